@@ -1,0 +1,2 @@
+// Names come from SHOW INDEXES, passed as a parameter: no Cypher text is assembled.
+DROP CONSTRAINT $name IF EXISTS

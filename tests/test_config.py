@@ -1,0 +1,103 @@
+"""Settings: environment first, then the 0600 credentials file of the nearest tracegraph home."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tracegraph.config import (
+    find_home,
+    home_for_new_server,
+    load_settings,
+    read_credentials,
+    write_credentials,
+)
+from tracegraph.errors import ConfigurationError
+
+
+def _home_with_credentials(root: Path) -> Path:
+    home = root / ".tracegraph"
+    write_credentials(
+        home / "credentials",
+        {
+            "NEO4J_URI": "bolt://127.0.0.1:7999",
+            "NEO4J_USER": "neo4j",
+            "NEO4J_PASSWORD": "from-file",
+        },
+    )
+    return home
+
+
+def test_credentials_file_is_user_only(tmp_path: Path) -> None:
+    home = _home_with_credentials(tmp_path)
+    assert (home / "credentials").stat().st_mode & 0o777 == 0o600
+
+
+def test_credentials_readable_by_others_are_refused(tmp_path: Path) -> None:
+    home = _home_with_credentials(tmp_path)
+    os.chmod(home / "credentials", 0o644)
+    with pytest.raises(ConfigurationError) as caught:
+        read_credentials(home / "credentials")
+    path = home / "credentials"
+    assert caught.value.message == f"credentials file {path} can be read by other users"
+    assert caught.value.hint == f"run `chmod 600 {home / 'credentials'}`"
+
+
+def test_home_is_found_in_a_parent_folder(tmp_path: Path) -> None:
+    home = _home_with_credentials(tmp_path)
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    assert find_home(env={}, cwd=deep) == home
+    settings = load_settings(env={}, cwd=deep)
+    assert (settings.uri, settings.user, settings.password, settings.database) == (
+        "bolt://127.0.0.1:7999", "neo4j", "from-file", "neo4j",
+    )  # fmt: skip
+    assert settings.source == str(home / "credentials")
+
+
+def test_environment_overrides_each_value(tmp_path: Path) -> None:
+    _home_with_credentials(tmp_path)
+    env = {"NEO4J_PASSWORD": "from-env", "NEO4J_DATABASE": "plant"}
+    settings = load_settings(env=env, cwd=tmp_path)
+    assert (settings.uri, settings.password, settings.database) == (
+        "bolt://127.0.0.1:7999", "from-env", "plant",
+    )  # fmt: skip
+
+
+def test_tracegraph_home_wins_over_the_folder_search(tmp_path: Path) -> None:
+    _home_with_credentials(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    assert find_home(env={"TRACEGRAPH_HOME": str(elsewhere)}, cwd=tmp_path) == elsewhere
+    assert home_for_new_server(env={}, cwd=tmp_path / "x") == tmp_path / ".tracegraph"
+
+
+def test_new_home_is_made_in_the_current_folder(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    assert find_home(env={}, cwd=fresh) is None
+    assert home_for_new_server(env={}, cwd=fresh) == fresh / ".tracegraph"
+
+
+def test_nothing_configured_says_how_to_start(tmp_path: Path) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(env={"TRACEGRAPH_HOME": str(tmp_path / "none")}, cwd=tmp_path)
+    assert str(caught.value) == (
+        "no Neo4j server is configured (hint: run `tracegraph db up` to start the local server, "
+        "or set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD)"
+    )
+
+
+def test_uri_without_password_is_refused(tmp_path: Path) -> None:
+    env = {"NEO4J_URI": "bolt://db:7687", "TRACEGRAPH_HOME": str(tmp_path / "none")}
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(env=env, cwd=tmp_path)
+    assert (
+        caught.value.message == "no password is configured for Neo4j user 'neo4j' at bolt://db:7687"
+    )
+
+
+def test_settings_repr_hides_the_password(tmp_path: Path) -> None:
+    _home_with_credentials(tmp_path)
+    assert "from-file" not in repr(load_settings(env={}, cwd=tmp_path))

@@ -1,0 +1,127 @@
+"""`tracegraph db status|init|reset` against the real test server, through CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+import neo4j
+import pytest
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+from tracegraph.models import LABELS
+
+
+def _add_some_lots(graph: TraceGraph) -> None:
+    graph.driver.execute_query(
+        "UNWIND range(1, 12) AS i "
+        "MERGE (m:Material {material_id: 'M' + toString(i % 3)}) "
+        "CREATE (:Lot {lot_id: 'L' + toString(i)})-[:OF]->(m)",
+        database_=graph.database,
+    )
+
+
+def test_status_counts_nodes_per_label_and_relationships_per_type(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    _add_some_lots(graph)
+    result = runner.invoke(app, ["db", "status", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert status["version"].startswith("5.26.")
+    assert status["edition"] == "community"
+    assert status["server"] == neo4j_env["NEO4J_URI"]
+    assert status["total_nodes"] == 15
+    assert status["total_relationships"] == 12
+    assert status["nodes"]["Lot"] == 12
+    assert status["nodes"]["Material"] == 3
+    assert status["relationships"]["OF"] == 12
+
+
+def test_status_table_starts_with_a_summary_line(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    _add_some_lots(graph)
+    result = runner.invoke(app, ["db", "status"])
+    assert result.exit_code == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith("Neo4j 5.26.")
+    assert first.endswith("database 'neo4j': 15 nodes, 12 relationships")
+    assert any(line.split() == ["Lot", "12"] for line in result.stdout.splitlines())
+
+
+def test_init_installs_the_schema_once(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    graph.reset()  # no constraints, no indexes
+    assert graph.schema_objects() == []
+    first = runner.invoke(app, ["db", "init"])
+    assert first.exit_code == 0, first.stderr
+    objects = graph.schema_objects()
+    constraints = {(o.labels_or_types, o.properties) for o in objects if o.kind == "constraint"}
+    # Every node label of the model has its identifier unique.
+    for label, key in [
+        ("Lot", "lot_id"),
+        ("Material", "material_id"),
+        ("Supplier", "supplier_id"),
+        ("ProcessStep", "step_id"),
+        ("Shipment", "shipment_id"),
+        ("Identifier", "key"),
+        ("ImportRun", "run_id"),
+        ("Recall", "recall_id"),
+    ]:
+        assert ((label,), (key,)) in constraints
+    assert {o.labels_or_types[0] for o in objects if o.kind == "constraint"} == set(LABELS)
+    assert "lot_identity_fulltext" in {o.name for o in objects}
+    assert all(o.state == "ONLINE" for o in objects)
+    n = len(objects)
+    assert first.stdout.startswith(f"Schema ready: {n} created, 0 already present")
+
+    second = runner.invoke(app, ["db", "init"])
+    assert second.exit_code == 0, second.stderr
+    assert second.stdout.startswith(f"Schema ready: 0 created, {n} already present")
+    assert graph.schema_objects() == objects
+
+
+def test_reset_refuses_without_yes_and_keeps_the_data(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    _add_some_lots(graph)
+    result = runner.invoke(app, ["db", "reset"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        "error: db reset deletes every node and relationship in the database "
+        "(hint: run `tracegraph db reset --yes` if that is what you want)"
+    )
+    assert graph.status().total_nodes == 15
+
+
+def test_reset_yes_empties_data_and_schema(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    _add_some_lots(graph)
+    result = runner.invoke(app, ["db", "reset", "--yes"])
+    assert result.exit_code == 0, result.stderr
+    assert graph.status().total_nodes == 0
+    assert graph.schema_objects() == []
+
+
+def test_reset_keep_schema_keeps_constraints(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    _add_some_lots(graph)
+    before = graph.schema_objects()
+    result = runner.invoke(app, ["db", "reset", "--yes", "--keep-schema"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip().endswith("is empty (schema kept).")
+    assert graph.status().total_nodes == 0
+    assert graph.schema_objects() == before
+
+
+def test_unique_constraint_is_enforced(graph: TraceGraph) -> None:
+    _add_some_lots(graph)
+    with pytest.raises(neo4j.exceptions.ConstraintError) as caught:
+        graph.driver.execute_query("CREATE (:Lot {lot_id: 'L1'})", database_=graph.database)
+    assert caught.value.code == "Neo.ClientError.Schema.ConstraintValidationFailed"

@@ -1,0 +1,182 @@
+"""Errors people meet: one line on stderr naming cause and fix, exit code 2, no traceback,
+never the password."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tracegraph import server
+from tracegraph.cli.main import app
+from tracegraph.config import Settings
+
+TEMURIN_25 = Path("/usr/lib/jvm/temurin-25-jdk-amd64")
+
+
+def _assert_one_line_error(result: object, expected: str, secret: str = "") -> None:
+    out, err, code = result.stdout, result.stderr, result.exit_code  # type: ignore[attr-defined]
+    assert code == 2, err
+    assert out == ""
+    assert err.strip() == expected
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+    if secret:
+        assert secret not in out + err
+
+
+def test_wrong_password(neo4j_env: dict[str, str], runner: CliRunner) -> None:
+    wrong = "definitely-not-the-password-42"
+    result = runner.invoke(app, ["db", "status"], env={"NEO4J_PASSWORD": wrong})
+    _assert_one_line_error(
+        result,
+        f"error: Neo4j at {neo4j_env['NEO4J_URI']} refused the credentials of user 'neo4j' "
+        "(hint: check NEO4J_PASSWORD)",
+        secret=wrong,
+    )
+
+
+def test_unknown_database(neo4j_env: dict[str, str], runner: CliRunner) -> None:
+    result = runner.invoke(app, ["db", "status"], env={"NEO4J_DATABASE": "plant42"})
+    _assert_one_line_error(
+        result,
+        f"error: database 'plant42' does not exist on {neo4j_env['NEO4J_URI']} (hint: set "
+        "NEO4J_DATABASE to an existing database (Neo4j Community has one user database, 'neo4j'))",
+        secret=neo4j_env["NEO4J_PASSWORD"],
+    )
+
+
+def test_server_down(neo4j_env: dict[str, str], runner: CliRunner) -> None:
+    port = server.free_port()  # nothing listens there
+    result = runner.invoke(app, ["db", "status"], env={"NEO4J_URI": f"bolt://127.0.0.1:{port}"})
+    _assert_one_line_error(
+        result,
+        f"error: cannot reach Neo4j at bolt://127.0.0.1:{port} (hint: start the local server "
+        "with `tracegraph db up`, or check NEO4J_URI)",
+        secret=neo4j_env["NEO4J_PASSWORD"],
+    )
+
+
+def test_not_a_neo4j_uri(neo4j_env: dict[str, str], runner: CliRunner) -> None:
+    result = runner.invoke(app, ["db", "init"], env={"NEO4J_URI": "http://127.0.0.1:7474"})
+    _assert_one_line_error(
+        result,
+        "error: NEO4J_URI 'http://127.0.0.1:7474' is not a Neo4j address "
+        "(hint: use bolt://host:7687, or neo4j://host:7687 for a cluster or Aura)",
+    )
+
+
+def test_no_server_configured(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("TRACEGRAPH_HOME", str(tmp_path / "nowhere"))
+    result = runner.invoke(app, ["db", "status"])
+    _assert_one_line_error(
+        result,
+        "error: no Neo4j server is configured (hint: run `tracegraph db up` to start the local "
+        "server, or set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD)",
+    )
+
+
+def _local_up_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("TRACEGRAPH_HOME", str(tmp_path / ".tracegraph"))
+
+
+def test_java_missing(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _local_up_env(monkeypatch, tmp_path)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    result = runner.invoke(app, ["db", "up", "--local"])
+    _assert_one_line_error(
+        result,
+        "error: Java was not found (Neo4j runs on Java 17 or 21) (hint: install Java 17 or 21 "
+        "(Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME)",
+    )
+
+
+@pytest.mark.skipif(not TEMURIN_25.is_dir(), reason="needs the machine's Temurin 25 JDK")
+def test_java_of_the_wrong_version(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _local_up_env(monkeypatch, tmp_path)
+    monkeypatch.setenv("JAVA_HOME", str(TEMURIN_25))
+    result = runner.invoke(app, ["db", "up", "--local"])
+    _assert_one_line_error(
+        result,
+        f"error: Neo4j 5.26.30 needs Java 17 or 21, but {TEMURIN_25}/bin/java is Java 25 "
+        "(hint: point JAVA_HOME at a Java 17 or 21 installation)",
+    )
+
+
+def test_port_taken(runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _local_up_env(monkeypatch, tmp_path)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        result = runner.invoke(
+            app, ["db", "up", "--local", "--bolt-port", str(port),
+                  "--http-port", str(server.free_port())],
+        )  # fmt: skip
+    _assert_one_line_error(
+        result,
+        f"error: port {port} on 127.0.0.1 (Neo4j Bolt) is already in use by another program "
+        "(hint: stop that program, or choose another port with `tracegraph db up --bolt-port N`)",
+    )
+    assert not (tmp_path / ".tracegraph" / "neo4j" / "data").exists()
+
+
+def test_docker_requested_without_an_engine(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tracegraph.lifecycle import docker_engine_answers
+
+    if docker_engine_answers():
+        pytest.skip("a Docker engine answers here")
+    _local_up_env(monkeypatch, tmp_path)
+    result = runner.invoke(app, ["db", "up", "--docker"])
+    _assert_one_line_error(
+        result,
+        "error: no Docker engine answers on this machine (hint: start Docker, or run "
+        "`tracegraph db up --local` for the server without Docker)",
+    )
+
+
+def test_unexpected_errors_are_one_line_too(tmp_path: Path) -> None:
+    """The console script's last resort: a bug still prints one line, not a traceback."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TRACEGRAPH_HOME": str(tmp_path / ".tracegraph")}
+    credentials = tmp_path / ".tracegraph" / "credentials"
+    credentials.parent.mkdir()
+    # Bytes that are not UTF-8 make reading the file fail in a way no handler expects.
+    credentials.write_bytes(b"NEO4J_URI=\xff\xfe\n")
+    credentials.chmod(0o600)
+    for key in ("NEO4J_URI", "NEO4J_PASSWORD"):
+        env.pop(key, None)
+    done = subprocess.run(
+        [sys.executable, "-c", "from tracegraph.cli.main import run; run()", "db", "status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 3
+    assert done.stdout == ""
+    assert done.stderr.startswith("error: unexpected failure: UnicodeDecodeError")
+    assert done.stderr.rstrip().endswith(
+        "(hint: run again with TRACEGRAPH_DEBUG=1 for the traceback, and report it)"
+    )
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_settings_never_leak_the_password(neo4j_settings: Settings) -> None:
+    assert neo4j_settings.password not in repr(neo4j_settings)

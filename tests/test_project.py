@@ -1,0 +1,68 @@
+"""Packaging and consistency: what ships, which versions, what the README promises."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from readme import script_commands, tracegraph_commands
+from tracegraph import queries
+from tracegraph.errors import UnknownQuery
+from tracegraph.graph import TraceGraph
+from tracegraph.versions import NEO4J_VERSION
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_ships_the_cypher_files(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    wheel = next(tmp_path.glob("tracegraph-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for path in (ROOT / "cypher").rglob("*.cypher"):
+        assert f"tracegraph/_bundled/cypher/{path.relative_to(ROOT / 'cypher')}" in names
+    assert "tracegraph/_bundled/docker-compose.yml" in names
+
+
+def test_docker_compose_runs_the_pinned_version_safely() -> None:
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert f"image: neo4j:{NEO4J_VERSION}-community" in compose
+    published = re.findall(r'- "([^"]+):\d+"', compose)
+    assert published and all(p.startswith("127.0.0.1:") for p in published)
+    assert 'NEO4J_AUTH: "neo4j/${NEO4J_PASSWORD:?' in compose  # from the environment only
+    assert "healthcheck:" in compose
+    assert "tracegraph-data:/data" in compose
+
+
+def test_unknown_query_name_is_an_error() -> None:
+    with pytest.raises(UnknownQuery) as caught:
+        queries.load("trace_sideways")
+    assert caught.value.message == "there is no query named 'trace_sideways'"
+    with pytest.raises(UnknownQuery):
+        queries.load("../pyproject")
+
+
+def test_every_read_query_compiles(graph: TraceGraph) -> None:
+    """EXPLAIN each named query: a typo in a .cypher file fails here, not at a user's terminal."""
+    for name in queries.available():
+        if name.startswith(("schema/", "db/drop_", "db/delete_", "db/schema_")):
+            continue  # schema and admin commands cannot be EXPLAINed
+        graph.driver.execute_query("EXPLAIN " + queries.load(name), database_=graph.database)
+
+
+def test_every_readme_command_is_exercised_by_a_test() -> None:
+    test_sources = "\n".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
+    for argv in tracegraph_commands():
+        if argv in tracegraph_commands("Quick start"):
+            continue  # test_local_server runs the quick start block itself
+        as_list = "[" + ", ".join(f'"{a}"' for a in argv) + "]"
+        assert as_list in test_sources, f"README command `tracegraph {' '.join(argv)}` is untested"
+    assert set(script_commands()) == {"./scripts/demo", "./scripts/test"}

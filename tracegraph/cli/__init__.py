@@ -1,0 +1,1 @@
+"""The `tracegraph` command: thin Typer commands over the library; all rendering lives here."""

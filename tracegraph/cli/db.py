@@ -1,0 +1,138 @@
+"""`tracegraph db …`: start, stop, inspect, initialise and empty the database."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from tracegraph import lifecycle, server
+from tracegraph.cli.context import open_graph
+from tracegraph.cli.render import OutputFormat, note, print_json, stdout
+from tracegraph.config import find_home
+from tracegraph.errors import ConfigurationError
+
+app = typer.Typer(
+    help="Start, stop, inspect, initialise and empty the Neo4j database.", no_args_is_help=True
+)
+
+
+@app.command()
+def up(
+    local: bool = typer.Option(False, "--local", help="Use the local server even if Docker runs."),
+    docker: bool = typer.Option(False, "--docker", help="Use docker compose; fail without Docker."),
+    bolt_port: int = typer.Option(
+        None, envvar="TRACEGRAPH_BOLT_PORT", help="Bolt port (default 7687, then the last one)."
+    ),
+    http_port: int = typer.Option(
+        None, envvar="TRACEGRAPH_HTTP_PORT", help="HTTP/Browser port (default 7474)."
+    ),
+    heap: str = typer.Option(
+        None, envvar="TRACEGRAPH_HEAP", help=f"JVM heap (default {server.DEFAULT_HEAP})."
+    ),
+    pagecache: str = typer.Option(
+        None,
+        envvar="TRACEGRAPH_PAGECACHE",
+        help=f"Page cache (default {server.DEFAULT_PAGECACHE}).",
+    ),
+) -> None:
+    """Start Neo4j and wait until Bolt answers; print the Bolt URI and the Browser URL.
+
+    Uses docker compose where a Docker engine answers, else a local Neo4j 5.26 Community server
+    assembled from Maven Central (Java 17 or 21, Maven). The first start generates a random
+    password into .tracegraph/credentials (mode 0600). With NEO4J_URI set, only checks that
+    server. Running it again when the server is up changes nothing.
+    """
+    if local and docker:
+        raise ConfigurationError("--local and --docker exclude each other", hint="pick one")
+    mode: lifecycle.Mode = "local" if local else "docker" if docker else "auto"
+    home = find_home()
+    saved = server.saved_options(home) if home else None
+    base = saved or server.ServerOptions()
+    options = server.ServerOptions(
+        bolt_port=bolt_port or base.bolt_port,
+        http_port=http_port or base.http_port,
+        heap=heap or base.heap,
+        pagecache=pagecache or base.pagecache,
+    )
+    result = lifecycle.up(mode, options, log=note)
+    state = "was already running" if result.already_running else "is up"
+    out = stdout()
+    out.print(f"Neo4j ({result.backend}) {state}.")
+    out.print(f"Bolt URI:    {result.bolt_uri}")
+    if result.browser_url:
+        out.print(f"Browser URL: {result.browser_url}")
+    if result.credentials:
+        out.print(f"Credentials: {result.credentials} (user neo4j; the password is in that file)")
+
+
+@app.command()
+def down() -> None:
+    """Stop the server `db up` started (its data stays)."""
+    backend, was_running = lifecycle.down()
+    stdout().print(f"Neo4j ({backend}) stopped." if was_running else "Neo4j was not running.")
+
+
+@app.command()
+def status(
+    output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
+) -> None:
+    """Server version, URI, node counts per label and relationship counts per type."""
+    graph = open_graph()
+    try:
+        current = graph.status()
+    finally:
+        graph.driver.close()
+    if output is OutputFormat.json:
+        print_json(current.as_dict())
+        return
+    out = stdout()
+    out.print(
+        f"Neo4j {current.version} {current.edition} at {current.server}, "
+        f"database '{current.database}': {current.total_nodes:,} nodes, "
+        f"{current.total_relationships:,} relationships"
+    )
+    for title, counts in (("label", current.nodes), ("relationship type", current.relationships)):
+        table = Table(title=None, show_edge=False, box=None, pad_edge=False)
+        table.add_column(title)
+        table.add_column("count", justify="right")
+        for name, count in counts.items():
+            table.add_row(name, f"{count:,}")
+        if counts:
+            out.print(table)
+
+
+@app.command()
+def init() -> None:
+    """Install the constraints and indexes of the graph model. Safe to run again."""
+    graph = open_graph()
+    try:
+        report = graph.init_schema()
+    finally:
+        graph.driver.close()
+    stdout().print(
+        f"Schema ready: {len(report.created)} created, {len(report.existing)} already present "
+        f"({sum(o.kind == 'constraint' for o in report.created + report.existing)} constraints, "
+        f"{sum(o.kind != 'constraint' for o in report.created + report.existing)} indexes)."
+    )
+
+
+@app.command()
+def reset(
+    yes: bool = typer.Option(False, "--yes", help="Confirm: delete everything in the database."),
+    keep_schema: bool = typer.Option(False, "--keep-schema", help="Keep constraints and indexes."),
+) -> None:
+    """Empty the database: every node and relationship, and the schema unless --keep-schema."""
+    if not yes:
+        raise ConfigurationError(
+            "db reset deletes every node and relationship in the database",
+            hint="run `tracegraph db reset --yes` if that is what you want",
+        )
+    graph = open_graph()
+    try:
+        graph.reset(keep_schema=keep_schema)
+    finally:
+        graph.driver.close()
+    stdout().print(
+        f"Database '{graph.database}' at {graph.server} is empty"
+        + (" (schema kept)." if keep_schema else ".")
+    )

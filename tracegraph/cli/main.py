@@ -1,0 +1,74 @@
+"""Entry point of the `tracegraph` command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from tracegraph import __version__
+from tracegraph.cli import db as db_commands
+from tracegraph.cli.render import print_error
+from tracegraph.errors import TracegraphError
+
+
+class TracegraphGroup(TyperGroup):
+    """Turns every TracegraphError into one red line and its exit code: never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TracegraphError as error:
+            print_error(error)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            print_error(TracegraphError("interrupted", hint="a re-run is safe"))
+            raise typer.Exit(130) from None
+
+
+app = typer.Typer(
+    cls=TracegraphGroup,
+    help="Lot traceability on Neo4j: where did a lot go, what went into it, whom to call.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(db_commands.app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tracegraph {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """Lot traceability on Neo4j.
+
+    Connection: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD and NEO4J_DATABASE if set, else the
+    credentials `tracegraph db up` wrote (in .tracegraph/, or TRACEGRAPH_HOME).
+    """
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except Exception as error:  # a bug: still one line, the traceback only on request
+        if os.environ.get("TRACEGRAPH_DEBUG"):
+            raise
+        print_error(
+            TracegraphError(
+                f"unexpected failure: {type(error).__name__}: {error}",
+                hint="run again with TRACEGRAPH_DEBUG=1 for the traceback, and report it",
+            )
+        )
+        sys.exit(3)

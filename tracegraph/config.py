@@ -1,0 +1,118 @@
+"""Where tracegraph finds its server and its credentials.
+
+Order, per value: the NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD / NEO4J_DATABASE environment
+variables, then the credentials file of the tracegraph home that `tracegraph db up` wrote.
+The home is TRACEGRAPH_HOME, else the nearest `.tracegraph/` folder in the current directory or
+one of its parents (the way git finds `.git`), else `./.tracegraph` once `db up` creates it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracegraph.errors import ConfigurationError
+
+HOME_DIRNAME = ".tracegraph"
+CREDENTIALS_FILENAME = "credentials"
+DEFAULT_DATABASE = "neo4j"
+DEFAULT_USER = "neo4j"
+CREDENTIAL_KEYS = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to reach one Neo4j database. `source` says where the values came from, for messages."""
+
+    uri: str
+    user: str
+    password: str = field(repr=False)
+    database: str = DEFAULT_DATABASE
+    source: str = "environment"
+
+
+def find_home(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path | None:
+    """The tracegraph home in use, or None when there is none yet."""
+    env = os.environ if env is None else env
+    if env.get("TRACEGRAPH_HOME"):
+        return Path(env["TRACEGRAPH_HOME"]).expanduser().resolve()
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / HOME_DIRNAME
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def home_for_new_server(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """Where `db up` lays out a server: the existing home, else `.tracegraph` right here."""
+    return find_home(env, cwd) or (cwd or Path.cwd()).resolve() / HOME_DIRNAME
+
+
+def write_credentials(path: Path, values: Mapping[str, str]) -> None:
+    """Write KEY=VALUE lines readable by the user only (0600), atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    # O_EXCL with mode 0600 from the start: the password is never readable by others, not even
+    # for the moment between create and chmod.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        for key, value in values.items():
+            out.write(f"{key}={value}\n")
+    os.replace(tmp, path)
+
+
+def read_credentials(path: Path) -> dict[str, str]:
+    """Read a credentials file, refusing one that group or others can read (like ssh does)."""
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise ConfigurationError(
+            f"credentials file {path} can be read by other users",
+            hint=f"run `chmod 600 {path}`",
+        )
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() in CREDENTIAL_KEYS:
+            values[key.strip()] = value.strip()
+    return values
+
+
+def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
+    """Settings from the environment, completed by the home's credentials file."""
+    env = os.environ if env is None else env
+    from_file: dict[str, str] = {}
+    source = "environment"
+    home = find_home(env, cwd)
+    if home is not None and (home / CREDENTIALS_FILENAME).is_file():
+        from_file = read_credentials(home / CREDENTIALS_FILENAME)
+        source = str(home / CREDENTIALS_FILENAME)
+
+    def pick(key: str) -> str:
+        return env.get(key) or from_file.get(key, "")
+
+    uri = pick("NEO4J_URI")
+    if not uri:
+        raise ConfigurationError(
+            "no Neo4j server is configured",
+            hint="run `tracegraph db up` to start the local server, "
+            "or set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD",
+        )
+    user = pick("NEO4J_USER") or DEFAULT_USER
+    password = pick("NEO4J_PASSWORD")
+    if not password:
+        raise ConfigurationError(
+            f"no password is configured for Neo4j user '{user}' at {uri}",
+            hint="set NEO4J_PASSWORD (tracegraph never stores it in the repository)",
+        )
+    return Settings(
+        uri=uri,
+        user=user,
+        password=password,
+        database=pick("NEO4J_DATABASE") or DEFAULT_DATABASE,
+        source=source if not env.get("NEO4J_URI") else "environment",
+    )

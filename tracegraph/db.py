@@ -1,0 +1,133 @@
+"""The one module that imports the Neo4j driver.
+
+It opens drivers from Settings and turns the driver's exceptions into tracegraph's own, with a
+message that names the server, user and database (never the password) and a hint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase, RoutingControl
+from neo4j import exceptions as neo4j_errors
+
+from tracegraph import __version__
+from tracegraph.config import Settings
+from tracegraph.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    DatabaseError,
+    ServerUnavailable,
+    TracegraphError,
+    UnknownDatabase,
+)
+
+Driver = neo4j.Driver
+
+# The driver logs its retries as warnings; without a handler Python would print them to stderr
+# next to our own one-line errors.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
+logging.getLogger("neo4j").propagate = False
+Record = dict[str, Any]
+
+
+@contextlib.contextmanager
+def translated_errors(
+    server: str, database: str, user: str = "", source: str = ""
+) -> Iterator[None]:
+    """Re-raise driver exceptions as TracegraphErrors that say what to do."""
+    try:
+        yield
+    except TracegraphError:
+        raise
+    except neo4j_errors.AuthError as exc:
+        where = "NEO4J_PASSWORD" if source in ("", "environment") else f"NEO4J_PASSWORD or {source}"
+        raise AuthenticationFailed(
+            f"Neo4j at {server} refused the credentials of user '{user or '?'}'",
+            hint=f"check {where}",
+        ) from exc
+    except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
+        raise ServerUnavailable(
+            f"cannot reach Neo4j at {server}",
+            hint="start the local server with `tracegraph db up`, or check NEO4J_URI",
+        ) from exc
+    except neo4j_errors.Neo4jError as exc:
+        if exc.code == "Neo.ClientError.Database.DatabaseNotFound":
+            raise UnknownDatabase(
+                f"database '{database}' does not exist on {server}",
+                hint="set NEO4J_DATABASE to an existing database "
+                "(Neo4j Community has one user database, 'neo4j')",
+            ) from exc
+        raise DatabaseError(
+            f"Neo4j refused the request: {exc.message or exc.code}",
+            hint=f"error code {exc.code}",
+        ) from exc
+    except neo4j_errors.ConfigurationError as exc:
+        raise ConfigurationError(f"invalid Neo4j settings: {exc}", hint="check NEO4J_URI") from exc
+    except neo4j_errors.DriverError as exc:
+        raise DatabaseError(f"the Neo4j driver failed: {exc}", hint=f"server {server}") from exc
+
+
+def connect(settings: Settings) -> Driver:
+    """A driver for `settings`, checked with one query against the configured database."""
+    scheme = settings.uri.split("://", 1)[0]
+    if scheme not in ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"):
+        raise ConfigurationError(
+            f"NEO4J_URI {settings.uri!r} is not a Neo4j address",
+            hint="use bolt://host:7687, or neo4j://host:7687 for a cluster or Aura",
+        )
+    with translated_errors(settings.uri, settings.database, settings.user, settings.source):
+        driver = GraphDatabase.driver(
+            settings.uri,
+            auth=(settings.user, settings.password),
+            user_agent=f"tracegraph/{__version__}",
+            connection_timeout=10.0,
+            max_transaction_retry_time=15.0,
+        )
+        try:
+            # No retries here: a server that is down or a wrong password must fail at once.
+            driver.verify_connectivity()
+            with driver.session(
+                database=settings.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session:
+                session.run("RETURN 1").consume()
+        except BaseException:
+            driver.close()
+            raise
+    return driver
+
+
+def run_read(driver: Driver, database: str, query: str, params: Mapping[str, Any]) -> list[Record]:
+    """A read transaction (a cluster routes it to a secondary), retried on transient errors."""
+    records, _, _ = driver.execute_query(
+        query, dict(params), database_=database, routing_=RoutingControl.READ
+    )
+    return [record.data() for record in records]
+
+
+def run_write(
+    driver: Driver, database: str, query: str, params: Mapping[str, Any]
+) -> dict[str, int]:
+    """A write transaction; returns the summary's counters (nodes_created, …)."""
+    _, summary, _ = driver.execute_query(
+        query, dict(params), database_=database, routing_=RoutingControl.WRITE
+    )
+    counters = summary.counters
+    return {
+        name: int(getattr(counters, name))
+        for name in (
+            "nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted",
+            "properties_set", "constraints_added", "constraints_removed", "indexes_added",
+            "indexes_removed",
+        )
+    }  # fmt: skip
+
+
+def run_autocommit(driver: Driver, database: str, query: str, params: Mapping[str, Any]) -> None:
+    """An implicit transaction: needed for CALL { … } IN TRANSACTIONS and schema commands."""
+    with driver.session(database=database) as session:
+        session.run(query, dict(params)).consume()

@@ -1,0 +1,57 @@
+"""One exception hierarchy for everything a user can run into.
+
+The CLI turns any TracegraphError into one red line on stderr (message, then hint) and the
+error's exit code. Messages never carry a password: build them from names, URIs and paths only.
+"""
+
+from __future__ import annotations
+
+
+class TracegraphError(Exception):
+    """Base of every error tracegraph reports to a person."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
+
+class ConfigurationError(TracegraphError):
+    """Settings are missing, contradictory or unsafe (e.g. a credentials file others can read)."""
+
+
+class ServerUnavailable(TracegraphError):
+    """Nothing answers Bolt at the configured URI."""
+
+
+class AuthenticationFailed(TracegraphError):
+    """The server answered but refused the user name or password."""
+
+
+class UnknownDatabase(TracegraphError):
+    """The server has no database of the configured name."""
+
+
+class DatabaseError(TracegraphError):
+    """Neo4j refused or failed a query for a reason not covered above."""
+
+
+class ServerSetupError(TracegraphError):
+    """The local Neo4j server could not be assembled, configured, started or stopped."""
+
+
+class JavaNotFound(ServerSetupError):
+    """No Java runtime Neo4j 5.26 accepts (17 or 21)."""
+
+
+class PortInUse(ServerSetupError):
+    """A port the local server needs is taken by another process."""
+
+
+class UnknownQuery(TracegraphError):
+    """A query name that has no file in cypher/."""

@@ -1,0 +1,139 @@
+"""TraceGraph: the library's entry point. Pass a driver in; every method runs named queries.
+
+from tracegraph.config import load_settings
+from tracegraph.db import connect
+from tracegraph.graph import TraceGraph
+
+settings = load_settings()
+graph = TraceGraph(connect(settings), database=settings.database, server=settings.uri)
+print(graph.status())
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracegraph import queries, schema
+from tracegraph.db import Driver, Record, run_autocommit, run_read, run_write, translated_errors
+
+
+@dataclass(frozen=True)
+class SchemaObject:
+    name: str
+    kind: str  # "constraint" or the index type (RANGE, FULLTEXT, …)
+    entity: str  # NODE or RELATIONSHIP
+    labels_or_types: tuple[str, ...]
+    properties: tuple[str, ...]
+    state: str
+
+
+@dataclass(frozen=True)
+class SchemaReport:
+    created: tuple[SchemaObject, ...]
+    existing: tuple[SchemaObject, ...]
+
+
+@dataclass(frozen=True)
+class Status:
+    server: str
+    database: str
+    version: str
+    edition: str
+    total_nodes: int
+    total_relationships: int
+    nodes: dict[str, int] = field(default_factory=dict)
+    relationships: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "server": self.server,
+            "database": self.database,
+            "version": self.version,
+            "edition": self.edition,
+            "total_nodes": self.total_nodes,
+            "total_relationships": self.total_relationships,
+            "nodes": self.nodes,
+            "relationships": self.relationships,
+        }
+
+
+class TraceGraph:
+    """The traceability graph in one Neo4j database."""
+
+    def __init__(self, driver: Driver, database: str = "neo4j", server: str = "Neo4j") -> None:
+        self.driver = driver
+        self.database = database
+        self.server = server
+
+    # -- running named queries, with errors translated -----------------------------------------
+
+    def read(self, name: str, /, **params: Any) -> list[Record]:
+        with translated_errors(self.server, self.database):
+            return run_read(self.driver, self.database, queries.load(name), params)
+
+    def write(self, name: str, /, **params: Any) -> dict[str, int]:
+        with translated_errors(self.server, self.database):
+            return run_write(self.driver, self.database, queries.load(name), params)
+
+    def autocommit(self, name: str, /, **params: Any) -> None:
+        with translated_errors(self.server, self.database):
+            run_autocommit(self.driver, self.database, queries.load(name), params)
+
+    # -- database administration --------------------------------------------------------------
+
+    def status(self) -> Status:
+        info = self.read("db/server_info")
+        kernel = next((r for r in info if r["name"] == "Neo4j Kernel"), info[0])
+        counts = self.read("db/graph_counts")[0]
+        return Status(
+            server=self.server,
+            database=self.database,
+            version=str(kernel["version"]),
+            edition=str(kernel["edition"]),
+            total_nodes=int(counts["total_nodes"] or 0),
+            total_relationships=int(counts["total_relationships"] or 0),
+            nodes={r["label"]: int(r["count"]) for r in sorted(counts["nodes"], key=_by("label"))},
+            relationships={
+                r["type"]: int(r["count"]) for r in sorted(counts["relationships"], key=_by("type"))
+            },
+        )
+
+    def schema_objects(self) -> list[SchemaObject]:
+        return [
+            SchemaObject(
+                name=r["name"],
+                kind="constraint" if r["constraint"] else str(r["type"]),
+                entity=str(r["entityType"]),
+                labels_or_types=tuple(r["labelsOrTypes"] or ()),
+                properties=tuple(r["properties"] or ()),
+                state=str(r["state"]),
+            )
+            for r in self.read("db/schema_objects")
+        ]
+
+    def init_schema(self) -> SchemaReport:
+        """Install constraints and indexes; running it again creates nothing."""
+        before = {o.name for o in self.schema_objects()}
+        with translated_errors(self.server, self.database):
+            schema.install(self.driver, self.database)
+        after = self.schema_objects()
+        return SchemaReport(
+            created=tuple(o for o in after if o.name not in before),
+            existing=tuple(o for o in after if o.name in before),
+        )
+
+    def reset(self, keep_schema: bool = False) -> None:
+        """Delete all nodes and relationships; unless keep_schema, constraints and indexes too."""
+        self.autocommit("db/delete_all_data")
+        if keep_schema:
+            return
+        for obj in self.schema_objects():
+            if obj.kind == "constraint":
+                self.autocommit("db/drop_constraint", name=obj.name)
+        for obj in self.schema_objects():
+            self.autocommit("db/drop_index", name=obj.name)
+
+
+def _by(key: str) -> Any:
+    return lambda row: row[key]

@@ -1,0 +1,196 @@
+"""Bringing a Neo4j server up and down: Docker where an engine answers, else the local server.
+
+When NEO4J_URI is set the server is somebody else's (Aura, a cluster, a team server): `up`
+only checks that it answers with the given credentials and starts nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from tracegraph import server
+from tracegraph.config import (
+    CREDENTIALS_FILENAME,
+    DEFAULT_USER,
+    Settings,
+    find_home,
+    home_for_new_server,
+    load_settings,
+    read_credentials,
+    write_credentials,
+)
+from tracegraph.db import connect
+from tracegraph.errors import (
+    AuthenticationFailed,
+    ConfigurationError,
+    ServerSetupError,
+    ServerUnavailable,
+)
+from tracegraph.resources import resource_path
+
+Backend = Literal["local", "docker", "external"]
+Mode = Literal["auto", "local", "docker"]
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class UpResult:
+    backend: Backend
+    bolt_uri: str
+    browser_url: str
+    home: Path | None
+    credentials: Path | None
+    already_running: bool
+
+
+def docker_engine_answers() -> bool:
+    """True when a Docker engine (not just the client) responds."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return False
+    try:
+        probe = subprocess.run(
+            [docker, "info", "--format", "{{.ServerVersion}}"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0 and bool(probe.stdout.strip())
+
+
+def _backend_file(home: Path) -> Path:
+    return home / "backend.json"
+
+
+def _wait_for_credentials(settings: Settings, timeout: float) -> None:
+    """Bolt can accept connections a moment before the auth system is ready: retry briefly."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connect(settings).close()
+            return
+        except (ServerUnavailable, AuthenticationFailed):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)
+
+
+def up(
+    mode: Mode = "auto",
+    options: server.ServerOptions | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | None = None,
+    log: Log = lambda _: None,
+) -> UpResult:
+    """Start (or find running) the server the other commands will use, and check it answers."""
+    env = os.environ if env is None else env
+    if env.get("NEO4J_URI") and mode == "auto":
+        settings = load_settings(env, cwd)
+        connect(settings).close()
+        return UpResult("external", settings.uri, "", None, None, already_running=True)
+
+    home = home_for_new_server(env, cwd)
+    use_docker = mode == "docker" or (mode == "auto" and docker_engine_answers())
+    if mode == "docker" and not docker_engine_answers():
+        raise ServerSetupError(
+            "no Docker engine answers on this machine",
+            hint="start Docker, or run `tracegraph db up --local` for the server without Docker",
+        )
+    home.mkdir(parents=True, exist_ok=True)
+    if use_docker:
+        result = _up_docker(home, options or server.ServerOptions(), env, log)
+    else:
+        already = server.state(home).running
+        chosen = server.start(home, options, log=log, env=env)
+        _backend_file(home).write_text(json.dumps({"backend": "local"}), encoding="utf-8")
+        result = UpResult(
+            "local", chosen.bolt_uri, chosen.browser_url, home,
+            home / CREDENTIALS_FILENAME, already_running=already,
+        )  # fmt: skip
+    # Check the server just started with its own credentials, whatever NEO4J_* say.
+    own_env = {k: v for k, v in env.items() if not k.startswith("NEO4J_")}
+    _wait_for_credentials(load_settings({**own_env, "TRACEGRAPH_HOME": str(home)}), timeout=60)
+    return result
+
+
+def _compose_command(env: Mapping[str, str]) -> list[str]:
+    docker = shutil.which("docker", path=env.get("PATH"))
+    if docker is None:
+        raise ServerSetupError("the docker command is not installed", hint="install Docker")
+    return [docker, "compose", "-f", str(resource_path("docker-compose.yml")), "-p", "tracegraph"]
+
+
+def _up_docker(
+    home: Path, options: server.ServerOptions, env: Mapping[str, str], log: Log
+) -> UpResult:
+    credentials = home / CREDENTIALS_FILENAME
+    saved = read_credentials(credentials) if credentials.is_file() else {}
+    password = env.get("NEO4J_PASSWORD") or saved.get("NEO4J_PASSWORD") or secrets.token_urlsafe(24)
+    write_credentials(
+        credentials,
+        {"NEO4J_URI": options.bolt_uri, "NEO4J_USER": DEFAULT_USER, "NEO4J_PASSWORD": password},
+    )
+    compose_env = {
+        **env,
+        "NEO4J_PASSWORD": password,
+        "NEO4J_BOLT_PORT": str(options.bolt_port),
+        "NEO4J_HTTP_PORT": str(options.http_port),
+    }
+    log("Starting Neo4j with docker compose …")
+    started = subprocess.run(
+        [*_compose_command(env), "up", "-d", "--wait"],
+        env=compose_env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if started.returncode != 0:
+        last = (started.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ServerSetupError(
+            f"docker compose could not start Neo4j: {last[:300]}",
+            hint="see `docker compose -p tracegraph logs neo4j`",
+        )
+    _backend_file(home).write_text(json.dumps({"backend": "docker"}), encoding="utf-8")
+    return UpResult(
+        "docker", options.bolt_uri, options.browser_url, home, credentials, already_running=False
+    )
+
+
+def down(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> tuple[Backend, bool]:
+    """Stop the server `up` started; returns (backend, whether something was running)."""
+    env = os.environ if env is None else env
+    home = find_home(env, cwd)
+    if home is None:
+        if env.get("NEO4J_URI"):
+            raise ConfigurationError(
+                "NEO4J_URI names a server tracegraph did not start, so it will not stop it",
+                hint="stop that server with its own tools",
+            )
+        return "local", False
+    backend_path = _backend_file(home)
+    backend = "local"
+    if backend_path.is_file():
+        backend = json.loads(backend_path.read_text(encoding="utf-8")).get("backend", "local")
+    if backend == "docker":
+        stopped = subprocess.run(
+            [*_compose_command(env), "down"], capture_output=True, text=True, check=False
+        )
+        if stopped.returncode != 0:
+            raise ServerSetupError(
+                "docker compose could not stop Neo4j", hint=stopped.stderr.strip()[-200:]
+            )
+        return "docker", True
+    return "local", server.stop(home)

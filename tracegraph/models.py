@@ -1,0 +1,228 @@
+"""The graph model, as neomodel classes: the schema of record.
+
+`tracegraph db init` installs the uniqueness constraints (`unique_index=True`) and range
+indexes (`index=True`) declared here; schema.py adds the few that neomodel cannot express.
+The importers write with batched Cypher (cypher/*.cypher), not through these classes, because
+a million lots do not go through an object mapper; these classes keep labels, relationship
+types and property names in one reviewed place, and serve analysts who script in Python.
+
+Identifiers are text everywhere: ERP lot numbers keep their leading zeros (`000123`).
+Times are stored as zoned datetimes, quantities as floats in the unit named beside them.
+"""
+
+from __future__ import annotations
+
+from neomodel import (
+    ArrayProperty,
+    BooleanProperty,
+    DateTimeProperty,
+    FloatProperty,
+    IntegerProperty,
+    RelationshipFrom,
+    RelationshipTo,
+    StringProperty,
+    StructuredNode,
+    StructuredRel,
+)
+
+# --- relationships that carry data -----------------------------------------------------------
+
+
+class QuantityRel(StructuredRel):
+    """How much of a lot went into a step, came out of it, or left on a shipment."""
+
+    quantity = FloatProperty()
+    uom = StringProperty()
+
+
+class SuppliedBy(StructuredRel):
+    """The supplier's own lot number lives on the edge: one supplier lot, one receipt."""
+
+    supplier_lot = StringProperty(index=True)
+    received_at = DateTimeProperty()
+
+
+# --- master data -----------------------------------------------------------------------------
+
+
+class Material(StructuredNode):
+    material_id = StringProperty(unique_index=True, required=True)
+    name = StringProperty()
+    uom = StringProperty()
+    kind = StringProperty(index=True)  # raw, intermediate, finished, packaging
+
+
+class Supplier(StructuredNode):
+    supplier_id = StringProperty(unique_index=True, required=True)
+    name = StringProperty()
+    country = StringProperty()
+
+
+class Customer(StructuredNode):
+    customer_id = StringProperty(unique_index=True, required=True)
+    name = StringProperty()
+    contact = StringProperty()
+    country = StringProperty()
+
+
+class Location(StructuredNode):
+    location_id = StringProperty(unique_index=True, required=True)
+    name = StringProperty()
+    kind = StringProperty()
+    gln = StringProperty(index=True)  # GS1 Global Location Number
+
+
+class Device(StructuredNode):
+    device_id = StringProperty(unique_index=True, required=True)
+    name = StringProperty()
+    kind = StringProperty()
+    at = RelationshipTo("Location", "AT")
+    events = RelationshipFrom("DeviceEvent", "OF_DEVICE")
+
+
+class DeviceEvent(StructuredNode):
+    """Calibration, maintenance or alarm; event_id is derived from device, event and time."""
+
+    event_id = StringProperty(unique_index=True, required=True)
+    event = StringProperty(required=True)
+    at = DateTimeProperty(index=True)
+    result = StringProperty()
+    device = RelationshipTo("Device", "OF_DEVICE")
+
+
+class Operator(StructuredNode):
+    operator_id = StringProperty(unique_index=True, required=True)
+    name = StringProperty()
+
+
+class WorkOrder(StructuredNode):
+    work_order_id = StringProperty(unique_index=True, required=True)
+
+
+# --- lots and their identities ---------------------------------------------------------------
+
+
+class Lot(StructuredNode):
+    """A quantity of one material with one history: the unit of traceability."""
+
+    lot_id = StringProperty(unique_index=True, required=True)
+    quantity = FloatProperty()
+    uom = StringProperty()
+    created_at = DateTimeProperty(index=True)
+    expires_at = DateTimeProperty()
+    status = StringProperty(index=True)  # released, hold, rejected
+    # False for a stub created because a row referred to a lot older than the dump.
+    origin_known = BooleanProperty(default=True, index=True)
+
+    material = RelationshipTo("Material", "OF")
+    supplied_by = RelationshipTo("Supplier", "SUPPLIED_BY", model=SuppliedBy)
+    stored_at = RelationshipTo("Location", "AT")
+    input_to = RelationshipTo("ProcessStep", "INPUT_TO", model=QuantityRel)
+    produced_by = RelationshipFrom("ProcessStep", "PRODUCED", model=QuantityRel)
+    shipped = RelationshipTo("Shipment", "SHIPPED", model=QuantityRel)
+    identifiers = RelationshipFrom("Identifier", "IDENTIFIES")
+    inspections = RelationshipFrom("Inspection", "OF_LOT")
+
+
+class Identifier(StructuredNode):
+    """One name a lot is known by besides lot_id, so that any of them finds it.
+
+    scheme: supplier_lot, tlc (FSMA traceability lot code), gtin_lot, serial, erp, …
+    issuer: who issued the value (the supplier id for a supplier lot, the GTIN for gtin_lot).
+    key = scheme|issuer|value, unique; value alone is indexed for look-ups by a bare number.
+    """
+
+    key = StringProperty(unique_index=True, required=True)
+    scheme = StringProperty(required=True)
+    issuer = StringProperty()
+    value = StringProperty(index=True, required=True)
+    lot = RelationshipTo("Lot", "IDENTIFIES")
+
+
+# --- events: production, inspection, shipping ------------------------------------------------
+
+
+class ProcessStep(StructuredNode):
+    """A production, split, merge, repack or rework step; extra columns are its parameters."""
+
+    step_id = StringProperty(unique_index=True, required=True)
+    operation = StringProperty(index=True, required=True)
+    started_at = DateTimeProperty(index=True, required=True)
+    ended_at = DateTimeProperty()
+
+    inputs = RelationshipFrom("Lot", "INPUT_TO", model=QuantityRel)
+    outputs = RelationshipTo("Lot", "PRODUCED", model=QuantityRel)
+    device = RelationshipTo("Device", "ON")
+    operator = RelationshipTo("Operator", "BY")
+    work_order = RelationshipTo("WorkOrder", "FOR")
+    location = RelationshipTo("Location", "AT")
+
+
+class Inspection(StructuredNode):
+    inspection_id = StringProperty(unique_index=True, required=True)
+    test = StringProperty(required=True)
+    result = StringProperty(index=True, required=True)  # pass, fail
+    inspected_at = DateTimeProperty(index=True, required=True)
+    value = StringProperty()
+    unit = StringProperty()
+
+    lot = RelationshipTo("Lot", "OF_LOT")
+    step = RelationshipTo("ProcessStep", "DURING")
+    device = RelationshipTo("Device", "ON")
+    operator = RelationshipTo("Operator", "BY")
+
+
+class Shipment(StructuredNode):
+    shipment_id = StringProperty(unique_index=True, required=True)
+    shipped_at = DateTimeProperty(index=True, required=True)
+    carrier = StringProperty()
+    reference_doc = StringProperty(index=True)
+
+    customer = RelationshipTo("Customer", "TO")
+    from_location = RelationshipTo("Location", "FROM")
+    lots = RelationshipFrom("Lot", "SHIPPED", model=QuantityRel)
+
+
+# --- ledgers ---------------------------------------------------------------------------------
+
+
+class ImportRun(StructuredNode):
+    """One run of `tracegraph import`: what was read, what was written, what was rejected."""
+
+    run_id = StringProperty(unique_index=True, required=True)
+    started_at = DateTimeProperty(index=True)
+    ended_at = DateTimeProperty()
+    status = StringProperty()  # running, done, failed, unchanged
+    user = StringProperty()
+    host = StringProperty()
+    files = ArrayProperty(StringProperty())
+    sha256 = ArrayProperty(StringProperty())
+    rows_read = IntegerProperty()
+    rows_written = IntegerProperty()
+    rows_rejected = IntegerProperty()
+    counts_json = StringProperty()  # per table: read / written / rejected / changed
+
+
+class Recall(StructuredNode):
+    """A recall or a mock-recall drill, and how long it took to locate the affected quantity."""
+
+    recall_id = StringProperty(unique_index=True, required=True)
+    created_at = DateTimeProperty(index=True)
+    created_by = StringProperty()
+    drill = BooleanProperty(default=False)
+    duration_s = FloatProperty()
+    located_share = FloatProperty()
+    source_lots = ArrayProperty(StringProperty())
+
+
+NODE_CLASSES: tuple[type[StructuredNode], ...] = (
+    Material, Supplier, Customer, Location, Device, DeviceEvent, Operator, WorkOrder,
+    Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, Recall,
+)  # fmt: skip
+
+# Labels and relationship types the code may name: the fixed list no user string extends.
+LABELS: tuple[str, ...] = tuple(cls.__name__ for cls in NODE_CLASSES)
+RELATIONSHIP_TYPES: tuple[str, ...] = (
+    "OF", "SUPPLIED_BY", "AT", "INPUT_TO", "PRODUCED", "SHIPPED", "IDENTIFIES", "OF_LOT",
+    "ON", "BY", "FOR", "DURING", "TO", "FROM", "OF_DEVICE",
+)  # fmt: skip

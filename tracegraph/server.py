@@ -1,0 +1,467 @@
+"""A local Neo4j 5.26 Community server for machines without Docker.
+
+The server is assembled from Maven Central artifacts (see versions.py) into a jar cache shared by
+all homes, and laid out per home as
+
+    <home>/neo4j/{conf,data,logs,run,import,plugins}   NEO4J_HOME; lib/ links to the jar cache
+    <home>/server.json                                 ports and memory chosen at first start
+    <home>/credentials                                 0600, read by the CLI (config.py)
+
+It is started and stopped with Neo4j's own launcher (org.neo4j.server.startup.Neo4jCommand), so
+the JVM flags and pid file are exactly those of a packaged install. Nothing here talks Bolt: the
+caller checks the credentials with the driver once the port answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tracegraph.config import (
+    CREDENTIALS_FILENAME,
+    DEFAULT_USER,
+    read_credentials,
+    write_credentials,
+)
+from tracegraph.errors import JavaNotFound, PortInUse, ServerSetupError
+from tracegraph.versions import MAVEN_ARTIFACTS, NEO4J_VERSION, SUPPORTED_JAVA_MAJORS
+
+Log = Callable[[str], None]
+
+LAUNCHER = "org.neo4j.server.startup.Neo4jCommand"
+DEFAULT_BOLT_PORT = 7687
+DEFAULT_HTTP_PORT = 7474
+# Sized for the reference machine (2 cores, 24 GB) holding a 1M-lot plant (~2 GB of store):
+# the page cache holds the whole store with room to grow, the heap serves wide traces and
+# batched imports, and more than half the memory stays free for Python, pandas and PostgreSQL.
+DEFAULT_HEAP = "4g"
+DEFAULT_PAGECACHE = "6g"
+
+JVM_FLAGS = (
+    "-XX:+UseG1GC",
+    "-XX:-OmitStackTraceInFastThrow",
+    "-XX:+AlwaysPreTouch",
+    "-XX:+UnlockExperimentalVMOptions",
+    "-XX:+TrustFinalNonStaticFields",
+    "-XX:+DisableExplicitGC",
+    "-Djdk.nio.maxCachedBufferSize=1024",
+    "-Dio.netty.tryReflectionSetAccessible=true",
+    "-Djdk.tls.ephemeralDHKeySize=2048",
+    "-Djdk.tls.rejectClientInitiatedRenegotiation=true",
+    "-Dlog4j2.disable.jmx=true",
+)
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """What a local server listens on and how much memory it takes."""
+
+    bolt_port: int = DEFAULT_BOLT_PORT
+    http_port: int = DEFAULT_HTTP_PORT
+    heap: str = DEFAULT_HEAP
+    pagecache: str = DEFAULT_PAGECACHE
+
+    @property
+    def bolt_uri(self) -> str:
+        return f"bolt://127.0.0.1:{self.bolt_port}"
+
+    @property
+    def browser_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/browser/"
+
+
+@dataclass(frozen=True)
+class LocalServerState:
+    running: bool
+    pid: int | None
+    options: ServerOptions | None
+
+
+# --- Java and the jar cache ------------------------------------------------------------------
+
+
+def find_java(env: Mapping[str, str] | None = None) -> tuple[Path, int]:
+    """The java binary Neo4j will run on (JAVA_HOME first, then PATH) and its major version."""
+    env = os.environ if env is None else env
+    candidates: list[str] = []
+    if env.get("JAVA_HOME"):
+        candidates.append(str(Path(env["JAVA_HOME"]) / "bin" / "java"))
+    on_path = shutil.which("java", path=env.get("PATH"))
+    if on_path:
+        candidates.append(on_path)
+    hint = (
+        "install Java 17 or 21 (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+    )
+    for candidate in candidates:
+        if not os.access(candidate, os.X_OK):
+            continue
+        major = _java_major(Path(candidate))
+        if major in SUPPORTED_JAVA_MAJORS:
+            return Path(candidate).resolve(), major
+        raise JavaNotFound(
+            f"Neo4j {NEO4J_VERSION} needs Java 17 or 21, but {candidate} is Java {major}",
+            hint="point JAVA_HOME at a Java 17 or 21 installation",
+        )
+    raise JavaNotFound("Java was not found (Neo4j runs on Java 17 or 21)", hint=hint)
+
+
+def _java_major(java: Path) -> int:
+    out = subprocess.run(
+        [str(java), "-version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not found:
+        return 0
+    major = int(found.group(1))
+    # Java 8 and older report 1.x.
+    return int(found.group(2) or 0) if major == 1 else major
+
+
+def jar_cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Jars of one Neo4j version, shared by every home (and every test server) on the machine."""
+    env = os.environ if env is None else env
+    if env.get("TRACEGRAPH_NEO4J_LIB"):
+        return Path(env["TRACEGRAPH_NEO4J_LIB"]).expanduser().resolve()
+    cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "tracegraph" / f"neo4j-{NEO4J_VERSION}" / "lib"
+
+
+def _pom() -> str:
+    deps = "\n".join(
+        f"    <dependency><groupId>{g}</groupId><artifactId>{a}</artifactId>"
+        f"<version>{v}</version></dependency>"
+        for g, a, v in MAVEN_ARTIFACTS
+    )
+    return f"""<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>tracegraph.local</groupId>
+  <artifactId>neo4j-local-server</artifactId>
+  <version>{NEO4J_VERSION}</version>
+  <packaging>pom</packaging>
+  <dependencies>
+{deps}
+  </dependencies>
+</project>
+"""
+
+
+def ensure_jars(lib: Path, java: Path, log: Log) -> Path:
+    """Fetch the server's jars from Maven Central once; later calls find them in the cache."""
+    if (lib / ".complete").is_file():
+        return lib
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise ServerSetupError(
+            "Maven (mvn) is needed once to fetch Neo4j from Maven Central",
+            hint="install Maven (Debian: apt-get install maven), "
+            "or set TRACEGRAPH_NEO4J_LIB to a folder of Neo4j jars",
+        )
+    log(f"Fetching Neo4j {NEO4J_VERSION} from Maven Central into {lib} (once per machine)…")
+    lib.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=lib.parent, prefix=".assemble-") as work:
+        (Path(work) / "pom.xml").write_text(_pom(), encoding="utf-8")
+        staged = Path(work) / "lib"
+        env = {**os.environ, "JAVA_HOME": str(java.parent.parent)}
+        result = subprocess.run(
+            [
+                mvn,
+                "-B",
+                "-q",
+                "dependency:copy-dependencies",
+                "-DincludeScope=runtime",
+                f"-DoutputDirectory={staged}",
+            ],
+            cwd=work,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            last = next(
+                (ln for ln in reversed(result.stdout.splitlines()) if "ERROR" in ln),
+                "see `mvn` output",
+            )
+            raise ServerSetupError(
+                f"could not fetch Neo4j from Maven Central: {last.strip()[:300]}",
+                hint="check that Maven Central is reachable, then run the command again",
+            )
+        (staged / ".complete").write_text(NEO4J_VERSION, encoding="utf-8")
+        # Rename into place only when complete: an interrupted fetch leaves no half cache.
+        if lib.exists():
+            shutil.rmtree(lib)
+        staged.rename(lib)
+    return lib
+
+
+# --- layout, configuration and credentials ----------------------------------------------------
+
+
+def neo4j_home(home: Path) -> Path:
+    return home / "neo4j"
+
+
+def _conf_text(home: Path, options: ServerOptions) -> str:
+    nh = neo4j_home(home)
+    lines = [
+        "# Written by `tracegraph db up` at every start; add your own settings to",
+        f"# {home / 'neo4j-extra.conf'}, which is appended below.",
+        "server.default_listen_address=127.0.0.1",
+        "server.default_advertised_address=127.0.0.1",
+        f"server.bolt.listen_address=:{options.bolt_port}",
+        f"server.bolt.advertised_address=:{options.bolt_port}",
+        f"server.http.listen_address=:{options.http_port}",
+        f"server.http.advertised_address=:{options.http_port}",
+        "server.https.enabled=false",
+        "dbms.security.auth_enabled=true",
+        f"server.memory.heap.initial_size={options.heap}",
+        f"server.memory.heap.max_size={options.heap}",
+        f"server.memory.pagecache.size={options.pagecache}",
+        # Two cores: one Bolt worker pool sized to them keeps the JVM from oversubscribing.
+        "server.bolt.thread_pool_max_size=32",
+        f"server.directories.data={nh / 'data'}",
+        f"server.directories.logs={nh / 'logs'}",
+        f"server.directories.run={nh / 'run'}",
+        f"server.directories.import={nh / 'import'}",
+        f"server.directories.plugins={nh / 'plugins'}",
+        "db.tx_log.rotation.retention_policy=2 days 2G",
+        *(f"server.jvm.additional={flag}" for flag in JVM_FLAGS),
+    ]
+    extra = home / "neo4j-extra.conf"
+    if extra.is_file():
+        lines += ["# --- from neo4j-extra.conf", extra.read_text(encoding="utf-8").rstrip()]
+    return "\n".join(lines) + "\n"
+
+
+def _auth_ini_line(user: str, password: str) -> str:
+    """A user line in the format `neo4j-admin dbms set-initial-password` writes.
+
+    Writing it ourselves keeps the password off every command line (where `ps` would show it):
+    SHA-256 over salt + password, then re-hashed to 1024 iterations in all.
+    """
+    salt = secrets.token_bytes(32)
+    digest = hashlib.sha256(salt + password.encode("utf-8")).digest()
+    for _ in range(1023):
+        digest = hashlib.sha256(digest).digest()
+    return f"{user}:SHA-256,{digest.hex()},{salt.hex()},1024:\n"
+
+
+def _initialise_password(home: Path, options: ServerOptions) -> None:
+    """Before the first start: a random password, in the credentials file and in auth.ini.
+
+    Neo4j reads auth.ini only when it creates its system database, so once data exists the
+    password lives in the database and the credentials file is the only copy we have.
+    """
+    nh = neo4j_home(home)
+    credentials = home / CREDENTIALS_FILENAME
+    has_data = (nh / "data" / "databases" / "system").exists()
+    if has_data:
+        if not credentials.is_file():
+            raise ServerSetupError(
+                f"the server in {nh} has data but its credentials file {credentials} is gone",
+                hint="set NEO4J_PASSWORD if you know it, or delete "
+                f"{nh / 'data'} to start over with an empty database",
+            )
+        return
+    existing = read_credentials(credentials) if credentials.is_file() else {}
+    password = existing.get("NEO4J_PASSWORD") or secrets.token_urlsafe(24)
+    auth_ini = nh / "data" / "dbms" / "auth.ini"
+    auth_ini.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(auth_ini, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(_auth_ini_line(DEFAULT_USER, password))
+    write_credentials(
+        credentials,
+        {"NEO4J_URI": options.bolt_uri, "NEO4J_USER": DEFAULT_USER, "NEO4J_PASSWORD": password},
+    )
+
+
+def _update_credentials_uri(home: Path, options: ServerOptions) -> None:
+    path = home / CREDENTIALS_FILENAME
+    values = read_credentials(path)
+    if values.get("NEO4J_URI") != options.bolt_uri:
+        values["NEO4J_URI"] = options.bolt_uri
+        write_credentials(path, values)
+
+
+def saved_options(home: Path) -> ServerOptions | None:
+    path = home / "server.json"
+    if not path.is_file():
+        return None
+    return ServerOptions(**json.loads(path.read_text(encoding="utf-8")))
+
+
+# --- processes and ports ---------------------------------------------------------------------
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As Neo4j does: a port still in TIME_WAIT after a stop is free, only a listener is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (for throwaway test servers)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _pid(home: Path) -> int | None:
+    pidfile = neo4j_home(home) / "run" / "neo4j.pid"
+    try:
+        pid = int(pidfile.read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    # A recycled pid belonging to something else is not our server.
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    if cmdline.exists() and b"neo4j" not in cmdline.read_bytes():
+        return None
+    return pid
+
+
+def state(home: Path) -> LocalServerState:
+    pid = _pid(home)
+    return LocalServerState(running=pid is not None, pid=pid, options=saved_options(home))
+
+
+def _bolt_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _http_discovery_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as reply:
+            return bool(reply.status == 200)
+    except OSError:
+        return False
+
+
+def _last_error(home: Path) -> str:
+    """The most telling line of the server's log after a failed start."""
+    log = neo4j_home(home) / "logs" / "neo4j.log"
+    if not log.is_file():
+        return "no log was written"
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    for line in reversed(lines):
+        if " ERROR " in line:
+            return line.split(" ERROR ", 1)[1].strip()[:300]
+    return lines[-1][:300] if lines else "the log is empty"
+
+
+def start(
+    home: Path,
+    options: ServerOptions | None = None,
+    *,
+    log: Log = lambda _: None,
+    timeout: float = 180.0,
+    env: Mapping[str, str] | None = None,
+) -> ServerOptions:
+    """Start the local server of `home` (idempotent) and wait until Bolt and HTTP answer."""
+    env = os.environ if env is None else env
+    options = options or saved_options(home) or ServerOptions()
+    current = state(home)
+    if current.running and current.options is not None:
+        return current.options
+    java, _ = find_java(env)
+    lib = ensure_jars(jar_cache_dir(env), java, log)
+    for name, port in (("Bolt", options.bolt_port), ("HTTP", options.http_port)):
+        if not port_is_free(port):
+            flag = "--bolt-port" if name == "Bolt" else "--http-port"
+            raise PortInUse(
+                f"port {port} on 127.0.0.1 (Neo4j {name}) is already in use by another program",
+                hint=f"stop that program, or choose another port with `tracegraph db up {flag} N`",
+            )
+
+    nh = neo4j_home(home)
+    for sub in ("conf", "data", "logs", "run", "import", "plugins"):
+        (nh / sub).mkdir(parents=True, exist_ok=True)
+    link = nh / "lib"
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(lib, target_is_directory=True)
+    (nh / "conf" / "neo4j.conf").write_text(_conf_text(home, options), encoding="utf-8")
+    (home / "server.json").write_text(json.dumps(asdict(options), indent=2), encoding="utf-8")
+    _initialise_password(home, options)
+    _update_credentials_uri(home, options)
+
+    launch_env = {
+        **env,
+        "JAVA_HOME": str(java.parent.parent),
+        "NEO4J_HOME": str(nh),
+        "NEO4J_CONF": str(nh / "conf"),
+    }
+    launched = subprocess.run(
+        [str(java), "-cp", str(lib / "*"), LAUNCHER, "start"],
+        env=launch_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if launched.returncode != 0:
+        raise ServerSetupError(
+            f"Neo4j did not start: {_last_error(home)}",
+            hint=f"see {nh / 'logs' / 'neo4j.log'}",
+        )
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _pid(home) is None:
+            raise ServerSetupError(
+                f"Neo4j stopped while starting: {_last_error(home)}",
+                hint=f"see {nh / 'logs' / 'neo4j.log'}",
+            )
+        if _bolt_answers(options.bolt_port) and _http_discovery_answers(options.http_port):
+            return options
+        time.sleep(0.5)
+    raise ServerSetupError(
+        f"Neo4j did not answer on port {options.bolt_port} within {timeout:.0f} s",
+        hint=f"see {nh / 'logs' / 'neo4j.log'}",
+    )
+
+
+def stop(home: Path, timeout: float = 120.0) -> bool:
+    """Stop the local server; True if one was running. SIGTERM lets Neo4j checkpoint cleanly."""
+    pid = _pid(home)
+    if pid is None:
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _pid(home) is None:
+            break
+        time.sleep(0.2)
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    (neo4j_home(home) / "run" / "neo4j.pid").unlink(missing_ok=True)
+    return True
