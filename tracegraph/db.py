@@ -127,6 +127,16 @@ def run_write(
     }  # fmt: skip
 
 
+def run_write_records(
+    driver: Driver, database: str, query: str, params: Mapping[str, Any]
+) -> list[Record]:
+    """A write transaction whose RETURN rows the caller needs (e.g. how many rows changed)."""
+    records, _, _ = driver.execute_query(
+        query, dict(params), database_=database, routing_=RoutingControl.WRITE
+    )
+    return [record.data() for record in records]
+
+
 def run_autocommit(driver: Driver, database: str, query: str, params: Mapping[str, Any]) -> None:
     """An implicit transaction: needed for CALL { … } IN TRANSACTIONS and schema commands."""
     with driver.session(database=database) as session:

@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracegraph import queries, schema
-from tracegraph.db import Driver, Record, run_autocommit, run_read, run_write, translated_errors
+from tracegraph.db import (
+    Driver,
+    Record,
+    run_autocommit,
+    run_read,
+    run_write,
+    run_write_records,
+    translated_errors,
+)
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,10 @@ class TraceGraph:
     def write(self, name: str, /, **params: Any) -> dict[str, int]:
         with translated_errors(self.server, self.database):
             return run_write(self.driver, self.database, queries.load(name), params)
+
+    def write_records(self, name: str, /, **params: Any) -> list[Record]:
+        with translated_errors(self.server, self.database):
+            return run_write_records(self.driver, self.database, queries.load(name), params)
 
     def autocommit(self, name: str, /, **params: Any) -> None:
         with translated_errors(self.server, self.database):

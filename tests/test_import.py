@@ -1,0 +1,305 @@
+"""`tracegraph import`: every row written or rejected with file, line, column and reason;
+counts reconcile; re-running changes nothing. Against the real test server."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+
+MATERIALS = "material_id,name,uom,kind\nM1,Flour,kg,raw\nSALT,Salt,kg,raw\nB1,Bread,pcs,finished\n"
+LOTS_HEADER = "lot_id,material_id,quantity,uom,created_at,status,supplier_id,supplier_lot\n"
+
+
+def _write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _import(runner: CliRunner, *args: str) -> tuple[int, dict[str, Any], list[dict[str, str]]]:
+    result = runner.invoke(app, ["import", *args, "--format", "json"])
+    assert result.exit_code in (0, 1), result.stderr
+    summary = json.loads(result.stdout)
+    rejects: list[dict[str, str]] = []
+    if summary["reject_file"]:
+        with open(summary["reject_file"], encoding="utf-8-sig", newline="") as f:
+            rejects = list(csv.DictReader(f))
+    for table in summary["tables"].values():
+        assert table["read"] == table["written"] + table["rejected"]
+    return result.exit_code, summary, rejects
+
+
+def _graph_dump(graph: TraceGraph) -> list[str]:
+    """Every node and relationship with its properties (ledger excluded), for comparisons."""
+    nodes, _, _ = graph.driver.execute_query(
+        "MATCH (n) WHERE NOT n:ImportRun RETURN labels(n) AS l, properties(n) AS p",
+        database_=graph.database,
+    )
+    rels, _, _ = graph.driver.execute_query(
+        "MATCH (a)-[r]->(b) WHERE NOT a:ImportRun "
+        "RETURN type(r) AS t, properties(r) AS p, properties(a) AS a, properties(b) AS b",
+        database_=graph.database,
+    )
+    return sorted(str(r.data()) for r in [*nodes, *rels])
+
+
+def test_clean_import_writes_every_row_and_keeps_leading_zeros(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    plant = tmp_path / "plant"
+    _write(plant, "materials.csv", "\ufeff" + MATERIALS)  # with a BOM, as Excel saves it
+    _write(plant, "lots.csv", LOTS_HEADER
+           + "000123,M1,1000,kg,2026-11-01T08:00:00,released,V7,000456\n"
+           + "R-2,SALT,50,kg,2026-11-01,hold,V8,000456\n")  # fmt: skip
+    code, summary, rejects = _import(runner, str(plant), "--timezone", "Europe/Berlin")
+    assert code == 0 and rejects == []
+    assert summary["tables"]["materials"] == {
+        "files": [str(plant / "materials.csv")], "read": 3, "written": 3, "rejected": 0,
+        "duplicates": 0, "changed": 3,
+    }  # fmt: skip
+    rows, _, _ = graph.driver.execute_query(
+        "MATCH (i:Identifier)-[:IDENTIFIES]->(l:Lot)-[s:SUPPLIED_BY]->(v:Supplier) "
+        "RETURN l.lot_id AS lot, i.key AS key, s.supplier_lot AS supplier_lot, "
+        "toString(l.created_at) AS created ORDER BY lot",
+        database_=graph.database,
+    )
+    assert [r.data() for r in rows] == [
+        {"lot": "000123", "key": "supplier_lot|V7|000456", "supplier_lot": "000456",
+         "created": "2026-11-01T08:00:00+01:00"},
+        {"lot": "R-2", "key": "supplier_lot|V8|000456", "supplier_lot": "000456",
+         "created": "2026-11-01T00:00:00+01:00"},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "reason"),
+    [
+        ("L1,M1,-5,kg,2026-11-01,released,,", "quantity", "a quantity cannot be negative here"),
+        ("L1,M1,NaN,kg,2026-11-01,released,,", "quantity", "not a finite number"),
+        ("L1,M1,abc,kg,2026-11-01,released,,", "quantity", "not a number"),
+        (
+            "L1,M1,5,kgs,2026-11-01,released,,",
+            "uom",
+            "unknown unit (known: g, kg, l, lb, m, mg, ml, pcs, t)",
+        ),
+        (
+            "L1,M1,5,kg,03.11.2026,released,,",
+            "created_at",
+            "not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)",
+        ),
+        ("L1,M1,5,kg,2026-11-01,shipped,,", "status", "must be one of released, hold, rejected"),
+        (",M1,5,kg,2026-11-01,released,,", "lot_id", "required value is empty"),
+        ("L1,,5,kg,2026-11-01,released,,", "material_id", "required value is empty"),
+        (
+            "L1,M1,5,kg,2026-11-01,released,,,extra",
+            "",
+            "the row has more cells than the header has columns",
+        ),
+        (
+            "L" + "9" * 300 + ",M1,5,kg,2026-11-01,released,,",
+            "lot_id",
+            "identifier longer than 200 characters",
+        ),
+    ],
+)
+def test_bad_cells_are_rejected_with_line_column_and_reason(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    row: str, column: str, reason: str,
+) -> None:  # fmt: skip
+    lots = _write(tmp_path / "in", "lots.csv", LOTS_HEADER + "OK-1,M1,5,kg,2026-11-01,released,,\n"
+                  + row + "\n")  # fmt: skip
+    code, summary, rejects = _import(runner, str(lots))
+    assert code == 1
+    assert summary["tables"]["lots"]["read"] == 2
+    assert summary["tables"]["lots"]["written"] == 1
+    assert [(r["file"], r["line"], r["column"], r["reason"]) for r in rejects] == [
+        (str(lots), "3", column, reason)
+    ]
+    assert graph.status().nodes.get("Lot") == 1
+
+
+def test_missing_required_column_rejects_every_row(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    lots = _write(tmp_path / "in", "lots.csv", "lot_id,quantity\nL1,5\nL2,6\n")
+    code, _summary, rejects = _import(runner, str(lots))
+    assert code == 1
+    assert [(r["line"], r["column"], r["reason"]) for r in rejects] == [
+        ("2", "material_id", "required column 'material_id' is missing"),
+        ("3", "material_id", "required column 'material_id' is missing"),
+    ]
+    assert graph.status().nodes.get("Lot", 0) == 0
+
+
+def test_duplicates_identical_once_conflicting_rejected(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    materials = _write(tmp_path / "in", "materials.csv",
+                       "material_id,name\nM1,Flour\nM1,Flour\nM1,Rye flour\n")  # fmt: skip
+    code, summary, rejects = _import(runner, str(materials))
+    assert code == 1
+    assert summary["tables"]["materials"]["duplicates"] == 1
+    assert summary["tables"]["materials"]["written"] == 2
+    assert [(r["line"], r["column"], r["value"], r["reason"]) for r in rejects] == [
+        ("4", "name", "Rye flour", "duplicate material_id with a different name than line 2")
+    ]
+
+
+def test_gbk_file_is_detected_and_read(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    _write(tmp_path / "in", "materials.csv", "material_id,name\n物料-01,面粉\nM2,食盐\n", "gbk")
+    code, _summary, _ = _import(runner, str(tmp_path / "in"))
+    assert code == 0
+    names, _, _ = graph.driver.execute_query(
+        "MATCH (m:Material) RETURN m.material_id AS id, m.name AS name ORDER BY id",
+        database_=graph.database,
+    )
+    assert [tuple(r.values()) for r in names] == [("M2", "食盐"), ("物料-01", "面粉")]
+
+
+def test_formulas_and_long_values_are_plain_text(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    long_text = "x" * 10_240
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with (folder / "materials.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerows([["material_id", "name", "note"],
+                     ["M1", '=HYPERLINK("http://x","y")', long_text],
+                     ["M2", "+cmd|' /C calc'!A0", "@SUM(1)"]])  # fmt: skip
+    code, _, _ = _import(runner, str(folder))
+    assert code == 0
+    rows, _, _ = graph.driver.execute_query(
+        "MATCH (m:Material) RETURN m.name AS name, m.note AS note ORDER BY m.material_id",
+        database_=graph.database,
+    )
+    assert [tuple(r.values()) for r in rows] == [
+        ('=HYPERLINK("http://x","y")', long_text), ("+cmd|' /C calc'!A0", "@SUM(1)"),
+    ]  # fmt: skip
+
+
+def test_empty_and_unknown_files(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    _write(folder, "materials.csv", "")
+    _write(folder, "widgets.csv", "a,b\n1,2\n")
+    _write(folder, "readme.txt", "not a table")
+    code, summary, rejects = _import(runner, str(folder))
+    assert code == 1
+    assert summary["tables"]["materials"]["read"] == 0
+    assert [(r["line"], r["reason"][:23]) for r in rejects] == [("2", "unknown table 'widgets'")]
+    assert summary["notes"] == [f"skipped {folder / 'readme.txt'}: not a table file "
+                                "(.csv, .xlsx, .parquet)"]  # fmt: skip
+
+
+def test_references_to_unknown_lots_become_stubs_and_unknown_steps_are_rejected(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    _write(folder, "steps.csv", "step_id,operation,started_at,oven_temp_c\n"
+                                "S1,bake,2026-11-02T06:00:00Z,182.5\n")  # fmt: skip
+    _write(folder, "step_inputs.csv", "step_id,lot_id,quantity,uom\nS1,OLD-9,1,kg\nS9,OLD-9,1,kg\n")
+    code, summary, rejects = _import(runner, str(folder))
+    assert code == 1
+    assert summary["stubs_created"] == 1
+    assert [(r["line"], r["column"], r["value"]) for r in rejects] == [("3", "step_id", "S9")]
+    stub, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'OLD-9'})-[:INPUT_TO]->(s:ProcessStep) "
+        "RETURN l.origin_known AS known, s.oven_temp_c AS temp",
+        database_=graph.database,
+    )
+    assert stub[0].data() == {"known": False, "temp": 182.5}
+
+
+def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    _write(folder, "materials.csv", MATERIALS)
+    _write(folder, "lots.csv", LOTS_HEADER + "L1,M1,5,kg,2026-11-01,released,V7,000456\n")
+    assert _import(runner, str(folder))[0] == 0
+    before = _graph_dump(graph)
+    code, again, _ = _import(runner, str(folder))
+    assert code == 0
+    assert sorted(again["unchanged_files"]) == [str(folder / "lots.csv"),
+                                               str(folder / "materials.csv")]  # fmt: skip
+    assert _graph_dump(graph) == before
+    forced = runner.invoke(app, ["import", str(folder), "--force", "--format", "json"])
+    assert json.loads(forced.stdout)["tables"]["lots"]["changed"] == 0
+    assert _graph_dump(graph) == before
+
+    _write(folder, "lots.csv", LOTS_HEADER + "L1,SALT,5,kg,2026-11-01,hold,V7,000456\n")
+    code, changed, _ = _import(runner, str(folder))
+    assert changed["tables"]["lots"]["changed"] == 1
+    rows, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'L1'})-[:OF]->(m) RETURN m.material_id AS m, l.status AS s",
+        database_=graph.database,
+    )
+    assert [r.data() for r in rows] == [{"m": "SALT", "s": "hold"}]
+
+
+def test_xlsx_and_parquet_tables(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["material_id", "name", "kind"])
+    sheet.append(["000042", "Flour", "raw"])
+    sheet.append([7, "Seven", "raw"])  # an id Excel stored as a number
+    book.save(folder / "materials.xlsx")
+    pq.write_table(pa.table({"supplier_id": ["V7", "007"], "name": ["Mill", "Salt Co"]}),
+                   folder / "suppliers.parquet")  # fmt: skip
+    code, _summary, _ = _import(runner, str(folder))
+    assert code == 0
+    ids, _, _ = graph.driver.execute_query(
+        "MATCH (n) WHERE n:Material OR n:Supplier "
+        "RETURN coalesce(n.material_id, n.supplier_id) AS id ORDER BY id",
+        database_=graph.database,
+    )
+    assert [r["id"] for r in ids] == ["000042", "007", "7", "V7"]
+
+
+def test_import_records_a_ledger_entry(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    _write(tmp_path / "in", "materials.csv", MATERIALS)
+    _, summary, _ = _import(runner, str(tmp_path / "in"))
+    runs, _, _ = graph.driver.execute_query(
+        "MATCH (r:ImportRun {run_id: $id}) RETURN r.status AS status, r.rows_read AS read, "
+        "r.rows_written AS written, size(r.sha256) AS files, r.host IS NOT NULL AS host",
+        id=summary["run_id"], database_=graph.database,
+    )  # fmt: skip
+    assert runs[0].data() == {"status": "done", "read": 3, "written": 3, "files": 1, "host": True}
+
+
+def test_readme_import_command(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The README's example, run as written from a folder holding exports/2026-11-23."""
+    _write(tmp_path / "exports" / "2026-11-23", "materials.csv", MATERIALS)
+    result = runner.invoke(app, ["import", "exports/2026-11-23", "--timezone", "Europe/Berlin"])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        result.stdout.splitlines()[0]
+        .split(": ", 1)[1]
+        .startswith("3 rows read = 3 written + 0 rejected")
+    )
+    assert graph.status().nodes["Material"] == 3

@@ -1,0 +1,1 @@
+"""Importing ERP/MES exports: read files, validate rows, write the graph, keep the ledger."""

@@ -1,0 +1,261 @@
+"""One import run: find the table files, read, validate, write, reconcile, record in the ledger.
+
+    summary = import_paths(graph, [Path("exports/2026-11-23")], timezone="Europe/Berlin")
+
+Per table the counts reconcile: rows read = rows written + rows rejected (identical duplicate
+rows count as written: the graph holds them once). A file whose content was imported cleanly
+before, under the same settings, is skipped as unchanged unless `force`.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import hashlib
+import json
+import secrets
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tracegraph.errors import ConfigurationError, TracegraphError
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.reader import SUFFIXES, UnreadableFile, read_table, table_name
+from tracegraph.importing.tables import IMPORT_ORDER, TABLES
+from tracegraph.importing.validate import Reject, validate
+from tracegraph.importing.writer import write_table
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class TableCounts:
+    table: str
+    files: list[str] = field(default_factory=list)
+    read: int = 0
+    written: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    changed: int = 0
+    seconds: float = 0.0
+
+    @property
+    def reconciles(self) -> bool:
+        return self.read == self.written + self.rejected
+
+
+@dataclass
+class ImportSummary:
+    run_id: str
+    tables: dict[str, TableCounts]
+    rejects: list[Reject]
+    unchanged_files: dict[str, str]  # file -> run that imported the same content
+    notes: list[str]
+    stubs_created: int
+    seconds: float
+    reject_file: Path | None = None
+
+    @property
+    def read(self) -> int:
+        return sum(t.read for t in self.tables.values())
+
+    @property
+    def written(self) -> int:
+        return sum(t.written for t in self.tables.values())
+
+    @property
+    def rejected(self) -> int:
+        return sum(t.rejected for t in self.tables.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "run_id": self.run_id,
+            "read": self.read,
+            "written": self.written,
+            "rejected": self.rejected,
+            "stubs_created": self.stubs_created,
+            "seconds": round(self.seconds, 3),
+            "reject_file": str(self.reject_file) if self.reject_file else None,
+            "unchanged_files": self.unchanged_files,
+            "notes": self.notes,
+            "tables": {
+                name: {
+                    "files": t.files,
+                    "read": t.read,
+                    "written": t.written,
+                    "rejected": t.rejected,
+                    "duplicates": t.duplicates,
+                    "changed": t.changed,
+                }
+                for name, t in self.tables.items()
+            },
+        }
+
+
+def find_files(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """Table files named by `paths` (folders are searched, not recursively), and notes."""
+    files: list[Path] = []
+    notes: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.iterdir()):
+                if child.suffix.lower() in SUFFIXES and not child.name.startswith((".", "~$")):
+                    files.append(child)
+                elif child.is_file():
+                    notes.append(f"skipped {child}: not a table file ({', '.join(SUFFIXES)})")
+        elif path.is_file():
+            if path.suffix.lower() not in SUFFIXES:
+                raise ConfigurationError(
+                    f"{path} is not a table file", hint=f"tables are {', '.join(SUFFIXES)} files"
+                )
+            files.append(path)
+        else:
+            raise ConfigurationError(f"{path} does not exist", hint="check the path")
+    if not files:
+        raise ConfigurationError(
+            "no table files to import", hint="name files after their table, e.g. lots.csv"
+        )
+    order = {name: i for i, name in enumerate(IMPORT_ORDER)}
+    # Nodes before relationships: master data, lots and steps before the rows that link them.
+    files.sort(key=lambda p: (order.get(table_name(p), len(order)), str(p)))
+    return files, notes
+
+
+def resolve_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"unknown timezone {name!r}", hint="use an IANA name such as Europe/Berlin or UTC"
+        ) from None
+
+
+def _fingerprint(content_sha: str, table: str, timezone: str, encoding: str | None) -> str:
+    settings = f"{content_sha}|{table}|{timezone}|{encoding or ''}"
+    return hashlib.sha256(settings.encode()).hexdigest()
+
+
+def import_paths(
+    graph: TraceGraph,
+    paths: Sequence[Path],
+    *,
+    timezone: str = "UTC",
+    encoding: str | None = None,
+    force: bool = False,
+    reject_file: Path | None = None,
+    log: Log = lambda _: None,
+) -> ImportSummary:
+    zone = resolve_timezone(timezone)
+    files, notes = find_files(paths)
+    started = time.perf_counter()
+    run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+    shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    graph.write(
+        "import/start_run",
+        props={
+            "run_id": run_id, "status": "running", "started_at": datetime.now(UTC),
+            "user": getpass.getuser(), "host": socket.gethostname(), "timezone": timezone,
+            "files": [str(f) for f in files], "sha256": [shas[str(f)] for f in files],
+        },
+    )  # fmt: skip
+    stubs_before = int(graph.read("import/stub_lot_count")[0]["stubs"])
+    tables: dict[str, TableCounts] = {}
+    rejects: list[Reject] = []
+    unchanged: dict[str, str] = {}
+    clean: list[str] = []
+    try:
+        for path in files:
+            name = table_name(path)
+            fingerprint = _fingerprint(shas[str(path)], name, timezone, encoding)
+            if not force:
+                previous = graph.read("import/previous_import_of_file", fingerprint=fingerprint)
+                if previous:
+                    unchanged[str(path)] = str(previous[0]["run_id"])
+                    clean.append(fingerprint)
+                    log(f"{path.name}: unchanged since import {previous[0]['run_id']}, skipped")
+                    continue
+            counts = tables.setdefault(name, TableCounts(name))
+            file_rejects = _import_file(graph, path, name, zone, encoding, counts, log)
+            rejects.extend(file_rejects)
+            if not file_rejects and name in TABLES:
+                clean.append(fingerprint)
+    except TracegraphError:
+        graph.write("import/finish_run", run_id=run_id, props={"status": "failed",
+                    "ended_at": datetime.now(UTC)})  # fmt: skip
+        raise
+    summary = ImportSummary(
+        run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged, notes=notes,
+        stubs_created=int(graph.read("import/stub_lot_count")[0]["stubs"]) - stubs_before,
+        seconds=time.perf_counter() - started,
+    )  # fmt: skip
+    if rejects:
+        summary.reject_file = write_rejects(reject_file or Path(f"rejects-{run_id}.csv"), rejects)
+    graph.write(
+        "import/finish_run",
+        run_id=run_id,
+        props={
+            "status": "done", "ended_at": datetime.now(UTC), "clean_fingerprints": clean,
+            "rows_read": summary.read, "rows_written": summary.written,
+            "rows_rejected": summary.rejected, "stubs_created": summary.stubs_created,
+            "seconds": summary.seconds, "counts_json": json.dumps(summary.as_dict()["tables"]),
+            "reject_file": str(summary.reject_file) if summary.reject_file else None,
+        },
+    )  # fmt: skip
+    return summary
+
+
+def _import_file(
+    graph: TraceGraph,
+    path: Path,
+    name: str,
+    zone: ZoneInfo,
+    encoding: str | None,
+    counts: TableCounts,
+    log: Log,
+) -> list[Reject]:
+    began = time.perf_counter()
+    counts.files.append(str(path))
+    try:
+        raw = read_table(path, encoding)
+    except UnreadableFile as problem:
+        # Nothing of the file can be read: one reject stands for the whole file.
+        counts.read += 1
+        counts.rejected += 1
+        return [Reject(str(path), 0, "", "", str(problem))]
+    validated = validate(raw, name, zone)
+    written = write_table(graph, validated)
+    file_rejects = validated.rejects + (written.rejects or [])
+    file_written = written.written + validated.duplicates
+    seconds = time.perf_counter() - began
+    counts.read += validated.read
+    counts.duplicates += validated.duplicates
+    counts.written += file_written
+    counts.changed += written.changed
+    counts.rejected += len(file_rejects)
+    counts.seconds += seconds
+    note = f" ({'; '.join(raw.notes)})" if raw.notes else ""
+    log(
+        f"{path.name}: {validated.read:,} rows read, {file_written:,} written "
+        f"({written.changed:,} new or changed), {len(file_rejects):,} rejected, "
+        f"{raw.encoding}{note}, {validated.read / max(seconds, 1e-9):,.0f} rows/s"
+    )
+    return file_rejects
+
+
+def _spreadsheet_safe(value: str) -> str:
+    # A reject file is opened in Excel: a value starting like a formula must stay text there.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["file", "line", "column", "value", "reason"])
+        for r in rejects:
+            writer.writerow([r.file, r.line, r.column, _spreadsheet_safe(r.value[:500]), r.reason])
+    return path

@@ -1,0 +1,194 @@
+"""The canonical import tables (DESIGN.md §4, a public contract) and how each column is read.
+
+Every table is optional in a given import. Identifiers are text: `000123` stays `000123`.
+Columns not listed here are kept as properties ("extra" columns: process parameters on steps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Kind(Enum):
+    ID = "id"  # text, stripped, at most MAX_ID_LENGTH characters (index keys have a size limit)
+    TEXT = "text"  # kept exactly, formulas included: `=HYPERLINK(…)` is plain text here
+    DATETIME = "datetime"  # ISO 8601; without an offset, read in the import's timezone
+    QUANTITY = "quantity"  # a finite number ≥ 0
+    SIGNED_QUANTITY = "signed_quantity"  # a finite number; negative on a shipment line = return
+    NUMBER = "number"  # any finite number, kept as float
+    UOM = "uom"  # one of UNITS
+    ENUM = "enum"  # one of Column.choices
+
+
+MAX_ID_LENGTH = 200
+
+# Units a canonical table may name; mappings convert anything else into these.
+UNITS = frozenset({"kg", "g", "mg", "t", "lb", "l", "ml", "m", "pcs"})
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind = Kind.TEXT
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # what makes a row unique; a second row with the same key must agree
+    extra_prefix: str = ""  # extra columns are properties (on steps: process parameters)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+def _id(name: str, required: bool = False) -> Column:
+    return Column(name, Kind.ID, required)
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "materials",
+            (
+                _id("material_id", True),
+                Column("name"),
+                Column("uom", Kind.UOM),
+                Column("kind", Kind.ENUM, choices=("raw", "intermediate", "finished", "packaging")),
+            ),
+            key=("material_id",),
+        ),
+        Table(
+            "suppliers",
+            (_id("supplier_id", True), Column("name"), Column("country")),
+            key=("supplier_id",),
+        ),
+        Table(
+            "customers",
+            (_id("customer_id", True), Column("name"), Column("contact"), Column("country")),
+            key=("customer_id",),
+        ),
+        Table(
+            "locations",
+            (_id("location_id", True), Column("name"), Column("kind"), _id("gln")),
+            key=("location_id",),
+        ),
+        Table(
+            "devices",
+            (_id("device_id", True), Column("name"), Column("kind"), _id("location_id")),
+            key=("device_id",),
+        ),
+        Table("operators", (_id("operator_id", True), Column("name")), key=("operator_id",)),
+        Table(
+            "lots",
+            (
+                _id("lot_id", True),
+                _id("material_id", True),
+                Column("quantity", Kind.QUANTITY),
+                Column("uom", Kind.UOM),
+                Column("created_at", Kind.DATETIME),
+                Column("expires_at", Kind.DATETIME),
+                Column("status", Kind.ENUM, choices=("released", "hold", "rejected")),
+                _id("supplier_id"),
+                _id("supplier_lot"),
+                Column("received_at", Kind.DATETIME),
+                _id("location_id"),
+            ),
+            key=("lot_id",),
+        ),
+        Table(
+            "steps",
+            (
+                _id("step_id", True),
+                Column("operation", Kind.TEXT, True),
+                Column("started_at", Kind.DATETIME, True),
+                Column("ended_at", Kind.DATETIME),
+                _id("work_order_id"),
+                _id("device_id"),
+                _id("operator_id"),
+                _id("location_id"),
+            ),
+            key=("step_id",),
+        ),
+        Table(
+            "step_inputs",
+            (
+                _id("step_id", True),
+                _id("lot_id", True),
+                Column("quantity", Kind.QUANTITY, True),
+                Column("uom", Kind.UOM, True),
+            ),
+            key=("step_id", "lot_id"),
+        ),
+        Table(
+            "step_outputs",
+            (
+                _id("step_id", True),
+                _id("lot_id", True),
+                Column("quantity", Kind.QUANTITY, True),
+                Column("uom", Kind.UOM, True),
+            ),
+            key=("step_id", "lot_id"),
+        ),
+        Table(
+            "inspections",
+            (
+                _id("inspection_id", True),
+                Column("test", Kind.TEXT, True),
+                Column("result", Kind.ENUM, True, choices=("pass", "fail")),
+                Column("inspected_at", Kind.DATETIME, True),
+                _id("lot_id"),
+                _id("step_id"),
+                _id("device_id"),
+                _id("operator_id"),
+                Column("value"),
+                Column("unit"),
+            ),
+            key=("inspection_id",),
+        ),
+        Table(
+            "shipments",
+            (
+                _id("shipment_id", True),
+                _id("customer_id", True),
+                Column("shipped_at", Kind.DATETIME, True),
+                _id("from_location_id"),
+                Column("carrier"),
+                Column("reference_doc"),
+            ),
+            key=("shipment_id",),
+        ),
+        Table(
+            "shipment_lines",
+            (
+                _id("shipment_id", True),
+                _id("lot_id", True),
+                Column("quantity", Kind.SIGNED_QUANTITY, True),
+                Column("uom", Kind.UOM, True),
+            ),
+            key=("shipment_id", "lot_id"),
+        ),
+        Table(
+            "device_events",
+            (
+                _id("device_id", True),
+                Column("event", Kind.ENUM, True, choices=("calibration", "maintenance", "alarm")),
+                Column("at", Kind.DATETIME, True),
+                Column("result"),
+            ),
+            key=("device_id", "event", "at"),
+        ),
+    )
+}
+
+# Nodes before relationships: master data, then lots, then the events that link them.
+IMPORT_ORDER: tuple[str, ...] = tuple(TABLES)

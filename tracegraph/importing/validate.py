@@ -1,0 +1,199 @@
+"""Turning raw text rows into typed rows and rejects. Nothing is dropped without a reject.
+
+Every raw row ends as exactly one of: a row to write, an identical duplicate of an earlier row
+(written once: it changes nothing), or a reject with file, line, column, value and reason.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tracegraph.importing.reader import RawTable
+from tracegraph.importing.tables import MAX_ID_LENGTH, TABLES, UNITS, Column, Kind, Table
+
+# Extra columns become numbers only when they look like one and carry no leading zero, so that
+# a parameter "182.5" can be compared while a code "0042" stays the code it is.
+_NUMBER = re.compile(r"^[-+]?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
+RESERVED_PROPERTIES = frozenset({"_row_sha", "origin_known"})
+
+
+@dataclass(frozen=True)
+class Reject:
+    file: str
+    line: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class ValidatedTable:
+    table: str
+    file: str
+    rows: list[dict[str, Any]] = field(default_factory=list)  # typed values + "_line", "_extra"
+    rejects: list[Reject] = field(default_factory=list)
+    duplicates: int = 0  # identical repeats, written once
+    read: int = 0
+
+
+class CellError(ValueError):
+    pass
+
+
+def _parse_datetime(text: str, zone: ZoneInfo) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise CellError("not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=zone)
+    # Stored with the fixed UTC offset in force at that instant: the exact moment is kept, and
+    # the neo4j driver (6.1) crashes the interpreter when packing ZoneInfo datetimes.
+    return value.replace(tzinfo=timezone(value.utcoffset() or timedelta(0)))
+
+
+def _parse_number(text: str) -> float:
+    try:
+        value = float(text.replace("_", "x"))  # float() accepts 1_000; an export never means it
+    except ValueError:
+        raise CellError("not a number") from None
+    if not math.isfinite(value):
+        raise CellError("not a finite number")
+    return value
+
+
+def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
+    """The typed value of one cell; CellError says why it cannot be."""
+    kind = column.kind
+    if kind is Kind.TEXT:
+        return text
+    stripped = text.strip()
+    if kind is Kind.ID:
+        if len(stripped) > MAX_ID_LENGTH:
+            raise CellError(f"identifier longer than {MAX_ID_LENGTH} characters")
+        return stripped
+    if kind is Kind.DATETIME:
+        return _parse_datetime(stripped, zone)
+    if kind in (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER):
+        value = _parse_number(stripped)
+        if kind is Kind.QUANTITY and value < 0:
+            raise CellError("a quantity cannot be negative here")
+        return value
+    if kind is Kind.UOM:
+        if stripped not in UNITS:
+            raise CellError(f"unknown unit (known: {', '.join(sorted(UNITS))})")
+        return stripped
+    if stripped not in column.choices:
+        raise CellError(f"must be one of {', '.join(column.choices)}")
+    return stripped
+
+
+def _extra_value(text: str) -> Any:
+    stripped = text.strip()
+    if _NUMBER.match(stripped):
+        value = float(stripped)
+        if math.isfinite(value):
+            return value
+    return text
+
+
+def _reject_all(out: ValidatedTable, raw: RawTable, column: str, reason: str) -> ValidatedTable:
+    for line, row in raw.rows:
+        out.rejects.append(Reject(out.file, line, column, row.get(column, ""), reason))
+    return out
+
+
+def validate(raw: RawTable, table_name: str, zone: ZoneInfo) -> ValidatedTable:
+    out = ValidatedTable(table=table_name, file=str(raw.path), read=len(raw.rows))
+    table: Table | None = TABLES.get(table_name)
+    if table is None:
+        return _reject_all(
+            out, raw, "", f"unknown table '{table_name}' (known: {', '.join(TABLES)})"
+        )
+    seen_names = set()
+    for name in raw.header:
+        if name in seen_names and name:
+            return _reject_all(out, raw, name, f"column '{name}' appears twice in the header")
+        seen_names.add(name)
+    for name in table.required:
+        if name not in raw.header:
+            return _reject_all(out, raw, name, f"required column '{name}' is missing")
+
+    first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for line, cells in raw.rows:
+        if "\0overflow" in cells:
+            out.rejects.append(
+                Reject(out.file, line, "", cells["\0overflow"][:200],
+                       "the row has more cells than the header has columns"),
+            )  # fmt: skip
+            continue
+        row, reject = _typed_row(table, cells, zone, out.file, line)
+        if reject is not None:
+            out.rejects.append(reject)
+            continue
+        key = tuple(row[k] for k in table.key)
+        earlier = first_seen.get(key)
+        if earlier is None:
+            first_seen[key] = row
+            out.rows.append(row)
+            continue
+        differing = _first_difference(earlier, row)
+        if differing is None:
+            out.duplicates += 1
+        else:
+            out.rejects.append(
+                Reject(out.file, line, differing, _text(row.get(differing)),
+                       f"duplicate {'+'.join(table.key)} with a different {differing} "
+                       f"than line {earlier['_line']}"),
+            )  # fmt: skip
+    return out
+
+
+def _typed_row(
+    table: Table, cells: dict[str, str], zone: ZoneInfo, file: str, line: int
+) -> tuple[dict[str, Any], Reject | None]:
+    row: dict[str, Any] = {"_line": line}
+    extra: dict[str, Any] = {}
+    for position, (name, text) in enumerate(cells.items()):
+        column = table.column(name)
+        if column is None:
+            if text.strip() and name not in RESERVED_PROPERTIES:
+                extra[name or f"column_{position + 1}"] = _extra_value(text)
+            continue
+        if not text.strip():
+            if column.required:
+                return row, Reject(file, line, name, text, "required value is empty")
+            row[name] = None
+            continue
+        try:
+            row[name] = convert(column, text, zone)
+        except CellError as problem:
+            return row, Reject(file, line, name, text[:200], str(problem))
+    for column in table.columns:
+        row.setdefault(column.name, None)
+    row["_extra"] = extra
+    return row, None
+
+
+def _first_difference(a: dict[str, Any], b: dict[str, Any]) -> str | None:
+    for name in a:
+        if name != "_line" and a[name] != b.get(name):
+            if name == "_extra":
+                extra_a: dict[str, Any] = a[name]
+                extra_b: dict[str, Any] = b[name]
+                changed = sorted(k for k in set(extra_a) | set(extra_b)
+                                 if extra_a.get(k) != extra_b.get(k))  # fmt: skip
+                return changed[0]
+            return name
+    return None
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, datetime) else str(value)
