@@ -303,3 +303,29 @@ def test_readme_import_command(
         .startswith("3 rows read = 3 written + 0 rejected")
     )
     assert graph.status().nodes["Material"] == 3
+
+
+def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
+    """Bulk writes must stream: an Eager operator would buffer each batch and hide conflicts.
+    The *_detach queries, which run only for rows whose content changed, are the exception."""
+    from tracegraph import queries
+
+    def operators(plan: dict[str, Any]) -> list[str]:
+        found = [str(plan["operatorType"]).split("@")[0]]
+        for child in plan.get("children", []):
+            found += operators(child)
+        return found
+
+    checked = 0
+    for name in queries.available():
+        if not name.startswith("import/") or "_detach" in name:
+            continue
+        with graph.driver.session(database=graph.database) as session:
+            summary = session.run(
+                "EXPLAIN " + queries.load(name), rows=[], keys=[], ids=[], props={},
+                run_id="", fingerprint="",
+            ).consume()  # fmt: skip
+        assert summary.plan is not None
+        assert "Eager" not in operators(summary.plan), name
+        checked += 1
+    assert checked >= 30

@@ -1,7 +1,7 @@
-// Upsert customers; unchanged rows (same content hash) are skipped. See materials.cypher.
+// Upsert customers: SET n = row.props replaces every property, so a changed row leaves exactly
+// what a clean import of it would. Only new or changed rows are sent (see customers_shas).
+// ON CREATE / ON MATCH keeps the plan free of Eager; edges are written by customers_edges.
 UNWIND $rows AS row
 MERGE (n:Customer {customer_id: row.customer_id})
-WITH n, row
-WHERE n._row_sha IS NULL OR n._row_sha <> row.props._row_sha
-SET n = row.props
-RETURN count(n) AS changed
+  ON CREATE SET n = row.props
+  ON MATCH SET n = row.props

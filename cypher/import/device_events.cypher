@@ -1,10 +1,9 @@
-// Calibration, maintenance and alarm events of devices; event_id is device|event|time.
+// Upsert device_events: SET n = row.props replaces every property, so a changed row leaves exactly
+// what a clean import of it would. Only new or changed rows are sent (see device_events_shas).
+// ON CREATE / ON MATCH keeps the plan free of Eager; edges are written by device_events_edges.
+// Times travel as ISO 8601 text and become DateTimes here: the driver's own conversion of
+// Python datetimes costs more than the whole write.
 UNWIND $rows AS row
 MERGE (n:DeviceEvent {event_id: row.event_id})
-WITH n, row
-WHERE n._row_sha IS NULL OR n._row_sha <> row.props._row_sha
-SET n = row.props
-WITH n, row
-MERGE (device:Device {device_id: row.device_id})
-MERGE (n)-[:OF_DEVICE]->(device)
-RETURN count(n) AS changed
+  ON CREATE SET n = row.props, n.at = datetime(row.at)
+  ON MATCH SET n = row.props, n.at = datetime(row.at)

@@ -1,18 +1,7 @@
-// Upsert devices and where they stand; unchanged rows are skipped. A changed location replaces
-// the old AT edge, so the graph equals a clean import.
+// Upsert devices: SET n = row.props replaces every property, so a changed row leaves exactly
+// what a clean import of it would. Only new or changed rows are sent (see devices_shas).
+// ON CREATE / ON MATCH keeps the plan free of Eager; edges are written by devices_edges.
 UNWIND $rows AS row
 MERGE (n:Device {device_id: row.device_id})
-WITH n, row
-WHERE n._row_sha IS NULL OR n._row_sha <> row.props._row_sha
-SET n = row.props
-WITH n, row
-CALL (n) {
-  MATCH (n)-[old:AT]->(:Location)
-  DELETE old
-}
-CALL (n, row) {
-  WITH n, row WHERE row.location_id IS NOT NULL
-  MERGE (location:Location {location_id: row.location_id})
-  MERGE (n)-[:AT]->(location)
-}
-RETURN count(n) AS changed
+  ON CREATE SET n = row.props
+  ON MATCH SET n = row.props

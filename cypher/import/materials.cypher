@@ -1,9 +1,7 @@
-// Upsert materials. A row whose content hash matches the node's is skipped, so re-importing an
-// unchanged export writes nothing; SET n = row.props replaces every property, so a changed row
-// leaves exactly what a clean import of it would.
+// Upsert materials: SET n = row.props replaces every property, so a changed row leaves exactly
+// what a clean import of it would. Only new or changed rows are sent (see materials_shas).
+// ON CREATE / ON MATCH keeps the plan free of Eager; edges are written by materials_edges.
 UNWIND $rows AS row
 MERGE (n:Material {material_id: row.material_id})
-WITH n, row
-WHERE n._row_sha IS NULL OR n._row_sha <> row.props._row_sha
-SET n = row.props
-RETURN count(n) AS changed
+  ON CREATE SET n = row.props
+  ON MATCH SET n = row.props

@@ -1,20 +1,9 @@
-// Upsert shipments with their customer and origin. Unchanged rows are skipped.
+// Upsert shipments: SET n = row.props replaces every property, so a changed row leaves exactly
+// what a clean import of it would. Only new or changed rows are sent (see shipments_shas).
+// ON CREATE / ON MATCH keeps the plan free of Eager; edges are written by shipments_edges.
+// Times travel as ISO 8601 text and become DateTimes here: the driver's own conversion of
+// Python datetimes costs more than the whole write.
 UNWIND $rows AS row
 MERGE (n:Shipment {shipment_id: row.shipment_id})
-WITH n, row
-WHERE n._row_sha IS NULL OR n._row_sha <> row.props._row_sha
-SET n = row.props
-WITH n, row
-CALL (n) {
-  MATCH (n)-[old:TO|FROM]->()
-  DELETE old
-}
-MERGE (customer:Customer {customer_id: row.customer_id})
-MERGE (n)-[:TO]->(customer)
-WITH n, row
-CALL (n, row) {
-  WITH n, row WHERE row.from_location_id IS NOT NULL
-  MERGE (location:Location {location_id: row.from_location_id})
-  MERGE (n)-[:FROM]->(location)
-}
-RETURN count(n) AS changed
+  ON CREATE SET n = row.props, n.shipped_at = datetime(row.shipped_at)
+  ON MATCH SET n = row.props, n.shipped_at = datetime(row.shipped_at)

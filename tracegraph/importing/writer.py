@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.tables import TABLES
+from tracegraph.importing.tables import TABLES, Kind
 from tracegraph.importing.validate import Reject, ValidatedTable
 
 BATCH_SIZE = 5000
@@ -68,16 +68,21 @@ def cypher_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
     """The parameter map of one row: keys and references at the top, properties in `props`."""
     references = REFERENCES.get(table, ())
     spec = TABLES[table]
+    # Times leave the props map as ISO 8601 text (the query turns them into DateTimes): the
+    # driver's pure-Python datetime packing would cost more than the write itself.
+    times = {c.name for c in spec.columns if c.kind is Kind.DATETIME}
     props: dict[str, Any] = {
         name: row[name]
         for name in (c.name for c in spec.columns)
-        if name not in references and row.get(name) is not None
+        if name not in references and name not in times and row.get(name) is not None
     }
     props.update(row["_extra"])
     props["_row_sha"] = _row_sha(row)
     if table == "lots":
         props["origin_known"] = True
     out: dict[str, Any] = {name: row.get(name) for name in (*spec.key, *references)}
+    for name in times:
+        out[name] = row[name].isoformat() if row.get(name) is not None else None
     if table == "lots" and row.get("supplier_lot") is not None:
         out["identity_key"] = f"supplier_lot|{row.get('supplier_id') or ''}|{row['supplier_lot']}"
     if table == "device_events":
@@ -85,6 +90,18 @@ def cypher_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
         props["event_id"] = out["event_id"]
     out["props"] = props
     return out
+
+
+# Node tables: label key column, and whether the table has an edges/detach query pair.
+NODE_KEYS: dict[str, str] = {
+    "materials": "material_id", "suppliers": "supplier_id", "customers": "customer_id",
+    "locations": "location_id", "operators": "operator_id", "devices": "device_id",
+    "lots": "lot_id", "steps": "step_id", "inspections": "inspection_id",
+    "shipments": "shipment_id", "device_events": "event_id",
+}  # fmt: skip
+WITH_EDGES = frozenset({"devices", "lots", "steps", "inspections", "shipments", "device_events"})
+RELATIONSHIP_PARENT = {"step_inputs": "step_id", "step_outputs": "step_id",
+                       "shipment_lines": "shipment_id"}  # fmt: skip
 
 
 def write_table(
@@ -98,13 +115,44 @@ def write_table(
         assert result.rejects is not None
         result.rejects.extend(missing)
         if batch:
-            records = graph.write_records(
-                f"import/{table}", rows=[cypher_row(table, row) for row in batch]
-            )
-            result.changed += int(records[0]["changed"]) if records else 0
+            result.changed += _write_batch(graph, table, [cypher_row(table, r) for r in batch])
             result.written += len(batch)
-        progress(start + len(validated.rows[start : start + BATCH_SIZE]))
+        progress(min(start + BATCH_SIZE, len(validated.rows)))
     return result
+
+
+def _write_batch(graph: TraceGraph, table: str, rows: list[dict[str, Any]]) -> int:
+    """Write the new and changed rows of one batch; returns how many that were."""
+    if table in RELATIONSHIP_PARENT:
+        parent = RELATIONSHIP_PARENT[table]
+        known = {
+            (r["parent"], r["lot_id"]): r["sha"]
+            for r in graph.read(f"import/{table}_shas", rows=rows)
+        }
+        todo = [r for r in rows if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
+        for row in todo:
+            row.update(quantity=row["props"].get("quantity"), uom=row["props"].get("uom"),
+                       sha=row["props"]["_row_sha"])  # fmt: skip
+        if todo:
+            graph.write(f"import/{table}", rows=todo)
+        return len(todo)
+    key = NODE_KEYS[table]
+    known = {
+        r["key"]: r["sha"] for r in graph.read(f"import/{table}_shas", keys=[r[key] for r in rows])
+    }
+    todo = [r for r in rows if known.get(r[key]) != r["props"]["_row_sha"]]
+    changed_keys = [r[key] for r in todo if r[key] in known]
+    if todo:
+        if table in WITH_EDGES and changed_keys:
+            graph.write(f"import/{table}_detach", keys=changed_keys)
+            if table == "lots":
+                graph.write("import/lots_detach_identities", keys=changed_keys)
+        graph.write(f"import/{table}", rows=todo)
+        if table in WITH_EDGES:
+            graph.write(f"import/{table}_edges", rows=todo)
+        if table == "lots":
+            graph.write("import/lots_identities", rows=todo)
+    return len(todo)
 
 
 def _split_missing_references(
