@@ -329,3 +329,66 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
         assert "Eager" not in operators(summary.plan), name
         checked += 1
     assert checked >= 30
+
+
+def _small_plant(folder: Path, lots: int = 20_000) -> None:
+    steps = lots // 10
+    _write(folder, "materials.csv", MATERIALS)
+    _write(folder, "lots.csv", LOTS_HEADER + "".join(
+        f"L{i:06d},{('M1', 'SALT')[i % 2]},{i % 97 + 1},kg,2026-11-01T08:{i % 60:02d}:00Z,"
+        f"released,V{i % 7},{i:06d}\n" for i in range(lots)))  # fmt: skip
+    _write(folder, "steps.csv", "step_id,operation,started_at,device_id,oven_temp_c\n" + "".join(
+        f"S{i:05d},bake,2026-11-02T06:00:00Z,OVEN-{i % 3},{180 + i % 9}\n"
+        for i in range(steps)))  # fmt: skip
+    _write(
+        folder,
+        "step_inputs.csv",
+        "step_id,lot_id,quantity,uom\n"
+        + "".join(
+            f"S{i:05d},L{(i * 7 + k) % lots:06d},1,kg\n" for i in range(steps) for k in range(3)
+        ),
+    )
+    _write(
+        folder,
+        "step_outputs.csv",
+        "step_id,lot_id,quantity,uom\n"
+        + "".join(f"S{i:05d},L{(i * 11 + 5) % lots:06d},3,kg\n" for i in range(steps)),
+    )
+
+
+@pytest.mark.slow
+def test_killed_import_rerun_gives_the_graph_of_a_clean_run(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "plant"
+    _small_plant(folder)
+    importer = subprocess.Popen(
+        [sys.executable, "-c", "from tracegraph.cli.main import run; run()", "import", str(folder)],
+        cwd=tmp_path, env=os.environ.copy(),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 300
+    while importer.poll() is None and time.monotonic() < deadline:
+        if graph.status().nodes.get("Lot", 0) >= 5_000:  # the first batch of lots is committed
+            importer.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.02)
+    importer.wait()
+    assert importer.returncode == -signal.SIGKILL, "the import ended before it could be killed"
+    killed_at = graph.status().nodes.get("Lot", 0)
+    assert 5_000 <= killed_at < 20_000
+
+    rerun = runner.invoke(app, ["import", str(folder)])
+    assert rerun.exit_code == 0, rerun.stderr
+    after_rerun = _graph_dump(graph)
+
+    graph.reset(keep_schema=True)
+    clean = runner.invoke(app, ["import", str(folder)])
+    assert clean.exit_code == 0, clean.stderr
+    assert after_rerun == _graph_dump(graph)

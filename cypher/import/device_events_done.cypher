@@ -1,0 +1,7 @@
+// Last write of a batch of new or changed device_events: the content hash, which marks the row as
+// complete. The node and its edges are written by earlier queries in their own transactions;
+// if the import dies between them, the hash is still missing or old, so a re-run writes the row
+// again instead of skipping it as unchanged.
+UNWIND $rows AS row
+MATCH (n:DeviceEvent {event_id: row.event_id})
+SET n._row_sha = row.props._row_sha
