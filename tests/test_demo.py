@@ -11,7 +11,7 @@ from tracegraph import server
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_demo_starts_initialises_and_shows_the_database(tmp_path: Path) -> None:
+def test_demo_starts_imports_a_plant_and_shows_the_database(tmp_path: Path) -> None:
     home = tmp_path / ".tracegraph"
     bolt = server.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRACEGRAPH_"))} | {
@@ -33,4 +33,8 @@ def test_demo_starts_initialises_and_shows_the_database(tmp_path: Path) -> None:
     assert "Neo4j (local) is up." in lines
     assert f"Bolt URI:    bolt://127.0.0.1:{bolt}" in lines
     assert any(line.startswith("Schema ready: ") for line in lines)
-    assert any(line.startswith("Neo4j 5.26.30 community at ") for line in lines)
+    assert any(line.startswith("Generated ") for line in lines)
+    summary = next(line for line in lines if line.startswith("Import "))
+    assert "+ 0 rejected" in summary
+    status = next(line for line in lines if line.startswith("Neo4j 5.26.30 community at "))
+    assert not status.endswith(": 0 nodes, 0 relationships")

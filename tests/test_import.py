@@ -392,3 +392,18 @@ def test_killed_import_rerun_gives_the_graph_of_a_clean_run(
     clean = runner.invoke(app, ["import", str(folder)])
     assert clean.exit_code == 0, clean.stderr
     assert after_rerun == _graph_dump(graph)
+
+
+def test_readme_plant_commands(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The README's synthetic plant, generated and imported as written: nothing rejected."""
+    readme_command = ["demo", "generate", "--lots", "5000", "--seed", "1", "--out", "plant"]
+    generated = runner.invoke(app, readme_command)
+    assert generated.exit_code == 0, generated.stderr
+    imported = runner.invoke(app, ["import", "plant"])
+    assert imported.exit_code == 0, imported.stderr
+    assert "+ 0 rejected" in imported.stdout.splitlines()[0]
+    lots = sum(1 for _ in (tmp_path / "plant" / "lots.csv").open()) - 1
+    assert graph.status().nodes["Lot"] == lots
+    assert graph.read("import/stub_lot_count")[0]["stubs"] == 0

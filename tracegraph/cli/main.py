@@ -11,6 +11,7 @@ from typer.core import TyperGroup
 
 from tracegraph import __version__
 from tracegraph.cli import db as db_commands
+from tracegraph.cli import demo as demo_commands
 from tracegraph.cli.imports import import_command
 from tracegraph.cli.render import print_error
 from tracegraph.errors import TracegraphError
@@ -38,6 +39,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(db_commands.app, name="db")
+app.add_typer(demo_commands.app, name="demo")
 app.command("import")(import_command)
 
 
