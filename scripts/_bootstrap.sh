@@ -21,4 +21,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"
+# Scripts that look for .tracegraph/ from where they were called go back there.
+CALLER_PWD="$PWD"
+export CALLER_PWD
 cd "$ROOT"

@@ -1,0 +1,117 @@
+"""Import benchmark: generate a plant, import it into an empty database, import it again.
+
+    python -m tracegraph.bench_import --lots 100000 --out bench
+
+Measures node rows/s and relationship rows/s of the first import (tables that create nodes vs
+tables that only link lots), the time of an unchanged re-import (files skipped by content hash)
+and of a forced one (every row read, validated and hash-checked, nothing written), as ratios of
+the first import's time. Results are appended to OUT/import-results.json and written as
+OUT/import-results.md. Uses the configured server (`tracegraph db up`); the database is emptied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tracegraph.config import load_settings
+from tracegraph.db import connect
+from tracegraph.errors import TracegraphError
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import ImportSummary, import_paths
+from tracegraph.plant import generate_plant
+
+RELATIONSHIP_TABLES = ("step_inputs", "step_outputs", "shipment_lines")
+
+
+def _rates(summary: ImportSummary) -> dict[str, float]:
+    node = [t for n, t in summary.tables.items() if n not in RELATIONSHIP_TABLES]
+    rel = [t for n, t in summary.tables.items() if n in RELATIONSHIP_TABLES]
+    node_rows, node_s = sum(t.read for t in node), sum(t.seconds for t in node)
+    rel_rows, rel_s = sum(t.read for t in rel), sum(t.seconds for t in rel)
+    return {
+        "node_rows": node_rows, "node_seconds": round(node_s, 2),
+        "node_rows_per_s": round(node_rows / node_s) if node_s else 0,
+        "relationship_rows": rel_rows, "relationship_seconds": round(rel_s, 2),
+        "relationship_rows_per_s": round(rel_rows / rel_s) if rel_s else 0,
+    }  # fmt: skip
+
+
+def run(lots: int, seed: int, out: Path) -> dict[str, Any]:
+    settings = load_settings()
+    graph = TraceGraph(connect(settings), settings.database, settings.uri)
+    graph.reset(keep_schema=True)
+    graph.init_schema()
+    with tempfile.TemporaryDirectory() as work:
+        began = time.perf_counter()
+        plant = generate_plant(lots, seed, Path(work) / "plant")
+        generated = time.perf_counter() - began
+        rejects = Path(work) / "rejects.csv"
+        first = import_paths(graph, [plant.out], reject_file=rejects)
+        unchanged = import_paths(graph, [plant.out], reject_file=rejects)
+        forced = import_paths(graph, [plant.out], force=True, reject_file=rejects)
+    graph.driver.close()
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "lots": plant.lots, "seed": seed, "rows": first.read, "rejected": first.rejected,
+        "generate_seconds": round(generated, 2),
+        "first_import_seconds": round(first.seconds, 2),
+        **_rates(first),
+        "unchanged_reimport_seconds": round(unchanged.seconds, 2),
+        "unchanged_ratio": round(unchanged.seconds / first.seconds, 4),
+        "forced_reimport_seconds": round(forced.seconds, 2),
+        "forced_ratio": round(forced.seconds / first.seconds, 4),
+        "forced_rows_changed": sum(t.changed for t in forced.tables.values()),
+    }  # fmt: skip
+
+
+def write_results(result: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    history_path = out / "import-results.json"
+    history = json.loads(history_path.read_text()) if history_path.exists() else []
+    history.append(result)
+    history_path.write_text(json.dumps(history, indent=2) + "\n")
+    lines = [
+        "# Import benchmark", "",
+        "`./scripts/bench-import --lots N` (see tracegraph/bench_import.py). Targets from the",
+        "design brief: ≥ 50k node rows/s, ≥ 20k relationship rows/s, unchanged re-import",
+        "≤ 10 % of the first import.", "",
+        "| when | lots | rows | node rows/s | rel rows/s | first import s "
+        "| unchanged re-import (ratio) | forced re-import (ratio) | machine |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for r in history:
+        lines.append(
+            f"| {r['when']} | {r['lots']:,} | {r['rows']:,} | {r['node_rows_per_s']:,} "
+            f"| {r['relationship_rows_per_s']:,} | {r['first_import_seconds']} "
+            f"| {r['unchanged_reimport_seconds']} s ({r['unchanged_ratio']:.1%}) "
+            f"| {r['forced_reimport_seconds']} s ({r['forced_ratio']:.1%}) | {r['machine']} |"
+        )
+    (out / "import-results.md").write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--lots", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=Path("bench"))
+    args = parser.parse_args()
+    try:
+        result = run(args.lots, args.seed, args.out)
+    except TracegraphError as error:
+        raise SystemExit(f"error: {error}") from None
+    write_results(result, args.out)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
