@@ -54,6 +54,16 @@ def _id(name: str, required: bool = False) -> Column:
     return Column(name, Kind.ID, required)
 
 
+def _lot_link(name: str, parent: str, quantity: Kind = Kind.QUANTITY) -> Table:
+    """A table of lots linked to a step or shipment, with how much of each lot."""
+    return Table(
+        name,
+        (_id(parent, True), _id("lot_id", True), Column("quantity", quantity, True),
+         Column("uom", Kind.UOM, True)),
+        key=(parent, "lot_id"),
+    )  # fmt: skip
+
+
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -119,26 +129,8 @@ TABLES: dict[str, Table] = {
             ),
             key=("step_id",),
         ),
-        Table(
-            "step_inputs",
-            (
-                _id("step_id", True),
-                _id("lot_id", True),
-                Column("quantity", Kind.QUANTITY, True),
-                Column("uom", Kind.UOM, True),
-            ),
-            key=("step_id", "lot_id"),
-        ),
-        Table(
-            "step_outputs",
-            (
-                _id("step_id", True),
-                _id("lot_id", True),
-                Column("quantity", Kind.QUANTITY, True),
-                Column("uom", Kind.UOM, True),
-            ),
-            key=("step_id", "lot_id"),
-        ),
+        _lot_link("step_inputs", "step_id"),
+        _lot_link("step_outputs", "step_id"),
         Table(
             "inspections",
             (
@@ -167,16 +159,8 @@ TABLES: dict[str, Table] = {
             ),
             key=("shipment_id",),
         ),
-        Table(
-            "shipment_lines",
-            (
-                _id("shipment_id", True),
-                _id("lot_id", True),
-                Column("quantity", Kind.SIGNED_QUANTITY, True),
-                Column("uom", Kind.UOM, True),
-            ),
-            key=("shipment_id", "lot_id"),
-        ),
+        # A negative quantity on a shipment line is a return.
+        _lot_link("shipment_lines", "shipment_id", Kind.SIGNED_QUANTITY),
         Table(
             "device_events",
             (
