@@ -9,9 +9,9 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def code_blocks(section: str | None = None) -> list[str]:
-    """Fenced sh blocks of the README, or of one `## section`."""
-    text = README.read_text(encoding="utf-8")
+def code_blocks(section: str | None = None, path: Path = README) -> list[str]:
+    """Fenced sh blocks of a README, or of one `## section`."""
+    text = path.read_text(encoding="utf-8")
     if section is not None:
         start = text.index(f"## {section}\n")
         end = text.find("\n## ", start + 1)
@@ -19,10 +19,10 @@ def code_blocks(section: str | None = None) -> list[str]:
     return re.findall(r"```sh\n(.*?)```", text, flags=re.S)
 
 
-def tracegraph_commands(section: str | None = None) -> list[list[str]]:
-    """Each `tracegraph …` line of the README's sh blocks, as argv without the program name."""
+def tracegraph_commands(section: str | None = None, path: Path = README) -> list[list[str]]:
+    """Each `tracegraph …` line of a README's sh blocks, as argv without the program name."""
     commands = []
-    for block in code_blocks(section):
+    for block in code_blocks(section, path):
         for line in block.splitlines():
             line = line.split("#", 1)[0].strip()
             if line.startswith("tracegraph "):

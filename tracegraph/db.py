@@ -86,6 +86,9 @@ def connect(settings: Settings) -> Driver:
             auth=(settings.user, settings.password),
             user_agent=f"tracegraph/{__version__}",
             connection_timeout=10.0,
+            # Server notifications (unknown labels in an empty database, …) are for people
+            # writing queries; ours are reviewed and tested, and the CLI has no place for them.
+            notifications_min_severity="OFF",
             max_transaction_retry_time=15.0,
         )
         try:

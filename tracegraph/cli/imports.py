@@ -9,6 +9,7 @@ from rich.table import Table
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.render import OutputFormat, note, print_json, stdout
+from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.run import import_paths
 
 
@@ -17,10 +18,14 @@ def import_command(
         ..., help="Folders of table files (lots.csv, steps.xlsx, …) or single table files."
     ),
     timezone: str = typer.Option(
-        "UTC",
+        None,
         "--timezone",
         envvar="TRACEGRAPH_TIMEZONE",
-        help="IANA timezone for times written without an offset (e.g. Europe/Berlin).",
+        help="IANA timezone for times written without an offset (e.g. Europe/Berlin); "
+        "default: the mapping's, else UTC.",
+    ),
+    mapping_file: Path = typer.Option(
+        None, "--mapping", help="TOML mapping of a source system's export (see importers/)."
     ),
     encoding: str = typer.Option(
         None, "--encoding", help="Text encoding of CSV files (default: UTF-8, else GB18030/GBK)."
@@ -42,11 +47,13 @@ def import_command(
     reject file with file, line, column, value and reason), 2 when the import could not run.
     Re-running is safe: unchanged files are skipped, unchanged rows write nothing.
     """
+    mapping = load_mapping(mapping_file) if mapping_file else None
+    zone = timezone or (mapping.timezone if mapping and mapping.timezone else "UTC")
     graph = open_graph()
     try:
         summary = import_paths(
-            graph, paths, timezone=timezone, encoding=encoding, force=force,
-            reject_file=rejects, log=note,
+            graph, paths, timezone=zone, encoding=encoding, force=force,
+            reject_file=rejects, mapping=mapping, log=note,
         )  # fmt: skip
     finally:
         graph.driver.close()

@@ -43,10 +43,10 @@ def table_name(path: Path) -> str:
     return path.stem.strip().lower()
 
 
-def read_table(path: Path, encoding: str | None = None) -> RawTable:
+def read_table(path: Path, encoding: str | None = None, delimiter: str = ",") -> RawTable:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(path, encoding)
+        return _read_csv(path, encoding, delimiter)
     if suffix == ".xlsx":
         return _read_xlsx(path)
     if suffix == ".parquet":
@@ -74,11 +74,11 @@ def _clean_header(names: list[str]) -> tuple[str, ...]:
     return tuple(name.strip() for name in names)
 
 
-def _read_csv(path: Path, encoding: str | None) -> RawTable:
+def _read_csv(path: Path, encoding: str | None, delimiter: str = ",") -> RawTable:
     text, used = _decode(path, path.read_bytes(), encoding)
     if not text.strip():
         return RawTable(path, (), [], used, notes=("the file is empty",))
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = _clean_header(next(reader))
     rows: list[tuple[int, dict[str, str]]] = []
     line = reader.line_num + 1

@@ -24,7 +24,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracegraph.errors import ConfigurationError, TracegraphError
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.reader import SUFFIXES, UnreadableFile, read_table, table_name
+from tracegraph.importing.mappings import Mapping, apply_mapping
+from tracegraph.importing.reader import (
+    SUFFIXES,
+    RawTable,
+    UnreadableFile,
+    read_table,
+    table_name,
+)
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
 from tracegraph.importing.validate import Reject, validate
 from tracegraph.importing.writer import write_table
@@ -147,10 +154,12 @@ def import_paths(
     encoding: str | None = None,
     force: bool = False,
     reject_file: Path | None = None,
+    mapping: Mapping | None = None,
     log: Log = lambda _: None,
 ) -> ImportSummary:
     zone = resolve_timezone(timezone)
     files, notes = find_files(paths)
+    mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
     shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
@@ -170,7 +179,7 @@ def import_paths(
     try:
         for path in files:
             name = table_name(path)
-            fingerprint = _fingerprint(shas[str(path)], name, timezone, encoding)
+            fingerprint = _fingerprint(shas[str(path)] + mapping_sha, name, timezone, encoding)
             if not force:
                 previous = graph.read("import/previous_import_of_file", fingerprint=fingerprint)
                 if previous:
@@ -178,6 +187,12 @@ def import_paths(
                     clean.append(fingerprint)
                     log(f"{path.name}: unchanged since import {previous[0]['run_id']}, skipped")
                     continue
+            if mapping is not None:
+                file_rejects = _import_mapped(graph, path, mapping, zone, encoding, tables, log)
+                rejects.extend(file_rejects)
+                if not file_rejects:
+                    clean.append(fingerprint)
+                continue
             counts = tables.setdefault(name, TableCounts(name))
             file_rejects = _import_file(graph, path, name, zone, encoding, counts, log)
             rejects.extend(file_rejects)
@@ -208,6 +223,42 @@ def import_paths(
     return summary
 
 
+def _import_mapped(
+    graph: TraceGraph,
+    path: Path,
+    mapping: Mapping,
+    zone: ZoneInfo,
+    encoding: str | None,
+    tables: dict[str, TableCounts],
+    log: Log,
+) -> list[Reject]:
+    """One source file through its mapping: each canonical table it yields is validated and
+    written in import order; rows the mapping cannot convert count as rejected for that table."""
+    try:
+        raw = read_table(path, encoding or mapping.encoding, mapping.delimiter)
+    except UnreadableFile as problem:
+        counts = tables.setdefault(path.stem, TableCounts(path.stem))
+        counts.read += 1
+        counts.rejected += 1
+        return [Reject(str(path), 0, "", "", str(problem))]
+    derived, mapping_rejects = apply_mapping(mapping, raw, zone)
+    if not derived:
+        counts = tables.setdefault(path.stem, TableCounts(path.stem, files=[str(path)]))
+        counts.read += len(raw.rows)
+        counts.rejected += len(raw.rows)
+        reason = f"no [[file]] section of {mapping.path.name} matches {path.name}"
+        return [Reject(str(path), line, "", "", reason) for line, _ in raw.rows]
+    order = {name: i for i, name in enumerate(IMPORT_ORDER)}
+    rejects = [r for _, r in mapping_rejects]
+    for table, canonical in sorted(derived, key=lambda d: order[d[0]]):
+        counts = tables.setdefault(table, TableCounts(table))
+        failed = sum(1 for t, _ in mapping_rejects if t == table)
+        counts.read += failed
+        counts.rejected += failed
+        rejects += _write_raw(graph, canonical, table, zone, counts, log)
+    return rejects
+
+
 def _import_file(
     graph: TraceGraph,
     path: Path,
@@ -218,14 +269,29 @@ def _import_file(
     log: Log,
 ) -> list[Reject]:
     began = time.perf_counter()
-    counts.files.append(str(path))
     try:
         raw = read_table(path, encoding)
     except UnreadableFile as problem:
         # Nothing of the file can be read: one reject stands for the whole file.
+        counts.files.append(str(path))
         counts.read += 1
         counts.rejected += 1
         return [Reject(str(path), 0, "", "", str(problem))]
+    return _write_raw(graph, raw, name, zone, counts, log, began)
+
+
+def _write_raw(
+    graph: TraceGraph,
+    raw: RawTable,
+    name: str,
+    zone: ZoneInfo,
+    counts: TableCounts,
+    log: Log,
+    began: float | None = None,
+) -> list[Reject]:
+    began = time.perf_counter() if began is None else began
+    if str(raw.path) not in counts.files:
+        counts.files.append(str(raw.path))
     validated = validate(raw, name, zone)
     written = write_table(graph, validated)
     file_rejects = validated.rejects + (written.rejects or [])
@@ -239,7 +305,7 @@ def _import_file(
     counts.seconds += seconds
     note = f" ({'; '.join(raw.notes)})" if raw.notes else ""
     log(
-        f"{path.name}: {validated.read:,} rows read, {file_written:,} written "
+        f"{raw.path.name} → {name}: {validated.read:,} rows read, {file_written:,} written "
         f"({written.changed:,} new or changed), {len(file_rejects):,} rejected, "
         f"{raw.encoding}{note}, {validated.read / max(seconds, 1e-9):,.0f} rows/s"
     )

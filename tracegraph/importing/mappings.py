@@ -1,0 +1,218 @@
+"""Mapping files: how a source system's export becomes canonical tables.
+
+A mapping is TOML. Top-level settings say how to read the files; each `[[file]]` section takes
+the source files whose name matches `match` and fills one canonical `table`, one value per
+canonical column:
+
+    delimiter = ";"              # CSV field separator (default ",")
+    decimal = ","                # decimal separator of numbers (default ".")
+    encoding = "gb18030"         # default text encoding (else detected; --encoding wins)
+    timezone = "Europe/Berlin"   # for times without offset (--timezone wins when given)
+
+    [units]                      # source unit -> canonical unit and factor
+    G = { to = "kg", factor = 0.001 }
+
+    [[file]]
+    match = "*MSEG*.csv"
+    table = "lots"
+    [file.columns]
+    lot_id = "CHARG"                                        # copy a source column
+    received_at = { column = "BUDAT", format = "%d.%m.%Y" } # parse a date/time (strptime)
+    quantity = { column = "MENGE", unit = "MEINS" }         # number, converted by [units]
+    uom = { unit = "MEINS" }                                # the canonical unit of MEINS
+    status = { value = "released" }                         # a constant
+    location_id = { template = "{WERKS}-{LGORT}" }          # several columns joined
+    kind = { column = "MTART", map = { ROH = "raw" } }      # source codes to canonical values
+
+A cell a mapping cannot convert is rejected with the source file, line and source column.
+One source file may feed several canonical tables (several `[[file]]` sections match it):
+each table's rows are counted, written and rejected on their own.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import string
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tracegraph.errors import ConfigurationError
+from tracegraph.importing.reader import RawTable
+from tracegraph.importing.tables import TABLES, Kind
+from tracegraph.importing.validate import Reject
+
+_SETTINGS = {"delimiter", "decimal", "encoding", "timezone", "units", "file", "name"}
+_SPEC_KEYS = {"column", "format", "unit", "value", "template", "map"}
+
+
+@dataclass(frozen=True)
+class Unit:
+    to: str
+    factor: float
+
+
+@dataclass(frozen=True)
+class FileRule:
+    match: str
+    table: str
+    columns: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Mapping:
+    path: Path
+    name: str = ""
+    delimiter: str = ","
+    decimal: str = "."
+    encoding: str | None = None
+    timezone: str | None = None
+    units: dict[str, Unit] = field(default_factory=dict)
+    rules: tuple[FileRule, ...] = ()
+
+    def rules_for(self, source: Path) -> list[FileRule]:
+        return [r for r in self.rules if fnmatch.fnmatch(source.name, r.match)]
+
+
+def _bad(path: Path, problem: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"mapping {path}: {problem}", hint="see importers/README.md for the mapping format"
+    )
+
+
+def load_mapping(path: Path) -> Mapping:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _bad(path, "file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _bad(path, f"not valid TOML ({exc})") from None
+    unknown = set(data) - _SETTINGS
+    if unknown:
+        raise _bad(path, f"unknown setting {sorted(unknown)[0]!r}")
+    units = {}
+    for name, spec in data.get("units", {}).items():
+        if not isinstance(spec, dict) or "to" not in spec:
+            raise _bad(path, f"unit {name!r} needs `to` (and optionally `factor`)")
+        units[name] = Unit(str(spec["to"]), float(spec.get("factor", 1.0)))
+    rules = []
+    for number, section in enumerate(data.get("file", []), start=1):
+        table = section.get("table")
+        if table not in TABLES:
+            raise _bad(path, f"[[file]] {number} names unknown table {table!r}")
+        if "match" not in section:
+            raise _bad(path, f"[[file]] {number} needs `match`, a file-name pattern")
+        columns = dict(section.get("columns", {}))
+        for column, spec in columns.items():
+            if TABLES[table].column(column) is None and not column.startswith("x_"):
+                raise _bad(path, f"table {table} has no column {column!r} (extras start x_)")
+            if isinstance(spec, dict) and not set(spec) <= _SPEC_KEYS:
+                raise _bad(
+                    path, f"column {column!r}: unknown key {sorted(set(spec) - _SPEC_KEYS)[0]!r}"
+                )
+        rules.append(FileRule(str(section["match"]), table, columns))
+    if not rules:
+        raise _bad(path, "no [[file]] sections")
+    return Mapping(
+        path=path, name=str(data.get("name", "")), delimiter=str(data.get("delimiter", ",")),
+        decimal=str(data.get("decimal", ".")), encoding=data.get("encoding"),
+        timezone=data.get("timezone"), units=units, rules=tuple(rules),
+    )  # fmt: skip
+
+
+class _CellProblem(ValueError):
+    def __init__(self, column: str, value: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column, self.value, self.reason = column, value, reason
+
+
+def _number(mapping: Mapping, column: str, text: str) -> float:
+    cleaned = text.strip().replace(" ", "")
+    if mapping.decimal == ",":
+        cleaned = cleaned.replace(".", "").replace(",", ".")  # 1.234,5 -> 1234.5
+    try:
+        return float(cleaned)
+    except ValueError:
+        raise _CellProblem(column, text, "not a number") from None
+
+
+def _unit(mapping: Mapping, column: str, text: str) -> Unit:
+    unit = mapping.units.get(text.strip())
+    if unit is None:
+        raise _CellProblem(column, text, f"unit {text.strip()!r} is not in the mapping's [units]")
+    return unit
+
+
+def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone: ZoneInfo) -> str:
+    if isinstance(spec, str):
+        return cells.get(spec, "")
+    if "value" in spec:
+        return str(spec["value"])
+    if "template" in spec:
+        names = [f for _, f, _, _ in string.Formatter().parse(spec["template"]) if f]
+        return str(spec["template"]).format(**{n: cells.get(n, "").strip() for n in names})
+    if "column" not in spec:  # { unit = "MEINS" }: the canonical unit of a unit column
+        text = cells.get(spec["unit"], "")
+        return _unit(mapping, spec["unit"], text).to if text.strip() else ""
+    column = spec["column"]
+    text = cells.get(column, "")
+    if not text.strip():
+        return ""
+    if "format" in spec:
+        try:
+            moment = datetime.strptime(text.strip(), spec["format"])
+        except ValueError:
+            raise _CellProblem(column, text, f"not a date/time like {spec['format']}") from None
+        return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
+    if "unit" in spec:
+        amount = _number(mapping, column, text)
+        unit_text = cells.get(spec["unit"], "")
+        return repr(amount * _unit(mapping, spec["unit"], unit_text).factor)
+    if "map" in spec:  # source codes to canonical values, e.g. MTART ROH -> raw
+        if text.strip() not in spec["map"]:
+            raise _CellProblem(column, text, f"no mapping for {text.strip()!r} in {column}")
+        return str(spec["map"][text.strip()])
+    if kind in (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER):
+        return repr(_number(mapping, column, text))
+    return text
+
+
+def apply_mapping(
+    mapping: Mapping, raw: RawTable, zone: ZoneInfo
+) -> tuple[list[tuple[str, RawTable]], list[tuple[str, Reject]]]:
+    """Canonical tables made from one source file, and rejects as (table, reject)."""
+    tables: list[tuple[str, RawTable]] = []
+    rejects: list[tuple[str, Reject]] = []
+    for rule in mapping.rules_for(raw.path):
+        spec = TABLES[rule.table]
+        header = tuple(rule.columns)
+        rows: list[tuple[int, dict[str, str]]] = []
+        for line, cells in raw.rows:
+            try:
+                rows.append((line, {
+                    name: _value(mapping, (spec.column(name) or _EXTRA).kind, how, cells, zone)
+                    for name, how in rule.columns.items()
+                }))  # fmt: skip
+            except _CellProblem as problem:
+                reject = Reject(str(raw.path), line, problem.column, problem.value[:200],
+                                problem.reason)  # fmt: skip
+                rejects.append((rule.table, reject))
+        renamed = {n: re.sub(r"^x_", "", n) for n in header}
+        tables.append((
+            rule.table,
+            RawTable(raw.path, tuple(renamed[n] for n in header),
+                     [(ln, {renamed[k]: v for k, v in r.items()}) for ln, r in rows],
+                     raw.encoding, raw.notes),
+        ))  # fmt: skip
+    return tables, rejects
+
+
+class _Extra:
+    kind = Kind.TEXT
+
+
+_EXTRA = _Extra()
