@@ -2,15 +2,58 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
+from rich.text import Text
 
 from tracegraph.cli.context import open_graph
-from tracegraph.cli.render import OutputFormat, note, print_json, stdout
+from tracegraph.cli.render import OutputFormat, note, print_json, stderr, stdout
 from tracegraph.importing.mappings import load_mapping
+from tracegraph.importing.run import Progress as RowProgress
 from tracegraph.importing.run import import_paths
+
+
+class RowsPerSecond(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:>9,.0f} rows/s" if task.speed else "")
+
+
+@contextlib.contextmanager
+def import_progress() -> Iterator[tuple[RowProgress, Callable[[str], None]]]:
+    """A rich progress bar with rows/s on an interactive terminal, with the per-file log lines
+    printed above it; without a terminal (nightly jobs) just the plain log lines."""
+    if not sys.stderr.isatty():
+        yield (lambda *_: None), note
+        return
+    bars: dict[str, TaskID] = {}
+    columns = (
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        RowsPerSecond(), TimeElapsedColumn(),
+    )  # fmt: skip
+    with Progress(*columns, console=stderr(), transient=False) as bar:
+
+        def advance(label: str, done: int, total: int) -> None:
+            if label not in bars:
+                bars[label] = bar.add_task(label, total=total)
+            bar.update(bars[label], completed=done)
+
+        yield advance, lambda message: bar.console.print(escape(message))
 
 
 def import_command(
@@ -51,10 +94,11 @@ def import_command(
     zone = timezone or (mapping.timezone if mapping and mapping.timezone else "UTC")
     graph = open_graph()
     try:
-        summary = import_paths(
-            graph, paths, timezone=zone, encoding=encoding, force=force,
-            reject_file=rejects, mapping=mapping, log=note,
-        )  # fmt: skip
+        with import_progress() as (progress, log):
+            summary = import_paths(
+                graph, paths, timezone=zone, encoding=encoding, force=force,
+                reject_file=rejects, mapping=mapping, log=log, progress=progress,
+            )  # fmt: skip
     finally:
         graph.driver.close()
     if output is OutputFormat.json:

@@ -37,6 +37,8 @@ from tracegraph.importing.validate import Reject, validate
 from tracegraph.importing.writer import write_table
 
 Log = Callable[[str], None]
+# (file name → table, rows done, rows in the file): for a progress bar.
+Progress = Callable[[str, int, int], None]
 
 
 @dataclass
@@ -156,6 +158,7 @@ def import_paths(
     reject_file: Path | None = None,
     mapping: Mapping | None = None,
     log: Log = lambda _: None,
+    progress: Progress = lambda *_: None,
 ) -> ImportSummary:
     zone = resolve_timezone(timezone)
     files, notes = find_files(paths)
@@ -188,13 +191,15 @@ def import_paths(
                     log(f"{path.name}: unchanged since import {previous[0]['run_id']}, skipped")
                     continue
             if mapping is not None:
-                file_rejects = _import_mapped(graph, path, mapping, zone, encoding, tables, log)
+                file_rejects = _import_mapped(
+                    graph, path, mapping, zone, encoding, tables, log, progress
+                )
                 rejects.extend(file_rejects)
                 if not file_rejects:
                     clean.append(fingerprint)
                 continue
             counts = tables.setdefault(name, TableCounts(name))
-            file_rejects = _import_file(graph, path, name, zone, encoding, counts, log)
+            file_rejects = _import_file(graph, path, name, zone, encoding, counts, log, progress)
             rejects.extend(file_rejects)
             if not file_rejects and name in TABLES:
                 clean.append(fingerprint)
@@ -231,6 +236,7 @@ def _import_mapped(
     encoding: str | None,
     tables: dict[str, TableCounts],
     log: Log,
+    progress: Progress,
 ) -> list[Reject]:
     """One source file through its mapping: each canonical table it yields is validated and
     written in import order; rows the mapping cannot convert count as rejected for that table."""
@@ -255,7 +261,7 @@ def _import_mapped(
         failed = sum(1 for t, _ in mapping_rejects if t == table)
         counts.read += failed
         counts.rejected += failed
-        rejects += _write_raw(graph, canonical, table, zone, counts, log)
+        rejects += _write_raw(graph, canonical, table, zone, counts, log, progress)
     return rejects
 
 
@@ -267,6 +273,7 @@ def _import_file(
     encoding: str | None,
     counts: TableCounts,
     log: Log,
+    progress: Progress,
 ) -> list[Reject]:
     began = time.perf_counter()
     try:
@@ -277,7 +284,7 @@ def _import_file(
         counts.read += 1
         counts.rejected += 1
         return [Reject(str(path), 0, "", "", str(problem))]
-    return _write_raw(graph, raw, name, zone, counts, log, began)
+    return _write_raw(graph, raw, name, zone, counts, log, progress, began)
 
 
 def _write_raw(
@@ -287,13 +294,15 @@ def _write_raw(
     zone: ZoneInfo,
     counts: TableCounts,
     log: Log,
+    progress: Progress,
     began: float | None = None,
 ) -> list[Reject]:
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
     validated = validate(raw, name, zone)
-    written = write_table(graph, validated)
+    label = f"{raw.path.name} → {name}"
+    written = write_table(graph, validated, lambda done: progress(label, done, validated.read))
     file_rejects = validated.rejects + (written.rejects or [])
     file_written = written.written + validated.duplicates
     seconds = time.perf_counter() - began
