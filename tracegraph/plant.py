@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -288,8 +287,3 @@ def _device_events(w: _Writers, rng: random.Random, day: datetime) -> None:
             if rng.random() < 0.02:
                 at = day.replace(hour=rng.randrange(6, 22), minute=rng.randrange(60))
                 w.add("device_events", device, "alarm", _iso(at), "over_temperature")
-
-
-def iter_csv(path: Path) -> Iterator[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        yield from csv.DictReader(handle)

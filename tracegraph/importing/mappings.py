@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.reader import RawTable
-from tracegraph.importing.tables import TABLES, Kind
+from tracegraph.importing.tables import TABLES, Column, Kind
 from tracegraph.importing.validate import Reject
 
 _SETTINGS = {"delimiter", "decimal", "encoding", "timezone", "units", "file", "name"}
@@ -181,6 +181,11 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone:
     return text
 
 
+def _kind(column: Column | None) -> Kind:
+    """Extra (x_) columns are text until validation decides they look like numbers."""
+    return column.kind if column is not None else Kind.TEXT
+
+
 def apply_mapping(
     mapping: Mapping, raw: RawTable, zone: ZoneInfo
 ) -> tuple[list[tuple[str, RawTable]], list[tuple[str, Reject]]]:
@@ -194,7 +199,7 @@ def apply_mapping(
         for line, cells in raw.rows:
             try:
                 rows.append((line, {
-                    name: _value(mapping, (spec.column(name) or _EXTRA).kind, how, cells, zone)
+                    name: _value(mapping, _kind(spec.column(name)), how, cells, zone)
                     for name, how in rule.columns.items()
                 }))  # fmt: skip
             except _CellProblem as problem:
@@ -209,10 +214,3 @@ def apply_mapping(
                      raw.encoding, raw.notes),
         ))  # fmt: skip
     return tables, rejects
-
-
-class _Extra:
-    kind = Kind.TEXT
-
-
-_EXTRA = _Extra()

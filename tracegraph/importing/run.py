@@ -303,7 +303,7 @@ def _write_raw(
     validated = validate(raw, name, zone)
     label = f"{raw.path.name} → {name}"
     written = write_table(graph, validated, lambda done: progress(label, done, validated.read))
-    file_rejects = validated.rejects + (written.rejects or [])
+    file_rejects = validated.rejects + written.rejects
     file_written = written.written + validated.duplicates
     seconds = time.perf_counter() - began
     counts.read += validated.read

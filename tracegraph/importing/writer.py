@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -49,7 +49,7 @@ Progress = Callable[[int], None]
 class TableWrite:
     written: int = 0  # rows now in the graph as given (new, changed or already equal)
     changed: int = 0  # rows that created or changed something
-    rejects: list[Reject] | None = None
+    rejects: list[Reject] = field(default_factory=list)
 
 
 def _row_sha(row: dict[str, Any]) -> str:
@@ -107,12 +107,11 @@ RELATIONSHIP_PARENT = {"step_inputs": "step_id", "step_outputs": "step_id",
 def write_table(
     graph: TraceGraph, validated: ValidatedTable, progress: Progress = lambda _: None
 ) -> TableWrite:
-    result = TableWrite(rejects=[])
+    result = TableWrite()
     table = validated.table
     for start in range(0, len(validated.rows), BATCH_SIZE):
         batch = validated.rows[start : start + BATCH_SIZE]
         batch, missing = _split_missing_references(graph, table, validated.file, batch)
-        assert result.rejects is not None
         result.rejects.extend(missing)
         if batch:
             result.changed += _write_batch(graph, table, [cypher_row(table, r) for r in batch])
