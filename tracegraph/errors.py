@@ -55,3 +55,15 @@ class PortInUse(ServerSetupError):
 
 class UnknownQuery(TracegraphError):
     """A query name that has no file in cypher/."""
+
+
+class UnknownLot(TracegraphError):
+    """No lot is known by the given id, under any of its identities."""
+
+
+class AmbiguousLot(TracegraphError):
+    """An id (typically a bare supplier lot number) names more than one lot."""
+
+
+class UnknownSubject(TracegraphError):
+    """A device, operator or other named thing the graph does not know."""

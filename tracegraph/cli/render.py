@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import enum
 import json
 import sys
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -16,6 +18,44 @@ from tracegraph.errors import TracegraphError
 class OutputFormat(enum.StrEnum):
     table = "table"
     json = "json"
+
+
+class ReportFormat(enum.StrEnum):
+    """Output of the trace, recall and check commands."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+FORMAT_HELP = "table (for people), json (one object) or csv (one row per record)."
+
+# Statuses and results that must catch the eye in a table.
+STATUS_STYLE = {"hold": "bold yellow", "rejected": "bold red", "fail": "bold red",
+                "recalled": "bold magenta"}  # fmt: skip
+
+
+def styled(value: Any) -> str:
+    """A cell: escaped text, coloured when it is a status or result worth seeing."""
+    text = "" if value is None else escape(str(value))
+    style = STATUS_STYLE.get(str(value))
+    return f"[{style}]{text}[/]" if style else text
+
+
+def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
+    """Rows as CSV on stdout; lists and maps become JSON text in their cell."""
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
 
 
 def stdout() -> Console:

@@ -1,0 +1,346 @@
+"""Traces against an independent breadth-first search on generated plants, and exact
+quantities through a split and a merge on a plant small enough to weigh by hand."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from plant_model import PlantModel
+from typer.testing import CliRunner
+
+from tracegraph import queries
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
+from tracegraph.plant import PlantSummary, generate_plant
+from tracegraph.trace import trace_backward, trace_forward, trace_window
+
+SEEDS = (3, 11)
+PLANT_LOTS = 2500
+
+
+@dataclass
+class Plant:
+    summary: PlantSummary
+    model: PlantModel
+
+    def interesting_lots(self) -> list[str]:
+        """Random lots, plus the shapes that break traces: the commodity lot (huge fan-out),
+        a reworked lot, a lot split across shipments, a returned lot, a multi-lot shipment."""
+        model = self.model
+        rng = random.Random(self.summary.rows["lots"])
+        picked = rng.sample(sorted(model.lots), 8)
+        picked.append(self.summary.commodity_lots[0])
+        picked += [lots[0] for step, lots in model.outputs.items()
+                   if model.steps[step]["operation"] == "rework"][:1]  # fmt: skip
+        picked += [lot for lot, lines in model.lines.items() if len(lines) > 1][:1]
+        picked += [lot for lot, lines in model.lines.items() if any(q < 0 for _, q in lines)][:1]
+        return list(dict.fromkeys(picked))
+
+
+_plants: dict[int, Plant] = {}
+
+
+@pytest.fixture(scope="module", params=SEEDS, ids=[f"seed{s}" for s in SEEDS])
+def plant_data(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Plant:
+    seed = request.param
+    if seed not in _plants:
+        folder = tmp_path_factory.mktemp(f"plant-{seed}")
+        summary = generate_plant(PLANT_LOTS, seed, folder)
+        _plants[seed] = Plant(summary, PlantModel(folder))
+    return _plants[seed]
+
+
+def _loaded_files(graph: TraceGraph) -> set[str]:
+    with graph.driver.session(database=graph.database) as session:
+        rows = session.run("MATCH (r:ImportRun) UNWIND r.sha256 AS sha RETURN sha")
+        return {row["sha"] for row in rows}
+
+
+@pytest.fixture
+def plant(plant_data: Plant, _session_graph: TraceGraph) -> Iterator[tuple[TraceGraph, Plant]]:
+    """The database holding exactly this plant (imported again only if something reset it)."""
+    graph = _session_graph
+    wanted = {hashlib.sha256(p.read_bytes()).hexdigest() for p in plant_data.summary.files}
+    if not wanted <= _loaded_files(graph) or graph.status().nodes.get("Lot") != len(
+        plant_data.model.lots
+    ):
+        graph.reset(keep_schema=True)
+        graph.init_schema()
+        summary = import_paths(graph, [plant_data.summary.out])
+        assert summary.rejects == []
+    yield graph, plant_data
+
+
+def test_forward_matches_breadth_first_search(plant: tuple[TraceGraph, Plant]) -> None:
+    graph, data = plant
+    for lot in data.interesting_lots():
+        expected = data.model.forward([lot])
+        result = trace_forward(graph, [lot])
+        assert {r["lot_id"]: r["depth"] for r in result.lots} == expected, lot
+        reached = {lot, *expected}
+        assert {(s["shipment_id"], s["lot_id"]) for s in result.shipments} == (
+            data.model.shipment_lines(reached)
+        ), lot
+        assert {c["customer_id"] for c in result.customers} == data.model.customers(reached), lot
+        assert result.truncated is False
+
+
+def test_backward_matches_breadth_first_search(plant: tuple[TraceGraph, Plant]) -> None:
+    graph, data = plant
+    finished = [lot for lot in data.interesting_lots() if lot.startswith(("F", "B"))]
+    finished += sorted(lot for lot in data.model.lots if lot.startswith("F"))[-3:]
+    for lot in finished:
+        expected = data.model.backward([lot])
+        result = trace_backward(graph, [lot])
+        assert {r["lot_id"]: r["depth"] for r in result.lots} == expected, lot
+        assert {(s["supplier_id"], x["lot_id"], x["supplier_lot"])
+                for s in result.suppliers for x in s["lots"]} == (
+            data.model.suppliers({lot, *expected})
+        ), lot  # fmt: skip
+        assert {s["step_id"] for s in result.steps} == data.model.steps_making({lot, *expected})
+
+
+def test_several_sources_at_once(plant: tuple[TraceGraph, Plant]) -> None:
+    graph, data = plant
+    lots = data.interesting_lots()[:4]
+    result = trace_forward(graph, lots)
+    expected: dict[str, int] = {}
+    for lot in lots:  # the union of single traces, at the smallest depth
+        for reached, depth in data.model.forward([lot]).items():
+            expected[reached] = min(depth, expected.get(reached, depth))
+    for lot in lots:
+        expected.pop(lot, None)
+    assert {r["lot_id"]: r["depth"] for r in result.lots} == expected
+
+
+def test_commodity_lot_quantity_is_conserved(plant: tuple[TraceGraph, Plant]) -> None:
+    """Every kg of a salt lot is somewhere: shipped, back in stock, or still in a lot."""
+    graph, data = plant
+    salt = data.summary.commodity_lots[0]
+    result = trace_forward(graph, [salt])
+    totals = result.totals
+    assert totals["source_quantity"] == float(data.model.lots[salt]["quantity"])
+    assert totals["unplaced"] == 0
+    assert totals["located_share"] == pytest.approx(1.0, abs=1e-6)
+    by_customer = sum(c["source_quantity"] for c in result.customers)
+    assert by_customer == pytest.approx(totals["shipped_net"], abs=1e-4)  # rounded per customer
+    assert len(result.lots) > 300  # the fan-out this test is about
+
+
+def test_forward_and_backward_agree_on_quantities(plant: tuple[TraceGraph, Plant]) -> None:
+    """How much of a raw lot reached a finished lot is the same seen from either end."""
+    graph, data = plant
+    finished = sorted(lot for lot in data.model.lots if lot.startswith("F"))[
+        len(data.model.lots) // 10
+    ]
+    backward = trace_backward(graph, [finished])
+    for raw in [lot for lot in backward.lots if lot["supplier_id"]][:4]:
+        forward = trace_forward(graph, [raw["lot_id"]])
+        reached = {lot["lot_id"]: lot["quantity"] for lot in forward.lots}
+        assert reached[finished] == pytest.approx(raw["quantity"], rel=1e-6)
+
+
+def test_device_window_finds_the_steps_and_their_blast_radius(
+    plant: tuple[TraceGraph, Plant],
+) -> None:
+    graph, data = plant
+    bakes = [s for s in data.model.steps.values() if s["device_id"] == "OVEN-2"][5:9]
+    start, end = bakes[0]["started_at"], bakes[-1]["started_at"]
+    result = trace_window(graph, "device", "OVEN-2", start, end)
+    expected_steps = {s["step_id"] for s in data.model.steps.values()
+                      if s["device_id"] == "OVEN-2" and s["started_at"] < end
+                      and s["ended_at"] >= start}  # fmt: skip
+    assert {s["step_id"] for s in result.steps} == expected_steps
+    produced = [lot for step in sorted(expected_steps) for lot in data.model.outputs[step]]
+    assert set(result.processed_lots) == set(produced)
+    assert result.forward is not None
+    expected: dict[str, int] = {}
+    for lot in produced:
+        for reached, depth in data.model.forward([lot]).items():
+            expected[reached] = min(depth, expected.get(reached, depth))
+    assert {lot["lot_id"] for lot in result.forward.lots} == set(expected) - set(produced)
+
+
+# --- a plant weighed by hand -----------------------------------------------------------------
+
+HAND_PLANT = {
+    "lots.csv": """lot_id,material_id,quantity,uom,supplier_id,supplier_lot
+A,FLOUR,100,kg,V1,000123
+B,SALT,10,kg,V2,000123
+M,DOUGH,40.5,kg,,
+P1,BREAD,300,pcs,,
+P2,BREAD,100,pcs,,
+""",
+    "steps.csv": """step_id,operation,started_at,device_id,operator_id,oven_temp_c
+X,mix,2026-11-03T08:00:00+00:00,MIXER-1,OP1,
+Y,pack,2026-11-03T09:00:00+00:00,PACKER-1,OP2,
+""",
+    # the mix takes salt in grams from a lot counted in kilograms: units must convert
+    "step_inputs.csv": "step_id,lot_id,quantity,uom\nX,A,40,kg\nX,B,500,g\nY,M,40.5,kg\n",
+    "step_outputs.csv": "step_id,lot_id,quantity,uom\nX,M,40.5,kg\nY,P1,300,pcs\nY,P2,100,pcs\n",
+    "customers.csv": "customer_id,name,contact\nC1,Shop one,qa@one.example\nC2,Shop two,\n",
+    "shipments.csv": """shipment_id,customer_id,shipped_at,reference_doc
+SH1,C1,2026-11-04T08:00:00+00:00,DN-1
+SH2,C2,2026-11-04T09:00:00+00:00,DN-2
+RMA1,C2,2026-11-05T09:00:00+00:00,RMA-1
+""",
+    "shipment_lines.csv": (
+        "shipment_id,lot_id,quantity,uom\nSH1,P1,300,pcs\nSH2,P2,50,pcs\nRMA1,P2,-10,pcs\n"
+    ),
+}
+
+
+@pytest.fixture
+def hand_plant(graph: TraceGraph, tmp_path: Path) -> TraceGraph:
+    for name, text in HAND_PLANT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    summary = import_paths(graph, [tmp_path])
+    assert summary.rejects == []
+    return graph
+
+
+def test_quantities_through_a_merge_and_a_split(hand_plant: TraceGraph) -> None:
+    result = trace_forward(hand_plant, ["B"])
+    # 0.5 kg of salt in the dough; the split gives 3/4 to P1 and 1/4 to P2
+    assert {lot["lot_id"]: lot["quantity"] for lot in result.lots} == {
+        "M": pytest.approx(0.5), "P1": pytest.approx(0.375), "P2": pytest.approx(0.125),
+    }  # fmt: skip
+    lines = {(s["shipment_id"], s["lot_id"]): s["source_quantity"] for s in result.shipments}
+    assert lines == {
+        ("SH1", "P1"): pytest.approx(0.375),
+        ("SH2", "P2"): pytest.approx(0.0625),
+        ("RMA1", "P2"): pytest.approx(-0.0125),
+    }
+    totals = result.totals
+    assert totals["uom"] == "kg"
+    assert totals["shipped"] == pytest.approx(0.4375)
+    assert totals["returned"] == pytest.approx(0.0125)
+    # 9.5 kg never used + 60 of P2's 100 pieces still at the plant (50 left, 10 came back)
+    assert totals["in_stock"] == pytest.approx(9.5 + 0.075)
+    assert totals["located_share"] == pytest.approx(1.0)
+    assert {c["customer_id"]: c["source_quantity"] for c in result.customers} == {
+        "C1": pytest.approx(0.375), "C2": pytest.approx(0.05),
+    }  # fmt: skip
+
+
+def test_backward_quantities_through_a_split_and_a_merge(hand_plant: TraceGraph) -> None:
+    result = trace_backward(hand_plant, ["P1"])
+    got = {lot["lot_id"]: (lot["quantity"], lot["uom"]) for lot in result.lots}
+    assert got == {
+        "M": (pytest.approx(30.375), "kg"),
+        "A": (pytest.approx(30.0), "kg"),
+        "B": (pytest.approx(0.375), "kg"),
+    }
+    assert {s["supplier_id"]: [x["supplier_lot"] for x in s["lots"]] for s in result.suppliers} == {
+        "V1": ["000123"], "V2": ["000123"],
+    }  # fmt: skip
+    assert [(s["step_id"], s["device_id"], s["operator_id"]) for s in result.steps] == [
+        ("X", "MIXER-1", "OP1"), ("Y", "PACKER-1", "OP2"),
+    ]  # fmt: skip
+
+
+def test_cli_forward_json_contract(hand_plant: TraceGraph, neo4j_env: dict[str, str],
+                                   runner: CliRunner) -> None:  # fmt: skip
+    result = runner.invoke(app, ["trace", "forward", "A", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert {"sources", "lots", "shipments", "customers", "truncated"} <= set(payload)
+    assert payload["truncated"] is False
+    assert [s["lot_id"] for s in payload["sources"]] == ["A"]
+    assert {"lot_id", "material_id", "quantity", "uom", "depth"} <= set(payload["lots"][0])
+    assert {"shipment_id", "customer_id", "lot_id", "quantity", "uom", "shipped_at"} <= set(
+        payload["shipments"][0]
+    )
+    assert {"customer_id", "name"} <= set(payload["customers"][0])
+    assert {lot["lot_id"] for lot in payload["lots"]} == {"M", "P1", "P2"}
+
+
+def test_cli_backward_json_and_csv(hand_plant: TraceGraph, neo4j_env: dict[str, str],
+                                   runner: CliRunner) -> None:  # fmt: skip
+    result = runner.invoke(app, ["trace", "backward", "P1", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    for key in ("sources", "lots", "suppliers", "steps", "devices", "operators", "inspections"):
+        assert key in payload
+    assert payload["truncated"] is False
+    as_csv = runner.invoke(app, ["trace", "backward", "P1", "--format", "csv"])
+    rows = list(csv.DictReader(as_csv.stdout.splitlines()))
+    assert {r["lot_id"]: r["supplier_lot"] for r in rows} == {"M": "", "A": "000123", "B": "000123"}
+
+
+def test_cli_table_starts_with_the_summary(hand_plant: TraceGraph, neo4j_env: dict[str, str],
+                                           runner: CliRunner) -> None:  # fmt: skip
+    result = runner.invoke(app, ["trace", "forward", "B"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == (
+        "3 lots · 3 shipment lines · 2 customers · 0.425 kg of B shipped"
+    )
+    assert "Shop one" in result.stdout and "(return)" in result.stdout
+    assert "traced in" in result.stderr
+
+
+def test_lot_found_by_supplier_lot_key(hand_plant: TraceGraph) -> None:
+    assert [s["lot_id"] for s in trace_forward(hand_plant, ["supplier_lot|V2|000123"]).sources] == [
+        "B"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lot", "message"),
+    [
+        ("NOPE", "error: no lot is known as 'NOPE'"),
+        # two suppliers used the same number: the bare number is ambiguous, never a guess
+        ("000123", "error: '000123' names 2 lots: A (supplier_lot V1 000123); B (supplier_lot V2"),
+    ],
+)
+def test_unknown_or_ambiguous_lot_exit_2_and_nothing_on_stdout(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, lot: str, message: str
+) -> None:
+    for command in ("forward", "backward"):
+        result = runner.invoke(app, ["trace", command, lot, "--format", "json"])
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert result.stderr.startswith(message), result.stderr
+
+
+def test_typo_suggests_close_lots(hand_plant: TraceGraph, neo4j_env: dict[str, str],
+                                  runner: CliRunner) -> None:  # fmt: skip
+    result = runner.invoke(app, ["trace", "forward", "P3"])
+    assert result.exit_code == 2
+    assert "close matches: P1" in result.stderr or "close matches: P2" in result.stderr
+
+
+def test_trace_queries_never_enumerate_paths(graph: TraceGraph) -> None:
+    """Every variable-length expand in a trace query is the pruning breadth-first kind, which
+    visits each node once; a plain VarLengthExpand(All) would walk every path."""
+    params = {
+        "lot_ids": ["A"], "device_id": "D", "operator_id": "O",
+        "window_start": "2026-01-01T00:00:00Z", "window_end": "2026-01-02T00:00:00Z",
+    }  # fmt: skip
+    checked = 0
+    for name in queries.available():
+        if not name.startswith("trace/"):
+            continue
+        with graph.driver.session(database=graph.database) as session:
+            plan = session.run("EXPLAIN " + queries.load(name), params).consume().plan
+        assert plan is not None
+        operators = _operators(plan)
+        expands = [op for op in operators if "VarLengthExpand" in op or "ShortestPath" in op]
+        assert all("Pruning" in op and "BFS" in op for op in expands), (name, expands)
+        checked += bool(expands)
+    assert checked >= 2  # forward and backward do traverse
+
+
+def _operators(plan: dict) -> list[str]:  # type: ignore[type-arg]
+    found = [str(plan["operatorType"])]
+    for child in plan.get("children", []):
+        found += _operators(child)
+    return found

@@ -1,0 +1,441 @@
+"""`tracegraph trace …`: forward blast radius, backward genealogy, device and operator windows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.table import Table
+from rich.tree import Tree
+
+from tracegraph import trace as tracing
+from tracegraph.cli.context import open_graph
+from tracegraph.cli.render import (
+    FORMAT_HELP,
+    ReportFormat,
+    note,
+    print_csv,
+    print_json,
+    stdout,
+    styled,
+)
+from tracegraph.errors import ConfigurationError
+
+app = typer.Typer(
+    help="Follow lots downstream (blast radius) or upstream (genealogy).", no_args_is_help=True
+)
+
+TREE_LIMIT = 60  # tree nodes shown on a terminal; json and csv always carry everything
+TABLE_LIMIT = 40
+
+LOT_CSV = (
+    "lot_id", "material_id", "depth", "quantity", "uom", "lot_quantity", "lot_uom", "status",
+    "origin_known",
+)  # fmt: skip
+FORWARD_CSV = (
+    *LOT_CSV, "shipment_id", "customer_id", "shipped_quantity", "shipped_uom", "shipped_at",
+    "reference_doc", "source_quantity_shipped",
+)  # fmt: skip
+BACKWARD_CSV = (
+    *LOT_CSV, "supplier_id", "supplier_lot", "received_at", "made_by_step", "operation",
+    "device_id", "operator_id", "started_at",
+)  # fmt: skip
+
+
+def _format_option() -> Any:
+    return typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP)
+
+
+@app.command()
+def forward(
+    lots: list[str] = typer.Argument(..., help="Lot ids, supplier lot numbers or identity keys."),
+    output: ReportFormat = _format_option(),
+) -> None:
+    """Everything downstream of LOTS: lots, shipments and customers, and how much reached them.
+
+    Quantities are how much of the source lot reached each lot, weighed through splits and
+    merges in the first source's unit. Exit code 2 (and nothing on stdout) for an unknown lot.
+    """
+    result = tracing.trace_forward(open_graph(), lots)
+    if output is ReportFormat.json:
+        print_json(result.as_dict())
+    elif output is ReportFormat.csv:
+        print_csv(forward_csv_rows(result), FORWARD_CSV)
+    else:
+        render_forward(result)
+
+
+@app.command()
+def backward(
+    lots: list[str] = typer.Argument(..., help="Lot ids, supplier lot numbers or identity keys."),
+    output: ReportFormat = _format_option(),
+) -> None:
+    """Everything upstream of LOTS: input lots, suppliers and their lot numbers, steps with
+    device, operator and parameters, inspections, and hold/reject status.
+
+    Quantities are how much of each input lot went into LOTS. Exit code 2 for an unknown lot.
+    """
+    result = tracing.trace_backward(open_graph(), lots)
+    if output is ReportFormat.json:
+        print_json(result.as_dict())
+    elif output is ReportFormat.csv:
+        print_csv(backward_csv_rows(result), BACKWARD_CSV)
+    else:
+        render_backward(result)
+
+
+def _window_command(kind: str) -> Any:
+    def command(
+        subject: str = typer.Argument(..., metavar=kind.upper(), help=f"The {kind} id."),
+        start: str = typer.Option(..., "--from", help="Window start, ISO 8601 (2026-11-03T02:00)."),
+        end: str = typer.Option(..., "--to", help="Window end (exclusive), ISO 8601."),
+        timezone: str = typer.Option(
+            None, "--timezone", help="Zone of times given without an offset (default: local)."
+        ),
+        output: ReportFormat = _format_option(),
+    ) -> None:
+        window_start, window_end = parse_time(start, timezone), parse_time(end, timezone)
+        if window_end <= window_start:
+            raise ConfigurationError(
+                f"the window ends ({end}) before it starts ({start})", hint="swap --from and --to"
+            )
+        result = tracing.trace_window(open_graph(), kind, subject, window_start, window_end)
+        if output is ReportFormat.json:
+            print_json(result.as_dict())
+        elif output is ReportFormat.csv:
+            rows = forward_csv_rows(result.forward) if result.forward else []
+            print_csv(rows, FORWARD_CSV)
+        else:
+            render_window(result)
+
+    command.__doc__ = (
+        f"Lots the {kind} produced in a time window (steps overlapping [--from, --to)), "
+        "and their blast radius downstream."
+    )
+    return command
+
+
+app.command("device")(_window_command("device"))
+app.command("operator")(_window_command("operator"))
+
+
+def parse_time(text: str, timezone: str | None) -> str:
+    """ISO 8601 text with an offset; a time without one is read in `timezone` (or local)."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigurationError(
+            f"{text!r} is not a date and time", hint="write it as 2026-11-03T02:00 or with +01:00"
+        ) from None
+    if moment.tzinfo is None:
+        if timezone:
+            try:
+                moment = moment.replace(tzinfo=ZoneInfo(timezone))
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ConfigurationError(
+                    f"unknown timezone {timezone!r}", hint="use an IANA name like Europe/Berlin"
+                ) from None
+        else:
+            moment = moment.astimezone()
+    return moment.isoformat()
+
+
+# --- csv rows --------------------------------------------------------------------------------
+
+
+def forward_csv_rows(result: tracing.ForwardTrace) -> list[dict[str, Any]]:
+    """One row per reached lot and shipment line (a lot not shipped has one row, no shipment)."""
+    lines: dict[str, list[dict[str, Any]]] = {}
+    for shipped in result.shipments:
+        lines.setdefault(shipped["lot_id"], []).append(shipped)
+    rows = []
+    no_shipment: list[dict[str, Any] | None] = [None]
+    for lot in [*({**s, "depth": 0} for s in result.sources), *result.lots]:
+        for line in lines.get(lot["lot_id"], no_shipment):
+            row = dict(lot)
+            if line:
+                row.update(
+                    shipment_id=line["shipment_id"],
+                    customer_id=line["customer_id"],
+                    shipped_quantity=line["quantity"],
+                    shipped_uom=line["uom"],
+                    shipped_at=line["shipped_at"],
+                    reference_doc=line["reference_doc"],
+                    source_quantity_shipped=line["source_quantity"],
+                )
+            rows.append(row)
+    return rows
+
+
+def backward_csv_rows(result: tracing.BackwardTrace) -> list[dict[str, Any]]:
+    """One row per upstream lot, with the step that made it."""
+    made_by = {out["lot_id"]: step for step in result.steps for out in step["outputs"]}
+    rows = []
+    for lot in result.lots:
+        step = made_by.get(lot["lot_id"], {})
+        rows.append(
+            {
+                **lot,
+                "made_by_step": step.get("step_id"),
+                "operation": step.get("operation"),
+                "device_id": step.get("device_id"),
+                "operator_id": step.get("operator_id"),
+                "started_at": step.get("started_at"),
+            }
+        )
+    return rows
+
+
+# --- terminal --------------------------------------------------------------------------------
+
+
+def when(text: str | None) -> str:
+    """An ISO time, shortened for a table: minutes, and the offset unless it is UTC."""
+    if not text:
+        return ""
+    offset = text[19:].split(".")[-1][-6:] if len(text) > 19 else ""
+    return text[:16].replace("T", " ") + ("" if offset in ("+00:00", "") else f" {offset}")
+
+
+def _qty(value: Any, unit: Any) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
+    return f"{text} {unit or ''}".strip()
+
+
+def _more(shown: int, total: int, what: str) -> None:
+    if total > shown:
+        stdout().print(
+            f"[dim]… {total - shown:,} more {what} (--format json or csv lists them all)[/]"
+        )
+
+
+def render_forward(result: tracing.ForwardTrace) -> None:
+    out = stdout()
+    out.print(f"[bold]{result.summary()}[/]")
+    lots = {lot["lot_id"]: lot for lot in result.lots}
+    steps_of: dict[str, list[dict[str, Any]]] = {}
+    for step in result.steps:
+        for lot in step["inputs"]:
+            steps_of.setdefault(lot, []).append(step)
+    tree = Tree("[bold]downstream[/]")
+    budget = [TREE_LIMIT]
+    shown: set[str] = set()
+
+    def grow(branch: Tree, lot_id: str) -> None:
+        for step in steps_of.get(lot_id, []):
+            if budget[0] <= 0:
+                return
+            budget[0] -= 1
+            child = branch.add(
+                f"[cyan]{step['step_id']}[/] {step['operation']} {when(step['started_at'])}"
+            )
+            for out_id in step["outputs"]:
+                lot = lots.get(out_id)
+                if lot is None or budget[0] <= 0:
+                    continue
+                budget[0] -= 1
+                label = f"[bold]{out_id}[/] {lot['material_id']}"
+                if lot["quantity"] is not None:
+                    label += f" · {_qty(lot['quantity'], lot['uom'])} of source"
+                label += f" · {styled(lot['status'])}"
+                if out_id in shown:
+                    child.add(label + " [dim](shown above)[/]")
+                    continue
+                shown.add(out_id)
+                grow(child.add(label), out_id)
+
+    for source in result.sources:
+        node = tree.add(
+            f"[bold]{source['lot_id']}[/] {source['material_id']} · "
+            f"{_qty(source['quantity'], source['uom'])} · {styled(source['status'])}"
+        )
+        shown.add(source["lot_id"])
+        grow(node, source["lot_id"])
+    out.print(tree)
+    if budget[0] <= 0:
+        out.print(f"[dim]… the tree shows the first {TREE_LIMIT} nodes[/]")
+
+    if result.customers:
+        table = Table(title="Customers to contact", title_justify="left")
+        for column in ("customer", "name", "contact", "shipments", "lots", "of source"):
+            table.add_column(
+                column, justify="right" if column in ("shipments", "lots", "of source") else "left"
+            )
+        for c in result.customers:
+            table.add_row(
+                c["customer_id"],
+                c["name"] or "",
+                c["contact"] or "",
+                str(c["shipments"]),
+                str(c["lots"]),
+                _qty(c["source_quantity"], c["source_uom"]),
+            )
+        out.print(table)
+    if result.shipments:
+        table = Table(title="Shipments", title_justify="left")
+        for column in (
+            "shipment",
+            "shipped at",
+            "customer",
+            "lot",
+            "quantity",
+            "of source",
+            "document",
+        ):
+            table.add_column(column)
+        for s in result.shipments[:TABLE_LIMIT]:
+            quantity = _qty(s["quantity"], s["uom"]) + (
+                " [yellow](return)[/]" if s["is_return"] else ""
+            )
+            table.add_row(
+                s["shipment_id"],
+                when(s["shipped_at"]),
+                s["customer_id"] or "",
+                s["lot_id"],
+                quantity,
+                _qty(s["source_quantity"], s["source_uom"]),
+                s["reference_doc"] or "",
+            )
+        out.print(table)
+        _more(TABLE_LIMIT, len(result.shipments), "shipment lines")
+    flagged = [lot for lot in result.lots if lot["status"] in ("hold", "rejected")]
+    if flagged:
+        out.print(
+            f"[bold yellow]{len(flagged)} downstream lots are on hold or rejected:[/] "
+            + ", ".join(f"{lot['lot_id']} ({styled(lot['status'])})" for lot in flagged[:20])
+        )
+    _totals(result.totals)
+    note(f"traced in {result.seconds:.3f} s")
+
+
+def _totals(totals: dict[str, Any]) -> None:
+    unit = totals.get("uom")
+    if totals.get("source_quantity") is None:
+        return  # sources in units that do not add up
+    parts = [f"source {_qty(totals.get('source_quantity'), unit)}"]
+    for key in ("shipped", "returned", "in_stock", "unplaced"):
+        if totals.get(key):
+            parts.append(f"{key.replace('_', ' ')} {_qty(totals[key], unit)}")
+    if totals.get("located_share") is not None:
+        parts.append(f"located {totals['located_share']:.1%}")
+    stdout().print("[dim]" + " · ".join(parts) + "[/]")
+
+
+def render_backward(result: tracing.BackwardTrace) -> None:
+    out = stdout()
+    out.print(f"[bold]{result.summary()}[/]")
+    lots = {lot["lot_id"]: lot for lot in [*result.sources, *result.lots]}
+    made_by = {o["lot_id"]: step for step in result.steps for o in step["outputs"]}
+    tree = Tree("[bold]upstream[/]")
+    budget = [TREE_LIMIT]
+    shown: set[str] = set()
+
+    def lot_label(lot: dict[str, Any]) -> str:
+        label = f"[bold]{lot['lot_id']}[/] {lot.get('material_id') or ''}"
+        if lot.get("quantity") is not None:
+            label += f" · {_qty(lot['quantity'], lot['uom'])}"
+        if lot.get("supplier_id"):
+            label += f" · supplier {lot['supplier_id']} lot [bold]{lot['supplier_lot']}[/]"
+        if lot.get("status") and lot["status"] != "released":
+            label += f" · {styled(lot['status'])}"
+        if lot.get("origin_known") is False:
+            label += " · [yellow]origin unknown[/]"
+        return label
+
+    def grow(branch: Tree, lot_id: str) -> None:
+        step = made_by.get(lot_id)
+        if step is None or budget[0] <= 0:
+            return
+        budget[0] -= 1
+        params = ", ".join(f"{k}={v}" for k, v in step["parameters"].items())
+        child = branch.add(
+            f"[cyan]{step['step_id']}[/] {step['operation']} {when(step['started_at'])} · "
+            f"{step['device_id'] or '-'} · {step['operator_id'] or '-'}"
+            + (f" · {params}" if params else "")
+        )
+        for edge in step["inputs"]:
+            lot = lots.get(edge["lot_id"])
+            if lot is None or budget[0] <= 0:
+                continue
+            budget[0] -= 1
+            if edge["lot_id"] in shown:
+                child.add(lot_label(lot) + " [dim](shown above)[/]")
+                continue
+            shown.add(edge["lot_id"])
+            grow(child.add(lot_label(lot)), edge["lot_id"])
+
+    for source in result.sources:
+        shown.add(source["lot_id"])
+        grow(tree.add(lot_label(source)), source["lot_id"])
+    out.print(tree)
+    if budget[0] <= 0:
+        out.print(f"[dim]… the tree shows the first {TREE_LIMIT} nodes[/]")
+    received = [lot for lot in result.lots if lot.get("supplier_id")]
+    if received:
+        table = Table(title="Received lots", title_justify="left")
+        for column in ("lot", "material", "supplier", "supplier lot", "received", "used", "status"):
+            table.add_column(column)
+        for lot in received[:TABLE_LIMIT]:
+            table.add_row(
+                lot["lot_id"],
+                lot["material_id"] or "",
+                lot["supplier_id"],
+                lot["supplier_lot"] or "",
+                when(lot["received_at"]),
+                _qty(lot["quantity"], lot["uom"]),
+                styled(lot["status"]),
+            )
+        out.print(table)
+        _more(TABLE_LIMIT, len(received), "received lots")
+    if result.inspections:
+        table = Table(title="Inspections", title_justify="left")
+        for column in ("inspection", "at", "lot", "step", "test", "result", "value"):
+            table.add_column(column)
+        for i in result.inspections[:TABLE_LIMIT]:
+            value = f"{i.get('value') or ''} {i.get('unit') or ''}".strip()
+            table.add_row(
+                i["inspection_id"],
+                when(i.get("inspected_at")),
+                i.get("lot_id") or "",
+                i.get("step_id") or "",
+                i.get("test") or "",
+                styled(i.get("result")),
+                value,
+            )
+        out.print(table)
+        _more(TABLE_LIMIT, len(result.inspections), "inspections")
+    note(f"traced in {result.seconds:.3f} s")
+
+
+def render_window(result: tracing.WindowTrace) -> None:
+    out = stdout()
+    out.print(f"[bold]{result.summary()}[/]")
+    table = Table(title=f"Steps on {result.kind} {result.subject}", title_justify="left")
+    for column in (
+        "step",
+        "operation",
+        "started",
+        "ended",
+        "device" if result.kind == "operator" else "operator",
+        "lots produced",
+    ):
+        table.add_column(column)
+    other = "device_id" if result.kind == "operator" else "operator_id"
+    for step in result.steps[:TABLE_LIMIT]:
+        table.add_row(
+            step["step_id"],
+            step["operation"] or "",
+            when(step["started_at"]),
+            when(step["ended_at"]),
+            step[other] or "",
+            ", ".join(step["lots"]),
+        )
+    out.print(table)
+    _more(TABLE_LIMIT, len(result.steps), "steps")
+    if result.forward:
+        render_forward(result.forward)
+    note(f"traced in {result.seconds:.3f} s")

@@ -1,0 +1,276 @@
+"""How much of a lot reached another: quantity-weighted flow through splits and merges.
+
+The traversal queries return the reached subgraph (lots, the steps between them, their edge
+quantities); this module weighs it, in Python, over lots and steps in topological order. The
+model is conservation of the source:
+
+- a lot that sends `q` of its quantity `Q` into a step sends the fraction q/Q of everything it
+  carries (forward) — and a step passes what it received to its outputs in proportion to their
+  quantities;
+- backward, a lot needs the fraction of each producing step that its share of the step's output
+  represents, and that fraction of each of the step's inputs.
+
+Quantities convert within one dimension (g ↔ kg); a lot's basis is its own quantity when its
+unit has the edge's dimension, else the sum of what it gave or received in that dimension (a
+lot counted in pieces but consumed by weight). Everything here is pure and tested directly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tracegraph.units import dimension, to_base
+
+
+@dataclass(frozen=True)
+class Quantity:
+    amount: float | None
+    uom: str | None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One lot–step edge: `lot` went into `step` (use) or came out of it (output)."""
+
+    lot: str
+    step: str
+    quantity: float | None
+    uom: str | None
+
+    @property
+    def base(self) -> float:
+        return to_base(self.quantity or 0.0, self.uom)
+
+    @property
+    def dimension(self) -> str:
+        return dimension(self.uom)
+
+
+class LotBasis:
+    """The quantity of each lot in base units of a dimension, with fallbacks for gaps."""
+
+    def __init__(self, lots: dict[str, Quantity], edges: Iterable[Edge]) -> None:
+        self.lots = lots
+        self._edge_sums: dict[tuple[str, str], float] = defaultdict(float)
+        for edge in edges:
+            if edge.quantity is not None and edge.quantity > 0:
+                self._edge_sums[(edge.lot, edge.dimension)] += edge.base
+
+    def of(self, lot: str, dim: str) -> float:
+        own = self.lots.get(lot)
+        if own and own.amount and own.amount > 0 and dimension(own.uom) == dim:
+            return to_base(own.amount, own.uom)
+        return self._edge_sums.get((lot, dim), 0.0)
+
+    def fraction(self, lot: str, edge: Edge) -> float:
+        basis = self.of(lot, edge.dimension)
+        return edge.base / basis if basis > 0 else 0.0
+
+
+def _shares(outputs: list[Edge]) -> dict[str, float]:
+    """Each output's share of a step's output (equal shares if units cannot be compared)."""
+    dims = {e.dimension for e in outputs}
+    total = sum(e.base for e in outputs)
+    if len(dims) == 1 and total > 0:
+        return {e.lot: e.base / total for e in outputs}
+    return {e.lot: 1.0 / len(outputs) for e in outputs} if outputs else {}
+
+
+def depths(sources: Iterable[str], following: dict[str, list[str]]) -> dict[str, int]:
+    """Breadth-first lot distance (number of steps) from the nearest source."""
+    found = dict.fromkeys(sources, 0)
+    queue = deque(found)
+    while queue:
+        lot = queue.popleft()
+        for nxt in following.get(lot, ()):
+            if nxt not in found:
+                found[nxt] = found[lot] + 1
+                queue.append(nxt)
+    return found
+
+
+def _topological(lots: Iterable[str], following: dict[str, list[str]]) -> list[str]:
+    """Lots so that every lot comes after those it was made from (Kahn); cycles appended."""
+    nodes = list(dict.fromkeys(lots))
+    indegree = dict.fromkeys(nodes, 0)
+    for lot in nodes:
+        for nxt in following.get(lot, ()):
+            if nxt in indegree:
+                indegree[nxt] += 1
+    queue = deque(lot for lot in nodes if indegree[lot] == 0)
+    order: list[str] = []
+    while queue:
+        lot = queue.popleft()
+        order.append(lot)
+        for nxt in following.get(lot, ()):
+            if nxt in indegree:
+                indegree[nxt] -= 1
+                if indegree[nxt] == 0:
+                    queue.append(nxt)
+    if len(order) < len(nodes):  # bad data made a cycle; weigh what is left in a fixed order
+        placed = set(order)
+        order += sorted(lot for lot in nodes if lot not in placed)
+    return order
+
+
+def lot_graph(uses: Iterable[Edge], outputs: Iterable[Edge]) -> dict[str, list[str]]:
+    """lot -> lots made from it, through the steps given."""
+    made: dict[str, list[str]] = defaultdict(list)
+    for edge in outputs:
+        made[edge.step].append(edge.lot)
+    following: dict[str, list[str]] = defaultdict(list)
+    for edge in uses:
+        following[edge.lot].extend(made.get(edge.step, ()))
+    return following
+
+
+@dataclass
+class ForwardFlow:
+    """Per reached lot and per shipment line: the amount of each source it carries."""
+
+    lots: dict[str, dict[str, float]]
+    lines: dict[tuple[str, str], dict[str, float]]  # (lot, shipment) -> source -> amount
+    unplaced: dict[str, float]  # source -> amount that went into steps without outputs
+    remaining: dict[str, dict[str, float]]  # lot -> source -> amount neither used nor shipped
+    depth: dict[str, int]
+
+
+def forward(
+    sources: dict[str, Quantity],
+    lots: dict[str, Quantity],
+    uses: list[Edge],
+    outputs: list[Edge],
+    shipped: list[Edge],
+) -> ForwardFlow:
+    """Weigh the sources through the reached subgraph. Amounts are in each source's unit.
+
+    `uses` are lot→step edges of reached lots, `outputs` step→lot edges of reached steps,
+    `shipped` lot→shipment edges (step = shipment id; a negative quantity is a return).
+    """
+    basis = LotBasis(lots, [*uses, *shipped])
+    following = lot_graph(uses, outputs)
+    uses_of: dict[str, list[Edge]] = defaultdict(list)
+    for edge in uses:
+        uses_of[edge.lot].append(edge)
+    outputs_of: dict[str, list[Edge]] = defaultdict(list)
+    for edge in outputs:
+        outputs_of[edge.step].append(edge)
+    carried: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for lot, quantity in sources.items():
+        carried[lot][lot] += quantity.amount if quantity.amount is not None else 1.0
+    in_step: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    step_inputs_left: dict[str, int] = defaultdict(int)
+    for edge in uses:
+        step_inputs_left[edge.step] += 1
+    unplaced: dict[str, float] = defaultdict(float)
+
+    def release(step: str) -> None:
+        content = in_step.pop(step, {})
+        outs = outputs_of.get(step, [])
+        if not outs:
+            for source, amount in content.items():
+                unplaced[source] += amount
+            return
+        for lot, share in _shares(outs).items():
+            for source, amount in content.items():
+                carried[lot][source] += amount * share
+
+    for lot in _topological([*lots, *sources], following):
+        for edge in uses_of.get(lot, ()):
+            fraction = basis.fraction(lot, edge)
+            for source, amount in carried[lot].items():
+                in_step[edge.step][source] += amount * fraction
+            step_inputs_left[edge.step] -= 1
+            if step_inputs_left[edge.step] == 0:
+                release(edge.step)
+    for step in list(in_step):  # steps whose inputs sit in a cycle
+        release(step)
+
+    lines: dict[tuple[str, str], dict[str, float]] = {}
+    gone: dict[str, float] = defaultdict(float)  # lot -> fraction used or shipped (net)
+    for edge in uses:
+        gone[edge.lot] += basis.fraction(edge.lot, edge)
+    for edge in shipped:
+        if edge.quantity is None:
+            continue
+        sign = -1.0 if edge.quantity < 0 else 1.0
+        magnitude = Edge(edge.lot, edge.step, abs(edge.quantity), edge.uom)
+        fraction = sign * basis.fraction(edge.lot, magnitude)
+        gone[edge.lot] += fraction
+        lines[(edge.lot, edge.step)] = {
+            source: amount * fraction for source, amount in carried[edge.lot].items()
+        }
+    return ForwardFlow(
+        lots={lot: dict(amounts) for lot, amounts in carried.items()},
+        lines=lines,
+        unplaced=dict(unplaced),
+        remaining={
+            lot: {s: a * (1.0 - gone[lot]) for s, a in amounts.items()}
+            for lot, amounts in carried.items()
+            if gone[lot] < 1.0 - 1e-9
+        },
+        depth=depths(sources, following),
+    )
+
+
+@dataclass
+class BackwardFlow:
+    """Per upstream lot: how much of it (in its own unit, or the edge's) went into the sources."""
+
+    needed: dict[str, Quantity]
+    depth: dict[str, int]
+
+
+def backward(
+    sources: dict[str, Quantity],
+    lots: dict[str, Quantity],
+    inputs: list[Edge],
+    outputs: list[Edge],
+) -> BackwardFlow:
+    """`inputs`: lot→step edges of every reached step; `outputs`: all step→lot edges of them."""
+    outputs_of: dict[str, list[Edge]] = defaultdict(list)
+    for edge in outputs:
+        outputs_of[edge.step].append(edge)
+    inputs_of: dict[str, list[Edge]] = defaultdict(list)
+    for edge in inputs:
+        inputs_of[edge.step].append(edge)
+    made_by: dict[str, list[Edge]] = defaultdict(list)
+    for edge in outputs:
+        made_by[edge.lot].append(edge)
+    uses_of: dict[str, list[Edge]] = defaultdict(list)
+    for edge in inputs:
+        uses_of[edge.lot].append(edge)
+    basis = LotBasis(lots, [*inputs, *outputs])
+    preceding: dict[str, list[str]] = defaultdict(list)  # lot -> lots it was made from
+    for edge in outputs:
+        preceding[edge.lot].extend(e.lot for e in inputs_of.get(edge.step, ()))
+
+    # Lots come after every reached lot made from them, so when a lot is weighed, each step it
+    # went into has already received its full share from the step's outputs.
+    fraction: dict[str, float] = {}
+    step_fraction: dict[str, float] = defaultdict(float)
+    for lot in _topological([*sources, *lots], preceding):
+        if lot in sources:
+            fraction[lot] = 1.0
+        else:
+            fraction[lot] = sum(
+                step_fraction[use.step] * basis.fraction(lot, use) for use in uses_of[lot]
+            )
+        for made in made_by.get(lot, ()):
+            step_fraction[made.step] += fraction[lot] * _shares(outputs_of[made.step])[lot]
+
+    needed: dict[str, Quantity] = {}
+    for lot, share in fraction.items():
+        own = lots.get(lot) or sources.get(lot)
+        if own and own.amount is not None and own.uom is not None:
+            needed[lot] = Quantity(share * own.amount, own.uom)
+        elif uses_of[lot]:  # no quantity of its own: in the unit it was consumed in
+            use = uses_of[lot][0]
+            amount = sum(step_fraction[u.step] * (u.quantity or 0.0) for u in uses_of[lot]
+                         if u.uom == use.uom)  # fmt: skip
+            needed[lot] = Quantity(amount, use.uom)
+        else:
+            needed[lot] = Quantity(None, None)
+    return BackwardFlow(needed=needed, depth=depths(sources, preceding))

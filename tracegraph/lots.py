@@ -1,0 +1,70 @@
+"""Finding lots by any name they are known by, and suggesting close ones when none matches."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from tracegraph.errors import AmbiguousLot, UnknownLot
+from tracegraph.graph import TraceGraph
+
+# Characters with a meaning in Lucene's query syntax: escaped so that user text is only text.
+_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
+
+
+def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
+    """The lot ids the given ids name, in the order given, each once.
+
+    An id may be a lot id, an identity key (`supplier_lot|V07|000123`) or an identity value
+    that names exactly one lot (a supplier lot number only one supplier used). An id naming no
+    lot raises UnknownLot, with close candidates in the hint; one naming several lots raises
+    AmbiguousLot listing them.
+    """
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        raise UnknownLot("no lot given", hint="name at least one lot id")
+    found: list[str] = []
+    for row in graph.read("lot/resolve", ids=wanted):
+        lots = row["by_lot_id"] or row["by_key"]
+        if not lots:
+            lots = sorted({v["lot_id"] for v in row["by_value"]})
+            if len(lots) > 1:
+                options = "; ".join(
+                    f"{v['lot_id']} ({v['scheme']} {v['issuer'] or ''} {row['id']})".replace(
+                        "  ", " "
+                    )
+                    for v in sorted(row["by_value"], key=lambda v: v["lot_id"])
+                )
+                raise AmbiguousLot(
+                    f"{row['id']!r} names {len(lots)} lots: {options}",
+                    hint="give the internal lot id, or the identity as scheme|issuer|value",
+                )
+        if not lots:
+            raise UnknownLot(f"no lot is known as {row['id']!r}", hint=_suggest(graph, row["id"]))
+        found.extend(lots)
+    return list(dict.fromkeys(found))
+
+
+def candidates(graph: TraceGraph, text: str, limit: int = 8) -> list[dict[str, Any]]:
+    """Lots whose id or an alias is close to `text` (typos, missing leading zeros, prefixes)."""
+    terms = [t for t in re.split(r"\s+", text.strip()) if t]
+    if not terms:
+        return []
+    clauses = []
+    for term in terms:
+        escaped = _LUCENE_SPECIAL.sub(r"\\\1", term.lower())
+        clauses.append(f"{escaped}~ OR *{escaped}* OR {escaped}*")
+    search = " OR ".join(f"({c})" for c in clauses)
+    return graph.read("lot/candidates", search=search, limit=limit)
+
+
+def _suggest(graph: TraceGraph, text: str) -> str:
+    close = candidates(graph, text, limit=5)
+    if not close:
+        return "check the id; `tracegraph lot show` accepts lot ids and supplier lot numbers"
+    names = ", ".join(
+        row["lot_id"] + (f" ({'; '.join(row['aliases'])})" if row["aliases"] else "")
+        for row in close
+    )
+    return f"close matches: {names}"

@@ -1,0 +1,495 @@
+"""Forward and backward traces: the two questions asked when quality fails.
+
+Each trace is one read query (cypher/trace/*.cypher) that returns the reached subgraph — every
+lot and step once, found by a breadth-first, node-unique traversal — and Python that weighs
+quantities through it (tracegraph.flow) and shapes the public JSON contract (DESIGN.md §5).
+Nothing is ever cut off: `truncated` is always reported and is false, since no limit applies.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracegraph import flow
+from tracegraph.errors import UnknownSubject
+from tracegraph.flow import Edge, Quantity
+from tracegraph.graph import TraceGraph
+from tracegraph.lots import resolve_lots
+from tracegraph.units import convert
+
+# Step properties that are the step's own fields; every other property is a process parameter.
+STEP_FIELDS = frozenset({"step_id", "operation", "started_at", "ended_at", "_row_sha"})
+SHARE = "share"  # the unit of a source without a quantity: amounts are shares of the lot
+
+
+def iso(value: Any) -> str | None:
+    """Neo4j temporal values as ISO 8601 text; None stays None."""
+    if value is None:
+        return None
+    to_native = getattr(value, "to_native", None)
+    return to_native().isoformat() if to_native else str(value)
+
+
+def _public(props: dict[str, Any] | None) -> dict[str, Any]:
+    """A node's properties without the importer's bookkeeping, times as text."""
+    return {k: iso(v) if hasattr(v, "to_native") else v
+            for k, v in (props or {}).items() if not k.startswith("_")}  # fmt: skip
+
+
+@dataclass
+class ForwardTrace:
+    sources: list[dict[str, Any]]
+    lots: list[dict[str, Any]]
+    shipments: list[dict[str, Any]]
+    customers: list[dict[str, Any]]
+    totals: dict[str, Any]
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+    truncated: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sources": self.sources,
+            "lots": self.lots,
+            "shipments": self.shipments,
+            "customers": self.customers,
+            "steps": self.steps,
+            "totals": self.totals,
+            "truncated": self.truncated,
+            "seconds": round(self.seconds, 4),
+        }
+
+    def summary(self) -> str:
+        located = self.totals.get("shipped_net")
+        unit = self.totals.get("uom") or ""
+        names = ", ".join(s["lot_id"] for s in self.sources[:3])
+        names += f" and {len(self.sources) - 3} more" if len(self.sources) > 3 else ""
+        text = (
+            f"{len(self.lots):,} lots · {len(self.shipments):,} shipment lines · "
+            f"{len(self.customers):,} customers"
+        )
+        if located is not None:
+            text += f" · {_amount(located)} {unit} of {names} shipped"
+        return text
+
+
+@dataclass
+class BackwardTrace:
+    sources: list[dict[str, Any]]
+    lots: list[dict[str, Any]]
+    suppliers: list[dict[str, Any]]
+    steps: list[dict[str, Any]]
+    devices: list[dict[str, Any]]
+    operators: list[dict[str, Any]]
+    inspections: list[dict[str, Any]]
+    seconds: float = 0.0
+    truncated: bool = False
+    flags: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "sources": self.sources,
+            "lots": self.lots,
+            "suppliers": self.suppliers,
+            "steps": self.steps,
+            "devices": self.devices,
+            "operators": self.operators,
+            "inspections": self.inspections,
+            "flags": self.flags,
+            "truncated": self.truncated,
+            "seconds": round(self.seconds, 4),
+        }
+
+    def summary(self) -> str:
+        raw = sum(1 for lot in self.lots if lot.get("supplier_id"))
+        text = (
+            f"{len(self.lots):,} input lots ({raw:,} received) · {len(self.suppliers):,} suppliers"
+            f" · {len(self.steps):,} steps · {len(self.devices):,} devices · "
+            f"{len(self.operators):,} operators · {len(self.inspections):,} inspections"
+        )
+        problems = [f"{n} {name}" for name, n in self.flags.items() if n]
+        return text + (" · " + ", ".join(problems) if problems else "")
+
+
+def _amount(value: float) -> str:
+    return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.0f}"
+
+
+def _lot_quantity(row: dict[str, Any]) -> Quantity:
+    return Quantity(row.get("quantity"), row.get("uom"))
+
+
+def _source_rows(rows: dict[str, dict[str, Any]], ids: list[str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "lot_id": lot,
+            "material_id": rows[lot].get("material_id"),
+            "quantity": rows[lot].get("quantity"),
+            "uom": rows[lot].get("uom"),
+            "status": rows[lot].get("status"),
+            "origin_known": rows[lot].get("origin_known", True),
+        }
+        for lot in ids
+        if lot in rows
+    ]
+
+
+# --- forward ---------------------------------------------------------------------------------
+
+
+def trace_forward(graph: TraceGraph, ids: list[str]) -> ForwardTrace:
+    """Everything downstream of the lots `ids` name, weighed in the first source's unit."""
+    started = time.perf_counter()
+    sources = resolve_lots(graph, ids)
+    result = forward_from_rows(_reached(graph, "trace/forward", sources), sources)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _reached(graph: TraceGraph, query: str, sources: list[str]) -> dict[str, dict[str, Any]]:
+    return {row["lot_id"]: row for row in graph.read(query, lot_ids=sources)}
+
+
+def forward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> ForwardTrace:
+    uses = [Edge(lot, u["step_id"], u["quantity"], u["uom"])
+            for lot, row in rows.items() for u in row["used_in"]]  # fmt: skip
+    reached_steps = {e.step for e in uses}
+    outputs = [Edge(lot, m["step_id"], m["quantity"], m["uom"])
+               for lot, row in rows.items() for m in row["made_by"]
+               if m["step_id"] in reached_steps]  # fmt: skip
+    shipped = [Edge(lot, s["shipment_id"], s["quantity"], s["uom"])
+               for lot, row in rows.items() for s in row["shipped"]]  # fmt: skip
+    source_qty = {}
+    for lot in sources:
+        q = _lot_quantity(rows[lot])
+        source_qty[lot] = q if q.amount is not None else Quantity(1.0, SHARE)
+    lots = {lot: _lot_quantity(row) for lot, row in rows.items()}
+    weighed = flow.forward(source_qty, lots, uses, outputs, shipped)
+    unit = source_qty[sources[0]].uom if sources else None
+
+    def combined(amounts: dict[str, float]) -> float | None:
+        total = 0.0
+        for source, amount in amounts.items():
+            converted = convert(amount, source_qty[source].uom, unit)
+            if converted is None:
+                return None
+            total += converted
+        return total
+
+    lot_rows = []
+    for lot, row in rows.items():
+        if lot in source_qty:
+            continue
+        amounts = weighed.lots.get(lot, {})
+        lot_rows.append({
+            "lot_id": lot,
+            "material_id": row["material_id"],
+            "quantity": _round(combined(amounts)),
+            "uom": unit,
+            "depth": weighed.depth.get(lot),
+            "lot_quantity": row["quantity"],
+            "lot_uom": row["uom"],
+            "status": row["status"],
+            "origin_known": row["origin_known"] is not False,
+            "created_at": iso(row["created_at"]),
+            "made_by": sorted({m["step_id"] for m in row["made_by"]
+                               if m["step_id"] in reached_steps}),
+            "from_sources": {s: _round(a) for s, a in amounts.items()},
+        })  # fmt: skip
+    lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
+
+    shipment_rows = []
+    customers: dict[str, dict[str, Any]] = {}
+    for lot, row in rows.items():
+        for line in row["shipped"]:
+            amounts = weighed.lines.get((lot, line["shipment_id"]), {})
+            located = combined(amounts)
+            shipment_rows.append({
+                "shipment_id": line["shipment_id"],
+                "customer_id": line["customer_id"],
+                "customer_name": line["customer_name"],
+                "lot_id": lot,
+                "material_id": row["material_id"],
+                "quantity": line["quantity"],
+                "uom": line["uom"],
+                "shipped_at": iso(line["shipped_at"]),
+                "reference_doc": line["reference_doc"],
+                "carrier": line["carrier"],
+                "is_return": (line["quantity"] or 0) < 0,
+                "source_quantity": _round(located),
+                "source_uom": unit,
+            })  # fmt: skip
+            if line["customer_id"] is None:
+                continue
+            customer = customers.setdefault(line["customer_id"], {
+                "customer_id": line["customer_id"], "name": line["customer_name"],
+                "contact": line["customer_contact"], "country": line["customer_country"],
+                "shipments": set(), "lots": set(), "source_quantity": 0.0, "source_uom": unit,
+            })  # fmt: skip
+            customer["shipments"].add(line["shipment_id"])
+            customer["lots"].add(lot)
+            if located is not None and customer["source_quantity"] is not None:
+                customer["source_quantity"] += located
+            else:
+                customer["source_quantity"] = None
+    shipment_rows.sort(key=lambda r: (r["shipped_at"] or "", r["shipment_id"], r["lot_id"]))
+    customer_rows = sorted(
+        ({**c, "shipments": len(c["shipments"]), "lots": len(c["lots"]),
+          "source_quantity": _round(c["source_quantity"])} for c in customers.values()),
+        key=lambda c: (-(c["source_quantity"] or 0), c["customer_id"]),
+    )  # fmt: skip
+    totals = _forward_totals(weighed, source_qty, combined, unit)
+    steps: dict[str, dict[str, Any]] = {}
+    for lot, row in rows.items():
+        for use in row["used_in"]:
+            step = steps.setdefault(use["step_id"], {
+                "step_id": use["step_id"], "operation": use["operation"],
+                "started_at": iso(use["started_at"]), "inputs": [], "outputs": [],
+            })  # fmt: skip
+            step["inputs"].append(lot)
+    for edge in outputs:
+        steps[edge.step]["outputs"].append(edge.lot)
+    return ForwardTrace(
+        sources=_source_rows(rows, sources),
+        lots=lot_rows,
+        shipments=shipment_rows,
+        customers=customer_rows,
+        totals=totals,
+        steps=sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"])),
+    )
+
+
+def _forward_totals(
+    weighed: flow.ForwardFlow, sources: dict[str, Quantity], combined: Any, unit: str | None
+) -> dict[str, Any]:
+    shipped = returned = 0.0
+    comparable = True
+    for amounts in weighed.lines.values():
+        value = combined(amounts)
+        if value is None:
+            comparable = False
+            continue
+        if value >= 0:
+            shipped += value
+        else:
+            returned -= value
+    in_stock = sum(v for v in (combined(a) for a in weighed.remaining.values()) if v is not None)
+    source_total = combined({s: q.amount or 0.0 for s, q in sources.items()})
+    unplaced = combined(weighed.unplaced) if weighed.unplaced else 0.0
+    located = shipped - returned + in_stock if comparable else None
+    return {
+        "uom": unit,
+        "source_quantity": _round(source_total),
+        "shipped": _round(shipped) if comparable else None,
+        "returned": _round(returned) if comparable else None,
+        "shipped_net": _round(shipped - returned) if comparable else None,
+        "in_stock": _round(in_stock),
+        "unplaced": _round(unplaced),
+        "located": _round(located),
+        "located_share": (
+            round(located / source_total, 6) if located is not None and source_total else None
+        ),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+# --- backward --------------------------------------------------------------------------------
+
+
+def trace_backward(graph: TraceGraph, ids: list[str]) -> BackwardTrace:
+    """Everything upstream of the lots `ids` name, with how much of each went into them."""
+    started = time.perf_counter()
+    sources = resolve_lots(graph, ids)
+    result = backward_from_rows(_reached(graph, "trace/backward", sources), sources)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def backward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> BackwardTrace:
+    inputs: dict[tuple[str, str], Edge] = {}
+    outputs: dict[tuple[str, str], Edge] = {}
+    steps: dict[str, dict[str, Any]] = {}
+    inspections: dict[str, dict[str, Any]] = {}
+    for lot, row in rows.items():
+        for inspection in row["inspections"]:
+            inspections[inspection["inspection_id"]] = {**_public(inspection), "lot_id": lot}
+        for made in row["made_by"]:
+            step = made["step"]
+            step_id = step["step_id"]
+            for i in made["inputs"]:
+                inputs[(i["lot_id"], step_id)] = Edge(i["lot_id"], step_id, i["quantity"], i["uom"])
+            for o in made["outputs"]:
+                outputs[(o["lot_id"], step_id)] = Edge(
+                    o["lot_id"], step_id, o["quantity"], o["uom"]
+                )
+            for inspection in made["inspections"]:
+                entry = inspections.setdefault(
+                    inspection["inspection_id"], {**_public(inspection), "lot_id": None}
+                )
+                entry["step_id"] = step_id
+            if step_id not in steps:
+                steps[step_id] = _step_row(made)
+    weighed = flow.backward(
+        {lot: _lot_quantity(rows[lot]) for lot in sources},
+        {lot: _lot_quantity(row) for lot, row in rows.items()},
+        list(inputs.values()),
+        list(outputs.values()),
+    )
+    lot_rows = []
+    suppliers: dict[str, dict[str, Any]] = {}
+    for lot, row in rows.items():
+        receipt = row["supplied_by"][0] if row["supplied_by"] else {}
+        if lot not in sources:
+            needed = weighed.needed.get(lot, Quantity(None, None))
+            lot_rows.append({
+                "lot_id": lot,
+                "material_id": row["material_id"],
+                "quantity": _round(needed.amount),
+                "uom": needed.uom,
+                "depth": weighed.depth.get(lot),
+                "lot_quantity": row["quantity"],
+                "lot_uom": row["uom"],
+                "status": row["status"],
+                "origin_known": row["origin_known"] is not False,
+                "created_at": iso(row["created_at"]),
+                "supplier_id": receipt.get("supplier_id"),
+                "supplier_lot": receipt.get("supplier_lot"),
+                "received_at": iso(receipt.get("received_at")),
+            })  # fmt: skip
+        for r in row["supplied_by"]:
+            supplier = suppliers.setdefault(r["supplier_id"], {
+                "supplier_id": r["supplier_id"], "name": r["name"], "country": r["country"],
+                "lots": [],
+            })  # fmt: skip
+            supplier["lots"].append({
+                "lot_id": lot, "material_id": row["material_id"],
+                "supplier_lot": r["supplier_lot"], "received_at": iso(r["received_at"]),
+            })  # fmt: skip
+    lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
+    for step in steps.values():
+        reached_outputs = [weighed.depth[o["lot_id"]] for o in step["outputs"]
+                           if o["lot_id"] in weighed.depth]  # fmt: skip
+        step["depth"] = min(reached_outputs) + 1 if reached_outputs else None
+    step_rows = sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"]))
+    devices = _grouped(step_rows, "device_id", "device")
+    operators = _grouped(step_rows, "operator_id", "operator")
+    for step in step_rows:
+        step.pop("device")
+        step.pop("operator")
+    inspection_rows = sorted(
+        inspections.values(), key=lambda i: (i.get("inspected_at") or "", i["inspection_id"])
+    )
+    all_lots = [*_source_rows(rows, sources), *lot_rows]
+    flags = {
+        "lots on hold": sum(1 for lot in all_lots if lot.get("status") == "hold"),
+        "lots rejected": sum(1 for lot in all_lots if lot.get("status") == "rejected"),
+        "failed inspections": sum(1 for i in inspection_rows if i.get("result") == "fail"),
+        "lots of unknown origin": sum(1 for lot in all_lots if not lot.get("origin_known")),
+    }
+    return BackwardTrace(
+        sources=_source_rows(rows, sources),
+        lots=lot_rows,
+        suppliers=sorted(suppliers.values(), key=lambda s: s["supplier_id"]),
+        steps=step_rows,
+        devices=devices,
+        operators=operators,
+        inspections=inspection_rows,
+        flags=flags,
+    )
+
+
+def _step_row(made: dict[str, Any]) -> dict[str, Any]:
+    step = made["step"]
+    return {
+        "step_id": step["step_id"],
+        "operation": step.get("operation"),
+        "started_at": iso(step.get("started_at")),
+        "ended_at": iso(step.get("ended_at")),
+        "device_id": (made["device"] or {}).get("device_id"),
+        "operator_id": (made["operator"] or {}).get("operator_id"),
+        "work_order_id": made["work_order_id"],
+        "location_id": made["location_id"],
+        "parameters": {k: v for k, v in _public(step).items() if k not in STEP_FIELDS},
+        "inputs": sorted(made["inputs"], key=lambda e: e["lot_id"]),
+        "outputs": sorted(made["outputs"], key=lambda e: e["lot_id"]),
+        "device": _public(made["device"]) if made["device"] else None,
+        "operator": _public(made["operator"]) if made["operator"] else None,
+    }
+
+
+def _grouped(steps: list[dict[str, Any]], key: str, node: str) -> list[dict[str, Any]]:
+    """Devices or operators of the steps, with the steps they worked on."""
+    found: dict[str, dict[str, Any]] = {}
+    for step in steps:
+        if step[key] is None:
+            continue
+        entry = found.setdefault(step[key], {**(step[node] or {key: step[key]}), "steps": []})
+        entry["steps"].append(step["step_id"])
+    return sorted(found.values(), key=lambda e: str(e[key]))
+
+
+# --- device and operator windows -------------------------------------------------------------
+
+
+@dataclass
+class WindowTrace:
+    """Lots a device or an operator produced in a time window, and where they went."""
+
+    kind: str  # device or operator
+    subject: str
+    start: str
+    end: str
+    steps: list[dict[str, Any]]
+    forward: ForwardTrace | None
+    seconds: float = 0.0
+
+    @property
+    def processed_lots(self) -> list[str]:
+        return list(dict.fromkeys(lot for step in self.steps for lot in step["lots"]))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            f"{self.kind}_id": self.subject,
+            "from": self.start,
+            "to": self.end,
+            "steps": self.steps,
+            "processed_lots": self.processed_lots,
+            "forward": self.forward.as_dict() if self.forward else None,
+            "truncated": False,
+            "seconds": round(self.seconds, 4),
+        }
+
+    def summary(self) -> str:
+        text = (
+            f"{self.kind} {self.subject}, {self.start} – {self.end}: {len(self.steps):,} steps · "
+            f"{len(self.processed_lots):,} lots produced"
+        )
+        if self.forward:
+            text += " · downstream: " + self.forward.summary()
+        return text
+
+
+def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: str) -> WindowTrace:
+    """`kind` is "device" or "operator"; `start`/`end` are ISO 8601 times with an offset."""
+    if kind not in ("device", "operator"):
+        raise ValueError(kind)
+    started = time.perf_counter()
+    key = f"{kind}_id"
+    if not graph.read(f"trace/{kind}_exists", **{key: subject})[0]["found"]:
+        raise UnknownSubject(
+            f"no {kind} is known as {subject!r}",
+            hint="`tracegraph db status` counts them; ids are case-sensitive",
+        )
+    rows = graph.read(f"trace/{kind}_window", **{key: subject}, window_start=start, window_end=end)
+    steps = [{**row, "started_at": iso(row["started_at"]), "ended_at": iso(row["ended_at"])}
+             for row in rows]  # fmt: skip
+    lots = list(dict.fromkeys(lot for step in steps for lot in step["lots"]))
+    forward = None
+    if lots:
+        forward = forward_from_rows(_reached(graph, "trace/forward", lots), lots)
+    return WindowTrace(kind, subject, start, end, steps, forward, time.perf_counter() - started)

@@ -1,0 +1,42 @@
+"""Units of measure: every quantity converts to the base unit of its dimension.
+
+Traces weigh quantities across steps whose edges use different units (a mix consumes `g` of
+salt from a lot counted in `kg`); comparing them needs one unit per dimension. Units of
+different dimensions (kg of dough into pcs of bread) never convert: callers fall back to
+shares within one dimension.
+"""
+
+from __future__ import annotations
+
+# unit -> (dimension, factor to the dimension's base unit)
+_UNITS: dict[str, tuple[str, float]] = {
+    "kg": ("mass", 1.0),
+    "g": ("mass", 1e-3),
+    "mg": ("mass", 1e-6),
+    "t": ("mass", 1e3),
+    "lb": ("mass", 0.45359237),
+    "l": ("volume", 1.0),
+    "ml": ("volume", 1e-3),
+    "m": ("length", 1.0),
+    "pcs": ("count", 1.0),
+}
+
+
+def dimension(unit: str | None) -> str:
+    """The dimension of a unit; an unknown or missing unit is a dimension of its own."""
+    if unit in _UNITS:
+        return _UNITS[unit][0]
+    return f"unit:{unit or ''}"
+
+
+def to_base(quantity: float, unit: str | None) -> float:
+    return quantity * _UNITS[unit][1] if unit in _UNITS else quantity
+
+
+def convert(quantity: float, unit: str | None, target: str | None) -> float | None:
+    """`quantity` of `unit` expressed in `target`, or None when the dimensions differ."""
+    if unit == target:
+        return quantity
+    if dimension(unit) != dimension(target):
+        return None
+    return to_base(quantity, unit) / _UNITS[target][1] if target in _UNITS else None
