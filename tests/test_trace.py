@@ -16,6 +16,7 @@ from plant_model import PlantModel
 from typer.testing import CliRunner
 
 from tracegraph import queries
+from tracegraph.check import run_checks
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
@@ -344,3 +345,37 @@ def _operators(plan: dict) -> list[str]:  # type: ignore[type-arg]
     for child in plan.get("children", []):
         found += _operators(child)
     return found
+
+
+def test_generated_plant_passes_every_check(plant: tuple[TraceGraph, Plant]) -> None:
+    graph, _ = plant
+    report = run_checks(graph)
+    assert report.total == 0, report.summary()
+
+
+def test_lot_show_by_any_identity(hand_plant: TraceGraph, neo4j_env: dict[str, str],
+                                  runner: CliRunner) -> None:  # fmt: skip
+    result = runner.invoke(app, ["lot", "show", "supplier_lot|V2|000123", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    dossier = json.loads(result.stdout)
+    assert dossier["lot"]["lot_id"] == "B"
+    assert dossier["origin"] == "received"
+    assert [a["value"] for a in dossier["aliases"]] == ["000123"]
+    assert [(s["step_id"], s["quantity"], s["uom"]) for s in dossier["used_in"]] == [
+        ("X", 500.0, "g")
+    ]
+    shown = runner.invoke(app, ["lot", "show", "P2"])
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.startswith("P2 · BREAD")
+    timeline = runner.invoke(app, ["lot", "show", "P2", "--format", "csv"])
+    events = [row["event"] for row in csv.DictReader(timeline.stdout.splitlines())]
+    assert events == ["produced (pack)", "shipped", "returned"]
+
+
+def test_lot_show_ambiguous_id_lists_the_candidates(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    result = runner.invoke(app, ["lot", "show", "000123"])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "A (supplier_lot V1 000123); B (supplier_lot V2 000123)" in result.stderr

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from typing import Any
 
 from tracegraph.errors import AmbiguousLot, UnknownLot
 from tracegraph.graph import TraceGraph
+from tracegraph.values import STEP_FIELDS, iso, public_props
 
 # Characters with a meaning in Lucene's query syntax: escaped so that user text is only text.
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
@@ -68,3 +70,50 @@ def _suggest(graph: TraceGraph, text: str) -> str:
         for row in close
     )
     return f"close matches: {names}"
+
+
+def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
+    """The dossier of the lot `text` names: identity, origin, process, inspections, where it
+    went. `text` may be any identity of the lot; close candidates are suggested if none fits."""
+    started = time.perf_counter()
+    lot_id = resolve_lots(graph, [text])[0]
+    row = graph.read("lot/show", lot_id=lot_id)[0]
+    lot = public_props(row["lot"])
+
+    def step_entry(entry: dict[str, Any]) -> dict[str, Any]:
+        step = public_props(entry["step"])
+        return {
+            "step_id": step["step_id"],
+            "operation": step.get("operation"),
+            "started_at": step.get("started_at"),
+            "ended_at": step.get("ended_at"),
+            "device_id": entry["device_id"],
+            "operator_id": entry["operator_id"],
+            "parameters": {k: v for k, v in step.items() if k not in STEP_FIELDS},
+            "quantity": entry["quantity"],
+            "uom": entry["uom"],
+            "lots": sorted(entry["lots"], key=lambda e: e["lot_id"]),
+        }
+
+    receipts = [{**r, "received_at": iso(r["received_at"])} for r in row["supplied_by"]]
+    made_by = [step_entry(e) for e in row["made_by"]]
+    origin = "received" if receipts else "produced" if made_by else "unknown"
+    if lot.get("origin_known") is False:
+        origin = "unknown (stub: named by a later record, never received or produced)"
+    return {
+        "lot": {**lot, "material": public_props(row["material"]) or None,
+                "location": public_props(row["location"]) or None},
+        "asked_as": text,
+        "aliases": sorted(row["aliases"], key=lambda a: a["key"]),
+        "origin": origin,
+        "received": receipts,
+        "made_by": made_by,
+        "inspections": sorted((public_props(i) for i in row["inspections"]),
+                              key=lambda i: (i.get("inspected_at") or "", i["inspection_id"])),
+        "used_in": sorted((step_entry(e) for e in row["used_in"]),
+                          key=lambda s: (s["started_at"] or "", s["step_id"])),
+        "shipments": sorted(({**s, "shipped_at": iso(s["shipped_at"])} for s in row["shipped"]),
+                            key=lambda s: (s["shipped_at"] or "", s["shipment_id"])),
+        "recalls": sorted(row["recalls"]),
+        "seconds": round(time.perf_counter() - started, 4),
+    }  # fmt: skip

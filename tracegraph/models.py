@@ -213,6 +213,7 @@ class Recall(StructuredNode):
     duration_s = FloatProperty()
     located_share = FloatProperty()
     source_lots = ArrayProperty(StringProperty())
+    sources = RelationshipTo("Lot", "SOURCE")
 
 
 NODE_CLASSES: tuple[type[StructuredNode], ...] = (
@@ -224,5 +225,5 @@ NODE_CLASSES: tuple[type[StructuredNode], ...] = (
 LABELS: tuple[str, ...] = tuple(cls.__name__ for cls in NODE_CLASSES)
 RELATIONSHIP_TYPES: tuple[str, ...] = (
     "OF", "SUPPLIED_BY", "AT", "INPUT_TO", "PRODUCED", "SHIPPED", "IDENTIFIES", "OF_LOT",
-    "ON", "BY", "FOR", "DURING", "TO", "FROM", "OF_DEVICE",
+    "ON", "BY", "FOR", "DURING", "TO", "FROM", "OF_DEVICE", "SOURCE",
 )  # fmt: skip

@@ -133,19 +133,27 @@ def _run_batches(w: _Writers, rng: random.Random, batches: int) -> list[str]:
     to_ship: list[tuple[str, float]] = []
     shipped_lots: list[tuple[str, str]] = []  # lot, customer
     last_event_day = -1
+    last_packed = START
 
-    def receive(material: str, moment: datetime, kg: float) -> str:
+    def receive(material: str, moment: datetime, kg: float) -> str | None:
+        """A delivery and its incoming inspection; a failed one is rejected, never used."""
         lot = new_id("lot", "R")
         supplier = f"V{rng.randrange(1, 13):02d}"
         # Suppliers number their own lots; some keep leading zeros that ERPs love to strip.
         supplier_lot = (
             f"{rng.randrange(10**6):06d}" if rng.random() < 0.4 else f"S{rng.randrange(10**7)}"
         )
-        w.add("lots", lot, material, kg, "kg", _iso(moment), _iso(moment + timedelta(days=180)),
-              "released", supplier, supplier_lot, _iso(moment), "WH-RAW")  # fmt: skip
         result = "fail" if rng.random() < 0.01 else "pass"
+        status = "rejected" if result == "fail" else "released"
+        w.add("lots", lot, material, kg, "kg", _iso(moment), _iso(moment + timedelta(days=180)),
+              status, supplier, supplier_lot, _iso(moment), "WH-RAW")  # fmt: skip
         w.add("inspections", new_id("insp", "I"), "incoming", result, _iso(moment), lot, None,
               None, _shift_operator(rng, moment), None, None)  # fmt: skip
+        return lot if result == "pass" else None
+
+    def receive_released(material: str, moment: datetime, kg: float) -> str:
+        while (lot := receive(material, moment, kg)) is None:
+            moment += timedelta(minutes=5)  # the supplier sends a replacement
         return lot
 
     for batch in range(batches):
@@ -154,21 +162,32 @@ def _run_batches(w: _Writers, rng: random.Random, batches: int) -> list[str]:
             last_event_day = moment.toordinal()
             _device_events(w, rng, moment)
         if salt_left <= 0 or batch % BATCHES_PER_SALT_LOT == 0:
-            salt.append(receive(COMMODITY, moment - timedelta(hours=2), 400.0))
+            salt.append(receive_released(COMMODITY, moment - timedelta(hours=2), 400.0))
             salt_left = 400.0
         for material in RAW:
             if not open_raw[material] or rng.random() < 0.12:
                 kg = float(rng.choice((500, 800, 1000)))
-                open_raw[material].append((receive(material, moment - timedelta(hours=1), kg), kg))
+                lot = receive_released(material, moment - timedelta(hours=1), kg)
+                open_raw[material].append((lot, kg))
                 open_raw[material] = open_raw[material][-3:]
 
-        # Mix: several raw lots and the current salt lot merge into one dough lot.
+        # Mix: several raw lots and the current salt lot merge into one dough lot. A lot gives
+        # no more than it holds: when the chosen lot runs short, a fresh delivery is opened.
         mix = new_id("step", "S")
         operator = _shift_operator(rng, moment)
         inputs: list[tuple[str, float]] = []
         for material in rng.sample(RAW, k=rng.randrange(3, 6)):
-            lot, _ = rng.choice(open_raw[material])
-            inputs.append((lot, float(rng.randrange(20, 60))))
+            kg = float(rng.randrange(20, 60))
+            choice = rng.randrange(len(open_raw[material]))
+            lot, left = open_raw[material][choice]
+            if left < kg:
+                open_raw[material].pop(choice)
+                fresh = float(rng.choice((500, 800, 1000)))
+                lot = receive_released(material, moment - timedelta(hours=1), fresh)
+                open_raw[material].append((lot, fresh))
+                choice, left = len(open_raw[material]) - 1, fresh
+            open_raw[material][choice] = (lot, left - kg)
+            inputs.append((lot, kg))
         inputs.append((salt[-1], 1.0))
         salt_left -= 1.0
         dough = new_id("lot", "D")
@@ -212,11 +231,12 @@ def _run_batches(w: _Writers, rng: random.Random, batches: int) -> list[str]:
                   "released", None, None, None, "WH-FG")  # fmt: skip
             to_ship.append((finished, pieces))
 
+        last_packed = pack_at + timedelta(minutes=20)
         if len(to_ship) >= 6:
             _ship(w, rng, new_id, to_ship, shipped_lots, pack_at + timedelta(hours=6))
             to_ship = []
     if to_ship:
-        _ship(w, rng, new_id, to_ship, shipped_lots, START + batches * BATCH_EVERY)
+        _ship(w, rng, new_id, to_ship, shipped_lots, last_packed + timedelta(hours=6))
     return salt
 
 

@@ -18,24 +18,9 @@ from tracegraph.flow import Edge, Quantity
 from tracegraph.graph import TraceGraph
 from tracegraph.lots import resolve_lots
 from tracegraph.units import convert
+from tracegraph.values import STEP_FIELDS, iso, public_props
 
-# Step properties that are the step's own fields; every other property is a process parameter.
-STEP_FIELDS = frozenset({"step_id", "operation", "started_at", "ended_at", "_row_sha"})
 SHARE = "share"  # the unit of a source without a quantity: amounts are shares of the lot
-
-
-def iso(value: Any) -> str | None:
-    """Neo4j temporal values as ISO 8601 text; None stays None."""
-    if value is None:
-        return None
-    to_native = getattr(value, "to_native", None)
-    return to_native().isoformat() if to_native else str(value)
-
-
-def _public(props: dict[str, Any] | None) -> dict[str, Any]:
-    """A node's properties without the importer's bookkeeping, times as text."""
-    return {k: iso(v) if hasattr(v, "to_native") else v
-            for k, v in (props or {}).items() if not k.startswith("_")}  # fmt: skip
 
 
 @dataclass
@@ -317,7 +302,7 @@ def backward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> B
     inspections: dict[str, dict[str, Any]] = {}
     for lot, row in rows.items():
         for inspection in row["inspections"]:
-            inspections[inspection["inspection_id"]] = {**_public(inspection), "lot_id": lot}
+            inspections[inspection["inspection_id"]] = {**public_props(inspection), "lot_id": lot}
         for made in row["made_by"]:
             step = made["step"]
             step_id = step["step_id"]
@@ -329,7 +314,7 @@ def backward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> B
                 )
             for inspection in made["inspections"]:
                 entry = inspections.setdefault(
-                    inspection["inspection_id"], {**_public(inspection), "lot_id": None}
+                    inspection["inspection_id"], {**public_props(inspection), "lot_id": None}
                 )
                 entry["step_id"] = step_id
             if step_id not in steps:
@@ -414,11 +399,11 @@ def _step_row(made: dict[str, Any]) -> dict[str, Any]:
         "operator_id": (made["operator"] or {}).get("operator_id"),
         "work_order_id": made["work_order_id"],
         "location_id": made["location_id"],
-        "parameters": {k: v for k, v in _public(step).items() if k not in STEP_FIELDS},
+        "parameters": {k: v for k, v in public_props(step).items() if k not in STEP_FIELDS},
         "inputs": sorted(made["inputs"], key=lambda e: e["lot_id"]),
         "outputs": sorted(made["outputs"], key=lambda e: e["lot_id"]),
-        "device": _public(made["device"]) if made["device"] else None,
-        "operator": _public(made["operator"]) if made["operator"] else None,
+        "device": public_props(made["device"]) if made["device"] else None,
+        "operator": public_props(made["operator"]) if made["operator"] else None,
     }
 
 

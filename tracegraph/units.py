@@ -40,3 +40,8 @@ def convert(quantity: float, unit: str | None, target: str | None) -> float | No
     if dimension(unit) != dimension(target):
         return None
     return to_base(quantity, unit) / _UNITS[target][1] if target in _UNITS else None
+
+
+def unit_table() -> dict[str, dict[str, object]]:
+    """Units for queries that weigh in Cypher: unit -> {dimension, factor}."""
+    return {unit: {"dimension": dim, "factor": factor} for unit, (dim, factor) in _UNITS.items()}

@@ -12,7 +12,9 @@ from typer.core import TyperGroup
 from tracegraph import __version__
 from tracegraph.cli import db as db_commands
 from tracegraph.cli import demo as demo_commands
+from tracegraph.cli import lot as lot_commands
 from tracegraph.cli import trace as trace_commands
+from tracegraph.cli.check import check_command
 from tracegraph.cli.imports import import_command
 from tracegraph.cli.render import print_error
 from tracegraph.errors import TracegraphError
@@ -43,6 +45,8 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(demo_commands.app, name="demo")
 app.command("import")(import_command)
 app.add_typer(trace_commands.app, name="trace")
+app.add_typer(lot_commands.app, name="lot")
+app.command("check")(check_command)
 
 
 def _version(value: bool) -> None:

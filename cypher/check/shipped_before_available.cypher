@@ -1,0 +1,14 @@
+// Shipment lines dated before the lot existed: before the step that made it ended (or started),
+// before it was received, or before its creation time — whichever the graph knows first.
+MATCH (lot:Lot)-[line:SHIPPED]->(shipment:Shipment)
+WHERE line.quantity > 0
+WITH lot, line, shipment,
+     coalesce(
+       COLLECT { MATCH (lot)<-[:PRODUCED]-(s:ProcessStep) RETURN coalesce(s.ended_at, s.started_at) AS t ORDER BY t LIMIT 1 }[0],
+       COLLECT { MATCH (lot)-[r:SUPPLIED_BY]->(:Supplier) RETURN r.received_at AS t ORDER BY t LIMIT 1 }[0],
+       lot.created_at
+     ) AS available_at
+WHERE available_at IS NOT NULL AND shipment.shipped_at < available_at
+RETURN lot.lot_id AS lot_id, shipment.shipment_id AS shipment_id,
+       shipment.shipped_at AS shipped_at, available_at
+ORDER BY lot_id, shipment_id

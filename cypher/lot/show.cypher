@@ -1,0 +1,51 @@
+// One lot's dossier: identity and aliases, material, origin (supplier receipt or the steps
+// that made it, with their inputs), inspections, and where it went (steps it fed, with their
+// outputs, and shipments with their customers). Only the lot's own neighbourhood: one hop to
+// steps and shipments, one more to their other lots.
+MATCH (lot:Lot {lot_id: $lot_id})
+RETURN lot {.*} AS lot,
+       COLLECT { MATCH (lot)-[:OF]->(m:Material) RETURN m {.*} }[0] AS material,
+       COLLECT { MATCH (lot)-[:AT]->(l:Location) RETURN l {.*} }[0] AS location,
+       COLLECT {
+         MATCH (lot)<-[:IDENTIFIES]-(identity:Identifier)
+         RETURN identity {.scheme, .issuer, .value, .key}
+       } AS aliases,
+       COLLECT {
+         MATCH (lot)-[receipt:SUPPLIED_BY]->(supplier:Supplier)
+         RETURN {supplier_id: supplier.supplier_id, name: supplier.name,
+                 supplier_lot: receipt.supplier_lot, received_at: receipt.received_at}
+       } AS supplied_by,
+       COLLECT {
+         MATCH (lot)<-[made:PRODUCED]-(step:ProcessStep)
+         RETURN {step: step {.*}, quantity: made.quantity, uom: made.uom,
+                 device_id: COLLECT { MATCH (step)-[:ON]->(d:Device) RETURN d.device_id }[0],
+                 operator_id: COLLECT { MATCH (step)-[:BY]->(o:Operator) RETURN o.operator_id }[0],
+                 lots: COLLECT {
+                   MATCH (step)<-[use:INPUT_TO]-(input:Lot)
+                   RETURN {lot_id: input.lot_id, quantity: use.quantity, uom: use.uom,
+                           status: input.status}
+                 }}
+       } AS made_by,
+       COLLECT {
+         MATCH (lot)<-[:OF_LOT]-(inspection:Inspection)
+         RETURN inspection {.*}
+       } AS inspections,
+       COLLECT {
+         MATCH (lot)-[use:INPUT_TO]->(step:ProcessStep)
+         RETURN {step: step {.*}, quantity: use.quantity, uom: use.uom,
+                 device_id: COLLECT { MATCH (step)-[:ON]->(d:Device) RETURN d.device_id }[0],
+                 operator_id: COLLECT { MATCH (step)-[:BY]->(o:Operator) RETURN o.operator_id }[0],
+                 lots: COLLECT {
+                   MATCH (step)-[out:PRODUCED]->(output:Lot)
+                   RETURN {lot_id: output.lot_id, quantity: out.quantity, uom: out.uom,
+                           status: output.status}
+                 }}
+       } AS used_in,
+       COLLECT {
+         MATCH (lot)-[line:SHIPPED]->(shipment:Shipment)
+         OPTIONAL MATCH (shipment)-[:TO]->(customer:Customer)
+         RETURN {shipment_id: shipment.shipment_id, shipped_at: shipment.shipped_at,
+                 reference_doc: shipment.reference_doc, quantity: line.quantity, uom: line.uom,
+                 customer_id: customer.customer_id, customer_name: customer.name}
+       } AS shipped,
+       COLLECT { MATCH (lot)<-[:SOURCE]-(recall:Recall) RETURN recall.recall_id } AS recalls

@@ -1,0 +1,119 @@
+"""`tracegraph check` finds each kind of gap planted in a small plant, and nothing else."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tracegraph.check import run_checks
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
+
+DEFECTS = {
+    "lots.csv": """lot_id,material_id,quantity,uom,status,supplier_id,supplier_lot,received_at
+FLOUR1,FLOUR,100,kg,released,V1,S1,2026-11-03T06:00:00Z
+FRESH,SUGAR,50,kg,released,V1,S2,2026-11-03T12:00:00Z
+THIN,SALT,10,kg,released,V2,S3,2026-11-03T06:00:00Z
+DOUGH1,DOUGH,,kg,released,,,
+EARLY,BREAD,100,pcs,released,,,
+BAD,BREAD,100,pcs,released,,,
+HELD,BREAD,100,pcs,hold,,,
+""",
+    "steps.csv": """step_id,operation,started_at,ended_at
+MIX,mix,2026-11-03T11:00:00Z,2026-11-03T11:30:00Z
+BIG,mix,2026-11-03T13:00:00Z,2026-11-03T13:30:00Z
+PACK,pack,2026-11-03T12:00:00Z,2026-11-03T12:30:00Z
+SINK,waste,2026-11-03T14:00:00Z,
+""",
+    # MIX uses FRESH an hour before it arrived and GHOST, which no table lists;
+    # BIG makes 20 kg from 10; SINK consumes without producing; THIN gives 15 of its 10 kg
+    "step_inputs.csv": """step_id,lot_id,quantity,uom
+MIX,FLOUR1,40,kg
+MIX,FRESH,10,kg
+MIX,GHOST,1,kg
+BIG,THIN,10,kg
+SINK,THIN,5,kg
+PACK,DOUGH1,51,kg
+""",
+    "step_outputs.csv": """step_id,lot_id,quantity,uom
+MIX,DOUGH1,51,kg
+BIG,DOUGH2,20,kg
+PACK,EARLY,100,pcs
+PACK,BAD,100,pcs
+PACK,HELD,100,pcs
+""",
+    "inspections.csv": """inspection_id,test,result,inspected_at,lot_id
+I1,taste,fail,2026-11-03T11:00:00Z,BAD
+""",
+    "shipments.csv": """shipment_id,customer_id,shipped_at
+SH-EARLY,C1,2026-11-03T09:00:00Z
+SH-LATE,C1,2026-11-04T09:00:00Z
+""",
+    "shipment_lines.csv": """shipment_id,lot_id,quantity,uom
+SH-EARLY,EARLY,100,pcs
+SH-LATE,BAD,100,pcs
+SH-LATE,HELD,100,pcs
+""",
+}
+
+
+@pytest.fixture
+def defects(graph: TraceGraph, tmp_path: Path) -> TraceGraph:
+    for name, text in DEFECTS.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    return graph
+
+
+def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None:
+    found = {r.name: r.findings for r in run_checks(defects).results}
+    assert [(f["lot_id"], f["stub"]) for f in found["unknown_origin"]] == [("GHOST", True)]
+    assert [(f["lot_id"], f["shipment_id"]) for f in found["shipped_before_available"]] == [
+        ("EARLY", "SH-EARLY")
+    ]
+    assert [(f["lot_id"], f["step_id"]) for f in found["consumed_before_available"]] == [
+        ("FRESH", "MIX")
+    ]
+    assert [(f["step_id"], f["problem"]) for f in found["step_balance"]] == [
+        ("BIG", "output exceeds input"),
+        ("SINK", "no outputs"),
+    ]
+    assert [(f["lot_id"], f["used_and_shipped"]) for f in found["lot_balance"]] == [("THIN", 15.0)]
+    assert [(f["lot_id"], f["event"], f["problem"]) for f in found["released_after_failure"]] == [
+        ("BAD", "shipped", "after failed inspection I1"),
+        ("HELD", "shipped", "while hold"),
+    ]
+
+
+def test_tolerance_widens_the_mass_balance(defects: TraceGraph) -> None:
+    found = {r.name: r.findings for r in run_checks(defects, tolerance=1.5).results}
+    assert [f["step_id"] for f in found["step_balance"]] == ["SINK"]
+    assert found["lot_balance"] == []
+
+
+def test_cli_exit_1_with_findings_and_json_counts(
+    defects: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    result = runner.invoke(app, ["check", "--format", "json"])
+    assert result.exit_code == 1
+    payload = json.loads(result.stdout)
+    assert payload["findings"] == 8
+    assert {c["check"]: c["count"] for c in payload["checks"]} == {
+        "unknown_origin": 1, "shipped_before_available": 1, "consumed_before_available": 1,
+        "step_balance": 2, "lot_balance": 1, "released_after_failure": 2,
+    }  # fmt: skip
+    table = runner.invoke(app, ["check"])
+    assert table.exit_code == 1
+    assert table.stdout.startswith("8 findings: 1 lots never received nor produced")
+
+
+def test_cli_exit_0_on_a_clean_chain(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("no gaps found by 6 checks")

@@ -1,0 +1,87 @@
+"""Gaps and contradictions in the chain, each found by one query under cypher/check/.
+
+A trace is only as complete as the records behind it: a lot nobody received, a shipment dated
+before production, a step that made more than it consumed, a lot shipped after a failed
+inspection. `run_checks` runs every check and returns all findings (no limit applies).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from tracegraph.graph import TraceGraph
+from tracegraph.units import unit_table
+from tracegraph.values import iso
+
+DEFAULT_TOLERANCE = 0.15  # yield loss within 15 % is normal (baking loses water)
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str  # the query under cypher/check/
+    title: str
+    needs_tolerance: bool = False
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("unknown_origin", "lots never received nor produced"),
+    Check("shipped_before_available", "shipped before the lot existed"),
+    Check("consumed_before_available", "consumed before the lot existed"),
+    Check("step_balance", "steps whose output does not balance their input", True),
+    Check("lot_balance", "lots used and shipped beyond their quantity", True),
+    Check("released_after_failure", "lots shipped or used while on hold, rejected or failed"),
+)
+
+
+@dataclass
+class CheckResult:
+    name: str
+    title: str
+    findings: list[dict[str, Any]]
+
+
+@dataclass
+class CheckReport:
+    tolerance: float
+    results: list[CheckResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> int:
+        return sum(len(r.findings) for r in self.results)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tolerance": self.tolerance,
+            "findings": self.total,
+            "checks": [
+                {"check": r.name, "title": r.title, "count": len(r.findings),
+                 "findings": r.findings}
+                for r in self.results
+            ],
+            "truncated": False,
+            "seconds": round(self.seconds, 4),
+        }  # fmt: skip
+
+    def summary(self) -> str:
+        if not self.total:
+            return f"no gaps found by {len(self.results)} checks"
+        parts = [f"{len(r.findings):,} {r.title}" for r in self.results if r.findings]
+        return f"{self.total:,} findings: " + " · ".join(parts)
+
+
+def run_checks(graph: TraceGraph, tolerance: float = DEFAULT_TOLERANCE) -> CheckReport:
+    started = time.perf_counter()
+    report = CheckReport(tolerance=tolerance)
+    for check in CHECKS:
+        params: dict[str, Any] = {"units": unit_table()}
+        if check.needs_tolerance:
+            params["tolerance"] = tolerance
+        rows = graph.read(f"check/{check.name}", **params)
+        findings = [{k: iso(v) if hasattr(v, "to_native") else v for k, v in row.items()}
+                    for row in rows]  # fmt: skip
+        report.results.append(CheckResult(check.name, check.title, findings))
+    report.seconds = time.perf_counter() - started
+    return report

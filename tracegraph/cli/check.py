@@ -1,0 +1,56 @@
+"""`tracegraph check`: gaps and contradictions in the chain. Exit code 1 when it finds any."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from tracegraph.check import DEFAULT_TOLERANCE, run_checks
+from tracegraph.cli.context import open_graph
+from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
+
+SHOWN_PER_CHECK = 15  # findings listed per check on a terminal; json and csv list them all
+
+
+def check_command(
+    tolerance: float = typer.Option(
+        DEFAULT_TOLERANCE,
+        "--tolerance",
+        min=0.0,
+        help="Mass balance slack: a step's output may differ from its input by this fraction "
+        "(0.15 = 15 %, normal yield loss); a lot may be used this much beyond its quantity.",
+    ),
+    output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
+) -> None:
+    """Find gaps in the chain: lots of unknown origin, shipped or consumed before they existed,
+    steps and lots that do not balance, lots shipped or used while on hold or after a failed
+    inspection. Exit code 1 when anything is found, 0 when the chain is clean."""
+    report = run_checks(open_graph(), tolerance)
+    if output is ReportFormat.json:
+        print_json(report.as_dict())
+    elif output is ReportFormat.csv:
+        rows = [{"check": r.name, "subject": f.get("lot_id") or f.get("step_id"),
+                 "detail": "; ".join(f"{k}={v}" for k, v in f.items()
+                                     if k not in ("lot_id",) and v is not None)}
+                for r in report.results for f in r.findings]  # fmt: skip
+        print_csv(rows, ("check", "subject", "detail"))
+    else:
+        out = stdout()
+        style = "bold red" if report.total else "bold green"
+        out.print(f"[{style}]{report.summary()}[/]")
+        for result in report.results:
+            if not result.findings:
+                continue
+            table = Table(title=f"{result.title} ({len(result.findings):,})", title_justify="left")
+            columns = list(result.findings[0])
+            for column in columns:
+                table.add_column(column)
+            for finding in result.findings[:SHOWN_PER_CHECK]:
+                table.add_row(*("" if finding[c] is None else str(finding[c]) for c in columns))
+            out.print(table)
+            if len(result.findings) > SHOWN_PER_CHECK:
+                out.print(f"[dim]… {len(result.findings) - SHOWN_PER_CHECK:,} more "
+                          "(--format json or csv lists them all)[/]")  # fmt: skip
+        note(f"checked in {report.seconds:.2f} s")
+    if report.total:
+        raise typer.Exit(1)
