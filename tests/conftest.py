@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hand_plant import HAND_PLANT
 from typer.testing import CliRunner
 
 from tracegraph import server
 from tracegraph.config import Settings, load_settings
 from tracegraph.db import connect
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
 from tracegraph.lifecycle import docker_engine_answers
 from tracegraph.versions import NEO4J_VERSION
 
@@ -110,3 +112,12 @@ def neo4j_env(
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def hand_plant(graph: TraceGraph, tmp_path: Path) -> TraceGraph:
+    """The database holding only tests/hand_plant.py's plant."""
+    for name, text in HAND_PLANT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    return graph

@@ -9,7 +9,6 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from plant_model import PlantModel
@@ -171,41 +170,6 @@ def test_device_window_finds_the_steps_and_their_blast_radius(
 
 
 # --- a plant weighed by hand -----------------------------------------------------------------
-
-HAND_PLANT = {
-    "lots.csv": """lot_id,material_id,quantity,uom,supplier_id,supplier_lot
-A,FLOUR,100,kg,V1,000123
-B,SALT,10,kg,V2,000123
-M,DOUGH,40.5,kg,,
-P1,BREAD,300,pcs,,
-P2,BREAD,100,pcs,,
-""",
-    "steps.csv": """step_id,operation,started_at,device_id,operator_id,oven_temp_c
-X,mix,2026-11-03T08:00:00+00:00,MIXER-1,OP1,
-Y,pack,2026-11-03T09:00:00+00:00,PACKER-1,OP2,
-""",
-    # the mix takes salt in grams from a lot counted in kilograms: units must convert
-    "step_inputs.csv": "step_id,lot_id,quantity,uom\nX,A,40,kg\nX,B,500,g\nY,M,40.5,kg\n",
-    "step_outputs.csv": "step_id,lot_id,quantity,uom\nX,M,40.5,kg\nY,P1,300,pcs\nY,P2,100,pcs\n",
-    "customers.csv": "customer_id,name,contact\nC1,Shop one,qa@one.example\nC2,Shop two,\n",
-    "shipments.csv": """shipment_id,customer_id,shipped_at,reference_doc
-SH1,C1,2026-11-04T08:00:00+00:00,DN-1
-SH2,C2,2026-11-04T09:00:00+00:00,DN-2
-RMA1,C2,2026-11-05T09:00:00+00:00,RMA-1
-""",
-    "shipment_lines.csv": (
-        "shipment_id,lot_id,quantity,uom\nSH1,P1,300,pcs\nSH2,P2,50,pcs\nRMA1,P2,-10,pcs\n"
-    ),
-}
-
-
-@pytest.fixture
-def hand_plant(graph: TraceGraph, tmp_path: Path) -> TraceGraph:
-    for name, text in HAND_PLANT.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    summary = import_paths(graph, [tmp_path])
-    assert summary.rejects == []
-    return graph
 
 
 def test_quantities_through_a_merge_and_a_split(hand_plant: TraceGraph) -> None:

@@ -28,6 +28,7 @@ RETURN lot.lot_id AS lot_id,
          OPTIONAL MATCH (shipment)-[:TO]->(customer:Customer)
          RETURN {shipment_id: shipment.shipment_id, shipped_at: shipment.shipped_at,
                  reference_doc: shipment.reference_doc, carrier: shipment.carrier,
+                 from_location_id: COLLECT { MATCH (shipment)-[:FROM]->(l:Location) RETURN l.location_id }[0],
                  quantity: line.quantity, uom: line.uom,
                  customer_id: customer.customer_id, customer_name: customer.name,
                  customer_contact: customer.contact, customer_country: customer.country}

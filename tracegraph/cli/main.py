@@ -13,6 +13,7 @@ from tracegraph import __version__
 from tracegraph.cli import db as db_commands
 from tracegraph.cli import demo as demo_commands
 from tracegraph.cli import lot as lot_commands
+from tracegraph.cli import recall as recall_commands
 from tracegraph.cli import trace as trace_commands
 from tracegraph.cli.check import check_command
 from tracegraph.cli.imports import import_command
@@ -47,6 +48,7 @@ app.command("import")(import_command)
 app.add_typer(trace_commands.app, name="trace")
 app.add_typer(lot_commands.app, name="lot")
 app.command("check")(check_command)
+app.add_typer(recall_commands.app, name="recall")
 
 
 def _version(value: bool) -> None:

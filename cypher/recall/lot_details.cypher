@@ -1,0 +1,21 @@
+// What a tracking-event spreadsheet needs beyond the trace, for the affected lots: the product
+// name, where the lot is, how it was received, and the steps that made it with their location
+// and inputs (FSMA 204 transformation events list the input lot codes).
+UNWIND $lot_ids AS lot_id
+MATCH (lot:Lot {lot_id: lot_id})
+RETURN lot.lot_id AS lot_id,
+       COLLECT { MATCH (lot)-[:OF]->(m:Material) RETURN m.name }[0] AS product,
+       COLLECT { MATCH (lot)-[:AT]->(l:Location) RETURN l {.location_id, .name, .gln} }[0] AS location,
+       COLLECT {
+         MATCH (lot)-[r:SUPPLIED_BY]->(s:Supplier)
+         RETURN {supplier_id: s.supplier_id, supplier_name: s.name, supplier_lot: r.supplier_lot,
+                 received_at: r.received_at}
+       } AS received,
+       COLLECT {
+         MATCH (lot)<-[made:PRODUCED]-(step:ProcessStep)
+         RETURN {step_id: step.step_id, operation: step.operation,
+                 started_at: step.started_at, ended_at: step.ended_at,
+                 quantity: made.quantity, uom: made.uom,
+                 location_id: COLLECT { MATCH (step)-[:AT]->(l:Location) RETURN l.location_id }[0],
+                 inputs: COLLECT { MATCH (step)<-[:INPUT_TO]-(i:Lot) RETURN i.lot_id }}
+       } AS made_by

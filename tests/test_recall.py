@@ -1,0 +1,106 @@
+"""Recall packages and drills on the hand-weighed plant (tests/hand_plant.py)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+
+
+def test_recall_package_files_and_manifest(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "recall-B"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["drill"] is False
+    assert payload["located_share"] == 1.0
+    names = {p.name for p in out.iterdir()}
+    assert names == {"customers.csv", "tracking_events.csv", "tracking_events.xlsx",
+                     "recall.json", "summary.txt", "manifest.sha256"}  # fmt: skip
+    manifest: dict[str, str] = {}
+    for line in (out / "manifest.sha256").read_text().splitlines():
+        digest, name = line.split("  ")
+        manifest[name] = digest
+    assert set(manifest) == names - {"manifest.sha256"}
+    for name, digest in manifest.items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name
+
+    events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
+    got = [(e["event_type"], e["traceability_lot_code"], e["quantity"], e["unit"]) for e in events]
+    assert got == [
+        ("receiving", "B", "10.0", "kg"),
+        ("transformation (mix)", "M", "40.5", "kg"),
+        ("transformation (pack)", "P1", "300.0", "pcs"),
+        ("transformation (pack)", "P2", "100.0", "pcs"),
+        ("shipping", "P1", "300.0", "pcs"),
+        ("shipping", "P2", "50.0", "pcs"),
+        ("return", "P2", "-10.0", "pcs"),
+    ]  # fmt: skip
+    assert events[1]["input_lot_codes"] == "A B"
+    assert events[4]["reference_document"] == "DN-1"
+
+    book = load_workbook(out / "tracking_events.xlsx")
+    sheet = book["tracking events"]
+    assert sheet.max_row == len(events) + 1
+    assert sheet.auto_filter.ref == sheet.dimensions
+    customer_cells = {
+        row[1].value: row[1].data_type for row in book["customers"].iter_rows(min_row=2)
+    }
+    assert customer_cells["=Shop two"] == "s"  # a name that looks like a formula stays text
+
+    customers = list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig").splitlines()))
+    assert {(c["customer_id"], c["name"], c["contact"]) for c in customers} == {
+        ("C1", "Shop one", "qa@one.example"), ("C2", "'=Shop two", ""),
+    }  # fmt: skip
+
+
+def test_drill_is_recorded_and_listed(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    first = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "d1"), "--drill"])
+    assert first.exit_code == 0, first.output
+    assert (
+        "Drill DRILL-" in first.stdout and "100.0% of the source quantity located" in first.stdout
+    )
+    history = runner.invoke(app, ["recall", "history", "--format", "json"])
+    assert history.exit_code == 0, history.output
+    (entry,) = json.loads(history.stdout)["recalls"]
+    assert entry["drill"] is True
+    assert entry["source_lots"] == ["B"]
+    assert entry["located_share"] == 1.0
+    assert entry["lots"] == 3 and entry["customers"] == 2
+    assert entry["duration_s"] > 0
+    table = runner.invoke(app, ["recall", "history"])
+    assert "1 recalls and drills" in table.stdout
+
+
+def test_recall_never_writes_over_a_folder(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "keep.txt").write_text("mine")
+    result = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "taken")])
+    assert result.exit_code == 2
+    assert "is not empty" in result.stderr
+    assert (tmp_path / "taken" / "keep.txt").read_text() == "mine"
+
+
+def test_html_report_is_self_contained(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    out = tmp_path / "with-html"
+    result = runner.invoke(app, ["recall", "A", "--out", str(out), "--html"])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<script src=" not in page  # everything inline: opens offline
+    assert "3 lots · 3 shipment lines · 2 customers" in page
+    assert '"P1"' in page and "customer:C2" in page

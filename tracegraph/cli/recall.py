@@ -1,0 +1,98 @@
+"""`tracegraph recall …`: write a recall package (or run a drill) and list past ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from typer.core import TyperGroup
+
+from tracegraph.cli.context import open_graph
+from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
+from tracegraph.recall import build_package, recall_history
+
+HISTORY_COLUMNS = (
+    "recall_id", "drill", "created_at", "created_by", "source_lots", "lots", "shipments",
+    "customers", "quantity", "uom", "located_share", "duration_s", "package",
+)  # fmt: skip
+
+
+class RecallGroup(TyperGroup):
+    """`tracegraph recall LOT… --out DIR` runs `package`; `tracegraph recall history` lists."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["package", *args]
+        return list(super().parse_args(ctx, args))
+
+
+app = typer.Typer(
+    cls=RecallGroup,
+    help="Recall packages and mock-recall drills: `recall LOT... --out DIR`, `recall history`.",
+    no_args_is_help=True,
+)
+
+
+@app.command()
+def package(
+    lots: list[str] = typer.Argument(..., help="The bad lots (any identity)."),
+    out: Path = typer.Option(..., "--out", help="New folder for the package."),
+    drill: bool = typer.Option(False, "--drill", help="A mock recall: record it as a drill."),
+    html: bool = typer.Option(False, "--html", help="Add report.html, an interactive picture."),
+    output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
+) -> None:
+    """Write the recall package of LOTS into --out: customers.csv, tracking_events.xlsx/.csv
+    (FSMA 204-style, one row per event), recall.json, summary.txt and manifest.sha256, and
+    record it in the graph (with --drill, as a mock recall with its duration)."""
+    result = build_package(open_graph(), lots, out, drill=drill, html=html)
+    if output is ReportFormat.json:
+        print_json({k: v for k, v in result.as_dict().items() if k != "trace"})
+        return
+    if output is ReportFormat.csv:
+        print_csv(result.trace.customers, ("customer_id", "name", "contact", "country",
+                                           "shipments", "lots", "source_quantity", "source_uom"))  # fmt: skip
+        return
+    console = stdout()
+    console.print(f"[bold]{result.trace.summary()}[/]")
+    table = Table(title="Customers to contact", title_justify="left")
+    for column in ("customer", "name", "contact", "shipments", "lots", "of source"):
+        table.add_column(column)
+    for c in result.trace.customers:
+        quantity = (
+            "" if c["source_quantity"] is None else f"{c['source_quantity']:,.3f} {c['source_uom']}"
+        )
+        table.add_row(c["customer_id"], c["name"] or "", c["contact"] or "",
+                      str(c["shipments"]), str(c["lots"]), quantity)  # fmt: skip
+    console.print(table)
+    share = result.trace.totals.get("located_share")
+    located = f"{share:.1%} of the source quantity located" if share is not None else ""
+    console.print(f"{'Drill' if drill else 'Recall'} {result.recall_id}: {located}")
+    console.print(f"Package: {result.folder} ({len(result.files)} files, manifest.sha256)")
+    note(f"package written in {result.seconds:.3f} s")
+
+
+@app.command()
+def history(
+    output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
+) -> None:
+    """Past recall packages and drills, newest first: who, when, how long, how much located."""
+    rows = recall_history(open_graph())
+    if output is ReportFormat.json:
+        print_json({"recalls": rows})
+    elif output is ReportFormat.csv:
+        print_csv(rows, HISTORY_COLUMNS)
+    else:
+        table = Table(title=f"{len(rows)} recalls and drills", title_justify="left")
+        for column in ("recall", "drill", "when", "by", "sources", "lots", "customers",
+                       "located", "seconds"):  # fmt: skip
+            table.add_column(column)
+        for r in rows:
+            share = r.get("located_share")
+            table.add_row(r["recall_id"], "yes" if r.get("drill") else "no",
+                          str(r.get("created_at", ""))[:16], r.get("created_by") or "",
+                          ", ".join(r.get("source_lots") or []), str(r.get("lots", "")),
+                          str(r.get("customers", "")), "" if share is None else f"{share:.1%}",
+                          f"{r.get('duration_s', 0):.2f}")  # fmt: skip
+        stdout().print(table)

@@ -1,0 +1,243 @@
+"""Recall packages: who must be called, what to pull back, and the records to hand over.
+
+A package is a folder: the affected customers with contacts, an FSMA 204-style sortable
+spreadsheet of tracking events (XLSX and CSV, one row per receiving, transformation, shipping
+or return event), the whole forward trace as JSON, a summary, and a SHA-256 manifest of every
+file. Each package is recorded in the graph as a (:Recall) ledger entry; `drill=True` marks a
+mock recall, whose duration and located share are what auditors (IATF, BRCGS, IFS) ask for.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import hashlib
+import json
+import socket
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from tracegraph.errors import ConfigurationError
+from tracegraph.graph import TraceGraph
+from tracegraph.trace import ForwardTrace, trace_forward
+from tracegraph.values import iso, public_props
+
+EVENT_COLUMNS = (
+    "traceability_lot_code", "product_id", "product", "quantity", "unit", "event_type",
+    "event_date", "location_id", "location_description", "destination_id",
+    "destination_description", "input_lot_codes", "supplier_lot", "reference_document_type",
+    "reference_document", "source_quantity", "source_unit",
+)  # fmt: skip
+CUSTOMER_COLUMNS = (
+    "customer_id", "name", "contact", "country", "shipments", "lots", "source_quantity",
+    "source_uom",
+)  # fmt: skip
+MANIFEST = "manifest.sha256"
+
+
+@dataclass
+class RecallPackage:
+    recall_id: str
+    folder: Path
+    trace: ForwardTrace
+    files: list[Path]
+    seconds: float
+    drill: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "recall_id": self.recall_id,
+            "drill": self.drill,
+            "folder": str(self.folder),
+            "files": [p.name for p in self.files],
+            "summary": self.trace.summary(),
+            "located_share": self.trace.totals.get("located_share"),
+            "seconds": round(self.seconds, 3),
+            "trace": self.trace.as_dict(),
+        }
+
+
+def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, Any]]:
+    """One row per critical tracking event of the affected lots, sorted by date."""
+    lots = {lot["lot_id"]: lot for lot in [*trace.sources, *trace.lots]}
+    amount = {lot["lot_id"]: lot.get("quantity") for lot in trace.lots}
+    unit = trace.totals.get("uom")
+    for source in trace.sources:
+        amount[source["lot_id"]] = source.get("quantity")
+    details = {row["lot_id"]: row for row in graph.read("recall/lot_details", lot_ids=list(lots))}
+    events: list[dict[str, Any]] = []
+    for lot_id, lot in lots.items():
+        detail = details.get(lot_id, {})
+        base = {
+            "traceability_lot_code": lot_id,
+            "product_id": lot.get("material_id"),
+            "product": detail.get("product"),
+            "source_quantity": amount.get(lot_id),
+            "source_unit": unit,
+        }
+        location = detail.get("location") or {}
+        for receipt in detail.get("received", []):
+            events.append({**base, "event_type": "receiving",
+                           "quantity": lot.get("lot_quantity", lot.get("quantity")),
+                           "unit": lot.get("lot_uom", lot.get("uom")),
+                           "event_date": iso(receipt["received_at"]),
+                           "location_id": location.get("location_id"),
+                           "location_description": location.get("name"),
+                           "supplier_lot": receipt["supplier_lot"],
+                           "destination_description": f"from supplier {receipt['supplier_id']}",
+                           "reference_document_type": "supplier lot"})  # fmt: skip
+        for made in detail.get("made_by", []):
+            events.append({**base, "event_type": f"transformation ({made['operation']})",
+                           "quantity": made["quantity"], "unit": made["uom"],
+                           "event_date": iso(made["ended_at"] or made["started_at"]),
+                           "location_id": made["location_id"],
+                           "input_lot_codes": " ".join(sorted(made["inputs"])),
+                           "reference_document_type": "process step",
+                           "reference_document": made["step_id"]})  # fmt: skip
+    for line in trace.shipments:
+        lot = lots[line["lot_id"]]
+        events.append({
+            "traceability_lot_code": line["lot_id"], "product_id": lot.get("material_id"),
+            "product": details.get(line["lot_id"], {}).get("product"),
+            "quantity": line["quantity"], "unit": line["uom"],
+            "event_type": "return" if line["is_return"] else "shipping",
+            "event_date": line["shipped_at"], "location_id": line.get("from_location_id"),
+            "destination_id": line["customer_id"], "destination_description": line["customer_name"],
+            "reference_document_type": "return" if line["is_return"] else "delivery note",
+            "reference_document": line["reference_doc"] or line["shipment_id"],
+            "source_quantity": line["source_quantity"], "source_unit": line["source_uom"],
+        })  # fmt: skip
+    return sorted(events, key=lambda e: (e.get("event_date") or "", e["traceability_lot_code"]))
+
+
+def build_package(
+    graph: TraceGraph, ids: list[str], out: Path, drill: bool = False, html: bool = False
+) -> RecallPackage:
+    """Trace forward from `ids`, write the package into `out` and record it in the graph."""
+    started = time.perf_counter()
+    if out.exists() and any(out.iterdir()):
+        raise ConfigurationError(
+            f"{out} is not empty", hint="give a new folder: a package is never written over"
+        )
+    trace = trace_forward(graph, ids)
+    created = datetime.now(UTC)
+    recall_id = (
+        f"{'DRILL' if drill else 'RECALL'}-{created:%Y%m%dT%H%M%S}-{trace.sources[0]['lot_id']}"
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    events = tracking_events(graph, trace)
+    files = [
+        _write_csv(out / "customers.csv", trace.customers, CUSTOMER_COLUMNS),
+        _write_csv(out / "tracking_events.csv", events, EVENT_COLUMNS),
+        _write_xlsx(out / "tracking_events.xlsx", events, trace),
+        _write_json(
+            out / "recall.json",
+            {
+                "recall_id": recall_id,
+                "drill": drill,
+                "created_at": created.isoformat(),
+                **trace.as_dict(),
+            },
+        ),
+    ]
+    if html:
+        from tracegraph.report import write_html
+
+        files.append(write_html(out / "report.html", trace, title=recall_id))
+    seconds = time.perf_counter() - started
+    summary = out / "summary.txt"
+    summary.write_text(
+        f"{recall_id}\n{trace.summary()}\nlocated: {trace.totals.get('located_share')}\n"
+        f"package written in {seconds:.3f} s by {getpass.getuser()} on {socket.gethostname()}\n",
+        encoding="utf-8",
+    )
+    files.append(summary)
+    manifest = out / MANIFEST
+    manifest.write_text("".join(f"{_sha256(p)}  {p.name}\n" for p in files), encoding="utf-8")
+    graph.write(
+        "recall/record",
+        recall_id=recall_id,
+        created_at=created.isoformat(),
+        created_by=getpass.getuser(),
+        host=socket.gethostname(),
+        drill=drill,
+        duration_s=round(seconds, 4),
+        located_share=trace.totals.get("located_share"),
+        source_lots=[s["lot_id"] for s in trace.sources],
+        lots=len(trace.lots),
+        shipments=len({s["shipment_id"] for s in trace.shipments}),
+        customers=len(trace.customers),
+        quantity=trace.totals.get("source_quantity"),
+        uom=trace.totals.get("uom"),
+        package=str(out.resolve()),
+        manifest_sha256=_sha256(manifest),
+    )
+    return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill)
+
+
+def recall_history(graph: TraceGraph) -> list[dict[str, Any]]:
+    return [public_props(row["recall"]) for row in graph.read("recall/history")]
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Path:
+    # utf-8-sig: Excel opens it with the right encoding; cells are never formulas (see below)
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_safe(row.get(c)) for c in columns])
+    return path
+
+
+def _safe(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (=, +, -, @) is prefixed with a quote."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _write_xlsx(path: Path, events: list[dict[str, Any]], trace: ForwardTrace) -> Path:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "tracking events"
+    sheet.append(list(EVENT_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for event in events:
+        sheet.append([event.get(c) for c in EVENT_COLUMNS])
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # text that looks like a formula stays text
+                cell.data_type = "s"
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions  # sortable and filterable, as FSMA 204 asks
+    for column, name in zip(sheet.columns, EVENT_COLUMNS, strict=True):
+        width = max([len(name), *(len(str(c.value or "")) for c in list(column)[:200])])
+        sheet.column_dimensions[column[0].column_letter].width = min(width + 2, 40)
+    customers = book.create_sheet("customers")
+    customers.append(list(CUSTOMER_COLUMNS))
+    for cell in customers[1]:
+        cell.font = Font(bold=True)
+    for row in trace.customers:
+        customers.append([row.get(c) for c in CUSTOMER_COLUMNS])
+        for cell in customers[customers.max_row]:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+    book.save(path)
+    return path
+
+
+def _write_json(path: Path, payload: dict[str, Any]) -> Path:
+    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n",
+                    encoding="utf-8")  # fmt: skip
+    return path
