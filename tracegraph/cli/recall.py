@@ -11,7 +11,7 @@ from typer.core import TyperGroup
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
-from tracegraph.recall import build_package, recall_history
+from tracegraph.recall import CUSTOMER_COLUMNS, build_package, recall_history
 
 HISTORY_COLUMNS = (
     "recall_id", "drill", "created_at", "created_by", "source_lots", "lots", "shipments",
@@ -51,8 +51,7 @@ def package(
         print_json({k: v for k, v in result.as_dict().items() if k != "trace"})
         return
     if output is ReportFormat.csv:
-        print_csv(result.trace.customers, ("customer_id", "name", "contact", "country",
-                                           "shipments", "lots", "source_quantity", "source_uom"))  # fmt: skip
+        print_csv(result.trace.customers, CUSTOMER_COLUMNS)
         return
     console = stdout()
     console.print(f"[bold]{result.trace.summary()}[/]")
