@@ -20,6 +20,7 @@ from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.plant import PlantSummary, generate_plant
+from tracegraph.rootcause import rank_common_causes
 from tracegraph.trace import trace_backward, trace_forward, trace_window
 
 SEEDS = (3, 11)
@@ -343,3 +344,45 @@ def test_lot_show_ambiguous_id_lists_the_candidates(
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "A (supplier_lot V1 000123); B (supplier_lot V2 000123)" in result.stderr
+
+
+def test_rootcause_finds_the_oven_behind_the_complaints(plant: tuple[TraceGraph, Plant]) -> None:
+    """Complaints about lots baked on one oven at different times: the oven must come first
+    among factors that every complaint shares, and its counts must match the plant's files."""
+    graph, data = plant
+    model = data.model
+    oven_lots = [lot for step, row in sorted(model.steps.items()) if row["device_id"] == "OVEN-2"
+                 for baked in model.outputs[step] for use in model.used_in.get(baked, ())
+                 for lot in model.outputs[use] if lot.startswith("F")]  # fmt: skip
+    complaints = oven_lots[:: max(1, len(oven_lots) // 12)][:12]
+    ranking = rank_common_causes(graph, complaints)
+    universal = [f for f in ranking.factors if f["complaints_with"] == len(complaints)
+                 and f["kind"] in ("device", "operation on device")]  # fmt: skip
+    assert universal[0]["value"] in ("OVEN-2", "bake on OVEN-2")
+    assert universal[0]["verdict"] == "strong common cause"
+
+    def upstream_devices(lot: str) -> set[str]:
+        lots = {lot, *model.backward([lot])}
+        return {model.steps[s]["device_id"] for s in model.steps_making(lots)}
+
+    device = next(f for f in ranking.factors if f["kind"] == "device" and f["value"] == "OVEN-2")
+    assert device["controls_with"] == sum("OVEN-2" in upstream_devices(c) for c in ranking.controls)
+    assert device["complaints_with"] == len(complaints)
+    assert not set(ranking.controls) & set(complaints)
+    assert ranking.factors == sorted(ranking.factors, key=lambda f: f["p_value"])
+
+
+def test_cli_rootcause_with_given_controls(hand_plant: TraceGraph, neo4j_env: dict[str, str],
+                                           runner: CliRunner) -> None:  # fmt: skip
+    result = runner.invoke(app, ["rootcause", "P1", "--controls", "P2,M", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["complaints"] == ["P1"]
+    assert payload["controls"] == ["P2", "M"]
+    assert payload["controls_chosen"] == "given"
+    by_value = {f["value"]: f for f in payload["factors"]}
+    # everything upstream of P1 is upstream of P2 too; only M lacks the pack step
+    assert by_value["PACKER-1"]["controls_with"] == 1
+    assert by_value["MIXER-1"]["controls_with"] == 2
+    table = runner.invoke(app, ["rootcause", "P1", "--controls", "P2"])
+    assert table.stdout.startswith("1 complaint lots against 1 controls")

@@ -18,6 +18,7 @@ from tracegraph.cli import trace as trace_commands
 from tracegraph.cli.check import check_command
 from tracegraph.cli.imports import import_command
 from tracegraph.cli.render import print_error
+from tracegraph.cli.rootcause import rootcause_command
 from tracegraph.errors import TracegraphError
 
 
@@ -49,6 +50,7 @@ app.add_typer(trace_commands.app, name="trace")
 app.add_typer(lot_commands.app, name="lot")
 app.command("check")(check_command)
 app.add_typer(recall_commands.app, name="recall")
+app.command("rootcause")(rootcause_command)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,74 @@
+"""`tracegraph rootcause`: rank what complaint lots share against comparable good lots."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from tracegraph.cli.context import open_graph
+from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
+from tracegraph.rootcause import DEFAULT_MAX_CONTROLS, DEFAULT_PERIOD_DAYS, rank_common_causes
+
+FACTOR_CSV = (
+    "kind", "value", "complaints_with", "complaints", "controls_with", "controls",
+    "complaint_share", "control_share", "odds_ratio", "p_value", "p_adjusted", "verdict",
+)  # fmt: skip
+VERDICT_STYLE = {"strong common cause": "bold red", "strong": "bold red", "likely": "yellow"}
+
+
+def rootcause_command(
+    lots: list[str] = typer.Argument(..., help="The complaint lots (any identity)."),
+    controls: list[str] = typer.Option(
+        None,
+        "--controls",
+        help="Good lots to compare with (repeat, or separate with commas). "
+        "Default: lots of the same materials made in the same period.",
+    ),
+    period_days: int = typer.Option(
+        DEFAULT_PERIOD_DAYS,
+        "--period-days",
+        min=0,
+        help="Default controls: made within this many days of the complaint lots.",
+    ),
+    max_controls: int = typer.Option(
+        DEFAULT_MAX_CONTROLS,
+        "--max-controls",
+        min=1,
+        help="Default controls: at most this many, evenly spaced in time (the output says so).",
+    ),
+    top: int = typer.Option(15, "--top", min=1, help="Factors shown in the table (json/csv: all)."),
+    output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
+) -> None:
+    """Rank the upstream factors — received lots, suppliers, devices, operators, operations,
+    shifts — that the complaint lots share more than good lots do (Fisher's exact test)."""
+    control_ids = [c.strip() for value in controls or [] for c in value.split(",") if c.strip()]
+    ranking = rank_common_causes(
+        open_graph(), lots, control_ids or None, period_days=period_days, max_controls=max_controls
+    )
+    if output is ReportFormat.json:
+        print_json(ranking.as_dict())
+        return
+    if output is ReportFormat.csv:
+        print_csv(ranking.factors, FACTOR_CSV)
+        return
+    out = stdout()
+    out.print(f"[bold]{ranking.summary()}[/]")
+    table = Table(title="Factors, most suspicious first", title_justify="left")
+    for column in ("kind", "value", "complaints", "controls", "p", "p adj.", "verdict"):
+        table.add_column(column)
+    for f in ranking.factors[:top]:
+        style = VERDICT_STYLE.get(f["verdict"], "dim")
+        table.add_row(
+            f["kind"], f["value"],
+            f"{f['complaints_with']}/{f['complaints']} ({f['complaint_share']:.0%})",
+            f"{f['controls_with']}/{f['controls']} ({f['control_share']:.0%})",
+            f"{f['p_value']:.2g}", f"{f['p_adjusted']:.2g}", f"[{style}]{f['verdict']}[/]",
+        )  # fmt: skip
+    out.print(table)
+    if ranking.factors:
+        out.print(ranking.factors[0]["explanation"])
+    if len(ranking.factors) > top:
+        out.print(
+            f"[dim]… {len(ranking.factors) - top:,} more factors (--top, or --format json)[/]"
+        )
+    note(f"ranked in {ranking.seconds:.3f} s")
