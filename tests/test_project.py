@@ -62,8 +62,8 @@ def test_every_readme_command_is_exercised_by_a_test() -> None:
     test_sources = "\n".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
     readmes = (ROOT / "README.md", ROOT / "importers" / "README.md")
     for argv in [a for path in readmes for a in tracegraph_commands(path=path)]:
-        if argv in tracegraph_commands("Quick start"):
-            continue  # test_local_server runs the quick start block itself
+        if argv in tracegraph_commands("Quick start") + tracegraph_commands("Tracing and recall"):
+            continue  # test_local_server and test_trace run these README blocks themselves
         as_list = "[" + ", ".join(f'"{a}"' for a in argv) + "]"
         assert as_list in test_sources, f"README command `tracegraph {' '.join(argv)}` is untested"
     assert set(script_commands()) == {"./scripts/demo", "./scripts/test"}

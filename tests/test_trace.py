@@ -9,11 +9,13 @@ import json
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from plant_model import PlantModel
 from typer.testing import CliRunner
 
+from readme import tracegraph_commands
 from tracegraph import queries
 from tracegraph.check import run_checks
 from tracegraph.cli.main import app
@@ -386,3 +388,22 @@ def test_cli_rootcause_with_given_controls(hand_plant: TraceGraph, neo4j_env: di
     assert by_value["MIXER-1"]["controls_with"] == 2
     table = runner.invoke(app, ["rootcause", "P1", "--controls", "P2"])
     assert table.stdout.startswith("1 complaint lots against 1 controls")
+
+
+def test_readme_tracing_commands_run_on_the_readme_plant(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """Every command of the README's tracing section, on the plant its previous section makes."""
+    for argv in tracegraph_commands("A synthetic plant"):
+        assert runner.invoke(app, argv).exit_code == 0, argv
+    commands = tracegraph_commands("Tracing and recall")
+    assert len(commands) >= 10
+    for argv in commands:
+        result = runner.invoke(app, argv)
+        assert result.exit_code == 0, (argv, result.output)
+        assert result.stdout.strip(), argv
+    forward = json.loads(
+        runner.invoke(app, ["trace", "forward", "240758", "--format", "json"]).stdout
+    )
+    assert forward["sources"][0]["lot_id"] == "R0000001"
+    assert Path("recall-R0000002/manifest.sha256").is_file()
