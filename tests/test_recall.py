@@ -104,3 +104,15 @@ def test_html_report_is_self_contained(
     assert "<script src=" not in page  # everything inline: opens offline
     assert "3 lots · 3 shipment lines · 2 customers" in page
     assert '"P1"' in page and "customer:C2" in page
+
+
+def test_trace_forward_writes_a_picture_too(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    picture = tmp_path / "trace.html"
+    result = runner.invoke(
+        app, ["trace", "forward", "B", "--html", str(picture), "--format", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sources"][0]["lot_id"] == "B"
+    assert "<title>Forward trace of B</title>" in picture.read_text(encoding="utf-8")

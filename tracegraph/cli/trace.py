@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +23,7 @@ from tracegraph.cli.render import (
     styled,
 )
 from tracegraph.errors import ConfigurationError
+from tracegraph.report import write_html
 
 app = typer.Typer(
     help="Follow lots downstream (blast radius) or upstream (genealogy).", no_args_is_help=True
@@ -48,10 +50,17 @@ def _format_option() -> Any:
     return typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP)
 
 
+def _html_option() -> Any:
+    return typer.Option(
+        None, "--html", help="Also write a self-contained HTML picture of the trace to this file."
+    )
+
+
 @app.command()
 def forward(
     lots: list[str] = typer.Argument(..., help="Lot ids, supplier lot numbers or identity keys."),
     output: ReportFormat = _format_option(),
+    html: Path = _html_option(),
 ) -> None:
     """Everything downstream of LOTS: lots, shipments and customers, and how much reached them.
 
@@ -59,6 +68,9 @@ def forward(
     merges in the first source's unit. Exit code 2 (and nothing on stdout) for an unknown lot.
     """
     result = tracing.trace_forward(open_graph(), lots)
+    if html is not None:
+        write_html(html, result, title="Forward trace of " + ", ".join(lots))
+        note(f"picture written to {html}")
     if output is ReportFormat.json:
         print_json(result.as_dict())
     elif output is ReportFormat.csv:
@@ -95,6 +107,7 @@ def _window_command(kind: str) -> Any:
             None, "--timezone", help="Zone of times given without an offset (default: local)."
         ),
         output: ReportFormat = _format_option(),
+        html: Path = _html_option(),
     ) -> None:
         window_start, window_end = parse_time(start, timezone), parse_time(end, timezone)
         if window_end <= window_start:
@@ -102,6 +115,9 @@ def _window_command(kind: str) -> Any:
                 f"the window ends ({end}) before it starts ({start})", hint="swap --from and --to"
             )
         result = tracing.trace_window(open_graph(), kind, subject, window_start, window_end)
+        if html is not None and result.forward is not None:
+            write_html(html, result.forward, title=result.summary())
+            note(f"picture written to {html}")
         if output is ReportFormat.json:
             print_json(result.as_dict())
         elif output is ReportFormat.csv:

@@ -1,0 +1,199 @@
+"""Trace benchmark: p50/p95 of every tracing command on a generated plant, end to end.
+
+    python -m tracegraph.bench_trace --lots 100000 --out bench
+
+Generates the plant (deterministic for --lots and --seed), imports it unless the database
+already holds exactly that plant, then times each library call behind a CLI command — the
+same call the command makes, through the Python driver — after a warm-up: forward traces from
+random raw lots (narrow) and from salt lots (wide), backward traces from random finished lots,
+lot dossiers, device windows, common-cause ranking over 50 complaint lots, recall packages and
+the gap check. Results are appended to OUT/trace-results.json and written as
+OUT/trace-results.md. Uses the configured server (`tracegraph db up`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from tracegraph.check import run_checks
+from tracegraph.config import load_settings
+from tracegraph.db import connect
+from tracegraph.errors import TracegraphError
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
+from tracegraph.lots import show_lot
+from tracegraph.plant import generate_plant
+from tracegraph.recall import build_package
+from tracegraph.rootcause import rank_common_causes
+from tracegraph.trace import trace_backward, trace_forward, trace_window
+
+WARM_UP = 5
+
+
+def _timed(calls: list[Callable[[], Any]], size: Callable[[Any], int]) -> dict[str, Any]:
+    for call in calls[:WARM_UP]:
+        call()
+    seconds, sizes = [], []
+    for call in calls:
+        began = time.perf_counter()
+        result = call()
+        seconds.append(time.perf_counter() - began)
+        sizes.append(size(result))
+    ms = sorted(s * 1000 for s in seconds)
+    return {
+        "runs": len(ms),
+        "p50_ms": round(statistics.median(ms), 2),
+        "p95_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 2),
+        "max_ms": round(ms[-1], 2),
+        "mean_size": round(statistics.mean(sizes), 1),
+    }
+
+
+def _rows(folder: Path, table: str) -> list[dict[str, str]]:
+    with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def run(lots: int, seed: int, runs: int) -> dict[str, Any]:
+    settings = load_settings()
+    graph = TraceGraph(connect(settings), settings.database, settings.uri)
+    rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
+    with tempfile.TemporaryDirectory() as work:
+        plant = generate_plant(lots, seed, Path(work) / "plant")
+        imported = None
+        if graph.status().nodes.get("Lot") != plant.lots:
+            graph.reset(keep_schema=True)
+            graph.init_schema()
+            imported = import_paths(graph, [plant.out]).seconds
+        lot_rows = _rows(plant.out, "lots")
+        steps = _rows(plant.out, "steps")
+        raw = [r["lot_id"] for r in lot_rows if r["supplier_id"] and r["material_id"] != "SALT"]
+        finished = [r["lot_id"] for r in lot_rows if r["lot_id"].startswith("F")]
+        bakes = [s for s in steps if s["operation"] == "bake"]
+        windows = []
+        for step in rng.sample(bakes, min(runs, len(bakes))):
+            start = datetime.fromisoformat(step["started_at"])
+            windows.append((step["device_id"], start, start + timedelta(hours=3)))
+        oven = "OVEN-2"
+        oven_lots = _lots_after_device(plant.out, oven)
+        results: dict[str, Any] = {}
+        results["trace forward (narrow, raw lot)"] = _timed(
+            [partial(trace_forward, graph, [lot]) for lot in rng.sample(raw, runs)],
+            lambda r: len(r.lots),
+        )
+        salt = list(plant.commodity_lots)
+        results["trace forward (wide, salt lot)"] = _timed(
+            [partial(trace_forward, graph, [salt[i % len(salt)]])
+             for i in range(max(WARM_UP + 3, runs // 3))],
+            lambda r: len(r.lots),
+        )  # fmt: skip
+        results["trace backward (finished lot)"] = _timed(
+            [partial(trace_backward, graph, [lot]) for lot in rng.sample(finished, runs)],
+            lambda r: len(r.lots),
+        )
+        results["lot show"] = _timed(
+            [partial(show_lot, graph, lot) for lot in rng.sample(raw + finished, runs)],
+            lambda r: len(r["used_in"]) + len(r["shipments"]),
+        )
+        results["trace device (3 h window)"] = _timed(
+            [partial(trace_window, graph, "device", w[0], w[1].isoformat(), w[2].isoformat())
+             for w in windows],
+            lambda r: len(r.forward.lots) if r.forward else 0,
+        )  # fmt: skip
+        complaint_sets = [rng.sample(oven_lots, min(50, len(oven_lots))) for _ in range(8)]
+        results["rootcause (50 complaint lots)"] = _timed(
+            [partial(rank_common_causes, graph, c) for c in complaint_sets],
+            lambda r: len(r.controls),
+        )
+        recall_dir = Path(work) / "recalls"
+        recall_dir.mkdir()
+
+        def package(lot: str) -> Any:  # each run writes into a new, empty folder
+            return build_package(graph, [lot], Path(tempfile.mkdtemp(dir=recall_dir)))
+
+        results["recall package (raw lot)"] = _timed(
+            [partial(package, lot) for lot in rng.sample(raw, 8)], lambda r: len(r.trace.lots)
+        )
+        results["check (whole graph)"] = _timed(
+            [partial(run_checks, graph) for _ in range(WARM_UP + 2)], lambda r: r.total
+        )
+    status = graph.status()
+    graph.driver.close()
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "server": f"Neo4j {status.version} {status.edition}",
+        "lots": plant.lots, "seed": seed,
+        "nodes": status.total_nodes, "relationships": status.total_relationships,
+        "import_seconds": round(imported, 1) if imported is not None else None,
+        "commands": results,
+    }  # fmt: skip
+
+
+def _lots_after_device(folder: Path, device: str) -> list[str]:
+    """Finished lots whose bake ran on `device`: complaint lots with a real common cause."""
+    baked_on = {r["step_id"] for r in _rows(folder, "steps") if r["device_id"] == device}
+    baked = {r["lot_id"] for r in _rows(folder, "step_outputs") if r["step_id"] in baked_on}
+    packs = {r["step_id"] for r in _rows(folder, "step_inputs") if r["lot_id"] in baked}
+    return sorted(r["lot_id"] for r in _rows(folder, "step_outputs")
+                  if r["step_id"] in packs and r["lot_id"].startswith("F"))  # fmt: skip
+
+
+def write_results(result: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    history_path = out / "trace-results.json"
+    history = json.loads(history_path.read_text()) if history_path.exists() else []
+    history.append(result)
+    history_path.write_text(json.dumps(history, indent=2) + "\n")
+    lines = [
+        "# Trace benchmark", "",
+        "`./scripts/bench-trace --lots N` (see tracegraph/bench_trace.py): each command's library",
+        "call, end to end through the Python driver, after a warm-up. `size` is the mean number",
+        "of lots reached (traces), of controls (rootcause), of findings (check).", "",
+    ]  # fmt: skip
+    for r in history:
+        lines += [
+            f"## {r['lots']:,} lots · {r['nodes']:,} nodes · {r['relationships']:,} relationships"
+            f" · {r['when']}", "",
+            f"{r['server']}; {r['machine']}.", "",
+            "| command | runs | p50 ms | p95 ms | max ms | size |",
+            "|---|---|---|---|---|---|",
+        ]  # fmt: skip
+        for name, c in r["commands"].items():
+            lines.append(f"| {name} | {c['runs']} | {c['p50_ms']} | {c['p95_ms']} "
+                         f"| {c['max_ms']} | {c['mean_size']:,} |")  # fmt: skip
+        lines.append("")
+    (out / "trace-results.md").write_text("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--lots", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--out", type=Path, default=Path("bench"))
+    args = parser.parse_args()
+    try:
+        result = run(args.lots, args.seed, args.runs)
+    except TracegraphError as error:
+        raise SystemExit(f"error: {error}") from None
+    write_results(result, args.out)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
