@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
 from openpyxl import Workbook
@@ -127,9 +128,9 @@ def build_package(
         )
     trace = trace_forward(graph, ids)
     created = datetime.now(UTC)
-    recall_id = (
-        f"{'DRILL' if drill else 'RECALL'}-{created:%Y%m%dT%H%M%S}-{trace.sources[0]['lot_id']}"
-    )
+    # the random suffix keeps two packages of one lot in the same second apart
+    kind = "DRILL" if drill else "RECALL"
+    recall_id = f"{kind}-{created:%Y%m%dT%H%M%S}-{trace.sources[0]['lot_id']}-{token_hex(2)}"
     out.mkdir(parents=True, exist_ok=True)
     events = tracking_events(graph, trace)
     files = [
