@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 # Step properties that are the step's own fields; every other property is a process parameter.
@@ -9,14 +10,25 @@ STEP_FIELDS = frozenset({"step_id", "operation", "started_at", "ended_at", "_row
 
 
 def iso(value: Any) -> str | None:
-    """Neo4j temporal values as ISO 8601 text; None stays None."""
+    """A time as ISO 8601 text with seconds and offset (2026-11-03T08:15:00+00:00).
+
+    Queries return times as Cypher's toString() text (`2026-11-03T08:15Z`): decoding the
+    driver's DateTime objects costs more than the traversal that found them. Both forms, and
+    None, are accepted.
+    """
     if value is None:
         return None
     to_native = getattr(value, "to_native", None)
-    return to_native().isoformat() if to_native else str(value)
+    if to_native:
+        return str(to_native().isoformat())
+    text = str(value)
+    try:
+        return datetime.fromisoformat(text).isoformat()
+    except ValueError:  # nanoseconds or a named zone: keep Neo4j's own text
+        return text
 
 
 def public_props(props: dict[str, Any] | None) -> dict[str, Any]:
     """A node's properties without the importer's bookkeeping, times as text."""
-    return {k: iso(v) if hasattr(v, "to_native") else v
+    return {k: iso(v) if hasattr(v, "to_native") or k.endswith("_at") else v
             for k, v in (props or {}).items() if not k.startswith("_")}  # fmt: skip

@@ -1,9 +1,9 @@
 // One lot's dossier: identity and aliases, material, origin (supplier receipt or the steps
 // that made it, with their inputs), inspections, and where it went (steps it fed, with their
 // outputs, and shipments with their customers). Only the lot's own neighbourhood: one hop to
-// steps and shipments, one more to their other lots.
+// steps and shipments, one more to their other lots. Times travel as text (toString).
 MATCH (lot:Lot {lot_id: $lot_id})
-RETURN lot {.*} AS lot,
+RETURN lot {.*, created_at: toString(lot.created_at), expires_at: toString(lot.expires_at)} AS lot,
        COLLECT { MATCH (lot)-[:OF]->(m:Material) RETURN m {.*} }[0] AS material,
        COLLECT { MATCH (lot)-[:AT]->(l:Location) RETURN l {.*} }[0] AS location,
        COLLECT {
@@ -13,11 +13,11 @@ RETURN lot {.*} AS lot,
        COLLECT {
          MATCH (lot)-[receipt:SUPPLIED_BY]->(supplier:Supplier)
          RETURN {supplier_id: supplier.supplier_id, name: supplier.name,
-                 supplier_lot: receipt.supplier_lot, received_at: receipt.received_at}
+                 supplier_lot: receipt.supplier_lot, received_at: toString(receipt.received_at)}
        } AS supplied_by,
        COLLECT {
          MATCH (lot)<-[made:PRODUCED]-(step:ProcessStep)
-         RETURN {step: step {.*}, quantity: made.quantity, uom: made.uom,
+         RETURN {step: step {.*, started_at: toString(step.started_at), ended_at: toString(step.ended_at)}, quantity: made.quantity, uom: made.uom,
                  device_id: COLLECT { MATCH (step)-[:ON]->(d:Device) RETURN d.device_id }[0],
                  operator_id: COLLECT { MATCH (step)-[:BY]->(o:Operator) RETURN o.operator_id }[0],
                  lots: COLLECT {
@@ -28,11 +28,11 @@ RETURN lot {.*} AS lot,
        } AS made_by,
        COLLECT {
          MATCH (lot)<-[:OF_LOT]-(inspection:Inspection)
-         RETURN inspection {.*}
+         RETURN inspection {.*, inspected_at: toString(inspection.inspected_at)}
        } AS inspections,
        COLLECT {
          MATCH (lot)-[use:INPUT_TO]->(step:ProcessStep)
-         RETURN {step: step {.*}, quantity: use.quantity, uom: use.uom,
+         RETURN {step: step {.*, started_at: toString(step.started_at), ended_at: toString(step.ended_at)}, quantity: use.quantity, uom: use.uom,
                  device_id: COLLECT { MATCH (step)-[:ON]->(d:Device) RETURN d.device_id }[0],
                  operator_id: COLLECT { MATCH (step)-[:BY]->(o:Operator) RETURN o.operator_id }[0],
                  lots: COLLECT {
@@ -44,7 +44,7 @@ RETURN lot {.*} AS lot,
        COLLECT {
          MATCH (lot)-[line:SHIPPED]->(shipment:Shipment)
          OPTIONAL MATCH (shipment)-[:TO]->(customer:Customer)
-         RETURN {shipment_id: shipment.shipment_id, shipped_at: shipment.shipped_at,
+         RETURN {shipment_id: shipment.shipment_id, shipped_at: toString(shipment.shipped_at),
                  reference_doc: shipment.reference_doc, quantity: line.quantity, uom: line.uom,
                  customer_id: customer.customer_id, customer_name: customer.name}
        } AS shipped,

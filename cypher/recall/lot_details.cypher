@@ -9,12 +9,12 @@ RETURN lot.lot_id AS lot_id,
        COLLECT {
          MATCH (lot)-[r:SUPPLIED_BY]->(s:Supplier)
          RETURN {supplier_id: s.supplier_id, supplier_name: s.name, supplier_lot: r.supplier_lot,
-                 received_at: r.received_at}
+                 received_at: toString(r.received_at)}
        } AS received,
        COLLECT {
          MATCH (lot)<-[made:PRODUCED]-(step:ProcessStep)
          RETURN {step_id: step.step_id, operation: step.operation,
-                 started_at: step.started_at, ended_at: step.ended_at,
+                 started_at: toString(step.started_at), ended_at: toString(step.ended_at),
                  quantity: made.quantity, uom: made.uom,
                  location_id: COLLECT { MATCH (step)-[:AT]->(l:Location) RETURN l.location_id }[0],
                  inputs: COLLECT { MATCH (step)<-[:INPUT_TO]-(i:Lot) RETURN i.lot_id }}

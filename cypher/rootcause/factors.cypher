@@ -17,7 +17,7 @@ RETURN lot.lot_id AS lot_id,
        suppliers,
        [step IN steps | {
           operation: step.operation,
-          started_at: step.started_at,
+          started_at: toString(step.started_at),
           device_id: COLLECT { MATCH (step)-[:ON]->(d:Device) RETURN d.device_id }[0],
           operator_id: COLLECT { MATCH (step)-[:BY]->(o:Operator) RETURN o.operator_id }[0]
        }] AS steps

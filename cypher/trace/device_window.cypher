@@ -6,9 +6,9 @@ WHERE step.started_at < datetime($window_end)
   AND coalesce(step.ended_at, step.started_at) >= datetime($window_start)
 RETURN step.step_id AS step_id,
        step.operation AS operation,
-       step.started_at AS started_at,
-       step.ended_at AS ended_at,
+       toString(step.started_at) AS started_at,
+       toString(step.ended_at) AS ended_at,
        COLLECT { MATCH (step)-[:BY]->(o:Operator) RETURN o.operator_id }[0] AS operator_id,
        device.device_id AS device_id,
        COLLECT { MATCH (step)-[:PRODUCED]->(lot:Lot) RETURN lot.lot_id } AS lots
-ORDER BY started_at, step_id
+ORDER BY step.started_at, step_id
