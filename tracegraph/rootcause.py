@@ -92,11 +92,11 @@ def rank_common_causes(
         controls = [c for c in resolve_lots(graph, control_ids) if c not in complaints]
         comparable = len(controls)
     else:
-        rows = graph.read("rootcause/comparable_lots", lot_ids=complaints, days=period_days)
-        found = [r["lot_id"] for r in rows]
-        comparable = len(found)
-        step = max(1, -(-len(found) // max_controls))  # evenly spaced in time, deterministic
-        controls = found[::step][:max_controls]
+        (found,) = graph.read(
+            "rootcause/comparable_lots", lot_ids=complaints, days=period_days,
+            max_controls=max_controls,
+        )  # fmt: skip
+        comparable, controls = found["comparable"], list(found["controls"])
     if not controls:
         raise TracegraphError(
             "no control lots to compare with",
