@@ -22,6 +22,7 @@ from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.plant import PlantSummary, generate_plant
+from tracegraph.recall import build_package
 from tracegraph.rootcause import rank_common_causes
 from tracegraph.trace import trace_backward, trace_forward, trace_window
 
@@ -407,3 +408,34 @@ def test_readme_tracing_commands_run_on_the_readme_plant(
     )
     assert forward["sources"][0]["lot_id"] == "R0000001"
     assert Path("recall-R0000002/manifest.sha256").is_file()
+
+
+def test_operator_window_matches_the_plant(plant: tuple[TraceGraph, Plant]) -> None:
+    graph, data = plant
+    model = data.model
+    runs = [s for s in model.steps.values() if s["operator_id"] == "OP12"][3:7]
+    start, end = runs[0]["started_at"], runs[-1]["started_at"]
+    result = trace_window(graph, "operator", "OP12", start, end)
+    expected = {s["step_id"] for s in model.steps.values() if s["operator_id"] == "OP12"
+                and s["started_at"] < end and s["ended_at"] >= start}  # fmt: skip
+    assert {s["step_id"] for s in result.steps} == expected
+    assert set(result.processed_lots) == {lot for s in expected for lot in model.outputs[s]}
+
+
+def test_recall_package_matches_the_plant(plant: tuple[TraceGraph, Plant], tmp_path: Path) -> None:
+    """The customers and shipping events of a package are those a plain BFS finds."""
+    graph, data = plant
+    raw = sorted(lot for lot, row in data.model.lots.items() if row["material_id"] == "FLOUR")[3]
+    reached = {raw, *data.model.forward([raw])}
+    package = build_package(graph, [raw], tmp_path / "recall")
+    customers = (tmp_path / "recall" / "customers.csv").read_text("utf-8-sig").splitlines()
+    assert {row["customer_id"] for row in csv.DictReader(customers)} == data.model.customers(
+        reached
+    )
+    events = (tmp_path / "recall" / "tracking_events.csv").read_text("utf-8-sig").splitlines()
+    shipped = {(e["reference_document"], e["traceability_lot_code"])
+               for e in csv.DictReader(events) if e["event_type"] in ("shipping", "return")}  # fmt: skip
+    expected = {(("RMA-" if q < 0 else "DN-") + s, lot)
+                for lot in reached for s, q in data.model.lines.get(lot, ())}  # fmt: skip
+    assert shipped == expected
+    assert package.trace.totals["located_share"] == pytest.approx(1.0, abs=1e-6)
