@@ -433,8 +433,8 @@ def test_recall_package_matches_the_plant(plant: tuple[TraceGraph, Plant], tmp_p
         reached
     )
     events = (tmp_path / "recall" / "tracking_events.csv").read_text("utf-8-sig").splitlines()
-    shipped = {(e["reference_document"], e["traceability_lot_code"])
-               for e in csv.DictReader(events) if e["event_type"] in ("shipping", "return")}  # fmt: skip
+    moves = [e for e in csv.DictReader(events) if e["event_type"] in ("shipping", "return")]
+    shipped = {(e["reference_document"], e["traceability_lot_code"]) for e in moves}
     expected = {(("RMA-" if q < 0 else "DN-") + s, lot)
                 for lot in reached for s, q in data.model.lines.get(lot, ())}  # fmt: skip
     assert shipped == expected
