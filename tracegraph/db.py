@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import neo4j
@@ -128,6 +128,20 @@ def run_write(
             "indexes_removed",
         )
     }  # fmt: skip
+
+
+def run_write_all(
+    driver: Driver, database: str, statements: Sequence[tuple[str, Mapping[str, Any]]]
+) -> None:
+    """Several queries in one write transaction: they commit together or not at all (retried
+    as a whole on transient errors)."""
+
+    def work(tx: Any) -> None:
+        for query, params in statements:
+            tx.run(query, dict(params)).consume()
+
+    with driver.session(database=database) as session:
+        session.execute_write(work)
 
 
 def run_write_records(

@@ -21,6 +21,7 @@ from tracegraph.db import (
     run_autocommit,
     run_read,
     run_write,
+    run_write_all,
     run_write_records,
     translated_errors,
 )
@@ -83,6 +84,11 @@ class TraceGraph:
     def write(self, name: str, /, **params: Any) -> dict[str, int]:
         with translated_errors(self.server, self.database):
             return run_write(self.driver, self.database, queries.load(name), params)
+
+    def write_all(self, statements: list[tuple[str, dict[str, Any]]]) -> None:
+        """Named queries with their parameters, in one transaction."""
+        with translated_errors(self.server, self.database):
+            run_write_all(self.driver, self.database, [(queries.load(n), p) for n, p in statements])
 
     def write_records(self, name: str, /, **params: Any) -> list[Record]:
         with translated_errors(self.server, self.database):

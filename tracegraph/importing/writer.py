@@ -100,6 +100,7 @@ NODE_KEYS: dict[str, str] = {
     "shipments": "shipment_id", "device_events": "event_id",
 }  # fmt: skip
 WITH_EDGES = frozenset({"devices", "lots", "steps", "inspections", "shipments", "device_events"})
+CREATE_PATH = frozenset({"lots", "steps"})
 RELATIONSHIP_PARENT = {"step_inputs": "step_id", "step_outputs": "step_id",
                        "shipment_lines": "shipment_id"}  # fmt: skip
 
@@ -140,7 +141,24 @@ def _write_batch(graph: TraceGraph, table: str, rows: list[dict[str, Any]]) -> i
         r["key"]: r["sha"] for r in graph.read(f"import/{table}_shas", keys=[r[key] for r in rows])
     }
     todo = [r for r in rows if known.get(r[key]) != r["props"]["_row_sha"]]
-    changed_keys = [r[key] for r in todo if r[key] in known]
+    if table in CREATE_PATH:
+        # Rows for nodes not in the graph yet take the CREATE path: no look-ups, node and
+        # edges in one transaction. Existing nodes (changed rows, stubs) are merged below.
+        new = list({r[key]: r for r in todo if r[key] not in known}.values())
+        if new:
+            graph.write_all([(f"import/{table}_create", {"rows": new}),
+                             (f"import/{table}_create_edges", {"rows": new})])  # fmt: skip
+        todo_existing = [r for r in todo if r[key] in known]
+        _merge_rows(graph, table, todo_existing, [r[key] for r in todo_existing])
+        return len(todo)
+    _merge_rows(graph, table, todo, [r[key] for r in todo if r[key] in known])
+    return len(todo)
+
+
+def _merge_rows(
+    graph: TraceGraph, table: str, todo: list[dict[str, Any]], changed_keys: list[Any]
+) -> None:
+    """The MERGE path: rows whose node may already exist, each query in its own transaction."""
     if todo:
         if table in WITH_EDGES and changed_keys:
             graph.write(f"import/{table}_detach", keys=changed_keys)
@@ -158,7 +176,6 @@ def _write_batch(graph: TraceGraph, table: str, rows: list[dict[str, Any]]) -> i
             graph.write(f"import/{table}_done", rows=todo)
         else:
             graph.write(f"import/{table}", rows=todo)
-    return len(todo)
 
 
 def _split_missing_references(
