@@ -103,6 +103,17 @@ def rank_common_causes(
             hint="give good lots with --controls, or widen --period-days",
         )
     factor_rows = graph.read("rootcause/factors", lot_ids=[*complaints, *controls])
+    out = rank_factors(complaints, controls, factor_rows)
+    return Ranking(complaints, controls, comparable, bool(control_ids), out,
+                   time.perf_counter() - started)  # fmt: skip
+
+
+def rank_factors(
+    complaints: list[str], controls: list[str], factor_rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Every factor of a complaint lot, ranked by Fisher's exact test against the controls.
+    `factor_rows` are shaped like cypher/rootcause/factors.cypher's (the benchmark feeds rows
+    from other engines through the same ranking)."""
     factors = {row["lot_id"]: lot_factors(row) for row in factor_rows}
     in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))
     in_controls = Counter(f for lot in controls for f in factors.get(lot, ()))
@@ -131,8 +142,7 @@ def rank_common_causes(
             "verdict": _verdict(adjusted, a, n_bad),
             "explanation": _explain(kind, value, a, n_bad, c, n_good, p, adjusted),
         })  # fmt: skip
-    return Ranking(complaints, controls, comparable, bool(control_ids), out,
-                   time.perf_counter() - started)  # fmt: skip
+    return out
 
 
 def fisher_greater(

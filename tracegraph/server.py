@@ -326,7 +326,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _pid(home: Path) -> int | None:
+def running_pid(home: Path) -> int | None:
     pidfile = neo4j_home(home) / "run" / "neo4j.pid"
     try:
         pid = int(pidfile.read_text(encoding="utf-8").strip())
@@ -346,7 +346,7 @@ def _pid(home: Path) -> int | None:
 
 
 def state(home: Path) -> LocalServerState:
-    pid = _pid(home)
+    pid = running_pid(home)
     return LocalServerState(running=pid is not None, pid=pid, options=saved_options(home))
 
 
@@ -435,7 +435,7 @@ def start(
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _pid(home) is None:
+        if running_pid(home) is None:
             raise ServerSetupError(
                 f"Neo4j stopped while starting: {_last_error(home)}",
                 hint=f"see {nh / 'logs' / 'neo4j.log'}",
@@ -451,13 +451,13 @@ def start(
 
 def stop(home: Path, timeout: float = 120.0) -> bool:
     """Stop the local server; True if one was running. SIGTERM lets Neo4j checkpoint cleanly."""
-    pid = _pid(home)
+    pid = running_pid(home)
     if pid is None:
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _pid(home) is None:
+        if running_pid(home) is None:
             break
         time.sleep(0.2)
     else:

@@ -1,0 +1,462 @@
+"""tracegraph against PostgreSQL recursive SQL and an in-memory BFS, on the same plants, in one run.
+
+    python -m tracegraph.bench_engines --lots 10000 100000 --out bench
+
+For each scale: generate the plant (fixed seed), import it into the configured Neo4j through
+`tracegraph import` (the database is emptied), COPY the same tables into a throwaway
+PostgreSQL 15 (tracegraph.compare.postgres), build the in-memory reference
+(tracegraph.compare.memory), then ask every engine the same questions with the same inputs, in
+turn: narrow forward and backward traces, wide forward traces from the commodity lot, device
+windows and common-cause ranking. Every answer's lot set (for ranking: every factor's counts)
+must agree across the three engines, or the run stops with exit code 1. Times are end to end
+through each engine's Python driver after a warm-up; tracegraph is timed through its library
+calls (the full answer the CLI prints: quantities, shipments, customers), PostgreSQL through
+SQL returning the same facts. Results are merged into OUT/results.json (one entry per scale)
+and written as OUT/results.md and OUT/results.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tracegraph import server
+from tracegraph.compare.memory import InMemoryPlant
+from tracegraph.compare.postgres import Postgres, load_plant, running_postgres, sql
+from tracegraph.config import find_home, load_settings
+from tracegraph.db import connect
+from tracegraph.errors import TracegraphError
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
+from tracegraph.plant import generate_plant
+from tracegraph.rootcause import rank_common_causes, rank_factors
+from tracegraph.trace import trace_backward, trace_forward, trace_window
+
+ENGINES = ("tracegraph", "postgresql", "in-memory")
+WARM_UP = 3
+DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
+
+
+class Mismatch(TracegraphError):
+    """Two engines answered one question differently."""
+
+    exit_code = 1
+
+
+@dataclass
+class Question:
+    """One question asked of every engine with the same inputs: a callable per engine that
+    returns a comparable answer (a lot set, or factor counts)."""
+
+    name: str
+    inputs: list[Any]
+    ask: Mapping[str, Callable[[Any], Any]]
+    times: dict[str, list[float]] = field(default_factory=dict)
+    sizes: list[int] = field(default_factory=list)
+
+    def run(self) -> None:
+        self.times = {engine: [] for engine in ENGINES}
+        for n, given in enumerate(self.inputs):
+            answers = {}
+            for engine in ENGINES:
+                began = time.perf_counter()
+                answers[engine] = self.ask[engine](given)
+                if n >= WARM_UP:
+                    self.times[engine].append(time.perf_counter() - began)
+            reference = answers["in-memory"]
+            for engine in ("tracegraph", "postgresql"):
+                if answers[engine] != reference:
+                    raise Mismatch(
+                        f"{self.name}: {engine} and the in-memory BFS disagree for {given!r} "
+                        f"({_describe(answers[engine], reference)})",
+                        hint="a wrong answer is a bug in that engine's query; "
+                        "this scale's results are not saved",
+                    )
+            if n >= WARM_UP:
+                self.sizes.append(len(reference))
+
+    def summary(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"runs": len(self.sizes), "median_size": _median(self.sizes)}
+        for engine, seconds in self.times.items():
+            ms = np.array(seconds) * 1000
+            out[engine] = {"p50_ms": round(float(np.percentile(ms, 50)), 2),
+                           "p95_ms": round(float(np.percentile(ms, 95)), 2)}  # fmt: skip
+        for other in ("postgresql", "in-memory"):
+            ratio = out["tracegraph"]["p50_ms"] / max(out[other]["p50_ms"], 1e-6)
+            out[f"tracegraph/{other}"] = round(ratio, 3)
+        return out
+
+
+def _describe(got: Any, want: Any) -> str:
+    if isinstance(got, set) and isinstance(want, set):
+        return f"{len(got - want)} extra, {len(want - got)} missing of {len(want)}"
+    return "different factor counts"
+
+
+def _median(values: list[int]) -> int:
+    return int(np.median(values)) if values else 0
+
+
+# --- the engines' answers ---------------------------------------------------------------------
+
+
+def _neo4j_forward(graph: TraceGraph) -> Callable[[list[str]], set[str]]:
+    def ask(lots: list[str]) -> set[str]:
+        return {r["lot_id"] for r in trace_forward(graph, lots).lots} | set(lots)
+
+    return ask
+
+
+def _neo4j_backward(graph: TraceGraph) -> Callable[[list[str]], set[str]]:
+    def ask(lots: list[str]) -> set[str]:
+        return {r["lot_id"] for r in trace_backward(graph, lots).lots} | set(lots)
+
+    return ask
+
+
+def _neo4j_window(graph: TraceGraph) -> Callable[[tuple[str, datetime, datetime]], set[str]]:
+    def ask(window: tuple[str, datetime, datetime]) -> set[str]:
+        device, start, end = window
+        found = trace_window(graph, "device", device, start.isoformat(), end.isoformat())
+        reached = {r["lot_id"] for r in found.forward.lots} if found.forward else set()
+        return reached | set(found.processed_lots)
+
+    return ask
+
+
+def _pg_lots(pg: Postgres, query: str) -> Callable[[Any], set[str]]:
+    conn = pg.connect()
+    text = sql(query)
+
+    def ask(lots: list[str]) -> set[str]:
+        return {row[0] for row in conn.execute(text, {"lot_ids": lots}).fetchall()}
+
+    return ask
+
+
+def _pg_window(pg: Postgres) -> Callable[[tuple[str, datetime, datetime]], set[str]]:
+    conn = pg.connect()
+    text = sql("device_window")
+
+    def ask(window: tuple[str, datetime, datetime]) -> set[str]:
+        device, start, end = window
+        params = {"device_id": device, "window_start": start, "window_end": end}
+        return {row[0] for row in conn.execute(text, params).fetchall()}
+
+    return ask
+
+
+def _counts(ranked: list[dict[str, Any]]) -> set[tuple[str, str, int, int]]:
+    return {(f["kind"], f["value"], f["complaints_with"], f["controls_with"]) for f in ranked}
+
+
+def _pg_factor_rows(pg: Postgres) -> Callable[[list[str]], list[dict[str, Any]]]:
+    conn = pg.connect()
+    text = sql("factors")
+
+    def rows(lots: list[str]) -> list[dict[str, Any]]:
+        per_lot: dict[str, dict[str, Any]] = {
+            lot: {"lot_id": lot, "raw_lots": set(), "suppliers": set(), "steps": []} for lot in lots
+        }
+        for root, lot, supplier, operation, started, device, operator in conn.execute(
+            text, {"lot_ids": lots}
+        ).fetchall():
+            row = per_lot[root]
+            if supplier is not None:
+                row["raw_lots"].add(lot)
+                row["suppliers"].add(supplier)
+            if operation is not None:
+                row["steps"].append({
+                    "operation": operation, "started_at": started.isoformat(),
+                    "device_id": device, "operator_id": operator,
+                })  # fmt: skip
+        return list(per_lot.values())
+
+    return rows
+
+
+# --- one scale ----------------------------------------------------------------------------------
+
+
+def _rows(folder: Path, table: str) -> list[dict[str, str]]:
+    with (folder / f"{table}.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def run_scale(
+    graph: TraceGraph, lots: int, seed: int, runs: int, log: Callable[[str], None]
+) -> dict[str, Any]:
+    rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
+    with tempfile.TemporaryDirectory() as work:
+        plant = generate_plant(lots, seed, Path(work) / "plant")
+        log(f"{plant.lots:,} lots generated; importing into Neo4j …")
+        graph.reset(keep_schema=True)
+        graph.init_schema()
+        imported = import_paths(graph, [plant.out])
+        if imported.rejected:
+            raise TracegraphError(f"the generated plant had {imported.rejected} rejected rows")
+        log(f"Neo4j: {imported.read:,} rows in {imported.seconds:.1f} s; loading PostgreSQL …")
+        with running_postgres() as pg:
+            loaded = load_plant(pg, plant.out)
+            log(f"PostgreSQL: {loaded['rows']:,} rows in {loaded['seconds']:.1f} s; in-memory …")
+            began = time.perf_counter()
+            memory = InMemoryPlant(plant.out)
+            built = time.perf_counter() - began
+            questions = _questions(graph, pg, memory, plant, rng, runs)
+            results = {}
+            for question in questions:
+                log(f"asking: {question.name} ({len(question.inputs)} runs) …")
+                question.run()
+                results[question.name] = question.summary()
+            footprint = {
+                "tracegraph": _neo4j_footprint(),
+                "postgresql": {"store_bytes": pg.data_bytes(),
+                               "peak_memory_bytes": pg.peak_memory_bytes()},
+                "in-memory": {"store_bytes": memory.nbytes(),
+                              "peak_memory_bytes": memory.nbytes()},
+            }  # fmt: skip
+            pg_version = pg.version
+    status = graph.status()
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "lots": plant.lots, "seed": seed, "runs": runs,
+        "nodes": status.total_nodes, "relationships": status.total_relationships,
+        "servers": {"tracegraph": f"Neo4j {status.version} {status.edition}",
+                    "postgresql": pg_version, "in-memory": "numpy/scipy CSR, this process"},
+        "load": {
+            "tracegraph": {"rows": imported.read, "seconds": round(imported.seconds, 2),
+                           "rows_per_s": round(imported.read / imported.seconds)},
+            "postgresql": {"rows": loaded["rows"], "seconds": round(loaded["seconds"], 2),
+                           "rows_per_s": round(loaded["rows"] / loaded["seconds"])},
+            "in-memory": {"seconds": round(built, 2)},
+        },
+        "footprint": footprint,
+        "questions": results,
+    }  # fmt: skip
+
+
+def _questions(
+    graph: TraceGraph, pg: Postgres, memory: InMemoryPlant, plant: Any, rng: random.Random,
+    runs: int,
+) -> list[Question]:  # fmt: skip
+    lot_rows = _rows(plant.out, "lots")
+    salt = set(plant.commodity_lots)
+    raw = [r["lot_id"] for r in lot_rows if r["supplier_id"] and r["lot_id"] not in salt]
+    finished = [r["lot_id"] for r in lot_rows if r["lot_id"].startswith("F")]
+    bakes = [s for s in _rows(plant.out, "steps") if s["operation"] == "bake"]
+    total = runs + WARM_UP
+
+    def sample(pool: Sequence[Any], k: int) -> list[Any]:
+        return [pool[rng.randrange(len(pool))] for _ in range(k)]
+
+    windows = []
+    for step in sample(bakes, total):
+        start = datetime.fromisoformat(step["started_at"])
+        windows.append((step["device_id"], start, start + timedelta(hours=3)))
+    # complaint sets: 50 lots baked on one oven; the controls tracegraph picks by default
+    # (comparable lots) are then given to every engine, so all rank the same lots.
+    oven_steps = {s["step_id"] for s in bakes if s["device_id"] == "OVEN-2"}
+    oven_lots = sorted({r["lot_id"] for r in _rows(plant.out, "step_outputs")
+                        if r["step_id"] in oven_steps})  # fmt: skip
+    complaint_sets = []
+    for _ in range(max(WARM_UP + 2, runs // 25)):
+        complaints = rng.sample(oven_lots, min(50, len(oven_lots)))
+        controls = rank_common_causes(graph, complaints).controls
+        complaint_sets.append((complaints, controls))
+    pg_factors = _pg_factor_rows(pg)
+
+    def neo4j_rank(given: tuple[list[str], list[str]]) -> set[tuple[str, str, int, int]]:
+        return _counts(rank_common_causes(graph, given[0], given[1]).factors)
+
+    def pg_rank(given: tuple[list[str], list[str]]) -> set[tuple[str, str, int, int]]:
+        return _counts(rank_factors(given[0], given[1], pg_factors([*given[0], *given[1]])))
+
+    def memory_rank(given: tuple[list[str], list[str]]) -> set[tuple[str, str, int, int]]:
+        rows = memory.factor_rows([*given[0], *given[1]])
+        return _counts(rank_factors(given[0], given[1], rows))
+
+    forward = {"tracegraph": _neo4j_forward(graph), "postgresql": _pg_lots(pg, "forward"),
+               "in-memory": memory.forward}  # fmt: skip
+    backward = {"tracegraph": _neo4j_backward(graph), "postgresql": _pg_lots(pg, "backward"),
+                "in-memory": memory.backward}  # fmt: skip
+    wide = [[lot] for lot in sorted(salt)]
+    window = {"tracegraph": _neo4j_window(graph), "postgresql": _pg_window(pg),
+              "in-memory": lambda w: memory.device_window(*w)}  # fmt: skip
+    ranking = {"tracegraph": neo4j_rank, "postgresql": pg_rank, "in-memory": memory_rank}
+    wide_runs = max(WARM_UP + 5, runs // 10)
+    return [
+        Question("forward, narrow (raw lot)", [[x] for x in sample(raw, total)], forward),
+        Question(
+            "backward, narrow (finished lot)", [[x] for x in sample(finished, total)], backward
+        ),
+        Question("forward, wide (commodity lot)", sample(wide, wide_runs), forward),
+        Question("device window (3 h) and downstream", windows, window),
+        Question("common cause (50 complaint lots)", complaint_sets, ranking),
+    ]
+
+
+def _neo4j_footprint() -> dict[str, int | None]:
+    """Store size and peak resident memory of the local server (`tracegraph db up`), if local."""
+    home = find_home()
+    if home is None or not (server.neo4j_home(home) / "data").exists():
+        return {"store_bytes": None, "peak_memory_bytes": None}
+    data = server.neo4j_home(home) / "data"
+    store = sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
+    pid = server.running_pid(home)
+    peak = None
+    if pid:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) * 1024
+    return {"store_bytes": store, "peak_memory_bytes": peak}
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB, "
+            f"Python {platform.python_version()}")  # fmt: skip
+
+
+def write_results(results: list[dict[str, Any]], out: Path) -> None:
+    """Merge this run's scales into OUT/results.json, then redraw results.md and results.png."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "results.json"
+    saved = json.loads(path.read_text()) if path.exists() else {"scales": {}}
+    saved["machine"] = machine()
+    for result in results:
+        saved["scales"][str(result["lots"])] = result
+    saved["scales"] = dict(sorted(saved["scales"].items(), key=lambda kv: int(kv[0])))
+    path.write_text(json.dumps(saved, indent=2) + "\n")
+    (out / "results.md").write_text(render_markdown(saved))
+    draw_chart(saved, out / "results.png")
+
+
+def render_markdown(saved: dict[str, Any]) -> str:
+    lines = [
+        "# tracegraph against PostgreSQL and an in-memory BFS", "",
+        "`./scripts/bench --lots N ...` (tracegraph/bench_engines.py): the same generated plant",
+        "in Neo4j (through `tracegraph import`), in PostgreSQL (COPY, recursive SQL with",
+        "`UNION`) and as in-memory sparse arrays (numpy BFS); the same questions with the same",
+        "inputs; every answer's lot set checked equal across the three. Times end to end",
+        "through each Python driver after a warm-up. tracegraph answers through its library",
+        "calls (what the CLI prints: quantities, shipments, customers), PostgreSQL with SQL",
+        "returning the same facts, the in-memory BFS with lot sets only.", "",
+        f"Machine: {saved['machine']}.", "",
+        "![p50 per question and engine](results.png)", "",
+    ]  # fmt: skip
+    for scale, r in saved["scales"].items():
+        lines += [
+            f"## {int(scale):,} lots ({r['nodes']:,} nodes, {r['relationships']:,} "
+            f"relationships; {r['when']})", "",
+            "| question | runs | median lots | tracegraph p50 / p95 ms | PostgreSQL p50 / p95 ms "
+            "| in-memory p50 / p95 ms | tracegraph ÷ PostgreSQL | tracegraph ÷ in-memory |",
+            "|---|---|---|---|---|---|---|---|",
+        ]  # fmt: skip
+        for name, q in r["questions"].items():
+            cells = [f"{q[e]['p50_ms']} / {q[e]['p95_ms']}" for e in ENGINES]
+            lines.append(
+                f"| {name} | {q['runs']} | {q['median_size']:,} | {' | '.join(cells)} "
+                f"| {q['tracegraph/postgresql']} | {q['tracegraph/in-memory']} |"
+            )
+        load, foot = r["load"], r["footprint"]
+        lines += [
+            "",
+            f"Load: tracegraph import {load['tracegraph']['rows']:,} rows in "
+            f"{load['tracegraph']['seconds']} s ({load['tracegraph']['rows_per_s']:,} rows/s); "
+            f"PostgreSQL COPY + indexes {load['postgresql']['rows']:,} rows in "
+            f"{load['postgresql']['seconds']} s ({load['postgresql']['rows_per_s']:,} rows/s); "
+            f"in-memory arrays built in {load['in-memory']['seconds']} s.",
+            "",
+            "| engine | store | peak memory |", "|---|---|---|",
+            *(f"| {e} | {_size(foot[e]['store_bytes'])} | {_size(foot[e]['peak_memory_bytes'])} |"
+              for e in ENGINES),
+            "", f"Servers: {'; '.join(f'{e}: {v}' for e, v in r['servers'].items())}.", "",
+        ]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _size(n: int | None) -> str:
+    return "n/a" if n is None else f"{n / 2**20:,.0f} MiB"
+
+
+def draw_chart(saved: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scales = list(saved["scales"].items())
+    fig, axes = plt.subplots(1, len(scales), figsize=(6 * len(scales), 4.8), squeeze=False)
+    for ax, (scale, r) in zip(axes[0], scales, strict=True):
+        names = list(r["questions"])
+        x = np.arange(len(names))
+        for k, engine in enumerate(ENGINES):
+            values = [r["questions"][n][engine]["p50_ms"] for n in names]
+            ax.bar(x + (k - 1) * 0.27, values, 0.27, label=engine)
+        ax.set_yscale("log")
+        ax.set_xticks(x, [n.split(" (")[0] for n in names], rotation=30, ha="right", fontsize=8)
+        ax.set_ylabel("p50, ms (log scale)")
+        ax.set_title(f"{int(scale):,} lots")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--lots",
+        type=int,
+        nargs="+",
+        default=list(DEFAULT_SCALES),
+        help="plant sizes, one run each (default: 10000 100000 1000000)",
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=200,
+        help="inputs per narrow question (wide and ranking questions use fewer)",
+    )
+    parser.add_argument("--out", type=Path, default=Path("bench"))
+    args = parser.parse_args(argv)  # fmt: skip
+
+    def log(text: str) -> None:
+        print(f"{datetime.now():%H:%M:%S} {text}", flush=True)
+
+    try:
+        settings = load_settings()
+        graph = TraceGraph(connect(settings), settings.database, settings.uri)
+        results = []
+        for lots in args.lots:
+            results.append(run_scale(graph, lots, args.seed, args.runs, log))
+            write_results(results, args.out)
+        graph.driver.close()
+    except TracegraphError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+    log(f"done; this process peaked at {peak:,.0f} MiB; results in {args.out}/results.md")
+
+
+if __name__ == "__main__":
+    main()

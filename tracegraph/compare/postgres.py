@@ -1,0 +1,198 @@
+"""A throwaway PostgreSQL server for the benchmark, loaded with the plant's canonical tables.
+
+Debian's PostgreSQL binaries (initdb, pg_ctl) start a server on a free loopback port with a
+data folder of its own, password authentication (a random password that lives only in this
+process) and settings sized for this machine; `stop` removes the folder. PostgreSQL refuses to
+run as root, so as root the server runs as the `postgres` system user.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql as pgsql
+
+from tracegraph.errors import TracegraphError
+from tracegraph.server import free_port
+
+# COPY order: each canonical table the schema knows, with the columns it keeps. Extra columns
+# of an export (process parameters on steps) are not part of the ERP schema and are skipped.
+TABLES = (
+    "materials", "suppliers", "customers", "locations", "operators", "devices", "lots",
+    "steps", "step_inputs", "step_outputs", "inspections", "shipments", "shipment_lines",
+    "device_events",
+)  # fmt: skip
+UTF8_BOM = b"\xef\xbb\xbf"
+# Sized for the 2-core, 24 GB benchmark machine, next to a Neo4j with a 4 GB heap and 6 GB
+# page cache: the same memory for the data as Neo4j's page cache.
+SETTINGS = {
+    "shared_buffers": "2GB", "effective_cache_size": "6GB", "work_mem": "64MB",
+    "maintenance_work_mem": "1GB", "max_wal_size": "4GB", "listen_addresses": "127.0.0.1",
+}  # fmt: skip
+
+
+def sql(name: str) -> str:
+    """One statement file of tracegraph/compare/sql/ by name."""
+    path = resources.files("tracegraph.compare") / "sql" / f"{name}.sql"
+    return path.read_text(encoding="utf-8")
+
+
+def find_binaries() -> Path:
+    """The newest PostgreSQL (15 or later) bin folder of Debian's packages, or PG_BIN."""
+    if os.environ.get("PG_BIN"):
+        return Path(os.environ["PG_BIN"])
+    found = sorted(
+        (p for p in Path("/usr/lib/postgresql").glob("*/bin") if (p / "initdb").exists()),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    )
+    if not found or not found[-1].parent.name.isdigit() or int(found[-1].parent.name) < 15:
+        raise TracegraphError(
+            "PostgreSQL 15 or later is not installed",
+            hint="apt-get install postgresql-15 (or set PG_BIN to its bin folder)",
+        )
+    return found[-1]
+
+
+@dataclass
+class Postgres:
+    """A running throwaway server."""
+
+    port: int
+    password: str
+    version: str
+    folder: Path
+
+    def connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(
+            host="127.0.0.1", port=self.port, user="bench", password=self.password,
+            dbname="postgres", autocommit=True, options="-c timezone=UTC",
+        )  # fmt: skip
+
+    def data_bytes(self) -> int:
+        with self.connect() as conn:
+            row = conn.execute("SELECT pg_database_size(current_database())").fetchone()
+        return int(row[0]) if row else 0
+
+    def peak_memory_bytes(self) -> int:
+        """Sum of the server processes' peak resident memory (VmHWM), read from /proc."""
+        pid_file = self.folder / "data" / "postmaster.pid"
+        if not pid_file.exists():
+            return 0
+        root = int(pid_file.read_text().split()[0])
+        total = 0
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                status = (proc / "status").read_text()
+            except OSError:
+                continue
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            if int(proc.name) == root or fields.get("PPid", "").strip() == str(root):
+                total += int(fields.get("VmHWM", "0 kB").split()[0]) * 1024
+        return total
+
+
+def _as_server_user(command: Sequence[str]) -> list[str]:
+    if os.geteuid() != 0:
+        return list(command)
+    return ["runuser", "-u", "postgres", "--", *command]
+
+
+@contextmanager
+def running_postgres() -> Iterator[Postgres]:
+    """Start a server on a free loopback port; stop it and delete its data on the way out."""
+    binaries = find_binaries()
+    folder = Path(tempfile.mkdtemp(prefix="tracegraph-pg-"))
+    password = secrets.token_urlsafe(24)
+    (folder / "pwfile").write_text(password + "\n")
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        os.chown(folder / "pwfile", user.pw_uid, user.pw_gid)
+    os.chmod(folder / "pwfile", 0o600)
+    data, port = folder / "data", free_port()
+    try:
+        _run([str(binaries / "initdb"), "-D", str(data), "-U", "bench", "--no-sync",
+              "--auth=scram-sha-256", f"--pwfile={folder / 'pwfile'}", "-E", "UTF8",
+              "--locale=C"])  # fmt: skip
+        options = " ".join(f"-c {k}={v}" for k, v in SETTINGS.items())
+        _run([str(binaries / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"),
+              "-w", "-o", f"-p {port} -k {folder} {options}", "start"])  # fmt: skip
+        version = subprocess.run(  # a fixed binary of Debian's package
+            [str(binaries / "postgres"), "--version"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        yield Postgres(port, password, version, folder)
+    finally:
+        if (data / "postmaster.pid").exists():
+            _run([str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run(command: list[str]) -> None:
+    done = subprocess.run(  # fixed binaries, arguments made here
+        _as_server_user(command), capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise TracegraphError(
+            f"PostgreSQL: {Path(command[0]).name} failed: {last[0]}",
+            hint="is Debian's postgresql-15 package installed and /tmp writable?",
+        )
+
+
+def load_plant(pg: Postgres, folder: Path) -> dict[str, Any]:
+    """COPY the canonical CSV tables of a generated plant, then index; rows and seconds."""
+    started = time.perf_counter()
+    rows = 0
+    with pg.connect() as conn:
+        conn.execute(sql("schema"))
+        for table in TABLES:
+            path = folder / f"{table}.csv"
+            if not path.exists():
+                continue
+            rows += _copy(conn, table, path)
+        conn.execute(sql("indexes"))
+    return {"rows": rows, "seconds": time.perf_counter() - started}
+
+
+def _copy(conn: psycopg.Connection[Any], table: str, path: Path) -> int:
+    known = {r[0] for r in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = %s", [table]
+    ).fetchall()}  # fmt: skip
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle), [])
+    keep = [i for i, name in enumerate(header) if name in known]
+    columns = pgsql.SQL(", ").join(pgsql.Identifier(header[i]) for i in keep)
+    with conn.cursor() as cursor:
+        if len(keep) == len(header):  # the file as it is: PostgreSQL parses the CSV itself
+            statement = pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv, HEADER true)")
+            with cursor.copy(statement.format(pgsql.Identifier(table), columns)) as copy, \
+                    path.open("rb") as raw:  # fmt: skip
+                if raw.peek(3)[:3] == UTF8_BOM:
+                    raw.read(3)
+                while chunk := raw.read(1 << 20):
+                    copy.write(chunk)
+        else:  # extra columns (process parameters): only the schema's columns, row by row
+            statement = pgsql.SQL("COPY {} ({}) FROM STDIN")
+            with cursor.copy(statement.format(pgsql.Identifier(table), columns)) as copy, \
+                    path.open(newline="", encoding="utf-8-sig") as handle:  # fmt: skip
+                records = csv.reader(handle)
+                next(records, None)
+                for record in records:
+                    copy.write_row([record[i] if record[i] != "" else None for i in keep])
+        return cursor.rowcount
