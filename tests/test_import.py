@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
 
 MATERIALS = "material_id,name,uom,kind\nM1,Flour,kg,raw\nSALT,Salt,kg,raw\nB1,Bread,pcs,finished\n"
 LOTS_HEADER = "lot_id,material_id,quantity,uom,created_at,status,supplier_id,supplier_lot\n"
@@ -407,3 +409,69 @@ def test_readme_plant_commands(
     lots = sum(1 for _ in (tmp_path / "plant" / "lots.csv").open()) - 1
     assert graph.status().nodes["Lot"] == lots
     assert graph.read("import/stub_lot_count")[0]["stubs"] == 0
+
+
+@pytest.mark.slow
+def test_server_killed_mid_import_rerun_gives_the_graph_of_a_clean_run(tmp_path: Path) -> None:
+    """kill -9 of the Neo4j server itself (not the importer) in the middle of an import: after a
+    restart (Neo4j recovers from its transaction log), a re-run yields the clean run's graph."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tracegraph import server
+    from tracegraph.config import load_settings
+    from tracegraph.db import connect
+
+    home = tmp_path / ".tracegraph"
+    options = server.ServerOptions(
+        bolt_port=server.free_port(), http_port=server.free_port(), heap="512m",
+        pagecache="256m",
+    )  # fmt: skip
+    server.start(home, options)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "TRACEGRAPH_"))}
+    env["TRACEGRAPH_HOME"] = str(home)
+    folder = tmp_path / "plant"
+    _small_plant(folder)
+    try:
+        settings = load_settings(env=env)
+        graph = TraceGraph(connect(settings), settings.database, settings.uri)
+        graph.init_schema()
+        importer = subprocess.Popen(
+            [sys.executable, "-c", "from tracegraph.cli.main import run; run()", "import",
+             str(folder)],
+            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 300
+        pid = server.running_pid(home)
+        assert pid is not None
+        while importer.poll() is None and time.monotonic() < deadline:
+            if graph.status().nodes.get("Lot", 0) >= 5_000:
+                os.kill(pid, signal.SIGKILL)
+                break
+            time.sleep(0.02)
+        _, stderr = importer.communicate(timeout=120)
+        graph.driver.close()
+        assert importer.returncode == 2, "the import should fail when its server dies"
+        assert stderr.splitlines()[-1].startswith("error: cannot reach Neo4j"), stderr
+        assert "Traceback" not in stderr
+
+        server.start(home, options)  # recovery from the transaction log
+        graph = TraceGraph(connect(settings), settings.database, settings.uri)
+        killed_at = graph.status().nodes.get("Lot", 0)
+        assert 5_000 <= killed_at < 20_000
+        rerun = subprocess.run(
+            [sys.executable, "-c", "from tracegraph.cli.main import run; run()", "import",
+             str(folder)],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        assert rerun.returncode == 0, rerun.stderr
+        after_rerun = _graph_dump(graph)
+        graph.reset(keep_schema=True)
+        clean = import_paths(graph, [folder])
+        assert clean.rejected == 0
+        assert after_rerun == _graph_dump(graph)
+        graph.driver.close()
+    finally:
+        server.stop(home)
