@@ -60,6 +60,18 @@ def test_bench_script_compares_three_engines_and_writes_results(
     assert "| forward, wide (commodity lot) |" in markdown
     assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
+    again = subprocess.run(  # the database holds this plant: --reuse skips the Neo4j import
+        [str(ROOT / "scripts" / "bench"), "--lots", "800", "--runs", "3", "--reuse",
+         "--out", str(out)],
+        env=os.environ | neo4j_env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert "Neo4j already holds them (--reuse)" in again.stdout
+    saved = json.loads((out / "results.json").read_text())
+    assert list(saved["scales"]) == [str(result["lots"])]  # the scale replaced, not added
+    assert saved["scales"][str(result["lots"])]["load"]["tracegraph"] == {"reused": True}
+    assert "tracegraph import not repeated" in (out / "results.md").read_text()
+
 
 def test_in_memory_reference_agrees_with_the_suites_model(tmp_path: Path) -> None:
     plant = generate_plant(1500, 5, tmp_path / "plant")

@@ -199,18 +199,25 @@ def _rows(folder: Path, table: str) -> list[dict[str, str]]:
 
 
 def run_scale(
-    graph: TraceGraph, lots: int, seed: int, runs: int, log: Callable[[str], None]
-) -> dict[str, Any]:
+    graph: TraceGraph, lots: int, seed: int, runs: int, log: Callable[[str], None],
+    reuse: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
     with tempfile.TemporaryDirectory() as work:
         plant = generate_plant(lots, seed, Path(work) / "plant")
-        log(f"{plant.lots:,} lots generated; importing into Neo4j …")
-        graph.reset(keep_schema=True)
-        graph.init_schema()
-        imported = import_paths(graph, [plant.out])
-        if imported.rejected:
-            raise TracegraphError(f"the generated plant had {imported.rejected} rejected rows")
-        log(f"Neo4j: {imported.read:,} rows in {imported.seconds:.1f} s; loading PostgreSQL …")
+        if reuse and graph.status().nodes.get("Lot") == plant.lots:
+            log(f"{plant.lots:,} lots generated; Neo4j already holds them (--reuse) …")
+            neo4j_load: dict[str, Any] = {"reused": True}
+        else:
+            log(f"{plant.lots:,} lots generated; importing into Neo4j …")
+            graph.reset(keep_schema=True)
+            graph.init_schema()
+            imported = import_paths(graph, [plant.out])
+            if imported.rejected:
+                raise TracegraphError(f"the generated plant had {imported.rejected} rejected rows")
+            neo4j_load = {"rows": imported.read, "seconds": round(imported.seconds, 2),
+                          "rows_per_s": round(imported.read / imported.seconds)}  # fmt: skip
+        log("loading PostgreSQL …")
         with running_postgres() as pg:
             loaded = load_plant(pg, plant.out)
             log(f"PostgreSQL: {loaded['rows']:,} rows in {loaded['seconds']:.1f} s; in-memory …")
@@ -239,8 +246,7 @@ def run_scale(
         "servers": {"tracegraph": f"Neo4j {status.version} {status.edition}",
                     "postgresql": pg_version, "in-memory": "numpy/scipy CSR, this process"},
         "load": {
-            "tracegraph": {"rows": imported.read, "seconds": round(imported.seconds, 2),
-                           "rows_per_s": round(imported.read / imported.seconds)},
+            "tracegraph": neo4j_load,
             "postgresql": {"rows": loaded["rows"], "seconds": round(loaded["seconds"], 2),
                            "rows_per_s": round(loaded["rows"] / loaded["seconds"])},
             "in-memory": {"seconds": round(built, 2)},
@@ -379,9 +385,8 @@ def render_markdown(saved: dict[str, Any]) -> str:
         load, foot = r["load"], r["footprint"]
         lines += [
             "",
-            f"Load: tracegraph import {load['tracegraph']['rows']:,} rows in "
-            f"{load['tracegraph']['seconds']} s ({load['tracegraph']['rows_per_s']:,} rows/s); "
-            f"PostgreSQL COPY + indexes {load['postgresql']['rows']:,} rows in "
+            f"Load: {_neo4j_load(load['tracegraph'])}; PostgreSQL COPY + indexes "
+            f"{load['postgresql']['rows']:,} rows in "
             f"{load['postgresql']['seconds']} s ({load['postgresql']['rows_per_s']:,} rows/s); "
             f"in-memory arrays built in {load['in-memory']['seconds']} s.",
             "",
@@ -391,6 +396,13 @@ def render_markdown(saved: dict[str, Any]) -> str:
             "", f"Servers: {'; '.join(f'{e}: {v}' for e, v in r['servers'].items())}.", "",
         ]  # fmt: skip
     return "\n".join(lines)
+
+
+def _neo4j_load(load: dict[str, Any]) -> str:
+    if load.get("reused"):
+        return "tracegraph import not repeated (--reuse: the database held this plant)"
+    return (f"tracegraph import {load['rows']:,} rows in {load['seconds']} s "
+            f"({load['rows_per_s']:,} rows/s)")  # fmt: skip
 
 
 def _size(n: int | None) -> str:
@@ -438,6 +450,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="inputs per narrow question (wide and ranking questions use fewer)",
     )
     parser.add_argument("--out", type=Path, default=Path("bench"))
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="skip the Neo4j import when the database already holds the plant "
+        "(its import speed is then not measured; see bench-import)",
+    )
     args = parser.parse_args(argv)  # fmt: skip
 
     def log(text: str) -> None:
@@ -448,7 +466,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         graph = TraceGraph(connect(settings), settings.database, settings.uri)
         results = []
         for lots in args.lots:
-            results.append(run_scale(graph, lots, args.seed, args.runs, log))
+            results.append(run_scale(graph, lots, args.seed, args.runs, log, args.reuse))
             write_results(results, args.out)
         graph.driver.close()
     except TracegraphError as error:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +28,8 @@ from tracegraph.errors import (
 )
 
 Driver = neo4j.Driver
+# How long a read keeps retrying transient failures (a leader election, a restarting member).
+READ_RETRY_SECONDS = 15.0
 
 # The driver logs its retries as warnings; without a handler Python would print them to stderr
 # next to our own one-line errors.
@@ -105,11 +108,20 @@ def connect(settings: Settings) -> Driver:
 
 
 def run_read(driver: Driver, database: str, query: str, params: Mapping[str, Any]) -> list[Record]:
-    """A read transaction (a cluster routes it to a secondary), retried on transient errors."""
-    records, _, _ = driver.execute_query(
-        query, dict(params), database_=database, routing_=RoutingControl.READ
-    )
-    return [record.data() for record in records]
+    """A read: an auto-commit transaction in a READ session, so a cluster routes it to a
+    secondary. One round trip (RUN and PULL pipelined) where a managed transaction takes two
+    (its COMMIT is a second); transient failures are retried as a managed one would be."""
+    deadline = time.monotonic() + READ_RETRY_SECONDS
+    delay = 0.05
+    while True:
+        try:
+            with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as s:
+                return [record.data() for record in s.run(query, dict(params))]
+        except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
+            if not exc.is_retryable() or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
 
 
 def run_write(

@@ -127,14 +127,30 @@ def _source_rows(rows: dict[str, dict[str, Any]], ids: list[str]) -> list[dict[s
 def trace_forward(graph: TraceGraph, ids: list[str]) -> ForwardTrace:
     """Everything downstream of the lots `ids` name, weighed in the first source's unit."""
     started = time.perf_counter()
-    sources = resolve_lots(graph, ids)
-    result = forward_from_rows(_reached(graph, "trace/forward", sources), sources)
+    sources, rows = _resolved_and_reached(graph, "trace/forward", ids)
+    result = forward_from_rows(rows, sources)
     result.seconds = time.perf_counter() - started
     return result
 
 
 def _reached(graph: TraceGraph, query: str, sources: list[str]) -> dict[str, dict[str, Any]]:
     return {row["lot_id"]: row for row in graph.read(query, lot_ids=sources)}
+
+
+def _resolved_and_reached(
+    graph: TraceGraph, query: str, ids: list[str]
+) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """The source lots `ids` name and the rows the trace reaches from them — in one round trip
+    when every id is a lot id (the usual case). The trace query starts from lots by lot id and
+    returns its sources, so an id missing from its rows names a lot by another identity, or
+    none: then the ids are resolved (lot id first, see resolve_lots) and the trace asked again."""
+    wanted = list(dict.fromkeys(ids))
+    if wanted:
+        rows = _reached(graph, query, wanted)
+        if all(lot in rows for lot in wanted):
+            return wanted, rows
+    sources = resolve_lots(graph, ids)
+    return sources, _reached(graph, query, sources)
 
 
 def forward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> ForwardTrace:
@@ -289,8 +305,8 @@ def _round(value: float | None) -> float | None:
 def trace_backward(graph: TraceGraph, ids: list[str]) -> BackwardTrace:
     """Everything upstream of the lots `ids` name, with how much of each went into them."""
     started = time.perf_counter()
-    sources = resolve_lots(graph, ids)
-    result = backward_from_rows(_reached(graph, "trace/backward", sources), sources)
+    sources, rows = _resolved_and_reached(graph, "trace/backward", ids)
+    result = backward_from_rows(rows, sources)
     result.seconds = time.perf_counter() - started
     return result
 
