@@ -439,3 +439,47 @@ def test_recall_package_matches_the_plant(plant: tuple[TraceGraph, Plant], tmp_p
                 for lot in reached for s, q in data.model.lines.get(lot, ())}  # fmt: skip
     assert shipped == expected
     assert package.trace.totals["located_share"] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_device_window_finds_a_long_step_that_began_long_before_it(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Windows seek steps by start time back to the device's longest step (longest_step_s,
+    kept by the import): a 10-hour step begun 9 hours before the window is found; on a graph
+    imported before the bound existed (no longest_step_s) too; and a later import that gives
+    the device its first bound takes the 10-hour step of its history into account."""
+    (tmp_path / "materials.csv").write_text("material_id,name,uom\nM,Dough,kg\n")
+    (tmp_path / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom,created_at\n"
+        "L1,M,1,kg,2026-11-01T00:00:00Z\nL2,M,1,kg,2026-11-01T00:00:00Z\n"
+    )
+    (tmp_path / "steps.csv").write_text(
+        "step_id,operation,started_at,ended_at,device_id\n"
+        "LONG,cure,2026-11-02T00:00:00Z,2026-11-02T10:00:00Z,KILN\n"
+        "SHORT,cure,2026-11-02T08:00:00Z,2026-11-02T08:05:00Z,KILN\n"
+    )
+    (tmp_path / "step_outputs.csv").write_text(
+        "step_id,lot_id,quantity,uom\nLONG,L1,1,kg\nSHORT,L2,1,kg\n"
+    )
+    assert import_paths(graph, [tmp_path]).rejected == 0
+    window = ("KILN", "2026-11-02T09:00:00Z", "2026-11-02T09:30:00Z")
+    assert [s["step_id"] for s in trace_window(graph, "device", *window).steps] == ["LONG"]
+    bound = graph.driver.execute_query(
+        "MATCH (d:Device {device_id: 'KILN'}) RETURN d.longest_step_s AS s",
+        database_=graph.database,
+    ).records[0]["s"]
+    assert bound >= 10 * 3600
+
+    graph.driver.execute_query(  # a graph from before the bound: the whole history is searched
+        "MATCH (d:Device) REMOVE d.longest_step_s", database_=graph.database
+    )
+    assert [s["step_id"] for s in trace_window(graph, "device", *window).steps] == ["LONG"]
+
+    (tmp_path / "steps.csv").write_text(  # a new short step: the first bound covers history
+        "step_id,operation,started_at,ended_at,device_id\n"
+        "LONG,cure,2026-11-02T00:00:00Z,2026-11-02T10:00:00Z,KILN\n"
+        "SHORT,cure,2026-11-02T08:00:00Z,2026-11-02T08:05:00Z,KILN\n"
+        "LATER,cure,2026-11-03T08:00:00Z,2026-11-03T08:01:00Z,KILN\n"
+    )
+    assert import_paths(graph, [tmp_path / "steps.csv"]).rejected == 0
+    assert [s["step_id"] for s in trace_window(graph, "device", *window).steps] == ["LONG"]

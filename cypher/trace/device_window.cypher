@@ -1,9 +1,24 @@
 // Steps run on a device that overlap the window [$window_start, $window_end), and the lots they produced.
-// Anchored on the device (a unique lookup), then filtered by time: exact for steps of any
-// length, and the cost is the device's own history, not the plant's.
-MATCH (device:Device {device_id: $device_id})<-[:ON]-(step:ProcessStep)
-WHERE step.started_at < datetime($window_end)
-  AND coalesce(step.ended_at, step.started_at) >= datetime($window_start)
+// Seeks steps by start time (indexed), then keeps the device's: a step overlapping the window
+// started at most the device's longest step before it (longest_step_s, kept by the import as an
+// upper bound), so the seek is exact and costs the window, not the device's whole history.
+// Graphs imported before longest_step_s existed fall back to the device's whole history.
+// (coalesce: the seek's bound is evaluated before the branch's filter.)
+MATCH (device:Device {device_id: $device_id})
+CALL (device) {
+  WITH device WHERE device.longest_step_s IS NOT NULL
+  MATCH (step:ProcessStep)-[:ON]->(device)
+  USING INDEX step:ProcessStep(started_at)
+  WHERE step.started_at >= datetime($window_start) - duration({seconds: coalesce(device.longest_step_s, 0)})
+    AND step.started_at < datetime($window_end)
+  RETURN step
+  UNION
+  WITH device WHERE device.longest_step_s IS NULL
+  MATCH (step:ProcessStep)-[:ON]->(device)
+  WHERE step.started_at < datetime($window_end)
+  RETURN step
+}
+WITH device, step WHERE coalesce(step.ended_at, step.started_at) >= datetime($window_start)
 RETURN step.step_id AS step_id,
        step.operation AS operation,
        toString(step.started_at) AS started_at,

@@ -1,8 +1,24 @@
-// Steps an operator ran that overlap the window [$window_start, $window_end), and the lots they produced.
-// Anchored on the operator (a unique lookup), then filtered by time, like device_window.
-MATCH (operator:Operator {operator_id: $operator_id})<-[:BY]-(step:ProcessStep)
-WHERE step.started_at < datetime($window_end)
-  AND coalesce(step.ended_at, step.started_at) >= datetime($window_start)
+// Steps run by an operator that overlap the window [$window_start, $window_end), and the lots they produced.
+// Seeks steps by start time (indexed), then keeps the operator's: a step overlapping the window
+// started at most the operator's longest step before it (longest_step_s, kept by the import as an
+// upper bound), so the seek is exact and costs the window, not the operator's whole history.
+// Graphs imported before longest_step_s existed fall back to the operator's whole history.
+// (coalesce: the seek's bound is evaluated before the branch's filter.)
+MATCH (operator:Operator {operator_id: $operator_id})
+CALL (operator) {
+  WITH operator WHERE operator.longest_step_s IS NOT NULL
+  MATCH (step:ProcessStep)-[:BY]->(operator)
+  USING INDEX step:ProcessStep(started_at)
+  WHERE step.started_at >= datetime($window_start) - duration({seconds: coalesce(operator.longest_step_s, 0)})
+    AND step.started_at < datetime($window_end)
+  RETURN step
+  UNION
+  WITH operator WHERE operator.longest_step_s IS NULL
+  MATCH (step:ProcessStep)-[:BY]->(operator)
+  WHERE step.started_at < datetime($window_end)
+  RETURN step
+}
+WITH operator, step WHERE coalesce(step.ended_at, step.started_at) >= datetime($window_start)
 RETURN step.step_id AS step_id,
        step.operation AS operation,
        toString(step.started_at) AS started_at,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -147,7 +148,8 @@ def _write_batch(graph: TraceGraph, table: str, rows: list[dict[str, Any]]) -> i
         new = list({r[key]: r for r in todo if r[key] not in known}.values())
         if new:
             graph.write_all([(f"import/{table}_create", {"rows": new}),
-                             (f"import/{table}_create_edges", {"rows": new})])  # fmt: skip
+                             (f"import/{table}_create_edges", {"rows": new}),
+                             *_longest_steps(table, new)])  # fmt: skip
         todo_existing = [r for r in todo if r[key] in known]
         _merge_rows(graph, table, todo_existing, [r[key] for r in todo_existing])
         return len(todo)
@@ -173,9 +175,32 @@ def _merge_rows(
             graph.write(f"import/{table}_edges", rows=todo)
             if table == "lots":
                 graph.write("import/lots_identities", rows=todo)
+            for name, params in _longest_steps(table, todo):
+                graph.write(name, **params)
             graph.write(f"import/{table}_done", rows=todo)
         else:
             graph.write(f"import/{table}", rows=todo)
+
+
+def _longest_steps(table: str, rows: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
+    """For steps: the batch's longest step per device and per operator, in whole seconds rounded
+    up, for the queries that keep each one's upper bound (see steps_longest_device.cypher)."""
+    if table != "steps":
+        return []
+    statements = []
+    for kind in ("device", "operator"):
+        longest: dict[str, int] = {}
+        for row in rows:
+            if row.get(f"{kind}_id") is None:
+                continue
+            started = datetime.fromisoformat(row["started_at"])
+            ended = datetime.fromisoformat(row["ended_at"]) if row["ended_at"] else started
+            seconds = max(0, math.ceil((ended - started).total_seconds())) + 1
+            longest[row[f"{kind}_id"]] = max(seconds, longest.get(row[f"{kind}_id"], 0))
+        if longest:
+            batch = [{"id": k, "seconds": v} for k, v in longest.items()]
+            statements.append((f"import/steps_longest_{kind}", {"longest": batch}))
+    return statements
 
 
 def _split_missing_references(

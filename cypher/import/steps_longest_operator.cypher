@@ -1,0 +1,11 @@
+// The longest step each operator has run, in whole seconds rounded up: an upper bound (it never
+// shrinks) that lets operator windows seek steps by start time exactly (trace/operator_window).
+// $longest holds this batch's longest step per operator. One with no bound yet gets it from its
+// whole history first (CASE evaluates that branch only then), so older steps are covered.
+UNWIND $longest AS batch
+MATCH (ref:Operator {operator_id: batch.id})
+WITH ref, batch, CASE WHEN ref.longest_step_s IS NOT NULL THEN ref.longest_step_s ELSE coalesce(COLLECT {
+  MATCH (ref)<-[:BY]-(step:ProcessStep)
+  RETURN max(duration.inSeconds(step.started_at, coalesce(step.ended_at, step.started_at)).seconds) + 1
+}[0], 0) END AS known
+SET ref.longest_step_s = CASE WHEN known >= batch.seconds THEN known ELSE batch.seconds END
