@@ -18,7 +18,6 @@ and written as OUT/results.md and OUT/results.png.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -43,7 +42,7 @@ from tracegraph.db import connect
 from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
-from tracegraph.plant import generate_plant
+from tracegraph.plant import generate_plant, plant_rows
 from tracegraph.rootcause import rank_common_causes, rank_factors
 from tracegraph.trace import trace_backward, trace_forward, trace_window
 
@@ -193,11 +192,6 @@ def _pg_factor_rows(pg: Postgres) -> Callable[[list[str]], list[dict[str, Any]]]
 # --- one scale ----------------------------------------------------------------------------------
 
 
-def _rows(folder: Path, table: str) -> list[dict[str, str]]:
-    with (folder / f"{table}.csv").open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
 def run_scale(
     graph: TraceGraph, lots: int, seed: int, runs: int, log: Callable[[str], None],
     reuse: bool = False,
@@ -260,11 +254,11 @@ def _questions(
     graph: TraceGraph, pg: Postgres, memory: InMemoryPlant, plant: Any, rng: random.Random,
     runs: int,
 ) -> list[Question]:  # fmt: skip
-    lot_rows = _rows(plant.out, "lots")
+    lot_rows = plant_rows(plant.out, "lots")
     salt = set(plant.commodity_lots)
     raw = [r["lot_id"] for r in lot_rows if r["supplier_id"] and r["lot_id"] not in salt]
     finished = [r["lot_id"] for r in lot_rows if r["lot_id"].startswith("F")]
-    bakes = [s for s in _rows(plant.out, "steps") if s["operation"] == "bake"]
+    bakes = [s for s in plant_rows(plant.out, "steps") if s["operation"] == "bake"]
     total = runs + WARM_UP
 
     def sample(pool: Sequence[Any], k: int) -> list[Any]:
@@ -277,7 +271,7 @@ def _questions(
     # complaint sets: 50 lots baked on one oven; the controls tracegraph picks by default
     # (comparable lots) are then given to every engine, so all rank the same lots.
     oven_steps = {s["step_id"] for s in bakes if s["device_id"] == "OVEN-2"}
-    oven_lots = sorted({r["lot_id"] for r in _rows(plant.out, "step_outputs")
+    oven_lots = sorted({r["lot_id"] for r in plant_rows(plant.out, "step_outputs")
                         if r["step_id"] in oven_steps})  # fmt: skip
     complaint_sets = []
     for _ in range(max(WARM_UP + 2, runs // 25)):

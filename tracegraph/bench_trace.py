@@ -14,7 +14,6 @@ OUT/trace-results.md. Uses the configured server (`tracegraph db up`).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -35,7 +34,7 @@ from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.lots import show_lot
-from tracegraph.plant import generate_plant
+from tracegraph.plant import generate_plant, plant_rows
 from tracegraph.recall import build_package
 from tracegraph.rootcause import rank_common_causes
 from tracegraph.trace import trace_backward, trace_forward, trace_window
@@ -62,11 +61,6 @@ def _timed(calls: list[Callable[[], Any]], size: Callable[[Any], int]) -> dict[s
     }
 
 
-def _rows(folder: Path, table: str) -> list[dict[str, str]]:
-    with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
 def run(lots: int, seed: int, runs: int) -> dict[str, Any]:
     settings = load_settings()
     graph = TraceGraph(connect(settings), settings.database, settings.uri)
@@ -78,8 +72,8 @@ def run(lots: int, seed: int, runs: int) -> dict[str, Any]:
             graph.reset(keep_schema=True)
             graph.init_schema()
             imported = import_paths(graph, [plant.out]).seconds
-        lot_rows = _rows(plant.out, "lots")
-        steps = _rows(plant.out, "steps")
+        lot_rows = plant_rows(plant.out, "lots")
+        steps = plant_rows(plant.out, "steps")
         raw = [r["lot_id"] for r in lot_rows if r["supplier_id"] and r["material_id"] != "SALT"]
         finished = [r["lot_id"] for r in lot_rows if r["lot_id"].startswith("F")]
         bakes = [s for s in steps if s["operation"] == "bake"]
@@ -146,10 +140,10 @@ def run(lots: int, seed: int, runs: int) -> dict[str, Any]:
 
 def _lots_after_device(folder: Path, device: str) -> list[str]:
     """Finished lots whose bake ran on `device`: complaint lots with a real common cause."""
-    baked_on = {r["step_id"] for r in _rows(folder, "steps") if r["device_id"] == device}
-    baked = {r["lot_id"] for r in _rows(folder, "step_outputs") if r["step_id"] in baked_on}
-    packs = {r["step_id"] for r in _rows(folder, "step_inputs") if r["lot_id"] in baked}
-    return sorted(r["lot_id"] for r in _rows(folder, "step_outputs")
+    baked_on = {r["step_id"] for r in plant_rows(folder, "steps") if r["device_id"] == device}
+    baked = {r["lot_id"] for r in plant_rows(folder, "step_outputs") if r["step_id"] in baked_on}
+    packs = {r["step_id"] for r in plant_rows(folder, "step_inputs") if r["lot_id"] in baked}
+    return sorted(r["lot_id"] for r in plant_rows(folder, "step_outputs")
                   if r["step_id"] in packs and r["lot_id"].startswith("F"))  # fmt: skip
 
 

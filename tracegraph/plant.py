@@ -307,3 +307,9 @@ def _device_events(w: _Writers, rng: random.Random, day: datetime) -> None:
             if rng.random() < 0.02:
                 at = day.replace(hour=rng.randrange(6, 22), minute=rng.randrange(60))
                 w.add("device_events", device, "alarm", _iso(at), "over_temperature")
+
+
+def plant_rows(folder: Path, table: str) -> list[dict[str, str]]:
+    """One table of a generated plant as text rows (for benchmarks and their references)."""
+    with (folder / f"{table}.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))

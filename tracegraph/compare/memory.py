@@ -8,7 +8,6 @@ question every engine must agree on.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -17,10 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-
-def _rows(folder: Path, table: str) -> list[dict[str, str]]:
-    with (folder / f"{table}.csv").open(newline="", encoding="utf-8-sig") as handle:
-        return list(csv.DictReader(handle))
+from tracegraph.plant import plant_rows
 
 
 @dataclass
@@ -35,8 +31,8 @@ class _Steps:
 
 class InMemoryPlant:
     def __init__(self, folder: Path) -> None:
-        lots = _rows(folder, "lots")
-        steps = _rows(folder, "steps")
+        lots = plant_rows(folder, "lots")
+        steps = plant_rows(folder, "steps")
         self.names: list[str] = [r["lot_id"] for r in lots] + [r["step_id"] for r in steps]
         self.index = {name: i for i, name in enumerate(self.names)}
         self.lot_count = len(lots)
@@ -51,11 +47,11 @@ class InMemoryPlant:
                            dtype="datetime64[s]"),
         )  # fmt: skip
         sources, targets = [], []
-        for r in _rows(folder, "step_inputs"):
+        for r in plant_rows(folder, "step_inputs"):
             sources.append(self.index[r["lot_id"]])
             targets.append(self.index[r["step_id"]])
         self.made_by: dict[int, list[int]] = {}  # lot -> steps that made it (factors)
-        for r in _rows(folder, "step_outputs"):
+        for r in plant_rows(folder, "step_outputs"):
             sources.append(self.index[r["step_id"]])
             targets.append(self.index[r["lot_id"]])
             self.made_by.setdefault(targets[-1], []).append(sources[-1] - self.lot_count)

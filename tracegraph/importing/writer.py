@@ -142,6 +142,7 @@ def _write_batch(graph: TraceGraph, table: str, rows: list[dict[str, Any]]) -> i
         r["key"]: r["sha"] for r in graph.read(f"import/{table}_shas", keys=[r[key] for r in rows])
     }
     todo = [r for r in rows if known.get(r[key]) != r["props"]["_row_sha"]]
+    to_merge = todo
     if table in CREATE_PATH:
         # Rows for nodes not in the graph yet take the CREATE path: no look-ups, node and
         # edges in one transaction. Existing nodes (changed rows, stubs) are merged below.
@@ -150,17 +151,16 @@ def _write_batch(graph: TraceGraph, table: str, rows: list[dict[str, Any]]) -> i
             graph.write_all([(f"import/{table}_create", {"rows": new}),
                              (f"import/{table}_create_edges", {"rows": new}),
                              *_longest_steps(table, new)])  # fmt: skip
-        todo_existing = [r for r in todo if r[key] in known]
-        _merge_rows(graph, table, todo_existing, [r[key] for r in todo_existing])
-        return len(todo)
-    _merge_rows(graph, table, todo, [r[key] for r in todo if r[key] in known])
+        to_merge = [r for r in todo if r[key] in known]
+    _merge_rows(graph, table, to_merge, known)
     return len(todo)
 
 
 def _merge_rows(
-    graph: TraceGraph, table: str, todo: list[dict[str, Any]], changed_keys: list[Any]
+    graph: TraceGraph, table: str, todo: list[dict[str, Any]], known: dict[Any, Any]
 ) -> None:
     """The MERGE path: rows whose node may already exist, each query in its own transaction."""
+    changed_keys = [r[NODE_KEYS[table]] for r in todo if r[NODE_KEYS[table]] in known]
     if todo:
         if table in WITH_EDGES and changed_keys:
             graph.write(f"import/{table}_detach", keys=changed_keys)
