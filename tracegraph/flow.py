@@ -30,22 +30,25 @@ class Quantity:
     uom: str | None
 
 
-@dataclass(frozen=True)
 class Edge:
-    """One lot–step edge: `lot` went into `step` (use) or came out of it (output)."""
+    """One lot–step edge: `lot` went into `step` (use) or came out of it (output).
 
-    lot: str
-    step: str
-    quantity: float | None
-    uom: str | None
+    Its amount in base units and its dimension are computed once: weighing a wide trace reads
+    them several times for each of thousands of edges.
+    """
 
-    @property
-    def base(self) -> float:
-        return to_base(self.quantity or 0.0, self.uom)
+    __slots__ = ("base", "dimension", "lot", "quantity", "step", "uom")
 
-    @property
-    def dimension(self) -> str:
-        return dimension(self.uom)
+    def __init__(self, lot: str, step: str, quantity: float | None, uom: str | None) -> None:
+        self.lot = lot
+        self.step = step
+        self.quantity = quantity
+        self.uom = uom
+        self.base = to_base(quantity or 0.0, uom)
+        self.dimension = dimension(uom)
+
+    def __repr__(self) -> str:
+        return f"Edge({self.lot!r}, {self.step!r}, {self.quantity!r}, {self.uom!r})"
 
 
 class LotBasis:
@@ -53,16 +56,22 @@ class LotBasis:
 
     def __init__(self, lots: dict[str, Quantity], edges: Iterable[Edge]) -> None:
         self.lots = lots
+        self._own: dict[tuple[str, str], float] = {}
         self._edge_sums: dict[tuple[str, str], float] = defaultdict(float)
         for edge in edges:
             if edge.quantity is not None and edge.quantity > 0:
                 self._edge_sums[(edge.lot, edge.dimension)] += edge.base
 
     def of(self, lot: str, dim: str) -> float:
-        own = self.lots.get(lot)
-        if own and own.amount and own.amount > 0 and dimension(own.uom) == dim:
-            return to_base(own.amount, own.uom)
-        return self._edge_sums.get((lot, dim), 0.0)
+        known = self._own.get((lot, dim))
+        if known is None:
+            own = self.lots.get(lot)
+            if own and own.amount and own.amount > 0 and dimension(own.uom) == dim:
+                known = to_base(own.amount, own.uom)
+            else:
+                known = self._edge_sums.get((lot, dim), 0.0)
+            self._own[(lot, dim)] = known
+        return known
 
     def fraction(self, lot: str, edge: Edge) -> float:
         basis = self.of(lot, edge.dimension)

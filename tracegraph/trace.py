@@ -9,8 +9,9 @@ Nothing is ever cut off: `truncated` is always reported and is false, since no l
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from tracegraph import flow
 from tracegraph.errors import UnknownSubject
@@ -127,47 +128,99 @@ def _source_rows(rows: dict[str, dict[str, Any]], ids: list[str]) -> list[dict[s
 def trace_forward(graph: TraceGraph, ids: list[str]) -> ForwardTrace:
     """Everything downstream of the lots `ids` name, weighed in the first source's unit."""
     started = time.perf_counter()
-    sources, rows = _resolved_and_reached(graph, "trace/forward", ids)
-    result = forward_from_rows(rows, sources)
+    sources, reached = _resolved_and_reached(graph, _downstream, ids)
+    result = forward_from_subgraph(reached, sources)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _reached(graph: TraceGraph, query: str, sources: list[str]) -> dict[str, dict[str, Any]]:
-    return {row["lot_id"]: row for row in graph.read(query, lot_ids=sources)}
+class _Lot(NamedTuple):
+    """One reached lot as cypher/trace/forward.cypher returns it (edges as [id, qty, uom])."""
+
+    lot_id: str
+    quantity: float | None
+    uom: str | None
+    status: str | None
+    origin_known: bool | None
+    created_at: str | None
+    material_id: str | None
+    used_in: list[list[Any]]
+    made_by: list[list[Any]]
+    shipped: list[list[Any]]
+
+
+class _Shipment(NamedTuple):
+    shipment_id: str
+    shipped_at: str | None
+    reference_doc: str | None
+    carrier: str | None
+    from_location_id: str | None
+    customer_id: str | None
+    customer_name: str | None
+    customer_contact: str | None
+    customer_country: str | None
+
+
+@dataclass
+class Downstream:
+    """The subgraph below the sources: reached lots, the steps they went into, shipments."""
+
+    lots: dict[str, _Lot]
+    steps: dict[str, tuple[str | None, str | None]]  # step_id -> (operation, started_at)
+    shipments: dict[str, _Shipment]
+
+
+def _downstream(graph: TraceGraph, sources: list[str]) -> Downstream:
+    record = graph.read("trace/forward", lot_ids=sources)[0]
+    return Downstream(
+        lots={row[0]: _Lot._make(row) for row in record["lots"]},
+        steps={row[0]: (row[1], row[2]) for row in record["steps"]},
+        shipments={row[0]: _Shipment._make(row) for row in record["shipments"]},
+    )
+
+
+class _Reached(Protocol):
+    @property
+    def lots(self) -> Mapping[str, Any]: ...
+
+
+_R = TypeVar("_R", bound=_Reached)
 
 
 def _resolved_and_reached(
-    graph: TraceGraph, query: str, ids: list[str]
-) -> tuple[list[str], dict[str, dict[str, Any]]]:
-    """The source lots `ids` name and the rows the trace reaches from them — in one round trip
+    graph: TraceGraph, fetch: Callable[[TraceGraph, list[str]], _R], ids: list[str]
+) -> tuple[list[str], _R]:
+    """The source lots `ids` name and what the trace reaches from them — in one round trip
     when every id is a lot id (the usual case). The trace query starts from lots by lot id and
-    returns its sources, so an id missing from its rows names a lot by another identity, or
+    returns its sources, so an id missing from its lots names a lot by another identity, or
     none: then the ids are resolved (lot id first, see resolve_lots) and the trace asked again."""
     wanted = list(dict.fromkeys(ids))
     if wanted:
-        rows = _reached(graph, query, wanted)
-        if all(lot in rows for lot in wanted):
-            return wanted, rows
+        reached = fetch(graph, wanted)
+        if all(lot in reached.lots for lot in wanted):
+            return wanted, reached
     sources = resolve_lots(graph, ids)
-    return sources, _reached(graph, query, sources)
+    return sources, fetch(graph, sources)
 
 
-def forward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> ForwardTrace:
-    uses = [Edge(lot, u["step_id"], u["quantity"], u["uom"])
-            for lot, row in rows.items() for u in row["used_in"]]  # fmt: skip
-    reached_steps = {e.step for e in uses}
-    outputs = [Edge(lot, m["step_id"], m["quantity"], m["uom"])
-               for lot, row in rows.items() for m in row["made_by"]
-               if m["step_id"] in reached_steps]  # fmt: skip
-    shipped = [Edge(lot, s["shipment_id"], s["quantity"], s["uom"])
-               for lot, row in rows.items() for s in row["shipped"]]  # fmt: skip
+def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTrace:
+    rows = reached.lots
+    uses = [Edge(lot.lot_id, step, qty, uom)
+            for lot in rows.values() for step, qty, uom in lot.used_in]  # fmt: skip
+    reached_steps = reached.steps
+    outputs = [Edge(lot.lot_id, step, qty, uom)
+               for lot in rows.values() for step, qty, uom in lot.made_by
+               if step in reached_steps]  # fmt: skip
+    shipped = [Edge(lot.lot_id, shipment, qty, uom)
+               for lot in rows.values() for shipment, qty, uom in lot.shipped]  # fmt: skip
     source_qty = {}
-    for lot in sources:
-        q = _lot_quantity(rows[lot])
-        source_qty[lot] = q if q.amount is not None else Quantity(1.0, SHARE)
-    lots = {lot: _lot_quantity(row) for lot, row in rows.items()}
-    weighed = flow.forward(source_qty, lots, uses, outputs, shipped)
+    for lot_id in sources:
+        q = Quantity(rows[lot_id].quantity, rows[lot_id].uom)
+        source_qty[lot_id] = q if q.amount is not None else Quantity(1.0, SHARE)
+    weighed = flow.forward(
+        source_qty, {lot.lot_id: Quantity(lot.quantity, lot.uom) for lot in rows.values()},
+        uses, outputs, shipped,
+    )  # fmt: skip
     unit = source_qty[sources[0]].uom if sources else None
 
     def combined(amounts: dict[str, float]) -> float | None:
@@ -179,62 +232,65 @@ def forward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> Fo
             total += converted
         return total
 
+    made_by: dict[str, list[str]] = {}
+    for edge in outputs:
+        made_by.setdefault(edge.lot, []).append(edge.step)
     lot_rows = []
-    for lot, row in rows.items():
-        if lot in source_qty:
+    for lot in rows.values():
+        if lot.lot_id in source_qty:
             continue
-        amounts = weighed.lots.get(lot, {})
+        amounts = weighed.lots.get(lot.lot_id, {})
         lot_rows.append({
-            "lot_id": lot,
-            "material_id": row["material_id"],
+            "lot_id": lot.lot_id,
+            "material_id": lot.material_id,
             "quantity": _round(combined(amounts)),
             "uom": unit,
-            "depth": weighed.depth.get(lot),
-            "lot_quantity": row["quantity"],
-            "lot_uom": row["uom"],
-            "status": row["status"],
-            "origin_known": row["origin_known"] is not False,
-            "created_at": iso(row["created_at"]),
-            "made_by": sorted({m["step_id"] for m in row["made_by"]
-                               if m["step_id"] in reached_steps}),
+            "depth": weighed.depth.get(lot.lot_id),
+            "lot_quantity": lot.quantity,
+            "lot_uom": lot.uom,
+            "status": lot.status,
+            "origin_known": lot.origin_known is not False,
+            "created_at": iso(lot.created_at),
+            "made_by": sorted(set(made_by.get(lot.lot_id, ()))),
             "from_sources": {s: _round(a) for s, a in amounts.items()},
         })  # fmt: skip
     lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
 
     shipment_rows = []
     customers: dict[str, dict[str, Any]] = {}
-    for lot, row in rows.items():
-        for line in row["shipped"]:
-            amounts = weighed.lines.get((lot, line["shipment_id"]), {})
-            located = combined(amounts)
-            shipment_rows.append({
-                "shipment_id": line["shipment_id"],
-                "customer_id": line["customer_id"],
-                "customer_name": line["customer_name"],
-                "lot_id": lot,
-                "material_id": row["material_id"],
-                "quantity": line["quantity"],
-                "uom": line["uom"],
-                "shipped_at": iso(line["shipped_at"]),
-                "reference_doc": line["reference_doc"],
-                "carrier": line["carrier"],
-                "is_return": (line["quantity"] or 0) < 0,
-                "source_quantity": _round(located),
-                "source_uom": unit,
-            })  # fmt: skip
-            if line["customer_id"] is None:
-                continue
-            customer = customers.setdefault(line["customer_id"], {
-                "customer_id": line["customer_id"], "name": line["customer_name"],
-                "contact": line["customer_contact"], "country": line["customer_country"],
-                "shipments": set(), "lots": set(), "source_quantity": 0.0, "source_uom": unit,
-            })  # fmt: skip
-            customer["shipments"].add(line["shipment_id"])
-            customer["lots"].add(lot)
-            if located is not None and customer["source_quantity"] is not None:
-                customer["source_quantity"] += located
-            else:
-                customer["source_quantity"] = None
+    shipped_at = {s.shipment_id: iso(s.shipped_at) for s in reached.shipments.values()}
+    for edge in shipped:
+        line = reached.shipments[edge.step]
+        amounts = weighed.lines.get((edge.lot, edge.step), {})
+        located = combined(amounts)
+        shipment_rows.append({
+            "shipment_id": edge.step,
+            "customer_id": line.customer_id,
+            "customer_name": line.customer_name,
+            "lot_id": edge.lot,
+            "material_id": rows[edge.lot].material_id,
+            "quantity": edge.quantity,
+            "uom": edge.uom,
+            "shipped_at": shipped_at[edge.step],
+            "reference_doc": line.reference_doc,
+            "carrier": line.carrier,
+            "is_return": (edge.quantity or 0) < 0,
+            "source_quantity": _round(located),
+            "source_uom": unit,
+        })  # fmt: skip
+        if line.customer_id is None:
+            continue
+        customer = customers.setdefault(line.customer_id, {
+            "customer_id": line.customer_id, "name": line.customer_name,
+            "contact": line.customer_contact, "country": line.customer_country,
+            "shipments": set(), "lots": set(), "source_quantity": 0.0, "source_uom": unit,
+        })  # fmt: skip
+        customer["shipments"].add(edge.step)
+        customer["lots"].add(edge.lot)
+        if located is not None and customer["source_quantity"] is not None:
+            customer["source_quantity"] += located
+        else:
+            customer["source_quantity"] = None
     shipment_rows.sort(key=lambda r: (r["shipped_at"] or "", r["shipment_id"], r["lot_id"]))
     customer_rows = sorted(
         ({**c, "shipments": len(c["shipments"]), "lots": len(c["lots"]),
@@ -242,24 +298,28 @@ def forward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> Fo
         key=lambda c: (-(c["source_quantity"] or 0), c["customer_id"]),
     )  # fmt: skip
     totals = _forward_totals(weighed, source_qty, combined, unit)
-    steps: dict[str, dict[str, Any]] = {}
-    for lot, row in rows.items():
-        for use in row["used_in"]:
-            step = steps.setdefault(use["step_id"], {
-                "step_id": use["step_id"], "operation": use["operation"],
-                "started_at": iso(use["started_at"]), "inputs": [], "outputs": [],
-            })  # fmt: skip
-            step["inputs"].append(lot)
+    steps: dict[str, dict[str, Any]] = {
+        step_id: {"step_id": step_id, "operation": operation, "started_at": iso(started),
+                  "inputs": [], "outputs": []}
+        for step_id, (operation, started) in reached_steps.items()
+    }  # fmt: skip
+    for edge in uses:
+        steps[edge.step]["inputs"].append(edge.lot)
     for edge in outputs:
         steps[edge.step]["outputs"].append(edge.lot)
     return ForwardTrace(
-        sources=_source_rows(rows, sources),
+        sources=[_source_row(rows[lot]) for lot in sources if lot in rows],
         lots=lot_rows,
         shipments=shipment_rows,
         customers=customer_rows,
         totals=totals,
         steps=sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"])),
     )
+
+
+def _source_row(lot: _Lot) -> dict[str, Any]:
+    return {"lot_id": lot.lot_id, "material_id": lot.material_id, "quantity": lot.quantity,
+            "uom": lot.uom, "status": lot.status, "origin_known": lot.origin_known}  # fmt: skip
 
 
 def _forward_totals(
@@ -305,10 +365,23 @@ def _round(value: float | None) -> float | None:
 def trace_backward(graph: TraceGraph, ids: list[str]) -> BackwardTrace:
     """Everything upstream of the lots `ids` name, with how much of each went into them."""
     started = time.perf_counter()
-    sources, rows = _resolved_and_reached(graph, "trace/backward", ids)
+    sources, upstream = _resolved_and_reached(graph, _upstream, ids)
+    rows = upstream.lots
     result = backward_from_rows(rows, sources)
     result.seconds = time.perf_counter() - started
     return result
+
+
+@dataclass
+class Upstream:
+    """The subgraph above the sources: lot_id -> the lot's map (see cypher/trace/backward)."""
+
+    lots: dict[str, dict[str, Any]]
+
+
+def _upstream(graph: TraceGraph, sources: list[str]) -> Upstream:
+    record = graph.read("trace/backward", lot_ids=sources)[0]
+    return Upstream(lots={row["lot_id"]: row for row in record["lots"]})
 
 
 def backward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> BackwardTrace:
@@ -492,5 +565,5 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
     lots = list(dict.fromkeys(lot for step in steps for lot in step["lots"]))
     forward = None
     if lots:
-        forward = forward_from_rows(_reached(graph, "trace/forward", lots), lots)
+        forward = forward_from_subgraph(_downstream(graph, lots), lots)
     return WindowTrace(kind, subject, start, end, steps, forward, time.perf_counter() - started)
