@@ -225,6 +225,26 @@ def test_references_to_unknown_lots_become_stubs_and_unknown_steps_are_rejected(
     assert stub[0].data() == {"known": False, "temp": 182.5}
 
 
+def test_a_link_repeated_by_a_second_file_of_the_same_run_is_not_doubled(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Links to a step this run created skip the look-up of existing links — until the first
+    file of that link table is written: a second one must find (and update) what it made."""
+    _write(tmp_path / "a", "steps.csv", "step_id,operation,started_at\nS1,mix,2026-11-02T06:00Z\n")
+    _write(tmp_path / "a", "step_inputs.csv", "step_id,lot_id,quantity,uom\nS1,L1,1,kg\n")
+    _write(tmp_path / "b", "step_inputs.csv",
+           "step_id,lot_id,quantity,uom\nS1,L1,2,kg\nS1,L2,1,kg\n")  # fmt: skip
+    code, summary, _ = _import(runner, str(tmp_path / "a"), str(tmp_path / "b"))
+    assert code == 0
+    assert summary["tables"]["step_inputs"]["changed"] == 3
+    links, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot)-[r:INPUT_TO]->(:ProcessStep {step_id: 'S1'}) "
+        "RETURN l.lot_id AS lot, r.quantity AS q ORDER BY lot",
+        database_=graph.database,
+    )
+    assert [r.data() for r in links] == [{"lot": "L1", "q": 2.0}, {"lot": "L2", "q": 1.0}]
+
+
 def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

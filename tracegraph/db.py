@@ -107,6 +107,19 @@ def connect(settings: Settings) -> Driver:
     return driver
 
 
+class _Batch(list):  # type: ignore[type-arg]
+    """A list parameter with a short repr. The driver (neo4j 6.1) formats repr() of every RUN's
+    parameters for a debug log line even when logging is off: for a 5,000-row import batch that
+    is 40-50 ms of client CPU per statement. The packer sends it as the list it is."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} items>"
+
+
+def _parameters(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _Batch(v) if isinstance(v, list) and len(v) > 100 else v for k, v in params.items()}
+
+
 def run_read(driver: Driver, database: str, query: str, params: Mapping[str, Any]) -> list[Record]:
     """A read: an auto-commit transaction in a READ session, so a cluster routes it to a
     secondary. One round trip (RUN and PULL pipelined) where a managed transaction takes two
@@ -116,7 +129,7 @@ def run_read(driver: Driver, database: str, query: str, params: Mapping[str, Any
     while True:
         try:
             with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as s:
-                result = s.run(query, dict(params))
+                result = s.run(query, _parameters(params))
                 keys = result.keys()
                 # Our queries return maps, lists and values, never nodes: zip is all a record
                 # needs (Record.data() walks every nested value looking for graph types, which
@@ -134,7 +147,7 @@ def run_write(
 ) -> dict[str, int]:
     """A write transaction; returns the summary's counters (nodes_created, …)."""
     _, summary, _ = driver.execute_query(
-        query, dict(params), database_=database, routing_=RoutingControl.WRITE
+        query, _parameters(params), database_=database, routing_=RoutingControl.WRITE
     )
     counters = summary.counters
     return {
@@ -155,7 +168,7 @@ def run_write_all(
 
     def work(tx: Any) -> None:
         for query, params in statements:
-            tx.run(query, dict(params)).consume()
+            tx.run(query, _parameters(params)).consume()
 
     with driver.session(database=database) as session:
         session.execute_write(work)
@@ -166,7 +179,7 @@ def run_write_records(
 ) -> list[Record]:
     """A write transaction whose RETURN rows the caller needs (e.g. how many rows changed)."""
     records, _, _ = driver.execute_query(
-        query, dict(params), database_=database, routing_=RoutingControl.WRITE
+        query, _parameters(params), database_=database, routing_=RoutingControl.WRITE
     )
     return [record.data() for record in records]
 
@@ -174,4 +187,4 @@ def run_write_records(
 def run_autocommit(driver: Driver, database: str, query: str, params: Mapping[str, Any]) -> None:
     """An implicit transaction: needed for CALL { … } IN TRANSACTIONS and schema commands."""
     with driver.session(database=database) as session:
-        session.run(query, dict(params)).consume()
+        session.run(query, _parameters(params)).consume()

@@ -143,6 +143,7 @@ class TraceGraph:
 
     def reset(self, keep_schema: bool = False) -> None:
         """Delete all nodes and relationships; unless keep_schema, constraints and indexes too."""
+        self.autocommit("db/delete_all_relationships")
         self.autocommit("db/delete_all_data")
         if keep_schema:
             return

@@ -27,7 +27,7 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     if not wanted:
         raise UnknownLot("no lot given", hint="name at least one lot id")
     found: list[str] = []
-    for row in graph.read("lot/resolve", ids=wanted):
+    for row in graph.read("lot/resolve", ids=wanted)[0]["ids"]:
         lots = row["by_lot_id"] or row["by_key"]
         if not lots:
             lots = sorted({v["lot_id"] for v in row["by_value"]})

@@ -70,13 +70,19 @@ def lot_factors(row: dict[str, Any]) -> set[tuple[str, str]]:
         if step["operator_id"]:
             found.add(("operator", step["operator_id"]))
         if step["started_at"] is not None:
-            start = datetime.fromisoformat(step["started_at"])
-            shift = start.hour // SHIFT_HOURS * SHIFT_HOURS
-            window = (
-                f"{step['operation']} {start:%Y-%m-%d} {shift:02d}:00–{shift + SHIFT_HOURS:02d}:00"
-            )
-            found.add(("shift", window))
+            found.add(("shift", _shift(step["operation"], step["started_at"])))
     return found
+
+
+def _shift(operation: str | None, started_at: str) -> str:
+    """`bake 2026-11-03 08:00–16:00`: the production shift a step started in, local time."""
+    if started_at[10:11] == "T" and started_at[13:14] == ":":  # ISO text: read it, don't parse
+        day, hour = started_at[:10], int(started_at[11:13])
+    else:
+        start = datetime.fromisoformat(started_at)
+        day, hour = f"{start:%Y-%m-%d}", start.hour
+    shift = hour // SHIFT_HOURS * SHIFT_HOURS
+    return f"{operation} {day} {shift:02d}:00–{shift + SHIFT_HOURS:02d}:00"
 
 
 def rank_common_causes(
@@ -87,25 +93,48 @@ def rank_common_causes(
     max_controls: int = DEFAULT_MAX_CONTROLS,
 ) -> Ranking:
     started = time.perf_counter()
-    complaints = resolve_lots(graph, complaint_ids)
     if control_ids:
-        controls = [c for c in resolve_lots(graph, control_ids) if c not in complaints]
+        complaints, controls, factor_rows = _given_lots(graph, complaint_ids, control_ids)
         comparable = len(controls)
     else:
+        complaints = resolve_lots(graph, complaint_ids)
         (found,) = graph.read(
             "rootcause/comparable_lots", lot_ids=complaints, days=period_days,
             max_controls=max_controls,
         )  # fmt: skip
         comparable, controls = found["comparable"], list(found["controls"])
+        factor_rows = _factor_rows(graph, complaints, controls) if controls else []
     if not controls:
         raise TracegraphError(
             "no control lots to compare with",
             hint="give good lots with --controls, or widen --period-days",
         )
-    factor_rows = graph.read("rootcause/factors", lot_ids=[*complaints, *controls])
     out = rank_factors(complaints, controls, factor_rows)
     return Ranking(complaints, controls, comparable, bool(control_ids), out,
                    time.perf_counter() - started)  # fmt: skip
+
+
+def _factor_rows(graph: TraceGraph, complaints: list[str], controls: list[str]) -> list[Any]:
+    rows: list[Any] = graph.read("rootcause/factors", lot_ids=[*complaints, *controls])[0]["lots"]
+    return rows
+
+
+def _given_lots(
+    graph: TraceGraph, complaint_ids: list[str], control_ids: list[str]
+) -> tuple[list[str], list[str], list[Any]]:
+    """Complaint and control lots as given, and their factor rows — in one round trip when
+    every id is a lot id (the factors query starts from lots by lot id, so its rows prove
+    it); otherwise the ids are resolved (see resolve_lots) and the factors asked again."""
+    complaints = list(dict.fromkeys(complaint_ids))
+    bad = set(complaints)
+    controls = [c for c in dict.fromkeys(control_ids) if c not in bad]
+    if complaints and controls:
+        rows = _factor_rows(graph, complaints, controls)
+        if len(rows) == len(complaints) + len(controls):
+            return complaints, controls, rows
+    complaints = resolve_lots(graph, complaint_ids)
+    controls = [c for c in resolve_lots(graph, control_ids) if c not in complaints]
+    return complaints, controls, _factor_rows(graph, complaints, controls) if controls else []
 
 
 def rank_factors(

@@ -1,4 +1,5 @@
-// Empty the database in batches, so that a large graph does not need one huge transaction.
+// Empty the database, second step (after delete_all_relationships): nodes in batches, so that
+// a large graph does not need one huge transaction.
 // Runs as an implicit (auto-commit) transaction, which CALL … IN TRANSACTIONS requires.
 MATCH (n)
 CALL (n) {

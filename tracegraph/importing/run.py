@@ -33,8 +33,8 @@ from tracegraph.importing.reader import (
     table_name,
 )
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
-from tracegraph.importing.validate import Reject, validate
-from tracegraph.importing.writer import write_table
+from tracegraph.importing.validate import Reject, validate_lazily
+from tracegraph.importing.writer import RunState, write_table
 
 Log = Callable[[str], None]
 # (file name → table, rows done, rows in the file): for a progress bar.
@@ -179,6 +179,7 @@ def import_paths(
     rejects: list[Reject] = []
     unchanged: dict[str, str] = {}
     clean: list[str] = []
+    state = RunState()
     try:
         for path in files:
             name = table_name(path)
@@ -192,14 +193,16 @@ def import_paths(
                     continue
             if mapping is not None:
                 file_rejects = _import_mapped(
-                    graph, path, mapping, zone, encoding, tables, log, progress
+                    graph, path, mapping, zone, encoding, tables, log, progress, state
                 )
                 rejects.extend(file_rejects)
                 if not file_rejects:
                     clean.append(fingerprint)
                 continue
             counts = tables.setdefault(name, TableCounts(name))
-            file_rejects = _import_file(graph, path, name, zone, encoding, counts, log, progress)
+            file_rejects = _import_file(
+                graph, path, name, zone, encoding, counts, log, progress, state
+            )
             rejects.extend(file_rejects)
             if not file_rejects and name in TABLES:
                 clean.append(fingerprint)
@@ -237,6 +240,7 @@ def _import_mapped(
     tables: dict[str, TableCounts],
     log: Log,
     progress: Progress,
+    state: RunState,
 ) -> list[Reject]:
     """One source file through its mapping: each canonical table it yields is validated and
     written in import order; rows the mapping cannot convert count as rejected for that table."""
@@ -261,7 +265,7 @@ def _import_mapped(
         failed = sum(1 for t, _ in mapping_rejects if t == table)
         counts.read += failed
         counts.rejected += failed
-        rejects += _write_raw(graph, canonical, table, zone, counts, log, progress)
+        rejects += _write_raw(graph, canonical, table, zone, counts, log, progress, state)
     return rejects
 
 
@@ -274,6 +278,7 @@ def _import_file(
     counts: TableCounts,
     log: Log,
     progress: Progress,
+    state: RunState,
 ) -> list[Reject]:
     began = time.perf_counter()
     try:
@@ -284,7 +289,7 @@ def _import_file(
         counts.read += 1
         counts.rejected += 1
         return [Reject(str(path), 0, "", "", str(problem))]
-    return _write_raw(graph, raw, name, zone, counts, log, progress, began)
+    return _write_raw(graph, raw, name, zone, counts, log, progress, state, began)
 
 
 def _write_raw(
@@ -295,14 +300,17 @@ def _write_raw(
     counts: TableCounts,
     log: Log,
     progress: Progress,
+    state: RunState,
     began: float | None = None,
 ) -> list[Reject]:
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
-    validated = validate(raw, name, zone)
+    validated, rows = validate_lazily(raw, name, zone)
     label = f"{raw.path.name} → {name}"
-    written = write_table(graph, validated, lambda done: progress(label, done, validated.read))
+    written = write_table(
+        graph, validated, lambda done: progress(label, done, validated.read), state, rows
+    )
     file_rejects = validated.rejects + written.rejects
     file_written = written.written + validated.duplicates
     seconds = time.perf_counter() - began

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -108,22 +109,35 @@ def _reject_all(out: ValidatedTable, raw: RawTable, column: str, reason: str) ->
     return out
 
 
-def validate(raw: RawTable, table_name: str, zone: ZoneInfo) -> ValidatedTable:
+def validate_lazily(
+    raw: RawTable, table_name: str, zone: ZoneInfo
+) -> tuple[ValidatedTable, Iterator[dict[str, Any]]]:
+    """The table's rows to write, validated as they are taken (so an import writes the first
+    batch while it checks the next); rejects and duplicates are added to the returned
+    ValidatedTable as they are met, and are complete when the iterator is exhausted."""
     out = ValidatedTable(table=table_name, file=str(raw.path), read=len(raw.rows))
     table: Table | None = TABLES.get(table_name)
     if table is None:
-        return _reject_all(
-            out, raw, "", f"unknown table '{table_name}' (known: {', '.join(TABLES)})"
-        )
+        reason = f"unknown table '{table_name}' (known: {', '.join(TABLES)})"
+        return _reject_all(out, raw, "", reason), iter(())
     seen_names = set()
     for name in raw.header:
         if name in seen_names and name:
-            return _reject_all(out, raw, name, f"column '{name}' appears twice in the header")
+            reason = f"column '{name}' appears twice in the header"
+            return _reject_all(out, raw, name, reason), iter(())
         seen_names.add(name)
     for name in table.required:
         if name not in raw.header:
-            return _reject_all(out, raw, name, f"required column '{name}' is missing")
+            return _reject_all(out, raw, name, f"required column '{name}' is missing"), iter(())
+    return out, _valid_rows(out, raw, table, zone)
 
+
+def _valid_rows(
+    out: ValidatedTable, raw: RawTable, table: Table, zone: ZoneInfo
+) -> Iterator[dict[str, Any]]:
+    # The column behind each header name, looked up once per file rather than once per cell.
+    columns = {name: table.column(name) for name in raw.header}
+    absent = tuple(c.name for c in table.columns if c.name not in columns)
     first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     for line, cells in raw.rows:
         if "\0overflow" in cells:
@@ -132,7 +146,7 @@ def validate(raw: RawTable, table_name: str, zone: ZoneInfo) -> ValidatedTable:
                        "the row has more cells than the header has columns"),
             )  # fmt: skip
             continue
-        row, reject = _typed_row(table, cells, zone, out.file, line)
+        row, reject = _typed_row(columns, absent, cells, zone, out.file, line)
         if reject is not None:
             out.rejects.append(reject)
             continue
@@ -140,7 +154,7 @@ def validate(raw: RawTable, table_name: str, zone: ZoneInfo) -> ValidatedTable:
         earlier = first_seen.get(key)
         if earlier is None:
             first_seen[key] = row
-            out.rows.append(row)
+            yield row
             continue
         differing = _first_difference(earlier, row)
         if differing is None:
@@ -151,16 +165,20 @@ def validate(raw: RawTable, table_name: str, zone: ZoneInfo) -> ValidatedTable:
                        f"duplicate {'+'.join(table.key)} with a different {differing} "
                        f"than line {earlier['_line']}"),
             )  # fmt: skip
-    return out
 
 
 def _typed_row(
-    table: Table, cells: dict[str, str], zone: ZoneInfo, file: str, line: int
+    columns: dict[str, Column | None],
+    absent: tuple[str, ...],
+    cells: dict[str, str],
+    zone: ZoneInfo,
+    file: str,
+    line: int,
 ) -> tuple[dict[str, Any], Reject | None]:
     row: dict[str, Any] = {"_line": line}
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
-        column = table.column(name)
+        column = columns.get(name)
         if column is None:
             if text.strip() and name not in RESERVED_PROPERTIES:
                 extra[name or f"column_{position + 1}"] = _extra_value(text)
@@ -174,8 +192,8 @@ def _typed_row(
             row[name] = convert(column, text, zone)
         except CellError as problem:
             return row, Reject(file, line, name, text[:200], str(problem))
-    for column in table.columns:
-        row.setdefault(column.name, None)
+    for name in absent:
+        row[name] = None
     row["_extra"] = extra
     return row, None
 

@@ -8,11 +8,12 @@ a run killed half-way is completed by simply running it again.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from tracegraph.graph import TraceGraph
@@ -53,42 +54,60 @@ class TableWrite:
     rejects: list[Reject] = field(default_factory=list)
 
 
-def _row_sha(row: dict[str, Any]) -> str:
-    payload = {k: v for k, v in row.items() if k != "_line"}
-    text = json.dumps(payload, sort_keys=True, default=_json_default, ensure_ascii=False)
+@dataclass(frozen=True)
+class _Shape:
+    """Which columns of a table become properties, parameters at the top, or ISO 8601 times."""
+
+    properties: tuple[str, ...]
+    top: tuple[str, ...]  # keys and references
+    times: tuple[str, ...]
+    hashed: tuple[str, ...]  # top, then times: the values besides properties in the row hash
+
+
+def _shape(table: str) -> _Shape:
+    references = REFERENCES.get(table, ())
+    spec = TABLES[table]
+    times = tuple(c.name for c in spec.columns if c.kind is Kind.DATETIME)
+    return _Shape(
+        properties=tuple(c.name for c in spec.columns
+                         if c.name not in references and c.name not in times),
+        top=(*spec.key, *references),
+        times=times,
+        hashed=(*spec.key, *references, *times),
+    )  # fmt: skip
+
+
+SHAPES = {table: _shape(table) for table in TABLES}
+
+
+def _row_sha(values: list[Any], extra: dict[str, Any]) -> str:
+    """The content hash of one row: its canonical values in the table's column order (so columns
+    may move in the file), None marked apart from text; extra columns by name, typed by repr."""
+    text = "\x1f".join("\x00" if v is None else str(v) for v in values)
+    if extra:
+        text += "\x1e" + repr(sorted(extra.items()))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _json_default(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
 
 
 def cypher_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
     """The parameter map of one row: keys and references at the top, properties in `props`."""
-    references = REFERENCES.get(table, ())
-    spec = TABLES[table]
-    # Times leave the props map as ISO 8601 text (the query turns them into DateTimes): the
-    # driver's pure-Python datetime packing would cost more than the write itself.
-    times = {c.name for c in spec.columns if c.kind is Kind.DATETIME}
-    props: dict[str, Any] = {
-        name: row[name]
-        for name in (c.name for c in spec.columns)
-        if name not in references and name not in times and row.get(name) is not None
-    }
+    shape = SHAPES[table]
+    props: dict[str, Any] = {name: row[name] for name in shape.properties if row[name] is not None}
     props.update(row["_extra"])
-    props["_row_sha"] = _row_sha(row)
     if table == "lots":
         props["origin_known"] = True
-    out: dict[str, Any] = {name: row.get(name) for name in (*spec.key, *references)}
-    for name in times:
-        out[name] = row[name].isoformat() if row.get(name) is not None else None
-    if table == "lots" and row.get("supplier_lot") is not None:
-        out["identity_key"] = f"supplier_lot|{row.get('supplier_id') or ''}|{row['supplier_lot']}"
+    out: dict[str, Any] = {name: row[name] for name in shape.top}
+    # Times leave the props map as ISO 8601 text (the query turns them into DateTimes): the
+    # driver's pure-Python datetime packing would cost more than the write itself.
+    for name in shape.times:
+        out[name] = row[name].isoformat() if row[name] is not None else None
+    if table == "lots" and row["supplier_lot"] is not None:
+        out["identity_key"] = f"supplier_lot|{row['supplier_id'] or ''}|{row['supplier_lot']}"
     if table == "device_events":
         out["event_id"] = f"{row['device_id']}|{row['event']}|{row['at'].isoformat()}"
         props["event_id"] = out["event_id"]
+    values = [row[name] for name in shape.properties] + [out[name] for name in shape.hashed]
+    props["_row_sha"] = _row_sha(values, row["_extra"])
     out["props"] = props
     return out
 
@@ -106,42 +125,92 @@ RELATIONSHIP_PARENT = {"step_inputs": "step_id", "step_outputs": "step_id",
                        "shipment_lines": "shipment_id"}  # fmt: skip
 
 
+# Link tables whose rows name a step or a shipment: after a run created that node, its links
+# cannot be in the graph yet (the node did not exist before the run).
+FRESH_FOR = {"step_id": ("step_inputs", "step_outputs"), "shipment_id": ("shipment_lines",)}
+
+
+@dataclass
+class RunState:
+    """What this run created, per link table: the parents (step or shipment ids) whose links
+    cannot exist yet. Rows naming them skip the look-up of existing links and of the parent —
+    on a first import, every link row. A link table's set is emptied once that table is
+    written: a second file of the same table may repeat a link the first one made."""
+
+    fresh: dict[str, set[Any]] = field(default_factory=dict)
+
+    def created(self, key: str, ids: list[Any]) -> None:
+        for table in FRESH_FOR.get(key, ()):
+            self.fresh.setdefault(table, set()).update(ids)
+
+
 def write_table(
-    graph: TraceGraph, validated: ValidatedTable, progress: Progress = lambda _: None
+    graph: TraceGraph,
+    validated: ValidatedTable,
+    progress: Progress = lambda _: None,
+    state: RunState | None = None,
+    rows: Iterable[dict[str, Any]] | None = None,
 ) -> TableWrite:
+    """Write a table's valid rows (`rows`, else `validated.rows`) in batches. While the server
+    writes one batch (in a worker thread, which waits on the socket without holding the GIL),
+    this thread validates, checks and shapes the next: batches of a table are independent
+    (keys are unique in a validated table), so their order does not matter, and each is its
+    own transaction, so a crash leaves whole batches."""
     result = TableWrite()
     table = validated.table
-    for start in range(0, len(validated.rows), BATCH_SIZE):
-        batch = validated.rows[start : start + BATCH_SIZE]
-        batch, missing = _split_missing_references(graph, table, validated.file, batch)
-        result.rejects.extend(missing)
-        if batch:
-            result.changed += _write_batch(graph, table, [cypher_row(table, r) for r in batch])
+    state = state if state is not None else RunState()
+    fresh = state.fresh.get(table, set())
+    source = iter(validated.rows if rows is None else rows)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracegraph-import") as server:
+        pending: Future[int] | None = None
+        while batch := list(islice(source, BATCH_SIZE)):
+            batch, missing = _split_missing_references(graph, table, validated.file, batch, fresh)
+            result.rejects.extend(missing)
+            shaped = [cypher_row(table, r) for r in batch]
             result.written += len(batch)
-        progress(min(start + BATCH_SIZE, len(validated.rows)))
+            if pending is not None:
+                result.changed += pending.result()
+            pending = server.submit(_write_batch, graph, table, shaped, state, fresh)
+            progress(result.written + len(result.rejects) + len(validated.rejects)
+                     + validated.duplicates)  # fmt: skip
+        if pending is not None:
+            result.changed += pending.result()
+    progress(validated.read)
+    state.fresh.pop(table, None)
     return result
 
 
-def _write_batch(graph: TraceGraph, table: str, rows: list[dict[str, Any]]) -> int:
+def _write_batch(
+    graph: TraceGraph, table: str, rows: list[dict[str, Any]], state: RunState, fresh: set[Any]
+) -> int:
     """Write the new and changed rows of one batch; returns how many that were."""
+    if not rows:
+        return 0
     if table in RELATIONSHIP_PARENT:
         parent = RELATIONSHIP_PARENT[table]
+        unsure = [r for r in rows if r[parent] not in fresh]
         known = {
             (r["parent"], r["lot_id"]): r["sha"]
-            for r in graph.read(f"import/{table}_shas", rows=rows)
+            for r in (graph.read(f"import/{table}_shas", rows=unsure) if unsure else [])
         }
         todo = [r for r in rows if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
         for row in todo:
             row.update(quantity=row["props"].get("quantity"), uom=row["props"].get("uom"),
                        sha=row["props"]["_row_sha"])  # fmt: skip
-        if todo:
-            graph.write(f"import/{table}", rows=todo)
+        # Links not in the graph yet are created without MERGE's look for an existing one.
+        new = [r for r in todo if (r[parent], r["lot_id"]) not in known]
+        changed = [r for r in todo if (r[parent], r["lot_id"]) in known]
+        if new:
+            graph.write(f"import/{table}_create", rows=new)
+        if changed:
+            graph.write(f"import/{table}", rows=changed)
         return len(todo)
     key = NODE_KEYS[table]
     known = {
         r["key"]: r["sha"] for r in graph.read(f"import/{table}_shas", keys=[r[key] for r in rows])
     }
     todo = [r for r in rows if known.get(r[key]) != r["props"]["_row_sha"]]
+    state.created(key, [r[key] for r in todo if r[key] not in known])
     to_merge = todo
     if table in CREATE_PATH:
         # Rows for nodes not in the graph yet take the CREATE path: no look-ups, node and
@@ -204,15 +273,15 @@ def _longest_steps(table: str, rows: list[dict[str, Any]]) -> list[tuple[str, di
 
 
 def _split_missing_references(
-    graph: TraceGraph, table: str, file: str, batch: list[dict[str, Any]]
+    graph: TraceGraph, table: str, file: str, batch: list[dict[str, Any]], fresh: set[Any]
 ) -> tuple[list[dict[str, Any]], list[Reject]]:
     if table not in MUST_EXIST:
         return batch, []
     column, query, what = MUST_EXIST[table]
-    wanted = sorted({row[column] for row in batch if row.get(column) is not None})
+    wanted = sorted({row[column] for row in batch if row.get(column) is not None} - fresh)
     if not wanted:
         return batch, []
-    found = set(graph.read(query, ids=wanted)[0]["found"])
+    found = set(graph.read(query, ids=wanted)[0]["found"]) | fresh
     kept, rejects = [], []
     for row in batch:
         value = row.get(column)
