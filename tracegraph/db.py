@@ -117,7 +117,7 @@ class _Batch(list):  # type: ignore[type-arg]
 
 
 def _parameters(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _Batch(v) if isinstance(v, list) and len(v) > 100 else v for k, v in params.items()}
+    return {k: _Batch(v) if isinstance(v, list) else v for k, v in params.items()}
 
 
 def run_read(driver: Driver, database: str, query: str, params: Mapping[str, Any]) -> list[Record]:

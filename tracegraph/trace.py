@@ -308,18 +308,13 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
     for edge in outputs:
         steps[edge.step]["outputs"].append(edge.lot)
     return ForwardTrace(
-        sources=[_source_row(rows[lot]) for lot in sources if lot in rows],
+        sources=_source_rows({s: rows[s]._asdict() for s in sources if s in rows}, sources),
         lots=lot_rows,
         shipments=shipment_rows,
         customers=customer_rows,
         totals=totals,
         steps=sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"])),
     )
-
-
-def _source_row(lot: _Lot) -> dict[str, Any]:
-    return {"lot_id": lot.lot_id, "material_id": lot.material_id, "quantity": lot.quantity,
-            "uom": lot.uom, "status": lot.status, "origin_known": lot.origin_known}  # fmt: skip
 
 
 def _forward_totals(

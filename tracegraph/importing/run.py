@@ -309,7 +309,7 @@ def _write_raw(
     validated, rows = validate_lazily(raw, name, zone)
     label = f"{raw.path.name} → {name}"
     written = write_table(
-        graph, validated, lambda done: progress(label, done, validated.read), state, rows
+        graph, validated, rows, lambda done: progress(label, done, validated.read), state
     )
     file_rejects = validated.rejects + written.rejects
     file_written = written.written + validated.duplicates

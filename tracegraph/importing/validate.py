@@ -36,7 +36,6 @@ class Reject:
 class ValidatedTable:
     table: str
     file: str
-    rows: list[dict[str, Any]] = field(default_factory=list)  # typed values + "_line", "_extra"
     rejects: list[Reject] = field(default_factory=list)
     duplicates: int = 0  # identical repeats, written once
     read: int = 0

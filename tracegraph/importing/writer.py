@@ -68,12 +68,11 @@ def _shape(table: str) -> _Shape:
     references = REFERENCES.get(table, ())
     spec = TABLES[table]
     times = tuple(c.name for c in spec.columns if c.kind is Kind.DATETIME)
+    top = (*spec.key, *references)
     return _Shape(
         properties=tuple(c.name for c in spec.columns
                          if c.name not in references and c.name not in times),
-        top=(*spec.key, *references),
-        times=times,
-        hashed=(*spec.key, *references, *times),
+        top=top, times=times, hashed=(*top, *times),
     )  # fmt: skip
 
 
@@ -147,11 +146,12 @@ class RunState:
 def write_table(
     graph: TraceGraph,
     validated: ValidatedTable,
+    rows: Iterable[dict[str, Any]],
     progress: Progress = lambda _: None,
     state: RunState | None = None,
-    rows: Iterable[dict[str, Any]] | None = None,
 ) -> TableWrite:
-    """Write a table's valid rows (`rows`, else `validated.rows`) in batches. While the server
+    """Write a table's valid rows (typed values + "_line", "_extra"; see validate_lazily) in
+    batches. While the server
     writes one batch (in a worker thread, which waits on the socket without holding the GIL),
     this thread validates, checks and shapes the next: batches of a table are independent
     (keys are unique in a validated table), so their order does not matter, and each is its
@@ -160,7 +160,7 @@ def write_table(
     table = validated.table
     state = state if state is not None else RunState()
     fresh = state.fresh.get(table, set())
-    source = iter(validated.rows if rows is None else rows)
+    source = iter(rows)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracegraph-import") as server:
         pending: Future[int] | None = None
         while batch := list(islice(source, BATCH_SIZE)):
@@ -281,11 +281,11 @@ def _split_missing_references(
     wanted = sorted({row[column] for row in batch if row.get(column) is not None} - fresh)
     if not wanted:
         return batch, []
-    found = set(graph.read(query, ids=wanted)[0]["found"]) | fresh
+    found = set(graph.read(query, ids=wanted)[0]["found"])
     kept, rejects = [], []
     for row in batch:
         value = row.get(column)
-        if value is None or value in found:
+        if value is None or value in found or value in fresh:
             kept.append(row)
         else:
             rejects.append(
