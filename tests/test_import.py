@@ -266,10 +266,11 @@ def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
     code, changed, _ = _import(runner, str(folder))
     assert changed["tables"]["lots"]["changed"] == 1
     rows, _, _ = graph.driver.execute_query(
-        "MATCH (l:Lot {lot_id: 'L1'})-[:OF]->(m) RETURN m.material_id AS m, l.status AS s",
+        "MATCH (l:Lot {lot_id: 'L1'})-[:OF]->(m) "
+        "RETURN m.material_id AS m, l.material_id AS lm, l.status AS s",
         database_=graph.database,
     )
-    assert [r.data() for r in rows] == [{"m": "SALT", "s": "hold"}]
+    assert [r.data() for r in rows] == [{"m": "SALT", "lm": "SALT", "s": "hold"}]
 
 
 def test_xlsx_and_parquet_tables(

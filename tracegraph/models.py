@@ -106,9 +106,12 @@ class Lot(StructuredNode):
     """A quantity of one material with one history: the unit of traceability."""
 
     lot_id = StringProperty(unique_index=True, required=True)
+    # The id of the Material its OF edge points to, repeated here for the composite index
+    # lot_material_created (cypher/schema/): lots of a material in a time window, from the index.
+    material_id = StringProperty()
     quantity = FloatProperty()
     uom = StringProperty()
-    created_at = DateTimeProperty(index=True)
+    created_at = DateTimeProperty()  # indexed with material_id, see lot_material_created
     expires_at = DateTimeProperty()
     status = StringProperty(index=True)  # released, hold, rejected
     # False for a stub created because a row referred to a lot older than the dump.

@@ -102,6 +102,12 @@ def rank_common_causes(
             "rootcause/comparable_lots", lot_ids=complaints, days=period_days,
             max_controls=max_controls,
         )  # fmt: skip
+        if found["without_material_id"]:
+            raise TracegraphError(
+                f"{found['without_material_id']} complaint lots lack material_id, which this "
+                "version keeps on every lot to find comparable lots",
+                hint="run `tracegraph db init` once: it copies each lot's material onto it",
+            )
         comparable, controls = found["comparable"], list(found["controls"])
         factor_rows = _factor_rows(graph, complaints, controls) if controls else []
     if not controls:

@@ -1,4 +1,5 @@
-"""Installing the graph schema: neomodel's constraints and indexes, then cypher/schema/*.
+"""Installing the graph schema: neomodel's constraints and indexes, then cypher/schema/*, then
+the data migrations in cypher/migrate/*.
 
 neomodel is configured here, at the edge, with the caller's driver and database; its global
 connection is set just for the install.
@@ -26,3 +27,6 @@ def install(driver: Driver, database: str) -> None:
         neomodel.db.install_labels(cls, quiet=True, stdout=quiet)
     for path in sorted((resource_path("cypher") / "schema").glob("*.cypher")):
         run_autocommit(driver, database, queries.load(f"schema/{path.stem}"), {})
+    # Data written by older versions, brought up to what the model now expects (idempotent).
+    for path in sorted((resource_path("cypher") / "migrate").glob("*.cypher")):
+        run_autocommit(driver, database, queries.load(f"migrate/{path.stem}"), {})

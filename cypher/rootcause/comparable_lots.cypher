@@ -1,17 +1,41 @@
 // Lots comparable to the complaint lots: the same materials, created within $days days of the
 // complaint lots' own period, the complaint lots themselves excluded. At most $max_controls of
-// them, evenly spaced in creation time (thinned here, so that tens of thousands of candidates
-// never cross the wire), and how many there were.
+// them, evenly spaced in creation time within each material and shared out in proportion to its
+// comparable lots (thinned here, so that tens of thousands of candidates never cross the wire),
+// and how many there were.
+// Each material's lots come from the index lot_material_created in (created_at, lot_id) order:
+// no lot is read and nothing is sorted. Complaint lots are not filtered out during the seek
+// (`NOT IN $lot_ids` on every entry cost more than the seek): they all lie inside the window, so
+// `inside` of them are subtracted from the count, and any that is picked is dropped.
 MATCH (complaint:Lot) WHERE complaint.lot_id IN $lot_ids
 MATCH (complaint)-[:OF]->(material:Material)
-WITH collect(DISTINCT material) AS materials,
+WITH collect(DISTINCT material.material_id) AS materials,
+     count(complaint.created_at) AS inside,
+     count(*) - count(complaint.material_id) AS without_material_id,
      min(complaint.created_at) - duration({days: $days}) AS first,
      max(complaint.created_at) + duration({days: $days}) AS last
-UNWIND materials AS material
-MATCH (material)<-[:OF]-(lot:Lot)
-WHERE lot.created_at >= first AND lot.created_at <= last AND NOT lot.lot_id IN $lot_ids
-WITH lot ORDER BY lot.created_at, lot.lot_id
-WITH collect(lot.lot_id) AS found
-WITH found, CASE WHEN size(found) > $max_controls THEN toInteger(ceil(toFloat(size(found)) / $max_controls)) ELSE 1 END AS step
-RETURN size(found) AS comparable,
-       [i IN range(0, size(found) - 1, step) | found[i]][..$max_controls] AS controls
+// A graph imported by an older tracegraph lacks Lot.material_id until `db init` copies it:
+// say so (the caller stops) rather than find fewer comparable lots.
+CALL (materials, first, last, without_material_id) {
+  UNWIND CASE WHEN without_material_id = 0 THEN materials ELSE [] END AS material_id
+  CALL (material_id, first, last) {
+    MATCH (lot:Lot)
+    WHERE lot.material_id = material_id AND lot.created_at >= first AND lot.created_at <= last
+      AND lot.lot_id > ''
+    WITH lot.lot_id AS lot_id ORDER BY lot.material_id, lot.created_at, lot.lot_id
+    RETURN collect(lot_id) AS found
+  }
+  RETURN collect(found) AS per_material
+}
+WITH without_material_id, per_material, inside,
+     reduce(n = 0, found IN per_material | n + size(found)) AS total
+WITH without_material_id, per_material, total,
+     CASE WHEN total > inside THEN total - inside ELSE 0 END AS comparable
+WITH without_material_id, comparable, CASE WHEN comparable <= $max_controls THEN per_material
+  ELSE [found IN per_material |
+    [i IN range(0, toInteger(round(toFloat(size(found)) * $max_controls / total)) - 1)
+      | found[toInteger(i * toFloat(total) / $max_controls)]]]
+  END AS picked
+RETURN without_material_id, comparable,
+       [lot_id IN reduce(all = [], found IN picked | all + found) WHERE NOT lot_id IN $lot_ids]
+         [..$max_controls] AS controls

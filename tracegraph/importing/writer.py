@@ -95,6 +95,9 @@ def cypher_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
     props.update(row["_extra"])
     if table == "lots":
         props["origin_known"] = True
+        # Kept on the lot as well as in its OF edge: the index lot_material_created seeks the
+        # lots of one material in a time window (rootcause's comparable lots).
+        props["material_id"] = row["material_id"]
     out: dict[str, Any] = {name: row[name] for name in shape.top}
     # Times leave the props map as ISO 8601 text (the query turns them into DateTimes): the
     # driver's pure-Python datetime packing would cost more than the write itself.
