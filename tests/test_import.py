@@ -245,6 +245,59 @@ def test_a_link_repeated_by_a_second_file_of_the_same_run_is_not_doubled(
     assert [r.data() for r in links] == [{"lot": "L1", "q": 2.0}, {"lot": "L2", "q": 1.0}]
 
 
+def test_extra_columns_of_link_tables_are_kept_on_the_links(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Extra columns of step_inputs, step_outputs and shipment_lines become properties of the
+    link; a changed row replaces them (a dropped column disappears), an unchanged one is kept."""
+    folder = tmp_path / "in"
+    _write(folder, "steps.csv", "step_id,operation,started_at\nS1,mix,2026-11-02T06:00Z\n")
+    _write(folder, "shipments.csv", "shipment_id,customer_id,shipped_at\nSH1,C1,2026-11-03\n")
+    _write(folder, "step_inputs.csv", "step_id,lot_id,quantity,uom,scale_ticket\n"
+                                      "S1,L1,1,kg,T-0042\nS1,L2,2,kg,\n")  # fmt: skip
+    _write(folder, "step_outputs.csv", "step_id,lot_id,quantity,uom,bin\nS1,L3,3,kg,007\n")
+    _write(folder, "shipment_lines.csv", "shipment_id,lot_id,quantity,uom,pallet\n"
+                                         "SH1,L3,3,kg,P-1\n")  # fmt: skip
+    query = (
+        "MATCH (a)-[r:INPUT_TO|PRODUCED|SHIPPED]->(b) "
+        "RETURN type(r) AS type, coalesce(a.lot_id, a.step_id) AS a, "
+        "[k IN keys(r) WHERE k <> '_row_sha' | [k, r[k]]] AS props ORDER BY type, a"
+    )
+
+    def links() -> list[dict[str, Any]]:
+        rows, _, _ = graph.driver.execute_query(query, database_=graph.database)
+        return [{**r.data(), "props": sorted(map(tuple, r["props"]))} for r in rows]
+
+    assert _import(runner, str(folder))[0] == 0
+    assert links() == [
+        {"type": "INPUT_TO", "a": "L1",
+         "props": [("quantity", 1.0), ("scale_ticket", "T-0042"), ("uom", "kg")]},
+        {"type": "INPUT_TO", "a": "L2", "props": [("quantity", 2.0), ("uom", "kg")]},
+        {"type": "PRODUCED", "a": "S1",
+         "props": [("bin", "007"), ("quantity", 3.0), ("uom", "kg")]},
+        {"type": "SHIPPED", "a": "L3",
+         "props": [("pallet", "P-1"), ("quantity", 3.0), ("uom", "kg")]},
+    ]  # fmt: skip
+    before = links()
+    forced = runner.invoke(app, ["import", str(folder), "--force", "--format", "json"])
+    assert sum(t["changed"] for t in json.loads(forced.stdout)["tables"].values()) == 0
+    assert links() == before
+
+    _write(folder, "step_inputs.csv", "step_id,lot_id,quantity,uom\nS1,L1,1,kg\nS1,L2,2,kg\n")
+    _write(folder, "shipment_lines.csv", "shipment_id,lot_id,quantity,uom,pallet\n"
+                                         "SH1,L3,3,kg,P-2\n")  # fmt: skip
+    code, changed, _ = _import(runner, str(folder))
+    assert code == 0
+    assert changed["tables"]["step_inputs"]["changed"] == 1
+    assert changed["tables"]["shipment_lines"]["changed"] == 1
+    assert links() == [
+        {"type": "INPUT_TO", "a": "L1", "props": [("quantity", 1.0), ("uom", "kg")]},
+        before[1], before[2],
+        {"type": "SHIPPED", "a": "L3",
+         "props": [("pallet", "P-2"), ("quantity", 3.0), ("uom", "kg")]},
+    ]  # fmt: skip
+
+
 def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -330,9 +383,10 @@ def test_readme_import_command(
 
 def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
     """Bulk writes must stream: an Eager operator would buffer each batch and hide conflicts.
-    The *_detach queries, which run only for rows whose content changed, are one exception; the
-    steps_longest_* queries the other: they read and raise one bound per device or operator of a
-    batch (a few dozen rows at most), so their Eager buffers those rows and nothing else."""
+    Exceptions, each buffering only the rows it is given: the *_detach queries and the MERGE
+    queries of link tables, which run for rows whose content changed (and for new links that
+    carry extra columns, set as a map); the steps_longest_* queries, which read and raise one
+    bound per device or operator of a batch (a few dozen rows at most)."""
     from tracegraph import queries
 
     def operators(plan: dict[str, Any]) -> list[str]:
@@ -344,6 +398,8 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
     checked = 0
     for name in queries.available():
         if not name.startswith("import/") or "_detach" in name or "_longest_" in name:
+            continue
+        if name in ("import/step_inputs", "import/step_outputs", "import/shipment_lines"):
             continue
         with graph.driver.session(database=graph.database) as session:
             summary = session.run(

@@ -127,6 +127,9 @@ RELATIONSHIP_PARENT = {"step_inputs": "step_id", "step_outputs": "step_id",
                        "shipment_lines": "shipment_id"}  # fmt: skip
 
 
+# The properties every link row may have; any other key in its props is an extra column.
+LINK_PROPERTIES = frozenset({"quantity", "uom", "_row_sha"})
+
 # Link tables whose rows name a step or a shipment: after a run created that node, its links
 # cannot be in the graph yet (the node did not exist before the run).
 FRESH_FOR = {"step_id": ("step_inputs", "step_outputs"), "shipment_id": ("shipment_lines",)}
@@ -197,16 +200,23 @@ def _write_batch(
             for r in (graph.read(f"import/{table}_shas", rows=unsure) if unsure else [])
         }
         todo = [r for r in rows if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
+        # Links not in the graph yet are created without MERGE's look for an existing one, and
+        # their three properties set one by one (no Eager). Changed links, and new ones with
+        # extra columns, are merged with all their properties as a map (see {table}.cypher).
+        new: list[dict[str, Any]] = []
+        merged: list[dict[str, Any]] = []
         for row in todo:
-            row.update(quantity=row["props"].get("quantity"), uom=row["props"].get("uom"),
-                       sha=row["props"]["_row_sha"])  # fmt: skip
-        # Links not in the graph yet are created without MERGE's look for an existing one.
-        new = [r for r in todo if (r[parent], r["lot_id"]) not in known]
-        changed = [r for r in todo if (r[parent], r["lot_id"]) in known]
+            props = row["props"]
+            if (row[parent], row["lot_id"]) in known or not props.keys() <= LINK_PROPERTIES:
+                merged.append(row)
+            else:
+                row.update(quantity=props.get("quantity"), uom=props.get("uom"),
+                           sha=props["_row_sha"])  # fmt: skip
+                new.append(row)
         if new:
             graph.write(f"import/{table}_create", rows=new)
-        if changed:
-            graph.write(f"import/{table}", rows=changed)
+        if merged:
+            graph.write(f"import/{table}", rows=merged)
         return len(todo)
     key = NODE_KEYS[table]
     known = {
