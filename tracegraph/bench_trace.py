@@ -7,7 +7,8 @@ already holds exactly that plant, then times each library call behind a CLI comm
 same call the command makes, through the Python driver — after a warm-up: forward traces from
 random raw lots (narrow) and from salt lots (wide), backward traces from random finished lots,
 lot dossiers, device windows, common-cause ranking over 50 complaint lots, recall packages and
-the gap check. Results are appended to OUT/trace-results.json and written as
+the gap check — and, first, the driver's round trip with `RETURN 1`, the floor of them all on
+the machine of the day. Results are appended to OUT/trace-results.json and written as
 OUT/trace-results.md. Uses the configured server (`tracegraph db up`).
 """
 
@@ -84,6 +85,10 @@ def run(lots: int, seed: int, runs: int) -> dict[str, Any]:
         oven = "OVEN-2"
         oven_lots = _lots_after_device(plant.out, oven)
         results: dict[str, Any] = {}
+        # The floor of every row below, measured now: compare runs by their ratio to it.
+        results["driver round trip (RETURN 1)"] = _timed(
+            [partial(graph.read, "db/round_trip") for _ in range(runs)], len
+        )
         results["trace forward (narrow, raw lot)"] = _timed(
             [partial(trace_forward, graph, [lot]) for lot in rng.sample(raw, runs)],
             lambda r: len(r.lots),
