@@ -34,7 +34,8 @@ def rootcause_command(
         DEFAULT_MAX_CONTROLS,
         "--max-controls",
         min=1,
-        help="Default controls: at most this many, evenly spaced in time (the output says so).",
+        help="Default controls: at most this many, each material its share, evenly spaced in "
+        "creation order (the output says so).",
     ),
     top: int = typer.Option(15, "--top", min=1, help="Factors shown in the table (json/csv: all)."),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),

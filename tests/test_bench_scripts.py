@@ -1,0 +1,50 @@
+"""./scripts/bench-import and ./scripts/bench-trace (README: "Import speed", "Trace speed") run
+end to end on a small plant against the test server and write the results files they
+promise; their timings are not judged here (benchmarks, not timed tests)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(script: str, out: Path, env: dict[str, str], *args: str) -> None:
+    done = subprocess.run(
+        [str(ROOT / "scripts" / script), "--lots", "400", "--out", str(out), *args],
+        env=os.environ | env, capture_output=True, text=True, timeout=900, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_bench_import_records_rates_and_reimport_ratios(
+    neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    _run("bench-import", tmp_path, neo4j_env)
+    (result,) = json.loads((tmp_path / "import-results.json").read_text())
+    assert result["rejected"] == 0 and result["rows"] > result["lots"] > 0
+    assert result["node_rows_per_s"] > 0 and result["relationship_rows_per_s"] > 0
+    # the unchanged files are skipped; forcing them re-reads every row and changes none
+    assert result["unchanged_reimport_seconds"] < result["first_import_seconds"]
+    assert result["forced_rows_changed"] == 0
+    table = (tmp_path / "import-results.md").read_text()
+    assert f"| {result['lots']:,} | {result['rows']:,} |" in table
+
+
+def test_bench_trace_times_every_command_after_the_round_trip_floor(
+    neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    _run("bench-trace", tmp_path, neo4j_env, "--runs", "8")
+    (result,) = json.loads((tmp_path / "trace-results.json").read_text())
+    commands = result["commands"]
+    assert next(iter(commands)) == "driver round trip (RETURN 1)"
+    assert len(commands) == 9
+    for name, timing in commands.items():
+        assert timing["runs"] >= 2, name
+        assert 0 < timing["p50_ms"] <= timing["p95_ms"] <= timing["max_ms"], name
+    assert commands["trace forward (wide, salt lot)"]["mean_size"] > 10
+    assert commands["rootcause (50 complaint lots)"]["mean_size"] > 0  # controls were found
+    assert "| trace backward (finished lot) |" in (tmp_path / "trace-results.md").read_text()
