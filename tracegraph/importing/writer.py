@@ -25,7 +25,7 @@ from tracegraph.importing.validate import Reject, ValidatedTable
 BATCH_SIZE = 5000
 
 # Tables whose batches two transactions write at once: one server thread cannot keep up with
-# the client, and a second transaction uses the second core (100k-lot plant: 75 -> 52 s). Safe
+# the client, and a second transaction uses the second core (100k-lot plant: 72 -> 57 s). Safe
 # because a validated table's keys are unique, so concurrent batches never write the same node
 # or link, and shared nodes (materials, the salt lot, stubs) are only MERGEd under a uniqueness
 # constraint; a deadlock between two batches is a transient error, and the batch is retried.
