@@ -449,7 +449,8 @@ def test_lots_carry_their_material_id_and_db_init_restores_it(
     plant: tuple[TraceGraph, Plant],
 ) -> None:
     """Lot.material_id (for the lot_material_created index) equals the lot's OF edge; a graph
-    from an older version lacks it: rootcause says to run `db init`, which copies it back."""
+    from an older version lacks it: traces read the OF edge instead, rootcause says to run
+    `db init`, which copies it back."""
     graph, data = plant
     mismatched = (
         "MATCH (l:Lot)-[:OF]->(m) WHERE l.material_id <> m.material_id RETURN count(l) AS n"
@@ -459,9 +460,15 @@ def test_lots_carry_their_material_id_and_db_init_restores_it(
         assert session.run(mismatched).single(strict=True)["n"] == 0
         assert session.run(missing).single(strict=True)["n"] == 0
         complaints = sorted(data.model.lots)[100:105]
+        salt = data.summary.commodity_lots[0]
+        materials = {r["lot_id"]: r["material_id"] for r in trace_forward(graph, [salt]).lots}
         session.run("MATCH (l:Lot) WHERE l.lot_id IN $ids OR l.lot_id STARTS WITH 'F' "
                     "REMOVE l.material_id", ids=complaints).consume()  # fmt: skip
         try:
+            # traces fall back to the OF edge (finished lots reached from salt lack the copy)
+            traced = trace_forward(graph, [salt]).lots
+            assert any(r["lot_id"].startswith("F") for r in traced)
+            assert {r["lot_id"]: r["material_id"] for r in traced} == materials
             with pytest.raises(TracegraphError, match="lack material_id") as raised:
                 rank_common_causes(graph, complaints)
             assert "tracegraph db init" in (raised.value.hint or "")

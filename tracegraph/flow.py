@@ -160,47 +160,61 @@ def forward(
     """
     basis = LotBasis(lots, [*uses, *shipped])
     following = lot_graph(uses, outputs)
-    uses_of: dict[str, list[Edge]] = defaultdict(list)
-    for edge in uses:
-        uses_of[edge.lot].append(edge)
+    # Each use's fraction of its lot is needed twice (what the lot sends, what is gone from
+    # it): computed once. Plain dicts with .get below, not nested defaultdicts: a wide trace
+    # weighs thousands of edges and the lambda-made defaults cost more than the arithmetic.
+    fractions = [basis.fraction(edge.lot, edge) for edge in uses]
+    uses_of: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    step_inputs_left: dict[str, int] = defaultdict(int)
+    for edge, fraction in zip(uses, fractions, strict=True):
+        uses_of[edge.lot].append((edge.step, fraction))
+        step_inputs_left[edge.step] += 1
     outputs_of: dict[str, list[Edge]] = defaultdict(list)
     for edge in outputs:
         outputs_of[edge.step].append(edge)
-    carried: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    carried: dict[str, dict[str, float]] = {}
     for lot, quantity in sources.items():
-        carried[lot][lot] += quantity.amount if quantity.amount is not None else 1.0
-    in_step: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    step_inputs_left: dict[str, int] = defaultdict(int)
-    for edge in uses:
-        step_inputs_left[edge.step] += 1
+        carried[lot] = {lot: 0.0 + (quantity.amount if quantity.amount is not None else 1.0)}
+    in_step: dict[str, dict[str, float]] = {}
     unplaced: dict[str, float] = defaultdict(float)
 
     def release(step: str) -> None:
-        content = in_step.pop(step, {})
-        outs = outputs_of.get(step, [])
+        content = in_step.pop(step, None)
+        if not content:
+            return
+        outs = outputs_of.get(step)
         if not outs:
             for source, amount in content.items():
                 unplaced[source] += amount
             return
         for lot, share in _shares(outs).items():
+            into = carried.get(lot)
+            if into is None:
+                into = carried[lot] = {}
             for source, amount in content.items():
-                carried[lot][source] += amount * share
+                into[source] = into.get(source, 0.0) + amount * share
 
     for lot in _topological([*lots, *sources], following):
-        for edge in uses_of.get(lot, ()):
-            fraction = basis.fraction(lot, edge)
-            for source, amount in carried[lot].items():
-                in_step[edge.step][source] += amount * fraction
-            step_inputs_left[edge.step] -= 1
-            if step_inputs_left[edge.step] == 0:
-                release(edge.step)
+        content = carried.get(lot)
+        if content is None:
+            content = carried[lot] = {}
+        for step, fraction in uses_of.get(lot, ()):
+            if content:
+                bucket = in_step.get(step)
+                if bucket is None:
+                    bucket = in_step[step] = {}
+                for source, amount in content.items():
+                    bucket[source] = bucket.get(source, 0.0) + amount * fraction
+            step_inputs_left[step] -= 1
+            if step_inputs_left[step] == 0:
+                release(step)
     for step in list(in_step):  # steps whose inputs sit in a cycle
         release(step)
 
     lines: dict[tuple[str, str], dict[str, float]] = {}
     gone: dict[str, float] = defaultdict(float)  # lot -> fraction used or shipped (net)
-    for edge in uses:
-        gone[edge.lot] += basis.fraction(edge.lot, edge)
+    for edge, fraction in zip(uses, fractions, strict=True):
+        gone[edge.lot] += fraction
     for edge in shipped:
         if edge.quantity is None:
             continue
@@ -209,10 +223,10 @@ def forward(
         fraction = sign * basis.fraction(edge.lot, magnitude)
         gone[edge.lot] += fraction
         lines[(edge.lot, edge.step)] = {
-            source: amount * fraction for source, amount in carried[edge.lot].items()
+            source: amount * fraction for source, amount in carried.get(edge.lot, {}).items()
         }
     return ForwardFlow(
-        lots={lot: dict(amounts) for lot, amounts in carried.items()},
+        lots=carried,
         lines=lines,
         unplaced=dict(unplaced),
         remaining={

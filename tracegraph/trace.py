@@ -16,6 +16,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 from tracegraph import flow
 from tracegraph.errors import UnknownSubject
 from tracegraph.flow import Edge, Quantity
+from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.lots import resolve_lots
 from tracegraph.units import convert
@@ -125,6 +126,7 @@ def _source_rows(rows: dict[str, dict[str, Any]], ids: list[str]) -> list[dict[s
 # --- forward ---------------------------------------------------------------------------------
 
 
+@without_collector
 def trace_forward(graph: TraceGraph, ids: list[str]) -> ForwardTrace:
     """Everything downstream of the lots `ids` name, weighed in the first source's unit."""
     started = time.perf_counter()
@@ -135,7 +137,7 @@ def trace_forward(graph: TraceGraph, ids: list[str]) -> ForwardTrace:
 
 
 class _Lot(NamedTuple):
-    """One reached lot as cypher/trace/forward.cypher returns it (edges as [id, qty, uom])."""
+    """One reached lot as cypher/trace/forward.cypher returns it, its edges split by kind."""
 
     lot_id: str
     quantity: float | None
@@ -144,9 +146,9 @@ class _Lot(NamedTuple):
     origin_known: bool | None
     created_at: str | None
     material_id: str | None
-    used_in: list[list[Any]]
-    made_by: list[list[Any]]
-    shipped: list[list[Any]]
+    used_in: list[list[Any]]  # [0, step_id, quantity, uom, operation, started_at]
+    made_by: list[list[Any]]  # [1, step_id, quantity, uom]
+    shipped: list[list[Any]]  # [2, shipment_id, quantity, uom]
 
 
 class _Shipment(NamedTuple):
@@ -172,11 +174,17 @@ class Downstream:
 
 def _downstream(graph: TraceGraph, sources: list[str]) -> Downstream:
     record = graph.read("trace/forward", lot_ids=sources)[0]
-    return Downstream(
-        lots={row[0]: _Lot._make(row) for row in record["lots"]},
-        steps={row[0]: (row[1], row[2]) for row in record["steps"]},
-        shipments={row[0]: _Shipment._make(row) for row in record["shipments"]},
-    )
+    lots: dict[str, _Lot] = {}
+    steps: dict[str, tuple[str | None, str | None]] = {}
+    for *fields, edges in record["lots"]:
+        kinds: tuple[list[list[Any]], ...] = ([], [], [])
+        for edge in edges:
+            kinds[edge[0]].append(edge)
+        for use in kinds[0]:
+            steps[use[1]] = (use[4], use[5])
+        lots[fields[0]] = _Lot(*fields, *kinds)
+    shipments = {row[0]: _Shipment._make(row) for row in record["shipments"]}
+    return Downstream(lots, steps, shipments)
 
 
 class _Reached(Protocol):
@@ -206,13 +214,13 @@ def _resolved_and_reached(
 def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTrace:
     rows = reached.lots
     uses = [Edge(lot.lot_id, step, qty, uom)
-            for lot in rows.values() for step, qty, uom in lot.used_in]  # fmt: skip
+            for lot in rows.values() for _, step, qty, uom, *_ in lot.used_in]  # fmt: skip
     reached_steps = reached.steps
     outputs = [Edge(lot.lot_id, step, qty, uom)
-               for lot in rows.values() for step, qty, uom in lot.made_by
+               for lot in rows.values() for _, step, qty, uom in lot.made_by
                if step in reached_steps]  # fmt: skip
     shipped = [Edge(lot.lot_id, shipment, qty, uom)
-               for lot in rows.values() for shipment, qty, uom in lot.shipped]  # fmt: skip
+               for lot in rows.values() for _, shipment, qty, uom in lot.shipped]  # fmt: skip
     source_qty = {}
     for lot_id in sources:
         q = Quantity(rows[lot_id].quantity, rows[lot_id].uom)
@@ -357,6 +365,7 @@ def _round(value: float | None) -> float | None:
 # --- backward --------------------------------------------------------------------------------
 
 
+@without_collector
 def trace_backward(graph: TraceGraph, ids: list[str]) -> BackwardTrace:
     """Everything upstream of the lots `ids` name, with how much of each went into them."""
     started = time.perf_counter()
@@ -543,6 +552,7 @@ class WindowTrace:
         return text
 
 
+@without_collector
 def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: str) -> WindowTrace:
     """`kind` is "device" or "operator"; `start`/`end` are ISO 8601 times with an offset."""
     if kind not in ("device", "operator"):
