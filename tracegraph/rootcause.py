@@ -21,6 +21,7 @@ import numpy as np
 from scipy.stats import hypergeom
 
 from tracegraph.errors import TracegraphError
+from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.lots import resolve_lots
 
@@ -85,6 +86,7 @@ def _shift(operation: str | None, started_at: str) -> str:
     return f"{operation} {day} {shift:02d}:00–{shift + SHIFT_HOURS:02d}:00"
 
 
+@without_collector
 def rank_common_causes(
     graph: TraceGraph,
     complaint_ids: list[str],
@@ -121,7 +123,17 @@ def rank_common_causes(
 
 
 def _factor_rows(graph: TraceGraph, complaints: list[str], controls: list[str]) -> list[Any]:
+    """Factors rows (see lot_factors); the query sends each step as a compact list."""
     rows: list[Any] = graph.read("rootcause/factors", lot_ids=[*complaints, *controls])[0]["lots"]
+    for row in rows:
+        steps = []
+        for operation, started_at, links in row["steps"]:
+            ids: dict[str, str] = {}  # link type (ON, BY) -> the first device or operator id
+            for link, value in links:
+                ids.setdefault(link, value)
+            steps.append({"operation": operation, "started_at": started_at,
+                          "device_id": ids.get("ON"), "operator_id": ids.get("BY")})  # fmt: skip
+        row["steps"] = steps
     return rows
 
 
