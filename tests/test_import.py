@@ -315,15 +315,25 @@ def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
     assert json.loads(forced.stdout)["tables"]["lots"]["changed"] == 0
     assert _graph_dump(graph) == before
 
-    _write(folder, "lots.csv", LOTS_HEADER + "L1,SALT,5,kg,2026-11-01,hold,V7,000456\n")
+    _write(folder, "lots.csv", LOTS_HEADER + "L1,SALT,5,kg,2026-11-01,hold,V8,000456\n")
     code, changed, _ = _import(runner, str(folder))
     assert changed["tables"]["lots"]["changed"] == 1
-    rows, _, _ = graph.driver.execute_query(
+    lot_and_edges = (
         "MATCH (l:Lot {lot_id: 'L1'})-[:OF]->(m) "
-        "RETURN m.material_id AS m, l.material_id AS lm, l.status AS s",
-        database_=graph.database,
+        "RETURN m.material_id AS m, l.material_id AS lm, l.status AS s, l.supplier_id AS ls, "
+        "[(l)-[:SUPPLIED_BY]->(v) | v.supplier_id] AS v"
     )
-    assert [r.data() for r in rows] == [{"m": "SALT", "lm": "SALT", "s": "hold"}]
+    rows, _, _ = graph.driver.execute_query(lot_and_edges, database_=graph.database)
+    assert [r.data() for r in rows] == [
+        {"m": "SALT", "lm": "SALT", "s": "hold", "ls": "V8", "v": ["V8"]}
+    ]
+    # the supplier dropped: edge and copy both go
+    _write(folder, "lots.csv", LOTS_HEADER + "L1,SALT,5,kg,2026-11-01,hold,,\n")
+    assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 1
+    rows, _, _ = graph.driver.execute_query(lot_and_edges, database_=graph.database)
+    assert [r.data() for r in rows] == [
+        {"m": "SALT", "lm": "SALT", "s": "hold", "ls": None, "v": []}
+    ]
 
 
 def test_xlsx_and_parquet_tables(

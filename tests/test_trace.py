@@ -479,6 +479,50 @@ def test_lots_carry_their_material_id_and_db_init_restores_it(
     assert rank_common_causes(graph, complaints).comparable > 0
 
 
+def test_supplier_device_and_operator_copies_match_their_edges_and_rootcause_needs_none(
+    plant: tuple[TraceGraph, Plant],
+) -> None:
+    """Lots keep their supplier_id, steps their device_id and operator_id, as properties besides
+    the edges (the factors query reads them); without them (a graph from an older version) the
+    ranking reads the edges and is the same, and `db init` copies them back."""
+    graph, data = plant
+    copies = {
+        "supplier": "MATCH (n:Lot) OPTIONAL MATCH (n)-[:SUPPLIED_BY]->(x) "
+                    "WITH n, x WHERE n.supplier_id IS NOT NULL OR x IS NOT NULL "
+                    "RETURN count(*) AS n, count(CASE WHEN n.supplier_id = x.supplier_id "
+                    "THEN 1 END) AS same",
+        "device": "MATCH (n:ProcessStep) OPTIONAL MATCH (n)-[:ON]->(x) "
+                  "WITH n, x WHERE n.device_id IS NOT NULL OR x IS NOT NULL "
+                  "RETURN count(*) AS n, count(CASE WHEN n.device_id = x.device_id "
+                  "THEN 1 END) AS same",
+        "operator": "MATCH (n:ProcessStep) OPTIONAL MATCH (n)-[:BY]->(x) "
+                    "WITH n, x WHERE n.operator_id IS NOT NULL OR x IS NOT NULL "
+                    "RETURN count(*) AS n, count(CASE WHEN n.operator_id = x.operator_id "
+                    "THEN 1 END) AS same",
+    }  # fmt: skip
+
+    def check_copies() -> None:
+        with graph.driver.session(database=graph.database) as session:
+            for name, query in copies.items():
+                found = session.run(query).single(strict=True)
+                assert found["n"] > 0 and found["same"] == found["n"], (name, found.data())
+
+    check_copies()
+    complaints = sorted(lot for lot in data.model.lots if lot.startswith("F"))[:12]
+    controls = sorted(lot for lot in data.model.lots if lot.startswith("F"))[-60:]
+    before = rank_common_causes(graph, complaints, controls).factors
+    kinds = {f["kind"] for f in before}
+    assert {"supplier", "device", "operator", "raw lot"} <= kinds, kinds
+    with graph.driver.session(database=graph.database) as session:
+        session.run("MATCH (l:Lot) REMOVE l.supplier_id").consume()
+        session.run("MATCH (s:ProcessStep) REMOVE s.device_id, s.operator_id").consume()
+    try:
+        assert rank_common_causes(graph, complaints, controls).factors == before
+    finally:
+        graph.init_schema()
+    check_copies()
+
+
 def test_cli_rootcause_with_given_controls(hand_plant: TraceGraph, neo4j_env: dict[str, str],
                                            runner: CliRunner) -> None:  # fmt: skip
     result = runner.invoke(app, ["rootcause", "P1", "--controls", "P2,M", "--format", "json"])

@@ -1,4 +1,4 @@
-"""Pausing Python's cyclic garbage collector while a trace is built.
+"""Pausing Python's cyclic garbage collector while a trace or a ranking is built.
 
 A wide trace allocates tens of thousands of lists, tuples and dicts (decoded records, edges,
 output rows). Every 700 allocations the collector walks the young objects, and from time to

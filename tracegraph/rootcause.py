@@ -126,14 +126,11 @@ def _factor_rows(graph: TraceGraph, complaints: list[str], controls: list[str]) 
     """Factors rows (see lot_factors); the query sends each step as a compact list."""
     rows: list[Any] = graph.read("rootcause/factors", lot_ids=[*complaints, *controls])[0]["lots"]
     for row in rows:
-        steps = []
-        for operation, started_at, links in row["steps"]:
-            ids: dict[str, str] = {}  # link type (ON, BY) -> the first device or operator id
-            for link, value in links:
-                ids.setdefault(link, value)
-            steps.append({"operation": operation, "started_at": started_at,
-                          "device_id": ids.get("ON"), "operator_id": ids.get("BY")})  # fmt: skip
-        row["steps"] = steps
+        row["steps"] = [
+            {"operation": operation, "started_at": started_at, "device_id": device_id,
+             "operator_id": operator_id}
+            for operation, started_at, device_id, operator_id in row["steps"]
+        ]  # fmt: skip
     return rows
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-# Step properties that are the step's own fields; every other property is a process parameter.
-STEP_FIELDS = frozenset({"step_id", "operation", "started_at", "ended_at", "_row_sha"})
+# Step properties that are the step's own fields (device_id and operator_id copy its ON and BY
+# edges); every other property is a process parameter.
+STEP_FIELDS = frozenset(
+    {"step_id", "operation", "started_at", "ended_at", "device_id", "operator_id", "_row_sha"}
+)
 
 
 def iso(value: Any) -> str | None:
