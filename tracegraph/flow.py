@@ -173,7 +173,7 @@ def forward(
     for edge in outputs:
         outputs_of[edge.step].append(edge)
     carried: dict[str, dict[str, float]] = {}
-    for lot, quantity in sources.items():
+    for lot, quantity in sources.items():  # 0.0 + keeps an int amount a float, as before
         carried[lot] = {lot: 0.0 + (quantity.amount if quantity.amount is not None else 1.0)}
     in_step: dict[str, dict[str, float]] = {}
     unplaced: dict[str, float] = defaultdict(float)

@@ -4,7 +4,8 @@ A wide trace allocates tens of thousands of lists, tuples and dicts (decoded rec
 output rows). Every 700 allocations the collector walks the young objects, and from time to
 time every object in the process, looking for reference cycles — but a trace makes none:
 reference counting frees all of it. On the 1M-lot plant the collector took about a quarter of
-a salt lot's 1,629-lot forward trace (205 -> 150 ms with it paused; bench/trace-results.md).
+a salt lot's 1,629-lot forward trace (205 -> 150 ms with it paused, measured in one process),
+and decoding a common-cause ranking's 1,049 factor rows went from 39 to 10 ms.
 
 The pause is process-wide (the collector is), so it is counted: nested and concurrent traces
 resume collection when the last one ends, and only if it was on when the first one began.
