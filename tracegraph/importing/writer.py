@@ -48,9 +48,13 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "device_events": ("device_id",),
 }
 
-# References also kept as node properties (see cypher_row).
+# References also kept as node properties, besides their edges (the edges stay the model):
+# the index lot_material_created seeks the lots of one material in a time window (rootcause's
+# comparable lots); rootcause's factors query reads the supplier of every lot upstream of ~1,000
+# lots and the device and operator of every step, where one expansion per node would cost more
+# than the query's traversal (cypher/rootcause/factors.cypher).
 COPIED_REFERENCES: dict[str, tuple[str, ...]] = {
-    "lots": ("supplier_id",),
+    "lots": ("material_id", "supplier_id"),
     "steps": ("device_id", "operator_id"),
 }
 
@@ -119,13 +123,6 @@ def cypher_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
     props.update(row["_extra"])
     if table == "lots":
         props["origin_known"] = True
-        # Kept on the lot as well as in its OF edge: the index lot_material_created seeks the
-        # lots of one material in a time window (rootcause's comparable lots).
-        props["material_id"] = row["material_id"]
-    # Copies of references that also are edges (the edges stay the model), read where one
-    # expansion per node would cost more than the query's traversal: rootcause's factors query
-    # reads the supplier of every lot upstream of ~1,000 lots and the device and operator of
-    # every step (cypher/rootcause/factors.cypher).
     for name in COPIED_REFERENCES.get(table, ()):
         if row[name] is not None:
             props[name] = row[name]
