@@ -8,17 +8,22 @@ PostgreSQL 15 (tracegraph.compare.postgres), build the in-memory reference
 (tracegraph.compare.memory), then ask every engine the same questions with the same inputs, in
 turn: narrow forward and backward traces, wide forward traces from the commodity lot, device
 windows and common-cause ranking. Every answer's lot set (for ranking: every factor's counts)
-must agree across the three engines, or the run stops with exit code 1. Times are end to end
-through each engine's Python driver after a warm-up; tracegraph is timed through its library
-calls (the full answer the CLI prints: quantities, shipments, customers), PostgreSQL through
-SQL returning the same facts. Results are merged into OUT/results.json (one entry per scale)
-and written as OUT/results.md and OUT/results.png.
+must agree across the three engines, and tracegraph's and PostgreSQL's traces must weigh
+alike, or the run stops with exit code 1. Times are end to end through each engine's Python
+driver after a warm-up. Traces are the full answer the CLI prints on both database engines:
+tracegraph through its library calls; PostgreSQL through SQL returning the same facts in the
+same shape (compare/sql/), weighed by the same library code — how much of the sources
+reached each lot, shipment and customer; a device window is its lots and their forward trace.
+The in-memory reference answers with the lot set alone: the physical limit of the traversal,
+not of the answer. Results are merged into OUT/results.json (one entry per scale) and written
+as OUT/results.md and OUT/results.png.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -36,25 +41,82 @@ import numpy as np
 
 from tracegraph import server
 from tracegraph.compare.memory import InMemoryPlant
-from tracegraph.compare.postgres import Postgres, load_plant, running_postgres, sql
+from tracegraph.compare.postgres import (
+    Postgres,
+    backward_trace,
+    forward_trace,
+    load_plant,
+    running_postgres,
+    sql,
+    window_trace,
+)
 from tracegraph.config import find_home, load_settings
 from tracegraph.db import connect
 from tracegraph.errors import TracegraphError
+from tracegraph.gcpause import collector_paused
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.plant import generate_plant, plant_rows
 from tracegraph.rootcause import rank_common_causes, rank_factors
-from tracegraph.trace import trace_backward, trace_forward, trace_window
+from tracegraph.trace import (
+    BackwardTrace,
+    ForwardTrace,
+    trace_backward,
+    trace_forward,
+    trace_window,
+)
 
 ENGINES = ("tracegraph", "postgresql", "in-memory")
 WARM_UP = 3
 DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
 
 
+WRONG_ANSWER = "a wrong answer is a bug in that engine's query; this scale's results are not saved"
+
+
 class Mismatch(TracegraphError):
     """Two engines answered one question differently."""
 
     exit_code = 1
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """A trace's answer: the lots reached (sources included) and the amounts the library
+    weighed — forward, how much of the sources each reached lot and shipment line holds;
+    backward, how much of each reached lot went into the sources (None where units do not
+    convert). The in-memory reference answers with the lot set alone."""
+
+    lots: frozenset[str]
+    amounts: Mapping[str, float | None]
+
+    @classmethod
+    def of(cls, trace: ForwardTrace | BackwardTrace, sources: list[str]) -> Weighed:
+        amounts = {row["lot_id"]: row["quantity"] for row in trace.lots}
+        if isinstance(trace, ForwardTrace):
+            amounts.update({f"{row['shipment_id']} <- {row['lot_id']}": row["source_quantity"]
+                            for row in trace.shipments})  # fmt: skip
+        return cls(frozenset(row["lot_id"] for row in trace.lots) | set(sources), amounts)
+
+    def differences(self, other: Weighed) -> str:
+        """'' when both weigh alike (to rounding: sums over differently ordered edges)."""
+        keys = self.amounts.keys() | other.amounts.keys()
+        unequal = sorted(k for k in keys if not _close(self.amounts.get(k), other.amounts.get(k)))
+        if not unequal:
+            return ""
+        first = unequal[0]
+        return (f"{len(unequal)} of {len(keys)} amounts, e.g. {first}: "
+                f"{self.amounts.get(first)} vs {other.amounts.get(first)}")  # fmt: skip
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+
+
+def _reached(answer: Any) -> Any:
+    return set(answer.lots) if isinstance(answer, Weighed) else answer
 
 
 @dataclass
@@ -79,13 +141,20 @@ class Question:
                     self.times[engine].append(time.perf_counter() - began)
             reference = answers["in-memory"]
             for engine in ("tracegraph", "postgresql"):
-                if answers[engine] != reference:
+                if _reached(answers[engine]) != reference:
                     raise Mismatch(
                         f"{self.name}: {engine} and the in-memory BFS disagree for {given!r} "
-                        f"({_describe(answers[engine], reference)})",
-                        hint="a wrong answer is a bug in that engine's query; "
-                        "this scale's results are not saved",
+                        f"({_describe(_reached(answers[engine]), reference)})",
+                        hint=WRONG_ANSWER,
                     )
+            ours, theirs = answers["tracegraph"], answers["postgresql"]
+            weighed = isinstance(ours, Weighed) and isinstance(theirs, Weighed)
+            if weighed and (differences := ours.differences(theirs)):
+                raise Mismatch(
+                    f"{self.name}: tracegraph and PostgreSQL weigh {given!r} differently "
+                    f"({differences})",
+                    hint=WRONG_ANSWER,
+                )
             if n >= WARM_UP:
                 self.sizes.append(len(reference))
 
@@ -114,48 +183,53 @@ def _median(values: list[int]) -> int:
 # --- the engines' answers ---------------------------------------------------------------------
 
 
-def _neo4j_forward(graph: TraceGraph) -> Callable[[list[str]], set[str]]:
-    def ask(lots: list[str]) -> set[str]:
-        return {r["lot_id"] for r in trace_forward(graph, lots).lots} | set(lots)
+def _neo4j_forward(graph: TraceGraph) -> Callable[[list[str]], Weighed]:
+    def ask(lots: list[str]) -> Weighed:
+        return Weighed.of(trace_forward(graph, lots), lots)
 
     return ask
 
 
-def _neo4j_backward(graph: TraceGraph) -> Callable[[list[str]], set[str]]:
-    def ask(lots: list[str]) -> set[str]:
-        return {r["lot_id"] for r in trace_backward(graph, lots).lots} | set(lots)
+def _neo4j_backward(graph: TraceGraph) -> Callable[[list[str]], Weighed]:
+    def ask(lots: list[str]) -> Weighed:
+        return Weighed.of(trace_backward(graph, lots), lots)
 
     return ask
 
 
-def _neo4j_window(graph: TraceGraph) -> Callable[[tuple[str, datetime, datetime]], set[str]]:
-    def ask(window: tuple[str, datetime, datetime]) -> set[str]:
+def _neo4j_window(graph: TraceGraph) -> Callable[[tuple[str, datetime, datetime]], Any]:
+    def ask(window: tuple[str, datetime, datetime]) -> Weighed | set[str]:
         device, start, end = window
         found = trace_window(graph, "device", device, start.isoformat(), end.isoformat())
-        reached = {r["lot_id"] for r in found.forward.lots} if found.forward else set()
-        return reached | set(found.processed_lots)
+        return _window_answer(found.processed_lots, found.forward)
 
     return ask
 
 
-def _pg_lots(pg: Postgres, query: str) -> Callable[[Any], set[str]]:
-    conn = pg.connect()
-    text = sql(query)
+def _window_answer(made: list[str], forward: ForwardTrace | None) -> Weighed | set[str]:
+    return Weighed.of(forward, made) if forward else set(made)
 
-    def ask(lots: list[str]) -> set[str]:
-        return {row[0] for row in conn.execute(text, {"lot_ids": lots}).fetchall()}
+
+def _pg_trace(
+    pg: Postgres, trace: Callable[[Any, list[str]], ForwardTrace | BackwardTrace]
+) -> Callable[[list[str]], Weighed]:
+    """A trace from PostgreSQL, weighed by the library (with the collector paused, as the
+    library's own trace functions pause it)."""
+    conn = pg.connect()
+
+    def ask(lots: list[str]) -> Weighed:
+        with collector_paused():
+            return Weighed.of(trace(conn, lots), lots)
 
     return ask
 
 
-def _pg_window(pg: Postgres) -> Callable[[tuple[str, datetime, datetime]], set[str]]:
+def _pg_window(pg: Postgres) -> Callable[[tuple[str, datetime, datetime]], Any]:
     conn = pg.connect()
-    text = sql("device_window")
 
-    def ask(window: tuple[str, datetime, datetime]) -> set[str]:
-        device, start, end = window
-        params = {"device_id": device, "window_start": start, "window_end": end}
-        return {row[0] for row in conn.execute(text, params).fetchall()}
+    def ask(window: tuple[str, datetime, datetime]) -> Weighed | set[str]:
+        with collector_paused():
+            return _window_answer(*window_trace(conn, *window))
 
     return ask
 
@@ -292,9 +366,9 @@ def _questions(
         rows = memory.factor_rows([*given[0], *given[1]])
         return _counts(rank_factors(given[0], given[1], rows))
 
-    forward = {"tracegraph": _neo4j_forward(graph), "postgresql": _pg_lots(pg, "forward"),
+    forward = {"tracegraph": _neo4j_forward(graph), "postgresql": _pg_trace(pg, forward_trace),
                "in-memory": memory.forward}  # fmt: skip
-    backward = {"tracegraph": _neo4j_backward(graph), "postgresql": _pg_lots(pg, "backward"),
+    backward = {"tracegraph": _neo4j_backward(graph), "postgresql": _pg_trace(pg, backward_trace),
                 "in-memory": memory.backward}  # fmt: skip
     wide = [[lot] for lot in sorted(salt)]
     window = {"tracegraph": _neo4j_window(graph), "postgresql": _pg_window(pg),
@@ -357,10 +431,14 @@ def render_markdown(saved: dict[str, Any]) -> str:
         "`./scripts/bench --lots N ...` (tracegraph/bench_engines.py): the same generated plant",
         "in Neo4j (through `tracegraph import`), in PostgreSQL (COPY, recursive SQL with",
         "`UNION`) and as in-memory sparse arrays (numpy BFS); the same questions with the same",
-        "inputs; every answer's lot set checked equal across the three. Times end to end",
-        "through each Python driver after a warm-up. tracegraph answers through its library",
-        "calls (what the CLI prints: quantities, shipments, customers), PostgreSQL with SQL",
-        "returning the same facts, the in-memory BFS with lot sets only.", "",
+        "inputs; every answer's lot set checked equal across the three, and both databases'",
+        "traces checked to weigh alike. Times end to end through each Python driver after a",
+        "warm-up. Traces are the full answer the CLI prints (how much of the sources reached",
+        "each lot, shipment and customer; how much of each lot went into the sources) on both",
+        "databases: tracegraph through its library calls, PostgreSQL through SQL returning the",
+        "same facts in the same shape, weighed by the same library code (a device window is",
+        "its lots and their forward trace). The in-memory BFS answers with lot sets only (the",
+        "physical limit of the traversal, not of the answer).", "",
         f"Machine: {saved['machine']}.", "",
         "![p50 per question and engine](results.png)", "",
     ]  # fmt: skip

@@ -173,7 +173,13 @@ class Downstream:
 
 
 def _downstream(graph: TraceGraph, sources: list[str]) -> Downstream:
-    record = graph.read("trace/forward", lot_ids=sources)[0]
+    return downstream_from_record(graph.read("trace/forward", lot_ids=sources)[0])
+
+
+def downstream_from_record(record: Mapping[str, Any]) -> Downstream:
+    """The subgraph of a forward trace from its one record of compact lists (the shape
+    cypher/trace/forward.cypher returns; the benchmark's PostgreSQL query returns it too, so
+    both engines' answers are weighed by the same code)."""
     lots: dict[str, _Lot] = {}
     steps: dict[str, tuple[str | None, str | None]] = {}
     for *fields, edges in record["lots"]:
@@ -315,6 +321,9 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         steps[edge.step]["inputs"].append(edge.lot)
     for edge in outputs:
         steps[edge.step]["outputs"].append(edge.lot)
+    for step in steps.values():  # by lot id, not in the store's order (as backward's steps)
+        step["inputs"].sort()
+        step["outputs"].sort()
     return ForwardTrace(
         sources=_source_rows({s: rows[s]._asdict() for s in sources if s in rows}, sources),
         lots=lot_rows,
