@@ -21,7 +21,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from tracegraph.units import dimension, to_base
+from tracegraph.units import dimension, measure, to_base
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ class Edge:
         self.step = step
         self.quantity = quantity
         self.uom = uom
-        self.base = to_base(quantity or 0.0, uom)
-        self.dimension = dimension(uom)
+        self.dimension, factor = measure(uom)
+        self.base = (quantity or 0.0) * factor
 
     def __repr__(self) -> str:
         return f"Edge({self.lot!r}, {self.step!r}, {self.quantity!r}, {self.uom!r})"
@@ -74,12 +74,18 @@ class LotBasis:
         return known
 
     def fraction(self, lot: str, edge: Edge) -> float:
-        basis = self.of(lot, edge.dimension)
-        return edge.base / basis if basis > 0 else 0.0
+        return self.share(lot, edge.dimension, edge.base)
+
+    def share(self, lot: str, dim: str, base: float) -> float:
+        """The fraction of `lot` that `base` (an amount in base units of `dim`) is."""
+        basis = self.of(lot, dim)
+        return base / basis if basis > 0 else 0.0
 
 
 def _shares(outputs: list[Edge]) -> dict[str, float]:
     """Each output's share of a step's output (equal shares if units cannot be compared)."""
+    if len(outputs) == 1:  # most steps make one lot: all of it, whatever its quantity
+        return {outputs[0].lot: 1.0}
     dims = {e.dimension for e in outputs}
     total = sum(e.base for e in outputs)
     if len(dims) == 1 and total > 0:
@@ -218,9 +224,9 @@ def forward(
     for edge in shipped:
         if edge.quantity is None:
             continue
+        # A return (negative quantity) takes back the fraction its magnitude is of the lot.
         sign = -1.0 if edge.quantity < 0 else 1.0
-        magnitude = Edge(edge.lot, edge.step, abs(edge.quantity), edge.uom)
-        fraction = sign * basis.fraction(edge.lot, magnitude)
+        fraction = sign * basis.share(edge.lot, edge.dimension, abs(edge.base))
         gone[edge.lot] += fraction
         lines[(edge.lot, edge.step)] = {
             source: amount * fraction for source, amount in carried.get(edge.lot, {}).items()

@@ -236,14 +236,17 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         uses, outputs, shipped,
     )  # fmt: skip
     unit = source_qty[sources[0]].uom if sources else None
+    # Each source's factor to the trace's unit, found once (a wide trace combines the amounts
+    # of every lot and shipment line); None where the dimensions differ.
+    factors = {source: convert(1.0, q.uom, unit) for source, q in source_qty.items()}
 
     def combined(amounts: dict[str, float]) -> float | None:
         total = 0.0
         for source, amount in amounts.items():
-            converted = convert(amount, source_qty[source].uom, unit)
-            if converted is None:
+            factor = factors[source]
+            if factor is None:
                 return None
-            total += converted
+            total += amount * factor
         return total
 
     made_by: dict[str, list[str]] = {}
@@ -273,10 +276,12 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
     shipment_rows = []
     customers: dict[str, dict[str, Any]] = {}
     shipped_at = {s.shipment_id: iso(s.shipped_at) for s in reached.shipments.values()}
+    located_on: dict[tuple[str, str], float | None] = {}  # (lot, shipment) -> combined amount
     for edge in shipped:
         line = reached.shipments[edge.step]
         amounts = weighed.lines.get((edge.lot, edge.step), {})
         located = combined(amounts)
+        located_on[(edge.lot, edge.step)] = located
         shipment_rows.append({
             "shipment_id": edge.step,
             "customer_id": line.customer_id,
@@ -311,7 +316,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
           "source_quantity": _round(c["source_quantity"])} for c in customers.values()),
         key=lambda c: (-(c["source_quantity"] or 0), c["customer_id"]),
     )  # fmt: skip
-    totals = _forward_totals(weighed, source_qty, combined, unit)
+    totals = _forward_totals(weighed, source_qty, combined, unit, located_on)
     steps: dict[str, dict[str, Any]] = {
         step_id: {"step_id": step_id, "operation": operation, "started_at": iso(started),
                   "inputs": [], "outputs": []}
@@ -335,12 +340,17 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
 
 
 def _forward_totals(
-    weighed: flow.ForwardFlow, sources: dict[str, Quantity], combined: Any, unit: str | None
+    weighed: flow.ForwardFlow,
+    sources: dict[str, Quantity],
+    combined: Any,
+    unit: str | None,
+    located_on: dict[tuple[str, str], float | None],
 ) -> dict[str, Any]:
+    """`located_on`: the combined amount of each shipment line, as the shipment rows have it."""
     shipped = returned = 0.0
     comparable = True
-    for amounts in weighed.lines.values():
-        value = combined(amounts)
+    for line, amounts in weighed.lines.items():
+        value = located_on[line] if line in located_on else combined(amounts)
         if value is None:
             comparable = False
             continue

@@ -22,15 +22,20 @@ _UNITS: dict[str, tuple[str, float]] = {
 }
 
 
+def measure(unit: str | None) -> tuple[str, float]:
+    """The dimension of a unit and its factor to the dimension's base unit, in one look-up
+    (a wide trace asks it for thousands of edges); an unknown unit counts as its own base."""
+    known = _UNITS.get(unit) if unit is not None else None
+    return known if known is not None else (f"unit:{unit or ''}", 1.0)
+
+
 def dimension(unit: str | None) -> str:
     """The dimension of a unit; an unknown or missing unit is a dimension of its own."""
-    if unit in _UNITS:
-        return _UNITS[unit][0]
-    return f"unit:{unit or ''}"
+    return measure(unit)[0]
 
 
 def to_base(quantity: float, unit: str | None) -> float:
-    return quantity * _UNITS[unit][1] if unit in _UNITS else quantity
+    return quantity * measure(unit)[1]
 
 
 def convert(quantity: float, unit: str | None, target: str | None) -> float | None:

@@ -1,0 +1,50 @@
+"""Units and the flow's output shares: pure functions, checked directly (no server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tracegraph.flow import Edge, _shares
+from tracegraph.units import convert, dimension, measure, to_base
+
+
+@pytest.mark.parametrize(
+    ("unit", "expected"),
+    [("kg", ("mass", 1.0)), ("g", ("mass", 1e-3)), ("t", ("mass", 1e3)), ("ml", ("volume", 1e-3)),
+     ("pcs", ("count", 1.0)), ("box", ("unit:box", 1.0)), (None, ("unit:", 1.0))],
+)  # fmt: skip
+def test_measure_gives_dimension_and_factor_in_one_look_up(
+    unit: str | None, expected: tuple[str, float]
+) -> None:
+    assert measure(unit) == expected
+    assert dimension(unit) == expected[0]
+    assert to_base(2.5, unit) == 2.5 * expected[1]
+
+
+def test_convert_within_a_dimension_and_never_across() -> None:
+    assert convert(500.0, "g", "kg") == pytest.approx(0.5)
+    assert convert(2.0, "t", "kg") == pytest.approx(2000.0)
+    assert convert(1.0, "lb", "g") == pytest.approx(453.59237)
+    assert convert(3.0, "kg", "pcs") is None
+    assert convert(7.0, "box", "box") == 7.0  # an unknown unit is still itself
+    assert convert(7.0, "box", "crate") is None
+
+
+def test_edge_keeps_its_amount_in_base_units() -> None:
+    edge = Edge("L1", "S1", 250.0, "g")
+    assert edge.base == pytest.approx(0.25)
+    assert edge.dimension == "mass"
+    assert Edge("L1", "S1", None, "kg").base == 0.0
+
+
+@pytest.mark.parametrize("quantity", [40.0, 0.0, None, -5.0])
+def test_a_step_with_one_output_passes_it_everything(quantity: float | None) -> None:
+    assert _shares([Edge("OUT", "S1", quantity, "kg")]) == {"OUT": 1.0}
+
+
+def test_outputs_share_by_quantity_or_equally_when_units_differ() -> None:
+    by_weight = _shares([Edge("A", "S1", 300.0, "g"), Edge("B", "S1", 0.7, "kg")])
+    assert by_weight == {"A": pytest.approx(0.3), "B": pytest.approx(0.7)}
+    mixed = _shares([Edge("A", "S1", 3.0, "kg"), Edge("B", "S1", 1.0, "pcs")])
+    assert mixed == {"A": 0.5, "B": 0.5}
+    assert _shares([]) == {}
