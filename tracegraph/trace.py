@@ -349,8 +349,8 @@ def _forward_totals(
     """`located_on`: the combined amount of each shipment line, as the shipment rows have it."""
     shipped = returned = 0.0
     comparable = True
-    for line, amounts in weighed.lines.items():
-        value = located_on[line] if line in located_on else combined(amounts)
+    for line in weighed.lines:
+        value = located_on[line]
         if value is None:
             comparable = False
             continue
