@@ -73,15 +73,7 @@ def run(lots: int, seed: int, runs: int) -> dict[str, Any]:
             graph.reset(keep_schema=True)
             graph.init_schema()
             imported = import_paths(graph, [plant.out]).seconds
-        lot_rows = plant_rows(plant.out, "lots")
-        steps = plant_rows(plant.out, "steps")
-        raw = [r["lot_id"] for r in lot_rows if r["supplier_id"] and r["material_id"] != "SALT"]
-        finished = [r["lot_id"] for r in lot_rows if r["lot_id"].startswith("F")]
-        bakes = [s for s in steps if s["operation"] == "bake"]
-        windows = []
-        for step in rng.sample(bakes, min(runs, len(bakes))):
-            start = datetime.fromisoformat(step["started_at"])
-            windows.append((step["device_id"], start, start + timedelta(hours=3)))
+        raw, finished, windows = _samples(plant.out, rng, runs)
         oven = "OVEN-2"
         oven_lots = _lots_after_device(plant.out, oven)
         results: dict[str, Any] = {}
@@ -141,6 +133,25 @@ def run(lots: int, seed: int, runs: int) -> dict[str, Any]:
         "import_seconds": round(imported, 1) if imported is not None else None,
         "commands": results,
     }  # fmt: skip
+
+
+def _samples(
+    folder: Path, rng: random.Random, runs: int
+) -> tuple[list[str], list[str], list[tuple[str, datetime, datetime]]]:
+    """Raw lots (salt aside), finished lots, and `runs` 3-hour windows that start with a bake.
+
+    Only these ids outlive the call: the plant's rows (1.6M dicts at 1M lots) are freed before
+    anything is timed. Held, they made narrow traces 0-14 % slower (three A/B pairs, 1M lots)."""
+    lot_rows = plant_rows(folder, "lots")
+    raw = [r["lot_id"] for r in lot_rows if r["supplier_id"] and r["material_id"] != "SALT"]
+    finished = [r["lot_id"] for r in lot_rows if r["lot_id"].startswith("F")]
+    del lot_rows
+    bakes = [s for s in plant_rows(folder, "steps") if s["operation"] == "bake"]
+    windows = []
+    for step in rng.sample(bakes, min(runs, len(bakes))):
+        start = datetime.fromisoformat(step["started_at"])
+        windows.append((step["device_id"], start, start + timedelta(hours=3)))
+    return raw, finished, windows
 
 
 def _lots_after_device(folder: Path, device: str) -> list[str]:
