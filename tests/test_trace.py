@@ -19,7 +19,7 @@ from plant_model import PlantModel
 from typer.testing import CliRunner
 
 from readme import tracegraph_commands
-from tracegraph import queries
+from tracegraph import queries, rootcause
 from tracegraph.check import run_checks
 from tracegraph.cli.main import app
 from tracegraph.errors import TracegraphError
@@ -395,6 +395,26 @@ def test_rootcause_finds_the_oven_behind_the_complaints(plant: tuple[TraceGraph,
     assert device["complaints_with"] == len(complaints)
     assert not set(ranking.controls) & set(complaints)
     assert ranking.factors == sorted(ranking.factors, key=lambda f: f["p_value"])
+
+
+def test_factor_rows_read_in_concurrent_parts_equal_one_query(
+    plant: tuple[TraceGraph, Plant], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rootcause reads the factors of many lots with FACTOR_QUERIES concurrent queries, each over
+    a share of the lots: together they give every lot's row once, as one query over all does."""
+    graph, data = plant
+    lots = sorted(data.model.lots)[: 2 * rootcause.SPLIT_FROM + 1]
+    assert len(lots) > rootcause.SPLIT_FROM and rootcause.FACTOR_QUERIES > 1
+
+    def by_lot(rows: list[dict[str, object]]) -> dict[object, str]:
+        return {row["lot_id"]: json.dumps(row, sort_keys=True) for row in rows}
+
+    parts = rootcause._factor_rows(graph, lots)
+    monkeypatch.setattr(rootcause, "FACTOR_QUERIES", 1)
+    whole = rootcause._factor_rows(graph, lots)
+    assert len(parts) == len(whole) == len(lots)
+    assert by_lot(parts) == by_lot(whole)
+    assert sum(bool(row["steps"]) for row in whole) > len(lots) // 2  # lots made in the plant
 
 
 def test_rootcause_controls_are_the_comparable_lots_evenly_spaced(
