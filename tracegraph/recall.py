@@ -21,9 +21,6 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
 from tracegraph.trace import ForwardTrace, trace_forward
@@ -208,6 +205,9 @@ def _safe(value: Any) -> Any:
 
 
 def _write_xlsx(path: Path, events: list[dict[str, Any]], trace: ForwardTrace) -> Path:
+    from openpyxl import Workbook  # here, not at the top: only a recall package needs it
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

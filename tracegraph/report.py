@@ -11,11 +11,12 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import Any
-
-from neo4j_viz import Node, Relationship, VisualizationGraph
+from typing import TYPE_CHECKING, Any
 
 from tracegraph.trace import ForwardTrace
+
+if TYPE_CHECKING:  # imported where a picture is drawn: it costs every command 0.3 s to load
+    from neo4j_viz import Node, Relationship, VisualizationGraph
 
 PICTURE_LIMIT = 1500  # lots drawn
 
@@ -32,6 +33,8 @@ COLORS = {
 
 def trace_picture(trace: ForwardTrace) -> tuple[VisualizationGraph, int]:
     """The graph to draw, and how many reached lots it leaves out."""
+    from neo4j_viz import Node, Relationship, VisualizationGraph
+
     drawn = trace.lots[:PICTURE_LIMIT]  # lots come sorted by depth: the nearest first
     lot_ids = {lot["lot_id"] for lot in drawn} | {s["lot_id"] for s in trace.sources}
     nodes: dict[str, Node] = {}
