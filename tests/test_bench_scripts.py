@@ -41,10 +41,11 @@ def test_bench_trace_times_every_command_after_the_round_trip_floor(
     (result,) = json.loads((tmp_path / "trace-results.json").read_text())
     commands = result["commands"]
     assert next(iter(commands)) == "driver round trip (RETURN 1)"
-    assert len(commands) == 9
+    assert len(commands) == 10
     for name, timing in commands.items():
         assert timing["runs"] >= 2, name
         assert 0 < timing["p50_ms"] <= timing["p95_ms"] <= timing["max_ms"], name
     assert commands["trace forward (wide, salt lot)"]["mean_size"] > 10
     assert commands["rootcause (50 complaint lots)"]["mean_size"] > 0  # controls were found
+    assert commands["rootcause (50 complaint lots of one day)"]["mean_size"] > 0
     assert "| trace backward (finished lot) |" in (tmp_path / "trace-results.md").read_text()
