@@ -15,7 +15,7 @@ import pytest
 from hand_plant import HAND_PLANT
 from plant_model import PlantModel
 
-from tracegraph.bench_engines import ENGINES, Mismatch, Question, Weighed
+from tracegraph.bench_engines import ENGINES, Mismatch, Question, Weighed, _pg_factor_rows
 from tracegraph.compare.memory import InMemoryPlant
 from tracegraph.compare.postgres import (
     backward_trace,
@@ -28,6 +28,7 @@ from tracegraph.compare.postgres import (
 from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.plant import generate_plant
+from tracegraph.rootcause import SPLIT_FROM
 from tracegraph.trace import trace_backward, trace_forward, trace_window
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +112,22 @@ def test_postgres_recursive_sql_agrees_with_the_suites_model(tmp_path: Path) -> 
             backward = {r["lot_id"] for r in backward_trace(conn, [lot]).lots}
             assert forward == set(model.forward([lot])), lot
             assert backward == set(model.backward([lot])), lot
+        # factors of many lots come from concurrent queries over shares of them, as one query's
+        many = sorted(model.lots)[: 2 * SPLIT_FROM + 1]
+        split, whole = _pg_factor_rows(pg)(many), _pg_factor_rows(pg, queries=1)(many)
+        assert [r["lot_id"] for r in split] == many
+        assert _by_lot(split) == _by_lot(whole)
+        assert sum(bool(r["steps"]) for r in whole) > len(many) // 2
     assert not pg.folder.exists(), "the throwaway data folder is removed"
+
+
+def _by_lot(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Factors rows by lot, each list in a fixed order (rows may come in any order)."""
+    return {
+        r["lot_id"]: (sorted(r["raw_lots"]), sorted(r["suppliers"]),
+                      sorted(json.dumps(s, sort_keys=True) for s in r["steps"]))
+        for r in rows
+    }  # fmt: skip
 
 
 def test_a_wrong_answer_stops_the_run_with_exit_code_1() -> None:

@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -57,7 +58,12 @@ from tracegraph.gcpause import collector_paused
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.plant import generate_plant, plant_rows
-from tracegraph.rootcause import rank_common_causes, rank_factors
+from tracegraph.rootcause import (
+    FACTOR_QUERIES,
+    SPLIT_FROM,
+    rank_common_causes,
+    rank_factors,
+)
 from tracegraph.trace import (
     BackwardTrace,
     ForwardTrace,
@@ -240,17 +246,30 @@ def _counts(ranked: list[dict[str, Any]]) -> set[tuple[str, str, int, int]]:
     return {(f["kind"], f["value"], f["complaints_with"], f["controls_with"]) for f in ranked}
 
 
-def _pg_factor_rows(pg: Postgres) -> Callable[[list[str]], list[dict[str, Any]]]:
-    conn = pg.connect()
+def _pg_factor_rows(
+    pg: Postgres, queries: int = FACTOR_QUERIES
+) -> Callable[[list[str]], list[dict[str, Any]]]:
+    """PostgreSQL's factors rows, shaped like tracegraph's. Like tracegraph (see
+    rootcause.FACTOR_QUERIES), 200 lots or more are read by `queries` concurrent queries over
+    shares of the lots, each on its own connection, so both servers search on both cores."""
+    connections = [pg.connect() for _ in range(queries)]
     text = sql("factors")
+
+    def read(conn: Any, lots: list[str]) -> list[Any]:
+        found: list[Any] = conn.execute(text, {"lot_ids": lots}).fetchall()
+        return found
 
     def rows(lots: list[str]) -> list[dict[str, Any]]:
         per_lot: dict[str, dict[str, Any]] = {
             lot: {"lot_id": lot, "raw_lots": set(), "suppliers": set(), "steps": []} for lot in lots
         }
-        for root, lot, supplier, operation, started, device, operator in conn.execute(
-            text, {"lot_ids": lots}
-        ).fetchall():
+        if len(lots) < SPLIT_FROM or queries == 1:
+            found = read(connections[0], lots)
+        else:
+            parts = [lots[i::queries] for i in range(queries)]
+            with ThreadPoolExecutor(queries) as pool:
+                found = [row for part in pool.map(read, connections, parts) for row in part]
+        for root, lot, supplier, operation, started, device, operator in found:
             row = per_lot[root]
             if supplier is not None:
                 row["raw_lots"].add(lot)
