@@ -32,9 +32,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,9 +60,9 @@ from tracegraph.importing.run import import_paths
 from tracegraph.plant import generate_plant, plant_rows
 from tracegraph.rootcause import (
     FACTOR_QUERIES,
-    SPLIT_FROM,
     rank_common_causes,
     rank_factors,
+    read_in_parts,
 )
 from tracegraph.trace import (
     BackwardTrace,
@@ -250,8 +250,8 @@ def _pg_factor_rows(
     pg: Postgres, queries: int = FACTOR_QUERIES
 ) -> Callable[[list[str]], list[dict[str, Any]]]:
     """PostgreSQL's factors rows, shaped like tracegraph's. Like tracegraph (see
-    rootcause.FACTOR_QUERIES), 200 lots or more are read by `queries` concurrent queries over
-    shares of the lots, each on its own connection, so both servers search on both cores."""
+    rootcause.read_in_parts), many lots are read by `queries` concurrent queries over shares of
+    the lots, each on its own connection, so both servers search on both cores."""
     connections = [pg.connect() for _ in range(queries)]
     text = sql("factors")
 
@@ -259,16 +259,13 @@ def _pg_factor_rows(
         found: list[Any] = conn.execute(text, {"lot_ids": lots}).fetchall()
         return found
 
+    readers = [partial(read, conn) for conn in connections]
+
     def rows(lots: list[str]) -> list[dict[str, Any]]:
         per_lot: dict[str, dict[str, Any]] = {
             lot: {"lot_id": lot, "raw_lots": set(), "suppliers": set(), "steps": []} for lot in lots
         }
-        if len(lots) < SPLIT_FROM or queries == 1:
-            found = read(connections[0], lots)
-        else:
-            parts = [lots[i::queries] for i in range(queries)]
-            with ThreadPoolExecutor(queries) as pool:
-                found = [row for part in pool.map(read, connections, parts) for row in part]
+        found = read_in_parts(readers, lots)
         for root, lot, supplier, operation, started, device, operator in found:
             row = per_lot[root]
             if supplier is not None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -34,6 +35,8 @@ SHIFT_HOURS = 8
 # query costs more than it saves.
 FACTOR_QUERIES = 2
 SPLIT_FROM = 200
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -145,6 +148,19 @@ def rank_common_causes(
                    time.perf_counter() - started)  # fmt: skip
 
 
+def read_in_parts(
+    readers: Sequence[Callable[[list[str]], list[_T]]], lot_ids: list[str]
+) -> list[_T]:
+    """What the readers return for `lot_ids`: one reader reads them all, or — for SPLIT_FROM lots
+    or more — every reader reads a share of them at the same time (see FACTOR_QUERIES)."""
+    if len(lot_ids) < SPLIT_FROM or len(readers) == 1:
+        return readers[0](lot_ids)
+    parts = [lot_ids[i :: len(readers)] for i in range(len(readers))]
+    with ThreadPoolExecutor(len(readers), thread_name_prefix="tracegraph-factors") as pool:
+        return [row for found in pool.map(lambda read, part: read(part), readers, parts)
+                for row in found]  # fmt: skip
+
+
 def _factor_rows(graph: TraceGraph, lot_ids: list[str]) -> list[Any]:
     """Factors rows (see lot_factors), one per lot found, read by FACTOR_QUERIES concurrent
     queries; the query sends each step as a compact list."""
@@ -153,12 +169,7 @@ def _factor_rows(graph: TraceGraph, lot_ids: list[str]) -> list[Any]:
         found: list[Any] = graph.read("rootcause/factors", lot_ids=part)[0]["lots"]
         return found
 
-    if len(lot_ids) < SPLIT_FROM or FACTOR_QUERIES == 1:
-        rows = read(lot_ids)
-    else:
-        parts = [lot_ids[i::FACTOR_QUERIES] for i in range(FACTOR_QUERIES)]
-        with ThreadPoolExecutor(FACTOR_QUERIES, thread_name_prefix="tracegraph-factors") as pool:
-            rows = [row for found in pool.map(read, parts) for row in found]
+    rows = read_in_parts([read] * FACTOR_QUERIES, lot_ids)
     for row in rows:
         row["steps"] = [
             {"operation": operation, "started_at": started_at, "device_id": device_id,
