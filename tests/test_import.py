@@ -43,11 +43,12 @@ def _import(runner: CliRunner, *args: str) -> tuple[int, dict[str, Any], list[di
 def _graph_dump(graph: TraceGraph) -> list[str]:
     """Every node and relationship with its properties (ledger excluded), for comparisons."""
     nodes, _, _ = graph.driver.execute_query(
-        "MATCH (n) WHERE NOT n:ImportRun RETURN labels(n) AS l, properties(n) AS p",
+        "MATCH (n) WHERE NOT n:ImportRun AND NOT n:RowChange "
+        "RETURN labels(n) AS l, properties(n) AS p",
         database_=graph.database,
     )
     rels, _, _ = graph.driver.execute_query(
-        "MATCH (a)-[r]->(b) WHERE NOT a:ImportRun "
+        "MATCH (a)-[r]->(b) WHERE NOT a:ImportRun AND NOT a:RowChange "
         "RETURN type(r) AS t, properties(r) AS p, properties(a) AS a, properties(b) AS b",
         database_=graph.database,
     )
@@ -66,7 +67,7 @@ def test_clean_import_writes_every_row_and_keeps_leading_zeros(
     assert code == 0 and rejects == []
     assert summary["tables"]["materials"] == {
         "files": [str(plant / "materials.csv")], "read": 3, "written": 3, "rejected": 0,
-        "duplicates": 0, "changed": 3,
+        "duplicates": 0, "changed": 3, "updated": 0,
     }  # fmt: skip
     rows, _, _ = graph.driver.execute_query(
         "MATCH (i:Identifier)-[:IDENTIFIES]->(l:Lot)-[s:SUPPLIED_BY]->(v:Supplier) "
@@ -336,6 +337,101 @@ def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
     ]
 
 
+def test_the_ledger_records_every_changed_row_with_its_old_and_new_values(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A row that changes what the graph held is recorded on its run: table, key, file, line and,
+    per changed column (references kept as edges and link quantities too), the old and the new
+    value; new rows, stubs being completed and unchanged rows are not. `tracegraph imports`
+    lists the runs and shows one run's changes."""
+    folder = tmp_path / "in"
+    _write(folder, "materials.csv", MATERIALS)
+    _write(
+        folder,
+        "lots.csv",
+        LOTS_HEADER + "L1,M1,5,kg,2026-11-01,released,V7,000456\n"
+        "L2,M1,3,kg,2026-11-01,released,V7,000457\n",
+    )
+    _write(
+        folder,
+        "steps.csv",
+        "step_id,operation,started_at,device_id,oven_c\nS1,bake,2026-11-02T06:00Z,OVEN-1,182.5\n",
+    )
+    _write(folder, "step_inputs.csv", "step_id,lot_id,quantity,uom\nS1,L1,1,kg\nS1,L9,1,kg\n")
+    first = _import(runner, str(folder))[1]
+    assert first["updated"] == 0  # all new (L9 a stub, referenced before its own row)
+
+    _write(
+        folder,
+        "lots.csv",
+        LOTS_HEADER + "L1,M1,4.5,kg,2026-11-01T06:00,hold,V8,000456\n"
+        "L2,M1,3,kg,2026-11-01,released,V7,000457\n"
+        "L9,SALT,2,kg,2026-10-01,released,,\n",
+    )
+    _write(
+        folder,
+        "steps.csv",
+        "step_id,operation,started_at,device_id,oven_c\nS1,bake,2026-11-02T06:00Z,OVEN-2,190\n",
+    )
+    _write(folder, "step_inputs.csv", "step_id,lot_id,quantity,uom\nS1,L1,1.5,kg\nS1,L9,1,kg\n")
+    code, second, _ = _import(runner, str(folder))
+    assert code == 0
+    assert second["updated"] == 3  # L1, S1 and the link S1|L1; not L2 (same), not L9 (a stub)
+    assert {name: t["updated"] for name, t in second["tables"].items() if t["updated"]} == {
+        "lots": 1, "steps": 1, "step_inputs": 1,
+    }  # fmt: skip
+
+    shown = runner.invoke(app, ["imports", second["run_id"], "--format", "json"])
+    assert shown.exit_code == 0, shown.stderr
+    run = json.loads(shown.stdout)
+    assert run["rows_updated"] == 3 and run["tables"]["lots"]["updated"] == 1
+    changes = {(c["table"], c["key"]): c for c in run["changes"]}
+    assert set(changes) == {("lots", "L1"), ("steps", "S1"), ("step_inputs", "S1|L1")}
+    assert changes[("lots", "L1")]["file"] == str(folder / "lots.csv")
+    assert changes[("lots", "L1")]["line"] == 2
+    assert changes[("lots", "L1")]["columns"] == [
+        {
+            "column": "created_at",
+            "before": "2026-11-01T00:00:00+00:00",
+            "after": "2026-11-01T06:00:00+00:00",
+        },
+        {"column": "quantity", "before": "5.0", "after": "4.5"},
+        {"column": "status", "before": "released", "after": "hold"},
+        {"column": "supplier_id", "before": "V7", "after": "V8"},
+    ]
+    assert changes[("steps", "S1")]["columns"] == [
+        {"column": "device_id", "before": "OVEN-1", "after": "OVEN-2"},
+        {"column": "oven_c", "before": "182.5", "after": "190.0"},
+    ]
+    assert changes[("step_inputs", "S1|L1")]["columns"] == [
+        {"column": "quantity", "before": "1.0", "after": "1.5"},
+    ]
+    about, _, _ = graph.driver.execute_query(
+        "MATCH (:ImportRun {run_id: $run})-[:CHANGED]->(c:RowChange)-[:ABOUT]->(n) "
+        "RETURN c.key AS key, coalesce(n.lot_id, n.step_id) AS node ORDER BY key, node",
+        run=second["run_id"], database_=graph.database,
+    )  # fmt: skip
+    assert [tuple(r.values()) for r in about] == [
+        ("L1", "L1"), ("S1", "S1"), ("S1|L1", "L1"), ("S1|L1", "S1"),
+    ]  # fmt: skip
+
+    forced = runner.invoke(app, ["import", str(folder), "--force", "--format", "json"])
+    assert json.loads(forced.stdout)["updated"] == 0
+    listed = runner.invoke(app, ["imports", "--format", "json"])
+    runs = json.loads(listed.stdout)["imports"]
+    assert [r["rows_updated"] for r in runs] == [0, 3, 0]  # newest first
+    assert runs[1]["run_id"] == second["run_id"]
+    as_csv = runner.invoke(app, ["imports", second["run_id"], "--format", "csv"])
+    assert as_csv.stdout.splitlines()[0] == "table,key,file,line,column,before,after"
+    assert len(as_csv.stdout.splitlines()) == 1 + 7  # one row per changed column
+    assert second["run_id"] in runner.invoke(app, ["imports"]).stdout
+    as_table = runner.invoke(app, ["imports", second["run_id"]])
+    assert "released" in as_table.stdout and "OVEN-2" in as_table.stdout
+    unknown = runner.invoke(app, ["imports", "no-such-run"])
+    assert unknown.exit_code == 2
+    assert "no import run 'no-such-run'" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
 def test_xlsx_and_parquet_tables(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -396,7 +492,8 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
     Exceptions, each buffering only the rows it is given: the *_detach queries and the MERGE
     queries of link tables, which run for rows whose content changed (and for new links that
     carry extra columns, set as a map); the steps_longest_* queries, which read and raise one
-    bound per device or operator of a batch (a few dozen rows at most)."""
+    bound per device or operator of a batch (a few dozen rows at most); record_changes, the
+    ledger of a batch's changed rows."""
     from tracegraph import queries
 
     def operators(plan: dict[str, Any]) -> list[str]:
@@ -409,12 +506,17 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
     for name in queries.available():
         if not name.startswith("import/") or "_detach" in name or "_longest_" in name:
             continue
-        if name in ("import/step_inputs", "import/step_outputs", "import/shipment_lines"):
+        if name in (
+            "import/step_inputs",
+            "import/step_outputs",
+            "import/shipment_lines",
+            "import/record_changes",
+        ):
             continue
         with graph.driver.session(database=graph.database) as session:
             summary = session.run(
                 "EXPLAIN " + queries.load(name), rows=[], keys=[], ids=[], props={},
-                run_id="", fingerprint="", longest=[],
+                run_id="", fingerprint="", longest=[], changes=[],
             ).consume()  # fmt: skip
         assert summary.plan is not None
         assert "Eager" not in operators(summary.plan), name

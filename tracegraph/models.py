@@ -203,7 +203,25 @@ class ImportRun(StructuredNode):
     rows_read = IntegerProperty()
     rows_written = IntegerProperty()
     rows_rejected = IntegerProperty()
-    counts_json = StringProperty()  # per table: read / written / rejected / changed
+    rows_updated = IntegerProperty()  # rows that changed what the graph held
+    counts_json = StringProperty()  # per table: read / written / rejected / changed / updated
+    changes = RelationshipTo("RowChange", "CHANGED")
+
+
+class RowChange(StructuredNode):
+    """One row of an import that changed what the graph held: its columns that differ, with the
+    old and the new value of each as text ("" for no value), in the same order."""
+
+    change_id = StringProperty(unique_index=True, required=True)  # run|table|file|line
+    run_id = StringProperty(required=True)
+    table = StringProperty(required=True)
+    key = StringProperty(required=True)  # a link row's as "step_id|lot_id"
+    file = StringProperty()
+    line = IntegerProperty()
+    columns = ArrayProperty(StringProperty())
+    before = ArrayProperty(StringProperty())
+    after = ArrayProperty(StringProperty())
+    about = RelationshipTo("StructuredNode", "ABOUT")
 
 
 class Recall(StructuredNode):
@@ -221,12 +239,12 @@ class Recall(StructuredNode):
 
 NODE_CLASSES: tuple[type[StructuredNode], ...] = (
     Material, Supplier, Customer, Location, Device, DeviceEvent, Operator, WorkOrder,
-    Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, Recall,
+    Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, RowChange, Recall,
 )  # fmt: skip
 
 # Labels and relationship types the code may name: the fixed list no user string extends.
 LABELS: tuple[str, ...] = tuple(cls.__name__ for cls in NODE_CLASSES)
 RELATIONSHIP_TYPES: tuple[str, ...] = (
     "OF", "SUPPLIED_BY", "AT", "INPUT_TO", "PRODUCED", "SHIPPED", "IDENTIFIES", "OF_LOT",
-    "ON", "BY", "FOR", "DURING", "TO", "FROM", "OF_DEVICE", "SOURCE",
+    "ON", "BY", "FOR", "DURING", "TO", "FROM", "OF_DEVICE", "SOURCE", "CHANGED", "ABOUT",
 )  # fmt: skip

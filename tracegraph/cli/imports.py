@@ -116,11 +116,12 @@ def import_command(
         )
         if summary.tables:
             table = Table(box=None, show_edge=False, pad_edge=False)
-            for column in ("table", "read", "written", "rejected", "duplicates", "changed"):
+            for column in ("table", "read", "written", "rejected", "duplicates", "changed",
+                           "updated"):  # fmt: skip
                 table.add_column(column, justify="left" if column == "table" else "right")
             for name, t in summary.tables.items():
                 table.add_row(name, f"{t.read:,}", f"{t.written:,}", f"{t.rejected:,}",
-                              f"{t.duplicates:,}", f"{t.changed:,}")  # fmt: skip
+                              f"{t.duplicates:,}", f"{t.changed:,}", f"{t.updated:,}")  # fmt: skip
             out.print(table)
         if summary.stubs_created:
             out.print(
@@ -129,6 +130,11 @@ def import_command(
             )
         for line in summary.notes:
             out.print(f"note: {line}")
+        if summary.updated:
+            out.print(
+                f"{summary.updated:,} row(s) changed what the graph held: "
+                f"`tracegraph imports {summary.run_id}` shows each change."
+            )
         if summary.reject_file:
             out.print(f"Rejected rows: {summary.reject_file}")
     if summary.rejected > max_rejects:

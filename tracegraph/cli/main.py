@@ -17,6 +17,7 @@ from tracegraph.cli import recall as recall_commands
 from tracegraph.cli import trace as trace_commands
 from tracegraph.cli.check import check_command
 from tracegraph.cli.imports import import_command
+from tracegraph.cli.ledger import imports_command
 from tracegraph.cli.render import print_error
 from tracegraph.cli.rootcause import rootcause_command
 from tracegraph.errors import TracegraphError
@@ -46,6 +47,7 @@ app = typer.Typer(
 app.add_typer(db_commands.app, name="db")
 app.add_typer(demo_commands.app, name="demo")
 app.command("import")(import_command)
+app.command("imports")(imports_command)
 app.add_typer(trace_commands.app, name="trace")
 app.add_typer(lot_commands.app, name="lot")
 app.command("check")(check_command)

@@ -49,7 +49,8 @@ class TableCounts:
     written: int = 0
     rejected: int = 0
     duplicates: int = 0
-    changed: int = 0
+    changed: int = 0  # new rows, and rows that changed what the graph held
+    updated: int = 0  # rows that changed what the graph held: the run's RowChange records
     seconds: float = 0.0
 
     @property
@@ -80,12 +81,17 @@ class ImportSummary:
     def rejected(self) -> int:
         return sum(t.rejected for t in self.tables.values())
 
+    @property
+    def updated(self) -> int:
+        return sum(t.updated for t in self.tables.values())
+
     def as_dict(self) -> dict[str, object]:
         return {
             "run_id": self.run_id,
             "read": self.read,
             "written": self.written,
             "rejected": self.rejected,
+            "updated": self.updated,
             "stubs_created": self.stubs_created,
             "seconds": round(self.seconds, 3),
             "reject_file": str(self.reject_file) if self.reject_file else None,
@@ -99,6 +105,7 @@ class ImportSummary:
                     "rejected": t.rejected,
                     "duplicates": t.duplicates,
                     "changed": t.changed,
+                    "updated": t.updated,
                 }
                 for name, t in self.tables.items()
             },
@@ -179,7 +186,7 @@ def import_paths(
     rejects: list[Reject] = []
     unchanged: dict[str, str] = {}
     clean: list[str] = []
-    state = RunState()
+    state = RunState(run_id=run_id)
     try:
         for path in files:
             name = table_name(path)
@@ -223,7 +230,8 @@ def import_paths(
         props={
             "status": "done", "ended_at": datetime.now(UTC), "clean_fingerprints": clean,
             "rows_read": summary.read, "rows_written": summary.written,
-            "rows_rejected": summary.rejected, "stubs_created": summary.stubs_created,
+            "rows_rejected": summary.rejected, "rows_updated": summary.updated,
+            "stubs_created": summary.stubs_created,
             "seconds": summary.seconds, "counts_json": json.dumps(summary.as_dict()["tables"]),
             "reject_file": str(summary.reject_file) if summary.reject_file else None,
         },
@@ -318,12 +326,14 @@ def _write_raw(
     counts.duplicates += validated.duplicates
     counts.written += file_written
     counts.changed += written.changed
+    counts.updated += written.updated
     counts.rejected += len(file_rejects)
     counts.seconds += seconds
     note = f" ({'; '.join(raw.notes)})" if raw.notes else ""
     log(
         f"{raw.path.name} → {name}: {validated.read:,} rows read, {file_written:,} written "
-        f"({written.changed:,} new or changed), {len(file_rejects):,} rejected, "
+        f"({written.changed - written.updated:,} new, {written.updated:,} changed), "
+        f"{len(file_rejects):,} rejected, "
         f"{raw.encoding}{note}, {validated.read / max(seconds, 1e-9):,.0f} rows/s"
     )
     return file_rejects

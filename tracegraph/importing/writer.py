@@ -19,6 +19,7 @@ from itertools import islice
 from typing import Any
 
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.changes import difference, new_values, stored_values
 from tracegraph.importing.tables import TABLES, Kind
 from tracegraph.importing.validate import Reject, ValidatedTable
 
@@ -74,6 +75,7 @@ Progress = Callable[[int], None]
 class TableWrite:
     written: int = 0  # rows now in the graph as given (new, changed or already equal)
     changed: int = 0  # rows that created or changed something
+    updated: int = 0  # of those, rows that changed what the graph held (each a RowChange)
     rejects: list[Reject] = field(default_factory=list)
 
 
@@ -171,6 +173,7 @@ class RunState:
     written: a second file of the same table may repeat a link the first one made."""
 
     fresh: dict[str, set[Any]] = field(default_factory=dict)
+    run_id: str | None = None  # the ImportRun that records changed rows (None: not recorded)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def created(self, key: str, ids: list[Any]) -> None:
@@ -199,30 +202,45 @@ def write_table(
     source = iter(rows)
     writers = WRITERS.get(table, 1)
     with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="tracegraph-import") as server:
-        pending: deque[Future[int]] = deque()
+        pending: deque[Future[tuple[int, int]]] = deque()
+
+        def collect(future: Future[tuple[int, int]]) -> None:
+            changed, updated = future.result()
+            result.changed += changed
+            result.updated += updated
+
         while batch := list(islice(source, BATCH_SIZE)):
             batch, missing = _split_missing_references(graph, table, validated.file, batch, fresh)
             result.rejects.extend(missing)
             shaped = [cypher_row(table, r) for r in batch]
+            lines = [r["_line"] for r in batch]
             result.written += len(batch)
             if len(pending) == writers:
-                result.changed += pending.popleft().result()
-            pending.append(server.submit(_write_batch, graph, table, shaped, state, fresh))
+                collect(pending.popleft())
+            pending.append(server.submit(
+                _write_batch, graph, table, shaped, state, fresh, (validated.file, lines)
+            ))  # fmt: skip
             progress(result.written + len(result.rejects) + len(validated.rejects)
                      + validated.duplicates)  # fmt: skip
         while pending:
-            result.changed += pending.popleft().result()
+            collect(pending.popleft())
     progress(validated.read)
     state.fresh.pop(table, None)
     return result
 
 
 def _write_batch(
-    graph: TraceGraph, table: str, rows: list[dict[str, Any]], state: RunState, fresh: set[Any]
-) -> int:
-    """Write the new and changed rows of one batch; returns how many that were."""
+    graph: TraceGraph,
+    table: str,
+    rows: list[dict[str, Any]],
+    state: RunState,
+    fresh: set[Any],
+    source: tuple[str, list[int]],
+) -> tuple[int, int]:
+    """Write the new and changed rows of one batch (`source`: the file and each row's line);
+    returns how many rows that were, and how many of them changed rows the graph held."""
     if not rows:
-        return 0
+        return 0, 0
     if table in RELATIONSHIP_PARENT:
         parent = RELATIONSHIP_PARENT[table]
         unsure = [r for r in rows if r[parent] not in fresh]
@@ -231,6 +249,8 @@ def _write_batch(
             for r in (graph.read(f"import/{table}_shas", rows=unsure) if unsure else [])
         }
         todo = [r for r in rows if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
+        updated = [r for r in todo if known.get((r[parent], r["lot_id"])) is not None]
+        _record_changes(graph, table, updated, state, (rows, *source))
         # Links not in the graph yet are created without MERGE's look for an existing one, and
         # their three properties set one by one (no Eager). Changed links, and new ones with
         # extra columns, are merged with all their properties as a map (see {table}.cypher).
@@ -248,12 +268,15 @@ def _write_batch(
             graph.write(f"import/{table}_create", rows=new)
         if merged:
             graph.write(f"import/{table}", rows=merged)
-        return len(todo)
+        return len(todo), len(updated)
     key = NODE_KEYS[table]
     known = {
         r["key"]: r["sha"] for r in graph.read(f"import/{table}_shas", keys=[r[key] for r in rows])
     }
     todo = [r for r in rows if known.get(r[key]) != r["props"]["_row_sha"]]
+    # Rows the graph held with other content (a stub, without a hash, is completed, not changed).
+    updated = [r for r in todo if known.get(r[key]) is not None]
+    _record_changes(graph, table, updated, state, (rows, *source))
     state.created(key, [r[key] for r in todo if r[key] not in known])
     to_merge = todo
     if table in CREATE_PATH:
@@ -266,7 +289,52 @@ def _write_batch(
                              *_longest_steps(table, new)])  # fmt: skip
         to_merge = [r for r in todo if r[key] in known]
     _merge_rows(graph, table, to_merge, known)
-    return len(todo)
+    return len(todo), len(updated)
+
+
+# A batch's rows, its file and each row's line there.
+_Batch = tuple[list[dict[str, Any]], str, list[int]]
+
+
+def _lines(batch: _Batch) -> dict[int, int]:
+    rows, _, lines = batch
+    return {id(row): line for row, line in zip(rows, lines, strict=True)}
+
+
+def _record_changes(
+    graph: TraceGraph, table: str, rows: list[dict[str, Any]], state: RunState, batch: _Batch
+) -> None:
+    """Record in the run's ledger what each changed row changes, before it is written."""
+    if not rows or state.run_id is None:
+        return
+    parent = RELATIONSHIP_PARENT.get(table)
+    held: dict[Any, tuple[dict[str, Any], list[str]]]  # row key -> stored values, node ids
+    if parent is None:  # a node: its properties and reference edges
+        column = NODE_KEYS[table]
+        keys: list[Any] = [r[column] for r in rows]
+        held = {r["key"]: (stored_values(table, r["props"], r["links"]), [r["node"]])
+                for r in graph.read(f"import/{table}_before", keys=keys)}  # fmt: skip
+        columns = SHAPES[table].hashed
+    else:  # a link: its properties; its key names its two ends
+        keys = [(r[parent], r["lot_id"]) for r in rows]
+        held = {
+            (r["parent"], r["lot_id"]): (
+                stored_values(table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]},
+                              []), r["nodes"])
+            for r in graph.read(f"import/{table}_before", rows=rows)
+        }  # fmt: skip
+        columns = (parent, "lot_id")
+    line_of = _lines(batch)
+    changes = [
+        difference(table, key if isinstance(key, str) else "|".join(key), line_of[id(row)],
+                   held[key][0], new_values(row, columns), held[key][1])
+        for row, key in zip(rows, keys, strict=True)
+        if key in held  # else removed since the hashes were read: nothing to compare with
+    ]  # fmt: skip
+    if changes:
+        graph.write("import/record_changes", run_id=state.run_id, changes=[
+            {"props": c.as_props(state.run_id, batch[1]), "nodes": list(c.nodes)} for c in changes
+        ])  # fmt: skip
 
 
 def _merge_rows(

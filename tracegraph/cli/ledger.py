@@ -1,0 +1,107 @@
+"""`tracegraph imports [RUN]`: past imports, and the rows one of them changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from tracegraph.cli.context import open_graph
+from tracegraph.cli.render import FORMAT_HELP, ReportFormat, print_csv, print_json, stdout
+from tracegraph.importing.ledger import import_run, import_runs
+
+RUN_COLUMNS = (
+    "run_id", "status", "started_at", "ended_at", "user", "host", "rows_read", "rows_written",
+    "rows_rejected", "rows_updated", "stubs_created", "seconds", "reject_file",
+)  # fmt: skip
+CHANGE_COLUMNS = ("table", "key", "file", "line", "column", "before", "after")
+
+
+def imports_command(
+    run_id: str = typer.Argument(None, metavar="RUN", help="An import run: its changed rows."),
+    limit: int = typer.Option(20, "--limit", min=1, help="How many runs to list."),
+    output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
+) -> None:
+    """Past imports, newest first: who, when, rows read / written / rejected / updated.
+    With RUN: that import's counts per table and every row it changed — per changed column the
+    old and the new value (a lot put on hold, a corrected quantity)."""
+    graph = open_graph()
+    try:
+        if run_id is None:
+            _print_runs(import_runs(graph, limit), output)
+        else:
+            _print_run(import_run(graph, run_id), output)
+    finally:
+        graph.driver.close()
+
+
+def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
+    if output is ReportFormat.json:
+        print_json({"imports": runs})
+        return
+    if output is ReportFormat.csv:
+        print_csv(runs, RUN_COLUMNS)
+        return
+    # The run id starts with its start time (UTC), so no column repeats it: 80 columns suffice.
+    table = Table(title=f"{len(runs)} imports, newest first", title_justify="left", box=None)
+    for column in ("run", "status", "user", "read", "written", "rejected", "updated"):
+        table.add_column(column, justify="left" if column in ("run", "status", "user")
+                         else "right", no_wrap=True, min_width=len(column))  # fmt: skip
+    for r in runs:
+        table.add_row(r["run_id"], r.get("status") or "", r.get("user") or "",
+                      _count(r, "rows_read"), _count(r, "rows_written"),
+                      _count(r, "rows_rejected"), _count(r, "rows_updated"))  # fmt: skip
+    stdout().print(table)
+
+
+def _count(run: dict[str, Any], name: str) -> str:
+    value = run.get(name)
+    return "" if value is None else f"{value:,}"
+
+
+def _change_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"table": c["table"], "key": c["key"], "file": c["file"], "line": c["line"], **column}
+        for c in run["changes"]
+        for column in c["columns"]
+    ]
+
+
+def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
+    if output is ReportFormat.json:
+        print_json(run)
+        return
+    if output is ReportFormat.csv:  # one row per changed column
+        print_csv(_change_rows(run), CHANGE_COLUMNS)
+        return
+    out = stdout()
+    out.print(
+        f"Import {run['run_id']} ({run.get('status')}), {str(run.get('started_at'))[:19]} by "
+        f"{run.get('user')}@{run.get('host')}: {_count(run, 'rows_read')} rows read, "
+        f"{_count(run, 'rows_written')} written, {_count(run, 'rows_rejected')} rejected, "
+        f"{len(run['changes']):,} changed rows"
+    )
+    if run["tables"]:
+        counts = Table(box=None, show_edge=False, pad_edge=False)
+        names = ("read", "written", "rejected", "duplicates", "changed", "updated")
+        for column in ("table", *names):
+            counts.add_column(column, justify="left" if column == "table" else "right")
+        for name, t in run["tables"].items():
+            counts.add_row(name, *(f"{t.get(n, 0):,}" for n in names))
+        out.print(counts)
+    if run["changes"]:
+        changes = Table(title="Changed rows", title_justify="left")
+        for column in ("table", "key", "line", "column", "before", "after"):
+            changes.add_column(column)
+        for row in _change_rows(run):  # values are the export's text: never rich markup
+            changes.add_row(
+                row["table"],
+                escape(row["key"]),
+                str(row["line"]),
+                escape(row["column"]),
+                escape(row["before"]),
+                escape(row["after"]),
+            )
+        out.print(changes)
