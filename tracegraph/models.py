@@ -212,7 +212,7 @@ class RowChange(StructuredNode):
     """One row of an import that changed what the graph held: its columns that differ, with the
     old and the new value of each as text ("" for no value), in the same order."""
 
-    change_id = StringProperty(unique_index=True, required=True)  # run|table|file|line
+    change_id = StringProperty(unique_index=True, required=True)  # the run id and a random part
     run_id = StringProperty(required=True)
     table = StringProperty(required=True)
     key = StringProperty(required=True)  # a link row's as "step_id|lot_id"

@@ -9,6 +9,7 @@ new value of each, as text ("" for no value; an empty cell is no value on import
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +54,9 @@ class RowChange:
 
     def as_props(self, run_id: str, file: str) -> dict[str, Any]:
         return {
-            "change_id": f"{run_id}|{self.table}|{file}|{self.line}",
+            # Unique by construction: one source line may yield two rows of a table (two
+            # [[file]] sections of a mapping), even with the same key.
+            "change_id": f"{run_id}-{secrets.token_hex(8)}",
             "run_id": run_id, "table": self.table, "key": self.key, "file": file,
             "line": self.line, "columns": list(self.columns), "before": list(self.before),
             "after": list(self.after),
