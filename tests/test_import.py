@@ -415,6 +415,17 @@ def test_the_ledger_records_every_changed_row_with_its_old_and_new_values(
         ("L1", "L1"), ("S1", "S1"), ("S1|L1", "L1"), ("S1|L1", "S1"),
     ]  # fmt: skip
 
+    # The lot's dossier lists the changes to its own row and to its links, with their import.
+    dossier = json.loads(runner.invoke(app, ["lot", "show", "L1", "--format", "json"]).stdout)
+    assert [(c["table"], c["key"], c["run_id"]) for c in dossier["changes"]] == [
+        ("lots", "L1", second["run_id"]), ("step_inputs", "S1|L1", second["run_id"]),
+    ]  # fmt: skip
+    assert dossier["changes"][1]["columns"] == changes[("step_inputs", "S1|L1")]["columns"]
+    timeline = runner.invoke(app, ["lot", "show", "L1", "--format", "csv"]).stdout
+    assert f"changed by import,{second['run_id']},,,step_inputs S1|L1: quantity 1.0 → 1.5" in (
+        timeline
+    )
+
     forced = runner.invoke(app, ["import", str(folder), "--force", "--format", "json"])
     assert json.loads(forced.stdout)["updated"] == 0
     listed = runner.invoke(app, ["imports", "--format", "json"])

@@ -115,5 +115,12 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         "shipments": sorted(({**s, "shipped_at": iso(s["shipped_at"])} for s in row["shipped"]),
                             key=lambda s: (s["shipped_at"] or "", s["shipment_id"])),
         "recalls": sorted(row["recalls"]),
+        # Rows of imports that changed the lot or one of its links (the import ledger).
+        "changes": sorted(({
+            "at": iso(c["at"]), "run_id": c["run_id"], "user": c["user"], "table": c["table"],
+            "key": c["key"], "file": c["file"], "line": c["line"],
+            "columns": [{"column": n, "before": b, "after": a}
+                        for n, b, a in zip(c["columns"], c["before"], c["after"], strict=True)],
+        } for c in row["changes"]), key=lambda c: (c["at"] or "", c["table"], c["key"])),
         "seconds": round(time.perf_counter() - started, 4),
     }  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
@@ -95,6 +96,17 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
                 ),
             }
         )
+    for c in dossier["changes"]:
+        what = "; ".join(f"{x['column']} {x['before'] or '-'} → {x['after'] or '-'}"
+                         for x in c["columns"])  # fmt: skip
+        events.append(
+            {
+                "at": c["at"],
+                "event": "changed by import",
+                "reference": c["run_id"],
+                "detail": f"{c['table']} {c['key']}: {what}",
+            }
+        )
     return sorted(events, key=lambda e: e["at"] or "")  # fmt: skip
 
 
@@ -124,7 +136,7 @@ def render(dossier: dict[str, Any]) -> None:
             kind = "inspected: " + styled(kind.removeprefix("inspected: "))
         quantity = "" if event.get("quantity") is None else f"{event['quantity']:g}"
         table.add_row(when(event["at"]), kind, event["reference"] or "", quantity,
-                      event.get("uom") or "", event["detail"])  # fmt: skip
+                      event.get("uom") or "", escape(event["detail"]))  # fmt: skip
     out.print(table)
     if len(events) > HISTORY_LIMIT:
         more = len(events) - HISTORY_LIMIT
