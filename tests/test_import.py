@@ -338,7 +338,11 @@ def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
 
 
 def test_the_ledger_records_every_changed_row_with_its_old_and_new_values(
-    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A row that changes what the graph held is recorded on its run: table, key, file, line and,
     per changed column (references kept as edges and link quantities too), the old and the new
@@ -438,6 +442,9 @@ def test_the_ledger_records_every_changed_row_with_its_old_and_new_values(
     assert second["run_id"] in runner.invoke(app, ["imports"]).stdout
     as_table = runner.invoke(app, ["imports", second["run_id"]])
     assert "released" in as_table.stdout and "OVEN-2" in as_table.stdout
+    monkeypatch.setattr("tracegraph.cli.ledger.CHANGES_SHOWN", 5)
+    shortened = runner.invoke(app, ["imports", second["run_id"]]).stdout
+    assert "… 2 more changed columns (--format csv or json has them all)" in shortened
     unknown = runner.invoke(app, ["imports", "no-such-run"])
     assert unknown.exit_code == 2
     assert "no import run 'no-such-run'" in unknown.stderr and "Traceback" not in unknown.stderr

@@ -9,6 +9,7 @@ from typing import Any
 
 from tracegraph.errors import AmbiguousLot, UnknownLot
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.changes import column_changes
 from tracegraph.values import STEP_FIELDS, iso, public_props
 
 # Characters with a meaning in Lucene's query syntax: escaped so that user text is only text.
@@ -119,8 +120,7 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         "changes": sorted(({
             "at": iso(c["at"]), "run_id": c["run_id"], "user": c["user"], "table": c["table"],
             "key": c["key"], "file": c["file"], "line": c["line"],
-            "columns": [{"column": n, "before": b, "after": a}
-                        for n, b, a in zip(c["columns"], c["before"], c["after"], strict=True)],
+            "columns": column_changes(c),
         } for c in row["changes"]), key=lambda c: (c["at"] or "", c["table"], c["key"])),
         "seconds": round(time.perf_counter() - started, 4),
     }  # fmt: skip

@@ -17,6 +17,7 @@ RUN_COLUMNS = (
     "rows_rejected", "rows_updated", "stubs_created", "seconds", "reject_file",
 )  # fmt: skip
 CHANGE_COLUMNS = ("table", "key", "file", "line", "column", "before", "after")
+CHANGES_SHOWN = 200  # changed columns shown on a terminal; csv and json carry them all
 
 
 def imports_command(
@@ -91,11 +92,12 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         for name, t in run["tables"].items():
             counts.add_row(name, *(f"{t.get(n, 0):,}" for n in names))
         out.print(counts)
-    if run["changes"]:
+    rows = _change_rows(run)
+    if rows:
         changes = Table(title="Changed rows", title_justify="left")
         for column in ("table", "key", "line", "column", "before", "after"):
             changes.add_column(column)
-        for row in _change_rows(run):  # values are the export's text: never rich markup
+        for row in rows[:CHANGES_SHOWN]:  # values are the export's text: never rich markup
             changes.add_row(
                 row["table"],
                 escape(row["key"]),
@@ -105,3 +107,8 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
                 escape(row["after"]),
             )
         out.print(changes)
+        if len(rows) > CHANGES_SHOWN:
+            more = len(rows) - CHANGES_SHOWN
+            out.print(
+                f"[dim]… {more:,} more changed columns (--format csv or json has them all)[/]"
+            )

@@ -107,3 +107,11 @@ def difference(
             old.append(was)
             new.append(now)
     return RowChange(table, key, line, tuple(columns), tuple(old), tuple(new), tuple(nodes))
+
+
+def column_changes(record: Mapping[str, Any]) -> list[dict[str, str]]:
+    """A stored RowChange's parallel lists as one {column, before, after} per changed column."""
+    return [
+        {"column": name, "before": old, "after": new}
+        for name, old, new in zip(record["columns"], record["before"], record["after"], strict=True)
+    ]

@@ -11,6 +11,7 @@ from typing import Any
 
 from tracegraph.errors import UnknownSubject
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.changes import column_changes
 from tracegraph.values import public_props
 
 
@@ -38,10 +39,7 @@ def import_run(graph: TraceGraph, run_id: str) -> dict[str, Any]:
     run["changes"] = [
         {
             "table": c["table"], "key": c["key"], "file": c["file"], "line": c["line"],
-            "columns": [
-                {"column": name, "before": old, "after": new}
-                for name, old, new in zip(c["columns"], c["before"], c["after"], strict=True)
-            ],
+            "columns": column_changes(c),
         }
         for c in rows[0]["changes"]
     ]  # fmt: skip
