@@ -6,6 +6,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -54,6 +55,19 @@ def import_progress() -> Iterator[tuple[RowProgress, Callable[[str], None]]]:
             bar.update(bars[label], completed=done)
 
         yield advance, lambda message: bar.console.print(escape(message))
+
+
+COUNTS = ("read", "written", "rejected", "duplicates", "changed", "updated")
+
+
+def counts_table(tables: dict[str, dict[str, Any]]) -> Table:
+    """Per table of an import (as in its JSON summary): rows read, written, rejected, …"""
+    table = Table(box=None, show_edge=False, pad_edge=False)
+    for column in ("table", *COUNTS):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    for name, counts in tables.items():
+        table.add_row(name, *(f"{counts.get(n, 0):,}" for n in COUNTS))
+    return table
 
 
 def import_command(
@@ -115,14 +129,7 @@ def import_command(
             )
         )
         if summary.tables:
-            table = Table(box=None, show_edge=False, pad_edge=False)
-            for column in ("table", "read", "written", "rejected", "duplicates", "changed",
-                           "updated"):  # fmt: skip
-                table.add_column(column, justify="left" if column == "table" else "right")
-            for name, t in summary.tables.items():
-                table.add_row(name, f"{t.read:,}", f"{t.written:,}", f"{t.rejected:,}",
-                              f"{t.duplicates:,}", f"{t.changed:,}", f"{t.updated:,}")  # fmt: skip
-            out.print(table)
+            out.print(counts_table(summary.table_counts()))
         if summary.stubs_created:
             out.print(
                 f"{summary.stubs_created:,} lot(s) referenced before their own record were "

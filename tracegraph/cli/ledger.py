@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
+from tracegraph.cli.imports import counts_table
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, print_csv, print_json, stdout
 from tracegraph.importing.ledger import import_run, import_runs
 
@@ -85,13 +86,7 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         f"{len(run['changes']):,} changed rows"
     )
     if run["tables"]:
-        counts = Table(box=None, show_edge=False, pad_edge=False)
-        names = ("read", "written", "rejected", "duplicates", "changed", "updated")
-        for column in ("table", *names):
-            counts.add_column(column, justify="left" if column == "table" else "right")
-        for name, t in run["tables"].items():
-            counts.add_row(name, *(f"{t.get(n, 0):,}" for n in names))
-        out.print(counts)
+        out.print(counts_table(run["tables"]))
     rows = _change_rows(run)
     if rows:
         changes = Table(title="Changed rows", title_justify="left")

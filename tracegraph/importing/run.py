@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracegraph.errors import ConfigurationError, TracegraphError
@@ -97,18 +98,22 @@ class ImportSummary:
             "reject_file": str(self.reject_file) if self.reject_file else None,
             "unchanged_files": self.unchanged_files,
             "notes": self.notes,
-            "tables": {
-                name: {
-                    "files": t.files,
-                    "read": t.read,
-                    "written": t.written,
-                    "rejected": t.rejected,
-                    "duplicates": t.duplicates,
-                    "changed": t.changed,
-                    "updated": t.updated,
-                }
-                for name, t in self.tables.items()
-            },
+            "tables": self.table_counts(),
+        }
+
+    def table_counts(self) -> dict[str, dict[str, Any]]:
+        """Per table: its files and rows read, written, rejected, duplicates, changed, updated."""
+        return {
+            name: {
+                "files": t.files,
+                "read": t.read,
+                "written": t.written,
+                "rejected": t.rejected,
+                "duplicates": t.duplicates,
+                "changed": t.changed,
+                "updated": t.updated,
+            }
+            for name, t in self.tables.items()
         }
 
 
@@ -232,7 +237,7 @@ def import_paths(
             "rows_read": summary.read, "rows_written": summary.written,
             "rows_rejected": summary.rejected, "rows_updated": summary.updated,
             "stubs_created": summary.stubs_created,
-            "seconds": summary.seconds, "counts_json": json.dumps(summary.as_dict()["tables"]),
+            "seconds": summary.seconds, "counts_json": json.dumps(summary.table_counts()),
             "reject_file": str(summary.reject_file) if summary.reject_file else None,
         },
     )  # fmt: skip
