@@ -21,6 +21,19 @@ MATCH (source:Lot) WHERE source.lot_id IN $lot_ids
 MATCH (source)-[:INPUT_TO|PRODUCED*0..]->(lot:Lot)
 WITH DISTINCT lot
 WITH collect(lot) AS reached
+// The shipments in a CALL, not a COLLECT subquery in the RETURN: there the DISTINCT on
+// shipments was planned on (shipment, reached) and held the whole reached list per shipment
+// (971 MB for a 12,886-lot trace; a 50k-lot trace hit the transaction memory limit).
+CALL (reached) {
+  UNWIND reached AS lot
+  MATCH (lot)-[:SHIPPED]->(shipment:Shipment)
+  WITH DISTINCT shipment
+  OPTIONAL MATCH (shipment)-[:TO]->(customer:Customer)
+  RETURN collect([shipment.shipment_id, toString(shipment.shipped_at), shipment.reference_doc,
+                  shipment.carrier, [(shipment)-[:FROM]->(l:Location) | l.location_id][0],
+                  customer.customer_id, customer.name, customer.contact, customer.country])
+         AS shipments
+}
 RETURN
   [lot IN reached |
     [lot.lot_id, lot.quantity, lot.uom, lot.status, lot.origin_known, toString(lot.created_at),
@@ -33,12 +46,4 @@ RETURN
          ELSE [2, other.shipment_id, link.quantity, link.uom]
        END]]
   ] AS lots,
-  COLLECT {
-    UNWIND reached AS lot
-    MATCH (lot)-[:SHIPPED]->(shipment:Shipment)
-    WITH DISTINCT shipment
-    OPTIONAL MATCH (shipment)-[:TO]->(customer:Customer)
-    RETURN [shipment.shipment_id, toString(shipment.shipped_at), shipment.reference_doc,
-            shipment.carrier, [(shipment)-[:FROM]->(l:Location) | l.location_id][0],
-            customer.customer_id, customer.name, customer.contact, customer.country]
-  } AS shipments
+  shipments
