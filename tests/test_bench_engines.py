@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +16,14 @@ import pytest
 from hand_plant import HAND_PLANT
 from plant_model import PlantModel
 
-from tracegraph.bench_engines import ENGINES, Mismatch, Question, Weighed, _pg_factor_rows
+from tracegraph.bench_engines import (
+    ENGINES,
+    Mismatch,
+    Question,
+    Weighed,
+    _pg_factor_rows,
+    sized_sets,
+)
 from tracegraph.compare.memory import InMemoryPlant
 from tracegraph.compare.postgres import (
     backward_trace,
@@ -61,7 +69,7 @@ def test_bench_script_compares_three_engines_and_writes_results(
     saved = json.loads((out / "results.json").read_text())
     result = saved["scales"][next(iter(saved["scales"]))]
     assert 760 <= result["lots"] <= 840
-    assert len(result["questions"]) == 5
+    assert len(result["questions"]) == 8
     for name, question in result["questions"].items():
         assert question["runs"] >= 2, name
         assert question["median_size"] >= 1, name
@@ -71,6 +79,7 @@ def test_bench_script_compares_three_engines_and_writes_results(
     assert result["footprint"]["postgresql"]["store_bytes"] > 0
     markdown = (out / "results.md").read_text()
     assert "| forward, wide (commodity lot) |" in markdown
+    assert "| forward, ~100k lots (consecutive commodity lots) |" in markdown
     assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     again = subprocess.run(  # the database holds this plant: --reuse skips the Neo4j import
@@ -84,6 +93,23 @@ def test_bench_script_compares_three_engines_and_writes_results(
     assert list(saved["scales"]) == [str(result["lots"])]  # the scale replaced, not added
     assert saved["scales"][str(result["lots"])]["load"]["tracegraph"] == {"reused": True}
     assert "tracegraph import not repeated" in (out / "results.md").read_text()
+
+
+def test_sized_sets_are_the_fewest_consecutive_lots_that_reach_the_size() -> None:
+    pool = [f"L{i:03}" for i in range(100)]
+
+    def reach(lots: list[str]) -> set[str]:  # each lot reaches itself and 9 lots of its own
+        return {f"{lot}/{k}" for lot in lots for k in range(10)}
+
+    sets = sized_sets(pool, reach, 95, 20, random.Random(3))
+    assert len(sets) == 20
+    for chosen in sets:
+        assert len(chosen) == 10  # 10 lots reach 100 >= 95; 9 reach 90
+        start = pool.index(chosen[0])
+        assert chosen == [pool[(start + i) % 100] for i in range(10)]  # consecutive, wrapping
+    assert len({tuple(c) for c in sets}) > 1  # random starts
+    [whole] = sized_sets(pool, reach, 5_000, 1, random.Random(3))
+    assert sorted(whole) == pool  # a plant too small for the size: the whole pool
 
 
 def test_in_memory_reference_agrees_with_the_suites_model(tmp_path: Path) -> None:

@@ -74,6 +74,9 @@ from tracegraph.trace import (
 
 ENGINES = ("tracegraph", "postgresql", "in-memory")
 WARM_UP = 3
+# The trace sizes DESIGN.md §6 sets its bars at: ~3k lots (narrow) and ~100k (a commodity).
+DESIGN_NARROW_LOTS = 3_000
+DESIGN_WIDE_LOTS = 100_000
 DEFAULT_SCALES = (10_000, 100_000, 1_000_000)
 
 
@@ -393,15 +396,60 @@ def _questions(
               "in-memory": lambda w: memory.device_window(*w)}  # fmt: skip
     ranking = {"tracegraph": neo4j_rank, "postgresql": pg_rank, "in-memory": memory_rank}
     wide_runs = max(WARM_UP + 5, runs // 10)
+    salt_in_order = sorted(salt)
     return [
         Question("forward, narrow (raw lot)", [[x] for x in sample(raw, total)], forward),
         Question(
             "backward, narrow (finished lot)", [[x] for x in sample(finished, total)], backward
         ),
         Question("forward, wide (commodity lot)", sample(wide, wide_runs), forward),
+        Question(
+            "forward, ~3k lots (consecutive commodity lots)",
+            sized_sets(salt_in_order, memory.forward, DESIGN_NARROW_LOTS, wide_runs, rng),
+            forward,
+        ),
+        Question(
+            "backward, ~3k lots (consecutive finished lots)",
+            sized_sets(sorted(finished), memory.backward, DESIGN_NARROW_LOTS, wide_runs, rng),
+            backward,
+        ),
+        Question(
+            "forward, ~100k lots (consecutive commodity lots)",
+            sized_sets(salt_in_order, memory.forward, DESIGN_WIDE_LOTS, WARM_UP + 5, rng),
+            forward,
+        ),
         Question("device window (3 h) and downstream", windows, window),
         Question("common cause (50 complaint lots)", complaint_sets, ranking),
     ]
+
+
+def sized_sets(
+    pool: Sequence[str], reach: Callable[[list[str]], set[str]], target: int, count: int,
+    rng: random.Random,
+) -> list[list[str]]:  # fmt: skip
+    """`count` traces' sources sized to reach about `target` lots: from a random start in
+    `pool` (lots in id order, so consecutive deliveries or production days), the fewest
+    consecutive lots whose trace reaches `target` lots by the in-memory BFS — all of the pool
+    when it reaches fewer (a plant too small for the size)."""
+    sets = []
+    for _ in range(count):
+        start = rng.randrange(len(pool))
+
+        def first(k: int, start: int = start) -> list[str]:
+            return [pool[(start + i) % len(pool)] for i in range(k)]
+
+        high = 1
+        while high < len(pool) and len(reach(first(high))) < target:
+            high = min(2 * high, len(pool))
+        low = high // 2  # reaches fewer than target (or is 0); high reaches enough or is all
+        while high - low > 1:
+            middle = (low + high) // 2
+            if len(reach(first(middle))) >= target:
+                high = middle
+            else:
+                low = middle
+        sets.append(first(high))
+    return sets
 
 
 def _neo4j_footprint() -> dict[str, int | None]:

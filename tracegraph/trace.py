@@ -389,83 +389,133 @@ def trace_backward(graph: TraceGraph, ids: list[str]) -> BackwardTrace:
     """Everything upstream of the lots `ids` name, with how much of each went into them."""
     started = time.perf_counter()
     sources, upstream = _resolved_and_reached(graph, _upstream, ids)
-    rows = upstream.lots
-    result = backward_from_rows(rows, sources)
+    result = backward_from_subgraph(upstream, sources)
     result.seconds = time.perf_counter() - started
     return result
 
 
+class _UpLot(NamedTuple):
+    """One reached lot as cypher/trace/backward.cypher returns it."""
+
+    lot_id: str
+    quantity: float | None
+    uom: str | None
+    status: str | None
+    origin_known: bool | None
+    created_at: str | None
+    expires_at: str | None
+    material_id: str | None
+    supplied_by: list[list[Any]]  # [supplier_id, name, country, supplier_lot, received_at]
+    inspections: list[dict[str, Any]]
+
+
+class _UpStep(NamedTuple):
+    """One step that made a reached lot, its links split by kind."""
+
+    step: dict[str, Any]
+    device: dict[str, Any] | None
+    operator: dict[str, Any] | None
+    work_order_id: str | None
+    location_id: str | None
+    inspections: list[dict[str, Any]]
+    inputs: list[list[Any]]  # [lot_id, quantity, uom]
+    outputs: list[list[Any]]  # [lot_id, quantity, uom]
+
+
 @dataclass
 class Upstream:
-    """The subgraph above the sources: lot_id -> the lot's map (see cypher/trace/backward)."""
+    """The subgraph above the sources: the reached lots by id and the steps that made them."""
 
-    lots: dict[str, dict[str, Any]]
+    lots: dict[str, _UpLot]
+    steps: list[_UpStep]
 
 
 def _upstream(graph: TraceGraph, sources: list[str]) -> Upstream:
-    record = graph.read("trace/backward", lot_ids=sources)[0]
-    return Upstream(lots={row["lot_id"]: row for row in record["lots"]})
+    return upstream_from_record(graph.read("trace/backward", lot_ids=sources)[0])
 
 
-def backward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> BackwardTrace:
+def upstream_from_record(record: Mapping[str, Any]) -> Upstream:
+    """The subgraph of a backward trace from its one record of compact lists (the shape
+    cypher/trace/backward.cypher returns; the benchmark's PostgreSQL query returns it too)."""
+    lots = {row[0]: _UpLot._make(row) for row in record["lots"]}
+    steps = []
+    for step, links in record["steps"]:
+        kinds: tuple[list[list[Any]], ...] = ([], [], [], [], [], [], [])
+        for link in links:
+            kinds[link[0]].append(link)
+        inputs, outputs, devices, operators, orders, locations, inspections = kinds
+        steps.append(_UpStep(
+            step,
+            devices[0][1] if devices else None,
+            operators[0][1] if operators else None,
+            orders[0][1] if orders else None,
+            locations[0][1] if locations else None,
+            [link[1] for link in inspections],
+            [link[1:] for link in inputs],
+            [link[1:] for link in outputs],
+        ))  # fmt: skip
+    return Upstream(lots, steps)
+
+
+def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTrace:
+    rows = upstream.lots
+    inspections: dict[str, dict[str, Any]] = {}
+    for lot in rows.values():
+        for inspection in lot.inspections:
+            inspections[inspection["inspection_id"]] = {
+                **public_props(inspection), "lot_id": lot.lot_id
+            }  # fmt: skip
     inputs: dict[tuple[str, str], Edge] = {}
     outputs: dict[tuple[str, str], Edge] = {}
     steps: dict[str, dict[str, Any]] = {}
-    inspections: dict[str, dict[str, Any]] = {}
-    for lot, row in rows.items():
-        for inspection in row["inspections"]:
-            inspections[inspection["inspection_id"]] = {**public_props(inspection), "lot_id": lot}
-        for made in row["made_by"]:
-            step = made["step"]
-            step_id = step["step_id"]
-            for i in made["inputs"]:
-                inputs[(i["lot_id"], step_id)] = Edge(i["lot_id"], step_id, i["quantity"], i["uom"])
-            for o in made["outputs"]:
-                outputs[(o["lot_id"], step_id)] = Edge(
-                    o["lot_id"], step_id, o["quantity"], o["uom"]
-                )
-            for inspection in made["inspections"]:
-                entry = inspections.setdefault(
-                    inspection["inspection_id"], {**public_props(inspection), "lot_id": None}
-                )
-                entry["step_id"] = step_id
-            if step_id not in steps:
-                steps[step_id] = _step_row(made)
+    for made in upstream.steps:
+        step_id = made.step["step_id"]
+        for lot_id, quantity, uom in made.inputs:
+            inputs[(lot_id, step_id)] = Edge(lot_id, step_id, quantity, uom)
+        for lot_id, quantity, uom in made.outputs:
+            outputs[(lot_id, step_id)] = Edge(lot_id, step_id, quantity, uom)
+        for inspection in made.inspections:
+            entry = inspections.setdefault(
+                inspection["inspection_id"], {**public_props(inspection), "lot_id": None}
+            )
+            entry["step_id"] = step_id
+        if step_id not in steps:
+            steps[step_id] = _step_row(made)
     weighed = flow.backward(
-        {lot: _lot_quantity(rows[lot]) for lot in sources},
-        {lot: _lot_quantity(row) for lot, row in rows.items()},
+        {lot: Quantity(rows[lot].quantity, rows[lot].uom) for lot in sources},
+        {lot.lot_id: Quantity(lot.quantity, lot.uom) for lot in rows.values()},
         list(inputs.values()),
         list(outputs.values()),
     )
     lot_rows = []
     suppliers: dict[str, dict[str, Any]] = {}
-    for lot, row in rows.items():
-        receipt = row["supplied_by"][0] if row["supplied_by"] else {}
-        if lot not in sources:
-            needed = weighed.needed.get(lot, Quantity(None, None))
+    is_source = set(sources)  # a set: thousands of complaint lots make a long list
+    for lot in rows.values():
+        receipt = lot.supplied_by[0] if lot.supplied_by else [None] * 5
+        if lot.lot_id not in is_source:
+            needed = weighed.needed.get(lot.lot_id, Quantity(None, None))
             lot_rows.append({
-                "lot_id": lot,
-                "material_id": row["material_id"],
+                "lot_id": lot.lot_id,
+                "material_id": lot.material_id,
                 "quantity": _round(needed.amount),
                 "uom": needed.uom,
-                "depth": weighed.depth.get(lot),
-                "lot_quantity": row["quantity"],
-                "lot_uom": row["uom"],
-                "status": row["status"],
-                "origin_known": row["origin_known"] is not False,
-                "created_at": iso(row["created_at"]),
-                "supplier_id": receipt.get("supplier_id"),
-                "supplier_lot": receipt.get("supplier_lot"),
-                "received_at": iso(receipt.get("received_at")),
+                "depth": weighed.depth.get(lot.lot_id),
+                "lot_quantity": lot.quantity,
+                "lot_uom": lot.uom,
+                "status": lot.status,
+                "origin_known": lot.origin_known is not False,
+                "created_at": iso(lot.created_at),
+                "supplier_id": receipt[0],
+                "supplier_lot": receipt[3],
+                "received_at": iso(receipt[4]),
             })  # fmt: skip
-        for r in row["supplied_by"]:
-            supplier = suppliers.setdefault(r["supplier_id"], {
-                "supplier_id": r["supplier_id"], "name": r["name"], "country": r["country"],
-                "lots": [],
+        for supplier_id, name, country, supplier_lot, received_at in lot.supplied_by:
+            supplier = suppliers.setdefault(supplier_id, {
+                "supplier_id": supplier_id, "name": name, "country": country, "lots": [],
             })  # fmt: skip
             supplier["lots"].append({
-                "lot_id": lot, "material_id": row["material_id"],
-                "supplier_lot": r["supplier_lot"], "received_at": iso(r["received_at"]),
+                "lot_id": lot.lot_id, "material_id": lot.material_id,
+                "supplier_lot": supplier_lot, "received_at": iso(received_at),
             })  # fmt: skip
     lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
     for step in steps.values():
@@ -481,7 +531,8 @@ def backward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> B
     inspection_rows = sorted(
         inspections.values(), key=lambda i: (i.get("inspected_at") or "", i["inspection_id"])
     )
-    all_lots = [*_source_rows(rows, sources), *lot_rows]
+    source_rows = _source_rows({s: rows[s]._asdict() for s in sources if s in rows}, sources)
+    all_lots = [*source_rows, *lot_rows]
     flags = {
         "lots on hold": sum(1 for lot in all_lots if lot.get("status") == "hold"),
         "lots rejected": sum(1 for lot in all_lots if lot.get("status") == "rejected"),
@@ -489,7 +540,7 @@ def backward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> B
         "lots of unknown origin": sum(1 for lot in all_lots if not lot.get("origin_known")),
     }
     return BackwardTrace(
-        sources=_source_rows(rows, sources),
+        sources=source_rows,
         lots=lot_rows,
         suppliers=sorted(suppliers.values(), key=lambda s: s["supplier_id"]),
         steps=step_rows,
@@ -500,23 +551,28 @@ def backward_from_rows(rows: dict[str, dict[str, Any]], sources: list[str]) -> B
     )
 
 
-def _step_row(made: dict[str, Any]) -> dict[str, Any]:
-    step = made["step"]
+def _step_row(made: _UpStep) -> dict[str, Any]:
+    step = made.step
     return {
         "step_id": step["step_id"],
         "operation": step.get("operation"),
         "started_at": iso(step.get("started_at")),
         "ended_at": iso(step.get("ended_at")),
-        "device_id": (made["device"] or {}).get("device_id"),
-        "operator_id": (made["operator"] or {}).get("operator_id"),
-        "work_order_id": made["work_order_id"],
-        "location_id": made["location_id"],
+        "device_id": (made.device or {}).get("device_id"),
+        "operator_id": (made.operator or {}).get("operator_id"),
+        "work_order_id": made.work_order_id,
+        "location_id": made.location_id,
         "parameters": {k: v for k, v in public_props(step).items() if k not in STEP_FIELDS},
-        "inputs": sorted(made["inputs"], key=lambda e: e["lot_id"]),
-        "outputs": sorted(made["outputs"], key=lambda e: e["lot_id"]),
-        "device": public_props(made["device"]) if made["device"] else None,
-        "operator": public_props(made["operator"]) if made["operator"] else None,
+        "inputs": _edge_rows(made.inputs),
+        "outputs": _edge_rows(made.outputs),
+        "device": public_props(made.device) if made.device else None,
+        "operator": public_props(made.operator) if made.operator else None,
     }
+
+
+def _edge_rows(edges: list[list[Any]]) -> list[dict[str, Any]]:
+    return [{"lot_id": lot_id, "quantity": quantity, "uom": uom}
+            for lot_id, quantity, uom in sorted(edges, key=lambda e: e[0])]  # fmt: skip
 
 
 def _grouped(steps: list[dict[str, Any]], key: str, node: str) -> list[dict[str, Any]]:

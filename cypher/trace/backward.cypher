@@ -1,48 +1,49 @@
-// Everything upstream of the source lots, in ONE row (a row per lot costs more than the
-// traversal; see forward.cypher): a map per reached lot (sources included) with its
-// material, supplier receipt, inspections and the steps that made it — each step with its
-// device, operator, parameters, inspections, all its inputs and all its outputs (the library
-// weighs how much of each input lot went into the sources). Planned as
-// VarLengthExpand(Pruning,BFS): every lot and step is visited once, never path by path.
-// Times travel as text (toString): the driver's DateTime objects cost more than the traversal.
+// Everything upstream of the source lots, in ONE row of compact lists (a row per lot costs more
+// than the traversal; see forward.cypher):
+//   lots:  [lot_id, quantity, uom, status, origin_known, created_at, expires_at, material_id,
+//           supplied_by: [[supplier_id, name, country, supplier_lot, received_at]],
+//           inspections: [inspection map]]                      (sources included)
+//   steps: [step map, device map, operator map, work_order_id, location_id,
+//           inspections: [inspection map], inputs: [[lot_id, quantity, uom]],
+//           outputs: [[lot_id, quantity, uom]]]      every step that made a reached lot, once
+// The library weighs how much of each input lot went into the sources. Each lot and each step
+// reads its relationships in ONE expansion: nested COLLECT subqueries per lot and per step
+// (eleven) and a step repeated under each lot it made cost 3,000 finished lots' trace (7k
+// lots, 4.5k steps on the 1M-lot plant) 1.2 s; lists instead of maps also spare the driver a
+// key per value. Planned as VarLengthExpand(Pruning,BFS): every lot and step is visited once,
+// never path by path. Times travel as text (toString): the driver's DateTime objects cost more
+// than the traversal.
 MATCH (source:Lot) WHERE source.lot_id IN $lot_ids
 MATCH (source)<-[:INPUT_TO|PRODUCED*0..]-(lot:Lot)
 WITH DISTINCT lot
-RETURN collect({
-  lot_id: lot.lot_id,
-  quantity: lot.quantity,
-  uom: lot.uom,
-  status: lot.status,
-  origin_known: lot.origin_known,
-  created_at: toString(lot.created_at),
-  expires_at: toString(lot.expires_at),
-  material_id: COLLECT { MATCH (lot)-[:OF]->(m:Material) RETURN m.material_id }[0],
-  supplied_by: COLLECT {
-    MATCH (lot)-[receipt:SUPPLIED_BY]->(supplier:Supplier)
-    RETURN {supplier_id: supplier.supplier_id, name: supplier.name,
-            country: supplier.country, supplier_lot: receipt.supplier_lot,
-            received_at: toString(receipt.received_at)}
-  },
-  inspections: COLLECT {
-    MATCH (lot)<-[:OF_LOT]-(inspection:Inspection)
-    RETURN inspection {.*, inspected_at: toString(inspection.inspected_at)}
-  },
-  made_by: COLLECT {
-    MATCH (lot)<-[made:PRODUCED]-(step:ProcessStep)
-    RETURN {step: step {.*, started_at: toString(step.started_at), ended_at: toString(step.ended_at)},
-            quantity: made.quantity, uom: made.uom,
-            device: COLLECT { MATCH (step)-[:ON]->(d:Device) RETURN d {.*} }[0],
-            operator: COLLECT { MATCH (step)-[:BY]->(o:Operator) RETURN o {.*} }[0],
-            work_order_id: COLLECT { MATCH (step)-[:FOR]->(w:WorkOrder) RETURN w.work_order_id }[0],
-            location_id: COLLECT { MATCH (step)-[:AT]->(l:Location) RETURN l.location_id }[0],
-            inspections: COLLECT { MATCH (step)<-[:DURING]-(i:Inspection) RETURN i {.*, inspected_at: toString(i.inspected_at)} },
-            inputs: COLLECT {
-              MATCH (step)<-[use:INPUT_TO]-(input:Lot)
-              RETURN {lot_id: input.lot_id, quantity: use.quantity, uom: use.uom}
-            },
-            outputs: COLLECT {
-              MATCH (step)-[out:PRODUCED]->(output:Lot)
-              RETURN {lot_id: output.lot_id, quantity: out.quantity, uom: out.uom}
-            }}
-  }
-}) AS lots
+WITH collect(lot) AS reached
+CALL (reached) {
+  UNWIND reached AS lot
+  MATCH (lot)<-[:PRODUCED]-(step:ProcessStep)
+  WITH DISTINCT step
+  RETURN collect([
+    step {.*, started_at: toString(step.started_at), ended_at: toString(step.ended_at)},
+    [(step)-[link:ON|BY|FOR|AT|DURING|INPUT_TO|PRODUCED]-(other) |
+      CASE type(link)
+        WHEN 'INPUT_TO' THEN [0, other.lot_id, link.quantity, link.uom]
+        WHEN 'PRODUCED' THEN [1, other.lot_id, link.quantity, link.uom]
+        WHEN 'ON' THEN [2, other {.*}]
+        WHEN 'BY' THEN [3, other {.*}]
+        WHEN 'FOR' THEN [4, other.work_order_id]
+        WHEN 'AT' THEN [5, other.location_id]
+        ELSE [6, other {.*, inspected_at: toString(other.inspected_at)}]
+      END]
+  ]) AS steps
+}
+RETURN
+  [lot IN reached |
+    [lot.lot_id, lot.quantity, lot.uom, lot.status, lot.origin_known, toString(lot.created_at),
+     toString(lot.expires_at),
+     coalesce(lot.material_id, [(lot)-[:OF]->(m:Material) | m.material_id][0]),
+     [(lot)-[receipt:SUPPLIED_BY]->(supplier:Supplier) |
+       [supplier.supplier_id, supplier.name, supplier.country, receipt.supplier_lot,
+        toString(receipt.received_at)]],
+     [(lot)<-[:OF_LOT]-(inspection:Inspection) |
+       inspection {.*, inspected_at: toString(inspection.inspected_at)}]]
+  ] AS lots,
+  steps

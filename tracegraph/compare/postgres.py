@@ -32,9 +32,10 @@ from tracegraph.server import free_port
 from tracegraph.trace import (
     BackwardTrace,
     ForwardTrace,
-    backward_from_rows,
+    backward_from_subgraph,
     downstream_from_record,
     forward_from_subgraph,
+    upstream_from_record,
 )
 
 # COPY order: each canonical table the schema knows, with the columns it keeps. Extra columns
@@ -222,8 +223,9 @@ def backward_trace(conn: psycopg.Connection[Any], lots: list[str]) -> BackwardTr
     """The backward trace of `lots` from PostgreSQL's rows (sql/backward.sql), weighed and
     shaped by the library's own code, as trace_backward does Neo4j's."""
     row = conn.execute(sql("backward"), {"lot_ids": lots}).fetchone()
-    assert row is not None  # one row holding a list, always
-    return backward_from_rows({lot["lot_id"]: lot for lot in row[0]}, lots)
+    assert row is not None  # one row of two lists, always
+    found = upstream_from_record({"lots": row[0], "steps": row[1]})
+    return backward_from_subgraph(found, lots)
 
 
 def window_trace(
