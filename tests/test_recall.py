@@ -52,6 +52,11 @@ def test_recall_package_files_and_manifest(
     sheet = book["tracking events"]
     assert sheet.max_row == len(events) + 1
     assert sheet.auto_filter.ref == sheet.dimensions
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b  # header stays in view, in bold
+    first = {head.value: cell.value for head, cell in zip(sheet[1], sheet[2], strict=True)}
+    assert (first["event_type"], first["traceability_lot_code"], first["quantity"]) == (
+        "receiving", "B", 10.0,
+    )  # fmt: skip
     customer_cells = {
         row[1].value: row[1].data_type for row in book["customers"].iter_rows(min_row=2)
     }

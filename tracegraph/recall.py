@@ -15,6 +15,7 @@ import hashlib
 import json
 import socket
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -205,37 +206,52 @@ def _safe(value: Any) -> Any:
 
 
 def _write_xlsx(path: Path, events: list[dict[str, Any]], trace: ForwardTrace) -> Path:
+    """Both sheets streamed (openpyxl's write-only mode): a package of 100k events is written
+    in a fraction of the time and memory a workbook held in memory takes."""
     from openpyxl import Workbook  # here, not at the top: only a recall package needs it
-    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "tracking events"
-    sheet.append(list(EVENT_COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for event in events:
-        sheet.append([event.get(c) for c in EVENT_COLUMNS])
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":  # text that looks like a formula stays text
-                cell.data_type = "s"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("tracking events")
+    # Set before the first row: a streamed sheet writes its panes and columns first.
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions  # sortable and filterable, as FSMA 204 asks
-    for column, name in zip(sheet.columns, EVENT_COLUMNS, strict=True):
-        width = max([len(name), *(len(str(c.value or "")) for c in list(column)[:200])])
-        sheet.column_dimensions[column[0].column_letter].width = min(width + 2, 40)
+    for number, name in enumerate(EVENT_COLUMNS, start=1):
+        width = max([len(name), *(len(str(e.get(name) or "")) for e in events[:200])])
+        sheet.column_dimensions[get_column_letter(number)].width = min(width + 2, 40)
+    last = f"{get_column_letter(len(EVENT_COLUMNS))}{len(events) + 1}"
+    sheet.auto_filter.ref = f"A1:{last}"  # sortable and filterable, as FSMA 204 asks
+    sheet.append(_header(sheet, EVENT_COLUMNS))
+    for event in events:
+        sheet.append(_as_text(sheet, [event.get(c) for c in EVENT_COLUMNS]))
     customers = book.create_sheet("customers")
-    customers.append(list(CUSTOMER_COLUMNS))
-    for cell in customers[1]:
-        cell.font = Font(bold=True)
-    for row in trace.customers:
-        customers.append([row.get(c) for c in CUSTOMER_COLUMNS])
-        for cell in customers[customers.max_row]:
-            if cell.data_type == "f":
-                cell.data_type = "s"
+    customers.append(_header(customers, CUSTOMER_COLUMNS))
+    for customer in trace.customers:
+        customers.append(_as_text(customers, [customer.get(c) for c in CUSTOMER_COLUMNS]))
     book.save(path)
     return path
+
+
+def _header(sheet: Any, names: Sequence[str]) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    cells = [WriteOnlyCell(sheet, value=name) for name in names]
+    for cell in cells:
+        cell.font = Font(bold=True)
+    return cells
+
+
+def _as_text(sheet: Any, values: list[Any]) -> list[Any]:
+    """The row's values, with text that looks like a formula (=…) in a cell that keeps it text."""
+    from openpyxl.cell import WriteOnlyCell
+
+    row = list(values)
+    for i, value in enumerate(row):
+        if isinstance(value, str) and value.startswith("="):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            row[i] = cell
+    return row
 
 
 def _write_json(path: Path, payload: dict[str, Any]) -> Path:
