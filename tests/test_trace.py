@@ -312,6 +312,20 @@ def test_trace_queries_never_enumerate_paths(graph: TraceGraph) -> None:
     assert checked >= 2  # forward and backward do traverse
 
 
+def test_many_sources_reach_each_lot_once(plant: tuple[TraceGraph, Plant]) -> None:
+    """Sources that share lots downstream (or upstream) get each shared lot once from the
+    query: Neo4j drops a plain DISTINCT after the pruning expand, so the server projected and
+    sent a lot once per source reaching it (the library's dict hid the copies)."""
+    graph, data = plant
+    raw = sorted(lot for lot, row in data.model.lots.items() if row["supplier_id"])
+    finished = sorted(lot for lot in data.model.lots if lot.startswith("F"))
+    for name, sources in (("trace/forward", raw), ("trace/backward", finished)):
+        lots = graph.read(name, lot_ids=sources)[0]["lots"]
+        ids = [row[0] for row in lots]
+        assert len(ids) > len(sources), name  # they reach more than themselves
+        assert len(ids) == len(set(ids)), (name, len(ids), len(set(ids)))
+
+
 def test_forward_trace_deduplicates_shipments_without_the_reached_list(graph: TraceGraph) -> None:
     """The forward trace collects the reached lots into one list. A DISTINCT planned with that
     list among its keys (as a COLLECT subquery in the RETURN was) holds a copy per row: memory
