@@ -6,8 +6,10 @@ For each scale: generate the plant (fixed seed), import it into the configured N
 `tracegraph import` (the database is emptied), COPY the same tables into a throwaway
 PostgreSQL 15 (tracegraph.compare.postgres), build the in-memory reference
 (tracegraph.compare.memory), then ask every engine the same questions with the same inputs, in
-turn: narrow forward and backward traces, wide forward traces from the commodity lot, device
-windows and common-cause ranking. Every answer's lot set (for ranking: every factor's counts)
+turn: narrow forward and backward traces, wide forward traces from the commodity lot, traces
+sized to DESIGN.md §6's bars (~3k lots forward and backward, ~100k forward: the fewest
+consecutive commodity or finished lots that reach that many, found with the in-memory BFS),
+device windows and common-cause ranking. Every answer's lot set (for ranking: every factor's counts)
 must agree across the three engines, and tracegraph's and PostgreSQL's traces must weigh
 alike, or the run stops with exit code 1. Times are end to end through each engine's Python
 driver after a warm-up. Traces are the full answer the CLI prints on both database engines:
@@ -504,7 +506,10 @@ def render_markdown(saved: dict[str, Any]) -> str:
         "databases: tracegraph through its library calls, PostgreSQL through SQL returning the",
         "same facts in the same shape, weighed by the same library code (a device window is",
         "its lots and their forward trace). The in-memory BFS answers with lot sets only (the",
-        "physical limit of the traversal, not of the answer).", "",
+        "physical limit of the traversal, not of the answer). The ~3k and ~100k questions are",
+        "sized to the design's speed bars (DESIGN.md §6): their sources are the fewest",
+        "consecutive commodity or finished lots whose trace reaches that many lots (a plant",
+        "too small for the size uses all of them).", "",
         f"Machine: {saved['machine']}.", "",
         "![p50 per question and engine](results.png)", "",
     ]  # fmt: skip

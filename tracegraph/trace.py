@@ -104,10 +104,6 @@ def _amount(value: float) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.0f}"
 
 
-def _lot_quantity(row: dict[str, Any]) -> Quantity:
-    return Quantity(row.get("quantity"), row.get("uom"))
-
-
 def _source_rows(rows: dict[str, dict[str, Any]], ids: list[str]) -> list[dict[str, Any]]:
     return [
         {
