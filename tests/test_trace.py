@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from readme import tracegraph_commands
 from tracegraph import queries, rootcause
 from tracegraph.check import run_checks
+from tracegraph.cli import trace as cli_trace
 from tracegraph.cli.main import app
 from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
@@ -258,6 +259,27 @@ def test_cli_table_starts_with_the_summary(hand_plant: TraceGraph, neo4j_env: di
     )
     assert "Shop one" in result.stdout and "(return)" in result.stdout
     assert "traced in" in result.stderr
+
+
+def test_cli_counts_the_held_lots_it_does_not_list(
+    plant: tuple[TraceGraph, Plant],
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    graph, data = plant
+    raw = sorted(lot for lot, row in data.model.lots.items() if row["supplier_id"])
+    flagged = [lot["lot_id"] for lot in trace_forward(graph, raw).lots
+               if lot["status"] in ("hold", "rejected")]  # fmt: skip
+    monkeypatch.setattr(cli_trace, "FLAGGED_SHOWN", 3)  # the plant has fewer than 20
+    assert len(flagged) > 3
+    result = runner.invoke(app, ["trace", "forward", *raw])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert f"{len(flagged):,} downstream lots are on hold or rejected:" in text
+    assert f"and {len(flagged) - 3:,} more" in text
+    named = text.split("on hold or rejected:")[1].split(" more")[0]
+    assert sum(lot in named for lot in flagged) == 3
 
 
 def test_lot_found_by_supplier_lot_key(hand_plant: TraceGraph) -> None:

@@ -31,6 +31,7 @@ app = typer.Typer(
 
 TREE_LIMIT = 60  # tree nodes shown on a terminal; json and csv always carry everything
 TABLE_LIMIT = 40
+FLAGGED_SHOWN = 20  # held or rejected lots named after a forward trace's tables
 
 LOT_CSV = (
     "lot_id", "material_id", "depth", "quantity", "uom", "lot_quantity", "lot_uom", "status",
@@ -321,8 +322,15 @@ def render_forward(result: tracing.ForwardTrace) -> None:
     flagged = [lot for lot in result.lots if lot["status"] in ("hold", "rejected")]
     if flagged:
         out.print(
-            f"[bold yellow]{len(flagged)} downstream lots are on hold or rejected:[/] "
-            + ", ".join(f"{lot['lot_id']} ({styled(lot['status'])})" for lot in flagged[:20])
+            f"[bold yellow]{len(flagged):,} downstream lots are on hold or rejected:[/] "
+            + ", ".join(
+                f"{lot['lot_id']} ({styled(lot['status'])})" for lot in flagged[:FLAGGED_SHOWN]
+            )
+            + (
+                f" and {len(flagged) - FLAGGED_SHOWN:,} more"
+                if len(flagged) > FLAGGED_SHOWN
+                else ""
+            )
         )
     _totals(result.totals)
     note(f"traced in {result.seconds:.3f} s")
