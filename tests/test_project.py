@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -51,6 +52,19 @@ def test_the_cli_starts_without_loading_what_only_some_commands_need() -> None:
     loaded = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
                             text=True).stdout.strip()  # fmt: skip
     assert loaded == "[]"
+
+
+@pytest.mark.parametrize("group", [[], ["trace"], ["recall"], ["db"], ["demo"], ["lot"]])
+def test_help_lists_each_command_with_its_summary_on_one_line(group: list[str]) -> None:
+    """On a terminal wide enough, every command's summary is one line: the docstrings' own
+    line breaks do not cut it (typer's rich help kept them)."""
+    shown = subprocess.run(
+        [sys.executable, "-c", "from tracegraph.cli.main import run; run()", *group, "--help"],
+        env={**os.environ, "COLUMNS": "400"}, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    panel = shown.split("─ Commands ─", 1)[1].split("╰", 1)[0].splitlines()[1:]
+    assert panel, shown
+    assert all(re.match(r"│ [a-z]+ +\S", line) for line in panel), panel
 
 
 def test_unknown_query_name_is_an_error() -> None:

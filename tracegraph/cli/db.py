@@ -7,12 +7,15 @@ from rich.table import Table
 
 from tracegraph import lifecycle, server
 from tracegraph.cli.context import open_graph
+from tracegraph.cli.group import SummaryGroup
 from tracegraph.cli.render import OutputFormat, note, print_json, stdout
 from tracegraph.config import find_home
 from tracegraph.errors import ConfigurationError
 
 app = typer.Typer(
-    help="Start, stop, inspect, initialise and empty the Neo4j database.", no_args_is_help=True
+    cls=SummaryGroup,
+    help="Start, stop, inspect, initialise and empty the Neo4j database.",
+    no_args_is_help=True,
 )
 
 

@@ -8,12 +8,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from tracegraph.cli.group import SummaryGroup
 from tracegraph.cli.render import stdout
 from tracegraph.errors import ConfigurationError
 from tracegraph.plant import generate_plant
 
 app = typer.Typer(
-    help="Sample data: a synthetic plant for demos, tests and benchmarks.", no_args_is_help=True
+    cls=SummaryGroup,
+    help="Sample data: a synthetic plant for demos, tests and benchmarks.",
+    no_args_is_help=True,
 )
 
 

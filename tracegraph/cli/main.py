@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
 
 from tracegraph import __version__
 from tracegraph.cli import db as db_commands
@@ -16,6 +15,7 @@ from tracegraph.cli import lot as lot_commands
 from tracegraph.cli import recall as recall_commands
 from tracegraph.cli import trace as trace_commands
 from tracegraph.cli.check import check_command
+from tracegraph.cli.group import SummaryGroup
 from tracegraph.cli.imports import import_command
 from tracegraph.cli.ledger import imports_command
 from tracegraph.cli.render import print_error
@@ -23,7 +23,7 @@ from tracegraph.cli.rootcause import rootcause_command
 from tracegraph.errors import TracegraphError
 
 
-class TracegraphGroup(TyperGroup):
+class TracegraphGroup(SummaryGroup):
     """Turns every TracegraphError into one red line and its exit code: never a traceback."""
 
     def invoke(self, ctx: Any) -> Any:

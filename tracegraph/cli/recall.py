@@ -7,9 +7,9 @@ from typing import Any
 
 import typer
 from rich.table import Table
-from typer.core import TyperGroup
 
 from tracegraph.cli.context import open_graph
+from tracegraph.cli.group import SummaryGroup
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
 from tracegraph.recall import CUSTOMER_COLUMNS, build_package, recall_history
 
@@ -19,7 +19,7 @@ HISTORY_COLUMNS = (
 )  # fmt: skip
 
 
-class RecallGroup(TyperGroup):
+class RecallGroup(SummaryGroup):
     """`tracegraph recall LOT… --out DIR` runs `package`; `tracegraph recall history` lists."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:

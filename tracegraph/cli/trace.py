@@ -13,6 +13,7 @@ from rich.tree import Tree
 
 from tracegraph import trace as tracing
 from tracegraph.cli.context import open_graph
+from tracegraph.cli.group import SummaryGroup
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
@@ -26,7 +27,9 @@ from tracegraph.errors import ConfigurationError
 from tracegraph.report import write_html
 
 app = typer.Typer(
-    help="Follow lots downstream (blast radius) or upstream (genealogy).", no_args_is_help=True
+    cls=SummaryGroup,
+    help="Follow lots downstream (blast radius) or upstream (genealogy).",
+    no_args_is_help=True,
 )
 
 TREE_LIMIT = 60  # tree nodes shown on a terminal; json and csv always carry everything
