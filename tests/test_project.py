@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import subprocess
@@ -10,9 +11,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import typer
 
 from readme import script_commands, tracegraph_commands
 from tracegraph import queries
+from tracegraph.cli.main import app
 from tracegraph.errors import UnknownQuery
 from tracegraph.graph import TraceGraph
 from tracegraph.versions import NEO4J_VERSION
@@ -65,6 +68,13 @@ def test_help_lists_each_command_with_its_summary_on_one_line(group: list[str]) 
     panel = shown.split("─ Commands ─", 1)[1].split("╰", 1)[0].splitlines()[1:]
     assert panel, shown
     assert all(re.match(r"│ [a-z]+ +\S", line) for line in panel), panel
+    rows = {" ".join(line.strip("│ ").split()) for line in panel}
+    command = typer.main.get_command(app)
+    for name in group:
+        command = command.commands[name]  # type: ignore[attr-defined]
+    for name, sub in command.commands.items():  # type: ignore[attr-defined]
+        summary = " ".join(inspect.cleandoc(sub.help or "").split("\n\n")[0].split())
+        assert f"{name} {summary}" in rows, (name, summary)  # whole, not cut short
 
 
 def test_unknown_query_name_is_an_error() -> None:

@@ -431,8 +431,9 @@ def sized_sets(
 ) -> list[list[str]]:  # fmt: skip
     """`count` traces' sources sized to reach about `target` lots: from a random start in
     `pool` (lots in id order, so consecutive deliveries or production days), the fewest
-    consecutive lots whose trace reaches `target` lots by the in-memory BFS — all of the pool
-    when it reaches fewer (a plant too small for the size)."""
+    consecutive lots whose trace reaches `target` lots by the in-memory BFS, wrapping round to
+    the pool's start — all of the pool when it reaches fewer (a plant too small for the size).
+    The pool is never empty: every generated plant has commodity and finished lots."""
     sets = []
     for _ in range(count):
         start = rng.randrange(len(pool))

@@ -3,14 +3,14 @@
 //   lots:  [lot_id, quantity, uom, status, origin_known, created_at, expires_at, material_id,
 //           supplied_by: [[supplier_id, name, country, supplier_lot, received_at]],
 //           inspections: [inspection map]]                      (sources included)
-//   steps: [step map, device map, operator map, work_order_id, location_id,
-//           inspections: [inspection map], inputs: [[lot_id, quantity, uom]],
-//           outputs: [[lot_id, quantity, uom]]]      every step that made a reached lot, once
-// The library weighs how much of each input lot went into the sources. Each lot and each step
-// reads its relationships in ONE expansion: nested COLLECT subqueries per lot and per step
-// (eleven) and a step repeated under each lot it made cost 3,000 finished lots' trace (7k
-// lots, 4.5k steps on the 1M-lot plant) 1.2 s; lists instead of maps also spare the driver a
-// key per value. Planned as VarLengthExpand(Pruning,BFS): every lot and step is visited once,
+//   steps: [step map, links]   every step that made a reached lot, once; links:
+//           [0, lot_id, quantity, uom] an input   [1, lot_id, quantity, uom] an output
+//           [2, device] [3, operator] [4, work_order_id] [5, location_id] [6, inspection]
+// The library weighs how much of each input lot went into the sources. Each step reads its
+// relationships in ONE expansion and comes once: nested COLLECT subqueries per lot and per
+// step (eleven) and a step repeated under each lot it made cost 3,000 finished lots' trace
+// (7k lots, 4.5k steps on the 1M-lot plant) 1.2 s; lists instead of maps also spare the driver
+// a key per value. Planned as VarLengthExpand(Pruning,BFS): every lot and step is visited once,
 // never path by path. Times travel as text (toString): the driver's DateTime objects cost more
 // than the traversal.
 MATCH (source:Lot) WHERE source.lot_id IN $lot_ids
