@@ -243,11 +243,11 @@ def _header(sheet: Any, names: Sequence[str]) -> list[Any]:
 
 def _as_text(sheet: Any, values: list[Any]) -> list[Any]:
     """The row's values, with text that looks like a formula (=…) in a cell that keeps it text."""
-    from openpyxl.cell import WriteOnlyCell
-
     row = list(values)
     for i, value in enumerate(row):
         if isinstance(value, str) and value.startswith("="):
+            from openpyxl.cell import WriteOnlyCell  # only here: this runs for every event row
+
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"
             row[i] = cell

@@ -104,15 +104,16 @@ def _amount(value: float) -> str:
     return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.0f}"
 
 
-def _source_rows(rows: dict[str, dict[str, Any]], ids: list[str]) -> list[dict[str, Any]]:
+def _source_rows(rows: Mapping[str, Any], ids: list[str]) -> list[dict[str, Any]]:
+    """The sources' rows; `rows` holds a trace's reached lots (_Lot or _UpLot) by lot id."""
     return [
         {
             "lot_id": lot,
-            "material_id": rows[lot].get("material_id"),
-            "quantity": rows[lot].get("quantity"),
-            "uom": rows[lot].get("uom"),
-            "status": rows[lot].get("status"),
-            "origin_known": rows[lot].get("origin_known", True),
+            "material_id": rows[lot].material_id,
+            "quantity": rows[lot].quantity,
+            "uom": rows[lot].uom,
+            "status": rows[lot].status,
+            "origin_known": rows[lot].origin_known,
         }
         for lot in ids
         if lot in rows
@@ -326,7 +327,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         step["inputs"].sort()
         step["outputs"].sort()
     return ForwardTrace(
-        sources=_source_rows({s: rows[s]._asdict() for s in sources if s in rows}, sources),
+        sources=_source_rows(rows, sources),
         lots=lot_rows,
         shipments=shipment_rows,
         customers=customer_rows,
@@ -527,7 +528,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     inspection_rows = sorted(
         inspections.values(), key=lambda i: (i.get("inspected_at") or "", i["inspection_id"])
     )
-    source_rows = _source_rows({s: rows[s]._asdict() for s in sources if s in rows}, sources)
+    source_rows = _source_rows(rows, sources)
     all_lots = [*source_rows, *lot_rows]
     flags = {
         "lots on hold": sum(1 for lot in all_lots if lot.get("status") == "hold"),
