@@ -488,7 +488,10 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     suppliers: dict[str, dict[str, Any]] = {}
     is_source = set(sources)  # a set: thousands of complaint lots make a long list
     for lot in rows.values():
-        receipt = lot.supplied_by[0] if lot.supplied_by else [None] * 5
+        # Receipts, and below each supplier's lots, in time order, not in the store's (which
+        # changes when the same data is imported in another row order).
+        receipts = sorted(lot.supplied_by, key=lambda r: (iso(r[4]) or "", str(r[0]), str(r[3])))
+        receipt = receipts[0] if receipts else [None] * 5
         if lot.lot_id not in is_source:
             needed = weighed.needed.get(lot.lot_id, Quantity(None, None))
             lot_rows.append({
@@ -506,7 +509,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
                 "supplier_lot": receipt[3],
                 "received_at": iso(receipt[4]),
             })  # fmt: skip
-        for supplier_id, name, country, supplier_lot, received_at in lot.supplied_by:
+        for supplier_id, name, country, supplier_lot, received_at in receipts:
             supplier = suppliers.setdefault(supplier_id, {
                 "supplier_id": supplier_id, "name": name, "country": country, "lots": [],
             })  # fmt: skip
@@ -515,6 +518,8 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
                 "supplier_lot": supplier_lot, "received_at": iso(received_at),
             })  # fmt: skip
     lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
+    for supplier in suppliers.values():
+        supplier["lots"].sort(key=lambda r: (r["received_at"] or "", r["lot_id"]))
     for step in steps.values():
         reached_outputs = [weighed.depth[o["lot_id"]] for o in step["outputs"]
                            if o["lot_id"] in weighed.depth]  # fmt: skip
@@ -637,8 +642,10 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
             hint="`tracegraph db status` counts them; ids are case-sensitive",
         )
     rows = graph.read(f"trace/{kind}_window", **{key: subject}, window_start=start, window_end=end)
-    steps = [{**row, "started_at": iso(row["started_at"]), "ended_at": iso(row["ended_at"])}
-             for row in rows]  # fmt: skip
+    # A step's lots by id, not in the store's order: the same data imported in another row
+    # order gives the same answer.
+    steps = [{**row, "started_at": iso(row["started_at"]), "ended_at": iso(row["ended_at"]),
+              "lots": sorted(row["lots"])} for row in rows]  # fmt: skip
     lots = list(dict.fromkeys(lot for step in steps for lot in step["lots"]))
     forward = None
     if lots:
