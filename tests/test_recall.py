@@ -5,13 +5,19 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from pathlib import Path
+from typing import Any
 
+import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from tracegraph import report
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
+from tracegraph.trace import trace_backward, trace_forward
 
 
 def test_recall_package_files_and_manifest(
@@ -121,3 +127,69 @@ def test_trace_forward_writes_a_picture_too(
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["sources"][0]["lot_id"] == "B"
     assert "<title>Forward trace of B</title>" in picture.read_text(encoding="utf-8")
+
+
+def _picture(page: str) -> tuple[dict[str, Any], set[tuple[str, str, str]]]:
+    """The nodes (by id) and the relationships a picture draws."""
+    found = re.search(
+        r'<script type="application/json" id="neo4j-viz-data">(.*?)</script>', page, re.S
+    )
+    assert found is not None
+    data = json.loads(found.group(1))
+    links = {(r["from"], r["to"], r["caption"]) for r in data["relationships"]}
+    return {n["id"]: n for n in data["nodes"]}, links
+
+
+def test_trace_backward_draws_the_genealogy(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "inspections.csv").write_text(
+        "inspection_id,test,result,inspected_at,lot_id\n"
+        "I1,moisture,fail,2026-11-03T07:00:00+00:00,A\n",
+        encoding="utf-8",
+    )
+    assert import_paths(hand_plant, [more]).rejects == []
+    pictures = [tmp_path / "one.html", tmp_path / "two.html"]
+    for picture in pictures:
+        result = runner.invoke(
+            app, ["trace", "backward", "P1", "--html", str(picture), "--format", "json"]
+        )
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["sources"][0]["lot_id"] == "P1"
+    page = pictures[0].read_text(encoding="utf-8")
+    assert "<title>Backward trace of P1</title>" in page
+    assert "pink: a failed inspection" in page
+    nodes, links = _picture(page)
+    assert set(nodes) == {"P1", "M", "A", "B", "step:X", "step:Y", "supplier:V1", "supplier:V2"}
+    assert nodes["P1"]["color"] == report.COLORS["source"]
+    assert nodes["A"]["color"] == report.COLORS["failed"]  # its moisture test failed
+    assert nodes["B"]["color"] == report.COLORS["lot"]
+    assert nodes["step:X"]["caption"] == "X\nmix\nMIXER-1 · OP1"
+    assert links == {
+        ("A", "step:X", "INPUT_TO 40 kg"), ("B", "step:X", "INPUT_TO 500 g"),
+        ("step:X", "M", "PRODUCED 40.5 kg"), ("M", "step:Y", "INPUT_TO 40.5 kg"),
+        ("step:Y", "P1", "PRODUCED 300 pcs"),
+        ("supplier:V1", "A", "supplier lot 000123"), ("supplier:V2", "B", "supplier lot 000123"),
+    }  # fmt: skip
+    # The same trace draws the same file: relationships and the container have fixed ids.
+    assert pictures[0].read_bytes() == pictures[1].read_bytes()
+
+
+def test_pictures_say_how_many_lots_they_leave_out(
+    hand_plant: TraceGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report, "PICTURE_LIMIT", 1)
+    page = report.write_html(
+        tmp_path / "up.html", trace_backward(hand_plant, ["P1"]), "up"
+    ).read_text(encoding="utf-8")
+    assert "1 lots nearest to the sources; 2 more are in the JSON and CSV output of the" in page
+    nodes, _ = _picture(page)
+    assert set(nodes) == {"P1", "M", "step:Y"}  # M is the nearest; A, B and their suppliers not
+    page = report.write_html(
+        tmp_path / "down.html", trace_forward(hand_plant, ["B"]), "down", complete_in="the list"
+    ).read_text(encoding="utf-8")
+    assert "shows the 1 lots nearest to the sources; 2 more are in the list." in page
+    nodes, _ = _picture(page)
+    assert set(nodes) == {"B", "M", "step:X"}

@@ -664,6 +664,7 @@ def test_readme_tracing_commands_run_on_the_readme_plant(
     )
     assert forward["sources"][0]["lot_id"] == "R0000001"
     assert Path("recall-R0000002/manifest.sha256").is_file()
+    assert "<title>Backward trace of F0000056</title>" in Path("F0000056.html").read_text("utf-8")
 
 
 def test_operator_window_matches_the_plant(plant: tuple[TraceGraph, Plant]) -> None:

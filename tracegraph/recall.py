@@ -148,7 +148,8 @@ def build_package(
     if html:
         from tracegraph.report import write_html
 
-        files.append(write_html(out / "report.html", trace, title=recall_id))
+        files.append(write_html(out / "report.html", trace, title=recall_id,
+                                complete_in="tracking_events.xlsx and recall.json"))  # fmt: skip
     seconds = time.perf_counter() - started
     summary = out / "summary.txt"
     summary.write_text(

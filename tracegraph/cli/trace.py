@@ -87,6 +87,7 @@ def forward(
 def backward(
     lots: list[str] = typer.Argument(..., help="Lot ids, supplier lot numbers or identity keys."),
     output: ReportFormat = _format_option(),
+    html: Path = _html_option(),
 ) -> None:
     """Everything upstream of LOTS: input lots, suppliers and their lot numbers, steps with
     device, operator and parameters, inspections, and hold/reject status.
@@ -94,6 +95,9 @@ def backward(
     Quantities are how much of each input lot went into LOTS. Exit code 2 for an unknown lot.
     """
     result = tracing.trace_backward(open_graph(), lots)
+    if html is not None:
+        write_html(html, result, title="Backward trace of " + ", ".join(lots))
+        note(f"picture written to {html}")
     if output is ReportFormat.json:
         print_json(result.as_dict())
     elif output is ReportFormat.csv:
