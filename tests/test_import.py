@@ -595,14 +595,57 @@ def test_killed_import_rerun_gives_the_graph_of_a_clean_run(
     killed_at = graph.status().nodes.get("Lot", 0)
     assert 5_000 <= killed_at < 20_000
 
-    rerun = runner.invoke(app, ["import", str(folder)])
+    rerun = runner.invoke(app, ["import", str(folder)])  # not kept waiting by the killed one
     assert rerun.exit_code == 0, rerun.stderr
     after_rerun = _graph_dump(graph)
+    runs = [r["run"]["status"] for r in graph.read("ledger/import_runs", limit=10)]
+    assert runs == ["done", "interrupted"]  # the killed run's entry no longer says running
 
     graph.reset(keep_schema=True)
     clean = runner.invoke(app, ["import", str(folder)])
     assert clean.exit_code == 0, clean.stderr
     assert after_rerun == _graph_dump(graph)
+
+
+def test_a_second_import_waits_briefly_then_says_which_import_runs(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two imports never write at once: while one holds the import lock, another exits 2 and
+    names it. Once the lock is free, the next import runs, and marks entries left 'running' by
+    killed imports as interrupted. (A killed importer's lock goes with its connection: the
+    kill -9 test above re-runs right after the kill.)"""
+    from datetime import UTC, datetime
+
+    from tracegraph.importing import run
+
+    monkeypatch.setattr(run, "LOCK_WAIT_SECONDS", 0.5)
+    _write(tmp_path / "in", "materials.csv", MATERIALS)
+    graph.write("import/lock_node")
+    graph.write("import/start_run", props={
+        "run_id": "20261204T020000Z-nightly", "status": "running", "user": "etl",
+        "host": "mes-gw", "started_at": datetime(2026, 12, 4, 2, 0, tzinfo=UTC),
+    })  # fmt: skip
+    with graph.held_lock("import/take_lock", wait_seconds=1.0, token="the other import") as held:
+        assert held
+        busy = runner.invoke(app, ["import", str(tmp_path / "in")])
+    assert busy.exit_code == 2
+    assert busy.stdout == ""
+    assert busy.stderr.strip() == (
+        "error: another import is running: run 20261204T020000Z-nightly by etl@mes-gw, started "
+        "2026-12-04T02:00:00+00:00 (hint: wait for it to finish, then run this one again)"
+    )
+    assert graph.status().nodes.get("Material", 0) == 0  # the busy import wrote nothing
+    assert graph.status().nodes["ImportRun"] == 1
+
+    code, summary, _ = _import(runner, str(tmp_path / "in"))
+    assert code == 0 and summary["tables"]["materials"]["written"] == 3
+    runs = [r["run"] for r in graph.read("ledger/import_runs", limit=10)]
+    statuses = {run["run_id"]: run["status"] for run in runs}
+    assert statuses == {"20261204T020000Z-nightly": "interrupted", summary["run_id"]: "done"}
 
 
 def test_readme_plant_commands(

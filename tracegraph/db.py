@@ -188,3 +188,42 @@ def run_autocommit(driver: Driver, database: str, query: str, params: Mapping[st
     """An implicit transaction: needed for CALL { … } IN TRANSACTIONS and schema commands."""
     with driver.session(database=database) as session:
         session.run(query, _parameters(params)).consume()
+
+
+# How the server ends a transaction that waited for a lock longer than its timeout.
+_LOCK_WAIT_ENDED = ("LockClientStopped", "TransactionTimedOut", "Terminated")
+
+
+@contextlib.contextmanager
+def held_lock(
+    driver: Driver, database: str, query: str, params: Mapping[str, Any], wait_seconds: float
+) -> Iterator[bool]:
+    """Hold the write lock `query` takes for the duration of the block; yields False (holding
+    nothing) when another holder keeps it for `wait_seconds`.
+
+    The lock lives in a transaction that is never committed: the server releases it when the
+    block ends, or when this process dies and its connection drops — a killed holder leaves
+    nothing to clean up. A transaction's timeout bounds its whole life, not just the wait, so
+    the wait is tried in a short-lived transaction first and the lock then taken in one without
+    a timeout (two callers racing between the two steps: the second waits for the first)."""
+    with driver.session(database=database) as session:
+        probe = session.begin_transaction(timeout=wait_seconds)
+        try:
+            probe.run(query, _parameters(params)).consume()
+            busy = False
+        except neo4j_errors.Neo4jError as exc:
+            if not any(part in (exc.code or "") for part in _LOCK_WAIT_ENDED):
+                raise
+            busy = True
+        finally:
+            probe.close()  # rolls back
+    if busy:
+        yield False
+        return
+    with driver.session(database=database) as session:
+        holder = session.begin_transaction()
+        try:
+            holder.run(query, _parameters(params)).consume()
+            yield True
+        finally:
+            holder.close()  # rolls back: the lock was all it was for

@@ -37,6 +37,10 @@ class UnknownDatabase(TracegraphError):
     """The server has no database of the configured name."""
 
 
+class ImportBusy(TracegraphError):
+    """Another import is writing to the same database."""
+
+
 class DatabaseError(TracegraphError):
     """Neo4j refused or failed a query for a reason not covered above."""
 

@@ -11,6 +11,8 @@ print(graph.status())
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,7 @@ from tracegraph import queries, schema
 from tracegraph.db import (
     Driver,
     Record,
+    held_lock,
     run_autocommit,
     run_read,
     run_write,
@@ -89,6 +92,16 @@ class TraceGraph:
         """Named queries with their parameters, in one transaction."""
         with translated_errors(self.server, self.database):
             run_write_all(self.driver, self.database, [(queries.load(n), p) for n, p in statements])
+
+    @contextlib.contextmanager
+    def held_lock(self, name: str, /, wait_seconds: float, **params: Any) -> Iterator[bool]:
+        """Hold the write lock the named query takes while the block runs (see db.held_lock);
+        False when another holder keeps it for `wait_seconds`."""
+        with (
+            translated_errors(self.server, self.database),
+            held_lock(self.driver, self.database, queries.load(name), params, wait_seconds) as held,
+        ):
+            yield held
 
     def write_records(self, name: str, /, **params: Any) -> list[Record]:
         with translated_errors(self.server, self.database):

@@ -195,7 +195,7 @@ class ImportRun(StructuredNode):
     run_id = StringProperty(unique_index=True, required=True)
     started_at = DateTimeProperty(index=True)
     ended_at = DateTimeProperty()
-    status = StringProperty()  # running, done, failed, unchanged
+    status = StringProperty()  # running, done, failed, unchanged, interrupted (killed)
     user = StringProperty()
     host = StringProperty()
     files = ArrayProperty(StringProperty())
@@ -206,6 +206,14 @@ class ImportRun(StructuredNode):
     rows_updated = IntegerProperty()  # rows that changed what the graph held
     counts_json = StringProperty()  # per table: read / written / rejected / changed / updated
     changes = RelationshipTo("RowChange", "CHANGED")
+
+
+class ImportLock(StructuredNode):
+    """The one node an import holds a write lock on while it runs, so that two imports never
+    write at once (tracegraph/importing/run.py). It holds no data: the lock lives in a
+    transaction that is never committed, and goes with it when the importer ends or dies."""
+
+    name = StringProperty(unique_index=True, required=True)
 
 
 class RowChange(StructuredNode):
@@ -239,7 +247,7 @@ class Recall(StructuredNode):
 
 NODE_CLASSES: tuple[type[StructuredNode], ...] = (
     Material, Supplier, Customer, Location, Device, DeviceEvent, Operator, WorkOrder,
-    Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, RowChange, Recall,
+    Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, ImportLock, RowChange, Recall,
 )  # fmt: skip
 
 # Labels and relationship types the code may name: the fixed list no user string extends.

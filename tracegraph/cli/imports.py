@@ -102,7 +102,8 @@ def import_command(
 
     Exit code 0 when clean, 1 when more than --max-rejects rows were rejected (they are in the
     reject file with file, line, column, value and reason), 2 when the import could not run.
-    Re-running is safe: unchanged files are skipped, unchanged rows write nothing.
+    Re-running is safe: unchanged files are skipped, unchanged rows write nothing. One import
+    runs at a time: a second one exits 2 and names the running import.
     """
     mapping = load_mapping(mapping_file) if mapping_file else None
     zone = timezone or (mapping.timezone if mapping and mapping.timezone else "UTC")

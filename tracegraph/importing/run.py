@@ -9,6 +9,7 @@ before, under the same settings, is skipped as unchanged unless `force`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import getpass
 import hashlib
@@ -16,14 +17,14 @@ import json
 import secrets
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tracegraph.errors import ConfigurationError, TracegraphError
+from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.mappings import Mapping, apply_mapping
 from tracegraph.importing.reader import (
@@ -36,10 +37,14 @@ from tracegraph.importing.reader import (
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
 from tracegraph.importing.validate import Reject, validate_lazily
 from tracegraph.importing.writer import RunState, write_table
+from tracegraph.values import iso
 
 Log = Callable[[str], None]
 # (file name → table, rows done, rows in the file): for a progress bar.
 Progress = Callable[[str, int, int], None]
+
+# How long an import waits for another one to finish before it says so and exits.
+LOCK_WAIT_SECONDS = 3.0
 
 
 @dataclass
@@ -177,71 +182,96 @@ def import_paths(
     mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
-    shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
-    graph.write(
-        "import/start_run",
-        props={
-            "run_id": run_id, "status": "running", "started_at": datetime.now(UTC),
-            "user": getpass.getuser(), "host": socket.gethostname(), "timezone": timezone,
-            "files": [str(f) for f in files], "sha256": [shas[str(f)] for f in files],
-        },
-    )  # fmt: skip
-    stubs_before = int(graph.read("import/stub_lot_count")[0]["stubs"])
-    tables: dict[str, TableCounts] = {}
-    rejects: list[Reject] = []
-    unchanged: dict[str, str] = {}
-    clean: list[str] = []
-    state = RunState(run_id=run_id)
-    try:
-        for path in files:
-            name = table_name(path)
-            fingerprint = _fingerprint(shas[str(path)] + mapping_sha, name, timezone, encoding)
-            if not force:
-                previous = graph.read("import/previous_import_of_file", fingerprint=fingerprint)
-                if previous:
-                    unchanged[str(path)] = str(previous[0]["run_id"])
-                    clean.append(fingerprint)
-                    log(f"{path.name}: unchanged since import {previous[0]['run_id']}, skipped")
+    with _import_lock(graph, run_id):
+        shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+        graph.write(
+            "import/start_run",
+            props={
+                "run_id": run_id, "status": "running", "started_at": datetime.now(UTC),
+                "user": getpass.getuser(), "host": socket.gethostname(), "timezone": timezone,
+                "files": [str(f) for f in files], "sha256": [shas[str(f)] for f in files],
+            },
+        )  # fmt: skip
+        stubs_before = int(graph.read("import/stub_lot_count")[0]["stubs"])
+        tables: dict[str, TableCounts] = {}
+        rejects: list[Reject] = []
+        unchanged: dict[str, str] = {}
+        clean: list[str] = []
+        state = RunState(run_id=run_id)
+        try:
+            for path in files:
+                name = table_name(path)
+                fingerprint = _fingerprint(shas[str(path)] + mapping_sha, name, timezone, encoding)
+                if not force:
+                    previous = graph.read("import/previous_import_of_file", fingerprint=fingerprint)
+                    if previous:
+                        unchanged[str(path)] = str(previous[0]["run_id"])
+                        clean.append(fingerprint)
+                        log(f"{path.name}: unchanged since import {previous[0]['run_id']}, skipped")
+                        continue
+                if mapping is not None:
+                    file_rejects = _import_mapped(
+                        graph, path, mapping, zone, encoding, tables, log, progress, state
+                    )
+                    rejects.extend(file_rejects)
+                    if not file_rejects:
+                        clean.append(fingerprint)
                     continue
-            if mapping is not None:
-                file_rejects = _import_mapped(
-                    graph, path, mapping, zone, encoding, tables, log, progress, state
+                counts = tables.setdefault(name, TableCounts(name))
+                file_rejects = _import_file(
+                    graph, path, name, zone, encoding, counts, log, progress, state
                 )
                 rejects.extend(file_rejects)
-                if not file_rejects:
+                if not file_rejects and name in TABLES:
                     clean.append(fingerprint)
-                continue
-            counts = tables.setdefault(name, TableCounts(name))
-            file_rejects = _import_file(
-                graph, path, name, zone, encoding, counts, log, progress, state
-            )
-            rejects.extend(file_rejects)
-            if not file_rejects and name in TABLES:
-                clean.append(fingerprint)
-    except TracegraphError:
-        graph.write("import/finish_run", run_id=run_id, props={"status": "failed",
-                    "ended_at": datetime.now(UTC)})  # fmt: skip
-        raise
-    summary = ImportSummary(
-        run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged, notes=notes,
-        stubs_created=int(graph.read("import/stub_lot_count")[0]["stubs"]) - stubs_before,
-        seconds=time.perf_counter() - started,
-    )  # fmt: skip
-    if rejects:
-        summary.reject_file = write_rejects(reject_file or Path(f"rejects-{run_id}.csv"), rejects)
-    graph.write(
-        "import/finish_run",
-        run_id=run_id,
-        props={
-            "status": "done", "ended_at": datetime.now(UTC), "clean_fingerprints": clean,
-            "rows_read": summary.read, "rows_written": summary.written,
-            "rows_rejected": summary.rejected, "rows_updated": summary.updated,
-            "stubs_created": summary.stubs_created,
-            "seconds": summary.seconds, "counts_json": json.dumps(summary.table_counts()),
-            "reject_file": str(summary.reject_file) if summary.reject_file else None,
-        },
-    )  # fmt: skip
-    return summary
+        except TracegraphError:
+            graph.write("import/finish_run", run_id=run_id, props={"status": "failed",
+                        "ended_at": datetime.now(UTC)})  # fmt: skip
+            raise
+        summary = ImportSummary(
+            run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged, notes=notes,
+            stubs_created=int(graph.read("import/stub_lot_count")[0]["stubs"]) - stubs_before,
+            seconds=time.perf_counter() - started,
+        )  # fmt: skip
+        if rejects:
+            reject_path = reject_file or Path(f"rejects-{run_id}.csv")
+            summary.reject_file = write_rejects(reject_path, rejects)
+        graph.write(
+            "import/finish_run",
+            run_id=run_id,
+            props={
+                "status": "done", "ended_at": datetime.now(UTC), "clean_fingerprints": clean,
+                "rows_read": summary.read, "rows_written": summary.written,
+                "rows_rejected": summary.rejected, "rows_updated": summary.updated,
+                "stubs_created": summary.stubs_created,
+                "seconds": summary.seconds, "counts_json": json.dumps(summary.table_counts()),
+                "reject_file": str(summary.reject_file) if summary.reject_file else None,
+            },
+        )  # fmt: skip
+        return summary
+
+
+@contextlib.contextmanager
+def _import_lock(graph: TraceGraph, run_id: str) -> Iterator[None]:
+    """One import at a time: two writing the same tables would race (a lot both create fails
+    the second on the uniqueness constraint, half-way through its run). The lock goes with the
+    importer's connection, so a killed import holds nothing (see db.held_lock)."""
+    graph.write("import/lock_node")
+    with graph.held_lock("import/take_lock", wait_seconds=LOCK_WAIT_SECONDS, token=run_id) as held:
+        if not held:
+            raise ImportBusy(f"another import is running: {_running_run(graph)}",
+                             hint="wait for it to finish, then run this one again")  # fmt: skip
+        # Holding the lock, no other import runs: entries still marked running were killed.
+        graph.write("import/interrupted_runs")
+        yield
+
+
+def _running_run(graph: TraceGraph) -> str:
+    rows = graph.read("import/running_run")
+    if not rows:
+        return "its ledger entry is not written yet"
+    run = rows[0]
+    return f"run {run['run_id']} by {run['user']}@{run['host']}, started {iso(run['started_at'])}"
 
 
 def _import_mapped(
