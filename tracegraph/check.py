@@ -8,6 +8,7 @@ inspection. `run_checks` runs every check and returns all findings (no limit app
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,10 @@ CHECKS: tuple[Check, ...] = (
     Check("lot_balance", "lots used and shipped beyond their quantity", True),
     Check("released_after_failure", "lots shipped or used while on hold, rejected or failed"),
 )
+
+
+# Checks run at the same time (one per core of the 2-core machine the bars are set for).
+CHECK_QUERIES = 2
 
 
 @dataclass
@@ -73,15 +78,21 @@ class CheckReport:
 
 
 def run_checks(graph: TraceGraph, tolerance: float = DEFAULT_TOLERANCE) -> CheckReport:
+    """Every check, CHECK_QUERIES at a time: each query scans the whole graph on one server
+    thread, so two at once use both cores (1M-lot plant: the six one after another took ~23 s)."""
     started = time.perf_counter()
     report = CheckReport(tolerance=tolerance)
-    for check in CHECKS:
+
+    def run(check: Check) -> CheckResult:
         params: dict[str, Any] = {"units": unit_table()}
         if check.needs_tolerance:
             params["tolerance"] = tolerance
         rows = graph.read(f"check/{check.name}", **params)
         findings = [{k: iso(v) if hasattr(v, "to_native") else v for k, v in row.items()}
                     for row in rows]  # fmt: skip
-        report.results.append(CheckResult(check.name, check.title, findings))
+        return CheckResult(check.name, check.title, findings)
+
+    with ThreadPoolExecutor(CHECK_QUERIES, thread_name_prefix="tracegraph-check") as pool:
+        report.results = list(pool.map(run, CHECKS))  # in CHECKS' order
     report.seconds = time.perf_counter() - started
     return report
