@@ -648,6 +648,18 @@ def test_a_second_import_waits_briefly_then_says_which_import_runs(
     assert statuses == {"20261204T020000Z-nightly": "interrupted", summary["run_id"]: "done"}
 
 
+def test_a_lock_without_its_node_is_an_error_not_a_lock(graph: TraceGraph) -> None:
+    """With no ImportLock node (a reset between creating it and taking it), taking the lock
+    locks nothing: that is an error, never a lock held in name only."""
+    from tracegraph.errors import DatabaseError
+
+    with (
+        pytest.raises(DatabaseError, match="the lock query found nothing to lock"),
+        graph.held_lock("import/take_lock", wait_seconds=1.0, token="t"),
+    ):
+        pass
+
+
 def test_readme_plant_commands(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

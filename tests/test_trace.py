@@ -313,6 +313,23 @@ def test_an_inspection_of_an_input_lot_during_a_step_keeps_both() -> None:
         ]
 
 
+def test_a_suppliers_lots_come_in_the_order_received_whatever_the_record_order() -> None:
+    """Receipts compare as instants: 02:30+02:00 (00:30Z) came before 02:15+01:00 (01:15Z), the
+    night the clocks go back, though its text sorts after; an undated receipt comes last."""
+    receipts = {"R1": "2026-10-25T02:15:00+01:00", "R2": "2026-10-25T02:30:00+02:00", "R3": None}
+    lots = [["P", 10.0, "kg", "released", True, None, None, "BREAD", [], []]] + [
+        [lot, 5.0, "kg", "released", True, None, None, "FLOUR",
+         [["V1", "Mill", "DE", f"S-{lot}", received]], []]
+        for lot, received in receipts.items()
+    ]  # fmt: skip
+    step = {"step_id": "S0", "operation": "mix", "started_at": "2026-10-25T08:00Z"}
+    links = [*([0, lot, 5.0, "kg"] for lot in receipts), [1, "P", 10.0, "kg"]]
+    for order in itertools.permutations(lots):
+        upstream = upstream_from_record({"lots": list(order), "steps": [[step, links]]})
+        [supplier] = backward_from_subgraph(upstream, ["P"]).suppliers
+        assert [lot["lot_id"] for lot in supplier["lots"]] == ["R2", "R1", "R3"]
+
+
 def test_lot_found_by_supplier_lot_key(hand_plant: TraceGraph) -> None:
     assert [s["lot_id"] for s in trace_forward(hand_plant, ["supplier_lot|V2|000123"]).sources] == [
         "B"

@@ -190,8 +190,14 @@ def run_autocommit(driver: Driver, database: str, query: str, params: Mapping[st
         session.run(query, _parameters(params)).consume()
 
 
-# How the server ends a transaction that waited for a lock longer than its timeout.
-_LOCK_WAIT_ENDED = ("LockClientStopped", "TransactionTimedOut", "Terminated")
+# How the server ends a transaction that waited for a lock longer than its timeout (or than
+# db.lock.acquisition.timeout, where a server sets one).
+_LOCK_WAIT_ENDED = (
+    "LockClientStopped",
+    "TransactionTimedOut",
+    "Terminated",
+    "LockAcquisitionTimeout",
+)
 
 
 @contextlib.contextmanager
@@ -199,7 +205,9 @@ def held_lock(
     driver: Driver, database: str, query: str, params: Mapping[str, Any], wait_seconds: float
 ) -> Iterator[bool]:
     """Hold the write lock `query` takes for the duration of the block; yields False (holding
-    nothing) when another holder keeps it for `wait_seconds`.
+    nothing) when another holder keeps it for `wait_seconds` (give or take the server's check
+    of transaction timeouts, every 2 s by default). `query` returns one row whose first value
+    counts the nodes it locked.
 
     The lock lives in a transaction that is never committed: the server releases it when the
     block ends, or when this process dies and its connection drops — a killed holder leaves
@@ -209,7 +217,7 @@ def held_lock(
     with driver.session(database=database) as session:
         probe = session.begin_transaction(timeout=wait_seconds)
         try:
-            probe.run(query, _parameters(params)).consume()
+            _lock(probe, query, params)
             busy = False
         except neo4j_errors.Neo4jError as exc:
             if not any(part in (exc.code or "") for part in _LOCK_WAIT_ENDED):
@@ -221,9 +229,22 @@ def held_lock(
         yield False
         return
     with driver.session(database=database) as session:
-        holder = session.begin_transaction()
+        # timeout=0: no limit, whatever db.transaction.timeout the server sets for others.
+        holder = session.begin_transaction(timeout=0)
         try:
-            holder.run(query, _parameters(params)).consume()
+            _lock(holder, query, params)
             yield True
         finally:
-            holder.close()  # rolls back: the lock was all it was for
+            # Rolls back: the lock was all it was for. If the connection died meanwhile, the
+            # server has already rolled it back; that must not hide how the block ended.
+            with contextlib.suppress(neo4j_errors.Neo4jError, neo4j_errors.DriverError):
+                holder.close()
+
+
+def _lock(tx: Any, query: str, params: Mapping[str, Any]) -> None:
+    record = tx.run(query, _parameters(params)).single()
+    if not record or not record[0]:
+        raise DatabaseError(
+            "the lock query found nothing to lock",
+            hint="run `tracegraph db init`, then try again (was the database reset meanwhile?)",
+        )

@@ -161,7 +161,8 @@ LEGENDS = {
     "forward": "Red: source lots · blue: lots · orange: on hold · brown: rejected · grey: steps · "
     "green: shipments · purple: customers",
     "backward": "Red: the traced lots · blue: input lots · orange: on hold · brown: rejected · "
-    "pink: a failed inspection · grey: steps (device · operator) · olive: suppliers",
+    "pink: a failed inspection (when not on hold or rejected) · grey: steps (device · operator) "
+    "· olive: suppliers",
 }
 
 

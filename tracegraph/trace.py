@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from tracegraph import flow
@@ -488,10 +489,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     suppliers: dict[str, dict[str, Any]] = {}
     is_source = set(sources)  # a set: thousands of complaint lots make a long list
     for lot in rows.values():
-        # Receipts, and below each supplier's lots, in time order, not in the store's (which
-        # changes when the same data is imported in another row order).
-        receipts = sorted(lot.supplied_by, key=lambda r: (iso(r[4]) or "", str(r[0]), str(r[3])))
-        receipt = receipts[0] if receipts else [None] * 5
+        receipt = lot.supplied_by[0] if lot.supplied_by else [None] * 5  # the import makes one
         if lot.lot_id not in is_source:
             needed = weighed.needed.get(lot.lot_id, Quantity(None, None))
             lot_rows.append({
@@ -509,7 +507,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
                 "supplier_lot": receipt[3],
                 "received_at": iso(receipt[4]),
             })  # fmt: skip
-        for supplier_id, name, country, supplier_lot, received_at in receipts:
+        for supplier_id, name, country, supplier_lot, received_at in lot.supplied_by:
             supplier = suppliers.setdefault(supplier_id, {
                 "supplier_id": supplier_id, "name": name, "country": country, "lots": [],
             })  # fmt: skip
@@ -518,8 +516,10 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
                 "supplier_lot": supplier_lot, "received_at": iso(received_at),
             })  # fmt: skip
     lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
+    # A supplier's lots in the order received, not in the store's (which changes when the same
+    # data is imported in another row order); undated receipts last.
     for supplier in suppliers.values():
-        supplier["lots"].sort(key=lambda r: (r["received_at"] or "", r["lot_id"]))
+        supplier["lots"].sort(key=lambda r: (_moment(r["received_at"]), r["lot_id"]))
     for step in steps.values():
         reached_outputs = [weighed.depth[o["lot_id"]] for o in step["outputs"]
                            if o["lot_id"] in weighed.depth]  # fmt: skip
@@ -551,6 +551,15 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
         inspections=inspection_rows,
         flags=flags,
     )
+
+
+def _moment(text: str | None) -> tuple[bool, datetime]:
+    """A sort key for ISO 8601 text in time order (texts with different offsets compare as
+    instants, not as text); None last."""
+    if text is None:
+        return True, datetime.min.replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(text)
+    return False, moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _step_row(made: _UpStep) -> dict[str, Any]:

@@ -43,7 +43,8 @@ Log = Callable[[str], None]
 # (file name → table, rows done, rows in the file): for a progress bar.
 Progress = Callable[[str, int, int], None]
 
-# How long an import waits for another one to finish before it says so and exits.
+# How long an import waits for another one to finish before it says so and exits (plus up to
+# the server's 2 s check of transaction timeouts).
 LOCK_WAIT_SECONDS = 3.0
 
 
@@ -182,8 +183,8 @@ def import_paths(
     mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+    shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     with _import_lock(graph, run_id):
-        shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
         graph.write(
             "import/start_run",
             props={
@@ -261,7 +262,8 @@ def _import_lock(graph: TraceGraph, run_id: str) -> Iterator[None]:
         if not held:
             raise ImportBusy(f"another import is running: {_running_run(graph)}",
                              hint="wait for it to finish, then run this one again")  # fmt: skip
-        # Holding the lock, no other import runs: entries still marked running were killed.
+        # Every importer of a database must lock (an older tracegraph does not): holding the
+        # lock, no other import runs, so entries still marked running were killed.
         graph.write("import/interrupted_runs")
         yield
 
