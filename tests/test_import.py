@@ -648,6 +648,24 @@ def test_a_second_import_waits_briefly_then_says_which_import_runs(
     assert statuses == {"20261204T020000Z-nightly": "interrupted", summary["run_id"]: "done"}
 
 
+def test_an_import_that_fails_unexpectedly_is_recorded_as_failed(
+    graph: TraceGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not only tracegraph's own errors: a bug half-way through an import leaves its ledger
+    entry failed, not running."""
+    from tracegraph.importing import run
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(run, "write_table", broken)
+    _write(tmp_path / "in", "materials.csv", MATERIALS)
+    with pytest.raises(RuntimeError, match="a bug"):
+        import_paths(graph, [tmp_path / "in"])
+    runs = [r["run"] for r in graph.read("ledger/import_runs", limit=10)]
+    assert [(r["status"], r["ended_at"] is not None) for r in runs] == [("failed", True)]
+
+
 def test_a_lock_without_its_node_is_an_error_not_a_lock(graph: TraceGraph) -> None:
     """With no ImportLock node (a reset between creating it and taking it), taking the lock
     locks nothing: that is an error, never a lock held in name only."""

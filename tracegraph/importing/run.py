@@ -225,9 +225,12 @@ def import_paths(
                 rejects.extend(file_rejects)
                 if not file_rejects and name in TABLES:
                     clean.append(fingerprint)
-        except TracegraphError:
-            graph.write("import/finish_run", run_id=run_id, props={"status": "failed",
-                        "ended_at": datetime.now(UTC)})  # fmt: skip
+        except Exception:
+            # Any failure, a bug included, marks the run failed if the server still answers
+            # (Ctrl-C leaves it running: the next import marks it interrupted).
+            with contextlib.suppress(TracegraphError):
+                graph.write("import/finish_run", run_id=run_id, props={"status": "failed",
+                            "ended_at": datetime.now(UTC)})  # fmt: skip
             raise
         summary = ImportSummary(
             run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged, notes=notes,
