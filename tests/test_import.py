@@ -170,6 +170,38 @@ def test_gbk_file_is_detected_and_read(
     assert [tuple(r.values()) for r in names] == [("M2", "食盐"), ("物料-01", "面粉")]
 
 
+@pytest.mark.parametrize(
+    ("separator", "encoding", "note"),
+    [
+        (";", "utf-8", "utf-8 (semicolon-separated)"),  # Excel in German or French locales
+        ("\t", "utf-16", "utf-16 (tab-separated)"),  # Excel's "Unicode text" export
+        ("|", "utf-8-sig", "utf-8-sig (pipe-separated)"),
+        ("sep=;", "utf-8", "utf-8 (semicolon-separated)"),  # Excel's hint line before the header
+    ],
+)
+def test_csv_separator_and_utf16_are_detected(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    separator: str, encoding: str, note: str,
+) -> None:  # fmt: skip
+    # A name with commas in a semicolon file: counting characters would pick the comma.
+    rows = [["material_id", "name", "Hinweis, intern, alt"], ["000042", "Mehl, Type 550", "a"],
+            ["M2", "Salz", "b"]]  # fmt: skip
+    if separator.startswith("sep="):
+        text = separator + "\n" + "".join(";".join(row) + "\n" for row in rows)
+    else:
+        text = "".join(separator.join(row) + "\n" for row in rows)
+    _write(tmp_path / "in", "materials.csv", text, encoding)
+    result = runner.invoke(app, ["import", str(tmp_path / "in")])
+    assert result.exit_code == 0, result.stderr
+    log = "materials.csv → materials: 2 rows read, 2 written (2 new, 0 changed), 0 rejected"
+    assert f"{log}, {note}," in result.stderr
+    names, _, _ = graph.driver.execute_query(
+        "MATCH (m:Material) RETURN m.material_id AS id, m.name AS name ORDER BY id",
+        database_=graph.database,
+    )
+    assert [tuple(r.values()) for r in names] == [("000042", "Mehl, Type 550"), ("M2", "Salz")]
+
+
 def test_formulas_and_long_values_are_plain_text(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -205,6 +237,24 @@ def test_empty_and_unknown_files(
     assert [(r["line"], r["reason"][:23]) for r in rejects] == [("2", "unknown table 'widgets'")]
     assert summary["notes"] == [f"skipped {folder / 'readme.txt'}: not a table file "
                                 "(.csv, .xlsx, .parquet)"]  # fmt: skip
+
+
+def test_a_column_named_twice_rejects_every_row(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Which `name` is the material's? Not guessed; nameless columns are no concern."""
+    folder = tmp_path / "in"
+    _write(
+        folder,
+        "materials.csv",
+        "material_id,name,,uom,name,\nM1,Flour,,kg,Mehl,\nM2,Salt,x,kg,Salz,\n",
+    )
+    code, summary, rejects = _import(runner, str(folder))
+    assert code == 1
+    assert summary["tables"]["materials"] == {**summary["tables"]["materials"], "rejected": 2}
+    assert [(r["line"], r["column"], r["reason"]) for r in rejects] == [
+        (line, "name", "column 'name' appears twice in the header") for line in ("2", "3")
+    ]
 
 
 def test_references_to_unknown_lots_become_stubs_and_unknown_steps_are_rejected(

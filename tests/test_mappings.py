@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.mappings import Mapping, _CellProblem, _number
+from tracegraph.importing.reader import StoredValue
 
 ROOT = Path(__file__).resolve().parent.parent
 SAP = ROOT / "importers" / "sap"
@@ -84,12 +87,19 @@ def _rejects(summary: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                 for r in csv.DictReader(f)]  # fmt: skip
 
 
+_OTHER_NOTATION = "not a number written with ',' as the decimal separator"
+
+
 @pytest.mark.parametrize(
     ("old", "new", "column", "reason"),
     [
         (";03.11.2026\n", ";2026-11-03\n", "BUDAT", "not a date/time like %d.%m.%Y"),
         (";KG;03.11.2026", ";LB;03.11.2026", "MEINS", "unit 'LB' is not in the mapping's [units]"),
         (";1.250,000;", ";viel;", "MENGE", "not a number"),
+        # Another notation than the mapping's decimal comma is rejected, not read as 125.
+        (";1.250,000;", ";1.25;", "MENGE", _OTHER_NOTATION),
+        (";1.250,000;", ";0.250;", "MENGE", _OTHER_NOTATION),  # not 250: a '.' in 0.250
+        (";1.250,000;", ";1 25,5;", "MENGE", _OTHER_NOTATION),  # spaces group thousands only
     ],
 )
 def test_cells_the_mapping_cannot_convert_are_rejected_with_the_source_column(
@@ -120,3 +130,128 @@ def test_a_bad_mapping_file_is_one_line_and_exit_2(
         f"error: mapping {mapping}: [[file]] 1 names unknown table 'widgets' "
         "(hint: see importers/README.md for the mapping format)"
     )
+
+
+@pytest.mark.parametrize(
+    ("decimal", "text", "number"),
+    [
+        (",", "1.250,5", 1250.5), (",", "-1.250,5", -1250.5), (",", "1.250.000", 1250000.0),
+        (",", "0,250", 0.25), (",", ",5", 0.5), (",", "1 250,5", 1250.5),
+        (",", "1\u00a0250,5", 1250.5), (",", "5,000-", -5.0), (",", "1.250,5-", -1250.5),
+        (",", "0.250", None), (",", "1.25", None), (",", "1.2500", None), (",", "12.34.567", None),
+        (",", "1 2 3", None), (",", "1_000", None), (",", "-", None), (",", "-5,0-", None),
+        (".", "1250.5", 1250.5), (".", "1 250.5", 1250.5), (".", "5.000-", -5.0),
+        (".", "5,000", None), (".", "0,25", None), (".", "1.250,5", None),
+    ],
+)  # fmt: skip
+def test_numbers_in_text_follow_the_mappings_notation_or_are_rejected(
+    decimal: str, text: str, number: float | None
+) -> None:
+    mapping = Mapping(path=Path("m.toml"), decimal=decimal)
+    if number is None:
+        with pytest.raises(_CellProblem):
+            _number(mapping, "MENGE", text)
+    else:
+        assert _number(mapping, "MENGE", text) == number
+    # A cell the spreadsheet stored as a number is that number, whatever the notation.
+    assert _number(mapping, "MENGE", StoredValue("1250.5")) == 1250.5
+
+
+@pytest.mark.parametrize(
+    ("extra_header", "extra_cells", "rejected"),
+    [
+        (";TEXT;TEXT", ";a;b", 0),  # named twice but not read by the mapping: no concern
+        (";MENGE", ";1", 3),  # the quantity twice: which one? Every row is rejected.
+    ],
+)
+def test_a_source_column_named_twice_rejects_the_rows_of_tables_that_read_it(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    extra_header: str, extra_cells: str, rejected: int,
+) -> None:  # fmt: skip
+    folder = tmp_path / "sap"
+    shutil.copytree(SAP, folder)
+    receipts = folder / "MSEG_receipts.csv"
+    lines = receipts.read_bytes().decode("cp1252").splitlines()
+    lines = [lines[0] + extra_header] + [line + extra_cells for line in lines[1:]]
+    receipts.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
+    code, summary = _import_json(runner, folder, folder / "mapping.toml")
+    assert code == (1 if rejected else 0)
+    assert summary["tables"]["lots"]["rejected"] == rejected
+    if rejected:
+        reason = "column 'MENGE' appears twice in the header"
+        assert _rejects(summary) == [("MSEG_receipts.csv", str(n), "MENGE", reason)
+                                     for n in (2, 3, 4)]  # fmt: skip
+
+
+def test_sap_numbers_with_trailing_minus_and_grouped_thousands(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A returned quantity is SAP's `5,000-`; thousands may be grouped by '.' or spaces."""
+    folder = tmp_path / "sap"
+    shutil.copytree(SAP, folder)
+    with (folder / "LIKP_deliveries.csv").open("a", encoding="cp1252") as deliveries:
+        deliveries.write("0080001003;C200;07.11.2026;F-2026-0001;5,000-;ST\n")
+        deliveries.write("0080001004;C300;07.11.2026;F-2026-0002;1 200;ST\n")
+        deliveries.write("0080001005;C300;07.11.2026;F-2026-0003;1.200,5;ST\n")
+    code, summary = _import_json(runner, folder, folder / "mapping.toml")
+    assert code == 0, _rejects(summary)
+    lines, _, _ = graph.driver.execute_query(
+        "MATCH (:Lot)-[r:SHIPPED]->(s:Shipment) WHERE s.shipment_id >= '0080001003' "
+        "RETURN s.shipment_id AS shipment, r.quantity AS qty ORDER BY shipment",
+        database_=graph.database,
+    )
+    assert [tuple(r.values()) for r in lines] == [
+        ("0080001003", -5.0),
+        ("0080001004", 1200.0),
+        ("0080001005", 1200.5),
+    ]
+
+
+def _typed_receipts(path: Path) -> None:
+    """MSEG receipts saved by Excel: MENGE and BUDAT stored as a number and a date in row 2, as
+    German text in row 3, a cover sheet first and a notes sheet after the data."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    cover = book.active
+    cover.title = "Cover"  # empty: skipped
+    data = book.create_sheet("Daten")
+    data.append(["MBLNR", "BWART", "MATNR", "CHARG", "LICHA", "LIFNR", "WERKS", "LGORT",
+                 "MENGE", "MEINS", "BUDAT"])  # fmt: skip
+    data.append(["5000001234", "101", "000000000000100042", "R-2024-0815", "000123", "V7",
+                 "1000", "0001", 1250.5, "KG", datetime(2026, 11, 3, 8, 15)])  # fmt: skip
+    data.append(["5000001235", "101", "000000000000100042", "R-2024-0816", "000124", "V7",
+                 "1000", "0001", 0.25, "G", "04.11.2026"])  # fmt: skip
+    data.append(["5000001236", "101", "000000000000100042", "R-2024-0817", "000125", "V7",
+                 "1000", "0001", "1.250,5", "KG", "04.11.2026"])  # fmt: skip
+    book.create_sheet("Hinweise").append(["exported from SAP by a report"])
+    book.save(path)
+
+
+def test_xlsx_cells_stored_as_numbers_and_dates_ignore_the_decimal_comma_and_date_format(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "sap"
+    folder.mkdir()
+    _typed_receipts(folder / "MSEG_receipts.xlsx")
+    mapping = tmp_path / "mapping.toml"
+    text = (SAP / "mapping.toml").read_text(encoding="utf-8")
+    mapping.write_text(text.replace('match = "MSEG*.csv"', 'match = "MSEG*.xlsx"'), "utf-8")
+    code, summary = _import_json(runner, folder, mapping)
+    assert code == 0, _rejects(summary)
+    lots, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot) RETURN l.lot_id AS lot, l.quantity AS qty, l.uom AS uom, "
+        "toString(l.created_at) AS created ORDER BY lot",
+        database_=graph.database,
+    )
+    assert [r.data() for r in lots] == [
+        # 1250.5 stored as a number: under the decimal comma it was read as 12,505 kg.
+        {"lot": "R-2024-0815", "qty": 1250.5, "uom": "kg", "created": "2026-11-03T08:15:00+01:00"},
+        # 0.25 g stored as a number (it was 25 g, 0.025 kg).
+        {"lot": "R-2024-0816", "qty": 0.00025, "uom": "kg", "created": "2026-11-04T00:00:00+01:00"},
+        {"lot": "R-2024-0817", "qty": 1250.5, "uom": "kg", "created": "2026-11-04T00:00:00+01:00"},
+    ]
+    assert summary["notes"] == [
+        f"{folder / 'MSEG_receipts.xlsx'}: sheets with data not read: 'Hinweise' "
+        "(one sheet is read per file: the one named like the file, else the first with data)"
+    ]

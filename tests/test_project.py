@@ -74,7 +74,30 @@ def test_help_lists_each_command_with_its_summary_on_one_line(group: list[str]) 
         command = command.commands[name]  # type: ignore[attr-defined]
     for name, sub in command.commands.items():  # type: ignore[attr-defined]
         summary = " ".join(inspect.cleandoc(sub.help or "").split("\n\n")[0].split())
+        summary = summary.replace("`", "")  # Markdown shows `code` as styled text
         assert f"{name} {summary}" in rows, (name, summary)  # whole, not cut short
+
+
+@pytest.mark.parametrize("command", [["import"], ["trace", "backward"], ["db", "up"],
+                                     ["lot", "show"], ["imports"]])  # fmt: skip
+def test_command_help_paragraphs_are_not_cut_at_the_docstrings_line_breaks(
+    command: list[str],
+) -> None:
+    """Each paragraph of a command's help is one line on a wide terminal: Typer's default
+    "rich" help kept the docstring's line breaks, so the text was wrapped twice."""
+    shown = subprocess.run(
+        [sys.executable, "-c", "from tracegraph.cli.main import run; run()", *command, "--help"],
+        env={**os.environ, "COLUMNS": "400"}, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    lines = {line.strip() for line in shown.splitlines()}
+    click = typer.main.get_command(app)
+    for name in command:
+        click = click.commands[name]  # type: ignore[attr-defined]
+    paragraphs = inspect.cleandoc(click.help or "").split("\n\n")
+    assert len(paragraphs) > 1 or command == ["imports"], paragraphs
+    for paragraph in paragraphs:
+        text = " ".join(paragraph.split()).replace("`", "")
+        assert text in lines, (text, shown)
 
 
 def test_unknown_query_name_is_an_error() -> None:

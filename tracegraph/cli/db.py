@@ -7,12 +7,13 @@ from rich.table import Table
 
 from tracegraph import lifecycle, server
 from tracegraph.cli.context import open_graph
-from tracegraph.cli.group import SummaryGroup
+from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import OutputFormat, note, print_json, stdout
 from tracegraph.config import find_home
 from tracegraph.errors import ConfigurationError
 
 app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
     cls=SummaryGroup,
     help="Start, stop, inspect, initialise and empty the Neo4j database.",
     no_args_is_help=True,

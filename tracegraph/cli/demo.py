@@ -8,12 +8,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from tracegraph.cli.group import SummaryGroup
+from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import stdout
 from tracegraph.errors import ConfigurationError
 from tracegraph.plant import generate_plant
 
 app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
     cls=SummaryGroup,
     help="Sample data: a synthetic plant for demos, tests and benchmarks.",
     no_args_is_help=True,

@@ -5,7 +5,12 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from typer.core import TyperGroup
+from typer.core import MarkupMode, TyperGroup
+
+# Every Typer app here renders help as Markdown: in Typer's default "rich" mode each line break
+# of a docstring stays a line break, so a command's help came out wrapped twice — at the source's
+# width and again at the terminal's ("rejected (they are in the" / "reject file with …").
+HELP_MARKUP: MarkupMode = "markdown"
 
 
 class SummaryGroup(TyperGroup):

@@ -9,12 +9,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
-from tracegraph.cli.group import SummaryGroup
+from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, print_csv, print_json, stdout, styled
 from tracegraph.cli.trace import when
 from tracegraph.lots import show_lot
 
-app = typer.Typer(cls=SummaryGroup, help="Look at single lots.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
+    cls=SummaryGroup,
+    help="Look at single lots.",
+    no_args_is_help=True,
+)
 
 HISTORY_LIMIT = 40  # events shown on a terminal; csv and json carry them all
 TIMELINE_CSV = ("at", "event", "reference", "quantity", "uom", "detail")

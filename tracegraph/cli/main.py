@@ -15,7 +15,7 @@ from tracegraph.cli import lot as lot_commands
 from tracegraph.cli import recall as recall_commands
 from tracegraph.cli import trace as trace_commands
 from tracegraph.cli.check import check_command
-from tracegraph.cli.group import SummaryGroup
+from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.imports import import_command
 from tracegraph.cli.ledger import imports_command
 from tracegraph.cli.render import print_error
@@ -38,6 +38,7 @@ class TracegraphGroup(SummaryGroup):
 
 
 app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
     cls=TracegraphGroup,
     help="Lot traceability on Neo4j: where did a lot go, what went into it, whom to call.",
     no_args_is_help=True,

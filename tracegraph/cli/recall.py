@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
-from tracegraph.cli.group import SummaryGroup
+from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
 from tracegraph.recall import CUSTOMER_COLUMNS, build_package, recall_history
 
@@ -29,6 +29,7 @@ class RecallGroup(SummaryGroup):
 
 
 app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
     cls=RecallGroup,
     help="Recall packages and mock-recall drills: `recall LOT... --out DIR`, `recall history`.",
     no_args_is_help=True,

@@ -13,7 +13,7 @@ from rich.tree import Tree
 
 from tracegraph import trace as tracing
 from tracegraph.cli.context import open_graph
-from tracegraph.cli.group import SummaryGroup
+from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
@@ -27,6 +27,7 @@ from tracegraph.errors import ConfigurationError
 from tracegraph.report import write_html
 
 app = typer.Typer(
+    rich_markup_mode=HELP_MARKUP,
     cls=SummaryGroup,
     help="Follow lots downstream (blast radius) or upstream (genealogy).",
     no_args_is_help=True,

@@ -5,7 +5,9 @@ the source files whose name matches `match` and fills one canonical `table`, one
 canonical column:
 
     delimiter = ";"              # CSV field separator (default ",")
-    decimal = ","                # decimal separator of numbers (default ".")
+    decimal = ","                # decimal separator of numbers in text, "," or "." (default)
+                                 # (XLSX/Parquet cells stored as numbers or dates are read as
+                                 # such: `decimal` and `format` describe text)
     encoding = "gb18030"         # default text encoding (else detected; --encoding wins)
     timezone = "Europe/Berlin"   # for times without offset (--timezone wins when given)
 
@@ -24,13 +26,16 @@ canonical column:
     location_id = { template = "{WERKS}-{LGORT}" }          # several columns joined
     kind = { column = "MTART", map = { ROH = "raw" } }      # source codes to canonical values
 
-A cell a mapping cannot convert is rejected with the source file, line and source column.
+A cell a mapping cannot convert is rejected with the source file, line and source column —
+also a number in another notation than `decimal` says (0.25 under a decimal comma), rather than
+read as 25. SAP's trailing minus (5,000-) is a negative number.
 One source file may feed several canonical tables (several `[[file]]` sections match it):
 each table's rows are counted, written and rejected on their own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import re
 import string
@@ -42,7 +47,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tracegraph.errors import ConfigurationError
-from tracegraph.importing.reader import RawTable
+from tracegraph.importing.reader import RawTable, StoredValue
 from tracegraph.importing.tables import TABLES, Column, Kind
 from tracegraph.importing.validate import Reject
 
@@ -117,6 +122,10 @@ def load_mapping(path: Path) -> Mapping:
         rules.append(FileRule(str(section["match"]), table, columns))
     if not rules:
         raise _bad(path, "no [[file]] sections")
+    if str(data.get("decimal", ".")) not in (".", ","):
+        raise _bad(path, "`decimal` is '.' or ','")
+    if len(str(data.get("delimiter", ","))) != 1:
+        raise _bad(path, '`delimiter` is one character (a tab is "\\t")')
     return Mapping(
         path=path, name=str(data.get("name", "")), delimiter=str(data.get("delimiter", ",")),
         decimal=str(data.get("decimal", ".")), encoding=data.get("encoding"),
@@ -130,14 +139,56 @@ class _CellProblem(ValueError):
         self.column, self.value, self.reason = column, value, reason
 
 
+# Thousands grouped as people write them: by '.' under a decimal comma (1.250,5), and by spaces,
+# also no-break ones, in either notation (1 250,5). The first group never starts with 0, so
+# 0.250 under a decimal comma is not a grouping of 0250.
+_DOT_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d*)?")
+_SPACES = re.compile(r"[ \u00a0\u202f]")
+_SPACE_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d*)?")
+
+
 def _number(mapping: Mapping, column: str, text: str) -> float:
-    cleaned = text.strip().replace(" ", "")
+    if isinstance(text, StoredValue):  # stored as a number by XLSX/Parquet: no separators
+        try:
+            return float(text)
+        except ValueError:
+            raise _CellProblem(column, text, "not a number") from None
+    other_notation = _CellProblem(
+        column, text, f"not a number written with {mapping.decimal!r} as the decimal separator"
+    )
+    cleaned = text.strip()
+    # SAP writes -5 as "5,000-".
+    negative = len(cleaned) > 1 and cleaned.endswith("-") and cleaned[0] not in "+-"
+    cleaned = cleaned[:-1] if negative else cleaned
+    if _SPACES.search(cleaned):
+        if not _SPACE_GROUPED.fullmatch(cleaned):
+            raise other_notation
+        cleaned = _SPACES.sub("", cleaned)
     if mapping.decimal == ",":
-        cleaned = cleaned.replace(".", "").replace(",", ".")  # 1.234,5 -> 1234.5
+        # A '.' other than between thousands is another notation (0.25 would read as 25):
+        # rejected rather than guessed.
+        if "." in cleaned:
+            if not _DOT_GROUPED.fullmatch(cleaned):
+                raise other_notation
+            cleaned = cleaned.replace(".", "")
+        cleaned = cleaned.replace(",", ".")
+    elif "," in cleaned:  # 5,000 under a decimal point: five thousand or five? Not guessed.
+        raise other_notation
     try:
-        return float(cleaned)
+        value = float(cleaned.replace("_", "x"))  # float() accepts 1_000; an export never means it
     except ValueError:
         raise _CellProblem(column, text, "not a number") from None
+    return -value if negative else value
+
+
+def _moment(column: str, text: str, form: str) -> datetime:
+    if isinstance(text, StoredValue):  # a date cell of XLSX/Parquet: the format is its display
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(text)
+    try:
+        return datetime.strptime(text.strip(), form)
+    except ValueError:
+        raise _CellProblem(column, text, f"not a date/time like {form}") from None
 
 
 def _unit(mapping: Mapping, column: str, text: str) -> Unit:
@@ -163,10 +214,7 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone:
     if not text.strip():
         return ""
     if "format" in spec:
-        try:
-            moment = datetime.strptime(text.strip(), spec["format"])
-        except ValueError:
-            raise _CellProblem(column, text, f"not a date/time like {spec['format']}") from None
+        moment = _moment(column, text, spec["format"])
         return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
     if "unit" in spec:
         amount = _number(mapping, column, text)
@@ -179,6 +227,16 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone:
     if kind in (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER):
         return repr(_number(mapping, column, text))
     return text
+
+
+def _source_columns(spec: Any) -> set[str]:
+    """The source columns one `[file.columns]` entry reads."""
+    if isinstance(spec, str):
+        return {spec}
+    names = {str(spec[key]) for key in ("column", "unit") if key in spec}
+    if "template" in spec:
+        names |= {f for _, f, _, _ in string.Formatter().parse(spec["template"]) if f}
+    return names
 
 
 def _kind(column: Column | None) -> Kind:
@@ -196,8 +254,15 @@ def apply_mapping(
         spec = TABLES[rule.table]
         header = tuple(rule.columns)
         rows: list[tuple[int, dict[str, str]]] = []
+        # A source column named twice, which this table reads: which one is meant? Not guessed
+        # (columns named twice that it does not read are no concern of it).
+        read = set().union(*map(_source_columns, rule.columns.values()))
+        ambiguous = sorted(read.intersection(raw.repeated))
         for line, cells in raw.rows:
             try:
+                if ambiguous:
+                    raise _CellProblem(ambiguous[0], "", f"column '{ambiguous[0]}' appears twice "
+                                       "in the header")  # fmt: skip
                 rows.append((line, {
                     name: _value(mapping, _kind(spec.column(name)), how, cells, zone)
                     for name, how in rule.columns.items()
@@ -211,6 +276,6 @@ def apply_mapping(
             rule.table,
             RawTable(raw.path, tuple(renamed[n] for n in header),
                      [(ln, {renamed[k]: v for k, v in r.items()}) for ln, r in rows],
-                     raw.encoding, raw.notes),
+                     raw.encoding, raw.notes, raw.unread_sheets),
         ))  # fmt: skip
     return tables, rejects

@@ -2,7 +2,10 @@
 
 Every cell is read as text — ERP ids keep their leading zeros, `1E5` stays a string until a
 column says it is a number — and every row keeps its line (CSV: the physical line where the
-record starts, header = 1; XLSX: the sheet row; Parquet: the row number, 1-based).
+record starts, header = 1, or 2 after Excel's `sep=;` line; XLSX: the sheet row; Parquet: the
+row number, 1-based). A cell an XLSX or Parquet file stored as a number or a date arrives as a
+StoredValue: its canonical text, marked so that a mapping's decimal comma and date formats,
+which describe text, leave it alone.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tracegraph.errors import TracegraphError
 
@@ -22,6 +27,21 @@ SUFFIXES = (".csv", ".xlsx", ".parquet")
 FALLBACK_ENCODINGS = ("utf-8", "gb18030")
 
 csv.field_size_limit(16 * 1024 * 1024)  # long text cells (10 kB notes) are data, not an error
+
+
+class StoredValue(str):
+    """Canonical text of a cell the file stored as a number, date or boolean (XLSX, Parquet):
+    `1250.5`, `2026-11-03T08:15:00`. It is already what a mapping's `decimal` and `format`
+    would produce: applying them again read 1250.5 kg as 12,505 kg under a decimal comma."""
+
+    __slots__ = ()
+
+
+# The separators a canonical CSV may use: Excel in German or French locales saves CSV with ';',
+# its "Unicode text" with tabs.
+SEPARATORS = (",", ";", "\t", "|")
+SNIFFED_RECORDS = 20  # records (header included) that must agree on the separator
+SEPARATOR_NAMES = {";": "semicolon-separated", "\t": "tab-separated", "|": "pipe-separated"}
 
 
 class UnreadableFile(TracegraphError):
@@ -34,8 +54,13 @@ class RawTable:
     header: tuple[str, ...]
     rows: list[tuple[int, dict[str, str]]]  # (line, column -> text)
     encoding: str
-    # header names as the file wrote them, when different after normalisation (BOM, spaces)
+    # how the file was read, for its log line (separator, sheet)
     notes: tuple[str, ...] = ()
+    # sheets of an XLSX file that hold data but were not read (the run's summary names them)
+    unread_sheets: tuple[str, ...] = ()
+    # header names given more than once; the repeats are renamed `name (2)`, … so that no
+    # column's values overwrite another's, and what reads the table decides what that means
+    repeated: tuple[str, ...] = ()
 
 
 def table_name(path: Path) -> str:
@@ -43,12 +68,13 @@ def table_name(path: Path) -> str:
     return path.stem.strip().lower()
 
 
-def read_table(path: Path, encoding: str | None = None, delimiter: str = ",") -> RawTable:
+def read_table(path: Path, encoding: str | None = None, delimiter: str | None = None) -> RawTable:
+    """The file's rows; a CSV's separator is `delimiter`, or else the one its header uses."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path, encoding, delimiter)
     if suffix == ".xlsx":
-        return _read_xlsx(path)
+        return _read_xlsx(path, table_name(path))
     if suffix == ".parquet":
         return _read_parquet(path)
     raise UnreadableFile(
@@ -59,6 +85,12 @@ def read_table(path: Path, encoding: str | None = None, delimiter: str = ",") ->
 def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode text" export: UTF-16 with a byte order mark (and tabs).
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass  # a BOM-like start of another encoding: try the others
     for candidate in (encoding,) if encoding else FALLBACK_ENCODINGS:
         try:
             return data.decode(candidate), candidate
@@ -70,44 +102,93 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     )
 
 
-def _clean_header(names: list[str]) -> tuple[str, ...]:
-    return tuple(name.strip() for name in names)
+def _clean_header(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Header names without surrounding spaces, a nameless column as column_N (N from 1), and
+    a name given again as `name (2)`; and the names given more than once."""
+    header: list[str] = []
+    counts: dict[str, int] = {}
+    for position, given in enumerate(names, start=1):
+        name = given.strip() or f"column_{position}"
+        counts[name] = counts.get(name, 0) + 1
+        header.append(name if counts[name] == 1 else f"{name} ({counts[name]})")
+    return tuple(header), tuple(name for name, n in counts.items() if n > 1)
 
 
-def _read_csv(path: Path, encoding: str | None, delimiter: str = ",") -> RawTable:
+# Excel's hint line `sep=;` before the header: it names the separator and is not the header.
+_DECLARED_SEPARATOR = re.compile(r'"?sep=(.)"?')
+
+
+def _separator(text: str) -> str:
+    """The separator that splits the first records into the same number of fields, the most
+    fields if several do (a comma inside a header name, `Menge, kg;Charge`, must not win)."""
+    end = -1
+    for _ in range(SNIFFED_RECORDS):  # the first lines only: the file may hold a million
+        end = text.find("\n", end + 1)
+        if end < 0:
+            break
+    sample = text if end < 0 else text[:end]
+    best, best_fields, best_consistent = ",", 1, False
+    for sep in SEPARATORS:
+        records = csv.reader(io.StringIO(sample, newline=""), delimiter=sep)
+        widths = [len(r) for _, r in zip(range(SNIFFED_RECORDS), records, strict=False) if r]
+        fields = widths[0] if widths else 0
+        consistent = all(w == fields for w in widths)
+        if fields > 1 and (consistent, fields) > (best_consistent, best_fields):
+            best, best_fields, best_consistent = sep, fields, consistent
+    return best
+
+
+def _read_csv(path: Path, encoding: str | None, delimiter: str | None = None) -> RawTable:
     text, used = _decode(path, path.read_bytes(), encoding)
     if not text.strip():
         return RawTable(path, (), [], used, notes=("the file is empty",))
+    newline = text.find("\n")
+    declared = _DECLARED_SEPARATOR.fullmatch(text[: newline if newline >= 0 else None].strip("\r"))
+    notes: tuple[str, ...] = ()
+    if delimiter is None:
+        delimiter = declared.group(1) if declared else _separator(text)
+        notes = (SEPARATOR_NAMES[delimiter],) if delimiter in SEPARATOR_NAMES else ()
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = _clean_header(next(reader))
+    if declared:
+        next(reader)
+    header, repeated = _clean_header(next(reader, []))
     rows: list[tuple[int, dict[str, str]]] = []
     line = reader.line_num + 1
     for record in reader:
         if any(cell.strip() for cell in record):  # blank lines are layout, not rows
-            rows.append((line, _row(header, record)))
+            rows.append((line, _row(header, record, delimiter)))
         line = reader.line_num + 1
-    return RawTable(path, header, rows, used)
+    return RawTable(path, header, rows, used, notes, repeated=repeated)
 
 
-def _row(header: tuple[str, ...], cells: list[str]) -> dict[str, str]:
+def _row(header: tuple[str, ...], cells: list[str], separator: str = ",") -> dict[str, str]:
     row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
     if len(cells) > len(header):
-        row["\0overflow"] = ",".join(cells[len(header) :])
+        row["\0overflow"] = separator.join(cells[len(header) :])
     return row
 
 
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, float) and value.is_integer():
         # Excel stores 123 as 123.0; an id typed as a number must come back as "123".
-        return str(int(value))
+        return StoredValue(int(value))
     if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return str(value)
+        return StoredValue(value.isoformat())
+    return StoredValue(value)
 
 
-def _read_xlsx(path: Path) -> RawTable:
+def _has_data(sheet: Any) -> bool:
+    return any(
+        any(v is not None and str(v).strip() for v in values)
+        for values in sheet.iter_rows(values_only=True)
+    )
+
+
+def _read_xlsx(path: Path, table: str) -> RawTable:
     import openpyxl
 
     try:
@@ -119,20 +200,32 @@ def _read_xlsx(path: Path) -> RawTable:
             f"{path}: not a readable XLSX workbook ({type(exc).__name__})",
             hint="open it in Excel or LibreOffice and save it again as .xlsx",
         ) from exc
-    sheet = book.worksheets[0]
+    try:
+        return _read_sheet(path, book, table)
+    finally:
+        book.close()
+
+
+def _read_sheet(path: Path, book: Any, table: str) -> RawTable:
+    # The sheet named after the table, else the first sheet with data (exports often start
+    # with an empty or cover sheet); other sheets with data are listed in unread_sheets, for
+    # the import's summary, since their rows are not read.
+    named = [ws for ws in book.worksheets if ws.title.strip().lower() == table]
+    with_data = [ws for ws in book.worksheets if _has_data(ws)]
+    sheet = named[0] if named else (with_data or book.worksheets)[0]
+    unread = tuple(ws.title for ws in with_data if ws is not sheet)
+    notes = (f"sheet {sheet.title!r}",)
     lines: Iterator[tuple[object, ...]] = sheet.iter_rows(values_only=True)
     first = next(lines, None)
     if first is None:
-        book.close()
-        return RawTable(path, (), [], "xlsx", notes=("the sheet is empty",))
-    header = _clean_header([_cell_text(v) for v in first])
+        return RawTable(path, (), [], "xlsx", ("the sheet is empty", *notes), unread)
+    header, repeated = _clean_header([_cell_text(v) for v in first])
     rows = []
     for number, values in enumerate(lines, start=2):
         cells = [_cell_text(v) for v in values]
         if any(c.strip() for c in cells):
             rows.append((number, _row(header, cells)))
-    book.close()
-    return RawTable(path, header, rows, "xlsx")
+    return RawTable(path, header, rows, "xlsx", notes, unread, repeated)
 
 
 def _read_parquet(path: Path) -> RawTable:
@@ -145,7 +238,7 @@ def _read_parquet(path: Path) -> RawTable:
             f"{path}: not a readable Parquet file ({type(exc).__name__})",
             hint="check that the export finished writing it",
         ) from exc
-    header = _clean_header(list(table.column_names))
+    header, repeated = _clean_header(list(table.column_names))
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
     rows = [
         (
@@ -154,4 +247,4 @@ def _read_parquet(path: Path) -> RawTable:
         )
         for number in range(table.num_rows)
     ]
-    return RawTable(path, header, rows, "parquet")
+    return RawTable(path, header, rows, "parquet", repeated=repeated)

@@ -233,7 +233,8 @@ def import_paths(
                             "ended_at": datetime.now(UTC)})  # fmt: skip
             raise
         summary = ImportSummary(
-            run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged, notes=notes,
+            run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
+            notes=notes + state.notes,
             stubs_created=int(graph.read("import/stub_lot_count")[0]["stubs"]) - stubs_before,
             seconds=time.perf_counter() - started,
         )  # fmt: skip
@@ -354,6 +355,12 @@ def _write_raw(
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
+    if raw.unread_sheets and not any(n.startswith(f"{raw.path}:") for n in state.notes):
+        sheets = ", ".join(repr(title) for title in raw.unread_sheets)
+        state.notes.append(
+            f"{raw.path}: sheets with data not read: {sheets} (one sheet is read per file: "
+            "the one named like the file, else the first with data)"
+        )
     validated, rows = validate_lazily(raw, name, zone)
     label = f"{raw.path.name} → {name}"
     written = write_table(

@@ -119,12 +119,10 @@ def validate_lazily(
     if table is None:
         reason = f"unknown table '{table_name}' (known: {', '.join(TABLES)})"
         return _reject_all(out, raw, "", reason), iter(())
-    seen_names = set()
-    for name in raw.header:
-        if name in seen_names and name:
-            reason = f"column '{name}' appears twice in the header"
-            return _reject_all(out, raw, name, reason), iter(())
-        seen_names.add(name)
+    if raw.repeated:  # which of the two is the lot's quantity? Not guessed.
+        name = raw.repeated[0]
+        reason = f"column '{name}' appears twice in the header"
+        return _reject_all(out, raw, name, reason), iter(())
     for name in table.required:
         if name not in raw.header:
             return _reject_all(out, raw, name, f"required column '{name}' is missing"), iter(())

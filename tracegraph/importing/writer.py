@@ -174,6 +174,7 @@ class RunState:
 
     fresh: dict[str, set[Any]] = field(default_factory=dict)
     run_id: str | None = None  # the ImportRun that records changed rows (None: not recorded)
+    notes: list[str] = field(default_factory=list)  # what the run's summary must say of files
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def created(self, key: str, ids: list[Any]) -> None:
