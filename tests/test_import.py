@@ -107,6 +107,12 @@ def test_clean_import_writes_every_row_and_keeps_leading_zeros(
             "",
             "the row has more cells than the header has columns",
         ),
+        (  # an 18-digit material number after Excel saved the file
+            "L1,1.00042E+17,5,kg,2026-11-01,released,,",
+            "material_id",
+            "an identifier in Excel's scientific notation: its digits are lost (export the file "
+            "again, and do not save it from Excel)",
+        ),
         (
             "L" + "9" * 300 + ",M1,5,kg,2026-11-01,released,,",
             "lot_id",

@@ -19,6 +19,10 @@ from tracegraph.importing.tables import MAX_ID_LENGTH, TABLES, UNITS, Column, Ki
 
 # Extra columns become numbers only when they look like one and carry no leading zero, so that
 # a parameter "182.5" can be compared while a code "0042" stays the code it is.
+# Excel shows a long numeric id (an 18-digit SAP material, a numeric batch) in scientific
+# notation, and saving the CSV from Excel writes it so: 100042000000000017 becomes 1.00042E+17.
+# The digits are gone, so the row cannot name the lot it was about.
+_EXCEL_SCIENTIFIC = re.compile(r"\d+([.,]\d+)?E\+\d+", re.IGNORECASE)
 _NUMBER = re.compile(r"^[-+]?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
 RESERVED_PROPERTIES = frozenset({"_row_sha", "origin_known"})
 
@@ -76,6 +80,11 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
     if kind is Kind.ID:
         if len(stripped) > MAX_ID_LENGTH:
             raise CellError(f"identifier longer than {MAX_ID_LENGTH} characters")
+        if ("E+" in stripped or "e+" in stripped) and _EXCEL_SCIENTIFIC.fullmatch(stripped):
+            raise CellError(
+                "an identifier in Excel's scientific notation: its digits are lost (export "
+                "the file again, and do not save it from Excel)"
+            )
         return stripped
     if kind is Kind.DATETIME:
         return _parse_datetime(stripped, zone)
