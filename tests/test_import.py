@@ -8,6 +8,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -15,6 +16,8 @@ from typer.testing import CliRunner
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
+from tracegraph.importing.tables import TABLES
+from tracegraph.importing.validate import convert
 
 MATERIALS = "material_id,name,uom,kind\nM1,Flour,kg,raw\nSALT,Salt,kg,raw\nB1,Bread,pcs,finished\n"
 LOTS_HEADER = "lot_id,material_id,quantity,uom,created_at,status,supplier_id,supplier_lot\n"
@@ -161,6 +164,22 @@ def test_duplicates_identical_once_conflicting_rejected(
     assert [(r["line"], r["column"], r["value"], r["reason"]) for r in rejects] == [
         ("4", "name", "Rye flour", "duplicate material_id with a different name than line 2")
     ]
+
+
+@pytest.mark.parametrize(
+    ("local", "stored"),
+    [
+        ("2026-10-25T02:30:00", "2026-10-25T02:30:00+02:00"),  # shown twice: the first, CEST
+        ("2026-03-29T02:30:00", "2026-03-29T02:30:00+01:00"),  # skipped: the offset before
+        ("2026-07-01T02:30:00", "2026-07-01T02:30:00+02:00"),
+    ],
+)
+def test_local_times_at_the_clock_changes_are_read_as_the_readme_says(
+    local: str, stored: str
+) -> None:
+    column = TABLES["lots"].column("created_at")
+    assert column is not None
+    assert convert(column, local, ZoneInfo("Europe/Berlin")).isoformat() == stored
 
 
 def test_gbk_file_is_detected_and_read(

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.mappings import Mapping, _CellProblem, _number
+from tracegraph.importing.mappings import Mapping, _CellProblem, _moment, _number
 from tracegraph.importing.reader import StoredValue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -155,6 +155,15 @@ def test_numbers_in_text_follow_the_mappings_notation_or_are_rejected(
         assert _number(mapping, "MENGE", text) == number
     # A cell the spreadsheet stored as a number is that number, whatever the notation.
     assert _number(mapping, "MENGE", StoredValue("1250.5")) == 1250.5
+
+
+def test_a_list_of_date_formats_is_tried_in_order() -> None:
+    forms = ["%d.%m.%Y %H:%M", "%d.%m.%Y"]
+    assert _moment("BUDAT", "03.11.2026 08:15", forms) == datetime(2026, 11, 3, 8, 15)
+    assert _moment("BUDAT", "03.11.2026", forms) == datetime(2026, 11, 3)
+    with pytest.raises(_CellProblem) as problem:
+        _moment("BUDAT", "2026-11-03", forms)
+    assert problem.value.reason == "not a date/time like %d.%m.%Y %H:%M or %d.%m.%Y"
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,8 @@ canonical column:
     table = "lots"
     [file.columns]
     lot_id = "CHARG"                                        # copy a source column
-    received_at = { column = "BUDAT", format = "%d.%m.%Y" } # parse a date/time (strptime)
+    received_at = { column = "BUDAT", format = "%d.%m.%Y" } # parse a date/time (strptime;
+                                                            # a list of formats is tried in order)
     quantity = { column = "MENGE", unit = "MEINS" }         # number, converted by [units]
     uom = { unit = "MEINS" }                                # the canonical unit of MEINS
     status = { value = "released" }                         # a constant
@@ -119,6 +120,11 @@ def load_mapping(path: Path) -> Mapping:
                 raise _bad(
                     path, f"column {column!r}: unknown key {sorted(set(spec) - _SPEC_KEYS)[0]!r}"
                 )
+            form = spec.get("format", "") if isinstance(spec, dict) else ""
+            if not isinstance(form, str) and not (
+                isinstance(form, list) and form and all(isinstance(f, str) for f in form)
+            ):
+                raise _bad(path, f"column {column!r}: `format` is a format or a list of them")
         rules.append(FileRule(str(section["match"]), table, columns))
     if not rules:
         raise _bad(path, "no [[file]] sections")
@@ -181,14 +187,17 @@ def _number(mapping: Mapping, column: str, text: str) -> float:
     return -value if negative else value
 
 
-def _moment(column: str, text: str, form: str) -> datetime:
+def _moment(column: str, text: str, form: str | list[str]) -> datetime:
+    """`form` is one strptime format or several, tried in order (exports that write midnight
+    as a bare date and other times with the clock)."""
     if isinstance(text, StoredValue):  # a date cell of XLSX/Parquet: the format is its display
         with contextlib.suppress(ValueError):
             return datetime.fromisoformat(text)
-    try:
-        return datetime.strptime(text.strip(), form)
-    except ValueError:
-        raise _CellProblem(column, text, f"not a date/time like {form}") from None
+    forms = [form] if isinstance(form, str) else form
+    for each in forms:
+        with contextlib.suppress(ValueError):
+            return datetime.strptime(text.strip(), each)
+    raise _CellProblem(column, text, f"not a date/time like {' or '.join(forms)}")
 
 
 def _unit(mapping: Mapping, column: str, text: str) -> Unit:
