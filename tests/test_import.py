@@ -580,6 +580,43 @@ def test_readme_import_command(
     assert graph.status().nodes["Material"] == 3
 
 
+def test_dry_run_checks_the_files_without_a_server_and_writes_nothing(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The README's dry run: same counts and rejects as the import, with no server to ask."""
+    folder = tmp_path / "exports" / "2026-11-23"
+    _write(folder, "materials.csv", MATERIALS)
+    _write(folder, "lots.csv", LOTS_HEADER + "L1,M1,5,kg,2026-11-01,released,,\n"
+           "L2,M1,-5,kg,2026-11-01,released,,\nL3,M1,5,kgs,2026-11-01,released,,\n")  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:9")  # nothing answers there
+    monkeypatch.setenv("NEO4J_PASSWORD", "not-a-password")
+    dry = runner.invoke(app, ["import", "exports/2026-11-23", "--dry-run"])
+    assert dry.exit_code == 1, dry.stderr
+    assert dry.stdout.splitlines()[0].startswith(
+        "Dry run, nothing written: 6 rows read = 4 would be written + 2 rejected"
+    )
+    assert "lots.csv → lots: 3 rows read, 1 would be written, 2 rejected" in dry.stderr
+    dry_json = runner.invoke(app, ["import", "exports/2026-11-23", "--dry-run", "--format", "json"])
+    checked = json.loads(dry_json.stdout)
+    assert graph.status().total_nodes == 0  # nothing was written, not even a ledger entry
+    with open(checked["reject_file"], encoding="utf-8-sig", newline="") as f:
+        dry_rejects = [(r["line"], r["column"], r["reason"]) for r in csv.DictReader(f)]
+    assert [line for line, _, _ in dry_rejects] == ["3", "4"]
+
+    monkeypatch.setenv("NEO4J_URI", neo4j_env["NEO4J_URI"])
+    monkeypatch.setenv("NEO4J_PASSWORD", neo4j_env["NEO4J_PASSWORD"])
+    code, imported, rejects = _import(runner, "exports/2026-11-23")
+    assert code == 1
+    for table in ("materials", "lots"):
+        counts = ("read", "written", "rejected", "duplicates")
+        assert [checked["tables"][table][n] for n in counts] == [
+            imported["tables"][table][n] for n in counts
+        ]
+    assert dry_rejects == [(r["line"], r["column"], r["reason"]) for r in rejects]
+
+
 def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
     """Bulk writes must stream: an Eager operator would buffer each batch and hide conflicts.
     Exceptions, each buffering only the rows it is given: the *_detach queries and the MERGE

@@ -27,7 +27,7 @@ from tracegraph.cli.context import open_graph
 from tracegraph.cli.render import OutputFormat, note, print_json, stderr, stdout
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.run import Progress as RowProgress
-from tracegraph.importing.run import import_paths
+from tracegraph.importing.run import check_paths, import_paths
 
 
 class RowsPerSecond(ProgressColumn):
@@ -96,6 +96,13 @@ def import_command(
     force: bool = typer.Option(
         False, "--force", help="Re-import files even if the same content was imported before."
     ),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Check the files without Neo4j and write nothing: every cell and mapping, with the "
+        "same counts and reject file. References to other files' or earlier imports' steps and "
+        "shipments are checked only by the import itself.",
+    ),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
 ) -> None:
     """Import canonical tables; every row is written or rejected, and the counts reconcile.
@@ -104,25 +111,39 @@ def import_command(
     reject file with file, line, column, value and reason), 2 when the import could not run.
     Re-running is safe: unchanged files are skipped, unchanged rows write nothing. One import
     runs at a time: a second one exits 2 and names the running import.
+
+    `--dry-run` tries tonight's export or a new mapping first: the same checks of the files'
+    content, counts, exit code and reject file, without a server, and nothing is written.
     """
     mapping = load_mapping(mapping_file) if mapping_file else None
     zone = timezone or (mapping.timezone if mapping and mapping.timezone else "UTC")
-    graph = open_graph()
-    try:
+    if dry_run:
         with import_progress() as (progress, log):
-            summary = import_paths(
-                graph, paths, timezone=zone, encoding=encoding, force=force,
-                reject_file=rejects, mapping=mapping, log=log, progress=progress,
-            )  # fmt: skip
-    finally:
-        graph.driver.close()
+            summary = check_paths(paths, timezone=zone, encoding=encoding, reject_file=rejects,
+                                  mapping=mapping, log=log, progress=progress)  # fmt: skip
+    else:
+        graph = open_graph()
+        try:
+            with import_progress() as (progress, log):
+                summary = import_paths(
+                    graph, paths, timezone=zone, encoding=encoding, force=force,
+                    reject_file=rejects, mapping=mapping, log=log, progress=progress,
+                )  # fmt: skip
+        finally:
+            graph.driver.close()
     if output is OutputFormat.json:
         print_json(summary.as_dict())
     else:
         out = stdout()
         out.print(
-            f"Import {summary.run_id}: {summary.read:,} rows read = {summary.written:,} written "
-            f"+ {summary.rejected:,} rejected, in {summary.seconds:.1f} s"
+            (
+                f"Dry run, nothing written: {summary.read:,} rows read = {summary.written:,} "
+                "would be written"
+                if dry_run
+                else f"Import {summary.run_id}: {summary.read:,} rows read = "
+                f"{summary.written:,} written"
+            )
+            + f" + {summary.rejected:,} rejected, in {summary.seconds:.1f} s"
             + (
                 f"; {len(summary.unchanged_files)} unchanged file(s) skipped"
                 if summary.unchanged_files
