@@ -552,6 +552,49 @@ def test_xlsx_and_parquet_tables(
     assert [r["id"] for r in ids] == ["000042", "007", "7", "V7"]
 
 
+def test_long_numbers_a_spreadsheet_stored_are_not_taken_as_ids(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Excel keeps 15 digits: the 18-digit material 100042000000000017, typed in as a number,
+    is stored as 1.00042E+17 and read back as 100042000000000000 — another material."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["material_id", "name"])
+    sheet.append([100042000000000017, "Flour"])
+    sheet.append([123456789012345, "Fifteen digits"])  # kept exactly
+    book.save(tmp_path / "materials.xlsx")
+    code, _summary, rejects = _import(runner, str(tmp_path / "materials.xlsx"))
+    assert code == 1
+    assert [(r["line"], r["column"], r["reason"]) for r in rejects] == [(
+        "2", "material_id",
+        "an identifier of 16 or more digits stored as a number: spreadsheets keep 15, so its "
+        "last digits may be lost (store the column as text and export again)",
+    )]  # fmt: skip
+    ids, _, _ = graph.driver.execute_query(
+        "MATCH (m:Material) RETURN m.material_id AS id", database_=graph.database
+    )
+    assert [r["id"] for r in ids] == ["123456789012345"]
+
+
+def test_a_reject_file_that_cannot_be_written_stops_the_import_before_it_starts(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    _write(tmp_path / "in", "materials.csv", MATERIALS)
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / "a-file" / "rejects.csv"
+    for dry_run in ([], ["--dry-run"]):
+        result = runner.invoke(app, ["import", str(tmp_path / "in"), "--rejects", str(target),
+                                     *dry_run])  # fmt: skip
+        assert result.exit_code == 2, result.stdout
+        assert result.stderr.startswith(f"error: cannot write the reject file {target}: ")
+        assert result.stderr.rstrip().endswith(
+            "(hint: pass --rejects a file in a folder you can write)"
+        )
+    assert graph.status().total_nodes == 0  # no ledger entry, no lock, nothing imported
+
+
 def test_import_records_a_ledger_entry(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -584,37 +627,58 @@ def test_dry_run_checks_the_files_without_a_server_and_writes_nothing(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    """The README's dry run: same counts and rejects as the import, with no server to ask."""
+    """The README's dry run: the import's counts and rejects for the files' content, with no
+    server to ask (exit 1, not 2); a line naming a shipment no valid row is counts as a note."""
     folder = tmp_path / "exports" / "2026-11-23"
     _write(folder, "materials.csv", MATERIALS)
     _write(folder, "lots.csv", LOTS_HEADER + "L1,M1,5,kg,2026-11-01,released,,\n"
            "L2,M1,-5,kg,2026-11-01,released,,\nL3,M1,5,kgs,2026-11-01,released,,\n")  # fmt: skip
+    _write(folder, "shipments.csv", "shipment_id,customer_id,shipped_at\n"
+           "SH1,C1,2026-11-02T08:00:00Z\nSH2,C1,yesterday\n")  # fmt: skip
+    _write(folder, "shipment_lines.csv", "shipment_id,lot_id,quantity,uom\n"
+           "SH1,L1,2,kg\nSH2,L1,1,kg\nSH9,L1,1,kg\n")  # fmt: skip
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:9")  # nothing answers there
     monkeypatch.setenv("NEO4J_PASSWORD", "not-a-password")
     dry = runner.invoke(app, ["import", "exports/2026-11-23", "--dry-run"])
     assert dry.exit_code == 1, dry.stderr
     assert dry.stdout.splitlines()[0].startswith(
-        "Dry run, nothing written: 6 rows read = 4 would be written + 2 rejected"
+        "Dry run, nothing written to the graph: 11 rows read = 8 would be written + 3 rejected"
     )
     assert "lots.csv → lots: 3 rows read, 1 would be written, 2 rejected" in dry.stderr
+    unverified = ("2 shipment_lines row(s) name a shipment that no valid row of these files is: "
+                  "the import rejects them unless the graph already holds it")  # fmt: skip
+    assert f"note: {unverified}" in dry.stdout
     dry_json = runner.invoke(app, ["import", "exports/2026-11-23", "--dry-run", "--format", "json"])
     checked = json.loads(dry_json.stdout)
-    assert graph.status().total_nodes == 0  # nothing was written, not even a ledger entry
+    assert checked["dry_run"] is True
+    assert checked["notes"] == [unverified]
+    assert checked["tables"]["lots"]["changed"] is None  # unknown without the graph, not 0
     with open(checked["reject_file"], encoding="utf-8-sig", newline="") as f:
-        dry_rejects = [(r["line"], r["column"], r["reason"]) for r in csv.DictReader(f)]
-    assert [line for line, _, _ in dry_rejects] == ["3", "4"]
+        dry_rejects = [(r["file"], r["line"], r["column"], r["reason"]) for r in csv.DictReader(f)]
 
     monkeypatch.setenv("NEO4J_URI", neo4j_env["NEO4J_URI"])
     monkeypatch.setenv("NEO4J_PASSWORD", neo4j_env["NEO4J_PASSWORD"])
     code, imported, rejects = _import(runner, "exports/2026-11-23")
     assert code == 1
-    for table in ("materials", "lots"):
-        counts = ("read", "written", "rejected", "duplicates")
+    counts = ("read", "written", "rejected", "duplicates")
+    for table in ("materials", "lots", "shipments"):
         assert [checked["tables"][table][n] for n in counts] == [
             imported["tables"][table][n] for n in counts
         ]
-    assert dry_rejects == [(r["line"], r["column"], r["reason"]) for r in rejects]
+    # The import also rejects the two lines the note counted (SH2's row was rejected, SH9 is
+    # nowhere); everything else it rejects, the dry run rejected the same way.
+    imported_rejects = [(r["file"], r["line"], r["column"], r["reason"]) for r in rejects]
+    missing = "shipment_id names a shipment that is neither in this import nor in the graph"
+    lines_file = str(Path("exports/2026-11-23/shipment_lines.csv"))
+    assert [r for r in imported_rejects if r[0] == lines_file] == [
+        (lines_file, "3", "shipment_id", missing),
+        (lines_file, "4", "shipment_id", missing),
+    ]
+    assert dry_rejects == [r for r in imported_rejects if r[0] != lines_file]
+    # A dry run after the import still reads every file (it is never "unchanged").
+    again = runner.invoke(app, ["import", "exports/2026-11-23", "--dry-run", "--format", "json"])
+    assert json.loads(again.stdout)["read"] == 11
 
 
 def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:

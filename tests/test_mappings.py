@@ -13,8 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
+from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.mappings import Mapping, _CellProblem, _moment, _number
+from tracegraph.importing.mappings import Mapping, _CellProblem, _moment, _number, load_mapping
 from tracegraph.importing.reader import StoredValue
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,12 +159,24 @@ def test_numbers_in_text_follow_the_mappings_notation_or_are_rejected(
 
 
 def test_a_list_of_date_formats_is_tried_in_order() -> None:
-    forms = ["%d.%m.%Y %H:%M", "%d.%m.%Y"]
-    assert _moment("BUDAT", "03.11.2026 08:15", forms) == datetime(2026, 11, 3, 8, 15)
+    forms = ["%d.%m.%Y", "%m.%d.%Y"]  # 03.11.2026 matches both: the first one wins
     assert _moment("BUDAT", "03.11.2026", forms) == datetime(2026, 11, 3)
+    assert _moment("BUDAT", "11.13.2026", forms) == datetime(2026, 11, 13)
     with pytest.raises(_CellProblem) as problem:
         _moment("BUDAT", "2026-11-03", forms)
-    assert problem.value.reason == "not a date/time like %d.%m.%Y %H:%M or %d.%m.%Y"
+    assert problem.value.reason == "not a date/time like %d.%m.%Y or %m.%d.%Y"
+
+
+@pytest.mark.parametrize("form", ["5", "[]", '""', '[""]', '["%d.%m.%Y", 3]'])
+def test_a_date_format_that_is_not_one_is_a_mapping_error(tmp_path: Path, form: str) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(f'[[file]]\nmatch = "*.csv"\ntable = "lots"\n[file.columns]\n'
+                       f'created_at = {{ column = "BUDAT", format = {form} }}\n')  # fmt: skip
+    with pytest.raises(ConfigurationError) as caught:
+        load_mapping(mapping)
+    assert caught.value.message == (
+        f"mapping {mapping}: column 'created_at': `format` is a format or a list of them"
+    )
 
 
 @pytest.mark.parametrize(

@@ -60,13 +60,19 @@ def import_progress() -> Iterator[tuple[RowProgress, Callable[[str], None]]]:
 COUNTS = ("read", "written", "rejected", "duplicates", "changed", "updated")
 
 
-def counts_table(tables: dict[str, dict[str, Any]]) -> Table:
+# A dry run knows what would be written, not what the graph holds (changed, updated).
+DRY_RUN_COUNTS = {"read": "read", "written": "would write", "rejected": "rejected",
+                  "duplicates": "duplicates"}  # fmt: skip
+
+
+def counts_table(tables: dict[str, dict[str, Any]], dry_run: bool = False) -> Table:
     """Per table of an import (as in its JSON summary): rows read, written, rejected, …"""
+    columns = DRY_RUN_COUNTS if dry_run else {n: n for n in COUNTS}
     table = Table(box=None, show_edge=False, pad_edge=False)
-    for column in ("table", *COUNTS):
+    for column in ("table", *columns.values()):
         table.add_column(column, justify="left" if column == "table" else "right")
     for name, counts in tables.items():
-        table.add_row(name, *(f"{counts.get(n, 0):,}" for n in COUNTS))
+        table.add_row(name, *(f"{counts.get(n) or 0:,}" for n in columns))
     return table
 
 
@@ -99,9 +105,9 @@ def import_command(
     dry_run: bool = typer.Option(
         False,
         "--dry-run",
-        help="Check the files without Neo4j and write nothing: every cell and mapping, with the "
-        "same counts and reject file. References to other files' or earlier imports' steps and "
-        "shipments are checked only by the import itself.",
+        help="Check the files without Neo4j and write nothing to the graph: every cell and "
+        "mapping, with counts and a reject file. Whether the graph holds the steps and "
+        "shipments the rows name is left to the import.",
     ),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
 ) -> None:
@@ -112,8 +118,10 @@ def import_command(
     Re-running is safe: unchanged files are skipped, unchanged rows write nothing. One import
     runs at a time: a second one exits 2 and names the running import.
 
-    `--dry-run` tries tonight's export or a new mapping first: the same checks of the files'
-    content, counts, exit code and reject file, without a server, and nothing is written.
+    `--dry-run` tries tonight's export or a new mapping first, without a server and writing
+    nothing to the graph: the same checks of each file's content, with counts, exit code and a
+    reject file. Rows naming a step or shipment that no valid row of the files is are counted
+    in a note, not rejected: only the graph knows whether it holds them.
     """
     mapping = load_mapping(mapping_file) if mapping_file else None
     zone = timezone or (mapping.timezone if mapping and mapping.timezone else "UTC")
@@ -137,8 +145,8 @@ def import_command(
         out = stdout()
         out.print(
             (
-                f"Dry run, nothing written: {summary.read:,} rows read = {summary.written:,} "
-                "would be written"
+                f"Dry run, nothing written to the graph: {summary.read:,} rows read = "
+                f"{summary.written:,} would be written"
                 if dry_run
                 else f"Import {summary.run_id}: {summary.read:,} rows read = "
                 f"{summary.written:,} written"
@@ -151,7 +159,7 @@ def import_command(
             )
         )
         if summary.tables:
-            out.print(counts_table(summary.table_counts()))
+            out.print(counts_table(summary.table_counts(), dry_run))
         if summary.stubs_created:
             out.print(
                 f"{summary.stubs_created:,} lot(s) referenced before their own record were "

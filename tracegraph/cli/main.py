@@ -40,7 +40,6 @@ class TracegraphGroup(SummaryGroup):
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
     cls=TracegraphGroup,
-    help="Lot traceability on Neo4j: where did a lot go, what went into it, whom to call.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -68,7 +67,7 @@ def main(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
-    """Lot traceability on Neo4j.
+    """Lot traceability on Neo4j: where did a lot go, what went into it, whom to call.
 
     Connection: NEO4J_URI, NEO4J_USER, NEO4J_PASSWORD and NEO4J_DATABASE if set, else the
     credentials `tracegraph db up` wrote (in .tracegraph/, or TRACEGRAPH_HOME).

@@ -120,9 +120,10 @@ def load_mapping(path: Path) -> Mapping:
                 raise _bad(
                     path, f"column {column!r}: unknown key {sorted(set(spec) - _SPEC_KEYS)[0]!r}"
                 )
-            form = spec.get("format", "") if isinstance(spec, dict) else ""
-            if not isinstance(form, str) and not (
-                isinstance(form, list) and form and all(isinstance(f, str) for f in form)
+            form = spec.get("format") if isinstance(spec, dict) else None
+            forms = [form] if isinstance(form, str) else form
+            if form is not None and not (
+                isinstance(forms, list) and forms and all(isinstance(f, str) and f for f in forms)
             ):
                 raise _bad(path, f"column {column!r}: `format` is a format or a list of them")
         rules.append(FileRule(str(section["match"]), table, columns))

@@ -37,6 +37,13 @@ class StoredValue(str):
     __slots__ = ()
 
 
+class LongNumber(StoredValue):
+    """A whole number of 16 digits or more that a spreadsheet stored as a number. Excel keeps 15
+    significant digits, so as an id (an 18-digit SAP material) its last digits may be lost."""
+
+    __slots__ = ()
+
+
 # The separators a canonical CSV may use: Excel in German or French locales saves CSV with ';',
 # its "Unicode text" with tabs.
 SEPARATORS = (",", ";", "\t", "|")
@@ -175,7 +182,7 @@ def _cell_text(value: object) -> str:
         return value
     if isinstance(value, float) and value.is_integer():
         # Excel stores 123 as 123.0; an id typed as a number must come back as "123".
-        return StoredValue(int(value))
+        return (LongNumber if abs(value) >= 1e15 else StoredValue)(int(value))
     if hasattr(value, "isoformat"):
         return StoredValue(value.isoformat())
     return StoredValue(value)

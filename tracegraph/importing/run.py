@@ -14,6 +14,7 @@ import csv
 import getpass
 import hashlib
 import json
+import os
 import secrets
 import socket
 import time
@@ -36,7 +37,7 @@ from tracegraph.importing.reader import (
 )
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
 from tracegraph.importing.validate import Reject, validate_lazily
-from tracegraph.importing.writer import RunState, TableWrite, write_table
+from tracegraph.importing.writer import MUST_EXIST, RunState, TableWrite, write_table
 from tracegraph.values import iso
 
 Log = Callable[[str], None]
@@ -75,6 +76,7 @@ class ImportSummary:
     stubs_created: int
     seconds: float
     reject_file: Path | None = None
+    dry_run: bool = False  # nothing written: `written` = would be written; no changes or stubs
 
     @property
     def read(self) -> int:
@@ -95,11 +97,12 @@ class ImportSummary:
     def as_dict(self) -> dict[str, object]:
         return {
             "run_id": self.run_id,
+            "dry_run": self.dry_run,
             "read": self.read,
             "written": self.written,
             "rejected": self.rejected,
-            "updated": self.updated,
-            "stubs_created": self.stubs_created,
+            "updated": None if self.dry_run else self.updated,
+            "stubs_created": None if self.dry_run else self.stubs_created,
             "seconds": round(self.seconds, 3),
             "reject_file": str(self.reject_file) if self.reject_file else None,
             "unchanged_files": self.unchanged_files,
@@ -116,8 +119,9 @@ class ImportSummary:
                 "written": t.written,
                 "rejected": t.rejected,
                 "duplicates": t.duplicates,
-                "changed": t.changed,
-                "updated": t.updated,
+                # a dry run does not know what the graph holds
+                "changed": None if self.dry_run else t.changed,
+                "updated": None if self.dry_run else t.updated,
             }
             for name, t in self.tables.items()
         }
@@ -183,6 +187,7 @@ def import_paths(
     mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+    reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"))
     shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     with _import_lock(graph, run_id):
         graph.write(
@@ -225,6 +230,14 @@ def import_paths(
                 rejects.extend(file_rejects)
                 if not file_rejects and name in TABLES:
                     clean.append(fingerprint)
+            summary = ImportSummary(
+                run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
+                notes=notes + state.notes,
+                stubs_created=int(graph.read("import/stub_lot_count")[0]["stubs"]) - stubs_before,
+                seconds=time.perf_counter() - started,
+            )  # fmt: skip
+            if rejects:
+                summary.reject_file = write_rejects(reject_path, rejects)
         except Exception:
             # Any failure, a bug included, marks the run failed if the server still answers
             # (Ctrl-C leaves it running: the next import marks it interrupted).
@@ -232,15 +245,6 @@ def import_paths(
                 graph.write("import/finish_run", run_id=run_id, props={"status": "failed",
                             "ended_at": datetime.now(UTC)})  # fmt: skip
             raise
-        summary = ImportSummary(
-            run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
-            notes=notes + state.notes,
-            stubs_created=int(graph.read("import/stub_lot_count")[0]["stubs"]) - stubs_before,
-            seconds=time.perf_counter() - started,
-        )  # fmt: skip
-        if rejects:
-            reject_path = reject_file or Path(f"rejects-{run_id}.csv")
-            summary.reject_file = write_rejects(reject_path, rejects)
         graph.write(
             "import/finish_run",
             run_id=run_id,
@@ -274,7 +278,8 @@ def check_paths(
     zone = resolve_timezone(timezone)
     files, notes = find_files(paths)
     started = time.perf_counter()
-    run_id = datetime.now(UTC).strftime("dry-run-%Y%m%dT%H%M%SZ")
+    run_id = datetime.now(UTC).strftime("dry-run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
+    reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"))
     tables: dict[str, TableCounts] = {}
     rejects: list[Reject] = []
     state = RunState()
@@ -286,13 +291,38 @@ def check_paths(
         name = table_name(path)
         counts = tables.setdefault(name, TableCounts(name))
         rejects += _import_file(None, path, name, zone, encoding, counts, log, progress, state)
+    for table, count in state.unverified.items():
+        what = MUST_EXIST[table][2]
+        notes.append(
+            f"{count:,} {table} row(s) name {what} that no valid row of these files is: "
+            "the import rejects them unless the graph already holds it"
+        )
     summary = ImportSummary(
         run_id=run_id, tables=tables, rejects=rejects, unchanged_files={},
         notes=notes + state.notes, stubs_created=0, seconds=time.perf_counter() - started,
+        dry_run=True,
     )  # fmt: skip
     if rejects:
-        summary.reject_file = write_rejects(reject_file or Path(f"rejects-{run_id}.csv"), rejects)
+        summary.reject_file = write_rejects(reject_path, rejects)
     return summary
+
+
+def _writable(path: Path) -> Path:
+    """`path`, once its folder exists and can be written: found out before an import, not after
+    it, when its rejects have nowhere to go."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot write the reject file {path}: {exc.strerror or exc}",
+            hint="pass --rejects a file in a folder you can write",
+        ) from None
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ConfigurationError(
+            f"cannot write the reject file {path}: permission denied",
+            hint="pass --rejects a file in a folder you can write",
+        )
+    return path
 
 
 @contextlib.contextmanager
@@ -403,7 +433,7 @@ def _write_raw(
     validated, rows = validate_lazily(raw, name, zone)
     label = f"{raw.path.name} → {name}"
     if graph is None:  # a dry run: the rows that pass validation would be written
-        written = TableWrite(written=sum(1 for _ in rows))
+        written = _counted(name, rows, state)
     else:
         written = write_table(
             graph, validated, rows, lambda done: progress(label, done, validated.read), state
@@ -433,16 +463,45 @@ def _write_raw(
     return file_rejects
 
 
+# The parent table whose ids a link table's MUST_EXIST column names.
+_PARENT = {"step_id": "steps", "shipment_id": "shipments"}
+
+
+def _counted(table: str, rows: Iterator[dict[str, Any]], state: RunState) -> TableWrite:
+    """A dry run's stand-in for write_table: every valid row counts as written, its step or
+    shipment id is kept, and a link row naming a step or shipment that no valid row of the run
+    carries is counted as unverified (the import rejects it unless the graph holds it)."""
+    key = {parent: column for column, parent in _PARENT.items()}.get(table)
+    reference = MUST_EXIST[table][0] if table in MUST_EXIST else None
+    written = 0
+    for row in rows:
+        written += 1
+        if key is not None:
+            state.checked_ids.setdefault(table, set()).add(row[key])
+        named = row.get(reference) if reference is not None else None
+        if named is not None and named not in state.checked_ids.get(_PARENT[str(reference)], ()):
+            state.unverified[table] = state.unverified.get(table, 0) + 1
+    return TableWrite(written=written)
+
+
 def _spreadsheet_safe(value: str) -> str:
     # A reject file is opened in Excel: a value starting like a formula must stay text there.
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["file", "line", "column", "value", "reason"])
-        for r in rejects:
-            writer.writerow([r.file, r.line, r.column, _spreadsheet_safe(r.value[:500]), r.reason])
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["file", "line", "column", "value", "reason"])
+            for r in rejects:
+                writer.writerow(
+                    [r.file, r.line, r.column, _spreadsheet_safe(r.value[:500]), r.reason]
+                )
+    except OSError as exc:  # a full disk, a folder gone since the run began
+        raise ConfigurationError(
+            f"cannot write the reject file {path}: {exc.strerror or exc}",
+            hint="free space or pass --rejects another file, then run it again (that is safe)",
+        ) from None
     return path

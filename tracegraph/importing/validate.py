@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tracegraph.importing.reader import RawTable
+from tracegraph.importing.reader import LongNumber, RawTable
 from tracegraph.importing.tables import MAX_ID_LENGTH, TABLES, UNITS, Column, Kind, Table
 
 # Extra columns become numbers only when they look like one and carry no leading zero, so that
@@ -78,6 +78,11 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
         return text
     stripped = text.strip()
     if kind is Kind.ID:
+        if isinstance(text, LongNumber):
+            raise CellError(
+                "an identifier of 16 or more digits stored as a number: spreadsheets keep 15, so "
+                "its last digits may be lost (store the column as text and export again)"
+            )
         if len(stripped) > MAX_ID_LENGTH:
             raise CellError(f"identifier longer than {MAX_ID_LENGTH} characters")
         if ("E+" in stripped or "e+" in stripped) and _EXCEL_SCIENTIFIC.fullmatch(stripped):

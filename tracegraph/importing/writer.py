@@ -175,6 +175,10 @@ class RunState:
     fresh: dict[str, set[Any]] = field(default_factory=dict)
     run_id: str | None = None  # the ImportRun that records changed rows (None: not recorded)
     notes: list[str] = field(default_factory=list)  # what the run's summary must say of files
+    # A dry run's view of references: the step and shipment ids its valid rows carry, and per
+    # link table the rows naming an id none of them carries (only the graph could have it).
+    checked_ids: dict[str, set[Any]] = field(default_factory=dict)
+    unverified: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def created(self, key: str, ids: list[Any]) -> None:
