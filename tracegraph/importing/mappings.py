@@ -50,7 +50,7 @@ from zoneinfo import ZoneInfo
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.reader import RawTable, StoredValue
 from tracegraph.importing.tables import TABLES, Column, Kind
-from tracegraph.importing.validate import Reject
+from tracegraph.importing.validate import PlainText, Reject
 
 _SETTINGS = {"delimiter", "decimal", "encoding", "timezone", "units", "file", "name"}
 _SPEC_KEYS = {"column", "format", "unit", "value", "template", "map"}
@@ -249,6 +249,23 @@ def _source_columns(spec: Any) -> set[str]:
     return names
 
 
+# A process parameter under a decimal comma, 180,5: a number like validation's `180.5`. Only
+# this plain shape (no thousands separator, no leading zero before digits): an extra column may
+# hold codes.
+_COMMA_DECIMAL = re.compile(r"[+-]?(0|[1-9]\d*),\d+")
+
+
+def _extra(mapping: Mapping, name: str, value: str) -> str:
+    """An extra (x_) column's text under a decimal-comma mapping: 180,5 becomes 180.5, so that
+    validation keeps it as a number (oven_temp_c > 180 in a query); 1.250, which validation
+    would read as 1.25, stays text — in such an export it is 1250 or a code."""
+    if mapping.decimal != "," or not name.startswith("x_"):
+        return value
+    if _COMMA_DECIMAL.fullmatch(value):
+        return value.replace(",", ".")
+    return PlainText(value) if "." in value else value
+
+
 def _kind(column: Column | None) -> Kind:
     """Extra (x_) columns are text until validation decides they look like numbers."""
     return column.kind if column is not None else Kind.TEXT
@@ -274,7 +291,8 @@ def apply_mapping(
                     raise _CellProblem(ambiguous[0], "", f"column '{ambiguous[0]}' appears twice "
                                        "in the header")  # fmt: skip
                 rows.append((line, {
-                    name: _value(mapping, _kind(spec.column(name)), how, cells, zone)
+                    name: _extra(mapping, name, _value(mapping, _kind(spec.column(name)), how,
+                                                       cells, zone))
                     for name, how in rule.columns.items()
                 }))  # fmt: skip
             except _CellProblem as problem:

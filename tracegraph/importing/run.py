@@ -127,8 +127,11 @@ class ImportSummary:
         }
 
 
-def find_files(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
-    """Table files named by `paths` (folders are searched, not recursively), and notes."""
+def find_files(
+    paths: Sequence[Path], mapping: Mapping | None = None
+) -> tuple[list[Path], list[str]]:
+    """Table files named by `paths` (folders are searched, not recursively), and notes; in
+    import order: by the table a file is, or under a mapping the first table it fills."""
     files: list[Path] = []
     notes: list[str] = []
     for path in paths:
@@ -151,8 +154,15 @@ def find_files(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
             "no table files to import", hint="name files after their table, e.g. lots.csv"
         )
     order = {name: i for i, name in enumerate(IMPORT_ORDER)}
-    # Nodes before relationships: master data, lots and steps before the rows that link them.
-    files.sort(key=lambda p: (order.get(table_name(p), len(order)), str(p)))
+
+    def rank(path: Path) -> int:
+        if mapping is None:
+            return order.get(table_name(path), len(order))
+        return min((order[rule.table] for rule in mapping.rules_for(path)), default=len(order))
+
+    # Nodes before relationships: master data, lots and steps before the rows that link them —
+    # across an export's files too (a delivery file's lines name the lots of a receipts file).
+    files.sort(key=lambda p: (rank(p), str(p)))
     return files, notes
 
 
@@ -183,7 +193,7 @@ def import_paths(
     progress: Progress = lambda *_: None,
 ) -> ImportSummary:
     zone = resolve_timezone(timezone)
-    files, notes = find_files(paths)
+    files, notes = find_files(paths, mapping)
     mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
@@ -276,7 +286,7 @@ def check_paths(
     the graph knows is not checked: references to steps or shipments of other files or earlier
     imports, and which lots would be stubs."""
     zone = resolve_timezone(timezone)
-    files, notes = find_files(paths)
+    files, notes = find_files(paths, mapping)
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("dry-run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
     reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"))

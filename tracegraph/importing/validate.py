@@ -107,8 +107,17 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
     return stripped
 
 
+class PlainText(str):
+    """An extra column's text that must stay text although it looks like a number: 1.250 from
+    an export whose numbers have a decimal comma (1250 or a code, never 1.25)."""
+
+    __slots__ = ()
+
+
 def _extra_value(text: str) -> Any:
     stripped = text.strip()
+    if isinstance(text, PlainText):
+        return str(text)
     if _NUMBER.match(stripped):
         value = float(stripped)
         if math.isfinite(value):
