@@ -281,6 +281,25 @@ def test_process_parameters_with_a_decimal_comma_are_numbers(
     }
 
 
+def test_a_reports_title_lines_above_the_header_are_skipped_and_lines_stay_physical(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "sap"
+    shutil.copytree(SAP, folder)
+    receipts = folder / "MSEG_receipts.csv"
+    text = receipts.read_bytes().decode("cp1252")
+    title = "Materialbelege Werk 1000\nStand: 03.11.2026 22:00\n\n"
+    receipts.write_bytes((title + text.replace(";980,5;KG;", ";980,5;LB;")).encode("cp1252"))
+    mapping = folder / "mapping.toml"
+    mapping.write_text("header_line = 4\n" + mapping.read_text(encoding="utf-8"), "utf-8")
+    code, summary = _import_json(runner, folder, mapping)
+    assert code == 1
+    assert summary["tables"]["lots"] == {**summary["tables"]["lots"], "read": 3, "rejected": 1}
+    assert _rejects(summary) == [
+        ("MSEG_receipts.csv", "6", "MEINS", "unit 'LB' is not in the mapping's [units]")
+    ]
+
+
 def _typed_receipts(path: Path) -> None:
     """MSEG receipts saved by Excel: MENGE and BUDAT stored as a number and a date in row 2, as
     German text in row 3, a cover sheet first and a notes sheet after the data."""

@@ -5,6 +5,7 @@ the source files whose name matches `match` and fills one canonical `table`, one
 canonical column:
 
     delimiter = ";"              # CSV field separator (default ",")
+    header_line = 4              # the line (XLSX: row) with the column names (default 1)
     decimal = ","                # decimal separator of numbers in text, "," or "." (default)
                                  # (XLSX/Parquet cells stored as numbers or dates are read as
                                  # such: `decimal` and `format` describe text)
@@ -52,7 +53,7 @@ from tracegraph.importing.reader import RawTable, StoredValue
 from tracegraph.importing.tables import TABLES, Column, Kind
 from tracegraph.importing.validate import PlainText, Reject
 
-_SETTINGS = {"delimiter", "decimal", "encoding", "timezone", "units", "file", "name"}
+_SETTINGS = {"delimiter", "decimal", "encoding", "timezone", "units", "file", "name", "header_line"}
 _SPEC_KEYS = {"column", "format", "unit", "value", "template", "map"}
 
 
@@ -74,6 +75,7 @@ class Mapping:
     path: Path
     name: str = ""
     delimiter: str = ","
+    header_line: int = 1  # the line (sheet row) with the column names; title lines above it
     decimal: str = "."
     encoding: str | None = None
     timezone: str | None = None
@@ -131,11 +133,15 @@ def load_mapping(path: Path) -> Mapping:
         raise _bad(path, "no [[file]] sections")
     if str(data.get("decimal", ".")) not in (".", ","):
         raise _bad(path, "`decimal` is '.' or ','")
+    header_line = data.get("header_line", 1)
+    if not isinstance(header_line, int) or isinstance(header_line, bool) or header_line < 1:
+        raise _bad(path, "`header_line` is the number of the line with the column names (1 on)")
     if len(str(data.get("delimiter", ","))) != 1:
         raise _bad(path, '`delimiter` is one character (a tab is "\\t")')
     return Mapping(
         path=path, name=str(data.get("name", "")), delimiter=str(data.get("delimiter", ",")),
         decimal=str(data.get("decimal", ".")), encoding=data.get("encoding"),
+        header_line=header_line,
         timezone=data.get("timezone"), units=units, rules=tuple(rules),
     )  # fmt: skip
 

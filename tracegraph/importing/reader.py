@@ -75,13 +75,17 @@ def table_name(path: Path) -> str:
     return path.stem.strip().lower()
 
 
-def read_table(path: Path, encoding: str | None = None, delimiter: str | None = None) -> RawTable:
-    """The file's rows; a CSV's separator is `delimiter`, or else the one its header uses."""
+def read_table(
+    path: Path, encoding: str | None = None, delimiter: str | None = None, header_line: int = 1
+) -> RawTable:
+    """The file's rows; a CSV's separator is `delimiter`, or else the one its header uses. The
+    column names are on `header_line` (CSV line or sheet row): a report's title lines above it
+    are not data."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(path, encoding, delimiter)
+        return _read_csv(path, encoding, delimiter, header_line)
     if suffix == ".xlsx":
-        return _read_xlsx(path, table_name(path))
+        return _read_xlsx(path, table_name(path), header_line)
     if suffix == ".parquet":
         return _read_parquet(path)
     raise UnreadableFile(
@@ -145,7 +149,9 @@ def _separator(text: str) -> str:
     return best
 
 
-def _read_csv(path: Path, encoding: str | None, delimiter: str | None = None) -> RawTable:
+def _read_csv(
+    path: Path, encoding: str | None, delimiter: str | None = None, header_line: int = 1
+) -> RawTable:
     text, used = _decode(path, path.read_bytes(), encoding)
     if not text.strip():
         return RawTable(path, (), [], used, notes=("the file is empty",))
@@ -158,6 +164,8 @@ def _read_csv(path: Path, encoding: str | None, delimiter: str | None = None) ->
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     if declared:
         next(reader)
+    while reader.line_num < header_line - 1 and next(reader, None) is not None:
+        pass  # a report's title lines above the header
     header, repeated = _clean_header(next(reader, []))
     rows: list[tuple[int, dict[str, str]]] = []
     line = reader.line_num + 1
@@ -195,7 +203,7 @@ def _has_data(sheet: Any) -> bool:
     )
 
 
-def _read_xlsx(path: Path, table: str) -> RawTable:
+def _read_xlsx(path: Path, table: str, header_line: int = 1) -> RawTable:
     import openpyxl
 
     try:
@@ -208,12 +216,12 @@ def _read_xlsx(path: Path, table: str) -> RawTable:
             hint="open it in Excel or LibreOffice and save it again as .xlsx",
         ) from exc
     try:
-        return _read_sheet(path, book, table)
+        return _read_sheet(path, book, table, header_line)
     finally:
         book.close()
 
 
-def _read_sheet(path: Path, book: Any, table: str) -> RawTable:
+def _read_sheet(path: Path, book: Any, table: str, header_line: int) -> RawTable:
     # The sheet named after the table, else the first sheet with data (exports often start
     # with an empty or cover sheet); other sheets with data are listed in unread_sheets, for
     # the import's summary, since their rows are not read.
@@ -222,13 +230,13 @@ def _read_sheet(path: Path, book: Any, table: str) -> RawTable:
     sheet = named[0] if named else (with_data or book.worksheets)[0]
     unread = tuple(ws.title for ws in with_data if ws is not sheet)
     notes = (f"sheet {sheet.title!r}",)
-    lines: Iterator[tuple[object, ...]] = sheet.iter_rows(values_only=True)
+    lines: Iterator[tuple[object, ...]] = sheet.iter_rows(min_row=header_line, values_only=True)
     first = next(lines, None)
     if first is None:
         return RawTable(path, (), [], "xlsx", ("the sheet is empty", *notes), unread)
     header, repeated = _clean_header([_cell_text(v) for v in first])
     rows = []
-    for number, values in enumerate(lines, start=2):
+    for number, values in enumerate(lines, start=header_line + 1):
         cells = [_cell_text(v) for v in values]
         if any(c.strip() for c in cells):
             rows.append((number, _row(header, cells)))
