@@ -227,6 +227,30 @@ def test_csv_separator_and_utf16_are_detected(
     assert [tuple(r.values()) for r in names] == [("000042", "Mehl, Type 550"), ("M2", "Salz")]
 
 
+def test_a_western_european_file_is_not_read_as_chinese(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Excel on a German Windows saves CSV in Windows-1252. Read as GB18030 (the fallback after
+    UTF-8), "Mühle Müller" became "M黨le M黮ler", silently; now the file asks for --encoding."""
+    text = "material_id,name\nM1,Weizenmehl Type 550 (Mühle Müller)\nM2,Käse\n"
+    path = _write(tmp_path / "in", "materials.csv", text, "cp1252")
+    code, _summary, rejects = _import(runner, str(path))
+    assert code == 1
+    assert [(r["line"], r["reason"]) for r in rejects] == [(
+        "0",
+        f"{path}: not UTF-8, and not Chinese text in GB18030/GBK either (hint: pass its "
+        "encoding with --encoding (cp1252 for a Western European Excel export, cp1250 for a "
+        "Central European one))",
+    )]  # fmt: skip
+    assert graph.status().nodes.get("Material") == 0
+    code, _summary, _ = _import(runner, str(path), "--encoding", "cp1252")
+    assert code == 0
+    names, _, _ = graph.driver.execute_query(
+        "MATCH (m:Material) RETURN m.name AS name ORDER BY m.material_id", database_=graph.database
+    )
+    assert [r["name"] for r in names] == ["Weizenmehl Type 550 (Mühle Müller)", "Käse"]
+
+
 def test_formulas_and_long_values_are_plain_text(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -104,13 +104,38 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
             pass  # a BOM-like start of another encoding: try the others
     for candidate in (encoding,) if encoding else FALLBACK_ENCODINGS:
         try:
-            return data.decode(candidate), candidate
+            text = data.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
+        if not encoding and candidate == "gb18030" and not _looks_chinese(text):
+            raise UnreadableFile(
+                f"{path}: not UTF-8, and not Chinese text in GB18030/GBK either",
+                hint="pass its encoding with --encoding (cp1252 for a Western European Excel "
+                "export, cp1250 for a Central European one)",
+            )
+        return text, candidate
     raise UnreadableFile(
         f"{path}: cannot decode the file as {encoding or ' or '.join(FALLBACK_ENCODINGS)}",
         hint="pass its encoding with --encoding (e.g. gbk, cp1252, utf-16)",
     )
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _looks_chinese(text: str) -> bool:
+    """Whether text that decoded as GB18030 reads as Chinese. GB18030 decodes almost any bytes:
+    a Windows-1252 export's "Müller" (ü = 0xFC, then 'l') decodes as "M黮ler", an uncommon
+    GBK character whose second byte is plain ASCII. Chinese text is mostly GB2312's common
+    characters (both bytes high); tolerate a few rare ones (names), not a majority."""
+    sample = [char for char in text[:200_000] if ord(char) > 0x7F]
+    rare = sum(1 for char in sample if not _in_gb2312(char))
+    return rare * 5 <= len(sample)
 
 
 def _clean_header(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
