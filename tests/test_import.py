@@ -93,6 +93,12 @@ def test_clean_import_writes_every_row_and_keeps_leading_zeros(
         ("L1,M1,NaN,kg,2026-11-01,released,,", "quantity", "not a finite number"),
         ("L1,M1,abc,kg,2026-11-01,released,,", "quantity", "not a number"),
         (
+            'L1,M1,"2,5",kg,2026-11-01,released,,',
+            "quantity",
+            'not a number: canonical tables write 2.5 (a mapping with decimal = "," reads 2,5, '
+            "see importers/README.md)",
+        ),
+        (
             "L1,M1,5,kgs,2026-11-01,released,,",
             "uom",
             "unknown unit (known: g, kg, l, lb, m, mg, ml, pcs, t)",
