@@ -43,6 +43,12 @@ def _import(runner: CliRunner, *args: str) -> tuple[int, dict[str, Any], list[di
     return result.exit_code, summary, rejects
 
 
+def _one_name(graph: TraceGraph, query: str) -> str:
+    records, _, _ = graph.driver.execute_query(query, database_=graph.database)
+    assert len(records) == 1, records
+    return str(records[0]["name"])
+
+
 def _graph_dump(graph: TraceGraph) -> list[str]:
     """Every node and relationship with its properties (ledger excluded), for comparisons."""
     nodes, _, _ = graph.driver.execute_query(
@@ -233,28 +239,43 @@ def test_csv_separator_and_utf16_are_detected(
     assert [tuple(r.values()) for r in names] == [("000042", "Mehl, Type 550"), ("M2", "Salz")]
 
 
+@pytest.mark.parametrize("ascii_rows_before", [0, 12_000])  # 12,000 rows: 200k+ characters
 def test_a_western_european_file_is_not_read_as_chinese(
-    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
-) -> None:
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    ascii_rows_before: int,
+) -> None:  # fmt: skip
     """Excel on a German Windows saves CSV in Windows-1252. Read as GB18030 (the fallback after
     UTF-8), "Mühle Müller" became "M黨le M黮ler", silently; now the file asks for --encoding."""
-    text = "material_id,name\nM1,Weizenmehl Type 550 (Mühle Müller)\nM2,Käse\n"
+    plain = "".join(f"A{n:05d},Plain name {n}\n" for n in range(ascii_rows_before))
+    text = "material_id,name\n" + plain + "M1,Weizenmehl Type 550 (Mühle Müller)\nM2,Käse\n"
     path = _write(tmp_path / "in", "materials.csv", text, "cp1252")
     code, _summary, rejects = _import(runner, str(path))
     assert code == 1
     assert [(r["line"], r["reason"]) for r in rejects] == [(
         "0",
         f"{path}: not UTF-8, and not Chinese text in GB18030/GBK either (hint: pass its "
-        "encoding with --encoding (cp1252 for a Western European Excel export, cp1250 for a "
-        "Central European one))",
+        "encoding with --encoding: cp1252 for a Western European Excel export, cp1250 for a "
+        "Central European one, gb18030 if it is Chinese)",
     )]  # fmt: skip
     assert graph.status().nodes.get("Material") == 0
     code, _summary, _ = _import(runner, str(path), "--encoding", "cp1252")
     assert code == 0
     names, _, _ = graph.driver.execute_query(
-        "MATCH (m:Material) RETURN m.name AS name ORDER BY m.material_id", database_=graph.database
+        "MATCH (m:Material) WHERE m.material_id STARTS WITH 'M' RETURN m.name AS name "
+        "ORDER BY m.material_id",
+        database_=graph.database,
     )
     assert [r["name"] for r in names] == ["Weizenmehl Type 550 (Mühle Müller)", "Käse"]
+
+
+def test_a_short_gbk_file_with_a_rare_name_character_is_read_as_chinese(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """喆 is outside GB2312 (a GBK given-name character): one in a short file is still Chinese."""
+    path = _write(tmp_path / "in", "operators.csv", "operator_id,name\nOP1,李喆\n", "gbk")
+    code, _summary, _ = _import(runner, str(path))
+    assert code == 0
+    assert _one_name(graph, "MATCH (o:Operator) RETURN o.name AS name") == "李喆"
 
 
 def test_formulas_and_long_values_are_plain_text(

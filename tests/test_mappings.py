@@ -15,8 +15,16 @@ from typer.testing import CliRunner
 from tracegraph.cli.main import app
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.mappings import Mapping, _CellProblem, _moment, _number, load_mapping
+from tracegraph.importing.mappings import (
+    Mapping,
+    _CellProblem,
+    _extra,
+    _moment,
+    _number,
+    load_mapping,
+)
 from tracegraph.importing.reader import StoredValue
+from tracegraph.importing.validate import PlainText
 
 ROOT = Path(__file__).resolve().parent.parent
 SAP = ROOT / "importers" / "sap"
@@ -170,6 +178,19 @@ def test_numbers_in_text_follow_the_mappings_notation_or_are_rejected(
     assert _number(mapping, "MENGE", StoredValue("1250.5")) == 1250.5
 
 
+def test_only_extra_text_cells_get_the_decimal_comma_reading() -> None:
+    comma = Mapping(path=Path("m.toml"), decimal=",")
+    assert _extra(comma, "x_temp", "TEMP", " 180,5 ") == "180.5"
+    assert isinstance(_extra(comma, "x_code", "CODE", "1.250"), PlainText)  # not 1.25
+    # A cell stored as a number, a converted amount, a constant: already what they mean.
+    assert type(_extra(comma, "x_temp", "TEMP", StoredValue("180.5"))) is StoredValue
+    assert type(_extra(comma, "x_net", {"column": "N", "unit": "U"}, "980.5")) is str
+    assert type(_extra(comma, "x_k", {"value": "1.5"}, "1.5")) is str
+    assert _extra(comma, "note", "TEXT", "1.250") == "1.250"  # not an extra column
+    point = Mapping(path=Path("m.toml"))
+    assert type(_extra(point, "x_code", "CODE", "1.250")) is str
+
+
 def test_a_list_of_date_formats_is_tried_in_order() -> None:
     forms = ["%d.%m.%Y", "%m.%d.%Y"]  # 03.11.2026 matches both: the first one wins
     assert _moment("BUDAT", "03.11.2026", forms) == datetime(2026, 11, 3)
@@ -291,13 +312,30 @@ def test_a_reports_title_lines_above_the_header_are_skipped_and_lines_stay_physi
     title = "Materialbelege Werk 1000\nStand: 03.11.2026 22:00\n\n"
     receipts.write_bytes((title + text.replace(";980,5;KG;", ";980,5;LB;")).encode("cp1252"))
     mapping = folder / "mapping.toml"
-    mapping.write_text("header_line = 4\n" + mapping.read_text(encoding="utf-8"), "utf-8")
+    sections = mapping.read_text(encoding="utf-8")  # only the receipts have title lines
+    receipts_section = 'match = "MSEG*.csv"\n'
+    mapping.write_text(sections.replace(receipts_section, receipts_section + "header_line = 4\n"),
+                       "utf-8")  # fmt: skip
     code, summary = _import_json(runner, folder, mapping)
     assert code == 1
     assert summary["tables"]["lots"] == {**summary["tables"]["lots"], "read": 3, "rejected": 1}
     assert _rejects(summary) == [
         ("MSEG_receipts.csv", "6", "MEINS", "unit 'LB' is not in the mapping's [units]")
     ]
+
+
+def test_a_header_line_past_the_end_of_the_file_is_said(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = tmp_path / "sap"
+    shutil.copytree(SAP, folder)
+    mapping = folder / "mapping.toml"
+    mapping.write_text("header_line = 40\n" + mapping.read_text(encoding="utf-8"), "utf-8")
+    code, summary = _import_json(runner, folder, mapping)
+    assert code == 1
+    reason = (f"{folder / 'MSEG_receipts.csv'}: has no line 40 to read the column names from "
+              "(hint: check the mapping's header_line)")  # fmt: skip
+    assert ("MSEG_receipts.csv", "0", "", reason) in _rejects(summary)
 
 
 def _typed_receipts(path: Path) -> None:

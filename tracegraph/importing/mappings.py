@@ -5,7 +5,8 @@ the source files whose name matches `match` and fills one canonical `table`, one
 canonical column:
 
     delimiter = ";"              # CSV field separator (default ",")
-    header_line = 4              # the line (XLSX: row) with the column names (default 1)
+    header_line = 4              # the line (XLSX: row) with the column names (default 1; a
+                                 # [[file]] section may set its own)
     decimal = ","                # decimal separator of numbers in text, "," or "." (default)
                                  # (XLSX/Parquet cells stored as numbers or dates are read as
                                  # such: `decimal` and `format` describe text)
@@ -68,6 +69,7 @@ class FileRule:
     match: str
     table: str
     columns: dict[str, Any]
+    header_line: int | None = None  # this section's files' header line (else the mapping's)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ class Mapping:
 
     def rules_for(self, source: Path) -> list[FileRule]:
         return [r for r in self.rules if fnmatch.fnmatch(source.name, r.match)]
+
+    def header_line_of(self, source: Path) -> int:
+        """The line with the column names: the first matching section's, else the mapping's."""
+        given = (r.header_line for r in self.rules_for(source) if r.header_line is not None)
+        return next(given, self.header_line)
 
 
 def _bad(path: Path, problem: str) -> ConfigurationError:
@@ -128,14 +135,13 @@ def load_mapping(path: Path) -> Mapping:
                 isinstance(forms, list) and forms and all(isinstance(f, str) and f for f in forms)
             ):
                 raise _bad(path, f"column {column!r}: `format` is a format or a list of them")
-        rules.append(FileRule(str(section["match"]), table, columns))
+        rules.append(FileRule(str(section["match"]), table, columns,
+                              _header_line(path, section.get("header_line"))))  # fmt: skip
     if not rules:
         raise _bad(path, "no [[file]] sections")
     if str(data.get("decimal", ".")) not in (".", ","):
         raise _bad(path, "`decimal` is '.' or ','")
-    header_line = data.get("header_line", 1)
-    if not isinstance(header_line, int) or isinstance(header_line, bool) or header_line < 1:
-        raise _bad(path, "`header_line` is the number of the line with the column names (1 on)")
+    header_line = _header_line(path, data.get("header_line")) or 1
     if len(str(data.get("delimiter", ","))) != 1:
         raise _bad(path, '`delimiter` is one character (a tab is "\\t")')
     return Mapping(
@@ -144,6 +150,14 @@ def load_mapping(path: Path) -> Mapping:
         header_line=header_line,
         timezone=data.get("timezone"), units=units, rules=tuple(rules),
     )  # fmt: skip
+
+
+def _header_line(path: Path, value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise _bad(path, "`header_line` is the number of the line with the column names (1 on)")
+    return value
 
 
 class _CellProblem(ValueError):
@@ -261,14 +275,16 @@ def _source_columns(spec: Any) -> set[str]:
 _COMMA_DECIMAL = re.compile(r"[+-]?(0|[1-9]\d*),\d+")
 
 
-def _extra(mapping: Mapping, name: str, value: str) -> str:
-    """An extra (x_) column's text under a decimal-comma mapping: 180,5 becomes 180.5, so that
-    validation keeps it as a number (oven_temp_c > 180 in a query); 1.250, which validation
-    would read as 1.25, stays text — in such an export it is 1250 or a code."""
-    if mapping.decimal != "," or not name.startswith("x_"):
+def _extra(mapping: Mapping, name: str, how: Any, value: str) -> str:
+    """An extra (x_) column copied from a text cell under a decimal-comma mapping: 180,5 becomes
+    180.5, so that validation keeps it as a number (oven_temp_c > 180 in a query); 1.250, which
+    validation would read as 1.25, stays text — in such an export it is 1250 or a code. Cells
+    stored as numbers, converted amounts and constants are left as they are."""
+    copied = isinstance(how, str) and not isinstance(value, StoredValue)
+    if mapping.decimal != "," or not name.startswith("x_") or not copied:
         return value
-    if _COMMA_DECIMAL.fullmatch(value):
-        return value.replace(",", ".")
+    if _COMMA_DECIMAL.fullmatch(value.strip()):
+        return value.strip().replace(",", ".")
     return PlainText(value) if "." in value else value
 
 
@@ -297,8 +313,8 @@ def apply_mapping(
                     raise _CellProblem(ambiguous[0], "", f"column '{ambiguous[0]}' appears twice "
                                        "in the header")  # fmt: skip
                 rows.append((line, {
-                    name: _extra(mapping, name, _value(mapping, _kind(spec.column(name)), how,
-                                                       cells, zone))
+                    name: _extra(mapping, name, how, _value(mapping, _kind(spec.column(name)),
+                                                            how, cells, zone))
                     for name, how in rule.columns.items()
                 }))  # fmt: skip
             except _CellProblem as problem:

@@ -2,10 +2,10 @@
 
 Every cell is read as text — ERP ids keep their leading zeros, `1E5` stays a string until a
 column says it is a number — and every row keeps its line (CSV: the physical line where the
-record starts, header = 1, or 2 after Excel's `sep=;` line; XLSX: the sheet row; Parquet: the
-row number, 1-based). A cell an XLSX or Parquet file stored as a number or a date arrives as a
-StoredValue: its canonical text, marked so that a mapping's decimal comma and date formats,
-which describe text, leave it alone.
+record starts, counting title lines above the header and Excel's `sep=;` line; XLSX: the sheet
+row; Parquet: the row number, 1-based). A cell an XLSX or Parquet file stored as a number or a
+date arrives as a StoredValue: its canonical text, marked so that a mapping's decimal comma and
+date formats, which describe text, leave it alone.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +111,8 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
         if not encoding and candidate == "gb18030" and not _looks_chinese(text):
             raise UnreadableFile(
                 f"{path}: not UTF-8, and not Chinese text in GB18030/GBK either",
-                hint="pass its encoding with --encoding (cp1252 for a Western European Excel "
-                "export, cp1250 for a Central European one)",
+                hint="pass its encoding with --encoding: cp1252 for a Western European Excel "
+                "export, cp1250 for a Central European one, gb18030 if it is Chinese",
             )
         return text, candidate
     raise UnreadableFile(
@@ -120,22 +121,25 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     )
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
 def _in_gb2312(char: str) -> bool:
-    try:
-        char.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
+    """Whether GB18030 writes the character in GB2312's area: two bytes, both high (A1–F7,
+    A1–FE) — the common characters and symbols Chinese text is mostly made of."""
+    code = char.encode("gb18030")
+    return len(code) == 2 and 0xA1 <= code[0] <= 0xF7 and 0xA1 <= code[1] <= 0xFE
 
 
 def _looks_chinese(text: str) -> bool:
     """Whether text that decoded as GB18030 reads as Chinese. GB18030 decodes almost any bytes:
     a Windows-1252 export's "Müller" (ü = 0xFC, then 'l') decodes as "M黮ler", an uncommon
-    GBK character whose second byte is plain ASCII. Chinese text is mostly GB2312's common
-    characters (both bytes high); tolerate a few rare ones (names), not a majority."""
-    sample = [char for char in text[:200_000] if ord(char) > 0x7F]
+    GBK character whose second byte is plain ASCII. Chinese text is mostly GB2312's area; rare
+    characters (given names like 喆, ㎏) are tolerated up to half of them. The sample is the
+    first 20,000 non-ASCII characters anywhere in the file, not its first lines only."""
+    sample = [m.group() for m in islice(_NON_ASCII.finditer(text), 20_000)]
     rare = sum(1 for char in sample if not _in_gb2312(char))
-    return rare * 5 <= len(sample)
+    return rare * 2 <= len(sample)
 
 
 def _clean_header(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -191,7 +195,13 @@ def _read_csv(
         next(reader)
     while reader.line_num < header_line - 1 and next(reader, None) is not None:
         pass  # a report's title lines above the header
-    header, repeated = _clean_header(next(reader, []))
+    names = next(reader, None)
+    if names is None:
+        raise UnreadableFile(
+            f"{path}: has no line {header_line} to read the column names from",
+            hint="check the mapping's header_line",
+        )
+    header, repeated = _clean_header(names)
     rows: list[tuple[int, dict[str, str]]] = []
     line = reader.line_num + 1
     for record in reader:

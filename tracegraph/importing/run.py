@@ -373,7 +373,9 @@ def _import_mapped(
     """One source file through its mapping: each canonical table it yields is validated and
     written in import order; rows the mapping cannot convert count as rejected for that table."""
     try:
-        raw = read_table(path, encoding or mapping.encoding, mapping.delimiter, mapping.header_line)
+        raw = read_table(
+            path, encoding or mapping.encoding, mapping.delimiter, mapping.header_line_of(path)
+        )
     except UnreadableFile as problem:
         counts = tables.setdefault(path.stem, TableCounts(path.stem))
         counts.read += 1
