@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -302,20 +303,25 @@ def test_process_parameters_with_a_decimal_comma_are_numbers(
     }
 
 
+def _sap_copy(tmp_path: Path, edit: Callable[[str], str]) -> tuple[Path, Path]:
+    """The SAP sample folder copied, and its mapping file with `edit` applied to its text."""
+    folder = tmp_path / "sap"
+    shutil.copytree(SAP, folder)
+    mapping = folder / "mapping.toml"
+    mapping.write_text(edit(mapping.read_text(encoding="utf-8")), encoding="utf-8")
+    return folder, mapping
+
+
 def test_a_reports_title_lines_above_the_header_are_skipped_and_lines_stay_physical(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "sap"
-    shutil.copytree(SAP, folder)
+    receipts_section = 'match = "MSEG*.csv"\n'  # only the receipts have title lines
+    folder, mapping = _sap_copy(tmp_path, lambda sections: sections.replace(
+        receipts_section, receipts_section + "header_line = 4\n"))  # fmt: skip
     receipts = folder / "MSEG_receipts.csv"
     text = receipts.read_bytes().decode("cp1252")
     title = "Materialbelege Werk 1000\nStand: 03.11.2026 22:00\n\n"
     receipts.write_bytes((title + text.replace(";980,5;KG;", ";980,5;LB;")).encode("cp1252"))
-    mapping = folder / "mapping.toml"
-    sections = mapping.read_text(encoding="utf-8")  # only the receipts have title lines
-    receipts_section = 'match = "MSEG*.csv"\n'
-    mapping.write_text(sections.replace(receipts_section, receipts_section + "header_line = 4\n"),
-                       "utf-8")  # fmt: skip
     code, summary = _import_json(runner, folder, mapping)
     assert code == 1
     assert summary["tables"]["lots"] == {**summary["tables"]["lots"], "read": 3, "rejected": 1}
@@ -327,10 +333,7 @@ def test_a_reports_title_lines_above_the_header_are_skipped_and_lines_stay_physi
 def test_a_header_line_past_the_end_of_the_file_is_said(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "sap"
-    shutil.copytree(SAP, folder)
-    mapping = folder / "mapping.toml"
-    mapping.write_text("header_line = 40\n" + mapping.read_text(encoding="utf-8"), "utf-8")
+    folder, mapping = _sap_copy(tmp_path, lambda sections: "header_line = 40\n" + sections)
     code, summary = _import_json(runner, folder, mapping)
     assert code == 1
     reason = (f"{folder / 'MSEG_receipts.csv'}: has no line 40 to read the column names from "

@@ -272,7 +272,7 @@ def _source_columns(spec: Any) -> set[str]:
 # A process parameter under a decimal comma, 180,5: a number like validation's `180.5`. Only
 # this plain shape (no thousands separator, no leading zero before digits): an extra column may
 # hold codes.
-_COMMA_DECIMAL = re.compile(r"[+-]?(0|[1-9]\d*),\d+")
+_PLAIN_DECIMAL_COMMA = re.compile(r"[+-]?(0|[1-9]\d*),\d+")
 
 
 def _extra(mapping: Mapping, name: str, how: Any, value: str) -> str:
@@ -283,7 +283,7 @@ def _extra(mapping: Mapping, name: str, how: Any, value: str) -> str:
     copied = isinstance(how, str) and not isinstance(value, StoredValue)
     if mapping.decimal != "," or not name.startswith("x_") or not copied:
         return value
-    if _COMMA_DECIMAL.fullmatch(value.strip()):
+    if _PLAIN_DECIMAL_COMMA.fullmatch(value.strip()):
         return value.strip().replace(",", ".")
     return PlainText(value) if "." in value else value
 
@@ -326,6 +326,6 @@ def apply_mapping(
             rule.table,
             RawTable(raw.path, tuple(renamed[n] for n in header),
                      [(ln, {renamed[k]: v for k, v in r.items()}) for ln, r in rows],
-                     raw.encoding, raw.notes, raw.unread_sheets),
+                     raw.encoding, raw.notes),
         ))  # fmt: skip
     return tables, rejects

@@ -225,20 +225,11 @@ def import_paths(
                         clean.append(fingerprint)
                         log(f"{path.name}: unchanged since import {previous[0]['run_id']}, skipped")
                         continue
-                if mapping is not None:
-                    file_rejects = _import_mapped(
-                        graph, path, mapping, zone, encoding, tables, log, progress, state
-                    )
-                    rejects.extend(file_rejects)
-                    if not file_rejects:
-                        clean.append(fingerprint)
-                    continue
-                counts = tables.setdefault(name, TableCounts(name))
-                file_rejects = _import_file(
-                    graph, path, name, zone, encoding, counts, log, progress, state
+                file_rejects = _import_one(
+                    graph, path, mapping, zone, encoding, tables, log, progress, state
                 )
                 rejects.extend(file_rejects)
-                if not file_rejects and name in TABLES:
+                if not file_rejects and (mapping is not None or name in TABLES):
                     clean.append(fingerprint)
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
@@ -294,13 +285,7 @@ def check_paths(
     rejects: list[Reject] = []
     state = RunState()
     for path in files:
-        if mapping is not None:
-            rejects += _import_mapped(None, path, mapping, zone, encoding, tables, log,
-                                      progress, state)  # fmt: skip
-            continue
-        name = table_name(path)
-        counts = tables.setdefault(name, TableCounts(name))
-        rejects += _import_file(None, path, name, zone, encoding, counts, log, progress, state)
+        rejects += _import_one(None, path, mapping, zone, encoding, tables, log, progress, state)
     for table, count in state.unverified.items():
         what = MUST_EXIST[table][2]
         notes.append(
@@ -359,6 +344,35 @@ def _running_run(graph: TraceGraph) -> str:
     return f"run {run['run_id']} by {run['user']}@{run['host']}, started {iso(run['started_at'])}"
 
 
+def _import_one(
+    graph: TraceGraph | None,
+    path: Path,
+    mapping: Mapping | None,
+    zone: ZoneInfo,
+    encoding: str | None,
+    tables: dict[str, TableCounts],
+    log: Log,
+    progress: Progress,
+    state: RunState,
+) -> list[Reject]:
+    """One file, through the mapping if there is one, else as the table its name says; written
+    to `graph`, or only counted when there is none (a dry run). Its rejects."""
+    if mapping is not None:
+        return _import_mapped(graph, path, mapping, zone, encoding, tables, log, progress, state)
+    name = table_name(path)
+    counts = tables.setdefault(name, TableCounts(name))
+    return _import_file(graph, path, name, zone, encoding, counts, log, progress, state)
+
+
+def _note_unread_sheets(raw: RawTable, state: RunState) -> None:
+    if raw.unread_sheets:
+        sheets = ", ".join(repr(title) for title in raw.unread_sheets)
+        state.notes.append(
+            f"{raw.path}: sheets with data not read: {sheets} (one sheet is read per file: "
+            "the one named like the file, else the first with data)"
+        )
+
+
 def _import_mapped(
     graph: TraceGraph | None,
     path: Path,
@@ -381,6 +395,7 @@ def _import_mapped(
         counts.read += 1
         counts.rejected += 1
         return [Reject(str(path), 0, "", "", str(problem))]
+    _note_unread_sheets(raw, state)
     derived, mapping_rejects = apply_mapping(mapping, raw, zone)
     if not derived:
         counts = tables.setdefault(path.stem, TableCounts(path.stem, files=[str(path)]))
@@ -419,6 +434,7 @@ def _import_file(
         counts.read += 1
         counts.rejected += 1
         return [Reject(str(path), 0, "", "", str(problem))]
+    _note_unread_sheets(raw, state)
     return _write_raw(graph, raw, name, zone, counts, log, progress, state, began)
 
 
@@ -436,12 +452,6 @@ def _write_raw(
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
-    if raw.unread_sheets and not any(n.startswith(f"{raw.path}:") for n in state.notes):
-        sheets = ", ".join(repr(title) for title in raw.unread_sheets)
-        state.notes.append(
-            f"{raw.path}: sheets with data not read: {sheets} (one sheet is read per file: "
-            "the one named like the file, else the first with data)"
-        )
     validated, rows = validate_lazily(raw, name, zone)
     label = f"{raw.path.name} → {name}"
     if graph is None:  # a dry run: the rows that pass validation would be written
@@ -475,23 +485,25 @@ def _write_raw(
     return file_rejects
 
 
-# The parent table whose ids a link table's MUST_EXIST column names.
-_PARENT = {"step_id": "steps", "shipment_id": "shipments"}
+# The tables whose ids link tables name (MUST_EXIST), and each one's id column.
+_KEY_OF = {"steps": "step_id", "shipments": "shipment_id"}
+_PARENT_OF = {column: table for table, column in _KEY_OF.items()}
 
 
 def _counted(table: str, rows: Iterator[dict[str, Any]], state: RunState) -> TableWrite:
     """A dry run's stand-in for write_table: every valid row counts as written, its step or
     shipment id is kept, and a link row naming a step or shipment that no valid row of the run
     carries is counted as unverified (the import rejects it unless the graph holds it)."""
-    key = {parent: column for column, parent in _PARENT.items()}.get(table)
+    key = _KEY_OF.get(table)
     reference = MUST_EXIST[table][0] if table in MUST_EXIST else None
+    known = state.checked_ids.get(_PARENT_OF[reference], set()) if reference else set()
     written = 0
     for row in rows:
         written += 1
         if key is not None:
             state.checked_ids.setdefault(table, set()).add(row[key])
         named = row.get(reference) if reference is not None else None
-        if named is not None and named not in state.checked_ids.get(_PARENT[str(reference)], ()):
+        if named is not None and named not in known:
             state.unverified[table] = state.unverified.get(table, 0) + 1
     return TableWrite(written=written)
 

@@ -62,14 +62,14 @@ def _parse_datetime(text: str, zone: ZoneInfo) -> datetime:
 
 
 # 2,5 or 1.250,5: a German or French export's number, which canonical tables write as 2.5.
-_DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+")
+_WRITTEN_WITH_DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+")
 
 
 def _parse_number(text: str) -> float:
     try:
         value = float(text.replace("_", "x"))  # float() accepts 1_000; an export never means it
     except ValueError:
-        if _DECIMAL_COMMA.fullmatch(text):
+        if _WRITTEN_WITH_DECIMAL_COMMA.fullmatch(text):
             raise CellError(
                 'not a number: canonical tables write 2.5 (a mapping with decimal = "," reads '
                 "2,5, see importers/README.md)"
