@@ -6,7 +6,7 @@ import csv
 import json
 import shutil
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,9 @@ def test_readme_mapping_commands_load_both_samples_as_one_graph(
     sap = runner.invoke(app, ["import", "importers/sap", "--mapping", "importers/sap/mapping.toml"])
     assert sap.exit_code == 0, sap.stderr
     assert "+ 0 rejected" in sap.stdout.splitlines()[0]
+    # The goods movements' transfer posting is no row of any table: said, not lost.
+    assert ("note: importers/sap/MSEG_movements.csv: 1 row(s) that no [[file]] section's `where` "
+            "takes were not imported (AUFNR='' BWART='311' ×1)") in sap.stdout  # fmt: skip
     mes = runner.invoke(
         app, ["import", "importers/mes_gbk", "--mapping", "importers/mes_gbk/mapping.toml"]
     )
@@ -60,7 +63,7 @@ def test_readme_mapping_commands_load_both_samples_as_one_graph(
         "toString(l.created_at) AS created, l.sap_document AS document",
     )
     assert lot == {"lot": "R-2024-0815", "qty": 1250.0, "uom": "kg", "supplier_lot": "000123",
-                   "created": "2026-11-03T00:00:00+01:00", "document": 5000001234.0}  # fmt: skip
+                   "created": "2026-11-03T08:15:00+01:00", "document": 5000001234.0}  # fmt: skip
     assert _one(graph, "MATCH (l:Lot {lot_id: 'R-2024-0817'}) RETURN l.quantity AS q") == {
         "q": 25.0  # 25.000 G with a decimal comma: 25,000 g = 25 kg
     }
@@ -79,6 +82,16 @@ def test_readme_mapping_commands_load_both_samples_as_one_graph(
     assert _one(graph, "MATCH (m:Material {material_id: 'M-FLOUR'}) RETURN m.name AS n") == {
         "n": "面粉"
     }
+    # SAP's own production: vendor batch 000124 went into process order 000001000200 (a 261
+    # issue), which made the delivered batches F-2026-0001/2 (101 receipts from the order).
+    forward = runner.invoke(app, ["trace", "forward", "000124", "--format", "json"])
+    assert forward.exit_code == 0, forward.stderr
+    trace = json.loads(forward.stdout)
+    assert sorted(lot["lot_id"] for lot in trace["lots"]) == ["F-2026-0001", "F-2026-0002"]
+    assert [(c["customer_id"], c["name"]) for c in trace["customers"]] == [
+        ("C100", "Bäckerei Schmidt"),
+        ("C200", "Café Weiß"),
+    ]
 
 
 def _import_json(runner: CliRunner, folder: Path, mapping: Path) -> tuple[int, dict[str, Any]]:
@@ -115,7 +128,12 @@ _OTHER_NOTATION = "not a number written with ',' as the decimal separator"
 @pytest.mark.parametrize(
     ("old", "new", "column", "reason"),
     [
-        (";03.11.2026\n", ";2026-11-03\n", "BUDAT", "not a date/time like %d.%m.%Y"),
+        (
+            ";03.11.2026;08:15:00;",
+            ";2026-11-03;08:15:00;",
+            "BUDAT + CPUTM",
+            "not a date/time like %d.%m.%Y %H:%M:%S or %d.%m.%Y",
+        ),
         (";KG;03.11.2026", ";LB;03.11.2026", "MEINS", "unit 'LB' is not in the mapping's [units]"),
         (";1.250,000;", ";viel;", "MENGE", "not a number"),
         # Another notation than the mapping's decimal comma is rejected, not read as 125.
@@ -130,14 +148,14 @@ def test_cells_the_mapping_cannot_convert_are_rejected_with_the_source_column(
 ) -> None:  # fmt: skip
     folder = tmp_path / "sap"
     shutil.copytree(SAP, folder)
-    receipts = folder / "MSEG_receipts.csv"
+    receipts = folder / "MSEG_movements.csv"
     text = receipts.read_bytes().decode("cp1252")
     assert old in text
     receipts.write_bytes(text.replace(old, new, 1).encode("cp1252"))
     code, summary = _import_json(runner, folder, folder / "mapping.toml")
     assert code == 1
-    assert _rejects(summary) == [("MSEG_receipts.csv", "2", column, reason)]
-    assert summary["tables"]["lots"] == {**summary["tables"]["lots"], "read": 3, "rejected": 1}
+    assert _rejects(summary) == [("MSEG_movements.csv", "2", column, reason)]
+    assert summary["tables"]["lots"] == {**summary["tables"]["lots"], "read": 5, "rejected": 1}
 
 
 def test_a_bad_mapping_file_is_one_line_and_exit_2(
@@ -217,7 +235,9 @@ def test_a_date_format_that_is_not_one_is_a_mapping_error(tmp_path: Path, form: 
     ("extra_header", "extra_cells", "rejected"),
     [
         (";TEXT;TEXT", ";a;b", 0),  # named twice but not read by the mapping: no concern
-        (";MENGE", ";1", 3),  # the quantity twice: which one? Every row is rejected.
+        # The quantity twice: which one? Every row of every table that reads it is rejected:
+        # 3 vendor receipts and 2 order receipts (lots), 2 issues, the 2 receipts' links.
+        (";MENGE", ";1", 9),
     ],
 )
 def test_a_source_column_named_twice_rejects_the_rows_of_tables_that_read_it(
@@ -226,17 +246,18 @@ def test_a_source_column_named_twice_rejects_the_rows_of_tables_that_read_it(
 ) -> None:  # fmt: skip
     folder = tmp_path / "sap"
     shutil.copytree(SAP, folder)
-    receipts = folder / "MSEG_receipts.csv"
+    receipts = folder / "MSEG_movements.csv"
     lines = receipts.read_bytes().decode("cp1252").splitlines()
     lines = [lines[0] + extra_header] + [line + extra_cells for line in lines[1:]]
     receipts.write_bytes(("\n".join(lines) + "\n").encode("cp1252"))
     code, summary = _import_json(runner, folder, folder / "mapping.toml")
     assert code == (1 if rejected else 0)
-    assert summary["tables"]["lots"]["rejected"] == rejected
+    assert sum(t["rejected"] for t in summary["tables"].values()) == rejected
     if rejected:
         reason = "column 'MENGE' appears twice in the header"
-        assert _rejects(summary) == [("MSEG_receipts.csv", str(n), "MENGE", reason)
-                                     for n in (2, 3, 4)]  # fmt: skip
+        assert {r[2:] for r in _rejects(summary)} == {("MENGE", reason)}
+        # The transfer posting (line 9), which no section takes, is no reject.
+        assert sorted(int(r[1]) for r in _rejects(summary)) == [2, 3, 4, 5, 6, 7, 7, 8, 8]
 
 
 def test_sap_numbers_with_trailing_minus_and_grouped_thousands(
@@ -246,9 +267,9 @@ def test_sap_numbers_with_trailing_minus_and_grouped_thousands(
     folder = tmp_path / "sap"
     shutil.copytree(SAP, folder)
     with (folder / "LIKP_deliveries.csv").open("a", encoding="cp1252") as deliveries:
-        deliveries.write("0080001003;C200;07.11.2026;F-2026-0001;5,000-;ST\n")
-        deliveries.write("0080001004;C300;07.11.2026;F-2026-0002;1 200;ST\n")
-        deliveries.write("0080001005;C300;07.11.2026;F-2026-0003;1.200,5;ST\n")
+        deliveries.write("0080001003;C200;07.11.2026;;;;F-2026-0001;5,000-;ST\n")
+        deliveries.write("0080001004;C300;07.11.2026;;;;F-2026-0002;1 200;ST\n")
+        deliveries.write("0080001005;C300;07.11.2026;;;;F-2026-0003;1.200,5;ST\n")
     code, summary = _import_json(runner, folder, folder / "mapping.toml")
     assert code == 0, _rejects(summary)
     lines, _, _ = graph.driver.execute_query(
@@ -318,15 +339,15 @@ def test_a_reports_title_lines_above_the_header_are_skipped_and_lines_stay_physi
     receipts_section = 'match = "MSEG*.csv"\n'  # only the receipts have title lines
     folder, mapping = _sap_copy(tmp_path, lambda sections: sections.replace(
         receipts_section, receipts_section + "header_line = 4\n"))  # fmt: skip
-    receipts = folder / "MSEG_receipts.csv"
+    receipts = folder / "MSEG_movements.csv"
     text = receipts.read_bytes().decode("cp1252")
     title = "Materialbelege Werk 1000\nStand: 03.11.2026 22:00\n\n"
     receipts.write_bytes((title + text.replace(";980,5;KG;", ";980,5;LB;")).encode("cp1252"))
     code, summary = _import_json(runner, folder, mapping)
     assert code == 1
-    assert summary["tables"]["lots"] == {**summary["tables"]["lots"], "read": 3, "rejected": 1}
+    assert summary["tables"]["lots"] == {**summary["tables"]["lots"], "read": 5, "rejected": 1}
     assert _rejects(summary) == [
-        ("MSEG_receipts.csv", "6", "MEINS", "unit 'LB' is not in the mapping's [units]")
+        ("MSEG_movements.csv", "6", "MEINS", "unit 'LB' is not in the mapping's [units]")
     ]
 
 
@@ -336,28 +357,30 @@ def test_a_header_line_past_the_end_of_the_file_is_said(
     folder, mapping = _sap_copy(tmp_path, lambda sections: "header_line = 40\n" + sections)
     code, summary = _import_json(runner, folder, mapping)
     assert code == 1
-    reason = (f"{folder / 'MSEG_receipts.csv'}: has no line 40 to read the column names from "
+    reason = (f"{folder / 'MSEG_movements.csv'}: has no line 40 to read the column names from "
               "(hint: check the mapping's header_line)")  # fmt: skip
-    assert ("MSEG_receipts.csv", "0", "", reason) in _rejects(summary)
+    assert ("MSEG_movements.csv", "0", "", reason) in _rejects(summary)
 
 
 def _typed_receipts(path: Path) -> None:
-    """MSEG receipts saved by Excel: MENGE and BUDAT stored as a number and a date in row 2, as
-    German text in row 3, a cover sheet first and a notes sheet after the data."""
+    """MSEG receipts saved by Excel: MENGE and BUDAT (and CPUTM) stored as numbers, dates and
+    times in rows 2 and 4, as German text in row 3, a cover sheet first and a notes sheet after
+    the data."""
     import openpyxl
 
     book = openpyxl.Workbook()
     cover = book.active
     cover.title = "Cover"  # empty: skipped
     data = book.create_sheet("Daten")
-    data.append(["MBLNR", "BWART", "MATNR", "CHARG", "LICHA", "LIFNR", "WERKS", "LGORT",
-                 "MENGE", "MEINS", "BUDAT"])  # fmt: skip
-    data.append(["5000001234", "101", "000000000000100042", "R-2024-0815", "000123", "V7",
-                 "1000", "0001", 1250.5, "KG", datetime(2026, 11, 3, 8, 15)])  # fmt: skip
-    data.append(["5000001235", "101", "000000000000100042", "R-2024-0816", "000124", "V7",
-                 "1000", "0001", 0.25, "G", "04.11.2026"])  # fmt: skip
-    data.append(["5000001236", "101", "000000000000100042", "R-2024-0817", "000125", "V7",
-                 "1000", "0001", "1.250,5", "KG", "04.11.2026"])  # fmt: skip
+    data.append(["MBLNR", "BWART", "MATNR", "CHARG", "LICHA", "LIFNR", "AUFNR", "WERKS",
+                 "LGORT", "MENGE", "MEINS", "BUDAT", "CPUTM"])  # fmt: skip
+    receipt = ["101", "000000000000100042"]
+    data.append(["5000001234", *receipt, "R-2024-0815", "000123", "V7", None, "1000", "0001",
+                 1250.5, "KG", datetime(2026, 11, 3, 8, 15), None])  # fmt: skip
+    data.append(["5000001235", *receipt, "R-2024-0816", "000124", "V7", None, "1000", "0001",
+                 0.25, "G", "04.11.2026", None])  # fmt: skip
+    data.append(["5000001236", *receipt, "R-2024-0817", "000125", "V7", None, "1000", "0001",
+                 "1.250,5", "KG", datetime(2026, 11, 4), time(6, 30)])  # fmt: skip
     book.create_sheet("Hinweise").append(["exported from SAP by a report"])
     book.save(path)
 
@@ -367,7 +390,7 @@ def test_xlsx_cells_stored_as_numbers_and_dates_ignore_the_decimal_comma_and_dat
 ) -> None:
     folder = tmp_path / "sap"
     folder.mkdir()
-    _typed_receipts(folder / "MSEG_receipts.xlsx")
+    _typed_receipts(folder / "MSEG_movements.xlsx")
     mapping = tmp_path / "mapping.toml"
     text = (SAP / "mapping.toml").read_text(encoding="utf-8")
     mapping.write_text(text.replace('match = "MSEG*.csv"', 'match = "MSEG*.xlsx"'), "utf-8")
@@ -383,9 +406,86 @@ def test_xlsx_cells_stored_as_numbers_and_dates_ignore_the_decimal_comma_and_dat
         {"lot": "R-2024-0815", "qty": 1250.5, "uom": "kg", "created": "2026-11-03T08:15:00+01:00"},
         # 0.25 g stored as a number (it was 25 g, 0.025 kg).
         {"lot": "R-2024-0816", "qty": 0.00025, "uom": "kg", "created": "2026-11-04T00:00:00+01:00"},
-        {"lot": "R-2024-0817", "qty": 1250.5, "uom": "kg", "created": "2026-11-04T00:00:00+01:00"},
+        # A date cell and a time cell (BUDAT and CPUTM) make one moment.
+        {"lot": "R-2024-0817", "qty": 1250.5, "uom": "kg", "created": "2026-11-04T06:30:00+01:00"},
     ]
     assert summary["notes"] == [
-        f"{folder / 'MSEG_receipts.xlsx'}: sheets with data not read: 'Hinweise' "
+        f"{folder / 'MSEG_movements.xlsx'}: sheets with data not read: 'Hinweise' "
         "(one sheet is read per file: the one named like the file, else the first with data)"
     ]
+
+
+_MOVEMENTS = "BELEG,ART,CHARGE,AUFTRAG,MENGE\n1,101,R-1,,5\n2,261,R-1,4711,2\n3,999,R-1,,1\n"
+_ORDERS = "AUFTRAG,START\n4711,2026-11-03T08:00:00Z\n"
+_BY_TYPE = (
+    '[[file]]\nmatch = "orders.csv"\ntable = "steps"\n[file.columns]\nstep_id = "AUFTRAG"\n'
+    'operation = { value = "mix" }\nstarted_at = "START"\n'
+    '[[file]]\nmatch = "moves.csv"\ntable = "lots"\nwhere = { ART = "101", AUFTRAG = "" }\n'
+    '[file.columns]\nlot_id = "CHARGE"\nmaterial_id = { value = "FLOUR" }\nquantity = "MENGE"\n'
+    '[[file]]\nmatch = "moves.csv"\ntable = "step_inputs"\n'
+    'where = { ART = ["261", "262"], AUFTRAG = { not = "" } }\n[file.columns]\n'
+    'step_id = "AUFTRAG"\nlot_id = "CHARGE"\nquantity = "MENGE"\nuom = { value = "kg" }\n'
+)
+
+
+def test_where_gives_each_table_its_own_rows_and_the_rest_are_counted_in_a_note(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """One file of mixed movements: receipts are lots, issues are step inputs — and the issues
+    come after the orders file's steps although `moves` sorts before `orders`."""
+    code, summary = _import_export(
+        runner, tmp_path, {"moves.csv": _MOVEMENTS, "orders.csv": _ORDERS}, _BY_TYPE
+    )
+    assert code == 0, _rejects(summary)
+    assert {t: (c["read"], c["written"]) for t, c in summary["tables"].items()} == {
+        "lots": (1, 1), "steps": (1, 1), "step_inputs": (1, 1)
+    }  # fmt: skip
+    assert summary["notes"] == [
+        f"{tmp_path / 'export' / 'moves.csv'}: 1 row(s) that no [[file]] section's `where` "
+        "takes were not imported (ART='999' AUFTRAG='' ×1)"
+    ]
+    assert _one(graph, "MATCH (l:Lot)-[r:INPUT_TO]->(s:ProcessStep) "
+                "RETURN l.quantity AS lot, r.quantity AS used, s.step_id AS step") == {
+        "lot": 5.0, "used": 2.0, "step": "4711"
+    }  # fmt: skip
+
+
+def test_a_where_column_the_file_lacks_rejects_the_sections_rows(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Without the column, which rows are meant cannot be told: not taken as empty cells."""
+    moves = _MOVEMENTS.replace("AUFTRAG", "ORDER")
+    code, summary = _import_export(
+        runner, tmp_path, {"moves.csv": moves, "orders.csv": _ORDERS}, _BY_TYPE
+    )
+    assert code == 1
+    reason = "column 'AUFTRAG' (read by `where`) is not in the header"
+    assert _rejects(summary) == [("moves.csv", str(n), "AUFTRAG", reason) for n in (2, 3, 4)] * 2
+    assert summary["tables"]["lots"]["rejected"] == summary["tables"]["step_inputs"]["rejected"]
+
+
+@pytest.mark.parametrize(
+    ("section", "problem"),
+    [
+        ('where = "261"', "[[file]] 1: `where` is"),
+        ("where = { BWART = [] }", "[[file]] 1: `where` is"),
+        ('where = { BWART = { nicht = "261" } }', "[[file]] 1: `where` is"),
+        ("where = { BWART = true }", "[[file]] 1: `where` is"),
+        ('wehre = { BWART = "261" }', "[[file]] 1: unknown key 'wehre'"),
+    ],
+)
+def test_a_where_that_is_not_one_is_a_mapping_error(
+    tmp_path: Path, section: str, problem: str
+) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(f'[[file]]\nmatch = "*.csv"\ntable = "lots"\n{section}\n')
+    with pytest.raises(ConfigurationError) as caught:
+        load_mapping(mapping)
+    assert caught.value.message.startswith(f"mapping {mapping}: {problem}")
+
+
+def test_a_bundled_mapping_is_found_by_its_name(tmp_path: Path) -> None:
+    assert load_mapping(Path("sap")).path == SAP / "mapping.toml"
+    with pytest.raises(ConfigurationError) as caught:
+        load_mapping(tmp_path / "nope.toml")
+    assert caught.value.hint == "give a mapping file, or a bundled mapping: mes_gbk, sap"

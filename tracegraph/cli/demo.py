@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -12,6 +14,7 @@ from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import stdout
 from tracegraph.errors import ConfigurationError
 from tracegraph.plant import generate_plant
+from tracegraph.plant_exports import write_sap
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -21,16 +24,28 @@ app = typer.Typer(
 )
 
 
+class Shape(StrEnum):
+    canonical = "canonical"
+    sap = "sap"
+
+
 @app.command()
 def generate(
-    out: Path = typer.Option(..., "--out", help="Folder for the canonical CSV tables."),
+    out: Path = typer.Option(..., "--out", help="Folder for the generated files."),
     lots: int = typer.Option(2000, "--lots", help="About how many lots (±5 %)."),
     seed: int = typer.Option(1, "--seed", help="Same lots and seed, same files, byte for byte."),
+    shape: Shape = typer.Option(
+        Shape.canonical,
+        "--shape",
+        help="canonical: tracegraph's tables; sap: the same plant as SAP-like exports "
+        "(MSEG goods movements, AFRU, QALS, LIKP, …) for the bundled mapping `sap`.",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite tables already in --out."),
 ) -> None:
-    """Write a bakery plant as canonical tables: receipts with supplier lot numbers, mixes that
-    merge raw lots and a commodity (salt), baking with rework, packing splits, partial and
-    multi-lot shipments, returns, device events. Import it with `tracegraph import OUT`."""
+    """Write a bakery plant: receipts with supplier lot numbers, mixes that merge raw lots and a
+    commodity (salt), baking with rework, packing splits, partial and multi-lot shipments,
+    returns, device events. Import it with `tracegraph import OUT` (`--shape sap`: with
+    `--mapping sap`; that shape has no locations, operator names or device events)."""
     if lots < 50:
         raise ConfigurationError(f"--lots {lots} is too small", hint="use at least 50")
     if out.exists() and any(out.glob("*.csv")) and not force:
@@ -38,7 +53,13 @@ def generate(
             f"{out} already holds CSV tables", hint="choose another --out, or add --force"
         )
     began = time.perf_counter()
-    summary = generate_plant(lots, seed, out)
+    if shape is Shape.canonical:
+        summary = generate_plant(lots, seed, out)
+        rows = summary.rows
+    else:
+        with tempfile.TemporaryDirectory(prefix="tracegraph-plant-") as canonical:
+            summary = generate_plant(lots, seed, Path(canonical))
+            rows = write_sap(Path(canonical), out)
     seconds = time.perf_counter() - began
     edges = sum(summary.rows[t] for t in ("step_inputs", "step_outputs", "shipment_lines"))
     console = stdout()
@@ -47,8 +68,10 @@ def generate(
         f"in {seconds:.1f} s → {out}"
     )
     table = Table(box=None, show_edge=False, pad_edge=False)
-    table.add_column("table")
+    table.add_column("table" if shape is Shape.canonical else "file")
     table.add_column("rows", justify="right")
-    for name, count in summary.rows.items():
+    for name, count in rows.items():
         table.add_row(name, f"{count:,}")
     console.print(table)
+    if shape is Shape.sap:
+        console.print(f"Import it with: tracegraph import {out} --mapping sap")

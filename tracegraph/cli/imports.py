@@ -88,7 +88,10 @@ def import_command(
         "default: the mapping's, else UTC.",
     ),
     mapping_file: Path = typer.Option(
-        None, "--mapping", help="TOML mapping of a source system's export (see importers/)."
+        None,
+        "--mapping",
+        help="TOML mapping of a source system's export (see importers/), or the name of a "
+        "bundled one: sap, mes_gbk.",
     ),
     encoding: str = typer.Option(
         None, "--encoding", help="Text encoding of CSV files (default: UTF-8, else GB18030/GBK)."
@@ -165,14 +168,14 @@ def import_command(
                 f"{summary.stubs_created:,} lot(s) referenced before their own record were "
                 "created as stubs (origin_known = false) for the gap check."
             )
-        for line in summary.notes:
-            out.print(f"note: {line}")
+        for line in summary.notes:  # text of files and mappings: `[[file]]` is not markup
+            out.print(f"note: {escape(line)}")
         if summary.updated:
             out.print(
                 f"{summary.updated:,} row(s) changed what the graph held: "
                 f"`tracegraph imports {summary.run_id}` shows each change."
             )
         if summary.reject_file:
-            out.print(f"Rejected rows: {summary.reject_file}")
+            out.print(f"Rejected rows: {escape(str(summary.reject_file))}")
     if summary.rejected > max_rejects:
         raise typer.Exit(1)

@@ -28,12 +28,23 @@ canonical column:
     status = { value = "released" }                         # a constant
     location_id = { template = "{WERKS}-{LGORT}" }          # several columns joined
     kind = { column = "MTART", map = { ROH = "raw" } }      # source codes to canonical values
+    created_at = { template = "{BUDAT} {CPUTM}", format = "%d.%m.%Y %H:%M:%S" }  # joined, parsed
+
+    [[file]]
+    match = "*MSEG*.csv"
+    table = "step_inputs"
+    where = { BWART = ["261", "262"], AUFNR = { not = "" } }   # only these rows (see below)
 
 A cell a mapping cannot convert is rejected with the source file, line and source column —
 also a number in another notation than `decimal` says (0.25 under a decimal comma), rather than
 read as 25. SAP's trailing minus (5,000-) is a negative number.
 One source file may feed several canonical tables (several `[[file]]` sections match it):
-each table's rows are counted, written and rejected on their own.
+each table's rows are counted, written and rejected on their own. A section's `where` takes
+only the rows whose cells (stripped) hold one of the values given per column — `{ not = … }`
+inverts it, "" is an empty cell — so one export of mixed records (SAP goods movements: receipts,
+issues to orders, receipts from orders) fills each table with its own rows. The rows of a file
+that no section takes are not imported; the import counts them in a note, by the values of the
+`where` columns, so that nothing goes unnoticed.
 """
 
 from __future__ import annotations
@@ -43,8 +54,9 @@ import fnmatch
 import re
 import string
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -53,9 +65,24 @@ from tracegraph.errors import ConfigurationError
 from tracegraph.importing.reader import RawTable, StoredValue
 from tracegraph.importing.tables import TABLES, Column, Kind
 from tracegraph.importing.validate import PlainText, Reject
+from tracegraph.resources import resource_path
 
 _SETTINGS = {"delimiter", "decimal", "encoding", "timezone", "units", "file", "name", "header_line"}
 _SPEC_KEYS = {"column", "format", "unit", "value", "template", "map"}
+_SECTION_KEYS = {"match", "table", "columns", "header_line", "where"}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One column of a section's `where`: the cell (stripped) is one of `values`, or with
+    `negated` none of them."""
+
+    column: str
+    values: frozenset[str]
+    negated: bool = False
+
+    def holds(self, cells: dict[str, str]) -> bool:
+        return (cells.get(self.column, "").strip() in self.values) != self.negated
 
 
 @dataclass(frozen=True)
@@ -70,6 +97,10 @@ class FileRule:
     table: str
     columns: dict[str, Any]
     header_line: int | None = None  # this section's files' header line (else the mapping's)
+    where: tuple[Condition, ...] = ()  # the rows it takes; all of them when empty
+
+    def takes(self, cells: dict[str, str]) -> bool:
+        return all(condition.holds(cells) for condition in self.where)
 
 
 @dataclass(frozen=True)
@@ -99,11 +130,26 @@ def _bad(path: Path, problem: str) -> ConfigurationError:
     )
 
 
+def bundled_mappings() -> dict[str, Path]:
+    """The mappings that ship with tracegraph (importers/NAME/mapping.toml), by NAME."""
+    folder = resource_path("importers")
+    return {m.parent.name: m for m in sorted(folder.glob("*/mapping.toml"))}
+
+
 def load_mapping(path: Path) -> Mapping:
+    """The mapping in the TOML file `path`; a bare name that is no file (`sap`) names a bundled
+    mapping, so that an installed tracegraph finds them too."""
+    bundled = bundled_mappings()
+    if not path.is_file() and str(path) in bundled:
+        path = bundled[str(path)]
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _bad(path, "file not found") from None
+    except OSError as exc:  # not found, a folder, not readable
+        problem = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
+        raise ConfigurationError(
+            f"mapping {path}: {problem}",
+            hint=f"give a mapping file, or a bundled mapping: {', '.join(bundled)}",
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise _bad(path, f"not valid TOML ({exc})") from None
     unknown = set(data) - _SETTINGS
@@ -121,6 +167,9 @@ def load_mapping(path: Path) -> Mapping:
             raise _bad(path, f"[[file]] {number} names unknown table {table!r}")
         if "match" not in section:
             raise _bad(path, f"[[file]] {number} needs `match`, a file-name pattern")
+        if not set(section) <= _SECTION_KEYS:
+            unknown_key = sorted(set(section) - _SECTION_KEYS)[0]
+            raise _bad(path, f"[[file]] {number}: unknown key {unknown_key!r}")
         columns = dict(section.get("columns", {}))
         for column, spec in columns.items():
             if TABLES[table].column(column) is None and not column.startswith("x_"):
@@ -136,7 +185,8 @@ def load_mapping(path: Path) -> Mapping:
             ):
                 raise _bad(path, f"column {column!r}: `format` is a format or a list of them")
         rules.append(FileRule(str(section["match"]), table, columns,
-                              _header_line(path, section.get("header_line"))))  # fmt: skip
+                              _header_line(path, section.get("header_line")),
+                              _where(path, number, section.get("where", {}))))  # fmt: skip
     if not rules:
         raise _bad(path, "no [[file]] sections")
     if str(data.get("decimal", ".")) not in (".", ","):
@@ -150,6 +200,27 @@ def load_mapping(path: Path) -> Mapping:
         header_line=header_line,
         timezone=data.get("timezone"), units=units, rules=tuple(rules),
     )  # fmt: skip
+
+
+def _where(path: Path, number: int, where: Any) -> tuple[Condition, ...]:
+    """A section's `where = { COLUMN = value(s) or { not = value(s) }, … }`."""
+    problem = _bad(path, f"[[file]] {number}: `where` is {{ COLUMN = \"value\" or [values] "
+                   "or { not = … }, … }")  # fmt: skip
+    if not isinstance(where, dict):
+        raise problem
+    conditions = []
+    for column, wanted in where.items():
+        negated = isinstance(wanted, dict)
+        if negated:
+            if set(wanted) != {"not"}:
+                raise problem
+            wanted = wanted["not"]
+        values = wanted if isinstance(wanted, list) else [wanted]
+        if not values or not all(isinstance(v, str | int) and not isinstance(v, bool)
+                                 for v in values):  # fmt: skip
+            raise problem
+        conditions.append(Condition(column, frozenset(str(v).strip() for v in values), negated))
+    return tuple(conditions)
 
 
 def _header_line(path: Path, value: Any) -> int | None:
@@ -221,6 +292,23 @@ def _moment(column: str, text: str, form: str | list[str]) -> datetime:
     raise _CellProblem(column, text, f"not a date/time like {' or '.join(forms)}")
 
 
+def _stored_moment(parts: list[str]) -> datetime | None:
+    """A date that a spreadsheet stored as a date, at the time of day the next cell holds
+    (stored as a time or written as 08:15:00): SAP's BUDAT and CPUTM saved as XLSX. None when
+    the first filled cell is no stored date: then the joined text is parsed by the format."""
+    filled = [part for part in parts if part.strip()]
+    if not isinstance(filled[0], StoredValue):
+        return None
+    try:
+        moment = datetime.fromisoformat(filled[0])
+        for part in filled[1:]:
+            moment = datetime.combine(moment.date(), time.fromisoformat(part.strip()),
+                                      moment.tzinfo)  # fmt: skip
+    except ValueError:
+        return None
+    return moment
+
+
 def _unit(mapping: Mapping, column: str, text: str) -> Unit:
     unit = mapping.units.get(text.strip())
     if unit is None:
@@ -235,7 +323,16 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone:
         return str(spec["value"])
     if "template" in spec:
         names = [f for _, f, _, _ in string.Formatter().parse(spec["template"]) if f]
-        return str(spec["template"]).format(**{n: cells.get(n, "").strip() for n in names})
+        joined = str(spec["template"]).format(**{n: cells.get(n, "").strip() for n in names})
+        if "format" not in spec:
+            return joined
+        # A date and a time in two columns (SAP's BUDAT and CPUTM): parsed once joined; empty
+        # when every column is.
+        parts = [cells.get(n, "") for n in names]
+        if not any(part.strip() for part in parts):
+            return ""
+        moment = _stored_moment(parts) or _moment(" + ".join(names), joined, spec["format"])
+        return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
     if "column" not in spec:  # { unit = "MEINS" }: the canonical unit of a unit column
         text = cells.get(spec["unit"], "")
         return _unit(mapping, spec["unit"], text).to if text.strip() else ""
@@ -293,22 +390,54 @@ def _kind(column: Column | None) -> Kind:
     return column.kind if column is not None else Kind.TEXT
 
 
-def apply_mapping(
-    mapping: Mapping, raw: RawTable, zone: ZoneInfo
-) -> tuple[list[tuple[str, RawTable]], list[tuple[str, Reject]]]:
-    """Canonical tables made from one source file, and rejects as (table, reject)."""
-    tables: list[tuple[str, RawTable]] = []
-    rejects: list[tuple[str, Reject]] = []
-    for rule in mapping.rules_for(raw.path):
+@dataclass
+class MappedFile:
+    """What one source file became through a mapping."""
+
+    tables: list[tuple[str, RawTable]]  # (canonical table, its rows), one per section
+    rejects: list[tuple[str, Reject]]  # (canonical table, reject)
+    untaken: Counter[str] = field(default_factory=Counter)  # rows no section took, by values
+
+    def untaken_note(self, path: Path) -> str | None:
+        """The rows no section's `where` took, counted by what their `where` columns hold."""
+        if not self.untaken:
+            return None
+        kinds = ", ".join(f"{values} ×{n:,}" for values, n in self.untaken.most_common(5))
+        more = len(self.untaken) - 5
+        kinds += f" and {more:,} more kinds" if more > 0 else ""
+        return (
+            f"{path}: {self.untaken.total():,} row(s) that no [[file]] section's `where` takes "
+            f"were not imported ({kinds})"
+        )
+
+
+def apply_mapping(mapping: Mapping, raw: RawTable, zone: ZoneInfo) -> MappedFile:
+    """The canonical tables made from one source file, its rejects and the rows not taken."""
+    result = MappedFile([], [])
+    rules = mapping.rules_for(raw.path)
+    taken: set[int] = set()
+    for rule in rules:
         spec = TABLES[rule.table]
         header = tuple(rule.columns)
         rows: list[tuple[int, dict[str, str]]] = []
         # A source column named twice, which this table reads: which one is meant? Not guessed
-        # (columns named twice that it does not read are no concern of it).
-        read = set().union(*map(_source_columns, rule.columns.values()))
-        ambiguous = sorted(read.intersection(raw.repeated))
+        # (columns named twice that it does not read are no concern of it). Nor are the rows
+        # meant when a `where` column is named twice or missing (missing, it would read as
+        # empty cells): then every row is rejected for this table.
+        where = {c.column for c in rule.where}
+        ambiguous = sorted(set().union(*map(_source_columns, rule.columns.values()))
+                           .intersection(raw.repeated))  # fmt: skip
+        unclear = [(c, "appears twice in the header") for c in sorted(where & set(raw.repeated))]
+        unclear += [(c, "(read by `where`) is not in the header")
+                    for c in sorted(where.difference(raw.header))]  # fmt: skip
         for line, cells in raw.rows:
             try:
+                if unclear:
+                    raise _CellProblem(unclear[0][0], "",
+                                       f"column '{unclear[0][0]}' {unclear[0][1]}")  # fmt: skip
+                if not rule.takes(cells):
+                    continue
+                taken.add(line)
                 if ambiguous:
                     raise _CellProblem(ambiguous[0], "", f"column '{ambiguous[0]}' appears twice "
                                        "in the header")  # fmt: skip
@@ -318,14 +447,20 @@ def apply_mapping(
                     for name, how in rule.columns.items()
                 }))  # fmt: skip
             except _CellProblem as problem:
+                taken.add(line)
                 reject = Reject(str(raw.path), line, problem.column, problem.value[:200],
                                 problem.reason)  # fmt: skip
-                rejects.append((rule.table, reject))
+                result.rejects.append((rule.table, reject))
         renamed = {n: re.sub(r"^x_", "", n) for n in header}
-        tables.append((
+        result.tables.append((
             rule.table,
             RawTable(raw.path, tuple(renamed[n] for n in header),
                      [(ln, {renamed[k]: v for k, v in r.items()}) for ln, r in rows],
                      raw.encoding, raw.notes),
         ))  # fmt: skip
-    return tables, rejects
+    if rules and len(taken) < len(raw.rows):
+        columns = sorted({c.column for rule in rules for c in rule.where})
+        for line, cells in raw.rows:
+            if line not in taken:
+                result.untaken[" ".join(f"{c}={cells.get(c, '').strip()!r}" for c in columns)] += 1
+    return result

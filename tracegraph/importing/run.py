@@ -18,6 +18,7 @@ import os
 import secrets
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.mappings import Mapping, apply_mapping
+from tracegraph.importing.mappings import MappedFile, Mapping, apply_mapping
 from tracegraph.importing.reader import (
     SUFFIXES,
     RawTable,
@@ -215,22 +216,28 @@ def import_paths(
         clean: list[str] = []
         state = RunState(run_id=run_id)
         try:
+            fingerprints = {
+                path: _fingerprint(shas[str(path)] + mapping_sha, table_name(path), timezone,
+                                   encoding)
+                for path in files
+            }  # fmt: skip
+            todo = []
             for path in files:
-                name = table_name(path)
-                fingerprint = _fingerprint(shas[str(path)] + mapping_sha, name, timezone, encoding)
                 if not force:
-                    previous = graph.read("import/previous_import_of_file", fingerprint=fingerprint)
+                    previous = graph.read(
+                        "import/previous_import_of_file", fingerprint=fingerprints[path]
+                    )
                     if previous:
                         unchanged[str(path)] = str(previous[0]["run_id"])
-                        clean.append(fingerprint)
+                        clean.append(fingerprints[path])
                         log(f"{path.name}: unchanged since import {previous[0]['run_id']}, skipped")
                         continue
-                file_rejects = _import_one(
-                    graph, path, mapping, zone, encoding, tables, log, progress, state
-                )
+                todo.append(path)
+            work = _Files(graph, mapping, zone, encoding, tables, log, progress, state)
+            for path, file_rejects in work.run(todo):
                 rejects.extend(file_rejects)
-                if not file_rejects and (mapping is not None or name in TABLES):
-                    clean.append(fingerprint)
+                if not file_rejects and (mapping is not None or table_name(path) in TABLES):
+                    clean.append(fingerprints[path])
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
                 notes=notes + state.notes,
@@ -284,8 +291,10 @@ def check_paths(
     tables: dict[str, TableCounts] = {}
     rejects: list[Reject] = []
     state = RunState()
-    for path in files:
-        rejects += _import_one(None, path, mapping, zone, encoding, tables, log, progress, state)
+    for _, file_rejects in _Files(None, mapping, zone, encoding, tables, log, progress, state).run(
+        files
+    ):
+        rejects += file_rejects
     for table, count in state.unverified.items():
         what = MUST_EXIST[table][2]
         notes.append(
@@ -344,26 +353,6 @@ def _running_run(graph: TraceGraph) -> str:
     return f"run {run['run_id']} by {run['user']}@{run['host']}, started {iso(run['started_at'])}"
 
 
-def _import_one(
-    graph: TraceGraph | None,
-    path: Path,
-    mapping: Mapping | None,
-    zone: ZoneInfo,
-    encoding: str | None,
-    tables: dict[str, TableCounts],
-    log: Log,
-    progress: Progress,
-    state: RunState,
-) -> list[Reject]:
-    """One file, through the mapping if there is one, else as the table its name says; written
-    to `graph`, or only counted when there is none (a dry run). Its rejects."""
-    if mapping is not None:
-        return _import_mapped(graph, path, mapping, zone, encoding, tables, log, progress, state)
-    name = table_name(path)
-    counts = tables.setdefault(name, TableCounts(name))
-    return _import_file(graph, path, name, zone, encoding, counts, log, progress, state)
-
-
 def _note_unread_sheets(raw: RawTable, state: RunState) -> None:
     if raw.unread_sheets:
         sheets = ", ".join(repr(title) for title in raw.unread_sheets)
@@ -373,45 +362,125 @@ def _note_unread_sheets(raw: RawTable, state: RunState) -> None:
         )
 
 
-def _import_mapped(
-    graph: TraceGraph | None,
-    path: Path,
-    mapping: Mapping,
-    zone: ZoneInfo,
-    encoding: str | None,
-    tables: dict[str, TableCounts],
-    log: Log,
-    progress: Progress,
-    state: RunState,
-) -> list[Reject]:
-    """One source file through its mapping: each canonical table it yields is validated and
-    written in import order; rows the mapping cannot convert count as rejected for that table."""
-    try:
-        raw = read_table(
-            path, encoding or mapping.encoding, mapping.delimiter, mapping.header_line_of(path)
-        )
-    except UnreadableFile as problem:
-        counts = tables.setdefault(path.stem, TableCounts(path.stem))
-        counts.read += 1
-        counts.rejected += 1
-        return [Reject(str(path), 0, "", "", str(problem))]
-    _note_unread_sheets(raw, state)
-    derived, mapping_rejects = apply_mapping(mapping, raw, zone)
-    if not derived:
-        counts = tables.setdefault(path.stem, TableCounts(path.stem, files=[str(path)]))
-        counts.read += len(raw.rows)
-        counts.rejected += len(raw.rows)
-        reason = f"no [[file]] section of {mapping.path.name} matches {path.name}"
-        return [Reject(str(path), line, "", "", reason) for line, _ in raw.rows]
+def plan(files: Sequence[Path], mapping: Mapping | None) -> list[tuple[Path, str | None]]:
+    """The run's work as (file, table) in import order: nodes before relationships across all
+    files. A canonical file is its table; a mapped file gives each table its sections fill in
+    that table's place, so an export's goods movements (lots, issues to orders, receipts from
+    orders) come around the orders file they name, whatever the files are called. None: a
+    mapped file no section matches (rejected whole in the last place)."""
+    if mapping is None:
+        return [(path, None) for path in files]
     order = {name: i for i, name in enumerate(IMPORT_ORDER)}
-    rejects = [r for _, r in mapping_rejects]
-    for table, canonical in sorted(derived, key=lambda d: order[d[0]]):
-        counts = tables.setdefault(table, TableCounts(table))
-        failed = sum(1 for t, _ in mapping_rejects if t == table)
-        counts.read += failed
-        counts.rejected += failed
-        rejects += _write_raw(graph, canonical, table, zone, counts, log, progress, state)
-    return rejects
+    units: list[tuple[int, int, Path, str | None]] = []
+    for index, path in enumerate(files):
+        filled: list[str | None] = [*sorted({rule.table for rule in mapping.rules_for(path)})]
+        for table in filled or [None]:
+            units.append((order[table] if table else len(order), index, path, table))
+    return [(path, table) for _, _, path, table in sorted(units, key=lambda u: u[:2])]
+
+
+class _Files:
+    """One run's files, written table by table in import order (see plan) — or, without a
+    graph, only read, mapped, validated and counted (a dry run). A mapped file is read and
+    mapped once, when its first table's turn comes, and kept until its last table is written."""
+
+    def __init__(
+        self,
+        graph: TraceGraph | None,
+        mapping: Mapping | None,
+        zone: ZoneInfo,
+        encoding: str | None,
+        tables: dict[str, TableCounts],
+        log: Log,
+        progress: Progress,
+        state: RunState,
+    ) -> None:
+        self.graph, self.mapping, self.zone, self.encoding = graph, mapping, zone, encoding
+        self.tables, self.log, self.progress, self.state = tables, log, progress, state
+        self._mapped: dict[Path, MappedFile | None] = {}  # None: the file could not be read
+
+    def run(self, files: Sequence[Path]) -> Iterator[tuple[Path, list[Reject]]]:
+        """Each file with all of its rejects, once its last table is done."""
+        units = plan(files, self.mapping)
+        left = Counter(path for path, _ in units)
+        found: dict[Path, list[Reject]] = {}
+        for path, table in units:
+            found.setdefault(path, []).extend(self._one(path, table))
+            left[path] -= 1
+            if not left[path]:
+                self._mapped.pop(path, None)
+                yield path, found.pop(path)
+
+    def _one(self, path: Path, table: str | None) -> list[Reject]:
+        if self.mapping is None:
+            name = table_name(path)
+            counts = self.tables.setdefault(name, TableCounts(name))
+            return _import_file(self.graph, path, name, self.zone, self.encoding, counts,
+                                self.log, self.progress, self.state)  # fmt: skip
+        first = path not in self._mapped
+        if first:
+            self._mapped[path], rejects = self._map(path, self.mapping)
+            if rejects:
+                return rejects
+        mapped = self._mapped[path]
+        if mapped is None or table is None:
+            return []
+        return self._write_mapped(mapped, path, table)
+
+    def _map(self, path: Path, mapping: Mapping) -> tuple[MappedFile | None, list[Reject]]:
+        """A source file through its mapping; the whole-file rejects when it cannot be read or
+        no section matches it (counted under the file's name)."""
+        try:
+            raw = read_table(
+                path, self.encoding or mapping.encoding, mapping.delimiter,
+                mapping.header_line_of(path),
+            )  # fmt: skip
+        except UnreadableFile as problem:
+            counts = self.tables.setdefault(path.stem, TableCounts(path.stem))
+            counts.read += 1
+            counts.rejected += 1
+            return None, [Reject(str(path), 0, "", "", str(problem))]
+        _note_unread_sheets(raw, self.state)
+        mapped = apply_mapping(mapping, raw, self.zone)
+        if not mapped.tables:
+            counts = self.tables.setdefault(path.stem, TableCounts(path.stem, files=[str(path)]))
+            counts.read += len(raw.rows)
+            counts.rejected += len(raw.rows)
+            reason = f"no [[file]] section of {mapping.path.name} matches {path.name}"
+            return None, [Reject(str(path), line, "", "", reason) for line, _ in raw.rows]
+        note = mapped.untaken_note(path)
+        if note:
+            self.state.notes.append(note)
+            self.log(note)
+        return mapped, []
+
+    def _write_mapped(self, mapped: MappedFile, path: Path, table: str) -> list[Reject]:
+        """The rows of `table` that the file's sections made; rows the mapping could not
+        convert count as rejected for that table."""
+        counts = self.tables.setdefault(table, TableCounts(table))
+        rejects = [r for t, r in mapped.rejects if t == table]
+        counts.read += len(rejects)
+        counts.rejected += len(rejects)
+        raw = _one_table([raw for t, raw in mapped.tables if t == table])
+        return rejects + _write_raw(self.graph, raw, table, self.zone, counts, self.log,
+                                    self.progress, self.state)  # fmt: skip
+
+
+def _one_table(parts: list[RawTable]) -> RawTable:
+    """The rows several sections of one file made for one table (SAP's receipts from vendors
+    and from orders, both lots) as one table in line order, so that validation sees them
+    together: a lot both make is a duplicate, rejected when they disagree. A column one section
+    does not fill is empty in its rows."""
+    if len(parts) == 1:
+        return parts[0]
+    header = tuple(dict.fromkeys(column for part in parts for column in part.header))
+    rows = sorted(
+        ((line, {column: cells.get(column, "") for column in header})
+         for part in parts for line, cells in part.rows),
+        key=lambda row: row[0],
+    )  # fmt: skip
+    first = parts[0]
+    return RawTable(first.path, header, rows, first.encoding, first.notes)
 
 
 def _import_file(
