@@ -1,11 +1,12 @@
-"""The generated plant as SAP-like exports: imported through the bundled mapping, it must be the
-same graph as the plant's canonical tables give — every lot, step, link, quantity, time,
-inspection and shipment."""
+"""The generated plant as SAP-like and Chinese MES exports: imported through the bundled
+mappings, each must be the same graph as the plant's canonical tables give — every lot, step,
+link, quantity, time, inspection and shipment."""
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +18,20 @@ from tracegraph.graph import TraceGraph
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.run import check_paths, import_paths
 from tracegraph.plant import generate_plant
-from tracegraph.plant_exports import SAP_FILES, write_sap
+from tracegraph.plant_exports import (
+    MES_DEVICE_KINDS,
+    MES_FILES,
+    MES_OPERATIONS,
+    MES_TESTS,
+    SAP_FILES,
+    write_mes,
+    write_sap,
+)
 
-# What both imports must agree on; times as instants (the SAP shape writes local time without
-# an offset, the canonical tables UTC). Not compared, because the SAP shape does not carry
-# them: locations, expiry times (SAP keeps a date), operator names, device events, and the
-# text of inspection values (SAP writes 96,3).
+# What the imports must agree on; times as instants (the shapes write local time without an
+# offset, the canonical tables UTC). Not compared, because the SAP shape does not carry them:
+# locations, expiry times (SAP keeps a date), operator names, device events, and the text of
+# inspection values (SAP writes 96,3); the MES shape has no locations either.
 _SNAPSHOT = """
 CALL () {
   MATCH (l:Lot)
@@ -79,31 +88,63 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def test_the_sap_shape_imports_as_the_same_graph_as_the_canonical_tables(
-    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
-) -> None:
+def _in_chinese(snapshot: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The canonical snapshot with the free text the MES keeps in Chinese (operations, device
+    kinds, inspection tests) as the MES writes it."""
+    steps = [[*s[:1], MES_OPERATIONS[s[1]], *s[2:4], [[d, MES_DEVICE_KINDS[k]] for d, k in s[4]],
+              *s[5:]] for s in snapshot["steps"]]  # fmt: skip
+    inspections = [[i[0], MES_TESTS[i[1]], *i[2:]] for i in snapshot["inspections"]]
+    return {**snapshot, "steps": sorted(steps, key=json.dumps),
+            "inspections": sorted(inspections, key=json.dumps)}  # fmt: skip
+
+
+_DEVICE_EVENTS = (
+    "MATCH (e:DeviceEvent)-[:OF_DEVICE]->(d:Device) "
+    "RETURN d.device_id AS device, e.event AS event, e.at.epochMillis AS at ORDER BY device, at"
+)
+
+
+@pytest.mark.parametrize(
+    ("write", "mapping", "zone", "translate"),
+    [(write_sap, "sap", "Europe/Berlin", None),
+     (write_mes, "mes_gbk", "Asia/Shanghai", _in_chinese)],
+    ids=["sap", "mes"],
+)  # fmt: skip
+def test_an_export_shape_imports_as_the_same_graph_as_the_canonical_tables(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    write: Callable[[Path, Path], dict[str, int]], mapping: str, zone: str,
+    translate: Callable[[dict[str, list[Any]]], dict[str, list[Any]]] | None,
+) -> None:  # fmt: skip
     plant = generate_plant(600, 5, tmp_path / "canonical")
-    rows = write_sap(plant.out, tmp_path / "sap")
-    assert rows["MSEG_movements.csv"] > plant.lots  # receipts, issues and transfers
+    rows = write(plant.out, tmp_path / "export")
     canonical = import_paths(graph, [plant.out], reject_file=tmp_path / "r1.csv")
     assert canonical.rejected == 0
     expected = _snapshot(graph)
+    expected = translate(expected) if translate else expected
+    events = graph.driver.execute_query(_DEVICE_EVENTS, database_=graph.database).records
     graph.reset(keep_schema=True)
 
-    args = ["--mapping", "sap", "--rejects", str(tmp_path / "r2.csv"), "--format", "json"]
-    result = runner.invoke(app, ["import", str(tmp_path / "sap"), *args])
+    args = ["--mapping", mapping, "--rejects", str(tmp_path / "r2.csv"), "--format", "json"]
+    result = runner.invoke(app, ["import", str(tmp_path / "export"), *args])
     assert result.exit_code == 0, result.stdout + result.stderr
     summary = json.loads(result.stdout)
     assert summary["rejected"] == 0
-    assert summary["tables"]["lots"]["read"] == plant.lots
-    # The transfer postings (311) are the rows no section takes: said, not imported.
-    transfers = rows["MSEG_movements.csv"] - plant.lots - plant.rows["step_inputs"]
-    assert transfers > 0
-    assert any(f"{transfers} row(s) that no [[file]] section's `where` takes" in note
-               and "BWART='311'" in note for note in summary["notes"])  # fmt: skip
-    # The dry run reads the files in the same order: every issue's order is known by then.
-    dry = check_paths([tmp_path / "sap"], timezone="Europe/Berlin", mapping=load_mapping(
-        Path("sap")), reject_file=tmp_path / "r3.csv")  # fmt: skip
+    if mapping == "sap":
+        # The transfer postings (311) are the rows no section takes: said, not imported.
+        transfers = rows["MSEG_movements.csv"] - plant.lots - plant.rows["step_inputs"]
+        assert transfers > 0
+        assert summary["notes"] == [
+            f"{tmp_path / 'export' / 'MSEG_movements.csv'}: {transfers} row(s) that no [[file]] "
+            f"section's `where` takes were not imported (AUFNR='' BWART='311' ×{transfers})"
+        ]
+    else:
+        assert summary["notes"] == []
+        assert graph.driver.execute_query(_DEVICE_EVENTS, database_=graph.database).records == (
+            events
+        )
+    # The dry run reads the files in the same order: every step a link names is known by then.
+    dry = check_paths([tmp_path / "export"], timezone=zone, mapping=load_mapping(Path(mapping)),
+                      reject_file=tmp_path / "r3.csv")  # fmt: skip
     assert (dry.read, dry.written, dry.rejected) == (summary["read"], summary["written"], 0)
     assert not [note for note in dry.notes if "no valid row of these files" in note]
     got = _snapshot(graph)
@@ -113,21 +154,30 @@ def test_the_sap_shape_imports_as_the_same_graph_as_the_canonical_tables(
         assert not differing, (key, differing[:3])
 
 
-def test_readme_sap_shape_commands_generate_the_same_bytes_and_import_cleanly(
+@pytest.mark.parametrize(
+    ("readme_commands", "files"),
+    [
+        ([["demo", "generate", "--lots", "5000", "--seed", "1", "--shape", "sap", "--out", "plant-sap"],  # noqa: E501
+          ["import", "plant-sap", "--mapping", "sap"]], SAP_FILES),
+        ([["demo", "generate", "--lots", "5000", "--seed", "1", "--shape", "mes", "--out", "plant-mes"],  # noqa: E501
+          ["import", "plant-mes", "--mapping", "mes_gbk"]], MES_FILES),
+    ],
+    ids=["sap", "mes"],
+)  # fmt: skip
+def test_readme_export_shape_commands_generate_the_same_bytes_and_import_cleanly(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, readme_commands: list[list[str]], files: dict[str, Any],
 ) -> None:  # fmt: skip
     monkeypatch.chdir(tmp_path)
-    readme_command = ["demo", "generate", "--lots", "5000", "--seed", "1", "--shape", "sap", "--out", "plant-sap"]  # noqa: E501  # fmt: skip
-    generated = runner.invoke(app, readme_command)
+    generate, load = readme_commands
+    generated = runner.invoke(app, generate)
     assert generated.exit_code == 0, generated.stderr
-    assert "Import it with: tracegraph import plant-sap --mapping sap" in generated.stdout
-    first = {p.name: p.read_bytes() for p in sorted((tmp_path / "plant-sap").iterdir())}
-    assert sorted(first) == sorted(SAP_FILES)
-    assert first["MSEG_movements.csv"].startswith(b"MBLNR;ZEILE;BWART;")
-    again = runner.invoke(app, [*readme_command[:-1], "again"])
+    assert f"Import it with: tracegraph import {' '.join(load[1:])}" in generated.stdout
+    first = {p.name: p.read_bytes() for p in sorted((tmp_path / generate[-1]).iterdir())}
+    assert sorted(first) == sorted(files)
+    again = runner.invoke(app, [*generate[:-1], "again"])
     assert again.exit_code == 0, again.stderr
     assert {p.name: p.read_bytes() for p in sorted((tmp_path / "again").iterdir())} == first
-    imported = runner.invoke(app, ["import", "plant-sap", "--mapping", "sap"])
+    imported = runner.invoke(app, load)
     assert imported.exit_code == 0, imported.stderr
     assert "+ 0 rejected" in imported.stdout.splitlines()[0]

@@ -1,9 +1,9 @@
 """A generated plant written the way real systems export it, for the bundled mappings.
 
-`write_sap` turns a generated plant's canonical tables into SAP-like export files — what
-importers/sap/mapping.toml reads — so that tests, the demo and benchmarks exercise a mapped
-import at any size, and so that a mapped import can be checked against the canonical one: the
-same plant either way must give the same graph.
+`write_sap` and `write_mes` turn a generated plant's canonical tables into SAP-like and
+Chinese MES export files — what importers/sap and importers/mes_gbk read — so that tests, the
+demo and benchmarks exercise mapped imports at any size, and so that a mapped import can be
+checked against the canonical one: the same plant either way must give the same graph.
 
 The SAP shape (`;`, Windows-1252, decimal comma, dates as 03.11.2026 with the time in a column
 of its own, local time in Europe/Berlin):
@@ -20,6 +20,12 @@ of its own, local time in Europe/Berlin):
 Not in the SAP shape: locations, operator names and device events (they live in other SAP
 modules), so those nodes are made from the references alone. Local times in the hour the
 clocks go back repeat, and are read as the first of the two (see the README).
+
+The MES shape (GB18030, `,`, 2026/11/03 08:15 in China Standard Time, which has no clock
+changes; 千克/克/个): master data (物料, 供应商, 客户, 设备, 人员), 来料记录 receipts with the
+supplier's batch, 生产记录 with a row per input and output lot of a step, 检验记录, 发货记录
+(returns negative) and 设备事件. Statuses, results and events are written as the MES's words
+and mapped back; operations, tests and device kinds stay Chinese text in the graph.
 """
 
 from __future__ import annotations
@@ -90,16 +96,19 @@ def _unit(uom: str, material: str = "") -> str:
 
 
 class _Out:
-    """One writer per SAP file, in the shape's encoding and separator."""
+    """One writer per file of a shape, in the shape's encoding and separator."""
 
-    def __init__(self, out: Path, stack: ExitStack) -> None:
+    def __init__(
+        self, out: Path, stack: ExitStack, files: dict[str, tuple[str, ...]], encoding: str,
+        delimiter: str,
+    ) -> None:  # fmt: skip
         self.rows: dict[str, int] = {}
         self._writers: dict[str, Any] = {}
-        for name, header in SAP_FILES.items():
+        for name, header in files.items():
             handle: TextIO = stack.enter_context(
-                (out / name).open("w", encoding="cp1252", newline="")
+                (out / name).open("w", encoding=encoding, newline="")
             )
-            writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
+            writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
             writer.writerow(header)
             self._writers[name] = writer
             self.rows[name] = 0
@@ -116,7 +125,7 @@ def write_sap(plant: Path, out: Path) -> dict[str, int]:
     while the movements and delivery lines are written (about 0.5 GB for a million lots)."""
     out.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        w = _Out(out, stack)
+        w = _Out(out, stack, SAP_FILES, "cp1252", ";")
         _master_data(plant, w)
         started = _confirmations(plant, w)
         materials = _movements(plant, w, started)
@@ -203,3 +212,135 @@ def _deliveries(plant: Path, w: _Out, materials: dict[str, str]) -> None:
         w.add("LIKP_deliveries.csv", line["shipment_id"], head["customer_id"],
               *_date_time(head["shipped_at"]), head["carrier"], head["reference_doc"],
               line["lot_id"], amount, _unit(line["uom"], material))  # fmt: skip
+
+
+# --- a Chinese MES ---------------------------------------------------------------------------
+
+MES_ZONE = ZoneInfo("Asia/Shanghai")
+MES_UNITS = {"kg": "千克", "g": "克", "pcs": "个"}
+MES_KINDS = {"raw": "原料", "intermediate": "半成品", "finished": "成品", "packaging": "包材"}
+MES_STATUS = {"released": "合格", "hold": "冻结", "rejected": "不合格"}
+MES_RESULTS = {"pass": "合格", "fail": "不合格"}
+MES_EVENTS = {"calibration": "校准", "maintenance": "保养", "alarm": "报警"}
+# Free text the MES keeps in Chinese (the mapping copies it as it is).
+MES_OPERATIONS = {"mix": "和面", "bake": "烘烤", "rework": "返工", "pack": "包装"}
+MES_TESTS = {"incoming": "来料检验", "core_temp": "中心温度"}
+MES_DEVICE_KINDS = {"mixer": "搅拌机", "oven": "烤炉", "packer": "包装机"}
+MES_EVENT_RESULTS = {"pass": "合格", "fail": "不合格", "over_temperature": "超温"}
+
+MES_FILES = {
+    "物料.csv": ("物料编码", "物料名称", "单位", "物料类型"),
+    "供应商.csv": ("供应商编码", "供应商名称", "国家"),
+    "客户.csv": ("客户编码", "客户名称", "联系邮箱", "国家"),
+    "设备.csv": ("设备编号", "设备名称", "设备类型"),
+    "人员.csv": ("工号", "姓名"),
+    "来料记录.csv": (
+        "批次号", "物料编码", "供应商编码", "供应商批次号", "数量", "单位", "到货时间", "有效期至",
+        "状态",
+    ),
+    "生产记录.csv": (
+        "工序单号", "工序", "设备", "操作员", "工单号", "时间", "完工时间", "批次号", "物料编码",
+        "数量", "单位", "批次状态", "有效期至", "投入批次", "投入数量", "投入单位", "和面时间",
+        "炉温", "烘烤时间",
+    ),
+    "检验记录.csv": (
+        "检验单号", "检验项目", "结果", "检验时间", "批次号", "工序单号", "检验员", "测量值",
+        "单位",
+    ),
+    "发货记录.csv": (
+        "发货单号", "客户编码", "发货时间", "承运商", "单据号", "批次号", "数量", "单位",
+    ),
+    "设备事件.csv": ("设备编号", "事件", "时间", "结果"),
+}  # fmt: skip
+
+
+def _mes_time(text: str) -> str:
+    """An ISO 8601 instant as the MES writes it: 2026/11/03 08:15, China Standard Time."""
+    if not text:
+        return ""
+    return datetime.fromisoformat(text).astimezone(MES_ZONE).strftime("%Y/%m/%d %H:%M")
+
+
+def _mes_amount(text: str, material: str) -> str:
+    """A quantity as the MES writes it (41.5, -45), in grams for the materials kept so."""
+    value = float(text) * (1000.0 if material in IN_GRAMS else 1.0)
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _mes_unit(uom: str, material: str) -> str:
+    return MES_UNITS["g"] if material in IN_GRAMS else MES_UNITS[uom]
+
+
+def write_mes(plant: Path, out: Path) -> dict[str, int]:
+    """The canonical tables in `plant` as a Chinese MES's export files in `out` (GB18030, the
+    importers/mes_gbk mapping's shape); rows per file. A production record is one row per
+    input lot and output lot of a step, the step repeated on each (a mix of six lots making one
+    dough is six rows; a pack of one baked lot into three finished lots, three).
+
+    Memory: the lots and the steps' outputs are held (about 1 GB for a million lots)."""
+    out.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        w = _Out(out, stack, MES_FILES, "gb18030", ",")
+        for m in _rows(plant, "materials"):
+            w.add("物料.csv", m["material_id"], m["name"], _mes_unit(m["uom"], m["material_id"]),
+                  MES_KINDS[m["kind"]])  # fmt: skip
+        for s in _rows(plant, "suppliers"):
+            w.add("供应商.csv", s["supplier_id"], s["name"], s["country"])
+        for c in _rows(plant, "customers"):
+            w.add("客户.csv", c["customer_id"], c["name"], c["contact"], c["country"])
+        for d in _rows(plant, "devices"):
+            w.add("设备.csv", d["device_id"], d["name"], MES_DEVICE_KINDS[d["kind"]])
+        for o in _rows(plant, "operators"):
+            w.add("人员.csv", o["operator_id"], o["name"])
+        lots = {lot["lot_id"]: lot for lot in _rows(plant, "lots")}
+        for lot in lots.values():
+            if lot["supplier_id"]:
+                material = lot["material_id"]
+                w.add("来料记录.csv", lot["lot_id"], material, lot["supplier_id"],
+                      lot["supplier_lot"], _mes_amount(lot["quantity"], material),
+                      _mes_unit(lot["uom"], material), _mes_time(lot["received_at"]),
+                      _mes_time(lot["expires_at"]), MES_STATUS[lot["status"]])  # fmt: skip
+        _production(plant, w, lots)
+        for i in _rows(plant, "inspections"):
+            w.add("检验记录.csv", i["inspection_id"], MES_TESTS[i["test"]],
+                  MES_RESULTS[i["result"]], _mes_time(i["inspected_at"]), i["lot_id"],
+                  i["step_id"], i["operator_id"], i["value"], i["unit"])  # fmt: skip
+        headers = {s["shipment_id"]: s for s in _rows(plant, "shipments")}
+        for line in _rows(plant, "shipment_lines"):
+            head, material = headers[line["shipment_id"]], lots[line["lot_id"]]["material_id"]
+            w.add("发货记录.csv", line["shipment_id"], head["customer_id"],
+                  _mes_time(head["shipped_at"]), head["carrier"], head["reference_doc"],
+                  line["lot_id"], _mes_amount(line["quantity"], material),
+                  _mes_unit(line["uom"], material))  # fmt: skip
+        for e in _rows(plant, "device_events"):
+            w.add("设备事件.csv", e["device_id"], MES_EVENTS[e["event"]], _mes_time(e["at"]),
+                  MES_EVENT_RESULTS.get(e["result"], e["result"]))  # fmt: skip
+    return w.rows
+
+
+def _production(plant: Path, w: _Out, lots: dict[str, dict[str, str]]) -> None:
+    """生产记录: a row per input and output lot of each step (the files list a step's inputs
+    and outputs in step order, so one step's are read together)."""
+    outputs: dict[str, list[dict[str, str]]] = {}
+    for made in _rows(plant, "step_outputs"):
+        outputs.setdefault(made["step_id"], []).append(made)
+    inputs: dict[str, list[dict[str, str]]] = {}
+    for used in _rows(plant, "step_inputs"):
+        inputs.setdefault(used["step_id"], []).append(used)
+    for s in _rows(plant, "steps"):
+        step = (s["step_id"], MES_OPERATIONS[s["operation"]], s["device_id"], s["operator_id"],
+                s["work_order_id"], _mes_time(s["started_at"]),
+                _mes_time(s["ended_at"]))  # fmt: skip
+        parameters = tuple(s.get(name, "") for name in ("mix_min", "oven_temp_c", "bake_min"))
+        for made in outputs.pop(s["step_id"], []):
+            lot = lots[made["lot_id"]]
+            output = (lot["lot_id"], lot["material_id"],
+                      _mes_amount(made["quantity"], lot["material_id"]),
+                      _mes_unit(made["uom"], lot["material_id"]), MES_STATUS[lot["status"]],
+                      _mes_time(lot["expires_at"]))  # fmt: skip
+            for used in inputs.get(s["step_id"], []):
+                material = lots[used["lot_id"]]["material_id"]
+                w.add("生产记录.csv", *step, *output, used["lot_id"],
+                      _mes_amount(used["quantity"], material), _mes_unit(used["uom"], material),
+                      *parameters)  # fmt: skip
+        inputs.pop(s["step_id"], None)

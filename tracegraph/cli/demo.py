@@ -14,7 +14,7 @@ from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import stdout
 from tracegraph.errors import ConfigurationError
 from tracegraph.plant import generate_plant
-from tracegraph.plant_exports import write_sap
+from tracegraph.plant_exports import write_mes, write_sap
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -27,6 +27,11 @@ app = typer.Typer(
 class Shape(StrEnum):
     canonical = "canonical"
     sap = "sap"
+    mes = "mes"
+
+
+# Each export shape: how it is written from the canonical tables, and its bundled mapping.
+WRITERS = {Shape.sap: (write_sap, "sap"), Shape.mes: (write_mes, "mes_gbk")}
 
 
 @app.command()
@@ -38,14 +43,16 @@ def generate(
         Shape.canonical,
         "--shape",
         help="canonical: tracegraph's tables; sap: the same plant as SAP-like exports "
-        "(MSEG goods movements, AFRU, QALS, LIKP, …) for the bundled mapping `sap`.",
+        "(MSEG goods movements, AFRU, QALS, LIKP, …) for the bundled mapping `sap`; mes: as a "
+        "Chinese MES's GB18030 exports (生产记录, 来料记录, …) for the bundled mapping `mes_gbk`.",
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite tables already in --out."),
 ) -> None:
     """Write a bakery plant: receipts with supplier lot numbers, mixes that merge raw lots and a
     commodity (salt), baking with rework, packing splits, partial and multi-lot shipments,
     returns, device events. Import it with `tracegraph import OUT` (`--shape sap`: with
-    `--mapping sap`; that shape has no locations, operator names or device events)."""
+    `--mapping sap`, and without locations, operator names or device events; `--shape mes`:
+    with `--mapping mes_gbk`, without locations)."""
     if lots < 50:
         raise ConfigurationError(f"--lots {lots} is too small", hint="use at least 50")
     if out.exists() and any(out.glob("*.csv")) and not force:
@@ -59,7 +66,7 @@ def generate(
     else:
         with tempfile.TemporaryDirectory(prefix="tracegraph-plant-") as canonical:
             summary = generate_plant(lots, seed, Path(canonical))
-            rows = write_sap(Path(canonical), out)
+            rows = WRITERS[shape][0](Path(canonical), out)
     seconds = time.perf_counter() - began
     edges = sum(summary.rows[t] for t in ("step_inputs", "step_outputs", "shipment_lines"))
     console = stdout()
@@ -73,5 +80,5 @@ def generate(
     for name, count in rows.items():
         table.add_row(name, f"{count:,}")
     console.print(table)
-    if shape is Shape.sap:
-        console.print(f"Import it with: tracegraph import {out} --mapping sap")
+    if shape in WRITERS:
+        console.print(f"Import it with: tracegraph import {out} --mapping {WRITERS[shape][1]}")
