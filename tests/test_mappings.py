@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from tracegraph.cli.main import app
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.ledger import import_run
 from tracegraph.importing.mappings import (
     Mapping,
     _CellProblem,
@@ -440,10 +441,13 @@ def test_where_gives_each_table_its_own_rows_and_the_rest_are_counted_in_a_note(
     assert {t: (c["read"], c["written"]) for t, c in summary["tables"].items()} == {
         "lots": (1, 1), "steps": (1, 1), "step_inputs": (1, 1)
     }  # fmt: skip
-    assert summary["notes"] == [
-        f"{tmp_path / 'export' / 'moves.csv'}: 1 row(s) that no [[file]] section's `where` "
-        "takes were not imported (ART='999' AUFTRAG='' ×1)"
-    ]
+    note = (f"{tmp_path / 'export' / 'moves.csv'}: 1 row(s) that no [[file]] section's `where` "
+            "takes were not imported (ART='999' AUFTRAG='' ×1)")  # fmt: skip
+    assert summary["notes"] == [note]
+    # The ledger keeps the note, for the nightly run nobody watched.
+    assert import_run(graph, summary["run_id"])["notes"] == [note]
+    shown = runner.invoke(app, ["imports", summary["run_id"]])
+    assert f"note: {note}" in " ".join(shown.stdout.split()), shown.stderr
     assert _one(graph, "MATCH (l:Lot)-[r:INPUT_TO]->(s:ProcessStep) "
                 "RETURN l.quantity AS lot, r.quantity AS used, s.step_id AS step") == {
         "lot": 5.0, "used": 2.0, "step": "4711"

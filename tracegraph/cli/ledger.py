@@ -87,6 +87,8 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
     )
     if run["tables"]:
         out.print(counts_table(run["tables"]))
+    for line in run.get("notes") or []:  # runs before tracegraph kept notes have none
+        out.print(f"note: {escape(line)}")
     rows = _change_rows(run)
     if rows:
         changes = Table(title="Changed rows", title_justify="left")

@@ -262,6 +262,7 @@ def import_paths(
                 "rows_rejected": summary.rejected, "rows_updated": summary.updated,
                 "stubs_created": summary.stubs_created,
                 "seconds": summary.seconds, "counts_json": json.dumps(summary.table_counts()),
+                "notes": summary.notes,  # rows a mapping leaves out, sheets not read, …
                 "reject_file": str(summary.reject_file) if summary.reject_file else None,
             },
         )  # fmt: skip
