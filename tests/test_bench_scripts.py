@@ -9,6 +9,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -20,10 +22,11 @@ def _run(script: str, out: Path, env: dict[str, str], *args: str) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
 
 
+@pytest.mark.parametrize("shape", ["canonical", "sap"])
 def test_bench_import_records_rates_and_reimport_ratios(
-    neo4j_env: dict[str, str], tmp_path: Path
+    neo4j_env: dict[str, str], tmp_path: Path, shape: str
 ) -> None:
-    _run("bench-import", tmp_path, neo4j_env)
+    _run("bench-import", tmp_path, neo4j_env, "--shape", shape)
     (result,) = json.loads((tmp_path / "import-results.json").read_text())
     assert result["rejected"] == 0 and result["rows"] > result["lots"] > 0
     assert result["node_rows_per_s"] > 0 and result["relationship_rows_per_s"] > 0
@@ -31,7 +34,7 @@ def test_bench_import_records_rates_and_reimport_ratios(
     assert result["unchanged_reimport_seconds"] < result["first_import_seconds"]
     assert result["forced_rows_changed"] == 0
     table = (tmp_path / "import-results.md").read_text()
-    assert f"| {result['lots']:,} | {result['rows']:,} |" in table
+    assert f"| {result['lots']:,} | {shape} | {result['rows']:,} |" in table
 
 
 def test_bench_trace_times_every_command_after_the_round_trip_floor(

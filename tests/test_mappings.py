@@ -26,6 +26,7 @@ from tracegraph.importing.mappings import (
     load_mapping,
 )
 from tracegraph.importing.reader import StoredValue
+from tracegraph.importing.run import check_paths
 from tracegraph.importing.validate import PlainText
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +90,12 @@ def test_readme_mapping_commands_load_both_samples_as_one_graph(
     assert forward.exit_code == 0, forward.stderr
     trace = json.loads(forward.stdout)
     assert sorted(lot["lot_id"] for lot in trace["lots"]) == ["F-2026-0001", "F-2026-0002"]
+    # The sample's return delivery carries SAP's trailing minus: 20,000- pieces came back.
+    assert _one(
+        graph,
+        "MATCH (:Lot {lot_id: 'F-2026-0002'})-[r:SHIPPED]->"
+        "(:Shipment {shipment_id: '0084000001'}) RETURN r.quantity AS q",
+    ) == {"q": -20.0}
     assert [(c["customer_id"], c["name"]) for c in trace["customers"]] == [
         ("C100", "Bäckerei Schmidt"),
         ("C200", "Café Weiß"),
@@ -274,7 +281,8 @@ def test_sap_numbers_with_trailing_minus_and_grouped_thousands(
     code, summary = _import_json(runner, folder, folder / "mapping.toml")
     assert code == 0, _rejects(summary)
     lines, _, _ = graph.driver.execute_query(
-        "MATCH (:Lot)-[r:SHIPPED]->(s:Shipment) WHERE s.shipment_id >= '0080001003' "
+        "MATCH (:Lot)-[r:SHIPPED]->(s:Shipment) "
+        "WHERE s.shipment_id IN ['0080001003', '0080001004', '0080001005'] "
         "RETURN s.shipment_id AS shipment, r.quantity AS qty ORDER BY shipment",
         database_=graph.database,
     )
@@ -493,3 +501,55 @@ def test_a_bundled_mapping_is_found_by_its_name(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as caught:
         load_mapping(tmp_path / "nope.toml")
     assert caught.value.hint == "give a mapping file, or a bundled mapping: mes_gbk, sap"
+
+
+def test_a_where_column_missing_rejects_each_row_once_per_table(
+    neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The SAP mapping has two lots sections (receipts from vendors and from orders): without
+    AUFNR each movement is one reject of `lots`, not two."""
+    folder, _ = _sap_copy(tmp_path, lambda sections: sections)
+    movements = folder / "MSEG_movements.csv"
+    movements.write_bytes(movements.read_bytes().replace(b";AUFNR;", b";ORDER;", 1))
+    summary = check_paths([folder], mapping=load_mapping(folder / "mapping.toml"),
+                          reject_file=tmp_path / "r.csv")  # fmt: skip
+    rows = len(movements.read_bytes().splitlines()) - 1
+    for table in ("lots", "step_outputs"):  # step_inputs' where does not read AUFNR
+        assert summary.table_counts()[table]["read"] == rows
+        assert summary.table_counts()[table]["rejected"] == rows
+    assert summary.table_counts()["step_inputs"]["read"] == 2  # its `where` reads BWART only
+
+
+def test_under_a_mapping_a_row_with_more_cells_than_the_header_is_rejected(
+    neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """It was imported with the extra cell dropped; a canonical import rejects it."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "moves.csv").write_text(_MOVEMENTS + "4,101,R-2,,5,surplus\n", encoding="utf-8")
+    (folder / "orders.csv").write_text(_ORDERS, encoding="utf-8")
+    (tmp_path / "m.toml").write_text(_BY_TYPE, encoding="utf-8")
+    summary = check_paths([folder], mapping=load_mapping(tmp_path / "m.toml"),
+                          reject_file=tmp_path / "r.csv")  # fmt: skip
+    assert [(r.line, r.value, r.reason) for r in summary.rejects] == [
+        (5, "surplus", "the row has more cells than the header has columns")
+    ]
+    assert summary.table_counts()["lots"] == {**summary.table_counts()["lots"], "read": 2,
+                                              "written": 1, "rejected": 1}  # fmt: skip
+
+
+def test_two_sections_that_take_one_row_for_one_table_must_agree(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "moves.csv").write_text(_MOVEMENTS, encoding="utf-8")
+    also = _BY_TYPE + (
+        '[[file]]\nmatch = "moves.csv"\ntable = "lots"\nwhere = { ART = "101" }\n'
+        '[file.columns]\nlot_id = "CHARGE"\nmaterial_id = { value = "SALT" }\nquantity = "MENGE"\n'
+    )  # a second lots section takes the receipt again, as another material
+    (tmp_path / "m.toml").write_text(also, encoding="utf-8")
+    summary = check_paths([folder], mapping=load_mapping(tmp_path / "m.toml"),
+                          reject_file=tmp_path / "r.csv")  # fmt: skip
+    assert [(r.line, r.column, r.reason) for r in summary.rejects] == [
+        (2, "material_id", "duplicate lot_id: two [[file]] sections take this row, with "
+         "different material_id")
+    ]  # fmt: skip

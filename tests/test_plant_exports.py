@@ -181,3 +181,20 @@ def test_readme_export_shape_commands_generate_the_same_bytes_and_import_cleanly
     imported = runner.invoke(app, load)
     assert imported.exit_code == 0, imported.stderr
     assert "+ 0 rejected" in imported.stdout.splitlines()[0]
+
+
+def test_a_shape_is_not_written_beside_another_shapes_files(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """--force overwrites a shape's own files; the canonical lots.csv left beside SAP files
+    would be imported too (and rejected whole by the SAP mapping)."""
+    out = str(tmp_path / "plant")
+    assert runner.invoke(app, ["demo", "generate", "--lots", "60", "--out", out]).exit_code == 0
+    result = runner.invoke(app, ["demo", "generate", "--lots", "60", "--shape", "sap", "--force",
+                                 "--out", out])  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"error: {out} holds CSV files that --shape sap does not write (customers.csv, "
+        "device_events.csv, devices.csv …): an import of the folder would read them too"
+    )
+    assert not (tmp_path / "plant" / "MSEG_movements.csv").exists()

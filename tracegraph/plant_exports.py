@@ -31,8 +31,9 @@ and mapped back; operations, tests and device kinds stay Chinese text in the gra
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -88,7 +89,7 @@ def _amount(text: str, material: str = "") -> str:
     SAP keeps the material in."""
     value = float(text) * (1000.0 if material in IN_GRAMS else 1.0)
     grouped = f"{abs(value):,.3f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-    return grouped + ("-" if value < 0 else "")
+    return grouped + ("-" if value < 0 and grouped != "0,000" else "")
 
 
 def _unit(uom: str, material: str = "") -> str:
@@ -344,3 +345,18 @@ def _production(plant: Path, w: _Out, lots: dict[str, dict[str, str]]) -> None:
                       _mes_amount(used["quantity"], material), _mes_unit(used["uom"], material),
                       *parameters)  # fmt: skip
         inputs.pop(s["step_id"], None)
+
+
+@dataclass(frozen=True)
+class ExportShape:
+    """A way real systems export a plant: its writer, its files and the bundled mapping."""
+
+    write: Callable[[Path, Path], dict[str, int]]
+    files: dict[str, tuple[str, ...]]
+    mapping: str  # the bundled mapping's name (importers/NAME/mapping.toml)
+
+
+EXPORT_SHAPES = {
+    "sap": ExportShape(write_sap, SAP_FILES, "sap"),
+    "mes": ExportShape(write_mes, MES_FILES, "mes_gbk"),
+}

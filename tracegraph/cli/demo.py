@@ -13,8 +13,9 @@ from rich.table import Table
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import stdout
 from tracegraph.errors import ConfigurationError
+from tracegraph.importing.tables import TABLES
 from tracegraph.plant import generate_plant
-from tracegraph.plant_exports import write_mes, write_sap
+from tracegraph.plant_exports import EXPORT_SHAPES
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -28,10 +29,6 @@ class Shape(StrEnum):
     canonical = "canonical"
     sap = "sap"
     mes = "mes"
-
-
-# Each export shape: how it is written from the canonical tables, and its bundled mapping.
-WRITERS = {Shape.sap: (write_sap, "sap"), Shape.mes: (write_mes, "mes_gbk")}
 
 
 @app.command()
@@ -59,14 +56,24 @@ def generate(
         raise ConfigurationError(
             f"{out} already holds CSV tables", hint="choose another --out, or add --force"
         )
+    # --force overwrites this shape's files; others left beside them would be imported too.
+    exported = EXPORT_SHAPES.get(shape)
+    written = set(exported.files) if exported else {f"{t}.csv" for t in TABLES}
+    others = sorted(p.name for p in out.glob("*.csv") if p.name not in written)
+    if others:
+        raise ConfigurationError(
+            f"{out} holds CSV files that --shape {shape} does not write ({', '.join(others[:3])}"
+            f"{' …' if len(others) > 3 else ''}): an import of the folder would read them too",
+            hint="choose another --out, or an empty folder",
+        )
     began = time.perf_counter()
-    if shape is Shape.canonical:
+    if exported is None:
         summary = generate_plant(lots, seed, out)
         rows = summary.rows
     else:
         with tempfile.TemporaryDirectory(prefix="tracegraph-plant-") as canonical:
             summary = generate_plant(lots, seed, Path(canonical))
-            rows = WRITERS[shape][0](Path(canonical), out)
+            rows = exported.write(Path(canonical), out)
     seconds = time.perf_counter() - began
     edges = sum(summary.rows[t] for t in ("step_inputs", "step_outputs", "shipment_lines"))
     console = stdout()
@@ -75,10 +82,10 @@ def generate(
         f"in {seconds:.1f} s → {out}"
     )
     table = Table(box=None, show_edge=False, pad_edge=False)
-    table.add_column("table" if shape is Shape.canonical else "file")
+    table.add_column("file" if exported else "table")
     table.add_column("rows", justify="right")
     for name, count in rows.items():
         table.add_row(name, f"{count:,}")
     console.print(table)
-    if shape in WRITERS:
-        console.print(f"Import it with: tracegraph import {out} --mapping {WRITERS[shape][1]}")
+    if exported:
+        console.print(f"Import it with: tracegraph import {out} --mapping {exported.mapping}")

@@ -132,7 +132,10 @@ def _bad(path: Path, problem: str) -> ConfigurationError:
 
 def bundled_mappings() -> dict[str, Path]:
     """The mappings that ship with tracegraph (importers/NAME/mapping.toml), by NAME."""
-    folder = resource_path("importers")
+    try:
+        folder = resource_path("importers")
+    except FileNotFoundError:  # an install without them: mapping files still work
+        return {}
     return {m.parent.name: m for m in sorted(folder.glob("*/mapping.toml"))}
 
 
@@ -145,10 +148,11 @@ def load_mapping(path: Path) -> Mapping:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:  # not found, a folder, not readable
-        problem = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
+        problem = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror or exc
         raise ConfigurationError(
             f"mapping {path}: {problem}",
-            hint=f"give a mapping file, or a bundled mapping: {', '.join(bundled)}",
+            hint="give a mapping file"
+            + (f", or a bundled mapping: {', '.join(bundled)}" if bundled else ""),
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise _bad(path, f"not valid TOML ({exc})") from None
@@ -366,6 +370,9 @@ def _source_columns(spec: Any) -> set[str]:
     return names
 
 
+# The reader's key for the cells of a row beyond the header's columns (validate rejects them).
+_OVERFLOW = "\0overflow"
+
 # A process parameter under a decimal comma, 180,5: a number like validation's `180.5`. Only
 # this plain shape (no thousands separator, no leading zero before digits): an extra column may
 # hold codes.
@@ -416,6 +423,7 @@ def apply_mapping(mapping: Mapping, raw: RawTable, zone: ZoneInfo) -> MappedFile
     result = MappedFile([], [])
     rules = mapping.rules_for(raw.path)
     taken: set[int] = set()
+    rejected_whole: set[str] = set()  # tables whose rows are all rejected (an unclear `where`)
     for rule in rules:
         spec = TABLES[rule.table]
         header = tuple(rule.columns)
@@ -430,7 +438,11 @@ def apply_mapping(mapping: Mapping, raw: RawTable, zone: ZoneInfo) -> MappedFile
         unclear = [(c, "appears twice in the header") for c in sorted(where & set(raw.repeated))]
         unclear += [(c, "(read by `where`) is not in the header")
                     for c in sorted(where.difference(raw.header))]  # fmt: skip
-        for line, cells in raw.rows:
+        # Each row once per table, however many of the table's sections cannot tell.
+        repeat = bool(unclear) and rule.table in rejected_whole
+        if unclear:
+            rejected_whole.add(rule.table)
+        for line, cells in [] if repeat else raw.rows:
             try:
                 if unclear:
                     raise _CellProblem(unclear[0][0], "",
@@ -441,6 +453,10 @@ def apply_mapping(mapping: Mapping, raw: RawTable, zone: ZoneInfo) -> MappedFile
                 if ambiguous:
                     raise _CellProblem(ambiguous[0], "", f"column '{ambiguous[0]}' appears twice "
                                        "in the header")  # fmt: skip
+                if _OVERFLOW in cells:
+                    raise _CellProblem(
+                        "", cells[_OVERFLOW], "the row has more cells than the header has columns"
+                    )
                 rows.append((line, {
                     name: _extra(mapping, name, how, _value(mapping, _kind(spec.column(name)),
                                                             how, cells, zone))

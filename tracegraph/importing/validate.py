@@ -189,11 +189,14 @@ def _valid_rows(
         if differing is None:
             out.duplicates += 1
         else:
-            out.rejects.append(
-                Reject(out.file, line, differing, _text(row.get(differing)),
-                       f"duplicate {'+'.join(table.key)} with a different {differing} "
-                       f"than line {earlier['_line']}"),
-            )  # fmt: skip
+            keys = "+".join(table.key)
+            reason = (
+                # the same line twice: two sections of a mapping take the row for this table
+                f"duplicate {keys}: two [[file]] sections take this row, with different {differing}"
+                if earlier["_line"] == line
+                else f"duplicate {keys} with a different {differing} than line {earlier['_line']}"
+            )
+            out.rejects.append(Reject(out.file, line, differing, _text(row.get(differing)), reason))
 
 
 def _typed_row(
