@@ -11,9 +11,10 @@ of its own, local time in Europe/Berlin):
 - AFRU confirmations: one process order (AUFNR) per step, its operation as German text, the
   collective order (MAUFNR) as the work order, process parameters;
 - MSEG goods movements: 101 receipts from vendors (with the vendor's batch LICHA), 261 issues
-  to orders, 101 receipts from orders, and 311 transfer postings of finished batches to the
-  warehouse, which the mapping does not import (its `where` sections leave them out); salt is
-  kept in grams (G);
+  to orders (every 9th in two parts, every 13th posted twice and the second taken back by a
+  262 — the mapping sums them), 101 receipts from orders, and 311 transfer postings of
+  finished batches to the warehouse, which the mapping does not import (its `where` sections
+  leave them out); salt is kept in grams (G);
 - QALS inspection lots with their usage decision (A accept, R reject);
 - LIKP/LIPS deliveries, one line per batch, returns with SAP's trailing minus (45,000-).
 
@@ -46,6 +47,9 @@ SAP_OPERATIONS = {"mix": "Mischen", "bake": "Backen", "rework": "Nacharbeit", "p
 SAP_WORK_CENTRE_USES = {"mixer": "0001", "oven": "0002", "packer": "0003"}
 SAP_STORAGE = {"WH-RAW": "0001", "PLANT-1": "0100", "WH-FG": "0002"}
 SAP_STOCK_TYPES = {"released": "F", "hold": "X", "rejected": "S"}
+# Debit (S) or credit (H) per movement type: a 262 takes a 261 issue back.
+SAP_DEBIT_CREDIT = {"101": "S", "261": "H", "262": "S", "311": "H"}
+SPLIT_EVERY, REVERSE_EVERY = 9, 13  # issues posted in two parts; issues posted twice, one reversed
 IN_GRAMS = frozenset({"SALT"})  # materials the SAP shape keeps in grams
 
 SAP_FILES = {
@@ -58,8 +62,8 @@ SAP_FILES = {
         "MISCHZEIT", "OFENTEMP", "BACKZEIT",
     ),
     "MSEG_movements.csv": (
-        "MBLNR", "ZEILE", "BWART", "MATNR", "CHARG", "LICHA", "LIFNR", "AUFNR", "WERKS", "LGORT",
-        "INSMK", "MENGE", "MEINS", "BUDAT", "CPUTM", "VFDAT",
+        "MBLNR", "ZEILE", "BWART", "SHKZG", "MATNR", "CHARG", "LICHA", "LIFNR", "AUFNR", "WERKS",
+        "LGORT", "INSMK", "MENGE", "MEINS", "BUDAT", "CPUTM", "VFDAT",
     ),
     "QALS_inspections.csv": (
         "PRUEFLOS", "KTEXTLOS", "CHARG", "AUFNR", "PERNR", "ENSTEHDAT", "ENTSTEZEIT", "VCODE",
@@ -90,6 +94,12 @@ def _amount(text: str, material: str = "") -> str:
     value = float(text) * (1000.0 if material in IN_GRAMS else 1.0)
     grouped = f"{abs(value):,.3f}".replace(",", " ").replace(".", ",").replace(" ", ".")
     return grouped + ("-" if value < 0 and grouped != "0,000" else "")
+
+
+def _halves(quantity: str, material: str) -> list[str]:
+    """Two equal parts of a quantity, if SAP's three decimals write each exactly (else none)."""
+    milli = round(float(quantity) * (1000.0 if material in IN_GRAMS else 1.0) * 1000)
+    return [] if milli % 2 else [repr(float(quantity) / 2)] * 2
 
 
 def _unit(uom: str, material: str = "") -> str:
@@ -173,7 +183,8 @@ def _movements(plant: Path, w: _Out, started: dict[str, tuple[str, str]]) -> dic
         nonlocal document
         document += 1
         amount = _amount(quantity, lot["material_id"])
-        w.add("MSEG_movements.csv", str(document), "1", bwart, lot["material_id"],
+        w.add("MSEG_movements.csv", str(document), "1", bwart, SAP_DEBIT_CREDIT[bwart],
+              lot["material_id"],
               lot["lot_id"], supplier[1], supplier[0], step, "1000",
               storage or SAP_STORAGE.get(lot["location_id"], ""),
               SAP_STOCK_TYPES.get(lot["status"], ""), amount,
@@ -188,11 +199,19 @@ def _movements(plant: Path, w: _Out, started: dict[str, tuple[str, str]]) -> dic
         post("101", lot, step, lot["quantity"], created, supplier)
         if lot["location_id"] == "WH-FG" and step:  # finished goods moved to the warehouse
             post("311", lot, "", lot["quantity"], created, storage=SAP_STORAGE["WH-FG"])
-    for use in _rows(plant, "step_inputs"):
+    for number, use in enumerate(_rows(plant, "step_inputs"), start=1):
         lot = {"lot_id": use["lot_id"], "material_id": materials.get(use["lot_id"], ""),
                "location_id": "PLANT-1", "status": "", "uom": use["uom"],
                "expires_at": ""}  # fmt: skip
-        post("261", lot, use["step_id"], use["quantity"], started.get(use["step_id"], ("", "")))
+        at, quantity = started.get(use["step_id"], ("", "")), use["quantity"]
+        # As plants post: now and then an issue in two parts, or an issue posted twice and the
+        # second taken back (262) — the mapping sums them into one link.
+        parts = (number % SPLIT_EVERY == 0 and _halves(quantity, lot["material_id"])) or [quantity]
+        if number % REVERSE_EVERY == 0:
+            post("261", lot, use["step_id"], quantity, at)
+            post("262", lot, use["step_id"], quantity, at)
+        for part in parts:
+            post("261", lot, use["step_id"], part, at)
     return materials
 
 

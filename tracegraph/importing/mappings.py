@@ -68,8 +68,10 @@ from tracegraph.importing.validate import PlainText, Reject
 from tracegraph.resources import resource_path
 
 _SETTINGS = {"delimiter", "decimal", "encoding", "timezone", "units", "file", "name", "header_line"}
-_SPEC_KEYS = {"column", "format", "unit", "value", "template", "map"}
-_SECTION_KEYS = {"match", "table", "columns", "header_line", "where"}
+_SPEC_KEYS = {"column", "format", "unit", "value", "template", "map", "negate"}
+_SECTION_KEYS = {"match", "table", "columns", "header_line", "where", "combine"}
+# Tables whose rows a section may sum (`combine = "sum"`): the links with a quantity.
+_SUMMABLE = ("step_inputs", "step_outputs", "shipment_lines")
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class FileRule:
     columns: dict[str, Any]
     header_line: int | None = None  # this section's files' header line (else the mapping's)
     where: tuple[Condition, ...] = ()  # the rows it takes; all of them when empty
+    combine: bool = False  # rows naming the same link are one link, their quantities summed
 
     def takes(self, cells: dict[str, str]) -> bool:
         return all(condition.holds(cells) for condition in self.where)
@@ -182,15 +185,22 @@ def load_mapping(path: Path) -> Mapping:
                 raise _bad(
                     path, f"column {column!r}: unknown key {sorted(set(spec) - _SPEC_KEYS)[0]!r}"
                 )
+            if isinstance(spec, dict) and "negate" in spec:
+                columns[column] = spec = _negate(path, table, column, spec)
             form = spec.get("format") if isinstance(spec, dict) else None
             forms = [form] if isinstance(form, str) else form
             if form is not None and not (
                 isinstance(forms, list) and forms and all(isinstance(f, str) and f for f in forms)
             ):
                 raise _bad(path, f"column {column!r}: `format` is a format or a list of them")
+        combine = section.get("combine")
+        if combine is not None and (combine != "sum" or table not in _SUMMABLE):
+            raise _bad(path, f"[[file]] {number}: `combine = \"sum\"` is for the tables "
+                       f"{', '.join(_SUMMABLE)}")  # fmt: skip
         rules.append(FileRule(str(section["match"]), table, columns,
                               _header_line(path, section.get("header_line")),
-                              _where(path, number, section.get("where", {}))))  # fmt: skip
+                              _where(path, number, section.get("where")),
+                              combine is not None))  # fmt: skip
     if not rules:
         raise _bad(path, "no [[file]] sections")
     if str(data.get("decimal", ".")) not in (".", ","):
@@ -206,11 +216,32 @@ def load_mapping(path: Path) -> Mapping:
     )  # fmt: skip
 
 
+_CONDITIONS = '{ COLUMN = "value" or [values] or { not = … }, … }'
+
+
 def _where(path: Path, number: int, where: Any) -> tuple[Condition, ...]:
-    """A section's `where = { COLUMN = value(s) or { not = value(s) }, … }`."""
-    problem = _bad(path, f"[[file]] {number}: `where` is {{ COLUMN = \"value\" or [values] "
-                   "or { not = … }, … }")  # fmt: skip
-    if not isinstance(where, dict):
+    """A section's `where = { COLUMN = value(s) or { not = value(s) }, … }`; none: every row."""
+    if where is None:
+        return ()
+    return _conditions(_bad(path, f"[[file]] {number}: `where` is {_CONDITIONS}"), where)
+
+
+def _negate(path: Path, table: str, column: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """A number column's `negate = { SHKZG = "S" }`: the rows where it holds give the number
+    negated (SAP's debit/credit indicator: a 262 reversal takes back a 261 issue). The spec
+    with its conditions parsed."""
+    canonical = TABLES[table].column(column)
+    numeric = canonical is not None and canonical.kind in (
+        Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER)  # fmt: skip
+    if "column" not in spec or not ("unit" in spec or numeric) or set(spec) & {
+        "format", "map", "value", "template"}:  # fmt: skip
+        raise _bad(path, f"column {column!r}: `negate` is for a number read from a column")
+    problem = _bad(path, f"column {column!r}: `negate` is {_CONDITIONS}")
+    return {**spec, "negate": _conditions(problem, spec["negate"])}
+
+
+def _conditions(problem: ConfigurationError, where: Any) -> tuple[Condition, ...]:
+    if not isinstance(where, dict) or not where:
         raise problem
     conditions = []
     for column, wanted in where.items():
@@ -348,7 +379,7 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone:
         moment = _moment(column, text, spec["format"])
         return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
     if "unit" in spec:
-        amount = _number(mapping, column, text)
+        amount = _signed(spec, cells, _number(mapping, column, text))
         unit_text = cells.get(spec["unit"], "")
         return repr(amount * _unit(mapping, spec["unit"], unit_text).factor)
     if "map" in spec:  # source codes to canonical values, e.g. MTART ROH -> raw
@@ -356,8 +387,16 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone:
             raise _CellProblem(column, text, f"no mapping for {text.strip()!r} in {column}")
         return str(spec["map"][text.strip()])
     if kind in (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER):
-        return repr(_number(mapping, column, text))
+        return repr(_signed(spec, cells, _number(mapping, column, text)))
     return text
+
+
+def _signed(spec: dict[str, Any], cells: dict[str, str], amount: float) -> float:
+    """The amount, negated where the spec's `negate` conditions hold."""
+    negate = spec.get("negate")
+    if negate and amount and all(condition.holds(cells) for condition in negate):
+        return -amount
+    return amount
 
 
 def _source_columns(spec: Any) -> set[str]:
@@ -365,6 +404,7 @@ def _source_columns(spec: Any) -> set[str]:
     if isinstance(spec, str):
         return {spec}
     names = {str(spec[key]) for key in ("column", "unit") if key in spec}
+    names |= {condition.column for condition in spec.get("negate", ())}
     if "template" in spec:
         names |= {f for _, f, _, _ in string.Formatter().parse(spec["template"]) if f}
     return names
@@ -404,6 +444,7 @@ class MappedFile:
     tables: list[tuple[str, RawTable]]  # (canonical table, its rows), one per section
     rejects: list[tuple[str, Reject]]  # (canonical table, reject)
     untaken: Counter[str] = field(default_factory=Counter)  # rows no section took, by values
+    notes: list[str] = field(default_factory=list)  # rows summed into others (combine)
 
     def untaken_note(self, path: Path) -> str | None:
         """The rows no section's `where` took, counted by what their `where` columns hold."""
@@ -467,6 +508,8 @@ def apply_mapping(mapping: Mapping, raw: RawTable, zone: ZoneInfo) -> MappedFile
                 reject = Reject(str(raw.path), line, problem.column, problem.value[:200],
                                 problem.reason)  # fmt: skip
                 result.rejects.append((rule.table, reject))
+        if rule.combine:
+            rows = _summed(rule.table, rows, raw.path, result)
         renamed = {n: re.sub(r"^x_", "", n) for n in header}
         result.tables.append((
             rule.table,
@@ -480,3 +523,47 @@ def apply_mapping(mapping: Mapping, raw: RawTable, zone: ZoneInfo) -> MappedFile
             if line not in taken:
                 result.untaken[" ".join(f"{c}={cells.get(c, '').strip()!r}" for c in columns)] += 1
     return result
+
+
+def _summed(
+    table: str, rows: list[tuple[int, dict[str, str]]], path: Path, result: MappedFile
+) -> list[tuple[int, dict[str, str]]]:
+    """Rows naming one link (the same step or shipment and lot) as one row, on the first one's
+    line, whose quantity is their sum: an ERP posts a batch's issue to an order in parts and
+    takes wrong postings back (a 262 reversal against a 261 issue). A row in another unit than
+    the first is rejected; a link whose parts cancel out is not written. Both are said in the
+    file's notes. Rows whose quantity is no number are left to validation."""
+    key = TABLES[table].key
+    first: dict[tuple[str, ...], tuple[int, dict[str, str]]] = {}
+    kept: list[tuple[int, dict[str, str]]] = []
+    summed, added = 0, set()  # rows added to others; the lines of the rows added to
+    for line, row in rows:
+        try:
+            amount = float(row.get("quantity", ""))
+        except ValueError:
+            kept.append((line, row))
+            continue
+        link = tuple(row.get(column, "").strip() for column in key)
+        if link not in first:
+            first[link] = (line, row)
+            kept.append((line, row))
+            continue
+        first_line, total = first[link]
+        if row.get("uom", "").strip() != total.get("uom", "").strip():
+            reason = (f"another unit than line {first_line}, whose quantity this row would add to "
+                      "(combine = \"sum\")")  # fmt: skip
+            result.rejects.append((table, Reject(str(path), line, "uom", row.get("uom", ""),
+                                                 reason)))  # fmt: skip
+            continue
+        total["quantity"] = repr(float(total["quantity"]) + amount)
+        summed += 1
+        added.add(first_line)
+    cancelled = {line for line, total in first.values()
+                 if line in added and float(total["quantity"]) == 0}  # fmt: skip
+    if summed:
+        result.notes.append(
+            f"{path}: {summed:,} {table} row(s) were added to an earlier row of the same link "
+            '(combine = "sum")'
+            + (f"; {len(cancelled):,} link(s) summed to zero were not written" if cancelled else "")
+        )
+    return [(line, row) for line, row in kept if line not in cancelled]

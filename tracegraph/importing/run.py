@@ -449,8 +449,8 @@ class _Files:
             counts.rejected += len(raw.rows)
             reason = f"no [[file]] section of {mapping.path.name} matches {path.name}"
             return None, [Reject(str(path), line, "", "", reason) for line, _ in raw.rows]
-        note = mapped.untaken_note(path)
-        if note:
+        untaken = mapped.untaken_note(path)
+        for note in [*mapped.notes, *([untaken] if untaken else [])]:
             self.state.notes.append(note)
             self.log(note)
         return mapped, []
