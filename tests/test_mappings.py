@@ -489,9 +489,14 @@ def test_a_where_column_the_file_lacks_rejects_the_sections_rows(
         ('where = { BWART = { nicht = "261" } }', "[[file]] 1: `where` is"),
         ("where = { BWART = true }", "[[file]] 1: `where` is"),
         ('wehre = { BWART = "261" }', "[[file]] 1: unknown key 'wehre'"),
+        ('combine = "sum"', "[[file]] 1: `combine = \"sum\"` is for the tables"),
+        ('[file.columns]\nlot_id = { column = "C", negate = { S = "S" } }',
+         "column 'lot_id': `negate` is for a number read from a column"),
+        ('[file.columns]\nquantity = { column = "M", negate = "S" }',
+         "column 'quantity': `negate` is {"),
     ],
-)
-def test_a_where_that_is_not_one_is_a_mapping_error(
+)  # fmt: skip
+def test_a_where_combine_or_negate_that_is_not_one_is_a_mapping_error(
     tmp_path: Path, section: str, problem: str
 ) -> None:
     mapping = tmp_path / "m.toml"
@@ -612,24 +617,3 @@ def test_summed_quantities_reach_the_graph(
         "ORDER BY lot", database_=graph.database,
     )  # fmt: skip
     assert [tuple(r.values()) for r in inputs] == [("R-1", 2.5), ("R-3", 1.0)]
-
-
-@pytest.mark.parametrize(
-    ("section", "problem"),
-    [
-        ('table = "lots"\ncombine = "sum"', "[[file]] 1: `combine = \"sum\"` is for the tables"),
-        ('table = "step_inputs"\ncombine = "max"', "[[file]] 1: `combine = \"sum\"` is for"),
-        ('table = "step_inputs"\n[file.columns]\nlot_id = { column = "C", negate = { S = "S" } }',
-         "column 'lot_id': `negate` is for a number read from a column"),
-        ('table = "step_inputs"\n[file.columns]\nquantity = { column = "M", negate = "S" }',
-         "column 'quantity': `negate` is {"),
-    ],
-)  # fmt: skip
-def test_combine_and_negate_that_are_not_ones_are_mapping_errors(
-    tmp_path: Path, section: str, problem: str
-) -> None:
-    mapping = tmp_path / "m.toml"
-    mapping.write_text(f'[[file]]\nmatch = "*.csv"\n{section}\n')
-    with pytest.raises(ConfigurationError) as caught:
-        load_mapping(mapping)
-    assert caught.value.message.startswith(f"mapping {mapping}: {problem}")
