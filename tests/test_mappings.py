@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -23,9 +24,10 @@ from tracegraph.importing.mappings import (
     _extra,
     _moment,
     _number,
+    apply_mapping,
     load_mapping,
 )
-from tracegraph.importing.reader import StoredValue
+from tracegraph.importing.reader import RawTable, StoredValue
 from tracegraph.importing.run import check_paths
 from tracegraph.importing.validate import PlainText
 
@@ -83,7 +85,7 @@ def test_readme_mapping_commands_load_both_samples_as_one_graph(
         "RETURN s.operation AS op, d.device_id AS device, o.operator_id AS operator, "
         "toString(s.started_at) AS started, out.lot_id AS out, final.lot_id AS final",
     )
-    assert chain == {"op": "和面", "device": "搅拌机-1", "operator": "张伟",
+    assert chain == {"op": "mix", "device": "搅拌机-1", "operator": "张伟",
                      "started": "2026-11-03T08:15:00+08:00", "out": "B20261103-01",
                      "final": "B20261103-02"}  # fmt: skip
     assert _one(graph, "MATCH (m:Material {material_id: 'M-FLOUR'}) RETURN m.name AS n") == {
@@ -494,6 +496,9 @@ def test_a_where_column_the_file_lacks_rejects_the_sections_rows(
          "column 'lot_id': `negate` is for a number read from a column"),
         ('[file.columns]\nquantity = { column = "M", negate = "S" }',
          "column 'quantity': `negate` is {"),
+        # shapes TOML allows but a mapping is not: an error line, not a traceback
+        ('columns = "x"', "[[file]] 1: `[file.columns]` is a table of columns"),
+        ("[file.columns]\nlot_id = 3", "column 'lot_id': a source column's name or {"),
     ],
 )  # fmt: skip
 def test_a_where_combine_or_negate_that_is_not_one_is_a_mapping_error(
@@ -527,7 +532,7 @@ def test_a_where_column_missing_rejects_each_row_once_per_table(
     for table in ("lots", "step_outputs"):  # step_inputs' where does not read AUFNR
         assert summary.table_counts()[table]["read"] == rows
         assert summary.table_counts()[table]["rejected"] == rows
-    assert summary.table_counts()["step_inputs"]["read"] == 2  # its `where` reads BWART only
+    assert summary.table_counts()["step_inputs"]["read"] == 4  # its `where` reads BWART only
 
 
 def test_under_a_mapping_a_row_with_more_cells_than_the_header_is_rejected(
@@ -573,6 +578,9 @@ _ISSUES = (
     "4711,R-2,262,S,3,KG\n"
     "4711,R-3,261,H,1,KG\n"  # another unit than the first part: not added up
     "4711,R-3,261,H,500,G\n"
+    "4711,R-4,261,H,0.1,KG\n"  # taken back in full, in decimals no float sums to zero
+    "4711,R-4,261,H,0.2,KG\n"
+    "4711,R-4,262,S,0.3,KG\n"
 )
 _SUMMED = (
     '[units]\nKG = { to = "kg" }\nG = { to = "g" }\n'
@@ -599,8 +607,8 @@ def test_combine_sums_a_links_parts_and_drops_links_taken_back_in_full(
     counts = summary.table_counts()["step_inputs"]
     assert counts == {**counts, "read": 3, "written": 2, "rejected": 1}
     assert (
-        f"{folder / 'issues.csv'}: 2 step_inputs row(s) were added to an earlier row of the same "
-        'link (combine = "sum"); 1 link(s) summed to zero were not written'
+        f"{folder / 'issues.csv'}: 4 step_inputs row(s) were added to an earlier row of the same "
+        'link (combine = "sum"); 2 link(s) summed to zero were not written'
     ) in summary.notes
 
 
@@ -617,3 +625,69 @@ def test_summed_quantities_reach_the_graph(
         "ORDER BY lot", database_=graph.database,
     )  # fmt: skip
     assert [tuple(r.values()) for r in inputs] == [("R-1", 2.5), ("R-3", 1.0)]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('[file]\nmatch = "*.csv"\ntable = "lots"\n', "the sections are [[file]] tables"),
+        ('[[file]]\nmatch = "*.csv"\ntable = ["lots"]\n', "[[file]] 1 names unknown table"),
+        ('units = 1\n[[file]]\nmatch = "*.csv"\ntable = "lots"\n', "`[units]` is a table"),
+        ('[units]\nG = { to = "kg", factor = "x" }\n[[file]]\nmatch = "*.csv"\ntable = "lots"\n',
+         "unit 'G' needs `to` (and optionally a number `factor`)"),
+    ],
+)  # fmt: skip
+def test_a_mapping_of_the_wrong_shape_is_one_error_line(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(text)
+    with pytest.raises(ConfigurationError) as caught:
+        load_mapping(mapping)
+    assert caught.value.message.startswith(f"mapping {mapping}: {problem}")
+
+
+def test_a_negate_column_the_file_lacks_rejects_the_rows(tmp_path: Path) -> None:
+    """Without SHKZG, which rows are reversals cannot be told: not all taken as issues."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "issues.csv").write_text(_ISSUES.replace("SOLL_HABEN", "SH"), encoding="utf-8")
+    (tmp_path / "m.toml").write_text(_SUMMED, encoding="utf-8")
+    summary = check_paths([folder], mapping=load_mapping(tmp_path / "m.toml"),
+                          reject_file=tmp_path / "r.csv")  # fmt: skip
+    assert {r.reason for r in summary.rejects} == {
+        "column 'SOLL_HABEN' (read by `negate`) is not in the header"
+    }
+    assert summary.table_counts()["step_inputs"]["written"] == 0
+
+
+def test_a_shifted_row_is_rejected_even_where_no_section_would_take_it(tmp_path: Path) -> None:
+    """A row with more cells than the header has its cells shifted: BWART may be anything."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    shifted = _MOVEMENTS + "X,261,R-9,4711,6,extra\n"
+    (folder / "moves.csv").write_text(shifted, encoding="utf-8")
+    (folder / "orders.csv").write_text(_ORDERS, encoding="utf-8")
+    (tmp_path / "m.toml").write_text(_BY_TYPE, encoding="utf-8")
+    summary = check_paths([folder], mapping=load_mapping(tmp_path / "m.toml"),
+                          reject_file=tmp_path / "r.csv")  # fmt: skip
+    assert [(r.line, r.reason) for r in summary.rejects] == [
+        (5, "the row has more cells than the header has columns")
+    ]
+    assert summary.read == summary.written + summary.rejected
+
+
+def test_a_map_may_keep_the_words_it_does_not_list(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    section = '[[file]]\nmatch = "*.csv"\ntable = "steps"\n[file.columns]\nstep_id = "ID"\n'
+    mapping.write_text(section + 'operation = { column = "OP", map = { "返工" = "rework" }, '
+                       'unmapped = "keep" }\n')  # fmt: skip
+    rows = [(2, {"ID": "S1", "OP": "返工"}), (3, {"ID": "S2", "OP": "切片"})]
+    raw = RawTable(tmp_path / "steps.csv", ("ID", "OP"), rows, "utf-8")
+    mapped = apply_mapping(load_mapping(mapping), raw, ZoneInfo("UTC"))
+    assert [row["operation"] for _, row in mapped.tables[0][1].rows] == ["rework", "切片"]
+    assert mapped.rejects == []
+    mapping.write_text(section + 'operation = { column = "OP", map = {}, unmapped = "skip" }\n')
+    with pytest.raises(ConfigurationError) as caught:
+        load_mapping(mapping)
+    assert caught.value.message.endswith('column \'operation\': `unmapped` is "reject" or "keep"')

@@ -23,7 +23,6 @@ from tracegraph.plant import generate_plant
 from tracegraph.plant_exports import (
     MES_DEVICE_KINDS,
     MES_FILES,
-    MES_OPERATIONS,
     MES_TESTS,
     SAP_FILES,
     write_mes,
@@ -91,10 +90,10 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def _in_chinese(snapshot: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    """The canonical snapshot with the free text the MES keeps in Chinese (operations, device
-    kinds, inspection tests) as the MES writes it."""
-    steps = [[*s[:1], MES_OPERATIONS[s[1]], *s[2:4], [[d, MES_DEVICE_KINDS[k]] for d, k in s[4]],
-              *s[5:]] for s in snapshot["steps"]]  # fmt: skip
+    """The canonical snapshot with the free text the MES keeps in Chinese (device kinds,
+    inspection tests) as the MES writes it; operations are mapped to tracegraph's words."""
+    steps = [[*s[:4], [[d, MES_DEVICE_KINDS[k]] for d, k in s[4]], *s[5:]]
+             for s in snapshot["steps"]]  # fmt: skip
     inspections = [[i[0], MES_TESTS[i[1]], *i[2:]] for i in snapshot["inspections"]]
     return {**snapshot, "steps": sorted(steps, key=json.dumps),
             "inspections": sorted(inspections, key=json.dumps)}  # fmt: skip

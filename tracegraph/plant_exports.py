@@ -25,8 +25,9 @@ clocks go back repeat, and are read as the first of the two (see the README).
 The MES shape (GB18030, `,`, 2026/11/03 08:15 in China Standard Time, which has no clock
 changes; 千克/克/个): master data (物料, 供应商, 客户, 设备, 人员), 来料记录 receipts with the
 supplier's batch, 生产记录 with a row per input and output lot of a step, 检验记录, 发货记录
-(returns negative) and 设备事件. Statuses, results and events are written as the MES's words
-and mapped back; operations, tests and device kinds stay Chinese text in the graph.
+(returns negative) and 设备事件. Statuses, inspection results and event kinds are written as
+the MES's words and mapped back, and so are its operations (和面 → mix, 返工 → rework);
+inspection tests, device kinds and device-event results (合格, 超温) stay Chinese text.
 """
 
 from __future__ import annotations
@@ -242,8 +243,8 @@ MES_KINDS = {"raw": "原料", "intermediate": "半成品", "finished": "成品",
 MES_STATUS = {"released": "合格", "hold": "冻结", "rejected": "不合格"}
 MES_RESULTS = {"pass": "合格", "fail": "不合格"}
 MES_EVENTS = {"calibration": "校准", "maintenance": "保养", "alarm": "报警"}
-# Free text the MES keeps in Chinese (the mapping copies it as it is).
 MES_OPERATIONS = {"mix": "和面", "bake": "烘烤", "rework": "返工", "pack": "包装"}
+# Free text the MES keeps in Chinese (the mapping copies it as it is).
 MES_TESTS = {"incoming": "来料检验", "core_temp": "中心温度"}
 MES_DEVICE_KINDS = {"mixer": "搅拌机", "oven": "烤炉", "packer": "包装机"}
 MES_EVENT_RESULTS = {"pass": "合格", "fail": "不合格", "over_temperature": "超温"}
@@ -338,6 +339,21 @@ def write_mes(plant: Path, out: Path) -> dict[str, int]:
     return w.rows
 
 
+def _mes_output(lot: dict[str, str], made: dict[str, str]) -> tuple[str, ...]:
+    """A production record's output cells: 批次号, 物料编码, 数量, 单位, 批次状态, 有效期至."""
+    material = lot["material_id"]
+    return (lot["lot_id"], material, _mes_amount(made["quantity"], material),
+            _mes_unit(made["uom"], material), MES_STATUS[lot["status"]],
+            _mes_time(lot["expires_at"]))  # fmt: skip
+
+
+def _mes_input(lot: dict[str, str], used: dict[str, str]) -> tuple[str, ...]:
+    """A production record's input cells: 投入批次, 投入数量, 投入单位."""
+    material = lot["material_id"]
+    return (used["lot_id"], _mes_amount(used["quantity"], material),
+            _mes_unit(used["uom"], material))  # fmt: skip
+
+
 def _production(plant: Path, w: _Out, lots: dict[str, dict[str, str]]) -> None:
     """生产记录: a row per input and output lot of each step (the files list a step's inputs
     and outputs in step order, so one step's are read together)."""
@@ -352,17 +368,13 @@ def _production(plant: Path, w: _Out, lots: dict[str, dict[str, str]]) -> None:
                 s["work_order_id"], _mes_time(s["started_at"]),
                 _mes_time(s["ended_at"]))  # fmt: skip
         parameters = tuple(s.get(name, "") for name in ("mix_min", "oven_temp_c", "bake_min"))
-        for made in outputs.pop(s["step_id"], []):
-            lot = lots[made["lot_id"]]
-            output = (lot["lot_id"], lot["material_id"],
-                      _mes_amount(made["quantity"], lot["material_id"]),
-                      _mes_unit(made["uom"], lot["material_id"]), MES_STATUS[lot["status"]],
-                      _mes_time(lot["expires_at"]))  # fmt: skip
-            for used in inputs.get(s["step_id"], []):
-                material = lots[used["lot_id"]]["material_id"]
-                w.add("生产记录.csv", *step, *output, used["lot_id"],
-                      _mes_amount(used["quantity"], material), _mes_unit(used["uom"], material),
-                      *parameters)  # fmt: skip
+        # A step without outputs or inputs still has its row, with those cells empty (the
+        # mapping's output and input sections take only rows that name a lot).
+        made_rows = [_mes_output(lots[m["lot_id"]], m) for m in outputs.pop(s["step_id"], [])]
+        used_rows = [_mes_input(lots[u["lot_id"]], u) for u in inputs.get(s["step_id"], [])]
+        for output in made_rows or [("",) * 6]:
+            for put_in in used_rows or [("",) * 3]:
+                w.add("生产记录.csv", *step, *output, *put_in, *parameters)
         inputs.pop(s["step_id"], None)
 
 

@@ -57,6 +57,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,7 +69,7 @@ from tracegraph.importing.validate import PlainText, Reject
 from tracegraph.resources import resource_path
 
 _SETTINGS = {"delimiter", "decimal", "encoding", "timezone", "units", "file", "name", "header_line"}
-_SPEC_KEYS = {"column", "format", "unit", "value", "template", "map", "negate"}
+_SPEC_KEYS = {"column", "format", "unit", "value", "template", "map", "unmapped", "negate"}
 _SECTION_KEYS = {"match", "table", "columns", "header_line", "where", "combine"}
 # Tables whose rows a section may sum (`combine = "sum"`): the links with a quantity.
 _SUMMABLE = ("step_inputs", "step_outputs", "shipment_lines")
@@ -162,29 +163,42 @@ def load_mapping(path: Path) -> Mapping:
     unknown = set(data) - _SETTINGS
     if unknown:
         raise _bad(path, f"unknown setting {sorted(unknown)[0]!r}")
+    # The shapes TOML allows but a mapping is not: one error line each, never a traceback.
+    if not isinstance(data.get("units", {}), dict):
+        raise _bad(path, "`[units]` is a table of source units")
     units = {}
     for name, spec in data.get("units", {}).items():
-        if not isinstance(spec, dict) or "to" not in spec:
-            raise _bad(path, f"unit {name!r} needs `to` (and optionally `factor`)")
-        units[name] = Unit(str(spec["to"]), float(spec.get("factor", 1.0)))
+        factor = spec.get("factor", 1.0) if isinstance(spec, dict) else None
+        if not isinstance(spec, dict) or "to" not in spec or not isinstance(factor, int | float):
+            raise _bad(path, f"unit {name!r} needs `to` (and optionally a number `factor`)")
+        units[name] = Unit(str(spec["to"]), float(factor))
+    sections = data.get("file", [])
+    if not isinstance(sections, list) or not all(isinstance(s, dict) for s in sections):
+        raise _bad(path, "the sections are [[file]] tables (double brackets)")
     rules = []
-    for number, section in enumerate(data.get("file", []), start=1):
+    for number, section in enumerate(sections, start=1):
         table = section.get("table")
-        if table not in TABLES:
+        if not isinstance(table, str) or table not in TABLES:
             raise _bad(path, f"[[file]] {number} names unknown table {table!r}")
         if "match" not in section:
             raise _bad(path, f"[[file]] {number} needs `match`, a file-name pattern")
         if not set(section) <= _SECTION_KEYS:
             unknown_key = sorted(set(section) - _SECTION_KEYS)[0]
             raise _bad(path, f"[[file]] {number}: unknown key {unknown_key!r}")
+        if not isinstance(section.get("columns", {}), dict):
+            raise _bad(path, f"[[file]] {number}: `[file.columns]` is a table of columns")
         columns = dict(section.get("columns", {}))
         for column, spec in columns.items():
             if TABLES[table].column(column) is None and not column.startswith("x_"):
                 raise _bad(path, f"table {table} has no column {column!r} (extras start x_)")
+            if not isinstance(spec, str | dict):
+                raise _bad(path, f"column {column!r}: a source column's name or {{ … }}")
             if isinstance(spec, dict) and not set(spec) <= _SPEC_KEYS:
                 raise _bad(
                     path, f"column {column!r}: unknown key {sorted(set(spec) - _SPEC_KEYS)[0]!r}"
                 )
+            if isinstance(spec, dict) and spec.get("unmapped", "reject") not in ("reject", "keep"):
+                raise _bad(path, f'column {column!r}: `unmapped` is "reject" or "keep"')
             if isinstance(spec, dict) and "negate" in spec:
                 columns[column] = spec = _negate(path, table, column, spec)
             form = spec.get("format") if isinstance(spec, dict) else None
@@ -383,9 +397,11 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone:
         unit_text = cells.get(spec["unit"], "")
         return repr(amount * _unit(mapping, spec["unit"], unit_text).factor)
     if "map" in spec:  # source codes to canonical values, e.g. MTART ROH -> raw
-        if text.strip() not in spec["map"]:
-            raise _CellProblem(column, text, f"no mapping for {text.strip()!r} in {column}")
-        return str(spec["map"][text.strip()])
+        if text.strip() in spec["map"]:
+            return str(spec["map"][text.strip()])
+        if spec.get("unmapped") == "keep":  # free text: the words it knows, the rest as written
+            return text
+        raise _CellProblem(column, text, f"no mapping for {text.strip()!r} in {column}")
     if kind in (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER):
         return repr(_signed(spec, cells, _number(mapping, column, text)))
     return text
@@ -463,7 +479,14 @@ def apply_mapping(mapping: Mapping, raw: RawTable, zone: ZoneInfo) -> MappedFile
     """The canonical tables made from one source file, its rejects and the rows not taken."""
     result = MappedFile([], [])
     rules = mapping.rules_for(raw.path)
-    taken: set[int] = set()
+    # A row with more cells than the header: its cells are shifted, so no section can be
+    # trusted to take or leave it. Rejected once, for the first section's table.
+    taken = {line for line, cells in raw.rows if _OVERFLOW in cells}
+    for line, cells in raw.rows if rules else ():
+        if line in taken:
+            reason = "the row has more cells than the header has columns"
+            reject = Reject(str(raw.path), line, "", cells[_OVERFLOW][:200], reason)
+            result.rejects.append((rules[0].table, reject))
     rejected_whole: set[str] = set()  # tables whose rows are all rejected (an unclear `where`)
     for rule in rules:
         spec = TABLES[rule.table]
@@ -472,18 +495,23 @@ def apply_mapping(mapping: Mapping, raw: RawTable, zone: ZoneInfo) -> MappedFile
         # A source column named twice, which this table reads: which one is meant? Not guessed
         # (columns named twice that it does not read are no concern of it). Nor are the rows
         # meant when a `where` column is named twice or missing (missing, it would read as
-        # empty cells): then every row is rejected for this table.
+        # empty cells): then every row is rejected for this table; nor the signs of the rows
+        # it takes when a `negate` column is missing.
         where = {c.column for c in rule.where}
         ambiguous = sorted(set().union(*map(_source_columns, rule.columns.values()))
                            .intersection(raw.repeated))  # fmt: skip
         unclear = [(c, "appears twice in the header") for c in sorted(where & set(raw.repeated))]
         unclear += [(c, "(read by `where`) is not in the header")
                     for c in sorted(where.difference(raw.header))]  # fmt: skip
+        unsigned = sorted({c.column for how in rule.columns.values() if isinstance(how, dict)
+                           for c in how.get("negate", ())}.difference(raw.header))  # fmt: skip
         # Each row once per table, however many of the table's sections cannot tell.
         repeat = bool(unclear) and rule.table in rejected_whole
         if unclear:
             rejected_whole.add(rule.table)
         for line, cells in [] if repeat else raw.rows:
+            if _OVERFLOW in cells:
+                continue
             try:
                 if unclear:
                     raise _CellProblem(unclear[0][0], "",
@@ -494,10 +522,9 @@ def apply_mapping(mapping: Mapping, raw: RawTable, zone: ZoneInfo) -> MappedFile
                 if ambiguous:
                     raise _CellProblem(ambiguous[0], "", f"column '{ambiguous[0]}' appears twice "
                                        "in the header")  # fmt: skip
-                if _OVERFLOW in cells:
-                    raise _CellProblem(
-                        "", cells[_OVERFLOW], "the row has more cells than the header has columns"
-                    )
+                if unsigned:
+                    raise _CellProblem(unsigned[0], "", f"column '{unsigned[0]}' (read by "
+                                       "`negate`) is not in the header")  # fmt: skip
                 rows.append((line, {
                     name: _extra(mapping, name, how, _value(mapping, _kind(spec.column(name)),
                                                             how, cells, zone))
@@ -530,36 +557,45 @@ def _summed(
 ) -> list[tuple[int, dict[str, str]]]:
     """Rows naming one link (the same step or shipment and lot) as one row, on the first one's
     line, whose quantity is their sum: an ERP posts a batch's issue to an order in parts and
-    takes wrong postings back (a 262 reversal against a 261 issue). A row in another unit than
-    the first is rejected; a link whose parts cancel out is not written. Both are said in the
-    file's notes. Rows whose quantity is no number are left to validation."""
+    takes wrong postings back (a 262 reversal against a 261 issue). Summed as decimals, and a
+    sum within a billionth of its parts' size is nothing (0.1 + 0.2 - 0.3, or grams converted
+    to kg): a link whose parts cancel out is not written (the notes count them). A row in
+    another unit than the first is rejected. Rows whose quantity is no number or whose link is
+    incomplete are left to validation. Only this file's rows are summed: a link's parts in
+    other files or imports replace each other (see importers/README.md)."""
     key = TABLES[table].key
-    first: dict[tuple[str, ...], tuple[int, dict[str, str]]] = {}
+    # per link: the first row's line, that row, the sum so far and the sum of sizes
+    first: dict[tuple[str, ...], tuple[int, dict[str, str], Decimal, Decimal]] = {}
     kept: list[tuple[int, dict[str, str]]] = []
-    summed, added = 0, set()  # rows added to others; the lines of the rows added to
+    summed = 0
     for line, row in rows:
-        try:
-            amount = float(row.get("quantity", ""))
-        except ValueError:
-            kept.append((line, row))
-            continue
         link = tuple(row.get(column, "").strip() for column in key)
-        if link not in first:
-            first[link] = (line, row)
+        try:
+            amount = Decimal(row.get("quantity", "").strip())
+        except ArithmeticError:
+            amount = Decimal("NaN")
+        if not all(link) or not amount.is_finite():
             kept.append((line, row))
-            continue
-        first_line, total = first[link]
-        if row.get("uom", "").strip() != total.get("uom", "").strip():
-            reason = (f"another unit than line {first_line}, whose quantity this row would add to "
-                      "(combine = \"sum\")")  # fmt: skip
+        elif link not in first:
+            first[link] = (line, row, amount, abs(amount))
+            kept.append((line, row))
+        elif row.get("uom", "").strip() != first[link][1].get("uom", "").strip():
+            reason = (f"another unit than line {first[link][0]}, whose quantity this row would "
+                      "add to (combine = \"sum\")")  # fmt: skip
             result.rejects.append((table, Reject(str(path), line, "uom", row.get("uom", ""),
                                                  reason)))  # fmt: skip
-            continue
-        total["quantity"] = repr(float(total["quantity"]) + amount)
-        summed += 1
-        added.add(first_line)
-    cancelled = {line for line, total in first.values()
-                 if line in added and float(total["quantity"]) == 0}  # fmt: skip
+        else:
+            at, total, amounts, sizes = first[link]
+            first[link] = (at, total, amounts + amount, sizes + abs(amount))
+            summed += 1
+    cancelled = set()
+    for line, total, amounts, sizes in first.values():
+        if amounts == abs(amounts) == sizes:  # one row, or parts all of one sign
+            total["quantity"] = repr(float(amounts))
+        elif abs(amounts) <= sizes * Decimal("1e-9"):
+            cancelled.add(line)
+        else:
+            total["quantity"] = repr(float(amounts))
     if summed:
         result.notes.append(
             f"{path}: {summed:,} {table} row(s) were added to an earlier row of the same link "
