@@ -117,6 +117,11 @@ def test_an_export_shape_imports_as_the_same_graph_as_the_canonical_tables(
     translate: Callable[[dict[str, list[Any]]], dict[str, list[Any]]] | None,
 ) -> None:  # fmt: skip
     plant = generate_plant(600, 5, tmp_path / "canonical")
+    # A step without inputs (a record of it, say, older than the export): still a step.
+    inputs = (plant.out / "step_inputs.csv").read_text(encoding="utf-8").splitlines()
+    first_step = inputs[1].split(",")[0]
+    kept = [line for line in inputs if not line.startswith(first_step + ",")]
+    (plant.out / "step_inputs.csv").write_text("\n".join(kept) + "\n", encoding="utf-8")
     write(plant.out, tmp_path / "export")
     canonical = import_paths(graph, [plant.out], reject_file=tmp_path / "r1.csv")
     assert canonical.rejected == 0
@@ -136,7 +141,7 @@ def test_an_export_shape_imports_as_the_same_graph_as_the_canonical_tables(
             kinds = Counter(row["BWART"] for row in csv.DictReader(handle, delimiter=";"))
         # Issues in parts and reversed issues are summed into the plant's links; the transfer
         # postings (311) are the rows no section takes: said, not imported.
-        added = kinds["261"] + kinds["262"] - plant.rows["step_inputs"]
+        added = kinds["261"] + kinds["262"] - (len(kept) - 1)
         assert added > kinds["262"] > 0 and kinds["311"] > 0
         assert summary["notes"] == [
             f"{movements}: {added} step_inputs row(s) were added to an earlier row of the same "
