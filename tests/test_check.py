@@ -26,9 +26,10 @@ HELD,BREAD,100,pcs,hold,,,
     "steps.csv": """step_id,operation,started_at,ended_at
 MIX,mix,2026-11-03T11:00:00Z,2026-11-03T11:30:00Z
 BIG,mix,2026-11-03T13:00:00Z,2026-11-03T13:30:00Z
-PACK,pack,2026-11-03T12:00:00Z,2026-11-03T12:30:00Z
+PACK,pack,2026-11-03T12:00:00Z,2026-11-03T11:59:00Z
 SINK,waste,2026-11-03T14:00:00Z,
 """,
+    # PACK ends a minute before it starts (steps above);
     # MIX uses FRESH an hour before it arrived and GHOST, which no table lists;
     # BIG makes 20 kg from 10; SINK consumes without producing; THIN gives 15 of its 10 kg
     "step_inputs.csv": """step_id,lot_id,quantity,uom
@@ -87,6 +88,10 @@ def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None
         ("BAD", "shipped", "after failed inspection I1"),
         ("HELD", "shipped", "while hold"),
     ]
+    assert [(f["step_id"], f["started_at"], f["ended_at"])
+            for f in found["step_ends_before_start"]] == [
+        ("PACK", "2026-11-03T12:00:00+00:00", "2026-11-03T11:59:00+00:00")
+    ]  # fmt: skip
 
 
 def test_tolerance_widens_the_mass_balance(defects: TraceGraph) -> None:
@@ -101,14 +106,15 @@ def test_cli_exit_1_with_findings_and_json_counts(
     result = runner.invoke(app, ["check", "--format", "json"])
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
-    assert payload["findings"] == 8
+    assert payload["findings"] == 9
     assert {c["check"]: c["count"] for c in payload["checks"]} == {
         "unknown_origin": 1, "shipped_before_available": 1, "consumed_before_available": 1,
         "step_balance": 2, "lot_balance": 1, "released_after_failure": 2,
+        "step_ends_before_start": 1,
     }  # fmt: skip
     table = runner.invoke(app, ["check"])
     assert table.exit_code == 1
-    assert table.stdout.startswith("8 findings: 1 lots never received nor produced")
+    assert table.stdout.startswith("9 findings: 1 lots never received nor produced")
 
 
 def test_cli_exit_0_on_a_clean_chain(
@@ -116,4 +122,4 @@ def test_cli_exit_0_on_a_clean_chain(
 ) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 6 checks")
+    assert result.stdout.startswith("no gaps found by 7 checks")

@@ -33,6 +33,7 @@ CHECKS: tuple[Check, ...] = (
     Check("step_balance", "steps whose output does not balance their input", True),
     Check("lot_balance", "lots used and shipped beyond their quantity", True),
     Check("released_after_failure", "lots shipped or used while on hold, rejected or failed"),
+    Check("step_ends_before_start", "steps that end before they start"),
 )
 
 
@@ -79,7 +80,8 @@ class CheckReport:
 
 def run_checks(graph: TraceGraph, tolerance: float = DEFAULT_TOLERANCE) -> CheckReport:
     """Every check, CHECK_QUERIES at a time: each query scans the whole graph on one server
-    thread, so two at once use both cores (1M-lot plant: the six one after another took ~23 s)."""
+    thread, so two at once use both cores (1M-lot plant: six of them one after another took
+    ~23 s)."""
     started = time.perf_counter()
     report = CheckReport(tolerance=tolerance)
 
