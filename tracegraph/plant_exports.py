@@ -89,17 +89,22 @@ def _date_time(text: str) -> tuple[str, str]:
     return local.strftime("%d.%m.%Y"), local.strftime("%H:%M:%S")
 
 
+def _in_stock_unit(text: str, material: str) -> float:
+    """A canonical quantity (kg, pcs) in the unit the exports keep the material in (grams)."""
+    return float(text) * (1000.0 if material in IN_GRAMS else 1.0)
+
+
 def _amount(text: str, material: str = "") -> str:
     """A canonical quantity as SAP writes it (1.250,000; 45,000- when negative), in the unit
     SAP keeps the material in."""
-    value = float(text) * (1000.0 if material in IN_GRAMS else 1.0)
+    value = _in_stock_unit(text, material)
     grouped = f"{abs(value):,.3f}".replace(",", " ").replace(".", ",").replace(" ", ".")
     return grouped + ("-" if value < 0 and grouped != "0,000" else "")
 
 
 def _halves(quantity: str, material: str) -> list[str]:
     """Two equal parts of a quantity, if SAP's three decimals write each exactly (else none)."""
-    milli = round(float(quantity) * (1000.0 if material in IN_GRAMS else 1.0) * 1000)
+    milli = round(_in_stock_unit(quantity, material) * 1000)
     return [] if milli % 2 else [repr(float(quantity) / 2)] * 2
 
 
@@ -284,8 +289,7 @@ def _mes_time(text: str) -> str:
 
 def _mes_amount(text: str, material: str) -> str:
     """A quantity as the MES writes it (41.5, -45), in grams for the materials kept so."""
-    value = float(text) * (1000.0 if material in IN_GRAMS else 1.0)
-    return f"{value:.3f}".rstrip("0").rstrip(".")
+    return f"{_in_stock_unit(text, material):.3f}".rstrip("0").rstrip(".")
 
 
 def _mes_unit(uom: str, material: str) -> str:

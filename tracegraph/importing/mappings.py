@@ -88,6 +88,11 @@ class Condition:
         return (cells.get(self.column, "").strip() in self.values) != self.negated
 
 
+def _all_hold(conditions: tuple[Condition, ...], cells: dict[str, str]) -> bool:
+    """A row meets a `where` or a `negate`: every one of its conditions holds."""
+    return all(condition.holds(cells) for condition in conditions)
+
+
 @dataclass(frozen=True)
 class Unit:
     to: str
@@ -104,7 +109,7 @@ class FileRule:
     combine: bool = False  # rows naming the same link are one link, their quantities summed
 
     def takes(self, cells: dict[str, str]) -> bool:
-        return all(condition.holds(cells) for condition in self.where)
+        return _all_hold(self.where, cells)
 
 
 @dataclass(frozen=True)
@@ -410,9 +415,7 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone:
 def _signed(spec: dict[str, Any], cells: dict[str, str], amount: float) -> float:
     """The amount, negated where the spec's `negate` conditions hold."""
     negate = spec.get("negate")
-    if negate and amount and all(condition.holds(cells) for condition in negate):
-        return -amount
-    return amount
+    return -amount if negate and amount and _all_hold(negate, cells) else amount
 
 
 def _source_columns(spec: Any) -> set[str]:
@@ -590,9 +593,8 @@ def _summed(
             summed += 1
     cancelled = set()
     for line, total, amounts, sizes in first.values():
-        if amounts == abs(amounts) == sizes:  # one row, or parts all of one sign
-            total["quantity"] = repr(float(amounts))
-        elif abs(amounts) <= sizes * Decimal("1e-9"):
+        # parts of both signs (amounts below sizes) may cancel out; a lone 0 is a 0 link
+        if amounts != sizes and abs(amounts) <= sizes * Decimal("1e-9"):
             cancelled.add(line)
         else:
             total["quantity"] = repr(float(amounts))
