@@ -194,6 +194,49 @@ def test_local_times_at_the_clock_changes_are_read_as_the_readme_says(
     assert convert(column, local, ZoneInfo("Europe/Berlin")).isoformat() == stored
 
 
+def test_a_step_ending_in_the_repeated_hour_ends_after_it_starts(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The night summer time ends, 02:00-03:00 happens twice. A step from 02:40 to 02:10 ran
+    across the change; read as the first 02:10 it ended before it began."""
+    steps = (
+        "step_id,operation,started_at,ended_at\n"
+        "S1,bake,2026-10-25T02:40:00,2026-10-25T02:10:00\n"  # across the change: 30 min
+        "S2,bake,2026-10-25T02:10:00,2026-10-25T02:40:00\n"  # inside the first hour
+        "S3,bake,2026-10-25T01:50:00,2026-10-25T01:20:00\n"  # no repeated hour: a typo
+        "S4,bake,2026-10-25T02:40:00+02:00,2026-10-25T02:10:00+02:00\n"  # offsets say so
+        "S5,bake,2026-10-25T00:30:00,2026-10-25T02:10:00\n"  # ends after either reading
+    )
+    _write(tmp_path / "in", "steps.csv", steps)
+    folder = str(tmp_path / "in")
+    dry = runner.invoke(app, ["import", folder, "--timezone", "Europe/Berlin", "--dry-run",
+                              "--format", "json"])  # fmt: skip
+    code, summary, _ = _import(runner, folder, "--timezone", "Europe/Berlin")
+    assert code == 0
+    note = (
+        f"{tmp_path / 'in' / 'steps.csv'}: 1 steps row(s) end in the hour the clocks go back, "
+        "which the clock showed twice: read as the second of the two (as the first, each would "
+        "end before it starts)"
+    )
+    assert summary["notes"] == [note] == json.loads(dry.stdout)["notes"]
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (s:ProcessStep) RETURN s.step_id AS step, toString(s.started_at) AS started, "
+        "toString(s.ended_at) AS ended ORDER BY step",
+        database_=graph.database,
+    )
+    assert [tuple(r.values()) for r in records] == [
+        ("S1", "2026-10-25T02:40:00+02:00", "2026-10-25T02:10:00+01:00"),
+        ("S2", "2026-10-25T02:10:00+02:00", "2026-10-25T02:40:00+02:00"),
+        ("S3", "2026-10-25T01:50:00+02:00", "2026-10-25T01:20:00+02:00"),
+        ("S4", "2026-10-25T02:40:00+02:00", "2026-10-25T02:10:00+02:00"),
+        ("S5", "2026-10-25T00:30:00+02:00", "2026-10-25T02:10:00+02:00"),
+    ]
+    # Importing the same rows again finds the same graph: nothing changed.
+    again = runner.invoke(app, ["import", folder, "--timezone", "Europe/Berlin", "--force",
+                                "--format", "json"])  # fmt: skip
+    assert json.loads(again.stdout)["tables"]["steps"]["changed"] == 0
+
+
 def test_gbk_file_is_detected_and_read(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
@@ -321,6 +320,32 @@ def test_an_exports_files_are_imported_nodes_first_whatever_their_names(
         database_=graph.database,
     )
     assert [tuple(r.values()) for r in inputs] == [("R-1", "4711", 2.5), ("R-2", "4712", 1.0)]
+
+
+def test_mapped_local_times_of_the_repeated_hour_keep_a_step_in_order(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """SAP writes local times without an offset, the date and the time in two columns: a
+    mapped step ending in the second 02:xx of the night the clocks go back ends after it
+    starts, as it does from a canonical table."""
+    code, summary = _import_export(runner, tmp_path, {
+        "AFRU.csv": "AUFNR;ISDD;ISDZ;IEDD;IEDZ\n4711;25.10.2026;02:40:00;25.10.2026;02:10:00\n"
+                    "4712;25.10.2026;02:10:00;25.10.2026;02:40:00\n",
+    }, 'delimiter = ";"\ntimezone = "Europe/Berlin"\n[[file]]\nmatch = "AFRU.csv"\n'
+       'table = "steps"\n[file.columns]\nstep_id = "AUFNR"\noperation = { value = "bake" }\n'
+       'started_at = { template = "{ISDD} {ISDZ}", format = "%d.%m.%Y %H:%M:%S" }\n'
+       'ended_at = { template = "{IEDD} {IEDZ}", format = "%d.%m.%Y %H:%M:%S" }\n')  # fmt: skip
+    assert code == 0, _rejects(summary)
+    assert len(summary["notes"]) == 1 and ": 1 steps row(s) end in the hour" in summary["notes"][0]
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (s:ProcessStep) RETURN s.step_id AS step, toString(s.started_at) AS started, "
+        "toString(s.ended_at) AS ended ORDER BY step",
+        database_=graph.database,
+    )
+    assert [tuple(r.values()) for r in records] == [
+        ("4711", "2026-10-25T02:40:00+02:00", "2026-10-25T02:10:00+01:00"),
+        ("4712", "2026-10-25T02:10:00+02:00", "2026-10-25T02:40:00+02:00"),
+    ]
 
 
 def test_process_parameters_with_a_decimal_comma_are_numbers(
@@ -684,7 +709,7 @@ def test_a_map_may_keep_the_words_it_does_not_list(tmp_path: Path) -> None:
                        'unmapped = "keep" }\n')  # fmt: skip
     rows = [(2, {"ID": "S1", "OP": "返工"}), (3, {"ID": "S2", "OP": "切片"})]
     raw = RawTable(tmp_path / "steps.csv", ("ID", "OP"), rows, "utf-8")
-    mapped = apply_mapping(load_mapping(mapping), raw, ZoneInfo("UTC"))
+    mapped = apply_mapping(load_mapping(mapping), raw)
     assert [row["operation"] for _, row in mapped.tables[0][1].rows] == ["rework", "切片"]
     assert mapped.rejects == []
     mapping.write_text(section + 'operation = { column = "OP", map = {}, unmapped = "skip" }\n')

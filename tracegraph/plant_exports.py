@@ -20,7 +20,8 @@ of its own, local time in Europe/Berlin):
 
 Not in the SAP shape: locations, operator names and device events (they live in other SAP
 modules), so those nodes are made from the references alone. Local times in the hour the
-clocks go back repeat, and are read as the first of the two (see the README).
+clocks go back repeat, and are read as the first of the two, except a step's end that would
+come before its start (see the README).
 
 The MES shape (GB18030, `,`, 2026/11/03 08:15 in China Standard Time, which has no clock
 changes; 千克/克/个): master data (物料, 供应商, 客户, 设备, 人员), 来料记录 receipts with the

@@ -60,7 +60,6 @@ from datetime import datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.reader import RawTable, StoredValue
@@ -370,7 +369,7 @@ def _unit(mapping: Mapping, column: str, text: str) -> Unit:
     return unit
 
 
-def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone: ZoneInfo) -> str:
+def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str]) -> str:
     if isinstance(spec, str):
         return cells.get(spec, "")
     if "value" in spec:
@@ -386,7 +385,7 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone:
         if not any(part.strip() for part in parts):
             return ""
         moment = _stored_moment(parts) or _moment(" + ".join(names), joined, spec["format"])
-        return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
+        return moment.isoformat()
     if "column" not in spec:  # { unit = "MEINS" }: the canonical unit of a unit column
         text = cells.get(spec["unit"], "")
         return _unit(mapping, spec["unit"], text).to if text.strip() else ""
@@ -396,7 +395,7 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], zone:
         return ""
     if "format" in spec:
         moment = _moment(column, text, spec["format"])
-        return (moment if moment.tzinfo else moment.replace(tzinfo=zone)).isoformat()
+        return moment.isoformat()
     if "unit" in spec:
         amount = _signed(spec, cells, _number(mapping, column, text))
         unit_text = cells.get(spec["unit"], "")
@@ -478,8 +477,9 @@ class MappedFile:
         )
 
 
-def apply_mapping(mapping: Mapping, raw: RawTable, zone: ZoneInfo) -> MappedFile:
-    """The canonical tables made from one source file, its rejects and the rows not taken."""
+def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
+    """The canonical tables made from one source file, its rejects and the rows not taken.
+    Times without an offset stay without one: validation reads them in the run's timezone."""
     result = MappedFile([], [])
     rules = mapping.rules_for(raw.path)
     # A row with more cells than the header: its cells are shifted, so no section can be
@@ -530,7 +530,7 @@ def apply_mapping(mapping: Mapping, raw: RawTable, zone: ZoneInfo) -> MappedFile
                                        "`negate`) is not in the header")  # fmt: skip
                 rows.append((line, {
                     name: _extra(mapping, name, how, _value(mapping, _kind(spec.column(name)),
-                                                            how, cells, zone))
+                                                            how, cells))
                     for name, how in rule.columns.items()
                 }))  # fmt: skip
             except _CellProblem as problem:

@@ -442,7 +442,7 @@ class _Files:
             counts.rejected += 1
             return None, [Reject(str(path), 0, "", "", str(problem))]
         _note_unread_sheets(raw, self.state)
-        mapped = apply_mapping(mapping, raw, self.zone)
+        mapped = apply_mapping(mapping, raw)
         if not mapped.tables:
             counts = self.tables.setdefault(path.stem, TableCounts(path.stem, files=[str(path)]))
             counts.read += len(raw.rows)
@@ -532,6 +532,14 @@ def _write_raw(
         )
     file_rejects = validated.rejects + written.rejects
     file_written = written.written + validated.duplicates
+    if validated.later_ends:
+        later = (
+            f"{raw.path}: {validated.later_ends:,} {name} row(s) end in the hour the clocks go "
+            "back, which the clock showed twice: read as the second of the two (as the first, "
+            "each would end before it starts)"
+        )
+        state.notes.append(later)
+        log(later)
     seconds = time.perf_counter() - began
     counts.read += validated.read
     counts.duplicates += validated.duplicates

@@ -41,6 +41,9 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # what makes a row unique; a second row with the same key must agree
     extra_prefix: str = ""  # extra columns are properties (on steps: process parameters)
+    # A start and an end column: an end in the hour the clocks go back that reads before its
+    # start is read as the second of the two hours (validate._later_end).
+    span: tuple[str, str] | None = None
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -128,6 +131,7 @@ TABLES: dict[str, Table] = {
                 _id("location_id"),
             ),
             key=("step_id",),
+            span=("started_at", "ended_at"),
         ),
         _lot_link("step_inputs", "step_id"),
         _lot_link("step_outputs", "step_id"),

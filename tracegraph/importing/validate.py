@@ -43,6 +43,7 @@ class ValidatedTable:
     rejects: list[Reject] = field(default_factory=list)
     duplicates: int = 0  # identical repeats, written once
     read: int = 0
+    later_ends: int = 0  # ends read as the second of the hour the clocks go back (_later_end)
 
 
 class CellError(ValueError):
@@ -179,6 +180,8 @@ def _valid_rows(
         if reject is not None:
             out.rejects.append(reject)
             continue
+        if table.span is not None and _later_end(row, cells, table.span, zone):
+            out.later_ends += 1
         key = tuple(row[k] for k in table.key)
         earlier = first_seen.get(key)
         if earlier is None:
@@ -228,6 +231,27 @@ def _typed_row(
         row[name] = None
     row["_extra"] = extra
     return row, None
+
+
+def _later_end(
+    row: dict[str, Any], cells: dict[str, str], span: tuple[str, str], zone: ZoneInfo
+) -> bool:
+    """Read the end of a span as the second of the two hours the clock showed when the clocks
+    went back (02:10 CEST, then 02:10 CET), if the first reading ends it before its start and
+    the second does not: a step from 02:40 to 02:10 that night took 30 minutes, it did not end
+    before it began. Only a local time without an offset is ever read again; True if it was."""
+    start, end = row.get(span[0]), row.get(span[1])
+    if start is None or end is None or end >= start:
+        return False
+    local = datetime.fromisoformat(cells[span[1]].strip())
+    if local.tzinfo is not None:
+        return False
+    second = local.replace(tzinfo=zone, fold=1)
+    second = second.replace(tzinfo=timezone(second.utcoffset() or timedelta(0)))
+    if second == end or second < start:  # not a repeated hour, or ends too early either way
+        return False
+    row[span[1]] = second
+    return True
 
 
 def _first_difference(a: dict[str, Any], b: dict[str, Any]) -> str | None:
