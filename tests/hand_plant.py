@@ -22,10 +22,10 @@ Y,pack,2026-11-03T09:00:00+00:00,PACKER-1,OP2,
     "step_inputs.csv": "step_id,lot_id,quantity,uom\nX,A,40,kg\nX,B,500,g\nY,M,40.5,kg\n",
     "step_outputs.csv": "step_id,lot_id,quantity,uom\nX,M,40.5,kg\nY,P1,300,pcs\nY,P2,100,pcs\n",
     "customers.csv": "customer_id,name,contact\nC1,Shop one,qa@one.example\nC2,=Shop two,\n",
-    "shipments.csv": """shipment_id,customer_id,shipped_at,reference_doc
-SH1,C1,2026-11-04T08:00:00+00:00,DN-1
-SH2,C2,2026-11-04T09:00:00+00:00,DN-2
-RMA1,C2,2026-11-05T09:00:00+00:00,RMA-1
+    "shipments.csv": """shipment_id,customer_id,shipped_at,reference_doc,from_location_id
+SH1,C1,2026-11-04T08:00:00+00:00,DN-1,WH-FG
+SH2,C2,2026-11-04T09:00:00+00:00,DN-2,WH-FG
+RMA1,C2,2026-11-05T09:00:00+00:00,RMA-1,
 """,
     "shipment_lines.csv": (
         "shipment_id,lot_id,quantity,uom\nSH1,P1,300,pcs\nSH2,P2,50,pcs\nRMA1,P2,-10,pcs\n"

@@ -94,6 +94,46 @@ def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None
     ]  # fmt: skip
 
 
+def test_a_hold_placed_later_does_not_make_earlier_shipments_findings(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """A lot shipped in November, put on hold by the night's delta: the shipment was not made
+    while it was on hold (every hold a QE placed made the nightly check fail). A shipment after
+    the import that saw the hold arrive is."""
+
+    def night(name: str, files: dict[str, str]) -> None:
+        for table, text in files.items():
+            (tmp_path / name).mkdir(exist_ok=True)
+            (tmp_path / name / table).write_text(text, encoding="utf-8")
+        assert import_paths(graph, [tmp_path / name]).rejects == []
+
+    lots = "lot_id,material_id,quantity,uom,status\nL1,BREAD,100,pcs,{}\n"
+    night(
+        "1",
+        {
+            "lots.csv": lots.format("released"),
+            "shipments.csv": "shipment_id,customer_id,shipped_at\nSH1,C1,2026-11-04T08:00:00Z\n",
+            "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH1,L1,10,pcs\n",
+        },
+    )
+    night("2", {"lots.csv": lots.format("hold")})
+
+    def findings() -> list[tuple[str, str, str]]:
+        found = {r.name: r.findings for r in run_checks(graph).results}
+        return [(f["lot_id"], f["reference"], f["problem"])
+                for f in found["released_after_failure"]]  # fmt: skip
+
+    assert findings() == []
+    night(
+        "3",
+        {
+            "shipments.csv": "shipment_id,customer_id,shipped_at\nSH2,C1,2099-01-04T08:00Z\n",
+            "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH2,L1,10,pcs\n",
+        },
+    )
+    assert findings() == [("L1", "SH2", "while hold")]
+
+
 def test_tolerance_widens_the_mass_balance(defects: TraceGraph) -> None:
     found = {r.name: r.findings for r in run_checks(defects, tolerance=1.5).results}
     assert [f["step_id"] for f in found["step_balance"]] == ["SINK"]

@@ -15,9 +15,10 @@ from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.run import import_paths
+from tracegraph.importing.reader import read_table
+from tracegraph.importing.run import check_paths, import_paths
 from tracegraph.importing.tables import TABLES
-from tracegraph.importing.validate import convert
+from tracegraph.importing.validate import convert, validate_lazily
 
 MATERIALS = "material_id,name,uom,kind\nM1,Flour,kg,raw\nSALT,Salt,kg,raw\nB1,Bread,pcs,finished\n"
 LOTS_HEADER = "lot_id,material_id,quantity,uom,created_at,status,supplier_id,supplier_lot\n"
@@ -237,6 +238,112 @@ def test_a_step_ending_in_the_repeated_hour_ends_after_it_starts(
     assert json.loads(again.stdout)["tables"]["steps"]["changed"] == 0
 
 
+def test_a_canonical_column_spelled_otherwise_rejects_the_file(tmp_path: Path) -> None:
+    """`Status` would have been kept as an extra property and the lot's status left empty: a
+    hold lost without a word."""
+    _write(tmp_path / "in", "lots.csv",
+           "lot_id,material_id,Quantity,uom,supplier lot\nL1,M1,5,kg,000123\n")  # fmt: skip
+    summary = check_paths([tmp_path / "in"], reject_file=tmp_path / "r.csv")
+    assert [(r.line, r.column, r.reason) for r in summary.rejects] == [
+        (2, "Quantity", "column 'Quantity' is not a column of lots; 'quantity' is (column names "
+         "are lower case with underscores): rename it, or map it with --mapping"),
+    ]  # fmt: skip
+    assert summary.table_counts()["lots"]["written"] == 0
+
+
+def test_files_the_reader_cannot_split_rightly_are_rejected_not_misread(tmp_path: Path) -> None:
+    """A quote never closed swallowed the rows below it (4 rows read as 1, exit 0); UTF-8 read
+    as UTF-16 gave no rows at all; a folder named like a table stopped the import."""
+    folder = tmp_path / "in"
+    _write(folder, "materials.csv",
+           'material_id,name,uom\nQM1,"Flour,kg\nQM2,Salt,kg\nQM3,Sugar,kg\n')  # fmt: skip
+    _write(folder, "operators.csv", "operator_id,name\nOP1,Anna\nOP2,Ben\n")
+    (folder / "lots.csv").mkdir()
+    summary = check_paths([folder], reject_file=tmp_path / "r.csv")
+    assert [(r.line, r.reason[:40]) for r in summary.rejects] == [
+        (2, "a quoted cell runs over several lines th"),
+    ]
+    assert f"skipped {folder / 'lots.csv'}: a folder" in summary.notes[0]
+    wrong = check_paths([folder / "operators.csv"], encoding="utf-16",
+                        reject_file=tmp_path / "r.csv")  # fmt: skip
+    assert [r.reason for r in wrong.rejects] == [
+        f"{folder / 'operators.csv'}: read as utf-16 the file has no line breaks, though its "
+        "bytes hold 3: that is not its encoding (hint: leave --encoding out to detect it, or "
+        "pass the right one)"
+    ]
+
+
+def test_a_utf8_file_is_read_as_utf8_when_a_single_byte_encoding_is_given(tmp_path: Path) -> None:
+    """The SAP mapping says Windows-1252; a file saved as UTF-8 stored "fÃ¼r" for "für"."""
+    path = _write(tmp_path, "materials.csv", "material_id;name\nM1;Weizenmehl für Brötchen\n")
+    raw = read_table(path, "cp1252")
+    assert raw.rows[0][1]["name"] == "Weizenmehl für Brötchen"
+    assert raw.encoding == "utf-8 (not cp1252 as given: the file is UTF-8)"
+    # A real Windows-1252 file is not valid UTF-8, and is read as given.
+    path.write_bytes("material_id;name\nM1;Weizenmehl für Brötchen\n".encode("cp1252"))
+    assert read_table(path, "cp1252").rows[0][1]["name"] == "Weizenmehl für Brötchen"
+
+
+def test_xlsx_error_cells_are_rejected_and_zero_padded_numbers_keep_their_zeros(
+    tmp_path: Path,
+) -> None:
+    """A lot called #REF! and a supplier lot 123 where Excel showed 000123 were imported."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "lots"
+    sheet.append(["lot_id", "material_id", "quantity", "uom", "supplier_id", "supplier_lot"])
+    sheet.append(["L1", "M1", 5, "kg", "V7", 123])
+    sheet["F2"].number_format = "000000"
+    sheet.append(["#REF!", "M1", "#N/A", "kg", "V7", 124])
+    path = tmp_path / "in" / "lots.xlsx"
+    path.parent.mkdir()
+    book.save(path)
+    raw = read_table(path)
+    assert raw.rows[0][1]["supplier_lot"] == "000123"
+    summary = check_paths([path], reject_file=tmp_path / "r.csv")
+    assert [(r.line, r.value, r.reason) for r in summary.rejects] == [
+        (3, "lot_id: #REF!, quantity: #N/A", "a cell holds a spreadsheet error instead of a "
+         "value: fix its formula and export again"),
+    ]  # fmt: skip
+
+
+def test_long_digit_codes_in_extra_columns_stay_text(tmp_path: Path) -> None:
+    """An 18-digit SSCC as a float lost its last digits (340123450000000017 → 3.4012345e17)."""
+    _write(
+        tmp_path / "in",
+        "steps.csv",
+        "step_id,operation,started_at,sscc,temp\n"
+        "S1,bake,2026-11-02T06:00:00Z,340123450000000017,182.5\n",
+    )
+    rows = list(validate_lazily(read_table(tmp_path / "in" / "steps.csv"), "steps",
+                                ZoneInfo("UTC"))[1])  # fmt: skip
+    assert rows[0]["_extra"] == {"sscc": "340123450000000017", "temp": 182.5}
+
+
+def test_an_import_into_a_database_without_the_schema_installs_it_first(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`demo generate` then `import`, without `db init`: every MERGE scanned its label (20 min
+    for a 100k-row plant), and a lot look-up failed on the missing full-text index."""
+    graph.reset()  # constraints and indexes too
+    looked_up = runner.invoke(app, ["lot", "show", "L-404"])
+    assert looked_up.exit_code == 2
+    assert "lacks the graph model's indexes (hint: run `tracegraph db init`" in " ".join(
+        looked_up.stderr.split()
+    )
+    _write(tmp_path / "in", "materials.csv", MATERIALS)
+    code, summary, _ = _import(runner, str(tmp_path / "in"))
+    assert code == 0
+    assert summary["notes"] == [
+        "the database had no schema: installed the graph model's constraints and indexes first"
+    ]
+    assert {"lot_id"} <= {p for o in graph.schema_objects() if o.kind == "constraint"
+                          for p in o.properties if o.labels_or_types == ("Lot",)}  # fmt: skip
+    assert _import(runner, str(tmp_path / "in"), "--force")[1]["notes"] == []
+
+
 def test_gbk_file_is_detected_and_read(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -393,6 +500,34 @@ def test_references_to_unknown_lots_become_stubs_and_unknown_steps_are_rejected(
         database_=graph.database,
     )
     assert stub[0].data() == {"known": False, "temp": 182.5}
+    traced = runner.invoke(app, ["trace", "forward", "OLD-9"])
+    assert "OLD-9 · origin unknown" in traced.stdout and "None" not in traced.stdout
+    # The lot's own row comes the next night: one stub completed, none created (it was -1).
+    _write(tmp_path / "next", "lots.csv", f"{LOTS_HEADER}OLD-9,M1,5,kg,2026-11-01T06:00:00Z,,,\n")
+    _, later, _ = _import(runner, str(tmp_path / "next"))
+    assert later["stubs_created"] == 0
+    assert graph.read("import/stub_lot_count")[0]["stubs"] == 0
+
+
+def test_master_data_made_from_references_alone_is_named_in_the_notes(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A typo in a step's device makes a device no row describes: named, so it is found."""
+    folder = tmp_path / "in"
+    _write(folder, "devices.csv", "device_id,name\nOVEN-9,Oven 9\n")
+    _write(folder, "steps.csv", "step_id,operation,started_at,device_id\n"
+                                "S1,bake,2026-11-02T06:00:00Z,OVEN-9\n"
+                                "S2,bake,2026-11-02T07:00:00Z,OVEN-99\n")  # fmt: skip
+    code, summary, _ = _import(runner, str(folder))
+    assert code == 0
+    assert summary["notes"] == [
+        "1 devices named by references but given no row of their own were created: OVEN-99 "
+        "(a typo in a reference makes one)"
+    ]
+    # Named once: the next import that names it again does not repeat it.
+    _write(tmp_path / "next", "steps.csv", "step_id,operation,started_at,device_id\n"
+                                           "S3,bake,2026-11-03T07:00:00Z,OVEN-99\n")  # fmt: skip
+    assert _import(runner, str(tmp_path / "next"))[1]["notes"] == []
 
 
 def test_a_link_repeated_by_a_second_file_of_the_same_run_is_not_doubled(

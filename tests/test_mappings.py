@@ -170,6 +170,11 @@ def test_cells_the_mapping_cannot_convert_are_rejected_with_the_source_column(
     assert code == 1
     assert _rejects(summary) == [("MSEG_movements.csv", "2", column, reason)]
     assert summary["tables"]["lots"] == {**summary["tables"]["lots"], "read": 5, "rejected": 1}
+    # The file's log line counts the row too (it said 4 read, 0 rejected: a nightly log that
+    # disagreed with the summary).
+    dry = runner.invoke(app, ["import", str(folder), "--mapping", str(folder / "mapping.toml"),
+                              "--dry-run", "--rejects", str(tmp_path / "r.csv")])  # fmt: skip
+    assert "MSEG_movements.csv → lots: 5 rows read, 4 would be written, 1 rejected" in dry.stderr
 
 
 def test_a_bad_mapping_file_is_one_line_and_exit_2(
@@ -414,7 +419,7 @@ def _typed_receipts(path: Path) -> None:
     cover.title = "Cover"  # empty: skipped
     data = book.create_sheet("Daten")
     data.append(["MBLNR", "BWART", "MATNR", "CHARG", "LICHA", "LIFNR", "AUFNR", "WERKS",
-                 "LGORT", "MENGE", "MEINS", "BUDAT", "CPUTM"])  # fmt: skip
+                 "LGORT", "MENGE", "MEINS", "BUDAT", "CPUTM", "VFDAT", "INSMK"])  # fmt: skip
     receipt = ["101", "000000000000100042"]
     data.append(["5000001234", *receipt, "R-2024-0815", "000123", "V7", None, "1000", "0001",
                  1250.5, "KG", datetime(2026, 11, 3, 8, 15), None])  # fmt: skip
@@ -450,10 +455,10 @@ def test_xlsx_cells_stored_as_numbers_and_dates_ignore_the_decimal_comma_and_dat
         # A date cell and a time cell (BUDAT and CPUTM) make one moment.
         {"lot": "R-2024-0817", "qty": 1250.5, "uom": "kg", "created": "2026-11-04T06:30:00+01:00"},
     ]
-    assert summary["notes"] == [
+    assert summary["notes"][0] == (
         f"{folder / 'MSEG_movements.xlsx'}: sheets with data not read: 'Hinweise' "
         "(one sheet is read per file: the one named like the file, else the first with data)"
-    ]
+    )
 
 
 _MOVEMENTS = "BELEG,ART,CHARGE,AUFTRAG,MENGE\n1,101,R-1,,5\n2,261,R-1,4711,2\n3,999,R-1,,1\n"
@@ -483,9 +488,13 @@ def test_where_gives_each_table_its_own_rows_and_the_rest_are_counted_in_a_note(
     }  # fmt: skip
     note = (f"{tmp_path / 'export' / 'moves.csv'}: 1 row(s) that no [[file]] section's `where` "
             "takes were not imported (ART='999' AUFTRAG='' ×1)")  # fmt: skip
-    assert summary["notes"] == [note]
-    # The ledger keeps the note, for the nightly run nobody watched.
-    assert import_run(graph, summary["run_id"])["notes"] == [note]
+    assert summary["notes"] == [
+        note,
+        "1 materials named by references but given no row of their "
+        "own were created: FLOUR (a typo in a reference makes one)",
+    ]
+    # The ledger keeps the notes, for the nightly run nobody watched.
+    assert import_run(graph, summary["run_id"])["notes"] == summary["notes"]
     shown = runner.invoke(app, ["imports", summary["run_id"]])
     assert f"note: {note}" in " ".join(shown.stdout.split()), shown.stderr
     assert _one(graph, "MATCH (l:Lot)-[r:INPUT_TO]->(s:ProcessStep) "
@@ -681,9 +690,34 @@ def test_a_negate_column_the_file_lacks_rejects_the_rows(tmp_path: Path) -> None
     summary = check_paths([folder], mapping=load_mapping(tmp_path / "m.toml"),
                           reject_file=tmp_path / "r.csv")  # fmt: skip
     assert {r.reason for r in summary.rejects} == {
-        "column 'SOLL_HABEN' (read by `negate`) is not in the header"
+        "column 'SOLL_HABEN' (read for quantity) is not in the header"
     }
     assert summary.table_counts()["step_inputs"]["written"] == 0
+
+
+def test_a_column_the_file_lacks_rejects_the_rows_that_would_read_it(tmp_path: Path) -> None:
+    """An export whose layout changed (LICHA, the supplier's batch, no longer exported): its
+    lots would be written without their supplier lot — findable by neither number. Rejected
+    for lots; what does not read LICHA is imported."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    mapping = (SAP / "mapping.toml").read_text(encoding="utf-8")
+    movements = (SAP / "MSEG_movements.csv").read_text(encoding="cp1252").splitlines()
+    header = movements[0].split(";")
+    dropped = header.index("LICHA")
+    (folder / "MSEG_movements.csv").write_text(
+        "\n".join(";".join(c for i, c in enumerate(line.split(";")) if i != dropped)
+                  for line in movements) + "\n", encoding="cp1252")  # fmt: skip
+    (tmp_path / "m.toml").write_text(mapping, encoding="utf-8")
+    summary = check_paths([folder], mapping=load_mapping(tmp_path / "m.toml"),
+                          reject_file=tmp_path / "r.csv")  # fmt: skip
+    counts = summary.table_counts()
+    # Receipts from vendors read LICHA; receipts from process orders do not, and are written.
+    assert counts["lots"]["rejected"] >= 3 and counts["lots"]["written"] == 2
+    assert {(r.column, r.reason) for r in summary.rejects} == {
+        ("LICHA", "column 'LICHA' (read for supplier_lot) is not in the header")
+    }
+    assert counts["step_inputs"]["written"] > 0 and counts["step_inputs"]["rejected"] == 0
 
 
 def test_a_shifted_row_is_rejected_even_where_no_section_would_take_it(tmp_path: Path) -> None:

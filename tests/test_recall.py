@@ -53,6 +53,8 @@ def test_recall_package_files_and_manifest(
     ]  # fmt: skip
     assert events[1]["input_lot_codes"] == "A B"
     assert events[4]["reference_document"] == "DN-1"
+    # FSMA 204 asks where a shipment left from (the location was left empty before).
+    assert [e["location_id"] for e in events[4:]] == ["WH-FG", "WH-FG", ""]
 
     book = load_workbook(out / "tracking_events.xlsx")
     sheet = book["tracking events"]
@@ -71,6 +73,11 @@ def test_recall_package_files_and_manifest(
     customers = list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig").splitlines()))
     assert {(c["customer_id"], c["name"], c["contact"]) for c in customers} == {
         ("C1", "Shop one", "qa@one.example"), ("C2", "'=Shop two", ""),
+    }  # fmt: skip
+    # Whom to call about what: the lots, the shipments, how much net of the return.
+    assert {(c["customer_id"], c["lot_ids"], c["shipment_ids"], c["shipped"])
+            for c in customers} == {
+        ("C1", "P1", "SH1", "300 pcs"), ("C2", "P2", "RMA1 SH2", "40 pcs"),
     }  # fmt: skip
 
 
@@ -102,6 +109,11 @@ def test_recall_never_writes_over_a_folder(
     result = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "taken")])
     assert result.exit_code == 2
     assert "is not empty" in result.stderr
+    assert (tmp_path / "taken" / "keep.txt").read_text() == "mine"
+    # A file of that name (an internal error before): refused, and left as it was.
+    result = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "taken" / "keep.txt")])
+    assert result.exit_code == 2
+    assert "keep.txt is a file, not a folder (hint: give a new folder" in result.stderr
     assert (tmp_path / "taken" / "keep.txt").read_text() == "mine"
 
 

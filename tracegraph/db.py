@@ -65,6 +65,11 @@ def translated_errors(
                 hint="set NEO4J_DATABASE to an existing database "
                 "(Neo4j Community has one user database, 'neo4j')",
             ) from exc
+        if "no such fulltext schema index" in (exc.message or "").lower():
+            raise DatabaseError(
+                f"the database {database!r} on {server} lacks the graph model's indexes",
+                hint="run `tracegraph db init` (imports install them too)",
+            ) from exc
         raise DatabaseError(
             f"Neo4j refused the request: {exc.message or exc.code}",
             hint=f"error code {exc.code}",

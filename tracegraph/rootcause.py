@@ -136,7 +136,8 @@ def rank_common_causes(
                 "version keeps on every lot to find comparable lots",
                 hint="run `tracegraph db init` once: it copies each lot's material onto it",
             )
-        comparable, controls = found["comparable"], list(found["controls"])
+        # a lot picked twice (one pick fell on a complaint lot, see the query) counts once
+        comparable, controls = found["comparable"], list(dict.fromkeys(found["controls"]))
         factor_rows = _factor_rows(graph, [*complaints, *controls]) if controls else []
     if not controls:
         raise TracegraphError(

@@ -291,6 +291,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
             "shipped_at": shipped_at[edge.step],
             "reference_doc": line.reference_doc,
             "carrier": line.carrier,
+            "from_location_id": line.from_location_id,  # where it left: FSMA 204's ship-from
             "is_return": (edge.quantity or 0) < 0,
             "source_quantity": _round(located),
             "source_uom": unit,

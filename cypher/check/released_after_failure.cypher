@@ -1,6 +1,10 @@
 // Lots shipped or consumed although they were on hold or rejected, or although the latest
 // inspection of the lot before that moment had failed.
 // Candidates come from the status and result indexes, not from a scan of every lot.
+// A lot's status has no time of its own: a hold the ledger saw arrive (a RowChange of the lot's
+// status) was placed after the import before that one read its export, so what happened to the
+// lot before that import is not "while hold" (a hold placed today on a lot used in January).
+// Without such a record the status is taken as the lot's since it was made.
 CALL () {
   MATCH (lot:Lot) WHERE lot.status IN ['hold', 'rejected'] RETURN lot
   UNION
@@ -19,9 +23,19 @@ WITH lot, event, reference, at,
      COLLECT { MATCH (lot)<-[:OF_LOT]-(i:Inspection) WHERE i.inspected_at <= at
                RETURN i ORDER BY i.inspected_at DESC LIMIT 1 }[0] AS last_inspection
 WITH lot, event, reference, at, last_inspection,
+     COLLECT { MATCH (lot)<-[:ABOUT]-(change:RowChange)<-[:CHANGED]-(run:ImportRun)
+               WHERE 'status' IN change.columns
+               RETURN run.started_at AS changed ORDER BY changed DESC LIMIT 1 }[0] AS changed
+WITH lot, event, reference, at, last_inspection,
+     CASE WHEN changed IS NOT NULL THEN
+       COLLECT { MATCH (earlier:ImportRun) WHERE earlier.started_at < changed
+                 RETURN earlier.started_at AS began ORDER BY began DESC LIMIT 1 }[0]
+     END AS status_after
+WITH lot, event, reference, at, last_inspection,
      CASE
        WHEN last_inspection.result = 'fail' THEN 'after failed inspection ' + last_inspection.inspection_id
-       WHEN lot.status IN ['hold', 'rejected'] THEN 'while ' + lot.status
+       WHEN lot.status IN ['hold', 'rejected'] AND (status_after IS NULL OR at >= status_after)
+         THEN 'while ' + lot.status
      END AS problem
 WHERE problem IS NOT NULL
 RETURN lot.lot_id AS lot_id, event, reference, at, problem

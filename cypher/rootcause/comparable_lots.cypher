@@ -12,7 +12,7 @@
 // `inside` of them are subtracted from the count, and any that is picked is dropped.
 MATCH (complaint:Lot) WHERE complaint.lot_id IN $lot_ids
 MATCH (complaint)-[:OF]->(material:Material)
-WITH collect(DISTINCT material.material_id) AS materials,
+WITH collect(DISTINCT material.material_id) AS materials, collect(complaint) AS complaints,
      count(complaint.created_at) AS inside,
      count(*) - count(complaint.material_id) AS without_material_id,
      min(complaint.created_at) - duration({days: $days}) AS first,
@@ -30,14 +30,18 @@ CALL (materials, first, last, without_material_id) {
   }
   RETURN collect(found) AS per_material
 }
-WITH without_material_id, per_material, inside,
+WITH without_material_id, per_material, inside, complaints,
      reduce(n = 0, found IN per_material | n + size(found)) AS total
-WITH without_material_id, per_material, total,
+WITH without_material_id, per_material, total, complaints,
      CASE WHEN total > inside THEN total - inside ELSE 0 END AS comparable
+// A pick that falls on a complaint lot takes the lot after it (dropping it gave
+// --max-controls N only N-1 controls, and 1 none); the caller drops a lot picked twice so.
 WITH without_material_id, comparable, CASE WHEN comparable <= $max_controls THEN per_material
   ELSE [found IN per_material |
-    [i IN range(0, toInteger(round(toFloat(size(found)) * $max_controls / total)) - 1)
-      | found[toInteger(i * toFloat(total) / $max_controls)]]]
+    [at IN [i IN range(0, toInteger(round(toFloat(size(found)) * $max_controls / total)) - 1)
+            | toInteger(i * toFloat(total) / $max_controls)]
+     | CASE WHEN found[at] IN complaints AND at + 1 < size(found) THEN found[at + 1]
+            ELSE found[at] END]]
   END AS picked
 RETURN without_material_id, comparable,
        [lot_id IN [lot IN reduce(all = [], found IN picked | all + found) | lot.lot_id]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import enum
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -58,9 +59,16 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# Width of tables written to a pipe or file (`| less`, `> report.txt`) when COLUMNS is not set:
+# rich's default of 80 cut ids to "SH00000…" and times to "2026-01-…" there.
+PIPED_WIDTH = 200
+
+
 def stdout() -> Console:
     # Built per call so that CliRunner's captured streams are the ones written to.
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True,
+                   width=PIPED_WIDTH if piped else None)  # fmt: skip
 
 
 def stderr() -> Console:

@@ -119,10 +119,15 @@ def _window_command(kind: str) -> Any:
         html: Path = _html_option(),
     ) -> None:
         window_start, window_end = parse_time(start, timezone), parse_time(end, timezone)
-        if window_end <= window_start:
+        # Instants, not text: 08:00+01:00 is before 07:30Z although it sorts after it.
+        began, ends = datetime.fromisoformat(window_start), datetime.fromisoformat(window_end)
+        if ends <= began:
             raise ConfigurationError(
-                f"the window ends ({end}) before it starts ({start})", hint="swap --from and --to"
-            )
+                f"the window from {window_start} to {window_end} "
+                + ("is empty: the two are the same moment" if ends == began else
+                   "ends before it starts"),
+                hint="give a --to after --from" if ends == began else "swap --from and --to",
+            )  # fmt: skip
         result = tracing.trace_window(open_graph(), kind, subject, window_start, window_end)
         if html is not None and result.forward is not None:
             write_html(html, result.forward, title=result.summary())
@@ -238,6 +243,19 @@ def _more(shown: int, total: int, what: str) -> None:
         )
 
 
+def _forward_label(lot: dict[str, Any], share: str = "") -> str:
+    """A lot in the downstream tree; a stub has no material, quantity or status to show (it
+    showed `OLD-1 None ·  · `), and says its origin is unknown."""
+    label = f"[bold]{lot['lot_id']}[/] {lot.get('material_id') or ''}".rstrip()
+    if lot.get("quantity") is not None:
+        label += f" · {_qty(lot['quantity'], lot['uom'])}{share}"
+    if lot.get("status"):
+        label += f" · {styled(lot['status'])}"
+    if lot.get("origin_known") is False:
+        label += " · [yellow]origin unknown[/]"
+    return label
+
+
 def render_forward(result: tracing.ForwardTrace) -> None:
     out = stdout()
     out.print(f"[bold]{result.summary()}[/]")
@@ -263,10 +281,7 @@ def render_forward(result: tracing.ForwardTrace) -> None:
                 if lot is None or budget[0] <= 0:
                     continue
                 budget[0] -= 1
-                label = f"[bold]{out_id}[/] {lot['material_id']}"
-                if lot["quantity"] is not None:
-                    label += f" · {_qty(lot['quantity'], lot['uom'])} of source"
-                label += f" · {styled(lot['status'])}"
+                label = _forward_label(lot, " of source")
                 if out_id in shown:
                     child.add(label + " [dim](shown above)[/]")
                     continue
@@ -274,10 +289,7 @@ def render_forward(result: tracing.ForwardTrace) -> None:
                 grow(child.add(label), out_id)
 
     for source in result.sources:
-        node = tree.add(
-            f"[bold]{source['lot_id']}[/] {source['material_id']} · "
-            f"{_qty(source['quantity'], source['uom'])} · {styled(source['status'])}"
-        )
+        node = tree.add(_forward_label(source))
         shown.add(source["lot_id"])
         grow(node, source["lot_id"])
     out.print(tree)

@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import ConfigurationError
-from tracegraph.importing.reader import RawTable, StoredValue
+from tracegraph.importing.reader import RawTable, StoredValue, row_problem
 from tracegraph.importing.tables import TABLES, Column, Kind
 from tracegraph.importing.validate import PlainText, Reject
 from tracegraph.resources import resource_path
@@ -428,9 +428,6 @@ def _source_columns(spec: Any) -> set[str]:
     return names
 
 
-# The reader's key for the cells of a row beyond the header's columns (validate rejects them).
-_OVERFLOW = "\0overflow"
-
 # A process parameter under a decimal comma, 180,5: a number like validation's `180.5`. Only
 # this plain shape (no thousands separator, no leading zero before digits): an extra column may
 # hold codes.
@@ -482,14 +479,14 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
     Times without an offset stay without one: validation reads them in the run's timezone."""
     result = MappedFile([], [])
     rules = mapping.rules_for(raw.path)
-    # A row with more cells than the header: its cells are shifted, so no section can be
-    # trusted to take or leave it. Rejected once, for the first section's table.
-    taken = {line for line, cells in raw.rows if _OVERFLOW in cells}
-    for line, cells in raw.rows if rules else ():
-        if line in taken:
-            reason = "the row has more cells than the header has columns"
-            reject = Reject(str(raw.path), line, "", cells[_OVERFLOW][:200], reason)
-            result.rejects.append((rules[0].table, reject))
+    # A row with more cells than the header (its cells are shifted) or one that swallowed the
+    # rows below it: no section can be trusted to take or leave it. Rejected once, for the
+    # first section's table.
+    broken = {line: problem for line, cells in raw.rows
+              if (problem := row_problem(cells)) is not None}  # fmt: skip
+    taken = set(broken)
+    for line, problem in broken.items() if rules else ():
+        result.rejects.append((rules[0].table, Reject(str(raw.path), line, "", *problem)))
     rejected_whole: set[str] = set()  # tables whose rows are all rejected (an unclear `where`)
     for rule in rules:
         spec = TABLES[rule.table]
@@ -498,22 +495,25 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
         # A source column named twice, which this table reads: which one is meant? Not guessed
         # (columns named twice that it does not read are no concern of it). Nor are the rows
         # meant when a `where` column is named twice or missing (missing, it would read as
-        # empty cells): then every row is rejected for this table; nor the signs of the rows
-        # it takes when a `negate` column is missing.
+        # empty cells): then every row is rejected for this table.
         where = {c.column for c in rule.where}
         ambiguous = sorted(set().union(*map(_source_columns, rule.columns.values()))
                            .intersection(raw.repeated))  # fmt: skip
         unclear = [(c, "appears twice in the header") for c in sorted(where & set(raw.repeated))]
         unclear += [(c, "(read by `where`) is not in the header")
                     for c in sorted(where.difference(raw.header))]  # fmt: skip
-        unsigned = sorted({c.column for how in rule.columns.values() if isinstance(how, dict)
-                           for c in how.get("negate", ())}.difference(raw.header))  # fmt: skip
+        # A column the section reads that the file lacks (an export's layout changed) would
+        # read as empty cells: a lot without its supplier lot, a quantity not negated.
+        missing = sorted(
+            (source, name) for name, how in rule.columns.items()
+            for source in _source_columns(how) if source not in raw.header
+        )  # fmt: skip
         # Each row once per table, however many of the table's sections cannot tell.
         repeat = bool(unclear) and rule.table in rejected_whole
         if unclear:
             rejected_whole.add(rule.table)
         for line, cells in [] if repeat else raw.rows:
-            if _OVERFLOW in cells:
+            if line in broken:
                 continue
             try:
                 if unclear:
@@ -525,9 +525,10 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
                 if ambiguous:
                     raise _CellProblem(ambiguous[0], "", f"column '{ambiguous[0]}' appears twice "
                                        "in the header")  # fmt: skip
-                if unsigned:
-                    raise _CellProblem(unsigned[0], "", f"column '{unsigned[0]}' (read by "
-                                       "`negate`) is not in the header")  # fmt: skip
+                if missing:
+                    source, name = missing[0]
+                    raise _CellProblem(source, "", f"column '{source}' (read for {name}) is not "
+                                       "in the header")  # fmt: skip
                 rows.append((line, {
                     name: _extra(mapping, name, how, _value(mapping, _kind(spec.column(name)),
                                                             how, cells))

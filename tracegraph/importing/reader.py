@@ -52,6 +52,29 @@ SNIFFED_RECORDS = 20  # records (header included) that must agree on the separat
 SEPARATOR_NAMES = {";": "semicolon-separated", "\t": "tab-separated", "|": "pipe-separated"}
 
 
+# Keys of a row's cells that are no column: a row the reader could not split rightly holds
+# one, and is rejected as a whole (row_problem).
+OVERFLOW = "\0overflow"  # the cells beyond the header's columns
+UNCLOSED = "\0unclosed"  # a quoted cell that swallowed the lines after it
+EXCEL_ERROR = "\0excel_error"  # a spreadsheet cell holding an error (#REF!, #N/A) instead of data
+
+
+def row_problem(cells: dict[str, str]) -> tuple[str, str] | None:
+    """The value and reason to reject a row with, when the reader could not split it."""
+    if OVERFLOW in cells:
+        return cells[OVERFLOW][:200], "the row has more cells than the header has columns"
+    if UNCLOSED in cells:
+        return cells[UNCLOSED][:200], (
+            "a quoted cell runs over several lines that look like whole rows: a quote without "
+            "its closing quote? (the rows it swallowed are in this cell, not read as rows)"
+        )
+    if EXCEL_ERROR in cells:
+        return cells[EXCEL_ERROR], (
+            "a cell holds a spreadsheet error instead of a value: fix its formula and export again"
+        )
+    return None
+
+
 class UnreadableFile(TracegraphError):
     """The whole file cannot be read: every row of it is unaccounted for."""
 
@@ -103,6 +126,11 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             pass  # a BOM-like start of another encoding: try the others
+    if encoding and _garbles_utf8(encoding) and _multibyte_utf8(data):
+        # "für" saved as UTF-8 reads "fÃ¼r" in Windows-1252: any bytes are valid there, so the
+        # given encoding would store every accented letter garbled. Text in a single-byte
+        # encoding that is also valid UTF-8 with letters beyond ASCII is all but unknown.
+        return data.decode("utf-8"), f"utf-8 (not {encoding} as given: the file is UTF-8)"
     for candidate in (encoding,) if encoding else FALLBACK_ENCODINGS:
         try:
             text = data.decode(candidate)
@@ -114,6 +142,13 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
                 hint="pass its encoding with --encoding: cp1252 for a Western European Excel "
                 "export, cp1250 for a Central European one, gb18030 if it is Chinese",
             )
+        breaks = data.count(b"\n")
+        if breaks > 1 and "\n" not in text:  # UTF-8 read as UTF-16: one line of CJK signs
+            raise UnreadableFile(
+                f"{path}: read as {candidate} the file has no line breaks, though its bytes "
+                f"hold {breaks:,}: that is not its encoding",
+                hint="leave --encoding out to detect it, or pass the right one",
+            )
         return text, candidate
     raise UnreadableFile(
         f"{path}: cannot decode the file as {encoding or ' or '.join(FALLBACK_ENCODINGS)}",
@@ -122,6 +157,26 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _garbles_utf8(encoding: str) -> bool:
+    """Whether the encoding reads UTF-8's two bytes of ü as two characters (cp1252, latin-1,
+    cp1250 — any byte is a character there), so that a UTF-8 file comes out garbled."""
+    try:
+        return len(b"\xc3\xbc".decode(encoding)) == 2
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def _multibyte_utf8(data: bytes) -> bool:
+    """Whether the bytes are UTF-8 with characters beyond ASCII in it."""
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _in_gb2312(char: str) -> bool:
@@ -206,7 +261,11 @@ def _read_csv(
     line = reader.line_num + 1
     for record in reader:
         if any(cell.strip() for cell in record):  # blank lines are layout, not rows
-            rows.append((line, _row(header, record, delimiter)))
+            row = _row(header, record, delimiter)
+            swallowed = _swallowed(header, record, delimiter)
+            if swallowed is not None:
+                row[UNCLOSED] = swallowed
+            rows.append((line, row))
         line = reader.line_num + 1
     return RawTable(path, header, rows, used, notes, repeated=repeated)
 
@@ -214,8 +273,22 @@ def _read_csv(
 def _row(header: tuple[str, ...], cells: list[str], separator: str = ",") -> dict[str, str]:
     row = {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(header)}
     if len(cells) > len(header):
-        row["\0overflow"] = separator.join(cells[len(header) :])
+        row[OVERFLOW] = separator.join(cells[len(header) :])
     return row
+
+
+def _swallowed(header: tuple[str, ...], cells: list[str], separator: str) -> str | None:
+    """A cell that runs over lines holding as many separators as a whole row of a table of three
+    columns or more: a quote opened and never closed, after which the reader takes the rows
+    below as text of one cell (a 4-row file read as 1 row, silently)."""
+    if len(header) < 3:
+        return None
+    for cell in cells:
+        if "\n" in cell and any(
+            line.count(separator) >= len(header) - 1 for line in cell.splitlines()[1:]
+        ):
+            return cell
+    return None
 
 
 def _cell_text(value: object) -> str:
@@ -265,17 +338,38 @@ def _read_sheet(path: Path, book: Any, table: str, header_line: int) -> RawTable
     sheet = named[0] if named else (with_data or book.worksheets)[0]
     unread = tuple(ws.title for ws in with_data if ws is not sheet)
     notes = (f"sheet {sheet.title!r}",)
-    lines: Iterator[tuple[object, ...]] = sheet.iter_rows(min_row=header_line, values_only=True)
+    lines: Iterator[tuple[Any, ...]] = sheet.iter_rows(min_row=header_line)
     first = next(lines, None)
     if first is None:
         return RawTable(path, (), [], "xlsx", ("the sheet is empty", *notes), unread)
-    header, repeated = _clean_header([_cell_text(v) for v in first])
+    header, repeated = _clean_header([_cell_text(c.value) for c in first])
     rows = []
-    for number, values in enumerate(lines, start=header_line + 1):
-        cells = [_cell_text(v) for v in values]
+    for number, sheet_cells in enumerate(lines, start=header_line + 1):
+        cells = [_sheet_cell_text(c) for c in sheet_cells]
         if any(c.strip() for c in cells):
-            rows.append((number, _row(header, cells)))
+            row = _row(header, cells)
+            errors = [f"{name}: {cell.value}" for name, cell in zip(header, sheet_cells,
+                      strict=False) if cell.data_type == "e"]  # fmt: skip
+            if errors:
+                row[EXCEL_ERROR] = ", ".join(errors)
+            rows.append((number, row))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated)
+
+
+# A number format of zeros only (000000): Excel shows 123 as 000123 — a supplier lot typed
+# into a column formatted so, which the file stores as the number 123.
+_ZERO_PADDED = re.compile(r"0{2,}")
+
+
+def _sheet_cell_text(cell: Any) -> str:
+    """A sheet cell's text: as _cell_text, with a whole number padded as its zero-padded
+    number format shows it (what the user saw and typed)."""
+    text = _cell_text(cell.value)
+    if isinstance(text, StoredValue) and isinstance(cell.value, (int, float)):
+        form = getattr(cell, "number_format", "")
+        if _ZERO_PADDED.fullmatch(form or "") and text.isdigit() and len(text) < len(form):
+            return StoredValue(text.zfill(len(form)))
+    return text
 
 
 def _read_parquet(path: Path) -> RawTable:

@@ -138,7 +138,11 @@ def find_files(
     for path in paths:
         if path.is_dir():
             for child in sorted(path.iterdir()):
-                if child.suffix.lower() in SUFFIXES and not child.name.startswith((".", "~$")):
+                if child.is_dir():
+                    if not child.name.startswith("."):
+                        notes.append(f"skipped {child}: a folder (folders in a folder are not "
+                                     "searched; name it to import it)")  # fmt: skip
+                elif child.suffix.lower() in SUFFIXES and not child.name.startswith((".", "~$")):
                     files.append(child)
                 elif child.is_file():
                     notes.append(f"skipped {child}: not a table file ({', '.join(SUFFIXES)})")
@@ -200,6 +204,7 @@ def import_paths(
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
     reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"))
     shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+    schema_note = _installed_schema(graph, log)
     with _import_lock(graph, run_id):
         graph.write(
             "import/start_run",
@@ -210,6 +215,7 @@ def import_paths(
             },
         )  # fmt: skip
         stubs_before = int(graph.read("import/stub_lot_count")[0]["stubs"])
+        references_before = graph.read("import/reference_only")[0]
         tables: dict[str, TableCounts] = {}
         rejects: list[Reject] = []
         unchanged: dict[str, str] = {}
@@ -230,7 +236,9 @@ def import_paths(
                     if previous:
                         unchanged[str(path)] = str(previous[0]["run_id"])
                         clean.append(fingerprints[path])
-                        log(f"{path.name}: unchanged since import {previous[0]['run_id']}, skipped")
+                        log(f"{path.name}: skipped, import {previous[0]['run_id']} read the same "
+                            "content (imports since may have changed its rows: --force writes "
+                            "it again)")  # fmt: skip
                         continue
                 todo.append(path)
             work = _Files(graph, mapping, zone, encoding, tables, log, progress, state)
@@ -238,10 +246,14 @@ def import_paths(
                 rejects.extend(file_rejects)
                 if not file_rejects and (mapping is not None or table_name(path) in TABLES):
                     clean.append(fingerprints[path])
+            stubs_after = int(graph.read("import/stub_lot_count")[0]["stubs"])
+            references = _new_references(references_before,
+                                         graph.read("import/reference_only")[0])  # fmt: skip
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
-                notes=notes + state.notes,
-                stubs_created=int(graph.read("import/stub_lot_count")[0]["stubs"]) - stubs_before,
+                notes=schema_note + notes + state.notes + references,
+                # stubs this run completed left the count: they were there before
+                stubs_created=stubs_after - stubs_before + state.completed_stubs,
                 seconds=time.perf_counter() - started,
             )  # fmt: skip
             if rejects:
@@ -267,6 +279,35 @@ def import_paths(
             },
         )  # fmt: skip
         return summary
+
+
+def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
+    """The model's constraints and indexes, installed when the database has not got them (an
+    import straight after `db up`, or into a team's server): without them every MERGE scans its
+    label — 20 minutes for a 100k-row plant — and nothing keeps a lot id unique."""
+    if any(o.kind == "constraint" and o.labels_or_types == ("Lot",) and o.properties == ("lot_id",)
+           for o in graph.schema_objects()):  # fmt: skip
+        return []
+    graph.init_schema()
+    note = "the database had no schema: installed the graph model's constraints and indexes first"
+    log(note)
+    return [note]
+
+
+def _new_references(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
+    """A note per kind of master data the run created from references alone (a device named by
+    a step, with no row in devices): expected when an export does not carry that table, a typo
+    when it does — `OVEN-99` for `OVEN-9`."""
+    notes = []
+    for kind, ids in after.items():
+        new = sorted(set(ids) - set(before[kind]))
+        if new:
+            shown = ", ".join(new[:10]) + (f" and {len(new) - 10:,} more" if len(new) > 10 else "")
+            notes.append(
+                f"{len(new):,} {kind} named by references but given no row of their own were "
+                f"created: {shown} (a typo in a reference makes one)"
+            )
+    return notes
 
 
 def check_paths(
@@ -463,8 +504,9 @@ class _Files:
         counts.read += len(rejects)
         counts.rejected += len(rejects)
         raw = _one_table([raw for t, raw in mapped.tables if t == table])
-        return rejects + _write_raw(self.graph, raw, table, self.zone, counts, self.log,
-                                    self.progress, self.state)  # fmt: skip
+        written = _write_raw(self.graph, raw, table, self.zone, counts, self.log, self.progress,
+                             self.state, unconverted=len(rejects))  # fmt: skip
+        return rejects + written
 
 
 def _one_table(parts: list[RawTable]) -> RawTable:
@@ -518,7 +560,11 @@ def _write_raw(
     progress: Progress,
     state: RunState,
     began: float | None = None,
+    unconverted: int = 0,
 ) -> list[Reject]:
+    """Validate and write (or, without a graph, count) one table's rows of one file, and log
+    its line; `unconverted`: the file's rows of this table its mapping already rejected, so
+    that the line's counts are the file's, as the summary's are."""
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
@@ -555,10 +601,11 @@ def _write_raw(
         else f"{file_written:,} written ({written.changed - written.updated:,} new, "
         f"{written.updated:,} changed)"
     )
+    read = validated.read + unconverted
     log(
-        f"{raw.path.name} → {name}: {validated.read:,} rows read, {outcome}, "
-        f"{len(file_rejects):,} rejected, "
-        f"{raw.encoding}{note}, {validated.read / max(seconds, 1e-9):,.0f} rows/s"
+        f"{raw.path.name} → {name}: {read:,} rows read, {outcome}, "
+        f"{len(file_rejects) + unconverted:,} rejected, "
+        f"{raw.encoding}{note}, {read / max(seconds, 1e-9):,.0f} rows/s"
     )
     return file_rejects
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tracegraph.importing.reader import LongNumber, RawTable
+from tracegraph.importing.reader import LongNumber, RawTable, row_problem
 from tracegraph.importing.tables import MAX_ID_LENGTH, TABLES, UNITS, Column, Kind, Table
 
 # Extra columns become numbers only when they look like one and carry no leading zero, so that
@@ -124,11 +124,20 @@ class PlainText(str):
     __slots__ = ()
 
 
+# A float keeps 15 significant digits: an 18-digit SSCC on a pallet or a 20-digit code with
+# more would lose its last digits as a number, so it stays text.
+_EXACT_DIGITS = 15
+
+
 def _extra_value(text: str) -> Any:
     stripped = text.strip()
     if isinstance(text, PlainText):
         return str(text)
     if _NUMBER.match(stripped):
+        mantissa = re.split("[eE]", stripped)[0].lstrip("+-")
+        significant = (mantissa.rstrip("0") if "." in mantissa else mantissa).replace(".", "")
+        if len(significant.lstrip("0")) > _EXACT_DIGITS:
+            return text
         value = float(stripped)
         if math.isfinite(value):
             return value
@@ -156,10 +165,28 @@ def validate_lazily(
         name = raw.repeated[0]
         reason = f"column '{name}' appears twice in the header"
         return _reject_all(out, raw, name, reason), iter(())
+    for name in raw.header:
+        meant = _canonical_lookalike(table, name)
+        if meant is not None:  # `Status` would be kept as an extra, and `status` left empty
+            reason = (
+                f"column '{name}' is not a column of {table_name}; '{meant}' is (column names "
+                "are lower case with underscores): rename it, or map it with --mapping"
+            )
+            return _reject_all(out, raw, name, reason), iter(())
     for name in table.required:
         if name not in raw.header:
             return _reject_all(out, raw, name, f"required column '{name}' is missing"), iter(())
     return out, _valid_rows(out, raw, table, zone)
+
+
+def _canonical_lookalike(table: Table, name: str) -> str | None:
+    """The table's column that `name` spells differently (`Status`, `supplier lot`,
+    `Supplier-ID`), if it is not that column itself."""
+    if table.column(name) is not None:
+        return None
+    folded = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    column = table.column(folded)
+    return column.name if column is not None else None
 
 
 def _valid_rows(
@@ -170,11 +197,9 @@ def _valid_rows(
     absent = tuple(c.name for c in table.columns if c.name not in columns)
     first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     for line, cells in raw.rows:
-        if "\0overflow" in cells:
-            out.rejects.append(
-                Reject(out.file, line, "", cells["\0overflow"][:200],
-                       "the row has more cells than the header has columns"),
-            )  # fmt: skip
+        problem = row_problem(cells)
+        if problem is not None:
+            out.rejects.append(Reject(out.file, line, "", *problem))
             continue
         row, reject = _typed_row(columns, absent, cells, zone, out.file, line)
         if reject is not None:

@@ -174,12 +174,17 @@ class RunState:
 
     fresh: dict[str, set[Any]] = field(default_factory=dict)
     run_id: str | None = None  # the ImportRun that records changed rows (None: not recorded)
+    completed_stubs: int = 0  # lots known only as references that this run gave their row
     notes: list[str] = field(default_factory=list)  # what the run's summary must say of files
     # A dry run's view of references: the step and shipment ids its valid rows carry, and per
     # link table the rows naming an id none of them carries (only the graph could have it).
     checked_ids: dict[str, set[Any]] = field(default_factory=dict)
     unverified: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def stubs_completed(self, count: int) -> None:
+        with self._lock:
+            self.completed_stubs += count
 
     def created(self, key: str, ids: list[Any]) -> None:
         with self._lock:  # batches of one table may be written by two threads (see WRITERS)
@@ -283,6 +288,8 @@ def _write_batch(
     updated = [r for r in todo if known.get(r[key]) is not None]
     _record_changes(graph, table, updated, state, (rows, *source))
     state.created(key, [r[key] for r in todo if r[key] not in known])
+    if table == "lots":
+        state.stubs_completed(sum(1 for r in todo if r[key] in known and known[r[key]] is None))
     to_merge = todo
     if table in CREATE_PATH:
         # Rows for nodes not in the graph yet take the CREATE path: no look-ups, node and
