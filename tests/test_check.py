@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -97,9 +98,10 @@ def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None
 def test_a_hold_placed_later_does_not_make_earlier_shipments_findings(
     graph: TraceGraph, tmp_path: Path
 ) -> None:
-    """A lot shipped in November, put on hold by the night's delta: the shipment was not made
+    """A lot shipped in 2020, put on hold by a later night's delta: the shipment was not made
     while it was on hold (every hold a QE placed made the nightly check fail). A shipment after
-    the import that saw the hold arrive is."""
+    the import before the one that saw the hold arrive may have been, and is reported — also
+    after the hold became a rejection, which does not move when the lot was first held."""
 
     def night(name: str, files: dict[str, str]) -> None:
         for table, text in files.items():
@@ -112,11 +114,13 @@ def test_a_hold_placed_later_does_not_make_earlier_shipments_findings(
         "1",
         {
             "lots.csv": lots.format("released"),
-            "shipments.csv": "shipment_id,customer_id,shipped_at\nSH1,C1,2026-11-04T08:00:00Z\n",
+            "shipments.csv": "shipment_id,customer_id,shipped_at\nSH1,C1,2020-11-04T08:00:00Z\n",
             "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH1,L1,10,pcs\n",
         },
     )
+    between = datetime.now(UTC).isoformat()  # after night 1 began: the hold may be older
     night("2", {"lots.csv": lots.format("hold")})
+    night("2b", {"lots.csv": lots.format("rejected")})  # still held: from hold to rejected
 
     def findings() -> list[tuple[str, str, str]]:
         found = {r.name: r.findings for r in run_checks(graph).results}
@@ -127,11 +131,12 @@ def test_a_hold_placed_later_does_not_make_earlier_shipments_findings(
     night(
         "3",
         {
-            "shipments.csv": "shipment_id,customer_id,shipped_at\nSH2,C1,2099-01-04T08:00Z\n",
-            "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH2,L1,10,pcs\n",
+            "shipments.csv": "shipment_id,customer_id,shipped_at\n"
+            f"SH2,C1,2099-01-04T08:00Z\nSH3,C1,{between}\n",
+            "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH2,L1,10,pcs\nSH3,L1,1,pcs\n",
         },
     )
-    assert findings() == [("L1", "SH2", "while hold")]
+    assert findings() == [("L1", "SH3", "while rejected"), ("L1", "SH2", "while rejected")]
 
 
 def test_tolerance_widens_the_mass_balance(defects: TraceGraph) -> None:

@@ -258,6 +258,9 @@ def test_files_the_reader_cannot_split_rightly_are_rejected_not_misread(tmp_path
     _write(folder, "materials.csv",
            'material_id,name,uom\nQM1,"Flour,kg\nQM2,Salt,kg\nQM3,Sugar,kg\n')  # fmt: skip
     _write(folder, "operators.csv", "operator_id,name\nOP1,Anna\nOP2,Ben\n")
+    # An address over two lines, one with as many commas as a row: a note, not swallowed rows.
+    _write(folder, "suppliers.csv", 'supplier_id,name,country\n'
+           'V1,"Müller GmbH\nWerk 2, Halle 3, Tor 5",DE\nV2,Other,FR\n')  # fmt: skip
     (folder / "lots.csv").mkdir()
     summary = check_paths([folder], reject_file=tmp_path / "r.csv")
     assert [(r.line, r.reason[:40]) for r in summary.rejects] == [
@@ -293,19 +296,22 @@ def test_xlsx_error_cells_are_rejected_and_zero_padded_numbers_keep_their_zeros(
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "lots"
-    sheet.append(["lot_id", "material_id", "quantity", "uom", "supplier_id", "supplier_lot"])
-    sheet.append(["L1", "M1", 5, "kg", "V7", 123])
+    sheet.append(["lot_id", "material_id", "quantity", "uom", "supplier_id", "supplier_lot",
+                  "lookup"])  # fmt: skip
+    sheet.append(["L1", "M1", 5, "kg", "V7", 123, "#N/A"])  # a helper column's error: left out
     sheet["F2"].number_format = "000000"
-    sheet.append(["#REF!", "M1", "#N/A", "kg", "V7", 124])
+    sheet.append(["#REF!", "M1", "#N/A", "kg", "V7", 124, "x"])
     path = tmp_path / "in" / "lots.xlsx"
     path.parent.mkdir()
     book.save(path)
     raw = read_table(path)
     assert raw.rows[0][1]["supplier_lot"] == "000123"
+    first = next(validate_lazily(raw, "lots", ZoneInfo("UTC"))[1])
+    assert (first["lot_id"], first["_extra"]) == ("L1", {})
     summary = check_paths([path], reject_file=tmp_path / "r.csv")
-    assert [(r.line, r.value, r.reason) for r in summary.rejects] == [
-        (3, "lot_id: #REF!, quantity: #N/A", "a cell holds a spreadsheet error instead of a "
-         "value: fix its formula and export again"),
+    assert [(r.line, r.column, r.value, r.reason) for r in summary.rejects] == [
+        (3, "lot_id", "#REF!", "a spreadsheet error instead of a value: fix its formula in the "
+         "workbook, then export"),
     ]  # fmt: skip
 
 
@@ -639,6 +645,102 @@ def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
     assert [r.data() for r in rows] == [
         {"m": "SALT", "lm": "SALT", "s": "hold", "ls": None, "v": []}
     ]
+
+
+def test_a_file_without_a_column_leaves_that_column_as_the_graph_has_it(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A status update `lot_id,material_id,status` cleared the lot's quantity, supplier, supplier
+    lot and received time, silently but for the ledger; a steps file without a parameter column
+    cleared the parameter. A column the file has, left empty, still clears its value."""
+    full = tmp_path / "full"
+    _write(full, "lots.csv", "lot_id,material_id,quantity,uom,status,supplier_id,supplier_lot,"
+                             "received_at,grade\n"
+                             "L1,M1,5,kg,released,V7,000456,2026-11-01T06:00Z,A\n"
+                             "L2,M1,3,kg,released,V7,000457,2026-11-01T06:00Z,B\n"
+                             "L3,M1,2,kg,released,,000458,,C\n")  # fmt: skip
+    # a device whose longest step the steps raise (not a column: no change when re-imported)
+    _write(full, "devices.csv", "device_id,name\nOVEN-1,Oven 1\n")
+    _write(full, "steps.csv", "step_id,operation,started_at,ended_at,device_id,oven_c\n"
+                              "S1,bake,2026-11-02T06:00Z,2026-11-02T07:00Z,OVEN-1,182.5\n"
+                              )  # fmt: skip
+    assert _import(runner, str(full))[0] == 0
+    before = _graph_dump(graph)
+
+    held = tmp_path / "held"
+    _write(held, "lots.csv", "lot_id,material_id,status\nL1,M1,hold\nL2,M1,released\n"
+                             "L3,M1,released\n")  # fmt: skip
+    _write(held, "steps.csv", "step_id,operation,started_at\nS1,bake,2026-11-02T06:00Z\n")
+    code, summary, _ = _import(runner, str(held))
+    assert code == 0
+    assert {t: c["updated"] for t, c in summary["tables"].items()} == {"lots": 1, "steps": 0}
+    run = json.loads(runner.invoke(app, ["imports", summary["run_id"], "--format", "json"]).stdout)
+    assert [(c["key"], c["columns"]) for c in run["changes"]] == [
+        ("L1", [{"column": "status", "before": "released", "after": "hold"}])
+    ]
+    assert len(_graph_dump(graph)) == len(before)  # no node or edge lost
+    kept, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'L1'})-[r:SUPPLIED_BY]->(v) MATCH (s:ProcessStep)-[:ON]->(d) "
+        "RETURN l.status AS status, l.quantity AS q, l.grade AS grade, v.supplier_id AS v, "
+        "r.supplier_lot AS lot, toString(r.received_at) AS received, s.oven_c AS oven, "
+        "d.device_id AS device, [(l)<-[:IDENTIFIES]-(i) | i.value] AS aliases",
+        database_=graph.database,
+    )
+    assert kept[0].data() == {
+        "status": "hold", "q": 5.0, "grade": "A", "v": "V7", "lot": "000456",
+        "received": "2026-11-01T06:00:00Z", "oven": 182.5, "device": "OVEN-1",
+        "aliases": ["000456"],
+    }  # fmt: skip
+    # A lot without a supplier keeps its supplier lot on its Identifier only: kept too.
+    alias, _, _ = graph.driver.execute_query(
+        "MATCH (i:Identifier)-[:IDENTIFIES]->(l:Lot {lot_id: 'L3'}) RETURN i.value AS v",
+        database_=graph.database,
+    )
+    assert [r["v"] for r in alias] == ["000458"]
+    # The full file again puts everything back as it was, and then changes nothing.
+    forced = runner.invoke(app, ["import", str(full), "--force", "--format", "json"])
+    assert json.loads(forced.stdout)["tables"]["lots"]["updated"] == 1
+    assert _graph_dump(graph) == before
+    again = runner.invoke(app, ["import", str(full), "--force", "--format", "json"])
+    assert json.loads(again.stdout)["updated"] == 0
+    # A node a killed run wrote without its hash (marked last, see _merge_rows) is completed
+    # from what it holds, not cleared by the partial file.
+    graph.driver.execute_query("MATCH (l:Lot {lot_id: 'L1'}) REMOVE l._row_sha",
+                               database_=graph.database)  # fmt: skip
+    _write(held, "lots.csv", "lot_id,material_id,status\nL1,M1,hold\n")
+    assert _import(runner, str(held))[1]["stubs_created"] == 0
+    rerun, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity AS q, l.grade AS g, l.status AS s",
+        database_=graph.database,
+    )
+    assert rerun[0].data() == {"q": 5.0, "g": "A", "s": "hold"}
+    # An empty cell in a column the file has clears the value, as before.
+    _write(held, "lots.csv", "lot_id,material_id,supplier_id,supplier_lot\nL2,M1,,\n")
+    _import(runner, str(held))
+    gone, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'L2'}) RETURN l.quantity AS q, l.grade AS g, "
+        "[(l)-[:SUPPLIED_BY]->(v) | v.supplier_id] AS v, "
+        "[(l)<-[:IDENTIFIES]-(i) | i.value] AS aliases",
+        database_=graph.database,
+    )
+    assert gone[0].data() == {"q": 3.0, "g": "B", "v": [], "aliases": []}
+
+
+def test_a_row_completed_from_the_graph_hashes_as_the_full_row_does(tmp_path: Path) -> None:
+    """keep_unsaid recomputes a row's hash from its parameter map: it must be cypher_row's for
+    every table, or a full file imported after a partial one would look changed."""
+    from tracegraph.importing.writer import cypher_row, shaped_sha
+    from tracegraph.plant import generate_plant
+
+    generate_plant(lots=300, seed=4, out=tmp_path / "plant")
+    tables = 0
+    for path in sorted((tmp_path / "plant").glob("*.csv")):
+        _, rows = validate_lazily(read_table(path), path.stem, ZoneInfo("Europe/Berlin"))
+        for row in rows:
+            shaped = cypher_row(path.stem, row)
+            assert shaped_sha(path.stem, shaped) == shaped["props"]["_row_sha"], (path, row)
+        tables += 1
+    assert tables == 14
 
 
 def test_the_ledger_records_every_changed_row_with_its_old_and_new_values(

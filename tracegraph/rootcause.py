@@ -137,7 +137,8 @@ def rank_common_causes(
                 hint="run `tracegraph db init` once: it copies each lot's material onto it",
             )
         # a lot picked twice (one pick fell on a complaint lot, see the query) counts once
-        comparable, controls = found["comparable"], list(dict.fromkeys(found["controls"]))
+        comparable = found["comparable"]
+        controls = list(dict.fromkeys(found["controls"]))[:max_controls]
         factor_rows = _factor_rows(graph, [*complaints, *controls]) if controls else []
     if not controls:
         raise TracegraphError(

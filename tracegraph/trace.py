@@ -234,6 +234,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         uses, outputs, shipped,
     )  # fmt: skip
     unit = source_qty[sources[0]].uom if sources else None
+    rank = {source: i for i, source in enumerate(sources)}
     # Each source's factor to the trace's unit, found once (a wide trace combines the amounts
     # of every lot and shipment line); None where the dimensions differ.
     factors = {source: convert(1.0, q.uom, unit) for source, q in source_qty.items()}
@@ -267,7 +268,11 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
             "origin_known": lot.origin_known is not False,
             "created_at": iso(lot.created_at),
             "made_by": sorted(set(made_by.get(lot.lot_id, ()))),
-            "from_sources": {s: _round(a) for s, a in amounts.items()},
+            # in the order the sources were given, not the order the weighing met them (which
+            # follows the store's, and two import writers make that differ run to run)
+            "from_sources": {s: _round(a) for s, a in (
+                sorted(amounts.items(), key=lambda item: rank[item[0]])
+                if len(amounts) > 1 else amounts.items())},
         })  # fmt: skip
     lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
 

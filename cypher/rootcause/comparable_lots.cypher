@@ -34,15 +34,15 @@ WITH without_material_id, per_material, inside, complaints,
      reduce(n = 0, found IN per_material | n + size(found)) AS total
 WITH without_material_id, per_material, total, complaints,
      CASE WHEN total > inside THEN total - inside ELSE 0 END AS comparable
-// A pick that falls on a complaint lot takes the lot after it (dropping it gave
-// --max-controls N only N-1 controls, and 1 none); the caller drops a lot picked twice so.
+// A pick that falls on a complaint lot takes the first lot after it that is none (dropping
+// it gave --max-controls N only N-1 controls, and 1 none); the caller drops a lot picked twice
+// so (two picks a lot apart), then keeps $max_controls.
 WITH without_material_id, comparable, CASE WHEN comparable <= $max_controls THEN per_material
   ELSE [found IN per_material |
     [at IN [i IN range(0, toInteger(round(toFloat(size(found)) * $max_controls / total)) - 1)
             | toInteger(i * toFloat(total) / $max_controls)]
-     | CASE WHEN found[at] IN complaints AND at + 1 < size(found) THEN found[at + 1]
-            ELSE found[at] END]]
+     | [lot IN found[at..at + size(complaints) + 1] WHERE NOT lot IN complaints][0]]]
   END AS picked
 RETURN without_material_id, comparable,
        [lot_id IN [lot IN reduce(all = [], found IN picked | all + found) | lot.lot_id]
-        WHERE NOT lot_id IN $lot_ids][..$max_controls] AS controls
+        WHERE lot_id IS NOT NULL AND NOT lot_id IN $lot_ids] AS controls

@@ -23,7 +23,8 @@ from tracegraph.values import iso
 REFERENCE_EDGES: dict[str, dict[str, tuple[str, str]]] = {
     "devices": {"AT": ("location_id", "location_id")},
     "lots": {"OF": ("material_id", "material_id"), "SUPPLIED_BY": ("supplier_id", "supplier_id"),
-             "AT": ("location_id", "location_id")},
+             "AT": ("location_id", "location_id"),
+             "IDENTIFIES": ("supplier_lot", "value")},  # the Identifier of its supplier lot
     "steps": {"ON": ("device_id", "device_id"), "BY": ("operator_id", "operator_id"),
               "FOR": ("work_order_id", "work_order_id"), "AT": ("location_id", "location_id")},
     "inspections": {"OF_LOT": ("lot_id", "lot_id"), "DURING": ("step_id", "step_id"),
@@ -38,8 +39,9 @@ REFERENCE_EDGES: dict[str, dict[str, tuple[str, str]]] = {
 _TIMES = {name: tuple(c.name for c in spec.columns if c.kind is Kind.DATETIME)
           for name, spec in TABLES.items()}  # fmt: skip
 
-# Bookkeeping the importer adds to a row; never a column of the export.
-_NOT_COLUMNS = frozenset({"_row_sha", "origin_known", "identity_key"})
+# Bookkeeping the importer adds to a row; never a column of the export (longest_step_s: a
+# device's or operator's longest step, which steps raise; it was listed as a changed column).
+_NOT_COLUMNS = frozenset({"_row_sha", "origin_known", "identity_key", "longest_step_s"})
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import ConfigurationError
-from tracegraph.importing.reader import RawTable, StoredValue, row_problem
+from tracegraph.importing.reader import RawTable, SpreadsheetError, StoredValue, row_problem
 from tracegraph.importing.tables import TABLES, Column, Kind
 from tracegraph.importing.validate import PlainText, Reject
 from tracegraph.resources import resource_path
@@ -508,6 +508,12 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
             (source, name) for name, how in rule.columns.items()
             for source in _source_columns(how) if source not in raw.header
         )  # fmt: skip
+        # Cells of a spreadsheet stored as errors (#REF!, #N/A) in the columns the section
+        # reads for canonical columns (an extra's error is left out by validation).
+        read = sorted(
+            {source for name, how in rule.columns.items() if not name.startswith("x_")
+             for source in _source_columns(how)} if raw.encoding == "xlsx" else ()
+        )  # fmt: skip
         # Each row once per table, however many of the table's sections cannot tell.
         repeat = bool(unclear) and rule.table in rejected_whole
         if unclear:
@@ -529,6 +535,9 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
                     source, name = missing[0]
                     raise _CellProblem(source, "", f"column '{source}' (read for {name}) is not "
                                        "in the header")  # fmt: skip
+                error = next((s for s in read if isinstance(cells.get(s), SpreadsheetError)), None)
+                if error is not None:
+                    raise _CellProblem(error, cells[error], SpreadsheetError.REASON)
                 rows.append((line, {
                     name: _extra(mapping, name, how, _value(mapping, _kind(spec.column(name)),
                                                             how, cells))

@@ -56,7 +56,6 @@ SEPARATOR_NAMES = {";": "semicolon-separated", "\t": "tab-separated", "|": "pipe
 # one, and is rejected as a whole (row_problem).
 OVERFLOW = "\0overflow"  # the cells beyond the header's columns
 UNCLOSED = "\0unclosed"  # a quoted cell that swallowed the lines after it
-EXCEL_ERROR = "\0excel_error"  # a spreadsheet cell holding an error (#REF!, #N/A) instead of data
 
 
 def row_problem(cells: dict[str, str]) -> tuple[str, str] | None:
@@ -68,11 +67,16 @@ def row_problem(cells: dict[str, str]) -> tuple[str, str] | None:
             "a quoted cell runs over several lines that look like whole rows: a quote without "
             "its closing quote? (the rows it swallowed are in this cell, not read as rows)"
         )
-    if EXCEL_ERROR in cells:
-        return cells[EXCEL_ERROR], (
-            "a cell holds a spreadsheet error instead of a value: fix its formula and export again"
-        )
     return None
+
+
+class SpreadsheetError(str):
+    """A cell a spreadsheet stored as an error (#REF!, #N/A, #DIV/0!): no value at all. A row
+    whose table reads the cell is rejected; as an extra column it is left out."""
+
+    __slots__ = ()
+
+    REASON = "a spreadsheet error instead of a value: fix its formula in the workbook, then export"
 
 
 class UnreadableFile(TracegraphError):
@@ -259,14 +263,23 @@ def _read_csv(
     header, repeated = _clean_header(names)
     rows: list[tuple[int, dict[str, str]]] = []
     line = reader.line_num + 1
+    last_swallowed = ""  # a cell holding one whole-row line: swallowed if it ran to the end
     for record in reader:
         if any(cell.strip() for cell in record):  # blank lines are layout, not rows
             row = _row(header, record, delimiter)
-            swallowed = _swallowed(header, record, delimiter)
-            if swallowed is not None:
-                row[UNCLOSED] = swallowed
+            # Only a record over several lines can have swallowed rows (no cell is searched
+            # for line breaks otherwise: a million rows have ten million cells). One line that
+            # looks like a row may be a legitimate note or address, unless nothing follows.
+            cell, swallowed = ("", 0)
+            if reader.line_num > line:
+                cell, swallowed = _swallowed(header, record, delimiter)
+            if swallowed > 1:
+                row[UNCLOSED] = cell
+            last_swallowed = cell if swallowed == 1 else ""
             rows.append((line, row))
         line = reader.line_num + 1
+    if last_swallowed:
+        rows[-1][1][UNCLOSED] = last_swallowed
     return RawTable(path, header, rows, used, notes, repeated=repeated)
 
 
@@ -277,18 +290,18 @@ def _row(header: tuple[str, ...], cells: list[str], separator: str = ",") -> dic
     return row
 
 
-def _swallowed(header: tuple[str, ...], cells: list[str], separator: str) -> str | None:
-    """A cell that runs over lines holding as many separators as a whole row of a table of three
-    columns or more: a quote opened and never closed, after which the reader takes the rows
-    below as text of one cell (a 4-row file read as 1 row, silently)."""
-    if len(header) < 3:
-        return None
-    for cell in cells:
-        if "\n" in cell and any(
-            line.count(separator) >= len(header) - 1 for line in cell.splitlines()[1:]
-        ):
-            return cell
-    return None
+def _swallowed(header: tuple[str, ...], cells: list[str], separator: str) -> tuple[str, int]:
+    """A cell over several lines, and how many of its later lines hold as many separators as a
+    whole row (tables of three columns or more): a quote opened and never closed takes the rows
+    below it as text of one cell (a 4-row file read as 1 row, silently). ("", 0): none."""
+    if len(header) >= 3:
+        for cell in cells:
+            if "\n" in cell:
+                rows = sum(1 for line in cell.splitlines()[1:]
+                           if line.count(separator) >= len(header) - 1)  # fmt: skip
+                if rows:
+                    return cell, rows
+    return "", 0
 
 
 def _cell_text(value: object) -> str:
@@ -347,12 +360,7 @@ def _read_sheet(path: Path, book: Any, table: str, header_line: int) -> RawTable
     for number, sheet_cells in enumerate(lines, start=header_line + 1):
         cells = [_sheet_cell_text(c) for c in sheet_cells]
         if any(c.strip() for c in cells):
-            row = _row(header, cells)
-            errors = [f"{name}: {cell.value}" for name, cell in zip(header, sheet_cells,
-                      strict=False) if cell.data_type == "e"]  # fmt: skip
-            if errors:
-                row[EXCEL_ERROR] = ", ".join(errors)
-            rows.append((number, row))
+            rows.append((number, _row(header, cells)))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated)
 
 
@@ -364,6 +372,8 @@ _ZERO_PADDED = re.compile(r"0{2,}")
 def _sheet_cell_text(cell: Any) -> str:
     """A sheet cell's text: as _cell_text, with a whole number padded as its zero-padded
     number format shows it (what the user saw and typed)."""
+    if cell.data_type == "e":
+        return SpreadsheetError(cell.value)
     text = _cell_text(cell.value)
     if isinstance(text, StoredValue) and isinstance(cell.value, (int, float)):
         form = getattr(cell, "number_format", "")

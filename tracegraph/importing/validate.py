@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tracegraph.importing.reader import LongNumber, RawTable, row_problem
+from tracegraph.importing.reader import LongNumber, RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import MAX_ID_LENGTH, TABLES, UNITS, Column, Kind, Table
 
 # Extra columns become numbers only when they look like one and carry no leading zero, so that
@@ -44,6 +44,8 @@ class ValidatedTable:
     duplicates: int = 0  # identical repeats, written once
     read: int = 0
     later_ends: int = 0  # ends read as the second of the hour the clocks go back (_later_end)
+    # the columns the file has: a column it lacks says nothing of a row the graph holds
+    header: frozenset[str] = frozenset()
 
 
 class CellError(ValueError):
@@ -124,9 +126,11 @@ class PlainText(str):
     __slots__ = ()
 
 
-# A float keeps 15 significant digits: an 18-digit SSCC on a pallet or a 20-digit code with
-# more would lose its last digits as a number, so it stays text.
+# A float keeps 15 significant digits: a whole number of more (an 18-digit SSCC on a pallet, a
+# 20-digit code) would lose its last digits as a number, so it stays text. Decimals with more
+# (0.30000000000000004, as Excel and pandas write floats) are numbers that were floats.
 _EXACT_DIGITS = 15
+_WHOLE = re.compile(r"[-+]?\d+")
 
 
 def _extra_value(text: str) -> Any:
@@ -134,9 +138,7 @@ def _extra_value(text: str) -> Any:
     if isinstance(text, PlainText):
         return str(text)
     if _NUMBER.match(stripped):
-        mantissa = re.split("[eE]", stripped)[0].lstrip("+-")
-        significant = (mantissa.rstrip("0") if "." in mantissa else mantissa).replace(".", "")
-        if len(significant.lstrip("0")) > _EXACT_DIGITS:
+        if _WHOLE.fullmatch(stripped) and len(stripped.lstrip("+-").lstrip("0")) > _EXACT_DIGITS:
             return text
         value = float(stripped)
         if math.isfinite(value):
@@ -156,7 +158,9 @@ def validate_lazily(
     """The table's rows to write, validated as they are taken (so an import writes the first
     batch while it checks the next); rejects and duplicates are added to the returned
     ValidatedTable as they are met, and are complete when the iterator is exhausted."""
-    out = ValidatedTable(table=table_name, file=str(raw.path), read=len(raw.rows))
+    out = ValidatedTable(
+        table=table_name, file=str(raw.path), read=len(raw.rows), header=frozenset(raw.header)
+    )
     table: Table | None = TABLES.get(table_name)
     if table is None:
         reason = f"unknown table '{table_name}' (known: {', '.join(TABLES)})"
@@ -239,6 +243,10 @@ def _typed_row(
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
         column = columns.get(name)
+        if isinstance(text, SpreadsheetError):
+            if column is None:  # a helper column's #N/A: no value to keep
+                continue
+            return row, Reject(file, line, name, text, SpreadsheetError.REASON)
         if column is None:
             if text.strip() and name not in RESERVED_PROPERTIES:
                 extra[name or f"column_{position + 1}"] = _extra_value(text)

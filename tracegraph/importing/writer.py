@@ -118,6 +118,58 @@ def _row_sha(values: list[Any], extra: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+# Properties the importer adds to a node besides the row's columns and extras (see cypher_row;
+# longest_step_s: a device's or operator's longest step, raised by steps_longest_*.cypher).
+_BOOKKEEPING: dict[str, frozenset[str]] = {
+    table: frozenset({"_row_sha", "origin_known", "longest_step_s",
+                      *COPIED_REFERENCES.get(table, ()),
+                      *(("event_id",) if table == "device_events" else ())})
+    for table in TABLES
+}  # fmt: skip
+
+
+def shaped_sha(table: str, shaped: dict[str, Any]) -> str:
+    """The content hash of a row in its parameter map (cypher_row's output), computed as
+    cypher_row computes it from the typed row: for a row completed from the graph's values."""
+    shape = SHAPES[table]
+    props = shaped["props"]
+    values = [props.get(name) for name in shape.properties] + [shaped[n] for n in shape.hashed]
+    extra = {k: v for k, v in props.items()
+             if k not in shape.properties and k not in _BOOKKEEPING[table]}  # fmt: skip
+    return _row_sha(values, extra)
+
+
+def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
+                header: frozenset[str]) -> None:  # fmt: skip
+    """Complete a changed row with what the graph holds for the columns its file lacks: a
+    status update `lot_id,material_id,status` says nothing of the lot's quantity, supplier or
+    process parameters, and used to clear them. An empty cell in a column the file has still
+    clears its value. `stored`: the graph's values (changes.stored_values)."""
+    spec, shape = TABLES[table], SHAPES[table]
+    props = shaped["props"]
+    for column in spec.columns:
+        name = column.name
+        if name in header or name in spec.key:
+            continue
+        value = stored.get(name)
+        if name in shape.top or name in shape.times:  # references and times: at the top
+            shaped[name] = value
+            if name in COPIED_REFERENCES.get(table, ()) and value is not None:
+                props[name] = value
+        elif value is not None:
+            props[name] = value
+    for name, value in stored.items():  # extra columns (process parameters) the file lacks
+        extra = spec.column(name) is None and name not in _BOOKKEEPING[table]
+        if extra and name not in header and value is not None:
+            props[name] = value
+    if table == "lots":
+        lot = shaped["supplier_lot"]
+        shaped["identity_key"] = (
+            None if lot is None else f"supplier_lot|{shaped['supplier_id'] or ''}|{lot}"
+        )
+    props["_row_sha"] = shaped_sha(table, shaped)
+
+
 def cypher_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
     """The parameter map of one row: keys and references at the top, properties in `props`."""
     shape = SHAPES[table]
@@ -228,7 +280,8 @@ def write_table(
             if len(pending) == writers:
                 collect(pending.popleft())
             pending.append(server.submit(
-                _write_batch, graph, table, shaped, state, fresh, (validated.file, lines)
+                _write_batch, graph, table, shaped, state, fresh, (validated.file, lines),
+                validated.header,
             ))  # fmt: skip
             progress(result.written + len(result.rejects) + len(validated.rejects)
                      + validated.duplicates)  # fmt: skip
@@ -246,9 +299,11 @@ def _write_batch(
     state: RunState,
     fresh: set[Any],
     source: tuple[str, list[int]],
+    header: frozenset[str] = frozenset(),
 ) -> tuple[int, int]:
-    """Write the new and changed rows of one batch (`source`: the file and each row's line);
-    returns how many rows that were, and how many of them changed rows the graph held."""
+    """Write the new and changed rows of one batch (`source`: the file and each row's line,
+    `header`: the file's columns); returns how many rows that were, and how many of them
+    changed rows the graph held."""
     if not rows:
         return 0, 0
     if table in RELATIONSHIP_PARENT:
@@ -284,12 +339,22 @@ def _write_batch(
         r["key"]: r["sha"] for r in graph.read(f"import/{table}_shas", keys=[r[key] for r in rows])
     }
     todo = [r for r in rows if known.get(r[key]) != r["props"]["_row_sha"]]
+    # Columns the file lacks keep what the graph holds (keep_unsaid) — for nodes with other
+    # content, and for nodes without a hash: stubs, and nodes a killed run wrote but did not
+    # mark (see _merge_rows). A row completed so may be unchanged after all (a status update
+    # naming the status the lot has).
+    existing = [r[key] for r in todo if r[key] in known]
+    held = _held(graph, table, existing) if existing else {}
+    for row in todo:
+        if row[key] in held:
+            keep_unsaid(table, row, held[row[key]][0], header)
+    todo = [r for r in todo if known.get(r[key]) != r["props"]["_row_sha"]]
     # Rows the graph held with other content (a stub, without a hash, is completed, not changed).
     updated = [r for r in todo if known.get(r[key]) is not None]
-    _record_changes(graph, table, updated, state, (rows, *source))
+    _record_changes(graph, table, updated, state, (rows, *source), held)
     state.created(key, [r[key] for r in todo if r[key] not in known])
     if table == "lots":
-        state.stubs_completed(sum(1 for r in todo if r[key] in known and known[r[key]] is None))
+        state.stubs_completed(sum(1 for r in todo if r[key] in held and held[r[key]][2]))
     to_merge = todo
     if table in CREATE_PATH:
         # Rows for nodes not in the graph yet take the CREATE path: no look-ups, node and
@@ -313,26 +378,44 @@ def _lines(batch: _Batch) -> dict[int, int]:
     return {id(row): line for row, line in zip(rows, lines, strict=True)}
 
 
+# A row key -> the values the graph holds for that row, the element ids of its node(s), and
+# whether it is a lot known only as a reference (a stub).
+_Held = dict[Any, tuple[dict[str, Any], list[str], bool]]
+
+
+def _held(graph: TraceGraph, table: str, keys: list[Any]) -> _Held:
+    """What the graph holds for the nodes of a node table with these keys."""
+    return {
+        r["key"]: (stored_values(table, r["props"], r["links"]), [r["node"]],
+                   r["props"].get("origin_known") is False)
+        for r in graph.read(f"import/{table}_before", keys=keys)
+    }  # fmt: skip
+
+
 def _record_changes(
-    graph: TraceGraph, table: str, rows: list[dict[str, Any]], state: RunState, batch: _Batch
+    graph: TraceGraph,
+    table: str,
+    rows: list[dict[str, Any]],
+    state: RunState,
+    batch: _Batch,
+    held: _Held | None = None,
 ) -> None:
-    """Record in the run's ledger what each changed row changes, before it is written."""
+    """Record in the run's ledger what each changed row changes, before it is written; `held`:
+    the nodes' stored values, when the caller has read them."""
     if not rows or state.run_id is None:
         return
     parent = RELATIONSHIP_PARENT.get(table)
-    held: dict[Any, tuple[dict[str, Any], list[str]]]  # row key -> stored values, node ids
     if parent is None:  # a node: its properties and reference edges
         column = NODE_KEYS[table]
         keys: list[Any] = [r[column] for r in rows]
-        held = {r["key"]: (stored_values(table, r["props"], r["links"]), [r["node"]])
-                for r in graph.read(f"import/{table}_before", keys=keys)}  # fmt: skip
+        held = _held(graph, table, keys) if held is None else held
         columns = SHAPES[table].hashed
     else:  # a link: its properties; its key names its two ends
         keys = [(r[parent], r["lot_id"]) for r in rows]
         held = {
             (r["parent"], r["lot_id"]): (
                 stored_values(table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]},
-                              []), r["nodes"])
+                              []), r["nodes"], False)
             for r in graph.read(f"import/{table}_before", rows=rows)
         }  # fmt: skip
         columns = (parent, "lot_id")
