@@ -264,8 +264,17 @@ def test_files_the_reader_cannot_split_rightly_are_rejected_not_misread(tmp_path
     (folder / "lots.csv").mkdir()
     summary = check_paths([folder], reject_file=tmp_path / "r.csv")
     assert [(r.line, r.reason[:40]) for r in summary.rejects] == [
-        (2, "a quoted cell runs over several lines th"),
+        (2, "the row's quotes do not pair up: a quote"),
     ]
+    # A quote closed by a later row's quote (a row swallowed in the middle of a file) too, and
+    # a note over two lines in the last row is a cell.
+    _write(folder, "customers.csv", 'customer_id,name,contact\nC1,"Widget,ok\nC2,Gadget,fine\n'
+           'C3,"Thing",x\nC4,a,b\nC5,c,"Ship to:\nHauptstr. 5, 12345 Berlin, DE"\n\n')  # fmt: skip
+    again = check_paths([folder], reject_file=tmp_path / "r.csv")
+    assert [(Path(r.file).name, r.line) for r in again.rejects] == [
+        ("materials.csv", 2), ("customers.csv", 2),
+    ]  # fmt: skip
+    assert again.table_counts()["customers"]["written"] == 2
     assert f"skipped {folder / 'lots.csv'}: a folder" in summary.notes[0]
     wrong = check_paths([folder / "operators.csv"], encoding="utf-16",
                         reject_file=tmp_path / "r.csv")  # fmt: skip

@@ -26,7 +26,7 @@ from tracegraph.importing.mappings import (
     apply_mapping,
     load_mapping,
 )
-from tracegraph.importing.reader import RawTable, StoredValue
+from tracegraph.importing.reader import RawTable, StoredValue, read_table
 from tracegraph.importing.run import check_paths
 from tracegraph.importing.validate import PlainText
 
@@ -693,6 +693,35 @@ def test_a_negate_column_the_file_lacks_rejects_the_rows(tmp_path: Path) -> None
         "column 'SOLL_HABEN' (read for quantity) is not in the header"
     }
     assert summary.table_counts()["step_inputs"]["written"] == 0
+
+
+def test_spreadsheet_errors_reject_what_reads_them_and_are_left_out_as_extras(
+    tmp_path: Path,
+) -> None:
+    """A mapped workbook's #N/A: in a helper column (x_) it is no value; where a canonical
+    column or `where` reads it, the row is rejected — it was imported as text `#N/A`."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["ART", "CHARGE", "MENGE", "HINWEIS"])
+    for row in (["101", "R-1", 5, "ok"], ["101", "R-2", 6, "#N/A"], ["101", "R-3", "#REF!", "x"],
+                ["#N/A", "R-4", 7, "y"], ["999", "R-5", "#DIV/0!", "z"]):  # fmt: skip
+        sheet.append(row)
+    book.save(tmp_path / "moves.xlsx")
+    (tmp_path / "m.toml").write_text(
+        '[[file]]\nmatch = "moves.xlsx"\ntable = "lots"\nwhere = { ART = "101" }\n'
+        '[file.columns]\nlot_id = "CHARGE"\nmaterial_id = { value = "FLOUR" }\n'
+        'quantity = "MENGE"\nx_hint = "HINWEIS"\n', encoding="utf-8")  # fmt: skip
+    mapped = apply_mapping(load_mapping(tmp_path / "m.toml"), read_table(tmp_path / "moves.xlsx"))
+    assert [(r.line, r.column, r.value) for _, r in mapped.rejects] == [
+        (4, "MENGE", "#REF!"), (5, "ART", "#N/A"),
+    ]  # fmt: skip
+    ((_, lots),) = mapped.tables
+    assert [(cells["lot_id"], cells["hint"]) for _, cells in lots.rows] == [
+        ("R-1", "ok"),
+        ("R-2", ""),  # R-5 is no receipt: not taken, its error no concern
+    ]
 
 
 def test_a_column_the_file_lacks_rejects_the_rows_that_would_read_it(tmp_path: Path) -> None:

@@ -35,13 +35,16 @@ WITH without_material_id, per_material, inside, complaints,
 WITH without_material_id, per_material, total, complaints,
      CASE WHEN total > inside THEN total - inside ELSE 0 END AS comparable
 // A pick that falls on a complaint lot takes the first lot after it that is none (dropping
-// it gave --max-controls N only N-1 controls, and 1 none); the caller drops a lot picked twice
-// so (two picks a lot apart), then keeps $max_controls.
+// it gave --max-controls N only N-1 controls, and 1 none): a window scanned only for the picks
+// that fall on one. The caller drops a lot picked twice so (two picks a lot apart), then keeps
+// $max_controls.
 WITH without_material_id, comparable, CASE WHEN comparable <= $max_controls THEN per_material
   ELSE [found IN per_material |
     [at IN [i IN range(0, toInteger(round(toFloat(size(found)) * $max_controls / total)) - 1)
             | toInteger(i * toFloat(total) / $max_controls)]
-     | [lot IN found[at..at + size(complaints) + 1] WHERE NOT lot IN complaints][0]]]
+     | CASE WHEN NOT found[at] IN complaints THEN found[at]
+            ELSE [lot IN found[at..at + size(complaints) + 1] WHERE NOT lot IN complaints][0]
+       END]]
   END AS picked
 RETURN without_material_id, comparable,
        [lot_id IN [lot IN reduce(all = [], found IN picked | all + found) | lot.lot_id]

@@ -474,6 +474,12 @@ class MappedFile:
         )
 
 
+def _no_spreadsheet_error(columns: list[str], cells: dict[str, str]) -> None:
+    error = next((c for c in columns if isinstance(cells.get(c), SpreadsheetError)), None)
+    if error is not None:
+        raise _CellProblem(error, cells[error], SpreadsheetError.REASON)
+
+
 def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
     """The canonical tables made from one source file, its rejects and the rows not taken.
     Times without an offset stay without one: validation reads them in the run's timezone."""
@@ -508,12 +514,17 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
             (source, name) for name, how in rule.columns.items()
             for source in _source_columns(how) if source not in raw.header
         )  # fmt: skip
-        # Cells of a spreadsheet stored as errors (#REF!, #N/A) in the columns the section
-        # reads for canonical columns (an extra's error is left out by validation).
+        # Cells of a spreadsheet stored as errors (#REF!, #N/A): in a column the section reads
+        # for a canonical column or in `where`, they reject the row; an extra (x_) column made
+        # from one is left out.
+        spreadsheet = raw.encoding == "xlsx"
         read = sorted(
             {source for name, how in rule.columns.items() if not name.startswith("x_")
-             for source in _source_columns(how)} if raw.encoding == "xlsx" else ()
+             for source in _source_columns(how)} if spreadsheet else ()
         )  # fmt: skip
+        selecting = sorted(where) if spreadsheet else []
+        extra_sources = {name: _source_columns(how) for name, how in rule.columns.items()
+                         if spreadsheet and name.startswith("x_")}  # fmt: skip
         # Each row once per table, however many of the table's sections cannot tell.
         repeat = bool(unclear) and rule.table in rejected_whole
         if unclear:
@@ -525,9 +536,11 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
                 if unclear:
                     raise _CellProblem(unclear[0][0], "",
                                        f"column '{unclear[0][0]}' {unclear[0][1]}")  # fmt: skip
+                _no_spreadsheet_error(selecting, cells)  # which rows `where` takes: not known
                 if not rule.takes(cells):
                     continue
                 taken.add(line)
+                _no_spreadsheet_error(read, cells)
                 if ambiguous:
                     raise _CellProblem(ambiguous[0], "", f"column '{ambiguous[0]}' appears twice "
                                        "in the header")  # fmt: skip
@@ -535,12 +548,11 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
                     source, name = missing[0]
                     raise _CellProblem(source, "", f"column '{source}' (read for {name}) is not "
                                        "in the header")  # fmt: skip
-                error = next((s for s in read if isinstance(cells.get(s), SpreadsheetError)), None)
-                if error is not None:
-                    raise _CellProblem(error, cells[error], SpreadsheetError.REASON)
                 rows.append((line, {
-                    name: _extra(mapping, name, how, _value(mapping, _kind(spec.column(name)),
-                                                            how, cells))
+                    name: "" if name in extra_sources and any(
+                        isinstance(cells.get(s), SpreadsheetError) for s in extra_sources[name])
+                    else _extra(mapping, name, how, _value(mapping, _kind(spec.column(name)),
+                                                           how, cells))
                     for name, how in rule.columns.items()
                 }))  # fmt: skip
             except _CellProblem as problem:

@@ -64,8 +64,8 @@ def row_problem(cells: dict[str, str]) -> tuple[str, str] | None:
         return cells[OVERFLOW][:200], "the row has more cells than the header has columns"
     if UNCLOSED in cells:
         return cells[UNCLOSED][:200], (
-            "a quoted cell runs over several lines that look like whole rows: a quote without "
-            "its closing quote? (the rows it swallowed are in this cell, not read as rows)"
+            "the row's quotes do not pair up: a quote without its closing quote takes the rows "
+            "below it into one cell (they are in this cell, not read as rows)"
         )
     return None
 
@@ -262,24 +262,23 @@ def _read_csv(
         )
     header, repeated = _clean_header(names)
     rows: list[tuple[int, dict[str, str]]] = []
+    ends: list[int] = []  # the last physical line of each row
     line = reader.line_num + 1
-    last_swallowed = ""  # a cell holding one whole-row line: swallowed if it ran to the end
     for record in reader:
         if any(cell.strip() for cell in record):  # blank lines are layout, not rows
-            row = _row(header, record, delimiter)
-            # Only a record over several lines can have swallowed rows (no cell is searched
-            # for line breaks otherwise: a million rows have ten million cells). One line that
-            # looks like a row may be a legitimate note or address, unless nothing follows.
-            cell, swallowed = ("", 0)
-            if reader.line_num > line:
-                cell, swallowed = _swallowed(header, record, delimiter)
-            if swallowed > 1:
-                row[UNCLOSED] = cell
-            last_swallowed = cell if swallowed == 1 else ""
-            rows.append((line, row))
+            rows.append((line, _row(header, record, delimiter)))
+            ends.append(reader.line_num)
         line = reader.line_num + 1
-    if last_swallowed:
-        rows[-1][1][UNCLOSED] = last_swallowed
+    # Only a row over several lines can hide quotes that do not pair up (a note or an address
+    # over two lines is a cell): then the file is read again strictly, and the row where the
+    # pairing breaks is rejected.
+    if any(end > start for (start, _), end in zip(rows, ends, strict=True)):
+        broken = _unpaired_quote_line(text, delimiter)
+        at = next((i for i, end in enumerate(ends) if broken is not None and end >= broken),
+                  len(rows) - 1 if broken is not None else None)  # fmt: skip
+        if at is not None:
+            cells = rows[at][1]
+            cells[UNCLOSED] = next((c for c in cells.values() if "\n" in c), "")
     return RawTable(path, header, rows, used, notes, repeated=repeated)
 
 
@@ -290,18 +289,18 @@ def _row(header: tuple[str, ...], cells: list[str], separator: str = ",") -> dic
     return row
 
 
-def _swallowed(header: tuple[str, ...], cells: list[str], separator: str) -> tuple[str, int]:
-    """A cell over several lines, and how many of its later lines hold as many separators as a
-    whole row (tables of three columns or more): a quote opened and never closed takes the rows
-    below it as text of one cell (a 4-row file read as 1 row, silently). ("", 0): none."""
-    if len(header) >= 3:
-        for cell in cells:
-            if "\n" in cell:
-                rows = sum(1 for line in cell.splitlines()[1:]
-                           if line.count(separator) >= len(header) - 1)  # fmt: skip
-                if rows:
-                    return cell, rows
-    return "", 0
+def _unpaired_quote_line(text: str, delimiter: str) -> int | None:
+    """The line where the file's quotes stop pairing up, read strictly: a quote that runs to the
+    end of the file, or one closed by a later row's quote and followed by more text (`3,"Thing"`
+    closing `1,"Widget,`). The lenient reading takes the rows in between as text of one cell
+    (a 4-row file read as 1 row, silently). None when every quote pairs up."""
+    strict = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        for _ in strict:
+            pass
+    except csv.Error:
+        return strict.line_num
+    return None
 
 
 def _cell_text(value: object) -> str:

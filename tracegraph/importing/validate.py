@@ -24,7 +24,9 @@ from tracegraph.importing.tables import MAX_ID_LENGTH, TABLES, UNITS, Column, Ki
 # The digits are gone, so the row cannot name the lot it was about.
 _EXCEL_SCIENTIFIC = re.compile(r"\d+([.,]\d+)?E\+\d+", re.IGNORECASE)
 _NUMBER = re.compile(r"^[-+]?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
-RESERVED_PROPERTIES = frozenset({"_row_sha", "origin_known"})
+# Properties the importer keeps for itself (a file's column of that name is not stored): the
+# row hash, a lot's origin flag, a device event's id, a device's or operator's longest step.
+RESERVED_PROPERTIES = frozenset({"_row_sha", "origin_known", "event_id", "longest_step_s"})
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ class PlainText(str):
 # 20-digit code) would lose its last digits as a number, so it stays text. Decimals with more
 # (0.30000000000000004, as Excel and pandas write floats) are numbers that were floats.
 _EXACT_DIGITS = 15
-_WHOLE = re.compile(r"[-+]?\d+")
+_WHOLE = re.compile(r"[-+]?(\d+)(\.0*)?")
 
 
 def _extra_value(text: str) -> Any:
@@ -138,7 +140,8 @@ def _extra_value(text: str) -> Any:
     if isinstance(text, PlainText):
         return str(text)
     if _NUMBER.match(stripped):
-        if _WHOLE.fullmatch(stripped) and len(stripped.lstrip("+-").lstrip("0")) > _EXACT_DIGITS:
+        whole = _WHOLE.fullmatch(stripped)
+        if whole and len(whole.group(1).lstrip("0")) > _EXACT_DIGITS:
             return text
         value = float(stripped)
         if math.isfinite(value):
@@ -200,12 +203,13 @@ def _valid_rows(
     columns = {name: table.column(name) for name in raw.header}
     absent = tuple(c.name for c in table.columns if c.name not in columns)
     first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    spreadsheet = raw.encoding == "xlsx"  # only a workbook has error cells to look for
     for line, cells in raw.rows:
         problem = row_problem(cells)
         if problem is not None:
             out.rejects.append(Reject(out.file, line, "", *problem))
             continue
-        row, reject = _typed_row(columns, absent, cells, zone, out.file, line)
+        row, reject = _typed_row(columns, absent, cells, zone, out.file, line, spreadsheet)
         if reject is not None:
             out.rejects.append(reject)
             continue
@@ -238,12 +242,13 @@ def _typed_row(
     zone: ZoneInfo,
     file: str,
     line: int,
+    spreadsheet: bool = False,
 ) -> tuple[dict[str, Any], Reject | None]:
     row: dict[str, Any] = {"_line": line}
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
         column = columns.get(name)
-        if isinstance(text, SpreadsheetError):
+        if spreadsheet and isinstance(text, SpreadsheetError):
             if column is None:  # a helper column's #N/A: no value to keep
                 continue
             return row, Reject(file, line, name, text, SpreadsheetError.REASON)

@@ -438,22 +438,26 @@ def _merge_rows(
     """The MERGE path: rows whose node may already exist, each query in its own transaction."""
     changed_keys = [r[NODE_KEYS[table]] for r in todo if r[NODE_KEYS[table]] in known]
     if todo:
-        if table in WITH_EDGES and changed_keys:
-            graph.write(f"import/{table}_detach", keys=changed_keys)
-            if table == "lots":
-                graph.write("import/lots_detach_identities", keys=changed_keys)
         if table in WITH_EDGES:
-            # The hash goes in last (see cypher/import/*_done.cypher): a crash between these
-            # transactions leaves the row looking changed, so a re-run completes it.
+            # One transaction: old edges removed, node and new edges written, the hash last
+            # (see cypher/import/*_done.cypher). In separate transactions, a run killed after
+            # the detach left a node without its edges, which a partial file completing the row
+            # from the graph (keep_unsaid) would then have taken for no values.
             unmarked = [{**r, "props": {k: v for k, v in r["props"].items() if k != "_row_sha"}}
                         for r in todo]  # fmt: skip
-            graph.write(f"import/{table}", rows=unmarked)
-            graph.write(f"import/{table}_edges", rows=todo)
-            if table == "lots":
-                graph.write("import/lots_identities", rows=todo)
-            for name, params in _longest_steps(table, todo):
-                graph.write(name, **params)
-            graph.write(f"import/{table}_done", rows=todo)
+            detach: list[tuple[str, dict[str, Any]]] = []
+            if changed_keys:
+                detach.append((f"import/{table}_detach", {"keys": changed_keys}))
+                if table == "lots":
+                    detach.append(("import/lots_detach_identities", {"keys": changed_keys}))
+            graph.write_all([
+                *detach,
+                (f"import/{table}", {"rows": unmarked}),
+                (f"import/{table}_edges", {"rows": todo}),
+                *([("import/lots_identities", {"rows": todo})] if table == "lots" else []),
+                *_longest_steps(table, todo),
+                (f"import/{table}_done", {"rows": todo}),
+            ])  # fmt: skip
         else:
             graph.write(f"import/{table}", rows=todo)
 
