@@ -397,6 +397,13 @@ def test_csv_separator_and_utf16_are_detected(
     assert result.exit_code == 0, result.stderr
     log = "materials.csv → materials: 2 rows read, 2 written (2 new, 0 changed), 0 rejected"
     assert f"{log}, {note}," in result.stderr
+    # the summary table splits new and changed rows as the log line does (its `changed`
+    # counted the 2 new rows)
+    header, row = (line.split() for line in result.stdout.splitlines()[-2:])
+    assert dict(zip(header, row, strict=True)) == {
+        "table": "materials", "read": "2", "written": "2", "rejected": "0", "duplicates": "0",
+        "new": "2", "changed": "0",
+    }  # fmt: skip
     names, _, _ = graph.driver.execute_query(
         "MATCH (m:Material) RETURN m.material_id AS id, m.name AS name ORDER BY id",
         database_=graph.database,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hand_plant import HAND_PLANT
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -49,12 +50,17 @@ def test_recall_package_files_and_manifest(
         ("transformation (pack)", "P2", "100.0", "pcs"),
         ("shipping", "P1", "300.0", "pcs"),
         ("shipping", "P2", "50.0", "pcs"),
-        ("return", "P2", "-10.0", "pcs"),
+        ("return", "P2", "10.0", "pcs"),  # how much came back (it said -10.0)
     ]  # fmt: skip
     assert events[1]["input_lot_codes"] == "A B"
     assert events[4]["reference_document"] == "DN-1"
     # FSMA 204 asks where a shipment left from (the location was left empty before).
     assert [e["location_id"] for e in events[4:]] == ["WH-FG", "WH-FG", ""]
+    # a return comes from the customer (it went "to" the customer), a receipt from a supplier
+    assert [(e["origin_id"], e["destination_id"]) for e in events[4:]] == [
+        ("WH-FG", "C1"), ("WH-FG", "C2"), ("C2", ""),
+    ]  # fmt: skip
+    assert (events[0]["origin_id"], events[0]["destination_description"]) == ("V2", "")
 
     book = load_workbook(out / "tracking_events.xlsx")
     sheet = book["tracking events"]
@@ -205,3 +211,39 @@ def test_pictures_say_how_many_lots_they_leave_out(
     assert "shows the 1 lots nearest to the sources; 2 more are in the list." in page
     nodes, _ = _picture(page)
     assert set(nodes) == {"B", "M", "step:X"}
+
+
+def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_called_out(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`recall --format csv` prints the rows of customers.csv (its shipped, lot_ids and
+    shipment_ids columns were empty on stdout); g and kg shipped to one customer add up
+    (`1000 g; 1 kg` became `2 kg`); and a package locating more of the source than there was
+    (20 kg shipped of a 10 kg lot) says so on stderr."""
+    folder = tmp_path / "plant"
+    folder.mkdir()
+    for name, text in HAND_PLANT.items():
+        if name == "shipments.csv":
+            text += (
+                "SH3,C1,2026-11-06T08:00:00+00:00,DN-3,\nSH4,C1,2026-11-07T08:00:00+00:00,DN-4,\n"
+            )
+        if name == "shipment_lines.csv":
+            text += "SH3,B,1000,g\nSH4,B,1,kg\n"
+        (folder / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [folder]).rejects == []
+    out = tmp_path / "recall-B"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    printed = list(csv.DictReader(result.stdout.splitlines()))
+    written = list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig").splitlines()))
+    # the same rows; the file keeps formula-like text from running in a spreadsheet ('=Shop)
+    assert printed == [{k: v.removeprefix("'") for k, v in row.items()} for row in written]
+    by_customer = {row["customer_id"]: row for row in printed}
+    assert by_customer["C1"]["shipped"] == "2000 g; 300 pcs"  # g met first
+    assert by_customer["C1"]["shipment_ids"] == "SH1 SH3 SH4"
+    assert "warning:" not in result.stderr
+    (folder / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH4,B,20,kg\n")
+    assert import_paths(graph, [folder / "shipment_lines.csv"]).rejects == []
+    result = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "again")])
+    assert result.exit_code == 0, result.output
+    assert "warning: more of the source is located than there was" in result.stderr

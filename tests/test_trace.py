@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hand_plant import HAND_PLANT
 from plant_model import PlantModel
 from typer.testing import CliRunner
 
@@ -211,6 +212,159 @@ def test_quantities_through_a_merge_and_a_split(hand_plant: TraceGraph) -> None:
     }  # fmt: skip
 
 
+def _hand_plant_with(graph: TraceGraph, folder: Path, **more: str) -> TraceGraph:
+    """tests/hand_plant.py's plant with rows added to some of its files."""
+    folder.mkdir()
+    for name, text in HAND_PLANT.items():
+        (folder / name).write_text(text + more.get(name.removesuffix(".csv"), ""), "utf-8")
+    assert import_paths(graph, [folder]).rejects == []
+    return graph
+
+
+@pytest.mark.parametrize("order", [["B", "L"], ["L", "B"]])
+def test_sources_in_kg_and_pcs_are_weighed_each_in_its_own_unit(
+    graph: TraceGraph, tmp_path: Path, order: list[str]
+) -> None:
+    """Salt lot B (kg) and label lot L (1,000 pcs, 400 into the pack step) traced together:
+    kg and pcs do not add, so a lot only one of them reached has that source's amount in its
+    unit (it had none — every row was weighed in the first source's unit, and the other's rows
+    were null), a row both reached has one amount per unit, and the totals come per unit.
+    The order of the sources changes nothing but the order units are listed in."""
+    _hand_plant_with(graph, tmp_path / "plant", lots="L,LABEL,1000,pcs,V3,L-1\n",
+                     step_inputs="Y,L,400,pcs\n")  # fmt: skip
+    result = trace_forward(graph, order)
+    assert {lot["lot_id"]: (lot["quantity"], lot["uom"]) for lot in result.lots} == {
+        "M": (pytest.approx(0.5), "kg"), "P1": (None, None), "P2": (None, None),
+    }  # fmt: skip
+    assert {lot["lot_id"]: lot["by_uom"] for lot in result.lots}["P1"] == {
+        "kg": 0.375, "pcs": 300.0,
+    } if order[0] == "B" else {"pcs": 300.0, "kg": 0.375}  # fmt: skip
+    lines = {s["shipment_id"]: s for s in result.shipments}
+    assert (lines["SH2"]["source_quantity"], lines["SH2"]["source_uom"]) == (None, None)
+    assert lines["SH2"]["source_by_uom"] == {"kg": 0.0625, "pcs": 50.0}
+    assert lines["RMA1"]["source_by_uom"] == {"kg": -0.0125, "pcs": -10.0}
+    customers = {c["customer_id"]: c for c in result.customers}
+    assert customers["C1"]["source_quantity"] is None
+    assert customers["C2"]["source_by_uom"] == {"kg": pytest.approx(0.05), "pcs": 40.0}
+    totals = result.totals
+    assert totals["uom"] is None and totals["shipped_net"] is None
+    assert totals["by_uom"]["kg"] == {
+        "source_quantity": 10.0, "shipped": 0.4375, "returned": 0.0125, "shipped_net": 0.425,
+        "in_stock": 9.575, "unplaced": 0.0, "in_other_sources": 0.0, "located": 10.0,
+        "located_share": 1.0,
+    }  # fmt: skip
+    assert totals["by_uom"]["pcs"] == {
+        "source_quantity": 1000.0, "shipped": 350.0, "returned": 10.0, "shipped_net": 340.0,
+        "in_stock": 660.0, "unplaced": 0.0, "in_other_sources": 0.0, "located": 1000.0,
+        "located_share": 1.0,
+    }  # fmt: skip
+    kg_first = order[0] == "B"  # several units are listed in the order of the sources
+    assert ("0.425 kg and 340 pcs" if kg_first else "340 pcs and 0.425 kg") in result.summary()
+    build_package(graph, order, tmp_path / "recall")
+    rows = csv.DictReader(
+        (tmp_path / "recall" / "customers.csv").read_text("utf-8-sig").splitlines()
+    )
+    assert {row["customer_id"]: row["source_amounts"] for row in rows} == {
+        "C1": "0.375 kg; 300 pcs" if kg_first else "300 pcs; 0.375 kg",
+        "C2": "0.05 kg; 40 pcs" if kg_first else "40 pcs; 0.05 kg",
+    }  # fmt: skip
+    events = csv.DictReader(
+        (tmp_path / "recall" / "tracking_events.csv").read_text("utf-8-sig").splitlines()
+    )
+    units = {(e["traceability_lot_code"], e["event_type"]): e["source_unit"] for e in events}
+    assert units[("L", "receiving")] == "pcs"  # a source: its own unit
+    assert units[("M", "transformation (mix)")] == "kg"
+    out = CliRunner().invoke(app, ["trace", "forward", *order])
+    assert out.exit_code == 0, out.output
+    assert "source 10 kg · shipped 0.438 kg · returned 0.013 kg · in stock 9.575 kg" in out.output
+    assert "source 1,000 pcs · shipped 350 pcs · returned 10 pcs · in stock 660 pcs" in out.output
+
+
+def test_a_source_made_from_another_source_counts_once(hand_plant: TraceGraph) -> None:
+    """Salt lot B and dough M (made of flour and 0.5 kg of B) traced together: M is affected
+    whole, so the bread made of it carries M's amount — not M's plus B's share again (P1 had
+    30.375 + 0.375 kg) — and the 0.5 kg of B in M is located in another source."""
+    result = trace_forward(hand_plant, ["B", "M"])
+    assert {lot["lot_id"]: lot["quantity"] for lot in result.lots} == {
+        "P1": pytest.approx(30.375), "P2": pytest.approx(10.125),
+    }  # fmt: skip
+    assert {lot["lot_id"]: lot["from_sources"] for lot in result.lots}["P1"] == {"M": 30.375}
+    totals = result.totals
+    assert totals["in_other_sources"] == pytest.approx(0.5)
+    assert totals["source_quantity"] == pytest.approx(50.5)
+    assert totals["located"] == pytest.approx(50.5)
+    assert totals["located_share"] == pytest.approx(1.0)
+
+
+def test_an_id_in_another_unicode_spelling_names_the_same_lot(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """A lot id typed with a decomposed ü (u + combining diaeresis, as macOS writes it) in a
+    shipment line and a composed one in lots.csv: one lot, no stub (a second lot that looked
+    the same was made, and the recall missed its shipment); the trace finds it by either
+    spelling. A unit in capitals (KG) is the unit."""
+    composed, decomposed = "W\u00fc", "Wu\u0308"
+    folder = tmp_path / "plant"
+    folder.mkdir()
+    (folder / "lots.csv").write_text(f"lot_id,material_id,quantity,uom\n{composed},BREAD,10,KG\n")
+    (folder / "customers.csv").write_text("customer_id,name\nC1,Shop\n")
+    (folder / "shipments.csv").write_text(
+        "shipment_id,customer_id,shipped_at\nSH1,C1,2026-11-04T08:00:00+00:00\n"
+    )
+    (folder / "shipment_lines.csv").write_text(
+        f"shipment_id,lot_id,quantity,uom\nSH1,{decomposed},5,kg\n"
+    )
+    summary = import_paths(graph, [folder])
+    assert summary.rejects == [] and summary.stubs_created == 0
+    for spelling in (composed, decomposed):
+        result = trace_forward(graph, [spelling])
+        assert [s["lot_id"] for s in result.sources] == [composed]
+        assert result.sources[0]["uom"] == "kg"
+        assert [(s["shipment_id"], s["source_quantity"]) for s in result.shipments] == [
+            ("SH1", 5.0)
+        ]
+
+
+def test_a_source_without_a_quantity_is_weighed_as_what_it_gave(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """A source lot of no (or 0) quantity that gave 500 g to a mix is weighed as those 500 g:
+    the dough carries 500 g of it (it said "1 share" — all of the lot — and 100 % located; a
+    quantity of 0 gave 0 everywhere and a recall sentence ending in a colon)."""
+    for quantity in ("", "0"):
+        plant = _hand_plant_with(
+            graph, tmp_path / f"plant{quantity}", lots=f"N,SALT,{quantity},kg,V9,N-1\n",
+            step_inputs="X,N,500,g\n",
+        )  # fmt: skip
+        result = trace_forward(plant, ["N"])
+        (source,) = result.sources
+        assert (source["weighed_quantity"], source["weighed_uom"]) == (500.0, "g")
+        amounts = {lot["lot_id"]: (lot["quantity"], lot["uom"]) for lot in result.lots}
+        assert amounts["M"] == (500.0, "g")
+        assert result.totals["source_quantity"] == 500.0
+
+
+def test_rework_in_place_changes_no_amount(graph: TraceGraph, tmp_path: Path) -> None:
+    """5 kg of dough M reworked and booked back to M: M carries what it carried (it carried
+    0.5 kg of salt more, its products and shipments with it, and a backward trace of M lost
+    nothing either)."""
+    plain = trace_forward(_hand_plant_with(graph, tmp_path / "plain"), ["B"]).as_dict()
+    plain_back = trace_backward(graph, ["P1"]).as_dict()
+    reworked = _hand_plant_with(
+        graph, tmp_path / "reworked",
+        steps="Z,rework,2026-11-03T08:30:00+00:00,MIXER-1,OP1,\n",
+        step_inputs="Z,M,5,kg\n", step_outputs="Z,M,5,kg\n",
+    )  # fmt: skip
+    result = trace_forward(reworked, ["B"]).as_dict()
+    amounts = {lot["lot_id"]: lot["quantity"] for lot in result["lots"]}
+    assert amounts == {lot["lot_id"]: lot["quantity"] for lot in plain["lots"]}
+    assert result["totals"] == plain["totals"]
+    back = trace_backward(reworked, ["P1"]).as_dict()
+    assert {lot["lot_id"]: lot["quantity"] for lot in back["lots"]} == {
+        lot["lot_id"]: lot["quantity"] for lot in plain_back["lots"]
+    }
+
+
 def test_backward_quantities_through_a_split_and_a_merge(hand_plant: TraceGraph) -> None:
     result = trace_backward(hand_plant, ["P1"])
     got = {lot["lot_id"]: (lot["quantity"], lot["uom"]) for lot in result.lots}
@@ -392,6 +546,29 @@ def test_typo_suggests_close_lots(hand_plant: TraceGraph, neo4j_env: dict[str, s
     assert "close matches: P1" in result.stderr or "close matches: P2" in result.stderr
 
 
+def test_padded_ids_name_their_lot_and_unknown_devices_get_close_matches(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """An id pasted from a padded export column (' P1 ') names the lot the import stored
+    without the spaces (it was unknown); an unknown device or operator suggests close ids — the
+    same but for case first — as an unknown lot does."""
+    result = runner.invoke(app, ["trace", "backward", " P1 ", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert [s["lot_id"] for s in json.loads(result.stdout)["sources"]] == ["P1"]
+    window = ["--from", "2026-11-03T00:00Z", "--to", "2026-11-04T00:00Z"]
+    for kind, wrong, hint in (("device", "mixer-1", "close matches: MIXER-1"),
+                              ("device", "MIXER1", "close matches: MIXER-1"),
+                              ("operator", "op2", "close matches: OP2"),
+                              ("device", "CONVEYOR", "ids are case-sensitive")):  # fmt: skip
+        result = runner.invoke(app, ["trace", kind, wrong, *window])
+        assert result.exit_code == 2
+        assert f"no {kind} is known as {wrong!r}" in result.stderr
+        assert hint in result.stderr, result.stderr
+    result = runner.invoke(app, ["trace", "device", " MIXER-1", *window, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    assert [s["step_id"] for s in json.loads(result.stdout)["steps"]] == ["X"]
+
+
 def test_trace_queries_never_enumerate_paths(graph: TraceGraph) -> None:
     """Every variable-length expand in a trace query is the pruning breadth-first kind, which
     visits each node once; a plain VarLengthExpand(All) would walk every path."""
@@ -531,6 +708,44 @@ def test_rootcause_finds_the_oven_behind_the_complaints(plant: tuple[TraceGraph,
     assert device["complaints_with"] == len(complaints)
     assert not set(ranking.controls) & set(complaints)
     assert ranking.factors == sorted(ranking.factors, key=lambda f: f["p_value"])
+
+
+def test_rootcause_ranks_a_batch_made_in_the_plant(plant: tuple[TraceGraph, Plant]) -> None:
+    """A batch made in the plant (a dough lot) upstream of every complaint is a factor of its
+    own, ranked first among the lots — it was no factor at all: only received lots were, so
+    the batch showed only blurred, as its mixer and shift (shared with the batches around it).
+    The complaint lots themselves are no factors of themselves."""
+    graph, data = plant
+    model = data.model
+    batch = max((lot for lot in model.lots if lot.startswith("D")),
+                key=lambda d: sum(f.startswith("F") for f in model.forward([d])))  # fmt: skip
+    finished = sorted(lot for lot in model.forward([batch]) if lot.startswith("F"))
+    assert len(finished) >= 3, "the plant's widest batch reaches too few finished lots"
+    complaints = finished[:8]
+    ranking = rank_common_causes(graph, complaints)
+    lots = [f for f in ranking.factors if f["kind"] == "input lot"]
+    found = next(f for f in lots if f["value"] == batch)
+    # first among the lots (tied, perhaps, with the baked lot made from it alone)
+    assert found["p_value"] == lots[0]["p_value"]
+    assert found["complaints_with"] == len(complaints)
+    assert found["controls_with"] == sum(batch in model.backward([c]) for c in ranking.controls)
+    assert not {f["value"] for f in lots} & set(complaints)
+
+
+def test_rootcause_counts_a_lot_of_unknown_origin_as_a_factor(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """A stub (a lot a step input names but no file received or made) upstream of a lot is
+    one of its factors, as is the batch it went into; a received lot stays a `raw lot`."""
+    for name, text in HAND_PLANT.items():
+        if name == "step_inputs.csv":
+            text += "X,OLD-1,1,kg\n"
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    (row,) = rootcause._factor_rows(graph, ["P1"])
+    factors = rootcause.lot_factors(row)
+    assert {("input lot", "OLD-1"), ("input lot", "M"), ("raw lot", "A")} <= factors
+    assert ("input lot", "P1") not in factors
 
 
 def test_factor_rows_read_in_concurrent_parts_equal_one_query(
@@ -793,3 +1008,17 @@ def test_device_window_finds_a_long_step_that_began_long_before_it(
     )
     assert import_paths(graph, [tmp_path / "steps.csv"]).rejected == 0
     assert [s["step_id"] for s in trace_window(graph, "device", *window).steps] == ["LONG"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("2026-11-03T08:15:00+00:00", "2026-11-03 08:15 UTC"),  # it showed as a bare 08:15
+        ("2026-11-03T08:15:00.5Z", "2026-11-03 08:15 UTC"),
+        ("2026-11-03T08:15:00.123+01:00", "2026-11-03 08:15 +01:00"),
+        ("2026-11-03T08:15:00", "2026-11-03 08:15"),
+        (None, ""),
+    ],
+)
+def test_terminal_tables_say_which_clock_a_time_is_on(stored: str | None, shown: str) -> None:
+    assert cli_trace.when(stored) == shown

@@ -268,14 +268,18 @@ def _pg_factor_rows(
 
     def rows(lots: list[str]) -> list[dict[str, Any]]:
         per_lot: dict[str, dict[str, Any]] = {
-            lot: {"lot_id": lot, "raw_lots": set(), "suppliers": set(), "steps": []} for lot in lots
-        }
+            lot: {"lot_id": lot, "raw_lots": set(), "input_lots": set(), "suppliers": set(),
+                  "steps": []}
+            for lot in lots
+        }  # fmt: skip
         found = read_in_parts(readers, lots)
         for root, lot, supplier, operation, started, device, operator in found:
             row = per_lot[root]
             if supplier is not None:
                 row["raw_lots"].add(lot)
                 row["suppliers"].add(supplier)
+            elif lot != root:
+                row["input_lots"].add(lot)
             if operation is not None:
                 row["steps"].append({
                     "operation": operation, "started_at": started.isoformat(),

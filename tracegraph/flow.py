@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tracegraph.units import dimension, measure, to_base
 
@@ -141,6 +141,17 @@ def lot_graph(uses: Iterable[Edge], outputs: Iterable[Edge]) -> dict[str, list[s
     return following
 
 
+def _without_rework_in_place(uses: list[Edge], outputs: list[Edge]) -> list[Edge]:
+    """The uses less those of a lot going into a step that gives the same lot back (rework in
+    place: 5 kg of lot A reworked and booked back to A). The lot's content neither leaves nor
+    returns; weighed as a use, it went round a cycle and A grew by the 5 kg (60 -> 65 kg of
+    its source, and every shipment of A with it)."""
+    made = {(edge.lot, edge.step) for edge in outputs}
+    if not any((edge.lot, edge.step) in made for edge in uses):
+        return uses
+    return [edge for edge in uses if (edge.lot, edge.step) not in made]
+
+
 @dataclass
 class ForwardFlow:
     """Per reached lot and per shipment line: the amount of each source it carries."""
@@ -150,6 +161,9 @@ class ForwardFlow:
     unplaced: dict[str, float]  # source -> amount that went into steps without outputs
     remaining: dict[str, dict[str, float]]  # lot -> source -> amount neither used nor shipped
     depth: dict[str, int]
+    # source -> amount of it that went into another source (traced from a lot and from a
+    # batch made of it: the batch counts whole, as its own, and this much of the lot is in it)
+    nested: dict[str, float] = field(default_factory=dict)
 
 
 def forward(
@@ -164,6 +178,7 @@ def forward(
     `uses` are lot→step edges of reached lots, `outputs` step→lot edges of reached steps,
     `shipped` lot→shipment edges (step = shipment id; a negative quantity is a return).
     """
+    uses = _without_rework_in_place(uses, outputs)
     basis = LotBasis(lots, [*uses, *shipped])
     following = lot_graph(uses, outputs)
     # Each use's fraction of its lot is needed twice (what the lot sends, what is gone from
@@ -200,10 +215,19 @@ def forward(
             for source, amount in content.items():
                 into[source] = into.get(source, 0.0) + amount * share
 
+    nested: dict[str, float] = defaultdict(float)
     for lot in _topological([*lots, *sources], following):
         content = carried.get(lot)
         if content is None:
             content = carried[lot] = {}
+        if lot in sources and len(content) > 1:
+            # A source downstream of another source is affected whole: it carries itself, and
+            # what the upstream sources sent into it is in it (not counted a second time in
+            # every lot below it: lot + a batch made of it gave the batch's products twice).
+            for source, amount in content.items():
+                if source != lot:
+                    nested[source] += amount
+            content = carried[lot] = {lot: content[lot]}
         for step, fraction in uses_of.get(lot, ()):
             if content:
                 bucket = in_step.get(step)
@@ -241,6 +265,7 @@ def forward(
             if gone[lot] < 1.0 - 1e-9
         },
         depth=depths(sources, following),
+        nested=dict(nested),
     )
 
 
@@ -259,6 +284,7 @@ def backward(
     outputs: list[Edge],
 ) -> BackwardFlow:
     """`inputs`: lot→step edges of every reached step; `outputs`: all step→lot edges of them."""
+    inputs = _without_rework_in_place(inputs, outputs)
     outputs_of: dict[str, list[Edge]] = defaultdict(list)
     for edge in outputs:
         outputs_of[edge.step].append(edge)

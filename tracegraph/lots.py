@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +17,12 @@ from tracegraph.values import STEP_FIELDS, iso, public_props
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
 
 
+def normal_id(text: str) -> str:
+    """An id as the import stores it: without surrounding spaces, in one Unicode spelling."""
+    text = text.strip()
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     """The lot ids the given ids name, in the order given, each once.
 
@@ -24,7 +31,9 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     lot raises UnknownLot, with close candidates in the hint; one naming several lots raises
     AmbiguousLot listing them.
     """
-    wanted = list(dict.fromkeys(ids))
+    # Ids are stored without surrounding spaces (the import strips them), so an id pasted
+    # from a padded export column (' R0000003') names the lot it shows.
+    wanted = list(dict.fromkeys(text for text in (normal_id(i) for i in ids) if text))
     if not wanted:
         raise UnknownLot("no lot given", hint="name at least one lot id")
     found: list[str] = []

@@ -25,18 +25,19 @@ from typing import Any
 
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
-from tracegraph.trace import ForwardTrace, trace_forward
+from tracegraph.trace import ForwardTrace, amounts_text, located_text, trace_forward
+from tracegraph.units import convert, dimension
 from tracegraph.values import iso, public_props
 
 EVENT_COLUMNS = (
     "traceability_lot_code", "product_id", "product", "quantity", "unit", "event_type",
     "event_date", "location_id", "location_description", "destination_id",
     "destination_description", "input_lot_codes", "supplier_lot", "reference_document_type",
-    "reference_document", "source_quantity", "source_unit",
+    "reference_document", "source_quantity", "source_unit", "origin_id", "origin_description",
 )  # fmt: skip
 CUSTOMER_COLUMNS = (
     "customer_id", "name", "contact", "country", "shipments", "lots", "source_quantity",
-    "source_uom", "shipped", "lot_ids", "shipment_ids",
+    "source_uom", "source_amounts", "shipped", "lot_ids", "shipment_ids",
 )  # fmt: skip
 MANIFEST = "manifest.sha256"
 
@@ -57,7 +58,7 @@ class RecallPackage:
             "folder": str(self.folder),
             "files": [p.name for p in self.files],
             "summary": self.trace.summary(),
-            "located_share": self.trace.totals.get("located_share"),
+            "located_share": self.trace.located_share,
             "seconds": round(self.seconds, 3),
             "trace": self.trace.as_dict(),
         }
@@ -66,10 +67,11 @@ class RecallPackage:
 def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, Any]]:
     """One row per critical tracking event of the affected lots, sorted by date."""
     lots = {lot["lot_id"]: lot for lot in [*trace.sources, *trace.lots]}
-    amount = {lot["lot_id"]: lot.get("quantity") for lot in trace.lots}
-    unit = trace.totals.get("uom")
+    # how much of the sources each lot holds, in the unit the trace weighed it in (a source:
+    # its own quantity and unit)
+    amount = {lot["lot_id"]: (lot.get("quantity"), lot.get("uom")) for lot in trace.lots}
     for source in trace.sources:
-        amount[source["lot_id"]] = source.get("quantity")
+        amount[source["lot_id"]] = (source.get("quantity"), source.get("uom"))
     details = {row["lot_id"]: row for row in graph.read("recall/lot_details", lot_ids=list(lots))}
     events: list[dict[str, Any]] = []
     for lot_id, lot in lots.items():
@@ -78,8 +80,8 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
             "traceability_lot_code": lot_id,
             "product_id": lot.get("material_id"),
             "product": detail.get("product"),
-            "source_quantity": amount.get(lot_id),
-            "source_unit": unit,
+            "source_quantity": amount.get(lot_id, (None, None))[0],
+            "source_unit": amount.get(lot_id, (None, None))[1],
         }
         location = detail.get("location") or {}
         for receipt in detail.get("received", []):
@@ -90,7 +92,8 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "location_id": location.get("location_id"),
                            "location_description": location.get("name"),
                            "supplier_lot": receipt["supplier_lot"],
-                           "destination_description": f"from supplier {receipt['supplier_id']}",
+                           "origin_id": receipt["supplier_id"],
+                           "origin_description": f"supplier {receipt['supplier_id']}",
                            "reference_document_type": "supplier lot"})  # fmt: skip
         for made in detail.get("made_by", []):
             events.append({**base, "event_type": f"transformation ({made['operation']})",
@@ -102,13 +105,19 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "reference_document": made["step_id"]})  # fmt: skip
     for line in trace.shipments:
         lot = lots[line["lot_id"]]
+        # A return moves the goods from the customer back to the plant's location: the
+        # customer is where it came from, and the quantity is how much came back.
+        customer = {"id": line["customer_id"], "description": line["customer_name"]}
+        ends = ("origin", "destination") if line["is_return"] else ("destination", "origin")
         events.append({
             "traceability_lot_code": line["lot_id"], "product_id": lot.get("material_id"),
             "product": details.get(line["lot_id"], {}).get("product"),
-            "quantity": line["quantity"], "unit": line["uom"],
+            "quantity": abs(line["quantity"]) if line["quantity"] is not None else None,
+            "unit": line["uom"],
             "event_type": "return" if line["is_return"] else "shipping",
             "event_date": line["shipped_at"], "location_id": line.get("from_location_id"),
-            "destination_id": line["customer_id"], "destination_description": line["customer_name"],
+            f"{ends[0]}_id": customer["id"], f"{ends[0]}_description": customer["description"],
+            f"{ends[1]}_id": line.get("from_location_id"),
             "reference_document_type": "return" if line["is_return"] else "delivery note",
             "reference_document": line["reference_doc"] or line["shipment_id"],
             "source_quantity": line["source_quantity"], "source_unit": line["source_uom"],
@@ -121,17 +130,21 @@ def customer_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
     how much was shipped net of returns, per unit ("437 pcs; 2 kg")."""
     lots: dict[str, set[str]] = defaultdict(set)
     shipments: dict[str, set[str]] = defaultdict(set)
-    shipped: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    # customer -> dimension -> [unit, amount]: g and kg add up, in the unit met first
+    shipped: dict[str, dict[str, list[Any]]] = defaultdict(dict)
     for line in trace.shipments:
         customer = line["customer_id"]
         lots[customer].add(line["lot_id"])
         shipments[customer].add(line["shipment_id"])
-        shipped[customer][line["uom"] or ""] += line["quantity"] or 0.0
+        unit = line["uom"] or ""
+        total = shipped[customer].setdefault(dimension(unit), [unit, 0.0])
+        total[1] += convert(line["quantity"] or 0.0, unit, total[0]) or 0.0
     return [
         {**c, "lot_ids": " ".join(sorted(lots[c["customer_id"]])),
+         "source_amounts": amounts_text(c["source_by_uom"]),
          "shipment_ids": " ".join(sorted(shipments[c["customer_id"]])),
          "shipped": "; ".join(f"{amount:.6f}".rstrip("0").rstrip(".") + f" {unit}".rstrip()
-                              for unit, amount in sorted(shipped[c["customer_id"]].items()))}
+                              for unit, amount in sorted(shipped[c["customer_id"]].values()))}
         for c in trace.customers
     ]  # fmt: skip
 
@@ -179,7 +192,7 @@ def build_package(
     seconds = time.perf_counter() - started
     summary = out / "summary.txt"
     summary.write_text(
-        f"{recall_id}\n{trace.summary()}\nlocated: {trace.totals.get('located_share')}\n"
+        f"{recall_id}\n{trace.summary()}\n{located_text(trace.totals)}\n"
         f"package written in {seconds:.3f} s by {getpass.getuser()} on {socket.gethostname()}\n",
         encoding="utf-8",
     )
@@ -194,7 +207,7 @@ def build_package(
         host=socket.gethostname(),
         drill=drill,
         duration_s=round(seconds, 4),
-        located_share=trace.totals.get("located_share"),
+        located_share=trace.located_share,
         source_lots=[s["lot_id"] for s in trace.sources],
         lots=len(trace.lots),
         shipments=len({s["shipment_id"] for s in trace.shipments}),

@@ -111,7 +111,9 @@ def trace_picture(trace: ForwardTrace) -> tuple[VisualizationGraph, int]:
         shipment, customer = f"shipment:{line['shipment_id']}", f"customer:{line['customer_id']}"
         picture.node(shipment, line["shipment_id"], COLORS["shipment"], 14)
         picture.node(customer, line["customer_name"] or line["customer_id"], COLORS["customer"], 24)
-        picture.link(line["lot_id"], shipment, f"SHIPPED {line['quantity']:g} {line['uom']}")
+        moved = (f"RETURNED {-line['quantity']:g}" if line["is_return"]
+                 else f"SHIPPED {line['quantity'] or 0:g}")  # fmt: skip
+        picture.link(line["lot_id"], shipment, f"{moved} {line['uom'] or ''}".rstrip())
         picture.link(shipment, customer, "TO")
     return picture.graph(), len(trace.lots) - len(drawn)
 

@@ -1,12 +1,12 @@
 """Common-cause ranking: what do the complaint lots share that comparable good lots don't?
 
-Each lot's upstream factors (received lots, suppliers, devices, operators, operations and the
-production shift of every step) come from one query; every factor found upstream of at least
-one complaint lot gets a 2×2 table — complaint lots with/without it, control lots with/without
-it — and Fisher's exact test (one-sided: more common among complaints), computed for all
-factors in one vectorised hypergeometric call. p-values are also
-given Bonferroni-adjusted for the number of factors tested, so a long list of candidates does
-not make chance look like a cause.
+Each lot's upstream factors (received lots, other input lots, suppliers, devices, operators,
+operations and the production shift of every step) come from one query; every factor found
+upstream of at least one complaint lot gets a 2×2 table — complaint lots with/without it,
+control lots with/without it — and Fisher's exact test (one-sided: more common among
+complaints), computed for all factors in one vectorised hypergeometric call. p-values are
+also given Bonferroni-adjusted for the number of factors tested, so a long list of candidates
+does not make chance look like a cause.
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ Factor = tuple[str, Any]
 def lot_factors(row: dict[str, Any]) -> set[Factor]:
     """The factors of one lot from its factors row."""
     found: set[Factor] = {("raw lot", lot) for lot in row["raw_lots"]}
+    found.update(("input lot", lot) for lot in row["input_lots"])
     found.update(("supplier", s) for s in row["suppliers"])
     for step in row["steps"]:
         device, operator = step["device_id"], step["operator_id"]

@@ -8,6 +8,7 @@ Nothing is ever cut off: `truncated` is always reported and is false, since no l
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,8 +20,8 @@ from tracegraph.errors import UnknownSubject
 from tracegraph.flow import Edge, Quantity
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
-from tracegraph.lots import resolve_lots
-from tracegraph.units import convert
+from tracegraph.lots import normal_id, resolve_lots
+from tracegraph.units import convert, dimension
 from tracegraph.values import STEP_FIELDS, iso, public_props
 
 SHARE = "share"  # the unit of a source without a quantity: amounts are shares of the lot
@@ -49,17 +50,24 @@ class ForwardTrace:
             "seconds": round(self.seconds, 4),
         }
 
+    @property
+    def located_share(self) -> float | None:
+        """The share of the sources located (shipped net of returns, or in stock); with
+        sources in several units, the least-located unit's share."""
+        shares = [f["located_share"] for f in self.totals.get("by_uom", {}).values()
+                  if f["located_share"] is not None]  # fmt: skip
+        return min(shares) if shares else self.totals.get("located_share")
+
     def summary(self) -> str:
-        located = self.totals.get("shipped_net")
-        unit = self.totals.get("uom") or ""
+        shipped = {unit: f["shipped_net"] for unit, f in self.totals.get("by_uom", {}).items()}
         names = ", ".join(s["lot_id"] for s in self.sources[:3])
         names += f" and {len(self.sources) - 3} more" if len(self.sources) > 3 else ""
         text = (
             f"{len(self.lots):,} lots · {len(self.shipments):,} shipment lines · "
             f"{len(self.customers):,} customers"
         )
-        if located is not None:
-            text += f" · {_amount(located)} {unit} of {names} shipped"
+        if shipped:
+            text += f" · {amounts_text(shipped, ' and ')} of {names} shipped"
         return text
 
 
@@ -102,7 +110,18 @@ class BackwardTrace:
 
 
 def _amount(value: float) -> str:
-    return f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 100 else f"{value:,.0f}"
+    # three decimals at most, at every size: "398 kg" for 398.4875 did not add up with the
+    # customers' figures an auditor sums
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def amounts_text(by_uom: Mapping[Any, float | None], joint: str = "; ") -> str:
+    """Amounts in several units for people: "40 kg; 5 pcs"."""
+    return joint.join(
+        f"{_amount(amount)} {unit or ''}".rstrip()
+        for unit, amount in by_uom.items()
+        if amount is not None
+    )
 
 
 def _source_rows(rows: Mapping[str, Any], ids: list[str]) -> list[dict[str, Any]]:
@@ -225,28 +244,47 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
                if step in reached_steps]  # fmt: skip
     shipped = [Edge(lot.lot_id, shipment, qty, uom)
                for lot in rows.values() for _, shipment, qty, uom in lot.shipped]  # fmt: skip
-    source_qty = {}
-    for lot_id in sources:
-        q = Quantity(rows[lot_id].quantity, rows[lot_id].uom)
-        source_qty[lot_id] = q if q.amount is not None else Quantity(1.0, SHARE)
+    source_qty = {lot_id: _source_quantity(rows[lot_id]) for lot_id in sources}
     weighed = flow.forward(
         source_qty, {lot.lot_id: Quantity(lot.quantity, lot.uom) for lot in rows.values()},
         uses, outputs, shipped,
     )  # fmt: skip
-    unit = source_qty[sources[0]].uom if sources else None
+    # One unit per dimension: the unit of the first source (in the order given) of that
+    # dimension. Sources counted in different dimensions (a kg lot and a pcs lot) are weighed
+    # each in its own unit: a lot only kg sources reached has its kg amount whatever the
+    # order of the sources, and a lot both reached has a split (`by_uom`), not a sum.
+    unit_of: dict[str, str | None] = {}
+    for source, q in source_qty.items():
+        unit_of[source] = next(
+            (unit_of[s] for s in unit_of if dimension(source_qty[s].uom) == dimension(q.uom)),
+            q.uom,
+        )
+    units = list(dict.fromkeys(unit_of.values()))
+    unit = units[0] if len(units) == 1 else None
     rank = {source: i for i, source in enumerate(sources)}
-    # Each source's factor to the trace's unit, found once (a wide trace combines the amounts
-    # of every lot and shipment line); None where the dimensions differ.
-    factors = {source: convert(1.0, q.uom, unit) for source, q in source_qty.items()}
+    # Each source's factor to its unit, found once (a wide trace splits the amounts of every
+    # lot and shipment line).
+    factors = {source: _factor(q.uom, unit_of[source]) for source, q in source_qty.items()}
 
-    def combined(amounts: dict[str, float]) -> float | None:
-        total = 0.0
+    def split(amounts: dict[str, float]) -> dict[str | None, float]:
+        """`amounts` (source -> amount in its own unit) summed per unit of the trace."""
+        if len(amounts) == 1:  # the usual case, and the cheap one
+            ((source, amount),) = amounts.items()
+            return {unit_of[source]: amount * factors[source]}
+        parts: dict[str | None, float] = {}
         for source, amount in amounts.items():
-            factor = factors[source]
-            if factor is None:
-                return None
-            total += amount * factor
-        return total
+            target = unit_of[source]
+            parts[target] = parts.get(target, 0.0) + amount * factors[source]
+        # in the order of the sources given, not the order the weighing met them
+        return parts if len(parts) == 1 else {u: parts[u] for u in units if u in parts}
+
+    def combined(amounts: dict[str, float]) -> tuple[float | None, str | None]:
+        """One amount and its unit; None and None when the amounts are in several units."""
+        parts = split(amounts)
+        if len(parts) == 1:
+            ((target, amount),) = parts.items()
+            return amount, target
+        return (0.0, unit) if not parts else (None, None)
 
     made_by: dict[str, list[str]] = {}
     for edge in outputs:
@@ -256,11 +294,12 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         if lot.lot_id in source_qty:
             continue
         amounts = weighed.lots.get(lot.lot_id, {})
+        quantity, quantity_uom = combined(amounts)
         lot_rows.append({
             "lot_id": lot.lot_id,
             "material_id": lot.material_id,
-            "quantity": _round(combined(amounts)),
-            "uom": unit,
+            "quantity": _round(quantity),
+            "uom": quantity_uom,
             "depth": weighed.depth.get(lot.lot_id),
             "lot_quantity": lot.quantity,
             "lot_uom": lot.uom,
@@ -270,21 +309,24 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
             "made_by": sorted(set(made_by.get(lot.lot_id, ()))),
             # in the order the sources were given, not the order the weighing met them (which
             # follows the store's, and two import writers make that differ run to run)
-            "from_sources": {s: _round(a) for s, a in (
+            # each in the unit the trace weighs its source in (salt in g next to flour in kg
+            # gave 2000 beside 80, the lot's quantity being 82,000 g)
+            "from_sources": {s: _round(a * factors[s]) for s, a in (
                 sorted(amounts.items(), key=lambda item: rank[item[0]])
                 if len(amounts) > 1 else amounts.items())},
+            "by_uom": _rounded(split(amounts)),
         })  # fmt: skip
     lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
 
     shipment_rows = []
     customers: dict[str, dict[str, Any]] = {}
     shipped_at = {s.shipment_id: iso(s.shipped_at) for s in reached.shipments.values()}
-    located_on: dict[tuple[str, str], float | None] = {}  # (lot, shipment) -> combined amount
+    located_on: dict[tuple[str, str], dict[str | None, float]] = {}  # (lot, shipment) -> split
     for edge in shipped:
         line = reached.shipments[edge.step]
         amounts = weighed.lines.get((edge.lot, edge.step), {})
-        located = combined(amounts)
-        located_on[(edge.lot, edge.step)] = located
+        located_on[(edge.lot, edge.step)] = parts = split(amounts)
+        located, located_uom = combined(amounts)
         shipment_rows.append({
             "shipment_id": edge.step,
             "customer_id": line.customer_id,
@@ -299,28 +341,27 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
             "from_location_id": line.from_location_id,  # where it left: FSMA 204's ship-from
             "is_return": (edge.quantity or 0) < 0,
             "source_quantity": _round(located),
-            "source_uom": unit,
+            "source_uom": located_uom,
+            "source_by_uom": _rounded(parts),
         })  # fmt: skip
         if line.customer_id is None:
             continue
         customer = customers.setdefault(line.customer_id, {
             "customer_id": line.customer_id, "name": line.customer_name,
             "contact": line.customer_contact, "country": line.customer_country,
-            "shipments": set(), "lots": set(), "source_quantity": 0.0, "source_uom": unit,
+            "shipments": set(), "lots": set(), "source_by_uom": {},
         })  # fmt: skip
         customer["shipments"].add(edge.step)
         customer["lots"].add(edge.lot)
-        if located is not None and customer["source_quantity"] is not None:
-            customer["source_quantity"] += located
-        else:
-            customer["source_quantity"] = None
+        for target, amount in parts.items():
+            customer["source_by_uom"][target] = customer["source_by_uom"].get(target, 0.0) + amount
     shipment_rows.sort(key=lambda r: (r["shipped_at"] or "", r["shipment_id"], r["lot_id"]))
     customer_rows = sorted(
         ({**c, "shipments": len(c["shipments"]), "lots": len(c["lots"]),
-          "source_quantity": _round(c["source_quantity"])} for c in customers.values()),
+          **_customer_amount(c["source_by_uom"], unit)} for c in customers.values()),
         key=lambda c: (-(c["source_quantity"] or 0), c["customer_id"]),
     )  # fmt: skip
-    totals = _forward_totals(weighed, source_qty, combined, unit, located_on)
+    totals = _forward_totals(weighed, source_qty, split, units, located_on)
     steps: dict[str, dict[str, Any]] = {
         step_id: {"step_id": step_id, "operation": operation, "started_at": iso(started),
                   "inputs": [], "outputs": []}
@@ -334,7 +375,15 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         step["inputs"].sort()
         step["outputs"].sort()
     return ForwardTrace(
-        sources=_source_rows(rows, sources),
+        # what each source was weighed as: its quantity, or what it gave when it has none
+        sources=[
+            {
+                **row,
+                "weighed_quantity": source_qty[row["lot_id"]].amount,
+                "weighed_uom": source_qty[row["lot_id"]].uom,
+            }
+            for row in _source_rows(rows, sources)
+        ],
         lots=lot_rows,
         shipments=shipment_rows,
         customers=customer_rows,
@@ -343,42 +392,110 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
     )
 
 
+def _source_quantity(lot: _Lot) -> Quantity:
+    """What a source is weighed as: its quantity; without one (or with 0), what it is known
+    to have given — its uses and shipments in the unit of the first of them (a lot of unknown
+    quantity that gave 5 kg to a mix was weighed as "1 share", and all of it was said to be
+    in the mix); with neither, one share."""
+    if lot.quantity is not None and lot.quantity > 0:
+        return Quantity(lot.quantity, lot.uom)
+    edges = [(edge[2], edge[3]) for edge in [*lot.used_in, *lot.shipped]
+             if edge[2] is not None and edge[2] > 0]  # fmt: skip
+    if not edges:
+        return Quantity(1.0, SHARE) if lot.quantity is None else Quantity(0.0, lot.uom)
+    unit = edges[0][1]
+    given = [convert(amount, uom, unit) for amount, uom in edges]
+    return Quantity(sum(g for g in given if g is not None), unit)
+
+
+def located_text(totals: dict[str, Any]) -> str:
+    """How much of the sources a trace located, for a sentence: one share, or one per unit."""
+    shares = {unit: f["located_share"] for unit, f in totals.get("by_uom", {}).items()
+              if f["located_share"] is not None}  # fmt: skip
+    if not shares:
+        return "no source quantity to locate (the sources have none)"
+    if len(shares) == 1:
+        return f"{next(iter(shares.values())):.1%} of the source quantity located"
+    return "of the source quantity located: " + "; ".join(
+        f"{share:.1%} of the {unit}" for unit, share in shares.items()
+    )
+
+
 def _forward_totals(
     weighed: flow.ForwardFlow,
     sources: dict[str, Quantity],
-    combined: Any,
-    unit: str | None,
-    located_on: dict[tuple[str, str], float | None],
+    split: Callable[[dict[str, float]], dict[str | None, float]],
+    units: list[str | None],
+    located_on: dict[tuple[str, str], dict[str | None, float]],
 ) -> dict[str, Any]:
-    """`located_on`: the combined amount of each shipment line, as the shipment rows have it."""
-    shipped = returned = 0.0
-    comparable = True
+    """Where the sources went, per unit of the trace (`by_uom`); the top-level figures are
+    the one unit's, or None when the sources are counted in several (kg and pcs do not add).
+    `located_on`: each shipment line's amounts per unit, as the shipment rows have them."""
+    per_unit = {u: dict.fromkeys(("shipped", "returned", "in_stock", "unplaced",
+                                  "in_other_sources"), 0.0)
+                for u in units}  # fmt: skip
     for line in weighed.lines:
-        value = located_on[line]
-        if value is None:
-            comparable = False
-            continue
-        if value >= 0:
-            shipped += value
-        else:
-            returned -= value
-    in_stock = sum(v for v in (combined(a) for a in weighed.remaining.values()) if v is not None)
-    source_total = combined({s: q.amount or 0.0 for s, q in sources.items()})
-    unplaced = combined(weighed.unplaced) if weighed.unplaced else 0.0
-    located = shipped - returned + in_stock if comparable else None
-    return {
-        "uom": unit,
-        "source_quantity": _round(source_total),
-        "shipped": _round(shipped) if comparable else None,
-        "returned": _round(returned) if comparable else None,
-        "shipped_net": _round(shipped - returned) if comparable else None,
-        "in_stock": _round(in_stock),
-        "unplaced": _round(unplaced),
-        "located": _round(located),
-        "located_share": (
-            round(located / source_total, 6) if located is not None and source_total else None
-        ),
-    }
+        for target, value in located_on[line].items():
+            if value >= 0:
+                per_unit[target]["shipped"] += value
+            else:
+                per_unit[target]["returned"] -= value
+    for amounts in weighed.remaining.values():
+        for target, value in split(amounts).items():
+            per_unit[target]["in_stock"] += value
+    for target, value in split(weighed.unplaced).items():
+        per_unit[target]["unplaced"] += value
+    for target, value in split(weighed.nested).items():
+        per_unit[target]["in_other_sources"] += value
+    for target, value in split({s: q.amount or 0.0 for s, q in sources.items()}).items():
+        per_unit[target]["source_quantity"] = value
+    by_uom: dict[str | None, dict[str, float | None]] = {}
+    for target, figures in per_unit.items():
+        source_total = figures.get("source_quantity", 0.0)
+        shipped_net = figures["shipped"] - figures["returned"]
+        located = shipped_net + figures["in_stock"] + figures["in_other_sources"]
+        by_uom[target] = {
+            "source_quantity": _round(source_total),
+            "shipped": _round(figures["shipped"]),
+            "returned": _round(figures["returned"]),
+            "shipped_net": _round(shipped_net),
+            "in_stock": _round(figures["in_stock"]),
+            "unplaced": _round(figures["unplaced"]),
+            "in_other_sources": _round(figures["in_other_sources"]),
+            "located": _round(located),
+            "located_share": round(located / source_total, 6) if source_total else None,
+        }
+    if len(by_uom) == 1:
+        ((only, its),) = by_uom.items()
+        return {"uom": only, **its, "by_uom": by_uom}
+    return {"uom": None, **dict.fromkeys(_TOTAL_FIGURES), "by_uom": by_uom}
+
+
+_TOTAL_FIGURES = ("source_quantity", "shipped", "returned", "shipped_net", "in_stock",
+                  "unplaced", "in_other_sources", "located", "located_share")  # fmt: skip
+
+
+def _factor(uom: str | None, target: str | None) -> float:
+    """The factor from `uom` to `target`, a unit of the same dimension (as trace units are)."""
+    factor = convert(1.0, uom, target)
+    if factor is None:
+        raise ValueError(f"{uom} and {target} are not of one dimension")
+    return factor
+
+
+def _rounded(amounts: dict[str | None, float]) -> dict[str | None, float | None]:
+    return {target: _round(amount) for target, amount in amounts.items()}
+
+
+def _customer_amount(by_uom: dict[str | None, float], unit: str | None) -> dict[str, Any]:
+    """A customer's source amount: one figure when in one unit, else None and the split."""
+    if len(by_uom) == 1:
+        ((target, amount),) = by_uom.items()
+        return {"source_quantity": _round(amount), "source_uom": target,
+                "source_by_uom": _rounded(by_uom)}  # fmt: skip
+    quantity = 0.0 if not by_uom else None
+    return {"source_quantity": quantity, "source_uom": unit if not by_uom else None,
+            "source_by_uom": _rounded(by_uom)}  # fmt: skip
 
 
 def _round(value: float | None) -> float | None:
@@ -645,17 +762,29 @@ class WindowTrace:
 
 
 @without_collector
+def close_ids(text: str, known: list[str], limit: int = 5) -> list[str]:
+    """Known ids close to `text`: the same but for case first (`oven-4`), then similar ones
+    (`OVEN4`, `OVEN-04`)."""
+    folded = {k.casefold(): k for k in known}
+    same = [folded[text.casefold()]] if text.casefold() in folded else []
+    similar = difflib.get_close_matches(text.casefold(), list(folded), n=limit, cutoff=0.6)
+    return list(dict.fromkeys([*same, *(folded[s] for s in similar)]))[:limit]
+
+
 def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: str) -> WindowTrace:
     """`kind` is "device" or "operator"; `start`/`end` are ISO 8601 times with an offset."""
     if kind not in ("device", "operator"):
         raise ValueError(kind)
     started = time.perf_counter()
     key = f"{kind}_id"
+    subject = normal_id(subject)  # as the import stores ids
     if not graph.read(f"trace/{kind}_exists", **{key: subject})[0]["found"]:
+        close = close_ids(subject, graph.read(f"trace/{kind}_ids")[0]["ids"])
         raise UnknownSubject(
             f"no {kind} is known as {subject!r}",
-            hint="`tracegraph db status` counts them; ids are case-sensitive",
-        )
+            hint=f"close matches: {', '.join(close)}" if close
+            else f"ids are case-sensitive; `tracegraph db status` counts the {kind}s",
+        )  # fmt: skip
     rows = graph.read(f"trace/{kind}_window", **{key: subject}, window_start=start, window_end=end)
     # A step's lots by id, not in the store's order: the same data imported in another row
     # order gives the same answer.

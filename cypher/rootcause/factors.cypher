@@ -1,5 +1,6 @@
 // The upstream factors of each given lot, for common-cause ranking: every lot upstream
-// (BFS-pruned, each visited once) gives its received lot and supplier; every step upstream
+// (BFS-pruned, each visited once) gives itself (received, or made or of unknown origin) and
+// its supplier; every step upstream
 // its device, operator, operation and the production shift it started in. One row holding a
 // map per lot: a row per lot costs the server and the driver more than the traversal.
 //   steps: [operation, started_at, device_id, operator_id]
@@ -18,12 +19,18 @@ CALL (lot) {
     up.supplier_id, [(up)-[:SUPPLIED_BY]->(supplier:Supplier) | supplier.supplier_id][0]
   ) END AS supplier_id
   RETURN collect(DISTINCT CASE WHEN supplier_id IS NOT NULL THEN up.lot_id END) AS raw_lots,
+         // the other lots upstream — batches made in the plant, and stubs of unknown origin —
+         // are factors too: one mixing batch in every complaint is a cause the ranking of its
+         // step's device and shift blurs with the batches next to it
+         collect(DISTINCT CASE WHEN up:Lot AND supplier_id IS NULL AND up <> lot
+                               THEN up.lot_id END) AS input_lots,
          collect(DISTINCT supplier_id) AS suppliers,
          collect(CASE WHEN up:ProcessStep THEN up END) AS steps
 }
 RETURN collect({
   lot_id: lot.lot_id,
   raw_lots: raw_lots,
+  input_lots: input_lots,
   suppliers: suppliers,
   steps: [step IN steps |
     [step.operation, toString(step.started_at),

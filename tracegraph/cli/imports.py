@@ -57,7 +57,10 @@ def import_progress() -> Iterator[tuple[RowProgress, Callable[[str], None]]]:
         yield advance, lambda message: bar.console.print(escape(message))
 
 
-COUNTS = ("read", "written", "rejected", "duplicates", "changed", "updated")
+# The table's columns: `new` and `changed` split the summary's `changed` (new rows and rows
+# that changed what the graph held, as the JSON has it) the way each file's log line does.
+COUNTS = {"read": "read", "written": "written", "rejected": "rejected",
+          "duplicates": "duplicates", "new": "new", "changed": "changed"}  # fmt: skip
 
 
 # A dry run knows what would be written, not what the graph holds (changed, updated).
@@ -67,12 +70,14 @@ DRY_RUN_COUNTS = {"read": "read", "written": "would write", "rejected": "rejecte
 
 def counts_table(tables: dict[str, dict[str, Any]], dry_run: bool = False) -> Table:
     """Per table of an import (as in its JSON summary): rows read, written, rejected, …"""
-    columns = DRY_RUN_COUNTS if dry_run else {n: n for n in COUNTS}
+    columns = DRY_RUN_COUNTS if dry_run else COUNTS
     table = Table(box=None, show_edge=False, pad_edge=False)
     for column in ("table", *columns.values()):
         table.add_column(column, justify="left" if column == "table" else "right")
     for name, counts in tables.items():
-        table.add_row(name, *(f"{counts.get(n) or 0:,}" for n in columns))
+        shown = {**counts, "new": (counts.get("changed") or 0) - (counts.get("updated") or 0),
+                 "changed": counts.get("updated")}  # fmt: skip
+        table.add_row(name, *(f"{shown.get(n) or 0:,}" for n in columns))
     return table
 
 

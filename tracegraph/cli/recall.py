@@ -11,7 +11,9 @@ from rich.table import Table
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
-from tracegraph.recall import CUSTOMER_COLUMNS, build_package, recall_history
+from tracegraph.cli.trace import overlocated_warning
+from tracegraph.recall import CUSTOMER_COLUMNS, build_package, customer_rows, recall_history
+from tracegraph.trace import amounts_text, located_text
 
 HISTORY_COLUMNS = (
     "recall_id", "drill", "created_at", "created_by", "source_lots", "lots", "shipments",
@@ -48,11 +50,12 @@ def package(
     (FSMA 204-style, one row per event), recall.json, summary.txt and manifest.sha256, and
     record it in the graph (with --drill, as a mock recall with its duration)."""
     result = build_package(open_graph(), lots, out, drill=drill, html=html)
+    overlocated_warning(result.trace.totals)
     if output is ReportFormat.json:
         print_json({k: v for k, v in result.as_dict().items() if k != "trace"})
         return
     if output is ReportFormat.csv:
-        print_csv(result.trace.customers, CUSTOMER_COLUMNS)
+        print_csv(customer_rows(result.trace), CUSTOMER_COLUMNS)  # as customers.csv has them
         return
     console = stdout()
     console.print(f"[bold]{result.trace.summary()}[/]")
@@ -60,14 +63,11 @@ def package(
     for column in ("customer", "name", "contact", "shipments", "lots", "of source"):
         table.add_column(column)
     for c in result.trace.customers:
-        quantity = (
-            "" if c["source_quantity"] is None else f"{c['source_quantity']:,.3f} {c['source_uom']}"
-        )
+        quantity = amounts_text(c["source_by_uom"])
         table.add_row(c["customer_id"], c["name"] or "", c["contact"] or "",
                       str(c["shipments"]), str(c["lots"]), quantity)  # fmt: skip
     console.print(table)
-    share = result.trace.totals.get("located_share")
-    located = f"{share:.1%} of the source quantity located" if share is not None else ""
+    located = located_text(result.trace.totals)
     console.print(f"{'Drill' if drill else 'Recall'} {result.recall_id}: {located}")
     console.print(f"Package: {result.folder} ({len(result.files)} files, manifest.sha256)")
     note(f"package written in {result.seconds:.3f} s")

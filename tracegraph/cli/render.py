@@ -89,3 +89,12 @@ def print_error(error: TracegraphError) -> None:
 
 def note(message: str) -> None:
     stderr().print(escape(message))
+
+
+def warn(message: str, hint: str = "") -> None:
+    """One yellow line on stderr: the answer stands but a figure in it is not to be trusted
+    as it stands (stdout stays the answer alone, for --format json|csv)."""
+    line = f"[bold yellow]warning:[/] {escape(message)}"
+    if hint:
+        line += f" [dim](hint: {escape(hint)})[/]"
+    stderr().print(line, overflow="ignore", crop=False)

@@ -22,6 +22,7 @@ from tracegraph.cli.render import (
     print_json,
     stdout,
     styled,
+    warn,
 )
 from tracegraph.errors import ConfigurationError
 from tracegraph.report import write_html
@@ -43,7 +44,7 @@ LOT_CSV = (
 )  # fmt: skip
 FORWARD_CSV = (
     *LOT_CSV, "shipment_id", "customer_id", "shipped_quantity", "shipped_uom", "shipped_at",
-    "reference_doc", "source_quantity_shipped",
+    "reference_doc", "source_quantity_shipped", "source_uom_shipped",
 )  # fmt: skip
 BACKWARD_CSV = (
     *LOT_CSV, "supplier_id", "supplier_lot", "received_at", "made_by_step", "operation",
@@ -69,8 +70,9 @@ def forward(
 ) -> None:
     """Everything downstream of LOTS: lots, shipments and customers, and how much reached them.
 
-    Quantities are how much of the source lot reached each lot, weighed through splits and
-    merges in the first source's unit. Exit code 2 (and nothing on stdout) for an unknown lot.
+    Quantities are how much of the source lots reached each lot, weighed through splits and
+    merges in the first source's unit (sources in kg and in pcs: each in its own). Exit code 2
+    (and nothing on stdout) for an unknown lot.
     """
     result = tracing.trace_forward(open_graph(), lots)
     if html is not None:
@@ -82,6 +84,7 @@ def forward(
         print_csv(forward_csv_rows(result), FORWARD_CSV)
     else:
         render_forward(result)
+    overlocated_warning(result.totals)
 
 
 @app.command()
@@ -194,6 +197,7 @@ def forward_csv_rows(result: tracing.ForwardTrace) -> list[dict[str, Any]]:
                     shipped_at=line["shipped_at"],
                     reference_doc=line["reference_doc"],
                     source_quantity_shipped=line["source_quantity"],
+                    source_uom_shipped=line["source_uom"],
                 )
             rows.append(row)
     return rows
@@ -222,11 +226,13 @@ def backward_csv_rows(result: tracing.BackwardTrace) -> list[dict[str, Any]]:
 
 
 def when(text: str | None) -> str:
-    """An ISO time, shortened for a table: minutes, and the offset unless it is UTC."""
+    """An ISO time, shortened for a table: minutes and the offset, UTC named (a bare 08:15
+    read as local time by a reader in Berlin is an hour off)."""
     if not text:
         return ""
     offset = text[19:].split(".")[-1][-6:] if len(text) > 19 else ""
-    return text[:16].replace("T", " ") + ("" if offset in ("+00:00", "") else f" {offset}")
+    offset = "UTC" if offset in ("+00:00", "Z") or offset.endswith("Z") else offset
+    return f"{text[:16].replace('T', ' ')} {offset}".rstrip()
 
 
 def _qty(value: Any, unit: Any) -> str:
@@ -234,6 +240,12 @@ def _qty(value: Any, unit: Any) -> str:
         return ""
     text = f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
     return f"{text} {unit or ''}".strip()
+
+
+def _of_source(value: Any, unit: Any, by_uom: dict[str, Any] | None) -> str:
+    """How much of the sources a row holds: one amount, or one per unit when the sources are
+    counted in units that do not add up (kg and pcs)."""
+    return _qty(value, unit) if value is not None else tracing.amounts_text(by_uom or {})
 
 
 def _more(shown: int, total: int, what: str) -> None:
@@ -247,8 +259,9 @@ def _forward_label(lot: dict[str, Any], share: str = "") -> str:
     """A lot in the downstream tree; a stub has no material, quantity or status to show (it
     showed `OLD-1 None ·  · `), and says its origin is unknown."""
     label = f"[bold]{lot['lot_id']}[/] {lot.get('material_id') or ''}".rstrip()
-    if lot.get("quantity") is not None:
-        label += f" · {_qty(lot['quantity'], lot['uom'])}{share}"
+    amount = _of_source(lot.get("quantity"), lot.get("uom"), lot.get("by_uom"))
+    if amount:
+        label += f" · {amount}{share}"
     if lot.get("status"):
         label += f" · {styled(lot['status'])}"
     if lot.get("origin_known") is False:
@@ -309,7 +322,7 @@ def render_forward(result: tracing.ForwardTrace) -> None:
                 c["contact"] or "",
                 str(c["shipments"]),
                 str(c["lots"]),
-                _qty(c["source_quantity"], c["source_uom"]),
+                _of_source(c["source_quantity"], c["source_uom"], c["source_by_uom"]),
             )
         out.print(table)
     if result.shipments:
@@ -334,7 +347,7 @@ def render_forward(result: tracing.ForwardTrace) -> None:
                 s["customer_id"] or "",
                 s["lot_id"],
                 quantity,
-                _qty(s["source_quantity"], s["source_uom"]),
+                _of_source(s["source_quantity"], s["source_uom"], s["source_by_uom"]),
                 s["reference_doc"] or "",
             )
         out.print(table)
@@ -357,16 +370,30 @@ def render_forward(result: tracing.ForwardTrace) -> None:
 
 
 def _totals(totals: dict[str, Any]) -> None:
-    unit = totals.get("uom")
-    if totals.get("source_quantity") is None:
-        return  # sources in units that do not add up
-    parts = [f"source {_qty(totals.get('source_quantity'), unit)}"]
-    for key in ("shipped", "returned", "in_stock", "unplaced"):
-        if totals.get(key):
-            parts.append(f"{key.replace('_', ' ')} {_qty(totals[key], unit)}")
-    if totals.get("located_share") is not None:
-        parts.append(f"located {totals['located_share']:.1%}")
-    stdout().print("[dim]" + " · ".join(parts) + "[/]")
+    """Where the sources went, a line per unit (sources in kg and pcs do not add up)."""
+    for unit, figures in totals.get("by_uom", {}).items():
+        if figures.get("source_quantity") is None:
+            continue
+        parts = [f"source {_qty(figures['source_quantity'], unit)}"]
+        for key in ("shipped", "returned", "in_stock", "unplaced", "in_other_sources"):
+            if figures.get(key):
+                parts.append(f"{key.replace('_', ' ')} {_qty(figures[key], unit)}")
+        if figures.get("located_share") is not None:
+            parts.append(f"located {figures['located_share']:.1%}")
+        stdout().print("[dim]" + " · ".join(parts) + "[/]")
+
+
+def overlocated_warning(totals: dict[str, Any]) -> None:
+    """More than the sources located means the data ship or use more than a lot holds (or in
+    a unit the lot is not counted in): the figures are not to be trusted as they stand."""
+    over = [unit for unit, f in totals.get("by_uom", {}).items()
+            if (f["located_share"] or 0) > 1.001]  # fmt: skip
+    if over:
+        warn(
+            "more of the source is located than there was: lots are shipped or used beyond "
+            "their quantity, or in a unit they are not counted in",
+            hint="`tracegraph check` lists them",
+        )
 
 
 def render_backward(result: tracing.BackwardTrace) -> None:

@@ -111,10 +111,12 @@ class InMemoryPlant:
             reached = self._reach(self.up, self._indexes([lot]))
             lots = reached[reached < self.lot_count]
             raw = [i for i in lots if self.supplier[i] is not None]
+            made = [i for i in lots if self.supplier[i] is None and self.names[i] != lot]
             steps = [k for i in lots for k in self.made_by.get(int(i), ())]
             out.append({
                 "lot_id": lot,
                 "raw_lots": [self.names[i] for i in raw],
+                "input_lots": [self.names[i] for i in made],
                 "suppliers": sorted({self.supplier[i] for i in raw}),
                 "steps": [{
                     "operation": self.steps.operation[k],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -104,7 +105,9 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
                 "an identifier in Excel's scientific notation: its digits are lost (export "
                 "the file again, and do not save it from Excel)"
             )
-        return stripped
+        # One spelling per id: "ü" typed on a Mac arrives decomposed (u + ¨) and made a second,
+        # identical-looking lot (a stub) of a shipment line's reference.
+        return stripped if stripped.isascii() else unicodedata.normalize("NFC", stripped)
     if kind is Kind.DATETIME:
         return _parse_datetime(stripped, zone)
     if kind in (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER):
@@ -114,6 +117,8 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
         return value
     if kind is Kind.UOM:
         if stripped not in UNITS:
+            if stripped.lower() in UNITS:  # KG, PCS: ERP exports write units in capitals
+                return stripped.lower()
             raise CellError(f"unknown unit (known: {', '.join(sorted(UNITS))})")
         return stripped
     if stripped not in column.choices:
