@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,64 @@ def test_unexpected_errors_are_one_line_too(tmp_path: Path) -> None:
 
 def test_settings_never_leak_the_password(neo4j_settings: Settings) -> None:
     assert neo4j_settings.password not in repr(neo4j_settings)
+
+
+def test_wrong_passwords_in_a_row_still_point_at_the_password(
+    neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """After a few wrong passwords Neo4j refuses every login for a few seconds with another
+    code (AuthenticationRateLimit), which said only "error code Neo.ClientError.Security…":
+    it says which password to check and to wait."""
+    wrong = "definitely-not-the-password-43"
+    messages = [
+        runner.invoke(app, ["db", "status"], env={"NEO4J_PASSWORD": wrong}).stderr for _ in range(5)
+    ]
+    limited = [m for m in messages if "too many times in a row" in m]
+    assert limited, messages
+    _assert_one_line_error(
+        runner.invoke(app, ["db", "status"], env={"NEO4J_PASSWORD": wrong}),
+        f"error: Neo4j at {neo4j_env['NEO4J_URI']} refused the credentials of user 'neo4j' too "
+        "many times in a row and blocks logins for a few seconds (hint: check NEO4J_PASSWORD, "
+        "then wait 5 seconds and try again)",
+        secret=wrong,
+    )
+    for _ in range(30):  # let the next tests log in
+        if runner.invoke(app, ["db", "status"]).exit_code == 0:
+            break
+        time.sleep(1)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["rootcause", "F04", "--format", "xml"], "error: Invalid value for '--format'"),
+        (
+            ["trace", "device", "OVEN-4", "--from", "2026-01-05T06:00"],
+            "error: Missing option '--to'",
+        ),
+        (["trace", "forward"], "error: Missing argument 'lots'"),
+        (["nosuch"], "error: No such command 'nosuch'"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_help(
+    runner: CliRunner, args: list[str], message: str
+) -> None:
+    """Click drew a usage line and a box of four lines; every failure is one line."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(message), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "--help` lists what it takes)" in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["forward", "backward"])
+def test_a_picture_that_cannot_be_written_is_one_line_before_any_trace(
+    runner: CliRunner, tmp_path: Path, kind: str
+) -> None:
+    """--html naming a missing folder or a folder was an internal error (exit 3) after the
+    trace ran, its answer lost; now it is checked first (no server is even asked)."""
+    for path, message in ((tmp_path / "no" / "x.html", "the folder"), (tmp_path, "is a folder")):
+        result = runner.invoke(app, ["trace", kind, "B", "--html", str(path), "--format", "json"])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("error: ") and message in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1

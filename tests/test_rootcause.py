@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pytest
 from scipy.stats import fisher_exact
 
+from tracegraph import rootcause
 from tracegraph.rootcause import fisher_greater
 
 
@@ -20,3 +22,42 @@ def test_vectorised_fisher_equals_fisher_exact(n_bad: int, n_good: int) -> None:
     for a, c, p in zip(with_bad, with_good, got.tolist(), strict=True):
         expected = fisher_exact([[a, n_bad - a], [c, n_good - c]], alternative="greater")[1]
         assert p == pytest.approx(expected, rel=1e-9, abs=1e-300), (a, c)
+
+
+@pytest.mark.parametrize(
+    ("started_at", "shift_start", "shift"),
+    [
+        ("2026-03-11T02:00:00+01:00", 0, ("2026-03-11", 0)),
+        ("2026-03-11T02:00:00+01:00", 6, ("2026-03-10", 22)),  # the night shift of the 10th
+        ("2026-03-11T22:00:00+01:00", 6, ("2026-03-11", 22)),
+        ("2026-03-11T13:59:00+01:00", 6, ("2026-03-11", 6)),
+        ("2026-03-01T03:00:00+00:00", 10, ("2026-03-01", 2)),  # 02-10 began that day
+        ("2026-03-01T01:00:00+00:00", 10, ("2026-02-28", 18)),
+    ],
+)
+def test_shifts_begin_where_the_plant_says(
+    started_at: str, shift_start: int, shift: tuple[str, int]
+) -> None:
+    assert rootcause._shift("pack", started_at, shift_start) == ("pack", *shift)
+
+
+def test_a_night_shift_is_found_when_shifts_begin_at_six() -> None:
+    """40 lots packed hourly from 06:00; the 8 packed 22:00-05:00 are the complaints. With the
+    plant's shifts (06-14-22) the night shift is the top factor, upstream of all 8 and of no
+    control; with the fixed 00-08-16 buckets (the only ones before) it was not found at all."""
+    start = datetime(2026, 3, 10, 6, tzinfo=timezone(timedelta(hours=1)))
+    rows = [
+        {"lot_id": f"F{i:02d}", "raw_lots": [], "input_lots": [], "suppliers": [],
+         "steps": [{"operation": "pack", "started_at": (start + timedelta(hours=i)).isoformat(),
+                    "device_id": None, "operator_id": None}]}
+        for i in range(40)
+    ]  # fmt: skip
+    complaints = [f"F{i:02d}" for i in range(16, 24)]  # 22:00 to 05:00
+    controls = [f"F{i:02d}" for i in range(40) if not 16 <= i < 24]
+    top = rootcause.rank_factors(complaints, controls, rows, shift_start=6)[0]
+    assert (top["value"], top["complaints_with"], top["controls_with"]) == (
+        "pack 2026-03-10 22:00–06:00", 8, 0,
+    )  # fmt: skip
+    assert top["verdict"] == "strong common cause"
+    fixed = rootcause.rank_factors(complaints, controls, rows)
+    assert all(f["complaints_with"] < 8 for f in fixed)

@@ -38,6 +38,11 @@ logging.getLogger("neo4j").propagate = False
 Record = dict[str, Any]
 
 
+def _password_from(source: str) -> str:
+    """Where the password came from, for a hint: the environment or a credentials file."""
+    return "NEO4J_PASSWORD" if source in ("", "environment") else f"NEO4J_PASSWORD or {source}"
+
+
 @contextlib.contextmanager
 def translated_errors(
     server: str, database: str, user: str = "", source: str = ""
@@ -48,10 +53,9 @@ def translated_errors(
     except TracegraphError:
         raise
     except neo4j_errors.AuthError as exc:
-        where = "NEO4J_PASSWORD" if source in ("", "environment") else f"NEO4J_PASSWORD or {source}"
         raise AuthenticationFailed(
             f"Neo4j at {server} refused the credentials of user '{user or '?'}'",
-            hint=f"check {where}",
+            hint=f"check {_password_from(source)}",
         ) from exc
     except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
         raise ServerUnavailable(
@@ -59,6 +63,13 @@ def translated_errors(
             hint="start the local server with `tracegraph db up`, or check NEO4J_URI",
         ) from exc
     except neo4j_errors.Neo4jError as exc:
+        if exc.code == "Neo.ClientError.Security.AuthenticationRateLimit":
+            # after a few wrong passwords the server refuses every login for a few seconds
+            raise AuthenticationFailed(
+                f"Neo4j at {server} refused the credentials of user '{user or '?'}' too many "
+                "times in a row and blocks logins for a few seconds",
+                hint=f"check {_password_from(source)}, then wait 5 seconds and try again",
+            ) from exc
         if exc.code == "Neo.ClientError.Database.DatabaseNotFound":
             raise UnknownDatabase(
                 f"database '{database}' does not exist on {server}",

@@ -17,6 +17,16 @@ from tracegraph.values import STEP_FIELDS, iso, public_props
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
 
 
+_LOT_KEYS = ("lot_id", "material_id", "quantity", "uom", "status", "created_at", "expires_at",
+             "origin_known")  # fmt: skip
+
+
+def id_list(ids: str | Iterable[str]) -> list[str]:
+    """Ids as a list; one id given as a plain string is one id (it was read letter by letter:
+    `trace_forward(graph, "R0000001")` said no lot is known as 'R')."""
+    return [ids] if isinstance(ids, str) else list(ids)
+
+
 def normal_id(text: str) -> str:
     """An id as the import stores it: without surrounding spaces, in one Unicode spelling."""
     text = text.strip()
@@ -33,7 +43,7 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     """
     # Ids are stored without surrounding spaces (the import strips them), so an id pasted
     # from a padded export column (' R0000003') names the lot it shows.
-    wanted = list(dict.fromkeys(text for text in (normal_id(i) for i in ids) if text))
+    wanted = list(dict.fromkeys(text for text in (normal_id(i) for i in id_list(ids)) if text))
     if not wanted:
         raise UnknownLot("no lot given", hint="name at least one lot id")
     found: list[str] = []
@@ -88,7 +98,8 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
     started = time.perf_counter()
     lot_id = resolve_lots(graph, [text])[0]
     row = graph.read("lot/show", lot_id=lot_id)[0]
-    lot = public_props(row["lot"])
+    # the same keys for every lot (null where a stub has none), for scripts that read them
+    lot = {**dict.fromkeys(_LOT_KEYS), **public_props(row["lot"])}
 
     def step_entry(entry: dict[str, Any]) -> dict[str, Any]:
         step = public_props(entry["step"])

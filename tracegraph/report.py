@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tracegraph.errors import ConfigurationError
 from tracegraph.trace import BackwardTrace, ForwardTrace
 
 if TYPE_CHECKING:  # imported where a picture is drawn: it costs every command 0.3 s to load
@@ -168,6 +169,19 @@ LEGENDS = {
 }
 
 
+def check_writable(path: Path) -> Path:
+    """`path` can take a picture: checked before a trace runs, so that a typo in --html costs
+    one line, not the trace (it ended in an internal error, exit 3, the answer lost)."""
+    if path.is_dir():
+        raise ConfigurationError(f"{path} is a folder", hint="--html names the file to write")
+    if not path.parent.is_dir():
+        raise ConfigurationError(
+            f"cannot write {path}: the folder {path.parent} does not exist",
+            hint="create it, or name a file in an existing folder",
+        )
+    return path
+
+
 def write_html(
     path: Path,
     trace: ForwardTrace | BackwardTrace,
@@ -198,5 +212,10 @@ def write_html(
     container = re.search(r'id="(neo4j-viz-[0-9a-f]{12})"', page)
     if container:
         page = page.replace(container.group(1), "neo4j-viz-picture")
-    path.write_text(page, encoding="utf-8")
+    try:
+        path.write_text(page, encoding="utf-8")
+    except OSError as error:
+        raise ConfigurationError(
+            f"cannot write {path}: {error.strerror}", hint="name a file you may write"
+        ) from None
     return path

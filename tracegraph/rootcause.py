@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 import numpy as np
@@ -24,7 +24,7 @@ import numpy as np
 from tracegraph.errors import TracegraphError
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
-from tracegraph.lots import resolve_lots
+from tracegraph.lots import id_list, resolve_lots
 
 DEFAULT_PERIOD_DAYS = 3
 DEFAULT_MAX_CONTROLS = 1000
@@ -76,8 +76,8 @@ class Ranking:
 Factor = tuple[str, Any]
 
 
-def lot_factors(row: dict[str, Any]) -> set[Factor]:
-    """The factors of one lot from its factors row."""
+def lot_factors(row: dict[str, Any], shift_start: int = 0) -> set[Factor]:
+    """The factors of one lot from its factors row; shifts begin at `shift_start` o'clock."""
     found: set[Factor] = {("raw lot", lot) for lot in row["raw_lots"]}
     found.update(("input lot", lot) for lot in row["input_lots"])
     found.update(("supplier", s) for s in row["suppliers"])
@@ -89,18 +89,25 @@ def lot_factors(row: dict[str, Any]) -> set[Factor]:
         if operator:
             found.add(("operator", operator))
         if step["started_at"] is not None:
-            found.add(("shift", _shift(step["operation"], step["started_at"])))
+            found.add(("shift", _shift(step["operation"], step["started_at"], shift_start)))
     return found
 
 
-def _shift(operation: str | None, started_at: str) -> tuple[str | None, str, int]:
-    """The production shift a step started in, local time: (operation, day, first hour)."""
+def _shift(
+    operation: str | None, started_at: str, shift_start: int = 0
+) -> tuple[str | None, str, int]:
+    """The production shift a step started in, local time: (operation, day, first hour). With
+    shifts from 06:00, a step at 02:00 is in the night shift that began at 22:00 the day
+    before."""
     if started_at[10:11] == "T" and started_at[13:14] == ":":  # ISO text: read it, don't parse
         day, hour = started_at[:10], int(started_at[11:13])
     else:
         start = datetime.fromisoformat(started_at)
         day, hour = f"{start:%Y-%m-%d}", start.hour
-    return operation, day, hour // SHIFT_HOURS * SHIFT_HOURS
+    first = ((hour - shift_start) % 24 // SHIFT_HOURS * SHIFT_HOURS + shift_start) % 24
+    if first > hour:  # a night shift that began the day before
+        day = (date.fromisoformat(day) - timedelta(days=1)).isoformat()
+    return operation, day, first
 
 
 def _spelled(kind: str, key: Any) -> str:
@@ -109,7 +116,7 @@ def _spelled(kind: str, key: Any) -> str:
         return f"{key[0]} on {key[1]}"
     if kind == "shift":
         operation, day, hour = key
-        return f"{operation} {day} {hour:02d}:00–{hour + SHIFT_HOURS:02d}:00"
+        return f"{operation} {day} {hour:02d}:00–{(hour + SHIFT_HOURS) % 24:02d}:00"
     return str(key)
 
 
@@ -120,8 +127,14 @@ def rank_common_causes(
     control_ids: list[str] | None = None,
     period_days: int = DEFAULT_PERIOD_DAYS,
     max_controls: int = DEFAULT_MAX_CONTROLS,
+    shift_start: int = 0,
 ) -> Ranking:
+    """Rank the factors upstream of the complaint lots against controls (given, or the lots of
+    the same materials made within `period_days`, at most `max_controls`); production shifts
+    are SHIFT_HOURS long from `shift_start` o'clock, local time of the step's start."""
     started = time.perf_counter()
+    complaint_ids = id_list(complaint_ids)
+    control_ids = id_list(control_ids) if control_ids else control_ids
     if control_ids:
         complaints, controls, factor_rows = _given_lots(graph, complaint_ids, control_ids)
         comparable = len(controls)
@@ -142,11 +155,19 @@ def rank_common_causes(
         controls = list(dict.fromkeys(found["controls"]))[:max_controls]
         factor_rows = _factor_rows(graph, [*complaints, *controls]) if controls else []
     if not controls:
+        if control_ids:
+            raise TracegraphError(
+                "no control lots to compare with: every --controls lot is a complaint lot",
+                hint="give good lots with --controls",
+            )
         raise TracegraphError(
-            "no control lots to compare with",
-            hint="give good lots with --controls, or widen --period-days",
+            "no control lots to compare with: no other lot of the complaint lots' materials "
+            f"was made within {period_days} days of them",
+            hint="give good lots with --controls; a wider --period-days helps only when the "
+            "materials have other lots (a stub has no material, and every lot of a material "
+            "given as a complaint leaves none)",
         )
-    out = rank_factors(complaints, controls, factor_rows)
+    out = rank_factors(complaints, controls, factor_rows, shift_start)
     return Ranking(complaints, controls, comparable, bool(control_ids), out,
                    time.perf_counter() - started)  # fmt: skip
 
@@ -201,12 +222,13 @@ def _given_lots(
 
 
 def rank_factors(
-    complaints: list[str], controls: list[str], factor_rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    complaints: list[str], controls: list[str], factor_rows: list[dict[str, Any]],
+    shift_start: int = 0,
+) -> list[dict[str, Any]]:  # fmt: skip
     """Every factor of a complaint lot, ranked by Fisher's exact test against the controls.
     `factor_rows` are shaped like cypher/rootcause/factors.cypher's (the benchmark feeds rows
     from other engines through the same ranking)."""
-    factors = {row["lot_id"]: lot_factors(row) for row in factor_rows}
+    factors = {row["lot_id"]: lot_factors(row, shift_start) for row in factor_rows}
     in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))
     # Only the complaint lots' factors are tested: the controls' others need no count.
     in_controls = Counter(f for lot in controls for f in factors.get(lot, ()) if f in in_complaints)

@@ -20,7 +20,7 @@ from tracegraph.errors import UnknownSubject
 from tracegraph.flow import Edge, Quantity
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
-from tracegraph.lots import normal_id, resolve_lots
+from tracegraph.lots import id_list, normal_id, resolve_lots
 from tracegraph.units import convert, dimension
 from tracegraph.values import STEP_FIELDS, iso, public_props
 
@@ -225,6 +225,7 @@ def _resolved_and_reached(
     when every id is a lot id (the usual case). The trace query starts from lots by lot id and
     returns its sources, so an id missing from its lots names a lot by another identity, or
     none: then the ids are resolved (lot id first, see resolve_lots) and the trace asked again."""
+    ids = id_list(ids)
     wanted = list(dict.fromkeys(ids))
     if wanted:
         reached = fetch(graph, wanted)

@@ -35,7 +35,14 @@ def iso(value: Any) -> str | None:
         return text
 
 
+# Properties the importer keeps for its queries, not facts of the export: longest_step_s
+# bounds a device's or operator's step-window search; shown in a trace, it read as the length
+# of a step of the trace.
+_BOOKKEEPING = frozenset({"longest_step_s"})
+
+
 def public_props(props: dict[str, Any] | None) -> dict[str, Any]:
     """A node's properties without the importer's bookkeeping, times as text."""
     return {k: iso(v) if hasattr(v, "to_native") or k.endswith("_at") else v
-            for k, v in (props or {}).items() if not k.startswith("_")}  # fmt: skip
+            for k, v in (props or {}).items()
+            if not k.startswith("_") and k not in _BOOKKEEPING}  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import typer
@@ -25,6 +26,32 @@ from tracegraph.errors import TracegraphError
 
 class TracegraphGroup(SummaryGroup):
     """Turns every TracegraphError into one red line and its exit code: never a traceback."""
+
+    def main(
+        self, args: Sequence[str] | None = None, prog_name: str | None = None,
+        complete_var: str | None = None, standalone_mode: bool = True,
+        windows_expand_args: bool = True, **extra: Any,
+    ) -> Any:  # fmt: skip
+        """A usage error (an unknown option, a missing argument, a bad choice) is one red line
+        too, naming the command's --help: click drew a usage line and a box of four."""
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except typer.TyperException as error:  # click's ClickException, vendored by typer
+            context = getattr(error, "ctx", None)
+            if type(error).__name__ == "NoArgsIsHelpError":
+                pass  # a bare `tracegraph trace`: typer has printed its help, as before
+            else:
+                command = context.command_path if context is not None else "tracegraph"
+                print_error(TracegraphError(
+                    error.format_message(), hint=f"`{command} --help` lists what it takes"
+                ))  # fmt: skip
+            code = getattr(error, "exit_code", 2)
+        except typer.Abort:
+            print_error(TracegraphError("aborted"))
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
 
     def invoke(self, ctx: Any) -> Any:
         try:

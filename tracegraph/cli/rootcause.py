@@ -37,6 +37,14 @@ def rootcause_command(
         help="Default controls: at most this many, each material its share, evenly spaced in "
         "creation order (the output says so).",
     ),
+    shift_start: int = typer.Option(
+        0,
+        "--shift-start",
+        min=0,
+        max=23,
+        help="The hour the first of the three 8-hour shifts begins, local time (6: 06-14, "
+        "14-22 and 22-06, a night shift counted on the day it began).",
+    ),
     top: int = typer.Option(15, "--top", min=1, help="Factors shown in the table (json/csv: all)."),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
@@ -44,8 +52,9 @@ def rootcause_command(
     shifts — that the complaint lots share more than good lots do (Fisher's exact test)."""
     control_ids = [c.strip() for value in controls or [] for c in value.split(",") if c.strip()]
     ranking = rank_common_causes(
-        open_graph(), lots, control_ids or None, period_days=period_days, max_controls=max_controls
-    )
+        open_graph(), lots, control_ids or None, period_days=period_days,
+        max_controls=max_controls, shift_start=shift_start,
+    )  # fmt: skip
     if output is ReportFormat.json:
         print_json(ranking.as_dict())
         return

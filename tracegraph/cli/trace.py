@@ -25,7 +25,7 @@ from tracegraph.cli.render import (
     warn,
 )
 from tracegraph.errors import ConfigurationError
-from tracegraph.report import write_html
+from tracegraph.report import check_writable, write_html
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -74,6 +74,8 @@ def forward(
     merges in the first source's unit (sources in kg and in pcs: each in its own). Exit code 2
     (and nothing on stdout) for an unknown lot.
     """
+    if html is not None:
+        check_writable(html)
     result = tracing.trace_forward(open_graph(), lots)
     if html is not None:
         write_html(html, result, title="Forward trace of " + ", ".join(lots))
@@ -98,6 +100,8 @@ def backward(
 
     Quantities are how much of each input lot went into LOTS. Exit code 2 for an unknown lot.
     """
+    if html is not None:
+        check_writable(html)
     result = tracing.trace_backward(open_graph(), lots)
     if html is not None:
         write_html(html, result, title="Backward trace of " + ", ".join(lots))
@@ -131,6 +135,8 @@ def _window_command(kind: str) -> Any:
                    "ends before it starts"),
                 hint="give a --to after --from" if ends == began else "swap --from and --to",
             )  # fmt: skip
+        if html is not None:
+            check_writable(html)
         result = tracing.trace_window(open_graph(), kind, subject, window_start, window_end)
         if html is not None and result.forward is not None:
             write_html(html, result.forward, title=result.summary())
