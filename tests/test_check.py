@@ -51,14 +51,19 @@ PACK,HELD,100,pcs
     "inspections.csv": """inspection_id,test,result,inspected_at,lot_id
 I1,taste,fail,2026-11-03T11:00:00Z,BAD
 """,
+    # C2 returns 5 of EARLY, which only C1 was shipped; C1 returns 10 of it, rightly
     "shipments.csv": """shipment_id,customer_id,shipped_at
 SH-EARLY,C1,2026-11-03T09:00:00Z
 SH-LATE,C1,2026-11-04T09:00:00Z
+RMA-C2,C2,2026-11-05T09:00:00Z
+RMA-C1,C1,2026-11-05T09:00:00Z
 """,
     "shipment_lines.csv": """shipment_id,lot_id,quantity,uom
 SH-EARLY,EARLY,100,pcs
 SH-LATE,BAD,100,pcs
 SH-LATE,HELD,100,pcs
+RMA-C2,EARLY,-5,pcs
+RMA-C1,EARLY,-10,pcs
 """,
 }
 
@@ -92,6 +97,10 @@ def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None
     assert [(f["step_id"], f["started_at"], f["ended_at"])
             for f in found["step_ends_before_start"]] == [
         ("PACK", "2026-11-03T12:00:00+00:00", "2026-11-03T11:59:00+00:00")
+    ]  # fmt: skip
+    assert [(f["lot_id"], f["shipment_id"], f["customer_id"], f["quantity"])
+            for f in found["returned_by_another_customer"]] == [
+        ("EARLY", "RMA-C2", "C2", -5.0)
     ]  # fmt: skip
 
 
@@ -151,15 +160,15 @@ def test_cli_exit_1_with_findings_and_json_counts(
     result = runner.invoke(app, ["check", "--format", "json"])
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
-    assert payload["findings"] == 9
+    assert payload["findings"] == 10
     assert {c["check"]: c["count"] for c in payload["checks"]} == {
         "unknown_origin": 1, "shipped_before_available": 1, "consumed_before_available": 1,
         "step_balance": 2, "lot_balance": 1, "released_after_failure": 2,
-        "step_ends_before_start": 1,
+        "step_ends_before_start": 1, "returned_by_another_customer": 1,
     }  # fmt: skip
     table = runner.invoke(app, ["check"])
     assert table.exit_code == 1
-    assert table.stdout.startswith("9 findings: 1 lots never received nor produced")
+    assert table.stdout.startswith("10 findings: 1 lots never received nor produced")
 
 
 def test_cli_exit_0_on_a_clean_chain(
@@ -167,4 +176,4 @@ def test_cli_exit_0_on_a_clean_chain(
 ) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 7 checks")
+    assert result.stdout.startswith("no gaps found by 8 checks")

@@ -217,9 +217,9 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """`recall --format csv` prints the rows of customers.csv (its shipped, lot_ids and
-    shipment_ids columns were empty on stdout); g and kg shipped to one customer add up
-    (`1000 g; 1 kg` became `2 kg`); and a package locating more of the source than there was
-    (20 kg shipped of a 10 kg lot) says so on stderr."""
+    shipment_ids columns were empty on stdout); shipping events describe their location; g
+    and kg shipped to one customer add up (`1000 g; 1 kg` became `2 kg`); and a package
+    locating more of the source than there was (20 kg of a 10 kg lot) says so on stderr."""
     folder = tmp_path / "plant"
     folder.mkdir()
     for name, text in HAND_PLANT.items():
@@ -230,6 +230,7 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
         if name == "shipment_lines.csv":
             text += "SH3,B,1000,g\nSH4,B,1,kg\n"
         (folder / name).write_text(text, encoding="utf-8")
+    (folder / "locations.csv").write_text("location_id,name\nWH-FG,Finished goods\n")
     assert import_paths(graph, [folder]).rejects == []
     out = tmp_path / "recall-B"
     result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", "csv"])
@@ -242,6 +243,10 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     assert by_customer["C1"]["shipped"] == "2000 g; 300 pcs"  # g met first
     assert by_customer["C1"]["shipment_ids"] == "SH1 SH3 SH4"
     assert "warning:" not in result.stderr
+    events = csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines())
+    # a shipment's location is described, as a receipt's was (it was empty)
+    assert {e["location_description"] for e in events if e["event_type"] == "shipping"
+            and e["location_id"] == "WH-FG"} == {"Finished goods"}  # fmt: skip
     (folder / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH4,B,20,kg\n")
     assert import_paths(graph, [folder / "shipment_lines.csv"]).rejects == []
     result = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "again")])

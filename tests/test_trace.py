@@ -570,6 +570,21 @@ def test_padded_ids_name_their_lot_and_unknown_devices_get_close_matches(
     assert [s["step_id"] for s in json.loads(result.stdout)["steps"]] == ["X"]
 
 
+def test_an_empty_database_says_so_and_csv_booleans_read_as_in_json(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """An unknown lot in a database without lots says the database is empty (a wrong URI or
+    nothing imported), not "check the id"; CSV cells hold true/false (it printed True)."""
+    result = runner.invoke(app, ["trace", "forward", "X1"])
+    assert result.exit_code == 2
+    assert "the database holds no lots" in result.stderr, result.stderr
+    _hand_plant_with(graph, tmp_path / "plant")
+    result = runner.invoke(app, ["trace", "forward", "B", "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    assert {row["origin_known"] for row in csv.DictReader(result.stdout.splitlines())} == {"true"}
+    assert "the database holds no lots" not in runner.invoke(app, ["lot", "show", "X1"]).stderr
+
+
 def test_trace_queries_never_enumerate_paths(graph: TraceGraph) -> None:
     """Every variable-length expand in a trace query is the pruning breadth-first kind, which
     visits each node once; a plain VarLengthExpand(All) would walk every path."""

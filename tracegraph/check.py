@@ -34,6 +34,7 @@ CHECKS: tuple[Check, ...] = (
     Check("lot_balance", "lots used and shipped beyond their quantity", True),
     Check("released_after_failure", "lots shipped or used while on hold, rejected or failed"),
     Check("step_ends_before_start", "steps that end before they start"),
+    Check("returned_by_another_customer", "returns from customers never shipped the lot"),
 )
 
 

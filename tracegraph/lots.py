@@ -84,6 +84,8 @@ def candidates(graph: TraceGraph, text: str, limit: int = 8) -> list[dict[str, A
 def _suggest(graph: TraceGraph, text: str) -> str:
     close = candidates(graph, text, limit=5)
     if not close:
+        if not graph.read("lot/any_lot")[0]["found"]:
+            return "the database holds no lots: import exports first, or check NEO4J_URI"
         return "check the id; `tracegraph lot show` accepts lot ids and supplier lot numbers"
     names = ", ".join(
         row["lot_id"] + (f" ({'; '.join(row['aliases'])})" if row["aliases"] else "")

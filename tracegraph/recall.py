@@ -73,6 +73,11 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     for source in trace.sources:
         amount[source["lot_id"]] = (source.get("quantity"), source.get("uom"))
     details = {row["lot_id"]: row for row in graph.read("recall/lot_details", lot_ids=list(lots))}
+    places = {made["location_id"] for row in details.values() for made in row["made_by"]}
+    places |= {line.get("from_location_id") for line in trace.shipments}
+    place_names = {row["location_id"]: row["name"] for row in graph.read(
+        "recall/location_names", location_ids=sorted(p for p in places if p)
+    )}  # fmt: skip
     events: list[dict[str, Any]] = []
     for lot_id, lot in lots.items():
         detail = details.get(lot_id, {})
@@ -100,6 +105,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "quantity": made["quantity"], "unit": made["uom"],
                            "event_date": iso(made["ended_at"] or made["started_at"]),
                            "location_id": made["location_id"],
+                           "location_description": place_names.get(made["location_id"]),
                            "input_lot_codes": " ".join(sorted(made["inputs"])),
                            "reference_document_type": "process step",
                            "reference_document": made["step_id"]})  # fmt: skip
@@ -116,6 +122,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
             "unit": line["uom"],
             "event_type": "return" if line["is_return"] else "shipping",
             "event_date": line["shipped_at"], "location_id": line.get("from_location_id"),
+            "location_description": place_names.get(line.get("from_location_id")),
             f"{ends[0]}_id": customer["id"], f"{ends[0]}_description": customer["description"],
             f"{ends[1]}_id": line.get("from_location_id"),
             "reference_document_type": "return" if line["is_return"] else "delivery note",

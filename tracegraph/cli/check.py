@@ -24,7 +24,8 @@ def check_command(
 ) -> None:
     """Find gaps in the chain: lots of unknown origin, shipped or consumed before they existed,
     steps and lots that do not balance, lots shipped or used while on hold or after a failed
-    inspection. Exit code 1 when anything is found, 0 when the chain is clean."""
+    inspection, steps that end before they start, returns from customers never shipped the
+    lot. Exit code 1 when anything is found, 0 when the chain is clean."""
     report = run_checks(open_graph(), tolerance)
     if output is ReportFormat.json:
         print_json(report.as_dict())

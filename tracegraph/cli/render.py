@@ -44,7 +44,8 @@ def styled(value: Any) -> str:
 
 
 def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
-    """Rows as CSV on stdout; lists and maps become JSON text in their cell."""
+    """Rows as CSV on stdout; lists and maps become JSON text in their cell (ids may hold
+    spaces), booleans true and false as in JSON."""
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
@@ -54,6 +55,8 @@ def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):  # as JSON has them (Python's True read as text elsewhere)
+        return "true" if value else "false"
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False, default=str)
     return str(value)
