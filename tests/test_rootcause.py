@@ -61,3 +61,28 @@ def test_a_night_shift_is_found_when_shifts_begin_at_six() -> None:
     assert top["verdict"] == "strong common cause"
     fixed = rootcause.rank_factors(complaints, controls, rows)
     assert all(f["complaints_with"] < 8 for f in fixed)
+
+
+def _testable_by_hand(carriers: list[int], n_bad: int, n_good: int, alpha: float) -> int:
+    """Tarone's m, the slow way: the smallest m for which at most m factors could reach
+    alpha / m (a factor's best p-value: all its carriers among the complaints)."""
+    best = [fisher_exact([[min(k, n_bad), n_bad - min(k, n_bad)],
+                          [k - min(k, n_bad), n_good - k + min(k, n_bad)]],
+                         alternative="greater")[1] for k in carriers]  # fmt: skip
+    return next(m for m in range(1, len(carriers) + 1)
+                if sum(p <= alpha / m for p in best) <= m)  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_factors_that_could_never_be_significant_do_not_dilute_the_others(seed: int) -> None:
+    """p-values are adjusted for Tarone's m, not for every factor: 100 factors carried by one
+    lot each (each lot's own batch) cannot reach significance with 8 complaints among 40 lots,
+    so 3 factors that could are adjusted for 3, not 103; random cases agree with a slow
+    computation straight from the definition, and m never exceeds Bonferroni's count."""
+    assert rootcause.testable_count(np.array([1] * 100 + [8] * 3), 8, 32) == 3
+    rng = random.Random(seed)
+    n_bad, n_good = rng.choice([(8, 32), (12, 200), (3, 30)])
+    carriers = [rng.randrange(1, n_bad + n_good + 1) for _ in range(rng.randrange(1, 60))]
+    got = rootcause.testable_count(np.array(carriers), n_bad, n_good)
+    assert got == _testable_by_hand(carriers, n_bad, n_good, 0.05)
+    assert 1 <= got <= len(carriers)

@@ -5,8 +5,9 @@ operations and the production shift of every step) come from one query; every fa
 upstream of at least one complaint lot gets a 2×2 table — complaint lots with/without it,
 control lots with/without it — and Fisher's exact test (one-sided: more common among
 complaints), computed for all factors in one vectorised hypergeometric call. p-values are
-also given Bonferroni-adjusted for the number of factors tested, so a long list of candidates
-does not make chance look like a cause.
+also given adjusted for the number of factors tested (Bonferroni, counting only the factors
+that could be significant at all: Tarone's refinement), so a long list of candidates does not
+make chance look like a cause.
 """
 
 from __future__ import annotations
@@ -241,7 +242,7 @@ def rank_factors(
     with_bad = np.array([in_complaints[f] for _, f in spelled], dtype=np.int64)
     with_good = np.array([in_controls.get(f, 0) for _, f in spelled], dtype=np.int64)
     p_values = fisher_greater(with_bad, with_good, n_bad, n_good)
-    tested = len(candidates)
+    tested = testable_count(with_bad + with_good, n_bad, n_good)
     ranked = sorted(
         zip(p_values.tolist(), candidates, with_bad.tolist(), with_good.tolist(), strict=True),
         key=lambda r: (r[0], -r[2] / n_bad, r[1]),
@@ -264,6 +265,28 @@ def rank_factors(
     return out
 
 
+def testable_count(carriers: np.ndarray, n_bad: int, n_good: int, alpha: float = 0.05) -> int:
+    """How many factors the p-values are adjusted for: Tarone's (1990) refinement of
+    Bonferroni. A factor carried by K lots in all has a smallest p-value it could ever reach
+    (all K among the complaints, or as many as there are); a factor that could not reach
+    alpha / m even so cannot be a finding and need not count in m. m is the smallest number
+    for which at most m factors could reach alpha / m. Lots upstream of one lot alone (each
+    lot's own batch) are most of the factors and could never be significant: counted, they
+    made every adjusted p-value several times larger. Family-wise error stays at most alpha;
+    m found for alpha 0.05 is no smaller than for 0.01, so the 0.01 verdict stays safe too."""
+    from scipy.stats import hypergeom  # see fisher_greater
+
+    if carriers.size == 0:
+        return 0
+    # one p-value per distinct K (thousands of factors share a few hundred K)
+    totals, inverse = np.unique(carriers, return_inverse=True)
+    per_total = hypergeom.sf(np.minimum(totals, n_bad) - 1, n_bad + n_good, totals, n_bad)
+    smallest = np.sort(per_total[inverse])
+    m = np.arange(1, carriers.size + 1)
+    reaching = np.searchsorted(smallest, alpha / m, side="right")  # for every m at once
+    return int(m[np.argmax(reaching <= m)])  # m = len(carriers) always qualifies
+
+
 def fisher_greater(
     with_bad: np.ndarray, with_good: np.ndarray, n_bad: int, n_good: int
 ) -> np.ndarray:
@@ -280,8 +303,12 @@ def fisher_greater(
 
     if with_bad.size == 0:
         return np.array([], dtype=float)
-    total = with_bad + with_good
-    p_values: np.ndarray = np.clip(hypergeom.sf(with_bad - 1, n_bad + n_good, total, n_bad), 0, 1)
+    # One p-value per distinct table: thousands of factors share a few hundred (a, c) pairs,
+    # and scipy's hypergeometric tail costs ~5 µs a value (10,000 factors: 51 -> 2 ms).
+    tables, inverse = np.unique(with_bad * (n_good + 1) + with_good, return_inverse=True)
+    bad, good = tables // (n_good + 1), tables % (n_good + 1)
+    per_table = np.clip(hypergeom.sf(bad - 1, n_bad + n_good, bad + good, n_bad), 0, 1)
+    p_values: np.ndarray = per_table[inverse.reshape(-1)]
     return p_values
 
 
@@ -298,5 +325,5 @@ def _explain(kind: str, value: str, a: int, n: int, c: int, m: int, p: float, ad
         f"{kind} {value} is upstream of {a} of {n} complaint lots ({a / n:.0%}) but of "
         f"{c} of {m:,} comparable lots ({c / m:.0%}); a split at least this uneven happens by "
         f"chance with p = {p:.2g} (Fisher's exact test, one-sided), {adj:.2g} after allowing "
-        f"for every factor tested."
+        f"for every factor tested that could have been significant."
     )
