@@ -150,7 +150,7 @@ def test_postgres_recursive_sql_agrees_with_the_suites_model(tmp_path: Path) -> 
 def _by_lot(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Factors rows by lot, each list in a fixed order (rows may come in any order)."""
     return {
-        r["lot_id"]: (sorted(r["raw_lots"]), sorted(r["suppliers"]),
+        r["lot_id"]: (sorted(r["raw_lots"]), sorted(r["input_lots"]), sorted(r["suppliers"]),
                       sorted(json.dumps(s, sort_keys=True) for s in r["steps"]))
         for r in rows
     }  # fmt: skip

@@ -78,3 +78,14 @@ def test_the_decorator_keeps_the_name_and_result() -> None:
 
     assert add(2, b=3) == 5
     assert add.__name__ == "add"
+
+
+def test_every_trace_and_the_ranking_run_with_the_collector_paused() -> None:
+    """The library's entry points that build a whole trace or ranking are wrapped (a helper
+    inserted above trace_window once took its decorator, and windows ran with the collector)."""
+    from tracegraph import rootcause, trace
+
+    for function in (trace.trace_forward, trace.trace_backward, trace.trace_window,
+                     rootcause.rank_common_causes):  # fmt: skip
+        assert getattr(function, "__wrapped__", None) is not None, function.__name__
+        assert function.__code__.co_name == "paused", function.__name__

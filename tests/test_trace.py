@@ -174,7 +174,7 @@ def test_device_window_finds_the_steps_and_their_blast_radius(
     result = trace_window(graph, "device", "OVEN-2", start, end)
     expected_steps = {s["step_id"] for s in data.model.steps.values()
                       if s["device_id"] == "OVEN-2" and s["started_at"] < end
-                      and s["ended_at"] >= start}  # fmt: skip
+                      and (s["ended_at"] > start or s["started_at"] >= start)}  # fmt: skip
     assert {s["step_id"] for s in result.steps} == expected_steps
     produced = [lot for step in sorted(expected_steps) for lot in data.model.outputs[step]]
     assert set(result.processed_lots) == set(produced)
@@ -224,7 +224,7 @@ def _hand_plant_with(graph: TraceGraph, folder: Path, **more: str) -> TraceGraph
 
 @pytest.mark.parametrize("order", [["B", "L"], ["L", "B"]])
 def test_sources_in_kg_and_pcs_are_weighed_each_in_its_own_unit(
-    graph: TraceGraph, tmp_path: Path, order: list[str]
+    graph: TraceGraph, tmp_path: Path, order: list[str], neo4j_env: dict[str, str]
 ) -> None:
     """Salt lot B (kg) and label lot L (1,000 pcs, 400 into the pack step) traced together:
     kg and pcs do not add, so a lot only one of them reached has that source's amount in its
@@ -272,9 +272,21 @@ def test_sources_in_kg_and_pcs_are_weighed_each_in_its_own_unit(
     events = csv.DictReader(
         (tmp_path / "recall" / "tracking_events.csv").read_text("utf-8-sig").splitlines()
     )
-    units = {(e["traceability_lot_code"], e["event_type"]): e["source_unit"] for e in events}
-    assert units[("L", "receiving")] == "pcs"  # a source: its own unit
-    assert units[("M", "transformation (mix)")] == "kg"
+    by_event = {(e["traceability_lot_code"], e["event_type"]): e for e in events}
+    assert by_event[("L", "receiving")]["source_unit"] == "pcs"  # a source: its own unit
+    assert by_event[("M", "transformation (mix)")]["source_unit"] == "kg"
+    # rows both sources reached have their amounts per unit (they were empty); a return's
+    # are how much came back, as its quantity is
+    shipped = by_event[("P1", "shipping")]["source_amounts"]
+    assert shipped == ("0.375 kg; 300 pcs" if kg_first else "300 pcs; 0.375 kg")
+    back = by_event[("P2", "return")]
+    assert back["quantity"] == "10.0" and "10 pcs" in back["source_amounts"]
+    assert "-" not in back["source_amounts"]
+    as_csv = CliRunner().invoke(app, ["trace", "forward", *order, "--format", "csv"])
+    assert as_csv.exit_code == 0, as_csv.output
+    lines = {(r["lot_id"], r["shipment_id"]): r for r in csv.DictReader(as_csv.stdout.splitlines())}
+    assert lines[("P1", "SH1")]["source_amounts_shipped"] == shipped
+    assert lines[("P1", "SH1")]["source_amounts"] == shipped  # P1 went whole to SH1
     out = CliRunner().invoke(app, ["trace", "forward", *order])
     assert out.exit_code == 0, out.output
     assert "source 10 kg · shipped 0.438 kg · returned 0.013 kg · in stock 9.575 kg" in out.output
@@ -329,9 +341,10 @@ def test_an_id_in_another_unicode_spelling_names_the_same_lot(
 def test_a_source_without_a_quantity_is_weighed_as_what_it_gave(
     graph: TraceGraph, tmp_path: Path
 ) -> None:
-    """A source lot of no (or 0) quantity that gave 500 g to a mix is weighed as those 500 g:
-    the dough carries 500 g of it (it said "1 share" — all of the lot — and 100 % located; a
-    quantity of 0 gave 0 everywhere and a recall sentence ending in a colon)."""
+    """A source lot of no (or 0) quantity, counted in kg, that gave 500 g to a mix is weighed
+    as those 500 g, in its own unit: the dough carries 0.5 kg of it (it said "1 share" — all
+    of the lot — and 100 % located; a quantity of 0 gave 0 everywhere and a recall sentence
+    ending in a colon)."""
     for quantity in ("", "0"):
         plant = _hand_plant_with(
             graph, tmp_path / f"plant{quantity}", lots=f"N,SALT,{quantity},kg,V9,N-1\n",
@@ -339,16 +352,18 @@ def test_a_source_without_a_quantity_is_weighed_as_what_it_gave(
         )  # fmt: skip
         result = trace_forward(plant, ["N"])
         (source,) = result.sources
-        assert (source["weighed_quantity"], source["weighed_uom"]) == (500.0, "g")
+        assert (source["weighed_quantity"], source["weighed_uom"]) == (0.5, "kg")
         amounts = {lot["lot_id"]: (lot["quantity"], lot["uom"]) for lot in result.lots}
-        assert amounts["M"] == (500.0, "g")
-        assert result.totals["source_quantity"] == 500.0
+        assert amounts["M"] == (0.5, "kg")
+        assert result.totals["source_quantity"] == 0.5
 
 
-def test_rework_in_place_changes_no_amount(graph: TraceGraph, tmp_path: Path) -> None:
+def test_rework_in_place_changes_no_amount(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
     """5 kg of dough M reworked and booked back to M: M carries what it carried (it carried
-    0.5 kg of salt more, its products and shipments with it, and a backward trace of M lost
-    nothing either)."""
+    0.5 kg of salt more, its products and shipments with it), a backward trace lost nothing
+    either, and its tree shows both steps that made M (it showed the rework alone)."""
     plain = trace_forward(_hand_plant_with(graph, tmp_path / "plain"), ["B"]).as_dict()
     plain_back = trace_backward(graph, ["P1"]).as_dict()
     reworked = _hand_plant_with(
@@ -364,6 +379,17 @@ def test_rework_in_place_changes_no_amount(graph: TraceGraph, tmp_path: Path) ->
     assert {lot["lot_id"]: lot["quantity"] for lot in back["lots"]} == {
         lot["lot_id"]: lot["quantity"] for lot in plain_back["lots"]
     }
+    tree = runner.invoke(app, ["trace", "backward", "P1"])
+    assert tree.exit_code == 0, tree.output
+    assert "X mix" in tree.stdout and "Z rework" in tree.stdout and "A FLOUR" in tree.stdout
+    # the rework's tracking event holds the reworked part's share: 5 of M's 40.5 kg
+    build_package(reworked, ["B"], tmp_path / "recall")
+    events = csv.DictReader((tmp_path / "recall" / "tracking_events.csv").read_text("utf-8-sig")
+                            .splitlines())  # fmt: skip
+    made = {e["event_type"]: float(e["source_quantity"]) for e in events
+            if e["traceability_lot_code"] == "M"}  # fmt: skip
+    assert made == {"transformation (mix)": 0.5,
+                    "transformation (rework)": pytest.approx(0.5 * 5 / 40.5, abs=1e-6)}  # fmt: skip
 
 
 def test_backward_quantities_through_a_split_and_a_merge(hand_plant: TraceGraph) -> None:
@@ -972,6 +998,21 @@ def test_readme_tracing_commands_run_on_the_readme_plant(
     assert "<title>Backward trace of F0000056</title>" in Path("F0000056.html").read_text("utf-8")
 
 
+def test_a_window_ends_at_its_end_whatever_the_offset(hand_plant: TraceGraph) -> None:
+    """Step X starts on MIXER-1 at 08:00Z. A window to 10:00+02:00 (the same instant) is
+    exclusive of it, as a window to 08:00Z is: Neo4j orders one instant's datetimes by their
+    offsets too, and the step was in."""
+    for end in ("2026-11-03T10:00:00+02:00", "2026-11-03T08:00:00+00:00"):
+        window = trace_window(hand_plant, "device", "MIXER-1", "2026-11-03T06:00:00+02:00", end)
+        assert window.steps == [], end
+    later = trace_window(hand_plant, "device", "MIXER-1", "2026-11-03T06:00:00+02:00",
+                         "2026-11-03T10:00:01+02:00")  # fmt: skip
+    assert [s["step_id"] for s in later.steps] == ["X"]
+    starting = trace_window(hand_plant, "operator", "OP1", "2026-11-03T10:00:00+02:00",
+                            "2026-11-03T11:00:00+02:00")  # fmt: skip
+    assert [s["step_id"] for s in starting.steps] == ["X"]  # starts when the window starts
+
+
 def test_operator_window_matches_the_plant(plant: tuple[TraceGraph, Plant]) -> None:
     graph, data = plant
     model = data.model
@@ -979,7 +1020,8 @@ def test_operator_window_matches_the_plant(plant: tuple[TraceGraph, Plant]) -> N
     start, end = runs[0]["started_at"], runs[-1]["started_at"]
     result = trace_window(graph, "operator", "OP12", start, end)
     expected = {s["step_id"] for s in model.steps.values() if s["operator_id"] == "OP12"
-                and s["started_at"] < end and s["ended_at"] >= start}  # fmt: skip
+                and s["started_at"] < end
+                and (s["ended_at"] > start or s["started_at"] >= start)}  # fmt: skip
     assert {s["step_id"] for s in result.steps} == expected
     assert set(result.processed_lots) == {lot for s in expected for lot in model.outputs[s]}
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tracegraph.flow import Edge, _shares
+from tracegraph.flow import Edge, Quantity, _shares, backward, forward
 from tracegraph.units import convert, dimension, measure, to_base
 
 
@@ -48,3 +48,23 @@ def test_outputs_share_by_quantity_or_equally_when_units_differ() -> None:
     mixed = _shares([Edge("A", "S1", 3.0, "kg"), Edge("B", "S1", 1.0, "pcs")])
     assert mixed == {"A": 0.5, "B": 0.5}
     assert _shares([]) == {}
+
+
+def test_rework_in_place_nets_what_comes_back() -> None:
+    """A lot into a step that gives the same lot back: what comes back never left. A sort
+    step (A 10 kg in; A 5 kg and M 5 kg out) is A giving M 5 kg — dropping A's whole use gave
+    M nothing of A, forward and backward; salt reworked into A (A 5 kg and salt 0.1 kg in, A
+    5.1 kg out) goes into A."""
+    lots = {"A": Quantity(10, "kg"), "M": Quantity(5, "kg")}
+    uses = [Edge("A", "R", 10, "kg")]
+    outputs = [Edge("A", "R", 5, "kg"), Edge("M", "R", 5, "kg")]
+    shipped = [Edge("A", "SH1", 5, "kg"), Edge("M", "SH2", 5, "kg")]
+    weighed = forward({"A": Quantity(10, "kg")}, lots, uses, outputs, shipped)
+    assert weighed.lots["M"] == {"A": 5.0} and weighed.lots["A"] == {"A": 10.0}
+    assert weighed.lines == {("A", "SH1"): {"A": 5.0}, ("M", "SH2"): {"A": 5.0}}
+    assert weighed.remaining == {} and weighed.unplaced == {}
+    assert backward({"M": Quantity(5, "kg")}, lots, uses, outputs).needed["A"] == Quantity(5, "kg")
+    salted = forward({"S": Quantity(1, "kg")}, {**lots, "S": Quantity(1, "kg")},
+                     [Edge("A", "R", 5, "kg"), Edge("S", "R", 0.1, "kg")],
+                     [Edge("A", "R", 5.1, "kg")], [])  # fmt: skip
+    assert salted.lots["A"] == {"S": pytest.approx(0.1)} and salted.unplaced == {}

@@ -141,15 +141,36 @@ def lot_graph(uses: Iterable[Edge], outputs: Iterable[Edge]) -> dict[str, list[s
     return following
 
 
-def _without_rework_in_place(uses: list[Edge], outputs: list[Edge]) -> list[Edge]:
-    """The uses less those of a lot going into a step that gives the same lot back (rework in
-    place: 5 kg of lot A reworked and booked back to A). The lot's content neither leaves nor
-    returns; weighed as a use, it went round a cycle and A grew by the 5 kg (60 -> 65 kg of
-    its source, and every shipment of A with it)."""
-    made = {(edge.lot, edge.step) for edge in outputs}
-    if not any((edge.lot, edge.step) in made for edge in uses):
-        return uses
-    return [edge for edge in uses if (edge.lot, edge.step) not in made]
+def without_rework_in_place(uses: list[Edge], outputs: list[Edge]) -> tuple[list[Edge], list[Edge]]:
+    """Uses and outputs netted where a lot goes into a step that gives the same lot back
+    (rework in place: 5 kg of lot A reworked and booked back to A). What comes back never
+    left, so the amount on both sides cancels: A 10 kg in, A 5 kg and M 5 kg out is A giving
+    M 5 kg; A 5 kg and salt 0.1 kg in, A 5.1 kg out is salt going into A. Weighed as it was, A's
+    content went round a cycle and A grew by the 5 kg (60 -> 65 kg of its source, every
+    shipment of it with it). Edges of two dimensions do not net: the use is dropped."""
+    back = {(edge.lot, edge.step): edge for edge in outputs}
+    used = {(edge.lot, edge.step): edge for edge in uses}
+    if not back.keys() & used.keys():
+        return uses, outputs
+
+    def less(edge: Edge, other: Edge) -> Edge | None:
+        """`edge` less `other` (same lot, same step), or None when nothing is left."""
+        if edge.dimension != other.dimension or edge.base - other.base <= 1e-9:
+            return None
+        factor = measure(edge.uom)[1]
+        return Edge(edge.lot, edge.step, (edge.base - other.base) / factor, edge.uom)
+
+    kept_uses = [edge if (edge.lot, edge.step) not in back
+                 else less(edge, back[(edge.lot, edge.step)]) for edge in uses]  # fmt: skip
+    kept_outputs: list[Edge | None] = []
+    for edge in outputs:
+        use = used.get((edge.lot, edge.step))
+        if use is None or use.dimension != edge.dimension:
+            kept_outputs.append(edge)  # no use to net against: what came out stays
+        else:
+            kept_outputs.append(less(edge, use))
+    return ([e for e in kept_uses if e is not None],
+            [e for e in kept_outputs if e is not None])  # fmt: skip
 
 
 @dataclass
@@ -178,7 +199,7 @@ def forward(
     `uses` are lot→step edges of reached lots, `outputs` step→lot edges of reached steps,
     `shipped` lot→shipment edges (step = shipment id; a negative quantity is a return).
     """
-    uses = _without_rework_in_place(uses, outputs)
+    uses, outputs = without_rework_in_place(uses, outputs)
     basis = LotBasis(lots, [*uses, *shipped])
     following = lot_graph(uses, outputs)
     # Each use's fraction of its lot is needed twice (what the lot sends, what is gone from
@@ -284,7 +305,7 @@ def backward(
     outputs: list[Edge],
 ) -> BackwardFlow:
     """`inputs`: lot→step edges of every reached step; `outputs`: all step→lot edges of them."""
-    inputs = _without_rework_in_place(inputs, outputs)
+    inputs, outputs = without_rework_in_place(inputs, outputs)
     outputs_of: dict[str, list[Edge]] = defaultdict(list)
     for edge in outputs:
         outputs_of[edge.step].append(edge)

@@ -33,7 +33,8 @@ EVENT_COLUMNS = (
     "traceability_lot_code", "product_id", "product", "quantity", "unit", "event_type",
     "event_date", "location_id", "location_description", "destination_id",
     "destination_description", "input_lot_codes", "supplier_lot", "reference_document_type",
-    "reference_document", "source_quantity", "source_unit", "origin_id", "origin_description",
+    "reference_document", "source_quantity", "source_unit", "source_amounts", "origin_id",
+    "origin_description",
 )  # fmt: skip
 CUSTOMER_COLUMNS = (
     "customer_id", "name", "contact", "country", "shipments", "lots", "source_quantity",
@@ -69,9 +70,11 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     lots = {lot["lot_id"]: lot for lot in [*trace.sources, *trace.lots]}
     # how much of the sources each lot holds, in the unit the trace weighed it in (a source:
     # its own quantity and unit)
-    amount = {lot["lot_id"]: (lot.get("quantity"), lot.get("uom")) for lot in trace.lots}
+    amount = {lot["lot_id"]: (lot.get("quantity"), lot.get("uom"), lot.get("by_uom") or {})
+              for lot in trace.lots}  # fmt: skip
     for source in trace.sources:
-        amount[source["lot_id"]] = (source.get("quantity"), source.get("uom"))
+        amount[source["lot_id"]] = (source.get("quantity"), source.get("uom"),
+                                    {source.get("uom"): source.get("quantity")})  # fmt: skip
     details = {row["lot_id"]: row for row in graph.read("recall/lot_details", lot_ids=list(lots))}
     places = {made["location_id"] for row in details.values() for made in row["made_by"]}
     places |= {line.get("from_location_id") for line in trace.shipments}
@@ -85,12 +88,12 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
             "traceability_lot_code": lot_id,
             "product_id": lot.get("material_id"),
             "product": detail.get("product"),
-            "source_quantity": amount.get(lot_id, (None, None))[0],
-            "source_unit": amount.get(lot_id, (None, None))[1],
         }
+        held = amount.get(lot_id, (None, None, {}))
+        own = (lot.get("lot_quantity", lot.get("quantity")), lot.get("lot_uom", lot.get("uom")))
         location = detail.get("location") or {}
         for receipt in detail.get("received", []):
-            events.append({**base, "event_type": "receiving",
+            events.append({**base, **_source_fields(*held), "event_type": "receiving",
                            "quantity": lot.get("lot_quantity", lot.get("quantity")),
                            "unit": lot.get("lot_uom", lot.get("uom")),
                            "event_date": iso(receipt["received_at"]),
@@ -101,7 +104,11 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "origin_description": f"supplier {receipt['supplier_id']}",
                            "reference_document_type": "supplier lot"})  # fmt: skip
         for made in detail.get("made_by", []):
-            events.append({**base, "event_type": f"transformation ({made['operation']})",
+            # the part of the lot the step made (a rework of 10 of its 100 pcs: a tenth)
+            part = convert(made["quantity"] or 0.0, made["uom"], own[1]) if own[0] else None
+            share = min(1.0, part / own[0]) if part and own[0] else 1.0
+            events.append({**base, **_source_fields(*held, share=share),
+                           "event_type": f"transformation ({made['operation']})",
                            "quantity": made["quantity"], "unit": made["uom"],
                            "event_date": iso(made["ended_at"] or made["started_at"]),
                            "location_id": made["location_id"],
@@ -127,9 +134,24 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
             f"{ends[1]}_id": line.get("from_location_id"),
             "reference_document_type": "return" if line["is_return"] else "delivery note",
             "reference_document": line["reference_doc"] or line["shipment_id"],
-            "source_quantity": line["source_quantity"], "source_unit": line["source_uom"],
+            # how much of the sources went (or came back): a magnitude, as the quantity is
+            **_source_fields(line["source_quantity"], line["source_uom"],
+                             line["source_by_uom"], share=-1.0 if line["is_return"] else 1.0),
         })  # fmt: skip
     return sorted(events, key=lambda e: (e.get("event_date") or "", e["traceability_lot_code"]))
+
+
+def _source_fields(
+    quantity: float | None, unit: str | None, by_uom: dict[Any, float | None], share: float = 1.0
+) -> dict[str, Any]:
+    """An event's amount of the sources: `share` of what the lot (or line) holds, one figure
+    and its unit, and per unit as text (the only figures where the sources are in kg and pcs)."""
+    scaled = {u: None if a is None else round(a * share, 6) for u, a in by_uom.items()}
+    return {
+        "source_quantity": None if quantity is None else round(quantity * share, 6),
+        "source_unit": unit,
+        "source_amounts": amounts_text(scaled),
+    }
 
 
 def customer_rows(trace: ForwardTrace) -> list[dict[str, Any]]:

@@ -154,6 +154,12 @@ def rank_common_causes(
         # a lot picked twice (one pick fell on a complaint lot, see the query) counts once
         comparable = found["comparable"]
         controls = list(dict.fromkeys(found["controls"]))[:max_controls]
+        missing = min(max_controls, comparable) - len(controls)
+        if missing > 0:  # rare: see cypher/rootcause/more_controls.cypher
+            controls += [row["lot_id"] for row in graph.read(
+                "rootcause/more_controls", lot_ids=complaints, days=period_days,
+                taken=[*complaints, *controls], missing=missing,
+            )]  # fmt: skip
         factor_rows = _factor_rows(graph, [*complaints, *controls]) if controls else []
     if not controls:
         if control_ids:

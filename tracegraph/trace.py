@@ -53,10 +53,13 @@ class ForwardTrace:
     @property
     def located_share(self) -> float | None:
         """The share of the sources located (shipped net of returns, or in stock); with
-        sources in several units, the least-located unit's share."""
-        shares = [f["located_share"] for f in self.totals.get("by_uom", {}).values()
-                  if f["located_share"] is not None]  # fmt: skip
-        return min(shares) if shares else self.totals.get("located_share")
+        sources in several units, the share furthest from 100 % (the least located, or the
+        most over-located: 130 % of the kg beside 100 % of the pcs is not "100 %")."""
+        shares: list[float] = [f["located_share"] for f in self.totals.get("by_uom", {}).values()
+                               if f["located_share"] is not None]  # fmt: skip
+        if not shares:
+            return self.totals.get("located_share")
+        return max(shares, key=lambda share: abs(share - 1.0))
 
     def summary(self) -> str:
         shipped = {unit: f["shipped_net"] for unit, f in self.totals.get("by_uom", {}).items()}
@@ -359,7 +362,9 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
     shipment_rows.sort(key=lambda r: (r["shipped_at"] or "", r["shipment_id"], r["lot_id"]))
     customer_rows = sorted(
         ({**c, "shipments": len(c["shipments"]), "lots": len(c["lots"]),
-          **_customer_amount(c["source_by_uom"], unit)} for c in customers.values()),
+          **_customer_amount({u: c["source_by_uom"][u] for u in units if u in c["source_by_uom"]},
+                             unit)}
+         for c in customers.values()),
         key=lambda c: (-(c["source_quantity"] or 0), c["customer_id"]),
     )  # fmt: skip
     totals = _forward_totals(weighed, source_qty, split, units, located_on)
@@ -395,16 +400,24 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
 
 def _source_quantity(lot: _Lot) -> Quantity:
     """What a source is weighed as: its quantity; without one (or with 0), what it is known
-    to have given — its uses and shipments in the unit of the first of them (a lot of unknown
-    quantity that gave 5 kg to a mix was weighed as "1 share", and all of it was said to be
-    in the mix); with neither, one share."""
+    to have given — its uses (less what rework in place gave back) and shipments, in its own
+    unit when some were in that unit's dimension, else in the first unit by name (the store's
+    edge order changes between imports) — a lot of unknown quantity that gave 5 kg to a mix
+    was weighed as "1 share", and all of it was said to be in the mix; with neither, one
+    share."""
     if lot.quantity is not None and lot.quantity > 0:
         return Quantity(lot.quantity, lot.uom)
-    edges = [(edge[2], edge[3]) for edge in [*lot.used_in, *lot.shipped]
-             if edge[2] is not None and edge[2] > 0]  # fmt: skip
+    uses, _ = flow.without_rework_in_place(
+        [Edge(lot.lot_id, e[1], e[2], e[3]) for e in lot.used_in],
+        [Edge(lot.lot_id, e[1], e[2], e[3]) for e in lot.made_by],
+    )
+    edges = [(e.quantity, e.uom) for e in uses if e.quantity is not None and e.quantity > 0]
+    edges += [(e[2], e[3]) for e in lot.shipped if e[2] is not None and e[2] > 0]
     if not edges:
         return Quantity(1.0, SHARE) if lot.quantity is None else Quantity(0.0, lot.uom)
-    unit = edges[0][1]
+    units: list[str | None] = [*sorted({uom for _, uom in edges if uom is not None}), None]
+    own = [u for u in units if dimension(u) == dimension(lot.uom)] if lot.uom else []
+    unit = lot.uom if own else units[0]
     given = [convert(amount, uom, unit) for amount, uom in edges]
     return Quantity(sum(g for g in given if g is not None), unit)
 
@@ -418,7 +431,7 @@ def located_text(totals: dict[str, Any]) -> str:
     if len(shares) == 1:
         return f"{next(iter(shares.values())):.1%} of the source quantity located"
     return "of the source quantity located: " + "; ".join(
-        f"{share:.1%} of the {unit}" for unit, share in shares.items()
+        f"{share:.1%} of the {unit or 'quantity without a unit'}" for unit, share in shares.items()
     )
 
 
@@ -762,7 +775,6 @@ class WindowTrace:
         return text
 
 
-@without_collector
 def close_ids(text: str, known: list[str], limit: int = 5) -> list[str]:
     """Known ids close to `text`: the same but for case first (`oven-4`), then similar ones
     (`OVEN4`, `OVEN-04`)."""
@@ -772,6 +784,7 @@ def close_ids(text: str, known: list[str], limit: int = 5) -> list[str]:
     return list(dict.fromkeys([*same, *(folded[s] for s in similar)]))[:limit]
 
 
+@without_collector
 def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: str) -> WindowTrace:
     """`kind` is "device" or "operator"; `start`/`end` are ISO 8601 times with an offset."""
     if kind not in ("device", "operator"):

@@ -44,12 +44,16 @@ WITH without_material_id, comparable, complaints, per_material, total,
                        * $max_controls / total))
        - toInteger(round(toFloat(reduce(n = 0, f IN per_material[0..k] | n + size(f)))
                          * $max_controls / total)) END] AS picks
+// (picks are only needed when thinning: with --max-controls above the comparable lots a
+// material's share could be a range of millions)
+WITH without_material_id, comparable, complaints, per_material,
+     CASE WHEN comparable <= $max_controls THEN [] ELSE picks END AS picks
 WITH without_material_id, comparable, complaints, per_material, picks,
-     [k IN range(0, size(per_material) - 1) |
+     [k IN range(0, size(picks) - 1) |
        [i IN range(0, picks[k] - 1) | toInteger(i * toFloat(size(per_material[k])) / picks[k])]
      ] AS ats,
      // how far to look for a free lot: the spacing of the lots left free, for a few of them
-     [k IN range(0, size(per_material) - 1) |
+     [k IN range(0, size(picks) - 1) |
        (size(per_material[k])
         / CASE WHEN size(per_material[k]) - picks[k] - size(complaints) > 0
                THEN size(per_material[k]) - picks[k] - size(complaints) ELSE 1 END + 1)

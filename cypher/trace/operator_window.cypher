@@ -9,16 +9,24 @@ CALL (operator) {
   WITH operator WHERE operator.longest_step_s IS NOT NULL
   MATCH (step:ProcessStep)-[:BY]->(operator)
   USING INDEX step:ProcessStep(started_at)
-  WHERE step.started_at >= datetime($window_start) - duration({seconds: coalesce(operator.longest_step_s, 0)})
-    AND step.started_at < datetime($window_end)
+  WHERE step.started_at >= datetime($window_start) - duration({seconds: coalesce(operator.longest_step_s, 0) + 1})
+    AND step.started_at < datetime($window_end) + duration({seconds: 1})
   RETURN step
   UNION
   WITH operator WHERE operator.longest_step_s IS NULL
   MATCH (step:ProcessStep)-[:BY]->(operator)
-  WHERE step.started_at < datetime($window_end)
+  WHERE step.started_at < datetime($window_end) + duration({seconds: 1})
   RETURN step
 }
-WITH operator, step WHERE coalesce(step.ended_at, step.started_at) >= datetime($window_start)
+// Exactly, as instants: Neo4j orders two datetimes of one instant by their offsets too, so
+// a step starting at 20:00Z was "before" a window ending at 22:00+02:00 (the same moment);
+// the seek above reaches a second further, and this keeps [start, end) — a step that ends
+// when the window starts did not run in it (one of no length, starting then, did).
+WITH operator, step, datetime($window_start).epochMillis AS starts,
+     datetime($window_end).epochMillis AS ends
+WHERE step.started_at.epochMillis < ends
+  AND (step.started_at.epochMillis >= starts
+       OR coalesce(step.ended_at, step.started_at).epochMillis > starts)
 RETURN step.step_id AS step_id,
        step.operation AS operation,
        toString(step.started_at) AS started_at,

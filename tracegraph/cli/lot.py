@@ -120,12 +120,12 @@ def render(dossier: dict[str, Any]) -> None:
     out = stdout()
     lot = dossier["lot"]
     material = lot.get("material") or {}
-    name = f"{material.get('material_id', '?')} {material.get('name') or ''}".strip()
-    quantity = f"{lot.get('quantity', '')} {lot.get('uom') or ''}".strip()
-    out.print(
-        f"[bold]{lot['lot_id']}[/] · {name} · {quantity} · {styled(lot.get('status'))}"
-        f" · origin {dossier['origin']}"
-    )
+    name = f"{material.get('material_id') or ''} {material.get('name') or ''}".strip()
+    quantity = "" if lot.get("quantity") is None else f"{lot['quantity']} {lot.get('uom') or ''}"
+    # a stub has no material, quantity or status: shown as nothing, not "? · None ·  ·"
+    parts = [name, quantity.strip(), styled(lot["status"]) if lot.get("status") else ""]
+    out.print(" · ".join([f"[bold]{lot['lot_id']}[/]", *(p for p in parts if p),
+                          f"origin {dossier['origin']}"]))  # fmt: skip
     aliases = [f"{a['scheme']} {a.get('issuer') or ''} [bold]{a['value']}[/]"
                for a in dossier["aliases"]]  # fmt: skip
     if aliases:

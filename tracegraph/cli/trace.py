@@ -44,7 +44,8 @@ LOT_CSV = (
 )  # fmt: skip
 FORWARD_CSV = (
     *LOT_CSV, "shipment_id", "customer_id", "shipped_quantity", "shipped_uom", "shipped_at",
-    "reference_doc", "source_quantity_shipped", "source_uom_shipped",
+    "reference_doc", "source_quantity_shipped", "source_uom_shipped", "source_amounts",
+    "source_amounts_shipped",
 )  # fmt: skip
 BACKWARD_CSV = (
     *LOT_CSV, "supplier_id", "supplier_lot", "received_at", "made_by_step", "operation",
@@ -193,7 +194,8 @@ def forward_csv_rows(result: tracing.ForwardTrace) -> list[dict[str, Any]]:
     no_shipment: list[dict[str, Any] | None] = [None]
     for lot in [*({**s, "depth": 0} for s in result.sources), *result.lots]:
         for line in lines.get(lot["lot_id"], no_shipment):
-            row = dict(lot)
+            # amounts per unit: the only figures where the sources are in kg and in pcs
+            row = {**lot, "source_amounts": tracing.amounts_text(lot.get("by_uom") or {})}
             if line:
                 row.update(
                     shipment_id=line["shipment_id"],
@@ -204,6 +206,7 @@ def forward_csv_rows(result: tracing.ForwardTrace) -> list[dict[str, Any]]:
                     reference_doc=line["reference_doc"],
                     source_quantity_shipped=line["source_quantity"],
                     source_uom_shipped=line["source_uom"],
+                    source_amounts_shipped=tracing.amounts_text(line["source_by_uom"]),
                 )
             rows.append(row)
     return rows
@@ -406,7 +409,12 @@ def render_backward(result: tracing.BackwardTrace) -> None:
     out = stdout()
     out.print(f"[bold]{result.summary()}[/]")
     lots = {lot["lot_id"]: lot for lot in [*result.sources, *result.lots]}
-    made_by = {o["lot_id"]: step for step in result.steps for o in step["outputs"]}
+    # every step that made a lot (a lot reworked in place has two: the one that made it and
+    # the rework, whose input is the lot itself — one step per lot showed only the rework)
+    made_by: dict[str, list[dict[str, Any]]] = {}
+    for step in result.steps:
+        for output in step["outputs"]:
+            made_by.setdefault(output["lot_id"], []).append(step)
     tree = Tree("[bold]upstream[/]")
     budget = [TREE_LIMIT]
     shown: set[str] = set()
@@ -424,10 +432,13 @@ def render_backward(result: tracing.BackwardTrace) -> None:
         return label
 
     def grow(branch: Tree, lot_id: str) -> None:
-        step = made_by.get(lot_id)
-        if step is None or budget[0] <= 0:
-            return
-        budget[0] -= 1
+        for step in made_by.get(lot_id, ()):
+            if budget[0] <= 0:
+                return
+            budget[0] -= 1
+            add_step(branch, step)
+
+    def add_step(branch: Tree, step: dict[str, Any]) -> None:
         params = ", ".join(f"{k}={v}" for k, v in step["parameters"].items())
         child = branch.add(
             f"[cyan]{step['step_id']}[/] {step['operation']} {when(step['started_at'])} · "

@@ -99,7 +99,12 @@ class InMemoryPlant:
     def device_window(self, device: str, start: datetime, end: datetime) -> set[str]:
         """Lots made on the device by steps overlapping [start, end), and all downstream."""
         s = self.steps
-        hit = (s.device == device) & (s.started < _np(end)) & (s.ended >= _np(start))
+        # [start, end): a step that ends when the window starts did not run in it
+        hit = (
+            (s.device == device)
+            & (s.started < _np(end))
+            & ((s.started >= _np(start)) | (s.ended > _np(start)))
+        )
         indptr, indices = self.down
         made = np.concatenate([indices[indptr[i] : indptr[i + 1]] for i in s.ids[hit]] or [[]])
         return self._lots(self._reach(self.down, np.unique(made).astype(np.int64)))

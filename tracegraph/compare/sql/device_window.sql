@@ -6,5 +6,6 @@ FROM steps st
 JOIN step_outputs o ON o.step_id = st.step_id
 WHERE st.device_id = %(device_id)s
   AND st.started_at < %(window_end)s
-  AND coalesce(st.ended_at, st.started_at) >= %(window_start)s
+  AND (st.started_at >= %(window_start)s
+       OR coalesce(st.ended_at, st.started_at) > %(window_start)s)
 ORDER BY st.started_at, st.step_id
