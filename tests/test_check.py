@@ -19,6 +19,7 @@ DEFECTS = {
 FLOUR1,FLOUR,100,kg,released,V1,S1,2026-11-03T06:00:00Z
 FRESH,SUGAR,50,kg,released,V1,S2,2026-11-03T12:00:00Z
 THIN,SALT,10,kg,released,V2,S3,2026-11-03T06:00:00Z
+CHOC,CHOC,10,kg,released,V2,S4,2026-11-03T06:00:00Z
 DOUGH1,DOUGH,,kg,released,,,
 EARLY,BREAD,100,pcs,released,,,
 BAD,BREAD,100,pcs,released,,,
@@ -62,6 +63,7 @@ RMA-C1,C1,2026-11-05T09:00:00Z
 SH-EARLY,EARLY,100,pcs
 SH-LATE,BAD,100,pcs
 SH-LATE,HELD,100,pcs
+SH-LATE,CHOC,3,pcs
 RMA-C2,EARLY,-5,pcs
 RMA-C1,EARLY,-10,pcs
 """,
@@ -101,6 +103,11 @@ def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None
     assert [(f["lot_id"], f["shipment_id"], f["customer_id"], f["quantity"])
             for f in found["returned_by_another_customer"]] == [
         ("EARLY", "RMA-C2", "C2", -5.0)
+    ]  # fmt: skip
+    # 3 pcs of a 10 kg lot (the trace took them for the whole lot); 500 g of it would be none
+    assert [(f["lot_id"], f["event"], f["reference"], f["uom"], f["lot_uom"])
+            for f in found["unit_of_another_dimension"]] == [
+        ("CHOC", "shipped", "SH-LATE", "pcs", "kg")
     ]  # fmt: skip
 
 
@@ -160,15 +167,16 @@ def test_cli_exit_1_with_findings_and_json_counts(
     result = runner.invoke(app, ["check", "--format", "json"])
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
-    assert payload["findings"] == 10
+    assert payload["findings"] == 11
     assert {c["check"]: c["count"] for c in payload["checks"]} == {
         "unknown_origin": 1, "shipped_before_available": 1, "consumed_before_available": 1,
         "step_balance": 2, "lot_balance": 1, "released_after_failure": 2,
         "step_ends_before_start": 1, "returned_by_another_customer": 1,
+        "unit_of_another_dimension": 1,
     }  # fmt: skip
     table = runner.invoke(app, ["check"])
     assert table.exit_code == 1
-    assert table.stdout.startswith("10 findings: 1 lots never received nor produced")
+    assert table.stdout.startswith("11 findings: 1 lots never received nor produced")
 
 
 def test_cli_exit_0_on_a_clean_chain(
@@ -176,4 +184,4 @@ def test_cli_exit_0_on_a_clean_chain(
 ) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 8 checks")
+    assert result.stdout.startswith("no gaps found by 9 checks")

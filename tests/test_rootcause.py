@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -86,3 +87,15 @@ def test_factors_that_could_never_be_significant_do_not_dilute_the_others(seed: 
     got = rootcause.testable_count(np.array(carriers), n_bad, n_good)
     assert got == _testable_by_hand(carriers, n_bad, n_good, 0.05)
     assert 1 <= got <= len(carriers)
+
+
+def test_shifts_in_the_plants_time_zone() -> None:
+    """Steps imported as UTC (the README's advice) and a Berlin night shift, 22:00-06:00 local:
+    with --shift-timezone the shift is the plant's (it could only follow the stored offset)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    assert rootcause._shift("pack", "2026-03-10T21:30:00+00:00", 6, berlin) == (
+        "pack", "2026-03-10", 22,
+    )  # fmt: skip
+    assert rootcause._shift("pack", "2026-03-10T21:30:00+00:00", 6) == ("pack", "2026-03-10", 14)
+    # summer time: 04:30Z is 06:30 in Berlin, the morning shift
+    assert rootcause._shift("pack", "2026-07-10T04:30:00Z", 6, berlin) == ("pack", "2026-07-10", 6)

@@ -35,6 +35,7 @@ CHECKS: tuple[Check, ...] = (
     Check("released_after_failure", "lots shipped or used while on hold, rejected or failed"),
     Check("step_ends_before_start", "steps that end before they start"),
     Check("returned_by_another_customer", "returns from customers never shipped the lot"),
+    Check("unit_of_another_dimension", "lots shipped or used in a unit they are not counted in"),
 )
 
 

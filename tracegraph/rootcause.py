@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 import numpy as np
@@ -25,7 +25,7 @@ import numpy as np
 from tracegraph.errors import TracegraphError
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
-from tracegraph.lots import id_list, resolve_lots
+from tracegraph.lots import id_list, normal_id, resolve_lots
 
 DEFAULT_PERIOD_DAYS = 3
 DEFAULT_MAX_CONTROLS = 1000
@@ -48,6 +48,7 @@ class Ranking:
     controls_given: bool
     factors: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # what the ranking left out, and why
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +57,7 @@ class Ranking:
             "controls_chosen": "given" if self.controls_given else "comparable lots",
             "comparable_lots": self.comparable,
             "factors": self.factors,
+            "notes": self.notes,
             "truncated": False,
             "seconds": round(self.seconds, 4),
         }
@@ -77,8 +79,11 @@ class Ranking:
 Factor = tuple[str, Any]
 
 
-def lot_factors(row: dict[str, Any], shift_start: int = 0) -> set[Factor]:
-    """The factors of one lot from its factors row; shifts begin at `shift_start` o'clock."""
+def lot_factors(
+    row: dict[str, Any], shift_start: int = 0, shift_zone: tzinfo | None = None
+) -> set[Factor]:
+    """The factors of one lot from its factors row; shifts begin at `shift_start` o'clock, in
+    `shift_zone` (default: the offset each step's start was stored with)."""
     found: set[Factor] = {("raw lot", lot) for lot in row["raw_lots"]}
     found.update(("input lot", lot) for lot in row["input_lots"])
     found.update(("supplier", s) for s in row["suppliers"])
@@ -90,20 +95,22 @@ def lot_factors(row: dict[str, Any], shift_start: int = 0) -> set[Factor]:
         if operator:
             found.add(("operator", operator))
         if step["started_at"] is not None:
-            found.add(("shift", _shift(step["operation"], step["started_at"], shift_start)))
+            found.add(("shift", _shift(step["operation"], step["started_at"], shift_start,
+                                       shift_zone)))  # fmt: skip
     return found
 
 
 def _shift(
-    operation: str | None, started_at: str, shift_start: int = 0
+    operation: str | None, started_at: str, shift_start: int = 0, zone: tzinfo | None = None
 ) -> tuple[str | None, str, int]:
     """The production shift a step started in, local time: (operation, day, first hour). With
     shifts from 06:00, a step at 02:00 is in the night shift that began at 22:00 the day
     before."""
-    if started_at[10:11] == "T" and started_at[13:14] == ":":  # ISO text: read it, don't parse
-        day, hour = started_at[:10], int(started_at[11:13])
+    if zone is None and started_at[10:11] == "T" and started_at[13:14] == ":":
+        day, hour = started_at[:10], int(started_at[11:13])  # ISO text: read it, don't parse
     else:
         start = datetime.fromisoformat(started_at)
+        start = start.astimezone(zone) if zone is not None else start
         day, hour = f"{start:%Y-%m-%d}", start.hour
     first = ((hour - shift_start) % 24 // SHIFT_HOURS * SHIFT_HOURS + shift_start) % 24
     if first > hour:  # a night shift that began the day before
@@ -129,11 +136,18 @@ def rank_common_causes(
     period_days: int = DEFAULT_PERIOD_DAYS,
     max_controls: int = DEFAULT_MAX_CONTROLS,
     shift_start: int = 0,
+    shift_zone: str | None = None,
 ) -> Ranking:
     """Rank the factors upstream of the complaint lots against controls (given, or the lots of
     the same materials made within `period_days`, at most `max_controls`); production shifts
-    are SHIFT_HOURS long from `shift_start` o'clock, local time of the step's start."""
+    are SHIFT_HOURS long from `shift_start` o'clock in `shift_zone` (an IANA name; default:
+    the offset each step's start was imported with)."""
     started = time.perf_counter()
+    zone = None
+    if shift_zone:  # an unknown zone fails before any query
+        from tracegraph.importing.run import resolve_timezone
+
+        zone = resolve_timezone(shift_zone)
     complaint_ids = id_list(complaint_ids)
     control_ids = id_list(control_ids) if control_ids else control_ids
     if control_ids:
@@ -151,7 +165,7 @@ def rank_common_causes(
                 "version keeps on every lot to find comparable lots",
                 hint="run `tracegraph db init` once: it copies each lot's material onto it",
             )
-        # a lot picked twice (one pick fell on a complaint lot, see the query) counts once
+        # a lot picked twice (two picks fell on complaint lots, see the query) counts once
         comparable = found["comparable"]
         controls = list(dict.fromkeys(found["controls"]))[:max_controls]
         missing = min(max_controls, comparable) - len(controls)
@@ -174,9 +188,16 @@ def rank_common_causes(
             "materials have other lots (a stub has no material, and every lot of a material "
             "given as a complaint leaves none)",
         )
-    out = rank_factors(complaints, controls, factor_rows, shift_start)
+    out = rank_factors(complaints, controls, factor_rows, shift_start, zone)
+    notes = [f"{lot} is a complaint lot: left out of the controls"
+             for lot in dict.fromkeys(normal_id(c) for c in control_ids or ())
+             if lot in complaints]  # fmt: skip
+    upstream = {row["lot_id"] for row in factor_rows if lot_factors(row)}
+    notes += [f"{lot} has nothing upstream in the graph (a stub, or a lot of unknown origin): "
+              "it counts as a complaint that shares no factor"
+              for lot in complaints if lot not in upstream]  # fmt: skip
     return Ranking(complaints, controls, comparable, bool(control_ids), out,
-                   time.perf_counter() - started)  # fmt: skip
+                   time.perf_counter() - started, notes)  # fmt: skip
 
 
 def read_in_parts(
@@ -230,12 +251,12 @@ def _given_lots(
 
 def rank_factors(
     complaints: list[str], controls: list[str], factor_rows: list[dict[str, Any]],
-    shift_start: int = 0,
+    shift_start: int = 0, shift_zone: tzinfo | None = None,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Every factor of a complaint lot, ranked by Fisher's exact test against the controls.
     `factor_rows` are shaped like cypher/rootcause/factors.cypher's (the benchmark feeds rows
     from other engines through the same ranking)."""
-    factors = {row["lot_id"]: lot_factors(row, shift_start) for row in factor_rows}
+    factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone) for row in factor_rows}
     in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))
     # Only the complaint lots' factors are tested: the controls' others need no count.
     in_controls = Counter(f for lot in controls for f in factors.get(lot, ()) if f in in_complaints)

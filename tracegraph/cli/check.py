@@ -22,10 +22,13 @@ def check_command(
     ),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
-    """Find gaps in the chain: lots of unknown origin, shipped or consumed before they existed,
-    steps and lots that do not balance, lots shipped or used while on hold or after a failed
-    inspection, steps that end before they start, returns from customers never shipped the
-    lot. Exit code 1 when anything is found, 0 when the chain is clean."""
+    """Find gaps and contradictions in the chain. Exit code 1 when anything is found, 0 when
+    the chain is clean.
+
+    Lots of unknown origin, shipped or consumed before they existed, steps and lots that do
+    not balance, lots shipped or used while on hold or after a failed inspection, steps that
+    end before they start, returns from customers never shipped the lot, lots shipped or used
+    in a unit they are not counted in."""
     report = run_checks(open_graph(), tolerance)
     if output is ReportFormat.json:
         print_json(report.as_dict())

@@ -42,8 +42,14 @@ def rootcause_command(
         "--shift-start",
         min=0,
         max=23,
-        help="The hour the first of the three 8-hour shifts begins, local time (6: 06-14, "
-        "14-22 and 22-06, a night shift counted on the day it began).",
+        help="The hour the first of the three 8-hour shifts begins (6: 06-14, 14-22 and "
+        "22-06, a night shift counted on the day it began), in --shift-timezone.",
+    ),
+    shift_timezone: str = typer.Option(
+        None,
+        "--shift-timezone",
+        help="The plant's time zone for shifts, e.g. Europe/Berlin (default: the offset each "
+        "step's start was imported with, UTC for exports in UTC).",
     ),
     top: int = typer.Option(15, "--top", min=1, help="Factors shown in the table (json/csv: all)."),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
@@ -53,8 +59,10 @@ def rootcause_command(
     control_ids = [c.strip() for value in controls or [] for c in value.split(",") if c.strip()]
     ranking = rank_common_causes(
         open_graph(), lots, control_ids or None, period_days=period_days,
-        max_controls=max_controls, shift_start=shift_start,
+        max_controls=max_controls, shift_start=shift_start, shift_zone=shift_timezone,
     )  # fmt: skip
+    for line in ranking.notes:  # on stderr in every format (JSON also has them)
+        note(f"note: {line}")
     if output is ReportFormat.json:
         print_json(ranking.as_dict())
         return
