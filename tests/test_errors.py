@@ -242,3 +242,51 @@ def test_a_picture_that_cannot_be_written_is_one_line_before_any_trace(
         assert result.exit_code == 2, result.output
         assert result.stderr.startswith("error: ") and message in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_full_disk_is_one_line_not_a_bug(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No space left (or a read-only or forbidden folder) is the machine's state: exit 2 and
+    one line naming the file, not "unexpected failure" and exit 3."""
+    import errno
+
+    from tracegraph.cli import demo
+
+    def full(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "p" / "lots.csv"))
+
+    monkeypatch.setattr(demo, "generate_plant", full)
+    result = runner.invoke(app, ["demo", "generate", "--lots", "100", "--out", str(tmp_path / "p")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(
+        f"error: No space left on device ({tmp_path / 'p' / 'lots.csv'})"
+    )
+    assert "hint: free some space" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--heap", "lots"], "error: --heap 'lots' is not an amount of memory"),
+        (["--pagecache", "-1g"], "error: --pagecache '-1g' is not an amount of memory"),
+        (["--bolt-port", "41787", "--http-port", "41787"], "error: Bolt and HTTP cannot share"),
+        (["--bolt-port", "70000"], "error: Invalid value for '--bolt-port'"),
+    ],
+)
+def test_db_up_refuses_settings_neo4j_would_refuse_before_saving_them(
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    args: list[str],
+    message: str,
+) -> None:
+    """They were saved to server.json, and every later `db up` failed with an old line of
+    Neo4j's log; a port out of range was an internal error."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("NEO4J_URI", "TRACEGRAPH_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    result = runner.invoke(app, ["db", "up", "--local", *args])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(message), result.stderr
+    assert not (tmp_path / ".tracegraph").exists()  # nothing saved

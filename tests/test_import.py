@@ -1163,6 +1163,18 @@ def test_a_second_import_waits_briefly_then_says_which_import_runs(
     )
     assert graph.status().nodes.get("Material", 0) == 0  # the busy import wrote nothing
     assert graph.status().nodes["ImportRun"] == 1
+    # nor does `db reset` empty the database under a running import (it left a graph whose
+    # rows the next import took as written, without their edges)
+    monkeypatch.setattr(run, "BUSY_WAIT_SECONDS", 0.5)
+    with graph.held_lock("import/take_lock", wait_seconds=1.0, token="the other import") as held:
+        assert held
+        refused = runner.invoke(app, ["db", "reset", "--yes"])
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(
+        "error: an import is running (run 20261204T020000Z-nightly by etl@mes-gw, started "
+        "2026-12-04T02:00:00+00:00): db reset would leave its graph half-written"
+    ), refused.stderr
+    assert graph.status().nodes["ImportRun"] == 1
 
     code, summary, _ = _import(runner, str(tmp_path / "in"))
     assert code == 0 and summary["tables"]["materials"]["written"] == 3
@@ -1280,3 +1292,33 @@ def test_server_killed_mid_import_rerun_gives_the_graph_of_a_clean_run(tmp_path:
         graph.driver.close()
     finally:
         server.stop(home)
+
+
+def test_sigterm_ends_an_import_as_interrupted_in_the_ledger(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """SIGTERM (`timeout` in a cron job) ended an import silently with 143, its ledger entry
+    "running" for a dead process; now one line, and the run says interrupted."""
+    import os
+    import signal
+
+    from tracegraph.importing import run
+
+    _write(tmp_path / "in", "materials.csv", MATERIALS)
+    original = run._write_raw
+
+    def terminated(*args: Any, **kwargs: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGTERM)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run, "_write_raw", terminated)
+    result = runner.invoke(app, ["import", str(tmp_path / "in")])
+    assert result.exit_code == 130, result.output
+    assert result.stderr.strip().endswith("error: interrupted (hint: a re-run is safe)")
+    runs = [r["run"] for r in graph.read("ledger/import_runs", limit=10)]
+    assert [r["status"] for r in runs] == ["interrupted"]
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # put back

@@ -61,6 +61,8 @@ def test_quick_start_works_twice_and_survives_a_restart(
     # The password is only in the user-only credentials file: not on any command line.
     credentials = fresh_home / "credentials"
     assert credentials.stat().st_mode & 0o777 == 0o600
+    # ...and the store is the user's alone: others could copy it and read it without auth
+    assert fresh_home.stat().st_mode & 0o777 == 0o700
     settings = load_settings(env={"TRACEGRAPH_HOME": str(fresh_home)})
     assert settings.uri == bolt
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import typer
 from rich.table import Table
 
@@ -11,6 +13,7 @@ from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import OutputFormat, note, print_json, stdout
 from tracegraph.config import find_home
 from tracegraph.errors import ConfigurationError
+from tracegraph.importing.run import refuse_while_importing
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -25,10 +28,18 @@ def up(
     local: bool = typer.Option(False, "--local", help="Use the local server even if Docker runs."),
     docker: bool = typer.Option(False, "--docker", help="Use docker compose; fail without Docker."),
     bolt_port: int = typer.Option(
-        None, envvar="TRACEGRAPH_BOLT_PORT", help="Bolt port (default 7687, then the last one)."
+        None,
+        envvar="TRACEGRAPH_BOLT_PORT",
+        min=1,
+        max=65535,
+        help="Bolt port (default 7687, then the last one).",
     ),
     http_port: int = typer.Option(
-        None, envvar="TRACEGRAPH_HTTP_PORT", help="HTTP/Browser port (default 7474)."
+        None,
+        envvar="TRACEGRAPH_HTTP_PORT",
+        min=1,
+        max=65535,
+        help="HTTP/Browser port (default 7474, then the last one).",
     ),
     heap: str = typer.Option(
         None, envvar="TRACEGRAPH_HEAP", help=f"JVM heap (default {server.DEFAULT_HEAP})."
@@ -58,6 +69,7 @@ def up(
         heap=heap or base.heap,
         pagecache=pagecache or base.pagecache,
     )
+    _check(options)  # before anything is saved: a bad value kept failing every later `db up`
     result = lifecycle.up(mode, options, log=note)
     state = "was already running" if result.already_running else "is up"
     out = stdout()
@@ -67,6 +79,23 @@ def up(
         out.print(f"Browser URL: {result.browser_url}")
     if result.credentials:
         out.print(f"Credentials: {result.credentials} (user neo4j; the password is in that file)")
+
+
+_MEMORY = re.compile(r"[1-9][0-9]*[kmg]?", re.IGNORECASE)
+
+
+def _check(options: server.ServerOptions) -> None:
+    """Settings Neo4j would refuse, refused here with the reason (Neo4j's own refusal was
+    reported as an old line of its log)."""
+    for name, value in (("--heap", options.heap), ("--pagecache", options.pagecache)):
+        if not _MEMORY.fullmatch(value):
+            raise ConfigurationError(f"{name} {value!r} is not an amount of memory",
+                                     hint="write it as 512m or 2g")  # fmt: skip
+    if options.bolt_port == options.http_port:
+        raise ConfigurationError(
+            f"Bolt and HTTP cannot share port {options.bolt_port}",
+            hint="give --bolt-port and --http-port different ports",
+        )
 
 
 @app.command()
@@ -133,6 +162,7 @@ def reset(
         )
     graph = open_graph()
     try:
+        refuse_while_importing(graph, "db reset")
         graph.reset(keep_schema=keep_schema)
     finally:
         graph.driver.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -81,6 +82,26 @@ def counts_table(tables: dict[str, dict[str, Any]], dry_run: bool = False) -> Ta
     return table
 
 
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (what `timeout` and service managers send a nightly job) ends an import as
+    Ctrl-C does: its run is marked interrupted and one line says so (it ended silently, exit
+    143, the ledger saying "running")."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def import_command(
     paths: list[Path] = typer.Argument(
         ..., help="Folders of table files (lots.csv, steps.xlsx, …) or single table files."
@@ -140,7 +161,7 @@ def import_command(
     else:
         graph = open_graph()
         try:
-            with import_progress() as (progress, log):
+            with import_progress() as (progress, log), _sigterm_interrupts():
                 summary = import_paths(
                     graph, paths, timezone=zone, encoding=encoding, force=force,
                     reject_file=rejects, mapping=mapping, log=log, progress=progress,

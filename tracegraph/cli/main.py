@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -22,6 +23,15 @@ from tracegraph.cli.ledger import imports_command
 from tracegraph.cli.render import print_error
 from tracegraph.cli.rootcause import rootcause_command
 from tracegraph.errors import TracegraphError
+
+# OS errors that are the machine's state, not a bug: one line and exit 2 (a full disk ended
+# `demo generate` as an "unexpected failure", exit 3).
+_MACHINE_ERRORS = {
+    errno.ENOSPC: "free some space, or write elsewhere; run the command again",
+    errno.EDQUOT: "the disk quota is used up: free some space, or write elsewhere",
+    errno.EACCES: "choose a folder you may write to, or fix its permissions",
+    errno.EROFS: "the file system is read-only: write elsewhere",
+}
 
 
 class TracegraphGroup(SummaryGroup):
@@ -59,6 +69,15 @@ class TracegraphGroup(SummaryGroup):
         except TracegraphError as error:
             print_error(error)
             raise typer.Exit(error.exit_code) from None
+        except OSError as error:
+            if error.errno not in _MACHINE_ERRORS:
+                raise  # a bug: run() reports it
+            # the machine's, not tracegraph's: a full disk, a folder one may not write
+            where = f" ({error.filename})" if error.filename else ""
+            print_error(TracegraphError(
+                f"{error.strerror}{where}", hint=_MACHINE_ERRORS[error.errno]
+            ))  # fmt: skip
+            raise typer.Exit(2) from None
         except KeyboardInterrupt:
             print_error(TracegraphError("interrupted", hint="a re-run is safe"))
             raise typer.Exit(130) from None

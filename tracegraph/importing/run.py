@@ -258,11 +258,14 @@ def import_paths(
             )  # fmt: skip
             if rejects:
                 summary.reject_file = write_rejects(reject_path, rejects)
-        except Exception:
-            # Any failure, a bug included, marks the run failed if the server still answers
-            # (Ctrl-C leaves it running: the next import marks it interrupted).
+        except (Exception, KeyboardInterrupt) as error:
+            # Any failure, a bug included, marks the run failed if the server still answers;
+            # Ctrl-C (and SIGTERM, see cli/imports.py) marks it interrupted — it stayed
+            # "running" until the next import, and `imports` showed a dead run as running. A
+            # kill -9 leaves it running: the next import marks it interrupted.
+            status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             with contextlib.suppress(TracegraphError):
-                graph.write("import/finish_run", run_id=run_id, props={"status": "failed",
+                graph.write("import/finish_run", run_id=run_id, props={"status": status,
                             "ended_at": datetime.now(UTC)})  # fmt: skip
             raise
         graph.write(
@@ -385,6 +388,21 @@ def _import_lock(graph: TraceGraph, run_id: str) -> Iterator[None]:
         # lock, no other import runs, so entries still marked running were killed.
         graph.write("import/interrupted_runs")
         yield
+
+
+BUSY_WAIT_SECONDS = 5.0  # how long `db reset` waits for a running import before refusing
+
+
+def refuse_while_importing(graph: TraceGraph, doing: str) -> None:
+    """Raise ImportBusy when an import holds the import lock (waiting `wait_seconds` for it):
+    `doing` under a running import would leave it half-written (a reset during an import left
+    nodes whose rows the next import took as written, and their edges were never made)."""
+    graph.write("import/lock_node")
+    with graph.held_lock("import/take_lock", wait_seconds=BUSY_WAIT_SECONDS, token=doing) as held:
+        if not held:
+            raise ImportBusy(f"an import is running ({_running_run(graph)}): {doing} would "
+                             "leave its graph half-written",
+                             hint="wait for it to finish, then run this again")  # fmt: skip
 
 
 def _running_run(graph: TraceGraph) -> str:
