@@ -192,7 +192,10 @@ def rank_common_causes(
     notes = [f"{lot} is a complaint lot: left out of the controls"
              for lot in dict.fromkeys(normal_id(c) for c in control_ids or ())
              if lot in complaints]  # fmt: skip
-    upstream = {row["lot_id"] for row in factor_rows if lot_factors(row)}
+    # a complaint's row with no lot and no step upstream (not its factors: building them again
+    # for every lot cost a tenth of the ranking)
+    upstream = {row["lot_id"] for row in factor_rows
+                if row["raw_lots"] or row["input_lots"] or row["steps"]}  # fmt: skip
     notes += [f"{lot} has nothing upstream in the graph (a stub, or a lot of unknown origin): "
               "it counts as a complaint that shares no factor"
               for lot in complaints if lot not in upstream]  # fmt: skip

@@ -284,11 +284,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
 
     def combined(amounts: dict[str, float]) -> tuple[float | None, str | None]:
         """One amount and its unit; None and None when the amounts are in several units."""
-        parts = split(amounts)
-        if len(parts) == 1:
-            ((target, amount),) = parts.items()
-            return amount, target
-        return (0.0, unit) if not parts else (None, None)
+        return _one_amount(split(amounts), unit)
 
     made_by: dict[str, list[str]] = {}
     for edge in outputs:
@@ -298,11 +294,12 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         if lot.lot_id in source_qty:
             continue
         amounts = weighed.lots.get(lot.lot_id, {})
-        quantity, quantity_uom = combined(amounts)
+        parts = split(amounts)  # once: a wide trace weighs thousands of lots
+        quantity, quantity_uom = _one_amount(parts, unit)
         lot_rows.append({
             "lot_id": lot.lot_id,
             "material_id": lot.material_id,
-            "quantity": _round(quantity),
+            "quantity": None if quantity is None else round(quantity, 6),
             "uom": quantity_uom,
             "depth": weighed.depth.get(lot.lot_id),
             "lot_quantity": lot.quantity,
@@ -315,10 +312,10 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
             # follows the store's, and two import writers make that differ run to run)
             # each in the unit the trace weighs its source in (salt in g next to flour in kg
             # gave 2000 beside 80, the lot's quantity being 82,000 g)
-            "from_sources": {s: _round(a * factors[s]) for s, a in (
+            "from_sources": {s: round(a * factors[s], 6) for s, a in (
                 sorted(amounts.items(), key=lambda item: rank[item[0]])
                 if len(amounts) > 1 else amounts.items())},
-            "by_uom": _rounded(split(amounts)),
+            "by_uom": {u: round(a, 6) for u, a in parts.items()},
         })  # fmt: skip
     lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
 
@@ -487,6 +484,17 @@ def _forward_totals(
 
 _TOTAL_FIGURES = ("source_quantity", "shipped", "returned", "shipped_net", "in_stock",
                   "unplaced", "in_other_sources", "located", "located_share")  # fmt: skip
+
+
+def _one_amount(
+    parts: dict[str | None, float], unit: str | None
+) -> tuple[float | None, str | None]:
+    """Amounts per unit as one amount and its unit; None and None when in several units (kg
+    and pcs do not add); nothing at all is 0 of the trace's unit."""
+    if len(parts) == 1:
+        ((target, amount),) = parts.items()
+        return amount, target
+    return (0.0, unit) if not parts else (None, None)
 
 
 def _factor(uom: str | None, target: str | None) -> float:
