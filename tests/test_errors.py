@@ -269,6 +269,7 @@ def test_a_full_disk_is_one_line_not_a_bug(
     ("args", "message"),
     [
         (["--heap", "lots"], "error: --heap 'lots' is not an amount of memory"),
+        (["--heap", "4096"], "error: --heap '4096' is not an amount of memory"),  # 4 kB to Neo4j
         (["--pagecache", "-1g"], "error: --pagecache '-1g' is not an amount of memory"),
         (["--bolt-port", "41787", "--http-port", "41787"], "error: Bolt and HTTP cannot share"),
         (["--bolt-port", "70000"], "error: Invalid value for '--bolt-port'"),

@@ -382,6 +382,10 @@ def test_rework_in_place_changes_no_amount(
     tree = runner.invoke(app, ["trace", "backward", "P1"])
     assert tree.exit_code == 0, tree.output
     assert "X mix" in tree.stdout and "Z rework" in tree.stdout and "A FLOUR" in tree.stdout
+    as_csv = runner.invoke(app, ["trace", "backward", "P1", "--format", "csv"])
+    steps_of_m = [r["made_by_step"] for r in csv.DictReader(as_csv.stdout.splitlines())
+                  if r["lot_id"] == "M"]  # fmt: skip
+    assert sorted(steps_of_m) == ["X", "Z"]  # a row per step that made M (the last one won)
     # the rework's tracking event holds the reworked part's share: 5 of M's 40.5 kg
     build_package(reworked, ["B"], tmp_path / "recall")
     events = csv.DictReader((tmp_path / "recall" / "tracking_events.csv").read_text("utf-8-sig")

@@ -68,3 +68,13 @@ def test_rework_in_place_nets_what_comes_back() -> None:
                      [Edge("A", "R", 5, "kg"), Edge("S", "R", 0.1, "kg")],
                      [Edge("A", "R", 5.1, "kg")], [])  # fmt: skip
     assert salted.lots["A"] == {"S": pytest.approx(0.1)} and salted.unplaced == {}
+    # ...also when A comes back lighter (water lost), and backward; and a rework booked back
+    # without a quantity consumes nothing (the review found both lost with my first netting)
+    drier = ([Edge("A", "R", 5, "kg"), Edge("S", "R", 0.1, "kg")], [Edge("A", "R", 4.9, "kg")])
+    both = {"A": Quantity(40, "kg"), "S": Quantity(1, "kg")}
+    assert forward({"S": Quantity(1, "kg")}, both, *drier, []).lots["A"] == {"S": 0.1}
+    assert backward({"A": Quantity(40, "kg")}, both, *drier).needed["S"] == Quantity(0.1, "kg")
+    unsaid = forward({"A": Quantity(40, "kg")}, {"A": Quantity(40, "kg")},
+                     [Edge("A", "R", 5, "kg")], [Edge("A", "R", None, "kg")],
+                     [Edge("A", "SH", 35, "kg")])  # fmt: skip
+    assert unsaid.unplaced == {} and unsaid.remaining == {"A": {"A": 5.0}}

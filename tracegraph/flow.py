@@ -142,35 +142,35 @@ def lot_graph(uses: Iterable[Edge], outputs: Iterable[Edge]) -> dict[str, list[s
 
 
 def without_rework_in_place(uses: list[Edge], outputs: list[Edge]) -> tuple[list[Edge], list[Edge]]:
-    """Uses and outputs netted where a lot goes into a step that gives the same lot back
-    (rework in place: 5 kg of lot A reworked and booked back to A). What comes back never
-    left, so the amount on both sides cancels: A 10 kg in, A 5 kg and M 5 kg out is A giving
-    M 5 kg; A 5 kg and salt 0.1 kg in, A 5.1 kg out is salt going into A. Weighed as it was, A's
-    content went round a cycle and A grew by the 5 kg (60 -> 65 kg of its source, every
-    shipment of it with it). Edges of two dimensions do not net: the use is dropped."""
+    """Uses and outputs without the cycle of a lot going into a step that gives the same lot
+    back (rework in place: 5 kg of lot A reworked and booked back to A). Weighed as it was, A's
+    content went round the cycle and A grew by the 5 kg (60 -> 65 kg of its source, every
+    shipment of it with it). What A takes back never left it:
+    - when A is all the step makes (rework, perhaps adding salt, perhaps losing water), A's use
+      is dropped and its output kept: the other inputs go into A;
+    - when the step makes other lots too (a sort: A 10 kg in, A 5 kg and M 5 kg out), A's
+      output is dropped and its use netted by it: A gave M 5 kg (dropped when nothing is left
+      or the two are of different dimensions)."""
     back = {(edge.lot, edge.step): edge for edge in outputs}
-    used = {(edge.lot, edge.step): edge for edge in uses}
-    if not back.keys() & used.keys():
+    if not any((edge.lot, edge.step) in back for edge in uses):
         return uses, outputs
-
-    def less(edge: Edge, other: Edge) -> Edge | None:
-        """`edge` less `other` (same lot, same step), or None when nothing is left."""
-        if edge.dimension != other.dimension or edge.base - other.base <= 1e-9:
-            return None
-        factor = measure(edge.uom)[1]
-        return Edge(edge.lot, edge.step, (edge.base - other.base) / factor, edge.uom)
-
-    kept_uses = [edge if (edge.lot, edge.step) not in back
-                 else less(edge, back[(edge.lot, edge.step)]) for edge in uses]  # fmt: skip
-    kept_outputs: list[Edge | None] = []
+    made: dict[str, set[str]] = defaultdict(set)
     for edge in outputs:
-        use = used.get((edge.lot, edge.step))
-        if use is None or use.dimension != edge.dimension:
-            kept_outputs.append(edge)  # no use to net against: what came out stays
-        else:
-            kept_outputs.append(less(edge, use))
-    return ([e for e in kept_uses if e is not None],
-            [e for e in kept_outputs if e is not None])  # fmt: skip
+        made[edge.step].add(edge.lot)
+    netted: set[tuple[str, str]] = set()  # (lot, step) whose output is dropped
+    kept_uses = []
+    for edge in uses:
+        returned = back.get((edge.lot, edge.step))
+        if returned is None:
+            kept_uses.append(edge)
+        elif made[edge.step] != {edge.lot}:
+            netted.add((edge.lot, edge.step))
+            if returned.dimension == edge.dimension and edge.base - returned.base > 1e-9:
+                factor = measure(edge.uom)[1]
+                kept_uses.append(
+                    Edge(edge.lot, edge.step, (edge.base - returned.base) / factor, edge.uom)
+                )
+    return kept_uses, [e for e in outputs if (e.lot, e.step) not in netted]
 
 
 @dataclass

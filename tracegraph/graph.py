@@ -12,7 +12,7 @@ print(graph.status())
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,10 +154,16 @@ class TraceGraph:
             existing=tuple(o for o in after if o.name in before),
         )
 
-    def reset(self, keep_schema: bool = False) -> None:
-        """Delete all nodes and relationships; unless keep_schema, constraints and indexes too."""
-        self.autocommit("db/delete_all_relationships")
-        self.autocommit("db/delete_all_data")
+    def reset(
+        self, keep_schema: bool = False, data_deleted: Callable[[], Any] | None = None
+    ) -> None:
+        """Delete all nodes and relationships; unless keep_schema, constraints and indexes too.
+        `data_deleted`, when given, is a context manager entered around deleting the data but
+        the import lock node (the CLI holds the import lock there, see importing.run)."""
+        with data_deleted() if data_deleted else contextlib.nullcontext():
+            self.autocommit("db/delete_all_relationships")
+            self.autocommit("db/delete_all_data", keep_labels=["ImportLock"])
+        self.autocommit("db/delete_all_data", keep_labels=[])
         if keep_schema:
             return
         for obj in self.schema_objects():

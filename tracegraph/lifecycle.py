@@ -109,10 +109,13 @@ def up(
             "no Docker engine answers on this machine",
             hint="start Docker, or run `tracegraph db up --local` for the server without Docker",
         )
-    home.mkdir(parents=True, exist_ok=True)
-    # The home holds the store: readable by others, anyone on the machine could copy it and
-    # open it with a Neo4j of their own, without the password auth guards the server with.
-    home.chmod(0o700)
+    if not home.exists():
+        # The home holds the store: readable by others, anyone on the machine could copy it
+        # and open it with a Neo4j of their own, without the password auth guards the server
+        # with. Only a home made here: an existing one (a team's shared folder) is left as its
+        # owner set it.
+        home.mkdir(parents=True)
+        home.chmod(0o700)
     if use_docker:
         result = _up_docker(home, options or server.ServerOptions(), env, log)
     else:

@@ -146,9 +146,10 @@ def _source_fields(
 ) -> dict[str, Any]:
     """An event's amount of the sources: `share` of what the lot (or line) holds, one figure
     and its unit, and per unit as text (the only figures where the sources are in kg and pcs)."""
-    scaled = {u: None if a is None else round(a * share, 6) for u, a in by_uom.items()}
+    # + 0.0: a return of none of the sources is 0, not -0
+    scaled = {u: None if a is None else round(a * share, 6) + 0.0 for u, a in by_uom.items()}
     return {
-        "source_quantity": None if quantity is None else round(quantity * share, 6),
+        "source_quantity": None if quantity is None else round(quantity * share, 6) + 0.0,
         "source_unit": unit,
         "source_amounts": amounts_text(scaled),
     }

@@ -13,7 +13,7 @@ from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import OutputFormat, note, print_json, stdout
 from tracegraph.config import find_home
 from tracegraph.errors import ConfigurationError
-from tracegraph.importing.run import refuse_while_importing
+from tracegraph.importing.run import holding_import_lock
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -81,7 +81,9 @@ def up(
         out.print(f"Credentials: {result.credentials} (user neo4j; the password is in that file)")
 
 
-_MEMORY = re.compile(r"[1-9][0-9]*[kmg]?", re.IGNORECASE)
+# Neo4j reads a bare number as bytes (`--heap 4096` is a 4 kB heap the JVM refuses): a unit
+# is required.
+_MEMORY = re.compile(r"[1-9][0-9]*[kmg]", re.IGNORECASE)
 
 
 def _check(options: server.ServerOptions) -> None:
@@ -90,7 +92,7 @@ def _check(options: server.ServerOptions) -> None:
     for name, value in (("--heap", options.heap), ("--pagecache", options.pagecache)):
         if not _MEMORY.fullmatch(value):
             raise ConfigurationError(f"{name} {value!r} is not an amount of memory",
-                                     hint="write it as 512m or 2g")  # fmt: skip
+                                     hint="write it with a unit, as 512m or 2g")  # fmt: skip
     if options.bolt_port == options.http_port:
         raise ConfigurationError(
             f"Bolt and HTTP cannot share port {options.bolt_port}",
@@ -162,8 +164,9 @@ def reset(
         )
     graph = open_graph()
     try:
-        refuse_while_importing(graph, "db reset")
-        graph.reset(keep_schema=keep_schema)
+        # the import lock held while the data goes: no import starts into a half-empty graph
+        graph.reset(keep_schema=keep_schema,
+                    data_deleted=lambda: holding_import_lock(graph, "db reset"))  # fmt: skip
     finally:
         graph.driver.close()
     stdout().print(

@@ -29,7 +29,8 @@ from tracegraph.errors import TracegraphError
 _MACHINE_ERRORS = {
     errno.ENOSPC: "free some space, or write elsewhere; run the command again",
     errno.EDQUOT: "the disk quota is used up: free some space, or write elsewhere",
-    errno.EACCES: "choose a folder you may write to, or fix its permissions",
+    errno.EACCES: "check the file's or folder's permissions",
+    errno.EPERM: "check the file's or folder's owner and permissions",
     errno.EROFS: "the file system is read-only: write elsewhere",
 }
 

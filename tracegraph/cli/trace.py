@@ -213,21 +213,25 @@ def forward_csv_rows(result: tracing.ForwardTrace) -> list[dict[str, Any]]:
 
 
 def backward_csv_rows(result: tracing.BackwardTrace) -> list[dict[str, Any]]:
-    """One row per upstream lot, with the step that made it."""
-    made_by = {out["lot_id"]: step for step in result.steps for out in step["outputs"]}
+    """One row per upstream lot and step that made it (a lot reworked in place has two; a
+    received lot one, without a step)."""
+    made_by: dict[str, list[dict[str, Any]]] = {}
+    for step in result.steps:
+        for out in step["outputs"]:
+            made_by.setdefault(out["lot_id"], []).append(step)
     rows = []
     for lot in result.lots:
-        step = made_by.get(lot["lot_id"], {})
-        rows.append(
-            {
-                **lot,
-                "made_by_step": step.get("step_id"),
-                "operation": step.get("operation"),
-                "device_id": step.get("device_id"),
-                "operator_id": step.get("operator_id"),
-                "started_at": step.get("started_at"),
-            }
-        )
+        for step in made_by.get(lot["lot_id"]) or [{}]:
+            rows.append(
+                {
+                    **lot,
+                    "made_by_step": step.get("step_id"),
+                    "operation": step.get("operation"),
+                    "device_id": step.get("device_id"),
+                    "operator_id": step.get("operator_id"),
+                    "started_at": step.get("started_at"),
+                }
+            )
     return rows
 
 

@@ -393,16 +393,20 @@ def _import_lock(graph: TraceGraph, run_id: str) -> Iterator[None]:
 BUSY_WAIT_SECONDS = 5.0  # how long `db reset` waits for a running import before refusing
 
 
-def refuse_while_importing(graph: TraceGraph, doing: str) -> None:
-    """Raise ImportBusy when an import holds the import lock (waiting `wait_seconds` for it):
-    `doing` under a running import would leave it half-written (a reset during an import left
-    nodes whose rows the next import took as written, and their edges were never made)."""
+@contextlib.contextmanager
+def holding_import_lock(graph: TraceGraph, doing: str) -> Iterator[None]:
+    """Hold the import lock while `doing` runs, or raise ImportBusy when an import holds it
+    (waiting BUSY_WAIT_SECONDS): `doing` under a running import would leave it half-written
+    (a reset during an import left nodes whose rows the next import took as written, and
+    their edges were never made). The block must not delete the ImportLock node, which the
+    lock's own transaction holds."""
     graph.write("import/lock_node")
     with graph.held_lock("import/take_lock", wait_seconds=BUSY_WAIT_SECONDS, token=doing) as held:
         if not held:
             raise ImportBusy(f"an import is running ({_running_run(graph)}): {doing} would "
                              "leave its graph half-written",
                              hint="wait for it to finish, then run this again")  # fmt: skip
+        yield
 
 
 def _running_run(graph: TraceGraph) -> str:
