@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 import time
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from tracegraph.errors import AmbiguousLot, UnknownLot
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.changes import column_changes
-from tracegraph.values import STEP_FIELDS, iso, public_props
+from tracegraph.values import STEP_FIELDS, iso, nfc, public_props
 
 # Characters with a meaning in Lucene's query syntax: escaped so that user text is only text.
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
@@ -29,8 +28,7 @@ def id_list(ids: str | Iterable[str]) -> list[str]:
 
 def normal_id(text: str) -> str:
     """An id as the import stores it: without surrounding spaces, in one Unicode spelling."""
-    text = text.strip()
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
+    return nfc(text.strip())
 
 
 def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:

@@ -257,12 +257,9 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
     # dimension. Sources counted in different dimensions (a kg lot and a pcs lot) are weighed
     # each in its own unit: a lot only kg sources reached has its kg amount whatever the
     # order of the sources, and a lot both reached has a split (`by_uom`), not a sum.
-    unit_of: dict[str, str | None] = {}
-    for source, q in source_qty.items():
-        unit_of[source] = next(
-            (unit_of[s] for s in unit_of if dimension(source_qty[s].uom) == dimension(q.uom)),
-            q.uom,
-        )
+    unit_by_dimension: dict[str, str | None] = {}
+    unit_of = {source: unit_by_dimension.setdefault(dimension(q.uom), q.uom)
+               for source, q in source_qty.items()}  # fmt: skip
     units = list(dict.fromkeys(unit_of.values()))
     unit = units[0] if len(units) == 1 else None
     rank = {source: i for i, source in enumerate(sources)}
@@ -281,10 +278,6 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
             parts[target] = parts.get(target, 0.0) + amount * factors[source]
         # in the order of the sources given, not the order the weighing met them
         return parts if len(parts) == 1 else {u: parts[u] for u in units if u in parts}
-
-    def combined(amounts: dict[str, float]) -> tuple[float | None, str | None]:
-        """One amount and its unit; None and None when the amounts are in several units."""
-        return _one_amount(split(amounts), unit)
 
     made_by: dict[str, list[str]] = {}
     for edge in outputs:
@@ -327,7 +320,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         line = reached.shipments[edge.step]
         amounts = weighed.lines.get((edge.lot, edge.step), {})
         located_on[(edge.lot, edge.step)] = parts = split(amounts)
-        located, located_uom = combined(amounts)
+        located, located_uom = _one_amount(parts, unit)
         shipment_rows.append({
             "shipment_id": edge.step,
             "customer_id": line.customer_id,
@@ -511,12 +504,8 @@ def _rounded(amounts: dict[str | None, float]) -> dict[str | None, float | None]
 
 def _customer_amount(by_uom: dict[str | None, float], unit: str | None) -> dict[str, Any]:
     """A customer's source amount: one figure when in one unit, else None and the split."""
-    if len(by_uom) == 1:
-        ((target, amount),) = by_uom.items()
-        return {"source_quantity": _round(amount), "source_uom": target,
-                "source_by_uom": _rounded(by_uom)}  # fmt: skip
-    quantity = 0.0 if not by_uom else None
-    return {"source_quantity": quantity, "source_uom": unit if not by_uom else None,
+    quantity, uom = _one_amount(by_uom, unit)
+    return {"source_quantity": _round(quantity), "source_uom": uom,
             "source_by_uom": _rounded(by_uom)}  # fmt: skip
 
 

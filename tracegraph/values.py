@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Any
 
@@ -46,3 +47,9 @@ def public_props(props: dict[str, Any] | None) -> dict[str, Any]:
     return {k: iso(v) if hasattr(v, "to_native") or k.endswith("_at") else v
             for k, v in (props or {}).items()
             if not k.startswith("_") and k not in _BOOKKEEPING}  # fmt: skip
+
+
+def nfc(text: str) -> str:
+    """One Unicode spelling of a text: "ü" typed on a Mac arrives decomposed (u + ¨), and an id
+    so spelled named a second lot that looked the same. ASCII (nearly every id) as it is."""
+    return text if text.isascii() else unicodedata.normalize("NFC", text)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -17,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from tracegraph.importing.reader import LongNumber, RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import MAX_ID_LENGTH, TABLES, UNITS, Column, Kind, Table
+from tracegraph.values import nfc
 
 # Extra columns become numbers only when they look like one and carry no leading zero, so that
 # a parameter "182.5" can be compared while a code "0042" stays the code it is.
@@ -105,9 +105,7 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
                 "an identifier in Excel's scientific notation: its digits are lost (export "
                 "the file again, and do not save it from Excel)"
             )
-        # One spelling per id: "ü" typed on a Mac arrives decomposed (u + ¨) and made a second,
-        # identical-looking lot (a stub) of a shipment line's reference.
-        return stripped if stripped.isascii() else unicodedata.normalize("NFC", stripped)
+        return nfc(stripped)  # one spelling per id (see values.nfc)
     if kind is Kind.DATETIME:
         return _parse_datetime(stripped, zone)
     if kind in (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER):
