@@ -152,6 +152,26 @@ def test_bad_cells_are_rejected_with_line_column_and_reason(
     assert graph.status().nodes.get("Lot") == 1
 
 
+def test_a_last_row_cut_short_is_rejected_and_a_short_row_elsewhere_read_as_empty_cells(
+    tmp_path: Path,
+) -> None:
+    """The ERP stopped writing mid-row: the file's last row, short and without a line break
+    after it, was taken, its missing cells clearing the lot's supplier and supplier lot. A row
+    elsewhere with its trailing empty cells left out (Excel writes such rows) is not cut."""
+    rows = LOTS_HEADER + "L1,M1,5,kg,2026-11-01\nL2,M1,5,kg,2026-11-01,released,V7,000123\n"
+    lots = _write(tmp_path / "in", "lots.csv", rows + "L3,M1,5,kg,2026-11-01,released,V")
+    summary = check_paths([lots], reject_file=tmp_path / "r.csv")
+    assert [(r.line, r.value, r.reason) for r in summary.rejects] == [
+        (4, "L3,M1,5,kg,2026-11-01,released,V", "the file's last row has fewer cells than the "
+         "header has columns and no line break after it: cut short (an export that stopped "
+         "mid-row?)"),
+    ]  # fmt: skip
+    assert summary.table_counts()["lots"]["written"] == 2
+    # Whole, the last row is taken; the missing line break is noted (its last value may be cut)
+    _write(tmp_path / "in", "lots.csv", rows + "L3,M1,5,kg,2026-11-01,released,V7,0001")
+    assert read_table(lots).notes == ("no line break after the last row: check line 4 is whole",)
+
+
 def test_missing_required_column_rejects_every_row(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -329,12 +349,34 @@ def test_long_digit_codes_in_extra_columns_stay_text(tmp_path: Path) -> None:
     _write(
         tmp_path / "in",
         "steps.csv",
-        "step_id,operation,started_at,sscc,temp\n"
-        "S1,bake,2026-11-02T06:00:00Z,340123450000000017,182.5\n",
+        "step_id,operation,started_at,sscc,temp,shelf,speed,bin\n"
+        "S1,bake,2026-11-02T06:00:00Z,340123450000000017,182.5,12,40.0,007\n",
     )
     rows = list(validate_lazily(read_table(tmp_path / "in" / "steps.csv"), "steps",
                                 ZoneInfo("UTC"))[1])  # fmt: skip
-    assert rows[0]["_extra"] == {"sscc": "340123450000000017", "temp": 182.5}
+    extra = rows[0]["_extra"]
+    assert extra == {"sscc": "340123450000000017", "temp": 182.5, "shelf": 12, "speed": 40.0,
+                     "bin": "007"}  # fmt: skip
+    # a whole number stays an integer (it was stored and shown as 12.0), 40.0 a float as
+    # written, and a code with a leading zero text
+    assert [type(extra[k]) for k in ("shelf", "speed", "bin")] == [int, float, str]
+
+
+def test_rows_imported_when_whole_numbers_were_floats_are_not_changed_by_integers() -> None:
+    """Extras kept 12 as 12.0 before; a re-read of the same row must not count it changed
+    (every step of a plant rewritten, its ledger full of "12.0 → 12")."""
+    from tracegraph.importing.changes import difference
+    from tracegraph.importing.writer import _row_sha
+
+    assert _row_sha(["S1", None], {"shelf": 12, "temp": 182.5}) == _row_sha(
+        ["S1", None], {"shelf": 12.0, "temp": 182.5}
+    )
+    assert _row_sha(["S1"], {"shelf": 12}) != _row_sha(["S1"], {"shelf": 13})
+    same = difference("steps", "S1", 2, {"shelf": 12.0, "op": "bake"}, {"shelf": 12, "op": "bake"},
+                      ())  # fmt: skip
+    assert same.columns == ()
+    moved = difference("steps", "S1", 2, {"shelf": 12.0}, {"shelf": 13}, ())
+    assert (moved.columns, moved.before, moved.after) == (("shelf",), ("12.0",), ("13",))
 
 
 def test_an_import_into_a_database_without_the_schema_installs_it_first(
@@ -430,6 +472,10 @@ def test_a_western_european_file_is_not_read_as_chinese(
         "Central European one, gb18030 if it is Chinese)",
     )]  # fmt: skip
     assert graph.status().nodes.get("Material") == 0
+    # ...and the nightly log says so (it had no line for the file, the reason in the reject file)
+    logged = runner.invoke(app, ["import", str(path), "--dry-run", "--rejects",
+                                 str(tmp_path / "r.csv")])  # fmt: skip
+    assert "materials.csv: not read, the whole file is rejected — " in logged.stderr
     code, _summary, _ = _import(runner, str(path), "--encoding", "cp1252")
     assert code == 0
     names, _, _ = graph.driver.execute_query(
@@ -654,6 +700,11 @@ def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
     assert [r.data() for r in rows] == [
         {"m": "SALT", "lm": "SALT", "s": "hold", "ls": "V8", "v": ["V8"]}
     ]
+    # the old identity goes with it (it stayed, unlinked: not in a clean import's graph)
+    identities, _, _ = graph.driver.execute_query(
+        "MATCH (i:Identifier) RETURN i.key AS key", database_=graph.database
+    )
+    assert [r["key"] for r in identities] == ["supplier_lot|V8|000456"]
     # the supplier dropped: edge and copy both go
     _write(folder, "lots.csv", LOTS_HEADER + "L1,SALT,5,kg,2026-11-01,hold,,\n")
     assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 1
@@ -661,6 +712,18 @@ def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
     assert [r.data() for r in rows] == [
         {"m": "SALT", "lm": "SALT", "s": "hold", "ls": None, "v": []}
     ]
+    # The dump back to the bytes of an earlier night (the hold lifted, the supplier back):
+    # it was skipped as "imported before", and the graph kept the hold.
+    _write(folder, "lots.csv", LOTS_HEADER + "L1,SALT,5,kg,2026-11-01,hold,V8,000456\n")
+    code, reverted, _ = _import(runner, str(folder))
+    assert str(folder / "lots.csv") not in reverted["unchanged_files"]
+    assert reverted["tables"]["lots"]["changed"] == 1
+    rows, _, _ = graph.driver.execute_query(lot_and_edges, database_=graph.database)
+    assert [r.data() for r in rows] == [
+        {"m": "SALT", "lm": "SALT", "s": "hold", "ls": "V8", "v": ["V8"]}
+    ]
+    # ...and the same dump again, with no change since, is skipped
+    assert str(folder / "lots.csv") in _import(runner, str(folder))[1]["unchanged_files"]
 
 
 def test_a_file_without_a_column_leaves_that_column_as_the_graph_has_it(
@@ -827,7 +890,7 @@ def test_the_ledger_records_every_changed_row_with_its_old_and_new_values(
     ]
     assert changes[("steps", "S1")]["columns"] == [
         {"column": "device_id", "before": "OVEN-1", "after": "OVEN-2"},
-        {"column": "oven_c", "before": "182.5", "after": "190.0"},
+        {"column": "oven_c", "before": "182.5", "after": "190"},
     ]
     assert changes[("step_inputs", "S1|L1")]["columns"] == [
         {"column": "quantity", "before": "1.0", "after": "1.5"},

@@ -15,6 +15,8 @@ from tracegraph import server
 from tracegraph.cli.main import app
 from tracegraph.config import load_settings
 from tracegraph.db import connect
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import holding_import_lock
 
 QUICK_START = tracegraph_commands("Quick start")
 
@@ -57,6 +59,10 @@ def test_quick_start_works_twice_and_survives_a_restart(
     second = [_run(runner, argv) for argv in QUICK_START]
     assert second[0].splitlines()[0] == "Neo4j (local) was already running."
     assert second[1].startswith("Schema ready: 0 created,")
+    # New settings for a running server are not applied: said, not silently dropped.
+    again = runner.invoke(app, ["db", "up", "--heap", "1g"])
+    assert again.exit_code == 0 and again.stdout.startswith("Neo4j (local) was already running.")
+    assert "--heap 1g (it runs with 512m) was not applied" in again.stderr
 
     # The password is only in the user-only credentials file: not on any command line.
     credentials = fresh_home / "credentials"
@@ -78,6 +84,16 @@ def test_quick_start_works_twice_and_survives_a_restart(
 
     driver = connect(settings)
     driver.execute_query("CREATE (:Lot {lot_id: '000123'})", database_="neo4j")
+    # An import running (holding the import lock): `db down` says so and stops nothing.
+    graph = TraceGraph(driver, settings.database, settings.uri)
+    with holding_import_lock(graph, "an import"):
+        busy = runner.invoke(app, ["db", "down"])
+        assert busy.exit_code == 2 and busy.stdout == ""
+        assert busy.stderr.startswith(
+            "error: the import lock is held by an import starting, or `tracegraph db reset`: "
+        )
+        assert "tracegraph db down --force" in busy.stderr
+        assert server.state(fresh_home).running
     driver.close()
 
     assert _run(runner, ["db", "down"]).strip() == "Neo4j (local) stopped."
@@ -86,4 +102,21 @@ def test_quick_start_works_twice_and_survives_a_restart(
     assert restarted.splitlines()[0] == "Neo4j (local) is up."
     status = json.loads(_run(runner, ["db", "status", "--format", "json"]))
     assert status["nodes"]["Lot"] == 1  # data and password survived the restart
+
+    # The credentials file lost (the password is in the store only): the hint's way back works
+    # (it said to set NEO4J_PASSWORD, which `db up` ignored), a wrong password leaves no file.
+    _run(runner, ["db", "down"])
+    credentials.unlink()
+    lost = runner.invoke(app, ["db", "up"])
+    assert lost.exit_code == 2
+    assert "credentials file" in lost.stderr and "NEO4J_PASSWORD=… tracegraph db up" in lost.stderr
+    wrong = runner.invoke(app, ["db", "up"], env={"NEO4J_PASSWORD": "not-the-password"})
+    assert wrong.exit_code == 2
+    assert "refused NEO4J_PASSWORD" in wrong.stderr and not credentials.exists()
+    right = runner.invoke(app, ["db", "up"], env={"NEO4J_PASSWORD": settings.password})
+    assert right.exit_code == 0, right.stderr
+    assert credentials.stat().st_mode & 0o777 == 0o600
+    assert load_settings(env={"TRACEGRAPH_HOME": str(fresh_home)}) == settings
+    status = json.loads(_run(runner, ["db", "status", "--format", "json"]))
+    assert status["nodes"]["Lot"] == 1
     _run(runner, ["db", "down"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from collections.abc import Callable
 from datetime import datetime, time
@@ -71,7 +72,7 @@ def test_readme_mapping_commands_load_both_samples_as_one_graph(
         "toString(l.created_at) AS created, l.sap_document AS document",
     )
     assert lot == {"lot": "R-2024-0815", "qty": 1250.0, "uom": "kg", "supplier_lot": "000123",
-                   "created": "2026-11-03T08:15:00+01:00", "document": 5000001234.0}  # fmt: skip
+                   "created": "2026-11-03T08:15:00+01:00", "document": "5000001234"}  # fmt: skip
     assert _one(graph, "MATCH (l:Lot {lot_id: 'R-2024-0817'}) RETURN l.quantity AS q") == {
         "q": 25.0  # 25.000 G with a decimal comma: 25,000 g = 25 kg
     }
@@ -175,6 +176,9 @@ def test_cells_the_mapping_cannot_convert_are_rejected_with_the_source_column(
     dry = runner.invoke(app, ["import", str(folder), "--mapping", str(folder / "mapping.toml"),
                               "--dry-run", "--rejects", str(tmp_path / "r.csv")])  # fmt: skip
     assert "MSEG_movements.csv → lots: 5 rows read, 4 would be written, 1 rejected" in dry.stderr
+    # Without a terminal (a nightly job's log) each line starts with its local time.
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4} MSEG_movements.csv → lots",
+                     dry.stderr, re.MULTILINE), dry.stderr  # fmt: skip
 
 
 def test_a_bad_mapping_file_is_one_line_and_exit_2(
@@ -189,6 +193,27 @@ def test_a_bad_mapping_file_is_one_line_and_exit_2(
         f"error: mapping {mapping}: [[file]] 1 names unknown table 'widgets' "
         "(hint: see importers/README.md for the mapping format)"
     )
+
+
+def test_an_unknown_encoding_is_one_line_before_any_file_is_read(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """`--encoding nonsense` rejected every file "cannot decode as nonsense", exit 1."""
+    given = runner.invoke(app, ["import", str(SAP), "--mapping", "sap", "--encoding", "latin-9x",
+                                "--dry-run", "--rejects", str(tmp_path / "r.csv")])  # fmt: skip
+    assert (given.exit_code, given.stdout) == (2, "")
+    assert given.stderr.strip() == (
+        "error: unknown encoding 'latin-9x' (hint: use a Python codec name such as utf-8, "
+        "gb18030, cp1252 or utf-16, or leave --encoding out to detect it)"
+    )
+    mapping = tmp_path / "m.toml"
+    mapping.write_text((SAP / "mapping.toml").read_text(encoding="utf-8").replace(
+        'encoding = "cp1252"', 'encoding = "windows-1252x"'), encoding="utf-8")  # fmt: skip
+    named = runner.invoke(app, ["import", str(SAP), "--mapping", str(mapping), "--dry-run",
+                                "--rejects", str(tmp_path / "r.csv")])  # fmt: skip
+    assert (named.exit_code, named.stdout) == (2, "")
+    assert "unknown `encoding` 'windows-1252x'" in named.stderr
+    assert not (tmp_path / "r.csv").exists()
 
 
 @pytest.mark.parametrize(
@@ -246,7 +271,8 @@ def test_a_date_format_that_is_not_one_is_a_mapping_error(tmp_path: Path, form: 
     with pytest.raises(ConfigurationError) as caught:
         load_mapping(mapping)
     assert caught.value.message == (
-        f"mapping {mapping}: column 'created_at': `format` is a format or a list of them"
+        f"mapping {mapping}: [[file]] 1 (lots), column 'created_at': `format` is a format or a "
+        "list of them"
     )
 
 
@@ -526,13 +552,18 @@ def test_a_where_column_the_file_lacks_rejects_the_sections_rows(
         ("where = { BWART = true }", "[[file]] 1: `where` is"),
         ('wehre = { BWART = "261" }', "[[file]] 1: unknown key 'wehre'"),
         ('combine = "sum"', "[[file]] 1: `combine = \"sum\"` is for the tables"),
+        ('combine = "add"', "[[file]] 1: `combine` is \"sum\" (or left out), not 'add'"),
         ('[file.columns]\nlot_id = { column = "C", negate = { S = "S" } }',
-         "column 'lot_id': `negate` is for a number read from a column"),
+         "[[file]] 1 (lots), column 'lot_id': `negate` is for a number read from a column"),
         ('[file.columns]\nquantity = { column = "M", negate = "S" }',
-         "column 'quantity': `negate` is {"),
+         "[[file]] 1 (lots), column 'quantity': `negate` is {"),
+        # every column problem names its section: a mapping has a `quantity` in many
+        ('[file.columns]\nquantity = { column = "M", uom = "ME" }',
+         "[[file]] 1 (lots), column 'quantity': unknown key 'uom'"),
         # shapes TOML allows but a mapping is not: an error line, not a traceback
         ('columns = "x"', "[[file]] 1: `[file.columns]` is a table of columns"),
-        ("[file.columns]\nlot_id = 3", "column 'lot_id': a source column's name or {"),
+        ("[file.columns]\nlot_id = 3",
+         "[[file]] 1 (lots), column 'lot_id': a source column's name or {"),
     ],
 )  # fmt: skip
 def test_a_where_combine_or_negate_that_is_not_one_is_a_mapping_error(
@@ -617,7 +648,7 @@ _ISSUES = (
     "4711,R-4,262,S,0.3,KG\n"
 )
 _SUMMED = (
-    '[units]\nKG = { to = "kg" }\nG = { to = "g" }\n'
+    '[units]\nKG = { to = "kg", factor = 1 }\nG = { to = "g", factor = 1 }\n'
     '[[file]]\nmatch = "issues.csv"\ntable = "step_inputs"\ncombine = "sum"\n[file.columns]\n'
     'step_id = "AUFTRAG"\nlot_id = "CHARGE"\nuom = { unit = "EINHEIT" }\n'
     'quantity = { column = "MENGE", unit = "EINHEIT", negate = { SOLL_HABEN = "S" } }\n'
@@ -668,7 +699,12 @@ def test_summed_quantities_reach_the_graph(
         ('[[file]]\nmatch = "*.csv"\ntable = ["lots"]\n', "[[file]] 1 names unknown table"),
         ('units = 1\n[[file]]\nmatch = "*.csv"\ntable = "lots"\n', "`[units]` is a table"),
         ('[units]\nG = { to = "kg", factor = "x" }\n[[file]]\nmatch = "*.csv"\ntable = "lots"\n',
-         "unit 'G' needs `to` (and optionally a number `factor`)"),
+         "unit 'G' needs `to` and `factor`"),
+        # left out, the factor was 1: 1.2 T read as 1.2 kg
+        ('[units]\nT = { to = "kg" }\n[[file]]\nmatch = "*.csv"\ntable = "lots"\n',
+         "unit 'T' needs `to` and `factor`, how many `to` one T is"),
+        ('[units]\nG = { to = "kgs", factor = 0.001 }\n[[file]]\nmatch = "*.csv"\n'
+         'table = "lots"\n', "unit 'G': `to` is one of g, kg, l, lb, m, mg, ml, pcs, t, not 'kgs'"),
     ],
 )  # fmt: skip
 def test_a_mapping_of_the_wrong_shape_is_one_error_line(
@@ -779,3 +815,30 @@ def test_a_map_may_keep_the_words_it_does_not_list(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as caught:
         load_mapping(mapping)
     assert caught.value.message.endswith('column \'operation\': `unmapped` is "reject" or "keep"')
+
+
+def test_a_missing_column_suggests_the_header_name_or_the_header_line(tmp_path: Path) -> None:
+    """`column 'Lieferantenchage' … is not in the header` on every row, with no word that the
+    header has `Lieferantencharge`, or that the header is on another line."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "Chargen.csv").write_text("Bericht Chargen,,\nCharge,Artikel,Lieferantencharge\n"
+                                        "C1,M1,000457\n", encoding="utf-8")  # fmt: skip
+    mapping = ('[[file]]\nmatch = "Chargen*.csv"\ntable = "lots"\nheader_line = 2\n'
+               '[file.columns]\nlot_id = "Charge"\nmaterial_id = "Artikel"\n'
+               'supplier_lot = "Lieferantenchage"\n')  # fmt: skip
+    (tmp_path / "m.toml").write_text(mapping, encoding="utf-8")
+    typo = check_paths([folder], mapping=load_mapping(tmp_path / "m.toml"),
+                       reject_file=tmp_path / "r.csv")  # fmt: skip
+    assert [r.reason for r in typo.rejects] == [
+        "column 'Lieferantenchage' (read for supplier_lot) is not in the header: did you mean "
+        "'Lieferantencharge'?"
+    ]
+    (tmp_path / "m.toml").write_text(mapping.replace("header_line = 2\n", "")
+                                     .replace("Lieferantenchage", "Lieferantencharge"))  # fmt: skip
+    off = check_paths([folder], mapping=load_mapping(tmp_path / "m.toml"),
+                      reject_file=tmp_path / "r.csv")  # fmt: skip
+    assert {r.reason for r in off.rejects} == {
+        "column 'Artikel' (read for material_id) is not in the header (nor any column the "
+        "section reads: is `header_line` the header's line?)"
+    }

@@ -18,7 +18,7 @@ from tracegraph import report
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
-from tracegraph.trace import trace_backward, trace_forward
+from tracegraph.trace import OVERLOCATED, trace_backward, trace_forward
 
 
 def test_recall_package_files_and_manifest(
@@ -249,6 +249,18 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
             and e["location_id"] == "WH-FG"} == {"Finished goods"}  # fmt: skip
     (folder / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH4,B,20,kg\n")
     assert import_paths(graph, [folder / "shipment_lines.csv"]).rejects == []
-    result = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "again")])
+    result = runner.invoke(app, ["recall", "supplier_lot|V2|000123", "--out",
+                                 str(tmp_path / "again")])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "warning: more of the source is located than there was" in result.stderr
+    # ...and in the package the auditor receives (it said "100.2 % located", nothing more),
+    # with the number the recall was asked for (the supplier's; the sources are ours)
+    summary = (tmp_path / "again" / "summary.txt").read_text("utf-8").splitlines()
+    assert summary[1] == "asked as: supplier_lot|V2|000123 (lots B)"
+    # ...and where all of the source is, as the trace's totals line says (in stock was missing)
+    assert any(line.startswith("source 10 kg · shipped ") and "located" in line
+               for line in summary)  # fmt: skip
+    assert any(line.startswith("warning: more of the source is located") for line in summary)
+    package = json.loads((tmp_path / "again" / "recall.json").read_text("utf-8"))
+    assert package["asked_as"] == ["supplier_lot|V2|000123"]
+    assert package["warnings"] == [OVERLOCATED]

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hand_plant import HAND_PLANT
@@ -184,6 +185,44 @@ def test_device_window_finds_the_steps_and_their_blast_radius(
         for reached, depth in data.model.forward([lot]).items():
             expected[reached] = min(depth, expected.get(reached, depth))
     assert {lot["lot_id"] for lot in result.forward.lots} == set(expected) - set(produced)
+
+
+def test_device_window_names_the_devices_events_and_its_last_calibration(
+    plant: tuple[TraceGraph, Plant], neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """An over-temperature alarm inside a complaint window was in the graph and in no answer."""
+    graph, data = plant
+    with (data.summary.out / "device_events.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    by_device: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
+    for e in rows:
+        by_device[e["device_id"]].append((datetime.fromisoformat(e["at"]), e["event"], e["result"]))
+    device, events = max(by_device.items(), key=lambda item: len(item[1]))
+    events.sort()
+    assert events[0][1] == "calibration", "a plant calibrates its devices first"
+    # from just before its second event to just after its last (a small plant: the day after
+    # its first calibration, with no event in it)
+    start = (events[1][0] if len(events) > 1 else events[0][0] + timedelta(hours=2)) - timedelta(
+        minutes=1
+    )
+    end = max(events[-1][0], start) + timedelta(minutes=1)
+    window = trace_window(graph, "device", device, start.isoformat(), end.isoformat())
+    inside = [e for e in events if start <= e[0] < end]
+    assert [(datetime.fromisoformat(e["at"]), e["event"], e["result"])
+            for e in window.events] == inside  # fmt: skip
+    calibrated = max(e[0] for e in events if e[1] == "calibration" and e[0] < start)
+    assert window.calibrated_before is not None
+    assert datetime.fromisoformat(window.calibrated_before["at"]) == calibrated
+    shown = runner.invoke(app, ["trace", "device", device, "--from", start.isoformat(),
+                                "--to", end.isoformat()])  # fmt: skip
+    assert shown.exit_code == 0, shown.stderr
+    assert (
+        f"Events of device {device} in the window"
+        if inside
+        else "no calibration, maintenance or alarm of the device in the window"
+    ) in shown.stdout
+    assert "last calibration before the window: " in shown.stdout
+    assert shown.stderr.count("traced in") == 1  # the downstream part printed its own too
 
 
 # --- a plant weighed by hand -----------------------------------------------------------------
@@ -477,7 +516,7 @@ def test_cli_table_starts_with_the_summary(hand_plant: TraceGraph, neo4j_env: di
     result = runner.invoke(app, ["trace", "forward", "B"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
-        "3 lots · 3 shipment lines · 2 customers · 0.425 kg of B shipped"
+        "3 lots · 3 shipment lines · 2 customers · 0.425 kg of B shipped, net of returns"
     )
     assert "Shop one" in result.stdout and "(return)" in result.stdout
     assert "traced in" in result.stderr
@@ -611,7 +650,12 @@ def test_an_empty_database_says_so_and_csv_booleans_read_as_in_json(
     _hand_plant_with(graph, tmp_path / "plant")
     result = runner.invoke(app, ["trace", "forward", "B", "--format", "csv"])
     assert result.exit_code == 0, result.stderr
-    assert {row["origin_known"] for row in csv.DictReader(result.stdout.splitlines())} == {"true"}
+    rows = list(csv.DictReader(result.stdout.splitlines()))
+    assert {row["origin_known"] for row in rows} == {"true"}
+    # the source's own quantity is in lot_quantity, as every other row's (it was empty)
+    assert [(r["lot_quantity"], r["lot_uom"]) for r in rows if r["depth"] == "0"] == [
+        ("10.0", "kg")
+    ]
     assert "the database holds no lots" not in runner.invoke(app, ["lot", "show", "X1"]).stderr
 
 
@@ -713,9 +757,14 @@ def test_lot_show_by_any_identity(hand_plant: TraceGraph, neo4j_env: dict[str, s
     assert [(s["step_id"], s["quantity"], s["uom"]) for s in dossier["used_in"]] == [
         ("X", 500.0, "g")
     ]
+    # What is left of it by its records, in its own unit (500 g of the 10 kg salt lot used)
+    assert dossier["balance"] == {"quantity": 10.0, "uom": "kg", "used": 0.5, "shipped": 0.0,
+                                  "returned": 0.0, "remaining": 9.5, "uncounted": 0}  # fmt: skip
     shown = runner.invoke(app, ["lot", "show", "P2"])
     assert shown.exit_code == 0, shown.output
     assert shown.stdout.startswith("P2 · BREAD")
+    # 100 pcs, 50 shipped to C2, 10 of them returned
+    assert "left by its records: 100 pcs − 50 shipped + 10 returned = 60 pcs" in shown.stdout
     timeline = runner.invoke(app, ["lot", "show", "P2", "--format", "csv"])
     events = [row["event"] for row in csv.DictReader(timeline.stdout.splitlines())]
     assert events == ["produced (pack)", "shipped", "returned"]
@@ -728,6 +777,44 @@ def test_lot_show_ambiguous_id_lists_the_candidates(
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "A (supplier_lot V1 000123); B (supplier_lot V2 000123)" in result.stderr
+
+
+def test_lot_show_of_a_key_two_lots_carry_names_both(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Supplier V1 delivered its batch 000123 twice (lots A and A2): a trace by the key takes
+    both, and `lot show` showed A2 alone, exit 0 — an auditor got the small re-delivery."""
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom,supplier_id,supplier_lot,grade,report\n"
+        "A2,FLOUR,5,kg,V1,000123,B,0815\n"
+    )
+    assert import_paths(hand_plant, [tmp_path / "more"]).rejects == []
+    # its extra columns, in the JSON only before
+    assert "properties: grade B; report 0815" in runner.invoke(app, ["lot", "show", "A2"]).stdout
+    shown = runner.invoke(app, ["lot", "show", "supplier_lot|V1|000123"])
+    assert (shown.exit_code, shown.stdout) == (2, "")
+    assert "'supplier_lot|V1|000123' names 2 lots: A, A2" in shown.stderr
+    traced = runner.invoke(app, ["trace", "forward", "supplier_lot|V1|000123", "--format", "json"])
+    assert [s["lot_id"] for s in json.loads(traced.stdout)["sources"]] == ["A", "A2"]
+
+
+def test_lot_show_of_a_produced_lot_without_its_own_row_says_produced(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A lot only a step_outputs row names (a stub) said "never received or produced" above
+    the step that produced it."""
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "steps.csv").write_text(
+        "step_id,operation,started_at\nZ,mix,2026-11-03T10:00:00+00:00\n"
+    )
+    (tmp_path / "more" / "step_inputs.csv").write_text("step_id,lot_id,quantity,uom\nZ,A,5,kg\n")
+    (tmp_path / "more" / "step_outputs.csv").write_text("step_id,lot_id,quantity,uom\nZ,TK,5,kg\n")
+    assert import_paths(hand_plant, [tmp_path / "more"]).rejects == []
+    dossier = json.loads(runner.invoke(app, ["lot", "show", "TK", "--format", "json"]).stdout)
+    assert dossier["origin"] == ("produced (no row of its own in the lots table: its quantity "
+                                 "and material are not known)")  # fmt: skip
+    assert [s["step_id"] for s in dossier["made_by"]] == ["Z"]
 
 
 def test_rootcause_finds_the_oven_behind_the_complaints(plant: tuple[TraceGraph, Plant]) -> None:
@@ -792,6 +879,10 @@ def test_rootcause_counts_a_lot_of_unknown_origin_as_a_factor(
     factors = rootcause.lot_factors(row)
     assert {("input lot", "OLD-1"), ("input lot", "M"), ("raw lot", "A")} <= factors
     assert ("input lot", "P1") not in factors
+    # a received lot is no factor of itself, its supplier is one (a received complaint lot was
+    # its own "strong common cause", 1 of 1 complaints)
+    (received,) = rootcause._factor_rows(graph, ["A"])
+    assert rootcause.lot_factors(received) == {("supplier", "V1")}
     # a stub complaint, and a complaint given as a control too, are said (both were silent)
     ranking = rank_common_causes(graph, ["P1", "OLD-1"], ["P2", "P1"])
     assert ranking.notes == [
@@ -1112,3 +1203,51 @@ def test_device_window_finds_a_long_step_that_began_long_before_it(
 )
 def test_terminal_tables_say_which_clock_a_time_is_on(stored: str | None, shown: str) -> None:
     assert cli_trace.when(stored) == shown
+
+
+def test_terminal_amounts_keep_their_decimals_at_every_size() -> None:
+    """1150.5 kg was shown as "1,150 kg" (and 1,500.5 as "1,500", half to even) in the trace
+    tables, beside a summary saying 1,217.167 kg."""
+    from tracegraph.cli.trace import _qty
+
+    assert [_qty(v, "kg") for v in (1150.5, 1500.5, 0.125, 2_000_000.0)] == [
+        "1,150.5 kg", "1,500.5 kg", "0.125 kg", "2,000,000 kg"
+    ]  # fmt: skip
+
+
+def test_a_change_an_interrupted_import_recorded_says_so_in_the_history() -> None:
+    """A killed import records its changes before it makes them, and its re-run records them
+    again: the history listed the same change twice with nothing to tell them apart."""
+    from tracegraph.cli.lot import timeline
+
+    change = {"at": "2026-12-04T02:00:00+00:00", "run_id": "R1", "user": "etl", "table": "lots",
+              "key": "L1", "file": "lots.csv", "line": 2,
+              "columns": [{"column": "quantity", "before": "38.0", "after": "38.38"}]}  # fmt: skip
+    dossier = {"received": [], "made_by": [], "inspections": [], "used_in": [], "shipments": [],
+               "changes": [{**change, "run_status": "interrupted"},
+                           {**change, "run_id": "R2", "at": "2026-12-04T02:10:00+00:00",
+                            "run_status": "done"}]}  # fmt: skip
+    assert [(e["reference"], e["event"]) for e in timeline(dossier)] == [
+        ("R1", "changed by import (interrupted: see its re-run)"), ("R2", "changed by import")
+    ]  # fmt: skip
+
+
+def test_a_lots_balance_nets_a_sort_and_leaves_out_a_rework_in_place() -> None:
+    """A 100 kg: 10 kg sorted into A 5 + M 5 used 5 kg of it (the balance said nothing used,
+    given only A's own outputs); 4 kg reworked in place and booked back used none; 30 kg
+    shipped, 5 returned, 3 pcs in another unit not counted."""
+    from tracegraph.lots import balance
+
+    def step(step_id: str, quantity: float, outputs: list[tuple[str, float]]) -> dict[str, Any]:
+        made = [{"lot_id": lot, "quantity": q, "uom": "kg"} for lot, q in outputs]
+        return {"step_id": step_id, "quantity": quantity, "uom": "kg", "lots": made}
+
+    used_in = [step("SORT", 10, [("A", 5), ("M", 5)]), step("REWORK", 4, [("A", 4.2)]),
+               step("MIX", 20, [("B", 40)])]  # fmt: skip
+    shipped = [{"quantity": 30, "uom": "kg"}, {"quantity": -5, "uom": "kg"},
+               {"quantity": 3, "uom": "pcs"}]  # fmt: skip
+    assert balance({"lot_id": "A", "quantity": 100.0, "uom": "kg"}, used_in, shipped) == {
+        "quantity": 100.0, "uom": "kg", "used": 25.0, "shipped": 30.0, "returned": 5.0,
+        "remaining": 50.0, "uncounted": 1,
+    }  # fmt: skip
+    assert balance({"lot_id": "S", "quantity": None, "uom": None}, [], []) is None

@@ -28,3 +28,16 @@ def test_iso_keeps_what_python_cannot_read() -> None:
         "2026-01-05T04:00:00+01:00[Europe/Berlin]"
     )
     assert iso(None) is None
+
+
+def test_times_of_several_offsets_sort_as_instants() -> None:
+    """A lot's history and a recall's tracking events sorted ISO times as text: the SAP
+    receipt at 08:15+01:00 came before the MES mix at 08:35+08:00 that used it, hours earlier."""
+    from tracegraph.values import instant_key
+
+    times = ["2026-11-03T08:15:00+01:00", "2026-11-03T08:35:00+08:00", None,
+             "2026-11-03T07:00:00", "2026-11-03T09:00:00+01:00"]  # fmt: skip
+    assert sorted(times, key=instant_key) == [
+        None, "2026-11-03T08:35:00+08:00", "2026-11-03T07:00:00", "2026-11-03T08:15:00+01:00",
+        "2026-11-03T09:00:00+01:00",
+    ]  # fmt: skip

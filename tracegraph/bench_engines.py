@@ -276,8 +276,9 @@ def _pg_factor_rows(
         for root, lot, supplier, operation, started, device, operator in found:
             row = per_lot[root]
             if supplier is not None:
-                row["raw_lots"].add(lot)
-                row["suppliers"].add(supplier)
+                row["suppliers"].add(supplier)  # a received complaint lot's own supplier too
+                if lot != root:
+                    row["raw_lots"].add(lot)
             elif lot != root:
                 row["input_lots"].add(lot)
             if operation is not None:

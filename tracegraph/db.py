@@ -230,18 +230,7 @@ def held_lock(
     nothing to clean up. A transaction's timeout bounds its whole life, not just the wait, so
     the wait is tried in a short-lived transaction first and the lock then taken in one without
     a timeout (two callers racing between the two steps: the second waits for the first)."""
-    with driver.session(database=database) as session:
-        probe = session.begin_transaction(timeout=wait_seconds)
-        try:
-            _lock(probe, query, params)
-            busy = False
-        except neo4j_errors.Neo4jError as exc:
-            if not any(part in (exc.code or "") for part in _LOCK_WAIT_ENDED):
-                raise
-            busy = True
-        finally:
-            probe.close()  # rolls back
-    if busy:
+    if not lock_is_free(driver, database, query, params, wait_seconds):
         yield False
         return
     with driver.session(database=database) as session:
@@ -255,6 +244,24 @@ def held_lock(
             # server has already rolled it back; that must not hide how the block ended.
             with contextlib.suppress(neo4j_errors.Neo4jError, neo4j_errors.DriverError):
                 holder.close()
+
+
+def lock_is_free(
+    driver: Driver, database: str, query: str, params: Mapping[str, Any], wait_seconds: float
+) -> bool:
+    """Whether the lock `query` takes could be taken within `wait_seconds`: taken in a
+    transaction with that timeout, and let go at once (rolled back)."""
+    with driver.session(database=database) as session:
+        probe = session.begin_transaction(timeout=wait_seconds)
+        try:
+            _lock(probe, query, params)
+            return True
+        except neo4j_errors.Neo4jError as exc:
+            if not any(part in (exc.code or "") for part in _LOCK_WAIT_ENDED):
+                raise
+            return False
+        finally:
+            probe.close()  # rolls back
 
 
 def _lock(tx: Any, query: str, params: Mapping[str, Any]) -> None:

@@ -21,6 +21,7 @@ from tracegraph.db import (
     Driver,
     Record,
     held_lock,
+    lock_is_free,
     run_autocommit,
     run_read,
     run_write,
@@ -102,6 +103,12 @@ class TraceGraph:
             held_lock(self.driver, self.database, queries.load(name), params, wait_seconds) as held,
         ):
             yield held
+
+    def lock_is_free(self, name: str, /, wait_seconds: float, **params: Any) -> bool:
+        """Whether the write lock the named query takes is free (see db.lock_is_free)."""
+        with translated_errors(self.server, self.database):
+            return lock_is_free(self.driver, self.database, queries.load(name), params,
+                                wait_seconds)  # fmt: skip
 
     def write_records(self, name: str, /, **params: Any) -> list[Record]:
         with translated_errors(self.server, self.database):

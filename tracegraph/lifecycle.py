@@ -74,15 +74,19 @@ def _backend_file(home: Path) -> Path:
     return home / "backend.json"
 
 
-def _wait_for_credentials(settings: Settings, timeout: float) -> None:
-    """Bolt can accept connections a moment before the auth system is ready: retry briefly."""
+def _wait_for_credentials(settings: Settings, timeout: float, refusals: int = 0) -> None:
+    """Bolt can accept connections a moment before the auth system is ready: retry briefly.
+    With `refusals`, a refused password is tried that many times at most (a password given by
+    the user may be wrong: Neo4j locks the user out after three failed attempts)."""
     deadline = time.monotonic() + timeout
+    refused = 0
     while True:
         try:
             connect(settings).close()
             return
-        except (ServerUnavailable, AuthenticationFailed):
-            if time.monotonic() > deadline:
+        except (ServerUnavailable, AuthenticationFailed) as error:
+            refused += isinstance(error, AuthenticationFailed)
+            if time.monotonic() > deadline or (refusals and refused >= refusals):
                 raise
             time.sleep(1.0)
 
@@ -116,20 +120,68 @@ def up(
         # owner set it.
         home.mkdir(parents=True)
         home.chmod(0o700)
+    recovered = False
     if use_docker:
         result = _up_docker(home, options or server.ServerOptions(), env, log)
     else:
         already = server.state(home).running
-        chosen = server.start(home, options, log=log, env=env)
+        recovered = _credentials_from_environment(home, env)
+        try:
+            chosen = server.start(home, options, log=log, env=env)
+        except BaseException:
+            if recovered:  # not checked: no file with a password that may be wrong
+                (home / CREDENTIALS_FILENAME).unlink(missing_ok=True)
+            raise
         _backend_file(home).write_text(json.dumps({"backend": "local"}), encoding="utf-8")
         result = UpResult(
             "local", chosen.bolt_uri, chosen.browser_url, home,
             home / CREDENTIALS_FILENAME, already_running=already,
         )  # fmt: skip
     # Check the server just started with its own credentials, whatever NEO4J_* say.
-    own_env = {k: v for k, v in env.items() if not k.startswith("NEO4J_")}
-    _wait_for_credentials(load_settings({**own_env, "TRACEGRAPH_HOME": str(home)}), timeout=60)
+    own = home_settings(home, env)
+    if recovered:
+        try:
+            _wait_for_credentials(own, timeout=60, refusals=2)
+        except AuthenticationFailed:
+            # Not its password: leave no file with it, so that the next try starts clean.
+            (home / CREDENTIALS_FILENAME).unlink(missing_ok=True)
+            raise AuthenticationFailed(
+                f"the server in {home} refused NEO4J_PASSWORD for user '{own.user}': it is "
+                "not the password of its data; the credentials file was not written again",
+                hint="try another password, or run `tracegraph db down` and delete the "
+                f"server's data folder {server.neo4j_home(home) / 'data'} to start over with "
+                "an empty database",
+            ) from None
+        log(f"The credentials file {home / CREDENTIALS_FILENAME} was written again.")
+    else:
+        _wait_for_credentials(own, timeout=60)
     return result
+
+
+def home_settings(home: Path, env: Mapping[str, str] | None = None) -> Settings:
+    """How to reach the server of `home`, from its credentials file, whatever NEO4J_* say."""
+    env = os.environ if env is None else env
+    own_env = {k: v for k, v in env.items() if not k.startswith("NEO4J_")}
+    return load_settings({**own_env, "TRACEGRAPH_HOME": str(home)})
+
+
+def _credentials_from_environment(home: Path, env: Mapping[str, str]) -> bool:
+    """A local server whose data is there but whose credentials file is gone (deleted, or the
+    home copied without it) gets the file again from NEO4J_PASSWORD (and NEO4J_USER): its
+    password is in its system database, which nothing else can read. Whether it is the right
+    password is checked once the server is up."""
+    credentials = home / CREDENTIALS_FILENAME
+    if credentials.is_file() or not server.has_data(home):
+        return False
+    password = env.get("NEO4J_PASSWORD")
+    if not password:
+        raise server.credentials_gone(home)
+    values = {"NEO4J_USER": env.get("NEO4J_USER") or DEFAULT_USER, "NEO4J_PASSWORD": password}
+    saved = server.saved_options(home)
+    if saved is not None:  # a running server is not started again, which writes the address
+        values = {"NEO4J_URI": saved.bolt_uri, **values}
+    write_credentials(credentials, values)
+    return True
 
 
 def _compose_command(env: Mapping[str, str]) -> list[str]:

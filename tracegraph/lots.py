@@ -7,9 +7,11 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from tracegraph import flow
 from tracegraph.errors import AmbiguousLot, UnknownLot
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.changes import column_changes
+from tracegraph.units import convert
 from tracegraph.values import STEP_FIELDS, iso, nfc, public_props
 
 # Characters with a meaning in Lucene's query syntax: escaped so that user text is only text.
@@ -46,7 +48,7 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
         raise UnknownLot("no lot given", hint="name at least one lot id")
     found: list[str] = []
     for row in graph.read("lot/resolve", ids=wanted)[0]["ids"]:
-        lots = row["by_lot_id"] or row["by_key"]
+        lots = row["by_lot_id"] or sorted(row["by_key"])  # not in the store's order
         if not lots:
             lots = sorted({v["lot_id"] for v in row["by_value"]})
             if len(lots) > 1:
@@ -96,7 +98,15 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
     """The dossier of the lot `text` names: identity, origin, process, inspections, where it
     went. `text` may be any identity of the lot; close candidates are suggested if none fits."""
     started = time.perf_counter()
-    lot_id = resolve_lots(graph, [text])[0]
+    found = resolve_lots(graph, [text])
+    if len(found) > 1:
+        # an identity key two lots carry (one supplier batch delivered twice): a trace takes
+        # both, a dossier is of one lot — it showed the first alone, without a word
+        raise AmbiguousLot(
+            f"{text!r} names {len(found)} lots: {', '.join(found)}",
+            hint="show each by its lot id (trace and recall take the key for all of them)",
+        )
+    lot_id = found[0]
     row = graph.read("lot/show", lot_id=lot_id)[0]
     # the same keys for every lot (null where a stub has none), for scripts that read them
     lot = {**dict.fromkeys(_LOT_KEYS), **public_props(row["lot"])}
@@ -118,9 +128,14 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
 
     receipts = [{**r, "received_at": iso(r["received_at"])} for r in row["supplied_by"]]
     made_by = [step_entry(e) for e in row["made_by"]]
+    used_in = [step_entry(e) for e in row["used_in"]]
     origin = "received" if receipts else "produced" if made_by else "unknown"
     if lot.get("origin_known") is False:
-        origin = "unknown (stub: named by a later record, never received or produced)"
+        # a stub a step_outputs row made is produced: only its own lots row is missing (the
+        # dossier said "never received or produced" above the step that produced it)
+        stub = "unknown (stub: named by a later record, never received or produced)"
+        origin = (f"{origin} (no row of its own in the lots table: its quantity and material "
+                  "are not known)" if receipts or made_by else stub)  # fmt: skip
     return {
         "lot": {**lot, "material": public_props(row["material"]) or None,
                 "location": public_props(row["location"]) or None},
@@ -131,16 +146,59 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         "made_by": made_by,
         "inspections": sorted((public_props(i) for i in row["inspections"]),
                               key=lambda i: (i.get("inspected_at") or "", i["inspection_id"])),
-        "used_in": sorted((step_entry(e) for e in row["used_in"]),
-                          key=lambda s: (s["started_at"] or "", s["step_id"])),
+        "used_in": sorted(used_in, key=lambda s: (s["started_at"] or "", s["step_id"])),
         "shipments": sorted(({**s, "shipped_at": iso(s["shipped_at"])} for s in row["shipped"]),
                             key=lambda s: (s["shipped_at"] or "", s["shipment_id"])),
+        "balance": balance(lot, used_in, row["shipped"]),
         "recalls": sorted(row["recalls"]),
         # Rows of imports that changed the lot or one of its links (the import ledger).
         "changes": sorted(({
-            "at": iso(c["at"]), "run_id": c["run_id"], "user": c["user"], "table": c["table"],
+            "at": iso(c["at"]), "run_id": c["run_id"], "user": c["user"],
+            # an interrupted run recorded the change before making it: its re-run records the
+            # same change again, and only one of the two was made
+            "run_status": c["run_status"], "table": c["table"],
             "key": c["key"], "file": c["file"], "line": c["line"],
             "columns": column_changes(c),
         } for c in row["changes"]), key=lambda c: (c["at"] or "", c["table"], c["key"])),
         "seconds": round(time.perf_counter() - started, 4),
     }  # fmt: skip
+
+
+def balance(
+    lot: dict[str, Any], used_in: list[dict[str, Any]], shipped: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """What is left of the lot by its records, in its own unit: its quantity, less what went
+    into steps (a rework in place that gave it back does not count) and what was shipped, plus
+    what came back. Records in a unit of another dimension (3 pcs of a kg lot) or without a
+    quantity cannot be counted: `uncounted` says how many. None for a lot of no quantity."""
+    quantity, uom = lot.get("quantity"), lot.get("uom")
+    if quantity is None:
+        return None
+    lot_id = lot["lot_id"]
+    # every output of the steps the lot went into: a sort that gives the lot back beside
+    # another lot (A 10 kg in, A 5 + M 5 out) used 5 kg of it, not nothing
+    uses, _ = flow.without_rework_in_place(
+        [flow.Edge(lot_id, s["step_id"], s["quantity"], s["uom"]) for s in used_in],
+        [flow.Edge(o["lot_id"], s["step_id"], o["quantity"], o["uom"])
+         for s in used_in for o in s["lots"]],
+    )  # fmt: skip
+    totals = {"used": 0.0, "shipped": 0.0, "returned": 0.0}
+    uncounted = 0
+    records = [("used", e.quantity, e.uom) for e in uses]
+    records += [("shipped", s["quantity"], s["uom"]) for s in shipped]
+    for kind, amount, unit in records:
+        converted = None if amount is None else convert(amount, unit, uom)
+        if converted is None:
+            uncounted += 1
+        elif kind == "shipped" and converted < 0:
+            totals["returned"] -= converted
+        else:
+            totals[kind] += converted
+    remaining = quantity - totals["used"] - totals["shipped"] + totals["returned"]
+    return {"quantity": quantity, "uom": uom,
+            **{kind: _round(amount) for kind, amount in totals.items()},
+            "remaining": _round(remaining), "uncounted": uncounted}  # fmt: skip
+
+
+def _round(value: float) -> float:
+    return round(value, 6) + 0.0  # + 0.0: no -0.0

@@ -25,9 +25,16 @@ from typing import Any
 
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
-from tracegraph.trace import ForwardTrace, amounts_text, located_text, trace_forward
+from tracegraph.lots import id_list
+from tracegraph.trace import (
+    ForwardTrace,
+    amounts_text,
+    located_text,
+    totals_lines,
+    trace_forward,
+)
 from tracegraph.units import convert, dimension
-from tracegraph.values import iso, public_props
+from tracegraph.values import instant_key, iso, public_props
 
 EVENT_COLUMNS = (
     "traceability_lot_code", "product_id", "product", "quantity", "unit", "event_type",
@@ -138,7 +145,10 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
             **_source_fields(line["source_quantity"], line["source_uom"],
                              line["source_by_uom"], share=-1.0 if line["is_return"] else 1.0),
         })  # fmt: skip
-    return sorted(events, key=lambda e: (e.get("event_date") or "", e["traceability_lot_code"]))
+    # in time order as instants (the exports' offsets differ: sorted as text, a receipt at
+    # 08:15+01:00 came before the mix that used it at 08:35+08:00, hours earlier)
+    return sorted(events, key=lambda e: (instant_key(e.get("event_date")),
+                                         e["traceability_lot_code"]))  # fmt: skip
 
 
 def _source_fields(
@@ -210,6 +220,9 @@ def build_package(
                 "recall_id": recall_id,
                 "drill": drill,
                 "created_at": created.isoformat(),
+                # the numbers the recall was asked for (a supplier's batch number, a key):
+                # the sources are the internal lots they name
+                "asked_as": id_list(ids),
                 **trace.as_dict(),
             },
         ),
@@ -221,9 +234,15 @@ def build_package(
                                 complete_in="tracking_events.xlsx and recall.json"))  # fmt: skip
     seconds = time.perf_counter() - started
     summary = out / "summary.txt"
+    sources = ", ".join(s["lot_id"] for s in trace.sources)
     summary.write_text(
-        f"{recall_id}\n{trace.summary()}\n{located_text(trace.totals)}\n"
-        f"package written in {seconds:.3f} s by {getpass.getuser()} on {socket.gethostname()}\n",
+        f"{recall_id}\nasked as: {', '.join(id_list(ids))} (lots {sources})\n"
+        f"{trace.summary()}\n{located_text(trace.totals)}\n"
+        # where the rest is (in stock, unplaced): the figure a recall coordinator acts on
+        + "".join(f"{line}\n" for line in totals_lines(trace.totals))
+        + "".join(f"warning: {text}\n" for text in trace.warnings)
+        + f"package written in {seconds:.3f} s by {getpass.getuser()} on "
+        f"{socket.gethostname()}\n",
         encoding="utf-8",
     )
     files.append(summary)

@@ -260,6 +260,22 @@ def _auth_ini_line(user: str, password: str) -> str:
     return f"{user}:SHA-256,{digest.hex()},{salt.hex()},1024:\n"
 
 
+def has_data(home: Path) -> bool:
+    """Whether the local server of `home` has been started before (its password is then in
+    its system database, not in auth.ini)."""
+    return (neo4j_home(home) / "data" / "databases" / "system").exists()
+
+
+def credentials_gone(home: Path) -> ServerSetupError:
+    nh = neo4j_home(home)
+    return ServerSetupError(
+        f"the server in {nh} has data but its credentials file {home / CREDENTIALS_FILENAME} "
+        "is gone",
+        hint="run `NEO4J_PASSWORD=… tracegraph db up` with its password to write the file "
+        f"again, or delete {nh / 'data'} to start over with an empty database",
+    )
+
+
 def _initialise_password(home: Path, options: ServerOptions) -> None:
     """Before the first start: a random password, in the credentials file and in auth.ini.
 
@@ -268,14 +284,9 @@ def _initialise_password(home: Path, options: ServerOptions) -> None:
     """
     nh = neo4j_home(home)
     credentials = home / CREDENTIALS_FILENAME
-    has_data = (nh / "data" / "databases" / "system").exists()
-    if has_data:
+    if has_data(home):
         if not credentials.is_file():
-            raise ServerSetupError(
-                f"the server in {nh} has data but its credentials file {credentials} is gone",
-                hint="set NEO4J_PASSWORD if you know it, or delete "
-                f"{nh / 'data'} to start over with an empty database",
-            )
+            raise credentials_gone(home)
         return
     existing = read_credentials(credentials) if credentials.is_file() else {}
     password = existing.get("NEO4J_PASSWORD") or secrets.token_urlsafe(24)

@@ -25,6 +25,10 @@ from tracegraph.units import convert, dimension
 from tracegraph.values import STEP_FIELDS, iso, public_props
 
 SHARE = "share"  # the unit of a source without a quantity: amounts are shares of the lot
+OVERLOCATED = (
+    "more of the source is located than there was: lots are shipped or used beyond their "
+    "quantity, or in a unit they are not counted in (`tracegraph check` lists them)"
+)
 
 
 @dataclass
@@ -46,9 +50,18 @@ class ForwardTrace:
             "customers": self.customers,
             "steps": self.steps,
             "totals": self.totals,
+            "warnings": self.warnings,
             "truncated": self.truncated,
             "seconds": round(self.seconds, 4),
         }
+
+    @property
+    def warnings(self) -> list[str]:
+        """Why the figures are not to be trusted as they stand — in the answer, not only on a
+        terminal: a recall package said "100.2 % located" without a word of why."""
+        over = [unit for unit, f in self.totals.get("by_uom", {}).items()
+                if (f["located_share"] or 0) > 1.001]  # fmt: skip
+        return [OVERLOCATED] if over else []
 
     @property
     def located_share(self) -> float | None:
@@ -62,7 +75,8 @@ class ForwardTrace:
         return max(shares, key=lambda share: abs(share - 1.0))
 
     def summary(self) -> str:
-        shipped = {unit: f["shipped_net"] for unit, f in self.totals.get("by_uom", {}).items()}
+        by_uom = self.totals.get("by_uom", {})
+        shipped = {unit: f["shipped_net"] for unit, f in by_uom.items()}
         names = ", ".join(s["lot_id"] for s in self.sources[:3])
         names += f" and {len(self.sources) - 3} more" if len(self.sources) > 3 else ""
         text = (
@@ -70,7 +84,10 @@ class ForwardTrace:
             f"{len(self.customers):,} customers"
         )
         if shipped:
-            text += f" · {amounts_text(shipped, ' and ')} of {names} shipped"
+            # net: the totals line beside it gives shipped and returned apart
+            returns = any(f["returned"] for f in by_uom.values())
+            text += (f" · {amounts_text(shipped, ' and ')} of {names} shipped"
+                     + (", net of returns" if returns else ""))  # fmt: skip
         return text
 
 
@@ -248,7 +265,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
                if step in reached_steps]  # fmt: skip
     shipped = [Edge(lot.lot_id, shipment, qty, uom)
                for lot in rows.values() for _, shipment, qty, uom in lot.shipped]  # fmt: skip
-    source_qty = {lot_id: _source_quantity(rows[lot_id]) for lot_id in sources}
+    source_qty = {lot_id: _source_quantity(rows[lot_id], outputs) for lot_id in sources}
     weighed = flow.forward(
         source_qty, {lot.lot_id: Quantity(lot.quantity, lot.uom) for lot in rows.values()},
         uses, outputs, shipped,
@@ -388,7 +405,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
     )
 
 
-def _source_quantity(lot: _Lot) -> Quantity:
+def _source_quantity(lot: _Lot, outputs: list[Edge]) -> Quantity:
     """What a source is weighed as: its quantity; without one (or with 0), what it is known
     to have given — its uses (less what rework in place gave back) and shipments, in its own
     unit when some were in that unit's dimension, else in the first unit by name (the store's
@@ -397,9 +414,12 @@ def _source_quantity(lot: _Lot) -> Quantity:
     share."""
     if lot.quantity is not None and lot.quantity > 0:
         return Quantity(lot.quantity, lot.uom)
+    # with every output of the steps it went into (`outputs`: the trace's step→lot edges): a
+    # sort that gives it back beside another lot used some of it, not none
+    steps = {e[1] for e in lot.used_in}
     uses, _ = flow.without_rework_in_place(
         [Edge(lot.lot_id, e[1], e[2], e[3]) for e in lot.used_in],
-        [Edge(lot.lot_id, e[1], e[2], e[3]) for e in lot.made_by],
+        [edge for edge in outputs if edge.step in steps],
     )
     edges = [(e.quantity, e.uom) for e in uses if e.quantity is not None and e.quantity > 0]
     edges += [(e[2], e[3]) for e in lot.shipped if e[2] is not None and e[2] > 0]
@@ -410,6 +430,23 @@ def _source_quantity(lot: _Lot) -> Quantity:
     unit = lot.uom if own else units[0]
     given = [convert(amount, uom, unit) for amount, uom in edges]
     return Quantity(sum(g for g in given if g is not None), unit)
+
+
+def totals_lines(totals: dict[str, Any]) -> list[str]:
+    """Where the sources went, a line per unit (sources in kg and pcs do not add up):
+    `source 1,000 kg · shipped 286 kg · in stock 714 kg · located 100.0%`."""
+    lines = []
+    for unit, figures in totals.get("by_uom", {}).items():
+        if figures.get("source_quantity") is None:
+            continue
+        parts = [f"source {amounts_text({unit: figures['source_quantity']})}"]
+        for key in ("shipped", "returned", "in_stock", "unplaced", "in_other_sources"):
+            if figures.get(key):
+                parts.append(f"{key.replace('_', ' ')} {amounts_text({unit: figures[key]})}")
+        if figures.get("located_share") is not None:
+            parts.append(f"located {figures['located_share']:.1%}")
+        lines.append(" · ".join(parts))
+    return lines
 
 
 def located_text(totals: dict[str, Any]) -> str:
@@ -745,6 +782,9 @@ class WindowTrace:
     steps: list[dict[str, Any]]
     forward: ForwardTrace | None
     seconds: float = 0.0
+    # a device's calibrations, maintenance and alarms in the window; its last calibration before
+    events: list[dict[str, Any]] = field(default_factory=list)
+    calibrated_before: dict[str, Any] | None = None
 
     @property
     def processed_lots(self) -> list[str]:
@@ -757,6 +797,11 @@ class WindowTrace:
             "to": self.end,
             "steps": self.steps,
             "processed_lots": self.processed_lots,
+            **(
+                {"events": self.events, "calibrated_before": self.calibrated_before}
+                if self.kind == "device"
+                else {}
+            ),
             "forward": self.forward.as_dict() if self.forward else None,
             "truncated": False,
             "seconds": round(self.seconds, 4),
@@ -779,6 +824,11 @@ def close_ids(text: str, known: list[str], limit: int = 5) -> list[str]:
     same = [folded[text.casefold()]] if text.casefold() in folded else []
     similar = difflib.get_close_matches(text.casefold(), list(folded), n=limit, cutoff=0.6)
     return list(dict.fromkeys([*same, *(folded[s] for s in similar)]))[:limit]
+
+
+def _event(props: dict[str, Any]) -> dict[str, Any]:
+    """A device event for an answer: its columns (event_id is the importer's key)."""
+    return {k: v for k, v in public_props(props).items() if k != "event_id"}
 
 
 @without_collector
@@ -805,4 +855,11 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
     forward = None
     if lots:
         forward = forward_from_subgraph(_downstream(graph, lots), lots)
-    return WindowTrace(kind, subject, start, end, steps, forward, time.perf_counter() - started)
+    events, calibrated = [], None
+    if kind == "device":
+        (found,) = graph.read("trace/device_events", device_id=subject, window_start=start,
+                              window_end=end)  # fmt: skip
+        events = [_event(e) for e in found["events"]]
+        calibrated = next((_event(e) for e in found["calibrated_before"]), None)
+    return WindowTrace(kind, subject, start, end, steps, forward, time.perf_counter() - started,
+                       events, calibrated)  # fmt: skip

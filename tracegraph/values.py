@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 # Step properties that are the step's own fields (device_id and operator_id copy its ON and BY
@@ -53,3 +53,17 @@ def nfc(text: str) -> str:
     """One Unicode spelling of a text: "ü" typed on a Mac arrives decomposed (u + ¨), and an id
     so spelled named a second lot that looked the same. ASCII (nearly every id) as it is."""
     return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
+def instant_key(text: str | None) -> tuple[int, float, str]:
+    """A sort key for ISO times as instants: 08:15+08:00 (00:15Z) before 08:15+01:00 (07:15Z),
+    which sorted as text came after it; times without an offset as UTC; none first."""
+    if not text:
+        return (0, 0.0, "")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return (1, 0.0, text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (1, moment.timestamp(), text)

@@ -1,7 +1,17 @@
-// A finished, clean import of the same file content under the same settings: the file is then
-// unchanged and can be skipped.
-MATCH (run:ImportRun {status: 'done'})
-WHERE $fingerprint IN run.clean_fingerprints
-RETURN run.run_id AS run_id
+// The last import (before this one) of a file of this name, when it was finished, clean and of
+// the same content under the same settings: the file is then unchanged and can be skipped.
+// By name, not by content alone: a nightly dump back to an earlier night's bytes (a hold set
+// on day 7 lifted on day 8) differs from the last file of its name, and is read; a weekly dump
+// imported again after a status-update file of another name (lots_status.csv) is skipped, and
+// the update stands. Runs of older versions (no file_names) are never taken as the last.
+MATCH (run:ImportRun)
+WHERE $name IN run.file_names AND run.run_id <> $run_id
+WITH run
 ORDER BY run.started_at DESC
 LIMIT 1
+// (a run of two nights' folders read both lots.csv files: the later one is what it wrote last)
+WITH run, [i IN range(0, size(run.file_names) - 1) WHERE run.file_names[i] = $name] AS at
+WHERE run.status = 'done'
+  AND $fingerprint IN run.clean_fingerprints
+  AND run.fingerprints[at[-1]] = $fingerprint
+RETURN run.run_id AS run_id

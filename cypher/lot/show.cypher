@@ -52,5 +52,6 @@ RETURN lot {.*, created_at: toString(lot.created_at), expires_at: toString(lot.e
        COLLECT {
          MATCH (lot)<-[:ABOUT]-(change:RowChange)<-[:CHANGED]-(run:ImportRun)
          RETURN change {.table, .key, .file, .line, .columns, .before, .after,
-                        run_id: run.run_id, at: toString(run.started_at), user: run.user}
+                        run_id: run.run_id, at: toString(run.started_at), user: run.user,
+                        run_status: run.status}
        } AS changes

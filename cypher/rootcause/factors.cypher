@@ -18,7 +18,9 @@ CALL (lot) {
   WITH up, CASE WHEN up:Lot THEN coalesce(
     up.supplier_id, [(up)-[:SUPPLIED_BY]->(supplier:Supplier) | supplier.supplier_id][0]
   ) END AS supplier_id
-  RETURN collect(CASE WHEN supplier_id IS NOT NULL THEN up.lot_id END) AS raw_lots,
+  // a lot is no factor of itself (a received complaint lot was its own "strong common
+  // cause", 1 of 1 complaints, its supplier second); its supplier is one
+  RETURN collect(CASE WHEN supplier_id IS NOT NULL AND up <> lot THEN up.lot_id END) AS raw_lots,
          // the other lots upstream — batches made in the plant, and stubs of unknown origin —
          // are factors too: one mixing batch in every complaint is a cause the ranking of its
          // step's device and shift blurs with the batches next to it. No DISTINCT on the lot

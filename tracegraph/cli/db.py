@@ -10,10 +10,12 @@ from rich.table import Table
 from tracegraph import lifecycle, server
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
-from tracegraph.cli.render import OutputFormat, note, print_json, stdout
+from tracegraph.cli.render import OutputFormat, note, print_json, stdout, warn
 from tracegraph.config import find_home
-from tracegraph.errors import ConfigurationError
-from tracegraph.importing.run import holding_import_lock
+from tracegraph.db import connect
+from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import holding_import_lock, running_import
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -72,6 +74,20 @@ def up(
     _check(options)  # before anything is saved: a bad value kept failing every later `db up`
     result = lifecycle.up(mode, options, log=note)
     state = "was already running" if result.already_running else "is up"
+    if result.already_running and result.backend == "local" and saved is not None:
+        # `db up --heap 8g` on a running server changed nothing and said nothing about it
+        given = {"--bolt-port": (bolt_port, saved.bolt_port), "--http-port": (http_port,
+                 saved.http_port), "--heap": (heap, saved.heap), "--pagecache": (pagecache,
+                 saved.pagecache)}  # fmt: skip
+        ignored = [f"{flag} {wanted} (it runs with {running})"
+                   for flag, (wanted, running) in given.items()
+                   if wanted is not None
+                   and str(wanted).lower() != str(running).lower()]  # fmt: skip
+        if ignored:
+            warn(
+                f"the server was already running, so {'; '.join(ignored)} was not applied",
+                hint="run `tracegraph db down`, then `tracegraph db up` with the new settings",
+            )
     out = stdout()
     out.print(f"Neo4j ({result.backend}) {state}.")
     out.print(f"Bolt URI:    {result.bolt_uri}")
@@ -101,10 +117,42 @@ def _check(options: server.ServerOptions) -> None:
 
 
 @app.command()
-def down() -> None:
-    """Stop the server `db up` started (its data stays)."""
+def down(
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Stop it even while an import runs (the import ends, "
+        "interrupted; running it again is safe).",
+    ),
+) -> None:
+    """Stop the server `db up` started (its data stays). Refused while an import runs."""
+    if not force:
+        _refuse_while_importing()
     backend, was_running = lifecycle.down()
     stdout().print(f"Neo4j ({backend}) stopped." if was_running else "Neo4j was not running.")
+
+
+def _refuse_while_importing() -> None:
+    """Stopping the server under a nightly import ends it half-way: it can be re-run, but
+    whoever stops the server should know it is there (it said nothing)."""
+    home = find_home()
+    if home is None:
+        return
+    try:
+        settings = lifecycle.home_settings(home)
+        graph = TraceGraph(connect(settings), database=settings.database, server=settings.uri)
+    except TracegraphError:
+        return  # not running, or not answering: nothing to ask, stopping it is all there is
+    try:
+        running = running_import(graph)
+    finally:
+        graph.driver.close()
+    if running is not None:
+        raise ImportBusy(
+            f"the import lock is held by {running}: stopping the server ends it half-way",
+            hint="wait for it to finish, or run `tracegraph db down --force` "
+            "(running the import again afterwards is safe)",
+        )
 
 
 @app.command()

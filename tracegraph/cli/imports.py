@@ -6,6 +6,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,9 @@ def import_progress() -> Iterator[tuple[RowProgress, Callable[[str], None]]]:
     """A rich progress bar with rows/s on an interactive terminal, with the per-file log lines
     printed above it; without a terminal (nightly jobs) just the plain log lines."""
     if not sys.stderr.isatty():
-        yield (lambda *_: None), note
+        # each line with its local time and offset: a nightly log shows when each file was
+        # read and how long the job took, next to the cron's own lines
+        yield (lambda *_: None), lambda line: note(f"{_local_time()} {line}")
         return
     bars: dict[str, TaskID] = {}
     columns = (
@@ -56,6 +59,10 @@ def import_progress() -> Iterator[tuple[RowProgress, Callable[[str], None]]]:
             bar.update(bars[label], completed=done)
 
         yield advance, lambda message: bar.console.print(escape(message))
+
+
+def _local_time() -> str:
+    return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S%z")
 
 
 # The table's columns: `new` and `changed` split the summary's `changed` (new rows and rows

@@ -12,7 +12,10 @@ from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, print_csv, print_json, stdout, styled
 from tracegraph.cli.trace import when
+from tracegraph.importing.tables import TABLES
 from tracegraph.lots import show_lot
+from tracegraph.trace import amounts_text
+from tracegraph.values import instant_key
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -25,12 +28,19 @@ HISTORY_LIMIT = 40  # events shown on a terminal; csv and json carry them all
 TIMELINE_CSV = ("at", "event", "reference", "quantity", "uom", "detail")
 
 
+# the lots table's own columns, and what the import keeps beside them
+LOT_COLUMNS = frozenset({c.name for c in TABLES["lots"].columns} | {"origin_known"})
+
+
 @app.command()
 def show(
     lot: str = typer.Argument(..., help="A lot id, supplier lot number or identity key."),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
     """The lot's dossier: identity and aliases, origin, process, inspections, where it went.
+
+    "Left by its records" is its quantity less what went into steps and was shipped, plus
+    returns, in its own unit: what may still be in stock to block.
 
     Ambiguous or unknown ids exit with code 2 and list the close candidates.
     """
@@ -41,6 +51,19 @@ def show(
         print_csv(timeline(dossier), TIMELINE_CSV)
     else:
         render(dossier)
+
+
+def _parameters(parameters: dict[str, Any]) -> str:
+    """A step's process parameters (extra columns of steps) for a history line: they were in
+    the JSON only (an oven's temperature is what a complaint investigation looks for)."""
+    return "".join(f"; {name} {value}" for name, value in sorted(parameters.items()))
+
+
+def extra_properties(lot: dict[str, Any]) -> dict[str, Any]:
+    """The lot's extra columns (a test report number, a grade): what is not a lots column."""
+    return {k: v for k, v in sorted(lot.items())
+            if k not in LOT_COLUMNS and k not in ("material", "location")
+            and v is not None}  # fmt: skip
 
 
 def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
@@ -64,7 +87,8 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
                 "reference": s["step_id"],
                 "quantity": s["quantity"],
                 "uom": s["uom"],
-                "detail": f"from {inputs}; {s['device_id'] or '-'}, {s['operator_id'] or '-'}",
+                "detail": f"from {inputs}; {s['device_id'] or '-'}, {s['operator_id'] or '-'}"
+                + _parameters(s["parameters"]),
             }
         )
     for i in dossier["inspections"]:
@@ -85,7 +109,7 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
                 "reference": s["step_id"],
                 "quantity": s["quantity"],
                 "uom": s["uom"],
-                "detail": f"into {outputs}",
+                "detail": f"into {outputs}" + _parameters(s["parameters"]),
             }
         )
     for s in dossier["shipments"]:
@@ -108,12 +132,29 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
         events.append(
             {
                 "at": c["at"],
-                "event": "changed by import",
+                "event": "changed by import"
+                + (" (interrupted: see its re-run)" if c["run_status"] == "interrupted" else ""),
                 "reference": c["run_id"],
                 "detail": f"{c['table']} {c['key']}: {what}",
             }
         )
-    return sorted(events, key=lambda e: e["at"] or "")  # fmt: skip
+    return sorted(events, key=lambda e: instant_key(e["at"]))  # as instants, not as text
+
+
+def balance_text(balance: dict[str, Any]) -> str:
+    """`left by its records: 100 kg − 60 used − 30 shipped + 5 returned = 15 kg` — what may
+    still be in stock to block, and how that figure was reached."""
+    unit = balance["uom"]
+    terms = [amounts_text({unit: balance["quantity"]})]
+    terms += [f"{sign} {amounts_text({None: balance[kind]})} {kind}" for sign, kind in
+              (("−", "used"), ("−", "shipped"), ("+", "returned")) if balance[kind]]  # fmt: skip
+    text = f"left by its records: {' '.join(terms)} = {amounts_text({unit: balance['remaining']})}"
+    if balance["remaining"] < 0:
+        text += " (more went out than the lot holds: see `tracegraph check`)"
+    if balance["uncounted"]:
+        text += (f"; {balance['uncounted']} record(s) in a unit of another dimension or "
+                 "without a quantity not counted")  # fmt: skip
+    return escape(text)
 
 
 def render(dossier: dict[str, Any]) -> None:
@@ -126,10 +167,15 @@ def render(dossier: dict[str, Any]) -> None:
     parts = [name, quantity.strip(), styled(lot["status"]) if lot.get("status") else ""]
     out.print(" · ".join([f"[bold]{lot['lot_id']}[/]", *(p for p in parts if p),
                           f"origin {dossier['origin']}"]))  # fmt: skip
+    extras = extra_properties(lot)
+    if extras:
+        out.print(escape("properties: " + "; ".join(f"{k} {v}" for k, v in extras.items())))
     aliases = [f"{a['scheme']} {a.get('issuer') or ''} [bold]{a['value']}[/]"
                for a in dossier["aliases"]]  # fmt: skip
     if aliases:
         out.print("also known as: " + "; ".join(aliases))
+    if dossier["balance"] is not None:
+        out.print(balance_text(dossier["balance"]))
     if dossier["recalls"]:
         out.print(f"[bold magenta]in recalls:[/] {', '.join(dossier['recalls'])}")
     table = Table(title="History", title_justify="left")

@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -87,7 +88,7 @@ def forward(
         print_csv(forward_csv_rows(result), FORWARD_CSV)
     else:
         render_forward(result)
-    overlocated_warning(result.totals)
+    print_warnings(result)
 
 
 @app.command()
@@ -192,7 +193,10 @@ def forward_csv_rows(result: tracing.ForwardTrace) -> list[dict[str, Any]]:
         lines.setdefault(shipped["lot_id"], []).append(shipped)
     rows = []
     no_shipment: list[dict[str, Any] | None] = [None]
-    for lot in [*({**s, "depth": 0} for s in result.sources), *result.lots]:
+    # a source's own quantity in lot_quantity too, as every other row has it (it was empty)
+    sources = ({**s, "depth": 0, "lot_quantity": s["quantity"], "lot_uom": s["uom"]}
+               for s in result.sources)  # fmt: skip
+    for lot in [*sources, *result.lots]:
         for line in lines.get(lot["lot_id"], no_shipment):
             # amounts per unit: the only figures where the sources are in kg and in pcs
             row = {**lot, "source_amounts": tracing.amounts_text(lot.get("by_uom") or {})}
@@ -251,8 +255,9 @@ def when(text: str | None) -> str:
 def _qty(value: Any, unit: Any) -> str:
     if value is None:
         return ""
-    text = f"{value:,.3f}".rstrip("0").rstrip(".") if abs(value) < 1000 else f"{value:,.0f}"
-    return f"{text} {unit or ''}".strip()
+    # three decimals at every size (as amounts_text): 1150.5 kg shown as "1,150 kg" (and
+    # 1,217.167 beside it in the summary) did not add up for the people reading a recall
+    return tracing.amounts_text({unit: value})
 
 
 def _of_source(value: Any, unit: Any, by_uom: dict[str, Any] | None) -> str:
@@ -282,7 +287,9 @@ def _forward_label(lot: dict[str, Any], share: str = "") -> str:
     return label
 
 
-def render_forward(result: tracing.ForwardTrace) -> None:
+def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
+    """The forward trace for people; `timed`: end with its time (a window's downstream part
+    has none of its own: the window's line says how long all of it took)."""
     out = stdout()
     out.print(f"[bold]{result.summary()}[/]")
     lots = {lot["lot_id"]: lot for lot in result.lots}
@@ -379,34 +386,21 @@ def render_forward(result: tracing.ForwardTrace) -> None:
             )
         )
     _totals(result.totals)
-    note(f"traced in {result.seconds:.3f} s")
+    if timed:
+        note(f"traced in {result.seconds:.3f} s")
 
 
 def _totals(totals: dict[str, Any]) -> None:
     """Where the sources went, a line per unit (sources in kg and pcs do not add up)."""
-    for unit, figures in totals.get("by_uom", {}).items():
-        if figures.get("source_quantity") is None:
-            continue
-        parts = [f"source {_qty(figures['source_quantity'], unit)}"]
-        for key in ("shipped", "returned", "in_stock", "unplaced", "in_other_sources"):
-            if figures.get(key):
-                parts.append(f"{key.replace('_', ' ')} {_qty(figures[key], unit)}")
-        if figures.get("located_share") is not None:
-            parts.append(f"located {figures['located_share']:.1%}")
-        stdout().print("[dim]" + " · ".join(parts) + "[/]")
+    for line in tracing.totals_lines(totals):
+        stdout().print("[dim]" + escape(line) + "[/]")
 
 
-def overlocated_warning(totals: dict[str, Any]) -> None:
-    """More than the sources located means the data ship or use more than a lot holds (or in
-    a unit the lot is not counted in): the figures are not to be trusted as they stand."""
-    over = [unit for unit, f in totals.get("by_uom", {}).items()
-            if (f["located_share"] or 0) > 1.001]  # fmt: skip
-    if over:
-        warn(
-            "more of the source is located than there was: lots are shipped or used beyond "
-            "their quantity, or in a unit they are not counted in",
-            hint="`tracegraph check` lists them",
-        )
+def print_warnings(trace: tracing.ForwardTrace) -> None:
+    """The trace's warnings (more than the sources located: the data ship or use more than a
+    lot holds), on stderr: the figures are not to be trusted as they stand."""
+    for text in trace.warnings:
+        warn(text)
 
 
 def render_backward(result: tracing.BackwardTrace) -> None:
@@ -503,6 +497,32 @@ def render_backward(result: tracing.BackwardTrace) -> None:
     note(f"traced in {result.seconds:.3f} s")
 
 
+def _device_events(result: tracing.WindowTrace) -> None:
+    """The device's calibrations, maintenance and alarms in the window, and its last
+    calibration before it."""
+    out = stdout()
+    before = result.calibrated_before
+    if before is None:
+        out.print("[yellow]no calibration of the device before the window[/]")
+    else:
+        result_text = f" ({escape(str(before['result']))})" if before.get("result") else ""
+        out.print(f"last calibration before the window: {when(before['at'])}{result_text}")
+    if not result.events:
+        out.print("no calibration, maintenance or alarm of the device in the window")
+        return
+    table = Table(title=f"Events of device {result.subject} in the window", title_justify="left")
+    for column in ("at", "event", "result", "detail"):
+        table.add_column(column)
+    shown = ("at", "event", "result", "device_id")
+    for event in result.events[:TABLE_LIMIT]:
+        detail = "; ".join(f"{k} {v}" for k, v in sorted(event.items())
+                           if k not in shown and v is not None)  # fmt: skip
+        table.add_row(when(event["at"]), styled(event["event"]), styled(event.get("result")),
+                      escape(detail))  # fmt: skip
+    out.print(table)
+    _more(TABLE_LIMIT, len(result.events), "events")
+
+
 def render_window(result: tracing.WindowTrace) -> None:
     out = stdout()
     out.print(f"[bold]{result.summary()}[/]")
@@ -528,6 +548,8 @@ def render_window(result: tracing.WindowTrace) -> None:
         )
     out.print(table)
     _more(TABLE_LIMIT, len(result.steps), "steps")
+    if result.kind == "device":
+        _device_events(result)
     if result.forward:
-        render_forward(result.forward)
+        render_forward(result.forward, timed=False)
     note(f"traced in {result.seconds:.3f} s")

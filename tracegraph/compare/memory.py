@@ -120,7 +120,7 @@ class InMemoryPlant:
             steps = [k for i in lots for k in self.made_by.get(int(i), ())]
             out.append({
                 "lot_id": lot,
-                "raw_lots": [self.names[i] for i in raw],
+                "raw_lots": [self.names[i] for i in raw if self.names[i] != lot],
                 "input_lots": [self.names[i] for i in made],
                 "suppliers": sorted({self.supplier[i] for i in raw}),
                 "steps": [{

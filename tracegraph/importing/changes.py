@@ -104,11 +104,17 @@ def difference(
     columns, old, new = [], [], []
     for column in sorted(set(before) | set(after)):
         was, now = _text(before.get(column)), _text(after.get(column))
-        if was != now:
+        if was != now and not _same_number(before.get(column), after.get(column)):
             columns.append(column)
             old.append(was)
             new.append(now)
     return RowChange(table, key, line, tuple(columns), tuple(old), tuple(new), tuple(nodes))
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    """12.0 as stored before extras kept integers, and 12 now: the same value, no change."""
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+    return numbers and a == b
 
 
 def column_changes(record: Mapping[str, Any]) -> list[dict[str, str]]:

@@ -17,7 +17,8 @@ from tracegraph.values import public_props
 
 def _run(props: dict[str, Any]) -> dict[str, Any]:
     run = public_props(props)
-    run.pop("clean_fingerprints", None)  # the importer's own bookkeeping: which files to skip
+    for key in ("clean_fingerprints", "fingerprints", "file_names"):
+        run.pop(key, None)  # the importer's own bookkeeping: which files to skip
     run["tables"] = json.loads(run.pop("counts_json", None) or "{}")
     return run
 

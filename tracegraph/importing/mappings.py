@@ -49,7 +49,9 @@ that no section takes are not imported; the import counts them in a note, by the
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import difflib
 import fnmatch
 import re
 import string
@@ -63,12 +65,12 @@ from typing import Any
 
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.reader import RawTable, SpreadsheetError, StoredValue, row_problem
-from tracegraph.importing.tables import TABLES, Column, Kind
+from tracegraph.importing.tables import TABLES, UNITS, Column, Kind
 from tracegraph.importing.validate import PlainText, Reject
 from tracegraph.resources import resource_path
 
 _SETTINGS = {"delimiter", "decimal", "encoding", "timezone", "units", "file", "name", "header_line"}
-_SPEC_KEYS = {"column", "format", "unit", "value", "template", "map", "unmapped", "negate"}
+_SPEC_KEYS = {"column", "format", "unit", "value", "template", "map", "unmapped", "negate", "text"}
 _SECTION_KEYS = {"match", "table", "columns", "header_line", "where", "combine"}
 # Tables whose rows a section may sum (`combine = "sum"`): the links with a quantity.
 _SUMMABLE = ("step_inputs", "step_outputs", "shipment_lines")
@@ -172,9 +174,19 @@ def load_mapping(path: Path) -> Mapping:
         raise _bad(path, "`[units]` is a table of source units")
     units = {}
     for name, spec in data.get("units", {}).items():
-        factor = spec.get("factor", 1.0) if isinstance(spec, dict) else None
-        if not isinstance(spec, dict) or "to" not in spec or not isinstance(factor, int | float):
-            raise _bad(path, f"unit {name!r} needs `to` (and optionally a number `factor`)")
+        # `factor` is required: left out it was 1, and `T = { to = "kg" }` read 1.2 t as 1.2 kg
+        factor = spec.get("factor") if isinstance(spec, dict) else None
+        if (
+            not isinstance(spec, dict)
+            or "to" not in spec
+            or isinstance(factor, bool)
+            or not (isinstance(factor, int | float) and factor > 0)
+        ):
+            raise _bad(path, f"unit {name!r} needs `to` and `factor`, how many `to` one {name} "
+                       "is (T = { to = \"kg\", factor = 1000 })")  # fmt: skip
+        if not isinstance(spec["to"], str) or spec["to"] not in UNITS:
+            raise _bad(path, f"unit {name!r}: `to` is one of {', '.join(sorted(UNITS))}, not "
+                       f"{spec['to']!r}")  # fmt: skip
         units[name] = Unit(str(spec["to"]), float(factor))
     sections = data.get("file", [])
     if not isinstance(sections, list) or not all(isinstance(s, dict) for s in sections):
@@ -193,26 +205,37 @@ def load_mapping(path: Path) -> Mapping:
             raise _bad(path, f"[[file]] {number}: `[file.columns]` is a table of columns")
         columns = dict(section.get("columns", {}))
         for column, spec in columns.items():
+            # every problem of a column named with its section: a mapping has a `quantity`
+            # in many of them
+            where = f"[[file]] {number} ({table}), column {column!r}"
             if TABLES[table].column(column) is None and not column.startswith("x_"):
-                raise _bad(path, f"table {table} has no column {column!r} (extras start x_)")
+                raise _bad(path, f"{where}: table {table} has no such column (extras start x_)")
             if not isinstance(spec, str | dict):
-                raise _bad(path, f"column {column!r}: a source column's name or {{ … }}")
+                raise _bad(path, f"{where}: a source column's name or {{ … }}")
             if isinstance(spec, dict) and not set(spec) <= _SPEC_KEYS:
-                raise _bad(
-                    path, f"column {column!r}: unknown key {sorted(set(spec) - _SPEC_KEYS)[0]!r}"
-                )
+                raise _bad(path, f"{where}: unknown key {sorted(set(spec) - _SPEC_KEYS)[0]!r}")
+            if (
+                isinstance(spec, dict)
+                and "text" in spec
+                and (spec["text"] is not True or not column.startswith("x_"))
+            ):
+                raise _bad(path, f"{where}: `text = true` keeps an extra (x_) column as text "
+                           "(a document number, not a number)")  # fmt: skip
             if isinstance(spec, dict) and spec.get("unmapped", "reject") not in ("reject", "keep"):
-                raise _bad(path, f'column {column!r}: `unmapped` is "reject" or "keep"')
+                raise _bad(path, f'{where}: `unmapped` is "reject" or "keep"')
             if isinstance(spec, dict) and "negate" in spec:
-                columns[column] = spec = _negate(path, table, column, spec)
+                columns[column] = spec = _negate(path, where, table, column, spec)
             form = spec.get("format") if isinstance(spec, dict) else None
             forms = [form] if isinstance(form, str) else form
             if form is not None and not (
                 isinstance(forms, list) and forms and all(isinstance(f, str) and f for f in forms)
             ):
-                raise _bad(path, f"column {column!r}: `format` is a format or a list of them")
+                raise _bad(path, f"{where}: `format` is a format or a list of them")
         combine = section.get("combine")
-        if combine is not None and (combine != "sum" or table not in _SUMMABLE):
+        if combine is not None and combine != "sum":
+            raise _bad(path, f"[[file]] {number}: `combine` is \"sum\" (or left out), not "
+                       f"{combine!r}")  # fmt: skip
+        if combine is not None and table not in _SUMMABLE:
             raise _bad(path, f"[[file]] {number}: `combine = \"sum\"` is for the tables "
                        f"{', '.join(_SUMMABLE)}")  # fmt: skip
         rules.append(FileRule(str(section["match"]), table, columns,
@@ -223,6 +246,13 @@ def load_mapping(path: Path) -> Mapping:
         raise _bad(path, "no [[file]] sections")
     if str(data.get("decimal", ".")) not in (".", ","):
         raise _bad(path, "`decimal` is '.' or ','")
+    if data.get("encoding") is not None:
+        try:
+            if not codecs.lookup(str(data["encoding"]))._is_text_encoding:
+                raise LookupError(data["encoding"])
+        except LookupError:
+            raise _bad(path, f"unknown `encoding` {data['encoding']!r} (a Python codec name "
+                       "such as gb18030, cp1252 or utf-8)") from None  # fmt: skip
     header_line = _header_line(path, data.get("header_line")) or 1
     if len(str(data.get("delimiter", ","))) != 1:
         raise _bad(path, '`delimiter` is one character (a tab is "\\t")')
@@ -244,7 +274,21 @@ def _where(path: Path, number: int, where: Any) -> tuple[Condition, ...]:
     return _conditions(_bad(path, f"[[file]] {number}: `where` is {_CONDITIONS}"), where)
 
 
-def _negate(path: Path, table: str, column: str, spec: dict[str, Any]) -> dict[str, Any]:
+def _header_hint(source: str, raw: RawTable, rule: FileRule) -> str:
+    """What a missing column probably is: a close name in the header (a typo), or — when the
+    header has none of the columns the section reads — a header on another line."""
+    close = difflib.get_close_matches(source, list(raw.header), n=1, cutoff=0.75)
+    if close:
+        return f": did you mean '{close[0]}'?"
+    read = set().union(*map(_source_columns, rule.columns.values()))
+    if not read & set(raw.header):
+        return " (nor any column the section reads: is `header_line` the header's line?)"
+    return ""
+
+
+def _negate(
+    path: Path, where: str, table: str, column: str, spec: dict[str, Any]
+) -> dict[str, Any]:
     """A number column's `negate = { SHKZG = "S" }`: the rows where it holds give the number
     negated (SAP's debit/credit indicator: a 262 reversal takes back a 261 issue). The spec
     with its conditions parsed."""
@@ -253,8 +297,8 @@ def _negate(path: Path, table: str, column: str, spec: dict[str, Any]) -> dict[s
         Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER)  # fmt: skip
     if "column" not in spec or not ("unit" in spec or numeric) or set(spec) & {
         "format", "map", "value", "template"}:  # fmt: skip
-        raise _bad(path, f"column {column!r}: `negate` is for a number read from a column")
-    problem = _bad(path, f"column {column!r}: `negate` is {_CONDITIONS}")
+        raise _bad(path, f"{where}: `negate` is for a number read from a column")
+    problem = _bad(path, f"{where}: `negate` is {_CONDITIONS}")
     return {**spec, "negate": _conditions(problem, spec["negate"])}
 
 
@@ -439,6 +483,8 @@ def _extra(mapping: Mapping, name: str, how: Any, value: str) -> str:
     180.5, so that validation keeps it as a number (oven_temp_c > 180 in a query); 1.250, which
     validation would read as 1.25, stays text — in such an export it is 1250 or a code. Cells
     stored as numbers, converted amounts and constants are left as they are."""
+    if isinstance(how, dict) and how.get("text"):
+        return PlainText(value)  # a document number (SAP's MBLNR) is no amount: 4900000001.0
     copied = isinstance(how, str) and not isinstance(value, StoredValue)
     if mapping.decimal != "," or not name.startswith("x_") or not copied:
         return value
@@ -546,8 +592,9 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
                                        "in the header")  # fmt: skip
                 if missing:
                     source, name = missing[0]
+                    hint = _header_hint(source, raw, rule)
                     raise _CellProblem(source, "", f"column '{source}' (read for {name}) is not "
-                                       "in the header")  # fmt: skip
+                                       f"in the header{hint}")  # fmt: skip
                 rows.append((line, {
                     name: "" if name in extra_sources and any(
                         isinstance(cells.get(s), SpreadsheetError) for s in extra_sources[name])

@@ -55,6 +55,7 @@ SEPARATOR_NAMES = {";": "semicolon-separated", "\t": "tab-separated", "|": "pipe
 # Keys of a row's cells that are no column: a row the reader could not split rightly holds
 # one, and is rejected as a whole (row_problem).
 OVERFLOW = "\0overflow"  # the cells beyond the header's columns
+SHORT = "\0short"  # a CSV file's last row, cut short: fewer cells, no line break after it
 UNCLOSED = "\0unclosed"  # a quoted cell that swallowed the lines after it
 
 
@@ -66,6 +67,11 @@ def row_problem(cells: dict[str, str]) -> tuple[str, str] | None:
         return cells[UNCLOSED][:200], (
             "the row's quotes do not pair up: a quote without its closing quote takes the rows "
             "below it into one cell (they are in this cell, not read as rows)"
+        )
+    if SHORT in cells:
+        return cells[SHORT][:200], (
+            "the file's last row has fewer cells than the header has columns and no line "
+            "break after it: cut short (an export that stopped mid-row?)"
         )
     return None
 
@@ -263,10 +269,12 @@ def _read_csv(
     header, repeated = _clean_header(names)
     rows: list[tuple[int, dict[str, str]]] = []
     ends: list[int] = []  # the last physical line of each row
+    last_cells = 0
     line = reader.line_num + 1
     for record in reader:
         if any(cell.strip() for cell in record):  # blank lines are layout, not rows
             rows.append((line, _row(header, record, delimiter)))
+            last_cells = len(record)
             ends.append(reader.line_num)
         line = reader.line_num + 1
     # Only a row over several lines can hide quotes that do not pair up (a note or an address
@@ -279,6 +287,17 @@ def _read_csv(
         if at is not None:
             cells = rows[at][1]
             cells[UNCLOSED] = next((c for c in cells.values() if "\n" in c), "")
+    if rows and not text.endswith(("\n", "\r")):
+        # An export that stopped writing leaves no line break after its last row: with fewer
+        # cells than the header, that row is cut (its missing cells would clear what the graph
+        # holds: a lot's supplier, a step's device read as `OVE`). Short rows elsewhere are a
+        # writer leaving trailing empty cells out (Excel does), read as empty. With all its
+        # cells, the last value may still be cut (44 read as 4): a note says to check it.
+        if last_cells < len(header):
+            rows[-1][1][SHORT] = delimiter.join(rows[-1][1][n] for n in header[:last_cells])
+        else:
+            notes = (*notes, f"no line break after the last row: check line {rows[-1][0]} "
+                     "is whole")  # fmt: skip
     return RawTable(path, header, rows, used, notes, repeated=repeated)
 
 
@@ -353,6 +372,12 @@ def _read_sheet(path: Path, book: Any, table: str, header_line: int) -> RawTable
     lines: Iterator[tuple[Any, ...]] = sheet.iter_rows(min_row=header_line)
     first = next(lines, None)
     if first is None:
+        if header_line > 1 and _has_data(sheet):  # not empty: the header row is off its end
+            raise UnreadableFile(
+                f"{path}: sheet {sheet.title!r} has no row {header_line} to read the column "
+                f"names from (it ends above it)",
+                hint="check the mapping's header_line",
+            )
         return RawTable(path, (), [], "xlsx", ("the sheet is empty", *notes), unread)
     header, repeated = _clean_header([_cell_text(c.value) for c in first])
     rows = []

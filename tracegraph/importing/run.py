@@ -9,6 +9,7 @@ before, under the same settings, is skipped as unchanged unless `force`.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import getpass
@@ -26,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
+from tracegraph.errors import ConfigurationError, DatabaseError, ImportBusy, TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.mappings import MappedFile, Mapping, apply_mapping
 from tracegraph.importing.reader import (
@@ -180,6 +181,22 @@ def resolve_timezone(name: str) -> ZoneInfo:
         ) from None
 
 
+def check_encoding(name: str | None) -> None:
+    """Refuse an encoding Python does not know before any file is read (each file was said
+    to be undecodable "as nonsense", one reject per file)."""
+    if name is None:
+        return
+    try:
+        if not codecs.lookup(name)._is_text_encoding:  # base64, rot13: codecs, no encodings
+            raise LookupError(name)
+    except LookupError:
+        raise ConfigurationError(
+            f"unknown encoding {name!r}",
+            hint="use a Python codec name such as utf-8, gb18030, cp1252 or utf-16, "
+            "or leave --encoding out to detect it",
+        ) from None
+
+
 def _fingerprint(content_sha: str, table: str, timezone: str, encoding: str | None) -> str:
     settings = f"{content_sha}|{table}|{timezone}|{encoding or ''}"
     return hashlib.sha256(settings.encode()).hexdigest()
@@ -198,6 +215,7 @@ def import_paths(
     progress: Progress = lambda *_: None,
 ) -> ImportSummary:
     zone = resolve_timezone(timezone)
+    check_encoding(encoding)
     files, notes = find_files(paths, mapping)
     mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
     started = time.perf_counter()
@@ -205,13 +223,21 @@ def import_paths(
     reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"))
     shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     schema_note = _installed_schema(graph, log)
+    fingerprints = {
+        path: _fingerprint(shas[str(path)] + mapping_sha, table_name(path), timezone, encoding)
+        for path in files
+    }
     with _import_lock(graph, run_id):
         graph.write(
             "import/start_run",
             props={
                 "run_id": run_id, "status": "running", "started_at": datetime.now(UTC),
                 "user": getpass.getuser(), "host": socket.gethostname(), "timezone": timezone,
-                "files": [str(f) for f in files], "sha256": [shas[str(f)] for f in files],
+                "files": [str(f.absolute()) for f in files],
+                "sha256": [shas[str(f)] for f in files],
+                # which content each file name had (see previous_import_of_file.cypher)
+                "file_names": [f.name for f in files],
+                "fingerprints": [fingerprints[f] for f in files],
             },
         )  # fmt: skip
         stubs_before = int(graph.read("import/stub_lot_count")[0]["stubs"])
@@ -222,23 +248,20 @@ def import_paths(
         clean: list[str] = []
         state = RunState(run_id=run_id)
         try:
-            fingerprints = {
-                path: _fingerprint(shas[str(path)] + mapping_sha, table_name(path), timezone,
-                                   encoding)
-                for path in files
-            }  # fmt: skip
             todo = []
             for path in files:
                 if not force:
                     previous = graph.read(
-                        "import/previous_import_of_file", fingerprint=fingerprints[path]
+                        "import/previous_import_of_file",
+                        run_id=run_id,
+                        name=path.name,
+                        fingerprint=fingerprints[path],
                     )
                     if previous:
                         unchanged[str(path)] = str(previous[0]["run_id"])
                         clean.append(fingerprints[path])
-                        log(f"{path.name}: skipped, import {previous[0]['run_id']} read the same "
-                            "content (imports since may have changed its rows: --force writes "
-                            "it again)")  # fmt: skip
+                        log(f"{path.name}: skipped, the last import of a file of that name "
+                            f"({previous[0]['run_id']}) had the same content")  # fmt: skip
                         continue
                 todo.append(path)
             work = _Files(graph, mapping, zone, encoding, tables, log, progress, state)
@@ -329,6 +352,7 @@ def check_paths(
     the graph knows is not checked: references to steps or shipments of other files or earlier
     imports, and which lots would be stubs."""
     zone = resolve_timezone(timezone)
+    check_encoding(encoding)
     files, notes = find_files(paths, mapping)
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("dry-run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
@@ -371,7 +395,8 @@ def _writable(path: Path) -> Path:
             f"cannot write the reject file {path}: permission denied",
             hint="pass --rejects a file in a folder you can write",
         )
-    return path
+    # absolute: a nightly job's log and the ledger name it wherever the job was started from
+    return path.absolute()
 
 
 @contextlib.contextmanager
@@ -407,6 +432,20 @@ def holding_import_lock(graph: TraceGraph, doing: str) -> Iterator[None]:
                              "leave its graph half-written",
                              hint="wait for it to finish, then run this again")  # fmt: skip
         yield
+
+
+def running_import(graph: TraceGraph) -> str | None:
+    """What holds the import lock now (an import: which, by whom, since when), or None —
+    found by trying the lock for a second, in a transaction that is rolled back."""
+    try:
+        if graph.lock_is_free("import/take_lock", wait_seconds=1.0, token="probe"):  # noqa: S106
+            return None
+    except DatabaseError:  # no lock node: no import has ever run here
+        return None
+    rows = graph.read("import/running_run")
+    if not rows:
+        return "an import starting, or `tracegraph db reset`"
+    return f"an import: {_running_run(graph)}"
 
 
 def _running_run(graph: TraceGraph) -> str:
@@ -503,6 +542,7 @@ class _Files:
             counts = self.tables.setdefault(path.stem, TableCounts(path.stem))
             counts.read += 1
             counts.rejected += 1
+            self.log(_unread_line(path, problem))
             return None, [Reject(str(path), 0, "", "", str(problem))]
         _note_unread_sheets(raw, self.state)
         mapped = apply_mapping(mapping, raw)
@@ -567,9 +607,16 @@ def _import_file(
         counts.files.append(str(path))
         counts.read += 1
         counts.rejected += 1
+        log(_unread_line(path, problem))
         return [Reject(str(path), 0, "", "", str(problem))]
     _note_unread_sheets(raw, state)
     return _write_raw(graph, raw, name, zone, counts, log, progress, state, began)
+
+
+def _unread_line(path: Path, problem: UnreadableFile) -> str:
+    """The log line of a file that cannot be read at all: a nightly log had no line for it,
+    its reason only in the reject file."""
+    return f"{path.name}: not read, the whole file is rejected — {problem}"
 
 
 def _write_raw(

@@ -146,6 +146,10 @@ def _extra_value(text: str) -> Any:
         whole = _WHOLE.fullmatch(stripped)
         if whole and len(whole.group(1).lstrip("0")) > _EXACT_DIGITS:
             return text
+        if whole and not whole.group(2):
+            # 12 stays the integer 12 (it was stored as 12.0 and shown so in Browser and in
+            # `lot show`); 12.0 as written stays a float.
+            return int(stripped)
         value = float(stripped)
         if math.isfinite(value):
             return value

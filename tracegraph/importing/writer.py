@@ -114,7 +114,10 @@ def _row_sha(values: list[Any], extra: dict[str, Any]) -> str:
     goes unnoticed only if its new content hashes to its old content's 128 bits (2^-128)."""
     text = "\x1f".join("\x00" if v is None else str(v) for v in values)
     if extra:
-        text += "\x1e" + repr(sorted(extra.items()))
+        # a whole number hashed as the float it was stored as before extras kept integers
+        # (12.0): rows imported then are not all "changed" by the first import after it
+        text += "\x1e" + repr(sorted((k, float(v) if type(v) is int else v)
+                                     for k, v in extra.items()))  # fmt: skip
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
