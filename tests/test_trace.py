@@ -613,7 +613,13 @@ def test_typo_suggests_close_lots(hand_plant: TraceGraph, neo4j_env: dict[str, s
                                   runner: CliRunner) -> None:  # fmt: skip
     result = runner.invoke(app, ["trace", "forward", "P3"])
     assert result.exit_code == 2
-    assert "close matches: P1" in result.stderr or "close matches: P2" in result.stderr
+    assert "close matches: P1, P2" in result.stderr
+    # the likest first (Lucene's score put R0000001 fourth for `R000001`), and nothing
+    # for a name nothing is like (`X` got five unrelated lots)
+    zero = runner.invoke(app, ["trace", "forward", "00123"])
+    assert "close matches: A (supplier_lot V1 000123), B (supplier_lot V2 000123)" in zero.stderr
+    unlike = runner.invoke(app, ["trace", "forward", "X"])
+    assert "close matches" not in unlike.stderr and "check the id" in unlike.stderr
 
 
 def test_padded_ids_name_their_lot_and_unknown_devices_get_close_matches(
@@ -1077,7 +1083,7 @@ def test_cli_rootcause_with_given_controls(hand_plant: TraceGraph, neo4j_env: di
     assert by_value["PACKER-1"]["controls_with"] == 1
     assert by_value["MIXER-1"]["controls_with"] == 2
     table = runner.invoke(app, ["rootcause", "P1", "--controls", "P2"])
-    assert table.stdout.startswith("1 complaint lots against 1 controls")
+    assert table.stdout.startswith("1 complaint lot against 1 control")
 
 
 def test_readme_tracing_commands_run_on_the_readme_plant(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
+from difflib import SequenceMatcher
 from typing import Any
 
 from tracegraph import flow
@@ -78,7 +79,19 @@ def candidates(graph: TraceGraph, text: str, limit: int = 8) -> list[dict[str, A
         escaped = _LUCENE_SPECIAL.sub(r"\\\1", term.lower())
         clauses.append(f"{escaped}~ OR *{escaped}* OR {escaped}*")
     search = " OR ".join(f"({c})" for c in clauses)
-    return graph.read("lot/candidates", search=search, limit=limit)
+    found = graph.read("lot/candidates", search=search, limit=max(4 * limit, 20))
+    # Lucene's score ranks a fuzzy hit by term statistics, not by likeness: `R000001` put
+    # R0000001 fourth, and `X` got five unrelated lots. Ranked by how alike the names are, and
+    # only names at least half alike.
+    wanted = text.strip().casefold()
+
+    def likeness(row: Any) -> float:
+        names = [row["lot_id"], *(alias.rsplit(" ", 1)[-1] for alias in row["aliases"])]
+        return max(SequenceMatcher(None, wanted, n.casefold()).ratio() for n in names)
+
+    ranked = sorted(((likeness(row), i, row) for i, row in enumerate(found)),
+                    key=lambda item: (-item[0], item[1]))  # fmt: skip
+    return [dict(row) for alike, _, row in ranked if alike >= 0.5][:limit]
 
 
 def _suggest(graph: TraceGraph, text: str) -> str:

@@ -26,6 +26,7 @@ from tracegraph.errors import TracegraphError
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.lots import id_list, normal_id, resolve_lots
+from tracegraph.values import counted
 
 DEFAULT_PERIOD_DAYS = 3
 DEFAULT_MAX_CONTROLS = 1000
@@ -63,7 +64,8 @@ class Ranking:
         }
 
     def summary(self) -> str:
-        text = f"{len(self.complaints)} complaint lots against {len(self.controls):,} controls"
+        text = (f"{counted(len(self.complaints), 'complaint lot')} against "
+                f"{counted(len(self.controls), 'control')}")  # fmt: skip
         if not self.controls_given and self.comparable > len(self.controls):
             text += f" (evenly spaced from {self.comparable:,} comparable lots)"
         top = self.factors[0] if self.factors else None

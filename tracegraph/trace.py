@@ -22,7 +22,7 @@ from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.lots import id_list, normal_id, resolve_lots
 from tracegraph.units import convert, dimension
-from tracegraph.values import STEP_FIELDS, iso, public_props
+from tracegraph.values import STEP_FIELDS, counted, iso, public_props
 
 SHARE = "share"  # the unit of a source without a quantity: amounts are shares of the lot
 OVERLOCATED = (
@@ -80,8 +80,8 @@ class ForwardTrace:
         names = ", ".join(s["lot_id"] for s in self.sources[:3])
         names += f" and {len(self.sources) - 3} more" if len(self.sources) > 3 else ""
         text = (
-            f"{len(self.lots):,} lots · {len(self.shipments):,} shipment lines · "
-            f"{len(self.customers):,} customers"
+            f"{counted(len(self.lots), 'lot')} · {counted(len(self.shipments), 'shipment line')}"
+            f" · {counted(len(self.customers), 'customer')}"
         )
         if shipped:
             # net: the totals line beside it gives shipped and returned apart
@@ -121,9 +121,10 @@ class BackwardTrace:
     def summary(self) -> str:
         raw = sum(1 for lot in self.lots if lot.get("supplier_id"))
         text = (
-            f"{len(self.lots):,} input lots ({raw:,} received) · {len(self.suppliers):,} suppliers"
-            f" · {len(self.steps):,} steps · {len(self.devices):,} devices · "
-            f"{len(self.operators):,} operators · {len(self.inspections):,} inspections"
+            f"{counted(len(self.lots), 'input lot')} ({raw:,} received) · "
+            f"{counted(len(self.suppliers), 'supplier')} · {counted(len(self.steps), 'step')} · "
+            f"{counted(len(self.devices), 'device')} · {counted(len(self.operators), 'operator')}"
+            f" · {counted(len(self.inspections), 'inspection')}"
         )
         problems = [f"{n} {name}" for name, n in self.flags.items() if n]
         return text + (" · " + ", ".join(problems) if problems else "")
@@ -809,8 +810,9 @@ class WindowTrace:
 
     def summary(self) -> str:
         text = (
-            f"{self.kind} {self.subject}, {self.start} – {self.end}: {len(self.steps):,} steps · "
-            f"{len(self.processed_lots):,} lots produced"
+            f"{self.kind} {self.subject}, {self.start} – {self.end}: "
+            f"{counted(len(self.steps), 'step')} · "
+            f"{counted(len(self.processed_lots), 'lot')} produced"
         )
         if self.forward:
             text += " · downstream: " + self.forward.summary()

@@ -67,3 +67,8 @@ def instant_key(text: str | None) -> tuple[int, float, str]:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return (1, moment.timestamp(), text)
+
+
+def counted(n: int, thing: str, things: str | None = None) -> str:
+    """`1 lot`, `3 lots`, `1,200 lots`: summaries said "1 complaint lots against 1 controls"."""
+    return f"{n:,} {thing if n == 1 else things or thing + 's'}"
