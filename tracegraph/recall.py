@@ -202,7 +202,8 @@ def build_package(
         raise ConfigurationError(
             f"{out} is not empty", hint="give a new folder: a package is never written over"
         )
-    trace = trace_forward(graph, ids)
+    asked = id_list(ids)  # the numbers the recall was asked for (a supplier's batch number)
+    trace = trace_forward(graph, asked)
     created = datetime.now(UTC)
     # the random suffix keeps two packages of one lot in the same second apart
     kind = "DRILL" if drill else "RECALL"
@@ -220,9 +221,7 @@ def build_package(
                 "recall_id": recall_id,
                 "drill": drill,
                 "created_at": created.isoformat(),
-                # the numbers the recall was asked for (a supplier's batch number, a key):
-                # the sources are the internal lots they name
-                "asked_as": id_list(ids),
+                "asked_as": asked,  # the sources are the internal lots these name
                 **trace.as_dict(),
             },
         ),
@@ -236,7 +235,7 @@ def build_package(
     summary = out / "summary.txt"
     sources = ", ".join(s["lot_id"] for s in trace.sources)
     summary.write_text(
-        f"{recall_id}\nasked as: {', '.join(id_list(ids))} (lots {sources})\n"
+        f"{recall_id}\nasked as: {', '.join(asked)} (lots {sources})\n"
         f"{trace.summary()}\n{located_text(trace.totals)}\n"
         # where the rest is (in stock, unplaced): the figure a recall coordinator acts on
         + "".join(f"{line}\n" for line in totals_lines(trace.totals))

@@ -69,6 +69,6 @@ def instant_key(text: str | None) -> tuple[int, float, str]:
     return (1, moment.timestamp(), text)
 
 
-def counted(n: int, thing: str, things: str | None = None) -> str:
+def counted(n: int, thing: str) -> str:
     """`1 lot`, `3 lots`, `1,200 lots`: summaries said "1 complaint lots against 1 controls"."""
-    return f"{n:,} {thing if n == 1 else things or thing + 's'}"
+    return f"{n:,} {thing if n == 1 else thing + 's'}"

@@ -12,9 +12,7 @@ from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import OutputFormat, note, print_json, stdout, warn
 from tracegraph.config import find_home
-from tracegraph.db import connect
 from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
-from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import holding_import_lock, running_import
 
 app = typer.Typer(
@@ -139,8 +137,7 @@ def _refuse_while_importing() -> None:
     if home is None:
         return
     try:
-        settings = lifecycle.home_settings(home)
-        graph = TraceGraph(connect(settings), database=settings.database, server=settings.uri)
+        graph = open_graph(lifecycle.home_settings(home))
     except TracegraphError:
         return  # not running, or not answering: nothing to ask, stopping it is all there is
     try:

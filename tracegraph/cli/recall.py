@@ -6,15 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
-from tracegraph.cli.trace import print_warnings
+from tracegraph.cli.trace import print_totals, print_warnings
 from tracegraph.recall import CUSTOMER_COLUMNS, build_package, customer_rows, recall_history
-from tracegraph.trace import amounts_text, located_text, totals_lines
+from tracegraph.trace import amounts_text, located_text
 
 HISTORY_COLUMNS = (
     "recall_id", "drill", "created_at", "created_by", "source_lots", "lots", "shipments",
@@ -68,8 +67,7 @@ def package(
         table.add_row(c["customer_id"], c["name"] or "", c["contact"] or "",
                       str(c["shipments"]), str(c["lots"]), quantity)  # fmt: skip
     console.print(table)
-    for line in totals_lines(result.trace.totals):  # where the rest of the sources is
-        console.print(f"[dim]{escape(line)}[/]")
+    print_totals(result.trace.totals)  # where the rest of the sources is
     located = located_text(result.trace.totals)
     console.print(f"{'Drill' if drill else 'Recall'} {result.recall_id}: {located}")
     console.print(f"Package: {result.folder} ({len(result.files)} files, manifest.sha256)")

@@ -385,12 +385,12 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
                 else ""
             )
         )
-    _totals(result.totals)
+    print_totals(result.totals)
     if timed:
         note(f"traced in {result.seconds:.3f} s")
 
 
-def _totals(totals: dict[str, Any]) -> None:
+def print_totals(totals: dict[str, Any]) -> None:
     """Where the sources went, a line per unit (sources in kg and pcs do not add up)."""
     for line in tracing.totals_lines(totals):
         stdout().print("[dim]" + escape(line) + "[/]")

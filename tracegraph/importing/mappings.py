@@ -49,7 +49,6 @@ that no section takes are not imported; the import counts them in a note, by the
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import difflib
 import fnmatch
@@ -64,7 +63,13 @@ from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import ConfigurationError
-from tracegraph.importing.reader import RawTable, SpreadsheetError, StoredValue, row_problem
+from tracegraph.importing.reader import (
+    RawTable,
+    SpreadsheetError,
+    StoredValue,
+    is_text_encoding,
+    row_problem,
+)
 from tracegraph.importing.tables import TABLES, UNITS, Column, Kind
 from tracegraph.importing.validate import PlainText, Reject
 from tracegraph.resources import resource_path
@@ -246,13 +251,9 @@ def load_mapping(path: Path) -> Mapping:
         raise _bad(path, "no [[file]] sections")
     if str(data.get("decimal", ".")) not in (".", ","):
         raise _bad(path, "`decimal` is '.' or ','")
-    if data.get("encoding") is not None:
-        try:
-            if not codecs.lookup(str(data["encoding"]))._is_text_encoding:
-                raise LookupError(data["encoding"])
-        except LookupError:
-            raise _bad(path, f"unknown `encoding` {data['encoding']!r} (a Python codec name "
-                       "such as gb18030, cp1252 or utf-8)") from None  # fmt: skip
+    if data.get("encoding") is not None and not is_text_encoding(str(data["encoding"])):
+        raise _bad(path, f"unknown `encoding` {data['encoding']!r} (a Python codec name "
+                   "such as gb18030, cp1252 or utf-8)")  # fmt: skip
     header_line = _header_line(path, data.get("header_line")) or 1
     if len(str(data.get("delimiter", ","))) != 1:
         raise _bad(path, '`delimiter` is one character (a tab is "\\t")')

@@ -169,6 +169,15 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
+def is_text_encoding(name: str) -> bool:
+    """Whether Python knows `name` as a text encoding (base64 and rot13 are codecs, not
+    encodings of text)."""
+    try:
+        return bool(codecs.lookup(name)._is_text_encoding)
+    except LookupError:
+        return False
+
+
 def _garbles_utf8(encoding: str) -> bool:
     """Whether the encoding reads UTF-8's two bytes of ü as two characters (cp1252, latin-1,
     cp1250 — any byte is a character there), so that a UTF-8 file comes out garbled."""

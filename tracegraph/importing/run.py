@@ -9,7 +9,6 @@ before, under the same settings, is skipped as unchanged unless `force`.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import csv
 import getpass
@@ -34,6 +33,7 @@ from tracegraph.importing.reader import (
     SUFFIXES,
     RawTable,
     UnreadableFile,
+    is_text_encoding,
     read_table,
     table_name,
 )
@@ -186,15 +186,12 @@ def check_encoding(name: str | None) -> None:
     to be undecodable "as nonsense", one reject per file)."""
     if name is None:
         return
-    try:
-        if not codecs.lookup(name)._is_text_encoding:  # base64, rot13: codecs, no encodings
-            raise LookupError(name)
-    except LookupError:
+    if not is_text_encoding(name):
         raise ConfigurationError(
             f"unknown encoding {name!r}",
             hint="use a Python codec name such as utf-8, gb18030, cp1252 or utf-16, "
             "or leave --encoding out to detect it",
-        ) from None
+        )
 
 
 def _fingerprint(content_sha: str, table: str, timezone: str, encoding: str | None) -> str:
@@ -443,16 +440,19 @@ def running_import(graph: TraceGraph) -> str | None:
     except DatabaseError:  # no lock node: no import has ever run here
         return None
     rows = graph.read("import/running_run")
-    if not rows:
-        return "an import starting, or `tracegraph db reset`"
-    return f"an import: {_running_run(graph)}"
+    return (
+        f"an import: {_run_text(rows[0])}"
+        if rows
+        else ("an import starting, or `tracegraph db reset`")
+    )
 
 
 def _running_run(graph: TraceGraph) -> str:
     rows = graph.read("import/running_run")
-    if not rows:
-        return "its ledger entry is not written yet"
-    run = rows[0]
+    return _run_text(rows[0]) if rows else "its ledger entry is not written yet"
+
+
+def _run_text(run: Any) -> str:
     return f"run {run['run_id']} by {run['user']}@{run['host']}, started {iso(run['started_at'])}"
 
 
