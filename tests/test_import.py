@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import zipfile
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -344,6 +345,49 @@ def test_xlsx_error_cells_are_rejected_and_zero_padded_numbers_keep_their_zeros(
     ]  # fmt: skip
 
 
+def test_xlsx_formulas_without_a_stored_value_are_rejected_not_read_as_empty(
+    tmp_path: Path,
+) -> None:
+    """A workbook written by a program (openpyxl, a report tool) stores =B2*1000 and no value:
+    read as an empty cell, the lot's quantity went blank without a word. Saved by Excel the
+    formula's value is stored beside it, and that value is read."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "lots"
+    sheet.append(["lot_id", "material_id", "kg", "quantity", "uom", "helper"])
+    sheet.append(["L1", "M1", 5, "=C2*1000", "g", "=C2+1"])
+    sheet.append(["L2", "M1", 6, 6000, "g", "=C3+1"])  # only the helper is a formula: kept
+    path = tmp_path / "in" / "lots.xlsx"
+    path.parent.mkdir()
+    book.save(path)
+    summary = check_paths([path], reject_file=tmp_path / "r.csv")
+    assert [(r.line, r.column, r.value, r.reason) for r in summary.rejects] == [
+        (2, "quantity", "=C2*1000", "a formula whose value was never calculated (the workbook "
+         "was written by a program, not saved by Excel): open it in Excel or LibreOffice and "
+         "save it, then import again"),
+    ]  # fmt: skip
+    rows = list(validate_lazily(read_table(path), "lots", ZoneInfo("UTC"))[1])
+    assert [(r["lot_id"], r["quantity"], r["_extra"]) for r in rows] == [
+        ("L2", 6000.0, {"kg": 6})  # the helper's formula is no value to keep
+    ]
+    # What Excel stores on saving: the formula and its value.
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"]
+    assert b"<f>C2*1000</f><v />" in xml
+    xml = xml.replace(b"<f>C2*1000</f><v />", b"<f>C2*1000</f><v>5000</v>")
+    parts["xl/worksheets/sheet1.xml"] = xml.replace(b"<v />", b"<v>7</v>")
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    rows = list(validate_lazily(read_table(path), "lots", ZoneInfo("UTC"))[1])
+    assert [(r["lot_id"], r["quantity"], r["_extra"]) for r in rows] == [
+        ("L1", 5000.0, {"kg": 5, "helper": 7}), ("L2", 6000.0, {"kg": 6, "helper": 7}),
+    ]  # fmt: skip
+
+
 def test_long_digit_codes_in_extra_columns_stay_text(tmp_path: Path) -> None:
     """An 18-digit SSCC as a float lost its last digits (340123450000000017 → 3.4012345e17)."""
     _write(
@@ -589,7 +633,7 @@ def test_master_data_made_from_references_alone_is_named_in_the_notes(
     code, summary, _ = _import(runner, str(folder))
     assert code == 0
     assert summary["notes"] == [
-        "1 devices named by references but given no row of their own were created: OVEN-99 "
+        "1 device named by references but given no row of its own was created: OVEN-99 "
         "(a typo in a reference makes one)"
     ]
     # Named once: the next import that names it again does not repeat it.
@@ -1097,7 +1141,8 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
     queries of link tables, which run for rows whose content changed (and for new links that
     carry extra columns, set as a map); the steps_longest_* queries, which read and raise one
     bound per device or operator of a batch (a few dozen rows at most); record_changes, the
-    ledger of a batch's changed rows."""
+    ledger of a batch's changed rows; delete_orphan_references, run once at the end of an
+    import for the few nodes no row refers to any more."""
     from tracegraph import queries
 
     def operators(plan: dict[str, Any]) -> list[str]:
@@ -1115,6 +1160,7 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
             "import/step_outputs",
             "import/shipment_lines",
             "import/record_changes",
+            "import/delete_orphan_references",
         ):
             continue
         with graph.driver.session(database=graph.database) as session:

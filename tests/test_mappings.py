@@ -516,8 +516,8 @@ def test_where_gives_each_table_its_own_rows_and_the_rest_are_counted_in_a_note(
             "takes were not imported (ART='999' AUFTRAG='' ×1)")  # fmt: skip
     assert summary["notes"] == [
         note,
-        "1 materials named by references but given no row of their "
-        "own were created: FLOUR (a typo in a reference makes one)",
+        "1 material named by references but given no row of its "
+        "own was created: FLOUR (a typo in a reference makes one)",
     ]
     # The ledger keeps the notes, for the nightly run nobody watched.
     assert import_run(graph, summary["run_id"])["notes"] == summary["notes"]

@@ -823,6 +823,80 @@ def test_lot_show_of_a_produced_lot_without_its_own_row_says_produced(
     assert [s["step_id"] for s in dossier["made_by"]] == ["Z"]
 
 
+def test_lot_show_lists_come_in_the_order_of_their_instants(
+    hand_plant: TraceGraph, tmp_path: Path
+) -> None:
+    """An SAP step at 06:00+01:00 (05:00Z) and an MES one at 08:35+08:00 (00:35Z) used lot A:
+    `lot show`'s used_in listed the SAP step first, sorted as text; shipments and
+    inspections alike."""
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "steps.csv").write_text(
+        "step_id,operation,started_at\nSAP1,mix,2026-11-09T06:00:00+01:00\n"
+        "MES1,mix,2026-11-09T08:35:00+08:00\n"
+    )
+    (more / "step_inputs.csv").write_text("step_id,lot_id,quantity,uom\nSAP1,A,1,kg\nMES1,A,1,kg\n")
+    (more / "shipments.csv").write_text(
+        "shipment_id,customer_id,shipped_at\nZ1,C1,2026-11-09T06:00:00+01:00\n"
+        "Z2,C1,2026-11-09T08:35:00+08:00\n"
+    )
+    (more / "shipment_lines.csv").write_text(
+        "shipment_id,lot_id,quantity,uom\nZ1,A,1,kg\nZ2,A,1,kg\n"
+    )
+    (more / "inspections.csv").write_text(
+        "inspection_id,lot_id,test,result,inspected_at\n"
+        "Q1,A,moisture,pass,2026-11-09T06:00:00+01:00\nQ2,A,moisture,pass,2026-11-09T08:35:00+08:00\n"
+    )
+    assert import_paths(hand_plant, [more]).rejects == []
+    dossier = show_lot(hand_plant, "A")
+    assert [s["step_id"] for s in dossier["used_in"] if s["step_id"] in ("SAP1", "MES1")] == [
+        "MES1", "SAP1"
+    ]  # fmt: skip
+    assert [s["shipment_id"] for s in dossier["shipments"] if s["shipment_id"][0] == "Z"] == [
+        "Z2", "Z1"
+    ]  # fmt: skip
+    assert [i["inspection_id"] for i in dossier["inspections"] if i["inspection_id"][0] == "Q"] == [
+        "Q2", "Q1"
+    ]  # fmt: skip
+
+
+def test_a_corrected_reference_leaves_no_node_behind(
+    hand_plant: TraceGraph, tmp_path: Path
+) -> None:
+    """Day 2's export put step X on MIXR-1 (a typo) and inspection I9 on lot PX: the import made
+    a device and a stub lot for them. Day 3's corrected export moved X and I9 back, and MIXR-1
+    and PX stayed — a device with no steps in `check` and Browser, a stub lot in the gap count —
+    which a clean import of day 3's files does not have."""
+    steps = HAND_PLANT["steps.csv"]
+    day2, day3 = tmp_path / "day2", tmp_path / "day3"
+    for folder, device, lot in ((day2, "MIXR-1", "PX"), (day3, "MIXER-1", "P1")):
+        folder.mkdir()
+        (folder / "steps.csv").write_text(steps.replace("MIXER-1", device))
+        (folder / "inspections.csv").write_text(
+            f"inspection_id,lot_id,test,result,inspected_at\nI9,{lot},seal,pass,2026-11-03T10:00Z\n"
+        )
+    second = import_paths(hand_plant, [day2])
+    assert second.stubs_created == 1
+    third = import_paths(hand_plant, [day3])
+    assert third.rejects == []
+    # day 2 left MIXER-1 without a step, so it went, and came back with day 3's X
+    assert third.notes == [
+        "1 device named by references but given no row of its own was created: MIXER-1 (a "
+        "typo in a reference makes one)",
+        "deleted 1 device known only from references that no row refers to any more: MIXR-1 "
+        "(a corrected reference left it; a clean import has none)",
+        "deleted 1 stub lot known only from references that no row refers to any more: PX (a "
+        "corrected reference left it; a clean import has none)",
+    ]
+    assert third.stubs_created == 0  # PX was there before the run: it took none away
+    rows, _, _ = hand_plant.driver.execute_query(
+        "MATCH (d:Device) RETURN collect(d.device_id) AS devices, "
+        "COLLECT { MATCH (l:Lot {origin_known: false}) RETURN l.lot_id } AS stubs",
+        database_=hand_plant.database,
+    )
+    assert (sorted(rows[0]["devices"]), rows[0]["stubs"]) == (["MIXER-1", "PACKER-1"], [])
+
+
 def test_rootcause_finds_the_oven_behind_the_complaints(plant: tuple[TraceGraph, Plant]) -> None:
     """Complaints about lots baked on one oven at different times: the oven must come first
     among factors that every complaint shares, and its counts must match the plant's files."""

@@ -1,8 +1,13 @@
-"""values.iso: every time text Neo4j's toString() gives becomes the same ISO 8601 text."""
+"""values: times as ISO text (iso), sort keys for instants, CSV cells safe for spreadsheets."""
 
 from __future__ import annotations
 
+import codecs
+import csv
+import os
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +46,43 @@ def test_times_of_several_offsets_sort_as_instants() -> None:
         None, "2026-11-03T08:35:00+08:00", "2026-11-03T07:00:00", "2026-11-03T08:15:00+01:00",
         "2026-11-03T09:00:00+01:00",
     ]  # fmt: skip
+
+
+def _csv_through(target: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tracegraph.cli.render import print_csv
+
+    monkeypatch.setattr("sys.stdout", target)
+    rows = [{"lot_id": "=HYPERLINK(\"http://x\",\"y\")", "name": "批次号", "quantity": -3.5},
+            {"lot_id": "+cmd|' /C calc'!A0", "name": "@SUM(1)", "quantity": None}]  # fmt: skip
+    print_csv(rows, ("lot_id", "name", "quantity"))
+    target.flush()
+
+
+def test_csv_written_to_a_file_is_made_for_excel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tracegraph … --format csv > out.csv`: Excel in a Chinese locale read UTF-8 without a
+    byte order mark as GBK, and ran imported text like =HYPERLINK(…) as a formula."""
+    path = tmp_path / "out.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        _csv_through(handle, monkeypatch)
+    assert path.read_bytes().startswith(codecs.BOM_UTF8)
+    assert list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines())) == [
+        ["lot_id", "name", "quantity"],
+        ['\'=HYPERLINK("http://x","y")', "批次号", "-3.5"],  # a number is no formula
+        ["'+cmd|' /C calc'!A0", "'@SUM(1)", ""],
+    ]
+
+
+def test_csv_written_to_a_pipe_is_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A program reading the pipe (`| python -c …`, `| csvlook`) gets the values unchanged."""
+    read_end, write_end = os.pipe()
+    with os.fdopen(write_end, "w", encoding="utf-8", newline="") as handle:
+        _csv_through(handle, monkeypatch)
+    with os.fdopen(read_end, "rb") as out:
+        data = out.read()
+    assert not data.startswith(codecs.BOM_UTF8)
+    assert list(csv.reader(data.decode("utf-8").splitlines()))[1:] == [
+        ['=HYPERLINK("http://x","y")', "批次号", "-3.5"],
+        ["+cmd|' /C calc'!A0", "@SUM(1)", ""],
+    ]

@@ -13,7 +13,7 @@ from tracegraph.errors import AmbiguousLot, UnknownLot
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.changes import column_changes
 from tracegraph.units import convert
-from tracegraph.values import STEP_FIELDS, iso, nfc, public_props
+from tracegraph.values import STEP_FIELDS, instant_key, iso, nfc, public_props
 
 # Characters with a meaning in Lucene's query syntax: escaped so that user text is only text.
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
@@ -157,11 +157,14 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         "origin": origin,
         "received": receipts,
         "made_by": made_by,
-        "inspections": sorted((public_props(i) for i in row["inspections"]),
-                              key=lambda i: (i.get("inspected_at") or "", i["inspection_id"])),
-        "used_in": sorted(used_in, key=lambda s: (s["started_at"] or "", s["step_id"])),
+        "inspections": sorted(
+            (public_props(i) for i in row["inspections"]),
+            key=lambda i: (instant_key(i.get("inspected_at")), i["inspection_id"]),
+        ),
+        # as instants: an SAP receipt's +01:00 and the MES's +08:00 meet in one lot's lists
+        "used_in": sorted(used_in, key=lambda s: (instant_key(s["started_at"]), s["step_id"])),
         "shipments": sorted(({**s, "shipped_at": iso(s["shipped_at"])} for s in row["shipped"]),
-                            key=lambda s: (s["shipped_at"] or "", s["shipment_id"])),
+                            key=lambda s: (instant_key(s["shipped_at"]), s["shipment_id"])),
         "balance": balance(lot, used_in, row["shipped"]),
         "recalls": sorted(row["recalls"]),
         # Rows of imports that changed the lot or one of its links (the import ledger).
@@ -172,7 +175,7 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
             "run_status": c["run_status"], "table": c["table"],
             "key": c["key"], "file": c["file"], "line": c["line"],
             "columns": column_changes(c),
-        } for c in row["changes"]), key=lambda c: (c["at"] or "", c["table"], c["key"])),
+        } for c in row["changes"]), key=lambda c: (instant_key(c["at"]), c["table"], c["key"])),
         "seconds": round(time.perf_counter() - started, 4),
     }  # fmt: skip
 

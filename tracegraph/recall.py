@@ -34,7 +34,7 @@ from tracegraph.trace import (
     trace_forward,
 )
 from tracegraph.units import convert, dimension
-from tracegraph.values import instant_key, iso, public_props
+from tracegraph.values import instant_key, iso, public_props, spreadsheet_safe
 
 EVENT_COLUMNS = (
     "traceability_lot_code", "product_id", "product", "quantity", "unit", "event_type",
@@ -287,9 +287,8 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...])
 
 
 def _safe(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (=, +, -, @) is prefixed with a quote."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    if isinstance(value, str):
+        return spreadsheet_safe(value)
     return "" if value is None else value
 
 

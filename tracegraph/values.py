@@ -55,6 +55,13 @@ def nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet would run as a formula (=, +, -, @, a tab or carriage return first)
+    prefixed with a quote, so Excel shows it as text: an export's `=HYPERLINK(...)` lot note is
+    kept as text by the import, and must stay text in every CSV we write."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def instant_key(text: str | None) -> tuple[int, float, str]:
     """A sort key for ISO times as instants: 08:15+08:00 (00:15Z) before 08:15+01:00 (07:15Z),
     which sorted as text came after it; times without an offset as UTC; none first."""

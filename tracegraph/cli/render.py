@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import enum
+import io
 import json
 import os
+import stat
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -14,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from tracegraph.errors import TracegraphError
+from tracegraph.values import spreadsheet_safe
 
 
 class OutputFormat(enum.StrEnum):
@@ -45,11 +48,30 @@ def styled(value: Any) -> str:
 
 def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
     """Rows as CSV on stdout; lists and maps become JSON text in their cell (ids may hold
-    spaces), booleans true and false as in JSON."""
+    spaces), booleans true and false as in JSON.
+
+    Written to a file (`> lots.csv`), it is made for Excel as the recall package's files are:
+    a UTF-8 byte order mark first (without it a Chinese-locale Excel read 批次号 as GBK) and
+    text that Excel would run as a formula (`=HYPERLINK(…)`, imported as text) quoted. To a pipe
+    or a terminal the values go as they are, for the program reading them."""
+    for_excel = _stdout_is_file()
+    if for_excel:
+        sys.stdout.write("\ufeff")
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in columns])
+        cells = [_cell(row.get(c)) for c in columns]
+        if for_excel:  # quoted only where the value was text: -3.5 is a number, not a formula
+            cells = [spreadsheet_safe(t) if isinstance(row.get(c), str) else t
+                     for c, t in zip(columns, cells, strict=True)]  # fmt: skip
+        writer.writerow(cells)
+
+
+def _stdout_is_file() -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+    except (OSError, ValueError, io.UnsupportedOperation):  # a test's captured stdout
+        return False
 
 
 def _cell(value: Any) -> str:

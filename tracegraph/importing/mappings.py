@@ -522,9 +522,10 @@ class MappedFile:
 
 
 def _no_spreadsheet_error(columns: list[str], cells: dict[str, str]) -> None:
-    error = next((c for c in columns if isinstance(cells.get(c), SpreadsheetError)), None)
-    if error is not None:
-        raise _CellProblem(error, cells[error], SpreadsheetError.REASON)
+    for column in columns:
+        cell = cells.get(column)
+        if isinstance(cell, SpreadsheetError):
+            raise _CellProblem(column, cell, cell.REASON)
 
 
 def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:

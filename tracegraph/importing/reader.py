@@ -14,6 +14,7 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -83,6 +84,19 @@ class SpreadsheetError(str):
     __slots__ = ()
 
     REASON = "a spreadsheet error instead of a value: fix its formula in the workbook, then export"
+
+
+class UncalculatedFormula(SpreadsheetError):
+    """A formula cell with no value: a workbook written by a program (openpyxl, a report
+    generator) stores the formula, and only Excel or LibreOffice compute it when they save.
+    Read as empty, a quantity computed as =B2*1000 went blank without a word."""
+
+    __slots__ = ()
+
+    REASON = (
+        "a formula whose value was never calculated (the workbook was written by a program, "
+        "not saved by Excel): open it in Excel or LibreOffice and save it, then import again"
+    )
 
 
 class UnreadableFile(TracegraphError):
@@ -358,18 +372,41 @@ def _read_xlsx(path: Path, table: str, header_line: int = 1) -> RawTable:
         # read_only streams rows; data_only gives cached values rather than formulas, so a cell
         # computed by Excel is imported as the value the user saw.
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        # The formulas too, when there are any: a formula without a stored value reads as
+        # empty above, and only the formula says the cell was not empty.
+        formulas = (openpyxl.load_workbook(path, read_only=True, data_only=False)
+                    if _has_formulas(path) else None)  # fmt: skip
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise UnreadableFile(
             f"{path}: not a readable XLSX workbook ({type(exc).__name__})",
             hint="open it in Excel or LibreOffice and save it again as .xlsx",
         ) from exc
     try:
-        return _read_sheet(path, book, table, header_line)
+        return _read_sheet(path, book, table, header_line, formulas)
     finally:
         book.close()
+        if formulas is not None:
+            formulas.close()
 
 
-def _read_sheet(path: Path, book: Any, table: str, header_line: int) -> RawTable:
+def _has_formulas(path: Path) -> bool:
+    """Whether a sheet of the workbook holds a formula (an <f> element in its XML)."""
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                with archive.open(name) as sheet_xml:
+                    tail = b""  # the end of the last chunk: `<f>` may straddle two
+                    while chunk := sheet_xml.read(1 << 20):
+                        seen = tail + chunk
+                        if b"<f>" in seen or b"<f " in seen:
+                            return True
+                        tail = chunk[-2:]
+    return False
+
+
+def _read_sheet(
+    path: Path, book: Any, table: str, header_line: int, formulas: Any = None
+) -> RawTable:
     # The sheet named after the table, else the first sheet with data (exports often start
     # with an empty or cover sheet); other sheets with data are listed in unread_sheets, for
     # the import's summary, since their rows are not read.
@@ -389,9 +426,18 @@ def _read_sheet(path: Path, book: Any, table: str, header_line: int) -> RawTable
             )
         return RawTable(path, (), [], "xlsx", ("the sheet is empty", *notes), unread)
     header, repeated = _clean_header([_cell_text(c.value) for c in first])
+    # the same rows with formulas where the cells have them, in step with `lines`
+    formula_rows: Iterator[tuple[Any, ...]] = (
+        formulas[sheet.title].iter_rows(min_row=header_line + 1, values_only=True)
+        if formulas is not None else iter(())
+    )  # fmt: skip
     rows = []
     for number, sheet_cells in enumerate(lines, start=header_line + 1):
         cells = [_sheet_cell_text(c) for c in sheet_cells]
+        written = next(formula_rows, ())
+        for i, formula in enumerate(written[: len(cells)]):
+            if sheet_cells[i].value is None and isinstance(formula, str) and formula[:1] == "=":
+                cells[i] = UncalculatedFormula(formula)
         if any(c.strip() for c in cells):
             rows.append((number, _row(header, cells)))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated)

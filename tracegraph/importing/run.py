@@ -40,7 +40,7 @@ from tracegraph.importing.reader import (
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
 from tracegraph.importing.validate import Reject, validate_lazily
 from tracegraph.importing.writer import MUST_EXIST, RunState, TableWrite, write_table
-from tracegraph.values import iso
+from tracegraph.values import counted, iso, spreadsheet_safe
 
 Log = Callable[[str], None]
 # (file name → table, rows done, rows in the file): for a progress bar.
@@ -266,14 +266,19 @@ def import_paths(
                 rejects.extend(file_rejects)
                 if not file_rejects and (mapping is not None or table_name(path) in TABLES):
                     clean.append(fingerprints[path])
+            # nothing to look for when every file was skipped as unchanged
+            orphans = (graph.write_records("import/delete_orphan_references")[0] if todo
+                       else {"lots": []})  # fmt: skip
             stubs_after = int(graph.read("import/stub_lot_count")[0]["stubs"])
             references = _new_references(references_before,
                                          graph.read("import/reference_only")[0])  # fmt: skip
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
-                notes=schema_note + notes + state.notes + references,
-                # stubs this run completed left the count: they were there before
-                stubs_created=stubs_after - stubs_before + state.completed_stubs,
+                notes=schema_note + notes + state.notes + references + _orphans_deleted(orphans),
+                # stubs this run completed, or deleted as orphans, left the count: they were
+                # there before
+                stubs_created=stubs_after - stubs_before + state.completed_stubs
+                + len(orphans["lots"]),
                 seconds=time.perf_counter() - started,
             )  # fmt: skip
             if rejects:
@@ -327,8 +332,28 @@ def _new_references(before: dict[str, list[str]], after: dict[str, list[str]]) -
         if new:
             shown = ", ".join(new[:10]) + (f" and {len(new) - 10:,} more" if len(new) > 10 else "")
             notes.append(
-                f"{len(new):,} {kind} named by references but given no row of their own were "
-                f"created: {shown} (a typo in a reference makes one)"
+                f"{counted(len(new), kind.removesuffix('s'))} named by references but given "
+                f"no row of {'its' if len(new) == 1 else 'their'} own "
+                f"{'was' if len(new) == 1 else 'were'} created: {shown} (a typo in a reference "
+                "makes one)"
+            )
+    return notes
+
+
+def _orphans_deleted(deleted: dict[str, list[str]]) -> list[str]:
+    """A note per kind of node known only from references that the run deleted because no row
+    refers to it any more (delete_orphan_references.cypher): a corrected reference's typo."""
+    notes = []
+    for kind, ids in deleted.items():
+        if ids:
+            shown = ", ".join(sorted(ids)[:10]) + (f" and {len(ids) - 10:,} more"
+                                                   if len(ids) > 10 else "")  # fmt: skip
+            what = "stub lot" if kind == "lots" else kind.removesuffix("s")
+            them = "it" if len(ids) == 1 else "them"
+            notes.append(
+                f"deleted {counted(len(ids), what)} known only from references that no row "
+                f"refers to any more: {shown} (a corrected reference left {them}; a clean "
+                "import has none)"
             )
     return notes
 
@@ -702,11 +727,6 @@ def _counted(table: str, rows: Iterator[dict[str, Any]], state: RunState) -> Tab
     return TableWrite(written=written)
 
 
-def _spreadsheet_safe(value: str) -> str:
-    # A reject file is opened in Excel: a value starting like a formula must stay text there.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -715,7 +735,7 @@ def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:
             writer.writerow(["file", "line", "column", "value", "reason"])
             for r in rejects:
                 writer.writerow(
-                    [r.file, r.line, r.column, _spreadsheet_safe(r.value[:500]), r.reason]
+                    [r.file, r.line, r.column, spreadsheet_safe(r.value[:500]), r.reason]
                 )
     except OSError as exc:  # a full disk, a folder gone since the run began
         raise ConfigurationError(

@@ -258,7 +258,7 @@ def _typed_row(
         if spreadsheet and isinstance(text, SpreadsheetError):
             if column is None:  # a helper column's #N/A: no value to keep
                 continue
-            return row, Reject(file, line, name, text, SpreadsheetError.REASON)
+            return row, Reject(file, line, name, text, text.REASON)
         if column is None:
             if text.strip() and name not in RESERVED_PROPERTIES:
                 extra[name or f"column_{position + 1}"] = _extra_value(text)
