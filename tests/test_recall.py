@@ -80,10 +80,12 @@ def test_recall_package_files_and_manifest(
     assert {(c["customer_id"], c["name"], c["contact"]) for c in customers} == {
         ("C1", "Shop one", "qa@one.example"), ("C2", "'=Shop two", ""),
     }  # fmt: skip
-    # Whom to call about what: the lots, the shipments, how much net of the return.
-    assert {(c["customer_id"], c["lot_ids"], c["shipment_ids"], c["shipped"])
-            for c in customers} == {
-        ("C1", "P1", "SH1", "300 pcs"), ("C2", "P2", "RMA1 SH2", "40 pcs"),
+    # Whom to call about what: the lots, the shipments, how much net of the return, of
+    # which product (the return apart: "3 shipments" were 2 deliveries and a return).
+    assert {(c["customer_id"], c["lot_ids"], c["shipments"], c["shipment_ids"], c["returns"],
+             c["return_ids"], c["shipped"]) for c in customers} == {
+        ("C1", "P1", "1", "SH1", "0", "", "300 pcs BREAD"),
+        ("C2", "P2", "1", "SH2", "1", "RMA1", "40 pcs BREAD"),
     }  # fmt: skip
 
 
@@ -240,7 +242,8 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     # the same rows; the file keeps formula-like text from running in a spreadsheet ('=Shop)
     assert printed == [{k: v.removeprefix("'") for k, v in row.items()} for row in written]
     by_customer = {row["customer_id"]: row for row in printed}
-    assert by_customer["C1"]["shipped"] == "2000 g; 300 pcs"  # g met first
+    # g met first; per product: 300 pcs of bread and 2 kg of salt
+    assert by_customer["C1"]["shipped"] == "300 pcs BREAD; 2000 g SALT"
     assert by_customer["C1"]["shipment_ids"] == "SH1 SH3 SH4"
     assert "warning:" not in result.stderr
     events = csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines())

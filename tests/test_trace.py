@@ -28,7 +28,7 @@ from tracegraph.cli.main import app
 from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
-from tracegraph.lots import show_lot
+from tracegraph.lots import resolve_lots, show_lot
 from tracegraph.plant import PlantSummary, generate_plant
 from tracegraph.recall import build_package
 from tracegraph.rootcause import rank_common_causes
@@ -395,6 +395,19 @@ def test_a_source_without_a_quantity_is_weighed_as_what_it_gave(
         amounts = {lot["lot_id"]: (lot["quantity"], lot["uom"]) for lot in result.lots}
         assert amounts["M"] == (0.5, "kg")
         assert result.totals["source_quantity"] == 0.5
+        # located 100 % by construction: said, in the answer (a recall of a lot with no
+        # receipt said "located 100.0 %" and nothing else)
+        assert result.warnings == [
+            "source N has no quantity of its own: weighed as the 0.5 kg its records show it "
+            "giving, so how much of the lot is not located is not known"
+        ]
+    # a lot known only from the step that used it: no row in lots at all
+    plant = _hand_plant_with(graph, tmp_path / "stub", step_inputs="X,EY0,500,g\n")
+    assert trace_forward(plant, ["EY0"]).warnings == [
+        "source EY0 has no quantity of its own (no row of its own in the lots table): weighed "
+        "as the 500 g its records show it giving, so how much of the lot is not located is not "
+        "known"
+    ]
 
 
 def test_rework_in_place_changes_no_amount(
@@ -803,6 +816,25 @@ def test_lot_show_of_a_key_two_lots_carry_names_both(
     assert "'supplier_lot|V1|000123' names 2 lots: A, A2" in shown.stderr
     traced = runner.invoke(app, ["trace", "forward", "supplier_lot|V1|000123", "--format", "json"])
     assert [s["lot_id"] for s in json.loads(traced.stdout)["sources"]] == ["A", "A2"]
+    # The bare number (V2 used it too): the hint named no key, and a recall coordinator in a
+    # hurry recalled one of V1's two receipts by its lot id.
+    with pytest.raises(TracegraphError) as bare:
+        resolve_lots(hand_plant, ["000123"])
+    assert bare.value.hint == (
+        "give a lot id, or the identity key of one issuer: "
+        "supplier_lot|V1|000123 (A, A2); supplier_lot|V2|000123 (B)"
+    )
+    (tmp_path / "more" / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+        "E1,FLOUR,5,kg,V1,777\nE2,FLOUR,5,kg,V1,777\n"
+    )
+    assert import_paths(hand_plant, [tmp_path / "more"]).rejects == []
+    with pytest.raises(TracegraphError) as one_supplier:
+        resolve_lots(hand_plant, ["777"])
+    assert one_supplier.value.hint == (
+        "supplier_lot|V1|777 names all 2 (one identity carried by several lots); a lot id names one"
+    )
+    assert resolve_lots(hand_plant, ["supplier_lot|V1|777"]) == ["E1", "E2"]
 
 
 def test_lot_show_of_a_produced_lot_without_its_own_row_says_produced(

@@ -86,3 +86,28 @@ def test_csv_written_to_a_pipe_is_as_it_is(monkeypatch: pytest.MonkeyPatch) -> N
         ['=HYPERLINK("http://x","y")', "批次号", "-3.5"],
         ["+cmd|' /C calc'!A0", "@SUM(1)", ""],
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("@SUM(1)", "'@SUM(1)"),
+        ("-2+3", "'-2+3"),  # Excel shows 1
+        ("-SUM(A1:A9)", "'-SUM(A1:A9)"),
+        ("\tx", "'\tx"),
+        # a recall's customers.csv had '+1 214 555 0100 and '-2 pcs (a return): what a person
+        # copies into a phone, what a script reads as an amount
+        ("+1 214 555 0100", "+1 214 555 0100"),
+        ("+1 (214) 555-0100", "+1 (214) 555-0100"),
+        ("-2 pcs", "-2 pcs"),
+        ("-12.5 g", "-12.5 g"),
+        ("-5%", "-5%"),
+        ("R-2024-0815", "R-2024-0815"),
+    ],
+)
+def test_spreadsheet_safe_quotes_formulas_not_amounts(text: str, written: str) -> None:
+    from tracegraph.values import spreadsheet_safe
+
+    assert spreadsheet_safe(text) == written

@@ -44,8 +44,9 @@ EVENT_COLUMNS = (
     "origin_description",
 )  # fmt: skip
 CUSTOMER_COLUMNS = (
-    "customer_id", "name", "contact", "country", "shipments", "lots", "source_quantity",
-    "source_uom", "source_amounts", "shipped", "lot_ids", "shipment_ids",
+    "customer_id", "name", "contact", "country", "shipments", "returns", "lots",
+    "source_quantity", "source_uom", "source_amounts", "shipped", "lot_ids", "shipment_ids",
+    "return_ids",
 )  # fmt: skip
 MANIFEST = "manifest.sha256"
 
@@ -170,23 +171,34 @@ def customer_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
     how much was shipped net of returns, per unit ("437 pcs; 2 kg")."""
     lots: dict[str, set[str]] = defaultdict(set)
     shipments: dict[str, set[str]] = defaultdict(set)
-    # customer -> dimension -> [unit, amount]: g and kg add up, in the unit met first
-    shipped: dict[str, dict[str, list[Any]]] = defaultdict(dict)
+    returns: dict[str, set[str]] = defaultdict(set)
+    # customer -> (material, dimension) -> [unit, amount]: g and kg add up, in the unit met
+    # first; 960 pcs of bread and 968 pcs of ciabatta do not ("1928 pcs")
+    shipped: dict[str, dict[tuple[str, str], list[Any]]] = defaultdict(dict)
     for line in trace.shipments:
         customer = line["customer_id"]
         lots[customer].add(line["lot_id"])
-        shipments[customer].add(line["shipment_id"])
+        (returns if line["is_return"] else shipments)[customer].add(line["shipment_id"])
         unit = line["uom"] or ""
-        total = shipped[customer].setdefault(dimension(unit), [unit, 0.0])
+        key = (line["material_id"] or "", dimension(unit))
+        total = shipped[customer].setdefault(key, [unit, 0.0])
         total[1] += convert(line["quantity"] or 0.0, unit, total[0]) or 0.0
     return [
         {**c, "lot_ids": " ".join(sorted(lots[c["customer_id"]])),
          "source_amounts": amounts_text(c["source_by_uom"]),
          "shipment_ids": " ".join(sorted(shipments[c["customer_id"]])),
-         "shipped": "; ".join(f"{amount:.6f}".rstrip("0").rstrip(".") + f" {unit}".rstrip()
-                              for unit, amount in sorted(shipped[c["customer_id"]].values()))}
+         "return_ids": " ".join(sorted(returns[c["customer_id"]])),
+         "shipped": _shipped_text(shipped[c["customer_id"]])}
         for c in trace.customers
     ]  # fmt: skip
+
+
+def _shipped_text(shipped: dict[tuple[str, str], list[Any]]) -> str:
+    """`960 pcs BREAD; 968 pcs CIABATTA; 2 kg SALT`: net of returns, per material and unit."""
+    return "; ".join(
+        " ".join(part for part in (f"{amount:.6f}".rstrip("0").rstrip("."), unit, material) if part)
+        for (material, _), (unit, amount) in sorted(shipped.items())
+    )
 
 
 def build_package(

@@ -61,7 +61,10 @@ class ForwardTrace:
         terminal: a recall package said "100.2 % located" without a word of why."""
         over = [unit for unit, f in self.totals.get("by_uom", {}).items()
                 if (f["located_share"] or 0) > 1.001]  # fmt: skip
-        return [OVERLOCATED] if over else []
+        return ([OVERLOCATED] if over else []) + [
+            _unmeasured_source(source) for source in self.sources
+            if not (source.get("quantity") or 0) > 0
+        ]  # fmt: skip
 
     @property
     def located_share(self) -> float | None:
@@ -89,6 +92,21 @@ class ForwardTrace:
             text += (f" · {amounts_text(shipped, ' and ')} of {names} shipped"
                      + (", net of returns" if returns else ""))  # fmt: skip
         return text
+
+
+def _unmeasured_source(source: dict[str, Any]) -> str:
+    """A source without a quantity of its own is weighed as what its records show it giving:
+    located is then 100 % by construction. A recall of a lot with no receipt said "located
+    100.0 %" with no warning, and its drill went into the recall history so."""
+    lot = source["lot_id"]
+    row = " (no row of its own in the lots table)" if source.get("origin_known") is False else ""
+    if source.get("weighed_uom") == SHARE:
+        weighed = "as one share (no record gives an amount)"
+    else:
+        given = amounts_text({source.get("weighed_uom"): source.get("weighed_quantity")})
+        weighed = f"as the {given} its records show it giving"
+    return (f"source {lot} has no quantity of its own{row}: weighed {weighed}, so how much of "
+            "the lot is not located is not known")  # fmt: skip
 
 
 @dataclass
@@ -361,15 +379,17 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         customer = customers.setdefault(line.customer_id, {
             "customer_id": line.customer_id, "name": line.customer_name,
             "contact": line.customer_contact, "country": line.customer_country,
-            "shipments": set(), "lots": set(), "source_by_uom": {},
+            "shipments": set(), "returns": set(), "lots": set(), "source_by_uom": {},
         })  # fmt: skip
-        customer["shipments"].add(edge.step)
+        # deliveries and returns apart: "3 shipments" were 2 deliveries and a return
+        customer["returns" if (edge.quantity or 0) < 0 else "shipments"].add(edge.step)
         customer["lots"].add(edge.lot)
         for target, amount in parts.items():
             customer["source_by_uom"][target] = customer["source_by_uom"].get(target, 0.0) + amount
     shipment_rows.sort(key=lambda r: (r["shipped_at"] or "", r["shipment_id"], r["lot_id"]))
     customer_rows = sorted(
-        ({**c, "shipments": len(c["shipments"]), "lots": len(c["lots"]),
+        ({**c, "shipments": len(c["shipments"]), "returns": len(c["returns"]),
+          "lots": len(c["lots"]),
           **_customer_amount({u: c["source_by_uom"][u] for u in units if u in c["source_by_uom"]},
                              unit)}
          for c in customers.values()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
@@ -55,11 +56,23 @@ def nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
+# A signed number, phone number or amount with its unit: +1 214 555 0100, -2 pcs, -12.5 g.
+# Excel runs none of them (no function, reference or command in them), and a quote in front
+# broke them for everyone reading the file with a program.
+_SIGNED_AMOUNT = re.compile(r"[+-][\d ().,/-]*\d[\d ().,/-]*( ?[A-Za-z%]{1,5})?")
+
+
 def spreadsheet_safe(text: str) -> str:
     """Text a spreadsheet would run as a formula (=, +, -, @, a tab or carriage return first)
     prefixed with a quote, so Excel shows it as text: an export's `=HYPERLINK(...)` lot note is
-    kept as text by the import, and must stay text in every CSV we write."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    kept as text by the import, and must stay text in every CSV we write. A signed amount or
+    phone number (`-2 pcs`, `+1 214 555 0100`) stays as it is."""
+    first = text[:1]
+    if first in ("=", "@", "\t", "\r"):
+        return "'" + text
+    if first in ("+", "-") and not _SIGNED_AMOUNT.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def instant_key(text: str | None) -> tuple[int, float, str]:

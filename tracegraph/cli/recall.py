@@ -11,7 +11,7 @@ from rich.table import Table
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
-from tracegraph.cli.trace import print_totals, print_warnings
+from tracegraph.cli.trace import print_totals, print_warnings, shipment_count
 from tracegraph.recall import CUSTOMER_COLUMNS, build_package, customer_rows, recall_history
 from tracegraph.trace import amounts_text, located_text
 
@@ -65,7 +65,7 @@ def package(
     for c in result.trace.customers:
         quantity = amounts_text(c["source_by_uom"])
         table.add_row(c["customer_id"], c["name"] or "", c["contact"] or "",
-                      str(c["shipments"]), str(c["lots"]), quantity)  # fmt: skip
+                      shipment_count(c), str(c["lots"]), quantity)  # fmt: skip
     console.print(table)
     print_totals(result.trace.totals)  # where the rest of the sources is
     located = located_text(result.trace.totals)

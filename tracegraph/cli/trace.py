@@ -27,6 +27,7 @@ from tracegraph.cli.render import (
 )
 from tracegraph.errors import ConfigurationError
 from tracegraph.report import check_writable, write_html
+from tracegraph.values import counted
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -340,7 +341,7 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
                 c["customer_id"],
                 c["name"] or "",
                 c["contact"] or "",
-                str(c["shipments"]),
+                shipment_count(c),
                 str(c["lots"]),
                 _of_source(c["source_quantity"], c["source_uom"], c["source_by_uom"]),
             )
@@ -394,6 +395,12 @@ def print_totals(totals: dict[str, Any]) -> None:
     """Where the sources went, a line per unit (sources in kg and pcs do not add up)."""
     for line in tracing.totals_lines(totals):
         stdout().print("[dim]" + escape(line) + "[/]")
+
+
+def shipment_count(customer: dict[str, Any]) -> str:
+    """A customer's deliveries, and its returns beside them: `2 + 1 return`."""
+    returns = customer.get("returns") or 0
+    return f"{customer['shipments']:,}" + (f" + {counted(returns, 'return')}" if returns else "")
 
 
 def print_warnings(trace: tracing.ForwardTrace) -> None:
