@@ -18,6 +18,7 @@ from tracegraph import report
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
+from tracegraph.lots import show_lot
 from tracegraph.trace import OVERLOCATED, trace_backward, trace_forward
 
 
@@ -53,6 +54,8 @@ def test_recall_package_files_and_manifest(
         ("return", "P2", "10.0", "pcs"),  # how much came back (it said -10.0)
     ]  # fmt: skip
     assert events[1]["input_lot_codes"] == "A B"
+    # FSMA 204: the quantity and unit of each input lot, not only its code
+    assert events[1]["input_quantities"] == "A 40 kg; B 500 g"
     assert events[4]["reference_document"] == "DN-1"
     # FSMA 204 asks where a shipment left from (the location was left empty before).
     assert [e["location_id"] for e in events[4:]] == ["WH-FG", "WH-FG", ""]
@@ -61,6 +64,8 @@ def test_recall_package_files_and_manifest(
         ("WH-FG", "C1"), ("WH-FG", "C2"), ("C2", ""),
     ]  # fmt: skip
     assert (events[0]["origin_id"], events[0]["destination_description"]) == ("V2", "")
+    # a supplier without a row of its own is named by its id; with one, by its name
+    assert events[0]["origin_description"] == "supplier V2"
 
     book = load_workbook(out / "tracking_events.xlsx")
     sheet = book["tracking events"]
@@ -107,6 +112,25 @@ def test_drill_is_recorded_and_listed(
     assert entry["duration_s"] > 0
     table = runner.invoke(app, ["recall", "history"])
     assert "1 recalls and drills" in table.stdout
+
+
+def test_a_recall_is_named_on_every_lot_it_reached_a_drill_is_not(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A warehouse clerk looked up bottle lot P1 inside the recall of salt lot B: `lot show`
+    named no recall (only B carried it). A drill changes nothing for the lots it reaches."""
+    drill = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "d"), "--drill"])
+    assert drill.exit_code == 0, drill.output
+    assert show_lot(hand_plant, "P1")["recalls"] == []
+    recall = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "r"), "--format", "json"])
+    assert recall.exit_code == 0, recall.output
+    recall_id = json.loads((tmp_path / "r" / "recall.json").read_text())["recall_id"]
+    for lot in ("M", "P1", "P2"):
+        assert show_lot(hand_plant, lot)["recalls"] == [recall_id]
+    assert len(show_lot(hand_plant, "B")["recalls"]) == 2  # the drill and the recall
+    assert show_lot(hand_plant, "A")["recalls"] == []  # upstream of the dough, not reached
+    shown = runner.invoke(app, ["lot", "show", "P1"])
+    assert f"in recalls: {recall_id}" in shown.stdout
 
 
 def test_recall_never_writes_over_a_folder(
@@ -233,6 +257,7 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
             text += "SH3,B,1000,g\nSH4,B,1,kg\n"
         (folder / name).write_text(text, encoding="utf-8")
     (folder / "locations.csv").write_text("location_id,name\nWH-FG,Finished goods\n")
+    (folder / "suppliers.csv").write_text("supplier_id,name\nV2,Saline Sud\n")
     assert import_paths(graph, [folder]).rejects == []
     out = tmp_path / "recall-B"
     result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", "csv"])
@@ -246,10 +271,14 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     assert by_customer["C1"]["shipped"] == "300 pcs BREAD; 2000 g SALT"
     assert by_customer["C1"]["shipment_ids"] == "SH1 SH3 SH4"
     assert "warning:" not in result.stderr
-    events = csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines())
+    events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
     # a shipment's location is described, as a receipt's was (it was empty)
     assert {e["location_description"] for e in events if e["event_type"] == "shipping"
             and e["location_id"] == "WH-FG"} == {"Finished goods"}  # fmt: skip
+    # the supplier by its name (it said "supplier V2")
+    assert {e["origin_description"] for e in events if e["event_type"] == "receiving"} == {
+        "Saline Sud"
+    }
     (folder / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH4,B,20,kg\n")
     assert import_paths(graph, [folder / "shipment_lines.csv"]).rejects == []
     result = runner.invoke(app, ["recall", "supplier_lot|V2|000123", "--out",

@@ -243,6 +243,9 @@ class Recall(StructuredNode):
     located_share = FloatProperty()
     source_lots = ArrayProperty(StringProperty())
     sources = RelationshipTo("Lot", "SOURCE")
+    # every other lot a recall (not a drill) reached: `lot show` of a bottle lot inside a
+    # recall said nothing of it, and `check` finds what was shipped after
+    affects = RelationshipTo("Lot", "AFFECTS")
 
 
 NODE_CLASSES: tuple[type[StructuredNode], ...] = (
@@ -254,5 +257,6 @@ NODE_CLASSES: tuple[type[StructuredNode], ...] = (
 LABELS: tuple[str, ...] = tuple(cls.__name__ for cls in NODE_CLASSES)
 RELATIONSHIP_TYPES: tuple[str, ...] = (
     "OF", "SUPPLIED_BY", "AT", "INPUT_TO", "PRODUCED", "SHIPPED", "IDENTIFIES", "OF_LOT",
-    "ON", "BY", "FOR", "DURING", "TO", "FROM", "OF_DEVICE", "SOURCE", "CHANGED", "ABOUT",
+    "ON", "BY", "FOR", "DURING", "TO", "FROM", "OF_DEVICE", "SOURCE", "AFFECTS", "CHANGED",
+    "ABOUT",
 )  # fmt: skip

@@ -39,9 +39,9 @@ from tracegraph.values import instant_key, iso, public_props, spreadsheet_safe
 EVENT_COLUMNS = (
     "traceability_lot_code", "product_id", "product", "quantity", "unit", "event_type",
     "event_date", "location_id", "location_description", "destination_id",
-    "destination_description", "input_lot_codes", "supplier_lot", "reference_document_type",
-    "reference_document", "source_quantity", "source_unit", "source_amounts", "origin_id",
-    "origin_description",
+    "destination_description", "input_lot_codes", "input_quantities", "supplier_lot",
+    "reference_document_type", "reference_document", "source_quantity", "source_unit",
+    "source_amounts", "origin_id", "origin_description",
 )  # fmt: skip
 CUSTOMER_COLUMNS = (
     "customer_id", "name", "contact", "country", "shipments", "returns", "lots",
@@ -109,7 +109,8 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "location_description": location.get("name"),
                            "supplier_lot": receipt["supplier_lot"],
                            "origin_id": receipt["supplier_id"],
-                           "origin_description": f"supplier {receipt['supplier_id']}",
+                           "origin_description": receipt["supplier_name"]
+                           or f"supplier {receipt['supplier_id']}",
                            "reference_document_type": "supplier lot"})  # fmt: skip
         for made in detail.get("made_by", []):
             # the part of the lot the step made (a rework of 10 of its 100 pcs: a tenth)
@@ -121,7 +122,8 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "event_date": iso(made["ended_at"] or made["started_at"]),
                            "location_id": made["location_id"],
                            "location_description": place_names.get(made["location_id"]),
-                           "input_lot_codes": " ".join(sorted(made["inputs"])),
+                           "input_lot_codes": " ".join(sorted({i[0] for i in made["inputs"]})),
+                           "input_quantities": _inputs_text(made["inputs"]),
                            "reference_document_type": "process step",
                            "reference_document": made["step_id"]})  # fmt: skip
     for line in trace.shipments:
@@ -150,6 +152,19 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     # 08:15+01:00 came before the mix that used it at 08:35+08:00, hours earlier)
     return sorted(events, key=lambda e: (instant_key(e.get("event_date")),
                                          e["traceability_lot_code"]))  # fmt: skip
+
+
+def _inputs_text(inputs: list[list[Any]]) -> str:
+    """`EY1 100 kg; OIL1 700 kg`: each input lot of a step with the quantity it gave (FSMA 204
+    asks for the quantity and unit of each input lot; the codes alone were listed)."""
+    return "; ".join(
+        " ".join(str(part) for part in (lot, _number(quantity), uom) if part not in (None, ""))
+        for lot, quantity, uom in sorted(inputs, key=lambda i: (i[0], i[2] or ""))
+    )
+
+
+def _number(value: float | None) -> str | None:
+    return None if value is None else f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def _source_fields(
@@ -196,7 +211,7 @@ def customer_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
 def _shipped_text(shipped: dict[tuple[str, str], list[Any]]) -> str:
     """`960 pcs BREAD; 968 pcs CIABATTA; 2 kg SALT`: net of returns, per material and unit."""
     return "; ".join(
-        " ".join(part for part in (f"{amount:.6f}".rstrip("0").rstrip("."), unit, material) if part)
+        " ".join(part for part in (_number(amount), unit, material) if part)
         for (material, _), (unit, amount) in sorted(shipped.items())
     )
 
@@ -269,6 +284,7 @@ def build_package(
         duration_s=round(seconds, 4),
         located_share=trace.located_share,
         source_lots=[s["lot_id"] for s in trace.sources],
+        affected_lots=[] if drill else [lot["lot_id"] for lot in trace.lots],
         lots=len(trace.lots),
         shipments=len({s["shipment_id"] for s in trace.shipments}),
         customers=len(trace.customers),

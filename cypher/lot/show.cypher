@@ -48,7 +48,8 @@ RETURN lot {.*, created_at: toString(lot.created_at), expires_at: toString(lot.e
                  reference_doc: shipment.reference_doc, quantity: line.quantity, uom: line.uom,
                  customer_id: customer.customer_id, customer_name: customer.name}
        } AS shipped,
-       COLLECT { MATCH (lot)<-[:SOURCE]-(recall:Recall) RETURN recall.recall_id } AS recalls,
+       // recalls and drills of the lot, and recalls that reached it from a lot upstream
+       COLLECT { MATCH (lot)<-[:SOURCE|AFFECTS]-(recall:Recall) RETURN recall.recall_id } AS recalls,
        COLLECT {
          MATCH (lot)<-[:ABOUT]-(change:RowChange)<-[:CHANGED]-(run:ImportRun)
          RETURN change {.table, .key, .file, .line, .columns, .before, .after,

@@ -1,6 +1,6 @@
 // What a tracking-event spreadsheet needs beyond the trace, for the affected lots: the product
 // name, where the lot is, how it was received, and the steps that made it with their location
-// and inputs (FSMA 204 transformation events list the input lot codes).
+// and inputs (FSMA 204 transformation events list the input lot codes and their quantities).
 UNWIND $lot_ids AS lot_id
 MATCH (lot:Lot {lot_id: lot_id})
 RETURN lot.lot_id AS lot_id,
@@ -17,5 +17,6 @@ RETURN lot.lot_id AS lot_id,
                  started_at: toString(step.started_at), ended_at: toString(step.ended_at),
                  quantity: made.quantity, uom: made.uom,
                  location_id: COLLECT { MATCH (step)-[:AT]->(l:Location) RETURN l.location_id }[0],
-                 inputs: COLLECT { MATCH (step)<-[:INPUT_TO]-(i:Lot) RETURN i.lot_id }}
+                 inputs: COLLECT { MATCH (step)<-[use:INPUT_TO]-(i:Lot)
+                                   RETURN [i.lot_id, use.quantity, use.uom] }}
        } AS made_by
