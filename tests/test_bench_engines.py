@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hand_plant import HAND_PLANT
 from plant_model import PlantModel
+from unended_plant import UNENDED_PLANT
 
 from tracegraph.bench_engines import (
     ENGINES,
@@ -35,6 +36,7 @@ from tracegraph.compare.postgres import (
 )
 from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
 from tracegraph.plant import generate_plant
 from tracegraph.rootcause import SPLIT_FROM
 from tracegraph.trace import trace_backward, trace_forward, trace_window
@@ -198,6 +200,34 @@ def test_postgres_traces_weigh_like_tracegraphs(hand_plant: TraceGraph, tmp_path
         assert made == window.processed_lots == ["M"]
         assert forward is not None and window.forward is not None
         assert {**forward.as_dict(), "seconds": 0} == {**window.forward.as_dict(), "seconds": 0}
+
+
+@needs_postgres
+def test_engines_agree_on_windows_over_steps_with_no_end(graph: TraceGraph, tmp_path: Path) -> None:
+    """A step with no end time begun before a window is in it when it began less than the
+    device's longest step (the import's longest_step_s) before the window: PostgreSQL and the
+    in-memory BFS answer the window as tracegraph does, to the second of the bound. (Generated
+    plants end every step; this plant has three steps without an end.)"""
+    for name, text in UNENDED_PLANT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejected == 0
+    memory = InMemoryPlant(tmp_path)
+    windows = {  # from, to (2026-11-05/06, +01:00): the lots made in the window
+        ("06T01:20:00", "06T02:00:00"): ["RF-X", "RF-IN"],
+        ("06T03:00:00", "06T03:10:00"): ["RF-X", "RF-IN"],
+        ("06T03:00:01", "06T03:10:00"): ["RF-IN"],  # 7,201 s after S-REF-X began: out
+        ("06T03:40:00", "06T03:50:00"): [],
+        ("05T21:59:00", "05T22:10:00"): ["RF-LONG"],  # ended steps by their end, as before
+    }
+    with running_postgres() as pg, pg.connect() as conn:
+        load_plant(pg, tmp_path)
+        for (begins, ends), lots in windows.items():
+            start = datetime.fromisoformat(f"2026-11-{begins}+01:00")
+            end = datetime.fromisoformat(f"2026-11-{ends}+01:00")
+            ours = trace_window(graph, "device", "OVEN-1", start.isoformat(), end.isoformat())
+            assert ours.processed_lots == lots, begins
+            assert window_trace(conn, "OVEN-1", start, end)[0] == lots, begins
+            assert memory.device_window("OVEN-1", start, end) == set(lots), begins
 
 
 def _links(steps: list[dict[str, Any]]) -> list[tuple[Any, ...]]:

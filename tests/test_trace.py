@@ -19,6 +19,7 @@ import pytest
 from hand_plant import HAND_PLANT
 from plant_model import PlantModel
 from typer.testing import CliRunner
+from unended_plant import UNENDED_PLANT
 
 from readme import tracegraph_commands
 from tracegraph import queries, rootcause
@@ -1301,6 +1302,85 @@ def test_device_window_finds_a_long_step_that_began_long_before_it(
     )
     assert import_paths(graph, [tmp_path / "steps.csv"]).rejected == 0
     assert [s["step_id"] for s in trace_window(graph, "device", *window).steps] == ["LONG"]
+
+
+@pytest.fixture
+def unended_steps(graph: TraceGraph, tmp_path: Path) -> TraceGraph:
+    """The database holding only tests/unended_plant.py's steps with no end time."""
+    for name, text in UNENDED_PLANT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejected == 0
+    return graph
+
+
+@pytest.mark.parametrize(("kind", "subject"), [("device", "OVEN-1"), ("operator", "OP-7")])
+def test_a_window_includes_a_step_with_no_end_that_may_have_run_in_it(
+    unended_steps: TraceGraph, kind: str, subject: str
+) -> None:
+    """S-REF-X began on OVEN-1 at 01:00 with no end time and made RF-X at 01:40; a window from
+    01:20 answered "0 steps · 0 lots produced": a missing end was read as the start. A step
+    with no end time that began before the window is in it when it began less than the
+    device's (operator's) longest step before the window (S-REF-X, 20 min), flagged and
+    warned of; one that began longer before (OLD-X, 3 h) is not; one that began inside the
+    window (IN-X) is in it whatever its end, as before. Also without longest_step_s."""
+    graph = unended_steps
+    window = (subject, "2026-11-06T01:20:00+01:00", "2026-11-06T02:00:00+01:00")
+    for bound in ("kept by the import", "from the history"):
+        if bound == "from the history":
+            graph.driver.execute_query(
+                "MATCH (n) WHERE n:Device OR n:Operator REMOVE n.longest_step_s",
+                database_=graph.database,
+            )
+        result = trace_window(graph, kind, *window)
+        assert [s["step_id"] for s in result.steps] == ["S-REF-X", "IN-X"], bound
+        assert result.processed_lots == ["RF-X", "RF-IN"]
+        assert [s["end_unknown"] for s in result.steps] == [True, True]
+        assert result.assumed == ["S-REF-X"]
+        assert result.warnings == [
+            "1 step has no end time: included because it may have run in the window (started "
+            f"before it by less than the {kind}'s longest step): S-REF-X"
+        ]
+        assert result.as_dict()["warnings"] == result.warnings
+        assert "(1 with no end time, may have run in the window)" in result.summary()
+        # the bound exactly: LONG's 7,200 s, rounded up, plus a second (longest_step_s) after
+        # S-REF-X began, it would end as the window starts (IN-X, begun later, is in both)
+        for start, steps in (("03:00:00", ["S-REF-X", "IN-X"]), ("03:00:01", ["IN-X"])):
+            edge = trace_window(graph, kind, subject, f"2026-11-06T{start}+01:00",
+                                "2026-11-06T03:10:00+01:00")  # fmt: skip
+            assert [s["step_id"] for s in edge.steps] == steps, (bound, start)
+            assert edge.assumed == steps
+    # past the 2-hour bound of every unended step (S-REF-X 2 h 40 min before, IN-X 2 h 10 min)
+    later = trace_window(graph, kind, subject, "2026-11-06T03:40:00+01:00",
+                         "2026-11-06T03:50:00+01:00")  # fmt: skip
+    assert [s["step_id"] for s in later.steps] == [] and later.warnings == []
+    # an ended step is judged by its end, as before: LONG ended at 22:00
+    ended = trace_window(graph, kind, subject, "2026-11-05T21:59:00+01:00",
+                         "2026-11-05T22:10:00+01:00")  # fmt: skip
+    assert [(s["step_id"], s["end_unknown"]) for s in ended.steps] == [("LONG", False)]
+    assert ended.warnings == []
+
+
+def test_trace_device_shows_a_step_with_no_end_that_may_have_run_in_the_window(
+    unended_steps: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """The engineer's command: S-REF-X is in the table, its end marked, with a warning; the
+    JSON flags it (end_unknown) and carries the warning."""
+    command = ["trace", "device", "OVEN-1", "--from", "2026-11-06T01:20+01:00",
+               "--to", "2026-11-06T02:00+01:00"]  # fmt: skip
+    shown = runner.invoke(app, command)
+    assert shown.exit_code == 0, shown.stderr
+    assert "2 steps · 2 lots produced (1 with no end time" in shown.stdout
+    assert "unknown: may have run in the window" in shown.stdout
+    assert "warning: 1 step has no end time: included because it may have run in the window" in (
+        " ".join(shown.stderr.split())
+    )
+    answer = json.loads(runner.invoke(app, [*command, "--format", "json"]).stdout)
+    assert [(s["step_id"], s["end_unknown"], s["ended_at"]) for s in answer["steps"]] == [
+        ("S-REF-X", True, None),
+        ("IN-X", True, None),
+    ]
+    assert answer["processed_lots"] == ["RF-X", "RF-IN"]
+    assert answer["warnings"][0].startswith("1 step has no end time")
 
 
 @pytest.mark.parametrize(

@@ -806,10 +806,26 @@ class WindowTrace:
     # a device's calibrations, maintenance and alarms in the window; its last calibration before
     events: list[dict[str, Any]] = field(default_factory=list)
     calibrated_before: dict[str, Any] | None = None
+    # steps with no end time that started before the window: in it only because they may have
+    # run into it (for at most the device's or operator's longest step)
+    assumed: list[str] = field(default_factory=list)
 
     @property
     def processed_lots(self) -> list[str]:
         return list(dict.fromkeys(lot for step in self.steps for lot in step["lots"]))
+
+    @property
+    def warnings(self) -> list[str]:
+        """Why the answer may hold more than ran in the window: steps with no end time that
+        started before it, included because they may have run into it."""
+        if not self.assumed:
+            return []
+        one = len(self.assumed) == 1
+        return [
+            f"{counted(len(self.assumed), 'step')} {'has' if one else 'have'} no end time: "
+            f"included because {'it' if one else 'they'} may have run in the window (started "
+            f"before it by less than the {self.kind}'s longest step): " + ", ".join(self.assumed)
+        ]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -824,6 +840,7 @@ class WindowTrace:
                 else {}
             ),
             "forward": self.forward.as_dict() if self.forward else None,
+            "warnings": self.warnings,
             "truncated": False,
             "seconds": round(self.seconds, 4),
         }
@@ -834,6 +851,8 @@ class WindowTrace:
             f"{counted(len(self.steps), 'step')} · "
             f"{counted(len(self.processed_lots), 'lot')} produced"
         )
+        if self.assumed:
+            text += f" ({len(self.assumed):,} with no end time, may have run in the window)"
         if self.forward:
             text += " · downstream: " + self.forward.summary()
         return text
@@ -873,6 +892,8 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
     # order gives the same answer.
     steps = [{**row, "started_at": iso(row["started_at"]), "ended_at": iso(row["ended_at"]),
               "lots": sorted(row["lots"])} for row in rows]  # fmt: skip
+    # with no end time and started before the window: in it because it may have run into it
+    assumed = [step["step_id"] for step in steps if step.pop("assumed_in_window")]
     lots = list(dict.fromkeys(lot for step in steps for lot in step["lots"]))
     forward = None
     if lots:
@@ -884,4 +905,4 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
         events = [_event(e) for e in found["events"]]
         calibrated = next((_event(e) for e in found["calibrated_before"]), None)
     return WindowTrace(kind, subject, start, end, steps, forward, time.perf_counter() - started,
-                       events, calibrated)  # fmt: skip
+                       events, calibrated, assumed)  # fmt: skip

@@ -4,6 +4,13 @@
 // upper bound), so the seek is exact and costs the window, not the device's whole history.
 // Graphs imported before longest_step_s existed fall back to the device's whole history.
 // (coalesce: the seek's bound is evaluated before the branch's filter.)
+// A step with no end time (the MES had not booked it) is in the window when it started in it,
+// or, started before it, when it started less than longest_step_s seconds before the window's
+// start: it may have run at most the device's longest step, so it may have run into the window
+// (started_at + longest_step_s > window start; at exactly the bound it would end as the window
+// starts). The bound is the same the seek uses, so such a step is always sought; without
+// longest_step_s, the one the import would give the device from its history. Unended steps
+// older than that are left out, not every unended step of the device's history.
 MATCH (device:Device {device_id: $device_id})
 CALL (device) {
   WITH device WHERE device.longest_step_s IS NOT NULL
@@ -11,26 +18,36 @@ CALL (device) {
   USING INDEX step:ProcessStep(started_at)
   WHERE step.started_at >= datetime($window_start) - duration({seconds: coalesce(device.longest_step_s, 0) + 1})
     AND step.started_at < datetime($window_end) + duration({seconds: 1})
-  RETURN step
+  RETURN step, device.longest_step_s AS longest_s
   UNION
   WITH device WHERE device.longest_step_s IS NULL
+  CALL (device) {  // as import/steps_longest_device computes a first bound
+    MATCH (device)<-[:ON]-(known:ProcessStep)
+    RETURN coalesce(max(duration.inSeconds(known.started_at,
+                                           coalesce(known.ended_at, known.started_at)).seconds) + 1,
+                    0) AS longest_s
+  }
   MATCH (step:ProcessStep)-[:ON]->(device)
   WHERE step.started_at < datetime($window_end) + duration({seconds: 1})
-  RETURN step
+  RETURN step, longest_s
 }
 // Exactly, as instants: Neo4j orders two datetimes of one instant by their offsets too, so
 // a step starting at 20:00Z was "before" a window ending at 22:00+02:00 (the same moment);
 // the seek above reaches a second further, and this keeps [start, end) — a step that ends
 // when the window starts did not run in it (one of no length, starting then, did).
-WITH device, step, datetime($window_start).epochMillis AS starts,
+WITH device, step, longest_s, datetime($window_start).epochMillis AS starts,
      datetime($window_end).epochMillis AS ends
 WHERE step.started_at.epochMillis < ends
   AND (step.started_at.epochMillis >= starts
-       OR coalesce(step.ended_at, step.started_at).epochMillis > starts)
+       OR (step.ended_at IS NOT NULL AND step.ended_at.epochMillis > starts)
+       OR (step.ended_at IS NULL AND step.started_at.epochMillis + longest_s * 1000 > starts))
 RETURN step.step_id AS step_id,
        step.operation AS operation,
        toString(step.started_at) AS started_at,
        toString(step.ended_at) AS ended_at,
+       step.ended_at IS NULL AS end_unknown,
+       // in the window only because its end is unknown (see above)
+       step.ended_at IS NULL AND step.started_at.epochMillis < starts AS assumed_in_window,
        COLLECT { MATCH (step)-[:BY]->(o:Operator) RETURN o.operator_id }[0] AS operator_id,
        device.device_id AS device_id,
        COLLECT { MATCH (step)-[:PRODUCED]->(lot:Lot) RETURN lot.lot_id } AS lots

@@ -151,10 +151,15 @@ def _window_command(kind: str) -> Any:
             print_csv(rows, FORWARD_CSV)
         else:
             render_window(result)
+        for text in result.warnings:  # steps with no end time, included as they may have run
+            warn(text)
 
     command.__doc__ = (
         f"Lots the {kind} produced in a time window (steps overlapping [--from, --to)), "
-        "and their blast radius downstream."
+        "and their blast radius downstream.\n\n"
+        "A step with no end time is in the window when it started in it, or started less "
+        f"than the {kind}'s longest step before --from (it may have run into the window): "
+        "its end shows as unknown, with a warning (`end_unknown` and `warnings` in the JSON)."
     )
     return command
 
@@ -530,6 +535,14 @@ def _device_events(result: tracing.WindowTrace) -> None:
     _more(TABLE_LIMIT, len(result.events), "events")
 
 
+def _ended(step: dict[str, Any], assumed: bool) -> str:
+    """A window step's end; with none, says so (and, for one begun before the window, that
+    it is in the answer because it may have run into the window)."""
+    if not step["end_unknown"]:
+        return when(step["ended_at"])
+    return "[yellow]unknown: may have run in the window[/]" if assumed else "unknown"
+
+
 def render_window(result: tracing.WindowTrace) -> None:
     out = stdout()
     out.print(f"[bold]{result.summary()}[/]")
@@ -544,12 +557,13 @@ def render_window(result: tracing.WindowTrace) -> None:
     ):
         table.add_column(column)
     other = "device_id" if result.kind == "operator" else "operator_id"
+    assumed = set(result.assumed)
     for step in result.steps[:TABLE_LIMIT]:
         table.add_row(
             step["step_id"],
             step["operation"] or "",
             when(step["started_at"]),
-            when(step["ended_at"]),
+            _ended(step, step["step_id"] in assumed),
             step[other] or "",
             ", ".join(step["lots"]),
         )

@@ -26,7 +26,8 @@ class _Steps:
     operator: np.ndarray
     operation: np.ndarray
     started: np.ndarray  # datetime64[s] UTC
-    ended: np.ndarray
+    ended: np.ndarray  # the start for a step with no end time
+    unended: np.ndarray  # no end time (bool)
 
 
 class InMemoryPlant:
@@ -45,6 +46,7 @@ class InMemoryPlant:
             started=np.array([_utc(r["started_at"]) for r in steps], dtype="datetime64[s]"),
             ended=np.array([_utc(r["ended_at"] or r["started_at"]) for r in steps],
                            dtype="datetime64[s]"),
+            unended=np.array([not r["ended_at"] for r in steps], dtype=bool),
         )  # fmt: skip
         sources, targets = [], []
         for r in plant_rows(folder, "step_inputs"):
@@ -99,12 +101,17 @@ class InMemoryPlant:
     def device_window(self, device: str, start: datetime, end: datetime) -> set[str]:
         """Lots made on the device by steps overlapping [start, end), and all downstream."""
         s = self.steps
+        on = s.device == device
         # [start, end): a step that ends when the window starts did not run in it
-        hit = (
-            (s.device == device)
-            & (s.started < _np(end))
-            & ((s.started >= _np(start)) | (s.ended > _np(start)))
-        )
+        hit = on & (s.started < _np(end)) & ((s.started >= _np(start)) | (s.ended > _np(start)))
+        unended = on & s.unended & (s.started < _np(start))
+        if unended.any():
+            # a step with no end time that started before the window: in it when it started
+            # less than the device's longest step before (the import's longest_step_s: whole
+            # seconds rounded up, plus one), as cypher/trace/device_window.cypher has it
+            lengths = (s.ended[on] - s.started[on]).astype(np.int64)
+            longest = np.timedelta64(int(np.maximum(lengths, 0).max()) + 1, "s")
+            hit |= unended & (s.started + longest > _np(start))
         indptr, indices = self.down
         made = np.concatenate([indices[indptr[i] : indptr[i + 1]] for i in s.ids[hit]] or [[]])
         return self._lots(self._reach(self.down, np.unique(made).astype(np.int64)))
