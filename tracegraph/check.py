@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracegraph.graph import TraceGraph
-from tracegraph.units import unit_table
+from tracegraph.units import COUNT, unit_table
 from tracegraph.values import iso
 
-DEFAULT_TOLERANCE = 0.15  # yield loss within 15 % is normal (baking loses water)
+DEFAULT_TOLERANCE = 0.15  # yield loss within 15 % is normal (baking loses water); pieces lose none
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ def run_checks(graph: TraceGraph, tolerance: float = DEFAULT_TOLERANCE) -> Check
         params: dict[str, Any] = {"units": unit_table()}
         if check.needs_tolerance:
             params["tolerance"] = tolerance
+            params["count_dimension"] = COUNT  # pieces: no tolerance, no balance through a step
         rows = graph.read(f"check/{check.name}", **params)
         findings = [{k: iso(v) if hasattr(v, "to_native") else v for k, v in row.items()}
                     for row in rows]  # fmt: skip

@@ -8,6 +8,10 @@ shares within one dimension.
 
 from __future__ import annotations
 
+# The dimension of pieces: not lost in baking or drying, unlike mass (no balance tolerance), and
+# not conserved through a step (one panel depanelled into four boards, twelve bottles into a case).
+COUNT = "count"
+
 # unit -> (dimension, factor to the dimension's base unit)
 _UNITS: dict[str, tuple[str, float]] = {
     "kg": ("mass", 1.0),
@@ -18,7 +22,7 @@ _UNITS: dict[str, tuple[str, float]] = {
     "l": ("volume", 1.0),
     "ml": ("volume", 1e-3),
     "m": ("length", 1.0),
-    "pcs": ("count", 1.0),
+    "pcs": (COUNT, 1.0),
 }
 
 

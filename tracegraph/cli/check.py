@@ -18,7 +18,9 @@ def check_command(
         "--tolerance",
         min=0.0,
         help="Mass balance slack: a step's output may differ from its input by this fraction "
-        "(0.15 = 15 %, normal yield loss); a lot may be used this much beyond its quantity.",
+        "(0.15 = 15 %, normal yield loss); a lot may be used this much beyond its quantity. "
+        "Not for pieces (pcs): a lot of them is found used beyond its quantity by any amount, "
+        "and a step in pieces is not balanced (1 panel makes 4 boards).",
     ),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
