@@ -255,6 +255,10 @@ def test_a_rework_in_place_is_not_a_use_and_a_sort_uses_what_did_not_come_back(
     10 − 5 = 5 kg of it: A's 5 kg shipped balance it; S, sorted alike, had 8 kg shipped (13)."""
     _plant(graph, tmp_path, REWORK)
     assert _balances(graph)["lot_balance"] == [("S", 10.0, "kg", 13.0)]
+    # A, S and BRD-1B became available when received or made, not when their rework or sort
+    # gave them back: A and S were "consumed before available" by the sort that took them in
+    found = {r.name: r.findings for r in run_checks(graph).results}
+    assert (found["consumed_before_available"], found["shipped_before_available"]) == ([], [])
 
 
 # Panel lot PNL-40 (40 pcs), 45 of its panels depanelled; paste lot PASTE (100 kg), 110 kg of it
