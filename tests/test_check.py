@@ -174,6 +174,7 @@ def test_cli_exit_1_with_findings_and_json_counts(
         "step_balance": 2, "lot_balance": 1, "released_after_failure": 2,
         "step_ends_before_start": 1, "returned_by_another_customer": 1,
         "unit_of_another_dimension": 1,
+        "shipped_after_recall": 0,
     }  # fmt: skip
     table = runner.invoke(app, ["check"])
     assert table.exit_code == 1
@@ -185,7 +186,7 @@ def test_cli_exit_0_on_a_clean_chain(
 ) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 9 checks")
+    assert result.stdout.startswith("no gaps found by 10 checks")
 
 
 def _plant(graph: TraceGraph, folder: Path, tables: dict[str, str]) -> None:
@@ -375,4 +376,4 @@ def test_the_nightly_check_of_a_plant_that_depanels_and_packs_exits_0(
     _plant(graph, tmp_path, NIGHTLY)
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 9 checks")
+    assert result.stdout.startswith("no gaps found by 10 checks")

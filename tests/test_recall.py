@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from tracegraph import report
+from tracegraph.check import run_checks
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
@@ -131,6 +133,33 @@ def test_a_recall_is_named_on_every_lot_it_reached_a_drill_is_not(
     assert show_lot(hand_plant, "A")["recalls"] == []  # upstream of the dough, not reached
     shown = runner.invoke(app, ["lot", "show", "P1"])
     assert f"in recalls: {recall_id}" in shown.stdout
+
+
+def test_check_finds_what_shipped_after_a_recall_covering_it(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Salt lot B was recalled; the next night's export shipped 10 more bread of P1 (made with
+    it) and `check` said "no gaps found": a recall holds nothing in the ERP. A drill's lots, and
+    shipments before the recall, are no finding."""
+    assert (
+        runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "d"), "--drill"]).exit_code == 0
+    )
+    later = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0).isoformat()
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "shipments.csv").write_text(f"shipment_id,customer_id,shipped_at\nSH9,C1,{later}\n")
+    (more / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH9,P1,10,pcs\n")
+    assert import_paths(hand_plant, [more]).rejects == []
+    found = {r.name: r.findings for r in run_checks(hand_plant).results}
+    assert found["shipped_after_recall"] == []  # a drill recalls nothing
+    assert runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "r")]).exit_code == 0
+    recall_id = json.loads((tmp_path / "r" / "recall.json").read_text())["recall_id"]
+    found = {r.name: r.findings for r in run_checks(hand_plant).results}
+    assert [(f["lot_id"], f["shipment_id"], f["quantity"], f["recall_id"])
+            for f in found["shipped_after_recall"]] == [("P1", "SH9", 10.0, recall_id)]  # fmt: skip
+    checked = runner.invoke(app, ["check"])
+    assert checked.exit_code == 1
+    assert "1 lots shipped after a recall that covers them" in checked.stdout
 
 
 def test_recall_never_writes_over_a_folder(
