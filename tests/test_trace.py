@@ -636,6 +636,23 @@ def test_typo_suggests_close_lots(hand_plant: TraceGraph, neo4j_env: dict[str, s
     assert "close matches" not in unlike.stderr and "check the id" in unlike.stderr
 
 
+def test_ids_with_hyphens_get_close_matches(hand_plant: TraceGraph, tmp_path: Path) -> None:
+    """PST-01, PST-0001, PST001 and BRD-2B got no suggestion: the index splits PST-001 into
+    "pst" and "001", and the whole typed id, hyphen and all, matched no part."""
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom\nPST-001,PASTE,1,kg\nPST-002,PASTE,1,kg\n"
+        "BRD-2A,BOARD,4,pcs\nBRD-1A,BOARD,4,pcs\n"
+    )
+    assert import_paths(hand_plant, [more]).rejects == []
+    for typed, first in (("PST-01", "PST-001"), ("PST-0001", "PST-001"), ("PST001", "PST-001"),
+                         ("BRD-2B", "BRD-2A")):  # fmt: skip
+        with pytest.raises(TracegraphError) as unknown:
+            resolve_lots(hand_plant, [typed])
+        assert unknown.value.hint.startswith(f"close matches: {first}"), (typed, unknown.value)
+
+
 def test_padded_ids_name_their_lot_and_unknown_devices_get_close_matches(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
 ) -> None:

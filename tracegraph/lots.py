@@ -16,6 +16,7 @@ from tracegraph.units import convert
 from tracegraph.values import STEP_FIELDS, instant_key, iso, nfc, public_props
 
 # Characters with a meaning in Lucene's query syntax: escaped so that user text is only text.
+_RUNS = re.compile(r"[^\W\d_]+|\d+")
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
 
 
@@ -90,9 +91,13 @@ def candidates(graph: TraceGraph, text: str, limit: int = 8) -> list[dict[str, A
     terms = [t for t in re.split(r"\s+", text.strip()) if t]
     if not terms:
         return []
+    # The index splits ids at hyphens and dots (PST-001 is "pst" and "001"), so a whole term
+    # with one (PST-01) matched nothing and PST001 nothing either: each term is also asked as
+    # its runs of letters and of digits (one-character runs would match nearly every lot).
+    parts = [p for t in terms for p in _RUNS.findall(t.lower()) if len(p) > 1]
     clauses = []
-    for term in terms:
-        escaped = _LUCENE_SPECIAL.sub(r"\\\1", term.lower())
+    for term in dict.fromkeys([*(t.lower() for t in terms), *parts]):
+        escaped = _LUCENE_SPECIAL.sub(r"\\\1", term)
         clauses.append(f"{escaped}~ OR *{escaped}* OR {escaped}*")
     search = " OR ".join(f"({c})" for c in clauses)
     found = graph.read("lot/candidates", search=search, limit=max(4 * limit, 20))
