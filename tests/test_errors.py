@@ -271,6 +271,9 @@ def test_a_full_disk_is_one_line_not_a_bug(
         (["--heap", "lots"], "error: --heap 'lots' is not an amount of memory"),
         (["--heap", "4096"], "error: --heap '4096' is not an amount of memory"),  # 4 kB to Neo4j
         (["--pagecache", "-1g"], "error: --pagecache '-1g' is not an amount of memory"),
+        # a typo for 512m: it was saved, and every later `db up` failed on it
+        (["--heap", "512k"], "error: --heap 512k is too small for Neo4j (hint: give it 256m"),
+        (["--pagecache", "8k"], "error: --pagecache 8k is too small for Neo4j (hint: give it 16m"),
         (["--bolt-port", "41787", "--http-port", "41787"], "error: Bolt and HTTP cannot share"),
         (["--bolt-port", "70000"], "error: Invalid value for '--bolt-port'"),
     ],

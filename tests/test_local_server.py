@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -119,4 +120,49 @@ def test_quick_start_works_twice_and_survives_a_restart(
     assert load_settings(env={"TRACEGRAPH_HOME": str(fresh_home)}) == settings
     status = json.loads(_run(runner, ["db", "status", "--format", "json"]))
     assert status["nodes"]["Lot"] == 1
+
+    # The server has a session of its own: closing the terminal (ssh) that started it, or a
+    # hang-up to that terminal's process group, stopped the plant's server.
+    pid = server.running_pid(fresh_home)
+    assert pid is not None and os.getsid(pid) != os.getsid(0)
+
+    # The password changed in Browser: `db up` tried the file's password once a second for a
+    # minute and locked the user out for everyone; NEO4J_PASSWORD was ignored.
+    new_password = settings.password + "-rotated"
+    with connect(settings) as driver:
+        driver.execute_query(
+            "ALTER CURRENT USER SET PASSWORD FROM $old TO $new",
+            old=settings.password, new=new_password, database_="system",
+        )  # fmt: skip
+    changed = runner.invoke(app, ["db", "up"])
+    assert changed.exit_code == 2 and changed.stdout == ""
+    assert "it was changed since the file was written" in changed.stderr
+    assert "NEO4J_PASSWORD=<the new password> tracegraph db up" in changed.stderr
+    rotated = replace(settings, password=new_password)
+    connect(rotated).close()  # refused twice, not three times: the user is not locked out
+    taken = runner.invoke(app, ["db", "up"], env={"NEO4J_PASSWORD": new_password})
+    assert taken.exit_code == 0, taken.stderr
+    assert load_settings(env={"TRACEGRAPH_HOME": str(fresh_home)}) == rotated
+    assert credentials.stat().st_mode & 0o777 == 0o600
     _run(runner, ["db", "down"])
+
+
+def test_a_failed_start_names_the_launchers_error_not_an_old_log_line(tmp_path: Path) -> None:
+    """A setting given twice (neo4j-extra.conf and tracegraph's) was refused by Neo4j's
+    launcher, whose words were thrown away; `db up` quoted the "Stopped." of the last `db down`
+    — or an ERROR an old importer had caused — instead."""
+    logs = server.neo4j_home(tmp_path) / "logs"
+    logs.mkdir(parents=True)
+    log = logs / "neo4j.log"
+    log.write_text(
+        "2026-12-04 23:00:00.000+0000 ERROR Client triggered an unexpected error\n"
+        "2026-12-04 23:10:00.000+0000 INFO  Stopped.\n"
+    )
+    before = log.stat().st_size
+    launcher = "Error: server.default_advertised_address declared multiple times.\n"
+    assert server._last_error(tmp_path, before, launcher) == launcher.strip()
+    # nothing from the launcher: what the server logged since the start, not before it
+    assert server._last_error(tmp_path, before, "") == "it wrote nothing to its log"
+    with log.open("a") as more:
+        more.write("2026-12-05 00:10:00.000+0000 ERROR Failed to start Neo4j: heap too small\n")
+    assert server._last_error(tmp_path, before, "") == "Failed to start Neo4j: heap too small"

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -154,8 +154,41 @@ def up(
             ) from None
         log(f"The credentials file {home / CREDENTIALS_FILENAME} was written again.")
     else:
-        _wait_for_credentials(own, timeout=60)
+        try:
+            # Twice at most: Neo4j locks the user out after three refusals in a row, and a
+            # password changed in Browser was tried once a second for a minute, locking out
+            # the nightly import and every analyst.
+            _wait_for_credentials(own, timeout=60, refusals=2)
+        except AuthenticationFailed:
+            _credentials_changed(home, own, env, log)
     return result
+
+
+def _credentials_changed(home: Path, own: Settings, env: Mapping[str, str], log: Log) -> None:
+    """The server refused the password of its credentials file: it was changed (in Browser,
+    with ALTER USER). NEO4J_PASSWORD, when given, is tried once and written into the file."""
+    credentials = home / CREDENTIALS_FILENAME
+    password = env.get("NEO4J_PASSWORD")
+    if not password or password == own.password:
+        raise AuthenticationFailed(
+            f"the server in {home} refused the password in {credentials} for user "
+            f"'{own.user}': it was changed since the file was written (in Neo4j Browser, or "
+            "with ALTER USER)",
+            hint="run `NEO4J_PASSWORD=<the new password> tracegraph db up` to write it into "
+            "the file",
+        ) from None
+    given = replace(own, password=password)
+    try:
+        _wait_for_credentials(given, timeout=10, refusals=1)
+    except AuthenticationFailed:
+        raise AuthenticationFailed(
+            f"the server in {home} refused both the password in {credentials} and "
+            f"NEO4J_PASSWORD for user '{own.user}'",
+            hint="give the password the user has now (Neo4j locks it for a few seconds after "
+            "three refusals in a row)",
+        ) from None
+    write_credentials(credentials, {**read_credentials(credentials), "NEO4J_PASSWORD": password})
+    log(f"The server's password had changed: {credentials} now holds NEO4J_PASSWORD.")
 
 
 def home_settings(home: Path, env: Mapping[str, str] | None = None) -> Settings:

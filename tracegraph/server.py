@@ -228,6 +228,9 @@ def _conf_text(home: Path, options: ServerOptions) -> str:
         f"server.http.advertised_address=:{options.http_port}",
         "server.https.enabled=false",
         "dbms.security.auth_enabled=true",
+        # A plant's database reports nothing to anyone: Neo4j sends usage data (node counts,
+        # store size, machine) to its maker by default.
+        "dbms.usage_report.enabled=false",
         f"server.memory.heap.initial_size={options.heap}",
         f"server.memory.heap.max_size={options.heap}",
         f"server.memory.pagecache.size={options.pagecache}",
@@ -377,16 +380,32 @@ def _http_discovery_answers(port: int) -> bool:
         return False
 
 
-def _last_error(home: Path) -> str:
-    """The most telling line of the server's log after a failed start."""
+def _log_size(home: Path) -> int:
+    log = neo4j_home(home) / "logs" / "neo4j.log"
+    return log.stat().st_size if log.is_file() else 0
+
+
+def _last_error(home: Path, since: int = 0, launcher: str = "") -> str:
+    """The most telling line after a failed start: the launcher's own error (a setting given
+    twice, in neo4j-extra.conf and by tracegraph), else the last ERROR — else the last line —
+    the server logged since `since` (its log's size before the start). It quoted the
+    "Stopped." of the last `db down`, or an old importer's error, and kept Neo4j's reason."""
+    for line in reversed(launcher.splitlines()):
+        if line.strip().lower().startswith(("error", "exception")) or " ERROR " in line:
+            return line.strip()[:300]
     log = neo4j_home(home) / "logs" / "neo4j.log"
     if not log.is_file():
         return "no log was written"
-    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    with log.open("rb") as handle:
+        handle.seek(since if since <= log.stat().st_size else 0)
+        lines = handle.read().decode("utf-8", errors="replace").splitlines()
     for line in reversed(lines):
         if " ERROR " in line:
             return line.split(" ERROR ", 1)[1].strip()[:300]
-    return lines[-1][:300] if lines else "the log is empty"
+    if lines:
+        return lines[-1][:300]
+    said = [line.strip() for line in launcher.splitlines() if line.strip()]
+    return said[-1][:300] if said else "it wrote nothing to its log"
 
 
 def start(
@@ -431,6 +450,7 @@ def start(
         "NEO4J_HOME": str(nh),
         "NEO4J_CONF": str(nh / "conf"),
     }
+    logged = _log_size(home)
     launched = subprocess.run(
         [str(java), "-cp", str(lib / "*"), LAUNCHER, "start"],
         env=launch_env,
@@ -438,17 +458,21 @@ def start(
         text=True,
         timeout=timeout,
         check=False,
+        # A session of its own: the server outlives the terminal that started it (closing an
+        # ssh session, or a hang-up to its process group, stopped the plant's server).
+        start_new_session=True,
     )
+    said = launched.stdout + launched.stderr
     if launched.returncode != 0:
         raise ServerSetupError(
-            f"Neo4j did not start: {_last_error(home)}",
+            f"Neo4j did not start: {_last_error(home, logged, said)}",
             hint=f"see {nh / 'logs' / 'neo4j.log'}",
         )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if running_pid(home) is None:
             raise ServerSetupError(
-                f"Neo4j stopped while starting: {_last_error(home)}",
+                f"Neo4j stopped while starting: {_last_error(home, logged, said)}",
                 hint=f"see {nh / 'logs' / 'neo4j.log'}",
             )
         if _bolt_answers(options.bolt_port) and _http_discovery_answers(options.http_port):

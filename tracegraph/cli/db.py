@@ -100,6 +100,15 @@ def up(
 _MEMORY = re.compile(r"[1-9][0-9]*[kmg]", re.IGNORECASE)
 
 
+MIN_HEAP_MB = 256
+MIN_PAGECACHE_MB = 16
+
+
+def _megabytes(amount: str) -> float:
+    """`512m` → 512, `2g` → 2048, `512k` → 0.5 (a checked amount: digits and a unit)."""
+    return int(amount[:-1]) * {"k": 1 / 1024, "m": 1, "g": 1024}[amount[-1].lower()]
+
+
 def _check(options: server.ServerOptions) -> None:
     """Settings Neo4j would refuse, refused here with the reason (Neo4j's own refusal was
     reported as an old line of its log)."""
@@ -107,6 +116,14 @@ def _check(options: server.ServerOptions) -> None:
         if not _MEMORY.fullmatch(value):
             raise ConfigurationError(f"{name} {value!r} is not an amount of memory",
                                      hint="write it with a unit, as 512m or 2g")  # fmt: skip
+    # `--heap 512k` passed, was saved, and every later `db up` failed on it
+    if _megabytes(options.heap) < MIN_HEAP_MB:
+        raise ConfigurationError(f"--heap {options.heap} is too small for Neo4j",
+                                 hint=f"give it {MIN_HEAP_MB}m at least (1g or more for "
+                                 "imports and wide traces)")  # fmt: skip
+    if _megabytes(options.pagecache) < MIN_PAGECACHE_MB:
+        raise ConfigurationError(f"--pagecache {options.pagecache} is too small for Neo4j",
+                                 hint=f"give it {MIN_PAGECACHE_MB}m at least")  # fmt: skip
     if options.bolt_port == options.http_port:
         raise ConfigurationError(
             f"Bolt and HTTP cannot share port {options.bolt_port}",
