@@ -80,12 +80,35 @@ def test_new_home_is_made_in_the_current_folder(tmp_path: Path) -> None:
     assert home_for_new_server(env={}, cwd=fresh) == fresh / ".tracegraph"
 
 
-def test_nothing_configured_says_how_to_start(tmp_path: Path) -> None:
+HOW_TO_START = (
+    "run the command from the folder that holds the server's .tracegraph (or set "
+    "TRACEGRAPH_HOME to that .tracegraph folder), start one there with `tracegraph db up`, or "
+    "set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD"
+)
+
+
+def test_nothing_configured_says_where_it_looked_and_how_to_start(tmp_path: Path) -> None:
+    """A nightly job run from / said "no server is configured" and "run `tracegraph db up`",
+    which would have started a second, empty server there."""
     with pytest.raises(ConfigurationError) as caught:
         load_settings(env={"TRACEGRAPH_HOME": str(tmp_path / "none")}, cwd=tmp_path)
     assert str(caught.value) == (
-        "no Neo4j server is configured (hint: run `tracegraph db up` to start the local server, "
-        "or set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD)"
+        f"no Neo4j server is configured ({tmp_path / 'none'} has no credentials file) "
+        f"(hint: {HOW_TO_START})"
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(env={}, cwd=tmp_path)
+    assert caught.value.message == (
+        f"no Neo4j server is configured (no .tracegraph folder in {tmp_path.resolve()} or above "
+        "it, and no TRACEGRAPH_HOME)"
+    )
+    # TRACEGRAPH_HOME set to the folder holding .tracegraph: named, with the right value
+    (tmp_path / "plant" / ".tracegraph").mkdir(parents=True)
+    with pytest.raises(ConfigurationError) as caught:
+        load_settings(env={"TRACEGRAPH_HOME": str(tmp_path / "plant")}, cwd=tmp_path)
+    assert caught.value.hint == (
+        "TRACEGRAPH_HOME names the .tracegraph folder itself: set it to "
+        f"{tmp_path / 'plant' / '.tracegraph'}"
     )
 
 

@@ -79,8 +79,10 @@ def test_no_server_configured(
     result = runner.invoke(app, ["db", "status"])
     _assert_one_line_error(
         result,
-        "error: no Neo4j server is configured (hint: run `tracegraph db up` to start the local "
-        "server, or set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD)",
+        f"error: no Neo4j server is configured ({tmp_path / 'nowhere'} has no credentials file) "
+        "(hint: run the command from the folder that holds the server's .tracegraph (or set "
+        "TRACEGRAPH_HOME to that .tracegraph folder), start one there with `tracegraph db up`, "
+        "or set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD)",
     )
 
 

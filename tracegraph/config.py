@@ -82,6 +82,25 @@ def read_credentials(path: Path) -> dict[str, str]:
     return values
 
 
+def _looked_in(env: Mapping[str, str], cwd: Path | None, home: Path | None) -> str:
+    """Where a server's credentials were looked for: a nightly job run from / said only "no
+    server", and its hint started a second, empty server there."""
+    if home is not None:
+        return f"{home} has no credentials file"
+    here = (cwd or Path.cwd()).resolve()
+    return f"no {HOME_DIRNAME} folder in {here} or above it, and no TRACEGRAPH_HOME"
+
+
+def _no_server_hint(env: Mapping[str, str], cwd: Path | None) -> str:
+    given = env.get("TRACEGRAPH_HOME")
+    if given and (Path(given).expanduser() / HOME_DIRNAME).is_dir():  # the home's parent
+        inner = Path(given) / HOME_DIRNAME
+        return f"TRACEGRAPH_HOME names the {HOME_DIRNAME} folder itself: set it to {inner}"
+    return ("run the command from the folder that holds the server's .tracegraph (or set "
+            "TRACEGRAPH_HOME to that .tracegraph folder), start one there with `tracegraph db "
+            "up`, or set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD")  # fmt: skip
+
+
 def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Settings:
     """Settings from the environment, completed by the home's credentials file."""
     env = os.environ if env is None else env
@@ -97,11 +116,8 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
 
     uri = pick("NEO4J_URI")
     if not uri:
-        raise ConfigurationError(
-            "no Neo4j server is configured",
-            hint="run `tracegraph db up` to start the local server, "
-            "or set NEO4J_URI, NEO4J_USER and NEO4J_PASSWORD",
-        )
+        raise ConfigurationError(f"no Neo4j server is configured ({_looked_in(env, cwd, home)})",
+                                 hint=_no_server_hint(env, cwd))  # fmt: skip
     user = pick("NEO4J_USER") or DEFAULT_USER
     password = pick("NEO4J_PASSWORD")
     if not password:
