@@ -144,6 +144,24 @@ def test_quick_start_works_twice_and_survives_a_restart(
     assert taken.exit_code == 0, taken.stderr
     assert load_settings(env={"TRACEGRAPH_HOME": str(fresh_home)}) == rotated
     assert credentials.stat().st_mode & 0o777 == 0o600
+
+    # A backup, and the database restored from it (there was no way but neo4j-admin by hand).
+    refused = runner.invoke(app, ["db", "backup", "--to", "backups"])
+    assert refused.exit_code == 2 and "can back up a stopped database only" in refused.stderr
+    _run(runner, ["db", "down"])
+    backed_up = _run(runner, ["db", "backup", "--to", "backups"])
+    (dump,) = Path("backups").glob("tracegraph-*.dump")
+    assert backed_up.startswith(f"Backed up to {dump.resolve()} (")
+    assert dump.stat().st_mode & 0o777 == 0o600  # the store, readable without the password
+    _run(runner, ["db", "up"])
+    _run(runner, ["db", "reset", "--yes"])
+    assert json.loads(_run(runner, ["db", "status", "--format", "json"]))["nodes"]["Lot"] == 0
+    _run(runner, ["db", "down"])
+    unsure = runner.invoke(app, ["db", "restore", str(dump)])
+    assert unsure.exit_code == 2 and "--yes" in unsure.stderr
+    _run(runner, ["db", "restore", str(dump), "--yes"])
+    _run(runner, ["db", "up"])
+    assert json.loads(_run(runner, ["db", "status", "--format", "json"]))["nodes"]["Lot"] == 1
     _run(runner, ["db", "down"])
 
 

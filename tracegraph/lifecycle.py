@@ -70,6 +70,14 @@ def docker_engine_answers() -> bool:
     return probe.returncode == 0 and bool(probe.stdout.strip())
 
 
+def backend_of(home: Path) -> str:
+    """Which server `db up` last started for this home: "local" or "docker"."""
+    backend_path = _backend_file(home)
+    if backend_path.is_file():
+        return str(json.loads(backend_path.read_text(encoding="utf-8")).get("backend", "local"))
+    return "local"
+
+
 def _backend_file(home: Path) -> Path:
     return home / "backend.json"
 
@@ -271,11 +279,7 @@ def down(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> tuple
                 hint="stop that server with its own tools",
             )
         return "local", False
-    backend_path = _backend_file(home)
-    backend = "local"
-    if backend_path.is_file():
-        backend = json.loads(backend_path.read_text(encoding="utf-8")).get("backend", "local")
-    if backend == "docker":
+    if backend_of(home) == "docker":
         stopped = subprocess.run(
             [*_compose_command(env), "down"], capture_output=True, text=True, check=False
         )

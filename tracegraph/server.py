@@ -43,6 +43,7 @@ from tracegraph.versions import MAVEN_ARTIFACTS, NEO4J_VERSION, SUPPORTED_JAVA_M
 Log = Callable[[str], None]
 
 LAUNCHER = "org.neo4j.server.startup.Neo4jCommand"
+ADMIN_TOOL = "org.neo4j.cli.AdminTool"  # neo4j-admin
 DEFAULT_BOLT_PORT = 7687
 DEFAULT_HTTP_PORT = 7474
 # Sized for the reference machine (2 cores, 24 GB) holding a 1M-lot plant (~2 GB of store):
@@ -338,6 +339,30 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def admin(home: Path, args: list[str], env: Mapping[str, str] | None = None) -> str:
+    """Run neo4j-admin (`database dump …`) on the home's server, stopped; its output, or
+    ServerSetupError with its own words when it fails."""
+    env = os.environ if env is None else env
+    java, _ = find_java(env)
+    lib = ensure_jars(jar_cache_dir(env), java, lambda _: None)
+    nh = neo4j_home(home)
+    done = subprocess.run(
+        [str(java), "-cp", f"{nh / 'conf'}/*:{lib}/*", ADMIN_TOOL, *args],
+        env={**env, "NEO4J_HOME": str(nh), "NEO4J_CONF": str(nh / "conf")},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    said = (done.stdout + done.stderr).strip()
+    if done.returncode != 0:
+        lines = [line for line in said.splitlines() if line.strip()]
+        raise ServerSetupError(
+            f"neo4j-admin {' '.join(args[:2])} failed: {lines[-1][:300] if lines else 'no reason'}",
+            hint=f"see the server's logs in {nh / 'logs'}",
+        )
+    return said
 
 
 def running_pid(home: Path) -> int | None:

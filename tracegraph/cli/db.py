@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
+from tracegraph import backup as backups
 from tracegraph import lifecycle, server
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
@@ -14,11 +16,12 @@ from tracegraph.cli.render import OutputFormat, note, print_json, stdout, warn
 from tracegraph.config import find_home
 from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
 from tracegraph.importing.run import holding_import_lock, running_import
+from tracegraph.versions import NEO4J_VERSION
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
     cls=SummaryGroup,
-    help="Start, stop, inspect, initialise and empty the Neo4j database.",
+    help="Start, stop, inspect, initialise, empty, back up and restore the Neo4j database.",
     no_args_is_help=True,
 )
 
@@ -167,6 +170,53 @@ def _refuse_while_importing() -> None:
             hint="wait for it to finish, or run `tracegraph db down --force` "
             "(running the import again afterwards is safe)",
         )
+
+
+def _local_home() -> Path:
+    """The home of a local server `db up` started (backups are of that server's files)."""
+    home = find_home()
+    if home is None or not server.neo4j_home(home).is_dir():
+        raise ConfigurationError(
+            "no local server here to back up or restore",
+            hint="run the command where the server's .tracegraph is (or set TRACEGRAPH_HOME)",
+        )
+    if lifecycle.backend_of(home) == "docker":
+        raise ConfigurationError(
+            "the server runs in Docker: back it up with Docker's tools",
+            hint="`tracegraph db down`, then `docker run --rm -v tracegraph_tracegraph-data:/data "
+            f"-v $PWD:/backups neo4j:{NEO4J_VERSION}-community neo4j-admin database dump neo4j "
+            "--to-path=/backups`",
+        )
+    return home
+
+
+@app.command()
+def backup(
+    to: Path = typer.Option(..., "--to", help="Folder to write the dump file into."),
+) -> None:
+    """Back up the database into a dump file (tracegraph-YYYYMMDDTHHMMSSZ.dump, readable by you
+    only). Neo4j Community backs up a stopped server: run `db down` first, `db up` after."""
+    dump = backups.backup(_local_home(), to.resolve())
+    size = dump.stat().st_size
+    shown = f"{size / 2**20:,.1f} MiB" if size >= 2**20 else f"{size:,} bytes"
+    stdout().print(f"Backed up to {dump} ({shown}).")
+
+
+@app.command()
+def restore(
+    dump: Path = typer.Argument(..., help="A dump file `tracegraph db backup` wrote."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm: replace the whole database."),
+) -> None:
+    """Replace the database with a backup (its lots, import ledger and recalls). Neo4j
+    Community restores into a stopped server: run `db down` first, `db up` after."""
+    if not yes:
+        raise ConfigurationError(
+            "db restore replaces everything in the database with the backup",
+            hint=f"run `tracegraph db restore {dump} --yes` if that is what you want",
+        )
+    home = _local_home()
+    backups.restore(home, dump)
+    stdout().print(f"Restored {dump} into the server in {home}; start it with `tracegraph db up`.")
 
 
 @app.command()

@@ -1,0 +1,75 @@
+"""Backups of the local server's database: a dump file, and loading one back.
+
+Neo4j Community dumps and loads a stopped database only (`neo4j-admin database dump|load`),
+so both refuse while the server runs. A dump holds every lot, the import ledger and the
+recalls — anyone holding it can open it without the password — so it is written readable by
+its owner only, as the home is.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tracegraph import server
+from tracegraph.config import DEFAULT_DATABASE
+from tracegraph.errors import ConfigurationError
+
+
+def _stopped(home: Path, doing: str) -> None:
+    if server.state(home).running:
+        raise ConfigurationError(
+            f"the server in {home} is running: Neo4j Community can {doing} a stopped database only",
+            hint="run `tracegraph db down`, then this command, then `tracegraph db up`",
+        )
+    if not server.has_data(home):
+        raise ConfigurationError(
+            f"the server in {home} has no database yet",
+            hint="start it once with `tracegraph db up` (it creates the database), then "
+            "`tracegraph db down`",
+        )
+
+
+def backup(home: Path, folder: Path, env: Mapping[str, str] | None = None) -> Path:
+    """Dump the database into `folder` as tracegraph-<UTC time>.dump (mode 0600)."""
+    _stopped(home, "back up")
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"tracegraph-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.dump"
+    if target.exists():
+        raise ConfigurationError(f"{target} exists", hint="wait a second, or give another --to")
+    # Dumped into a folder of its own, then renamed: an interrupted dump leaves no file that
+    # looks like a backup.
+    staging = Path(tempfile.mkdtemp(prefix=".tracegraph-dump-", dir=folder))
+    try:
+        server.admin(home, ["database", "dump", DEFAULT_DATABASE, f"--to-path={staging}"], env)
+        dumped = staging / f"{DEFAULT_DATABASE}.dump"
+        os.chmod(dumped, 0o600)
+        dumped.rename(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def restore(home: Path, dump: Path, env: Mapping[str, str] | None = None) -> None:
+    """Replace the database with the one in `dump` (a file `backup` wrote)."""
+    if not dump.is_file():
+        raise ConfigurationError(
+            f"{dump} is not a file", hint="give a .dump file `db backup` wrote"
+        )
+    _stopped(home, "restore")
+    # neo4j-admin loads <database>.dump from a folder: the file is linked there under that name
+    staging = Path(tempfile.mkdtemp(prefix=".tracegraph-load-", dir=home))
+    try:
+        link = staging / f"{DEFAULT_DATABASE}.dump"
+        try:
+            link.hardlink_to(dump)
+        except OSError:  # another file system
+            shutil.copyfile(dump, link)
+        server.admin(home, ["database", "load", DEFAULT_DATABASE, f"--from-path={staging}",
+                            "--overwrite-destination=true"], env)  # fmt: skip
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
