@@ -1431,3 +1431,31 @@ def test_sigterm_ends_an_import_as_interrupted_in_the_ledger(
     runs = [r["run"] for r in graph.read("ledger/import_runs", limit=10)]
     assert [r["status"] for r in runs] == ["interrupted"]
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # put back
+
+
+def test_a_reject_file_the_disk_could_not_hold_is_not_left_cut_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full disk left rejects.csv cut off at 64 kB: a complete-looking list of fewer rejects.
+    Now nothing is left but the error (the run can be run again with --rejects elsewhere)."""
+    import errno
+
+    from tracegraph.errors import ConfigurationError
+    from tracegraph.importing import run
+    from tracegraph.importing.validate import Reject
+
+    rejects = [Reject("lots.csv", n, "quantity", "x", "not a number") for n in range(2, 5)]
+    written: list[str] = []
+
+    def disk_fills(value: str) -> str:
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(value)
+        return value
+
+    monkeypatch.setattr(run, "spreadsheet_safe", disk_fills)
+    path = tmp_path / "rejects.csv"
+    with pytest.raises(ConfigurationError) as full:
+        run.write_rejects(path, rejects)
+    assert "No space left on device" in str(full.value)
+    assert list(tmp_path.iterdir()) == []

@@ -78,6 +78,13 @@ def test_recall_package_files_and_manifest(
     assert (first["event_type"], first["traceability_lot_code"], first["quantity"]) == (
         "receiving", "B", 10.0,
     )  # fmt: skip
+    # Times in the exports' own offsets are text Excel sorts wrong: beside them, the time in
+    # UTC as a date Excel sorts and filters (and as sortable text in the CSV).
+    shipped = {head.value: cell.value for head, cell in zip(sheet[1], sheet[6], strict=True)}
+    assert (shipped["event_date"], shipped["event_date_utc"]) == (
+        "2026-11-04T08:00:00+00:00", datetime(2026, 11, 4, 8, 0)
+    )  # fmt: skip
+    assert events[4]["event_date_utc"] == "2026-11-04 08:00:00"
     customer_cells = {
         row[1].value: row[1].data_type for row in book["customers"].iter_rows(min_row=2)
     }

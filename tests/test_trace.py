@@ -411,6 +411,21 @@ def test_a_source_without_a_quantity_is_weighed_as_what_it_gave(
     ]
 
 
+def test_a_return_from_a_customer_never_shipped_the_lot_is_warned_of(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """RMA2 books a return of P1 from C2, which only C1 received: it took P1's share off C2's
+    exposure with no word (the recall said 100 % located, warnings: [])."""
+    plant = _hand_plant_with(
+        graph, tmp_path / "plant", shipments="RMA2,C2,2026-11-06T09:00:00+00:00,RMA-2,\n",
+        shipment_lines="RMA2,P1,-4,pcs\n",
+    )  # fmt: skip
+    assert trace_forward(plant, ["B"]).warnings == [
+        "return RMA2 of lot P1 comes from customer C2, which was never shipped it: its amount "
+        "is taken off that customer's (`tracegraph check` lists such returns)"
+    ]
+
+
 def test_rework_in_place_changes_no_amount(
     graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str], runner: CliRunner
 ) -> None:

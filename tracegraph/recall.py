@@ -38,7 +38,7 @@ from tracegraph.values import instant_key, iso, public_props, spreadsheet_safe
 
 EVENT_COLUMNS = (
     "traceability_lot_code", "product_id", "product", "quantity", "unit", "event_type",
-    "event_date", "location_id", "location_description", "destination_id",
+    "event_date", "event_date_utc", "location_id", "location_description", "destination_id",
     "destination_description", "input_lot_codes", "input_quantities", "supplier_lot",
     "reference_document_type", "reference_document", "source_quantity", "source_unit",
     "source_amounts", "origin_id", "origin_description",
@@ -150,8 +150,29 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
         })  # fmt: skip
     # in time order as instants (the exports' offsets differ: sorted as text, a receipt at
     # 08:15+01:00 came before the mix that used it at 08:35+08:00, hours earlier)
-    return sorted(events, key=lambda e: (instant_key(e.get("event_date")),
-                                         e["traceability_lot_code"]))  # fmt: skip
+    ordered = sorted(events, key=lambda e: (instant_key(e.get("event_date")),
+                                            e["traceability_lot_code"]))  # fmt: skip
+    for event in ordered:
+        event["event_date_utc"] = _utc_text(event.get("event_date"))
+    return ordered
+
+
+UTC_TEXT = "%Y-%m-%d %H:%M:%S"
+
+
+def _utc_text(text: str | None) -> str | None:
+    """An event's time in UTC, `2026-11-03 07:15:00`: the dates in the exports' own offsets
+    (+01:00 beside -06:00) sorted and filtered wrong in Excel, where they are text; this one
+    sorts as text and is a real date/time in the workbook."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime(UTC_TEXT)
 
 
 def _inputs_text(inputs: list[list[Any]]) -> str:
@@ -324,6 +345,7 @@ def _write_xlsx(path: Path, events: list[dict[str, Any]], customers: list[dict[s
     """Both sheets streamed (openpyxl's write-only mode): a package of 100k events is written
     in a fraction of the time and memory a workbook held in memory takes."""
     from openpyxl import Workbook  # here, not at the top: only a recall package needs it
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
@@ -336,8 +358,14 @@ def _write_xlsx(path: Path, events: list[dict[str, Any]], customers: list[dict[s
     last = f"{get_column_letter(len(EVENT_COLUMNS))}{len(events) + 1}"
     sheet.auto_filter.ref = f"A1:{last}"  # sortable and filterable, as FSMA 204 asks
     sheet.append(_header(sheet, EVENT_COLUMNS))
+    utc = EVENT_COLUMNS.index("event_date_utc")
     for event in events:
-        sheet.append(_as_text(sheet, [event.get(c) for c in EVENT_COLUMNS]))
+        row = _as_text(sheet, [event.get(c) for c in EVENT_COLUMNS])
+        if row[utc]:  # a date/time Excel sorts and filters (the ISO text beside it is text)
+            cell = WriteOnlyCell(sheet, value=datetime.strptime(row[utc], UTC_TEXT))
+            cell.number_format = "yyyy-mm-dd hh:mm:ss"
+            row[utc] = cell
+        sheet.append(row)
     sheet = book.create_sheet("customers")
     sheet.append(_header(sheet, CUSTOMER_COLUMNS))
     for customer in customers:

@@ -64,7 +64,7 @@ class ForwardTrace:
         return ([OVERLOCATED] if over else []) + [
             _unmeasured_source(source) for source in self.sources
             if not (source.get("quantity") or 0) > 0
-        ]  # fmt: skip
+        ] + _returns_from_elsewhere(self.shipments)  # fmt: skip
 
     @property
     def located_share(self) -> float | None:
@@ -92,6 +92,23 @@ class ForwardTrace:
             text += (f" · {amounts_text(shipped, ' and ')} of {names} shipped"
                      + (", net of returns" if returns else ""))  # fmt: skip
         return text
+
+
+def _returns_from_elsewhere(lines: list[dict[str, Any]]) -> list[str]:
+    """Returns of a lot from a customer it was never shipped to: the return lowered that
+    customer's share with no word (CUST-B returning a board only CUST-A received: CUST-B's
+    exposure went from 111 g to 106 g, and the recall said nothing)."""
+    shipped = {(line["customer_id"], line["lot_id"]) for line in lines if not line["is_return"]}
+    strays = [
+        line for line in lines
+        if line["is_return"] and (line["customer_id"], line["lot_id"]) not in shipped
+    ]  # fmt: skip
+    return [
+        f"return {line['shipment_id']} of lot {line['lot_id']} comes from customer "
+        f"{line['customer_id']}, which was never shipped it: its amount is taken off that "
+        "customer's (`tracegraph check` lists such returns)"
+        for line in strays
+    ]
 
 
 def _unmeasured_source(source: dict[str, Any]) -> str:

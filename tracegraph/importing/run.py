@@ -728,16 +728,22 @@ def _counted(table: str, rows: Iterator[dict[str, Any]], state: RunState) -> Tab
 
 
 def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:
+    # Written beside it, then renamed: a full disk left a reject file cut off at 64 kB, which
+    # read as a complete list of fewer rejects.
+    partial = path.with_name(f".{path.name}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8-sig", newline="") as out:
+        with partial.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(["file", "line", "column", "value", "reason"])
             for r in rejects:
                 writer.writerow(
                     [r.file, r.line, r.column, spreadsheet_safe(r.value[:500]), r.reason]
                 )
+        os.replace(partial, path)
     except OSError as exc:  # a full disk, a folder gone since the run began
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
         raise ConfigurationError(
             f"cannot write the reject file {path}: {exc.strerror or exc}",
             hint="free space or pass --rejects another file, then run it again (that is safe)",
