@@ -53,12 +53,14 @@ PACK,HELD,100,pcs
     "inspections.csv": """inspection_id,test,result,inspected_at,lot_id
 I1,taste,fail,2026-11-03T11:00:00Z,BAD
 """,
-    # C2 returns 5 of EARLY, which only C1 was shipped; C1 returns 10 of it, rightly
+    # C2 returns 5 of EARLY, which only C1 was shipped; C1 returns 10 of it, rightly;
+    # SH-EMPTY's lines never came (rejected for a unit, say)
     "shipments.csv": """shipment_id,customer_id,shipped_at
 SH-EARLY,C1,2026-11-03T09:00:00Z
 SH-LATE,C1,2026-11-04T09:00:00Z
 RMA-C2,C2,2026-11-05T09:00:00Z
 RMA-C1,C1,2026-11-05T09:00:00Z
+SH-EMPTY,C2,2026-11-06T09:00:00Z
 """,
     "shipment_lines.csv": """shipment_id,lot_id,quantity,uom
 SH-EARLY,EARLY,100,pcs
@@ -110,6 +112,10 @@ def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None
             for f in found["unit_of_another_dimension"]] == [
         ("CHOC", "shipped", "SH-LATE", "pcs", "kg")
     ]  # fmt: skip
+    # no trace or recall reaches a delivery without lots: its customer went uncalled
+    assert [(f["shipment_id"], f["customer_id"]) for f in found["shipment_without_lines"]] == [
+        ("SH-EMPTY", "C2")
+    ]
 
 
 def test_a_hold_placed_later_does_not_make_earlier_shipments_findings(
@@ -168,17 +174,17 @@ def test_cli_exit_1_with_findings_and_json_counts(
     result = runner.invoke(app, ["check", "--format", "json"])
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
-    assert payload["findings"] == 11
+    assert payload["findings"] == 12
     assert {c["check"]: c["count"] for c in payload["checks"]} == {
         "unknown_origin": 1, "shipped_before_available": 1, "consumed_before_available": 1,
         "step_balance": 2, "lot_balance": 1, "released_after_failure": 2,
         "step_ends_before_start": 1, "returned_by_another_customer": 1,
         "unit_of_another_dimension": 1,
-        "shipped_after_recall": 0,
+        "shipped_after_recall": 0, "shipment_without_lines": 1,
     }  # fmt: skip
     table = runner.invoke(app, ["check"])
     assert table.exit_code == 1
-    assert table.stdout.startswith("11 findings: 1 lots never received nor produced")
+    assert table.stdout.startswith("12 findings: 1 lots never received nor produced")
 
 
 def test_cli_exit_0_on_a_clean_chain(
@@ -186,7 +192,7 @@ def test_cli_exit_0_on_a_clean_chain(
 ) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 10 checks")
+    assert result.stdout.startswith("no gaps found by 11 checks")
 
 
 def _plant(graph: TraceGraph, folder: Path, tables: dict[str, str]) -> None:
@@ -376,4 +382,4 @@ def test_the_nightly_check_of_a_plant_that_depanels_and_packs_exits_0(
     _plant(graph, tmp_path, NIGHTLY)
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 10 checks")
+    assert result.stdout.startswith("no gaps found by 11 checks")

@@ -30,12 +30,14 @@ def check_command(
     Lots of unknown origin, shipped or consumed before they existed, steps and lots that do
     not balance, lots shipped or used while on hold or after a failed inspection, steps that
     end before they start, returns from customers never shipped the lot, lots shipped or used
-    in a unit they are not counted in, lots shipped after a recall that covers them."""
+    in a unit they are not counted in, lots shipped after a recall that covers them,
+    shipments with no lot on them."""
     report = run_checks(open_graph(), tolerance)
     if output is ReportFormat.json:
         print_json(report.as_dict())
     elif output is ReportFormat.csv:
-        rows = [{"check": r.name, "subject": f.get("lot_id") or f.get("step_id"),
+        rows = [{"check": r.name,
+                 "subject": f.get("lot_id") or f.get("step_id") or f.get("shipment_id"),
                  "detail": "; ".join(f"{k}={v}" for k, v in f.items()
                                      if k not in ("lot_id",) and v is not None)}
                 for r in report.results for f in r.findings]  # fmt: skip
