@@ -180,7 +180,7 @@ def test_cli_exit_1_with_findings_and_json_counts(
         "step_balance": 2, "lot_balance": 1, "released_after_failure": 2,
         "step_ends_before_start": 1, "returned_by_another_customer": 1,
         "unit_of_another_dimension": 1,
-        "shipped_after_recall": 0, "shipment_without_lines": 1,
+        "shipped_or_used_after_recall": 0, "shipment_without_lines": 1,
     }  # fmt: skip
     table = runner.invoke(app, ["check"])
     assert table.exit_code == 1

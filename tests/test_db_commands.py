@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import neo4j
 import pytest
@@ -125,3 +126,22 @@ def test_unique_constraint_is_enforced(graph: TraceGraph) -> None:
     with pytest.raises(neo4j.exceptions.ConstraintError) as caught:
         graph.driver.execute_query("CREATE (:Lot {lot_id: 'L1'})", database_=graph.database)
     assert caught.value.code == "Neo.ClientError.Schema.ConstraintValidationFailed"
+
+
+def test_backup_of_a_docker_home_says_how_and_of_no_home_says_where(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A home `db up` ran in Docker has no local server files: the Docker hint never showed,
+    only "no local server here"."""
+    home = tmp_path / ".tracegraph"
+    home.mkdir()
+    (home / "backend.json").write_text('{"backend": "docker"}')
+    monkeypatch.setenv("TRACEGRAPH_HOME", str(home))
+    docker = runner.invoke(app, ["db", "backup", "--to", str(tmp_path / "b")])
+    assert docker.exit_code == 2
+    assert docker.stderr.startswith("error: the server runs in Docker: back it up with Docker's")
+    assert "neo4j-admin database dump neo4j" in docker.stderr and "chmod 600" in docker.stderr
+    monkeypatch.setenv("TRACEGRAPH_HOME", str(tmp_path / "elsewhere" / ".tracegraph"))
+    nowhere = runner.invoke(app, ["db", "restore", str(tmp_path / "x.dump"), "--yes"])
+    assert nowhere.exit_code == 2
+    assert nowhere.stderr.startswith("error: no local server here to back up or restore")

@@ -372,19 +372,22 @@ def test_xlsx_formulas_without_a_stored_value_are_rejected_not_read_as_empty(
     assert [(r["lot_id"], r["quantity"], r["_extra"]) for r in rows] == [
         ("L2", 6000.0, {"kg": 6})  # the helper's formula is no value to keep
     ]
-    # What Excel stores on saving: the formula and its value.
+    # What Excel stores on saving: the formula and its value — a number, or text typed as
+    # such (t="str"), an empty text included (=IF(…,"",…) left the cell empty, and was
+    # rejected as never calculated).
     with zipfile.ZipFile(path) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
     xml = parts["xl/worksheets/sheet1.xml"]
     assert b"<f>C2*1000</f><v />" in xml
     xml = xml.replace(b"<f>C2*1000</f><v />", b"<f>C2*1000</f><v>5000</v>")
+    xml = xml.replace(b'<c r="F2"><f>C2+1</f><v />', b'<c r="F2" t="str"><f>C2+1</f><v></v>')
     parts["xl/worksheets/sheet1.xml"] = xml.replace(b"<v />", b"<v>7</v>")
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
     rows = list(validate_lazily(read_table(path), "lots", ZoneInfo("UTC"))[1])
     assert [(r["lot_id"], r["quantity"], r["_extra"]) for r in rows] == [
-        ("L1", 5000.0, {"kg": 5, "helper": 7}), ("L2", 6000.0, {"kg": 6, "helper": 7}),
+        ("L1", 5000.0, {"kg": 5}), ("L2", 6000.0, {"kg": 6, "helper": 7}),
     ]  # fmt: skip
 
 

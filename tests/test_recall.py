@@ -124,10 +124,16 @@ def test_drill_is_recorded_and_listed(
 
 
 def test_a_recall_is_named_on_every_lot_it_reached_a_drill_is_not(
-    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A warehouse clerk looked up bottle lot P1 inside the recall of salt lot B: `lot show`
-    named no recall (only B carried it). A drill changes nothing for the lots it reaches."""
+    named no recall (only B carried it). A drill changes nothing for the lots it reaches. (The
+    links go in batches: of one lot here, to see every batch written.)"""
+    monkeypatch.setattr("tracegraph.recall.AFFECTS_BATCH", 1)
     drill = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "d"), "--drill"])
     assert drill.exit_code == 0, drill.output
     assert show_lot(hand_plant, "P1")["recalls"] == []
@@ -142,12 +148,12 @@ def test_a_recall_is_named_on_every_lot_it_reached_a_drill_is_not(
     assert f"in recalls: {recall_id}" in shown.stdout
 
 
-def test_check_finds_what_shipped_after_a_recall_covering_it(
+def test_check_finds_what_shipped_or_was_used_after_a_recall_covering_it(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """Salt lot B was recalled; the next night's export shipped 10 more bread of P1 (made with
-    it) and `check` said "no gaps found": a recall holds nothing in the ERP. A drill's lots, and
-    shipments before the recall, are no finding."""
+    it) and put 100 g of B into a new dough, and `check` said "no gaps found": a recall holds
+    nothing in the ERP. A drill's lots, and what happened before the recall, are no finding."""
     assert (
         runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "d"), "--drill"]).exit_code == 0
     )
@@ -156,17 +162,22 @@ def test_check_finds_what_shipped_after_a_recall_covering_it(
     more.mkdir()
     (more / "shipments.csv").write_text(f"shipment_id,customer_id,shipped_at\nSH9,C1,{later}\n")
     (more / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH9,P1,10,pcs\n")
+    (more / "steps.csv").write_text(f"step_id,operation,started_at\nX9,mix,{later}\n")
+    (more / "step_inputs.csv").write_text("step_id,lot_id,quantity,uom\nX9,B,100,g\n")
     assert import_paths(hand_plant, [more]).rejects == []
     found = {r.name: r.findings for r in run_checks(hand_plant).results}
-    assert found["shipped_after_recall"] == []  # a drill recalls nothing
+    assert found["shipped_or_used_after_recall"] == []  # a drill recalls nothing
     assert runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "r")]).exit_code == 0
     recall_id = json.loads((tmp_path / "r" / "recall.json").read_text())["recall_id"]
     found = {r.name: r.findings for r in run_checks(hand_plant).results}
-    assert [(f["lot_id"], f["shipment_id"], f["quantity"], f["recall_id"])
-            for f in found["shipped_after_recall"]] == [("P1", "SH9", 10.0, recall_id)]  # fmt: skip
+    assert [(f["lot_id"], f["event"], f["reference"], f["quantity"], f["uom"], f["recall_id"])
+            for f in found["shipped_or_used_after_recall"]] == [
+        ("B", "used", "X9", 100.0, "g", recall_id),
+        ("P1", "shipped", "SH9", 10.0, "pcs", recall_id),
+    ]  # fmt: skip
     checked = runner.invoke(app, ["check"])
     assert checked.exit_code == 1
-    assert "1 lots shipped after a recall that covers them" in checked.stdout
+    assert "2 lots shipped or used after a recall that covers them" in checked.stdout
 
 
 def test_recall_never_writes_over_a_folder(

@@ -934,9 +934,14 @@ def test_a_corrected_reference_leaves_no_node_behind(
     which a clean import of day 3's files does not have."""
     steps = HAND_PLANT["steps.csv"]
     day2, day3 = tmp_path / "day2", tmp_path / "day3"
-    for folder, device, lot in ((day2, "MIXR-1", "PX"), (day3, "MIXER-1", "P1")):
+    for folder, device, lot, order in (
+        (day2, "MIXR-1", "PX", "WO-9"), (day3, "MIXER-1", "P1", "WO-1")
+    ):  # fmt: skip
         folder.mkdir()
-        (folder / "steps.csv").write_text(steps.replace("MIXER-1", device))
+        with_order = steps.replace("oven_temp_c\n", "oven_temp_c,work_order_id\n").replace(
+            "OP1,\n", f"OP1,,{order}\n"
+        )
+        (folder / "steps.csv").write_text(with_order.replace("MIXER-1", device))
         (folder / "inspections.csv").write_text(
             f"inspection_id,lot_id,test,result,inspected_at\nI9,{lot},seal,pass,2026-11-03T10:00Z\n"
         )
@@ -949,6 +954,8 @@ def test_a_corrected_reference_leaves_no_node_behind(
         "1 device named by references but given no row of its own was created: MIXER-1 (a "
         "typo in a reference makes one)",
         "deleted 1 device known only from references that no row refers to any more: MIXR-1 "
+        "(a corrected reference left it; a clean import has none)",
+        "deleted 1 work order known only from references that no row refers to any more: WO-9 "
         "(a corrected reference left it; a clean import has none)",
         "deleted 1 stub lot known only from references that no row refers to any more: PX (a "
         "corrected reference left it; a clean import has none)",

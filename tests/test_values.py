@@ -67,6 +67,13 @@ def test_csv_written_to_a_file_is_made_for_excel(
     with path.open("w", encoding="utf-8", newline="") as handle:
         _csv_through(handle, monkeypatch)
     assert path.read_bytes().startswith(codecs.BOM_UTF8)
+    # `>> both.csv` twice: one mark, at the start, not one in the middle of the file
+    both = tmp_path / "both.csv"
+    for _ in range(2):
+        with both.open("a", encoding="utf-8", newline="") as handle:
+            _csv_through(handle, monkeypatch)
+    assert both.read_bytes().startswith(codecs.BOM_UTF8)
+    assert both.read_bytes().count(codecs.BOM_UTF8) == 1
     assert list(csv.reader(path.read_text(encoding="utf-8-sig").splitlines())) == [
         ["lot_id", "name", "quantity"],
         ['\'=HYPERLINK("http://x","y")', "批次号", "-3.5"],  # a number is no formula
@@ -100,7 +107,11 @@ def test_csv_written_to_a_pipe_is_as_it_is(monkeypatch: pytest.MonkeyPatch) -> N
         # a recall's customers.csv had '+1 214 555 0100 and '-2 pcs (a return): what a person
         # copies into a phone, what a script reads as an amount
         ("+1 214 555 0100", "+1 214 555 0100"),
-        ("+1 (214) 555-0100", "+1 (214) 555-0100"),
+        # Excel would calculate these: -868, -5, 0.5
+        ("+1-214-555-0100", "'+1-214-555-0100"),
+        ("-2-3", "'-2-3"),
+        ("+1/2", "'+1/2"),
+        ("+1 (214) 555 0100", "'+1 (214) 555 0100"),
         ("-2 pcs", "-2 pcs"),
         ("-12.5 g", "-12.5 g"),
         ("-5%", "-5%"),

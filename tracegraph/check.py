@@ -36,7 +36,7 @@ CHECKS: tuple[Check, ...] = (
     Check("step_ends_before_start", "steps that end before they start"),
     Check("returned_by_another_customer", "returns from customers never shipped the lot"),
     Check("unit_of_another_dimension", "lots shipped or used in a unit they are not counted in"),
-    Check("shipped_after_recall", "lots shipped after a recall that covers them"),
+    Check("shipped_or_used_after_recall", "lots shipped or used after a recall that covers them"),
     Check("shipment_without_lines", "shipments with no lot on them"),
 )
 

@@ -94,11 +94,17 @@ def candidates(graph: TraceGraph, text: str, limit: int = 8) -> list[dict[str, A
     # The index splits ids at hyphens and dots (PST-001 is "pst" and "001"), so a whole term
     # with one (PST-01) matched nothing and PST001 nothing either: each term is also asked as
     # its runs of letters and of digits (one-character runs would match nearly every lot).
-    parts = [p for t in terms for p in _RUNS.findall(t.lower()) if len(p) > 1]
+    # A run is sought as a term (fuzzy, or as a prefix), never with a leading wildcard: *01*
+    # would match most of a million lots' index, on every mistyped id.
+    whole = [t.lower() for t in terms]
+    parts = [p for t in whole for p in _RUNS.findall(t) if len(p) > 1 and p not in whole]
     clauses = []
-    for term in dict.fromkeys([*(t.lower() for t in terms), *parts]):
+    for term in whole:
         escaped = _LUCENE_SPECIAL.sub(r"\\\1", term)
         clauses.append(f"{escaped}~ OR *{escaped}* OR {escaped}*")
+    for part in dict.fromkeys(parts):
+        escaped = _LUCENE_SPECIAL.sub(r"\\\1", part)
+        clauses.append(f"{escaped}~ OR {escaped}*")
     search = " OR ".join(f"({c})" for c in clauses)
     found = graph.read("lot/candidates", search=search, limit=max(4 * limit, 20))
     # Lucene's score ranks a fuzzy hit by term statistics, not by likeness: `R000001` put

@@ -49,6 +49,7 @@ CUSTOMER_COLUMNS = (
     "return_ids",
 )  # fmt: skip
 MANIFEST = "manifest.sha256"
+AFFECTS_BATCH = 10_000  # lots linked to a recall per transaction
 
 
 @dataclass
@@ -305,7 +306,6 @@ def build_package(
         duration_s=round(seconds, 4),
         located_share=trace.located_share,
         source_lots=[s["lot_id"] for s in trace.sources],
-        affected_lots=[] if drill else [lot["lot_id"] for lot in trace.lots],
         lots=len(trace.lots),
         shipments=len({s["shipment_id"] for s in trace.shipments}),
         customers=len(trace.customers),
@@ -314,6 +314,11 @@ def build_package(
         package=str(out.resolve()),
         manifest_sha256=_sha256(manifest),
     )
+    if not drill:
+        affected = [lot["lot_id"] for lot in trace.lots]
+        for start in range(0, len(affected), AFFECTS_BATCH):
+            graph.write("recall/affects", recall_id=recall_id,
+                        lot_ids=affected[start : start + AFFECTS_BATCH])  # fmt: skip
     return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill)
 
 

@@ -357,9 +357,13 @@ def admin(home: Path, args: list[str], env: Mapping[str, str] | None = None) -> 
     )
     said = (done.stdout + done.stderr).strip()
     if done.returncode != 0:
-        lines = [line for line in said.splitlines() if line.strip()]
+        lines = [line.strip() for line in said.splitlines() if line.strip()]
+        # its reason, not the last line of a stack trace ("at org.neo4j…")
+        telling = [line for line in lines
+                   if any(w in line.lower() for w in ("error", "failed", "exception"))]  # fmt: skip
+        reason = (telling or lines or ["no reason given"])[0][:300]
         raise ServerSetupError(
-            f"neo4j-admin {' '.join(args[:2])} failed: {lines[-1][:300] if lines else 'no reason'}",
+            f"neo4j-admin {' '.join(args[:2])} failed: {reason}",
             hint=f"see the server's logs in {nh / 'logs'}",
         )
     return said

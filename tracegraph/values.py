@@ -56,17 +56,18 @@ def nfc(text: str) -> str:
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
-# A signed number, phone number or amount with its unit: +1 214 555 0100, -2 pcs, -12.5 g.
-# Excel runs none of them (no function, reference or command in them), and a quote in front
-# broke them for everyone reading the file with a program.
-_SIGNED_AMOUNT = re.compile(r"[+-][\d ().,/-]*\d[\d ().,/-]*( ?[A-Za-z%]{1,5})?")
+# A sign and one number, perhaps grouped by spaces or commas, perhaps with a unit: -2 pcs,
+# -12.5 g, +1 214 555 0100 — no operator after the sign, so nothing Excel could calculate (a
+# quote in front broke them for everyone reading the file with a program). +1-214-555-0100 or
+# -2-3 would be calculated (to -868, to -5): they keep the quote.
+_SIGNED_AMOUNT = re.compile(r"[+-]\d[\d ,.]*( ?[A-Za-z%]{1,5})?")
 
 
 def spreadsheet_safe(text: str) -> str:
     """Text a spreadsheet would run as a formula (=, +, -, @, a tab or carriage return first)
     prefixed with a quote, so Excel shows it as text: an export's `=HYPERLINK(...)` lot note is
     kept as text by the import, and must stay text in every CSV we write. A signed amount or
-    phone number (`-2 pcs`, `+1 214 555 0100`) stays as it is."""
+    a phone number written with spaces (`-2 pcs`, `+1 214 555 0100`) stays as it is."""
     first = text[:1]
     if first in ("=", "@", "\t", "\r"):
         return "'" + text

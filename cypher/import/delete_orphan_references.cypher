@@ -1,8 +1,10 @@
 // Nodes known only from references (no row of their own: no _row_sha) that nothing refers to
 // any more: a step's device corrected from the typo OVE to OVEN-1 left a device OVE behind, and
-// a step_inputs row corrected to another lot left its stub lot — neither is in a clean import
-// of the same files. Run at the end of an import; the ids deleted are named in its summary.
-// A node with any relationship left (a recall of a stub lot included) stays.
+// an inspection's lot corrected to another left its stub lot — neither is in a clean import
+// of the same files. (A link row — step_inputs, step_outputs, shipment_lines — naming another
+// lot is another link: the old one stays, as rows missing from a later dump do.) Run at the
+// end of an import; the ids deleted are named in its summary. A node with any relationship
+// left (a recall of a stub lot, a ledger change about it) stays.
 CALL () {
   MATCH (n:Material) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
   WITH n, n.material_id AS id DELETE n RETURN collect(id) AS materials
@@ -27,8 +29,12 @@ CALL () {
   MATCH (n:Operator) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
   WITH n, n.operator_id AS id DELETE n RETURN collect(id) AS operators
 }
+CALL () {  // a work order has no table: every one is known from the steps FOR it
+  MATCH (n:WorkOrder) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
+  WITH n, n.work_order_id AS id DELETE n RETURN collect(id) AS work_orders
+}
 CALL () {
   MATCH (n:Lot {origin_known: false}) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
   WITH n, n.lot_id AS id DELETE n RETURN collect(id) AS lots
 }
-RETURN materials, suppliers, customers, locations, devices, operators, lots
+RETURN materials, suppliers, customers, locations, devices, operators, work_orders, lots

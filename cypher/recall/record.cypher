@@ -1,6 +1,5 @@
-// The ledger entry of a recall package or a mock-recall drill, linked to its source lots, and
-// (a recall, not a drill: $affected_lots is empty for one) to every other lot it reached, so
-// that `lot show` of any of them names the recall and `check` finds what shipped after it.
+// The ledger entry of a recall package or a mock-recall drill, linked to its source lots (the
+// other lots a recall reached are linked by recall/affects, in batches).
 CREATE (recall:Recall {recall_id: $recall_id})
 SET recall.created_at = datetime($created_at),
     recall.created_by = $created_by,
@@ -17,13 +16,6 @@ SET recall.created_at = datetime($created_at),
     recall.package = $package,
     recall.manifest_sha256 = $manifest_sha256
 WITH recall
-CALL (recall) {
-  UNWIND $source_lots AS lot_id
-  MATCH (lot:Lot {lot_id: lot_id})
-  CREATE (recall)-[:SOURCE]->(lot)
-}
-CALL (recall) {
-  UNWIND $affected_lots AS lot_id
-  MATCH (lot:Lot {lot_id: lot_id})
-  CREATE (recall)-[:AFFECTS]->(lot)
-}
+UNWIND $source_lots AS lot_id
+MATCH (lot:Lot {lot_id: lot_id})
+CREATE (recall)-[:SOURCE]->(lot)

@@ -30,7 +30,7 @@ def check_command(
     Lots of unknown origin, shipped or consumed before they existed, steps and lots that do
     not balance, lots shipped or used while on hold or after a failed inspection, steps that
     end before they start, returns from customers never shipped the lot, lots shipped or used
-    in a unit they are not counted in, lots shipped after a recall that covers them,
+    in a unit they are not counted in, lots shipped or used after a recall that covers them,
     shipments with no lot on them."""
     report = run_checks(open_graph(), tolerance)
     if output is ReportFormat.json:

@@ -175,17 +175,17 @@ def _refuse_while_importing() -> None:
 def _local_home() -> Path:
     """The home of a local server `db up` started (backups are of that server's files)."""
     home = find_home()
-    if home is None or not server.neo4j_home(home).is_dir():
-        raise ConfigurationError(
-            "no local server here to back up or restore",
-            hint="run the command where the server's .tracegraph is (or set TRACEGRAPH_HOME)",
-        )
-    if lifecycle.backend_of(home) == "docker":
+    if home is not None and lifecycle.backend_of(home) == "docker":
         raise ConfigurationError(
             "the server runs in Docker: back it up with Docker's tools",
             hint="`tracegraph db down`, then `docker run --rm -v tracegraph_tracegraph-data:/data "
             f"-v $PWD:/backups neo4j:{NEO4J_VERSION}-community neo4j-admin database dump neo4j "
-            "--to-path=/backups`",
+            "--to-path=/backups`, then `chmod 600 neo4j.dump` (it holds the whole store)",
+        )
+    if home is None or not server.neo4j_home(home).is_dir():
+        raise ConfigurationError(
+            "no local server here to back up or restore",
+            hint="run the command where the server's .tracegraph is (or set TRACEGRAPH_HOME)",
         )
     return home
 

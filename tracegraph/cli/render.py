@@ -55,7 +55,7 @@ def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
     text that Excel would run as a formula (`=HYPERLINK(…)`, imported as text) quoted. To a pipe
     or a terminal the values go as they are, for the program reading them."""
     for_excel = _stdout_is_file()
-    if for_excel:
+    if for_excel and _stdout_is_empty():  # `>> all.csv`: one mark, at the start of the file
         sys.stdout.write("\ufeff")
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
@@ -65,6 +65,11 @@ def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
             cells = [spreadsheet_safe(t) if isinstance(row.get(c), str) else t
                      for c, t in zip(columns, cells, strict=True)]  # fmt: skip
         writer.writerow(cells)
+
+
+def _stdout_is_empty() -> bool:
+    sys.stdout.flush()
+    return os.fstat(sys.stdout.fileno()).st_size == 0
 
 
 def _stdout_is_file() -> bool:

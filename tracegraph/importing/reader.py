@@ -389,6 +389,10 @@ def _read_xlsx(path: Path, table: str, header_line: int = 1) -> RawTable:
             formulas.close()
 
 
+# <f>, <f t="shared" …/>, and <x:f> as the Open XML SDK writes it
+_FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
 def _has_formulas(path: Path) -> bool:
     """Whether a sheet of the workbook holds a formula (an <f> element in its XML)."""
     with zipfile.ZipFile(path) as archive:
@@ -398,9 +402,9 @@ def _has_formulas(path: Path) -> bool:
                     tail = b""  # the end of the last chunk: `<f>` may straddle two
                     while chunk := sheet_xml.read(1 << 20):
                         seen = tail + chunk
-                        if b"<f>" in seen or b"<f " in seen:
+                        if _FORMULA_ELEMENT.search(seen):
                             return True
-                        tail = chunk[-2:]
+                        tail = chunk[-16:]
     return False
 
 
@@ -436,8 +440,14 @@ def _read_sheet(
         cells = [_sheet_cell_text(c) for c in sheet_cells]
         written = next(formula_rows, ())
         for i, formula in enumerate(written[: len(cells)]):
-            if sheet_cells[i].value is None and isinstance(formula, str) and formula[:1] == "=":
-                cells[i] = UncalculatedFormula(formula)
+            # No value and no type: Excel gives what it calculated a type when it is not a
+            # number (t="str" for text, "" included: =IF(A2="","",…) is an empty cell).
+            stored = sheet_cells[i]
+            # an array formula ({=…}) is an object holding its text
+            text = formula if isinstance(formula, str) else getattr(formula, "text", None)
+            if (stored.value is None and getattr(stored, "data_type", "n") == "n"
+                    and isinstance(text, str) and text[:1] == "="):  # fmt: skip
+                cells[i] = UncalculatedFormula(text)
         if any(c.strip() for c in cells):
             rows.append((number, _row(header, cells)))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated)

@@ -348,7 +348,7 @@ def _orphans_deleted(deleted: dict[str, list[str]]) -> list[str]:
         if ids:
             shown = ", ".join(sorted(ids)[:10]) + (f" and {len(ids) - 10:,} more"
                                                    if len(ids) > 10 else "")  # fmt: skip
-            what = "stub lot" if kind == "lots" else kind.removesuffix("s")
+            what = "stub lot" if kind == "lots" else kind.removesuffix("s").replace("_", " ")
             them = "it" if len(ids) == 1 else "them"
             notes.append(
                 f"deleted {counted(len(ids), what)} known only from references that no row "
