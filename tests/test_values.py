@@ -52,8 +52,10 @@ def _csv_through(target: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from tracegraph.cli.render import print_csv
 
     monkeypatch.setattr("sys.stdout", target)
-    rows = [{"lot_id": "=HYPERLINK(\"http://x\",\"y\")", "name": "批次号", "quantity": -3.5},
-            {"lot_id": "+cmd|' /C calc'!A0", "name": "@SUM(1)", "quantity": None}]  # fmt: skip
+    rows: list[dict[str, Any]] = [
+        {"lot_id": "=HYPERLINK(\"http://x\",\"y\")", "name": "批次号", "quantity": -3.5},
+        {"lot_id": "+cmd|' /C calc'!A0", "name": "@SUM(1)", "quantity": None},
+    ]  # fmt: skip
     print_csv(rows, ("lot_id", "name", "quantity"))
     target.flush()
 
