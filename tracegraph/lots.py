@@ -62,7 +62,7 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
                 )
                 raise AmbiguousLot(
                     f"{row['id']!r} names {len(lots)} lots: {options}",
-                    hint=_ambiguity_hint(row["id"], row["by_value"]),
+                    hint=_ambiguity_hint(row["by_value"]),
                 )
         if not lots:
             raise UnknownLot(f"no lot is known as {row['id']!r}", hint=_suggest(graph, row["id"]))
@@ -70,13 +70,13 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _ambiguity_hint(text: str, named: list[dict[str, Any]]) -> str:
+def _ambiguity_hint(named: list[dict[str, Any]]) -> str:
     """What to give instead of a value several lots carry. One supplier's lot received twice
     (two trucks, two internal lots) is one identity key naming both — in a recall, both must
     go: the hint said "give the internal lot id", and a coordinator recalled one of them."""
     keys: dict[str, list[str]] = {}
     for v in named:
-        keys.setdefault(f"{v['scheme']}|{v['issuer'] or ''}|{text}", []).append(v["lot_id"])
+        keys.setdefault(v["key"], []).append(v["lot_id"])
     if len(keys) == 1:
         ((key, lots),) = keys.items()
         return (f"{key} names all {len(lots)} (one identity carried by several lots); "

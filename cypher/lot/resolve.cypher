@@ -9,6 +9,7 @@ RETURN collect({
   by_key: COLLECT { MATCH (:Identifier {key: id})-[:IDENTIFIES]->(lot:Lot) RETURN lot.lot_id },
   by_value: COLLECT {
     MATCH (identity:Identifier {value: id})-[:IDENTIFIES]->(lot:Lot)
-    RETURN {lot_id: lot.lot_id, scheme: identity.scheme, issuer: identity.issuer}
+    RETURN {lot_id: lot.lot_id, scheme: identity.scheme, issuer: identity.issuer,
+            key: identity.key}
   }
 }) AS ids

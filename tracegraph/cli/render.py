@@ -54,8 +54,9 @@ def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
     a UTF-8 byte order mark first (without it a Chinese-locale Excel read 批次号 as GBK) and
     text that Excel would run as a formula (`=HYPERLINK(…)`, imported as text) quoted. To a pipe
     or a terminal the values go as they are, for the program reading them."""
-    for_excel = _stdout_is_file()
-    if for_excel and _stdout_is_empty():  # `>> all.csv`: one mark, at the start of the file
+    written = _stdout_file()
+    for_excel = written is not None
+    if written is not None and written.st_size == 0:  # `>> all.csv`: one mark, at its start
         sys.stdout.write("\ufeff")
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(columns)
@@ -67,16 +68,15 @@ def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
         writer.writerow(cells)
 
 
-def _stdout_is_empty() -> bool:
-    sys.stdout.flush()
-    return os.fstat(sys.stdout.fileno()).st_size == 0
-
-
-def _stdout_is_file() -> bool:
+def _stdout_file() -> os.stat_result | None:
+    """The file stdout writes to (its size as written so far), or None for a pipe or a
+    terminal."""
     try:
-        return stat.S_ISREG(os.fstat(sys.stdout.fileno()).st_mode)
+        sys.stdout.flush()
+        found = os.fstat(sys.stdout.fileno())
     except (OSError, ValueError, io.UnsupportedOperation):  # a test's captured stdout
-        return False
+        return None
+    return found if stat.S_ISREG(found.st_mode) else None
 
 
 def _cell(value: Any) -> str:

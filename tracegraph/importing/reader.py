@@ -443,10 +443,15 @@ def _read_sheet(
             # No value and no type: Excel gives what it calculated a type when it is not a
             # number (t="str" for text, "" included: =IF(A2="","",…) is an empty cell).
             stored = sheet_cells[i]
+            if formula is None or stored.value is not None:
+                continue
             # an array formula ({=…}) is an object holding its text
             text = formula if isinstance(formula, str) else getattr(formula, "text", None)
-            if (stored.value is None and getattr(stored, "data_type", "n") == "n"
-                    and isinstance(text, str) and text[:1] == "="):  # fmt: skip
+            if (
+                getattr(stored, "data_type", "n") == "n"
+                and isinstance(text, str)
+                and text[:1] == "="
+            ):
                 cells[i] = UncalculatedFormula(text)
         if any(c.strip() for c in cells):
             rows.append((number, _row(header, cells)))

@@ -330,7 +330,7 @@ def _new_references(before: dict[str, list[str]], after: dict[str, list[str]]) -
     for kind, ids in after.items():
         new = sorted(set(ids) - set(before[kind]))
         if new:
-            shown = ", ".join(new[:10]) + (f" and {len(new) - 10:,} more" if len(new) > 10 else "")
+            shown = _first_ids(new)
             notes.append(
                 f"{counted(len(new), kind.removesuffix('s'))} named by references but given "
                 f"no row of {'its' if len(new) == 1 else 'their'} own "
@@ -340,14 +340,19 @@ def _new_references(before: dict[str, list[str]], after: dict[str, list[str]]) -
     return notes
 
 
+def _first_ids(ids: list[str], shown: int = 10) -> str:
+    """`A, B, C and 12 more`: ids for a note, the first few."""
+    more = len(ids) - shown
+    return ", ".join(ids[:shown]) + (f" and {more:,} more" if more > 0 else "")
+
+
 def _orphans_deleted(deleted: dict[str, list[str]]) -> list[str]:
     """A note per kind of node known only from references that the run deleted because no row
     refers to it any more (delete_orphan_references.cypher): a corrected reference's typo."""
     notes = []
     for kind, ids in deleted.items():
         if ids:
-            shown = ", ".join(sorted(ids)[:10]) + (f" and {len(ids) - 10:,} more"
-                                                   if len(ids) > 10 else "")  # fmt: skip
+            shown = _first_ids(sorted(ids))
             what = "stub lot" if kind == "lots" else kind.removesuffix("s").replace("_", " ")
             them = "it" if len(ids) == 1 else "them"
             notes.append(
