@@ -29,7 +29,7 @@ from tracegraph.cli.main import app
 from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
-from tracegraph.lots import resolve_lots, show_lot
+from tracegraph.lots import resolve_lots, same_number, show_lot
 from tracegraph.plant import PlantSummary, generate_plant
 from tracegraph.recall import build_package
 from tracegraph.rootcause import rank_common_causes
@@ -651,21 +651,45 @@ def test_typo_suggests_close_lots(hand_plant: TraceGraph, neo4j_env: dict[str, s
     assert "close matches" not in unlike.stderr and "check the id" in unlike.stderr
 
 
+def _first_close_match_is(
+    graph: TraceGraph, tmp_path: Path, lots: str, cases: tuple[tuple[str, str], ...]
+) -> None:
+    """Import `lots` (lots.csv rows), then each typed id's hint starts with its first match."""
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "lots.csv").write_text("lot_id,material_id,quantity,uom\n" + lots)
+    assert import_paths(graph, [more]).rejects == []
+    for typed, first in cases:
+        with pytest.raises(TracegraphError) as unknown:
+            resolve_lots(graph, [typed])
+        assert unknown.value.hint.startswith(f"close matches: {first}"), (typed, unknown.value)
+
+
 def test_ids_with_hyphens_get_close_matches(hand_plant: TraceGraph, tmp_path: Path) -> None:
     """PST-01, PST-0001, PST001 and BRD-2B got no suggestion: the index splits PST-001 into
     "pst" and "001", and the whole typed id, hyphen and all, matched no part."""
-    more = tmp_path / "more"
-    more.mkdir()
-    (more / "lots.csv").write_text(
-        "lot_id,material_id,quantity,uom\nPST-001,PASTE,1,kg\nPST-002,PASTE,1,kg\n"
-        "BRD-2A,BOARD,4,pcs\nBRD-1A,BOARD,4,pcs\n"
-    )
-    assert import_paths(hand_plant, [more]).rejects == []
-    for typed, first in (("PST-01", "PST-001"), ("PST-0001", "PST-001"), ("PST001", "PST-001"),
-                         ("BRD-2B", "BRD-2A")):  # fmt: skip
-        with pytest.raises(TracegraphError) as unknown:
-            resolve_lots(hand_plant, [typed])
-        assert unknown.value.hint.startswith(f"close matches: {first}"), (typed, unknown.value)
+    _first_close_match_is(
+        hand_plant, tmp_path,
+        "PST-001,PASTE,1,kg\nPST-002,PASTE,1,kg\nBRD-2A,BOARD,4,pcs\nBRD-1A,BOARD,4,pcs\n",
+        (("PST-01", "PST-001"), ("PST-0001", "PST-001"), ("PST001", "PST-001"),
+         ("BRD-2B", "BRD-2A")),
+    )  # fmt: skip
+
+
+def test_ids_with_other_leading_zeros_or_case_suggest_that_lot_first(
+    hand_plant: TraceGraph, tmp_path: Path
+) -> None:
+    """`R000019` put R0000019 fourth (R0000192 is as alike by letters), `R19` and `r19` did not
+    suggest it at all (five edits away for the full-text index), nor `123` supplier lot 000123."""
+    _first_close_match_is(
+        hand_plant, tmp_path,
+        "R0000019,SALT,1,kg\nR0000192,SALT,1,kg\nR0000198,SALT,1,kg\nR0000129,SALT,1,kg\n",
+        (("R000019", "R0000019"), ("R00000019", "R0000019"), ("R19", "R0000019"),
+         ("r19", "R0000019"), ("r0000192", "R0000192"), ("p01", "P1"),
+         ("123", "A (supplier_lot V1 000123), B (supplier_lot V2 000123)")),
+    )  # fmt: skip
+    assert same_number("R19")[:3] == ["R019", "R0019", "R00019"]
+    assert "R0000019" in same_number("r000019") and "r000019" not in same_number("r000019")
 
 
 def test_padded_ids_name_their_lot_and_unknown_devices_get_close_matches(

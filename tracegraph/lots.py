@@ -107,6 +107,7 @@ def candidates(graph: TraceGraph, text: str, limit: int = 8) -> list[dict[str, A
         clauses.append(f"{escaped}~ OR {escaped}*")
     search = " OR ".join(f"({c})" for c in clauses)
     found = graph.read("lot/candidates", search=search, limit=max(4 * limit, 20))
+    same = {row["lot_id"]: row for row in graph.read("lot/same_number", ids=same_number(text))}
     # Lucene's score ranks a fuzzy hit by term statistics, not by likeness: `R000001` put
     # R0000001 fourth, and `X` got five unrelated lots. Ranked by how alike the names are, and
     # only names at least half alike.
@@ -116,9 +117,33 @@ def candidates(graph: TraceGraph, text: str, limit: int = 8) -> list[dict[str, A
         names = [row["lot_id"], *(alias.rsplit(" ", 1)[-1] for alias in row["aliases"])]
         return max(SequenceMatcher(None, wanted, n.casefold()).ratio() for n in names)
 
-    ranked = sorted(((likeness(row), i, row) for i, row in enumerate(found)),
-                    key=lambda item: (-item[0], item[1]))  # fmt: skip
-    return [dict(row) for alike, _, row in ranked if alike >= 0.5][:limit]
+    # The same id but for leading zeros or case first, in lot id order; then the likest.
+    ranked = [(1.0, same[lot_id]) for lot_id in sorted(same)] + sorted(
+        ((likeness(row), row) for row in found if row["lot_id"] not in same),
+        key=lambda item: -item[0],  # stable: Lucene's order among equally alike names
+    )
+    return [dict(row) for alike, row in ranked if alike >= 0.5][:limit]
+
+
+# A typed id's digit runs are padded up to this width (lot ids and supplier lot numbers are
+# rarely longer than 12 digits).
+_PAD_WIDTH = 12
+
+
+def same_number(text: str) -> list[str]:
+    """`text` with each run of digits given other leading zeros (R19, R000019 and R00000019 are
+    all R0000019 typed otherwise; 123 is supplier lot 000123), and in capitals: the exact ids
+    `lot/same_number` looks for. Not `text` itself: it matched nothing."""
+    text = normal_id(text)
+    runs = re.split(r"(\d+)", text)
+    variants = [text]
+    for i in range(1, len(runs), 2):  # split's odd places are the digit runs
+        number = runs[i].lstrip("0") or "0"
+        before, after = "".join(runs[:i]), "".join(runs[i + 1 :])
+        variants += [before + number.zfill(width) + after
+                     for width in range(len(number), _PAD_WIDTH + 1)]  # fmt: skip
+    variants += [v.upper() for v in variants]
+    return [v for v in dict.fromkeys(variants) if v != text]
 
 
 def _suggest(graph: TraceGraph, text: str) -> str:
