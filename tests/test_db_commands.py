@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import neo4j
 import pytest
 from typer.testing import CliRunner
 
+from tracegraph import health, server
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.models import LABELS
@@ -145,3 +147,66 @@ def test_backup_of_a_docker_home_says_how_and_of_no_home_says_where(
     nowhere = runner.invoke(app, ["db", "restore", str(tmp_path / "x.dump"), "--yes"])
     assert nowhere.exit_code == 2
     assert nowhere.stderr.startswith("error: no local server here to back up or restore")
+
+
+def test_status_names_a_missing_index_and_the_last_import_which_installs_it(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """An upgrade that adds an index (stood in for by dropping one): `db status` and the next
+    import said nothing, and only `db init` by hand made it. Status now names it, the import
+    installs it and says so; status tells how the last import ended."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "materials.csv").write_text("material_id,name,uom\nM1,Flour,kg\n")
+    first = json.loads(runner.invoke(app, ["import", str(folder), "--format", "json"]).stdout)
+    graph.driver.execute_query("DROP INDEX lot_material_created", database_=graph.database)
+    result = runner.invoke(app, ["db", "status", "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    status = json.loads(result.stdout)
+    assert status["schema"] == {"missing": ["lot_material_created"], "not_online": []}
+    assert status["running_import"] is None
+    last = status["last_import"]
+    assert (last["run_id"], last["status"], last["rows_read"]) == (first["run_id"], "done", 1)
+    table = runner.invoke(app, ["db", "status"])
+    assert (
+        "the database lacks 1 of the graph model's constraints and indexes: "
+        "lot_material_created (hint: run `tracegraph db init`" in " ".join(table.stderr.split())
+    )
+    assert f"Last import: {first['run_id']} done, started " in table.stdout
+    assert "1 rows read = 1 written + 0 rejected" in table.stdout
+    assert "Import running: none" in table.stdout
+
+    again = runner.invoke(app, ["import", str(folder), "--force", "--format", "json"])
+    assert json.loads(again.stdout)["notes"] == [
+        "the database lacked 1 of the graph model's constraints and indexes "
+        "(lot_material_created): installed them first"
+    ]
+    assert json.loads(runner.invoke(app, ["db", "status", "--format", "json"]).stdout)[
+        "schema"
+    ] == {"missing": [], "not_online": []}
+
+
+def test_local_server_facts_only_for_the_homes_own_server(tmp_path: Path) -> None:
+    """The home's pid, memory settings, store size and free disk — when the URI is its Bolt
+    port here, not a server NEO4J_URI names elsewhere."""
+    home = tmp_path / ".tracegraph"
+    options = server.ServerOptions(bolt_port=47687, http_port=47474, heap="3g", pagecache="5g")
+    home.mkdir()
+    (home / "server.json").write_text(json.dumps(dataclasses.asdict(options)))
+    data = server.neo4j_home(home) / "data" / "databases" / "neo4j"
+    data.mkdir(parents=True)
+    (data / "neostore").write_bytes(b"x" * 1000)
+    (data / "neostore.nodestore.db").write_bytes(b"x" * 24)
+    local = health.local_server(home, "bolt://127.0.0.1:47687")
+    assert local is not None
+    assert (local.home, local.pid, local.heap, local.pagecache, local.store_bytes) == (
+        str(home),
+        None,
+        "3g",
+        "5g",
+        1024,
+    )
+    assert local.disk_free_bytes > 0
+    assert health.local_server(home, "bolt://127.0.0.1:7687") is None
+    assert health.local_server(home, "neo4j+s://plant-graph.example:47687") is None
+    assert health.local_server(None, "bolt://127.0.0.1:47687") is None

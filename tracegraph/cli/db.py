@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from tracegraph import backup as backups
-from tracegraph import lifecycle, server
+from tracegraph import health, lifecycle, server
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import OutputFormat, note, print_json, stdout, warn
@@ -223,14 +223,17 @@ def restore(
 def status(
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
 ) -> None:
-    """Server version, URI, node counts per label and relationship counts per type."""
+    """Server version, URI, node counts per label and relationship counts per type; the local
+    server's home, pid, heap, page cache, store size and free disk; constraints and indexes the
+    graph model expects but the database lacks; an import running now and how the last ended."""
     graph = open_graph()
     try:
         current = graph.status()
+        checked = health.health(graph, find_home())
     finally:
         graph.driver.close()
     if output is OutputFormat.json:
-        print_json(current.as_dict())
+        print_json({**current.as_dict(), **checked.as_dict()})
         return
     out = stdout()
     out.print(
@@ -238,6 +241,7 @@ def status(
         f"database '{current.database}': {current.total_nodes:,} nodes, "
         f"{current.total_relationships:,} relationships"
     )
+    _print_health(checked)
     for title, counts in (("label", current.nodes), ("relationship type", current.relationships)):
         table = Table(title=None, show_edge=False, box=None, pad_edge=False)
         table.add_column(title)
@@ -246,6 +250,63 @@ def status(
             table.add_row(name, f"{count:,}")
         if counts:
             out.print(table)
+
+
+# Less free disk than this beside the store is worth a warning: a nightly import's transaction
+# logs and a backup dump need room, and Neo4j stops writing on a full disk.
+_LOW_DISK_BYTES = 2 * 1024**3
+
+
+def _print_health(checked: health.Health) -> None:
+    out = stdout()
+    local = checked.local
+    if local is not None:
+        out.print(
+            f"Local server: {local.home}, pid {local.pid or 'none (not running?)'}, heap "
+            f"{local.heap}, page cache {local.pagecache}; store {_bytes(local.store_bytes)}, "
+            f"{_bytes(local.disk_free_bytes)} free on its disk"
+        )
+        if local.disk_free_bytes < _LOW_DISK_BYTES:
+            warn(
+                f"only {_bytes(local.disk_free_bytes)} free on the disk of {local.home}",
+                hint="free space before the next import: Neo4j stops writing on a full disk",
+            )
+    if checked.schema_missing:
+        warn(
+            f"the database lacks {len(checked.schema_missing)} of the graph model's constraints "
+            f"and indexes: {', '.join(checked.schema_missing)}",
+            hint="run `tracegraph db init` (the next import installs them too)",
+        )
+    if checked.schema_not_online:
+        warn(
+            f"not online yet: {', '.join(checked.schema_not_online)}",
+            hint="still populating after `db init` or an import; queries are slower until then",
+        )
+    out.print(f"Import running: {checked.running_import or 'none'}")
+    last = checked.last_import
+    if last is None:
+        out.print("Last import: none")
+        return
+    counts = (f"{last['rows_read']:,} rows read = {last['rows_written']:,} written + "
+              f"{last['rows_rejected']:,} rejected" if last["rows_read"] is not None
+              else "no counts (the run did not finish)")  # fmt: skip
+    out.print(
+        f"Last import: {last['run_id']} {last['status']}, started {last['started_at']} by "
+        f"{last['user']}@{last['host']}"
+        + (f", ended {last['ended_at']}" if last["ended_at"] else "")
+        + f"; {counts}"
+    )
+
+
+def _bytes(amount: int) -> str:
+    if amount < 1024:
+        return f"{amount} B"
+    size = float(amount)
+    for unit in ("KiB", "MiB"):
+        size /= 1024
+        if size < 1024:
+            return f"{size:,.1f} {unit}"
+    return f"{size / 1024:,.1f} GiB"
 
 
 @app.command()

@@ -40,6 +40,7 @@ from tracegraph.importing.reader import (
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
 from tracegraph.importing.validate import Reject, validate_lazily
 from tracegraph.importing.writer import MUST_EXIST, RunState, TableWrite, write_table
+from tracegraph.schema import expected_names
 from tracegraph.values import counted, iso, spreadsheet_safe
 
 Log = Callable[[str], None]
@@ -310,14 +311,23 @@ def import_paths(
 
 
 def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
-    """The model's constraints and indexes, installed when the database has not got them (an
-    import straight after `db up`, or into a team's server): without them every MERGE scans its
-    label — 20 minutes for a 100k-row plant — and nothing keeps a lot id unique."""
-    if any(o.kind == "constraint" and o.labels_or_types == ("Lot",) and o.properties == ("lot_id",)
-           for o in graph.schema_objects()):  # fmt: skip
+    """The model's constraints and indexes, installed when the database lacks any of them (an
+    import straight after `db up`, into a team's server, or after an upgrade that adds one):
+    without them every MERGE scans its label — 20 minutes for a 100k-row plant — and nothing
+    keeps a lot id unique. An index an upgrade added was only made by `db init` by hand."""
+    missing = sorted(expected_names() - {o.name for o in graph.schema_objects()})
+    if not missing:
         return []
     graph.init_schema()
-    note = "the database had no schema: installed the graph model's constraints and indexes first"
+    if len(missing) == len(expected_names()):
+        note = (
+            "the database had no schema: installed the graph model's constraints and indexes first"
+        )
+    else:
+        note = (
+            f"the database lacked {len(missing)} of the graph model's constraints and indexes "
+            f"({_first_ids(missing)}): installed them first"
+        )
     log(note)
     return [note]
 

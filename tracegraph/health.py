@@ -1,0 +1,102 @@
+"""What `db status` tells an operator beyond the counts: the local server's process, memory
+settings and disk, constraints and indexes the graph model expects but the database lacks,
+and the imports — one running now, and how the last one ended.
+
+An administrator checking the plant's server in the morning had the version and the counts
+only: not which server answered, its pid, heap or free disk, not that an upgrade's new index
+was missing (only `db init` by hand showed it), not whether last night's import finished.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from tracegraph import lifecycle, server
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.ledger import import_runs
+from tracegraph.importing.run import running_import
+from tracegraph.schema import expected_names
+
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class LocalServer:
+    """The server `tracegraph db up` runs from a home, when it is the one that answered."""
+
+    home: str
+    pid: int | None
+    heap: str
+    pagecache: str
+    store_bytes: int  # the home's data folder (databases and transaction logs) on disk
+    disk_free_bytes: int  # free space on the file system that holds it
+
+
+@dataclass(frozen=True)
+class Health:
+    local: LocalServer | None
+    schema_missing: list[str]  # constraints and indexes the model expects, not in the database
+    schema_not_online: list[str]  # populating or failed: queries fall back to label scans
+    running_import: str | None  # what holds the import lock now
+    last_import: dict[str, Any] | None  # the newest ImportRun: id, status, times, counts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "local_server": asdict(self.local) if self.local else None,
+            "schema": {"missing": self.schema_missing, "not_online": self.schema_not_online},
+            "running_import": self.running_import,
+            "last_import": self.last_import,
+        }
+
+
+def local_server(home: Path | None, uri: str) -> LocalServer | None:
+    """The home's local server, if `uri` is its Bolt port on this machine (NEO4J_URI may name
+    another server, and a Docker home's server is the container's)."""
+    if home is None or lifecycle.backend_of(home) != "local":
+        return None
+    options = server.saved_options(home)
+    parsed = urlparse(uri)
+    if options is None or parsed.hostname not in _LOCAL_HOSTS or parsed.port != options.bolt_port:
+        return None
+    data = server.neo4j_home(home) / "data"
+    return LocalServer(
+        home=str(home),
+        pid=server.running_pid(home),
+        heap=options.heap,
+        pagecache=options.pagecache,
+        store_bytes=_size(data),
+        disk_free_bytes=shutil.disk_usage(data if data.exists() else home).free,
+    )
+
+
+def _size(folder: Path) -> int:
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file() and not path.is_symlink():
+                total += path.stat().st_size
+        except OSError:  # a transaction log rotated away while we looked
+            continue
+    return total
+
+
+def health(graph: TraceGraph, home: Path | None) -> Health:
+    objects = graph.schema_objects()
+    last = import_runs(graph, limit=1)
+    return Health(
+        local=local_server(home, graph.server),
+        schema_missing=sorted(expected_names() - {o.name for o in objects}),
+        schema_not_online=sorted(o.name for o in objects if o.state != "ONLINE"),
+        running_import=running_import(graph),
+        last_import=_last_import(last[0]) if last else None,
+    )
+
+
+def _last_import(run: dict[str, Any]) -> dict[str, Any]:
+    keys = ("run_id", "status", "started_at", "ended_at", "user", "host", "rows_read",
+            "rows_written", "rows_rejected", "error")  # fmt: skip
+    return {key: run.get(key) for key in keys}
