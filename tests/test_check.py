@@ -175,16 +175,38 @@ def test_cli_exit_1_with_findings_and_json_counts(
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
     assert payload["findings"] == 12
-    assert {c["check"]: c["count"] for c in payload["checks"]} == {
+    counts = {c["check"]: c["count"] for c in payload["checks"]}
+    assert counts == {
         "unknown_origin": 1, "shipped_before_available": 1, "consumed_before_available": 1,
         "step_balance": 2, "lot_balance": 1, "released_after_failure": 2,
         "step_ends_before_start": 1, "returned_by_another_customer": 1,
         "unit_of_another_dimension": 1,
         "shipped_or_used_after_recall": 0, "shipment_without_lines": 1,
     }  # fmt: skip
+    subjects = {c["check"]: c["subjects"] for c in payload["checks"] if c["count"]}
     table = runner.invoke(app, ["check"])
     assert table.exit_code == 1
     assert table.stdout.startswith("12 findings: 1 lots never received nor produced")
+    assert subjects == {c: n for c, n in counts.items() if n}  # one finding per lot or step here
+
+
+def test_summary_counts_lots_not_findings(graph: TraceGraph, tmp_path: Path) -> None:
+    """A rejected lot shipped twice and used once is one lot with three findings: the summary
+    said "3 lots shipped or used while on hold, rejected or failed"."""
+    _plant(graph, tmp_path, {
+        "lots.csv": "lot_id,material_id,quantity,uom,status\nBAD,BREAD,10,pcs,rejected\n",
+        "steps.csv": "step_id,operation,started_at\nPACK,pack,2026-11-03T08:00:00Z\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nPACK,BAD,2,pcs\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\nSH1,C1,2026-11-03T09:00:00Z\n"
+                         "SH2,C1,2026-11-03T10:00:00Z\n",
+        "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH1,BAD,3,pcs\nSH2,BAD,3,pcs\n",
+    })  # fmt: skip
+    report = run_checks(graph)
+    failed = next(r for r in report.results if r.name == "released_after_failure")
+    assert (len(failed.findings), failed.subjects) == (3, 1)
+    assert "· 1 lots shipped or used while on hold, rejected or failed (3 findings)" in (
+        report.summary()
+    )
 
 
 def test_cli_exit_0_on_a_clean_chain(

@@ -51,6 +51,13 @@ class CheckResult:
     title: str
     findings: list[dict[str, Any]]
 
+    @property
+    def subjects(self) -> int:
+        """How many lots (steps, shipments: a finding's first column) the findings are about:
+        a lot shipped twice after a recall is one lot and two findings — the summary said "2
+        lots shipped or used after a recall" of one lot shipped and one used."""
+        return len({next(iter(f.values())) for f in self.findings})
+
 
 @dataclass
 class CheckReport:
@@ -68,7 +75,7 @@ class CheckReport:
             "findings": self.total,
             "checks": [
                 {"check": r.name, "title": r.title, "count": len(r.findings),
-                 "findings": r.findings}
+                 "subjects": r.subjects, "findings": r.findings}
                 for r in self.results
             ],
             "truncated": False,
@@ -78,7 +85,9 @@ class CheckReport:
     def summary(self) -> str:
         if not self.total:
             return f"no gaps found by {len(self.results)} checks"
-        parts = [f"{len(r.findings):,} {r.title}" for r in self.results if r.findings]
+        parts = [f"{r.subjects:,} {r.title}"
+                 + (f" ({len(r.findings):,} findings)" if r.subjects != len(r.findings) else "")
+                 for r in self.results if r.findings]  # fmt: skip
         return f"{self.total:,} findings: " + " · ".join(parts)
 
 

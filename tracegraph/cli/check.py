@@ -49,7 +49,9 @@ def check_command(
         for result in report.results:
             if not result.findings:
                 continue
-            table = Table(title=f"{result.title} ({len(result.findings):,})", title_justify="left")
+            counted = (f"{result.subjects:,}" if result.subjects == len(result.findings)
+                       else f"{result.subjects:,}; {len(result.findings):,} findings")  # fmt: skip
+            table = Table(title=f"{result.title} ({counted})", title_justify="left")
             columns = list(result.findings[0])
             for column in columns:
                 table.add_column(column)

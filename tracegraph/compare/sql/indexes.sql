@@ -9,4 +9,13 @@ CREATE INDEX steps_device_time ON steps (device_id, started_at);
 CREATE INDEX shipment_lines_lot ON shipment_lines (lot_id);
 CREATE INDEX inspections_lot ON inspections (lot_id);
 CREATE INDEX inspections_step ON inspections (step_id);
+-- Each device's longest step (whole seconds rounded up, no end counting as none, plus a
+-- second), as the Neo4j import keeps it on the device (longest_step_s): the lower bound of a
+-- window's seek, so that a window costs the window, not the device's history before it.
+CREATE TABLE device_longest_step AS
+  SELECT device_id,
+         (max(greatest(0, ceil(extract(epoch FROM coalesce(ended_at, started_at) - started_at))))
+          + 1)::float8 AS longest_s
+  FROM steps WHERE device_id IS NOT NULL GROUP BY device_id;
+ALTER TABLE device_longest_step ADD PRIMARY KEY (device_id);
 ANALYZE;
