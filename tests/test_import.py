@@ -109,7 +109,7 @@ def test_clean_import_writes_every_row_and_keeps_leading_zeros(
         (
             "L1,M1,5,kgs,2026-11-01,released,,",
             "uom",
-            "unknown unit (known: g, kg, l, lb, m, mg, ml, pcs, t)",
+            "unknown unit (known: g, gal, kg, l, lb, m, mg, ml, oz, pcs, qt, t)",
         ),
         (
             "L1,M1,5,kg,03.11.2026,released,,",

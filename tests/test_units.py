@@ -25,6 +25,9 @@ def test_convert_within_a_dimension_and_never_across() -> None:
     assert convert(500.0, "g", "kg") == pytest.approx(0.5)
     assert convert(2.0, "t", "kg") == pytest.approx(2000.0)
     assert convert(1.0, "lb", "g") == pytest.approx(453.59237)
+    assert convert(16.0, "oz", "lb") == pytest.approx(1.0)  # US plants: lb, oz, gal, qt
+    assert convert(1.0, "gal", "qt") == pytest.approx(4.0)
+    assert convert(2.0, "gal", "l") == pytest.approx(7.570823568)
     assert convert(3.0, "kg", "pcs") is None
     assert convert(7.0, "box", "box") == 7.0  # an unknown unit is still itself
     assert convert(7.0, "box", "crate") is None

@@ -19,11 +19,18 @@ _UNITS: dict[str, tuple[str, float]] = {
     "mg": ("mass", 1e-6),
     "t": ("mass", 1e3),
     "lb": ("mass", 0.45359237),
+    "oz": ("mass", 0.028349523125),  # avoirdupois ounce; US plants count and ship in lb and oz
     "l": ("volume", 1.0),
     "ml": ("volume", 1e-3),
+    "gal": ("volume", 3.785411784),  # US liquid gallon (not the imperial 4.54609 l)
+    "qt": ("volume", 0.946352946),  # US liquid quart
     "m": ("length", 1.0),
     "pcs": (COUNT, 1.0),
 }
+
+
+# The units a canonical table may name (tables.UNITS); mappings convert anything else into them.
+KNOWN_UNITS = frozenset(_UNITS)
 
 
 def measure(unit: str | None) -> tuple[str, float]:

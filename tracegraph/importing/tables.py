@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from tracegraph.units import KNOWN_UNITS
+
 
 class Kind(Enum):
     ID = "id"  # text, stripped, at most MAX_ID_LENGTH characters (index keys have a size limit)
@@ -24,7 +26,7 @@ class Kind(Enum):
 MAX_ID_LENGTH = 200
 
 # Units a canonical table may name; mappings convert anything else into these.
-UNITS = frozenset({"kg", "g", "mg", "t", "lb", "l", "ml", "m", "pcs"})
+UNITS = KNOWN_UNITS
 
 
 @dataclass(frozen=True)
