@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tracegraph.errors import ConfigurationError, DatabaseError, ImportBusy, TracegraphError
+from tracegraph.errors import (
+    ConfigurationError,
+    DatabaseError,
+    ImportBusy,
+    ServerUnavailable,
+    TracegraphError,
+)
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.mappings import MappedFile, Mapping, apply_mapping
 from tracegraph.importing.reader import (
@@ -293,6 +299,17 @@ def import_paths(
             with contextlib.suppress(TracegraphError):
                 graph.write("import/finish_run", run_id=run_id, props={"status": status,
                             "ended_at": datetime.now(UTC)})  # fmt: skip
+            if isinstance(error, ServerUnavailable | DatabaseError):
+                # The server went away (killed, out of memory, full disk) half-way: the line
+                # said only "cannot reach Neo4j", not which run stopped nor that a re-run is
+                # the way on — an operator reading the cron log took the night as not run.
+                raise type(error)(
+                    f"import {run_id} stopped part-way: {error.message}",
+                    hint=(
+                        f"{error.hint}; then run the same import again: it completes this one "
+                        "(whole batches were written, nothing twice)"
+                    ),
+                ) from error
             raise
         graph.write(
             "import/finish_run",
