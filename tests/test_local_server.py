@@ -16,6 +16,7 @@ from tracegraph import server
 from tracegraph.cli.main import app
 from tracegraph.config import load_settings
 from tracegraph.db import connect
+from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import holding_import_lock
 
@@ -99,10 +100,23 @@ def test_quick_start_works_twice_and_survives_a_restart(
 
     assert _run(runner, ["db", "down"]).strip() == "Neo4j (local) stopped."
     assert _run(runner, ["db", "down"]).strip() == "Neo4j was not running."
+    # A setting of neo4j-extra.conf replaces tracegraph's: given twice, Neo4j refused to start
+    # (analysts' PCs could not be let in by a listen address in that file).
+    (fresh_home / "neo4j-extra.conf").write_text("server.bolt.thread_pool_max_size=16\n")
     restarted = _run(runner, ["db", "up"])
     assert restarted.splitlines()[0] == "Neo4j (local) is up."
+    conf = (fresh_home / "neo4j" / "conf" / "neo4j.conf").read_text()
+    assert "server.bolt.thread_pool_max_size=16" in conf and "_size=32" not in conf
+    assert "# replaced by neo4j-extra.conf: server.bolt.thread_pool_max_size" in conf
     status = json.loads(_run(runner, ["db", "status", "--format", "json"]))
     assert status["nodes"]["Lot"] == 1  # data and password survived the restart
+    local = status["local_server"]  # the morning check: which server, its process and disk
+    assert (local["home"], local["pid"], local["heap"]) == (
+        str(fresh_home),
+        server.running_pid(fresh_home),
+        "512m",
+    )
+    assert local["store_bytes"] > 0 and local["disk_free_bytes"] > 0
 
     # The credentials file lost (the password is in the store only): the hint's way back works
     # (it said to set NEO4J_PASSWORD, which `db up` ignored), a wrong password leaves no file.
@@ -184,3 +198,14 @@ def test_a_failed_start_names_the_launchers_error_not_an_old_log_line(tmp_path: 
     with log.open("a") as more:
         more.write("2026-12-05 00:10:00.000+0000 ERROR Failed to start Neo4j: heap too small\n")
     assert server._last_error(tmp_path, before, "") == "Failed to start Neo4j: heap too small"
+
+
+def test_neo4j_extra_conf_may_not_turn_auth_off(tmp_path: Path) -> None:
+    (tmp_path / "neo4j-extra.conf").write_text("# mine\ndbms.security.auth_enabled = false\n")
+    with pytest.raises(ConfigurationError) as refused:
+        server._conf_text(tmp_path, server.ServerOptions())
+    assert refused.value.message == f"{tmp_path / 'neo4j-extra.conf'} turns authentication off"
+    (tmp_path / "neo4j-extra.conf").write_text("server.jvm.additional=-XX:+UseG1GC\n")
+    conf = server._conf_text(tmp_path, server.ServerOptions())
+    assert conf.count("server.jvm.additional=") == len(server.JVM_FLAGS) + 1  # a list: added to
+    assert "dbms.security.auth_enabled=true" in conf

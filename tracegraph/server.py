@@ -37,7 +37,7 @@ from tracegraph.config import (
     read_credentials,
     write_credentials,
 )
-from tracegraph.errors import JavaNotFound, PortInUse, ServerSetupError
+from tracegraph.errors import ConfigurationError, JavaNotFound, PortInUse, ServerSetupError
 from tracegraph.versions import MAVEN_ARTIFACTS, NEO4J_VERSION, SUPPORTED_JAVA_MAJORS
 
 Log = Callable[[str], None]
@@ -247,8 +247,37 @@ def _conf_text(home: Path, options: ServerOptions) -> str:
     ]
     extra = home / "neo4j-extra.conf"
     if extra.is_file():
-        lines += ["# --- from neo4j-extra.conf", extra.read_text(encoding="utf-8").rstrip()]
+        text = extra.read_text(encoding="utf-8").rstrip()
+        given = _settings_in(text)
+        if given.get("dbms.security.auth_enabled", "true").lower() != "true":
+            raise ConfigurationError(
+                f"{extra} turns authentication off",
+                hint="remove dbms.security.auth_enabled from it: tracegraph runs with auth on",
+            )
+        # A setting of the file replaces tracegraph's (Neo4j refuses one given twice, so the
+        # file could not move the listen address off 127.0.0.1 for analysts' PCs); the JVM
+        # flags are a list, to which the file's add.
+        replaced = [line for line in lines if _key(line) in given and not _repeatable(line)]
+        lines = [line for line in lines if line not in replaced]
+        if replaced:
+            lines.append("# replaced by neo4j-extra.conf: "
+                         + ", ".join(sorted({_key(line) for line in replaced})))  # fmt: skip
+        lines += ["# --- from neo4j-extra.conf", text]
     return "\n".join(lines) + "\n"
+
+
+def _key(line: str) -> str:
+    return line.split("=", 1)[0].strip() if "=" in line and not line.startswith("#") else ""
+
+
+def _repeatable(line: str) -> bool:
+    return _key(line) == "server.jvm.additional"
+
+
+def _settings_in(text: str) -> dict[str, str]:
+    """The settings a neo4j.conf-style text gives (the last of a repeated key)."""
+    return {_key(line): line.split("=", 1)[1].strip()
+            for line in (raw.strip() for raw in text.splitlines()) if _key(line)}  # fmt: skip
 
 
 def _auth_ini_line(user: str, password: str) -> str:
