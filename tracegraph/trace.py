@@ -149,9 +149,17 @@ class BackwardTrace:
             "operators": self.operators,
             "inspections": self.inspections,
             "flags": self.flags,
+            "warnings": self.warnings,
             "truncated": self.truncated,
             "seconds": round(self.seconds, 4),
         }
+
+    @property
+    def warnings(self) -> list[str]:
+        """Alarms of a device while it ran a step that made these lots, one line per alarm,
+        and steps run after their device's last calibration failed: what a quality engineer
+        looks for behind a complaint (see with_device_history)."""
+        return _alarm_warnings(self.steps) + _calibration_warnings(self.steps)
 
     def summary(self) -> str:
         raw = sum(1 for lot in self.lots if lot.get("supplier_id"))
@@ -597,6 +605,7 @@ def trace_backward(graph: TraceGraph, ids: list[str]) -> BackwardTrace:
     started = time.perf_counter()
     sources, upstream = _resolved_and_reached(graph, _upstream, ids)
     result = backward_from_subgraph(upstream, sources)
+    with_device_history(graph, result)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -762,6 +771,113 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     )
 
 
+def _epoch_ms(text: str) -> int:
+    """ISO 8601 text as epoch milliseconds (an instant; without an offset read as UTC, as
+    _moment does)."""
+    return int(_moment(text)[1].timestamp() * 1000)
+
+
+def with_device_history(graph: TraceGraph, trace: BackwardTrace) -> None:
+    """Gives each step of `trace` on a device the device's events during the step
+    (`device_events`: calibrations, maintenance, alarms) and its last calibration before the
+    step (`calibrated_before`, with its result; null when none is recorded), read by one small
+    query keyed by the steps' devices and the span of time their steps cover
+    (cypher/trace/step_device_events.cypher) — not by trace/backward.cypher, which is kept as
+    fast as it is measured. A step with no end time is given the events up to its start plus
+    the device's longest step (the bound the device window uses): `device_events_to` says up
+    to when the events were read, and `device_events_end_assumed` that its end is a bound.
+    Counts alarms and steps after a failed calibration in the trace's flags."""
+    spans: dict[str, dict[str, Any]] = {}
+    for step in trace.steps:
+        step.update(device_events=[], calibrated_before=None, device_events_to=None,
+                    device_events_end_assumed=False)  # fmt: skip
+        if step["device_id"] is None or step["started_at"] is None:
+            continue
+        starts = _epoch_ms(step["started_at"])
+        span = spans.setdefault(step["device_id"], {
+            "device_id": step["device_id"], "starts_ms": starts, "ended_ms": None,
+            "unended_ms": None,
+        })  # fmt: skip
+        span["starts_ms"] = min(span["starts_ms"], starts)
+        key, moment = (("ended_ms", _epoch_ms(step["ended_at"])) if step["ended_at"]
+                       else ("unended_ms", starts))  # fmt: skip
+        span[key] = moment if span[key] is None else max(span[key], moment)
+    rows = graph.read("trace/step_device_events", devices=list(spans.values())) if spans else []
+    found = {row["device_id"]: row for row in rows}
+    for step in trace.steps:
+        row = found.get(step["device_id"])
+        if row is None or step["started_at"] is None:
+            continue
+        starts = _epoch_ms(step["started_at"])
+        assumed = not step["ended_at"]
+        ends = starts + row["longest_s"] * 1000 if assumed else _epoch_ms(step["ended_at"])
+        # during: from its start to its end, both included (an alarm at the moment the oven
+        # was booked off still concerns its lots); for an assumed end, before the bound
+        step["device_events"] = [
+            _step_event(event) for at, event in row["events"]
+            if starts <= at and (at < ends if assumed else at <= ends)
+        ]  # fmt: skip
+        calibrations = [(at, event) for at, event in [*row["calibrated_before"], *row["events"]]
+                        if at < starts and event.get("event") == "calibration"]  # fmt: skip
+        step["calibrated_before"] = _step_event(calibrations[-1][1]) if calibrations else None
+        step["device_events_to"] = datetime.fromtimestamp(ends / 1000, UTC).isoformat()
+        step["device_events_end_assumed"] = assumed
+    trace.flags["alarms during steps"] = len(_alarms(trace.steps))
+    trace.flags["steps after a failed calibration"] = sum(
+        1 for step in trace.steps if failed_calibration(step["calibrated_before"])
+    )
+
+
+def _step_event(props: dict[str, Any]) -> dict[str, Any]:
+    """A device event for a backward step: its time as the step's are written."""
+    return {**_event(props), "at": iso(props.get("at"))}
+
+
+def failed_calibration(calibration: dict[str, Any] | None) -> bool:
+    """Whether a calibration failed (`fail`, as inspections say, or `failed`)."""
+    return calibration is not None and str(calibration.get("result")).lower() in {"fail", "failed"}
+
+
+def _alarms(steps: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+    """Each alarm once, with the steps it happened during (two overlapping steps on one
+    device share it)."""
+    alarms: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for step in steps:
+        for event in step.get("device_events", ()):
+            if event.get("event") == "alarm":
+                key = (step["device_id"], event.get("at"), event.get("result"))
+                alarms.setdefault(key, []).append(step)
+    return alarms
+
+
+def _alarm_warnings(steps: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for (device, at, result), during in _alarms(steps).items():
+        made = ", ".join(dict.fromkeys(o["lot_id"] for step in during for o in step["outputs"]))
+        ran = ", ".join(f"{step['step_id']} ({step['operation']})" for step in during)
+        lines.append(f"alarm {result or '(no detail)'} on device {device} at {at}, during step "
+                     f"{ran} that made {made or 'no lot'}")  # fmt: skip
+    return lines
+
+
+def _calibration_warnings(steps: list[dict[str, Any]]) -> list[str]:
+    """One line per failed calibration that steps ran after (a wide trace has hundreds of
+    steps behind one failed calibration: a line each buried the alarms)."""
+    after: dict[tuple[Any, ...], list[str]] = {}
+    for step in steps:
+        calibration = step.get("calibrated_before")
+        if calibration is not None and failed_calibration(calibration):
+            key = (step["device_id"], calibration["at"], calibration.get("result"))
+            after.setdefault(key, []).append(step["step_id"])
+    return [
+        f"device {device}'s last calibration before {counted(len(ids), 'step')} failed "
+        f"({result}, {at}): "
+        + ", ".join(ids[:5])
+        + (f" and {len(ids) - 5:,} more" if len(ids) > 5 else "")
+        for (device, at, result), ids in after.items()
+    ]
+
+
 def _moment(text: str | None) -> tuple[bool, datetime]:
     """A sort key for ISO 8601 text in time order (texts with different offsets compare as
     instants, not as text); None last."""
@@ -782,12 +898,19 @@ def _step_row(made: _UpStep) -> dict[str, Any]:
         "operator_id": (made.operator or {}).get("operator_id"),
         "work_order_id": made.work_order_id,
         "location_id": made.location_id,
-        "parameters": {k: v for k, v in public_props(step).items() if k not in STEP_FIELDS},
+        "parameters": step_parameters(step),
         "inputs": _edge_rows(made.inputs),
         "outputs": _edge_rows(made.outputs),
         "device": public_props(made.device) if made.device else None,
         "operator": public_props(made.operator) if made.operator else None,
     }
+
+
+def step_parameters(props: Mapping[str, Any]) -> dict[str, Any]:
+    """A step's process parameters: the steps table's extra columns, kept as its properties
+    (an empty cell clears one: no null parameter is shown)."""
+    return {k: v for k, v in public_props(dict(props)).items()
+            if k not in STEP_FIELDS and v is not None}  # fmt: skip
 
 
 def _edge_rows(edges: list[list[Any]]) -> list[dict[str, Any]]:
@@ -908,7 +1031,10 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
     # A step's lots by id, not in the store's order: the same data imported in another row
     # order gives the same answer.
     steps = [{**row, "started_at": iso(row["started_at"]), "ended_at": iso(row["ended_at"]),
+              "parameters": step_parameters(row["properties"]),
               "lots": sorted(row["lots"])} for row in rows]  # fmt: skip
+    for step in steps:
+        del step["properties"]
     # with no end time and started before the window: in it because it may have run into it
     assumed = [step["step_id"] for step in steps if step.pop("assumed_in_window")]
     lots = list(dict.fromkeys(lot for step in steps for lot in step["lots"]))
