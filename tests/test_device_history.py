@@ -198,3 +198,23 @@ def test_browser_device_window_keeps_the_commands_window_rule(unended_steps: Tra
             found.append(browser)
     assert found[:5] == [["IN-X", "S-REF-X"], ["IN-X", "S-REF-X"], ["IN-X"], ["OLD-X"],
                          ["LONG"]]  # fmt: skip
+
+
+# --- alarms in the common-cause ranking --------------------------------------------------------
+
+
+def test_rootcause_ranks_the_alarms_during_the_complaints_steps(
+    smt_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """Complaint A1 was reflowed (REFLOW-1) through an over-temperature alarm and a conveyor
+    stop; control A2's REFLOW-2 (no end time: up to OVEN-1's longest step) through an
+    over-temperature alarm too; control P0 was only printed. The alarms are factors per
+    device and kind, counted like the others."""
+    shown = runner.invoke(app, ["rootcause", "A1", "--controls", "A2,P0", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    factors = json.loads(shown.stdout)["factors"]
+    alarms = {f["value"]: (f["complaints_with"], f["controls_with"]) for f in factors
+              if f["kind"] == "alarm during step"}  # fmt: skip
+    assert alarms == {"conveyor_stop on OVEN-1": (1, 0), "over_temperature on OVEN-1": (1, 1)}
+    table = runner.invoke(app, ["rootcause", "A1", "--controls", "A2,P0"])
+    assert "conveyor_stop on OVEN-1" in table.stdout
