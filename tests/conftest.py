@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hand_plant import HAND_PLANT
 from typer.testing import CliRunner
+from unended_plant import UNENDED_PLANT
 
 from tracegraph import server
 from tracegraph.config import Settings, load_settings
@@ -120,4 +121,13 @@ def hand_plant(graph: TraceGraph, tmp_path: Path) -> TraceGraph:
     for name, text in HAND_PLANT.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     assert import_paths(graph, [tmp_path]).rejects == []
+    return graph
+
+
+@pytest.fixture
+def unended_steps(graph: TraceGraph, tmp_path: Path) -> TraceGraph:
+    """The database holding only tests/unended_plant.py's steps with no end time."""
+    for name, text in UNENDED_PLANT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejected == 0
     return graph

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -99,3 +100,59 @@ def test_shifts_in_the_plants_time_zone() -> None:
     assert rootcause._shift("pack", "2026-03-10T21:30:00+00:00", 6) == ("pack", "2026-03-10", 14)
     # summer time: 04:30Z is 06:30 in Berlin, the morning shift
     assert rootcause._shift("pack", "2026-07-10T04:30:00Z", 6, berlin) == ("pack", "2026-07-10", 6)
+
+
+def _bake_rows(temperatures: list[float], alarms: dict[int, str]) -> list[dict[str, Any]]:
+    """A lot per bake, each on OVEN-1 (so the device says nothing), with its temperature and
+    the alarm of the oven during it, if any."""
+    start = datetime(2026, 3, 10, 6, tzinfo=UTC)
+    return [
+        {"lot_id": f"F{i:02d}", "raw_lots": [], "input_lots": [], "suppliers": [],
+         "steps": [{"operation": "bake", "started_at": (start + timedelta(hours=i)).isoformat(),
+                    "device_id": "OVEN-1", "operator_id": None,
+                    "parameters": {"oven_temp_c": temperature},
+                    "alarms": [alarms[i]] if i in alarms else []}]}
+        for i, temperature in enumerate(temperatures)
+    ]  # fmt: skip
+
+
+def test_a_parameter_above_the_controls_usual_range_is_a_factor() -> None:
+    """40 controls baked at 200-239 °C (95th percentile 237.05); the 8 complaints at 245 °C,
+    above it. "oven_temp_c high at bake" is upstream of all 8 complaints and of the 2 controls
+    above the percentile (238, 239); the controls' 5th percentile (201.95) makes 200 and 201
+    "low", a factor of no complaint: not tested. The shifts (a lot an hour) are 8 factors
+    more, and the adjustment counts every factor that could be significant."""
+    controls = [f"F{i:02d}" for i in range(40)]
+    complaints = [f"F{i:02d}" for i in range(40, 48)]
+    rows = _bake_rows([200.0 + i for i in range(40)] + [245.0] * 8, {})
+    ranked = rootcause.rank_factors(complaints, controls, rows)
+    top = ranked[0]
+    assert (top["kind"], top["value"], top["complaints_with"], top["controls_with"]) == (
+        "parameter out of range",
+        "oven_temp_c high at bake (above 237.05, the controls' 95th percentile)",
+        8, 2,
+    )  # fmt: skip
+    assert not any("low" in f["value"] for f in ranked)
+    # every factor is in the adjustment's count: the range factor, the device, the operation
+    # on it and the two shifts the complaints fall in could each be significant
+    carriers = np.array([f["complaints_with"] + f["controls_with"] for f in ranked])
+    assert top["p_adjusted"] == pytest.approx(
+        min(1.0, top["p_value"] * rootcause.testable_count(carriers, 8, 40))
+    )
+    # too few controls' values draw no range: no such factor
+    few = rootcause.rank_factors(complaints, controls[:19], rows)
+    assert not any(f["kind"] == "parameter out of range" for f in few)
+
+
+def test_an_alarm_during_the_complaints_steps_is_a_factor_per_device_and_kind() -> None:
+    """Complaints F40-F47 were baked while OVEN-1 raised over_temperature (F45 a
+    conveyor_stop instead); one control's bake had an over_temperature alarm too."""
+    alarms = {i: "over_temperature" for i in range(40, 48)}
+    alarms |= {45: "conveyor_stop", 3: "over_temperature"}
+    rows = _bake_rows([220.0] * 48, alarms)
+    ranked = rootcause.rank_factors([f"F{i}" for i in range(40, 48)],
+                                    [f"F{i:02d}" for i in range(40)], rows)  # fmt: skip
+    found = {f["value"]: (f["complaints_with"], f["controls_with"]) for f in ranked
+             if f["kind"] == "alarm during step"}  # fmt: skip
+    assert found == {"over_temperature on OVEN-1": (7, 1), "conveyor_stop on OVEN-1": (1, 0)}
+    assert ranked[0]["value"] == "over_temperature on OVEN-1"

@@ -19,7 +19,6 @@ import pytest
 from hand_plant import HAND_PLANT
 from plant_model import PlantModel
 from typer.testing import CliRunner
-from unended_plant import UNENDED_PLANT
 
 from readme import tracegraph_commands
 from tracegraph import queries, rootcause
@@ -1365,15 +1364,6 @@ def test_device_window_finds_a_long_step_that_began_long_before_it(
     )
     assert import_paths(graph, [tmp_path / "steps.csv"]).rejected == 0
     assert [s["step_id"] for s in trace_window(graph, "device", *window).steps] == ["LONG"]
-
-
-@pytest.fixture
-def unended_steps(graph: TraceGraph, tmp_path: Path) -> TraceGraph:
-    """The database holding only tests/unended_plant.py's steps with no end time."""
-    for name, text in UNENDED_PLANT.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    assert import_paths(graph, [tmp_path]).rejected == 0
-    return graph
 
 
 @pytest.mark.parametrize(("kind", "subject"), [("device", "OVEN-1"), ("operator", "OP-7")])

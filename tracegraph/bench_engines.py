@@ -61,6 +61,7 @@ from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.plant import generate_plant, plant_rows
 from tracegraph.rootcause import (
+    CONDITION_KINDS,
     FACTOR_QUERIES,
     rank_common_causes,
     rank_factors,
@@ -248,7 +249,11 @@ def _pg_window(pg: Postgres) -> Callable[[tuple[str, datetime, datetime]], Any]:
 
 
 def _counts(ranked: list[dict[str, Any]]) -> set[tuple[str, str, int, int]]:
-    return {(f["kind"], f["value"], f["complaints_with"], f["controls_with"]) for f in ranked}
+    """The factors every engine finds, with their counts: alarms during steps and parameters
+    out of range come from tracegraph's reads of device events and step properties, which
+    the other engines' factor rows do not carry."""
+    return {(f["kind"], f["value"], f["complaints_with"], f["controls_with"]) for f in ranked
+            if f["kind"] not in CONDITION_KINDS}  # fmt: skip
 
 
 def _pg_factor_rows(

@@ -8,6 +8,12 @@ complaints), computed for all factors in one vectorised hypergeometric call. p-v
 also given adjusted for the number of factors tested (Bonferroni, counting only the factors
 that could be significant at all: Tarone's refinement), so a long list of candidates does not
 make chance look like a cause.
+
+Two kinds of factor come from what happened during a step rather than who or what ran it: an
+alarm of the step's device during the step (per device and alarm kind: "over_temperature on
+OVEN-5"), and a process parameter outside its usual range (per operation and parameter: below
+the 5th or above the 95th percentile of the control lots' steps, "oven_temp_c high at bake").
+They are tested and counted in the adjustment like every other factor.
 """
 
 from __future__ import annotations
@@ -26,11 +32,20 @@ from tracegraph.errors import TracegraphError
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.lots import id_list, normal_id, resolve_lots
-from tracegraph.values import counted
+from tracegraph.trace import device_histories
+from tracegraph.values import STEP_FIELDS, counted
 
 DEFAULT_PERIOD_DAYS = 3
 DEFAULT_MAX_CONTROLS = 1000
 SHIFT_HOURS = 8
+# A parameter's usual range: the controls' steps of the same operation between these
+# percentiles; from fewer values than USUAL_RANGE_FROM no range is drawn (the 5th percentile of
+# a handful of values is one of them).
+USUAL_RANGE = (5.0, 95.0)
+USUAL_RANGE_FROM = 20
+ALARM = "alarm during step"
+OUT_OF_RANGE = "parameter out of range"
+CONDITION_KINDS = frozenset({ALARM, OUT_OF_RANGE})  # what happened during a step
 # The factors query is one breadth-first search per lot, which the server runs on one core: the
 # lots of a ranking are read by two concurrent queries, one per half (1M-lot plant, 1,050 lots,
 # 2 cores: 66 -> 45 ms; three or four queries were no faster). Below SPLIT_FROM lots a second
@@ -39,6 +54,8 @@ FACTOR_QUERIES = 2
 SPLIT_FROM = 200
 
 _T = TypeVar("_T")
+# step properties that are no process parameter (the rest are the steps table's extra columns)
+FIXED_STEP_PROPERTIES = sorted(STEP_FIELDS | {"work_order_id", "location_id"})
 
 
 @dataclass
@@ -81,11 +98,18 @@ class Ranking:
 Factor = tuple[str, Any]
 
 
+# (operation, parameter) -> (lowest, highest) usual value
+Ranges = dict[tuple[Any, str], tuple[float, float]]
+
+
 def lot_factors(
-    row: dict[str, Any], shift_start: int = 0, shift_zone: tzinfo | None = None
-) -> set[Factor]:
+    row: dict[str, Any], shift_start: int = 0, shift_zone: tzinfo | None = None,
+    ranges: Ranges | None = None,
+) -> set[Factor]:  # fmt: skip
     """The factors of one lot from its factors row; shifts begin at `shift_start` o'clock, in
-    `shift_zone` (default: the offset each step's start was stored with)."""
+    `shift_zone` (default: the offset each step's start was stored with). A step's `alarms`
+    (alarm kinds of its device during it) and `parameters` (outside `ranges`) are factors when
+    the row has them (rows from the benchmark's other engines do not)."""
     found: set[Factor] = {("raw lot", lot) for lot in row["raw_lots"]}
     found.update(("input lot", lot) for lot in row["input_lots"])
     found.update(("supplier", s) for s in row["suppliers"])
@@ -99,7 +123,30 @@ def lot_factors(
         if step["started_at"] is not None:
             found.add(("shift", _shift(step["operation"], step["started_at"], shift_start,
                                        shift_zone)))  # fmt: skip
+        found.update((ALARM, (device, kind)) for kind in step.get("alarms", ()))
+        if ranges:
+            for name, value in step.get("parameters", {}).items():
+                usual = ranges.get((step["operation"], name))
+                if usual is not None and not usual[0] <= value <= usual[1]:
+                    side = ("low", usual[0]) if value < usual[0] else ("high", usual[1])
+                    found.add((OUT_OF_RANGE, (step["operation"], name, *side)))
     return found
+
+
+def usual_ranges(rows: list[dict[str, Any]]) -> Ranges:
+    """Each (operation, parameter)'s usual range over the steps of `rows` (the controls'):
+    from the 5th to the 95th percentile of its values (see USUAL_RANGE)."""
+    values: dict[tuple[Any, str], list[float]] = {}
+    for row in rows:
+        for step in row["steps"]:
+            for name, value in step.get("parameters", {}).items():
+                values.setdefault((step["operation"], name), []).append(value)
+    ranges: Ranges = {}
+    for key, found in values.items():
+        if len(found) >= USUAL_RANGE_FROM:
+            low, high = np.percentile(np.array(found, dtype=float), USUAL_RANGE)
+            ranges[key] = (float(low), float(high))
+    return ranges
 
 
 def _shift(
@@ -127,6 +174,13 @@ def _spelled(kind: str, key: Any) -> str:
     if kind == "shift":
         operation, day, hour = key
         return f"{operation} {day} {hour:02d}:00–{(hour + SHIFT_HOURS) % 24:02d}:00"
+    if kind == ALARM:
+        return f"{key[1] or 'alarm'} on {key[0]}"
+    if kind == OUT_OF_RANGE:
+        operation, name, side, bound = key
+        percentile = USUAL_RANGE[0] if side == "low" else USUAL_RANGE[1]
+        return (f"{name} {side} at {operation} ({'below' if side == 'low' else 'above'} "
+                f"{bound:g}, the controls' {percentile:g}th percentile)")  # fmt: skip
     return str(key)
 
 
@@ -223,16 +277,34 @@ def _factor_rows(graph: TraceGraph, lot_ids: list[str]) -> list[Any]:
     queries; the query sends each step as a compact list."""
 
     def read(part: list[str]) -> list[Any]:
-        found: list[Any] = graph.read("rootcause/factors", lot_ids=part)[0]["lots"]
+        found: list[Any] = graph.read("rootcause/factors", lot_ids=part,
+                                      fixed=FIXED_STEP_PROPERTIES)[0]["lots"]  # fmt: skip
         return found
 
     rows = read_in_parts([read] * FACTOR_QUERIES, lot_ids)
+    steps = []
     for row in rows:
         row["steps"] = [
             {"operation": operation, "started_at": started_at, "device_id": device_id,
-             "operator_id": operator_id}
-            for operation, started_at, device_id, operator_id in row["steps"]
+             "operator_id": operator_id, "ended_at": ended_at,
+             # numbers only: a text column (a recipe name) has no range
+             "parameters": {name: value for name, value in parameters
+                            if isinstance(value, int | float) and not isinstance(value, bool)}}
+            for operation, started_at, device_id, operator_id, ended_at, parameters in row["steps"]
         ]  # fmt: skip
+        steps += row["steps"]
+    # The alarms of each step's device during it, read once per device over the span of the
+    # steps; a batch step upstream of many lots comes once per lot, and is matched once.
+    spans = {(step["device_id"], step["started_at"], step["ended_at"]): step for step in steps
+             if step["device_id"] is not None}  # fmt: skip
+    alarms = {
+        span: sorted({event.get("result") or "" for event in history.events
+                      if event.get("event") == "alarm"}) if history else []
+        for span, history in zip(spans, device_histories(graph, list(spans.values())),
+                                 strict=True)
+    }  # fmt: skip
+    for step in steps:
+        step["alarms"] = alarms.get((step["device_id"], step["started_at"], step["ended_at"]), [])
     return rows
 
 
@@ -261,7 +333,12 @@ def rank_factors(
     """Every factor of a complaint lot, ranked by Fisher's exact test against the controls.
     `factor_rows` are shaped like cypher/rootcause/factors.cypher's (the benchmark feeds rows
     from other engines through the same ranking)."""
-    factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone) for row in factor_rows}
+    # the usual ranges of the parameters are the controls' (a complaint's own values would
+    # widen the range that is to tell them apart)
+    is_control = set(controls)
+    ranges = usual_ranges([row for row in factor_rows if row["lot_id"] in is_control])
+    factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone, ranges)
+               for row in factor_rows}  # fmt: skip
     in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))
     # Only the complaint lots' factors are tested: the controls' others need no count.
     in_controls = Counter(f for lot in controls for f in factors.get(lot, ()) if f in in_complaints)

@@ -8,9 +8,10 @@ Nothing is ever cut off: `truncated` is always reported and is false, since no l
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -149,9 +150,17 @@ class BackwardTrace:
             "operators": self.operators,
             "inspections": self.inspections,
             "flags": self.flags,
+            "warnings": self.warnings,
             "truncated": self.truncated,
             "seconds": round(self.seconds, 4),
         }
+
+    @property
+    def warnings(self) -> list[str]:
+        """Alarms of a device while it ran a step that made these lots, one line per alarm,
+        and steps run after their device's last calibration failed: what a quality engineer
+        looks for behind a complaint (see with_device_history)."""
+        return _alarm_warnings(self.steps) + _calibration_warnings(self.steps)
 
     def summary(self) -> str:
         raw = sum(1 for lot in self.lots if lot.get("supplier_id"))
@@ -597,6 +606,7 @@ def trace_backward(graph: TraceGraph, ids: list[str]) -> BackwardTrace:
     started = time.perf_counter()
     sources, upstream = _resolved_and_reached(graph, _upstream, ids)
     result = backward_from_subgraph(upstream, sources)
+    with_device_history(graph, result)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -762,6 +772,154 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     )
 
 
+def _epoch_ms(text: str) -> int:
+    """ISO 8601 text as epoch milliseconds (an instant; without an offset read as UTC, as
+    _moment does)."""
+    return int(_moment(text)[1].timestamp() * 1000)
+
+
+class DeviceHistory(NamedTuple):
+    """What a step's device recorded around it: its events during the step (raw property
+    maps, in time order), its last calibration before the step, up to when the events were
+    read (epoch ms), and whether that end is a bound (the step has no end time)."""
+
+    events: list[dict[str, Any]]
+    calibrated_before: dict[str, Any] | None
+    until_ms: int
+    end_assumed: bool
+
+
+def device_histories(
+    graph: TraceGraph, steps: Sequence[Mapping[str, Any]]
+) -> list[DeviceHistory | None]:
+    """The device history of each step (`device_id`, `started_at`, `ended_at`: ISO text), or
+    None for one without a device or a start, read by one small query keyed by the steps'
+    devices and the span of time their steps cover (cypher/trace/step_device_events.cypher).
+    During a step is from its start to its end, both included (an alarm at the moment the
+    oven was booked off still concerns its lots); a step with no end time runs at most the
+    device's longest step (the bound the device window uses), and the bound is excluded."""
+    spans: dict[str, dict[str, Any]] = {}
+    moments: list[tuple[int, int | None] | None] = []  # each step's (start, end) in epoch ms
+    for step in steps:
+        if step["device_id"] is None or step["started_at"] is None:
+            moments.append(None)
+            continue
+        starts = _epoch_ms(step["started_at"])
+        ended = _epoch_ms(step["ended_at"]) if step["ended_at"] else None
+        moments.append((starts, ended))
+        span = spans.setdefault(step["device_id"], {
+            "device_id": step["device_id"], "starts_ms": starts, "ended_ms": None,
+            "unended_ms": None,
+        })  # fmt: skip
+        span["starts_ms"] = min(span["starts_ms"], starts)
+        key, latest = ("ended_ms", ended) if ended is not None else ("unended_ms", starts)
+        span[key] = latest if span[key] is None else max(span[key], latest)
+    rows = graph.read("trace/step_device_events", devices=list(spans.values())) if spans else []
+    # per device: its events' times (in order, for bisecting: a 3,000-step ranking matched
+    # every step against every event of its device) and its calibrations
+    found = {}
+    for row in rows:
+        calibrations = [(at, event) for at, event in [*row["calibrated_before"], *row["events"]]
+                        if event.get("event") == "calibration"]  # fmt: skip
+        events = row["events"]
+        found[row["device_id"]] = (row["longest_s"], [at for at, _ in events],
+                                   [event for _, event in events], calibrations,
+                                   [at for at, _ in calibrations])  # fmt: skip
+    histories: list[DeviceHistory | None] = []
+    for step, moment in zip(steps, moments, strict=True):
+        known = found.get(step["device_id"])
+        if known is None or moment is None:
+            histories.append(None)
+            continue
+        longest_s, times, events, calibrations, calibrated_at = known
+        starts, ended = moment
+        assumed = ended is None
+        ends = starts + longest_s * 1000 if ended is None else ended
+        first = bisect.bisect_left(times, starts)
+        last = bisect.bisect_left(times, ends) if assumed else bisect.bisect_right(times, ends)
+        before = bisect.bisect_left(calibrated_at, starts)
+        histories.append(DeviceHistory(
+            events[first:last],
+            calibrations[before - 1][1] if before else None, ends, assumed,
+        ))  # fmt: skip
+    return histories
+
+
+def with_device_history(graph: TraceGraph, trace: BackwardTrace) -> None:
+    """Gives each step of `trace` on a device the device's events during the step
+    (`device_events`: calibrations, maintenance, alarms) and its last calibration before the
+    step (`calibrated_before`, with its result; null when none is recorded), read apart from
+    trace/backward.cypher, which is kept as fast as it is measured (see device_histories). A
+    step with no end time is given the events up to its start plus the device's longest step:
+    `device_events_to` says up to when the events were read, and `device_events_end_assumed`
+    that its end is a bound. Counts alarms and steps after a failed calibration in the
+    trace's flags."""
+    for step, history in zip(trace.steps, device_histories(graph, trace.steps), strict=True):
+        step.update(device_events=[], calibrated_before=None, device_events_to=None,
+                    device_events_end_assumed=False)  # fmt: skip
+        if history is None:
+            continue
+        step["device_events"] = [_step_event(event) for event in history.events]
+        if history.calibrated_before is not None:
+            step["calibrated_before"] = _step_event(history.calibrated_before)
+        step["device_events_to"] = datetime.fromtimestamp(history.until_ms / 1000, UTC).isoformat()
+        step["device_events_end_assumed"] = history.end_assumed
+    trace.flags["alarms during steps"] = len(_alarms(trace.steps))
+    trace.flags["steps after a failed calibration"] = sum(
+        1 for step in trace.steps if failed_calibration(step["calibrated_before"])
+    )
+
+
+def _step_event(props: dict[str, Any]) -> dict[str, Any]:
+    """A device event for a backward step: its time as the step's are written."""
+    return {**_event(props), "at": iso(props.get("at"))}
+
+
+def failed_calibration(calibration: dict[str, Any] | None) -> bool:
+    """Whether a calibration failed (`fail`, as inspections say, or `failed`)."""
+    return calibration is not None and str(calibration.get("result")).lower() in {"fail", "failed"}
+
+
+def _alarms(steps: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+    """Each alarm once, with the steps it happened during (two overlapping steps on one
+    device share it)."""
+    alarms: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for step in steps:
+        for event in step.get("device_events", ()):
+            if event.get("event") == "alarm":
+                key = (step["device_id"], event.get("at"), event.get("result"))
+                alarms.setdefault(key, []).append(step)
+    return alarms
+
+
+def _alarm_warnings(steps: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for (device, at, result), during in _alarms(steps).items():
+        made = ", ".join(dict.fromkeys(o["lot_id"] for step in during for o in step["outputs"]))
+        ran = ", ".join(f"{step['step_id']} ({step['operation']})" for step in during)
+        lines.append(f"alarm {result or '(no detail)'} on device {device} at {at}, during step "
+                     f"{ran} that made {made or 'no lot'}")  # fmt: skip
+    return lines
+
+
+def _calibration_warnings(steps: list[dict[str, Any]]) -> list[str]:
+    """One line per failed calibration that steps ran after (a wide trace has hundreds of
+    steps behind one failed calibration: a line each buried the alarms)."""
+    after: dict[tuple[Any, ...], list[str]] = {}
+    for step in steps:
+        calibration = step.get("calibrated_before")
+        if calibration is not None and failed_calibration(calibration):
+            key = (step["device_id"], calibration["at"], calibration.get("result"))
+            after.setdefault(key, []).append(step["step_id"])
+    return [
+        f"device {device}'s last calibration before {counted(len(ids), 'step')} failed "
+        f"({result}, {at}): "
+        + ", ".join(ids[:5])
+        + (f" and {len(ids) - 5:,} more" if len(ids) > 5 else "")
+        for (device, at, result), ids in after.items()
+    ]
+
+
 def _moment(text: str | None) -> tuple[bool, datetime]:
     """A sort key for ISO 8601 text in time order (texts with different offsets compare as
     instants, not as text); None last."""
@@ -782,12 +940,19 @@ def _step_row(made: _UpStep) -> dict[str, Any]:
         "operator_id": (made.operator or {}).get("operator_id"),
         "work_order_id": made.work_order_id,
         "location_id": made.location_id,
-        "parameters": {k: v for k, v in public_props(step).items() if k not in STEP_FIELDS},
+        "parameters": step_parameters(step),
         "inputs": _edge_rows(made.inputs),
         "outputs": _edge_rows(made.outputs),
         "device": public_props(made.device) if made.device else None,
         "operator": public_props(made.operator) if made.operator else None,
     }
+
+
+def step_parameters(props: Mapping[str, Any]) -> dict[str, Any]:
+    """A step's process parameters: the steps table's extra columns, kept as its properties
+    (an empty cell clears one: no null parameter is shown)."""
+    return {k: v for k, v in public_props(dict(props)).items()
+            if k not in STEP_FIELDS and v is not None}  # fmt: skip
 
 
 def _edge_rows(edges: list[list[Any]]) -> list[dict[str, Any]]:
@@ -908,7 +1073,10 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
     # A step's lots by id, not in the store's order: the same data imported in another row
     # order gives the same answer.
     steps = [{**row, "started_at": iso(row["started_at"]), "ended_at": iso(row["ended_at"]),
+              "parameters": step_parameters(row["properties"]),
               "lots": sorted(row["lots"])} for row in rows]  # fmt: skip
+    for step in steps:
+        del step["properties"]
     # with no end time and started before the window: in it because it may have run into it
     assumed = [step["step_id"] for step in steps if step.pop("assumed_in_window")]
     lots = list(dict.fromkeys(lot for step in steps for lot in step["lots"]))

@@ -1,10 +1,29 @@
-// What a device made in a time window: the steps and their lots. For where those lots went,
-// run forward.cypher on one of them (or `tracegraph trace device` for all at once).
+// What a device made in a time window [window_start, window_end): the steps and their lots,
+// by the rule `tracegraph trace device` uses. For where those lots went, run forward.cypher on
+// one of them (or `tracegraph trace device` for all at once).
+// A step is in the window when it started before the window ends and ended after it starts
+// (one that ends as the window starts did not run in it). A step with no end time (the MES
+// had not booked it) is in it when it started in it, or started less than the device's longest
+// step (longest_step_s, kept by the import) before the window: it may have run into it. Reading
+// a missing end as the start left out a reflow begun 20 minutes before the window. On a graph
+// imported before longest_step_s existed, the bound comes from the device's history.
+// Times compare as instants (epochMillis): two datetimes of one instant in different offsets
+// do not compare equal otherwise.
 :param {device_id: 'OVEN-3', window_start: '2026-01-05T06:00:00Z', window_end: '2026-01-05T12:00:00Z'};
 
-MATCH (device:Device {device_id: $device_id})<-[:ON]-(step:ProcessStep)
-WHERE step.started_at < datetime($window_end)
-  AND coalesce(step.ended_at, step.started_at) >= datetime($window_start)
+MATCH (device:Device {device_id: $device_id})
+WITH device, datetime($window_start).epochMillis AS starts,
+     datetime($window_end).epochMillis AS ends,
+     CASE WHEN device.longest_step_s IS NOT NULL THEN device.longest_step_s ELSE coalesce(COLLECT {
+       MATCH (device)<-[:ON]-(known:ProcessStep)
+       RETURN max(duration.inSeconds(known.started_at,
+                                     coalesce(known.ended_at, known.started_at)).seconds) + 1
+     }[0], 0) END AS longest_s
+MATCH (device)<-[:ON]-(step:ProcessStep)
+WHERE step.started_at.epochMillis < ends
+  AND (step.started_at.epochMillis >= starts
+       OR (step.ended_at IS NOT NULL AND step.ended_at.epochMillis > starts)
+       OR (step.ended_at IS NULL AND step.started_at.epochMillis + longest_s * 1000 > starts))
 MATCH (step)-[:PRODUCED]->(made:Lot)
 OPTIONAL MATCH (step)-[:BY]->(operator:Operator)
 RETURN device, step, made, operator;

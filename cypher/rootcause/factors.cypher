@@ -3,7 +3,11 @@
 // its supplier; every step upstream
 // its device, operator, operation and the production shift it started in. One row holding a
 // map per lot: a row per lot costs the server and the driver more than the traversal.
-//   steps: [operation, started_at, device_id, operator_id]
+//   steps: [operation, started_at, device_id, operator_id, ended_at, parameters]
+// parameters: [[name, value]] of the step's other properties (the steps table's extra columns,
+// peak_temp_c, bake_min; $fixed names the canonical ones): a parameter out of its usual range
+// and an alarm of the step's device during it are factors too (the library reads the alarms
+// apart, by device and span: see tracegraph/rootcause.py).
 // The steps are those the traversal passes through (each upstream lot's producing step), so
 // they need no second expansion from every lot. Supplier, device and operator are read from
 // the copies the import keeps on lots and steps (supplier_id, device_id, operator_id), not by
@@ -40,5 +44,8 @@ RETURN collect({
   steps: [step IN steps |
     [step.operation, toString(step.started_at),
      coalesce(step.device_id, [(step)-[:ON]->(device:Device) | device.device_id][0]),
-     coalesce(step.operator_id, [(step)-[:BY]->(operator:Operator) | operator.operator_id][0])]]
+     coalesce(step.operator_id, [(step)-[:BY]->(operator:Operator) | operator.operator_id][0]),
+     toString(step.ended_at),
+     [name IN keys(step) WHERE NOT name IN $fixed AND NOT name STARTS WITH '_' |
+       [name, step[name]]]]]
 }) AS lots

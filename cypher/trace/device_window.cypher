@@ -43,6 +43,10 @@ WHERE step.started_at.epochMillis < ends
        OR (step.ended_at IS NULL AND step.started_at.epochMillis + longest_s * 1000 > starts))
 RETURN step.step_id AS step_id,
        step.operation AS operation,
+       // the steps table's extra columns are the process parameters (peak_temp_c, bake_min):
+       // the library keeps them from the step's properties; times left out (the driver's
+       // DateTime objects cost more than the rest of the row)
+       step {.*, started_at: null, ended_at: null} AS properties,
        toString(step.started_at) AS started_at,
        toString(step.ended_at) AS ended_at,
        step.ended_at IS NULL AS end_unknown,

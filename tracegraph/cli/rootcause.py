@@ -55,7 +55,8 @@ def rootcause_command(
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
     """Rank the upstream factors — received lots, suppliers, devices, operators, operations,
-    shifts — that the complaint lots share more than good lots do (Fisher's exact test)."""
+    shifts, a device's alarms during a step, process parameters outside the controls' 5th-95th
+    percentile — that the complaint lots share more than good lots do (Fisher's exact test)."""
     control_ids = [c.strip() for value in controls or [] for c in value.split(",") if c.strip()]
     ranking = rank_common_causes(
         open_graph(), lots, control_ids or None, period_days=period_days,

@@ -101,6 +101,9 @@ def backward(
     """Everything upstream of LOTS: input lots, suppliers and their lot numbers, steps with
     device, operator and parameters, inspections, and hold/reject status.
 
+    Each step on a device carries the device's events during it (alarms warned of, one line
+    each) and its last calibration before it (`device_events`, `calibrated_before`).
+
     Quantities are how much of each input lot went into LOTS. Exit code 2 for an unknown lot.
     """
     if html is not None:
@@ -115,6 +118,8 @@ def backward(
         print_csv(backward_csv_rows(result), BACKWARD_CSV)
     else:
         render_backward(result)
+    for text in result.warnings:  # alarms during the steps, steps after a failed calibration
+        warn(text)
 
 
 def _window_command(kind: str) -> Any:
@@ -156,6 +161,7 @@ def _window_command(kind: str) -> Any:
 
     command.__doc__ = (
         f"Lots the {kind} produced in a time window (steps overlapping [--from, --to)), "
+        "with each step's process parameters (`parameters` in the JSON), "
         "and their blast radius downstream.\n\n"
         "A step with no end time is in the window when it started in it, or started less "
         f"than the {kind}'s longest step before --from (it may have run into the window): "
@@ -449,11 +455,11 @@ def render_backward(result: tracing.BackwardTrace) -> None:
             add_step(branch, step)
 
     def add_step(branch: Tree, step: dict[str, Any]) -> None:
-        params = ", ".join(f"{k}={v}" for k, v in step["parameters"].items())
+        params = parameters_text(step["parameters"])
         child = branch.add(
             f"[cyan]{step['step_id']}[/] {step['operation']} {when(step['started_at'])} · "
-            f"{step['device_id'] or '-'} · {step['operator_id'] or '-'}"
-            + (f" · {params}" if params else "")
+            f"{step['device_id'] or '-'}{_device_history(step)} · {step['operator_id'] or '-'}"
+            + (f" · {escape(params)}" if params else "")
         )
         for edge in step["inputs"]:
             lot = lots.get(edge["lot_id"])
@@ -509,6 +515,32 @@ def render_backward(result: tracing.BackwardTrace) -> None:
     note(f"traced in {result.seconds:.3f} s")
 
 
+def parameters_text(parameters: dict[str, Any]) -> str:
+    """A step's process parameters, compact: "oven_temp_c=239, bake_min=25"."""
+    return ", ".join(f"{k}={v}" for k, v in parameters.items())
+
+
+def _device_history(step: dict[str, Any]) -> str:
+    """A backward step's device history, compact, after the device id: its last calibration
+    before the step ("cal 01-05 pass"; failed in red; none recorded in yellow) and, in red, the
+    alarms during it (each also a warning line below the answer)."""
+    if step["device_id"] is None or "calibrated_before" not in step:
+        return ""
+    calibration = step["calibrated_before"]
+    if calibration is None:
+        text = " [yellow](no calibration recorded)[/]"
+    else:
+        result = escape(str(calibration.get("result") or "no result"))
+        day = (calibration.get("at") or "")[5:10]
+        style = "red" if tracing.failed_calibration(calibration) else "dim"
+        text = f" [{style}](cal {day} {result})[/]"
+    for event in step["device_events"]:
+        if event.get("event") == "alarm":
+            kind = escape(str(event.get("result") or ""))
+            text += f" [bold red]ALARM {kind} {when(event['at'])}[/]"
+    return text
+
+
 def _device_events(result: tracing.WindowTrace) -> None:
     """The device's calibrations, maintenance and alarms in the window, and its last
     calibration before it."""
@@ -553,6 +585,7 @@ def render_window(result: tracing.WindowTrace) -> None:
         "started",
         "ended",
         "device" if result.kind == "operator" else "operator",
+        "parameters",
         "lots produced",
     ):
         table.add_column(column)
@@ -565,6 +598,7 @@ def render_window(result: tracing.WindowTrace) -> None:
             when(step["started_at"]),
             _ended(step, step["step_id"] in assumed),
             step[other] or "",
+            escape(parameters_text(step["parameters"])),
             ", ".join(step["lots"]),
         )
     out.print(table)
