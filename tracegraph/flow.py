@@ -191,23 +191,28 @@ def balance(
     stock both count with this, so the two never disagree."""
     if quantity is None:
         return None
-    uses, _ = without_rework_in_place(uses, outputs)
-    totals = {"used": 0.0, "shipped": 0.0, "returned": 0.0}
+    if outputs:  # without them there is no rework in place to leave out (a wide trace's lots)
+        uses, _ = without_rework_in_place(uses, outputs)
+    # plain loops and locals: a wide forward trace counts this for each of thousands of lots
+    used = out = back = 0.0
     uncounted = 0
-    records = [("used", e.quantity, e.uom) for e in uses]
-    records += [("shipped", amount, unit) for amount, unit in shipped]
-    for kind, amount, unit in records:
+    for edge in uses:
+        converted = None if edge.quantity is None else convert(edge.quantity, edge.uom, uom)
+        if converted is None:
+            uncounted += 1
+        else:
+            used += converted
+    for amount, unit in shipped:
         converted = None if amount is None else convert(amount, unit, uom)
         if converted is None:
             uncounted += 1
-        elif kind == "shipped" and converted < 0:
-            totals["returned"] -= converted
+        elif converted < 0:  # a return
+            back -= converted
         else:
-            totals[kind] += converted
-    remaining = quantity - totals["used"] - totals["shipped"] + totals["returned"]
-    return {"quantity": quantity, "uom": uom,
-            **{kind: _round(amount) for kind, amount in totals.items()},
-            "remaining": _round(remaining), "uncounted": uncounted}  # fmt: skip
+            out += converted
+    return {"quantity": quantity, "uom": uom, "used": _round(used), "shipped": _round(out),
+            "returned": _round(back), "remaining": _round(quantity - used - out + back),
+            "uncounted": uncounted}  # fmt: skip
 
 
 def _round(value: float) -> float:
