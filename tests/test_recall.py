@@ -34,7 +34,7 @@ def test_recall_package_files_and_manifest(
     assert payload["drill"] is False
     assert payload["located_share"] == 1.0
     names = {p.name for p in out.iterdir()}
-    assert names == {"customers.csv", "tracking_events.csv", "tracking_events.xlsx",
+    assert names == {"customers.csv", "stock.csv", "tracking_events.csv", "tracking_events.xlsx",
                      "recall.json", "summary.txt", "manifest.sha256"}  # fmt: skip
     manifest: dict[str, str] = {}
     for line in (out / "manifest.sha256").read_text().splitlines():

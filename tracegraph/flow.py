@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from tracegraph.units import dimension, measure, to_base
+from tracegraph.units import convert, dimension, measure, to_base
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,51 @@ def without_rework_in_place(uses: list[Edge], outputs: list[Edge]) -> tuple[list
                     Edge(edge.lot, edge.step, (edge.base - returned.base) / factor, edge.uom)
                 )
     return kept_uses, [e for e in outputs if (e.lot, e.step) not in netted]
+
+
+def balance(
+    quantity: float | None,
+    uom: str | None,
+    uses: list[Edge],
+    outputs: list[Edge],
+    shipped: Iterable[tuple[float | None, str | None]],
+) -> dict[str, Any] | None:
+    """What is left of a lot by its records, in its own unit: its quantity, less what went
+    into steps (a rework in place that gave it back does not count) and what was shipped, plus
+    what came back. `uses` are the lot's lot→step edges, `outputs` every output of those steps
+    (a sort that gives the lot back beside another lot used part of it), `shipped` its shipment
+    lines' (quantity, uom), negative for a return. Records in a unit of another dimension (3 pcs
+    of a kg lot) or without a quantity cannot be counted: `uncounted` says how many. None for a
+    lot of no quantity: what is left of it is not known. `lot show` and the forward trace's
+    stock both count with this, so the two never disagree."""
+    if quantity is None:
+        return None
+    if outputs:  # without them there is no rework in place to leave out (a wide trace's lots)
+        uses, _ = without_rework_in_place(uses, outputs)
+    # plain loops and locals: a wide forward trace counts this for each of thousands of lots
+    used = out = back = 0.0
+    uncounted = 0
+    for edge in uses:
+        converted = None if edge.quantity is None else convert(edge.quantity, edge.uom, uom)
+        if converted is None:
+            uncounted += 1
+        else:
+            used += converted
+    for amount, unit in shipped:
+        converted = None if amount is None else convert(amount, unit, uom)
+        if converted is None:
+            uncounted += 1
+        elif converted < 0:  # a return
+            back -= converted
+        else:
+            out += converted
+    return {"quantity": quantity, "uom": uom, "used": _round(used), "shipped": _round(out),
+            "returned": _round(back), "remaining": _round(quantity - used - out + back),
+            "uncounted": uncounted}  # fmt: skip
+
+
+def _round(value: float) -> float:
+    return round(value, 6) + 0.0  # + 0.0: no -0.0
 
 
 @dataclass

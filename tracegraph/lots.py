@@ -12,7 +12,6 @@ from tracegraph import flow
 from tracegraph.errors import AmbiguousLot, UnknownLot
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.changes import column_changes
-from tracegraph.units import convert
 from tracegraph.values import STEP_FIELDS, instant_key, iso, nfc, public_props
 
 # Characters with a meaning in Lucene's query syntax: escaped so that user text is only text.
@@ -235,38 +234,15 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
 def balance(
     lot: dict[str, Any], used_in: list[dict[str, Any]], shipped: list[dict[str, Any]]
 ) -> dict[str, Any] | None:
-    """What is left of the lot by its records, in its own unit: its quantity, less what went
-    into steps (a rework in place that gave it back does not count) and what was shipped, plus
-    what came back. Records in a unit of another dimension (3 pcs of a kg lot) or without a
-    quantity cannot be counted: `uncounted` says how many. None for a lot of no quantity."""
-    quantity, uom = lot.get("quantity"), lot.get("uom")
-    if quantity is None:
-        return None
+    """What is left of the lot by its records, in its own unit (see flow.balance); None for a
+    lot of no quantity. `used_in` and `shipped` are the dossier's entries."""
     lot_id = lot["lot_id"]
     # every output of the steps the lot went into: a sort that gives the lot back beside
     # another lot (A 10 kg in, A 5 + M 5 out) used 5 kg of it, not nothing
-    uses, _ = flow.without_rework_in_place(
+    return flow.balance(
+        lot.get("quantity"), lot.get("uom"),
         [flow.Edge(lot_id, s["step_id"], s["quantity"], s["uom"]) for s in used_in],
         [flow.Edge(o["lot_id"], s["step_id"], o["quantity"], o["uom"])
          for s in used_in for o in s["lots"]],
+        [(s["quantity"], s["uom"]) for s in shipped],
     )  # fmt: skip
-    totals = {"used": 0.0, "shipped": 0.0, "returned": 0.0}
-    uncounted = 0
-    records = [("used", e.quantity, e.uom) for e in uses]
-    records += [("shipped", s["quantity"], s["uom"]) for s in shipped]
-    for kind, amount, unit in records:
-        converted = None if amount is None else convert(amount, unit, uom)
-        if converted is None:
-            uncounted += 1
-        elif kind == "shipped" and converted < 0:
-            totals["returned"] -= converted
-        else:
-            totals[kind] += converted
-    remaining = quantity - totals["used"] - totals["shipped"] + totals["returned"]
-    return {"quantity": quantity, "uom": uom,
-            **{kind: _round(amount) for kind, amount in totals.items()},
-            "remaining": _round(remaining), "uncounted": uncounted}  # fmt: skip
-
-
-def _round(value: float) -> float:
-    return round(value, 6) + 0.0  # + 0.0: no -0.0

@@ -48,6 +48,13 @@ CUSTOMER_COLUMNS = (
     "source_quantity", "source_uom", "source_amounts", "shipped", "lot_ids", "shipment_ids",
     "return_ids",
 )  # fmt: skip
+# what a recall must block: every affected lot (sources included) with something left by its
+# records, in its own unit, where it is, and how much of the recalled sources it holds
+STOCK_COLUMNS = (
+    "lot_id", "material_id", "remaining", "unit", "location_id", "location_name", "status",
+    "expires_at", "source_quantity", "source_unit", "source_amounts", "lot_quantity",
+    "lot_unit", "is_source", "depth", "note",
+)  # fmt: skip
 MANIFEST = "manifest.sha256"
 AFFECTS_BATCH = 10_000  # lots linked to a recall per transaction
 
@@ -69,6 +76,8 @@ class RecallPackage:
             "files": [p.name for p in self.files],
             "summary": self.trace.summary(),
             "located_share": self.trace.located_share,
+            "to_block": self.trace.stock_text(),
+            "stock": self.trace.stock,
             "seconds": round(self.seconds, 3),
             "trace": self.trace.as_dict(),
         }
@@ -230,6 +239,26 @@ def customer_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def stock_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
+    """The stock to block as stock.csv and the workbook's sheet have it: the lot's rest in
+    its own unit, and a note where that figure is not the whole truth."""
+    return [
+        {**row, "unit": row["remaining_uom"], "source_unit": row["source_uom"],
+         "source_amounts": amounts_text(row["source_by_uom"]), "lot_unit": row["lot_uom"],
+         "note": _stock_note(row)}
+        for row in trace.stock
+    ]  # fmt: skip
+
+
+def _stock_note(row: dict[str, Any]) -> str:
+    if row["remaining"] is None:
+        return "the lot has no quantity: what is left is unknown, check it on site"
+    if row["remaining_uncounted"]:
+        return (f"{row['remaining_uncounted']} record(s) in a unit of another dimension or "
+                "without a quantity not counted (`tracegraph check` lists them)")  # fmt: skip
+    return ""
+
+
 def _shipped_text(shipped: dict[tuple[str, str], list[Any]]) -> str:
     """`960 pcs BREAD; 968 pcs CIABATTA; 2 kg SALT`: net of returns, per material and unit."""
     return "; ".join(
@@ -260,10 +289,12 @@ def build_package(
     out.mkdir(parents=True, exist_ok=True)
     events = tracking_events(graph, trace)
     customers = customer_rows(trace)
+    stock = stock_rows(trace)
     files = [
         _write_csv(out / "customers.csv", customers, CUSTOMER_COLUMNS),
+        _write_csv(out / "stock.csv", stock, STOCK_COLUMNS),
         _write_csv(out / "tracking_events.csv", events, EVENT_COLUMNS),
-        _write_xlsx(out / "tracking_events.xlsx", events, customers),
+        _write_xlsx(out / "tracking_events.xlsx", events, customers, stock),
         _write_json(
             out / "recall.json",
             {
@@ -286,6 +317,7 @@ def build_package(
     summary.write_text(
         f"{recall_id}\nasked as: {', '.join(asked)} (lots {sources})\n"
         f"{trace.summary()}\n{located_text(trace.totals)}\n"
+        f"{trace.stock_text()} (stock.csv)\n"
         # where the rest is (in stock, unplaced): the figure a recall coordinator acts on
         + "".join(f"{line}\n" for line in totals_lines(trace.totals))
         + "".join(f"warning: {text}\n" for text in trace.warnings)
@@ -343,11 +375,18 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...])
 def _safe(value: Any) -> Any:
     if isinstance(value, str):
         return spreadsheet_safe(value)
+    if isinstance(value, bool):  # as JSON and `--format csv` write them, not Python's True
+        return "true" if value else "false"
     return "" if value is None else value
 
 
-def _write_xlsx(path: Path, events: list[dict[str, Any]], customers: list[dict[str, Any]]) -> Path:
-    """Both sheets streamed (openpyxl's write-only mode): a package of 100k events is written
+def _write_xlsx(
+    path: Path,
+    events: list[dict[str, Any]],
+    customers: list[dict[str, Any]],
+    stock: list[dict[str, Any]],
+) -> Path:
+    """Every sheet streamed (openpyxl's write-only mode): a package of 100k events is written
     in a fraction of the time and memory a workbook held in memory takes."""
     from openpyxl import Workbook  # here, not at the top: only a recall package needs it
     from openpyxl.cell import WriteOnlyCell
@@ -371,10 +410,14 @@ def _write_xlsx(path: Path, events: list[dict[str, Any]], customers: list[dict[s
             cell.number_format = "yyyy-mm-dd hh:mm:ss"
             row[utc] = cell
         sheet.append(row)
-    sheet = book.create_sheet("customers")
-    sheet.append(_header(sheet, CUSTOMER_COLUMNS))
-    for customer in customers:
-        sheet.append(_as_text(sheet, [customer.get(c) for c in CUSTOMER_COLUMNS]))
+    for title, listed, columns in (("customers", customers, CUSTOMER_COLUMNS),
+                                   ("stock to block", stock, STOCK_COLUMNS)):  # fmt: skip
+        sheet = book.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(listed) + 1}"
+        sheet.append(_header(sheet, columns))
+        for entry in listed:
+            sheet.append(_as_text(sheet, [entry.get(c) for c in columns]))
     book.save(path)
     return path
 

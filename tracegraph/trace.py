@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
@@ -42,6 +42,9 @@ class ForwardTrace:
     steps: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     truncated: bool = False
+    # the sources and reached lots with something left by their records (or of unknown
+    # quantity): what a recall must block, where it is and how much of the sources it holds
+    stock: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +53,7 @@ class ForwardTrace:
             "shipments": self.shipments,
             "customers": self.customers,
             "steps": self.steps,
+            "stock": self.stock,
             "totals": self.totals,
             "warnings": self.warnings,
             "truncated": self.truncated,
@@ -93,6 +97,28 @@ class ForwardTrace:
             text += (f" · {amounts_text(shipped, ' and ')} of {names} shipped"
                      + (", net of returns" if returns else ""))  # fmt: skip
         return text
+
+    @property
+    def source_names(self) -> str:
+        """The sources as a column header names them: `of B`, or `of the sources` (a header
+        saying only "of source" beside the lot's own quantity was read as the lot's: 18.75
+        "pcs shipped" were panel equivalents next to 75 boards)."""
+        if len(self.sources) == 1:
+            return str(self.sources[0]["lot_id"])
+        return "the sources"
+
+    def stock_text(self) -> str:
+        """`3 lots to block at 2 locations (1 of unknown quantity, 1 with no location)`."""
+        if not self.stock:
+            return "nothing left in stock to block: every affected lot is used or shipped"
+        places = {row["location_id"] for row in self.stock if row["location_id"]}
+        unknown = sum(1 for row in self.stock if row["remaining"] is None)
+        nowhere = sum(1 for row in self.stock if not row["location_id"])
+        notes = [f"{unknown:,} of unknown quantity" if unknown else "",
+                 f"{nowhere:,} with no location" if nowhere else ""]  # fmt: skip
+        text = f"{counted(len(self.stock), 'lot')} to block at {counted(len(places), 'location')}"
+        notes = [n for n in notes if n]
+        return text + (f" ({', '.join(notes)})" if notes else "")
 
 
 def _returns_from_elsewhere(lines: list[dict[str, Any]]) -> list[str]:
@@ -214,8 +240,25 @@ def trace_forward(graph: TraceGraph, ids: list[str]) -> ForwardTrace:
     started = time.perf_counter()
     sources, reached = _resolved_and_reached(graph, _downstream, ids)
     result = forward_from_subgraph(reached, sources)
+    place_stock(graph, result)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def place_stock(graph: TraceGraph, trace: ForwardTrace) -> None:
+    """Where the lots with something left are, and when they expire — asked apart from the
+    trace, for those lots only (cypher/trace/forward.cypher is the benchmarked query: a
+    location per reached lot would cost every trace what only the stock needs)."""
+    if not trace.stock:
+        return
+    (found,) = graph.read("trace/stock_places", lot_ids=[row["lot_id"] for row in trace.stock])
+    places = {lot_id: place for lot_id, *place in found["lots"]}
+    rows = {row["lot_id"]: row for row in [*trace.sources, *trace.lots]}
+    for row in trace.stock:
+        location_id, name, expires_at = places.get(row["lot_id"], (None, None, None))
+        place = {"location_id": location_id, "location_name": name, "expires_at": iso(expires_at)}
+        row.update(place)
+        rows[row["lot_id"]].update(place)
 
 
 class _Lot(NamedTuple):
@@ -344,6 +387,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
     made_by: dict[str, list[str]] = {}
     for edge in outputs:
         made_by.setdefault(edge.lot, []).append(edge.step)
+    left = _balances(rows.values(), uses, outputs)
     lot_rows = []
     for lot in rows.values():
         if lot.lot_id in source_qty:
@@ -371,6 +415,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
                 sorted(amounts.items(), key=lambda item: rank[item[0]])
                 if len(amounts) > 1 else amounts.items())},
             "by_uom": {u: round(a, 6) for u, a in parts.items()},
+            **_left_fields(left[lot.lot_id]),
         })  # fmt: skip
     lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
 
@@ -434,22 +479,80 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
     for step in steps.values():  # by lot id, not in the store's order (as backward's steps)
         step["inputs"].sort()
         step["outputs"].sort()
+    # what each source was weighed as: its quantity, or what it gave when it has none
+    source_rows = [
+        {
+            **row,
+            "weighed_quantity": source_qty[row["lot_id"]].amount,
+            "weighed_uom": source_qty[row["lot_id"]].uom,
+            **_left_fields(left[row["lot_id"]]),
+        }
+        for row in _source_rows(rows, sources)
+    ]
+    stock = []
+    for row in [*source_rows, *lot_rows]:
+        if row["remaining"] is not None and row["remaining"] <= 0:
+            continue  # used and shipped by its records (or more: `check` lists those)
+        # how much of the sources the lot's rest holds (its share of the totals' in_stock)
+        held, held_uom = _one_amount(parts := split(weighed.remaining.get(row["lot_id"], {})),
+                                     unit)  # fmt: skip
+        stock.append({
+            "lot_id": row["lot_id"], "material_id": row["material_id"],
+            "depth": row.get("depth", 0), "is_source": row["lot_id"] in source_qty,
+            "remaining": row["remaining"], "remaining_uom": row["remaining_uom"],
+            "remaining_uncounted": row["remaining_uncounted"],
+            "lot_quantity": rows[row["lot_id"]].quantity, "lot_uom": rows[row["lot_id"]].uom,
+            "status": row["status"], "expires_at": None, "location_id": None,
+            "location_name": None, "source_quantity": _round(held), "source_uom": held_uom,
+            "source_by_uom": _rounded(parts),
+        })  # fmt: skip
     return ForwardTrace(
-        # what each source was weighed as: its quantity, or what it gave when it has none
-        sources=[
-            {
-                **row,
-                "weighed_quantity": source_qty[row["lot_id"]].amount,
-                "weighed_uom": source_qty[row["lot_id"]].uom,
-            }
-            for row in _source_rows(rows, sources)
-        ],
+        sources=source_rows,
         lots=lot_rows,
         shipments=shipment_rows,
         customers=customer_rows,
         totals=totals,
         steps=sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"])),
+        stock=stock,
     )
+
+
+def _balances(
+    lots: Iterable[_Lot], uses: list[Edge], outputs: list[Edge]
+) -> dict[str, dict[str, Any] | None]:
+    """Each lot's balance in its own unit, counted as `lot show` counts it (flow.balance),
+    from the trace's subgraph alone: every step a reached lot went into is reached, with all
+    its outputs, and the lot's shipment lines come with it."""
+    uses_of: dict[str, list[Edge]] = {}
+    for edge in uses:
+        uses_of.setdefault(edge.lot, []).append(edge)
+    outputs_of: dict[str, list[Edge]] = {}
+    for edge in outputs:
+        outputs_of.setdefault(edge.step, []).append(edge)
+    found: dict[str, dict[str, Any] | None] = {}
+    for lot in lots:
+        used = uses_of.get(lot.lot_id, [])
+        # the steps' outputs matter only where the lot came out of a step it went into (a
+        # rework in place, a sort): looked up for those lots alone — a wide trace counts
+        # thousands of lots, and gathering every lot's step outputs cost a fifth of the weighing
+        back = {e[1] for e in lot.made_by}
+        reworked = [o for u in used if u.step in back for o in outputs_of.get(u.step, ())]
+        found[lot.lot_id] = flow.balance(
+            lot.quantity, lot.uom, used, reworked, [(e[2], e[3]) for e in lot.shipped]
+        )
+    return found
+
+
+def _left_fields(balance: dict[str, Any] | None) -> dict[str, Any]:
+    """A lot's rest for its row: `remaining` in its own unit (null when the lot has no
+    quantity: what is left of it is not known, and is not made up), and where it is (filled by
+    place_stock for the lots with something left)."""
+    return {
+        "remaining": None if balance is None else balance["remaining"],
+        "remaining_uom": None if balance is None else balance["uom"],
+        "remaining_uncounted": 0 if balance is None else balance["uncounted"],
+        "location_id": None, "location_name": None, "expires_at": None,
+    }  # fmt: skip
 
 
 def _source_quantity(lot: _Lot, outputs: list[Edge]) -> Quantity:
@@ -1083,6 +1186,7 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
     forward = None
     if lots:
         forward = forward_from_subgraph(_downstream(graph, lots), lots)
+        place_stock(graph, forward)
     events, calibrated = [], None
     if kind == "device":
         (found,) = graph.read("trace/device_events", device_id=subject, window_start=start,

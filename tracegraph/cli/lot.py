@@ -40,7 +40,8 @@ def show(
     """The lot's dossier: identity and aliases, origin, process, inspections, where it went.
 
     "Left by its records" is its quantity less what went into steps and was shipped, plus
-    returns, in its own unit: what may still be in stock to block.
+    returns, in its own unit: what may still be in stock to block (the CSV's last row, after
+    the history it sums).
 
     Ambiguous or unknown ids exit with code 2 and list the close candidates.
     """
@@ -48,7 +49,7 @@ def show(
     if output is ReportFormat.json:
         print_json(dossier)
     elif output is ReportFormat.csv:
-        print_csv(timeline(dossier), TIMELINE_CSV)
+        print_csv([*timeline(dossier), *balance_rows(dossier)], TIMELINE_CSV)
     else:
         render(dossier)
 
@@ -143,7 +144,7 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
 
 def balance_text(balance: dict[str, Any]) -> str:
     """`left by its records: 100 kg − 60 used − 30 shipped + 5 returned = 15 kg` — what may
-    still be in stock to block, and how that figure was reached."""
+    still be in stock to block, and how that figure was reached (plain text)."""
     unit = balance["uom"]
     terms = [amounts_text({unit: balance["quantity"]})]
     terms += [f"{sign} {amounts_text({None: balance[kind]})} {kind}" for sign, kind in
@@ -154,7 +155,18 @@ def balance_text(balance: dict[str, Any]) -> str:
     if balance["uncounted"]:
         text += (f"; {balance['uncounted']} record(s) in a unit of another dimension or "
                  "without a quantity not counted")  # fmt: skip
-    return escape(text)
+    return text
+
+
+def balance_rows(dossier: dict[str, Any]) -> list[dict[str, Any]]:
+    """The balance as the CSV's last row, after the events it sums (`--format csv` dropped
+    it): event `left by its records`, the rest in the lot's unit, the sum as its detail."""
+    balance = dossier["balance"]
+    if balance is None:
+        return []
+    return [{"at": None, "event": "left by its records", "reference": dossier["lot"]["lot_id"],
+             "quantity": balance["remaining"], "uom": balance["uom"],
+             "detail": balance_text(balance)}]  # fmt: skip
 
 
 def render(dossier: dict[str, Any]) -> None:
@@ -175,7 +187,7 @@ def render(dossier: dict[str, Any]) -> None:
     if aliases:
         out.print("also known as: " + "; ".join(aliases))
     if dossier["balance"] is not None:
-        out.print(balance_text(dossier["balance"]))
+        out.print(escape(balance_text(dossier["balance"])))
     if dossier["recalls"]:
         out.print(f"[bold magenta]in recalls:[/] {', '.join(dossier['recalls'])}")
     table = Table(title="History", title_justify="left")

@@ -11,7 +11,7 @@ from rich.table import Table
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
-from tracegraph.cli.trace import print_totals, print_warnings, shipment_count
+from tracegraph.cli.trace import print_totals, print_warnings, render_stock, shipment_count
 from tracegraph.recall import CUSTOMER_COLUMNS, build_package, customer_rows, recall_history
 from tracegraph.trace import amounts_text, located_text
 
@@ -46,9 +46,13 @@ def package(
     html: bool = typer.Option(False, "--html", help="Add report.html, an interactive picture."),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
-    """Write the recall package of LOTS into --out: customers.csv, tracking_events.xlsx/.csv
-    (FSMA 204-style, one row per event), recall.json, summary.txt and manifest.sha256, and
-    record it in the graph (with --drill, as a mock recall with its duration)."""
+    """Write the recall package of LOTS into --out and record it in the graph (with --drill,
+    as a mock recall with its duration).
+
+    The package: customers.csv; stock.csv, the affected lots still in stock to block (what is
+    left of each in its own unit, where, status, expiry, and how much of LOTS it holds);
+    tracking_events.xlsx/.csv (FSMA 204-style, one row per event; the workbook also has the
+    customers and the stock to block); recall.json; summary.txt; and manifest.sha256."""
     result = build_package(open_graph(), lots, out, drill=drill, html=html)
     print_warnings(result.trace)
     if output is ReportFormat.json:
@@ -60,7 +64,8 @@ def package(
     console = stdout()
     console.print(f"[bold]{result.trace.summary()}[/]")
     table = Table(title="Customers to contact", title_justify="left")
-    for column in ("customer", "name", "contact", "shipments", "lots", "of source"):
+    for column in ("customer", "name", "contact", "shipments", "lots",
+                   f"of {result.trace.source_names}"):  # fmt: skip
         table.add_column(column)
     for c in result.trace.customers:
         quantity = amounts_text(c["source_by_uom"])
@@ -68,6 +73,8 @@ def package(
                       shipment_count(c), str(c["lots"]), quantity)  # fmt: skip
     console.print(table)
     print_totals(result.trace.totals)  # where the rest of the sources is
+    # what to block in the plant: the list is in stock.csv and the workbook too
+    render_stock(result.trace, listed_in=" (stock.csv)")
     located = located_text(result.trace.totals)
     console.print(f"{'Drill' if drill else 'Recall'} {result.recall_id}: {located}")
     console.print(f"Package: {result.folder} ({len(result.files)} files, manifest.sha256)")
@@ -83,7 +90,9 @@ def history(
     if output is ReportFormat.json:
         print_json({"recalls": rows})
     elif output is ReportFormat.csv:
-        print_csv(rows, HISTORY_COLUMNS)
+        # the source lots readable in a cell (`R1; R2`), not as JSON text (`["R1", "R2"]`)
+        print_csv(({**r, "source_lots": "; ".join(r.get("source_lots") or [])} for r in rows),
+                  HISTORY_COLUMNS)  # fmt: skip
     else:
         table = Table(title=f"{len(rows)} recalls and drills", title_justify="left")
         for column in ("recall", "drill", "when", "by", "sources", "lots", "customers",

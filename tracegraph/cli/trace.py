@@ -47,11 +47,14 @@ LOT_CSV = (
 FORWARD_CSV = (
     *LOT_CSV, "shipment_id", "customer_id", "shipped_quantity", "shipped_uom", "shipped_at",
     "reference_doc", "source_quantity_shipped", "source_uom_shipped", "source_amounts",
-    "source_amounts_shipped",
+    "source_amounts_shipped", "customer_name", "from_location_id", "is_return", "remaining",
+    "remaining_uom", "location_id", "location_name", "expires_at",
 )  # fmt: skip
 BACKWARD_CSV = (
     *LOT_CSV, "supplier_id", "supplier_lot", "received_at", "made_by_step", "operation",
-    "device_id", "operator_id", "started_at",
+    "device_id", "operator_id", "started_at", "record", "ended_at", "work_order_id",
+    "step_location_id", "parameters", "device_name", "operator_name", "inspection_id",
+    "inspected_at", "test", "result", "value", "unit",
 )  # fmt: skip
 
 
@@ -71,11 +74,16 @@ def forward(
     output: ReportFormat = _format_option(),
     html: Path = _html_option(),
 ) -> None:
-    """Everything downstream of LOTS: lots, shipments and customers, and how much reached them.
+    """Everything downstream of LOTS: lots, shipments and customers, how much reached them,
+    and what is still in stock to block.
 
-    Quantities are how much of the source lots reached each lot, weighed through splits and
-    merges in the first source's unit (sources in kg and in pcs: each in its own). Exit code 2
-    (and nothing on stdout) for an unknown lot.
+    "of LOT" columns are how much of the source lots reached each lot or shipment line,
+    weighed through splits and merges in the first source's unit (sources in kg and in pcs:
+    each in its own) — not the lot's own quantity, which is shown beside it. "To block" lists
+    the sources and lots with something left by their records (in the lot's own unit, as `lot
+    show` counts it), where they are and how much of the sources they hold (`stock` in the
+    JSON; `remaining`, `location_id` on the lot rows). CSV: one row per lot and shipment line.
+    Exit code 2 (and nothing on stdout) for an unknown lot.
     """
     if html is not None:
         check_writable(html)
@@ -104,7 +112,10 @@ def backward(
     Each step on a device carries the device's events during it (alarms warned of, one line
     each) and its last calibration before it (`device_events`, `calibrated_before`).
 
-    Quantities are how much of each input lot went into LOTS. Exit code 2 for an unknown lot.
+    Quantities are how much of each input lot went into LOTS. CSV: one row per upstream lot
+    and step that made it (`record` lot: the step's device and operator with their names, work
+    order, location and parameters as `name=value; …`), then one row per inspection (`record`
+    inspection: its lot, step, test, result and value). Exit code 2 for an unknown lot.
     """
     if html is not None:
         check_writable(html)
@@ -223,6 +234,9 @@ def forward_csv_rows(result: tracing.ForwardTrace) -> list[dict[str, Any]]:
                     source_quantity_shipped=line["source_quantity"],
                     source_uom_shipped=line["source_uom"],
                     source_amounts_shipped=tracing.amounts_text(line["source_by_uom"]),
+                    customer_name=line["customer_name"],
+                    from_location_id=line["from_location_id"],
+                    is_return=line["is_return"],
                 )
             rows.append(row)
     return rows
@@ -230,24 +244,48 @@ def forward_csv_rows(result: tracing.ForwardTrace) -> list[dict[str, Any]]:
 
 def backward_csv_rows(result: tracing.BackwardTrace) -> list[dict[str, Any]]:
     """One row per upstream lot and step that made it (a lot reworked in place has two; a
-    received lot one, without a step)."""
+    received lot one, without a step), with the step's device, operator, work order, location
+    and parameters; then one row per inspection. The CSV had the lot rows alone: the devices'
+    and operators' names, the parameters and every inspection were in the JSON only."""
     made_by: dict[str, list[dict[str, Any]]] = {}
     for step in result.steps:
         for out in step["outputs"]:
             made_by.setdefault(out["lot_id"], []).append(step)
+    names = {("device", d["device_id"]): d.get("name") for d in result.devices}
+    names |= {("operator", o["operator_id"]): o.get("name") for o in result.operators}
     rows = []
     for lot in result.lots:
         for step in made_by.get(lot["lot_id"]) or [{}]:
+            parameters = step.get("parameters") or {}
             rows.append(
                 {
                     **lot,
+                    "record": "lot",
                     "made_by_step": step.get("step_id"),
                     "operation": step.get("operation"),
                     "device_id": step.get("device_id"),
                     "operator_id": step.get("operator_id"),
                     "started_at": step.get("started_at"),
+                    "ended_at": step.get("ended_at"),
+                    "work_order_id": step.get("work_order_id"),
+                    "step_location_id": step.get("location_id"),
+                    "parameters": "; ".join(f"{k}={v}" for k, v in sorted(parameters.items())),
+                    "device_name": names.get(("device", step.get("device_id"))),
+                    "operator_name": names.get(("operator", step.get("operator_id"))),
                 }
             )
+    for inspection in result.inspections:
+        rows.append(
+            {
+                "record": "inspection",
+                "lot_id": inspection.get("lot_id"),
+                "made_by_step": inspection.get("step_id"),
+                "device_id": inspection.get("device_id"),
+                "operator_id": inspection.get("operator_id"),
+                **{key: inspection.get(key) for key in (
+                    "inspection_id", "inspected_at", "test", "result", "value", "unit")},
+            }
+        )  # fmt: skip
     return rows
 
 
@@ -286,9 +324,14 @@ def _more(shown: int, total: int, what: str) -> None:
 
 
 def _forward_label(lot: dict[str, Any], share: str = "") -> str:
-    """A lot in the downstream tree; a stub has no material, quantity or status to show (it
-    showed `OLD-1 None ·  · `), and says its origin is unknown."""
+    """A lot in the downstream tree: its own quantity, then how much of the sources reached
+    it (`P2 BREAD 100 pcs · 0.125 kg of B`: "18.75 pcs" of a panel lot beside a board lot was
+    read as 18.75 boards); a stub has no material, quantity or status to show (it showed
+    `OLD-1 None ·  · `), and says its origin is unknown."""
     label = f"[bold]{lot['lot_id']}[/] {lot.get('material_id') or ''}".rstrip()
+    own = _qty(lot.get("lot_quantity"), lot.get("lot_uom"))
+    if own and share:
+        label += f" {own}"
     amount = _of_source(lot.get("quantity"), lot.get("uom"), lot.get("by_uom"))
     if amount:
         label += f" · {amount}{share}"
@@ -326,7 +369,7 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
                 if lot is None or budget[0] <= 0:
                     continue
                 budget[0] -= 1
-                label = _forward_label(lot, " of source")
+                label = _forward_label(lot, f" of {result.source_names}")
                 if out_id in shown:
                     child.add(label + " [dim](shown above)[/]")
                     continue
@@ -341,11 +384,12 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
     if budget[0] <= 0:
         out.print(f"[dim]… the tree shows the first {TREE_LIMIT} nodes[/]")
 
+    of_sources = f"of {result.source_names}"
     if result.customers:
         table = Table(title="Customers to contact", title_justify="left")
-        for column in ("customer", "name", "contact", "shipments", "lots", "of source"):
+        for column in ("customer", "name", "contact", "shipments", "lots", of_sources):
             table.add_column(
-                column, justify="right" if column in ("shipments", "lots", "of source") else "left"
+                column, justify="right" if column in ("shipments", "lots", of_sources) else "left"
             )
         for c in result.customers:
             table.add_row(
@@ -364,8 +408,8 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
             "shipped at",
             "customer",
             "lot",
-            "quantity",
-            "of source",
+            "shipped",
+            of_sources,
             "document",
         ):
             table.add_column(column)
@@ -384,6 +428,7 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
             )
         out.print(table)
         _more(TABLE_LIMIT, len(result.shipments), "shipment lines")
+    render_stock(result)
     flagged = [lot for lot in result.lots if lot["status"] in ("hold", "rejected")]
     if flagged:
         out.print(
@@ -400,6 +445,39 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
     print_totals(result.totals)
     if timed:
         note(f"traced in {result.seconds:.3f} s")
+
+
+def render_stock(result: tracing.ForwardTrace, listed_in: str = "") -> None:
+    """What is still in stock to block: each lot's rest in its own unit, where it is, its
+    status and how much of the sources it holds — six narrow columns, for an 80-column
+    terminal (expiry is in the JSON, the CSV and the recall package)."""
+    out = stdout()
+    if result.stock:
+        table = Table(title="To block (left in stock)", title_justify="left")
+        columns = ("lot", "material", "left", "location", "status", f"of {result.source_names}")
+        for column in columns:
+            table.add_column(column, justify="right" if column == "left" else "left")
+        for row in result.stock[:TABLE_LIMIT]:
+            table.add_row(
+                row["lot_id"],
+                row["material_id"] or "",
+                stock_left(row),
+                row["location_id"] or "[yellow]unknown[/]",
+                styled(row["status"]),
+                _of_source(row["source_quantity"], row["source_uom"], row["source_by_uom"]),
+            )
+        out.print(table)
+        _more(TABLE_LIMIT, len(result.stock), "lots in stock")
+    out.print(f"[bold]{escape(result.stock_text() + listed_in)}[/]")
+
+
+def stock_left(row: dict[str, Any]) -> str:
+    """A lot's rest in its own unit; `unknown` for a lot without a quantity (nothing is made
+    up), and a mark where records in another unit could not be counted."""
+    if row["remaining"] is None:
+        return "[yellow]unknown[/]"
+    mark = " [yellow]+?[/]" if row["remaining_uncounted"] else ""
+    return _qty(row["remaining"], row["remaining_uom"]) + mark
 
 
 def print_totals(totals: dict[str, Any]) -> None:
