@@ -8,6 +8,7 @@ import json
 import os
 import re
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.reader import read_table
 from tracegraph.importing.run import check_paths, import_paths
 from tracegraph.importing.tables import TABLES
@@ -241,7 +243,13 @@ def test_a_step_ending_in_the_repeated_hour_ends_after_it_starts(
         "which the clock showed twice: read as the second of the two (as the first, each would "
         "end before it starts)"
     )
-    assert summary["notes"] == [note] == json.loads(dry.stdout)["notes"]
+    offsetless = [  # S4 has offsets; the others were read in Berlin time, as said
+        f"{tmp_path / 'in' / 'steps.csv'}: 4 steps.{column} values without a UTC offset were "
+        "read as Europe/Berlin time (written in another zone? give it with --timezone ZONE, or "
+        "`timezone` in the mapping)"
+        for column in ("started_at", "ended_at")
+    ]
+    assert summary["notes"] == [note, *offsetless] == json.loads(dry.stdout)["notes"]
     records, _, _ = graph.driver.execute_query(
         "MATCH (s:ProcessStep) RETURN s.step_id AS step, toString(s.started_at) AS started, "
         "toString(s.ended_at) AS ended ORDER BY step",
@@ -610,6 +618,18 @@ def test_references_to_unknown_lots_become_stubs_and_unknown_steps_are_rejected(
     assert code == 1
     assert summary["stubs_created"] == 1
     assert [(r["line"], r["column"], r["value"]) for r in rejects] == [("3", "step_id", "S9")]
+    # named, as new devices are, in the summary and in the ledger (it was a count alone)
+    stub_note = (
+        "1 lot named by steps, inspections or shipments but given no row of its own was "
+        "created as a stub (origin unknown): OLD-9 (a lots row completes a stub; a typo in a "
+        "lot id makes one)"
+    )
+    assert summary["notes"] == [stub_note] and summary["stub_lots"] == ["OLD-9"]
+    run = import_run(graph, summary["run_id"])
+    assert (run["notes"], run["stub_lots"], run["stubs_created"]) == ([stub_note], ["OLD-9"], 1)
+    shown = runner.invoke(app, ["import", str(folder), "--force"])
+    assert "created as stubs (origin_known = false)" not in shown.stdout  # nothing new: no note
+    assert "stub" not in shown.stdout
     stub, _, _ = graph.driver.execute_query(
         "MATCH (l:Lot {lot_id: 'OLD-9'})-[:INPUT_TO]->(s:ProcessStep) "
         "RETURN l.origin_known AS known, s.oven_temp_c AS temp",
@@ -1110,7 +1130,12 @@ def test_dry_run_checks_the_files_without_a_server_and_writes_nothing(
     dry_json = runner.invoke(app, ["import", "exports/2026-11-23", "--dry-run", "--format", "json"])
     checked = json.loads(dry_json.stdout)
     assert checked["dry_run"] is True
-    assert checked["notes"] == [unverified]
+    assert checked["notes"] == [
+        unverified,
+        "exports/2026-11-23/lots.csv: 1 lots.created_at value without a UTC offset was read as "
+        "UTC time (written in another zone? give it with --timezone ZONE, or `timezone` in the "
+        "mapping)",
+    ]
     assert checked["tables"]["lots"]["changed"] is None  # unknown without the graph, not 0
     with open(checked["reject_file"], encoding="utf-8-sig", newline="") as f:
         dry_rejects = [(r["file"], r["line"], r["column"], r["reason"]) for r in csv.DictReader(f)]
@@ -1467,3 +1492,243 @@ def test_a_reject_file_the_disk_could_not_hold_is_not_left_cut_off(
         run.write_rejects(path, rejects)
     assert "No space left on device" in str(full.value)
     assert list(tmp_path.iterdir()) == []
+
+
+RECEIPTS_HEADER = (
+    "lot_id,material_id,quantity,uom,supplier_id,supplier_lot,received_at,location_id\n"
+)
+
+
+def _receipt_places(graph: TraceGraph) -> dict[str, tuple[Any, Any]]:
+    """Per received lot: where it was received (SUPPLIED_BY) and where it is (AT)."""
+    rows, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot)-[r:SUPPLIED_BY]->() "
+        "RETURN l.lot_id AS lot, r.received_location_id AS received, "
+        "[(l)-[:AT]->(at) | at.location_id][0] AS now",
+        database_=graph.database,
+    )
+    return {r["lot"]: (r["received"], r["now"]) for r in rows}
+
+
+def _receiving_events(graph: TraceGraph, lot_id: str) -> list[tuple[Any, Any]]:
+    from tracegraph.recall import tracking_events
+    from tracegraph.trace import trace_forward
+
+    return [(e["location_id"], e["location_description"])
+            for e in tracking_events(graph, trace_forward(graph, [lot_id]))
+            if e["event_type"] == "receiving"]  # fmt: skip
+
+
+def test_a_moved_lot_keeps_where_it_was_received(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A later lots.csv moves EY1 from Dallas to Reno: the recall's receiving event still says
+    Dallas (it said Reno), the move is a changed row in the ledger, and re-importing changes
+    nothing. A lot received only by a later row is received where that row puts it."""
+    folder = tmp_path / "in"
+    _write(folder, "locations.csv", "location_id,name\nDAL,Dallas DC\nRNO,Reno plant\n")
+    _write(folder, "lots.csv", RECEIPTS_HEADER
+           + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,DAL\n"
+           + "OIL1,OIL,50,kg,,,,DAL\n")  # fmt: skip
+    assert _import(runner, str(folder))[0] == 0
+    assert _receipt_places(graph) == {"EY1": ("DAL", "DAL")}
+    assert _receiving_events(graph, "EY1") == [("DAL", "Dallas DC")]
+
+    # EY1 moves; OIL1 gets its receipt (a corrected row) while it sits in Reno
+    _write(folder, "lots.csv", RECEIPTS_HEADER
+           + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,RNO\n"
+           + "OIL1,OIL,50,kg,V2,O-1,2026-11-02T08:00Z,RNO\n")  # fmt: skip
+    code, moved, _ = _import(runner, str(folder))
+    assert code == 0 and moved["tables"]["lots"]["changed"] == 2
+    assert _receipt_places(graph) == {"EY1": ("DAL", "RNO"), "OIL1": ("RNO", "RNO")}
+    assert _receiving_events(graph, "EY1") == [("DAL", "Dallas DC")]
+    changes, _, _ = graph.driver.execute_query(
+        "MATCH (c:RowChange {key: 'EY1'}) RETURN c.columns AS columns, c.before AS before, "
+        "c.after AS after",
+        database_=graph.database,
+    )
+    assert [c.data() for c in changes] == [
+        {"columns": ["location_id"], "before": ["DAL"], "after": ["RNO"]}
+    ]
+    before = _graph_dump(graph)
+    forced = runner.invoke(app, ["import", str(folder), "--force", "--format", "json"])
+    assert json.loads(forced.stdout)["tables"]["lots"]["changed"] == 0
+    assert _graph_dump(graph) == before
+
+    # A correction of the receipt itself (another supplier lot) does not move it either, and a
+    # lot moved back is received where it was.
+    _write(folder, "lots.csv", RECEIPTS_HEADER
+           + "EY1,EGG,100,kg,V1,S-78,2026-11-01T08:00Z,RNO\n")  # fmt: skip
+    assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 1
+    assert _receipt_places(graph)["EY1"] == ("DAL", "RNO")
+
+
+def test_a_receipt_imported_without_its_location_shows_the_current_one_and_says_so(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Lots imported before receipts kept their location: the receiving event falls back to
+    where the lot is now, in words, and a later move does not make that the receipt location."""
+    folder = tmp_path / "in"
+    _write(folder, "locations.csv", "location_id,name\nDAL,Dallas DC\nRNO,Reno plant\n")
+    _write(folder, "lots.csv", RECEIPTS_HEADER + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,DAL\n")
+    assert _import(runner, str(folder))[0] == 0
+    graph.driver.execute_query(  # as an older tracegraph wrote it
+        "MATCH (:Lot)-[r:SUPPLIED_BY]->() REMOVE r.received_location_id", database_=graph.database
+    )
+    assert _receiving_events(graph, "EY1") == [
+        ("DAL", "Dallas DC (where the lot is now; where it was received was not recorded)")
+    ]
+    _write(folder, "lots.csv", RECEIPTS_HEADER + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,RNO\n")
+    assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 1
+    assert _receipt_places(graph) == {"EY1": (None, "RNO")}
+    assert _receiving_events(graph, "EY1") == [
+        ("RNO", "Reno plant (where the lot is now; where it was received was not recorded)")
+    ]
+
+
+def test_times_without_an_offset_are_named_once_per_file_and_column(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """An export in local time read as UTC put every event hours off without a word: the
+    summary says how many cells of which column were read in which zone, and how to change it.
+    Cells with an offset, and rows rejected, are not counted."""
+    folder = tmp_path / "in"
+    _write(folder, "steps.csv", "step_id,operation,started_at,ended_at\n"
+                                "S1,bake,2026-11-02T06:00:00,2026-11-02T07:00:00Z\n"
+                                "S2,bake,2026-11-02 08:00,2026-11-02T09:00:00\n"
+                                "S3,bake,2026-11-02T08:00:00+01:00,\n"
+                                "S4,bake,2026-11-02T10:00:00,tomorrow\n")  # fmt: skip
+    _write(folder, "customers.csv", "customer_id,name\nC1,Shop\n")
+    _write(folder, "shipments.csv", "shipment_id,customer_id,shipped_at\n"
+                                    "SH1,C1,2026-11-03T00:00Z\n")  # fmt: skip
+    code, summary, rejects = _import(runner, str(folder), "--timezone", "Europe/Berlin")
+    assert code == 1 and [r["value"] for r in rejects] == ["tomorrow"]
+    steps = folder / "steps.csv"
+    assert summary["notes"] == [
+        f"{steps}: 2 steps.started_at values without a UTC offset were read as Europe/Berlin "
+        "time (written in another zone? give it with --timezone ZONE, or `timezone` in the "
+        "mapping)",
+        f"{steps}: 1 steps.ended_at value without a UTC offset was read as Europe/Berlin time "
+        "(written in another zone? give it with --timezone ZONE, or `timezone` in the mapping)",
+    ]
+    # read in that zone, as the note says
+    started = graph.driver.execute_query(
+        "MATCH (s:ProcessStep {step_id: 'S1'}) RETURN toString(s.started_at) AS t",
+        database_=graph.database,
+    ).records[0]["t"]
+    assert started == "2026-11-02T06:00:00+01:00"
+    # a dry run says it too; times all with offsets say nothing
+    dry = runner.invoke(app, ["import", str(folder), "--dry-run", "--format", "json"])
+    assert [n.split(": ", 1)[1][:40] for n in json.loads(dry.stdout)["notes"]] == [
+        "2 steps.started_at values without a UTC ", "1 steps.ended_at value without a UTC off",
+    ]  # fmt: skip
+    _write(tmp_path / "z", "steps.csv", "step_id,operation,started_at\nS5,mix,2026-11-02T06:00Z\n")
+    assert _import(runner, str(tmp_path / "z"))[1]["notes"] == []
+
+
+@pytest.mark.parametrize(
+    ("cells", "stored", "note"),
+    [
+        # every value a decimal-comma number: numbers, thousands grouped by '.'
+        (["252,5", "1.250,75", "-3", ""], [252.5, 1250.75, -3, None],
+         "column peak_temp_c read as numbers written with a decimal comma (252,5 as 252.5): "
+         "every value in this ;-separated file is one"),
+        # 1,234 and 12,500: a thousands separator or a decimal comma? Kept as written.
+        (["1,234", "12,500"], ["1,234", "12,500"],
+         "column peak_temp_c kept as text: 1,234 may be a decimal comma or a thousands "
+         "separator (a mapping with decimal = \",\" reads an x_ column as numbers, see "
+         "importers/README.md)"),
+        # one value of another kind: the column stays text, all of it
+        (["252,5", "n/a"], ["252,5", "n/a"],
+         "column peak_temp_c kept as text: not every value is a number with a decimal comma "
+         "(252,5) (a mapping with decimal = \",\" reads an x_ column as numbers, see "
+         "importers/README.md)"),
+        (["0042", "7"], ["0042", 7], None),  # no comma: read as before (a code keeps its zeros)
+        (["ok, checked", "late"], ["ok, checked", "late"], None),  # notes: no business of it
+    ],
+)  # fmt: skip
+def test_decimal_comma_extras_of_a_semicolon_file(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    cells: list[str],
+    stored: list[Any],
+    note: str | None,
+) -> None:
+    """Excel in a German locale saves `;` files with 252,5: without a mapping, such a process
+    parameter was stored as the text "252,5" without a word. Ids are never read so."""
+    folder = tmp_path / "in"
+    rows = "".join(f"S{i};bake;2026-11-02T06:00Z;10,5;{c}\n" for i, c in enumerate(cells))
+    _write(folder, "steps.csv", "step_id;operation;started_at;work_order_id;peak_temp_c\n" + rows)
+    code, summary, _ = _import(runner, str(folder))
+    assert code == 0
+    assert summary["notes"] == ([f"{folder / 'steps.csv'}: {note}"] if note else [])
+    records = graph.driver.execute_query(
+        "MATCH (s:ProcessStep) RETURN s.peak_temp_c AS value, "
+        "[(s)-[:FOR]->(w) | w.work_order_id][0] AS order ORDER BY s.step_id",
+        database_=graph.database,
+    ).records
+    assert [r["value"] for r in records] == stored
+    assert [type(r["value"]) for r in records] == [type(v) for v in stored]
+    assert {r["order"] for r in records} == {"10,5"}  # an id: text as written
+    # re-importing the same file changes nothing
+    assert _import(runner, str(folder), "--force")[1]["tables"]["steps"]["changed"] == 0
+
+
+def test_an_interrupted_run_shows_the_counts_it_had(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`tracegraph imports` showed an interrupted run's counts blank: now what the files it
+    finished held, marked ≥, and ? for a run that counted nothing (killed outright). The run
+    records the tracegraph that wrote it; its reject file is the user's alone (it was 0644)."""
+    import signal
+
+    from tracegraph import __version__
+    from tracegraph.importing import run
+
+    folder = tmp_path / "in"
+    _write(folder, "materials.csv", MATERIALS + "BAD,,kg,gas\n")
+    _write(folder, "lots.csv", f"{LOTS_HEADER}L1,M1,5,kg,2026-11-01,released,,\n")
+    original = run._write_raw
+
+    def terminated_at_lots(*args: Any, **kwargs: Any) -> Any:
+        if args[2] == "lots":
+            os.kill(os.getpid(), signal.SIGTERM)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run, "_write_raw", terminated_at_lots)
+    assert runner.invoke(app, ["import", str(folder)]).exit_code == 130
+    (stopped,) = import_runs(graph)
+    assert (
+        stopped["status"],
+        stopped["counts_partial"],
+        stopped["rows_read"],
+        stopped["rows_written"],
+        stopped["rows_rejected"],
+    ) == ("interrupted", True, 4, 3, 1)
+    assert (stopped["tables"]["materials"]["written"], stopped["tables"]["lots"]["read"]) == (3, 0)
+    assert stopped["tracegraph_version"] == __version__
+    # a run killed outright (its importer gone, the next one marks it): nothing counted
+    dead = {"run_id": "20261101T000000Z-dead", "status": "running",
+            "started_at": datetime(2026, 11, 1, tzinfo=UTC)}  # fmt: skip
+    graph.write("import/start_run", props=dead)
+    monkeypatch.setattr(run, "_write_raw", original)
+    code, summary, _ = _import(runner, str(folder))
+    assert code == 1 and summary["tables"]["lots"]["written"] == 1
+    assert os.stat(summary["reject_file"]).st_mode & 0o777 == 0o600
+    listed = runner.invoke(app, ["imports"], terminal_width=120)
+    assert listed.exit_code == 0, listed.output
+    rows = {line.split()[0]: line.split()[1:] for line in listed.stdout.splitlines()
+            if line.strip().startswith("2026")}  # fmt: skip
+    assert rows[stopped["run_id"]][-4:] == ["≥4", "≥3", "≥1", "≥0"]
+    assert rows["20261101T000000Z-dead"] == ["interrupted", "?", "?", "?", "?"]
+    assert rows[summary["run_id"]][-4:] == ["5", "4", "1", "0"]
+    assert " ".join(listed.stdout.split()).endswith(
+        "≥: counted for the files the run finished before it stopped; ?: not counted (killed, "
+        "or still running). Re-running an import is safe and completes it."
+    )

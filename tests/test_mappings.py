@@ -367,7 +367,12 @@ def test_mapped_local_times_of_the_repeated_hour_keep_a_step_in_order(
        'started_at = { template = "{ISDD} {ISDZ}", format = "%d.%m.%Y %H:%M:%S" }\n'
        'ended_at = { template = "{IEDD} {IEDZ}", format = "%d.%m.%Y %H:%M:%S" }\n')  # fmt: skip
     assert code == 0, _rejects(summary)
-    assert len(summary["notes"]) == 1 and ": 1 steps row(s) end in the hour" in summary["notes"][0]
+    assert len(summary["notes"]) == 3 and ": 1 steps row(s) end in the hour" in summary["notes"][0]
+    # the local times the mapping makes are read in its timezone, and the notes say so
+    assert [note.split(": ", 1)[1].split(" (")[0] for note in summary["notes"][1:]] == [
+        f"2 steps.{column} values without a UTC offset were read as Europe/Berlin time"
+        for column in ("started_at", "ended_at")
+    ]
     records, _, _ = graph.driver.execute_query(
         "MATCH (s:ProcessStep) RETURN s.step_id AS step, toString(s.started_at) AS started, "
         "toString(s.ended_at) AS ended ORDER BY step",

@@ -96,6 +96,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     details = {row["lot_id"]: row for row in graph.read("recall/lot_details", lot_ids=list(lots))}
     places = {made["location_id"] for row in details.values() for made in row["made_by"]}
     places |= {line.get("from_location_id") for line in trace.shipments}
+    places |= {got["location_id"] for row in details.values() for got in row["received"]}
     place_names = {row["location_id"]: row["name"] for row in graph.read(
         "recall/location_names", location_ids=sorted(p for p in places if p)
     )}  # fmt: skip
@@ -115,8 +116,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "quantity": lot.get("lot_quantity", lot.get("quantity")),
                            "unit": lot.get("lot_uom", lot.get("uom")),
                            "event_date": iso(receipt["received_at"]),
-                           "location_id": location.get("location_id"),
-                           "location_description": location.get("name"),
+                           **_receipt_place(receipt, location, place_names),
                            "supplier_lot": receipt["supplier_lot"],
                            "origin_id": receipt["supplier_id"],
                            "origin_description": receipt["supplier_name"]
@@ -165,6 +165,27 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     for event in ordered:
         event["event_date_utc"] = _utc_text(event.get("event_date"))
     return ordered
+
+
+# The receiving event of a lot whose receipt location was never recorded (imported before the
+# importer kept it on SUPPLIED_BY): its current location stands in, and says so.
+NOW_NOT_RECEIVED = "where the lot is now; where it was received was not recorded"
+
+
+def _receipt_place(
+    receipt: dict[str, Any], location: dict[str, Any], place_names: dict[str, Any]
+) -> dict[str, Any]:
+    """A receiving event's location: where the lot was received, not where it is now (a lot
+    received in Dallas and moved to Reno was "received in Reno")."""
+    if receipt.get("location_id"):
+        where = receipt["location_id"]
+        return {"location_id": where, "location_description": place_names.get(where)}
+    if not location.get("location_id"):
+        return {"location_id": None, "location_description": None}
+    name = location.get("name")
+    return {"location_id": location["location_id"],
+            "location_description": f"{name} ({NOW_NOT_RECEIVED})" if name
+            else f"({NOW_NOT_RECEIVED})"}  # fmt: skip
 
 
 UTC_TEXT = "%Y-%m-%d %H:%M:%S"

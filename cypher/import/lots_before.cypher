@@ -5,11 +5,15 @@
 // text: the driver's DateTime objects cost more to decode than the query to run. The supplier
 // lot number is on SUPPLIED_BY, and on the lot's Identifier: a lot without a supplier has it
 // there only.
+// The receipt location on SUPPLIED_BY (received_location_id) is no column (the lot's location_id
+// is its AT edge), so it is left out of the edge's properties and returned apart, per receipt (null: a receipt
+// imported before receipts kept their location); an empty list: the lot was not received.
 UNWIND $keys AS key
 MATCH (n:Lot {lot_id: key})
 RETURN key, elementId(n) AS node,
   n {.*, created_at: toString(n.created_at), expires_at: toString(n.expires_at)} AS props,
-  [(n)-[r:OF|SUPPLIED_BY|AT]->(other) | [type(r), r {.*, received_at: toString(r.received_at)},
+  [(n)-[r:OF|SUPPLIED_BY|AT]->(other) | [type(r), r {.supplier_lot, received_at: toString(r.received_at)},
    other {.material_id, .supplier_id, .location_id}]]
   + [(n)<-[:IDENTIFIES]-(i:Identifier {scheme: 'supplier_lot'}) | ['IDENTIFIES', {}, i {.value}]]
-  AS links
+  AS links,
+  [(n)-[r:SUPPLIED_BY]->(:Supplier) | r.received_location_id] AS receipt_locations

@@ -1,5 +1,9 @@
 // The times, edges and identity of lots lots_create just made, in the same transaction: reference
 // nodes merged, edges created (the lot is new, so none can exist). Free of Eager plans.
+// A received lot's SUPPLIED_BY keeps where it was received (received_location_id): the lot's
+// location as the importer first sees it received. A later row moves the lot (its AT edge), not
+// its receipt (see writer._receipt_location). A dump whose first row already shows the lot moved
+// records that later location: the export holds no other.
 UNWIND $rows AS row
 MATCH (n:Lot {lot_id: row.lot_id})
 SET n.created_at = datetime(row.created_at), n.expires_at = datetime(row.expires_at)
@@ -9,7 +13,8 @@ WITH n, row
 CALL (n, row) {
   WITH n, row WHERE row.supplier_id IS NOT NULL
   MERGE (supplier:Supplier {supplier_id: row.supplier_id})
-  CREATE (n)-[:SUPPLIED_BY {supplier_lot: row.supplier_lot, received_at: datetime(row.received_at)}]->(supplier)
+  CREATE (n)-[:SUPPLIED_BY {supplier_lot: row.supplier_lot, received_at: datetime(row.received_at),
+                          received_location_id: row.location_id}]->(supplier)
 }
 CALL (n, row) {
   WITH n, row WHERE row.location_id IS NOT NULL

@@ -1,5 +1,6 @@
 // What a tracking-event spreadsheet needs beyond the trace, for the affected lots: the product
-// name, where the lot is, how it was received, and the steps that made it with their location
+// name, where the lot is, how and where it was received (SUPPLIED_BY's received_location_id, kept when
+// the lot moves; null for receipts imported before it was kept), and the steps that made it with their location
 // and inputs (FSMA 204 transformation events list the input lot codes and their quantities).
 UNWIND $lot_ids AS lot_id
 MATCH (lot:Lot {lot_id: lot_id})
@@ -9,7 +10,7 @@ RETURN lot.lot_id AS lot_id,
        COLLECT {
          MATCH (lot)-[r:SUPPLIED_BY]->(s:Supplier)
          RETURN {supplier_id: s.supplier_id, supplier_name: s.name, supplier_lot: r.supplier_lot,
-                 received_at: toString(r.received_at)}
+                 received_at: toString(r.received_at), location_id: r.received_location_id}
        } AS received,
        COLLECT {
          MATCH (lot)<-[made:PRODUCED]-(step:ProcessStep)

@@ -118,7 +118,8 @@ def import_command(
         "--timezone",
         envvar="TRACEGRAPH_TIMEZONE",
         help="IANA timezone for times written without an offset (e.g. Europe/Berlin); "
-        "default: the mapping's, else UTC.",
+        "default: the mapping's, else UTC. A note says how many cells of which column were "
+        "read so.",
     ),
     mapping_file: Path = typer.Option(
         None,
@@ -133,7 +134,9 @@ def import_command(
         0, "--max-rejects", help="Exit 0 when at most this many rows were rejected."
     ),
     rejects: Path = typer.Option(
-        None, "--rejects", help="Where to write rejected rows (default: ./rejects-RUN.csv)."
+        None,
+        "--rejects",
+        help="Where to write rejected rows (default: ./rejects-RUN.csv; readable by you only).",
     ),
     force: bool = typer.Option(
         False, "--force", help="Re-import files even if the same content was imported before."
@@ -158,6 +161,9 @@ def import_command(
     nothing to the graph: the same checks of each file's content, with counts, exit code and a
     reject file. Rows naming a step or shipment that no valid row of the files is are counted
     in a note, not rejected: only the graph knows whether it holds them.
+
+    Extra columns are kept as properties; in a ';'-separated file (Excel in a German or French
+    locale), one whose every value is a number with a decimal comma (252,5) is read as numbers.
     """
     mapping = load_mapping(mapping_file) if mapping_file else None
     zone = timezone or (mapping.timezone if mapping and mapping.timezone else "UTC")
@@ -196,7 +202,9 @@ def import_command(
         )
         if summary.tables:
             out.print(counts_table(summary.table_counts(), dry_run))
-        if summary.stubs_created:
+        if summary.stubs_created and not summary.stub_lots:
+            # a run's stubs are named in a note; this count is left when the run made none
+            # (it completed or deleted some: stubs_created is net of those)
             out.print(
                 f"{summary.stubs_created:,} lot(s) referenced before their own record were "
                 "created as stubs (origin_known = false) for the gap check."

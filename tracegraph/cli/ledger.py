@@ -28,7 +28,10 @@ def imports_command(
 ) -> None:
     """Past imports, newest first: who, when, rows read / written / rejected / updated.
     With RUN: that import's counts per table and every row it changed — per changed column the
-    old and the new value (a lot put on hold, a corrected quantity)."""
+    old and the new value (a lot put on hold, a corrected quantity).
+
+    A run that stopped shows ≥ before the counts of the files it finished, and ? where it
+    counted nothing (killed outright, or still running)."""
     graph = open_graph()
     try:
         if run_id is None:
@@ -56,11 +59,27 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
                       _count(r, "rows_read"), _count(r, "rows_written"),
                       _count(r, "rows_rejected"), _count(r, "rows_updated"))  # fmt: skip
     stdout().print(table)
+    if _unfinished(runs):
+        stdout().print(f"[dim]{UNFINISHED}[/]")
+
+
+# The count of a run that stopped: "≥" before what the files it finished held (the file it was
+# writing is not counted), "?" where it counted nothing (killed outright, or still running).
+UNFINISHED = (
+    "≥: counted for the files the run finished before it stopped; ?: not counted (killed, or "
+    "still running). Re-running an import is safe and completes it."
+)
 
 
 def _count(run: dict[str, Any], name: str) -> str:
     value = run.get(name)
-    return "" if value is None else f"{value:,}"
+    if value is None:
+        return "" if run.get("status") in ("done", None) else "?"
+    return f"≥{value:,}" if run.get("counts_partial") else f"{value:,}"
+
+
+def _unfinished(runs: list[dict[str, Any]]) -> bool:
+    return any(r.get("status") not in ("done", None) for r in runs)
 
 
 def _change_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
@@ -85,6 +104,8 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         f"{_count(run, 'rows_written')} written, {_count(run, 'rows_rejected')} rejected, "
         f"{len(run['changes']):,} changed rows"
     )
+    if _unfinished([run]):
+        out.print(f"[dim]{UNFINISHED}[/]")
     if run["tables"]:
         out.print(counts_table(run["tables"]))
     for line in run.get("notes") or []:  # runs before tracegraph kept notes have none

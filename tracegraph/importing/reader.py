@@ -116,6 +116,9 @@ class RawTable:
     # header names given more than once; the repeats are renamed `name (2)`, … so that no
     # column's values overwrite another's, and what reads the table decides what that means
     repeated: tuple[str, ...] = ()
+    # a CSV's separator: a ';' file is a European locale's, whose numbers have a decimal comma
+    # (validate reads its extra columns so); "" for workbooks, Parquet and a mapping's tables
+    delimiter: str = ""
 
 
 def table_name(path: Path) -> str:
@@ -321,7 +324,7 @@ def _read_csv(
         else:
             notes = (*notes, f"no line break after the last row: check line {rows[-1][0]} "
                      "is whole")  # fmt: skip
-    return RawTable(path, header, rows, used, notes, repeated=repeated)
+    return RawTable(path, header, rows, used, notes, repeated=repeated, delimiter=delimiter)
 
 
 def _row(header: tuple[str, ...], cells: list[str], separator: str = ",") -> dict[str, str]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tracegraph import __version__
 from tracegraph.errors import (
     ConfigurationError,
     DatabaseError,
@@ -57,6 +58,9 @@ Progress = Callable[[str, int, int], None]
 # the server's 2 s check of transaction timeouts).
 LOCK_WAIT_SECONDS = 3.0
 
+# How many of the stub lots a run added its ledger entry names (stubs_created counts them all).
+STUB_IDS_KEPT = 1000
+
 
 @dataclass
 class TableCounts:
@@ -85,6 +89,7 @@ class ImportSummary:
     stubs_created: int
     seconds: float
     reject_file: Path | None = None
+    stub_lots: list[str] = field(default_factory=list)  # ids of the stub lots the run added
     dry_run: bool = False  # nothing written: `written` = would be written; no changes or stubs
 
     @property
@@ -112,6 +117,7 @@ class ImportSummary:
             "rejected": self.rejected,
             "updated": None if self.dry_run else self.updated,
             "stubs_created": None if self.dry_run else self.stubs_created,
+            "stub_lots": None if self.dry_run else self.stub_lots,
             "seconds": round(self.seconds, 3),
             "reject_file": str(self.reject_file) if self.reject_file else None,
             "unchanged_files": self.unchanged_files,
@@ -237,6 +243,8 @@ def import_paths(
             props={
                 "run_id": run_id, "status": "running", "started_at": datetime.now(UTC),
                 "user": getpass.getuser(), "host": socket.gethostname(), "timezone": timezone,
+                # which tracegraph wrote the run (its rules for hashes, notes and receipts)
+                "tracegraph_version": __version__,
                 "files": [str(f.absolute()) for f in files],
                 "sha256": [shas[str(f)] for f in files],
                 # which content each file name had (see previous_import_of_file.cypher)
@@ -244,7 +252,7 @@ def import_paths(
                 "fingerprints": [fingerprints[f] for f in files],
             },
         )  # fmt: skip
-        stubs_before = int(graph.read("import/stub_lot_count")[0]["stubs"])
+        stubs_before = set(graph.read("import/stub_lot_ids")[0]["ids"])
         references_before = graph.read("import/reference_only")[0]
         tables: dict[str, TableCounts] = {}
         rejects: list[Reject] = []
@@ -276,17 +284,20 @@ def import_paths(
             # nothing to look for when every file was skipped as unchanged
             orphans = (graph.write_records("import/delete_orphan_references")[0] if todo
                        else {"lots": []})  # fmt: skip
-            stubs_after = int(graph.read("import/stub_lot_count")[0]["stubs"])
+            stubs_after = set(graph.read("import/stub_lot_ids")[0]["ids"])
+            new_stubs = sorted(stubs_after - stubs_before)
             references = _new_references(references_before,
                                          graph.read("import/reference_only")[0])  # fmt: skip
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
-                notes=schema_note + notes + state.notes + references + _orphans_deleted(orphans),
+                notes=schema_note + notes + state.notes + _new_stubs(new_stubs) + references
+                + _orphans_deleted(orphans),
                 # stubs this run completed, or deleted as orphans, left the count: they were
                 # there before
-                stubs_created=stubs_after - stubs_before + state.completed_stubs
+                stubs_created=len(stubs_after) - len(stubs_before) + state.completed_stubs
                 + len(orphans["lots"]),
                 seconds=time.perf_counter() - started,
+                stub_lots=new_stubs,
             )  # fmt: skip
             if rejects:
                 summary.reject_file = write_rejects(reject_path, rejects)
@@ -296,9 +307,17 @@ def import_paths(
             # "running" until the next import, and `imports` showed a dead run as running. A
             # kill -9 leaves it running: the next import marks it interrupted.
             status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+            # With the counts of the files it finished (`imports` showed an interrupted run's
+            # counts blank): the rows of the file it was writing are not in them, although
+            # its whole batches are in the graph (counts_partial; a re-run completes them).
+            done = ImportSummary(run_id, tables, rejects, unchanged, [], 0, 0.0)
             with contextlib.suppress(TracegraphError):
-                graph.write("import/finish_run", run_id=run_id, props={"status": status,
-                            "ended_at": datetime.now(UTC)})  # fmt: skip
+                graph.write("import/finish_run", run_id=run_id, props={
+                    "status": status, "ended_at": datetime.now(UTC), "counts_partial": True,
+                    "rows_read": done.read, "rows_written": done.written,
+                    "rows_rejected": done.rejected, "rows_updated": done.updated,
+                    "counts_json": json.dumps(done.table_counts()),
+                })  # fmt: skip
             if isinstance(error, ServerUnavailable | DatabaseError):
                 # The server went away (killed, out of memory, full disk) half-way: the line
                 # said only "cannot reach Neo4j", not which run stopped nor that a re-run is
@@ -319,6 +338,9 @@ def import_paths(
                 "rows_read": summary.read, "rows_written": summary.written,
                 "rows_rejected": summary.rejected, "rows_updated": summary.updated,
                 "stubs_created": summary.stubs_created,
+                # the stubs it added by id, the first STUB_IDS_KEPT (a step-only delta naming
+                # 100k lots of an older system would make the ledger entry megabytes)
+                "stub_lots": summary.stub_lots[:STUB_IDS_KEPT],
                 "seconds": summary.seconds, "counts_json": json.dumps(summary.table_counts()),
                 "notes": summary.notes,  # rows a mapping leaves out, sheets not read, …
                 "reject_file": str(summary.reject_file) if summary.reject_file else None,
@@ -365,6 +387,21 @@ def _new_references(before: dict[str, list[str]], after: dict[str, list[str]]) -
                 "makes one)"
             )
     return notes
+
+
+def _new_stubs(ids: list[str]) -> list[str]:
+    """A note naming the stub lots the run added: lots a step, inspection or shipment names
+    that neither the import nor the graph has a row for. Counted before, never named: a typo in
+    a lot id (`L-0012` for `L-012`) was a number in the summary."""
+    if not ids:
+        return []
+    one = len(ids) == 1
+    return [
+        f"{counted(len(ids), 'lot')} named by steps, inspections or shipments but given no row "
+        f"of {'its' if one else 'their'} own {'was' if one else 'were'} created as "
+        f"{'a stub' if one else 'stubs'} (origin unknown): {_first_ids(ids)} (a lots row "
+        "completes a stub; a typo in a lot id makes one)"
+    ]
 
 
 def _first_ids(ids: list[str], shown: int = 10) -> str:
@@ -670,6 +707,34 @@ def _import_file(
     return _write_raw(graph, raw, name, zone, counts, log, progress, state, began)
 
 
+def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
+    """Times without an offset are read in the run's zone (UTC unless given): said once per
+    file and column, as an export in local time read as UTC puts every event hours off."""
+    return (
+        f"{path}: {counted(cells, f'{table}.{column} value')} without a UTC offset "
+        f"{'was' if cells == 1 else 'were'} read as {zone.key} time (written in another zone? "
+        "give it with --timezone ZONE, or `timezone` in the mapping)"
+    )
+
+
+def _comma_notes(path: Path, numbers: tuple[str, ...], text: dict[str, str]) -> list[str]:
+    """What a ';' file's extra columns with decimal commas became (validate's
+    _decimal_comma_columns): read as numbers, or kept as text and why."""
+    notes = []
+    if numbers:
+        notes.append(
+            f"{path}: {'column' if len(numbers) == 1 else 'columns'} {', '.join(numbers)} read "
+            "as numbers written with a decimal comma (252,5 as 252.5): every value in this "
+            ";-separated file is one"
+        )
+    notes += [
+        f'{path}: column {name} kept as text: {why} (a mapping with decimal = "," reads an '
+        "x_ column as numbers, see importers/README.md)"
+        for name, why in text.items()
+    ]
+    return notes
+
+
 def _unread_line(path: Path, problem: UnreadableFile) -> str:
     """The log line of a file that cannot be read at all: a nightly log had no line for it,
     its reason only in the reject file."""
@@ -712,6 +777,13 @@ def _write_raw(
         )
         state.notes.append(later)
         log(later)
+    for column in sorted(validated.naive_times, key=raw.header.index):
+        offsetless = _offsetless_note(raw.path, name, column, validated.naive_times[column], zone)
+        state.notes.append(offsetless)
+        log(offsetless)
+    for comma_note in _comma_notes(raw.path, validated.comma_numbers, validated.comma_text):
+        state.notes.append(comma_note)
+        log(comma_note)
     seconds = time.perf_counter() - began
     counts.read += validated.read
     counts.duplicates += validated.duplicates
@@ -765,7 +837,12 @@ def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:
     partial = path.with_name(f".{path.name}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with partial.open("w", encoding="utf-8-sig", newline="") as out:
+        # Readable by the user only, as the credentials file is: a reject carries the row's
+        # value (a customer's name, a price); it was written 0644 for anyone on the machine.
+        # O_TRUNC for the partial file a killed run left; fchmod for one it left with 0644.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)
+        with open(fd, "w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow(["file", "line", "column", "value", "reason"])
             for r in rejects:

@@ -47,6 +47,13 @@ class ValidatedTable:
     duplicates: int = 0  # identical repeats, written once
     read: int = 0
     later_ends: int = 0  # ends read as the second of the hour the clocks go back (_later_end)
+    # per time column, the cells of valid rows without an offset, read in the run's timezone:
+    # the summary says so (a UTC default silently put a plant's local times hours off)
+    naive_times: dict[str, int] = field(default_factory=dict)
+    # extra columns of a ';' file read as numbers with a decimal comma (252,5), and those kept
+    # as text although they hold such numbers, with why (see _decimal_comma_columns)
+    comma_numbers: tuple[str, ...] = ()
+    comma_text: dict[str, str] = field(default_factory=dict)
     # the columns the file has: a column it lacks says nothing of a row the graph holds
     header: frozenset[str] = frozenset()
 
@@ -56,15 +63,21 @@ class CellError(ValueError):
 
 
 def _parse_datetime(text: str, zone: ZoneInfo) -> datetime:
+    return _read_datetime(text, zone)[0]
+
+
+def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
+    """The moment a cell names, and whether it had no offset of its own (read in `zone`)."""
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
         raise CellError("not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)") from None
-    if value.tzinfo is None:
+    naive = value.tzinfo is None
+    if naive:
         value = value.replace(tzinfo=zone)
     # Stored with the fixed UTC offset in force at that instant: the exact moment is kept, and
     # the neo4j driver (6.1) crashes the interpreter when packing ZoneInfo datetimes.
-    return value.replace(tzinfo=timezone(value.utcoffset() or timedelta(0)))
+    return value.replace(tzinfo=timezone(value.utcoffset() or timedelta(0))), naive
 
 
 # 2,5 or 1.250,5: a German or French export's number, which canonical tables write as 2.5.
@@ -122,6 +135,59 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
     if stripped not in column.choices:
         raise CellError(f"must be one of {', '.join(column.choices)}")
     return stripped
+
+
+# An extra column's cell in a ';'-separated file: a whole number, or one with a decimal comma,
+# thousands grouped by '.' (1.250,5) or not. No leading zero (0042 is a code; 0,5 a number);
+# at most 15 digits before the comma, as a float keeps (a longer one is a code: see _EXACT_DIGITS).
+_COMMA_NUMBER = re.compile(r"[+-]?(0|[1-9]\d{0,2}(\.\d{3}){1,4}|[1-9]\d{0,14})(,\d+)?")
+# 1,234 or 12,500: a decimal comma, or a thousands comma of an export written with ';' by a
+# program in English? Only three digits after every comma leave that open.
+_COMMA_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
+
+
+def _decimal_comma_columns(
+    raw: RawTable, columns: dict[str, Column | None]
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Which extra columns of a ';'-separated file to read as numbers with a decimal comma, and
+    which hold such numbers but stay text, with why.
+
+    Excel in a German or French locale saves CSV with ';' and writes 252,5 for 252.5; without
+    a mapping, a process parameter `peak_temp_c` was kept as the text "252,5", which Browser
+    sorts and compares as text. A column is read so only when every value in it is such a
+    number and one has a decimal comma: a column with any other value (a code, a note, 2.5)
+    keeps all of its values as text, so that one column never holds both. Ids are canonical
+    columns, never extras: they stay text. A column whose every comma has three digits after
+    it (1,234; 12,500) stays text too: a thousands separator in an English export cannot be
+    told from a decimal comma there — a mapping with decimal = "," reads x_ columns so."""
+    if raw.delimiter != ";":
+        return (), {}
+    extras = [name for name, column in columns.items()
+              if column is None and name and name not in RESERVED_PROPERTIES]  # fmt: skip
+    numbers: list[str] = []
+    text: dict[str, str] = {}
+    for name in extras:
+        values = [v.strip() for _, cells in raw.rows if (v := cells.get(name, "")).strip()]
+        # a column of notes with commas (`ok, checked`) is no business of this
+        commas = [v for v in values if "," in v and _COMMA_NUMBER.fullmatch(v)]
+        if not commas:
+            continue
+        if not all(_COMMA_NUMBER.fullmatch(v) for v in values):
+            text[name] = f"not every value is a number with a decimal comma ({commas[0]})"
+        elif all(_COMMA_THOUSANDS.fullmatch(v) for v in commas):
+            text[name] = f"{commas[0]} may be a decimal comma or a thousands separator"
+        else:
+            numbers.append(name)
+    return tuple(numbers), text
+
+
+def _comma_number(text: str) -> int | float:
+    """A cell of a column _decimal_comma_columns reads as numbers: 1.250,5 is 1250.5; a whole
+    number stays an integer, as in any other extra column."""
+    cleaned = text.strip().replace(".", "")
+    if "," not in cleaned:
+        return int(cleaned)
+    return float(cleaned.replace(",", "."))
 
 
 class PlainText(str):
@@ -211,15 +277,22 @@ def _valid_rows(
     absent = tuple(c.name for c in table.columns if c.name not in columns)
     first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     spreadsheet = raw.encoding == "xlsx"  # only a workbook has error cells to look for
+    out.comma_numbers, out.comma_text = _decimal_comma_columns(raw, columns)
+    commas = frozenset(out.comma_numbers)
     for line, cells in raw.rows:
         problem = row_problem(cells)
         if problem is not None:
             out.rejects.append(Reject(out.file, line, "", *problem))
             continue
-        row, reject = _typed_row(columns, absent, cells, zone, out.file, line, spreadsheet)
+        naive: list[str] = []
+        row, reject = _typed_row(
+            columns, absent, cells, zone, out.file, line, spreadsheet, naive, commas
+        )
         if reject is not None:
             out.rejects.append(reject)
             continue
+        for name in naive:
+            out.naive_times[name] = out.naive_times.get(name, 0) + 1
         if table.span is not None and _later_end(row, cells, table.span, zone):
             out.later_ends += 1
         key = tuple(row[k] for k in table.key)
@@ -250,7 +323,11 @@ def _typed_row(
     file: str,
     line: int,
     spreadsheet: bool = False,
+    naive: list[str] | None = None,
+    commas: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], Reject | None]:
+    """One raw row typed, or the reject of its first bad cell; `naive` gets the names of its
+    time columns whose cells had no offset; `commas`: extra columns of decimal-comma numbers."""
     row: dict[str, Any] = {"_line": line}
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
@@ -261,7 +338,9 @@ def _typed_row(
             return row, Reject(file, line, name, text, text.REASON)
         if column is None:
             if text.strip() and name not in RESERVED_PROPERTIES:
-                extra[name or f"column_{position + 1}"] = _extra_value(text)
+                extra[name or f"column_{position + 1}"] = (
+                    _comma_number(text) if name in commas else _extra_value(text)
+                )
             continue
         if not text.strip():
             if column.required:
@@ -269,7 +348,12 @@ def _typed_row(
             row[name] = None
             continue
         try:
-            row[name] = convert(column, text, zone)
+            if column.kind is Kind.DATETIME:
+                row[name], without_offset = _read_datetime(text.strip(), zone)
+                if without_offset and naive is not None:
+                    naive.append(name)
+            else:
+                row[name] = convert(column, text, zone)
         except CellError as problem:
             return row, Reject(file, line, name, text[:200], str(problem))
     for name in absent:

@@ -351,6 +351,8 @@ def _write_batch(
     for row in todo:
         if row[key] in held:
             keep_unsaid(table, row, held[row[key]][0], header)
+        if table == "lots":
+            row["receipt_location_id"] = _receipt_location(row, held.get(row[key]))
     todo = [r for r in todo if known.get(r[key]) != r["props"]["_row_sha"]]
     # Rows the graph held with other content (a stub, without a hash, is completed, not changed).
     updated = [r for r in todo if known.get(r[key]) is not None]
@@ -381,18 +383,39 @@ def _lines(batch: _Batch) -> dict[int, int]:
     return {id(row): line for row, line in zip(rows, lines, strict=True)}
 
 
-# A row key -> the values the graph holds for that row, the element ids of its node(s), and
-# whether it is a lot known only as a reference (a stub).
-_Held = dict[Any, tuple[dict[str, Any], list[str], bool]]
+# A row key -> the values the graph holds for that row, the element ids of its node(s),
+# whether it is a lot known only as a reference (a stub), and a lot's receipt locations (one
+# per SUPPLIED_BY edge; None where a receipt was imported before receipts kept it).
+_Held = dict[Any, tuple[dict[str, Any], list[str], bool, list[Any]]]
 
 
 def _held(graph: TraceGraph, table: str, keys: list[Any]) -> _Held:
     """What the graph holds for the nodes of a node table with these keys."""
     return {
         r["key"]: (stored_values(table, r["props"], r["links"]), [r["node"]],
-                   r["props"].get("origin_known") is False)
+                   r["props"].get("origin_known") is False, r.get("receipt_locations") or [])
         for r in graph.read(f"import/{table}_before", keys=keys)
     }  # fmt: skip
+
+
+def _receipt_location(
+    row: dict[str, Any], held: tuple[dict[str, Any], list[str], bool, list[Any]] | None
+) -> Any:
+    """Where a lot on the MERGE path was received (SUPPLIED_BY's received_location_id), as
+    lots_edges writes it. A lot moves (a later lots.csv gives it another location_id) but its
+    receipt stays where it happened: a changed row keeps the receipt location the graph holds,
+    also when the supplier lot or time are corrected. A lot received only now (it had no
+    supplier, or was a stub) was received where the row says it is. A receipt imported before
+    receipt locations were kept stays without one (None) rather than take a location the lot
+    may have moved to: the recall package then says it shows the lot's current location.
+
+    Safe to re-run: an unchanged row is not written again, and a crash rolls back the whole
+    transaction (detach, node, edges, hash; see _merge_rows), so the re-run reads the same
+    receipt location and writes the same one."""
+    if row["supplier_id"] is None:
+        return None
+    receipts = held[3] if held is not None else []
+    return receipts[0] if receipts else row["location_id"]
 
 
 def _record_changes(
@@ -418,7 +441,7 @@ def _record_changes(
         held = {
             (r["parent"], r["lot_id"]): (
                 stored_values(table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]},
-                              []), r["nodes"], False)
+                              []), r["nodes"], False, [])
             for r in graph.read(f"import/{table}_before", rows=rows)
         }  # fmt: skip
         columns = (parent, "lot_id")
