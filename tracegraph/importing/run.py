@@ -708,8 +708,8 @@ def _import_file(
 
 
 def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
-    """Times without an offset are read in the run's zone (UTC unless given): said once per
-    file and column, as an export in local time read as UTC puts every event hours off."""
+    """Times without an offset read as UTC, the default: said once per file and column, as an
+    export in local time read as UTC puts every event hours off."""
     return (
         f"{path}: {counted(cells, f'{table}.{column} value')} without a UTC offset "
         f"{'was' if cells == 1 else 'were'} read as {zone.key} time (written in another zone? "
@@ -777,7 +777,9 @@ def _write_raw(
         )
         state.notes.append(later)
         log(later)
-    for column in sorted(validated.naive_times, key=raw.header.index):
+    # Only when read as UTC, the zone nobody chose: a mapping's timezone (the SAP and MES
+    # samples have one) or --timezone is a choice, and its ten notes a run were noise.
+    for column in sorted(validated.naive_times, key=raw.header.index) if zone.key == "UTC" else ():
         offsetless = _offsetless_note(raw.path, name, column, validated.naive_times[column], zone)
         state.notes.append(offsetless)
         log(offsetless)
