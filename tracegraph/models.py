@@ -87,7 +87,8 @@ class DeviceEvent(StructuredNode):
     """Calibration, maintenance or alarm; event_id is derived from device, event and time."""
 
     event_id = StringProperty(unique_index=True, required=True)
-    event = StringProperty(required=True)
+    # indexed: rootcause seeks every alarm among years of calibrations (rootcause/alarms)
+    event = StringProperty(required=True, index=True)
     at = DateTimeProperty(index=True)
     result = StringProperty()
     device = RelationshipTo("Device", "OF_DEVICE")

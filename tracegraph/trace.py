@@ -875,7 +875,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     )
 
 
-def _epoch_ms(text: str) -> int:
+def epoch_ms(text: str) -> int:
     """ISO 8601 text as epoch milliseconds (an instant; without an offset read as UTC, as
     _moment does)."""
     return int(_moment(text)[1].timestamp() * 1000)
@@ -907,8 +907,8 @@ def device_histories(
         if step["device_id"] is None or step["started_at"] is None:
             moments.append(None)
             continue
-        starts = _epoch_ms(step["started_at"])
-        ended = _epoch_ms(step["ended_at"]) if step["ended_at"] else None
+        starts = epoch_ms(step["started_at"])
+        ended = epoch_ms(step["ended_at"]) if step["ended_at"] else None
         moments.append((starts, ended))
         span = spans.setdefault(step["device_id"], {
             "device_id": step["device_id"], "starts_ms": starts, "ended_ms": None,
@@ -936,16 +936,25 @@ def device_histories(
             continue
         longest_s, times, events, calibrations, calibrated_at = known
         starts, ended = moment
-        assumed = ended is None
-        ends = starts + longest_s * 1000 if ended is None else ended
-        first = bisect.bisect_left(times, starts)
-        last = bisect.bisect_left(times, ends) if assumed else bisect.bisect_right(times, ends)
+        during, ends = events_during(times, starts, ended, longest_s)
         before = bisect.bisect_left(calibrated_at, starts)
         histories.append(DeviceHistory(
-            events[first:last],
-            calibrations[before - 1][1] if before else None, ends, assumed,
+            events[during],
+            calibrations[before - 1][1] if before else None, ends, ended is None,
         ))  # fmt: skip
     return histories
+
+
+def events_during(
+    times: Sequence[int], starts: int, ended: int | None, longest_s: int
+) -> tuple[slice, int]:
+    """Which of a device's events (`times`: epoch ms, in order) fell during a step, as a
+    slice, and up to when: from its start to its end, both included; a step with no end time
+    up to its start plus the device's longest step, that bound excluded."""
+    if ended is None:
+        ends = starts + longest_s * 1000
+        return slice(bisect.bisect_left(times, starts), bisect.bisect_left(times, ends)), ends
+    return slice(bisect.bisect_left(times, starts), bisect.bisect_right(times, ended)), ended
 
 
 def with_device_history(graph: TraceGraph, trace: BackwardTrace) -> None:
