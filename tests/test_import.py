@@ -1618,6 +1618,8 @@ def test_times_without_an_offset_are_named_once_per_file_and_column(
     code, summary, _ = _import(runner, str(folder), "--timezone", "Europe/Berlin", "--force")
     assert not [n for n in summary["notes"] if "without a UTC offset" in n]
     assert started() == "2026-11-02T06:00:00+01:00"
+    code, summary, _ = _import(runner, str(folder), "--timezone", "UTC", "--force")  # UTC chosen
+    assert not [n for n in summary["notes"] if "without a UTC offset" in n]
     # a dry run says it too; times all with offsets say nothing
     dry = runner.invoke(app, ["import", str(folder), "--dry-run", "--format", "json"])
     assert [n.split(": ", 1)[1][:40] for n in json.loads(dry.stdout)["notes"]] == [

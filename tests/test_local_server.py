@@ -205,6 +205,10 @@ def test_neo4j_extra_conf_may_not_turn_auth_off(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError) as refused:
         server._conf_text(tmp_path, server.ServerOptions())
     assert refused.value.message == f"{tmp_path / 'neo4j-extra.conf'} turns authentication off"
+    # saved by Notepad, with a byte order mark before the first key: still read, still refused
+    (tmp_path / "neo4j-extra.conf").write_bytes(b"\xef\xbb\xbfdbms.security.auth_enabled=false\n")
+    with pytest.raises(ConfigurationError):
+        server._conf_text(tmp_path, server.ServerOptions())
     (tmp_path / "neo4j-extra.conf").write_text("server.jvm.additional=-XX:+UseG1GC\n")
     conf = server._conf_text(tmp_path, server.ServerOptions())
     assert conf.count("server.jvm.additional=") == len(server.JVM_FLAGS) + 1  # a list: added to

@@ -156,3 +156,17 @@ def test_an_alarm_during_the_complaints_steps_is_a_factor_per_device_and_kind() 
              if f["kind"] == "alarm during step"}  # fmt: skip
     assert found == {"over_temperature on OVEN-1": (7, 1), "conveyor_stop on OVEN-1": (1, 0)}
     assert ranked[0]["value"] == "over_temperature on OVEN-1"
+
+
+def test_a_batch_step_shared_by_many_controls_counts_once_in_the_usual_range() -> None:
+    """One bake at 180 °C upstream of 25 control lots gave 25 equal values: a "usual range" of
+    [180, 180] from one step, and a complaint baked at 181 °C "high". Each step counts once:
+    one value is too few for a range."""
+    shared = _bake_rows([180.0], {})[0]["steps"]
+    rows = [{"lot_id": f"C{i:02d}", "raw_lots": [], "input_lots": [], "suppliers": [],
+             "steps": shared} for i in range(25)]  # fmt: skip
+    assert rootcause.usual_ranges(rows) == {}
+    # 25 distinct bakes do draw one
+    assert set(rootcause.usual_ranges(_bake_rows([180.0 + i for i in range(25)], {}))) == {
+        ("bake", "oven_temp_c")
+    }

@@ -77,7 +77,7 @@ def test_forward_trace_lists_what_is_left_of_each_lot_in_its_own_unit_and_where(
     assert trace.stock_text() == TO_BLOCK
     # every lot row says what is left of it in its own unit; where, for those with a rest
     rows = {r["lot_id"]: r for r in [*trace.sources, *trace.lots]}
-    assert {lot: (r["remaining"], r["remaining_uom"], r["location_id"])
+    assert {lot: (r["remaining"], r["remaining_uom"], r["stock_location_id"])
             for lot, r in rows.items()} == {
         "B": (9.5, "kg", "WH-RAW"), "M": (0.0, "kg", None), "P1": (0.0, "pcs", None),
         "P2": (60.0, "pcs", "WH-FG"), "P3": (None, None, None),
@@ -164,7 +164,8 @@ def test_cli_forward_csv_has_ship_from_customer_name_return_flag_and_stock(
         ("P2", "SH2", "=Shop two", "WH-FG", "false"),
         ("P2", "RMA1", "=Shop two", "", "true"),
     ]
-    left = {(r["lot_id"], r["remaining"], r["remaining_uom"], r["location_id"]) for r in rows}
+    left = {(r["lot_id"], r["remaining"], r["remaining_uom"], r["stock_location_id"])
+            for r in rows}  # fmt: skip
     assert left == {
         ("B", "9.5", "kg", "WH-RAW"), ("M", "0.0", "kg", ""), ("P1", "0.0", "pcs", ""),
         ("P2", "60.0", "pcs", "WH-FG"), ("P3", "", "", ""),

@@ -98,5 +98,5 @@ def health(graph: TraceGraph, home: Path | None) -> Health:
 
 def _last_import(run: dict[str, Any]) -> dict[str, Any]:
     keys = ("run_id", "status", "started_at", "ended_at", "user", "host", "rows_read",
-            "rows_written", "rows_rejected", "error")  # fmt: skip
+            "rows_written", "rows_rejected", "counts_partial", "error")  # fmt: skip
     return {key: run.get(key) for key in keys}

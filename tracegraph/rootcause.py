@@ -137,8 +137,16 @@ def usual_ranges(rows: list[dict[str, Any]]) -> Ranges:
     """Each (operation, parameter)'s usual range over the steps of `rows` (the controls'):
     from the 5th to the 95th percentile of its values (see USUAL_RANGE)."""
     values: dict[tuple[Any, str], list[float]] = {}
+    seen: set[tuple[Any, ...]] = set()
     for row in rows:
         for step in row["steps"]:
+            # each step once: a batch upstream of 25 control lots gave 25 equal values, a
+            # range of one value, and a complaint baked a degree off it an "out of range"
+            once = (step["operation"], step["started_at"], step["device_id"],
+                    step["operator_id"], step.get("ended_at"))  # fmt: skip
+            if once in seen:
+                continue
+            seen.add(once)
             for name, value in step.get("parameters", {}).items():
                 values.setdefault((step["operation"], name), []).append(value)
     ranges: Ranges = {}

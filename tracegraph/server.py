@@ -247,7 +247,7 @@ def _conf_text(home: Path, options: ServerOptions) -> str:
     ]
     extra = home / "neo4j-extra.conf"
     if extra.is_file():
-        text = extra.read_text(encoding="utf-8").rstrip()
+        text = extra.read_text(encoding="utf-8-sig").rstrip()  # Notepad writes a BOM
         given = _settings_in(text)
         if given.get("dbms.security.auth_enabled", "true").lower() != "true":
             raise ConfigurationError(

@@ -256,9 +256,11 @@ def place_stock(graph: TraceGraph, trace: ForwardTrace) -> None:
     rows = {row["lot_id"]: row for row in [*trace.sources, *trace.lots]}
     for row in trace.stock:
         location_id, name, expires_at = places.get(row["lot_id"], (None, None, None))
-        place = {"location_id": location_id, "location_name": name, "expires_at": iso(expires_at)}
-        row.update(place)
-        rows[row["lot_id"]].update(place)
+        row.update(location_id=location_id, location_name=name, expires_at=iso(expires_at))
+        # on the lot rows, named for what they are: where its stock is (a used-up lot's null
+        # there would read as "no location")
+        rows[row["lot_id"]].update(stock_location_id=location_id, stock_location_name=name,
+                                   stock_expires_at=iso(expires_at))  # fmt: skip
 
 
 class _Lot(NamedTuple):
@@ -545,13 +547,14 @@ def _balances(
 
 def _left_fields(balance: dict[str, Any] | None) -> dict[str, Any]:
     """A lot's rest for its row: `remaining` in its own unit (null when the lot has no
-    quantity: what is left of it is not known, and is not made up), and where it is (filled by
-    place_stock for the lots with something left)."""
+    quantity: what is left of it is not known, and is not made up), and where that rest is
+    (`stock_*`, filled by place_stock for the lots with something left: null for the others,
+    which have no stock, not no location)."""
     return {
         "remaining": None if balance is None else balance["remaining"],
         "remaining_uom": None if balance is None else balance["uom"],
         "remaining_uncounted": 0 if balance is None else balance["uncounted"],
-        "location_id": None, "location_name": None, "expires_at": None,
+        "stock_location_id": None, "stock_location_name": None, "stock_expires_at": None,
     }  # fmt: skip
 
 

@@ -287,8 +287,10 @@ def _print_health(checked: health.Health) -> None:
     if last is None:
         out.print("Last import: none")
         return
-    counts = (f"{last['rows_read']:,} rows read = {last['rows_written']:,} written + "
-              f"{last['rows_rejected']:,} rejected" if last["rows_read"] is not None
+    at_least = "≥" if last["counts_partial"] else ""  # a stopped run: the files it finished
+    counts = (f"{at_least}{last['rows_read']:,} rows read = {at_least}{last['rows_written']:,} "
+              f"written + {at_least}{last['rows_rejected']:,} rejected"
+              if last["rows_read"] is not None
               else "no counts (the run did not finish)")  # fmt: skip
     out.print(
         f"Last import: {last['run_id']} {last['status']}, started {last['started_at']} by "

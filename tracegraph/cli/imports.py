@@ -118,8 +118,8 @@ def import_command(
         "--timezone",
         envvar="TRACEGRAPH_TIMEZONE",
         help="IANA timezone for times written without an offset (e.g. Europe/Berlin); "
-        "default: the mapping's, else UTC. A note says how many cells of which column were "
-        "read so.",
+        "default: the mapping's, else UTC — and then a note says how many cells of which "
+        "column were read as UTC.",
     ),
     mapping_file: Path = typer.Option(
         None,
@@ -166,17 +166,16 @@ def import_command(
     locale), one whose every value is a number with a decimal comma (252,5) is read as numbers.
     """
     mapping = load_mapping(mapping_file) if mapping_file else None
-    zone = timezone or (mapping.timezone if mapping and mapping.timezone else "UTC")
     if dry_run:
         with import_progress() as (progress, log):
-            summary = check_paths(paths, timezone=zone, encoding=encoding, reject_file=rejects,
+            summary = check_paths(paths, timezone=timezone, encoding=encoding, reject_file=rejects,
                                   mapping=mapping, log=log, progress=progress)  # fmt: skip
     else:
         graph = open_graph()
         try:
             with import_progress() as (progress, log), _sigterm_interrupts():
                 summary = import_paths(
-                    graph, paths, timezone=zone, encoding=encoding, force=force,
+                    graph, paths, timezone=timezone, encoding=encoding, force=force,
                     reject_file=rejects, mapping=mapping, log=log, progress=progress,
                 )  # fmt: skip
         finally:

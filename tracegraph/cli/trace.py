@@ -48,7 +48,7 @@ FORWARD_CSV = (
     *LOT_CSV, "shipment_id", "customer_id", "shipped_quantity", "shipped_uom", "shipped_at",
     "reference_doc", "source_quantity_shipped", "source_uom_shipped", "source_amounts",
     "source_amounts_shipped", "customer_name", "from_location_id", "is_return", "remaining",
-    "remaining_uom", "location_id", "location_name", "expires_at",
+    "remaining_uom", "stock_location_id", "stock_location_name", "stock_expires_at",
 )  # fmt: skip
 BACKWARD_CSV = (
     *LOT_CSV, "supplier_id", "supplier_lot", "received_at", "made_by_step", "operation",

@@ -216,7 +216,7 @@ def import_paths(
     graph: TraceGraph,
     paths: Sequence[Path],
     *,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     encoding: str | None = None,
     force: bool = False,
     reject_file: Path | None = None,
@@ -224,6 +224,7 @@ def import_paths(
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
 ) -> ImportSummary:
+    timezone, zone_given = _chosen_zone(timezone, mapping)
     zone = resolve_timezone(timezone)
     check_encoding(encoding)
     files, notes = find_files(paths, mapping)
@@ -258,7 +259,7 @@ def import_paths(
         rejects: list[Reject] = []
         unchanged: dict[str, str] = {}
         clean: list[str] = []
-        state = RunState(run_id=run_id)
+        state = RunState(run_id=run_id, zone_given=zone_given)
         try:
             todo = []
             for path in files:
@@ -325,7 +326,8 @@ def import_paths(
                 raise type(error)(
                     f"import {run_id} stopped part-way: {error.message}",
                     hint=(
-                        f"{error.hint}; then run the same import again: it completes this one "
+                        f"{error.hint + '; then' if error.hint else 'then'} run the same import "
+                        "again: it completes this one "
                         "(whole batches were written, nothing twice)"
                     ),
                 ) from error
@@ -427,10 +429,17 @@ def _orphans_deleted(deleted: dict[str, list[str]]) -> list[str]:
     return notes
 
 
+def _chosen_zone(timezone: str | None, mapping: Mapping | None) -> tuple[str, bool]:
+    """The zone times without an offset are read in — the one given, else the mapping's, else
+    UTC — and whether one was chosen (UTC by default gets a note per file and column)."""
+    chosen = timezone or (mapping.timezone if mapping is not None else None)
+    return chosen or "UTC", bool(chosen)
+
+
 def check_paths(
     paths: Sequence[Path],
     *,
-    timezone: str = "UTC",
+    timezone: str | None = None,
     encoding: str | None = None,
     reject_file: Path | None = None,
     mapping: Mapping | None = None,
@@ -442,6 +451,7 @@ def check_paths(
     new mapping can be tried first. `written` counts the rows that would be written. What only
     the graph knows is not checked: references to steps or shipments of other files or earlier
     imports, and which lots would be stubs."""
+    timezone, zone_given = _chosen_zone(timezone, mapping)
     zone = resolve_timezone(timezone)
     check_encoding(encoding)
     files, notes = find_files(paths, mapping)
@@ -450,7 +460,7 @@ def check_paths(
     reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"))
     tables: dict[str, TableCounts] = {}
     rejects: list[Reject] = []
-    state = RunState()
+    state = RunState(zone_given=zone_given)
     for _, file_rejects in _Files(None, mapping, zone, encoding, tables, log, progress, state).run(
         files
     ):
@@ -777,9 +787,10 @@ def _write_raw(
         )
         state.notes.append(later)
         log(later)
-    # Only when read as UTC, the zone nobody chose: a mapping's timezone (the SAP and MES
-    # samples have one) or --timezone is a choice, and its ten notes a run were noise.
-    for column in sorted(validated.naive_times, key=raw.header.index) if zone.key == "UTC" else ():
+    # Only when read as UTC because no zone was chosen: a mapping's timezone (the SAP and MES
+    # samples have one) or --timezone (even UTC) is a choice, and its ten notes a run were noise.
+    unzoned = [] if state.zone_given else sorted(validated.naive_times, key=raw.header.index)
+    for column in unzoned:
         offsetless = _offsetless_note(raw.path, name, column, validated.naive_times[column], zone)
         state.notes.append(offsetless)
         log(offsetless)

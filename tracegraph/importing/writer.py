@@ -231,6 +231,9 @@ class RunState:
     run_id: str | None = None  # the ImportRun that records changed rows (None: not recorded)
     completed_stubs: int = 0  # lots known only as references that this run gave their row
     notes: list[str] = field(default_factory=list)  # what the run's summary must say of files
+    # whether a zone was given for times without an offset (--timezone, a mapping's): if not,
+    # they are read as UTC and the summary says so per file and column
+    zone_given: bool = False
     # A dry run's view of references: the step and shipment ids its valid rows carry, and per
     # link table the rows naming an id none of them carries (only the graph could have it).
     checked_ids: dict[str, set[Any]] = field(default_factory=dict)
