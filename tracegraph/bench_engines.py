@@ -58,6 +58,7 @@ from tracegraph.db import connect
 from tracegraph.errors import TracegraphError
 from tracegraph.gcpause import collector_paused
 from tracegraph.graph import TraceGraph
+from tracegraph.health import folder_bytes
 from tracegraph.importing.run import import_paths
 from tracegraph.plant import generate_plant, plant_rows
 from tracegraph.rootcause import (
@@ -471,7 +472,7 @@ def _neo4j_footprint() -> dict[str, int | None]:
     if home is None or not (server.neo4j_home(home) / "data").exists():
         return {"store_bytes": None, "peak_memory_bytes": None}
     data = server.neo4j_home(home) / "data"
-    store = sum(p.stat().st_size for p in data.rglob("*") if p.is_file())
+    store = folder_bytes(data)
     pid = server.running_pid(home)
     peak = None
     if pid:

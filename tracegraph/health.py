@@ -68,12 +68,13 @@ def local_server(home: Path | None, uri: str) -> LocalServer | None:
         pid=server.running_pid(home),
         heap=options.heap,
         pagecache=options.pagecache,
-        store_bytes=_size(data),
+        store_bytes=folder_bytes(data),
         disk_free_bytes=shutil.disk_usage(data if data.exists() else home).free,
     )
 
 
-def _size(folder: Path) -> int:
+def folder_bytes(folder: Path) -> int:
+    """The size of the files under `folder` (a server's data folder: its store on disk)."""
     total = 0
     for path in folder.rglob("*"):
         try:

@@ -921,8 +921,9 @@ def device_histories(
         key, latest = ("ended_ms", ended) if ended is not None else ("unended_ms", starts)
         span[key] = latest if span[key] is None else max(span[key], latest)
     rows = graph.read("trace/step_device_events", devices=list(spans.values())) if spans else []
-    # per device: its events' times (in order, for bisecting: a 3,000-step ranking matched
-    # every step against every event of its device) and its calibrations
+    # per device: its events' times (in order, for bisecting: a wide backward trace's
+    # thousands of steps are each matched against every event of its device) and its
+    # calibrations
     found = {}
     for row in rows:
         calibrations = [(at, event) for at, event in [*row["calibrated_before"], *row["events"]]
