@@ -9,13 +9,15 @@ from typing import Any
 
 import pytest
 from smt_plant import SMT_PLANT
+from test_bench_engines import needs_postgres
 from test_browser_queries import BROWSER, _statements
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
+from tracegraph.compare.postgres import backward_trace, load_plant, running_postgres
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
-from tracegraph.trace import trace_backward, trace_window
+from tracegraph.trace import epoch_ms, trace_backward, trace_window
 
 
 @pytest.fixture
@@ -96,6 +98,27 @@ def test_backward_steps_carry_their_devices_events_and_last_calibration(
         "device OVEN-1's last calibration before 1 step failed (fail, "
         "2026-11-02T06:00:00+00:00): REFLOW-1",
     ]
+
+
+@needs_postgres
+def test_postgres_reads_the_same_device_history(smt_plant: TraceGraph, tmp_path: Path) -> None:
+    """The benchmark's PostgreSQL engine reads the devices' events with its backward trace, as
+    cypher/trace/backward.cypher does, so both engines are timed on the same answer. Times are
+    compared as instants: PostgreSQL keeps 10:20+01:00 as 09:20+00:00."""
+
+    def instants(history: dict[str, tuple[Any, ...]]) -> dict[str, Any]:
+        return {
+            step_id: ([(kind, epoch_ms(at), result) for kind, at, result in events],
+                      calibrated and (epoch_ms(calibrated[0]), calibrated[1]), *rest)
+            for step_id, (events, calibrated, *rest) in history.items()
+        }  # fmt: skip
+
+    with running_postgres() as pg, pg.connect() as conn:
+        load_plant(pg, tmp_path / "smt")
+        theirs = backward_trace(conn, ["F1"])
+    assert instants(_history(theirs.steps)) == instants(EXPECTED)
+    assert instants(_history(trace_backward(smt_plant, ["F1"]).steps)) == instants(EXPECTED)
+    assert theirs.flags["alarms during steps"] == 3
 
 
 def test_a_trace_of_steps_without_devices_or_events_reads_no_history(smt_plant: TraceGraph) -> None:

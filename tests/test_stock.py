@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 from hand_plant import HAND_PLANT
 from openpyxl import load_workbook
+from test_bench_engines import needs_postgres
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
+from tracegraph.compare.postgres import forward_trace, load_plant, running_postgres
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.lots import show_lot
@@ -258,3 +260,21 @@ def test_lot_show_csv_ends_with_the_balance_and_recall_history_csv_lists_lots_pl
     assert history.exit_code == 0, history.stderr
     (row,) = csv.DictReader(history.stdout.splitlines())
     assert row["source_lots"] == "B; P2"  # it was ["B", "P2"], JSON text in a cell
+
+
+@needs_postgres
+def test_postgres_finds_the_same_stock_to_block(stocked: TraceGraph, tmp_path: Path) -> None:
+    """The benchmark's PostgreSQL engine reads each lot's location and expiry with its trace,
+    as cypher/trace/forward.cypher does, so both engines are timed on the same answer: what to
+    block, where, until when."""
+    with running_postgres() as pg, pg.connect() as conn:
+        load_plant(pg, tmp_path / "plant")
+        ours = trace_forward(stocked, ["B"])
+        theirs = forward_trace(conn, ["B"])
+    assert [(r["lot_id"], r["location_id"], r["expires_at"]) for r in ours.stock] == [
+        ("B", "WH-RAW", "2027-01-31T00:00:00+00:00"),
+        ("P2", "WH-FG", "2026-11-20T00:00:00+00:00"),
+        ("P3", None, None),
+    ]
+    assert theirs.stock == ours.stock
+    assert theirs.lots == ours.lots

@@ -240,27 +240,23 @@ def trace_forward(graph: TraceGraph, ids: list[str]) -> ForwardTrace:
     started = time.perf_counter()
     sources, reached = _resolved_and_reached(graph, _downstream, ids)
     result = forward_from_subgraph(reached, sources)
-    place_stock(graph, result)
     result.seconds = time.perf_counter() - started
     return result
 
 
-def place_stock(graph: TraceGraph, trace: ForwardTrace) -> None:
-    """Where the lots with something left are, and when they expire — asked apart from the
-    trace, for those lots only (cypher/trace/forward.cypher is the benchmarked query: a
-    location per reached lot would cost every trace what only the stock needs)."""
-    if not trace.stock:
-        return
-    (found,) = graph.read("trace/stock_places", lot_ids=[row["lot_id"] for row in trace.stock])
-    places = {lot_id: place for lot_id, *place in found["lots"]}
+def place_stock(reached: Downstream, trace: ForwardTrace) -> None:
+    """Where the lots with something left are, and when they expire: the subgraph has each
+    lot's location and expiry (cypher/trace/forward.cypher reads them with the lot's links,
+    not in a second query for these lots: that round trip was a third of a narrow trace)."""
     rows = {row["lot_id"]: row for row in [*trace.sources, *trace.lots]}
     for row in trace.stock:
-        location_id, name, expires_at = places.get(row["lot_id"], (None, None, None))
-        row.update(location_id=location_id, location_name=name, expires_at=iso(expires_at))
+        lot = reached.lots[row["lot_id"]]
+        location_id, name = lot.placed[0][1:] if lot.placed else (None, None)
+        row.update(location_id=location_id, location_name=name, expires_at=iso(lot.expires_at))
         # on the lot rows, named for what they are: where its stock is (a used-up lot's null
         # there would read as "no location")
         rows[row["lot_id"]].update(stock_location_id=location_id, stock_location_name=name,
-                                   stock_expires_at=iso(expires_at))  # fmt: skip
+                                   stock_expires_at=row["expires_at"])  # fmt: skip
 
 
 class _Lot(NamedTuple):
@@ -273,9 +269,11 @@ class _Lot(NamedTuple):
     origin_known: bool | None
     created_at: str | None
     material_id: str | None
+    expires_at: str | None
     used_in: list[list[Any]]  # [0, step_id, quantity, uom, operation, started_at]
     made_by: list[list[Any]]  # [1, step_id, quantity, uom]
     shipped: list[list[Any]]  # [2, shipment_id, quantity, uom]
+    placed: list[list[Any]]  # [3, location_id, location_name]: one, or none
 
 
 class _Shipment(NamedTuple):
@@ -310,7 +308,7 @@ def downstream_from_record(record: Mapping[str, Any]) -> Downstream:
     lots: dict[str, _Lot] = {}
     steps: dict[str, tuple[str | None, str | None]] = {}
     for *fields, edges in record["lots"]:
-        kinds: tuple[list[list[Any]], ...] = ([], [], [])
+        kinds: tuple[list[list[Any]], ...] = ([], [], [], [])
         for edge in edges:
             kinds[edge[0]].append(edge)
         for use in kinds[0]:
@@ -508,7 +506,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
             "location_name": None, "source_quantity": _round(held), "source_uom": held_uom,
             "source_by_uom": _rounded(parts),
         })  # fmt: skip
-    return ForwardTrace(
+    trace = ForwardTrace(
         sources=source_rows,
         lots=lot_rows,
         shipments=shipment_rows,
@@ -517,6 +515,8 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         steps=sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"])),
         stock=stock,
     )
+    place_stock(reached, trace)
+    return trace
 
 
 def _balances(
@@ -712,7 +712,6 @@ def trace_backward(graph: TraceGraph, ids: list[str]) -> BackwardTrace:
     started = time.perf_counter()
     sources, upstream = _resolved_and_reached(graph, _upstream, ids)
     result = backward_from_subgraph(upstream, sources)
-    with_device_history(graph, result)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -747,10 +746,13 @@ class _UpStep(NamedTuple):
 
 @dataclass
 class Upstream:
-    """The subgraph above the sources: the reached lots by id and the steps that made them."""
+    """The subgraph above the sources: the reached lots by id, the steps that made them, and
+    the devices' events over the span of those steps ([device_id, longest_s, events,
+    calibrated_before], events as [epoch ms, event map] in time order)."""
 
     lots: dict[str, _UpLot]
     steps: list[_UpStep]
+    devices: list[list[Any]]
 
 
 def _upstream(graph: TraceGraph, sources: list[str]) -> Upstream:
@@ -777,7 +779,7 @@ def upstream_from_record(record: Mapping[str, Any]) -> Upstream:
             [link[1:] for link in inputs],
             [link[1:] for link in outputs],
         ))  # fmt: skip
-    return Upstream(lots, steps)
+    return Upstream(lots, steps, record["devices"])
 
 
 def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTrace:
@@ -866,7 +868,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
         "failed inspections": sum(1 for i in inspection_rows if i.get("result") == "fail"),
         "lots of unknown origin": sum(1 for lot in all_lots if not lot.get("origin_known")),
     }
-    return BackwardTrace(
+    trace = BackwardTrace(
         sources=source_rows,
         lots=lot_rows,
         suppliers=sorted(suppliers.values(), key=lambda s: s["supplier_id"]),
@@ -876,6 +878,8 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
         inspections=inspection_rows,
         flags=flags,
     )
+    with_device_history(trace, upstream.devices)
+    return trace
 
 
 def epoch_ms(text: str) -> int:
@@ -896,50 +900,34 @@ class DeviceHistory(NamedTuple):
 
 
 def device_histories(
-    graph: TraceGraph, steps: Sequence[Mapping[str, Any]]
+    steps: Sequence[Mapping[str, Any]], devices: list[list[Any]]
 ) -> list[DeviceHistory | None]:
     """The device history of each step (`device_id`, `started_at`, `ended_at`: ISO text), or
-    None for one without a device or a start, read by one small query keyed by the steps'
-    devices and the span of time their steps cover (cypher/trace/step_device_events.cypher).
-    During a step is from its start to its end, both included (an alarm at the moment the
-    oven was booked off still concerns its lots); a step with no end time runs at most the
-    device's longest step (the bound the device window uses), and the bound is excluded."""
-    spans: dict[str, dict[str, Any]] = {}
-    moments: list[tuple[int, int | None] | None] = []  # each step's (start, end) in epoch ms
-    for step in steps:
-        if step["device_id"] is None or step["started_at"] is None:
-            moments.append(None)
-            continue
-        starts = epoch_ms(step["started_at"])
-        ended = epoch_ms(step["ended_at"]) if step["ended_at"] else None
-        moments.append((starts, ended))
-        span = spans.setdefault(step["device_id"], {
-            "device_id": step["device_id"], "starts_ms": starts, "ended_ms": None,
-            "unended_ms": None,
-        })  # fmt: skip
-        span["starts_ms"] = min(span["starts_ms"], starts)
-        key, latest = ("ended_ms", ended) if ended is not None else ("unended_ms", starts)
-        span[key] = latest if span[key] is None else max(span[key], latest)
-    rows = graph.read("trace/step_device_events", devices=list(spans.values())) if spans else []
+    None for one without a device or a start, from `devices`: each device's events over the
+    span its steps cover, and its last calibration before that span, as the trace's query
+    reads them ([device_id, longest_s, events, calibrated_before]; see
+    cypher/trace/backward.cypher). During a step is from its start to its end, both included
+    (an alarm at the moment the oven was booked off still concerns its lots); a step with no
+    end time runs at most the device's longest step (the bound the device window uses), and
+    the bound is excluded."""
     # per device: its events' times (in order, for bisecting: a wide backward trace's
     # thousands of steps are each matched against every event of its device) and its
     # calibrations
     found = {}
-    for row in rows:
-        calibrations = [(at, event) for at, event in [*row["calibrated_before"], *row["events"]]
+    for device_id, longest_s, events, calibrated_before in devices:
+        calibrations = [(at, event) for at, event in [*calibrated_before, *events]
                         if event.get("event") == "calibration"]  # fmt: skip
-        events = row["events"]
-        found[row["device_id"]] = (row["longest_s"], [at for at, _ in events],
-                                   [event for _, event in events], calibrations,
-                                   [at for at, _ in calibrations])  # fmt: skip
+        found[device_id] = (longest_s, [at for at, _ in events], [event for _, event in events],
+                            calibrations, [at for at, _ in calibrations])  # fmt: skip
     histories: list[DeviceHistory | None] = []
-    for step, moment in zip(steps, moments, strict=True):
+    for step in steps:
         known = found.get(step["device_id"])
-        if known is None or moment is None:
+        if known is None or step["started_at"] is None:
             histories.append(None)
             continue
         longest_s, times, events, calibrations, calibrated_at = known
-        starts, ended = moment
+        starts = epoch_ms(step["started_at"])
+        ended = epoch_ms(step["ended_at"]) if step["ended_at"] else None
         during, ends = events_during(times, starts, ended, longest_s)
         before = bisect.bisect_left(calibrated_at, starts)
         histories.append(DeviceHistory(
@@ -961,16 +949,15 @@ def events_during(
     return slice(bisect.bisect_left(times, starts), bisect.bisect_right(times, ended)), ended
 
 
-def with_device_history(graph: TraceGraph, trace: BackwardTrace) -> None:
+def with_device_history(trace: BackwardTrace, devices: list[list[Any]]) -> None:
     """Gives each step of `trace` on a device the device's events during the step
     (`device_events`: calibrations, maintenance, alarms) and its last calibration before the
-    step (`calibrated_before`, with its result; null when none is recorded), read apart from
-    trace/backward.cypher, which is kept as fast as it is measured (see device_histories). A
-    step with no end time is given the events up to its start plus the device's longest step:
-    `device_events_to` says up to when the events were read, and `device_events_end_assumed`
-    that its end is a bound. Counts alarms and steps after a failed calibration in the
-    trace's flags."""
-    for step, history in zip(trace.steps, device_histories(graph, trace.steps), strict=True):
+    step (`calibrated_before`, with its result; null when none is recorded), from the events
+    the trace's query read per device (see device_histories). A step with no end time is
+    given the events up to its start plus the device's longest step: `device_events_to` says
+    up to when the events were read, and `device_events_end_assumed` that its end is a bound.
+    Counts alarms and steps after a failed calibration in the trace's flags."""
+    for step, history in zip(trace.steps, device_histories(trace.steps, devices), strict=True):
         step.update(device_events=[], calibrated_before=None, device_events_to=None,
                     device_events_end_assumed=False)  # fmt: skip
         if history is None:
@@ -1199,7 +1186,6 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
     forward = None
     if lots:
         forward = forward_from_subgraph(_downstream(graph, lots), lots)
-        place_stock(graph, forward)
     events, calibrated = [], None
     if kind == "device":
         (found,) = graph.read("trace/device_events", device_id=subject, window_start=start,

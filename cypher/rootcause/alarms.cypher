@@ -2,7 +2,7 @@
 // "alarm during step" factor: `times` (epoch milliseconds) and `kinds` (the alarm's result,
 // over_temperature) side by side, and the device's longest step, the bound of a step with no
 // end time (longest_step_s, kept by the import; a graph imported before it gets the one the
-// import would give from the device's history, as trace/step_device_events does). Alarms are
+// import would give from the device's history, as trace/backward.cypher does). Alarms are
 // few beside calibrations and steps; the index on DeviceEvent.event seeks them, and the query
 // needs no step, so it runs beside the factors query rather than after it.
 MATCH (event:DeviceEvent {event: 'alarm'})-[:OF_DEVICE]->(device:Device)

@@ -1,18 +1,23 @@
 // Everything downstream of the source lots, as the subgraph the library needs to weigh
 // quantities — in ONE row of compact lists (a row per lot costs the server and the driver more
 // than the traversal: 23-lot trace 4.2 -> 2.4 ms, 1,600-lot trace 101 -> 53 ms on 1M lots):
-//   lots:      [lot_id, quantity, uom, status, origin_known, created_at, material_id, edges]
+//   lots:      [lot_id, quantity, uom, status, origin_known, created_at, material_id,
+//               expires_at, edges]
 //              (sources included), where edges are the lot's links in one list:
 //                [0, step_id, quantity, uom, operation, started_at]  the lot went into a step
 //                [1, step_id, quantity, uom]                          a step produced the lot
 //                [2, shipment_id, quantity, uom]                      the lot was shipped
+//                [3, location_id, location_name]                      where the lot is
 //   shipments: [shipment_id, shipped_at, reference_doc, carrier, from_location_id,
 //               customer_id, customer_name, customer_contact, customer_country]
 // One expansion over the three link types reads each lot's relationships once (three pattern
 // comprehensions read them three times), the steps come with the edges into them rather than
 // from a second expansion, and material_id is the lot's own copy of its OF edge (the OF edge
 // only for lots imported before it existed): salt lot's 1,629-lot trace 90 -> 68 ms, 120k ->
-// 84k db hits, on 1M lots.
+// 84k db hits, on 1M lots. The lot's location (AT) and expiry come in the same read: what to
+// block needs them for the lots with something left, and a second query for those lots cost a
+// narrow trace a round trip (1.3 of its 3.7 ms) where the AT edge in this expansion costs
+// ~2 % of a wide one.
 // The variable-length pattern with DISTINCT and no path variable is planned as
 // VarLengthExpand(Pruning,BFS): each lot and step is visited once, however many paths lead to it
 // (a salt lot reaches every batch along millions of paths). tests/test_trace.py checks the plan.
@@ -41,12 +46,14 @@ RETURN
   [lot IN reached |
     [lot.lot_id, lot.quantity, lot.uom, lot.status, lot.origin_known, toString(lot.created_at),
      coalesce(lot.material_id, [(lot)-[:OF]->(m:Material) | m.material_id][0]),
-     [(lot)-[link:INPUT_TO|PRODUCED|SHIPPED]-(other) |
+     toString(lot.expires_at),
+     [(lot)-[link:INPUT_TO|PRODUCED|SHIPPED|AT]-(other) |
        CASE type(link)
          WHEN 'INPUT_TO' THEN [0, other.step_id, link.quantity, link.uom, other.operation,
                                toString(other.started_at)]
          WHEN 'PRODUCED' THEN [1, other.step_id, link.quantity, link.uom]
-         ELSE [2, other.shipment_id, link.quantity, link.uom]
+         WHEN 'SHIPPED' THEN [2, other.shipment_id, link.quantity, link.uom]
+         ELSE [3, other.location_id, other.name]
        END]]
   ] AS lots,
   shipments

@@ -223,8 +223,8 @@ def backward_trace(conn: psycopg.Connection[Any], lots: list[str]) -> BackwardTr
     """The backward trace of `lots` from PostgreSQL's rows (sql/backward.sql), weighed and
     shaped by the library's own code, as trace_backward does Neo4j's."""
     row = conn.execute(sql("backward"), {"lot_ids": lots}).fetchone()
-    assert row is not None  # one row of two lists, always
-    found = upstream_from_record({"lots": row[0], "steps": row[1]})
+    assert row is not None  # one row of three lists, always
+    found = upstream_from_record({"lots": row[0], "steps": row[1], "devices": row[2]})
     return backward_from_subgraph(found, lots)
 
 

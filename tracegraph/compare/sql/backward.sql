@@ -8,6 +8,10 @@
 --   steps: [step, links]  every step that made a reached lot, once; links:
 --           [0, lot_id, quantity, uom] an input   [1, lot_id, quantity, uom] an output
 --           [2, device] [3, operator] [4, work_order_id] [5, location_id] [6, inspection]
+--   devices: [device_id, longest_s, events, calibrated_before]  each device the steps ran
+--           on: its events from its steps' first start to their last end (or a step with no
+--           end time's start plus the device's longest step), as [epoch ms, event], and its
+--           last calibration before that span — the same work backward.cypher does for them
 -- The step maps carry the steps table's columns: process parameters are extra columns, which
 -- the relational schema does not keep. A device or operator a step names but the devices or
 -- operators table lacks is still the step's (Neo4j keeps it as a node with only its id).
@@ -64,4 +68,36 @@ SELECT
             WHERE x.step_id = st.step_id))), '[]')
    FROM made m
    JOIN LATERAL (SELECT * FROM steps st WHERE st.step_id = m.step_id LIMIT 1) st ON true)
-    AS steps
+    AS steps,
+  (SELECT coalesce(json_agg(json_build_array(
+            span.device_id, bound.longest_s,
+            ARRAY(SELECT json_build_array((extract(epoch FROM e.at) * 1000)::bigint,
+                                          json_strip_nulls(json_build_object(
+                                            'event', e.event, 'at', e.at, 'result', e.result)))
+                  FROM device_events e
+                  WHERE e.device_id = span.device_id AND e.at >= span.starts
+                    AND e.at <= until.at
+                  ORDER BY e.at, e.event),
+            ARRAY(SELECT json_build_array((extract(epoch FROM e.at) * 1000)::bigint,
+                                          json_strip_nulls(json_build_object(
+                                            'event', e.event, 'at', e.at, 'result', e.result)))
+                  FROM device_events e
+                  WHERE e.device_id = span.device_id AND e.event = 'calibration'
+                    AND e.at < span.starts
+                  ORDER BY e.at DESC LIMIT 1))), '[]')
+   FROM (SELECT st.device_id, min(st.started_at) AS starts, max(st.ended_at) AS ended,
+                max(st.started_at) FILTER (WHERE st.ended_at IS NULL) AS unended
+         FROM made m
+         JOIN LATERAL (SELECT * FROM steps st WHERE st.step_id = m.step_id LIMIT 1) st ON true
+         WHERE st.device_id IS NOT NULL AND st.started_at IS NOT NULL
+         GROUP BY st.device_id) span
+   CROSS JOIN LATERAL (SELECT coalesce((SELECT longest_s FROM device_longest_step d
+                                        WHERE d.device_id = span.device_id), 0)::bigint
+                              AS longest_s) bound
+   CROSS JOIN LATERAL (SELECT CASE
+            WHEN span.unended IS NULL THEN span.ended
+            WHEN span.ended IS NULL
+                 OR span.unended + make_interval(secs => bound.longest_s) > span.ended
+              THEN span.unended + make_interval(secs => bound.longest_s)
+            ELSE span.ended END AS at) until)
+    AS devices

@@ -2,10 +2,14 @@
 -- answer cypher/trace/forward.cypher gives, in the same shape (one row of compact lists), so
 -- the library turns both engines' rows into the same trace — how much of the sources reached
 -- each lot, shipment and customer — with the same code (trace.downstream_from_record):
---   lots:      [lot_id, quantity, uom, status, origin_known, created_at, material_id, edges]
+--   lots:      [lot_id, quantity, uom, status, origin_known, created_at, material_id,
+--               expires_at, edges]
 --              edges: [0, step_id, quantity, uom, operation, started_at]  into a step
 --                     [1, step_id, quantity, uom]                          made by a step
 --                     [2, shipment_id, quantity, uom]                      shipped
+--                     [3, location_id, location_name]                      where the lot is
+-- (the location and expiry are what to block, for the lots with something left: the same
+-- work the Neo4j query does for them).
 --   shipments: [shipment_id, shipped_at, reference_doc, carrier, from_location_id,
 --               customer_id, customer_name, customer_contact, customer_country]
 -- UNION (not UNION ALL) keeps a visited set: each lot is reached once however many paths lead
@@ -26,7 +30,7 @@ WITH RECURSIVE reached (lot_id) AS (
 SELECT
   (SELECT coalesce(json_agg(json_build_array(
             r.lot_id, l.quantity, l.uom, l.status, l.lot_id IS NOT NULL, l.created_at,
-            l.material_id,
+            l.material_id, l.expires_at,
             ARRAY(SELECT json_build_array(0, i.step_id, i.quantity, i.uom, s.operation,
                                           s.started_at)
                   FROM step_inputs i JOIN steps s ON s.step_id = i.step_id
@@ -36,7 +40,10 @@ SELECT
                   FROM step_outputs o WHERE o.lot_id = r.lot_id
                   UNION ALL
                   SELECT json_build_array(2, sl.shipment_id, sl.quantity, sl.uom)
-                  FROM shipment_lines sl WHERE sl.lot_id = r.lot_id))), '[]')
+                  FROM shipment_lines sl WHERE sl.lot_id = r.lot_id
+                  UNION ALL
+                  SELECT json_build_array(3, place.location_id, place.name)
+                  FROM locations place WHERE place.location_id = l.location_id))), '[]')
    FROM reached r
    LEFT JOIN LATERAL (SELECT * FROM lots l WHERE l.lot_id = r.lot_id LIMIT 1) l ON true)
     AS lots,
