@@ -196,7 +196,7 @@ def test_postgres_traces_weigh_like_tracegraphs(hand_plant: TraceGraph, tmp_path
         assert forward_trace(conn, ["B"]).totals["shipped_net"] is not None  # weighed, not empty
         start, end = datetime(2026, 11, 3, 7, tzinfo=UTC), datetime(2026, 11, 3, 8, 30, tzinfo=UTC)
         window = trace_window(hand_plant, "device", "MIXER-1", start.isoformat(), end.isoformat())
-        made, forward = window_trace(conn, "MIXER-1", start, end)
+        made, forward, _, _ = window_trace(conn, "MIXER-1", start, end)
         assert made == window.processed_lots == ["M"]
         assert forward is not None and window.forward is not None
         assert {**forward.as_dict(), "seconds": 0} == {**window.forward.as_dict(), "seconds": 0}

@@ -4,6 +4,7 @@ calibrations and maintenance during it and its last calibration before it (tests
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,12 @@ from test_browser_queries import BROWSER, _statements
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
-from tracegraph.compare.postgres import backward_trace, load_plant, running_postgres
+from tracegraph.compare.postgres import (
+    backward_trace,
+    load_plant,
+    running_postgres,
+    window_trace,
+)
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.trace import epoch_ms, trace_backward, trace_window
@@ -113,11 +119,26 @@ def test_postgres_reads_the_same_device_history(smt_plant: TraceGraph, tmp_path:
             for step_id, (events, calibrated, *rest) in history.items()
         }  # fmt: skip
 
+    def events(found: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        return [(e["event"], epoch_ms(e["at"]), e["result"]) for e in found]
+
+    start, end = datetime(2026, 11, 3, 8, 35, tzinfo=UTC), datetime(2026, 11, 3, 9, 50, tzinfo=UTC)
     with running_postgres() as pg, pg.connect() as conn:
         load_plant(pg, tmp_path / "smt")
         theirs = backward_trace(conn, ["F1"])
+        window = window_trace(conn, "OVEN-1", start, end)
     assert instants(_history(theirs.steps)) == instants(EXPECTED)
     assert instants(_history(trace_backward(smt_plant, ["F1"]).steps)) == instants(EXPECTED)
+    # and a window's events: the calibration at 08:40, the alarms at 08:50, 08:55, 09:20
+    # (10:20+01:00) and 09:45; the failed calibration the day before is the last before 08:35
+    ours = trace_window(smt_plant, "device", "OVEN-1", start.isoformat(), end.isoformat())
+    assert events(window.events) == events(ours.events) and len(ours.events) == 5
+    assert window.calibrated_before is not None and ours.calibrated_before is not None
+    assert (
+        events([window.calibrated_before])
+        == events([ours.calibrated_before])
+        == [("calibration", epoch_ms("2026-11-02T06:00:00Z"), "fail")]
+    )
     assert theirs.flags["alarms during steps"] == 3
 
 

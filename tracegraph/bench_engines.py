@@ -244,7 +244,8 @@ def _pg_window(pg: Postgres) -> Callable[[tuple[str, datetime, datetime]], Any]:
     conn = pg.connect()
 
     def ask(window: tuple[str, datetime, datetime]) -> Weighed | set[str]:
-        return _window_answer(*window_trace(conn, *window))
+        found = window_trace(conn, *window)
+        return _window_answer(found.lots, found.forward)
 
     return ask
 

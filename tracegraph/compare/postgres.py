@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg import sql as pgsql
@@ -77,6 +77,17 @@ def find_binaries() -> Path:
             hint="apt-get install postgresql-15 (or set PG_BIN to its bin folder)",
         )
     return found[-1]
+
+
+class WindowAnswer(NamedTuple):
+    """A device window from PostgreSQL: the lots made in it, their forward trace, the
+    device's events in the window and its last calibration before it (maps as the trace
+    gives them: event, at, result)."""
+
+    lots: list[str]
+    forward: ForwardTrace | None
+    events: list[dict[str, Any]]
+    calibrated_before: dict[str, Any] | None
 
 
 @dataclass
@@ -230,10 +241,13 @@ def backward_trace(conn: psycopg.Connection[Any], lots: list[str]) -> BackwardTr
 
 def window_trace(
     conn: psycopg.Connection[Any], device_id: str, start: datetime, end: datetime
-) -> tuple[list[str], ForwardTrace | None]:
-    """The lots a device made in [start, end) and their forward trace (None if it made none),
-    as trace_window finds them in Neo4j: the window's lots first, then their trace."""
+) -> WindowAnswer:
+    """The lots a device made in [start, end), their forward trace (None if it made none),
+    and the device's events in the window and last calibration before it, as trace_window
+    finds them in Neo4j: the window's lots and events first, then the lots' trace."""
     params = {"device_id": device_id, "window_start": start, "window_end": end}
-    made = [row[0] for row in conn.execute(sql("device_window"), params).fetchall()]
+    row = conn.execute(sql("device_window"), params).fetchone()
+    assert row is not None  # one row: lots, events, last calibration
+    made, events, calibrated = row
     lots = list(dict.fromkeys(made))
-    return lots, forward_trace(conn, lots) if lots else None
+    return WindowAnswer(lots, forward_trace(conn, lots) if lots else None, events, calibrated)
