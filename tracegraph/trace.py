@@ -794,6 +794,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     inputs: dict[tuple[str, str], Edge] = {}
     outputs: dict[tuple[str, str], Edge] = {}
     steps: dict[str, dict[str, Any]] = {}
+    nodes: dict[tuple[str, Any], dict[str, Any]] = {}
     for made in upstream.steps:
         step_id = made.step["step_id"]
         for lot_id, quantity, uom in made.inputs:
@@ -806,7 +807,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
             )
             entry["step_id"] = step_id
         if step_id not in steps:
-            steps[step_id] = _step_row(made)
+            steps[step_id] = _step_row(made, nodes)
     weighed = flow.backward(
         {lot: Quantity(rows[lot].quantity, rows[lot].uom) for lot in sources},
         {lot.lot_id: Quantity(lot.quantity, lot.uom) for lot in rows.values()},
@@ -1033,7 +1034,9 @@ def _moment(text: str | None) -> tuple[bool, datetime]:
     return False, moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _step_row(made: _UpStep) -> dict[str, Any]:
+def _step_row(made: _UpStep, nodes: dict[tuple[str, Any], dict[str, Any]]) -> dict[str, Any]:
+    """A step of a backward trace; `nodes` keeps each device's and operator's plain properties
+    once (a wide trace has thousands of steps on a few dozen devices)."""
     step = made.step
     return {
         "step_id": step["step_id"],
@@ -1047,16 +1050,30 @@ def _step_row(made: _UpStep) -> dict[str, Any]:
         "parameters": step_parameters(step),
         "inputs": _edge_rows(made.inputs),
         "outputs": _edge_rows(made.outputs),
-        "device": public_props(made.device) if made.device else None,
-        "operator": public_props(made.operator) if made.operator else None,
+        "device": _plain_node(nodes, "device_id", made.device),
+        "operator": _plain_node(nodes, "operator_id", made.operator),
     }
+
+
+def _plain_node(
+    nodes: dict[tuple[str, Any], dict[str, Any]], key: str, props: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """A device's or operator's plain properties, made once per node (shared by its steps'
+    rows, which only _grouped reads, copying)."""
+    if not props:
+        return None
+    node = (key, props.get(key))
+    if node not in nodes:
+        nodes[node] = public_props(props)
+    return nodes[node]
 
 
 def step_parameters(props: Mapping[str, Any]) -> dict[str, Any]:
     """A step's process parameters: the steps table's extra columns, kept as its properties
     (an empty cell clears one: no null parameter is shown)."""
-    return {k: v for k, v in public_props(dict(props)).items()
-            if k not in STEP_FIELDS and v is not None}  # fmt: skip
+    # public_props' rules, on the parameters alone: a step map's own fields are most of it
+    return public_props({k: v for k, v in props.items()
+                         if v is not None and k not in STEP_FIELDS})  # fmt: skip
 
 
 def _edge_rows(edges: list[list[Any]]) -> list[dict[str, Any]]:

@@ -43,11 +43,17 @@ def iso(value: Any) -> str | None:
 _BOOKKEEPING = frozenset({"longest_step_s"})
 
 
+# Values that are never a time object: the usual ones, which need no hasattr() look-up (a wide
+# backward trace makes tens of thousands of property maps plain).
+_PLAIN = frozenset({str, int, float, bool, type(None), list})
+
+
 def public_props(props: dict[str, Any] | None) -> dict[str, Any]:
     """A node's properties without the importer's bookkeeping, times as text."""
-    return {k: iso(v) if hasattr(v, "to_native") or k.endswith("_at") else v
+    return {k: iso(v) if k.endswith("_at") or (type(v) not in _PLAIN and hasattr(v, "to_native"))
+            else v
             for k, v in (props or {}).items()
-            if not k.startswith("_") and k not in _BOOKKEEPING}  # fmt: skip
+            if k[:1] != "_" and k not in _BOOKKEEPING}  # fmt: skip
 
 
 def nfc(text: str) -> str:
