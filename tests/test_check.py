@@ -55,12 +55,13 @@ I1,taste,fail,2026-11-03T11:00:00Z,BAD
 """,
     # C2 returns 5 of EARLY, which only C1 was shipped; C1 returns 10 of it, rightly;
     # SH-EMPTY's lines never came (rejected for a unit, say)
-    "shipments.csv": """shipment_id,customer_id,shipped_at
-SH-EARLY,C1,2026-11-03T09:00:00Z
-SH-LATE,C1,2026-11-04T09:00:00Z
-RMA-C2,C2,2026-11-05T09:00:00Z
-RMA-C1,C1,2026-11-05T09:00:00Z
-SH-EMPTY,C2,2026-11-06T09:00:00Z
+    # RMA-C1 names no location the return came back to
+    "shipments.csv": """shipment_id,customer_id,shipped_at,from_location_id
+SH-EARLY,C1,2026-11-03T09:00:00Z,WH-FG
+SH-LATE,C1,2026-11-04T09:00:00Z,WH-FG
+RMA-C2,C2,2026-11-05T09:00:00Z,WH-FG
+RMA-C1,C1,2026-11-05T09:00:00Z,
+SH-EMPTY,C2,2026-11-06T09:00:00Z,
 """,
     "shipment_lines.csv": """shipment_id,lot_id,quantity,uom
 SH-EARLY,EARLY,100,pcs
@@ -116,6 +117,11 @@ def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None
     assert [(f["shipment_id"], f["customer_id"]) for f in found["shipment_without_lines"]] == [
         ("SH-EMPTY", "C2")
     ]
+    # FSMA 204's ship-from: the return's event in a recall package had a blank location (the
+    # empty shipment is the check above's; plants whose exports name no ship-from at all,
+    # as the other tests' here, have no such finding)
+    assert [(f["shipment_id"], f["customer_id"], f["is_return"])
+            for f in found["shipment_without_location"]] == [("RMA-C1", "C1", True)]  # fmt: skip
 
 
 def test_a_hold_placed_later_does_not_make_earlier_shipments_findings(
@@ -174,7 +180,7 @@ def test_cli_exit_1_with_findings_and_json_counts(
     result = runner.invoke(app, ["check", "--format", "json"])
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
-    assert payload["findings"] == 12
+    assert payload["findings"] == 13
     counts = {c["check"]: c["count"] for c in payload["checks"]}
     assert counts == {
         "unknown_origin": 1, "shipped_before_available": 1, "consumed_before_available": 1,
@@ -182,11 +188,12 @@ def test_cli_exit_1_with_findings_and_json_counts(
         "step_ends_before_start": 1, "returned_by_another_customer": 1,
         "unit_of_another_dimension": 1,
         "shipped_or_used_after_recall": 0, "shipment_without_lines": 1,
+        "shipment_without_location": 1,
     }  # fmt: skip
     subjects = {c["check"]: c["subjects"] for c in payload["checks"] if c["count"]}
     table = runner.invoke(app, ["check"])
     assert table.exit_code == 1
-    assert table.stdout.startswith("12 findings: 1 lots never received nor produced")
+    assert table.stdout.startswith("13 findings: 1 lots never received nor produced")
     assert subjects == {c: n for c, n in counts.items() if n}  # one finding per lot or step here
 
 
@@ -214,7 +221,7 @@ def test_cli_exit_0_on_a_clean_chain(
 ) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 11 checks")
+    assert result.stdout.startswith("no gaps found by 12 checks")
 
 
 def _plant(graph: TraceGraph, folder: Path, tables: dict[str, str]) -> None:
@@ -404,4 +411,4 @@ def test_the_nightly_check_of_a_plant_that_depanels_and_packs_exits_0(
     _plant(graph, tmp_path, NIGHTLY)
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 11 checks")
+    assert result.stdout.startswith("no gaps found by 12 checks")

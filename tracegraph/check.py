@@ -38,6 +38,8 @@ CHECKS: tuple[Check, ...] = (
     Check("unit_of_another_dimension", "lots shipped or used in a unit they are not counted in"),
     Check("shipped_or_used_after_recall", "lots shipped or used after a recall that covers them"),
     Check("shipment_without_lines", "shipments with no lot on them"),
+    # only where other shipments name one (see the query)
+    Check("shipment_without_location", "shipments that name no ship-from (or return) location"),
 )
 
 
