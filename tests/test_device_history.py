@@ -159,10 +159,10 @@ def test_cli_backward_warns_of_each_alarm_and_shows_calibrations(
         "· 3 alarms during steps, 1 steps after a failed calibration"
     )
     tree = " ".join(shown.stdout.split())
-    assert "OVEN-1 (cal 11-02 fail) ALARM over_temperature 2026-11-03 08:30 UTC" in tree
+    assert "OVEN-1 (cal 2026-11-02 fail) ALARM over_temperature 2026-11-03 08:30 UTC" in tree
     assert "ALARM over_temperature 2026-11-03 10:20 +01:00 · OP2 · peak_temp_c=262" in tree
     assert "PACKER-1 (no calibration recorded) · OP2" in tree
-    assert "PRINTER-1 (cal 10-01 pass) · OP1 · kpa=55" in tree
+    assert "PRINTER-1 (cal 2026-10-01 pass) · OP1 · kpa=55" in tree
     warnings = [line for line in shown.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == [
         "warning: alarm over_temperature on device OVEN-1 at 2026-11-03T08:30:00+00:00, during "

@@ -600,7 +600,7 @@ def parameters_text(parameters: dict[str, Any]) -> str:
 
 def _device_history(step: dict[str, Any]) -> str:
     """A backward step's device history, compact, after the device id: its last calibration
-    before the step ("cal 01-05 pass"; failed in red; none recorded in yellow) and, in red, the
+    before the step ("cal 2026-01-05 pass"; failed in red; none recorded in yellow) and, in red, the
     alarms during it (each also a warning line below the answer)."""
     if step["device_id"] is None or "calibrated_before" not in step:
         return ""
@@ -609,7 +609,8 @@ def _device_history(step: dict[str, Any]) -> str:
         text = " [yellow](no calibration recorded)[/]"
     else:
         result = escape(str(calibration.get("result") or "no result"))
-        day = (calibration.get("at") or "")[5:10]
+        # the year too: a calibration thirteen months old (overdue) read as last month's
+        day = (calibration.get("at") or "")[:10]
         style = "red" if tracing.failed_calibration(calibration) else "dim"
         text = f" [{style}](cal {day} {result})[/]"
     for event in step["device_events"]:
