@@ -1,7 +1,9 @@
-"""`tracegraph trace …`: forward blast radius, backward genealogy, device and operator windows."""
+"""`tracegraph trace …`: forward blast radius, backward genealogy, and windows (device,
+operator, supplier)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from tracegraph.cli.render import (
 )
 from tracegraph.errors import ConfigurationError
 from tracegraph.report import check_writable, write_html
+from tracegraph.supplier_window import SupplierWindow, trace_supplier
 from tracegraph.values import counted
 
 app = typer.Typer(
@@ -133,42 +136,35 @@ def backward(
         warn(text)
 
 
+def _from_option(example: str) -> Any:
+    return typer.Option(..., "--from", help=f"Window start, ISO 8601 ({example}).")
+
+
+def _to_option() -> Any:
+    return typer.Option(..., "--to", help="Window end (exclusive), ISO 8601.")
+
+
+def _timezone_option() -> Any:
+    return typer.Option(
+        None, "--timezone", help="Zone of times given without an offset (default: local)."
+    )
+
+
 def _window_command(kind: str) -> Any:
     def command(
         subject: str = typer.Argument(..., metavar=kind.upper(), help=f"The {kind} id."),
-        start: str = typer.Option(..., "--from", help="Window start, ISO 8601 (2026-11-03T02:00)."),
-        end: str = typer.Option(..., "--to", help="Window end (exclusive), ISO 8601."),
-        timezone: str = typer.Option(
-            None, "--timezone", help="Zone of times given without an offset (default: local)."
-        ),
+        start: str = _from_option("2026-11-03T02:00"),
+        end: str = _to_option(),
+        timezone: str = _timezone_option(),
         output: ReportFormat = _format_option(),
         html: Path = _html_option(),
     ) -> None:
-        window_start, window_end = parse_time(start, timezone), parse_time(end, timezone)
-        # Instants, not text: 08:00+01:00 is before 07:30Z although it sorts after it.
-        began, ends = datetime.fromisoformat(window_start), datetime.fromisoformat(window_end)
-        if ends <= began:
-            raise ConfigurationError(
-                f"the window from {window_start} to {window_end} "
-                + ("is empty: the two are the same moment" if ends == began else
-                   "ends before it starts"),
-                hint="give a --to after --from" if ends == began else "swap --from and --to",
-            )  # fmt: skip
+        window_start, window_end = window_bounds(start, end, timezone)
         if html is not None:
             check_writable(html)
         result = tracing.trace_window(open_graph(), kind, subject, window_start, window_end)
-        if html is not None and result.forward is not None:
-            write_html(html, result.forward, title=result.summary())
-            note(f"picture written to {html}")
-        if output is ReportFormat.json:
-            print_json(result.as_dict())
-        elif output is ReportFormat.csv:
-            rows = forward_csv_rows(result.forward) if result.forward else []
-            print_csv(rows, FORWARD_CSV)
-        else:
-            render_window(result)
-        for text in result.warnings:  # steps with no end time, included as they may have run
-            warn(text)
+        # warnings: steps with no end time, included as they may have run in the window
+        _show_window(result, output, html, render_window)
 
     command.__doc__ = (
         f"Lots the {kind} produced in a time window (steps overlapping [--from, --to)), "
@@ -183,6 +179,61 @@ def _window_command(kind: str) -> Any:
 
 app.command("device")(_window_command("device"))
 app.command("operator")(_window_command("operator"))
+
+
+@app.command("supplier")
+def supplier(
+    subject: str = typer.Argument(..., metavar="SUPPLIER", help="The supplier id."),
+    start: str = _from_option("2026-11-01T00:00"),
+    end: str = _to_option(),
+    timezone: str = _timezone_option(),
+    output: ReportFormat = _format_option(),
+    html: Path = _html_option(),
+) -> None:
+    """Lots received from SUPPLIER in a time window ([--from, --to), by receipt date), with
+    their supplier lot numbers, and their blast radius downstream.
+
+    For a supplier's notice that names a span of its deliveries, not our lot ids ("batches
+    shipped to you from 1 to 5 November"). Lots of the supplier with no receipt date are in no
+    window: a warning counts them (`undated_lots` in the JSON)."""
+    window_start, window_end = window_bounds(start, end, timezone)
+    if html is not None:
+        check_writable(html)
+    result = trace_supplier(open_graph(), subject, window_start, window_end)
+    _show_window(result, output, html, render_supplier_window)
+
+
+def _show_window(
+    result: Any, output: ReportFormat, html: Path | None, render: Callable[[Any], None]
+) -> None:
+    """A window's answer (a device's, an operator's, a supplier's): its downstream as a
+    picture, JSON, CSV (the forward trace's rows) or the terminal's tables; then its warnings."""
+    if html is not None and result.forward is not None:
+        write_html(html, result.forward, title=result.summary())
+        note(f"picture written to {html}")
+    if output is ReportFormat.json:
+        print_json(result.as_dict())
+    elif output is ReportFormat.csv:
+        print_csv(forward_csv_rows(result.forward) if result.forward else [], FORWARD_CSV)
+    else:
+        render(result)
+    for text in result.warnings:
+        warn(text)
+
+
+def window_bounds(start: str, end: str, timezone: str | None) -> tuple[str, str]:
+    """--from and --to as ISO 8601 with an offset; an empty or reversed window is refused."""
+    window_start, window_end = parse_time(start, timezone), parse_time(end, timezone)
+    # Instants, not text: 08:00+01:00 is before 07:30Z although it sorts after it.
+    began, ends = datetime.fromisoformat(window_start), datetime.fromisoformat(window_end)
+    if ends <= began:
+        raise ConfigurationError(
+            f"the window from {window_start} to {window_end} "
+            + ("is empty: the two are the same moment" if ends == began else
+               "ends before it starts"),
+            hint="give a --to after --from" if ends == began else "swap --from and --to",
+        )  # fmt: skip
+    return window_start, window_end
 
 
 def parse_time(text: str, timezone: str | None) -> str:
@@ -652,6 +703,28 @@ def _ended(step: dict[str, Any], assumed: bool) -> str:
     if not step["end_unknown"]:
         return when(step["ended_at"])
     return "[yellow]unknown: may have run in the window[/]" if assumed else "unknown"
+
+
+def render_supplier_window(result: SupplierWindow) -> None:
+    out = stdout()
+    out.print(f"[bold]{escape(result.summary())}[/]")
+    table = Table(title=f"Lots received from {escape(result.supplier_id)}", title_justify="left")
+    for column in ("lot", "material", "supplier lot", "received", "quantity", "status"):
+        table.add_column(column)
+    for receipt in result.receipts[:TABLE_LIMIT]:
+        table.add_row(
+            escape(receipt["lot_id"]),
+            escape(str(receipt["material_id"] or "")),
+            escape(str(receipt["supplier_lot"] or "")),
+            when(receipt["received_at"]),
+            _qty(receipt["quantity"], receipt["uom"]),
+            styled(receipt["status"]),
+        )
+    out.print(table)
+    _more(TABLE_LIMIT, len(result.receipts), "lots")
+    if result.forward:
+        render_forward(result.forward, timed=False)
+    note(f"traced in {result.seconds:.3f} s")
 
 
 def render_window(result: tracing.WindowTrace) -> None:

@@ -1,0 +1,89 @@
+"""A supplier's window: the lots received from a supplier in a span of time, and their blast
+radius — for a supplier's notice that names a span of its deliveries, not our lot ids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hand_plant import HAND_PLANT
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
+from tracegraph.supplier_window import trace_supplier
+from tracegraph.trace import trace_forward
+
+# salt supplier V2 delivered B on 2 November (at 05:00 UTC, written in +01:00), B2 on 6
+# November, and B3 with no receipt date
+LOTS = """lot_id,material_id,quantity,uom,supplier_id,supplier_lot,received_at
+A,FLOUR,100,kg,V1,000123,2026-11-01T06:00:00+00:00
+B,SALT,10,kg,V2,000123,2026-11-02T06:00:00+01:00
+B2,SALT,5,kg,V2,000124,2026-11-06T06:00:00+00:00
+B3,SALT,5,kg,V2,000125,
+M,DOUGH,40.5,kg,,,
+P1,BREAD,300,pcs,,,
+P2,BREAD,100,pcs,,,
+"""
+
+
+@pytest.fixture
+def receipts(graph: TraceGraph, tmp_path: Path) -> TraceGraph:
+    folder = tmp_path / "plant"
+    folder.mkdir()
+    for name, text in {**HAND_PLANT, "lots.csv": LOTS}.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [folder]).rejects == []
+    return graph
+
+
+def test_the_lots_received_in_the_window_are_the_sources_of_a_forward_trace(
+    receipts: TraceGraph,
+) -> None:
+    """Receipts are compared as instants: B, received at 06:00+01:00, is in a window that
+    starts at 05:00 UTC and not in one that ends then."""
+    window = trace_supplier(receipts, "V2", "2026-11-02T05:00:00+00:00", "2026-11-03T00:00:00Z")
+    assert window.received_lots == ["B"]
+    assert [(r["lot_id"], r["supplier_lot"], r["received_at"], r["quantity"], r["uom"])
+            for r in window.receipts] == [
+        ("B", "000123", "2026-11-02T06:00:00+01:00", 10.0, "kg")
+    ]  # fmt: skip
+    assert window.forward is not None
+    ours, direct = window.forward.as_dict(), trace_forward(receipts, ["B"]).as_dict()
+    ours.pop("seconds"), direct.pop("seconds")
+    assert ours == direct
+    assert [lot["lot_id"] for lot in window.forward.lots] == ["M", "P1", "P2"]
+    assert window.warnings == [
+        "1 lot from supplier V2 has no receipt date and is in no window (received_at empty in "
+        "the lots table): trace it by lot id"
+    ]
+    before = trace_supplier(receipts, "V2", "2026-11-01T00:00:00Z", "2026-11-02T05:00:00Z")
+    assert before.received_lots == [] and before.forward is None
+
+
+def test_cli_supplier_window_json_table_and_unknown_supplier(
+    receipts: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    window = ["--from", "2026-11-01T00:00", "--to", "2026-11-07T00:00", "--timezone", "UTC"]
+    result = runner.invoke(app, ["trace", "supplier", "V2", *window, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["received_lots"] == ["B", "B2"]  # in the order received
+    assert answer["undated_lots"] == 1
+    assert answer["forward"]["sources"][0]["lot_id"] == "B"
+    assert "warning: 1 lot from supplier V2 has no receipt date" in result.stderr
+    table = runner.invoke(app, ["trace", "supplier", "V2", *window])
+    assert table.exit_code == 0, table.stderr
+    assert table.stdout.startswith("supplier V2, 2026-11-01T00:00:00+00:00 – "
+                                   "2026-11-07T00:00:00+00:00: 2 lots received")  # fmt: skip
+    assert "Lots received from V2" in table.stdout and "000124" in table.stdout
+    for wrong, hint in (("v2", "close matches: V2"), ("ACME", "ids are case-sensitive")):
+        result = runner.invoke(app, ["trace", "supplier", wrong, *window])
+        assert result.exit_code == 2
+        assert f"no supplier is known as {wrong!r}" in result.stderr
+        assert hint in result.stderr
+    backwards = runner.invoke(app, ["trace", "supplier", "V2", "--from", "2026-11-07T00:00Z",
+                                    "--to", "2026-11-01T00:00Z"])  # fmt: skip
+    assert backwards.exit_code == 2 and "swap --from and --to" in backwards.stderr
