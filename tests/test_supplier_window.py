@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from hand_plant import HAND_PLANT
+from test_browser_queries import BROWSER, _statements
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
@@ -87,3 +88,16 @@ def test_cli_supplier_window_json_table_and_unknown_supplier(
     backwards = runner.invoke(app, ["trace", "supplier", "V2", "--from", "2026-11-07T00:00Z",
                                     "--to", "2026-11-01T00:00Z"])  # fmt: skip
     assert backwards.exit_code == 2 and "swap --from and --to" in backwards.stderr
+
+
+def test_browser_supplier_window_keeps_the_commands_rule(receipts: TraceGraph) -> None:
+    """cypher/browser/supplier_window.cypher finds the lots `trace supplier` finds."""
+    text = (BROWSER / "supplier_window.cypher").read_text(encoding="utf-8")
+    _, [statement] = _statements(text)
+    for start, end in (("2026-11-02T05:00:00Z", "2026-11-03T00:00:00Z"),
+                       ("2026-11-01T00:00:00Z", "2026-11-07T00:00:00Z"),
+                       ("2026-11-01T00:00:00Z", "2026-11-02T05:00:00Z")):  # fmt: skip
+        params = {"supplier_id": "V2", "window_start": start, "window_end": end}
+        with receipts.driver.session(database=receipts.database) as session:
+            found = [row["lot"]["lot_id"] for row in session.run(statement, params)]
+        assert found == trace_supplier(receipts, "V2", start, end).received_lots, (start, end)
