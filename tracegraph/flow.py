@@ -255,13 +255,15 @@ def forward(
     # Each use's fraction of its lot is needed twice (what the lot sends, what is gone from
     # it): computed once. Plain dicts with .get below, not nested defaultdicts: a wide trace
     # weighs thousands of edges and the lambda-made defaults cost more than the arithmetic.
-    fractions = [basis.share(edge.lot, edge.dimension, edge.base) for edge in uses]
     uses_of: dict[str, list[tuple[str, float]]] = {}
     step_inputs_left: dict[str, int] = {}
-    for edge, fraction in zip(uses, fractions, strict=True):
-        step = edge.step
-        uses_of.setdefault(edge.lot, []).append((step, fraction))
+    gone: dict[str, float] = {}  # lot -> fraction used or shipped (net)
+    for edge in uses:
+        lot, step = edge.lot, edge.step
+        fraction = basis.share(lot, edge.dimension, edge.base)
+        uses_of.setdefault(lot, []).append((step, fraction))
         step_inputs_left[step] = step_inputs_left.get(step, 0) + 1
+        gone[lot] = gone.get(lot, 0.0) + fraction
     # each step's outputs with their shares, found once (most steps make one lot: all of it)
     shares_of: dict[str, list[tuple[str, float]]] = {}
     outputs_of: dict[str, list[Edge]] = {}
@@ -319,28 +321,26 @@ def forward(
         release(step)
 
     lines: dict[tuple[str, str], dict[str, float]] = {}
-    gone: dict[str, float] = defaultdict(float)  # lot -> fraction used or shipped (net)
-    for edge, fraction in zip(uses, fractions, strict=True):
-        gone[edge.lot] += fraction
     for edge in shipped:
         if edge.quantity is None:
             continue
         # A return (negative quantity) takes back the fraction its magnitude is of the lot.
         sign = -1.0 if edge.quantity < 0 else 1.0
         fraction = sign * basis.share(edge.lot, edge.dimension, abs(edge.base))
-        gone[edge.lot] += fraction
+        gone[edge.lot] = gone.get(edge.lot, 0.0) + fraction
         lines[(edge.lot, edge.step)] = {
             source: amount * fraction for source, amount in carried.get(edge.lot, {}).items()
         }
+    remaining: dict[str, dict[str, float]] = {}
+    for lot, amounts in carried.items():
+        used_up = gone.get(lot, 0.0)
+        if used_up < 1.0 - 1e-9:
+            remaining[lot] = {s: a * (1.0 - used_up) for s, a in amounts.items()}
     return ForwardFlow(
         lots=carried,
         lines=lines,
         unplaced=dict(unplaced),
-        remaining={
-            lot: {s: a * (1.0 - gone[lot]) for s, a in amounts.items()}
-            for lot, amounts in carried.items()
-            if gone[lot] < 1.0 - 1e-9
-        },
+        remaining=remaining,
         depth=depths(sources, following),
         nested=dict(nested),
     )
