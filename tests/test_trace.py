@@ -332,6 +332,28 @@ def test_sources_in_kg_and_pcs_are_weighed_each_in_its_own_unit(
     assert "source 1,000 pcs · shipped 350 pcs · returned 10 pcs · in stock 660 pcs" in out.output
 
 
+@pytest.mark.parametrize("order", [["A", "B"], ["B", "A"]])
+def test_a_lots_amounts_agree_for_one_source_and_for_several(
+    hand_plant: TraceGraph, order: list[str]
+) -> None:
+    """A lot one source reached has its one amount as quantity, from_sources and by_uom (a
+    wide trace rounds it once for all three); one several sources reached has their amounts
+    in the order the sources were given, and their sum per unit."""
+    (p1,) = [lot for lot in trace_forward(hand_plant, ["B"]).lots if lot["lot_id"] == "P1"]
+    assert (p1["quantity"], p1["uom"]) == (0.375, "kg")
+    assert p1["from_sources"] == {"B": 0.375}
+    assert p1["by_uom"] == {"kg": 0.375}
+    result = trace_forward(hand_plant, order)
+    rows = {lot["lot_id"]: lot for lot in result.lots}
+    amounts = {"A": 30.0, "B": 0.375}
+    assert list(rows["P1"]["from_sources"].items()) == [(s, amounts[s]) for s in order]
+    assert (rows["P1"]["quantity"], rows["P1"]["uom"]) == (30.375, "kg")
+    assert rows["P1"]["by_uom"] == {"kg": 30.375}
+    (line,) = [r for r in result.shipments if (r["shipment_id"], r["lot_id"]) == ("SH1", "P1")]
+    assert (line["source_quantity"], line["source_uom"]) == (30.375, "kg")
+    assert line["source_by_uom"] == {"kg": 30.375}
+
+
 def test_a_source_made_from_another_source_counts_once(hand_plant: TraceGraph) -> None:
     """Salt lot B and dough M (made of flour and 0.5 kg of B) traced together: M is affected
     whole, so the bread made of it carries M's amount — not M's plus B's share again (P1 had

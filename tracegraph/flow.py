@@ -20,13 +20,16 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from tracegraph.units import convert, dimension, measure, to_base
+from tracegraph.units import convert, measure
 
 
-@dataclass(frozen=True)
-class Quantity:
+class Quantity(NamedTuple):
+    """An amount and its unit. A named tuple, not a frozen dataclass: a wide trace makes one
+    per reached lot, and a frozen dataclass's __init__ cost 8 µs each (0.8 s of a 100k-lot
+    trace) where a tuple costs a tenth of that."""
+
     amount: float | None
     uom: str | None
 
@@ -57,22 +60,22 @@ class LotBasis:
 
     def __init__(self, lots: dict[str, Quantity], edges: Iterable[Edge]) -> None:
         self.lots = lots
-        self._own: dict[tuple[str, str], float] = {}
         self._edge_sums: dict[tuple[str, str], float] = defaultdict(float)
         for edge in edges:
             if edge.quantity is not None and edge.quantity > 0:
                 self._edge_sums[(edge.lot, edge.dimension)] += edge.base
 
     def of(self, lot: str, dim: str) -> float:
-        known = self._own.get((lot, dim))
-        if known is None:
-            own = self.lots.get(lot)
-            if own and own.amount and own.amount > 0 and dimension(own.uom) == dim:
-                known = to_base(own.amount, own.uom)
-            else:
-                known = self._edge_sums.get((lot, dim), 0.0)
-            self._own[(lot, dim)] = known
-        return known
+        # Not cached: the own-quantity case (nearly every lot) is two look-ups, cheaper than
+        # a cache keyed by (lot, dimension) tuples was for the 100k lots of a wide trace.
+        own = self.lots.get(lot)
+        if own is not None:
+            amount, uom = own
+            if amount and amount > 0:
+                own_dim, factor = measure(uom)
+                if own_dim == dim:
+                    return amount * factor
+        return self._edge_sums.get((lot, dim), 0.0)
 
     def fraction(self, lot: str, edge: Edge) -> float:
         return self.share(lot, edge.dimension, edge.base)
@@ -216,7 +219,8 @@ def balance(
 
 
 def _round(value: float) -> float:
-    return round(value, 6) + 0.0  # + 0.0: no -0.0
+    # + 0.0: no -0.0; zero (most of a wide trace's balances) is not rounded: the same 0.0
+    return round(value, 6) + 0.0 if value else 0.0
 
 
 @dataclass
@@ -251,15 +255,22 @@ def forward(
     # Each use's fraction of its lot is needed twice (what the lot sends, what is gone from
     # it): computed once. Plain dicts with .get below, not nested defaultdicts: a wide trace
     # weighs thousands of edges and the lambda-made defaults cost more than the arithmetic.
-    fractions = [basis.fraction(edge.lot, edge) for edge in uses]
-    uses_of: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    step_inputs_left: dict[str, int] = defaultdict(int)
-    for edge, fraction in zip(uses, fractions, strict=True):
-        uses_of[edge.lot].append((edge.step, fraction))
-        step_inputs_left[edge.step] += 1
-    outputs_of: dict[str, list[Edge]] = defaultdict(list)
+    uses_of: dict[str, list[tuple[str, float]]] = {}
+    step_inputs_left: dict[str, int] = {}
+    gone: dict[str, float] = {}  # lot -> fraction used or shipped (net)
+    for edge in uses:
+        lot, step = edge.lot, edge.step
+        fraction = basis.share(lot, edge.dimension, edge.base)
+        uses_of.setdefault(lot, []).append((step, fraction))
+        step_inputs_left[step] = step_inputs_left.get(step, 0) + 1
+        gone[lot] = gone.get(lot, 0.0) + fraction
+    # each step's outputs with their shares, found once (most steps make one lot: all of it)
+    shares_of: dict[str, list[tuple[str, float]]] = {}
+    outputs_of: dict[str, list[Edge]] = {}
     for edge in outputs:
-        outputs_of[edge.step].append(edge)
+        outputs_of.setdefault(edge.step, []).append(edge)
+    for step, outs in outputs_of.items():
+        shares_of[step] = [(outs[0].lot, 1.0)] if len(outs) == 1 else list(_shares(outs).items())
     carried: dict[str, dict[str, float]] = {}
     for lot, quantity in sources.items():  # 0.0 + keeps an int amount a float, as before
         carried[lot] = {lot: 0.0 + (quantity.amount if quantity.amount is not None else 1.0)}
@@ -270,12 +281,12 @@ def forward(
         content = in_step.pop(step, None)
         if not content:
             return
-        outs = outputs_of.get(step)
-        if not outs:
+        shares = shares_of.get(step)
+        if not shares:
             for source, amount in content.items():
                 unplaced[source] += amount
             return
-        for lot, share in _shares(outs).items():
+        for lot, share in shares:
             into = carried.get(lot)
             if into is None:
                 into = carried[lot] = {}
@@ -287,7 +298,7 @@ def forward(
         content = carried.get(lot)
         if content is None:
             content = carried[lot] = {}
-        if lot in sources and len(content) > 1:
+        if len(content) > 1 and lot in sources:
             # A source downstream of another source is affected whole: it carries itself, and
             # what the upstream sources sent into it is in it (not counted a second time in
             # every lot below it: lot + a batch made of it gave the batch's products twice).
@@ -302,35 +313,34 @@ def forward(
                     bucket = in_step[step] = {}
                 for source, amount in content.items():
                     bucket[source] = bucket.get(source, 0.0) + amount * fraction
-            step_inputs_left[step] -= 1
-            if step_inputs_left[step] == 0:
+            left = step_inputs_left[step] - 1
+            step_inputs_left[step] = left
+            if left == 0:
                 release(step)
     for step in list(in_step):  # steps whose inputs sit in a cycle
         release(step)
 
     lines: dict[tuple[str, str], dict[str, float]] = {}
-    gone: dict[str, float] = defaultdict(float)  # lot -> fraction used or shipped (net)
-    for edge, fraction in zip(uses, fractions, strict=True):
-        gone[edge.lot] += fraction
     for edge in shipped:
         if edge.quantity is None:
             continue
         # A return (negative quantity) takes back the fraction its magnitude is of the lot.
         sign = -1.0 if edge.quantity < 0 else 1.0
         fraction = sign * basis.share(edge.lot, edge.dimension, abs(edge.base))
-        gone[edge.lot] += fraction
+        gone[edge.lot] = gone.get(edge.lot, 0.0) + fraction
         lines[(edge.lot, edge.step)] = {
             source: amount * fraction for source, amount in carried.get(edge.lot, {}).items()
         }
+    remaining: dict[str, dict[str, float]] = {}
+    for lot, amounts in carried.items():
+        used_up = gone.get(lot, 0.0)
+        if used_up < 1.0 - 1e-9:
+            remaining[lot] = {s: a * (1.0 - used_up) for s, a in amounts.items()}
     return ForwardFlow(
         lots=carried,
         lines=lines,
         unplaced=dict(unplaced),
-        remaining={
-            lot: {s: a * (1.0 - gone[lot]) for s, a in amounts.items()}
-            for lot, amounts in carried.items()
-            if gone[lot] < 1.0 - 1e-9
-        },
+        remaining=remaining,
         depth=depths(sources, following),
         nested=dict(nested),
     )

@@ -390,16 +390,39 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         made_by.setdefault(edge.lot, []).append(edge.step)
     left = _balances(rows.values(), uses, outputs)
     lot_rows = []
+    quantity: float | None
     for lot in rows.values():
         if lot.lot_id in source_qty:
             continue
         amounts = weighed.lots.get(lot.lot_id, {})
-        parts = split(amounts)  # once: a wide trace weighs thousands of lots
-        quantity, quantity_uom = _one_amount(parts, unit)
+        if len(amounts) == 1:
+            # the usual case (one source reached the lot): its one amount, rounded once, is
+            # the lot's quantity, its source's and its unit's — as the general case below
+            # gives them (the same product, rounded the same way)
+            ((source, amount),) = amounts.items()
+            quantity = round(amount * factors[source], 6)
+            quantity_uom = unit_of[source]
+            from_sources = {source: quantity}
+            by_uom = {quantity_uom: quantity}
+        else:
+            parts = split(amounts)  # once: a wide trace weighs thousands of lots
+            summed, quantity_uom = _one_amount(parts, unit)
+            quantity = None if summed is None else round(summed, 6)
+            # in the order the sources were given, not the order the weighing met them (which
+            # follows the store's, and two import writers make that differ run to run)
+            # each in the unit the trace weighs its source in (salt in g next to flour in kg
+            # gave 2000 beside 80, the lot's quantity being 82,000 g)
+            from_sources = {
+                s: round(a * factors[s], 6)
+                for s, a in sorted(amounts.items(), key=lambda item: rank[item[0]])
+            }
+            by_uom = {u: round(a, 6) for u, a in parts.items()}
+        steps_of = made_by.get(lot.lot_id, ())
+        rest = left[lot.lot_id]
         lot_rows.append({
             "lot_id": lot.lot_id,
             "material_id": lot.material_id,
-            "quantity": None if quantity is None else round(quantity, 6),
+            "quantity": quantity,
             "uom": quantity_uom,
             "depth": weighed.depth.get(lot.lot_id),
             "lot_quantity": lot.quantity,
@@ -407,16 +430,14 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
             "status": lot.status,
             "origin_known": lot.origin_known is not False,
             "created_at": iso(lot.created_at),
-            "made_by": sorted(set(made_by.get(lot.lot_id, ()))),
-            # in the order the sources were given, not the order the weighing met them (which
-            # follows the store's, and two import writers make that differ run to run)
-            # each in the unit the trace weighs its source in (salt in g next to flour in kg
-            # gave 2000 beside 80, the lot's quantity being 82,000 g)
-            "from_sources": {s: round(a * factors[s], 6) for s, a in (
-                sorted(amounts.items(), key=lambda item: rank[item[0]])
-                if len(amounts) > 1 else amounts.items())},
-            "by_uom": {u: round(a, 6) for u, a in parts.items()},
-            **_left_fields(left[lot.lot_id]),
+            "made_by": list(steps_of) if len(steps_of) == 1 else sorted(set(steps_of)),
+            "from_sources": from_sources,
+            "by_uom": by_uom,
+            # _left_fields' keys, written out: a wide trace makes a hundred thousand rows
+            "remaining": None if rest is None else rest["remaining"],
+            "remaining_uom": None if rest is None else rest["uom"],
+            "remaining_uncounted": 0 if rest is None else rest["uncounted"],
+            "stock_location_id": None, "stock_location_name": None, "stock_expires_at": None,
         })  # fmt: skip
     lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
 
@@ -429,6 +450,9 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         amounts = weighed.lines.get((edge.lot, edge.step), {})
         located_on[(edge.lot, edge.step)] = parts = split(amounts)
         located, located_uom = _one_amount(parts, unit)
+        # one unit (the usual case): the line's one amount rounded once, as _rounded would
+        located_rounded = _round(located)
+        located_by_uom = {located_uom: located_rounded} if len(parts) == 1 else _rounded(parts)
         shipment_rows.append({
             "shipment_id": edge.step,
             "customer_id": line.customer_id,
@@ -442,9 +466,9 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
             "carrier": line.carrier,
             "from_location_id": line.from_location_id,  # where it left: FSMA 204's ship-from
             "is_return": (edge.quantity or 0) < 0,
-            "source_quantity": _round(located),
+            "source_quantity": located_rounded,
             "source_uom": located_uom,
-            "source_by_uom": _rounded(parts),
+            "source_by_uom": located_by_uom,
         })  # fmt: skip
         if line.customer_id is None:
             continue
@@ -538,11 +562,12 @@ def _balances(
         # the steps' outputs matter only where the lot came out of a step it went into (a
         # rework in place, a sort): looked up for those lots alone — a wide trace counts
         # thousands of lots, and gathering every lot's step outputs cost a fifth of the weighing
-        back = {e[1] for e in lot.made_by}
-        reworked = [o for u in used if u.step in back for o in outputs_of.get(u.step, ())]
-        found[lot.lot_id] = flow.balance(
-            lot.quantity, lot.uom, used, reworked, [(e[2], e[3]) for e in lot.shipped]
-        )
+        reworked = []
+        if used and lot.made_by:
+            back = {e[1] for e in lot.made_by}
+            reworked = [o for u in used if u.step in back for o in outputs_of.get(u.step, ())]
+        shipped = [(e[2], e[3]) for e in lot.shipped] if lot.shipped else []
+        found[lot.lot_id] = flow.balance(lot.quantity, lot.uom, used, reworked, shipped)
     return found
 
 
