@@ -1629,25 +1629,32 @@ def test_times_without_an_offset_are_named_once_per_file_and_column(
     assert _import(runner, str(tmp_path / "z"))[1]["notes"] == []
 
 
+_AMBIGUOUS_HINT = (
+    'may be a decimal comma or a thousands separator (a mapping with decimal = "," reads an x_ '
+    "column as numbers, see importers/README.md)"
+)
+
+
 @pytest.mark.parametrize(
-    ("cells", "stored", "note"),
+    ("cells", "stored", "notes"),
     [
-        # every value a decimal-comma number: numbers, thousands grouped by '.'
-        (["252,5", "1.250,75", "-3", ""], [252.5, 1250.75, -3, None],
-         "column peak_temp_c read as numbers written with a decimal comma (252,5 as 252.5): "
-         "every value in this ;-separated file is one"),
+        # decimal-comma numbers: numbers, thousands grouped by '.'; a whole number as ever
+        (["252,5", "1.250,75", "-3", "", "-0,25"], [252.5, 1250.75, -3, None, -0.25],
+         ["column peak_temp_c: 3 values with a decimal comma read as numbers (252,5 as 252.5)"]),
         # 1,234 and 12,500: a thousands separator or a decimal comma? Kept as written.
         (["1,234", "12,500"], ["1,234", "12,500"],
-         "column peak_temp_c kept as text: 1,234 may be a decimal comma or a thousands "
-         "separator (a mapping with decimal = \",\" reads an x_ column as numbers, see "
-         "importers/README.md)"),
-        # one value of another kind: the column stays text, all of it
-        (["252,5", "n/a"], ["252,5", "n/a"],
-         "column peak_temp_c kept as text: not every value is a number with a decimal comma "
-         "(252,5) (a mapping with decimal = \",\" reads an x_ column as numbers, see "
-         "importers/README.md)"),
-        (["0042", "7"], ["0042", 7], None),  # no comma: read as before (a code keeps its zeros)
-        (["ok, checked", "late"], ["ok, checked", "late"], None),  # notes: no business of it
+         [f"column peak_temp_c: 2 values kept as text, as written: 1,234 {_AMBIGUOUS_HINT}"]),
+        # each cell decides for itself: n/a stays text, 252,5 is a number all the same (the
+        # whole column was text for one n/a); 1,234 stays text beside 252,5 (it was 1.234)
+        (["252,5", "n/a", "1,234", "1.250"], [252.5, "n/a", "1,234", "1.250"],
+         ["column peak_temp_c: 1 value with a decimal comma read as a number (252,5 as 252.5)",
+          f"column peak_temp_c: 2 values kept as text, as written: 1,234 {_AMBIGUOUS_HINT}"]),
+        # 1.250 alone: 1250 in this file's way of writing, or 1.25? Text, not a guess.
+        (["1.250", "7"], ["1.250", 7],
+         ["column peak_temp_c: 1 value kept as text, as written: 1.250 may be 1250 with its "
+          "thousands grouped by '.', or 1.25"]),
+        (["0042", "7", "2.5"], ["0042", 7, 2.5], []),  # no comma: as before (a code keeps its 0s)
+        (["ok, checked", "late"], ["ok, checked", "late"], []),  # notes: no business of it
     ],
 )  # fmt: skip
 def test_decimal_comma_extras_of_a_semicolon_file(
@@ -1657,7 +1664,7 @@ def test_decimal_comma_extras_of_a_semicolon_file(
     tmp_path: Path,
     cells: list[str],
     stored: list[Any],
-    note: str | None,
+    notes: list[str],
 ) -> None:
     """Excel in a German locale saves `;` files with 252,5: without a mapping, such a process
     parameter was stored as the text "252,5" without a word. Ids are never read so."""
@@ -1666,7 +1673,7 @@ def test_decimal_comma_extras_of_a_semicolon_file(
     _write(folder, "steps.csv", "step_id;operation;started_at;work_order_id;peak_temp_c\n" + rows)
     code, summary, _ = _import(runner, str(folder))
     assert code == 0
-    assert summary["notes"] == ([f"{folder / 'steps.csv'}: {note}"] if note else [])
+    assert summary["notes"] == [f"{folder / 'steps.csv'}: {note}" for note in notes]
     records = graph.driver.execute_query(
         "MATCH (s:ProcessStep) RETURN s.peak_temp_c AS value, "
         "[(s)-[:FOR]->(w) | w.work_order_id][0] AS order ORDER BY s.step_id",
@@ -1677,6 +1684,38 @@ def test_decimal_comma_extras_of_a_semicolon_file(
     assert {r["order"] for r in records} == {"10,5"}  # an id: text as written
     # re-importing the same file changes nothing
     assert _import(runner, str(folder), "--force")[1]["tables"]["steps"]["changed"] == 0
+
+
+def test_decimal_comma_extras_are_the_same_from_night_to_night(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A row's decimal-comma extra is read from its own cell: one "n/a" in tonight's file
+    turned last night's 252.5 of every other row into the text "252,5" (the whole column was
+    text then), and the ledger counted those rows as changed."""
+    header = "step_id;operation;started_at;peak_temp_c\n"
+    rows = "S1;bake;2026-11-02T06:00Z;252,5\nS2;bake;2026-11-02T07:00Z;-0,25\n"
+
+    def stored() -> dict[str, Any]:
+        records = graph.driver.execute_query(
+            "MATCH (s:ProcessStep) RETURN s.step_id AS id, s.peak_temp_c AS value",
+            database_=graph.database,
+        ).records
+        return {r["id"]: r["value"] for r in records}
+
+    _write(tmp_path / "night1", "steps.csv", header + rows)
+    assert _import(runner, str(tmp_path / "night1"))[0] == 0
+    assert stored() == {"S1": 252.5, "S2": -0.25}
+    _write(tmp_path / "night2", "steps.csv", header + rows + "S3;bake;2026-11-02T08:00Z;n/a\n")
+    code, summary, _ = _import(runner, str(tmp_path / "night2"))
+    assert code == 0
+    steps = summary["tables"]["steps"]
+    # S3 is new; S1 and S2 are unchanged (they were "changed" to text)
+    assert (steps["written"], steps["changed"], steps["updated"]) == (3, 1, 0)
+    assert stored() == {"S1": 252.5, "S2": -0.25, "S3": "n/a"}
+    assert summary["notes"] == [
+        f"{tmp_path / 'night2' / 'steps.csv'}: column peak_temp_c: 2 values with a decimal "
+        "comma read as numbers (252,5 as 252.5)"
+    ]
 
 
 def test_an_interrupted_run_shows_the_counts_it_had(

@@ -45,7 +45,7 @@ from tracegraph.importing.reader import (
     table_name,
 )
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
-from tracegraph.importing.validate import Reject, validate_lazily
+from tracegraph.importing.validate import CommaCounts, Reject, validate_lazily
 from tracegraph.importing.writer import MUST_EXIST, RunState, TableWrite, write_table
 from tracegraph.schema import expected_names
 from tracegraph.values import counted, iso, spreadsheet_safe
@@ -727,21 +727,24 @@ def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: Zone
     )
 
 
-def _comma_notes(path: Path, numbers: tuple[str, ...], text: dict[str, str]) -> list[str]:
-    """What a ';' file's extra columns with decimal commas became (validate's
-    _decimal_comma_columns): read as numbers, or kept as text and why."""
-    notes = []
-    if numbers:
-        notes.append(
-            f"{path}: {'column' if len(numbers) == 1 else 'columns'} {', '.join(numbers)} read "
-            "as numbers written with a decimal comma (252,5 as 252.5): every value in this "
-            ";-separated file is one"
-        )
-    notes += [
-        f'{path}: column {name} kept as text: {why} (a mapping with decimal = "," reads an '
-        "x_ column as numbers, see importers/README.md)"
-        for name, why in text.items()
+def _comma_notes(path: Path, commas: CommaCounts) -> list[str]:
+    """What a ';' file's extra cells with decimal commas became (validate's _semicolon_extra),
+    once per column: how many were read as numbers, how many kept as text and why."""
+    notes = [
+        f"{path}: column {name}: {counted(n, 'value')} with a decimal comma read as "
+        f"{'a number' if n == 1 else 'numbers'} (252,5 as 252.5)"
+        for name, n in commas.numbers.items()
     ]
+    for name, (n, first) in commas.ambiguous.items():
+        why = (
+            "may be 1250 with its thousands grouped by '.', or 1.25"
+            if "," not in first
+            else 'may be a decimal comma or a thousands separator (a mapping with decimal = ","'
+            " reads an x_ column as numbers, see importers/README.md)"
+        )
+        notes.append(
+            f"{path}: column {name}: {counted(n, 'value')} kept as text, as written: {first} {why}"
+        )
     return notes
 
 
