@@ -1562,7 +1562,8 @@ def test_a_receipt_imported_without_its_location_shows_the_current_one_and_says_
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """Lots imported before receipts kept their location: the receiving event falls back to
-    where the lot is now, in words, and a later move does not make that the receipt location."""
+    where the lot is now, in words. The next location a row gives becomes the receipt's (it had
+    none for good), and a later move does not replace it."""
     folder = tmp_path / "in"
     _write(folder, "locations.csv", "location_id,name\nDAL,Dallas DC\nRNO,Reno plant\n")
     _write(folder, "lots.csv", RECEIPTS_HEADER + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,DAL\n")
@@ -1575,10 +1576,45 @@ def test_a_receipt_imported_without_its_location_shows_the_current_one_and_says_
     ]
     _write(folder, "lots.csv", RECEIPTS_HEADER + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,RNO\n")
     assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 1
-    assert _receipt_places(graph) == {"EY1": (None, "RNO")}
-    assert _receiving_events(graph, "EY1") == [
-        ("RNO", "Reno plant (where the lot is now; where it was received was not recorded)")
-    ]
+    assert _receipt_places(graph) == {"EY1": ("RNO", "RNO")}  # the first location known since
+    assert _receiving_events(graph, "EY1") == [("RNO", "Reno plant")]
+    _write(folder, "lots.csv", RECEIPTS_HEADER + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,DAL\n")
+    assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 1
+    assert _receipt_places(graph) == {"EY1": ("RNO", "DAL")}  # moved: the receipt stays
+
+
+def test_a_receipt_first_imported_without_a_location_column_takes_the_first_one_given(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A received lot first imported from a lots file without a location_id column had no
+    receipt location for good: the recall package said "where it was received was not recorded"
+    however many later files gave one. The first location a later row gives is taken (the
+    first known), never replaced by a later one; a lot with a receipt location keeps it."""
+    folder = tmp_path / "in"
+    _write(folder, "locations.csv", "location_id,name\nDAL,Dallas DC\nRNO,Reno plant\n")
+    no_column = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot,received_at\n"
+    _write(folder, "lots.csv", no_column + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z\n")
+    assert _import(runner, str(folder))[0] == 0
+    assert _receipt_places(graph) == {"EY1": (None, None)}
+    # a delta without the column again says nothing of where it is: nothing to take
+    _write(folder, "lots.csv", no_column + "EY1,EGG,90,kg,V1,S-77,2026-11-01T08:00Z\n")
+    assert _import(runner, str(folder))[0] == 0
+    assert _receipt_places(graph) == {"EY1": (None, None)}
+    _write(folder, "lots.csv", RECEIPTS_HEADER
+           + "EY1,EGG,90,kg,V1,S-77,2026-11-01T08:00Z,DAL\n"
+           + "EY2,EGG,10,kg,V1,S-78,2026-11-01T09:00Z,DAL\n")  # fmt: skip
+    assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 2
+    assert _receipt_places(graph) == {"EY1": ("DAL", "DAL"), "EY2": ("DAL", "DAL")}
+    assert _receiving_events(graph, "EY1") == [("DAL", "Dallas DC")]
+    _write(folder, "lots.csv", RECEIPTS_HEADER
+           + "EY1,EGG,90,kg,V1,S-77,2026-11-01T08:00Z,RNO\n"
+           + "EY2,EGG,10,kg,V1,S-78,2026-11-01T09:00Z,RNO\n")  # fmt: skip
+    assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 2
+    assert _receipt_places(graph) == {"EY1": ("DAL", "RNO"), "EY2": ("DAL", "RNO")}
+    # re-importing changes nothing
+    before = _graph_dump(graph)
+    assert _import(runner, str(folder), "--force")[1]["tables"]["lots"]["changed"] == 0
+    assert _graph_dump(graph) == before
 
 
 def test_times_without_an_offset_are_named_once_per_file_and_column(
