@@ -277,6 +277,13 @@ def _print_health(checked: health.Health) -> None:
             f"and indexes: {', '.join(checked.schema_missing)}",
             hint="run `tracegraph db init` (the next import installs them too)",
         )
+    if checked.schema_other_names:
+        out.print(
+            "Constraints and indexes under another name (they serve as the model's): "
+            + ", ".join(
+                f"{ours} as {theirs}" for ours, theirs in checked.schema_other_names.items()
+            )
+        )
     if checked.schema_not_online:
         warn(
             f"not online yet: {', '.join(checked.schema_not_online)}",

@@ -47,7 +47,7 @@ from tracegraph.importing.reader import (
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
 from tracegraph.importing.validate import CommaCounts, Reject, validate_lazily
 from tracegraph.importing.writer import MUST_EXIST, RunState, TableWrite, write_table
-from tracegraph.schema import expected_names
+from tracegraph.schema import expected_names, schema_gaps
 from tracegraph.values import counted, iso, spreadsheet_safe
 
 Log = Callable[[str], None]
@@ -356,7 +356,8 @@ def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
     import straight after `db up`, into a team's server, or after an upgrade that adds one):
     without them every MERGE scans its label — 20 minutes for a 100k-row plant — and nothing
     keeps a lot id unique. An index an upgrade added was only made by `db init` by hand."""
-    missing = sorted(expected_names() - {o.name for o in graph.schema_objects()})
+    # by what each object covers: one made by hand under another name is there (schema_gaps)
+    missing = schema_gaps(graph.schema_objects()).missing
     if not missing:
         return []
     graph.init_schema()
@@ -797,7 +798,7 @@ def _write_raw(
         offsetless = _offsetless_note(raw.path, name, column, validated.naive_times[column], zone)
         state.notes.append(offsetless)
         log(offsetless)
-    for comma_note in _comma_notes(raw.path, validated.comma_numbers, validated.comma_text):
+    for comma_note in _comma_notes(raw.path, validated.commas):
         state.notes.append(comma_note)
         log(comma_note)
     seconds = time.perf_counter() - began
