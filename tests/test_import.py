@@ -637,7 +637,35 @@ def test_references_to_unknown_lots_become_stubs_and_unknown_steps_are_rejected(
     _write(tmp_path / "next", "lots.csv", f"{LOTS_HEADER}OLD-9,M1,5,kg,2026-11-01T06:00:00Z,,,\n")
     _, later, _ = _import(runner, str(tmp_path / "next"))
     assert later["stubs_created"] == 0
-    assert graph.read("import/stub_lot_count")[0]["stubs"] == 0
+    assert graph.read("import/stub_lot_ids")[0]["ids"] == []
+
+
+def test_a_stub_made_and_gone_in_one_run_is_not_reported(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Two nights' inspections in one run, the second correcting the first's lot id: the typo's
+    stub lot is made, then deleted as nothing refers to it. The run said "1 lot(s) referenced
+    before their own record were created as stubs" though no stub was left to name."""
+    _write(tmp_path / "lots", "lots.csv", f"{LOTS_HEADER}L1,M1,5,kg,2026-11-01T06:00Z,,,\n")
+    assert runner.invoke(app, ["import", str(tmp_path / "lots")]).exit_code == 0
+    header = "inspection_id,lot_id,test,result,inspected_at\n"
+    typo = _write(
+        tmp_path / "d1", "inspections.csv", header + "I1,L-1,seal,pass,2026-11-03T10:00Z\n"
+    )
+    fixed = _write(
+        tmp_path / "d2", "inspections.csv", header + "I1,L1,seal,pass,2026-11-03T10:00Z\n"
+    )
+    result = runner.invoke(app, ["import", str(typo), str(fixed)])
+    assert result.exit_code == 0, result.stderr
+    assert "created as stubs" not in result.stdout and "created as a stub" not in result.stdout
+    assert (
+        "note: deleted 1 stub lot known only from references that no row refers to any more: "
+        "L-1 (a corrected reference left it; a clean import has none)"
+    ) in " ".join(result.stdout.split())
+    assert graph.read("import/stub_lot_ids")[0]["ids"] == []
+    # the stub was made (the ledger and the JSON count it, as before), and is gone: none named
+    run = import_runs(graph, limit=1)[0]
+    assert (run["stubs_created"], run["stub_lots"]) == (1, [])
 
 
 def test_master_data_made_from_references_alone_is_named_in_the_notes(
@@ -1358,7 +1386,7 @@ def test_readme_plant_commands(
     assert "+ 0 rejected" in imported.stdout.splitlines()[0]
     lots = sum(1 for _ in (tmp_path / "plant" / "lots.csv").open()) - 1
     assert graph.status().nodes["Lot"] == lots
-    assert graph.read("import/stub_lot_count")[0]["stubs"] == 0
+    assert graph.read("import/stub_lot_ids")[0]["ids"] == []
 
 
 @pytest.mark.slow
