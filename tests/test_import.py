@@ -239,7 +239,7 @@ def test_a_step_ending_in_the_repeated_hour_ends_after_it_starts(
     code, summary, _ = _import(runner, folder, "--timezone", "Europe/Berlin")
     assert code == 0
     note = (
-        f"{tmp_path / 'in' / 'steps.csv'}: 1 steps row(s) end in the hour the clocks go back, "
+        f"{tmp_path / 'in' / 'steps.csv'}: 1 steps row ends in the hour the clocks go back, "
         "which the clock showed twice: read as the second of the two (as the first, each would "
         "end before it starts)"
     )
@@ -1147,7 +1147,7 @@ def test_dry_run_checks_the_files_without_a_server_and_writes_nothing(
         "Dry run, nothing written to the graph: 11 rows read = 8 would be written + 3 rejected"
     )
     assert "lots.csv → lots: 3 rows read, 1 would be written, 2 rejected" in dry.stderr
-    unverified = ("2 shipment_lines row(s) name a shipment that no valid row of these files is: "
+    unverified = ("2 shipment_lines rows name a shipment that no valid row of these files is: "
                   "the import rejects them unless the graph already holds it")  # fmt: skip
     assert f"note: {unverified}" in dry.stdout
     dry_json = runner.invoke(app, ["import", "exports/2026-11-23", "--dry-run", "--format", "json"])

@@ -30,6 +30,7 @@ from tracegraph.cli.render import OutputFormat, note, print_json, stderr, stdout
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.run import Progress as RowProgress
 from tracegraph.importing.run import check_paths, import_paths
+from tracegraph.values import counted
 
 
 class RowsPerSecond(ProgressColumn):
@@ -208,7 +209,7 @@ def import_command(
             out.print(f"note: {escape(line)}")
         if summary.updated:
             out.print(
-                f"{summary.updated:,} row(s) changed what the graph held: "
+                f"{counted(summary.updated, 'row')} changed what the graph held: "
                 f"`tracegraph imports {summary.run_id}` shows each change."
             )
         if summary.reject_file:

@@ -469,7 +469,8 @@ def check_paths(
     for table, count in state.unverified.items():
         what = MUST_EXIST[table][2]
         notes.append(
-            f"{count:,} {table} row(s) name {what} that no valid row of these files is: "
+            f"{counted(count, f'{table} row')} {'names' if count == 1 else 'name'} {what} that "
+            "no valid row of these files is: "
             "the import rejects them unless the graph already holds it"
         )
     summary = ImportSummary(
@@ -785,9 +786,10 @@ def _write_raw(
     file_written = written.written + validated.duplicates
     if validated.later_ends:
         later = (
-            f"{raw.path}: {validated.later_ends:,} {name} row(s) end in the hour the clocks go "
-            "back, which the clock showed twice: read as the second of the two (as the first, "
-            "each would end before it starts)"
+            f"{raw.path}: {counted(validated.later_ends, f'{name} row')} "
+            f"{'ends' if validated.later_ends == 1 else 'end'} in the hour the clocks go back, "
+            "which the clock showed twice: read as the second of the two (as the first, each "
+            "would end before it starts)"
         )
         state.notes.append(later)
         log(later)
