@@ -737,7 +737,8 @@ def _comma_notes(path: Path, commas: CommaCounts) -> list[str]:
         f"{'a number' if n == 1 else 'numbers'} (252,5 as 252.5)"
         for name, n in commas.numbers.items()
     ]
-    for name, (n, first) in commas.ambiguous.items():
+    for name, n in commas.ambiguous.items():
+        first = commas.first_ambiguous[name]
         why = (
             "may be 1250 with its thousands grouped by '.', or 1.25"
             if "," not in first

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -137,26 +137,28 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
     return stripped
 
 
-# An extra column's cell in a ';'-separated file: a whole number, or one with a decimal comma,
-# thousands grouped by '.' (1.250,5) or not. No leading zero (0042 is a code; 0,5 a number);
-# at most 15 digits before the comma, as a float keeps (a longer one is a code: see _EXACT_DIGITS).
-_COMMA_NUMBER = re.compile(r"[+-]?(0|[1-9]\d{0,2}(\.\d{3}){1,4}|[1-9]\d{0,14})(,\d+)?")
-# 1,234 or 12,500: a decimal comma, or a thousands comma of an export written with ';' by a
-# program in English? Only three digits after the one comma leave that open.
-_COMMA_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
-# 1.250 in a ';' file: 1250 with its thousands grouped by '.' (as 1.250,5 is), or 1.25?
-_DOT_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(\.\d{3})+")
+# An extra cell of a ';'-separated file that looks like a number with a decimal comma, in one
+# match (a cell is matched once: a nightly file has millions):
+# - `ambiguous`: 1,234 or 12,500 — a decimal comma, or a thousands comma of an export written
+#   with ';' by a program in English? Three digits after the only comma leave that open.
+# - `number`: 252,5, -0,25, 1.250,5 (thousands grouped by '.'). No leading zero (0042 is a
+#   code; 0,5 a number); at most 15 digits before the comma, as a float keeps (a longer one is
+#   a code: see _EXACT_DIGITS).
+# - `grouped`: 1.250 — 1250 with its thousands grouped by '.' (as in 1.250,5), or 1.25?
+_SEMICOLON_CELL = re.compile(
+    r"(?P<ambiguous>[+-]?[1-9]\d{0,2},\d{3})"
+    r"|(?P<number>[+-]?(?:0|[1-9]\d{0,2}(?:\.\d{3}){1,4}|[1-9]\d{0,14}),\d+)"
+    r"|(?P<grouped>[+-]?[1-9]\d{0,2}(?:\.\d{3})+)"
+)
 
 
-class CommaCell(Enum):
-    """What a ';' file's extra cell that looks like a decimal-comma number became."""
-
-    NUMBER = "number"  # 252,5 read as 252.5
-    AMBIGUOUS = "ambiguous"  # 1,234 or 1.250 kept as text
+# What _semicolon_extra made of a cell it read: a number (252,5), or text it kept as ambiguous.
+NUMBER, AMBIGUOUS = "number", "ambiguous"
 
 
-def _semicolon_extra(text: str) -> tuple[Any, CommaCell | None]:
-    """An extra column's cell of a ';'-separated file, decided by this cell alone.
+def _semicolon_extra(text: str) -> tuple[Any, str | None]:
+    """An extra column's cell of a ';'-separated file, decided by this cell alone, and whether
+    it was read as a decimal-comma NUMBER or kept as text as AMBIGUOUS (None: neither).
 
     Excel in a German or French locale saves CSV with ';' and writes 252,5 for 252.5; without
     a mapping, a process parameter `peak_temp_c` was kept as the text "252,5", which Browser
@@ -168,17 +170,13 @@ def _semicolon_extra(text: str) -> tuple[Any, CommaCell | None]:
     digits after the only comma) or thousands grouped by '.' (1.250) stays text, whatever the
     other rows hold: a number 1000x off is worse than text — a mapping with decimal = ","
     reads the former as numbers. Ids are canonical columns, never extras: they stay text."""
-    stripped = text.strip()
-    if isinstance(text, PlainText) or not stripped:
+    found = _SEMICOLON_CELL.fullmatch(text.strip())
+    if found is None or isinstance(text, PlainText):
+        # a note with commas (`ok, checked`), a code, a plain number: as in any other file
         return _extra_value(text), None
-    if "," in stripped and _COMMA_NUMBER.fullmatch(stripped):
-        if _COMMA_THOUSANDS.fullmatch(stripped):
-            return text, CommaCell.AMBIGUOUS
-        return _comma_number(stripped), CommaCell.NUMBER
-    if _DOT_THOUSANDS.fullmatch(stripped):
-        return text, CommaCell.AMBIGUOUS
-    # a note with commas (`ok, checked`), a code, a plain number: as in any other file
-    return _extra_value(text), None
+    if found.lastgroup == NUMBER:
+        return _comma_number(found.group()), NUMBER
+    return text, AMBIGUOUS
 
 
 def _comma_number(text: str) -> int | float:
@@ -189,17 +187,20 @@ def _comma_number(text: str) -> int | float:
 @dataclass
 class CommaCounts:
     """Per extra column of a ';' file, how many cells were read as decimal-comma numbers and
-    how many kept as text as ambiguous (with the first such cell), for the run's notes."""
+    how many kept as text as ambiguous (and the first such cell), for the run's notes."""
 
-    numbers: dict[str, int] = field(default_factory=dict)
-    ambiguous: dict[str, tuple[int, str]] = field(default_factory=dict)
+    numbers: Counter[str] = field(default_factory=Counter)
+    ambiguous: Counter[str] = field(default_factory=Counter)
+    first_ambiguous: dict[str, str] = field(default_factory=dict)
 
-    def add(self, name: str, cell: CommaCell, text: str) -> None:
-        if cell is CommaCell.NUMBER:
-            self.numbers[name] = self.numbers.get(name, 0) + 1
-        else:
-            count, first = self.ambiguous.get(name, (0, text.strip()))
-            self.ambiguous[name] = (count + 1, first)
+    def add(self, cells: list[tuple[str, str, str]]) -> None:
+        """One valid row's cells _semicolon_extra read: (column, NUMBER or AMBIGUOUS, text)."""
+        for name, kind, text in cells:
+            if kind == NUMBER:
+                self.numbers[name] += 1
+            else:
+                self.ambiguous[name] += 1
+                self.first_ambiguous.setdefault(name, text.strip())
 
 
 class PlainText(str):
@@ -296,7 +297,7 @@ def _valid_rows(
             out.rejects.append(Reject(out.file, line, "", *problem))
             continue
         naive: list[str] = []
-        commas: list[tuple[str, CommaCell, str]] | None = [] if semicolon else None
+        commas: list[tuple[str, str, str]] | None = [] if semicolon else None
         row, reject = _typed_row(
             columns, absent, cells, zone, out.file, line, spreadsheet, naive, commas
         )
@@ -305,8 +306,8 @@ def _valid_rows(
             continue
         for name in naive:
             out.naive_times[name] = out.naive_times.get(name, 0) + 1
-        for name, cell, text in commas or ():
-            out.commas.add(name, cell, text)
+        if commas:
+            out.commas.add(commas)
         if table.span is not None and _later_end(row, cells, table.span, zone):
             out.later_ends += 1
         key = tuple(row[k] for k in table.key)
@@ -338,7 +339,7 @@ def _typed_row(
     line: int,
     spreadsheet: bool = False,
     naive: list[str] | None = None,
-    commas: list[tuple[str, CommaCell, str]] | None = None,
+    commas: list[tuple[str, str, str]] | None = None,
 ) -> tuple[dict[str, Any], Reject | None]:
     """One raw row typed, or the reject of its first bad cell; `naive` gets the names of its
     time columns whose cells had no offset; `commas`, given for a ';' file, its extra cells
@@ -357,9 +358,9 @@ def _typed_row(
                 if commas is None:
                     extra[key] = _extra_value(text)
                     continue
-                extra[key], cell = _semicolon_extra(text)
-                if cell is not None:
-                    commas.append((key, cell, text))
+                extra[key], kind = _semicolon_extra(text)
+                if kind is not None:
+                    commas.append((key, kind, text))
             continue
         if not text.strip():
             if column.required:
