@@ -225,7 +225,8 @@ def status(
 ) -> None:
     """Server version, URI, node counts per label and relationship counts per type; the local
     server's home, pid, heap, page cache, store size and free disk; constraints and indexes the
-    graph model expects but the database lacks; an import running now and how the last ended."""
+    graph model expects but the database lacks, or has under another name; an import running
+    now and how the last ended."""
     graph = open_graph()
     try:
         current = graph.status()
