@@ -156,7 +156,7 @@ def test_cli_backward_warns_of_each_alarm_and_shows_calibrations(
     shown = runner.invoke(app, ["trace", "backward", "F1"])
     assert shown.exit_code == 0, shown.output
     assert shown.stdout.splitlines()[0].endswith(
-        "· 3 alarms during steps, 1 steps after a failed calibration"
+        "· 3 alarms during steps, 1 step after a failed calibration"
     )
     tree = " ".join(shown.stdout.split())
     assert "OVEN-1 (cal 2026-11-02 fail) ALARM over_temperature 2026-11-03 08:30 UTC" in tree

@@ -239,7 +239,7 @@ def test_a_step_ending_in_the_repeated_hour_ends_after_it_starts(
     code, summary, _ = _import(runner, folder, "--timezone", "Europe/Berlin")
     assert code == 0
     note = (
-        f"{tmp_path / 'in' / 'steps.csv'}: 1 steps row(s) end in the hour the clocks go back, "
+        f"{tmp_path / 'in' / 'steps.csv'}: 1 steps row ends in the hour the clocks go back, "
         "which the clock showed twice: read as the second of the two (as the first, each would "
         "end before it starts)"
     )
@@ -637,7 +637,35 @@ def test_references_to_unknown_lots_become_stubs_and_unknown_steps_are_rejected(
     _write(tmp_path / "next", "lots.csv", f"{LOTS_HEADER}OLD-9,M1,5,kg,2026-11-01T06:00:00Z,,,\n")
     _, later, _ = _import(runner, str(tmp_path / "next"))
     assert later["stubs_created"] == 0
-    assert graph.read("import/stub_lot_count")[0]["stubs"] == 0
+    assert graph.read("import/stub_lot_ids")[0]["ids"] == []
+
+
+def test_a_stub_made_and_gone_in_one_run_is_not_reported(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Two nights' inspections in one run, the second correcting the first's lot id: the typo's
+    stub lot is made, then deleted as nothing refers to it. The run said "1 lot(s) referenced
+    before their own record were created as stubs" though no stub was left to name."""
+    _write(tmp_path / "lots", "lots.csv", f"{LOTS_HEADER}L1,M1,5,kg,2026-11-01T06:00Z,,,\n")
+    assert runner.invoke(app, ["import", str(tmp_path / "lots")]).exit_code == 0
+    header = "inspection_id,lot_id,test,result,inspected_at\n"
+    typo = _write(
+        tmp_path / "d1", "inspections.csv", header + "I1,L-1,seal,pass,2026-11-03T10:00Z\n"
+    )
+    fixed = _write(
+        tmp_path / "d2", "inspections.csv", header + "I1,L1,seal,pass,2026-11-03T10:00Z\n"
+    )
+    result = runner.invoke(app, ["import", str(typo), str(fixed)])
+    assert result.exit_code == 0, result.stderr
+    assert "created as stubs" not in result.stdout and "created as a stub" not in result.stdout
+    assert (
+        "note: deleted 1 stub lot known only from references that no row refers to any more: "
+        "L-1 (a corrected reference left it; a clean import has none)"
+    ) in " ".join(result.stdout.split())
+    assert graph.read("import/stub_lot_ids")[0]["ids"] == []
+    # the stub was made (the ledger and the JSON count it, as before), and is gone: none named
+    run = import_runs(graph, limit=1)[0]
+    assert (run["stubs_created"], run["stub_lots"]) == (1, [])
 
 
 def test_master_data_made_from_references_alone_is_named_in_the_notes(
@@ -1119,7 +1147,7 @@ def test_dry_run_checks_the_files_without_a_server_and_writes_nothing(
         "Dry run, nothing written to the graph: 11 rows read = 8 would be written + 3 rejected"
     )
     assert "lots.csv → lots: 3 rows read, 1 would be written, 2 rejected" in dry.stderr
-    unverified = ("2 shipment_lines row(s) name a shipment that no valid row of these files is: "
+    unverified = ("2 shipment_lines rows name a shipment that no valid row of these files is: "
                   "the import rejects them unless the graph already holds it")  # fmt: skip
     assert f"note: {unverified}" in dry.stdout
     dry_json = runner.invoke(app, ["import", "exports/2026-11-23", "--dry-run", "--format", "json"])
@@ -1358,7 +1386,7 @@ def test_readme_plant_commands(
     assert "+ 0 rejected" in imported.stdout.splitlines()[0]
     lots = sum(1 for _ in (tmp_path / "plant" / "lots.csv").open()) - 1
     assert graph.status().nodes["Lot"] == lots
-    assert graph.read("import/stub_lot_count")[0]["stubs"] == 0
+    assert graph.read("import/stub_lot_ids")[0]["ids"] == []
 
 
 @pytest.mark.slow
@@ -1562,7 +1590,8 @@ def test_a_receipt_imported_without_its_location_shows_the_current_one_and_says_
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """Lots imported before receipts kept their location: the receiving event falls back to
-    where the lot is now, in words, and a later move does not make that the receipt location."""
+    where the lot is now, in words. The next location a row gives becomes the receipt's (it had
+    none for good), and a later move does not replace it."""
     folder = tmp_path / "in"
     _write(folder, "locations.csv", "location_id,name\nDAL,Dallas DC\nRNO,Reno plant\n")
     _write(folder, "lots.csv", RECEIPTS_HEADER + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,DAL\n")
@@ -1575,10 +1604,45 @@ def test_a_receipt_imported_without_its_location_shows_the_current_one_and_says_
     ]
     _write(folder, "lots.csv", RECEIPTS_HEADER + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,RNO\n")
     assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 1
-    assert _receipt_places(graph) == {"EY1": (None, "RNO")}
-    assert _receiving_events(graph, "EY1") == [
-        ("RNO", "Reno plant (where the lot is now; where it was received was not recorded)")
-    ]
+    assert _receipt_places(graph) == {"EY1": ("RNO", "RNO")}  # the first location known since
+    assert _receiving_events(graph, "EY1") == [("RNO", "Reno plant")]
+    _write(folder, "lots.csv", RECEIPTS_HEADER + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,DAL\n")
+    assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 1
+    assert _receipt_places(graph) == {"EY1": ("RNO", "DAL")}  # moved: the receipt stays
+
+
+def test_a_receipt_first_imported_without_a_location_column_takes_the_first_one_given(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A received lot first imported from a lots file without a location_id column had no
+    receipt location for good: the recall package said "where it was received was not recorded"
+    however many later files gave one. The first location a later row gives is taken (the
+    first known), never replaced by a later one; a lot with a receipt location keeps it."""
+    folder = tmp_path / "in"
+    _write(folder, "locations.csv", "location_id,name\nDAL,Dallas DC\nRNO,Reno plant\n")
+    no_column = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot,received_at\n"
+    _write(folder, "lots.csv", no_column + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z\n")
+    assert _import(runner, str(folder))[0] == 0
+    assert _receipt_places(graph) == {"EY1": (None, None)}
+    # a delta without the column again says nothing of where it is: nothing to take
+    _write(folder, "lots.csv", no_column + "EY1,EGG,90,kg,V1,S-77,2026-11-01T08:00Z\n")
+    assert _import(runner, str(folder))[0] == 0
+    assert _receipt_places(graph) == {"EY1": (None, None)}
+    _write(folder, "lots.csv", RECEIPTS_HEADER
+           + "EY1,EGG,90,kg,V1,S-77,2026-11-01T08:00Z,DAL\n"
+           + "EY2,EGG,10,kg,V1,S-78,2026-11-01T09:00Z,DAL\n")  # fmt: skip
+    assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 2
+    assert _receipt_places(graph) == {"EY1": ("DAL", "DAL"), "EY2": ("DAL", "DAL")}
+    assert _receiving_events(graph, "EY1") == [("DAL", "Dallas DC")]
+    _write(folder, "lots.csv", RECEIPTS_HEADER
+           + "EY1,EGG,90,kg,V1,S-77,2026-11-01T08:00Z,RNO\n"
+           + "EY2,EGG,10,kg,V1,S-78,2026-11-01T09:00Z,RNO\n")  # fmt: skip
+    assert _import(runner, str(folder))[1]["tables"]["lots"]["changed"] == 2
+    assert _receipt_places(graph) == {"EY1": ("DAL", "RNO"), "EY2": ("DAL", "RNO")}
+    # re-importing changes nothing
+    before = _graph_dump(graph)
+    assert _import(runner, str(folder), "--force")[1]["tables"]["lots"]["changed"] == 0
+    assert _graph_dump(graph) == before
 
 
 def test_times_without_an_offset_are_named_once_per_file_and_column(
@@ -1629,25 +1693,32 @@ def test_times_without_an_offset_are_named_once_per_file_and_column(
     assert _import(runner, str(tmp_path / "z"))[1]["notes"] == []
 
 
+_AMBIGUOUS_HINT = (
+    'may be a decimal comma or a thousands separator (a mapping with decimal = "," reads an x_ '
+    "column as numbers, see importers/README.md)"
+)
+
+
 @pytest.mark.parametrize(
-    ("cells", "stored", "note"),
+    ("cells", "stored", "notes"),
     [
-        # every value a decimal-comma number: numbers, thousands grouped by '.'
-        (["252,5", "1.250,75", "-3", ""], [252.5, 1250.75, -3, None],
-         "column peak_temp_c read as numbers written with a decimal comma (252,5 as 252.5): "
-         "every value in this ;-separated file is one"),
+        # decimal-comma numbers: numbers, thousands grouped by '.'; a whole number as ever
+        (["252,5", "1.250,75", "-3", "", "-0,25"], [252.5, 1250.75, -3, None, -0.25],
+         ["column peak_temp_c: 3 values with a decimal comma read as numbers (252,5 as 252.5)"]),
         # 1,234 and 12,500: a thousands separator or a decimal comma? Kept as written.
         (["1,234", "12,500"], ["1,234", "12,500"],
-         "column peak_temp_c kept as text: 1,234 may be a decimal comma or a thousands "
-         "separator (a mapping with decimal = \",\" reads an x_ column as numbers, see "
-         "importers/README.md)"),
-        # one value of another kind: the column stays text, all of it
-        (["252,5", "n/a"], ["252,5", "n/a"],
-         "column peak_temp_c kept as text: not every value is a number with a decimal comma "
-         "(252,5) (a mapping with decimal = \",\" reads an x_ column as numbers, see "
-         "importers/README.md)"),
-        (["0042", "7"], ["0042", 7], None),  # no comma: read as before (a code keeps its zeros)
-        (["ok, checked", "late"], ["ok, checked", "late"], None),  # notes: no business of it
+         [f"column peak_temp_c: 2 values kept as text, as written: 1,234 {_AMBIGUOUS_HINT}"]),
+        # each cell decides for itself: n/a stays text, 252,5 is a number all the same (the
+        # whole column was text for one n/a); 1,234 stays text beside 252,5 (it was 1.234)
+        (["252,5", "n/a", "1,234", "1.250"], [252.5, "n/a", "1,234", "1.250"],
+         ["column peak_temp_c: 1 value with a decimal comma read as a number (252,5 as 252.5)",
+          f"column peak_temp_c: 2 values kept as text, as written: 1,234 {_AMBIGUOUS_HINT}"]),
+        # 1.250 alone: 1250 in this file's way of writing, or 1.25? Text, not a guess.
+        (["1.250", "7"], ["1.250", 7],
+         ["column peak_temp_c: 1 value kept as text, as written: 1.250 may be 1250 with its "
+          "thousands grouped by '.', or 1.25"]),
+        (["0042", "7", "2.5"], ["0042", 7, 2.5], []),  # no comma: as before (a code keeps its 0s)
+        (["ok, checked", "late"], ["ok, checked", "late"], []),  # notes: no business of it
     ],
 )  # fmt: skip
 def test_decimal_comma_extras_of_a_semicolon_file(
@@ -1657,7 +1728,7 @@ def test_decimal_comma_extras_of_a_semicolon_file(
     tmp_path: Path,
     cells: list[str],
     stored: list[Any],
-    note: str | None,
+    notes: list[str],
 ) -> None:
     """Excel in a German locale saves `;` files with 252,5: without a mapping, such a process
     parameter was stored as the text "252,5" without a word. Ids are never read so."""
@@ -1666,7 +1737,7 @@ def test_decimal_comma_extras_of_a_semicolon_file(
     _write(folder, "steps.csv", "step_id;operation;started_at;work_order_id;peak_temp_c\n" + rows)
     code, summary, _ = _import(runner, str(folder))
     assert code == 0
-    assert summary["notes"] == ([f"{folder / 'steps.csv'}: {note}"] if note else [])
+    assert summary["notes"] == [f"{folder / 'steps.csv'}: {note}" for note in notes]
     records = graph.driver.execute_query(
         "MATCH (s:ProcessStep) RETURN s.peak_temp_c AS value, "
         "[(s)-[:FOR]->(w) | w.work_order_id][0] AS order ORDER BY s.step_id",
@@ -1677,6 +1748,38 @@ def test_decimal_comma_extras_of_a_semicolon_file(
     assert {r["order"] for r in records} == {"10,5"}  # an id: text as written
     # re-importing the same file changes nothing
     assert _import(runner, str(folder), "--force")[1]["tables"]["steps"]["changed"] == 0
+
+
+def test_decimal_comma_extras_are_the_same_from_night_to_night(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A row's decimal-comma extra is read from its own cell: one "n/a" in tonight's file
+    turned last night's 252.5 of every other row into the text "252,5" (the whole column was
+    text then), and the ledger counted those rows as changed."""
+    header = "step_id;operation;started_at;peak_temp_c\n"
+    rows = "S1;bake;2026-11-02T06:00Z;252,5\nS2;bake;2026-11-02T07:00Z;-0,25\n"
+
+    def stored() -> dict[str, Any]:
+        records = graph.driver.execute_query(
+            "MATCH (s:ProcessStep) RETURN s.step_id AS id, s.peak_temp_c AS value",
+            database_=graph.database,
+        ).records
+        return {r["id"]: r["value"] for r in records}
+
+    _write(tmp_path / "night1", "steps.csv", header + rows)
+    assert _import(runner, str(tmp_path / "night1"))[0] == 0
+    assert stored() == {"S1": 252.5, "S2": -0.25}
+    _write(tmp_path / "night2", "steps.csv", header + rows + "S3;bake;2026-11-02T08:00Z;n/a\n")
+    code, summary, _ = _import(runner, str(tmp_path / "night2"))
+    assert code == 0
+    steps = summary["tables"]["steps"]
+    # S3 is new; S1 and S2 are unchanged (they were "changed" to text)
+    assert (steps["written"], steps["changed"], steps["updated"]) == (3, 1, 0)
+    assert stored() == {"S1": 252.5, "S2": -0.25, "S3": "n/a"}
+    assert summary["notes"] == [
+        f"{tmp_path / 'night2' / 'steps.csv'}: column peak_temp_c: 2 values with a decimal "
+        "comma read as numbers (252,5 as 252.5)"
+    ]
 
 
 def test_an_interrupted_run_shows_the_counts_it_had(

@@ -52,10 +52,10 @@ def test_readme_mapping_commands_load_both_samples_as_one_graph(
     # The goods movements' transfer posting is no row of any table, and the issue of the wrong
     # batch is taken back by its reversal: both said, neither lost.
     said = " ".join(sap.stdout.split())
-    assert ("note: importers/sap/MSEG_movements.csv: 1 row(s) that no [[file]] section's `where` "
-            "takes were not imported (AUFNR='' BWART='311' ×1)") in said  # fmt: skip
-    assert ("note: importers/sap/MSEG_movements.csv: 1 step_inputs row(s) were added to an "
-            'earlier row of the same link (combine = "sum"); 1 link(s) summed to zero were not '
+    assert ("note: importers/sap/MSEG_movements.csv: 1 row that no [[file]] section's `where` "
+            "takes was not imported (AUFNR='' BWART='311' ×1)") in said  # fmt: skip
+    assert ("note: importers/sap/MSEG_movements.csv: 1 step_inputs row was added to an "
+            'earlier row of the same link (combine = "sum"); 1 link summed to zero was not '
             "written") in said  # fmt: skip
     mes = runner.invoke(
         app, ["import", "importers/mes_gbk", "--mapping", "importers/mes_gbk/mapping.toml"]
@@ -368,7 +368,7 @@ def test_mapped_local_times_of_the_repeated_hour_keep_a_step_in_order(
        'ended_at = { template = "{IEDD} {IEDZ}", format = "%d.%m.%Y %H:%M:%S" }\n')  # fmt: skip
     assert code == 0, _rejects(summary)
     # the local times the mapping makes are read in its timezone (a choice: no note of them)
-    assert len(summary["notes"]) == 1 and ": 1 steps row(s) end in the hour" in summary["notes"][0]
+    assert len(summary["notes"]) == 1 and ": 1 steps row ends in the hour" in summary["notes"][0]
     records, _, _ = graph.driver.execute_query(
         "MATCH (s:ProcessStep) RETURN s.step_id AS step, toString(s.started_at) AS started, "
         "toString(s.ended_at) AS ended ORDER BY step",
@@ -513,8 +513,8 @@ def test_where_gives_each_table_its_own_rows_and_the_rest_are_counted_in_a_note(
     assert {t: (c["read"], c["written"]) for t, c in summary["tables"].items()} == {
         "lots": (1, 1), "steps": (1, 1), "step_inputs": (1, 1)
     }  # fmt: skip
-    note = (f"{tmp_path / 'export' / 'moves.csv'}: 1 row(s) that no [[file]] section's `where` "
-            "takes were not imported (ART='999' AUFTRAG='' ×1)")  # fmt: skip
+    note = (f"{tmp_path / 'export' / 'moves.csv'}: 1 row that no [[file]] section's `where` "
+            "takes was not imported (ART='999' AUFTRAG='' ×1)")  # fmt: skip
     assert summary["notes"] == [
         note,
         "1 material named by references but given no row of its "
@@ -673,8 +673,8 @@ def test_combine_sums_a_links_parts_and_drops_links_taken_back_in_full(
     counts = summary.table_counts()["step_inputs"]
     assert counts == {**counts, "read": 3, "written": 2, "rejected": 1}
     assert (
-        f"{folder / 'issues.csv'}: 4 step_inputs row(s) were added to an earlier row of the same "
-        'link (combine = "sum"); 2 link(s) summed to zero were not written'
+        f"{folder / 'issues.csv'}: 4 step_inputs rows were added to an earlier row of the same "
+        'link (combine = "sum"); 2 links summed to zero were not written'
     ) in summary.notes
 
 

@@ -28,6 +28,7 @@ from tracegraph.plant_exports import (
     write_mes,
     write_sap,
 )
+from tracegraph.values import counted, were
 
 # What the imports must agree on; times as instants (the shapes write local time without an
 # offset, the canonical tables UTC). Not compared, because the SAP shape does not carry them:
@@ -147,10 +148,10 @@ def test_an_export_shape_imports_as_the_same_graph_as_the_canonical_tables(
         added = kinds["261"] + kinds["262"] - (len(kept) - 1)
         assert added > kinds["262"] > 0 and kinds["311"] > 0
         assert summary["notes"][:2] == [
-            f"{movements}: {added} step_inputs row(s) were added to an earlier row of the same "
+            f"{movements}: {added} step_inputs rows were added to an earlier row of the same "
             'link (combine = "sum")',
-            f"{movements}: {kinds['311']} row(s) that no [[file]] section's `where` takes were "
-            f"not imported (AUFNR='' BWART='311' ×{kinds['311']})",
+            f"{movements}: {counted(kinds['311'], 'row')} that no [[file]] section's `where` "
+            f"takes {were(kinds['311'])} not imported (AUFNR='' BWART='311' ×{kinds['311']})",
         ]
         # SAP's exports carry no storage locations and no operator master: both are made from
         # the references (plant and storage location of a movement, the confirming user).

@@ -715,6 +715,31 @@ def test_ids_with_other_leading_zeros_or_case_suggest_that_lot_first(
     assert "R0000019" in same_number("r000019") and "r000019" not in same_number("r000019")
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("12345678901234567", "012345678901234567"),  # an SSCC (18) typed without its zero
+        ("00012345678901234567", "012345678901234567"),  # ... or with too many
+        ("4012345000009", "04012345000009"),  # a GTIN-13 where a GTIN-14 is stored
+        ("SSCC 123456789012345", "SSCC 000123456789012345"),  # a run within text
+        ("L123456789012345678", "L00123456789012345678"),  # 20, a GS1 lot number's longest
+    ],
+)
+def test_long_numbers_typed_without_leading_zeros_are_suggested(
+    hand_plant: TraceGraph, tmp_path: Path, typed: str, stored: str
+) -> None:
+    """Digit runs were padded up to 12 digits only: an 18-digit SSCC or a GS1 lot number typed
+    without its leading zeros (as people read them off a label) was not sought as such, and a
+    lot one digit off (more alike by letters) was suggested first."""
+    assert stored in same_number(typed)
+    decoy = typed[:-1] + str((int(typed[-1]) + 1) % 10)
+    lots = f"{decoy},SALT,1,kg\n{stored},SALT,1,kg\n"
+    _first_close_match_is(hand_plant, tmp_path, lots, ((typed, f"{stored}, {decoy}"),))
+    # every width once, up to 12 and GS1's lengths: bounded whatever the run's length
+    assert len(same_number(typed)) <= 2 * 17
+    assert len(same_number("1")) == 11 + 5  # widths 2..12, and 13, 14, 17, 18, 20
+
+
 def test_padded_ids_name_their_lot_and_unknown_devices_get_close_matches(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
 ) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tracegraph.values import iso
+from tracegraph.values import counted, iso, were
 
 
 @pytest.mark.parametrize(
@@ -124,3 +124,19 @@ def test_spreadsheet_safe_quotes_formulas_not_amounts(text: str, written: str) -
     from tracegraph.values import spreadsheet_safe
 
     assert spreadsheet_safe(text) == written
+
+
+@pytest.mark.parametrize(
+    ("n", "thing", "things", "said"),
+    [
+        (1, "lot", None, "1 lot"),
+        (0, "lot", None, "0 lots"),
+        (1200, "lot", None, "1,200 lots"),
+        (1, "lot on hold", "lots on hold", "1 lot on hold"),
+        (2, "lot on hold", "lots on hold", "2 lots on hold"),
+    ],
+)
+def test_a_count_says_one_thing_or_many(n: int, thing: str, things: str | None, said: str) -> None:
+    """Summaries said "1 lots" and "1 steps after a failed calibration"."""
+    assert counted(n, thing, things) == said
+    assert f"{counted(n, 'row')} {were(n)}" == f"{n:,} {'row was' if n == 1 else 'rows were'}"

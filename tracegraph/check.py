@@ -14,7 +14,7 @@ from typing import Any
 
 from tracegraph.graph import TraceGraph
 from tracegraph.units import COUNT, unit_table
-from tracegraph.values import iso
+from tracegraph.values import counted, iso
 
 DEFAULT_TOLERANCE = 0.15  # yield loss within 15 % is normal (baking loses water); pieces lose none
 
@@ -23,24 +23,38 @@ DEFAULT_TOLERANCE = 0.15  # yield loss within 15 % is normal (baking loses water
 class Check:
     name: str  # the query under cypher/check/
     title: str
+    one: str  # the title after a count of 1: "1 lot never received nor produced"
     needs_tolerance: bool = False
 
 
 CHECKS: tuple[Check, ...] = (
-    Check("unknown_origin", "lots never received nor produced"),
-    Check("shipped_before_available", "shipped before the lot existed"),
-    Check("consumed_before_available", "consumed before the lot existed"),
-    Check("step_balance", "steps whose output does not balance their input", True),
-    Check("lot_balance", "lots used and shipped beyond their quantity", True),
-    Check("released_after_failure", "lots shipped or used while on hold, rejected or failed"),
-    Check("step_ends_before_start", "steps that end before they start"),
-    Check("returned_by_another_customer", "returns from customers never shipped the lot"),
-    Check("unit_of_another_dimension", "lots shipped or used in a unit they are not counted in"),
-    Check("shipped_or_used_after_recall", "lots shipped or used after a recall that covers them"),
-    Check("shipment_without_lines", "shipments with no lot on them"),
+    Check("unknown_origin", "lots never received nor produced",
+          "lot never received nor produced"),
+    Check("shipped_before_available", "shipped before the lot existed",
+          "shipped before the lot existed"),
+    Check("consumed_before_available", "consumed before the lot existed",
+          "consumed before the lot existed"),
+    Check("step_balance", "steps whose output does not balance their input",
+          "step whose output does not balance its input", True),
+    Check("lot_balance", "lots used and shipped beyond their quantity",
+          "lot used and shipped beyond its quantity", True),
+    Check("released_after_failure", "lots shipped or used while on hold, rejected or failed",
+          "lot shipped or used while on hold, rejected or failed"),
+    Check("step_ends_before_start", "steps that end before they start",
+          "step that ends before it starts"),
+    Check("returned_by_another_customer", "returns from customers never shipped the lot",
+          "return from a customer never shipped the lot"),
+    Check("unit_of_another_dimension", "lots shipped or used in a unit they are not counted in",
+          "lot shipped or used in a unit it is not counted in"),
+    Check("shipped_or_used_after_recall", "lots shipped or used after a recall that covers them",
+          "lot shipped or used after a recall that covers it"),
+    Check("shipment_without_lines", "shipments with no lot on them", "shipment with no lot on it"),
     # only where other shipments name one (see the query)
-    Check("shipment_without_location", "shipments that name no ship-from (or return) location"),
-)
+    Check("shipment_without_location", "shipments that name no ship-from (or return) location",
+          "shipment that names no ship-from (or return) location"),
+)  # fmt: skip
+# A check's title after a count of one (CheckResult carries the plural title the JSON has).
+_ONE = {check.name: check.one for check in CHECKS}
 
 
 # Checks run at the same time (one per core of the 2-core machine the bars are set for).
@@ -87,10 +101,10 @@ class CheckReport:
     def summary(self) -> str:
         if not self.total:
             return f"no gaps found by {len(self.results)} checks"
-        parts = [f"{r.subjects:,} {r.title}"
+        parts = [counted(r.subjects, _ONE.get(r.name, r.title), r.title)
                  + (f" ({len(r.findings):,} findings)" if r.subjects != len(r.findings) else "")
                  for r in self.results if r.findings]  # fmt: skip
-        return f"{self.total:,} findings: " + " · ".join(parts)
+        return f"{counted(self.total, 'finding')}: " + " · ".join(parts)
 
 
 def run_checks(graph: TraceGraph, tolerance: float = DEFAULT_TOLERANCE) -> CheckReport:

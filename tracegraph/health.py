@@ -19,7 +19,7 @@ from tracegraph import lifecycle, server
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_runs
 from tracegraph.importing.run import running_import
-from tracegraph.schema import expected_names
+from tracegraph.schema import schema_gaps
 
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -41,13 +41,19 @@ class Health:
     local: LocalServer | None
     schema_missing: list[str]  # constraints and indexes the model expects, not in the database
     schema_not_online: list[str]  # populating or failed: queries fall back to label scans
+    # the model's name -> the database's object of another name that covers the same (by hand)
+    schema_other_names: dict[str, str]
     running_import: str | None  # what holds the import lock now
     last_import: dict[str, Any] | None  # the newest ImportRun: id, status, times, counts
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "local_server": asdict(self.local) if self.local else None,
-            "schema": {"missing": self.schema_missing, "not_online": self.schema_not_online},
+            "schema": {
+                "missing": self.schema_missing,
+                "not_online": self.schema_not_online,
+                "other_names": self.schema_other_names,
+            },
             "running_import": self.running_import,
             "last_import": self.last_import,
         }
@@ -87,11 +93,13 @@ def folder_bytes(folder: Path) -> int:
 
 def health(graph: TraceGraph, home: Path | None) -> Health:
     objects = graph.schema_objects()
+    gaps = schema_gaps(objects)
     last = import_runs(graph, limit=1)
     return Health(
         local=local_server(home, graph.server),
-        schema_missing=sorted(expected_names() - {o.name for o in objects}),
+        schema_missing=gaps.missing,
         schema_not_online=sorted(o.name for o in objects if o.state != "ONLINE"),
+        schema_other_names=gaps.other_names,
         running_import=running_import(graph),
         last_import=_last_import(last[0]) if last else None,
     )

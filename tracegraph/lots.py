@@ -124,9 +124,15 @@ def candidates(graph: TraceGraph, text: str, limit: int = 8) -> list[dict[str, A
     return [dict(row) for alike, row in ranked if alike >= 0.5][:limit]
 
 
-# A typed id's digit runs are padded up to this width (lot ids and supplier lot numbers are
-# rarely longer than 12 digits).
+# A typed id's digit runs are padded to every width up to this one (lot ids and supplier lot
+# numbers are rarely longer than 12 digits)...
 _PAD_WIDTH = 12
+# ... and to the fixed lengths of GS1's numbers, which scanners and labels print with their
+# leading zeros and people type without: GTIN-13 and -14, the GSIN (17), the SSCC of a pallet
+# (18), and 20, the longest lot or serial number (AI 10, 21). A 17-digit run got no variant at
+# all (the widths ended at 12), so an SSCC typed as 12345678901234567 found nothing. Bounded:
+# at most 17 widths per run, each run padded alone (not every combination of runs).
+_GS1_WIDTHS = (13, 14, 17, 18, 20)
 
 
 def same_number(text: str) -> list[str]:
@@ -139,8 +145,9 @@ def same_number(text: str) -> list[str]:
     for i in range(1, len(runs), 2):  # split's odd places are the digit runs
         number = runs[i].lstrip("0") or "0"
         before, after = "".join(runs[:i]), "".join(runs[i + 1 :])
+        widths = [*range(len(number), _PAD_WIDTH + 1), *_GS1_WIDTHS]
         variants += [before + number.zfill(width) + after
-                     for width in range(len(number), _PAD_WIDTH + 1)]  # fmt: skip
+                     for width in widths if width >= len(number)]  # fmt: skip
     variants += [v.upper() for v in variants]
     return [v for v in dict.fromkeys(variants) if v != text]
 

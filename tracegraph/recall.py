@@ -34,7 +34,7 @@ from tracegraph.trace import (
     trace_forward,
 )
 from tracegraph.units import convert, dimension
-from tracegraph.values import instant_key, iso, public_props, spreadsheet_safe
+from tracegraph.values import counted, instant_key, iso, public_props, spreadsheet_safe
 
 EVENT_COLUMNS = (
     "traceability_lot_code", "product_id", "product", "quantity", "unit", "event_type",
@@ -275,8 +275,8 @@ def _stock_note(row: dict[str, Any]) -> str:
     if row["remaining"] is None:
         return "the lot has no quantity: what is left is unknown, check it on site"
     if row["remaining_uncounted"]:
-        return (f"{row['remaining_uncounted']} record(s) in a unit of another dimension or "
-                "without a quantity not counted (`tracegraph check` lists them)")  # fmt: skip
+        return (f"{counted(row['remaining_uncounted'], 'record')} in a unit of another dimension "
+                "or without a quantity not counted (`tracegraph check` lists them)")  # fmt: skip
     return ""
 
 

@@ -225,8 +225,9 @@ def rank_common_causes(
         )  # fmt: skip
         if found["without_material_id"]:
             raise TracegraphError(
-                f"{found['without_material_id']} complaint lots lack material_id, which this "
-                "version keeps on every lot to find comparable lots",
+                f"{counted(found['without_material_id'], 'complaint lot')} "
+                f"{'lacks' if found['without_material_id'] == 1 else 'lack'} material_id, which "
+                "this version keeps on every lot to find comparable lots",
                 hint="run `tracegraph db init` once: it copies each lot's material onto it",
             )
         # a lot picked twice (two picks fell on complaint lots, see the query) counts once

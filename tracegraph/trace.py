@@ -154,6 +154,17 @@ def _unmeasured_source(source: dict[str, Any]) -> str:
             "the lot is not located is not known")  # fmt: skip
 
 
+# A backward trace's flags (their names are JSON keys) after a count of one: "1 lots on hold".
+_ONE_FLAG = {
+    "lots on hold": "lot on hold",
+    "lots rejected": "lot rejected",
+    "failed inspections": "failed inspection",
+    "lots of unknown origin": "lot of unknown origin",
+    "alarms during steps": "alarm during a step",
+    "steps after a failed calibration": "step after a failed calibration",
+}
+
+
 @dataclass
 class BackwardTrace:
     sources: list[dict[str, Any]]
@@ -197,7 +208,8 @@ class BackwardTrace:
             f"{counted(len(self.devices), 'device')} · {counted(len(self.operators), 'operator')}"
             f" · {counted(len(self.inspections), 'inspection')}"
         )
-        problems = [f"{n} {name}" for name, n in self.flags.items() if n]
+        problems = [counted(n, _ONE_FLAG.get(name, name), name)
+                    for name, n in self.flags.items() if n]  # fmt: skip
         return text + (" · " + ", ".join(problems) if problems else "")
 
 

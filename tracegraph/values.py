@@ -96,6 +96,12 @@ def instant_key(text: str | None) -> tuple[int, float, str]:
     return (1, moment.timestamp(), text)
 
 
-def counted(n: int, thing: str) -> str:
-    """`1 lot`, `3 lots`, `1,200 lots`: summaries said "1 complaint lots against 1 controls"."""
-    return f"{n:,} {thing if n == 1 else thing + 's'}"
+def counted(n: int, thing: str, things: str | None = None) -> str:
+    """`1 lot`, `3 lots`, `1,200 lots`: summaries said "1 complaint lots against 1 controls".
+    `things` where the plural is not `thing` + s: `1 lot on hold`, `2 lots on hold`."""
+    return f"{n:,} {thing if n == 1 else things or thing + 's'}"
+
+
+def were(n: int) -> str:
+    """The verb after a count: `1 row was`, `2 rows were`."""
+    return "was" if n == 1 else "were"

@@ -225,7 +225,8 @@ def status(
 ) -> None:
     """Server version, URI, node counts per label and relationship counts per type; the local
     server's home, pid, heap, page cache, store size and free disk; constraints and indexes the
-    graph model expects but the database lacks; an import running now and how the last ended."""
+    graph model expects but the database lacks, or has under another name; an import running
+    now and how the last ended."""
     graph = open_graph()
     try:
         current = graph.status()
@@ -276,6 +277,13 @@ def _print_health(checked: health.Health) -> None:
             f"the database lacks {len(checked.schema_missing)} of the graph model's constraints "
             f"and indexes: {', '.join(checked.schema_missing)}",
             hint="run `tracegraph db init` (the next import installs them too)",
+        )
+    if checked.schema_other_names:
+        out.print(
+            "Constraints and indexes under another name (they serve as the model's): "
+            + ", ".join(
+                f"{ours} as {theirs}" for ours, theirs in checked.schema_other_names.items()
+            )
         )
     if checked.schema_not_online:
         warn(

@@ -30,6 +30,7 @@ from tracegraph.cli.render import OutputFormat, note, print_json, stderr, stdout
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.run import Progress as RowProgress
 from tracegraph.importing.run import check_paths, import_paths
+from tracegraph.values import counted
 
 
 class RowsPerSecond(ProgressColumn):
@@ -201,18 +202,14 @@ def import_command(
         )
         if summary.tables:
             out.print(counts_table(summary.table_counts(), dry_run))
-        if summary.stubs_created and not summary.stub_lots:
-            # a run's stubs are named in a note; this count is left when the run made none
-            # (it completed or deleted some: stubs_created is net of those)
-            out.print(
-                f"{summary.stubs_created:,} lot(s) referenced before their own record were "
-                "created as stubs (origin_known = false) for the gap check."
-            )
+        # Stubs the run leaves are named in a note (run._new_stubs). A count here was printed
+        # only when none was left — a stub the run made and deleted itself (a later file of the
+        # run corrected the lot id) — "1 lot(s) … created as stubs" with no lot to look at.
         for line in summary.notes:  # text of files and mappings: `[[file]]` is not markup
             out.print(f"note: {escape(line)}")
         if summary.updated:
             out.print(
-                f"{summary.updated:,} row(s) changed what the graph held: "
+                f"{counted(summary.updated, 'row')} changed what the graph held: "
                 f"`tracegraph imports {summary.run_id}` shows each change."
             )
         if summary.reject_file:

@@ -15,7 +15,7 @@ from tracegraph.cli.trace import when
 from tracegraph.importing.tables import TABLES
 from tracegraph.lots import show_lot
 from tracegraph.trace import amounts_text
-from tracegraph.values import instant_key
+from tracegraph.values import counted, instant_key
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -153,8 +153,8 @@ def balance_text(balance: dict[str, Any]) -> str:
     if balance["remaining"] < 0:
         text += " (more went out than the lot holds: see `tracegraph check`)"
     if balance["uncounted"]:
-        text += (f"; {balance['uncounted']} record(s) in a unit of another dimension or "
-                 "without a quantity not counted")  # fmt: skip
+        text += (f"; {counted(balance['uncounted'], 'record')} in a unit of another dimension "
+                 "or without a quantity not counted")  # fmt: skip
     return text
 
 

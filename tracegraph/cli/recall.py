@@ -14,6 +14,7 @@ from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, pr
 from tracegraph.cli.trace import print_totals, print_warnings, render_stock, shipment_count
 from tracegraph.recall import CUSTOMER_COLUMNS, build_package, customer_rows, recall_history
 from tracegraph.trace import amounts_text, located_text
+from tracegraph.values import counted
 
 HISTORY_COLUMNS = (
     "recall_id", "drill", "created_at", "created_by", "source_lots", "lots", "shipments",
@@ -94,7 +95,8 @@ def history(
         print_csv(({**r, "source_lots": "; ".join(r.get("source_lots") or [])} for r in rows),
                   HISTORY_COLUMNS)  # fmt: skip
     else:
-        table = Table(title=f"{len(rows)} recalls and drills", title_justify="left")
+        title = counted(len(rows), "recall or drill", "recalls and drills")
+        table = Table(title=title, title_justify="left")
         for column in ("recall", "drill", "when", "by", "sources", "lots", "customers",
                        "located", "seconds"):  # fmt: skip
             table.add_column(column)

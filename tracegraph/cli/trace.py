@@ -483,7 +483,8 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
     flagged = [lot for lot in result.lots if lot["status"] in ("hold", "rejected")]
     if flagged:
         out.print(
-            f"[bold yellow]{len(flagged):,} downstream lots are on hold or rejected:[/] "
+            f"[bold yellow]{counted(len(flagged), 'downstream lot')} "
+            f"{'is' if len(flagged) == 1 else 'are'} on hold or rejected:[/] "
             + ", ".join(
                 f"{lot['lot_id']} ({styled(lot['status'])})" for lot in flagged[:FLAGGED_SHOWN]
             )

@@ -73,6 +73,7 @@ from tracegraph.importing.reader import (
 from tracegraph.importing.tables import TABLES, UNITS, Column, Kind
 from tracegraph.importing.validate import PlainText, Reject
 from tracegraph.resources import resource_path
+from tracegraph.values import counted, were
 
 _SETTINGS = {"delimiter", "decimal", "encoding", "timezone", "units", "file", "name", "header_line"}
 _SPEC_KEYS = {"column", "format", "unit", "value", "template", "map", "unmapped", "negate", "text"}
@@ -516,8 +517,8 @@ class MappedFile:
         more = len(self.untaken) - 5
         kinds += f" and {more:,} more kinds" if more > 0 else ""
         return (
-            f"{path}: {self.untaken.total():,} row(s) that no [[file]] section's `where` takes "
-            f"were not imported ({kinds})"
+            f"{path}: {counted(self.untaken.total(), 'row')} that no [[file]] section's `where` "
+            f"takes {were(self.untaken.total())} not imported ({kinds})"
         )
 
 
@@ -671,8 +672,13 @@ def _summed(
             total["quantity"] = repr(float(amounts))
     if summed:
         result.notes.append(
-            f"{path}: {summed:,} {table} row(s) were added to an earlier row of the same link "
-            '(combine = "sum")'
-            + (f"; {len(cancelled):,} link(s) summed to zero were not written" if cancelled else "")
+            f"{path}: {counted(summed, f'{table} row')} {were(summed)} added to an earlier row of "
+            'the same link (combine = "sum")'
+            + (
+                f"; {counted(len(cancelled), 'link')} summed to zero {were(len(cancelled))} not "
+                "written"
+                if cancelled
+                else ""
+            )
         )
     return [(line, row) for line, row in kept if line not in cancelled]

@@ -45,9 +45,9 @@ from tracegraph.importing.reader import (
     table_name,
 )
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
-from tracegraph.importing.validate import Reject, validate_lazily
+from tracegraph.importing.validate import CommaCounts, Reject, validate_lazily
 from tracegraph.importing.writer import MUST_EXIST, RunState, TableWrite, write_table
-from tracegraph.schema import expected_names
+from tracegraph.schema import expected_names, schema_gaps
 from tracegraph.values import counted, iso, spreadsheet_safe
 
 Log = Callable[[str], None]
@@ -356,7 +356,8 @@ def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
     import straight after `db up`, into a team's server, or after an upgrade that adds one):
     without them every MERGE scans its label — 20 minutes for a 100k-row plant — and nothing
     keeps a lot id unique. An index an upgrade added was only made by `db init` by hand."""
-    missing = sorted(expected_names() - {o.name for o in graph.schema_objects()})
+    # by what each object covers: one made by hand under another name is there (schema_gaps)
+    missing = schema_gaps(graph.schema_objects()).missing
     if not missing:
         return []
     graph.init_schema()
@@ -468,7 +469,8 @@ def check_paths(
     for table, count in state.unverified.items():
         what = MUST_EXIST[table][2]
         notes.append(
-            f"{count:,} {table} row(s) name {what} that no valid row of these files is: "
+            f"{counted(count, f'{table} row')} {'names' if count == 1 else 'name'} {what} that "
+            "no valid row of these files is: "
             "the import rejects them unless the graph already holds it"
         )
     summary = ImportSummary(
@@ -727,21 +729,25 @@ def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: Zone
     )
 
 
-def _comma_notes(path: Path, numbers: tuple[str, ...], text: dict[str, str]) -> list[str]:
-    """What a ';' file's extra columns with decimal commas became (validate's
-    _decimal_comma_columns): read as numbers, or kept as text and why."""
-    notes = []
-    if numbers:
-        notes.append(
-            f"{path}: {'column' if len(numbers) == 1 else 'columns'} {', '.join(numbers)} read "
-            "as numbers written with a decimal comma (252,5 as 252.5): every value in this "
-            ";-separated file is one"
-        )
-    notes += [
-        f'{path}: column {name} kept as text: {why} (a mapping with decimal = "," reads an '
-        "x_ column as numbers, see importers/README.md)"
-        for name, why in text.items()
+def _comma_notes(path: Path, commas: CommaCounts) -> list[str]:
+    """What a ';' file's extra cells with decimal commas became (validate's _semicolon_extra),
+    once per column: how many were read as numbers, how many kept as text and why."""
+    notes = [
+        f"{path}: column {name}: {counted(n, 'value')} with a decimal comma read as "
+        f"{'a number' if n == 1 else 'numbers'} (252,5 as 252.5)"
+        for name, n in commas.numbers.items()
     ]
+    for name, n in commas.ambiguous.items():
+        first = commas.first_ambiguous[name]
+        why = (
+            "may be 1250 with its thousands grouped by '.', or 1.25"
+            if "," not in first
+            else 'may be a decimal comma or a thousands separator (a mapping with decimal = ","'
+            " reads an x_ column as numbers, see importers/README.md)"
+        )
+        notes.append(
+            f"{path}: column {name}: {counted(n, 'value')} kept as text, as written: {first} {why}"
+        )
     return notes
 
 
@@ -781,9 +787,10 @@ def _write_raw(
     file_written = written.written + validated.duplicates
     if validated.later_ends:
         later = (
-            f"{raw.path}: {validated.later_ends:,} {name} row(s) end in the hour the clocks go "
-            "back, which the clock showed twice: read as the second of the two (as the first, "
-            "each would end before it starts)"
+            f"{raw.path}: {counted(validated.later_ends, f'{name} row')} "
+            f"{'ends' if validated.later_ends == 1 else 'end'} in the hour the clocks go back, "
+            "which the clock showed twice: read as the second of the two (as the first, each "
+            "would end before it starts)"
         )
         state.notes.append(later)
         log(later)
@@ -794,7 +801,7 @@ def _write_raw(
         offsetless = _offsetless_note(raw.path, name, column, validated.naive_times[column], zone)
         state.notes.append(offsetless)
         log(offsetless)
-    for comma_note in _comma_notes(raw.path, validated.comma_numbers, validated.comma_text):
+    for comma_note in _comma_notes(raw.path, validated.commas):
         state.notes.append(comma_note)
         log(comma_note)
     seconds = time.perf_counter() - began

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -50,10 +51,9 @@ class ValidatedTable:
     # per time column, the cells of valid rows without an offset, read in the run's timezone:
     # the summary says so (a UTC default silently put a plant's local times hours off)
     naive_times: dict[str, int] = field(default_factory=dict)
-    # extra columns of a ';' file read as numbers with a decimal comma (252,5), and those kept
-    # as text although they hold such numbers, with why (see _decimal_comma_columns)
-    comma_numbers: tuple[str, ...] = ()
-    comma_text: dict[str, str] = field(default_factory=dict)
+    # extra cells of a ';' file read as numbers with a decimal comma (252,5), and those kept
+    # as text as they may be thousands (1,234), per column (see _semicolon_extra)
+    commas: CommaCounts = field(default_factory=lambda: CommaCounts())
     # the columns the file has: a column it lacks says nothing of a row the graph holds
     header: frozenset[str] = frozenset()
 
@@ -137,57 +137,70 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
     return stripped
 
 
-# An extra column's cell in a ';'-separated file: a whole number, or one with a decimal comma,
-# thousands grouped by '.' (1.250,5) or not. No leading zero (0042 is a code; 0,5 a number);
-# at most 15 digits before the comma, as a float keeps (a longer one is a code: see _EXACT_DIGITS).
-_COMMA_NUMBER = re.compile(r"[+-]?(0|[1-9]\d{0,2}(\.\d{3}){1,4}|[1-9]\d{0,14})(,\d+)?")
-# 1,234 or 12,500: a decimal comma, or a thousands comma of an export written with ';' by a
-# program in English? Only three digits after every comma leave that open.
-_COMMA_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
+# An extra cell of a ';'-separated file that looks like a number with a decimal comma, in one
+# match (a cell is matched once: a nightly file has millions):
+# - `ambiguous`: 1,234 or 12,500 — a decimal comma, or a thousands comma of an export written
+#   with ';' by a program in English? Three digits after the only comma leave that open.
+# - `number`: 252,5, -0,25, 1.250,5 (thousands grouped by '.'). No leading zero (0042 is a
+#   code; 0,5 a number); at most 15 digits before the comma, as a float keeps (a longer one is
+#   a code: see _EXACT_DIGITS).
+# - `grouped`: 1.250 — 1250 with its thousands grouped by '.' (as in 1.250,5), or 1.25?
+_SEMICOLON_CELL = re.compile(
+    r"(?P<ambiguous>[+-]?[1-9]\d{0,2},\d{3})"
+    r"|(?P<number>[+-]?(?:0|[1-9]\d{0,2}(?:\.\d{3}){1,4}|[1-9]\d{0,14}),\d+)"
+    r"|(?P<grouped>[+-]?[1-9]\d{0,2}(?:\.\d{3})+)"
+)
 
 
-def _decimal_comma_columns(
-    raw: RawTable, columns: dict[str, Column | None]
-) -> tuple[tuple[str, ...], dict[str, str]]:
-    """Which extra columns of a ';'-separated file to read as numbers with a decimal comma, and
-    which hold such numbers but stay text, with why.
+# What _semicolon_extra made of a cell it read: a number (252,5), or text it kept as ambiguous.
+NUMBER, AMBIGUOUS = "number", "ambiguous"
+
+
+def _semicolon_extra(text: str) -> tuple[Any, str | None]:
+    """An extra column's cell of a ';'-separated file, decided by this cell alone, and whether
+    it was read as a decimal-comma NUMBER or kept as text as AMBIGUOUS (None: neither).
 
     Excel in a German or French locale saves CSV with ';' and writes 252,5 for 252.5; without
     a mapping, a process parameter `peak_temp_c` was kept as the text "252,5", which Browser
-    sorts and compares as text. A column is read so only when every value in it is such a
-    number and one has a decimal comma: a column with any other value (a code, a note, 2.5)
-    keeps all of its values as text, so that one column never holds both. Ids are canonical
-    columns, never extras: they stay text. A column whose every comma has three digits after
-    it (1,234; 12,500) stays text too: a thousands separator in an English export cannot be
-    told from a decimal comma there — a mapping with decimal = "," reads x_ columns so."""
-    if raw.delimiter != ";":
-        return (), {}
-    extras = [name for name, column in columns.items()
-              if column is None and name and name not in RESERVED_PROPERTIES]  # fmt: skip
-    numbers: list[str] = []
-    text: dict[str, str] = {}
-    for name in extras:
-        values = [v.strip() for _, cells in raw.rows if (v := cells.get(name, "")).strip()]
-        # a column of notes with commas (`ok, checked`) is no business of this
-        commas = [v for v in values if "," in v and _COMMA_NUMBER.fullmatch(v)]
-        if not commas:
-            continue
-        if not all(_COMMA_NUMBER.fullmatch(v) for v in values):
-            text[name] = f"not every value is a number with a decimal comma ({commas[0]})"
-        elif all(_COMMA_THOUSANDS.fullmatch(v) for v in commas):
-            text[name] = f"{commas[0]} may be a decimal comma or a thousands separator"
-        else:
-            numbers.append(name)
-    return tuple(numbers), text
+    sorts and compares as text. This was decided per column (numbers only if every value of
+    tonight's file was one), so one "n/a" in tonight's file turned last night's 252.5 into
+    "252,5": a changed row in the ledger and a broken comparison, with the row unchanged. Per
+    cell, a row's value depends only on its own text and the file's separator, as a plain
+    extra's does (_extra_value). A cell that may be a thousands separator (1,234; 12,500: three
+    digits after the only comma) or thousands grouped by '.' (1.250) stays text, whatever the
+    other rows hold: a number 1000x off is worse than text — a mapping with decimal = ","
+    reads the former as numbers. Ids are canonical columns, never extras: they stay text."""
+    found = _SEMICOLON_CELL.fullmatch(text.strip())
+    if found is None or isinstance(text, PlainText):
+        # a note with commas (`ok, checked`), a code, a plain number: as in any other file
+        return _extra_value(text), None
+    if found.lastgroup == NUMBER:
+        return _comma_number(found.group()), NUMBER
+    return text, AMBIGUOUS
 
 
 def _comma_number(text: str) -> int | float:
-    """A cell of a column _decimal_comma_columns reads as numbers: 1.250,5 is 1250.5; a whole
-    number stays an integer, as in any other extra column."""
-    cleaned = text.strip().replace(".", "")
-    if "," not in cleaned:
-        return int(cleaned)
-    return float(cleaned.replace(",", "."))
+    """A decimal-comma cell _semicolon_extra reads as a number: 1.250,5 is 1250.5."""
+    return float(text.replace(".", "").replace(",", "."))
+
+
+@dataclass
+class CommaCounts:
+    """Per extra column of a ';' file, how many cells were read as decimal-comma numbers and
+    how many kept as text as ambiguous (and the first such cell), for the run's notes."""
+
+    numbers: Counter[str] = field(default_factory=Counter)
+    ambiguous: Counter[str] = field(default_factory=Counter)
+    first_ambiguous: dict[str, str] = field(default_factory=dict)
+
+    def add(self, cells: list[tuple[str, str, str]]) -> None:
+        """One valid row's cells _semicolon_extra read: (column, NUMBER or AMBIGUOUS, text)."""
+        for name, kind, text in cells:
+            if kind == NUMBER:
+                self.numbers[name] += 1
+            else:
+                self.ambiguous[name] += 1
+                self.first_ambiguous.setdefault(name, text.strip())
 
 
 class PlainText(str):
@@ -277,14 +290,14 @@ def _valid_rows(
     absent = tuple(c.name for c in table.columns if c.name not in columns)
     first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     spreadsheet = raw.encoding == "xlsx"  # only a workbook has error cells to look for
-    out.comma_numbers, out.comma_text = _decimal_comma_columns(raw, columns)
-    commas = frozenset(out.comma_numbers)
+    semicolon = raw.delimiter == ";"
     for line, cells in raw.rows:
         problem = row_problem(cells)
         if problem is not None:
             out.rejects.append(Reject(out.file, line, "", *problem))
             continue
         naive: list[str] = []
+        commas: list[tuple[str, str, str]] | None = [] if semicolon else None
         row, reject = _typed_row(
             columns, absent, cells, zone, out.file, line, spreadsheet, naive, commas
         )
@@ -293,6 +306,8 @@ def _valid_rows(
             continue
         for name in naive:
             out.naive_times[name] = out.naive_times.get(name, 0) + 1
+        if commas:
+            out.commas.add(commas)
         if table.span is not None and _later_end(row, cells, table.span, zone):
             out.later_ends += 1
         key = tuple(row[k] for k in table.key)
@@ -324,10 +339,11 @@ def _typed_row(
     line: int,
     spreadsheet: bool = False,
     naive: list[str] | None = None,
-    commas: frozenset[str] = frozenset(),
+    commas: list[tuple[str, str, str]] | None = None,
 ) -> tuple[dict[str, Any], Reject | None]:
     """One raw row typed, or the reject of its first bad cell; `naive` gets the names of its
-    time columns whose cells had no offset; `commas`: extra columns of decimal-comma numbers."""
+    time columns whose cells had no offset; `commas`, given for a ';' file, its extra cells
+    that look like decimal-comma numbers (see _semicolon_extra)."""
     row: dict[str, Any] = {"_line": line}
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
@@ -338,9 +354,13 @@ def _typed_row(
             return row, Reject(file, line, name, text, text.REASON)
         if column is None:
             if text.strip() and name not in RESERVED_PROPERTIES:
-                extra[name or f"column_{position + 1}"] = (
-                    _comma_number(text) if name in commas else _extra_value(text)
-                )
+                key = name or f"column_{position + 1}"
+                if commas is None:
+                    extra[key] = _extra_value(text)
+                    continue
+                extra[key], kind = _semicolon_extra(text)
+                if kind is not None:
+                    commas.append((key, kind, text))
             continue
         if not text.strip():
             if column.required:

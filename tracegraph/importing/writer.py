@@ -408,9 +408,11 @@ def _receipt_location(
     lots_edges writes it. A lot moves (a later lots.csv gives it another location_id) but its
     receipt stays where it happened: a changed row keeps the receipt location the graph holds,
     also when the supplier lot or time are corrected. A lot received only now (it had no
-    supplier, or was a stub) was received where the row says it is. A receipt imported before
-    receipt locations were kept stays without one (None) rather than take a location the lot
-    may have moved to: the recall package then says it shows the lot's current location.
+    supplier, or was a stub) was received where the row says it is. A receipt without one (it
+    was imported from a file without a location_id column, or before receipts kept their
+    location) takes the first location a later row gives: the first location known, not
+    necessarily the receipt's (the lot may have moved before it), but without it the receipt
+    stayed "imported before this version" in every recall for good. One held is never replaced.
 
     Safe to re-run: an unchanged row is not written again, and a crash rolls back the whole
     transaction (detach, node, edges, hash; see _merge_rows), so the re-run reads the same
@@ -418,7 +420,8 @@ def _receipt_location(
     if row["supplier_id"] is None:
         return None
     receipts = held[3] if held is not None else []
-    return receipts[0] if receipts else row["location_id"]
+    known = next((place for place in receipts if place is not None), None)
+    return known if known is not None else row["location_id"]
 
 
 def _record_changes(
