@@ -262,8 +262,66 @@ def _conf_text(home: Path, options: ServerOptions) -> str:
         if replaced:
             lines.append("# replaced by neo4j-extra.conf: "
                          + ", ".join(sorted({_key(line) for line in replaced})))  # fmt: skip
-        lines += ["# --- from neo4j-extra.conf", text]
+        lines += [EXTRA_MARKER, text]
     return "\n".join(lines) + "\n"
+
+
+# Where neo4j.conf's copy of neo4j-extra.conf begins (see _conf_text and effective_settings).
+EXTRA_MARKER = "# --- from neo4j-extra.conf"
+
+
+@dataclass(frozen=True)
+class EffectiveSettings:
+    """What a home's local server runs with: tracegraph's settings (server.json), except where
+    neo4j-extra.conf replaces them."""
+
+    bolt_port: int
+    heap: str
+    pagecache: str
+    data: Path  # the data folder: databases and transaction logs
+    from_extra_conf: tuple[str, ...]  # which of the above neo4j-extra.conf set: bolt_port, …
+
+
+_EFFECTIVE_KEYS = {"bolt_port": "server.bolt.listen_address",
+                   "heap": "server.memory.heap.max_size",
+                   "pagecache": "server.memory.pagecache.size",
+                   "data": "server.directories.data"}  # fmt: skip
+
+
+def effective_settings(home: Path) -> EffectiveSettings | None:
+    """The settings the home's server runs with, or None for a home without a local server.
+
+    Read from the neo4j.conf `db up` wrote at the last start — tracegraph's settings with
+    neo4j-extra.conf's in place of those it names (the file wins), which is what the running
+    server read even if neo4j-extra.conf changed since — else as the next start will write it.
+    `db status` reported server.json's heap and page cache, and did not recognise its own
+    server on a Bolt port neo4j-extra.conf had moved."""
+    options = saved_options(home)
+    if options is None:
+        return None
+    written = neo4j_home(home) / "conf" / "neo4j.conf"
+    text = written.read_text(encoding="utf-8") if written.is_file() else _conf_text(home, options)
+    ours, _, extra = text.partition(EXTRA_MARKER)
+    given = _settings_in(extra)
+    settings = {**_settings_in(ours), **given}
+    data = Path(settings.get(_EFFECTIVE_KEYS["data"]) or "data")
+    return EffectiveSettings(
+        bolt_port=_port(settings.get(_EFFECTIVE_KEYS["bolt_port"], ""), DEFAULT_BOLT_PORT),
+        heap=settings.get(_EFFECTIVE_KEYS["heap"], options.heap),
+        pagecache=settings.get(_EFFECTIVE_KEYS["pagecache"], options.pagecache),
+        # Neo4j reads a relative folder from its home
+        data=data if data.is_absolute() else neo4j_home(home) / data,
+        from_extra_conf=tuple(name for name, key in _EFFECTIVE_KEYS.items() if key in given),
+    )
+
+
+def _port(address: str, default: int) -> int:
+    """The port of a listen address as Neo4j writes them: `:7687`, `0.0.0.0:7687`,
+    `[::]:7687`, or a host alone (its default port)."""
+    host, colon, port = address.rpartition(":")
+    if colon and port.isdigit() and not host.endswith(":"):
+        return int(port)
+    return default
 
 
 def _key(line: str) -> str:

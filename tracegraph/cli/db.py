@@ -12,6 +12,7 @@ from tracegraph import backup as backups
 from tracegraph import health, lifecycle, server
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
+from tracegraph.cli.ledger import shown_status
 from tracegraph.cli.render import OutputFormat, note, print_json, stdout, warn
 from tracegraph.config import find_home
 from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
@@ -224,8 +225,10 @@ def status(
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
 ) -> None:
     """Server version, URI, node counts per label and relationship counts per type; the local
-    server's home, pid, heap, page cache, store size and free disk; constraints and indexes the
-    graph model expects but the database lacks; an import running now and how the last ended."""
+    server's home, pid, Bolt port, heap, page cache, data folder with its size, and free disk
+    (as it runs with them: neo4j-extra.conf's where it sets them); constraints and indexes the
+    graph model expects but the database lacks; an import running now and how the last ended
+    (a run marked running that no process holds the import lock for: interrupted)."""
     graph = open_graph()
     try:
         current = graph.status()
@@ -257,14 +260,23 @@ def status(
 _LOW_DISK_BYTES = 2 * 1024**3
 
 
+# LocalServer.from_extra_conf's names as the status line says them
+_SETTING_NAMES = {"bolt_port": "Bolt port", "heap": "heap", "pagecache": "page cache",
+                  "data": "data folder"}  # fmt: skip
+
+
 def _print_health(checked: health.Health) -> None:
     out = stdout()
     local = checked.local
     if local is not None:
+        named = ", ".join(_SETTING_NAMES[name] for name in local.from_extra_conf)
+        extra = f" ({named} as neo4j-extra.conf sets it)"
         out.print(
-            f"Local server: {local.home}, pid {local.pid or 'none (not running?)'}, heap "
-            f"{local.heap}, page cache {local.pagecache}; store {_bytes(local.store_bytes)}, "
+            f"Local server: {local.home}, pid {local.pid or 'none (not running?)'}, Bolt port "
+            f"{local.bolt_port}, heap {local.heap}, page cache {local.pagecache}; store "
+            f"{_bytes(local.store_bytes)} in {local.data_folder}, "
             f"{_bytes(local.disk_free_bytes)} free on its disk"
+            + (extra if local.from_extra_conf else "")
         )
         if local.disk_free_bytes < _LOW_DISK_BYTES:
             warn(
@@ -293,7 +305,7 @@ def _print_health(checked: health.Health) -> None:
               if last["rows_read"] is not None
               else "no counts (the run did not finish)")  # fmt: skip
     out.print(
-        f"Last import: {last['run_id']} {last['status']}, started {last['started_at']} by "
+        f"Last import: {last['run_id']} {shown_status(last)}, started {last['started_at']} by "
         f"{last['user']}@{last['host']}"
         + (f", ended {last['ended_at']}" if last["ended_at"] else "")
         + f"; {counts}"
