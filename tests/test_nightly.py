@@ -21,6 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tracegraph import health, server
+from tracegraph.cli import db as db_cli
 from tracegraph.cli.main import app
 from tracegraph.config import load_settings
 from tracegraph.db import connect
@@ -406,3 +407,13 @@ def test_db_down_under_a_starting_import_ends_it_with_one_line_and_exit_2(
         assert clean in rerun.stderr.splitlines()[-1]
     finally:
         server.stop(home)
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [(0, "0 B"), (1023, "1023 B"), (3500, "3.4 KiB"), (12 * 2**20, "12.0 MiB"),
+     (3 * 2**30 // 2, "1.5 GiB"), (2000 * 2**30, "2,000.0 GiB")],
+)  # fmt: skip
+def test_one_formatter_sizes_the_store_and_a_backup(amount: int, shown: str) -> None:
+    """`db status` (store, free disk) and `db backup` (the dump) size files alike."""
+    assert db_cli._bytes(amount) == shown

@@ -198,9 +198,8 @@ def backup(
     """Back up the database into a dump file (tracegraph-YYYYMMDDTHHMMSSZ.dump, readable by you
     only). Neo4j Community backs up a stopped server: run `db down` first, `db up` after."""
     dump = backups.backup(_local_home(), to.resolve())
-    size = dump.stat().st_size
-    shown = f"{size / 2**20:,.1f} MiB" if size >= 2**20 else f"{size:,} bytes"
-    stdout().print(f"Backed up to {dump} ({shown}).")
+    # sized as `db status` sizes the store it came from
+    stdout().print(f"Backed up to {dump} ({_bytes(dump.stat().st_size)}).")
 
 
 @app.command()
@@ -313,6 +312,8 @@ def _print_health(checked: health.Health) -> None:
 
 
 def _bytes(amount: int) -> str:
+    """A size in bytes as people read it: 512 B, 3.4 KiB, 12.0 MiB, 1.5 GiB (db status, db
+    backup)."""
     if amount < 1024:
         return f"{amount} B"
     size = float(amount)
