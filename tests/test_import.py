@@ -1061,10 +1061,10 @@ def test_a_reject_file_that_cannot_be_written_stops_the_import_before_it_starts(
         result = runner.invoke(app, ["import", str(tmp_path / "in"), "--rejects", str(target),
                                      *dry_run])  # fmt: skip
         assert result.exit_code == 2, result.stdout
-        error, outcome = result.stderr.splitlines()  # the error, then (no terminal) the outcome
-        assert error.startswith(f"error: cannot write the reject file {target}: ")
-        assert error.endswith("(hint: pass --rejects a file in a folder you can write)")
-        assert " ended, exit 2 (did not start) after " in outcome
+        assert result.stderr.startswith(f"error: cannot write the reject file {target}: ")
+        assert result.stderr.rstrip().endswith(
+            "(hint: pass --rejects a file in a folder you can write)"
+        )
     assert graph.status().total_nodes == 0  # no ledger entry, no lock, nothing imported
 
 

@@ -224,10 +224,12 @@ def status(
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
 ) -> None:
     """Server version, URI, node counts per label and relationship counts per type; the local
-    server's home, pid, Bolt port, heap, page cache, data folder with its size, and free disk
-    (as it runs with them: neo4j-extra.conf's where it sets them); constraints and indexes the
-    graph model expects but the database lacks; an import running now and how the last ended
-    (a run marked running that no process holds the import lock for: interrupted)."""
+    server's home, pid, heap, page cache, store size and free disk; constraints and indexes the
+    graph model expects but the database lacks; an import running now and how the last ended.
+
+    The local server's Bolt port, heap, page cache and data folder are those it runs with:
+    neo4j-extra.conf's where that file sets them. A last import the ledger marks running while
+    no process holds the import lock (its importer or its server died) shows as interrupted."""
     graph = open_graph()
     try:
         current = graph.status()

@@ -80,7 +80,8 @@ class NightlyReport:
     starts (its run id and files) and one when it ends (exit code and its meaning, counts,
     time, reject file) — a cron job keeping stderr only lost both; and with --summary-file the
     JSON summary with the outcome, for a monitoring job. The error of a run that did not
-    complete is printed here, before the last line, which stays the outcome."""
+    complete is printed here, before the last line, which stays the outcome; an import that
+    fails before its run has an id (bad input) prints its one error line."""
 
     def __init__(self, paths: list[Path], summary_file: Path | None, dry_run: bool) -> None:
         self.paths = paths
@@ -91,10 +92,10 @@ class NightlyReport:
         self.began = time.monotonic()
 
     def started(self, run_id: str, files: Sequence[Path]) -> None:
-        self.run_id = run_id
-        if self.summary_file is not None:
+        if self.summary_file is not None:  # one that cannot be written stops it here: bad input
             files_read = [str(f.absolute()) for f in files]
             write_summary_file(self.summary_file, started_record(run_id, files_read))
+        self.run_id = run_id
         if self.plain:
             given = ", ".join(str(p.absolute()) for p in self.paths)
             plain_line(f"{self.what} {run_id} started: {len(files)} table file(s) from {given}")
@@ -125,9 +126,8 @@ class NightlyReport:
                 # the server went away before the run took the import lock (or wrote its
                 # ledger entry), where the importer does not name the run itself
                 error = stopped_part_way(self.run_id, error)
-            started = self.run_id is not None and not isinstance(error, ImportBusy)
-            meaning = ("did not complete; running it again completes it" if started
-                       else "did not start")  # fmt: skip
+            meaning = ("did not start" if isinstance(error, ImportBusy)
+                       else "did not complete; running it again completes it")  # fmt: skip
             self._failed(error, error.exit_code, meaning)
         except KeyboardInterrupt:
             interrupted = TracegraphError("interrupted", hint="a re-run is safe")
@@ -151,12 +151,13 @@ class NightlyReport:
                                   error=error or TracegraphError(reason))  # fmt: skip
             with contextlib.suppress(TracegraphError):  # its own error is the one to tell
                 write_summary_file(self.summary_file, record)
-        if self.plain:
-            given = ", ".join(str(p) for p in self.paths)
-            name = f"{self.what} {self.run_id}" if self.run_id else f"{self.what} of {given}"
+        # Before the run has an id (a bad mapping, timezone or path) the error is all there is
+        # to say: bad input is one line, in a nightly log too.
+        if self.plain and self.run_id is not None:
             plain_line(
-                f"{name} ended, exit {code if code is not None else 'non-zero'} ({meaning}) "
-                f"after {time.monotonic() - self.began:.1f} s: {reason}"
+                f"{self.what} {self.run_id} ended, exit "
+                f"{code if code is not None else 'non-zero'} ({meaning}) after "
+                f"{time.monotonic() - self.began:.1f} s: {reason}"
             )
 
 
@@ -256,7 +257,9 @@ def import_command(
     """Import canonical tables; every row is written or rejected, and the counts reconcile.
 
     Exit code 0 when clean, 1 when more than --max-rejects rows were rejected (they are in the
-    reject file with file, line, column, value and reason), 2 when the import could not run.
+    reject file with file, line, column, value and reason), 2 when the import could not run or
+    its server went away (a re-run completes it), 130 when interrupted (Ctrl-C, SIGTERM).
+
     Re-running is safe: unchanged files are skipped, unchanged rows write nothing. One import
     runs at a time: a second one exits 2 and names the running import.
 
@@ -266,8 +269,8 @@ def import_command(
     in a note, not rejected: only the graph knows whether it holds them.
 
     Without a terminal (cron, systemd), stderr has plain lines: one when the run starts (its
-    run id and files), one per file, and last one with the outcome (exit code and its meaning,
-    counts, time, reject file).
+    run id and files), one per file, and a last one with the outcome (exit code and its meaning,
+    counts, time, reject file; after the error of a run that did not complete).
 
     Extra columns are kept as properties; in a ';'-separated file (Excel in a German or French
     locale), one whose every value is a number with a decimal comma (252,5) is read as numbers.

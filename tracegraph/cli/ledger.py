@@ -57,12 +57,18 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
         table.add_column(column, justify="left" if column in ("run", "status", "user")
                          else "right", no_wrap=True, min_width=len(column))  # fmt: skip
     for r in runs:
-        table.add_row(r["run_id"], shown_status(r), r.get("user") or "",
+        # the reason below the table: in the column it pushed the run ids off an 80-column one
+        status = (r.get("status") or "") + ("*" if r.get("interrupted_because") else "")
+        table.add_row(r["run_id"], status, r.get("user") or "",
                       _count(r, "rows_read"), _count(r, "rows_written"),
                       _count(r, "rows_rejected"), _count(r, "rows_updated"))  # fmt: skip
     stdout().print(table)
     if _unfinished(runs):
         stdout().print(f"[dim]{UNFINISHED}[/]")
+    dead = next((r["interrupted_because"] for r in runs if r.get("interrupted_because")), None)
+    if dead:
+        stdout().print(f"[dim]*: the ledger says running, but {dead}: its importer or its "
+                       "server died (the next import marks it interrupted)[/]")  # fmt: skip
 
 
 # The count of a run that stopped: "≥" before what the files it finished held (the file it was
