@@ -294,7 +294,8 @@ def test_status_reads_the_settings_neo4j_extra_conf_replaces(tmp_path: Path) -> 
     )
     effective = server.effective_settings(home)
     assert effective == server.EffectiveSettings(
-        bolt_port=47700, heap="3g", pagecache="2g", data=server.neo4j_home(home) / "store",
+        bolt_port=47700, http_port=47474, heap="3g", pagecache="2g",
+        data=server.neo4j_home(home) / "store",
         from_extra_conf=("bolt_port", "pagecache", "data"),
     )  # fmt: skip
     local = health.local_server(home, "bolt://127.0.0.1:47700")
@@ -314,7 +315,8 @@ def test_status_reads_the_settings_neo4j_extra_conf_replaces(tmp_path: Path) -> 
     assert (server.effective_settings(home) or effective).pagecache == "2g"
     conf.unlink()
     assert server.effective_settings(home) == server.EffectiveSettings(
-        bolt_port=47687, heap="3g", pagecache="8g", data=server.neo4j_home(home) / "data",
+        bolt_port=47687, http_port=47474, heap="3g", pagecache="8g",
+        data=server.neo4j_home(home) / "data",
         from_extra_conf=("pagecache",),
     )  # fmt: skip
 
@@ -341,28 +343,35 @@ def _plant(folder: Path, lots: int = 20_000) -> None:
 def test_db_down_under_a_starting_import_ends_it_with_one_line_and_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
 ) -> None:
-    """A local server whose neo4j-extra.conf sets the page cache: `db status` says the size it
-    runs with. Then `db down --force` in the first seconds of an import: the import ends with
-    the line naming its run and that a re-run completes it, exit 2 (no traceback, no hang);
-    after `db up`, `imports` shows the run interrupted and a re-run completes it."""
+    """A local server whose neo4j-extra.conf sets the page cache and moves the Bolt port:
+    `db up` waits on the port it listens on and writes that into the credentials (it waited on
+    --bolt-port until it timed out), `db status` says the page cache it runs with. Then `db
+    down --force` in the first seconds of an import: the import ends with the line naming its
+    run and that a re-run completes it, exit 2 (no traceback, no hang); after `db up`,
+    `imports` shows the run interrupted and a re-run completes it."""
     for key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
         monkeypatch.delenv(key, raising=False)
     home = tmp_path / ".tracegraph"
     home.mkdir(mode=0o700)
-    (home / "neo4j-extra.conf").write_text("server.memory.pagecache.size=300m\n")
+    port = server.free_port()
+    (home / "neo4j-extra.conf").write_text(
+        f"server.memory.pagecache.size=300m\nserver.bolt.listen_address=:{port}\n"
+    )
     monkeypatch.setenv("TRACEGRAPH_HOME", str(home))
     monkeypatch.chdir(tmp_path)
-    port = server.free_port()
-    up = ["db", "up", "--local", "--bolt-port", str(port), "--http-port",
+    up = ["db", "up", "--local", "--bolt-port", str(server.free_port()), "--http-port",
           str(server.free_port()), "--heap", "512m", "--pagecache", "256m"]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
     try:
-        assert runner.invoke(app, up).exit_code == 0
+        started = runner.invoke(app, up)
+        assert started.exit_code == 0, started.stderr
+        assert started.stdout.splitlines()[1] == f"Bolt URI:    bolt://127.0.0.1:{port}"
         status = runner.invoke(app, ["db", "status", "--format", "json"])
         local = json.loads(status.stdout)["local_server"]
         ran = (local["pagecache"], local["heap"], local["bolt_port"], local["from_extra_conf"])
-        assert ran == ("300m", "512m", port, ["pagecache"])
+        assert ran == ("300m", "512m", port, ["bolt_port", "pagecache"])
         settings = load_settings(env={"TRACEGRAPH_HOME": str(home)})
+        assert settings.uri == f"bolt://127.0.0.1:{port}"
         graph = TraceGraph(connect(settings), settings.database, settings.uri)
         shown, _, _ = graph.driver.execute_query(
             "SHOW SETTINGS YIELD name, value WHERE name = $name RETURN value",
@@ -371,7 +380,7 @@ def test_db_down_under_a_starting_import_ends_it_with_one_line_and_exit_2(
         assert shown[0]["value"] == "300.00MiB"  # what the server itself says it runs with
         table = " ".join(runner.invoke(app, ["db", "status"]).stdout.split())
         assert f"Bolt port {port}, heap 512m, page cache 300m; store " in table
-        assert "(page cache as neo4j-extra.conf sets it)" in table
+        assert "(Bolt port, page cache as neo4j-extra.conf sets it)" in table
 
         graph.init_schema()
         _plant(tmp_path / "plant")

@@ -36,7 +36,7 @@ class LocalServer:
     disk_free_bytes: int  # free space on the file system that holds it
     bolt_port: int
     data_folder: str
-    from_extra_conf: list[str]  # which of bolt_port, heap, pagecache, data neo4j-extra.conf set
+    from_extra_conf: list[str]  # which of bolt_port, http_port, heap, pagecache, data it set
 
 
 @dataclass(frozen=True)

@@ -262,8 +262,8 @@ _LOW_DISK_BYTES = 2 * 1024**3
 
 
 # LocalServer.from_extra_conf's names as the status line says them
-_SETTING_NAMES = {"bolt_port": "Bolt port", "heap": "heap", "pagecache": "page cache",
-                  "data": "data folder"}  # fmt: skip
+_SETTING_NAMES = {"bolt_port": "Bolt port", "http_port": "HTTP port", "heap": "heap",
+                  "pagecache": "page cache", "data": "data folder"}  # fmt: skip
 
 
 def _print_health(checked: health.Health) -> None:
