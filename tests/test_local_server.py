@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 
 from readme import tracegraph_commands
 from tracegraph import server
+from tracegraph.cli import db as db_cli
 from tracegraph.cli.main import app
 from tracegraph.config import load_settings
 from tracegraph.db import connect
@@ -165,7 +167,9 @@ def test_quick_start_works_twice_and_survives_a_restart(
     _run(runner, ["db", "down"])
     backed_up = _run(runner, ["db", "backup", "--to", "backups"])
     (dump,) = Path("backups").glob("tracegraph-*.dump")
-    assert backed_up.startswith(f"Backed up to {dump.resolve()} (")
+    # sized as `db status` sizes the store (it said "48,213 bytes" where status said KiB)
+    assert backed_up == f"Backed up to {dump.resolve()} ({db_cli._bytes(dump.stat().st_size)}).\n"
+    assert re.search(r" \(\d[\d,]*(\.\d)? (B|KiB|MiB|GiB)\)\.$", backed_up.strip())
     assert dump.stat().st_mode & 0o777 == 0o600  # the store, readable without the password
     _run(runner, ["db", "up"])
     _run(runner, ["db", "reset", "--yes"])

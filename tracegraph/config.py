@@ -54,15 +54,20 @@ def home_for_new_server(env: Mapping[str, str] | None = None, cwd: Path | None =
 
 def write_credentials(path: Path, values: Mapping[str, str]) -> None:
     """Write KEY=VALUE lines readable by the user only (0600), atomically."""
+    write_private(path, "".join(f"{key}={value}\n" for key, value in values.items()))
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write `text` to `path` readable by the user only (0600), atomically: a reader finds the
+    old content or the new, never half of it (written beside it, then renamed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.unlink(missing_ok=True)
-    # O_EXCL with mode 0600 from the start: the password is never readable by others, not even
-    # for the moment between create and chmod.
+    # O_EXCL with mode 0600 from the start: a password (or a night's counts) is never readable
+    # by others, not even for the moment between create and chmod.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        for key, value in values.items():
-            out.write(f"{key}={value}\n")
+        out.write(text)
     os.replace(tmp, path)
 
 

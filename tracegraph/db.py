@@ -70,6 +70,15 @@ def translated_errors(
                 "times in a row and blocks logins for a few seconds",
                 hint=f"check {_password_from(source)}, then wait 5 seconds and try again",
             ) from exc
+        if exc.code == "Neo.TransientError.General.DatabaseUnavailable":
+            # the server is stopping (`db down` under an import) or still starting: it answers
+            # Bolt but runs no transaction — "Neo4j refused the request: Timeout waiting for
+            # database…" read as a refusal of the query, not as the server going away
+            raise ServerUnavailable(
+                f"database '{database}' on {server} is unavailable: its server is stopping or "
+                "starting",
+                hint="start it with `tracegraph db up`, or wait until it has started",
+            ) from exc
         if exc.code == "Neo.ClientError.Database.DatabaseNotFound":
             raise UnknownDatabase(
                 f"database '{database}' does not exist on {server}",

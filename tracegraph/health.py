@@ -34,6 +34,9 @@ class LocalServer:
     pagecache: str
     store_bytes: int  # the home's data folder (databases and transaction logs) on disk
     disk_free_bytes: int  # free space on the file system that holds it
+    bolt_port: int
+    data_folder: str
+    from_extra_conf: list[str]  # which of bolt_port, http_port, heap, pagecache, data it set
 
 
 @dataclass(frozen=True)
@@ -61,21 +64,26 @@ class Health:
 
 def local_server(home: Path | None, uri: str) -> LocalServer | None:
     """The home's local server, if `uri` is its Bolt port on this machine (NEO4J_URI may name
-    another server, and a Docker home's server is the container's)."""
+    another server, and a Docker home's server is the container's), with the settings it runs
+    with: neo4j-extra.conf's where it sets them (see server.effective_settings)."""
     if home is None or lifecycle.backend_of(home) != "local":
         return None
-    options = server.saved_options(home)
+    effective = server.effective_settings(home)
     parsed = urlparse(uri)
-    if options is None or parsed.hostname not in _LOCAL_HOSTS or parsed.port != options.bolt_port:
+    if (effective is None or parsed.hostname not in _LOCAL_HOSTS
+            or parsed.port != effective.bolt_port):  # fmt: skip
         return None
-    data = server.neo4j_home(home) / "data"
+    data = effective.data
     return LocalServer(
         home=str(home),
         pid=server.running_pid(home),
-        heap=options.heap,
-        pagecache=options.pagecache,
+        heap=effective.heap,
+        pagecache=effective.pagecache,
         store_bytes=folder_bytes(data),
         disk_free_bytes=shutil.disk_usage(data if data.exists() else home).free,
+        bolt_port=effective.bolt_port,
+        data_folder=str(data),
+        from_extra_conf=list(effective.from_extra_conf),
     )
 
 
@@ -94,18 +102,21 @@ def folder_bytes(folder: Path) -> int:
 def health(graph: TraceGraph, home: Path | None) -> Health:
     objects = graph.schema_objects()
     gaps = schema_gaps(objects)
-    last = import_runs(graph, limit=1)
+    running = running_import(graph)
+    # the lock just tried tells whether a last import marked running still runs
+    last = import_runs(graph, limit=1, lock_held=running is not None)
     return Health(
         local=local_server(home, graph.server),
         schema_missing=gaps.missing,
         schema_not_online=sorted(o.name for o in objects if o.state != "ONLINE"),
         schema_other_names=gaps.other_names,
-        running_import=running_import(graph),
+        running_import=running,
         last_import=_last_import(last[0]) if last else None,
     )
 
 
 def _last_import(run: dict[str, Any]) -> dict[str, Any]:
     keys = ("run_id", "status", "started_at", "ended_at", "user", "host", "rows_read",
-            "rows_written", "rows_rejected", "counts_partial", "error")  # fmt: skip
+            "rows_written", "rows_rejected", "counts_partial", "error", "status_in_ledger",
+            "interrupted_because")  # fmt: skip
     return {key: run.get(key) for key in keys}

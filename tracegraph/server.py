@@ -28,7 +28,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from tracegraph.config import (
@@ -262,8 +262,79 @@ def _conf_text(home: Path, options: ServerOptions) -> str:
         if replaced:
             lines.append("# replaced by neo4j-extra.conf: "
                          + ", ".join(sorted({_key(line) for line in replaced})))  # fmt: skip
-        lines += ["# --- from neo4j-extra.conf", text]
+        lines += [EXTRA_MARKER, text]
     return "\n".join(lines) + "\n"
+
+
+# Where neo4j.conf's copy of neo4j-extra.conf begins (see _conf_text and effective_settings).
+EXTRA_MARKER = "# --- from neo4j-extra.conf"
+
+
+@dataclass(frozen=True)
+class EffectiveSettings:
+    """What a home's local server runs with: tracegraph's settings (server.json), except where
+    neo4j-extra.conf replaces them."""
+
+    bolt_port: int
+    http_port: int
+    heap: str
+    pagecache: str
+    data: Path  # the data folder: databases and transaction logs
+    from_extra_conf: tuple[str, ...]  # which of the above neo4j-extra.conf set: bolt_port, …
+
+
+_EFFECTIVE_KEYS = {"bolt_port": "server.bolt.listen_address",
+                   "http_port": "server.http.listen_address",
+                   "heap": "server.memory.heap.max_size",
+                   "pagecache": "server.memory.pagecache.size",
+                   "data": "server.directories.data"}  # fmt: skip
+
+
+def effective_settings(home: Path) -> EffectiveSettings | None:
+    """The settings the home's server runs with, or None for a home without a local server.
+
+    Read from the neo4j.conf `db up` wrote at the last start — tracegraph's settings with
+    neo4j-extra.conf's in place of those it names (the file wins), which is what the running
+    server read even if neo4j-extra.conf changed since — else as the next start will write it.
+    `db status` reported server.json's heap and page cache, and did not recognise its own
+    server on a Bolt port neo4j-extra.conf had moved."""
+    options = saved_options(home)
+    if options is None:
+        return None
+    written = neo4j_home(home) / "conf" / "neo4j.conf"
+    text = written.read_text(encoding="utf-8") if written.is_file() else _conf_text(home, options)
+    return _effective(home, text, options)
+
+
+def _effective(home: Path, conf: str, options: ServerOptions) -> EffectiveSettings:
+    """The settings of a neo4j.conf text `_conf_text` wrote for `options`."""
+    ours, _, extra = conf.partition(EXTRA_MARKER)
+    given = _settings_in(extra)
+    settings = {**_settings_in(ours), **given}
+    data = Path(settings.get(_EFFECTIVE_KEYS["data"]) or "data")
+    return EffectiveSettings(
+        bolt_port=_port(settings.get(_EFFECTIVE_KEYS["bolt_port"], ""), DEFAULT_BOLT_PORT),
+        http_port=_port(settings.get(_EFFECTIVE_KEYS["http_port"], ""), DEFAULT_HTTP_PORT),
+        heap=settings.get(_EFFECTIVE_KEYS["heap"], options.heap),
+        pagecache=settings.get(_EFFECTIVE_KEYS["pagecache"], options.pagecache),
+        # Neo4j reads a relative folder from its home
+        data=data if data.is_absolute() else neo4j_home(home) / data,
+        from_extra_conf=tuple(name for name, key in _EFFECTIVE_KEYS.items() if key in given),
+    )
+
+
+def _listening(options: ServerOptions, effective: EffectiveSettings) -> ServerOptions:
+    """`options` with the ports the server listens on (neo4j-extra.conf's where it sets them)."""
+    return replace(options, bolt_port=effective.bolt_port, http_port=effective.http_port)
+
+
+def _port(address: str, default: int) -> int:
+    """The port of a listen address as Neo4j writes them: `:7687`, `0.0.0.0:7687`,
+    `[::]:7687`, or a host alone (its default port)."""
+    host, colon, port = address.rpartition(":")
+    if colon and port.isdigit() and not host.endswith(":"):
+        return int(port)
+    return default
 
 
 def _key(line: str) -> str:
@@ -479,10 +550,15 @@ def start(
     options = options or saved_options(home) or ServerOptions()
     current = state(home)
     if current.running and current.options is not None:
-        return current.options
+        running = effective_settings(home)
+        return _listening(current.options, running) if running else current.options
+    conf = _conf_text(home, options)
+    # The ports it will listen on: neo4j-extra.conf may move them, and waiting on tracegraph's
+    # own port (and writing it into the credentials) timed out on a server that was up.
+    listening = _listening(options, _effective(home, conf, options))
     java, _ = find_java(env)
     lib = ensure_jars(jar_cache_dir(env), java, log)
-    for name, port in (("Bolt", options.bolt_port), ("HTTP", options.http_port)):
+    for name, port in (("Bolt", listening.bolt_port), ("HTTP", listening.http_port)):
         if not port_is_free(port):
             flag = "--bolt-port" if name == "Bolt" else "--http-port"
             raise PortInUse(
@@ -497,10 +573,11 @@ def start(
     if link.is_symlink() or link.exists():
         link.unlink()
     link.symlink_to(lib, target_is_directory=True)
-    (nh / "conf" / "neo4j.conf").write_text(_conf_text(home, options), encoding="utf-8")
+    (nh / "conf" / "neo4j.conf").write_text(conf, encoding="utf-8")
+    # tracegraph's own settings: what the next `db up` starts from (the file's are the file's)
     (home / "server.json").write_text(json.dumps(asdict(options), indent=2), encoding="utf-8")
-    _initialise_password(home, options)
-    _update_credentials_uri(home, options)
+    _initialise_password(home, listening)
+    _update_credentials_uri(home, listening)
 
     launch_env = {
         **env,
@@ -533,11 +610,11 @@ def start(
                 f"Neo4j stopped while starting: {_last_error(home, logged, said)}",
                 hint=f"see {nh / 'logs' / 'neo4j.log'}",
             )
-        if _bolt_answers(options.bolt_port) and _http_discovery_answers(options.http_port):
-            return options
+        if _bolt_answers(listening.bolt_port) and _http_discovery_answers(listening.http_port):
+            return listening
         time.sleep(0.5)
     raise ServerSetupError(
-        f"Neo4j did not answer on port {options.bolt_port} within {timeout:.0f} s",
+        f"Neo4j did not answer on port {listening.bolt_port} within {timeout:.0f} s",
         hint=f"see {nh / 'logs' / 'neo4j.log'}",
     )
 

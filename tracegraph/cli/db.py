@@ -12,6 +12,7 @@ from tracegraph import backup as backups
 from tracegraph import health, lifecycle, server
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
+from tracegraph.cli.ledger import shown_status
 from tracegraph.cli.render import OutputFormat, note, print_json, stdout, warn
 from tracegraph.config import find_home
 from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
@@ -197,9 +198,8 @@ def backup(
     """Back up the database into a dump file (tracegraph-YYYYMMDDTHHMMSSZ.dump, readable by you
     only). Neo4j Community backs up a stopped server: run `db down` first, `db up` after."""
     dump = backups.backup(_local_home(), to.resolve())
-    size = dump.stat().st_size
-    shown = f"{size / 2**20:,.1f} MiB" if size >= 2**20 else f"{size:,} bytes"
-    stdout().print(f"Backed up to {dump} ({shown}).")
+    # sized as `db status` sizes the store it came from
+    stdout().print(f"Backed up to {dump} ({_bytes(dump.stat().st_size)}).")
 
 
 @app.command()
@@ -226,7 +226,11 @@ def status(
     """Server version, URI, node counts per label and relationship counts per type; the local
     server's home, pid, heap, page cache, store size and free disk; constraints and indexes the
     graph model expects but the database lacks, or has under another name; an import running
-    now and how the last ended."""
+    now and how the last ended.
+
+    The local server's Bolt port, heap, page cache and data folder are those it runs with:
+    neo4j-extra.conf's where that file sets them. A last import the ledger marks running while
+    no process holds the import lock (its importer or its server died) shows as interrupted."""
     graph = open_graph()
     try:
         current = graph.status()
@@ -258,14 +262,23 @@ def status(
 _LOW_DISK_BYTES = 2 * 1024**3
 
 
+# LocalServer.from_extra_conf's names as the status line says them
+_SETTING_NAMES = {"bolt_port": "Bolt port", "http_port": "HTTP port", "heap": "heap",
+                  "pagecache": "page cache", "data": "data folder"}  # fmt: skip
+
+
 def _print_health(checked: health.Health) -> None:
     out = stdout()
     local = checked.local
     if local is not None:
+        named = ", ".join(_SETTING_NAMES[name] for name in local.from_extra_conf)
+        extra = f" ({named} as neo4j-extra.conf sets it)"
         out.print(
-            f"Local server: {local.home}, pid {local.pid or 'none (not running?)'}, heap "
-            f"{local.heap}, page cache {local.pagecache}; store {_bytes(local.store_bytes)}, "
+            f"Local server: {local.home}, pid {local.pid or 'none (not running?)'}, Bolt port "
+            f"{local.bolt_port}, heap {local.heap}, page cache {local.pagecache}; store "
+            f"{_bytes(local.store_bytes)} in {local.data_folder}, "
             f"{_bytes(local.disk_free_bytes)} free on its disk"
+            + (extra if local.from_extra_conf else "")
         )
         if local.disk_free_bytes < _LOW_DISK_BYTES:
             warn(
@@ -301,7 +314,7 @@ def _print_health(checked: health.Health) -> None:
               if last["rows_read"] is not None
               else "no counts (the run did not finish)")  # fmt: skip
     out.print(
-        f"Last import: {last['run_id']} {last['status']}, started {last['started_at']} by "
+        f"Last import: {last['run_id']} {shown_status(last)}, started {last['started_at']} by "
         f"{last['user']}@{last['host']}"
         + (f", ended {last['ended_at']}" if last["ended_at"] else "")
         + f"; {counts}"
@@ -309,6 +322,8 @@ def _print_health(checked: health.Health) -> None:
 
 
 def _bytes(amount: int) -> str:
+    """A size in bytes as people read it: 512 B, 3.4 KiB, 12.0 MiB, 1.5 GiB (db status, db
+    backup)."""
     if amount < 1024:
         return f"{amount} B"
     size = float(amount)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -26,10 +27,19 @@ from rich.table import Table
 from rich.text import Text
 
 from tracegraph.cli.context import open_graph
-from tracegraph.cli.render import OutputFormat, note, print_json, stderr, stdout
+from tracegraph.cli.render import OutputFormat, note, print_error, print_json, stderr, stdout
+from tracegraph.errors import DatabaseError, ImportBusy, ServerUnavailable, TracegraphError
 from tracegraph.importing.mappings import load_mapping
+from tracegraph.importing.outcome import (
+    INTERRUPTED,
+    UNEXPECTED,
+    ended_record,
+    exit_code,
+    started_record,
+    write_summary_file,
+)
+from tracegraph.importing.run import ImportSummary, check_paths, import_paths, stopped_part_way
 from tracegraph.importing.run import Progress as RowProgress
-from tracegraph.importing.run import check_paths, import_paths
 from tracegraph.values import counted
 
 
@@ -43,9 +53,7 @@ def import_progress() -> Iterator[tuple[RowProgress, Callable[[str], None]]]:
     """A rich progress bar with rows/s on an interactive terminal, with the per-file log lines
     printed above it; without a terminal (nightly jobs) just the plain log lines."""
     if not sys.stderr.isatty():
-        # each line with its local time and offset: a nightly log shows when each file was
-        # read and how long the job took, next to the cron's own lines
-        yield (lambda *_: None), lambda line: note(f"{_local_time()} {line}")
+        yield (lambda *_: None), plain_line
         return
     bars: dict[str, TaskID] = {}
     columns = (
@@ -62,8 +70,96 @@ def import_progress() -> Iterator[tuple[RowProgress, Callable[[str], None]]]:
         yield advance, lambda message: bar.console.print(escape(message))
 
 
-def _local_time() -> str:
-    return datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S%z")
+def plain_line(line: str) -> None:
+    """A line of a nightly job's log (stderr not a terminal), with its local time and offset:
+    the log shows when each file was read and how long the job took, next to cron's lines."""
+    note(f"{datetime.now().astimezone().strftime('%Y-%m-%d %H:%M:%S%z')} {line}")
+
+
+class NightlyReport:
+    """What an import tells whoever was not watching: without a terminal, a line when the run
+    starts (its run id and files) and one when it ends (exit code and its meaning, counts,
+    time, reject file) — a cron job keeping stderr only lost both; and with --summary-file the
+    JSON summary with the outcome, for a monitoring job. The error of a run that did not
+    complete is printed here, before the last line, which stays the outcome; an import that
+    fails before its run has an id (bad input) prints its one error line."""
+
+    def __init__(self, paths: list[Path], summary_file: Path | None, dry_run: bool) -> None:
+        self.paths = paths
+        self.summary_file = summary_file
+        self.what = "dry run" if dry_run else "import"
+        self.plain = not sys.stderr.isatty()
+        self.run_id: str | None = None
+        self.began = time.monotonic()
+
+    def started(self, run_id: str, files: Sequence[Path]) -> None:
+        if self.summary_file is not None:  # one that cannot be written stops it here: bad input
+            files_read = [str(f.absolute()) for f in files]
+            write_summary_file(self.summary_file, started_record(run_id, files_read))
+        self.run_id = run_id
+        if self.plain:
+            given = ", ".join(str(p.absolute()) for p in self.paths)
+            plain_line(f"{self.what} {run_id} started: {len(files)} table file(s) from {given}")
+
+    def ended(self, summary: ImportSummary, code: int, max_rejects: int) -> None:
+        if self.summary_file is not None:
+            write_summary_file(self.summary_file, ended_record(summary, code))
+        if not self.plain:
+            return
+        meaning = (f"more than --max-rejects {max_rejects} rows rejected" if code
+                   else "clean" if not summary.rejected
+                   else f"at most --max-rejects {max_rejects} rows rejected")  # fmt: skip
+        written = "would be written" if summary.dry_run else "written"
+        plain_line(
+            f"{self.what} {summary.run_id} ended, exit {code} ({meaning}): {summary.read:,} "
+            f"rows read = {summary.written:,} {written} + {summary.rejected:,} rejected, in "
+            f"{summary.seconds:.1f} s"
+            + (f"; rejected rows: {summary.reject_file}" if summary.reject_file else "")
+        )
+
+    @contextlib.contextmanager
+    def failures(self) -> Iterator[None]:
+        """A run that did not complete: its error, the summary file, and the last line."""
+        try:
+            yield
+        except TracegraphError as error:
+            if self.run_id is not None and isinstance(error, ServerUnavailable | DatabaseError):
+                # the server went away before the run took the import lock (or wrote its
+                # ledger entry), where the importer does not name the run itself
+                error = stopped_part_way(self.run_id, error)
+            meaning = ("did not start" if isinstance(error, ImportBusy)
+                       else "did not complete; running it again completes it")  # fmt: skip
+            self._failed(error, error.exit_code, meaning)
+        except KeyboardInterrupt:
+            interrupted = TracegraphError("interrupted", hint="a re-run is safe")
+            self._failed(interrupted, INTERRUPTED, "interrupted; running it again completes it")
+        except Exception as error:  # reported by the entry point; the log still ends the run
+            # a bug exits 3; an OSError 2 when it is the machine's (a full disk), else 3
+            code = None if isinstance(error, OSError) else UNEXPECTED
+            self._ended_without(f"{type(error).__name__}: {error}", code, "failed")
+            raise
+
+    def _failed(self, error: TracegraphError, code: int, meaning: str) -> NoReturn:
+        print_error(error)
+        self._ended_without(error.message, code, meaning, error)
+        raise typer.Exit(code) from None
+
+    def _ended_without(
+        self, reason: str, code: int | None, meaning: str, error: TracegraphError | None = None
+    ) -> None:
+        if self.summary_file is not None:
+            record = ended_record(None, code, run_id=self.run_id,
+                                  error=error or TracegraphError(reason))  # fmt: skip
+            with contextlib.suppress(TracegraphError):  # its own error is the one to tell
+                write_summary_file(self.summary_file, record)
+        # Before the run has an id (a bad mapping, timezone or path) the error is all there is
+        # to say: bad input is one line, in a nightly log too.
+        if self.plain and self.run_id is not None:
+            plain_line(
+                f"{self.what} {self.run_id} ended, exit "
+                f"{code if code is not None else 'non-zero'} ({meaning}) after "
+                f"{time.monotonic() - self.began:.1f} s: {reason}"
+            )
 
 
 # The table's columns: `new` and `changed` split the summary's `changed` (new rows and rows
@@ -150,11 +246,21 @@ def import_command(
         "shipments the rows name is left to the import.",
     ),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
+    summary_file: Path = typer.Option(
+        None,
+        "--summary-file",
+        help="Also write the JSON summary (as --format json prints it) to this file, with "
+        "exit_code and outcome (clean, too many rejects, failed, interrupted; an error's text "
+        "for the last two): readable by you only and replaced whole. While the import runs it "
+        "says outcome running and the run id.",
+    ),
 ) -> None:
     """Import canonical tables; every row is written or rejected, and the counts reconcile.
 
     Exit code 0 when clean, 1 when more than --max-rejects rows were rejected (they are in the
-    reject file with file, line, column, value and reason), 2 when the import could not run.
+    reject file with file, line, column, value and reason), 2 when the import could not run or
+    its server went away (a re-run completes it), 130 when interrupted (Ctrl-C, SIGTERM).
+
     Re-running is safe: unchanged files are skipped, unchanged rows write nothing. One import
     runs at a time: a second one exits 2 and names the running import.
 
@@ -163,24 +269,41 @@ def import_command(
     reject file. Rows naming a step or shipment that no valid row of the files is are counted
     in a note, not rejected: only the graph knows whether it holds them.
 
+    Without a terminal (cron, systemd), stderr has plain lines: one when the run starts (its
+    run id and files), one per file, and a last one with the outcome (exit code and its meaning,
+    counts, time, reject file; after the error of a run that did not complete).
+
     Extra columns are kept as properties; in a ';'-separated file (Excel in a German or French
     locale), one whose every value is a number with a decimal comma (252,5) is read as numbers.
     """
-    mapping = load_mapping(mapping_file) if mapping_file else None
-    if dry_run:
-        with import_progress() as (progress, log):
-            summary = check_paths(paths, timezone=timezone, encoding=encoding, reject_file=rejects,
-                                  mapping=mapping, log=log, progress=progress)  # fmt: skip
-    else:
-        graph = open_graph()
-        try:
-            with import_progress() as (progress, log), _sigterm_interrupts():
-                summary = import_paths(
-                    graph, paths, timezone=timezone, encoding=encoding, force=force,
-                    reject_file=rejects, mapping=mapping, log=log, progress=progress,
-                )  # fmt: skip
-        finally:
-            graph.driver.close()
+    report = NightlyReport(paths, summary_file, dry_run)
+    with report.failures():
+        mapping = load_mapping(mapping_file) if mapping_file else None
+        if dry_run:
+            with import_progress() as (progress, log):
+                summary = check_paths(paths, timezone=timezone, encoding=encoding,
+                                      reject_file=rejects, mapping=mapping, log=log,
+                                      progress=progress, on_start=report.started)  # fmt: skip
+        else:
+            graph = open_graph()
+            try:
+                with import_progress() as (progress, log), _sigterm_interrupts():
+                    summary = import_paths(
+                        graph, paths, timezone=timezone, encoding=encoding, force=force,
+                        reject_file=rejects, mapping=mapping, log=log, progress=progress,
+                        on_start=report.started,
+                    )  # fmt: skip
+            finally:
+                graph.driver.close()
+    code = exit_code(summary, max_rejects)
+    _print_summary(summary, output, dry_run)
+    report.ended(summary, code, max_rejects)
+    if code:
+        raise typer.Exit(code)
+
+
+def _print_summary(summary: ImportSummary, output: OutputFormat, dry_run: bool) -> None:
+    """The summary on stdout: the JSON object, or the counts line, table and notes."""
     if output is OutputFormat.json:
         print_json(summary.as_dict())
     else:
@@ -214,5 +337,3 @@ def import_command(
             )
         if summary.reject_file:
             out.print(f"Rejected rows: {escape(str(summary.reject_file))}")
-    if summary.rejected > max_rejects:
-        raise typer.Exit(1)

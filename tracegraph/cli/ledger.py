@@ -31,7 +31,9 @@ def imports_command(
     old and the new value (a lot put on hold, a corrected quantity).
 
     A run that stopped shows ≥ before the counts of the files it finished, and ? where it
-    counted nothing (killed outright, or still running)."""
+    counted nothing (killed outright, or still running). A run the ledger marks running while
+    no process holds the import lock (its importer or its server died) shows as interrupted,
+    with the reason; nothing is written."""
     graph = open_graph()
     try:
         if run_id is None:
@@ -55,12 +57,18 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
         table.add_column(column, justify="left" if column in ("run", "status", "user")
                          else "right", no_wrap=True, min_width=len(column))  # fmt: skip
     for r in runs:
-        table.add_row(r["run_id"], r.get("status") or "", r.get("user") or "",
+        # the reason below the table: in the column it pushed the run ids off an 80-column one
+        status = (r.get("status") or "") + ("*" if r.get("interrupted_because") else "")
+        table.add_row(r["run_id"], status, r.get("user") or "",
                       _count(r, "rows_read"), _count(r, "rows_written"),
                       _count(r, "rows_rejected"), _count(r, "rows_updated"))  # fmt: skip
     stdout().print(table)
     if _unfinished(runs):
         stdout().print(f"[dim]{UNFINISHED}[/]")
+    dead = next((r["interrupted_because"] for r in runs if r.get("interrupted_because")), None)
+    if dead:
+        stdout().print(f"[dim]*: the ledger says running, but {dead}: its importer or its "
+                       "server died (the next import marks it interrupted)[/]")  # fmt: skip
 
 
 # The count of a run that stopped: "≥" before what the files it finished held (the file it was
@@ -69,6 +77,14 @@ UNFINISHED = (
     "≥: counted for the files the run finished before it stopped; ?: not counted (killed, or "
     "still running). Re-running an import is safe and completes it."
 )
+
+
+def shown_status(run: dict[str, Any]) -> str:
+    """A run's status, and why when the ledger's "running" is not believed (see
+    ledger.checked_status): `imports` and `db status` say it alike."""
+    status = str(run.get("status") or "")
+    because = run.get("interrupted_because")
+    return f"{status} ({because})" if because else status
 
 
 def _count(run: dict[str, Any], name: str) -> str:
@@ -99,7 +115,7 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         return
     out = stdout()
     out.print(
-        f"Import {run['run_id']} ({run.get('status')}), {str(run.get('started_at'))[:19]} by "
+        f"Import {run['run_id']} ({shown_status(run)}), {str(run.get('started_at'))[:19]} by "
         f"{run.get('user')}@{run.get('host')}: {_count(run, 'rows_read')} rows read, "
         f"{_count(run, 'rows_written')} written, {_count(run, 'rows_rejected')} rejected, "
         f"{len(run['changes']):,} changed rows"

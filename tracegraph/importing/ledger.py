@@ -12,6 +12,7 @@ from typing import Any
 from tracegraph.errors import UnknownSubject
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.changes import column_changes
+from tracegraph.importing.run import running_import
 from tracegraph.values import public_props
 
 
@@ -23,9 +24,44 @@ def _run(props: dict[str, Any]) -> dict[str, Any]:
     return run
 
 
-def import_runs(graph: TraceGraph, limit: int = 20) -> list[dict[str, Any]]:
-    """The last `limit` import runs, newest first, with their counts."""
-    return [_run(row["run"]) for row in graph.read("ledger/import_runs", limit=limit)]
+def import_runs(
+    graph: TraceGraph, limit: int = 20, *, lock_held: bool | None = None
+) -> list[dict[str, Any]]:
+    """The last `limit` import runs, newest first, with their counts; `lock_held` when the
+    caller has just tried the import lock (see `checked_status`)."""
+    runs = [_run(row["run"]) for row in graph.read("ledger/import_runs", limit=limit)]
+    return checked_status(graph, runs, lock_held)
+
+
+# Why a run the ledger marks running is shown interrupted (see checked_status).
+NO_LOCK_HOLDER = "no process holds the import lock"
+
+
+def checked_status(
+    graph: TraceGraph, runs: list[dict[str, Any]], lock_held: bool | None = None
+) -> list[dict[str, Any]]:
+    """`runs` with each one the ledger marks running but whose importer is gone shown as
+    interrupted (status_in_ledger keeps "running", interrupted_because says why).
+
+    A run's importer holds the import lock for the whole run, and the lock goes with its
+    connection: a run marked running while no process holds the lock was killed, or its server
+    was. The ledger said "running" until the next import marked it interrupted, so the morning
+    after a dead nightly import `imports` showed it as running. Only the lock is tried (as
+    `db status` does, in a transaction rolled back): nothing is written, and `imports` stays
+    a read-only command. While an import holds the lock, the newest run marked running is it:
+    the import marked older ones interrupted when it took the lock."""
+    running = [run for run in runs if run.get("status") == "running"]
+    if not running:
+        return runs
+    if lock_held is None:
+        lock_held = running_import(graph) is not None
+    holder = graph.read("import/running_run") if lock_held else []
+    alive = holder[0]["run_id"] if holder else None
+    for run in running:
+        if run.get("run_id") != alive:
+            run.update(status="interrupted", status_in_ledger="running",
+                       interrupted_because=NO_LOCK_HOLDER)  # fmt: skip
+    return runs
 
 
 def import_run(graph: TraceGraph, run_id: str) -> dict[str, Any]:
@@ -36,7 +72,7 @@ def import_run(graph: TraceGraph, run_id: str) -> dict[str, Any]:
         raise UnknownSubject(
             f"no import run {run_id!r}", hint="`tracegraph imports` lists the runs"
         )
-    run = _run(rows[0]["run"])
+    (run,) = checked_status(graph, [_run(rows[0]["run"])])
     run["changes"] = [
         {
             "table": c["table"], "key": c["key"], "file": c["file"], "line": c["line"],

@@ -53,6 +53,8 @@ from tracegraph.values import counted, iso, spreadsheet_safe
 Log = Callable[[str], None]
 # (file name → table, rows done, rows in the file): for a progress bar.
 Progress = Callable[[str, int, int], None]
+# (run id, the table files found): a run has begun — a nightly job's log names it at once.
+Started = Callable[[str, Sequence[Path]], None]
 
 # How long an import waits for another one to finish before it says so and exits (plus up to
 # the server's 2 s check of transaction timeouts).
@@ -223,6 +225,7 @@ def import_paths(
     mapping: Mapping | None = None,
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
+    on_start: Started = lambda *_: None,
 ) -> ImportSummary:
     timezone, zone_given = _chosen_zone(timezone, mapping)
     zone = resolve_timezone(timezone)
@@ -232,6 +235,7 @@ def import_paths(
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
     reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"))
+    on_start(run_id, files)
     shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     schema_note = _installed_schema(graph, log)
     fingerprints = {
@@ -320,17 +324,7 @@ def import_paths(
                     "counts_json": json.dumps(done.table_counts()),
                 })  # fmt: skip
             if isinstance(error, ServerUnavailable | DatabaseError):
-                # The server went away (killed, out of memory, full disk) half-way: the line
-                # said only "cannot reach Neo4j", not which run stopped nor that a re-run is
-                # the way on — an operator reading the cron log took the night as not run.
-                raise type(error)(
-                    f"import {run_id} stopped part-way: {error.message}",
-                    hint=(
-                        f"{error.hint + '; then' if error.hint else 'then'} run the same import "
-                        "again: it completes this one "
-                        "(whole batches were written, nothing twice)"
-                    ),
-                ) from error
+                raise stopped_part_way(run_id, error) from error
             raise
         graph.write(
             "import/finish_run",
@@ -349,6 +343,22 @@ def import_paths(
             },
         )  # fmt: skip
         return summary
+
+
+def stopped_part_way(run_id: str, error: TracegraphError) -> TracegraphError:
+    """The error of a server that went away (killed, out of memory, full disk, `db down`)
+    during run `run_id`, naming the run and that re-running it completes it: the line said only
+    "cannot reach Neo4j", and an operator reading the cron log took the night as not run. An
+    error that names the run already is returned as it is."""
+    if error.message.startswith(f"import {run_id} stopped part-way"):
+        return error
+    return type(error)(
+        f"import {run_id} stopped part-way: {error.message}",
+        hint=(
+            f"{error.hint + '; then' if error.hint else 'then'} run the same import again: it "
+            "completes this one (whole batches were written, nothing twice)"
+        ),
+    )
 
 
 def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
@@ -446,6 +456,7 @@ def check_paths(
     mapping: Mapping | None = None,
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
+    on_start: Started = lambda *_: None,
 ) -> ImportSummary:
     """A dry run: what importing `paths` would reject for the files' own content — every file
     read, every mapping applied, every cell checked — without Neo4j, so tonight's export or a
@@ -459,6 +470,7 @@ def check_paths(
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("dry-run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
     reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"))
+    on_start(run_id, files)
     tables: dict[str, TableCounts] = {}
     rejects: list[Reject] = []
     state = RunState(zone_given=zone_given)

@@ -1,0 +1,432 @@
+"""What an unattended nightly import tells the operator the next morning: the start and final
+lines on stderr, the --summary-file a monitoring job reads, and `imports` / `db status` on a
+run whose importer or server died."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tracegraph import health, server
+from tracegraph.cli import db as db_cli
+from tracegraph.cli.main import app
+from tracegraph.config import load_settings
+from tracegraph.db import connect
+from tracegraph.graph import TraceGraph
+from tracegraph.importing import run
+
+MATERIALS = "material_id,name,uom,kind\nM1,Flour,kg,raw\nSALT,Salt,kg,raw\nB1,Bread,pcs,finished\n"
+# one row without its required id: rejected
+ONE_REJECT = MATERIALS + ",Nameless,kg,raw\n"
+# a plain line of a nightly log: local time with its offset, then the text
+STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4} "
+RUN_ID = r"\d{8}T\d{6}Z-[0-9a-f]{6}"
+
+
+def _folder(tmp_path: Path, text: str = ONE_REJECT) -> Path:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "materials.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.strip()]
+
+
+def test_a_nightly_import_logs_its_start_and_outcome_and_writes_the_summary_file(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A cron job keeping stderr only had the per-file lines: no run id, no outcome. Now the
+    first line names the run and its files, the last its exit code, counts, time and reject
+    file; the summary file holds the JSON summary with the outcome (stdout unchanged)."""
+    folder = _folder(tmp_path)
+    summary_file = tmp_path / "monitor" / "tracegraph-last.json"
+    result = runner.invoke(app, ["import", str(folder), "--format", "json",
+                                 "--summary-file", str(summary_file)])  # fmt: skip
+    assert result.exit_code == 1, result.stderr
+    printed = json.loads(result.stdout)
+    run_id = printed["run_id"]
+    lines = _lines(result.stderr)
+    assert re.fullmatch(f"{STAMP}import {run_id} started: 1 table file\\(s\\) from {folder}",
+                        lines[0]), lines[0]  # fmt: skip
+    assert re.fullmatch(
+        f"{STAMP}import {run_id} ended, exit 1 \\(more than --max-rejects 0 rows rejected\\): 4 "
+        f"rows read = 3 written \\+ 1 rejected, in \\d+\\.\\d s; rejected rows: "
+        f"{re.escape(printed['reject_file'])}",
+        lines[-1],
+    ), lines[-1]
+    assert "materials.csv → materials: 4 rows read" in lines[1]
+    assert stat.S_IMODE(summary_file.stat().st_mode) == 0o600
+    written = json.loads(summary_file.read_text(encoding="utf-8"))
+    ended_at = written.pop("ended_at")
+    assert datetime.fromisoformat(ended_at).tzinfo is not None
+    assert written == {**printed, "outcome": "too many rejects", "exit_code": 1,
+                       "error": None, "hint": None}  # fmt: skip
+    assert graph.status().nodes["Material"] == 3
+
+    # within --max-rejects: exit 0, and the line says the rejects were allowed
+    again = runner.invoke(app, ["import", str(folder), "--force", "--max-rejects", "1",
+                                "--summary-file", str(summary_file)])  # fmt: skip
+    assert again.exit_code == 0, again.stderr
+    last = _lines(again.stderr)[-1]
+    assert re.fullmatch(
+        f"{STAMP}import ({RUN_ID}) ended, exit 0 \\(at most --max-rejects 1 rows rejected\\): "
+        "4 rows read = 3 written \\+ 1 rejected, in \\d+\\.\\d s; rejected rows: .*",
+        last,
+    ), last
+    assert json.loads(summary_file.read_text())["outcome"] == "clean"
+    assert json.loads(summary_file.read_text())["run_id"] in last
+    # the table output on stdout is the summary it always was
+    assert again.stdout.startswith(f"Import {json.loads(summary_file.read_text())['run_id']}: ")
+
+
+def test_a_clean_dry_run_says_would_be_written(
+    neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = _folder(tmp_path, MATERIALS)
+    result = runner.invoke(app, ["import", str(folder), "--dry-run"])
+    assert result.exit_code == 0, result.stderr
+    lines = _lines(result.stderr)
+    assert re.fullmatch(f"{STAMP}dry run dry-run-{RUN_ID} started: 1 table file\\(s\\) from "
+                        f"{folder}", lines[0]), lines[0]  # fmt: skip
+    assert re.fullmatch(f"{STAMP}dry run dry-run-{RUN_ID} ended, exit 0 \\(clean\\): 3 rows "
+                        "read = 3 would be written \\+ 0 rejected, in \\d+\\.\\d s",
+                        lines[-1]), lines[-1]  # fmt: skip
+
+
+def test_the_summary_file_says_running_during_the_run_then_interrupted(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the import runs the file names the run and says running — a run killed outright
+    leaves that, never the night before's outcome; SIGTERM (`timeout` in cron) leaves
+    interrupted, exit 130, with the error line before the last line."""
+    folder = _folder(tmp_path, MATERIALS)
+    summary_file = tmp_path / "last.json"
+    summary_file.write_text('{"run_id": "last night", "outcome": "clean", "exit_code": 0}')
+    during: list[dict[str, Any]] = []
+    original = run._write_raw
+
+    def terminated(*args: Any, **kwargs: Any) -> Any:
+        during.append(json.loads(summary_file.read_text(encoding="utf-8")))
+        os.kill(os.getpid(), signal.SIGTERM)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run, "_write_raw", terminated)
+    result = runner.invoke(app, ["import", str(folder), "--summary-file", str(summary_file)])
+    assert result.exit_code == 130, result.output
+    (seen,) = during
+    run_id = seen["run_id"]
+    assert re.fullmatch(RUN_ID, run_id)
+    assert {k: v for k, v in seen.items() if k != "started_at"} == {
+        "run_id": run_id, "outcome": "running", "exit_code": None,
+        "files": [str(folder / "materials.csv")],
+    }  # fmt: skip
+    lines = _lines(result.stderr)
+    assert lines[-2] == "error: interrupted (hint: a re-run is safe)"
+    assert re.fullmatch(f"{STAMP}import {run_id} ended, exit 130 \\(interrupted; running it "
+                        "again completes it\\) after \\d+\\.\\d s: interrupted",
+                        lines[-1]), lines[-1]  # fmt: skip
+    ended = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert (ended["run_id"], ended["outcome"], ended["exit_code"], ended["error"]) == (
+        run_id, "interrupted", 130, "interrupted"
+    )  # fmt: skip
+    assert [r["run"]["status"] for r in graph.read("ledger/import_runs", limit=5)] == [
+        "interrupted"
+    ]
+
+
+def test_an_import_that_cannot_run_ends_with_its_outcome_too(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another import holds the lock: the error, then the outcome line, and the summary file
+    says failed with the error — not the running it said a moment before."""
+    monkeypatch.setattr(run, "LOCK_WAIT_SECONDS", 0.5)
+    folder = _folder(tmp_path, MATERIALS)
+    summary_file = tmp_path / "last.json"
+    graph.write("import/lock_node")
+    with graph.held_lock("import/take_lock", wait_seconds=1.0, token="the other import") as held:
+        assert held
+        busy = runner.invoke(app, ["import", str(folder), "--summary-file", str(summary_file)])
+    assert busy.exit_code == 2
+    assert busy.stdout == ""
+    error, last = _lines(busy.stderr)[-2:]
+    assert error == ("error: another import is running: its ledger entry is not written yet "
+                     "(hint: wait for it to finish, then run this one again)")  # fmt: skip
+    assert re.fullmatch(f"{STAMP}import {RUN_ID} ended, exit 2 \\(did not start\\) after "
+                        "\\d+\\.\\d s: another import is running: its ledger entry is not "
+                        "written yet", last), last  # fmt: skip
+    written = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert written["run_id"] in last
+    assert (written["outcome"], written["exit_code"], written["error"], written["hint"]) == (
+        "failed", 2, "another import is running: its ledger entry is not written yet",
+        "wait for it to finish, then run this one again",
+    )  # fmt: skip
+    assert graph.status().nodes.get("Material", 0) == 0
+
+    # bad input, before the run has an id: its one line; the summary file says failed
+    bad_zone = runner.invoke(app, ["import", str(folder), "--timezone", "Mars/Olympus",
+                                   "--summary-file", str(summary_file)])  # fmt: skip
+    assert bad_zone.exit_code == 2
+    assert bad_zone.stderr == ("error: unknown timezone 'Mars/Olympus' (hint: use an IANA name "
+                               "such as Europe/Berlin or UTC)\n")  # fmt: skip
+    written = json.loads(summary_file.read_text())
+    assert (written["run_id"], written["outcome"], written["exit_code"]) == (None, "failed", 2)
+
+
+def test_a_summary_file_that_cannot_be_written_stops_the_import_before_it_writes(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    folder = _folder(tmp_path, MATERIALS)
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / "a-file" / "last.json"
+    result = runner.invoke(app, ["import", str(folder), "--summary-file", str(target)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: cannot write the summary file {target}: {target.parent} is not a folder "
+        "(hint: pass --summary-file a file in a folder you can write)\n"
+    )
+    assert graph.status().total_nodes == 0  # no ledger entry, no lock, nothing imported
+
+
+def _running_entry(graph: TraceGraph, run_id: str, hour: int) -> None:
+    graph.write("import/start_run", props={
+        "run_id": run_id, "status": "running", "user": "etl", "host": "mes-gw",
+        "started_at": datetime(2026, 12, 4, hour, 0, tzinfo=UTC),
+    })  # fmt: skip
+
+
+DEAD = "interrupted (no process holds the import lock)"
+
+
+def test_imports_shows_a_run_whose_importer_died_as_interrupted_without_writing(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """A run marked running while no process holds the import lock (its importer or its
+    server died) was listed running until the next import; `imports`, `imports RUN` and `db
+    status` now say interrupted — and leave the ledger as it is (read-only commands)."""
+    graph.write("import/lock_node")
+    _running_entry(graph, "20261204T010000Z-killed", 1)
+    _running_entry(graph, "20261204T020000Z-nightly", 2)
+
+    listed = runner.invoke(app, ["imports", "--format", "json"])
+    assert listed.exit_code == 0, listed.stderr
+    runs = json.loads(listed.stdout)["imports"]
+    assert [(r["run_id"], r["status"], r["status_in_ledger"], r["interrupted_because"])
+            for r in runs] == [
+        ("20261204T020000Z-nightly", "interrupted", "running", "no process holds the import lock"),
+        ("20261204T010000Z-killed", "interrupted", "running", "no process holds the import lock"),
+    ]  # fmt: skip
+    table = runner.invoke(app, ["imports"], env={"COLUMNS": "80"})
+    assert "20261204T020000Z-nightly  interrupted*  etl" in table.stdout
+    assert table.stdout.rstrip().endswith(
+        "*: the ledger says running, but no process holds the import lock: its importer or its "
+        "server died (the next import marks it interrupted)"
+    )
+    shown = runner.invoke(app, ["imports", "20261204T010000Z-killed"])
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout.startswith(f"Import 20261204T010000Z-killed ({DEAD}), 2026-12-04T01:00")
+    status = runner.invoke(app, ["db", "status", "--format", "json"])
+    last = json.loads(status.stdout)["last_import"]
+    assert (last["run_id"], last["status"], last["interrupted_because"]) == (
+        "20261204T020000Z-nightly", "interrupted", "no process holds the import lock"
+    )  # fmt: skip
+    assert f"Last import: 20261204T020000Z-nightly {DEAD}, started" in " ".join(
+        runner.invoke(app, ["db", "status"]).stdout.split()
+    )
+    stored = [r["run"]["status"] for r in graph.read("ledger/import_runs", limit=5)]
+    assert stored == ["running", "running"]  # nothing written
+
+    # while an import holds the lock, the newest run marked running is it: still running;
+    # the older one the import would have marked interrupted when it took the lock
+    with graph.held_lock("import/take_lock", wait_seconds=1.0, token="nightly") as held:
+        assert held
+        live = json.loads(runner.invoke(app, ["imports", "--format", "json"]).stdout)["imports"]
+        one = json.loads(runner.invoke(app, ["imports", "20261204T020000Z-nightly",
+                                             "--format", "json"]).stdout)  # fmt: skip
+        checked = json.loads(runner.invoke(app, ["db", "status", "--format", "json"]).stdout)
+    assert [(r["status"], r.get("interrupted_because")) for r in live] == [
+        ("running", None), ("interrupted", "no process holds the import lock"),
+    ]  # fmt: skip
+    assert (one["status"], one.get("interrupted_because")) == ("running", None)
+    assert checked["last_import"]["status"] == "running"
+    assert checked["running_import"].startswith("an import: run 20261204T020000Z-nightly")
+
+
+def _home_with_server_json(tmp_path: Path, extra: str) -> Path:
+    home = tmp_path / ".tracegraph"
+    home.mkdir()
+    options = server.ServerOptions(bolt_port=47687, http_port=47474, heap="3g", pagecache="5g")
+    (home / "server.json").write_text(json.dumps(dataclasses.asdict(options)))
+    (home / "backend.json").write_text('{"backend": "local"}')
+    (home / "neo4j-extra.conf").write_text(extra, encoding="utf-8")
+    return home
+
+
+def test_status_reads_the_settings_neo4j_extra_conf_replaces(tmp_path: Path) -> None:
+    """`db status` reported server.json's heap and page cache, and did not know its own server
+    on a Bolt port neo4j-extra.conf had moved: the file's settings win, as they do in Neo4j."""
+    home = _home_with_server_json(
+        tmp_path,
+        "server.memory.pagecache.size=2g\nserver.bolt.listen_address=127.0.0.1:47700\n"
+        "server.directories.data=store\n",
+    )
+    effective = server.effective_settings(home)
+    assert effective == server.EffectiveSettings(
+        bolt_port=47700, http_port=47474, heap="3g", pagecache="2g",
+        data=server.neo4j_home(home) / "store",
+        from_extra_conf=("bolt_port", "pagecache", "data"),
+    )  # fmt: skip
+    local = health.local_server(home, "bolt://127.0.0.1:47700")
+    assert local is not None
+    assert (local.heap, local.pagecache, local.bolt_port, local.from_extra_conf) == (
+        "3g", "2g", 47700, ["bolt_port", "pagecache", "data"]
+    )  # fmt: skip
+    assert local.data_folder == str(server.neo4j_home(home) / "store")
+    assert health.local_server(home, "bolt://127.0.0.1:47687") is None  # not its port now
+
+    # once started, what it runs with is the neo4j.conf of that start: an edit of the file
+    # since takes effect at the next start, not in `db status`
+    conf = server.neo4j_home(home) / "conf" / "neo4j.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text(server._conf_text(home, server.ServerOptions(47687, 47474, "3g", "5g")))
+    (home / "neo4j-extra.conf").write_text("server.memory.pagecache.size=8g\n")
+    assert (server.effective_settings(home) or effective).pagecache == "2g"
+    conf.unlink()
+    assert server.effective_settings(home) == server.EffectiveSettings(
+        bolt_port=47687, http_port=47474, heap="3g", pagecache="8g",
+        data=server.neo4j_home(home) / "data",
+        from_extra_conf=("pagecache",),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("address", "port"),
+    [(":7700", 7700), ("127.0.0.1:7701", 7701), ("[::]:7702", 7702), ("localhost", 7687),
+     ("::1", 7687), ("", 7687)],
+)  # fmt: skip
+def test_the_bolt_port_of_a_listen_address(address: str, port: int) -> None:
+    assert server._port(address, server.DEFAULT_BOLT_PORT) == port
+
+
+def _plant(folder: Path, lots: int = 20_000) -> None:
+    folder.mkdir()
+    (folder / "materials.csv").write_text(MATERIALS)
+    (folder / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom,created_at\n"
+        + "".join(f"L{i:06d},M1,{i % 97 + 1},kg,2026-11-01T08:00:00Z\n" for i in range(lots))
+    )
+
+
+@pytest.mark.slow
+def test_db_down_under_a_starting_import_ends_it_with_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runner: CliRunner
+) -> None:
+    """A local server whose neo4j-extra.conf sets the page cache and moves the Bolt port:
+    `db up` waits on the port it listens on and writes that into the credentials (it waited on
+    --bolt-port until it timed out), `db status` says the page cache it runs with. Then `db
+    down --force` in the first seconds of an import: the import ends with the line naming its
+    run and that a re-run completes it, exit 2 (no traceback, no hang); after `db up`,
+    `imports` shows the run interrupted and a re-run completes it."""
+    for key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        monkeypatch.delenv(key, raising=False)
+    home = tmp_path / ".tracegraph"
+    home.mkdir(mode=0o700)
+    port = server.free_port()
+    (home / "neo4j-extra.conf").write_text(
+        f"server.memory.pagecache.size=300m\nserver.bolt.listen_address=:{port}\n"
+    )
+    monkeypatch.setenv("TRACEGRAPH_HOME", str(home))
+    monkeypatch.chdir(tmp_path)
+    up = ["db", "up", "--local", "--bolt-port", str(server.free_port()), "--http-port",
+          str(server.free_port()), "--heap", "512m", "--pagecache", "256m"]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEO4J_")}
+    try:
+        started = runner.invoke(app, up)
+        assert started.exit_code == 0, started.stderr
+        assert started.stdout.splitlines()[1] == f"Bolt URI:    bolt://127.0.0.1:{port}"
+        status = runner.invoke(app, ["db", "status", "--format", "json"])
+        local = json.loads(status.stdout)["local_server"]
+        ran = (local["pagecache"], local["heap"], local["bolt_port"], local["from_extra_conf"])
+        assert ran == ("300m", "512m", port, ["bolt_port", "pagecache"])
+        settings = load_settings(env={"TRACEGRAPH_HOME": str(home)})
+        assert settings.uri == f"bolt://127.0.0.1:{port}"
+        graph = TraceGraph(connect(settings), settings.database, settings.uri)
+        shown, _, _ = graph.driver.execute_query(
+            "SHOW SETTINGS YIELD name, value WHERE name = $name RETURN value",
+            name="server.memory.pagecache.size", database_=graph.database,
+        )  # fmt: skip
+        assert shown[0]["value"] == "300.00MiB"  # what the server itself says it runs with
+        table = " ".join(runner.invoke(app, ["db", "status"]).stdout.split())
+        assert f"Bolt port {port}, heap 512m, page cache 300m; store " in table
+        assert "(Bolt port, page cache as neo4j-extra.conf sets it)" in table
+
+        graph.init_schema()
+        _plant(tmp_path / "plant")
+        importer = subprocess.Popen(
+            [sys.executable, "-c", "from tracegraph.cli.main import run; run()", "import",
+             str(tmp_path / "plant")],
+            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not graph.status().nodes.get("ImportRun") and time.monotonic() < deadline:
+            time.sleep(0.05)  # its ledger entry written: the run holds the import lock
+        graph.driver.close()
+        assert importer.poll() is None, "the import ended before the server was stopped"
+        down = runner.invoke(app, ["db", "down", "--force"])
+        assert down.exit_code == 0 and down.stdout == "Neo4j (local) stopped.\n"
+        _, stderr = importer.communicate(timeout=120)
+        assert importer.returncode == 2, stderr
+        assert "Traceback" not in stderr
+        error, last = stderr.splitlines()[-2:]
+        run_id = re.search(f"import ({RUN_ID}) started", stderr).group(1)  # type: ignore[union-attr]
+        assert error.startswith(f"error: import {run_id} stopped part-way: "), stderr
+        assert error.endswith("then run the same import again: it completes this one (whole "
+                              "batches were written, nothing twice))"), error  # fmt: skip
+        assert re.fullmatch(f"{STAMP}import {run_id} ended, exit 2 \\(did not complete; running "
+                            "it again completes it\\) after .*", last), last  # fmt: skip
+
+        assert runner.invoke(app, up).exit_code == 0
+        runs = json.loads(runner.invoke(app, ["imports", "--format", "json"]).stdout)["imports"]
+        assert [(r["run_id"], r["status"]) for r in runs] == [(run_id, "interrupted")]
+        rerun = subprocess.run(
+            [sys.executable, "-c", "from tracegraph.cli.main import run; run()", "import",
+             str(tmp_path / "plant")],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False,
+        )  # fmt: skip
+        assert rerun.returncode == 0, rerun.stderr
+        clean = " ended, exit 0 (clean): 20,003 rows read = 20,003 written + 0 rejected"
+        assert clean in rerun.stderr.splitlines()[-1]
+    finally:
+        server.stop(home)
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [(0, "0 B"), (1023, "1023 B"), (3500, "3.4 KiB"), (12 * 2**20, "12.0 MiB"),
+     (3 * 2**30 // 2, "1.5 GiB"), (2000 * 2**30, "2,000.0 GiB")],
+)  # fmt: skip
+def test_one_formatter_sizes_the_store_and_a_backup(amount: int, shown: str) -> None:
+    """`db status` (store, free disk) and `db backup` (the dump) size files alike."""
+    assert db_cli._bytes(amount) == shown

@@ -1,0 +1,79 @@
+"""How an import ended, for whoever was not watching it: the exit code, what it means, and the
+JSON summary file a monitoring job reads (`tracegraph import --summary-file PATH`).
+
+A nightly import run by cron or systemd is read the next morning: the cron mail (often stderr
+only) or a monitoring job. Both need the run id, the counts and the exit code's meaning in one
+place, whether the import completed, rejected rows, failed or was interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tracegraph.config import write_private
+from tracegraph.errors import ConfigurationError, TracegraphError
+from tracegraph.importing.run import ImportSummary
+
+# The import's exit codes (see `tracegraph import --help`) and the outcome each one names.
+CLEAN, TOO_MANY_REJECTS, FAILED, UNEXPECTED, INTERRUPTED = 0, 1, 2, 3, 130
+OUTCOMES = {CLEAN: "clean", TOO_MANY_REJECTS: "too many rejects", FAILED: "failed",
+            UNEXPECTED: "failed", INTERRUPTED: "interrupted"}  # fmt: skip
+RUNNING = "running"  # what the summary file says while the import runs
+
+
+def exit_code(summary: ImportSummary, max_rejects: int) -> int:
+    """0 when at most `max_rejects` rows were rejected, else 1."""
+    return TOO_MANY_REJECTS if summary.rejected > max_rejects else CLEAN
+
+
+def started_record(run_id: str, files: list[str]) -> dict[str, Any]:
+    """The summary file while the run goes on: a run killed outright (kill -9, a power cut)
+    leaves it saying running under its run id — never the night before's outcome, which a
+    monitoring job would take for tonight's. `tracegraph imports RUN` says whether it still
+    runs."""
+    return {"run_id": run_id, "outcome": RUNNING, "exit_code": None, "files": files,
+            "started_at": _now()}  # fmt: skip
+
+
+def ended_record(
+    summary: ImportSummary | None,
+    code: int | None,
+    *,
+    run_id: str | None = None,
+    error: TracegraphError | None = None,
+) -> dict[str, Any]:
+    """The summary file at the end: the import's JSON summary (as `--format json` prints it)
+    with its exit code and outcome; for a run that did not complete, its run id (None when it
+    failed before it had one: a bad --timezone, no table files) and the error."""
+    record = summary.as_dict() if summary is not None else {"run_id": run_id}
+    return {
+        **record,
+        # None: the exit code is not known here (an OSError the entry point judges)
+        "outcome": OUTCOMES[FAILED] if code is None else OUTCOMES[code],
+        "exit_code": code,
+        "ended_at": _now(),
+        "error": error.message if error is not None else None,
+        "hint": (error.hint or None) if error is not None else None,
+    }
+
+
+def write_summary_file(path: Path, record: dict[str, Any]) -> None:
+    """The record as JSON in `path`, readable by its owner only (it names the files, the
+    counts and the reject file), replaced whole: a monitoring job never reads half of it."""
+    text = json.dumps(record, ensure_ascii=False, indent=2, default=str) + "\n"
+    try:
+        if path.parent.exists() and not path.parent.is_dir():  # mkdir says "File exists"
+            raise NotADirectoryError(0, f"{path.parent} is not a folder")
+        write_private(path, text)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot write the summary file {path}: {exc.strerror or exc}",
+            hint="pass --summary-file a file in a folder you can write",
+        ) from None
+
+
+def _now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
