@@ -61,7 +61,7 @@ def test_a_nightly_import_logs_its_start_and_outcome_and_writes_the_summary_file
     printed = json.loads(result.stdout)
     run_id = printed["run_id"]
     lines = _lines(result.stderr)
-    assert re.fullmatch(f"{STAMP}import {run_id} started: 1 table file\\(s\\) from {folder}",
+    assert re.fullmatch(f"{STAMP}import {run_id} started: 1 table file from {folder}",
                         lines[0]), lines[0]  # fmt: skip
     assert re.fullmatch(
         f"{STAMP}import {run_id} ended, exit 1 \\(more than --max-rejects 0 rows rejected\\): 4 "
@@ -101,7 +101,7 @@ def test_a_clean_dry_run_says_would_be_written(
     result = runner.invoke(app, ["import", str(folder), "--dry-run"])
     assert result.exit_code == 0, result.stderr
     lines = _lines(result.stderr)
-    assert re.fullmatch(f"{STAMP}dry run dry-run-{RUN_ID} started: 1 table file\\(s\\) from "
+    assert re.fullmatch(f"{STAMP}dry run dry-run-{RUN_ID} started: 1 table file from "
                         f"{folder}", lines[0]), lines[0]  # fmt: skip
     assert re.fullmatch(f"{STAMP}dry run dry-run-{RUN_ID} ended, exit 0 \\(clean\\): 3 rows "
                         "read = 3 would be written \\+ 0 rejected, in \\d+\\.\\d s",
@@ -430,3 +430,35 @@ def test_db_down_under_a_starting_import_ends_it_with_one_line_and_exit_2(
 def test_one_formatter_sizes_the_store_and_a_backup(amount: int, shown: str) -> None:
     """`db status` (store, free disk) and `db backup` (the dump) size files alike."""
     assert db_cli._bytes(amount) == shown
+
+
+def test_a_summary_file_that_fails_at_the_end_keeps_the_imports_exit_code_and_line(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The import completed; writing its outcome to the summary file failed (a full disk, the
+    folder removed): exit 0 as the import's, the outcome line, and a warning — it exited 2
+    ("could not run") without its last line."""
+    from tracegraph.cli import imports as imports_cli
+    from tracegraph.errors import ConfigurationError
+
+    written: list[dict[str, Any]] = []
+
+    def second_write_fails(path: Path, record: dict[str, Any]) -> None:
+        if written:
+            raise ConfigurationError(f"cannot write {path}: No space left on device")
+        written.append(record)
+
+    monkeypatch.setattr(imports_cli, "write_summary_file", second_write_fails)
+    folder = _folder(tmp_path, MATERIALS)
+    result = runner.invoke(app, ["import", str(folder), "--summary-file",
+                                 str(tmp_path / "last.json")])  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    lines = _lines(result.stderr)
+    ended = f"{STAMP}import {RUN_ID} ended, exit 0 \\(clean\\): 3 rows read = 3 written"
+    assert re.fullmatch(ended + " \\+ 0 rejected, in \\d+\\.\\d s", lines[-2]), lines[-2]
+    assert lines[-1].startswith("warning: the summary file was not written: cannot write")
+    assert graph.status().nodes.get("Material") == 3

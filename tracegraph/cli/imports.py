@@ -27,7 +27,15 @@ from rich.table import Table
 from rich.text import Text
 
 from tracegraph.cli.context import open_graph
-from tracegraph.cli.render import OutputFormat, note, print_error, print_json, stderr, stdout
+from tracegraph.cli.render import (
+    OutputFormat,
+    note,
+    print_error,
+    print_json,
+    stderr,
+    stdout,
+    warn,
+)
 from tracegraph.errors import DatabaseError, ImportBusy, ServerUnavailable, TracegraphError
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.outcome import (
@@ -99,11 +107,20 @@ class NightlyReport:
         self.run_id = run_id
         if self.plain:
             given = ", ".join(str(p.absolute()) for p in self.paths)
-            plain_line(f"{self.what} {run_id} started: {len(files)} table file(s) from {given}")
+            plain_line(f"{self.what} {run_id} started: {counted(len(files), 'table file')} from "
+                       f"{given}")  # fmt: skip
 
     def ended(self, summary: ImportSummary, code: int, max_rejects: int) -> None:
+        """The outcome line first, then the summary file: an import that completed keeps its
+        exit code and its line when the file cannot be written (a full disk) — a warning says so."""
+        self._outcome_line(summary, code, max_rejects)
         if self.summary_file is not None:
-            write_summary_file(self.summary_file, ended_record(summary, code))
+            try:
+                write_summary_file(self.summary_file, ended_record(summary, code))
+            except TracegraphError as error:
+                warn(f"the summary file was not written: {error.message}")
+
+    def _outcome_line(self, summary: ImportSummary, code: int, max_rejects: int) -> None:
         if not self.plain:
             return
         meaning = (f"more than --max-rejects {max_rejects} rows rejected" if code
@@ -274,7 +291,8 @@ def import_command(
     counts, time, reject file; after the error of a run that did not complete).
 
     Extra columns are kept as properties; in a ';'-separated file (Excel in a German or French
-    locale), one whose every value is a number with a decimal comma (252,5) is read as numbers.
+    locale), each cell with a decimal comma (252,5) is read as a number on its own; 1,234 and
+    1.250 (thousands or decimals?) stay text, with a note.
     """
     report = NightlyReport(paths, summary_file, dry_run)
     with report.failures():

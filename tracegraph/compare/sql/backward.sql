@@ -71,14 +71,14 @@ SELECT
     AS steps,
   (SELECT coalesce(json_agg(json_build_array(
             span.device_id, bound.longest_s,
-            ARRAY(SELECT json_build_array((extract(epoch FROM e.at) * 1000)::bigint,
+            ARRAY(SELECT json_build_array(floor(extract(epoch FROM e.at) * 1000)::bigint,
                                           json_strip_nulls(json_build_object(
                                             'event', e.event, 'at', e.at, 'result', e.result)))
                   FROM device_events e
                   WHERE e.device_id = span.device_id AND e.at >= span.starts
                     AND e.at <= until.at
                   ORDER BY e.at, e.event),
-            ARRAY(SELECT json_build_array((extract(epoch FROM e.at) * 1000)::bigint,
+            ARRAY(SELECT json_build_array(floor(extract(epoch FROM e.at) * 1000)::bigint,
                                           json_strip_nulls(json_build_object(
                                             'event', e.event, 'at', e.at, 'result', e.result)))
                   FROM device_events e

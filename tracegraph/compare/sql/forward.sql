@@ -42,8 +42,12 @@ SELECT
                   SELECT json_build_array(2, sl.shipment_id, sl.quantity, sl.uom)
                   FROM shipment_lines sl WHERE sl.lot_id = r.lot_id
                   UNION ALL
-                  SELECT json_build_array(3, place.location_id, place.name)
-                  FROM locations place WHERE place.location_id = l.location_id))), '[]')
+                  -- a location the locations table lacks is still the lot's (Neo4j keeps
+                  -- it as a node with only its id), with no name
+                  SELECT json_build_array(3, l.location_id,
+                    (SELECT place.name FROM locations place
+                     WHERE place.location_id = l.location_id))
+                  WHERE l.location_id IS NOT NULL))), '[]')
    FROM reached r
    LEFT JOIN LATERAL (SELECT * FROM lots l WHERE l.lot_id = r.lot_id LIMIT 1) l ON true)
     AS lots,
