@@ -257,21 +257,6 @@ def trace_forward(graph: TraceGraph, ids: list[str]) -> ForwardTrace:
     return result
 
 
-def place_stock(reached: Downstream, trace: ForwardTrace) -> None:
-    """Where the lots with something left are, and when they expire: the subgraph has each
-    lot's location and expiry (cypher/trace/forward.cypher reads them with the lot's links,
-    not in a second query for these lots: that round trip was a third of a narrow trace)."""
-    rows = {row["lot_id"]: row for row in [*trace.sources, *trace.lots]}
-    for row in trace.stock:
-        lot = reached.lots[row["lot_id"]]
-        location_id, name = lot.placed[0][1:] if lot.placed else (None, None)
-        row.update(location_id=location_id, location_name=name, expires_at=iso(lot.expires_at))
-        # on the lot rows, named for what they are: where its stock is (a used-up lot's null
-        # there would read as "no location")
-        rows[row["lot_id"]].update(stock_location_id=location_id, stock_location_name=name,
-                                   stock_expires_at=row["expires_at"])  # fmt: skip
-
-
 class _Lot(NamedTuple):
     """One reached lot as cypher/trace/forward.cypher returns it, its edges split by kind."""
 
@@ -533,17 +518,26 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         # how much of the sources the lot's rest holds (its share of the totals' in_stock)
         held, held_uom = _one_amount(parts := split(weighed.remaining.get(row["lot_id"], {})),
                                      unit)  # fmt: skip
+        # where the rest is and until when: cypher/trace/forward.cypher reads each lot's
+        # location and expiry with its links (a second query for these lots was a third of a
+        # narrow trace); on the lot row named for what they are, where its stock is (a used-up
+        # lot's null there would read as "no location")
+        lot = rows[row["lot_id"]]
+        location_id, location_name = lot.placed[0][1:] if lot.placed else (None, None)
+        expires_at = iso(lot.expires_at)
+        row.update(stock_location_id=location_id, stock_location_name=location_name,
+                   stock_expires_at=expires_at)  # fmt: skip
         stock.append({
             "lot_id": row["lot_id"], "material_id": row["material_id"],
             "depth": row.get("depth", 0), "is_source": row["lot_id"] in source_qty,
             "remaining": row["remaining"], "remaining_uom": row["remaining_uom"],
             "remaining_uncounted": row["remaining_uncounted"],
-            "lot_quantity": rows[row["lot_id"]].quantity, "lot_uom": rows[row["lot_id"]].uom,
-            "status": row["status"], "expires_at": None, "location_id": None,
-            "location_name": None, "source_quantity": _round(held), "source_uom": held_uom,
+            "lot_quantity": lot.quantity, "lot_uom": lot.uom,
+            "status": row["status"], "expires_at": expires_at, "location_id": location_id,
+            "location_name": location_name, "source_quantity": _round(held), "source_uom": held_uom,
             "source_by_uom": _rounded(parts),
         })  # fmt: skip
-    trace = ForwardTrace(
+    return ForwardTrace(
         sources=source_rows,
         lots=lot_rows,
         shipments=shipment_rows,
@@ -552,8 +546,6 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         steps=sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"])),
         stock=stock,
     )
-    place_stock(reached, trace)
-    return trace
 
 
 def _balances(
@@ -586,8 +578,8 @@ def _balances(
 def _left_fields(balance: dict[str, Any] | None) -> dict[str, Any]:
     """A lot's rest for its row: `remaining` in its own unit (null when the lot has no
     quantity: what is left of it is not known, and is not made up), and where that rest is
-    (`stock_*`, filled by place_stock for the lots with something left: null for the others,
-    which have no stock, not no location)."""
+    (`stock_*`, filled where forward_from_subgraph lists the stock, for the lots with something
+    left: null for the others, which have no stock, not no location)."""
     return {
         "remaining": None if balance is None else balance["remaining"],
         "remaining_uom": None if balance is None else balance["uom"],
