@@ -343,3 +343,76 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     package = json.loads((tmp_path / "again" / "recall.json").read_text("utf-8"))
     assert package["asked_as"] == ["supplier_lot|V2|000123"]
     assert package["warnings"] == [OVERLOCATED]
+
+
+def test_a_recall_asked_by_a_device_window_recalls_what_the_device_made_in_it(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Mixer MIXER-1 ran mix X at 08:00 (making dough M): a recall of the mixer from 07:30 to
+    08:30 is the recall of M, and its package says which window it was asked by."""
+    window = ["--device", "MIXER-1", "--from", "2026-11-03T07:30", "--to", "2026-11-03T08:30",
+              "--timezone", "UTC"]  # fmt: skip
+    out = tmp_path / "oven"
+    result = runner.invoke(app, ["recall", *window, "--out", str(out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    asked = "device MIXER-1, 2026-11-03T07:30:00+00:00 – 2026-11-03T08:30:00+00:00"
+    assert payload["window"]["device_id"] == "MIXER-1"
+    assert payload["window"]["processed_lots"] == ["M"]
+    assert [step["step_id"] for step in payload["window"]["steps"]] == ["X"]
+    saved = json.loads((out / "recall.json").read_text(encoding="utf-8"))
+    assert saved["asked_as"] == ["M"] and saved["window"] == payload["window"]
+    by_lot = runner.invoke(app, ["recall", "M", "--out", str(tmp_path / "m"), "--format", "json"])
+    assert by_lot.exit_code == 0, by_lot.output
+    same = json.loads((tmp_path / "m" / "recall.json").read_text(encoding="utf-8"))
+    for key in ("recall_id", "created_at", "seconds", "window"):
+        saved.pop(key, None), same.pop(key, None)
+    assert saved == same  # the window's lots, traced as a recall of those lots is
+    summary = (out / "summary.txt").read_text(encoding="utf-8").splitlines()
+    assert summary[1] == f"asked as: {asked} (lots M)"
+    history = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)
+    assert [(r["window"], r["source_lots"]) for r in history["recalls"]] == [
+        (None, ["M"]), (asked, ["M"]),
+    ]  # fmt: skip
+    table = runner.invoke(app, ["recall", "history"], env={"COLUMNS": "250"})
+    assert "device MIXER-1, 2026-11-03T07:30+00:00 – 2026-11-03T08:30+00:00 (1 lot)" in table.stdout
+    narrow = runner.invoke(app, ["recall", "history"], env={"COLUMNS": "80"})
+    assert payload["recall_id"] in narrow.stdout  # the id finds the package: never cut
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
+    shown = runner.invoke(app, ["recall", *window, "--out", str(tmp_path / "shown")])
+    assert shown.exit_code == 0, shown.output
+    assert shown.stdout.startswith(f"Asked as {asked}: 1 lot in the window\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--device", "MIXER-1", "--from", "2026-11-03T10:00Z", "--to", "2026-11-03T11:00Z"],
+         "no lots in the window (device MIXER-1, 2026-11-03T10:00:00+00:00 – "
+         "2026-11-03T11:00:00+00:00): nothing to recall"),
+        (["B", "--device", "MIXER-1", "--from", "2026-11-03T07:00Z", "--to", "2026-11-03T09:00Z"],
+         "a recall is asked by lots or by one window, not both"),
+        (["--device", "MIXER-1", "--operator", "OP1", "--from", "2026-11-03T07:00Z", "--to",
+          "2026-11-03T09:00Z"], "a recall is asked by lots or by one window, not both"),
+        (["B", "--from", "2026-11-03T07:00Z"], "--from and --to need a window's subject"),
+        (["--device", "MIXER-1", "--from", "2026-11-03T07:00Z"], "--device needs --from and --to"),
+        (["--device", "MIXER-9", "--from", "2026-11-03T07:00Z", "--to", "2026-11-03T09:00Z"],
+         "no device is known as 'MIXER-9'"),
+        ([], "nothing to recall: no lots and no window given"),
+    ],
+)  # fmt: skip
+def test_a_window_recall_that_cannot_run_says_why_and_writes_nothing(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    args: list[str],
+    message: str,
+) -> None:
+    out = tmp_path / "recall"
+    result = runner.invoke(app, ["recall", "package", *args, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert not out.exists()
+    assert hand_plant.read("recall/history") == []

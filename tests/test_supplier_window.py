@@ -101,3 +101,30 @@ def test_browser_supplier_window_keeps_the_commands_rule(receipts: TraceGraph) -
         with receipts.driver.session(database=receipts.database) as session:
             found = [row["lot"]["lot_id"] for row in session.run(statement, params)]
         assert found == trace_supplier(receipts, "V2", start, end).received_lots, (start, end)
+
+
+def test_a_supplier_notice_becomes_a_drill_of_the_lots_received_in_its_span(
+    receipts: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`recall --supplier V2 --from --to --drill`: the lots received in the span are the
+    sources; the lot with no receipt date is warned of in the output and in summary.txt."""
+    out = tmp_path / "drill"
+    window = ["--supplier", "V2", "--from", "2026-11-01T00:00", "--to", "2026-11-07T00:00",
+              "--timezone", "UTC"]  # fmt: skip
+    result = runner.invoke(app, ["recall", *window, "--drill", "--out", str(out),
+                                 "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["drill"] is True
+    assert payload["window"]["received_lots"] == ["B", "B2"]
+    assert [r["supplier_lot"] for r in payload["window"]["receipts"]] == ["000123", "000124"]
+    saved = json.loads((out / "recall.json").read_text(encoding="utf-8"))
+    assert [source["lot_id"] for source in saved["sources"]] == ["B", "B2"]
+    undated = "1 lot from supplier V2 has no receipt date and is in no window"
+    assert f"warning: {undated}" in result.stderr
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    assert f"warning: {undated}" in summary
+    assert (
+        "asked as: supplier V2, 2026-11-01T00:00:00+00:00 – 2026-11-07T00:00:00+00:00 "
+        "(lots B, B2)" in summary
+    )

@@ -1322,6 +1322,9 @@ def test_readme_tracing_commands_run_on_the_readme_plant(
     )
     assert forward["sources"][0]["lot_id"] == "R0000001"
     assert Path("recall-R0000002/manifest.sha256").is_file()
+    oven = json.loads(Path("recall-OVEN-4/recall.json").read_text("utf-8"))
+    assert oven["window"]["device_id"] == "OVEN-4" and oven["window"]["processed_lots"]
+    assert oven["asked_as"] == oven["window"]["processed_lots"]
     assert "<title>Backward trace of F0000056</title>" in Path("F0000056.html").read_text("utf-8")
 
 

@@ -71,3 +71,7 @@ class AmbiguousLot(TracegraphError):
 
 class UnknownSubject(TracegraphError):
     """A device, operator or other named thing the graph does not know."""
+
+
+class EmptyWindow(TracegraphError):
+    """A recall asked by time window found no lots in it: there is nothing to recall."""

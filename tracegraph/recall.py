@@ -5,6 +5,11 @@ spreadsheet of tracking events (XLSX and CSV, one row per receiving, transformat
 or return event), the whole forward trace as JSON, a summary, and a SHA-256 manifest of every
 file. Each package is recorded in the graph as a (:Recall) ledger entry; `drill=True` marks a
 mock recall, whose duration and located share are what auditors (IATF, BRCGS, IFS) ask for.
+
+A recall is asked by lots, or by a window (a `Window`): an oven that ran out of tolerance from
+02:00 to 05:00, an operator's shift, a supplier's notice naming a span of its deliveries. The
+lots the window finds are the sources; the package says which window it was and keeps what was
+found in it (steps, device events, receipts) beside the trace.
 """
 
 from __future__ import annotations
@@ -23,15 +28,18 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any
 
-from tracegraph.errors import ConfigurationError
+from tracegraph.errors import ConfigurationError, EmptyWindow
 from tracegraph.graph import TraceGraph
 from tracegraph.lots import id_list
+from tracegraph.supplier_window import SupplierWindow, trace_supplier
 from tracegraph.trace import (
     ForwardTrace,
+    WindowTrace,
     amounts_text,
     located_text,
     totals_lines,
     trace_forward,
+    trace_window,
 )
 from tracegraph.units import convert, dimension
 from tracegraph.values import counted, instant_key, iso, public_props, spreadsheet_safe
@@ -59,6 +67,34 @@ MANIFEST = "manifest.sha256"
 AFFECTS_BATCH = 10_000  # lots linked to a recall per transaction
 
 
+WINDOW_KINDS = ("device", "operator", "supplier")
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a recall asked by time window names: a device's, an operator's or a supplier's
+    span of time ([start, end), ISO 8601 with an offset) — steps run on the device or by the
+    operator in it, or lots received from the supplier in it."""
+
+    kind: str  # one of WINDOW_KINDS
+    subject: str
+    start: str
+    end: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in WINDOW_KINDS:
+            raise ValueError(self.kind)
+
+    def text(self) -> str:
+        return f"{self.kind} {self.subject}, {self.start} – {self.end}"
+
+    def found(self, graph: TraceGraph) -> WindowTrace | SupplierWindow:
+        """What the window holds and, for its lots, their forward trace."""
+        if self.kind == "supplier":
+            return trace_supplier(graph, self.subject, self.start, self.end)
+        return trace_window(graph, self.kind, self.subject, self.start, self.end)
+
+
 @dataclass
 class RecallPackage:
     recall_id: str
@@ -67,11 +103,14 @@ class RecallPackage:
     files: list[Path]
     seconds: float
     drill: bool
+    # a recall asked by window: what the window held (its answer without the trace)
+    window: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "recall_id": self.recall_id,
             "drill": self.drill,
+            "window": self.window,
             "folder": str(self.folder),
             "files": [p.name for p in self.files],
             "summary": self.trace.summary(),
@@ -289,9 +328,15 @@ def _shipped_text(shipped: dict[tuple[str, str], list[Any]]) -> str:
 
 
 def build_package(
-    graph: TraceGraph, ids: list[str], out: Path, drill: bool = False, html: bool = False
+    graph: TraceGraph,
+    ids: list[str],
+    out: Path,
+    drill: bool = False,
+    html: bool = False,
+    window: Window | None = None,
 ) -> RecallPackage:
-    """Trace forward from `ids`, write the package into `out` and record it in the graph."""
+    """Trace forward from `ids` — or from the lots `window` finds, when it is given (then `ids`
+    must be empty) — write the package into `out` and record it in the graph."""
     started = time.perf_counter()
     if out.exists() and not out.is_dir():
         raise ConfigurationError(
@@ -301,8 +346,25 @@ def build_package(
         raise ConfigurationError(
             f"{out} is not empty", hint="give a new folder: a package is never written over"
         )
-    asked = id_list(ids)  # the numbers the recall was asked for (a supplier's batch number)
-    trace = trace_forward(graph, asked)
+    found: WindowTrace | SupplierWindow | None = None
+    if window is None:
+        asked = id_list(ids)  # the numbers the recall was asked for (a supplier's batch number)
+        trace = trace_forward(graph, asked)
+    else:
+        if ids:
+            raise ValueError("a recall is asked by lots or by a window, not both")
+        found = window.found(graph)
+        if found.forward is None:
+            raise EmptyWindow(
+                f"no lots in the window ({window.text()}): nothing to recall",
+                hint=f"`tracegraph trace {window.kind} {window.subject} --from ... --to ...` "
+                "shows what the window holds; widen it, or recall the lots by id",
+            )
+        trace = found.forward
+        asked = [source["lot_id"] for source in trace.sources]
+    window_answer = None
+    if found is not None:
+        window_answer = {k: v for k, v in found.as_dict().items() if k != "forward"}
     created = datetime.now(UTC)
     # the random suffix keeps two packages of one lot in the same second apart
     kind = "DRILL" if drill else "RECALL"
@@ -323,6 +385,7 @@ def build_package(
                 "drill": drill,
                 "created_at": created.isoformat(),
                 "asked_as": asked,  # the sources are the internal lots these name
+                **({"window": window_answer} if window_answer is not None else {}),
                 **trace.as_dict(),
             },
         ),
@@ -335,13 +398,15 @@ def build_package(
     seconds = time.perf_counter() - started
     summary = out / "summary.txt"
     sources = ", ".join(s["lot_id"] for s in trace.sources)
+    asked_text = window.text() if window is not None else ", ".join(asked)
+    warnings = [*(found.warnings if found is not None else []), *trace.warnings]
     summary.write_text(
-        f"{recall_id}\nasked as: {', '.join(asked)} (lots {sources})\n"
+        f"{recall_id}\nasked as: {asked_text} (lots {sources})\n"
         f"{trace.summary()}\n{located_text(trace.totals)}\n"
         f"{trace.stock_text()} (stock.csv)\n"
         # where the rest is (in stock, unplaced): the figure a recall coordinator acts on
         + "".join(f"{line}\n" for line in totals_lines(trace.totals))
-        + "".join(f"warning: {text}\n" for text in trace.warnings)
+        + "".join(f"warning: {text}\n" for text in warnings)
         + f"package written in {seconds:.3f} s by {getpass.getuser()} on "
         f"{socket.gethostname()}\n",
         encoding="utf-8",
@@ -359,6 +424,7 @@ def build_package(
         duration_s=round(seconds, 4),
         located_share=trace.located_share,
         source_lots=[s["lot_id"] for s in trace.sources],
+        window=window.text() if window is not None else None,
         lots=len(trace.lots),
         shipments=len({s["shipment_id"] for s in trace.shipments}),
         customers=len(trace.customers),
@@ -372,11 +438,12 @@ def build_package(
         for start in range(0, len(affected), AFFECTS_BATCH):
             graph.write("recall/affects", recall_id=recall_id,
                         lot_ids=affected[start : start + AFFECTS_BATCH])  # fmt: skip
-    return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill)
+    return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill, window_answer)
 
 
 def recall_history(graph: TraceGraph) -> list[dict[str, Any]]:
-    return [public_props(row["recall"]) for row in graph.read("recall/history")]
+    # `window` on every row: null for a recall asked by lots (and for those recorded before)
+    return [{"window": None, **public_props(row["recall"])} for row in graph.read("recall/history")]
 
 
 def _sha256(path: Path) -> str:

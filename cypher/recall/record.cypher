@@ -1,5 +1,7 @@
 // The ledger entry of a recall package or a mock-recall drill, linked to its source lots (the
-// other lots a recall reached are linked by recall/affects, in batches).
+// other lots a recall reached are linked by recall/affects, in batches). `window` names the
+// device's, operator's or supplier's span of time a recall was asked by (null when asked by
+// lots).
 CREATE (recall:Recall {recall_id: $recall_id})
 SET recall.created_at = datetime($created_at),
     recall.created_by = $created_by,
@@ -8,6 +10,7 @@ SET recall.created_at = datetime($created_at),
     recall.duration_s = $duration_s,
     recall.located_share = $located_share,
     recall.source_lots = $source_lots,
+    recall.window = $window,
     recall.lots = $lots,
     recall.shipments = $shipments,
     recall.customers = $customers,

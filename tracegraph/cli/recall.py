@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,15 +11,37 @@ from rich.table import Table
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
-from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
-from tracegraph.cli.trace import print_totals, print_warnings, render_stock, shipment_count
-from tracegraph.recall import CUSTOMER_COLUMNS, build_package, customer_rows, recall_history
+from tracegraph.cli.render import (
+    FORMAT_HELP,
+    ReportFormat,
+    note,
+    print_csv,
+    print_json,
+    stdout,
+    warn,
+)
+from tracegraph.cli.trace import (
+    print_totals,
+    print_warnings,
+    render_stock,
+    shipment_count,
+    window_bounds,
+)
+from tracegraph.errors import ConfigurationError
+from tracegraph.recall import (
+    CUSTOMER_COLUMNS,
+    Window,
+    build_package,
+    customer_rows,
+    recall_history,
+)
 from tracegraph.trace import amounts_text, located_text
 from tracegraph.values import counted
 
+_ZERO_SECONDS = re.compile(r"(T\d\d:\d\d):00(?=[+-]\d\d:\d\d|Z)")
 HISTORY_COLUMNS = (
     "recall_id", "drill", "created_at", "created_by", "source_lots", "lots", "shipments",
-    "customers", "quantity", "uom", "located_share", "duration_s", "package",
+    "customers", "quantity", "uom", "located_share", "duration_s", "package", "window",
 )  # fmt: skip
 
 
@@ -34,15 +57,67 @@ class RecallGroup(SummaryGroup):
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
     cls=RecallGroup,
-    help="Recall packages and mock-recall drills: `recall LOT... --out DIR`, `recall history`.",
+    help="Recall packages and mock-recall drills: `recall LOT... --out DIR` (or `--device`, "
+    "`--operator`, `--supplier` with `--from`/`--to` for a window), `recall history`.",
     no_args_is_help=True,
 )
 
 
+def _window(
+    device: str | None,
+    operator: str | None,
+    supplier: str | None,
+    start: str | None,
+    end: str | None,
+    timezone: str | None,
+    lots: list[str],
+) -> Window | None:
+    """The window a recall is asked by, or None when it is asked by lots; a mix is refused."""
+    given = (("device", device), ("operator", operator), ("supplier", supplier))
+    named = [(kind, subject) for kind, subject in given if subject]
+    if not named:
+        if start or end:
+            raise ConfigurationError("--from and --to need a window's subject",
+                                     hint="add --device, --operator or --supplier")  # fmt: skip
+        if not lots:
+            raise ConfigurationError("nothing to recall: no lots and no window given",
+                                     hint="give LOTS, or --device/--operator/--supplier "
+                                     "with --from and --to")  # fmt: skip
+        return None
+    if len(named) > 1 or lots:
+        raise ConfigurationError(
+            "a recall is asked by lots or by one window, not both",
+            hint="give LOTS, or one of --device, --operator and --supplier",
+        )
+    if not start or not end:
+        raise ConfigurationError(
+            f"--{named[0][0]} needs --from and --to", hint="e.g. --from 2026-11-03T02:00 "
+            "--to 2026-11-03T05:00 (times without an offset are read in --timezone)",
+        )  # fmt: skip
+    window_start, window_end = window_bounds(start, end, timezone)
+    return Window(named[0][0], named[0][1], window_start, window_end)
+
+
 @app.command()
 def package(
-    lots: list[str] = typer.Argument(..., help="The bad lots (any identity)."),
+    lots: list[str] = typer.Argument(
+        None, help="The bad lots (any identity); or give a window instead."
+    ),
     out: Path = typer.Option(..., "--out", help="New folder for the package."),
+    device: str = typer.Option(
+        None, "--device", help="Recall what the device made in [--from, --to)."
+    ),
+    operator: str = typer.Option(
+        None, "--operator", help="Recall what the operator made in [--from, --to)."
+    ),
+    supplier: str = typer.Option(
+        None, "--supplier", help="Recall what was received from the supplier in [--from, --to)."
+    ),
+    start: str = typer.Option(None, "--from", help="Window start, ISO 8601 (2026-11-03T02:00)."),
+    end: str = typer.Option(None, "--to", help="Window end (exclusive), ISO 8601."),
+    timezone: str = typer.Option(
+        None, "--timezone", help="Zone of times given without an offset (default: local)."
+    ),
     drill: bool = typer.Option(False, "--drill", help="A mock recall: record it as a drill."),
     html: bool = typer.Option(False, "--html", help="Add report.html, an interactive picture."),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
@@ -50,11 +125,22 @@ def package(
     """Write the recall package of LOTS into --out and record it in the graph (with --drill,
     as a mock recall with its duration).
 
+    Instead of LOTS, a window: `--device OVEN-3 --from 2026-11-03T02:00 --to 2026-11-03T05:00`
+    recalls the lots the device made in it (steps overlapping the window, as `trace device`
+    finds them); `--operator` likewise; `--supplier V7` the lots received from the supplier
+    in it (by receipt date, as `trace supplier`). The package names the window (summary.txt,
+    `window` in recall.json) and the recall history shows it.
+
     The package: customers.csv; stock.csv, the affected lots still in stock to block (what is
     left of each in its own unit, where, status, expiry, and how much of LOTS it holds);
     tracking_events.xlsx/.csv (FSMA 204-style, one row per event; the workbook also has the
-    customers and the stock to block); recall.json; summary.txt; and manifest.sha256."""
-    result = build_package(open_graph(), lots, out, drill=drill, html=html)
+    customers and the stock to block); recall.json; summary.txt; and manifest.sha256.
+    Exit code 2 when the window holds no lots (no package is written)."""
+    lots = lots or []
+    window = _window(device, operator, supplier, start, end, timezone, lots)
+    result = build_package(open_graph(), lots, out, drill=drill, html=html, window=window)
+    for text in (result.window or {}).get("warnings", []):  # steps with no end, undated lots
+        warn(text)
     print_warnings(result.trace)
     if output is ReportFormat.json:
         print_json({k: v for k, v in result.as_dict().items() if k != "trace"})
@@ -63,6 +149,9 @@ def package(
         print_csv(customer_rows(result.trace), CUSTOMER_COLUMNS)  # as customers.csv has them
         return
     console = stdout()
+    if window is not None:
+        console.print(f"Asked as {window.text()}: "
+                      f"{counted(len(result.trace.sources), 'lot')} in the window")  # fmt: skip
     console.print(f"[bold]{result.trace.summary()}[/]")
     table = Table(title="Customers to contact", title_justify="left")
     for column in ("customer", "name", "contact", "shipments", "lots",
@@ -97,14 +186,36 @@ def history(
     else:
         title = counted(len(rows), "recall or drill", "recalls and drills")
         table = Table(title=title, title_justify="left")
-        for column in ("recall", "drill", "when", "by", "sources", "lots", "customers",
-                       "located", "seconds"):  # fmt: skip
-            table.add_column(column)
+        console = stdout()
+        # On a narrow terminal the columns the recall id already tells (DRILL-/RECALL- and the
+        # time it was made) and who and how long are left out: the id is what finds the
+        # package, and it must not be cut; what it was asked by wraps instead.
+        wide = console.width >= 120
+        table.add_column("recall", no_wrap=True)
+        columns = ("drill", "when", "by", "sources", "lots", "customers", "located", "seconds")
+        shown = columns if wide else ("sources", "lots", "customers", "located")
+        for column in shown:
+            sources = column == "sources"
+            table.add_column(
+                column, no_wrap=not sources, overflow="fold" if sources else "ellipsis"
+            )
         for r in rows:
             share = r.get("located_share")
-            table.add_row(r["recall_id"], "yes" if r.get("drill") else "no",
-                          str(r.get("created_at", ""))[:16], r.get("created_by") or "",
-                          ", ".join(r.get("source_lots") or []), str(r.get("lots", "")),
-                          str(r.get("customers", "")), "" if share is None else f"{share:.1%}",
-                          f"{r.get('duration_s', 0):.2f}")  # fmt: skip
-        stdout().print(table)
+            cells = dict(zip(columns, (
+                "yes" if r.get("drill") else "no", str(r.get("created_at", ""))[:16],
+                r.get("created_by") or "", _asked(r), str(r.get("lots", "")),
+                str(r.get("customers", "")), "" if share is None else f"{share:.1%}",
+                f"{r.get('duration_s', 0):.2f}",
+            ), strict=True))  # fmt: skip
+            table.add_row(r["recall_id"], *(cells[column] for column in shown))
+        console.print(table)
+
+
+def _asked(recall: dict[str, Any]) -> str:
+    """What a past recall was asked by: its window (with how many lots it found), or its lots."""
+    lots = recall.get("source_lots") or []
+    if recall.get("window"):
+        # the window's times without their zero seconds: the column stays readable
+        window = _ZERO_SECONDS.sub(r"\1", recall["window"])
+        return f"{window} ({counted(len(lots), 'lot')})"
+    return ", ".join(lots)
