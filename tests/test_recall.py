@@ -317,7 +317,11 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     # g met first; per product: 300 pcs of bread and 2 kg of salt
     assert by_customer["C1"]["shipped"] == "300 pcs BREAD; 2000 g SALT"
     assert by_customer["C1"]["shipment_ids"] == "SH1 SH3 SH4"
-    assert "warning:" not in result.stderr
+    unplaced = (
+        "2 shipments (SH3, SH4) name no ship-from location (from_location_id in the shipments "
+        "table): their shipping events have no location in tracking_events"
+    )
+    assert result.stderr == f"warning: {unplaced}\n"
     events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
     # a shipment's location is described, as a receipt's was (it was empty)
     assert {e["location_description"] for e in events if e["event_type"] == "shipping"
@@ -342,7 +346,7 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     assert any(line.startswith("warning: more of the source is located") for line in summary)
     package = json.loads((tmp_path / "again" / "recall.json").read_text("utf-8"))
     assert package["asked_as"] == ["supplier_lot|V2|000123"]
-    assert package["warnings"] == [OVERLOCATED]
+    assert package["warnings"] == [OVERLOCATED, unplaced]
 
 
 def test_a_recall_asked_by_a_device_window_recalls_what_the_device_made_in_it(
@@ -416,3 +420,34 @@ def test_a_window_recall_that_cannot_run_says_why_and_writes_nothing(
     assert "Traceback" not in result.output
     assert not out.exists()
     assert hand_plant.read("recall/history") == []
+
+
+def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """SH2 left from nowhere the export names: its shipping event's location is blank in the
+    FSMA 204 tracking events, and the package says so (a return is not a shipment out)."""
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    for name, text in HAND_PLANT.items():
+        if name == "shipments.csv":
+            text = text.replace("DN-2,WH-FG", "DN-2,")
+        (plant / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [plant]).rejects == []
+    out = tmp_path / "recall"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    expected = (
+        "1 shipment (SH2) names no ship-from location (from_location_id in the shipments "
+        "table): its shipping events have no location in tracking_events"
+    )
+    assert json.loads(result.stdout)["warnings"] == [expected]
+    assert json.loads((out / "recall.json").read_text(encoding="utf-8"))["warnings"] == [expected]
+    assert f"warning: {expected}" in result.stderr
+    assert f"warning: {expected}\n" in (out / "summary.txt").read_text(encoding="utf-8")
+    events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
+    assert [(e["reference_document"], e["location_id"]) for e in events
+            if e["event_type"] == "shipping"] == [("DN-1", "WH-FG"), ("DN-2", "")]  # fmt: skip
+    placed = runner.invoke(app, ["recall", "A", "--out", str(tmp_path / "a"), "--format", "json"])
+    assert placed.exit_code == 0, placed.output
+    assert json.loads(placed.stdout)["warnings"] == [expected]  # A reached SH2 too

@@ -22,7 +22,7 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from secrets import token_hex
@@ -105,12 +105,14 @@ class RecallPackage:
     drill: bool
     # a recall asked by window: what the window held (its answer without the trace)
     window: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)  # package_warnings
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "recall_id": self.recall_id,
             "drill": self.drill,
             "window": self.window,
+            "warnings": self.warnings,
             "folder": str(self.folder),
             "files": [p.name for p in self.files],
             "summary": self.trace.summary(),
@@ -371,6 +373,7 @@ def build_package(
     recall_id = f"{kind}-{created:%Y%m%dT%H%M%S}-{trace.sources[0]['lot_id']}-{token_hex(2)}"
     out.mkdir(parents=True, exist_ok=True)
     events = tracking_events(graph, trace)
+    warnings = package_warnings(trace, found)
     customers = customer_rows(trace)
     stock = stock_rows(trace)
     files = [
@@ -387,6 +390,7 @@ def build_package(
                 "asked_as": asked,  # the sources are the internal lots these name
                 **({"window": window_answer} if window_answer is not None else {}),
                 **trace.as_dict(),
+                "warnings": warnings,  # the trace's and the package's (see package_warnings)
             },
         ),
     ]
@@ -399,7 +403,6 @@ def build_package(
     summary = out / "summary.txt"
     sources = ", ".join(s["lot_id"] for s in trace.sources)
     asked_text = window.text() if window is not None else ", ".join(asked)
-    warnings = [*(found.warnings if found is not None else []), *trace.warnings]
     summary.write_text(
         f"{recall_id}\nasked as: {asked_text} (lots {sources})\n"
         f"{trace.summary()}\n{located_text(trace.totals)}\n"
@@ -438,7 +441,32 @@ def build_package(
         for start in range(0, len(affected), AFFECTS_BATCH):
             graph.write("recall/affects", recall_id=recall_id,
                         lot_ids=affected[start : start + AFFECTS_BATCH])  # fmt: skip
-    return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill, window_answer)
+    return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill, window_answer,
+                         warnings)  # fmt: skip
+
+
+def package_warnings(
+    trace: ForwardTrace, found: WindowTrace | SupplierWindow | None = None
+) -> list[str]:
+    """What the package's reader must know: the window's warnings (steps with no end time,
+    lots with no receipt date), the trace's, and shipments that leave the shipping events'
+    location blank — FSMA 204 asks where a shipment left from, and a blank cell in the
+    tracking events was found only by reading them."""
+    unplaced = sorted({line["shipment_id"] for line in trace.shipments
+                       if not line["is_return"] and not line.get("from_location_id")})  # fmt: skip
+    blank = []
+    if unplaced:
+        one = len(unplaced) == 1
+        listed = ", ".join(unplaced[:5]) + (
+            f" and {len(unplaced) - 5:,} more" if len(unplaced) > 5 else ""
+        )
+        blank = [
+            f"{counted(len(unplaced), 'shipment')} ({listed}) {'names' if one else 'name'} no "
+            "ship-from location (from_location_id in the shipments table): "
+            f"{'its shipping events have' if one else 'their shipping events have'} no location "
+            "in tracking_events"
+        ]
+    return [*(found.warnings if found is not None else []), *trace.warnings, *blank]
 
 
 def recall_history(graph: TraceGraph) -> list[dict[str, Any]]:

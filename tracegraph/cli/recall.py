@@ -22,7 +22,6 @@ from tracegraph.cli.render import (
 )
 from tracegraph.cli.trace import (
     print_totals,
-    print_warnings,
     render_stock,
     shipment_count,
     window_bounds,
@@ -139,9 +138,8 @@ def package(
     lots = lots or []
     window = _window(device, operator, supplier, start, end, timezone, lots)
     result = build_package(open_graph(), lots, out, drill=drill, html=html, window=window)
-    for text in (result.window or {}).get("warnings", []):  # steps with no end, undated lots
+    for text in result.warnings:  # the window's, the trace's, shipments with no ship-from
         warn(text)
-    print_warnings(result.trace)
     if output is ReportFormat.json:
         print_json({k: v for k, v in result.as_dict().items() if k != "trace"})
         return
