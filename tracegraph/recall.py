@@ -106,6 +106,8 @@ class RecallPackage:
     # a recall asked by window: what the window held (its answer without the trace)
     window: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)  # package_warnings
+    customers: list[dict[str, Any]] = field(default_factory=list)  # customers.csv's rows
+    customer_columns: tuple[str, ...] = CUSTOMER_COLUMNS
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -274,9 +276,26 @@ def _source_fields(
     }
 
 
-def customer_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
-    """The trace's customers with what the call to each needs: the lots and shipments (ids) and
-    how much was shipped net of returns, per unit ("437 pcs; 2 kg")."""
+def customer_details(graph: TraceGraph, trace: ForwardTrace) -> dict[str, dict[str, Any]]:
+    """The customers' other columns (address, phone…), as the export named them: customer id
+    -> {column: value}, the columns customers.csv has already left out."""
+    ids = [c["customer_id"] for c in trace.customers]
+    rows = graph.read("recall/customer_details", customer_ids=ids) if ids else []
+    return {row["customer_id"]: {k: v for k, v in public_props(row["props"]).items()
+                                 if k not in CUSTOMER_COLUMNS} for row in rows}  # fmt: skip
+
+
+def customer_columns(details: dict[str, dict[str, Any]]) -> tuple[str, ...]:
+    """customers.csv's columns: the fixed ones, then the customers' other columns by name."""
+    return CUSTOMER_COLUMNS + tuple(sorted({k for extra in details.values() for k in extra}))
+
+
+def customer_rows(
+    trace: ForwardTrace, details: dict[str, dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """The trace's customers with what the call to each needs: the lots and shipments (ids),
+    how much was shipped net of returns, per unit ("437 pcs; 2 kg"), and the customer's other
+    columns from `details` (customer_details)."""
     lots: dict[str, set[str]] = defaultdict(set)
     shipments: dict[str, set[str]] = defaultdict(set)
     returns: dict[str, set[str]] = defaultdict(set)
@@ -291,8 +310,10 @@ def customer_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
         key = (line["material_id"] or "", dimension(unit))
         total = shipped[customer].setdefault(key, [unit, 0.0])
         total[1] += convert(line["quantity"] or 0.0, unit, total[0]) or 0.0
+    details = details or {}
     return [
-        {**c, "lot_ids": " ".join(sorted(lots[c["customer_id"]])),
+        {**details.get(c["customer_id"], {}), **c,
+         "lot_ids": " ".join(sorted(lots[c["customer_id"]])),
          "source_amounts": amounts_text(c["source_by_uom"]),
          "shipment_ids": " ".join(sorted(shipments[c["customer_id"]])),
          "return_ids": " ".join(sorted(returns[c["customer_id"]])),
@@ -374,13 +395,14 @@ def build_package(
     out.mkdir(parents=True, exist_ok=True)
     events = tracking_events(graph, trace)
     warnings = package_warnings(trace, found)
-    customers = customer_rows(trace)
+    details = customer_details(graph, trace)
+    customers, columns = customer_rows(trace, details), customer_columns(details)
     stock = stock_rows(trace)
     files = [
-        _write_csv(out / "customers.csv", customers, CUSTOMER_COLUMNS),
+        _write_csv(out / "customers.csv", customers, columns),
         _write_csv(out / "stock.csv", stock, STOCK_COLUMNS),
         _write_csv(out / "tracking_events.csv", events, EVENT_COLUMNS),
-        _write_xlsx(out / "tracking_events.xlsx", events, customers, stock),
+        _write_xlsx(out / "tracking_events.xlsx", events, (customers, columns), stock),
         _write_json(
             out / "recall.json",
             {
@@ -442,7 +464,7 @@ def build_package(
             graph.write("recall/affects", recall_id=recall_id,
                         lot_ids=affected[start : start + AFFECTS_BATCH])  # fmt: skip
     return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill, window_answer,
-                         warnings)  # fmt: skip
+                         warnings, customers, columns)  # fmt: skip
 
 
 def package_warnings(
@@ -499,7 +521,7 @@ def _safe(value: Any) -> Any:
 def _write_xlsx(
     path: Path,
     events: list[dict[str, Any]],
-    customers: list[dict[str, Any]],
+    customers: tuple[list[dict[str, Any]], tuple[str, ...]],
     stock: list[dict[str, Any]],
 ) -> Path:
     """Every sheet streamed (openpyxl's write-only mode): a package of 100k events is written
@@ -526,7 +548,7 @@ def _write_xlsx(
             cell.number_format = "yyyy-mm-dd hh:mm:ss"
             row[utc] = cell
         sheet.append(row)
-    for title, listed, columns in (("customers", customers, CUSTOMER_COLUMNS),
+    for title, listed, columns in (("customers", *customers),
                                    ("stock to block", stock, STOCK_COLUMNS)):  # fmt: skip
         sheet = book.create_sheet(title)
         sheet.freeze_panes = "A2"

@@ -28,10 +28,8 @@ from tracegraph.cli.trace import (
 )
 from tracegraph.errors import ConfigurationError
 from tracegraph.recall import (
-    CUSTOMER_COLUMNS,
     Window,
     build_package,
-    customer_rows,
     recall_history,
 )
 from tracegraph.trace import amounts_text, located_text
@@ -144,7 +142,7 @@ def package(
         print_json({k: v for k, v in result.as_dict().items() if k != "trace"})
         return
     if output is ReportFormat.csv:
-        print_csv(customer_rows(result.trace), CUSTOMER_COLUMNS)  # as customers.csv has them
+        print_csv(result.customers, result.customer_columns)  # as customers.csv has them
         return
     console = stdout()
     if window is not None:
