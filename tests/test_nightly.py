@@ -195,6 +195,55 @@ def test_an_import_that_cannot_run_ends_with_its_outcome_too(
     assert (written["run_id"], written["outcome"], written["exit_code"]) == (None, "failed", 2)
 
 
+def test_a_run_refused_as_busy_leaves_the_running_imports_summary_file_alone(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two cron runs with one --summary-file: the second, refused because the first holds the
+    lock, tells its refusal on stderr and by exit code and leaves the first run's file as it
+    was (it wrote "failed: another import is running" there, and when the first was killed the
+    file told only of the refused run). The next run that holds the lock takes the file over."""
+    monkeypatch.setattr(run, "LOCK_WAIT_SECONDS", 0.5)
+    folder = _folder(tmp_path, MATERIALS)
+    summary_file = tmp_path / "last.json"
+    first = ('{"run_id": "20261205T010000Z-aaaaaa", "outcome": "running", "exit_code": null, '
+             '"files": ["/data/export/materials.csv"], '
+             '"started_at": "2026-12-05T01:00:00+00:00"}')  # fmt: skip
+    summary_file.write_text(first, encoding="utf-8")
+    graph.write("import/lock_node")
+    with graph.held_lock("import/take_lock", wait_seconds=1.0, token="the first import") as held:
+        assert held
+        busy = runner.invoke(app, ["import", str(folder), "--summary-file", str(summary_file)])
+    assert busy.exit_code == 2
+    assert _lines(busy.stderr)[-2] == (
+        "error: another import is running: its ledger entry is not written yet "
+        "(hint: wait for it to finish, then run this one again)"
+    )
+    assert re.fullmatch(f"{STAMP}import {RUN_ID} ended, exit 2 \\(did not start\\) after .*",
+                        _lines(busy.stderr)[-1])  # fmt: skip
+    assert summary_file.read_text(encoding="utf-8") == first
+
+    # the first was killed: the next run holding the lock writes its own running, then outcome
+    seen: list[str] = []
+    original = run._write_raw
+
+    def look(*args: Any, **kwargs: Any) -> Any:
+        seen.append(json.loads(summary_file.read_text(encoding="utf-8"))["run_id"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run, "_write_raw", look)
+    after = runner.invoke(app, ["import", str(folder), "--summary-file", str(summary_file)])
+    assert after.exit_code == 0, after.output
+    written = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert (written["outcome"], written["exit_code"]) == ("clean", 0)
+    assert written["run_id"] != "20261205T010000Z-aaaaaa"
+    assert seen == [written["run_id"]]
+    assert after.stdout.startswith(f"Import {written['run_id']}: ")
+
+
 def test_a_summary_file_that_cannot_be_written_stops_the_import_before_it_writes(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -447,12 +496,12 @@ def test_a_summary_file_that_fails_at_the_end_keeps_the_imports_exit_code_and_li
 
     written: list[dict[str, Any]] = []
 
-    def second_write_fails(path: Path, record: dict[str, Any]) -> None:
-        if written:
+    def outcome_write_fails(path: Path, record: dict[str, Any]) -> None:
+        if record["outcome"] != "running":  # the run's start (and its lock) were written
             raise ConfigurationError(f"cannot write {path}: No space left on device")
         written.append(record)
 
-    monkeypatch.setattr(imports_cli, "write_summary_file", second_write_fails)
+    monkeypatch.setattr(imports_cli, "write_summary_file", outcome_write_fails)
     folder = _folder(tmp_path, MATERIALS)
     result = runner.invoke(app, ["import", str(folder), "--summary-file",
                                  str(tmp_path / "last.json")])  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import sys
 import time
@@ -40,6 +41,7 @@ from tracegraph.errors import DatabaseError, ImportBusy, ServerUnavailable, Trac
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.outcome import (
     INTERRUPTED,
+    RUNNING,
     UNEXPECTED,
     ended_record,
     exit_code,
@@ -101,14 +103,36 @@ class NightlyReport:
         self.began = time.monotonic()
 
     def started(self, run_id: str, files: Sequence[Path]) -> None:
-        if self.summary_file is not None:  # one that cannot be written stops it here: bad input
-            files_read = [str(f.absolute()) for f in files]
-            write_summary_file(self.summary_file, started_record(run_id, files_read))
+        # One that cannot be written stops it here: bad input. A file another import is
+        # writing is left to it until this run holds the import lock (`locked`): a second cron
+        # run refused as busy wrote its refusal over the running night's file.
+        if self.summary_file is not None and not self._another_runs():
+            self.locked(run_id, files)
         self.run_id = run_id
         if self.plain:
             given = ", ".join(str(p.absolute()) for p in self.paths)
             plain_line(f"{self.what} {run_id} started: {counted(len(files), 'table file')} from "
                        f"{given}")  # fmt: skip
+
+    def locked(self, run_id: str, files: Sequence[Path]) -> None:
+        """The run holds the import lock (or is a dry run): the summary file is its own."""
+        if self.summary_file is not None:
+            files_read = [str(f.absolute()) for f in files]
+            write_summary_file(self.summary_file, started_record(run_id, files_read))
+
+    def _another_runs(self) -> bool:
+        """Whether the summary file says another run is running (its importer holds the lock,
+        or was killed and the next run to hold the lock takes the file over)."""
+        assert self.summary_file is not None
+        try:
+            record = json.loads(self.summary_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # none yet, unreadable, half-written by hand: not a run's
+            return False
+        return (
+            isinstance(record, dict)
+            and record.get("outcome") == RUNNING
+            and record.get("run_id") != self.run_id
+        )
 
     def ended(self, summary: ImportSummary, code: int, max_rejects: int) -> None:
         """The outcome line first, then the summary file: an import that completed keeps its
@@ -164,7 +188,9 @@ class NightlyReport:
     def _ended_without(
         self, reason: str, code: int | None, meaning: str, error: TracegraphError | None = None
     ) -> None:
-        if self.summary_file is not None:
+        # refused as busy: a file the running import writes stays its own
+        busy = isinstance(error, ImportBusy)
+        if self.summary_file is not None and not (busy and self._another_runs()):
             record = ended_record(None, code, run_id=self.run_id,
                                   error=error or TracegraphError(reason))  # fmt: skip
             with contextlib.suppress(TracegraphError):  # its own error is the one to tell
@@ -269,7 +295,8 @@ def import_command(
         help="Also write the JSON summary (as --format json prints it) to this file, with "
         "exit_code and outcome (clean, too many rejects, failed, interrupted; an error's text "
         "for the last two): readable by you only and replaced whole. While the import runs it "
-        "says outcome running and the run id.",
+        "says outcome running and the run id; a run refused because another import runs "
+        "leaves that import's file alone.",
     ),
 ) -> None:
     """Import canonical tables; every row is written or rejected, and the counts reconcile.
@@ -309,7 +336,7 @@ def import_command(
                     summary = import_paths(
                         graph, paths, timezone=timezone, encoding=encoding, force=force,
                         reject_file=rejects, mapping=mapping, log=log, progress=progress,
-                        on_start=report.started,
+                        on_start=report.started, on_locked=report.locked,
                     )  # fmt: skip
             finally:
                 graph.driver.close()

@@ -226,7 +226,10 @@ def import_paths(
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
     on_start: Started = lambda *_: None,
+    on_locked: Started = lambda *_: None,
 ) -> ImportSummary:
+    """Import `paths`. `on_start` is called with the run id and files before the import lock
+    is tried, `on_locked` once the run holds it (no other import runs)."""
     timezone, zone_given = _chosen_zone(timezone, mapping)
     zone = resolve_timezone(timezone)
     check_encoding(encoding)
@@ -243,6 +246,7 @@ def import_paths(
         for path in files
     }
     with _import_lock(graph, run_id):
+        on_locked(run_id, files)
         graph.write(
             "import/start_run",
             props={
