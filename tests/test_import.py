@@ -1698,6 +1698,9 @@ _AMBIGUOUS_HINT = (
     'may be a decimal comma or a thousands separator (a mapping with decimal = "," reads an x_ '
     "column as numbers, see importers/README.md)"
 )
+_BY_COLUMN = (
+    "as the column's other values write a decimal comma (252,5) and none groups thousands by ','"
+)
 
 
 @pytest.mark.parametrize(
@@ -1709,11 +1712,27 @@ _AMBIGUOUS_HINT = (
         # 1,234 and 12,500: a thousands separator or a decimal comma? Kept as written.
         (["1,234", "12,500"], ["1,234", "12,500"],
          [f"column peak_temp_c: 2 values kept as text, as written: 1,234 {_AMBIGUOUS_HINT}"]),
-        # each cell decides for itself: n/a stays text, 252,5 is a number all the same (the
-        # whole column was text for one n/a); 1,234 stays text beside 252,5 (it was 1.234)
-        (["252,5", "n/a", "1,234", "1.250"], [252.5, "n/a", "1,234", "1.250"],
+        # n/a stays text, 252,5 is a number all the same (the whole column was text for one
+        # n/a); 1,234 beside 252,5 is 1.234 (it stayed text: numbers and text in one column);
+        # 1.250 stays text
+        (["252,5", "n/a", "1,234", "1.250"], [252.5, "n/a", 1.234, "1.250"],
          ["column peak_temp_c: 1 value with a decimal comma read as a number (252,5 as 252.5)",
-          f"column peak_temp_c: 2 values kept as text, as written: 1,234 {_AMBIGUOUS_HINT}"]),
+          f"column peak_temp_c: 1 value with three digits after the comma read as a decimal "
+          f"(1,234 as 1.234), {_BY_COLUMN}",
+          "column peak_temp_c: 1 value kept as text, as written: 1.250 may be 1250 with its "
+          "thousands grouped by '.', or 1.25"]),
+        # 0,5 anywhere in the column decides 1,250 and -12,500 of other rows; empty changes nothing
+        (["1,250", "", "0,5", "-12,500"], [1.25, None, 0.5, -12.5],
+         ["column peak_temp_c: 1 value with a decimal comma read as a number (252,5 as 252.5)",
+          f"column peak_temp_c: 2 values with three digits after the comma read as decimals "
+          f"(1,250 as 1.25), {_BY_COLUMN}"]),
+        # 1,234,567 groups thousands by ',': 1,250 beside it may be 1250, kept as text
+        (["1,250", "252,5", "1,234,567"], ["1,250", 252.5, "1,234,567"],
+         ["column peak_temp_c: 1 value with a decimal comma read as a number (252,5 as 252.5)",
+          f"column peak_temp_c: 1 value kept as text, as written: 1,250 {_AMBIGUOUS_HINT}"]),
+        (["1,250", "1,234.5", "0,5"], ["1,250", "1,234.5", 0.5],  # 1,234.5 groups so too
+         ["column peak_temp_c: 1 value with a decimal comma read as a number (252,5 as 252.5)",
+          f"column peak_temp_c: 1 value kept as text, as written: 1,250 {_AMBIGUOUS_HINT}"]),
         # 1.250 alone: 1250 in this file's way of writing, or 1.25? Text, not a guess.
         (["1.250", "7"], ["1.250", 7],
          ["column peak_temp_c: 1 value kept as text, as written: 1.250 may be 1250 with its "

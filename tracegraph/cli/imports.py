@@ -318,8 +318,10 @@ def import_command(
     counts, time, reject file; after the error of a run that did not complete).
 
     Extra columns are kept as properties; in a ';'-separated file (Excel in a German or French
-    locale), each cell with a decimal comma (252,5) is read as a number on its own; 1,234 and
-    1.250 (thousands or decimals?) stay text, with a note.
+    locale), each cell with a decimal comma (252,5) is read as a number on its own; 1,234
+    (thousands or decimals?) is read as 1.234 when other cells of its column in the file have a
+    decimal comma (0,5) and none groups thousands by ',' (1,234,567), else it stays text, as
+    1.250 does, with a note.
     """
     report = NightlyReport(paths, summary_file, dry_run)
     with report.failures():

@@ -753,6 +753,14 @@ def _comma_notes(path: Path, commas: CommaCounts) -> list[str]:
         f"{'a number' if n == 1 else 'numbers'} (252,5 as 252.5)"
         for name, n in commas.numbers.items()
     ]
+    for name, n in commas.by_column.items():
+        first = commas.first_by_column[name]
+        notes.append(
+            f"{path}: column {name}: {counted(n, 'value')} with three digits after the comma "
+            f"read as {'a decimal' if n == 1 else 'decimals'} ({first} as "
+            f"{float(first.replace(',', '.')):g}), as the column's other values write a decimal "
+            "comma (252,5) and none groups thousands by ','"
+        )
     for name, n in commas.ambiguous.items():
         first = commas.first_ambiguous[name]
         why = (
