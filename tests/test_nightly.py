@@ -511,3 +511,44 @@ def test_a_summary_file_that_fails_at_the_end_keeps_the_imports_exit_code_and_li
     assert re.fullmatch(ended + " \\+ 0 rejected, in \\d+\\.\\d s", lines[-2]), lines[-2]
     assert lines[-1].startswith("warning: the summary file was not written: cannot write")
     assert graph.status().nodes.get("Material") == 3
+
+
+def test_imports_keeps_counts_of_millions_whole_at_80_columns(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """Counts of a million rows or more were cut at 80 columns ("12,3…"): the user column, then
+    the updated count, are left out on a narrow terminal, with a line saying so — a count is
+    never cut. The ledger entries are written with the importer's own start_run/finish_run."""
+    graph.write("import/lock_node")
+    for run_id, hour, partial in (("20261204T010000Z-big001", 1, False),
+                                  ("20261204T020000Z-big002", 2, True)):  # fmt: skip
+        graph.write("import/start_run", props={
+            "run_id": run_id, "status": "running", "user": "nightly-etl", "host": "mes-gw",
+            "started_at": datetime(2026, 12, 4, hour, 0, tzinfo=UTC),
+        })  # fmt: skip
+        graph.write("import/finish_run", run_id=run_id, props={
+            "status": "interrupted" if partial else "done", "counts_partial": partial,
+            "rows_read": 12_345_678, "rows_written": 12_340_001, "rows_rejected": 5_677,
+            "rows_updated": 1_234_567, "ended_at": datetime(2026, 12, 4, hour, 30, tzinfo=UTC),
+        })  # fmt: skip
+    narrow = runner.invoke(app, ["imports"], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.stderr
+    lines = narrow.stdout.splitlines()
+    assert max(len(line) for line in lines[:4]) <= 80  # the table; notes are soft-wrapped
+    assert "…" not in narrow.stdout
+    assert [line.split() for line in lines[2:4]] == [
+        ["20261204T020000Z-big002", "interrupted", "≥12,345,678", "≥12,340,001", "≥5,677"],
+        ["20261204T010000Z-big001", "done", "12,345,678", "12,340,001", "5,677"],
+    ]
+    assert lines[4] == ("user and updated not shown, for the terminal's width: a wider one, "
+                        "or --format csv, has them")  # fmt: skip
+    # done runs only: the updated count fits, the user is left out
+    graph.write("import/finish_run", run_id="20261204T020000Z-big002",
+                props={"status": "done", "counts_partial": False})  # fmt: skip
+    done = runner.invoke(app, ["imports"], env={"COLUMNS": "80"}).stdout.splitlines()
+    assert done[2].split() == ["20261204T020000Z-big002", "done", "12,345,678", "12,340,001",
+                               "5,677", "1,234,567"]  # fmt: skip
+    assert done[-1].startswith("user not shown, for the terminal's width")
+    wide = runner.invoke(app, ["imports"], env={"COLUMNS": "120"}).stdout.splitlines()
+    assert "nightly-etl" in wide[2] and "1,234,567" in wide[2]
+    assert not wide[-1].endswith("has them")

@@ -6,6 +6,7 @@ from typing import Any
 
 import typer
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
@@ -51,24 +52,56 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
     if output is ReportFormat.csv:
         print_csv(runs, RUN_COLUMNS)
         return
-    # The run id starts with its start time (UTC), so no column repeats it: 80 columns suffice.
-    table = Table(title=f"{len(runs)} imports, newest first", title_justify="left", box=None)
-    for column in ("run", "status", "user", "read", "written", "rejected", "updated"):
-        table.add_column(column, justify="left" if column in ("run", "status", "user")
-                         else "right", no_wrap=True, min_width=len(column))  # fmt: skip
-    for r in runs:
-        # the reason below the table: in the column it pushed the run ids off an 80-column one
-        status = (r.get("status") or "") + ("*" if r.get("interrupted_because") else "")
-        table.add_row(r["run_id"], status, r.get("user") or "",
-                      _count(r, "rows_read"), _count(r, "rows_written"),
-                      _count(r, "rows_rejected"), _count(r, "rows_updated"))  # fmt: skip
-    stdout().print(table)
+    console = stdout()
+    # The run id starts with its start time (UTC), so no column repeats it. Counts of millions
+    # (≥12,345,678) made the table wider than 80 columns, and rich cut them to "12,3…": on a
+    # narrow terminal the user, then the updated count, are left out — a count is never cut.
+    cells = [_run_cells(r) for r in runs]
+    left_out: list[str] = []
+    table = _runs_table(runs, cells, left_out)
+    unbounded = console.options.update_width(1 << 16)  # the table's own width, not the screen's
+    for column in RUN_COLUMNS_DROPPED:
+        if Measurement.get(console, unbounded, table).maximum <= console.width:
+            break
+        left_out.append(column)
+        table = _runs_table(runs, cells, left_out)
+    console.print(table)
+    if left_out:
+        console.print(f"[dim]{' and '.join(left_out)} not shown, for the terminal's width: "
+                      "a wider one, or --format csv, has them[/]")  # fmt: skip
     if _unfinished(runs):
         stdout().print(f"[dim]{UNFINISHED}[/]")
     dead = next((r["interrupted_because"] for r in runs if r.get("interrupted_because")), None)
     if dead:
         stdout().print(f"[dim]*: the ledger says running, but {dead}: its importer or its "
                        "server died (the next import marks it interrupted)[/]")  # fmt: skip
+
+
+# The list's columns, and those left out, in this order, when a terminal is too narrow.
+RUN_LIST_COLUMNS = ("run", "status", "user", "read", "written", "rejected", "updated")
+RUN_COLUMNS_DROPPED = ("user", "updated")
+
+
+def _run_cells(run: dict[str, Any]) -> dict[str, str]:
+    # the reason below the table: in the column it pushed the run ids off an 80-column one
+    status = (run.get("status") or "") + ("*" if run.get("interrupted_because") else "")
+    return {"run": run["run_id"], "status": status, "user": run.get("user") or "",
+            "read": _count(run, "rows_read"), "written": _count(run, "rows_written"),
+            "rejected": _count(run, "rows_rejected"),
+            "updated": _count(run, "rows_updated")}  # fmt: skip
+
+
+def _runs_table(
+    runs: list[dict[str, Any]], cells: list[dict[str, str]], left_out: list[str]
+) -> Table:
+    table = Table(title=f"{len(runs)} imports, newest first", title_justify="left", box=None)
+    shown = [c for c in RUN_LIST_COLUMNS if c not in left_out]
+    for column in shown:
+        table.add_column(column, justify="left" if column in ("run", "status", "user")
+                         else "right", no_wrap=True, min_width=len(column))  # fmt: skip
+    for row in cells:
+        table.add_row(*(row[c] for c in shown))
+    return table
 
 
 # The count of a run that stopped: "≥" before what the files it finished held (the file it was
