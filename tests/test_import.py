@@ -620,8 +620,10 @@ def test_references_to_unknown_lots_become_stubs_and_unknown_steps_are_rejected(
         "lot id makes one)"
     )
     assert summary["notes"] == [stub_note] and summary["stub_lots"] == ["OLD-9"]
+    assert summary["stubs_left"] == 1
     run = import_run(graph, summary["run_id"])
     assert (run["notes"], run["stub_lots"], run["stubs_created"]) == ([stub_note], ["OLD-9"], 1)
+    assert run["stubs_left"] == 1
     shown = runner.invoke(app, ["import", str(folder), "--force"])
     assert "created as stubs (origin_known = false)" not in shown.stdout  # nothing new: no note
     assert "stub" not in shown.stdout
@@ -663,9 +665,36 @@ def test_a_stub_made_and_gone_in_one_run_is_not_reported(
         "L-1 (a corrected reference left it; a clean import has none)"
     ) in " ".join(result.stdout.split())
     assert graph.read("import/stub_lot_ids")[0]["ids"] == []
-    # the stub was made (the ledger and the JSON count it, as before), and is gone: none named
+    # the stub was made (the ledger and the JSON count it, as before), and is gone: none named,
+    # none left (stubs_left: the count of stubs the run leaves, stubs_created said 1)
     run = import_runs(graph, limit=1)[0]
-    assert (run["stubs_created"], run["stub_lots"]) == (1, [])
+    assert (run["stubs_created"], run["stub_lots"], run["stubs_left"]) == (1, [], 0)
+    again = runner.invoke(app, ["import", str(typo), str(fixed), "--force", "--format", "json"])
+    assert (json.loads(again.stdout)["stubs_created"], json.loads(again.stdout)["stubs_left"]) == (
+        1, 0
+    )  # fmt: skip
+    listed = runner.invoke(app, ["imports", "--format", "csv"])
+    assert listed.stdout.splitlines()[0].endswith(",reject_file,stubs_left")
+    assert listed.stdout.splitlines()[1].endswith(",0")
+
+
+def test_a_lot_named_before_its_row_in_one_run_is_no_stub(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A run whose first folder's inspection names L5 and whose second folder has L5's lots
+    row: every lots row is written before any row that names a lot, whatever the folders'
+    order, so no stub is made (and none completed) — stubs_created and stubs_left say 0."""
+    header = "inspection_id,lot_id,test,result,inspected_at\n"
+    first = _write(
+        tmp_path / "a", "inspections.csv", header + "I1,L5,seal,pass,2026-11-03T10:00Z\n"
+    )
+    second = _write(tmp_path / "b", "lots.csv", f"{LOTS_HEADER}L5,M1,5,kg,2026-11-01T06:00Z,,,\n")
+    code, summary, _ = _import(runner, str(first), str(second))
+    assert code == 0
+    assert (summary["stubs_created"], summary["stubs_left"], summary["stub_lots"]) == (0, 0, [])
+    run = import_runs(graph, limit=1)[0]
+    assert (run["stubs_created"], run["stubs_left"]) == (0, 0)
+    assert graph.read("import/stub_lot_ids")[0]["ids"] == []
 
 
 def test_master_data_made_from_references_alone_is_named_in_the_notes(

@@ -16,7 +16,7 @@ from tracegraph.importing.ledger import import_run, import_runs
 
 RUN_COLUMNS = (
     "run_id", "status", "started_at", "ended_at", "user", "host", "rows_read", "rows_written",
-    "rows_rejected", "rows_updated", "stubs_created", "seconds", "reject_file",
+    "rows_rejected", "rows_updated", "stubs_created", "seconds", "reject_file", "stubs_left",
 )  # fmt: skip
 CHANGE_COLUMNS = ("table", "key", "file", "line", "column", "before", "after")
 CHANGES_SHOWN = 200  # changed columns shown on a terminal; csv and json carry them all
