@@ -84,7 +84,7 @@ def test_a_nightly_import_logs_its_start_and_outcome_and_writes_the_summary_file
     assert again.exit_code == 0, again.stderr
     last = _lines(again.stderr)[-1]
     assert re.fullmatch(
-        f"{STAMP}import ({RUN_ID}) ended, exit 0 \\(at most --max-rejects 1 rows rejected\\): "
+        f"{STAMP}import ({RUN_ID}) ended, exit 0 \\(at most --max-rejects 1 row rejected\\): "
         "4 rows read = 3 written \\+ 1 rejected, in \\d+\\.\\d s; rejected rows: .*",
         last,
     ), last
@@ -552,3 +552,37 @@ def test_imports_keeps_counts_of_millions_whole_at_80_columns(
     wide = runner.invoke(app, ["imports"], env={"COLUMNS": "120"}).stdout.splitlines()
     assert "nightly-etl" in wide[2] and "1,234,567" in wide[2]
     assert not wide[-1].endswith("has them")
+
+
+def test_counts_of_one_are_singular(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A one-row delta said "1 rows read", "1 unchanged file(s) skipped" and "--max-rejects 1
+    rows rejected": each count now says row or file as its number asks."""
+    folder = _folder(tmp_path, "material_id,name,uom,kind\nM1,Flour,kg,raw\n")
+    first = runner.invoke(app, ["import", str(folder)])
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.startswith(f"Import {first.stdout.split()[1]} 1 row read = 1 written + "
+                                   "0 rejected, in ")  # fmt: skip
+    lines = _lines(first.stderr)
+    assert re.fullmatch(f"{STAMP}materials.csv → materials: 1 row read, 1 written \\(1 new, 0 "
+                        "changed\\), 0 rejected, .*", lines[1]), lines[1]  # fmt: skip
+    assert re.fullmatch(f"{STAMP}import {RUN_ID} ended, exit 0 \\(clean\\): 1 row read = 1 "
+                        "written \\+ 0 rejected, in .*", lines[-1]), lines[-1]  # fmt: skip
+    run_id = first.stdout.split()[1].rstrip(":")
+    shown = runner.invoke(app, ["imports", run_id]).stdout
+    assert ": 1 row read, 1 written, 0 rejected, 0 changed rows\n" in shown
+
+    again = runner.invoke(app, ["import", str(folder)])
+    assert "0 rows read = 0 written + 0 rejected" in again.stdout
+    assert "; 1 unchanged file skipped" in again.stdout
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "materials.csv").write_text("material_id,name,uom,kind\n,Nameless,kg,raw\n")
+    one_reject = runner.invoke(app, ["import", str(bad), "--max-rejects", "1"])
+    assert one_reject.exit_code == 0, one_reject.stderr
+    assert (
+        "(at most --max-rejects 1 row rejected): 1 row read = 0 written + 1 rejected"
+        in (_lines(one_reject.stderr)[-1])
+    )

@@ -147,13 +147,14 @@ class NightlyReport:
     def _outcome_line(self, summary: ImportSummary, code: int, max_rejects: int) -> None:
         if not self.plain:
             return
-        meaning = (f"more than --max-rejects {max_rejects} rows rejected" if code
-                   else "clean" if not summary.rejected
-                   else f"at most --max-rejects {max_rejects} rows rejected")  # fmt: skip
+        limit = f"--max-rejects {counted(max_rejects, 'row')} rejected"
+        meaning = (f"more than {limit}" if code else "clean" if not summary.rejected
+                   else f"at most {limit}")  # fmt: skip
         written = "would be written" if summary.dry_run else "written"
         plain_line(
-            f"{self.what} {summary.run_id} ended, exit {code} ({meaning}): {summary.read:,} "
-            f"rows read = {summary.written:,} {written} + {summary.rejected:,} rejected, in "
+            f"{self.what} {summary.run_id} ended, exit {code} ({meaning}): "
+            f"{counted(summary.read, 'row')} read = {summary.written:,} {written} + "
+            f"{summary.rejected:,} rejected, in "
             f"{summary.seconds:.1f} s"
             + (f"; rejected rows: {summary.reject_file}" if summary.reject_file else "")
         )
@@ -357,15 +358,15 @@ def _print_summary(summary: ImportSummary, output: OutputFormat, dry_run: bool) 
         out = stdout()
         out.print(
             (
-                f"Dry run, nothing written to the graph: {summary.read:,} rows read = "
+                f"Dry run, nothing written to the graph: {counted(summary.read, 'row')} read = "
                 f"{summary.written:,} would be written"
                 if dry_run
-                else f"Import {summary.run_id}: {summary.read:,} rows read = "
+                else f"Import {summary.run_id}: {counted(summary.read, 'row')} read = "
                 f"{summary.written:,} written"
             )
             + f" + {summary.rejected:,} rejected, in {summary.seconds:.1f} s"
             + (
-                f"; {len(summary.unchanged_files)} unchanged file(s) skipped"
+                f"; {counted(len(summary.unchanged_files), 'unchanged file')} skipped"
                 if summary.unchanged_files
                 else ""
             )

@@ -13,6 +13,7 @@ from tracegraph.cli.context import open_graph
 from tracegraph.cli.imports import counts_table
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, print_csv, print_json, stdout
 from tracegraph.importing.ledger import import_run, import_runs
+from tracegraph.values import counted
 
 RUN_COLUMNS = (
     "run_id", "status", "started_at", "ended_at", "user", "host", "rows_read", "rows_written",
@@ -120,6 +121,12 @@ def shown_status(run: dict[str, Any]) -> str:
     return f"{status} ({because})" if because else status
 
 
+def rows_word(count: int | None, partial: bool = False) -> str:
+    """`row` after a count of one, else `rows` (≥1 of a stopped run may be more): a line said
+    "1 rows read"."""
+    return "row" if count == 1 and not partial else "rows"
+
+
 def _count(run: dict[str, Any], name: str) -> str:
     value = run.get(name)
     if value is None:
@@ -149,9 +156,10 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
     out = stdout()
     out.print(
         f"Import {run['run_id']} ({shown_status(run)}), {str(run.get('started_at'))[:19]} by "
-        f"{run.get('user')}@{run.get('host')}: {_count(run, 'rows_read')} rows read, "
+        f"{run.get('user')}@{run.get('host')}: {_count(run, 'rows_read')} "
+        f"{rows_word(run.get('rows_read'), bool(run.get('counts_partial')))} read, "
         f"{_count(run, 'rows_written')} written, {_count(run, 'rows_rejected')} rejected, "
-        f"{len(run['changes']):,} changed rows"
+        f"{counted(len(run['changes']), 'changed row')}"
     )
     if _unfinished([run]):
         out.print(f"[dim]{UNFINISHED}[/]")
@@ -177,5 +185,6 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         if len(rows) > CHANGES_SHOWN:
             more = len(rows) - CHANGES_SHOWN
             out.print(
-                f"[dim]… {more:,} more changed columns (--format csv or json has them all)[/]"
+                f"[dim]… {counted(more, 'more changed column')} (--format csv or json has "
+                "them all)[/]"
             )

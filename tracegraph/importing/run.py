@@ -855,7 +855,7 @@ def _write_raw(
     )
     read = validated.read + unconverted
     log(
-        f"{raw.path.name} → {name}: {read:,} rows read, {outcome}, "
+        f"{raw.path.name} → {name}: {counted(read, 'row')} read, {outcome}, "
         f"{len(file_rejects) + unconverted:,} rejected, "
         f"{raw.encoding}{note}, {read / max(seconds, 1e-9):,.0f} rows/s"
     )
