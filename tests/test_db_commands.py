@@ -177,7 +177,7 @@ def test_status_names_a_missing_index_and_the_last_import_which_installs_it(
         "lot_material_created (hint: run `tracegraph db init`" in " ".join(table.stderr.split())
     )
     assert f"Last import: {first['run_id']} done, started " in table.stdout
-    assert "1 rows read = 1 written + 0 rejected" in table.stdout
+    assert "1 row read = 1 written + 0 rejected" in table.stdout  # it said "1 rows"
     assert "Import running: none" in table.stdout
 
     again = runner.invoke(app, ["import", str(folder), "--force", "--format", "json"])

@@ -620,8 +620,10 @@ def test_references_to_unknown_lots_become_stubs_and_unknown_steps_are_rejected(
         "lot id makes one)"
     )
     assert summary["notes"] == [stub_note] and summary["stub_lots"] == ["OLD-9"]
+    assert summary["stubs_left"] == 1
     run = import_run(graph, summary["run_id"])
     assert (run["notes"], run["stub_lots"], run["stubs_created"]) == ([stub_note], ["OLD-9"], 1)
+    assert run["stubs_left"] == 1
     shown = runner.invoke(app, ["import", str(folder), "--force"])
     assert "created as stubs (origin_known = false)" not in shown.stdout  # nothing new: no note
     assert "stub" not in shown.stdout
@@ -663,9 +665,36 @@ def test_a_stub_made_and_gone_in_one_run_is_not_reported(
         "L-1 (a corrected reference left it; a clean import has none)"
     ) in " ".join(result.stdout.split())
     assert graph.read("import/stub_lot_ids")[0]["ids"] == []
-    # the stub was made (the ledger and the JSON count it, as before), and is gone: none named
+    # the stub was made (the ledger and the JSON count it, as before), and is gone: none named,
+    # none left (stubs_left: the count of stubs the run leaves, stubs_created said 1)
     run = import_runs(graph, limit=1)[0]
-    assert (run["stubs_created"], run["stub_lots"]) == (1, [])
+    assert (run["stubs_created"], run["stub_lots"], run["stubs_left"]) == (1, [], 0)
+    again = runner.invoke(app, ["import", str(typo), str(fixed), "--force", "--format", "json"])
+    assert (json.loads(again.stdout)["stubs_created"], json.loads(again.stdout)["stubs_left"]) == (
+        1, 0
+    )  # fmt: skip
+    listed = runner.invoke(app, ["imports", "--format", "csv"])
+    assert listed.stdout.splitlines()[0].endswith(",reject_file,stubs_left")
+    assert listed.stdout.splitlines()[1].endswith(",0")
+
+
+def test_a_lot_named_before_its_row_in_one_run_is_no_stub(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A run whose first folder's inspection names L5 and whose second folder has L5's lots
+    row: every lots row is written before any row that names a lot, whatever the folders'
+    order, so no stub is made (and none completed) — stubs_created and stubs_left say 0."""
+    header = "inspection_id,lot_id,test,result,inspected_at\n"
+    first = _write(
+        tmp_path / "a", "inspections.csv", header + "I1,L5,seal,pass,2026-11-03T10:00Z\n"
+    )
+    second = _write(tmp_path / "b", "lots.csv", f"{LOTS_HEADER}L5,M1,5,kg,2026-11-01T06:00Z,,,\n")
+    code, summary, _ = _import(runner, str(first), str(second))
+    assert code == 0
+    assert (summary["stubs_created"], summary["stubs_left"], summary["stub_lots"]) == (0, 0, [])
+    run = import_runs(graph, limit=1)[0]
+    assert (run["stubs_created"], run["stubs_left"]) == (0, 0)
+    assert graph.read("import/stub_lot_ids")[0]["ids"] == []
 
 
 def test_master_data_made_from_references_alone_is_named_in_the_notes(
@@ -1698,6 +1727,9 @@ _AMBIGUOUS_HINT = (
     'may be a decimal comma or a thousands separator (a mapping with decimal = "," reads an x_ '
     "column as numbers, see importers/README.md)"
 )
+_BY_COLUMN = (
+    "as the column's other values write a decimal comma (252,5) and none groups thousands by ','"
+)
 
 
 @pytest.mark.parametrize(
@@ -1709,11 +1741,27 @@ _AMBIGUOUS_HINT = (
         # 1,234 and 12,500: a thousands separator or a decimal comma? Kept as written.
         (["1,234", "12,500"], ["1,234", "12,500"],
          [f"column peak_temp_c: 2 values kept as text, as written: 1,234 {_AMBIGUOUS_HINT}"]),
-        # each cell decides for itself: n/a stays text, 252,5 is a number all the same (the
-        # whole column was text for one n/a); 1,234 stays text beside 252,5 (it was 1.234)
-        (["252,5", "n/a", "1,234", "1.250"], [252.5, "n/a", "1,234", "1.250"],
+        # n/a stays text, 252,5 is a number all the same (the whole column was text for one
+        # n/a); 1,234 beside 252,5 is 1.234 (it stayed text: numbers and text in one column);
+        # 1.250 stays text
+        (["252,5", "n/a", "1,234", "1.250"], [252.5, "n/a", 1.234, "1.250"],
          ["column peak_temp_c: 1 value with a decimal comma read as a number (252,5 as 252.5)",
-          f"column peak_temp_c: 2 values kept as text, as written: 1,234 {_AMBIGUOUS_HINT}"]),
+          f"column peak_temp_c: 1 value with three digits after the comma read as a decimal "
+          f"(1,234 as 1.234), {_BY_COLUMN}",
+          "column peak_temp_c: 1 value kept as text, as written: 1.250 may be 1250 with its "
+          "thousands grouped by '.', or 1.25"]),
+        # 0,5 anywhere in the column decides 1,250 and -12,500 of other rows; empty changes nothing
+        (["1,250", "", "0,5", "-12,500"], [1.25, None, 0.5, -12.5],
+         ["column peak_temp_c: 1 value with a decimal comma read as a number (252,5 as 252.5)",
+          f"column peak_temp_c: 2 values with three digits after the comma read as decimals "
+          f"(1,250 as 1.25), {_BY_COLUMN}"]),
+        # 1,234,567 groups thousands by ',': 1,250 beside it may be 1250, kept as text
+        (["1,250", "252,5", "1,234,567"], ["1,250", 252.5, "1,234,567"],
+         ["column peak_temp_c: 1 value with a decimal comma read as a number (252,5 as 252.5)",
+          f"column peak_temp_c: 1 value kept as text, as written: 1,250 {_AMBIGUOUS_HINT}"]),
+        (["1,250", "1,234.5", "0,5"], ["1,250", "1,234.5", 0.5],  # 1,234.5 groups so too
+         ["column peak_temp_c: 1 value with a decimal comma read as a number (252,5 as 252.5)",
+          f"column peak_temp_c: 1 value kept as text, as written: 1,250 {_AMBIGUOUS_HINT}"]),
         # 1.250 alone: 1250 in this file's way of writing, or 1.25? Text, not a guess.
         (["1.250", "7"], ["1.250", 7],
          ["column peak_temp_c: 1 value kept as text, as written: 1.250 may be 1250 with its "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -217,3 +218,42 @@ def test_neo4j_extra_conf_may_not_turn_auth_off(tmp_path: Path) -> None:
     conf = server._conf_text(tmp_path, server.ServerOptions())
     assert conf.count("server.jvm.additional=") == len(server.JVM_FLAGS) + 1  # a list: added to
     assert "dbms.security.auth_enabled=true" in conf
+
+
+@pytest.mark.parametrize(
+    ("extra", "taken", "hint"),
+    [
+        # neo4j-extra.conf moves the port: --bolt-port would change nothing, the file does
+        ("server.bolt.listen_address=:{port}\n", "Bolt",
+         "change server.bolt.listen_address in {home}/neo4j-extra.conf"),
+        ("server.http.listen_address=0.0.0.0:{port}\n", "HTTP",
+         "change server.http.listen_address in {home}/neo4j-extra.conf"),
+        # tracegraph's own port (TRACEGRAPH_BOLT_PORT here): the option, as before
+        ("", "Bolt", "choose another port with `tracegraph db up --bolt-port N`"),
+    ],
+)  # fmt: skip
+def test_a_port_in_use_names_where_the_port_was_set(
+    fresh_home: Path,
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+    extra: str,
+    taken: str,
+    hint: str,
+) -> None:
+    """`db up` finding its port taken named --bolt-port even when neo4j-extra.conf set that
+    port, which wins over the option: the hint changed nothing."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as other_program:
+        other_program.bind(("127.0.0.1", 0))
+        other_program.listen()
+        port = other_program.getsockname()[1]
+        if extra:
+            fresh_home.mkdir(parents=True)
+            (fresh_home / "neo4j-extra.conf").write_text(extra.format(port=port))
+        else:
+            monkeypatch.setenv("TRACEGRAPH_BOLT_PORT", str(port))
+        result = runner.invoke(app, ["db", "up"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[-1] == (
+        f"error: port {port} on 127.0.0.1 (Neo4j {taken}) is already in use by another program "
+        f"(hint: stop that program, or {hint.format(home=fresh_home)})"
+    )

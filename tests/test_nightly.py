@@ -84,7 +84,7 @@ def test_a_nightly_import_logs_its_start_and_outcome_and_writes_the_summary_file
     assert again.exit_code == 0, again.stderr
     last = _lines(again.stderr)[-1]
     assert re.fullmatch(
-        f"{STAMP}import ({RUN_ID}) ended, exit 0 \\(at most --max-rejects 1 rows rejected\\): "
+        f"{STAMP}import ({RUN_ID}) ended, exit 0 \\(at most --max-rejects 1 row rejected\\): "
         "4 rows read = 3 written \\+ 1 rejected, in \\d+\\.\\d s; rejected rows: .*",
         last,
     ), last
@@ -193,6 +193,55 @@ def test_an_import_that_cannot_run_ends_with_its_outcome_too(
                                "such as Europe/Berlin or UTC)\n")  # fmt: skip
     written = json.loads(summary_file.read_text())
     assert (written["run_id"], written["outcome"], written["exit_code"]) == (None, "failed", 2)
+
+
+def test_a_run_refused_as_busy_leaves_the_running_imports_summary_file_alone(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two cron runs with one --summary-file: the second, refused because the first holds the
+    lock, tells its refusal on stderr and by exit code and leaves the first run's file as it
+    was (it wrote "failed: another import is running" there, and when the first was killed the
+    file told only of the refused run). The next run that holds the lock takes the file over."""
+    monkeypatch.setattr(run, "LOCK_WAIT_SECONDS", 0.5)
+    folder = _folder(tmp_path, MATERIALS)
+    summary_file = tmp_path / "last.json"
+    first = ('{"run_id": "20261205T010000Z-aaaaaa", "outcome": "running", "exit_code": null, '
+             '"files": ["/data/export/materials.csv"], '
+             '"started_at": "2026-12-05T01:00:00+00:00"}')  # fmt: skip
+    summary_file.write_text(first, encoding="utf-8")
+    graph.write("import/lock_node")
+    with graph.held_lock("import/take_lock", wait_seconds=1.0, token="the first import") as held:
+        assert held
+        busy = runner.invoke(app, ["import", str(folder), "--summary-file", str(summary_file)])
+    assert busy.exit_code == 2
+    assert _lines(busy.stderr)[-2] == (
+        "error: another import is running: its ledger entry is not written yet "
+        "(hint: wait for it to finish, then run this one again)"
+    )
+    assert re.fullmatch(f"{STAMP}import {RUN_ID} ended, exit 2 \\(did not start\\) after .*",
+                        _lines(busy.stderr)[-1])  # fmt: skip
+    assert summary_file.read_text(encoding="utf-8") == first
+
+    # the first was killed: the next run holding the lock writes its own running, then outcome
+    seen: list[str] = []
+    original = run._write_raw
+
+    def look(*args: Any, **kwargs: Any) -> Any:
+        seen.append(json.loads(summary_file.read_text(encoding="utf-8"))["run_id"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(run, "_write_raw", look)
+    after = runner.invoke(app, ["import", str(folder), "--summary-file", str(summary_file)])
+    assert after.exit_code == 0, after.output
+    written = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert (written["outcome"], written["exit_code"]) == ("clean", 0)
+    assert written["run_id"] != "20261205T010000Z-aaaaaa"
+    assert seen == [written["run_id"]]
+    assert after.stdout.startswith(f"Import {written['run_id']}: ")
 
 
 def test_a_summary_file_that_cannot_be_written_stops_the_import_before_it_writes(
@@ -447,12 +496,12 @@ def test_a_summary_file_that_fails_at_the_end_keeps_the_imports_exit_code_and_li
 
     written: list[dict[str, Any]] = []
 
-    def second_write_fails(path: Path, record: dict[str, Any]) -> None:
-        if written:
+    def outcome_write_fails(path: Path, record: dict[str, Any]) -> None:
+        if record["outcome"] != "running":  # the run's start (and its lock) were written
             raise ConfigurationError(f"cannot write {path}: No space left on device")
         written.append(record)
 
-    monkeypatch.setattr(imports_cli, "write_summary_file", second_write_fails)
+    monkeypatch.setattr(imports_cli, "write_summary_file", outcome_write_fails)
     folder = _folder(tmp_path, MATERIALS)
     result = runner.invoke(app, ["import", str(folder), "--summary-file",
                                  str(tmp_path / "last.json")])  # fmt: skip
@@ -462,3 +511,78 @@ def test_a_summary_file_that_fails_at_the_end_keeps_the_imports_exit_code_and_li
     assert re.fullmatch(ended + " \\+ 0 rejected, in \\d+\\.\\d s", lines[-2]), lines[-2]
     assert lines[-1].startswith("warning: the summary file was not written: cannot write")
     assert graph.status().nodes.get("Material") == 3
+
+
+def test_imports_keeps_counts_of_millions_whole_at_80_columns(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """Counts of a million rows or more were cut at 80 columns ("12,3…"): the user column, then
+    the updated count, are left out on a narrow terminal, with a line saying so — a count is
+    never cut. The ledger entries are written with the importer's own start_run/finish_run."""
+    graph.write("import/lock_node")
+    for run_id, hour, partial in (("20261204T010000Z-big001", 1, False),
+                                  ("20261204T020000Z-big002", 2, True)):  # fmt: skip
+        graph.write("import/start_run", props={
+            "run_id": run_id, "status": "running", "user": "nightly-etl", "host": "mes-gw",
+            "started_at": datetime(2026, 12, 4, hour, 0, tzinfo=UTC),
+        })  # fmt: skip
+        graph.write("import/finish_run", run_id=run_id, props={
+            "status": "interrupted" if partial else "done", "counts_partial": partial,
+            "rows_read": 12_345_678, "rows_written": 12_340_001, "rows_rejected": 5_677,
+            "rows_updated": 1_234_567, "ended_at": datetime(2026, 12, 4, hour, 30, tzinfo=UTC),
+        })  # fmt: skip
+    narrow = runner.invoke(app, ["imports"], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.stderr
+    lines = narrow.stdout.splitlines()
+    assert max(len(line) for line in lines[:4]) <= 80  # the table; notes are soft-wrapped
+    assert "…" not in narrow.stdout
+    assert [line.split() for line in lines[2:4]] == [
+        ["20261204T020000Z-big002", "interrupted", "≥12,345,678", "≥12,340,001", "≥5,677"],
+        ["20261204T010000Z-big001", "done", "12,345,678", "12,340,001", "5,677"],
+    ]
+    assert lines[4] == ("user and updated not shown, for the terminal's width: a wider one, "
+                        "or --format csv, has them")  # fmt: skip
+    # done runs only: the updated count fits, the user is left out
+    graph.write("import/finish_run", run_id="20261204T020000Z-big002",
+                props={"status": "done", "counts_partial": False})  # fmt: skip
+    done = runner.invoke(app, ["imports"], env={"COLUMNS": "80"}).stdout.splitlines()
+    assert done[2].split() == ["20261204T020000Z-big002", "done", "12,345,678", "12,340,001",
+                               "5,677", "1,234,567"]  # fmt: skip
+    assert done[-1].startswith("user not shown, for the terminal's width")
+    wide = runner.invoke(app, ["imports"], env={"COLUMNS": "120"}).stdout.splitlines()
+    assert "nightly-etl" in wide[2] and "1,234,567" in wide[2]
+    assert not wide[-1].endswith("has them")
+
+
+def test_counts_of_one_are_singular(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A one-row delta said "1 rows read", "1 unchanged file(s) skipped" and "--max-rejects 1
+    rows rejected": each count now says row or file as its number asks."""
+    folder = _folder(tmp_path, "material_id,name,uom,kind\nM1,Flour,kg,raw\n")
+    first = runner.invoke(app, ["import", str(folder)])
+    assert first.exit_code == 0, first.stderr
+    assert first.stdout.startswith(f"Import {first.stdout.split()[1]} 1 row read = 1 written + "
+                                   "0 rejected, in ")  # fmt: skip
+    lines = _lines(first.stderr)
+    assert re.fullmatch(f"{STAMP}materials.csv → materials: 1 row read, 1 written \\(1 new, 0 "
+                        "changed\\), 0 rejected, .*", lines[1]), lines[1]  # fmt: skip
+    assert re.fullmatch(f"{STAMP}import {RUN_ID} ended, exit 0 \\(clean\\): 1 row read = 1 "
+                        "written \\+ 0 rejected, in .*", lines[-1]), lines[-1]  # fmt: skip
+    run_id = first.stdout.split()[1].rstrip(":")
+    shown = runner.invoke(app, ["imports", run_id]).stdout
+    assert ": 1 row read, 1 written, 0 rejected, 0 changed rows\n" in shown
+
+    again = runner.invoke(app, ["import", str(folder)])
+    assert "0 rows read = 0 written + 0 rejected" in again.stdout
+    assert "; 1 unchanged file skipped" in again.stdout
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "materials.csv").write_text("material_id,name,uom,kind\n,Nameless,kg,raw\n")
+    one_reject = runner.invoke(app, ["import", str(bad), "--max-rejects", "1"])
+    assert one_reject.exit_code == 0, one_reject.stderr
+    assert (
+        "(at most --max-rejects 1 row rejected): 1 row read = 0 written + 1 rejected"
+        in (_lines(one_reject.stderr)[-1])
+    )

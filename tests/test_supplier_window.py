@@ -3,6 +3,8 @@ radius — for a supplier's notice that names a span of its deliveries, not our 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from test_browser_queries import BROWSER, _statements
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
+from tracegraph.cli.trace import FORWARD_CSV
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.supplier_window import trace_supplier
@@ -128,3 +131,40 @@ def test_a_supplier_notice_becomes_a_drill_of_the_lots_received_in_its_span(
         "asked as: supplier V2, 2026-11-01T00:00:00+00:00 – 2026-11-07T00:00:00+00:00 "
         "(lots B, B2)" in summary
     )
+
+
+def test_cli_supplier_window_csv_names_each_rows_supplier_lots(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The CSV had the forward rows only: which delivery (supplier lot, receipt time) a bread
+    lot came from was in the JSON's `receipts` alone. Each row now ends with its source lots'
+    receipts, the forward columns unchanged before them; B2 also goes into the dough here, so
+    the dough and the bread name both deliveries, in the order received."""
+    folder = tmp_path / "plant"
+    folder.mkdir()
+    inputs = HAND_PLANT["step_inputs.csv"] + "X,B2,200,g\n"
+    for name, text in {**HAND_PLANT, "lots.csv": LOTS, "step_inputs.csv": inputs}.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [folder]).rejects == []
+    window = ["--from", "2026-11-01T00:00", "--to", "2026-11-07T00:00", "--timezone", "UTC"]
+    result = runner.invoke(app, ["trace", "supplier", "V2", *window, "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == [*FORWARD_CSV, "source_lot_ids", "source_supplier_lots",
+                             "source_received_at"]  # fmt: skip
+    plain = runner.invoke(app, ["trace", "forward", "B", "B2", "--format", "csv"])
+    forward = list(csv.DictReader(io.StringIO(plain.stdout)))
+    assert [{k: r[k] for k in FORWARD_CSV} for r in rows] == forward  # the same rows
+    assert {"P1", "P2"} <= {r["lot_id"] for r in rows}
+    both = ("B; B2", "000123; 000124", "2026-11-02T06:00:00+01:00; 2026-11-06T06:00:00+00:00")
+    assert {
+        (r["lot_id"], r["shipment_id"]): (r["source_lot_ids"], r["source_supplier_lots"],
+                                          r["source_received_at"])
+        for r in rows
+    } == {
+        ("B", ""): ("B", "000123", "2026-11-02T06:00:00+01:00"),
+        ("B2", ""): ("B2", "000124", "2026-11-06T06:00:00+00:00"),
+        ("M", ""): both,
+        **{(lot, shipment): both for lot, shipment in
+           {(r["lot_id"], r["shipment_id"]) for r in rows if r["lot_id"].startswith("P")}},
+    }  # fmt: skip

@@ -328,6 +328,18 @@ def _listening(options: ServerOptions, effective: EffectiveSettings) -> ServerOp
     return replace(options, bolt_port=effective.bolt_port, http_port=effective.http_port)
 
 
+def _port_hint(home: Path, name: str, effective: EffectiveSettings) -> str:
+    """How to move the server's Bolt or HTTP port off one in use: the `db up` option, or — when
+    neo4j-extra.conf sets the port, which wins over the option — that file's setting (the hint
+    named --bolt-port, which changed nothing)."""
+    setting = "bolt_port" if name == "Bolt" else "http_port"
+    if setting in effective.from_extra_conf:
+        return (f"stop that program, or change {_EFFECTIVE_KEYS[setting]} in "
+                f"{home / 'neo4j-extra.conf'}")  # fmt: skip
+    flag = "--bolt-port" if name == "Bolt" else "--http-port"
+    return f"stop that program, or choose another port with `tracegraph db up {flag} N`"
+
+
 def _port(address: str, default: int) -> int:
     """The port of a listen address as Neo4j writes them: `:7687`, `0.0.0.0:7687`,
     `[::]:7687`, or a host alone (its default port)."""
@@ -555,15 +567,15 @@ def start(
     conf = _conf_text(home, options)
     # The ports it will listen on: neo4j-extra.conf may move them, and waiting on tracegraph's
     # own port (and writing it into the credentials) timed out on a server that was up.
-    listening = _listening(options, _effective(home, conf, options))
+    effective = _effective(home, conf, options)
+    listening = _listening(options, effective)
     java, _ = find_java(env)
     lib = ensure_jars(jar_cache_dir(env), java, log)
     for name, port in (("Bolt", listening.bolt_port), ("HTTP", listening.http_port)):
         if not port_is_free(port):
-            flag = "--bolt-port" if name == "Bolt" else "--http-port"
             raise PortInUse(
                 f"port {port} on 127.0.0.1 (Neo4j {name}) is already in use by another program",
-                hint=f"stop that program, or choose another port with `tracegraph db up {flag} N`",
+                hint=_port_hint(home, name, effective),
             )
 
     nh = neo4j_home(home)

@@ -12,7 +12,7 @@ from tracegraph import backup as backups
 from tracegraph import health, lifecycle, server
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
-from tracegraph.cli.ledger import shown_status
+from tracegraph.cli.ledger import rows_word, shown_status
 from tracegraph.cli.render import OutputFormat, note, print_json, stdout, warn
 from tracegraph.config import find_home
 from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
@@ -309,7 +309,8 @@ def _print_health(checked: health.Health) -> None:
         out.print("Last import: none")
         return
     at_least = "≥" if last["counts_partial"] else ""  # a stopped run: the files it finished
-    counts = (f"{at_least}{last['rows_read']:,} rows read = {at_least}{last['rows_written']:,} "
+    counts = (f"{at_least}{last['rows_read']:,} {rows_word(last['rows_read'], bool(at_least))} "
+              f"read = {at_least}{last['rows_written']:,} "
               f"written + {at_least}{last['rows_rejected']:,} rejected"
               if last["rows_read"] is not None
               else "no counts (the run did not finish)")  # fmt: skip

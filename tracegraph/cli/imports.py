@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import signal
 import sys
 import time
@@ -40,6 +41,7 @@ from tracegraph.errors import DatabaseError, ImportBusy, ServerUnavailable, Trac
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.outcome import (
     INTERRUPTED,
+    RUNNING,
     UNEXPECTED,
     ended_record,
     exit_code,
@@ -101,14 +103,36 @@ class NightlyReport:
         self.began = time.monotonic()
 
     def started(self, run_id: str, files: Sequence[Path]) -> None:
-        if self.summary_file is not None:  # one that cannot be written stops it here: bad input
-            files_read = [str(f.absolute()) for f in files]
-            write_summary_file(self.summary_file, started_record(run_id, files_read))
+        # One that cannot be written stops it here: bad input. A file another import is
+        # writing is left to it until this run holds the import lock (`locked`): a second cron
+        # run refused as busy wrote its refusal over the running night's file.
+        if self.summary_file is not None and not self._another_runs():
+            self.locked(run_id, files)
         self.run_id = run_id
         if self.plain:
             given = ", ".join(str(p.absolute()) for p in self.paths)
             plain_line(f"{self.what} {run_id} started: {counted(len(files), 'table file')} from "
                        f"{given}")  # fmt: skip
+
+    def locked(self, run_id: str, files: Sequence[Path]) -> None:
+        """The run holds the import lock (or is a dry run): the summary file is its own."""
+        if self.summary_file is not None:
+            files_read = [str(f.absolute()) for f in files]
+            write_summary_file(self.summary_file, started_record(run_id, files_read))
+
+    def _another_runs(self) -> bool:
+        """Whether the summary file says another run is running (its importer holds the lock,
+        or was killed and the next run to hold the lock takes the file over)."""
+        assert self.summary_file is not None
+        try:
+            record = json.loads(self.summary_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # none yet, unreadable, half-written by hand: not a run's
+            return False
+        return (
+            isinstance(record, dict)
+            and record.get("outcome") == RUNNING
+            and record.get("run_id") != self.run_id
+        )
 
     def ended(self, summary: ImportSummary, code: int, max_rejects: int) -> None:
         """The outcome line first, then the summary file: an import that completed keeps its
@@ -123,13 +147,14 @@ class NightlyReport:
     def _outcome_line(self, summary: ImportSummary, code: int, max_rejects: int) -> None:
         if not self.plain:
             return
-        meaning = (f"more than --max-rejects {max_rejects} rows rejected" if code
-                   else "clean" if not summary.rejected
-                   else f"at most --max-rejects {max_rejects} rows rejected")  # fmt: skip
+        limit = f"--max-rejects {counted(max_rejects, 'row')} rejected"
+        meaning = (f"more than {limit}" if code else "clean" if not summary.rejected
+                   else f"at most {limit}")  # fmt: skip
         written = "would be written" if summary.dry_run else "written"
         plain_line(
-            f"{self.what} {summary.run_id} ended, exit {code} ({meaning}): {summary.read:,} "
-            f"rows read = {summary.written:,} {written} + {summary.rejected:,} rejected, in "
+            f"{self.what} {summary.run_id} ended, exit {code} ({meaning}): "
+            f"{counted(summary.read, 'row')} read = {summary.written:,} {written} + "
+            f"{summary.rejected:,} rejected, in "
             f"{summary.seconds:.1f} s"
             + (f"; rejected rows: {summary.reject_file}" if summary.reject_file else "")
         )
@@ -164,7 +189,9 @@ class NightlyReport:
     def _ended_without(
         self, reason: str, code: int | None, meaning: str, error: TracegraphError | None = None
     ) -> None:
-        if self.summary_file is not None:
+        # refused as busy: a file the running import writes stays its own
+        busy = isinstance(error, ImportBusy)
+        if self.summary_file is not None and not (busy and self._another_runs()):
             record = ended_record(None, code, run_id=self.run_id,
                                   error=error or TracegraphError(reason))  # fmt: skip
             with contextlib.suppress(TracegraphError):  # its own error is the one to tell
@@ -269,7 +296,8 @@ def import_command(
         help="Also write the JSON summary (as --format json prints it) to this file, with "
         "exit_code and outcome (clean, too many rejects, failed, interrupted; an error's text "
         "for the last two): readable by you only and replaced whole. While the import runs it "
-        "says outcome running and the run id.",
+        "says outcome running and the run id; a run refused because another import runs "
+        "leaves that import's file alone.",
     ),
 ) -> None:
     """Import canonical tables; every row is written or rejected, and the counts reconcile.
@@ -291,8 +319,10 @@ def import_command(
     counts, time, reject file; after the error of a run that did not complete).
 
     Extra columns are kept as properties; in a ';'-separated file (Excel in a German or French
-    locale), each cell with a decimal comma (252,5) is read as a number on its own; 1,234 and
-    1.250 (thousands or decimals?) stay text, with a note.
+    locale), each cell with a decimal comma (252,5) is read as a number on its own; 1,234
+    (thousands or decimals?) is read as 1.234 when other cells of its column in the file have a
+    decimal comma (0,5) and none groups thousands by ',' (1,234,567), else it stays text, as
+    1.250 does, with a note.
     """
     report = NightlyReport(paths, summary_file, dry_run)
     with report.failures():
@@ -309,7 +339,7 @@ def import_command(
                     summary = import_paths(
                         graph, paths, timezone=timezone, encoding=encoding, force=force,
                         reject_file=rejects, mapping=mapping, log=log, progress=progress,
-                        on_start=report.started,
+                        on_start=report.started, on_locked=report.locked,
                     )  # fmt: skip
             finally:
                 graph.driver.close()
@@ -328,15 +358,15 @@ def _print_summary(summary: ImportSummary, output: OutputFormat, dry_run: bool) 
         out = stdout()
         out.print(
             (
-                f"Dry run, nothing written to the graph: {summary.read:,} rows read = "
+                f"Dry run, nothing written to the graph: {counted(summary.read, 'row')} read = "
                 f"{summary.written:,} would be written"
                 if dry_run
-                else f"Import {summary.run_id}: {summary.read:,} rows read = "
+                else f"Import {summary.run_id}: {counted(summary.read, 'row')} read = "
                 f"{summary.written:,} written"
             )
             + f" + {summary.rejected:,} rejected, in {summary.seconds:.1f} s"
             + (
-                f"; {len(summary.unchanged_files)} unchanged file(s) skipped"
+                f"; {counted(len(summary.unchanged_files), 'unchanged file')} skipped"
                 if summary.unchanged_files
                 else ""
             )

@@ -6,16 +6,18 @@ from typing import Any
 
 import typer
 from rich.markup import escape
+from rich.measure import Measurement
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.imports import counts_table
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, print_csv, print_json, stdout
 from tracegraph.importing.ledger import import_run, import_runs
+from tracegraph.values import counted
 
 RUN_COLUMNS = (
     "run_id", "status", "started_at", "ended_at", "user", "host", "rows_read", "rows_written",
-    "rows_rejected", "rows_updated", "stubs_created", "seconds", "reject_file",
+    "rows_rejected", "rows_updated", "stubs_created", "seconds", "reject_file", "stubs_left",
 )  # fmt: skip
 CHANGE_COLUMNS = ("table", "key", "file", "line", "column", "before", "after")
 CHANGES_SHOWN = 200  # changed columns shown on a terminal; csv and json carry them all
@@ -51,24 +53,56 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
     if output is ReportFormat.csv:
         print_csv(runs, RUN_COLUMNS)
         return
-    # The run id starts with its start time (UTC), so no column repeats it: 80 columns suffice.
-    table = Table(title=f"{len(runs)} imports, newest first", title_justify="left", box=None)
-    for column in ("run", "status", "user", "read", "written", "rejected", "updated"):
-        table.add_column(column, justify="left" if column in ("run", "status", "user")
-                         else "right", no_wrap=True, min_width=len(column))  # fmt: skip
-    for r in runs:
-        # the reason below the table: in the column it pushed the run ids off an 80-column one
-        status = (r.get("status") or "") + ("*" if r.get("interrupted_because") else "")
-        table.add_row(r["run_id"], status, r.get("user") or "",
-                      _count(r, "rows_read"), _count(r, "rows_written"),
-                      _count(r, "rows_rejected"), _count(r, "rows_updated"))  # fmt: skip
-    stdout().print(table)
+    console = stdout()
+    # The run id starts with its start time (UTC), so no column repeats it. Counts of millions
+    # (≥12,345,678) made the table wider than 80 columns, and rich cut them to "12,3…": on a
+    # narrow terminal the user, then the updated count, are left out — a count is never cut.
+    cells = [_run_cells(r) for r in runs]
+    left_out: list[str] = []
+    table = _runs_table(runs, cells, left_out)
+    unbounded = console.options.update_width(1 << 16)  # the table's own width, not the screen's
+    for column in RUN_COLUMNS_DROPPED:
+        if Measurement.get(console, unbounded, table).maximum <= console.width:
+            break
+        left_out.append(column)
+        table = _runs_table(runs, cells, left_out)
+    console.print(table)
+    if left_out:
+        console.print(f"[dim]{' and '.join(left_out)} not shown, for the terminal's width: "
+                      "a wider one, or --format csv, has them[/]")  # fmt: skip
     if _unfinished(runs):
         stdout().print(f"[dim]{UNFINISHED}[/]")
     dead = next((r["interrupted_because"] for r in runs if r.get("interrupted_because")), None)
     if dead:
         stdout().print(f"[dim]*: the ledger says running, but {dead}: its importer or its "
                        "server died (the next import marks it interrupted)[/]")  # fmt: skip
+
+
+# The list's columns, and those left out, in this order, when a terminal is too narrow.
+RUN_LIST_COLUMNS = ("run", "status", "user", "read", "written", "rejected", "updated")
+RUN_COLUMNS_DROPPED = ("user", "updated")
+
+
+def _run_cells(run: dict[str, Any]) -> dict[str, str]:
+    # the reason below the table: in the column it pushed the run ids off an 80-column one
+    status = (run.get("status") or "") + ("*" if run.get("interrupted_because") else "")
+    return {"run": run["run_id"], "status": status, "user": run.get("user") or "",
+            "read": _count(run, "rows_read"), "written": _count(run, "rows_written"),
+            "rejected": _count(run, "rows_rejected"),
+            "updated": _count(run, "rows_updated")}  # fmt: skip
+
+
+def _runs_table(
+    runs: list[dict[str, Any]], cells: list[dict[str, str]], left_out: list[str]
+) -> Table:
+    table = Table(title=f"{len(runs)} imports, newest first", title_justify="left", box=None)
+    shown = [c for c in RUN_LIST_COLUMNS if c not in left_out]
+    for column in shown:
+        table.add_column(column, justify="left" if column in ("run", "status", "user")
+                         else "right", no_wrap=True, min_width=len(column))  # fmt: skip
+    for row in cells:
+        table.add_row(*(row[c] for c in shown))
+    return table
 
 
 # The count of a run that stopped: "≥" before what the files it finished held (the file it was
@@ -85,6 +119,12 @@ def shown_status(run: dict[str, Any]) -> str:
     status = str(run.get("status") or "")
     because = run.get("interrupted_because")
     return f"{status} ({because})" if because else status
+
+
+def rows_word(count: int | None, partial: bool = False) -> str:
+    """`row` after a count of one, else `rows` (≥1 of a stopped run may be more): a line said
+    "1 rows read"."""
+    return "row" if count == 1 and not partial else "rows"
 
 
 def _count(run: dict[str, Any], name: str) -> str:
@@ -116,9 +156,10 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
     out = stdout()
     out.print(
         f"Import {run['run_id']} ({shown_status(run)}), {str(run.get('started_at'))[:19]} by "
-        f"{run.get('user')}@{run.get('host')}: {_count(run, 'rows_read')} rows read, "
+        f"{run.get('user')}@{run.get('host')}: {_count(run, 'rows_read')} "
+        f"{rows_word(run.get('rows_read'), bool(run.get('counts_partial')))} read, "
         f"{_count(run, 'rows_written')} written, {_count(run, 'rows_rejected')} rejected, "
-        f"{len(run['changes']):,} changed rows"
+        f"{counted(len(run['changes']), 'changed row')}"
     )
     if _unfinished([run]):
         out.print(f"[dim]{UNFINISHED}[/]")
@@ -144,5 +185,6 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         if len(rows) > CHANGES_SHOWN:
             more = len(rows) - CHANGES_SHOWN
             out.print(
-                f"[dim]… {more:,} more changed columns (--format csv or json has them all)[/]"
+                f"[dim]… {counted(more, 'more changed column')} (--format csv or json has "
+                "them all)[/]"
             )

@@ -53,6 +53,10 @@ FORWARD_CSV = (
     "source_amounts_shipped", "customer_name", "from_location_id", "is_return", "remaining",
     "remaining_uom", "stock_location_id", "stock_location_name", "stock_expires_at",
 )  # fmt: skip
+# A supplier window's rows: the forward trace's, then which of the window's receipts each row
+# descends from (its source lots, their supplier lot numbers and receipt times, "; "-joined in
+# the order received) — the CSV a recall works from had no supplier lot, only the JSON had it.
+SUPPLIER_CSV = (*FORWARD_CSV, "source_lot_ids", "source_supplier_lots", "source_received_at")
 BACKWARD_CSV = (
     *LOT_CSV, "supplier_id", "supplier_lot", "received_at", "made_by_step", "operation",
     "device_id", "operator_id", "started_at", "record", "ended_at", "work_order_id",
@@ -195,16 +199,27 @@ def supplier(
 
     For a supplier's notice that names a span of its deliveries, not our lot ids ("batches
     shipped to you from 1 to 5 November"). Lots of the supplier with no receipt date are in no
-    window: a warning counts them (`undated_lots` in the JSON)."""
+    window: a warning counts them (`undated_lots` in the JSON). The CSV has the forward
+    trace's rows, each ending with the receipts it descends from (source_lot_ids,
+    source_supplier_lots, source_received_at)."""
     window_start, window_end = window_bounds(start, end, timezone)
     if html is not None:
         check_writable(html)
     result = trace_supplier(open_graph(), subject, window_start, window_end)
-    _show_window(result, output, html, render_supplier_window)
+    _show_window(result, output, html, render_supplier_window, supplier_csv_rows, SUPPLIER_CSV)
+
+
+def _window_csv_rows(result: Any) -> list[dict[str, Any]]:
+    return forward_csv_rows(result.forward) if result.forward else []
 
 
 def _show_window(
-    result: Any, output: ReportFormat, html: Path | None, render: Callable[[Any], None]
+    result: Any,
+    output: ReportFormat,
+    html: Path | None,
+    render: Callable[[Any], None],
+    csv_rows: Callable[[Any], list[dict[str, Any]]] = _window_csv_rows,
+    csv_columns: tuple[str, ...] = FORWARD_CSV,
 ) -> None:
     """A window's answer (a device's, an operator's, a supplier's): its downstream as a
     picture, JSON, CSV (the forward trace's rows) or the terminal's tables; then its warnings."""
@@ -214,7 +229,7 @@ def _show_window(
     if output is ReportFormat.json:
         print_json(result.as_dict())
     elif output is ReportFormat.csv:
-        print_csv(forward_csv_rows(result.forward) if result.forward else [], FORWARD_CSV)
+        print_csv(csv_rows(result), csv_columns)
     else:
         render(result)
     for text in result.warnings:
@@ -290,6 +305,28 @@ def forward_csv_rows(result: tracing.ForwardTrace) -> list[dict[str, Any]]:
                     is_return=line["is_return"],
                 )
             rows.append(row)
+    return rows
+
+
+def supplier_csv_rows(result: SupplierWindow) -> list[dict[str, Any]]:
+    """The forward trace's rows, each with the receipts of the source lots it descends from: a
+    source row its own; a lot downstream those its quantity came from (`from_sources`), or
+    the window's one source; none for a lot of several sources the trace could not weigh (a
+    step without quantities), rather than sources it may not hold."""
+    receipts: dict[str, dict[str, Any]] = {}
+    for receipt in result.receipts:
+        receipts.setdefault(receipt["lot_id"], receipt)
+    rows = _window_csv_rows(result)
+    for row in rows:
+        sources = [row["lot_id"]] if row["depth"] == 0 else list(row.get("from_sources") or ())
+        if not sources and len(result.received_lots) == 1:
+            sources = result.received_lots
+        of = [receipts[s] for s in sources if s in receipts]
+        row.update(
+            source_lot_ids="; ".join(r["lot_id"] for r in of),
+            source_supplier_lots="; ".join(str(r["supplier_lot"] or "") for r in of),
+            source_received_at="; ".join(str(r["received_at"] or "") for r in of),
+        )
     return rows
 
 

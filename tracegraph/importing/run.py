@@ -110,6 +110,14 @@ class ImportSummary:
     def updated(self) -> int:
         return sum(t.updated for t in self.tables.values())
 
+    @property
+    def stubs_left(self) -> int:
+        """The stub lots this run added that are still stubs when it ends: `stubs_created`
+        also counts one the run made and deleted itself (a later file corrected the lot id), so
+        it said 1 where no stub was left to look at. (A stub cannot be made and completed in
+        one run: every file's lots rows are written before any row that names a lot.)"""
+        return len(self.stub_lots)
+
     def as_dict(self) -> dict[str, object]:
         return {
             "run_id": self.run_id,
@@ -119,6 +127,7 @@ class ImportSummary:
             "rejected": self.rejected,
             "updated": None if self.dry_run else self.updated,
             "stubs_created": None if self.dry_run else self.stubs_created,
+            "stubs_left": None if self.dry_run else self.stubs_left,
             "stub_lots": None if self.dry_run else self.stub_lots,
             "seconds": round(self.seconds, 3),
             "reject_file": str(self.reject_file) if self.reject_file else None,
@@ -226,7 +235,10 @@ def import_paths(
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
     on_start: Started = lambda *_: None,
+    on_locked: Started = lambda *_: None,
 ) -> ImportSummary:
+    """Import `paths`. `on_start` is called with the run id and files before the import lock
+    is tried, `on_locked` once the run holds it (no other import runs)."""
     timezone, zone_given = _chosen_zone(timezone, mapping)
     zone = resolve_timezone(timezone)
     check_encoding(encoding)
@@ -243,6 +255,7 @@ def import_paths(
         for path in files
     }
     with _import_lock(graph, run_id):
+        on_locked(run_id, files)
         graph.write(
             "import/start_run",
             props={
@@ -334,6 +347,7 @@ def import_paths(
                 "rows_read": summary.read, "rows_written": summary.written,
                 "rows_rejected": summary.rejected, "rows_updated": summary.updated,
                 "stubs_created": summary.stubs_created,
+                "stubs_left": summary.stubs_left,  # stub_lots is cut at STUB_IDS_KEPT ids
                 # the stubs it added by id, the first STUB_IDS_KEPT (a step-only delta naming
                 # 100k lots of an older system would make the ledger entry megabytes)
                 "stub_lots": summary.stub_lots[:STUB_IDS_KEPT],
@@ -749,6 +763,14 @@ def _comma_notes(path: Path, commas: CommaCounts) -> list[str]:
         f"{'a number' if n == 1 else 'numbers'} (252,5 as 252.5)"
         for name, n in commas.numbers.items()
     ]
+    for name, n in commas.by_column.items():
+        first = commas.first_by_column[name]
+        notes.append(
+            f"{path}: column {name}: {counted(n, 'value')} with three digits after the comma "
+            f"read as {'a decimal' if n == 1 else 'decimals'} ({first} as "
+            f"{float(first.replace(',', '.')):g}), as the column's other values write a decimal "
+            "comma (252,5) and none groups thousands by ','"
+        )
     for name, n in commas.ambiguous.items():
         first = commas.first_ambiguous[name]
         why = (
@@ -833,7 +855,7 @@ def _write_raw(
     )
     read = validated.read + unconverted
     log(
-        f"{raw.path.name} → {name}: {read:,} rows read, {outcome}, "
+        f"{raw.path.name} → {name}: {counted(read, 'row')} read, {outcome}, "
         f"{len(file_rejects) + unconverted:,} rejected, "
         f"{raw.encoding}{note}, {read / max(seconds, 1e-9):,.0f} rows/s"
     )

@@ -152,8 +152,47 @@ _SEMICOLON_CELL = re.compile(
 )
 
 
-# What _semicolon_extra made of a cell it read: a number (252,5), or text it kept as ambiguous.
+# What _semicolon_extra made of a cell it read: a number (252,5), or text it kept as ambiguous
+# (which its column may settle: _DecimalColumns).
 NUMBER, AMBIGUOUS = "number", "ambiguous"
+
+# A cell that groups thousands by ',' beyond doubt: 1,234,567 (two groups) or 1,234.5 (a
+# decimal point after). A column holding one writes 1,250 for 1250, not 1.25.
+_THOUSANDS_COMMA = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+\.\d+|[+-]?[1-9]\d{0,2}(?:,\d{3}){2,}")
+
+
+class _DecimalColumns:
+    """Which extra columns of one ';' file read 1,250 (three digits after the only comma) as
+    1.25: those with a cell that has a decimal comma beyond doubt (252,5; 0,5; 1.250,5) and
+    none that groups thousands by ',' (1,234,567; 1,234.5). A cell alone cannot tell, so
+    1,250 was kept as text beside 252,5 and the column held numbers and text in one file.
+    Only such cells count: an "n/a" or an empty cell changes nothing, so two nights' files
+    that differ by an "n/a" leave the same values. A column is looked at once, when its first
+    ambiguous cell is met: a file without one costs nothing more."""
+
+    def __init__(self, rows: list[tuple[int, dict[str, str]]]) -> None:
+        self.rows = rows
+        self.decided: dict[str, bool] = {}
+
+    def decimal(self, name: str) -> bool:
+        known = self.decided.get(name)
+        if known is None:
+            known = self.decided[name] = self._decide(name)
+        return known
+
+    def _decide(self, name: str) -> bool:
+        clear = False
+        for _, cells in self.rows:
+            text = cells.get(name)
+            if not text or "," not in text or isinstance(text, PlainText):
+                continue
+            text = text.strip()
+            if _THOUSANDS_COMMA.fullmatch(text):
+                return False
+            if not clear:
+                found = _SEMICOLON_CELL.fullmatch(text)
+                clear = found is not None and found.lastgroup == NUMBER
+        return clear
 
 
 def _semicolon_extra(text: str) -> tuple[Any, str | None]:
@@ -167,9 +206,10 @@ def _semicolon_extra(text: str) -> tuple[Any, str | None]:
     "252,5": a changed row in the ledger and a broken comparison, with the row unchanged. Per
     cell, a row's value depends only on its own text and the file's separator, as a plain
     extra's does (_extra_value). A cell that may be a thousands separator (1,234; 12,500: three
-    digits after the only comma) or thousands grouped by '.' (1.250) stays text, whatever the
-    other rows hold: a number 1000x off is worse than text — a mapping with decimal = ","
-    reads the former as numbers. Ids are canonical columns, never extras: they stay text."""
+    digits after the only comma) or thousands grouped by '.' (1.250) is AMBIGUOUS and stays text
+    here: a number 1000x off is worse than text. _valid_rows reads 1,234 as 1.234 when its
+    column's other cells in the file settle it (_DecimalColumns); a mapping with decimal = ","
+    reads them as numbers. Ids are canonical columns, never extras: they stay text."""
     found = _SEMICOLON_CELL.fullmatch(text.strip())
     if found is None or isinstance(text, PlainText):
         # a note with commas (`ok, checked`), a code, a plain number: as in any other file
@@ -192,13 +232,24 @@ class CommaCounts:
     numbers: Counter[str] = field(default_factory=Counter)
     ambiguous: Counter[str] = field(default_factory=Counter)
     first_ambiguous: dict[str, str] = field(default_factory=dict)
+    # ambiguous cells read as decimals by their column (see _DecimalColumns), and the first
+    by_column: Counter[str] = field(default_factory=Counter)
+    first_by_column: dict[str, str] = field(default_factory=dict)
 
-    def add(self, cells: list[tuple[str, str, str]]) -> None:
-        """One valid row's cells _semicolon_extra read: (column, NUMBER or AMBIGUOUS, text)."""
+    def add(
+        self, cells: list[tuple[str, str, str]], extra: dict[str, Any], columns: _DecimalColumns
+    ) -> None:
+        """One valid row's cells _semicolon_extra read, (column, NUMBER or AMBIGUOUS, text),
+        counted; an ambiguous 1,250 its column reads as a decimal is made 1.25 in the row's
+        `extra` (here, in the one loop over a row's cells: a nightly file has millions)."""
         for name, kind, text in cells:
             if kind == NUMBER:
                 self.numbers[name] += 1
-            else:
+            elif "," in text and columns.decimal(name):  # 1,250 beside 252,5: 1.25
+                extra[name] = _comma_number(text.strip())
+                self.by_column[name] += 1
+                self.first_by_column.setdefault(name, text.strip())
+            else:  # 1.250 with '.' thousands, or 1,250 in a column that does not settle it
                 self.ambiguous[name] += 1
                 self.first_ambiguous.setdefault(name, text.strip())
 
@@ -291,6 +342,7 @@ def _valid_rows(
     first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     spreadsheet = raw.encoding == "xlsx"  # only a workbook has error cells to look for
     semicolon = raw.delimiter == ";"
+    decimal_columns = _DecimalColumns(raw.rows)
     for line, cells in raw.rows:
         problem = row_problem(cells)
         if problem is not None:
@@ -307,7 +359,7 @@ def _valid_rows(
         for name in naive:
             out.naive_times[name] = out.naive_times.get(name, 0) + 1
         if commas:
-            out.commas.add(commas)
+            out.commas.add(commas, row["_extra"], decimal_columns)
         if table.span is not None and _later_end(row, cells, table.span, zone):
             out.later_ends += 1
         key = tuple(row[k] for k in table.key)
