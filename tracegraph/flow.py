@@ -21,6 +21,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain, pairwise
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -241,6 +242,9 @@ class ForwardFlow:
     nested: dict[str, float] = field(default_factory=dict)
 
 
+_LOT, _STEP, _BASE = attrgetter("lot"), attrgetter("step"), attrgetter("base")
+_DIMENSION, _QUANTITY = attrgetter("dimension"), attrgetter("quantity")
+
 # From how many lots (sources included) forward() weighs in arrays rather than lot by lot.
 ARRAYS_FROM_LOTS = 8_000
 
@@ -268,30 +272,31 @@ def forward(
     bad data that makes a cycle are weighed lot by lot as before (_forward_walk).
     """
     uses, outputs = without_rework_in_place(uses, outputs)
-    basis = LotBasis(lots, [*uses, *shipped])
     names = list(dict.fromkeys([*lots, *sources]))
     row = {lot: i for i, lot in enumerate(names)}
+    # Edges' attributes a list at a time (map with attrgetter and dict look-ups runs in C: a
+    # generator per edge cost as much as the weighing)
+    rows = [list(map(row.get, map(_LOT, edges))) for edges in (uses, outputs, shipped)]
     # Below a few thousand lots the walk is quicker: the arrays and a few dozen sparse
-    # operations cost ~3 ms whatever the size (a 24-lot trace took 0.1 ms walked, 3.2 ms in
-    # arrays; 4,871 lots 21 ms either way; 16,125 lots 106 -> 70 ms). Edges of lots not given
-    # (tests, other callers) are weighed as they always were.
-    if len(row) < ARRAYS_FROM_LOTS or not all(e.lot in row for e in chain(uses, outputs, shipped)):
-        return _forward_walk(sources, lots, uses, outputs, shipped, basis)
+    # operations cost ~3-5 ms whatever the size (211 lots: 0.9 ms walked, 5.3 ms in arrays;
+    # 1,654 lots 6.5 vs 10.7 ms; 4,871 lots 27 vs 25 ms; 16,125 lots 127 -> 78 ms; 84,084
+    # lots 1,059 -> 530 ms). Edges of lots not given (tests, other callers) are weighed as
+    # they always were.
+    if len(row) < ARRAYS_FROM_LOTS or any(None in found for found in rows):
+        return _forward_walk(sources, lots, uses, outputs, shipped)
     step_col = {step: j for j, step in enumerate(dict.fromkeys(
-        [*(e.step for e in uses), *(e.step for e in outputs)]))}  # fmt: skip
+        chain(map(_STEP, uses), map(_STEP, outputs))))}  # fmt: skip
     n, m, k = len(names), len(step_col), len(sources)
-    u_lot = np.fromiter((row[e.lot] for e in uses), np.intp, len(uses))
-    u_step = np.fromiter((step_col[e.step] for e in uses), np.intp, len(uses))
-    u_frac = np.fromiter((basis.share(e.lot, e.dimension, e.base) for e in uses), float,
-                         len(uses))  # fmt: skip
-    o_lot = np.fromiter((row[e.lot] for e in outputs), np.intp, len(outputs))
-    o_step = np.fromiter((step_col[e.step] for e in outputs), np.intp, len(outputs))
+    u_lot, o_lot, s_lot = (np.array(found, np.intp) for found in rows)
+    u_step = np.array(list(map(step_col.__getitem__, map(_STEP, uses))), np.intp)
+    o_step = np.array(list(map(step_col.__getitem__, map(_STEP, outputs))), np.intp)
     if np.unique(o_step * n + o_lot).size < len(outputs):  # a step giving a lot twice
-        return _forward_walk(sources, lots, uses, outputs, shipped, basis)
+        return _forward_walk(sources, lots, uses, outputs, shipped)
     o_share = _output_shares(outputs, o_step, m)
     levels = _levels(n, m, u_lot, u_step, o_lot, o_step)
     if levels is None:  # bad data made a cycle
-        return _forward_walk(sources, lots, uses, outputs, shipped, basis)
+        return _forward_walk(sources, lots, uses, outputs, shipped)
+    u_frac, s_frac = _fractions(lots, names, uses, u_lot, shipped, s_lot)
     source_row = np.fromiter((row[s] for s in sources), np.intp, k)
     # 0.0 + keeps an int amount a float, as before
     own = np.array([0.0 + (q.amount if q.amount is not None else 1.0) for q in sources.values()])
@@ -320,12 +325,12 @@ def forward(
     unplaced = {source_ids[j]: float(stuck_sums[j]) for j in np.flatnonzero(stuck_keys).tolist()}
 
     # what is gone from each lot: its uses' fractions, then its shipments' (returns negative)
-    line_edges = [e for e in shipped if e.quantity is not None]
-    # a return (negative quantity) takes back the fraction its magnitude is of the lot
-    line_frac = np.fromiter(
-        ((-1.0 if (e.quantity or 0) < 0 else 1.0) * basis.share(e.lot, e.dimension, abs(e.base))
-         for e in line_edges), float, len(line_edges))  # fmt: skip
-    line_row = np.fromiter((row[e.lot] for e in line_edges), np.intp, len(line_edges))
+    # a shipment line without a quantity takes nothing; a return (negative) takes back the
+    # fraction its magnitude is of the lot
+    counted = [i for i, e in enumerate(shipped) if e.quantity is not None]
+    line_edges = [shipped[i] for i in counted]
+    line_row = s_lot[counted]
+    line_frac = s_frac[counted]
     # in the order forward() always summed them: each lot's uses, then its shipment lines
     gone = np.bincount(np.concatenate([u_lot, line_row]),
                        weights=np.concatenate([u_frac, line_frac]), minlength=n)  # fmt: skip
@@ -349,6 +354,45 @@ def forward(
         depth=_depths(source_row, u_lot, u_step, o_lot, o_step, names, m),
         nested={source_ids[j]: float(nested[j]) for j in range(k) if nested_keys[j]},
     )
+
+
+def _fractions(
+    lots: dict[str, Quantity], names: list[str], uses: list[Edge], u_lot: np.ndarray,
+    shipped: list[Edge], s_lot: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The fraction of its lot each use and each shipment line is (a return's negative), as
+    LotBasis gives them: of the lot's own quantity when its unit has the edge's dimension,
+    else of what the lot gave in that dimension (uses, then shipments, of positive quantity)."""
+    dims: dict[str, int] = {}
+    codes = [
+        np.array([dims.setdefault(d, len(dims)) for d in map(_DIMENSION, edges)], np.intp)
+        for edges in (uses, shipped)
+    ]
+    own_base = np.zeros(len(names))
+    own_dim = np.full(len(names), -1, np.intp)
+    for i, lot in enumerate(names):
+        own = lots.get(lot)
+        if own is not None and own.amount and own.amount > 0:
+            dim, factor = measure(own.uom)
+            own_base[i] = own.amount * factor
+            own_dim[i] = dims.setdefault(dim, len(dims))
+    width = max(len(dims), 1)
+    bases = [np.array(list(map(_BASE, edges)), float) for edges in (uses, shipped)]
+    given = [np.array(list(map(_QUANTITY, edges)), float) > 0 for edges in (uses, shipped)]
+    # each lot's sum per dimension, in LotBasis's order (uses, then shipments): NaN > 0 is
+    # False, so edges without a quantity add nothing, as there
+    keys = np.concatenate([u_lot * width + codes[0], s_lot * width + codes[1]])
+    sums = np.bincount(keys, weights=np.where(np.concatenate(given), np.concatenate(bases), 0.0),
+                       minlength=len(names) * width)  # fmt: skip
+
+    def of(lot: np.ndarray, dim: np.ndarray, base: np.ndarray) -> np.ndarray:
+        basis = np.where(own_dim[lot] == dim, own_base[lot], sums[lot * width + dim])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(basis > 0, base / basis, 0.0)
+
+    signs = np.where(np.array(list(map(_QUANTITY, shipped)), float) < 0, -1.0, 1.0)
+    # a shipment line's fraction is of its magnitude, a return's negative
+    return of(u_lot, codes[0], bases[0]), signs * of(s_lot, codes[1], np.abs(bases[1]))
 
 
 def _output_shares(outputs: list[Edge], o_step: np.ndarray, m: int) -> np.ndarray:
@@ -495,11 +539,11 @@ def _forward_walk(
     uses: list[Edge],
     outputs: list[Edge],
     shipped: list[Edge],
-    basis: LotBasis,
 ) -> ForwardFlow:
     """forward() a lot at a time, in topological order, over per-lot dicts of per-source
     amounts: for what the levels cannot weigh (a cycle in bad data, edges of lots not given).
     `uses` and `outputs` are without rework in place."""
+    basis = LotBasis(lots, [*uses, *shipped])
     following = lot_graph(uses, outputs)
     # Each use's fraction of its lot is needed twice (what the lot sends, what is gone from
     # it): computed once. Plain dicts with .get below, not nested defaultdicts: a wide trace
