@@ -20,12 +20,7 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import chain, pairwise
-from operator import attrgetter
 from typing import Any, NamedTuple
-
-import numpy as np
-from scipy import sparse
 
 from tracegraph.units import convert, measure
 
@@ -242,10 +237,11 @@ class ForwardFlow:
     nested: dict[str, float] = field(default_factory=dict)
 
 
-_LOT, _STEP, _BASE = attrgetter("lot"), attrgetter("step"), attrgetter("base")
-_DIMENSION, _QUANTITY = attrgetter("dimension"), attrgetter("quantity")
-
-# From how many lots (sources included) forward() weighs in arrays rather than lot by lot.
+# From how many lots (sources included) forward() weighs in arrays rather than lot by lot:
+# below a few thousand lots the walk is quicker, as the arrays and a few dozen sparse
+# operations cost ~3-5 ms whatever the size (211 lots: 0.9 ms walked, 5.3 ms in arrays; 1,654
+# lots 6.5 vs 10.7 ms; 4,871 lots 27 vs 25 ms; 16,125 lots 127 -> 78 ms; 84,084 lots 1,059 ->
+# 530 ms).
 ARRAYS_FROM_LOTS = 8_000
 
 
@@ -261,276 +257,21 @@ def forward(
     `uses` are lot→step edges of reached lots, `outputs` step→lot edges of reached steps,
     `shipped` lot→shipment edges (step = shipment id; a negative quantity is a return).
 
-    Weighed with integer indices and sparse matrices, a level of the DAG at a time: lots get
-    rows, steps and sources columns; a level's lots (all made by steps whose inputs are in
-    earlier levels) get what their steps hold (outputs' shares × the steps' content), and
-    send their fractions of it into the steps they went into (uses × their content). A trace
-    from a commodity lot reaches ~100k lots in a handful of levels: per-lot dicts of
-    per-source dicts walked lot by lot cost seconds in Python, a few sparse products per
-    level cost milliseconds. Which sources reached a lot is kept as well as how much (a lot
-    reached through a zero quantity carries a 0 of that source, as before). Narrow traces and
-    bad data that makes a cycle are weighed lot by lot as before (_forward_walk).
+    A trace of ARRAYS_FROM_LOTS lots or more is weighed in sparse arrays, a level of the DAG
+    at a time (tracegraph.flow_arrays); a narrower one, and what the arrays cannot weigh (a
+    cycle in bad data), lot by lot (_forward_walk). Both give the same answer (tested on
+    random subgraphs, tests/test_flow_arrays.py).
     """
     uses, outputs = without_rework_in_place(uses, outputs)
-    names = list(dict.fromkeys([*lots, *sources]))
-    row = {lot: i for i, lot in enumerate(names)}
-    # Edges' attributes a list at a time (map with attrgetter and dict look-ups runs in C: a
-    # generator per edge cost as much as the weighing)
-    rows = [list(map(row.get, map(_LOT, edges))) for edges in (uses, outputs, shipped)]
-    # Below a few thousand lots the walk is quicker: the arrays and a few dozen sparse
-    # operations cost ~3-5 ms whatever the size (211 lots: 0.9 ms walked, 5.3 ms in arrays;
-    # 1,654 lots 6.5 vs 10.7 ms; 4,871 lots 27 vs 25 ms; 16,125 lots 127 -> 78 ms; 84,084
-    # lots 1,059 -> 530 ms). Edges of lots not given (tests, other callers) are weighed as
-    # they always were.
-    if len(row) < ARRAYS_FROM_LOTS or any(None in found for found in rows):
-        return _forward_walk(sources, lots, uses, outputs, shipped)
-    step_col = {step: j for j, step in enumerate(dict.fromkeys(
-        chain(map(_STEP, uses), map(_STEP, outputs))))}  # fmt: skip
-    n, m, k = len(names), len(step_col), len(sources)
-    u_lot, o_lot, s_lot = (np.array(found, np.intp) for found in rows)
-    u_step = np.array(list(map(step_col.__getitem__, map(_STEP, uses))), np.intp)
-    o_step = np.array(list(map(step_col.__getitem__, map(_STEP, outputs))), np.intp)
-    if np.unique(o_step * n + o_lot).size < len(outputs):  # a step giving a lot twice
-        return _forward_walk(sources, lots, uses, outputs, shipped)
-    o_share = _output_shares(outputs, o_step, m)
-    levels = _levels(n, m, u_lot, u_step, o_lot, o_step)
-    if levels is None:  # bad data made a cycle
-        return _forward_walk(sources, lots, uses, outputs, shipped)
-    u_frac, s_frac = _fractions(lots, names, uses, u_lot, shipped, s_lot)
-    source_row = np.fromiter((row[s] for s in sources), np.intp, k)
-    # 0.0 + keeps an int amount a float, as before
-    own = np.array([0.0 + (q.amount if q.amount is not None else 1.0) for q in sources.values()])
-    use_m = sparse.csr_array((u_frac, (u_lot, u_step)), shape=(n, m))
-    out_m = sparse.csr_array((o_share, (o_lot, o_step)), shape=(n, m))
-    carried, in_steps, nested = _propagate(levels, use_m, out_m, source_row, own, n, m, k)
-    # Which sources reached each lot: the amounts' structure, unless a zero fraction, share or
-    # source amount can make a zero that sparse products drop; then weighed again as 0/1.
-    if not (np.all(u_frac > 0) and np.all(o_share > 0) and np.all(own != 0)):
-        ones_use = sparse.csr_array((np.ones(len(uses)), (u_lot, u_step)), shape=(n, m))
-        ones_out = sparse.csr_array((np.ones(len(outputs)), (o_lot, o_step)), shape=(n, m))
-        reach, step_reach, nested_reach = _propagate(
-            levels, ones_use, ones_out, source_row, np.ones(k), n, m, k, clip=True
-        )
-        carried = _on(reach, carried)
-        in_steps = _on(step_reach, in_steps)
-        nested_keys = nested_reach > 0
-    else:
-        nested_keys = nested != 0
-    source_ids = list(sources)
-    carried_lots = dict(zip(names, _row_dicts(carried, source_ids), strict=True))
-    # what went into steps that gave no reached lot
-    stuck = in_steps[np.bincount(o_step, minlength=m) == 0]
-    stuck_keys = np.bincount(stuck.indices, minlength=k) > 0
-    stuck_sums = np.asarray(stuck.sum(axis=0)).ravel()
-    unplaced = {source_ids[j]: float(stuck_sums[j]) for j in np.flatnonzero(stuck_keys).tolist()}
+    if len(lots.keys() | sources.keys()) >= ARRAYS_FROM_LOTS:
+        # Imported here: numpy is loaded anyway, but scipy.sparse would cost every command
+        # ~80 ms at start, and only wide traces use it.
+        from tracegraph import flow_arrays
 
-    # what is gone from each lot: its uses' fractions, then its shipments' (returns negative)
-    # a shipment line without a quantity takes nothing; a return (negative) takes back the
-    # fraction its magnitude is of the lot
-    counted = [i for i, e in enumerate(shipped) if e.quantity is not None]
-    line_edges = [shipped[i] for i in counted]
-    line_row = s_lot[counted]
-    line_frac = s_frac[counted]
-    # in the order forward() always summed them: each lot's uses, then its shipment lines
-    gone = np.bincount(np.concatenate([u_lot, line_row]),
-                       weights=np.concatenate([u_frac, line_frac]), minlength=n)  # fmt: skip
-    lines: dict[tuple[str, str], dict[str, float]] = {}
-    if line_edges:
-        on_line = _scaled(carried[line_row], line_frac)
-        for edge, amounts in zip(line_edges, _row_dicts(on_line, source_ids), strict=True):
-            lines[(edge.lot, edge.step)] = amounts
-    # in about the order the lot-by-lot walk met the lots (the sources, then level by level):
-    # the trace's in-stock total is summed over these in this order
-    leveled = np.concatenate(levels)
-    walked = np.concatenate([source_row, leveled[~np.isin(leveled, source_row)]])
-    partly = walked[gone[walked] < 1.0 - 1e-9]
-    rest = _row_dicts(_scaled(carried[partly], 1.0 - gone[partly]), source_ids)
-    remaining = dict(zip([names[i] for i in partly.tolist()], rest, strict=True))
-    return ForwardFlow(
-        lots=carried_lots,
-        lines=lines,
-        unplaced=unplaced,
-        remaining=remaining,
-        depth=_depths(source_row, u_lot, u_step, o_lot, o_step, names, m),
-        nested={source_ids[j]: float(nested[j]) for j in range(k) if nested_keys[j]},
-    )
-
-
-def _fractions(
-    lots: dict[str, Quantity], names: list[str], uses: list[Edge], u_lot: np.ndarray,
-    shipped: list[Edge], s_lot: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The fraction of its lot each use and each shipment line is (a return's negative), as
-    LotBasis gives them: of the lot's own quantity when its unit has the edge's dimension,
-    else of what the lot gave in that dimension (uses, then shipments, of positive quantity)."""
-    dims: dict[str, int] = {}
-    codes = [
-        np.array([dims.setdefault(d, len(dims)) for d in map(_DIMENSION, edges)], np.intp)
-        for edges in (uses, shipped)
-    ]
-    own_base = np.zeros(len(names))
-    own_dim = np.full(len(names), -1, np.intp)
-    for i, lot in enumerate(names):
-        own = lots.get(lot)
-        if own is not None and own.amount and own.amount > 0:
-            dim, factor = measure(own.uom)
-            own_base[i] = own.amount * factor
-            own_dim[i] = dims.setdefault(dim, len(dims))
-    width = max(len(dims), 1)
-    bases = [np.array(list(map(_BASE, edges)), float) for edges in (uses, shipped)]
-    given = [np.array(list(map(_QUANTITY, edges)), float) > 0 for edges in (uses, shipped)]
-    # each lot's sum per dimension, in LotBasis's order (uses, then shipments): NaN > 0 is
-    # False, so edges without a quantity add nothing, as there
-    keys = np.concatenate([u_lot * width + codes[0], s_lot * width + codes[1]])
-    sums = np.bincount(keys, weights=np.where(np.concatenate(given), np.concatenate(bases), 0.0),
-                       minlength=len(names) * width)  # fmt: skip
-
-    def of(lot: np.ndarray, dim: np.ndarray, base: np.ndarray) -> np.ndarray:
-        basis = np.where(own_dim[lot] == dim, own_base[lot], sums[lot * width + dim])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(basis > 0, base / basis, 0.0)
-
-    signs = np.where(np.array(list(map(_QUANTITY, shipped)), float) < 0, -1.0, 1.0)
-    # a shipment line's fraction is of its magnitude, a return's negative
-    return of(u_lot, codes[0], bases[0]), signs * of(s_lot, codes[1], np.abs(bases[1]))
-
-
-def _output_shares(outputs: list[Edge], o_step: np.ndarray, m: int) -> np.ndarray:
-    """Each output edge's share of its step's output, as _shares gives it: all of it when the
-    step makes one lot, by quantity when its outputs share a dimension and weigh something,
-    else equal shares."""
-    count = np.bincount(o_step, minlength=m)
-    base = np.fromiter((e.base for e in outputs), float, len(outputs))
-    total = np.bincount(o_step, weights=base, minlength=m)
-    codes: dict[str, int] = {}
-    dim = np.fromiter((codes.setdefault(e.dimension, len(codes)) for e in outputs), np.intp,
-                      len(outputs))  # fmt: skip
-    low = np.full(m, len(codes), np.intp)
-    high = np.full(m, -1, np.intp)
-    np.minimum.at(low, o_step, dim)
-    np.maximum.at(high, o_step, dim)
-    by_quantity = ((low == high) & (total > 0))[o_step]
-    per = count[o_step]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weighed = np.where(by_quantity, base / total[o_step], 1.0 / per)
-    return np.where(per == 1, 1.0, weighed)
-
-
-def _levels(
-    n: int, m: int, u_lot: np.ndarray, u_step: np.ndarray, o_lot: np.ndarray, o_step: np.ndarray
-) -> list[np.ndarray] | None:
-    """Lot rows in levels: each lot after every step that made it, each step after all its
-    inputs (Kahn, a level at a time). None when lots are left over: a cycle."""
-    uses_by_lot = sparse.csr_array((np.ones(len(u_lot)), (u_lot, u_step)), shape=(n, m))
-    outs_by_step = sparse.csr_array((np.ones(len(o_lot)), (o_step, o_lot)), shape=(m, n))
-    step_need = np.bincount(u_step, minlength=m).astype(float)
-    lot_need = np.bincount(o_lot, minlength=n).astype(float)
-    free = np.flatnonzero(step_need == 0)  # steps with no input given: nothing to wait for
-    if free.size:
-        lot_need -= outs_by_step[free].sum(axis=0)
-    placed = np.zeros(n, bool)
-    levels = []
-    ready = np.flatnonzero(lot_need == 0)
-    while ready.size:
-        placed[ready] = True
-        levels.append(ready)
-        sent = uses_by_lot[ready].sum(axis=0)
-        step_need -= sent
-        done = np.flatnonzero((step_need == 0) & (sent > 0))
-        if done.size:
-            lot_need -= outs_by_step[done].sum(axis=0)
-        ready = np.flatnonzero((lot_need == 0) & ~placed)
-    return levels if placed.all() else None
-
-
-def _propagate(
-    levels: list[np.ndarray], use_m: sparse.csr_array, out_m: sparse.csr_array,
-    source_row: np.ndarray, own: np.ndarray, n: int, m: int, k: int, clip: bool = False,
-) -> tuple[sparse.csr_array, sparse.csr_array, np.ndarray]:  # fmt: skip
-    """What each lot (n × k) and each step (m × k) carries of each source, and how much of
-    each source went into another source. `clip`: 0/1 reach instead of amounts."""
-    source_of = np.full(n, -1, np.intp)
-    source_of[source_row] = np.arange(k)
-    in_steps = sparse.csr_array((m, k))
-    nested = np.zeros(k)
-    blocks = []
-    for level in levels:
-        got = (out_m[level] @ in_steps).tocoo()
-        which = source_of[level]
-        # A source downstream of another source is affected whole: it carries itself, and
-        # what the upstream sources sent into it is in it (not counted a second time in every
-        # lot below it: lot + a batch made of it gave the batch's products twice).
-        into_source = which[got.row] >= 0
-        if into_source.any():
-            nested += np.bincount(got.col[into_source], weights=got.data[into_source],
-                                  minlength=k)  # fmt: skip
-        at = np.flatnonzero(which >= 0)
-        keep = ~into_source
-        block = sparse.csr_array(
-            (np.concatenate([got.data[keep], own[which[at]]]),
-             (np.concatenate([got.row[keep], at]), np.concatenate([got.col[keep], which[at]]))),
-            shape=(len(level), k),
-        )  # fmt: skip
-        blocks.append(block)
-        in_steps = in_steps + use_m[level].T @ block
-        if clip:
-            in_steps.data = np.minimum(in_steps.data, 1.0)
-    order = np.concatenate(levels)
-    back = np.empty(n, np.intp)
-    back[order] = np.arange(n)
-    carried = sparse.vstack(blocks, format="csr")[back]
-    if clip:
-        nested = np.minimum(nested, 1.0)
-    return sparse.csr_array(carried), sparse.csr_array(in_steps), nested
-
-
-def _on(reach: sparse.csr_array, amounts: sparse.csr_array) -> sparse.csr_array:
-    """`amounts` with an entry wherever `reach` has one (zeros included)."""
-    rows, cols = reach.nonzero()
-    values = np.asarray(amounts[rows, cols]).ravel() if rows.size else np.zeros(0)
-    return sparse.csr_array((values, (rows, cols)), shape=reach.shape)
-
-
-def _scaled(matrix: sparse.csr_array, factors: np.ndarray) -> sparse.csr_array:
-    """Each row of `matrix` times its factor (the same product as amount * factor)."""
-    scaled = sparse.csr_array(matrix, copy=True)
-    scaled.data = scaled.data * np.repeat(factors, np.diff(scaled.indptr))
-    return scaled
-
-
-def _row_dicts(matrix: sparse.csr_array, columns: list[str]) -> list[dict[str, float]]:
-    """Each row as {column name: value}, in column order, explicit zeros included."""
-    matrix.sort_indices()
-    bounds = matrix.indptr.tolist()
-    cols = [columns[j] for j in matrix.indices.tolist()]
-    values = matrix.data.tolist()
-    return [
-        {cols[start]: values[start]} if end - start == 1
-        else dict(zip(cols[start:end], values[start:end], strict=True))
-        for start, end in pairwise(bounds)
-    ]  # fmt: skip
-
-
-def _depths(
-    source_row: np.ndarray, u_lot: np.ndarray, u_step: np.ndarray, o_lot: np.ndarray,
-    o_step: np.ndarray, names: list[str], m: int,
-) -> dict[str, int]:  # fmt: skip
-    """Breadth-first lot distance (number of steps) from the nearest source, a layer at a time."""
-    n = len(names)
-    uses_by_lot = sparse.csr_array((np.ones(len(u_lot)), (u_lot, u_step)), shape=(n, m))
-    outs_by_step = sparse.csr_array((np.ones(len(o_lot)), (o_step, o_lot)), shape=(m, n))
-    following = sparse.csr_array(uses_by_lot @ outs_by_step)
-    distance = np.full(n, -1, np.intp)
-    distance[source_row] = 0
-    frontier = np.unique(source_row)
-    steps = 0
-    while frontier.size:
-        steps += 1
-        reached = np.unique(following[frontier].indices)
-        frontier = reached[distance[reached] < 0]
-        distance[frontier] = steps
-    found = np.flatnonzero(distance >= 0).tolist()
-    return dict(zip([names[i] for i in found], distance[found].tolist(), strict=True))
+        weighed = flow_arrays.forward(sources, lots, uses, outputs, shipped)
+        if weighed is not None:
+            return weighed
+    return _forward_walk(sources, lots, uses, outputs, shipped)
 
 
 def _forward_walk(
