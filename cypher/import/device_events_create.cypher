@@ -1,0 +1,6 @@
+// Device events not yet in the graph (see inspections_create): node, edge and content hash in
+// one transaction with device_events_create_edges. Existing ones take the MERGE path
+// (device_events.cypher and the queries after it).
+UNWIND $rows AS row
+CREATE (n:DeviceEvent)
+SET n = row.props
