@@ -15,7 +15,8 @@ alike, or the run stops with exit code 1. Times are end to end through each engi
 driver after a warm-up. Traces are the full answer the CLI prints on both database engines:
 tracegraph through its library calls; PostgreSQL through SQL returning the same facts in the
 same shape (compare/sql/), weighed by the same library code — how much of the sources
-reached each lot, shipment and customer; a device window is its lots and their forward trace.
+reached each lot, shipment and customer; a device window is its lots, the device's events
+in it and its last calibration before, and the lots' forward trace.
 The in-memory reference answers with the lot set alone: the physical limit of the traversal,
 not of the answer. Results are merged into OUT/results.json (one entry per scale) and written
 as OUT/results.md and OUT/results.png.
@@ -518,7 +519,8 @@ def render_markdown(saved: dict[str, Any]) -> str:
         "each lot, shipment and customer; how much of each lot went into the sources) on both",
         "databases: tracegraph through its library calls, PostgreSQL through SQL returning the",
         "same facts in the same shape, weighed by the same library code (a device window is",
-        "its lots and their forward trace). The in-memory BFS answers with lot sets only (the",
+        "its lots, the device's events in it and its last calibration before, and the lots'",
+        "forward trace). The in-memory BFS answers with lot sets only (the",
         "physical limit of the traversal, not of the answer). The ~3k and ~100k questions are",
         "sized to the design's speed bars (DESIGN.md §6): their sources are the fewest",
         "consecutive commodity or finished lots whose trace reaches that many lots (a plant",
