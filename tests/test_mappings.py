@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
@@ -48,7 +47,6 @@ def test_readme_mapping_commands_load_both_samples_as_one_graph(
     neo4j_env: dict[str, str],
     runner: CliRunner,
     monkeypatch: pytest.MonkeyPatch,
-    tmp_path: Path,
 ) -> None:
     monkeypatch.chdir(ROOT)
     sap = runner.invoke(app, ["import", "importers/sap", "--mapping", "importers/sap/mapping.toml"])
@@ -112,24 +110,6 @@ def test_readme_mapping_commands_load_both_samples_as_one_graph(
         ("C100", "Bäckerei Schmidt"),
         ("C200", "Café Weiß"),
     ]
-    # The recall's customers.csv has KNA1's address and telephone (extra columns of the
-    # mapping): whom to call and where the goods went, with no second look-up in SAP.
-    out = tmp_path / "recall-000124"
-    recall = runner.invoke(app, ["recall", "000124", "--out", str(out), "--format", "csv"])
-    assert recall.exit_code == 0, recall.stderr
-    customers = list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig").splitlines()))
-    assert [(c["customer_id"], c["address"], c["phone"]) for c in customers] == [
-        ("C100", "Hauptstraße 5, 10115 Berlin", "+49 30 1234567"),
-        ("C200", "Ringstraße 12, 1010 Wien", "+43 1 7654321"),
-    ]
-    assert list(customers[0])[-2:] == ["address", "phone"]  # after the fixed columns
-    printed = list(csv.DictReader(recall.stdout.splitlines()))
-    assert [(c["customer_id"], c["address"]) for c in printed] == [
-        (c["customer_id"], c["address"]) for c in customers
-    ]
-    sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
-    header = [cell.value for cell in sheet[1]]
-    assert sheet.cell(2, header.index("phone") + 1).value == "+49 30 1234567"
 
 
 def _import_json(runner: CliRunner, folder: Path, mapping: Path) -> tuple[int, dict[str, Any]]:

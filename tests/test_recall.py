@@ -451,3 +451,33 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
     placed = runner.invoke(app, ["recall", "A", "--out", str(tmp_path / "a"), "--format", "json"])
     assert placed.exit_code == 0, placed.output
     assert json.loads(placed.stdout)["warnings"] == [expected]  # A reached SH2 too
+
+
+def test_customers_csv_carries_the_customers_other_columns(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A customers export's address and telephone (extra columns) are in the call list: after
+    the fixed columns, in customers.csv, the workbook and `recall --format csv`."""
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    customers = (
+        "customer_id,name,contact,phone,address\n"
+        'C1,Shop one,qa@one.example,+49 30 1234567,"Hauptstraße 5, 10115 Berlin"\n'
+        "C2,=Shop two,,,\n"
+    )
+    for name, text in {**HAND_PLANT, "customers.csv": customers}.items():
+        (plant / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [plant]).rejects == []
+    out = tmp_path / "recall"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    written = list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig").splitlines()))
+    assert list(written[0])[-2:] == ["address", "phone"]  # after the fixed columns, by name
+    assert [(c["customer_id"], c["address"], c["phone"]) for c in written] == [
+        ("C1", "Hauptstraße 5, 10115 Berlin", "+49 30 1234567"), ("C2", "", ""),
+    ]  # fmt: skip
+    printed = list(csv.DictReader(result.stdout.splitlines()))
+    assert [c["phone"] for c in printed] == ["+49 30 1234567", ""]
+    sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
+    header = [cell.value for cell in sheet[1]]
+    assert sheet.cell(2, header.index("phone") + 1).value == "+49 30 1234567"

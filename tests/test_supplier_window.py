@@ -168,3 +168,16 @@ def test_cli_supplier_window_csv_names_each_rows_supplier_lots(
         **{(lot, shipment): both for lot, shipment in
            {(r["lot_id"], r["shipment_id"]) for r in rows if r["lot_id"].startswith("P")}},
     }  # fmt: skip
+
+
+def test_an_empty_supplier_window_still_says_which_lots_it_could_not_see(
+    receipts: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Nothing received from V2 in October, but B3 has no receipt date: "nothing to recall"
+    alone would read as "no exposure"."""
+    out = tmp_path / "recall"
+    result = runner.invoke(app, ["recall", "--supplier", "V2", "--from", "2026-10-01T00:00Z",
+                                 "--to", "2026-10-31T00:00Z", "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert "nothing to recall — but 1 lot from supplier V2 has no receipt date" in result.stderr
+    assert not out.exists()

@@ -57,8 +57,7 @@ IN_GRAMS = frozenset({"SALT"})  # materials the SAP shape keeps in grams
 SAP_FILES = {
     "MARA_materials.csv": ("MATNR", "MAKTX", "MEINS", "MTART"),
     "LFA1_suppliers.csv": ("LIFNR", "NAME1", "LAND1"),
-    "KNA1_customers.csv": ("KUNNR", "NAME1", "LAND1", "SMTP_ADDR", "STRAS", "PSTLZ", "ORT01",
-                           "TELF1"),
+    "KNA1_customers.csv": ("KUNNR", "NAME1", "LAND1", "SMTP_ADDR"),
     "CRHD_workcenters.csv": ("ARBPL", "KTEXT", "VERWE", "WERKS"),
     "AFRU_confirmations.csv": (
         "AUFNR", "MAUFNR", "LTXA1", "ARBPL", "PERNR", "ISDD", "ISDZ", "IEDD", "IEDZ", "WERKS",
@@ -160,12 +159,7 @@ def _master_data(plant: Path, w: _Out) -> None:
     for s in _rows(plant, "suppliers"):
         w.add("LFA1_suppliers.csv", s["supplier_id"], s["name"], s["country"])
     for c in _rows(plant, "customers"):
-        # KNA1 holds the address and telephone the bundled mapping keeps for the recall's call
-        # list; the canonical tables have none, so they are made up from the customer number
-        number = int(c["customer_id"].lstrip("C") or 0)
-        w.add("KNA1_customers.csv", c["customer_id"], c["name"], c["country"], c["contact"],
-              f"Marktstraße {number}", f"{10000 + number * 7:05d}", "Musterstadt",
-              f"+49 30 555 {number:04d}")  # fmt: skip
+        w.add("KNA1_customers.csv", c["customer_id"], c["name"], c["country"], c["contact"])
     for d in _rows(plant, "devices"):
         w.add("CRHD_workcenters.csv", d["device_id"], d["name"], SAP_WORK_CENTRE_USES[d["kind"]],
               "1000")  # fmt: skip

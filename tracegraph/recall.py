@@ -281,8 +281,12 @@ def customer_details(graph: TraceGraph, trace: ForwardTrace) -> dict[str, dict[s
     -> {column: value}, the columns customers.csv has already left out."""
     ids = [c["customer_id"] for c in trace.customers]
     rows = graph.read("recall/customer_details", customer_ids=ids) if ids else []
-    return {row["customer_id"]: {k: v for k, v in public_props(row["props"]).items()
-                                 if k not in CUSTOMER_COLUMNS} for row in rows}  # fmt: skip
+    # A list (set in Browser) as text: a workbook cell holds one value. A column whose name a
+    # spreadsheet would run as a formula is left out: headers are not made safe as cells are.
+    return {row["customer_id"]: {k: "; ".join(map(str, v)) if isinstance(v, list) else v
+                                 for k, v in public_props(row["props"]).items()
+                                 if k not in CUSTOMER_COLUMNS and spreadsheet_safe(k) == k}
+            for row in rows}  # fmt: skip
 
 
 def customer_columns(details: dict[str, dict[str, Any]]) -> tuple[str, ...]:
@@ -378,8 +382,12 @@ def build_package(
             raise ValueError("a recall is asked by lots or by a window, not both")
         found = window.found(graph)
         if found.forward is None:
+            # what the window could not see (lots with no receipt date, steps with no end) is
+            # said here too: "nothing to recall" must not read as "no exposure"
+            seen = "; ".join(found.warnings)
             raise EmptyWindow(
-                f"no lots in the window ({window.text()}): nothing to recall",
+                f"no lots in the window ({window.text()}): nothing to recall"
+                + (f" — but {seen}" if seen else ""),
                 hint=f"`tracegraph trace {window.kind} {window.subject} --from ... --to ...` "
                 "shows what the window holds; widen it, or recall the lots by id",
             )

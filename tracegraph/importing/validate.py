@@ -204,12 +204,15 @@ def _semicolon_extra(text: str) -> tuple[Any, str | None]:
     sorts and compares as text. This was decided per column (numbers only if every value of
     tonight's file was one), so one "n/a" in tonight's file turned last night's 252.5 into
     "252,5": a changed row in the ledger and a broken comparison, with the row unchanged. Per
-    cell, a row's value depends only on its own text and the file's separator, as a plain
-    extra's does (_extra_value). A cell that may be a thousands separator (1,234; 12,500: three
-    digits after the only comma) or thousands grouped by '.' (1.250) is AMBIGUOUS and stays text
-    here: a number 1000x off is worse than text. _valid_rows reads 1,234 as 1.234 when its
-    column's other cells in the file settle it (_DecimalColumns); a mapping with decimal = ","
-    reads them as numbers. Ids are canonical columns, never extras: they stay text."""
+    cell, a clear cell's value depends only on its own text and the file's separator, as a
+    plain extra's does (_extra_value). A cell that may be a thousands separator (1,234; 12,500:
+    three digits after the only comma) or thousands grouped by '.' (1.250) is AMBIGUOUS and
+    stays text here: a number 1000x off is worse than text. _valid_rows reads 1,234 as 1.234
+    when its column's other cells in the same file settle it (_DecimalColumns) — so that one
+    cell does depend on the other rows: a delta re-sending the row alone, with no settling
+    cell, reads it as text again (a changed row in the ledger). A mapping with decimal = ","
+    reads every such cell as a number, whatever the file holds. Ids are canonical columns,
+    never extras: they stay text."""
     found = _SEMICOLON_CELL.fullmatch(text.strip())
     if found is None or isinstance(text, PlainText):
         # a note with commas (`ok, checked`), a code, a plain number: as in any other file
