@@ -77,10 +77,8 @@ def _any_depth(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(flow_arrays, "LOTS_PER_LEVEL", 0)
 
 
-def test_a_deep_chain_is_walked_not_weighed_level_by_level(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A heel carried from batch to batch: 9,000 lots in a chain, as many levels. The arrays
-    pay ~0.6 ms a level (1.1 s for 2,000 lots, the walk 22 ms): such a trace is walked."""
-    monkeypatch.setattr(flow_arrays, "LOTS_PER_LEVEL", 200)
+def _walks(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """A list that gets an entry each time forward() weighs lot by lot."""
     walked: list[bool] = []
     walk = flow._forward_walk
 
@@ -89,6 +87,14 @@ def test_a_deep_chain_is_walked_not_weighed_level_by_level(monkeypatch: pytest.M
         return walk(*args)
 
     monkeypatch.setattr(flow, "_forward_walk", spied)
+    return walked
+
+
+def test_a_deep_chain_is_walked_not_weighed_level_by_level(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A heel carried from batch to batch: 9,000 lots in a chain, as many levels. The arrays
+    pay ~0.6 ms a level (1.1 s for 2,000 lots, the walk 22 ms): such a trace is walked."""
+    monkeypatch.setattr(flow_arrays, "LOTS_PER_LEVEL", 200)
+    walked = _walks(monkeypatch)
     count = 9_000
     lots = {f"L{i}": Quantity(10.0, "kg") for i in range(count)}
     uses = [Edge(f"L{i}", f"S{i}", 2.0, "kg") for i in range(count - 1)]
@@ -100,14 +106,7 @@ def test_a_deep_chain_is_walked_not_weighed_level_by_level(monkeypatch: pytest.M
 
 
 def _both(monkeypatch: pytest.MonkeyPatch, *given: Any) -> tuple[ForwardFlow, ForwardFlow]:
-    walked: list[bool] = []
-    walk = flow._forward_walk
-
-    def spied(*args: Any) -> ForwardFlow:
-        walked.append(True)
-        return walk(*args)
-
-    monkeypatch.setattr(flow, "_forward_walk", spied)
+    walked = _walks(monkeypatch)
     monkeypatch.setattr(flow, "ARRAYS_FROM_LOTS", 0)
     in_arrays = forward(*given)
     assert not walked or _cyclic(given[2], given[3]), "the arrays were not tested"
