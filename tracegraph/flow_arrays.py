@@ -57,7 +57,11 @@ def forward(
     if np.unique(o_step * n + o_lot).size < len(outputs):  # a step giving a lot twice
         return None
     o_share = _output_shares(outputs, o_step, m)
-    levels = _levels(n, m, u_lot, u_step, o_lot, o_step)
+    # which lot went into which step, which step made which lot: built once for the levels,
+    # the reach pass and the depths
+    uses_01 = sparse.csr_array((np.ones(len(uses)), (u_lot, u_step)), shape=(n, m))
+    made_01 = sparse.csr_array((np.ones(len(outputs)), (o_step, o_lot)), shape=(m, n))
+    levels = _levels(uses_01, made_01, u_step, o_lot)
     if levels is None:  # bad data made a cycle, or the graph is deep
         return None
     u_frac, s_frac = _fractions(lots, names, uses, u_lot, shipped, s_lot)
@@ -70,10 +74,9 @@ def forward(
     # Which sources reached each lot: the amounts' structure, unless a zero fraction, share or
     # source amount can make a zero that sparse products drop; then weighed again as 0/1.
     if not (np.all(u_frac > 0) and np.all(o_share > 0) and np.all(own != 0)):
-        ones_use = sparse.csr_array((np.ones(len(uses)), (u_lot, u_step)), shape=(n, m))
         ones_out = sparse.csr_array((np.ones(len(outputs)), (o_lot, o_step)), shape=(n, m))
         reach, step_reach, nested_reach = _propagate(
-            levels, ones_use, ones_out, source_row, np.ones(k), n, m, k, clip=True
+            levels, uses_01, ones_out, source_row, np.ones(k), n, m, k, clip=True
         )
         carried = _on(reach, carried)
         in_steps = _on(step_reach, in_steps)
@@ -115,7 +118,7 @@ def forward(
         lines=lines,
         unplaced=unplaced,
         remaining=remaining,
-        depth=_depths(source_row, u_lot, u_step, o_lot, o_step, names, m),
+        depth=_depths(source_row, uses_01, made_01, names),
         nested={source_ids[j]: float(nested[j]) for j in range(k) if nested_keys[j]},
     )
 
@@ -181,18 +184,17 @@ def _output_shares(outputs: list[Edge], o_step: np.ndarray, m: int) -> np.ndarra
 
 
 def _levels(
-    n: int, m: int, u_lot: np.ndarray, u_step: np.ndarray, o_lot: np.ndarray, o_step: np.ndarray
+    uses_01: sparse.csr_array, made_01: sparse.csr_array, u_step: np.ndarray, o_lot: np.ndarray
 ) -> list[np.ndarray] | None:
     """Lot rows in levels: each lot after every step that made it, each step after all its
     inputs (Kahn, a level at a time). None when lots are left over (a cycle), or when the graph
     is too deep for the arrays to pay (LOTS_PER_LEVEL)."""
-    uses_by_lot = sparse.csr_array((np.ones(len(u_lot)), (u_lot, u_step)), shape=(n, m))
-    outs_by_step = sparse.csr_array((np.ones(len(o_lot)), (o_step, o_lot)), shape=(m, n))
+    n, m = uses_01.shape
     step_need = np.bincount(u_step, minlength=m).astype(float)
     lot_need = np.bincount(o_lot, minlength=n).astype(float)
     free = np.flatnonzero(step_need == 0)  # steps with no input given: nothing to wait for
     if free.size:
-        lot_need -= outs_by_step[free].sum(axis=0)
+        lot_need -= made_01[free].sum(axis=0)
     placed = np.zeros(n, bool)
     levels = []
     ready = np.flatnonzero(lot_need == 0)
@@ -201,11 +203,11 @@ def _levels(
         levels.append(ready)
         if len(levels) * LOTS_PER_LEVEL > n:
             return None
-        sent = uses_by_lot[ready].sum(axis=0)
+        sent = uses_01[ready].sum(axis=0)
         step_need -= sent
         done = np.flatnonzero((step_need == 0) & (sent > 0))
         if done.size:
-            lot_need -= outs_by_step[done].sum(axis=0)
+            lot_need -= made_01[done].sum(axis=0)
         ready = np.flatnonzero((lot_need == 0) & ~placed)
     return levels if placed.all() else None
 
@@ -279,14 +281,11 @@ def _row_dicts(matrix: sparse.csr_array, columns: list[str]) -> list[dict[str, f
 
 
 def _depths(
-    source_row: np.ndarray, u_lot: np.ndarray, u_step: np.ndarray, o_lot: np.ndarray,
-    o_step: np.ndarray, names: list[str], m: int,
-) -> dict[str, int]:  # fmt: skip
+    source_row: np.ndarray, uses_01: sparse.csr_array, made_01: sparse.csr_array, names: list[str]
+) -> dict[str, int]:
     """Breadth-first lot distance (number of steps) from the nearest source, a layer at a time."""
     n = len(names)
-    uses_by_lot = sparse.csr_array((np.ones(len(u_lot)), (u_lot, u_step)), shape=(n, m))
-    outs_by_step = sparse.csr_array((np.ones(len(o_lot)), (o_step, o_lot)), shape=(m, n))
-    following = sparse.csr_array(uses_by_lot @ outs_by_step)
+    following = sparse.csr_array(uses_01 @ made_01)
     distance = np.full(n, -1, np.intp)
     distance[source_row] = 0
     frontier = np.unique(source_row)
