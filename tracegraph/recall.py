@@ -395,7 +395,7 @@ def build_package(
         asked = [source["lot_id"] for source in trace.sources]
     window_answer = None
     if found is not None:
-        window_answer = {k: v for k, v in found.as_dict().items() if k != "forward"}
+        window_answer = found.as_dict(forward=False)
     created = datetime.now(UTC)
     # the random suffix keeps two packages of one lot in the same second apart
     kind = "DRILL" if drill else "RECALL"

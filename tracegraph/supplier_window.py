@@ -47,7 +47,9 @@ class SupplierWindow:
             "by lot id"
         ]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, forward: bool = True) -> dict[str, Any]:
+        """The answer as JSON gives it; without `forward`, what the window held alone (a recall
+        package writes the trace once, beside it)."""
         return {
             "supplier_id": self.supplier_id,
             "from": self.start,
@@ -55,7 +57,7 @@ class SupplierWindow:
             "receipts": self.receipts,
             "received_lots": self.received_lots,
             "undated_lots": self.undated,
-            "forward": self.forward.as_dict() if self.forward else None,
+            **({"forward": self.forward.as_dict() if self.forward else None} if forward else {}),
             "warnings": self.warnings,
             "truncated": False,
             "seconds": round(self.seconds, 4),

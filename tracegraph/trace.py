@@ -1159,7 +1159,9 @@ class WindowTrace:
             f"before it by less than the {self.kind}'s longest step): " + ", ".join(self.assumed)
         ]
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, forward: bool = True) -> dict[str, Any]:
+        """The answer as JSON gives it; without `forward`, what the window held alone (a recall
+        package writes the trace once, beside it)."""
         return {
             f"{self.kind}_id": self.subject,
             "from": self.start,
@@ -1171,7 +1173,7 @@ class WindowTrace:
                 if self.kind == "device"
                 else {}
             ),
-            "forward": self.forward.as_dict() if self.forward else None,
+            **({"forward": self.forward.as_dict() if self.forward else None} if forward else {}),
             "warnings": self.warnings,
             "truncated": False,
             "seconds": round(self.seconds, 4),

@@ -95,16 +95,8 @@ def forward(
     if html is not None:
         check_writable(html)
     result = tracing.trace_forward(open_graph(), lots)
-    if html is not None:
-        write_html(html, result, title="Forward trace of " + ", ".join(lots))
-        note(f"picture written to {html}")
-    if output is ReportFormat.json:
-        print_json(result.as_dict())
-    elif output is ReportFormat.csv:
-        print_csv(forward_csv_rows(result), FORWARD_CSV)
-    else:
-        render_forward(result)
-    print_warnings(result)
+    picture = (html, result, "Forward trace of " + ", ".join(lots)) if html else None
+    _show(result, output, picture, render_forward, forward_csv_rows, FORWARD_CSV)
 
 
 @app.command()
@@ -127,17 +119,9 @@ def backward(
     if html is not None:
         check_writable(html)
     result = tracing.trace_backward(open_graph(), lots)
-    if html is not None:
-        write_html(html, result, title="Backward trace of " + ", ".join(lots))
-        note(f"picture written to {html}")
-    if output is ReportFormat.json:
-        print_json(result.as_dict())
-    elif output is ReportFormat.csv:
-        print_csv(backward_csv_rows(result), BACKWARD_CSV)
-    else:
-        render_backward(result)
-    for text in result.warnings:  # alarms during the steps, steps after a failed calibration
-        warn(text)
+    picture = (html, result, "Backward trace of " + ", ".join(lots)) if html else None
+    # warnings: alarms during the steps, steps after a failed calibration
+    _show(result, output, picture, render_backward, backward_csv_rows, BACKWARD_CSV)
 
 
 def _from_option(example: str) -> Any:
@@ -223,9 +207,26 @@ def _show_window(
 ) -> None:
     """A window's answer (a device's, an operator's, a supplier's): its downstream as a
     picture, JSON, CSV (the forward trace's rows) or the terminal's tables; then its warnings."""
+    picture = None
     if html is not None and result.forward is not None:
-        write_html(html, result.forward, title=result.summary())
-        note(f"picture written to {html}")
+        picture = (html, result.forward, result.summary())
+    _show(result, output, picture, render, csv_rows, csv_columns)
+
+
+def _show(
+    result: Any,
+    output: ReportFormat,
+    picture: tuple[Path, Any, str] | None,
+    render: Callable[[Any], None],
+    csv_rows: Callable[[Any], list[dict[str, Any]]],
+    csv_columns: tuple[str, ...],
+) -> None:
+    """An answer as every trace command gives it: the picture (file, trace, title) if asked
+    for, then JSON, CSV or the terminal's tables, then its warnings on stderr."""
+    if picture is not None:
+        path, drawn, title = picture
+        write_html(path, drawn, title=title)
+        note(f"picture written to {path}")
     if output is ReportFormat.json:
         print_json(result.as_dict())
     elif output is ReportFormat.csv:
@@ -579,13 +580,6 @@ def shipment_count(customer: dict[str, Any]) -> str:
     """A customer's deliveries, and its returns beside them: `2 + 1 return`."""
     returns = customer.get("returns") or 0
     return f"{customer['shipments']:,}" + (f" + {counted(returns, 'return')}" if returns else "")
-
-
-def print_warnings(trace: tracing.ForwardTrace) -> None:
-    """The trace's warnings (more than the sources located: the data ship or use more than a
-    lot holds), on stderr: the figures are not to be trusted as they stand."""
-    for text in trace.warnings:
-        warn(text)
 
 
 def render_backward(result: tracing.BackwardTrace) -> None:
