@@ -45,7 +45,7 @@ from tracegraph.importing.reader import (
     table_name,
 )
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
-from tracegraph.importing.validate import CommaCounts, Reject, validate_lazily
+from tracegraph.importing.validate import CommaCounts, Reject, comma_number, validate_lazily
 from tracegraph.importing.writer import MUST_EXIST, RunState, TableWrite, write_table
 from tracegraph.schema import expected_names, schema_gaps
 from tracegraph.values import counted, iso, spreadsheet_safe
@@ -768,7 +768,7 @@ def _comma_notes(path: Path, commas: CommaCounts) -> list[str]:
         notes.append(
             f"{path}: column {name}: {counted(n, 'value')} with three digits after the comma "
             f"read as {'a decimal' if n == 1 else 'decimals'} ({first} as "
-            f"{float(first.replace(',', '.')):g}), as the column's other values write a decimal "
+            f"{comma_number(first):g}), as the column's other values write a decimal "
             "comma (252,5) and none groups thousands by ','"
         )
     for name, n in commas.ambiguous.items():

@@ -218,11 +218,11 @@ def _semicolon_extra(text: str) -> tuple[Any, str | None]:
         # a note with commas (`ok, checked`), a code, a plain number: as in any other file
         return _extra_value(text), None
     if found.lastgroup == NUMBER:
-        return _comma_number(found.group()), NUMBER
+        return comma_number(found.group()), NUMBER
     return text, AMBIGUOUS
 
 
-def _comma_number(text: str) -> int | float:
+def comma_number(text: str) -> int | float:
     """A decimal-comma cell _semicolon_extra reads as a number: 1.250,5 is 1250.5."""
     return float(text.replace(".", "").replace(",", "."))
 
@@ -249,7 +249,7 @@ class CommaCounts:
             if kind == NUMBER:
                 self.numbers[name] += 1
             elif "," in text and columns.decimal(name):  # 1,250 beside 252,5: 1.25
-                extra[name] = _comma_number(text.strip())
+                extra[name] = comma_number(text.strip())
                 self.by_column[name] += 1
                 self.first_by_column.setdefault(name, text.strip())
             else:  # 1.250 with '.' thousands, or 1,250 in a column that does not settle it
