@@ -124,6 +124,38 @@ def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None
             for f in found["shipment_without_location"]] == [("RMA-C1", "C1", True)]  # fmt: skip
 
 
+def test_a_return_counts_only_deliveries_to_its_customer_before_it(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The return check reads each lot's own deliveries (the query once walked every shipment
+    of the returning customer): a delivery to that customer at or before the return clears
+    it; one after it, one to another customer, or a return line (negative) does not."""
+    files = {
+        "lots.csv": "lot_id,material_id,quantity,uom\nL1,BREAD,100,pcs\nL2,BREAD,100,pcs\n"
+        "L3,BREAD,100,pcs\nL4,BREAD,100,pcs\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\n"
+        "OUT-A,CA,2026-11-03T09:00:00Z\nOUT-B,CB,2026-11-03T09:00:00Z\n"
+        "LATE-A,CA,2026-11-09T09:00:00Z\nBACK-A,CA,2026-11-05T09:00:00Z\n"
+        "AGAIN-A,CA,2026-11-06T09:00:00Z\n",
+        # L1: delivered to CA, returned by CA (fine); L2: delivered to CB, returned by CA;
+        # L3: delivered to CA only after CA returned it; L4: CA's earlier line is a return too
+        "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\n"
+        "OUT-A,L1,10,pcs\nBACK-A,L1,-1,pcs\n"
+        "OUT-B,L2,10,pcs\nBACK-A,L2,-1,pcs\n"
+        "LATE-A,L3,10,pcs\nBACK-A,L3,-1,pcs\n"
+        "BACK-A,L4,-1,pcs\nAGAIN-A,L4,-1,pcs\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    found = {r.name: r.findings for r in run_checks(graph).results}
+    assert [(f["lot_id"], f["shipment_id"], f["customer_id"])
+            for f in found["returned_by_another_customer"]] == [
+        ("L2", "BACK-A", "CA"), ("L3", "BACK-A", "CA"), ("L4", "AGAIN-A", "CA"),
+        ("L4", "BACK-A", "CA"),
+    ]  # fmt: skip
+
+
 def test_a_hold_placed_later_does_not_make_earlier_shipments_findings(
     graph: TraceGraph, tmp_path: Path
 ) -> None:
