@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
-from scipy.stats import fisher_exact
+from scipy.stats import fisher_exact, hypergeom
 
 from tracegraph import rootcause
+from tracegraph.hypergeometric import at_least
 from tracegraph.rootcause import fisher_greater
 
 
@@ -24,6 +25,24 @@ def test_vectorised_fisher_equals_fisher_exact(n_bad: int, n_good: int) -> None:
     for a, c, p in zip(with_bad, with_good, got.tolist(), strict=True):
         expected = fisher_exact([[a, n_bad - a], [c, n_good - c]], alternative="greater")[1]
         assert p == pytest.approx(expected, rel=1e-9, abs=1e-300), (a, c)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_tail_equals_scipys_hypergeometric_tail(seed: int) -> None:
+    """tracegraph.hypergeometric against scipy.stats.hypergeom.sf: plants of 2 to 200,000
+    lots, every a from below the support to above it (1 and 0 there), tails as small as
+    1e-300 and as close to 1 as they come; relative error within 1e-9."""
+    rng = random.Random(seed)
+    for _ in range(60):
+        total = rng.choice([2, 10, 60, 1_050, 20_000, 200_000])
+        carriers, drawn = rng.randrange(0, total + 1), rng.randrange(0, total + 1)
+        if total > 1_050:  # complaint sets are small; a factor may be carried by many
+            drawn = rng.randrange(0, 600)
+        for a in {0, 1, drawn, carriers, min(carriers, drawn), min(carriers, drawn) + 1,
+                  rng.randrange(0, drawn + 2), drawn - (total - carriers)}:  # fmt: skip
+            want = float(hypergeom.sf(a - 1, total, carriers, drawn))
+            got = at_least(a, total, carriers, drawn)
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-300), (a, total, carriers, drawn)
 
 
 @pytest.mark.parametrize(
