@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tracegraph.check import run_checks
+from tracegraph.check import CHECKS, CheckResult, run_checks
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
@@ -122,6 +122,16 @@ def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None
     # as the other tests' here, have no such finding)
     assert [(f["shipment_id"], f["customer_id"], f["is_return"])
             for f in found["shipment_without_location"]] == [("RMA-C1", "C1", True)]  # fmt: skip
+
+
+def test_each_check_is_reported_as_it_finishes(defects: TraceGraph) -> None:
+    """`done` hears of every check once, as it ends (the terminal's progress bar); the
+    report keeps the checks' own order whatever order they finished in."""
+    heard: list[CheckResult] = []
+    report = run_checks(defects, done=heard.append)
+    assert sorted(r.name for r in heard) == sorted(c.name for c in CHECKS)
+    assert [r.name for r in report.results] == [c.name for c in CHECKS]
+    assert {id(r) for r in heard} == {id(r) for r in report.results}
 
 
 def test_a_return_counts_only_deliveries_to_its_customer_before_it(

@@ -8,7 +8,8 @@ inspection. `run_checks` runs every check and returns all findings (no limit app
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,10 +108,15 @@ class CheckReport:
         return f"{counted(self.total, 'finding')}: " + " · ".join(parts)
 
 
-def run_checks(graph: TraceGraph, tolerance: float = DEFAULT_TOLERANCE) -> CheckReport:
+def run_checks(
+    graph: TraceGraph,
+    tolerance: float = DEFAULT_TOLERANCE,
+    done: Callable[[CheckResult], None] | None = None,
+) -> CheckReport:
     """Every check, CHECK_QUERIES at a time: each query scans the whole graph on one server
     thread, so two at once use both cores (1M-lot plant: six of them one after another took
-    ~23 s)."""
+    ~23 s). `done`, when given, is told of each check as it finishes (in the caller's thread,
+    in the order they finish): on a large plant the whole run takes tens of seconds."""
     started = time.perf_counter()
     report = CheckReport(tolerance=tolerance)
 
@@ -125,6 +131,10 @@ def run_checks(graph: TraceGraph, tolerance: float = DEFAULT_TOLERANCE) -> Check
         return CheckResult(check.name, check.title, findings)
 
     with ThreadPoolExecutor(CHECK_QUERIES, thread_name_prefix="tracegraph-check") as pool:
-        report.results = list(pool.map(run, CHECKS))  # in CHECKS' order
+        running = [pool.submit(run, check) for check in CHECKS]
+        for finished in as_completed(running):
+            if done is not None:
+                done(finished.result())
+        report.results = [future.result() for future in running]  # in CHECKS' order
     report.seconds = time.perf_counter() - started
     return report

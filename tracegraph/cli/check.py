@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tracegraph.check import DEFAULT_TOLERANCE, run_checks
+from tracegraph.check import CHECKS, DEFAULT_TOLERANCE, CheckResult, run_checks
 from tracegraph.cli.context import open_graph
-from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
+from tracegraph.cli.render import (
+    FORMAT_HELP,
+    ReportFormat,
+    note,
+    print_csv,
+    print_json,
+    stderr,
+    stdout,
+)
 
 SHOWN_PER_CHECK = 15  # findings listed per check on a terminal; json and csv list them all
 
@@ -32,7 +45,9 @@ def check_command(
     end before they start, returns from customers never shipped the lot, lots shipped or used
     in a unit they are not counted in, lots shipped or used after a recall that covers them,
     shipments with no lot on them."""
-    report = run_checks(open_graph(), tolerance)
+    graph = open_graph()
+    with check_progress() as done:
+        report = run_checks(graph, tolerance, done)
     if output is ReportFormat.json:
         print_json(report.as_dict())
     elif output is ReportFormat.csv:
@@ -64,3 +79,22 @@ def check_command(
         note(f"checked in {report.seconds:.2f} s")
     if report.total:
         raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def check_progress() -> Iterator[Callable[[CheckResult], None] | None]:
+    """On an interactive terminal, a bar of the checks done (a large plant's check takes
+    tens of seconds: the 1M-lot plant's ~25 s sat on a silent terminal), gone when they are;
+    without one (a nightly job, a pipe) nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.description}"), TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=stderr(), transient=True) as bar:
+        task = bar.add_task("", total=len(CHECKS))
+
+        def done(result: CheckResult) -> None:
+            bar.update(task, advance=1, description=result.name)
+
+        yield done
