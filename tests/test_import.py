@@ -413,6 +413,21 @@ def test_long_digit_codes_in_extra_columns_stay_text(tmp_path: Path) -> None:
     assert [type(extra[k]) for k in ("shelf", "speed", "bin")] == [int, float, str]
 
 
+def test_a_leading_plus_keeps_an_extra_cell_text_in_a_semicolon_file_too(tmp_path: Path) -> None:
+    """A telephone +4930123456 lost its '+' as a number; in a ';' file (Excel in a German
+    locale) +49,5 is no decimal either: one rule, while -0,5 and 252,5 are still numbers."""
+    _write(
+        tmp_path / "in",
+        "steps.csv",
+        "step_id;operation;started_at;phone;delta;peak;drift\n"
+        "S1;bake;2026-11-02T06:00:00Z;+4930123456;+49,5;252,5;-0,5\n",
+    )
+    rows = list(validate_lazily(read_table(tmp_path / "in" / "steps.csv"), "steps",
+                                ZoneInfo("UTC"))[1])  # fmt: skip
+    assert rows[0]["_extra"] == {"phone": "+4930123456", "delta": "+49,5", "peak": 252.5,
+                                 "drift": -0.5}  # fmt: skip
+
+
 def test_rows_imported_when_whole_numbers_were_floats_are_not_changed_by_integers() -> None:
     """Extras kept 12 as 12.0 before; a re-read of the same row must not count it changed
     (every step of a plant rewritten, its ledger full of "12.0 → 12")."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
 from hand_plant import HAND_PLANT
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -453,25 +454,34 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
     assert json.loads(placed.stdout)["warnings"] == [expected]  # A reached SH2 too
 
 
+def _recall_b(
+    graph: TraceGraph, runner: CliRunner, tmp_path: Path, files: dict[str, str], output: str
+) -> tuple[Result, Path, list[dict[str, str]]]:
+    """The hand plant with `files` in place of its own, imported, and the recall of B with
+    `--format output`: the command's result, the package's folder and its customers.csv."""
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    for name, text in {**HAND_PLANT, **files}.items():
+        (plant / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [plant]).rejects == []
+    out = tmp_path / "recall"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", output])
+    assert result.exit_code == 0, result.output
+    return result, out, list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig")
+                                            .splitlines()))  # fmt: skip
+
+
 def test_customers_csv_carries_the_customers_other_columns(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """A customers export's address and telephone (extra columns) are in the call list: after
     the fixed columns, in customers.csv, the workbook and `recall --format csv`."""
-    plant = tmp_path / "plant"
-    plant.mkdir()
     customers = (
         "customer_id,name,contact,phone,address\n"
         'C1,Shop one,qa@one.example,+49 30 1234567,"Hauptstraße 5, 10115 Berlin"\n'
         "C2,=Shop two,,,\n"
     )
-    for name, text in {**HAND_PLANT, "customers.csv": customers}.items():
-        (plant / name).write_text(text, encoding="utf-8")
-    assert import_paths(graph, [plant]).rejects == []
-    out = tmp_path / "recall"
-    result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", "csv"])
-    assert result.exit_code == 0, result.output
-    written = list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig").splitlines()))
+    result, out, written = _recall_b(graph, runner, tmp_path, {"customers.csv": customers}, "csv")
     assert list(written[0])[-2:] == ["address", "phone"]  # after the fixed columns, by name
     assert [(c["customer_id"], c["address"], c["phone"]) for c in written] == [
         ("C1", "Hauptstraße 5, 10115 Berlin", "+49 30 1234567"), ("C2", "", ""),
@@ -481,3 +491,31 @@ def test_customers_csv_carries_the_customers_other_columns(
     sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
     header = [cell.value for cell in sheet[1]]
     assert sheet.cell(2, header.index("phone") + 1).value == "+49 30 1234567"
+
+
+def test_telephone_numbers_in_extra_columns_keep_their_plus_and_zeros(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """+4930123456 in a customers export's extra column was stored as the integer 4930123456:
+    the call list lost the country code. Written with a '+' it stays text, as 0049301234 and
+    007 do (a leading zero); a plain 12 and -18 are still numbers."""
+    customers = (
+        "customer_id,name,contact,phone,route,visits\n"
+        "C1,Shop one,qa@one.example,+4930123456,007,12\n"
+        "C2,Shop two,,0049301234,,-18\n"
+    )
+    lots = HAND_PLANT["lots.csv"].replace(",supplier_lot\n", ",supplier_lot,supplier_phone\n")
+    lots = lots.replace("B,SALT,10,kg,V2,000123\n", "B,SALT,10,kg,V2,000123,+4930999\n")
+    files = {"customers.csv": customers, "lots.csv": lots}
+    _, out, written = _recall_b(graph, runner, tmp_path, files, "csv")
+    assert [(c["customer_id"], c["phone"], c["route"], c["visits"]) for c in written] == [
+        ("C1", "+4930123456", "007", "12"), ("C2", "0049301234", "", "-18"),
+    ]  # fmt: skip
+    sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
+    header = [cell.value for cell in sheet[1]]
+    cells = [[sheet.cell(row, header.index(name) + 1).value for name in ("phone", "visits")]
+             for row in (2, 3)]  # fmt: skip
+    assert cells == [["+4930123456", 12], ["0049301234", -18]]
+    shown = runner.invoke(app, ["lot", "show", "B", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["lot"]["supplier_phone"] == "+4930999"
