@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
 from hand_plant import HAND_PLANT
 from openpyxl import load_workbook
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tracegraph import report
 from tracegraph.check import run_checks
