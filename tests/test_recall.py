@@ -422,6 +422,24 @@ def test_a_window_recall_that_cannot_run_says_why_and_writes_nothing(
     assert hand_plant.read("recall/history") == []
 
 
+def test_a_timezone_given_with_lots_is_refused_not_ignored(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`recall B --timezone Europe/Berlin` wrote the package as if the zone meant something:
+    it reads a window's --from and --to, and a recall of lots has none."""
+    out = tmp_path / "recall"
+    result = runner.invoke(app, ["recall", "B", "--timezone", "Europe/Berlin", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: --timezone reads a window's --from and --to: a recall of lots has none (hint: "
+        "leave --timezone out, or recall a window (--device, --operator or --supplier with "
+        "--from and --to))\n"
+    )
+    assert not out.exists()
+    assert hand_plant.read("recall/history") == []
+
+
 def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -80,6 +80,12 @@ def _window(
             raise ConfigurationError("nothing to recall: no lots and no window given",
                                      hint="give LOTS, or --device/--operator/--supplier "
                                      "with --from and --to")  # fmt: skip
+        if timezone:  # ignored in silence, it read as if it had changed something
+            raise ConfigurationError(
+                "--timezone reads a window's --from and --to: a recall of lots has none",
+                hint="leave --timezone out, or recall a window (--device, --operator or "
+                "--supplier with --from and --to)",
+            )
         return None
     if len(named) > 1 or lots:
         raise ConfigurationError(
@@ -113,7 +119,9 @@ def package(
     start: str = typer.Option(None, "--from", help="Window start, ISO 8601 (2026-11-03T02:00)."),
     end: str = typer.Option(None, "--to", help="Window end (exclusive), ISO 8601."),
     timezone: str = typer.Option(
-        None, "--timezone", help="Zone of times given without an offset (default: local)."
+        None,
+        "--timezone",
+        help="Zone of --from and --to times without an offset (default: local); windows only.",
     ),
     drill: bool = typer.Option(False, "--drill", help="A mock recall: record it as a drill."),
     html: bool = typer.Option(False, "--html", help="Add report.html, an interactive picture."),
