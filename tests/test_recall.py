@@ -123,6 +123,40 @@ def test_drill_is_recorded_and_listed(
     assert "1 recall or drill" in table.stdout
 
 
+@pytest.mark.parametrize("columns", ["80", "119", "120", None])
+def test_recall_history_tells_who_made_each_package_and_when_at_any_width(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    columns: str | None,
+) -> None:
+    """Below 120 columns (a split terminal, or `| cat` with COLUMNS exported) the table left
+    out who made each package and when; it now says it under the id. CliRunner is no
+    terminal: without COLUMNS the table is as wide as a pipe's (200 columns)."""
+    monkeypatch.setattr("getpass.getuser", lambda: "qa-anna")
+    for name, flags in (("d1", ["--drill"]), ("r1", [])):
+        made = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / name), *flags])
+        assert made.exit_code == 0, made.output
+    recalls = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)
+    env = {"COLUMNS": columns} if columns else {}
+    if not columns:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    table = runner.invoke(app, ["recall", "history"], env=env)
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert max(map(len, lines)) <= int(columns or 200)
+    for entry in recalls["recalls"]:
+        when = entry["created_at"][:16]
+        (at,) = [i for i, line in enumerate(lines) if entry["recall_id"] in line]
+        if columns in ("80", "119"):
+            assert lines[at + 1].split("│")[1].strip() == f"by qa-anna, {when}"
+        else:  # the wide table's own columns
+            assert re.search(rf"│ {entry['recall_id']} +│ (yes|no) +│ {when} +│ qa-anna +│",
+                             lines[at]), lines[at]  # fmt: skip
+
+
 def test_a_recall_is_named_on_every_lot_it_reached_a_drill_is_not(
     hand_plant: TraceGraph,
     neo4j_env: dict[str, str],

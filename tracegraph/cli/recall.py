@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
@@ -191,8 +192,9 @@ def history(
         title = counted(len(rows), "recall or drill", "recalls and drills")
         table = Table(title=title, title_justify="left")
         console = stdout()
-        # On a narrow terminal the columns the recall id already tells (DRILL-/RECALL- and the
-        # time it was made) and who and how long are left out: the id is what finds the
+        # On a narrow terminal (or a pipe given COLUMNS=80) the columns the recall id already
+        # tells (DRILL-/RECALL-) and how long are left out, and who made the package and when
+        # go under its id: an auditor asks who ran each drill. The id is what finds the
         # package, and it must not be cut; what it was asked by wraps instead.
         wide = console.width >= 120
         table.add_column("recall", no_wrap=True)
@@ -211,7 +213,9 @@ def history(
                 str(r.get("customers", "")), "" if share is None else f"{share:.1%}",
                 f"{r.get('duration_s', 0):.2f}",
             ), strict=True))  # fmt: skip
-            table.add_row(r["recall_id"], *(cells[column] for column in shown))
+            made = f"\n[dim]by {escape(cells['by'] or '?')}, {cells['when']}[/]"
+            table.add_row(r["recall_id"] + ("" if wide else made),
+                          *(cells[column] for column in shown))  # fmt: skip
         console.print(table)
 
 
