@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -420,6 +421,48 @@ def test_a_recall_asked_by_a_device_window_recalls_what_the_device_made_in_it(
     shown = runner.invoke(app, ["recall", *window, "--out", str(tmp_path / "shown")])
     assert shown.exit_code == 0, shown.output
     assert shown.stdout.startswith(f"Asked as {asked}: 1 lot in the window\n")
+
+
+def test_a_window_names_its_subject_as_stored_and_in_parts_for_a_program(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`--device ' MIXER-1 '` (pasted padded) finds MIXER-1, and the package, the ledger and
+    the history named ' MIXER-1 '; the history had the window as text only. Ids are
+    case-sensitive: mixer-1 is no device, and the hint names MIXER-1."""
+    span = ["--from", "2026-11-03T07:30Z", "--to", "2026-11-03T08:30Z"]
+    out = tmp_path / "padded"
+    result = runner.invoke(app, ["recall", "--device", " MIXER-1 ", *span, "--out", str(out),
+                                 "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    asked = "device MIXER-1, 2026-11-03T07:30:00+00:00 – 2026-11-03T08:30:00+00:00"
+    parts = {"kind": "device", "subject": "MIXER-1", "from": "2026-11-03T07:30:00+00:00",
+             "to": "2026-11-03T08:30:00+00:00"}  # fmt: skip
+    saved = json.loads((out / "recall.json").read_text(encoding="utf-8"))
+    assert {key: saved["window"][key] for key in parts} == parts
+    assert saved["window"]["device_id"] == "MIXER-1"
+    assert json.loads(result.stdout)["window"] == saved["window"]
+    summary = (out / "summary.txt").read_text(encoding="utf-8").splitlines()
+    assert summary[1] == f"asked as: {asked} (lots M)"
+    by_lot = runner.invoke(app, ["recall", "M", "--out", str(tmp_path / "m")])
+    assert by_lot.exit_code == 0, by_lot.output
+    history = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)
+    windows = [{key: r[key] for key in ("window", "window_kind", "window_subject",
+                                          "window_from", "window_to")}
+               for r in history["recalls"]]  # fmt: skip
+    assert windows == [
+        dict.fromkeys(("window", "window_kind", "window_subject", "window_from", "window_to")),
+        {"window": asked, **{f"window_{key}": value for key, value in parts.items()}},
+    ]  # fmt: skip
+    listed = list(csv.DictReader(io.StringIO(
+        runner.invoke(app, ["recall", "history", "--format", "csv"]).stdout)))  # fmt: skip
+    assert [(r["window"], r["window_kind"], r["window_subject"]) for r in listed] == [
+        ("", "", ""), (asked, "device", "MIXER-1"),
+    ]  # fmt: skip
+    wrong = runner.invoke(app, ["recall", "--device", "mixer-1", *span, "--out",
+                                str(tmp_path / "wrong")])  # fmt: skip
+    assert wrong.exit_code == 2
+    assert wrong.stderr.startswith("error: no device is known as 'mixer-1' (hint: close "
+                                   "matches: MIXER-1")  # fmt: skip
 
 
 @pytest.mark.parametrize(

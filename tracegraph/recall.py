@@ -30,7 +30,7 @@ from typing import Any
 
 from tracegraph.errors import ConfigurationError, EmptyWindow
 from tracegraph.graph import TraceGraph
-from tracegraph.lots import id_list
+from tracegraph.lots import id_list, normal_id
 from tracegraph.supplier_window import SupplierWindow, trace_supplier
 from tracegraph.trace import (
     ForwardTrace,
@@ -68,6 +68,7 @@ AFFECTS_BATCH = 10_000  # lots linked to a recall per transaction
 
 
 WINDOW_KINDS = ("device", "operator", "supplier")
+WINDOW_FIELDS = ("kind", "subject", "from", "to")  # Window.fields()
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,19 @@ class Window:
     def __post_init__(self) -> None:
         if self.kind not in WINDOW_KINDS:
             raise ValueError(self.kind)
+        # the id as the import stores it and the window finds it (` OVEN-2`, pasted padded,
+        # is OVEN-2): the package, the ledger and the history name what was recalled
+        object.__setattr__(self, "subject", normal_id(self.subject))
 
     def text(self) -> str:
         return f"{self.kind} {self.subject}, {self.start} – {self.end}"
+
+    def fields(self) -> dict[str, str]:
+        """The window for a program: recall.json's `window` and the Recall node's window_*
+        properties (`window` there is text)."""
+        return dict(
+            zip(WINDOW_FIELDS, (self.kind, self.subject, self.start, self.end), strict=True)
+        )
 
     def found(self, graph: TraceGraph) -> WindowTrace | SupplierWindow:
         """What the window holds and, for its lots, their forward trace."""
@@ -394,8 +405,10 @@ def build_package(
         trace = found.forward
         asked = [source["lot_id"] for source in trace.sources]
     window_answer = None
-    if found is not None:
-        window_answer = found.as_dict(forward=False)
+    if window is not None and found is not None:
+        # kind and subject beside what the window held (its id key differs by kind: device_id,
+        # operator_id, supplier_id), so a program reads any window's the same way
+        window_answer = {**window.fields(), **found.as_dict(forward=False)}
     created = datetime.now(UTC)
     # the random suffix keeps two packages of one lot in the same second apart
     kind = "DRILL" if drill else "RECALL"
@@ -446,6 +459,7 @@ def build_package(
     )
     files.append(summary)
     manifest = out / MANIFEST
+    window_parts = window.fields() if window is not None else dict.fromkeys(WINDOW_FIELDS)
     manifest.write_text("".join(f"{_sha256(p)}  {p.name}\n" for p in files), encoding="utf-8")
     graph.write(
         "recall/record",
@@ -458,6 +472,8 @@ def build_package(
         located_share=trace.located_share,
         source_lots=[s["lot_id"] for s in trace.sources],
         window=window.text() if window is not None else None,
+        # its parts for a program (null when asked by lots): `window` is for people
+        **{f"window_{key}": value for key, value in window_parts.items()},
         lots=len(trace.lots),
         shipments=len({s["shipment_id"] for s in trace.shipments}),
         customers=len(trace.customers),
@@ -499,9 +515,14 @@ def package_warnings(
     return [*(found.warnings if found is not None else []), *trace.warnings, *blank]
 
 
+# a Recall's window properties: null for a recall asked by lots (and for those recorded before)
+HISTORY_WINDOW = ("window", *(f"window_{key}" for key in WINDOW_FIELDS))
+
+
 def recall_history(graph: TraceGraph) -> list[dict[str, Any]]:
-    # `window` on every row: null for a recall asked by lots (and for those recorded before)
-    return [{"window": None, **public_props(row["recall"])} for row in graph.read("recall/history")]
+    # the window's keys on every row, null when the recall has none
+    return [{**dict.fromkeys(HISTORY_WINDOW), **public_props(row["recall"])}
+            for row in graph.read("recall/history")]  # fmt: skip
 
 
 def _sha256(path: Path) -> str:

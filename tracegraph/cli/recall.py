@@ -29,6 +29,7 @@ from tracegraph.cli.trace import (
 )
 from tracegraph.errors import ConfigurationError
 from tracegraph.recall import (
+    HISTORY_WINDOW,
     Window,
     build_package,
     recall_history,
@@ -39,7 +40,7 @@ from tracegraph.values import counted
 _ZERO_SECONDS = re.compile(r"(T\d\d:\d\d):00(?=[+-]\d\d:\d\d|Z)")
 HISTORY_COLUMNS = (
     "recall_id", "drill", "created_at", "created_by", "source_lots", "lots", "shipments",
-    "customers", "quantity", "uom", "located_share", "duration_s", "package", "window",
+    "customers", "quantity", "uom", "located_share", "duration_s", "package", *HISTORY_WINDOW,
 )  # fmt: skip
 
 
