@@ -384,6 +384,40 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     assert package["warnings"] == [OVERLOCATED, unplaced]
 
 
+def test_a_customers_column_named_like_a_package_column_is_kept_under_another_name(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """An ERP's `shipments` column (its own count) was left out of customers.csv without a
+    word, as customers.csv has a `shipments` column of its own: it is there as
+    `export_shipments`, and the package says so."""
+    customers = (
+        "customer_id,name,contact,shipments,lots,export_lots\n"
+        "C1,Shop one,qa@one.example,42,7,x\n"
+        "C2,Shop two,,3,,\n"
+    )
+    result, out, written = _recall_b(graph, runner, tmp_path, {"customers.csv": customers}, "json")
+    assert list(written[0])[-3:] == ["export_export_lots", "export_lots", "export_shipments"]
+    assert [(c["customer_id"], c["shipments"], c["export_shipments"], c["lots"],
+             c["export_lots"], c["export_export_lots"]) for c in written] == [
+        ("C1", "1", "42", "1", "x", "7"), ("C2", "1", "3", "1", "", ""),
+    ]  # fmt: skip
+    expected = [
+        "customers.csv has a column 'lots' of its own: the customers export's 'lots' is there "
+        "(and in the workbook) as 'export_export_lots'",
+        "customers.csv has a column 'shipments' of its own: the customers export's 'shipments' "
+        "is there (and in the workbook) as 'export_shipments'",
+    ]
+    assert json.loads(result.stdout)["warnings"][-2:] == expected
+    saved = json.loads((out / "recall.json").read_text(encoding="utf-8"))
+    assert saved["warnings"][-2:] == expected
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    assert all(f"warning: {text}\n" in summary for text in expected)
+    assert all(f"warning: {text}" in " ".join(result.stderr.split()) for text in expected)
+    again = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "csv"), "--format", "csv"])
+    assert again.exit_code == 0, again.output
+    assert list(csv.DictReader(again.stdout.splitlines())) == written
+
+
 def test_a_recall_asked_by_a_device_window_recalls_what_the_device_made_in_it(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 
 from tracegraph.errors import ConfigurationError, EmptyWindow
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.tables import TABLES
 from tracegraph.lots import id_list, normal_id
 from tracegraph.supplier_window import SupplierWindow, trace_supplier
 from tracegraph.trace import (
@@ -116,7 +117,8 @@ class RecallPackage:
     drill: bool
     # a recall asked by window: what the window held (its answer without the trace)
     window: dict[str, Any] | None = None
-    warnings: list[str] = field(default_factory=list)  # package_warnings
+    # package_warnings, then the customers export's columns renamed (CustomerDetails)
+    warnings: list[str] = field(default_factory=list)
     customers: list[dict[str, Any]] = field(default_factory=list)  # customers.csv's rows
     customer_columns: tuple[str, ...] = CUSTOMER_COLUMNS
 
@@ -287,17 +289,55 @@ def _source_fields(
     }
 
 
-def customer_details(graph: TraceGraph, trace: ForwardTrace) -> dict[str, dict[str, Any]]:
-    """The customers' other columns (address, phone…), as the export named them: customer id
-    -> {column: value}, the columns customers.csv has already left out."""
+# The customers table's own columns: customers.csv's fixed columns already hold them.
+_CANONICAL_CUSTOMER = frozenset(column.name for column in TABLES["customers"].columns)
+# An export's column named like one of customers.csv's own (`shipments`, `lots`) goes in as
+# this prefix + its name, beside ours: dropped, an ERP's `shipments` column was gone without a
+# word; written over ours, the package's figure would be the ERP's.
+EXPORT_PREFIX = "export_"
+
+
+@dataclass
+class CustomerDetails:
+    """The customers' other columns (address, phone…): customer id -> {column: value}, and
+    the export's columns renamed as they clashed with customers.csv's own (name -> new name)."""
+
+    by_customer: dict[str, dict[str, Any]]
+    renamed: dict[str, str]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [
+            f"customers.csv has a column '{name}' of its own: the customers export's "
+            f"'{name}' is there (and in the workbook) as '{new}'"
+            for name, new in sorted(self.renamed.items())
+        ]
+
+
+def customer_details(graph: TraceGraph, trace: ForwardTrace) -> CustomerDetails:
+    """The customers' other columns, as the export named them unless the name is one of
+    customers.csv's own (CustomerDetails.renamed)."""
     ids = [c["customer_id"] for c in trace.customers]
     rows = graph.read("recall/customer_details", customer_ids=ids) if ids else []
     # A list (set in Browser) as text: a workbook cell holds one value. A column whose name a
     # spreadsheet would run as a formula is left out: headers are not made safe as cells are.
-    return {row["customer_id"]: {k: "; ".join(map(str, v)) if isinstance(v, list) else v
-                                 for k, v in public_props(row["props"]).items()
-                                 if k not in CUSTOMER_COLUMNS and spreadsheet_safe(k) == k}
-            for row in rows}  # fmt: skip
+    found = {row["customer_id"]: {k: "; ".join(map(str, v)) if isinstance(v, list) else v
+                                  for k, v in public_props(row["props"]).items()
+                                  if k not in _CANONICAL_CUSTOMER and spreadsheet_safe(k) == k}
+             for row in rows}  # fmt: skip
+    # ours: the fixed columns and whatever else customer_rows takes from the trace's rows
+    taken = set(CUSTOMER_COLUMNS).union(*(c.keys() for c in trace.customers))
+    names = {name for extra in found.values() for name in extra}
+    renamed: dict[str, str] = {}
+    for name in sorted(names & taken):
+        new = EXPORT_PREFIX + name
+        while new in taken or new in names:  # the export has export_shipments too
+            new = EXPORT_PREFIX + new
+        renamed[name] = new
+        taken.add(new)
+    by_customer = {customer: {renamed.get(k, k): v for k, v in extra.items()}
+                   for customer, extra in found.items()}  # fmt: skip
+    return CustomerDetails(by_customer, renamed)
 
 
 def customer_columns(details: dict[str, dict[str, Any]]) -> tuple[str, ...]:
@@ -415,9 +455,10 @@ def build_package(
     recall_id = f"{kind}-{created:%Y%m%dT%H%M%S}-{trace.sources[0]['lot_id']}-{token_hex(2)}"
     out.mkdir(parents=True, exist_ok=True)
     events = tracking_events(graph, trace)
-    warnings = package_warnings(trace, found)
     details = customer_details(graph, trace)
-    customers, columns = customer_rows(trace, details), customer_columns(details)
+    warnings = [*package_warnings(trace, found), *details.warnings]
+    customers = customer_rows(trace, details.by_customer)
+    columns = customer_columns(details.by_customer)
     stock = stock_rows(trace)
     files = [
         _write_csv(out / "customers.csv", customers, columns),
