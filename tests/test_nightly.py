@@ -34,6 +34,11 @@ ONE_REJECT = MATERIALS + ",Nameless,kg,raw\n"
 # a plain line of a nightly log: local time with its offset, then the text
 STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4} "
 RUN_ID = r"\d{8}T\d{6}Z-[0-9a-f]{6}"
+# the summary file of an import running now (its importer holds the lock)
+RUNNING_RECORD = (
+    '{"run_id": "20261205T010000Z-aaaaaa", "outcome": "running", "exit_code": null, '
+    '"files": ["/data/export/materials.csv"], "started_at": "2026-12-05T01:00:00+00:00"}'
+)
 
 
 def _folder(tmp_path: Path, text: str = ONE_REJECT) -> Path:
@@ -209,9 +214,7 @@ def test_a_run_refused_as_busy_leaves_the_running_imports_summary_file_alone(
     monkeypatch.setattr(run, "LOCK_WAIT_SECONDS", 0.5)
     folder = _folder(tmp_path, MATERIALS)
     summary_file = tmp_path / "last.json"
-    first = ('{"run_id": "20261205T010000Z-aaaaaa", "outcome": "running", "exit_code": null, '
-             '"files": ["/data/export/materials.csv"], '
-             '"started_at": "2026-12-05T01:00:00+00:00"}')  # fmt: skip
+    first = RUNNING_RECORD
     summary_file.write_text(first, encoding="utf-8")
     graph.write("import/lock_node")
     with graph.held_lock("import/take_lock", wait_seconds=1.0, token="the first import") as held:
@@ -260,9 +263,7 @@ def test_a_dry_run_leaves_the_summary_file_of_an_import_running_beside_it_alone(
 
     folder = _folder(tmp_path, MATERIALS)
     summary_file = tmp_path / "last.json"
-    running = ('{"run_id": "20261205T010000Z-aaaaaa", "outcome": "running", "exit_code": null, '
-               '"files": ["/data/export/materials.csv"], '
-               '"started_at": "2026-12-05T01:00:00+00:00"}')  # fmt: skip
+    running = RUNNING_RECORD
     summary_file.write_text(running, encoding="utf-8")
     dry = ["import", str(folder), "--dry-run", "--summary-file", str(summary_file)]
     result = runner.invoke(app, dry)
