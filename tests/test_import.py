@@ -395,22 +395,38 @@ def test_xlsx_formulas_without_a_stored_value_are_rejected_not_read_as_empty(
     ]  # fmt: skip
 
 
+def _step_extras(tmp_path: Path, text: str) -> dict[str, Any]:
+    """The extra columns of a steps.csv's one row, as validation reads them."""
+    _write(tmp_path / "in", "steps.csv", text)
+    rows = list(validate_lazily(read_table(tmp_path / "in" / "steps.csv"), "steps",
+                                ZoneInfo("UTC"))[1])  # fmt: skip
+    extra: dict[str, Any] = rows[0]["_extra"]
+    return extra
+
+
 def test_long_digit_codes_in_extra_columns_stay_text(tmp_path: Path) -> None:
     """An 18-digit SSCC as a float lost its last digits (340123450000000017 → 3.4012345e17)."""
-    _write(
-        tmp_path / "in",
-        "steps.csv",
+    extra = _step_extras(
+        tmp_path,
         "step_id,operation,started_at,sscc,temp,shelf,speed,bin\n"
         "S1,bake,2026-11-02T06:00:00Z,340123450000000017,182.5,12,40.0,007\n",
     )
-    rows = list(validate_lazily(read_table(tmp_path / "in" / "steps.csv"), "steps",
-                                ZoneInfo("UTC"))[1])  # fmt: skip
-    extra = rows[0]["_extra"]
     assert extra == {"sscc": "340123450000000017", "temp": 182.5, "shelf": 12, "speed": 40.0,
                      "bin": "007"}  # fmt: skip
     # a whole number stays an integer (it was stored and shown as 12.0), 40.0 a float as
     # written, and a code with a leading zero text
     assert [type(extra[k]) for k in ("shelf", "speed", "bin")] == [int, float, str]
+
+
+def test_a_leading_plus_keeps_an_extra_cell_text_in_a_semicolon_file_too(tmp_path: Path) -> None:
+    """A telephone +4930123456 lost its '+' as a number; in a ';' file (Excel in a German
+    locale) +49,5 is no decimal either: one rule, while -0,5 and 252,5 are still numbers."""
+    extra = _step_extras(
+        tmp_path,
+        "step_id;operation;started_at;phone;delta;peak;drift\n"
+        "S1;bake;2026-11-02T06:00:00Z;+4930123456;+49,5;252,5;-0,5\n",
+    )
+    assert extra == {"phone": "+4930123456", "delta": "+49,5", "peak": 252.5, "drift": -0.5}
 
 
 def test_rows_imported_when_whole_numbers_were_floats_are_not_changed_by_integers() -> None:

@@ -34,6 +34,11 @@ ONE_REJECT = MATERIALS + ",Nameless,kg,raw\n"
 # a plain line of a nightly log: local time with its offset, then the text
 STAMP = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4} "
 RUN_ID = r"\d{8}T\d{6}Z-[0-9a-f]{6}"
+# the summary file of an import running now (its importer holds the lock)
+RUNNING_RECORD = (
+    '{"run_id": "20261205T010000Z-aaaaaa", "outcome": "running", "exit_code": null, '
+    '"files": ["/data/export/materials.csv"], "started_at": "2026-12-05T01:00:00+00:00"}'
+)
 
 
 def _folder(tmp_path: Path, text: str = ONE_REJECT) -> Path:
@@ -209,9 +214,7 @@ def test_a_run_refused_as_busy_leaves_the_running_imports_summary_file_alone(
     monkeypatch.setattr(run, "LOCK_WAIT_SECONDS", 0.5)
     folder = _folder(tmp_path, MATERIALS)
     summary_file = tmp_path / "last.json"
-    first = ('{"run_id": "20261205T010000Z-aaaaaa", "outcome": "running", "exit_code": null, '
-             '"files": ["/data/export/materials.csv"], '
-             '"started_at": "2026-12-05T01:00:00+00:00"}')  # fmt: skip
+    first = RUNNING_RECORD
     summary_file.write_text(first, encoding="utf-8")
     graph.write("import/lock_node")
     with graph.held_lock("import/take_lock", wait_seconds=1.0, token="the first import") as held:
@@ -242,6 +245,65 @@ def test_a_run_refused_as_busy_leaves_the_running_imports_summary_file_alone(
     assert written["run_id"] != "20261205T010000Z-aaaaaa"
     assert seen == [written["run_id"]]
     assert after.stdout.startswith(f"Import {written['run_id']}: ")
+
+
+def test_a_dry_run_leaves_the_summary_file_of_an_import_running_beside_it_alone(
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Trying tonight's export with the nightly job's command line and --dry-run: the dry run
+    takes no import lock (it needs no server), and at its end it wrote its outcome over the
+    file of the import running beside it — the monitoring job read "dry run, clean". What the
+    file says is all a dry run knows of another run: it leaves a file that said running when
+    it started, and one an import took over while it ran, and says so; a file no run is
+    writing is its own."""
+    from tracegraph.cli import imports as imports_cli
+
+    folder = _folder(tmp_path, MATERIALS)
+    summary_file = tmp_path / "last.json"
+    running = RUNNING_RECORD
+    summary_file.write_text(running, encoding="utf-8")
+    dry = ["import", str(folder), "--dry-run", "--summary-file", str(summary_file)]
+    result = runner.invoke(app, dry)
+    assert result.exit_code == 0, result.output
+    assert summary_file.read_text(encoding="utf-8") == running
+    assert _lines(result.stderr)[-1] == (
+        f"warning: the summary file was not written: {summary_file} holds run "
+        "20261205T010000Z-aaaaaa's (hint: another run was writing it; give this run a "
+        "--summary-file of its own)"
+    )
+
+    # no run writes it: the dry run's; then the nightly import takes the lock during the dry
+    # run and writes its own running over the dry run's (as NightlyReport.locked does)
+    summary_file.write_text('{"run_id": "last night", "outcome": "clean", "exit_code": 0}')
+    during: list[dict[str, Any]] = []
+    check = run.check_paths  # the CLI's, as it imported it
+
+    def nightly_starts_meanwhile(*args: Any, **kwargs: Any) -> Any:
+        checked = check(*args, **kwargs)
+        during.append(json.loads(summary_file.read_text(encoding="utf-8")))
+        summary_file.write_text(running, encoding="utf-8")
+        return checked
+
+    monkeypatch.setattr(imports_cli, "check_paths", nightly_starts_meanwhile)
+    result = runner.invoke(app, dry)
+    assert result.exit_code == 0, result.output
+    assert [(d["run_id"][:8], d["outcome"]) for d in during] == [("dry-run-", "running")]
+    assert summary_file.read_text(encoding="utf-8") == running
+    assert _lines(result.stderr)[-1].startswith(
+        f"warning: the summary file was not written: {summary_file} holds run "
+        "20261205T010000Z-aaaaaa's"
+    )
+
+    monkeypatch.setattr(imports_cli, "check_paths", check)
+    summary_file.write_text('{"run_id": "last night", "outcome": "clean", "exit_code": 0}')
+    result = runner.invoke(app, dry)
+    assert result.exit_code == 0, result.output
+    written = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert (written["dry_run"], written["outcome"], written["read"]) == (True, "clean", 3)
+    assert not _lines(result.stderr)[-1].startswith("warning")
 
 
 def test_a_summary_file_that_cannot_be_written_stops_the_import_before_it_writes(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from hand_plant import HAND_PLANT
 from openpyxl import load_workbook
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tracegraph import report
 from tracegraph.check import run_checks
@@ -121,6 +122,40 @@ def test_drill_is_recorded_and_listed(
     assert entry["duration_s"] > 0
     table = runner.invoke(app, ["recall", "history"])
     assert "1 recall or drill" in table.stdout
+
+
+@pytest.mark.parametrize("columns", ["80", "119", "120", None])
+def test_recall_history_tells_who_made_each_package_and_when_at_any_width(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    columns: str | None,
+) -> None:
+    """Below 120 columns (a split terminal, or `| cat` with COLUMNS exported) the table left
+    out who made each package and when; it now says it under the id. CliRunner is no
+    terminal: without COLUMNS the table is as wide as a pipe's (200 columns)."""
+    monkeypatch.setattr("getpass.getuser", lambda: "qa-anna")
+    for name, flags in (("d1", ["--drill"]), ("r1", [])):
+        made = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / name), *flags])
+        assert made.exit_code == 0, made.output
+    recalls = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)
+    env = {"COLUMNS": columns} if columns else {}
+    if not columns:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    table = runner.invoke(app, ["recall", "history"], env=env)
+    assert table.exit_code == 0, table.output
+    lines = table.stdout.splitlines()
+    assert max(map(len, lines)) <= int(columns or 200)
+    for entry in recalls["recalls"]:
+        when = entry["created_at"][:16]
+        (at,) = [i for i, line in enumerate(lines) if entry["recall_id"] in line]
+        if columns in ("80", "119"):
+            assert lines[at + 1].split("│")[1].strip() == f"by qa-anna, {when}"
+        else:  # the wide table's own columns
+            assert re.search(rf"│ {entry['recall_id']} +│ (yes|no) +│ {when} +│ qa-anna +│",
+                             lines[at]), lines[at]  # fmt: skip
 
 
 def test_a_recall_is_named_on_every_lot_it_reached_a_drill_is_not(
@@ -349,6 +384,40 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     assert package["warnings"] == [OVERLOCATED, unplaced]
 
 
+def test_a_customers_column_named_like_a_package_column_is_kept_under_another_name(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """An ERP's `shipments` column (its own count) was left out of customers.csv without a
+    word, as customers.csv has a `shipments` column of its own: it is there as
+    `export_shipments`, and the package says so."""
+    customers = (
+        "customer_id,name,contact,shipments,lots,export_lots\n"
+        "C1,Shop one,qa@one.example,42,7,x\n"
+        "C2,Shop two,,3,,\n"
+    )
+    result, out, written = _recall_b(graph, runner, tmp_path, {"customers.csv": customers}, "json")
+    assert list(written[0])[-3:] == ["export_export_lots", "export_lots", "export_shipments"]
+    assert [(c["customer_id"], c["shipments"], c["export_shipments"], c["lots"],
+             c["export_lots"], c["export_export_lots"]) for c in written] == [
+        ("C1", "1", "42", "1", "x", "7"), ("C2", "1", "3", "1", "", ""),
+    ]  # fmt: skip
+    expected = [
+        "customers.csv has a column 'lots' of its own: the customers export's 'lots' is there "
+        "(and in the workbook) as 'export_export_lots'",
+        "customers.csv has a column 'shipments' of its own: the customers export's 'shipments' "
+        "is there (and in the workbook) as 'export_shipments'",
+    ]
+    assert json.loads(result.stdout)["warnings"][-2:] == expected
+    saved = json.loads((out / "recall.json").read_text(encoding="utf-8"))
+    assert saved["warnings"][-2:] == expected
+    summary = (out / "summary.txt").read_text(encoding="utf-8")
+    assert all(f"warning: {text}\n" in summary for text in expected)
+    assert all(f"warning: {text}" in " ".join(result.stderr.split()) for text in expected)
+    again = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "csv"), "--format", "csv"])
+    assert again.exit_code == 0, again.output
+    assert list(csv.DictReader(again.stdout.splitlines())) == written
+
+
 def test_a_recall_asked_by_a_device_window_recalls_what_the_device_made_in_it(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -388,6 +457,48 @@ def test_a_recall_asked_by_a_device_window_recalls_what_the_device_made_in_it(
     assert shown.stdout.startswith(f"Asked as {asked}: 1 lot in the window\n")
 
 
+def test_a_window_names_its_subject_as_stored_and_in_parts_for_a_program(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`--device ' MIXER-1 '` (pasted padded) finds MIXER-1, and the package, the ledger and
+    the history named ' MIXER-1 '; the history had the window as text only. Ids are
+    case-sensitive: mixer-1 is no device, and the hint names MIXER-1."""
+    span = ["--from", "2026-11-03T07:30Z", "--to", "2026-11-03T08:30Z"]
+    out = tmp_path / "padded"
+    result = runner.invoke(app, ["recall", "--device", " MIXER-1 ", *span, "--out", str(out),
+                                 "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    asked = "device MIXER-1, 2026-11-03T07:30:00+00:00 – 2026-11-03T08:30:00+00:00"
+    parts = {"kind": "device", "subject": "MIXER-1", "from": "2026-11-03T07:30:00+00:00",
+             "to": "2026-11-03T08:30:00+00:00"}  # fmt: skip
+    saved = json.loads((out / "recall.json").read_text(encoding="utf-8"))
+    assert {key: saved["window"][key] for key in parts} == parts
+    assert saved["window"]["device_id"] == "MIXER-1"
+    assert json.loads(result.stdout)["window"] == saved["window"]
+    summary = (out / "summary.txt").read_text(encoding="utf-8").splitlines()
+    assert summary[1] == f"asked as: {asked} (lots M)"
+    by_lot = runner.invoke(app, ["recall", "M", "--out", str(tmp_path / "m")])
+    assert by_lot.exit_code == 0, by_lot.output
+    history = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)
+    windows = [{key: r[key] for key in ("window", "window_kind", "window_subject",
+                                          "window_from", "window_to")}
+               for r in history["recalls"]]  # fmt: skip
+    assert windows == [
+        dict.fromkeys(("window", "window_kind", "window_subject", "window_from", "window_to")),
+        {"window": asked, **{f"window_{key}": value for key, value in parts.items()}},
+    ]  # fmt: skip
+    listed = list(csv.DictReader(io.StringIO(
+        runner.invoke(app, ["recall", "history", "--format", "csv"]).stdout)))  # fmt: skip
+    assert [(r["window"], r["window_kind"], r["window_subject"]) for r in listed] == [
+        ("", "", ""), (asked, "device", "MIXER-1"),
+    ]  # fmt: skip
+    wrong = runner.invoke(app, ["recall", "--device", "mixer-1", *span, "--out",
+                                str(tmp_path / "wrong")])  # fmt: skip
+    assert wrong.exit_code == 2
+    assert wrong.stderr.startswith("error: no device is known as 'mixer-1' (hint: close "
+                                   "matches: MIXER-1")  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -418,6 +529,24 @@ def test_a_window_recall_that_cannot_run_says_why_and_writes_nothing(
     assert result.exit_code == 2, result.output
     assert message in result.stderr
     assert "Traceback" not in result.output
+    assert not out.exists()
+    assert hand_plant.read("recall/history") == []
+
+
+def test_a_timezone_given_with_lots_is_refused_not_ignored(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`recall B --timezone Europe/Berlin` wrote the package as if the zone meant something:
+    it reads a window's --from and --to, and a recall of lots has none."""
+    out = tmp_path / "recall"
+    result = runner.invoke(app, ["recall", "B", "--timezone", "Europe/Berlin", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr == (
+        "error: --timezone reads a window's --from and --to: a recall of lots has none (hint: "
+        "leave --timezone out, or recall a window (--device, --operator or --supplier with "
+        "--from and --to))\n"
+    )
     assert not out.exists()
     assert hand_plant.read("recall/history") == []
 
@@ -453,25 +582,34 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
     assert json.loads(placed.stdout)["warnings"] == [expected]  # A reached SH2 too
 
 
+def _recall_b(
+    graph: TraceGraph, runner: CliRunner, tmp_path: Path, files: dict[str, str], output: str
+) -> tuple[Result, Path, list[dict[str, str]]]:
+    """The hand plant with `files` in place of its own, imported, and the recall of B with
+    `--format output`: the command's result, the package's folder and its customers.csv."""
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    for name, text in {**HAND_PLANT, **files}.items():
+        (plant / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [plant]).rejects == []
+    out = tmp_path / "recall"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", output])
+    assert result.exit_code == 0, result.output
+    return result, out, list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig")
+                                            .splitlines()))  # fmt: skip
+
+
 def test_customers_csv_carries_the_customers_other_columns(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """A customers export's address and telephone (extra columns) are in the call list: after
     the fixed columns, in customers.csv, the workbook and `recall --format csv`."""
-    plant = tmp_path / "plant"
-    plant.mkdir()
     customers = (
         "customer_id,name,contact,phone,address\n"
         'C1,Shop one,qa@one.example,+49 30 1234567,"Hauptstraße 5, 10115 Berlin"\n'
         "C2,=Shop two,,,\n"
     )
-    for name, text in {**HAND_PLANT, "customers.csv": customers}.items():
-        (plant / name).write_text(text, encoding="utf-8")
-    assert import_paths(graph, [plant]).rejects == []
-    out = tmp_path / "recall"
-    result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", "csv"])
-    assert result.exit_code == 0, result.output
-    written = list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig").splitlines()))
+    result, out, written = _recall_b(graph, runner, tmp_path, {"customers.csv": customers}, "csv")
     assert list(written[0])[-2:] == ["address", "phone"]  # after the fixed columns, by name
     assert [(c["customer_id"], c["address"], c["phone"]) for c in written] == [
         ("C1", "Hauptstraße 5, 10115 Berlin", "+49 30 1234567"), ("C2", "", ""),
@@ -481,3 +619,31 @@ def test_customers_csv_carries_the_customers_other_columns(
     sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
     header = [cell.value for cell in sheet[1]]
     assert sheet.cell(2, header.index("phone") + 1).value == "+49 30 1234567"
+
+
+def test_telephone_numbers_in_extra_columns_keep_their_plus_and_zeros(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """+4930123456 in a customers export's extra column was stored as the integer 4930123456:
+    the call list lost the country code. Written with a '+' it stays text, as 0049301234 and
+    007 do (a leading zero); a plain 12 and -18 are still numbers."""
+    customers = (
+        "customer_id,name,contact,phone,route,visits\n"
+        "C1,Shop one,qa@one.example,+4930123456,007,12\n"
+        "C2,Shop two,,0049301234,,-18\n"
+    )
+    lots = HAND_PLANT["lots.csv"].replace(",supplier_lot\n", ",supplier_lot,supplier_phone\n")
+    lots = lots.replace("B,SALT,10,kg,V2,000123\n", "B,SALT,10,kg,V2,000123,+4930999\n")
+    files = {"customers.csv": customers, "lots.csv": lots}
+    _, out, written = _recall_b(graph, runner, tmp_path, files, "csv")
+    assert [(c["customer_id"], c["phone"], c["route"], c["visits"]) for c in written] == [
+        ("C1", "+4930123456", "007", "12"), ("C2", "0049301234", "", "-18"),
+    ]  # fmt: skip
+    sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
+    header = [cell.value for cell in sheet[1]]
+    cells = [[sheet.cell(row, header.index(name) + 1).value for name in ("phone", "visits")]
+             for row in (2, 3)]  # fmt: skip
+    assert cells == [["+4930123456", 12], ["0049301234", -18]]
+    shown = runner.invoke(app, ["lot", "show", "B", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["lot"]["supplier_phone"] == "+4930999"

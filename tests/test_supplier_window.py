@@ -170,6 +170,36 @@ def test_cli_supplier_window_csv_names_each_rows_supplier_lots(
     }  # fmt: skip
 
 
+def test_supplier_csv_lists_every_receipt_of_a_lot_received_twice(
+    receipts: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """A lot with two receipts from the supplier (a second delivery booked under the same lot
+    id, added in Browser: the import writes one receipt per lot): the JSON listed both, the
+    CSV's source columns the first only. Each receipt is named, in the order received, the
+    three columns aligned (B twice beside its two supplier lots)."""
+    receipts.driver.execute_query(
+        "MATCH (lot:Lot {lot_id: 'B'}), (supplier:Supplier {supplier_id: 'V2'}) "
+        "CREATE (lot)-[:SUPPLIED_BY {supplier_lot: '000126', "
+        "received_at: datetime('2026-11-03T06:00:00+00:00')}]->(supplier)",
+        database_=receipts.database,
+    )
+    window = ["--from", "2026-11-01T00:00Z", "--to", "2026-11-07T00:00Z"]
+    listed = json.loads(runner.invoke(app, ["trace", "supplier", "V2", *window, "--format",
+                                            "json"]).stdout)  # fmt: skip
+    assert [(r["lot_id"], r["supplier_lot"]) for r in listed["receipts"]] == [
+        ("B", "000123"), ("B", "000126"), ("B2", "000124"),
+    ]  # fmt: skip
+    result = runner.invoke(app, ["trace", "supplier", "V2", *window, "--format", "csv"])
+    assert result.exit_code == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    twice = ("B; B", "000123; 000126", "2026-11-02T06:00:00+01:00; 2026-11-03T06:00:00+00:00")
+    assert {
+        r["lot_id"]: (r["source_lot_ids"], r["source_supplier_lots"], r["source_received_at"])
+        for r in rows
+    } == {"B": twice, "B2": ("B2", "000124", "2026-11-06T06:00:00+00:00"), "M": twice,
+          "P1": twice, "P2": twice}  # fmt: skip
+
+
 def test_an_empty_supplier_window_still_says_which_lots_it_could_not_see(
     receipts: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

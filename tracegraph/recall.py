@@ -30,7 +30,8 @@ from typing import Any
 
 from tracegraph.errors import ConfigurationError, EmptyWindow
 from tracegraph.graph import TraceGraph
-from tracegraph.lots import id_list
+from tracegraph.importing.tables import TABLES
+from tracegraph.lots import id_list, normal_id
 from tracegraph.supplier_window import SupplierWindow, trace_supplier
 from tracegraph.trace import (
     ForwardTrace,
@@ -68,6 +69,7 @@ AFFECTS_BATCH = 10_000  # lots linked to a recall per transaction
 
 
 WINDOW_KINDS = ("device", "operator", "supplier")
+WINDOW_FIELDS = ("kind", "subject", "from", "to")  # Window.fields()
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,19 @@ class Window:
     def __post_init__(self) -> None:
         if self.kind not in WINDOW_KINDS:
             raise ValueError(self.kind)
+        # the id as the import stores it and the window finds it (` OVEN-2`, pasted padded,
+        # is OVEN-2): the package, the ledger and the history name what was recalled
+        object.__setattr__(self, "subject", normal_id(self.subject))
 
     def text(self) -> str:
         return f"{self.kind} {self.subject}, {self.start} – {self.end}"
+
+    def fields(self) -> dict[str, str]:
+        """The window for a program: recall.json's `window` and the Recall node's window_*
+        properties (`window` there is text)."""
+        return dict(
+            zip(WINDOW_FIELDS, (self.kind, self.subject, self.start, self.end), strict=True)
+        )
 
     def found(self, graph: TraceGraph) -> WindowTrace | SupplierWindow:
         """What the window holds and, for its lots, their forward trace."""
@@ -105,7 +117,8 @@ class RecallPackage:
     drill: bool
     # a recall asked by window: what the window held (its answer without the trace)
     window: dict[str, Any] | None = None
-    warnings: list[str] = field(default_factory=list)  # package_warnings
+    # package_warnings, then the customers export's columns renamed (CustomerDetails)
+    warnings: list[str] = field(default_factory=list)
     customers: list[dict[str, Any]] = field(default_factory=list)  # customers.csv's rows
     customer_columns: tuple[str, ...] = CUSTOMER_COLUMNS
 
@@ -276,17 +289,55 @@ def _source_fields(
     }
 
 
-def customer_details(graph: TraceGraph, trace: ForwardTrace) -> dict[str, dict[str, Any]]:
-    """The customers' other columns (address, phone…), as the export named them: customer id
-    -> {column: value}, the columns customers.csv has already left out."""
+# The customers table's own columns: customers.csv's fixed columns already hold them.
+_CANONICAL_CUSTOMER = frozenset(column.name for column in TABLES["customers"].columns)
+# An export's column named like one of customers.csv's own (`shipments`, `lots`) goes in as
+# this prefix + its name, beside ours: dropped, an ERP's `shipments` column was gone without a
+# word; written over ours, the package's figure would be the ERP's.
+EXPORT_PREFIX = "export_"
+
+
+@dataclass
+class CustomerDetails:
+    """The customers' other columns (address, phone…): customer id -> {column: value}, and
+    the export's columns renamed as they clashed with customers.csv's own (name -> new name)."""
+
+    by_customer: dict[str, dict[str, Any]]
+    renamed: dict[str, str]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [
+            f"customers.csv has a column '{name}' of its own: the customers export's "
+            f"'{name}' is there (and in the workbook) as '{new}'"
+            for name, new in sorted(self.renamed.items())
+        ]
+
+
+def customer_details(graph: TraceGraph, trace: ForwardTrace) -> CustomerDetails:
+    """The customers' other columns, as the export named them unless the name is one of
+    customers.csv's own (CustomerDetails.renamed)."""
     ids = [c["customer_id"] for c in trace.customers]
     rows = graph.read("recall/customer_details", customer_ids=ids) if ids else []
     # A list (set in Browser) as text: a workbook cell holds one value. A column whose name a
     # spreadsheet would run as a formula is left out: headers are not made safe as cells are.
-    return {row["customer_id"]: {k: "; ".join(map(str, v)) if isinstance(v, list) else v
-                                 for k, v in public_props(row["props"]).items()
-                                 if k not in CUSTOMER_COLUMNS and spreadsheet_safe(k) == k}
-            for row in rows}  # fmt: skip
+    found = {row["customer_id"]: {k: "; ".join(map(str, v)) if isinstance(v, list) else v
+                                  for k, v in public_props(row["props"]).items()
+                                  if k not in _CANONICAL_CUSTOMER and spreadsheet_safe(k) == k}
+             for row in rows}  # fmt: skip
+    # ours: the fixed columns and whatever else customer_rows takes from the trace's rows
+    taken = set(CUSTOMER_COLUMNS).union(*(c.keys() for c in trace.customers))
+    names = {name for extra in found.values() for name in extra}
+    renamed: dict[str, str] = {}
+    for name in sorted(names & taken):
+        new = EXPORT_PREFIX + name
+        while new in taken or new in names:  # the export has export_shipments too
+            new = EXPORT_PREFIX + new
+        renamed[name] = new
+        taken.add(new)
+    by_customer = {customer: {renamed.get(k, k): v for k, v in extra.items()}
+                   for customer, extra in found.items()}  # fmt: skip
+    return CustomerDetails(by_customer, renamed)
 
 
 def customer_columns(details: dict[str, dict[str, Any]]) -> tuple[str, ...]:
@@ -394,17 +445,20 @@ def build_package(
         trace = found.forward
         asked = [source["lot_id"] for source in trace.sources]
     window_answer = None
-    if found is not None:
-        window_answer = found.as_dict(forward=False)
+    if window is not None and found is not None:
+        # kind and subject beside what the window held (its id key differs by kind: device_id,
+        # operator_id, supplier_id), so a program reads any window's the same way
+        window_answer = {**window.fields(), **found.as_dict(forward=False)}
     created = datetime.now(UTC)
     # the random suffix keeps two packages of one lot in the same second apart
     kind = "DRILL" if drill else "RECALL"
     recall_id = f"{kind}-{created:%Y%m%dT%H%M%S}-{trace.sources[0]['lot_id']}-{token_hex(2)}"
     out.mkdir(parents=True, exist_ok=True)
     events = tracking_events(graph, trace)
-    warnings = package_warnings(trace, found)
     details = customer_details(graph, trace)
-    customers, columns = customer_rows(trace, details), customer_columns(details)
+    warnings = [*package_warnings(trace, found), *details.warnings]
+    customers = customer_rows(trace, details.by_customer)
+    columns = customer_columns(details.by_customer)
     stock = stock_rows(trace)
     files = [
         _write_csv(out / "customers.csv", customers, columns),
@@ -446,6 +500,7 @@ def build_package(
     )
     files.append(summary)
     manifest = out / MANIFEST
+    window_parts = window.fields() if window is not None else dict.fromkeys(WINDOW_FIELDS)
     manifest.write_text("".join(f"{_sha256(p)}  {p.name}\n" for p in files), encoding="utf-8")
     graph.write(
         "recall/record",
@@ -458,6 +513,8 @@ def build_package(
         located_share=trace.located_share,
         source_lots=[s["lot_id"] for s in trace.sources],
         window=window.text() if window is not None else None,
+        # its parts for a program (null when asked by lots): `window` is for people
+        **{f"window_{key}": value for key, value in window_parts.items()},
         lots=len(trace.lots),
         shipments=len({s["shipment_id"] for s in trace.shipments}),
         customers=len(trace.customers),
@@ -499,9 +556,14 @@ def package_warnings(
     return [*(found.warnings if found is not None else []), *trace.warnings, *blank]
 
 
+# a Recall's window properties: null for a recall asked by lots (and for those recorded before)
+HISTORY_WINDOW = ("window", *(f"window_{key}" for key in WINDOW_FIELDS))
+
+
 def recall_history(graph: TraceGraph) -> list[dict[str, Any]]:
-    # `window` on every row: null for a recall asked by lots (and for those recorded before)
-    return [{"window": None, **public_props(row["recall"])} for row in graph.read("recall/history")]
+    # the window's keys on every row, null when the recall has none
+    return [{**dict.fromkeys(HISTORY_WINDOW), **public_props(row["recall"])}
+            for row in graph.read("recall/history")]  # fmt: skip
 
 
 def _sha256(path: Path) -> str:

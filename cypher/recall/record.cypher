@@ -1,7 +1,8 @@
 // The ledger entry of a recall package or a mock-recall drill, linked to its source lots (the
 // other lots a recall reached are linked by recall/affects, in batches). `window` names the
-// device's, operator's or supplier's span of time a recall was asked by (null when asked by
-// lots).
+// device's, operator's or supplier's span of time a recall was asked by, as text for people;
+// window_kind, window_subject, window_from and window_to are its parts for a program (all null
+// when asked by lots).
 CREATE (recall:Recall {recall_id: $recall_id})
 SET recall.created_at = datetime($created_at),
     recall.created_by = $created_by,
@@ -11,6 +12,10 @@ SET recall.created_at = datetime($created_at),
     recall.located_share = $located_share,
     recall.source_lots = $source_lots,
     recall.window = $window,
+    recall.window_kind = $window_kind,
+    recall.window_subject = $window_subject,
+    recall.window_from = $window_from,
+    recall.window_to = $window_to,
     recall.lots = $lots,
     recall.shipments = $shipments,
     recall.customers = $customers,

@@ -101,13 +101,23 @@ class NightlyReport:
         self.plain = not sys.stderr.isatty()
         self.run_id: str | None = None
         self.began = time.monotonic()
+        # Which run the summary file belongs to. A dry run takes no import lock (it needs no
+        # server): what the file says is all it knows of another run. `owned`: this run wrote
+        # its record there. `yielded`: another run's record said running when this one started,
+        # so the file is that run's (the one a monitoring job waits on) unless this run takes
+        # the import lock.
+        self.owned = False
+        self.yielded = False
 
     def started(self, run_id: str, files: Sequence[Path]) -> None:
         # One that cannot be written stops it here: bad input. A file another import is
         # writing is left to it until this run holds the import lock (`locked`): a second cron
         # run refused as busy wrote its refusal over the running night's file.
-        if self.summary_file is not None and not self._another_runs():
-            self.locked(run_id, files)
+        if self.summary_file is not None:
+            if self._another_runs():
+                self.yielded = True
+            else:
+                self.locked(run_id, files)
         self.run_id = run_id
         if self.plain:
             given = ", ".join(str(p.absolute()) for p in self.paths)
@@ -119,26 +129,50 @@ class NightlyReport:
         if self.summary_file is not None:
             files_read = [str(f.absolute()) for f in files]
             write_summary_file(self.summary_file, started_record(run_id, files_read))
+            self.owned = True
 
-    def _another_runs(self) -> bool:
-        """Whether the summary file says another run is running (its importer holds the lock,
-        or was killed and the next run to hold the lock takes the file over)."""
+    def _record(self) -> dict[str, Any] | None:
         assert self.summary_file is not None
         try:
             record = json.loads(self.summary_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):  # none yet, unreadable, half-written by hand: not a run's
-            return False
+            return None
+        return record if isinstance(record, dict) else None
+
+    def _another_runs(self) -> bool:
+        """Whether the summary file says another run is running (its importer holds the lock,
+        or was killed and the next run to hold the lock takes the file over)."""
+        record = self._record()
         return (
-            isinstance(record, dict)
+            record is not None
             and record.get("outcome") == RUNNING
             and record.get("run_id") != self.run_id
         )
+
+    def _taken_by(self) -> str | None:
+        """The run the summary file belongs to when this run must not write its outcome over
+        it: a run that was running when this one started, one that took the file over since
+        (an import holding the lock, during a dry run: the dry run ending after it wrote its
+        outcome over the night's import's), or one running now. None: the file is this run's."""
+        record = self._record()
+        if record is None or (self.run_id is not None and record.get("run_id") == self.run_id):
+            return None
+        if self.owned or self.yielded or record.get("outcome") == RUNNING:
+            return str(record.get("run_id"))
+        return None
 
     def ended(self, summary: ImportSummary, code: int, max_rejects: int) -> None:
         """The outcome line first, then the summary file: an import that completed keeps its
         exit code and its line when the file cannot be written (a full disk) — a warning says so."""
         self._outcome_line(summary, code, max_rejects)
         if self.summary_file is not None:
+            other = self._taken_by()
+            if other is not None:
+                warn(
+                    f"the summary file was not written: {self.summary_file} holds run {other}'s",
+                    hint="another run was writing it; give this run a --summary-file of its own",
+                )
+                return
             try:
                 write_summary_file(self.summary_file, ended_record(summary, code))
             except TracegraphError as error:
@@ -189,9 +223,8 @@ class NightlyReport:
     def _ended_without(
         self, reason: str, code: int | None, meaning: str, error: TracegraphError | None = None
     ) -> None:
-        # refused as busy: a file the running import writes stays its own
-        busy = isinstance(error, ImportBusy)
-        if self.summary_file is not None and not (busy and self._another_runs()):
+        # refused as busy (or a dry run's error): a file the running import writes stays its own
+        if self.summary_file is not None and self._taken_by() is None:
             record = ended_record(None, code, run_id=self.run_id,
                                   error=error or TracegraphError(reason))  # fmt: skip
             with contextlib.suppress(TracegraphError):  # its own error is the one to tell
@@ -296,8 +329,9 @@ def import_command(
         help="Also write the JSON summary (as --format json prints it) to this file, with "
         "exit_code and outcome (clean, too many rejects, failed, interrupted; an error's text "
         "for the last two): readable by you only and replaced whole. While the import runs it "
-        "says outcome running and the run id; a run refused because another import runs "
-        "leaves that import's file alone.",
+        "says outcome running and the run id; a run refused because another import runs, "
+        "and a dry run started while the file says another run is running (or taken over by "
+        "an import during it), leave that run's file alone and say so.",
     ),
 ) -> None:
     """Import canonical tables; every row is written or rejected, and the counts reconcile.

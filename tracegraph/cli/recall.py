@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
@@ -28,6 +29,7 @@ from tracegraph.cli.trace import (
 )
 from tracegraph.errors import ConfigurationError
 from tracegraph.recall import (
+    HISTORY_WINDOW,
     Window,
     build_package,
     recall_history,
@@ -38,7 +40,7 @@ from tracegraph.values import counted
 _ZERO_SECONDS = re.compile(r"(T\d\d:\d\d):00(?=[+-]\d\d:\d\d|Z)")
 HISTORY_COLUMNS = (
     "recall_id", "drill", "created_at", "created_by", "source_lots", "lots", "shipments",
-    "customers", "quantity", "uom", "located_share", "duration_s", "package", "window",
+    "customers", "quantity", "uom", "located_share", "duration_s", "package", *HISTORY_WINDOW,
 )  # fmt: skip
 
 
@@ -80,6 +82,12 @@ def _window(
             raise ConfigurationError("nothing to recall: no lots and no window given",
                                      hint="give LOTS, or --device/--operator/--supplier "
                                      "with --from and --to")  # fmt: skip
+        if timezone:  # ignored in silence, it read as if it had changed something
+            raise ConfigurationError(
+                "--timezone reads a window's --from and --to: a recall of lots has none",
+                hint="leave --timezone out, or recall a window (--device, --operator or "
+                "--supplier with --from and --to)",
+            )
         return None
     if len(named) > 1 or lots:
         raise ConfigurationError(
@@ -113,7 +121,9 @@ def package(
     start: str = typer.Option(None, "--from", help="Window start, ISO 8601 (2026-11-03T02:00)."),
     end: str = typer.Option(None, "--to", help="Window end (exclusive), ISO 8601."),
     timezone: str = typer.Option(
-        None, "--timezone", help="Zone of times given without an offset (default: local)."
+        None,
+        "--timezone",
+        help="Zone of --from and --to times without an offset (default: local); windows only.",
     ),
     drill: bool = typer.Option(False, "--drill", help="A mock recall: record it as a drill."),
     html: bool = typer.Option(False, "--html", help="Add report.html, an interactive picture."),
@@ -183,8 +193,9 @@ def history(
         title = counted(len(rows), "recall or drill", "recalls and drills")
         table = Table(title=title, title_justify="left")
         console = stdout()
-        # On a narrow terminal the columns the recall id already tells (DRILL-/RECALL- and the
-        # time it was made) and who and how long are left out: the id is what finds the
+        # On a narrow terminal (or a pipe given COLUMNS=80) the columns the recall id already
+        # tells (DRILL-/RECALL-) and how long are left out, and who made the package and when
+        # go under its id: an auditor asks who ran each drill. The id is what finds the
         # package, and it must not be cut; what it was asked by wraps instead.
         wide = console.width >= 120
         table.add_column("recall", no_wrap=True)
@@ -203,7 +214,9 @@ def history(
                 str(r.get("customers", "")), "" if share is None else f"{share:.1%}",
                 f"{r.get('duration_s', 0):.2f}",
             ), strict=True))  # fmt: skip
-            table.add_row(r["recall_id"], *(cells[column] for column in shown))
+            made = f"\n[dim]by {escape(cells['by'] or '?')}, {cells['when']}[/]"
+            table.add_row(r["recall_id"] + ("" if wide else made),
+                          *(cells[column] for column in shown))  # fmt: skip
         console.print(table)
 
 

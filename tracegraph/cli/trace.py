@@ -314,15 +314,19 @@ def supplier_csv_rows(result: SupplierWindow) -> list[dict[str, Any]]:
     source row its own; a lot downstream those its quantity came from (`from_sources`), or
     the window's one source; none for a lot of several sources the trace could not weigh (a
     step without quantities), rather than sources it may not hold."""
-    receipts: dict[str, dict[str, Any]] = {}
+    # Every receipt of a lot, in the order received: the import writes one per lot (one lots
+    # row, one SUPPLIED_BY), but the graph may hold more (a second delivery under the same lot
+    # id added in Browser or by another loader), and `receipts` lists each; the CSV kept the
+    # first and dropped the rest.
+    receipts: dict[str, list[dict[str, Any]]] = {}
     for receipt in result.receipts:
-        receipts.setdefault(receipt["lot_id"], receipt)
+        receipts.setdefault(receipt["lot_id"], []).append(receipt)
     rows = _window_csv_rows(result)
     for row in rows:
         sources = [row["lot_id"]] if row["depth"] == 0 else list(row.get("from_sources") or ())
         if not sources and len(result.received_lots) == 1:
             sources = result.received_lots
-        of = [receipts[s] for s in sources if s in receipts]
+        of = [receipt for s in sources for receipt in receipts.get(s, ())]
         row.update(
             source_lot_ids="; ".join(r["lot_id"] for r in of),
             source_supplier_lots="; ".join(str(r["supplier_lot"] or "") for r in of),

@@ -475,9 +475,9 @@ def _source_columns(spec: Any) -> set[str]:
 
 
 # A process parameter under a decimal comma, 180,5: a number like validation's `180.5`. Only
-# this plain shape (no thousands separator, no leading zero before digits): an extra column may
-# hold codes.
-_PLAIN_DECIMAL_COMMA = re.compile(r"[+-]?(0|[1-9]\d*),\d+")
+# this plain shape (no thousands separator, no leading zero before digits, no leading '+': a
+# telephone stays text, see validate._NUMBER): an extra column may hold codes.
+_PLAIN_DECIMAL_COMMA = re.compile(r"-?(0|[1-9]\d*),\d+")
 
 
 def _extra(mapping: Mapping, name: str, how: Any, value: str) -> str:

@@ -20,12 +20,17 @@ from tracegraph.importing.tables import MAX_ID_LENGTH, TABLES, UNITS, Column, Ki
 from tracegraph.values import nfc
 
 # Extra columns become numbers only when they look like one and carry no leading zero, so that
-# a parameter "182.5" can be compared while a code "0042" stays the code it is.
+# a parameter "182.5" can be compared while a code "0042" stays the code it is. Nor a leading
+# '+': a customer's or supplier's telephone in an extra column, +4930123456, was stored as the
+# integer 4930123456 and the call list lost its country code (0049301234 kept its zeros as
+# text). A cell written +5 in an export is rare; a telephone number common, and a number read
+# as text is still there, a telephone read as a number is not. A '-' still makes a number
+# (-18 °C in a freezer).
 # Excel shows a long numeric id (an 18-digit SAP material, a numeric batch) in scientific
 # notation, and saving the CSV from Excel writes it so: 100042000000000017 becomes 1.00042E+17.
 # The digits are gone, so the row cannot name the lot it was about.
 _EXCEL_SCIENTIFIC = re.compile(r"\d+([.,]\d+)?E\+\d+", re.IGNORECASE)
-_NUMBER = re.compile(r"^[-+]?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
+_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
 # Properties the importer keeps for itself (a file's column of that name is not stored): the
 # row hash, a lot's origin flag, a device event's id, a device's or operator's longest step.
 RESERVED_PROPERTIES = frozenset({"_row_sha", "origin_known", "event_id", "longest_step_s"})
@@ -145,10 +150,11 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
 #   code; 0,5 a number); at most 15 digits before the comma, as a float keeps (a longer one is
 #   a code: see _EXACT_DIGITS).
 # - `grouped`: 1.250 — 1250 with its thousands grouped by '.' (as in 1.250,5), or 1.25?
+# A leading '+' is text here too (+49,5 is no telephone, but one rule: see _NUMBER).
 _SEMICOLON_CELL = re.compile(
-    r"(?P<ambiguous>[+-]?[1-9]\d{0,2},\d{3})"
-    r"|(?P<number>[+-]?(?:0|[1-9]\d{0,2}(?:\.\d{3}){1,4}|[1-9]\d{0,14}),\d+)"
-    r"|(?P<grouped>[+-]?[1-9]\d{0,2}(?:\.\d{3})+)"
+    r"(?P<ambiguous>-?[1-9]\d{0,2},\d{3})"
+    r"|(?P<number>-?(?:0|[1-9]\d{0,2}(?:\.\d{3}){1,4}|[1-9]\d{0,14}),\d+)"
+    r"|(?P<grouped>-?[1-9]\d{0,2}(?:\.\d{3})+)"
 )
 
 
@@ -158,7 +164,7 @@ NUMBER, AMBIGUOUS = "number", "ambiguous"
 
 # A cell that groups thousands by ',' beyond doubt: 1,234,567 (two groups) or 1,234.5 (a
 # decimal point after). A column holding one writes 1,250 for 1250, not 1.25.
-_THOUSANDS_COMMA = re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+\.\d+|[+-]?[1-9]\d{0,2}(?:,\d{3}){2,}")
+_THOUSANDS_COMMA = re.compile(r"-?[1-9]\d{0,2}(?:,\d{3})+\.\d+|-?[1-9]\d{0,2}(?:,\d{3}){2,}")
 
 
 class _DecimalColumns:
