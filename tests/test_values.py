@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import os
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tracegraph.values import counted, iso, were
@@ -95,6 +98,39 @@ def test_csv_written_to_a_pipe_is_as_it_is(monkeypatch: pytest.MonkeyPatch) -> N
         ['=HYPERLINK("http://x","y")', "批次号", "-3.5"],
         ["+cmd|' /C calc'!A0", "@SUM(1)", ""],
     ]
+
+
+class _Status(StrEnum):
+    HOLD = "=hold"
+
+
+@pytest.mark.parametrize(("for_excel", "formula"), [(True, "'=x"), (False, "=x")])
+def test_csv_cells_of_every_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, for_excel: bool, formula: str
+) -> None:
+    """Each type of value as the CSV has always written it (print_csv hands numbers, None and
+    text to the writer as they are): booleans as JSON has them, lists and maps as JSON text,
+    numpy's float as its number, text of another class as its text."""
+    from tracegraph.cli.render import print_csv
+
+    row = {"none": None, "int": 7, "float": 0.1 + 0.2, "big": 1e16, "np": np.float64(2.5),
+           "npint": np.int64(3), "yes": True, "no": False, "list": ["A", 1],
+           "map": {"kg": 1.5, "批": None}, "text": "=x", "enum": _Status.HOLD}  # fmt: skip
+    if for_excel:  # written to a file
+        path = tmp_path / "out.csv"
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            monkeypatch.setattr("sys.stdout", handle)
+            print_csv([row], list(row))
+        text = path.read_text(encoding="utf-8-sig")
+    else:  # to a stream that is no file (a pipe, a test's capture)
+        piped = io.StringIO()
+        monkeypatch.setattr("sys.stdout", piped)
+        print_csv([row], list(row))
+        text = piped.getvalue()
+    assert list(csv.reader(text.splitlines()))[1] == [
+        "", "7", "0.30000000000000004", "1e+16", "2.5", "3", "true", "false", '["A", 1]',
+        '{"kg": 1.5, "批": null}', formula, "'=hold" if for_excel else "=hold",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

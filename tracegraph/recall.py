@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import getpass
 import hashlib
-import json
 import socket
 import time
 from collections import defaultdict
@@ -43,7 +42,14 @@ from tracegraph.trace import (
     trace_window,
 )
 from tracegraph.units import convert, dimension
-from tracegraph.values import counted, instant_key, iso, public_props, spreadsheet_safe
+from tracegraph.values import (
+    counted,
+    instant_key,
+    iso,
+    json_text,
+    public_props,
+    spreadsheet_safe,
+)
 
 EVENT_COLUMNS = (
     "traceability_lot_code", "product_id", "product", "quantity", "unit", "event_type",
@@ -654,6 +660,5 @@ def _as_text(sheet: Any, values: list[Any]) -> list[Any]:
 
 
 def _write_json(path: Path, payload: dict[str, Any]) -> Path:
-    path.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n",
-                    encoding="utf-8")  # fmt: skip
+    path.write_text(json_text(payload) + "\n", encoding="utf-8")
     return path

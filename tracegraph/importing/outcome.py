@@ -8,7 +8,6 @@ place, whether the import completed, rejected rows, failed or was interrupted.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from tracegraph.config import write_private
 from tracegraph.errors import ConfigurationError, TracegraphError
 from tracegraph.importing.run import ImportSummary
+from tracegraph.values import json_text
 
 # The import's exit codes (see `tracegraph import --help`) and the outcome each one names.
 CLEAN, TOO_MANY_REJECTS, FAILED, UNEXPECTED, INTERRUPTED = 0, 1, 2, 3, 130
@@ -63,7 +63,7 @@ def ended_record(
 def write_summary_file(path: Path, record: dict[str, Any]) -> None:
     """The record as JSON in `path`, readable by its owner only (it names the files, the
     counts and the reject file), replaced whole: a monitoring job never reads half of it."""
-    text = json.dumps(record, ensure_ascii=False, indent=2, default=str) + "\n"
+    text = json_text(record) + "\n"
     try:
         if path.parent.exists() and not path.parent.is_dir():  # mkdir says "File exists"
             raise NotADirectoryError(0, f"{path.parent} is not a folder")
