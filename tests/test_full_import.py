@@ -96,7 +96,9 @@ def test_a_line_missing_from_a_full_dump_is_removed_and_the_trace_no_longer_reac
     assert refused.stdout == ""
     assert _lines(graph) == [*ALL_LINES[:2], ("SH1", "P2", 50.0), ALL_LINES[2]]
     assert not list(tmp_path.glob("removed-*.csv"))
-    assert graph.read("ledger/import_runs", limit=1)[0]["run"]["status"] == "failed"
+    refused_run = graph.read("ledger/import_runs", limit=1)[0]["run"]
+    # every file was written before the refusal: its counts are whole, not partial
+    assert (refused_run["status"], refused_run["counts_partial"]) == ("failed", False)
 
     # The dry run reads the graph, removes nothing, and lists what would go.
     dry = _json(runner, str(night2), "--full", "--dry-run", "--max-removals", "2")
@@ -308,3 +310,34 @@ def test_a_run_killed_while_removing_is_completed_by_running_it_again(
     assert import_paths(graph, [plant]).rejects == []
     assert _json(runner, str(night2), "--full", "--max-removals", "2")["removed"] == 2
     assert after_rerun == _graph_dump(graph)
+
+
+def test_a_mapped_export_compares_the_tables_its_file_fills(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """SAP's deliveries file (LIKP) fills shipments and shipment_lines: a full run of it alone
+    compares those two tables and no other. Delivery 0080001002 gone from tonight's export:
+    its line goes, then the shipment. A row the mapping cannot convert (a bad date) could be
+    any shipment: shipments are not compared that night."""
+    sap = Path(__file__).parent.parent / "importers" / "sap"
+    first = _json(runner, str(sap), "--mapping", "sap")
+    assert first["rejected"] == 0
+    lots = sorted(graph.read("import/lots_keys")[0]["keys"])
+    deliveries = (sap / "LIKP_deliveries.csv").read_text(encoding="utf-8")
+    gone = "0080001002;C200;06.11.2026;07:10:00;DB Schenker;LS-4712;F-2026-0001;100;ST\n"
+    night = _night(tmp_path, "night", {"LIKP_deliveries.csv": deliveries.replace(gone, "")})
+    done = _json(runner, str(night), "--mapping", "sap", "--full")
+    assert {t: c["removed"] for t, c in done["tables"].items()} == {
+        "shipments": 1, "shipment_lines": 1,
+    }  # fmt: skip
+    assert [row[:2] for row in _rows(done["removed_file"])[1:]] == [
+        ["shipment_lines", "0080001002|F-2026-0001"], ["shipments", "0080001002"],
+    ]  # fmt: skip
+    assert graph.read("import/shipments_keys")[0]["keys"].count("0080001002") == 0
+    # lots are not in the run: the lots no delivery names any more stay as they were
+    assert sorted(graph.read("import/lots_keys")[0]["keys"]) == lots
+    bad = deliveries.replace(gone, "").replace("09.11.2026;11:00:00", "31.11.2026;11:00:00")
+    bad_night = _night(tmp_path, "bad", {"LIKP_deliveries.csv": bad})
+    unsure = _json(runner, str(bad_night), "--mapping", "sap", "--full", code=1)
+    assert (unsure["tables"]["shipments"]["removed"], unsure["removed"]) == (None, 0)
+    assert any(n.startswith("shipments not compared with the graph") for n in unsure["notes"])

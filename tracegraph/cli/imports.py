@@ -339,20 +339,29 @@ def import_command(
     Re-running is safe: unchanged files are skipped, unchanged rows write nothing. One import
     runs at a time: a second one exits 2 and names the running import.
 
-    `--full` says the files are complete dumps of their tables (the tables whose files are in
-    the run; several files of one table count together): what the graph holds of those tables
-    and the files lack — a shipment line moved to another shipment, an inspection withdrawn —
-    is removed once every row is written. A row is identified by its table's key (lots by
-    lot_id, step_inputs by step_id and lot_id, device_events by device_id, event and at). A
-    rejected row keeps its record; a rejected row whose key cannot be read (or a file that
-    cannot be read) leaves its table uncompared tonight, with a note. A removed lot that steps,
-    inspections, shipments or a recall still name becomes a stub (origin unknown); removed
-    master data still named stays as a reference; a removed step or shipment that rows of
-    other tables still link is kept, with a note. Every removed row is written, with its values
-    as they were, to removed-RUN.csv beside the reject file, counted per table and named on
-    the run's ledger entry. More than --max-removals of any table (default 10%) refuses the
-    removal: exit 2, nothing removed. Killed while removing, the same import run again
-    completes it.
+    `--full`: the files are complete dumps of their tables (only the tables whose files are in
+    the run; several files of one table count together). Once every row is written, what the
+    graph holds of those tables and the files lack is removed — a shipment line moved to
+    another shipment, an inspection withdrawn.
+
+    A row is its table's key (lots: lot_id; step_inputs: step_id and lot_id; device_events:
+    device_id, event and at). A rejected row keeps its record; one whose key cannot be read,
+    or a file that cannot be read, leaves its table uncompared that night, with a note.
+
+    A removed lot that steps, inspections, shipments or a recall still name becomes a stub
+    (origin unknown); removed master data still named stays as a reference; a removed step or
+    shipment still linked to lots is kept, with a note.
+
+    Every removed row is written, with its values as they were, to removed-RUN.csv beside the
+    reject file, counted per table and named on the run's ledger entry. Killed while removing,
+    the same import run again completes it.
+
+    When a table would lose more than --max-removals (default 10% of its rows, rounded up),
+    nothing is removed and the import exits 2, tonight's rows written: a cut-off export must
+    not delete half the plant. `--dry-run --full` lists what would go.
+
+    An unchanged full dump is skipped only when every file is as the last full import left it
+    and no import ran since; otherwise every file is read and compared.
 
     `--dry-run` tries tonight's export or a new mapping first, without a server and writing
     nothing to the graph: the same checks of each file's content, with counts, exit code and a

@@ -387,7 +387,9 @@ def import_paths(
             done = ImportSummary(run_id, tables, rejects, unchanged, [], 0, 0.0)
             with contextlib.suppress(TracegraphError):
                 graph.write("import/finish_run", run_id=run_id, props={
-                    "status": status, "ended_at": datetime.now(UTC), "counts_partial": True,
+                    "status": status, "ended_at": datetime.now(UTC),
+                    # a refused removal came after every file was written: its counts are whole
+                    "counts_partial": not isinstance(error, full_dump.RemovalRefused),
                     "rows_read": done.read, "rows_written": done.written,
                     "rows_rejected": done.rejected, "rows_updated": done.updated,
                     "counts_json": json.dumps(done.table_counts()),
