@@ -159,6 +159,8 @@ def test_without_full_a_missing_line_stays_and_the_same_file_with_full_removes_i
         False, None, None
     )  # fmt: skip
     assert len(_lines(graph)) == 4 and _customers(runner, "B") == ["C1", "C2"]
+    run = import_run(graph, plain["run_id"])
+    assert (run["full"], "rows_removed" in run, "removed" in run) == (False, False, False)
     full = _json(runner, str(night2), "--full", "--max-removals", "50%")
     assert full["unchanged_files"] == {} and full["removed"] == 2
     assert _customers(runner, "B") == ["C1"]
@@ -341,3 +343,42 @@ def test_a_mapped_export_compares_the_tables_its_file_fills(
     unsure = _json(runner, str(bad_night), "--mapping", "sap", "--full", code=1)
     assert (unsure["tables"]["shipments"]["removed"], unsure["removed"]) == (None, 0)
     assert any(n.startswith("shipments not compared with the graph") for n in unsure["notes"])
+
+
+def test_device_events_are_told_apart_by_device_event_and_time(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A device event is its device, kind and time (its event_id): the alarm gone from
+    tonight's dump is removed. Every column of an event but its result is its key, so a
+    rejected event row (an event kind not known) names no record: events are not compared
+    that night, and the calibration missing from that dump stays."""
+    header = "device_id,event,at,result\n"
+    events = (
+        "MIXER-1,calibration,2026-11-01T07:00:00Z,ok\n"
+        "MIXER-1,alarm,2026-11-03T08:30:00Z,overheat\n"
+        "PACKER-1,maintenance,2026-11-02T07:00:00Z,\n"
+    )
+    _json(runner, str(_night(tmp_path, "n1", {"device_events.csv": header + events})))
+    tonight = header + (
+        "MIXER-1,calibration,2026-11-01T07:00:00Z,ok\nPACKER-1,maintenance,2026-11-02T07:00:00Z,\n"
+    )
+    done = _json(runner, str(_night(tmp_path, "n2", {"device_events.csv": tonight})), "--full")
+    assert done["removed"] == 1
+    assert _rows(done["removed_file"])[1:] == [
+        ["device_events", "MIXER-1|alarm|2026-11-03T08:30:00+00:00",
+         '{"at": "2026-11-03T08:30:00+00:00", "device_id": "MIXER-1", "event": "alarm", '
+         '"result": "overheat"}'],
+    ]  # fmt: skip
+    rejected = header + "PACKER-1,repair,2026-11-02T07:00:00Z,\n"
+    unsure = _json(
+        runner, str(_night(tmp_path, "n3", {"device_events.csv": rejected})), "--full", code=1
+    )
+    assert (unsure["removed"], unsure["tables"]["device_events"]["removed"]) == (0, None)
+    assert sorted(graph_keys(hand_plant, "device_events")) == [
+        "MIXER-1|calibration|2026-11-01T07:00:00+00:00",
+        "PACKER-1|maintenance|2026-11-02T07:00:00+00:00",
+    ]
+
+
+def graph_keys(graph: TraceGraph, table: str) -> list[Any]:
+    return list(graph.read(f"import/{table}_keys")[0]["keys"])

@@ -412,9 +412,10 @@ def import_paths(
                 "seconds": summary.seconds, "counts_json": json.dumps(summary.table_counts()),
                 "notes": summary.notes,  # rows a mapping leaves out, sheets not read, …
                 "reject_file": str(summary.reject_file) if summary.reject_file else None,
-                "rows_removed": summary.removed_rows,
+                # a run without --full compared nothing: no count (null leaves it out)
+                "rows_removed": summary.removed_rows if full else None,
                 # the removed rows as table:key, the first REMOVED_IDS_KEPT (all in the file)
-                "removed": full_dump.ledger_ids(removals),
+                "removed": full_dump.ledger_ids(removals) if full else None,
             },
         )  # fmt: skip
         return summary
