@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,9 +181,9 @@ class Removal:
     records: list[dict[str, Any]] = field(default_factory=list)  # as they were, for the file
 
 
-def compare(graph: TraceGraph, present: Present, log: Any = lambda _: None) -> tuple[
-    dict[str, Removal], list[str]
-]:  # fmt: skip
+def compare(
+    graph: TraceGraph, present: Present, log: Callable[[str], None] = lambda _: None
+) -> tuple[dict[str, Removal], list[str]]:
     """Per table of the run, the rows the graph holds that its files lack; and a note per
     table left uncompared."""
     removals: dict[str, Removal] = {}
