@@ -38,6 +38,7 @@ from tracegraph.cli.render import (
     warn,
 )
 from tracegraph.errors import DatabaseError, ImportBusy, ServerUnavailable, TracegraphError
+from tracegraph.importing.full import DEFAULT_MAX_REMOVALS, RemovalRefused
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.outcome import (
     INTERRUPTED,
@@ -188,8 +189,15 @@ class NightlyReport:
         plain_line(
             f"{self.what} {summary.run_id} ended, exit {code} ({meaning}): "
             f"{counted(summary.read, 'row')} read = {summary.written:,} {written} + "
-            f"{summary.rejected:,} rejected, in "
-            f"{summary.seconds:.1f} s"
+            f"{summary.rejected:,} rejected"
+            + (
+                f"; {summary.removed_rows:,} removed"
+                if summary.full and not summary.dry_run
+                else f"; {summary.removed_rows:,} would be removed"
+                if summary.full
+                else ""
+            )
+            + f", in {summary.seconds:.1f} s"
             + (f"; rejected rows: {summary.reject_file}" if summary.reject_file else "")
         )
 
@@ -204,6 +212,7 @@ class NightlyReport:
                 # ledger entry), where the importer does not name the run itself
                 error = stopped_part_way(self.run_id, error)
             meaning = ("did not start" if isinstance(error, ImportBusy)
+                       else "rows written, nothing removed" if isinstance(error, RemovalRefused)
                        else "did not complete; running it again completes it")  # fmt: skip
             self._failed(error, error.exit_code, meaning)
         except KeyboardInterrupt:
@@ -250,9 +259,14 @@ DRY_RUN_COUNTS = {"read": "read", "written": "would write", "rejected": "rejecte
                   "duplicates": "duplicates"}  # fmt: skip
 
 
-def counts_table(tables: dict[str, dict[str, Any]], dry_run: bool = False) -> Table:
-    """Per table of an import (as in its JSON summary): rows read, written, rejected, …"""
+def counts_table(
+    tables: dict[str, dict[str, Any]], dry_run: bool = False, full: bool = False
+) -> Table:
+    """Per table of an import (as in its JSON summary): rows read, written, rejected, … and,
+    of a full import, removed (rows the graph held that the files lack; no part of read)."""
     columns = DRY_RUN_COUNTS if dry_run else COUNTS
+    if full:
+        columns = {**columns, "removed": "would remove" if dry_run else "removed"}
     table = Table(box=None, show_edge=False, pad_edge=False)
     for column in ("table", *columns.values()):
         table.add_column(column, justify="left" if column == "table" else "right")
@@ -320,7 +334,23 @@ def import_command(
         "--dry-run",
         help="Check the files without Neo4j and write nothing to the graph: every cell and "
         "mapping, with counts and a reject file. Whether the graph holds the steps and "
-        "shipments the rows name is left to the import.",
+        "shipments the rows name is left to the import. With --full it reads the graph (and "
+        "needs the server) to count and list the rows the full import would remove.",
+    ),
+    full: bool = typer.Option(
+        False,
+        "--full",
+        help="The files are complete dumps of their tables: rows the graph holds of those "
+        "tables (only those) that the files no longer have are removed, after the writes, and "
+        "listed in removed-RUN.csv beside the reject file. A rejected row's record stays; a "
+        "removed lot that steps or shipments still name becomes a stub.",
+    ),
+    max_removals: str = typer.Option(
+        DEFAULT_MAX_REMOVALS,
+        "--max-removals",
+        help="With --full: refuse (exit 2, nothing removed) when a table would lose more rows "
+        "than this: a number of rows, or a percentage of what the graph holds of the table "
+        "(rounded up). A cut-off export must not delete half the plant.",
     ),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
     summary_file: Path = typer.Option(
@@ -343,6 +373,30 @@ def import_command(
     Re-running is safe: unchanged files are skipped, unchanged rows write nothing. One import
     runs at a time: a second one exits 2 and names the running import.
 
+    `--full`: the files are complete dumps of their tables (only the tables whose files are in
+    the run; several files of one table count together). Once every row is written, what the
+    graph holds of those tables and the files lack is removed — a shipment line moved to
+    another shipment, an inspection withdrawn.
+
+    A row is its table's key (lots: lot_id; step_inputs: step_id and lot_id; device_events:
+    device_id, event and at). A rejected row keeps its record; one whose key cannot be read,
+    or a file that cannot be read, leaves its table uncompared that night, with a note.
+
+    A removed lot that steps, inspections, shipments or a recall still name becomes a stub
+    (origin unknown); removed master data still named stays as a reference; a removed step or
+    shipment still linked to lots is kept, with a note.
+
+    Every removed row is written, with its values as they were, to removed-RUN.csv beside the
+    reject file, counted per table and named on the run's ledger entry. Killed while removing,
+    the same import run again completes it.
+
+    When a table would lose more than --max-removals (default 10% of its rows, rounded up),
+    nothing is removed and the import exits 2, tonight's rows written: a cut-off export must
+    not delete half the plant. `--dry-run --full` lists what would go.
+
+    An unchanged full dump is skipped only when every file is as the last full import left it
+    and no import ran since; otherwise every file is read and compared.
+
     `--dry-run` tries tonight's export or a new mapping first, without a server and writing
     nothing to the graph: the same checks of each file's content, with counts, exit code and a
     reject file. Rows naming a step or shipment that no valid row of the files is are counted
@@ -362,17 +416,24 @@ def import_command(
     with report.failures():
         mapping = load_mapping(mapping_file) if mapping_file else None
         if dry_run:
-            with import_progress() as (progress, log):
-                summary = check_paths(paths, timezone=timezone, encoding=encoding,
-                                      reject_file=rejects, mapping=mapping, log=log,
-                                      progress=progress, on_start=report.started)  # fmt: skip
+            graph = open_graph() if full else None  # --full compares with the graph
+            try:
+                with import_progress() as (progress, log):
+                    summary = check_paths(paths, timezone=timezone, encoding=encoding,
+                                          reject_file=rejects, mapping=mapping, graph=graph,
+                                          max_removals=max_removals, log=log,
+                                          progress=progress, on_start=report.started)  # fmt: skip
+            finally:
+                if graph is not None:
+                    graph.driver.close()
         else:
             graph = open_graph()
             try:
                 with import_progress() as (progress, log), _sigterm_interrupts():
                     summary = import_paths(
                         graph, paths, timezone=timezone, encoding=encoding, force=force,
-                        reject_file=rejects, mapping=mapping, log=log, progress=progress,
+                        reject_file=rejects, mapping=mapping, full=full,
+                        max_removals=max_removals, log=log, progress=progress,
                         on_start=report.started, on_locked=report.locked,
                     )  # fmt: skip
             finally:
@@ -398,7 +459,13 @@ def _print_summary(summary: ImportSummary, output: OutputFormat, dry_run: bool) 
                 else f"Import {summary.run_id}: {counted(summary.read, 'row')} read = "
                 f"{summary.written:,} written"
             )
-            + f" + {summary.rejected:,} rejected, in {summary.seconds:.1f} s"
+            + f" + {summary.rejected:,} rejected"
+            + (
+                f"; {summary.removed_rows:,} {'would be ' if dry_run else ''}removed (--full)"
+                if summary.full
+                else ""
+            )
+            + f", in {summary.seconds:.1f} s"
             + (
                 f"; {counted(len(summary.unchanged_files), 'unchanged file')} skipped"
                 if summary.unchanged_files
@@ -406,7 +473,7 @@ def _print_summary(summary: ImportSummary, output: OutputFormat, dry_run: bool) 
             )
         )
         if summary.tables:
-            out.print(counts_table(summary.table_counts(), dry_run))
+            out.print(counts_table(summary.table_counts(), dry_run, summary.full))
         # Stubs the run leaves are named in a note (run._new_stubs). A count here was printed
         # only when none was left — a stub the run made and deleted itself (a later file of the
         # run corrected the lot id) — "1 lot(s) … created as stubs" with no lot to look at.
@@ -419,3 +486,6 @@ def _print_summary(summary: ImportSummary, output: OutputFormat, dry_run: bool) 
             )
         if summary.reject_file:
             out.print(f"Rejected rows: {escape(str(summary.reject_file))}")
+        if summary.removed_file:
+            what = "Rows a full import would remove" if dry_run else "Removed rows, as they were"
+            out.print(f"{what}: {escape(str(summary.removed_file))}")

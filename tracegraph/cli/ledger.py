@@ -160,11 +160,12 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         f"{rows_word(run.get('rows_read'), bool(run.get('counts_partial')))} read, "
         f"{_count(run, 'rows_written')} written, {_count(run, 'rows_rejected')} rejected, "
         f"{counted(len(run['changes']), 'changed row')}"
+        + (f", {_count(run, 'rows_removed')} removed (--full)" if run.get("full") else "")
     )
     if _unfinished([run]):
         out.print(f"[dim]{UNFINISHED}[/]")
     if run["tables"]:
-        out.print(counts_table(run["tables"]))
+        out.print(counts_table(run["tables"], full=bool(run.get("full"))))
     for line in run.get("notes") or []:  # runs before tracegraph kept notes have none
         out.print(f"note: {escape(line)}")
     rows = _change_rows(run)

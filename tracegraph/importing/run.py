@@ -10,9 +10,9 @@ before, under the same settings, is skipped as unchanged unless `force`.
 from __future__ import annotations
 
 import contextlib
-import csv
 import getpass
 import hashlib
+import itertools
 import json
 import os
 import secrets
@@ -35,7 +35,9 @@ from tracegraph.errors import (
     TracegraphError,
 )
 from tracegraph.graph import TraceGraph
+from tracegraph.importing import full as full_dump
 from tracegraph.importing.mappings import MappedFile, Mapping, apply_mapping
+from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import (
     SUFFIXES,
     RawTable,
@@ -93,6 +95,11 @@ class ImportSummary:
     reject_file: Path | None = None
     stub_lots: list[str] = field(default_factory=list)  # ids of the stub lots the run added
     dry_run: bool = False  # nothing written: `written` = would be written; no changes or stubs
+    full: bool = False  # the files were complete dumps of their tables (--full)
+    # per table compared (--full): rows the graph held that the files lack, removed (a dry
+    # run: would be removed)
+    removed: dict[str, int] = field(default_factory=dict)
+    removed_file: Path | None = None  # those rows as they were (full.write_removed)
 
     @property
     def read(self) -> int:
@@ -109,6 +116,10 @@ class ImportSummary:
     @property
     def updated(self) -> int:
         return sum(t.updated for t in self.tables.values())
+
+    @property
+    def removed_rows(self) -> int:
+        return sum(self.removed.values())
 
     @property
     def stubs_left(self) -> int:
@@ -131,6 +142,10 @@ class ImportSummary:
             "stub_lots": None if self.dry_run else self.stub_lots,
             "seconds": round(self.seconds, 3),
             "reject_file": str(self.reject_file) if self.reject_file else None,
+            "full": self.full,
+            # removed rows are no part of read = written + rejected: they are not in the files
+            "removed": self.removed_rows if self.full else None,
+            "removed_file": str(self.removed_file) if self.removed_file else None,
             "unchanged_files": self.unchanged_files,
             "notes": self.notes,
             "tables": self.table_counts(),
@@ -148,6 +163,8 @@ class ImportSummary:
                 # a dry run does not know what the graph holds
                 "changed": None if self.dry_run else t.changed,
                 "updated": None if self.dry_run else t.updated,
+                # not compared (no --full, or a table left uncompared): None
+                "removed": self.removed.get(name),
             }
             for name, t in self.tables.items()
         }
@@ -218,8 +235,13 @@ def check_encoding(name: str | None) -> None:
         )
 
 
-def _fingerprint(content_sha: str, table: str, timezone: str, encoding: str | None) -> str:
-    settings = f"{content_sha}|{table}|{timezone}|{encoding or ''}"
+def _fingerprint(
+    content_sha: str, table: str, timezone: str, encoding: str | None, full: bool = False
+) -> str:
+    # A full import's file differs from the same bytes imported without --full: that import
+    # removed nothing, so a full one compares the file with the graph even when its bytes are
+    # those of the last import of its name.
+    settings = f"{content_sha}|{table}|{timezone}|{encoding or ''}" + ("|full" if full else "")
     return hashlib.sha256(settings.encode()).hexdigest()
 
 
@@ -232,13 +254,19 @@ def import_paths(
     force: bool = False,
     reject_file: Path | None = None,
     mapping: Mapping | None = None,
+    full: bool = False,
+    max_removals: str = full_dump.DEFAULT_MAX_REMOVALS,
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
     on_start: Started = lambda *_: None,
     on_locked: Started = lambda *_: None,
 ) -> ImportSummary:
     """Import `paths`. `on_start` is called with the run id and files before the import lock
-    is tried, `on_locked` once the run holds it (no other import runs)."""
+    is tried, `on_locked` once the run holds it (no other import runs). `full`: the files are
+    complete dumps of their tables; the rows the graph holds of those tables and the files
+    lack are removed after the writes (see full.py), unless a table would lose more than
+    `max_removals` (rows, or a percentage of the table) — then nothing is removed."""
+    limit = full_dump.parse_limit(max_removals) if full else None
     timezone, zone_given = _chosen_zone(timezone, mapping)
     zone = resolve_timezone(timezone)
     check_encoding(encoding)
@@ -251,7 +279,9 @@ def import_paths(
     shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     schema_note = _installed_schema(graph, log)
     fingerprints = {
-        path: _fingerprint(shas[str(path)] + mapping_sha, table_name(path), timezone, encoding)
+        path: _fingerprint(
+            shas[str(path)] + mapping_sha, table_name(path), timezone, encoding, full
+        )
         for path in files
     }
     with _import_lock(graph, run_id):
@@ -268,6 +298,7 @@ def import_paths(
                 # which content each file name had (see previous_import_of_file.cypher)
                 "file_names": [f.name for f in files],
                 "fingerprints": [fingerprints[f] for f in files],
+                "full": full,
             },
         )  # fmt: skip
         stubs_before = set(graph.read("import/stub_lot_ids")[0]["ids"])
@@ -276,7 +307,10 @@ def import_paths(
         rejects: list[Reject] = []
         unchanged: dict[str, str] = {}
         clean: list[str] = []
-        state = RunState(run_id=run_id, zone_given=zone_given)
+        state = RunState(run_id=run_id, zone_given=zone_given,
+                         present=full_dump.Present() if full else None)  # fmt: skip
+        removals: dict[str, full_dump.Removal] = {}
+        removed_file: Path | None = None
         try:
             todo = []
             for path in files:
@@ -294,28 +328,50 @@ def import_paths(
                             f"({previous[0]['run_id']}) had the same content")  # fmt: skip
                         continue
                 todo.append(path)
+            if (
+                full
+                and unchanged
+                and (todo or _imported_since(graph, run_id, set(unchanged.values())))
+            ):
+                # A full import compares a table's rows with all of its files: one skipped
+                # file's rows would be taken for gone. Skipped only when every file is as the
+                # last full import left it and no import ran since.
+                todo, unchanged = list(files), {}
+                clean = []
+                log("--full: every file is read and compared, as not all were unchanged since "
+                    "the last full import")  # fmt: skip
             work = _Files(graph, mapping, zone, encoding, tables, log, progress, state)
             for path, file_rejects in work.run(todo):
                 rejects.extend(file_rejects)
                 if not file_rejects and (mapping is not None or table_name(path) in TABLES):
                     clean.append(fingerprints[path])
+            removal_notes: list[str] = []
+            if state.present is not None and limit is not None:
+                removals, removal_notes = full_dump.compare(graph, state.present, log)
+                full_dump.refuse_beyond(removals, limit)
+                removed_file = _remove_rows(graph, run_id, removals, reject_path, log)
             # nothing to look for when every file was skipped as unchanged
-            orphans = (graph.write_records("import/delete_orphan_references")[0] if todo
-                       else {"lots": []})  # fmt: skip
+            orphans = (graph.write_records("import/delete_orphan_references")[0]
+                       if todo or removed_file else {"lots": []})  # fmt: skip
             stubs_after = set(graph.read("import/stub_lot_ids")[0]["ids"])
             new_stubs = sorted(stubs_after - stubs_before)
+            made_stubs = set(removals["lots"].kept) if "lots" in removals else set()
             references = _new_references(references_before,
-                                         graph.read("import/reference_only")[0])  # fmt: skip
+                                         graph.read("import/reference_only")[0],
+                                         full_dump.reference_only(removals))  # fmt: skip
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
-                notes=schema_note + notes + state.notes + _new_stubs(new_stubs) + references
-                + _orphans_deleted(orphans),
+                notes=schema_note + notes + state.notes
+                + _new_stubs([i for i in new_stubs if i not in made_stubs]) + references
+                + removal_notes + full_dump.removal_notes(removals)
+                + _orphans_deleted(orphans, removed_file is not None),
                 # stubs this run completed, or deleted as orphans, left the count: they were
                 # there before
                 stubs_created=len(stubs_after) - len(stubs_before) + state.completed_stubs
                 + len(orphans["lots"]),
                 seconds=time.perf_counter() - started,
-                stub_lots=new_stubs,
+                stub_lots=new_stubs, full=full, removed=full_dump.removed_counts(removals),
+                removed_file=removed_file,
             )  # fmt: skip
             if rejects:
                 summary.reject_file = write_rejects(reject_path, rejects)
@@ -331,7 +387,9 @@ def import_paths(
             done = ImportSummary(run_id, tables, rejects, unchanged, [], 0, 0.0)
             with contextlib.suppress(TracegraphError):
                 graph.write("import/finish_run", run_id=run_id, props={
-                    "status": status, "ended_at": datetime.now(UTC), "counts_partial": True,
+                    "status": status, "ended_at": datetime.now(UTC),
+                    # a refused removal came after every file was written: its counts are whole
+                    "counts_partial": not isinstance(error, full_dump.RemovalRefused),
                     "rows_read": done.read, "rows_written": done.written,
                     "rows_rejected": done.rejected, "rows_updated": done.updated,
                     "counts_json": json.dumps(done.table_counts()),
@@ -354,9 +412,44 @@ def import_paths(
                 "seconds": summary.seconds, "counts_json": json.dumps(summary.table_counts()),
                 "notes": summary.notes,  # rows a mapping leaves out, sheets not read, …
                 "reject_file": str(summary.reject_file) if summary.reject_file else None,
+                # a run without --full compared nothing: no count (null leaves it out)
+                "rows_removed": summary.removed_rows if full else None,
+                # the removed rows as table:key, the first REMOVED_IDS_KEPT (all in the file)
+                "removed": full_dump.ledger_ids(removals) if full else None,
             },
         )  # fmt: skip
         return summary
+
+
+def _imported_since(graph: TraceGraph, run_id: str, runs: set[str]) -> bool:
+    """Whether an import other than `run_id` began after the earliest of `runs`: it may have
+    added rows (a delta under another file name) that the unchanged full dump lacks."""
+    return bool(graph.read("import/imported_since", run_id=run_id, runs=sorted(runs))[0]["later"])
+
+
+def _remove_rows(
+    graph: TraceGraph,
+    run_id: str,
+    removals: dict[str, full_dump.Removal],
+    reject_path: Path,
+    log: Log,
+) -> Path | None:
+    """Write the rows a full import removes to removed-RUN.csv beside the reject file, name
+    the file and the counts on the run's ledger entry, then delete them — in that order, so
+    that a run killed while deleting has said what it deletes (its re-run finds the rest)."""
+    if not any(r.keys for r in removals.values()):
+        return None
+    full_dump.read_records(graph, removals)
+    path = full_dump.write_removed(reject_path.with_name(f"removed-{run_id}.csv"), removals)
+    counts = {t: len(r.keys) for t, r in removals.items() if r.keys}
+    graph.write("import/finish_run", run_id=run_id, props={
+        "removed_file": str(path), "removing_json": json.dumps(counts),
+    })  # fmt: skip
+    tables = ", ".join(f"{t} {n:,}" for t, n in counts.items())
+    log(f"removing {counted(sum(counts.values()), 'row')} the full dump no longer has "
+        f"({tables}); as they were: {path}")  # fmt: skip
+    full_dump.remove(graph, removals)
+    return path
 
 
 def stopped_part_way(run_id: str, error: TracegraphError) -> TracegraphError:
@@ -398,13 +491,18 @@ def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
     return [note]
 
 
-def _new_references(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[str]:
+def _new_references(
+    before: dict[str, list[str]],
+    after: dict[str, list[str]],
+    emptied: dict[str, set[str]] | None = None,
+) -> list[str]:
     """A note per kind of master data the run created from references alone (a device named by
     a step, with no row in devices): expected when an export does not carry that table, a typo
-    when it does — `OVEN-99` for `OVEN-9`."""
+    when it does — `OVEN-99` for `OVEN-9`. `emptied`: those a full import left so as their
+    rows were gone (named in its own note)."""
     notes = []
     for kind, ids in after.items():
-        new = sorted(set(ids) - set(before[kind]))
+        new = sorted(set(ids) - set(before[kind]) - (emptied or {}).get(kind, set()))
         if new:
             shown = _first_ids(new)
             notes.append(
@@ -437,9 +535,10 @@ def _first_ids(ids: list[str], shown: int = 10) -> str:
     return ", ".join(ids[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
-def _orphans_deleted(deleted: dict[str, list[str]]) -> list[str]:
+def _orphans_deleted(deleted: dict[str, list[str]], removed: bool = False) -> list[str]:
     """A note per kind of node known only from references that the run deleted because no row
-    refers to it any more (delete_orphan_references.cypher): a corrected reference's typo."""
+    refers to it any more (delete_orphan_references.cypher): a corrected reference's typo, or
+    (`removed`) what only the rows a full import removed named."""
     notes = []
     for kind, ids in deleted.items():
         if ids:
@@ -448,8 +547,13 @@ def _orphans_deleted(deleted: dict[str, list[str]]) -> list[str]:
             them = "it" if len(ids) == 1 else "them"
             notes.append(
                 f"deleted {counted(len(ids), what)} known only from references that no row "
-                f"refers to any more: {shown} (a corrected reference left {them}; a clean "
-                "import has none)"
+                f"refers to any more: {shown} ("
+                + (
+                    "rows the full dump no longer has, or a corrected reference, left "
+                    if removed
+                    else "a corrected reference left "
+                )
+                + f"{them}; a clean import has none)"
             )
     return notes
 
@@ -468,6 +572,8 @@ def check_paths(
     encoding: str | None = None,
     reject_file: Path | None = None,
     mapping: Mapping | None = None,
+    graph: TraceGraph | None = None,
+    max_removals: str = full_dump.DEFAULT_MAX_REMOVALS,
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
     on_start: Started = lambda *_: None,
@@ -476,7 +582,12 @@ def check_paths(
     read, every mapping applied, every cell checked — without Neo4j, so tonight's export or a
     new mapping can be tried first. `written` counts the rows that would be written. What only
     the graph knows is not checked: references to steps or shipments of other files or earlier
-    imports, and which lots would be stubs."""
+    imports, and which lots would be stubs.
+
+    With a `graph`, the dry run of a full import (--full): the files are also compared with
+    what the graph holds of their tables (read only), and the rows a full import would remove
+    are counted, named in a note and listed in removed-RUN.csv beside the reject file."""
+    limit = full_dump.parse_limit(max_removals) if graph is not None else None
     timezone, zone_given = _chosen_zone(timezone, mapping)
     zone = resolve_timezone(timezone)
     check_encoding(encoding)
@@ -487,7 +598,8 @@ def check_paths(
     on_start(run_id, files)
     tables: dict[str, TableCounts] = {}
     rejects: list[Reject] = []
-    state = RunState(zone_given=zone_given)
+    state = RunState(zone_given=zone_given,
+                     present=full_dump.Present() if graph is not None else None)  # fmt: skip
     for _, file_rejects in _Files(None, mapping, zone, encoding, tables, log, progress, state).run(
         files
     ):
@@ -499,10 +611,26 @@ def check_paths(
             "no valid row of these files is: "
             "the import rejects them unless the graph already holds it"
         )
+    removals: dict[str, full_dump.Removal] = {}
+    removed_file = None
+    if graph is not None and state.present is not None and limit is not None:
+        removals, compared = full_dump.compare(graph, state.present, log)
+        notes += compared + full_dump.removal_notes(removals, dry_run=True)
+        try:
+            full_dump.refuse_beyond(removals, limit)
+        except full_dump.RemovalRefused as refused:
+            notes.append(f"the import would refuse to remove them: {refused.message} "
+                         f"({refused.hint})")  # fmt: skip
+        if any(r.keys for r in removals.values()):
+            full_dump.read_records(graph, removals)
+            removed_file = full_dump.write_removed(
+                reject_path.with_name(f"removed-{run_id}.csv"), removals
+            )
     summary = ImportSummary(
         run_id=run_id, tables=tables, rejects=rejects, unchanged_files={},
         notes=notes + state.notes, stubs_created=0, seconds=time.perf_counter() - started,
-        dry_run=True,
+        dry_run=True, full=graph is not None,
+        removed={t: len(r.keys) for t, r in removals.items()}, removed_file=removed_file,
     )  # fmt: skip
     if rejects:
         summary.reject_file = write_rejects(reject_path, rejects)
@@ -675,6 +803,9 @@ class _Files:
             counts.read += 1
             counts.rejected += 1
             self.log(_unread_line(path, problem))
+            if self.state.present is not None:
+                for rule in mapping.rules_for(path):
+                    self.state.present.unknown(rule.table, f"{path} cannot be read")
             return None, [Reject(str(path), 0, "", "", str(problem))]
         _note_unread_sheets(raw, self.state)
         mapped = apply_mapping(mapping, raw)
@@ -697,6 +828,11 @@ class _Files:
         rejects = [r for t, r in mapped.rejects if t == table]
         counts.read += len(rejects)
         counts.rejected += len(rejects)
+        if rejects and self.state.present is not None:
+            # the mapping could not convert these rows: which records they are is not known
+            self.state.present.unknown(
+                table, f"{path}: {counted(len(rejects), 'row')} the mapping could not convert"
+            )
         raw = _one_table([raw for t, raw in mapped.tables if t == table])
         written = _write_raw(self.graph, raw, table, self.zone, counts, self.log, self.progress,
                              self.state, unconverted=len(rejects))  # fmt: skip
@@ -740,6 +876,8 @@ def _import_file(
         counts.read += 1
         counts.rejected += 1
         log(_unread_line(path, problem))
+        if state.present is not None and name in TABLES:
+            state.present.unknown(name, f"{path} cannot be read")
         return [Reject(str(path), 0, "", "", str(problem))]
     _note_unread_sheets(raw, state)
     return _write_raw(graph, raw, name, zone, counts, log, progress, state, began)
@@ -810,6 +948,9 @@ def _write_raw(
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
     validated, rows = validate_lazily(raw, name, zone)
+    compared = state.present is not None and name in TABLES
+    if state.present is not None and compared:
+        rows = state.present.collect(name, rows)
     label = f"{raw.path.name} → {name}"
     if graph is None:  # a dry run: the rows that pass validation would be written
         written = _counted(name, rows, state)
@@ -819,6 +960,8 @@ def _write_raw(
         )
     file_rejects = validated.rejects + written.rejects
     file_written = written.written + validated.duplicates
+    if state.present is not None and compared:
+        state.present.protect(name, raw, validated.rejects, zone)
     if validated.later_ends:
         later = (
             f"{raw.path}: {counted(validated.later_ends, f'{name} row')} "
@@ -886,29 +1029,9 @@ def _counted(table: str, rows: Iterator[dict[str, Any]], state: RunState) -> Tab
 
 
 def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:
-    # Written beside it, then renamed: a full disk left a reject file cut off at 64 kB, which
-    # read as a complete list of fewer rejects.
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Readable by the user only, as the credentials file is: a reject carries the row's
-        # value (a customer's name, a price); it was written 0644 for anyone on the machine.
-        # O_TRUNC for the partial file a killed run left; fchmod for one it left with 0644.
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)
-        with open(fd, "w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(["file", "line", "column", "value", "reason"])
-            for r in rejects:
-                writer.writerow(
-                    [r.file, r.line, r.column, spreadsheet_safe(r.value[:500]), r.reason]
-                )
-        os.replace(partial, path)
-    except OSError as exc:  # a full disk, a folder gone since the run began
-        with contextlib.suppress(OSError):
-            partial.unlink(missing_ok=True)
-        raise ConfigurationError(
-            f"cannot write the reject file {path}: {exc.strerror or exc}",
-            hint="free space or pass --rejects another file, then run it again (that is safe)",
-        ) from None
-    return path
+    rows = ([r.file, r.line, r.column, spreadsheet_safe(r.value[:500]), r.reason] for r in rejects)
+    return write_private_csv(
+        path, itertools.chain([["file", "line", "column", "value", "reason"]], rows),
+        "the reject file",
+        "free space or pass --rejects another file, then run it again (that is safe)",
+    )  # fmt: skip

@@ -16,12 +16,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.changes import difference, new_values, stored_values
 from tracegraph.importing.tables import TABLES, Kind
 from tracegraph.importing.validate import Reject, ValidatedTable
+
+if TYPE_CHECKING:
+    from tracegraph.importing.full import Present
 
 BATCH_SIZE = 5000
 
@@ -242,6 +245,8 @@ class RunState:
     # link table the rows naming an id none of them carries (only the graph could have it).
     checked_ids: dict[str, set[Any]] = field(default_factory=dict)
     unverified: dict[str, int] = field(default_factory=dict)
+    # A full import (--full): the keys the run's files hold per table (see full.py)
+    present: Present | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stubs_completed(self, count: int) -> None:

@@ -1,0 +1,384 @@
+"""`tracegraph import PATH... --full`: the files are complete dumps of their tables, and what
+the graph holds of those tables that the files no longer have is removed — with a safety limit,
+a dry run, a file of what was removed, counts in the summary and the ledger, and a re-run
+that completes a killed one."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.ledger import import_run
+from tracegraph.importing.run import import_paths
+
+from hand_plant import HAND_PLANT  # isort: skip
+from test_import import _graph_dump  # isort: skip
+
+LINES_HEADER = "shipment_id,lot_id,quantity,uom\n"
+# Tonight's complete shipment lines: SH2's line of P2 moved to SH1, the return RMA1 withdrawn.
+NIGHT2_LINES = LINES_HEADER + "SH1,P1,300,pcs\nSH1,P2,50,pcs\n"
+REFUSED = (
+    "error: the full dump of shipment_lines lacks 2 of the 4 rows the graph holds (50%), more "
+    "than --max-removals 10%: nothing was removed (hint: a cut-off export? check the file; if "
+    "the rows are gone on purpose, run it again with --max-removals 2 (--dry-run --full lists "
+    "them))"
+)
+REMOVED_LINES = [
+    ["shipment_lines", "RMA1|P2",
+     '{"lot_id": "P2", "quantity": -10.0, "shipment_id": "RMA1", "uom": "pcs"}'],
+    ["shipment_lines", "SH2|P2",
+     '{"lot_id": "P2", "quantity": 50.0, "shipment_id": "SH2", "uom": "pcs"}'],
+]  # fmt: skip
+
+
+def _night(tmp_path: Path, name: str, files: dict[str, str]) -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    for file, text in files.items():
+        (folder / file).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _json(runner: CliRunner, *args: str, code: int = 0) -> dict[str, Any]:
+    result = runner.invoke(app, ["import", *args, "--format", "json"])
+    assert result.exit_code == code, result.output
+    summary: dict[str, Any] = json.loads(result.stdout)
+    for table in summary["tables"].values():
+        assert table["read"] == table["written"] + table["rejected"]
+    return summary
+
+
+def _rows(path: str) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))
+
+
+def _lines(graph: TraceGraph) -> list[tuple[str, str, float]]:
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot)-[r:SHIPPED]->(s:Shipment) RETURN s.shipment_id AS s, l.lot_id AS l, "
+        "r.quantity AS q ORDER BY s, l",
+        database_=graph.database,
+    )
+    return [(r["s"], r["l"], r["q"]) for r in records]
+
+
+def _customers(runner: CliRunner, lot: str) -> list[str]:
+    traced = runner.invoke(app, ["trace", "forward", lot, "--format", "json"])
+    assert traced.exit_code == 0, traced.output
+    return [c["customer_id"] for c in json.loads(traced.stdout)["customers"]]
+
+
+ALL_LINES = [("RMA1", "P2", -10.0), ("SH1", "P1", 300.0), ("SH2", "P2", 50.0)]
+
+
+def test_a_line_missing_from_a_full_dump_is_removed_and_the_trace_no_longer_reaches_its_customer(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    graph = hand_plant
+    night2 = _night(tmp_path, "night2", {"shipment_lines.csv": NIGHT2_LINES})
+    assert _customers(runner, "B") == ["C1", "C2"]
+
+    # Half of the table would go: refused by the default limit (10%), nothing removed — the
+    # night's rows are written (SH1 now carries P2 too).
+    refused = runner.invoke(app, ["import", str(night2), "--full"])
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines()[-2] == REFUSED
+    assert refused.stdout == ""
+    assert _lines(graph) == [*ALL_LINES[:2], ("SH1", "P2", 50.0), ALL_LINES[2]]
+    assert not list(tmp_path.glob("removed-*.csv"))
+    refused_run = graph.read("ledger/import_runs", limit=1)[0]["run"]
+    # every file was written before the refusal: its counts are whole, not partial
+    assert (refused_run["status"], refused_run["counts_partial"]) == ("failed", False)
+
+    # The dry run reads the graph, removes nothing, and lists what would go.
+    dry = _json(runner, str(night2), "--full", "--dry-run", "--max-removals", "2")
+    assert (dry["dry_run"], dry["full"], dry["removed"]) == (True, True, 2)
+    assert dry["tables"]["shipment_lines"]["removed"] == 2
+    assert _rows(dry["removed_file"])[1:] == REMOVED_LINES
+    assert len(_lines(graph)) == 4
+    assert (
+        "2 shipment_lines rows the graph held and the full dump no longer has would be removed: "
+        "RMA1|P2, SH2|P2"
+    ) in dry["notes"]
+
+    # Allowed: both lines go, written first to removed-RUN.csv beside the reject file.
+    done = _json(runner, str(night2), "--full", "--max-removals", "2")
+    assert (done["full"], done["removed"], done["tables"]["shipment_lines"]["removed"]) == (
+        True, 2, 2
+    )  # fmt: skip
+    assert done["removed_file"] == str(tmp_path / f"removed-{done['run_id']}.csv")
+    assert _rows(done["removed_file"]) == [["table", "key", "values"], *REMOVED_LINES]
+    assert oct(os.stat(done["removed_file"]).st_mode & 0o777) == "0o600"
+    assert _lines(graph) == [("SH1", "P1", 300.0), ("SH1", "P2", 50.0)]
+    assert _customers(runner, "B") == ["C1"]
+    run = import_run(graph, done["run_id"])
+    assert (run["status"], run["rows_removed"], run["removed"], run["full"]) == (
+        "done", 2, ["shipment_lines:RMA1|P2", "shipment_lines:SH2|P2"], True
+    )  # fmt: skip
+    assert run["removed_file"] == done["removed_file"]
+    assert run["tables"]["shipment_lines"]["removed"] == 2
+    shown = runner.invoke(app, ["imports", done["run_id"]])
+    assert " 0 changed rows, 2 removed (--full)\n" in shown.stdout
+
+    # The same dump again: skipped as unchanged, nothing more removed; forced, read and
+    # compared again, still nothing.
+    again = _json(runner, str(night2), "--full", "--max-removals", "2")
+    assert (list(again["unchanged_files"]), again["removed"], again["removed_file"]) == (
+        [str(night2 / "shipment_lines.csv")], 0, None
+    )  # fmt: skip
+    forced = _json(runner, str(night2), "--full", "--force")
+    assert (forced["removed"], forced["tables"]["shipment_lines"]["removed"]) == (0, 0)
+    assert _lines(graph) == [("SH1", "P1", 300.0), ("SH1", "P2", 50.0)]
+    # An import since the last full one (it may have added lines under another file name):
+    # the unchanged full dump is read and compared again.
+    assert _json(runner, str(night2), "--full")["unchanged_files"]
+    _json(runner, str(_night(tmp_path, "delta", {"customers.csv": "customer_id\nC3\n"})))
+    after_delta = _json(runner, str(night2), "--full")
+    assert (after_delta["unchanged_files"], after_delta["removed"]) == ({}, 0)
+
+
+def test_without_full_a_missing_line_stays_and_the_same_file_with_full_removes_it(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """An import adds and updates; only --full removes. The same bytes imported with --full
+    after an import without it are read and compared, not skipped as unchanged."""
+    graph = hand_plant
+    night2 = _night(tmp_path, "night2", {"shipment_lines.csv": NIGHT2_LINES})
+    plain = _json(runner, str(night2))
+    assert (plain["full"], plain["removed"], plain["tables"]["shipment_lines"]["removed"]) == (
+        False, None, None
+    )  # fmt: skip
+    assert len(_lines(graph)) == 4 and _customers(runner, "B") == ["C1", "C2"]
+    run = import_run(graph, plain["run_id"])
+    assert (run["full"], "rows_removed" in run, "removed" in run) == (False, False, False)
+    full = _json(runner, str(night2), "--full", "--max-removals", "50%")
+    assert full["unchanged_files"] == {} and full["removed"] == 2
+    assert _customers(runner, "B") == ["C1"]
+
+
+def test_a_rejected_row_keeps_its_record_and_an_unreadable_key_keeps_its_table(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Salt lot B's row is rejected tonight for a bad quantity: it is still in the ERP, so its
+    lot stays as it was. A row whose lot_id cannot be read could be any lot: nothing of lots
+    is removed that night (P2 is missing from the dump too), and a note says why."""
+    graph = hand_plant
+    lots = HAND_PLANT["lots.csv"].replace("B,SALT,10,kg", "B,SALT,ten,kg")
+    bad = _json(runner, str(_night(tmp_path, "n1", {"lots.csv": lots})), "--full", code=1)
+    assert (bad["rejected"], bad["removed"]) == (1, 0)
+    salt, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'B'})-[:OF]->(m) RETURN l.quantity AS q, m.material_id AS m",
+        database_=graph.database,
+    )
+    assert salt[0].data() == {"q": 10.0, "m": "SALT"}
+
+    unread = lots.replace("P2,BREAD,100,pcs,,\n", ",BREAD,100,pcs,,\n").replace("ten", "10")
+    unsure = _json(runner, str(_night(tmp_path, "n2", {"lots.csv": unread})), "--full", code=1)
+    assert unsure["removed"] == 0 and unsure["tables"]["lots"]["removed"] is None
+    assert (
+        f"lots not compared with the graph, nothing of it removed: {tmp_path / 'n2' / 'lots.csv'}"
+        ": line 6 was rejected and its key cannot be read (fix the file, then run the full "
+        "import again)"
+    ) in unsure["notes"]
+    assert graph.read("import/lots_keys")[0]["keys"].count("P2") == 1
+
+
+def test_a_removed_lot_still_used_becomes_a_stub_and_an_unused_one_goes(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Salt lot B leaves the lots dump but step X still consumed it: a stub (origin unknown),
+    named, so the trace from it still reaches the customers; its supplier-lot identity goes
+    (flour A keeps its own). Lot Z, which nothing names, is deleted."""
+    graph = hand_plant
+    extra = HAND_PLANT["lots.csv"] + "Z,FLOUR,5,kg,V9,777\n"
+    assert _json(runner, str(_night(tmp_path, "n1", {"lots.csv": extra})))["rejected"] == 0
+    without = HAND_PLANT["lots.csv"].replace("B,SALT,10,kg,V2,000123\n", "")
+    done = _json(runner, str(_night(tmp_path, "n2", {"lots.csv": without})), "--full",
+                 "--max-removals", "2")  # fmt: skip
+    assert (done["removed"], done["stub_lots"], done["stubs_left"]) == (2, ["B"], 1)
+    assert (
+        "1 record of lots kept as stubs (origin unknown): steps, inspections, shipments or a "
+        "recall still name them: B"
+    ) in done["notes"]
+    assert not any("created as a stub" in n for n in done["notes"])
+    assert _rows(done["removed_file"])[1:] == [
+        ["lots", "B", '{"lot_id": "B", "material_id": "SALT", "quantity": 10.0, '
+                      '"supplier_id": "V2", "supplier_lot": "000123", "uom": "kg"}'],
+        ["lots", "Z", '{"lot_id": "Z", "material_id": "FLOUR", "quantity": 5.0, '
+                      '"supplier_id": "V9", "supplier_lot": "777", "uom": "kg"}'],
+    ]  # fmt: skip
+    stub, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'B'}) RETURN properties(l) AS p, [(l)-[r]-() | type(r)] AS edges",
+        database_=graph.database,
+    )
+    assert stub[0].data() == {"p": {"lot_id": "B", "origin_known": False}, "edges": ["INPUT_TO"]}
+    assert graph.read("import/lots_keys")[0]["keys"].count("Z") == 0
+    identities, _, _ = graph.driver.execute_query(
+        "MATCH (i:Identifier) RETURN i.key AS key ORDER BY key", database_=graph.database
+    )
+    assert [r["key"] for r in identities] == ["supplier_lot|V1|000123"]
+    # suppliers V2 and V9 and material SALT were known only from B's and Z's rows: deleted at
+    # the end, as a clean import of tonight's files has none
+    left = "rows the full dump no longer has, or a corrected reference, left"
+    assert done["notes"][2:] == [
+        "deleted 1 material known only from references that no row refers to any more: SALT "
+        f"({left} it; a clean import has none)",
+        "deleted 2 suppliers known only from references that no row refers to any more: V2, V9 "
+        f"({left} them; a clean import has none)",
+    ]
+    assert _customers(runner, "B") == ["C1", "C2"]
+
+
+def test_a_removed_step_still_linked_is_kept_and_goes_with_its_links(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The pack step Y leaves the steps dump while its links are still in the graph: kept,
+    with a note (removing it would drop links another dump still holds). With the full dumps of
+    its inputs and outputs too, its links go first, then the step."""
+    graph = hand_plant
+    steps = HAND_PLANT["steps.csv"].replace("Y,pack,2026-11-03T09:00:00+00:00,PACKER-1,OP2,\n", "")
+    kept = _json(runner, str(_night(tmp_path, "n1", {"steps.csv": steps})), "--full",
+                 "--max-removals", "1")  # fmt: skip
+    assert (kept["removed"], kept["tables"]["steps"]["removed"]) == (0, 0)
+    assert (
+        "1 record of steps not removed: lots or inspections still linked to them (their tables' "
+        "rows are still in the graph; a full dump of those tables removes them, then the "
+        "step): Y"
+    ) in kept["notes"]
+    assert "Y" in graph.read("import/steps_keys")[0]["keys"]
+    links = {
+        "steps.csv": steps,
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nX,A,40,kg\nX,B,500,g\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nX,M,40.5,kg\n",
+    }
+    gone = _json(runner, str(_night(tmp_path, "n2", links)), "--full", "--max-removals", "2")
+    assert {t: c["removed"] for t, c in gone["tables"].items()} == {
+        "steps": 1, "step_inputs": 1, "step_outputs": 2,
+    }  # fmt: skip
+    assert graph.read("import/steps_keys")[0]["keys"] == ["X"]
+    assert _customers(runner, "B") == []
+
+
+def test_a_run_killed_while_removing_is_completed_by_running_it_again(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """kill -9 of the importer after the first batch of removals (one key a batch here): the
+    removed file already lists both lines; the same import run again removes the other, and
+    the graph is that of a run never killed."""
+    graph = hand_plant
+    night2 = _night(tmp_path, "night2", {"shipment_lines.csv": NIGHT2_LINES})
+    killer = (
+        "import os, signal\n"
+        "from tracegraph.graph import TraceGraph\n"
+        "from tracegraph.importing import full\n"
+        "from tracegraph.cli.main import run\n"
+        "full.BATCH_SIZE = 1\n"
+        "write = TraceGraph.write_records\n"
+        "def killed(self, name, /, **params):\n"
+        "    done = write(self, name, **params)\n"
+        "    if name.endswith('_remove'):\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return done\n"
+        "TraceGraph.write_records = killed\n"
+        "run()\n"
+    )
+    importer = subprocess.run(
+        [sys.executable, "-c", killer, "import", str(night2), "--full", "--max-removals", "2"],
+        cwd=tmp_path, env=os.environ.copy(), capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert importer.returncode == -signal.SIGKILL, importer.stderr
+    assert len(_lines(graph)) == 3  # one of the two removed
+    (listed,) = tmp_path.glob("removed-*.csv")
+    assert _rows(str(listed))[1:] == REMOVED_LINES
+    killed_run = graph.read("ledger/import_runs", limit=1)[0]["run"]
+    assert (killed_run["status"], killed_run["removed_file"]) == ("running", str(listed))
+
+    rerun = _json(runner, str(night2), "--full", "--max-removals", "2")
+    assert rerun["removed"] == 1 and rerun["unchanged_files"] == {}
+    after_rerun = _graph_dump(graph)
+
+    graph.reset(keep_schema=True)
+    plant = _night(tmp_path, "plant", HAND_PLANT)
+    assert import_paths(graph, [plant]).rejects == []
+    assert _json(runner, str(night2), "--full", "--max-removals", "2")["removed"] == 2
+    assert after_rerun == _graph_dump(graph)
+
+
+def test_a_mapped_export_compares_the_tables_its_file_fills(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """SAP's deliveries file (LIKP) fills shipments and shipment_lines: a full run of it alone
+    compares those two tables and no other. Delivery 0080001002 gone from tonight's export:
+    its line goes, then the shipment. A row the mapping cannot convert (a bad date) could be
+    any shipment: shipments are not compared that night."""
+    sap = Path(__file__).parent.parent / "importers" / "sap"
+    first = _json(runner, str(sap), "--mapping", "sap")
+    assert first["rejected"] == 0
+    lots = sorted(graph.read("import/lots_keys")[0]["keys"])
+    deliveries = (sap / "LIKP_deliveries.csv").read_text(encoding="utf-8")
+    gone = "0080001002;C200;06.11.2026;07:10:00;DB Schenker;LS-4712;F-2026-0001;100;ST\n"
+    night = _night(tmp_path, "night", {"LIKP_deliveries.csv": deliveries.replace(gone, "")})
+    done = _json(runner, str(night), "--mapping", "sap", "--full")
+    assert {t: c["removed"] for t, c in done["tables"].items()} == {
+        "shipments": 1, "shipment_lines": 1,
+    }  # fmt: skip
+    assert [row[:2] for row in _rows(done["removed_file"])[1:]] == [
+        ["shipment_lines", "0080001002|F-2026-0001"], ["shipments", "0080001002"],
+    ]  # fmt: skip
+    assert graph.read("import/shipments_keys")[0]["keys"].count("0080001002") == 0
+    # lots are not in the run: the lots no delivery names any more stay as they were
+    assert sorted(graph.read("import/lots_keys")[0]["keys"]) == lots
+    bad = deliveries.replace(gone, "").replace("09.11.2026;11:00:00", "31.11.2026;11:00:00")
+    bad_night = _night(tmp_path, "bad", {"LIKP_deliveries.csv": bad})
+    unsure = _json(runner, str(bad_night), "--mapping", "sap", "--full", code=1)
+    assert (unsure["tables"]["shipments"]["removed"], unsure["removed"]) == (None, 0)
+    assert any(n.startswith("shipments not compared with the graph") for n in unsure["notes"])
+
+
+def test_device_events_are_told_apart_by_device_event_and_time(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A device event is its device, kind and time (its event_id): the alarm gone from
+    tonight's dump is removed. Every column of an event but its result is its key, so a
+    rejected event row (an event kind not known) names no record: events are not compared
+    that night, and the calibration missing from that dump stays."""
+    header = "device_id,event,at,result\n"
+    events = (
+        "MIXER-1,calibration,2026-11-01T07:00:00Z,ok\n"
+        "MIXER-1,alarm,2026-11-03T08:30:00Z,overheat\n"
+        "PACKER-1,maintenance,2026-11-02T07:00:00Z,\n"
+    )
+    _json(runner, str(_night(tmp_path, "n1", {"device_events.csv": header + events})))
+    tonight = header + (
+        "MIXER-1,calibration,2026-11-01T07:00:00Z,ok\nPACKER-1,maintenance,2026-11-02T07:00:00Z,\n"
+    )
+    done = _json(runner, str(_night(tmp_path, "n2", {"device_events.csv": tonight})), "--full")
+    assert done["removed"] == 1
+    assert _rows(done["removed_file"])[1:] == [
+        ["device_events", "MIXER-1|alarm|2026-11-03T08:30:00+00:00",
+         '{"at": "2026-11-03T08:30:00+00:00", "device_id": "MIXER-1", "event": "alarm", '
+         '"result": "overheat"}'],
+    ]  # fmt: skip
+    rejected = header + "PACKER-1,repair,2026-11-02T07:00:00Z,\n"
+    unsure = _json(
+        runner, str(_night(tmp_path, "n3", {"device_events.csv": rejected})), "--full", code=1
+    )
+    assert (unsure["removed"], unsure["tables"]["device_events"]["removed"]) == (0, None)
+    assert sorted(graph_keys(hand_plant, "device_events")) == [
+        "MIXER-1|calibration|2026-11-01T07:00:00+00:00",
+        "PACKER-1|maintenance|2026-11-02T07:00:00+00:00",
+    ]
+
+
+def graph_keys(graph: TraceGraph, table: str) -> list[Any]:
+    return list(graph.read(f"import/{table}_keys")[0]["keys"])

@@ -1,0 +1,332 @@
+"""A full import (`tracegraph import PATH... --full`): the files are complete dumps of their
+tables, so what the graph holds of those tables and the files no longer have is removed — a
+shipment line moved to another shipment, an inspection withdrawn, a goods movement reversed.
+
+Only the tables the run's files fill are compared; several files of one table count together.
+A row's identity is the key the import writes it under (TABLES[table].key; a device event's
+event_id). A rejected row still names a record the source system holds (a bad date tonight),
+so its key counts as present; a reject whose key cannot be read (a quote never closed, which
+swallows the rows below it; a file that cannot be read) leaves its table uncompared tonight.
+
+The graph's keys are read in one query per table and compared in Python; the records to remove
+are written to a file first (`removed-RUN.csv`), then deleted in batches, after every write of
+the run: a run killed while removing is completed by running it again, which finds the rest.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tracegraph.errors import ConfigurationError, TracegraphError
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.changes import stored_values
+from tracegraph.importing.private_csv import write_private_csv
+from tracegraph.importing.reader import RawTable, row_problem
+from tracegraph.importing.tables import IMPORT_ORDER, TABLES, Kind
+from tracegraph.importing.validate import CellError, Reject, _read_datetime, convert
+from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT
+from tracegraph.values import counted, spreadsheet_safe
+
+# Links before the nodes they join, events and inspections before the steps and lots they name,
+# lots before their materials: a node's removal then sees only the links that stay.
+REMOVAL_ORDER: tuple[str, ...] = tuple(reversed(IMPORT_ORDER))
+
+DEFAULT_MAX_REMOVALS = "10%"
+
+# How many removed records a run's ledger entry names (rows_removed counts them all).
+REMOVED_IDS_KEPT = 1000
+
+# What happens to a record whose row is gone but which rows that stay still name.
+_KEPT_AS = {
+    "lots": "kept as stubs (origin unknown): steps, inspections, shipments or a recall still "
+    "name them",
+    "steps": "not removed: lots or inspections still linked to them (their tables' rows are "
+    "still in the graph; a full dump of those tables removes them, then the step)",
+    "shipments": "not removed: lots still shipped on them (a full dump of shipment_lines "
+    "removes those lines, then the shipment)",
+}
+_REFERENCE_ONLY = "kept as nodes known only from references: rows that stay still name them"
+
+Key = Any  # a table's key: the id, a link's (parent, lot_id), a device event's event_id
+
+
+class RemovalRefused(TracegraphError):
+    """A full dump would remove more of a table than --max-removals allows."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """How much of a table one full import may remove: a number of rows, or a percentage of
+    the rows the graph holds of it (rounded up, so that a small table may lose one)."""
+
+    text: str
+    rows: int | None = None
+    percent: float | None = None
+
+    def allows(self, removed: int, held: int) -> bool:
+        if self.rows is not None:
+            return removed <= self.rows
+        assert self.percent is not None
+        return removed <= math.ceil(held * self.percent / 100)
+
+
+def parse_limit(text: str) -> Limit:
+    """`--max-removals`: `250` (rows per table) or `10%` (of what the graph holds of it)."""
+    given = text.strip()
+    try:
+        if given.endswith("%"):
+            percent = float(given[:-1])
+            if 0 <= percent <= 100:
+                return Limit(given, percent=percent)
+        elif int(given) >= 0:
+            return Limit(given, rows=int(given))
+    except ValueError:
+        pass
+    raise ConfigurationError(
+        f"--max-removals {text!r} is neither a number of rows nor a percentage",
+        hint="give rows per table (--max-removals 500) or a share of it (--max-removals 10%)",
+    )
+
+
+@dataclass
+class Present:
+    """Per table of a full run, the keys its files hold (valid rows and rejected rows whose key
+    reads), and the tables whose keys cannot all be known, with why."""
+
+    keys: dict[str, set[Key]] = field(default_factory=dict)
+    unsure: dict[str, str] = field(default_factory=dict)
+
+    def table(self, table: str) -> set[Key]:
+        return self.keys.setdefault(table, set())
+
+    def collect(self, table: str, rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """The rows, passed on as they are validated, with their keys noted."""
+        keys = self.table(table)
+        for row in rows:
+            keys.add(row_key(table, row))
+            yield row
+
+    def protect(self, table: str, raw: RawTable, rejects: Sequence[Reject], zone: ZoneInfo) -> None:
+        """The keys of the file's rejected rows: a row rejected for a bad date is still in the
+        source system, and one bad cell must not delete its history."""
+        if not rejects:
+            return
+        lines = {r.line for r in rejects}
+        keys = self.table(table)
+        for line, cells in raw.rows:
+            if line not in lines:
+                continue
+            key = None if row_problem(cells) is not None else raw_key(table, cells, zone)
+            if key is None:
+                self.unsure.setdefault(
+                    table, f"{raw.path}: line {line} was rejected and its key cannot be read"
+                )
+                return
+            keys.add(key)
+
+    def unknown(self, table: str, why: str) -> None:
+        """A file of the table whose rows cannot be read (or were not converted by a mapping)."""
+        self.table(table)
+        self.unsure.setdefault(table, why)
+
+
+def row_key(table: str, row: dict[str, Any]) -> Key:
+    """A validated row's key, as the graph holds it."""
+    if table == "device_events":  # as writer.cypher_row makes event_id
+        return f"{row['device_id']}|{row['event']}|{row['at'].isoformat()}"
+    key = TABLES[table].key
+    return row[key[0]] if len(key) == 1 else tuple(row[k] for k in key)
+
+
+def raw_key(table: str, cells: dict[str, str], zone: ZoneInfo) -> Key | None:
+    """A raw row's key, typed as validation types it; None when a key cell is empty or bad."""
+    typed: dict[str, Any] = {}
+    spec = TABLES[table]
+    for name in spec.key:
+        column = spec.column(name)
+        text = cells.get(name, "")
+        if column is None or not text.strip():
+            return None
+        try:
+            if column.kind is Kind.DATETIME:
+                typed[name] = _read_datetime(text.strip(), zone)[0]
+            else:
+                typed[name] = convert(column, text, zone)
+        except CellError:
+            return None
+    return row_key(table, typed)
+
+
+def key_text(key: Key) -> str:
+    """A key as the ledger writes it: a link's as `step_id|lot_id` (see changes.RowChange)."""
+    return "|".join(key) if isinstance(key, tuple) else str(key)
+
+
+@dataclass
+class Removal:
+    """One table's comparison: what the graph held of it, what the files lack, and of those
+    the records kept because rows that stay still name them."""
+
+    table: str
+    held: int
+    keys: list[Key]
+    kept: list[Key] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)  # as they were, for the file
+
+
+def compare(
+    graph: TraceGraph, present: Present, log: Callable[[str], None] = lambda _: None
+) -> tuple[dict[str, Removal], list[str]]:
+    """Per table of the run, the rows the graph holds that its files lack; and a note per
+    table left uncompared."""
+    removals: dict[str, Removal] = {}
+    notes = []
+    for table in REMOVAL_ORDER:
+        if table not in present.keys:
+            continue
+        if table in present.unsure:
+            notes.append(
+                f"{table} not compared with the graph, nothing of it removed: "
+                f"{present.unsure[table]} (fix the file, then run the full import again)"
+            )
+            log(notes[-1])
+            continue
+        raw = graph.read(f"import/{table}_keys")[0]["keys"]
+        held = [tuple(k) for k in raw] if table in RELATIONSHIP_PARENT else raw
+        gone = set(held) - present.keys[table]
+        removals[table] = Removal(table, len(held), sorted(gone, key=key_text))
+    return removals, notes
+
+
+def refuse_beyond(removals: dict[str, Removal], limit: Limit) -> None:
+    """Nothing is removed when any table would lose more than the limit allows: a cut-off
+    export (a disk full half-way through the dump) would delete half the plant."""
+    over = [r for r in removals.values() if r.keys and not limit.allows(len(r.keys), r.held)]
+    if not over:
+        return
+    worst = max(over, key=lambda r: len(r.keys) / max(r.held, 1))
+    share = 100 * len(worst.keys) / max(worst.held, 1)
+    others = f" (and {counted(len(over) - 1, 'other table')})" if len(over) > 1 else ""
+    raise RemovalRefused(
+        f"the full dump of {worst.table} lacks {len(worst.keys):,} of the "
+        f"{worst.held:,} rows the graph holds ({share:.0f}%){others}, more than --max-removals "
+        f"{limit.text}: nothing was removed",
+        hint=f"a cut-off export? check the file; if the rows are gone on purpose, run it again "
+        f"with --max-removals {max(len(r.keys) for r in over)} (--dry-run --full lists them)",
+    )
+
+
+def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
+    """Each record to remove as the graph holds it (columns and extra columns; times as
+    ISO 8601), read by the import's own *_before queries."""
+    for removal in removals.values():
+        table = removal.table
+        parent = RELATIONSHIP_PARENT.get(table)
+        for start in range(0, len(removal.keys), BATCH_SIZE):
+            batch = removal.keys[start : start + BATCH_SIZE]
+            if parent is None:
+                found = {
+                    r["key"]: stored_values(table, r["props"], r["links"])
+                    for r in graph.read(f"import/{table}_before", keys=batch)
+                }
+            else:
+                rows = [{parent: p, "lot_id": lot} for p, lot in batch]
+                found = {
+                    (r["parent"], r["lot_id"]): stored_values(
+                        table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]}, []
+                    )
+                    for r in graph.read(f"import/{table}_before", rows=rows)
+                }
+            for key in batch:
+                # the event_id is the key, which a device event's three columns say
+                values = {k: v for k, v in found.get(key, {}).items()
+                          if v is not None and k != "event_id"}  # fmt: skip
+                removal.records.append(values)
+
+
+def write_removed(path: Path, removals: dict[str, Removal]) -> Path:
+    """The records a full import removes, one line each: table, key (as the ledger writes it)
+    and the record's values as the graph held them (JSON), so that they can be audited or
+    imported again; readable by the user only, as the reject file is."""
+    rows = (
+        [removal.table, spreadsheet_safe(key_text(key)),
+         json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)]
+        for removal in removals.values()
+        for key, values in zip(removal.keys, removal.records, strict=True)
+    )  # fmt: skip
+    return write_private_csv(
+        path, itertools.chain([["table", "key", "values"]], rows), "the file of removed rows",
+        "free space or pass --rejects a file in another folder, then run it again (nothing "
+        "was removed)",
+    )  # fmt: skip
+
+
+def remove(graph: TraceGraph, removals: dict[str, Removal]) -> None:
+    """Delete the records, table by table in REMOVAL_ORDER, in batches (each its own
+    transaction: a killed run leaves whole batches, and its re-run finds the rest)."""
+    for table in REMOVAL_ORDER:
+        removal = removals.get(table)
+        if removal is None:
+            continue
+        for start in range(0, len(removal.keys), BATCH_SIZE):
+            batch = removal.keys[start : start + BATCH_SIZE]
+            keys = [list(k) for k in batch] if table in RELATIONSHIP_PARENT else batch
+            found = graph.write_records(f"import/{table}_remove", keys=keys)
+            if found and "kept" in found[0]:
+                kept = found[0]["kept"]
+                removal.kept.extend(tuple(k) if isinstance(k, list) else k for k in kept)
+
+
+def removed_counts(removals: dict[str, Removal]) -> dict[str, int]:
+    """Per table, the rows removed: records deleted, or kept only as references (their row is
+    gone); steps and shipments still linked are not removed."""
+    return {
+        table: len(r.keys) - (len(r.kept) if table in ("steps", "shipments") else 0)
+        for table, r in removals.items()
+    }
+
+
+def removal_notes(removals: dict[str, Removal], dry_run: bool = False) -> list[str]:
+    """A note per table that lost rows, naming the first; and per table whose records rows
+    that stay still name, what became of them."""
+    notes = []
+    for table in IMPORT_ORDER:
+        removal = removals.get(table)
+        if removal is None or not removal.keys:
+            continue
+        texts = [key_text(k) for k in removal.keys]
+        verb = "would be removed" if dry_run else "removed"
+        notes.append(
+            f"{counted(len(texts), f'{table} row')} the graph held and the full dump no longer "
+            f"has {verb}: {_first(texts)}"
+        )
+        if removal.kept:
+            kept = [key_text(k) for k in removal.kept]
+            how = _KEPT_AS.get(table, _REFERENCE_ONLY)
+            notes.append(f"{counted(len(kept), 'record')} of {table} {how}: {_first(kept)}")
+    return notes
+
+
+def reference_only(removals: dict[str, Removal]) -> dict[str, set[str]]:
+    """The master-data records this run left known only from references, per kind as
+    reference_only.cypher names them (materials, devices, …): not new references."""
+    return {table: {str(k) for k in r.kept} for table, r in removals.items()
+            if table not in _KEPT_AS}  # fmt: skip
+
+
+def ledger_ids(removals: dict[str, Removal]) -> list[str]:
+    """The first REMOVED_IDS_KEPT removed records as `table:key`, for the run's ledger entry."""
+    ids = [f"{table}:{key_text(k)}" for table, r in removals.items() for k in r.keys]
+    return ids[:REMOVED_IDS_KEPT]
+
+
+def _first(ids: list[str], shown: int = 10) -> str:
+    more = len(ids) - shown
+    return ", ".join(ids[:shown]) + (f" and {more:,} more" if more > 0 else "")
