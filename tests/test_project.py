@@ -50,7 +50,8 @@ def test_the_cli_starts_without_loading_what_only_some_commands_need() -> None:
     """scipy.stats (ranking), neo4j_viz (HTML picture) and openpyxl (recall spreadsheet) took
     1.25 s of the 2.1 s every command, even `--help`, waited for before doing anything: they are
     imported where they are used. pandas and pyarrow, which the Neo4j driver loads whenever
-    they are installed, another 0.3 s: only the importers need pandas."""
+    they are installed, another 0.3 s: tracegraph's readers need no pandas, and pyarrow only
+    for a Parquet file."""
     heavy = ("scipy.stats", "neo4j_viz", "openpyxl", "pandas", "pyarrow")
     probe = f"import sys, tracegraph.cli.main; print([m for m in {heavy!r} if m in sys.modules])"
     loaded = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,

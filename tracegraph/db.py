@@ -28,7 +28,8 @@ from tracegraph.errors import (
 # pandas-typed parameters, neither of which tracegraph uses: 0.3 s of CPU (1-2 s on a busy
 # machine) that every command paid at start, `lot show` as much as an import. They are hidden
 # from it while it loads (a None in sys.modules makes `import pandas` fail, and the driver
-# goes on without); the importers load pandas themselves when they read a file.
+# goes on without). tracegraph's own readers need no pandas; the Parquet reader loads pyarrow
+# when it reads a file.
 _HIDDEN = [name for name in ("pandas", "pyarrow") if name not in sys.modules]
 for _name in _HIDDEN:
     sys.modules[_name] = None  # type: ignore[assignment]

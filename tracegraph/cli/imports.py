@@ -349,8 +349,8 @@ def import_command(
         DEFAULT_MAX_REMOVALS,
         "--max-removals",
         help="With --full: refuse (exit 2, nothing removed) when a table would lose more rows "
-        "than this: a number of rows, or a percentage of what the graph holds of the table "
-        "(rounded up). A cut-off export must not delete half the plant.",
+        "than this: a number of rows, or a percentage of what the graph held of the table "
+        "before the run (rounded up). A cut-off export must not delete half the plant.",
     ),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
     summary_file: Path = typer.Option(
@@ -397,10 +397,11 @@ def import_command(
     An unchanged full dump is skipped only when every file is as the last full import left it
     and no import ran since; otherwise every file is read and compared.
 
-    `--dry-run` tries tonight's export or a new mapping first, without a server and writing
-    nothing to the graph: the same checks of each file's content, with counts, exit code and a
-    reject file. Rows naming a step or shipment that no valid row of the files is are counted
-    in a note, not rejected: only the graph knows whether it holds them.
+    `--dry-run` tries tonight's export or a new mapping first, without a server (with
+    `--full`, which reads what the graph holds, with it) and writing nothing to the graph:
+    the same checks of each file's content, with counts, exit code and a reject file. Rows
+    naming a step or shipment that no valid row of the files is are counted in a note, not
+    rejected: only the graph knows whether it holds them.
 
     Without a terminal (cron, systemd), stderr has plain lines: one when the run starts (its
     run id and files), one per file, and a last one with the outcome (exit code and its meaning,

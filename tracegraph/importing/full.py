@@ -20,6 +20,7 @@ import json
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -28,7 +29,7 @@ from tracegraph.errors import ConfigurationError, TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.changes import stored_values
 from tracegraph.importing.private_csv import write_private_csv
-from tracegraph.importing.reader import RawTable, row_problem
+from tracegraph.importing.reader import RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES, Kind
 from tracegraph.importing.validate import CellError, Reject, _read_datetime, convert
 from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT
@@ -68,7 +69,7 @@ class Limit:
 
     text: str
     rows: int | None = None
-    percent: float | None = None
+    percent: Fraction | None = None  # exact: 8.8 % of 375 rows allows 33, not a float's 34
 
     def allows(self, removed: int, held: int) -> bool:
         if self.rows is not None:
@@ -82,7 +83,7 @@ def parse_limit(text: str) -> Limit:
     given = text.strip()
     try:
         if given.endswith("%"):
-            percent = float(given[:-1])
+            percent = Fraction(given[:-1].strip())
             if 0 <= percent <= 100:
                 return Limit(given, percent=percent)
         elif int(given) >= 0:
@@ -152,7 +153,8 @@ def raw_key(table: str, cells: dict[str, str], zone: ZoneInfo) -> Key | None:
     for name in spec.key:
         column = spec.column(name)
         text = cells.get(name, "")
-        if column is None or not text.strip():
+        # a #N/A in the key cell (a broken look-up) names no record: as an empty cell
+        if column is None or isinstance(text, SpreadsheetError) or not text.strip():
             return None
         try:
             if column.kind is Kind.DATETIME:
@@ -182,10 +184,14 @@ class Removal:
 
 
 def compare(
-    graph: TraceGraph, present: Present, log: Callable[[str], None] = lambda _: None
+    graph: TraceGraph,
+    present: Present,
+    log: Callable[[str], None] = lambda _: None,
+    new_rows: dict[str, int] | None = None,
 ) -> tuple[dict[str, Removal], list[str]]:
     """Per table of the run, the rows the graph holds that its files lack; and a note per
-    table left uncompared."""
+    table left uncompared. `held` counts what the graph held before the run: `new_rows` (per
+    table, the rows this run created, compared after its writes) are not in it."""
     removals: dict[str, Removal] = {}
     notes = []
     for table in REMOVAL_ORDER:
@@ -201,7 +207,8 @@ def compare(
         raw = graph.read(f"import/{table}_keys")[0]["keys"]
         held = [tuple(k) for k in raw] if table in RELATIONSHIP_PARENT else raw
         gone = set(held) - present.keys[table]
-        removals[table] = Removal(table, len(held), sorted(gone, key=key_text))
+        before = max(len(held) - (new_rows or {}).get(table, 0), len(gone))
+        removals[table] = Removal(table, before, sorted(gone, key=key_text))
     return removals, notes
 
 
@@ -301,12 +308,13 @@ def removal_notes(removals: dict[str, Removal], dry_run: bool = False) -> list[s
         removal = removals.get(table)
         if removal is None or not removal.keys:
             continue
-        texts = [key_text(k) for k in removal.keys]
+        texts = [key_text(k) for k in _removed_keys(removal)]
         verb = "would be removed" if dry_run else "removed"
-        notes.append(
-            f"{counted(len(texts), f'{table} row')} the graph held and the full dump no longer "
-            f"has {verb}: {_first(texts)}"
-        )
+        if texts:
+            notes.append(
+                f"{counted(len(texts), f'{table} row')} the graph held and the full dump no "
+                f"longer has {verb}: {_first(texts)}"
+            )
         if removal.kept:
             kept = [key_text(k) for k in removal.kept]
             how = _KEPT_AS.get(table, _REFERENCE_ONLY)
@@ -323,8 +331,17 @@ def reference_only(removals: dict[str, Removal]) -> dict[str, set[str]]:
 
 def ledger_ids(removals: dict[str, Removal]) -> list[str]:
     """The first REMOVED_IDS_KEPT removed records as `table:key`, for the run's ledger entry."""
-    ids = [f"{table}:{key_text(k)}" for table, r in removals.items() for k in r.keys]
+    ids = [f"{table}:{key_text(k)}" for table, r in removals.items() for k in _removed_keys(r)]
     return ids[:REMOVED_IDS_KEPT]
+
+
+def _removed_keys(removal: Removal) -> list[Key]:
+    """The keys a removal took away: a step or shipment kept (lots still linked to it) was
+    not removed; a lot kept as a stub, or master data kept as a reference, lost its row."""
+    if removal.table not in ("steps", "shipments") or not removal.kept:
+        return removal.keys
+    kept = set(removal.kept)
+    return [k for k in removal.keys if k not in kept]
 
 
 def _first(ids: list[str], shown: int = 10) -> str:

@@ -347,8 +347,16 @@ def import_paths(
                     clean.append(fingerprints[path])
             removal_notes: list[str] = []
             if state.present is not None and limit is not None:
-                removals, removal_notes = full_dump.compare(graph, state.present, log)
-                full_dump.refuse_beyond(removals, limit)
+                # the limit is a share of what the graph held before tonight's rows: the
+                # dry run, which compares before any write, then says what the run will do
+                new_rows = {name: t.changed - t.updated for name, t in tables.items()}
+                removals, removal_notes = full_dump.compare(graph, state.present, log, new_rows)
+                try:
+                    full_dump.refuse_beyond(removals, limit)
+                except full_dump.RemovalRefused:
+                    if rejects:  # the night's rows are written: their rejects are not lost
+                        log(f"rejected rows written to {write_rejects(reject_path, rejects)}")
+                    raise
                 removed_file = _remove_rows(graph, run_id, removals, reject_path, log)
             # nothing to look for when every file was skipped as unchanged
             orphans = (graph.write_records("import/delete_orphan_references")[0]
@@ -716,13 +724,19 @@ def _run_text(run: Any) -> str:
     return f"run {run['run_id']} by {run['user']}@{run['host']}, started {iso(run['started_at'])}"
 
 
-def _note_unread_sheets(raw: RawTable, state: RunState) -> None:
+def _note_unread_sheets(raw: RawTable, state: RunState, tables: Sequence[str] = ()) -> None:
+    """A note of a workbook's sheets with data that were not read; under --full, the tables
+    the file fills are not compared tonight: a dump past Excel's row limit spills into a
+    second sheet, whose rows would be taken for gone."""
     if raw.unread_sheets:
         sheets = ", ".join(repr(title) for title in raw.unread_sheets)
         state.notes.append(
             f"{raw.path}: sheets with data not read: {sheets} (one sheet is read per file: "
             "the one named like the file, else the first with data)"
         )
+        if state.present is not None:
+            for table in tables:
+                state.present.unknown(table, f"{raw.path} has sheets with data not read: {sheets}")
 
 
 def plan(files: Sequence[Path], mapping: Mapping | None) -> list[tuple[Path, str | None]]:
@@ -807,7 +821,7 @@ class _Files:
                 for rule in mapping.rules_for(path):
                     self.state.present.unknown(rule.table, f"{path} cannot be read")
             return None, [Reject(str(path), 0, "", "", str(problem))]
-        _note_unread_sheets(raw, self.state)
+        _note_unread_sheets(raw, self.state, [rule.table for rule in mapping.rules_for(path)])
         mapped = apply_mapping(mapping, raw)
         if not mapped.tables:
             counts = self.tables.setdefault(path.stem, TableCounts(path.stem, files=[str(path)]))
@@ -879,7 +893,7 @@ def _import_file(
         if state.present is not None and name in TABLES:
             state.present.unknown(name, f"{path} cannot be read")
         return [Reject(str(path), 0, "", "", str(problem))]
-    _note_unread_sheets(raw, state)
+    _note_unread_sheets(raw, state, [name] if name in TABLES else [])
     return _write_raw(graph, raw, name, zone, counts, log, progress, state, began)
 
 
