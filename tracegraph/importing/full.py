@@ -275,6 +275,16 @@ def write_removed(path: Path, removals: dict[str, Removal]) -> Path:
     )  # fmt: skip
 
 
+def record_removals(graph: TraceGraph, removals: dict[str, Removal], run_id: str,
+                    beside: Path) -> Path | None:  # fmt: skip
+    """The records to remove, read as the graph holds them and written to
+    removed-RUN_ID.csv beside the reject file `beside`; None when nothing is to go."""
+    if not any(r.keys for r in removals.values()):
+        return None
+    read_records(graph, removals)
+    return write_removed(beside.with_name(f"removed-{run_id}.csv"), removals)
+
+
 def remove(graph: TraceGraph, removals: dict[str, Removal]) -> None:
     """Delete the records, table by table in REMOVAL_ORDER, in batches (each its own
     transaction: a killed run leaves whole batches, and its re-run finds the rest)."""
@@ -294,10 +304,7 @@ def remove(graph: TraceGraph, removals: dict[str, Removal]) -> None:
 def removed_counts(removals: dict[str, Removal]) -> dict[str, int]:
     """Per table, the rows removed: records deleted, or kept only as references (their row is
     gone); steps and shipments still linked are not removed."""
-    return {
-        table: len(r.keys) - (len(r.kept) if table in ("steps", "shipments") else 0)
-        for table, r in removals.items()
-    }
+    return {table: len(_removed_keys(r)) for table, r in removals.items()}
 
 
 def removal_notes(removals: dict[str, Removal], dry_run: bool = False) -> list[str]:

@@ -445,10 +445,9 @@ def _remove_rows(
     """Write the rows a full import removes to removed-RUN.csv beside the reject file, name
     the file and the counts on the run's ledger entry, then delete them — in that order, so
     that a run killed while deleting has said what it deletes (its re-run finds the rest)."""
-    if not any(r.keys for r in removals.values()):
+    path = full_dump.record_removals(graph, removals, run_id, reject_path)
+    if path is None:
         return None
-    full_dump.read_records(graph, removals)
-    path = full_dump.write_removed(reject_path.with_name(f"removed-{run_id}.csv"), removals)
     counts = {t: len(r.keys) for t, r in removals.items() if r.keys}
     graph.write("import/finish_run", run_id=run_id, props={
         "removed_file": str(path), "removing_json": json.dumps(counts),
@@ -629,11 +628,7 @@ def check_paths(
         except full_dump.RemovalRefused as refused:
             notes.append(f"the import would refuse to remove them: {refused.message} "
                          f"({refused.hint})")  # fmt: skip
-        if any(r.keys for r in removals.values()):
-            full_dump.read_records(graph, removals)
-            removed_file = full_dump.write_removed(
-                reject_path.with_name(f"removed-{run_id}.csv"), removals
-            )
+        removed_file = full_dump.record_removals(graph, removals, run_id, reject_path)
     summary = ImportSummary(
         run_id=run_id, tables=tables, rejects=rejects, unchanged_files={},
         notes=notes + state.notes, stubs_created=0, seconds=time.perf_counter() - started,
