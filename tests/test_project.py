@@ -133,3 +133,21 @@ def test_every_readme_command_is_exercised_by_a_test() -> None:
         "./scripts/test",
         "./scripts/bench --lots 10000",
     }
+
+
+def test_the_readme_project_layout_names_every_module_and_query_folder() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("## Project layout\n")
+    end = text.find("\n## ", start + 1)
+    layout = text[start : end if end != -1 else None]
+    package = ROOT / "tracegraph"
+    modules = {p.name for p in package.glob("*.py") if p.name != "__init__.py"}
+    modules |= {p.name for p in (package / "importing").glob("*.py") if p.name != "__init__.py"}
+    # bench_engines.py, bench_import.py and bench_trace.py are listed together as bench_*.py
+    unnamed = {m for m in modules if m not in layout and not m.startswith("bench_")}
+    assert not unnamed, f"README's project layout does not name {sorted(unnamed)}"
+    folders = {p.name for p in (ROOT / "cypher").iterdir() if p.is_dir()}
+    assert not {f for f in folders if f"{f}/" not in layout}, "a cypher/ folder is not named"
+    top = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
+    top -= {"build", "dist"}
+    assert not {t for t in top if f"{t}/" not in layout and ".egg-info" not in t}
