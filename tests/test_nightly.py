@@ -648,3 +648,36 @@ def test_counts_of_one_are_singular(
         "(at most --max-rejects 1 row rejected): 1 row read = 0 written + 1 rejected"
         in (_lines(one_reject.stderr)[-1])
     )
+
+
+def test_a_lock_let_go_within_seconds_is_not_reported_held(graph: TraceGraph) -> None:
+    """A probe of the import lock that times out is tried again, longer: on a loaded server a
+    1 s probe timed out with nothing holding the lock, `db down` refused to stop ("held by an
+    import starting, or db reset") and `imports` showed an interrupted run as running. Here a
+    holder (as `db reset` holds it) lets go after 2.5 s: the first probe times out, the second
+    sees it go."""
+    import threading
+
+    graph.write("import/lock_node")
+    taken, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with graph.held_lock("import/take_lock", wait_seconds=5.0, token="db reset") as held:
+            assert held
+            taken.set()
+            release.wait(2.5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert taken.wait(10)
+        started = time.monotonic()
+        assert run.running_import(graph) is None
+        assert 1.0 <= time.monotonic() - started < 10.0
+    finally:
+        release.set()
+        holder.join()
+    # held the whole time: still reported, after both probes
+    with graph.held_lock("import/take_lock", wait_seconds=5.0, token="db reset") as held:
+        assert held
+        assert run.running_import(graph) == "an import starting, or `tracegraph db reset`"
