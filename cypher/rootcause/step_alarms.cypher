@@ -16,7 +16,7 @@ CALL (keyed) {
   UNWIND range(0, size($steps) - 1) AS i
   WITH i, $steps[i] AS span
   CALL (span) {
-    MATCH (event:DeviceEvent) USING INDEX event:DeviceEvent(device_id, event, at)
+    MATCH (event:DeviceEvent) USING INDEX SEEK event:DeviceEvent(device_id, event, at)
     WHERE event.device_id = span[0] AND event.event = 'alarm'
       AND event.at > datetime({epochMillis: span[1] - 1})
       AND event.at < datetime({epochMillis: span[2] + 1})

@@ -10,19 +10,20 @@
 // window's millisecond here: the window's part seeks from the one before). That needs every
 // event to carry its device_id: until every DeviceEvent is a KeyedDeviceEvent (the migration's
 // label; two reads of the count store), the events are read from the device, as before, so
-// none is missed. The seeks name the index,
-// and the device's events are read by a pattern from it: see trace/backward.cypher.
+// none is missed. The seeks are forced, and the device's events are read by a pattern from
+// it: see trace/backward.cypher.
 WITH datetime($window_start).epochMillis AS starts, datetime($window_end).epochMillis AS ends,
      COUNT { (:DeviceEvent) } = COUNT { (:KeyedDeviceEvent) } AS keyed
 CALL (starts, ends, keyed) {
   WITH * WHERE keyed
-  MATCH (event:DeviceEvent) USING INDEX event:DeviceEvent(device_id, event, at)
-  WHERE event.device_id = $device_id AND event.event IN ['calibration', 'maintenance', 'alarm']
+  UNWIND ['calibration', 'maintenance', 'alarm'] AS kind
+  MATCH (event:DeviceEvent) USING INDEX SEEK event:DeviceEvent(device_id, event, at)
+  WHERE event.device_id = $device_id AND event.event = kind
     AND event.at > datetime({epochMillis: starts - 1}) AND event.at < datetime({epochMillis: ends})
   RETURN event
   UNION ALL
   WITH * WHERE keyed
-  MATCH (event:DeviceEvent) USING INDEX event:DeviceEvent(device_id, event, at)
+  MATCH (event:DeviceEvent) USING INDEX SEEK event:DeviceEvent(device_id, event, at)
   WHERE event.device_id = $device_id AND event.event = 'calibration'
     AND event.at < datetime({epochMillis: starts}) AND event.at.epochMillis < starts
   RETURN event
