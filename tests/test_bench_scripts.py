@@ -52,3 +52,21 @@ def test_bench_trace_times_every_command_after_the_round_trip_floor(
     assert commands["rootcause (50 complaint lots)"]["mean_size"] > 0  # controls were found
     assert commands["rootcause (50 complaint lots of one day)"]["mean_size"] > 0
     assert "| trace backward (finished lot) |" in (tmp_path / "trace-results.md").read_text()
+
+
+def test_bench_device_events_times_both_ways_of_reading_a_devices_events(
+    neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    _run("bench-device-events", tmp_path, neo4j_env, "--alarms-per-device", "300", "--runs",
+         "6", "--rounds", "2")  # fmt: skip
+    (result,) = json.loads((tmp_path / "device-events-results.json").read_text())
+    assert result["device_events"] > 14 * 300
+    assert len(result["commands"]) == 3
+    for name, modes in result["commands"].items():
+        assert list(modes) == ["walk", "index"], name
+        for timing in modes.values():
+            assert timing["runs"] >= 12 and 0 < timing["p50_ms"] <= timing["p95_ms"], name
+        # the same answers either way
+        assert modes["walk"]["mean_size"] == modes["index"]["mean_size"], name
+    table = (tmp_path / "device-events-results.md").read_text()
+    assert "| trace backward (finished lot) | index |" in table

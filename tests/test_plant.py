@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from collections import defaultdict
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
 from tracegraph.importing.tables import TABLES
-from tracegraph.plant import COMMODITY, PlantSummary, generate_plant
+from tracegraph.plant import ALARM_KINDS, COMMODITY, PlantSummary, generate_plant
 
 
 def _rows(folder: Path, table: str) -> list[dict[str, str]]:
@@ -34,6 +35,44 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> PlantSummary:
 def test_same_seed_same_bytes_other_seed_other_plant(plant: PlantSummary, tmp_path: Path) -> None:
     assert _digest(generate_plant(6000, seed=7, out=tmp_path / "again").out) == _digest(plant.out)
     assert _digest(generate_plant(6000, seed=8, out=tmp_path / "other").out) != _digest(plant.out)
+
+
+def test_the_default_plant_is_the_one_earlier_versions_made(plant: PlantSummary) -> None:
+    """Seeds name plants in benchmark results and tests: without --alarms-per-device, a seed
+    gives the same files byte for byte as before the option existed."""
+    assert _digest(plant.out) == "432a0626c7b3f275ce59200a6e27cc33d2a6a6087dd3e9fb6e0fe95213fbb8a2"
+
+
+def test_alarms_per_device_adds_an_alarm_log_and_changes_nothing_else(tmp_path: Path) -> None:
+    plain = generate_plant(300, seed=4, out=tmp_path / "plain")
+    logged = generate_plant(300, seed=4, out=tmp_path / "logged", alarms_per_device=250)
+    again = generate_plant(300, seed=4, out=tmp_path / "again", alarms_per_device=250)
+    assert _digest(again.out) == _digest(logged.out)
+    for table in TABLES:
+        before = (plain.out / f"{table}.csv").read_text(encoding="utf-8")
+        after = (logged.out / f"{table}.csv").read_text(encoding="utf-8")
+        if table == "device_events":
+            assert after.startswith(before)  # the plant's own events first, as they were
+        else:
+            assert after == before, table
+    added = _rows(logged.out, "device_events")[plain.rows["device_events"] :]
+    per_device: dict[str, list[str]] = defaultdict(list)
+    for row in added:
+        assert (row["event"], row["result"] in ALARM_KINDS) == ("alarm", True)
+        per_device[row["device_id"]].append(row["at"])
+    devices = [r["device_id"] for r in _rows(logged.out, "devices")]
+    assert sorted(per_device) == sorted(devices)
+    assert all(len(times) == 250 for times in per_device.values())
+    # spread over the plant's time span, and no two events of a device at one time (one key)
+    steps = _rows(logged.out, "steps")
+    first = min(datetime.fromisoformat(s["started_at"]) for s in steps)
+    last = max(datetime.fromisoformat(s["ended_at"]) for s in steps)
+    times = {d: [datetime.fromisoformat(at) for at in ats] for d, ats in per_device.items()}
+    assert all(first <= at <= last + timedelta(minutes=30) for t in times.values() for at in t)
+    hour = timedelta(hours=1)
+    assert all(min(t) < first + hour and max(t) > last - hour for t in times.values())
+    keys = [(r["device_id"], r["event"], r["at"]) for r in _rows(logged.out, "device_events")]
+    assert len(keys) == len(set(keys))
 
 
 def test_lot_count_is_close_to_the_request(plant: PlantSummary) -> None:
@@ -120,6 +159,21 @@ def test_demo_generate_command(tmp_path: Path, runner: CliRunner) -> None:
                                  "--out", str(tmp_path / "plant")])  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Generated ")
+    log = str(tmp_path / "log")
+    logged = runner.invoke(app, ["demo", "generate", "--lots", "500", "--seed", "3",
+                                 "--alarms-per-device", "100", "--out", log])  # fmt: skip
+    assert logged.exit_code == 0, logged.stderr
+    assert (
+        len(_rows(tmp_path / "log", "device_events"))
+        == len(_rows(tmp_path / "plant", "device_events")) + 14 * 100
+    )
+    too_many = runner.invoke(app, ["demo", "generate", "--lots", "50", "--alarms-per-device",
+                                   "10000000", "--out", str(tmp_path / "many")])  # fmt: skip
+    assert too_many.exit_code == 2
+    assert too_many.stderr.strip() == (
+        "error: --alarms-per-device 10000000 does not fit a plant of 50 lots (hint: use 0 to "
+        "15,163 (one alarm a second at most), or more --lots)"
+    )
     again = runner.invoke(app, ["demo", "generate", "--out", str(tmp_path / "plant")])
     assert again.exit_code == 2
     assert again.stderr.strip() == (

@@ -15,11 +15,9 @@ OUT/trace-results.md. Uses the configured server (`tracegraph db up`).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
-import statistics
 import tempfile
 import time
 from collections.abc import Callable
@@ -28,10 +26,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from tracegraph.bench_results import appended, finish, summary
 from tracegraph.check import run_checks
 from tracegraph.config import load_settings
 from tracegraph.db import connect
-from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.lots import show_lot
@@ -52,14 +50,7 @@ def _timed(calls: list[Callable[[], Any]], size: Callable[[Any], int]) -> dict[s
         result = call()
         seconds.append(time.perf_counter() - began)
         sizes.append(size(result))
-    ms = sorted(s * 1000 for s in seconds)
-    return {
-        "runs": len(ms),
-        "p50_ms": round(statistics.median(ms), 2),
-        "p95_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 2),
-        "max_ms": round(ms[-1], 2),
-        "mean_size": round(statistics.mean(sizes), 1),
-    }
+    return summary(seconds, sizes)
 
 
 def run(lots: int, seed: int, runs: int) -> dict[str, Any]:
@@ -174,11 +165,7 @@ def _lots_after_device(folder: Path, device: str) -> list[str]:
 
 
 def write_results(result: dict[str, Any], out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
-    history_path = out / "trace-results.json"
-    history = json.loads(history_path.read_text()) if history_path.exists() else []
-    history.append(result)
-    history_path.write_text(json.dumps(history, indent=2) + "\n")
+    history = appended(out, "trace-results", result)
     lines = [
         "# Trace benchmark", "",
         "`./scripts/bench-trace --lots N` (see tracegraph/bench_trace.py): each command's library",
@@ -207,12 +194,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--out", type=Path, default=Path("bench"))
     args = parser.parse_args()
-    try:
-        result = run(args.lots, args.seed, args.runs)
-    except TracegraphError as error:
-        raise SystemExit(f"error: {error}") from None
-    write_results(result, args.out)
-    print(json.dumps(result, indent=2))
+    finish(lambda: run(args.lots, args.seed, args.runs), write_results, args.out)
 
 
 if __name__ == "__main__":

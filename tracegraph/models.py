@@ -84,10 +84,17 @@ class Device(StructuredNode):
 
 
 class DeviceEvent(StructuredNode):
-    """Calibration, maintenance or alarm; event_id is derived from device, event and time."""
+    """Calibration, maintenance or alarm; event_id is derived from device, event and time.
+
+    Also labelled KeyedDeviceEvent once it carries device_id (the import writes both; `db init`
+    adds them to events of older versions): while some DeviceEvent is not, queries read a
+    device's events from the device instead of the index device_event_device_time."""
 
     event_id = StringProperty(unique_index=True, required=True)
-    # indexed: rootcause seeks every alarm among years of calibrations (rootcause/alarms)
+    # The id of the Device its OF_DEVICE edge points to, repeated here for the composite index
+    # device_event_device_time (cypher/schema/): a device's events in a window, from the index.
+    device_id = StringProperty()
+    # indexed for an analyst's "every alarm"; the queries seek device_event_device_time
     event = StringProperty(required=True, index=True)
     at = DateTimeProperty(index=True)
     result = StringProperty()

@@ -32,6 +32,9 @@ BATCH_EVERY = timedelta(minutes=7)
 RAW = ("FLOUR", "SUGAR", "YEAST", "BUTTER", "SEEDS")
 COMMODITY = "SALT"
 PRODUCTS = ("BREAD-W", "BREAD-R", "ROLL", "BAGUETTE", "BUN", "CIABATTA")
+DEVICES = (("mixer", 4), ("oven", 6), ("packer", 4))
+# The kinds of the alarms --alarms-per-device adds (a real alarm log names a few dozen).
+ALARM_KINDS = ("over_temperature", "door_open", "low_pressure", "belt_stop", "sensor_fault")
 STEP_PARAMETERS = ("mix_min", "oven_temp_c", "bake_min")
 BATCHES_PER_SALT_LOT = 400
 LOTS_PER_BATCH = 4.63  # dough + baked + ~2 finished + rework + raw receipts, measured
@@ -78,8 +81,10 @@ class _Writers:
         self.rows[table] += 1
 
 
-def generate_plant(lots: int, seed: int, out: Path) -> PlantSummary:
-    """Write about `lots` lots (±5 %) and everything around them into `out`."""
+def generate_plant(lots: int, seed: int, out: Path, alarms_per_device: int = 0) -> PlantSummary:
+    """Write about `lots` lots (±5 %) and everything around them into `out`; with
+    `alarms_per_device`, that many more alarms per device over the plant's time span (see
+    _alarm_log)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible sample data, not secrets
     out.mkdir(parents=True, exist_ok=True)
     batches = max(10, round(lots / LOTS_PER_BATCH))
@@ -87,6 +92,8 @@ def generate_plant(lots: int, seed: int, out: Path) -> PlantSummary:
         w = _Writers(out, stack)
         _master_data(w, rng)
         salt_lots = _run_batches(w, rng, batches)
+        if alarms_per_device:
+            _alarm_log(w, seed, batches, alarms_per_device)
     return PlantSummary(
         out=out, rows=w.rows, commodity_material=COMMODITY, commodity_lots=tuple(salt_lots),
         files=tuple(out / f"{name}.csv" for name in TABLES),
@@ -108,7 +115,7 @@ def _master_data(w: _Writers, rng: random.Random) -> None:
               rng.choice(("DE", "AT", "CH", "NL")))  # fmt: skip
     for location, kind in (("WH-RAW", "warehouse"), ("PLANT-1", "plant"), ("WH-FG", "warehouse")):
         w.add("locations", location, location.title(), kind, f"40{rng.randrange(10**11):011d}")
-    for kind, count in (("mixer", 4), ("oven", 6), ("packer", 4)):
+    for kind, count in DEVICES:
         for i in range(1, count + 1):
             w.add("devices", f"{kind.upper()}-{i}", f"{kind.title()} {i}", kind, "PLANT-1")
     for i in range(1, 31):
@@ -296,10 +303,38 @@ def _ship(
         w.add("shipment_lines", rma, lot, -float(rng.randrange(5, 50)), "pcs")
 
 
-def _device_events(w: _Writers, rng: random.Random, day: datetime) -> None:
-    for kind, count in (("MIXER", 4), ("OVEN", 6), ("PACKER", 4)):
+def alarm_log_capacity(lots: int) -> int:
+    """The most alarms per device _alarm_log can spread over a plant of about `lots` lots: one
+    per second of its time span that is not a whole minute."""
+    return _alarm_seconds(max(10, round(lots / LOTS_PER_BATCH)))
+
+
+def _alarm_seconds(batches: int) -> int:
+    # from the first batch to the last pack (two hours and twenty minutes after its mix)
+    minutes = (batches * BATCH_EVERY + timedelta(hours=3)) // timedelta(minutes=1)
+    return minutes * 59
+
+
+def _alarm_log(w: _Writers, seed: int, batches: int, per_device: int) -> None:
+    """`per_device` alarms per device at distinct seconds spread evenly at random over the
+    plant's time span: a real plant's alarm log (tens of thousands a year per device), for
+    benchmarks and tests of device-event look-ups. From a generator of their own, so that
+    the plant's other rows stay what the seed gives without them. Never at a whole minute,
+    where the plant's own calibrations and alarms are: no two events share an event_id."""
+    rng = random.Random(f"alarms-{seed}")  # noqa: S311 - reproducible sample data
+    seconds = _alarm_seconds(batches)
+    for kind, count in DEVICES:
         for i in range(1, count + 1):
-            device = f"{kind}-{i}"
+            device = f"{kind.upper()}-{i}"
+            for slot in sorted(rng.sample(range(seconds), per_device)):
+                at = START + timedelta(minutes=slot // 59, seconds=slot % 59 + 1)
+                w.add("device_events", device, "alarm", _iso(at), rng.choice(ALARM_KINDS))
+
+
+def _device_events(w: _Writers, rng: random.Random, day: datetime) -> None:
+    for kind, count in DEVICES:
+        for i in range(1, count + 1):
+            device = f"{kind.upper()}-{i}"
             if day.weekday() == 0:
                 at = day.replace(hour=5, minute=i)
                 result = "fail" if rng.random() < 0.05 else "pass"

@@ -291,24 +291,16 @@ def _factor_rows(graph: TraceGraph, lot_ids: list[str]) -> list[Any]:
                                       fixed=FIXED_STEP_PROPERTIES)[0]["lots"]  # fmt: skip
         return found
 
-    # Every alarm of every device, read beside the factors (alarms are rare: an over-
-    # temperature a week; the index on DeviceEvent.event seeks them): the device history of
-    # every step (as a backward trace reads it, calibrations and all) added 20 ms to a
-    # ranking of 1,050 lots on the 1M-lot plant, near its 100 ms bar.
+    # The kinds of the alarms during each step, not the device history of every step (as a
+    # backward trace reads it, calibrations and all: 20 ms more for a ranking of 1,050 lots
+    # on the 1M-lot plant, near its 100 ms bar). The devices' longest steps, which bound a
+    # step with no end, are read beside the factors, and so is every alarm when the graph
+    # holds few device events (see _alarms_beside).
     with ThreadPoolExecutor(1, thread_name_prefix="tracegraph-alarms") as pool:
-        alarmed = pool.submit(graph.read, "rootcause/alarms")
+        beside = pool.submit(_alarms_beside, graph)
         rows = read_in_parts([read] * FACTOR_QUERIES, lot_ids)
-        alarms = {row["device_id"]: row for row in alarmed.result()}
-    # a batch step upstream of many lots comes once per lot: matched once
-    kinds: dict[tuple[Any, Any, Any], list[str]] = {}
-
-    def alarm_kinds(device_id: Any, started_at: Any, ended_at: Any) -> list[str]:
-        key = (device_id, started_at, ended_at)
-        found = kinds.get(key)
-        if found is None:
-            found = kinds[key] = _alarm_kinds(alarms.get(device_id), started_at, ended_at)
-        return found
-
+        longest, alarms = beside.result()
+    kinds = _step_alarm_kinds(graph, rows, longest, alarms)
     for row in rows:
         row["steps"] = [
             {"operation": operation, "started_at": started_at, "device_id": device_id,
@@ -316,21 +308,79 @@ def _factor_rows(graph: TraceGraph, lot_ids: list[str]) -> list[Any]:
              # numbers only: a text column (a recipe name) has no range
              "parameters": {name: value for name, value in parameters
                             if isinstance(value, int | float) and not isinstance(value, bool)},
-             "alarms": alarm_kinds(device_id, started_at, ended_at)}
+             "alarms": kinds.get((device_id, started_at, ended_at), [])}
             for operation, started_at, device_id, operator_id, ended_at, parameters in row["steps"]
         ]  # fmt: skip
     return rows
 
 
-def _alarm_kinds(
-    device: dict[str, Any] | None, started_at: str | None, ended_at: str | None
-) -> list[str]:
-    """The kinds of the alarms a step's device raised during it (as backward traces match
-    them: trace.events_during); none for a device that never raised one."""
-    if device is None or started_at is None:
-        return []
+_Step = tuple[Any, str, str | None]  # device_id, started_at, ended_at (ISO 8601)
+
+
+# Up to this many device events in the graph, every alarm is read beside the factors query
+# (rootcause/alarms): no round trip after it, and a plant's few alarms cost less than seeking
+# each ranked step's (a ranking of ~1,000 lots has ~4,000 steps). Beyond, each step's alarms
+# are sought after the factors (rootcause/step_alarms): with 50k alarms per device, reading
+# every alarm was most of a ranking's time (bench/device-events-results.md).
+ALL_ALARMS_UP_TO = 10_000
+
+
+def _alarms_beside(graph: TraceGraph) -> tuple[dict[Any, int], dict[Any, Any] | None]:
+    """Each device's longest step (seconds); and every alarm per device, when the graph holds
+    no more than ALL_ALARMS_UP_TO device events (else None)."""
+    (bounds,) = graph.read("rootcause/device_bounds")
+    longest = {device_id: seconds for device_id, seconds in bounds["longest"]}
+    if bounds["events"] > ALL_ALARMS_UP_TO:
+        return longest, None
+    return longest, {row["device_id"]: row for row in graph.read("rootcause/alarms")}
+
+
+def _step_alarm_kinds(
+    graph: TraceGraph, rows: list[Any], longest: dict[Any, int], alarms: dict[Any, Any] | None
+) -> dict[_Step, list[str]]:
+    """The kinds of the alarms each step's device raised during it (as backward traces match
+    them: trace.events_during), for the steps of the factor rows that have any: from every
+    alarm of every device (`alarms`, rootcause/alarms) when read, else sought per step in the
+    index (rootcause/step_alarms) — or, on a graph whose events are not all keyed yet, from
+    every alarm after all."""
+    # a batch step upstream of many lots comes once per lot: matched once
+    steps = list({(device_id, started_at, ended_at): None
+                  for row in rows for _, started_at, device_id, _, ended_at, _ in row["steps"]
+                  if device_id is not None and started_at is not None})  # fmt: skip
+    if not steps:
+        return {}
+    if alarms is None:
+        (found,) = graph.read("rootcause/step_alarms", steps=_step_spans(steps, longest))
+        if found["keyed"]:
+            return {steps[i]: sorted(set(kinds)) for i, kinds in found["kinds"]}
+        alarms = {row["device_id"]: row for row in graph.read("rootcause/alarms")}
+    out = {}
+    for step in steps:
+        device_id, started_at, ended_at = step
+        if device_id in alarms:
+            out[step] = _alarm_kinds(alarms[device_id], started_at, ended_at,
+                                     longest.get(device_id, 0))  # fmt: skip
+    return out
+
+
+def _step_spans(steps: list[_Step], longest: dict[Any, int]) -> list[list[Any]]:
+    """[device_id, from, to] per step, epoch milliseconds, both included: from its start to its
+    end, or — with no end — to just before its start plus the device's longest step, the
+    bound trace.events_during excludes."""
+    spans = []
+    for device_id, started_at, ended_at in steps:
+        starts = epoch_ms(started_at)
+        ends = epoch_ms(ended_at) if ended_at else starts + longest.get(device_id, 0) * 1000 - 1
+        spans.append([device_id, starts, ends])
+    return spans
+
+
+def _alarm_kinds(device: dict[str, Any], started_at: str, ended_at: str | None,
+                 longest_s: int) -> list[str]:  # fmt: skip
+    """The kinds of the alarms a step's device raised during it, from all of the device's
+    (rootcause/alarms), as backward traces match them (trace.events_during)."""
     ended = epoch_ms(ended_at) if ended_at else None
-    during, _ = events_during(device["times"], epoch_ms(started_at), ended, device["longest_s"])
+    during, _ = events_during(device["times"], epoch_ms(started_at), ended, longest_s)
     return sorted(set(device["kinds"][during]))
 
 

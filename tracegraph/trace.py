@@ -1202,8 +1202,9 @@ def close_ids(text: str, known: list[str], limit: int = 5) -> list[str]:
 
 
 def _event(props: dict[str, Any]) -> dict[str, Any]:
-    """A device event for an answer: its columns (event_id is the importer's key)."""
-    return {k: v for k, v in public_props(props).items() if k != "event_id"}
+    """A device event for an answer: its columns (event_id is the importer's key; device_id
+    its copy of the event's device, which the step or the window names)."""
+    return {k: v for k, v in public_props(props).items() if k not in ("event_id", "device_id")}
 
 
 @without_collector

@@ -37,24 +37,33 @@ CALL (reached) {
   // have run for the device's longest step (longest_step_s, kept by the import), the bound
   // the device window uses; a graph imported before that bound existed gets the one the
   // import would give it from the device's history. Compared as instants (epochMillis), as
-  // the windows do. A device has tens to thousands of events: read from the device, not
-  // sought by time.
+  // the windows do.
+  // A device's alarm log runs to tens of thousands a year: its events are sought by kind and
+  // time in the index device_event_device_time (cypher/trace/device_events.cypher tells how)
+  // (calibrations before the first step: a few a month, all sought, the last kept as before)
+  // once every DeviceEvent is a KeyedDeviceEvent (two reads of the count store); until the
+  // migration has made them so, they are read from the device, as before, so none is missed.
+  // The seeks are forced (USING INDEX SEEK: under USING INDEX, a plan made on an empty graph,
+  // which the server keeps while the graph grows, scanned the whole index), and the other way
+  // reads the device's events by a pattern from it, not a MATCH: on a small graph the planner
+  // chose the index on DeviceEvent.event for the one and a scan of every event of the plant
+  // for the other (gated after the scan).
   CALL (made) {
     UNWIND made AS step
     MATCH (step)-[:ON]->(device:Device)
     WHERE step.started_at IS NOT NULL
-    WITH device,
+    WITH device, COUNT { (:DeviceEvent) } = COUNT { (:KeyedDeviceEvent) } AS keyed,
          min(step.started_at.epochMillis) AS starts_ms,
          max(step.ended_at.epochMillis) AS ended_ms,
          max(CASE WHEN step.ended_at IS NULL THEN step.started_at.epochMillis END) AS unended_ms
-    WITH device, starts_ms, ended_ms, unended_ms,
+    WITH device, keyed, starts_ms, ended_ms, unended_ms,
          CASE WHEN device.longest_step_s IS NOT NULL THEN device.longest_step_s
          ELSE coalesce(COLLECT {
            MATCH (device)<-[:ON]-(known:ProcessStep)
            RETURN max(duration.inSeconds(known.started_at,
                                          coalesce(known.ended_at, known.started_at)).seconds) + 1
          }[0], 0) END AS longest_s
-    WITH device, starts_ms, longest_s,
+    WITH device, keyed, starts_ms, longest_s,
          CASE WHEN unended_ms IS NULL THEN ended_ms
               WHEN ended_ms IS NULL OR unended_ms + longest_s * 1000 > ended_ms
                 THEN unended_ms + longest_s * 1000
@@ -63,13 +72,36 @@ CALL (reached) {
       device.device_id,
       longest_s,
       COLLECT {
-        MATCH (event:DeviceEvent)-[:OF_DEVICE]->(device)
+        CALL (device, keyed, starts_ms, until_ms) {
+          WITH device WHERE keyed
+          UNWIND ['calibration', 'maintenance', 'alarm'] AS kind
+          MATCH (event:DeviceEvent) USING INDEX SEEK event:DeviceEvent(device_id, event, at)
+          WHERE event.device_id = device.device_id AND event.event = kind
+            AND event.at > datetime({epochMillis: starts_ms - 1})
+            AND event.at < datetime({epochMillis: until_ms + 1})
+          RETURN event
+          UNION ALL
+          WITH device WHERE NOT keyed
+          UNWIND [(device)<-[:OF_DEVICE]-(event:DeviceEvent) | event] AS event
+          RETURN event
+        }
         WITH event, event.at.epochMillis AS at
         WHERE at >= starts_ms AND at <= until_ms
         RETURN [at, event {.*, at: toString(event.at)}] ORDER BY at, event.event_id
       },
       COLLECT {
-        MATCH (event:DeviceEvent {event: 'calibration'})-[:OF_DEVICE]->(device)
+        CALL (device, keyed, starts_ms) {
+          WITH device WHERE keyed
+          MATCH (event:DeviceEvent) USING INDEX SEEK event:DeviceEvent(device_id, event, at)
+          WHERE event.device_id = device.device_id AND event.event = 'calibration'
+            AND event.at < datetime({epochMillis: starts_ms})
+          RETURN event
+          UNION ALL
+          WITH device WHERE NOT keyed
+          UNWIND [(device)<-[:OF_DEVICE]-(event:DeviceEvent {event: 'calibration'}) | event]
+            AS event
+          RETURN event
+        }
         WITH event, event.at.epochMillis AS at
         WHERE at < starts_ms
         RETURN [at, event {.*, at: toString(event.at)}] ORDER BY at DESC, event.event_id DESC

@@ -14,7 +14,7 @@ from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import stdout
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.tables import TABLES
-from tracegraph.plant import generate_plant
+from tracegraph.plant import alarm_log_capacity, generate_plant
 from tracegraph.plant_exports import EXPORT_SHAPES
 
 app = typer.Typer(
@@ -43,6 +43,12 @@ def generate(
         "(MSEG goods movements, AFRU, QALS, LIKP, …) for the bundled mapping `sap`; mes: as a "
         "Chinese MES's GB18030 exports (生产记录, 来料记录, …) for the bundled mapping `mes_gbk`.",
     ),
+    alarms: int = typer.Option(
+        0,
+        "--alarms-per-device",
+        help="Add this many alarms per device, spread over the plant's time span (a real "
+        "plant's alarm log, for benchmarks); 0 adds none, and the plant is the same without it.",
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite tables already in --out."),
 ) -> None:
     """Write a bakery plant: receipts with supplier lot numbers, mixes that merge raw lots and a
@@ -52,6 +58,12 @@ def generate(
     with `--mapping mes_gbk`, without locations)."""
     if lots < 50:
         raise ConfigurationError(f"--lots {lots} is too small", hint="use at least 50")
+    most = alarm_log_capacity(lots)
+    if not 0 <= alarms <= most:
+        raise ConfigurationError(
+            f"--alarms-per-device {alarms} does not fit a plant of {lots:,} lots",
+            hint=f"use 0 to {most:,} (one alarm a second at most), or more --lots",
+        )
     if out.exists() and any(out.glob("*.csv")) and not force:
         raise ConfigurationError(
             f"{out} already holds CSV tables", hint="choose another --out, or add --force"
@@ -68,11 +80,11 @@ def generate(
         )
     began = time.perf_counter()
     if exported is None:
-        summary = generate_plant(lots, seed, out)
+        summary = generate_plant(lots, seed, out, alarms)
         rows = summary.rows
     else:
         with tempfile.TemporaryDirectory(prefix="tracegraph-plant-") as canonical:
-            summary = generate_plant(lots, seed, Path(canonical))
+            summary = generate_plant(lots, seed, Path(canonical), alarms)
             rows = exported.write(Path(canonical), out)
     seconds = time.perf_counter() - began
     edges = sum(summary.rows[t] for t in ("step_inputs", "step_outputs", "shipment_lines"))

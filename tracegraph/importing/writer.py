@@ -56,10 +56,13 @@ REFERENCES: dict[str, tuple[str, ...]] = {
 # the index lot_material_created seeks the lots of one material in a time window (rootcause's
 # comparable lots); rootcause's factors query reads the supplier of every lot upstream of ~1,000
 # lots and the device and operator of every step, where one expansion per node would cost more
-# than the query's traversal (cypher/rootcause/factors.cypher).
+# than the query's traversal (cypher/rootcause/factors.cypher); the index
+# device_event_device_time seeks a device's events in a time window (a device's alarm log is
+# far longer than any window asked of it). An event's device is part of its key: it never changes.
 COPIED_REFERENCES: dict[str, tuple[str, ...]] = {
     "lots": ("material_id", "supplier_id"),
     "steps": ("device_id", "operator_id"),
+    "device_events": ("device_id",),
 }
 
 # Rows of these tables name a step or shipment that must exist; rows that name a missing one are

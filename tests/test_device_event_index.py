@@ -1,0 +1,221 @@
+"""A device's events in a time window, sought in the index device_event_device_time: events
+carry their device's id (and the label KeyedDeviceEvent that says so) from the import or from
+`db init`'s migration, and until every event does, the queries read them from the device —
+an un-migrated graph, or one migrated half-way, answers exactly as a migrated one."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from smt_plant import SMT_PLANT
+
+from tracegraph import queries, rootcause
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
+from tracegraph.importing.tables import TABLES
+from tracegraph.trace import trace_backward, trace_window
+
+# Besides tests/smt_plant.py's events: OVEN-1's alarm log of the next day (a device's events
+# far outnumber any window asked of it), and events where instants and zones make the index's
+# order (by instant, then zone) differ from the queries' (by instant, to the millisecond):
+# 09:30+01:00 is 08:30Z, the start of a window below; 09:55+01:00 is 08:55Z, the end of one;
+# 08:54:59.9995 falls in the millisecond before that end; and a calibration 0.4 ms after the
+# failed one of 06:00Z, in its millisecond, which the last calibration's tie-break (the
+# event_id) picks. (The import takes one instant of one device and kind for one event.)
+ALARM_LOG = 1000
+EXTRA_EVENTS = (
+    "OVEN-1,maintenance,2026-11-03T09:30:00+01:00,door seal\n"
+    "OVEN-1,maintenance,2026-11-03T09:55:00+01:00,door seal\n"
+    "OVEN-1,alarm,2026-11-03T08:54:59.9995Z,belt_stop\n"
+    "OVEN-1,calibration,2026-11-02T06:00:00.0004Z,pass\n"
+    "OVEN-1,maintenance,2026-11-03T08:19:59.999Z,nozzle cleaned\n"
+)
+WINDOWS = (
+    ("OVEN-1", "2026-11-03T08:30:00Z", "2026-11-03T08:55:00Z"),
+    ("OVEN-1", "2026-11-03T09:30:00+01:00", "2026-11-03T09:55:00+01:00"),
+    ("OVEN-1", "2026-11-03T08:20:00Z", "2026-11-03T09:21:00Z"),
+    ("OVEN-1", "2026-11-02T06:00:00Z", "2026-11-02T06:00:00.001Z"),
+    ("OVEN-1", "2026-11-02T06:00:00.001Z", "2026-11-03T08:00:00Z"),
+    ("OVEN-1", "2026-11-04T03:00:00Z", "2026-11-04T04:00:00Z"),
+    ("PRINTER-1", "2026-11-03T08:00:00Z", "2026-11-03T08:10:00Z"),
+    ("PACKER-1", "2026-11-03T08:00:00Z", "2026-11-03T11:00:00Z"),
+)
+KEYED = "MATCH (e:DeviceEvent) RETURN count(e) AS events, count(e:KeyedDeviceEvent) AS keyed"
+
+
+def _alarm_log() -> str:
+    day = datetime(2026, 11, 4, tzinfo=UTC)
+    return "".join(
+        f"OVEN-1,alarm,{(day + timedelta(minutes=i)).isoformat()},over_temperature\n"
+        for i in range(ALARM_LOG)
+    )
+
+
+def _load_oven_plant(graph: TraceGraph, folder: Path) -> TraceGraph:
+    folder.mkdir()
+    for name, text in SMT_PLANT.items():
+        extra = EXTRA_EVENTS + _alarm_log() if name == "device_events.csv" else ""
+        (folder / name).write_text(text + extra, encoding="utf-8")
+    assert import_paths(graph, [folder]).rejects == []
+    return graph
+
+
+@pytest.fixture
+def oven_plant(graph: TraceGraph, tmp_path: Path) -> TraceGraph:
+    return _load_oven_plant(graph, tmp_path / "smt")
+
+
+def _run(graph: TraceGraph, statement: str) -> list[dict[str, Any]]:
+    with graph.driver.session(database=graph.database) as session:
+        return [record.data() for record in session.run(statement)]
+
+
+def _answers(graph: TraceGraph) -> dict[str, Any]:
+    """Every answer built from device events: backward traces, device windows, a ranking."""
+    out: dict[str, Any] = {}
+    for lot in ("F1", "A1", "A2", "P0"):
+        trace = trace_backward(graph, [lot])
+        out[f"backward {lot}"] = [
+            (s["step_id"], s["device_events"], s["calibrated_before"], s["device_events_to"])
+            for s in trace.steps
+        ]
+    for device, start, end in WINDOWS:
+        window = trace_window(graph, "device", device, start, end)
+        out[f"window {device} {start} {end}"] = (window.events, window.calibrated_before)
+    # every alarm read beside the factors (a graph of few events), and each step's sought
+    for most in (rootcause.ALL_ALARMS_UP_TO, 0):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(rootcause, "ALL_ALARMS_UP_TO", most)
+            ranking = rootcause.rank_common_causes(graph, ["A1"], ["A2", "P0"])
+        out[f"rootcause {most}"] = [f for f in ranking.factors if f["kind"] == "alarm during step"]
+    return out
+
+
+def test_an_unmigrated_or_half_migrated_graph_answers_as_a_migrated_one(
+    oven_plant: TraceGraph,
+) -> None:
+    graph = oven_plant
+    events = len(SMT_PLANT["device_events.csv"].splitlines()) - 1 + 5 + ALARM_LOG
+    assert _run(graph, KEYED) == [{"events": events, "keyed": events}]
+    assert _run(graph, "MATCH (e:DeviceEvent)-[:OF_DEVICE]->(d) "
+                       "RETURN count(*) AS n, count(CASE WHEN e.device_id = d.device_id "
+                       "THEN 1 END) AS same") == [{"n": events, "same": events}]  # fmt: skip
+    migrated = _answers(graph)
+    # what the boundary events are there for: each is in (or out of) its window
+    at_start = migrated["window OVEN-1 2026-11-03T08:30:00Z 2026-11-03T08:55:00Z"][0]
+    assert [(e["at"], e["result"]) for e in at_start] == [
+        ("2026-11-03T08:30:00Z", "over_temperature"),
+        ("2026-11-03T09:30:00+01:00", "door seal"),
+        ("2026-11-03T08:40:00Z", "pass"),
+        ("2026-11-03T08:50:00Z", "conveyor_stop"),
+        ("2026-11-03T08:54:59.9995Z", "belt_stop"),
+    ]
+    calibrated = migrated["window OVEN-1 2026-11-02T06:00:00.001Z 2026-11-03T08:00:00Z"][1]
+    assert (calibrated["at"], calibrated["result"]) == ("2026-11-02T06:00:00.0004Z", "pass")
+    assert len(migrated["window OVEN-1 2026-11-04T03:00:00Z 2026-11-04T04:00:00Z"][0]) == 60
+    assert migrated[f"rootcause {rootcause.ALL_ALARMS_UP_TO}"] == migrated["rootcause 0"]
+    assert {f["value"] for f in migrated["rootcause 0"]} == {
+        "conveyor_stop on OVEN-1", "over_temperature on OVEN-1"
+    }  # fmt: skip
+
+    # a graph imported before device events carried device_id: neither copy nor label
+    _run(graph, "MATCH (e:DeviceEvent) REMOVE e.device_id, e:KeyedDeviceEvent")
+    assert _answers(graph) == migrated
+    # a migration stopped half-way: the events keyed so far would miss the others
+    _run(graph, "MATCH (e:DeviceEvent)-[:OF_DEVICE]->(d) WITH e, d ORDER BY e.event_id "
+                "LIMIT 600 SET e.device_id = d.device_id, e:KeyedDeviceEvent")  # fmt: skip
+    assert _answers(graph) == migrated
+    graph.init_schema()  # runs the migration
+    assert _run(graph, KEYED) == [{"events": events, "keyed": events}]
+    assert _answers(graph) == migrated
+
+
+def _plan_hits(graph: TraceGraph, name: str, **params: Any) -> tuple[int, list[str], list[str]]:
+    """A query's total db hits, its index seeks, and its operators of more than 100 hits
+    (said when the test fails), profiled."""
+    with graph.driver.session(database=graph.database) as session:
+        profile = session.run("PROFILE " + queries.load(name), params).consume().profile
+    assert profile is not None
+    hits, seeks, heavy, todo = 0, [], [], [profile]
+    while todo:
+        operator = todo.pop()
+        hits += operator.get("dbHits", 0)
+        if "NodeIndexSeek" in operator["operatorType"]:
+            seeks.append(operator["args"]["Details"])
+        if operator.get("dbHits", 0) > 100:
+            heavy.append(f"{operator['operatorType']} {operator['args'].get('Details')}")
+        todo += operator.get("children", [])
+    return hits, seeks, heavy
+
+
+def test_window_queries_seek_the_index_and_read_only_the_window(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """OVEN-1 holds over a thousand events; the queries for a narrow trace, a device window
+    and a ranking's alarms seek the few in their windows (read from the device, the backward
+    trace read each of them twice, the window query and the alarms once). Planned first on the
+    empty graph, as a test before may have (the server keeps a plan while the graph grows): a
+    plan that may scan the index then did."""
+    window = {"device_id": "OVEN-1", "window_start": "2026-11-03T08:00:00Z",
+              "window_end": "2026-11-03T09:00:00Z"}  # fmt: skip
+    starts = int(datetime(2026, 11, 3, 8, 20, tzinfo=UTC).timestamp() * 1000)
+    queries_asked: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("trace/backward", {"lot_ids": ["A1"]}),
+        ("trace/device_events", window),
+        ("rootcause/step_alarms", {"steps": [["OVEN-1", starts, starts + 30 * 60_000]]}),
+    )
+    for name, params in queries_asked:
+        with graph.driver.session(database=graph.database) as session:
+            session.run("EXPLAIN " + queries.load(name), params).consume()
+    _load_oven_plant(graph, tmp_path / "smt")
+    for name, params in queries_asked:
+        hits, seeks, heavy = _plan_hits(graph, name, **params)
+        assert hits < ALARM_LOG / 2, (name, hits, heavy)
+        assert seeks and all("(device_id, event, at)" in s for s in seeks), (name, seeks)
+
+
+def test_the_queries_name_every_kind_of_event() -> None:
+    """The index is sought per kind: a kind the queries did not name would be missed."""
+    kinds = next(c for c in TABLES["device_events"].columns if c.name == "event").choices
+    for name in ("trace/backward", "trace/device_events"):
+        listed = re.findall(r"UNWIND \[([^\]]*)\] AS kind", queries.load(name))
+        assert listed and all(
+            sorted(k.strip(" '") for k in found.split(",")) == sorted(kinds) for found in listed
+        ), name
+
+
+def test_import_keeps_the_device_id_on_new_and_changed_events(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """New events (the CREATE path) and changed ones (the MERGE path, here one written by a
+    version without the copy) carry device_id and the label; the copy is no change of its own
+    in the ledger, and an unchanged re-import writes nothing."""
+    folder = tmp_path / "events"
+    folder.mkdir()
+    header = "device_id,event,at,result\n"
+    (folder / "device_events.csv").write_text(
+        header + "OVEN-1,alarm,2026-11-03T08:30:00Z,over_temperature\n"
+        "OVEN-1,calibration,2026-11-02T06:00:00Z,pass\n", encoding="utf-8")  # fmt: skip
+    import_paths(graph, [folder])
+    copies = ("MATCH (e:DeviceEvent)-[:OF_DEVICE]->(d) RETURN e.event AS event, "
+              "e.device_id AS copy, d.device_id AS device, e:KeyedDeviceEvent AS keyed "
+              "ORDER BY event")  # fmt: skip
+    keyed = [{"event": e, "copy": "OVEN-1", "device": "OVEN-1", "keyed": True}
+             for e in ("alarm", "calibration")]  # fmt: skip
+    assert _run(graph, copies) == keyed
+    _run(graph, "MATCH (e:DeviceEvent {event: 'alarm'}) REMOVE e.device_id, e:KeyedDeviceEvent")
+    (folder / "device_events.csv").write_text(
+        header + "OVEN-1,alarm,2026-11-03T08:30:00Z,conveyor_stop\n"
+        "OVEN-1,calibration,2026-11-02T06:00:00Z,pass\n", encoding="utf-8")  # fmt: skip
+    changed = import_paths(graph, [folder])
+    assert changed.tables["device_events"].changed == 1
+    assert _run(graph, copies) == keyed
+    assert _run(graph, "MATCH (c:RowChange {table: 'device_events'}) RETURN c.columns AS c") == [
+        {"c": ["result"]}
+    ]
+    again = import_paths(graph, [folder], force=True)
+    assert again.tables["device_events"].changed == 0

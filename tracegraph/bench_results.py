@@ -1,0 +1,45 @@
+"""What the benchmark scripts share: a timing summary, and the results history they keep."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tracegraph.errors import TracegraphError
+
+
+def summary(seconds: list[float], sizes: list[int]) -> dict[str, Any]:
+    """p50, p95 and max of timed calls in milliseconds, and the mean size of their answers."""
+    ms = sorted(s * 1000 for s in seconds)
+    return {
+        "runs": len(ms),
+        "p50_ms": round(statistics.median(ms), 2),
+        "p95_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 2),
+        "max_ms": round(ms[-1], 2),
+        "mean_size": round(statistics.mean(sizes), 1),
+    }
+
+
+def appended(out: Path, name: str, result: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every result OUT/NAME.json holds, this one added (the file is written again)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.json"
+    history: list[dict[str, Any]] = json.loads(path.read_text()) if path.exists() else []
+    history.append(result)
+    path.write_text(json.dumps(history, indent=2) + "\n")
+    return history
+
+
+def finish(
+    run: Callable[[], dict[str, Any]], write: Callable[[dict[str, Any], Path], None], out: Path
+) -> None:
+    """Run a benchmark, keep its result in OUT and print it; an error is one line, no traceback."""
+    try:
+        result = run()
+    except TracegraphError as error:
+        raise SystemExit(f"error: {error}") from None
+    write(result, out)
+    print(json.dumps(result, indent=2))
