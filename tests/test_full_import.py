@@ -462,3 +462,31 @@ def test_a_workbook_with_sheets_not_read_keeps_its_table(
     assert any(n.startswith("lots not compared with the graph") and "not read" in n
                for n in done["notes"]), done["notes"]  # fmt: skip
     assert graph_keys(hand_plant, "lots").count("P2") == 1
+
+
+def test_a_kept_step_or_shipment_is_not_listed_nor_counted_toward_the_limit_night_after_night(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Step Y and shipment SH2 leave their dumps while lots are still linked to them: kept,
+    every night. Kept is not removed: not in removed-RUN.csv, not in the ledger's counts and
+    not against --max-removals 0 (which refused the nightly run), in the dry run as in the run."""
+    graph = hand_plant
+    steps = HAND_PLANT["steps.csv"].replace("Y,pack,2026-11-03T09:00:00+00:00,PACKER-1,OP2,\n", "")
+    shipments = HAND_PLANT["shipments.csv"].replace(
+        "SH2,C2,2026-11-04T09:00:00+00:00,DN-2,WH-FG\n", ""
+    )
+    night = str(_night(tmp_path, "n1", {"steps.csv": steps, "shipments.csv": shipments}))
+    dry = _json(runner, night, "--full", "--dry-run", "--max-removals", "0")
+    assert (dry["removed"], dry["removed_file"]) == (0, None)
+    assert not any("would" in n for n in dry["notes"]), dry["notes"]
+    assert any(n.startswith("1 record of shipments not removed") for n in dry["notes"])
+    for _ in range(2):  # the second night as the first: the same dump, read again
+        kept = _json(runner, night, "--full", "--max-removals", "0", "--force")
+        assert (kept["removed"], kept["removed_file"]) == (0, None)
+        assert {t: c["removed"] for t, c in kept["tables"].items()} == {
+            "steps": 0, "shipments": 0
+        }  # fmt: skip
+        run = import_run(graph, kept["run_id"])
+        assert (run["rows_removed"], run["removed"], run.get("removed_file")) == (0, [], None)
+        assert not list(tmp_path.glob("removed-*.csv"))
+    assert sorted(graph.read("import/shipments_keys")[0]["keys"]) == ["RMA1", "SH1", "SH2"]

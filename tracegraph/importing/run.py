@@ -351,6 +351,7 @@ def import_paths(
                 # dry run, which compares before any write, then says what the run will do
                 new_rows = {name: t.changed - t.updated for name, t in tables.items()}
                 removals, removal_notes = full_dump.compare(graph, state.present, log, new_rows)
+                full_dump.keep_linked(graph, removals)
                 try:
                     full_dump.refuse_beyond(removals, limit)
                 except full_dump.RemovalRefused:
@@ -622,6 +623,7 @@ def check_paths(
     removed_file = None
     if graph is not None and state.present is not None and limit is not None:
         removals, compared = full_dump.compare(graph, state.present, log)
+        full_dump.keep_linked(graph, removals)
         notes += compared + full_dump.removal_notes(removals, dry_run=True)
         try:
             full_dump.refuse_beyond(removals, limit)
