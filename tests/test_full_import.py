@@ -421,9 +421,10 @@ def test_the_limit_is_a_share_of_what_the_graph_held_before_the_run(
     new = [f"N{i},FLOUR,1,kg,," for i in range(10)] + ["BAD,FLOUR,minus one,kg,,"]
     night = str(_night(tmp_path, "n1", {"lots.csv": "\n".join([header, *kept, *new]) + "\n"}))
     rejects = tmp_path / "rejects.csv"
-    dry = _json(runner, night, "--full", "--dry-run", "--rejects", str(rejects), code=1)
+    # the import would refuse it: exit 2, as the import's (its rejected row alone makes 1)
+    dry = _json(runner, night, "--full", "--dry-run", "--rejects", str(rejects), code=2)
     assert dry["tables"]["lots"]["removed"] == 2
-    assert any("would refuse" in n for n in dry["notes"]), dry["notes"]
+    assert "lacks 2 of the 5 rows the graph holds (40%)" in dry["refused"]
     rejects.unlink()
     refused = runner.invoke(app, ["import", night, "--full", "--rejects", str(rejects)])
     assert refused.exit_code == 2, refused.output
@@ -490,3 +491,40 @@ def test_a_kept_step_or_shipment_is_not_listed_nor_counted_toward_the_limit_nigh
         assert (run["rows_removed"], run["removed"], run.get("removed_file")) == (0, [], None)
         assert not list(tmp_path.glob("removed-*.csv"))
     assert sorted(graph.read("import/shipments_keys")[0]["keys"]) == ["RMA1", "SH1", "SH2"]
+
+
+def test_a_dry_run_beyond_the_limit_exits_2_as_the_import_would(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The import refuses a dump that would remove more than --max-removals with exit 2; its
+    dry run exits 2 too (it exited 0, with a note only, and a nightly check of tonight's
+    export passed), with the summary on stdout, the reason on stderr, and the summary file
+    saying so. Within the limit it exits 0 as before."""
+    night2 = str(_night(tmp_path, "night2", {"shipment_lines.csv": NIGHT2_LINES}))
+    summary_file = tmp_path / "last.json"
+    dry = runner.invoke(app, ["import", night2, "--full", "--dry-run", "--format", "json",
+                              "--summary-file", str(summary_file)])  # fmt: skip
+    assert dry.exit_code == 2, dry.output
+    summary = json.loads(dry.stdout)
+    assert (summary["removed"], summary["tables"]["shipment_lines"]["removed"]) == (2, 2)
+    would = (
+        "the full dump of shipment_lines lacks 2 of the 3 rows the graph holds (67%), more than "
+        "--max-removals 10%: the import would refuse to remove them (exit 2, nothing removed)"
+    )
+    assert summary["refused"] == would
+    *_, error, outcome = dry.stderr.splitlines()
+    assert (
+        "ended, exit 2 (the import would refuse the removals): 2 rows read = 2 would be "
+        "written + 0 rejected; 2 would be removed, in "
+    ) in outcome
+    assert error == (
+        f"error: {would} (hint: a cut-off export? check the file; if the rows are gone on "
+        f"purpose, import it with --max-removals 2 ({summary['removed_file']} lists them))"
+    )
+    written = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert (written["exit_code"], written["outcome"], written["error"]) == (2, "failed", would)
+    assert len(_lines(hand_plant)) == 3
+    table = runner.invoke(app, ["import", night2, "--full", "--dry-run"])
+    assert table.exit_code == 2 and "error: the full dump of shipment_lines" in table.stderr
+    allowed = _json(runner, night2, "--full", "--dry-run", "--max-removals", "2")
+    assert (allowed["removed"], allowed["refused"]) == (2, None)

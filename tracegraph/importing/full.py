@@ -248,22 +248,30 @@ def _lots_by_parent(keys: list[Key]) -> dict[str, list[str]]:
     return lots
 
 
-def refuse_beyond(removals: dict[str, Removal], limit: Limit) -> None:
-    """Nothing is removed when any table would lose more than the limit allows: a cut-off
-    export (a disk full half-way through the dump) would delete half the plant."""
+def refusal(
+    removals: dict[str, Removal], limit: Limit, listed: Path | None = None
+) -> RemovalRefused | None:
+    """The error of a run whose removals any table would lose more than the limit allows:
+    nothing is removed then, as a cut-off export (a disk full half-way through the dump) would
+    delete half the plant. `listed`: the dry run's file of the rows, as the dry run says the
+    import would refuse (it exits 2, as the import would). None within the limit."""
     over = [r for r in removals.values() if r.keys and not limit.allows(len(r.keys), r.held)]
     if not over:
-        return
+        return None
     worst = max(over, key=lambda r: len(r.keys) / max(r.held, 1))
     share = 100 * len(worst.keys) / max(worst.held, 1)
     others = f" (and {counted(len(over) - 1, 'other table')})" if len(over) > 1 else ""
-    raise RemovalRefused(
+    needed = max(len(r.keys) for r in over)
+    return RemovalRefused(
         f"the full dump of {worst.table} lacks {len(worst.keys):,} of the "
         f"{worst.held:,} rows the graph holds ({share:.0f}%){others}, more than --max-removals "
-        f"{limit.text}: nothing was removed",
-        hint=f"a cut-off export? check the file; if the rows are gone on purpose, run it again "
-        f"with --max-removals {max(len(r.keys) for r in over)} (--dry-run --full lists them)",
-    )
+        + (f"{limit.text}: nothing was removed" if listed is None else
+           f"{limit.text}: the import would refuse to remove them (exit 2, nothing removed)"),
+        hint="a cut-off export? check the file; if the rows are gone on purpose, "
+        + (f"run it again with --max-removals {needed} (--dry-run --full lists them)"
+           if listed is None else
+           f"import it with --max-removals {needed} ({listed} lists them)"),
+    )  # fmt: skip
 
 
 def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
