@@ -14,11 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
+from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_run
+from tracegraph.importing.restore import read_removed
 from tracegraph.importing.run import import_paths
 
 from hand_plant import HAND_PLANT  # isort: skip
@@ -528,3 +531,52 @@ def test_a_dry_run_beyond_the_limit_exits_2_as_the_import_would(
     assert table.exit_code == 2 and "error: the full dump of shipment_lines" in table.stderr
     allowed = _json(runner, night2, "--full", "--dry-run", "--max-removals", "2")
     assert (allowed["removed"], allowed["refused"]) == (2, None)
+
+
+def test_the_removed_rows_of_a_run_are_restored_as_table_files_to_import_again(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Salt lot B and the return line RMA1|P2 were removed by mistake (a dump cut short):
+    `imports RUN --restore DIR` writes them as canonical table files, and importing DIR puts
+    the graph back as it was (removed-RUN.csv itself is no table file the import reads)."""
+    graph = hand_plant
+    before = _graph_dump(graph)
+    lots = HAND_PLANT["lots.csv"].replace("B,SALT,10,kg,V2,000123\n", "")
+    lines = HAND_PLANT["shipment_lines.csv"].replace("RMA1,P2,-10,pcs\n", "")
+    night = _night(tmp_path, "n1", {"lots.csv": lots, "shipment_lines.csv": lines})
+    done = _json(runner, str(night), "--full", "--max-removals", "1")
+    assert done["removed"] == 2 and _graph_dump(graph) != before
+
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert sorted(p.name for p in folder.iterdir()) == ["lots.csv", "shipment_lines.csv"]
+    assert _rows(str(folder / "shipment_lines.csv")) == [
+        ["shipment_id", "lot_id", "quantity", "uom"], ["RMA1", "P2", "-10.0", "pcs"]
+    ]  # fmt: skip
+    assert f"2 rows of {done['run_id']}'s removed rows written to {folder}" in " ".join(
+        restored.stdout.split()
+    )
+    back = _json(runner, str(folder))
+    assert back["written"] == 2
+    assert _graph_dump(graph) == before
+
+    # an existing table file is not overwritten; a run that removed nothing has no file
+    again = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert again.exit_code == 2 and f"{folder / 'lots.csv'} exists" in again.stderr
+    assert "Traceback" not in again.output
+    none = runner.invoke(app, ["imports", back["run_id"], "--restore", str(tmp_path / "x")])
+    assert none.exit_code == 2 and "removed no rows" in none.stderr
+
+
+def test_a_file_that_is_not_a_file_of_removed_rows_is_refused_in_one_line(tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.csv"
+    rejects.write_text("file,line,column,value,reason\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="its first line is not table,key,values"):
+        read_removed(rejects)
+    edited = tmp_path / "removed.csv"
+    edited.write_text('table,key,values\nlots,B,"{""lot_id"": ""B"""\n', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="is not a file of removed rows"):
+        read_removed(edited)
+    with pytest.raises(ConfigurationError, match="cannot read the file of removed rows"):
+        read_removed(tmp_path / "gone.csv")
