@@ -580,3 +580,19 @@ def test_a_file_that_is_not_a_file_of_removed_rows_is_refused_in_one_line(tmp_pa
         read_removed(edited)
     with pytest.raises(ConfigurationError, match="cannot read the file of removed rows"):
         read_removed(tmp_path / "gone.csv")
+
+
+def test_the_import_list_as_csv_has_the_removed_rows(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`imports --format csv` had no removed count, which the table of a run and the JSON
+    have: empty for a run without --full (nothing compared), 0 or more for a full one."""
+    night2 = str(_night(tmp_path, "night2", {"shipment_lines.csv": NIGHT2_LINES}))
+    full = _json(runner, night2, "--full", "--max-removals", "2")
+    listed = runner.invoke(app, ["imports", "--format", "csv"])
+    assert listed.exit_code == 0, listed.output
+    runs = {r["run_id"]: r for r in csv.DictReader(listed.stdout.splitlines())}
+    assert runs[full["run_id"]]["rows_removed"] == "2"
+    assert [r["rows_removed"] for r in runs.values()] == ["2", ""]  # the plant's import: empty
+    shown = json.loads(runner.invoke(app, ["imports", "--format", "json"]).stdout)
+    assert [r.get("rows_removed") for r in shown["imports"]] == [2, None]

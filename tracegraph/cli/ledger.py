@@ -21,6 +21,9 @@ from tracegraph.values import counted
 RUN_COLUMNS = (
     "run_id", "status", "started_at", "ended_at", "user", "host", "rows_read", "rows_written",
     "rows_rejected", "rows_updated", "stubs_created", "seconds", "reject_file", "stubs_left",
+    # last, as stubs_left was: a script reading columns by position keeps them; empty for a
+    # run without --full, which compared nothing
+    "rows_removed",
 )  # fmt: skip
 CHANGE_COLUMNS = ("table", "key", "file", "line", "column", "before", "after")
 CHANGES_SHOWN = 200  # changed columns shown on a terminal; csv and json carry them all
