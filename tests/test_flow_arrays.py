@@ -200,3 +200,51 @@ def test_forward_trace_json_is_the_same_in_arrays(
     in_arrays["seconds"] = walked["seconds"] = 0
     assert json.dumps(in_arrays) == json.dumps(walked)
     assert in_arrays["shipments"]  # the answer weighed something
+
+
+@pytest.mark.parametrize(
+    ("used", "back"),
+    [
+        ([Edge("A", "S", 6, "kg"), Edge("A", "S", 4, "kg")], [Edge("A", "S", 5, "kg")]),
+        ([Edge("A", "S", 10, "kg")], [Edge("A", "S", 3, "kg"), Edge("A", "S", 2000, "g")]),
+        ([Edge("A", "S", 4000, "g"), Edge("A", "S", 6, "kg")], [Edge("A", "S", 5, "kg")]),
+    ],
+)
+def test_a_sort_nets_a_lot_used_or_given_back_in_several_lines(
+    monkeypatch: pytest.MonkeyPatch, used: list[Edge], back: list[Edge]
+) -> None:
+    """Lot A (10 kg) sorted: 10 kg in, 5 kg of A back and 5 kg to M — A's use booked in two
+    lines (6 + 4 kg, a hand-edited graph or two imports under other line numbers), or its
+    return in two. A gave M 5 kg and 5 kg of A is left, as a quality engineer counts it. Each
+    line was netted by the one return alone (6 - 5 = 1 kg, 4 - 5 nothing): M carried 1 kg of
+    A and A had 9 kg left; two returns kept the last alone (10 - 2 = 8 kg to M)."""
+    lots = {"A": Quantity(10, "kg"), "M": Quantity(5, "kg")}
+    outputs = [*back, Edge("M", "S", 5, "kg")]
+    assert [(e.lot, e.base) for e in flow.without_rework_in_place(used, outputs)[0]] == [
+        ("A", 5.0)
+    ]  # fmt: skip
+    in_arrays, walked = _both(monkeypatch, {"A": lots["A"]}, lots, used, outputs, [])
+    for weighed in (in_arrays, walked):
+        assert weighed.lots["M"] == pytest.approx({"A": 5.0})
+        assert weighed.remaining["A"] == pytest.approx({"A": 5.0})  # 10 = 5 in M + 5 left
+    needed = flow.backward({"M": lots["M"]}, lots, used, outputs).needed
+    assert needed["A"].uom == "kg" and needed["A"].amount == pytest.approx(5.0)
+    left = flow.balance(10, "kg", used, outputs, [])
+    assert left is not None and (left["used"], left["remaining"]) == (5.0, 5.0)
+
+
+def test_a_lot_given_back_in_two_lines_gets_all_of_what_its_step_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Lot A reworked with 1 kg of salt B, booked back to A in two lines (6 + 5 kg): all of B
+    is in A. A step's shares were per lot, the last line's alone (5/11 of B, 6/11 lost); the
+    backward weighing added each line's share, which was the last line's twice (10/11)."""
+    lots = {"A": Quantity(10, "kg"), "B": Quantity(1, "kg")}
+    uses = [Edge("A", "R", 10, "kg"), Edge("B", "R", 1, "kg")]
+    outputs = [Edge("A", "R", 6, "kg"), Edge("A", "R", 5, "kg")]
+    for arrays_from in (0, 1 << 60):  # the arrays leave a step giving a lot twice to the walk
+        monkeypatch.setattr(flow, "ARRAYS_FROM_LOTS", arrays_from)
+        weighed = forward({"B": lots["B"]}, lots, uses, outputs, [])
+        assert weighed.lots["A"] == pytest.approx({"B": 1.0})
+    needed = flow.backward({"A": lots["A"]}, lots, uses, outputs).needed
+    assert needed["B"].uom == "kg" and needed["B"].amount == pytest.approx(1.0)

@@ -14,11 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
+from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_run
+from tracegraph.importing.restore import read_removed
 from tracegraph.importing.run import import_paths
 
 from hand_plant import HAND_PLANT  # isort: skip
@@ -421,9 +424,10 @@ def test_the_limit_is_a_share_of_what_the_graph_held_before_the_run(
     new = [f"N{i},FLOUR,1,kg,," for i in range(10)] + ["BAD,FLOUR,minus one,kg,,"]
     night = str(_night(tmp_path, "n1", {"lots.csv": "\n".join([header, *kept, *new]) + "\n"}))
     rejects = tmp_path / "rejects.csv"
-    dry = _json(runner, night, "--full", "--dry-run", "--rejects", str(rejects), code=1)
+    # the import would refuse it: exit 2, as the import's (its rejected row alone makes 1)
+    dry = _json(runner, night, "--full", "--dry-run", "--rejects", str(rejects), code=2)
     assert dry["tables"]["lots"]["removed"] == 2
-    assert any("would refuse" in n for n in dry["notes"]), dry["notes"]
+    assert "lacks 2 of the 5 rows the graph holds (40%)" in dry["refused"]
     rejects.unlink()
     refused = runner.invoke(app, ["import", night, "--full", "--rejects", str(rejects)])
     assert refused.exit_code == 2, refused.output
@@ -462,3 +466,133 @@ def test_a_workbook_with_sheets_not_read_keeps_its_table(
     assert any(n.startswith("lots not compared with the graph") and "not read" in n
                for n in done["notes"]), done["notes"]  # fmt: skip
     assert graph_keys(hand_plant, "lots").count("P2") == 1
+
+
+def test_a_kept_step_or_shipment_is_not_listed_nor_counted_toward_the_limit_night_after_night(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Step Y and shipment SH2 leave their dumps while lots are still linked to them: kept,
+    every night. Kept is not removed: not in removed-RUN.csv, not in the ledger's counts and
+    not against --max-removals 0 (which refused the nightly run), in the dry run as in the run."""
+    graph = hand_plant
+    steps = HAND_PLANT["steps.csv"].replace("Y,pack,2026-11-03T09:00:00+00:00,PACKER-1,OP2,\n", "")
+    shipments = HAND_PLANT["shipments.csv"].replace(
+        "SH2,C2,2026-11-04T09:00:00+00:00,DN-2,WH-FG\n", ""
+    )
+    night = str(_night(tmp_path, "n1", {"steps.csv": steps, "shipments.csv": shipments}))
+    dry = _json(runner, night, "--full", "--dry-run", "--max-removals", "0")
+    assert (dry["removed"], dry["removed_file"]) == (0, None)
+    assert not any("would" in n for n in dry["notes"]), dry["notes"]
+    assert any(n.startswith("1 record of shipments not removed") for n in dry["notes"])
+    for _ in range(2):  # the second night as the first: the same dump, read again
+        kept = _json(runner, night, "--full", "--max-removals", "0", "--force")
+        assert (kept["removed"], kept["removed_file"]) == (0, None)
+        assert {t: c["removed"] for t, c in kept["tables"].items()} == {
+            "steps": 0, "shipments": 0
+        }  # fmt: skip
+        run = import_run(graph, kept["run_id"])
+        assert (run["rows_removed"], run["removed"], run.get("removed_file")) == (0, [], None)
+        assert not list(tmp_path.glob("removed-*.csv"))
+    assert sorted(graph.read("import/shipments_keys")[0]["keys"]) == ["RMA1", "SH1", "SH2"]
+
+
+def test_a_dry_run_beyond_the_limit_exits_2_as_the_import_would(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The import refuses a dump that would remove more than --max-removals with exit 2; its
+    dry run exits 2 too (it exited 0, with a note only, and a nightly check of tonight's
+    export passed), with the summary on stdout, the reason on stderr, and the summary file
+    saying so. Within the limit it exits 0 as before."""
+    night2 = str(_night(tmp_path, "night2", {"shipment_lines.csv": NIGHT2_LINES}))
+    summary_file = tmp_path / "last.json"
+    dry = runner.invoke(app, ["import", night2, "--full", "--dry-run", "--format", "json",
+                              "--summary-file", str(summary_file)])  # fmt: skip
+    assert dry.exit_code == 2, dry.output
+    summary = json.loads(dry.stdout)
+    assert (summary["removed"], summary["tables"]["shipment_lines"]["removed"]) == (2, 2)
+    would = (
+        "the full dump of shipment_lines lacks 2 of the 3 rows the graph holds (67%), more than "
+        "--max-removals 10%: the import would refuse to remove them (exit 2, nothing removed)"
+    )
+    assert summary["refused"] == would
+    *_, error, outcome = dry.stderr.splitlines()
+    assert (
+        "ended, exit 2 (the import would refuse the removals): 2 rows read = 2 would be "
+        "written + 0 rejected; 2 would be removed, in "
+    ) in outcome
+    assert error == (
+        f"error: {would} (hint: a cut-off export? check the file; if the rows are gone on "
+        f"purpose, import it with --max-removals 2 ({summary['removed_file']} lists them))"
+    )
+    written = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert (written["exit_code"], written["outcome"], written["error"]) == (2, "failed", would)
+    assert len(_lines(hand_plant)) == 3
+    table = runner.invoke(app, ["import", night2, "--full", "--dry-run"])
+    assert table.exit_code == 2 and "error: the full dump of shipment_lines" in table.stderr
+    allowed = _json(runner, night2, "--full", "--dry-run", "--max-removals", "2")
+    assert (allowed["removed"], allowed["refused"]) == (2, None)
+
+
+def test_the_removed_rows_of_a_run_are_restored_as_table_files_to_import_again(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Salt lot B and the return line RMA1|P2 were removed by mistake (a dump cut short):
+    `imports RUN --restore DIR` writes them as canonical table files, and importing DIR puts
+    the graph back as it was (removed-RUN.csv itself is no table file the import reads)."""
+    graph = hand_plant
+    before = _graph_dump(graph)
+    lots = HAND_PLANT["lots.csv"].replace("B,SALT,10,kg,V2,000123\n", "")
+    lines = HAND_PLANT["shipment_lines.csv"].replace("RMA1,P2,-10,pcs\n", "")
+    night = _night(tmp_path, "n1", {"lots.csv": lots, "shipment_lines.csv": lines})
+    done = _json(runner, str(night), "--full", "--max-removals", "1")
+    assert done["removed"] == 2 and _graph_dump(graph) != before
+
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert sorted(p.name for p in folder.iterdir()) == ["lots.csv", "shipment_lines.csv"]
+    assert _rows(str(folder / "shipment_lines.csv")) == [
+        ["shipment_id", "lot_id", "quantity", "uom"], ["RMA1", "P2", "-10.0", "pcs"]
+    ]  # fmt: skip
+    assert f"2 rows of {done['run_id']}'s removed rows written to {folder}" in " ".join(
+        restored.stdout.split()
+    )
+    back = _json(runner, str(folder))
+    assert back["written"] == 2
+    assert _graph_dump(graph) == before
+
+    # an existing table file is not overwritten; a run that removed nothing has no file
+    again = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert again.exit_code == 2 and f"{folder / 'lots.csv'} exists" in again.stderr
+    assert "Traceback" not in again.output
+    none = runner.invoke(app, ["imports", back["run_id"], "--restore", str(tmp_path / "x")])
+    assert none.exit_code == 2 and "removed no rows" in none.stderr
+
+
+def test_a_file_that_is_not_a_file_of_removed_rows_is_refused_in_one_line(tmp_path: Path) -> None:
+    rejects = tmp_path / "rejects.csv"
+    rejects.write_text("file,line,column,value,reason\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="its first line is not table,key,values"):
+        read_removed(rejects)
+    edited = tmp_path / "removed.csv"
+    edited.write_text('table,key,values\nlots,B,"{""lot_id"": ""B"""\n', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="is not a file of removed rows"):
+        read_removed(edited)
+    with pytest.raises(ConfigurationError, match="cannot read the file of removed rows"):
+        read_removed(tmp_path / "gone.csv")
+
+
+def test_the_import_list_as_csv_has_the_removed_rows(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`imports --format csv` had no removed count, which the table of a run and the JSON
+    have: empty for a run without --full (nothing compared), 0 or more for a full one."""
+    night2 = str(_night(tmp_path, "night2", {"shipment_lines.csv": NIGHT2_LINES}))
+    full = _json(runner, night2, "--full", "--max-removals", "2")
+    listed = runner.invoke(app, ["imports", "--format", "csv"])
+    assert listed.exit_code == 0, listed.output
+    runs = {r["run_id"]: r for r in csv.DictReader(listed.stdout.splitlines())}
+    assert runs[full["run_id"]]["rows_removed"] == "2"
+    assert [r["rows_removed"] for r in runs.values()] == ["2", ""]  # the plant's import: empty
+    shown = json.loads(runner.invoke(app, ["imports", "--format", "json"]).stdout)
+    assert [r.get("rows_removed") for r in shown["imports"]] == [2, None]

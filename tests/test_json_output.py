@@ -11,8 +11,11 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import Enum, StrEnum
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -116,3 +119,34 @@ def test_json_text_writes_nan_and_infinity_as_null() -> None:
     """json wrote NaN and Infinity, which are not JSON (jq and JavaScript refuse them)."""
     text = json_text({"a": math.nan, "b": math.inf, "c": -math.inf, "d": 1.0})
     assert json.loads(text) == {"a": None, "b": None, "c": None, "d": 1.0}
+
+
+class _Kind(Enum):  # a plain Enum, as tables.Kind: its text is "_Kind.TEXT", its value "text"
+    TEXT = "text"
+    COUNT = 2
+
+
+class _Format(StrEnum):
+    JSON = "json"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"kind": _Kind.TEXT, "count": _Kind.COUNT, "format": _Format.JSON, _Kind.TEXT: 1},
+        {"at": datetime(2026, 11, 3, 8, 15, tzinfo=UTC), "naive": datetime(2026, 11, 3, 8, 15)},
+        {"berlin": datetime(2026, 11, 3, 9, 15, tzinfo=ZoneInfo("Europe/Berlin"))},
+        {"day": date(2026, 11, 3), "amount": Decimal("1.10"), "share": Fraction(1, 3)},
+        {"point": _Point(1), "path": Path("/tmp/removed-RUN.csv"), "ids": {"A"}},
+        {"nan": math.nan, "inf": -math.inf, "numpy": [np.float64(2.5), np.int64(3)]},
+        {None: 3.0, "kg": 1.5, "lot": "批次号", "nested": [{"a": [1, 2.5, None, True]}]},
+    ],
+)
+def test_json_text_writes_the_same_text_when_orjson_refuses_the_payload(payload: Any) -> None:
+    """json writes what orjson refuses (an int beyond 64 bits): the rest of the payload must be
+    written as orjson writes it. An Enum was its value in the one and its text (_Kind.TEXT)
+    in the other, NaN null and NaN (not JSON), and an Enum key a TypeError."""
+    refused = {**payload, "big": 2**70}
+    expected = json_text({**payload, "big": 0}).replace('"big": 0', f'"big": {2**70}')
+    assert json_text(refused) == expected
+    assert '"kind": "text"' in json_text({"kind": _Kind.TEXT})

@@ -647,3 +647,37 @@ def test_telephone_numbers_in_extra_columns_keep_their_plus_and_zeros(
     shown = runner.invoke(app, ["lot", "show", "B", "--format", "json"])
     assert shown.exit_code == 0, shown.output
     assert json.loads(shown.stdout)["lot"]["supplier_phone"] == "+4930999"
+
+
+@pytest.mark.parametrize(
+    ("span", "shown"),
+    [
+        (["2026-11-03T07:30Z", "2026-11-03T08:30Z"], "2026-11-03 07:30–08:30 +00:00"),
+        (["2026-11-02T22:00+01:00", "2026-11-03T10:00+01:00"],
+         "2026-11-02 22:00 – 2026-11-03 10:00 +01:00"),
+        (["2026-11-03T07:30:15Z", "2026-11-03T09:30+01:00"],
+         "2026-11-03 07:30:15+00:00 – 2026-11-03 09:30:00+01:00"),
+    ],
+)  # fmt: skip
+def test_recall_history_at_80_columns_breaks_a_window_between_its_parts(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    span: list[str],
+    shown: str,
+) -> None:
+    """At 80 columns the sources column is 15 wide: the window's ISO times were folded inside
+    (`2026-11-03T07:3` / `0+00:00 –`). It is written shorter (a space for the T, the offset
+    once, one date for a window within a day) and breaks only between its parts."""
+    made = runner.invoke(app, ["recall", "--device", "MIXER-1", "--from", span[0], "--to",
+                               span[1], "--out", str(tmp_path / "w")])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    table = runner.invoke(app, ["recall", "history"], env={"COLUMNS": "80"})
+    lines = table.stdout.splitlines()
+    assert max(map(len, lines)) <= 80
+    cells = [line.split("│")[2].strip() for line in lines if line.startswith("│")]
+    assert " ".join(c for c in cells if c) == f"device MIXER-1, {shown} (1 lot)"
+    assert all(len(c) <= 15 for c in cells), cells
+    for part in shown.split():  # no date, time or offset cut in two
+        assert any(part in c.split() for c in cells), (part, cells)

@@ -87,14 +87,20 @@ class LotBasis:
 
 
 def _shares(outputs: list[Edge]) -> dict[str, float]:
-    """Each output's share of a step's output (equal shares if units cannot be compared)."""
+    """Each output lot's share of a step's output (equal shares if units cannot be compared).
+    A lot given in several lines has their shares together: the last line's alone lost the
+    rest (a lot booked back as 6 + 5 kg held 5/11 of what its step held)."""
     if len(outputs) == 1:  # most steps make one lot: all of it, whatever its quantity
         return {outputs[0].lot: 1.0}
     dims = {e.dimension for e in outputs}
     total = sum(e.base for e in outputs)
+    shares: dict[str, float] = {}
     if len(dims) == 1 and total > 0:
-        return {e.lot: e.base / total for e in outputs}
-    return {e.lot: 1.0 / len(outputs) for e in outputs} if outputs else {}
+        for e in outputs:
+            shares[e.lot] = shares.get(e.lot, 0.0) + e.base / total
+        return shares
+    lots = dict.fromkeys(e.lot for e in outputs)
+    return dict.fromkeys(lots, 1.0 / len(lots)) if lots else {}
 
 
 def depths(sources: Iterable[str], following: dict[str, list[str]]) -> dict[str, int]:
@@ -155,26 +161,46 @@ def without_rework_in_place(uses: list[Edge], outputs: list[Edge]) -> tuple[list
     - when the step makes other lots too (a sort: A 10 kg in, A 5 kg and M 5 kg out), A's
       output is dropped and its use netted by it: A gave M 5 kg (dropped when nothing is left
       or the two are of different dimensions)."""
-    back = {(edge.lot, edge.step): edge for edge in outputs}
+    # a lot's use, or its return, may be booked in several lines (a hand-edited graph, two
+    # imports under other line numbers): each was netted by one return alone (6 + 4 kg in,
+    # 5 kg back gave M 1 kg, not 5), and of two returns the last alone counted
+    back: dict[tuple[str, str], list[Edge]] = {}
+    for edge in outputs:
+        back.setdefault((edge.lot, edge.step), []).append(edge)
     if not any((edge.lot, edge.step) in back for edge in uses):
         return uses, outputs
     made: dict[str, set[str]] = defaultdict(set)
     for edge in outputs:
         made[edge.step].add(edge.lot)
-    netted: set[tuple[str, str]] = set()  # (lot, step) whose output is dropped
+    sorted_out: dict[tuple[str, str], list[Edge]] = {}  # a sort's uses of a lot it gives back
+    for edge in uses:
+        key = (edge.lot, edge.step)
+        if key in back and made[edge.step] != {edge.lot}:
+            sorted_out.setdefault(key, []).append(edge)
     kept_uses = []
     for edge in uses:
-        returned = back.get((edge.lot, edge.step))
-        if returned is None:
+        key = (edge.lot, edge.step)
+        if key not in back:
             kept_uses.append(edge)
-        elif made[edge.step] != {edge.lot}:
-            netted.add((edge.lot, edge.step))
-            if returned.dimension == edge.dimension and edge.base - returned.base > 1e-9:
-                factor = measure(edge.uom)[1]
-                kept_uses.append(
-                    Edge(edge.lot, edge.step, (edge.base - returned.base) / factor, edge.uom)
-                )
-    return kept_uses, [e for e in outputs if (e.lot, e.step) not in netted]
+        elif key in sorted_out and sorted_out[key][0] is edge:  # netted once, at its first use
+            kept_uses += _netted(sorted_out[key], back[key])
+    return kept_uses, [e for e in outputs if (e.lot, e.step) not in sorted_out]
+
+
+def _netted(used: list[Edge], returned: list[Edge]) -> list[Edge]:
+    """A sort's uses of a lot less what it gave back of it, all lines together: per dimension
+    one use in the unit of its first line; none when nothing is left, or when nothing came back
+    in that dimension (the two cannot be netted)."""
+    first: dict[str, Edge] = {}
+    for edge in used:
+        first.setdefault(edge.dimension, edge)
+    kept = []
+    for dimension, edge in first.items():
+        came_back = [e.base for e in returned if e.dimension == dimension]
+        left = sum(e.base for e in used if e.dimension == dimension) - sum(came_back)
+        if came_back and left > 1e-9:
+            kept.append(Edge(edge.lot, edge.step, left / measure(edge.uom)[1], edge.uom))
+    return kept
 
 
 def balance(
@@ -424,8 +450,9 @@ def backward(
             fraction[lot] = sum(
                 step_fraction[use.step] * basis.fraction(lot, use) for use in uses_of[lot]
             )
-        for made in made_by.get(lot, ()):
-            step_fraction[made.step] += fraction[lot] * _shares(outputs_of[made.step])[lot]
+        # per step once: a lot given in two lines has its share of the step in _shares
+        for step in dict.fromkeys(made.step for made in made_by.get(lot, ())):
+            step_fraction[step] += fraction[lot] * _shares(outputs_of[step])[lot]
 
     needed: dict[str, Quantity] = {}
     for lot, share in fraction.items():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 import orjson
@@ -54,18 +56,36 @@ def json_text(payload: Any) -> str:
     default=str) writes, read back the same, written by orjson — Python's json falls back to
     its pure-Python encoder whenever it indents, and a 3,200-lot trace (3.6 MB) spent more time
     there than in the trace. NaN and infinities are written null (json wrote NaN, which is not
-    JSON: jq and JavaScript refuse it); what orjson refuses (an int beyond 64 bits, nesting
-    deeper than 254) is written by json as before."""
+    JSON: jq and JavaScript refuse it); an Enum as its value (json's default=str wrote a plain
+    Enum as `Kind.TEXT`). What orjson refuses (an int beyond 64 bits, nesting deeper than 254)
+    is written by json, as orjson writes the rest — floats aside: json writes 1e-05 where
+    orjson writes 0.00001, the same number."""
     try:
         return orjson.dumps(payload, default=_plain, option=_JSON_OPTIONS).decode()
     except orjson.JSONEncodeError:
-        return json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+        return json.dumps(_as_orjson(payload), ensure_ascii=False, indent=2, default=_plain)
 
 
 def _plain(value: Any) -> Any:
     """A value orjson has no type for, as json has it: a float of another class (numpy's
-    float64) a number, anything else its text (default=str)."""
-    return float(value) if isinstance(value, float) else str(value)
+    float64) a number, an Enum its value (as orjson writes it), anything else its text
+    (default=str)."""
+    if isinstance(value, float):
+        return float(value)
+    return value.value if isinstance(value, Enum) else str(value)
+
+
+def _as_orjson(value: Any) -> Any:
+    """For json, what orjson writes otherwise than json would: a float that is not a number
+    None (null, not NaN), an Enum key its value (json refused it). Dicts, lists and tuples are
+    copied; other values are left to _plain."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k.value if isinstance(k, Enum) else k: _as_orjson(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_orjson(v) for v in value]
+    return value
 
 
 # Properties the importer keeps for its queries, not facts of the export: longest_step_s

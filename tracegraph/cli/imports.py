@@ -175,7 +175,8 @@ class NightlyReport:
                 )
                 return
             try:
-                write_summary_file(self.summary_file, ended_record(summary, code))
+                write_summary_file(self.summary_file,
+                                   ended_record(summary, code, error=summary.refused))  # fmt: skip
             except TracegraphError as error:
                 warn(f"the summary file was not written: {error.message}")
 
@@ -183,7 +184,8 @@ class NightlyReport:
         if not self.plain:
             return
         limit = f"--max-rejects {counted(max_rejects, 'row')} rejected"
-        meaning = (f"more than {limit}" if code else "clean" if not summary.rejected
+        meaning = ("the import would refuse the removals" if summary.refused is not None
+                   else f"more than {limit}" if code else "clean" if not summary.rejected
                    else f"at most {limit}")  # fmt: skip
         written = "would be written" if summary.dry_run else "written"
         plain_line(
@@ -335,7 +337,8 @@ def import_command(
         help="Check the files without Neo4j and write nothing to the graph: every cell and "
         "mapping, with counts and a reject file. Whether the graph holds the steps and "
         "shipments the rows name is left to the import. With --full it reads the graph (and "
-        "needs the server) to count and list the rows the full import would remove.",
+        "needs the server) to count and list the rows the full import would remove, and "
+        "exits 2 as the import would when they are more than --max-removals.",
     ),
     full: bool = typer.Option(
         False,
@@ -392,7 +395,8 @@ def import_command(
 
     When a table would lose more than --max-removals (default 10% of its rows, rounded up),
     nothing is removed and the import exits 2, tonight's rows written: a cut-off export must
-    not delete half the plant. `--dry-run --full` lists what would go.
+    not delete half the plant. `--dry-run --full` lists what would go, and exits 2 with the
+    same error when the import would refuse.
 
     An unchanged full dump is skipped only when every file is as the last full import left it
     and no import ran since; otherwise every file is read and compared.
@@ -441,6 +445,8 @@ def import_command(
                 graph.driver.close()
     code = exit_code(summary, max_rejects)
     _print_summary(summary, output, dry_run)
+    if summary.refused is not None:  # a dry run: the import's error, as it would print it
+        print_error(summary.refused)
     report.ended(summary, code, max_rejects)
     if code:
         raise typer.Exit(code)

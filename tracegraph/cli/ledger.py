@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -12,12 +13,17 @@ from rich.table import Table
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.imports import counts_table
 from tracegraph.cli.render import FORMAT_HELP, ReportFormat, print_csv, print_json, stdout
+from tracegraph.errors import ConfigurationError
 from tracegraph.importing.ledger import import_run, import_runs
+from tracegraph.importing.restore import read_removed, write_tables
 from tracegraph.values import counted
 
 RUN_COLUMNS = (
     "run_id", "status", "started_at", "ended_at", "user", "host", "rows_read", "rows_written",
     "rows_rejected", "rows_updated", "stubs_created", "seconds", "reject_file", "stubs_left",
+    # last, as stubs_left was: a script reading columns by position keeps them; empty for a
+    # run without --full, which compared nothing
+    "rows_removed",
 )  # fmt: skip
 CHANGE_COLUMNS = ("table", "key", "file", "line", "column", "before", "after")
 CHANGES_SHOWN = 200  # changed columns shown on a terminal; csv and json carry them all
@@ -27,23 +33,61 @@ def imports_command(
     run_id: str = typer.Argument(None, metavar="RUN", help="An import run: its changed rows."),
     limit: int = typer.Option(20, "--limit", min=1, help="How many runs to list."),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
+    restore: Path = typer.Option(
+        None,
+        "--restore",
+        metavar="DIR",
+        help="With RUN, a full import: write the rows it removed (its removed-RUN.csv) to DIR "
+        "as table files (lots.csv, shipment_lines.csv, …); `tracegraph import DIR` puts them "
+        "back. Existing files in DIR are not overwritten.",
+    ),
 ) -> None:
     """Past imports, newest first: who, when, rows read / written / rejected / updated.
     With RUN: that import's counts per table and every row it changed — per changed column the
     old and the new value (a lot put on hold, a corrected quantity).
 
+    With RUN and --restore DIR: the rows that full import removed, as canonical table files in
+    DIR, to import again (without --full) when they were removed by mistake.
+
     A run that stopped shows ≥ before the counts of the files it finished, and ? where it
     counted nothing (killed outright, or still running). A run the ledger marks running while
     no process holds the import lock (its importer or its server died) shows as interrupted,
     with the reason; nothing is written."""
+    if restore is not None and run_id is None:
+        raise ConfigurationError(
+            "--restore needs the run whose removed rows to restore",
+            hint="`tracegraph imports RUN --restore DIR`; `tracegraph imports` lists the runs",
+        )
     graph = open_graph()
     try:
         if run_id is None:
             _print_runs(import_runs(graph, limit), output)
+        elif restore is not None:
+            _restore(import_run(graph, run_id), restore)
         else:
             _print_run(import_run(graph, run_id), output)
     finally:
         graph.driver.close()
+
+
+def _restore(run: dict[str, Any], folder: Path) -> None:
+    """The run's removed rows as table files in `folder`, and what to run next."""
+    if not run.get("removed_file"):
+        raise ConfigurationError(
+            f"import {run['run_id']} removed no rows: there is nothing to restore",
+            hint="only an import --full that removed rows has them (its summary says "
+            "how many); `tracegraph imports` lists the runs",
+        )
+    records = read_removed(Path(run["removed_file"]))
+    written = write_tables(records, folder)
+    rows = sum(len(r) for r in records.values())
+    files = ", ".join(f"{p.name} ({len(records[t]):,})" for t, p in written.items())
+    stdout().print(
+        f"{counted(rows, 'row')} of {run['run_id']}'s removed rows written to "
+        f"{escape(str(folder))}: {escape(files)}. Import them with `tracegraph import "
+        f"{escape(str(folder))}` (not --full); a full import whose dump still lacks them "
+        "removes them again."
+    )
 
 
 def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +211,7 @@ def history(
             share = r.get("located_share")
             cells = dict(zip(columns, (
                 "yes" if r.get("drill") else "no", str(r.get("created_at", ""))[:16],
-                r.get("created_by") or "", _asked(r), str(r.get("lots", "")),
+                r.get("created_by") or "", _asked(r, short=not wide), str(r.get("lots", "")),
                 str(r.get("customers", "")), "" if share is None else f"{share:.1%}",
                 f"{r.get('duration_s', 0):.2f}",
             ), strict=True))  # fmt: skip
@@ -220,11 +221,38 @@ def history(
         console.print(table)
 
 
-def _asked(recall: dict[str, Any]) -> str:
-    """What a past recall was asked by: its window (with how many lots it found), or its lots."""
+def _asked(recall: dict[str, Any], short: bool = False) -> str:
+    """What a past recall was asked by: its window (with how many lots it found), or its lots.
+    `short`: the window as _short_window writes it, for a narrow table."""
     lots = recall.get("source_lots") or []
     if recall.get("window"):
+        window = _short_window(recall) if short else None
         # the window's times without their zero seconds: the column stays readable
-        window = _ZERO_SECONDS.sub(r"\1", recall["window"])
+        window = window or _ZERO_SECONDS.sub(r"\1", recall["window"])
         return f"{window} ({counted(len(lots), 'lot')})"
     return ", ".join(lots)
+
+
+def _short_window(recall: dict[str, Any]) -> str | None:
+    """The window in parts that fit a narrow column — `device MIXER-1, 2026-11-03 07:30–08:30
+    +00:00`: a space for the T, one date for a window within a day, the offset once when both
+    ends have it — so that the table breaks it between date, time and offset. At 80 columns
+    the ISO times (`2026-11-03T07:30+00:00`, wider than the column) were folded inside. None
+    for a recall made before the window was kept in parts."""
+    try:
+        start, end = (datetime.fromisoformat(recall[f"window_{k}"]) for k in ("from", "to"))
+    except (KeyError, TypeError, ValueError):
+        return None
+    clock = "%H:%M:%S" if start.second or end.second else "%H:%M"
+    # +00:00, as the ISO text has it (None for a time without one: the text as it was)
+    offsets = [t.isoformat(timespec="seconds")[19:] for t in (start, end)]
+    if not all(offsets):
+        return None
+    begin, until = (f"{t:%Y-%m-%d} {t:{clock}}" for t in (start, end))
+    if offsets[0] != offsets[1]:
+        span = f"{begin}{offsets[0]} – {until}{offsets[1]}"
+    elif start.date() == end.date():
+        span = f"{begin}–{end:{clock}} {offsets[0]}"
+    else:
+        span = f"{begin} – {until} {offsets[0]}"
+    return f"{recall.get('window_kind')} {recall.get('window_subject')}, {span}"

@@ -212,22 +212,66 @@ def compare(
     return removals, notes
 
 
-def refuse_beyond(removals: dict[str, Removal], limit: Limit) -> None:
-    """Nothing is removed when any table would lose more than the limit allows: a cut-off
-    export (a disk full half-way through the dump) would delete half the plant."""
+def keep_linked(graph: TraceGraph, removals: dict[str, Removal]) -> None:
+    """Move out of the removals the steps and shipments their *_remove query would keep (lots
+    or inspections still linked once the run's other removals are done) into `kept`: a kept
+    record is not removed, so it is neither listed in removed-RUN.csv, nor counted in the
+    summary and the ledger, nor held against --max-removals — night after night, as the dump
+    keeps lacking it."""
+    removed = {t: r.keys for t, r in removals.items()}
+    links: dict[str, dict[str, Any]] = {
+        "steps": {"inputs": _lots_by_parent(removed.get("step_inputs", [])),
+                  "outputs": _lots_by_parent(removed.get("step_outputs", [])),
+                  "inspections": removed.get("inspections", [])},
+        "shipments": {"lines": _lots_by_parent(removed.get("shipment_lines", []))},
+    }  # fmt: skip
+    for table, params in links.items():
+        removal = removals.get(table)
+        if removal is None or not removal.keys:
+            continue
+        kept = {
+            key
+            for start in range(0, len(removal.keys), BATCH_SIZE)
+            for key in graph.read(f"import/{table}_linked",
+                                  keys=removal.keys[start : start + BATCH_SIZE],
+                                  **params)[0]["kept"]
+        }  # fmt: skip
+        removal.kept = [k for k in removal.keys if k in kept]
+        removal.keys = [k for k in removal.keys if k not in kept]
+
+
+def _lots_by_parent(keys: list[Key]) -> dict[str, list[str]]:
+    """A link table's removed keys (parent, lot_id) as parent -> its lot_ids."""
+    lots: dict[str, list[str]] = {}
+    for parent, lot in keys:
+        lots.setdefault(parent, []).append(lot)
+    return lots
+
+
+def refusal(
+    removals: dict[str, Removal], limit: Limit, listed: Path | None = None
+) -> RemovalRefused | None:
+    """The error of a run whose removals any table would lose more than the limit allows:
+    nothing is removed then, as a cut-off export (a disk full half-way through the dump) would
+    delete half the plant. `listed`: the dry run's file of the rows, as the dry run says the
+    import would refuse (it exits 2, as the import would). None within the limit."""
     over = [r for r in removals.values() if r.keys and not limit.allows(len(r.keys), r.held)]
     if not over:
-        return
+        return None
     worst = max(over, key=lambda r: len(r.keys) / max(r.held, 1))
     share = 100 * len(worst.keys) / max(worst.held, 1)
     others = f" (and {counted(len(over) - 1, 'other table')})" if len(over) > 1 else ""
-    raise RemovalRefused(
+    needed = max(len(r.keys) for r in over)
+    return RemovalRefused(
         f"the full dump of {worst.table} lacks {len(worst.keys):,} of the "
         f"{worst.held:,} rows the graph holds ({share:.0f}%){others}, more than --max-removals "
-        f"{limit.text}: nothing was removed",
-        hint=f"a cut-off export? check the file; if the rows are gone on purpose, run it again "
-        f"with --max-removals {max(len(r.keys) for r in over)} (--dry-run --full lists them)",
-    )
+        + (f"{limit.text}: nothing was removed" if listed is None else
+           f"{limit.text}: the import would refuse to remove them (exit 2, nothing removed)"),
+        hint="a cut-off export? check the file; if the rows are gone on purpose, "
+        + (f"run it again with --max-removals {needed} (--dry-run --full lists them)"
+           if listed is None else
+           f"import it with --max-removals {needed} ({listed} lists them)"),
+    )  # fmt: skip
 
 
 def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
@@ -297,6 +341,8 @@ def remove(graph: TraceGraph, removals: dict[str, Removal]) -> None:
             keys = [list(k) for k in batch] if table in RELATIONSHIP_PARENT else batch
             found = graph.write_records(f"import/{table}_remove", keys=keys)
             if found and "kept" in found[0]:
+                # keep_linked found the steps and shipments kept before: none is expected
+                # here, but one linked since is kept, and named, all the same
                 kept = found[0]["kept"]
                 removal.kept.extend(tuple(k) if isinstance(k, list) else k for k in kept)
 
@@ -313,7 +359,7 @@ def removal_notes(removals: dict[str, Removal], dry_run: bool = False) -> list[s
     notes = []
     for table in IMPORT_ORDER:
         removal = removals.get(table)
-        if removal is None or not removal.keys:
+        if removal is None or not (removal.keys or removal.kept):
             continue
         texts = [key_text(k) for k in _removed_keys(removal)]
         verb = "would be removed" if dry_run else "removed"
@@ -344,7 +390,8 @@ def ledger_ids(removals: dict[str, Removal]) -> list[str]:
 
 def _removed_keys(removal: Removal) -> list[Key]:
     """The keys a removal took away: a step or shipment kept (lots still linked to it) was
-    not removed; a lot kept as a stub, or master data kept as a reference, lost its row."""
+    not removed — keep_linked takes those out of `keys` beforehand, this one linked since;
+    a lot kept as a stub, or master data kept as a reference, lost its row."""
     if removal.table not in ("steps", "shipments") or not removal.kept:
         return removal.keys
     kept = set(removal.kept)

@@ -25,7 +25,10 @@ RUNNING = "running"  # what the summary file says while the import runs
 
 
 def exit_code(summary: ImportSummary, max_rejects: int) -> int:
-    """0 when at most `max_rejects` rows were rejected, else 1."""
+    """0 when at most `max_rejects` rows were rejected, else 1; a dry run --full whose
+    removals the import would refuse 2, the import's code (its refusal outranks rejects)."""
+    if summary.refused is not None:
+        return FAILED
     return TOO_MANY_REJECTS if summary.rejected > max_rejects else CLEAN
 
 

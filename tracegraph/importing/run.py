@@ -100,6 +100,8 @@ class ImportSummary:
     # run: would be removed)
     removed: dict[str, int] = field(default_factory=dict)
     removed_file: Path | None = None  # those rows as they were (full.write_removed)
+    # a dry run --full beyond --max-removals: the error the import would exit 2 with
+    refused: TracegraphError | None = None
 
     @property
     def read(self) -> int:
@@ -146,6 +148,8 @@ class ImportSummary:
             # removed rows are no part of read = written + rejected: they are not in the files
             "removed": self.removed_rows if self.full else None,
             "removed_file": str(self.removed_file) if self.removed_file else None,
+            # a dry run --full: why the import would refuse to remove them (it exits 2)
+            "refused": self.refused.message if self.refused else None,
             "unchanged_files": self.unchanged_files,
             "notes": self.notes,
             "tables": self.table_counts(),
@@ -351,12 +355,12 @@ def import_paths(
                 # dry run, which compares before any write, then says what the run will do
                 new_rows = {name: t.changed - t.updated for name, t in tables.items()}
                 removals, removal_notes = full_dump.compare(graph, state.present, log, new_rows)
-                try:
-                    full_dump.refuse_beyond(removals, limit)
-                except full_dump.RemovalRefused:
+                full_dump.keep_linked(graph, removals)
+                refused = full_dump.refusal(removals, limit)
+                if refused is not None:
                     if rejects:  # the night's rows are written: their rejects are not lost
                         log(f"rejected rows written to {write_rejects(reject_path, rejects)}")
-                    raise
+                    raise refused
                 removed_file = _remove_rows(graph, run_id, removals, reject_path, log)
             # nothing to look for when every file was skipped as unchanged
             orphans = (graph.write_records("import/delete_orphan_references")[0]
@@ -620,20 +624,20 @@ def check_paths(
         )
     removals: dict[str, full_dump.Removal] = {}
     removed_file = None
+    refused = None
     if graph is not None and state.present is not None and limit is not None:
         removals, compared = full_dump.compare(graph, state.present, log)
+        full_dump.keep_linked(graph, removals)
         notes += compared + full_dump.removal_notes(removals, dry_run=True)
-        try:
-            full_dump.refuse_beyond(removals, limit)
-        except full_dump.RemovalRefused as refused:
-            notes.append(f"the import would refuse to remove them: {refused.message} "
-                         f"({refused.hint})")  # fmt: skip
         removed_file = full_dump.record_removals(graph, removals, run_id, reject_path)
+        # the import's refusal, as the dry run's error: it exits 2, as the import would
+        refused = full_dump.refusal(removals, limit, listed=removed_file)
     summary = ImportSummary(
         run_id=run_id, tables=tables, rejects=rejects, unchanged_files={},
         notes=notes + state.notes, stubs_created=0, seconds=time.perf_counter() - started,
         dry_run=True, full=graph is not None,
         removed={t: len(r.keys) for t, r in removals.items()}, removed_file=removed_file,
+        refused=refused,
     )  # fmt: skip
     if rejects:
         summary.reject_file = write_rejects(reject_path, rejects)
