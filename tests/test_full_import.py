@@ -20,8 +20,10 @@ from typer.testing import CliRunner
 from tracegraph.cli.main import app
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
+from tracegraph.importing import restore
 from tracegraph.importing.ledger import import_run
-from tracegraph.importing.restore import read_removed
+from tracegraph.importing.private_csv import write_private_csv
+from tracegraph.importing.restore import read_removed, write_tables
 from tracegraph.importing.run import import_paths
 
 from hand_plant import HAND_PLANT  # isort: skip
@@ -580,6 +582,105 @@ def test_a_file_that_is_not_a_file_of_removed_rows_is_refused_in_one_line(tmp_pa
         read_removed(edited)
     with pytest.raises(ConfigurationError, match="cannot read the file of removed rows"):
         read_removed(tmp_path / "gone.csv")
+
+
+def test_a_removed_record_longer_than_a_csv_field_may_be_is_read(tmp_path: Path) -> None:
+    """A record is one CSV field of JSON: two notes of 9 MB each (the import reads a cell of up
+    to 16 MB) made a csv.Error "field larger than field limit", a traceback, not a restore."""
+    note = "n" * 9_000_000
+    record = {"lot_id": "B", "x_note": note, "x_more": note}
+    removed = tmp_path / "removed.csv"
+    with removed.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([["table", "key", "values"], ["lots", "B", json.dumps(record)]])
+    assert read_removed(removed) == {"lots": [record]}
+    # a quote left open (a file cut off or edited) is a csv.Error: one line too
+    removed.write_text('table,key,values\nlots,B,"{""lot_id"": ""B""}\n', encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="is not a file of removed rows"):
+        read_removed(removed)
+
+
+def test_a_restore_that_fails_part_way_leaves_nothing_and_can_be_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lots.csv was written and then shipment_lines.csv could not be (a full disk, simulated):
+    running it again refused with "lots.csv exists", for the file of the first attempt."""
+    records: dict[str, list[dict[str, Any]]] = {
+        "lots": [{"lot_id": "B", "material_id": "SALT"}],
+        "shipment_lines": [{"shipment_id": "RMA1", "lot_id": "P2", "quantity": -10.0}],
+    }
+    folder = tmp_path / "restore"
+    real = write_private_csv
+    calls: list[Path] = []
+
+    def disk_full_on_the_second(path: Path, *args: Any) -> Path:
+        calls.append(path)
+        if len(calls) == 2:
+            raise ConfigurationError(f"cannot write the restored rows {path}: No space left")
+        return real(path, *args)
+
+    monkeypatch.setattr(restore, "write_private_csv", disk_full_on_the_second)
+    with pytest.raises(ConfigurationError, match="No space left"):
+        write_tables(records, folder)
+    assert list(folder.iterdir()) == []
+    monkeypatch.setattr(restore, "write_private_csv", real)
+    written = write_tables(records, folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["lots.csv", "shipment_lines.csv"]
+    assert _rows(str(written["lots"])) == [["lot_id", "material_id"], ["B", "SALT"]]
+
+
+# A mapped export whose SAP document number and '.'-grouped grade are kept as text on purpose.
+TEXT_MAPPING = """delimiter = ";"
+decimal = ","
+[[file]]
+match = "extra*.csv"
+table = "lots"
+[file.columns]
+lot_id = "CHARG"
+material_id = "MATNR"
+quantity = "MENGE"
+uom = "MEINS"
+x_sap_document = { column = "MBLNR", text = true }
+x_grade = "GRADE"
+"""
+
+
+def test_a_restore_says_which_text_comes_back_as_numbers(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Lot Q's sap_document "4900000001" and grade "1.250" are text in the graph (a mapping's
+    `text = true`, a decimal-comma export). Restored as text cells, the import reads them as
+    numbers, in every format it reads: the restore said nothing of it. It says so, one line
+    per table, naming the columns and how many values."""
+    graph = hand_plant
+    mapped = _night(tmp_path, "mapped", {
+        "extra_lots.csv": "CHARG;MATNR;MENGE;MEINS;MBLNR;GRADE\nQ;SALT;5;kg;4900000001;1.250\n",
+        "mapping.toml": TEXT_MAPPING,
+    })  # fmt: skip
+    first = runner.invoke(app, ["import", str(mapped / "extra_lots.csv"),
+                                "--mapping", str(mapped / "mapping.toml")])  # fmt: skip
+    assert first.exit_code == 0, first.output
+    query = "MATCH (l:Lot {lot_id: 'Q'}) RETURN l.sap_document AS doc, l.grade AS grade"
+    assert _lot_q(graph, query) == {"doc": "4900000001", "grade": "1.250"}
+
+    night = _night(tmp_path, "n1", {"lots.csv": HAND_PLANT["lots.csv"]})
+    done = _json(runner, str(night), "--full", "--max-removals", "1")
+    assert done["removed"] == 1
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert " ".join(restored.stderr.split()) == (
+        "warning: lots: text that looks like a number comes back as a number on import: "
+        "grade (1 value), sap_document (1 value) (hint: to keep it text, import the folder "
+        "with a mapping whose x_ column for it has `text = true`)"
+    )
+    assert _json(runner, str(folder))["written"] == 1
+    # as the warning said: numbers now ("1.250" as 1.25)
+    assert _lot_q(graph, query) == {"doc": 4900000001, "grade": 1.25}
+
+
+def _lot_q(graph: TraceGraph, query: str) -> dict[str, Any]:
+    records, _, _ = graph.driver.execute_query(query, database_=graph.database)
+    return dict(records[0].data())
 
 
 def test_the_import_list_as_csv_has_the_removed_rows(

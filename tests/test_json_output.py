@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import Enum, StrEnum
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -140,12 +141,22 @@ class _Format(StrEnum):
         {"point": _Point(1), "path": Path("/tmp/removed-RUN.csv"), "ids": {"A"}},
         {"nan": math.nan, "inf": -math.inf, "numpy": [np.float64(2.5), np.int64(3)]},
         {None: 3.0, "kg": 1.5, "lot": "批次号", "nested": [{"a": [1, 2.5, None, True]}]},
+        # keys orjson writes as ISO text (passthrough is for values): json refused a date key
+        {
+            date(2026, 1, 1): 1,
+            datetime(2026, 1, 1, 8, 15): 2,
+            time(8, 15, 0, 5): 3,
+            datetime(2026, 1, 1, 8, 15, 0, 5, tzinfo=UTC): 4,
+            UUID(int=5): 5,
+            math.inf: 6,
+            datetime(2026, 11, 3, 9, 15, tzinfo=ZoneInfo("Europe/Berlin")): {date(2026, 1, 2): 7},
+        },
     ],
 )
 def test_json_text_writes_the_same_text_when_orjson_refuses_the_payload(payload: Any) -> None:
     """json writes what orjson refuses (an int beyond 64 bits): the rest of the payload must be
     written as orjson writes it. An Enum was its value in the one and its text (_Kind.TEXT)
-    in the other, NaN null and NaN (not JSON), and an Enum key a TypeError."""
+    in the other, NaN null and NaN (not JSON), and an Enum key, or a date key, a TypeError."""
     refused = {**payload, "big": 2**70}
     expected = json_text({**payload, "big": 0}).replace('"big": 0', f'"big": {2**70}')
     assert json_text(refused) == expected

@@ -6,7 +6,8 @@ import json
 import math
 import re
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from datetime import time as dt_time
 from enum import Enum
 from typing import Any
 
@@ -77,15 +78,31 @@ def _plain(value: Any) -> Any:
 
 def _as_orjson(value: Any) -> Any:
     """For json, what orjson writes otherwise than json would: a float that is not a number
-    None (null, not NaN), an Enum key its value (json refused it). Dicts, lists and tuples are
-    copied; other values are left to _plain."""
+    None (null, not NaN), a key as _orjson_key has it (json refused a date key: a traceback).
+    Dicts, lists and tuples are copied; other values are left to _plain."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
-        return {k.value if isinstance(k, Enum) else k: _as_orjson(v) for k, v in value.items()}
+        return {_orjson_key(k): _as_orjson(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_as_orjson(v) for v in value]
     return value
+
+
+def _orjson_key(key: Any) -> Any:
+    """A dict key as OPT_NON_STR_KEYS writes it: an Enum its value, a date, time or datetime
+    its ISO text (2026-01-01; passthrough is for values only), a float that is not a number
+    null; keys json writes as orjson does (text, whole numbers, booleans, None) as they are,
+    and any other its text (a UUID's is orjson's too; one orjson refuses is json's alone)."""
+    if isinstance(key, Enum):
+        return key.value
+    if isinstance(key, float):
+        return key if math.isfinite(key) else None
+    if key is None or isinstance(key, str | int):
+        return key
+    if isinstance(key, date | dt_time):  # datetime is a date
+        return key.isoformat()
+    return str(key)
 
 
 # Properties the importer keeps for its queries, not facts of the export: longest_step_s

@@ -12,10 +12,10 @@ from rich.table import Table
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.imports import counts_table
-from tracegraph.cli.render import FORMAT_HELP, ReportFormat, print_csv, print_json, stdout
+from tracegraph.cli.render import FORMAT_HELP, ReportFormat, print_csv, print_json, stdout, warn
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.ledger import import_run, import_runs
-from tracegraph.importing.restore import read_removed, write_tables
+from tracegraph.importing.restore import read_removed, text_read_as_numbers, write_tables
 from tracegraph.values import counted
 
 RUN_COLUMNS = (
@@ -80,6 +80,14 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
         )
     records = read_removed(Path(run["removed_file"]))
     written = write_tables(records, folder)
+    # Said, not silently changed: no file format the import reads keeps such text as text.
+    for table, columns in text_read_as_numbers(records).items():
+        named = ", ".join(f"{name} ({counted(n, 'value')})" for name, n in sorted(columns.items()))
+        warn(
+            f"{table}: text that looks like a number comes back as a number on import: {named}",
+            hint="to keep it text, import the folder with a mapping whose x_ column for it "
+            "has `text = true`",
+        )
     rows = sum(len(r) for r in records.values())
     files = ", ".join(f"{p.name} ({len(records[t]):,})" for t, p in written.items())
     stdout().print(

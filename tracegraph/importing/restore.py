@@ -5,18 +5,30 @@ dump removed by mistake. removed-RUN.csv itself is no table file: the import doe
 
 Values are written as the import reads them back: text as it is (no quote before a formula-like
 cell, which the import would keep as part of the value), numbers and ISO 8601 times as text.
+An extra column's text that looks like a number (an SAP document number kept as text by a
+mapping's `text = true`) comes back a number: no format the import reads keeps it text, so the
+restore names such columns (text_read_as_numbers) rather than change them silently.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.tables import TABLES
+from tracegraph.importing.validate import _extra_value
+
+# A line's values are one record's JSON: several cells, each up to the import's own field limit
+# (reader.py's 16 MB), and escaped. csv's default limit (131,072 characters) refused a record
+# the import had written without complaint; the largest limit every platform's C long takes.
+_FIELD_LIMIT = 2**31 - 1
 
 REMOVED_HEADER = ["table", "key", "values"]  # full.write_removed's
 
@@ -24,9 +36,10 @@ REMOVED_HEADER = ["table", "key", "values"]  # full.write_removed's
 def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
     """Per table, the records of a removed-RUN.csv, in its order."""
     records: dict[str, list[dict[str, Any]]] = {}
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     try:
         with path.open(encoding="utf-8-sig", newline="") as file:
-            rows = csv.reader(file)
+            rows = csv.reader(file, strict=True)  # a quote left open is an error, not text
             if next(rows, None) != REMOVED_HEADER:
                 raise ValueError("its first line is not table,key,values")
             for line, row in enumerate(rows, start=2):
@@ -41,7 +54,7 @@ def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
             f"cannot read the file of removed rows {path}: {exc.strerror or exc}",
             hint="the run's ledger entry names where it was written; was it moved?",
         ) from None
-    except ValueError as exc:  # json's errors are ValueErrors too
+    except (ValueError, csv.Error) as exc:  # json's errors are ValueErrors too
         raise ConfigurationError(
             f"{path} is not a file of removed rows as import --full writes it: {exc}",
             hint="restore from the removed-RUN.csv the run wrote, as it was written",
@@ -52,7 +65,9 @@ def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
 def write_tables(records: dict[str, list[dict[str, Any]]], folder: Path) -> dict[str, Path]:
     """Each table's records as FOLDER/TABLE.csv, in import order: the table's columns in their
     order, then its extra columns by name. An existing file is not overwritten (it may be
-    tonight's dump)."""
+    tonight's dump). Each file is written under a temporary name and all are renamed at the
+    end: a write that fails (a full disk) removes what was written, so that running it again
+    does not refuse for the files of the first attempt."""
     targets = {table: folder / f"{table}.csv" for table in TABLES if table in records}
     for path in targets.values():
         if path.exists():
@@ -60,15 +75,52 @@ def write_tables(records: dict[str, list[dict[str, Any]]], folder: Path) -> dict
                 f"{path} exists: the restored rows are not written over it",
                 hint="give --restore an empty folder (or a new one)",
             )
-    for table, path in targets.items():
-        rows = records[table]
-        known = [c.name for c in TABLES[table].columns]
-        present = {name for row in rows for name in row}
-        columns = [c for c in known if c in present] + sorted(present - set(known))
-        cells = ([_cell(row.get(c)) for c in columns] for row in rows)
-        write_private_csv(path, [columns, *cells], "the restored rows",
-                          "free space, or give --restore a folder on another disk")  # fmt: skip
+    # not *.csv: an import of the folder meanwhile does not read a half-written table
+    partial = {table: path.with_name(f".{path.name}.restoring") for table, path in targets.items()}
+    renamed: list[Path] = []
+    try:
+        for table, path in partial.items():
+            rows = records[table]
+            columns = _columns(table, rows)
+            cells = ([_cell(row.get(c)) for c in columns] for row in rows)
+            write_private_csv(path, [columns, *cells], "the restored rows",
+                              "free space, or give --restore a folder on another disk")  # fmt: skip
+        for table, path in partial.items():
+            os.replace(path, targets[table])
+            renamed.append(targets[table])  # ours: the check above found no file by its name
+    except BaseException:
+        for path in [*partial.values(), *renamed]:
+            with contextlib.suppress(OSError):  # the error that brought us here is the one to tell
+                path.unlink(missing_ok=True)
+        raise
     return targets
+
+
+def text_read_as_numbers(records: dict[str, list[dict[str, Any]]]) -> dict[str, Counter[str]]:
+    """Per table, its extra columns' text values that the import reads back as numbers, and
+    how many: an extra column's cell that looks like a number is one on import (validate's
+    _extra_value) in every file format it reads — CSV, and XLSX text cells and Parquet string
+    columns alike — so an SAP document number kept as the text "4900000001" comes back as the
+    number 4900000001, and "1.250" as 1.25. Canonical columns are typed by their column."""
+    found: dict[str, Counter[str]] = {}
+    for table, rows in records.items():
+        known = {c.name for c in TABLES[table].columns} if table in TABLES else set()
+        counts: Counter[str] = Counter(
+            name
+            for row in rows
+            for name, value in row.items()
+            if name not in known and isinstance(value, str) and value.strip()
+            and not isinstance(_extra_value(value), str)
+        )  # fmt: skip
+        if counts:
+            found[table] = counts
+    return found
+
+
+def _columns(table: str, rows: list[dict[str, Any]]) -> list[str]:
+    known = [c.name for c in TABLES[table].columns]
+    present = {name for row in rows for name in row}
+    return [c for c in known if c in present] + sorted(present - set(known))
 
 
 def _cell(value: Any) -> str:
