@@ -5,6 +5,7 @@ an un-migrated graph, or one migrated half-way, answers exactly as a migrated on
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,8 +13,10 @@ from typing import Any
 
 import pytest
 from smt_plant import SMT_PLANT
+from typer.testing import CliRunner
 
 from tracegraph import queries, rootcause
+from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.importing.tables import TABLES
@@ -219,3 +222,88 @@ def test_import_keeps_the_device_id_on_new_and_changed_events(
     ]
     again = import_paths(graph, [folder], force=True)
     assert again.tables["device_events"].changed == 0
+
+
+def test_a_graph_without_the_index_answers_as_with_it(
+    oven_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """An upgraded package before `db init` (or the next import) made the index, stood in for
+    by dropping it: the hinted seek names an index the server lacks. Neo4j 5.26 (with its
+    default dbms.cypher.hints_error=false) plans the query anyway with a warning (01N31,
+    "hinted index does not exist") and scans the label in the keyed branch: slower, the same
+    answers, through the library and the CLI. A server set to hints_error=true refuses it
+    (Neo.ClientError.Schema.IndexNotFound): the CLI says to run `db init`, in one line."""
+    graph = oven_plant
+    migrated = _answers(graph)
+    _run(graph, "DROP INDEX device_event_device_time")
+    _run(graph, "CALL db.clearQueryCaches()")  # no plan made with the index is reused
+    window = ["--from", "2026-11-03T08:30:00Z", "--to", "2026-11-03T08:55:00Z"]
+    (setting,) = _run(graph, "CALL dbms.listConfig('dbms.cypher.hints_error') YIELD value")
+    if setting["value"] == "true":
+        # a server that refuses unfulfillable hints: one line that says what to do
+        refused = runner.invoke(app, ["trace", "device", "OVEN-1", *window])
+        assert refused.exit_code != 0
+        assert "Traceback" not in refused.stderr
+        assert "lacks the graph model's indexes" in refused.stderr
+        assert "run `tracegraph db init`" in refused.stderr
+        return
+    assert _answers(graph) == migrated
+    device = runner.invoke(app, ["trace", "device", "OVEN-1", *window])
+    assert device.exit_code == 0, device.stderr
+    assert "belt_stop" in device.stdout
+    for command in (["trace", "backward", "F1"], ["rootcause", "A1", "--controls", "A2,P0"]):
+        shown = runner.invoke(app, command)
+        assert shown.exit_code == 0, (command, shown.stderr)
+
+
+def test_db_init_repairs_a_labelled_event_an_older_import_left_without_device_id(
+    oven_plant: TraceGraph,
+) -> None:
+    """An older version re-importing a changed event replaces its properties (SET n =
+    row.props) and keeps its labels: the event is still a KeyedDeviceEvent, the counts match,
+    the queries seek the index, and the index (only events with all three properties) lacks
+    it — every answer missed it, and the migration, which took only unlabelled events, never
+    copied its device_id again. `db init` now does."""
+    graph = oven_plant
+    migrated = _answers(graph)
+    _run(graph, "MATCH (e:DeviceEvent {result: 'belt_stop'}) REMOVE e.device_id")
+    graph.init_schema()
+    assert _run(graph, "MATCH (e:DeviceEvent {result: 'belt_stop'}) RETURN e.device_id AS d") == [
+        {"d": "OVEN-1"}
+    ]
+    assert _answers(graph) == migrated
+
+
+def test_status_warns_of_unkeyed_events_and_the_next_import_migrates_them(
+    oven_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """One event without the label (a Browser hand edit, an older version's CREATE) sends every
+    device query to reading the device's events; the import ran the migration only when a
+    schema object was missing, so it never did, and `db status` said nothing."""
+    graph = oven_plant
+    events = _run(graph, KEYED)[0]["events"]
+    _run(
+        graph, "MATCH (e:DeviceEvent {result: 'belt_stop'}) REMOVE e.device_id, e:KeyedDeviceEvent"
+    )
+    status = json.loads(runner.invoke(app, ["db", "status", "--format", "json"]).stdout)
+    assert status["unkeyed_device_events"] == 1
+    table = runner.invoke(app, ["db", "status"])
+    assert table.exit_code == 0, table.stderr
+    warned = " ".join(table.stderr.split())
+    assert "1 device event lacks the copy of their device's id" in warned
+    assert "hint: run `tracegraph db init`" in warned
+
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "materials.csv").write_text("material_id,name,uom\nM9,Flux,kg\n")
+    imported = import_paths(graph, [folder])
+    assert imported.notes == [
+        "1 device event lacked their device's id (written by another version or by hand): "
+        "copied it first"
+    ]
+    assert _run(graph, KEYED) == [{"events": events, "keyed": events}]
+    status = json.loads(runner.invoke(app, ["db", "status", "--format", "json"]).stdout)
+    assert status["unkeyed_device_events"] == 0
+    assert "device event" not in runner.invoke(app, ["db", "status"]).stderr
+    # an up-to-date graph: the import says nothing
+    assert import_paths(graph, [folder], force=True).notes == []

@@ -48,6 +48,9 @@ class Health:
     schema_other_names: dict[str, str]
     running_import: str | None  # what holds the import lock now
     last_import: dict[str, Any] | None  # the newest ImportRun: id, status, times, counts
+    # DeviceEvents not yet KeyedDeviceEvents: while any is, device queries read every event of
+    # the device instead of seeking the index (slow on a long alarm log)
+    unkeyed_device_events: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +62,7 @@ class Health:
             },
             "running_import": self.running_import,
             "last_import": self.last_import,
+            "unkeyed_device_events": self.unkeyed_device_events,
         }
 
 
@@ -112,6 +116,7 @@ def health(graph: TraceGraph, home: Path | None) -> Health:
         schema_other_names=gaps.other_names,
         running_import=running,
         last_import=_last_import(last[0]) if last else None,
+        unkeyed_device_events=graph.read("db/unkeyed_device_events")[0]["unkeyed"],
     )
 
 

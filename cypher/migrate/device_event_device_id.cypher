@@ -3,9 +3,13 @@
 // they have it: copy and label them, in batches. Until every DeviceEvent is a KeyedDeviceEvent
 // (the two label counts, read from the count store, differ), the queries read a device's
 // events from the device as before, so none is missed half-way. An event without an edge
-// (none is made so) is labelled too: neither way finds it. Runs at every `db init`; on an
-// up-to-date graph it only reads each event's labels.
-MATCH (event:DeviceEvent) WHERE NOT event:KeyedDeviceEvent
+// (none is made so) is labelled too: neither way finds it. A labelled event without device_id
+// is copied again: an older version re-importing a changed event replaces its properties
+// (SET n = row.props) and keeps its labels, and the index, which holds only events with all
+// three properties, would miss it while the counts still match. Runs at every `db init`, and
+// from an import when the counts differ; on an up-to-date graph it reads each event's labels
+// and device_id.
+MATCH (event:DeviceEvent) WHERE NOT event:KeyedDeviceEvent OR event.device_id IS NULL
 CALL (event) {
   SET event.device_id = COLLECT { MATCH (event)-[:OF_DEVICE]->(device:Device)
                                   RETURN device.device_id }[0],

@@ -303,6 +303,14 @@ def _print_health(checked: health.Health) -> None:
             f"not online yet: {', '.join(checked.schema_not_online)}",
             hint="still populating after `db init` or an import; queries are slower until then",
         )
+    if checked.unkeyed_device_events > 0:
+        unkeyed = checked.unkeyed_device_events
+        warn(
+            f"{unkeyed:,} device {'event lacks' if unkeyed == 1 else 'events lack'} the copy of "
+            "their device's id: device windows, backward traces and rankings read every event "
+            "of a device instead of seeking the index",
+            hint="run `tracegraph db init` (the next import migrates them too)",
+        )
     out.print(f"Import running: {checked.running_import or 'none'}")
     last = checked.last_import
     if last is None:

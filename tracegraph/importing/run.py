@@ -487,7 +487,7 @@ def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
     # by what each object covers: one made by hand under another name is there (schema_gaps)
     missing = schema_gaps(graph.schema_objects()).missing
     if not missing:
-        return []
+        return _keyed_device_events(graph, log)
     graph.init_schema()
     if len(missing) == len(expected_names()):
         note = (
@@ -498,6 +498,24 @@ def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
             f"the database lacked {len(missing)} of the graph model's constraints and indexes "
             f"({_first_ids(missing)}): installed them first"
         )
+    log(note)
+    return [note]
+
+
+def _keyed_device_events(graph: TraceGraph, log: Log) -> list[str]:
+    """Device events some other writer left without their device's id (an older version's
+    import, a hand edit in the Browser) are migrated here too, not only at `db init`: one such
+    event sends every device query to reading events from the device (see
+    cypher/trace/device_events.cypher), and the schema being complete, nothing else would run
+    the migration. Two reads of the count store when every event is keyed."""
+    (found,) = graph.read("db/unkeyed_device_events")
+    if found["unkeyed"] <= 0:
+        return []
+    graph.autocommit("migrate/device_event_device_id")
+    note = (
+        f"{found['unkeyed']:,} device {'event' if found['unkeyed'] == 1 else 'events'} lacked "
+        "their device's id (written by another version or by hand): copied it first"
+    )
     log(note)
     return [note]
 
