@@ -498,6 +498,71 @@ def test_a_kept_step_or_shipment_is_not_listed_nor_counted_toward_the_limit_nigh
     assert sorted(graph.read("import/shipments_keys")[0]["keys"]) == ["RMA1", "SH1", "SH2"]
 
 
+def _removed(summary: dict[str, Any]) -> dict[str, int]:
+    return {t: c["removed"] for t, c in summary["tables"].items()}
+
+
+def test_a_dry_run_keeps_the_step_or_shipment_tonights_link_rows_name_as_the_import_does(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Step Z and shipment SH9, in the graph with nothing linked to them, leave their dumps
+    while tonight's step_inputs and shipment_lines link a lot to them. The import writes those
+    links before it removes anything, so it keeps both; its dry run, which writes nothing,
+    counted them as removed and, at --max-removals 0, said the import would refuse (exit 2)
+    where the import ran."""
+    graph = hand_plant
+    before = {
+        "steps.csv": "step_id,operation,started_at\nZ,rework,2026-11-03T10:00:00+00:00\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\nSH9,C1,2026-11-06T09:00:00+00:00\n",
+    }
+    assert import_paths(graph, [_night(tmp_path, "before", before)]).rejects == []
+    night = str(_night(tmp_path, "n1", {
+        "steps.csv": HAND_PLANT["steps.csv"],
+        "shipments.csv": HAND_PLANT["shipments.csv"],
+        "step_inputs.csv": HAND_PLANT["step_inputs.csv"] + "Z,A,1,kg\n",
+        "shipment_lines.csv": HAND_PLANT["shipment_lines.csv"] + "SH9,P1,1,pcs\n",
+    }))  # fmt: skip
+    dry = _json(runner, night, "--full", "--dry-run", "--max-removals", "0")
+    assert (dry["removed"], dry["removed_file"], dry["refused"]) == (0, None, None)
+    kept = [n for n in dry["notes"] if n.startswith("1 record of ")]
+    assert [n.split(":")[-1] for n in kept] == [" Z", " SH9"], dry["notes"]
+    done = _json(runner, night, "--full", "--max-removals", "0")
+    assert (done["removed"], done["removed_file"]) == (0, None)
+    assert _removed(done) == _removed(dry) == {
+        "steps": 0, "step_inputs": 0, "shipments": 0, "shipment_lines": 0,
+    }  # fmt: skip
+    assert kept == [n for n in done["notes"] if n.startswith("1 record of ")]
+    assert "Z" in graph.read("import/steps_keys")[0]["keys"]
+    assert "SH9" in graph.read("import/shipments_keys")[0]["keys"]
+
+
+def test_a_dry_run_counts_the_step_an_inspection_moved_off_tonight_as_removed_as_the_import(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Step Z, linked only by inspection I1, leaves the steps dump while tonight's I1 names
+    step X: the import moves I1's edge to X before it removes anything, so Z goes. Its dry
+    run read I1's edge to Z in the graph and kept Z: it said nothing would be removed."""
+    graph = hand_plant
+    header = "inspection_id,test,result,inspected_at,step_id\n"
+    before = {
+        "steps.csv": "step_id,operation,started_at\nZ,rework,2026-11-03T10:00:00+00:00\n",
+        "inspections.csv": header + "I1,moisture,pass,2026-11-03T10:30:00+00:00,Z\n",
+    }
+    assert import_paths(graph, [_night(tmp_path, "before", before)]).rejects == []
+    night = str(_night(tmp_path, "n1", {
+        "steps.csv": HAND_PLANT["steps.csv"],
+        "inspections.csv": header + "I1,moisture,pass,2026-11-03T10:30:00+00:00,X\n",
+    }))  # fmt: skip
+    dry = _json(runner, night, "--full", "--dry-run", "--max-removals", "1")
+    assert (dry["removed"], _removed(dry)) == (1, {"steps": 1, "inspections": 0})
+    assert _rows(dry["removed_file"])[1][:2] == ["steps", "Z"]
+    refused = _json(runner, night, "--full", "--dry-run", "--max-removals", "0", code=2)
+    assert refused["refused"] is not None
+    done = _json(runner, night, "--full", "--max-removals", "1")
+    assert (done["removed"], _removed(done)) == (1, _removed(dry))
+    assert sorted(graph.read("import/steps_keys")[0]["keys"]) == ["X", "Y"]
+
+
 def test_a_dry_run_beyond_the_limit_exits_2_as_the_import_would(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -5,6 +5,9 @@
 // dumps of its links drop them). $inputs and $outputs map a step_id to the lot_ids of the
 // step_inputs and step_outputs rows the run removes (every link of that pair goes, as
 // step_inputs_remove.cypher deletes them); $inspections lists the inspections it removes.
+// $relinked (a dry run only, which asks before any write; the import passes []) lists the
+// inspections the run's rows carry: the import sets their edge to their row's step, so the
+// edge the graph holds now keeps no step (the steps their rows name are kept in Python).
 UNWIND $keys AS key
 MATCH (n:ProcessStep {step_id: key})
 WHERE n._row_sha IS NOT NULL
@@ -20,6 +23,7 @@ WHERE n._row_sha IS NOT NULL
     OR EXISTS {
       MATCH (inspection:Inspection)-[:DURING]->(n)
       WHERE NOT inspection.inspection_id IN $inspections
+        AND NOT inspection.inspection_id IN $relinked
     }
   )
 RETURN collect(key) AS kept

@@ -212,28 +212,44 @@ def compare(
     return removals, notes
 
 
-def keep_linked(graph: TraceGraph, removals: dict[str, Removal]) -> None:
+def keep_linked(
+    graph: TraceGraph,
+    removals: dict[str, Removal],
+    linked: dict[str, set[Key]] | None = None,
+    relinked: set[Key] | None = None,
+) -> None:
     """Move out of the removals the steps and shipments their *_remove query would keep (lots
     or inspections still linked once the run's other removals are done) into `kept`: a kept
     record is not removed, so it is neither listed in removed-RUN.csv, nor counted in the
     summary and the ledger, nor held against --max-removals — night after night, as the dump
-    keeps lacking it."""
+    keeps lacking it.
+
+    The import asks after its writes, when the graph holds tonight's links. A dry run asks
+    before any write, so it gives what those writes would change: `linked`, per table, the
+    step and shipment ids the run's valid link rows name (kept: the import writes the link
+    first — a step the steps dump lacks that tonight's step_inputs still link was counted as
+    removed, and the dry run refused what the import did not); `relinked`, the inspections
+    the run's valid rows carry, whose edge to a step the graph holds does not count (the
+    import sets it to their row's step, which `linked` names)."""
     removed = {t: r.keys for t, r in removals.items()}
     links: dict[str, dict[str, Any]] = {
         "steps": {"inputs": _lots_by_parent(removed.get("step_inputs", [])),
                   "outputs": _lots_by_parent(removed.get("step_outputs", [])),
-                  "inspections": removed.get("inspections", [])},
+                  "inspections": removed.get("inspections", []),
+                  "relinked": sorted(relinked or ())},
         "shipments": {"lines": _lots_by_parent(removed.get("shipment_lines", []))},
     }  # fmt: skip
     for table, params in links.items():
         removal = removals.get(table)
         if removal is None or not removal.keys:
             continue
-        kept = {
+        named = (linked or {}).get(table, set())
+        asked = [k for k in removal.keys if k not in named]
+        kept = named.intersection(removal.keys) | {
             key
-            for start in range(0, len(removal.keys), BATCH_SIZE)
+            for start in range(0, len(asked), BATCH_SIZE)
             for key in graph.read(f"import/{table}_linked",
-                                  keys=removal.keys[start : start + BATCH_SIZE],
+                                  keys=asked[start : start + BATCH_SIZE],
                                   **params)[0]["kept"]
         }  # fmt: skip
         removal.kept = [k for k in removal.keys if k in kept]

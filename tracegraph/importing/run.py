@@ -645,7 +645,9 @@ def check_paths(
     refused = None
     if graph is not None and state.present is not None and limit is not None:
         removals, compared = full_dump.compare(graph, state.present, log)
-        full_dump.keep_linked(graph, removals)
+        # nothing is written yet: the links tonight's rows make are counted as the import,
+        # which removes after its writes, will find them
+        full_dump.keep_linked(graph, removals, state.linked, state.relinked)
         notes += compared + full_dump.removal_notes(removals, dry_run=True)
         removed_file = full_dump.record_removals(graph, removals, run_id, reject_path)
         # the import's refusal, as the dry run's error: it exits 2, as the import would
@@ -1053,10 +1055,15 @@ _PARENT_OF = {column: table for table, column in _KEY_OF.items()}
 def _counted(table: str, rows: Iterator[dict[str, Any]], state: RunState) -> TableWrite:
     """A dry run's stand-in for write_table: every valid row counts as written, its step or
     shipment id is kept, and a link row naming a step or shipment that no valid row of the run
-    carries is counted as unverified (the import rejects it unless the graph holds it)."""
+    carries is counted as unverified (the import rejects it unless the graph holds it). Under
+    --full, the steps and shipments link rows name, and the inspections rows carry, are kept
+    too: the import writes those links before it removes anything (full.keep_linked)."""
     key = _KEY_OF.get(table)
     reference = MUST_EXIST[table][0] if table in MUST_EXIST else None
     known = state.checked_ids.get(_PARENT_OF[reference], set()) if reference else set()
+    full = state.present is not None
+    linked = state.linked.setdefault(_PARENT_OF[reference], set()) if full and reference else None
+    relinked = state.relinked if full and table == "inspections" else None
     written = 0
     for row in rows:
         written += 1
@@ -1065,6 +1072,10 @@ def _counted(table: str, rows: Iterator[dict[str, Any]], state: RunState) -> Tab
         named = row.get(reference) if reference is not None else None
         if named is not None and named not in known:
             state.unverified[table] = state.unverified.get(table, 0) + 1
+        if named is not None and linked is not None:
+            linked.add(named)
+        if relinked is not None:
+            relinked.add(row["inspection_id"])
     return TableWrite(written=written)
 
 
