@@ -558,6 +558,17 @@ def test_a_dry_run_counts_the_step_an_inspection_moved_off_tonight_as_removed_as
     assert _rows(dry["removed_file"])[1][:2] == ["steps", "Z"]
     refused = _json(runner, night, "--full", "--dry-run", "--max-removals", "0", code=2)
     assert refused["refused"] is not None
+    # I1 names a step neither the files nor the graph hold: the import rejects the row, I1
+    # stays on Z, and Z is kept
+    unknown = str(_night(tmp_path, "n0", {
+        "steps.csv": HAND_PLANT["steps.csv"],
+        "inspections.csv": header + "I1,moisture,pass,2026-11-03T10:30:00+00:00,NOPE\n",
+    }))  # fmt: skip
+    dry_kept = _json(runner, unknown, "--full", "--dry-run", "--max-removals", "0")
+    assert (dry_kept["removed"], dry_kept["refused"]) == (0, None)
+    kept = _json(runner, unknown, "--full", "--max-removals", "0", code=1)  # the reject
+    assert (kept["removed"], kept["rejected"], _removed(kept)) == (0, 1, _removed(dry_kept))
+    assert "Z" in graph.read("import/steps_keys")[0]["keys"]
     done = _json(runner, night, "--full", "--max-removals", "1")
     assert (done["removed"], _removed(done)) == (1, _removed(dry))
     assert sorted(graph.read("import/steps_keys")[0]["keys"]) == ["X", "Y"]

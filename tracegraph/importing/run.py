@@ -48,7 +48,13 @@ from tracegraph.importing.reader import (
 )
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
 from tracegraph.importing.validate import CommaCounts, Reject, comma_number, validate_lazily
-from tracegraph.importing.writer import MUST_EXIST, RunState, TableWrite, write_table
+from tracegraph.importing.writer import (
+    BATCH_SIZE,
+    MUST_EXIST,
+    RunState,
+    TableWrite,
+    write_table,
+)
 from tracegraph.schema import expected_names, schema_gaps
 from tracegraph.values import counted, iso, spreadsheet_safe
 
@@ -647,7 +653,7 @@ def check_paths(
         removals, compared = full_dump.compare(graph, state.present, log)
         # nothing is written yet: the links tonight's rows make are counted as the import,
         # which removes after its writes, will find them
-        full_dump.keep_linked(graph, removals, state.linked, state.relinked)
+        full_dump.keep_linked(graph, removals, state.linked, _rewritten(graph, state))
         notes += compared + full_dump.removal_notes(removals, dry_run=True)
         removed_file = full_dump.record_removals(graph, removals, run_id, reject_path)
         # the import's refusal, as the dry run's error: it exits 2, as the import would
@@ -1075,8 +1081,21 @@ def _counted(table: str, rows: Iterator[dict[str, Any]], state: RunState) -> Tab
         if named is not None and linked is not None:
             linked.add(named)
         if relinked is not None:
-            relinked.add(row["inspection_id"])
+            relinked[row["inspection_id"]] = named
     return TableWrite(written=written)
+
+
+def _rewritten(graph: TraceGraph, state: RunState) -> set[Any]:
+    """The inspections a dry run's valid rows carry that the import will write, so that their
+    edge to a step becomes their row's: not one whose step is neither in the run's steps rows
+    nor in the graph (the import rejects that row, and its edge the graph holds stays)."""
+    known = state.checked_ids.get("steps", set())
+    asked = sorted({s for s in state.relinked.values() if s is not None and s not in known})
+    found: set[Any] = set()
+    for start in range(0, len(asked), BATCH_SIZE):
+        batch = asked[start : start + BATCH_SIZE]
+        found.update(graph.read("import/existing_steps", ids=batch)[0]["found"])
+    return {i for i, s in state.relinked.items() if s is None or s in known or s in found}
 
 
 def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:

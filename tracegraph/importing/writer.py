@@ -250,11 +250,12 @@ class RunState:
     unverified: dict[str, int] = field(default_factory=dict)
     # A dry run --full: per step or shipment table, the ids its valid link rows name
     # (step_inputs, step_outputs and inspections by step_id, shipment_lines by shipment_id),
-    # and the inspections its valid rows carry. The import writes those links before it
-    # removes anything, so a step or shipment they name is kept, and an inspection's edge to a
-    # step becomes its row's: full.keep_linked counts what the import will keep from these.
+    # and the inspections its valid rows carry, each with the step its row names (or None).
+    # The import writes those links before it removes anything, so a step or shipment they
+    # name is kept, and an inspection's edge to a step becomes its row's: full.keep_linked
+    # counts what the import will keep from these.
     linked: dict[str, set[Any]] = field(default_factory=dict)
-    relinked: set[Any] = field(default_factory=set)
+    relinked: dict[Any, Any] = field(default_factory=dict)
     # A full import (--full): the keys the run's files hold per table (see full.py)
     present: Present | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
