@@ -124,6 +124,46 @@ def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None
             for f in found["shipment_without_location"]] == [("RMA-C1", "C1", True)]  # fmt: skip
 
 
+def test_device_events_a_trace_would_miss_or_misplace_are_found(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The import makes none: each is a hand edit (the Browser), made here by hand."""
+    (tmp_path / "devices.csv").write_text("device_id\nOVEN-1\nOVEN-2\n", encoding="utf-8")
+    (tmp_path / "device_events.csv").write_text(
+        "device_id,event,at,result\nOVEN-1,calibration,2026-11-03T06:00:00Z,ok\n", "utf-8"
+    )
+    assert import_paths(graph, [tmp_path]).rejects == []
+    assert [r.findings for r in run_checks(graph).results if r.name == "device_event_unseen"] == [
+        []
+    ]
+    graph.driver.execute_query(
+        """
+        MATCH (one:Device {device_id: 'OVEN-1'}), (two:Device {device_id: 'OVEN-2'})
+        CREATE (:DeviceEvent:KeyedDeviceEvent {event_id: 'E-REPAIR', event: 'repair',
+                device_id: 'OVEN-1', at: datetime('2026-11-03T07:00:00Z')})-[:OF_DEVICE]->(one)
+        CREATE (:DeviceEvent:KeyedDeviceEvent {event_id: 'E-LOOSE', event: 'alarm',
+                device_id: 'OVEN-1', at: datetime('2026-11-03T08:00:00Z')})
+        CREATE (both:DeviceEvent:KeyedDeviceEvent {event_id: 'E-BOTH', event: 'alarm',
+                device_id: 'OVEN-1', at: datetime('2026-11-03T09:00:00Z')})
+        CREATE (one)<-[:OF_DEVICE]-(both)-[:OF_DEVICE]->(two)
+        CREATE (:DeviceEvent:KeyedDeviceEvent {event_id: 'E-MOVED', event: 'alarm',
+                device_id: 'OVEN-1', at: datetime('2026-11-03T10:00:00Z')})-[:OF_DEVICE]->(two)
+        CREATE (:DeviceEvent {event_id: 'E-OLD', event: 'maintenance',
+                at: datetime('2026-11-03T11:00:00Z')})-[:OF_DEVICE]->(two)
+        """,
+        database_=graph.database,
+    )
+    (found,) = [r.findings for r in run_checks(graph).results if r.name == "device_event_unseen"]
+    assert [(f["event_id"], f["devices"], f["problem"]) for f in found] == [
+        ("E-BOTH", ["OVEN-1", "OVEN-2"], "on 2 devices"),
+        ("E-LOOSE", [], "no device"),
+        ("E-MOVED", ["OVEN-2"], "device_id names another device"),
+        ("E-OLD", ["OVEN-2"], "not keyed (run tracegraph db init)"),
+        ("E-REPAIR", ["OVEN-1"], "a kind no trace shows"),
+    ]
+    assert found[0]["at"] == "2026-11-03T09:00:00+00:00"
+
+
 def test_each_check_is_reported_as_it_finishes(defects: TraceGraph) -> None:
     """`done` hears of every check once, as it ends (the terminal's progress bar); the
     report keeps the checks' own order whatever order they finished in."""
@@ -230,7 +270,7 @@ def test_cli_exit_1_with_findings_and_json_counts(
         "step_ends_before_start": 1, "returned_by_another_customer": 1,
         "unit_of_another_dimension": 1,
         "shipped_or_used_after_recall": 0, "shipment_without_lines": 1,
-        "shipment_without_location": 1,
+        "shipment_without_location": 1, "device_event_unseen": 0,
     }  # fmt: skip
     subjects = {c["check"]: c["subjects"] for c in payload["checks"] if c["count"]}
     table = runner.invoke(app, ["check"])
@@ -271,7 +311,7 @@ def test_cli_exit_0_on_a_clean_chain(
 ) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 12 checks")
+    assert result.stdout.startswith("no gaps found by 13 checks")
 
 
 def _plant(graph: TraceGraph, folder: Path, tables: dict[str, str]) -> None:
@@ -461,4 +501,4 @@ def test_the_nightly_check_of_a_plant_that_depanels_and_packs_exits_0(
     _plant(graph, tmp_path, NIGHTLY)
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 12 checks")
+    assert result.stdout.startswith("no gaps found by 13 checks")

@@ -53,6 +53,9 @@ CHECKS: tuple[Check, ...] = (
     # only where other shipments name one (see the query)
     Check("shipment_without_location", "shipments that name no ship-from (or return) location",
           "shipment that names no ship-from (or return) location"),
+    # only a hand edit makes them (see the query)
+    Check("device_event_unseen", "device events a trace would miss or misplace",
+          "device event a trace would miss or misplace"),
 )  # fmt: skip
 # A check's title after a count of one (CheckResult carries the plural title the JSON has).
 _ONE = {check.name: check.one for check in CHECKS}

@@ -84,8 +84,10 @@ CALL (reached) {
           RETURN event
           UNION ALL
           WITH device WHERE NOT keyed
-          UNWIND [(device)<-[:OF_DEVICE]-(event:DeviceEvent)
-                  WHERE event.event IN ['calibration', 'maintenance', 'alarm'] | event] AS event
+          // the kinds kept after the pattern: inside it, the planner sought the index on
+          // DeviceEvent.event, every calibration of the plant, and went back to the device
+          UNWIND [(device)<-[:OF_DEVICE]-(event:DeviceEvent) | event] AS event
+          WITH event WHERE event.event IN ['calibration', 'maintenance', 'alarm']
           RETURN event
         }
         WITH event, event.at.epochMillis AS at
@@ -101,8 +103,9 @@ CALL (reached) {
           RETURN event
           UNION ALL
           WITH device WHERE NOT keyed
-          UNWIND [(device)<-[:OF_DEVICE]-(event:DeviceEvent {event: 'calibration'}) | event]
-            AS event
+          // the kind kept after the pattern, as above
+          UNWIND [(device)<-[:OF_DEVICE]-(event:DeviceEvent) | event] AS event
+          WITH event WHERE event.event = 'calibration'
           RETURN event
         }
         WITH event, event.at.epochMillis AS at

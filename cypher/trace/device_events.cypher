@@ -32,8 +32,10 @@ CALL (starts, ends, keyed) {
   UNION ALL
   WITH * WHERE NOT keyed
   MATCH (device:Device {device_id: $device_id})
-  UNWIND [(device)<-[:OF_DEVICE]-(event:DeviceEvent)
-          WHERE event.event IN ['calibration', 'maintenance', 'alarm'] | event] AS event
+  // the kinds kept after the pattern: inside it, the planner sought the index on
+  // DeviceEvent.event, every calibration of the plant, and went back to the device
+  UNWIND [(device)<-[:OF_DEVICE]-(event:DeviceEvent) | event] AS event
+  WITH event WHERE event.event IN ['calibration', 'maintenance', 'alarm']
   RETURN event
 }
 WITH event, event.at.epochMillis AS at, starts, ends
