@@ -257,8 +257,8 @@ def test_a_removed_step_still_linked_is_kept_and_goes_with_its_links(
     assert (kept["removed"], kept["tables"]["steps"]["removed"]) == (0, 0)
     assert (
         "1 record of steps not removed: lots or inspections still linked to them (their tables' "
-        "rows are still in the graph; a full dump of those tables removes them, then the "
-        "step): Y"
+        "rows are still in the graph, or tonight's rows name them; once a full dump of those "
+        "tables removes the links, the step goes): Y"
     ) in kept["notes"]
     assert "Y" in graph.read("import/steps_keys")[0]["keys"]
     # kept is not removed: no note, no ledger id says it was

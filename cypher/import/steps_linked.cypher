@@ -23,7 +23,7 @@ WHERE n._row_sha IS NOT NULL
     OR EXISTS {
       MATCH (inspection:Inspection)-[:DURING]->(n)
       WHERE NOT inspection.inspection_id IN $inspections
-        AND NOT inspection.inspection_id IN $relinked
+        AND NOT coalesce(inspection.inspection_id IN $relinked, false)
     }
   )
 RETURN collect(key) AS kept

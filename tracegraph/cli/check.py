@@ -44,7 +44,8 @@ def check_command(
     not balance, lots shipped or used while on hold or after a failed inspection, steps that
     end before they start, returns from customers never shipped the lot, lots shipped or used
     in a unit they are not counted in, lots shipped or used after a recall that covers them,
-    shipments with no lot on them."""
+    shipments with no lot on them, shipments that name no ship-from (or return) location where
+    others do, device events a trace would miss or misplace (hand edits)."""
     graph = open_graph()
     with check_progress() as done:
         report = run_checks(graph, tolerance, done)
@@ -52,8 +53,9 @@ def check_command(
         print_json(report.as_dict())
     elif output is ReportFormat.csv:
         rows = [{"check": r.name,
-                 "subject": f.get("lot_id") or f.get("step_id") or f.get("shipment_id"),
-                 "detail": "; ".join(f"{k}={v}" for k, v in f.items()
+                 "subject": f.get("lot_id") or f.get("step_id") or f.get("shipment_id")
+                 or f.get("event_id"),
+                 "detail": "; ".join(f"{k}={_cell(v)}" for k, v in f.items()
                                      if k not in ("lot_id",) and v is not None)}
                 for r in report.results for f in r.findings]  # fmt: skip
         print_csv(rows, ("check", "subject", "detail"))
@@ -71,7 +73,7 @@ def check_command(
             for column in columns:
                 table.add_column(column)
             for finding in result.findings[:SHOWN_PER_CHECK]:
-                table.add_row(*("" if finding[c] is None else str(finding[c]) for c in columns))
+                table.add_row(*(_cell(finding[c]) for c in columns))
             out.print(table)
             if len(result.findings) > SHOWN_PER_CHECK:
                 out.print(f"[dim]… {len(result.findings) - SHOWN_PER_CHECK:,} more "
@@ -98,3 +100,12 @@ def check_progress() -> Iterator[Callable[[CheckResult], None] | None]:
             bar.update(task, advance=1, description=result.name)
 
         yield done
+
+
+def _cell(value: object) -> str:
+    """A finding's value as text: a list (an event's devices) as its items, not a repr."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join("" if v is None else str(v) for v in value)
+    return str(value)

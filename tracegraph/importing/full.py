@@ -49,7 +49,8 @@ _KEPT_AS = {
     "lots": "kept as stubs (origin unknown): steps, inspections, shipments or a recall still "
     "name them",
     "steps": "not removed: lots or inspections still linked to them (their tables' rows are "
-    "still in the graph; a full dump of those tables removes them, then the step)",
+    "still in the graph, or tonight's rows name them; once a full dump of those tables "
+    "removes the links, the step goes)",
     "shipments": "not removed: lots still shipped on them (a full dump of shipment_lines "
     "removes those lines, then the shipment)",
 }
