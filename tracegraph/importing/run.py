@@ -652,11 +652,10 @@ def check_paths(
     if graph is not None and state.present is not None and limit is not None:
         removals, compared = full_dump.compare(graph, state.present, log)
         # nothing is written yet: the links tonight's rows make are counted as the import,
-        # which removes after its writes, will find them
-        # the inspections tonight's rows move matter only where a step may be removed
-        rewritten = (
-            _rewritten(graph, state) if "steps" in removals and removals["steps"].keys else set()
-        )
+        # which removes after its writes, will find them (the inspections those rows move
+        # matter only where a step may be removed)
+        steps = removals.get("steps")
+        rewritten = _rewritten(graph, state) if steps and steps.keys else set()
         full_dump.keep_linked(graph, removals, state.linked, rewritten)
         notes += compared + full_dump.removal_notes(removals, dry_run=True)
         removed_file = full_dump.record_removals(graph, removals, run_id, reject_path)
