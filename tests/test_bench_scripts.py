@@ -1,6 +1,6 @@
-"""./scripts/bench-import and ./scripts/bench-trace (README: "Import speed", "Trace speed") run
-end to end on a small plant against the test server and write the results files they
-promise; their timings are not judged here (benchmarks, not timed tests)."""
+"""./scripts/bench-import, bench-write-floor, bench-trace and bench-device-events (README: "Import
+speed", "Trace speed") run end to end on a small plant against the test server and write the
+results files they promise; their timings are not judged here (benchmarks, not timed tests)."""
 
 from __future__ import annotations
 
@@ -70,3 +70,20 @@ def test_bench_device_events_times_both_ways_of_reading_a_devices_events(
         assert modes["walk"]["mean_size"] == modes["index"]["mean_size"], name
     table = (tmp_path / "device-events-results.md").read_text()
     assert "| trace backward (finished lot) | index |" in table
+
+
+def test_bench_write_floor_measures_each_way_of_writing_the_plants_lots(
+    neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    _run("bench-write-floor", tmp_path, neo4j_env)
+    (result,) = json.loads((tmp_path / "write-floor-results.json").read_text())
+    assert result["lots"] > 300 and result["batch_rows"] == 5000 and result["writers"] == 2
+    # every way wrote every lot (the script checks the database held them all afterwards)
+    assert [w["way"] for w in result["ways"]] == [
+        "Lot, lot_id only, no schema", "Lot, a lot row's properties, no schema",
+        "Lot, a lot row's properties, tracegraph's schema", "tracegraph import of lots.csv",
+    ]  # fmt: skip
+    for way in result["ways"]:
+        assert way["rows"] == result["lots"] and way["rows_per_s"] > 0, way
+    table = (tmp_path / "write-floor-results.md").read_text()
+    assert "| Lot, a lot row's properties, tracegraph's schema |" in table
