@@ -77,11 +77,21 @@ def test_bench_script_compares_three_engines_and_writes_results(
         assert question["median_size"] >= 1, name
         for engine in ENGINES:
             assert 0 < question[engine]["p50_ms"] <= question[engine]["p95_ms"], (name, engine)
+    # the traces' time split into each database's part and the library's (the same code for
+    # both); not for the window (its lots come first) nor the ranking
+    split = [n for n, q in result["questions"].items() if "database_p50_ms" in q["tracegraph"]]
+    assert split == [n for n in result["questions"] if n.startswith(("forward", "backward"))]
+    for name in split:
+        question = result["questions"][name]
+        for engine in ("tracegraph", "postgresql"):
+            part, rest = question[engine]["database_p50_ms"], question[engine]["library_p50_ms"]
+            assert 0 < part < question[engine]["p95_ms"] and rest > 0, (name, engine)
     assert result["load"]["postgresql"]["rows"] == result["load"]["tracegraph"]["rows"]
     assert result["footprint"]["postgresql"]["store_bytes"] > 0
     markdown = (out / "results.md").read_text()
     assert "| forward, wide (commodity lot) |" in markdown
     assert "| forward, ~100k lots (consecutive commodity lots) |" in markdown
+    assert "| tracegraph database / library | PostgreSQL database / library |" in markdown
     assert (out / "results.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     again = subprocess.run(  # the database holds this plant: --reuse skips the Neo4j import

@@ -224,19 +224,27 @@ def _copy(conn: psycopg.Connection[Any], table: str, path: Path) -> int:
 def forward_trace(conn: psycopg.Connection[Any], lots: list[str]) -> ForwardTrace:
     """The forward trace of `lots` (lot ids) from PostgreSQL's rows (sql/forward.sql), weighed
     and shaped by the library's own code, as trace_forward weighs Neo4j's."""
+    started = time.perf_counter()
     row = conn.execute(sql("forward"), {"lot_ids": lots}).fetchone()
     assert row is not None  # one row of two lists, always
     found = downstream_from_record({"lots": row[0], "shipments": row[1]})
-    return forward_from_subgraph(found, lots)
+    fetched = time.perf_counter()
+    result = forward_from_subgraph(found, lots)
+    result.seconds, result.fetch_seconds = time.perf_counter() - started, fetched - started
+    return result
 
 
 def backward_trace(conn: psycopg.Connection[Any], lots: list[str]) -> BackwardTrace:
     """The backward trace of `lots` from PostgreSQL's rows (sql/backward.sql), weighed and
     shaped by the library's own code, as trace_backward does Neo4j's."""
+    started = time.perf_counter()
     row = conn.execute(sql("backward"), {"lot_ids": lots}).fetchone()
     assert row is not None  # one row of three lists, always
     found = upstream_from_record({"lots": row[0], "steps": row[1], "devices": row[2]})
-    return backward_from_subgraph(found, lots)
+    fetched = time.perf_counter()
+    result = backward_from_subgraph(found, lots)
+    result.seconds, result.fetch_seconds = time.perf_counter() - started, fetched - started
+    return result
 
 
 def window_trace(
