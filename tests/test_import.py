@@ -1906,3 +1906,97 @@ def test_an_interrupted_run_shows_the_counts_it_had(
         "≥: counted for the files the run finished before it stopped; ?: not counted (killed, "
         "or still running). Re-running an import is safe and completes it."
     )
+
+
+# Steps of two devices in batches of two (writer.BATCH_SIZE patched): the first batch holds
+# KILN's 10-hour step, later ones only shorter steps.
+_BOUND_STEPS = (
+    "step_id,operation,started_at,ended_at,device_id,operator_id\n"
+    "LONG,cure,2026-11-02T00:00:00Z,2026-11-02T10:00:00Z,KILN,OP1\n"
+    "A1,cure,2026-11-02T11:00:00Z,2026-11-02T11:05:00Z,OVEN,OP2\n"
+    "A2,cure,2026-11-02T12:00:00Z,2026-11-02T12:01:00Z,KILN,OP1\n"
+    "A3,cure,2026-11-02T12:00:00Z,2026-11-02T12:02:00Z,OVEN,OP2\n"
+    "A4,cure,2026-11-02T13:00:00Z,2026-11-02T13:01:00Z,KILN,OP1\n"
+    "A5,cure,2026-11-02T13:00:00Z,2026-11-02T13:03:00Z,OVEN,OP2\n"
+)
+
+
+def _bounds(graph: TraceGraph) -> dict[str, int]:
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (n) WHERE n:Device OR n:Operator "
+        "RETURN coalesce(n.device_id, n.operator_id) AS id, n.longest_step_s AS s",
+        database_=graph.database,
+    )
+    return {r["id"]: r["s"] for r in records}
+
+
+def test_steps_are_written_two_batches_at_once_and_bounds_cover_every_step(
+    graph: TraceGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two transactions write batches of steps at once (the first two meet at a barrier, which
+    one writer never reaches); each device's and operator's bound is still its longest step
+    (10 h + 1 s for KILN, whichever batch commits first), and only a batch with a step longer
+    than the bound the run last saw writes one (not the third: its steps are shorter)."""
+    import threading
+
+    from tracegraph.importing import writer
+
+    monkeypatch.setattr(writer, "BATCH_SIZE", 2)
+    _write(tmp_path, "steps.csv", _BOUND_STEPS)
+    barrier = threading.Barrier(2, timeout=30)
+    steps_batches: list[int] = []
+    bound_writes: list[str] = []
+    write_all, write_records = graph.write_all, graph.write_records
+
+    def overlapping(statements: list[tuple[str, dict[str, Any]]]) -> None:
+        names = [name for name, _ in statements]
+        bound_writes.extend(n for n in names if "steps_longest" in n)
+        if names[0] == "import/steps_create":
+            steps_batches.append(len(statements[0][1]["rows"]))
+            if len(steps_batches) <= 2:
+                barrier.wait()  # both in flight, or BrokenBarrierError after 30 s
+        write_all(statements)
+
+    def recorded(name: str, /, **params: Any) -> list[Any]:
+        bound_writes.extend([name] if "steps_longest" in name else [])
+        return write_records(name, **params)
+
+    monkeypatch.setattr(graph, "write_all", overlapping)
+    monkeypatch.setattr(graph, "write_records", recorded)
+    summary = import_paths(graph, [tmp_path])
+    assert summary.rejected == 0 and summary.tables["steps"].written == 6
+    assert steps_batches == [2, 2, 2]
+    assert _bounds(graph) == {"KILN": 36_001, "OP1": 36_001, "OVEN": 301, "OP2": 301}
+    # The first two batches raise bounds (in either order: the second may find the first's
+    # raised already and write none); the third, begun once one of them is done, finds A4 and
+    # A5 shorter than the bounds it saw and writes none. Written in every batch: 6.
+    assert len(bound_writes) in (2, 4)
+
+
+def test_a_run_that_fails_after_raising_bounds_leaves_them_covering_and_reruns_clean(
+    graph: TraceGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bounds are raised before their steps' transaction: when that transaction fails, the bound
+    stays (an upper bound of steps not yet written, never lower than one written), and the
+    re-run gives the graph of a clean run, the bounds included."""
+    from tracegraph.importing import writer
+
+    monkeypatch.setattr(writer, "BATCH_SIZE", 2)
+    _write(tmp_path, "steps.csv", _BOUND_STEPS)
+    write_all = graph.write_all
+
+    def failing(statements: list[tuple[str, dict[str, Any]]]) -> None:
+        if statements[0][0] == "import/steps_create" and "LONG" in str(statements[0][1]):
+            raise RuntimeError("the server went away")
+        write_all(statements)
+
+    monkeypatch.setattr(graph, "write_all", failing)
+    with pytest.raises(RuntimeError):
+        import_paths(graph, [tmp_path])
+    assert _bounds(graph)["KILN"] == 36_001  # LONG is not written, its bound is
+    monkeypatch.setattr(graph, "write_all", write_all)
+    assert import_paths(graph, [tmp_path]).rejected == 0
+    after_rerun = _graph_dump(graph)
+    graph.reset(keep_schema=True)
+    assert import_paths(graph, [tmp_path]).rejected == 0
+    assert after_rerun == _graph_dump(graph)

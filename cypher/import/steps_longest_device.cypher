@@ -2,6 +2,7 @@
 // shrinks) that lets device windows seek steps by start time exactly (trace/device_window).
 // $longest holds this batch's longest step per device. One with no bound yet gets it from its
 // whole history first (CASE evaluates that branch only then), so older steps are covered.
+// Returns each one's bound now: the importer skips batches that would not raise it.
 UNWIND $longest AS batch
 MATCH (ref:Device {device_id: batch.id})
 WITH ref, batch, CASE WHEN ref.longest_step_s IS NOT NULL THEN ref.longest_step_s ELSE coalesce(COLLECT {
@@ -9,3 +10,4 @@ WITH ref, batch, CASE WHEN ref.longest_step_s IS NOT NULL THEN ref.longest_step_
   RETURN max(duration.inSeconds(step.started_at, coalesce(step.ended_at, step.started_at)).seconds) + 1
 }[0], 0) END AS known
 SET ref.longest_step_s = CASE WHEN known >= batch.seconds THEN known ELSE batch.seconds END
+RETURN batch.id AS id, ref.longest_step_s AS bound

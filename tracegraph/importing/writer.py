@@ -33,11 +33,15 @@ BATCH_SIZE = 5000
 # because a validated table's keys are unique, so concurrent batches never write the same node
 # or link, and shared nodes (materials, the salt lot, stubs) are only MERGEd under a uniqueness
 # constraint; a deadlock between two batches is a transient error, and the batch is retried.
-# Not steps: steps_longest_* read a device's bound and raise it, a read-modify-write that two
-# transactions could interleave. Small reference tables gain nothing.
+# Steps too: their devices' and operators' bounds (steps_longest_*, a read-modify-write two
+# transactions could interleave) are raised apart, one batch at a time, and only when a batch
+# has a longer step than the bound the run last saw (see _raise_longest). Small reference tables
+# gain nothing.
 WRITERS: dict[str, int] = dict.fromkeys(
-    ("lots", "step_inputs", "step_outputs", "inspections", "shipments", "shipment_lines"), 2
-)
+    ("lots", "steps", "step_inputs", "step_outputs", "inspections", "shipments",
+     "shipment_lines"), 2,
+)  # fmt: skip
+
 
 # Columns that become edges rather than properties, per table.
 REFERENCES: dict[str, tuple[str, ...]] = {
@@ -258,6 +262,10 @@ class RunState:
     relinked: dict[Any, Any] = field(default_factory=dict)
     # A full import (--full): the keys the run's files hold per table (see full.py)
     present: Present | None = None
+    # The longest-step bounds this run raised or read, per (device or operator, id) (see
+    # _raise_longest), and the lock that lets one batch's bounds be raised at a time.
+    bounds: dict[tuple[str, Any], int] = field(default_factory=dict)
+    bounds_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stubs_completed(self, count: int) -> None:
@@ -389,11 +397,11 @@ def _write_batch(
         # edges in one transaction. Existing nodes (changed rows, stubs) are merged below.
         new = list({r[key]: r for r in todo if r[key] not in known}.values())
         if new:
+            _raise_longest(graph, table, new, state)
             graph.write_all([(f"import/{table}_create", {"rows": new}),
-                             (f"import/{table}_create_edges", {"rows": new}),
-                             *_longest_steps(table, new)])  # fmt: skip
+                             (f"import/{table}_create_edges", {"rows": new})])  # fmt: skip
         to_merge = [r for r in todo if r[key] in known]
-    _merge_rows(graph, table, to_merge, known)
+    _merge_rows(graph, table, to_merge, known, state)
     return len(todo), len(updated)
 
 
@@ -485,8 +493,9 @@ def _record_changes(
 
 
 def _merge_rows(
-    graph: TraceGraph, table: str, todo: list[dict[str, Any]], known: dict[Any, Any]
-) -> None:
+    graph: TraceGraph, table: str, todo: list[dict[str, Any]], known: dict[Any, Any],
+    state: RunState,
+) -> None:  # fmt: skip
     """The MERGE path: rows whose node may already exist, each query in its own transaction."""
     changed_keys = [r[NODE_KEYS[table]] for r in todo if r[NODE_KEYS[table]] in known]
     if todo:
@@ -502,16 +511,49 @@ def _merge_rows(
                 detach.append((f"import/{table}_detach", {"keys": changed_keys}))
                 if table == "lots":
                     detach.append(("import/lots_detach_identities", {"keys": changed_keys}))
+            _raise_longest(graph, table, todo, state)
             graph.write_all([
                 *detach,
                 (f"import/{table}", {"rows": unmarked}),
                 (f"import/{table}_edges", {"rows": todo}),
                 *([("import/lots_identities", {"rows": todo})] if table == "lots" else []),
-                *_longest_steps(table, todo),
                 (f"import/{table}_done", {"rows": todo}),
             ])  # fmt: skip
         else:
             graph.write(f"import/{table}", rows=todo)
+
+
+def _raise_longest(
+    graph: TraceGraph, table: str, rows: list[dict[str, Any]], state: RunState
+) -> None:
+    """Raise the bounds of the devices and operators of these steps before the steps' own
+    transaction, one batch at a time. Not in it: every batch of steps names every busy device,
+    and a bound raised in each batch's transaction held the device's lock until its commit, so
+    two writers (see WRITERS) took turns. Before, not after: a run killed between the two leaves
+    a bound above the steps written (still an upper bound; the re-run writes the rest and the
+    same bound), never steps beyond their device's bound, which windows would miss.
+
+    Bounds only grow, and only an import raises them (one at a time, under the import lock), so
+    a batch whose steps are no longer than the bounds this run last saw has nothing to raise:
+    after the first batches, most write no bound at all."""
+    statements = _longest_steps(table, rows)
+    with state.bounds_lock:
+        raised = [
+            (name, {"longest": [b for b in params["longest"]
+                                if b["seconds"] > state.bounds.get((name, b["id"]), 0)]})
+            for name, params in statements
+        ]  # fmt: skip
+        raised = [(name, params) for name, params in raised if params["longest"]]
+        if not raised:
+            return
+        # the devices and operators only steps name are made here (steps_bound_refs)
+        ids = {name: [b["id"] for b in params["longest"]] for name, params in raised}
+        graph.write("import/steps_bound_refs",
+                    devices=ids.get("import/steps_longest_device", []),
+                    operators=ids.get("import/steps_longest_operator", []))  # fmt: skip
+        for name, params in raised:
+            for record in graph.write_records(name, **params):
+                state.bounds[(name, record["id"])] = record["bound"]
 
 
 def _longest_steps(table: str, rows: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
