@@ -85,7 +85,8 @@ def test_bench_script_compares_three_engines_and_writes_results(
         question = result["questions"][name]
         for engine in ("tracegraph", "postgresql"):
             part, rest = question[engine]["database_p50_ms"], question[engine]["library_p50_ms"]
-            assert 0 < part < question[engine]["p95_ms"] and rest > 0, (name, engine)
+            # each run's database part is within its whole time, so their medians are too
+            assert 0 < part <= question[engine]["p50_ms"] and rest > 0, (name, engine)
     assert result["load"]["postgresql"]["rows"] == result["load"]["tracegraph"]["rows"]
     assert result["footprint"]["postgresql"]["store_bytes"] > 0
     markdown = (out / "results.md").read_text()

@@ -23,6 +23,7 @@ from tracegraph.importing.reader import read_table
 from tracegraph.importing.run import check_paths, import_paths
 from tracegraph.importing.tables import TABLES
 from tracegraph.importing.validate import convert, validate_lazily
+from tracegraph.trace import trace_window
 
 MATERIALS = "material_id,name,uom,kind\nM1,Flour,kg,raw\nSALT,Salt,kg,raw\nB1,Bread,pcs,finished\n"
 LOTS_HEADER = "lot_id,material_id,quantity,uom,created_at,status,supplier_id,supplier_lot\n"
@@ -1950,7 +1951,8 @@ def test_steps_are_written_two_batches_at_once_and_bounds_cover_every_step(
 
     def overlapping(statements: list[tuple[str, dict[str, Any]]]) -> None:
         names = [name for name, _ in statements]
-        bound_writes.extend(n for n in names if "steps_longest" in n)
+        # bounds are raised before the steps' transaction, never in it
+        assert not any("steps_longest" in n for n in names), names
         if names[0] == "import/steps_create":
             steps_batches.append(len(statements[0][1]["rows"]))
             if len(steps_batches) <= 2:
@@ -1971,6 +1973,34 @@ def test_steps_are_written_two_batches_at_once_and_bounds_cover_every_step(
     # raised already and write none); the third, begun once one of them is done, finds A4 and
     # A5 shorter than the bounds it saw and writes none. Written in every batch: 6.
     assert len(bound_writes) in (2, 4)
+
+
+def test_a_changed_step_raises_the_bound_of_the_device_it_is_on_now(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """A re-imported step that got longer, and one moved to another device and operator, raise
+    the bounds where they are now (changed rows take the MERGE path, which raises them before
+    its transaction too): a window late in the longer step still finds it."""
+    _write(tmp_path, "steps.csv", _BOUND_STEPS)
+    assert import_paths(graph, [tmp_path]).rejected == 0
+    assert _bounds(graph)["OVEN"] == 301
+    changed = _BOUND_STEPS.replace(
+        "A1,cure,2026-11-02T11:00:00Z,2026-11-02T11:05:00Z,OVEN,OP2",
+        "A1,cure,2026-11-02T11:00:00Z,2026-11-02T13:00:00Z,OVEN,OP2",
+    ).replace(
+        "A2,cure,2026-11-02T12:00:00Z,2026-11-02T12:01:00Z,KILN,OP1",
+        "A2,cure,2026-11-02T12:00:00Z,2026-11-02T15:00:00Z,DRYER,OP3",
+    )  # fmt: skip
+    assert changed.count("13:00:00Z,OVEN") == 1 and "DRYER,OP3" in changed
+    _write(tmp_path, "steps.csv", changed)
+    summary = import_paths(graph, [tmp_path])
+    assert summary.rejected == 0 and summary.tables["steps"].changed == 2
+    bounds = _bounds(graph)
+    assert (bounds["OVEN"], bounds["OP2"]) == (7_201, 7_201)
+    assert (bounds["DRYER"], bounds["OP3"]) == (10_801, 10_801)
+    assert bounds["KILN"] == 36_001  # a bound is an upper bound: it does not shrink
+    window = trace_window(graph, "device", "OVEN", "2026-11-02T12:50:00Z", "2026-11-02T12:55:00Z")
+    assert "A1" in [step["step_id"] for step in window.steps]
 
 
 def test_a_run_that_fails_after_raising_bounds_leaves_them_covering_and_reruns_clean(

@@ -33,10 +33,10 @@ from tracegraph.config import find_home, load_settings
 from tracegraph.db import connect
 from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
+from tracegraph.health import local_server
 from tracegraph.importing.run import import_paths
 from tracegraph.importing.writer import BATCH_SIZE, WRITERS
 from tracegraph.plant import generate_plant
-from tracegraph.server import running_pid
 
 # What each measured way writes, in the order measured: (name, query or None for the import,
 # schema installed first)
@@ -50,7 +50,8 @@ WAYS: tuple[tuple[str, str | None, bool], ...] = (
 
 def lot_rows(path: Path) -> list[dict[str, Any]]:
     """A plant's lots.csv as the properties a Lot node gets: the row's non-empty values (the
-    quantity a number, times as text), its content hash and run id as the importer stores."""
+    quantity a number, times as text) and its content hash as the importer stores it
+    (`_row_sha`, 32 hex digits: see writer._row_sha)."""
     rows = []
     with path.open(newline="", encoding="utf-8") as handle:
         for record in csv.DictReader(handle):
@@ -58,18 +59,17 @@ def lot_rows(path: Path) -> list[dict[str, Any]]:
             if "quantity" in props:
                 props["quantity"] = float(props["quantity"])
             joined = "\x1f".join(record.values()).encode()
-            props["row_sha"] = hashlib.sha256(joined).hexdigest()
-            props["import_run"] = "write-floor"
+            props["_row_sha"] = hashlib.sha256(joined).hexdigest()[:32]
             rows.append(props)
     return rows
 
 
-def _server_cpu(graph: TraceGraph) -> Callable[[], float] | None:
-    """Seconds of CPU the local server has used so far, if the configured server is the home's
-    own (a remote or Docker server's CPU is not visible here)."""
-    home = find_home()
-    pid = running_pid(home) if home else None
-    if pid is None or not graph.server.startswith(("bolt://127.0.0.1", "bolt://localhost")):
+def _server_cpu(uri: str) -> Callable[[], float] | None:
+    """Seconds of CPU the server has used so far, if the configured server is the home's local
+    one (`uri` its Bolt port here; a remote or Docker server's CPU is not visible here)."""
+    local = local_server(find_home(), uri)
+    pid = local.pid if local else None
+    if pid is None:
         return None
     ticks = os.sysconf("SC_CLK_TCK")
 
@@ -87,12 +87,12 @@ def _batches(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 def _measure(
     graph: TraceGraph, name: str, query: str | None, schema: bool, rows: list[dict[str, Any]],
-    lots_csv: Path, writers: int,
+    lots_csv: Path,
 ) -> dict[str, Any]:  # fmt: skip
     graph.reset()
     if schema:
         graph.init_schema()
-    cpu = _server_cpu(graph)
+    cpu = _server_cpu(graph.server)
     cpu_before = cpu() if cpu else 0.0
     began = time.perf_counter()
     if query is None:
@@ -101,7 +101,7 @@ def _measure(
             raise TracegraphError(f"the generated lots.csv had {summary.rejected} rejected rows")
         seconds = summary.tables["lots"].seconds  # the table's own time, as bench_import's
     else:
-        with ThreadPoolExecutor(writers) as pool:
+        with ThreadPoolExecutor(WRITERS["lots"]) as pool:
             created = sum(c["nodes_created"] for c in pool.map(
                 lambda batch: graph.write(query, rows=batch), _batches(rows)))  # fmt: skip
         seconds = time.perf_counter() - began
@@ -118,7 +118,7 @@ def _measure(
     }  # fmt: skip
 
 
-def run(lots: int, seed: int, writers: int) -> dict[str, Any]:
+def run(lots: int, seed: int) -> dict[str, Any]:
     settings = load_settings()
     graph = TraceGraph(connect(settings), settings.database, settings.uri)
     try:
@@ -128,7 +128,7 @@ def run(lots: int, seed: int, writers: int) -> dict[str, Any]:
             lots_csv.parent.mkdir()
             lots_csv.write_bytes((plant.out / "lots.csv").read_bytes())
             rows = lot_rows(lots_csv)
-            measured = [_measure(graph, name, query, schema, rows, lots_csv, writers)
+            measured = [_measure(graph, name, query, schema, rows, lots_csv)
                         for name, query, schema in WAYS]  # fmt: skip
         graph.reset(keep_schema=True)
         graph.init_schema()
@@ -140,7 +140,7 @@ def run(lots: int, seed: int, writers: int) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         "server": f"Neo4j {version.version} {version.edition}",
-        "lots": len(rows), "seed": seed, "batch_rows": BATCH_SIZE, "writers": writers,
+        "lots": len(rows), "seed": seed, "batch_rows": BATCH_SIZE, "writers": WRITERS["lots"],
         "ways": measured,
     }  # fmt: skip
 
@@ -174,10 +174,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--lots", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--writers", type=int, default=WRITERS["lots"])
     parser.add_argument("--out", type=Path, default=Path("bench"))
     args = parser.parse_args()
-    finish(lambda: run(args.lots, args.seed, args.writers), write_results, args.out)
+    finish(lambda: run(args.lots, args.seed), write_results, args.out)
 
 
 if __name__ == "__main__":

@@ -533,10 +533,14 @@ def _raise_longest(
     a bound above the steps written (still an upper bound; the re-run writes the rest and the
     same bound), never steps beyond their device's bound, which windows would miss.
 
-    Bounds only grow, and only an import raises them (one at a time, under the import lock), so
-    a batch whose steps are no longer than the bounds this run last saw has nothing to raise:
-    after the first batches, most write no bound at all."""
+    Within a run a bound only grows: only an import raises it (one batch at a time, under the
+    import lock), and the devices and operators tables — whose rewritten rows drop it (`SET n =
+    row.props`; its next raise takes it from the device's history again) — are written before
+    steps (IMPORT_ORDER). So a batch whose steps are no longer than the bounds this run last saw
+    has nothing to raise: after the first batches, most write no bound at all."""
     statements = _longest_steps(table, rows)
+    if not statements:  # not steps
+        return
     with state.bounds_lock:
         raised = [
             (name, {"longest": [b for b in params["longest"]
