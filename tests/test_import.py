@@ -1946,7 +1946,7 @@ def test_steps_are_written_two_batches_at_once_and_bounds_cover_every_step(
     _write(tmp_path, "steps.csv", _BOUND_STEPS)
     barrier = threading.Barrier(2, timeout=30)
     steps_batches: list[int] = []
-    bound_writes: list[str] = []
+    bound_writes: list[tuple[str, Any]] = []  # (query, the bounds it raises)
     write_all, write_records = graph.write_all, graph.write_records
 
     def overlapping(statements: list[tuple[str, dict[str, Any]]]) -> None:
@@ -1960,7 +1960,7 @@ def test_steps_are_written_two_batches_at_once_and_bounds_cover_every_step(
         write_all(statements)
 
     def recorded(name: str, /, **params: Any) -> list[Any]:
-        bound_writes.extend([name] if "steps_longest" in name else [])
+        bound_writes.extend([(name, params["longest"])] if "steps_longest" in name else [])
         return write_records(name, **params)
 
     monkeypatch.setattr(graph, "write_all", overlapping)
@@ -1973,6 +1973,8 @@ def test_steps_are_written_two_batches_at_once_and_bounds_cover_every_step(
     # raised already and write none); the third, begun once one of them is done, finds A4 and
     # A5 shorter than the bounds it saw and writes none. Written in every batch: 6.
     assert len(bound_writes) in (2, 4)
+    raised = [(b["id"], b["seconds"]) for _, bounds in bound_writes for b in bounds]
+    assert ("OVEN", 181) not in raised and ("KILN", 36_001) in raised  # A5's is the third's
 
 
 def test_a_changed_step_raises_the_bound_of_the_device_it_is_on_now(

@@ -64,11 +64,8 @@ def lot_rows(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _server_cpu(uri: str) -> Callable[[], float] | None:
-    """Seconds of CPU the server has used so far, if the configured server is the home's local
-    one (`uri` its Bolt port here; a remote or Docker server's CPU is not visible here)."""
-    local = local_server(find_home(), uri)
-    pid = local.pid if local else None
+def _server_cpu(pid: int | None) -> Callable[[], float] | None:
+    """Seconds of CPU the server process `pid` has used so far (None: not visible here)."""
     if pid is None:
         return None
     ticks = os.sysconf("SC_CLK_TCK")
@@ -87,12 +84,12 @@ def _batches(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
 
 def _measure(
     graph: TraceGraph, name: str, query: str | None, schema: bool, rows: list[dict[str, Any]],
-    lots_csv: Path,
+    lots_csv: Path, pid: int | None,
 ) -> dict[str, Any]:  # fmt: skip
     graph.reset()
     if schema:
         graph.init_schema()
-    cpu = _server_cpu(graph.server)
+    cpu = _server_cpu(pid)
     cpu_before = cpu() if cpu else 0.0
     began = time.perf_counter()
     if query is None:
@@ -121,6 +118,10 @@ def _measure(
 def run(lots: int, seed: int) -> dict[str, Any]:
     settings = load_settings()
     graph = TraceGraph(connect(settings), settings.database, settings.uri)
+    # the home's local server, if it is the configured one (a remote or Docker server's process
+    # and memory are not visible here)
+    local = local_server(find_home(), settings.uri)
+    pid = local.pid if local else None
     try:
         with tempfile.TemporaryDirectory() as work:
             plant = generate_plant(lots, seed, Path(work) / "plant")
@@ -128,7 +129,7 @@ def run(lots: int, seed: int) -> dict[str, Any]:
             lots_csv.parent.mkdir()
             lots_csv.write_bytes((plant.out / "lots.csv").read_bytes())
             rows = lot_rows(lots_csv)
-            measured = [_measure(graph, name, query, schema, rows, lots_csv)
+            measured = [_measure(graph, name, query, schema, rows, lots_csv, pid)
                         for name, query, schema in WAYS]  # fmt: skip
         graph.reset(keep_schema=True)
         graph.init_schema()
@@ -140,6 +141,7 @@ def run(lots: int, seed: int) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}",
         "server": f"Neo4j {version.version} {version.edition}",
+        "server_memory": f"{local.heap} heap, {local.pagecache} page cache" if local else None,
         "lots": len(rows), "seed": seed, "batch_rows": BATCH_SIZE, "writers": WRITERS["lots"],
         "ways": measured,
     }  # fmt: skip
@@ -159,7 +161,9 @@ def write_results(result: dict[str, Any], out: Path) -> None:
     for r in history:
         lines += [
             f"## {r['when']}: {r['lots']:,} lots, {r['batch_rows']:,} rows a transaction, "
-            f"{r['writers']} writers ({r['server']}; {r['machine']})", "",
+            f"{r['writers']} writers ({r['server']}"
+            + (f", {r['server_memory']}" if r.get("server_memory") else "")
+            + f"; {r['machine']})", "",
             "| written | rows/s | server CPU µs/row | s |", "|---|---|---|---|",
         ]  # fmt: skip
         for way in r["ways"]:

@@ -43,8 +43,9 @@ class ForwardTrace:
     steps: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     # of `seconds`, the database's part: query, decode and the subgraph's shape (not in as_dict;
-    # the benchmark splits a trace's time with it)
-    fetch_seconds: float = 0.0
+    # the benchmark splits a trace's time with it); None for a trace weighed from a subgraph
+    # fetched otherwise (windows, supplier windows)
+    fetch_seconds: float | None = None
     truncated: bool = False
     # the sources and reached lots with something left by their records (or of unknown
     # quantity): what a recall must block, where it is and how much of the sources it holds
@@ -178,7 +179,7 @@ class BackwardTrace:
     operators: list[dict[str, Any]]
     inspections: list[dict[str, Any]]
     seconds: float = 0.0
-    fetch_seconds: float = 0.0  # of `seconds`, the database's part (see ForwardTrace)
+    fetch_seconds: float | None = None  # of `seconds`, the database's part (see ForwardTrace)
     truncated: bool = False
     flags: dict[str, int] = field(default_factory=dict)
 
