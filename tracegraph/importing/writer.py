@@ -515,12 +515,22 @@ def _merge_rows(
             graph.write_all([
                 *detach,
                 (f"import/{table}", {"rows": unmarked}),
+                *_bounds_kept(table, changed_keys),
                 (f"import/{table}_edges", {"rows": todo}),
                 *([("import/lots_identities", {"rows": todo})] if table == "lots" else []),
                 (f"import/{table}_done", {"rows": todo}),
             ])  # fmt: skip
         else:
-            graph.write(f"import/{table}", rows=todo)
+            graph.write_all([(f"import/{table}", {"rows": todo}),
+                             *_bounds_kept(table, changed_keys)])  # fmt: skip
+
+
+def _bounds_kept(table: str, changed_keys: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+    """For changed devices and operators: their steps' bound (longest_step_s), which their rows'
+    `SET n = row.props` drops, written again in the same transaction (devices_bound.cypher)."""
+    if table not in ("devices", "operators") or not changed_keys:
+        return []
+    return [(f"import/{table}_bound", {"keys": changed_keys})]
 
 
 def _raise_longest(
@@ -534,10 +544,10 @@ def _raise_longest(
     same bound), never steps beyond their device's bound, which windows would miss.
 
     Within a run a bound only grows: only an import raises it (one batch at a time, under the
-    import lock), and the devices and operators tables — whose rewritten rows drop it (`SET n =
-    row.props`; its next raise takes it from the device's history again) — are written before
-    steps (IMPORT_ORDER). So a batch whose steps are no longer than the bounds this run last saw
-    has nothing to raise: after the first batches, most write no bound at all."""
+    import lock), and the devices and operators tables — whose rewritten rows get their steps'
+    bound again (_bounds_kept) — are written before steps (IMPORT_ORDER). So a batch whose
+    steps are no longer than the bounds this run last saw has nothing to raise: after the first
+    batches, most write no bound at all."""
     statements = _longest_steps(table, rows)
     if not statements:  # not steps
         return
