@@ -1,6 +1,7 @@
-"""./scripts/bench-import, bench-write-floor, bench-trace and bench-device-events (README: "Import
-speed", "Trace speed") run end to end on a small plant against the test server and write the
-results files they promise; their timings are not judged here (benchmarks, not timed tests)."""
+"""./scripts/bench-import, bench-write-floor, bench-trace, bench-device-events and
+bench-lot-records (README: "Import speed", "Trace speed") run end to end on a small plant against
+the test server and write the results files they promise; their timings are not judged here
+(benchmarks, not timed tests)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from tracegraph.bench_lot_records import check_alike, remove_records, ways, write_records
+from tracegraph.errors import TracegraphError
+from tracegraph.graph import TraceGraph
+from tracegraph.plant import COMMODITY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,3 +93,45 @@ def test_bench_write_floor_measures_each_way_of_writing_the_plants_lots(
         assert way["rows"] == result["lots"] and way["rows_per_s"] > 0, way
     table = (tmp_path / "write-floor-results.md").read_text()
     assert "| Lot, a lot row's properties, tracegraph's schema |" in table
+
+
+def test_bench_lot_records_times_three_ways_and_fails_on_a_record_that_differs(
+    neo4j_env: dict[str, str], tmp_path: Path, graph: TraceGraph
+) -> None:
+    """The script times each question three ways and leaves no record behind; its check fails
+    when one lot's record says other than the graph (a quantity changed after it was written)."""
+    _run("bench-lot-records", tmp_path, neo4j_env, "--runs", "3")
+    (result,) = json.loads((tmp_path / "lot-records-results.json").read_text())
+    assert result["lots"] > 300 and result["records_written"]["lots"] == result["lots"]
+    assert list(result["questions"]) == [
+        "forward, wide (commodity lot)", "forward, ~3k lots (consecutive commodity lots)",
+        "forward, ~100k lots (consecutive commodity lots)",
+    ]  # fmt: skip
+    for question in result["questions"].values():
+        assert question["runs"] >= 3 and question["median_lots"] > 1, question
+        assert list(question["ways"]) == ["now", "records", "traversal alone"]
+    table = (tmp_path / "lot-records-results.md").read_text()
+    assert "| forward, wide (commodity lot) |" in table
+    lot_ids = graph.read("bench/lot_record_ids")[0]["lot_ids"]
+    assert len(lot_ids) == result["lots"]  # the plant is still there, its records are not:
+    held, _, _ = graph.driver.execute_query(
+        "MATCH (lot:Lot) WHERE lot._bench_record IS NOT NULL RETURN count(*) AS n",
+        database_=graph.database,
+    )
+    assert held[0]["n"] == 0
+    salt = [r["id"] for r in graph.driver.execute_query(
+        "MATCH (lot:Lot)-[:OF]->(:Material {material_id: $m}) RETURN lot.lot_id AS id",
+        m=COMMODITY, database_=graph.database).records][:2]  # fmt: skip
+    fetch = ways(graph)
+    write_records(graph, lot_ids)
+    reached = {row[0] for row in fetch["now"](salt)[0]}
+    check_alike([salt], fetch, lambda ids: reached)
+    changed = sorted(reached - set(salt))[0]
+    graph.driver.execute_query(
+        "MATCH (lot:Lot {lot_id: $id}) SET lot.quantity = lot.quantity + 1",
+        id=changed,
+        database_=graph.database,
+    )
+    with pytest.raises(TracegraphError, match="records differ from trace/forward"):
+        check_alike([salt], fetch, lambda ids: reached)
+    remove_records(graph, lot_ids)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import platform
 import statistics
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import TracegraphError
+from tracegraph.graph import Status
+from tracegraph.health import LocalServer
 
 
 def summary(seconds: list[float], sizes: list[int]) -> dict[str, Any]:
@@ -20,6 +25,18 @@ def summary(seconds: list[float], sizes: list[int]) -> dict[str, Any]:
         "p95_ms": round(ms[min(len(ms) - 1, int(len(ms) * 0.95))], 2),
         "max_ms": round(ms[-1], 2),
         "mean_size": round(statistics.mean(sizes), 1),
+    }
+
+
+def described(status: Status, local: LocalServer | None) -> dict[str, Any]:
+    """When a result was measured, on what machine and server, with how much memory when the
+    server is the home's local one (a remote or Docker server's settings are not visible)."""
+    return {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "server": f"Neo4j {status.version} {status.edition}",
+        "server_memory": f"{local.heap} heap, {local.pagecache} page cache" if local else None,
     }
 
 

@@ -19,16 +19,14 @@ import argparse
 import csv
 import hashlib
 import os
-import platform
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tracegraph.bench_results import appended, finish
+from tracegraph.bench_results import appended, described, finish
 from tracegraph.config import find_home, load_settings
 from tracegraph.db import connect
 from tracegraph.errors import TracegraphError
@@ -135,11 +133,7 @@ def run(lots: int, seed: int) -> dict[str, Any]:
     finally:
         graph.driver.close()
     return {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
-        "server": f"Neo4j {version.version} {version.edition}",
-        "server_memory": f"{local.heap} heap, {local.pagecache} page cache" if local else None,
+        **described(version, local),
         "lots": len(rows), "seed": seed, "batch_rows": BATCH_SIZE, "writers": WRITERS["lots"],
         "ways": measured,
     }  # fmt: skip
