@@ -2040,21 +2040,29 @@ def test_a_changed_device_or_operator_row_keeps_the_bound_its_steps_gave_it(
     """Device and operator rows re-imported with new names replace their nodes' properties but
     keep longest_step_s, so their windows still seek steps by start time rather than read the
     whole history: the bound their steps give, as a clean import of the same files leaves it (a
-    step of 30.5 s gives 32; a device with no steps gets none)."""
-    steps = _BOUND_STEPS + "F1,mix,2026-11-02T14:00:00Z,2026-11-02T14:00:30.5Z,MIXER,OP3\n"
+    step of 30.5 s gives 32; one ending before it starts, or with no end, 1; a device with no
+    steps none) — also for a device first known from steps, whose row comes in a later run."""
+    steps = _BOUND_STEPS + (
+        "F1,mix,2026-11-02T14:00:00Z,2026-11-02T14:00:30.5Z,MIXER,OP3\n"
+        "B1,mix,2026-11-02T15:00:00Z,2026-11-02T14:59:00Z,SCALE,OP4\n"
+        "U1,mix,2026-11-02T16:00:00Z,,SIEVE,OP4\n"
+    )  # fmt: skip
     _write(tmp_path, "steps.csv", steps)
-    _write(tmp_path, "devices.csv", "device_id,name\nKILN,Kiln 1\nMIXER,Mixer\nSPARE,Spare\n")
+    assert import_paths(graph, [tmp_path]).rejected == 0  # devices known from steps alone
+    devices = "device_id,name\nKILN,{}\nMIXER,Mixer\nSCALE,Scale\nSIEVE,Sieve\nSPARE,Spare\n"
+    _write(tmp_path, "devices.csv", devices.format("Kiln 1"))
     _write(tmp_path, "operators.csv", "operator_id,name\nOP1,Ann\nOP3,Cy\n")
     assert import_paths(graph, [tmp_path]).rejected == 0
     before = _bounds(graph)
     assert (before["KILN"], before["OP1"], before["MIXER"], before["OP3"]) == (36_001,) * 2 + (
         32,
     ) * 2
-    assert before["SPARE"] is None
-    _write(tmp_path, "devices.csv", "device_id,name\nKILN,Kiln 2\nMIXER,Mixer 2\nSPARE,Spare 2\n")
+    assert (before["SCALE"], before["SIEVE"], before["OP4"]) == (1, 1, 1)
+    assert before.get("SPARE", 0) is None  # a device with no steps has no bound
+    _write(tmp_path, "devices.csv", devices.format("Kiln 2").replace("Spare", "Spare 2"))
     _write(tmp_path, "operators.csv", "operator_id,name\nOP1,Anne\nOP3,Cyd\n")
     summary = import_paths(graph, [tmp_path])
-    assert (summary.tables["devices"].changed, summary.tables["operators"].changed) == (3, 2)
+    assert (summary.tables["devices"].changed, summary.tables["operators"].changed) == (2, 2)
     assert _bounds(graph) == before
     names, _, _ = graph.driver.execute_query(
         "MATCH (n) WHERE (n:Device AND n.device_id = 'KILN') OR (n:Operator AND n.operator_id = "

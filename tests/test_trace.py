@@ -784,15 +784,16 @@ def test_an_empty_database_says_so_and_csv_booleans_read_as_in_json(
 
 
 def test_trace_queries_never_enumerate_paths(graph: TraceGraph) -> None:
-    """Every variable-length expand in a trace query is the pruning breadth-first kind, which
-    visits each node once; a plain VarLengthExpand(All) would walk every path."""
+    """Every variable-length expand in a trace query (and in the benchmark's variants of the
+    forward trace) is the pruning breadth-first kind, which visits each node once; a plain
+    VarLengthExpand(All) would walk every path."""
     params = {
         "lot_ids": ["A"], "device_id": "D", "operator_id": "O",
         "window_start": "2026-01-01T00:00:00Z", "window_end": "2026-01-02T00:00:00Z",
     }  # fmt: skip
     checked = 0
     for name in queries.available():
-        if not name.startswith("trace/"):
+        if not name.startswith(("trace/", "bench/forward_")):
             continue
         with graph.driver.session(database=graph.database) as session:
             plan = session.run("EXPLAIN " + queries.load(name), params).consume().plan
@@ -801,7 +802,7 @@ def test_trace_queries_never_enumerate_paths(graph: TraceGraph) -> None:
         expands = [op for op in operators if "VarLengthExpand" in op or "ShortestPath" in op]
         assert all("Pruning" in op and "BFS" in op for op in expands), (name, expands)
         checked += bool(expands)
-    assert checked >= 2  # forward and backward do traverse
+    assert checked >= 4  # forward and backward do traverse, and bench's two forward variants
 
 
 def test_many_sources_reach_each_lot_once(plant: tuple[TraceGraph, Plant]) -> None:

@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tracegraph.config import load_settings
+from tracegraph.bench_results import described
+from tracegraph.config import find_home, load_settings
 from tracegraph.db import connect
 from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
+from tracegraph.health import local_server
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.run import ImportSummary, import_paths
 from tracegraph.plant import generate_plant
@@ -69,11 +68,10 @@ def run(lots: int, seed: int, out: Path, shape: str = "canonical") -> dict[str, 
         first = import_paths(graph, [source], **options)
         unchanged = import_paths(graph, [source], **options)
         forced = import_paths(graph, [source], force=True, **options)
+    status = graph.status()
     graph.driver.close()
     return {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}",
+        **described(status, local_server(find_home(), settings.uri)),
         "lots": plant.lots, "seed": seed, "shape": shape, "rows": first.read,
         "rejected": first.rejected,
         "generate_seconds": round(generated, 2),
@@ -108,7 +106,9 @@ def write_results(result: dict[str, Any], out: Path) -> None:
             f"| {r['node_rows_per_s']:,} "
             f"| {r['relationship_rows_per_s']:,} | {r['first_import_seconds']} "
             f"| {r['unchanged_reimport_seconds']} s ({r['unchanged_ratio']:.1%}) "
-            f"| {r['forced_reimport_seconds']} s ({r['forced_ratio']:.1%}) | {r['machine']} |"
+            f"| {r['forced_reimport_seconds']} s ({r['forced_ratio']:.1%}) | {r['machine']}"
+            + (f"; {r['server_memory']}" if r.get("server_memory") else "")
+            + " |"
         )
     (out / "import-results.md").write_text("\n".join(lines) + "\n")
 

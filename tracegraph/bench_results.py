@@ -9,11 +9,13 @@ import statistics
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracegraph.errors import TracegraphError
-from tracegraph.graph import Status
-from tracegraph.health import LocalServer
+
+if TYPE_CHECKING:
+    from tracegraph.graph import Status
+    from tracegraph.health import LocalServer
 
 
 def summary(seconds: list[float], sizes: list[int]) -> dict[str, Any]:

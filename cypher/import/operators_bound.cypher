@@ -1,11 +1,13 @@
 // The bound of changed operators' steps, written again after their rows: `SET n = row.props`
 // (operators.cypher) drops longest_step_s with the other properties, and without it the operator's
-// windows read its whole history until a later steps batch raised it again. Its steps did not
-// change with its row, so the bound is theirs, computed as the importer computes it
-// (writer._longest_steps: the longest step in whole seconds rounded up, plus one); no steps, no
-// bound (null removes it), as a clean import of the same files leaves. Read in the row's own
-// transaction, so no step can come between. One operator's history per changed row: a busy
-// operator's rows seldom change. (Reading the old bound in operators.cypher plans an Eager.)
+// windows read its whole history until a later steps batch raised it again. It is computed from the
+// steps the graph holds, as the importer computes it (writer._longest_steps: the longest step in
+// whole seconds rounded up, plus one); no steps, no bound (null removes it). That is what a clean
+// import leaves when the run changes no steps; steps it changes are written after this table and
+// raise the bound where they need (IMPORT_ORDER). Read in the row's own transaction, so no step can
+// come between. One operator's history per changed row: rows seldom change, but an export that
+// gains a column rewrites every operator, and then every step is read once. (Keeping the old bound
+// in operators.cypher plans an Eager.)
 UNWIND $keys AS key
 MATCH (n:Operator {operator_id: key})
 SET n.longest_step_s = COLLECT {

@@ -1,5 +1,6 @@
-// The longest step each operator has run, in whole seconds rounded up: an upper bound (it never
-// shrinks) that lets operator windows seek steps by start time exactly (trace/operator_window).
+// The longest step each operator has run, in whole seconds rounded up: an upper bound of every
+// step on it (raised here, never lowered; reset from its steps when its row changes, see
+// operators_bound.cypher) that lets operator windows seek steps by start time exactly.
 // $longest holds this batch's longest step per operator. One with no bound yet gets it from its
 // whole history first (CASE evaluates that branch only then), so older steps are covered.
 // Returns each one's bound now: the importer skips batches that would not raise it.

@@ -543,11 +543,12 @@ def _raise_longest(
     a bound above the steps written (still an upper bound; the re-run writes the rest and the
     same bound), never steps beyond their device's bound, which windows would miss.
 
-    Within a run a bound only grows: only an import raises it (one batch at a time, under the
-    import lock), and the devices and operators tables — whose rewritten rows get their steps'
-    bound again (_bounds_kept) — are written before steps (IMPORT_ORDER). So a batch whose
-    steps are no longer than the bounds this run last saw has nothing to raise: after the first
-    batches, most write no bound at all."""
+    Within the steps table a bound only grows: only an import raises it (one batch at a time,
+    under the import lock), and the devices and operators tables — whose rewritten rows get
+    their bound reset from their steps (_bounds_kept; lower, if a long step was shortened since)
+    — are written before steps (IMPORT_ORDER). So a batch whose steps are no longer than the
+    bounds this run last saw has nothing to raise: after the first batches, most write no bound
+    at all."""
     statements = _longest_steps(table, rows)
     if not statements:  # not steps
         return
