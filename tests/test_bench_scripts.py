@@ -99,7 +99,8 @@ def test_bench_lot_records_times_three_ways_and_fails_on_a_record_that_differs(
     neo4j_env: dict[str, str], tmp_path: Path, graph: TraceGraph
 ) -> None:
     """The script times each question three ways and leaves no record behind; its check fails
-    when one lot's record says other than the graph (a quantity changed after it was written)."""
+    when one lot's record says other than the graph (a quantity changed after it was written)
+    and when the traversal counts other than the BFS reaches."""
     _run("bench-lot-records", tmp_path, neo4j_env, "--runs", "3")
     (result,) = json.loads((tmp_path / "lot-records-results.json").read_text())
     assert result["lots"] > 300 and result["records_written"]["lots"] == result["lots"]

@@ -2054,9 +2054,8 @@ def test_a_changed_device_or_operator_row_keeps_the_bound_its_steps_gave_it(
     _write(tmp_path, "operators.csv", "operator_id,name\nOP1,Ann\nOP3,Cy\n")
     assert import_paths(graph, [tmp_path]).rejected == 0
     before = _bounds(graph)
-    assert (before["KILN"], before["OP1"], before["MIXER"], before["OP3"]) == (36_001,) * 2 + (
-        32,
-    ) * 2
+    kiln, mixer = (before["KILN"], before["OP1"]), (before["MIXER"], before["OP3"])
+    assert (kiln, mixer) == ((36_001, 36_001), (32, 32))
     assert (before["SCALE"], before["SIEVE"], before["OP4"]) == (1, 1, 1)
     assert before.get("SPARE", 0) is None  # a device with no steps has no bound
     _write(tmp_path, "devices.csv", devices.format("Kiln 2").replace("Spare", "Spare 2"))
