@@ -141,3 +141,24 @@ def test_bench_lot_records_times_three_ways_and_fails_on_a_record_that_differs(
             check_alike([salt], fetch, lambda ids: reached)
     finally:
         remove_records(graph, lot_ids)
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "message"),
+    [
+        ("bench-lot-records", ["--lots", "0"], "argument --lots: 0 is too small (use at least 50)"),
+        ("bench-lot-records", ["--runs", "0"], "argument --runs: 0 is too small (use at least 1)"),
+        ("bench-write-floor", ["--lots", "x"], "argument --lots: 'x' is not a whole number"),
+    ],
+)
+def test_bench_scripts_refuse_sizes_that_measure_nothing_in_one_line(
+    script: str, args: list[str], message: str
+) -> None:
+    """Refused before the server is touched: argparse's usage and one error line, exit 2."""
+    done = subprocess.run(
+        [str(ROOT / "scripts" / script), *args],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines()[-1].endswith(message)
+    assert "Traceback" not in done.stderr

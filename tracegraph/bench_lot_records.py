@@ -43,7 +43,7 @@ from typing import Any
 import orjson
 
 from tracegraph.bench_engines import DESIGN_NARROW_LOTS, DESIGN_WIDE_LOTS, sized_sets
-from tracegraph.bench_results import appended, described, finish, summary
+from tracegraph.bench_results import appended, at_least, described, finish, summary
 from tracegraph.compare.memory import InMemoryPlant
 from tracegraph.config import find_home, load_settings
 from tracegraph.db import connect
@@ -247,9 +247,9 @@ def write_results(result: dict[str, Any], out: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--lots", type=int, default=1_000_000)
+    parser.add_argument("--lots", type=at_least(50), default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=int, default=15, help="timed inputs per question")
+    parser.add_argument("--runs", type=at_least(1), default=15, help="timed inputs per question")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the database when it holds this plant already")  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("bench"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -28,6 +29,23 @@ def summary(seconds: list[float], sizes: list[int]) -> dict[str, Any]:
         "max_ms": round(ms[-1], 2),
         "mean_size": round(statistics.mean(sizes), 1),
     }
+
+
+def at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number no smaller than `low`; anything else is argparse's one
+    error line (a plant of fewer than 50 lots is refused by `demo generate` too, and no timed
+    run measures nothing)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"{value} is too small (use at least {low})")
+        return value
+
+    return parse
 
 
 def described(status: Status, local: LocalServer | None) -> dict[str, Any]:

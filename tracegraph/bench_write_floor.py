@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from tracegraph.bench_results import appended, described, finish
+from tracegraph.bench_results import appended, at_least, described, finish
 from tracegraph.config import find_home, load_settings
 from tracegraph.db import connect
 from tracegraph.errors import TracegraphError
@@ -168,7 +168,7 @@ def write_results(result: dict[str, Any], out: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--lots", type=int, default=1_000_000)
+    parser.add_argument("--lots", type=at_least(50), default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("bench"))
     args = parser.parse_args()
