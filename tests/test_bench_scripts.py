@@ -1,7 +1,7 @@
-"""./scripts/bench-import, bench-write-floor, bench-trace, bench-device-events and
-bench-lot-records (README: "Import speed", "Trace speed") run end to end on a small plant against
-the test server and write the results files they promise; their timings are not judged here
-(benchmarks, not timed tests)."""
+"""./scripts/bench-import, bench-write-floor, bench-trace, bench-device-events, bench-lot-records
+and bench-package (README: "Import speed", "Trace speed", "Recall packages") run end to end on a
+small plant against the test server and write the results files they promise; their timings are
+not judged here (benchmarks, not timed tests)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tracegraph.bench_lot_records import check_alike, remove_records, ways, write_records
+from tracegraph.bench_package import check_alike as workbooks_alike
 from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.plant import COMMODITY
@@ -143,12 +144,51 @@ def test_bench_lot_records_times_three_ways_and_fails_on_a_record_that_differs(
         remove_records(graph, lot_ids)
 
 
+def test_bench_package_times_packages_and_both_workbooks_and_checks_they_read_alike(
+    neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    _run("bench-package", tmp_path, neo4j_env, "--runs", "2")
+    (result,) = json.loads((tmp_path / "package-results.json").read_text())
+    recalls = result["recalls"]
+    assert list(recalls) == ["commodity lot", "~3k lots (consecutive commodity lots)",
+                             "~100k lots (consecutive commodity lots)"]  # fmt: skip
+    for name, recall in recalls.items():
+        assert recall["lots"] > 10 and recall["events"] > recall["lots"], name
+        assert recall["package"]["runs"] == 2 and recall["package"]["p50_ms"] > 0, name
+        assert set(recall["writers"]) == {"tracegraph.xlsx", "openpyxl write-only", "events CSV"}
+        assert recall["p50_ratio_to_openpyxl"]["openpyxl write-only"] == 1.0
+    table = (tmp_path / "package-results.md").read_text()
+    assert "| commodity lot | 1 |" in table
+
+
+def test_bench_packages_check_fails_when_the_workbooks_differ(tmp_path: Path) -> None:
+    """The check that both writers' workbooks hold the same is able to fail: one changed
+    value in the first rows, and one row more, are each a one-line error."""
+    from tracegraph.bench_package import openpyxl_workbook
+    from tracegraph.recall import write_xlsx
+
+    events = [{"traceability_lot_code": f"L{n}", "quantity": n, "event_type": "shipping",
+               "event_date_utc": "2026-11-04 08:00:00"} for n in range(5)]  # fmt: skip
+    customers = ([{"customer_id": "C1", "name": "=Shop two"}], ("customer_id", "name"))
+    stock = [{"lot_id": "L1", "remaining": 2.5}]
+    ours = write_xlsx(tmp_path / "ours.xlsx", events, customers, stock)
+    workbooks_alike(ours, openpyxl_workbook(tmp_path / "theirs.xlsx", (events, customers, stock)))
+    changed = [*events[:2], {**events[2], "quantity": 99}, *events[3:]]
+    other = openpyxl_workbook(tmp_path / "changed.xlsx", (changed, customers, stock))
+    with pytest.raises(TracegraphError, match=r"sheet 'tracking events': .*; row 4 differs"):
+        workbooks_alike(ours, other)
+    longer = openpyxl_workbook(tmp_path / "longer.xlsx", ([*events, events[0]], customers, stock))
+    with pytest.raises(TracegraphError, match=r"tracegraph\.xlsx wrote 6 rows, openpyxl 7$"):
+        workbooks_alike(ours, longer)
+
+
 @pytest.mark.parametrize(
     ("script", "args", "message"),
     [
         ("bench-lot-records", ["--lots", "0"], "argument --lots: 0 is too small (use at least 50)"),
         ("bench-lot-records", ["--runs", "0"], "argument --runs: 0 is too small (use at least 1)"),
         ("bench-write-floor", ["--lots", "x"], "argument --lots: 'x' is not a whole number"),
+        ("bench-package", ["--runs", "0"], "argument --runs: 0 is too small (use at least 1)"),
     ],
 )
 def test_bench_scripts_refuse_sizes_that_measure_nothing_in_one_line(

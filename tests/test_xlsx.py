@@ -1,0 +1,112 @@
+"""tracegraph.xlsx, the recall package's workbook writer: what it writes is read back by
+openpyxl (another implementation of the format) as given — text that looks like a formula or
+an escape, characters XML cannot hold, numbers, dates — with the header in bold, frozen panes,
+an autofilter over the rows and column widths."""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
+
+from tracegraph.xlsx import Sheet, column_letter, write_workbook
+
+TEXTS = [
+    '=HYPERLINK("http://x.example","click")',  # a formula in Excel if written as one
+    "+cmd|' /C calc'!A0",
+    "@SUM(A1)",
+    "  leading and trailing  ",
+    "two\nlines\tand a tab",
+    "a & b < c > d \"quoted\" 'single'",
+    "批次号 物料编码 — Hauptstraße 5 — 🍞",
+    "000123",
+    "_x0041_ stays as typed, _X004a_ too, _x41_ and _x004G_",  # Excel reads _x0041_ as A
+    "x" * 10_000,
+]
+
+
+def _read(path: Path, title: str) -> list[list[object]]:
+    """The sheet's values as Excel reads them: openpyxl leaves the _xHHHH_ escapes of text
+    cells as they are, and its `unescape` reads them as Excel does (ECMA-376's ST_Xstring)."""
+    sheet = load_workbook(path)[title]
+    return [[unescape(cell.value) if isinstance(cell.value, str) else cell.value for cell in row]
+            for row in sheet.iter_rows()]  # fmt: skip
+
+
+def test_text_is_read_back_as_written_and_never_becomes_a_formula(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "t.xlsx", [Sheet("texts", ["text"], [[t] for t in TEXTS])])
+    assert _read(path, "texts") == [["text"], *([t] for t in TEXTS)]
+    sheet = load_workbook(path)["texts"]
+    assert {cell.data_type for cell in sheet["A"]} == {"s"}  # text, not formulas ("f")
+
+
+def test_characters_xml_cannot_hold_are_written_as_excels_escapes(tmp_path: Path) -> None:
+    """A control character from an ERP export made openpyxl refuse the whole workbook
+    (IllegalCharacterError); Excel writes it as _x0001_ and shows it so."""
+    path = write_workbook(tmp_path / "c.xlsx", [Sheet("s", ["v"], [["bell\x07 nul\x00 end"]])])
+    with zipfile.ZipFile(path) as book:
+        xml = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "bell_x0007_ nul_x0000_ end" in xml
+    assert _read(path, "s")[1] == ["bell\x07 nul\x00 end"]
+
+
+def test_numbers_booleans_dates_and_gaps_keep_their_types(tmp_path: Path) -> None:
+    moment = datetime(2026, 11, 4, 8, 0, 30)
+    aware = datetime(2026, 11, 4, 9, 0, 30, tzinfo=timezone(timedelta(hours=1)))
+    rows: list[list[Any]] = [
+        [0, -18, 12345678901234, 2.5, 1e-05, True, False, moment, aware],
+        ["a", None, None, 400.0, None, None, True, None, "last"],
+        [math.inf, math.nan, np.float64(0.25), np.int64(7), Decimal("1.10"), None, None, None,
+         None],
+    ]  # fmt: skip
+    header = [f"c{n}" for n in range(1, 10)]
+    path = write_workbook(tmp_path / "n.xlsx", [Sheet("values", header, rows)])
+    got = _read(path, "values")
+    assert got[0] == header
+    assert got[1] == [0, -18, 12345678901234, 2.5, 1e-05, True, False, moment, moment]
+    assert got[2] == ["a", None, None, 400.0, None, None, True, None, "last"]
+    # what is no number in Excel is its text; a numpy float is a number, a numpy int its text
+    assert got[3] == ["inf", "nan", 0.25, "7", "1.10", None, None, None, None]
+    book = load_workbook(path)
+    assert book["values"]["H2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert book["values"]["I2"].value == datetime(2026, 11, 4, 8, 0, 30)  # the instant in UTC
+
+
+def test_every_sheet_has_a_bold_header_kept_in_view_an_autofilter_and_its_widths(
+    tmp_path: Path,
+) -> None:
+    path = write_workbook(tmp_path / "s.xlsx", [
+        Sheet("tracking events", ["lot", "qty", "when"], [["A", 1, None], ["B", 2, None]],
+              widths=[12, 8, 21]),
+        Sheet("it's empty", ["only", "a header"], []),
+    ])  # fmt: skip
+    book = load_workbook(path)
+    assert book.sheetnames == ["tracking events", "it's empty"]
+    events, empty = book["tracking events"], book["it's empty"]
+    assert events.freeze_panes == "A2" and empty.freeze_panes == "A2"
+    assert all(cell.font.b for cell in events[1]) and not events["A2"].font.b
+    assert events.auto_filter.ref == "A1:C3" and empty.auto_filter.ref == "A1:B1"
+    assert [events.column_dimensions[c].width for c in "ABC"] == [12, 8, 21]
+    # the hidden names Excel keeps autofilters in (openpyxl reads them and drops them), sheet
+    # names quoted as Excel quotes them
+    with zipfile.ZipFile(path) as zipped:
+        workbook = zipped.read("xl/workbook.xml").decode("utf-8")
+    assert (
+        '<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">'
+        "'tracking events'!$A$1:$C$3</definedName>"
+        '<definedName name="_xlnm._FilterDatabase" localSheetId="1" hidden="1">'
+        "'it''s empty'!$A$1:$B$1</definedName>"
+    ) in workbook
+
+
+@pytest.mark.parametrize(("number", "letters"), [(1, "A"), (26, "Z"), (27, "AA"), (703, "AAA")])
+def test_column_letters(number: int, letters: str) -> None:
+    assert column_letter(number) == letters

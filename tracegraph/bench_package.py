@@ -1,0 +1,282 @@
+"""Recall packages: how long a package takes, and its workbook against openpyxl's.
+
+    ./scripts/bench-package --lots 1000000
+
+For the recalls the design sizes its bars by — the commodity lot alone, and consecutive
+commodity lots whose forward trace reaches ~3k and ~100k lots — this times:
+
+1. **the package**: build_package, the library call behind `tracegraph recall package` (the
+   trace, the tracking events, five files, the recall recorded in the graph as a drill);
+2. **its workbook, two ways** from the same rows, alternating, which goes first rotating:
+   tracegraph.xlsx (what the package writes) and openpyxl's write-only mode (what it wrote
+   until 2026-12-05, kept here as the baseline); and the package's CSV of the same events
+   beside them, for scale.
+
+Both workbooks are read back by openpyxl — the row count of every sheet and the values of its
+first CHECKED_ROWS rows, text escapes read as Excel reads them — and must hold the same; a
+difference fails the run. Results are appended to OUT/package-results.json and written as
+OUT/package-results.md. Uses the configured server; its database is replaced by the plant
+unless --reuse finds it there. The drills it records stay in the graph's recall history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tracegraph.bench_engines import DESIGN_NARROW_LOTS, DESIGN_WIDE_LOTS, sized_sets
+from tracegraph.bench_results import appended, at_least, described, finish, summary
+from tracegraph.compare.memory import InMemoryPlant
+from tracegraph.config import find_home, load_settings
+from tracegraph.db import connect
+from tracegraph.errors import TracegraphError
+from tracegraph.gcpause import collector_paused
+from tracegraph.graph import TraceGraph
+from tracegraph.health import local_server
+from tracegraph.importing.run import import_paths
+from tracegraph.plant import generate_plant
+from tracegraph.recall import (
+    EVENT_COLUMNS,
+    STOCK_COLUMNS,
+    build_package,
+    customer_columns,
+    customer_details,
+    customer_rows,
+    stock_rows,
+    tracking_events,
+    write_csv,
+    write_xlsx,
+)
+from tracegraph.trace import trace_forward
+
+CHECKED_ROWS = 2_000
+
+Rows = tuple[
+    list[dict[str, Any]], tuple[list[dict[str, Any]], tuple[str, ...]], list[dict[str, Any]]
+]
+
+
+def package_rows(graph: TraceGraph, lot_ids: list[str]) -> Rows:
+    """What build_package writes into the workbook for `lot_ids`: events, customers, stock."""
+    trace = trace_forward(graph, lot_ids)
+    details = customer_details(graph, trace)
+    customers = customer_rows(trace, details.by_customer)
+    return (tracking_events(graph, trace), (customers, customer_columns(details.by_customer)),
+            stock_rows(trace))  # fmt: skip
+
+
+def openpyxl_workbook(path: Path, rows: Rows) -> Path:
+    """The workbook as the package wrote it with openpyxl's write-only mode until 2026-12-05
+    (the same sheets, header, frozen pane, autofilter, widths and date cells)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    events, (customers, columns), stock = rows
+    book = Workbook(write_only=True)
+    utc = EVENT_COLUMNS.index("event_date_utc")
+    for title, listed, names in (("tracking events", events, EVENT_COLUMNS),
+                                 ("customers", customers, columns),
+                                 ("stock to block", stock, STOCK_COLUMNS)):  # fmt: skip
+        sheet = book.create_sheet(title)
+        sheet.freeze_panes = "A2"
+        if title == "tracking events":
+            for number, name in enumerate(names, start=1):
+                width = max([len(name), *(len(str(e.get(name) or "")) for e in listed[:200])])
+                sheet.column_dimensions[get_column_letter(number)].width = min(width + 2, 40)
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{len(listed) + 1}"
+        header = [WriteOnlyCell(sheet, value=name) for name in names]
+        for cell in header:
+            cell.font = Font(bold=True)
+        sheet.append(header)
+        for entry in listed:
+            row: list[Any] = [entry.get(name) for name in names]
+            for i, value in enumerate(row):
+                if isinstance(value, str) and value.startswith("="):
+                    row[i] = WriteOnlyCell(sheet, value=value)
+                    row[i].data_type = "s"
+            if title == "tracking events" and row[utc]:
+                cell = WriteOnlyCell(sheet, value=datetime.fromisoformat(row[utc]))
+                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+                row[utc] = cell
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def read_back(path: Path) -> dict[str, tuple[int, list[list[Any]]]]:
+    """Each sheet's row count and its first CHECKED_ROWS rows' values, as Excel reads them."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.escape import unescape
+
+    book = load_workbook(path, read_only=True)
+    sheets = {}
+    for sheet in book.worksheets:
+        values = []
+        count = 0
+        for count, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if count <= CHECKED_ROWS:
+                cells = [unescape(v) if isinstance(v, str) else v for v in row]
+                while cells and cells[-1] is None:  # a row's trailing gaps, however padded
+                    cells.pop()
+                values.append(cells)
+        sheets[sheet.title] = (count, values)
+    book.close()
+    return sheets
+
+
+def check_alike(ours: Path, theirs: Path) -> None:
+    mine, baseline = read_back(ours), read_back(theirs)
+    for title in mine.keys() | baseline.keys():
+        (count, rows), (their_count, their_rows) = mine.get(title, (0, [])), baseline.get(
+            title, (0, []))  # fmt: skip
+        if count != their_count or rows != their_rows:
+            pairs = enumerate(zip(rows, their_rows, strict=False))
+            first = next((i for i, (a, b) in pairs if a != b), None)
+            raise TracegraphError(
+                f"sheet {title!r}: tracegraph.xlsx wrote {count:,} rows, openpyxl {their_count:,}"
+                + (f"; row {first + 1} differs" if first is not None else "")
+            )
+
+
+def timed_writers(rows: Rows, folder: Path, runs: int) -> dict[str, Any]:
+    """The workbook both ways and the events' CSV, each `runs` times, in rotating order."""
+    writers: dict[str, Callable[[Path], Path]] = {
+        "tracegraph.xlsx": lambda path: write_xlsx(path, *rows),
+        "openpyxl write-only": lambda path: openpyxl_workbook(path, rows),
+        "events CSV": lambda path: write_csv(path, rows[0], EVENT_COLUMNS),
+    }
+    order = list(writers.items())
+    seconds: dict[str, list[float]] = {name: [] for name in writers}
+    sizes: dict[str, int] = {}
+    for i in range(runs):
+        for name, write in order[i % len(order) :] + order[: i % len(order)]:
+            path = folder / (f"{i}-{name}" if name.endswith(".xlsx") else
+                             f"{i}-{name}.{'csv' if 'CSV' in name else 'xlsx'}")  # fmt: skip
+            with collector_paused():  # as build_package writes it
+                began = time.perf_counter()
+                write(path)
+                seconds[name].append(time.perf_counter() - began)
+            sizes[name] = path.stat().st_size
+    check_alike(folder / "0-tracegraph.xlsx", folder / "0-openpyxl write-only.xlsx")
+    events = len(rows[0])
+    timings = {name: summary(times, [events] * len(times)) for name, times in seconds.items()}
+    base = timings["openpyxl write-only"]["p50_ms"]
+    return {
+        "events": events,
+        "writers": timings,
+        "bytes": sizes,
+        "p50_ratio_to_openpyxl": {n: round(t["p50_ms"] / base, 3) for n, t in timings.items()},
+    }
+
+
+def run(lots: int, seed: int, runs: int, reuse: bool, log: Callable[[str], None]) -> dict[str, Any]:
+    settings = load_settings()
+    graph = TraceGraph(connect(settings), settings.database, settings.uri)
+    local = local_server(find_home(), settings.uri)
+    rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            plant = generate_plant(lots, seed, Path(work) / "plant")
+            if reuse and graph.status().nodes.get("Lot") == plant.lots:
+                log(f"{plant.lots:,} lots generated; the database holds them (--reuse)")
+            else:
+                log(f"{plant.lots:,} lots generated; importing …")
+                graph.reset(keep_schema=True)
+                graph.init_schema()
+                if import_paths(graph, [plant.out]).rejected:
+                    raise TracegraphError("the generated plant had rejected rows")
+            memory = InMemoryPlant(plant.out)
+            salt = sorted(plant.commodity_lots)
+            recalls = {
+                "commodity lot": [rng.choice(salt)],
+                "~3k lots (consecutive commodity lots)": sized_sets(
+                    salt, memory.forward, DESIGN_NARROW_LOTS, 1, rng)[0],
+                "~100k lots (consecutive commodity lots)": sized_sets(
+                    salt, memory.forward, DESIGN_WIDE_LOTS, 1, rng)[0],
+            }  # fmt: skip
+            graph.read("db/warm_up")
+            results = {}
+            for name, lot_ids in recalls.items():
+                log(f"recall of {name} ({len(lot_ids)} sources): the package {runs} times …")
+                packages, sizes = [], []
+                for n in range(runs):  # the collector as the library leaves it (it pauses it)
+                    began = time.perf_counter()
+                    made = build_package(graph, lot_ids, Path(work) / f"{name}-{n}", drill=True)
+                    packages.append(time.perf_counter() - began)
+                    sizes.append(len(made.trace.lots))
+                log(f"recall of {name}: its workbook both ways …")
+                folder = Path(work) / f"{name}-writers"
+                folder.mkdir()
+                results[name] = {
+                    "sources": len(lot_ids),
+                    "lots": sizes[0],
+                    "package": summary(packages, sizes),
+                    **timed_writers(package_rows(graph, lot_ids), folder, runs),
+                }
+        status = graph.status()
+    finally:
+        graph.driver.close()
+    return {**described(status, local), "lots": plant.lots, "seed": seed, "recalls": results}
+
+
+def write_results(result: dict[str, Any], out: Path) -> None:
+    history = appended(out, "package-results", result)
+    lines = [
+        "# Recall packages", "",
+        "`./scripts/bench-package --lots N` (see tracegraph/bench_package.py): the whole recall",
+        "package (build_package: trace, events, five files, the drill recorded), and its",
+        "workbook from the same rows two ways, alternating — tracegraph.xlsx, which the package",
+        "writes, and openpyxl's write-only mode, which it wrote until 2026-12-05 — with the",
+        "events' CSV for scale. Both workbooks read back alike by openpyxl (row counts, first",
+        f"{CHECKED_ROWS:,} rows of each sheet).", "",
+    ]  # fmt: skip
+    for r in history:
+        lines += [
+            f"## {r['when']}: {r['lots']:,} lots ({r['server']}"
+            + (f", {r['server_memory']}" if r.get("server_memory") else "")
+            + f"; {r['machine']})", "",
+            "| recall | sources | lots | events | package p50 / max ms | tracegraph.xlsx p50 ms "
+            "| openpyxl write-only p50 ms | events CSV p50 ms | xlsx ÷ openpyxl |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]  # fmt: skip
+        for name, q in r["recalls"].items():
+            w = q["writers"]
+            lines.append(
+                f"| {name} | {q['sources']} | {q['lots']:,} | {q['events']:,} "
+                f"| {q['package']['p50_ms']} / {q['package']['max_ms']} "
+                f"| {w['tracegraph.xlsx']['p50_ms']} | {w['openpyxl write-only']['p50_ms']} "
+                f"| {w['events CSV']['p50_ms']} "
+                f"| {q['p50_ratio_to_openpyxl']['tracegraph.xlsx']} |"
+            )
+        lines.append("")
+    (out / "package-results.md").write_text("\n".join(lines))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--lots", type=at_least(50), default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=at_least(1), default=3,
+                        help="packages and workbooks per recall")  # fmt: skip
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the database when it holds this plant already")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=Path("bench"))
+    args = parser.parse_args(argv)
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    finish(lambda: run(args.lots, args.seed, args.runs, args.reuse, log), write_results, args.out)
+
+
+if __name__ == "__main__":
+    main()
