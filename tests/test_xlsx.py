@@ -63,7 +63,7 @@ def test_numbers_booleans_dates_and_gaps_keep_their_types(tmp_path: Path) -> Non
     aware = datetime(2026, 11, 4, 9, 0, 30, tzinfo=timezone(timedelta(hours=1)))
     rows: list[list[Any]] = [
         [0, -18, 12345678901234, 2.5, 1e-05, True, False, moment, aware],
-        ["a", None, None, 400.0, None, None, True, None, "last"],
+        ["a", None, "", 400.0, None, None, True, None, "last"],
         [math.inf, math.nan, np.float64(0.25), np.int64(7), Decimal("1.10"), None, None, None,
          None],
     ]  # fmt: skip

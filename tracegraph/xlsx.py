@@ -50,8 +50,8 @@ class Sheet(NamedTuple):
 
 def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
     """`sheets` as one workbook at `path`. Values: str (text), bool, int and float (numbers; an
-    infinity or NaN as its text), datetime (a date and time), None (an empty cell); anything
-    else as its text."""
+    infinity or NaN as its text), datetime (a date and time), None and "" (an empty cell);
+    anything else as its text."""
     filters: list[str] = []  # each sheet's autofilter range, known once its rows are written
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as book:
         book.writestr("[Content_Types].xml", _content_types(len(sheets)))
@@ -109,7 +109,7 @@ def _row(number: int, columns: list[str], values: Sequence[Any], style: int = 0)
     cells = []
     styled = f' s="{style}"' if style else ""
     for column, value in zip(columns, values, strict=False):
-        if value is None:
+        if value is None or value == "":  # an empty cell, as Excel keeps an emptied one
             continue
         at = f'r="{column}{number}"{styled}'
         # float() and int(): a numpy number's repr is `np.float64(2.5)`, not a number
