@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from hand_plant import HAND_PLANT
 from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 from typer.testing import CliRunner, Result
 
 from tracegraph import report
@@ -619,6 +620,26 @@ def test_customers_csv_carries_the_customers_other_columns(
     sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
     header = [cell.value for cell in sheet[1]]
     assert sheet.cell(2, header.index("phone") + 1).value == "+49 30 1234567"
+
+
+def test_a_control_character_in_an_export_value_is_kept_in_the_workbook(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A customer's address with control characters from the ERP (a bell, a start of heading)
+    made openpyxl refuse the whole workbook (IllegalCharacterError): the recall stopped as an
+    unexpected failure (exit code 3) and left a half-written folder. It is written as Excel's _x0007_ and read back as it
+    came; the CSV keeps the character itself."""
+    customers = (
+        "customer_id,name,contact,address\n"
+        "C1,Shop one,qa@one.example,Hauptstraße 5\x07\x0110115 Berlin\n"
+        "C2,Shop two,,\n"
+    )
+    _, out, written = _recall_b(graph, runner, tmp_path, {"customers.csv": customers}, "csv")
+    assert written[0]["address"] == "Hauptstraße 5\x07\x0110115 Berlin"
+    sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
+    header = [cell.value for cell in sheet[1]]
+    stored = sheet.cell(2, header.index("address") + 1).value
+    assert unescape(stored) == "Hauptstraße 5\x07\x0110115 Berlin"  # as Excel reads it
 
 
 def test_telephone_numbers_in_extra_columns_keep_their_plus_and_zeros(
