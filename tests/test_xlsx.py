@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 
+from tracegraph import xlsx
 from tracegraph.xlsx import Sheet, column_letter, write_workbook
 
 TEXTS = [
@@ -105,6 +106,42 @@ def test_every_sheet_has_a_bold_header_kept_in_view_an_autofilter_and_its_widths
         '<definedName name="_xlnm._FilterDatabase" localSheetId="1" hidden="1">'
         "'it''s empty'!$A$1:$B$1</definedName>"
     ) in workbook
+
+
+def test_a_sheet_longer_than_excel_holds_goes_on_in_numbered_sheets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A recall of a year of a commodity's lots has more tracking events than a sheet holds
+    (1,048,576 rows): Excel would call the file damaged and drop the rest. Here a sheet holds
+    four rows (the limit made small: a million rows take a minute)."""
+    assert (xlsx.MAX_ROWS, xlsx.MAX_TEXT) == (1_048_576, 32_767)  # Excel's own limits
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 4)
+    rows = [[f"L{n}", n] for n in range(1, 9)]
+    path = write_workbook(tmp_path / "long.xlsx", [
+        Sheet("tracking events", ["lot", "n"], (row for row in rows), widths=[10, 5]),
+        Sheet("customers", ["customer_id"], [["C1"], ["C2"], ["C3"]]),  # exactly full
+    ])  # fmt: skip
+    book = load_workbook(path)
+    assert book.sheetnames == ["tracking events", "tracking events (2)", "tracking events (3)",
+                               "customers"]  # fmt: skip
+    parts = [_read(path, title) for title in book.sheetnames[:3]]
+    assert [part[0] for part in parts] == [["lot", "n"]] * 3  # the header on every part
+    assert [row for part in parts for row in part[1:]] == rows
+    assert [book[t].auto_filter.ref for t in book.sheetnames] == ["A1:B4", "A1:B4", "A1:B3",
+                                                                   "A1:A4"]  # fmt: skip
+    assert book["tracking events (3)"].freeze_panes == "A2"
+    assert book["tracking events (2)"].column_dimensions["A"].width == 10
+
+
+def test_a_text_longer_than_a_cell_holds_is_cut_and_says_so(tmp_path: Path) -> None:
+    """An input list of a step with thousands of inputs runs past the 32,767 characters an
+    Excel cell holds (the CSV beside the workbook keeps it whole)."""
+    whole, long = "w" * 32_767, "L1234567 " * 5_000
+    path = write_workbook(tmp_path / "t.xlsx", [Sheet("s", ["text"], [[whole], [long]])])
+    kept, cut = (row[0] for row in _read(path, "s")[1:])
+    assert kept == whole
+    assert isinstance(cut, str) and len(cut) == 32_767
+    assert cut.startswith(long[:30_000]) and cut.endswith("[cut: a cell holds 32,767 characters]")
 
 
 @pytest.mark.parametrize(("number", "letters"), [(1, "A"), (26, "Z"), (27, "AA"), (703, "AAA")])

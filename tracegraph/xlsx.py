@@ -19,8 +19,9 @@ from __future__ import annotations
 import math
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import chain, count, islice
 from pathlib import Path
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
@@ -33,6 +34,13 @@ _EXCEL_EPOCH = datetime(1899, 12, 30)
 _UNWRITABLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_(?=x[0-9A-Fa-f]{4}_)"
 )
+
+# What Excel holds: rows in a sheet (the header's included), characters in a cell, characters in
+# a sheet's name
+MAX_ROWS = 1_048_576
+MAX_TEXT = 32_767
+_MAX_TITLE = 31
+_CUT = " … [cut: a cell holds 32,767 characters]"
 
 # Style indexes in styles.xml's cellXfs: plain, bold (the header), a date and time.
 _BOLD, _DATE_TIME = 1, 2
@@ -51,18 +59,29 @@ class Sheet(NamedTuple):
 def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
     """`sheets` as one workbook at `path`. Values: str (text), bool, int and float (numbers; an
     infinity or NaN as its text), datetime (a date and time), None and "" (an empty cell);
-    anything else as its text."""
-    filters: list[str] = []  # each sheet's autofilter range, known once its rows are written
+    anything else as its text. A sheet with more rows than Excel holds goes on in `TITLE (2)`,
+    `TITLE (3)`, … with the same header; a text longer than a cell holds is cut, and says so."""
+    parts: list[tuple[str, str]] = []  # each sheet written: its title and autofilter range
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as book:
-        book.writestr("[Content_Types].xml", _content_types(len(sheets)))
         book.writestr("_rels/.rels", _PACKAGE_RELS)
-        book.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(sheets)))
         book.writestr("xl/styles.xml", _STYLES)
-        for number, sheet in enumerate(sheets, start=1):
-            with book.open(f"xl/worksheets/sheet{number}.xml", "w") as stream:
-                for chunk in _sheet_xml(sheet, filters):
-                    stream.write(chunk.encode("utf-8"))
-        book.writestr("xl/workbook.xml", _workbook(sheets, filters))
+        for sheet in sheets:
+            rows: Iterator[Sequence[Any]] = iter(sheet.rows)
+            for part in count(1):
+                suffix = f" ({part})" if part > 1 else ""
+                title = sheet.title[: _MAX_TITLE - len(suffix)] + suffix
+                ranges: list[str] = []
+                with book.open(f"xl/worksheets/sheet{len(parts) + 1}.xml", "w") as stream:
+                    for chunk in _sheet_xml(sheet.header, sheet.widths, rows, ranges):
+                        stream.write(chunk.encode("utf-8"))
+                parts.append((title, ranges[0]))
+                following = next(rows, None)
+                if following is None:  # every row written
+                    break
+                rows = chain([following], rows)
+        book.writestr("[Content_Types].xml", _content_types(len(parts)))
+        book.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(parts)))
+        book.writestr("xl/workbook.xml", _workbook(parts))
     return path
 
 
@@ -75,34 +94,34 @@ def column_letter(number: int) -> str:
     return letters
 
 
-def _sheet_xml(sheet: Sheet, filters: list[str]) -> Iterable[str]:
-    columns = [column_letter(n) for n in range(1, len(sheet.header) + 1)]
+def _sheet_xml(
+    header: Sequence[str], widths: Sequence[float] | None, rows: Iterator[Sequence[Any]],
+    ranges: list[str],
+) -> Iterable[str]:  # fmt: skip
+    """A sheet of `header` and as many of `rows` as it holds; its autofilter range is added to
+    `ranges` (the workbook names it too)."""
+    columns = [column_letter(n) for n in range(1, len(header) + 1)]
     yield ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            f'<worksheet xmlns="{_MAIN}" xmlns:r="{_RELATIONSHIPS}">'
            '<sheetViews><sheetView workbookViewId="0">'
            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
            '<selection pane="bottomLeft"/></sheetView></sheetViews>'
            '<sheetFormatPr defaultRowHeight="15"/>')  # fmt: skip
-    if sheet.widths:
-        yield (
-            "<cols>"
-            + "".join(
-                f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>'
-                for n, width in enumerate(sheet.widths, start=1)
-            )
-            + "</cols>"
-        )
-    yield "<sheetData>" + _row(1, columns, sheet.header, _BOLD)
-    count = 1
+    if widths:
+        sized = (f'<col min="{n}" max="{n}" width="{width}" customWidth="1"/>'
+                 for n, width in enumerate(widths, start=1))  # fmt: skip
+        yield "<cols>" + "".join(sized) + "</cols>"
+    yield "<sheetData>" + _row(1, columns, header, _BOLD)
+    last = 1
     batch: list[str] = []
-    for count, values in enumerate(sheet.rows, start=2):
-        batch.append(_row(count, columns, values))
+    for last, values in enumerate(islice(rows, MAX_ROWS - 1), start=2):
+        batch.append(_row(last, columns, values))
         if len(batch) == 1000:  # a few hundred kB at a time into the compressor
             yield "".join(batch)
             batch.clear()
-    filters.append(_range(columns, count))
+    ranges.append(_range(columns, last))
     yield "".join(batch) + "</sheetData>"
-    yield f'<autoFilter ref="{filters[-1]}"/></worksheet>'
+    yield f'<autoFilter ref="{ranges[-1]}"/></worksheet>'
 
 
 def _row(number: int, columns: list[str], values: Sequence[Any], style: int = 0) -> str:
@@ -132,6 +151,8 @@ def _row(number: int, columns: list[str], values: Sequence[Any], style: int = 0)
 
 
 def _text(value: str) -> str:
+    if len(value) > MAX_TEXT:  # Excel would call the file damaged and drop the cell's text
+        value = value[: MAX_TEXT - len(_CUT)] + _CUT
     if _UNWRITABLE.search(value):
         value = _UNWRITABLE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
     return escape(value)
@@ -186,15 +207,15 @@ def _content_types(sheets: int) -> str:
     )  # fmt: skip
 
 
-def _workbook(sheets: Sequence[Sheet], filters: list[str]) -> str:
-    listed = "".join(f'<sheet name={quoteattr(s.title)} sheetId="{n}" r:id="rId{n}"/>'
-                     for n, s in enumerate(sheets, start=1))  # fmt: skip
+def _workbook(parts: list[tuple[str, str]]) -> str:
+    listed = "".join(f'<sheet name={quoteattr(title)} sheetId="{n}" r:id="rId{n}"/>'
+                     for n, (title, _) in enumerate(parts, start=1))  # fmt: skip
     # The hidden name Excel keeps each autofilter's range in (it writes one for every filter)
     names = "".join(
         f'<definedName name="_xlnm._FilterDatabase" localSheetId="{n}" hidden="1">'
-        + escape(f"'{s.title.replace(chr(39), chr(39) * 2)}'!{_absolute(ref)}")
+        + escape(f"'{title.replace(chr(39), chr(39) * 2)}'!{_absolute(ref)}")
         + "</definedName>"
-        for n, (s, ref) in enumerate(zip(sheets, filters, strict=True))
+        for n, (title, ref) in enumerate(parts)
     )
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
