@@ -627,8 +627,8 @@ def test_a_control_character_in_an_export_value_is_kept_in_the_workbook(
 ) -> None:
     """A customer's address with control characters from the ERP (a bell, a start of heading)
     made openpyxl refuse the whole workbook (IllegalCharacterError): the recall stopped as an
-    unexpected failure (exit code 3) and left a half-written folder. It is written as Excel's _x0007_ and read back as it
-    came; the CSV keeps the character itself."""
+    unexpected failure (exit code 3) and left a half-written folder. It is written as Excel's
+    _x0007_ and read back as it came; the CSV keeps the character itself."""
     customers = (
         "customer_id,name,contact,address\n"
         "C1,Shop one,qa@one.example,Hauptstraße 5\x07\x0110115 Berlin\n"

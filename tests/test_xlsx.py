@@ -112,7 +112,7 @@ def test_a_sheet_longer_than_excel_holds_goes_on_in_numbered_sheets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A recall of a year of a commodity's lots has more tracking events than a sheet holds
-    (1,048,576 rows): Excel would call the file damaged and drop the rest. Here a sheet holds
+    (1,048,576 rows), and Excel does not open the rest as written. Here a sheet holds
     four rows (the limit made small: a million rows take a minute)."""
     assert (xlsx.MAX_ROWS, xlsx.MAX_TEXT) == (1_048_576, 32_767)  # Excel's own limits
     monkeypatch.setattr(xlsx, "MAX_ROWS", 4)

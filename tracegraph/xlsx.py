@@ -151,7 +151,7 @@ def _row(number: int, columns: list[str], values: Sequence[Any], style: int = 0)
 
 
 def _text(value: str) -> str:
-    if len(value) > MAX_TEXT:  # Excel would call the file damaged and drop the cell's text
+    if len(value) > MAX_TEXT:  # more than a cell holds: Excel does not open it as written
         value = value[: MAX_TEXT - len(_CUT)] + _CUT
     if _UNWRITABLE.search(value):
         value = _UNWRITABLE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
