@@ -9,14 +9,16 @@ autofilter over the rows, and column widths.
 
 Text is always a string cell ("inline string"), so a value that looks like a formula (`=…`,
 `+cmd|…`) stays text in Excel, as the package's CSV files keep it. What XML cannot carry (control
-characters an ERP export may hold) is written as Excel's own `_xHHHH_` escape, and text that
-already reads like one is escaped in turn, so Excel and openpyxl read every value back as given
-(tests/test_xlsx.py).
+characters an ERP export may hold, and the carriage return XML would turn into a line feed) is
+written as Excel's own `_xHHHH_` escape, and text that would read like one is escaped in turn, so
+Excel and LibreOffice show every value as given. openpyxl and pandas return such escapes as they
+stand in the file (openpyxl.utils.escape.unescape decodes them, as tests/test_xlsx.py does).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,11 +31,13 @@ from xml.sax.saxutils import escape, quoteattr
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in for every date after
 # February 1900).
 _EXCEL_EPOCH = datetime(1899, 12, 30)
-# What XML 1.0 cannot hold (written as Excel's _xHHHH_), and the _ of text that reads like such an
-# escape (written as _x005F_: Excel would read `_x0041_` in a lot's note as `A`)
-_UNWRITABLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]|_(?=x[0-9A-Fa-f]{4}_)"
-)
+# What XML 1.0 cannot hold, or not as it is (a carriage return is read as a line feed): written
+# as Excel's _xHHHH_
+_ESCAPED = "\x00-\x08\x0b-\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff"
+# those, and the _ of text that would read like such an escape, written as _x005F_ (Excel would
+# read `_x0041_` in a lot's note as `A`) — also when the escape of the next character would
+# close it (`_x0041` before a bell)
+_UNWRITABLE = re.compile(f"[{_ESCAPED}]|_(?=x[0-9A-Fa-f]{{4}}(?:_|[{_ESCAPED}]))")
 
 # What Excel holds: rows in a sheet (the header's included), characters in a cell, characters in
 # a sheet's name
@@ -41,6 +45,8 @@ MAX_ROWS = 1_048_576
 MAX_TEXT = 32_767
 _MAX_TITLE = 31
 _CUT = " … [cut: a cell holds 32,767 characters]"
+# Excel counts a cell's characters in UTF-16 units (an emoji is two)
+_UNIT = 2
 
 # Style indexes in styles.xml's cellXfs: plain, bold (the header), a date and time.
 _BOLD, _DATE_TIME = 1, 2
@@ -61,6 +67,19 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
     infinity or NaN as its text), datetime (a date and time), None and "" (an empty cell);
     anything else as its text. A sheet with more rows than Excel holds goes on in `TITLE (2)`,
     `TITLE (3)`, … with the same header; a text longer than a cell holds is cut, and says so."""
+    # Written beside it and renamed when whole: a write that fails (a full disk) leaves no
+    # workbook that looks finished but is not (its parts list is written last)
+    partial = path.with_name(path.name + ".part")
+    try:
+        _write(partial, sheets)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    os.replace(partial, path)
+    return path
+
+
+def _write(path: Path, sheets: Sequence[Sheet]) -> None:
     parts: list[tuple[str, str]] = []  # each sheet written: its title and autofilter range
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as book:
         book.writestr("_rels/.rels", _PACKAGE_RELS)
@@ -71,7 +90,9 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
                 suffix = f" ({part})" if part > 1 else ""
                 title = sheet.title[: _MAX_TITLE - len(suffix)] + suffix
                 ranges: list[str] = []
-                with book.open(f"xl/worksheets/sheet{len(parts) + 1}.xml", "w") as stream:
+                # zip64: a full sheet of long rows passes the 2 GiB a plain zip member holds
+                name = f"xl/worksheets/sheet{len(parts) + 1}.xml"
+                with book.open(name, "w", force_zip64=True) as stream:
                     for chunk in _sheet_xml(sheet.header, sheet.widths, rows, ranges):
                         stream.write(chunk.encode("utf-8"))
                 parts.append((title, ranges[0]))
@@ -82,7 +103,6 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
         book.writestr("[Content_Types].xml", _content_types(len(parts)))
         book.writestr("xl/_rels/workbook.xml.rels", _workbook_rels(len(parts)))
         book.writestr("xl/workbook.xml", _workbook(parts))
-    return path
 
 
 def column_letter(number: int) -> str:
@@ -131,7 +151,8 @@ def _row(number: int, columns: list[str], values: Sequence[Any], style: int = 0)
         if value is None or value == "":  # an empty cell, as Excel keeps an emptied one
             continue
         at = f'r="{column}{number}"{styled}'
-        # float() and int(): a numpy number's repr is `np.float64(2.5)`, not a number
+        # float() and int(): a subclass's repr (numpy's `np.float64(2.5)`, an IntEnum's) is not
+        # a number
         if isinstance(value, bool):
             cells.append(f'<c {at} t="b"><v>{int(value)}</v></c>')
         elif isinstance(value, int):
@@ -151,8 +172,11 @@ def _row(number: int, columns: list[str], values: Sequence[Any], style: int = 0)
 
 
 def _text(value: str) -> str:
-    if len(value) > MAX_TEXT:  # more than a cell holds: Excel does not open it as written
-        value = value[: MAX_TEXT - len(_CUT)] + _CUT
+    if len(value) > MAX_TEXT // _UNIT:  # perhaps more than a cell holds: counted as Excel counts
+        units = value.encode("utf-16-le", "surrogatepass")
+        if len(units) > MAX_TEXT * _UNIT:  # Excel does not open such a cell as written
+            kept = units[: (MAX_TEXT - len(_CUT)) * _UNIT]
+            value = kept.decode("utf-16-le", "ignore") + _CUT  # a pair cut in two is dropped
     if _UNWRITABLE.search(value):
         value = _UNWRITABLE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
     return escape(value)
