@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 from typer.testing import CliRunner, Result
 
-from tracegraph import report
+from tracegraph import report, xlsx
 from tracegraph.check import run_checks
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
@@ -103,6 +103,32 @@ def test_recall_package_files_and_manifest(
         ("C1", "P1", "1", "SH1", "0", "", "300 pcs BREAD"),
         ("C2", "P2", "1", "SH2", "1", "RMA1", "40 pcs BREAD"),
     }  # fmt: skip
+
+
+def test_more_events_than_a_sheet_holds_go_on_in_numbered_sheets_with_a_warning(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """A year of a commodity's recall fills more than a sheet (1,048,575 events): the rest goes
+    on in `tracking events (2)`, and the package says so — a coordinator filtering the first
+    sheet alone would miss lots. A sheet made to hold three events here."""
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 4)
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig")
+                                 .splitlines()))  # fmt: skip
+    sheets = -(-len(events) // 3)
+    assert sheets >= 3
+    book = load_workbook(out / "tracking_events.xlsx")
+    titles = ["tracking events", *(f"tracking events ({n})" for n in range(2, sheets + 1))]
+    assert book.sheetnames == [*titles, "customers", "stock to block"]
+    assert sum(book[title].max_row - 1 for title in titles) == len(events)
+    warning = (f"the {len(events)} tracking events fill {sheets} sheets of tracking_events.xlsx "
+               "(a sheet holds 3 rows): sort and filter each of them, or use "
+               "tracking_events.csv")  # fmt: skip
+    assert f"warning: {warning}\n" in (out / "summary.txt").read_text("utf-8")
+    assert warning in " ".join(result.stderr.split())
 
 
 def test_drill_is_recorded_and_listed(

@@ -27,6 +27,7 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any
 
+from tracegraph import xlsx
 from tracegraph.errors import ConfigurationError, EmptyWindow
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
@@ -467,7 +468,7 @@ def build_package(
     out.mkdir(parents=True, exist_ok=True)
     events = tracking_events(graph, trace)
     details = customer_details(graph, trace)
-    warnings = [*package_warnings(trace, found), *details.warnings]
+    warnings = [*package_warnings(trace, found), *details.warnings, *_sheets_warning(len(events))]
     customers = customer_rows(trace, details.by_customer)
     columns = customer_columns(details.by_customer)
     stock = stock_rows(trace)
@@ -541,6 +542,17 @@ def build_package(
                         lot_ids=affected[start : start + AFFECTS_BATCH])  # fmt: skip
     return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill, window_answer,
                          warnings, customers, columns)  # fmt: skip
+
+
+def _sheets_warning(events: int) -> list[str]:
+    """More tracking events than a sheet holds go on in numbered sheets (tracegraph.xlsx): a
+    filter on the first sheet alone would miss the rest."""
+    sheets = -(-events // (xlsx.MAX_ROWS - 1))
+    if sheets <= 1:
+        return []
+    return [f"the {events:,} tracking events fill {sheets} sheets of tracking_events.xlsx (a "
+            f"sheet holds {xlsx.MAX_ROWS - 1:,} rows): sort and filter each of them, or use "
+            "tracking_events.csv"]  # fmt: skip
 
 
 def package_warnings(
