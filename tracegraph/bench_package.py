@@ -34,7 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from tracegraph.bench_engines import DESIGN_NARROW_LOTS, DESIGN_WIDE_LOTS, sized_sets
-from tracegraph.bench_results import appended, at_least, described, finish, summary
+from tracegraph.bench_results import (
+    appended,
+    at_least,
+    described,
+    finish,
+    plant_in_database,
+    summary,
+)
 from tracegraph.compare.memory import InMemoryPlant
 from tracegraph.config import find_home, load_settings
 from tracegraph.db import connect
@@ -42,8 +49,6 @@ from tracegraph.errors import TracegraphError
 from tracegraph.gcpause import collector_paused
 from tracegraph.graph import TraceGraph
 from tracegraph.health import local_server
-from tracegraph.importing.run import import_paths
-from tracegraph.plant import generate_plant
 from tracegraph.recall import (
     EVENT_COLUMNS,
     STOCK_COLUMNS,
@@ -193,15 +198,7 @@ def run(lots: int, seed: int, runs: int, reuse: bool, log: Callable[[str], None]
     rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
     try:
         with tempfile.TemporaryDirectory() as work:
-            plant = generate_plant(lots, seed, Path(work) / "plant")
-            if reuse and graph.status().nodes.get("Lot") == plant.lots:
-                log(f"{plant.lots:,} lots generated; the database holds them (--reuse)")
-            else:
-                log(f"{plant.lots:,} lots generated; importing …")
-                graph.reset(keep_schema=True)
-                graph.init_schema()
-                if import_paths(graph, [plant.out]).rejected:
-                    raise TracegraphError("the generated plant had rejected rows")
+            plant = plant_in_database(graph, lots, seed, Path(work) / "plant", reuse, log)
             memory = InMemoryPlant(plant.out)
             salt = sorted(plant.commodity_lots)
             recalls = {

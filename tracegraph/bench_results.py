@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 from tracegraph.errors import TracegraphError
 
 if TYPE_CHECKING:
-    from tracegraph.graph import Status
+    from tracegraph.graph import Status, TraceGraph
     from tracegraph.health import LocalServer
+    from tracegraph.plant import PlantSummary
 
 
 def summary(seconds: list[float], sizes: list[int]) -> dict[str, Any]:
@@ -58,6 +59,26 @@ def described(status: Status, local: LocalServer | None) -> dict[str, Any]:
         "server": f"Neo4j {status.version} {status.edition}",
         "server_memory": f"{local.heap} heap, {local.pagecache} page cache" if local else None,
     }
+
+
+def plant_in_database(
+    graph: TraceGraph, lots: int, seed: int, folder: Path, reuse: bool, log: Callable[[str], None]
+) -> PlantSummary:
+    """The generated plant (`lots`, `seed`) written into `folder` and in the database: imported
+    into an emptied one, or kept there with `reuse` when it holds that many lots already."""
+    from tracegraph.importing.run import import_paths
+    from tracegraph.plant import generate_plant
+
+    plant = generate_plant(lots, seed, folder)
+    if reuse and graph.status().nodes.get("Lot") == plant.lots:
+        log(f"{plant.lots:,} lots generated; the database holds them (--reuse)")
+        return plant
+    log(f"{plant.lots:,} lots generated; importing …")
+    graph.reset(keep_schema=True)
+    graph.init_schema()
+    if import_paths(graph, [plant.out]).rejected:
+        raise TracegraphError("the generated plant had rejected rows")
+    return plant
 
 
 def appended(out: Path, name: str, result: dict[str, Any]) -> list[dict[str, Any]]:
