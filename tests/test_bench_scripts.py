@@ -1,5 +1,5 @@
 """./scripts/bench-import, bench-write-floor, bench-trace, bench-device-events, bench-lot-records
-and bench-package (README: "Import speed", "Trace speed", "Recall packages") run end to end on a
+and bench-package (README: "Import speed", "Trace speed") run end to end on a
 small plant against the test server and write the results files they promise; their timings are
 not judged here (benchmarks, not timed tests)."""
 

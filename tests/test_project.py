@@ -47,7 +47,7 @@ def test_docker_compose_runs_the_pinned_version_safely() -> None:
 
 
 def test_the_cli_starts_without_loading_what_only_some_commands_need() -> None:
-    """scipy.stats (ranking), neo4j_viz (HTML picture) and openpyxl (recall spreadsheet) took
+    """scipy.stats (ranking), neo4j_viz (HTML picture) and openpyxl (XLSX exports) took
     1.25 s of the 2.1 s every command, even `--help`, waited for before doing anything: they are
     imported where they are used. pandas and pyarrow, which the Neo4j driver loads whenever
     they are installed, another 0.3 s: tracegraph's readers need no pandas, and pyarrow only

@@ -171,9 +171,8 @@ def timed_writers(rows: Rows, folder: Path, runs: int) -> dict[str, Any]:
     first: dict[str, Path] = {}  # each writer's first file, compared below
     for i in range(runs):
         for name, write in order[i % len(order) :] + order[: i % len(order)]:
-            path = first.setdefault(name, folder / f"{i}-{name}{suffix[name]}")
-            if i:
-                path = folder / f"{i}-{name}{suffix[name]}"
+            path = folder / f"{i}-{name}{suffix[name]}"
+            first.setdefault(name, path)
             with collector_paused():  # as build_package writes it
                 began = time.perf_counter()
                 write(path)

@@ -45,8 +45,6 @@ MAX_ROWS = 1_048_576
 MAX_TEXT = 32_767
 _MAX_TITLE = 31
 _CUT = " … [cut: a cell holds 32,767 characters]"
-# Excel counts a cell's characters in UTF-16 units (an emoji is two)
-_UNIT = 2
 
 # Style indexes in styles.xml's cellXfs: plain, bold (the header), a date and time.
 _BOLD, _DATE_TIME = 1, 2
@@ -172,10 +170,12 @@ def _row(number: int, columns: list[str], values: Sequence[Any], style: int = 0)
 
 
 def _text(value: str) -> str:
-    if len(value) > MAX_TEXT // _UNIT:  # perhaps more than a cell holds: counted as Excel counts
-        units = value.encode("utf-16-le", "surrogatepass")
-        if len(units) > MAX_TEXT * _UNIT:  # Excel does not open such a cell as written
-            kept = units[: (MAX_TEXT - len(_CUT)) * _UNIT]
+    # Excel counts a cell's characters in UTF-16 units, one or two a character (an emoji is
+    # two): only a text of more than half the limit can be over it, and few are
+    if len(value) > MAX_TEXT // 2:
+        units = value.encode("utf-16-le", "surrogatepass")  # two bytes a unit
+        if len(units) > 2 * MAX_TEXT:  # Excel does not open such a cell as written
+            kept = units[: 2 * (MAX_TEXT - len(_CUT))]
             value = kept.decode("utf-16-le", "ignore") + _CUT  # a pair cut in two is dropped
     if _UNWRITABLE.search(value):
         value = _UNWRITABLE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
