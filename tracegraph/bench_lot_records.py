@@ -30,10 +30,8 @@ the configured server; its database is replaced by the plant unless --reuse find
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -45,9 +43,8 @@ import orjson
 from tracegraph.bench_engines import DESIGN_NARROW_LOTS, DESIGN_WIDE_LOTS, sized_sets
 from tracegraph.bench_results import (
     appended,
-    at_least,
     described,
-    finish,
+    plant_bench_main,
     plant_in_database,
     summary,
 )
@@ -243,19 +240,7 @@ def write_results(result: dict[str, Any], out: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--lots", type=at_least(50), default=1_000_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=at_least(1), default=15, help="timed inputs per question")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep the database when it holds this plant already")  # fmt: skip
-    parser.add_argument("--out", type=Path, default=Path("bench"))
-    args = parser.parse_args(argv)
-
-    def log(text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
-
-    finish(lambda: run(args.lots, args.seed, args.runs, args.reuse, log), write_results, args.out)
+    plant_bench_main(__doc__, run, write_results, 15, "timed inputs per question", argv)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,7 @@ in the graph's recall history.
 
 from __future__ import annotations
 
-import argparse
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -36,9 +34,8 @@ from typing import Any
 from tracegraph.bench_engines import DESIGN_NARROW_LOTS, DESIGN_WIDE_LOTS, sized_sets
 from tracegraph.bench_results import (
     appended,
-    at_least,
     described,
-    finish,
+    plant_bench_main,
     plant_in_database,
     summary,
 )
@@ -267,20 +264,7 @@ def write_results(result: dict[str, Any], out: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--lots", type=at_least(50), default=1_000_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--runs", type=at_least(1), default=3,
-                        help="packages and workbooks per recall")  # fmt: skip
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep the database when it holds this plant already")  # fmt: skip
-    parser.add_argument("--out", type=Path, default=Path("bench"))
-    args = parser.parse_args(argv)
-
-    def log(text: str) -> None:
-        print(text, file=sys.stderr, flush=True)
-
-    finish(lambda: run(args.lots, args.seed, args.runs, args.reuse, log), write_results, args.out)
+    plant_bench_main(__doc__, run, write_results, 3, "packages and workbooks per recall", argv)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ import json
 import os
 import platform
 import statistics
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,6 +80,29 @@ def plant_in_database(
     if import_paths(graph, [plant.out]).rejected:
         raise TracegraphError("the generated plant had rejected rows")
     return plant
+
+
+def plant_bench_main(
+    doc: str | None, run: Callable[[int, int, int, bool, Callable[[str], None]], dict[str, Any]],
+    write: Callable[[dict[str, Any], Path], None], runs: int, runs_help: str,
+    argv: Sequence[str] | None = None,
+) -> None:  # fmt: skip
+    """The command line of a benchmark on a generated plant: --lots, --seed, --runs (default
+    `runs`), --reuse and --out; `run(lots, seed, runs, reuse, log)` measures, `write` keeps the
+    result in OUT (see finish); progress goes to stderr."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0] if doc else None)
+    parser.add_argument("--lots", type=at_least(50), default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=at_least(1), default=runs, help=runs_help)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the database when it holds this plant already")  # fmt: skip
+    parser.add_argument("--out", type=Path, default=Path("bench"))
+    args = parser.parse_args(argv)
+
+    def log(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    finish(lambda: run(args.lots, args.seed, args.runs, args.reuse, log), write, args.out)
 
 
 def appended(out: Path, name: str, result: dict[str, Any]) -> list[dict[str, Any]]:
