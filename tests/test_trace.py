@@ -558,7 +558,21 @@ def test_cli_backward_json_and_csv(hand_plant: TraceGraph, neo4j_env: dict[str, 
     assert payload["truncated"] is False
     as_csv = runner.invoke(app, ["trace", "backward", "P1", "--format", "csv"])
     rows = list(csv.DictReader(as_csv.stdout.splitlines()))
-    assert {r["lot_id"]: r["supplier_lot"] for r in rows} == {"M": "", "A": "000123", "B": "000123"}
+    assert {r["lot_id"]: r["supplier_lot"] for r in rows} == {
+        "P1": "", "M": "", "A": "000123", "B": "000123",
+    }  # fmt: skip
+    # the traced lot first, with the step that made it: the CSV began at its inputs
+    first = rows[0]
+    assert (first["lot_id"], first["depth"], first["made_by_step"], first["device_id"]) == (
+        "P1", "0", "Y", "PACKER-1",
+    )  # fmt: skip
+    assert (first["lot_quantity"], first["lot_uom"]) == (first["quantity"], first["uom"])
+    # a received lot traced backward keeps its receipt on its row
+    received = list(csv.DictReader(runner.invoke(
+        app, ["trace", "backward", "A", "--format", "csv"]).stdout.splitlines()))  # fmt: skip
+    assert [(r["lot_id"], r["depth"], r["supplier_id"], r["supplier_lot"]) for r in received] == [
+        ("A", "0", "V1", "000123"),
+    ]
 
 
 def test_cli_table_starts_with_the_summary(hand_plant: TraceGraph, neo4j_env: dict[str, str],

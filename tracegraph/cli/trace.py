@@ -352,8 +352,17 @@ def backward_csv_rows(result: tracing.BackwardTrace) -> list[dict[str, Any]]:
             made_by.setdefault(out["lot_id"], []).append(step)
     names = {("device", d["device_id"]): d.get("name") for d in result.devices}
     names |= {("operator", o["operator_id"]): o.get("name") for o in result.operators}
+    # the traced lots first, at depth 0 with their own quantity (as the forward CSV has its
+    # sources) and receipt: the CSV began at their inputs, without the step that made the
+    # complaint lot — its device, operator and parameters, the likeliest cause
+    received = {got["lot_id"]: {"supplier_id": supplier["supplier_id"], **got}
+                for supplier in result.suppliers for got in supplier["lots"]}  # fmt: skip
+    sources = [{**s, "depth": 0, "lot_quantity": s["quantity"], "lot_uom": s["uom"],
+                **{k: received.get(s["lot_id"], {}).get(k)
+                   for k in ("supplier_id", "supplier_lot", "received_at")}}
+               for s in result.sources]  # fmt: skip
     rows = []
-    for lot in result.lots:
+    for lot in [*sources, *result.lots]:
         for step in made_by.get(lot["lot_id"]) or [{}]:
             parameters = step.get("parameters") or {}
             rows.append(
