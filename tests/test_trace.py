@@ -548,6 +548,31 @@ def test_cli_forward_json_contract(hand_plant: TraceGraph, neo4j_env: dict[str, 
     assert {lot["lot_id"] for lot in payload["lots"]} == {"M", "P1", "P2"}
 
 
+def test_backward_adds_the_uses_of_a_lot_without_quantity_in_any_unit_of_its_dimension(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Lot Q has no quantity: 2 kg of it went into S2, 500 g into S3, and F is made of all
+    both made. Backward from F, Q gave 2,500 g, the amount and unit the forward trace weighs
+    it in (the first unit by name); the other unit's use was left out: Q gave 2 kg, or 500 g,
+    by the store's order of its edges."""
+    _hand_plant_with(
+        graph, tmp_path / "plant",
+        lots="Q,FLOUR,,,V1,Q-1\nD2,DOUGH,10,kg,,\nD3,DOUGH,10,kg,,\nF,DOUGH,20,kg,,\n",
+        steps=("S2,mix,2026-11-03T10:00:00+00:00,MIXER-1,OP1,\n"
+               "S3,mix,2026-11-03T10:30:00+00:00,MIXER-1,OP1,\n"
+               "S4,mix,2026-11-03T11:00:00+00:00,MIXER-1,OP1,\n"),
+        step_inputs="S2,Q,2,kg\nS3,Q,500,g\nS4,D2,10,kg\nS4,D3,10,kg\n",
+        step_outputs="S2,D2,10,kg\nS3,D3,10,kg\nS4,F,20,kg\n",
+    )  # fmt: skip
+    needed = {lot["lot_id"]: (lot["quantity"], lot["uom"]) for lot in trace_backward(
+        graph, ["F"]).lots}  # fmt: skip
+    assert needed["Q"] == (pytest.approx(2500), "g")
+    forward = trace_forward(graph, ["Q"])
+    assert (forward.sources[0]["weighed_quantity"], forward.sources[0]["weighed_uom"]) == (
+        pytest.approx(2500), "g",
+    )  # fmt: skip
+
+
 def test_cli_backward_json_and_csv(hand_plant: TraceGraph, neo4j_env: dict[str, str],
                                    runner: CliRunner) -> None:  # fmt: skip
     result = runner.invoke(app, ["trace", "backward", "P1", "--format", "json"])

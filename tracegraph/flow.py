@@ -203,6 +203,16 @@ def _netted(used: list[Edge], returned: list[Edge]) -> list[Edge]:
     return kept
 
 
+def given_unit(own: str | None, used: Iterable[str | None]) -> str | None:
+    """The unit to count what a lot of unknown quantity gave in: its own unit (`own`) when
+    some of the units it was used or shipped in (`used`) are of that dimension, else the first
+    of them by name — not the first edge's, as the store's edge order changes between imports."""
+    units: list[str | None] = [*sorted({uom for uom in used if uom is not None}), None]
+    if own and any(measure(u)[0] == measure(own)[0] for u in units):
+        return own
+    return units[0]
+
+
 def balance(
     quantity: float | None,
     uom: str | None,
@@ -459,11 +469,13 @@ def backward(
         own = lots.get(lot) or sources.get(lot)
         if own and own.amount is not None and own.uom is not None:
             needed[lot] = Quantity(share * own.amount, own.uom)
-        elif uses_of[lot]:  # no quantity of its own: in the unit it was consumed in
-            use = uses_of[lot][0]
-            amount = sum(step_fraction[u.step] * (u.quantity or 0.0) for u in uses_of[lot]
-                         if u.uom == use.uom)  # fmt: skip
-            needed[lot] = Quantity(amount, use.uom)
+        elif uses_of[lot]:  # no quantity of its own: in a unit it was consumed in, as the
+            # forward trace weighs such a source, every use of that dimension converted to it
+            # (2 kg and 500 g were 2 kg, or 500 g, by the store's order: the other unit left out)
+            unit = given_unit(own.uom if own else None, [u.uom for u in uses_of[lot]])
+            dim, factor = measure(unit)
+            base = sum(step_fraction[u.step] * u.base for u in uses_of[lot] if u.dimension == dim)
+            needed[lot] = Quantity(base / factor, unit)
         else:
             needed[lot] = Quantity(None, None)
     return BackwardFlow(needed=needed, depth=depths(sources, preceding))

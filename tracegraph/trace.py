@@ -615,9 +615,7 @@ def _source_quantity(lot: _Lot, outputs: list[Edge]) -> Quantity:
     edges += [(e[2], e[3]) for e in lot.shipped if e[2] is not None and e[2] > 0]
     if not edges:
         return Quantity(1.0, SHARE) if lot.quantity is None else Quantity(0.0, lot.uom)
-    units: list[str | None] = [*sorted({uom for _, uom in edges if uom is not None}), None]
-    own = [u for u in units if dimension(u) == dimension(lot.uom)] if lot.uom else []
-    unit = lot.uom if own else units[0]
+    unit = flow.given_unit(lot.uom, [uom for _, uom in edges])
     given = [convert(amount, uom, unit) for amount, uom in edges]
     return Quantity(sum(g for g in given if g is not None), unit)
 
