@@ -256,6 +256,18 @@ def test_recall_never_writes_over_a_folder(
     assert result.exit_code == 2
     assert "keep.txt is a file, not a folder (hint: give a new folder" in result.stderr
     assert (tmp_path / "taken" / "keep.txt").read_text() == "mine"
+    # A folder under that file, and one the system will not make (each an internal error,
+    # exit 3, before): one line, exit 2, nothing recorded.
+    under = tmp_path / "taken" / "keep.txt" / "sub"
+    result = runner.invoke(app, ["recall", "B", "--out", str(under)])
+    assert result.exit_code == 2, result.output
+    assert f"cannot create the package folder {under}: " in result.stderr
+    assert "keep.txt is a file (hint: give --out a folder you can write)" in result.stderr
+    result = runner.invoke(app, ["recall", "B", "--out", "/proc/tracegraph-recall"])
+    assert result.exit_code == 2, result.output
+    assert "cannot create the package folder /proc/tracegraph-recall: " in result.stderr
+    history = runner.invoke(app, ["recall", "history", "--format", "json"])
+    assert json.loads(history.stdout) == {"recalls": []}
 
 
 def test_html_report_is_self_contained(

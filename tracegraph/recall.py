@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import getpass
 import hashlib
+import os
 import socket
 import time
 from collections import defaultdict
@@ -440,6 +441,7 @@ def build_package(
         raise ConfigurationError(
             f"{out} is not empty", hint="give a new folder: a package is never written over"
         )
+    _check_creatable(out)
     found: WindowTrace | SupplierWindow | None = None
     if window is None:
         asked = id_list(ids)  # the numbers the recall was asked for (a supplier's batch number)
@@ -469,7 +471,10 @@ def build_package(
     # the random suffix keeps two packages of one lot in the same second apart
     kind = "DRILL" if drill else "RECALL"
     recall_id = f"{kind}-{created:%Y%m%dT%H%M%S}-{trace.sources[0]['lot_id']}-{token_hex(2)}"
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # made unwritable since the check, a full disk
+        raise _cannot_create(out, error.strerror or str(error)) from None
     events = tracking_events(graph, trace)
     details = customer_details(graph, trace)
     warnings = [*package_warnings(trace, found), *details.warnings, *_sheets_warning(len(events))]
@@ -546,6 +551,22 @@ def build_package(
                         lot_ids=affected[start : start + AFFECTS_BATCH])  # fmt: skip
     return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill, window_answer,
                          warnings, customers, columns)  # fmt: skip
+
+
+def _check_creatable(out: Path) -> None:
+    """`out` can be made (or is there) and written, found out before the trace: a path under a
+    file, or in a folder the user cannot write, ended the recall as an internal error (exit 3)
+    after the trace."""
+    existing = next(p for p in [out, *out.parents] if p.exists())
+    if not existing.is_dir():
+        raise _cannot_create(out, f"{existing} is a file")
+    if not os.access(existing, os.W_OK):
+        raise _cannot_create(out, f"{existing} cannot be written")
+
+
+def _cannot_create(out: Path, reason: str) -> ConfigurationError:
+    return ConfigurationError(f"cannot create the package folder {out}: {reason}",
+                              hint="give --out a folder you can write")  # fmt: skip
 
 
 def _sheets_warning(events: int) -> list[str]:
