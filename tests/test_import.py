@@ -264,6 +264,35 @@ def test_a_step_ending_in_the_repeated_hour_ends_after_it_starts(
     assert json.loads(again.stdout)["tables"]["steps"]["changed"] == 0
 
 
+def test_a_local_time_whose_offset_has_seconds_is_stored_as_the_same_moment_in_utc(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """1900-01-01 in Shanghai (an MES's "no expiry") is local mean time, +08:05:43: Neo4j's
+    datetime() cannot read an offset in seconds, and the import stopped at that batch on
+    every run (the dry run said it was clean). Written as the same moment in UTC."""
+    _write(tmp_path / "in", "lots.csv",
+           "lot_id,material_id,expires_at\nLMT3,FLOUR,1900-01-01\nLMT4,FLOUR,2027-01-01\n"
+           "LMT5,FLOUR,2026-01-01T08:00:00+01:00:30\n")  # fmt: skip
+    folder = str(tmp_path / "in")
+    dry = runner.invoke(app, ["import", folder, "--timezone", "Asia/Shanghai", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    code, summary, _ = _import(runner, folder, "--timezone", "Asia/Shanghai")
+    assert code == 0
+    assert summary["tables"]["lots"]["written"] == 3
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot) RETURN l.lot_id AS lot, toString(l.expires_at) AS expires ORDER BY lot",
+        database_=graph.database,
+    )
+    assert [tuple(r.values()) for r in records] == [
+        ("LMT3", "1899-12-31T15:54:17Z"),
+        ("LMT4", "2027-01-01T00:00:00+08:00"),
+        ("LMT5", "2026-01-01T06:59:30Z"),
+    ]
+    again = runner.invoke(app, ["import", folder, "--timezone", "Asia/Shanghai", "--force",
+                                "--format", "json"])  # fmt: skip
+    assert json.loads(again.stdout)["tables"]["lots"]["changed"] == 0
+
+
 def test_a_canonical_column_spelled_otherwise_rejects_the_file(tmp_path: Path) -> None:
     """`Status` would have been kept as an extra property and the lot's status left empty: a
     hold lost without a word."""

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -82,7 +82,13 @@ def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
         value = value.replace(tzinfo=zone)
     # Stored with the fixed UTC offset in force at that instant: the exact moment is kept, and
     # the neo4j driver (6.1) crashes the interpreter when packing ZoneInfo datetimes.
-    return value.replace(tzinfo=timezone(value.utcoffset() or timedelta(0))), naive
+    offset = value.utcoffset() or timedelta(0)
+    if offset % timedelta(minutes=1):
+        # An offset in seconds (local mean time before ~1900: Shanghai's 1900-01-01, a "no
+        # expiry" date, is +08:05:43) is one Neo4j's datetime() cannot read: the import stopped
+        # at that batch, run after run. The same moment in UTC.
+        return value.astimezone(UTC), naive
+    return value.replace(tzinfo=timezone(offset)), naive
 
 
 # 2,5 or 1.250,5: a German or French export's number, which canonical tables write as 2.5.
