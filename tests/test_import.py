@@ -564,7 +564,8 @@ def test_a_western_european_file_is_not_read_as_chinese(
     assert code == 1
     assert [(r["line"], r["reason"]) for r in rejects] == [(
         "0",
-        f"{path}: not UTF-8, and not Chinese text in GB18030/GBK either (hint: pass its "
+        f"{path}: not UTF-8 (from line {ascii_rows_before + 2}), and not Chinese text in "
+        "GB18030/GBK either (hint: pass its "
         "encoding with --encoding: cp1252 for a Western European Excel export, cp1250 for a "
         "Central European one, gb18030 if it is Chinese)",
     )]  # fmt: skip
@@ -581,6 +582,29 @@ def test_a_western_european_file_is_not_read_as_chinese(
         database_=graph.database,
     )
     assert [r["name"] for r in names] == ["Weizenmehl Type 550 (Mühle Müller)", "Käse"]
+
+
+def test_a_utf8_file_with_a_line_in_another_encoding_is_refused_not_read_as_chinese(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A UTF-8 file with one row pasted in from a Windows-1252 export is not UTF-8: read
+    whole as GB18030, the fallback, "Müller" was stored as "M眉ller" and "Crème" as "Cr鑝e"
+    (Chinese-looking enough), exit 0. Refused, naming the line."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "materials.csv").write_bytes(
+        "material_id,name\nM1,Weizenmehl Müller\nM2,Mühle\n".encode()
+        + "M3,Crème\n".encode("cp1252")
+    )
+    code, _summary, rejects = _import(runner, str(folder))
+    assert code == 1
+    assert [(r["line"], r["reason"]) for r in rejects] == [(
+        "0",
+        f"{folder / 'materials.csv'}: UTF-8 except line 4: text saved in another encoding? "
+        "(hint: mend the lines and save the file as UTF-8, or pass the encoding it is all in "
+        "with --encoding)",
+    )]  # fmt: skip
+    assert graph.status().nodes.get("Material", 0) == 0
 
 
 def test_a_short_gbk_file_with_a_rare_name_character_is_read_as_chinese(

@@ -52,6 +52,33 @@ def _lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.strip()]
 
 
+def test_a_file_that_cannot_be_read_is_never_within_max_rejects(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A file that cannot be read is one reject for all its rows: counted as one row, it
+    passed `--max-rejects 5` as a clean run, 1,000 lots lost. It exits 1, and says why."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    rows = "".join(f"FR{n:05d},FLOUR,Große café Müller\n" for n in range(1_000))
+    (folder / "lots.csv").write_bytes(("lot_id,material_id,note\n" + rows).encode("cp1252"))
+    summary_file = tmp_path / "last.json"
+    result = runner.invoke(app, ["import", str(folder), "--max-rejects", "5",
+                                 "--summary-file", str(summary_file)])  # fmt: skip
+    assert result.exit_code == 1, result.stderr
+    assert re.fullmatch(
+        f"{STAMP}import {RUN_ID} ended, exit 1 \\(1 file could not be read\\): 1 row read = 0 "
+        "written \\+ 1 rejected, in \\d+\\.\\d s; rejected rows: .*",
+        _lines(result.stderr)[-1],
+    ), _lines(result.stderr)[-1]
+    assert "(not UTF-8 from line 2)" in result.stderr
+    assert json.loads(summary_file.read_text())["exit_code"] == 1
+    assert graph.status().nodes.get("Lot", 0) == 0
+    # a negative limit is refused, not read as "every clean run exits 1"
+    negative = runner.invoke(app, ["import", str(folder), "--max-rejects=-1"])
+    assert negative.exit_code == 2
+    assert "--max-rejects" in negative.stderr
+
+
 def test_a_nightly_import_logs_its_start_and_outcome_and_writes_the_summary_file(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -47,6 +47,7 @@ from tracegraph.importing.outcome import (
     ended_record,
     exit_code,
     started_record,
+    unread_files,
     write_summary_file,
 )
 from tracegraph.importing.run import ImportSummary, check_paths, import_paths, stopped_part_way
@@ -184,7 +185,9 @@ class NightlyReport:
         if not self.plain:
             return
         limit = f"--max-rejects {counted(max_rejects, 'row')} rejected"
+        unread = unread_files(summary)
         meaning = ("the import would refuse the removals" if summary.refused is not None
+                   else f"{counted(unread, 'file')} could not be read" if unread
                    else f"more than {limit}" if code else "clean" if not summary.rejected
                    else f"at most {limit}")  # fmt: skip
         written = "would be written" if summary.dry_run else "written"
@@ -321,7 +324,11 @@ def import_command(
         None, "--encoding", help="Text encoding of CSV files (default: UTF-8, else GB18030/GBK)."
     ),
     max_rejects: int = typer.Option(
-        0, "--max-rejects", help="Exit 0 when at most this many rows were rejected."
+        0,
+        "--max-rejects",
+        min=0,
+        help="Exit 0 when at most this many rows were rejected (a file that cannot be read at "
+        "all exits 1 whatever this is).",
     ),
     rejects: Path = typer.Option(
         None,
@@ -370,7 +377,8 @@ def import_command(
     """Import canonical tables; every row is written or rejected, and the counts reconcile.
 
     Exit code 0 when clean, 1 when more than --max-rejects rows were rejected (they are in the
-    reject file with file, line, column, value and reason), 2 when the import could not run or
+    reject file with file, line, column, value and reason) or a file could not be read at all
+    (its rows are not counted one by one), 2 when the import could not run or
     its server went away (a re-run completes it), 130 when interrupted (Ctrl-C, SIGTERM).
 
     Re-running is safe: unchanged files are skipped, unchanged rows write nothing. One import

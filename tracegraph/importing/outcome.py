@@ -25,11 +25,18 @@ RUNNING = "running"  # what the summary file says while the import runs
 
 
 def exit_code(summary: ImportSummary, max_rejects: int) -> int:
-    """0 when at most `max_rejects` rows were rejected, else 1; a dry run --full whose
-    removals the import would refuse 2, the import's code (its refusal outranks rejects)."""
+    """0 when at most `max_rejects` rows were rejected and every file could be read, else 1;
+    a dry run --full whose removals the import would refuse 2, the import's code (its refusal
+    outranks rejects). A file that cannot be read is one reject (line 0) for all its rows:
+    counted as one row, `--max-rejects 5` let a lost file of 1,000 rows through as clean."""
     if summary.refused is not None:
         return FAILED
-    return TOO_MANY_REJECTS if summary.rejected > max_rejects else CLEAN
+    return TOO_MANY_REJECTS if unread_files(summary) or summary.rejected > max_rejects else CLEAN
+
+
+def unread_files(summary: ImportSummary) -> int:
+    """How many files the import could not read at all (each one reject, on line 0)."""
+    return sum(1 for reject in summary.rejects if reject.line == 0)
 
 
 def started_record(run_id: str, files: list[str]) -> dict[str, Any]:

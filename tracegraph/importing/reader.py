@@ -158,6 +158,8 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
         # given encoding would store every accented letter garbled. Text in a single-byte
         # encoding that is also valid UTF-8 with letters beyond ASCII is all but unknown.
         return data.decode("utf-8"), f"utf-8 (not {encoding} as given: the file is UTF-8)"
+    if not encoding:
+        _refuse_mostly_utf8(path, data)
     for candidate in (encoding,) if encoding else FALLBACK_ENCODINGS:
         try:
             text = data.decode(candidate)
@@ -165,7 +167,8 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
             continue
         if not encoding and candidate == "gb18030" and not _looks_chinese(text):
             raise UnreadableFile(
-                f"{path}: not UTF-8, and not Chinese text in GB18030/GBK either",
+                f"{path}: not UTF-8 (from line {_first_non_utf8_line(data)}), and not Chinese "
+                "text in GB18030/GBK either",
                 hint="pass its encoding with --encoding: cp1252 for a Western European Excel "
                 "export, cp1250 for a Central European one, gb18030 if it is Chinese",
             )
@@ -177,10 +180,49 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
                 hint="leave --encoding out to detect it, or pass the right one",
             )
         return text, candidate
+    where = "" if encoding else f" (not UTF-8 from line {_first_non_utf8_line(data)})"
     raise UnreadableFile(
-        f"{path}: cannot decode the file as {encoding or ' or '.join(FALLBACK_ENCODINGS)}",
+        f"{path}: cannot decode the file as {encoding or ' or '.join(FALLBACK_ENCODINGS)}{where}",
         hint="pass its encoding with --encoding (e.g. gbk, cp1252, utf-16)",
     )
+
+
+def _first_non_utf8_line(data: bytes) -> int:
+    """The line (from 1) of the first bytes that are not UTF-8; 0 when all of them are."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return data.count(b"\n", 0, error.start) + 1
+    return 0
+
+
+def _refuse_mostly_utf8(path: Path, data: bytes) -> None:
+    """Refuse a UTF-8 file with some lines that are not (rows pasted in from a Windows-1252
+    export): read whole as GB18030, the fallback, its every "ü" became "眉" — Chinese-looking
+    enough to pass as Chinese text — and the import said nothing. In Chinese text in GBK read
+    as UTF-8 hardly a line with characters beyond ASCII is UTF-8 (none in a generated MES
+    plant's 8,000 such lines, though a fifth of its characters read as UTF-8 by chance); here
+    such lines are at least as many as those that are not (of the first 20,000) — better a
+    file refused with a hint than one stored garbled."""
+    line = _first_non_utf8_line(data)
+    if not line:
+        return
+    utf8 = other = 0
+    for row in islice((row for row in data.split(b"\n") if not row.isascii()), 20_000):
+        try:
+            row.decode("utf-8")
+        except UnicodeDecodeError:
+            other += 1
+        else:
+            utf8 += 1
+    if utf8 >= other:
+        raise UnreadableFile(
+            f"{path}: UTF-8 except "
+            + (f"line {line}" if other == 1 else f"{other:,} lines, the first line {line}")
+            + ": text saved in another encoding?",
+            hint="mend the lines and save the file as UTF-8, or pass the encoding it is all "
+            "in with --encoding",
+        )
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
