@@ -639,6 +639,36 @@ def test_formulas_and_long_values_are_plain_text(
     ]  # fmt: skip
 
 
+def test_an_indexed_text_too_long_for_the_index_is_a_rejected_row(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A step's operation of 9,000 characters (the schema indexes it): Neo4j's range index
+    refused the key and the whole batch, and the import stopped there on every run while the
+    dry run said it was clean. One rejected row; the others written."""
+    long_text = "é" * 4_001  # 8,002 bytes in UTF-8 (4,001 characters)
+    _write(tmp_path / "in", "steps.csv",
+           f"step_id,operation,started_at\nS1,{long_text},2026-11-03T08:00:00Z\n"
+           f"S2,mix,2026-11-03T09:00:00Z\nS3,{'x' * 8_000},2026-11-03T10:00:00Z\n")  # fmt: skip
+    _write(
+        tmp_path / "in",
+        "shipments.csv",
+        f"shipment_id,customer_id,shipped_at,reference_doc\n"
+        f"SH1,C1,2026-11-04T08:00:00Z,{'D' * 9_000}\n",
+    )
+    folder = str(tmp_path / "in")
+    dry = runner.invoke(app, ["import", folder, "--dry-run", "--format", "json"])
+    code, summary, rejects = _import(runner, folder)
+    assert code == 1 == dry.exit_code
+    assert sorted((r["line"], r["column"], r["reason"]) for r in rejects) == [
+        ("2", "operation", "8,002 bytes: the schema indexes operation, which holds at most "
+         "8,000 (UTF-8)"),
+        ("2", "reference_doc", "9,000 bytes: the schema indexes reference_doc, which holds at "
+         "most 8,000 (UTF-8)"),
+    ]  # fmt: skip
+    assert summary["tables"]["steps"]["written"] == 2
+    assert graph.status().nodes["ProcessStep"] == 2
+
+
 def test_empty_and_unknown_files(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -24,6 +24,11 @@ class Kind(Enum):
 
 
 MAX_ID_LENGTH = 200
+# The most a free-text column that the schema indexes (a step's operation, a shipment's
+# reference document) may hold, in UTF-8 bytes: Neo4j's range index refuses a key over 8,167
+# bytes (the text and a few bytes of its own: 9,000 characters were "property size: 9011"),
+# and the whole batch with it — the import stopped there on every run.
+MAX_INDEXED_TEXT_BYTES = 8_000
 
 # Units a canonical table may name; mappings convert anything else into these.
 UNITS = KNOWN_UNITS
@@ -35,6 +40,7 @@ class Column:
     kind: Kind = Kind.TEXT
     required: bool = False
     choices: tuple[str, ...] = ()
+    indexed: bool = False  # text the schema indexes: at most MAX_INDEXED_TEXT_BYTES
 
 
 @dataclass(frozen=True)
@@ -124,7 +130,7 @@ TABLES: dict[str, Table] = {
             "steps",
             (
                 _id("step_id", True),
-                Column("operation", Kind.TEXT, True),
+                Column("operation", Kind.TEXT, True, indexed=True),
                 Column("started_at", Kind.DATETIME, True),
                 Column("ended_at", Kind.DATETIME),
                 _id("work_order_id"),
@@ -161,7 +167,7 @@ TABLES: dict[str, Table] = {
                 Column("shipped_at", Kind.DATETIME, True),
                 _id("from_location_id"),
                 Column("carrier"),
-                Column("reference_doc"),
+                Column("reference_doc", indexed=True),
             ),
             key=("shipment_id",),
         ),

@@ -16,7 +16,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tracegraph.importing.reader import LongNumber, RawTable, SpreadsheetError, row_problem
-from tracegraph.importing.tables import MAX_ID_LENGTH, TABLES, UNITS, Column, Kind, Table
+from tracegraph.importing.tables import (
+    MAX_ID_LENGTH,
+    MAX_INDEXED_TEXT_BYTES,
+    TABLES,
+    UNITS,
+    Column,
+    Kind,
+    Table,
+)
 from tracegraph.values import nfc
 
 # Extra columns become numbers only when they look like one and carry no leading zero, so that
@@ -114,6 +122,13 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
     """The typed value of one cell; CellError says why it cannot be."""
     kind = column.kind
     if kind is Kind.TEXT:
+        if column.indexed and len(text) * 4 > MAX_INDEXED_TEXT_BYTES:  # most are short: no encode
+            size = len(text.encode("utf-8"))
+            if size > MAX_INDEXED_TEXT_BYTES:
+                raise CellError(
+                    f"{size:,} bytes: the schema indexes {column.name}, which holds at most "
+                    f"{MAX_INDEXED_TEXT_BYTES:,} (UTF-8)"
+                )
         return text
     stripped = text.strip()
     if kind is Kind.ID:
