@@ -15,6 +15,7 @@ from tracegraph.cli.context import open_graph
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
+    literal,
     note,
     print_csv,
     print_json,
@@ -62,18 +63,18 @@ def check_command(
     else:
         out = stdout()
         style = "bold red" if report.total else "bold green"
-        out.print(f"[{style}]{report.summary()}[/]")
+        out.print(f"[{style}]{literal(report.summary())}[/]")
         for result in report.results:
             if not result.findings:
                 continue
             counted = (f"{result.subjects:,}" if result.subjects == len(result.findings)
                        else f"{result.subjects:,}; {len(result.findings):,} findings")  # fmt: skip
-            table = Table(title=f"{result.title} ({counted})", title_justify="left")
+            table = Table(title=literal(f"{result.title} ({counted})"), title_justify="left")
             columns = list(result.findings[0])
             for column in columns:
-                table.add_column(column)
+                table.add_column(literal(column))
             for finding in result.findings[:SHOWN_PER_CHECK]:
-                table.add_row(*(_cell(finding[c]) for c in columns))
+                table.add_row(*(literal(_cell(finding[c])) for c in columns))
             out.print(table)
             if len(result.findings) > SHOWN_PER_CHECK:
                 out.print(f"[dim]… {len(result.findings) - SHOWN_PER_CHECK:,} more "

@@ -13,7 +13,7 @@ from tracegraph import health, lifecycle, server
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.ledger import rows_word, shown_status
-from tracegraph.cli.render import OutputFormat, note, print_json, stdout, warn
+from tracegraph.cli.render import OutputFormat, literal, note, print_json, stdout, warn
 from tracegraph.config import find_home
 from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
 from tracegraph.importing.run import holding_import_lock, running_import
@@ -92,11 +92,12 @@ def up(
             )
     out = stdout()
     out.print(f"Neo4j ({result.backend}) {state}.")
-    out.print(f"Bolt URI:    {result.bolt_uri}")
+    out.print(f"Bolt URI:    {literal(result.bolt_uri)}")
     if result.browser_url:
-        out.print(f"Browser URL: {result.browser_url}")
+        out.print(f"Browser URL: {literal(result.browser_url)}")
     if result.credentials:
-        out.print(f"Credentials: {result.credentials} (user neo4j; the password is in that file)")
+        out.print(f"Credentials: {literal(result.credentials)} (user neo4j; the password is in "
+                  "that file)")  # fmt: skip
 
 
 # Neo4j reads a bare number as bytes (`--heap 4096` is a 4 kB heap the JVM refuses): a unit
@@ -199,7 +200,7 @@ def backup(
     only). Neo4j Community backs up a stopped server: run `db down` first, `db up` after."""
     dump = backups.backup(_local_home(), to.resolve())
     # sized as `db status` sizes the store it came from
-    stdout().print(f"Backed up to {dump} ({_bytes(dump.stat().st_size)}).")
+    stdout().print(f"Backed up to {literal(dump)} ({_bytes(dump.stat().st_size)}).")
 
 
 @app.command()
@@ -216,7 +217,8 @@ def restore(
         )
     home = _local_home()
     backups.restore(home, dump)
-    stdout().print(f"Restored {dump} into the server in {home}; start it with `tracegraph db up`.")
+    stdout().print(f"Restored {literal(dump)} into the server in {literal(home)}; start it with "
+                   "`tracegraph db up`.")  # fmt: skip
 
 
 @app.command()
@@ -242,8 +244,8 @@ def status(
         return
     out = stdout()
     out.print(
-        f"Neo4j {current.version} {current.edition} at {current.server}, "
-        f"database '{current.database}': {current.total_nodes:,} nodes, "
+        f"Neo4j {current.version} {current.edition} at {literal(current.server)}, "
+        f"database '{literal(current.database)}': {current.total_nodes:,} nodes, "
         f"{current.total_relationships:,} relationships"
     )
     _print_health(checked)
@@ -252,7 +254,7 @@ def status(
         table.add_column(title)
         table.add_column("count", justify="right")
         for name, count in counts.items():
-            table.add_row(name, f"{count:,}")
+            table.add_row(literal(name), f"{count:,}")
         if counts:
             out.print(table)
 
@@ -274,9 +276,10 @@ def _print_health(checked: health.Health) -> None:
         named = ", ".join(_SETTING_NAMES[name] for name in local.from_extra_conf)
         extra = f" ({named} as neo4j-extra.conf sets it)"
         out.print(
-            f"Local server: {local.home}, pid {local.pid or 'none (not running?)'}, Bolt port "
-            f"{local.bolt_port}, heap {local.heap}, page cache {local.pagecache}; store "
-            f"{_bytes(local.store_bytes)} in {local.data_folder}, "
+            f"Local server: {literal(local.home)}, pid {local.pid or 'none (not running?)'}, "
+            f"Bolt port {local.bolt_port}, heap {literal(local.heap)}, page cache "
+            f"{literal(local.pagecache)}; store {_bytes(local.store_bytes)} in "
+            f"{literal(local.data_folder)}, "
             f"{_bytes(local.disk_free_bytes)} free on its disk"
             + (extra if local.from_extra_conf else "")
         )
@@ -294,8 +297,10 @@ def _print_health(checked: health.Health) -> None:
     if checked.schema_other_names:
         out.print(
             "Constraints and indexes under another name (they serve as the model's): "
-            + ", ".join(
-                f"{ours} as {theirs}" for ours, theirs in checked.schema_other_names.items()
+            + literal(
+                ", ".join(
+                    f"{ours} as {theirs}" for ours, theirs in checked.schema_other_names.items()
+                )
             )
         )
     if checked.schema_not_online:
@@ -311,7 +316,7 @@ def _print_health(checked: health.Health) -> None:
             "of a device instead of seeking the index",
             hint="run `tracegraph db init` (the next import migrates them too)",
         )
-    out.print(f"Import running: {checked.running_import or 'none'}")
+    out.print(f"Import running: {literal(checked.running_import or 'none')}")
     last = checked.last_import
     if last is None:
         out.print("Last import: none")
@@ -322,10 +327,11 @@ def _print_health(checked: health.Health) -> None:
               f"written + {at_least}{last['rows_rejected']:,} rejected"
               if last["rows_read"] is not None
               else "no counts (the run did not finish)")  # fmt: skip
+    who = f"{last['user']}@{last['host']}"
     out.print(
-        f"Last import: {last['run_id']} {shown_status(last)}, started {last['started_at']} by "
-        f"{last['user']}@{last['host']}"
-        + (f", ended {last['ended_at']}" if last["ended_at"] else "")
+        f"Last import: {literal(last['run_id'])} {literal(shown_status(last))}, started "
+        f"{literal(last['started_at'])} by {literal(who)}"
+        + (f", ended {literal(last['ended_at'])}" if last["ended_at"] else "")
         + f"; {counts}"
     )
 
@@ -377,6 +383,6 @@ def reset(
     finally:
         graph.driver.close()
     stdout().print(
-        f"Database '{graph.database}' at {graph.server} is empty"
+        f"Database '{literal(graph.database)}' at {literal(graph.server)} is empty"
         + (" (schema kept)." if keep_schema else ".")
     )

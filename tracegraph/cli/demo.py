@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
-from tracegraph.cli.render import stdout
+from tracegraph.cli.render import literal, stdout
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.tables import TABLES
 from tracegraph.plant import alarm_log_capacity, generate_plant
@@ -91,7 +91,7 @@ def generate(
     console = stdout()
     console.print(
         f"Generated {summary.lots:,} lots, {summary.rows['steps']:,} steps, {edges:,} lot edges "
-        f"in {seconds:.1f} s → {out}"
+        f"in {seconds:.1f} s → {literal(out)}"
     )
     table = Table(box=None, show_edge=False, pad_edge=False)
     table.add_column("file" if exported else "table")
@@ -100,4 +100,5 @@ def generate(
         table.add_row(name, f"{count:,}")
     console.print(table)
     if exported:
-        console.print(f"Import it with: tracegraph import {out} --mapping {exported.mapping}")
+        console.print(f"Import it with: tracegraph import {literal(out)} --mapping "
+                      f"{exported.mapping}")  # fmt: skip

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -30,6 +29,7 @@ from rich.text import Text
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.render import (
     OutputFormat,
+    literal,
     note,
     print_error,
     print_json,
@@ -69,7 +69,8 @@ def import_progress() -> Iterator[tuple[RowProgress, Callable[[str], None]]]:
         return
     bars: dict[str, TaskID] = {}
     columns = (
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        # the description is a file's name, `lots[1].csv → lots`: not markup
+        TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
         RowsPerSecond(), TimeElapsedColumn(),
     )  # fmt: skip
     with Progress(*columns, console=stderr(), transient=False) as bar:
@@ -79,7 +80,7 @@ def import_progress() -> Iterator[tuple[RowProgress, Callable[[str], None]]]:
                 bars[label] = bar.add_task(label, total=total)
             bar.update(bars[label], completed=done)
 
-        yield advance, lambda message: bar.console.print(escape(message))
+        yield advance, lambda message: bar.console.print(literal(message))
 
 
 def plain_line(line: str) -> None:
@@ -278,7 +279,7 @@ def counts_table(
     for name, counts in tables.items():
         shown = {**counts, "new": (counts.get("changed") or 0) - (counts.get("updated") or 0),
                  "changed": counts.get("updated")}  # fmt: skip
-        table.add_row(name, *(f"{shown.get(n) or 0:,}" for n in columns))
+        table.add_row(literal(name), *(f"{shown.get(n) or 0:,}" for n in columns))
     return table
 
 
@@ -471,7 +472,7 @@ def _print_summary(summary: ImportSummary, output: OutputFormat, dry_run: bool) 
                 f"Dry run, nothing written to the graph: {counted(summary.read, 'row')} read = "
                 f"{summary.written:,} would be written"
                 if dry_run
-                else f"Import {summary.run_id}: {counted(summary.read, 'row')} read = "
+                else f"Import {literal(summary.run_id)}: {counted(summary.read, 'row')} read = "
                 f"{summary.written:,} written"
             )
             + f" + {summary.rejected:,} rejected"
@@ -493,14 +494,14 @@ def _print_summary(summary: ImportSummary, output: OutputFormat, dry_run: bool) 
         # only when none was left — a stub the run made and deleted itself (a later file of the
         # run corrected the lot id) — "1 lot(s) … created as stubs" with no lot to look at.
         for line in summary.notes:  # text of files and mappings: `[[file]]` is not markup
-            out.print(f"note: {escape(line)}")
+            out.print(f"note: {literal(line)}")
         if summary.updated:
             out.print(
                 f"{counted(summary.updated, 'row')} changed what the graph held: "
-                f"`tracegraph imports {summary.run_id}` shows each change."
+                f"`tracegraph imports {literal(summary.run_id)}` shows each change."
             )
         if summary.reject_file:
-            out.print(f"Rejected rows: {escape(str(summary.reject_file))}")
+            out.print(f"Rejected rows: {literal(summary.reject_file)}")
         if summary.removed_file:
             what = "Rows a full import would remove" if dry_run else "Removed rows, as they were"
-            out.print(f"{what}: {escape(str(summary.removed_file))}")
+            out.print(f"{what}: {literal(summary.removed_file)}")

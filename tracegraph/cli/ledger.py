@@ -6,13 +6,20 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.imports import counts_table
-from tracegraph.cli.render import FORMAT_HELP, ReportFormat, print_csv, print_json, stdout, warn
+from tracegraph.cli.render import (
+    FORMAT_HELP,
+    ReportFormat,
+    literal,
+    print_csv,
+    print_json,
+    stdout,
+    warn,
+)
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.restore import read_removed, text_read_as_numbers, write_tables
@@ -91,9 +98,9 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
     rows = sum(len(r) for r in records.values())
     files = ", ".join(f"{p.name} ({len(records[t]):,})" for t, p in written.items())
     stdout().print(
-        f"{counted(rows, 'row')} of {run['run_id']}'s removed rows written to "
-        f"{escape(str(folder))}: {escape(files)}. Import them with `tracegraph import "
-        f"{escape(str(folder))}` (not --full); a full import whose dump still lacks them "
+        f"{counted(rows, 'row')} of {literal(run['run_id'])}'s removed rows written to "
+        f"{literal(folder)}: {literal(files)}. Import them with `tracegraph import "
+        f"{literal(folder)}` (not --full); a full import whose dump still lacks them "
         "removes them again."
     )
 
@@ -126,7 +133,7 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
         stdout().print(f"[dim]{UNFINISHED}[/]")
     dead = next((r["interrupted_because"] for r in runs if r.get("interrupted_because")), None)
     if dead:
-        stdout().print(f"[dim]*: the ledger says running, but {dead}: its importer or its "
+        stdout().print(f"[dim]*: the ledger says running, but {literal(dead)}: its importer or its "
                        "server died (the next import marks it interrupted)[/]")  # fmt: skip
 
 
@@ -153,7 +160,7 @@ def _runs_table(
         table.add_column(column, justify="left" if column in ("run", "status", "user")
                          else "right", no_wrap=True, min_width=len(column))  # fmt: skip
     for row in cells:
-        table.add_row(*(row[c] for c in shown))
+        table.add_row(*(literal(row[c]) for c in shown))
     return table
 
 
@@ -206,9 +213,11 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         print_csv(_change_rows(run), CHANGE_COLUMNS)
         return
     out = stdout()
+    who = f"{run.get('user')}@{run.get('host')}"
     out.print(
-        f"Import {run['run_id']} ({shown_status(run)}), {str(run.get('started_at'))[:19]} by "
-        f"{run.get('user')}@{run.get('host')}: {_count(run, 'rows_read')} "
+        f"Import {literal(run['run_id'])} ({literal(shown_status(run))}), "
+        f"{literal(str(run.get('started_at'))[:19])} by "
+        f"{literal(who)}: {_count(run, 'rows_read')} "
         f"{rows_word(run.get('rows_read'), bool(run.get('counts_partial')))} read, "
         f"{_count(run, 'rows_written')} written, {_count(run, 'rows_rejected')} rejected, "
         f"{counted(len(run['changes']), 'changed row')}"
@@ -219,7 +228,7 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
     if run["tables"]:
         out.print(counts_table(run["tables"], full=bool(run.get("full"))))
     for line in run.get("notes") or []:  # runs before tracegraph kept notes have none
-        out.print(f"note: {escape(line)}")
+        out.print(f"note: {literal(line)}")
     rows = _change_rows(run)
     if rows:
         changes = Table(title="Changed rows", title_justify="left")
@@ -227,12 +236,12 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
             changes.add_column(column)
         for row in rows[:CHANGES_SHOWN]:  # values are the export's text: never rich markup
             changes.add_row(
-                row["table"],
-                escape(row["key"]),
+                literal(row["table"]),
+                literal(row["key"]),
                 str(row["line"]),
-                escape(row["column"]),
-                escape(row["before"]),
-                escape(row["after"]),
+                literal(row["column"]),
+                literal(row["before"]),
+                literal(row["after"]),
             )
         out.print(changes)
         if len(rows) > CHANGES_SHOWN:

@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
-from tracegraph.cli.render import FORMAT_HELP, ReportFormat, print_csv, print_json, stdout, styled
+from tracegraph.cli.render import (
+    FORMAT_HELP,
+    ReportFormat,
+    literal,
+    print_csv,
+    print_json,
+    stdout,
+    styled,
+)
 from tracegraph.cli.trace import when
 from tracegraph.importing.tables import TABLES
 from tracegraph.lots import show_lot
@@ -176,31 +183,34 @@ def render(dossier: dict[str, Any]) -> None:
     name = f"{material.get('material_id') or ''} {material.get('name') or ''}".strip()
     quantity = "" if lot.get("quantity") is None else f"{lot['quantity']} {lot.get('uom') or ''}"
     # a stub has no material, quantity or status: shown as nothing, not "? · None ·  ·"
-    parts = [name, quantity.strip(), styled(lot["status"]) if lot.get("status") else ""]
-    out.print(" · ".join([f"[bold]{lot['lot_id']}[/]", *(p for p in parts if p),
-                          f"origin {dossier['origin']}"]))  # fmt: skip
+    parts = [literal(name), literal(quantity.strip()),
+             styled(lot["status"]) if lot.get("status") else ""]  # fmt: skip
+    out.print(" · ".join([f"[bold]{literal(lot['lot_id'])}[/]", *(p for p in parts if p),
+                          f"origin {literal(dossier['origin'])}"]))  # fmt: skip
     extras = extra_properties(lot)
     if extras:
-        out.print(escape("properties: " + "; ".join(f"{k} {v}" for k, v in extras.items())))
-    aliases = [f"{a['scheme']} {a.get('issuer') or ''} [bold]{a['value']}[/]"
+        out.print(literal("properties: " + "; ".join(f"{k} {v}" for k, v in extras.items())))
+    aliases = [f"{literal(a['scheme'])} {literal(a.get('issuer'))} [bold]{literal(a['value'])}[/]"
                for a in dossier["aliases"]]  # fmt: skip
     if aliases:
         out.print("also known as: " + "; ".join(aliases))
     if dossier["balance"] is not None:
-        out.print(escape(balance_text(dossier["balance"])))
+        out.print(literal(balance_text(dossier["balance"])))
     if dossier["recalls"]:
-        out.print(f"[bold magenta]in recalls:[/] {', '.join(dossier['recalls'])}")
+        out.print(f"[bold magenta]in recalls:[/] {literal(', '.join(dossier['recalls']))}")
     table = Table(title="History", title_justify="left")
     for column in TIMELINE_CSV:
         table.add_column(column)
     events = timeline(dossier)
     for event in events[:HISTORY_LIMIT]:
-        kind = event["event"]
+        kind = event["event"]  # `produced (mix)`: the step's operation is the plant's text
         if kind.startswith("inspected: "):
             kind = "inspected: " + styled(kind.removeprefix("inspected: "))
+        else:
+            kind = literal(kind)
         quantity = "" if event.get("quantity") is None else f"{event['quantity']:g}"
-        table.add_row(when(event["at"]), kind, event["reference"] or "", quantity,
-                      event.get("uom") or "", escape(event["detail"]))  # fmt: skip
+        table.add_row(when(event["at"]), kind, literal(event["reference"]), quantity,
+                      literal(event.get("uom")), literal(event["detail"]))  # fmt: skip
     out.print(table)
     if len(events) > HISTORY_LIMIT:
         more = len(events) - HISTORY_LIMIT

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
@@ -16,6 +15,7 @@ from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
+    literal,
     note,
     print_csv,
     print_json,
@@ -157,24 +157,27 @@ def package(
         return
     console = stdout()
     if window is not None:
-        console.print(f"Asked as {window.text()}: "
+        console.print(f"Asked as {literal(window.text())}: "
                       f"{counted(len(result.trace.sources), 'lot')} in the window")  # fmt: skip
-    console.print(f"[bold]{result.trace.summary()}[/]")
+    console.print(f"[bold]{literal(result.trace.summary())}[/]")
     table = Table(title="Customers to contact", title_justify="left")
     for column in ("customer", "name", "contact", "shipments", "lots",
-                   f"of {result.trace.source_names}"):  # fmt: skip
+                   f"of {literal(result.trace.source_names)}"):  # fmt: skip
         table.add_column(column)
     for c in result.trace.customers:
         quantity = amounts_text(c["source_by_uom"])
-        table.add_row(c["customer_id"], c["name"] or "", c["contact"] or "",
-                      shipment_count(c), str(c["lots"]), quantity)  # fmt: skip
+        table.add_row(literal(c["customer_id"]), literal(c["name"]), literal(c["contact"]),
+                      shipment_count(c), str(c["lots"]), literal(quantity))  # fmt: skip
     console.print(table)
     print_totals(result.trace.totals)  # where the rest of the sources is
     # what to block in the plant: the list is in stock.csv and the workbook too
     render_stock(result.trace, listed_in=" (stock.csv)")
     located = located_text(result.trace.totals)
-    console.print(f"{'Drill' if drill else 'Recall'} {result.recall_id}: {located}")
-    console.print(f"Package: {result.folder} ({len(result.files)} files, manifest.sha256)")
+    # the recall id holds the lot ids: `DRILL-…-MK[red]1-…`
+    console.print(f"{'Drill' if drill else 'Recall'} {literal(result.recall_id)}: "
+                  f"{literal(located)}")  # fmt: skip
+    console.print(f"Package: {literal(result.folder)} ({len(result.files)} files, "
+                  "manifest.sha256)")  # fmt: skip
     note(f"package written in {result.seconds:.3f} s")
 
 
@@ -215,9 +218,9 @@ def history(
                 str(r.get("customers", "")), "" if share is None else f"{share:.1%}",
                 f"{r.get('duration_s', 0):.2f}",
             ), strict=True))  # fmt: skip
-            made = f"\n[dim]by {escape(cells['by'] or '?')}, {cells['when']}[/]"
-            table.add_row(r["recall_id"] + ("" if wide else made),
-                          *(cells[column] for column in shown))  # fmt: skip
+            made = f"\n[dim]by {literal(cells['by'] or '?')}, {literal(cells['when'])}[/]"
+            table.add_row(literal(r["recall_id"]) + ("" if wide else made),
+                          *(literal(cells[column]) for column in shown))  # fmt: skip
         console.print(table)
 
 

@@ -7,13 +7,13 @@ import enum
 import io
 import json
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 
 from tracegraph.errors import TracegraphError
 from tracegraph.values import json_text, spreadsheet_safe
@@ -39,9 +39,40 @@ STATUS_STYLE = {"hold": "bold yellow", "rejected": "bold red", "fail": "bold red
                 "recalled": "bold magenta"}  # fmt: skip
 
 
+# A `[` of the data with the backslashes before it; group 2 is the rest of a tag when Rich
+# would read one there (rich.markup.RE_TAGS: a letter, #, / or @, then up to a `]`).
+_BRACKET = re.compile(r"(\\*)\[(?=([a-z#/@][^[]*?\])?)")
+_TRAILING_BACKSLASHES = re.compile(r"\\+$")
+
+
+def literal(value: Any) -> str:
+    r"""Data (a lot id, a customer's contact, a file name, a library's summary line) as console
+    markup that shows it as it is, alone or beside our own markup; None as empty text. Data
+    goes to a table cell, tree label, title or line through it (or styled), never as it is.
+
+    Rich reads `[red]` in text as a style and `[/]` as a closing tag (a MarkupError), and
+    drops the backslash of `\[`. rich.markup.escape covers the tags but not the backslashes:
+    `C:\` showed as `C:\\` alone, `C:\\` as `C:\` before a tag of ours, and `x\[1` as `x[1`."""
+    text = "" if value is None else str(value)
+    if "[" not in text and not text.endswith("\\"):
+        return text  # nearly every id
+
+    def bracket(match: re.Match[str]) -> str:
+        # Before a tag, 2n+1 backslashes show as n and the tag as text. Before a `[` that is
+        # no tag, Rich drops one backslash, so n+1 show as n; the one added to a lone `[`
+        # keeps it text should our markup after it end a tag (`[b` and a `]`).
+        backslashes = len(match[1])
+        return "\\" * (2 * backslashes + 1 if match[2] else backslashes + 1) + "["
+
+    text = _BRACKET.sub(bracket, text)
+    # Backslashes at the end would escape whatever tag of ours follows: doubled and ended by an
+    # empty tag of their own, they show as they are whatever comes after them.
+    return _TRAILING_BACKSLASHES.sub(lambda m: m[0] * 2 + "[b][/b]", text)
+
+
 def styled(value: Any) -> str:
-    """A cell: escaped text, coloured when it is a status or result worth seeing."""
-    text = "" if value is None else escape(str(value))
+    """A cell: literal text, coloured when it is a status or result worth seeing."""
+    text = literal(value)
     style = STATUS_STYLE.get(str(value))
     return f"[{style}]{text}[/]" if style else text
 
@@ -103,14 +134,15 @@ PIPED_WIDTH = 200
 
 
 def stdout() -> Console:
-    # Built per call so that CliRunner's captured streams are the ones written to.
+    # Built per call so that CliRunner's captured streams are the ones written to. No emoji
+    # codes: a customer's `Shop :cat:` is its name (our own text has none).
     piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True,
+    return Console(file=sys.stdout, highlight=False, soft_wrap=True, emoji=False,
                    width=PIPED_WIDTH if piped else None)  # fmt: skip
 
 
 def stderr() -> Console:
-    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True, emoji=False)
 
 
 def print_json(payload: Any) -> None:
@@ -119,20 +151,20 @@ def print_json(payload: Any) -> None:
 
 def print_error(error: TracegraphError) -> None:
     """One red line: what went wrong, then what to do about it."""
-    line = f"[bold red]error:[/] {escape(error.message)}"
+    line = f"[bold red]error:[/] {literal(error.message)}"
     if error.hint:
-        line += f" [dim](hint: {escape(error.hint)})[/]"
+        line += f" [dim](hint: {literal(error.hint)})[/]"
     stderr().print(line, overflow="ignore", crop=False)
 
 
 def note(message: str) -> None:
-    stderr().print(escape(message))
+    stderr().print(literal(message))
 
 
 def warn(message: str, hint: str = "") -> None:
     """One yellow line on stderr: the answer stands but a figure in it is not to be trusted
     as it stands (stdout stays the answer alone, for --format json|csv)."""
-    line = f"[bold yellow]warning:[/] {escape(message)}"
+    line = f"[bold yellow]warning:[/] {literal(message)}"
     if hint:
-        line += f" [dim](hint: {escape(hint)})[/]"
+        line += f" [dim](hint: {literal(hint)})[/]"
     stderr().print(line, overflow="ignore", crop=False)

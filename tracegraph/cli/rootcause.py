@@ -6,7 +6,15 @@ import typer
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
-from tracegraph.cli.render import FORMAT_HELP, ReportFormat, note, print_csv, print_json, stdout
+from tracegraph.cli.render import (
+    FORMAT_HELP,
+    ReportFormat,
+    literal,
+    note,
+    print_csv,
+    print_json,
+    stdout,
+)
 from tracegraph.rootcause import DEFAULT_MAX_CONTROLS, DEFAULT_PERIOD_DAYS, rank_common_causes
 
 FACTOR_CSV = (
@@ -71,21 +79,21 @@ def rootcause_command(
         print_csv(ranking.factors, FACTOR_CSV)
         return
     out = stdout()
-    out.print(f"[bold]{ranking.summary()}[/]")
+    out.print(f"[bold]{literal(ranking.summary())}[/]")
     table = Table(title="Factors, most suspicious first", title_justify="left")
     for column in ("kind", "value", "complaints", "controls", "p", "p adj.", "verdict"):
         table.add_column(column)
     for f in ranking.factors[:top]:
         style = VERDICT_STYLE.get(f["verdict"], "dim")
         table.add_row(
-            f["kind"], f["value"],
+            literal(f["kind"]), literal(f["value"]),
             f"{f['complaints_with']}/{f['complaints']} ({f['complaint_share']:.0%})",
             f"{f['controls_with']}/{f['controls']} ({f['control_share']:.0%})",
-            f"{f['p_value']:.2g}", f"{f['p_adjusted']:.2g}", f"[{style}]{f['verdict']}[/]",
+            f"{f['p_value']:.2g}", f"{f['p_adjusted']:.2g}", f"[{style}]{literal(f['verdict'])}[/]",
         )  # fmt: skip
     out.print(table)
     if ranking.factors:
-        out.print(ranking.factors[0]["explanation"])
+        out.print(literal(ranking.factors[0]["explanation"]))
     if len(ranking.factors) > top:
         out.print(
             f"[dim]… {len(ranking.factors) - top:,} more factors (--top, or --format json)[/]"

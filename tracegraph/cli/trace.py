@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -20,6 +19,7 @@ from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
+    literal,
     note,
     print_csv,
     print_json,
@@ -407,7 +407,7 @@ def when(text: str | None) -> str:
         return ""
     offset = text[19:].split(".")[-1][-6:] if len(text) > 19 else ""
     offset = "UTC" if offset in ("+00:00", "Z") or offset.endswith("Z") else offset
-    return f"{text[:16].replace('T', ' ')} {offset}".rstrip()
+    return literal(f"{text[:16].replace('T', ' ')} {offset}".rstrip())
 
 
 def _qty(value: Any, unit: Any) -> str:
@@ -415,13 +415,13 @@ def _qty(value: Any, unit: Any) -> str:
         return ""
     # three decimals at every size (as amounts_text): 1150.5 kg shown as "1,150 kg" (and
     # 1,217.167 beside it in the summary) did not add up for the people reading a recall
-    return tracing.amounts_text({unit: value})
+    return literal(tracing.amounts_text({unit: value}))
 
 
 def _of_source(value: Any, unit: Any, by_uom: dict[str, Any] | None) -> str:
     """How much of the sources a row holds: one amount, or one per unit when the sources are
     counted in units that do not add up (kg and pcs)."""
-    return _qty(value, unit) if value is not None else tracing.amounts_text(by_uom or {})
+    return _qty(value, unit) if value is not None else literal(tracing.amounts_text(by_uom or {}))
 
 
 def _more(shown: int, total: int, what: str) -> None:
@@ -436,7 +436,7 @@ def _forward_label(lot: dict[str, Any], share: str = "") -> str:
     it (`P2 BREAD 100 pcs · 0.125 kg of B`: "18.75 pcs" of a panel lot beside a board lot was
     read as 18.75 boards); a stub has no material, quantity or status to show (it showed
     `OLD-1 None ·  · `), and says its origin is unknown."""
-    label = f"[bold]{lot['lot_id']}[/] {lot.get('material_id') or ''}".rstrip()
+    label = f"[bold]{literal(lot['lot_id'])}[/] {literal(lot.get('material_id'))}".rstrip()
     own = _qty(lot.get("lot_quantity"), lot.get("lot_uom"))
     if own and share:
         label += f" {own}"
@@ -454,7 +454,7 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
     """The forward trace for people; `timed`: end with its time (a window's downstream part
     has none of its own: the window's line says how long all of it took)."""
     out = stdout()
-    out.print(f"[bold]{result.summary()}[/]")
+    out.print(f"[bold]{literal(result.summary())}[/]")
     lots = {lot["lot_id"]: lot for lot in result.lots}
     steps_of: dict[str, list[dict[str, Any]]] = {}
     for step in result.steps:
@@ -470,14 +470,15 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
                 return
             budget[0] -= 1
             child = branch.add(
-                f"[cyan]{step['step_id']}[/] {step['operation']} {when(step['started_at'])}"
+                f"[cyan]{literal(step['step_id'])}[/] {literal(step['operation'])} "
+                f"{when(step['started_at'])}"
             )
             for out_id in step["outputs"]:
                 lot = lots.get(out_id)
                 if lot is None or budget[0] <= 0:
                     continue
                 budget[0] -= 1
-                label = _forward_label(lot, f" of {result.source_names}")
+                label = _forward_label(lot, f" of {literal(result.source_names)}")
                 if out_id in shown:
                     child.add(label + " [dim](shown above)[/]")
                     continue
@@ -492,7 +493,7 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
     if budget[0] <= 0:
         out.print(f"[dim]… the tree shows the first {TREE_LIMIT} nodes[/]")
 
-    of_sources = f"of {result.source_names}"
+    of_sources = f"of {literal(result.source_names)}"
     if result.customers:
         table = Table(title="Customers to contact", title_justify="left")
         for column in ("customer", "name", "contact", "shipments", "lots", of_sources):
@@ -501,9 +502,9 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
             )
         for c in result.customers:
             table.add_row(
-                c["customer_id"],
-                c["name"] or "",
-                c["contact"] or "",
+                literal(c["customer_id"]),
+                literal(c["name"]),
+                literal(c["contact"]),
                 shipment_count(c),
                 str(c["lots"]),
                 _of_source(c["source_quantity"], c["source_uom"], c["source_by_uom"]),
@@ -526,13 +527,13 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
                 " [yellow](return)[/]" if s["is_return"] else ""
             )
             table.add_row(
-                s["shipment_id"],
+                literal(s["shipment_id"]),
                 when(s["shipped_at"]),
-                s["customer_id"] or "",
-                s["lot_id"],
+                literal(s["customer_id"]),
+                literal(s["lot_id"]),
                 quantity,
                 _of_source(s["source_quantity"], s["source_uom"], s["source_by_uom"]),
-                s["reference_doc"] or "",
+                literal(s["reference_doc"]),
             )
         out.print(table)
         _more(TABLE_LIMIT, len(result.shipments), "shipment lines")
@@ -543,7 +544,8 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
             f"[bold yellow]{counted(len(flagged), 'downstream lot')} "
             f"{'is' if len(flagged) == 1 else 'are'} on hold or rejected:[/] "
             + ", ".join(
-                f"{lot['lot_id']} ({styled(lot['status'])})" for lot in flagged[:FLAGGED_SHOWN]
+                f"{literal(lot['lot_id'])} ({styled(lot['status'])})"
+                for lot in flagged[:FLAGGED_SHOWN]
             )
             + (
                 f" and {len(flagged) - FLAGGED_SHOWN:,} more"
@@ -563,21 +565,22 @@ def render_stock(result: tracing.ForwardTrace, listed_in: str = "") -> None:
     out = stdout()
     if result.stock:
         table = Table(title="To block (left in stock)", title_justify="left")
-        columns = ("lot", "material", "left", "location", "status", f"of {result.source_names}")
+        columns = ("lot", "material", "left", "location", "status",
+                   f"of {literal(result.source_names)}")  # fmt: skip
         for column in columns:
             table.add_column(column, justify="right" if column == "left" else "left")
         for row in result.stock[:TABLE_LIMIT]:
             table.add_row(
-                row["lot_id"],
-                row["material_id"] or "",
+                literal(row["lot_id"]),
+                literal(row["material_id"]),
                 stock_left(row),
-                row["location_id"] or "[yellow]unknown[/]",
+                literal(row["location_id"]) or "[yellow]unknown[/]",
                 styled(row["status"]),
                 _of_source(row["source_quantity"], row["source_uom"], row["source_by_uom"]),
             )
         out.print(table)
         _more(TABLE_LIMIT, len(result.stock), "lots in stock")
-    out.print(f"[bold]{escape(result.stock_text() + listed_in)}[/]")
+    out.print(f"[bold]{literal(result.stock_text() + listed_in)}[/]")
 
 
 def stock_left(row: dict[str, Any]) -> str:
@@ -592,7 +595,7 @@ def stock_left(row: dict[str, Any]) -> str:
 def print_totals(totals: dict[str, Any]) -> None:
     """Where the sources went, a line per unit (sources in kg and pcs do not add up)."""
     for line in tracing.totals_lines(totals):
-        stdout().print("[dim]" + escape(line) + "[/]")
+        stdout().print("[dim]" + literal(line) + "[/]")
 
 
 def shipment_count(customer: dict[str, Any]) -> str:
@@ -603,7 +606,7 @@ def shipment_count(customer: dict[str, Any]) -> str:
 
 def render_backward(result: tracing.BackwardTrace) -> None:
     out = stdout()
-    out.print(f"[bold]{result.summary()}[/]")
+    out.print(f"[bold]{literal(result.summary())}[/]")
     lots = {lot["lot_id"]: lot for lot in [*result.sources, *result.lots]}
     # every step that made a lot (a lot reworked in place has two: the one that made it and
     # the rework, whose input is the lot itself — one step per lot showed only the rework)
@@ -616,11 +619,12 @@ def render_backward(result: tracing.BackwardTrace) -> None:
     shown: set[str] = set()
 
     def lot_label(lot: dict[str, Any]) -> str:
-        label = f"[bold]{lot['lot_id']}[/] {lot.get('material_id') or ''}"
+        label = f"[bold]{literal(lot['lot_id'])}[/] {literal(lot.get('material_id'))}"
         if lot.get("quantity") is not None:
             label += f" · {_qty(lot['quantity'], lot['uom'])}"
         if lot.get("supplier_id"):
-            label += f" · supplier {lot['supplier_id']} lot [bold]{lot['supplier_lot']}[/]"
+            label += (f" · supplier {literal(lot['supplier_id'])} "
+                      f"lot [bold]{literal(lot['supplier_lot'])}[/]")  # fmt: skip
         if lot.get("status") and lot["status"] != "released":
             label += f" · {styled(lot['status'])}"
         if lot.get("origin_known") is False:
@@ -637,9 +641,10 @@ def render_backward(result: tracing.BackwardTrace) -> None:
     def add_step(branch: Tree, step: dict[str, Any]) -> None:
         params = parameters_text(step["parameters"])
         child = branch.add(
-            f"[cyan]{step['step_id']}[/] {step['operation']} {when(step['started_at'])} · "
-            f"{step['device_id'] or '-'}{_device_history(step)} · {step['operator_id'] or '-'}"
-            + (f" · {escape(params)}" if params else "")
+            f"[cyan]{literal(step['step_id'])}[/] {literal(step['operation'])} "
+            f"{when(step['started_at'])} · {literal(step['device_id'] or '-')}"
+            f"{_device_history(step)} · {literal(step['operator_id'] or '-')}"
+            + (f" · {literal(params)}" if params else "")
         )
         for edge in step["inputs"]:
             lot = lots.get(edge["lot_id"])
@@ -665,10 +670,10 @@ def render_backward(result: tracing.BackwardTrace) -> None:
             table.add_column(column)
         for lot in received[:TABLE_LIMIT]:
             table.add_row(
-                lot["lot_id"],
-                lot["material_id"] or "",
-                lot["supplier_id"],
-                lot["supplier_lot"] or "",
+                literal(lot["lot_id"]),
+                literal(lot["material_id"]),
+                literal(lot["supplier_id"]),
+                literal(lot["supplier_lot"]),
                 when(lot["received_at"]),
                 _qty(lot["quantity"], lot["uom"]),
                 styled(lot["status"]),
@@ -682,13 +687,13 @@ def render_backward(result: tracing.BackwardTrace) -> None:
         for i in result.inspections[:TABLE_LIMIT]:
             value = f"{i.get('value') or ''} {i.get('unit') or ''}".strip()
             table.add_row(
-                i["inspection_id"],
+                literal(i["inspection_id"]),
                 when(i.get("inspected_at")),
-                i.get("lot_id") or "",
-                i.get("step_id") or "",
-                i.get("test") or "",
+                literal(i.get("lot_id")),
+                literal(i.get("step_id")),
+                literal(i.get("test")),
                 styled(i.get("result")),
-                value,
+                literal(value),
             )
         out.print(table)
         _more(TABLE_LIMIT, len(result.inspections), "inspections")
@@ -710,14 +715,14 @@ def _device_history(step: dict[str, Any]) -> str:
     if calibration is None:
         text = " [yellow](no calibration recorded)[/]"
     else:
-        result = escape(str(calibration.get("result") or "no result"))
+        result = literal(calibration.get("result") or "no result")
         # the year too: a calibration thirteen months old (overdue) read as last month's
-        day = (calibration.get("at") or "")[:10]
+        day = literal((calibration.get("at") or "")[:10])
         style = "red" if tracing.failed_calibration(calibration) else "dim"
         text = f" [{style}](cal {day} {result})[/]"
     for event in step["device_events"]:
         if event.get("event") == "alarm":
-            kind = escape(str(event.get("result") or ""))
+            kind = literal(event.get("result"))
             text += f" [bold red]ALARM {kind} {when(event['at'])}[/]"
     return text
 
@@ -730,12 +735,13 @@ def _device_events(result: tracing.WindowTrace) -> None:
     if before is None:
         out.print("[yellow]no calibration of the device before the window[/]")
     else:
-        result_text = f" ({escape(str(before['result']))})" if before.get("result") else ""
+        result_text = f" ({literal(before['result'])})" if before.get("result") else ""
         out.print(f"last calibration before the window: {when(before['at'])}{result_text}")
     if not result.events:
         out.print("no calibration, maintenance or alarm of the device in the window")
         return
-    table = Table(title=f"Events of device {result.subject} in the window", title_justify="left")
+    table = Table(title=f"Events of device {literal(result.subject)} in the window",
+                  title_justify="left")  # fmt: skip
     for column in ("at", "event", "result", "detail"):
         table.add_column(column)
     shown = ("at", "event", "result", "device_id")
@@ -743,7 +749,7 @@ def _device_events(result: tracing.WindowTrace) -> None:
         detail = "; ".join(f"{k} {v}" for k, v in sorted(event.items())
                            if k not in shown and v is not None)  # fmt: skip
         table.add_row(when(event["at"]), styled(event["event"]), styled(event.get("result")),
-                      escape(detail))  # fmt: skip
+                      literal(detail))  # fmt: skip
     out.print(table)
     _more(TABLE_LIMIT, len(result.events), "events")
 
@@ -758,15 +764,15 @@ def _ended(step: dict[str, Any], assumed: bool) -> str:
 
 def render_supplier_window(result: SupplierWindow) -> None:
     out = stdout()
-    out.print(f"[bold]{escape(result.summary())}[/]")
-    table = Table(title=f"Lots received from {escape(result.supplier_id)}", title_justify="left")
+    out.print(f"[bold]{literal(result.summary())}[/]")
+    table = Table(title=f"Lots received from {literal(result.supplier_id)}", title_justify="left")
     for column in ("lot", "material", "supplier lot", "received", "quantity", "status"):
         table.add_column(column)
     for receipt in result.receipts[:TABLE_LIMIT]:
         table.add_row(
-            escape(receipt["lot_id"]),
-            escape(str(receipt["material_id"] or "")),
-            escape(str(receipt["supplier_lot"] or "")),
+            literal(receipt["lot_id"]),
+            literal(receipt["material_id"]),
+            literal(receipt["supplier_lot"]),
             when(receipt["received_at"]),
             _qty(receipt["quantity"], receipt["uom"]),
             styled(receipt["status"]),
@@ -780,8 +786,8 @@ def render_supplier_window(result: SupplierWindow) -> None:
 
 def render_window(result: tracing.WindowTrace) -> None:
     out = stdout()
-    out.print(f"[bold]{result.summary()}[/]")
-    table = Table(title=f"Steps on {result.kind} {result.subject}", title_justify="left")
+    out.print(f"[bold]{literal(result.summary())}[/]")
+    table = Table(title=f"Steps on {result.kind} {literal(result.subject)}", title_justify="left")
     for column in (
         "step",
         "operation",
@@ -796,13 +802,13 @@ def render_window(result: tracing.WindowTrace) -> None:
     assumed = set(result.assumed)
     for step in result.steps[:TABLE_LIMIT]:
         table.add_row(
-            step["step_id"],
-            step["operation"] or "",
+            literal(step["step_id"]),
+            literal(step["operation"]),
             when(step["started_at"]),
             _ended(step, step["step_id"] in assumed),
-            step[other] or "",
-            escape(parameters_text(step["parameters"])),
-            ", ".join(step["lots"]),
+            literal(step[other]),
+            literal(parameters_text(step["parameters"])),
+            literal(", ".join(step["lots"])),
         )
     out.print(table)
     _more(TABLE_LIMIT, len(result.steps), "steps")
