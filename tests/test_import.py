@@ -669,6 +669,38 @@ def test_an_indexed_text_too_long_for_the_index_is_a_rejected_row(
     assert graph.status().nodes["ProcessStep"] == 2
 
 
+def test_an_imports_own_files_and_a_file_named_twice_are_not_read_as_tables(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Run in the export folder, an import leaves rejects-RUN.csv there, and the next run read
+    it as a table ("unknown table", exit 1); a file named twice (itself and its folder) was
+    read, counted and written twice; --rejects naming an export wrote over it."""
+    folder = tmp_path / "export"
+    lots = _write(folder, "lots.csv", "lot_id,material_id,quantity\nL1,M1,5\nL2,M1,-1\n")
+    monkeypatch.chdir(folder)
+    code, summary, _ = _import(runner, ".")
+    assert code == 1 and Path(summary["reject_file"]).parent == folder
+    (folder / "removed-20261205T232025Z-d02e06.csv").write_text("table,key\nlots,L9\n")
+    again = runner.invoke(app, ["import", ".", str(lots), "--force", "--format", "json"])
+    assert again.exit_code == 1, again.stderr
+    tables = json.loads(again.stdout)["tables"]
+    assert list(tables) == ["lots"]
+    assert (tables["lots"]["read"], tables["lots"]["written"]) == (2, 1)
+    assert (
+        f"skipped {Path(summary['reject_file']).name}: an import's own output, not a table "
+        "file" in json.loads(again.stdout)["notes"]
+    )
+    kept = lots.read_text()
+    refused = runner.invoke(app, ["import", str(folder), "--rejects", str(lots)])
+    assert refused.exit_code == 2
+    assert f"the reject file {lots} is one of the files to import" in refused.stderr
+    assert lots.read_text() == kept
+    refused = runner.invoke(app, ["import", str(folder), "--rejects", str(tmp_path)])
+    assert refused.exit_code == 2
+    assert f"the reject file {tmp_path} is a folder" in refused.stderr
+
+
 def test_empty_and_unknown_files(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

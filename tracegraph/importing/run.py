@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import secrets
 import socket
 import time
@@ -180,6 +181,12 @@ class ImportSummary:
         }
 
 
+# The files an import writes beside the exports (its reject file, a full import's removals):
+# read back as tables by the next run of the same folder, each row an "unknown table" reject.
+_IMPORT_OUTPUT = re.compile(r"(?:rejects|removed)-(?:dry-run-)?\d{8}T\d{6}Z-[0-9a-f]{6}\.csv",
+                            re.IGNORECASE)  # fmt: skip
+
+
 def find_files(
     paths: Sequence[Path], mapping: Mapping | None = None
 ) -> tuple[list[Path], list[str]]:
@@ -194,6 +201,8 @@ def find_files(
                     if not child.name.startswith("."):
                         notes.append(f"skipped {child}: a folder (folders in a folder are not "
                                      "searched; name it to import it)")  # fmt: skip
+                elif _IMPORT_OUTPUT.fullmatch(child.name):
+                    notes.append(f"skipped {child}: an import's own output, not a table file")
                 elif child.suffix.lower() in SUFFIXES and not child.name.startswith((".", "~$")):
                     files.append(child)
                 elif child.is_file():
@@ -210,6 +219,9 @@ def find_files(
         raise ConfigurationError(
             "no table files to import", hint="name files after their table, e.g. lots.csv"
         )
+    # a file named twice (itself and its folder, or twice over) is read once: its rows were
+    # counted, and written, as often as it was named
+    files = list({path.resolve(): path for path in files}.values())
     order = {name: i for i, name in enumerate(IMPORT_ORDER)}
 
     def rank(path: Path) -> int:
@@ -284,7 +296,7 @@ def import_paths(
     mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
-    reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"))
+    reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"), files)
     on_start(run_id, files)
     shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     schema_note = _installed_schema(graph, log)
@@ -629,7 +641,7 @@ def check_paths(
     files, notes = find_files(paths, mapping)
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("dry-run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
-    reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"))
+    reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"), files)
     on_start(run_id, files)
     tables: dict[str, TableCounts] = {}
     rejects: list[Reject] = []
@@ -673,9 +685,18 @@ def check_paths(
     return summary
 
 
-def _writable(path: Path) -> Path:
-    """`path`, once its folder exists and can be written: found out before an import, not after
-    it, when its rejects have nowhere to go."""
+def _writable(path: Path, files: Sequence[Path]) -> Path:
+    """`path`, once its folder exists and can be written, and it is neither a folder nor one of
+    the `files` read: found out before an import, not after it, when its rejects have nowhere
+    to go (or have written over the export they came from)."""
+    if path.is_dir():
+        raise ConfigurationError(f"the reject file {path} is a folder",
+                                 hint="pass --rejects the name of a file")  # fmt: skip
+    if path.exists() and any(path.samefile(f) for f in files):
+        raise ConfigurationError(
+            f"the reject file {path} is one of the files to import: it would be written over",
+            hint="pass --rejects a file of another name",
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
