@@ -181,6 +181,26 @@ def test_unexpected_errors_are_one_line_too(tmp_path: Path) -> None:
     assert len(done.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("uri", "shown"),
+    [
+        ("bolt://127.0.0.1:1?password=S3cretXYZ", "bolt://127.0.0.1:1?…"),  # the driver refuses
+        ("http://neo4j:S3cretXYZ@127.0.0.1:7474", "http://127.0.0.1:7474"),  # we refuse
+        ("neo4j://neo4j:S3cretXYZ@127.0.0.1:1", "Username is not supported in the URI"),
+        ("neo4j://127.0.0.1:1?region=S3cretXYZ", "cannot reach Neo4j at neo4j://127.0.0.1:1?…"),
+    ],
+)
+def test_a_password_in_the_uri_is_never_shown(
+    neo4j_env: dict[str, str], runner: CliRunner, uri: str, shown: str
+) -> None:
+    """A password put in NEO4J_URI's query was echoed by the driver's error (and in the
+    import's --summary-file): a URI in a message is shown without its user, password or query."""
+    result = runner.invoke(app, ["db", "status"], env={"NEO4J_URI": uri})
+    assert result.exit_code == 2
+    assert "S3cretXYZ" not in result.output
+    assert shown in result.stderr, result.stderr
+
+
 def test_settings_never_leak_the_password(neo4j_settings: Settings) -> None:
     assert neo4j_settings.password not in repr(neo4j_settings)
 

@@ -51,7 +51,7 @@ def _set_mode(graph: TraceGraph, mode: str) -> None:
 
 def run(lots: int, alarms: int, seed: int, runs: int, rounds: int) -> dict[str, Any]:
     settings = load_settings()
-    graph = TraceGraph(connect(settings), settings.database, settings.uri)
+    graph = TraceGraph(connect(settings), settings.database, settings.server)
     rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
     with tempfile.TemporaryDirectory() as work:
         plant = generate_plant(lots, seed, Path(work) / "plant", alarms)

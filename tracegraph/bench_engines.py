@@ -670,7 +670,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     try:
         settings = load_settings()
-        graph = TraceGraph(connect(settings), settings.database, settings.uri)
+        graph = TraceGraph(connect(settings), settings.database, settings.server)
         results = []
         for lots in args.lots:
             results.append(run_scale(graph, lots, args.seed, args.runs, log, args.reuse))

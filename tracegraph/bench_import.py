@@ -49,7 +49,7 @@ def _rates(summary: ImportSummary) -> dict[str, float]:
 
 def run(lots: int, seed: int, out: Path, shape: str = "canonical") -> dict[str, Any]:
     settings = load_settings()
-    graph = TraceGraph(connect(settings), settings.database, settings.uri)
+    graph = TraceGraph(connect(settings), settings.database, settings.server)
     graph.reset(keep_schema=True)
     graph.init_schema()
     with tempfile.TemporaryDirectory() as work:

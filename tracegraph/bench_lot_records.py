@@ -153,7 +153,7 @@ def _size(answer: Any) -> int:
 
 def run(lots: int, seed: int, runs: int, reuse: bool, log: Callable[[str], None]) -> dict[str, Any]:
     settings = load_settings()
-    graph = TraceGraph(connect(settings), settings.database, settings.uri)
+    graph = TraceGraph(connect(settings), settings.database, settings.server)
     local = local_server(find_home(), settings.uri)
     rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
     try:

@@ -189,7 +189,7 @@ def timed_writers(rows: Rows, folder: Path, runs: int) -> dict[str, Any]:
 
 def run(lots: int, seed: int, runs: int, reuse: bool, log: Callable[[str], None]) -> dict[str, Any]:
     settings = load_settings()
-    graph = TraceGraph(connect(settings), settings.database, settings.uri)
+    graph = TraceGraph(connect(settings), settings.database, settings.server)
     local = local_server(find_home(), settings.uri)
     rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
     try:

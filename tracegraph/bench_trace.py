@@ -55,7 +55,7 @@ def _timed(calls: list[Callable[[], Any]], size: Callable[[Any], int]) -> dict[s
 
 def run(lots: int, seed: int, runs: int) -> dict[str, Any]:
     settings = load_settings()
-    graph = TraceGraph(connect(settings), settings.database, settings.uri)
+    graph = TraceGraph(connect(settings), settings.database, settings.server)
     rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
     with tempfile.TemporaryDirectory() as work:
         plant = generate_plant(lots, seed, Path(work) / "plant")

@@ -115,7 +115,7 @@ def _measure(
 
 def run(lots: int, seed: int) -> dict[str, Any]:
     settings = load_settings()
-    graph = TraceGraph(connect(settings), settings.database, settings.uri)
+    graph = TraceGraph(connect(settings), settings.database, settings.server)
     # the home's local server, if it is the configured one (a remote or Docker server's process
     # and memory are not visible here)
     local = local_server(find_home(), settings.uri)

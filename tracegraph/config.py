@@ -13,6 +13,7 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from tracegraph.errors import ConfigurationError
 
@@ -27,11 +28,26 @@ CREDENTIAL_KEYS = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"
 class Settings:
     """How to reach one Neo4j database. `source` says where the values came from, for messages."""
 
-    uri: str
+    uri: str = field(repr=False)
     user: str
     password: str = field(repr=False)
     database: str = DEFAULT_DATABASE
     source: str = "environment"
+
+    @property
+    def server(self) -> str:
+        """The URI for messages: without a user and password in it, or a query part (a
+        password passed as `?password=…` was echoed by the driver's error, and by ours)."""
+        return shown_uri(self.uri)
+
+
+def shown_uri(uri: str) -> str:
+    """`uri` without what may be secret in it: `user:pass@` and the query's values."""
+    parts = urlsplit(uri)
+    if not parts.netloc:
+        return uri.split("?", 1)[0].split("@")[-1] + ("?…" if "?" in uri else "")
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, host, parts.path, "…" if parts.query else "", ""))
 
 
 def find_home(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path | None:
@@ -127,7 +143,7 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
     password = pick("NEO4J_PASSWORD")
     if not password:
         raise ConfigurationError(
-            f"no password is configured for Neo4j user '{user}' at {uri}",
+            f"no password is configured for Neo4j user '{user}' at {shown_uri(uri)}",
             hint="set NEO4J_PASSWORD (tracegraph never stores it in the repository)",
         )
     return Settings(

@@ -124,20 +124,25 @@ def connect(settings: Settings) -> Driver:
     scheme = settings.uri.split("://", 1)[0]
     if scheme not in ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"):
         raise ConfigurationError(
-            f"NEO4J_URI {settings.uri!r} is not a Neo4j address",
+            f"NEO4J_URI {settings.server!r} is not a Neo4j address",
             hint="use bolt://host:7687, or neo4j://host:7687 for a cluster or Aura",
         )
-    with translated_errors(settings.uri, settings.database, settings.user, settings.source):
-        driver = GraphDatabase.driver(
-            settings.uri,
-            auth=(settings.user, settings.password),
-            user_agent=f"tracegraph/{__version__}",
-            connection_timeout=10.0,
-            # Server notifications (unknown labels in an empty database, …) are for people
-            # writing queries; ours are reviewed and tested, and the CLI has no place for them.
-            notifications_min_severity="OFF",
-            max_transaction_retry_time=15.0,
-        )
+    with translated_errors(settings.server, settings.database, settings.user, settings.source):
+        try:
+            driver = GraphDatabase.driver(
+                settings.uri,
+                auth=(settings.user, settings.password),
+                user_agent=f"tracegraph/{__version__}",
+                connection_timeout=10.0,
+                # Server notifications (unknown labels in an empty database, …) are for people
+                # writing queries; ours are reviewed, and the CLI has no place for them.
+                notifications_min_severity="OFF",
+                max_transaction_retry_time=15.0,
+            )
+        except neo4j_errors.ConfigurationError as exc:  # its message quotes the URI given
+            message = str(exc).replace(settings.uri, settings.server)
+            raise ConfigurationError(f"invalid Neo4j settings: {message}",
+                                     hint="check NEO4J_URI") from None  # fmt: skip
         try:
             # No retries here: a server that is down or a wrong password must fail at once.
             driver.verify_connectivity()

@@ -5,7 +5,7 @@ from tracegraph.db import connect
 from tracegraph.graph import TraceGraph
 
 settings = load_settings()
-graph = TraceGraph(connect(settings), database=settings.database, server=settings.uri)
+graph = TraceGraph(connect(settings), database=settings.database, server=settings.server)
 print(graph.status())
 """
 

@@ -10,4 +10,4 @@ from tracegraph.graph import TraceGraph
 def open_graph(settings: Settings | None = None) -> TraceGraph:
     """The graph `settings` name (default: the environment's, completed by the home's file)."""
     settings = settings or load_settings()
-    return TraceGraph(connect(settings), database=settings.database, server=settings.uri)
+    return TraceGraph(connect(settings), database=settings.database, server=settings.server)
