@@ -61,8 +61,8 @@ def test_the_lots_received_in_the_window_are_the_sources_of_a_forward_trace(
     assert [lot["lot_id"] for lot in window.forward.lots] == ["M", "P1", "P2"]
     assert window.warnings == [
         "1 lot from supplier V2 has no receipt date and is in no window (received_at empty in "
-        "the lots table): trace it by lot id"
-    ]
+        "the lots table): trace it by lot id: B3"
+    ]  # it was counted, never named
     before = trace_supplier(receipts, "V2", "2026-11-01T00:00:00Z", "2026-11-02T05:00:00Z")
     assert before.received_lots == [] and before.forward is None
 
@@ -75,7 +75,7 @@ def test_cli_supplier_window_json_table_and_unknown_supplier(
     assert result.exit_code == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["received_lots"] == ["B", "B2"]  # in the order received
-    assert answer["undated_lots"] == 1
+    assert (answer["undated_lots"], answer["undated_lot_ids"]) == (1, ["B3"])
     assert answer["forward"]["sources"][0]["lot_id"] == "B"
     assert "warning: 1 lot from supplier V2 has no receipt date" in result.stderr
     table = runner.invoke(app, ["trace", "supplier", "V2", *window])

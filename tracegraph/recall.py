@@ -47,6 +47,7 @@ from tracegraph.trace import (
 from tracegraph.units import convert, dimension
 from tracegraph.values import (
     counted,
+    first_ids,
     instant_key,
     iso,
     json_text,
@@ -592,9 +593,7 @@ def package_warnings(
     blank = []
     if unplaced:
         one = len(unplaced) == 1
-        listed = ", ".join(unplaced[:5]) + (
-            f" and {len(unplaced) - 5:,} more" if len(unplaced) > 5 else ""
-        )
+        listed = first_ids(unplaced, 5)
         blank = [
             f"{counted(len(unplaced), 'shipment')} ({listed}) {'names' if one else 'name'} no "
             "ship-from location (from_location_id in the shipments table): "

@@ -16,7 +16,7 @@ from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.lots import normal_id
 from tracegraph.trace import ForwardTrace, _downstream, close_ids, forward_from_subgraph
-from tracegraph.values import counted, iso
+from tracegraph.values import counted, first_ids, iso
 
 RECEIPT_FIELDS = ("lot_id", "material_id", "supplier_lot", "received_at", "quantity", "uom",
                   "status")  # fmt: skip
@@ -34,6 +34,7 @@ class SupplierWindow:
     undated: int = 0  # the supplier's lots with no receipt date: in no window
     seconds: float = 0.0
     received_lots: list[str] = field(default_factory=list)
+    undated_ids: list[str] = field(default_factory=list)  # those lots, by lot id
 
     @property
     def warnings(self) -> list[str]:
@@ -44,7 +45,7 @@ class SupplierWindow:
             f"{counted(self.undated, 'lot')} from supplier {self.supplier_id} "
             f"{'has' if one else 'have'} no receipt date and {'is' if one else 'are'} in no "
             f"window (received_at empty in the lots table): trace {'it' if one else 'them'} "
-            "by lot id"
+            f"by lot id: {first_ids(self.undated_ids)}"
         ]
 
     def as_dict(self, forward: bool = True) -> dict[str, Any]:
@@ -57,6 +58,7 @@ class SupplierWindow:
             "receipts": self.receipts,
             "received_lots": self.received_lots,
             "undated_lots": self.undated,
+            "undated_lot_ids": self.undated_ids,
             **({"forward": self.forward.as_dict() if self.forward else None} if forward else {}),
             "warnings": self.warnings,
             "truncated": False,
@@ -97,5 +99,6 @@ def trace_supplier(graph: TraceGraph, subject: str, start: str, end: str) -> Sup
         receipt["received_at"] = iso(receipt["received_at"])
     lots = list(dict.fromkeys(receipt["lot_id"] for receipt in receipts))
     forward = forward_from_subgraph(_downstream(graph, lots), lots) if lots else None
-    return SupplierWindow(subject, start, end, receipts, forward, found["undated"],
-                          time.perf_counter() - started, lots)  # fmt: skip
+    undated = sorted(found["undated"])
+    return SupplierWindow(subject, start, end, receipts, forward, len(undated),
+                          time.perf_counter() - started, lots, undated)  # fmt: skip

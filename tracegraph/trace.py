@@ -24,7 +24,7 @@ from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.lots import id_list, normal_id, resolve_lots
 from tracegraph.units import convert, dimension
-from tracegraph.values import STEP_FIELDS, counted, iso, public_props
+from tracegraph.values import STEP_FIELDS, counted, first_ids, iso, public_props
 
 SHARE = "share"  # the unit of a source without a quantity: amounts are shares of the lot
 OVERLOCATED = (
@@ -1054,9 +1054,7 @@ def _calibration_warnings(steps: list[dict[str, Any]]) -> list[str]:
             after.setdefault(key, []).append(step["step_id"])
     return [
         f"device {device}'s last calibration before {counted(len(ids), 'step')} failed "
-        f"({result}, {at}): "
-        + ", ".join(ids[:5])
-        + (f" and {len(ids) - 5:,} more" if len(ids) > 5 else "")
+        f"({result}, {at}): " + first_ids(ids, 5)
         for (device, at, result), ids in after.items()
     ]
 

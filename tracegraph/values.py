@@ -164,6 +164,12 @@ def instant_key(text: str | None) -> tuple[int, float, str]:
     return (1, moment.timestamp(), text)
 
 
+def first_ids(ids: list[str], shown: int = 10) -> str:
+    """`A, B, C and 12 more`: ids for a note or a warning, the first few."""
+    more = len(ids) - shown
+    return ", ".join(ids[:shown]) + (f" and {more:,} more" if more > 0 else "")
+
+
 def counted(n: int, thing: str, things: str | None = None) -> str:
     """`1 lot`, `3 lots`, `1,200 lots`: summaries said "1 complaint lots against 1 controls".
     `things` where the plural is not `thing` + s: `1 lot on hold`, `2 lots on hold`."""

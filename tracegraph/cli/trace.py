@@ -184,9 +184,9 @@ def supplier(
 
     For a supplier's notice that names a span of its deliveries, not our lot ids ("batches
     shipped to you from 1 to 5 November"). Lots of the supplier with no receipt date are in no
-    window: a warning counts them (`undated_lots` in the JSON). The CSV has the forward
-    trace's rows, each ending with the receipts it descends from (source_lot_ids,
-    source_supplier_lots, source_received_at)."""
+    window: a warning counts and names them (`undated_lots`, `undated_lot_ids` in the JSON).
+    The CSV has the forward trace's rows, each ending with the receipts it descends from
+    (source_lot_ids, source_supplier_lots, source_received_at)."""
     window_start, window_end = window_bounds(start, end, timezone)
     if html is not None:
         check_writable(html)

@@ -33,7 +33,7 @@ from tracegraph.importing.reader import RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES, Kind
 from tracegraph.importing.validate import CellError, Reject, _read_datetime, convert
 from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT
-from tracegraph.values import counted, spreadsheet_safe
+from tracegraph.values import counted, first_ids, spreadsheet_safe
 
 # Links before the nodes they join, events and inspections before the steps and lots they name,
 # lots before their materials: a node's removal then sees only the links that stay.
@@ -383,12 +383,12 @@ def removal_notes(removals: dict[str, Removal], dry_run: bool = False) -> list[s
         if texts:
             notes.append(
                 f"{counted(len(texts), f'{table} row')} the graph held and the full dump no "
-                f"longer has {verb}: {_first(texts)}"
+                f"longer has {verb}: {first_ids(texts)}"
             )
         if removal.kept:
             kept = [key_text(k) for k in removal.kept]
             how = _KEPT_AS.get(table, _REFERENCE_ONLY)
-            notes.append(f"{counted(len(kept), 'record')} of {table} {how}: {_first(kept)}")
+            notes.append(f"{counted(len(kept), 'record')} of {table} {how}: {first_ids(kept)}")
     return notes
 
 
@@ -413,8 +413,3 @@ def _removed_keys(removal: Removal) -> list[Key]:
         return removal.keys
     kept = set(removal.kept)
     return [k for k in removal.keys if k not in kept]
-
-
-def _first(ids: list[str], shown: int = 10) -> str:
-    more = len(ids) - shown
-    return ", ".join(ids[:shown]) + (f" and {more:,} more" if more > 0 else "")

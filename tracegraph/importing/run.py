@@ -57,7 +57,7 @@ from tracegraph.importing.writer import (
     write_table,
 )
 from tracegraph.schema import expected_names, schema_gaps
-from tracegraph.values import counted, iso, spreadsheet_safe
+from tracegraph.values import counted, first_ids, iso, spreadsheet_safe
 
 Log = Callable[[str], None]
 # (file name → table, rows done, rows in the file): for a progress bar.
@@ -514,7 +514,7 @@ def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
     else:
         note = (
             f"the database lacked {len(missing)} of the graph model's constraints and indexes "
-            f"({_first_ids(missing)}): installed them first"
+            f"({first_ids(missing)}): installed them first"
         )
     log(note)
     return [note]
@@ -551,7 +551,7 @@ def _new_references(
     for kind, ids in after.items():
         new = sorted(set(ids) - set(before[kind]) - (emptied or {}).get(kind, set()))
         if new:
-            shown = _first_ids(new)
+            shown = first_ids(new)
             notes.append(
                 f"{counted(len(new), kind.removesuffix('s'))} named by references but given "
                 f"no row of {'its' if len(new) == 1 else 'their'} own "
@@ -571,15 +571,9 @@ def _new_stubs(ids: list[str]) -> list[str]:
     return [
         f"{counted(len(ids), 'lot')} named by steps, inspections or shipments but given no row "
         f"of {'its' if one else 'their'} own {'was' if one else 'were'} created as "
-        f"{'a stub' if one else 'stubs'} (origin unknown): {_first_ids(ids)} (a lots row "
+        f"{'a stub' if one else 'stubs'} (origin unknown): {first_ids(ids)} (a lots row "
         "completes a stub; a typo in a lot id makes one)"
     ]
-
-
-def _first_ids(ids: list[str], shown: int = 10) -> str:
-    """`A, B, C and 12 more`: ids for a note, the first few."""
-    more = len(ids) - shown
-    return ", ".join(ids[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
 def _orphans_deleted(deleted: dict[str, list[str]], removed: bool = False) -> list[str]:
@@ -589,7 +583,7 @@ def _orphans_deleted(deleted: dict[str, list[str]], removed: bool = False) -> li
     notes = []
     for kind, ids in deleted.items():
         if ids:
-            shown = _first_ids(sorted(ids))
+            shown = first_ids(sorted(ids))
             what = "stub lot" if kind == "lots" else kind.removesuffix("s").replace("_", " ")
             them = "it" if len(ids) == 1 else "them"
             notes.append(
