@@ -176,7 +176,8 @@ def test_recall_history_tells_who_made_each_package_and_when_at_any_width(
     lines = table.stdout.splitlines()
     assert max(map(len, lines)) <= int(columns or 200)
     for entry in recalls["recalls"]:
-        when = entry["created_at"][:16]
+        # with its zone (a bare 23:17 read as local time is hours off)
+        when = entry["created_at"][:16].replace("T", " ") + " UTC"
         (at,) = [i for i, line in enumerate(lines) if entry["recall_id"] in line]
         if columns in ("80", "119"):
             assert lines[at + 1].split("│")[1].strip() == f"by qa-anna, {when}"
@@ -400,6 +401,11 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     # a shipment's location is described, as a receipt's was (it was empty)
     assert {e["location_description"] for e in events if e["event_type"] == "shipping"
             and e["location_id"] == "WH-FG"} == {"Finished goods"}  # fmt: skip
+    # and so is the shipment's origin, the same place (its id alone, the description empty)
+    assert {(e["origin_id"], e["origin_description"]) for e in events
+            if e["event_type"] == "shipping" and e["location_id"]} == {
+        ("WH-FG", "Finished goods")
+    }  # fmt: skip
     # the supplier by its name (it said "supplier V2")
     assert {e["origin_description"] for e in events if e["event_type"] == "receiving"} == {
         "Saline Sud"

@@ -221,6 +221,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
             "location_description": place_names.get(line.get("from_location_id")),
             f"{ends[0]}_id": customer["id"], f"{ends[0]}_description": customer["description"],
             f"{ends[1]}_id": line.get("from_location_id"),
+            f"{ends[1]}_description": place_names.get(line.get("from_location_id")),
             "reference_document_type": "return" if line["is_return"] else "delivery note",
             "reference_document": line["reference_doc"] or line["shipment_id"],
             # how much of the sources went (or came back): a magnitude, as the quantity is
