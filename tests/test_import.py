@@ -340,7 +340,7 @@ def test_files_the_reader_cannot_split_rightly_are_rejected_not_misread(tmp_path
     ]
 
 
-def test_a_utf8_file_is_read_as_utf8_when_a_single_byte_encoding_is_given(tmp_path: Path) -> None:
+def test_a_utf8_file_is_read_as_utf8_when_another_encoding_is_given(tmp_path: Path) -> None:
     """The SAP mapping says Windows-1252; a file saved as UTF-8 stored "fÃ¼r" for "für"."""
     path = _write(tmp_path, "materials.csv", "material_id;name\nM1;Weizenmehl für Brötchen\n")
     raw = read_table(path, "cp1252")
@@ -349,6 +349,17 @@ def test_a_utf8_file_is_read_as_utf8_when_a_single_byte_encoding_is_given(tmp_pa
     # A real Windows-1252 file is not valid UTF-8, and is read as given.
     path.write_bytes("material_id;name\nM1;Weizenmehl für Brötchen\n".encode("cp1252"))
     assert read_table(path, "cp1252").rows[0][1]["name"] == "Weizenmehl für Brötchen"
+    # Nor GBK given for a UTF-8 file of Chinese text (面粉 was stored as 闈㈢矇), nor the MES
+    # mapping's GB18030; a GBK file is read as given, even one that reads as UTF-8 by chance
+    # (女 in GBK is Ů in UTF-8).
+    path.write_text("material_id;name\nM1;Mühle 面粉\n", encoding="utf-8")
+    for given in ("gbk", "gb18030"):
+        raw = read_table(path, given)
+        assert raw.rows[0][1]["name"] == "Mühle 面粉"
+        assert raw.encoding == f"utf-8 (not {given} as given: the file is UTF-8)"
+    for chinese in ("面粉", "女"):
+        path.write_bytes(f"material_id;name\nM1;{chinese}\n".encode("gbk"))
+        assert read_table(path, "gbk").rows[0][1]["name"] == chinese
 
 
 def test_xlsx_error_cells_are_rejected_and_zero_padded_numbers_keep_their_zeros(
@@ -600,7 +611,8 @@ def test_a_utf8_file_with_a_line_in_another_encoding_is_refused_not_read_as_chin
     assert code == 1
     assert [(r["line"], r["reason"]) for r in rejects] == [(
         "0",
-        f"{folder / 'materials.csv'}: UTF-8 except line 4: text saved in another encoding? "
+        f"{folder / 'materials.csv'}: UTF-8 but for some lines, the first line 4: text saved "
+        "in another encoding? "
         "(hint: mend the lines and save the file as UTF-8, or pass the encoding it is all in "
         "with --encoding)",
     )]  # fmt: skip
@@ -687,10 +699,10 @@ def test_an_imports_own_files_and_a_file_named_twice_are_not_read_as_tables(
     tables = json.loads(again.stdout)["tables"]
     assert list(tables) == ["lots"]
     assert (tables["lots"]["read"], tables["lots"]["written"]) == (2, 1)
-    assert (
-        f"skipped {Path(summary['reject_file']).name}: an import's own output, not a table "
-        "file" in json.loads(again.stdout)["notes"]
-    )
+    assert (f"skipped 2 files an import wrote in . (reject and removal lists): "
+            f"{Path(summary['reject_file']).name}, removed-20261205T232025Z-d02e06.csv") in (
+        json.loads(again.stdout)["notes"]
+    )  # fmt: skip
     kept = lots.read_text()
     refused = runner.invoke(app, ["import", str(folder), "--rejects", str(lots)])
     assert refused.exit_code == 2
@@ -699,6 +711,39 @@ def test_an_imports_own_files_and_a_file_named_twice_are_not_read_as_tables(
     refused = runner.invoke(app, ["import", str(folder), "--rejects", str(tmp_path)])
     assert refused.exit_code == 2
     assert f"the reject file {tmp_path} is a folder" in refused.stderr
+
+
+def test_an_extra_column_of_digits_e_digits_stays_text(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """2E5 and 12E3 are batch and part codes as often as numbers: 12E3 was stored as 12000.0.
+    Decimals are still numbers (a parameter compared in a query), and so are exponents with a
+    point or a sign (Excel's and pandas' 1E-05, a spreadsheet cell's 2.5E+4)."""
+    _write(tmp_path / "in", "materials.csv",
+           "material_id,code,temp\nM1,12E3,182.5\nM2,2e5,-18\nM3,1.5E-3,1E-05\n")  # fmt: skip
+    code, _, _ = _import(runner, str(tmp_path / "in"))
+    assert code == 0
+    rows, _, _ = graph.driver.execute_query(
+        "MATCH (m:Material) RETURN m.code AS code, m.temp AS temp ORDER BY m.material_id",
+        database_=graph.database,
+    )
+    assert [tuple(r.values()) for r in rows] == [("12E3", 182.5), ("2e5", -18), (0.0015, 1e-05)]
+
+
+def test_an_identifier_with_a_control_character_is_rejected(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A lot id with a line break (a quoted cell over two lines) or a tab was written: a lot
+    no one can type, and a trace's CSV line broken in two."""
+    _write(tmp_path / "in", "lots.csv",
+           'lot_id,material_id\nL1,M1\n"L\n2",M1\nL\t3,M1\n')  # fmt: skip
+    code, summary, rejects = _import(runner, str(tmp_path / "in"))
+    assert code == 1
+    assert [(r["line"], r["column"], r["reason"]) for r in rejects] == [
+        ("3", "lot_id", "an identifier with a control character in it (a line break, a tab)"),
+        ("5", "lot_id", "an identifier with a control character in it (a line break, a tab)"),
+    ]
+    assert summary["tables"]["lots"]["written"] == 1
 
 
 def test_empty_and_unknown_files(

@@ -227,6 +227,7 @@ def test_backward_csv_keeps_steps_devices_operators_and_inspections(
     rows = list(csv.DictReader(result.stdout.splitlines()))
     assert [(r["record"], r["lot_id"], r["made_by_step"], r["device_id"], r["device_name"],
              r["operator_id"], r["parameters"]) for r in rows] == [
+        ("lot", "P1", "Y", "PACKER-1", "", "OP2", ""),  # the traced lot and its last step
         ("lot", "M", "X", "MIXER-1", "Spiral mixer", "OP1", "oven_temp_c=24"),
         ("lot", "A", "", "", "", "", ""),
         ("lot", "B", "", "", "", "", ""),

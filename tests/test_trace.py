@@ -21,11 +21,12 @@ from plant_model import PlantModel
 from typer.testing import CliRunner
 
 from readme import tracegraph_commands
-from tracegraph import queries, rootcause
+from tracegraph import flow, queries, rootcause
 from tracegraph.check import run_checks
 from tracegraph.cli import trace as cli_trace
 from tracegraph.cli.main import app
 from tracegraph.errors import TracegraphError
+from tracegraph.flow import Edge
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.lots import resolve_lots, same_number, show_lot
@@ -518,6 +519,17 @@ def test_a_window_is_ordered_by_its_instants_not_its_text(
     same = runner.invoke(app, ["trace", "device", "MIXER-1", "--from", "2026-11-03T09:00Z",
                                "--to", "2026-11-03T10:00:00+01:00"])  # fmt: skip
     assert same.exit_code == 2 and "is empty: the two are the same moment" in same.stderr
+    # a bound in the hour the clocks skip (02:30 on 29 March in Berlin) was read as 03:30 and
+    # the window 02:30-03:30 called empty; it is named for what it is
+    berlin = ["--timezone", "Europe/Berlin"]
+    skipped = runner.invoke(app, ["trace", "device", "MIXER-1", "--from", "2026-03-29T02:30",
+                                  "--to", "2026-03-29T03:30", *berlin])  # fmt: skip
+    assert skipped.exit_code == 2
+    assert skipped.stderr == (
+        "error: 2026-03-29T02:30 did not happen in Europe/Berlin: the clocks went forward over "
+        "it (hint: give the time with its offset (+01:00 before the change, +02:00 after it), "
+        "or a time outside the change)\n"
+    )
 
 
 def test_tables_piped_to_another_program_are_not_cut_to_80_columns(
@@ -571,6 +583,31 @@ def test_backward_adds_the_uses_of_a_lot_without_quantity_in_any_unit_of_its_dim
     assert (forward.sources[0]["weighed_quantity"], forward.sources[0]["weighed_uom"]) == (
         pytest.approx(2500), "g",
     )  # fmt: skip
+
+
+def test_a_step_whose_outputs_do_not_compare_is_split_equally_and_says_so(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """S9 gives 100 pcs of W1 and 0.5 kg of scrap W2 from 10 kg of flour: pcs and kg do not
+    compare, so each holds half of what went in — without a word, the 0.5 kg of scrap was said
+    to hold 5 kg of flour. The answer says so, forward and backward."""
+    _hand_plant_with(
+        graph, tmp_path / "plant",
+        lots="W1,BREAD,100,pcs,,\nW2,SCRAP,0.5,kg,,\n",
+        steps="S9,pack,2026-11-03T10:00:00+00:00,PACKER-1,OP1,\n",
+        step_inputs="S9,A,10,kg\n", step_outputs="S9,W1,100,pcs\nS9,W2,0.5,kg\n",
+    )  # fmt: skip
+    warning = ("1 step (S9) makes lots in units that do not compare (such as pcs and kg): "
+               "what went in is split equally among its output lots, whatever their "
+               "quantities")  # fmt: skip
+    forward = trace_forward(graph, ["A"])
+    got = {lot["lot_id"]: lot["quantity"] for lot in forward.lots}
+    assert got["W1"] == got["W2"] == pytest.approx(5.0)
+    assert warning in forward.as_dict()["warnings"]
+    assert warning in trace_backward(graph, ["W2"]).warnings
+    assert not [w for w in trace_backward(graph, ["P1"]).warnings if "do not compare" in w]
+    # one lot booked in two units is all its step made: nothing split, nothing said
+    assert flow.unevenly_measured([Edge("W1", "S", 6, "kg"), Edge("W1", "S", 100, "pcs")]) == []
 
 
 def test_cli_backward_json_and_csv(hand_plant: TraceGraph, neo4j_env: dict[str, str],
@@ -1527,6 +1564,22 @@ def test_trace_device_shows_a_step_with_no_end_that_may_have_run_in_the_window(
     ]
     assert answer["processed_lots"] == ["RF-X", "RF-IN"]
     assert answer["warnings"][0].startswith("1 step has no end time")
+    # the CSV names each row's step in the window and its unknown end (it had the trace alone)
+    rows = list(csv.DictReader(runner.invoke(app, [*command, "--format", "csv"]).stdout
+                               .splitlines()))  # fmt: skip
+    assert [(r["lot_id"], r["window_step_ids"], r["window_step_started_at"],
+             r["window_step_end_unknown"]) for r in rows] == [
+        ("RF-X", "S-REF-X", "2026-11-06T01:00:00+01:00", "true"),
+        ("RF-IN", "IN-X", "2026-11-06T01:30:00+01:00", "true"),
+    ]  # fmt: skip
+    # a step that ended says so (the column is not always "true")
+    ended = list(csv.DictReader(runner.invoke(app, [
+        "trace", "device", "OVEN-1", "--from", "2026-11-05T21:00+01:00", "--to",
+        "2026-11-05T21:30+01:00", "--format", "csv"]).stdout.splitlines()))  # fmt: skip
+    assert [(r["lot_id"], r["window_step_ids"], r["window_step_ended_at"],
+             r["window_step_end_unknown"]) for r in ended] == [
+        ("RF-LONG", "LONG", "2026-11-05T22:00:00+01:00", "false"),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(

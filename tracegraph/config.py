@@ -13,7 +13,6 @@ import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from tracegraph.errors import ConfigurationError
 
@@ -42,12 +41,14 @@ class Settings:
 
 
 def shown_uri(uri: str) -> str:
-    """`uri` without what may be secret in it: `user:pass@` and the query's values."""
-    parts = urlsplit(uri)
-    if not parts.netloc:
-        return uri.split("?", 1)[0].split("@")[-1] + ("?…" if "?" in uri else "")
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, host, parts.path, "…" if parts.query else "", ""))
+    """`uri` without what may be secret in it: `user:pass@` (whatever characters the password
+    holds) and the query and fragment, each shown as `…`."""
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        scheme, rest = "", uri
+    rest = rest.rpartition("@")[2]  # a password with '@', '#' or '/' in it: all before the last @
+    cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    return f"{scheme}{sep}{rest[:cut]}" + ("?…" if cut < len(rest) else "")
 
 
 def find_home(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path | None:

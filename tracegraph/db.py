@@ -139,10 +139,19 @@ def connect(settings: Settings) -> Driver:
                 notifications_min_severity="OFF",
                 max_transaction_retry_time=15.0,
             )
-        except neo4j_errors.ConfigurationError as exc:  # its message quotes the URI given
-            message = str(exc).replace(settings.uri, settings.server)
-            raise ConfigurationError(f"invalid Neo4j settings: {message}",
-                                     hint="check NEO4J_URI") from None  # fmt: skip
+        except neo4j_errors.ConfigurationError as exc:
+            # Its message may quote the URI, its query or a parameter's value: when the URI has
+            # a user, password or query part (what the server's name leaves out), it is not
+            # repeated — a password put there was echoed.
+            said = (
+                str(exc)
+                if settings.server == settings.uri
+                else (f"{settings.server} has a user, password or query part the driver refuses")
+            )
+            raise ConfigurationError(
+                f"invalid Neo4j settings: {said}",
+                hint="check NEO4J_URI (a user and password go in NEO4J_USER and NEO4J_PASSWORD)",
+            ) from None  # fmt: skip
         try:
             # No retries here: a server that is down or a wrong password must fail at once.
             driver.verify_connectivity()

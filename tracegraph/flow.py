@@ -103,6 +103,19 @@ def _shares(outputs: list[Edge]) -> dict[str, float]:
     return dict.fromkeys(lots, 1.0 / len(lots)) if lots else {}
 
 
+def unevenly_measured(outputs: Iterable[Edge]) -> list[str]:
+    """The steps whose output lots are in units of different dimensions (100 pcs of bread and
+    0.5 kg of scrap): _shares cannot weigh them against each other and splits what the step
+    holds equally, which the answer must say."""
+    lots: dict[str, set[str]] = {}
+    dims: dict[str, set[str]] = {}
+    for edge in outputs:
+        lots.setdefault(edge.step, set()).add(edge.lot)
+        dims.setdefault(edge.step, set()).add(edge.dimension)
+    # one lot in two lines (6 kg and 100 pcs of it) is all the step made: nothing is split
+    return sorted(step for step, found in dims.items() if len(found) > 1 and len(lots[step]) > 1)
+
+
 def depths(sources: Iterable[str], following: dict[str, list[str]]) -> dict[str, int]:
     """Breadth-first lot distance (number of steps) from the nearest source."""
     found = dict.fromkeys(sources, 0)
@@ -469,9 +482,10 @@ def backward(
         own = lots.get(lot) or sources.get(lot)
         if own and own.amount is not None and own.uom is not None:
             needed[lot] = Quantity(share * own.amount, own.uom)
-        elif uses_of[lot]:  # no quantity of its own: in a unit it was consumed in, as the
-            # forward trace weighs such a source, every use of that dimension converted to it
-            # (2 kg and 500 g were 2 kg, or 500 g, by the store's order: the other unit left out)
+        elif uses_of[lot]:  # no quantity of its own: in a unit it was consumed in, chosen as
+            # the forward trace chooses (which also counts the lot's shipments, not reached
+            # here), every use of that dimension converted to it (2 kg and 500 g were 2 kg, or
+            # 500 g, by the store's order: the other unit left out)
             unit = given_unit(own.uom if own else None, [u.uom for u in uses_of[lot]])
             dim, factor = measure(unit)
             base = sum(step_fraction[u.step] * u.base for u in uses_of[lot] if u.dimension == dim)

@@ -112,7 +112,7 @@ def up(
     if env.get("NEO4J_URI") and mode == "auto":
         settings = load_settings(env, cwd)
         connect(settings).close()
-        return UpResult("external", settings.uri, "", None, None, already_running=True)
+        return UpResult("external", settings.server, "", None, None, already_running=True)
 
     home = home_for_new_server(env, cwd)
     use_docker = mode == "docker" or (mode == "auto" and docker_engine_answers())

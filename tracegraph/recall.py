@@ -150,6 +150,8 @@ class RecallPackage:
         }
 
 
+DETAILS_PER_QUERY = 20_000
+
 # A lot the details query did not find (deleted since the trace read it): no product, place,
 # receipt or step of its own.
 _NO_DETAILS: list[Any] = [None, None, None, [], []]
@@ -165,9 +167,12 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     for source in trace.sources:
         amount[source["lot_id"]] = (source.get("quantity"), source.get("uom"),
                                     {source.get("uom"): source.get("quantity")})  # fmt: skip
-    # lot id -> [lot_id, product, location, received, made_by] (cypher/recall/lot_details)
-    details = {row[0]: row for row in graph.read(
-        "recall/lot_details", lot_ids=list(lots))[0]["lots"]}  # fmt: skip
+    # lot id -> [lot_id, product, location, received, made_by] (cypher/recall/lot_details), a
+    # chunk of lots a query: one row of lists for a million lots would be held whole in one
+    # transaction's memory (a server with a transaction limit refuses it)
+    ids = list(lots)
+    details = {row[0]: row for at in range(0, len(ids), DETAILS_PER_QUERY) for row in graph.read(
+        "recall/lot_details", lot_ids=ids[at:at + DETAILS_PER_QUERY])[0]["lots"]}  # fmt: skip
     places = {made[6] for row in details.values() for made in row[4]}
     places |= {line.get("from_location_id") for line in trace.shipments}
     places |= {got[4] for row in details.values() for got in row[3]}
@@ -435,15 +440,11 @@ def build_package(
     """Trace forward from `ids` — or from the lots `window` finds, when it is given (then `ids`
     must be empty) — write the package into `out` and record it in the graph."""
     started = time.perf_counter()
-    if out.exists() and not out.is_dir():
-        raise ConfigurationError(
-            f"{out} is a file, not a folder", hint="give a new folder for the package"
-        )
+    _check_creatable(out)  # first: out.exists() raises under a folder one cannot enter
     if out.exists() and any(out.iterdir()):
         raise ConfigurationError(
             f"{out} is not empty", hint="give a new folder: a package is never written over"
         )
-    _check_creatable(out)
     found: WindowTrace | SupplierWindow | None = None
     if window is None:
         asked = id_list(ids)  # the numbers the recall was asked for (a supplier's batch number)
@@ -559,7 +560,15 @@ def _check_creatable(out: Path) -> None:
     """`out` can be made (or is there) and written, found out before the trace: a path under a
     file, or in a folder the user cannot write, ended the recall as an internal error (exit 3)
     after the trace."""
-    existing = next(p for p in [out, *out.parents] if p.exists())
+    try:
+        existing = next((p for p in [out, *out.parents] if p.exists()), None)
+    except OSError as error:  # a folder on the way that cannot be entered
+        raise _cannot_create(out, error.strerror or str(error)) from None
+    if existing is None:  # a drive that is not there
+        raise _cannot_create(out, "no folder of that path exists")
+    if existing == out and not out.is_dir():
+        raise ConfigurationError(f"{out} is a file, not a folder",
+                                 hint="give a new folder for the package")  # fmt: skip
     if not existing.is_dir():
         raise _cannot_create(out, f"{existing} is a file")
     if not os.access(existing, os.W_OK):

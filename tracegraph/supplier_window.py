@@ -99,6 +99,6 @@ def trace_supplier(graph: TraceGraph, subject: str, start: str, end: str) -> Sup
         receipt["received_at"] = iso(receipt["received_at"])
     lots = list(dict.fromkeys(receipt["lot_id"] for receipt in receipts))
     forward = forward_from_subgraph(_downstream(graph, lots), lots) if lots else None
-    undated = sorted(found["undated"])
+    undated = sorted(set(found["undated"]))  # a lot with two undated receipts named once
     return SupplierWindow(subject, start, end, receipts, forward, len(undated),
                           time.perf_counter() - started, lots, undated)  # fmt: skip

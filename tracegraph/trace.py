@@ -50,6 +50,8 @@ class ForwardTrace:
     # the sources and reached lots with something left by their records (or of unknown
     # quantity): what a recall must block, where it is and how much of the sources it holds
     stock: list[dict[str, Any]] = field(default_factory=list)
+    # steps whose outputs are in units that do not compare: what they held split equally
+    split_equally: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,7 +76,8 @@ class ForwardTrace:
         return ([OVERLOCATED] if over else []) + [
             _unmeasured_source(source) for source in self.sources
             if not (source.get("quantity") or 0) > 0
-        ] + _returns_from_elsewhere(self.shipments)  # fmt: skip
+        ] + _returns_from_elsewhere(self.shipments) + _split_equally(
+            self.split_equally)  # fmt: skip
 
     @property
     def located_share(self) -> float | None:
@@ -124,6 +127,18 @@ class ForwardTrace:
         text = f"{counted(len(self.stock), 'lot')} to block at {counted(len(places), 'location')}"
         notes = [n for n in notes if n]
         return text + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _split_equally(steps: list[str]) -> list[str]:
+    """A warning for steps whose output lots are in units of different dimensions."""
+    if not steps:
+        return []
+    one = len(steps) == 1
+    return [
+        f"{counted(len(steps), 'step')} ({first_ids(steps, 5)}) {'makes' if one else 'make'} "
+        "lots in units that do not compare (such as pcs and kg): what went in is split equally "
+        f"among {'its' if one else 'their'} output lots, whatever their quantities"
+    ]
 
 
 def _returns_from_elsewhere(lines: list[dict[str, Any]]) -> list[str]:
@@ -182,6 +197,7 @@ class BackwardTrace:
     fetch_seconds: float | None = None  # of `seconds`, the database's part (see ForwardTrace)
     truncated: bool = False
     flags: dict[str, int] = field(default_factory=dict)
+    split_equally: list[str] = field(default_factory=list)  # see ForwardTrace
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -202,8 +218,10 @@ class BackwardTrace:
     def warnings(self) -> list[str]:
         """Alarms of a device while it ran a step that made these lots, one line per alarm,
         and steps run after their device's last calibration failed: what a quality engineer
-        looks for behind a complaint (see with_device_history)."""
-        return _alarm_warnings(self.steps) + _calibration_warnings(self.steps)
+        looks for behind a complaint (see with_device_history); steps whose outputs were
+        split equally."""
+        return (_alarm_warnings(self.steps) + _calibration_warnings(self.steps)
+                + _split_equally(self.split_equally))  # fmt: skip
 
     def summary(self) -> str:
         raw = sum(1 for lot in self.lots if lot.get("supplier_id"))
@@ -552,6 +570,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         totals=totals,
         steps=sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"])),
         stock=stock,
+        split_equally=flow.unevenly_measured(outputs),
     )
 
 
@@ -915,6 +934,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
         operators=operators,
         inspections=inspection_rows,
         flags=flags,
+        split_equally=flow.unevenly_measured(outputs.values()),
     )
     with_device_history(trace, upstream.devices)
     return trace

@@ -26,7 +26,7 @@ from tracegraph.cli.trace import (
     print_totals,
     render_stock,
     shipment_count,
-    when,
+    when_text,
     window_bounds,
 )
 from tracegraph.errors import ConfigurationError
@@ -214,7 +214,7 @@ def history(
         for r in rows:
             share = r.get("located_share")
             cells = dict(zip(columns, (
-                "yes" if r.get("drill") else "no", when(r.get("created_at")),
+                "yes" if r.get("drill") else "no", when_text(r.get("created_at")),
                 r.get("created_by") or "", _asked(r, short=not wide), str(r.get("lots", "")),
                 str(r.get("customers", "")), "" if share is None else f"{share:.1%}",
                 f"{r.get('duration_s', 0):.2f}",

@@ -4,7 +4,7 @@ operator, supplier)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -58,6 +58,11 @@ FORWARD_CSV = (
 # descends from (its source lots, their supplier lot numbers and receipt times, "; "-joined in
 # the order received) — the CSV a recall works from had no supplier lot, only the JSON had it.
 SUPPLIER_CSV = (*FORWARD_CSV, "source_lot_ids", "source_supplier_lots", "source_received_at")
+# A device's or operator's window: the forward trace's rows, then the window's steps each row
+# descends from (their ids, start and end times, and whether the end is unknown: such a step
+# may only have run into the window) — the CSV held the trace alone.
+WINDOW_CSV = (*FORWARD_CSV, "window_step_ids", "window_step_started_at",
+              "window_step_ended_at", "window_step_end_unknown")  # fmt: skip
 BACKWARD_CSV = (
     *LOT_CSV, "supplier_id", "supplier_lot", "received_at", "made_by_step", "operation",
     "device_id", "operator_id", "started_at", "record", "ended_at", "work_order_id",
@@ -112,10 +117,11 @@ def backward(
     Each step on a device carries the device's events during it (alarms warned of, one line
     each) and its last calibration before it (`device_events`, `calibrated_before`).
 
-    Quantities are how much of each input lot went into LOTS. CSV: one row per upstream lot
-    and step that made it (`record` lot: the step's device and operator with their names, work
-    order, location and parameters as `name=value; …`), then one row per inspection (`record`
-    inspection: its lot, step, test, result and value). Exit code 2 for an unknown lot.
+    Quantities are how much of each input lot went into LOTS. CSV: one row per lot — LOTS
+    first, at depth 0, then the upstream lots — and step that made it (`record` lot: the step's
+    device and operator with their names, work order, location and parameters as
+    `name=value; …`), then one row per inspection (`record` inspection: its lot, step, test,
+    result and value). Exit code 2 for an unknown lot.
     """
     if html is not None:
         check_writable(html)
@@ -153,7 +159,7 @@ def _window_command(kind: str) -> Any:
             check_writable(html)
         result = tracing.trace_window(open_graph(), kind, subject, window_start, window_end)
         # warnings: steps with no end time, included as they may have run in the window
-        _show_window(result, output, html, render_window)
+        _show_window(result, output, html, render_window, window_csv_rows, WINDOW_CSV)
 
     command.__doc__ = (
         f"Lots the {kind} produced in a time window (steps overlapping [--from, --to)), "
@@ -161,7 +167,10 @@ def _window_command(kind: str) -> Any:
         "and their blast radius downstream.\n\n"
         "A step with no end time is in the window when it started in it, or started less "
         f"than the {kind}'s longest step before --from (it may have run into the window): "
-        "its end shows as unknown, with a warning (`end_unknown` and `warnings` in the JSON)."
+        "its end shows as unknown, with a warning (`end_unknown` and `warnings` in the JSON). "
+        "The CSV has the forward trace's rows, each ending with the window's steps it descends "
+        "from (window_step_ids, window_step_started_at, window_step_ended_at, "
+        "window_step_end_unknown)."
     )
     return command
 
@@ -269,11 +278,21 @@ def parse_time(text: str, timezone: str | None) -> str:
     if moment.tzinfo is None:
         if timezone:
             try:
-                moment = moment.replace(tzinfo=ZoneInfo(timezone))
+                zone = ZoneInfo(timezone)
             except (ZoneInfoNotFoundError, ValueError):
                 raise ConfigurationError(
                     f"unknown timezone {timezone!r}", hint="use an IANA name like Europe/Berlin"
                 ) from None
+            local, moment = moment, moment.replace(tzinfo=zone)
+            if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+                # skipped when the clocks went forward: read as another hour, it made a window
+                # "empty: the two are the same moment" (02:30 to 03:30 in Berlin on 29 March)
+                before, after = (moment.replace(fold=f).isoformat()[-6:] for f in (0, 1))
+                raise ConfigurationError(
+                    f"{text.strip()} did not happen in {timezone}: the clocks went forward over it",
+                    hint=f"give the time with its offset ({before} before the change, "
+                    f"{after} after it), or a time outside the change",
+                )
         else:
             moment = moment.astimezone()
     return moment.isoformat()
@@ -315,11 +334,41 @@ def forward_csv_rows(result: tracing.ForwardTrace) -> list[dict[str, Any]]:
     return rows
 
 
+def _sources_of(row: dict[str, Any], window_lots: list[str]) -> list[str]:
+    """The window's lots a CSV row descends from: a source row its own; a lot downstream those
+    its quantity came from (`from_sources`), or the window's one lot; none for a lot of several
+    sources the trace could not weigh (a step without quantities), rather than sources it may
+    not hold."""
+    sources = [row["lot_id"]] if row["depth"] == 0 else list(row.get("from_sources") or ())
+    return sources if sources or len(window_lots) != 1 else window_lots
+
+
+def window_csv_rows(result: tracing.WindowTrace) -> list[dict[str, Any]]:
+    """The forward trace's rows, each with the window's steps that made the lots it descends
+    from (see WINDOW_CSV)."""
+    made_by: dict[str, list[dict[str, Any]]] = {}
+    for step in result.steps:
+        for lot in step["lots"]:
+            made_by.setdefault(lot, []).append(step)
+    window_lots = result.processed_lots  # a property that walks the steps: once
+    rows = _window_csv_rows(result)
+    for row in rows:
+        steps = list({s["step_id"]: s for lot in _sources_of(row, window_lots)
+                      for s in made_by.get(lot, ())}.values())  # fmt: skip
+        row.update(
+            window_step_ids="; ".join(s["step_id"] for s in steps),
+            window_step_started_at="; ".join(str(s["started_at"] or "") for s in steps),
+            window_step_ended_at="; ".join(str(s["ended_at"] or "") for s in steps),
+            window_step_end_unknown="; ".join(
+                "true" if s.get("end_unknown") else "false" for s in steps
+            ),
+        )
+    return rows
+
+
 def supplier_csv_rows(result: SupplierWindow) -> list[dict[str, Any]]:
-    """The forward trace's rows, each with the receipts of the source lots it descends from: a
-    source row its own; a lot downstream those its quantity came from (`from_sources`), or
-    the window's one source; none for a lot of several sources the trace could not weigh (a
-    step without quantities), rather than sources it may not hold."""
+    """The forward trace's rows, each with the receipts of the source lots it descends from
+    (see _sources_of)."""
     # Every receipt of a lot, in the order received: the import writes one per lot (one lots
     # row, one SUPPLIED_BY), but the graph may hold more (a second delivery under the same lot
     # id added in Browser or by another loader), and `receipts` lists each; the CSV kept the
@@ -329,10 +378,7 @@ def supplier_csv_rows(result: SupplierWindow) -> list[dict[str, Any]]:
         receipts.setdefault(receipt["lot_id"], []).append(receipt)
     rows = _window_csv_rows(result)
     for row in rows:
-        sources = [row["lot_id"]] if row["depth"] == 0 else list(row.get("from_sources") or ())
-        if not sources and len(result.received_lots) == 1:
-            sources = result.received_lots
-        of = [receipt for s in sources for receipt in receipts.get(s, ())]
+        of = [r for s in _sources_of(row, result.received_lots) for r in receipts.get(s, ())]
         row.update(
             source_lot_ids="; ".join(r["lot_id"] for r in of),
             source_supplier_lots="; ".join(str(r["supplier_lot"] or "") for r in of),
@@ -342,10 +388,11 @@ def supplier_csv_rows(result: SupplierWindow) -> list[dict[str, Any]]:
 
 
 def backward_csv_rows(result: tracing.BackwardTrace) -> list[dict[str, Any]]:
-    """One row per upstream lot and step that made it (a lot reworked in place has two; a
-    received lot one, without a step), with the step's device, operator, work order, location
-    and parameters; then one row per inspection. The CSV had the lot rows alone: the devices'
-    and operators' names, the parameters and every inspection were in the JSON only."""
+    """One row per lot (the traced lots first, at depth 0, then the upstream lots) and step
+    that made it (a lot reworked in place has two; a received lot one, without a step), with
+    the step's device, operator, work order, location and parameters; then one row per
+    inspection. The CSV had the upstream lot rows alone: the devices' and operators' names, the
+    parameters, every inspection and the traced lots' own steps were in the JSON only."""
     made_by: dict[str, list[dict[str, Any]]] = {}
     for step in result.steps:
         for out in step["outputs"]:
@@ -355,9 +402,12 @@ def backward_csv_rows(result: tracing.BackwardTrace) -> list[dict[str, Any]]:
     # the traced lots first, at depth 0 with their own quantity (as the forward CSV has its
     # sources) and receipt: the CSV began at their inputs, without the step that made the
     # complaint lot — its device, operator and parameters, the likeliest cause
-    received = {got["lot_id"]: {"supplier_id": supplier["supplier_id"], **got}
-                for supplier in result.suppliers for got in supplier["lots"]}  # fmt: skip
+    received: dict[str, dict[str, Any]] = {}
+    for supplier in result.suppliers:  # a lot's first receipt, as its lot row has (supplied_by[0])
+        for got in supplier["lots"]:
+            received.setdefault(got["lot_id"], {"supplier_id": supplier["supplier_id"], **got})
     sources = [{**s, "depth": 0, "lot_quantity": s["quantity"], "lot_uom": s["uom"],
+                "origin_known": s.get("origin_known") is not False,
                 **{k: received.get(s["lot_id"], {}).get(k)
                    for k in ("supplier_id", "supplier_lot", "received_at")}}
                for s in result.sources]  # fmt: skip
@@ -400,14 +450,19 @@ def backward_csv_rows(result: tracing.BackwardTrace) -> list[dict[str, Any]]:
 # --- terminal --------------------------------------------------------------------------------
 
 
-def when(text: str | None) -> str:
+def when_text(text: str | None) -> str:
     """An ISO time, shortened for a table: minutes and the offset, UTC named (a bare 08:15
     read as local time by a reader in Berlin is an hour off)."""
     if not text:
         return ""
     offset = text[19:].split(".")[-1][-6:] if len(text) > 19 else ""
     offset = "UTC" if offset in ("+00:00", "Z") or offset.endswith("Z") else offset
-    return literal(f"{text[:16].replace('T', ' ')} {offset}".rstrip())
+    return f"{text[:16].replace('T', ' ')} {offset}".rstrip()
+
+
+def when(text: str | None) -> str:
+    """when_text as console markup (a time from the data is data)."""
+    return literal(when_text(text))
 
 
 def _qty(value: Any, unit: Any) -> str:

@@ -153,10 +153,11 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             pass  # a BOM-like start of another encoding: try the others
-    if encoding and _garbles_utf8(encoding) and _multibyte_utf8(data):
-        # "für" saved as UTF-8 reads "fÃ¼r" in Windows-1252: any bytes are valid there, so the
-        # given encoding would store every accented letter garbled. Text in a single-byte
-        # encoding that is also valid UTF-8 with letters beyond ASCII is all but unknown.
+    if encoding and _multibyte_utf8(data) and _garbles_utf8(encoding, data):
+        # "für" saved as UTF-8 reads "fÃ¼r" in Windows-1252 and "f眉r" in GBK: the given
+        # encoding would store every letter beyond ASCII garbled. Text in another encoding
+        # that is also valid UTF-8 with letters beyond ASCII is all but unknown (no line of a
+        # generated MES plant's GBK files is).
         return data.decode("utf-8"), f"utf-8 (not {encoding} as given: the file is UTF-8)"
     if not encoding:
         _refuse_mostly_utf8(path, data)
@@ -208,18 +209,21 @@ def _refuse_mostly_utf8(path: Path, data: bytes) -> None:
     if not line:
         return
     utf8 = other = 0
-    for row in islice((row for row in data.split(b"\n") if not row.isascii()), 20_000):
+    for row in io.BytesIO(data):  # line by line, as far as needed
+        if row.isascii():
+            continue
         try:
             row.decode("utf-8")
         except UnicodeDecodeError:
             other += 1
         else:
             utf8 += 1
+        if utf8 + other == 20_000:
+            break
     if utf8 >= other:
         raise UnreadableFile(
-            f"{path}: UTF-8 except "
-            + (f"line {line}" if other == 1 else f"{other:,} lines, the first line {line}")
-            + ": text saved in another encoding?",
+            f"{path}: UTF-8 but for some lines, the first line {line}: text saved in another "
+            "encoding?",
             hint="mend the lines and save the file as UTF-8, or pass the encoding it is all "
             "in with --encoding",
         )
@@ -237,13 +241,21 @@ def is_text_encoding(name: str) -> bool:
         return False
 
 
-def _garbles_utf8(encoding: str) -> bool:
-    """Whether the encoding reads UTF-8's two bytes of ü as two characters (cp1252, latin-1,
-    cp1250 — any byte is a character there), so that a UTF-8 file comes out garbled."""
+def _garbles_utf8(encoding: str, data: bytes) -> bool:
+    """Whether the encoding would read the UTF-8 bytes `data` garbled: a single-byte encoding
+    (cp1252, latin-1, cp1250) reads UTF-8's two bytes of ü as two characters, always; GBK and
+    the like read them as one other character (眉), but so do a fifth of their own characters
+    read as UTF-8 (女 is Ů): for those, only when `data` holds UTF-8's three-byte characters
+    (Chinese in UTF-8), which their text is by chance all but never. Not UTF-16 or UTF-32
+    (their text may be valid UTF-8 by chance: ASCII with NUL bytes between)."""
     try:
-        return len(b"\xc3\xbc".decode(encoding)) == 2
-    except (UnicodeDecodeError, LookupError):
+        if codecs.lookup(encoding).name.startswith("utf"):
+            return False
+        if len(b"\xc3\xbc".decode(encoding, errors="replace")) == 2:
+            return True
+    except LookupError:
         return False
+    return re.search(rb"[\xe0-\xef][\x80-\xbf]{2}", data) is not None
 
 
 def _multibyte_utf8(data: bytes) -> bool:

@@ -196,17 +196,22 @@ def find_files(
     notes: list[str] = []
     for path in paths:
         if path.is_dir():
+            outputs: list[str] = []
             for child in sorted(path.iterdir()):
                 if child.is_dir():
                     if not child.name.startswith("."):
                         notes.append(f"skipped {child}: a folder (folders in a folder are not "
                                      "searched; name it to import it)")  # fmt: skip
                 elif _IMPORT_OUTPUT.fullmatch(child.name):
-                    notes.append(f"skipped {child}: an import's own output, not a table file")
+                    outputs.append(child.name)
                 elif child.suffix.lower() in SUFFIXES and not child.name.startswith((".", "~$")):
                     files.append(child)
                 elif child.is_file():
                     notes.append(f"skipped {child}: not a table file ({', '.join(SUFFIXES)})")
+            if outputs:  # one note: a nightly import run in its export folder adds one a night
+                notes.append(f"skipped {counted(len(outputs), 'file')} an import wrote in "
+                             f"{path} (reject and removal lists): "
+                             f"{first_ids(outputs, 3)}")  # fmt: skip
         elif path.is_file():
             if path.suffix.lower() not in SUFFIXES:
                 raise ConfigurationError(

@@ -33,12 +33,16 @@ from tracegraph.values import nfc
 # integer 4930123456 and the call list lost its country code (0049301234 kept its zeros as
 # text). A cell written +5 in an export is rare; a telephone number common, and a number read
 # as text is still there, a telephone read as a number is not. A '-' still makes a number
-# (-18 °C in a freezer).
+# (-18 °C in a freezer). Nor digits, an E and digits alone (2E5, 12E3): batch and part codes
+# as often as numbers (12E3 was stored as 12000.0). A point or a signed exponent makes it a
+# number (1.5E-3, 1e-05: Excel's and pandas' small numbers, a spreadsheet cell's 2.5E+4).
+_CODE_WITH_E = re.compile(r"\d+[eE]\d+")
 # Excel shows a long numeric id (an 18-digit SAP material, a numeric batch) in scientific
 # notation, and saving the CSV from Excel writes it so: 100042000000000017 becomes 1.00042E+17.
 # The digits are gone, so the row cannot name the lot it was about.
 _EXCEL_SCIENTIFIC = re.compile(r"\d+([.,]\d+)?E\+\d+", re.IGNORECASE)
 _NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Properties the importer keeps for itself (a file's column of that name is not stored): the
 # row hash, a lot's origin flag, a device event's id, a device's or operator's longest step.
 RESERVED_PROPERTIES = frozenset({"_row_sha", "origin_known", "event_id", "longest_step_s"})
@@ -139,6 +143,10 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
             )
         if len(stripped) > MAX_ID_LENGTH:
             raise CellError(f"identifier longer than {MAX_ID_LENGTH} characters")
+        if not stripped.isprintable() and _CONTROL.search(stripped):
+            # a line break inside a quoted cell, a tab, a NUL: a lot no one can type or find,
+            # and a CSV or terminal line of the trace broken in two
+            raise CellError("an identifier with a control character in it (a line break, a tab)")
         if ("E+" in stripped or "e+" in stripped) and _EXCEL_SCIENTIFIC.fullmatch(stripped):
             raise CellError(
                 "an identifier in Excel's scientific notation: its digits are lost (export "
@@ -302,7 +310,7 @@ def _extra_value(text: str) -> Any:
     stripped = text.strip()
     if isinstance(text, PlainText):
         return str(text)
-    if _NUMBER.match(stripped):
+    if _NUMBER.match(stripped) and not _CODE_WITH_E.fullmatch(stripped):
         whole = _WHOLE.fullmatch(stripped)
         if whole and len(whole.group(1).lstrip("0")) > _EXACT_DIGITS:
             return text
