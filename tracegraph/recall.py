@@ -235,7 +235,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
         })  # fmt: skip
     # in time order as instants (the exports' offsets differ: sorted as text, a receipt at
     # 08:15+01:00 came before the mix that used it at 08:35+08:00, hours earlier); each date
-    # read once (a ~100k-lot recall has ~160k events, most sharing their dates with others)
+    # read once, for the order and the UTC column (a shipment's lines share theirs)
     moments = {text: (instant_key(text), _utc_text(text))
                for text in {event.get("event_date") for event in events}}  # fmt: skip
     events.sort(key=lambda e: (moments[e.get("event_date")][0], e["traceability_lot_code"]))
