@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import random
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -43,18 +42,14 @@ import orjson
 from tracegraph.bench_engines import DESIGN_NARROW_LOTS, DESIGN_WIDE_LOTS, sized_sets
 from tracegraph.bench_results import (
     appended,
+    commodity_plant,
     described,
     plant_bench_main,
-    plant_in_database,
     summary,
 )
-from tracegraph.compare.memory import InMemoryPlant
-from tracegraph.config import find_home, load_settings
-from tracegraph.db import connect
 from tracegraph.errors import TracegraphError
 from tracegraph.gcpause import collector_paused
 from tracegraph.graph import TraceGraph
-from tracegraph.health import local_server
 from tracegraph.importing.writer import BATCH_SIZE
 
 WARM_UP = 2
@@ -152,15 +147,9 @@ def _size(answer: Any) -> int:
 
 
 def run(lots: int, seed: int, runs: int, reuse: bool, log: Callable[[str], None]) -> dict[str, Any]:
-    settings = load_settings()
-    graph = TraceGraph(connect(settings), settings.database, settings.server)
-    local = local_server(find_home(), settings.uri)
     rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
-    try:
-        with tempfile.TemporaryDirectory() as work:
-            plant = plant_in_database(graph, lots, seed, Path(work) / "plant", reuse, log)
-            memory = InMemoryPlant(plant.out)
-            salt = sorted(plant.commodity_lots)
+    with commodity_plant(lots, seed, reuse, log) as bench:
+        graph, memory, salt = bench.graph, bench.memory, bench.salt
         questions = {
             "forward, wide (commodity lot)": [[rng.choice(salt)] for _ in range(runs + WARM_UP)],
             "forward, ~3k lots (consecutive commodity lots)": sized_sets(
@@ -189,10 +178,8 @@ def run(lots: int, seed: int, runs: int, reuse: bool, log: Callable[[str], None]
             log("removing the records …")
             remove_records(graph, lot_ids)
         status = graph.status()
-    finally:
-        graph.driver.close()
     return {
-        **described(status, local),
+        **described(status, bench.local),
         "lots": len(lot_ids), "seed": seed,
         "records_written": {"lots": len(lot_ids), "seconds": round(written, 1),
                             "us_per_lot": round(1e6 * written / len(lot_ids), 1)},

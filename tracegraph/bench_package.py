@@ -23,7 +23,6 @@ in the graph's recall history.
 from __future__ import annotations
 
 import random
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -34,18 +33,14 @@ from typing import Any
 from tracegraph.bench_engines import DESIGN_NARROW_LOTS, DESIGN_WIDE_LOTS, sized_sets
 from tracegraph.bench_results import (
     appended,
+    commodity_plant,
     described,
     plant_bench_main,
-    plant_in_database,
     summary,
 )
-from tracegraph.compare.memory import InMemoryPlant
-from tracegraph.config import find_home, load_settings
-from tracegraph.db import connect
 from tracegraph.errors import TracegraphError
 from tracegraph.gcpause import collector_paused
 from tracegraph.graph import TraceGraph
-from tracegraph.health import local_server
 from tracegraph.recall import (
     EVENT_COLUMNS,
     STOCK_COLUMNS,
@@ -188,45 +183,38 @@ def timed_writers(rows: Rows, folder: Path, runs: int) -> dict[str, Any]:
 
 
 def run(lots: int, seed: int, runs: int, reuse: bool, log: Callable[[str], None]) -> dict[str, Any]:
-    settings = load_settings()
-    graph = TraceGraph(connect(settings), settings.database, settings.server)
-    local = local_server(find_home(), settings.uri)
     rng = random.Random(seed)  # noqa: S311 - sampling, not secrets
-    try:
-        with tempfile.TemporaryDirectory() as work:
-            plant = plant_in_database(graph, lots, seed, Path(work) / "plant", reuse, log)
-            memory = InMemoryPlant(plant.out)
-            salt = sorted(plant.commodity_lots)
-            recalls = {
-                "commodity lot": [rng.choice(salt)],
-                "~3k lots (consecutive commodity lots)": sized_sets(
-                    salt, memory.forward, DESIGN_NARROW_LOTS, 1, rng)[0],
-                "~100k lots (consecutive commodity lots)": sized_sets(
-                    salt, memory.forward, DESIGN_WIDE_LOTS, 1, rng)[0],
-            }  # fmt: skip
-            graph.read("db/warm_up")
-            results = {}
-            for name, lot_ids in recalls.items():
-                log(f"recall of {name} ({len(lot_ids)} sources): the package {runs} times …")
-                packages, sizes = [], []
-                for n in range(runs):  # the collector as the library leaves it (it pauses it)
-                    began = time.perf_counter()
-                    made = build_package(graph, lot_ids, Path(work) / f"{name}-{n}", drill=True)
-                    packages.append(time.perf_counter() - began)
-                    sizes.append(len(made.trace.lots))
-                log(f"recall of {name}: its workbook both ways …")
-                folder = Path(work) / f"{name}-writers"
-                folder.mkdir()
-                results[name] = {
-                    "sources": len(lot_ids),
-                    "lots": sizes[0],
-                    "package": summary(packages, sizes),
-                    **timed_writers(package_rows(graph, lot_ids), folder, runs),
-                }
+    with commodity_plant(lots, seed, reuse, log) as bench:
+        graph, salt, forward = bench.graph, bench.salt, bench.memory.forward
+        recalls = {
+            "commodity lot": [rng.choice(salt)],
+            "~3k lots (consecutive commodity lots)": sized_sets(
+                salt, forward, DESIGN_NARROW_LOTS, 1, rng)[0],
+            "~100k lots (consecutive commodity lots)": sized_sets(
+                salt, forward, DESIGN_WIDE_LOTS, 1, rng)[0],
+        }  # fmt: skip
+        graph.read("db/warm_up")
+        results = {}
+        for name, lot_ids in recalls.items():
+            log(f"recall of {name} ({len(lot_ids)} sources): the package {runs} times …")
+            packages, sizes = [], []
+            for n in range(runs):  # the collector as the library leaves it (it pauses it)
+                began = time.perf_counter()
+                made = build_package(graph, lot_ids, bench.work / f"{name}-{n}", drill=True)
+                packages.append(time.perf_counter() - began)
+                sizes.append(len(made.trace.lots))
+            log(f"recall of {name}: its workbook both ways …")
+            folder = bench.work / f"{name}-writers"
+            folder.mkdir()
+            results[name] = {
+                "sources": len(lot_ids),
+                "lots": sizes[0],
+                "package": summary(packages, sizes),
+                **timed_writers(package_rows(graph, lot_ids), folder, runs),
+            }
         status = graph.status()
-    finally:
-        graph.driver.close()
-    return {**described(status, local), "lots": plant.lots, "seed": seed, "recalls": results}
+    return {**described(status, bench.local), "lots": bench.plant.lots, "seed": seed,
+            "recalls": results}  # fmt: skip
 
 
 def write_results(result: dict[str, Any], out: Path) -> None:

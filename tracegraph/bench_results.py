@@ -8,7 +8,9 @@ import os
 import platform
 import statistics
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from tracegraph.errors import TracegraphError
 
 if TYPE_CHECKING:
+    from tracegraph.compare.memory import InMemoryPlant
     from tracegraph.graph import Status, TraceGraph
     from tracegraph.health import LocalServer
     from tracegraph.plant import PlantSummary
@@ -80,6 +83,44 @@ def plant_in_database(
     if import_paths(graph, [plant.out]).rejected:
         raise TracegraphError("the generated plant had rejected rows")
     return plant
+
+
+@dataclass
+class PlantRun:
+    """A benchmark's generated plant in the configured server (see commodity_plant)."""
+
+    graph: TraceGraph
+    local: LocalServer | None  # the home's local server, when it is the one configured
+    work: Path  # a scratch folder for the run: the plant's files, and whatever the run writes
+    plant: PlantSummary
+    memory: InMemoryPlant  # the plant's edges as arrays: the questions' sizes and lot sets
+    salt: list[str]  # the commodity lots, in order
+
+
+@contextmanager
+def commodity_plant(
+    lots: int, seed: int, reuse: bool, log: Callable[[str], None]
+) -> Iterator[PlantRun]:
+    """The configured server holding the generated plant (plant_in_database), with its arrays
+    and commodity lots; the scratch folder removed and the driver closed at the end."""
+    import tempfile
+
+    from tracegraph.compare.memory import InMemoryPlant
+    from tracegraph.config import find_home, load_settings
+    from tracegraph.db import connect
+    from tracegraph.graph import TraceGraph
+    from tracegraph.health import local_server
+
+    settings = load_settings()
+    graph = TraceGraph(connect(settings), settings.database, settings.server)
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            work = Path(scratch)
+            plant = plant_in_database(graph, lots, seed, work / "plant", reuse, log)
+            yield PlantRun(graph, local_server(find_home(), settings.uri), work, plant,
+                           InMemoryPlant(plant.out), sorted(plant.commodity_lots))  # fmt: skip
+    finally:
+        graph.driver.close()
 
 
 def plant_bench_main(

@@ -159,17 +159,21 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
         # that is also valid UTF-8 with letters beyond ASCII is all but unknown (no line of a
         # generated MES plant's GBK files is).
         return data.decode("utf-8"), f"utf-8 (not {encoding} as given: the file is UTF-8)"
+    line = 0  # detected: the first line that is not UTF-8
     if not encoding:
-        _refuse_mostly_utf8(path, data)
-    for candidate in (encoding,) if encoding else FALLBACK_ENCODINGS:
+        try:
+            return data.decode("utf-8"), "utf-8"  # the usual case, decoded once
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+        _refuse_mostly_utf8(path, data, line)
+    for candidate in (encoding,) if encoding else FALLBACK_ENCODINGS[1:]:
         try:
             text = data.decode(candidate)
         except (UnicodeDecodeError, LookupError):
             continue
         if not encoding and candidate == "gb18030" and not _looks_chinese(text):
             raise UnreadableFile(
-                f"{path}: not UTF-8 (from line {_first_non_utf8_line(data)}), and not Chinese "
-                "text in GB18030/GBK either",
+                f"{path}: not UTF-8 (from line {line}), and not Chinese text in GB18030/GBK either",
                 hint="pass its encoding with --encoding: cp1252 for a Western European Excel "
                 "export, cp1250 for a Central European one, gb18030 if it is Chinese",
             )
@@ -181,33 +185,21 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
                 hint="leave --encoding out to detect it, or pass the right one",
             )
         return text, candidate
-    where = "" if encoding else f" (not UTF-8 from line {_first_non_utf8_line(data)})"
+    where = "" if encoding else f" (not UTF-8 from line {line})"
     raise UnreadableFile(
         f"{path}: cannot decode the file as {encoding or ' or '.join(FALLBACK_ENCODINGS)}{where}",
         hint="pass its encoding with --encoding (e.g. gbk, cp1252, utf-16)",
     )
 
 
-def _first_non_utf8_line(data: bytes) -> int:
-    """The line (from 1) of the first bytes that are not UTF-8; 0 when all of them are."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return data.count(b"\n", 0, error.start) + 1
-    return 0
-
-
-def _refuse_mostly_utf8(path: Path, data: bytes) -> None:
+def _refuse_mostly_utf8(path: Path, data: bytes, line: int) -> None:
     """Refuse a UTF-8 file with some lines that are not (rows pasted in from a Windows-1252
     export): read whole as GB18030, the fallback, its every "ü" became "眉" — Chinese-looking
     enough to pass as Chinese text — and the import said nothing. In Chinese text in GBK read
     as UTF-8 hardly a line with characters beyond ASCII is UTF-8 (none in a generated MES
     plant's 8,000 such lines, though a fifth of its characters read as UTF-8 by chance); here
     such lines are at least as many as those that are not (of the first 20,000) — better a
-    file refused with a hint than one stored garbled."""
-    line = _first_non_utf8_line(data)
-    if not line:
-        return
+    file refused with a hint than one stored garbled. `line`: the first line that is not."""
     utf8 = other = 0
     for row in io.BytesIO(data):  # line by line, as far as needed
         if row.isascii():
