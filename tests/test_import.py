@@ -172,6 +172,13 @@ def test_a_last_row_cut_short_is_rejected_and_a_short_row_elsewhere_read_as_empt
          "mid-row?)"),
     ]  # fmt: skip
     assert summary.table_counts()["lots"]["written"] == 2
+    # The short row read as empty cells is said (it clears those values in the graph); the cut
+    # last row, rejected, is not counted among them
+    assert [n for n in summary.notes if "fewer cells" in n] == [
+        f"{lots}: 1 row with fewer cells than the header (line 2) was read with the missing "
+        "cells empty, which clears those values in the graph (if a row was cut, mend it and "
+        "import again)"
+    ]
     # Whole, the last row is taken; the missing line break is noted (its last value may be cut)
     _write(tmp_path / "in", "lots.csv", rows + "L3,M1,5,kg,2026-11-01,released,V7,0001")
     assert read_table(lots).notes == ("no line break after the last row: check line 4 is whole",)

@@ -119,6 +119,9 @@ class RawTable:
     # a CSV's separator: a ';' file is a European locale's, whose numbers have a decimal comma
     # (validate reads its extra columns so); "" for workbooks, Parquet and a mapping's tables
     delimiter: str = ""
+    # a CSV's rows with fewer cells than the header (the last row cut short aside): read with
+    # their missing cells empty, which clears what the graph holds, so the run says so
+    short_lines: tuple[int, ...] = ()
 
 
 def table_name(path: Path) -> str:
@@ -342,11 +345,14 @@ def _read_csv(
     rows: list[tuple[int, dict[str, str]]] = []
     ends: list[int] = []  # the last physical line of each row
     last_cells = 0
+    short: list[int] = []
     line = reader.line_num + 1
     for record in reader:
         if any(cell.strip() for cell in record):  # blank lines are layout, not rows
             rows.append((line, _row(header, record, delimiter)))
             last_cells = len(record)
+            if last_cells < len(header):
+                short.append(line)
             ends.append(reader.line_num)
         line = reader.line_num + 1
     # Only a row over several lines can hide quotes that do not pair up (a note or an address
@@ -367,10 +373,12 @@ def _read_csv(
         # cells, the last value may still be cut (44 read as 4): a note says to check it.
         if last_cells < len(header):
             rows[-1][1][SHORT] = delimiter.join(rows[-1][1][n] for n in header[:last_cells])
+            short.pop()  # rejected, not read as empty cells
         else:
             notes = (*notes, f"no line break after the last row: check line {rows[-1][0]} "
                      "is whole")  # fmt: skip
-    return RawTable(path, header, rows, used, notes, repeated=repeated, delimiter=delimiter)
+    return RawTable(path, header, rows, used, notes, repeated=repeated, delimiter=delimiter,
+                    short_lines=tuple(short))  # fmt: skip
 
 
 def _row(header: tuple[str, ...], cells: list[str], separator: str = ",") -> dict[str, str]:

@@ -57,7 +57,7 @@ from tracegraph.importing.writer import (
     write_table,
 )
 from tracegraph.schema import expected_names, schema_gaps
-from tracegraph.values import counted, first_ids, iso, spreadsheet_safe
+from tracegraph.values import counted, first_ids, iso, spreadsheet_safe, were
 
 Log = Callable[[str], None]
 # (file name → table, rows done, rows in the file): for a progress bar.
@@ -879,6 +879,7 @@ class _Files:
                     self.state.present.unknown(rule.table, f"{path} cannot be read")
             return None, [Reject(str(path), 0, "", "", str(problem))]
         _note_unread_sheets(raw, self.state, [rule.table for rule in mapping.rules_for(path)])
+        _note_short_rows(raw, self.state, self.log)
         mapped = apply_mapping(mapping, raw)
         if not mapped.tables:
             counts = self.tables.setdefault(path.stem, TableCounts(path.stem, files=[str(path)]))
@@ -951,7 +952,24 @@ def _import_file(
             state.present.unknown(name, f"{path} cannot be read")
         return [Reject(str(path), 0, "", "", str(problem))]
     _note_unread_sheets(raw, state, [name] if name in TABLES else [])
+    _note_short_rows(raw, state, log)
     return _write_raw(graph, raw, name, zone, counts, log, progress, state, began)
+
+
+def _note_short_rows(raw: RawTable, state: RunState, log: Log) -> None:
+    """Rows with fewer cells than the header are read with the missing cells empty, as a writer
+    that leaves trailing empty cells out means them; an empty cell clears what the graph holds
+    (a lot's hold, a step's device), so a row cut by hand or by a tool must not do it silently."""
+    if not raw.short_lines:
+        return
+    lines = [str(n) for n in raw.short_lines]
+    note = (
+        f"{raw.path}: {counted(len(lines), 'row')} with fewer cells than the header "
+        f"(line {first_ids(lines, 5)}) {were(len(lines))} read with the missing cells empty, "
+        "which clears those values in the graph (if a row was cut, mend it and import again)"
+    )
+    state.notes.append(note)
+    log(note)
 
 
 def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
