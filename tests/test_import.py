@@ -211,6 +211,19 @@ def test_duplicates_identical_once_conflicting_rejected(
     ]
 
 
+def test_a_conflicting_duplicates_reject_quotes_the_cell_as_written(tmp_path: Path) -> None:
+    """The reject named the value as read (`3.0`, an ISO time) where the file has `3`: the
+    value column is for finding the cell in the file."""
+    lots = _write(tmp_path / "in", "lots.csv", "lot_id,material_id,quantity,uom,created_at\n"
+                  "L1,M1,2,kg,2026-11-03\nL1,M1,3,kg,2026-11-03\n"
+                  "L2,M1,2,kg,2026-11-03 08:15\nL2,M1,2,kg,2026-11-03T09:15\n")  # fmt: skip
+    summary = check_paths([lots], reject_file=tmp_path / "r.csv")
+    assert [(r.line, r.column, r.value) for r in summary.rejects] == [
+        (3, "quantity", "3"),
+        (5, "created_at", "2026-11-03T09:15"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("local", "stored"),
     [

@@ -587,6 +587,15 @@ def test_a_bundled_mapping_is_found_by_its_name(tmp_path: Path) -> None:
     assert caught.value.hint == "give a mapping file, or a bundled mapping: mes_gbk, sap"
 
 
+def test_a_sections_match_ignores_case_as_the_suffix_does() -> None:
+    sap = load_mapping(SAP / "mapping.toml")
+    assert [r.table for r in sap.rules_for(Path("mseg_movements.CSV"))] == [
+        r.table for r in sap.rules_for(Path("MSEG_movements.csv"))
+    ]
+    assert sap.rules_for(Path("mseg_movements.CSV"))
+    assert not sap.rules_for(Path("MSEGX.txt"))
+
+
 def test_a_where_column_missing_rejects_each_row_once_per_table(
     neo4j_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -702,7 +711,13 @@ def test_summed_quantities_reach_the_graph(
         ('[file]\nmatch = "*.csv"\ntable = "lots"\n', "the sections are [[file]] tables"),
         ('[[file]]\nmatch = "*.csv"\ntable = ["lots"]\n', "[[file]] 1 names unknown table"),
         ('units = 1\n[[file]]\nmatch = "*.csv"\ntable = "lots"\n', "`[units]` is a table"),
-        ('[units]\nG = { to = "kg", factor = "x" }\n[[file]]\nmatch = "*.csv"\ntable = "lots"\n',
+        # given quoted, the factor was said to be missing
+        ('[units]\nG = { to = "kg", factor = "0.001" }\n[[file]]\nmatch = "*.csv"\n'
+         'table = "lots"\n',
+         "unit 'G': `factor` is a number above 0, unquoted (factor = 1000), not '0.001'"),
+        ('[units]\nG = { to = "kg", factor = -1 }\n[[file]]\nmatch = "*.csv"\n'
+         'table = "lots"\n', "unit 'G': `factor` is a number above 0"),
+        ('[units]\nG = "kg"\n[[file]]\nmatch = "*.csv"\ntable = "lots"\n',
          "unit 'G' needs `to` and `factor`"),
         # left out, the factor was 1: 1.2 T read as 1.2 kg
         ('[units]\nT = { to = "kg" }\n[[file]]\nmatch = "*.csv"\ntable = "lots"\n',

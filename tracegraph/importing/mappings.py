@@ -132,7 +132,11 @@ class Mapping:
     rules: tuple[FileRule, ...] = ()
 
     def rules_for(self, source: Path) -> list[FileRule]:
-        return [r for r in self.rules if fnmatch.fnmatch(source.name, r.match)]
+        # Without regard to case on every system, as a file's suffix is (`MSEG*.csv` takes
+        # `mseg_1103.CSV`): fnmatch follows the system's, and a Windows export copied to Linux
+        # was skipped as "no section matches".
+        name = source.name.casefold()
+        return [r for r in self.rules if fnmatch.fnmatchcase(name, r.match.casefold())]
 
     def header_line_of(self, source: Path) -> int:
         """The line with the column names: the first matching section's, else the mapping's."""
@@ -182,14 +186,13 @@ def load_mapping(path: Path) -> Mapping:
     for name, spec in data.get("units", {}).items():
         # `factor` is required: left out it was 1, and `T = { to = "kg" }` read 1.2 t as 1.2 kg
         factor = spec.get("factor") if isinstance(spec, dict) else None
-        if (
-            not isinstance(spec, dict)
-            or "to" not in spec
-            or isinstance(factor, bool)
-            or not (isinstance(factor, int | float) and factor > 0)
-        ):
+        if not isinstance(spec, dict) or "to" not in spec or factor is None:
             raise _bad(path, f"unit {name!r} needs `to` and `factor`, how many `to` one {name} "
                        "is (T = { to = \"kg\", factor = 1000 })")  # fmt: skip
+        if isinstance(factor, bool) or not (isinstance(factor, int | float) and factor > 0):
+            # a quoted "1000" is given, and was told it was missing
+            raise _bad(path, f"unit {name!r}: `factor` is a number above 0, unquoted "
+                       f"(factor = 1000), not {factor!r}")  # fmt: skip
         if not isinstance(spec["to"], str) or spec["to"] not in UNITS:
             raise _bad(path, f"unit {name!r}: `to` is one of {', '.join(sorted(UNITS))}, not "
                        f"{spec['to']!r}")  # fmt: skip

@@ -376,6 +376,7 @@ def _valid_rows(
 ) -> Iterator[dict[str, Any]]:
     # The column behind each header name, looked up once per file rather than once per cell.
     columns = {name: table.column(name) for name in raw.header}
+    header_of = {column.name: name for name, column in columns.items() if column is not None}
     absent = tuple(c.name for c in table.columns if c.name not in columns)
     first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     spreadsheet = raw.encoding == "xlsx"  # only a workbook has error cells to look for
@@ -417,7 +418,10 @@ def _valid_rows(
                 if earlier["_line"] == line
                 else f"duplicate {keys} with a different {differing} than line {earlier['_line']}"
             )
-            out.rejects.append(Reject(out.file, line, differing, _text(row.get(differing)), reason))
+            # the cell as written (`2`), not as read (`2.0`), so that it can be found in the file
+            written = cells.get(header_of.get(differing, differing))
+            value = _text(row.get(differing)) if written is None else written[:200]
+            out.rejects.append(Reject(out.file, line, differing, value, reason))
 
 
 def _typed_row(
