@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -204,6 +205,11 @@ def test_recall_package_has_the_stock_to_block(
         ["B", "SALT", 9.5, "kg"], ["P2", "BREAD", 60.0, "pcs"], ["P3", None, None, None],
     ]  # fmt: skip
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
+    # the expiry a date the sheet sorts and filters by (it was text), the instant in UTC
+    expiry = cells[0].index("expires_at")
+    assert [row[expiry] for row in cells[1:]] == [
+        datetime(2027, 1, 31), datetime(2026, 11, 20), None,
+    ]  # fmt: skip
 
     package = json.loads((out / "recall.json").read_text("utf-8"))
     assert [(r["lot_id"], r["remaining"], r["location_id"]) for r in package["stock"]] == [

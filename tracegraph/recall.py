@@ -21,7 +21,7 @@ import os
 import socket
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -654,8 +654,6 @@ def write_xlsx(
     """The events, the customers and the stock to block, a sheet each (tracegraph.xlsx: every
     text a text cell, so a name like `=Shop two` is never a formula), each with its header in
     bold kept in view and an autofilter: sortable and filterable, as FSMA 204 asks."""
-    widths = [min(max([len(name), *(len(str(e.get(name) or "")) for e in events[:200])]) + 2, 40)
-              for name in EVENT_COLUMNS]  # fmt: skip
     utc = EVENT_COLUMNS.index("event_date_utc")
 
     def event_rows() -> Iterator[list[Any]]:
@@ -666,13 +664,28 @@ def write_xlsx(
                 row[utc] = datetime.fromisoformat(str(row[utc]))
             yield row
 
+    expires = STOCK_COLUMNS.index("expires_at")
+
+    def stock_rows() -> Iterator[list[Any]]:
+        for lot in stock:
+            row = [lot.get(c) for c in STOCK_COLUMNS]
+            if row[expires]:  # a date Excel sorts and filters by (the instant, shown in UTC)
+                row[expires] = datetime.fromisoformat(str(row[expires]))
+            yield row
+
     listed, columns = customers
     return write_workbook(path, [
-        Sheet("tracking events", EVENT_COLUMNS, event_rows(), widths),
+        Sheet("tracking events", EVENT_COLUMNS, event_rows(), _widths(events, EVENT_COLUMNS)),
         Sheet("customers", columns, ([c.get(name) for name in columns] for c in listed)),
-        Sheet("stock to block", STOCK_COLUMNS,
-              ([row.get(name) for name in STOCK_COLUMNS] for row in stock)),
+        Sheet("stock to block", STOCK_COLUMNS, stock_rows(), _widths(stock, STOCK_COLUMNS)),
     ])  # fmt: skip
+
+
+def _widths(rows: list[dict[str, Any]], columns: Sequence[str]) -> list[int]:
+    """Characters per column, as wide as the first 200 rows' text (at most 40): at Excel's
+    default width a date and time shows as ####."""
+    return [min(max([len(name), *(len(str(r.get(name) or "")) for r in rows[:200])]) + 2, 40)
+            for name in columns]  # fmt: skip
 
 
 def _write_json(path: Path, payload: dict[str, Any]) -> Path:
