@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
@@ -311,6 +312,39 @@ def test_a_local_time_whose_offset_has_seconds_is_stored_as_the_same_moment_in_u
     again = runner.invoke(app, ["import", folder, "--timezone", "Asia/Shanghai", "--force",
                                 "--format", "json"])  # fmt: skip
     assert json.loads(again.stdout)["tables"]["lots"]["changed"] == 0
+
+
+def test_times_neo4j_or_python_cannot_hold_are_rejected_and_sentinels_go_through_a_recall(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """An offset beyond ±18:00 (a typo) stopped the import at its batch on every run, as the
+    offset in seconds did; 0001-01-01 in Shanghai (+08:05:43 then) is in year 0 in UTC and was
+    an internal error (exit 3). A "no date" 0001-01-01+08:00 received and a 9999-12-31 23:59:59
+    -05:00 expiry are stored, and the lot's recall package is written (it stopped with an
+    OverflowError converting them to UTC)."""
+    _write(tmp_path / "in", "lots.csv",
+           "lot_id,material_id,quantity,uom,supplier_id,received_at,expires_at\n"
+           "Z1,SALT,5,kg,V1,2026-11-03T08:15:00+18:01,\n"
+           "Z2,SALT,5,kg,V1,0001-01-01,\n"
+           "Z3,SALT,5,kg,V1,2026-11-03T08:15:00-18:00,\n"
+           "Z4,SALT,5,kg,V1,0001-01-01T00:00:00+08:00,9999-12-31T23:59:59-05:00\n")  # fmt: skip
+    code, summary, rejects = _import(runner, str(tmp_path / "in"), "--timezone", "Asia/Shanghai")
+    assert code == 1
+    assert [(r["line"], r["column"], r["reason"]) for r in rejects] == [
+        ("2", "received_at", "a UTC offset beyond ±18:00, which no place uses (a typo?)"),
+        ("3", "received_at", "before year 1 in UTC: Asia/Shanghai was +08:05:43 then, which "
+         "only UTC can store (for no date, leave the cell empty)"),
+    ]  # fmt: skip
+    assert summary["tables"]["lots"]["written"] == 2
+    out = tmp_path / "recall"
+    result = runner.invoke(app, ["recall", "Z4", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
+    assert [(e["event_type"], e["event_date"], e["event_date_utc"]) for e in events] == [
+        ("receiving", "0001-01-01T00:00:00+08:00", ""),  # no UTC date and time before year 1
+    ]
+    stock = load_workbook(out / "tracking_events.xlsx")["stock to block"]
+    assert stock["H2"].value == "9999-12-31T23:59:59-05:00"  # no Excel date after 9999-12-31
 
 
 def test_a_canonical_column_spelled_otherwise_rejects_the_file(tmp_path: Path) -> None:

@@ -81,6 +81,22 @@ def test_numbers_booleans_dates_and_gaps_keep_their_types(tmp_path: Path) -> Non
     assert book["values"]["I2"].value == datetime(2026, 11, 4, 8, 0, 30)  # the instant in UTC
 
 
+def test_a_date_excel_has_no_serial_for_is_its_iso_text(tmp_path: Path) -> None:
+    """An export's "no date" 0001-01-01 east of UTC is in year 0 there, and 9999-12-31 23:59
+    west of UTC in year 10000: the recall package stopped with an OverflowError. Before
+    1900-03-01 Excel's serials are wrong or none."""
+    east, west = timezone(timedelta(hours=8)), timezone(timedelta(hours=-5))
+    dates = [
+        datetime(1, 1, 1, tzinfo=east), datetime(9999, 12, 31, 23, 59, 59, tzinfo=west),
+        datetime(1899, 12, 31), datetime(1900, 3, 1), datetime(9999, 12, 31, 23, 59, 59),
+    ]  # fmt: skip
+    path = write_workbook(tmp_path / "d.xlsx", [Sheet("dates", ["d"], [[d] for d in dates])])
+    assert [row[0] for row in _read(path, "dates")[1:]] == [
+        "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-05:00", "1899-12-31T00:00:00",
+        datetime(1900, 3, 1), datetime(9999, 12, 31, 23, 59, 59),
+    ]  # fmt: skip
+
+
 def test_every_sheet_has_a_bold_header_kept_in_view_an_autofilter_and_its_widths(
     tmp_path: Path,
 ) -> None:

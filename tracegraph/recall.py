@@ -280,7 +280,10 @@ def _utc_text(text: str | None) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime(UTC_TEXT)
+    try:
+        return moment.astimezone(UTC).strftime(UTC_TEXT)
+    except OverflowError:  # a "no date" 0001-01-01 east of UTC is in year 0 there
+        return None
 
 
 def _inputs_text(inputs: list[list[Any]]) -> str:

@@ -31,6 +31,7 @@ from xml.sax.saxutils import escape, quoteattr
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in for every date after
 # February 1900).
 _EXCEL_EPOCH = datetime(1899, 12, 30)
+_FIRST_SERIAL = datetime(1900, 3, 1)
 # What XML 1.0 cannot hold, or not as it is (a carriage return is read as a line feed): written
 # as Excel's _xHHHH_
 _ESCAPED = "\x00-\x08\x0b-\x0d\x0e-\x1f\ufffe\uffff\ud800-\udfff"
@@ -157,16 +158,31 @@ def _row(number: int, columns: list[str], values: Sequence[Any], style: int = 0)
             cells.append(f"<c {at}><v>{int(value)}</v></c>")
         elif isinstance(value, float) and math.isfinite(value):
             cells.append(f"<c {at}><v>{float(value)!r}</v></c>")
-        elif isinstance(value, datetime):
-            if value.tzinfo is not None:  # as the instant in UTC
-                value = value.astimezone(UTC).replace(tzinfo=None)
-            days = (value - _EXCEL_EPOCH).total_seconds() / 86400
+        elif isinstance(value, datetime) and (days := _excel_days(value)) is not None:
             cells.append(f'<c r="{column}{number}" s="{_DATE_TIME}"><v>{days!r}</v></c>')
-        else:
-            text = value if isinstance(value, str) else str(value)
+        else:  # text; a date and time Excel has no serial for, as its ISO 8601 text
+            text = value if isinstance(value, str) else _iso_or_str(value)
             cells.append(f'<c {at} t="inlineStr"><is><t xml:space="preserve">'
                          f"{_text(text)}</t></is></c>")  # fmt: skip
     return f'<row r="{number}">' + "".join(cells) + "</row>"
+
+
+def _excel_days(value: datetime) -> float | None:
+    """The serial Excel stores a date and time as, the instant in UTC; None where it has none:
+    before 1900-03-01 (no day 0, and its 1900-02-29 that never was) and after 9999-12-31, such
+    as an export's "no date" 0001-01-01 and a 9999-12-31 23:59 west of UTC."""
+    if value.tzinfo is not None:
+        try:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            return None
+    if value < _FIRST_SERIAL:
+        return None
+    return (value - _EXCEL_EPOCH).total_seconds() / 86400
+
+
+def _iso_or_str(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def _text(value: str) -> str:

@@ -95,12 +95,33 @@ def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
     # Stored with the fixed UTC offset in force at that instant: the exact moment is kept, and
     # the neo4j driver (6.1) crashes the interpreter when packing ZoneInfo datetimes.
     offset = value.utcoffset() or timedelta(0)
+    if abs(offset) > _MAX_OFFSET:  # Neo4j's datetime() refused it: the import stopped for good
+        raise CellError("a UTC offset beyond ±18:00, which no place uses (a typo?)")
     if offset % timedelta(minutes=1):
         # An offset in seconds (local mean time before ~1900: Shanghai's 1900-01-01, a "no
         # expiry" date, is +08:05:43) is one Neo4j's datetime() cannot read: the import stopped
         # at that batch, run after run. The same moment in UTC.
-        return value.astimezone(UTC), naive
+        try:
+            return value.astimezone(UTC), naive
+        except OverflowError:  # 0001-01-01 there is in year 0 in UTC
+            whose = f"{zone.key} was {_offset_text(offset)} then" if naive else (
+                f"its offset {_offset_text(offset)} has seconds")  # fmt: skip
+            raise CellError(
+                f"before year 1 in UTC: {whose}, which only UTC can store (for no date, "
+                "leave the cell empty)"
+            ) from None
     return value.replace(tzinfo=timezone(offset)), naive
+
+
+_MAX_OFFSET = timedelta(hours=18)
+
+
+def _offset_text(offset: timedelta) -> str:
+    """`+08:05:43`, `-00:25:21`."""
+    seconds = int(offset.total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    return f"{sign}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
 
 
 # 2,5 or 1.250,5: a German or French export's number, which canonical tables write as 2.5.
