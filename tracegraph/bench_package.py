@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -70,11 +70,13 @@ def package_rows(graph: TraceGraph, lot_ids: list[str]) -> Rows:
 
 
 def openpyxl_workbook(path: Path, rows: Rows) -> Path:
-    """The workbook as the package wrote it with openpyxl's write-only mode until 2026-12-05
-    (the same sheets, header, frozen pane, autofilter, widths and date cells). Not quite the
-    old code: its date cells are read by fromisoformat (the old code's strptime took 0.8 s of
-    the ~100k-lot recall's 162k events) and it runs with the collector paused, as the new
-    writer does: the ratio compares the two ways of writing, nothing else."""
+    """The workbook written with openpyxl's write-only mode, as the package did until
+    2026-12-05 (the same sheets, header, frozen pane, autofilter, widths and date cells; since
+    2026-12-06 the stock's expiry a date cell and its sheet's widths sized too, as the package
+    now writes them). Not quite the old code: its date cells are read by fromisoformat (the old
+    code's strptime took 0.8 s of the ~100k-lot recall's 162k events) and it runs with the
+    collector paused, as the new writer does: the ratio compares the two ways of writing,
+    nothing else."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -82,13 +84,14 @@ def openpyxl_workbook(path: Path, rows: Rows) -> Path:
 
     events, (customers, columns), stock = rows
     book = Workbook(write_only=True)
-    utc = EVENT_COLUMNS.index("event_date_utc")
+    dates = {"tracking events": EVENT_COLUMNS.index("event_date_utc"),
+             "stock to block": STOCK_COLUMNS.index("expires_at")}  # fmt: skip
     for title, listed, names in (("tracking events", events, EVENT_COLUMNS),
                                  ("customers", customers, columns),
                                  ("stock to block", stock, STOCK_COLUMNS)):  # fmt: skip
         sheet = book.create_sheet(title)
         sheet.freeze_panes = "A2"
-        if title == "tracking events":
+        if title != "customers":
             for number, name in enumerate(names, start=1):
                 width = max([len(name), *(len(str(e.get(name) or "")) for e in listed[:200])])
                 sheet.column_dimensions[get_column_letter(number)].width = min(width + 2, 40)
@@ -103,10 +106,14 @@ def openpyxl_workbook(path: Path, rows: Rows) -> Path:
                 if isinstance(value, str) and value.startswith("="):
                     row[i] = WriteOnlyCell(sheet, value=value)
                     row[i].data_type = "s"
-            if title == "tracking events" and row[utc]:
-                cell = WriteOnlyCell(sheet, value=datetime.fromisoformat(row[utc]))
+            at = dates.get(title)
+            if at is not None and row[at]:  # the instant in UTC (openpyxl writes no zone)
+                moment = datetime.fromisoformat(row[at])
+                if moment.tzinfo is not None:
+                    moment = moment.astimezone(UTC).replace(tzinfo=None)
+                cell = WriteOnlyCell(sheet, value=moment)
                 cell.number_format = "yyyy-mm-dd hh:mm:ss"
-                row[utc] = cell
+                row[at] = cell
             sheet.append(row)
     book.save(path)
     return path

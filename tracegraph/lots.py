@@ -38,25 +38,45 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     """The lot ids the given ids name, in the order given, each once.
 
     An id may be a lot id, an identity key (`supplier_lot|V07|000123`) or an identity value
-    that names exactly one lot (a supplier lot number only one supplier used). An id naming no
-    lot raises UnknownLot, with close candidates in the hint; one naming several lots raises
-    AmbiguousLot listing them.
+    that names exactly one lot (a supplier lot number only one supplier used); `lot_id|X`
+    names the lot whose id is X and nothing else. An id naming no lot raises UnknownLot, with
+    close candidates in the hint; one naming several lots raises AmbiguousLot listing them —
+    also a lot id that is another lot's supplier lot number (a supplier's bad batch 000123
+    traced as the plant's lot 000123 recalled the wrong lot, without a word).
     """
     # Ids are stored without surrounding spaces (the import strips them), so an id pasted
     # from a padded export column (' R0000003') names the lot it shows.
     wanted = list(dict.fromkeys(text for text in (normal_id(i) for i in id_list(ids)) if text))
     if not wanted:
         raise UnknownLot("no lot given", hint="name at least one lot id")
+    as_lot_id = {text: normal_id(text[len(LOT_ID_KEY):]) for text in wanted
+                 if text.startswith(LOT_ID_KEY)}  # fmt: skip
+    asked = list(dict.fromkeys(as_lot_id.get(text, text) for text in wanted))
+    rows = {row["id"]: row for row in graph.read("lot/resolve", ids=asked)[0]["ids"]}
     found: list[str] = []
-    for row in graph.read("lot/resolve", ids=wanted)[0]["ids"]:
+    for text in wanted:
+        row = rows[as_lot_id.get(text, text)]
+        if text in as_lot_id:
+            if not row["by_lot_id"]:
+                raise UnknownLot(f"no lot has the id {row['id']!r}",
+                                 hint=_suggest(graph, row["id"]))  # fmt: skip
+            found.extend(row["by_lot_id"])
+            continue
+        others = sorted({v["lot_id"] for v in row["by_value"]} - set(row["by_lot_id"]))
+        if row["by_lot_id"] and others:
+            raise AmbiguousLot(
+                f"{row['id']!r} names {len(others) + 1} lots: {row['id']} (lot id); "
+                + "; ".join(_named_by_value(v, row["id"]) for v in row["by_value"]
+                            if v["lot_id"] in others),
+                hint=f"give {LOT_ID_KEY}{row['id']} for the lot with that id, or "
+                + _keys_text([v for v in row["by_value"] if v["lot_id"] in others]),
+            )  # fmt: skip
         lots = row["by_lot_id"] or sorted(row["by_key"])  # not in the store's order
         if not lots:
             lots = sorted({v["lot_id"] for v in row["by_value"]})
             if len(lots) > 1:
                 options = "; ".join(
-                    f"{v['lot_id']} ({v['scheme']} {v['issuer'] or ''} {row['id']})".replace(
-                        "  ", " "
-                    )
+                    _named_by_value(v, row["id"])
                     for v in sorted(row["by_value"], key=lambda v: v["lot_id"])
                 )
                 raise AmbiguousLot(
@@ -69,20 +89,34 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# `lot_id|000123`: the lot whose id is 000123, where that is also another lot's supplier lot
+LOT_ID_KEY = "lot_id|"
+
+
+def _named_by_value(named: dict[str, Any], value: str) -> str:
+    """`R-2024-0815 (supplier_lot V7 000123)`: a lot an identity value names, and as what."""
+    return f"{named['lot_id']} ({named['scheme']} {named['issuer'] or ''} {value})".replace(
+        "  ", " "
+    )
+
+
+def _keys_text(named: list[dict[str, Any]]) -> str:
+    """`supplier_lot|V1|R6 (R11); supplier_lot|V2|R6 (R13, R14)`: keys and the lots they name."""
+    keys: dict[str, list[str]] = {}
+    for v in named:
+        keys.setdefault(v["key"], []).append(v["lot_id"])
+    return "; ".join(f"{key} ({', '.join(sorted(lots))})" for key, lots in sorted(keys.items()))
+
+
 def _ambiguity_hint(named: list[dict[str, Any]]) -> str:
     """What to give instead of a value several lots carry. One supplier's lot received twice
     (two trucks, two internal lots) is one identity key naming both — in a recall, both must
     go: the hint said "give the internal lot id", and a coordinator recalled one of them."""
-    keys: dict[str, list[str]] = {}
-    for v in named:
-        keys.setdefault(v["key"], []).append(v["lot_id"])
+    keys = {v["key"] for v in named}
     if len(keys) == 1:
-        ((key, lots),) = keys.items()
-        return (f"{key} names all {len(lots)} (one identity carried by several lots); "
+        return (f"{keys.pop()} names all {len(named)} (one identity carried by several lots); "
                 "a lot id names one")  # fmt: skip
-    return "give a lot id, or the identity key of one issuer: " + "; ".join(
-        f"{key} ({', '.join(sorted(lots))})" for key, lots in sorted(keys.items())
-    )
+    return "give a lot id, or the identity key of one issuer: " + _keys_text(named)
 
 
 def candidates(graph: TraceGraph, text: str, limit: int = 8) -> list[dict[str, Any]]:

@@ -387,16 +387,8 @@ def _alarm_kinds(device: dict[str, Any], started_at: str, ended_at: str | None,
 def _given_lots(
     graph: TraceGraph, complaint_ids: list[str], control_ids: list[str]
 ) -> tuple[list[str], list[str], list[Any]]:
-    """Complaint and control lots as given, and their factor rows — in one round trip when
-    every id is a lot id (the factors query starts from lots by lot id, so its rows prove
-    it); otherwise the ids are resolved (see resolve_lots) and the factors asked again."""
-    complaints = list(dict.fromkeys(complaint_ids))
-    bad = set(complaints)
-    controls = [c for c in dict.fromkeys(control_ids) if c not in bad]
-    if complaints and controls:
-        rows = _factor_rows(graph, [*complaints, *controls])
-        if len(rows) == len(complaints) + len(controls):
-            return complaints, controls, rows
+    """Complaint and control lots as given (resolved, lot ids too: see resolve_lots), and
+    their factor rows."""
     complaints = resolve_lots(graph, complaint_ids)
     controls = [c for c in resolve_lots(graph, control_ids) if c not in complaints]
     return complaints, controls, _factor_rows(graph, [*complaints, *controls]) if controls else []

@@ -22,7 +22,7 @@ from tracegraph.errors import UnknownSubject
 from tracegraph.flow import Edge, Quantity
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
-from tracegraph.lots import id_list, normal_id, resolve_lots
+from tracegraph.lots import normal_id, resolve_lots
 from tracegraph.units import convert, dimension
 from tracegraph.values import STEP_FIELDS, counted, first_ids, iso, public_props
 
@@ -352,16 +352,9 @@ _R = TypeVar("_R", bound=_Reached)
 def _resolved_and_reached(
     graph: TraceGraph, fetch: Callable[[TraceGraph, list[str]], _R], ids: list[str]
 ) -> tuple[list[str], _R]:
-    """The source lots `ids` name and what the trace reaches from them — in one round trip
-    when every id is a lot id (the usual case). The trace query starts from lots by lot id and
-    returns its sources, so an id missing from its lots names a lot by another identity, or
-    none: then the ids are resolved (lot id first, see resolve_lots) and the trace asked again."""
-    ids = id_list(ids)
-    wanted = list(dict.fromkeys(ids))
-    if wanted:
-        reached = fetch(graph, wanted)
-        if all(lot in reached.lots for lot in wanted):
-            return wanted, reached
+    """The source lots `ids` name (see resolve_lots) and what the trace reaches from them.
+    The ids are always resolved first, lot ids too: a lot id that is also another lot's supplier
+    lot number names two lots, and the trace took the one with that id without a word."""
     sources = resolve_lots(graph, ids)
     return sources, fetch(graph, sources)
 

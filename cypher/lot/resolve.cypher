@@ -1,7 +1,8 @@
 // Which lots each given id names: a lot id, an identity key (`supplier_lot|V07|000123`) or
 // an identity value alone (a bare supplier lot number, a traceability lot code, …). The library
-// decides: a lot id wins, then a key, then a value that names exactly one lot. One row with a
-// map per id, in the order given: a row per id costs more than the look-ups (1,000 ids).
+// decides (lots.resolve_lots): a lot id, unless it is also another lot's identity value (then
+// both are named, never one), then a key, then a value that names exactly one lot. One row with
+// a map per id, in the order given: a row per id costs more than the look-ups (1,000 ids).
 UNWIND $ids AS id
 RETURN collect({
   id: id,
