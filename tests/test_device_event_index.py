@@ -102,6 +102,28 @@ def _answers(graph: TraceGraph) -> dict[str, Any]:
     return out
 
 
+def test_an_alarm_without_a_zoned_time_is_passed_over_by_every_answer(
+    oven_plant: TraceGraph,
+) -> None:
+    """An alarm made by hand in the Browser with its time as text, as a local time or without
+    one (what `check` reports as "no time a trace reads") stopped every ranking of the plant:
+    "Type mismatch", "Epoch not supported", or a TypeError (exit 3). They are passed over,
+    by the ranking as by the traces, keyed or not."""
+    graph = oven_plant
+    before = _answers(graph)
+    _run(
+        graph,
+        "MATCH (oven:Device {device_id: 'OVEN-1'}) UNWIND [{id: 'H1', at: "
+        "'2026-11-03T08:45:00Z'}, {id: 'H2', at: localdatetime('2026-11-03T08:46:00')}, "
+        "{id: 'H3', at: null}] AS hand "
+        "CREATE (:DeviceEvent:KeyedDeviceEvent {event_id: hand.id, event: 'alarm', "
+        "device_id: 'OVEN-1', at: hand.at, result: 'by hand'})-[:OF_DEVICE]->(oven)",
+    )
+    assert _answers(graph) == before
+    _run(graph, "MATCH (e:DeviceEvent) REMOVE e:KeyedDeviceEvent")  # read from the device
+    assert _answers(graph) == before
+
+
 def test_an_unmigrated_or_half_migrated_graph_answers_as_a_migrated_one(
     oven_plant: TraceGraph,
 ) -> None:

@@ -20,7 +20,7 @@ CALL (keyed) {
     WHERE event.device_id = span[0] AND event.event = 'alarm'
       AND event.at > datetime({epochMillis: span[1] - 1})
       AND event.at < datetime({epochMillis: span[2] + 1})
-    WITH event, event.at.epochMillis AS at
+    WITH event, CASE WHEN event.at IS :: ZONED DATETIME THEN event.at.epochMillis END AS at
     WHERE at >= span[1] AND at <= span[2]
     RETURN collect(DISTINCT coalesce(event.result, '')) AS kinds
   }

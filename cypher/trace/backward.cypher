@@ -90,7 +90,8 @@ CALL (reached) {
           WITH event WHERE event.event IN ['calibration', 'maintenance', 'alarm']
           RETURN event
         }
-        WITH event, event.at.epochMillis AS at
+        // null for an event made by hand with no zoned time (text, a local time): passed over
+        WITH event, CASE WHEN event.at IS :: ZONED DATETIME THEN event.at.epochMillis END AS at
         WHERE at >= starts_ms AND at <= until_ms
         RETURN [at, event {.*, at: toString(event.at)}] ORDER BY at, event.event_id
       },
@@ -108,7 +109,8 @@ CALL (reached) {
           WITH event WHERE event.event = 'calibration'
           RETURN event
         }
-        WITH event, event.at.epochMillis AS at
+        // null for an event made by hand with no zoned time (text, a local time): passed over
+        WITH event, CASE WHEN event.at IS :: ZONED DATETIME THEN event.at.epochMillis END AS at
         WHERE at < starts_ms
         RETURN [at, event {.*, at: toString(event.at)}] ORDER BY at DESC, event.event_id DESC
         LIMIT 1

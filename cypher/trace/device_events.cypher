@@ -27,7 +27,7 @@ CALL (starts, ends, keyed) {
   WITH * WHERE keyed
   MATCH (event:DeviceEvent) USING INDEX SEEK event:DeviceEvent(device_id, event, at)
   WHERE event.device_id = $device_id AND event.event = 'calibration'
-    AND event.at < datetime({epochMillis: starts}) AND event.at.epochMillis < starts
+    AND event.at < datetime({epochMillis: starts})
   RETURN event
   UNION ALL
   WITH * WHERE NOT keyed
@@ -38,10 +38,11 @@ CALL (starts, ends, keyed) {
   WITH event WHERE event.event IN ['calibration', 'maintenance', 'alarm']
   RETURN event
 }
-WITH event, event.at.epochMillis AS at, starts, ends
+// null for an event made by hand with no zoned time (text, a local time): passed over
+WITH event, CASE WHEN event.at IS :: ZONED DATETIME THEN event.at.epochMillis END AS at, starts, ends
 WHERE at < ends AND (at >= starts OR event.event = 'calibration')
 WITH event, at >= starts AS inside
-ORDER BY event.at.epochMillis, event.event_id
+ORDER BY at, event.event_id
 WITH collect(CASE WHEN inside THEN event END) AS inside,
      collect(CASE WHEN NOT inside THEN event END) AS before
 RETURN [e IN inside | e {.*, at: toString(e.at)}] AS events,
