@@ -212,6 +212,19 @@ def test_duplicates_identical_once_conflicting_rejected(
     ]
 
 
+def test_a_receipt_without_its_supplier_is_rejected_not_dropped(tmp_path: Path) -> None:
+    """received_at is stored on the link to the supplier: with supplier_id empty, the row was
+    written and its receipt date dropped without a word (no receiving event, no check)."""
+    lots = _write(tmp_path / "in", "lots.csv", "lot_id,material_id,supplier_id,received_at\n"
+                  "L1,M1,,2026-11-03T08:00Z\nL2,M1,V1,2026-11-03T08:00Z\nL3,M1,,\n")  # fmt: skip
+    summary = check_paths([lots], reject_file=tmp_path / "r.csv")
+    assert [(r.line, r.column, r.value, r.reason) for r in summary.rejects] == [
+        (2, "received_at", "2026-11-03T08:00Z", "a receipt needs its supplier_id (a sister plant "
+         "is a supplier too): without one it cannot be stored"),
+    ]  # fmt: skip
+    assert summary.table_counts()["lots"]["written"] == 2
+
+
 def test_a_conflicting_duplicates_reject_quotes_the_cell_as_written(tmp_path: Path) -> None:
     """The reject named the value as read (`3.0`, an ISO time) where the file has `3`: the
     value column is for finding the cell in the file."""

@@ -399,6 +399,10 @@ def _valid_rows(
     columns = {name: table.column(name) for name in raw.header}
     header_of = {column.name: name for name, column in columns.items() if column is not None}
     absent = tuple(c.name for c in table.columns if c.name not in columns)
+    received_at_cell = header_of.get("received_at", "")
+    receipts_need_supplier = (
+        table.name == "lots" and "supplier_id" in header_of and bool(received_at_cell)
+    )
     first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     spreadsheet = raw.encoding == "xlsx"  # only a workbook has error cells to look for
     semicolon = raw.delimiter == ";"
@@ -415,6 +419,14 @@ def _valid_rows(
         )
         if reject is not None:
             out.rejects.append(reject)
+            continue
+        if receipts_need_supplier and row["received_at"] is not None and row["supplier_id"] is None:
+            # a receipt lives on the link to its supplier: without one, it was dropped unsaid
+            reason = ("a receipt needs its supplier_id (a sister plant is a supplier too): "
+                      "without one it cannot be stored")  # fmt: skip
+            out.rejects.append(
+                Reject(out.file, line, "received_at", cells[received_at_cell], reason)
+            )
             continue
         for name in naive:
             out.naive_times[name] = out.naive_times.get(name, 0) + 1
