@@ -212,6 +212,35 @@ def test_duplicates_identical_once_conflicting_rejected(
     ]
 
 
+def test_an_extra_column_named_like_the_importers_own_is_kept_under_another_name(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """An MES alarm log's own event_id (and a lots export's origin_known) were dropped without a
+    word: the importer keeps those names for itself. Stored as export_event_id, said once."""
+    folder = tmp_path / "in"
+    alarm = "OVEN-1,alarm,2026-11-03T08:00Z,hot,MES-77\n"
+    _write(folder, "device_events.csv", "device_id,event,at,result,event_id\n" + alarm)
+    _write(folder, "lots.csv", "lot_id,material_id,origin_known\nL1,M1,no\n")
+    code, summary, _ = _import(runner, str(folder))
+    assert code == 0
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (e:DeviceEvent) MATCH (l:Lot {lot_id: 'L1'}) RETURN e.export_event_id AS event, "
+        "e.event_id STARTS WITH 'MES' AS replaced, l.export_origin_known AS origin, "
+        "l.origin_known AS known", database_=graph.database,
+    )  # fmt: skip
+    assert [r.data() for r in records] == [
+        {"event": "MES-77", "replaced": False, "origin": "no", "known": True}
+    ]
+    assert [n for n in summary["notes"] if "keeps for itself" in n] == [
+        f"{folder / 'lots.csv'}: column origin_known is a name tracegraph keeps for itself: its "
+        "values are stored as export_origin_known",
+        f"{folder / 'device_events.csv'}: column event_id is a name tracegraph keeps for itself: "
+        "its values are stored as export_event_id",
+    ]
+    again = runner.invoke(app, ["import", str(folder), "--force", "--format", "json"])
+    assert json.loads(again.stdout)["tables"]["device_events"]["changed"] == 0
+
+
 def test_a_receipt_without_its_supplier_is_rejected_not_dropped(tmp_path: Path) -> None:
     """received_at is stored on the link to the supplier: with supplier_id empty, the row was
     written and its receipt date dropped without a word (no receiving event, no check)."""

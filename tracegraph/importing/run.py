@@ -48,7 +48,14 @@ from tracegraph.importing.reader import (
     table_name,
 )
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
-from tracegraph.importing.validate import CommaCounts, Reject, comma_number, validate_lazily
+from tracegraph.importing.validate import (
+    RESERVED_PROPERTIES,
+    CommaCounts,
+    Reject,
+    comma_number,
+    kept_as,
+    validate_lazily,
+)
 from tracegraph.importing.writer import (
     BATCH_SIZE,
     MUST_EXIST,
@@ -1051,6 +1058,14 @@ def _write_raw(
     file_written = written.written + validated.duplicates
     if state.present is not None and compared:
         state.present.protect(name, raw, validated.rejects, zone)
+    table = TABLES.get(name)
+    kept = [n for n in raw.header if n in RESERVED_PROPERTIES]
+    kept = [n for n in kept if table is not None and table.column(n) is None]
+    for column in kept:
+        renamed = (f"{raw.path}: column {column} is a name tracegraph keeps for itself: its "
+                   f"values are stored as {kept_as(column)}")  # fmt: skip
+        state.notes.append(renamed)
+        log(renamed)
     if validated.later_ends:
         later = (
             f"{raw.path}: {counted(validated.later_ends, f'{name} row')} "

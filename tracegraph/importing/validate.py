@@ -43,9 +43,15 @@ _CODE_WITH_E = re.compile(r"\d+[eE]\d+")
 _EXCEL_SCIENTIFIC = re.compile(r"\d+([.,]\d+)?E\+\d+", re.IGNORECASE)
 _NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# Properties the importer keeps for itself (a file's column of that name is not stored): the
-# row hash, a lot's origin flag, a device event's id, a device's or operator's longest step.
+# Properties the importer keeps for itself: the row hash, a lot's origin flag, a device event's
+# id, a device's or operator's longest step. A file's extra column of that name (an MES's
+# event_id) is kept as `export_<name>` (it was dropped without a word), and the run says so.
 RESERVED_PROPERTIES = frozenset({"_row_sha", "origin_known", "event_id", "longest_step_s"})
+
+
+def kept_as(name: str) -> str:
+    """The property an extra column named like one the importer keeps for itself is stored as."""
+    return f"export_{name}"
 
 
 @dataclass(frozen=True)
@@ -480,8 +486,10 @@ def _typed_row(
                 continue
             return row, Reject(file, line, name, text, text.REASON)
         if column is None:
-            if text.strip() and name not in RESERVED_PROPERTIES:
+            if text.strip():
                 key = name or f"column_{position + 1}"
+                if key in RESERVED_PROPERTIES:
+                    key = kept_as(key)
                 if commas is None:
                     extra[key] = _extra_value(text)
                     continue
