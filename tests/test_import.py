@@ -857,6 +857,28 @@ def test_empty_and_unknown_files(
                                 "(.csv, .xlsx, .parquet)"]  # fmt: skip
 
 
+def test_a_table_file_in_a_form_not_read_is_an_unread_file_not_a_note(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP wrote tonight's lots as lots.xls (or packed them): a note said it was skipped,
+    and the run ended clean (exit 0) while the table went stale."""
+    folder = tmp_path / "in"
+    _write(folder, "materials.csv", "material_id,name\nM1,Flour\n")
+    (folder / "lots.xls").write_bytes(b"\xd0\xcf\x11\xe0 an old Excel workbook")
+    (folder / "Shipments.csv.gz").write_bytes(b"\x1f\x8b packed")
+    code, summary, rejects = _import(runner, str(folder))
+    assert code == 1
+    hint = " (hint: tables are .csv, .xlsx, .parquet files: save it as one, or unpack it)"
+    assert [(r["file"], r["line"], r["reason"]) for r in rejects] == [
+        (str(folder / "lots.xls"), "0", f"{folder / 'lots.xls'}: a .xls file, which tracegraph "
+         "does not read" + hint),
+        (str(folder / "Shipments.csv.gz"), "0", f"{folder / 'Shipments.csv.gz'}: a .csv.gz file, "
+         "which tracegraph does not read" + hint),
+    ]  # fmt: skip
+    assert summary["tables"]["materials"]["written"] == 1
+    assert "notes" not in summary or not [n for n in summary["notes"] if "skipped" in n]
+
+
 def test_a_column_named_twice_rejects_every_row(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

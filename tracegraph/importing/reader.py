@@ -142,8 +142,10 @@ def read_table(
         return _read_xlsx(path, table_name(path), header_line)
     if suffix == ".parquet":
         return _read_parquet(path)
+    form = "".join(path.suffixes[-2:]) or "file without a suffix"
     raise UnreadableFile(
-        f"{path}: not a table file", hint=f"tables are {', '.join(SUFFIXES)} files"
+        f"{path}: a {form} file, which tracegraph does not read",
+        hint=f"tables are {', '.join(SUFFIXES)} files: save it as one, or unpack it",
     )
 
 

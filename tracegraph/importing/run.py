@@ -194,6 +194,16 @@ _IMPORT_OUTPUT = re.compile(r"(?:rejects|removed)-(?:dry-run-)?\d{8}T\d{6}Z-[0-9
                             re.IGNORECASE)  # fmt: skip
 
 
+def _named_as_table(path: Path, mapping: Mapping | None) -> bool:
+    """Whether a file of another form is named as a table file is (`lots.xls`, `LOTS.csv.gz`),
+    or as a mapping's section takes its files."""
+    if path.name.startswith((".", "~$")):
+        return False
+    if mapping is not None:
+        return bool(mapping.rules_for(path))
+    return path.name.split(".")[0].strip().lower() in TABLES
+
+
 def find_files(
     paths: Sequence[Path], mapping: Mapping | None = None
 ) -> tuple[list[Path], list[str]]:
@@ -212,6 +222,10 @@ def find_files(
                 elif _IMPORT_OUTPUT.fullmatch(child.name):
                     outputs.append(child.name)
                 elif child.suffix.lower() in SUFFIXES and not child.name.startswith((".", "~$")):
+                    files.append(child)
+                elif child.is_file() and _named_as_table(child, mapping):
+                    # lots.xls, lots.csv.gz: tonight's lots in a form not read; a note let the
+                    # run end clean while the table went stale. Read, it is an unread file.
                     files.append(child)
                 elif child.is_file():
                     notes.append(f"skipped {child}: not a table file ({', '.join(SUFFIXES)})")
