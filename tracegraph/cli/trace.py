@@ -95,7 +95,7 @@ def forward(
     each in its own) — not the lot's own quantity, which is shown beside it. "To block" lists
     the sources and lots with something left by their records (in the lot's own unit, as `lot
     show` counts it), where they are and how much of the sources they hold (`stock` in the
-    JSON; `remaining`, `location_id` on the lot rows). CSV: one row per lot and shipment line.
+    JSON; `remaining`, `stock_location_id` on the lot rows). CSV: one row per lot and shipment line.
     Exit code 2 (and nothing on stdout) for an unknown lot.
     """
     if html is not None:
