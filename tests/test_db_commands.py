@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import neo4j
@@ -12,7 +14,9 @@ from typer.testing import CliRunner
 
 from tracegraph import health, server
 from tracegraph.cli.main import app
+from tracegraph.errors import ImportBusy
 from tracegraph.graph import TraceGraph
+from tracegraph.importing import run as import_run
 from tracegraph.models import LABELS
 
 
@@ -109,6 +113,38 @@ def test_reset_yes_empties_data_and_schema(
     assert result.exit_code == 0, result.stderr
     assert graph.status().total_nodes == 0
     assert graph.schema_objects() == []
+
+
+def test_reset_drops_the_schema_while_it_holds_the_import_lock_and_an_import_refuses_after(
+    graph: TraceGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reset in an import's first seconds dropped the schema after it let go of the import
+    lock, under the import that took the lock meanwhile: 76k rows written with no constraint.
+    The schema now goes while the lock is held (but the lock's own constraint), and an import
+    that finds it gone once it holds the lock writes nothing."""
+    _add_some_lots(graph)
+    left: list[list[str]] = []
+
+    @contextlib.contextmanager
+    def locked() -> Iterator[None]:
+        yield
+        left.append(sorted(o.name for o in graph.schema_objects()))
+
+    graph.reset(data_deleted=locked)
+    assert graph.schema_objects() == []
+    assert len(left) == 1 and len(left[0]) == 1 and "importlock" in left[0][0].lower()
+
+    graph.init_schema()
+    monkeypatch.setattr(import_run, "_installed_schema", lambda *_: [])  # a reset came between
+    graph.autocommit("db/drop_index", name=next(
+        o.name for o in graph.schema_objects() if o.kind != "constraint"
+    ))  # fmt: skip
+    (tmp_path / "materials.csv").write_text("material_id,name\nM1,Flour\n")
+    with pytest.raises(ImportBusy) as refused:
+        import_run.import_paths(graph, [tmp_path / "materials.csv"])
+    assert "were dropped as this import started" in refused.value.message
+    assert graph.status().nodes.get("Material", 0) == 0
+    assert graph.status().nodes.get("ImportRun", 0) == 0  # no ledger entry either
 
 
 def test_reset_keep_schema_keeps_constraints(

@@ -6,6 +6,8 @@ import json
 import os
 import re
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -182,6 +184,40 @@ def test_quick_start_works_twice_and_survives_a_restart(
     _run(runner, ["db", "up"])
     assert json.loads(_run(runner, ["db", "status", "--format", "json"]))["nodes"]["Lot"] == 1
     _run(runner, ["db", "down"])
+
+    # An empty or cut dump: neo4j-admin deleted the database before it read the file, and the
+    # plant and its ledger were gone (a cut one left half a store that never started).
+    cut, empty = Path("backups") / "cut.dump", Path("backups") / "empty.dump"
+    cut.write_bytes(dump.read_bytes()[: dump.stat().st_size // 2])
+    empty.write_bytes(b"")
+    for bad in (cut, empty):
+        failed = runner.invoke(app, ["db", "restore", str(bad), "--yes"])
+        assert failed.exit_code == 2, failed.output
+        assert "; the database was not changed (hint: the dump cannot be loaded" in failed.stderr
+        assert len(failed.stderr.strip().splitlines()) == 1
+    data = server.neo4j_home(fresh_home) / "data"
+    assert not list(data.glob(".tracegraph-before-restore-*"))
+    _run(runner, ["db", "up"])
+    assert json.loads(_run(runner, ["db", "status", "--format", "json"]))["nodes"]["Lot"] == 1
+    _run(runner, ["db", "down"])
+
+
+def test_a_pid_file_naming_another_homes_server_is_not_this_homes_server(
+    tmp_path: Path,
+) -> None:
+    """After a reboot a stale pid file named another home's Neo4j (pids are reused): `db down`
+    stopped that server, and `db up` said the port was taken."""
+    home, other = tmp_path / "plant" / ".tracegraph", tmp_path / "test" / ".tracegraph"
+    pidfile = server.neo4j_home(home) / "run" / "neo4j.pid"
+    pidfile.parent.mkdir(parents=True)
+    for owner, ours in ((other, False), (home, True)):
+        conf = f"{server.neo4j_home(owner) / 'conf'}/*"  # as a server's class path names it
+        with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", conf]) as java:
+            try:
+                pidfile.write_text(f"{java.pid}\n")
+                assert server.running_pid(home) == (java.pid if ours else None)
+            finally:
+                java.kill()
 
 
 def test_a_failed_start_names_the_launchers_error_not_an_old_log_line(tmp_path: Path) -> None:

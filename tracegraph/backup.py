@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tracegraph import server
 from tracegraph.config import DEFAULT_DATABASE
-from tracegraph.errors import ConfigurationError
+from tracegraph.errors import ConfigurationError, TracegraphError
 
 
 def _stopped(home: Path, doing: str) -> None:
@@ -69,7 +70,38 @@ def restore(home: Path, dump: Path, env: Mapping[str, str] | None = None) -> Non
             link.hardlink_to(dump)
         except OSError:  # another file system
             shutil.copyfile(dump, link)
-        server.admin(home, ["database", "load", DEFAULT_DATABASE, f"--from-path={staging}",
-                            "--overwrite-destination=true"], env)  # fmt: skip
+        with _kept_until_loaded(home):
+            server.admin(home, ["database", "load", DEFAULT_DATABASE, f"--from-path={staging}",
+                                "--overwrite-destination=true"], env)  # fmt: skip
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def _kept_until_loaded(home: Path) -> Iterator[None]:
+    """The database's store and transaction logs moved aside while a dump loads, and put back
+    if the load fails: neo4j-admin deletes them before it reads the dump, and an empty, cut or
+    damaged file left no database at all (or half of one, which never started)."""
+    data = server.neo4j_home(home) / "data"
+    parts = [data / "databases" / DEFAULT_DATABASE, data / "transactions" / DEFAULT_DATABASE]
+    aside = Path(tempfile.mkdtemp(prefix=".tracegraph-before-restore-", dir=data))
+    kept = {part: aside / part.parent.name for part in parts if part.exists()}
+    try:
+        for part, place in kept.items():
+            part.rename(place)  # the same file system: a rename, whatever the size
+        yield
+    except BaseException as failure:
+        for part in parts:  # what the failed load left
+            shutil.rmtree(part, ignore_errors=True)
+        for part, place in kept.items():
+            if place.exists():
+                place.rename(part)
+        shutil.rmtree(aside, ignore_errors=True)
+        if isinstance(failure, TracegraphError):
+            raise type(failure)(
+                f"{failure.message}; the database was not changed",
+                hint="the dump cannot be loaded (empty, cut short or damaged): restore another "
+                "one `tracegraph db backup` wrote",
+            ) from None
+        raise
+    shutil.rmtree(aside, ignore_errors=True)

@@ -165,19 +165,29 @@ class TraceGraph:
         self, keep_schema: bool = False, data_deleted: Callable[[], Any] | None = None
     ) -> None:
         """Delete all nodes and relationships; unless keep_schema, constraints and indexes too.
-        `data_deleted`, when given, is a context manager entered around deleting the data but
-        the import lock node (the CLI holds the import lock there, see importing.run)."""
+        `data_deleted`, when given, is a context manager entered around deleting the data and
+        the schema but the import lock node and its constraint (the CLI holds the import lock
+        there, see importing.run): the schema dropped after it let go went from under an
+        import that had started meanwhile, which wrote 76k rows with no constraint."""
         with data_deleted() if data_deleted else contextlib.nullcontext():
             self.autocommit("db/delete_all_relationships")
             self.autocommit("db/delete_all_data", keep_labels=["ImportLock"])
+            if not keep_schema:
+                self._drop_schema(but_label="ImportLock")  # the lock's own is dropped below
         self.autocommit("db/delete_all_data", keep_labels=[])
-        if keep_schema:
-            return
-        for obj in self.schema_objects():
-            if obj.kind == "constraint":
-                self.autocommit("db/drop_constraint", name=obj.name)
-        for obj in self.schema_objects():
-            self.autocommit("db/drop_index", name=obj.name)
+        if not keep_schema:
+            self._drop_schema()
+
+    def _drop_schema(self, but_label: str | None = None) -> None:
+        """Drop the constraints, then the indexes (but those of `but_label`)."""
+        for kind_is_constraint in (True, False):
+            for obj in self.schema_objects():
+                if but_label in obj.labels_or_types:
+                    continue
+                if kind_is_constraint and obj.kind == "constraint":
+                    self.autocommit("db/drop_constraint", name=obj.name)
+                elif not kind_is_constraint:
+                    self.autocommit("db/drop_index", name=obj.name)
 
 
 def _by(key: str) -> Any:

@@ -493,9 +493,16 @@ def running_pid(home: Path) -> int | None:
         return None
     except PermissionError:
         return pid
-    # A recycled pid belonging to something else is not our server.
+    # A recycled pid belonging to something else is not our server — nor one that is another
+    # home's Neo4j (after a reboot, a stale pid file named the test server, and `db down`
+    # stopped it): the server runs with its home's conf folder on its class path.
     cmdline = Path(f"/proc/{pid}/cmdline")
-    if cmdline.exists() and b"neo4j" not in cmdline.read_bytes():
+    try:
+        started = cmdline.read_bytes()
+    except OSError:  # no /proc (or the process just ended): as before, the pid is taken
+        return pid
+    nh = neo4j_home(home)
+    if not any(str(path).encode() in started for path in {nh, nh.resolve()}):
         return None
     return pid
 

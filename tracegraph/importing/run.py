@@ -333,6 +333,7 @@ def import_paths(
         for path in files
     }
     with _import_lock(graph, run_id):
+        _schema_still_there(graph)
         on_locked(run_id, files)
         graph.write(
             "import/start_run",
@@ -544,6 +545,19 @@ def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
         )
     log(note)
     return [note]
+
+
+def _schema_still_there(graph: TraceGraph) -> None:
+    """Refuse, before a row is written, when the schema installed before the import lock was
+    taken is gone: a `db reset` in the import's first seconds dropped it, and the import wrote
+    its rows with no constraint (its MERGEs scanning labels, nothing keeping lot ids unique)."""
+    missing = schema_gaps(graph.schema_objects()).missing
+    if missing:
+        raise ImportBusy(
+            f"the graph model's constraints and indexes were dropped as this import started "
+            f"({first_ids(list(missing), 3)}; a `tracegraph db reset`?): nothing was written",
+            hint="run the import again: it installs them first",
+        )
 
 
 def _keyed_device_events(graph: TraceGraph, log: Log) -> list[str]:
