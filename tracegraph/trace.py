@@ -843,8 +843,13 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     outputs: dict[tuple[str, str], Edge] = {}
     steps: dict[str, dict[str, Any]] = {}
     nodes: dict[tuple[str, Any], dict[str, Any]] = {}
+    # lots a step made: an output of a step that did not also take it in (a rework in place
+    # gives a lot back, it does not make it) — with a receipt, what gives a lot a known origin
+    produced: set[str] = set()
     for made in upstream.steps:
         step_id = made.step["step_id"]
+        taken = {link[0] for link in made.inputs}
+        produced.update(link[0] for link in made.outputs if link[0] not in taken)
         for lot_id, quantity, uom in made.inputs:
             inputs[(lot_id, step_id)] = Edge(lot_id, step_id, quantity, uom)
         for lot_id, quantity, uom in made.outputs:
@@ -916,7 +921,12 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
         "lots on hold": sum(1 for lot in all_lots if lot.get("status") == "hold"),
         "lots rejected": sum(1 for lot in all_lots if lot.get("status") == "rejected"),
         "failed inspections": sum(1 for i in inspection_rows if i.get("result") == "fail"),
-        "lots of unknown origin": sum(1 for lot in all_lots if not lot.get("origin_known")),
+        # by check's rule (cypher/check/unknown_origin.cypher): never received, made by no
+        # step; it counted stubs (no lots row of their own), a step's output among them, and
+        # missed lots the lots table lists without a supplier or a step that made them
+        "lots of unknown origin": sum(
+            1 for lot in rows.values() if not lot.supplied_by and lot.lot_id not in produced
+        ),
     }
     trace = BackwardTrace(
         sources=source_rows,
