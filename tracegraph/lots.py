@@ -9,6 +9,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from tracegraph import flow
+from tracegraph.check import lot_beyond_tolerance, lot_tolerance
 from tracegraph.errors import AmbiguousLot, UnknownLot
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.changes import column_changes
@@ -257,7 +258,7 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         "used_in": sorted(used_in, key=lambda s: (instant_key(s["started_at"]), s["step_id"])),
         "shipments": sorted(({**s, "shipped_at": iso(s["shipped_at"])} for s in row["shipped"]),
                             key=lambda s: (instant_key(s["shipped_at"]), s["shipment_id"])),
-        "balance": balance(lot, used_in, row["shipped"]),
+        "balance": checked_balance(lot, used_in, row["shipped"]),
         "recalls": sorted(row["recalls"]),
         # Rows of imports that changed the lot or one of its links (the import ledger).
         "changes": sorted(({
@@ -279,6 +280,20 @@ def made(made_by: list[dict[str, Any]], used_in: list[dict[str, Any]]) -> bool:
     `check` listed it). cypher/check/unknown_origin.cypher applies the same rule."""
     reworked = {s["step_id"] for s in used_in}
     return any(s["step_id"] not in reworked for s in made_by)
+
+
+def checked_balance(
+    lot: dict[str, Any], used_in: list[dict[str, Any]], shipped: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The balance, with what `tracegraph check` makes of it at its default tolerance:
+    `tolerance` (none for pieces, null for a unit the check does not weigh) and
+    `beyond_tolerance` (true when the check lists the lot as used and shipped beyond its
+    quantity), so that a remark pointing to the check points to a finding."""
+    left = balance(lot, used_in, shipped)
+    if left is None:
+        return None
+    return {**left, "tolerance": lot_tolerance(left["uom"]),
+            "beyond_tolerance": lot_beyond_tolerance(left)}  # fmt: skip
 
 
 def balance(
