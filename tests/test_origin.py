@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from tracegraph.check import run_checks
+from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import ImportSummary, import_paths
 from tracegraph.lots import show_lot
@@ -93,6 +95,26 @@ def test_backward_flag_counts_lots_of_unknown_origin_by_the_checks_rule(
     assert trace_backward(graph, ["FIN"]).flags["lots of unknown origin"] == 1  # STUBR
     assert trace_backward(graph, ["FIN2"]).flags["lots of unknown origin"] == 1  # BARE
     assert trace_backward(graph, ["MADE"]).flags["lots of unknown origin"] == 0
+
+
+def test_backward_lots_say_their_origin_and_the_tree_marks_only_the_unknown(
+    origins: tuple[TraceGraph, ImportSummary], neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """The tree marked MADE "origin unknown" under MIX, the step that made it (it read the
+    lack of a lots row), and not BARE; `origin` says it by the check's rule, `origin_known`
+    still whether the lot has a row of its own."""
+    graph, _ = origins
+    trace = trace_backward(graph, ["FIN", "FIN2"])
+    rows = [*trace.sources, *trace.lots]
+    assert {r["lot_id"]: (r["origin"], r["origin_known"]) for r in rows} == {
+        "FIN": ("produced", True), "FIN2": ("produced", True), "MADE": ("produced", False),
+        "STUBR": ("unknown", False), "BARE": ("unknown", True), "RCV": ("received", True),
+    }  # fmt: skip
+    shown = runner.invoke(app, ["trace", "backward", "FIN", "FIN2"])
+    assert shown.exit_code == 0, shown.output
+    marked = sorted(line.split("── ")[1].split()[0] for line in shown.stdout.splitlines()
+                    if line.endswith("· origin unknown"))  # fmt: skip
+    assert marked == ["BARE", "STUBR"], shown.stdout
 
 
 def test_browser_gaps_lists_what_check_lists(origins: tuple[TraceGraph, ImportSummary]) -> None:
