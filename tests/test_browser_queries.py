@@ -5,10 +5,14 @@ caption."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
+from typing import Any
 
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
 from tracegraph.models import LABELS
 from tracegraph.resources import resource_path
+from tracegraph.trace import trace_window
 
 BROWSER = resource_path("cypher") / "browser"
 
@@ -55,13 +59,71 @@ def test_browser_queries_plan_without_path_enumeration(graph: TraceGraph) -> Non
             assert all("Pruning" in op for op in expands), (path.name, expands)
 
 
+def _style(grass: str, label: str) -> str:
+    return grass.split(f"node.{label} {{", 1)[1].split("}", 1)[0]
+
+
 def test_style_sheet_covers_every_label() -> None:
+    """Every label, and KeyedDeviceEvent, the second label of an event the import keyed (no
+    class of its own): without a rule the Browser gave it a colour of its own, which drew the
+    plant's events in it instead of DeviceEvent's."""
     grass = (BROWSER / "tracegraph.grass").read_text(encoding="utf-8")
     styled = set(re.findall(r"^node\.(\w+) \{", grass, flags=re.MULTILINE))
-    assert styled == set(LABELS)
+    assert styled == {*LABELS, "KeyedDeviceEvent"}
     for label in LABELS:
-        block = grass.split(f"node.{label} {{", 1)[1].split("}", 1)[0]
+        block = _style(grass, label)
         assert "color:" in block and "caption:" in block, label
+    assert _style(grass, "KeyedDeviceEvent") == _style(grass, "DeviceEvent")
+
+
+def _browser_rows(graph: TraceGraph, name: str, **values: object) -> list[Any]:
+    params, [statement] = _statements((BROWSER / name).read_text(encoding="utf-8"))
+    with graph.driver.session(database=graph.database) as session:
+        return list(session.run(statement, {**_param_values(graph, params), **values}))
+
+
+def test_device_window_lists_the_steps_trace_device_lists(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """M1's steps in the window: W1 made a lot, W2 none (a scrapped batch), W3 reworked R1 in
+    place, W4 has no end time and no outputs yet; W5 ran after the window. The Browser's query
+    listed only the steps with outputs (W1, W3)."""
+    tables = {
+        "lots.csv": "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+        "R1,FLOUR,100,kg,V1,A-1\n",
+        "steps.csv": "step_id,operation,started_at,ended_at,device_id\n"
+        "W1,mix,2026-03-03T10:00:00Z,2026-03-03T10:30:00Z,M1\n"
+        "W2,mix,2026-03-03T11:00:00Z,2026-03-03T11:30:00Z,M1\n"
+        "W3,rework,2026-03-03T12:00:00Z,2026-03-03T12:30:00Z,M1\n"
+        "W4,mix,2026-03-03T13:00:00Z,,M1\n"
+        "W5,mix,2026-03-04T13:00:00Z,2026-03-04T13:30:00Z,M1\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nW1,R1,10,kg\nW2,R1,10,kg\n"
+        "W3,R1,5,kg\nW4,R1,5,kg\nW5,R1,5,kg\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nW1,D1,10,kg\nW3,R1,5,kg\n",
+    }
+    for name, text in tables.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    window = {"window_start": "2026-03-03T09:00:00Z", "window_end": "2026-03-03T14:00:00Z"}
+    rows = _browser_rows(graph, "device_window.cypher", device_id="M1", **window)
+    cli = trace_window(graph, "device", "M1", window["window_start"], window["window_end"])
+    assert sorted({row["step"]["step_id"] for row in rows}) == ["W1", "W2", "W3", "W4"]
+    assert sorted({row["step"]["step_id"] for row in rows}) == [s["step_id"] for s in cli.steps]
+    assert {row["step"]["step_id"]: row["made"]["lot_id"] if row["made"] else None
+            for row in rows} == {"W1": "D1", "W2": None, "W3": "R1", "W4": None}  # fmt: skip
+
+
+def test_customer_exposure_is_in_shipping_order_and_tells_returns_apart(
+    hand_plant: TraceGraph,
+) -> None:
+    """C2 was shipped 50 of P2 on SH2 and returned 10 on RMA1: the query showed both alike, in
+    whatever order the store held them (under its LIMIT, whichever 300 rows came first)."""
+    rows = _browser_rows(hand_plant, "customer_exposure.cypher", customer_id="C2")
+    assert [(r["shipment"]["shipment_id"], r["lot"]["lot_id"], r["line"]["quantity"], r["kind"])
+            for r in rows] == [("SH2", "P2", 50.0, "delivery"),
+                               ("RMA1", "P2", -10.0, "return")]  # fmt: skip
+    _, [statement] = _statements((BROWSER / "customer_exposure.cypher").read_text("utf-8"))
+    assert "ORDER BY" in statement.split("LIMIT", 1)[0]  # the 300 are the first shipped
 
 
 def test_lot_by_identity_finds_lot_ids_and_aliases_by_index(hand_plant: TraceGraph) -> None:

@@ -986,9 +986,11 @@ def test_lot_show_by_any_identity(hand_plant: TraceGraph, neo4j_env: dict[str, s
     assert [(s["step_id"], s["quantity"], s["uom"]) for s in dossier["used_in"]] == [
         ("X", 500.0, "g")
     ]
-    # What is left of it by its records, in its own unit (500 g of the 10 kg salt lot used)
+    # What is left of it by its records, in its own unit (500 g of the 10 kg salt lot used),
+    # and what `check` makes of it (its tolerance for kg; no finding)
     assert dossier["balance"] == {"quantity": 10.0, "uom": "kg", "used": 0.5, "shipped": 0.0,
-                                  "returned": 0.0, "remaining": 9.5, "uncounted": 0}  # fmt: skip
+                                  "returned": 0.0, "remaining": 9.5, "uncounted": 0,
+                                  "tolerance": 0.15, "beyond_tolerance": False}  # fmt: skip
     shown = runner.invoke(app, ["lot", "show", "P2"])
     assert shown.exit_code == 0, shown.output
     assert shown.stdout.startswith("P2 · BREAD")

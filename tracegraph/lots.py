@@ -9,6 +9,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from tracegraph import flow
+from tracegraph.check import lot_beyond_tolerance, lot_tolerance
 from tracegraph.errors import AmbiguousLot, UnknownLot
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.changes import column_changes
@@ -234,13 +235,13 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
     receipts = [{**r, "received_at": iso(r["received_at"])} for r in row["supplied_by"]]
     made_by = [step_entry(e) for e in row["made_by"]]
     used_in = [step_entry(e) for e in row["used_in"]]
-    origin = "received" if receipts else "produced" if made_by else "unknown"
+    origin = "received" if receipts else "produced" if made(made_by, used_in) else "unknown"
     if lot.get("origin_known") is False:
         # a stub a step_outputs row made is produced: only its own lots row is missing (the
         # dossier said "never received or produced" above the step that produced it)
         stub = "unknown (stub: named by a later record, never received or produced)"
         origin = (f"{origin} (no row of its own in the lots table: its quantity and material "
-                  "are not known)" if receipts or made_by else stub)  # fmt: skip
+                  "are not known)" if origin != "unknown" else stub)  # fmt: skip
     return {
         "lot": {**lot, "material": public_props(row["material"]) or None,
                 "location": public_props(row["location"]) or None},
@@ -257,7 +258,7 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         "used_in": sorted(used_in, key=lambda s: (instant_key(s["started_at"]), s["step_id"])),
         "shipments": sorted(({**s, "shipped_at": iso(s["shipped_at"])} for s in row["shipped"]),
                             key=lambda s: (instant_key(s["shipped_at"]), s["shipment_id"])),
-        "balance": balance(lot, used_in, row["shipped"]),
+        "balance": checked_balance(lot, used_in, row["shipped"]),
         "recalls": sorted(row["recalls"]),
         # Rows of imports that changed the lot or one of its links (the import ledger).
         "changes": sorted(({
@@ -270,6 +271,29 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         } for c in row["changes"]), key=lambda c: (instant_key(c["at"]), c["table"], c["key"])),
         "seconds": round(time.perf_counter() - started, 4),
     }  # fmt: skip
+
+
+def made(made_by: list[dict[str, Any]], used_in: list[dict[str, Any]]) -> bool:
+    """Whether a step made the lot: one that lists it among its outputs without taking it in.
+    A rework in place takes the lot in and gives it back: it does not make it, and a stub only
+    such a step names is of unknown origin (`lot show` said "origin produced" of it while
+    `check` listed it). cypher/check/unknown_origin.cypher applies the same rule."""
+    reworked = {s["step_id"] for s in used_in}
+    return any(s["step_id"] not in reworked for s in made_by)
+
+
+def checked_balance(
+    lot: dict[str, Any], used_in: list[dict[str, Any]], shipped: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The balance, with what `tracegraph check` makes of it at its default tolerance:
+    `tolerance` (none for pieces, null for a unit the check does not weigh) and
+    `beyond_tolerance` (true when the check lists the lot as used and shipped beyond its
+    quantity), so that a remark pointing to the check points to a finding."""
+    left = balance(lot, used_in, shipped)
+    if left is None:
+        return None
+    return {**left, "tolerance": lot_tolerance(left["uom"]),
+            "beyond_tolerance": lot_beyond_tolerance(left)}  # fmt: skip
 
 
 def balance(

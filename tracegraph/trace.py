@@ -843,8 +843,13 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     outputs: dict[tuple[str, str], Edge] = {}
     steps: dict[str, dict[str, Any]] = {}
     nodes: dict[tuple[str, Any], dict[str, Any]] = {}
+    # lots a step made: an output of a step that did not also take it in (a rework in place
+    # gives a lot back, it does not make it) — with a receipt, what gives a lot a known origin
+    produced: set[str] = set()
     for made in upstream.steps:
         step_id = made.step["step_id"]
+        taken = {link[0] for link in made.inputs}
+        produced.update(link[0] for link in made.outputs if link[0] not in taken)
         for lot_id, quantity, uom in made.inputs:
             inputs[(lot_id, step_id)] = Edge(lot_id, step_id, quantity, uom)
         for lot_id, quantity, uom in made.outputs:
@@ -879,6 +884,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
                 "lot_uom": lot.uom,
                 "status": lot.status,
                 "origin_known": lot.origin_known is not False,
+                "origin": _origin(lot, produced),
                 "created_at": iso(lot.created_at),
                 "supplier_id": receipt[0],
                 "supplier_lot": receipt[3],
@@ -910,13 +916,16 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     inspection_rows = sorted(
         inspections.values(), key=lambda i: (i.get("inspected_at") or "", i["inspection_id"])
     )
-    source_rows = _source_rows(rows, sources)
+    source_rows = [{**row, "origin": _origin(rows[row["lot_id"]], produced)}
+                   for row in _source_rows(rows, sources)]  # fmt: skip
     all_lots = [*source_rows, *lot_rows]
     flags = {
         "lots on hold": sum(1 for lot in all_lots if lot.get("status") == "hold"),
         "lots rejected": sum(1 for lot in all_lots if lot.get("status") == "rejected"),
         "failed inspections": sum(1 for i in inspection_rows if i.get("result") == "fail"),
-        "lots of unknown origin": sum(1 for lot in all_lots if not lot.get("origin_known")),
+        # by check's rule (see _origin); it counted stubs (no lots row of their own), a step's
+        # output among them, and missed lots the lots table lists with no supplier or step
+        "lots of unknown origin": sum(1 for lot in all_lots if lot["origin"] == "unknown"),
     }
     trace = BackwardTrace(
         sources=source_rows,
@@ -931,6 +940,16 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     )
     with_device_history(trace, upstream.devices)
     return trace
+
+
+def _origin(lot: _UpLot, produced: set[str]) -> str:
+    """`received`, `produced` or `unknown`, by the rule of cypher/check/unknown_origin.cypher
+    and `lot show`: a lot's origin is known when it was received, or a step made it (an output
+    of a step that did not also take it in: a rework in place gives a lot back, it does not
+    make it). `origin_known` says whether the lot has a row of its own in the lots table."""
+    if lot.supplied_by:
+        return "received"
+    return "produced" if lot.lot_id in produced else "unknown"
 
 
 def epoch_ms(text: str) -> int:

@@ -1,5 +1,7 @@
 // What a device made in a time window [window_start, window_end): the steps and their lots,
-// by the rule `tracegraph trace device` uses. For where those lots went, run forward.cypher on
+// by the rule `tracegraph trace device` uses — the same steps, a step with no outputs among
+// them (a batch scrapped, or its outputs not yet booked: `made` is null), which a plain MATCH
+// on PRODUCED left out (3 of a mixer's 9 steps in a window were listed). For where those lots went, run forward.cypher on
 // one of them (or `tracegraph trace device` for all at once).
 // A step is in the window when it started before the window ends and ended after it starts
 // (one that ends as the window starts did not run in it). A step with no end time (the MES
@@ -24,6 +26,6 @@ WHERE step.started_at.epochMillis < ends
   AND (step.started_at.epochMillis >= starts
        OR (step.ended_at IS NOT NULL AND step.ended_at.epochMillis > starts)
        OR (step.ended_at IS NULL AND step.started_at.epochMillis + longest_s * 1000 > starts))
-MATCH (step)-[:PRODUCED]->(made:Lot)
+OPTIONAL MATCH (step)-[:PRODUCED]->(made:Lot)
 OPTIONAL MATCH (step)-[:BY]->(operator:Operator)
 RETURN device, step, made, operator;

@@ -1,4 +1,13 @@
-// Holes in the chain: stub lots named by a later record but never received or produced.
-MATCH (stub:Lot {origin_known: false})
-OPTIONAL MATCH (stub)-[:INPUT_TO|SHIPPED]->(used)
-RETURN stub, used;
+// Holes in the chain: lots of unknown origin, by the rule `tracegraph check` uses (its
+// unknown_origin check): never received from a supplier, and made by no step — a step that
+// takes the lot in and gives it back (a rework in place) does not make it. A lot only a
+// step_outputs row names is no hole: a step made it, only its lots row is missing. Each with
+// the steps and shipments that used it.
+MATCH (lot:Lot)
+WHERE NOT EXISTS { (lot)-[:SUPPLIED_BY]->(:Supplier) }
+  AND NOT EXISTS {
+    MATCH (lot)<-[:PRODUCED]-(step:ProcessStep)
+    WHERE NOT EXISTS { (lot)-[:INPUT_TO]->(step) }
+  }
+OPTIONAL MATCH (lot)-[:INPUT_TO|SHIPPED]->(used)
+RETURN lot, used;

@@ -86,7 +86,13 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
                 "detail": f"supplier lot {r['supplier_lot']}",
             }
         )
-    for s in dossier["made_by"]:
+    # A rework in place takes the lot in, then gives it back, both at the step's start: its
+    # use goes just before what it produced (the history listed "produced" first), after what
+    # other steps produced then. Other uses keep their place, after inspections of that time.
+    uses = {s["step_id"]: _use(s) for s in dossier["used_in"]}
+    for s in sorted(dossier["made_by"], key=lambda s: s["step_id"] in uses):  # stable
+        if s["step_id"] in uses:
+            events.append(uses.pop(s["step_id"]))
         inputs = ", ".join(i["lot_id"] for i in s["lots"])
         events.append(
             {
@@ -105,21 +111,15 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
                 "at": i.get("inspected_at"),
                 "event": f"inspected: {i.get('result')}",
                 "reference": i["inspection_id"],
-                "detail": f"{i.get('test')} {i.get('value') or ''} {i.get('unit') or ''}",
+                # only what is recorded: "incoming  " had two spaces after it in the CSV
+                "detail": " ".join(
+                    str(v)
+                    for v in (i.get("test"), i.get("value"), i.get("unit"))
+                    if v is not None and v != ""
+                ),
             }
         )
-    for s in dossier["used_in"]:
-        outputs = ", ".join(o["lot_id"] for o in s["lots"])
-        events.append(
-            {
-                "at": s["started_at"],
-                "event": f"used ({s['operation']})",
-                "reference": s["step_id"],
-                "quantity": s["quantity"],
-                "uom": s["uom"],
-                "detail": f"into {outputs}" + _parameters(s["parameters"]),
-            }
-        )
+    events += uses.values()
     for s in dossier["shipments"]:
         kind = "returned" if (s["quantity"] or 0) < 0 else "shipped"
         events.append(
@@ -149,6 +149,20 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(events, key=lambda e: instant_key(e["at"]))  # as instants, not as text
 
 
+def _use(step: dict[str, Any]) -> dict[str, Any]:
+    """The history's row of a step that used the lot."""
+    # a step with no outputs printed "into " and nothing after it
+    outputs = ", ".join(o["lot_id"] for o in step["lots"]) or "nothing recorded"
+    return {
+        "at": step["started_at"],
+        "event": f"used ({step['operation']})",
+        "reference": step["step_id"],
+        "quantity": step["quantity"],
+        "uom": step["uom"],
+        "detail": f"into {outputs}" + _parameters(step["parameters"]),
+    }
+
+
 def balance_text(balance: dict[str, Any]) -> str:
     """`left by its records: 100 kg − 60 used − 30 shipped + 5 returned = 15 kg` — what may
     still be in stock to block, and how that figure was reached (plain text)."""
@@ -158,7 +172,16 @@ def balance_text(balance: dict[str, Any]) -> str:
               (("−", "used"), ("−", "shipped"), ("+", "returned")) if balance[kind]]  # fmt: skip
     text = f"left by its records: {' '.join(terms)} = {amounts_text({unit: balance['remaining']})}"
     if balance["remaining"] < 0:
-        text += " (more went out than the lot holds: see `tracegraph check`)"
+        # by check's rule (the dossier's beyond_tolerance): the pointer is never to nothing
+        slack = balance.get("tolerance")
+        if balance.get("beyond_tolerance"):
+            beyond = f", beyond check's {slack * 100:g} % tolerance" if slack else ""
+            text += f" (more went out than the lot holds{beyond}: see `tracegraph check`)"
+        elif slack:
+            text += (f" (more went out than the lot holds, within the {slack * 100:g} % "
+                     "`tracegraph check` tolerates by default)")  # fmt: skip
+        else:  # a unit the check does not weigh
+            text += " (more went out than the lot holds)"
     if balance["uncounted"]:
         text += (f"; {counted(balance['uncounted'], 'record')} in a unit of another dimension "
                  "or without a quantity not counted")  # fmt: skip

@@ -682,7 +682,9 @@ def render_backward(result: tracing.BackwardTrace) -> None:
                       f"lot [bold]{literal(lot['supplier_lot'])}[/]")  # fmt: skip
         if lot.get("status") and lot["status"] != "released":
             label += f" · {styled(lot['status'])}"
-        if lot.get("origin_known") is False:
+        # by check's rule, as the summary counts them: a lot a step made without a lots row of
+        # its own was "origin unknown" under the step that made it
+        if lot.get("origin") == "unknown":
             label += " · [yellow]origin unknown[/]"
         return label
 

@@ -410,7 +410,8 @@ def import_paths(
             # nothing to look for when every file was skipped as unchanged
             orphans = (graph.write_records("import/delete_orphan_references")[0]
                        if todo or removed_file else {"lots": []})  # fmt: skip
-            stubs_after = set(graph.read("import/stub_lot_ids")[0]["ids"])
+            stubs_now = graph.read("import/stub_lot_ids")[0]
+            stubs_after = set(stubs_now["ids"])
             new_stubs = sorted(stubs_after - stubs_before)
             made_stubs = set(removals["lots"].kept) if "lots" in removals else set()
             references = _new_references(references_before,
@@ -419,7 +420,8 @@ def import_paths(
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
                 notes=schema_note + notes + state.notes
-                + _new_stubs([i for i in new_stubs if i not in made_stubs]) + references
+                + _new_stubs([i for i in new_stubs if i not in made_stubs], set(stubs_now["made"]))
+                + references
                 + removal_notes + full_dump.removal_notes(removals)
                 + _orphans_deleted(orphans, removed_file is not None),
                 # stubs this run completed, or deleted as orphans, left the count: they were
@@ -601,19 +603,34 @@ def _new_references(
     return notes
 
 
-def _new_stubs(ids: list[str]) -> list[str]:
-    """A note naming the stub lots the run added: lots a step, inspection or shipment names
+def _new_stubs(ids: list[str], made: set[str]) -> list[str]:
+    """Notes naming the stub lots the run added: lots a step, inspection or shipment names
     that neither the import nor the graph has a row for. Counted before, never named: a typo in
-    a lot id (`L-0012` for `L-012`) was a number in the summary."""
-    if not ids:
-        return []
-    one = len(ids) == 1
-    return [
-        f"{counted(len(ids), 'lot')} named by steps, inspections or shipments but given no row "
-        f"of {'its' if one else 'their'} own {'was' if one else 'were'} created as "
-        f"{'a stub' if one else 'stubs'} (origin unknown): {first_ids(ids)} (a lots row "
-        "completes a stub; a typo in a lot id makes one)"
-    ]
+    a lot id (`L-0012` for `L-012`) was a number in the summary. Those a step made (`made`: its
+    output, not also its input) are named apart: their origin is known, only their row is
+    missing (the note called a step_outputs lot "a stub (origin unknown)", which `check` does
+    not list)."""
+    notes = []
+    unknown = [i for i in ids if i not in made]
+    if unknown:
+        one = len(unknown) == 1
+        notes.append(
+            f"{counted(len(unknown), 'lot')} named by steps, inspections or shipments but given "
+            f"no row of {'its' if one else 'their'} own {'was' if one else 'were'} created as "
+            f"{'a stub' if one else 'stubs'} (origin unknown): {first_ids(unknown)} (a lots row "
+            "completes a stub; a typo in a lot id makes one)"
+        )
+    produced = [i for i in ids if i in made]
+    if produced:
+        one = len(produced) == 1
+        notes.append(
+            f"{counted(len(produced), 'lot')} with no row of {'its' if one else 'their'} own, "
+            f"made by {'a step' if one else 'steps'}, {'was' if one else 'were'} created "
+            f"without {'its' if one else 'their'} quantity and material: {first_ids(produced)} "
+            f"({'its' if one else 'a'} lots row completes {'it' if one else 'one'}; a typo in a "
+            "lot id makes one)"
+        )
+    return notes
 
 
 def _orphans_deleted(deleted: dict[str, list[str]], removed: bool = False) -> list[str]:

@@ -1,0 +1,104 @@
+"""`lot show`'s balance remark agrees with `check`, and its history reads as what happened."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tracegraph.check import run_checks
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
+
+# W: 100 kg, 1 used and 102 shipped (103 out: within check's 15 %); X: 100 kg, 120 shipped
+# (beyond it); P: 10 pcs, 11 shipped (pieces: beyond nothing). SW used W and made nothing. RW
+# reworked R in place; R's incoming inspection has no value or unit.
+PLANT = {
+    "lots.csv": """lot_id,material_id,quantity,uom,status,supplier_id,supplier_lot,received_at
+W,FLOUR,100,kg,released,V1,A-1,2026-03-01T06:00:00Z
+X,FLOUR,100,kg,released,V1,A-2,2026-03-01T06:00:00Z
+P,BREAD,10,pcs,released,V1,A-3,2026-03-01T06:00:00Z
+R,FLOUR,50,kg,released,V1,A-4,2026-03-01T06:00:00Z
+""",
+    "steps.csv": """step_id,operation,started_at,ended_at
+SW,mix,2026-03-02T07:00:00Z,2026-03-02T07:30:00Z
+RW,rework,2026-03-02T08:00:00Z,2026-03-02T08:30:00Z
+""",
+    "step_inputs.csv": "step_id,lot_id,quantity,uom\nSW,W,1,kg\nRW,R,50,kg\n",
+    "step_outputs.csv": "step_id,lot_id,quantity,uom\nRW,R,50,kg\n",
+    "inspections.csv": """inspection_id,test,result,inspected_at,lot_id,value,unit
+I1,incoming,pass,2026-03-01T07:00:00Z,R,,
+I2,moisture,pass,2026-03-01T07:10:00Z,R,0,%
+""",
+    "shipments.csv": "shipment_id,customer_id,shipped_at\nSH1,C1,2026-03-03T09:00:00Z\n",
+    "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH1,W,102,kg\nSH1,X,120,kg\n"
+    "SH1,P,11,pcs\n",
+}
+
+
+@pytest.fixture
+def plant(graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]) -> TraceGraph:
+    for name, text in PLANT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    return graph
+
+
+def _show(runner: CliRunner, lot: str, output: str) -> str:
+    result = runner.invoke(app, ["lot", "show", lot, "--format", output])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _history(runner: CliRunner, lot: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(_show(runner, lot, "csv").lstrip("\ufeff"))))
+
+
+def test_the_pointer_to_check_is_to_a_finding(plant: TraceGraph, runner: CliRunner) -> None:
+    """W (103 kg out of 100) said "see `tracegraph check`", which (15 %) does not list it."""
+    found = {r.name: r.findings for r in run_checks(plant).results}["lot_balance"]
+    assert [f["lot_id"] for f in found] == ["P", "X"]
+    remarks = {lot: _history(runner, lot)[-1]["detail"] for lot in ("W", "X", "P")}
+    assert remarks == {
+        "W": "left by its records: 100 kg − 1 used − 102 shipped = -3 kg (more went out than "
+        "the lot holds, within the 15 % `tracegraph check` tolerates by default)",
+        "X": "left by its records: 100 kg − 120 shipped = -20 kg (more went out than the lot "
+        "holds, beyond check's 15 % tolerance: see `tracegraph check`)",
+        "P": "left by its records: 10 pcs − 11 shipped = -1 pcs (more went out than the lot "
+        "holds: see `tracegraph check`)",
+    }
+    balances = {lot: json.loads(_show(runner, lot, "json"))["balance"] for lot in "WXP"}
+    assert {lot: (b["tolerance"], b["beyond_tolerance"]) for lot, b in balances.items()} == {
+        "W": (0.15, False), "X": (0.15, True), "P": (0.0, True),
+    }  # fmt: skip
+    table = _show(runner, "W", "table")
+    assert "see `tracegraph check`" not in table and "tolerates by default" in " ".join(
+        table.split()
+    )
+
+
+def test_a_step_with_no_outputs_says_so(plant: TraceGraph, runner: CliRunner) -> None:
+    """It printed "into " with nothing after it."""
+    used = [e for e in _history(runner, "W") if e["reference"] == "SW"]
+    assert [(e["event"], e["detail"]) for e in used] == [("used (mix)", "into nothing recorded")]
+
+
+def test_a_rework_in_place_uses_the_lot_before_it_gives_it_back(
+    plant: TraceGraph, runner: CliRunner
+) -> None:
+    """RW listed "produced" before "used" (both at its start); an inspection's detail ended in
+    two spaces where it had no value or unit ("incoming  ")."""
+    history = [(e["event"], e["reference"], e["detail"]) for e in _history(runner, "R")]
+    assert history == [
+        ("received", "V1", "supplier lot A-4"),
+        ("inspected: pass", "I1", "incoming"),
+        ("inspected: pass", "I2", "moisture 0 %"),
+        ("used (rework)", "RW", "into R"),
+        ("produced (rework)", "RW", "from R; -, -"),
+        ("left by its records", "R", "left by its records: 50 kg = 50 kg"),
+    ]
