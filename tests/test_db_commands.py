@@ -13,8 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from tracegraph import health, server
+from tracegraph.cli import db as db_cli
 from tracegraph.cli.main import app
-from tracegraph.errors import ImportBusy
+from tracegraph.errors import ConfigurationError, ImportBusy
+from tracegraph.folders import check_creatable
 from tracegraph.graph import TraceGraph
 from tracegraph.importing import run as import_run
 from tracegraph.models import LABELS
@@ -315,3 +317,52 @@ def test_local_server_facts_only_for_the_homes_own_server(tmp_path: Path) -> Non
     assert health.local_server(home, "bolt://127.0.0.1:7687") is None
     assert health.local_server(home, "neo4j+s://plant-graph.example:47687") is None
     assert health.local_server(None, "bolt://127.0.0.1:47687") is None
+
+
+def test_an_empty_heap_or_page_cache_is_refused_not_the_default(
+    neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """`--heap "$UNSET"` (or TRACEGRAPH_HEAP set empty) started a server with the 4g default."""
+    for args, env in ((["--heap", ""], {}), ([], {"TRACEGRAPH_PAGECACHE": " "})):
+        result = runner.invoke(app, ["db", "up", *args], env=env)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("error: --") and "is empty" in result.stderr
+
+
+def test_a_running_servers_settings_compare_by_size() -> None:
+    """`db up --heap 1024m` on a server running with 1g warned it was not applied."""
+    assert db_cli._same_setting("1024m", "1g") and db_cli._same_setting("2G", "2048m")
+    assert not db_cli._same_setting("1g", "2g")
+    assert db_cli._same_setting(7687, 7687) and not db_cli._same_setting(7688, 7687)
+
+
+def test_a_folder_to_write_into_that_cannot_be_made_is_one_line(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A backup's --to or a plant's --out naming a file (or a path under one) was an internal
+    error (FileExistsError, exit 3)."""
+    afile = tmp_path / "afile"
+    afile.write_text("hi")
+    for out, said in ((afile, f"{afile} is a file, not a folder"),
+                      (afile / "sub", f"cannot create the backup folder {afile / 'sub'}: "
+                       f"{afile} is a file")):  # fmt: skip
+        with pytest.raises(ConfigurationError) as refused:
+            check_creatable(out, "the backup folder", "--to")
+        assert refused.value.message == said
+    result = runner.invoke(app, ["demo", "generate", "--lots", "50", "--out", str(afile)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {afile} is a file, not a folder (hint: give --out a folder, not a file)"
+    )
+
+
+def test_the_system_database_is_refused_in_words_and_a_negative_seed_too(
+    neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """NEO4J_DATABASE=system got Neo4j's "Not a recognised system command or procedure";
+    `demo generate --seed -1` wrote --seed 1's plant (Python seeds by the number's size)."""
+    status = runner.invoke(app, ["db", "status"], env={"NEO4J_DATABASE": "system"})
+    assert status.exit_code == 2
+    assert status.stderr.startswith("error: NEO4J_DATABASE names `system`, Neo4j's own")
+    seeded = runner.invoke(app, ["demo", "generate", "--seed", "-1", "--out", str(tmp_path)])
+    assert seeded.exit_code == 2 and "'--seed'" in seeded.stderr and not list(tmp_path.iterdir())

@@ -26,7 +26,7 @@ from tracegraph.cli.main import app
 from tracegraph.config import load_settings
 from tracegraph.db import connect
 from tracegraph.graph import TraceGraph
-from tracegraph.importing import run
+from tracegraph.importing import ledger, run
 
 MATERIALS = "material_id,name,uom,kind\nM1,Flour,kg,raw\nSALT,Salt,kg,raw\nB1,Bread,pcs,finished\n"
 # one row without its required id: rejected
@@ -410,6 +410,28 @@ def test_imports_shows_a_run_whose_importer_died_as_interrupted_without_writing(
     assert (one["status"], one.get("interrupted_because")) == ("running", None)
     assert checked["last_import"]["status"] == "running"
     assert checked["running_import"].startswith("an import: run 20261204T020000Z-nightly")
+
+
+def test_a_run_that_ends_while_imports_looks_is_shown_as_it_ended(
+    graph: TraceGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`imports` read the ledger (running), then tried the lock — free, as the run had just
+    ended — and showed a clean run as interrupted; a monitoring job polling it saw a failure."""
+    graph.write("import/lock_node")
+    _running_entry(graph, "20261204T020000Z-ending", 2)
+
+    def ends_as_it_is_tried(_graph: TraceGraph) -> None:
+        graph.driver.execute_query(
+            "MATCH (r:ImportRun {run_id: '20261204T020000Z-ending'}) SET r.status = 'clean'",
+            database_=graph.database,
+        )
+
+    monkeypatch.setattr(ledger, "running_import", ends_as_it_is_tried)
+    (listed,) = ledger.import_runs(graph, 5)
+    assert (listed["status"], listed.get("interrupted_because")) == ("clean", None)
+    _running_entry(graph, "20261204T030000Z-ending", 3)  # one that did not end: interrupted
+    shown = ledger.import_run(graph, "20261204T030000Z-ending")
+    assert (shown["status"], shown["interrupted_because"]) == ("interrupted", ledger.NO_LOCK_HOLDER)
 
 
 def _home_with_server_json(tmp_path: Path, extra: str) -> Path:

@@ -255,7 +255,9 @@ def test_recall_never_writes_over_a_folder(
     # A file of that name (an internal error before): refused, and left as it was.
     result = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "taken" / "keep.txt")])
     assert result.exit_code == 2
-    assert "keep.txt is a file, not a folder (hint: give a new folder" in result.stderr
+    assert (
+        "keep.txt is a file, not a folder (hint: give --out a folder, not a file" in result.stderr
+    )
     assert (tmp_path / "taken" / "keep.txt").read_text() == "mine"
     # A folder under that file, and one the system will not make (each an internal error,
     # exit 3, before): one line, exit 2, nothing recorded.

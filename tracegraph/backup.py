@@ -19,6 +19,7 @@ from pathlib import Path
 from tracegraph import server
 from tracegraph.config import DEFAULT_DATABASE
 from tracegraph.errors import ConfigurationError, TracegraphError
+from tracegraph.folders import check_creatable
 
 
 def _stopped(home: Path, doing: str) -> None:
@@ -38,6 +39,7 @@ def _stopped(home: Path, doing: str) -> None:
 def backup(home: Path, folder: Path, env: Mapping[str, str] | None = None) -> Path:
     """Dump the database into `folder` as tracegraph-<UTC time>.dump (mode 0600)."""
     _stopped(home, "back up")
+    check_creatable(folder, "the backup folder", "--to")
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"tracegraph-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.dump"
     if target.exists():

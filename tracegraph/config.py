@@ -147,10 +147,17 @@ def load_settings(env: Mapping[str, str] | None = None, cwd: Path | None = None)
             f"no password is configured for Neo4j user '{user}' at {shown_uri(uri)}",
             hint="set NEO4J_PASSWORD (tracegraph never stores it in the repository)",
         )
+    database = pick("NEO4J_DATABASE") or DEFAULT_DATABASE
+    if database.lower() == "system":  # refused by Neo4j in words about procedures
+        raise ConfigurationError(
+            "NEO4J_DATABASE names `system`, Neo4j's own database of users and databases: "
+            "tracegraph's graph cannot be there",
+            hint=f"unset it for `{DEFAULT_DATABASE}`, or name the database that holds the graph",
+        )
     return Settings(
         uri=uri,
         user=user,
         password=password,
-        database=pick("NEO4J_DATABASE") or DEFAULT_DATABASE,
+        database=database,
         source=source if not env.get("NEO4J_URI") else "environment",
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import getpass
 import hashlib
-import os
 import socket
 import time
 from collections import defaultdict
@@ -30,6 +29,7 @@ from typing import Any
 
 from tracegraph import xlsx
 from tracegraph.errors import ConfigurationError, EmptyWindow
+from tracegraph.folders import cannot_create, check_creatable
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.tables import TABLES
@@ -443,7 +443,8 @@ def build_package(
     """Trace forward from `ids` — or from the lots `window` finds, when it is given (then `ids`
     must be empty) — write the package into `out` and record it in the graph."""
     started = time.perf_counter()
-    _check_creatable(out)  # first: out.exists() raises under a folder one cannot enter
+    # first: out.exists() raises under a folder one cannot enter
+    check_creatable(out, "the package folder", "--out")
     if out.exists() and any(out.iterdir()):
         raise ConfigurationError(
             f"{out} is not empty", hint="give a new folder: a package is never written over"
@@ -480,7 +481,9 @@ def build_package(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:  # made unwritable since the check, a full disk
-        raise _cannot_create(out, error.strerror or str(error)) from None
+        raise cannot_create(
+            out, "the package folder", "--out", error.strerror or str(error)
+        ) from None
     events = tracking_events(graph, trace)
     details = customer_details(graph, trace)
     warnings = [*package_warnings(trace, found), *details.warnings, *_sheets_warning(len(events))]
@@ -557,30 +560,6 @@ def build_package(
                         lot_ids=affected[start : start + AFFECTS_BATCH])  # fmt: skip
     return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill, window_answer,
                          warnings, customers, columns)  # fmt: skip
-
-
-def _check_creatable(out: Path) -> None:
-    """`out` can be made (or is there) and written, found out before the trace: a path under a
-    file, or in a folder the user cannot write, ended the recall as an internal error (exit 3)
-    after the trace."""
-    try:
-        existing = next((p for p in [out, *out.parents] if p.exists()), None)
-    except OSError as error:  # a folder on the way that cannot be entered
-        raise _cannot_create(out, error.strerror or str(error)) from None
-    if existing is None:  # a drive that is not there
-        raise _cannot_create(out, "no folder of that path exists")
-    if existing == out and not out.is_dir():
-        raise ConfigurationError(f"{out} is a file, not a folder",
-                                 hint="give a new folder for the package")  # fmt: skip
-    if not existing.is_dir():
-        raise _cannot_create(out, f"{existing} is a file")
-    if not os.access(existing, os.W_OK):
-        raise _cannot_create(out, f"{existing} cannot be written")
-
-
-def _cannot_create(out: Path, reason: str) -> ConfigurationError:
-    return ConfigurationError(f"cannot create the package folder {out}: {reason}",
-                              hint="give --out a folder you can write")  # fmt: skip
 
 
 def _sheets_warning(events: int) -> list[str]:

@@ -67,6 +67,12 @@ def up(
     home = find_home()
     saved = server.saved_options(home) if home else None
     base = saved or server.ServerOptions()
+    for name, amount in (("--heap", heap), ("--pagecache", pagecache)):
+        if amount is not None and not amount.strip():  # `--heap "$UNSET"` meant the 4g default
+            raise ConfigurationError(
+                f"{name} is empty (or its environment variable is)",
+                hint="give an amount, as 512m or 2g, or leave it out",
+            )
     options = server.ServerOptions(
         bolt_port=bolt_port or base.bolt_port,
         http_port=http_port or base.http_port,
@@ -83,8 +89,7 @@ def up(
                  saved.pagecache)}  # fmt: skip
         ignored = [f"{flag} {wanted} (it runs with {running})"
                    for flag, (wanted, running) in given.items()
-                   if wanted is not None
-                   and str(wanted).lower() != str(running).lower()]  # fmt: skip
+                   if wanted is not None and not _same_setting(wanted, running)]  # fmt: skip
         if ignored:
             warn(
                 f"the server was already running, so {'; '.join(ignored)} was not applied",
@@ -112,6 +117,15 @@ MIN_PAGECACHE_MB = 16
 def _megabytes(amount: str) -> float:
     """`512m` → 512, `2g` → 2048, `512k` → 0.5 (a checked amount: digits and a unit)."""
     return int(amount[:-1]) * {"k": 1 / 1024, "m": 1, "g": 1024}[amount[-1].lower()]
+
+
+def _same_setting(wanted: object, running: object) -> bool:
+    """A port, or an amount of memory by its size: `--heap 1024m` is the 1g a server runs
+    with, and was said not to be applied."""
+    sizes = isinstance(wanted, str) and isinstance(running, str)
+    if sizes and _MEMORY.fullmatch(str(wanted)) and _MEMORY.fullmatch(str(running)):
+        return _megabytes(str(wanted)) == _megabytes(str(running))
+    return str(wanted).lower() == str(running).lower()
 
 
 def _check(options: server.ServerOptions) -> None:

@@ -13,6 +13,7 @@ from rich.table import Table
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import literal, stdout
 from tracegraph.errors import ConfigurationError
+from tracegraph.folders import check_creatable
 from tracegraph.importing.tables import TABLES
 from tracegraph.plant import alarm_log_capacity, generate_plant
 from tracegraph.plant_exports import EXPORT_SHAPES
@@ -35,7 +36,10 @@ class Shape(StrEnum):
 def generate(
     out: Path = typer.Option(..., "--out", help="Folder for the generated files."),
     lots: int = typer.Option(2000, "--lots", help="About how many lots (±5 %)."),
-    seed: int = typer.Option(1, "--seed", help="Same lots and seed, same files, byte for byte."),
+    # min 0: Python seeds by the number's size, and --seed -1 made --seed 1's plant
+    seed: int = typer.Option(
+        1, "--seed", min=0, help="Same lots and seed, same files, byte for byte."
+    ),
     shape: Shape = typer.Option(
         Shape.canonical,
         "--shape",
@@ -64,6 +68,7 @@ def generate(
             f"--alarms-per-device {alarms} does not fit a plant of {lots:,} lots",
             hint=f"use 0 to {most:,} (one alarm a second at most), or more --lots",
         )
+    check_creatable(out, "the plant's folder", "--out")
     if out.exists() and any(out.glob("*.csv")) and not force:
         raise ConfigurationError(
             f"{out} already holds CSV tables", hint="choose another --out, or add --force"

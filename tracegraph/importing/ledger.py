@@ -7,6 +7,7 @@ run_id)` gives one run's counts per table and its changed rows.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from tracegraph.errors import UnknownSubject
@@ -29,8 +30,11 @@ def import_runs(
 ) -> list[dict[str, Any]]:
     """The last `limit` import runs, newest first, with their counts; `lock_held` when the
     caller has just tried the import lock (see `checked_status`)."""
-    runs = [_run(row["run"]) for row in graph.read("ledger/import_runs", limit=limit)]
-    return checked_status(graph, runs, lock_held)
+
+    def read() -> list[dict[str, Any]]:
+        return [_run(row["run"]) for row in graph.read("ledger/import_runs", limit=limit)]
+
+    return checked_status(graph, read(), lock_held, read)
 
 
 # Why a run the ledger marks running is shown interrupted (see checked_status).
@@ -38,7 +42,10 @@ NO_LOCK_HOLDER = "no process holds the import lock"
 
 
 def checked_status(
-    graph: TraceGraph, runs: list[dict[str, Any]], lock_held: bool | None = None
+    graph: TraceGraph,
+    runs: list[dict[str, Any]],
+    lock_held: bool | None = None,
+    read_again: Callable[[], list[dict[str, Any]]] | None = None,
 ) -> list[dict[str, Any]]:
     """`runs` with each one the ledger marks running but whose importer is gone shown as
     interrupted (status_in_ledger keeps "running", interrupted_because says why).
@@ -49,7 +56,9 @@ def checked_status(
     after a dead nightly import `imports` showed it as running. Only the lock is tried (as
     `db status` does, in a transaction rolled back): nothing is written, and `imports` stays
     a read-only command. While an import holds the lock, the newest run marked running is it:
-    the import marked older ones interrupted when it took the lock."""
+    the import marked older ones interrupted when it took the lock. `read_again` reads the
+    runs again after the lock was found free: a run that ended between the first read and the
+    try (it let the lock go) is shown as it ended — it was shown "interrupted", a clean run."""
     running = [run for run in runs if run.get("status") == "running"]
     if not running:
         return runs
@@ -57,8 +66,16 @@ def checked_status(
         lock_held = running_import(graph) is not None
     holder = graph.read("import/running_run") if lock_held else []
     alive = holder[0]["run_id"] if holder else None
+    ended = {}
+    if alive is None and read_again is not None:
+        ended = {again["run_id"]: again for again in read_again()
+                 if again.get("status") != "running"}  # fmt: skip
     for run in running:
-        if run.get("run_id") != alive:
+        run_id = run.get("run_id")
+        if run_id in ended:  # the same dict: the caller's list holds it
+            run.clear()
+            run.update(ended[run_id])
+        elif run_id != alive:
             run.update(status="interrupted", status_in_ledger="running",
                        interrupted_because=NO_LOCK_HOLDER)  # fmt: skip
     return runs
@@ -72,7 +89,10 @@ def import_run(graph: TraceGraph, run_id: str) -> dict[str, Any]:
         raise UnknownSubject(
             f"no import run {run_id!r}", hint="`tracegraph imports` lists the runs"
         )
-    (run,) = checked_status(graph, [_run(rows[0]["run"])])
+    (run,) = checked_status(
+        graph, [_run(rows[0]["run"])],
+        read_again=lambda: [_run(r["run"]) for r in graph.read("ledger/import_run", run_id=run_id)],
+    )  # fmt: skip
     run["changes"] = [
         {
             "table": c["table"], "key": c["key"], "file": c["file"], "line": c["line"],

@@ -1,0 +1,37 @@
+"""Folders a command writes into (a recall package, a backup, a generated plant), checked before
+the work: a path under a file, or in a folder that cannot be written, ended the command as an
+internal error (exit 3) — for a recall, after the trace."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from tracegraph.errors import ConfigurationError
+
+
+def check_creatable(out: Path, what: str, option: str) -> None:
+    """`out` can be made (or is a folder already) and written; else one line naming `what` it
+    is for and the `option` that gave it."""
+
+    def cannot(reason: str) -> ConfigurationError:
+        return cannot_create(out, what, option, reason)
+
+    try:
+        existing = next((p for p in [out, *out.parents] if p.exists()), None)
+    except OSError as error:  # a folder on the way that cannot be entered
+        raise cannot(error.strerror or str(error)) from None
+    if existing is None:  # a drive that is not there
+        raise cannot("no folder of that path exists")
+    if existing == out and not out.is_dir():
+        raise ConfigurationError(f"{out} is a file, not a folder",
+                                 hint=f"give {option} a folder, not a file")  # fmt: skip
+    if not existing.is_dir():
+        raise cannot(f"{existing} is a file")
+    if not os.access(existing, os.W_OK):
+        raise cannot(f"{existing} cannot be written")
+
+
+def cannot_create(out: Path, what: str, option: str, reason: str) -> ConfigurationError:
+    return ConfigurationError(f"cannot create {what} {out}: {reason}",
+                              hint=f"give {option} a folder you can write")  # fmt: skip
