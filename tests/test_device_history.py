@@ -22,8 +22,10 @@ from tracegraph.compare.postgres import (
     window_trace,
 )
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.mappings import apply_mapping, load_mapping
+from tracegraph.importing.reader import RawTable
 from tracegraph.importing.run import import_paths
-from tracegraph.trace import epoch_ms, trace_backward, trace_window
+from tracegraph.trace import epoch_ms, failed_calibration, trace_backward, trace_window
 
 
 @pytest.fixture
@@ -262,3 +264,28 @@ def test_rootcause_ranks_the_alarms_during_the_complaints_steps(
     assert alarms == {"conveyor_stop on OVEN-1": (1, 0), "over_temperature on OVEN-1": (1, 1)}
     table = runner.invoke(app, ["rootcause", "A1", "--controls", "A2,P0"])
     assert "conveyor_stop on OVEN-1" in table.stdout
+
+
+@pytest.mark.parametrize(
+    ("result", "failed"),
+    [("fail", True), ("FAILED", True), ("NOK", True), ("not  OK", True), ("n.i.O.", True),
+     ("NG", True), ("不合格", True), ("pass", False), ("合格", False), ("i.O.", False),
+     (None, False)],
+)  # fmt: skip
+def test_a_failed_calibration_is_known_in_the_words_exports_use(
+    result: str | None, failed: bool
+) -> None:
+    """An MES's 不合格 (and SAP's NOK) calibrations went unflagged: only fail/failed counted."""
+    assert failed_calibration({"result": result}) is failed
+
+
+def test_the_mes_mapping_reads_a_calibrations_result_as_pass_or_fail(tmp_path: Path) -> None:
+    header = ("设备编号", "事件", "时间", "结果")
+    rows = [
+        (2, dict(zip(header, ("OV1", "校准", "2026/11/03 08:15", "不合格"), strict=True))),
+        (3, dict(zip(header, ("OV1", "报警", "2026/11/03 09:15", "超温"), strict=True))),
+    ]
+    raw = RawTable(tmp_path / "设备事件.csv", header, rows, "gb18030")
+    mapped = apply_mapping(load_mapping(Path("mes_gbk")), raw)
+    assert mapped.rejects == []
+    assert [row["result"] for _, row in mapped.tables[0][1].rows] == ["fail", "超温"]

@@ -1048,9 +1048,19 @@ def _step_event(props: dict[str, Any]) -> dict[str, Any]:
     return {**_event(props), "at": iso(props.get("at"))}
 
 
+# A device event's result is free text: a failed calibration as inspections say it (`fail`),
+# and as exports write it that a mapping did not translate — English, German (n.i.O.), the
+# shop floor's NG, Chinese (不合格, 失败). Only `fail` and `failed` were seen, so an MES's failed
+# calibrations went unflagged in every backward trace.
+FAILED_RESULTS = frozenset({"fail", "failed", "failure", "nok", "not ok", "n.i.o.", "nio", "ng",
+                            "不合格", "失败"})  # fmt: skip
+
+
 def failed_calibration(calibration: dict[str, Any] | None) -> bool:
-    """Whether a calibration failed (`fail`, as inspections say, or `failed`)."""
-    return calibration is not None and str(calibration.get("result")).lower() in {"fail", "failed"}
+    """Whether a calibration failed (its result one of FAILED_RESULTS, case and spaces aside)."""
+    return calibration is not None and (
+        " ".join(str(calibration.get("result")).split()).lower() in FAILED_RESULTS
+    )
 
 
 def _alarms(steps: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
