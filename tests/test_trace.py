@@ -532,6 +532,23 @@ def test_a_window_is_ordered_by_its_instants_not_its_text(
     )
 
 
+def test_a_windows_times_without_offset_are_read_in_the_plants_zone(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """`import` reads TRACEGRAPH_TIMEZONE; windows read the machine's zone, hours away on a
+    laptop elsewhere. The mix ran 08:00-08:30Z: 09:00-09:30 in Berlin finds it."""
+    window = ["trace", "device", "MIXER-1", "--from", "2026-11-03T09:00", "--to",
+              "2026-11-03T09:30", "--format", "json"]  # fmt: skip
+    for zone, found in (("Europe/Berlin", ["X"]), ("Asia/Tokyo", [])):
+        result = runner.invoke(app, window, env={"TRACEGRAPH_TIMEZONE": zone})
+        assert result.exit_code == 0, result.stderr
+        assert [s["step_id"] for s in json.loads(result.stdout)["steps"]] == found
+    # --timezone still wins
+    given = runner.invoke(app, [*window, "--timezone", "Europe/Berlin"],
+                          env={"TRACEGRAPH_TIMEZONE": "Asia/Tokyo"})  # fmt: skip
+    assert [s["step_id"] for s in json.loads(given.stdout)["steps"]] == ["X"]
+
+
 def test_tables_piped_to_another_program_are_not_cut_to_80_columns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

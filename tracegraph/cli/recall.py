@@ -125,7 +125,8 @@ def package(
     timezone: str = typer.Option(
         None,
         "--timezone",
-        help="Zone of --from and --to times without an offset (default: local); windows only.",
+        help="Zone of --from and --to times without an offset (default: TRACEGRAPH_TIMEZONE, "
+        "else this machine's); windows only.",
     ),
     drill: bool = typer.Option(False, "--drill", help="A mock recall: record it as a drill."),
     html: bool = typer.Option(False, "--html", help="Add report.html, an interactive picture."),

@@ -3,6 +3,7 @@ operator, supplier)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -141,7 +142,10 @@ def _to_option() -> Any:
 
 def _timezone_option() -> Any:
     return typer.Option(
-        None, "--timezone", help="Zone of times given without an offset (default: local)."
+        None,
+        "--timezone",
+        help="Zone of times given without an offset (default: TRACEGRAPH_TIMEZONE, else this "
+        "machine's).",
     )
 
 
@@ -253,7 +257,11 @@ def _show(
 
 
 def window_bounds(start: str, end: str, timezone: str | None) -> tuple[str, str]:
-    """--from and --to as ISO 8601 with an offset; an empty or reversed window is refused."""
+    """--from and --to as ISO 8601 with an offset; an empty or reversed window is refused.
+    Times without an offset are read in `timezone`, else TRACEGRAPH_TIMEZONE (the plant's zone,
+    which `import` reads too: windows were read in the laptop's zone, hours away from the
+    imported times), else this machine's zone."""
+    timezone = timezone or os.environ.get("TRACEGRAPH_TIMEZONE") or None
     window_start, window_end = parse_time(start, timezone), parse_time(end, timezone)
     # Instants, not text: 08:00+01:00 is before 07:30Z although it sorts after it.
     began, ends = datetime.fromisoformat(window_start), datetime.fromisoformat(window_end)
