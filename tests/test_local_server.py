@@ -293,3 +293,23 @@ def test_a_port_in_use_names_where_the_port_was_set(
         f"error: port {port} on 127.0.0.1 (Neo4j {taken}) is already in use by another program "
         f"(hint: stop that program, or {hint.format(home=fresh_home)})"
     )
+
+
+def test_auto_mode_keeps_the_backend_a_homes_server_ran_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Auto mode took Docker whenever an engine answered: a home whose plant is in the local
+    store got an empty Docker server once Docker was installed."""
+    from tracegraph import lifecycle
+
+    home = tmp_path / ".tracegraph"
+    home.mkdir()
+    for engine in (True, False):
+        monkeypatch.setattr(lifecycle, "docker_engine_answers", lambda engine=engine: engine)
+        assert lifecycle.uses_docker("auto", home) is engine  # a new home: as the machine has
+        for backend in ("local", "docker"):
+            (home / "backend.json").write_text(json.dumps({"backend": backend}))
+            assert lifecycle.uses_docker("auto", home) is (backend == "docker")
+            assert lifecycle.uses_docker("local", home) is False
+            assert lifecycle.uses_docker("docker", home) is True
+        (home / "backend.json").unlink()

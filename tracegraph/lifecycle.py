@@ -78,6 +78,18 @@ def backend_of(home: Path) -> str:
     return "local"
 
 
+def uses_docker(mode: Mode, home: Path) -> bool:
+    """Whether `db up` runs the server in Docker: asked so, or — in auto mode — as the home's
+    server ran before (backend.json), else when a Docker engine answers. Auto mode took Docker
+    whenever an engine answered: a home whose plant is in the local store got an empty Docker
+    server once Docker was installed."""
+    if mode != "auto":
+        return mode == "docker"
+    if _backend_file(home).is_file():
+        return backend_of(home) == "docker"
+    return docker_engine_answers()
+
+
 def _backend_file(home: Path) -> Path:
     return home / "backend.json"
 
@@ -115,10 +127,11 @@ def up(
         return UpResult("external", settings.server, "", None, None, already_running=True)
 
     home = home_for_new_server(env, cwd)
-    use_docker = mode == "docker" or (mode == "auto" and docker_engine_answers())
-    if mode == "docker" and not docker_engine_answers():
+    use_docker = uses_docker(mode, home)
+    if use_docker and not docker_engine_answers():
         raise ServerSetupError(
-            "no Docker engine answers on this machine",
+            "no Docker engine answers on this machine"
+            + (" (this home's server runs in Docker)" if mode == "auto" else ""),
             hint="start Docker, or run `tracegraph db up --local` for the server without Docker",
         )
     if not home.exists():
