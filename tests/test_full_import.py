@@ -212,7 +212,8 @@ def test_a_removed_lot_still_used_becomes_a_stub_and_an_unused_one_goes(
                  "--max-removals", "2")  # fmt: skip
     assert (done["removed"], done["stub_lots"], done["stubs_left"]) == (2, ["B"], 1)
     assert (
-        "1 record of lots kept as stubs (origin unknown): steps, inspections, shipments or a "
+        "1 record of lots kept as stubs (no row of their own; `check` lists those whose origin "
+        "is unknown): steps, inspections, shipments or a "
         "recall still name them: B"
     ) in done["notes"]
     assert not any("created as a stub" in n for n in done["notes"])

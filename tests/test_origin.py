@@ -117,6 +117,19 @@ def test_backward_lots_say_their_origin_and_the_tree_marks_only_the_unknown(
     assert marked == ["BARE", "STUBR"], shown.stdout
 
 
+def test_the_forward_tree_says_a_made_lot_has_no_row_not_that_its_origin_is_unknown(
+    origins: tuple[TraceGraph, ImportSummary], neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """MIX made MADE, which has no lots row: the forward tree from RCV called it "origin
+    unknown"; a source without a row of its own (STUBR) still is."""
+    shown = runner.invoke(app, ["trace", "forward", "RCV"])
+    assert shown.exit_code == 0, shown.output
+    made = next(line for line in shown.stdout.splitlines() if "── MADE" in line)
+    assert made.endswith("· no lots row") and "origin unknown" not in shown.stdout
+    stub = runner.invoke(app, ["trace", "forward", "STUBR"])
+    assert "└── STUBR · origin unknown\n" in stub.stdout, stub.stdout
+
+
 def test_browser_gaps_lists_what_check_lists(origins: tuple[TraceGraph, ImportSummary]) -> None:
     graph, _ = origins
     text = (resource_path("cypher") / "browser" / "gaps.cypher").read_text(encoding="utf-8")

@@ -498,7 +498,8 @@ def _forward_label(lot: dict[str, Any], share: str = "") -> str:
     """A lot in the downstream tree: its own quantity, then how much of the sources reached
     it (`P2 BREAD 100 pcs · 0.125 kg of B`: "18.75 pcs" of a panel lot beside a board lot was
     read as 18.75 boards); a stub has no material, quantity or status to show (it showed
-    `OLD-1 None ·  · `), and says its origin is unknown."""
+    `OLD-1 None ·  · `): a source says its origin is unknown, a lot downstream — a step made
+    it, so its origin is known — that it has no row in the lots table."""
     label = f"[bold]{literal(lot['lot_id'])}[/] {literal(lot.get('material_id'))}".rstrip()
     own = _qty(lot.get("lot_quantity"), lot.get("lot_uom"))
     if own and share:
@@ -509,7 +510,7 @@ def _forward_label(lot: dict[str, Any], share: str = "") -> str:
     if lot.get("status"):
         label += f" · {styled(lot['status'])}"
     if lot.get("origin_known") is False:
-        label += " · [yellow]origin unknown[/]"
+        label += " · [yellow]no lots row[/]" if share else " · [yellow]origin unknown[/]"
     return label
 
 
