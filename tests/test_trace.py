@@ -1221,8 +1221,8 @@ def test_rootcause_counts_a_lot_of_unknown_origin_as_a_factor(
     ranking = rank_common_causes(graph, ["P1", "OLD-1"], ["P2", "P1"])
     assert ranking.notes == [
         "P1 is a complaint lot: left out of the controls",
-        "OLD-1 has nothing upstream in the graph (a stub, or a lot of unknown origin): it "
-        "counts as a complaint that shares no factor",
+        "OLD-1 has no factor in the graph (no supplier, and nothing upstream: a stub, or a lot "
+        "of unknown origin): it counts as a complaint that shares no factor",
     ]
     # a stub's dossier has the keys every lot's has (they were missing, not null)
     stub, made = show_lot(graph, "OLD-1")["lot"], show_lot(graph, "P1")["lot"]
