@@ -746,3 +746,20 @@ def test_recall_history_at_80_columns_breaks_a_window_between_its_parts(
     assert all(len(c) <= 15 for c in cells), cells
     for part in shown.split():  # no date, time or offset cut in two
         assert any(part in c.split() for c in cells), (part, cells)
+
+
+def test_a_recall_reads_its_lots_from_a_file(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    listed = tmp_path / "bad.txt"
+    listed.write_text("\ufeff# salt and flour\nB\nA\n", encoding="utf-8")
+    result = runner.invoke(app, ["recall", "--lots-file", str(listed), "--out",
+                                 str(tmp_path / "r"), "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "r" / "recall.json").read_text(encoding="utf-8"))
+    assert saved["asked_as"] == ["B", "A"]
+    window = runner.invoke(app, ["recall", "--lots-file", str(listed), "--device", "MIXER-1",
+                                 "--from", "2026-11-03T07:30Z", "--to", "2026-11-03T08:30Z",
+                                 "--out", str(tmp_path / "w")])  # fmt: skip
+    assert window.exit_code == 2
+    assert "a recall is asked by lots or by one window, not both" in window.stderr

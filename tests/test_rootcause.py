@@ -21,6 +21,7 @@ from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.hypergeometric import at_least
 from tracegraph.importing.run import import_paths
+from tracegraph.lots import ids_in_text
 from tracegraph.rootcause import fisher_greater
 
 
@@ -358,3 +359,48 @@ def test_parameters_with_a_usual_range_are_not_said_to_be_untested() -> None:
     assert rootcause._ranked(complaints, controls, rows, 0, None, False).unranged == []
     few = rootcause._ranked(complaints, controls[:19], rows, 0, None, False)
     assert few.unranged == [("bake", "oven_temp_c", 19)]
+
+
+# --- complaint lots from a file ---------------------------------------------------------------
+
+
+def test_ids_in_a_lots_file() -> None:
+    text = "\ufeff# complaints of week 12\nP1\r\n\n  P2 , A;B\tLOT#12\n   # an aside\n"
+    assert ids_in_text(text) == ["P1", "P2", "A", "B", "LOT#12"]
+
+
+def test_rootcause_reads_the_complaint_lots_from_a_file(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Excel's "CSV UTF-8" begins with a byte order mark: the first id was unknown."""
+    listed = tmp_path / "complaints.csv"
+    listed.write_bytes("\ufeffP1\r\n# the second\r\nP2\r\n".encode())
+    args = ["rootcause", "--lots-file", str(listed), "--controls", "A,B", "--format", "json"]
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["complaints"] == ["P1", "P2"]
+    # arguments and a file together; `-` reads standard input
+    piped = runner.invoke(app, ["rootcause", "P2", "--lots-file", "-", "--controls", "A,B",
+                                "--format", "json"], input="P1\n")  # fmt: skip
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["complaints"] == ["P2", "P1"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"# nothing\n\n", "lists no lot (only blank lines or # comments)"),
+        ("P1\n\u6279\u6b21\n".encode("gb18030"), "is not UTF-8 text"),
+        (None, "cannot read --lots-file"),
+    ],
+)
+def test_a_lots_file_that_gives_no_lot_is_refused(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    content: bytes | None, message: str,
+) -> None:  # fmt: skip
+    listed = tmp_path / "complaints.txt"
+    if content is not None:
+        listed.write_bytes(content)
+    result = runner.invoke(app, ["rootcause", "--lots-file", str(listed)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1

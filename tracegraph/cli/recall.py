@@ -12,6 +12,7 @@ from rich.table import Table
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
+from tracegraph.cli.lots_file import given_lots, lots_file_option
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
@@ -82,8 +83,8 @@ def _window(
                                      hint="add --device, --operator or --supplier")  # fmt: skip
         if not lots:
             raise ConfigurationError("nothing to recall: no lots and no window given",
-                                     hint="give LOTS, or --device/--operator/--supplier "
-                                     "with --from and --to")  # fmt: skip
+                                     hint="give LOTS (or --lots-file), or --device/--operator/"
+                                     "--supplier with --from and --to")  # fmt: skip
         if timezone:  # ignored in silence, it read as if it had changed something
             raise ConfigurationError(
                 "--timezone reads a window's --from and --to: a recall of lots has none",
@@ -110,6 +111,7 @@ def package(
     lots: list[str] = typer.Argument(
         None, help="The bad lots (any identity); or give a window instead."
     ),
+    lots_file: Path = lots_file_option(),
     out: Path = typer.Option(..., "--out", help="New folder for the package."),
     device: str = typer.Option(
         None, "--device", help="Recall what the device made in [--from, --to)."
@@ -145,7 +147,7 @@ def package(
     tracking_events.xlsx/.csv (FSMA 204-style, one row per event; the workbook also has the
     customers and the stock to block); recall.json; summary.txt; and manifest.sha256.
     Exit code 2 when the window holds no lots (no package is written)."""
-    lots = lots or []
+    lots = given_lots(lots, lots_file)  # none for a window
     window = _window(device, operator, supplier, start, end, timezone, lots)
     result = build_package(open_graph(), lots, out, drill=drill, html=html, window=window)
     for text in result.warnings:  # the window's, the trace's, shipments with no ship-from

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
+from tracegraph.cli.lots_file import given_lots, lots_file_option
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
@@ -29,7 +32,10 @@ VERDICT_STYLE = {
 
 
 def rootcause_command(
-    lots: list[str] = typer.Argument(..., help="The complaint lots (any identity)."),
+    lots: list[str] = typer.Argument(
+        None, help="The complaint lots (any identity); or give them with --lots-file."
+    ),
+    lots_file: Path = lots_file_option(),
     controls: list[str] = typer.Option(
         None,
         "--controls",
@@ -73,15 +79,16 @@ def rootcause_command(
     Factors tied with the first (the same p-value) are named in the summary and the
     explanation. One complaint lot cannot show what complaints share (each of its factors is
     in 1 of 1): it is warned of, and no verdict goes beyond "possible". Exit code 2 for an
-    unknown lot or --controls that names none."""
+    unknown lot, a --lots-file that lists none, or --controls that names none."""
     # given but naming nothing (`--controls ",,,"`) is refused by the library, not taken as
     # "no --controls": None only when the option is absent
     control_ids = (
         [c.strip() for value in controls for c in value.split(",") if c.strip()]
         if controls else None
     )  # fmt: skip
+    complaints = given_lots(lots, lots_file, "tracegraph rootcause")
     ranking = rank_common_causes(
-        open_graph(), lots, control_ids, period_days=period_days,
+        open_graph(), complaints, control_ids, period_days=period_days,
         max_controls=max_controls, shift_start=shift_start, shift_zone=shift_timezone,
     )  # fmt: skip
     for line in ranking.notes:  # on stderr in every format (JSON also has them)
