@@ -734,9 +734,10 @@ def test_recall_history_at_80_columns_breaks_a_window_between_its_parts(
     span: list[str],
     shown: str,
 ) -> None:
-    """At 80 columns the sources column is 15 wide: the window's ISO times were folded inside
+    """At 80 columns the sources column was 15 wide: the window's ISO times were folded inside
     (`2026-11-03T07:3` / `0+00:00 –`). It is written shorter (a space for the T, the offset
-    once, one date for a window within a day) and breaks only between its parts."""
+    once, one date for a window within a day) and breaks only between its parts; the lots and
+    customers go under the id (an id naming the window's device left the column 10 wide)."""
     made = runner.invoke(app, ["recall", "--device", "MIXER-1", "--from", span[0], "--to",
                                span[1], "--out", str(tmp_path / "w")])  # fmt: skip
     assert made.exit_code == 0, made.output
@@ -745,6 +746,75 @@ def test_recall_history_at_80_columns_breaks_a_window_between_its_parts(
     assert max(map(len, lines)) <= 80
     cells = [line.split("│")[2].strip() for line in lines if line.startswith("│")]
     assert " ".join(c for c in cells if c) == f"device MIXER-1, {shown} (1 lot)"
-    assert all(len(c) <= 15 for c in cells), cells
+    assert "│ 2 lots · 2 customers " in table.stdout
     for part in shown.split():  # no date, time or offset cut in two
         assert any(part in c.split() for c in cells), (part, cells)
+
+
+def test_the_history_shows_a_stubs_located_share_as_unknown(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Stub OLD-1 (a step input no file received or made) has no quantity: weighed as what its
+    records show it giving, it is located 100 % by construction. The package warns so; the
+    history said "located 100.0%" without a word."""
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    for name, text in HAND_PLANT.items():
+        (plant / name).write_text(text + ("X,OLD-1,1,kg\n" if name == "step_inputs.csv" else ""),
+                                  encoding="utf-8")  # fmt: skip
+    assert import_paths(graph, [plant]).rejects == []
+    drill = runner.invoke(app, ["recall", "OLD-1", "--out", str(tmp_path / "d"), "--drill"])
+    assert drill.exit_code == 0, drill.output
+    assert "source OLD-1 has no quantity of its own" in drill.stderr
+    made = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "b"), "--drill"])
+    assert made.exit_code == 0, made.output
+    history = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)
+    shares = [(r["source_lots"], r["located_share"], r["sources_without_quantity"])
+              for r in history["recalls"]]  # fmt: skip
+    assert shares == [(["B"], 1.0, []), (["OLD-1"], None, ["OLD-1"])]
+    table = runner.invoke(app, ["recall", "history"], env={"COLUMNS": "250"})
+    (stub_line,) = [line for line in table.stdout.splitlines() if "-OLD-1-" in line]
+    assert "unknown" in stub_line and "100.0%" not in stub_line
+    listed = list(csv.DictReader(io.StringIO(
+        runner.invoke(app, ["recall", "history", "--format", "csv"]).stdout)))  # fmt: skip
+    assert [(r["located_share"], r["sources_without_quantity"]) for r in listed] == [
+        ("1.0", ""), ("", "OLD-1"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("window", "subject"),
+    [
+        (["--device", "MIXER-1"], "MIXER-1"),
+        (["--operator", "OP1"], "OP1"),
+    ],
+)
+def test_a_window_package_is_named_by_the_windows_subject(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    window: list[str], subject: str,
+) -> None:  # fmt: skip
+    """A window's drill was named by the first lot it found (`DRILL-…-M-…`): the history's id
+    named a lot nobody asked for, not the mixer recalled."""
+    span = ["--from", "2026-11-03T07:30Z", "--to", "2026-11-03T08:30Z"]
+    result = runner.invoke(app, ["recall", *window, *span, "--out", str(tmp_path / "w"),
+                                 "--drill", "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    recall_id = json.loads(result.stdout)["recall_id"]
+    assert re.fullmatch(rf"DRILL-\d{{8}}T\d{{6}}-{subject}-[0-9a-f]{{4}}", recall_id), recall_id
+
+
+def test_a_recall_reads_its_lots_from_a_file(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    listed = tmp_path / "bad.txt"
+    listed.write_text("\ufeff# salt and flour\nB\nA\n", encoding="utf-8")
+    result = runner.invoke(app, ["recall", "--lots-file", str(listed), "--out",
+                                 str(tmp_path / "r"), "--format", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "r" / "recall.json").read_text(encoding="utf-8"))
+    assert saved["asked_as"] == ["B", "A"]
+    window = runner.invoke(app, ["recall", "--lots-file", str(listed), "--device", "MIXER-1",
+                                 "--from", "2026-11-03T07:30Z", "--to", "2026-11-03T08:30Z",
+                                 "--out", str(tmp_path / "w")])  # fmt: skip
+    assert window.exit_code == 2
+    assert "a recall is asked by lots or by one window, not both" in window.stderr

@@ -1,18 +1,27 @@
-"""The vectorised Fisher test equals scipy's own fisher_exact, table by table."""
+"""Common-cause ranking: the vectorised Fisher test equals scipy's own fisher_exact, table by
+table; and what a ranking says of itself (ties, one complaint lot, untested parameters)."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
+from hand_plant import HAND_PLANT
 from scipy.stats import fisher_exact, hypergeom
+from typer.testing import CliRunner
 
 from tracegraph import rootcause
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
 from tracegraph.hypergeometric import at_least
+from tracegraph.importing.run import import_paths
+from tracegraph.lots import ids_in_text
 from tracegraph.rootcause import fisher_greater
 
 
@@ -203,3 +212,195 @@ def test_a_batch_step_shared_by_many_controls_counts_once_in_the_usual_range() -
     assert set(rootcause.usual_ranges(_bake_rows([180.0 + i for i in range(25)], {}))) == {
         ("bake", "oven_temp_c")
     }
+
+
+# --- what the ranking says about itself (tester 2's findings) ------------------------------------
+
+
+def _hand_plant_with(tmp_path: Path, graph: TraceGraph, **changes: str) -> TraceGraph:
+    """tests/hand_plant.py's plant with some of its files replaced."""
+    for name, text in {**HAND_PLANT, **changes}.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    return graph
+
+
+def test_a_received_lot_with_nothing_made_upstream_is_not_said_to_share_no_factor(
+    hand_plant: TraceGraph,
+) -> None:
+    """Received lot A (from V1, no step upstream) has its supplier for a factor, and V1 is
+    ranked: the note "has nothing upstream … shares no factor" was said of it all the same. It
+    is said of a lot with no factor at all — a stub."""
+    ranking = rootcause.rank_common_causes(hand_plant, ["A"], ["B", "P1"])
+    assert [(f["kind"], f["value"]) for f in ranking.factors] == [("supplier", "V1")]
+    assert not any("no factor" in n or "nothing upstream" in n for n in ranking.notes)
+
+
+def test_a_stub_complaint_is_said_to_have_no_factor(graph: TraceGraph, tmp_path: Path) -> None:
+    inputs = HAND_PLANT["step_inputs.csv"] + "X,OLD-1,1,kg\n"  # OLD-1: a stub
+    _hand_plant_with(tmp_path, graph, **{"step_inputs.csv": inputs})
+    ranking = rootcause.rank_common_causes(graph, ["OLD-1", "A"], ["B", "P2"])
+    assert [n for n in ranking.notes if "no factor" in n] == [
+        "OLD-1 has no factor in the graph (no supplier, and nothing upstream: a stub, or a lot "
+        "of unknown origin): it counts as a complaint that shares no factor"
+    ]
+
+
+def test_factors_tied_for_the_strongest_evidence_are_all_named(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """P1 and P2 share their dough M, its flour and salt, the mixer, the packer, both operators
+    and their shifts; controls A and B only their suppliers. Every one of those factors has the
+    same p-value (1/6): the summary named the first by its kind's name alone ("strongest: device
+    MIXER-1") as if it stood out."""
+    shown = runner.invoke(app, ["rootcause", "P1", "P2", "--controls", "A,B", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    payload = json.loads(shown.stdout)
+    best = payload["factors"][0]["p_value"]
+    tied = [f for f in payload["factors"] if f["p_value"] == best]
+    assert best == pytest.approx(1 / 6) and len(tied) == 11
+    assert payload["tied_with_strongest"] == [
+        {"kind": f["kind"], "value": f["value"]} for f in tied[1:]
+    ]
+    first = ", ".join(f"{f['kind']} {f['value']}" for f in tied[:5])
+    assert payload["summary"] == (
+        "2 complaint lots against 2 controls · 11 factors share the strongest evidence "
+        f"(p = 0.17, could be chance): {first} and 6 more"
+    )
+    table = runner.invoke(
+        app, ["rootcause", "P1", "P2", "--controls", "A,B"], env={"COLUMNS": "400"}
+    )
+    assert payload["summary"] in table.stdout
+    assert "10 other factors have the same p-value, so the evidence does not tell them apart" in (
+        table.stdout
+    )
+
+
+def test_one_strongest_factor_is_named_alone() -> None:
+    ranking = rootcause.Ranking(["F1", "F2"], ["C1"], 1, True, [
+        {"kind": "device", "value": "OVEN-5", "p_value": 0.01, "verdict": "likely",
+         "explanation": "why"},
+        {"kind": "device", "value": "OVEN-6", "p_value": 0.02, "verdict": "likely",
+         "explanation": "why not"},
+    ])  # fmt: skip
+    assert ranking.summary().endswith("· strongest: device OVEN-5 (likely)")
+    assert ranking.as_dict()["tied_with_strongest"] == []
+    assert ranking.explanation() == "why"
+
+
+def test_one_complaint_lot_is_never_more_than_possible() -> None:
+    """One complaint baked on OVEN-9 alone, against 200 controls on OVEN-1: the oven is shared
+    by 1 of 1 complaints and no control (p = 1/201). One lot's own oven was "strong common
+    cause"; one lot cannot show what complaints share."""
+    rows = _bake_rows([220.0] * 201, {})
+    rows[200]["steps"][0]["device_id"] = "OVEN-9"
+    ranked = rootcause.rank_factors(["F200"], [f"F{i:02d}" for i in range(200)], rows)
+    top = ranked[0]
+    assert (top["value"], top["complaints_with"], top["controls_with"]) == ("OVEN-9", 1, 0)
+    assert top["p_adjusted"] < 0.01 and top["verdict"] == "possible"
+    assert {f["verdict"] for f in ranked} <= {"possible", "could be chance"}
+    # two complaint lots are judged as before
+    assert rootcause._verdict(0.001, 2, 2) == "strong common cause"
+
+
+def test_one_complaint_lot_warns_that_it_cannot_show_what_complaints_share(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    shown = runner.invoke(app, ["rootcause", "P1", "--controls", "A,B", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["warnings"] == [rootcause.ONE_COMPLAINT]
+    assert "warning: one complaint lot cannot show what complaints have in common" in (shown.stderr)
+    two = runner.invoke(app, ["rootcause", "P1", "P2", "--controls", "A,B", "--format", "json"])
+    assert json.loads(two.stdout)["warnings"] == []
+
+
+def test_given_controls_are_named_as_given_in_the_explanation(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    shown = runner.invoke(app, ["rootcause", "P1", "P2", "--controls", "A,B", "--format", "json"])
+    explanation = json.loads(shown.stdout)["factors"][0]["explanation"]
+    assert "of 0 of 2 given control lots (0%)" in explanation
+    assert "comparable" not in explanation
+
+
+@pytest.mark.parametrize("controls", [",,,", " , ", ""])
+def test_controls_that_name_no_lot_are_refused(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, controls: str
+) -> None:
+    """`--controls ",,,"` ranked against the default controls, as if no --controls was given."""
+    result = runner.invoke(app, ["rootcause", "P1", "P2", "--controls", controls])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr == (
+        "error: --controls names no lot (only blanks or separators) (hint: give good lots: "
+        "--controls L1,L2 — or leave --controls out for lots of the same materials made in "
+        "the same period)\n"
+    )
+
+
+def test_a_parameter_too_few_controls_have_is_said_to_be_untested(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The mix ran at 180 °C; the controls (received lots) have no mix: no usual range, so
+    oven_temp_c could not be out of range — and was left out without a word."""
+    steps = HAND_PLANT["steps.csv"].replace("OP1,\n", "OP1,180\n")
+    _hand_plant_with(tmp_path, graph, **{"steps.csv": steps})
+    ranking = rootcause.rank_common_causes(graph, ["P1", "P2"], ["A", "B"])
+    assert [n for n in ranking.notes if "process parameter" in n] == [
+        "1 process parameter of the complaint lots' steps was not tested for being out of range: "
+        "the control lots' steps give fewer than 20 values to draw the usual range from — "
+        "oven_temp_c at mix (0 values)"
+    ]
+
+
+def test_parameters_with_a_usual_range_are_not_said_to_be_untested() -> None:
+    controls = [f"F{i:02d}" for i in range(40)]
+    rows = _bake_rows([200.0 + i for i in range(40)] + [245.0] * 8, {})
+    complaints = [f"F{i:02d}" for i in range(40, 48)]
+    assert rootcause._ranked(complaints, controls, rows, 0, None, False).unranged == []
+    few = rootcause._ranked(complaints, controls[:19], rows, 0, None, False)
+    assert few.unranged == [("bake", "oven_temp_c", 19)]
+
+
+# --- complaint lots from a file ---------------------------------------------------------------
+
+
+def test_ids_in_a_lots_file() -> None:
+    text = "\ufeff# complaints of week 12\nP1\r\n\n  P2 , A;B\tLOT#12\n   # an aside\n"
+    assert ids_in_text(text) == ["P1", "P2", "A", "B", "LOT#12"]
+
+
+def test_rootcause_reads_the_complaint_lots_from_a_file(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Excel's "CSV UTF-8" begins with a byte order mark: the first id was unknown."""
+    listed = tmp_path / "complaints.csv"
+    listed.write_bytes("\ufeffP1\r\n# the second\r\nP2\r\n".encode())
+    args = ["rootcause", "--lots-file", str(listed), "--controls", "A,B", "--format", "json"]
+    shown = runner.invoke(app, args)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["complaints"] == ["P1", "P2"]
+    # arguments and a file together; `-` reads standard input
+    piped = runner.invoke(app, ["rootcause", "P2", "--lots-file", "-", "--controls", "A,B",
+                                "--format", "json"], input="P1\n")  # fmt: skip
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["complaints"] == ["P2", "P1"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"# nothing\n\n", "lists no lot (only blank lines or # comments)"),
+        ("P1\n\u6279\u6b21\n".encode("gb18030"), "is not UTF-8 text"),
+        (None, "cannot read --lots-file"),
+    ],
+)
+def test_a_lots_file_that_gives_no_lot_is_refused(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    content: bytes | None, message: str,
+) -> None:  # fmt: skip
+    listed = tmp_path / "complaints.txt"
+    if content is not None:
+        listed.write_bytes(content)
+    result = runner.invoke(app, ["rootcause", "--lots-file", str(listed)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1

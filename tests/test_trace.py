@@ -1238,8 +1238,8 @@ def test_rootcause_counts_a_lot_of_unknown_origin_as_a_factor(
     ranking = rank_common_causes(graph, ["P1", "OLD-1"], ["P2", "P1"])
     assert ranking.notes == [
         "P1 is a complaint lot: left out of the controls",
-        "OLD-1 has nothing upstream in the graph (a stub, or a lot of unknown origin): it "
-        "counts as a complaint that shares no factor",
+        "OLD-1 has no factor in the graph (no supplier, and nothing upstream: a stub, or a lot "
+        "of unknown origin): it counts as a complaint that shares no factor",
     ]
     # a stub's dossier has the keys every lot's has (they were missing, not null)
     stub, made = show_lot(graph, "OLD-1")["lot"], show_lot(graph, "P1")["lot"]
@@ -1691,3 +1691,25 @@ def test_a_lots_balance_nets_a_sort_and_leaves_out_a_rework_in_place() -> None:
         "remaining": 50.0, "uncounted": 1,
     }  # fmt: skip
     assert balance({"lot_id": "S", "quantity": None, "uom": None}, [], []) is None
+
+
+@pytest.mark.parametrize("kind", ["forward", "backward"])
+def test_traces_read_their_lots_from_a_file_too(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    kind: str,
+) -> None:  # fmt: skip
+    """`--lots-file` (rootcause's, shared): the lots of a file beside the arguments', a byte
+    order mark stripped; with neither, the missing argument's line."""
+    listed = tmp_path / "lots.csv"
+    listed.write_bytes("\ufeffP1\n# and\n".encode())
+    shown = runner.invoke(
+        app, ["trace", kind, "P2", "--lots-file", str(listed), "--format", "json"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert [s["lot_id"] for s in json.loads(shown.stdout)["sources"]] == ["P2", "P1"]
+    none = runner.invoke(app, ["trace", kind])
+    assert none.exit_code == 2 and none.stdout == ""
+    assert none.stderr == (
+        "error: Missing argument 'lots' (or --lots-file). "
+        f"(hint: `tracegraph trace {kind} --help` lists what it takes)\n"
+    )

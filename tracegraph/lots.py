@@ -311,3 +311,21 @@ def balance(
          for s in used_in for o in s["lots"]],
         [(s["quantity"], s["uom"]) for s in shipped],
     )  # fmt: skip
+
+
+# What separates ids in a lots file: line ends, commas, semicolons and any whitespace — a column
+# pasted from Excel, a CSV row, a list from another command. `#` begins a comment only at the
+# start of a line: an id may hold one (LOT#12).
+_ID_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+def ids_in_text(text: str) -> list[str]:
+    """The ids a lots file lists: one per line or separated by commas or whitespace; blank
+    lines and lines beginning with `#` left out, and a byte order mark (Excel's "CSV UTF-8"
+    writes one) stripped — it made the first id unknown."""
+    ids: list[str] = []
+    for line in text.removeprefix("\ufeff").splitlines():
+        if line.strip().startswith("#"):
+            continue
+        ids += [i for i in _ID_SEPARATORS.split(line) if i]
+    return ids

@@ -251,7 +251,8 @@ class Recall(StructuredNode):
     created_by = StringProperty()
     drill = BooleanProperty(default=False)
     duration_s = FloatProperty()
-    located_share = FloatProperty()
+    located_share = FloatProperty()  # none when a source has no quantity of its own
+    sources_without_quantity = ArrayProperty(StringProperty())
     source_lots = ArrayProperty(StringProperty())
     sources = RelationshipTo("Lot", "SOURCE")
     # every other lot a recall (not a drill) reached: `lot show` of a bottle lot inside a

@@ -475,9 +475,12 @@ def build_package(
         # operator_id, supplier_id), so a program reads any window's the same way
         window_answer = {**window.fields(), **found.as_dict(forward=False)}
     created = datetime.now(UTC)
-    # the random suffix keeps two packages of one lot in the same second apart
+    # the random suffix keeps two packages of one lot in the same second apart; a window's
+    # package is named by its subject (the device, operator or supplier recalled), not by the
+    # first lot it happened to find
     kind = "DRILL" if drill else "RECALL"
-    recall_id = f"{kind}-{created:%Y%m%dT%H%M%S}-{trace.sources[0]['lot_id']}-{token_hex(2)}"
+    named = window.subject if window is not None else trace.sources[0]["lot_id"]
+    recall_id = f"{kind}-{created:%Y%m%dT%H%M%S}-{named}-{token_hex(2)}"
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:  # made unwritable since the check, a full disk
@@ -540,7 +543,10 @@ def build_package(
         host=socket.gethostname(),
         drill=drill,
         duration_s=round(seconds, 4),
-        located_share=trace.located_share,
+        # unknown (null) when a source has no quantity of its own: located 100 % by
+        # construction, which the package warns of but a line of the history cannot
+        located_share=None if trace.unmeasured_sources else trace.located_share,
+        sources_without_quantity=trace.unmeasured_sources,
         source_lots=[s["lot_id"] for s in trace.sources],
         window=window.text() if window is not None else None,
         # its parts for a program (null when asked by lots): `window` is for people
@@ -600,8 +606,11 @@ HISTORY_WINDOW = ("window", *(f"window_{key}" for key in WINDOW_FIELDS))
 
 
 def recall_history(graph: TraceGraph) -> list[dict[str, Any]]:
-    # the window's keys on every row, null when the recall has none
-    return [{**dict.fromkeys(HISTORY_WINDOW), **public_props(row["recall"])}
+    # the window's keys on every row, null when the recall has none; located_share null (a
+    # null property is none in the graph) when a source had no quantity of its own;
+    # sources_without_quantity [] for the recalls recorded before it was kept
+    return [{**dict.fromkeys(HISTORY_WINDOW), "located_share": None,
+             "sources_without_quantity": [], **public_props(row["recall"])}
             for row in graph.read("recall/history")]  # fmt: skip
 
 

@@ -34,7 +34,7 @@ from tracegraph.graph import TraceGraph
 from tracegraph.hypergeometric import at_least
 from tracegraph.lots import id_list, normal_id, resolve_lots
 from tracegraph.trace import epoch_ms, events_during
-from tracegraph.values import STEP_FIELDS, counted
+from tracegraph.values import STEP_FIELDS, counted, first_ids
 
 DEFAULT_PERIOD_DAYS = 3
 DEFAULT_MAX_CONTROLS = 1000
@@ -44,6 +44,10 @@ SHIFT_HOURS = 8
 # a handful of values is one of them).
 USUAL_RANGE = (5.0, 95.0)
 USUAL_RANGE_FROM = 20
+# p-values equal to this relative difference are one value: two tables of equal evidence are
+# summed along different terms, which may differ in the last digits
+TIE_TOLERANCE = 1e-9
+TIES_NAMED = 5  # the tied factors a summary names before "and N more"
 ALARM = "alarm during step"
 OUT_OF_RANGE = "parameter out of range"
 CONDITION_KINDS = frozenset({ALARM, OUT_OF_RANGE})  # what happened during a step
@@ -68,6 +72,8 @@ class Ranking:
     factors: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # what the ranking left out, and why
+    # why the verdicts are not to be read as they stand (one complaint lot)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -76,19 +82,53 @@ class Ranking:
             "controls_chosen": "given" if self.controls_given else "comparable lots",
             "comparable_lots": self.comparable,
             "factors": self.factors,
+            "summary": self.summary(),
+            # the factors after the first with its p-value: the first is first by its kind's
+            # name alone, and "strongest: alarm … on OVEN-5" hid four factors as strong
+            "tied_with_strongest": [
+                {"kind": f["kind"], "value": f["value"]} for f in self.strongest()[1:]
+            ],
             "notes": self.notes,
+            "warnings": self.warnings,
             "truncated": False,
             "seconds": round(self.seconds, 4),
         }
+
+    def strongest(self) -> list[dict[str, Any]]:
+        """The factors with the smallest p-value (several when tied), in the ranking's order."""
+        if not self.factors:
+            return []
+        best = self.factors[0]["p_value"]
+        return [f for f in self.factors if f["p_value"] <= best * (1 + TIE_TOLERANCE)]
 
     def summary(self) -> str:
         text = (f"{counted(len(self.complaints), 'complaint lot')} against "
                 f"{counted(len(self.controls), 'control')}")  # fmt: skip
         if not self.controls_given and self.comparable > len(self.controls):
             text += f" (evenly spaced from {self.comparable:,} comparable lots)"
-        top = self.factors[0] if self.factors else None
-        if top:
+        strongest = self.strongest()
+        if len(strongest) == 1:
+            top = strongest[0]
             text += f" · strongest: {top['kind']} {top['value']} ({top['verdict']})"
+        elif strongest:
+            named = first_ids([f"{f['kind']} {f['value']}" for f in strongest], TIES_NAMED)
+            text += (f" · {len(strongest):,} factors share the strongest evidence "
+                     f"(p = {strongest[0]['p_value']:.2g}, {strongest[0]['verdict']}): "
+                     f"{named}")  # fmt: skip
+        return text
+
+    def explanation(self) -> str:
+        """The first factor explained, and the factors tied with it named."""
+        strongest = self.strongest()
+        if not strongest:
+            return ""
+        text = str(strongest[0]["explanation"])
+        if len(strongest) > 1:
+            others = first_ids([f"{f['kind']} {f['value']}" for f in strongest[1:]], TIES_NAMED)
+            text += (f" {counted(len(strongest) - 1, 'other factor')} "
+                     f"{'has' if len(strongest) == 2 else 'have'} the same p-value, so the "
+                     f"evidence does not tell {'it' if len(strongest) == 2 else 'them'} apart "
+                     f"from this one: {others}.")  # fmt: skip
         return text
 
 
@@ -137,6 +177,11 @@ def lot_factors(
 def usual_ranges(rows: list[dict[str, Any]]) -> Ranges:
     """Each (operation, parameter)'s usual range over the steps of `rows` (the controls'):
     from the 5th to the 95th percentile of its values (see USUAL_RANGE)."""
+    return ranges_of(parameter_values(rows))
+
+
+def parameter_values(rows: list[dict[str, Any]]) -> dict[tuple[Any, str], list[float]]:
+    """Each (operation, parameter)'s values over the steps of `rows`, each step once."""
     values: dict[tuple[Any, str], list[float]] = {}
     seen: set[tuple[Any, ...]] = set()
     for row in rows:
@@ -150,6 +195,11 @@ def usual_ranges(rows: list[dict[str, Any]]) -> Ranges:
             seen.add(once)
             for name, value in step.get("parameters", {}).items():
                 values.setdefault((step["operation"], name), []).append(value)
+    return values
+
+
+def ranges_of(values: dict[tuple[Any, str], list[float]]) -> Ranges:
+    """The usual range of each parameter with USUAL_RANGE_FROM values or more."""
     ranges: Ranges = {}
     for key, found in values.items():
         if len(found) >= USUAL_RANGE_FROM:
@@ -214,7 +264,7 @@ def rank_common_causes(
 
         zone = resolve_timezone(shift_zone)
     complaint_ids = id_list(complaint_ids)
-    control_ids = id_list(control_ids) if control_ids else control_ids
+    control_ids = _given_controls(control_ids)
     if control_ids:
         complaints, controls, factor_rows = _given_lots(graph, complaint_ids, control_ids)
         comparable = len(controls)
@@ -254,19 +304,55 @@ def rank_common_causes(
             "materials have other lots (a stub has no material, and every lot of a material "
             "given as a complaint leaves none)",
         )
-    out = rank_factors(complaints, controls, factor_rows, shift_start, zone)
+    ranked = _ranked(complaints, controls, factor_rows, shift_start, zone, bool(control_ids))
     notes = [f"{lot} is a complaint lot: left out of the controls"
              for lot in dict.fromkeys(normal_id(c) for c in control_ids or ())
              if lot in complaints]  # fmt: skip
-    # a complaint's row with no lot and no step upstream (not its factors: building them again
-    # for every lot cost a tenth of the ranking)
-    upstream = {row["lot_id"] for row in factor_rows
-                if row["raw_lots"] or row["input_lots"] or row["steps"]}  # fmt: skip
-    notes += [f"{lot} has nothing upstream in the graph (a stub, or a lot of unknown origin): "
-              "it counts as a complaint that shares no factor"
-              for lot in complaints if lot not in upstream]  # fmt: skip
-    return Ranking(complaints, controls, comparable, bool(control_ids), out,
-                   time.perf_counter() - started, notes)  # fmt: skip
+    # said of a lot with no factor at all: a received lot with no step upstream still has its
+    # supplier, and was said to share none while its supplier was ranked
+    notes += [f"{lot} has no factor in the graph (no supplier, and nothing upstream: a stub, "
+              "or a lot of unknown origin): it counts as a complaint that shares no factor"
+              for lot in ranked.factorless]  # fmt: skip
+    notes += _unranged_note(ranked.unranged)
+    warnings = [ONE_COMPLAINT] if len(complaints) == 1 else []
+    return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
+                   time.perf_counter() - started, notes, warnings)  # fmt: skip
+
+
+ONE_COMPLAINT = (
+    "one complaint lot cannot show what complaints have in common: every factor of it is "
+    "shared by 1 of 1, so the ranking can only order its factors by how rare they are among "
+    'the controls (its own batches always are); no verdict goes beyond "possible" — give '
+    "every lot with the defect"
+)
+
+
+def _given_controls(control_ids: list[str] | None) -> list[str] | None:
+    """The control ids given, or None for the default controls. Ids that are all blank are
+    refused: `--controls ",,,"` fell back to the default controls without a word."""
+    if control_ids is None:
+        return None
+    given = id_list(control_ids)
+    if not any(normal_id(c) for c in given):
+        raise TracegraphError(
+            "--controls names no lot (only blanks or separators)",
+            hint="give good lots: --controls L1,L2 — or leave --controls out for lots of the "
+            "same materials made in the same period",
+        )
+    return given
+
+
+def _unranged_note(unranged: list[tuple[Any, str, int]]) -> list[str]:
+    """A note naming the complaints' process parameters that were not tested: too few
+    control values to draw a usual range from."""
+    if not unranged:
+        return []
+    named = first_ids([f"{name} at {operation} ({counted(values, 'value')})"
+                       for operation, name, values in unranged], 8)  # fmt: skip
+    return [f"{counted(len(unranged), 'process parameter')} of the complaint lots' steps "
+            f"{'was' if len(unranged) == 1 else 'were'} not tested for being out of range: "
+            f"the control lots' steps give fewer than {USUAL_RANGE_FROM} values to draw the "
+            f"usual range from — {named}"]  # fmt: skip
 
 
 def read_in_parts(
@@ -396,15 +482,35 @@ def _given_lots(
 
 def rank_factors(
     complaints: list[str], controls: list[str], factor_rows: list[dict[str, Any]],
-    shift_start: int = 0, shift_zone: tzinfo | None = None,
+    shift_start: int = 0, shift_zone: tzinfo | None = None, controls_given: bool = False,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Every factor of a complaint lot, ranked by Fisher's exact test against the controls.
     `factor_rows` are shaped like cypher/rootcause/factors.cypher's (the benchmark feeds rows
     from other engines through the same ranking)."""
+    return _ranked(complaints, controls, factor_rows, shift_start, shift_zone,
+                   controls_given).factors  # fmt: skip
+
+
+@dataclass
+class _Ranked:
+    factors: list[dict[str, Any]]
+    factorless: list[str]  # complaint lots with no factor at all
+    # (operation, parameter, the controls' values) of the complaints' steps' parameters that
+    # had too few control values for a usual range (USUAL_RANGE_FROM)
+    unranged: list[tuple[Any, str, int]]
+
+
+def _ranked(
+    complaints: list[str], controls: list[str], factor_rows: list[dict[str, Any]],
+    shift_start: int, shift_zone: tzinfo | None, controls_given: bool,
+) -> _Ranked:  # fmt: skip
+    """rank_factors, with what the ranking could not rank: the complaint lots without a factor
+    and the parameters without a usual range."""
     # the usual ranges of the parameters are the controls' (a complaint's own values would
     # widen the range that is to tell them apart)
     is_control = set(controls)
-    ranges = usual_ranges([row for row in factor_rows if row["lot_id"] in is_control])
+    values = parameter_values([row for row in factor_rows if row["lot_id"] in is_control])
+    ranges = ranges_of(values)
     factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone, ranges)
                for row in factor_rows}  # fmt: skip
     in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))
@@ -424,6 +530,7 @@ def rank_factors(
         zip(p_values.tolist(), candidates, with_bad.tolist(), with_good.tolist(), strict=True),
         key=lambda r: (r[0], -r[2] / n_bad, r[1]),
     )
+    compared_with = "given control lots" if controls_given else "comparable lots"
     out = []
     for p, (kind, value), a, c in ranked:
         adjusted = min(1.0, p * tested)
@@ -437,9 +544,26 @@ def rank_factors(
             "odds_ratio": None if odds is None else round(odds, 3),
             "p_value": p, "p_adjusted": adjusted,
             "verdict": _verdict(adjusted, a, n_bad),
-            "explanation": _explain(kind, value, a, n_bad, c, n_good, p, adjusted),
+            "explanation": _explain(kind, value, a, n_bad, c, n_good, p, adjusted, compared_with),
         })  # fmt: skip
-    return out
+    factorless = [lot for lot in complaints if not factors.get(lot)]
+    return _Ranked(out, factorless, _unranged(complaints, factor_rows, values, ranges))
+
+
+def _unranged(
+    complaints: list[str], factor_rows: list[dict[str, Any]],
+    control_values: dict[tuple[Any, str], list[float]], ranges: Ranges,
+) -> list[tuple[Any, str, int]]:  # fmt: skip
+    """(operation, parameter, how many control values) of each parameter of the complaints'
+    steps that has no usual range: it could not be found out of range, and was left out
+    without a word."""
+    is_complaint = set(complaints)
+    found = {(step["operation"], name)
+             for row in factor_rows if row["lot_id"] in is_complaint
+             for step in row["steps"] for name in step.get("parameters", {})}  # fmt: skip
+    return sorted(((operation, name, len(control_values.get((operation, name), [])))
+                   for operation, name in found if (operation, name) not in ranges),
+                  key=lambda t: (str(t[0]), t[1]))  # fmt: skip
 
 
 def testable_count(carriers: np.ndarray, n_bad: int, n_good: int, alpha: float = 0.05) -> int:
@@ -486,6 +610,12 @@ def fisher_greater(
 
 
 def _verdict(adjusted: float, a: int, n: int) -> str:
+    if n == 1:
+        # One complaint lot shares every factor of its own with itself (1 of 1): a small
+        # p-value says only that the factor is rare among the controls, which a lot's own
+        # batch and the alarm of its own bake always are. "strong common cause" and "likely"
+        # were said of one lot's genealogy; "possible" is as far as one lot goes.
+        return "possible" if adjusted < 0.05 else "could be chance"
     if adjusted < 0.01:
         return "strong common cause" if a == n else "strong"
     if adjusted < 0.05:
@@ -493,10 +623,13 @@ def _verdict(adjusted: float, a: int, n: int) -> str:
     return "could be chance"
 
 
-def _explain(kind: str, value: str, a: int, n: int, c: int, m: int, p: float, adj: float) -> str:
+def _explain(
+    kind: str, value: str, a: int, n: int, c: int, m: int, p: float, adj: float,
+    compared_with: str = "comparable lots",
+) -> str:  # fmt: skip
     return (
         f"{kind} {value} is upstream of {a} of {n} complaint lots ({a / n:.0%}) but of "
-        f"{c} of {m:,} comparable lots ({c / m:.0%}); a split at least this uneven happens by "
+        f"{c} of {m:,} {compared_with} ({c / m:.0%}); a split at least this uneven happens by "
         f"chance with p = {p:.2g} (Fisher's exact test, one-sided), {adj:.2g} after allowing "
         f"for every factor tested that could have been significant."
     )

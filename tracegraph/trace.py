@@ -75,9 +75,15 @@ class ForwardTrace:
                 if (f["located_share"] or 0) > 1.001]  # fmt: skip
         return ([OVERLOCATED] if over else []) + [
             _unmeasured_source(source) for source in self.sources
-            if not (source.get("quantity") or 0) > 0
+            if source["lot_id"] in self.unmeasured_sources
         ] + _returns_from_elsewhere(self.shipments) + _split_equally(
             self.split_equally)  # fmt: skip
+
+    @property
+    def unmeasured_sources(self) -> list[str]:
+        """The sources with no quantity of their own: weighed as what their records show them
+        giving, so located 100 % by construction (see _unmeasured_source)."""
+        return [s["lot_id"] for s in self.sources if not (s.get("quantity") or 0) > 0]
 
     @property
     def located_share(self) -> float | None:

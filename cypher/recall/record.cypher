@@ -2,7 +2,8 @@
 // other lots a recall reached are linked by recall/affects, in batches). `window` names the
 // device's, operator's or supplier's span of time a recall was asked by, as text for people;
 // window_kind, window_subject, window_from and window_to are its parts for a program (all null
-// when asked by lots).
+// when asked by lots). located_share is null when a source has no quantity of its own (it is
+// located 100 % by construction): sources_without_quantity names them.
 CREATE (recall:Recall {recall_id: $recall_id})
 SET recall.created_at = datetime($created_at),
     recall.created_by = $created_by,
@@ -10,6 +11,7 @@ SET recall.created_at = datetime($created_at),
     recall.drill = $drill,
     recall.duration_s = $duration_s,
     recall.located_share = $located_share,
+    recall.sources_without_quantity = $sources_without_quantity,
     recall.source_lots = $source_lots,
     recall.window = $window,
     recall.window_kind = $window_kind,

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
+from tracegraph.cli.lots_file import given_lots, lots_file_option
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
@@ -43,6 +44,7 @@ _ZERO_SECONDS = re.compile(r"(T\d\d:\d\d):00(?=[+-]\d\d:\d\d|Z)")
 HISTORY_COLUMNS = (
     "recall_id", "drill", "created_at", "created_by", "source_lots", "lots", "shipments",
     "customers", "quantity", "uom", "located_share", "duration_s", "package", *HISTORY_WINDOW,
+    "sources_without_quantity",
 )  # fmt: skip
 
 
@@ -82,8 +84,8 @@ def _window(
                                      hint="add --device, --operator or --supplier")  # fmt: skip
         if not lots:
             raise ConfigurationError("nothing to recall: no lots and no window given",
-                                     hint="give LOTS, or --device/--operator/--supplier "
-                                     "with --from and --to")  # fmt: skip
+                                     hint="give LOTS (or --lots-file), or --device/--operator/"
+                                     "--supplier with --from and --to")  # fmt: skip
         if timezone:  # ignored in silence, it read as if it had changed something
             raise ConfigurationError(
                 "--timezone reads a window's --from and --to: a recall of lots has none",
@@ -110,6 +112,7 @@ def package(
     lots: list[str] = typer.Argument(
         None, help="The bad lots (any identity); or give a window instead."
     ),
+    lots_file: Path = lots_file_option(),
     out: Path = typer.Option(..., "--out", help="New folder for the package."),
     device: str = typer.Option(
         None, "--device", help="Recall what the device made in [--from, --to)."
@@ -146,7 +149,7 @@ def package(
     tracking_events.xlsx/.csv (FSMA 204-style, one row per event; the workbook also has the
     customers and the stock to block); recall.json; summary.txt; and manifest.sha256.
     Exit code 2 when the window holds no lots (no package is written)."""
-    lots = lots or []
+    lots = given_lots(lots, lots_file)  # none for a window
     window = _window(device, operator, supplier, start, end, timezone, lots)
     result = build_package(open_graph(), lots, out, drill=drill, html=html, window=window)
     for text in result.warnings:  # the window's, the trace's, shipments with no ship-from
@@ -187,14 +190,16 @@ def package(
 def history(
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
-    """Past recall packages and drills, newest first: who, when, how long, how much located."""
+    """Past recall packages and drills, newest first: who, when, how long, how much located
+    (unknown for a lot with no quantity of its own: `sources_without_quantity` names it)."""
     rows = recall_history(open_graph())
     if output is ReportFormat.json:
         print_json({"recalls": rows})
     elif output is ReportFormat.csv:
         # the source lots readable in a cell (`R1; R2`), not as JSON text (`["R1", "R2"]`)
-        print_csv(({**r, "source_lots": "; ".join(r.get("source_lots") or [])} for r in rows),
-                  HISTORY_COLUMNS)  # fmt: skip
+        print_csv(({**r, **{key: "; ".join(r.get(key) or [])
+                            for key in ("source_lots", "sources_without_quantity")}}
+                   for r in rows), HISTORY_COLUMNS)  # fmt: skip
     else:
         title = counted(len(rows), "recall or drill", "recalls and drills")
         table = Table(title=title, title_justify="left")
@@ -202,11 +207,13 @@ def history(
         # On a narrow terminal (or a pipe given COLUMNS=80) the columns the recall id already
         # tells (DRILL-/RECALL-) and how long are left out, and who made the package and when
         # go under its id: an auditor asks who ran each drill. The id is what finds the
-        # package, and it must not be cut; what it was asked by wraps instead.
+        # package, and it must not be cut; what it was asked by wraps instead — and the lots
+        # and customers go under the id too: an id naming a window's device or a plant's
+        # 8-character lot left the window 10 columns, its dates folded inside.
         wide = console.width >= 120
         table.add_column("recall", no_wrap=True)
         columns = ("drill", "when", "by", "sources", "lots", "customers", "located", "seconds")
-        shown = columns if wide else ("sources", "lots", "customers", "located")
+        shown = columns if wide else ("sources", "located")
         for column in shown:
             sources = column == "sources"
             table.add_column(
@@ -217,13 +224,30 @@ def history(
             cells = dict(zip(columns, (
                 "yes" if r.get("drill") else "no", when_text(r.get("created_at")),
                 r.get("created_by") or "", _asked(r, short=not wide), str(r.get("lots", "")),
-                str(r.get("customers", "")), "" if share is None else f"{share:.1%}",
+                str(r.get("customers", "")), _located(share, r),
                 f"{r.get('duration_s', 0):.2f}",
             ), strict=True))  # fmt: skip
-            made = f"\n[dim]by {literal(cells['by'] or '?')}, {literal(cells['when'])}[/]"
+            made = (f"\n[dim]by {literal(cells['by'] or '?')}, {literal(cells['when'])}\n"
+                    f"{_reached(r)}[/]")  # fmt: skip
             table.add_row(literal(r["recall_id"]) + ("" if wide else made),
                           *(literal(cells[column]) for column in shown))  # fmt: skip
         console.print(table)
+
+
+def _reached(recall: dict[str, Any]) -> str:
+    """`25 lots · 9 customers`: what a recall reached, under its id in a narrow table."""
+    lots, customers = recall.get("lots"), recall.get("customers")
+    if lots is None or customers is None:
+        return ""
+    return f"{counted(lots, 'lot')} · {counted(customers, 'customer')}"
+
+
+def _located(share: float | None, recall: dict[str, Any]) -> str:
+    """The located share as the history shows it: "unknown" for a recall of a lot with no
+    quantity of its own (recorded null; it said "100.0%", by construction)."""
+    if share is not None:
+        return f"{share:.1%}"
+    return "unknown" if recall.get("sources_without_quantity") else ""
 
 
 def _asked(recall: dict[str, Any], short: bool = False) -> str:

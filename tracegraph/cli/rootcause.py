@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
+from tracegraph.cli.lots_file import given_lots, lots_file_option
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
@@ -14,6 +17,7 @@ from tracegraph.cli.render import (
     print_csv,
     print_json,
     stdout,
+    warn,
 )
 from tracegraph.rootcause import DEFAULT_MAX_CONTROLS, DEFAULT_PERIOD_DAYS, rank_common_causes
 
@@ -21,11 +25,17 @@ FACTOR_CSV = (
     "kind", "value", "complaints_with", "complaints", "controls_with", "controls",
     "complaint_share", "control_share", "odds_ratio", "p_value", "p_adjusted", "verdict",
 )  # fmt: skip
-VERDICT_STYLE = {"strong common cause": "bold red", "strong": "bold red", "likely": "yellow"}
+VERDICT_STYLE = {
+    "strong common cause": "bold red", "strong": "bold red", "likely": "yellow",
+    "possible": "yellow",  # the most one complaint lot is given
+}  # fmt: skip
 
 
 def rootcause_command(
-    lots: list[str] = typer.Argument(..., help="The complaint lots (any identity)."),
+    lots: list[str] = typer.Argument(
+        None, help="The complaint lots (any identity); or give them with --lots-file."
+    ),
+    lots_file: Path = lots_file_option(),
     controls: list[str] = typer.Option(
         None,
         "--controls",
@@ -64,14 +74,27 @@ def rootcause_command(
 ) -> None:
     """Rank the upstream factors — received lots, suppliers, devices, operators, operations,
     shifts, a device's alarms during a step, process parameters outside the controls' 5th-95th
-    percentile — that the complaint lots share more than good lots do (Fisher's exact test)."""
-    control_ids = [c.strip() for value in controls or [] for c in value.split(",") if c.strip()]
+    percentile — that the complaint lots share more than good lots do (Fisher's exact test).
+
+    Factors tied with the first (the same p-value) are named in the summary and the
+    explanation. One complaint lot cannot show what complaints share (each of its factors is
+    in 1 of 1): it is warned of, and no verdict goes beyond "possible". Exit code 2 for an
+    unknown lot, a --lots-file that lists none, or --controls that names none."""
+    # given but naming nothing (`--controls ",,,"`) is refused by the library, not taken as
+    # "no --controls": None only when the option is absent
+    control_ids = (
+        [c.strip() for value in controls for c in value.split(",") if c.strip()]
+        if controls else None
+    )  # fmt: skip
+    complaints = given_lots(lots, lots_file, "tracegraph rootcause")
     ranking = rank_common_causes(
-        open_graph(), lots, control_ids or None, period_days=period_days,
+        open_graph(), complaints, control_ids, period_days=period_days,
         max_controls=max_controls, shift_start=shift_start, shift_zone=shift_timezone,
     )  # fmt: skip
     for line in ranking.notes:  # on stderr in every format (JSON also has them)
         note(f"note: {line}")
+    for line in ranking.warnings:
+        warn(line)
     if output is ReportFormat.json:
         print_json(ranking.as_dict())
         return
@@ -92,8 +115,8 @@ def rootcause_command(
             f"{f['p_value']:.2g}", f"{f['p_adjusted']:.2g}", f"[{style}]{literal(f['verdict'])}[/]",
         )  # fmt: skip
     out.print(table)
-    if ranking.factors:
-        out.print(literal(ranking.factors[0]["explanation"]))
+    if ranking.factors:  # the first factor's, and those tied with it named
+        out.print(literal(ranking.explanation()))
     if len(ranking.factors) > top:
         out.print(
             f"[dim]… {len(ranking.factors) - top:,} more factors (--top, or --format json)[/]"

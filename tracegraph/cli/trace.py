@@ -17,6 +17,7 @@ from rich.tree import Tree
 from tracegraph import trace as tracing
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
+from tracegraph.cli.lots_file import given_lots, lots_file_option
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
@@ -76,6 +77,12 @@ def _format_option() -> Any:
     return typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP)
 
 
+def _lots_argument() -> Any:
+    return typer.Argument(
+        None, help="Lot ids, supplier lot numbers or identity keys (or give them with --lots-file)."
+    )
+
+
 def _html_option() -> Any:
     return typer.Option(
         None, "--html", help="Also write a self-contained HTML picture of the trace to this file."
@@ -84,7 +91,8 @@ def _html_option() -> Any:
 
 @app.command()
 def forward(
-    lots: list[str] = typer.Argument(..., help="Lot ids, supplier lot numbers or identity keys."),
+    lots: list[str] = _lots_argument(),
+    lots_file: Path = lots_file_option(),
     output: ReportFormat = _format_option(),
     html: Path = _html_option(),
 ) -> None:
@@ -99,6 +107,7 @@ def forward(
     JSON; `remaining`, `stock_location_id` on the lot rows). CSV: one row per lot and shipment line.
     Exit code 2 (and nothing on stdout) for an unknown lot.
     """
+    lots = given_lots(lots, lots_file, "tracegraph trace forward")
     if html is not None:
         check_writable(html)
     result = tracing.trace_forward(open_graph(), lots)
@@ -108,7 +117,8 @@ def forward(
 
 @app.command()
 def backward(
-    lots: list[str] = typer.Argument(..., help="Lot ids, supplier lot numbers or identity keys."),
+    lots: list[str] = _lots_argument(),
+    lots_file: Path = lots_file_option(),
     output: ReportFormat = _format_option(),
     html: Path = _html_option(),
 ) -> None:
@@ -124,6 +134,7 @@ def backward(
     `name=value; …`), then one row per inspection (`record` inspection: its lot, step, test,
     result and value). Exit code 2 for an unknown lot.
     """
+    lots = given_lots(lots, lots_file, "tracegraph trace backward")
     if html is not None:
         check_writable(html)
     result = tracing.trace_backward(open_graph(), lots)
