@@ -131,10 +131,20 @@ def test_reset_drops_the_schema_while_it_holds_the_import_lock_and_an_import_ref
     def locked() -> Iterator[None]:
         yield
         left.append(sorted(o.name for o in graph.schema_objects()))
+        # an import takes the lock as it is let go: its schema back, a row written
+        graph.init_schema()
+        graph.driver.execute_query("CREATE (:Material {material_id: 'M-IMPORTED'})",
+                                   database_=graph.database)  # fmt: skip
 
     graph.reset(data_deleted=locked)
-    assert graph.schema_objects() == []
     assert len(left) == 1 and len(left[0]) == 1 and "importlock" in left[0][0].lower()
+    # the reset's last step took the lock node and its constraint only (it deleted every node
+    # and dropped every constraint and index, the import's too)
+    assert {k: n for k, n in graph.status().nodes.items() if n} == {"Material": 1}
+    kept = graph.schema_objects()
+    assert kept and not [o for o in kept if "ImportLock" in o.labels_or_types]
+    graph.reset()
+    assert graph.schema_objects() == [] and graph.status().total_nodes == 0
 
     graph.init_schema()
     monkeypatch.setattr(import_run, "_installed_schema", lambda *_: [])  # a reset came between

@@ -180,6 +180,15 @@ def test_a_last_row_cut_short_is_rejected_and_a_short_row_elsewhere_read_as_empt
         "cells empty, which clears those values in the graph (if a row was cut, mend it and "
         "import again)"
     ]
+    # a short row that is rejected (its quotes do not pair up) was not read: not in the note
+    _write(tmp_path / "in", "lots.csv", LOTS_HEADER + 'L1,M1,5,kg\nL2,"M1,5,kg\nL3,M1,5,kg\n')
+    unpaired = check_paths([lots], reject_file=tmp_path / "r.csv")
+    assert [r.line for r in unpaired.rejects] == [3]
+    assert [n for n in unpaired.notes if "fewer cells" in n] == [
+        f"{lots}: 1 row with fewer cells than the header (line 2) was read with the missing "
+        "cells empty, which clears those values in the graph (if a row was cut, mend it and "
+        "import again)"
+    ]
     # Whole, the last row is taken; the missing line break is noted (its last value may be cut)
     _write(tmp_path / "in", "lots.csv", rows + "L3,M1,5,kg,2026-11-01,released,V7,0001")
     assert read_table(lots).notes == ("no line break after the last row: check line 4 is whole",)
@@ -239,6 +248,15 @@ def test_an_extra_column_named_like_the_importers_own_is_kept_under_another_name
     ]
     again = runner.invoke(app, ["import", str(folder), "--force", "--format", "json"])
     assert json.loads(again.stdout)["tables"]["device_events"]["changed"] == 0
+    # a file with export_event_id too: the renamed column does not overwrite it
+    _write(folder, "device_events.csv", "device_id,event,at,event_id,export_event_id\n"
+           "OVEN-1,alarm,2026-11-03T09:00Z,MES-78,theirs\n")  # fmt: skip
+    assert _import(runner, str(folder / "device_events.csv"))[0] == 0
+    both, _, _ = graph.driver.execute_query(
+        "MATCH (e:DeviceEvent) WHERE e.export_event_id = 'theirs' "
+        "RETURN e.export_export_event_id AS kept", database_=graph.database,
+    )  # fmt: skip
+    assert [r["kept"] for r in both] == ["MES-78"]
 
 
 def test_a_receipt_without_its_supplier_is_rejected_not_dropped(tmp_path: Path) -> None:
@@ -252,6 +270,10 @@ def test_a_receipt_without_its_supplier_is_rejected_not_dropped(tmp_path: Path) 
          "is a supplier too): without one it cannot be stored"),
     ]  # fmt: skip
     assert summary.table_counts()["lots"]["written"] == 2
+    # a file without the supplier_id column: the same
+    _write(tmp_path / "in", "lots.csv", "lot_id,material_id,received_at\nL1,M1,2026-11-03\n")
+    without = check_paths([lots], reject_file=tmp_path / "r.csv")
+    assert [(r.line, r.column) for r in without.rejects] == [(2, "received_at")]
 
 
 def test_a_conflicting_duplicates_reject_quotes_the_cell_as_written(tmp_path: Path) -> None:
@@ -354,6 +376,15 @@ def test_a_local_time_whose_offset_has_seconds_is_stored_as_the_same_moment_in_u
     again = runner.invoke(app, ["import", folder, "--timezone", "Asia/Shanghai", "--force",
                                 "--format", "json"])  # fmt: skip
     assert json.loads(again.stdout)["tables"]["lots"]["changed"] == 0
+
+
+def test_a_time_past_year_9999_in_utc_is_said_to_be_after_it() -> None:
+    """9999-12-31 23:59:59 at -00:00:30 (an offset in seconds) is in year 10000 in UTC: it was
+    rejected as "before year 1"."""
+    received = TABLES["lots"].column("received_at")
+    assert received is not None
+    with pytest.raises(ValueError, match=r"^after year 9999 in UTC: its offset -00:00:30 has"):
+        convert(received, "9999-12-31T23:59:59-00:00:30", ZoneInfo("UTC"))
 
 
 def test_times_neo4j_or_python_cannot_hold_are_rejected_and_sentinels_go_through_a_recall(
@@ -866,6 +897,8 @@ def test_a_table_file_in_a_form_not_read_is_an_unread_file_not_a_note(
     _write(folder, "materials.csv", "material_id,name\nM1,Flour\n")
     (folder / "lots.xls").write_bytes(b"\xd0\xcf\x11\xe0 an old Excel workbook")
     (folder / "Shipments.csv.gz").write_bytes(b"\x1f\x8b packed")
+    for copy in ("materials.csv.bak", "materials.csv.1", "materials.csv~", "steps.pdf"):
+        (folder / copy).write_text("an operator's copy, a rotated log, a report")
     code, summary, rejects = _import(runner, str(folder))
     assert code == 1
     hint = " (hint: tables are .csv, .xlsx, .parquet files: save it as one, or unpack it)"
@@ -876,7 +909,11 @@ def test_a_table_file_in_a_form_not_read_is_an_unread_file_not_a_note(
          "which tracegraph does not read" + hint),
     ]  # fmt: skip
     assert summary["tables"]["materials"]["written"] == 1
-    assert "notes" not in summary or not [n for n in summary["notes"] if "skipped" in n]
+    # copies and rotations beside tonight's file are not tables: skipped with a note, as before
+    assert sorted(n.split(":")[0] for n in summary["notes"] if n.startswith("skipped")) == [
+        f"skipped {folder / name}" for name in
+        ("materials.csv.1", "materials.csv.bak", "materials.csv~", "steps.pdf")
+    ]  # fmt: skip
 
 
 def test_a_column_named_twice_rejects_every_row(

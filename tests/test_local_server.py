@@ -208,9 +208,11 @@ def test_a_pid_file_naming_another_homes_server_is_not_this_homes_server(
     """After a reboot a stale pid file named another home's Neo4j (pids are reused): `db down`
     stopped that server, and `db up` said the port was taken."""
     home, other = tmp_path / "plant" / ".tracegraph", tmp_path / "test" / ".tracegraph"
+    # a home whose server folder is a prefix of this one's: /srv/tg/neo4j of /srv/tg/neo4j2/…
+    within = server.neo4j_home(home).parent / "neo4j2"
     pidfile = server.neo4j_home(home) / "run" / "neo4j.pid"
     pidfile.parent.mkdir(parents=True)
-    for owner, ours in ((other, False), (home, True)):
+    for owner, ours in ((other, False), (within, False), (home, True)):
         conf = f"{server.neo4j_home(owner) / 'conf'}/*"  # as a server's class path names it
         with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", conf]) as java:
             try:
@@ -313,3 +315,57 @@ def test_auto_mode_keeps_the_backend_a_homes_server_ran_on(
             assert lifecycle.uses_docker("local", home) is False
             assert lifecycle.uses_docker("docker", home) is True
         (home / "backend.json").unlink()
+
+
+def _store(home: Path) -> list[Path]:
+    """A home's store and transaction logs, each with a file, as a server leaves them."""
+    data = server.neo4j_home(home) / "data"
+    parts = [data / "databases" / "neo4j", data / "transactions" / "neo4j"]
+    for part in parts:
+        part.mkdir(parents=True)
+        (part / "neostore").write_text(part.parent.name)
+    return parts
+
+
+def test_a_restore_that_fails_leaves_the_store_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """neo4j-admin deletes the store before it reads the dump: a bad dump left no database;
+    a store that could not be moved aside (a link to another disk) was deleted outright."""
+    from tracegraph import backup
+    from tracegraph.errors import ServerSetupError
+
+    home = tmp_path / ".tracegraph"
+    parts = _store(home)
+    with pytest.raises(ServerSetupError) as bad, backup._kept_until_loaded(home):
+        for part in parts:  # the load's half store
+            assert not part.exists()
+            part.mkdir()
+            (part / "half").write_text("cut")
+        raise ServerSetupError("neo4j-admin database load failed: Truncated source")
+    assert bad.value.message.endswith("Truncated source; the database was not changed")
+    assert [sorted(p.name for p in part.iterdir()) for part in parts] == [["neostore"]] * 2
+
+    real_rename = Path.rename
+
+    def no_move_across_disks(self: Path, target: Path) -> Path:
+        if self.parent.name == "transactions":
+            raise OSError(18, "Invalid cross-device link")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", no_move_across_disks)
+    with pytest.raises(ServerSetupError) as unmoved, backup._kept_until_loaded(home):
+        raise AssertionError("not loaded: the store was not aside")
+    assert unmoved.value.message.startswith(
+        "cannot move the database aside while the dump loads (Invalid cross-device link)"
+    )
+    assert [(part / "neostore").read_text() for part in parts] == ["databases", "transactions"]
+    data = server.neo4j_home(home) / "data"
+    assert not list(data.glob(backup.ASIDE_PREFIX + "*"))
+    monkeypatch.undo()
+
+    # killed while loading: the store before it is said, not lost under the next restore
+    (data / f"{backup.ASIDE_PREFIX}x").mkdir()
+    with pytest.raises(ConfigurationError) as left:
+        backup._interrupted_restore(home)
+    assert left.value.message.startswith("a restore was interrupted: the database before it is")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tracegraph import server
 from tracegraph.config import DEFAULT_DATABASE
-from tracegraph.errors import ConfigurationError, TracegraphError
+from tracegraph.errors import ConfigurationError, ServerSetupError, TracegraphError
 from tracegraph.folders import check_creatable
 
 
@@ -64,6 +64,7 @@ def restore(home: Path, dump: Path, env: Mapping[str, str] | None = None) -> Non
             f"{dump} is not a file", hint="give a .dump file `db backup` wrote"
         )
     _stopped(home, "restore")
+    _interrupted_restore(home)
     # neo4j-admin loads <database>.dump from a folder: the file is linked there under that name
     staging = Path(tempfile.mkdtemp(prefix=".tracegraph-load-", dir=home))
     try:
@@ -86,19 +87,31 @@ def _kept_until_loaded(home: Path) -> Iterator[None]:
     damaged file left no database at all (or half of one, which never started)."""
     data = server.neo4j_home(home) / "data"
     parts = [data / "databases" / DEFAULT_DATABASE, data / "transactions" / DEFAULT_DATABASE]
-    aside = Path(tempfile.mkdtemp(prefix=".tracegraph-before-restore-", dir=data))
-    kept = {part: aside / part.parent.name for part in parts if part.exists()}
+    aside = Path(tempfile.mkdtemp(prefix=ASIDE_PREFIX, dir=data))
+    absent = [part for part in parts if not part.exists()]  # the load may make them
+    moved: dict[Path, Path] = {}  # only these are replaced: a rename that failed moved nothing
+    moving = True
     try:
-        for part, place in kept.items():
-            part.rename(place)  # the same file system: a rename, whatever the size
+        for part in parts:
+            if part not in absent:
+                part.rename(aside / part.parent.name)  # a rename, whatever the store's size
+                moved[part] = aside / part.parent.name
+        moving = False
         yield
     except BaseException as failure:
-        for part in parts:  # what the failed load left
-            shutil.rmtree(part, ignore_errors=True)
-        for part, place in kept.items():
-            if place.exists():
-                place.rename(part)
+        for part in [*moved, *absent]:
+            shutil.rmtree(part, ignore_errors=True)  # what the failed load left
+        for part, place in moved.items():
+            place.rename(part)
         shutil.rmtree(aside, ignore_errors=True)
+        if moving and isinstance(failure, OSError):  # on another disk than its folder (a link)
+            reason = failure.strerror or str(failure)
+            raise ServerSetupError(
+                f"cannot move the database aside while the dump loads ({reason}): the database "
+                "was not changed",
+                hint="restore with neo4j-admin database load by hand, or keep data/databases and "
+                "data/transactions on the disk of the data folder",
+            ) from None
         if isinstance(failure, TracegraphError):
             raise type(failure)(
                 f"{failure.message}; the database was not changed",
@@ -107,3 +120,18 @@ def _kept_until_loaded(home: Path) -> Iterator[None]:
             ) from None
         raise
     shutil.rmtree(aside, ignore_errors=True)
+
+
+ASIDE_PREFIX = ".tracegraph-before-restore-"
+
+
+def _interrupted_restore(home: Path) -> None:
+    """A restore killed while its dump loaded leaves the database before it in the data folder:
+    said, not lost under the next restore."""
+    left = sorted((server.neo4j_home(home) / "data").glob(ASIDE_PREFIX + "*"))
+    if left:
+        raise ConfigurationError(
+            f"a restore was interrupted: the database before it is in {left[0]}",
+            hint="move its databases/ and transactions/ folders back into the data folder (or "
+            "delete it if the restored database is the one you want), then run this again",
+        )

@@ -171,23 +171,29 @@ class TraceGraph:
         import that had started meanwhile, which wrote 76k rows with no constraint."""
         with data_deleted() if data_deleted else contextlib.nullcontext():
             self.autocommit("db/delete_all_relationships")
-            self.autocommit("db/delete_all_data", keep_labels=["ImportLock"])
+            self.autocommit("db/delete_all_data", keep_labels=[LOCK_LABEL])
             if not keep_schema:
-                self._drop_schema(but_label="ImportLock")  # the lock's own is dropped below
-        self.autocommit("db/delete_all_data", keep_labels=[])
+                self._drop_schema(lock=False)
+        # Only the lock's node and its constraint: an import that took the lock as it was let
+        # go has the schema back and rows written, which deleting everything again (and every
+        # constraint) took from under it.
+        self.write("db/delete_import_lock")
         if not keep_schema:
-            self._drop_schema()
+            self._drop_schema(lock=True)
 
-    def _drop_schema(self, but_label: str | None = None) -> None:
-        """Drop the constraints, then the indexes (but those of `but_label`)."""
+    def _drop_schema(self, lock: bool) -> None:
+        """Drop the constraints, then the indexes: of the import lock's label, or of the rest."""
         for kind_is_constraint in (True, False):
             for obj in self.schema_objects():
-                if but_label in obj.labels_or_types:
+                if (LOCK_LABEL in obj.labels_or_types) is not lock:
                     continue
                 if kind_is_constraint and obj.kind == "constraint":
                     self.autocommit("db/drop_constraint", name=obj.name)
                 elif not kind_is_constraint:
                     self.autocommit("db/drop_index", name=obj.name)
+
+
+LOCK_LABEL = "ImportLock"  # the node imports take turns on (importing.run._import_lock)
 
 
 def _by(key: str) -> Any:

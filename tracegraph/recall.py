@@ -14,6 +14,7 @@ found in it (steps, device events, receipts) beside the trace.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import getpass
 import hashlib
@@ -661,7 +662,10 @@ def write_xlsx(
         for lot in stock:
             row = [lot.get(c) for c in STOCK_COLUMNS]
             if row[expires]:  # a date Excel sorts and filters by (the instant, shown in UTC)
-                row[expires] = datetime.fromisoformat(str(row[expires]))
+                # as text what Python cannot read: set in the Browser with a zone name
+                # (…+01:00[Europe/Berlin]) or past year 9999 (it stopped the package half-way)
+                with contextlib.suppress(ValueError):
+                    row[expires] = datetime.fromisoformat(str(row[expires]))
             yield row
 
     listed, columns = customers

@@ -502,7 +502,12 @@ def running_pid(home: Path) -> int | None:
     except OSError:  # no /proc (or the process just ended): as before, the pid is taken
         return pid
     nh = neo4j_home(home)
-    if not any(str(path).encode() in started for path in {nh, nh.resolve()}):
+    # whole entries of its command line and class path: /srv/tg/neo4j is a prefix of another
+    # home's /srv/tg/neo4j2/neo4j/conf
+    entries = set(re.split(rb"[\0:=]", started))
+    confs = {f"{path}{os.sep}conf{os.sep}*".encode() for path in {nh, nh.resolve()}}
+    confs |= {conf[:-2] for conf in confs}  # without the class path's wildcard
+    if not entries & confs:
         return None
     return pid
 

@@ -28,6 +28,9 @@ CALL (starts, ends, keyed) {
   MATCH (event:DeviceEvent) USING INDEX SEEK event:DeviceEvent(device_id, event, at)
   WHERE event.device_id = $device_id AND event.event = 'calibration'
     AND event.at < datetime({epochMillis: starts})
+    // the index orders one instant's times by zone: cut at the window's millisecond, or a
+    // calibration at the window's start instant in another zone came back from both parts
+    AND CASE WHEN event.at IS :: ZONED DATETIME THEN event.at.epochMillis END < starts
   RETURN event
   UNION ALL
   WITH * WHERE NOT keyed

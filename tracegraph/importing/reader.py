@@ -367,6 +367,7 @@ def _read_csv(
         if at is not None:
             cells = rows[at][1]
             cells[UNCLOSED] = next((c for c in cells.values() if "\n" in c), "")
+            short = [n for n in short if n != rows[at][0]]  # rejected, not read as empty cells
     if rows and not text.endswith(("\n", "\r")):
         # An export that stopped writing leaves no line break after its last row: with fewer
         # cells than the header, that row is cut (its missing cells would clear what the graph

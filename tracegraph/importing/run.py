@@ -194,10 +194,17 @@ _IMPORT_OUTPUT = re.compile(r"(?:rejects|removed)-(?:dry-run-)?\d{8}T\d{6}Z-[0-9
                             re.IGNORECASE)  # fmt: skip
 
 
+# Forms a table is exported or packed in that the import does not read: a file of a table's
+# name in one of them is tonight's table, not read. Copies and rotations (lots.csv.bak,
+# lots.csv.1, lots.csv~) are not: an operator's backup beside tonight's file failed every run.
+_TABLE_FORMS = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".tsv", ".txt", ".json", ".xml",
+                          ".gz", ".zip", ".bz2", ".xz", ".7z", ".zst"})  # fmt: skip
+
+
 def _named_as_table(path: Path, mapping: Mapping | None) -> bool:
-    """Whether a file of another form is named as a table file is (`lots.xls`, `LOTS.csv.gz`),
-    or as a mapping's section takes its files."""
-    if path.name.startswith((".", "~$")):
+    """Whether a file in a form not read is named as a table file is (`lots.xls`,
+    `LOTS.csv.gz`), or as a mapping's section takes its files."""
+    if path.name.startswith((".", "~$")) or path.suffix.lower() not in _TABLE_FORMS:
         return False
     if mapping is not None:
         return bool(mapping.rules_for(path))
@@ -557,7 +564,7 @@ def _schema_still_there(graph: TraceGraph) -> None:
     if missing:
         raise ImportBusy(
             f"the graph model's constraints and indexes were dropped as this import started "
-            f"({first_ids(list(missing), 3)}; a `tracegraph db reset`?): nothing was written",
+            f"({first_ids(list(missing), 3)}; a `tracegraph db reset`?): no row was written",
             hint="run the import again: it installs them first",
         )
 
@@ -1004,17 +1011,18 @@ def _import_file(
             state.present.unknown(name, f"{path} cannot be read")
         return [Reject(str(path), 0, "", "", str(problem))]
     _note_unread_sheets(raw, state, [name] if name in TABLES else [])
-    _note_short_rows(raw, state, log)
     return _write_raw(graph, raw, name, zone, counts, log, progress, state, began)
 
 
-def _note_short_rows(raw: RawTable, state: RunState, log: Log) -> None:
+def _note_short_rows(
+    raw: RawTable, state: RunState, log: Log, rejected: frozenset[int] = frozenset()
+) -> None:
     """Rows with fewer cells than the header are read with the missing cells empty, as a writer
     that leaves trailing empty cells out means them; an empty cell clears what the graph holds
     (a lot's hold, a step's device), so a row cut by hand or by a tool must not do it silently."""
-    if not raw.short_lines:
+    lines = [str(n) for n in raw.short_lines if n not in rejected]  # those were not read
+    if not lines:
         return
-    lines = [str(n) for n in raw.short_lines]
     note = (
         f"{raw.path}: {counted(len(lines), 'row')} with fewer cells than the header "
         f"(line {first_ids(lines, 5)}) {were(len(lines))} read with the missing cells empty, "
@@ -1108,9 +1116,10 @@ def _write_raw(
     kept = [n for n in kept if table is not None and table.column(n) is None]
     for column in kept:
         renamed = (f"{raw.path}: column {column} is a name tracegraph keeps for itself: its "
-                   f"values are stored as {kept_as(column)}")  # fmt: skip
+                   f"values are stored as {kept_as(column, raw.header)}")  # fmt: skip
         state.notes.append(renamed)
         log(renamed)
+    _note_short_rows(raw, state, log, frozenset(r.line for r in file_rejects))
     if validated.later_ends:
         later = (
             f"{raw.path}: {counted(validated.later_ends, f'{name} row')} "

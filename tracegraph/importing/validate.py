@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -49,9 +49,15 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 RESERVED_PROPERTIES = frozenset({"_row_sha", "origin_known", "event_id", "longest_step_s"})
 
 
-def kept_as(name: str) -> str:
-    """The property an extra column named like one the importer keeps for itself is stored as."""
-    return f"export_{name}"
+def kept_as(name: str, header: Iterable[str]) -> str:
+    """The property an extra column named like one the importer keeps for itself is stored as:
+    `export_<name>`, or `export_export_<name>` where the file has that column too (its values
+    overwrote the renamed one's)."""
+    taken = set(header)
+    kept = f"export_{name}"
+    while kept in taken:
+        kept = f"export_{kept}"
+    return kept
 
 
 @dataclass(frozen=True)
@@ -112,9 +118,10 @@ def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
         except OverflowError:  # 0001-01-01 there is in year 0 in UTC
             whose = f"{zone.key} was {_offset_text(offset)} then" if naive else (
                 f"its offset {_offset_text(offset)} has seconds")  # fmt: skip
+            when = "before year 1" if offset > timedelta(0) else "after year 9999"
             raise CellError(
-                f"before year 1 in UTC: {whose}, which only UTC can store (for no date, "
-                "leave the cell empty)"
+                f"{when} in UTC: {whose}, which only UTC can store (for no date, leave the cell "
+                "empty)"
             ) from None
     return value.replace(tzinfo=timezone(offset)), naive
 
@@ -406,9 +413,8 @@ def _valid_rows(
     header_of = {column.name: name for name, column in columns.items() if column is not None}
     absent = tuple(c.name for c in table.columns if c.name not in columns)
     received_at_cell = header_of.get("received_at", "")
-    receipts_need_supplier = (
-        table.name == "lots" and "supplier_id" in header_of and bool(received_at_cell)
-    )
+    # a file without supplier_id too: its receipts were dropped where the graph had no supplier
+    receipts_need_supplier = table.name == "lots" and bool(received_at_cell)
     first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
     spreadsheet = raw.encoding == "xlsx"  # only a workbook has error cells to look for
     semicolon = raw.delimiter == ";"
@@ -489,7 +495,7 @@ def _typed_row(
             if text.strip():
                 key = name or f"column_{position + 1}"
                 if key in RESERVED_PROPERTIES:
-                    key = kept_as(key)
+                    key = kept_as(key, cells)
                 if commas is None:
                     extra[key] = _extra_value(text)
                     continue
