@@ -8,6 +8,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -216,6 +217,11 @@ def test_a_pid_file_naming_another_homes_server_is_not_this_homes_server(
         conf = f"{server.neo4j_home(owner) / 'conf'}/*"  # as a server's class path names it
         with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", conf]) as java:
             try:
+                started = Path(f"/proc/{java.pid}/cmdline")
+                deadline = time.monotonic() + 10
+                # forked but not yet exec'd, its command line is still pytest's
+                while conf.encode() not in started.read_bytes() and time.monotonic() < deadline:
+                    time.sleep(0.01)
                 pidfile.write_text(f"{java.pid}\n")
                 assert server.running_pid(home) == (java.pid if ours else None)
             finally:
