@@ -399,9 +399,9 @@ def import_command(
     record; one whose key cannot be read, or a file that cannot be read, leaves its table
     uncompared that night, with a note.
 
-    A removed lot that steps, inspections, shipments or a recall still name becomes a stub
-    (origin unknown); removed master data still named stays as a reference; a removed step or
-    shipment still linked to lots is kept, with a note.
+    A removed lot that steps, inspections, shipments, lot identifiers or a recall still name
+    becomes a stub (origin unknown); removed master data still named stays as a reference; a
+    removed step or shipment still linked to lots is kept, with a note.
 
     Every removed row is written, with its values as they were, to removed-RUN.csv beside the
     reject file, counted per table and named on the run's ledger entry. Killed while removing,

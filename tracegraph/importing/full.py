@@ -48,7 +48,7 @@ REMOVED_IDS_KEPT = 1000
 # What happens to a record whose row is gone but which rows that stay still name.
 _KEPT_AS = {
     "lots": "kept as stubs (no row of their own; `check` lists those whose origin is unknown): "
-    "steps, inspections, shipments or a recall still name them",
+    "steps, inspections, shipments, lot identifiers or a recall still name them",
     "steps": "not removed: lots or inspections still linked to them (their tables' rows are "
     "still in the graph, or tonight's rows name them; once a full dump of those tables "
     "removes the links, the step goes)",

@@ -285,6 +285,10 @@ class RunState:
         with self._lock:
             self.completed_stubs += count
 
+    def identities_written(self, keys: list[str]) -> None:
+        with self._lock:
+            self.identities.update(keys)
+
     def created(self, key: str, ids: list[Any]) -> None:
         with self._lock:  # batches of one table may be written by two threads (see WRITERS)
             for table in FRESH_FOR.get(key, ()):
@@ -405,8 +409,7 @@ def _write_batch(
         if merged:
             graph.write(f"import/{table}", rows=merged)
         if table == "lot_identifiers":
-            with state.bounds_lock:
-                state.identities.update(r["identity_key"] for r in todo)
+            state.identities_written([r["identity_key"] for r in todo])
         return len(todo), len(updated)
     key = NODE_KEYS[table]
     known = {
