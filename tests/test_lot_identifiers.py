@@ -242,3 +242,35 @@ def test_gtin_and_gs1_element_strings() -> None:
     assert lookup_key("(01)09506000134352(21)SN-1") == "serial|09506000134352|SN-1"
     assert lookup_key("gtin_lot|9506000134352|L1") == "gtin_lot|09506000134352|L1"
     assert lookup_key("TLC-1") is None and lookup_key("tlc||TLC-1") is None
+
+
+def test_a_lot_its_identifiers_still_name_is_kept_as_a_stub(
+    hand_plant: TraceGraph, tmp_path: Path
+) -> None:
+    """A full lots dump that lacks a lot its lot_identifiers rows still name keeps it as a stub
+    (found by its TLC, as steps keep a lot they name); once those rows go too, so does the lot."""
+    graph = hand_plant
+    lots = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+    (tmp_path / "z").mkdir()
+    (tmp_path / "z" / "lots.csv").write_text(lots + "Z,BREAD,5,pcs,,\n")
+    assert import_paths(graph, [tmp_path / "z"]).rejects == []
+    import_paths(graph, [_write(tmp_path / "ids", HEADER + "Z,tlc,TLC-Z,,\n")])
+    (tmp_path / "full").mkdir()
+    kept = "".join(line + "\n" for line in (tmp_path / "z" / "lots.csv").read_text().splitlines()
+                   if not line.startswith("Z,"))  # fmt: skip
+    full_lots = kept + "A,FLOUR,100,kg,V1,000123\nB,SALT,10,kg,V2,000123\nM,DOUGH,40.5,kg,,\n" \
+        "P1,BREAD,300,pcs,,\nP2,BREAD,100,pcs,,\n"  # fmt: skip
+    (tmp_path / "full" / "lots.csv").write_text(full_lots)
+    summary = import_paths(graph, [tmp_path / "full"], full=True, max_removals="100%")
+    assert summary.removed == {"lots": 1}
+    assert any("lot identifiers or a recall still name them: Z" in n for n in summary.notes)
+    assert resolve_lots(graph, ["TLC-Z"]) == ["Z"]
+    assert _query(graph, "MATCH (l:Lot {lot_id: 'Z'}) RETURN l.origin_known AS known") == [
+        {"known": False}
+    ]
+    gone = import_paths(graph, [_write(tmp_path / "none", HEADER)], full=True,
+                        max_removals="100%")  # fmt: skip
+    assert gone.removed == {"lot_identifiers": 1}
+    assert _query(graph, "MATCH (l:Lot {lot_id: 'Z'}) RETURN l") == []
+    with pytest.raises(UnknownLot):
+        resolve_lots(graph, ["TLC-Z"])
