@@ -215,7 +215,7 @@ def test_unknown_lot_becomes_a_stub_and_full_dump_removes_rows(
     kept = HEADER + "P1,tlc,TLC-P1,,case label\nP1,gtin_lot,L-2611,9506000134352,\n" \
         "B,tlc,0614141-SALT-B,,\n"  # fmt: skip
     full = import_paths(graph, [_write(tmp_path / "full", kept)], full=True,
-                        max_removals="100%")  # fmt: skip
+                        reject_file=tmp_path / "rejects.csv", max_removals="100%")  # fmt: skip
     assert full.removed == {"lot_identifiers": 3}
     assert _identities(graph) == [
         ("gtin_lot|09506000134352|L-2611", "gtin_lot", "09506000134352", "L-2611", "P1"),
@@ -228,9 +228,9 @@ def test_unknown_lot_becomes_a_stub_and_full_dump_removes_rows(
     removed = full.removed_file.read_text("utf-8-sig")
     assert "serial||SN-0001|P2" in removed and "customer_lot|C1|CL-9|OLD-7" in removed
     # the same dump again removes nothing more
-    assert import_paths(graph, [tmp_path / "full"], full=True, force=True).removed == {
-        "lot_identifiers": 0
-    }
+    assert import_paths(
+        graph, [tmp_path / "full"], full=True, reject_file=tmp_path / "rejects.csv", force=True
+    ).removed == {"lot_identifiers": 0}
 
 
 def test_gtin_and_gs1_element_strings() -> None:
@@ -261,7 +261,13 @@ def test_a_lot_its_identifiers_still_name_is_kept_as_a_stub(
     full_lots = kept + "A,FLOUR,100,kg,V1,000123\nB,SALT,10,kg,V2,000123\nM,DOUGH,40.5,kg,,\n" \
         "P1,BREAD,300,pcs,,\nP2,BREAD,100,pcs,,\n"  # fmt: skip
     (tmp_path / "full" / "lots.csv").write_text(full_lots)
-    summary = import_paths(graph, [tmp_path / "full"], full=True, max_removals="100%")
+    summary = import_paths(
+        graph,
+        [tmp_path / "full"],
+        full=True,
+        reject_file=tmp_path / "rejects.csv",
+        max_removals="100%",
+    )
     assert summary.removed == {"lots": 1}
     assert any("lot identifiers or a recall still name them: Z" in n for n in summary.notes)
     assert resolve_lots(graph, ["TLC-Z"]) == ["Z"]
@@ -269,7 +275,7 @@ def test_a_lot_its_identifiers_still_name_is_kept_as_a_stub(
         {"known": False}
     ]
     gone = import_paths(graph, [_write(tmp_path / "none", HEADER)], full=True,
-                        max_removals="100%")  # fmt: skip
+                        reject_file=tmp_path / "rejects.csv", max_removals="100%")  # fmt: skip
     assert gone.removed == {"lot_identifiers": 1}
     assert _query(graph, "MATCH (l:Lot {lot_id: 'Z'}) RETURN l") == []
     with pytest.raises(UnknownLot):
