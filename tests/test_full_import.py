@@ -213,8 +213,8 @@ def test_a_removed_lot_still_used_becomes_a_stub_and_an_unused_one_goes(
     assert (done["removed"], done["stub_lots"], done["stubs_left"]) == (2, ["B"], 1)
     assert (
         "1 record of lots kept as stubs (no row of their own; `check` lists those whose origin "
-        "is unknown): steps, inspections, shipments or a "
-        "recall still name them: B"
+        "is unknown): steps, inspections, shipments, lot identifiers or a recall still name "
+        "them: B"
     ) in done["notes"]
     assert not any("created as a stub" in n for n in done["notes"])
     assert _rows(done["removed_file"])[1:] == [

@@ -947,9 +947,9 @@ def test_references_to_unknown_lots_become_stubs_and_unknown_steps_are_rejected(
     assert [(r["line"], r["column"], r["value"]) for r in rejects] == [("3", "step_id", "S9")]
     # named, as new devices are, in the summary and in the ledger (it was a count alone)
     stub_note = (
-        "1 lot named by steps, inspections or shipments but given no row of its own was "
-        "created as a stub (origin unknown): OLD-9 (a lots row completes a stub; a typo in a "
-        "lot id makes one)"
+        "1 lot named by steps, inspections, shipments or lot identifiers but given no row of its "
+        "own was created as a stub (origin unknown): OLD-9 (a lots row completes a "
+        "stub; a typo in a lot id makes one)"
     )
     assert summary["notes"] == [stub_note] and summary["stub_lots"] == ["OLD-9"]
     assert summary["stubs_left"] == 1
@@ -1552,7 +1552,8 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
     """Bulk writes must stream: an Eager operator would buffer each batch and hide conflicts.
     Exceptions, each buffering only the rows it is given: the *_detach queries and the MERGE
     queries of link tables, which run for rows whose content changed (and for new links that
-    carry extra columns, set as a map); the steps_longest_* queries, which read and raise one
+    carry extra columns, set as a map; lot_identifiers' too); the steps_longest_* queries,
+    which read and raise one
     bound per device or operator of a batch (a few dozen rows at most); record_changes, the
     ledger of a batch's changed rows; delete_orphan_references, run once at the end of an
     import for the few nodes no row refers to any more; the *_remove queries of a full import
@@ -1575,6 +1576,7 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
             "import/step_inputs",
             "import/step_outputs",
             "import/shipment_lines",
+            "import/lot_identifiers",
             "import/record_changes",
             "import/delete_orphan_references",
         ):

@@ -148,9 +148,9 @@ def test_import_names_a_steps_output_without_a_row_apart_from_stubs_of_unknown_o
 ) -> None:
     _, summary = origins
     assert [note for note in summary.notes if " lot " in note] == [
-        "1 lot named by steps, inspections or shipments but given no row of its own was "
-        "created as a stub (origin unknown): STUBR (a lots row completes a stub; a typo in a "
-        "lot id makes one)",
+        "1 lot named by steps, inspections, shipments or lot identifiers but given no row of its "
+        "own was created as a stub (origin unknown): STUBR (a lots row completes a "
+        "stub; a typo in a lot id makes one)",
         # it was among the stubs "(origin unknown)", though MIX made it
         "1 lot with no row of its own, made by a step, was created without its quantity and "
         "material: MADE (its lots row completes it; a typo in a lot id makes one)",

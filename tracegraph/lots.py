@@ -12,6 +12,7 @@ from tracegraph import flow
 from tracegraph.check import lot_beyond_tolerance, lot_tolerance
 from tracegraph.errors import AmbiguousLot, UnknownLot
 from tracegraph.graph import TraceGraph
+from tracegraph.identities import lookup_key
 from tracegraph.importing.changes import column_changes
 from tracegraph.values import STEP_FIELDS, instant_key, iso, nfc, public_props
 
@@ -38,25 +39,34 @@ def normal_id(text: str) -> str:
 def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     """The lot ids the given ids name, in the order given, each once.
 
-    An id may be a lot id, an identity key (`supplier_lot|V07|000123`) or an identity value
-    that names exactly one lot (a supplier lot number only one supplier used); `lot_id|X`
-    names the lot whose id is X and nothing else. An id naming no lot raises UnknownLot, with
-    close candidates in the hint; one naming several lots raises AmbiguousLot listing them —
-    also a lot id that is another lot's supplier lot number (a supplier's bad batch 000123
-    traced as the plant's lot 000123 recalled the wrong lot, without a word).
+    An id may be a lot id, an identity key (`supplier_lot|V07|000123`, `tlc||TLC-1`,
+    `gtin_lot|09506000134352|L1`, or the GS1 element string `(01)09506000134352(10)L1`) or an
+    identity value that names exactly one lot (a supplier lot number only one supplier used);
+    `lot_id|X` names the lot whose id is X and nothing else. An id naming no lot raises
+    UnknownLot, with close candidates in the hint; one naming several lots raises AmbiguousLot
+    listing them — also a lot id that is another lot's supplier lot number (a supplier's bad
+    batch 000123 traced as the plant's lot 000123 recalled the wrong lot, without a word).
     """
     # Ids are stored without surrounding spaces (the import strips them), so an id pasted
     # from a padded export column (' R0000003') names the lot it shows.
     wanted = list(dict.fromkeys(text for text in (normal_id(i) for i in id_list(ids)) if text))
     if not wanted:
         raise UnknownLot("no lot given", hint="name at least one lot id")
+    as_lot_id_or_key: dict[str, str] = {}
     as_lot_id = {text: normal_id(text[len(LOT_ID_KEY):]) for text in wanted
                  if text.startswith(LOT_ID_KEY)}  # fmt: skip
-    asked = list(dict.fromkeys(as_lot_id.get(text, text) for text in wanted))
+    as_lot_id_or_key.update(as_lot_id)
+    # a GS1 element string as printed under a barcode, `(01)GTIN(10)LOT`, is the key of its
+    # identity, as is `gtin_lot|GTIN|LOT` with a GTIN-13 (the import keeps GTIN-14s)
+    for text in wanted:
+        key = None if text in as_lot_id else lookup_key(text)
+        if key is not None:
+            as_lot_id_or_key[text] = key
+    asked = list(dict.fromkeys(as_lot_id_or_key.get(text, text) for text in wanted))
     rows = {row["id"]: row for row in graph.read("lot/resolve", ids=asked)[0]["ids"]}
     found: list[str] = []
     for text in wanted:
-        row = rows[as_lot_id.get(text, text)]
+        row = rows[as_lot_id_or_key.get(text, text)]
         if text in as_lot_id:
             if not row["by_lot_id"]:
                 raise UnknownLot(f"no lot has the id {row['id']!r}",

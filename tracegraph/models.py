@@ -141,8 +141,9 @@ class Lot(StructuredNode):
 class Identifier(StructuredNode):
     """One name a lot is known by besides lot_id, so that any of them finds it.
 
-    scheme: supplier_lot, tlc (FSMA traceability lot code), gtin_lot, serial, erp, …
-    issuer: who issued the value (the supplier id for a supplier lot, the GTIN for gtin_lot).
+    scheme: supplier_lot (from lots), or one of tracegraph.identities.SCHEMES (from
+    lot_identifiers): tlc (FSMA traceability lot code), gtin_lot, serial, customer_lot, other.
+    issuer: who issued the value (the supplier id for a supplier lot, the GTIN-14 for gtin_lot).
     key = scheme|issuer|value, unique; value alone is indexed for look-ups by a bare number.
     """
 

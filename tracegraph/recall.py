@@ -62,7 +62,7 @@ EVENT_COLUMNS = (
     "event_date", "event_date_utc", "location_id", "location_description", "destination_id",
     "destination_description", "input_lot_codes", "input_quantities", "supplier_lot",
     "reference_document_type", "reference_document", "source_quantity", "source_unit",
-    "source_amounts", "origin_id", "origin_description",
+    "source_amounts", "origin_id", "origin_description", "lot_id",
 )  # fmt: skip
 CUSTOMER_COLUMNS = (
     "customer_id", "name", "contact", "country", "shipments", "returns", "lots",
@@ -155,7 +155,15 @@ DETAILS_PER_QUERY = 20_000
 
 # A lot the details query did not find (deleted since the trace read it): no product, place,
 # receipt or step of its own.
-_NO_DETAILS: list[Any] = [None, None, None, [], []]
+_NO_DETAILS: list[Any] = [None, None, None, [], [], []]
+
+
+def lot_code(lot_id: str, tlcs: list[str]) -> str:
+    """What names a lot on the FSMA 204 sheet: its traceability lot code (lot_identifiers,
+    scheme tlc), else its lot id. A lot with several (FSMA assigns one; two systems may not
+    agree) is named by all of them, sorted, space-separated as input_lot_codes lists codes:
+    picking one would hide the code a customer may be quoting."""
+    return " ".join(sorted(tlcs)) if tlcs else lot_id
 
 
 def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, Any]]:
@@ -168,7 +176,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     for source in trace.sources:
         amount[source["lot_id"]] = (source.get("quantity"), source.get("uom"),
                                     {source.get("uom"): source.get("quantity")})  # fmt: skip
-    # lot id -> [lot_id, product, location, received, made_by] (cypher/recall/lot_details), a
+    # lot id -> [lot_id, product, location, received, made_by, tlcs] (recall/lot_details), a
     # chunk of lots a query: one row of lists for a million lots would be held whole in one
     # transaction's memory (a server with a transaction limit refuses it)
     ids = list(lots)
@@ -180,11 +188,12 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     place_names = {row["location_id"]: row["name"] for row in graph.read(
         "recall/location_names", location_ids=sorted(p for p in places if p)
     )}  # fmt: skip
+    codes = {lot_id: lot_code(lot_id, row[5]) for lot_id, row in details.items()}
     events: list[dict[str, Any]] = []
     for lot_id, lot in lots.items():
-        _, product, location, received, made_by = details.get(lot_id, _NO_DETAILS)
-        base = {"traceability_lot_code": lot_id, "product_id": lot.get("material_id"),
-                "product": product}  # fmt: skip
+        _, product, location, received, made_by, _ = details.get(lot_id, _NO_DETAILS)
+        base = {"traceability_lot_code": codes.get(lot_id, lot_id), "lot_id": lot_id,
+                "product_id": lot.get("material_id"), "product": product}  # fmt: skip
         held = amount.get(lot_id, (None, None, {}))
         own = (lot.get("lot_quantity", lot.get("quantity")), lot.get("lot_uom", lot.get("uom")))
         for supplier_id, supplier_name, supplier_lot, received_at, received_in in received:
@@ -206,7 +215,8 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "event_date": iso(ended or started),
                            "location_id": where,
                            "location_description": place_names.get(where),
-                           "input_lot_codes": " ".join(sorted({i[0] for i in inputs})),
+                           "input_lot_codes": " ".join(sorted({lot_code(i[0], i[3])
+                                                               for i in inputs})),
                            "input_quantities": _inputs_text(inputs),
                            "reference_document_type": "process step",
                            "reference_document": step_id})  # fmt: skip
@@ -218,7 +228,8 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
         customer = {"id": line["customer_id"], "description": line["customer_name"]}
         ends = ("origin", "destination") if line["is_return"] else ("destination", "origin")
         events.append({
-            "traceability_lot_code": line["lot_id"], "product_id": lot.get("material_id"),
+            "traceability_lot_code": codes.get(line["lot_id"], line["lot_id"]),
+            "lot_id": line["lot_id"], "product_id": lot.get("material_id"),
             "product": detail[1] if detail else None,
             "quantity": abs(line["quantity"]) if line["quantity"] is not None else None,
             "unit": line["uom"],
@@ -292,7 +303,9 @@ def _inputs_text(inputs: list[list[Any]]) -> str:
     asks for the quantity and unit of each input lot; the codes alone were listed)."""
     return "; ".join(
         " ".join(str(part) for part in (lot, _number(quantity), uom) if part not in (None, ""))
-        for lot, quantity, uom in sorted(inputs, key=lambda i: (i[0], i[2] or ""))
+        for lot, quantity, uom in sorted(
+            ((lot_code(i[0], i[3]), i[1], i[2]) for i in inputs), key=lambda i: (i[0], i[2] or "")
+        )
     )
 
 

@@ -7,7 +7,7 @@ ORDER BY score DESC
 LIMIT 100
 OPTIONAL MATCH (node)-[:IDENTIFIES]->(aliased:Lot)
 WITH coalesce(node.lot_id, aliased.lot_id) AS lot_id,
-     CASE WHEN node:Identifier THEN node.scheme + ' ' + coalesce(node.issuer, '') + ' ' + node.value END AS alias,
+     CASE WHEN node:Identifier THEN node.scheme + coalesce(' ' + node.issuer, '') + ' ' + node.value END AS alias,
      score
 WHERE lot_id IS NOT NULL
 RETURN lot_id, collect(DISTINCT alias) AS aliases, max(score) AS score

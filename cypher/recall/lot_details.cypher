@@ -7,7 +7,11 @@
 //   [lot_id, product, [location_id, location_name] or null,
 //    received: [[supplier_id, supplier_name, supplier_lot, received_at, received_location_id]],
 //    made_by:  [[step_id, operation, started_at, ended_at, quantity, uom, step_location_id,
-//                inputs: [[lot_id, quantity, uom]]]]]
+//                inputs: [[lot_id, quantity, uom, tlcs]]]],
+//    tlcs: [traceability lot code]]
+// The traceability lot codes (Identifier scheme 'tlc', imported by lot_identifiers) name the
+// lot on the FSMA sheet in place of the internal lot id; a lot's incoming IDENTIFIES edges
+// are its few names, so reading them costs an expansion per lot and per input, no look-up.
 UNWIND $lot_ids AS lot_id
 MATCH (lot:Lot {lot_id: lot_id})
 RETURN collect([
@@ -23,6 +27,10 @@ RETURN collect([
     RETURN [step.step_id, step.operation, toString(step.started_at), toString(step.ended_at),
             made.quantity, made.uom,
             COLLECT { MATCH (step)-[:AT]->(l:Location) RETURN l.location_id }[0],
-            COLLECT { MATCH (step)<-[use:INPUT_TO]-(i:Lot) RETURN [i.lot_id, use.quantity, use.uom] }]
-  }
+            COLLECT { MATCH (step)<-[use:INPUT_TO]-(i:Lot)
+                      RETURN [i.lot_id, use.quantity, use.uom,
+                              COLLECT { MATCH (i)<-[:IDENTIFIES]-(t:Identifier {scheme: 'tlc'})
+                                        RETURN t.value }] }]
+  },
+  COLLECT { MATCH (lot)<-[:IDENTIFIES]-(t:Identifier {scheme: 'tlc'}) RETURN t.value }
 ]) AS lots

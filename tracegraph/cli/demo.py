@@ -14,8 +14,7 @@ from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import literal, stdout
 from tracegraph.errors import ConfigurationError
 from tracegraph.folders import check_creatable
-from tracegraph.importing.tables import TABLES
-from tracegraph.plant import alarm_log_capacity, generate_plant
+from tracegraph.plant import PLANT_TABLES, alarm_log_capacity, generate_plant
 from tracegraph.plant_exports import EXPORT_SHAPES
 
 app = typer.Typer(
@@ -75,7 +74,7 @@ def generate(
         )
     # --force overwrites this shape's files; others left beside them would be imported too.
     exported = EXPORT_SHAPES.get(shape)
-    written = set(exported.files) if exported else {f"{t}.csv" for t in TABLES}
+    written = set(exported.files) if exported else {f"{t}.csv" for t in PLANT_TABLES}
     others = sorted(p.name for p in out.glob("*.csv") if p.name not in written)
     if others:
         raise ConfigurationError(

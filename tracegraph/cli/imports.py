@@ -377,6 +377,10 @@ def import_command(
 ) -> None:
     """Import canonical tables; every row is written or rejected, and the counts reconcile.
 
+    The tables of the design brief (materials … device_events), and lot_identifiers: a lot's
+    other names (lot_id, scheme: tlc, gtin_lot, serial, customer_lot or other, value, issuer —
+    a gtin_lot's GTIN), each of which then finds the lot.
+
     Exit code 0 when clean, 1 when more than --max-rejects rows were rejected (they are in the
     reject file with file, line, column, value and reason) or a file could not be read at all
     (its rows are not counted one by one), 2 when the import could not run or
@@ -391,12 +395,13 @@ def import_command(
     another shipment, an inspection withdrawn.
 
     A row is its table's key (lots: lot_id; step_inputs: step_id and lot_id; device_events:
-    device_id, event and at). A rejected row keeps its record; one whose key cannot be read,
-    or a file that cannot be read, leaves its table uncompared that night, with a note.
+    device_id, event and at; lot_identifiers: all four columns). A rejected row keeps its
+    record; one whose key cannot be read, or a file that cannot be read, leaves its table
+    uncompared that night, with a note.
 
-    A removed lot that steps, inspections, shipments or a recall still name becomes a stub
-    (origin unknown); removed master data still named stays as a reference; a removed step or
-    shipment still linked to lots is kept, with a note.
+    A removed lot that steps, inspections, shipments, lot identifiers or a recall still name
+    becomes a stub (origin unknown); removed master data still named stays as a reference; a
+    removed step or shipment still linked to lots is kept, with a note.
 
     Every removed row is written, with its values as they were, to removed-RUN.csv beside the
     reject file, counted per table and named on the run's ledger entry. Killed while removing,

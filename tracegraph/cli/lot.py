@@ -213,7 +213,9 @@ def render(dossier: dict[str, Any]) -> None:
     extras = extra_properties(lot)
     if extras:
         out.print(literal("properties: " + "; ".join(f"{k} {v}" for k, v in extras.items())))
-    aliases = [f"{literal(a['scheme'])} {literal(a.get('issuer'))} [bold]{literal(a['value'])}[/]"
+    # `tlc TLC-1`, `gtin_lot 09506000134352 L1`: an identity without an issuer names none
+    aliases = [" ".join([literal(a["scheme"]), *([literal(a["issuer"])] if a.get("issuer") else []),
+                         f"[bold]{literal(a['value'])}[/]"])
                for a in dossier["aliases"]]  # fmt: skip
     if aliases:
         out.print("also known as: " + "; ".join(aliases))

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from tracegraph.errors import ConfigurationError, TracegraphError
 from tracegraph.graph import TraceGraph
+from tracegraph.identities import IdentityError, checked_issuer, identity_key
 from tracegraph.importing.changes import stored_values
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import RawTable, SpreadsheetError, row_problem
@@ -47,7 +48,7 @@ REMOVED_IDS_KEPT = 1000
 # What happens to a record whose row is gone but which rows that stay still name.
 _KEPT_AS = {
     "lots": "kept as stubs (no row of their own; `check` lists those whose origin is unknown): "
-    "steps, inspections, shipments or a recall still name them",
+    "steps, inspections, shipments, lot identifiers or a recall still name them",
     "steps": "not removed: lots or inspections still linked to them (their tables' rows are "
     "still in the graph, or tonight's rows name them; once a full dump of those tables "
     "removes the links, the step goes)",
@@ -143,6 +144,8 @@ def row_key(table: str, row: dict[str, Any]) -> Key:
     """A validated row's key, as the graph holds it."""
     if table == "device_events":  # as writer.cypher_row makes event_id
         return f"{row['device_id']}|{row['event']}|{row['at'].isoformat()}"
+    if table == "lot_identifiers":  # the IDENTIFIES edge: its Identifier's key and its lot
+        return (identity_key(row["scheme"], row["issuer"], row["value"]), row["lot_id"])
     key = TABLES[table].key
     return row[key[0]] if len(key) == 1 else tuple(row[k] for k in key)
 
@@ -154,6 +157,9 @@ def raw_key(table: str, cells: dict[str, str], zone: ZoneInfo) -> Key | None:
     for name in spec.key:
         column = spec.column(name)
         text = cells.get(name, "")
+        if column is not None and not column.required and not text.strip():
+            typed[name] = None  # a lot identifier's issuer: a key without one is a key
+            continue
         # a #N/A in the key cell (a broken look-up) names no record: as an empty cell
         if column is None or isinstance(text, SpreadsheetError) or not text.strip():
             return None
@@ -163,6 +169,11 @@ def raw_key(table: str, cells: dict[str, str], zone: ZoneInfo) -> Key | None:
             else:
                 typed[name] = convert(column, text, zone)
         except CellError:
+            return None
+    if table == "lot_identifiers":
+        try:  # as validation stores it: a GTIN-13 issuer as its GTIN-14
+            typed["issuer"] = checked_issuer(typed["scheme"], typed["issuer"])
+        except IdentityError:
             return None
     return row_key(table, typed)
 

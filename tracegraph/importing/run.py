@@ -611,21 +611,22 @@ def _new_references(
 
 
 def _new_stubs(ids: list[str], made: set[str]) -> list[str]:
-    """Notes naming the stub lots the run added: lots a step, inspection or shipment names
-    that neither the import nor the graph has a row for. Counted before, never named: a typo in
-    a lot id (`L-0012` for `L-012`) was a number in the summary. Those a step made (`made`: its
-    output, not also its input) are named apart: their origin is known, only their row is
-    missing (the note called a step_outputs lot "a stub (origin unknown)", which `check` does
-    not list)."""
+    """Notes naming the stub lots the run added: lots a step, inspection, shipment or lot
+    identifier names that neither the import nor the graph has a row for. Counted before, never
+    named: a typo in a lot id (`L-0012` for `L-012`) was a number in the summary. Those a step
+    made (`made`: its output, not also its input) are named apart: their origin is known, only
+    their row is missing (the note called a step_outputs lot "a stub (origin unknown)", which
+    `check` does not list)."""
     notes = []
     unknown = [i for i in ids if i not in made]
     if unknown:
         one = len(unknown) == 1
         notes.append(
-            f"{counted(len(unknown), 'lot')} named by steps, inspections or shipments but given "
-            f"no row of {'its' if one else 'their'} own {'was' if one else 'were'} created as "
-            f"{'a stub' if one else 'stubs'} (origin unknown): {first_ids(unknown)} (a lots row "
-            "completes a stub; a typo in a lot id makes one)"
+            f"{counted(len(unknown), 'lot')} named by steps, inspections, shipments or lot "
+            f"identifiers but given no row of {'its' if one else 'their'} own "
+            f"{'was' if one else 'were'} created as {'a stub' if one else 'stubs'} (origin "
+            f"unknown): {first_ids(unknown)} (a lots row completes a stub; a typo in a lot id "
+            "makes one)"
         )
     produced = [i for i in ids if i in made]
     if produced:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from tracegraph.identities import SCHEMES
 from tracegraph.units import KNOWN_UNITS
 
 
@@ -182,6 +183,21 @@ TABLES: dict[str, Table] = {
                 Column("result"),
             ),
             key=("device_id", "event", "at"),
+        ),
+        # Not in DESIGN.md §4, added to it: the other names a lot is known by (an FSMA
+        # traceability lot code, a GS1 GTIN + lot, serial numbers), each an Identifier that
+        # finds the lot (tracegraph.identities). A row is one name of one lot; a name may
+        # name several lots (one supplier TLC received as two internal lots). Last in the
+        # order: it names lots of any table, and a full dump removes its rows first.
+        Table(
+            "lot_identifiers",
+            (
+                _id("lot_id", True),
+                Column("scheme", Kind.ENUM, True, choices=SCHEMES),
+                _id("value", True),
+                _id("issuer"),
+            ),
+            key=("lot_id", "scheme", "issuer", "value"),
         ),
     )
 }

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from tracegraph.identities import IdentityError, checked_issuer
 from tracegraph.importing.reader import LongNumber, RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import (
     MAX_ID_LENGTH,
@@ -440,6 +441,13 @@ def _valid_rows(
                 Reject(out.file, line, "received_at", cells[received_at_cell], reason)
             )
             continue
+        if table.name == "lot_identifiers":
+            try:  # before the duplicate check: two spellings of one GTIN are one identity
+                row["issuer"] = checked_issuer(row["scheme"], row["issuer"])
+            except IdentityError as error:
+                issuer_cell = cells.get(header_of.get("issuer", ""), "")
+                out.rejects.append(Reject(out.file, line, "issuer", issuer_cell, str(error)))
+                continue
         for name in naive:
             out.naive_times[name] = out.naive_times.get(name, 0) + 1
         if commas:

@@ -19,9 +19,11 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from tracegraph.graph import TraceGraph
+from tracegraph.identities import identity_key
 from tracegraph.importing.changes import difference, new_values, stored_values
 from tracegraph.importing.tables import TABLES, Kind
 from tracegraph.importing.validate import Reject, ValidatedTable
+from tracegraph.values import counted, first_ids
 
 if TYPE_CHECKING:
     from tracegraph.importing.full import Present
@@ -54,6 +56,8 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "shipments": ("customer_id", "from_location_id"),
     "shipment_lines": ("shipment_id", "lot_id"),
     "device_events": ("device_id",),
+    # all its columns: the scheme, issuer and value are the Identifier's, the lot the edge's end
+    "lot_identifiers": ("lot_id", "scheme", "issuer", "value"),
 }
 
 # References also kept as node properties, besides their edges (the edges stay the model):
@@ -200,6 +204,8 @@ def cypher_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
         out[name] = row[name].isoformat() if row[name] is not None else None
     if table == "lots" and row["supplier_lot"] is not None:
         out["identity_key"] = f"supplier_lot|{row['supplier_id'] or ''}|{row['supplier_lot']}"
+    if table == "lot_identifiers":
+        out["identity_key"] = identity_key(row["scheme"], row["issuer"], row["value"])
     if table == "device_events":
         out["event_id"] = f"{row['device_id']}|{row['event']}|{row['at'].isoformat()}"
         props["event_id"] = out["event_id"]
@@ -222,8 +228,12 @@ WITH_EDGES = frozenset({"devices", "lots", "steps", "inspections", "shipments", 
 # and device events took the MERGE path's three queries for new rows too (100k-lot plant, warm
 # server: inspections 3.9-4.3 -> 3.3-4.1 s of server CPU, shipments 1.3-1.5 -> 0.8-1.3 s).
 CREATE_PATH = frozenset({"lots", "steps", "inspections", "shipments", "device_events"})
+# Link tables: the key column of the node at the link's other end from the lot. A
+# lot_identifiers row is the IDENTIFIES edge from its Identifier (keyed scheme|issuer|value)
+# to the lot, the row's hash and extra columns on the edge, as a step input's are on INPUT_TO.
 RELATIONSHIP_PARENT = {"step_inputs": "step_id", "step_outputs": "step_id",
-                       "shipment_lines": "shipment_id"}  # fmt: skip
+                       "shipment_lines": "shipment_id",
+                       "lot_identifiers": "identity_key"}  # fmt: skip
 
 
 # The properties every link row may have; any other key in its props is an extra column.
@@ -266,11 +276,18 @@ class RunState:
     # _raise_longest), and the lock that lets one batch's bounds be raised at a time.
     bounds: dict[tuple[str, Any], int] = field(default_factory=dict)
     bounds_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The identity keys of the lot_identifiers rows this run wrote (new or changed), for the
+    # note on identities that name more than one lot (see _shared_identities)
+    identities: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stubs_completed(self, count: int) -> None:
         with self._lock:
             self.completed_stubs += count
+
+    def identities_written(self, keys: list[str]) -> None:
+        with self._lock:
+            self.identities.update(keys)
 
     def created(self, key: str, ids: list[Any]) -> None:
         with self._lock:  # batches of one table may be written by two threads (see WRITERS)
@@ -323,7 +340,31 @@ def write_table(
             collect(pending.popleft())
     progress(validated.read)
     state.fresh.pop(table, None)
+    if table == "lot_identifiers":
+        state.notes.extend(_shared_identities(graph, state))
     return result
+
+
+def _shared_identities(graph: TraceGraph, state: RunState) -> list[str]:
+    """A note on the identities this run wrote that name more than one lot. Allowed — one
+    supplier's TLC received as two internal lots is one identity of both, and a recall by it
+    must take both (resolve_lots names them all) — but a serial number or a customer's lot
+    number on two lots is more likely a typo in a lot id, so the summary names them."""
+    keys = sorted(state.identities)
+    state.identities.clear()
+    shared = [
+        f"{row['key']} ({', '.join(row['lots'][:5])}{', …' if len(row['lots']) > 5 else ''})"
+        for start in range(0, len(keys), BATCH_SIZE)
+        for row in graph.read("import/lot_identifiers_shared", keys=keys[start:start + BATCH_SIZE])
+    ]  # fmt: skip
+    if not shared:
+        return []
+    return [
+        f"{counted(len(shared), 'identity', 'identities')} of lot_identifiers name more than "
+        f"one lot: {first_ids(shared)} (one TLC received as several lots is expected; a serial "
+        "number on two lots is a typo or a relabel). A trace or recall by such a name takes "
+        "every lot it names"
+    ]
 
 
 def _write_batch(
@@ -367,6 +408,8 @@ def _write_batch(
             graph.write(f"import/{table}_create", rows=new)
         if merged:
             graph.write(f"import/{table}", rows=merged)
+        if table == "lot_identifiers":
+            state.identities_written([r["identity_key"] for r in todo])
         return len(todo), len(updated)
     key = NODE_KEYS[table]
     known = {
@@ -478,7 +521,9 @@ def _record_changes(
                               []), r["nodes"], False, [])
             for r in graph.read(f"import/{table}_before", rows=rows)
         }  # fmt: skip
-        columns = (parent, "lot_id")
+        # a lot identifier's scheme, issuer and value too (its Identifier's; for the other
+        # link tables, top is their two ends again)
+        columns = (parent, "lot_id", *SHAPES[table].top)
     line_of = _lines(batch)
     changes = [
         difference(table, key if isinstance(key, str) else "|".join(key), line_of[id(row)],
