@@ -45,6 +45,7 @@ from tracegraph.recall import (
     EVENT_COLUMNS,
     STOCK_COLUMNS,
     build_package,
+    column_widths,
     customer_columns,
     customer_details,
     customer_rows,
@@ -92,9 +93,8 @@ def openpyxl_workbook(path: Path, rows: Rows) -> Path:
         sheet = book.create_sheet(title)
         sheet.freeze_panes = "A2"
         if title != "customers":
-            for number, name in enumerate(names, start=1):
-                width = max([len(name), *(len(str(e.get(name) or "")) for e in listed[:200])])
-                sheet.column_dimensions[get_column_letter(number)].width = min(width + 2, 40)
+            for number, width in enumerate(column_widths(listed, names), start=1):
+                sheet.column_dimensions[get_column_letter(number)].width = width
         sheet.auto_filter.ref = f"A1:{get_column_letter(len(names))}{len(listed) + 1}"
         header = [WriteOnlyCell(sheet, value=name) for name in names]
         for cell in header:

@@ -52,22 +52,18 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     wanted = list(dict.fromkeys(text for text in (normal_id(i) for i in id_list(ids)) if text))
     if not wanted:
         raise UnknownLot("no lot given", hint="name at least one lot id")
-    as_lot_id_or_key: dict[str, str] = {}
-    as_lot_id = {text: normal_id(text[len(LOT_ID_KEY):]) for text in wanted
-                 if text.startswith(LOT_ID_KEY)}  # fmt: skip
-    as_lot_id_or_key.update(as_lot_id)
-    # a GS1 element string as printed under a barcode, `(01)GTIN(10)LOT`, is the key of its
-    # identity, as is `gtin_lot|GTIN|LOT` with a GTIN-13 (the import keeps GTIN-14s)
-    for text in wanted:
-        key = None if text in as_lot_id else lookup_key(text)
-        if key is not None:
-            as_lot_id_or_key[text] = key
-    asked = list(dict.fromkeys(as_lot_id_or_key.get(text, text) for text in wanted))
+    by_id_only = {text for text in wanted if text.startswith(LOT_ID_KEY)}
+    # what each is asked as: `lot_id|X` as X; a GS1 element string as printed under a barcode,
+    # `(01)GTIN(10)LOT`, as the key of its identity, as is `gtin_lot|GTIN|LOT` with a GTIN-13
+    # (the import keeps GTIN-14s)
+    asked_as = {text: normal_id(text[len(LOT_ID_KEY):]) if text in by_id_only
+                else lookup_key(text) or text for text in wanted}  # fmt: skip
+    asked = list(dict.fromkeys(asked_as.values()))
     rows = {row["id"]: row for row in graph.read("lot/resolve", ids=asked)[0]["ids"]}
     found: list[str] = []
     for text in wanted:
-        row = rows[as_lot_id_or_key.get(text, text)]
-        if text in as_lot_id:
+        row = rows[asked_as[text]]
+        if text in by_id_only:
             if not row["by_lot_id"]:
                 raise UnknownLot(f"no lot has the id {row['id']!r}",
                                  hint=_suggest(graph, row["id"]))  # fmt: skip

@@ -683,13 +683,13 @@ def write_xlsx(
 
     listed, columns = customers
     return write_workbook(path, [
-        Sheet("tracking events", EVENT_COLUMNS, event_rows(), _widths(events, EVENT_COLUMNS)),
+        Sheet("tracking events", EVENT_COLUMNS, event_rows(), column_widths(events, EVENT_COLUMNS)),
         Sheet("customers", columns, ([c.get(name) for name in columns] for c in listed)),
-        Sheet("stock to block", STOCK_COLUMNS, stock_rows(), _widths(stock, STOCK_COLUMNS)),
+        Sheet("stock to block", STOCK_COLUMNS, stock_rows(), column_widths(stock, STOCK_COLUMNS)),
     ])  # fmt: skip
 
 
-def _widths(rows: list[dict[str, Any]], columns: Sequence[str]) -> list[int]:
+def column_widths(rows: list[dict[str, Any]], columns: Sequence[str]) -> list[int]:
     """Characters per column, as wide as the first 200 rows' text (at most 40): at Excel's
     default width a date and time shows as ####."""
     return [min(max([len(name), *(len(str(r.get(name) or "")) for r in rows[:200])]) + 2, 40)

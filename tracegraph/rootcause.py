@@ -111,7 +111,7 @@ class Ranking:
             top = strongest[0]
             text += f" · strongest: {top['kind']} {top['value']} ({top['verdict']})"
         elif strongest:
-            named = first_ids([f"{f['kind']} {f['value']}" for f in strongest], TIES_NAMED)
+            named = _named(strongest)
             text += (f" · {len(strongest):,} factors share the strongest evidence "
                      f"(p = {strongest[0]['p_value']:.2g}, {strongest[0]['verdict']}): "
                      f"{named}")  # fmt: skip
@@ -124,7 +124,7 @@ class Ranking:
             return ""
         text = str(strongest[0]["explanation"])
         if len(strongest) > 1:
-            others = first_ids([f"{f['kind']} {f['value']}" for f in strongest[1:]], TIES_NAMED)
+            others = _named(strongest[1:])
             text += (f" {counted(len(strongest) - 1, 'other factor')} "
                      f"{'has' if len(strongest) == 2 else 'have'} the same p-value, so the "
                      f"evidence does not tell {'it' if len(strongest) == 2 else 'them'} apart "
@@ -317,6 +317,11 @@ def rank_common_causes(
     warnings = [ONE_COMPLAINT] if len(complaints) == 1 else []
     return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
                    time.perf_counter() - started, notes, warnings)  # fmt: skip
+
+
+def _named(factors: list[dict[str, Any]]) -> str:
+    """`alarm during step over_temperature on OVEN-5, input lot B1 and 3 more`."""
+    return first_ids([f"{f['kind']} {f['value']}" for f in factors], TIES_NAMED)
 
 
 ONE_COMPLAINT = (

@@ -949,8 +949,7 @@ class _Files:
             return None, [Reject(str(path), line, "", "", reason) for line, _ in raw.rows]
         untaken = mapped.untaken_note(path)
         for note in [*mapped.notes, *([untaken] if untaken else [])]:
-            self.state.notes.append(note)
-            self.log(note)
+            _say(self.state, self.log, note)
         return mapped, []
 
     def _write_mapped(self, mapped: MappedFile, path: Path, table: str) -> list[Reject]:
@@ -1015,6 +1014,22 @@ def _import_file(
     return _write_raw(graph, raw, name, zone, counts, log, progress, state, began)
 
 
+def _say(state: RunState, log: Log, note: str) -> None:
+    """A note for the run's summary and ledger, and its log line."""
+    state.notes.append(note)
+    log(note)
+
+
+def _note_kept_names(raw: RawTable, name: str, state: RunState, log: Log) -> None:
+    """Extra columns named like a property the importer keeps for itself, and what they are
+    stored as (validate.kept_as)."""
+    table = TABLES.get(name)
+    for column in raw.header:
+        if column in RESERVED_PROPERTIES and table is not None and table.column(column) is None:
+            _say(state, log, f"{raw.path}: column {column} is a name tracegraph keeps for "
+                 f"itself: its values are stored as {kept_as(column, raw.header)}")  # fmt: skip
+
+
 def _note_short_rows(
     raw: RawTable, state: RunState, log: Log, rejected: frozenset[int] = frozenset()
 ) -> None:
@@ -1029,8 +1044,7 @@ def _note_short_rows(
         f"(line {first_ids(lines, 5)}) {were(len(lines))} read with the missing cells empty, "
         "which clears those values in the graph (if a row was cut, mend it and import again)"
     )
-    state.notes.append(note)
-    log(note)
+    _say(state, log, note)
 
 
 def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
@@ -1112,14 +1126,7 @@ def _write_raw(
     file_written = written.written + validated.duplicates
     if state.present is not None and compared:
         state.present.protect(name, raw, validated.rejects, zone)
-    table = TABLES.get(name)
-    kept = [n for n in raw.header if n in RESERVED_PROPERTIES]
-    kept = [n for n in kept if table is not None and table.column(n) is None]
-    for column in kept:
-        renamed = (f"{raw.path}: column {column} is a name tracegraph keeps for itself: its "
-                   f"values are stored as {kept_as(column, raw.header)}")  # fmt: skip
-        state.notes.append(renamed)
-        log(renamed)
+    _note_kept_names(raw, name, state, log)
     _note_short_rows(raw, state, log, frozenset(r.line for r in file_rejects))
     if validated.later_ends:
         later = (
@@ -1128,18 +1135,15 @@ def _write_raw(
             "which the clock showed twice: read as the second of the two (as the first, each "
             "would end before it starts)"
         )
-        state.notes.append(later)
-        log(later)
+        _say(state, log, later)
     # Only when read as UTC because no zone was chosen: a mapping's timezone (the SAP and MES
     # samples have one) or --timezone (even UTC) is a choice, and its ten notes a run were noise.
     unzoned = [] if state.zone_given else sorted(validated.naive_times, key=raw.header.index)
     for column in unzoned:
         offsetless = _offsetless_note(raw.path, name, column, validated.naive_times[column], zone)
-        state.notes.append(offsetless)
-        log(offsetless)
+        _say(state, log, offsetless)
     for comma_note in _comma_notes(raw.path, validated.commas):
-        state.notes.append(comma_note)
-        log(comma_note)
+        _say(state, log, comma_note)
     seconds = time.perf_counter() - began
     counts.read += validated.read
     counts.duplicates += validated.duplicates
