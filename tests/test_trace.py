@@ -547,6 +547,10 @@ def test_a_windows_times_without_offset_are_read_in_the_plants_zone(
     given = runner.invoke(app, [*window, "--timezone", "Europe/Berlin"],
                           env={"TRACEGRAPH_TIMEZONE": "Asia/Tokyo"})  # fmt: skip
     assert [s["step_id"] for s in json.loads(given.stdout)["steps"]] == ["X"]
+    unknown = runner.invoke(app, window, env={"TRACEGRAPH_TIMEZONE": "Europe/Berlinn"})
+    assert unknown.exit_code == 2 and unknown.stderr.startswith(
+        "error: TRACEGRAPH_TIMEZONE names an unknown timezone 'Europe/Berlinn'"
+    )
 
 
 def test_tables_piped_to_another_program_are_not_cut_to_80_columns(

@@ -272,7 +272,15 @@ def window_bounds(start: str, end: str, timezone: str | None) -> tuple[str, str]
     Times without an offset are read in `timezone`, else TRACEGRAPH_TIMEZONE (the plant's zone,
     which `import` reads too: windows were read in the laptop's zone, hours away from the
     imported times), else this machine's zone."""
-    timezone = timezone or os.environ.get("TRACEGRAPH_TIMEZONE") or None
+    if not timezone and os.environ.get("TRACEGRAPH_TIMEZONE"):
+        timezone = os.environ["TRACEGRAPH_TIMEZONE"]
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):  # said as parse_time says it, but named
+            raise ConfigurationError(
+                f"TRACEGRAPH_TIMEZONE names an unknown timezone {timezone!r}",
+                hint="set it to an IANA name like Europe/Berlin, or give --timezone",
+            ) from None
     window_start, window_end = parse_time(start, timezone), parse_time(end, timezone)
     # Instants, not text: 08:00+01:00 is before 07:30Z although it sorts after it.
     began, ends = datetime.fromisoformat(window_start), datetime.fromisoformat(window_end)
