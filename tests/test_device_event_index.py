@@ -268,10 +268,12 @@ def test_import_keeps_the_device_id_on_new_and_changed_events(
     keyed = [{"event": e, "copy": "OVEN-1", "device": "OVEN-1", "keyed": True}
              for e in ("alarm", "calibration")]  # fmt: skip
     assert _run(graph, copies) == keyed
-    _run(graph, "MATCH (e:DeviceEvent {event: 'alarm'}) REMOVE e.device_id, e:KeyedDeviceEvent")
+    # a calibration: an alarm of another result is another alarm (tables.device_event_id)
+    _run(graph, "MATCH (e:DeviceEvent {event: 'calibration'}) "
+                "REMOVE e.device_id, e:KeyedDeviceEvent")  # fmt: skip
     (folder / "device_events.csv").write_text(
-        header + "OVEN-1,alarm,2026-11-03T08:30:00Z,conveyor_stop\n"
-        "OVEN-1,calibration,2026-11-02T06:00:00Z,pass\n", encoding="utf-8")  # fmt: skip
+        header + "OVEN-1,alarm,2026-11-03T08:30:00Z,over_temperature\n"
+        "OVEN-1,calibration,2026-11-02T06:00:00Z,fail\n", encoding="utf-8")  # fmt: skip
     changed = import_paths(graph, [folder])
     assert changed.tables["device_events"].changed == 1
     assert _run(graph, copies) == keyed

@@ -357,10 +357,10 @@ def test_a_mapped_export_compares_the_tables_its_file_fills(
 def test_device_events_are_told_apart_by_device_event_and_time(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
-    """A device event is its device, kind and time (its event_id): the alarm gone from
-    tonight's dump is removed. Every column of an event but its result is its key, so a
-    rejected event row (an event kind not known) names no record: events are not compared
-    that night, and the calibration missing from that dump stays."""
+    """A device event is its device, kind and time (its event_id), an alarm's also its result:
+    the alarm gone from tonight's dump is removed. A rejected event row (an event kind not
+    known) has a bad key cell, so it names no record: events are not compared that night, and
+    the calibration missing from that dump stays."""
     header = "device_id,event,at,result\n"
     events = (
         "MIXER-1,calibration,2026-11-01T07:00:00Z,ok\n"
@@ -374,7 +374,7 @@ def test_device_events_are_told_apart_by_device_event_and_time(
     done = _json(runner, str(_night(tmp_path, "n2", {"device_events.csv": tonight})), "--full")
     assert done["removed"] == 1
     assert _rows(done["removed_file"])[1:] == [
-        ["device_events", "MIXER-1|alarm|2026-11-03T08:30:00+00:00",
+        ["device_events", "MIXER-1|alarm|2026-11-03T08:30:00+00:00|overheat",
          '{"at": "2026-11-03T08:30:00+00:00", "device_id": "MIXER-1", "event": "alarm", '
          '"result": "overheat"}'],
     ]  # fmt: skip

@@ -57,9 +57,10 @@ def _one_name(graph: TraceGraph, query: str) -> str:
 
 
 def _graph_dump(graph: TraceGraph) -> list[str]:
-    """Every node and relationship with its properties (ledger excluded), for comparisons."""
+    """Every node and relationship with its properties (ledger and migrations' dates excluded),
+    for comparisons."""
     nodes, _, _ = graph.driver.execute_query(
-        "MATCH (n) WHERE NOT n:ImportRun AND NOT n:RowChange "
+        "MATCH (n) WHERE NOT n:ImportRun AND NOT n:RowChange AND NOT n:Migration "
         "RETURN labels(n) AS l, properties(n) AS p",
         database_=graph.database,
     )

@@ -228,6 +228,15 @@ class ImportLock(StructuredNode):
     name = StringProperty(unique_index=True, required=True)
 
 
+class Migration(StructuredNode):
+    """A data migration (cypher/migrate/) that ran to its end on this database, for those an
+    import must not start without: it looks this node up instead of scanning what the migration
+    changes (see importing.run._alarms_keyed_by_kind)."""
+
+    name = StringProperty(unique_index=True, required=True)
+    done_at = DateTimeProperty()
+
+
 class RowChange(StructuredNode):
     """One row of an import that changed what the graph held: its columns that differ, with the
     old and the new value of each as text ("" for no value), in the same order."""
@@ -263,7 +272,8 @@ class Recall(StructuredNode):
 
 NODE_CLASSES: tuple[type[StructuredNode], ...] = (
     Material, Supplier, Customer, Location, Device, DeviceEvent, Operator, WorkOrder,
-    Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, ImportLock, RowChange, Recall,
+    Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, ImportLock, Migration,
+    RowChange, Recall,
 )  # fmt: skip
 
 # Labels and relationship types the code may name: the fixed list no user string extends.

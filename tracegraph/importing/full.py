@@ -31,7 +31,7 @@ from tracegraph.identities import IdentityError, checked_issuer, identity_key
 from tracegraph.importing.changes import stored_values
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import RawTable, SpreadsheetError, row_problem
-from tracegraph.importing.tables import IMPORT_ORDER, TABLES, Kind
+from tracegraph.importing.tables import IMPORT_ORDER, TABLES, Kind, device_event_id
 from tracegraph.importing.validate import CellError, Reject, _read_datetime, convert
 from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT
 from tracegraph.values import counted, first_ids, spreadsheet_safe
@@ -143,7 +143,7 @@ class Present:
 def row_key(table: str, row: dict[str, Any]) -> Key:
     """A validated row's key, as the graph holds it."""
     if table == "device_events":  # as writer.cypher_row makes event_id
-        return f"{row['device_id']}|{row['event']}|{row['at'].isoformat()}"
+        return device_event_id(row)
     if table == "lot_identifiers":  # the IDENTIFIES edge: its Identifier's key and its lot
         return (identity_key(row["scheme"], row["issuer"], row["value"]), row["lot_id"])
     key = TABLES[table].key
@@ -170,6 +170,11 @@ def raw_key(table: str, cells: dict[str, str], zone: ZoneInfo) -> Key | None:
                 typed[name] = convert(column, text, zone)
         except CellError:
             return None
+    if table == "device_events" and typed["event"] == "alarm":  # its kind is in its key
+        result = cells.get("result", "")
+        if isinstance(result, SpreadsheetError):
+            return None
+        typed["result"] = result if result.strip() else None  # text, kept as written
     if table == "lot_identifiers":
         try:  # as validation stores it: a GTIN-13 issuer as its GTIN-14
             typed["issuer"] = checked_issuer(typed["scheme"], typed["issuer"])

@@ -541,6 +541,7 @@ def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
     # by what each object covers: one made by hand under another name is there (schema_gaps)
     missing = schema_gaps(graph.schema_objects()).missing
     if not missing:
+        _alarms_keyed_by_kind(graph)
         return _keyed_device_events(graph, log)
     graph.init_schema()
     if len(missing) == len(expected_names()):
@@ -585,6 +586,18 @@ def _keyed_device_events(graph: TraceGraph, log: Log) -> list[str]:
     )
     log(note)
     return [note]
+
+
+def _alarms_keyed_by_kind(graph: TraceGraph) -> None:
+    """Alarms an older version keyed by device and time alone get their kind in their key
+    (tables.device_event_id) before this import looks them up by it — else importing the same
+    alarms again would add each a second time. `db init`, and the first import after an
+    upgrade (which installs the Migration constraint), run it with the other migrations; this
+    finishes one that did not end. A look-up of its Migration node once it has run."""
+    (found,) = graph.read("db/migration_done", name="alarm_event_id")
+    if not found["done"]:
+        graph.autocommit("migrate/alarm_event_id")
+        graph.autocommit("migrate/alarm_event_id_done")
 
 
 def _new_references(

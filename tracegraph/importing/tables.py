@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from tracegraph.identities import SCHEMES
 from tracegraph.units import KNOWN_UNITS
@@ -182,6 +183,7 @@ TABLES: dict[str, Table] = {
                 Column("at", Kind.DATETIME, True),
                 Column("result"),
             ),
+            # an alarm's kind (its result) is part of its key too: see device_event_id
             key=("device_id", "event", "at"),
         ),
         # Not in DESIGN.md §4, added to it: the other names a lot is known by (an FSMA
@@ -204,3 +206,14 @@ TABLES: dict[str, Table] = {
 
 # Nodes before relationships: master data, then lots, then the events that link them.
 IMPORT_ORDER: tuple[str, ...] = tuple(TABLES)
+
+
+def device_event_id(row: dict[str, Any]) -> str:
+    """A device event's key, as the graph holds it (`event_id`) and as duplicates are found: its
+    device, kind of event and time — and for an alarm also its result, the alarm's kind. An MES
+    logs several alarms of one device in the same second (an over-temperature trips a door
+    interlock); keyed by the time alone, all but the first were rejected as duplicates. A
+    calibration's result stays out of its key: a later export correcting a `fail` to `pass`
+    changes that calibration, it does not add a second one."""
+    key = f"{row['device_id']}|{row['event']}|{row['at'].isoformat()}"
+    return f"{key}|{row.get('result') or ''}" if row["event"] == "alarm" else key

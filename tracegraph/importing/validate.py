@@ -25,6 +25,7 @@ from tracegraph.importing.tables import (
     Column,
     Kind,
     Table,
+    device_event_id,
 )
 from tracegraph.values import nfc
 
@@ -454,7 +455,7 @@ def _valid_rows(
             out.commas.add(commas, row["_extra"], decimal_columns)
         if table.span is not None and _later_end(row, cells, table.span, zone):
             out.later_ends += 1
-        key = tuple(row[k] for k in table.key)
+        key = _row_identity(table, row)
         earlier = first_seen.get(key)
         if earlier is None:
             first_seen[key] = row
@@ -464,7 +465,7 @@ def _valid_rows(
         if differing is None:
             out.duplicates += 1
         else:
-            keys = "+".join(table.key)
+            keys = "+".join(_key_columns(table, row))
             reason = (
                 # the same line twice: two sections of a mapping take the row for this table
                 f"duplicate {keys}: two [[file]] sections take this row, with different {differing}"
@@ -475,6 +476,19 @@ def _valid_rows(
             written = cells.get(header_of.get(differing, differing))
             value = _text(row.get(differing)) if written is None else written[:200]
             out.rejects.append(Reject(out.file, line, differing, value, reason))
+
+
+def _row_identity(table: Table, row: dict[str, Any]) -> Any:
+    """What two rows of one record share: the table's key, a device event's event_id."""
+    if table.name == "device_events":
+        return device_event_id(row)
+    return tuple(row[k] for k in table.key)
+
+
+def _key_columns(table: Table, row: dict[str, Any]) -> tuple[str, ...]:
+    """The columns of a row's key, as a duplicate's reason names them."""
+    alarm = table.name == "device_events" and row["event"] == "alarm"
+    return (*table.key, "result") if alarm else table.key
 
 
 def _typed_row(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from tracegraph.graph import TraceGraph
 from tracegraph.identities import identity_key
 from tracegraph.importing.changes import difference, new_values, stored_values
-from tracegraph.importing.tables import TABLES, Kind
+from tracegraph.importing.tables import TABLES, Kind, device_event_id
 from tracegraph.importing.validate import Reject, ValidatedTable
 from tracegraph.values import counted, first_ids
 
@@ -207,7 +207,7 @@ def cypher_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
     if table == "lot_identifiers":
         out["identity_key"] = identity_key(row["scheme"], row["issuer"], row["value"])
     if table == "device_events":
-        out["event_id"] = f"{row['device_id']}|{row['event']}|{row['at'].isoformat()}"
+        out["event_id"] = device_event_id(row)
         props["event_id"] = out["event_id"]
     values = [row[name] for name in shape.properties] + [out[name] for name in shape.hashed]
     props["_row_sha"] = _row_sha(values, row["_extra"])

@@ -1,0 +1,13 @@
+// Alarms imported by older versions are keyed by device, event and time alone; since an alarm's
+// kind (its result) is part of its key (tables.device_event_id), their event_id gains it, so that
+// importing the same alarm again finds it instead of adding a second node. An old key ends with
+// its time, never with `|` and the result after it; an empty result gives a key ending in `|`.
+// Idempotent: a migrated key ends with its result. Runs at every `db init`, and from an import
+// until alarm_event_id_done.cypher has marked it done (importing/run.py: _alarms_keyed_by_kind);
+// seeks the alarms by the DeviceEvent.event index.
+MATCH (event:DeviceEvent {event: 'alarm'})
+WHERE event.event_id IS NOT NULL
+  AND NOT event.event_id ENDS WITH '|' + coalesce(event.result, '')
+CALL (event) {
+  SET event.event_id = event.event_id + '|' + coalesce(event.result, '')
+} IN TRANSACTIONS OF 10000 ROWS
