@@ -25,7 +25,7 @@ from tracegraph import flow, queries, rootcause
 from tracegraph.check import run_checks
 from tracegraph.cli import trace as cli_trace
 from tracegraph.cli.main import app
-from tracegraph.errors import TracegraphError
+from tracegraph.errors import AmbiguousLot, TracegraphError, UnknownLot
 from tracegraph.flow import Edge
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
@@ -786,6 +786,51 @@ def test_a_lot_id_that_is_another_lots_supplier_lot_names_both_never_one(
     assert unknown.exit_code == 2 and unknown.stderr.startswith("error: no lot has the id 'R7'")
 
 
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["P1"],
+        ["lot_id|P1"],
+        ["supplier_lot|V1|000123"],
+        ["TLC-P1"],
+        ["tlc||TLC-P1"],
+        ["gtin_lot|9506000134352|L-2611"],
+        ["(01)09506000134352(10)L-2611"],
+        ["SN-0001"],
+        ["P1", "TLC-P1", "B", "supplier_lot|V2|000123"],
+    ],
+)
+def test_a_trace_looks_its_ids_up_in_its_own_query(
+    hand_plant: TraceGraph, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ids: list[str]
+) -> None:
+    """A trace asks the graph once: the look-up of its ids (a lot id, key, TLC, GS1 string,
+    serial) is part of the trace query, which cost a narrow trace a round trip when it came
+    first. The sources are those resolve_lots names, in its order."""
+    graph = hand_plant
+    (tmp_path / "lot_identifiers.csv").write_text(
+        "lot_id,scheme,value,issuer\nP1,tlc,TLC-P1,\nP1,gtin_lot,L-2611,9506000134352\n"
+        "P2,gtin_lot,L-2611,09506000134352\nP2,serial,SN-0001,\n"
+    )  # fmt: skip
+    assert import_paths(graph, [tmp_path / "lot_identifiers.csv"]).rejects == []
+    expected = resolve_lots(graph, ids)
+    read = graph.read
+    asked: list[str] = []
+
+    def counted(name: str, /, **params: Any) -> Any:
+        asked.append(name)
+        return read(name, **params)
+
+    monkeypatch.setattr(graph, "read", counted)
+    assert [s["lot_id"] for s in trace_forward(graph, ids).sources] == expected
+    assert [s["lot_id"] for s in trace_backward(graph, ids).sources] == expected
+    assert asked == ["trace/forward", "trace/backward"]
+    # an id naming two lots is still an error (the trace of what it named is not used)
+    with pytest.raises(AmbiguousLot, match="'L-2611' names 2 lots: P1"):
+        trace_forward(graph, ["L-2611"])
+    with pytest.raises(UnknownLot, match="no lot is known as 'TLC-P9'"):
+        trace_backward(graph, ["P1", "TLC-P9"])
+
+
 def test_typo_suggests_close_lots(hand_plant: TraceGraph, neo4j_env: dict[str, str],
                                   runner: CliRunner) -> None:  # fmt: skip
     result = runner.invoke(app, ["trace", "forward", "P3"])
@@ -913,7 +958,7 @@ def test_trace_queries_never_enumerate_paths(graph: TraceGraph) -> None:
     forward trace) is the pruning breadth-first kind, which visits each node once; a plain
     VarLengthExpand(All) would walk every path."""
     params = {
-        "lot_ids": ["A"], "device_id": "D", "operator_id": "O",
+        "lot_ids": ["A"], "asked": ["A"], "device_id": "D", "operator_id": "O",
         "window_start": "2026-01-01T00:00:00Z", "window_end": "2026-01-02T00:00:00Z",
     }  # fmt: skip
     checked = 0
@@ -938,7 +983,7 @@ def test_many_sources_reach_each_lot_once(plant: tuple[TraceGraph, Plant]) -> No
     raw = sorted(lot for lot, row in data.model.lots.items() if row["supplier_id"])
     finished = sorted(lot for lot in data.model.lots if lot.startswith("F"))
     for name, sources in (("trace/forward", raw), ("trace/backward", finished)):
-        lots = graph.read(name, lot_ids=sources)[0]["lots"]
+        lots = graph.read(name, asked=sources)[0]["lots"]
         ids = [row[0] for row in lots]
         assert len(ids) > len(sources), name  # they reach more than themselves
         assert len(ids) == len(set(ids)), (name, len(ids), len(set(ids)))
@@ -949,7 +994,7 @@ def test_forward_trace_deduplicates_shipments_without_the_reached_list(graph: Tr
     list among its keys (as a COLLECT subquery in the RETURN was) holds a copy per row: memory
     grew with lots x shipments, and a 50k-lot trace hit the server's transaction memory limit."""
     with graph.driver.session(database=graph.database) as session:
-        plan = session.run("EXPLAIN " + queries.load("trace/forward"), lot_ids=["A"]).consume()
+        plan = session.run("EXPLAIN " + queries.load("trace/forward"), asked=["A"]).consume()
     assert plan.plan is not None
     distinct = _details(plan.plan, "Distinct")  # Distinct, OrderedDistinct
     assert any("shipment" in keys for keys in distinct), distinct  # shipments deduplicated

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -47,53 +48,79 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     listing them — also a lot id that is another lot's supplier lot number (a supplier's bad
     batch 000123 traced as the plant's lot 000123 recalled the wrong lot, without a word).
     """
-    # Ids are stored without surrounding spaces (the import strips them), so an id pasted
-    # from a padded export column (' R0000003') names the lot it shows.
-    wanted = list(dict.fromkeys(text for text in (normal_id(i) for i in id_list(ids)) if text))
-    if not wanted:
-        raise UnknownLot("no lot given", hint="name at least one lot id")
-    by_id_only = {text for text in wanted if text.startswith(LOT_ID_KEY)}
-    # what each is asked as: `lot_id|X` as X; a GS1 element string as printed under a barcode,
-    # `(01)GTIN(10)LOT`, as the key of its identity, as is `gtin_lot|GTIN|LOT` with a GTIN-13
-    # (the import keeps GTIN-14s)
-    asked_as = {text: normal_id(text[len(LOT_ID_KEY):]) if text in by_id_only
-                else lookup_key(text) or text for text in wanted}  # fmt: skip
-    asked = list(dict.fromkeys(asked_as.values()))
-    rows = {row["id"]: row for row in graph.read("lot/resolve", ids=asked)[0]["ids"]}
-    found: list[str] = []
-    for text in wanted:
-        row = rows[asked_as[text]]
-        if text in by_id_only:
-            if not row["by_lot_id"]:
-                raise UnknownLot(f"no lot has the id {row['id']!r}",
-                                 hint=_suggest(graph, row["id"]))  # fmt: skip
-            found.extend(row["by_lot_id"])
-            continue
-        others = sorted({v["lot_id"] for v in row["by_value"]} - set(row["by_lot_id"]))
-        if row["by_lot_id"] and others:
-            raise AmbiguousLot(
-                f"{row['id']!r} names {len(others) + 1} lots: {row['id']} (lot id); "
-                + "; ".join(_named_by_value(v, row["id"]) for v in row["by_value"]
-                            if v["lot_id"] in others),
-                hint=f"give {LOT_ID_KEY}{row['id']} for the lot with that id, or "
-                + _keys_text([v for v in row["by_value"] if v["lot_id"] in others]),
-            )  # fmt: skip
-        lots = row["by_lot_id"] or sorted(row["by_key"])  # not in the store's order
-        if not lots:
-            lots = sorted({v["lot_id"] for v in row["by_value"]})
-            if len(lots) > 1:
-                options = "; ".join(
-                    _named_by_value(v, row["id"])
-                    for v in sorted(row["by_value"], key=lambda v: v["lot_id"])
-                )
+    asked = AskedLots.of(ids)
+    return asked.decided(graph, graph.read("lot/resolve", ids=asked.asked)[0]["ids"])
+
+
+@dataclass(frozen=True)
+class AskedLots:
+    """Ids as resolve_lots reads them, before the graph is asked: `wanted`, the ids given
+    (stripped, each once); `asked`, what the graph is asked for (cypher/lot/resolve.cypher's
+    $ids, and a trace's $asked: the same look-ups)."""
+
+    wanted: list[str]
+    by_id_only: frozenset[str]  # `lot_id|X`: the lot X, nothing else
+    asked_as: dict[str, str]
+
+    @classmethod
+    def of(cls, ids: Iterable[str]) -> AskedLots:
+        # Ids are stored without surrounding spaces (the import strips them), so an id pasted
+        # from a padded export column (' R0000003') names the lot it shows.
+        wanted = list(dict.fromkeys(t for t in (normal_id(i) for i in id_list(ids)) if t))
+        if not wanted:
+            raise UnknownLot("no lot given", hint="name at least one lot id")
+        by_id_only = frozenset(text for text in wanted if text.startswith(LOT_ID_KEY))
+        # what each is asked as: `lot_id|X` as X; a GS1 element string as printed under a
+        # barcode, `(01)GTIN(10)LOT`, as the key of its identity, as is `gtin_lot|GTIN|LOT` with
+        # a GTIN-13 (the import keeps GTIN-14s)
+        asked_as = {text: normal_id(text[len(LOT_ID_KEY):]) if text in by_id_only
+                    else lookup_key(text) or text for text in wanted}  # fmt: skip
+        return cls(wanted, by_id_only, asked_as)
+
+    @property
+    def asked(self) -> list[str]:
+        return list(dict.fromkeys(self.asked_as.values()))
+
+    def decided(self, graph: TraceGraph, resolution: list[dict[str, Any]]) -> list[str]:
+        """The lots, from what the graph said of each asked id (resolve.cypher's maps); raises
+        UnknownLot or AmbiguousLot as resolve_lots says."""
+        rows = {row["id"]: row for row in resolution}
+        found: list[str] = []
+        for text in self.wanted:
+            row = rows[self.asked_as[text]]
+            if text in self.by_id_only:
+                if not row["by_lot_id"]:
+                    raise UnknownLot(f"no lot has the id {row['id']!r}",
+                                     hint=_suggest(graph, row["id"]))  # fmt: skip
+                found.extend(row["by_lot_id"])
+                continue
+            others = sorted({v["lot_id"] for v in row["by_value"]} - set(row["by_lot_id"]))
+            if row["by_lot_id"] and others:
                 raise AmbiguousLot(
-                    f"{row['id']!r} names {len(lots)} lots: {options}",
-                    hint=_ambiguity_hint(row["by_value"]),
+                    f"{row['id']!r} names {len(others) + 1} lots: {row['id']} (lot id); "
+                    + "; ".join(_named_by_value(v, row["id"]) for v in row["by_value"]
+                                if v["lot_id"] in others),
+                    hint=f"give {LOT_ID_KEY}{row['id']} for the lot with that id, or "
+                    + _keys_text([v for v in row["by_value"] if v["lot_id"] in others]),
+                )  # fmt: skip
+            lots = row["by_lot_id"] or sorted(row["by_key"])  # not in the store's order
+            if not lots:
+                lots = sorted({v["lot_id"] for v in row["by_value"]})
+                if len(lots) > 1:
+                    options = "; ".join(
+                        _named_by_value(v, row["id"])
+                        for v in sorted(row["by_value"], key=lambda v: v["lot_id"])
+                    )
+                    raise AmbiguousLot(
+                        f"{row['id']!r} names {len(lots)} lots: {options}",
+                        hint=_ambiguity_hint(row["by_value"]),
+                    )
+            if not lots:
+                raise UnknownLot(
+                    f"no lot is known as {row['id']!r}", hint=_suggest(graph, row["id"])
                 )
-        if not lots:
-            raise UnknownLot(f"no lot is known as {row['id']!r}", hint=_suggest(graph, row["id"]))
-        found.extend(lots)
-    return list(dict.fromkeys(found))
+            found.extend(lots)
+        return list(dict.fromkeys(found))
 
 
 # `lot_id|000123`: the lot whose id is 000123, where that is also another lot's supplier lot

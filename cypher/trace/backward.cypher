@@ -9,6 +9,8 @@
 //   devices: [device_id, longest_s, events, calibrated_before]  each device the steps ran on,
 //           with its events over the span its steps cover and its last calibration before it
 //           (events as [epoch ms, event map], in time order; see below)
+//   resolution: what each id in $asked names, as cypher/lot/resolve.cypher returns it (see
+//           forward.cypher)
 // The library weighs how much of each input lot went into the sources. Each step reads its
 // relationships in ONE expansion and comes once: nested COLLECT subqueries per lot and per
 // step (eleven) and a step repeated under each lot it made cost 3,000 finished lots' trace
@@ -16,13 +18,39 @@
 // a key per value. Planned as VarLengthExpand(Pruning,BFS): every lot and step is visited once,
 // never path by path. Times travel as text (toString): the driver's DateTime objects cost more
 // than the traversal.
-MATCH (source:Lot) WHERE source.lot_id IN $lot_ids
-MATCH (source)<-[:INPUT_TO|PRODUCED*0..]-(lot:Lot)
-// DISTINCT on the element id too: Neo4j 5.26 drops a plain `WITH DISTINCT lot` (and
-// collect(DISTINCT lot)) after the pruning expand, which is distinct per source only — 3,000
-// complaint lots' trace held each of its 6,975 lots 3.5 times (24,092) and projected each copy.
-WITH DISTINCT elementId(lot) AS node_id, lot
-WITH collect(lot) AS reached
+// The sources: each id in $asked looked up as cypher/lot/resolve.cypher looks it up (returned as
+// `resolution`: the library decides, lots.AskedLots.decided), traced from the lots the rule
+// names outright — the lots of that id, else of that key, else of that value. Asked with the
+// trace, not before it: a look-up first cost a narrow trace a round trip. When the library's
+// decision differs (an id naming two lots is an error, never a guess) the trace is not used.
+UNWIND $asked AS id
+WITH collect({
+  id: id,
+  by_lot_id: COLLECT { MATCH (lot:Lot {lot_id: id}) RETURN lot.lot_id },
+  by_key: COLLECT { MATCH (:Identifier {key: id})-[:IDENTIFIES]->(lot:Lot) RETURN lot.lot_id },
+  by_value: COLLECT {
+    MATCH (identity:Identifier {value: id})-[:IDENTIFIES]->(lot:Lot)
+    RETURN {lot_id: lot.lot_id, scheme: identity.scheme, issuer: identity.issuer,
+            key: identity.key}
+  }
+}) AS resolution
+// In a subquery: one row however many lots it reaches, none included.
+CALL (resolution) {
+  UNWIND resolution AS asked
+  UNWIND CASE
+    WHEN size(asked.by_lot_id) > 0 THEN asked.by_lot_id
+    WHEN size(asked.by_key) > 0 THEN asked.by_key
+    ELSE [named IN asked.by_value | named.lot_id]
+  END AS lot_id
+  MATCH (source:Lot {lot_id: lot_id})
+  MATCH (source)<-[:INPUT_TO|PRODUCED*0..]-(lot:Lot)
+  // DISTINCT on the element id too: Neo4j 5.26 drops a plain `WITH DISTINCT lot` (and
+  // collect(DISTINCT lot)) after the pruning expand, which is distinct per source only — 3,000
+  // complaint lots' trace held each of its 6,975 lots 3.5 times (24,092) and projected each
+  // copy.
+  WITH DISTINCT elementId(lot) AS node_id, lot
+  RETURN collect(lot) AS reached
+}
 CALL (reached) {
   UNWIND reached AS lot
   MATCH (lot)<-[:PRODUCED]-(step:ProcessStep)
@@ -143,4 +171,5 @@ RETURN
        inspection {.*, inspected_at: toString(inspection.inspected_at)}]]
   ] AS lots,
   steps,
-  devices
+  devices,
+  resolution

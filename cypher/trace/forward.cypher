@@ -10,6 +10,7 @@
 //                [3, location_id, location_name]                      where the lot is
 //   shipments: [shipment_id, shipped_at, reference_doc, carrier, from_location_id,
 //               customer_id, customer_name, customer_contact, customer_country]
+//   resolution: what each id in $asked names, as cypher/lot/resolve.cypher returns it
 // One expansion over the three link types reads each lot's relationships once (three pattern
 // comprehensions read them three times), the steps come with the edges into them rather than
 // from a second expansion, and material_id is the lot's own copy of its OF edge (the OF edge
@@ -22,13 +23,39 @@
 // VarLengthExpand(Pruning,BFS): each lot and step is visited once, however many paths lead to it
 // (a salt lot reaches every batch along millions of paths). tests/test_trace.py checks the plan.
 // Times travel as text (toString): the driver's DateTime objects cost more than the traversal.
-MATCH (source:Lot) WHERE source.lot_id IN $lot_ids
-MATCH (source)-[:INPUT_TO|PRODUCED*0..]->(lot:Lot)
-// DISTINCT on the element id too: Neo4j 5.26 drops a plain `WITH DISTINCT lot` (and
-// collect(DISTINCT lot)) after the pruning expand, which is distinct per source only — 3,000
-// complaint lots' trace held each of its 6,975 lots 3.5 times (24,092) and projected each copy.
-WITH DISTINCT elementId(lot) AS node_id, lot
-WITH collect(lot) AS reached
+// The sources: each id in $asked looked up as cypher/lot/resolve.cypher looks it up (returned as
+// `resolution`: the library decides, lots.AskedLots.decided), traced from the lots the rule
+// names outright — the lots of that id, else of that key, else of that value. Asked with the
+// trace, not before it: a look-up first cost a narrow trace a round trip. When the library's
+// decision differs (an id naming two lots is an error, never a guess) the trace is not used.
+UNWIND $asked AS id
+WITH collect({
+  id: id,
+  by_lot_id: COLLECT { MATCH (lot:Lot {lot_id: id}) RETURN lot.lot_id },
+  by_key: COLLECT { MATCH (:Identifier {key: id})-[:IDENTIFIES]->(lot:Lot) RETURN lot.lot_id },
+  by_value: COLLECT {
+    MATCH (identity:Identifier {value: id})-[:IDENTIFIES]->(lot:Lot)
+    RETURN {lot_id: lot.lot_id, scheme: identity.scheme, issuer: identity.issuer,
+            key: identity.key}
+  }
+}) AS resolution
+// In a subquery: one row however many lots it reaches, none included.
+CALL (resolution) {
+  UNWIND resolution AS asked
+  UNWIND CASE
+    WHEN size(asked.by_lot_id) > 0 THEN asked.by_lot_id
+    WHEN size(asked.by_key) > 0 THEN asked.by_key
+    ELSE [named IN asked.by_value | named.lot_id]
+  END AS lot_id
+  MATCH (source:Lot {lot_id: lot_id})
+  MATCH (source)-[:INPUT_TO|PRODUCED*0..]->(lot:Lot)
+  // DISTINCT on the element id too: Neo4j 5.26 drops a plain `WITH DISTINCT lot` (and
+  // collect(DISTINCT lot)) after the pruning expand, which is distinct per source only — 3,000
+  // complaint lots' trace held each of its 6,975 lots 3.5 times (24,092) and projected each
+  // copy.
+  WITH DISTINCT elementId(lot) AS node_id, lot
+  RETURN collect(lot) AS reached
+}
 // The shipments in a CALL, not a COLLECT subquery in the RETURN: there the DISTINCT on
 // shipments was planned on (shipment, reached) and held the whole reached list per shipment
 // (971 MB for a 12,886-lot trace; a 50k-lot trace hit the transaction memory limit).
@@ -56,4 +83,5 @@ RETURN
          ELSE [3, other.location_id, other.name]
        END]]
   ] AS lots,
-  shipments
+  shipments,
+  resolution
