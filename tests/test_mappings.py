@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tracegraph.check import run_checks
 from tracegraph.cli.main import app
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
@@ -75,7 +76,7 @@ def test_readme_mapping_commands_load_both_samples_as_one_graph(
         "toString(l.created_at) AS created, l.sap_document AS document",
     )
     assert lot == {"lot": "R-2024-0815", "qty": 1250.0, "uom": "kg", "supplier_lot": "000123",
-                   "created": "2026-11-03T08:15:00+01:00", "document": "5000001234"}  # fmt: skip
+                   "created": "2026-11-02T08:15:00+01:00", "document": "5000001234"}  # fmt: skip
     assert _one(graph, "MATCH (l:Lot {lot_id: 'R-2024-0817'}) RETURN l.quantity AS q") == {
         "q": 25.0  # 25.000 G with a decimal comma: 25,000 g = 25 kg
     }
@@ -110,6 +111,10 @@ def test_readme_mapping_commands_load_both_samples_as_one_graph(
         ("C100", "Bäckerei Schmidt"),
         ("C200", "Café Weiß"),
     ]
+    # The two systems' clocks agree: SAP received the batches (+01:00) before the MES mixed
+    # them (+08:00); the sample had the MES use them hours before they existed.
+    found = {r.name: r.findings for r in run_checks(graph).results if r.findings}
+    assert "consumed_before_available" not in found, found["consumed_before_available"]
 
 
 def _import_json(runner: CliRunner, folder: Path, mapping: Path) -> tuple[int, dict[str, Any]]:
@@ -147,12 +152,12 @@ _OTHER_NOTATION = "not a number written with ',' as the decimal separator"
     ("old", "new", "column", "reason"),
     [
         (
-            ";03.11.2026;08:15:00;",
-            ";2026-11-03;08:15:00;",
+            ";02.11.2026;08:15:00;",
+            ";2026-11-02;08:15:00;",
             "BUDAT + CPUTM",
             "not a date/time like %d.%m.%Y %H:%M:%S or %d.%m.%Y",
         ),
-        (";KG;03.11.2026", ";LB;03.11.2026", "MEINS", "unit 'LB' is not in the mapping's [units]"),
+        (";KG;02.11.2026", ";LB;02.11.2026", "MEINS", "unit 'LB' is not in the mapping's [units]"),
         (";1.250,000;", ";viel;", "MENGE", "not a number"),
         # Another notation than the mapping's decimal comma is rejected, not read as 125.
         (";1.250,000;", ";1.25;", "MENGE", _OTHER_NOTATION),
