@@ -798,6 +798,8 @@ def test_a_lot_id_that_is_another_lots_supplier_lot_names_both_never_one(
         ["(01)09506000134352(10)L-2611"],
         ["SN-0001"],
         ["P1", "TLC-P1", "B", "supplier_lot|V2|000123"],
+        ["shipment|SH1"],
+        ["shipment| SH2 ", "P1"],
     ],
 )
 def test_a_trace_looks_its_ids_up_in_its_own_query(
@@ -829,6 +831,25 @@ def test_a_trace_looks_its_ids_up_in_its_own_query(
         trace_forward(graph, ["L-2611"])
     with pytest.raises(UnknownLot, match="no lot is known as 'TLC-P9'"):
         trace_backward(graph, ["P1", "TLC-P9"])
+
+
+def test_a_shipment_names_the_lots_it_carried(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """A complaint names its delivery: `shipment|SH2` is the lots on shipment SH2, in every
+    command that takes lots; a shipment with no lot on it (or none of that id) is said so."""
+    graph = hand_plant
+    assert resolve_lots(graph, ["shipment|SH2"]) == ["P2"]
+    assert resolve_lots(graph, ["shipment|RMA1", "shipment|SH1"]) == ["P2", "P1"]  # a return too
+    backward = runner.invoke(app, ["trace", "backward", "shipment|SH1", "--format", "json"])
+    assert backward.exit_code == 0, backward.output
+    assert [s["lot_id"] for s in json.loads(backward.stdout)["sources"]] == ["P1"]
+    for missing in ("shipment|SH9", "shipment|"):
+        result = runner.invoke(app, ["trace", "forward", missing])
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.startswith(
+            f"error: no shipment {missing[len('shipment|') :]!r} with a lot on it"
+        ), result.stderr
 
 
 def test_typo_suggests_close_lots(hand_plant: TraceGraph, neo4j_env: dict[str, str],

@@ -70,11 +70,16 @@ class AskedLots:
         if not wanted:
             raise UnknownLot("no lot given", hint="name at least one lot id")
         by_id_only = frozenset(text for text in wanted if text.startswith(LOT_ID_KEY))
-        # what each is asked as: `lot_id|X` as X; a GS1 element string as printed under a
-        # barcode, `(01)GTIN(10)LOT`, as the key of its identity, as is `gtin_lot|GTIN|LOT` with
-        # a GTIN-13 (the import keeps GTIN-14s)
-        asked_as = {text: normal_id(text[len(LOT_ID_KEY):]) if text in by_id_only
-                    else lookup_key(text) or text for text in wanted}  # fmt: skip
+        # what each is asked as: `lot_id|X` as X; `shipment|X` as itself (the look-up names
+        # its lots), X stripped; a GS1 element string as printed under a barcode,
+        # `(01)GTIN(10)LOT`, as the key of its identity, as is `gtin_lot|GTIN|LOT` with a GTIN-13
+        # (the import keeps GTIN-14s)
+        asked_as = {
+            text: normal_id(text[len(LOT_ID_KEY):]) if text in by_id_only
+            else SHIPMENT_KEY + normal_id(text[len(SHIPMENT_KEY):])
+            if text.startswith(SHIPMENT_KEY) else lookup_key(text) or text
+            for text in wanted
+        }  # fmt: skip
         return cls(wanted, by_id_only, asked_as)
 
     @property
@@ -88,6 +93,16 @@ class AskedLots:
         found: list[str] = []
         for text in self.wanted:
             row = rows[self.asked_as[text]]
+            if row["id"].startswith(SHIPMENT_KEY):
+                shipment = row["id"][len(SHIPMENT_KEY) :]
+                if not row["by_shipment"]:
+                    raise UnknownLot(
+                        f"no shipment {shipment!r} with a lot on it",
+                        hint="give a shipment id as the shipments export has it "
+                        "(shipment|0084000001): its lines name the lots",
+                    )
+                found.extend(sorted(row["by_shipment"]))  # not in the store's order
+                continue
             if text in self.by_id_only:
                 if not row["by_lot_id"]:
                     raise UnknownLot(f"no lot has the id {row['id']!r}",
@@ -125,6 +140,8 @@ class AskedLots:
 
 # `lot_id|000123`: the lot whose id is 000123, where that is also another lot's supplier lot
 LOT_ID_KEY = "lot_id|"
+# `shipment|0084000001`: the lots a shipment carried — a complaint names its delivery, not lots
+SHIPMENT_KEY = "shipment|"
 
 
 def _named_by_value(named: dict[str, Any], value: str) -> str:

@@ -374,10 +374,11 @@ def _resolved_and_reached(
 
 
 def _traced_from(resolution: list[dict[str, Any]]) -> set[str]:
-    """The lots the trace query set out from: of each asked id, its lot, else its key's lots,
-    else its value's lots (the CASE in cypher/trace/forward.cypher and backward.cypher)."""
+    """The lots the trace query set out from: of each asked id, its shipment's lots, else its
+    lot, else its key's lots, else its value's lots (the CASE in cypher/trace/forward.cypher
+    and backward.cypher)."""
     return {lot for asked in resolution
-            for lot in asked["by_lot_id"] or asked["by_key"]
+            for lot in asked["by_shipment"] or asked["by_lot_id"] or asked["by_key"]
             or [named["lot_id"] for named in asked["by_value"]]}  # fmt: skip
 
 

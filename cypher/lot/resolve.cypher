@@ -1,8 +1,9 @@
 // Which lots each given id names: a lot id, an identity key (`supplier_lot|V07|000123`) or
 // an identity value alone (a bare supplier lot number, a traceability lot code, …). The library
 // decides (lots.resolve_lots): a lot id, unless it is also another lot's identity value (then
-// both are named, never one), then a key, then a value that names exactly one lot. One row with
-// a map per id, in the order given: a row per id costs more than the look-ups (1,000 ids).
+// both are named, never one), then a key, then a value that names exactly one lot; `shipment|X`
+// names the lots on shipment X. One row with a map per id, in the order given: a row per id
+// costs more than the look-ups (1,000 ids).
 UNWIND $ids AS id
 RETURN collect({
   id: id,
@@ -12,5 +13,10 @@ RETURN collect({
     MATCH (identity:Identifier {value: id})-[:IDENTIFIES]->(lot:Lot)
     RETURN {lot_id: lot.lot_id, scheme: identity.scheme, issuer: identity.issuer,
             key: identity.key}
-  }
+  },
+  // `shipment|X`: the lots shipment X carried (a complaint quotes its delivery)
+  by_shipment: CASE WHEN id STARTS WITH 'shipment|' THEN COLLECT {
+    MATCH (lot:Lot)-[:SHIPPED]->(:Shipment {shipment_id: substring(id, 9)})
+    RETURN DISTINCT lot.lot_id
+  } ELSE [] END
 }) AS ids

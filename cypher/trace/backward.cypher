@@ -20,9 +20,10 @@
 // than the traversal.
 // The sources: each id in $asked looked up as cypher/lot/resolve.cypher looks it up (returned as
 // `resolution`: the library decides, lots.AskedLots.decided), traced from the lots the rule
-// names outright — the lots of that id, else of that key, else of that value. Asked with the
-// trace, not before it: a look-up first cost a narrow trace a round trip. When the library's
-// decision differs (an id naming two lots is an error, never a guess) the trace is not used.
+// names outright — a shipment's lots, else the lots of that id, else of that key, else of that
+// value. Asked with the trace, not before it: a look-up first cost a narrow trace a round trip.
+// When the library's decision differs (an id naming two lots is an error, never a guess) the
+// trace is not used.
 UNWIND $asked AS id
 WITH collect({
   id: id,
@@ -32,12 +33,18 @@ WITH collect({
     MATCH (identity:Identifier {value: id})-[:IDENTIFIES]->(lot:Lot)
     RETURN {lot_id: lot.lot_id, scheme: identity.scheme, issuer: identity.issuer,
             key: identity.key}
-  }
+  },
+  // `shipment|X`: the lots shipment X carried (a complaint quotes its delivery)
+  by_shipment: CASE WHEN id STARTS WITH 'shipment|' THEN COLLECT {
+    MATCH (lot:Lot)-[:SHIPPED]->(:Shipment {shipment_id: substring(id, 9)})
+    RETURN DISTINCT lot.lot_id
+  } ELSE [] END
 }) AS resolution
 // In a subquery: one row however many lots it reaches, none included.
 CALL (resolution) {
   UNWIND resolution AS asked
   UNWIND CASE
+    WHEN size(asked.by_shipment) > 0 THEN asked.by_shipment
     WHEN size(asked.by_lot_id) > 0 THEN asked.by_lot_id
     WHEN size(asked.by_key) > 0 THEN asked.by_key
     ELSE [named IN asked.by_value | named.lot_id]

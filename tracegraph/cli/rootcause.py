@@ -33,7 +33,9 @@ VERDICT_STYLE = {
 
 def rootcause_command(
     lots: list[str] = typer.Argument(
-        None, help="The complaint lots (any identity); or give them with --lots-file."
+        None,
+        help="The complaint lots (any identity, or shipment|ID for a complained delivery's lots); "
+        "or give them with --lots-file.",
     ),
     lots_file: Path = lots_file_option(),
     controls: list[str] = typer.Option(

@@ -79,7 +79,9 @@ def _format_option() -> Any:
 
 def _lots_argument() -> Any:
     return typer.Argument(
-        None, help="Lot ids, supplier lot numbers or identity keys (or give them with --lots-file)."
+        None,
+        help="Lot ids, supplier lot numbers or identity keys, or shipment|ID for the lots a "
+        "shipment carried (or give them with --lots-file).",
     )
 
 
