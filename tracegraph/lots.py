@@ -93,7 +93,7 @@ class AskedLots:
         found: list[str] = []
         for text in self.wanted:
             row = rows[self.asked_as[text]]
-            if row["id"].startswith(SHIPMENT_KEY):
+            if text.startswith(SHIPMENT_KEY):  # as given: `lot_id|shipment|X` is a lot id
                 shipment = row["id"][len(SHIPMENT_KEY) :]
                 if not row["by_shipment"]:
                     raise UnknownLot(
