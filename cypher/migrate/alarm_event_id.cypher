@@ -3,8 +3,8 @@
 // importing the same alarm again finds it instead of adding a second node. An old key ends with
 // its time, never with `|` and the result after it; an empty result gives a key ending in `|`.
 // Idempotent: a migrated key ends with its result. Runs at every `db init`, and from an import
-// until alarm_event_id_done.cypher has marked it done (importing/run.py: _alarms_keyed_by_kind);
-// seeks the alarms by the DeviceEvent.event index.
+// until it has run to its end once (its Migration node, db/mark_migration_done.cypher;
+// importing/run.py: _alarms_keyed_by_kind); seeks the alarms by the DeviceEvent.event index.
 MATCH (event:DeviceEvent {event: 'alarm'})
 WHERE event.event_id IS NOT NULL
   AND NOT event.event_id ENDS WITH '|' + coalesce(event.result, '')
