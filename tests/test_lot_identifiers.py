@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -132,17 +133,23 @@ def test_recall_names_lots_by_their_traceability_lot_code(
         ("return", "P2", "P2"),
     ]
     # a transformation lists its inputs by their codes too
-    assert events[1]["input_lot_codes"] == "0614141-SALT-B A"
+    assert events[1]["input_lot_codes"] == "0614141-SALT-B; A"
     assert events[1]["input_quantities"] == "0614141-SALT-B 500 g; A 40 kg"
-    # several TLCs (FSMA expects one): all of them, sorted
-    _write(tmp_path / "more", HEADER + "P1,tlc,TLC-P1-BIS,,\n")
-    assert import_paths(hand_plant, [tmp_path / "more"]).rejects == []
+    # several TLCs (FSMA expects one): all of them, sorted, separated by "; ", and a code with
+    # a space (or ; , ") in double quotes — `TLC-P1 TLC-P1 BIS` was one code, two or three
+    more = 'P1,tlc,TLC-P1 BIS,,\nM,tlc,M2,,\nM,tlc,M 1,,\nM,tlc,"M;3",,\n'
+    assert import_paths(hand_plant, [_write(tmp_path / "more", HEADER + more)]).rejects == []
     again = tmp_path / "recall-2"
     assert runner.invoke(app, ["recall", "B", "--out", str(again)]).exit_code == 0
     rows = list(csv.DictReader((again / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
-    assert {e["traceability_lot_code"] for e in rows if e["lot_id"] == "P1"} == {
-        "TLC-P1 TLC-P1-BIS"
-    }
+    # the workbook says the same
+    sheet = openpyxl.load_workbook(again / "tracking_events.xlsx", read_only=True).worksheets[0]
+    header, *cells = list(sheet.iter_rows(values_only=True))
+    for events in (rows, [dict(zip(header, row, strict=True)) for row in cells]):
+        assert [(e["traceability_lot_code"], e["input_lot_codes"], e["input_quantities"])
+                for e in events if e["lot_id"] == "P1" and e["event_type"] != "shipping"] == [
+            ('TLC-P1; "TLC-P1 BIS"', '"M 1"; M2; "M;3"', '"M 1", M2, "M;3" 40.5 kg'),
+        ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
