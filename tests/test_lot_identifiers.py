@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -132,17 +133,23 @@ def test_recall_names_lots_by_their_traceability_lot_code(
         ("return", "P2", "P2"),
     ]
     # a transformation lists its inputs by their codes too
-    assert events[1]["input_lot_codes"] == "0614141-SALT-B A"
+    assert events[1]["input_lot_codes"] == "0614141-SALT-B; A"
     assert events[1]["input_quantities"] == "0614141-SALT-B 500 g; A 40 kg"
-    # several TLCs (FSMA expects one): all of them, sorted
-    _write(tmp_path / "more", HEADER + "P1,tlc,TLC-P1-BIS,,\n")
-    assert import_paths(hand_plant, [tmp_path / "more"]).rejects == []
+    # several TLCs (FSMA expects one): all of them, sorted, separated by "; ", and a code with
+    # a space (or ; , ") in double quotes — `TLC-P1 TLC-P1 BIS` was one code, two or three
+    more = 'P1,tlc,TLC-P1 BIS,,\nM,tlc,M2,,\nM,tlc,M 1,,\nM,tlc,"M;3",,\n'
+    assert import_paths(hand_plant, [_write(tmp_path / "more", HEADER + more)]).rejects == []
     again = tmp_path / "recall-2"
     assert runner.invoke(app, ["recall", "B", "--out", str(again)]).exit_code == 0
     rows = list(csv.DictReader((again / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
-    assert {e["traceability_lot_code"] for e in rows if e["lot_id"] == "P1"} == {
-        "TLC-P1 TLC-P1-BIS"
-    }
+    # the workbook says the same
+    sheet = openpyxl.load_workbook(again / "tracking_events.xlsx", read_only=True).worksheets[0]
+    header, *cells = list(sheet.iter_rows(values_only=True))
+    for events in (rows, [dict(zip(header, row, strict=True)) for row in cells]):
+        assert [(e["traceability_lot_code"], e["input_lot_codes"], e["input_quantities"])
+                for e in events if e["lot_id"] == "P1" and e["event_type"] != "shipping"] == [
+            ('TLC-P1; "TLC-P1 BIS"', '"M 1"; M2; "M;3"', '"M 1", M2, "M;3" 40.5 kg'),
+        ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -152,6 +159,10 @@ def test_recall_names_lots_by_their_traceability_lot_code(
         ("P1,gtin_lot,L1,,", "issuer", "a gtin_lot identity needs its GTIN as issuer"),
         ("P1,gtin_lot,L1,9506000134353,", "issuer", "GTIN 9506000134353 has a wrong check digit"),
         ("P1,gtin_lot,L1,95060001343,", "issuer", "a GTIN has 8, 12, 13 or 14 digits"),
+        # a serial's issuer of a GTIN's length is its GTIN, checked as a gtin_lot's is
+        ("P1,serial,SN-1,9506000134353,", "issuer", "GTIN 9506000134353 has a wrong check digit"),
+        # an issuer with a | made the key of another issuer's value (tlc|A|B|C, two lots' TLCs)
+        ("P1,tlc,C,A|B,", "issuer", "an issuer cannot hold a | ('A|B')"),
         ("P1,tlc,,,", "value", "required"),
         (",tlc,TLC-1,,", "lot_id", "required"),
     ],
@@ -164,6 +175,44 @@ def test_bad_identifier_rows_are_rejected(
     assert [(r.line, r.column) for r in summary.rejects] == [(2, column)]
     assert reason in summary.rejects[0].reason
     assert _identities(graph) == []
+
+
+def test_element_strings_and_serial_numbers_find_their_lots(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    graph = hand_plant
+    # a serial issued under a GTIN-13 is stored under its GTIN-14, as a gtin_lot's GTIN is;
+    # another issuer (a system) stays as it is; a | in a value is no issuer's
+    more = "P1,serial,SN-13,9506000134352,\nP2,serial,SN-13,WMS,\nP2,tlc,B|C,A,\n"
+    assert import_paths(graph, [_write(tmp_path / "ids", IDENTIFIERS + more)]).rejects == []
+    keys = {key for key, *_ in _identities(graph)}
+    assert {"serial|09506000134352|SN-13", "serial|WMS|SN-13", "tlc|A|B|C"} <= keys
+    assert resolve_lots(graph, ["(01)09506000134352(21)SN-13"]) == ["P1"]
+    assert resolve_lots(graph, ["serial|9506000134352|SN-13"]) == ["P1"]
+    assert resolve_lots(graph, ["B|C"]) == ["P2"]
+    # the lot with an expiry date before or after it (the date was read as part of the lot
+    # number), in another order, and as a scanner sends it
+    for label in ("(01)09506000134352(17)261231(10)L-2611",
+                  "(01)09506000134352(10)L-2611(17)261231", "(10)L-2611(01)09506000134352",
+                  "]d20109506000134352" + "10L-2611\x1d17261231"):  # fmt: skip
+        assert resolve_lots(graph, [label]) == ["P1", "P2"], label
+    # one that is no valid element string: said in one line, exit 2, not "no lot is known"
+    bad = runner.invoke(app, ["lot", "show", "(01)09506000134353(10)L-2611"])
+    assert bad.exit_code == 2 and bad.stdout == ""
+    assert "(01) 09506000134353 has a wrong check digit" in bad.stderr
+    assert "Traceback" not in bad.stderr and "no lot is known" not in bad.stderr
+
+
+def test_a_supplier_id_with_a_pipe_is_rejected(graph: TraceGraph, tmp_path: Path) -> None:
+    """supplier_lot|V|1|X was supplier V's lot 1|X or supplier V|1's lot X: a | in the supplier
+    id of a lot with a supplier lot number is refused (in the lot number it is not)."""
+    (tmp_path / "lots.csv").write_text(
+        "lot_id,material_id,supplier_id,supplier_lot\nA,FLOUR,V|1,X\nB,FLOUR,V,1|X\nC,FLOUR,V|2,\n"
+    )
+    summary = import_paths(graph, [tmp_path])
+    assert [(r.line, r.column, r.value) for r in summary.rejects] == [(2, "supplier_id", "V|1")]
+    assert "an issuer cannot hold a |" in summary.rejects[0].reason
+    assert resolve_lots(graph, ["supplier_lot|V|1|X"]) == ["B"]
 
 
 def test_reimport_is_a_no_op_and_a_changed_row_is_recorded(

@@ -57,7 +57,7 @@ def test_recall_package_files_and_manifest(
         ("shipping", "P2", "50.0", "pcs"),
         ("return", "P2", "10.0", "pcs"),  # how much came back (it said -10.0)
     ]  # fmt: skip
-    assert events[1]["input_lot_codes"] == "A B"
+    assert events[1]["input_lot_codes"] == "A; B"
     # FSMA 204: the quantity and unit of each input lot, not only its code
     assert events[1]["input_quantities"] == "A 40 kg; B 500 g"
     assert events[4]["reference_document"] == "DN-1"

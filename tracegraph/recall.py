@@ -161,9 +161,24 @@ _NO_DETAILS: list[Any] = [None, None, None, [], [], []]
 def lot_code(lot_id: str, tlcs: list[str]) -> str:
     """What names a lot on the FSMA 204 sheet: its traceability lot code (lot_identifiers,
     scheme tlc), else its lot id. A lot with several (FSMA assigns one; two systems may not
-    agree) is named by all of them, sorted, space-separated as input_lot_codes lists codes:
-    picking one would hide the code a customer may be quoting."""
-    return " ".join(sorted(tlcs)) if tlcs else lot_id
+    agree) is named by all of them as code_list gives them: picking one would hide the code a
+    customer may be quoting."""
+    if len(tlcs) > 1:
+        return code_list(tlcs)
+    return tlcs[0] if tlcs else lot_id  # one code: as it is, the cell holds nothing else
+
+
+def code_list(codes: Sequence[str] | set[str], separator: str = "; ") -> str:
+    """Codes sorted and separated by `; ` (by `, ` where `; ` separates the inputs of a step),
+    each in double quotes as a CSV cell is (`"` doubled) when it holds a space, `;`, `,` or `"`:
+    the TLCs `TLC WITH SPACE` and `ZZZ` were `TLC WITH SPACE ZZZ`, one code or two or four."""
+    return separator.join(_quoted(code) for code in sorted(codes))
+
+
+def _quoted(code: str) -> str:
+    if code and not any(ch.isspace() or ch in ';,"' for ch in code):
+        return code
+    return '"' + code.replace('"', '""') + '"'
 
 
 def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, Any]]:
@@ -215,8 +230,8 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "event_date": iso(ended or started),
                            "location_id": where,
                            "location_description": place_names.get(where),
-                           "input_lot_codes": " ".join(sorted({lot_code(i[0], i[3])
-                                                               for i in inputs})),
+                           "input_lot_codes": code_list({code for i in inputs
+                                                         for code in i[3] or [i[0]]}),
                            "input_quantities": _inputs_text(inputs),
                            "reference_document_type": "process step",
                            "reference_document": step_id})  # fmt: skip
@@ -299,12 +314,14 @@ def _utc_text(text: str | None) -> str | None:
 
 
 def _inputs_text(inputs: list[list[Any]]) -> str:
-    """`EY1 100 kg; OIL1 700 kg`: each input lot of a step with the quantity it gave (FSMA 204
-    asks for the quantity and unit of each input lot; the codes alone were listed)."""
+    """`EY1 100 kg; OIL1 700 kg; "TLC 7" 2 kg; T1, T2 5 kg`: each input lot of a step (by its
+    codes, see code_list) with the quantity it gave (FSMA 204 asks for the quantity and unit of
+    each input lot; the codes alone were listed)."""
     return "; ".join(
         " ".join(str(part) for part in (lot, _number(quantity), uom) if part not in (None, ""))
         for lot, quantity, uom in sorted(
-            ((lot_code(i[0], i[3]), i[1], i[2]) for i in inputs), key=lambda i: (i[0], i[2] or "")
+            ((code_list(i[3] or [i[0]], ", "), i[1], i[2]) for i in inputs),
+            key=lambda i: (i[0], i[2] or ""),
         )
     )
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tracegraph.identities import IdentityError, checked_issuer
+from tracegraph.identities import IdentityError, checked_issuer, plain_issuer
 from tracegraph.importing.reader import LongNumber, RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import (
     MAX_ID_LENGTH,
@@ -156,6 +156,20 @@ def _parse_number(text: str) -> float:
     if not math.isfinite(value):
         raise CellError("not a finite number")
     return value
+
+
+def _checked_issuer(table: str, row: dict[str, Any]) -> tuple[str, str] | None:
+    """The column and reason when the row's identity has an issuer it cannot have; else None,
+    a lot identifier's issuer stored as identities.checked_issuer gives it (a GTIN-14). A
+    supplier is the issuer of the `supplier_lot|SUPPLIER|LOT` key its lot numbers make."""
+    try:
+        if table == "lot_identifiers":
+            row["issuer"] = checked_issuer(row["scheme"], row["issuer"])
+        elif table == "lots" and row.get("supplier_lot") is not None and row.get("supplier_id"):
+            plain_issuer(row["supplier_id"])
+    except IdentityError as error:
+        return ("issuer" if table == "lot_identifiers" else "supplier_id"), str(error)
+    return None
 
 
 def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
@@ -442,13 +456,14 @@ def _valid_rows(
                 Reject(out.file, line, "received_at", cells[received_at_cell], reason)
             )
             continue
-        if table.name == "lot_identifiers":
-            try:  # before the duplicate check: two spellings of one GTIN are one identity
-                row["issuer"] = checked_issuer(row["scheme"], row["issuer"])
-            except IdentityError as error:
-                issuer_cell = cells.get(header_of.get("issuer", ""), "")
-                out.rejects.append(Reject(out.file, line, "issuer", issuer_cell, str(error)))
-                continue
+        # before the duplicate check: two spellings of one GTIN are one identity
+        bad_issuer = _checked_issuer(table.name, row)
+        if bad_issuer is not None:
+            column, why = bad_issuer
+            out.rejects.append(
+                Reject(out.file, line, column, cells.get(header_of.get(column, ""), ""), why)
+            )
+            continue
         for name in naive:
             out.naive_times[name] = out.naive_times.get(name, 0) + 1
         if commas:
