@@ -367,6 +367,13 @@ def test_parameters_with_a_usual_range_are_not_said_to_be_untested() -> None:
 def test_ids_in_a_lots_file() -> None:
     text = "\ufeff# complaints of week 12\nP1\r\n\n  P2 , A;B\tLOT#12\n   # an aside\n"
     assert ids_in_text(text) == ["P1", "P2", "A", "B", "LOT#12"]
+    # a scanner's raw GS1 string: its GS (0x1D) separates its fields, not two ids or lines
+    scanned = "]C10109506000134352\x1d10L2611"
+    assert ids_in_text(f"{scanned}\n{scanned}21SN-1\x1d\r\nP1") == [
+        scanned,
+        f"{scanned}21SN-1\x1d",
+        "P1",
+    ]
 
 
 def test_rootcause_reads_the_complaint_lots_from_a_file(

@@ -366,7 +366,10 @@ def balance(
 # What separates ids in a lots file: line ends, commas, semicolons and any whitespace — a column
 # pasted from Excel, a CSV row, a list from another command. `#` begins a comment only at the
 # start of a line: an id may hold one (LOT#12).
-_ID_SEPARATORS = re.compile(r"[\s,;]+")
+# Python's whitespace includes the ASCII separators 0x1C-0x1F: a scanned GS1 string's GS (0x1D,
+# between its fields) is part of the id, not a break between two ids, nor a line break.
+_ID_SEPARATORS = re.compile(r"(?:[^\S\x1c-\x1f]|[,;])+")
+_LINES = re.compile(r"\r\n|\r|\n")
 
 
 def ids_in_text(text: str) -> list[str]:
@@ -374,7 +377,7 @@ def ids_in_text(text: str) -> list[str]:
     lines and lines beginning with `#` left out, and a byte order mark (Excel's "CSV UTF-8"
     writes one) stripped — it made the first id unknown."""
     ids: list[str] = []
-    for line in text.removeprefix("\ufeff").splitlines():
+    for line in _LINES.split(text.removeprefix("\ufeff")):
         if line.strip().startswith("#"):
             continue
         ids += [i for i in _ID_SEPARATORS.split(line) if i]
