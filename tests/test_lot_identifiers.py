@@ -280,3 +280,36 @@ def test_a_lot_its_identifiers_still_name_is_kept_as_a_stub(
     assert _query(graph, "MATCH (l:Lot {lot_id: 'Z'}) RETURN l") == []
     with pytest.raises(UnknownLot):
         resolve_lots(graph, ["TLC-Z"])
+
+
+def test_a_full_dump_removes_identifiers_whose_rows_changed_and_their_stub_lots(
+    hand_plant: TraceGraph, tmp_path: Path
+) -> None:
+    """TLC-X's row (on P1) and TLC-Q's (on the stub Q9) changed their label, so the ledger has
+    a RowChange ABOUT each Identifier and lot. A full dump without them deleted the edges and
+    then failed on the Identifier ("still has relationships"), on every re-run; the stub Q9
+    stayed. The ledger keeps its changes as text, as it does for other removed rows."""
+    graph = hand_plant
+    rows = "P1,tlc,TLC-X,,{0}\nQ9,tlc,TLC-Q,,{0}\nP2,tlc,TLC-Y,,P1\n"
+    import_paths(graph, [_write(tmp_path / "a", HEADER + rows.format("P1"))])
+    changed = import_paths(graph, [_write(tmp_path / "b", HEADER + rows.format("P2"))])
+    assert changed.tables["lot_identifiers"].updated == 2
+    full = import_paths(graph, [_write(tmp_path / "c", HEADER + "P2,tlc,TLC-Y,,P1\n")],
+                        full=True, reject_file=tmp_path / "rejects.csv",
+                        max_removals="100%")  # fmt: skip
+    assert full.removed == {"lot_identifiers": 2}
+    assert _identities(graph) == [("tlc||TLC-Y", "tlc", None, "TLC-Y", "P2")]
+    assert _query(graph, "MATCH (i:Identifier {scheme: 'tlc'}) RETURN i.key AS key") == [
+        {"key": "tlc||TLC-Y"}
+    ]
+    assert _query(graph, "MATCH (l:Lot {lot_id: 'Q9'}) RETURN l") == []
+    assert any("stub lot known only from references" in n and "Q9" in n for n in full.notes)
+    # the changes stay, by table and key; only P1, which stays, is still linked to its own
+    assert _query(graph, "MATCH (c:RowChange {table: 'lot_identifiers'}) RETURN c.key AS key, "
+                         "[(c)-[:ABOUT]->(n) | n.lot_id] AS about ORDER BY key") == [
+        {"key": "tlc||TLC-Q|Q9", "about": []},
+        {"key": "tlc||TLC-X|P1", "about": ["P1"]},
+    ]  # fmt: skip
+    again = import_paths(graph, [tmp_path / "c"], full=True, force=True,
+                         reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    assert again.removed == {"lot_identifiers": 0}
