@@ -278,6 +278,28 @@ def test_a_stub_whose_link_changed_goes_with_its_last_link_a_recalled_one_stays(
     assert [r["key"] for r in changes] == ["X|ZR", "X|ZZ"]
 
 
+def test_a_dump_without_its_header_removes_nothing_and_one_without_rows_says_so(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Tonight's lots.csv is 0 bytes (the export died): a dry run said every lot the graph
+    holds would be removed. It cannot be read, so lots are not compared. A header with no row
+    is an empty table's complete dump: compared, and the summary says it holds no rows."""
+    empty = _night(tmp_path, "died", {"lots.csv": ""})
+    died = _json(runner, str(empty), "--full", "--dry-run", "--max-removals", "100%", code=1)
+    assert (died["removed"], died["tables"]["lots"]["rejected"]) == (0, 1)
+    assert (
+        f"lots not compared with the graph, nothing of it removed: {empty / 'lots.csv'} cannot "
+        "be read (fix the file, then run the full import again)"
+    ) in died["notes"]
+    header = _night(tmp_path, "header", {"lots.csv": "lot_id,material_id\n"})
+    bare = _json(runner, str(header), "--full", "--dry-run", "--max-removals", "100%")
+    assert bare["tables"]["lots"]["removed"] == 5
+    assert bare["notes"][0] == (
+        "the full dump of lots holds no rows (a header and nothing under it): every lots row the "
+        "graph holds counts as gone"
+    )
+
+
 def test_a_removed_step_still_linked_is_kept_and_goes_with_its_links(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
