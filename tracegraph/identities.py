@@ -41,7 +41,14 @@ def gtin14(text: str) -> str:
     another product, so it is rejected rather than kept."""
     digits = text.strip()
     if not _GTIN.fullmatch(digits):
-        raise IdentityError(f"a GTIN has 8, 12, 13 or 14 digits, not {digits!r}")
+        # A UPC-A 036000291452 that Excel read as a number is 36000291452: said, not padded
+        # back (11 digits may as well be a GTIN-12 with one digit mistyped away)
+        lost = digits.isascii() and digits.isdigit() and len(digits) < 14
+        raise IdentityError(
+            f"a GTIN has 8, 12, 13 or 14 digits, not {digits!r}"
+            + (" (a spreadsheet may have dropped its leading zeros: format the column as text "
+               "and export it again)" if lost else "")
+        )  # fmt: skip
     padded = digits.zfill(14)
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(padded[:13]))
     if (10 - total % 10) % 10 != int(padded[13]):
