@@ -245,6 +245,61 @@ def test_a_removed_lot_still_used_becomes_a_stub_and_an_unused_one_goes(
     assert _customers(runner, "B") == ["C1", "C2"]
 
 
+def test_a_stub_whose_link_changed_goes_with_its_last_link_a_recalled_one_stays(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Step X consumed the unknown lots ZZ and ZR, then their quantities were corrected (the
+    ledger's changes are ABOUT the stubs). The full dump of step_inputs lacks both links: ZZ
+    stayed as a stub nothing used, which `check` listed night after night; it goes, as one
+    whose link never changed does. ZR was recalled in between: the recall's record keeps it."""
+    graph = hand_plant
+    inputs = HAND_PLANT["step_inputs.csv"]
+    extra = "X,ZZ,{0},kg\nX,ZR,{0},kg\n"
+    for night, kg in (("n1", 1), ("n2", 2)):
+        _json(runner, str(_night(tmp_path, night, {"step_inputs.csv": inputs + extra.format(kg)})))
+    assert runner.invoke(app, ["recall", "ZR", "--out", str(tmp_path / "r")]).exit_code == 0
+    done = _json(runner, str(_night(tmp_path, "n3", {"step_inputs.csv": inputs})), "--full",
+                 "--max-removals", "100%")  # fmt: skip
+    assert done["tables"]["step_inputs"]["removed"] == 2
+    assert (
+        "deleted 1 stub lot known only from references that no row refers to any more: ZZ (rows "
+        "the full dump no longer has, or a corrected reference, left it; a clean import has none)"
+    ) in done["notes"]
+    lots, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {origin_known: false}) RETURN l.lot_id AS lot, "
+        "[(l)-[r]-() | type(r)] AS edges ORDER BY lot",
+        database_=graph.database,
+    )
+    assert [(r["lot"], sorted(r["edges"])) for r in lots] == [("ZR", ["ABOUT", "SOURCE"])]
+    # the changes stay in the ledger by table and key
+    changes, _, _ = graph.driver.execute_query(
+        "MATCH (c:RowChange) RETURN c.key AS key ORDER BY key", database_=graph.database
+    )
+    assert [r["key"] for r in changes] == ["X|ZR", "X|ZZ"]
+
+
+def test_a_dump_without_its_header_removes_nothing_and_one_without_rows_says_so(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Tonight's lots.csv is 0 bytes (the export died): a dry run said every lot the graph
+    holds would be removed. It cannot be read, so lots are not compared. A header with no row
+    is an empty table's complete dump: compared, and the summary says it holds no rows."""
+    empty = _night(tmp_path, "died", {"lots.csv": ""})
+    died = _json(runner, str(empty), "--full", "--dry-run", "--max-removals", "100%", code=1)
+    assert (died["removed"], died["tables"]["lots"]["rejected"]) == (0, 1)
+    assert (
+        f"lots not compared with the graph, nothing of it removed: {empty / 'lots.csv'} cannot "
+        "be read (fix the file, then run the full import again)"
+    ) in died["notes"]
+    header = _night(tmp_path, "header", {"lots.csv": "lot_id,material_id\n"})
+    bare = _json(runner, str(header), "--full", "--dry-run", "--max-removals", "100%")
+    assert bare["tables"]["lots"]["removed"] == 5
+    assert bare["notes"][0] == (
+        "the full dump of lots holds no rows (a header and nothing under it): every lots row the "
+        "graph holds counts as gone"
+    )
+
+
 def test_a_removed_step_still_linked_is_kept_and_goes_with_its_links(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

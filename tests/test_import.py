@@ -877,14 +877,42 @@ def test_an_identifier_with_a_control_character_is_rejected(
 def test_empty_and_unknown_files(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
+    """A file without even a header line (0 bytes, a BOM alone, blank lines; a workbook's
+    empty sheet) is what a nightly export that died leaves: it passed as a clean import of an
+    empty table. It cannot be read, as an unreadable file: rejected whole, on line 0. A header
+    with no row under it is an empty table, read clean."""
+    import openpyxl
+
     folder = tmp_path / "in"
     _write(folder, "materials.csv", "")
+    (folder / "suppliers.csv").write_bytes(b"\xef\xbb\xbf")
+    _write(folder, "customers.csv", " \r\n\n")
+    _write(folder, "locations.csv", "location_id,name\n")
+    book = openpyxl.Workbook()
+    book.save(folder / "devices.xlsx")
     _write(folder, "widgets.csv", "a,b\n1,2\n")
     _write(folder, "readme.txt", "not a table")
     code, summary, rejects = _import(runner, str(folder))
     assert code == 1
-    assert summary["tables"]["materials"]["read"] == 0
-    assert [(r["line"], r["reason"][:23]) for r in rejects] == [("2", "unknown table 'widgets'")]
+    hint = (" (hint: export the table again; a table with no rows tonight is its header line "
+            "and nothing under it)")  # fmt: skip
+    assert sorted((r["file"], r["line"], r["reason"]) for r in rejects) == [
+        (str(folder / "customers.csv"), "0", f"{folder / 'customers.csv'}: the file is empty: no "
+         "header line; an export that died?" + hint),
+        (str(folder / "devices.xlsx"), "0", f"{folder / 'devices.xlsx'}: sheet 'Sheet' is empty: "
+         "no header row; an export that died?" + hint),
+        (str(folder / "materials.csv"), "0", f"{folder / 'materials.csv'}: the file is empty: no "
+         "header line; an export that died?" + hint),
+        (str(folder / "suppliers.csv"), "0", f"{folder / 'suppliers.csv'}: the file is empty: no "
+         "header line; an export that died?" + hint),
+        (str(folder / "widgets.csv"), "2", "unknown table 'widgets' (known: materials, "
+         "suppliers, customers, locations, devices, operators, lots, steps, step_inputs, "
+         "step_outputs, inspections, shipments, shipment_lines, device_events, lot_identifiers)"),
+    ]  # fmt: skip
+    for table in ("materials", "suppliers", "customers", "devices"):
+        assert summary["tables"][table]["rejected"] == 1
+    assert summary["tables"]["locations"] == {**summary["tables"]["locations"], "read": 0,
+                                              "rejected": 0}  # fmt: skip
     assert summary["notes"] == [f"skipped {folder / 'readme.txt'}: not a table file "
                                 "(.csv, .xlsx, .parquet)"]  # fmt: skip
 

@@ -189,6 +189,31 @@ def test_cells_the_mapping_cannot_convert_are_rejected_with_the_source_column(
                      dry.stderr, re.MULTILINE), dry.stderr  # fmt: skip
 
 
+def test_a_converted_value_validation_rejects_is_named_by_its_source_column_and_cell(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A receipt of -1.250,000 kg converts to -1250.0, which validation rejects: the reject
+    named `quantity` and `-1250.0`, neither of which the export holds. It names the source
+    column (and the canonical one it fills) and the cell as written, as a mapping's own
+    rejects do."""
+    folder = tmp_path / "sap"
+    shutil.copytree(SAP, folder)
+    receipts = folder / "MSEG_movements.csv"
+    text = receipts.read_bytes().decode("cp1252")
+    text = text.replace(";1.250,000;", ";-1.250,000;", 1).replace(";R-2024-0816;", ";R-2024\t0816;")
+    receipts.write_bytes(text.encode("cp1252"))
+    code, summary = _import_json(runner, folder, folder / "mapping.toml")
+    assert code == 1
+    with open(summary["reject_file"], encoding="utf-8-sig", newline="") as f:
+        rejects = [(r["line"], r["column"], r["value"], r["reason"]) for r in csv.DictReader(f)]
+    control = "an identifier with a control character in it (a line break, a tab)"
+    assert rejects == [
+        ("2", "MENGE (quantity)", "-1.250,000", "a quantity cannot be negative here"),
+        # its receipt (lots) and its issue to an order (step_inputs)
+        *[(line, "CHARG (lot_id)", "R-2024\t0816", control) for line in ("3", "5")],
+    ]
+
+
 def test_a_bad_mapping_file_is_one_line_and_exit_2(
     neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -49,7 +49,14 @@ def gtin14(text: str) -> str:
     another product, so it is rejected rather than kept."""
     digits = text.strip()
     if not _GTIN.fullmatch(digits):
-        raise IdentityError(f"a GTIN has 8, 12, 13 or 14 digits, not {digits!r}")
+        # A UPC-A 036000291452 that Excel read as a number is 36000291452: said, not padded
+        # back (11 digits may as well be a GTIN-12 with one digit mistyped away)
+        lost = digits.isascii() and digits.isdigit() and len(digits) < 14
+        raise IdentityError(
+            f"a GTIN has 8, 12, 13 or 14 digits, not {digits!r}"
+            + (" (a spreadsheet may have dropped its leading zeros: format the column as text "
+               "and export it again)" if lost else "")
+        )  # fmt: skip
     padded = digits.zfill(14)
     if gs1.check_digit(padded[:13]) != padded[13]:
         raise IdentityError(f"GTIN {digits} has a wrong check digit")

@@ -3,38 +3,51 @@
 // an inspection's lot corrected to another left its stub lot — neither is in a clean import
 // of the same files. (A link row — step_inputs, step_outputs, shipment_lines — naming another
 // lot is another link: the old one stays, as rows missing from a later dump do.) Run at the
-// end of an import; the ids deleted are named in its summary. A node with any relationship
-// left (a recall of a stub lot, a ledger change about it) stays.
+// end of an import; the ids deleted are named in its summary.
+// A ledger change ABOUT a node does not keep it, as in the *_remove queries: the change keeps
+// its table and key as text, and a stub whose link row once changed stayed for ever (`check`
+// listed its unknown origin night after night). A recall's SOURCE or AFFECTS edge does keep a
+// stub lot, as lots_remove.cypher keeps one a recall names: it is the recall's record in the
+// graph — `lot show` names the recall, and should the lot be named again, `check` finds it
+// shipped or used after its recall only through that edge.
 CALL () {
-  MATCH (n:Material) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
-  WITH n, n.material_id AS id DELETE n RETURN collect(id) AS materials
+  MATCH (n:Material)
+  WHERE n._row_sha IS NULL AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'ABOUT' }
+  WITH n, n.material_id AS id DETACH DELETE n RETURN collect(id) AS materials
 }
 CALL () {
-  MATCH (n:Supplier) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
-  WITH n, n.supplier_id AS id DELETE n RETURN collect(id) AS suppliers
+  MATCH (n:Supplier)
+  WHERE n._row_sha IS NULL AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'ABOUT' }
+  WITH n, n.supplier_id AS id DETACH DELETE n RETURN collect(id) AS suppliers
 }
 CALL () {
-  MATCH (n:Customer) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
-  WITH n, n.customer_id AS id DELETE n RETURN collect(id) AS customers
+  MATCH (n:Customer)
+  WHERE n._row_sha IS NULL AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'ABOUT' }
+  WITH n, n.customer_id AS id DETACH DELETE n RETURN collect(id) AS customers
 }
 CALL () {
-  MATCH (n:Location) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
-  WITH n, n.location_id AS id DELETE n RETURN collect(id) AS locations
+  MATCH (n:Location)
+  WHERE n._row_sha IS NULL AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'ABOUT' }
+  WITH n, n.location_id AS id DETACH DELETE n RETURN collect(id) AS locations
 }
 CALL () {
-  MATCH (n:Device) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
-  WITH n, n.device_id AS id DELETE n RETURN collect(id) AS devices
+  MATCH (n:Device)
+  WHERE n._row_sha IS NULL AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'ABOUT' }
+  WITH n, n.device_id AS id DETACH DELETE n RETURN collect(id) AS devices
 }
 CALL () {
-  MATCH (n:Operator) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
-  WITH n, n.operator_id AS id DELETE n RETURN collect(id) AS operators
+  MATCH (n:Operator)
+  WHERE n._row_sha IS NULL AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'ABOUT' }
+  WITH n, n.operator_id AS id DETACH DELETE n RETURN collect(id) AS operators
 }
 CALL () {  // a work order has no table: every one is known from the steps FOR it
-  MATCH (n:WorkOrder) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
-  WITH n, n.work_order_id AS id DELETE n RETURN collect(id) AS work_orders
+  MATCH (n:WorkOrder)
+  WHERE n._row_sha IS NULL AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'ABOUT' }
+  WITH n, n.work_order_id AS id DETACH DELETE n RETURN collect(id) AS work_orders
 }
 CALL () {
-  MATCH (n:Lot {origin_known: false}) WHERE n._row_sha IS NULL AND NOT EXISTS { (n)--() }
-  WITH n, n.lot_id AS id DELETE n RETURN collect(id) AS lots
+  MATCH (n:Lot {origin_known: false})
+  WHERE n._row_sha IS NULL AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'ABOUT' }
+  WITH n, n.lot_id AS id DETACH DELETE n RETURN collect(id) AS lots
 }
 RETURN materials, suppliers, customers, locations, devices, operators, work_orders, lots

@@ -418,14 +418,20 @@ def _unit(mapping: Mapping, column: str, text: str) -> Unit:
     return unit
 
 
+def _filled(template: Any, cells: dict[str, str]) -> tuple[list[str], str]:
+    """The source columns a template names ({WERKS}-{LGORT}: WERKS, LGORT), and the template
+    filled with their cells."""
+    names = [f for _, f, _, _ in string.Formatter().parse(str(template)) if f]
+    return names, str(template).format(**{n: cells.get(n, "").strip() for n in names})
+
+
 def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str]) -> str:
     if isinstance(spec, str):
         return cells.get(spec, "")
     if "value" in spec:
         return str(spec["value"])
     if "template" in spec:
-        names = [f for _, f, _, _ in string.Formatter().parse(spec["template"]) if f]
-        joined = str(spec["template"]).format(**{n: cells.get(n, "").strip() for n in names})
+        names, joined = _filled(spec["template"], cells)
         if "format" not in spec:
             return joined
         # A date and a time in two columns (SAP's BUDAT and CPUTM): parsed once joined; empty
@@ -473,7 +479,7 @@ def _source_columns(spec: Any) -> set[str]:
     names = {str(spec[key]) for key in ("column", "unit") if key in spec}
     names |= {condition.column for condition in spec.get("negate", ())}
     if "template" in spec:
-        names |= {f for _, f, _, _ in string.Formatter().parse(spec["template"]) if f}
+        names |= set(_filled(spec["template"], {})[0])
     return names
 
 
@@ -511,6 +517,36 @@ class MappedFile:
     rejects: list[tuple[str, Reject]]  # (canonical table, reject)
     untaken: Counter[str] = field(default_factory=Counter)  # rows no section took, by values
     notes: list[str] = field(default_factory=list)  # rows summed into others (combine)
+    # the source file's rows and the sections that read them, for rejects in its terms
+    source: RawTable | None = None
+    rules: list[FileRule] = field(default_factory=list)
+    _cells: dict[int, dict[str, str]] | None = None  # source rows by line, made at a reject
+
+    def in_source_terms(self, table: str, reject: Reject) -> Reject:
+        """Validation's reject of a mapped row as the source file has it — `MENGE (quantity)`
+        and the cell as written, `-10,000` — not the canonical column and the converted value
+        (-10.0), which no line of the file holds: the source is what the user mends. As it is
+        when no one source cell made the value (a constant, a quantity summed by combine)."""
+        if self.source is None:
+            return reject
+        if self._cells is None:  # only a file with rejects pays for the index
+            self._cells = dict(self.source.rows)
+        cells = self._cells.get(reject.line)
+        rule = None if cells is None else next(
+            (r for r in self.rules if r.table == table and r.takes(cells)), None
+        )  # fmt: skip
+        how = None if rule is None else rule.columns.get(
+            reject.column, rule.columns.get(f"x_{reject.column}")
+        )  # fmt: skip
+        if cells is None or rule is None or how is None:
+            return reject
+        if rule.combine and reject.column == "quantity":
+            return reject
+        source = _source_cell(how, cells)
+        if source is None:
+            return reject
+        return Reject(reject.file, reject.line, f"{source[0]} ({reject.column})", source[1],
+                      reject.reason)  # fmt: skip
 
     def untaken_note(self, path: Path) -> str | None:
         """The rows no section's `where` took, counted by what their `where` columns hold."""
@@ -525,6 +561,18 @@ class MappedFile:
         )
 
 
+def _source_cell(how: Any, cells: dict[str, str]) -> tuple[str, str] | None:
+    """The source column(s) one `[file.columns]` entry converts and the text it converts, as
+    written; None for a constant."""
+    if isinstance(how, str):
+        return how, cells.get(how, "")
+    if "template" in how:  # as _value joins them
+        names, text = _filled(how["template"], cells)
+        return " + ".join(names), text
+    column = how.get("column", how.get("unit"))  # { unit = "MEINS" }: the unit column's
+    return None if column is None else (column, cells.get(column, ""))
+
+
 def _no_spreadsheet_error(columns: list[str], cells: dict[str, str]) -> None:
     for column in columns:
         cell = cells.get(column)
@@ -535,8 +583,8 @@ def _no_spreadsheet_error(columns: list[str], cells: dict[str, str]) -> None:
 def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
     """The canonical tables made from one source file, its rejects and the rows not taken.
     Times without an offset stay without one: validation reads them in the run's timezone."""
-    result = MappedFile([], [])
     rules = mapping.rules_for(raw.path)
+    result = MappedFile([], [], source=raw, rules=list(rules))
     # A row with more cells than the header (its cells are shifted) or one that swallowed the
     # rows below it: no section can be trusted to take or leave it. Rejected once, for the
     # first section's table.

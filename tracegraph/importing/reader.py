@@ -27,6 +27,10 @@ SUFFIXES = (".csv", ".xlsx", ".parquet")
 # Tried in order when no --encoding is given. GB18030 is the superset of GBK and GB2312 that
 # Chinese MES/ERP exports use; UTF-8 is tried first because GB18030 decodes almost anything.
 FALLBACK_ENCODINGS = ("utf-8", "gb18030")
+# A file without even its header line: what an empty table looks like instead
+NO_HEADER_HINT = (
+    "export the table again; a table with no rows tonight is its header line and nothing under it"
+)
 
 csv.field_size_limit(16 * 1024 * 1024)  # long text cells (10 kB notes) are data, not an error
 
@@ -325,7 +329,13 @@ def _read_csv(
 ) -> RawTable:
     text, used = _decode(path, path.read_bytes(), encoding)
     if not text.strip():
-        return RawTable(path, (), [], used, notes=("the file is empty",))
+        # Not an empty table: that has its header line. A nightly export that died before
+        # writing one passed as a clean import of nothing, and under --full as a dump without
+        # a row of its table (all of it removed).
+        raise UnreadableFile(
+            f"{path}: the file is empty: no header line; an export that died?",
+            hint=NO_HEADER_HINT,
+        )
     newline = text.find("\n")
     declared = _DECLARED_SEPARATOR.fullmatch(text[: newline if newline >= 0 else None].strip("\r"))
     notes: tuple[str, ...] = ()
@@ -478,17 +488,20 @@ def _read_sheet(
     with_data = [ws for ws in book.worksheets if _has_data(ws)]
     sheet = named[0] if named else (with_data or book.worksheets)[0]
     unread = tuple(ws.title for ws in with_data if ws is not sheet)
+    if sheet not in with_data:  # no header row either: as an empty CSV file (_read_csv)
+        raise UnreadableFile(
+            f"{path}: sheet {sheet.title!r} is empty: no header row; an export that died?",
+            hint=NO_HEADER_HINT,
+        )
     notes = (f"sheet {sheet.title!r}",)
     lines: Iterator[tuple[Any, ...]] = sheet.iter_rows(min_row=header_line)
     first = next(lines, None)
     if first is None:
-        if header_line > 1 and _has_data(sheet):  # not empty: the header row is off its end
-            raise UnreadableFile(
-                f"{path}: sheet {sheet.title!r} has no row {header_line} to read the column "
-                f"names from (it ends above it)",
-                hint="check the mapping's header_line",
-            )
-        return RawTable(path, (), [], "xlsx", ("the sheet is empty", *notes), unread)
+        raise UnreadableFile(  # the sheet has data: the header row is off its end
+            f"{path}: sheet {sheet.title!r} has no row {header_line} to read the column "
+            f"names from (it ends above it)",
+            hint="check the mapping's header_line",
+        )
     header, repeated = _clean_header([_cell_text(c.value) for c in first])
     # the same rows with formulas where the cells have them, in step with `lines`
     formula_rows: Iterator[tuple[Any, ...]] = (

@@ -981,7 +981,7 @@ class _Files:
         raw = _one_table([raw for t, raw in mapped.tables if t == table])
         written = _write_raw(self.graph, raw, table, self.zone, counts, self.log, self.progress,
                              self.state, unconverted=len(rejects))  # fmt: skip
-        return rejects + written
+        return rejects + [mapped.in_source_terms(table, reject) for reject in written]
 
 
 def _one_table(parts: list[RawTable]) -> RawTable:
