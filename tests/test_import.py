@@ -1486,6 +1486,36 @@ def test_a_reject_file_that_cannot_be_written_stops_the_import_before_it_starts(
     assert graph.status().total_nodes == 0  # no ledger entry, no lock, nothing imported
 
 
+def test_an_import_neo4j_refuses_says_a_rerun_stops_there_again(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A statement Neo4j refuses (here a constraint of the user's own; a full dump's removal
+    once) is refused again: the hint said a re-run completes the import, and a tester re-ran
+    it in circles."""
+    constraint = "test_refused_material_name"
+    graph.driver.execute_query(
+        f"CREATE CONSTRAINT {constraint} IF NOT EXISTS FOR (m:Material) REQUIRE m.name IS UNIQUE",
+        database_=graph.database,
+    )
+    try:
+        _write(tmp_path / "in", "materials.csv", "material_id,name\nM1,Salt\nM2,Salt\n")
+        result = runner.invoke(app, ["import", str(tmp_path / "in")])
+        assert result.exit_code == 2, result.output
+        error = next(line for line in result.stderr.splitlines() if line.startswith("error: "))
+        assert " stopped part-way: Neo4j refused the request: " in error, error
+        assert error.endswith(
+            "(hint: error code Neo.ClientError.Schema.ConstraintValidationFailed; running the "
+            "same import again is safe (whole batches were written, nothing twice) but is "
+            "refused again until what Neo4j names changes)"
+        ), error
+        assert (
+            "(did not complete; Neo4j refused a request, which it refuses again)"
+            in (result.stderr.splitlines()[-1])
+        ), result.stderr
+    finally:
+        graph.driver.execute_query(f"DROP CONSTRAINT {constraint}", database_=graph.database)
+
+
 def test_import_records_a_ledger_entry(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -19,6 +19,7 @@ from tracegraph.errors import (
     AuthenticationFailed,
     ConfigurationError,
     DatabaseError,
+    RequestRefused,
     ServerUnavailable,
     TracegraphError,
     UnknownDatabase,
@@ -109,7 +110,10 @@ def translated_errors(
                 f"the database {database!r} on {server} lacks the graph model's indexes",
                 hint="run `tracegraph db init` (imports install them too)",
             ) from exc
-        raise DatabaseError(
+        refused = (
+            RequestRefused if (exc.code or "").startswith("Neo.ClientError.") else DatabaseError
+        )
+        raise refused(
             f"Neo4j refused the request: {exc.message or exc.code}",
             hint=f"error code {exc.code}",
         ) from exc

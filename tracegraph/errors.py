@@ -45,6 +45,11 @@ class DatabaseError(TracegraphError):
     """Neo4j refused or failed a query for a reason not covered above."""
 
 
+class RequestRefused(DatabaseError):
+    """Neo4j refused the request itself (a Neo.ClientError: a constraint, a statement it cannot
+    run): the same request is refused again, unlike a server that went away."""
+
+
 class ServerSetupError(TracegraphError):
     """The local Neo4j server could not be assembled, configured, started or stopped."""
 

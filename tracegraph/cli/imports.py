@@ -37,7 +37,13 @@ from tracegraph.cli.render import (
     stdout,
     warn,
 )
-from tracegraph.errors import DatabaseError, ImportBusy, ServerUnavailable, TracegraphError
+from tracegraph.errors import (
+    DatabaseError,
+    ImportBusy,
+    RequestRefused,
+    ServerUnavailable,
+    TracegraphError,
+)
 from tracegraph.importing.full import DEFAULT_MAX_REMOVALS, RemovalRefused
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.outcome import (
@@ -219,6 +225,8 @@ class NightlyReport:
                 error = stopped_part_way(self.run_id, error)
             meaning = ("did not start" if isinstance(error, ImportBusy)
                        else "rows written, nothing removed" if isinstance(error, RemovalRefused)
+                       else "did not complete; Neo4j refused a request, which it refuses again"
+                       if isinstance(error, RequestRefused)
                        else "did not complete; running it again completes it")  # fmt: skip
             self._failed(error, error.exit_code, meaning)
         except KeyboardInterrupt:
