@@ -2,9 +2,10 @@
 
 A package is a folder: the affected customers with contacts, an FSMA 204-style sortable
 spreadsheet of tracking events (XLSX and CSV, one row per receiving, transformation, shipping
-or return event), the whole forward trace as JSON, a summary, and a SHA-256 manifest of every
-file. Each package is recorded in the graph as a (:Recall) ledger entry; `drill=True` marks a
-mock recall, whose duration and located share are what auditors (IATF, BRCGS, IFS) ask for.
+or return event) and the same events as a GS1 EPCIS 2.0 document (tracegraph.epcis), the whole
+forward trace as JSON, a summary, and a SHA-256 manifest of every file. Each package is
+recorded in the graph as a (:Recall) ledger entry; `drill=True` marks a mock recall, whose
+duration and located share are what auditors (IATF, BRCGS, IFS) ask for.
 
 A recall is asked by lots, or by a window (a `Window`): an oven that ran out of tolerance from
 02:00 to 05:00, an operator's shift, a supplier's notice naming a span of its deliveries. The
@@ -29,6 +30,7 @@ from secrets import token_hex
 from typing import Any
 
 from tracegraph import xlsx
+from tracegraph.epcis import base_uri, epcis_document, left_out_warning, write_epcis
 from tracegraph.errors import ConfigurationError, EmptyWindow
 from tracegraph.folders import cannot_create, check_creatable
 from tracegraph.gcpause import without_collector
@@ -155,7 +157,7 @@ DETAILS_PER_QUERY = 20_000
 
 # A lot the details query did not find (deleted since the trace read it): no product, place,
 # receipt or step of its own.
-_NO_DETAILS: list[Any] = [None, None, None, [], [], []]
+_NO_DETAILS: list[Any] = [None, None, None, [], [], [], []]
 
 
 def lot_code(lot_id: str, tlcs: list[str]) -> str:
@@ -167,7 +169,11 @@ def lot_code(lot_id: str, tlcs: list[str]) -> str:
 
 
 def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, Any]]:
-    """One row per critical tracking event of the affected lots, sorted by date."""
+    """One row per critical tracking event of the affected lots, sorted by date.
+
+    Beside EVENT_COLUMNS, what the EPCIS document (tracegraph.epcis) reads and the sheets do
+    not show: `gtin_lot` (the lot's GS1 GTIN-14 and lot number, or None), `location_gln`, and
+    a transformation's `inputs` ([{lot_id, quantity, unit, gtin_lot}]) and `step_id`."""
     lots = {lot["lot_id"]: lot for lot in [*trace.sources, *trace.lots]}
     # how much of the sources each lot holds, in the unit the trace weighed it in (a source:
     # its own quantity and unit)
@@ -176,7 +182,8 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     for source in trace.sources:
         amount[source["lot_id"]] = (source.get("quantity"), source.get("uom"),
                                     {source.get("uom"): source.get("quantity")})  # fmt: skip
-    # lot id -> [lot_id, product, location, received, made_by, tlcs] (recall/lot_details), a
+    # lot id -> [lot_id, product, location, received, made_by, tlcs, gtin_lots]
+    # (recall/lot_details), a
     # chunk of lots a query: one row of lists for a million lots would be held whole in one
     # transaction's memory (a server with a transaction limit refuses it)
     ids = list(lots)
@@ -185,15 +192,17 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     places = {made[6] for row in details.values() for made in row[4]}
     places |= {line.get("from_location_id") for line in trace.shipments}
     places |= {got[4] for row in details.values() for got in row[3]}
-    place_names = {row["location_id"]: row["name"] for row in graph.read(
-        "recall/location_names", location_ids=sorted(p for p in places if p)
-    )}  # fmt: skip
+    named = graph.read("recall/location_names", location_ids=sorted(p for p in places if p))
+    place_names = {row["location_id"]: row["name"] for row in named}
+    glns = {row["location_id"]: row["gln"] for row in named if row["gln"]}
     codes = {lot_id: lot_code(lot_id, row[5]) for lot_id, row in details.items()}
+    gtin_lots = {lot_id: gtin_lot(row[6]) for lot_id, row in details.items()}
     events: list[dict[str, Any]] = []
     for lot_id, lot in lots.items():
-        _, product, location, received, made_by, _ = details.get(lot_id, _NO_DETAILS)
+        _, product, location, received, made_by, _, _ = details.get(lot_id, _NO_DETAILS)
         base = {"traceability_lot_code": codes.get(lot_id, lot_id), "lot_id": lot_id,
-                "product_id": lot.get("material_id"), "product": product}  # fmt: skip
+                "product_id": lot.get("material_id"), "product": product,
+                "gtin_lot": gtin_lots.get(lot_id)}  # fmt: skip
         held = amount.get(lot_id, (None, None, {}))
         own = (lot.get("lot_quantity", lot.get("quantity")), lot.get("lot_uom", lot.get("uom")))
         for supplier_id, supplier_name, supplier_lot, received_at, received_in in received:
@@ -219,7 +228,10 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                                                                for i in inputs})),
                            "input_quantities": _inputs_text(inputs),
                            "reference_document_type": "process step",
-                           "reference_document": step_id})  # fmt: skip
+                           "reference_document": step_id, "step_id": step_id,
+                           "inputs": [{"lot_id": i[0], "quantity": i[1], "unit": i[2],
+                                       "gtin_lot": gtin_lot(i[4])}
+                                      for i in sorted(inputs, key=lambda i: i[0])]})  # fmt: skip
     for line in trace.shipments:
         lot = lots[line["lot_id"]]
         detail = details.get(line["lot_id"])
@@ -230,6 +242,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
         events.append({
             "traceability_lot_code": codes.get(line["lot_id"], line["lot_id"]),
             "lot_id": line["lot_id"], "product_id": lot.get("material_id"),
+            "gtin_lot": gtin_lots.get(line["lot_id"]),
             "product": detail[1] if detail else None,
             "quantity": abs(line["quantity"]) if line["quantity"] is not None else None,
             "unit": line["uom"],
@@ -253,7 +266,15 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     events.sort(key=lambda e: (moments[e.get("event_date")][0], e["traceability_lot_code"]))
     for event in events:
         event["event_date_utc"] = moments[event.get("event_date")][1]
+        event["location_gln"] = glns.get(event.get("location_id"))
     return events
+
+
+def gtin_lot(identities: list[list[str]]) -> tuple[str, str] | None:
+    """The lot's GS1 identity (GTIN-14, lot number) from its gtin_lot identities, or None. A
+    lot given two (relabelled under another GTIN) is named by the first in order: an EPCIS
+    quantity element has one class, and the same lot must get the same one in every event."""
+    return min((gtin, lot) for gtin, lot in identities) if identities else None
 
 
 # The receiving event of a lot whose receipt location was never recorded (imported before the
@@ -459,6 +480,7 @@ def build_package(
     started = time.perf_counter()
     # first: out.exists() raises under a folder one cannot enter
     check_creatable(out, "the package folder", "--out")
+    epcis_base = base_uri()  # a base URI that cannot be used is refused before anything is written
     if out.exists() and any(out.iterdir()):
         raise ConfigurationError(
             f"{out} is not empty", hint="give a new folder: a package is never written over"
@@ -502,8 +524,11 @@ def build_package(
             out, "the package folder", "--out", error.strerror or str(error)
         ) from None
     events = tracking_events(graph, trace)
+    # made before the warnings: the events it leaves out (no time) are one of them
+    epcis, left_out = epcis_document(events, created, epcis_base)
     details = customer_details(graph, trace)
-    warnings = [*package_warnings(trace, found), *details.warnings, *_sheets_warning(len(events))]
+    warnings = [*package_warnings(trace, found), *details.warnings, *_sheets_warning(len(events)),
+                *left_out_warning(left_out)]  # fmt: skip
     customers = customer_rows(trace, details.by_customer)
     columns = customer_columns(details.by_customer)
     stock = stock_rows(trace)
@@ -512,6 +537,7 @@ def build_package(
         write_csv(out / "stock.csv", stock, STOCK_COLUMNS),
         write_csv(out / "tracking_events.csv", events, EVENT_COLUMNS),
         write_xlsx(out / "tracking_events.xlsx", events, (customers, columns), stock),
+        write_epcis(out / "epcis.jsonld", epcis),
         _write_json(
             out / "recall.json",
             {
