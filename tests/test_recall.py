@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hand_plant import HAND_PLANT
+from hand_plant import HAND_PLANT, import_hand_plant
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 from typer.testing import CliRunner, Result
@@ -644,11 +644,7 @@ def _recall_b(
 ) -> tuple[Result, Path, list[dict[str, str]]]:
     """The hand plant with `files` in place of its own, imported, and the recall of B with
     `--format output`: the command's result, the package's folder and its customers.csv."""
-    plant = tmp_path / "plant"
-    plant.mkdir()
-    for name, text in {**HAND_PLANT, **files}.items():
-        (plant / name).write_text(text, encoding="utf-8")
-    assert import_paths(graph, [plant]).rejects == []
+    import_hand_plant(graph, tmp_path / "plant", files)
     out = tmp_path / "recall"
     result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", output])
     assert result.exit_code == 0, result.output

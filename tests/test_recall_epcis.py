@@ -19,13 +19,12 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from hand_plant import HAND_PLANT
+from hand_plant import import_hand_plant
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
 from tracegraph.epcis import CONTEXT, event_time
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.run import import_paths
 from tracegraph.units import KNOWN_UNITS, REC20
 
 # CBV 2.0's words, as the EPCIS 2.0 JSON schema lists them (the ones the document may use)
@@ -106,11 +105,7 @@ def _package(
 ) -> tuple[Path, dict[str, Any], list[dict[str, str]]]:  # fmt: skip
     """The hand plant with `files` in place of its own, and the recall of `lot`: the package's
     folder, its EPCIS document and its tracking_events.csv."""
-    plant = tmp_path / "plant"
-    plant.mkdir()
-    for name, text in {**HAND_PLANT, **files}.items():
-        (plant / name).write_text(text, encoding="utf-8")
-    assert import_paths(graph, [plant]).rejects == []
+    import_hand_plant(graph, tmp_path / "plant", files)
     out = tmp_path / "recall"
     result = runner.invoke(app, ["recall", lot, "--out", str(out), *(["--drill"] if drill else [])])
     assert result.exit_code == 0, result.output
