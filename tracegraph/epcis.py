@@ -32,6 +32,11 @@ not anyone's real address. Ids are percent-encoded whole (UTF-8; a `/`, `#`, spa
 escaped), so `urllib.parse.unquote` of the last path segment gives the id back and no id can
 reach into another's path. The same ids give the same URIs in every package.
 
+What the rows lack, the events lack: a receipt whose location was not recorded is placed
+where the sheet places it (where the lot is now, which its description there says); a quantity
+the graph does not hold is left out of its quantity element (the EPCIS 2.0 JSON schema asks for
+one: such an element does not validate, as the sheet's blank cell says nothing either).
+
 Times are the rows' own: eventTime with the offset the import kept, and eventTimeZoneOffset
 that offset (+00:00 for UTC). A row without a readable time is left out, as EPCIS requires
 eventTime, and the package says how many (`left_out`).
@@ -47,10 +52,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import orjson
+
 from tracegraph.errors import ConfigurationError
 from tracegraph.identities import IdentityError, gtin14
 from tracegraph.units import REC20
-from tracegraph.values import json_text
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 BASE_ENV = "TRACEGRAPH_EPCIS_BASE_URI"
@@ -242,7 +248,9 @@ def epcis_document(
 
 
 def write_epcis(path: Path, document: dict[str, Any]) -> Path:
-    path.write_text(json_text(document) + "\n", encoding="utf-8")
+    """The document as compact JSON: it is for programs, and indented (as recall.json is) it
+    was 1.6 times the size (a 5,194-event recall's: 4.7 MB against 2.9)."""
+    path.write_bytes(orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE))
     return path
 
 
