@@ -157,14 +157,16 @@ DETAILS_PER_QUERY = 20_000
 
 # A lot the details query did not find (deleted since the trace read it): no product, place,
 # receipt or step of its own.
-_NO_DETAILS: list[Any] = [None, None, None, [], [], [], []]
+_NO_DETAILS: list[Any] = [None, None, None, [], [], []]
 
 
-def lot_code(lot_id: str, tlcs: list[str]) -> str:
+def lot_code(lot_id: str, names: list[list[str]]) -> str:
     """What names a lot on the FSMA 204 sheet: its traceability lot code (lot_identifiers,
-    scheme tlc), else its lot id. A lot with several (FSMA assigns one; two systems may not
-    agree) is named by all of them, sorted, space-separated as input_lot_codes lists codes:
-    picking one would hide the code a customer may be quoting."""
+    scheme tlc; `names` are recall/lot_details' [scheme, issuer, value]), else its lot id. A lot
+    with several (FSMA assigns one; two systems may not agree) is named by all of them, sorted,
+    space-separated as input_lot_codes lists codes: picking one would hide the code a customer
+    may be quoting."""
+    tlcs = [value for scheme, _, value in names if scheme == "tlc"]
     return " ".join(sorted(tlcs)) if tlcs else lot_id
 
 
@@ -182,8 +184,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     for source in trace.sources:
         amount[source["lot_id"]] = (source.get("quantity"), source.get("uom"),
                                     {source.get("uom"): source.get("quantity")})  # fmt: skip
-    # lot id -> [lot_id, product, location, received, made_by, tlcs, gtin_lots]
-    # (recall/lot_details), a
+    # lot id -> [lot_id, product, location, received, made_by, names] (recall/lot_details), a
     # chunk of lots a query: one row of lists for a million lots would be held whole in one
     # transaction's memory (a server with a transaction limit refuses it)
     ids = list(lots)
@@ -196,10 +197,10 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     place_names = {row["location_id"]: row["name"] for row in named}
     glns = {row["location_id"]: row["gln"] for row in named if row["gln"]}
     codes = {lot_id: lot_code(lot_id, row[5]) for lot_id, row in details.items()}
-    gtin_lots = {lot_id: gtin_lot(row[6]) for lot_id, row in details.items()}
+    gtin_lots = {lot_id: gtin_lot(row[5]) for lot_id, row in details.items()}
     events: list[dict[str, Any]] = []
     for lot_id, lot in lots.items():
-        _, product, location, received, made_by, _, _ = details.get(lot_id, _NO_DETAILS)
+        _, product, location, received, made_by, _ = details.get(lot_id, _NO_DETAILS)
         base = {"traceability_lot_code": codes.get(lot_id, lot_id), "lot_id": lot_id,
                 "product_id": lot.get("material_id"), "product": product,
                 "gtin_lot": gtin_lots.get(lot_id)}  # fmt: skip
@@ -230,7 +231,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "reference_document_type": "process step",
                            "reference_document": step_id, "step_id": step_id,
                            "inputs": [{"lot_id": i[0], "quantity": i[1], "unit": i[2],
-                                       "gtin_lot": gtin_lot(i[4])}
+                                       "gtin_lot": gtin_lot(i[3])}
                                       for i in sorted(inputs, key=lambda i: i[0])]})  # fmt: skip
     for line in trace.shipments:
         lot = lots[line["lot_id"]]
@@ -270,11 +271,12 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     return events
 
 
-def gtin_lot(identities: list[list[str]]) -> tuple[str, str] | None:
-    """The lot's GS1 identity (GTIN-14, lot number) from its gtin_lot identities, or None. A
-    lot given two (relabelled under another GTIN) is named by the first in order: an EPCIS
-    quantity element has one class, and the same lot must get the same one in every event."""
-    return min((gtin, lot) for gtin, lot in identities) if identities else None
+def gtin_lot(names: list[list[str]]) -> tuple[str, str] | None:
+    """The lot's GS1 identity (GTIN-14, lot number) from its names (recall/lot_details'
+    [scheme, issuer, value]), or None. A lot given two (relabelled under another GTIN) is named
+    by the first in order: an EPCIS quantity element has one class, and the same lot must get
+    the same one in every event."""
+    return min(((gtin, lot) for scheme, gtin, lot in names if scheme == "gtin_lot"), default=None)
 
 
 # The receiving event of a lot whose receipt location was never recorded (imported before the
