@@ -6,6 +6,13 @@ Forward from salt lot B (10 kg, 500 g used): dough M carries 0.5 kg; the split g
 30 kg of flour A and 0.375 kg of salt B. Customer C2's name looks like a formula on purpose.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
+
 HAND_PLANT = {
     "lots.csv": """lot_id,material_id,quantity,uom,supplier_id,supplier_lot
 A,FLOUR,100,kg,V1,000123
@@ -31,3 +38,11 @@ RMA1,C2,2026-11-05T09:00:00+00:00,RMA-1,
         "shipment_id,lot_id,quantity,uom\nSH1,P1,300,pcs\nSH2,P2,50,pcs\nRMA1,P2,-10,pcs\n"
     ),
 }
+
+
+def import_hand_plant(graph: TraceGraph, folder: Path, files: dict[str, str]) -> None:
+    """The hand plant with `files` in place of its own, written into `folder` and imported."""
+    folder.mkdir()
+    for name, text in {**HAND_PLANT, **files}.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [folder]).rejects == []

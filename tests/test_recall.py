@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hand_plant import HAND_PLANT
+from hand_plant import HAND_PLANT, import_hand_plant
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 from typer.testing import CliRunner, Result
@@ -24,6 +24,13 @@ from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.lots import show_lot
 from tracegraph.trace import OVERLOCATED, trace_backward, trace_forward
+
+# The hand plant records no receipt times: the receiving event has no date, and the EPCIS
+# document, which requires one, leaves it out and says so (tests/test_recall_epcis.py)
+NO_RECEIPT_TIME = (
+    "1 tracking event without a readable time left out of epcis.jsonld (EPCIS requires an event "
+    "time); tracking_events lists them"
+)
 
 
 def test_recall_package_files_and_manifest(
@@ -37,7 +44,7 @@ def test_recall_package_files_and_manifest(
     assert payload["located_share"] == 1.0
     names = {p.name for p in out.iterdir()}
     assert names == {"customers.csv", "stock.csv", "tracking_events.csv", "tracking_events.xlsx",
-                     "recall.json", "summary.txt", "manifest.sha256"}  # fmt: skip
+                     "epcis.jsonld", "recall.json", "summary.txt", "manifest.sha256"}  # fmt: skip
     manifest: dict[str, str] = {}
     for line in (out / "manifest.sha256").read_text().splitlines():
         digest, name = line.split("  ")
@@ -398,7 +405,7 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
         "2 shipments (SH3, SH4) name no ship-from location (from_location_id in the shipments "
         "table): their shipping events have no location in tracking_events"
     )
-    assert result.stderr == f"warning: {unplaced}\n"
+    assert result.stderr == f"warning: {unplaced}\nwarning: {NO_RECEIPT_TIME}\n"
     events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
     # a shipment's location is described, as a receipt's was (it was empty)
     assert {e["location_description"] for e in events if e["event_type"] == "shipping"
@@ -428,7 +435,7 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     assert any(line.startswith("warning: more of the source is located") for line in summary)
     package = json.loads((tmp_path / "again" / "recall.json").read_text("utf-8"))
     assert package["asked_as"] == ["supplier_lot|V2|000123"]
-    assert package["warnings"] == [OVERLOCATED, unplaced]
+    assert package["warnings"] == [OVERLOCATED, unplaced, NO_RECEIPT_TIME]
 
 
 def test_a_customers_column_named_like_a_package_column_is_kept_under_another_name(
@@ -454,9 +461,9 @@ def test_a_customers_column_named_like_a_package_column_is_kept_under_another_na
         "customers.csv has a column 'shipments' of its own: the customers export's 'shipments' "
         "is there (and in the workbook) as 'export_shipments'",
     ]
-    assert json.loads(result.stdout)["warnings"][-2:] == expected
+    assert json.loads(result.stdout)["warnings"][-3:] == [*expected, NO_RECEIPT_TIME]
     saved = json.loads((out / "recall.json").read_text(encoding="utf-8"))
-    assert saved["warnings"][-2:] == expected
+    assert saved["warnings"][-3:] == [*expected, NO_RECEIPT_TIME]
     summary = (out / "summary.txt").read_text(encoding="utf-8")
     assert all(f"warning: {text}\n" in summary for text in expected)
     assert all(f"warning: {text}" in " ".join(result.stderr.split()) for text in expected)
@@ -617,8 +624,10 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
         "1 shipment (SH2) names no ship-from location (from_location_id in the shipments "
         "table): its shipping events have no location in tracking_events"
     )
-    assert json.loads(result.stdout)["warnings"] == [expected]
-    assert json.loads((out / "recall.json").read_text(encoding="utf-8"))["warnings"] == [expected]
+    assert json.loads(result.stdout)["warnings"] == [expected, NO_RECEIPT_TIME]
+    assert json.loads((out / "recall.json").read_text(encoding="utf-8"))["warnings"] == [
+        expected, NO_RECEIPT_TIME,
+    ]  # fmt: skip
     assert f"warning: {expected}" in result.stderr
     assert f"warning: {expected}\n" in (out / "summary.txt").read_text(encoding="utf-8")
     events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
@@ -626,7 +635,8 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
             if e["event_type"] == "shipping"] == [("DN-1", "WH-FG"), ("DN-2", "")]  # fmt: skip
     placed = runner.invoke(app, ["recall", "A", "--out", str(tmp_path / "a"), "--format", "json"])
     assert placed.exit_code == 0, placed.output
-    assert json.loads(placed.stdout)["warnings"] == [expected]  # A reached SH2 too
+    # A reached SH2 too; A's receipt has no time either
+    assert json.loads(placed.stdout)["warnings"] == [expected, NO_RECEIPT_TIME]
 
 
 def _recall_b(
@@ -634,11 +644,7 @@ def _recall_b(
 ) -> tuple[Result, Path, list[dict[str, str]]]:
     """The hand plant with `files` in place of its own, imported, and the recall of B with
     `--format output`: the command's result, the package's folder and its customers.csv."""
-    plant = tmp_path / "plant"
-    plant.mkdir()
-    for name, text in {**HAND_PLANT, **files}.items():
-        (plant / name).write_text(text, encoding="utf-8")
-    assert import_paths(graph, [plant]).rejects == []
+    import_hand_plant(graph, tmp_path / "plant", files)
     out = tmp_path / "recall"
     result = runner.invoke(app, ["recall", "B", "--out", str(out), "--format", output])
     assert result.exit_code == 0, result.output

@@ -6,11 +6,12 @@ For the recalls the design sizes its bars by — the commodity lot alone, and co
 commodity lots whose forward trace reaches ~3k and ~100k lots — this times:
 
 1. **the package**: build_package, the library call behind `tracegraph recall package` (the
-   trace, the tracking events, five files, the recall recorded in the graph as a drill);
+   trace, the tracking events, six files, the recall recorded in the graph as a drill);
 2. **its workbook, two ways** from the same rows, alternating, which goes first rotating:
    tracegraph.xlsx (what the package writes) and openpyxl's write-only mode (what it wrote
-   until 2026-12-05, kept here as the baseline); and the package's CSV of the same events
-   beside them, for scale.
+   until 2026-12-05, kept here as the baseline); and the package's CSV and EPCIS document
+   (tracegraph.epcis: made from the rows and written) of the same events beside them, for
+   scale.
 
 Both workbooks are read back by openpyxl — every sheet, every row's values, text escapes read
 as Excel reads them — and must hold the same; a difference fails the run (a recall of more
@@ -38,6 +39,7 @@ from tracegraph.bench_results import (
     plant_bench_main,
     summary,
 )
+from tracegraph.epcis import epcis_document, write_epcis
 from tracegraph.errors import TracegraphError
 from tracegraph.gcpause import collector_paused
 from tracegraph.graph import TraceGraph
@@ -162,11 +164,15 @@ def timed_writers(rows: Rows, folder: Path, runs: int) -> dict[str, Any]:
         "tracegraph.xlsx": lambda path: write_xlsx(path, *rows),
         "openpyxl write-only": lambda path: openpyxl_workbook(path, rows),
         "events CSV": lambda path: write_csv(path, rows[0], EVENT_COLUMNS),
+        "EPCIS JSON-LD": lambda path: write_epcis(
+            path, epcis_document(rows[0], datetime.now(UTC))[0]
+        ),
     }
     order = list(writers.items())
     seconds: dict[str, list[float]] = {name: [] for name in writers}
     sizes: dict[str, int] = {}
-    suffix = {"tracegraph.xlsx": ".xlsx", "openpyxl write-only": ".xlsx", "events CSV": ".csv"}
+    suffix = {"tracegraph.xlsx": ".xlsx", "openpyxl write-only": ".xlsx", "events CSV": ".csv",
+              "EPCIS JSON-LD": ".jsonld"}  # fmt: skip
     first: dict[str, Path] = {}  # each writer's first file, compared below
     for i in range(runs):
         for name, write in order[i % len(order) :] + order[: i % len(order)]:
@@ -229,12 +235,13 @@ def write_results(result: dict[str, Any], out: Path) -> None:
     lines = [
         "# Recall packages", "",
         "`./scripts/bench-package --lots N` (see tracegraph/bench_package.py): the whole recall",
-        "package (build_package: trace, events, five files, the drill recorded), and its",
-        "workbook from the same rows two ways, alternating — tracegraph.xlsx, which the package",
-        "writes, and openpyxl's write-only mode, which it wrote until 2026-12-05 — with the",
-        "events' CSV for scale. Both workbooks read back alike by openpyxl, every row of every",
-        "sheet (the first run, 2026-12-05 21:33, compared the row counts and the first 2,000",
-        "rows of each sheet).", "",
+        "package (build_package: trace, events, five files — six from 2026-12-06, with",
+        "epcis.jsonld —, the drill recorded), and its workbook from the same rows two ways,",
+        "alternating — tracegraph.xlsx, which the package writes, and openpyxl's write-only",
+        "mode, which it wrote until 2026-12-05 — with the events' CSV and (from 2026-12-06)",
+        "their EPCIS document for scale. Both workbooks read back alike by openpyxl, every row",
+        "of every sheet (the first run, 2026-12-05 21:33, compared the row counts and the",
+        "first 2,000 rows of each sheet).", "",
     ]  # fmt: skip
     for r in history:
         lines += [
@@ -242,8 +249,9 @@ def write_results(result: dict[str, Any], out: Path) -> None:
             + (f", {r['server_memory']}" if r.get("server_memory") else "")
             + f"; {r['machine']})", "",
             "| recall | sources | lots | events | package p50 / max ms | tracegraph.xlsx p50 ms "
-            "| openpyxl write-only p50 ms | events CSV p50 ms | xlsx ÷ openpyxl |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| openpyxl write-only p50 ms | events CSV p50 ms | EPCIS JSON-LD p50 ms "
+            "| xlsx ÷ openpyxl |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]  # fmt: skip
         for name, q in r["recalls"].items():
             w = q["writers"]
@@ -252,6 +260,8 @@ def write_results(result: dict[str, Any], out: Path) -> None:
                 f"| {q['package']['p50_ms']} / {q['package']['max_ms']} "
                 f"| {w['tracegraph.xlsx']['p50_ms']} | {w['openpyxl write-only']['p50_ms']} "
                 f"| {w['events CSV']['p50_ms']} "
+                # runs before 2026-12-06 did not write the EPCIS document
+                f"| {w.get('EPCIS JSON-LD', {}).get('p50_ms', '–')} "
                 f"| {q['p50_ratio_to_openpyxl']['tracegraph.xlsx']} |"
             )
         lines.append("")

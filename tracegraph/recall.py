@@ -2,9 +2,10 @@
 
 A package is a folder: the affected customers with contacts, an FSMA 204-style sortable
 spreadsheet of tracking events (XLSX and CSV, one row per receiving, transformation, shipping
-or return event), the whole forward trace as JSON, a summary, and a SHA-256 manifest of every
-file. Each package is recorded in the graph as a (:Recall) ledger entry; `drill=True` marks a
-mock recall, whose duration and located share are what auditors (IATF, BRCGS, IFS) ask for.
+or return event) and the same events as a GS1 EPCIS 2.0 document (tracegraph.epcis), the whole
+forward trace as JSON, a summary, and a SHA-256 manifest of every file. Each package is
+recorded in the graph as a (:Recall) ledger entry; `drill=True` marks a mock recall, whose
+duration and located share are what auditors (IATF, BRCGS, IFS) ask for.
 
 A recall is asked by lots, or by a window (a `Window`): an oven that ran out of tolerance from
 02:00 to 05:00, an operator's shift, a supplier's notice naming a span of its deliveries. The
@@ -29,6 +30,7 @@ from secrets import token_hex
 from typing import Any
 
 from tracegraph import xlsx
+from tracegraph.epcis import base_uri, epcis_document, left_out_warning, write_epcis
 from tracegraph.errors import ConfigurationError, EmptyWindow
 from tracegraph.folders import cannot_create, check_creatable
 from tracegraph.gcpause import without_collector
@@ -158,14 +160,20 @@ DETAILS_PER_QUERY = 20_000
 _NO_DETAILS: list[Any] = [None, None, None, [], [], []]
 
 
-def lot_code(lot_id: str, tlcs: list[str]) -> str:
+def lot_code(lot_id: str, names: list[list[str]]) -> str:
     """What names a lot on the FSMA 204 sheet: its traceability lot code (lot_identifiers,
-    scheme tlc), else its lot id. A lot with several (FSMA assigns one; two systems may not
-    agree) is named by all of them as code_list gives them: picking one would hide the code a
-    customer may be quoting."""
+    scheme tlc; `names` are recall/lot_details' [scheme, issuer, value]), else its lot id. A
+    lot with several (FSMA assigns one; two systems may not agree) is named by all of them as
+    code_list gives them: picking one would hide the code a customer may be quoting."""
+    tlcs = _tlcs(names)
     if len(tlcs) > 1:
         return code_list(tlcs)
     return tlcs[0] if tlcs else lot_id  # one code: as it is, the cell holds nothing else
+
+
+def _tlcs(names: list[list[str]]) -> list[str]:
+    """A lot's traceability lot codes among its names ([scheme, issuer, value])."""
+    return [value for scheme, _, value in names if scheme == "tlc"]
 
 
 def code_list(codes: Sequence[str] | set[str], separator: str = "; ") -> str:
@@ -182,7 +190,11 @@ def _quoted(code: str) -> str:
 
 
 def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, Any]]:
-    """One row per critical tracking event of the affected lots, sorted by date."""
+    """One row per critical tracking event of the affected lots, sorted by date.
+
+    Beside EVENT_COLUMNS, what the EPCIS document (tracegraph.epcis) reads and the sheets do
+    not show: `gtin_lot` (the lot's GS1 GTIN-14 and lot number, or None), `location_gln`, and
+    a transformation's `inputs` ([{lot_id, quantity, unit, gtin_lot}]) and `step_id`."""
     lots = {lot["lot_id"]: lot for lot in [*trace.sources, *trace.lots]}
     # how much of the sources each lot holds, in the unit the trace weighed it in (a source:
     # its own quantity and unit)
@@ -191,7 +203,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     for source in trace.sources:
         amount[source["lot_id"]] = (source.get("quantity"), source.get("uom"),
                                     {source.get("uom"): source.get("quantity")})  # fmt: skip
-    # lot id -> [lot_id, product, location, received, made_by, tlcs] (recall/lot_details), a
+    # lot id -> [lot_id, product, location, received, made_by, names] (recall/lot_details), a
     # chunk of lots a query: one row of lists for a million lots would be held whole in one
     # transaction's memory (a server with a transaction limit refuses it)
     ids = list(lots)
@@ -200,15 +212,17 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     places = {made[6] for row in details.values() for made in row[4]}
     places |= {line.get("from_location_id") for line in trace.shipments}
     places |= {got[4] for row in details.values() for got in row[3]}
-    place_names = {row["location_id"]: row["name"] for row in graph.read(
-        "recall/location_names", location_ids=sorted(p for p in places if p)
-    )}  # fmt: skip
+    named = graph.read("recall/location_names", location_ids=sorted(p for p in places if p))
+    place_names = {row["location_id"]: row["name"] for row in named}
+    glns = {row["location_id"]: row["gln"] for row in named if row["gln"]}
     codes = {lot_id: lot_code(lot_id, row[5]) for lot_id, row in details.items()}
+    gtin_lots = {lot_id: gtin_lot(row[5]) for lot_id, row in details.items()}
     events: list[dict[str, Any]] = []
     for lot_id, lot in lots.items():
         _, product, location, received, made_by, _ = details.get(lot_id, _NO_DETAILS)
         base = {"traceability_lot_code": codes.get(lot_id, lot_id), "lot_id": lot_id,
-                "product_id": lot.get("material_id"), "product": product}  # fmt: skip
+                "product_id": lot.get("material_id"), "product": product,
+                "gtin_lot": gtin_lots.get(lot_id)}  # fmt: skip
         held = amount.get(lot_id, (None, None, {}))
         own = (lot.get("lot_quantity", lot.get("quantity")), lot.get("lot_uom", lot.get("uom")))
         for supplier_id, supplier_name, supplier_lot, received_at, received_in in received:
@@ -231,10 +245,13 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "location_id": where,
                            "location_description": place_names.get(where),
                            "input_lot_codes": code_list({code for i in inputs
-                                                         for code in i[3] or [i[0]]}),
+                                                         for code in _tlcs(i[3]) or [i[0]]}),
                            "input_quantities": _inputs_text(inputs),
                            "reference_document_type": "process step",
-                           "reference_document": step_id})  # fmt: skip
+                           "reference_document": step_id, "step_id": step_id,
+                           "inputs": [{"lot_id": i[0], "quantity": i[1], "unit": i[2],
+                                       "gtin_lot": gtin_lot(i[3])}
+                                      for i in sorted(inputs, key=lambda i: i[0])]})  # fmt: skip
     for line in trace.shipments:
         lot = lots[line["lot_id"]]
         detail = details.get(line["lot_id"])
@@ -245,6 +262,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
         events.append({
             "traceability_lot_code": codes.get(line["lot_id"], line["lot_id"]),
             "lot_id": line["lot_id"], "product_id": lot.get("material_id"),
+            "gtin_lot": gtin_lots.get(line["lot_id"]),
             "product": detail[1] if detail else None,
             "quantity": abs(line["quantity"]) if line["quantity"] is not None else None,
             "unit": line["uom"],
@@ -268,7 +286,16 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     events.sort(key=lambda e: (moments[e.get("event_date")][0], e["traceability_lot_code"]))
     for event in events:
         event["event_date_utc"] = moments[event.get("event_date")][1]
+        event["location_gln"] = glns.get(event.get("location_id"))
     return events
+
+
+def gtin_lot(names: list[list[str]]) -> tuple[str, str] | None:
+    """The lot's GS1 identity (GTIN-14, lot number) from its names (recall/lot_details'
+    [scheme, issuer, value]), or None. A lot given two (relabelled under another GTIN) is named
+    by the first in order: an EPCIS quantity element has one class, and the same lot must get
+    the same one in every event."""
+    return min(((gtin, lot) for scheme, gtin, lot in names if scheme == "gtin_lot"), default=None)
 
 
 # The receiving event of a lot whose receipt location was never recorded (imported before the
@@ -320,7 +347,7 @@ def _inputs_text(inputs: list[list[Any]]) -> str:
     return "; ".join(
         " ".join(str(part) for part in (lot, _number(quantity), uom) if part not in (None, ""))
         for lot, quantity, uom in sorted(
-            ((code_list(i[3] or [i[0]], ", "), i[1], i[2]) for i in inputs),
+            ((code_list(_tlcs(i[3]) or [i[0]], ", "), i[1], i[2]) for i in inputs),
             key=lambda i: (i[0], i[2] or ""),
         )
     )
@@ -476,6 +503,7 @@ def build_package(
     started = time.perf_counter()
     # first: out.exists() raises under a folder one cannot enter
     check_creatable(out, "the package folder", "--out")
+    epcis_base = base_uri()  # a base URI that cannot be used is refused before anything is written
     if out.exists() and any(out.iterdir()):
         raise ConfigurationError(
             f"{out} is not empty", hint="give a new folder: a package is never written over"
@@ -519,8 +547,11 @@ def build_package(
             out, "the package folder", "--out", error.strerror or str(error)
         ) from None
     events = tracking_events(graph, trace)
+    # made before the warnings: the events it leaves out (no time) are one of them
+    epcis, left_out = epcis_document(events, created, epcis_base)
     details = customer_details(graph, trace)
-    warnings = [*package_warnings(trace, found), *details.warnings, *_sheets_warning(len(events))]
+    warnings = [*package_warnings(trace, found), *details.warnings, *_sheets_warning(len(events)),
+                *left_out_warning(left_out)]  # fmt: skip
     customers = customer_rows(trace, details.by_customer)
     columns = customer_columns(details.by_customer)
     stock = stock_rows(trace)
@@ -529,6 +560,7 @@ def build_package(
         write_csv(out / "stock.csv", stock, STOCK_COLUMNS),
         write_csv(out / "tracking_events.csv", events, EVENT_COLUMNS),
         write_xlsx(out / "tracking_events.xlsx", events, (customers, columns), stock),
+        write_epcis(out / "epcis.jsonld", epcis),
         _write_json(
             out / "recall.json",
             {

@@ -33,6 +33,24 @@ _UNITS: dict[str, tuple[str, float]] = {
 KNOWN_UNITS = frozenset(_UNITS)
 
 
+# UN/ECE Recommendation 20 common codes, as EPCIS quantity elements name units (`uom`); every
+# known unit has one (tests hold them in step), so a unit added above without a code fails
+REC20: dict[str, str] = {
+    "kg": "KGM",
+    "g": "GRM",
+    "mg": "MGM",
+    "t": "TNE",
+    "lb": "LBR",
+    "oz": "ONZ",
+    "l": "LTR",
+    "ml": "MLT",
+    "gal": "GLL",  # gallon (US)
+    "qt": "QTL",  # liquid quart (US)
+    "m": "MTR",
+    "pcs": "H87",  # piece
+}
+
+
 def measure(unit: str | None) -> tuple[str, float]:
     """The dimension of a unit and its factor to the dimension's base unit, in one look-up
     (a wide trace asks it for thousands of edges); an unknown unit counts as its own base."""

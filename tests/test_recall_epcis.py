@@ -1,0 +1,311 @@
+"""epcis.jsonld in recall packages: the tracking events as one GS1 EPCIS 2.0 document.
+
+The official EPCIS 2.0 JSON schema is not vendored: the gs1/EPCIS repository's LICENSE is GS1's
+IP policy and disclaimer, which grants no permission to copy its files. `assert_epcis` below
+checks, in our own words, the constraints of that schema (EPCIS-JSON-Schema.json, gs1/EPCIS,
+EPCIS 2.0) that the document's events are subject to.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from hand_plant import import_hand_plant
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
+from tracegraph.epcis import CONTEXT, event_time
+from tracegraph.graph import TraceGraph
+from tracegraph.units import KNOWN_UNITS, REC20
+
+# CBV 2.0's words, as the EPCIS 2.0 JSON schema lists them (the ones the document may use)
+BIZ_STEPS = {"receiving", "shipping"}
+DISPOSITIONS = {"in_transit", "returned"}
+SOURCE_DEST_TYPES = {"owning_party", "possessing_party", "location"}
+BIZ_TRANSACTION_TYPES = {"bol", "cert", "desadv", "inv", "pedigree", "po", "poc", "prodorder",
+                         "recadv", "rma", "testprd", "testres"}  # fmt: skip
+COMMON = {"@context", "type", "eventTime", "recordTime", "eventTimeZoneOffset", "eventID",
+          "errorDeclaration"}  # fmt: skip
+PROPERTIES = {
+    "ObjectEvent": COMMON | {"action", "epcList", "quantityList", "bizStep", "disposition",
+                             "persistentDisposition", "readPoint", "bizLocation",
+                             "bizTransactionList", "sourceList", "destinationList",
+                             "sensorElementList", "ilmd"},
+    "TransformationEvent": COMMON | {"inputEPCList", "inputQuantityList", "outputEPCList",
+                                     "outputQuantityList", "transformationID", "bizStep",
+                                     "disposition", "persistentDisposition", "readPoint",
+                                     "bizLocation", "bizTransactionList", "sourceList",
+                                     "destinationList", "sensorElementList", "ilmd"},
+}  # fmt: skip
+OFFSET = re.compile(r"^([+]|[-])((0[0-9]|1[0-3]):([0-5][0-9])|14:00)$")
+UOM = re.compile(r"^[A-Z0-9]{2,3}$")
+
+
+def assert_uri(text: Any) -> None:
+    """An absolute URI as RFC 3986 writes one: ASCII, no space, a scheme."""
+    assert isinstance(text, str) and text.isascii() and " " not in text, text
+    assert re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", text), text
+
+
+def assert_quantities(elements: Any) -> None:
+    assert isinstance(elements, list) and elements
+    for element in elements:
+        assert set(element) <= {"epcClass", "quantity", "uom"}
+        assert_uri(element["epcClass"])
+        assert isinstance(element["quantity"], int | float)  # the schema requires it
+        assert "uom" not in element or UOM.match(element["uom"])
+
+
+def assert_epcis(document: dict[str, Any]) -> None:
+    """The EPCIS 2.0 JSON schema's constraints on an EPCISDocument of Object and
+    Transformation events."""
+    assert document["type"] == "EPCISDocument"
+    assert document["@context"] == [CONTEXT]
+    assert document["schemaVersion"] == "2.0"
+    assert datetime.fromisoformat(document["creationDate"]).tzinfo is not None
+    for event in document["epcisBody"]["eventList"]:
+        assert set(event) <= PROPERTIES[event["type"]], event
+        assert datetime.fromisoformat(event["eventTime"]).tzinfo is not None
+        assert OFFSET.match(event["eventTimeZoneOffset"])
+        assert event.get("bizStep", "receiving") in BIZ_STEPS
+        assert event.get("disposition", "in_transit") in DISPOSITIONS
+        if "bizLocation" in event:
+            assert set(event["bizLocation"]) == {"id"}
+            assert_uri(event["bizLocation"]["id"])
+        for which in ("source", "destination"):
+            for end in event.get(f"{which}List", []):
+                assert set(end) == {"type", which} and end["type"] in SOURCE_DEST_TYPES
+                assert_uri(end[which])
+        for transaction in event.get("bizTransactionList", []):
+            assert set(transaction) == {"type", "bizTransaction"}
+            assert transaction["type"] in BIZ_TRANSACTION_TYPES
+            assert_uri(transaction["bizTransaction"])
+        if event["type"] == "ObjectEvent":
+            assert event["action"] == "OBSERVE"  # the only action without ilmd
+            assert_quantities(event["quantityList"])
+        else:  # outputs, and a transformationID to tie a step's events together
+            assert_quantities(event["outputQuantityList"])
+            assert_uri(event["transformationID"])
+            if "inputQuantityList" in event:
+                assert_quantities(event["inputQuantityList"])
+
+
+def _package(
+    graph: TraceGraph, runner: CliRunner, tmp_path: Path, files: dict[str, str], lot: str = "B",
+    drill: bool = False,
+) -> tuple[Path, dict[str, Any], list[dict[str, str]]]:  # fmt: skip
+    """The hand plant with `files` in place of its own, and the recall of `lot`: the package's
+    folder, its EPCIS document and its tracking_events.csv."""
+    import_hand_plant(graph, tmp_path / "plant", files)
+    out = tmp_path / "recall"
+    result = runner.invoke(app, ["recall", lot, "--out", str(out), *(["--drill"] if drill else [])])
+    assert result.exit_code == 0, result.output
+    document = json.loads((out / "epcis.jsonld").read_text("utf-8"))
+    events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig")
+                                 .splitlines()))  # fmt: skip
+    return out, document, events
+
+
+# The hand plant with its receipts dated and placed, and its warehouse and bakery with GLNs
+RECEIVED = {
+    "lots.csv": """lot_id,material_id,quantity,uom,supplier_id,supplier_lot,received_at,location_id
+A,FLOUR,100,kg,V1,000123,2026-11-02T07:00:00+01:00,RM
+B,SALT,10,kg,V2,000123,2026-11-02T07:30:00+01:00,RM
+M,DOUGH,40.5,kg,,,,
+P1,BREAD,300,pcs,,,,
+P2,BREAD,100,pcs,,,,
+""",
+    "locations.csv": "location_id,name,kind,gln\nRM,Raw materials,store,\n"
+    "WH-FG,Finished goods,warehouse,9506000134352\n",
+}
+
+
+def _lot(uri: str) -> str:
+    """The lot id of a lot's own URI (…/lot/<percent-encoded id>)."""
+    assert "/lot/" in uri, uri
+    return unquote(uri.rsplit("/", 1)[1])
+
+
+def test_the_epcis_document_holds_the_tracking_events_one_to_one(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    out, document, rows = _package(graph, runner, tmp_path, RECEIVED, drill=True)
+    assert_epcis(document)
+    events = document["epcisBody"]["eventList"]
+    # one event per row, in the rows' order, of the kind the row names
+    kinds = [
+        "transformation" if e["type"] == "TransformationEvent"
+        else "return" if e.get("disposition") == "returned" else e["bizStep"]
+        for e in events
+    ]  # fmt: skip
+    assert kinds == [r["event_type"].split(" ")[0] for r in rows]
+    assert Counter(kinds) == {"receiving": 1, "transformation": 3, "shipping": 2, "return": 1}
+    # the same lots and quantities (units as UN/ECE Rec 20 codes); the warehouse by its GLN
+    uom = {"kg": "KGM", "pcs": "H87"}
+    got = []
+    for event in events:
+        (element,) = event.get("quantityList") or event["outputQuantityList"]
+        got.append((_lot(element["epcClass"]), element["quantity"], element["uom"]))
+    assert got == [(r["lot_id"], float(r["quantity"]), uom[r["unit"]]) for r in rows]
+    receipt, mix, pack_p1, pack_p2, ship_p1, ship_p2, back = events
+    base = "https://tracegraph.invalid/id"
+    assert receipt["sourceList"] == [{"type": "owning_party", "source": f"{base}/supplier/V2"}]
+    assert receipt["bizLocation"] == {"id": f"{base}/location/RM"}
+    assert (receipt["eventTime"], receipt["eventTimeZoneOffset"]) == (
+        "2026-11-02T07:30:00+01:00", "+01:00",
+    )  # fmt: skip
+    # the mix's inputs as the sheet lists them: A 40 kg, B 500 g
+    assert [(_lot(i["epcClass"]), i["quantity"], i["uom"]) for i in mix["inputQuantityList"]] == [
+        ("A", 40.0, "KGM"), ("B", 500.0, "GRM"),
+    ]  # fmt: skip
+    assert rows[1]["input_quantities"] == "A 40 kg; B 500 g"
+    # one step, two lots: two events tied by the step, its input given once
+    assert pack_p1["transformationID"] == pack_p2["transformationID"] == f"{base}/step/Y"
+    assert [_lot(i["epcClass"]) for i in pack_p1["inputQuantityList"]] == ["M"]
+    assert "inputQuantityList" not in pack_p2
+    warehouse = "https://id.gs1.org/414/9506000134352"
+    assert ship_p1["bizLocation"] == {"id": warehouse}
+    assert ship_p1["sourceList"] == [{"type": "location", "source": warehouse}]
+    assert ship_p1["destinationList"] == [{"type": "owning_party",
+                                           "destination": f"{base}/customer/C1"}]  # fmt: skip
+    delivery_note = {"type": "desadv", "bizTransaction": f"{base}/document/DN-1"}
+    assert ship_p1["bizTransactionList"] == [delivery_note]
+    assert (ship_p2["disposition"], back["disposition"]) == ("in_transit", "returned")
+    assert back["bizStep"] == "receiving" and back["quantityList"][0]["quantity"] == 10.0
+    assert back["sourceList"] == [{"type": "owning_party", "source": f"{base}/customer/C2"}]
+    assert back["bizTransactionList"] == [{"type": "rma",
+                                           "bizTransaction": f"{base}/document/RMA-1"}]  # fmt: skip
+    # a drill never says the goods were recalled
+    assert "recalled" not in (out / "epcis.jsonld").read_text("utf-8")
+    # the manifest covers the document
+    manifest = {name: digest for digest, name in (line.split("  ") for line in
+                (out / "manifest.sha256").read_text().splitlines())}  # fmt: skip
+    digest = hashlib.sha256((out / "epcis.jsonld").read_bytes()).hexdigest()
+    assert manifest["epcis.jsonld"] == digest
+
+
+def test_a_lot_with_a_gtin_lot_identity_is_its_digital_link(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    identities = ("lot_id,scheme,value,issuer\nP1,gtin_lot,L 26/11,9506000134352\n"
+                  "B,gtin_lot,0614-SALT,09506000134352\nB,tlc,TLC-B,\n")  # fmt: skip
+    _, document, rows = _package(graph, runner, tmp_path,
+                                 {**RECEIVED, "lot_identifiers.csv": identities})  # fmt: skip
+    assert_epcis(document)
+    p1 = "https://id.gs1.org/01/09506000134352/10/L%2026%2F11"  # GTIN-14, the lot encoded
+    b = "https://id.gs1.org/01/09506000134352/10/0614-SALT"
+    events = document["epcisBody"]["eventList"]
+    classes = [(e.get("quantityList") or e["outputQuantityList"])[0]["epcClass"] for e in events]
+    assert [c for r, c in zip(rows, classes, strict=True) if r["lot_id"] == "P1"] == [p1, p1]
+    assert classes[0] == b  # B's receipt
+    assert events[1]["inputQuantityList"][0]["epcClass"].endswith("/lot/A")
+    assert events[1]["inputQuantityList"][1]["epcClass"] == b
+    assert unquote(p1.rsplit("/", 1)[1]) == "L 26/11"
+
+
+AWKWARD = {
+    "lots.csv": """lot_id,material_id,quantity,uom,supplier_id,supplier_lot,received_at,location_id
+批次 1/a#b,SALT,10,kg,V 1/2,x,2026-11-02T07:30:00-06:00,WH/1 #2
+P 1,BREAD,300,pcs,,,,
+""",
+    "steps.csv": "step_id,operation,started_at,device_id,operator_id,oven_temp_c\n"
+    "S#1 / 批,mix,2026-11-03T08:00:00-06:00,,,\n",
+    "step_inputs.csv": "step_id,lot_id,quantity,uom\nS#1 / 批,批次 1/a#b,500,g\n",
+    "step_outputs.csv": "step_id,lot_id,quantity,uom\nS#1 / 批,P 1,300,pcs\n",
+    "customers.csv": "customer_id,name,contact\n客户 1/2,Shop,\n",
+    "shipments.csv": "shipment_id,customer_id,shipped_at,reference_doc,from_location_id\n"
+    "SH 1,客户 1/2,2026-11-04T08:00:00+05:45,DN 1/2#3?x,WH/1 #2\n",
+    "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH 1,P 1,300,pcs\n",
+    "lot_identifiers.csv": "lot_id,scheme,value,issuer\n",
+}
+
+
+def test_ids_with_spaces_slashes_hashes_and_non_ascii_are_percent_encoded_and_round_trip(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    _, document, _ = _package(graph, runner, tmp_path, AWKWARD, lot="批次 1/a#b")
+    assert_epcis(document)
+    receipt, mix, ship = document["epcisBody"]["eventList"]
+
+    def ids(uri: str) -> tuple[str, str]:
+        """(kind, id) of one of the document's own URIs; the path is the base's and two
+        segments, whatever the id held."""
+        parts = urlsplit(uri)
+        assert (parts.scheme, parts.netloc, parts.query, parts.fragment) == (
+            "https", "tracegraph.invalid", "", "",
+        )  # fmt: skip
+        _, first, kind, value = parts.path.split("/")
+        assert first == "id"
+        return kind, unquote(value)
+
+    assert ids(receipt["quantityList"][0]["epcClass"]) == ("lot", "批次 1/a#b")
+    assert ids(receipt["sourceList"][0]["source"]) == ("supplier", "V 1/2")
+    assert ids(receipt["bizLocation"]["id"]) == ("location", "WH/1 #2")
+    assert ids(mix["transformationID"]) == ("step", "S#1 / 批")
+    assert ids(mix["inputQuantityList"][0]["epcClass"]) == ("lot", "批次 1/a#b")
+    assert ids(mix["outputQuantityList"][0]["epcClass"]) == ("lot", "P 1")
+    assert ids(ship["destinationList"][0]["destination"]) == ("customer", "客户 1/2")
+    assert ids(ship["bizTransactionList"][0]["bizTransaction"]) == ("document", "DN 1/2#3?x")
+    # each event in its own offset, as the import kept it
+    assert [(e["eventTime"], e["eventTimeZoneOffset"]) for e in (receipt, ship)] == [
+        ("2026-11-02T07:30:00-06:00", "-06:00"), ("2026-11-04T08:00:00+05:45", "+05:45"),
+    ]  # fmt: skip
+
+
+def test_the_base_uri_is_the_companys_and_one_that_cannot_be_used_is_refused_up_front(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("TRACEGRAPH_EPCIS_BASE_URI", "https://trace.example.com/id/")
+    _, document, _ = _package(graph, runner, tmp_path, RECEIVED)
+    mix = document["epcisBody"]["eventList"][1]
+    assert mix["transformationID"] == "https://trace.example.com/id/step/X"
+    monkeypatch.setenv("TRACEGRAPH_EPCIS_BASE_URI", "trace.example.com/id")
+    out = tmp_path / "refused"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out)])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output
+    assert "TRACEGRAPH_EPCIS_BASE_URI 'trace.example.com/id' is not a base URI" in result.output
+    assert "https://" in result.output  # the hint says what to give
+    assert not out.exists()  # refused before the folder was made
+
+
+def test_an_event_without_a_time_is_left_out_and_the_package_says_so(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    # the hand plant records no receipt times: B's receiving row has no date
+    out, document, rows = _package(graph, runner, tmp_path, {})
+    assert_epcis(document)
+    assert rows[0]["event_type"] == "receiving" and rows[0]["event_date"] == ""
+    assert len(document["epcisBody"]["eventList"]) == len(rows) - 1
+    warning = ("1 tracking event without a readable time left out of epcis.jsonld (EPCIS "
+               "requires an event time)")  # fmt: skip
+    assert warning in (out / "summary.txt").read_text("utf-8")
+    assert any(warning in w for w in json.loads((out / "recall.json").read_text())["warnings"])
+
+
+def test_event_times_keep_their_offset_and_read_neo4j_zone_names_and_nanoseconds() -> None:
+    assert event_time("2026-11-03T08:15:00+00:00") == ("2026-11-03T08:15:00+00:00", "+00:00")
+    assert event_time("2026-11-03T08:15:00.123456789+01:00[Europe/Berlin]") == (
+        "2026-11-03T08:15:00.123456+01:00", "+01:00",
+    )  # fmt: skip
+    assert event_time("2026-11-03T08:15:00-09:30") == ("2026-11-03T08:15:00-09:30", "-09:30")
+    assert event_time("2026-11-03T08:15:00") == ("2026-11-03T08:15:00+00:00", "+00:00")
+    assert event_time(None) is None and event_time("soon") is None
+
+
+def test_every_known_unit_has_its_un_ece_rec_20_code() -> None:
+    assert set(REC20) == KNOWN_UNITS
+    assert all(UOM.match(code) for code in REC20.values())
+    assert (REC20["kg"], REC20["g"], REC20["t"], REC20["l"], REC20["ml"], REC20["pcs"]) == (
+        "KGM", "GRM", "TNE", "LTR", "MLT", "H87",
+    )  # fmt: skip
