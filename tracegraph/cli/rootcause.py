@@ -74,7 +74,9 @@ def rootcause_command(
 ) -> None:
     """Rank the upstream factors — received lots, suppliers, devices, operators, operations,
     shifts, a device's alarms during a step, process parameters outside the controls' 5th-95th
-    percentile — that the complaint lots share more than good lots do (Fisher's exact test).
+    percentile; per inspection test: values outside that range, a failed inspection of a lot
+    used all the same, inspectors and inspection devices — that the complaint lots share more
+    than good lots do (Fisher's exact test).
 
     Factors tied with the first (the same p-value) are named in the summary and the
     explanation. One complaint lot cannot show what complaints share (each of its factors is
