@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -166,13 +166,15 @@ INSPECTED = "inspection"
 
 def lot_factors(
     row: dict[str, Any], shift_start: int = 0, shift_zone: tzinfo | None = None,
-    ranges: Ranges | None = None,
+    ranges: Ranges | None = None, memo: dict[tuple[int, bool], frozenset[Factor]] | None = None,
 ) -> set[Factor]:  # fmt: skip
     """The factors of one lot from its factors row; shifts begin at `shift_start` o'clock, in
     `shift_zone` (default: the offset each step's start was stored with). A step's `alarms`
     (alarm kinds of its device during it) and `parameters` (outside `ranges`) are factors when
-    the row has them, and so are its `inspections`' results, values, inspectors and devices
-    (rows from the benchmark's other engines have none of these)."""
+    the row has them, and so are the results, values, inspectors and devices of its
+    `own_inspections` and of its upstream lots' `inspections` (a list per lot; rows from the
+    benchmark's other engines have none of these). `memo` keeps each lot's inspection
+    factors for the next row that reaches the lot (a ranking's rows share the lists)."""
     found: set[Factor] = {("raw lot", lot) for lot in row["raw_lots"]}
     found.update(("input lot", lot) for lot in row["input_lots"])
     found.update(("supplier", s) for s in row["suppliers"])
@@ -190,9 +192,28 @@ def lot_factors(
         for name, value in step.get("parameters", {}).items():
             if outside := _outside(ranges, (step["operation"], name), value):
                 found.add((OUT_OF_RANGE, (step["operation"], name, *outside)))
-    for inspection in row.get("inspections", ()):
+    for inspections in row.get("inspections", ()):
+        found |= _inspection_factors(inspections, True, ranges, memo)
+    return found | _inspection_factors(row.get("own_inspections", []), False, ranges, memo)
+
+
+def _inspection_factors(
+    inspections: list[dict[str, Any]], upstream: bool, ranges: Ranges | None,
+    memo: dict[tuple[int, bool], frozenset[Factor]] | None,
+) -> frozenset[Factor]:  # fmt: skip
+    """The factors of one lot's inspections, as a lot `upstream` or as the lot itself (whose
+    failure is its defect, not a cause of it). Rankings reach the same lots many times (one
+    day's 1,048 lots on the 1M-lot plant reach 8,432 lots, 3,929 distinct), so each lot's
+    are found once (`memo`, by the list's identity)."""
+    if not inspections:
+        return frozenset()
+    key = (id(inspections), upstream)
+    if memo is not None and key in memo:
+        return memo[key]
+    found: set[Factor] = set()
+    for inspection in inspections:
         test = inspection["test"]
-        if inspection["result"] == "fail" and not inspection["own"]:
+        if upstream and inspection["result"] == "fail":
             found.add((FAILED_INSPECTION, test))
         if inspection["operator_id"]:
             found.add((INSPECTOR, (inspection["operator_id"], test)))
@@ -201,7 +222,9 @@ def lot_factors(
         value, unit = inspection["value"], inspection["unit"]
         if value is not None and (outside := _outside(ranges, (INSPECTED, test, unit), value)):
             found.add((INSPECTION_OUT_OF_RANGE, (test, unit, *outside)))
-    return found
+    if memo is not None:
+        memo[key] = frozenset(found)
+    return frozenset(found)
 
 
 def _outside(ranges: Ranges | None, key: tuple[Any, ...], value: float) -> tuple[str, float] | None:
@@ -238,14 +261,22 @@ def parameter_values(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[f
                 values.setdefault((step["operation"], name), []).append(value)
     # a baked lot's inspection is upstream of every finished lot packed from it: once
     inspected: set[Any] = set()
-    for row in rows:
-        for inspection in row.get("inspections", ()):
-            if inspection["value"] is None or inspection["id"] in inspected:
-                continue
+    for inspection in _each_inspection(rows):
+        if inspection["value"] is not None and inspection["id"] not in inspected:
             inspected.add(inspection["id"])
             key = (INSPECTED, inspection["test"], inspection["unit"])
             values.setdefault(key, []).append(inspection["value"])
     return values
+
+
+def _each_inspection(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The inspections of the rows' lots and of the lots upstream, each lot's list once."""
+    seen: set[int] = set()
+    for row in rows:
+        for inspections in (row.get("own_inspections", []), *row.get("inspections", ())):
+            if id(inspections) not in seen:
+                seen.add(id(inspections))
+                yield from inspections
 
 
 def ranges_of(values: dict[tuple[Any, ...], list[float]]) -> Ranges:
@@ -442,9 +473,15 @@ def _factor_rows(graph: TraceGraph, lot_ids: list[str]) -> list[Any]:
     queries; the query sends each step as a compact list."""
 
     def read(part: list[str]) -> list[Any]:
-        found: list[Any] = graph.read("rootcause/factors", lot_ids=part,
-                                      fixed=FIXED_STEP_PROPERTIES)[0]["lots"]  # fmt: skip
-        return found
+        (found,) = graph.read("rootcause/factors", lot_ids=part, fixed=FIXED_STEP_PROPERTIES)
+        inspected = _inspections(found["inspections"])
+        rows: list[Any] = found["lots"]
+        for row in rows:
+            # lists shared by every row that reaches the lot (see lot_factors' memo)
+            row["own_inspections"] = inspected.get(row["lot_id"], [])
+            row["inspections"] = [inspected[lot] for lot in (*row["raw_lots"], *row["input_lots"])
+                                  if lot in inspected]  # fmt: skip
+        return rows
 
     # The kinds of the alarms during each step, not the device history of every step (as a
     # backward trace reads it, calibrations and all: 20 ms more for a ranking of 1,050 lots
@@ -466,13 +503,21 @@ def _factor_rows(graph: TraceGraph, lot_ids: list[str]) -> list[Any]:
              "alarms": kinds.get((device_id, started_at, ended_at), [])}
             for operation, started_at, device_id, operator_id, ended_at, parameters in row["steps"]
         ]  # fmt: skip
-        row["inspections"] = [
-            {"id": inspection_id, "test": test, "result": result, "value": _number(value),
-             "unit": unit, "operator_id": operator_id, "device_id": device_id, "own": own}
-            for found in row["inspections"]  # a list per lot reached
-            for inspection_id, test, result, value, unit, operator_id, device_id, own in found
-        ]  # fmt: skip
     return rows
+
+
+def _inspections(found: list[Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each lot's inspections as lot_factors reads them, from the factors query's (each lot
+    once: the rows of the lots it is upstream of share its dicts, made once)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for lot, inspections in found:
+        out[lot] = []
+        for inspection_id, test, result, value, unit, links in inspections:
+            by = dict(links)  # BY: the inspector, ON: the inspection device
+            out[lot].append({"id": inspection_id, "test": test, "result": result,
+                             "value": _number(value), "unit": unit, "operator_id": by.get("BY"),
+                             "device_id": by.get("ON")})  # fmt: skip
+    return out
 
 
 def _number(value: Any) -> float | None:
@@ -598,7 +643,8 @@ def _ranked(
     is_control = set(controls)
     values = parameter_values([row for row in factor_rows if row["lot_id"] in is_control])
     ranges = ranges_of(values)
-    factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone, ranges)
+    memo: dict[tuple[int, bool], frozenset[Factor]] = {}
+    factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone, ranges, memo)
                for row in factor_rows}  # fmt: skip
     in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))
     # Only the complaint lots' factors are tested: the controls' others need no count.
@@ -651,8 +697,8 @@ def _unranged(
         for step in row["steps"] for name in step.get("parameters", {})
     }  # fmt: skip
     found.update((INSPECTED, inspection["test"], inspection["unit"])
-                 for row in factor_rows if row["lot_id"] in is_complaint
-                 for inspection in row.get("inspections", ())
+                 for inspection in _each_inspection([row for row in factor_rows
+                                                     if row["lot_id"] in is_complaint])
                  if inspection["value"] is not None)  # fmt: skip
     return sorted(((key, len(control_values.get(key, []))) for key in found if key not in ranges),
                   key=lambda t: tuple(map(str, t[0])))  # fmt: skip
