@@ -158,8 +158,9 @@ Factor = tuple[str, Any]
 
 
 # (operation, parameter) of a step's parameter, (INSPECTED, test, unit) of an inspection's value
-# -> (lowest, highest) usual value. The marker keeps a test from meeting a parameter of an
-# operation by the same name (the keys differ in length too).
+# -> (lowest, highest) usual value: one map, so that both kinds share the percentile code; the
+# keys' lengths (2 and 3) keep a test apart from a parameter of the same name (_unranged_note
+# tells them apart so too).
 Ranges = dict[tuple[Any, ...], tuple[float, float]]
 INSPECTED = "inspection"
 
@@ -470,7 +471,8 @@ def read_in_parts(
 
 def _factor_rows(graph: TraceGraph, lot_ids: list[str]) -> list[Any]:
     """Factors rows (see lot_factors), one per lot found, read by FACTOR_QUERIES concurrent
-    queries; the query sends each step as a compact list."""
+    queries; the query sends each step as a compact list, and the inspections of each lot
+    reached once beside the rows."""
 
     def read(part: list[str]) -> list[Any]:
         (found,) = graph.read("rootcause/factors", lot_ids=part, fixed=FIXED_STEP_PROPERTIES)
