@@ -167,7 +167,7 @@ INSPECTED = "inspection"
 
 def lot_factors(
     row: dict[str, Any], shift_start: int = 0, shift_zone: tzinfo | None = None,
-    ranges: Ranges | None = None, memo: dict[tuple[int, bool], frozenset[Factor]] | None = None,
+    ranges: Ranges | None = None, memo: dict[int, frozenset[Factor]] | None = None,
 ) -> set[Factor]:  # fmt: skip
     """The factors of one lot from its factors row; shifts begin at `shift_start` o'clock, in
     `shift_zone` (default: the offset each step's start was stored with). A step's `alarms`
@@ -193,24 +193,23 @@ def lot_factors(
         for name, value in step.get("parameters", {}).items():
             if outside := _outside(ranges, (step["operation"], name), value):
                 found.add((OUT_OF_RANGE, (step["operation"], name, *outside)))
+    # Rankings reach the same lots many times (one day's 1,048 lots on the 1M-lot plant reach
+    # 8,432 lots, 3,929 distinct): each upstream lot's inspection factors are found once
+    # (`memo`, by the identity of the list the rows share)
+    memo = {} if memo is None else memo
     for inspections in row.get("inspections", ()):
-        found |= _inspection_factors(inspections, True, ranges, memo)
-    return found | _inspection_factors(row.get("own_inspections", []), False, ranges, memo)
+        if (shared := memo.get(id(inspections))) is None:
+            shared = memo[id(inspections)] = _inspection_factors(inspections, True, ranges)
+        found |= shared
+    own = row.get("own_inspections")
+    return found | _inspection_factors(own, False, ranges) if own else found
 
 
 def _inspection_factors(
-    inspections: list[dict[str, Any]], upstream: bool, ranges: Ranges | None,
-    memo: dict[tuple[int, bool], frozenset[Factor]] | None,
-) -> frozenset[Factor]:  # fmt: skip
+    inspections: list[dict[str, Any]], upstream: bool, ranges: Ranges | None
+) -> frozenset[Factor]:
     """The factors of one lot's inspections, as a lot `upstream` or as the lot itself (whose
-    failure is its defect, not a cause of it). Rankings reach the same lots many times (one
-    day's 1,048 lots on the 1M-lot plant reach 8,432 lots, 3,929 distinct), so each lot's
-    are found once (`memo`, by the list's identity)."""
-    if not inspections:
-        return frozenset()
-    key = (id(inspections), upstream)
-    if memo is not None and key in memo:
-        return memo[key]
+    failure is its defect, not a cause of it)."""
     found: set[Factor] = set()
     for inspection in inspections:
         test = inspection["test"]
@@ -223,8 +222,6 @@ def _inspection_factors(
         value, unit = inspection["value"], inspection["unit"]
         if value is not None and (outside := _outside(ranges, (INSPECTED, test, unit), value)):
             found.add((INSPECTION_OUT_OF_RANGE, (test, unit, *outside)))
-    if memo is not None:
-        memo[key] = frozenset(found)
     return frozenset(found)
 
 
@@ -261,23 +258,21 @@ def parameter_values(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[f
             for name, value in step.get("parameters", {}).items():
                 values.setdefault((step["operation"], name), []).append(value)
     # a baked lot's inspection is upstream of every finished lot packed from it: once
-    inspected: set[Any] = set()
     for inspection in _each_inspection(rows):
-        if inspection["value"] is not None and inspection["id"] not in inspected:
-            inspected.add(inspection["id"])
+        if inspection["value"] is not None:
             key = (INSPECTED, inspection["test"], inspection["unit"])
             values.setdefault(key, []).append(inspection["value"])
     return values
 
 
 def _each_inspection(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """The inspections of the rows' lots and of the lots upstream, each lot's list once."""
-    seen: set[int] = set()
-    for row in rows:
-        for inspections in (row.get("own_inspections", []), *row.get("inspections", ())):
-            if id(inspections) not in seen:
-                seen.add(id(inspections))
-                yield from inspections
+    """The inspections of the rows' lots and of the lots upstream, each lot's once (its
+    first list: the concurrent queries of a ranking send a lot's inspections once each)."""
+    lists = {inspections[0]["lot"]: inspections for row in rows
+             for inspections in (row.get("own_inspections"), *row.get("inspections", ()))
+             if inspections}  # fmt: skip
+    for inspections in lists.values():
+        yield from inspections
 
 
 def ranges_of(values: dict[tuple[Any, ...], list[float]]) -> Ranges:
@@ -514,10 +509,10 @@ def _inspections(found: list[Any]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for lot, inspections in found:
         out[lot] = []
-        for inspection_id, test, result, value, unit, links in inspections:
+        for test, result, value, unit, links in inspections:
             by = dict(links)  # BY: the inspector, ON: the inspection device
-            out[lot].append({"id": inspection_id, "test": test, "result": result,
-                             "value": _number(value), "unit": unit, "operator_id": by.get("BY"),
+            out[lot].append({"lot": lot, "test": test, "result": result, "value": _number(value),
+                             "unit": unit, "operator_id": by.get("BY"),
                              "device_id": by.get("ON")})  # fmt: skip
     return out
 
@@ -645,7 +640,7 @@ def _ranked(
     is_control = set(controls)
     values = parameter_values([row for row in factor_rows if row["lot_id"] in is_control])
     ranges = ranges_of(values)
-    memo: dict[tuple[int, bool], frozenset[Factor]] = {}
+    memo: dict[int, frozenset[Factor]] = {}
     factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone, ranges, memo)
                for row in factor_rows}  # fmt: skip
     in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))

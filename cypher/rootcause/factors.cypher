@@ -8,9 +8,10 @@
 // peak_temp_c, bake_min; $fixed names the canonical ones): a parameter out of its usual range
 // and an alarm of the step's device during it are factors too (the library reads the alarms
 // apart, by device and span: see tracegraph/rootcause.py).
-// inspections, beside the lots: [lot_id, [[inspection_id, test, result, value, unit,
-// operator_id, device_id]]] of every lot reached (a given lot too) that has any; an inspection
-// keeps no copy of its operator or device, so those are read from its edges.
+// inspections, beside the lots: [lot_id, [[test, result, value, unit, [['BY', operator_id] or
+// ['ON', device_id]]]]] of every lot reached (a given lot too) that has any; an inspection
+// keeps no copy of its operator or device, so those are read from its edges, both in one
+// expansion.
 // The steps are those the traversal passes through (each upstream lot's producing step), so
 // they need no second expansion from every lot. Supplier, device and operator are read from
 // the copies the import keeps on lots and steps (supplier_id, device_id, operator_id), not by
@@ -62,8 +63,7 @@ CALL (reached) {
   UNWIND lots_reached AS up
   WITH DISTINCT up
   WITH up, [(up)<-[:OF_LOT]-(inspection) |
-    [elementId(inspection), inspection.test, inspection.result, inspection.value,
-     inspection.unit,
+    [inspection.test, inspection.result, inspection.value, inspection.unit,
      [(inspection)-[link:BY|ON]->(by) |
        CASE type(link) WHEN 'BY' THEN ['BY', by.operator_id] ELSE ['ON', by.device_id] END]]]
     AS found
