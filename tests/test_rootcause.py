@@ -358,7 +358,7 @@ def test_parameters_with_a_usual_range_are_not_said_to_be_untested() -> None:
     complaints = [f"F{i:02d}" for i in range(40, 48)]
     assert rootcause._ranked(complaints, controls, rows, 0, None, False).unranged == []
     few = rootcause._ranked(complaints, controls[:19], rows, 0, None, False)
-    assert few.unranged == [("bake", "oven_temp_c", 19)]
+    assert few.unranged == [(("bake", "oven_temp_c"), 19)]
 
 
 # --- complaint lots from a file ---------------------------------------------------------------

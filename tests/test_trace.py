@@ -976,15 +976,16 @@ def test_an_empty_database_says_so_and_csv_booleans_read_as_in_json(
 
 def test_trace_queries_never_enumerate_paths(graph: TraceGraph) -> None:
     """Every variable-length expand in a trace query (and in the benchmark's variants of the
-    forward trace) is the pruning breadth-first kind, which visits each node once; a plain
-    VarLengthExpand(All) would walk every path."""
+    forward trace, and rootcause's factors, inspections and all) is the pruning breadth-first
+    kind, which visits each node once; a plain VarLengthExpand(All) would walk every path."""
     params = {
         "lot_ids": ["A"], "asked": ["A"], "device_id": "D", "operator_id": "O",
         "window_start": "2026-01-01T00:00:00Z", "window_end": "2026-01-02T00:00:00Z",
+        "fixed": [], "days": 3, "max_controls": 10, "taken": [], "missing": 1, "steps": [],
     }  # fmt: skip
     checked = 0
     for name in queries.available():
-        if not name.startswith(("trace/", "bench/forward_")):
+        if not name.startswith(("trace/", "bench/forward_", "rootcause/")):
             continue
         with graph.driver.session(database=graph.database) as session:
             plan = session.run("EXPLAIN " + queries.load(name), params).consume().plan
@@ -993,7 +994,8 @@ def test_trace_queries_never_enumerate_paths(graph: TraceGraph) -> None:
         expands = [op for op in operators if "VarLengthExpand" in op or "ShortestPath" in op]
         assert all("Pruning" in op and "BFS" in op for op in expands), (name, expands)
         checked += bool(expands)
-    assert checked >= 4  # forward and backward do traverse, and bench's two forward variants
+    # forward and backward do traverse, bench's two forward variants and rootcause's factors
+    assert checked >= 5
 
 
 def test_many_sources_reach_each_lot_once(plant: tuple[TraceGraph, Plant]) -> None:
@@ -1284,6 +1286,35 @@ def test_rootcause_ranks_a_batch_made_in_the_plant(plant: tuple[TraceGraph, Plan
     assert found["complaints_with"] == len(complaints)
     assert found["controls_with"] == sum(batch in model.backward([c]) for c in ranking.controls)
     assert not {f["value"] for f in lots} & set(complaints)
+
+
+def test_rootcause_finds_no_inspection_cause_where_none_was_planted(
+    plant: tuple[TraceGraph, Plant],
+) -> None:
+    """The synthetic plant's inspectors, core temperatures and failed bakes (reworked, then
+    packed) are drawn at random: in random sets of complaint lots the inspection factors are
+    tested, none is significant, and the failed core_temp's counts are the plant's files'."""
+    graph, data = plant
+    model = data.model
+    with (data.summary.out / "inspections.csv").open(encoding="utf-8", newline="") as handle:
+        failed = {row["lot_id"] for row in csv.DictReader(handle)
+                  if row["test"] == "core_temp" and row["result"] == "fail"}  # fmt: skip
+    finished = sorted(lot for lot in model.lots if lot.startswith("F"))
+    rng = random.Random(7)
+    reworked_complaints = 0
+    for _ in range(4):
+        complaints = rng.sample(finished, 30)
+        ranking = rank_common_causes(graph, complaints)
+        inspections = [f for f in ranking.factors if f["kind"] in rootcause.INSPECTION_KINDS]
+        assert {"inspector", "inspection out of range"} <= {f["kind"] for f in inspections}
+        assert all(f["p_adjusted"] >= 0.05 for f in inspections), inspections[0]
+        reworked = {(f["value"], f["complaints_with"], f["controls_with"])
+                    for f in inspections if f["kind"] == "failed inspection"}  # fmt: skip
+        with_bad, with_good = (sum(bool(failed & set(model.backward([lot]))) for lot in lots)
+                               for lots in (complaints, ranking.controls))  # fmt: skip
+        assert reworked == ({("core_temp", with_bad, with_good)} if with_bad else set())
+        reworked_complaints += with_bad
+    assert reworked_complaints  # the factor was there to be tested
 
 
 def test_rootcause_counts_a_lot_of_unknown_origin_as_a_factor(

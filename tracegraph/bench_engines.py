@@ -65,6 +65,7 @@ from tracegraph.plant import generate_plant, plant_rows
 from tracegraph.rootcause import (
     CONDITION_KINDS,
     FACTOR_QUERIES,
+    INSPECTION_KINDS,
     rank_common_causes,
     rank_factors,
     read_in_parts,
@@ -277,11 +278,11 @@ def _pg_window(pg: Postgres) -> Callable[[tuple[str, datetime, datetime]], Any]:
 
 
 def _counts(ranked: list[dict[str, Any]]) -> set[tuple[str, str, int, int]]:
-    """The factors every engine finds, with their counts: alarms during steps and parameters
-    out of range come from tracegraph's reads of device events and step properties, which
-    the other engines' factor rows do not carry."""
+    """The factors every engine finds, with their counts: alarms during steps, parameters out
+    of range and inspections come from tracegraph's reads of device events, step properties
+    and inspections, which the other engines' factor rows do not carry."""
     return {(f["kind"], f["value"], f["complaints_with"], f["controls_with"]) for f in ranked
-            if f["kind"] not in CONDITION_KINDS}  # fmt: skip
+            if f["kind"] not in CONDITION_KINDS | INSPECTION_KINDS}  # fmt: skip
 
 
 def _pg_factor_rows(

@@ -14,13 +14,25 @@ alarm of the step's device during the step (per device and alarm kind: "over_tem
 OVEN-5"), and a process parameter outside its usual range (per operation and parameter: below
 the 5th or above the 95th percentile of the control lots' steps, "oven_temp_c high at bake").
 They are tested and counted in the adjustment like every other factor.
+
+Inspections of the lots reached (each lot's own and every upstream lot's) give four kinds more,
+per test: a numeric value outside the controls' usual range of the same test and unit (as a
+process parameter: "core_temp low (below 92.6 degC, the controls' 5th percentile)"); a failed
+inspection of an upstream lot that was used all the same (rework: "failed inspection
+core_temp" — a lot's own failure is left out, it is the defect rather than a cause of it, and
+a complaint set of rejected lots had it "in common" by construction); the inspector and the
+inspection device ("inspector OP07 (core_temp)"). Those two add to the steps' operators and
+devices: a received lot has no step, so its incoming inspector is the only person recorded to
+have handled it, and whoever checked a bake need not be who ran it. A test passed, or merely
+done, is no factor: every lot of a material has the same tests.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
@@ -51,6 +63,12 @@ TIES_NAMED = 5  # the tied factors a summary names before "and N more"
 ALARM = "alarm during step"
 OUT_OF_RANGE = "parameter out of range"
 CONDITION_KINDS = frozenset({ALARM, OUT_OF_RANGE})  # what happened during a step
+INSPECTION_OUT_OF_RANGE = "inspection out of range"
+FAILED_INSPECTION = "failed inspection"
+INSPECTOR = "inspector"
+INSPECTION_DEVICE = "inspection device"
+INSPECTION_KINDS = frozenset({INSPECTION_OUT_OF_RANGE, FAILED_INSPECTION, INSPECTOR,
+                              INSPECTION_DEVICE})  # fmt: skip
 # The factors query is one breadth-first search per lot, which the server runs on one core: the
 # lots of a ranking are read by two concurrent queries, one per half (1M-lot plant, 1,050 lots,
 # 2 cores: 66 -> 45 ms; three or four queries were no faster). Below SPLIT_FROM lots a second
@@ -139,18 +157,25 @@ class Ranking:
 Factor = tuple[str, Any]
 
 
-# (operation, parameter) -> (lowest, highest) usual value
-Ranges = dict[tuple[Any, str], tuple[float, float]]
+# (operation, parameter) of a step's parameter, (INSPECTED, test, unit) of an inspection's value
+# -> (lowest, highest) usual value: one map, so that both kinds share the percentile code; the
+# keys' lengths (2 and 3) keep a test apart from a parameter of the same name (_unranged_note
+# tells them apart so too).
+Ranges = dict[tuple[Any, ...], tuple[float, float]]
+INSPECTED = "inspection"
 
 
 def lot_factors(
     row: dict[str, Any], shift_start: int = 0, shift_zone: tzinfo | None = None,
-    ranges: Ranges | None = None,
+    ranges: Ranges | None = None, memo: dict[int, frozenset[Factor]] | None = None,
 ) -> set[Factor]:  # fmt: skip
     """The factors of one lot from its factors row; shifts begin at `shift_start` o'clock, in
     `shift_zone` (default: the offset each step's start was stored with). A step's `alarms`
     (alarm kinds of its device during it) and `parameters` (outside `ranges`) are factors when
-    the row has them (rows from the benchmark's other engines do not)."""
+    the row has them, and so are the results, values, inspectors and devices of its
+    `own_inspections` and of its upstream lots' `inspections` (a list per lot; rows from the
+    benchmark's other engines have none of these). `memo` keeps each lot's inspection
+    factors for the next row that reaches the lot (a ranking's rows share the lists)."""
     found: set[Factor] = {("raw lot", lot) for lot in row["raw_lots"]}
     found.update(("input lot", lot) for lot in row["input_lots"])
     found.update(("supplier", s) for s in row["suppliers"])
@@ -165,24 +190,61 @@ def lot_factors(
             found.add(("shift", _shift(step["operation"], step["started_at"], shift_start,
                                        shift_zone)))  # fmt: skip
         found.update((ALARM, (device, kind)) for kind in step.get("alarms", ()))
-        if ranges:
-            for name, value in step.get("parameters", {}).items():
-                usual = ranges.get((step["operation"], name))
-                if usual is not None and not usual[0] <= value <= usual[1]:
-                    side = ("low", usual[0]) if value < usual[0] else ("high", usual[1])
-                    found.add((OUT_OF_RANGE, (step["operation"], name, *side)))
-    return found
+        for name, value in step.get("parameters", {}).items():
+            if outside := _outside(ranges, (step["operation"], name), value):
+                found.add((OUT_OF_RANGE, (step["operation"], name, *outside)))
+    # Rankings reach the same lots many times (one day's 1,048 lots on the 1M-lot plant reach
+    # 8,432 lots, 3,929 distinct): each upstream lot's inspection factors are found once
+    # (`memo`, by the identity of the list the rows share)
+    memo = {} if memo is None else memo
+    for inspections in row.get("inspections", ()):
+        if (shared := memo.get(id(inspections))) is None:
+            shared = memo[id(inspections)] = _inspection_factors(inspections, True, ranges)
+        found |= shared
+    own = row.get("own_inspections")
+    return found | _inspection_factors(own, False, ranges) if own else found
+
+
+def _inspection_factors(
+    inspections: list[dict[str, Any]], upstream: bool, ranges: Ranges | None
+) -> frozenset[Factor]:
+    """The factors of one lot's inspections, as a lot `upstream` or as the lot itself (whose
+    failure is its defect, not a cause of it)."""
+    found: set[Factor] = set()
+    for inspection in inspections:
+        test = inspection["test"]
+        if upstream and inspection["result"] == "fail":
+            found.add((FAILED_INSPECTION, test))
+        if inspection["operator_id"]:
+            found.add((INSPECTOR, (inspection["operator_id"], test)))
+        if inspection["device_id"]:
+            found.add((INSPECTION_DEVICE, (inspection["device_id"], test)))
+        value, unit = inspection["value"], inspection["unit"]
+        if value is not None and (outside := _outside(ranges, (INSPECTED, test, unit), value)):
+            found.add((INSPECTION_OUT_OF_RANGE, (test, unit, *outside)))
+    return frozenset(found)
+
+
+def _outside(ranges: Ranges | None, key: tuple[Any, ...], value: float) -> tuple[str, float] | None:
+    """("low", bound) or ("high", bound) for a value outside its usual range; None inside it,
+    or with no range for it."""
+    usual = ranges.get(key) if ranges else None
+    if usual is None or usual[0] <= value <= usual[1]:
+        return None
+    return ("low", usual[0]) if value < usual[0] else ("high", usual[1])
 
 
 def usual_ranges(rows: list[dict[str, Any]]) -> Ranges:
-    """Each (operation, parameter)'s usual range over the steps of `rows` (the controls'):
-    from the 5th to the 95th percentile of its values (see USUAL_RANGE)."""
+    """Each (operation, parameter)'s and (INSPECTED, test, unit)'s usual range over the steps
+    and inspections of `rows` (the controls'): from the 5th to the 95th percentile of its
+    values (see USUAL_RANGE)."""
     return ranges_of(parameter_values(rows))
 
 
-def parameter_values(rows: list[dict[str, Any]]) -> dict[tuple[Any, str], list[float]]:
-    """Each (operation, parameter)'s values over the steps of `rows`, each step once."""
-    values: dict[tuple[Any, str], list[float]] = {}
+def parameter_values(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[float]]:
+    """Each (operation, parameter)'s values over the steps of `rows`, each step once, and each
+    (INSPECTED, test, unit)'s numeric values over their inspections, each inspection once."""
+    values: dict[tuple[Any, ...], list[float]] = {}
     seen: set[tuple[Any, ...]] = set()
     for row in rows:
         for step in row["steps"]:
@@ -195,10 +257,25 @@ def parameter_values(rows: list[dict[str, Any]]) -> dict[tuple[Any, str], list[f
             seen.add(once)
             for name, value in step.get("parameters", {}).items():
                 values.setdefault((step["operation"], name), []).append(value)
+    # a baked lot's inspection is upstream of every finished lot packed from it: once
+    for inspection in _each_inspection(rows):
+        if inspection["value"] is not None:
+            key = (INSPECTED, inspection["test"], inspection["unit"])
+            values.setdefault(key, []).append(inspection["value"])
     return values
 
 
-def ranges_of(values: dict[tuple[Any, str], list[float]]) -> Ranges:
+def _each_inspection(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The inspections of the rows' lots and of the lots upstream, each lot's once (its
+    first list: the concurrent queries of a ranking send a lot's inspections once each)."""
+    lists = {inspections[0]["lot"]: inspections for row in rows
+             for inspections in (row.get("own_inspections"), *row.get("inspections", ()))
+             if inspections}  # fmt: skip
+    for inspections in lists.values():
+        yield from inspections
+
+
+def ranges_of(values: dict[tuple[Any, ...], list[float]]) -> Ranges:
     """The usual range of each parameter with USUAL_RANGE_FROM values or more."""
     ranges: Ranges = {}
     for key, found in values.items():
@@ -237,10 +314,20 @@ def _spelled(kind: str, key: Any) -> str:
         return f"{key[1] or 'alarm'} on {key[0]}"
     if kind == OUT_OF_RANGE:
         operation, name, side, bound = key
-        percentile = USUAL_RANGE[0] if side == "low" else USUAL_RANGE[1]
-        return (f"{name} {side} at {operation} ({'below' if side == 'low' else 'above'} "
-                f"{bound:g}, the controls' {percentile:g}th percentile)")  # fmt: skip
+        return f"{name} {side} at {operation} ({_beyond(side, bound)})"
+    if kind == INSPECTION_OUT_OF_RANGE:
+        test, unit, side, bound = key
+        return f"{test} {side} ({_beyond(side, bound, unit)})"
+    if kind in (INSPECTOR, INSPECTION_DEVICE):
+        return f"{key[0]} ({key[1]})"  # who or what, and the test
     return str(key)
+
+
+def _beyond(side: str, bound: float, unit: str | None = None) -> str:
+    """`above 237.05, the controls' 95th percentile`."""
+    percentile = USUAL_RANGE[0] if side == "low" else USUAL_RANGE[1]
+    return (f"{'below' if side == 'low' else 'above'} {bound:g}{f' {unit}' if unit else ''}, "
+            f"the controls' {percentile:g}th percentile")  # fmt: skip
 
 
 @without_collector
@@ -347,17 +434,21 @@ def _given_controls(control_ids: list[str] | None) -> list[str] | None:
     return given
 
 
-def _unranged_note(unranged: list[tuple[Any, str, int]]) -> list[str]:
-    """A note naming the complaints' process parameters that were not tested: too few
-    control values to draw a usual range from."""
-    if not unranged:
-        return []
-    named = first_ids([f"{name} at {operation} ({counted(values, 'value')})"
-                       for operation, name, values in unranged], 8)  # fmt: skip
-    return [f"{counted(len(unranged), 'process parameter')} of the complaint lots' steps "
-            f"{'was' if len(unranged) == 1 else 'were'} not tested for being out of range: "
-            f"the control lots' steps give fewer than {USUAL_RANGE_FROM} values to draw the "
-            f"usual range from — {named}"]  # fmt: skip
+def _unranged_note(unranged: list[tuple[tuple[Any, ...], int]]) -> list[str]:
+    """Notes naming the complaints' process parameters and inspection tests that were not
+    tested for being out of range: too few control values to draw a usual range from."""
+    parameters = [f"{key[1]} at {key[0]} ({counted(values, 'value')})"
+                  for key, values in unranged if len(key) == 2]  # fmt: skip
+    # (INSPECTED, test, unit)
+    tests = [f"{key[1]} ({f'{key[2]}, ' if key[2] else ''}{counted(values, 'value')})"
+             for key, values in unranged if len(key) == 3]  # fmt: skip
+    return [f"{counted(len(named), what)} of the complaint lots' {whose} "
+            f"{'was' if len(named) == 1 else 'were'} not tested for being out of range: "
+            f"the control lots' {whose} give fewer than {USUAL_RANGE_FROM} values to draw the "
+            f"usual range from — {first_ids(named, 8)}"
+            for named, what, whose in ((parameters, "process parameter", "steps"),
+                                       (tests, "inspection test", "inspections"))
+            if named]  # fmt: skip
 
 
 def read_in_parts(
@@ -375,12 +466,19 @@ def read_in_parts(
 
 def _factor_rows(graph: TraceGraph, lot_ids: list[str]) -> list[Any]:
     """Factors rows (see lot_factors), one per lot found, read by FACTOR_QUERIES concurrent
-    queries; the query sends each step as a compact list."""
+    queries; the query sends each step as a compact list, and the inspections of each lot
+    reached once beside the rows."""
 
     def read(part: list[str]) -> list[Any]:
-        found: list[Any] = graph.read("rootcause/factors", lot_ids=part,
-                                      fixed=FIXED_STEP_PROPERTIES)[0]["lots"]  # fmt: skip
-        return found
+        (found,) = graph.read("rootcause/factors", lot_ids=part, fixed=FIXED_STEP_PROPERTIES)
+        inspected = _inspections(found["inspections"])
+        rows: list[Any] = found["lots"]
+        for row in rows:
+            # lists shared by every row that reaches the lot (see lot_factors' memo)
+            row["own_inspections"] = inspected.get(row["lot_id"], [])
+            row["inspections"] = [inspected[lot] for lot in (*row["raw_lots"], *row["input_lots"])
+                                  if lot in inspected]  # fmt: skip
+        return rows
 
     # The kinds of the alarms during each step, not the device history of every step (as a
     # backward trace reads it, calibrations and all: 20 ms more for a ranking of 1,050 lots
@@ -403,6 +501,32 @@ def _factor_rows(graph: TraceGraph, lot_ids: list[str]) -> list[Any]:
             for operation, started_at, device_id, operator_id, ended_at, parameters in row["steps"]
         ]  # fmt: skip
     return rows
+
+
+def _inspections(found: list[Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each lot's inspections as lot_factors reads them, from the factors query's (each lot
+    once: the rows of the lots it is upstream of share its dicts, made once)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for lot, inspections in found:
+        out[lot] = []
+        for test, result, value, unit, links in inspections:
+            by = dict(links)  # BY: the inspector, ON: the inspection device
+            out[lot].append({"lot": lot, "test": test, "result": result, "value": _number(value),
+                             "unit": unit, "operator_id": by.get("BY"),
+                             "device_id": by.get("ON")})  # fmt: skip
+    return out
+
+
+def _number(value: Any) -> float | None:
+    """An inspection's value as a number, or None: the column is text ("96.4", "ok", "<5")."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return None
+    try:
+        # float() reads 1_000 and " nan "; an export never means the first, no range holds NaN
+        number = float(value.replace("_", "x") if isinstance(value, str) else value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 _Step = tuple[Any, str, str | None]  # device_id, started_at, ended_at (ISO 8601)
@@ -500,9 +624,9 @@ def rank_factors(
 class _Ranked:
     factors: list[dict[str, Any]]
     factorless: list[str]  # complaint lots with no factor at all
-    # (operation, parameter, the controls' values) of the complaints' steps' parameters that
-    # had too few control values for a usual range (USUAL_RANGE_FROM)
-    unranged: list[tuple[Any, str, int]]
+    # (the Ranges key, the controls' values) of the complaints' steps' parameters and
+    # inspections' tests that had too few control values for a usual range (USUAL_RANGE_FROM)
+    unranged: list[tuple[tuple[Any, ...], int]]
 
 
 def _ranked(
@@ -516,7 +640,8 @@ def _ranked(
     is_control = set(controls)
     values = parameter_values([row for row in factor_rows if row["lot_id"] in is_control])
     ranges = ranges_of(values)
-    factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone, ranges)
+    memo: dict[int, frozenset[Factor]] = {}
+    factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone, ranges, memo)
                for row in factor_rows}  # fmt: skip
     in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))
     # Only the complaint lots' factors are tested: the controls' others need no count.
@@ -557,18 +682,23 @@ def _ranked(
 
 def _unranged(
     complaints: list[str], factor_rows: list[dict[str, Any]],
-    control_values: dict[tuple[Any, str], list[float]], ranges: Ranges,
-) -> list[tuple[Any, str, int]]:  # fmt: skip
-    """(operation, parameter, how many control values) of each parameter of the complaints'
-    steps that has no usual range: it could not be found out of range, and was left out
-    without a word."""
+    control_values: dict[tuple[Any, ...], list[float]], ranges: Ranges,
+) -> list[tuple[tuple[Any, ...], int]]:  # fmt: skip
+    """(Ranges key, how many control values) of each parameter of the complaints' steps and
+    each test of their inspections with a number that has no usual range: it could not be
+    found out of range, and was left out without a word."""
     is_complaint = set(complaints)
-    found = {(step["operation"], name)
-             for row in factor_rows if row["lot_id"] in is_complaint
-             for step in row["steps"] for name in step.get("parameters", {})}  # fmt: skip
-    return sorted(((operation, name, len(control_values.get((operation, name), [])))
-                   for operation, name in found if (operation, name) not in ranges),
-                  key=lambda t: (str(t[0]), t[1]))  # fmt: skip
+    found: set[tuple[Any, ...]] = {
+        (step["operation"], name)
+        for row in factor_rows if row["lot_id"] in is_complaint
+        for step in row["steps"] for name in step.get("parameters", {})
+    }  # fmt: skip
+    found.update((INSPECTED, inspection["test"], inspection["unit"])
+                 for inspection in _each_inspection([row for row in factor_rows
+                                                     if row["lot_id"] in is_complaint])
+                 if inspection["value"] is not None)  # fmt: skip
+    return sorted(((key, len(control_values.get(key, []))) for key in found if key not in ranges),
+                  key=lambda t: tuple(map(str, t[0])))  # fmt: skip
 
 
 def testable_count(carriers: np.ndarray, n_bad: int, n_good: int, alpha: float = 0.05) -> int:

@@ -75,8 +75,13 @@ def rootcause_command(
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
     """Rank the upstream factors — received lots, suppliers, devices, operators, operations,
-    shifts, a device's alarms during a step, process parameters outside the controls' 5th-95th
-    percentile — that the complaint lots share more than good lots do (Fisher's exact test).
+    shifts, a device's alarms during a step, process parameters and inspection values outside
+    the controls' 5th-95th percentile, failed inspections upstream, inspectors — that the
+    complaint lots share more than good lots do (Fisher's exact test).
+
+    Inspections count per test: a value outside the controls' range of the same test and
+    unit, a failed inspection of a lot used all the same (a lot's own failure is no factor),
+    the inspector and the inspection device ("inspector OP07 (core_temp)").
 
     Factors tied with the first (the same p-value) are named in the summary and the
     explanation. One complaint lot cannot show what complaints share (each of its factors is

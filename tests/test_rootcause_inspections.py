@@ -1,0 +1,191 @@
+"""Inspections in common-cause ranking: a value outside the controls' usual range of its test, a
+failed inspection of a lot used all the same, the inspector and the inspection device, each a
+factor found in a small plant imported into Neo4j where the complaints share it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import fisher_exact
+from typer.testing import CliRunner
+
+from tracegraph import rootcause
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.run import import_paths
+
+LOTS = 48
+COMPLAINTS = [f"F{i:02d}" for i in range(0, LOTS, 6)]  # 8, spread among the controls
+CONTROLS = [f"F{i:02d}" for i in range(LOTS) if i % 6]  # 40
+
+# An inspection of baked lot B<i>: (result, value, inspector, device)
+Inspection = tuple[str, str, str, str]
+
+
+def _plant(tmp_path: Path, graph: TraceGraph, inspected: Callable[[int], Inspection],
+           own: str = "") -> TraceGraph:  # fmt: skip
+    """48 baked lots B00-B47, each packed into finished lot F00-F47 one minute apart (one
+    shift, one packer: the steps tell the lots apart by nothing), each with the core_temp
+    inspection `inspected(i)`; `own`: inspections rows of the finished lots themselves."""
+    lots = "lot_id,material_id,quantity,uom\n" + "".join(
+        f"B{i:02d},BAKED,10,kg\nF{i:02d},BREAD,100,pcs\n" for i in range(LOTS)
+    )
+    steps = "step_id,operation,started_at,device_id,operator_id\n" + "".join(
+        f"K{i:02d},pack,2026-11-03T08:{i:02d}:00+00:00,PACKER-1,{'OP01' if i % 2 else 'OP07'}\n"
+        for i in range(LOTS)
+    )
+    inspections = "inspection_id,test,result,inspected_at,lot_id,device_id,operator_id,value,unit\n"
+    for i in range(LOTS):
+        result, value, inspector, device = inspected(i)
+        inspections += (f"I{i:02d},core_temp,{result},2026-11-03T07:{i:02d}:00+00:00,B{i:02d},"
+                        f"{device},{inspector},{value},degC\n")  # fmt: skip
+    files = {
+        "lots.csv": lots,
+        "steps.csv": steps,
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\n"
+        + "".join(f"K{i:02d},B{i:02d},10,kg\n" for i in range(LOTS)),
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\n"
+        + "".join(f"K{i:02d},F{i:02d},100,pcs\n" for i in range(LOTS)),
+        "inspections.csv": inspections + own,
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    return graph
+
+
+def _one_sided(with_bad: int, with_good: int) -> float:
+    table = [[with_bad, len(COMPLAINTS) - with_bad], [with_good, len(CONTROLS) - with_good]]
+    return float(fisher_exact(table, alternative="greater")[1])
+
+
+def _adjusted(ranking: rootcause.Ranking, p: float) -> float:
+    carriers = np.array([f["complaints_with"] + f["controls_with"] for f in ranking.factors])
+    return min(1.0, p * rootcause.testable_count(carriers, len(COMPLAINTS), len(CONTROLS)))
+
+
+def test_a_core_temp_below_the_controls_usual_range_is_the_strongest_factor(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The controls' core temperatures run 94.0-97.9 degC (5th percentile 94.195); the
+    complaints' baked lots read 91.5, below it, as do two controls (94.0, 94.1). One control's
+    value is no number ("n/a") and one complaint's is written with spaces: the first is
+    skipped, the second read."""
+
+    def inspected(i: int) -> Inspection:
+        value = "91.5" if i % 6 == 0 else f"{94 + i / 10:.1f}"
+        value = {1: "n/a", 6: " 91.5 "}.get(i, value)
+        return "pass", value, "OP09", "THERMO-1"
+
+    ranking = rootcause.rank_common_causes(_plant(tmp_path, graph, inspected), COMPLAINTS,
+                                           CONTROLS)  # fmt: skip
+    top = ranking.factors[0]
+    low = float(np.percentile([94 + i / 10 for i in range(LOTS) if i % 6 and i != 1], 5))
+    assert (top["kind"], top["value"], top["complaints_with"], top["controls_with"]) == (
+        "inspection out of range",
+        f"core_temp low (below {low:g} degC, the controls' 5th percentile)",
+        8, 2,
+    )  # fmt: skip
+    assert top["p_value"] == pytest.approx(_one_sided(8, 2), rel=1e-9)
+    assert top["p_adjusted"] == pytest.approx(_adjusted(ranking, top["p_value"]), rel=1e-9)
+    assert top["verdict"] == "strong common cause"
+    assert ranking.factors[1]["p_value"] > 1e3 * top["p_value"]  # it stands alone
+    # the inspector and the device inspected every lot: no evidence either way
+    shared = {(f["kind"], f["value"]): (f["complaints_with"], f["controls_with"])
+              for f in ranking.factors}  # fmt: skip
+    assert shared[("inspector", "OP09 (core_temp)")] == (8, 40)
+    assert shared[("inspection device", "THERMO-1 (core_temp)")] == (8, 40)
+
+
+def test_one_inspector_of_the_complaints_is_found_beyond_the_packers(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
+) -> None:
+    """OP07 inspected every complaint's baked lot and one control's; the other controls were
+    inspected by OP01-OP05. OP07 also packed half the lots (every complaint among them): as
+    an operator of a step OP07 tells little, as the core_temp inspector the complaints share
+    it stands out — in the library, the table and the JSON."""
+
+    def inspected(i: int) -> Inspection:
+        inspector = "OP07" if i % 6 == 0 or i == 5 else f"OP0{i % 5 + 1}"
+        return "pass", "96.0", inspector, ""
+
+    graph = _plant(tmp_path, graph, inspected)
+    ranking = rootcause.rank_common_causes(graph, COMPLAINTS, CONTROLS)
+    top = ranking.factors[0]
+    assert (top["kind"], top["value"], top["complaints_with"], top["controls_with"]) == (
+        "inspector", "OP07 (core_temp)", 8, 1,
+    )  # fmt: skip
+    assert top["p_value"] == pytest.approx(_one_sided(8, 1), rel=1e-9)
+    assert top["p_adjusted"] == pytest.approx(_adjusted(ranking, top["p_value"]), rel=1e-9)
+    assert top["verdict"] == "strong common cause"
+    packer = next(f for f in ranking.factors if (f["kind"], f["value"]) == ("operator", "OP07"))
+    assert (packer["complaints_with"], packer["controls_with"]) == (8, 16)
+    assert packer["p_value"] > 1e3 * top["p_value"]
+    assert not any(f["kind"] == "inspection device" for f in ranking.factors)  # none given
+    # constant values: a usual range of [96, 96] that no lot leaves
+    assert not any(f["kind"] == "inspection out of range" for f in ranking.factors)
+
+    runner = CliRunner()
+    table = runner.invoke(app, ["rootcause", *COMPLAINTS, "--controls", ",".join(CONTROLS)])
+    assert table.exit_code == 0, table.output
+    first = next(line for line in table.stdout.splitlines() if "8/8" in line)
+    assert "inspector" in first and "8/8 (100%)" in first and "1/40 (2%)" in first
+    assert "strongest: inspector OP07 (core_temp) (strong common cause)" in table.stdout
+    shown = runner.invoke(app, ["rootcause", *COMPLAINTS, "--controls", ",".join(CONTROLS),
+                                "--format", "json"])  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert '"kind": "inspector"' in shown.stdout and '"value": "OP07 (core_temp)"' in shown.stdout
+
+
+def test_a_failed_inspection_upstream_is_a_factor_and_a_lots_own_failure_is_not(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The complaints' baked lots failed core_temp and were packed all the same, as was one
+    control's. Every finished complaint lot failed its own final check too (the controls
+    passed theirs): that is the defect, not a cause of it, and would be "shared" by every
+    complaint set chosen by it."""
+
+    def inspected(i: int) -> Inspection:
+        return ("fail" if i % 6 == 0 or i == 5 else "pass"), "", "OP09", ""
+
+    own = "".join(f"J{i:02d},final,{'pass' if i % 6 else 'fail'},2026-11-03T10:00:00+00:00,"
+                  f"F{i:02d},,OP09,,\n" for i in range(LOTS))  # fmt: skip
+    ranking = rootcause.rank_common_causes(_plant(tmp_path, graph, inspected, own), COMPLAINTS,
+                                           CONTROLS)  # fmt: skip
+    top = ranking.factors[0]
+    assert (top["kind"], top["value"], top["complaints_with"], top["controls_with"]) == (
+        "failed inspection", "core_temp", 8, 1,
+    )  # fmt: skip
+    assert top["p_value"] == pytest.approx(_one_sided(8, 1), rel=1e-9)
+    assert top["verdict"] == "strong common cause"
+    assert top["explanation"].startswith(
+        "failed inspection core_temp is upstream of 8 of 8 complaint lots (100%) but of 1 of 40 "
+        "given control lots (2%)"
+    )
+    assert not any(f["value"] == "final" for f in ranking.factors)
+    # the inspector of a lot's own check is a factor (whoever passed a bad lot), here of all
+    inspector = next(f for f in ranking.factors if f["value"] == "OP09 (final)")
+    assert (inspector["kind"], inspector["complaints_with"], inspector["controls_with"]) == (
+        "inspector", 8, 40,
+    )  # fmt: skip
+
+
+def test_an_inspection_test_too_few_controls_have_is_said_to_be_untested(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Only the complaints' baked lots and three controls' have a core temperature: too few
+    control values for a usual range, said as an untested parameter is."""
+
+    def inspected(i: int) -> Inspection:
+        return "pass", ("96.5" if i % 6 == 0 or i in (1, 2, 3) else ""), "OP09", ""
+
+    ranking = rootcause.rank_common_causes(_plant(tmp_path, graph, inspected), COMPLAINTS,
+                                           CONTROLS)  # fmt: skip
+    assert [n for n in ranking.notes if "inspection test" in n] == [
+        "1 inspection test of the complaint lots' inspections was not tested for being out of "
+        "range: the control lots' inspections give fewer than 20 values to draw the usual "
+        "range from — core_temp (degC, 3 values)"
+    ]
