@@ -81,7 +81,7 @@ def test_a_core_temp_below_the_controls_usual_range_is_the_strongest_factor(
         return "pass", value, "OP09", "THERMO-1"
 
     ranking = rootcause.rank_common_causes(_plant(tmp_path, graph, inspected), COMPLAINTS,
-                                           CONTROLS)  # fmt: skip
+                                           CONTROLS, inspections=True)  # fmt: skip
     top = ranking.factors[0]
     low = float(np.percentile([94 + i / 10 for i in range(LOTS) if i % 6 and i != 1], 5))
     assert (top["kind"], top["value"], top["complaints_with"], top["controls_with"]) == (
@@ -113,7 +113,10 @@ def test_one_inspector_of_the_complaints_is_found_beyond_the_packers(
         return "pass", "96.0", inspector, ""
 
     graph = _plant(tmp_path, graph, inspected)
-    ranking = rootcause.rank_common_causes(graph, COMPLAINTS, CONTROLS)
+    # without --inspections the ranking reads none: OP07 is only a packer there
+    plain = rootcause.rank_common_causes(graph, COMPLAINTS, CONTROLS)
+    assert not any(f["kind"] in rootcause.INSPECTION_KINDS for f in plain.factors)
+    ranking = rootcause.rank_common_causes(graph, COMPLAINTS, CONTROLS, inspections=True)
     top = ranking.factors[0]
     assert (top["kind"], top["value"], top["complaints_with"], top["controls_with"]) == (
         "inspector", "OP07 (core_temp)", 8, 1,
@@ -129,13 +132,14 @@ def test_one_inspector_of_the_complaints_is_found_beyond_the_packers(
     assert not any(f["kind"] == "inspection out of range" for f in ranking.factors)
 
     runner = CliRunner()
-    table = runner.invoke(app, ["rootcause", *COMPLAINTS, "--controls", ",".join(CONTROLS)])
+    table = runner.invoke(app, ["rootcause", *COMPLAINTS, "--controls", ",".join(CONTROLS),
+                                "--inspections"])  # fmt: skip
     assert table.exit_code == 0, table.output
     first = next(line for line in table.stdout.splitlines() if "8/8" in line)
     assert "inspector" in first and "8/8 (100%)" in first and "1/40 (2%)" in first
     assert "strongest: inspector OP07 (core_temp) (strong common cause)" in table.stdout
     shown = runner.invoke(app, ["rootcause", *COMPLAINTS, "--controls", ",".join(CONTROLS),
-                                "--format", "json"])  # fmt: skip
+                                "--inspections", "--format", "json"])  # fmt: skip
     assert shown.exit_code == 0, shown.output
     assert '"kind": "inspector"' in shown.stdout and '"value": "OP07 (core_temp)"' in shown.stdout
 
@@ -154,7 +158,7 @@ def test_a_failed_inspection_upstream_is_a_factor_and_a_lots_own_failure_is_not(
     own = "".join(f"J{i:02d},final,{'pass' if i % 6 else 'fail'},2026-11-03T10:00:00+00:00,"
                   f"F{i:02d},,OP09,,\n" for i in range(LOTS))  # fmt: skip
     ranking = rootcause.rank_common_causes(_plant(tmp_path, graph, inspected, own), COMPLAINTS,
-                                           CONTROLS)  # fmt: skip
+                                           CONTROLS, inspections=True)  # fmt: skip
     top = ranking.factors[0]
     assert (top["kind"], top["value"], top["complaints_with"], top["controls_with"]) == (
         "failed inspection", "core_temp", 8, 1,
@@ -183,7 +187,7 @@ def test_an_inspection_test_too_few_controls_have_is_said_to_be_untested(
         return "pass", ("96.5" if i % 6 == 0 or i in (1, 2, 3) else ""), "OP09", ""
 
     ranking = rootcause.rank_common_causes(_plant(tmp_path, graph, inspected), COMPLAINTS,
-                                           CONTROLS)  # fmt: skip
+                                           CONTROLS, inspections=True)  # fmt: skip
     assert [n for n in ranking.notes if "inspection test" in n] == [
         "1 inspection test of the complaint lots' inspections was not tested for being out of "
         "range: the control lots' inspections give fewer than 20 values to draw the usual "

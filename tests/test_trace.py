@@ -1304,7 +1304,7 @@ def test_rootcause_finds_no_inspection_cause_where_none_was_planted(
     reworked_complaints = 0
     for _ in range(4):
         complaints = rng.sample(finished, 30)
-        ranking = rank_common_causes(graph, complaints)
+        ranking = rank_common_causes(graph, complaints, inspections=True)
         inspections = [f for f in ranking.factors if f["kind"] in rootcause.INSPECTION_KINDS]
         assert {"inspector", "inspection out of range"} <= {f["kind"] for f in inspections}
         assert all(f["p_adjusted"] >= 0.05 for f in inspections), inspections[0]

@@ -339,11 +339,13 @@ def rank_common_causes(
     max_controls: int = DEFAULT_MAX_CONTROLS,
     shift_start: int = 0,
     shift_zone: str | None = None,
+    inspections: bool = False,
 ) -> Ranking:
     """Rank the factors upstream of the complaint lots against controls (given, or the lots of
     the same materials made within `period_days`, at most `max_controls`); production shifts
     are SHIFT_HOURS long from `shift_start` o'clock in `shift_zone` (an IANA name; default:
-    the offset each step's start was imported with)."""
+    the offset each step's start was imported with). `inspections`: the inspection factors
+    too (INSPECTION_KINDS), which cost a ranking about a third more time."""
     started = time.perf_counter()
     zone = None
     if shift_zone:  # an unknown zone fails before any query
@@ -353,7 +355,9 @@ def rank_common_causes(
     complaint_ids = id_list(complaint_ids)
     control_ids = _given_controls(control_ids)
     if control_ids:
-        complaints, controls, factor_rows = _given_lots(graph, complaint_ids, control_ids)
+        complaints, controls, factor_rows = _given_lots(
+            graph, complaint_ids, control_ids, inspections
+        )
         comparable = len(controls)
     else:
         complaints = resolve_lots(graph, complaint_ids)
@@ -377,7 +381,7 @@ def rank_common_causes(
                 "rootcause/more_controls", lot_ids=complaints, days=period_days,
                 taken=[*complaints, *controls], missing=missing,
             )]  # fmt: skip
-        factor_rows = _factor_rows(graph, [*complaints, *controls]) if controls else []
+        factor_rows = _factor_rows(graph, [*complaints, *controls], inspections) if controls else []
     if not controls:
         if control_ids:
             raise TracegraphError(
@@ -464,13 +468,14 @@ def read_in_parts(
                 for row in found]  # fmt: skip
 
 
-def _factor_rows(graph: TraceGraph, lot_ids: list[str]) -> list[Any]:
+def _factor_rows(graph: TraceGraph, lot_ids: list[str], inspections: bool = False) -> list[Any]:
     """Factors rows (see lot_factors), one per lot found, read by FACTOR_QUERIES concurrent
     queries; the query sends each step as a compact list, and the inspections of each lot
     reached once beside the rows."""
 
     def read(part: list[str]) -> list[Any]:
-        (found,) = graph.read("rootcause/factors", lot_ids=part, fixed=FIXED_STEP_PROPERTIES)
+        (found,) = graph.read("rootcause/factors", lot_ids=part, fixed=FIXED_STEP_PROPERTIES,
+                              inspections=inspections)  # fmt: skip
         inspected = _inspections(found["inspections"])
         rows: list[Any] = found["lots"]
         for row in rows:
@@ -600,13 +605,14 @@ def _alarm_kinds(device: dict[str, Any], started_at: str, ended_at: str | None,
 
 
 def _given_lots(
-    graph: TraceGraph, complaint_ids: list[str], control_ids: list[str]
+    graph: TraceGraph, complaint_ids: list[str], control_ids: list[str], inspections: bool
 ) -> tuple[list[str], list[str], list[Any]]:
     """Complaint and control lots as given (resolved, lot ids too: see resolve_lots), and
     their factor rows."""
     complaints = resolve_lots(graph, complaint_ids)
     controls = [c for c in resolve_lots(graph, control_ids) if c not in complaints]
-    return complaints, controls, _factor_rows(graph, [*complaints, *controls]) if controls else []
+    lots = [*complaints, *controls]
+    return complaints, controls, _factor_rows(graph, lots, inspections) if controls else []
 
 
 def rank_factors(

@@ -71,17 +71,25 @@ def rootcause_command(
         help="The plant's time zone for shifts, e.g. Europe/Berlin (default: the offset each "
         "step's start was imported with, UTC for exports in UTC).",
     ),
+    inspections: bool = typer.Option(
+        False,
+        "--inspections",
+        help="Also rank the inspections of the lots and of every lot upstream (values out of "
+        "range, failed inspections upstream, inspectors, inspection devices): a third more "
+        "time on a large plant.",
+    ),
     top: int = typer.Option(15, "--top", min=1, help="Factors shown in the table (json/csv: all)."),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
     """Rank the upstream factors — received lots, suppliers, devices, operators, operations,
-    shifts, a device's alarms during a step, process parameters and inspection values outside
-    the controls' 5th-95th percentile, failed inspections upstream, inspectors — that the
-    complaint lots share more than good lots do (Fisher's exact test).
+    shifts, a device's alarms during a step, process parameters outside the controls'
+    5th-95th percentile, and with --inspections the inspections — that the complaint lots
+    share more than good lots do (Fisher's exact test).
 
-    Inspections count per test: a value outside the controls' range of the same test and
-    unit, a failed inspection of a lot used all the same (a lot's own failure is no factor),
-    the inspector and the inspection device ("inspector OP07 (core_temp)").
+    --inspections counts them per test: a value outside the controls' 5th-95th percentile of
+    the same test and unit, a failed inspection of a lot used all the same (a lot's own
+    failure is no factor), the inspector and the inspection device ("inspector OP07
+    (core_temp)").
 
     Factors tied with the first (the same p-value) are named in the summary and the
     explanation. One complaint lot cannot show what complaints share (each of its factors is
@@ -97,6 +105,7 @@ def rootcause_command(
     ranking = rank_common_causes(
         open_graph(), complaints, control_ids, period_days=period_days,
         max_controls=max_controls, shift_start=shift_start, shift_zone=shift_timezone,
+        inspections=inspections,
     )  # fmt: skip
     for line in ranking.notes:  # on stderr in every format (JSON also has them)
         note(f"note: {line}")
