@@ -530,13 +530,11 @@ def stopped_part_way(run_id: str, error: TracegraphError) -> TracegraphError:
         # of a full dump told the tester to re-run a removal that could never succeed)
         again = ("running the same import again is safe (whole batches were written, nothing "
                  "twice) but is refused again until what Neo4j names changes")  # fmt: skip
+        hint = f"{error.hint}; {again}" if error.hint else again
     else:
-        again = ("run the same import again: it completes this one (whole batches were "
-                 "written, nothing twice)")  # fmt: skip
-    return type(error)(
-        f"import {run_id} stopped part-way: {error.message}",
-        hint=f"{error.hint}; {again}" if error.hint else again,
-    )
+        hint = (f"{error.hint + '; then' if error.hint else 'then'} run the same import again: "
+                "it completes this one (whole batches were written, nothing twice)")  # fmt: skip
+    return type(error)(f"import {run_id} stopped part-way: {error.message}", hint=hint)
 
 
 def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
