@@ -193,7 +193,7 @@ def test_window_queries_seek_the_index_and_read_only_the_window(
               "window_end": "2026-11-03T09:00:00Z"}  # fmt: skip
     starts = int(datetime(2026, 11, 3, 8, 20, tzinfo=UTC).timestamp() * 1000)
     queries_asked: tuple[tuple[str, dict[str, Any]], ...] = (
-        ("trace/backward", {"asked": ["A1"]}),
+        ("trace/backward", {"asked": ["A1"], "lot_ids": []}),
         ("trace/device_events", window),
         ("rootcause/step_alarms", {"steps": [["OVEN-1", starts, starts + 30 * 60_000]]}),
     )

@@ -121,6 +121,9 @@ def test_alarms_an_older_version_keyed_by_time_alone_are_found_again_not_added_t
     assert migrated[0].endswith("|over_temperature") and migrated[1].endswith("+00:00|")
     _as_an_older_version_left_them(graph, constraint)
     assert _event_ids(graph) != migrated
+    if constraint:  # a dry run of a full dump, which migrates nothing, finds nothing gone
+        dry = _import(runner, str(folder), "--full", "--dry-run", "--force")[1]
+        assert dry["removed"] == 0, dry
     code, summary, _ = _import(runner, str(folder), "--force")
     assert code == 0
     assert _event_ids(graph) == migrated
@@ -129,3 +132,23 @@ def test_alarms_an_older_version_keyed_by_time_alone_are_found_again_not_added_t
     _as_an_older_version_left_them(graph, constraint)
     graph.init_schema()
     assert _event_ids(graph) == migrated
+
+
+def test_an_alarm_whose_key_the_index_cannot_hold_is_rejected(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """An alarm's result is in its key, which the schema indexes: a free-text result of
+    thousands of characters made Neo4j refuse the batch part-way. A calibration's is no key."""
+    long = "x" * 9_000
+    folder = tmp_path / "in"
+    _write(folder, "device_events.csv", (
+        f"device_id,event,at,result\nOVEN-1,alarm,2026-11-03T08:00:00Z,{long}\n"
+        f"OVEN-1,calibration,2026-11-02T08:00:00Z,{long}\n"
+    ))  # fmt: skip
+    code, summary, rejects = _import(runner, str(folder))
+    assert code == 1
+    assert [(r["line"], r["column"], r["reason"]) for r in rejects] == [
+        ("2", "result", "an alarm's result is part of its key, which the schema indexes: the "
+         "key would hold more than 8,000 bytes (UTF-8)"),
+    ]  # fmt: skip
+    assert summary["tables"]["device_events"]["written"] == 1

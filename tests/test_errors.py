@@ -9,11 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
+from neo4j.exceptions import Neo4jError
 from typer.testing import CliRunner
 
 from tracegraph import server
 from tracegraph.cli.main import app
 from tracegraph.config import Settings
+from tracegraph.db import translated_errors
+from tracegraph.errors import DatabaseError, RequestRefused
 
 TEMURIN_25 = Path("/usr/lib/jvm/temurin-25-jdk-amd64")
 
@@ -320,3 +323,21 @@ def test_db_up_refuses_settings_neo4j_would_refuse_before_saving_them(
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(message), result.stderr
     assert not (tmp_path / ".tracegraph").exists()  # nothing saved
+
+
+@pytest.mark.parametrize(
+    ("code", "refused"),
+    [
+        ("Neo.ClientError.Schema.ConstraintValidationFailed", True),
+        ("Neo.ClientError.Statement.SyntaxError", True),
+        # a transaction that waited for a lock, timed out or was ended completes when run again
+        ("Neo.ClientError.Transaction.TransactionTimedOut", False),
+        ("Neo.ClientError.Transaction.LockClientStopped", False),
+        ("Neo.TransientError.Transaction.DeadlockDetected", False),
+    ],
+)
+def test_a_refused_request_is_told_from_one_that_may_pass_again(code: str, refused: bool) -> None:
+    """An import's hint says whether re-running it completes it (RequestRefused: it does not)."""
+    with pytest.raises(DatabaseError) as caught, translated_errors("bolt://test", "neo4j"):
+        raise Neo4jError._hydrate_neo4j(code=code, message="m")
+    assert isinstance(caught.value, RequestRefused) is refused

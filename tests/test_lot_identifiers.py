@@ -19,6 +19,7 @@ from tracegraph.graph import TraceGraph
 from tracegraph.identities import IdentityError, gtin14, lookup_key
 from tracegraph.importing.run import import_paths
 from tracegraph.lots import resolve_lots, show_lot
+from tracegraph.recall import code_list, lot_code
 
 HEADER = "lot_id,scheme,value,issuer,label\n"
 # P1 and P2 are one GS1 batch (L-2611) of one GTIN, written as GTIN-13 on one line and GTIN-14
@@ -150,6 +151,16 @@ def test_recall_names_lots_by_their_traceability_lot_code(
                 for e in events if e["lot_id"] == "P1" and e["event_type"] != "shipping"] == [
             ('TLC-P1; "TLC-P1 BIS"', '"M 1"; M2; "M;3"', '"M 1", M2, "M;3" 40.5 kg'),
         ]  # fmt: skip
+
+
+def test_a_lots_code_is_written_as_the_input_columns_write_it() -> None:
+    """One code too is quoted when it holds a space, `;`, `,` or `"`: `TLC 7` as the lot's own
+    code and `"TLC 7"` in the input_lot_codes of the step that used it did not match, and a
+    single code `A; B` read as the two codes A and B."""
+    assert lot_code("L1", [["tlc", "", "TLC 7"]]) == '"TLC 7"'
+    assert lot_code("L1", [["tlc", "", "A; B"]]) == '"A; B"'
+    assert lot_code("LOT A", [["gtin_lot", "09506000134352", "X"]]) == '"LOT A"'
+    assert lot_code("L1", []) == "L1" == code_list(["L1"])
 
 
 # UPC-A 036000291452 as Excel keeps it when it reads it as a number: said, not padded back

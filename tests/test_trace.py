@@ -834,7 +834,7 @@ def test_a_trace_looks_its_ids_up_in_its_own_query(
 
 
 def test_a_shipment_names_the_lots_it_carried(
-    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """A complaint names its delivery: `shipment|SH2` is the lots on shipment SH2, in every
     command that takes lots; a shipment with no lot on it (or none of that id) is said so."""
@@ -844,12 +844,35 @@ def test_a_shipment_names_the_lots_it_carried(
     backward = runner.invoke(app, ["trace", "backward", "shipment|SH1", "--format", "json"])
     assert backward.exit_code == 0, backward.output
     assert [s["lot_id"] for s in json.loads(backward.stdout)["sources"]] == ["P1"]
+    # a lot whose id begins like a shipment's: `lot_id|` names it (the trace query, which
+    # traced the shipment's lots for it, is asked again by the decided lot: it raised KeyError)
+    (tmp_path / "lots.csv").write_text("lot_id,material_id,quantity,uom\nshipment|SH1,M1,1,kg\n")
+    assert import_paths(graph, [tmp_path / "lots.csv"]).rejects == []
+    for trace in (trace_forward, trace_backward):
+        assert [s["lot_id"] for s in trace(graph, ["lot_id|shipment|SH1"]).sources] == [
+            "shipment|SH1"
+        ]
+        assert [s["lot_id"] for s in trace(graph, ["shipment|SH1"]).sources] == ["P1"]
     for missing in ("shipment|SH9", "shipment|"):
         result = runner.invoke(app, ["trace", "forward", missing])
         assert result.exit_code == 2 and result.stdout == ""
         assert result.stderr.startswith(
             f"error: no shipment {missing[len('shipment|') :]!r} with a lot on it"
         ), result.stderr
+
+
+def test_a_lot_id_that_begins_like_a_gs1_element_string_is_found_by_lot_id(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`(2024)-B7` reads as a GS1 element string with an unknown AI: the error says so and
+    how to name the lot, and `lot_id|(2024)-B7` finds it."""
+    (tmp_path / "lots.csv").write_text("lot_id,material_id,quantity,uom\n(2024)-B7,M1,1,kg\n")
+    assert import_paths(hand_plant, [tmp_path / "lots.csv"]).rejects == []
+    bare = runner.invoke(app, ["trace", "forward", "(2024)-B7"])
+    assert bare.exit_code == 2 and "lot_id|(2024)-B7" in bare.stderr, bare.stderr
+    named = runner.invoke(app, ["trace", "forward", "lot_id|(2024)-B7", "--format", "json"])
+    assert named.exit_code == 0, named.output
+    assert [s["lot_id"] for s in json.loads(named.stdout)["sources"]] == ["(2024)-B7"]
 
 
 def test_typo_suggests_close_lots(hand_plant: TraceGraph, neo4j_env: dict[str, str],
@@ -1006,7 +1029,7 @@ def test_many_sources_reach_each_lot_once(plant: tuple[TraceGraph, Plant]) -> No
     raw = sorted(lot for lot, row in data.model.lots.items() if row["supplier_id"])
     finished = sorted(lot for lot in data.model.lots if lot.startswith("F"))
     for name, sources in (("trace/forward", raw), ("trace/backward", finished)):
-        lots = graph.read(name, asked=sources)[0]["lots"]
+        lots = graph.read(name, asked=[], lot_ids=sources)[0]["lots"]
         ids = [row[0] for row in lots]
         assert len(ids) > len(sources), name  # they reach more than themselves
         assert len(ids) == len(set(ids)), (name, len(ids), len(set(ids)))
@@ -1017,7 +1040,9 @@ def test_forward_trace_deduplicates_shipments_without_the_reached_list(graph: Tr
     list among its keys (as a COLLECT subquery in the RETURN was) holds a copy per row: memory
     grew with lots x shipments, and a 50k-lot trace hit the server's transaction memory limit."""
     with graph.driver.session(database=graph.database) as session:
-        plan = session.run("EXPLAIN " + queries.load("trace/forward"), asked=["A"]).consume()
+        plan = session.run(
+            "EXPLAIN " + queries.load("trace/forward"), asked=["A"], lot_ids=[]
+        ).consume()
     assert plan.plan is not None
     distinct = _details(plan.plan, "Distinct")  # Distinct, OrderedDistinct
     assert any("shipment" in keys for keys in distinct), distinct  # shipments deduplicated

@@ -59,7 +59,7 @@ def ways(graph: TraceGraph) -> dict[str, Callable[[list[str]], Any]]:
     """The three ways of fetching a forward trace's reached lots, by name."""
 
     def now(lot_ids: list[str]) -> Any:
-        record = graph.read("trace/forward", asked=lot_ids)[0]
+        record = graph.read("trace/forward", asked=[], lot_ids=lot_ids)[0]
         return record["lots"], record["shipments"]
 
     def records(lot_ids: list[str]) -> Any:

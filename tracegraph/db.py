@@ -110,8 +110,14 @@ def translated_errors(
                 f"the database {database!r} on {server} lacks the graph model's indexes",
                 hint="run `tracegraph db init` (imports install them too)",
             ) from exc
+        # a statement Neo4j refuses as such (a constraint, a query it cannot run) is refused
+        # again; a transaction that waited for a lock, timed out or was ended is not
+        code = exc.code or ""
         refused = (
-            RequestRefused if (exc.code or "").startswith("Neo.ClientError.") else DatabaseError
+            RequestRefused
+            if code.startswith("Neo.ClientError.")
+            and not code.startswith("Neo.ClientError.Transaction.")
+            else DatabaseError
         )
         raise refused(
             f"Neo4j refused the request: {exc.message or exc.code}",

@@ -150,16 +150,22 @@ class TraceGraph:
             for r in self.read("db/schema_objects")
         ]
 
-    def init_schema(self) -> SchemaReport:
-        """Install constraints and indexes; running it again creates nothing."""
+    def init_schema(self, migrate: bool = True) -> SchemaReport:
+        """Install constraints and indexes; running it again creates nothing. `migrate`: and
+        run the data migrations (migrate_data)."""
         before = {o.name for o in self.schema_objects()}
         with translated_errors(self.server, self.database):
-            schema.install(self.driver, self.database)
+            schema.install(self.driver, self.database, migrate)
         after = self.schema_objects()
         return SchemaReport(
             created=tuple(o for o in after if o.name not in before),
             existing=tuple(o for o in after if o.name in before),
         )
+
+    def migrate_data(self) -> None:
+        """The data migrations of cypher/migrate/, one after another (see schema.migrate_data)."""
+        with translated_errors(self.server, self.database):
+            schema.migrate_data(self.driver, self.database)
 
     def reset(
         self, keep_schema: bool = False, data_deleted: Callable[[], Any] | None = None

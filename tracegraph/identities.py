@@ -114,7 +114,8 @@ def lookup_key(text: str) -> str | None:
 
 _ELEMENT_HINT = (
     "a label's element string names the GTIN, (01), and the lot, (10), or serial, (21): "
-    "(01)09506000134352(10)L2611; or give the key gtin_lot|GTIN|LOT"
+    "(01)09506000134352(10)L2611; or give the key gtin_lot|GTIN|LOT — a lot id that only "
+    "begins like one is lot_id|(2024)-B7"
 )
 
 

@@ -165,10 +165,9 @@ def lot_code(lot_id: str, names: list[list[str]]) -> str:
     scheme tlc; `names` are recall/lot_details' [scheme, issuer, value]), else its lot id. A
     lot with several (FSMA assigns one; two systems may not agree) is named by all of them as
     code_list gives them: picking one would hide the code a customer may be quoting."""
-    tlcs = _tlcs(names)
-    if len(tlcs) > 1:
-        return code_list(tlcs)
-    return tlcs[0] if tlcs else lot_id  # one code: as it is, the cell holds nothing else
+    # one code too as code_list writes it: `TLC 7` here and `"TLC 7"` in the input_lot_codes
+    # of the step that used the lot did not match, and a code `A; B` read as two
+    return code_list(_tlcs(names) or [lot_id])
 
 
 def _tlcs(names: list[list[str]]) -> list[str]:

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
     from tracegraph.graph import SchemaObject
 
 
-def install(driver: Driver, database: str) -> None:
-    """Create every constraint and index the model declares; existing ones are left alone."""
+def install(driver: Driver, database: str, migrate: bool = True) -> None:
+    """Create every constraint and index the model declares; existing ones are left alone.
+    `migrate`: then run the data migrations (see migrate_data), which an import runs later,
+    holding the import lock."""
     neomodel.get_config().database_name = database
     neomodel.db.set_connection(driver=driver)
     # neomodel reports "already exists" for each existing object on this stream: db init reports
@@ -34,7 +36,14 @@ def install(driver: Driver, database: str) -> None:
         neomodel.db.install_labels(cls, quiet=True, stdout=quiet)
     for path in sorted((resource_path("cypher") / "schema").glob("*.cypher")):
         run_autocommit(driver, database, queries.load(f"schema/{path.stem}"), {})
-    # Data written by older versions, brought up to what the model now expects (idempotent).
+    if migrate:
+        migrate_data(driver, database)
+
+
+def migrate_data(driver: Driver, database: str) -> None:
+    """Data written by older versions, brought up to what the model now expects: idempotent,
+    but one at a time (the callers hold the import lock: two runs of migrate/alarm_event_id at
+    once could both append an alarm's kind to its key)."""
     for path in sorted((resource_path("cypher") / "migrate").glob("*.cypher")):
         run_autocommit(driver, database, queries.load(f"migrate/{path.stem}"), {})
 

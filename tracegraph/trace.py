@@ -22,7 +22,7 @@ from tracegraph.errors import UnknownSubject
 from tracegraph.flow import Edge, Quantity
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
-from tracegraph.lots import AskedLots, normal_id
+from tracegraph.lots import SHIPMENT_KEY, AskedLots, normal_id
 from tracegraph.units import convert, dimension
 from tracegraph.values import STEP_FIELDS, counted, first_ids, iso, public_props
 
@@ -327,7 +327,7 @@ class Downstream:
 
 
 def _downstream(graph: TraceGraph, sources: list[str]) -> Downstream:
-    return downstream_from_record(graph.read("trace/forward", asked=sources)[0])
+    return downstream_from_record(graph.read("trace/forward", asked=[], lot_ids=sources)[0])
 
 
 def downstream_from_record(record: Mapping[str, Any]) -> Downstream:
@@ -359,27 +359,38 @@ def _resolved_and_reached(
     graph: TraceGraph, query: str, from_record: Callable[[Mapping[str, Any]], _R], ids: list[str]
 ) -> tuple[list[str], _R]:
     """The source lots `ids` name (see resolve_lots) and what the trace reaches from them, in one
-    query: it looks the ids up as resolve_lots does and traces what they name outright (see
-    cypher/trace/forward.cypher); the lots come from the library's decision on its look-ups.
-    The ids are always resolved, lot ids too: a lot id that is also another lot's supplier lot
-    number names two lots, and the trace took the one with that id without a word. A look-up
-    before the trace cost a narrow trace a round trip (about 1 of its 3.5 ms on 1M lots)."""
+    query: it looks the ids up as resolve_lots does and traces what they name as the library
+    decides (see cypher/trace/forward.cypher); the lots come from the library's decision on its
+    look-ups. The ids are always resolved, lot ids too: a lot id that is also another lot's
+    supplier lot number names two lots, and the trace took the one with that id without a
+    word. A look-up before the trace cost a narrow trace a round trip (about 1 of its 3.5 ms
+    on 1M lots)."""
     asked = AskedLots.of(ids)
-    record = graph.read(query, asked=asked.asked)[0]
+    record = graph.read(query, asked=asked.asked, lot_ids=[])[0]
     sources = asked.decided(graph, record["resolution"])
     if set(sources) != _traced_from(record["resolution"]):
-        # the query's rule and the library's disagree (they must not): the decided lots, by id
-        record = graph.read(query, asked=sources)[0]
+        # `lot_id|X` for a lot X whose id another lot's identity value shares, or a lot whose
+        # id begins with `shipment|`: the query traced otherwise; the decided lots, by their ids
+        record = graph.read(query, asked=[], lot_ids=sources)[0]
     return sources, from_record(record)
 
 
 def _traced_from(resolution: list[dict[str, Any]]) -> set[str]:
-    """The lots the trace query set out from: of each asked id, its shipment's lots, else its
-    lot, else its key's lots, else its value's lots (the CASE in cypher/trace/forward.cypher
-    and backward.cypher)."""
-    return {lot for asked in resolution
-            for lot in asked["by_shipment"] or asked["by_lot_id"] or asked["by_key"]
-            or [named["lot_id"] for named in asked["by_value"]]}  # fmt: skip
+    """The lots the trace query set out from for its asked ids (the CASE in
+    cypher/trace/forward.cypher and backward.cypher): a shipment's lots; an id's own lot when
+    no identity value names another; else its key's lots; else the one lot its value names."""
+    traced: set[str] = set()
+    for asked in resolution:
+        own, by_value = set(asked["by_lot_id"]), {v["lot_id"] for v in asked["by_value"]}
+        if asked["id"].startswith(SHIPMENT_KEY):
+            traced |= set(asked["by_shipment"])
+        elif own:
+            traced |= own if by_value <= own else set()
+        elif asked["by_key"]:
+            traced |= set(asked["by_key"])
+        elif len(by_value) == 1:
+            traced |= by_value
+    return traced
 
 
 def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTrace:
@@ -828,7 +839,7 @@ class Upstream:
 
 
 def _upstream(graph: TraceGraph, sources: list[str]) -> Upstream:
-    return upstream_from_record(graph.read("trace/backward", asked=sources)[0])
+    return upstream_from_record(graph.read("trace/backward", asked=[], lot_ids=sources)[0])
 
 
 def upstream_from_record(record: Mapping[str, Any]) -> Upstream:

@@ -48,6 +48,12 @@ CALL () {  // a work order has no table: every one is known from the steps FOR i
 CALL () {
   MATCH (n:Lot {origin_known: false})
   WHERE n._row_sha IS NULL AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'ABOUT' }
-  WITH n, n.lot_id AS id DETACH DELETE n RETURN collect(id) AS lots
+  // the ledger's ABOUT edges, then the lot without DETACH: a recall takes no import lock, and
+  // one that linked the stub since the test above makes the DELETE fail (the import stops and
+  // its re-run keeps the lot), never loses its record
+  OPTIONAL MATCH (n)<-[about:ABOUT]-()
+  DELETE about
+  WITH DISTINCT n
+  WITH n, n.lot_id AS id DELETE n RETURN collect(id) AS lots
 }
 RETURN materials, suppliers, customers, locations, devices, operators, work_orders, lots

@@ -23,12 +23,14 @@
 // VarLengthExpand(Pruning,BFS): each lot and step is visited once, however many paths lead to it
 // (a salt lot reaches every batch along millions of paths). tests/test_trace.py checks the plan.
 // Times travel as text (toString): the driver's DateTime objects cost more than the traversal.
-// The sources: each id in $asked looked up as cypher/lot/resolve.cypher looks it up (returned as
-// `resolution`: the library decides, lots.AskedLots.decided), traced from the lots the rule
-// names outright — a shipment's lots, else the lots of that id, else of that key, else of that
-// value. Asked with the trace, not before it: a look-up first cost a narrow trace a round trip.
-// When the library's decision differs (an id naming two lots is an error, never a guess) the
-// trace is not used.
+// The sources: $lot_ids, lots known by their ids already (a window's, or the library's decision
+// when it differs from this query's), and each id in $asked looked up as cypher/lot/resolve.cypher
+// looks it up (returned as `resolution`: the library decides, lots.AskedLots.decided) and traced
+// where the look-up names its lots as the library decides them: a `shipment|X`'s lots; an id's
+// own lot when no identity value names another lot; else a key's lots; else the one lot a
+// value names. An id that names several lots (an error, never a guess) is traced from nothing:
+// a common supplier lot number was traced from hundreds of lots before the error. Asked with
+// the trace, not before it: a look-up first cost a narrow trace a round trip.
 UNWIND $asked AS id
 WITH collect({
   id: id,
@@ -47,13 +49,17 @@ WITH collect({
 }) AS resolution
 // In a subquery: one row however many lots it reaches, none included.
 CALL (resolution) {
-  UNWIND resolution AS asked
-  UNWIND CASE
-    WHEN size(asked.by_shipment) > 0 THEN asked.by_shipment
-    WHEN size(asked.by_lot_id) > 0 THEN asked.by_lot_id
+  UNWIND $lot_ids + reduce(named = [], asked IN resolution | named + CASE
+    WHEN asked.id STARTS WITH 'shipment|' THEN asked.by_shipment
+    WHEN size(asked.by_lot_id) > 0 THEN
+      CASE WHEN all(v IN asked.by_value WHERE v.lot_id IN asked.by_lot_id)
+           THEN asked.by_lot_id ELSE [] END
     WHEN size(asked.by_key) > 0 THEN asked.by_key
-    ELSE [named IN asked.by_value | named.lot_id]
-  END AS lot_id
+    WHEN size(asked.by_value) > 0
+         AND all(v IN asked.by_value WHERE v.lot_id = asked.by_value[0].lot_id)
+      THEN [asked.by_value[0].lot_id]
+    ELSE []
+  END) AS lot_id
   MATCH (source:Lot {lot_id: lot_id})
   MATCH (source)-[:INPUT_TO|PRODUCED*0..]->(lot:Lot)
   // DISTINCT on the element id too: Neo4j 5.26 drops a plain `WITH DISTINCT lot` (and

@@ -365,10 +365,14 @@ def _bytes(amount: int) -> str:
 
 @app.command()
 def init() -> None:
-    """Install the constraints and indexes of the graph model. Safe to run again."""
+    """Install the constraints and indexes of the graph model, and bring data of older versions
+    up to it. Safe to run again; refused while an import runs."""
     graph = open_graph()
     try:
-        report = graph.init_schema()
+        report = graph.init_schema(migrate=False)
+        # the data migrations one at a time, never under an import (see schema.migrate_data)
+        with holding_import_lock(graph, "db init's data migrations"):
+            graph.migrate_data()
     finally:
         graph.driver.close()
     stdout().print(

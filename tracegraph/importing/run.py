@@ -342,6 +342,7 @@ def import_paths(
     }
     with _import_lock(graph, run_id):
         _schema_still_there(graph)
+        _migrated(graph, installed=bool(schema_note))
         on_locked(run_id, files)
         graph.write(
             "import/start_run",
@@ -545,10 +546,9 @@ def _installed_schema(graph: TraceGraph, log: Log) -> list[str]:
     # by what each object covers: one made by hand under another name is there (schema_gaps)
     missing = schema_gaps(graph.schema_objects()).missing
     if not missing:
-        _alarms_keyed_by_kind(graph)
         return _keyed_device_events(graph, log)
-    graph.init_schema()
-    _alarms_keyed_by_kind(graph)
+    # the data migrations once this run holds the import lock (see _migrated)
+    graph.init_schema(migrate=False)
     if len(missing) == len(expected_names()):
         note = (
             "the database had no schema: installed the graph model's constraints and indexes first"
@@ -593,12 +593,18 @@ def _keyed_device_events(graph: TraceGraph, log: Log) -> list[str]:
     return [note]
 
 
-def _alarms_keyed_by_kind(graph: TraceGraph) -> None:
-    """Alarms an older version keyed by device and time alone get their kind in their key
+def _migrated(graph: TraceGraph, installed: bool) -> None:
+    """The data migrations, run while this import holds the import lock (as `db init` runs
+    them): all of them when it has just installed the schema (an upgrade, a new database),
+    and the alarms' re-keying until it has once run to its end on this database.
+
+    Alarms an older version keyed by device and time alone get their kind in their key
     (tables.device_event_id) before this import looks them up by it — else importing the same
-    alarms again would add each a second time. `db init` runs the migration too; the import
-    runs it until it has once run to its end here (its Migration node): then a look-up, not a
-    scan of every alarm (~0.3 s for 280k alarms)."""
+    alarms again would add each a second time. Once done, its Migration node says so: a
+    look-up, not a scan of every alarm (~0.3 s for 280k alarms). Under the lock: two runs of
+    migrate/alarm_event_id at once could both append the kind."""
+    if installed:
+        graph.migrate_data()
     (found,) = graph.read("db/migration_done", name="alarm_event_id")
     if not found["done"]:
         graph.autocommit("migrate/alarm_event_id")

@@ -464,6 +464,13 @@ def _valid_rows(
                 Reject(out.file, line, column, cells.get(header_of.get(column, ""), ""), why)
             )
             continue
+        if table.name == "device_events" and _key_too_long(row):
+            out.rejects.append(Reject(
+                out.file, line, "result", cells.get(header_of.get("result", ""), "")[:200],
+                f"an alarm's result is part of its key, which the schema indexes: the key would "
+                f"hold more than {MAX_INDEXED_TEXT_BYTES:,} bytes (UTF-8)",
+            ))  # fmt: skip
+            continue
         for name in naive:
             out.naive_times[name] = out.naive_times.get(name, 0) + 1
         if commas:
@@ -491,6 +498,13 @@ def _valid_rows(
             written = cells.get(header_of.get(differing, differing))
             value = _text(row.get(differing)) if written is None else written[:200]
             out.rejects.append(Reject(out.file, line, differing, value, reason))
+
+
+def _key_too_long(row: dict[str, Any]) -> bool:
+    """An alarm whose key (device, time and a long free-text result) Neo4j's index would refuse,
+    and the whole batch with it."""
+    key = device_event_id(row)
+    return len(key) * 4 > MAX_INDEXED_TEXT_BYTES and len(key.encode()) > MAX_INDEXED_TEXT_BYTES
 
 
 def _row_identity(table: Table, row: dict[str, Any]) -> Any:
