@@ -345,7 +345,7 @@ def rank_common_causes(
     the same materials made within `period_days`, at most `max_controls`); production shifts
     are SHIFT_HOURS long from `shift_start` o'clock in `shift_zone` (an IANA name; default:
     the offset each step's start was imported with). `inspections`: the inspection factors
-    too (INSPECTION_KINDS), which cost a ranking about a third more time."""
+    too (INSPECTION_KINDS), which cost a ranking a fifth to a third more time."""
     started = time.perf_counter()
     zone = None
     if shift_zone:  # an unknown zone fails before any query

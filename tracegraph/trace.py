@@ -22,7 +22,7 @@ from tracegraph.errors import UnknownSubject
 from tracegraph.flow import Edge, Quantity
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
-from tracegraph.lots import SHIPMENT_KEY, AskedLots, normal_id
+from tracegraph.lots import AskedLots, normal_id
 from tracegraph.units import convert, dimension
 from tracegraph.values import STEP_FIELDS, counted, first_ids, iso, public_props
 
@@ -368,29 +368,11 @@ def _resolved_and_reached(
     asked = AskedLots.of(ids)
     record = graph.read(query, asked=asked.asked, lot_ids=[])[0]
     sources = asked.decided(graph, record["resolution"])
-    if set(sources) != _traced_from(record["resolution"]):
+    if set(sources) != set(record["traced"]):
         # `lot_id|X` for a lot X whose id another lot's identity value shares, or a lot whose
         # id begins with `shipment|`: the query traced otherwise; the decided lots, by their ids
         record = graph.read(query, asked=[], lot_ids=sources)[0]
     return sources, from_record(record)
-
-
-def _traced_from(resolution: list[dict[str, Any]]) -> set[str]:
-    """The lots the trace query set out from for its asked ids (the CASE in
-    cypher/trace/forward.cypher and backward.cypher): a shipment's lots; an id's own lot when
-    no identity value names another; else its key's lots; else the one lot its value names."""
-    traced: set[str] = set()
-    for asked in resolution:
-        own, by_value = set(asked["by_lot_id"]), {v["lot_id"] for v in asked["by_value"]}
-        if asked["id"].startswith(SHIPMENT_KEY):
-            traced |= set(asked["by_shipment"])
-        elif own:
-            traced |= own if by_value <= own else set()
-        elif asked["by_key"]:
-            traced |= set(asked["by_key"])
-        elif len(by_value) == 1:
-            traced |= by_value
-    return traced
 
 
 def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTrace:

@@ -10,7 +10,7 @@
 //           with its events over the span its steps cover and its last calibration before it
 //           (events as [epoch ms, event map], in time order; see below)
 //   resolution: what each id in $asked names, as cypher/lot/resolve.cypher returns it (see
-//           forward.cypher)
+//           forward.cypher); traced: the lot ids the trace set out from
 // The library weighs how much of each input lot went into the sources. Each step reads its
 // relationships in ONE expansion and comes once: nested COLLECT subqueries per lot and per
 // step (eleven) and a step repeated under each lot it made cost 3,000 finished lots' trace
@@ -42,19 +42,21 @@ WITH collect({
     RETURN DISTINCT lot.lot_id
   } ELSE [] END
 }) AS resolution
+// `traced` is returned: the library traces again, by id, where its decision differs
+WITH resolution, $lot_ids + reduce(named = [], asked IN resolution | named + CASE
+  WHEN asked.id STARTS WITH 'shipment|' THEN asked.by_shipment
+  WHEN size(asked.by_lot_id) > 0 THEN
+    CASE WHEN all(v IN asked.by_value WHERE v.lot_id IN asked.by_lot_id)
+         THEN asked.by_lot_id ELSE [] END
+  WHEN size(asked.by_key) > 0 THEN asked.by_key
+  WHEN size(asked.by_value) > 0
+       AND all(v IN asked.by_value WHERE v.lot_id = asked.by_value[0].lot_id)
+    THEN [asked.by_value[0].lot_id]
+  ELSE []
+END) AS traced
 // In a subquery: one row however many lots it reaches, none included.
-CALL (resolution) {
-  UNWIND $lot_ids + reduce(named = [], asked IN resolution | named + CASE
-    WHEN asked.id STARTS WITH 'shipment|' THEN asked.by_shipment
-    WHEN size(asked.by_lot_id) > 0 THEN
-      CASE WHEN all(v IN asked.by_value WHERE v.lot_id IN asked.by_lot_id)
-           THEN asked.by_lot_id ELSE [] END
-    WHEN size(asked.by_key) > 0 THEN asked.by_key
-    WHEN size(asked.by_value) > 0
-         AND all(v IN asked.by_value WHERE v.lot_id = asked.by_value[0].lot_id)
-      THEN [asked.by_value[0].lot_id]
-    ELSE []
-  END) AS lot_id
+CALL (traced) {
+  UNWIND traced AS lot_id
   MATCH (source:Lot {lot_id: lot_id})
   MATCH (source)<-[:INPUT_TO|PRODUCED*0..]-(lot:Lot)
   // DISTINCT on the element id too: Neo4j 5.26 drops a plain `WITH DISTINCT lot` (and
@@ -185,4 +187,5 @@ RETURN
   ] AS lots,
   steps,
   devices,
-  resolution
+  resolution,
+  traced

@@ -11,6 +11,7 @@
 //   shipments: [shipment_id, shipped_at, reference_doc, carrier, from_location_id,
 //               customer_id, customer_name, customer_contact, customer_country]
 //   resolution: what each id in $asked names, as cypher/lot/resolve.cypher returns it
+//   traced:     the lot ids the trace set out from ($lot_ids and what the look-ups named)
 // One expansion over the three link types reads each lot's relationships once (three pattern
 // comprehensions read them three times), the steps come with the edges into them rather than
 // from a second expansion, and material_id is the lot's own copy of its OF edge (the OF edge
@@ -47,19 +48,21 @@ WITH collect({
     RETURN DISTINCT lot.lot_id
   } ELSE [] END
 }) AS resolution
+// `traced` is returned: the library traces again, by id, where its decision differs
+WITH resolution, $lot_ids + reduce(named = [], asked IN resolution | named + CASE
+  WHEN asked.id STARTS WITH 'shipment|' THEN asked.by_shipment
+  WHEN size(asked.by_lot_id) > 0 THEN
+    CASE WHEN all(v IN asked.by_value WHERE v.lot_id IN asked.by_lot_id)
+         THEN asked.by_lot_id ELSE [] END
+  WHEN size(asked.by_key) > 0 THEN asked.by_key
+  WHEN size(asked.by_value) > 0
+       AND all(v IN asked.by_value WHERE v.lot_id = asked.by_value[0].lot_id)
+    THEN [asked.by_value[0].lot_id]
+  ELSE []
+END) AS traced
 // In a subquery: one row however many lots it reaches, none included.
-CALL (resolution) {
-  UNWIND $lot_ids + reduce(named = [], asked IN resolution | named + CASE
-    WHEN asked.id STARTS WITH 'shipment|' THEN asked.by_shipment
-    WHEN size(asked.by_lot_id) > 0 THEN
-      CASE WHEN all(v IN asked.by_value WHERE v.lot_id IN asked.by_lot_id)
-           THEN asked.by_lot_id ELSE [] END
-    WHEN size(asked.by_key) > 0 THEN asked.by_key
-    WHEN size(asked.by_value) > 0
-         AND all(v IN asked.by_value WHERE v.lot_id = asked.by_value[0].lot_id)
-      THEN [asked.by_value[0].lot_id]
-    ELSE []
-  END) AS lot_id
+CALL (traced) {
+  UNWIND traced AS lot_id
   MATCH (source:Lot {lot_id: lot_id})
   MATCH (source)-[:INPUT_TO|PRODUCED*0..]->(lot:Lot)
   // DISTINCT on the element id too: Neo4j 5.26 drops a plain `WITH DISTINCT lot` (and
@@ -97,4 +100,5 @@ RETURN
        END]]
   ] AS lots,
   shipments,
-  resolution
+  resolution,
+  traced

@@ -603,11 +603,12 @@ def _migrated(graph: TraceGraph, installed: bool) -> None:
     alarms again would add each a second time. Once done, its Migration node says so: a
     look-up, not a scan of every alarm (~0.3 s for 280k alarms). Under the lock: two runs of
     migrate/alarm_event_id at once could both append the kind."""
-    if installed:
-        graph.migrate_data()
     (found,) = graph.read("db/migration_done", name="alarm_event_id")
-    if not found["done"]:
+    if installed:
+        graph.migrate_data()  # alarm_event_id among them: not scanned for twice
+    elif not found["done"]:
         graph.autocommit("migrate/alarm_event_id")
+    if not found["done"]:
         graph.write("db/mark_migration_done", name="alarm_event_id")
 
 
