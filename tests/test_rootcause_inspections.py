@@ -26,10 +26,13 @@ Inspection = tuple[str, str, str, str]
 
 
 def _plant(tmp_path: Path, graph: TraceGraph, inspected: Callable[[int], Inspection],
-           own: str = "") -> TraceGraph:  # fmt: skip
+           own: str = "", of_bake: bool = False) -> TraceGraph:  # fmt: skip
     """48 baked lots B00-B47, each packed into finished lot F00-F47 one minute apart (one
     shift, one packer: the steps tell the lots apart by nothing), each with the core_temp
-    inspection `inspected(i)`; `own`: inspections rows of the finished lots themselves."""
+    inspection `inspected(i)`; `own`: inspections rows of the finished lots themselves.
+    `of_bake`: each baked lot made by a bake step M00-M47 (all in one shift, by nobody on no
+    device), and its inspection recorded against that step only, as an MES records an
+    in-process check, not against the lot."""
     lots = "lot_id,material_id,quantity,uom\n" + "".join(
         f"B{i:02d},BAKED,10,kg\nF{i:02d},BREAD,100,pcs\n" for i in range(LOTS)
     )
@@ -37,18 +40,23 @@ def _plant(tmp_path: Path, graph: TraceGraph, inspected: Callable[[int], Inspect
         f"K{i:02d},pack,2026-11-03T08:{i:02d}:00+00:00,PACKER-1,{'OP01' if i % 2 else 'OP07'}\n"
         for i in range(LOTS)
     )
-    inspections = "inspection_id,test,result,inspected_at,lot_id,device_id,operator_id,value,unit\n"
+    outputs = "".join(f"K{i:02d},F{i:02d},100,pcs\n" for i in range(LOTS))
+    if of_bake:
+        steps += "".join(f"M{i:02d},bake,2026-11-03T06:{i:02d}:00+00:00,,\n" for i in range(LOTS))
+        outputs += "".join(f"M{i:02d},B{i:02d},10,kg\n" for i in range(LOTS))
+    inspections = ("inspection_id,test,result,inspected_at,lot_id,step_id,device_id,operator_id,"
+                   "value,unit\n")  # fmt: skip
     for i in range(LOTS):
         result, value, inspector, device = inspected(i)
-        inspections += (f"I{i:02d},core_temp,{result},2026-11-03T07:{i:02d}:00+00:00,B{i:02d},"
+        of = f",M{i:02d}" if of_bake else f"B{i:02d},"
+        inspections += (f"I{i:02d},core_temp,{result},2026-11-03T07:{i:02d}:00+00:00,{of},"
                         f"{device},{inspector},{value},degC\n")  # fmt: skip
     files = {
         "lots.csv": lots,
         "steps.csv": steps,
         "step_inputs.csv": "step_id,lot_id,quantity,uom\n"
         + "".join(f"K{i:02d},B{i:02d},10,kg\n" for i in range(LOTS)),
-        "step_outputs.csv": "step_id,lot_id,quantity,uom\n"
-        + "".join(f"K{i:02d},F{i:02d},100,pcs\n" for i in range(LOTS)),
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\n" + outputs,
         "inspections.csv": inspections + own,
     }
     for name, text in files.items():
@@ -67,21 +75,23 @@ def _adjusted(ranking: rootcause.Ranking, p: float) -> float:
     return min(1.0, p * rootcause.testable_count(carriers, len(COMPLAINTS), len(CONTROLS)))
 
 
+@pytest.mark.parametrize("of_bake", [False, True], ids=["of-the-lot", "of-its-bake-step"])
 def test_a_core_temp_below_the_controls_usual_range_is_the_strongest_factor(
-    graph: TraceGraph, tmp_path: Path
+    graph: TraceGraph, tmp_path: Path, of_bake: bool
 ) -> None:
     """The controls' core temperatures run 94.0-97.9 degC (5th percentile 94.195); the
     complaints' baked lots read 91.5, below it, as do two controls (94.0, 94.1). One control's
     value is no number ("n/a") and one complaint's is written with spaces: the first is
-    skipped, the second read."""
+    skipped, the second read. The same when the check was recorded against the bake step that
+    made the lot, not the lot (the query reads it as the lot's, as a backward trace shows it)."""
 
     def inspected(i: int) -> Inspection:
         value = "91.5" if i % 6 == 0 else f"{94 + i / 10:.1f}"
         value = {1: "n/a", 6: " 91.5 "}.get(i, value)
         return "pass", value, "OP09", "THERMO-1"
 
-    ranking = rootcause.rank_common_causes(_plant(tmp_path, graph, inspected), COMPLAINTS,
-                                           CONTROLS, inspections=True)  # fmt: skip
+    ranking = rootcause.rank_common_causes(_plant(tmp_path, graph, inspected, of_bake=of_bake),
+                                           COMPLAINTS, CONTROLS, inspections=True)  # fmt: skip
     top = ranking.factors[0]
     low = float(np.percentile([94 + i / 10 for i in range(LOTS) if i % 6 and i != 1], 5))
     assert (top["kind"], top["value"], top["complaints_with"], top["controls_with"]) == (
@@ -144,21 +154,23 @@ def test_one_inspector_of_the_complaints_is_found_beyond_the_packers(
     assert '"kind": "inspector"' in shown.stdout and '"value": "OP07 (core_temp)"' in shown.stdout
 
 
+@pytest.mark.parametrize("of_bake", [False, True], ids=["of-the-lot", "of-its-bake-step"])
 def test_a_failed_inspection_upstream_is_a_factor_and_a_lots_own_failure_is_not(
-    graph: TraceGraph, tmp_path: Path
+    graph: TraceGraph, tmp_path: Path, of_bake: bool
 ) -> None:
     """The complaints' baked lots failed core_temp and were packed all the same, as was one
-    control's. Every finished complaint lot failed its own final check too (the controls
-    passed theirs): that is the defect, not a cause of it, and would be "shared" by every
-    complaint set chosen by it."""
+    control's (recorded against the lot, or against the bake step that made it). Every
+    finished complaint lot failed its own final check too (the controls passed theirs): that
+    is the defect, not a cause of it, and would be "shared" by every complaint set chosen by
+    it."""
 
     def inspected(i: int) -> Inspection:
         return ("fail" if i % 6 == 0 or i == 5 else "pass"), "", "OP09", ""
 
     own = "".join(f"J{i:02d},final,{'pass' if i % 6 else 'fail'},2026-11-03T10:00:00+00:00,"
-                  f"F{i:02d},,OP09,,\n" for i in range(LOTS))  # fmt: skip
-    ranking = rootcause.rank_common_causes(_plant(tmp_path, graph, inspected, own), COMPLAINTS,
-                                           CONTROLS, inspections=True)  # fmt: skip
+                  f"F{i:02d},,,OP09,,\n" for i in range(LOTS))  # fmt: skip
+    ranking = rootcause.rank_common_causes(_plant(tmp_path, graph, inspected, own, of_bake),
+                                           COMPLAINTS, CONTROLS, inspections=True)  # fmt: skip
     top = ranking.factors[0]
     assert (top["kind"], top["value"], top["complaints_with"], top["controls_with"]) == (
         "failed inspection", "core_temp", 8, 1,
@@ -193,3 +205,20 @@ def test_an_inspection_test_too_few_controls_have_is_said_to_be_untested(
         "range: the control lots' inspections give fewer than 20 values to draw the usual "
         "range from — core_temp (degC, 3 values)"
     ]
+
+
+def test_an_inspection_two_lots_share_is_one_value_of_its_tests_range() -> None:
+    """An in-process check of a step that made two lots comes with each of them (the query
+    reads a step's checks as the lots' it made), and a lot's inspections with every row that
+    reaches it: the usual range counts each inspection once, by its id, as it counts each step
+    once."""
+
+    def row(*values: tuple[str, float]) -> dict[str, object]:
+        checks = [{"id": i, "test": "core_temp", "result": "pass", "value": v, "unit": "degC",
+                   "operator_id": None, "device_id": None} for i, v in values]  # fmt: skip
+        return {"steps": [], "own_inspections": checks[:1], "inspections": [checks[1:]]}
+
+    rows = [row(("I1", 90.0), ("I2", 95.0)), row(("I1", 90.0), ("I3", 96.0))]
+    assert rootcause.parameter_values(rows) == {
+        (rootcause.INSPECTED, "core_temp", "degC"): [90.0, 95.0, 96.0]
+    }

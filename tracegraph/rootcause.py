@@ -15,7 +15,8 @@ OVEN-5"), and a process parameter outside its usual range (per operation and par
 the 5th or above the 95th percentile of the control lots' steps, "oven_temp_c high at bake").
 They are tested and counted in the adjustment like every other factor.
 
-Inspections of the lots reached (each lot's own and every upstream lot's) give four kinds more,
+Inspections of the lots reached (each lot's own and every upstream lot's; a check recorded
+against the step that made a lot, and no lot, is that lot's) give four kinds more,
 per test: a numeric value outside the controls' usual range of the same test and unit (as a
 process parameter: "core_temp low (below 92.6 degC, the controls' 5th percentile)"); a failed
 inspection of an upstream lot that was used all the same (rework: "failed inspection
@@ -266,13 +267,13 @@ def parameter_values(rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[f
 
 
 def _each_inspection(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """The inspections of the rows' lots and of the lots upstream, each lot's once (its
-    first list: the concurrent queries of a ranking send a lot's inspections once each)."""
-    lists = {inspections[0]["lot"]: inspections for row in rows
+    """The inspections of the rows' lots and of the lots upstream, each once: the concurrent
+    queries of a ranking send a lot's inspections once each, and an inspection during a step
+    that made two lots comes with both."""
+    every = {inspection["id"]: inspection for row in rows
              for inspections in (row.get("own_inspections"), *row.get("inspections", ()))
-             if inspections}  # fmt: skip
-    for inspections in lists.values():
-        yield from inspections
+             if inspections for inspection in inspections}  # fmt: skip
+    yield from every.values()
 
 
 def ranges_of(values: dict[tuple[Any, ...], list[float]]) -> Ranges:
@@ -514,10 +515,10 @@ def _inspections(found: list[Any]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for lot, inspections in found:
         out[lot] = []
-        for test, result, value, unit, links in inspections:
+        for test, result, value, unit, links, inspection_id in inspections:
             by = dict(links)  # BY: the inspector, ON: the inspection device
-            out[lot].append({"lot": lot, "test": test, "result": result, "value": _number(value),
-                             "unit": unit, "operator_id": by.get("BY"),
+            out[lot].append({"id": inspection_id, "test": test, "result": result,
+                             "value": _number(value), "unit": unit, "operator_id": by.get("BY"),
                              "device_id": by.get("ON")})  # fmt: skip
     return out
 

@@ -9,9 +9,9 @@
 // and an alarm of the step's device during it are factors too (the library reads the alarms
 // apart, by device and span: see tracegraph/rootcause.py).
 // inspections, beside the lots: [lot_id, [[test, result, value, unit, [['BY', operator_id] or
-// ['ON', device_id]]]]] of every lot reached (a given lot too) that has any; an inspection
-// keeps no copy of its operator or device, so those are read from its edges, both in one
-// expansion.
+// ['ON', device_id]], inspection_id]]] of every lot reached (a given lot too) that has any,
+// its own and those of the step that made it (see below); an inspection keeps no copy of its
+// operator or device, so those are read from its edges, both in one expansion.
 // The steps are those the traversal passes through (each upstream lot's producing step), so
 // they need no second expansion from every lot. Supplier, device and operator are read from
 // the copies the import keeps on lots and steps (supplier_id, device_id, operator_id), not by
@@ -66,10 +66,17 @@ CALL (reached) {
   UNWIND reached AS lots_reached
   UNWIND lots_reached AS up
   WITH DISTINCT up
-  WITH up, [(up)<-[:OF_LOT]-(inspection) |
+  // a lot's own inspections, and those taken during the step that made it and of no lot (an
+  // in-process check of a bake, recorded against the step): the lot's as a backward trace
+  // shows them
+  WITH up, [(up)<-[:OF_LOT]-(inspection) | inspection] +
+    [(up)<-[:PRODUCED]-()<-[:DURING]-(inspection)
+       WHERE NOT (inspection)-[:OF_LOT]->() | inspection] AS inspections
+  WITH up, [inspection IN inspections |
     [inspection.test, inspection.result, inspection.value, inspection.unit,
      [(inspection)-[link:BY|ON]->(by) |
-       CASE type(link) WHEN 'BY' THEN ['BY', by.operator_id] ELSE ['ON', by.device_id] END]]]
+       CASE type(link) WHEN 'BY' THEN ['BY', by.operator_id] ELSE ['ON', by.device_id] END],
+     inspection.inspection_id]]
     AS found
   WHERE found <> []
   RETURN collect([up.lot_id, found]) AS inspections
