@@ -4,6 +4,7 @@ factor found in a small plant imported into Neo4j where the complaints share it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -222,3 +223,48 @@ def test_an_inspection_two_lots_share_is_one_value_of_its_tests_range() -> None:
     assert rootcause.parameter_values(rows) == {
         (rootcause.INSPECTED, "core_temp", "degC"): [90.0, 95.0, 96.0]
     }
+
+
+def test_inspections_keep_their_inspector_and_device_as_properties_and_need_none(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The import copies an inspection's operator_id and device_id onto it, beside its BY and ON
+    edges (the factors query reads a property, not an edge, per inspection); a graph imported
+    before the copies ranks the same from the edges, and `db init` copies them."""
+
+    def inspected(i: int) -> Inspection:
+        return "pass", "96.0", ("OP07" if i % 6 == 0 else "OP01"), f"THERMO-{i % 2}"
+
+    graph = _plant(tmp_path, graph, inspected)
+    copies = ("MATCH (i:Inspection)-[:BY]->(o:Operator) MATCH (i)-[:ON]->(d:Device) "
+              "RETURN count(*) AS n, count(CASE WHEN i.operator_id = o.operator_id "
+              "AND i.device_id = d.device_id THEN 1 END) AS same")  # fmt: skip
+    with graph.driver.session(database=graph.database) as session:
+        assert session.run(copies).single(strict=True).data() == {"n": LOTS, "same": LOTS}
+        before = rootcause.rank_common_causes(graph, COMPLAINTS, CONTROLS, inspections=True)
+        assert before.factors[0]["value"] == "OP07 (core_temp)"
+        session.run("MATCH (i:Inspection) REMOVE i.operator_id, i.device_id").consume()
+        try:
+            after = rootcause.rank_common_causes(graph, COMPLAINTS, CONTROLS, inspections=True)
+            assert after.factors == before.factors
+        finally:
+            graph.init_schema()
+        assert session.run(copies).single(strict=True).data() == {"n": LOTS, "same": LOTS}
+
+
+def test_a_backward_trace_lists_each_inspections_inspector_and_device(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
+) -> None:
+    """Who checked a lot, and on what: the backward trace's inspections carry operator_id and
+    device_id (the copies the import keeps)."""
+
+    def inspected(i: int) -> Inspection:
+        return "pass", "96.0", "OP09", "THERMO-1"
+
+    _plant(tmp_path, graph, inspected)
+    shown = CliRunner().invoke(app, ["trace", "backward", "F00", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    (inspection,) = json.loads(shown.stdout)["inspections"]
+    assert (inspection["inspection_id"], inspection["operator_id"], inspection["device_id"]) == (
+        "I00", "OP09", "THERMO-1",
+    )  # fmt: skip

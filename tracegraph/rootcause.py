@@ -515,11 +515,10 @@ def _inspections(found: list[Any]) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for lot, inspections in found:
         out[lot] = []
-        for test, result, value, unit, links, inspection_id in inspections:
-            by = dict(links)  # BY: the inspector, ON: the inspection device
+        for test, result, value, unit, operator_id, device_id, inspection_id in inspections:
             out[lot].append({"id": inspection_id, "test": test, "result": result,
-                             "value": _number(value), "unit": unit, "operator_id": by.get("BY"),
-                             "device_id": by.get("ON")})  # fmt: skip
+                             "value": _number(value), "unit": unit, "operator_id": operator_id,
+                             "device_id": device_id})  # fmt: skip
     return out
 
 

@@ -8,16 +8,15 @@
 // peak_temp_c, bake_min; $fixed names the canonical ones): a parameter out of its usual range
 // and an alarm of the step's device during it are factors too (the library reads the alarms
 // apart, by device and span: see tracegraph/rootcause.py).
-// inspections, beside the lots: [lot_id, [[test, result, value, unit, [['BY', operator_id] or
-// ['ON', device_id]], inspection_id]]] of every lot reached (a given lot too) that has any,
-// its own and those of the step that made it (see below); an inspection keeps no copy of its
-// operator or device, so those are read from its edges, both in one expansion.
+// inspections, beside the lots: [lot_id, [[test, result, value, unit, operator_id, device_id,
+// inspection_id]]] of every lot reached (a given lot too) that has any, its own and those of
+// the step that made it (see below).
 // The steps are those the traversal passes through (each upstream lot's producing step), so
 // they need no second expansion from every lot. Supplier, device and operator are read from
-// the copies the import keeps on lots and steps (supplier_id, device_id, operator_id), not by
-// expanding each node: coalesce reads the edge only where a copy is missing — a lot made in
-// the plant, a step without a device, or a graph imported before the copies (`db init` adds
-// them). 1,049 lots on the 1M-lot plant: 350k -> 162k db hits.
+// the copies the import keeps on lots, steps and inspections (supplier_id, device_id,
+// operator_id), not by expanding each node: coalesce reads the edge only where a copy is
+// missing — a lot made in the plant, a step without a device, or a graph imported before the
+// copies (`db init` adds them). 1,049 lots on the 1M-lot plant: 350k -> 162k db hits.
 UNWIND $lot_ids AS lot_id
 MATCH (lot:Lot {lot_id: lot_id})
 CALL (lot) {
@@ -74,8 +73,8 @@ CALL (reached) {
        WHERE NOT (inspection)-[:OF_LOT]->() | inspection] AS inspections
   WITH up, [inspection IN inspections |
     [inspection.test, inspection.result, inspection.value, inspection.unit,
-     [(inspection)-[link:BY|ON]->(by) |
-       CASE type(link) WHEN 'BY' THEN ['BY', by.operator_id] ELSE ['ON', by.device_id] END],
+     coalesce(inspection.operator_id, [(inspection)-[:BY]->(by) | by.operator_id][0]),
+     coalesce(inspection.device_id, [(inspection)-[:ON]->(on) | on.device_id][0]),
      inspection.inspection_id]]
     AS found
   WHERE found <> []
