@@ -4,6 +4,8 @@ factor found in a small plant imported into Neo4j where the complaints share it.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -256,7 +258,8 @@ def test_a_backward_trace_lists_each_inspections_inspector_and_device(
     graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
 ) -> None:
     """Who checked a lot, and on what: the backward trace's inspections carry operator_id and
-    device_id (the copies the import keeps)."""
+    device_id (the copies the import keeps) in JSON, the table and the CSV (whose columns for
+    them were empty before the copies)."""
 
     def inspected(i: int) -> Inspection:
         return "pass", "96.0", "OP09", "THERMO-1"
@@ -268,3 +271,10 @@ def test_a_backward_trace_lists_each_inspections_inspector_and_device(
     assert (inspection["inspection_id"], inspection["operator_id"], inspection["device_id"]) == (
         "I00", "OP09", "THERMO-1",
     )  # fmt: skip
+    table = CliRunner().invoke(app, ["trace", "backward", "F00"], env={"COLUMNS": "200"})
+    row = next(line for line in table.stdout.splitlines() if "I00" in line)
+    assert "OP09" in row and "THERMO-1" in row, table.stdout
+    sheet = CliRunner().invoke(app, ["trace", "backward", "F00", "--format", "csv"])
+    records = csv.DictReader(io.StringIO(sheet.stdout))
+    (record,) = [r for r in records if r["record"] == "inspection"]
+    assert (record["operator_id"], record["device_id"]) == ("OP09", "THERMO-1")

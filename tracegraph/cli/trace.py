@@ -769,7 +769,7 @@ def render_backward(result: tracing.BackwardTrace) -> None:
         _more(TABLE_LIMIT, len(received), "received lots")
     if result.inspections:
         table = Table(title="Inspections", title_justify="left")
-        for column in ("inspection", "at", "lot", "step", "test", "result", "value"):
+        for column in ("inspection", "at", "lot", "step", "test", "result", "value", "by", "on"):
             table.add_column(column)
         for i in result.inspections[:TABLE_LIMIT]:
             value = f"{i.get('value') or ''} {i.get('unit') or ''}".strip()
@@ -781,6 +781,8 @@ def render_backward(result: tracing.BackwardTrace) -> None:
                 literal(i.get("test")),
                 styled(i.get("result")),
                 literal(value),
+                literal(i.get("operator_id")),  # the inspector
+                literal(i.get("device_id")),  # the inspection device
             )
         out.print(table)
         _more(TABLE_LIMIT, len(result.inspections), "inspections")
