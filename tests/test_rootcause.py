@@ -411,3 +411,118 @@ def test_a_lots_file_that_gives_no_lot_is_refused(
     result = runner.invoke(app, ["rootcause", "--lots-file", str(listed)])
     assert result.exit_code == 2 and result.stdout == ""
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+# --- which lots are compared with the complaints (tester 5's findings) ---------------------------
+
+
+def _packed_plant(tmp_path: Path, graph: TraceGraph) -> TraceGraph:
+    """20 baked lots B00-B19, each packed into finished lot F00-F19 on PACKER-1; F10 was
+    rejected and F11 is on hold, the others released."""
+    status = {10: "rejected", 11: "hold"}
+    files = {
+        "lots.csv": "lot_id,material_id,quantity,uom,created_at,status\n" + "".join(
+            f"B{i:02d},BAKED,10,kg,2026-11-03T06:{i:02d}:00+00:00,released\n"
+            f"F{i:02d},BREAD,100,pcs,2026-11-03T08:{i:02d}:00+00:00,{status.get(i, 'released')}\n"
+            for i in range(20)),
+        "steps.csv": "step_id,operation,started_at,device_id\n"
+        + "".join(f"K{i:02d},pack,2026-11-03T08:{i:02d}:00+00:00,PACKER-1\n" for i in range(20)),
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\n"
+        + "".join(f"K{i:02d},B{i:02d},10,kg\n" for i in range(20)),
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\n"
+        + "".join(f"K{i:02d},F{i:02d},100,pcs\n" for i in range(20)),
+    }  # fmt: skip
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    return graph
+
+
+def test_chosen_controls_leave_out_lots_of_the_complaints_genealogy_and_lots_not_known_good(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Complaints F01, F02 and batch B03: batches B01 and B02 went into complaint lots and F03
+    was packed from complaint B03 — each shares a complaint's factors by construction, and
+    counted as a control it diluted the causes sought. F10 (rejected) and F11 (on hold) are
+    not known good. All five are left out of the chosen controls, and the notes say so."""
+    ranking = rootcause.rank_common_causes(_packed_plant(tmp_path, graph), ["F01", "F02", "B03"])
+    left_out = {"B01", "B02", "F03", "F10", "F11"}
+    assert sorted(ranking.controls) == sorted(
+        {f"{m}{i:02d}" for m in "BF" for i in range(20)} - left_out - {"F01", "F02", "B03"}
+    )
+    assert ranking.notes[1:] == [
+        "3 control lots left out, made from or into a complaint lot (sharing its factors by "
+        "construction, not by chance): B01, B02, F03",
+        "2 comparable lots on hold or rejected left out of the controls (not known good): F10, F11",
+    ]
+    assert ranking.notes[0].startswith("B03 has no factor in the graph")  # nothing upstream
+    # no complaint is made from another here
+    assert ranking.warnings == []
+
+
+def test_given_controls_of_the_complaints_genealogy_are_kept_and_said_to_be_related(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Controls given by the engineer are theirs to choose: a related one is kept, with a note;
+    a rejected one is kept without a word (it was named as a control)."""
+    graph = _packed_plant(tmp_path, graph)
+    ranking = rootcause.rank_common_causes(graph, ["F01", "F02"], ["B01", "F05", "F10"])
+    assert ranking.controls == ["B01", "F05", "F10"]
+    assert ranking.notes == [
+        "1 control lot given, made from or into a complaint lot (sharing its factors by "
+        "construction, not by chance): B01"
+    ]
+
+
+def test_complaint_lots_made_from_one_another_are_warned_of(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
+) -> None:
+    """B03 and F03, packed from it: every factor of B03 is F03's too, so "2 of 2 complaints"
+    is one batch counted twice — warned, in the library and on the terminal."""
+    graph = _packed_plant(tmp_path, graph)
+    ranking = rootcause.rank_common_causes(graph, ["B03", "F03", "F07"])
+    assert ranking.warnings == [
+        "1 complaint lot is made from other complaint lots — F03 (from B03): every factor of "
+        "the first is shared by both, so one batch counts as several complaints; rank the lots "
+        "the customers complained about, or one lot of each line of descent"
+    ]
+    shown = CliRunner().invoke(app, ["rootcause", "B03", "F03", "F07"])
+    assert shown.exit_code == 0, shown.output
+    assert "warning: 1 complaint lot is made from other complaint lots" in shown.stderr
+
+
+def test_controls_that_are_all_of_the_complaints_genealogy_leave_nothing_to_compare_with(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
+) -> None:
+    """A batch and the lot reworked from it, alone of their material: the one comparable lot of
+    the complaint is its own batch, left out — the error says why, not "no other lot"."""
+    (tmp_path / "one").mkdir()
+    for name, text in {
+        "lots.csv": "lot_id,material_id,quantity,uom,created_at\nX1,BAKED,10,kg,"
+                    "2026-11-04T06:00:00+00:00\nY1,BAKED,10,kg,2026-11-04T07:00:00+00:00\n",
+        "steps.csv": "step_id,operation,started_at\nQ1,rework,2026-11-04T07:00:00+00:00\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nQ1,X1,10,kg\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nQ1,Y1,10,kg\n",
+    }.items():  # fmt: skip
+        (tmp_path / "one" / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path / "one"]).rejects == []
+    refused = CliRunner().invoke(app, ["rootcause", "Y1"])
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(
+        "error: no control lots to compare with: 1 control lot left out, made from or into a "
+        "complaint lot"
+    ), refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "bound"),
+    [("--max-controls", "99999999999999999999", "1000000"), ("--period-days", "99999999999999",
+                                                            "36500")],
+)  # fmt: skip
+def test_an_option_past_its_bound_is_a_usage_error(option: str, value: str, bound: str) -> None:
+    """A 20-digit --max-controls was `unexpected failure: OverflowError` (exit 3), a huge
+    --period-days Neo4j's words about EpochDay: both are refused before any query."""
+    shown = CliRunner().invoke(app, ["rootcause", "F01", option, value])
+    assert shown.exit_code == 2
+    assert shown.stderr.startswith(f"error: Invalid value for '{option}'"), shown.stderr
+    assert bound in shown.stderr and "Traceback" not in shown.stderr

@@ -383,6 +383,14 @@ def rank_common_causes(
                 taken=[*complaints, *controls], missing=missing,
             )]  # fmt: skip
         factor_rows = _factor_rows(graph, [*complaints, *controls], inspections) if controls else []
+    controls, left_out, warnings = _unrelated_good_controls(
+        complaints, controls, factor_rows, not control_ids
+    )
+    if not controls and left_out:
+        raise TracegraphError(
+            "no control lots to compare with: " + "; ".join(left_out),
+            hint="give good lots of other batches with --controls",
+        )
     if not controls:
         if control_ids:
             raise TracegraphError(
@@ -405,10 +413,55 @@ def rank_common_causes(
     notes += [f"{lot} has no factor in the graph (no supplier, and nothing upstream: a stub, "
               "or a lot of unknown origin): it counts as a complaint that shares no factor"
               for lot in ranked.factorless]  # fmt: skip
+    notes += left_out
     notes += _unranged_note(ranked.unranged)
-    warnings = [ONE_COMPLAINT] if len(complaints) == 1 else []
+    warnings = [ONE_COMPLAINT, *warnings] if len(complaints) == 1 else warnings
     return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
                    time.perf_counter() - started, notes, warnings)  # fmt: skip
+
+
+# Lots that are not known good: the statuses of the lots table (DESIGN.md §4) besides released
+NOT_GOOD = ("hold", "rejected")
+
+
+def _unrelated_good_controls(
+    complaints: list[str], controls: list[str], rows: list[dict[str, Any]], chosen: bool
+) -> tuple[list[str], list[str], list[str]]:
+    """The controls a ranking may count, notes on those it may not, and warnings on the
+    complaints. A control made from a complaint lot, or that went into one, shares that lot's
+    factors by construction, not by chance: counted, it dilutes the very causes sought (a batch's
+    raw lot "in 7 of 77 controls", four of them packed from the complaint batch). Comparable lots
+    chosen by the ranking (`chosen`) that are on hold or rejected are not known good: a lot
+    rejected for the same defect is a complaint the engineer did not name. Both are left out of
+    chosen controls; given controls are the engineer's choice, kept, and said to be related.
+    Complaint lots made from one another share every factor of the first: their "common causes"
+    are one lot's."""
+    upstream = {row["lot_id"]: {*row["raw_lots"], *row["input_lots"]} for row in rows}
+    is_complaint = set(complaints)
+    below = {lot for c in complaints for lot in upstream.get(c, ()) if lot not in is_complaint}
+    related = [c for c in controls if c in below or upstream.get(c, set()) & is_complaint]
+    status = {row["lot_id"]: row.get("status") for row in rows}
+    not_good = [c for c in controls if chosen and status.get(c) in NOT_GOOD and c not in related]
+    kept = [c for c in controls if c not in {*not_good, *(related if chosen else ())}]
+    notes = []
+    if related:
+        notes.append(f"{counted(len(related), 'control lot')} "
+                     f"{'left out' if chosen else 'given'}, made from or into a complaint lot "
+                     f"(sharing its factors by construction, not by chance): "
+                     f"{first_ids(sorted(related), 8)}")  # fmt: skip
+    if not_good:
+        named = first_ids(sorted(not_good), 8)
+        notes.append(f"{counted(len(not_good), 'comparable lot')} on hold or rejected left out "
+                     f"of the controls (not known good): {named}")  # fmt: skip
+    chains = [f"{c} (from {first_ids(sorted(upstream[c] & is_complaint), 3)})"
+              for c in complaints if upstream.get(c, set()) & is_complaint]  # fmt: skip
+    warnings = [
+        f"{counted(len(chains), 'complaint lot')} {'is' if len(chains) == 1 else 'are'} made "
+        f"from other complaint lots — {first_ids(chains, 5)}: every factor of the first is "
+        "shared by both, so one batch counts as several complaints; rank the lots the "
+        "customers complained about, or one lot of each line of descent"
+    ] if chains else []  # fmt: skip
+    return kept, notes, warnings
 
 
 def _named(factors: list[dict[str, Any]]) -> str:

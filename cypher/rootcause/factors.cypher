@@ -42,6 +42,7 @@ CALL (lot) {
 }
 WITH collect({
   lot_id: lot.lot_id,
+  status: lot.status,
   raw_lots: raw_lots,
   input_lots: input_lots,
   suppliers: suppliers,

@@ -48,12 +48,14 @@ def rootcause_command(
         DEFAULT_PERIOD_DAYS,
         "--period-days",
         min=0,
+        max=36500,  # a century: beyond it the period leaves the calendar Neo4j can count
         help="Default controls: made within this many days of the complaint lots.",
     ),
     max_controls: int = typer.Option(
         DEFAULT_MAX_CONTROLS,
         "--max-controls",
         min=1,
+        max=1_000_000,  # a 64-bit number past this is no count of lots (it overflowed)
         help="Default controls: at most this many, each material its share, evenly spaced in "
         "creation order (the output says so).",
     ),
