@@ -278,3 +278,32 @@ def test_a_backward_trace_lists_each_inspections_inspector_and_device(
     records = csv.DictReader(io.StringIO(sheet.stdout))
     (record,) = [r for r in records if r["record"] == "inspection"]
     assert (record["operator_id"], record["device_id"]) == ("OP09", "THERMO-1")
+
+
+def test_lot_show_lists_the_check_of_the_step_that_made_the_lot(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
+) -> None:
+    """A core_temp check recorded against bake step M00 and no lot: the backward trace of F00
+    listed it, the dossier of B00 (the lot M00 made) did not. It does now, with the step, the
+    inspector and the device in its history line."""
+
+    def inspected(i: int) -> Inspection:
+        return "fail", "91.5", "OP09", "THERMO-1"
+
+    _plant(tmp_path, graph, inspected, of_bake=True)
+    runner = CliRunner()
+    shown = runner.invoke(app, ["lot", "show", "B00", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    (inspection,) = json.loads(shown.stdout)["inspections"]
+    assert (inspection["inspection_id"], inspection["step_id"], inspection["result"]) == (
+        "I00", "M00", "fail",
+    )  # fmt: skip
+    sheet = runner.invoke(app, ["lot", "show", "B00", "--format", "csv"])
+    history = list(csv.DictReader(io.StringIO(sheet.stdout.lstrip("\ufeff"))))
+    (line,) = [e for e in history if e["reference"] == "I00"]
+    assert (line["event"], line["detail"]) == (
+        "inspected: fail", "core_temp 91.5 degC; during M00; by OP09; on THERMO-1",
+    )  # fmt: skip
+    # the lot packed from B00 is not B00: the bake's check is not its own
+    packed = runner.invoke(app, ["lot", "show", "F00", "--format", "json"])
+    assert json.loads(packed.stdout)["inspections"] == []

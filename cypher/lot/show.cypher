@@ -26,9 +26,16 @@ RETURN lot {.*, created_at: toString(lot.created_at), expires_at: toString(lot.e
                            status: input.status}
                  }}
        } AS made_by,
+       // its own inspections, and in-process checks recorded against the step that made it and
+       // no lot (as a backward trace and rootcause --inspections read them)
        COLLECT {
          MATCH (lot)<-[:OF_LOT]-(inspection:Inspection)
          RETURN inspection {.*, inspected_at: toString(inspection.inspected_at)}
+       } + COLLECT {
+         MATCH (lot)<-[:PRODUCED]-(step:ProcessStep)<-[:DURING]-(inspection:Inspection)
+         WHERE NOT (inspection)-[:OF_LOT]->()
+         RETURN inspection {.*, inspected_at: toString(inspection.inspected_at),
+                            step_id: step.step_id}
        } AS inspections,
        COLLECT {
          MATCH (lot)-[use:INPUT_TO]->(step:ProcessStep)

@@ -34,6 +34,9 @@ app = typer.Typer(
 HISTORY_LIMIT = 40  # events shown on a terminal; csv and json carry them all
 TIMELINE_CSV = ("at", "event", "reference", "quantity", "uom", "detail")
 
+# what an inspection's detail names besides test and value: its step, inspector and device
+_INSPECTION_LINKS = (("during", "step_id"), ("by", "operator_id"), ("on", "device_id"))
+
 
 # the lots table's own columns, and what the import keeps beside them
 LOT_COLUMNS = frozenset({c.name for c in TABLES["lots"].columns} | {"origin_known"})
@@ -105,7 +108,7 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
                 + _parameters(s["parameters"]),
             }
         )
-    for i in dossier["inspections"]:
+    for i in dossier["inspections"]:  # a check of the step that made the lot has its step_id
         events.append(
             {
                 "at": i.get("inspected_at"),
@@ -116,7 +119,8 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
                     str(v)
                     for v in (i.get("test"), i.get("value"), i.get("unit"))
                     if v is not None and v != ""
-                ),
+                )
+                + "".join(f"; {word} {i[key]}" for word, key in _INSPECTION_LINKS if i.get(key)),
             }
         )
     events += uses.values()
