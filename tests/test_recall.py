@@ -772,19 +772,28 @@ def test_the_history_shows_a_stubs_located_share_as_unknown(
     drill = runner.invoke(app, ["recall", "OLD-1", "--out", str(tmp_path / "d"), "--drill"])
     assert drill.exit_code == 0, drill.output
     assert "source OLD-1 has no quantity of its own" in drill.stderr
+    # the drill's headline, summary.txt and JSON said 100.0 % while the history said unknown
+    unknown = ("share of the source quantity located unknown: OLD-1 has no quantity of its own "
+               "(see the warnings)")  # fmt: skip
+    assert unknown in " ".join(drill.stdout.split()) and "100.0%" not in drill.stdout
+    assert unknown in (tmp_path / "d" / "summary.txt").read_text(encoding="utf-8")
+    again = runner.invoke(app, ["recall", "OLD-1", "--out", str(tmp_path / "j"), "--drill",
+                                "--format", "json"])  # fmt: skip
+    assert json.loads(again.stdout)["located_share"] is None
     made = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "b"), "--drill"])
     assert made.exit_code == 0, made.output
     history = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)
     shares = [(r["source_lots"], r["located_share"], r["sources_without_quantity"])
               for r in history["recalls"]]  # fmt: skip
-    assert shares == [(["B"], 1.0, []), (["OLD-1"], None, ["OLD-1"])]
+    assert shares == [(["B"], 1.0, []), (["OLD-1"], None, ["OLD-1"]), (["OLD-1"], None, ["OLD-1"])]
     table = runner.invoke(app, ["recall", "history"], env={"COLUMNS": "250"})
-    (stub_line,) = [line for line in table.stdout.splitlines() if "-OLD-1-" in line]
-    assert "unknown" in stub_line and "100.0%" not in stub_line
+    stub_lines = [line for line in table.stdout.splitlines() if "-OLD-1-" in line]
+    assert len(stub_lines) == 2
+    assert all("unknown" in line and "100.0%" not in line for line in stub_lines)
     listed = list(csv.DictReader(io.StringIO(
         runner.invoke(app, ["recall", "history", "--format", "csv"]).stdout)))  # fmt: skip
     assert [(r["located_share"], r["sources_without_quantity"]) for r in listed] == [
-        ("1.0", ""), ("", "OLD-1"),
+        ("1.0", ""), ("", "OLD-1"), ("", "OLD-1"),
     ]  # fmt: skip
 
 

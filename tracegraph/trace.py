@@ -86,6 +86,13 @@ class ForwardTrace:
         return [s["lot_id"] for s in self.sources if not (s.get("quantity") or 0) > 0]
 
     @property
+    def known_located_share(self) -> float | None:
+        """located_share, or None (unknown) when a source has no quantity of its own: it is
+        located 100 % by construction, a figure an audit must not read (a recall's headline and
+        its history line)."""
+        return None if self.unmeasured_sources else self.located_share
+
+    @property
     def located_share(self) -> float | None:
         """The share of the sources located (shipped net of returns, or in stock); with
         sources in several units, the share furthest from 100 % (the least located, or the
@@ -648,9 +655,10 @@ def _source_quantity(lot: _Lot, outputs: list[Edge]) -> Quantity:
     return Quantity(sum(g for g in given if g is not None), unit)
 
 
-def totals_lines(totals: dict[str, Any]) -> list[str]:
+def totals_lines(totals: dict[str, Any], measured: bool = True) -> list[str]:
     """Where the sources went, a line per unit (sources in kg and pcs do not add up):
-    `source 1,000 kg · shipped 286 kg · in stock 714 kg · located 100.0%`."""
+    `source 1,000 kg · shipped 286 kg · in stock 714 kg · located 100.0%` — without the share
+    unless every source is `measured` (has a quantity of its own; see known_located_share)."""
     lines = []
     for unit, figures in totals.get("by_uom", {}).items():
         if figures.get("source_quantity") is None:
@@ -659,14 +667,19 @@ def totals_lines(totals: dict[str, Any]) -> list[str]:
         for key in ("shipped", "returned", "in_stock", "unplaced", "in_other_sources"):
             if figures.get(key):
                 parts.append(f"{key.replace('_', ' ')} {amounts_text({unit: figures[key]})}")
-        if figures.get("located_share") is not None:
+        if measured and figures.get("located_share") is not None:
             parts.append(f"located {figures['located_share']:.1%}")
         lines.append(" · ".join(parts))
     return lines
 
 
-def located_text(totals: dict[str, Any]) -> str:
-    """How much of the sources a trace located, for a sentence: one share, or one per unit."""
+def located_text(totals: dict[str, Any], unmeasured: Sequence[str] = ()) -> str:
+    """How much of the sources a trace located, for a sentence: one share, or one per unit;
+    unknown when sources are `unmeasured` (no quantity of their own: 100 % by construction)."""
+    if unmeasured:
+        return (f"share of the source quantity located unknown: {first_ids(list(unmeasured), 3)} "
+                f"{'has' if len(unmeasured) == 1 else 'have'} no quantity of "
+                f"{'its' if len(unmeasured) == 1 else 'their'} own (see the warnings)")  # fmt: skip
     shares = {unit: f["located_share"] for unit, f in totals.get("by_uom", {}).items()
               if f["located_share"] is not None}  # fmt: skip
     if not shares:

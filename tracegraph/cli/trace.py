@@ -638,7 +638,7 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
                 else ""
             )
         )
-    print_totals(result.totals)
+    print_totals(result)
     if timed:
         note(f"traced in {result.seconds:.3f} s")
 
@@ -677,9 +677,9 @@ def stock_left(row: dict[str, Any]) -> str:
     return _qty(row["remaining"], row["remaining_uom"]) + mark
 
 
-def print_totals(totals: dict[str, Any]) -> None:
+def print_totals(result: tracing.ForwardTrace) -> None:
     """Where the sources went, a line per unit (sources in kg and pcs do not add up)."""
-    for line in tracing.totals_lines(totals):
+    for line in tracing.totals_lines(result.totals, not result.unmeasured_sources):
         stdout().print("[dim]" + literal(line) + "[/]")
 
 
