@@ -526,3 +526,23 @@ def test_an_option_past_its_bound_is_a_usage_error(option: str, value: str, boun
     assert shown.exit_code == 2
     assert shown.stderr.startswith(f"error: Invalid value for '{option}'"), shown.stderr
     assert bound in shown.stderr and "Traceback" not in shown.stderr
+
+
+def test_undated_complaint_lots_are_said_to_be_why_no_lot_is_comparable(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
+) -> None:
+    """BREAD has 20 dated lots; complaints G1 and G2 have no created_at. The error said no
+    other lot "was made within 3 days of them": the reason is that they have no date."""
+    graph = _packed_plant(tmp_path, graph)
+    (tmp_path / "undated").mkdir()
+    (tmp_path / "undated" / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom\nG1,BREAD,100,pcs\nG2,BREAD,100,pcs\n", encoding="utf-8"
+    )
+    assert import_paths(graph, [tmp_path / "undated"]).rejects == []
+    refused = CliRunner().invoke(app, ["rootcause", "G1", "G2"])
+    assert refused.exit_code == 2
+    assert refused.stderr == (
+        "error: no control lots to compare with: the complaint lots have no created_at (G1, "
+        "G2), and comparable lots are those made within 3 days of them (hint: give good lots "
+        "with --controls, or import the lots' created_at)\n"
+    )

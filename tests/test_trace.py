@@ -1366,6 +1366,9 @@ def test_rootcause_counts_a_lot_of_unknown_origin_as_a_factor(
         "P1 is a complaint lot: left out of the controls",
         "OLD-1 has no factor in the graph (no supplier, and nothing upstream: a stub, or a lot "
         "of unknown origin): it counts as a complaint that shares no factor",
+        # P2 is made from M, which OLD-1 went into: kept, as given, and said
+        "1 control lot given, made from or into a complaint lot (sharing its factors by "
+        "construction, not by chance): P2",
     ]
     # a stub's dossier has the keys every lot's has (they were missing, not null)
     stub, made = show_lot(graph, "OLD-1")["lot"], show_lot(graph, "P1")["lot"]
@@ -1437,24 +1440,37 @@ def test_rootcause_controls_are_the_comparable_lots_evenly_spaced(
     total = sum(map(len, comparable.values()))
     assert total > 100, "the plant should give enough comparable lots to thin"
 
+    # picked, then left out: lots on hold or rejected, and lots of the complaints' genealogy
+    genealogy = {lot for c in complaints
+                 for lot in (*data.model.backward([c]), *data.model.forward([c]))}  # fmt: skip
+
+    def left_out(picked: list[str]) -> list[str]:
+        return sorted(lot for lot in picked if lot in genealogy
+                      or lots[lot]["status"] in ("hold", "rejected"))  # fmt: skip
+
     everything = rank_common_causes(graph, complaints, period_days=3, max_controls=total)
     assert everything.comparable == total
-    assert sorted(everything.controls) == sorted(comparable[big] + comparable[small])
+    picks = sorted(everything.controls + everything.left_out)
+    assert picks == sorted(comparable[big] + comparable[small])
+    assert sorted(everything.left_out) == left_out(picks) != []
 
     wanted = total // 5
     thinned = rank_common_causes(graph, complaints, period_days=3, max_controls=wanted)
     assert thinned.comparable == total
+    assert sorted(thinned.left_out) == left_out(thinned.controls + thinned.left_out)
     # Complaint lots among the picks are replaced, and the materials' shares add up: exactly
     # as many as asked (rounding each material's share on its own gave one fewer)
-    assert len(thinned.controls) == wanted
+    assert len(thinned.controls) + len(thinned.left_out) == wanted
     # --max-controls 1 gave no control at all, 2 gave one; several materials often one fewer
     for few in (1, 2, 3, *range(5, 100, 7), total // 3, total // 2):
         for some in (complaints[:1], complaints):  # one material, and two
             ranked = rank_common_causes(graph, some, period_days=3, max_controls=few)
-            assert len(ranked.controls) == min(few, ranked.comparable), few
+            count = len(ranked.controls) + len(ranked.left_out)
+            assert count == min(few, ranked.comparable), few
     step = total / wanted
     for material, found in comparable.items():
-        picked = sorted(found.index(lot) for lot in thinned.controls if lot in found)
+        chosen = thinned.controls + thinned.left_out
+        picked = sorted(found.index(lot) for lot in chosen if lot in found)
         share = len(found) * wanted / total
         assert abs(len(picked) - share) <= 1 + len(complaints), material
         gaps = [b - a for a, b in itertools.pairwise(picked)]

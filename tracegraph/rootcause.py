@@ -93,11 +93,15 @@ class Ranking:
     notes: list[str] = field(default_factory=list)  # what the ranking left out, and why
     # why the verdicts are not to be read as they stand (one complaint lot)
     warnings: list[str] = field(default_factory=list)
+    # chosen controls left out as not known good or of the complaints' genealogy (the notes
+    # name the first few, this all of them)
+    left_out: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "complaints": self.complaints,
             "controls": self.controls,
+            "controls_left_out": self.left_out,
             "controls_chosen": "given" if self.controls_given else "comparable lots",
             "comparable_lots": self.comparable,
             "factors": self.factors,
@@ -383,12 +387,14 @@ def rank_common_causes(
                 taken=[*complaints, *controls], missing=missing,
             )]  # fmt: skip
         factor_rows = _factor_rows(graph, [*complaints, *controls], inspections) if controls else []
-    controls, left_out, warnings = _unrelated_good_controls(
+    kept, said, warnings = _unrelated_good_controls(
         complaints, controls, factor_rows, not control_ids
     )
-    if not controls and left_out:
+    left_out = [c for c in controls if c not in frozenset(kept)]
+    controls = kept
+    if not controls and said:
         raise TracegraphError(
-            "no control lots to compare with: " + "; ".join(left_out),
+            "no control lots to compare with: " + "; ".join(said),
             hint="give good lots of other batches with --controls",
         )
     if not controls:
@@ -396,6 +402,16 @@ def rank_common_causes(
             raise TracegraphError(
                 "no control lots to compare with: every --controls lot is a complaint lot",
                 hint="give good lots with --controls",
+            )
+        undated = [
+            row["lot_id"] for row in graph.read("rootcause/undated_lots", lot_ids=complaints)
+        ]
+        if len(undated) == len(complaints):
+            raise TracegraphError(
+                "no control lots to compare with: the complaint lots have no created_at "
+                f"({first_ids(undated, 5)}), and comparable lots are those made within "
+                f"{period_days} days of them",
+                hint="give good lots with --controls, or import the lots' created_at",
             )
         raise TracegraphError(
             "no control lots to compare with: no other lot of the complaint lots' materials "
@@ -413,11 +429,11 @@ def rank_common_causes(
     notes += [f"{lot} has no factor in the graph (no supplier, and nothing upstream: a stub, "
               "or a lot of unknown origin): it counts as a complaint that shares no factor"
               for lot in ranked.factorless]  # fmt: skip
-    notes += left_out
+    notes += said
     notes += _unranged_note(ranked.unranged)
     warnings = [ONE_COMPLAINT, *warnings] if len(complaints) == 1 else warnings
     return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
-                   time.perf_counter() - started, notes, warnings)  # fmt: skip
+                   time.perf_counter() - started, notes, warnings, left_out)  # fmt: skip
 
 
 # Lots that are not known good: the statuses of the lots table (DESIGN.md §4) besides released
