@@ -38,11 +38,13 @@ record its row is made from — a lot's receipt from a supplier (lot, supplier),
 fixed tracegraph namespace (EVENT_IDS). So the same row has the same eventID in every package
 (a receiver de-duplicates on it; a correcting event names the one it corrects), and two
 companies' rows differ by their bases. It names the record, not its content: a quantity
-corrected by a later import keeps the event's id. GS1's canonical event hash (CBV 2.0,
-ni:///sha-256;...?ver=CBV2.0) was not taken: it hashes the event's content in a canonical
-form (identifiers normalised, fields ordered, extension fields included), which we could not
-implement and check against GS1's reference cases faithfully, and a content hash changes with
-every correction, which is not the id a correcting event can refer to.
+corrected by a later import keeps the event's id, so a receiver that keeps the first copy of
+an id keeps the quantity first sent (tracegraph writes no error declarations). GS1's
+canonical event hash (CBV 2.0, ni:///sha-256;...?ver=CBV2.0) was not taken: it hashes the
+event's content in a canonical form (identifiers normalised, fields ordered, extension fields
+included), which we could not implement and check against GS1's reference cases faithfully,
+and a content hash changes with every correction, which is not the id a correcting event can
+refer to.
 
 What the rows lack, the events lack, and the document says so in its own terms rather than
 inventing. tracegraph's terms are extension fields under the prefix `tracegraph`, which the
@@ -55,9 +57,11 @@ and outputs in `tracegraph:inputEPCClassesWithoutQuantity` and
 `tracegraph:outputEPCClassesWithoutQuantity`) — the event keeps its when, where, why and who,
 as the sheet keeps the row with a blank quantity. An ObjectEvent left without a quantity
 element carries an empty epcList, as the schema asks an ObjectEvent for an epcList or a
-quantityList of one or more (no object was identified one by one: true). A TransformationEvent
-left with no input or output quantity (a step's lot without a quantity, which the import does
-not let in) has nothing the schema accepts, and is left out as an event without a time is.
+quantityList of one or more (no object was identified one by one: true); the lot is not put
+in the epcList, which names single objects, where a lot (a GTIN with a lot number) is a class
+of them. A TransformationEvent left with no input or output quantity (a step's lot without a
+quantity, which the import does not let in) has nothing the schema accepts, and is left out
+as an event without a time is.
 
 Times are the rows' own, read once (values.moment) for the sheet's event_date_utc and for the
 event: eventTime with the offset the import kept, and eventTimeZoneOffset that offset (+00:00
