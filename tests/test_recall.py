@@ -25,12 +25,16 @@ from tracegraph.importing.run import import_paths
 from tracegraph.lots import show_lot
 from tracegraph.trace import OVERLOCATED, trace_backward, trace_forward
 
-# The hand plant records no receipt times: the receiving event has no date, and the EPCIS
-# document, which requires one, leaves it out and says so (tests/test_recall_epcis.py)
-NO_RECEIPT_TIME = (
-    "1 tracking event without a readable time left out of epcis.jsonld (EPCIS requires an event "
-    "time); tracking_events lists them"
-)
+
+def no_receipt_time(lot: str) -> str:
+    """The hand plant records no receipt times: the receiving event of `lot` has no date, and
+    the EPCIS document, which requires one, leaves it out and says so, and what to do
+    (tests/test_recall_epcis.py)."""
+    return (
+        "1 tracking event left out of epcis.jsonld, which requires an event time: the receipt "
+        f"of 1 lot ({lot}) has no time: give received_at in the lots table (a date alone is "
+        "read as midnight in the import's timezone) and import again; tracking_events lists it"
+    )
 
 
 def test_recall_package_files_and_manifest(
@@ -405,7 +409,7 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
         "2 shipments (SH3, SH4) name no ship-from location (from_location_id in the shipments "
         "table): their shipping events have no location in tracking_events"
     )
-    assert result.stderr == f"warning: {unplaced}\nwarning: {NO_RECEIPT_TIME}\n"
+    assert result.stderr == f"warning: {unplaced}\nwarning: {no_receipt_time('B')}\n"
     events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
     # a shipment's location is described, as a receipt's was (it was empty)
     assert {e["location_description"] for e in events if e["event_type"] == "shipping"
@@ -435,7 +439,7 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     assert any(line.startswith("warning: more of the source is located") for line in summary)
     package = json.loads((tmp_path / "again" / "recall.json").read_text("utf-8"))
     assert package["asked_as"] == ["supplier_lot|V2|000123"]
-    assert package["warnings"] == [OVERLOCATED, unplaced, NO_RECEIPT_TIME]
+    assert package["warnings"] == [OVERLOCATED, unplaced, no_receipt_time("B")]
 
 
 def test_a_customers_column_named_like_a_package_column_is_kept_under_another_name(
@@ -461,9 +465,9 @@ def test_a_customers_column_named_like_a_package_column_is_kept_under_another_na
         "customers.csv has a column 'shipments' of its own: the customers export's 'shipments' "
         "is there (and in the workbook) as 'export_shipments'",
     ]
-    assert json.loads(result.stdout)["warnings"][-3:] == [*expected, NO_RECEIPT_TIME]
+    assert json.loads(result.stdout)["warnings"][-3:] == [*expected, no_receipt_time("B")]
     saved = json.loads((out / "recall.json").read_text(encoding="utf-8"))
-    assert saved["warnings"][-3:] == [*expected, NO_RECEIPT_TIME]
+    assert saved["warnings"][-3:] == [*expected, no_receipt_time("B")]
     summary = (out / "summary.txt").read_text(encoding="utf-8")
     assert all(f"warning: {text}\n" in summary for text in expected)
     assert all(f"warning: {text}" in " ".join(result.stderr.split()) for text in expected)
@@ -624,9 +628,9 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
         "1 shipment (SH2) names no ship-from location (from_location_id in the shipments "
         "table): its shipping events have no location in tracking_events"
     )
-    assert json.loads(result.stdout)["warnings"] == [expected, NO_RECEIPT_TIME]
+    assert json.loads(result.stdout)["warnings"] == [expected, no_receipt_time("B")]
     assert json.loads((out / "recall.json").read_text(encoding="utf-8"))["warnings"] == [
-        expected, NO_RECEIPT_TIME,
+        expected, no_receipt_time("B"),
     ]  # fmt: skip
     assert f"warning: {expected}" in result.stderr
     assert f"warning: {expected}\n" in (out / "summary.txt").read_text(encoding="utf-8")
@@ -636,7 +640,7 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
     placed = runner.invoke(app, ["recall", "A", "--out", str(tmp_path / "a"), "--format", "json"])
     assert placed.exit_code == 0, placed.output
     # A reached SH2 too; A's receipt has no time either
-    assert json.loads(placed.stdout)["warnings"] == [expected, NO_RECEIPT_TIME]
+    assert json.loads(placed.stdout)["warnings"] == [expected, no_receipt_time("A")]
 
 
 def _recall_b(

@@ -6,7 +6,7 @@ import codecs
 import csv
 import io
 import os
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,38 @@ def test_times_of_several_offsets_sort_as_instants() -> None:
         None, "2026-11-03T08:35:00+08:00", "2026-11-03T07:00:00", "2026-11-03T08:15:00+01:00",
         "2026-11-03T09:00:00+01:00",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "utc", "offset"),
+    [
+        ("2026-11-03T08:15:00+00:00", "2026-11-03 08:15:00", "+00:00"),
+        ("2026-11-03T08:15Z", "2026-11-03 08:15:00", "+00:00"),  # Neo4j's toString()
+        ("2026-11-03T08:15:00+08:00", "2026-11-03 00:15:00", "+08:00"),
+        ("2026-11-03T08:15:00", "2026-11-03 08:15:00", "+00:00"),  # no offset: UTC
+        # Neo4j's text with nanoseconds and a zone name, which iso() keeps as it is
+        ("2026-11-03T08:15:00.123456789+08:00[Asia/Shanghai]", "2026-11-03 00:15:00", "+08:00"),
+    ],
+)
+def test_a_time_is_one_instant_on_the_sheet_in_the_order_and_in_the_epcis_event(
+    text: str, utc: str, offset: str
+) -> None:
+    """A package reads an event's time once (values.moment): its UTC column, its place in the
+    order and its EPCIS eventTime are one instant. Each read it its own way: Neo4j's text with
+    nanoseconds or a zone name was no time to the sheet (a blank UTC cell) and to the order
+    (sorted as if at 1970), and the instant it is to the EPCIS document."""
+    from tracegraph.epcis import event_time
+    from tracegraph.recall import _utc_text
+    from tracegraph.values import instant_key, moment
+
+    at = moment(text)
+    assert at is not None and at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") == utc
+    assert _utc_text(text) == utc
+    assert instant_key(text)[1] == at.timestamp()
+    when = event_time(text)
+    assert when is not None and when[1] == offset
+    assert datetime.fromisoformat(when[0]) == at
+    assert moment(None) is None and moment("") is None and moment("soon") is None
 
 
 def _csv_through(target: Any, monkeypatch: pytest.MonkeyPatch) -> None:

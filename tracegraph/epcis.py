@@ -32,22 +32,53 @@ not anyone's real address. Ids are percent-encoded whole (UTF-8; a `/`, `#`, spa
 escaped), so `urllib.parse.unquote` of the last path segment gives the id back and no id can
 reach into another's path. The same ids give the same URIs in every package.
 
-What the rows lack, the events lack: a receipt whose location was not recorded is placed
-where the sheet places it (where the lot is now, which its description there says); a quantity
-the graph does not hold is left out of its quantity element (the EPCIS 2.0 JSON schema asks for
-one: such an element does not validate, as the sheet's blank cell says nothing either).
+Event ids. Every event has an eventID, urn:uuid: and a name-based (version 5) UUID of the
+record its row is made from — a lot's receipt from a supplier (lot, supplier), a step's output
+(step, lot), a shipment's line (shipment, lot), each one row — and of the base URI, under a
+fixed tracegraph namespace (EVENT_IDS). So the same row has the same eventID in every package
+(a receiver de-duplicates on it; a correcting event names the one it corrects), and two
+companies' rows differ by their bases. It names the record, not its content: a quantity
+corrected by a later import keeps the event's id, so a receiver that keeps the first copy of
+an id keeps the quantity first sent (tracegraph writes no error declarations). GS1's
+canonical event hash (CBV 2.0, ni:///sha-256;...?ver=CBV2.0) was not taken: it hashes the
+event's content in a canonical form (identifiers normalised, fields ordered, extension fields
+included), which we could not implement and check against GS1's reference cases faithfully,
+and a content hash changes with every correction, which is not the id a correcting event can
+refer to.
 
-Times are the rows' own: eventTime with the offset the import kept, and eventTimeZoneOffset
-that offset (+00:00 for UTC). A row without a readable time is left out, as EPCIS requires
-eventTime, and the package says how many (`left_out`).
+What the rows lack, the events lack, and the document says so in its own terms rather than
+inventing. tracegraph's terms are extension fields under the prefix `tracegraph`, which the
+document's @context defines (NAMESPACE). A receipt whose location was not recorded is placed
+where the sheet places it (where the lot is now, which its description there says). A lot
+whose quantity the graph does not hold (a lot imported without one): the EPCIS 2.0 JSON schema
+requires a quantity in every quantity element, and a made-up one would be read as a count, so
+the lot is named in `tracegraph:epcClassesWithoutQuantity` (an ObjectEvent; a step's inputs
+and outputs in `tracegraph:inputEPCClassesWithoutQuantity` and
+`tracegraph:outputEPCClassesWithoutQuantity`) — the event keeps its when, where, why and who,
+as the sheet keeps the row with a blank quantity. An ObjectEvent left without a quantity
+element carries an empty epcList, as the schema asks an ObjectEvent for an epcList or a
+quantityList of one or more (no object was identified one by one: true); the lot is not put
+in the epcList, which names single objects, where a lot (a GTIN with a lot number) is a class
+of them. A TransformationEvent left with no input or output quantity (a step's lot without a
+quantity, which the import does not let in) has nothing the schema accepts, and is left out
+as an event without a time is.
+
+Times are the rows' own, read once (values.moment) for the sheet's event_date_utc and for the
+event: eventTime with the offset the import kept, and eventTimeZoneOffset that offset (+00:00
+for UTC; a time without an offset is UTC, on the sheet too). A row without a readable time is
+left out, as EPCIS requires eventTime, and the package warns once, naming the lots and saying
+what to do. Such rows are receipts imported without received_at: the graph holds no date for
+them either (a date alone is imported as midnight in the import's timezone, a time like any
+other), so there is nothing to place the event at — a lot's created_at is not its receipt.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -57,17 +88,20 @@ import orjson
 from tracegraph.errors import ConfigurationError
 from tracegraph.identities import IdentityError, gtin14
 from tracegraph.units import REC20
+from tracegraph.values import counted, first_ids, moment
 
 CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+# tracegraph's own terms (extension fields), under a prefix the document's @context defines
+NAMESPACE = "https://tracegraph.invalid/ns/epcis#"
+PREFIX = "tracegraph"
 BASE_ENV = "TRACEGRAPH_EPCIS_BASE_URI"
 DEFAULT_BASE = "https://tracegraph.invalid/id"
 DIGITAL_LINK = "https://id.gs1.org"
+# The namespace of eventIDs (a name-based UUID, RFC 9562 version 5): fixed, so the same row
+# gives the same eventID in every package, by every version of tracegraph.
+EVENT_IDS = uuid.uuid5(uuid.NAMESPACE_URL, NAMESPACE + "eventID")
 
 _GLN = re.compile(r"\d{13}")
-# Neo4j's text for a time it keeps a zone name or nanoseconds for, which fromisoformat refuses:
-# 2026-11-03T08:15:00.123456789+01:00[Europe/Berlin]
-_ZONE_NAME = re.compile(r"\[[^\]]*\]$")
-_NANOS = re.compile(r"(\.\d{6})\d+")
 
 
 def base_uri(text: str | None = None) -> str:
@@ -123,37 +157,66 @@ def _valid_gln(gln: str) -> bool:
 
 
 def event_time(text: str | None) -> tuple[str, str] | None:
-    """eventTime and eventTimeZoneOffset from a row's ISO time, or None when it has none."""
-    if not text:
+    """eventTime and eventTimeZoneOffset from a row's ISO time, or None when it has none: the
+    instant values.moment reads, as the sheets' event_date_utc is (a time without an offset
+    is UTC)."""
+    at = moment(text)
+    if at is None:
         return None
-    try:
-        moment = datetime.fromisoformat(_NANOS.sub(r"\1", _ZONE_NAME.sub("", text)))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:  # as the sheets read it: a time without an offset is UTC
-        moment = moment.replace(tzinfo=UTC)
-    offset = moment.utcoffset()
+    offset = at.utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     sign = "-" if minutes < 0 else "+"
-    return moment.isoformat(), f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return at.isoformat(), f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def quantity_element(epc_class: str, quantity: Any, unit: str | None) -> dict[str, Any]:
-    """{epcClass, quantity, uom}: uom the unit's UN/ECE Rec 20 code; an unknown quantity or
-    unit is left out rather than guessed."""
-    element: dict[str, Any] = {"epcClass": epc_class}
-    if quantity is not None:
-        element["quantity"] = quantity
-        code = REC20.get(unit or "")
-        if code:
-            element["uom"] = code
+def event_id(row: dict[str, Any], base: str) -> str:
+    """The row's eventID: urn:uuid: of a version-5 UUID of the record the row is made from —
+    a lot's receipt from a supplier, a step's output lot, a shipment's line of a lot: one row
+    each (the import keys them so) — and of the base URI, which makes it the company's. Not of
+    the row's content: a quantity corrected by a later import keeps the event's id, so a
+    receiver sees the same event again, and a correcting event can name the one it corrects."""
+    kind = row["event_type"]
+    if kind == "receiving":
+        record = ("receipt", row["lot_id"], row["origin_id"])
+    elif kind.startswith("transformation"):
+        record = ("output", row["step_id"], row["lot_id"])
+    else:  # a shipping or a return: a line of the shipment, whose sign says which
+        record = ("shipment line", row["shipment_id"], row["lot_id"])
+    return f"urn:uuid:{uuid.uuid5(EVENT_IDS, orjson.dumps([base, *record]).decode())}"
+
+
+def quantity_element(epc_class: str, quantity: Any, unit: str | None) -> dict[str, Any] | None:
+    """{epcClass, quantity, uom}: uom the unit's UN/ECE Rec 20 code, left out when the unit has
+    none; None without a quantity, which the schema requires and nothing may make up."""
+    if quantity is None:
+        return None
+    element: dict[str, Any] = {"epcClass": epc_class, "quantity": quantity}
+    code = REC20.get(unit or "")
+    if code:
+        element["uom"] = code
     return element
+
+
+def _quantities(
+    field: str, elements: list[tuple[str, Any, str | None]]
+) -> tuple[list[dict[str, Any]], dict[str, list[str]]]:
+    """The quantity elements of (epcClass, quantity, unit)s, and the classes without a quantity
+    as the extension field `tracegraph:{field}` (none: no field)."""
+    given, unknown = [], []
+    for epc_class, quantity, unit in elements:
+        element = quantity_element(epc_class, quantity, unit)
+        if element is None:
+            unknown.append(epc_class)
+        else:
+            given.append(element)
+    return given, ({f"{PREFIX}:{field}": unknown} if unknown else {})
 
 
 def epcis_event(
     row: dict[str, Any], ids: Identifiers, first_of_step: bool
 ) -> dict[str, Any] | None:
-    """The EPCIS event of one tracking-event row, or None when it has no readable time."""
+    """The EPCIS event of one tracking-event row, or None when it has no readable time (or is
+    a step's lot no quantity of which is known: see the module's docstring)."""
     when = event_time(row.get("event_date"))
     if when is None:
         return None
@@ -164,25 +227,38 @@ def epcis_event(
         if row.get("location_id")
         else {}
     )
-    common = {"eventTime": when[0], "eventTimeZoneOffset": when[1]}
+    common = {"eventID": event_id(row, ids.base), "eventTime": when[0],
+              "eventTimeZoneOffset": when[1]}  # fmt: skip
     if kind.startswith("transformation"):
         inputs = (row.get("inputs") or []) if first_of_step else []
-        given = [
-            quantity_element(ids.lot(i["lot_id"], i.get("gtin_lot")), i["quantity"], i["unit"])
-            for i in inputs
-        ]
+        given, inputs_unknown = _quantities("inputEPCClassesWithoutQuantity", [
+            (ids.lot(i["lot_id"], i.get("gtin_lot")), i["quantity"], i["unit"]) for i in inputs
+        ])  # fmt: skip
+        made, made_unknown = _quantities(
+            "outputEPCClassesWithoutQuantity", [(lot, row.get("quantity"), row.get("unit"))]
+        )
+        if not given and not made:  # the schema asks for one input or output with a quantity
+            return None
         return {
             "type": "TransformationEvent",
             **common,
             **({"inputQuantityList": given} if given else {}),
-            "outputQuantityList": [quantity_element(lot, row.get("quantity"), row.get("unit"))],
+            **({"outputQuantityList": made} if made else {}),
+            **inputs_unknown,
+            **made_unknown,
             "transformationID": ids.own("step", row["step_id"]),
             **here,
         }
+    listed, unknown = _quantities(
+        "epcClassesWithoutQuantity", [(lot, row.get("quantity"), row.get("unit"))]
+    )
     event: dict[str, Any] = {
         "type": "ObjectEvent",
         **common,
-        "quantityList": [quantity_element(lot, row.get("quantity"), row.get("unit"))],
+        # the schema asks an ObjectEvent for a quantityList of one element or more, or else an
+        # epcList: empty, it says what is true — no object was identified one by one
+        **({"quantityList": listed} if listed else {"epcList": []}),
+        **unknown,
         "action": "OBSERVE",
     }
     document = row.get("reference_document")
@@ -222,23 +298,23 @@ def _transaction(kind: str, uri: str) -> dict[str, str]:
 
 def epcis_document(
     rows: list[dict[str, Any]], created: datetime, base: str | None = None
-) -> tuple[dict[str, Any], int]:
-    """The EPCISDocument of the rows, in their order, and how many rows had no time."""
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The EPCISDocument of the rows, in their order, and the rows it leaves out."""
     ids = Identifiers(base_uri(base))
     seen_steps: set[str] = set()
-    events, left_out = [], 0
+    events, left_out = [], []
     for row in rows:
         step = row.get("step_id")
         first = step is not None and step not in seen_steps
         event = epcis_event(row, ids, first)
         if event is None:
-            left_out += 1
+            left_out.append(row)
             continue
         if step is not None:
             seen_steps.add(step)
         events.append(event)
     document = {
-        "@context": [CONTEXT],
+        "@context": [CONTEXT, {PREFIX: NAMESPACE}],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": created.isoformat(),
@@ -254,9 +330,31 @@ def write_epcis(path: Path, document: dict[str, Any]) -> Path:
     return path
 
 
-def left_out_warning(left_out: int) -> list[str]:
+def left_out_warning(left_out: list[dict[str, Any]]) -> list[str]:
+    """One warning for the rows epcis.jsonld leaves out, saying which lots and what would put
+    them in: nearly always receipts imported without received_at, whose plant gets it on
+    every package until the lots export carries the column."""
     if not left_out:
         return []
-    return [f"{left_out:,} tracking event{'s' if left_out != 1 else ''} without a readable time "
-            "left out of epcis.jsonld (EPCIS requires an event time); tracking_events lists "
-            "them"]  # fmt: skip
+    receipts: set[str] = set()
+    others: set[str] = set()
+    for row in left_out:
+        untimed = row["event_type"] == "receiving" and moment(row.get("event_date")) is None
+        (receipts if untimed else others).add(row["lot_id"])
+    reasons = []
+    if receipts:
+        one = len(receipts) == 1
+        reasons.append(
+            f"the receipt{'' if one else 's'} of {counted(len(receipts), 'lot')} "
+            f"({first_ids(sorted(receipts), 5)}) {'has' if one else 'have'} no time: give "
+            "received_at in the lots table (a date alone is read as midnight in the import's "
+            "timezone) and import again"
+        )
+    if others:
+        reasons.append(
+            f"events of {counted(len(others), 'lot')} ({first_ids(sorted(others), 5)}) have "
+            "no readable time, or are a step's lot without a quantity"
+        )
+    return [f"{counted(len(left_out), 'tracking event')} left out of epcis.jsonld, which "
+            f"requires an event time: {'; '.join(reasons)}; tracking_events lists "
+            f"{'it' if len(left_out) == 1 else 'them'}"]  # fmt: skip

@@ -54,6 +54,7 @@ from tracegraph.values import (
     instant_key,
     iso,
     json_text,
+    moment,
     public_props,
     spreadsheet_safe,
 )
@@ -193,7 +194,8 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
 
     Beside EVENT_COLUMNS, what the EPCIS document (tracegraph.epcis) reads and the sheets do
     not show: `gtin_lot` (the lot's GS1 GTIN-14 and lot number, or None), `location_gln`, and
-    a transformation's `inputs` ([{lot_id, quantity, unit, gtin_lot}]) and `step_id`."""
+    a transformation's `inputs` ([{lot_id, quantity, unit, gtin_lot}]) and `step_id`, a
+    shipping or return event's `shipment_id`."""
     lots = {lot["lot_id"]: lot for lot in [*trace.sources, *trace.lots]}
     # how much of the sources each lot holds, in the unit the trace weighed it in (a source:
     # its own quantity and unit)
@@ -273,6 +275,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
             f"{ends[1]}_description": place_names.get(line.get("from_location_id")),
             "reference_document_type": "return" if line["is_return"] else "delivery note",
             "reference_document": line["reference_doc"] or line["shipment_id"],
+            "shipment_id": line["shipment_id"],  # the EPCIS eventID's (tracegraph.epcis)
             # how much of the sources went (or came back): a magnitude, as the quantity is
             **_source_fields(line["source_quantity"], line["source_uom"],
                              line["source_by_uom"], share=-1.0 if line["is_return"] else 1.0),
@@ -325,16 +328,11 @@ def _utc_text(text: str | None) -> str | None:
     """An event's time in UTC, `2026-11-03 07:15:00`: the dates in the exports' own offsets
     (+01:00 beside -06:00) sorted and filtered wrong in Excel, where they are text; this one
     sorts as text and is a real date/time in the workbook."""
-    if not text:
+    at = moment(text)
+    if at is None:
         return None
     try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC).strftime(UTC_TEXT)
+        return at.astimezone(UTC).strftime(UTC_TEXT)
     except OverflowError:  # a "no date" 0001-01-01 east of UTC is in year 0 there
         return None
 

@@ -150,18 +150,36 @@ def spreadsheet_safe(text: str) -> str:
     return text
 
 
+# Neo4j's text for a time it keeps a zone name or nanoseconds for, which iso() leaves as it is
+# and fromisoformat refuses: 2026-11-03T08:15:00.123456789+01:00[Europe/Berlin]
+_ZONE_NAME = re.compile(r"\[[^\]]*\]$")
+_NANOS = re.compile(r"(\.\d{6})\d+")
+
+
+def moment(text: str | None) -> datetime | None:
+    """The instant an ISO time names (iso()'s text, Neo4j's with a zone name or nanoseconds, to
+    the microsecond), a time without an offset read as UTC; None for no time or text that is
+    not one. The one reading of event times, so a package's sheets and its EPCIS document
+    (tracegraph.epcis) cannot place an event at two instants."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            value = datetime.fromisoformat(_NANOS.sub(r"\1", _ZONE_NAME.sub("", text)))
+        except ValueError:
+            return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def instant_key(text: str | None) -> tuple[int, float, str]:
     """A sort key for ISO times as instants: 08:15+08:00 (00:15Z) before 08:15+01:00 (07:15Z),
     which sorted as text came after it; times without an offset as UTC; none first."""
     if not text:
         return (0, 0.0, "")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return (1, 0.0, text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return (1, moment.timestamp(), text)
+    at = moment(text)
+    return (1, at.timestamp() if at is not None else 0.0, text)
 
 
 def first_ids(ids: list[str], shown: int = 10) -> str:
