@@ -390,7 +390,8 @@ def rank_common_causes(
     kept, said, warnings = _unrelated_good_controls(
         complaints, controls, factor_rows, not control_ids
     )
-    left_out = [c for c in controls if c not in frozenset(kept)]
+    counted_in = set(kept)
+    left_out = [c for c in controls if c not in counted_in]
     controls = kept
     if not controls and said:
         raise TracegraphError(
@@ -458,7 +459,8 @@ def _unrelated_good_controls(
     related = [c for c in controls if c in below or upstream.get(c, set()) & is_complaint]
     status = {row["lot_id"]: row.get("status") for row in rows}
     not_good = [c for c in controls if chosen and status.get(c) in NOT_GOOD and c not in related]
-    kept = [c for c in controls if c not in {*not_good, *(related if chosen else ())}]
+    dropped = {*not_good, *(related if chosen else ())}
+    kept = [c for c in controls if c not in dropped]
     notes = []
     if related:
         notes.append(f"{counted(len(related), 'control lot')} "
