@@ -786,6 +786,19 @@ def test_a_lot_id_that_is_another_lots_supplier_lot_names_both_never_one(
     assert unknown.exit_code == 2 and unknown.stderr.startswith("error: no lot has the id 'R7'")
 
 
+def reads_counted(graph: TraceGraph, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the queries `graph` reads from now on, one per round trip, in order."""
+    read = graph.read
+    asked: list[str] = []
+
+    def counted(name: str, /, **params: Any) -> Any:
+        asked.append(name)
+        return read(name, **params)
+
+    monkeypatch.setattr(graph, "read", counted)
+    return asked
+
+
 @pytest.mark.parametrize(
     "ids",
     [
@@ -815,14 +828,7 @@ def test_a_trace_looks_its_ids_up_in_its_own_query(
     )  # fmt: skip
     assert import_paths(graph, [tmp_path / "lot_identifiers.csv"]).rejects == []
     expected = resolve_lots(graph, ids)
-    read = graph.read
-    asked: list[str] = []
-
-    def counted(name: str, /, **params: Any) -> Any:
-        asked.append(name)
-        return read(name, **params)
-
-    monkeypatch.setattr(graph, "read", counted)
+    asked = reads_counted(graph, monkeypatch)
     assert [s["lot_id"] for s in trace_forward(graph, ids).sources] == expected
     assert [s["lot_id"] for s in trace_backward(graph, ids).sources] == expected
     assert asked == ["trace/forward", "trace/backward"]

@@ -13,7 +13,12 @@ a supplier issues its supplier lot number; the bare lot number finds the lot as 
 number does, and the key names it under one GTIN. GTINs are kept as GTIN-14 (GS1's own
 storage form, zeros in front), so GTIN-13 `9506000134352` and GTIN-14 `09506000134352` are one
 issuer: two spellings made two identities of one lot. So is a serial number's issuer when it is
-a GTIN (digits of a GTIN's length).
+a GTIN (digits of a GTIN's length); serials an older version stored under a GTIN-13 (or -12,
+-8) are re-keyed by cypher/migrate/serial_gtin14.cypher.
+
+A unit's label, `(01)GTIN(21)SN`, is `serial|GTIN-14|SN`; plants often record serials without
+their GTIN (`serial||SN`), and a look-up takes that one when no identity has the GTIN's key —
+only if it names one lot, not known under another GTIN (lots.AskedLots.decided): never a guess.
 
 No issuer holds a `|` (a value may): `tlc|A|B|C` was both issuer A|B with value C and issuer A
 with value B|C, two lots' codes merged into one identity. Without a `|` in the issuer, a key

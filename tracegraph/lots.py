@@ -42,7 +42,11 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
 
     An id may be a lot id, an identity key (`supplier_lot|V07|000123`, `tlc||TLC-1`,
     `gtin_lot|09506000134352|L1`, or the GS1 element string `(01)09506000134352(10)L1`) or an
-    identity value that names exactly one lot (a supplier lot number only one supplier used);
+    identity value that names exactly one lot (a supplier lot number only one supplier used).
+    A unit's serial, `(01)09506000134352(21)SN` or `serial|09506000134352|SN`, is its key
+    first; only when no identity has that key, the one lot serial SN imported without a GTIN
+    (`serial||SN`) names, unless that lot is known under another GTIN — two such lots, or one
+    of another GTIN, raise AmbiguousLot or UnknownLot naming them, never a pick;
     `lot_id|X` names the lot whose id is X and nothing else. An id naming no lot raises
     UnknownLot, with close candidates in the hint; one naming several lots raises AmbiguousLot
     listing them — also a lot id that is another lot's supplier lot number (a supplier's bad
@@ -88,7 +92,8 @@ class AskedLots:
 
     def decided(self, graph: TraceGraph, resolution: list[dict[str, Any]]) -> list[str]:
         """The lots, from what the graph said of each asked id (resolve.cypher's maps); raises
-        UnknownLot or AmbiguousLot as resolve_lots says."""
+        UnknownLot or AmbiguousLot as resolve_lots says. The trace queries trace the same
+        decision (cypher/trace/forward.cypher's `traced`): a rule changed here is changed there."""
         rows = {row["id"]: row for row in resolution}
         found: list[str] = []
         for text in self.wanted:
@@ -119,6 +124,8 @@ class AskedLots:
                     + _keys_text([v for v in row["by_value"] if v["lot_id"] in others]),
                 )  # fmt: skip
             lots = row["by_lot_id"] or sorted(row["by_key"])  # not in the store's order
+            if not lots and row["by_serial"]:
+                lots = [_serial_without_gtin(row)]
             if not lots:
                 lots = sorted({v["lot_id"] for v in row["by_value"]})
                 if len(lots) > 1:
@@ -142,6 +149,30 @@ class AskedLots:
 LOT_ID_KEY = "lot_id|"
 # `shipment|0084000001`: the lots a shipment carried — a complaint names its delivery, not lots
 SHIPMENT_KEY = "shipment|"
+
+
+def _serial_without_gtin(row: dict[str, Any]) -> str:
+    """The lot a unit's `serial|GTIN|SN` names when no identity has that key: the one lot of
+    serial SN imported without its GTIN (`serial||SN`, resolve.cypher's `by_serial`), unless
+    that lot is known under other GTINs only (its gtin_lot identities, its GTIN-issued serials)
+    — then it is another product's unit. Two lots are an error too: never a pick."""
+    _, gtin, serial = row["id"].split("|", 2)
+    named = row["by_serial"]
+    if len(named) > 1:
+        raise AmbiguousLot(
+            f"no lot is known as {row['id']!r}, and serial {serial!r} without a GTIN names "
+            f"{len(named)} lots: {', '.join(sorted(n['lot_id'] for n in named))}",
+            hint="give the unit's lot id, or import its serial with its GTIN as issuer (a "
+            f"lot_identifiers row of scheme serial, value {serial}, issuer {gtin})",
+        )
+    lot, gtins = named[0]["lot_id"], sorted(named[0]["gtins"])
+    if gtins and gtin not in gtins:
+        raise UnknownLot(
+            f"no lot is known as {row['id']!r}: serial {serial!r} without a GTIN is lot {lot}'s, "
+            f"which is known under GTIN {', '.join(gtins)}, not {gtin}",
+            hint=f"check the label's GTIN; give {LOT_ID_KEY}{lot} if the unit is of that lot",
+        )
+    return str(lot)
 
 
 def _named_by_value(named: dict[str, Any], value: str) -> str:

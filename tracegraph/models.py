@@ -231,7 +231,7 @@ class ImportLock(StructuredNode):
 class Migration(StructuredNode):
     """A data migration (cypher/migrate/) that ran to its end on this database, for those an
     import must not start without: it looks this node up instead of scanning what the migration
-    changes (see importing.run._alarms_keyed_by_kind)."""
+    changes (see importing.run._migrated)."""
 
     name = StringProperty(unique_index=True, required=True)
     done_at = DateTimeProperty()

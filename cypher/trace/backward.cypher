@@ -22,9 +22,11 @@
 // when it differs from this query's), and each id in $asked looked up as cypher/lot/resolve.cypher
 // looks it up (returned as `resolution`: the library decides, lots.AskedLots.decided) and traced
 // where the look-up names its lots as the library decides them: a `shipment|X`'s lots; an id's
-// own lot when no identity value names another lot; else a key's lots; else the one lot a
-// value names. An id that names several lots (an error, never a guess) is traced from nothing:
-// a common supplier lot number was traced from hundreds of lots before the error. Asked with
+// own lot when no identity value names another lot; else a key's lots; else, for a unit's
+// `serial|GTIN|SN` no identity has, the one lot `serial||SN` names unless it is known under
+// another GTIN; else the one lot a value names. An id that names several lots (an error,
+// never a guess) is traced from nothing: a common supplier lot number was traced from hundreds
+// of lots before the error. Asked with
 // the trace, not before it: a look-up first cost a narrow trace a round trip.
 UNWIND $asked AS id
 WITH collect({
@@ -40,6 +42,18 @@ WITH collect({
   by_shipment: CASE WHEN id STARTS WITH 'shipment|' THEN COLLECT {
     MATCH (lot:Lot)-[:SHIPPED]->(:Shipment {shipment_id: substring(id, 9)})
     RETURN DISTINCT lot.lot_id
+  } ELSE [] END,
+  // `serial|GTIN-14|SN` (a unit's label): the lots of serial SN imported without its GTIN,
+  // `serial||SN` (plants often record serials so), each with the GTINs it is known under
+  // (its gtin_lot identities' and GTIN-issued serials'); the library takes them only when no
+  // identity has the key itself (lots.AskedLots.decided)
+  by_serial: CASE WHEN id =~ '(?s)serial\\|[0-9]{14}\\|.+' THEN COLLECT {
+    MATCH (:Identifier {key: 'serial||' + substring(id, 22)})-[:IDENTIFIES]->(lot:Lot)
+    RETURN {lot_id: lot.lot_id, gtins: COLLECT {
+      MATCH (lot)<-[:IDENTIFIES]-(named:Identifier)
+      WHERE named.scheme IN ['gtin_lot', 'serial'] AND named.issuer =~ '[0-9]{14}'
+      RETURN DISTINCT named.issuer
+    }}
   } ELSE [] END
 }) AS resolution
 // `traced` is returned: the library traces again, by id, where its decision differs
@@ -49,6 +63,11 @@ WITH resolution, $lot_ids + reduce(named = [], asked IN resolution | named + CAS
     CASE WHEN all(v IN asked.by_value WHERE v.lot_id IN asked.by_lot_id)
          THEN asked.by_lot_id ELSE [] END
   WHEN size(asked.by_key) > 0 THEN asked.by_key
+  WHEN size(asked.by_serial) > 0 THEN
+    CASE WHEN size(asked.by_serial) = 1
+              AND (size(asked.by_serial[0].gtins) = 0
+                   OR substring(asked.id, 7, 14) IN asked.by_serial[0].gtins)
+         THEN [asked.by_serial[0].lot_id] ELSE [] END
   WHEN size(asked.by_value) > 0
        AND all(v IN asked.by_value WHERE v.lot_id = asked.by_value[0].lot_id)
     THEN [asked.by_value[0].lot_id]

@@ -593,23 +593,33 @@ def _keyed_device_events(graph: TraceGraph, log: Log) -> list[str]:
     return [note]
 
 
+# The data migrations an import must not start without, each run by the import until it has run
+# to its end once on the database (its Migration node): before them, the import's look-ups by
+# key miss what an older version keyed otherwise, and write the same record a second time.
+IMPORT_MIGRATIONS = ("alarm_event_id", "serial_gtin14")
+
+
 def _migrated(graph: TraceGraph, installed: bool) -> None:
     """The data migrations, run while this import holds the import lock (as `db init` runs
     them): all of them when it has just installed the schema (an upgrade, a new database),
-    and the alarms' re-keying until it has once run to its end on this database.
+    and each of IMPORT_MIGRATIONS until it has once run to its end on this database.
 
     Alarms an older version keyed by device and time alone get their kind in their key
     (tables.device_event_id) before this import looks them up by it — else importing the same
-    alarms again would add each a second time. Once done, its Migration node says so: a
-    look-up, not a scan of every alarm (~0.3 s for 280k alarms). Under the lock: two runs of
+    alarms again would add each a second time. Serials an older version keyed under a GTIN-13
+    (or -12, -8) get their GTIN-14 key (migrate/serial_gtin14) — else the same serial row again
+    would add a second identity. Once done, a migration's Migration node says so: a look-up,
+    not a scan of every alarm (~0.3 s for 280k alarms) or serial. Under the lock: two runs of
     migrate/alarm_event_id at once could both append the kind."""
-    (found,) = graph.read("db/migration_done", name="alarm_event_id")
+    undone = [name for name in IMPORT_MIGRATIONS
+              if not graph.read("db/migration_done", name=name)[0]["done"]]  # fmt: skip
     if installed:
-        graph.migrate_data()  # alarm_event_id among them: not scanned for twice
-    elif not found["done"]:
-        graph.autocommit("migrate/alarm_event_id")
-    if not found["done"]:
-        graph.write("db/mark_migration_done", name="alarm_event_id")
+        graph.migrate_data()  # those among them: not scanned for twice
+    else:
+        for name in undone:
+            graph.autocommit(f"migrate/{name}")
+    for name in undone:
+        graph.write("db/mark_migration_done", name=name)
 
 
 def _new_references(
