@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -824,3 +824,23 @@ def test_a_recall_reads_its_lots_from_a_file(
                                  "--out", str(tmp_path / "w")])  # fmt: skip
     assert window.exit_code == 2
     assert "a recall is asked by lots or by one window, not both" in window.stderr
+
+
+def test_what_happened_at_the_recalls_instant_in_another_offset_is_not_after_it(
+    hand_plant: TraceGraph, runner: CliRunner, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A shipment and a use of recalled lots at the very instant of the recall, exported in
+    +01:00 (the recall keeps its time in UTC), were "after a recall": Neo4j orders two
+    datetimes of one instant by their offsets. Compared as instants they are not after it."""
+    assert runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "r")]).exit_code == 0
+    created = json.loads((tmp_path / "r" / "recall.json").read_text())["created_at"]
+    same = datetime.fromisoformat(created).astimezone(timezone(timedelta(hours=1))).isoformat()
+    more = tmp_path / "more"
+    more.mkdir()
+    (more / "shipments.csv").write_text(f"shipment_id,customer_id,shipped_at\nSH9,C1,{same}\n")
+    (more / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH9,P1,10,pcs\n")
+    (more / "steps.csv").write_text(f"step_id,operation,started_at\nX9,mix,{same}\n")
+    (more / "step_inputs.csv").write_text("step_id,lot_id,quantity,uom\nX9,B,100,g\n")
+    assert import_paths(hand_plant, [more]).rejects == []
+    found = {r.name: r.findings for r in run_checks(hand_plant).results}
+    assert found["shipped_or_used_after_recall"] == []
