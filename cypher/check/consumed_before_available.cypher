@@ -16,12 +16,14 @@ WITH lot,
        COLLECT { MATCH (lot)-[r:SUPPLIED_BY]->(:Supplier) RETURN r.received_at AS t ORDER BY t LIMIT 1 }[0],
        lot.created_at
      ) AS available_at
-WITH lot, available_at,
-     CASE WHEN available_at IS :: ZONED DATETIME NOT NULL
-       THEN datetime({datetime: available_at, timezone: 'Z'}) END AS available_utc
-WHERE available_utc IS NOT NULL
+WHERE available_at IS NOT NULL
 MATCH (lot)-[:INPUT_TO]->(step:ProcessStep)
-WHERE CASE WHEN step.started_at IS :: ZONED DATETIME NOT NULL
-        THEN datetime({datetime: step.started_at, timezone: 'Z'}) < available_utc END
+// Neo4j's order is by instant first: only a step it puts before available_at can have
+// started before it, and only those are converted.
+WHERE step.started_at < available_at
+  AND CASE WHEN available_at IS :: ZONED DATETIME NOT NULL
+             AND step.started_at IS :: ZONED DATETIME NOT NULL
+        THEN datetime({datetime: step.started_at, timezone: 'Z'})
+             < datetime({datetime: available_at, timezone: 'Z'}) END
 RETURN lot.lot_id AS lot_id, step.step_id AS step_id, step.started_at AS started_at, available_at
 ORDER BY lot_id, step_id

@@ -14,7 +14,10 @@ WITH lot, line, shipment,
        COLLECT { MATCH (lot)-[r:SUPPLIED_BY]->(:Supplier) RETURN r.received_at AS t ORDER BY t LIMIT 1 }[0],
        lot.created_at
      ) AS available_at
-WHERE CASE WHEN available_at IS :: ZONED DATETIME NOT NULL
+// Neo4j's order is by instant first: only a shipment it puts before available_at can be
+// before it, and only those are converted.
+WHERE shipment.shipped_at < available_at
+  AND CASE WHEN available_at IS :: ZONED DATETIME NOT NULL
              AND shipment.shipped_at IS :: ZONED DATETIME NOT NULL
         THEN datetime({datetime: shipment.shipped_at, timezone: 'Z'})
              < datetime({datetime: available_at, timezone: 'Z'}) END
