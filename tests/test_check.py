@@ -520,3 +520,71 @@ def test_the_nightly_check_of_a_plant_that_depanels_and_packs_exits_0(
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("no gaps found by 13 checks")
+
+
+# One instant written in two offsets, in every time rule (an exploratory tester's plant): Neo4j
+# orders two datetimes of one instant by their offsets, and the rules compared them as stored.
+SAME_INSTANTS = {
+    "lots.csv": "lot_id,material_id,quantity,uom,status,supplier_id,supplier_lot,received_at\n"
+    "Q1,M-RAW,100,kg,released,V1,SQ1,2026-01-07T09:00:00+01:00\n"
+    "Q2,M-RAW,100,kg,released,V1,SQ2,2026-01-07T08:00:00Z\n"
+    "R1,M-RAW,100,kg,released,V1,SR1,2026-01-07T08:00:00Z\n"
+    "S1,M-RAW,100,kg,released,V1,SS1,2026-01-07T08:00:00.0005Z\n",
+    # QS1 uses Q1 at the instant it arrived; QS3 uses QF2 the instant QS2 made it; ZS1 starts
+    # and ends at one instant (no time at all); QS4 uses S1 0.4 ms before it arrived
+    "steps.csv": "step_id,operation,started_at,ended_at\n"
+    "QS4,mix,2026-01-07T09:00:00.0001+01:00,\n"
+    "QS1,mix,2026-01-07T08:00:00Z,2026-01-07T09:30:00+01:00\n"
+    "QS2,mix,2026-01-07T09:00:00+01:00,2026-01-07T10:00:00+01:00\n"
+    "QS3,pack,2026-01-07T09:00:00Z,2026-01-07T09:30:00Z\n"
+    "ZS1,inspect,2026-01-08T10:00:00+01:00,2026-01-08T09:00:00Z\n",
+    "step_inputs.csv": "step_id,lot_id,quantity,uom\n"
+    "QS1,Q1,10,kg\nQS2,Q2,10,kg\nQS3,QF2,10,kg\nZS1,Q2,1,kg\nQS4,S1,10,kg\n",
+    "step_outputs.csv": "step_id,lot_id,quantity,uom\n"
+    "QS1,QF1,10,kg\nQS2,QF2,10,kg\nQS3,QF3,10,kg\nZS1,ZF1,1,kg\nQS4,SF1,10,kg\n",
+    # Q2 failed at 10:00+01:00: ZS1 used it then, ZSH1 shipped it then (as 09:00Z), ZSH0 a
+    # microsecond before
+    "inspections.csv": "inspection_id,test,result,inspected_at,lot_id\n"
+    "ZI1,moisture,fail,2026-01-08T10:00:00+01:00,Q2\n",
+    # QSH1 ships QF1 the instant it was made; C1 returns R1 the instant it was delivered
+    "shipments.csv": "shipment_id,customer_id,shipped_at\n"
+    "QSH1,C1,2026-01-07T08:30:00Z\n"
+    "ZSH0,C1,2026-01-08T08:59:59.999999Z\nZSH1,C1,2026-01-08T09:00:00Z\n"
+    "RSH1,C1,2026-01-09T10:00:00+01:00\nRMA1,C1,2026-01-09T09:00:00Z\n",
+    "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\n"
+    "QSH1,QF1,10,kg\nZSH0,Q2,1,kg\nZSH1,Q2,5,kg\nRSH1,R1,10,kg\nRMA1,R1,-1,kg\n",
+}
+
+
+def test_the_time_rules_compare_instants_not_offsets(graph: TraceGraph, tmp_path: Path) -> None:
+    """A lot used, or shipped, at the instant it became available was "consumed (shipped)
+    before it existed" when the two were written in other offsets; a step from 10:00+01:00 to
+    09:00Z "ended before it started"; a use at the failed inspection's instant was a finding
+    in its offset and none in UTC; a return at the delivery's instant was "from a customer
+    never shipped the lot". Less than a millisecond still counts (epochMillis would not)."""
+    _plant(graph, tmp_path, SAME_INSTANTS)
+    rules = (
+        "consumed_before_available",
+        "shipped_before_available",
+        "step_ends_before_start",
+        "returned_by_another_customer",
+        "released_after_failure",
+    )
+    found = {
+        r.name: [
+            (
+                f["lot_id"] if "lot_id" in f else f["step_id"],
+                f.get("step_id") or f.get("reference") or f.get("shipment_id"),
+            )
+            for f in r.findings
+        ]
+        for r in run_checks(graph).results
+        if r.name in rules
+    }
+    assert found == {
+        "consumed_before_available": [("S1", "QS4")],
+        "shipped_before_available": [],
+        "step_ends_before_start": [],
+        "returned_by_another_customer": [],
+        "released_after_failure": [("Q2", "ZSH1"), ("Q2", "ZS1")],  # both: after ZI1
+    }  # fmt: skip

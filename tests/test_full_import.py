@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from tracegraph.importing.ledger import import_run
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.restore import read_removed, write_tables
 from tracegraph.importing.run import import_paths
+from tracegraph.values import iso
 
 from hand_plant import HAND_PLANT  # isort: skip
 from test_import import _graph_dump  # isort: skip
@@ -134,6 +136,9 @@ def test_a_line_missing_from_a_full_dump_is_removed_and_the_trace_no_longer_reac
     assert run["tables"]["shipment_lines"]["removed"] == 2
     shown = runner.invoke(app, ["imports", done["run_id"]])
     assert " 0 changed rows, 2 removed (--full)\n" in shown.stdout
+    # when it started, with its offset (it was cut to 19 characters: no zone said)
+    started = datetime.fromisoformat(str(iso(run["started_at"]))).isoformat(timespec="seconds")
+    assert f" ({run['status']}), {started} by " in " ".join(shown.stdout.split())
 
     # The same dump again: skipped as unchanged, nothing more removed; forced, read and
     # compared again, still nothing.

@@ -102,3 +102,18 @@ def test_a_rework_in_place_uses_the_lot_before_it_gives_it_back(
         ("produced (rework)", "RW", "from R; -, -"),
         ("left by its records", "R", "left by its records: 50 kg = 50 kg"),
     ]
+
+
+def test_a_receipt_without_a_supplier_lot_says_so(
+    graph: TraceGraph, runner: CliRunner, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """B1 came from V1 with no supplier lot number: its history said "supplier lot None"."""
+    (tmp_path / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom,supplier_id,supplier_lot,received_at\n"
+        "B1,FLOUR,10,kg,V1,,2026-03-01T06:00:00Z\n",
+        encoding="utf-8",
+    )
+    assert import_paths(graph, [tmp_path]).rejects == []
+    history = [(e["event"], e["reference"], e["detail"]) for e in _history(runner, "B1")]
+    assert history[0] == ("received", "V1", "no supplier lot recorded")
+    assert "None" not in _show(runner, "B1", "table")

@@ -7,7 +7,7 @@ import hashlib
 import io
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -232,13 +232,7 @@ def test_check_finds_what_shipped_or_was_used_after_a_recall_covering_it(
         runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "d"), "--drill"]).exit_code == 0
     )
     later = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0).isoformat()
-    more = tmp_path / "more"
-    more.mkdir()
-    (more / "shipments.csv").write_text(f"shipment_id,customer_id,shipped_at\nSH9,C1,{later}\n")
-    (more / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH9,P1,10,pcs\n")
-    (more / "steps.csv").write_text(f"step_id,operation,started_at\nX9,mix,{later}\n")
-    (more / "step_inputs.csv").write_text("step_id,lot_id,quantity,uom\nX9,B,100,g\n")
-    assert import_paths(hand_plant, [more]).rejects == []
+    _ship_p1_and_use_b(hand_plant, tmp_path / "more", later)
     found = {r.name: r.findings for r in run_checks(hand_plant).results}
     assert found["shipped_or_used_after_recall"] == []  # a drill recalls nothing
     assert runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "r")]).exit_code == 0
@@ -837,3 +831,28 @@ def test_a_recall_reads_its_lots_from_a_file(
                                  "--out", str(tmp_path / "w")])  # fmt: skip
     assert window.exit_code == 2
     assert "a recall is asked by lots or by one window, not both" in window.stderr
+
+
+def _ship_p1_and_use_b(graph: TraceGraph, folder: Path, when: str) -> None:
+    """The next night's export: 10 bread of P1 shipped (SH9) and 100 g of salt B used (X9)
+    at `when`."""
+    folder.mkdir()
+    (folder / "shipments.csv").write_text(f"shipment_id,customer_id,shipped_at\nSH9,C1,{when}\n")
+    (folder / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH9,P1,10,pcs\n")
+    (folder / "steps.csv").write_text(f"step_id,operation,started_at\nX9,mix,{when}\n")
+    (folder / "step_inputs.csv").write_text("step_id,lot_id,quantity,uom\nX9,B,100,g\n")
+    assert import_paths(graph, [folder]).rejects == []
+
+
+def test_what_happened_at_the_recalls_instant_in_another_offset_is_not_after_it(
+    hand_plant: TraceGraph, runner: CliRunner, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A shipment and a use of recalled lots at the very instant of the recall, exported in
+    +01:00 (the recall keeps its time in UTC), were "after a recall": Neo4j orders two
+    datetimes of one instant by their offsets. Compared as instants they are not after it."""
+    assert runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "r")]).exit_code == 0
+    created = json.loads((tmp_path / "r" / "recall.json").read_text())["created_at"]
+    same = datetime.fromisoformat(created).astimezone(timezone(timedelta(hours=1))).isoformat()
+    _ship_p1_and_use_b(hand_plant, tmp_path / "more", same)
+    found = {r.name: r.findings for r in run_checks(hand_plant).results}
+    assert found["shipped_or_used_after_recall"] == []

@@ -546,3 +546,26 @@ def test_undated_complaint_lots_are_said_to_be_why_no_lot_is_comparable(
         "G2), and comparable lots are those made within 3 days of them (hint: give good lots "
         "with --controls, or import the lots' created_at)\n"
     )
+
+
+def test_the_comparable_period_ends_at_instants_whatever_their_offsets(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Complaint lot C was made at 08:00Z; a day either side ends at 08:00Z of the 6th and the
+    8th. A lot made at either end written in another offset (09:00+01:00, 03:00-05:00) fell
+    outside it, as Neo4j orders one instant's spellings by offset; a microsecond beyond stays
+    outside. Both queries that read the period agree."""
+    (tmp_path / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom,created_at\n"
+        "C,BREAD,10,pcs,2026-01-07T08:00:00Z\n"
+        "END-HI,BREAD,10,pcs,2026-01-08T09:00:00+01:00\n"
+        "END-LO,BREAD,10,pcs,2026-01-06T03:00:00-05:00\n"
+        "OUT-HI,BREAD,10,pcs,2026-01-08T09:00:00.000001+01:00\n"
+        "OUT-LO,BREAD,10,pcs,2026-01-06T02:59:59.999999-05:00\n",
+        encoding="utf-8",
+    )
+    assert import_paths(graph, [tmp_path]).rejects == []
+    (found,) = graph.read("rootcause/comparable_lots", lot_ids=["C"], days=1, max_controls=10)
+    assert (found["comparable"], sorted(found["controls"])) == (2, ["END-HI", "END-LO"])
+    more = graph.read("rootcause/more_controls", lot_ids=["C"], days=1, taken=["C"], missing=10)
+    assert sorted(row["lot_id"] for row in more) == ["END-HI", "END-LO"]

@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import json
 import random
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -530,6 +531,94 @@ def test_a_window_is_ordered_by_its_instants_not_its_text(
         "it (hint: give the time with its offset (+01:00 before the change, +02:00 after it), "
         "or a time outside the change)\n"
     )
+
+
+def test_a_window_bound_in_the_hour_the_clocks_go_back_is_refused(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """02:30 on 25 October happened twice in Berlin: the window was read in the first
+    (summer) hour without a word and missed a step baked at 02:35+01:00, the second. Like a
+    skipped time, it is refused with both offsets; a recall by window reads it the same way."""
+    berlin = ["--from", "2026-10-25T02:30", "--to", "2026-10-25T02:45", "--timezone",
+              "Europe/Berlin"]  # fmt: skip
+    said = (
+        "error: 2026-10-25T02:30 happened twice in Europe/Berlin: the clocks went back over it "
+        "(hint: give the time with its offset (+02:00 the first time, +01:00 the second), or a "
+        "time outside the change)\n"
+    )
+    for command in (["trace", "device", "MIXER-1"], ["trace", "operator", "OP1"],
+                    ["trace", "supplier", "V1"],
+                    ["recall", "--device", "MIXER-1", "--out", str(tmp_path / "r")]):  # fmt: skip
+        result = runner.invoke(app, [*command, *berlin])
+        assert (result.exit_code, result.stdout, result.stderr) == (2, "", said), command
+    assert not (tmp_path / "r").exists()
+    # with the offset it names one hour
+    given = ["--from", "2026-10-25T02:30+01:00", "--to", "2026-10-25T02:45+01:00"]
+    result = runner.invoke(app, ["trace", "device", "MIXER-1", *given, "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.fixture
+def berlin_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This machine's zone is Berlin (TZ), and no TRACEGRAPH_TIMEZONE is set."""
+    monkeypatch.delenv("TRACEGRAPH_TIMEZONE", raising=False)
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_windows_times_in_the_machines_zone_are_checked_for_the_clock_changes(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, berlin_machine: None
+) -> None:
+    """Without --timezone or TRACEGRAPH_TIMEZONE a time is read in the machine's zone, where
+    02:30 on 29 March (skipped in Berlin) was read as 01:30+01:00 and 02:30 on 25 October
+    (twice) as its first hour, both without a word."""
+    window = ["trace", "device", "MIXER-1", "--format", "json"]
+    said = {
+        ("2026-03-29T02:30", "2026-03-29T04:00"): "2026-03-29T02:30 did not happen in this "
+        "machine's timezone (CET/CEST): the clocks went forward over it (hint: give the time "
+        "with its offset (+01:00 before the change, +02:00 after it) or --timezone, or a time "
+        "outside the change)",
+        ("2026-10-25T01:00", "2026-10-25T02:15"): "2026-10-25T02:15 happened twice in this "
+        "machine's timezone (CET/CEST): the clocks went back over it (hint: give the time with "
+        "its offset (+02:00 the first time, +01:00 the second) or --timezone, or a time outside "
+        "the change)",
+    }
+    for (start, end), error in said.items():
+        refused = runner.invoke(app, [*window, "--from", start, "--to", end])
+        assert (refused.exit_code, refused.stderr) == (2, f"error: {error}\n")
+    fine = runner.invoke(app, [*window, "--from", "2026-11-03T09:00", "--to", "2026-11-03T09:30"])
+    assert fine.exit_code == 0, fine.stderr
+    assert json.loads(fine.stdout)["from"] == "2026-11-03T09:00:00+01:00"
+
+
+@pytest.mark.parametrize(
+    ("bounds", "bad"),
+    [
+        (["--from", "0001-01-01T00:00", "--to", "2026-01-05T09:00Z", "--timezone",
+          "Asia/Shanghai"], "0001-01-01T00:00"),
+        (["--from", "0001-01-01T00:00+01:00", "--to", "2026-01-05T09:00Z"],
+         "0001-01-01T00:00+01:00"),
+        (["--from", "2026-01-05T09:00Z", "--to", "9999-12-31T23:59", "--timezone",
+          "America/New_York"], "9999-12-31T23:59"),
+    ],
+)  # fmt: skip
+def test_a_window_bound_outside_the_years_utc_can_hold_is_one_line(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    bounds: list[str],
+    bad: str,
+) -> None:
+    """Year 1 at midnight east of Greenwich is year 0 in UTC (and 9999's last minute west of
+    it year 10000): "unexpected failure: OverflowError", exit 3."""
+    result = runner.invoke(app, ["trace", "device", "MIXER-1", *bounds])
+    assert (result.exit_code, result.stderr) == (2, (
+        f"error: {bad} is not a time in years 1 to 9999 in UTC, where windows are sought (hint: "
+        "give a time inside them (0001-01-02T00:00 is early enough for any record))\n"
+    ))  # fmt: skip
 
 
 def test_a_windows_times_without_offset_are_read_in_the_plants_zone(
@@ -1861,3 +1950,39 @@ def test_traces_read_their_lots_from_a_file_too(
         "error: Missing argument 'lots' (or --lots-file). "
         f"(hint: `tracegraph trace {kind} --help` lists what it takes)\n"
     )
+
+
+def test_a_windows_device_events_are_written_as_a_backward_trace_writes_them(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """One calibration and one alarm, read by a backward trace, a device window and a recall
+    by that window: the window and recall.json wrote Neo4j's forms (07:00Z, 08:15:00.5+01:00)
+    where the backward trace wrote +00:00 and .500000+01:00. One form everywhere."""
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    for name, text in {
+        "lots.csv": "lot_id,material_id,quantity,uom,supplier_id\nA,FLOUR,10,kg,V1\n",
+        "steps.csv": "step_id,operation,started_at,ended_at,device_id\n"
+        "S1,bake,2026-01-05T08:00:00Z,2026-01-05T09:00:00Z,OVEN-1\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nS1,A,10,kg\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nS1,B,10,kg\n",
+        "device_events.csv": "device_id,event,at,result\n"
+        "OVEN-1,calibration,2026-01-05T07:00:00Z,pass\n"
+        "OVEN-1,alarm,2026-01-05T09:15:00.5+01:00,overheat\n",
+    }.items():
+        (plant / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [plant]).rejects == []
+    backward = runner.invoke(app, ["trace", "backward", "B", "--format", "json"])
+    assert backward.exit_code == 0, backward.stderr
+    (step,) = json.loads(backward.stdout)["steps"]
+    times = ([e["at"] for e in step["device_events"]], step["calibrated_before"]["at"])
+    assert times == (["2026-01-05T09:15:00.500000+01:00"], "2026-01-05T07:00:00+00:00")
+    window = ["--from", "2026-01-05T08:00Z", "--to", "2026-01-05T09:00Z"]
+    answer = runner.invoke(app, ["trace", "device", "OVEN-1", *window, "--format", "json"])
+    assert answer.exit_code == 0, answer.stderr
+    recalled = runner.invoke(app, ["recall", "--device", "OVEN-1", *window, "--out",
+                                   str(tmp_path / "r")])  # fmt: skip
+    assert recalled.exit_code == 0, recalled.stderr
+    package = json.loads((tmp_path / "r" / "recall.json").read_text(encoding="utf-8"))
+    for shown in (json.loads(answer.stdout), package["window"]):
+        assert ([e["at"] for e in shown["events"]], shown["calibrated_before"]["at"]) == times

@@ -1061,20 +1061,15 @@ def with_device_history(trace: BackwardTrace, devices: list[list[Any]]) -> None:
                     device_events_end_assumed=False)  # fmt: skip
         if history is None:
             continue
-        step["device_events"] = [_step_event(event) for event in history.events]
+        step["device_events"] = [_event(event) for event in history.events]
         if history.calibrated_before is not None:
-            step["calibrated_before"] = _step_event(history.calibrated_before)
+            step["calibrated_before"] = _event(history.calibrated_before)
         step["device_events_to"] = datetime.fromtimestamp(history.until_ms / 1000, UTC).isoformat()
         step["device_events_end_assumed"] = history.end_assumed
     trace.flags["alarms during steps"] = len(_alarms(trace.steps))
     trace.flags["steps after a failed calibration"] = sum(
         1 for step in trace.steps if failed_calibration(step["calibrated_before"])
     )
-
-
-def _step_event(props: dict[str, Any]) -> dict[str, Any]:
-    """A device event for a backward step: its time as the step's are written."""
-    return {**_event(props), "at": iso(props.get("at"))}
 
 
 # A device event's result is free text: a failed calibration as inspections say it (`fail`),
@@ -1279,8 +1274,12 @@ def close_ids(text: str, known: list[str], limit: int = 5) -> list[str]:
 
 def _event(props: dict[str, Any]) -> dict[str, Any]:
     """A device event for an answer: its columns (event_id is the importer's key; device_id
-    its copy of the event's device, which the step or the window names)."""
-    return {k: v for k, v in public_props(props).items() if k not in ("event_id", "device_id")}
+    its copy of the event's device, which the step or the window names), its time written as
+    the steps' are (`at` is no `_at` column to public_props: a window, and a recall by one,
+    wrote Neo4j's 2026-01-05T07:00:00Z and 09:15:00.5+01:00 where a backward trace wrote the
+    same events' +00:00 and .500000+01:00)."""
+    event = {k: v for k, v in public_props(props).items() if k not in ("event_id", "device_id")}
+    return {**event, "at": iso(props.get("at"))}
 
 
 @without_collector

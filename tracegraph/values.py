@@ -43,6 +43,16 @@ def iso(value: Any) -> str | None:
         return text
 
 
+def iso_seconds(value: Any) -> str | None:
+    """A time as iso() writes it, to the second (2026-12-06T07:01:19+00:00): for a header,
+    where the microseconds are noise but the offset says which clock it is."""
+    text = iso(value)
+    try:
+        return datetime.fromisoformat(text).isoformat(timespec="seconds") if text else text
+    except ValueError:  # nanoseconds or a named zone: iso()'s text as it is
+        return text
+
+
 # orjson's options for json_text: indented by two, keys that are not text (a unit of None in
 # `by_uom`) written as json writes them ("null"), and times and dataclasses handed to _plain as
 # json's default=str had them (orjson's own forms differ: 2026-01-01T00:00:00 for str()'s

@@ -6,6 +6,10 @@
 // the export that the last finished import before it read, so what happened to the lot before
 // that import started was not "while hold" (a hold placed today on a lot shipped in January).
 // Without such a record the status is taken as the lot's since it was made.
+// Times compare as instants, in UTC with offset Z as the import runs' own times are: Neo4j
+// orders two datetimes of one instant by their offsets (a shipment at 09:00Z came "before" a
+// failed inspection at 10:00+01:00, and a use at 10:00+01:00 after it). Not epochMillis: it
+// would cut times kept to the microsecond.
 CALL () {
   MATCH (lot:Lot) WHERE lot.status IN ['hold', 'rejected'] RETURN lot
   UNION
@@ -35,12 +39,17 @@ CALL (lot) {
   RETURN 'used' AS event, step.step_id AS reference, step.started_at AS at
 }
 WITH lot, held_after, event, reference, at,
-     COLLECT { MATCH (lot)<-[:OF_LOT]-(i:Inspection) WHERE i.inspected_at <= at
+     CASE WHEN at IS :: ZONED DATETIME NOT NULL THEN datetime({datetime: at, timezone: 'Z'}) END
+       AS at_utc
+WITH lot, held_after, event, reference, at, at_utc,
+     COLLECT { MATCH (lot)<-[:OF_LOT]-(i:Inspection)
+               WHERE CASE WHEN i.inspected_at IS :: ZONED DATETIME NOT NULL
+                       THEN datetime({datetime: i.inspected_at, timezone: 'Z'}) <= at_utc END
                RETURN i ORDER BY i.inspected_at DESC LIMIT 1 }[0] AS last_inspection
 WITH lot, event, reference, at, last_inspection,
      CASE
        WHEN last_inspection.result = 'fail' THEN 'after failed inspection ' + last_inspection.inspection_id
-       WHEN lot.status IN ['hold', 'rejected'] AND (held_after IS NULL OR at >= held_after)
+       WHEN lot.status IN ['hold', 'rejected'] AND (held_after IS NULL OR at_utc >= held_after)
          THEN 'while ' + lot.status
      END AS problem
 WHERE problem IS NOT NULL

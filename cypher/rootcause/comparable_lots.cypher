@@ -17,6 +17,13 @@ WITH collect(DISTINCT material.material_id) AS materials, collect(complaint) AS 
      count(*) - count(complaint.material_id) AS without_material_id,
      min(complaint.created_at) - duration({days: $days}) AS first,
      max(complaint.created_at) + duration({days: $days}) AS last
+// The period's ends as instants: Neo4j orders two datetimes of one instant by their offsets,
+// so a lot created at `last`'s instant written +01:00 (where `last` was 08:00Z) fell outside.
+// The same instant at the lowest and the highest offset there is (the import keeps offsets
+// within ±18:00) comes first and last among that instant's spellings, in the index too.
+WITH materials, complaints, inside, without_material_id,
+     CASE WHEN first IS NOT NULL THEN datetime({datetime: first, timezone: '-18:00'}) END AS first,
+     CASE WHEN last IS NOT NULL THEN datetime({datetime: last, timezone: '+18:00'}) END AS last
 // A graph imported by an older tracegraph lacks Lot.material_id until `db init` copies it:
 // say so (the caller stops) rather than find fewer comparable lots.
 CALL (materials, first, last, without_material_id) {

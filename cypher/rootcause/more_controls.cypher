@@ -6,6 +6,10 @@ MATCH (complaint:Lot) WHERE complaint.lot_id IN $lot_ids
 WITH collect(DISTINCT complaint.material_id) AS materials,
      min(complaint.created_at) - duration({days: $days}) AS first,
      max(complaint.created_at) + duration({days: $days}) AS last
+// The period's ends as instants, as comparable_lots.cypher has them (see there).
+WITH materials,
+     CASE WHEN first IS NOT NULL THEN datetime({datetime: first, timezone: '-18:00'}) END AS first,
+     CASE WHEN last IS NOT NULL THEN datetime({datetime: last, timezone: '+18:00'}) END AS last
 UNWIND materials AS material_id
 MATCH (lot:Lot)
 WHERE lot.material_id = material_id AND lot.created_at >= first AND lot.created_at <= last

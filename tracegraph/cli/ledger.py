@@ -23,7 +23,7 @@ from tracegraph.cli.render import (
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.restore import read_removed, text_read_as_numbers, write_tables
-from tracegraph.values import counted
+from tracegraph.values import counted, iso_seconds
 
 RUN_COLUMNS = (
     "run_id", "status", "started_at", "ended_at", "user", "host", "rows_read", "rows_written",
@@ -216,7 +216,7 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
     who = f"{run.get('user')}@{run.get('host')}"
     out.print(
         f"Import {literal(run['run_id'])} ({literal(shown_status(run))}), "
-        f"{literal(str(run.get('started_at'))[:19])} by "
+        f"{literal(str(iso_seconds(run.get('started_at'))))} by "
         f"{literal(who)}: {_count(run, 'rows_read')} "
         f"{rows_word(run.get('rows_read'), bool(run.get('counts_partial')))} read, "
         f"{_count(run, 'rows_written')} written, {_count(run, 'rows_rejected')} rejected, "

@@ -86,7 +86,10 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
                 "at": r["received_at"],
                 "event": "received",
                 "reference": r["supplier_id"],
-                "detail": f"supplier lot {r['supplier_lot']}",
+                # a receipt without the supplier's lot number printed "supplier lot None"
+                "detail": f"supplier lot {r['supplier_lot']}"
+                if r["supplier_lot"] is not None
+                else "no supplier lot recorded",
             }
         )
     # A rework in place takes the lot in, then gives it back, both at the step's start: its

@@ -4,6 +4,7 @@ operator, supplier)."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,7 +159,7 @@ def _timezone_option() -> Any:
         None,
         "--timezone",
         help="Zone of times given without an offset (default: TRACEGRAPH_TIMEZONE, else this "
-        "machine's).",
+        "machine's). A time its clocks skip or show twice is refused: give it with its offset.",
     )
 
 
@@ -297,34 +298,61 @@ def window_bounds(start: str, end: str, timezone: str | None) -> tuple[str, str]
 
 
 def parse_time(text: str, timezone: str | None) -> str:
-    """ISO 8601 text with an offset; a time without one is read in `timezone` (or local)."""
+    """ISO 8601 text with an offset; a time without one is read in `timezone` (or this
+    machine's zone). A local time the clocks skipped or passed twice is refused, as is a time
+    before year 1 or after 9999 in UTC (the window is sought in UTC)."""
+    text = text.strip()
     try:
-        moment = datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise ConfigurationError(
             f"{text!r} is not a date and time", hint="write it as 2026-11-03T02:00 or with +01:00"
         ) from None
-    if moment.tzinfo is None:
-        if timezone:
-            try:
-                zone = ZoneInfo(timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ConfigurationError(
-                    f"unknown timezone {timezone!r}", hint="use an IANA name like Europe/Berlin"
-                ) from None
-            local, moment = moment, moment.replace(tzinfo=zone)
-            if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
-                # skipped when the clocks went forward: read as another hour, it made a window
-                # "empty: the two are the same moment" (02:30 to 03:30 in Berlin on 29 March)
-                before, after = (moment.replace(fold=f).isoformat()[-6:] for f in (0, 1))
-                raise ConfigurationError(
-                    f"{text.strip()} did not happen in {timezone}: the clocks went forward over it",
-                    hint=f"give the time with its offset ({before} before the change, "
-                    f"{after} after it), or a time outside the change",
-                )
-        else:
-            moment = moment.astimezone()
+    try:
+        if moment.tzinfo is None:
+            moment = _local_moment(text, moment, timezone)
+        moment.astimezone(UTC)
+    except (OverflowError, ValueError):  # a year 0 or 10000 somewhere on the way to UTC
+        raise ConfigurationError(
+            f"{text} is not a time in years 1 to 9999 in UTC, where windows are sought",
+            hint="give a time inside them (0001-01-02T00:00 is early enough for any record)",
+        ) from None
     return moment.isoformat()
+
+
+def _local_moment(text: str, wall: datetime, timezone: str | None) -> datetime:
+    """`wall` (no offset) read in `timezone`, or this machine's zone: both ways of reading it
+    (fold 0 and 1) must name one instant. Read as either hour, a time the clocks passed twice
+    missed what happened in the other without a word (02:35 on 25 October in Berlin); one they
+    skipped was read as another hour and made a window "empty" (02:30 to 03:30 on 29 March)."""
+    if timezone:
+        try:
+            zone: ZoneInfo | None = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(
+                f"unknown timezone {timezone!r}", hint="use an IANA name like Europe/Berlin"
+            ) from None
+        where = timezone
+    else:  # datetime reads a naive time in the machine's zone, fold included (PEP 495)
+        zone, where = None, "this machine's timezone (" + "/".join(dict.fromkeys(time.tzname)) + ")"
+    first, second = (wall.replace(tzinfo=zone, fold=fold) if zone else
+                     wall.replace(fold=fold).astimezone() for fold in (0, 1))  # fmt: skip
+    back = first.astimezone(UTC).astimezone(zone) if zone else first.astimezone(UTC).astimezone()
+    offsets = [moment.isoformat()[-6:] for moment in (first, second)]
+    hint = "" if timezone else " or --timezone"
+    if back.replace(tzinfo=None) != wall:
+        raise ConfigurationError(
+            f"{text} did not happen in {where}: the clocks went forward over it",
+            hint=f"give the time with its offset ({offsets[0]} before the change, "
+            f"{offsets[1]} after it){hint}, or a time outside the change",
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise ConfigurationError(
+            f"{text} happened twice in {where}: the clocks went back over it",
+            hint=f"give the time with its offset ({offsets[0]} the first time, {offsets[1]} "
+            f"the second){hint}, or a time outside the change",
+        )
+    return first
 
 
 # --- csv rows --------------------------------------------------------------------------------
