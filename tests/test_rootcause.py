@@ -438,24 +438,29 @@ def _packed_plant(tmp_path: Path, graph: TraceGraph) -> TraceGraph:
     return graph
 
 
-def test_chosen_controls_leave_out_lots_of_the_complaints_genealogy_and_lots_not_known_good(
+def test_chosen_controls_leave_out_lots_of_the_complaints_genealogy_and_name_lots_not_known_good(
     graph: TraceGraph, tmp_path: Path
 ) -> None:
     """Complaints F01, F02 and batch B03: batches B01 and B02 went into complaint lots and F03
     was packed from complaint B03 — each shares a complaint's factors by construction, and
-    counted as a control it diluted the causes sought. F10 (rejected) and F11 (on hold) are
-    not known good. All five are left out of the chosen controls, and the notes say so."""
+    counted as a control it diluted the causes sought: left out, and the summary says the
+    controls were not thinned but left out. F10 (rejected) and F11 (on hold) are not known
+    good, but a lot held because it shares the suspected oven is no defect: kept, and named."""
     ranking = rootcause.rank_common_causes(_packed_plant(tmp_path, graph), ["F01", "F02", "B03"])
-    left_out = {"B01", "B02", "F03", "F10", "F11"}
-    assert sorted(ranking.controls) == sorted(
-        {f"{m}{i:02d}" for m in "BF" for i in range(20)} - left_out - {"F01", "F02", "B03"}
-    )
+    everything = {f"{m}{i:02d}" for m in "BF" for i in range(20)} - {"F01", "F02", "B03"}
+    assert sorted(ranking.controls) == sorted(everything - {"B01", "B02", "F03"})
+    assert ranking.left_out == ["B01", "B02", "F03"]
     assert ranking.notes[1:] == [
         "3 control lots left out, made from or into a complaint lot (sharing its factors by "
         "construction, not by chance): B01, B02, F03",
-        "2 comparable lots on hold or rejected left out of the controls (not known good): F10, F11",
+        "2 controls are on hold or rejected, counted as good: F10, F11 — if they have the "
+        "defect, rank them as complaints",
     ]
     assert ranking.notes[0].startswith("B03 has no factor in the graph")  # nothing upstream
+    assert ranking.summary().startswith(
+        "3 complaint lots against 34 controls (3 comparable lots left out: see the notes) · "
+    )
+    assert ranking.as_dict()["controls_left_out"] == ["B01", "B02", "F03"]
     # no complaint is made from another here
     assert ranking.warnings == []
 
@@ -463,14 +468,16 @@ def test_chosen_controls_leave_out_lots_of_the_complaints_genealogy_and_lots_not
 def test_given_controls_of_the_complaints_genealogy_are_kept_and_said_to_be_related(
     graph: TraceGraph, tmp_path: Path
 ) -> None:
-    """Controls given by the engineer are theirs to choose: a related one is kept, with a note;
-    a rejected one is kept without a word (it was named as a control)."""
+    """Controls given by the engineer are theirs to choose: a related one and a rejected one are
+    kept, each named."""
     graph = _packed_plant(tmp_path, graph)
     ranking = rootcause.rank_common_causes(graph, ["F01", "F02"], ["B01", "F05", "F10"])
-    assert ranking.controls == ["B01", "F05", "F10"]
+    assert ranking.controls == ["B01", "F05", "F10"] and ranking.left_out == []
     assert ranking.notes == [
         "1 control lot given, made from or into a complaint lot (sharing its factors by "
-        "construction, not by chance): B01"
+        "construction, not by chance): B01",
+        "1 control is on hold or rejected, counted as good: F10 — if it has the defect, rank it "
+        "as complaints",
     ]
 
 
@@ -482,9 +489,9 @@ def test_complaint_lots_made_from_one_another_are_warned_of(
     graph = _packed_plant(tmp_path, graph)
     ranking = rootcause.rank_common_causes(graph, ["B03", "F03", "F07"])
     assert ranking.warnings == [
-        "1 complaint lot is made from other complaint lots — F03 (from B03): every factor of "
-        "the first is shared by both, so one batch counts as several complaints; rank the lots "
-        "the customers complained about, or one lot of each line of descent"
+        "1 complaint lot is made from other complaint lots — F03 (from B03): each shares every "
+        "factor of the lot it is made from, so one batch counts as several complaints; rank the "
+        "lots the customers complained about, or one lot of each line of descent"
     ]
     shown = CliRunner().invoke(app, ["rootcause", "B03", "F03", "F07"])
     assert shown.exit_code == 0, shown.output

@@ -1536,13 +1536,12 @@ def test_rootcause_controls_are_the_comparable_lots_evenly_spaced(
     total = sum(map(len, comparable.values()))
     assert total > 100, "the plant should give enough comparable lots to thin"
 
-    # picked, then left out: lots on hold or rejected, and lots of the complaints' genealogy
+    # picked, then left out: lots of the complaints' genealogy
     genealogy = {lot for c in complaints
                  for lot in (*data.model.backward([c]), *data.model.forward([c]))}  # fmt: skip
 
     def left_out(picked: list[str]) -> list[str]:
-        return sorted(lot for lot in picked if lot in genealogy
-                      or lots[lot]["status"] in ("hold", "rejected"))  # fmt: skip
+        return sorted(lot for lot in picked if lot in genealogy)
 
     everything = rank_common_causes(graph, complaints, period_days=3, max_controls=total)
     assert everything.comparable == total

@@ -93,8 +93,8 @@ class Ranking:
     notes: list[str] = field(default_factory=list)  # what the ranking left out, and why
     # why the verdicts are not to be read as they stand (one complaint lot)
     warnings: list[str] = field(default_factory=list)
-    # chosen controls left out as not known good or of the complaints' genealogy (the notes
-    # name the first few, this all of them)
+    # chosen controls left out as of the complaints' genealogy (the notes name the first few,
+    # this all of them; given controls are never left out but for complaint lots)
     left_out: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -127,8 +127,11 @@ class Ranking:
     def summary(self) -> str:
         text = (f"{counted(len(self.complaints), 'complaint lot')} against "
                 f"{counted(len(self.controls), 'control')}")  # fmt: skip
-        if not self.controls_given and self.comparable > len(self.controls):
+        picked = len(self.controls) + len(self.left_out)
+        if not self.controls_given and self.comparable > picked:
             text += f" (evenly spaced from {self.comparable:,} comparable lots)"
+        if self.left_out:
+            text += f" ({counted(len(self.left_out), 'comparable lot')} left out: see the notes)"
         strongest = self.strongest()
         if len(strongest) == 1:
             top = strongest[0]
@@ -437,7 +440,8 @@ def rank_common_causes(
                    time.perf_counter() - started, notes, warnings, left_out)  # fmt: skip
 
 
-# Lots that are not known good: the statuses of the lots table (DESIGN.md §4) besides released
+# Lots that are not known good, named when counted as controls: the statuses of the lots
+# table (DESIGN.md §4) besides released
 NOT_GOOD = ("hold", "rejected")
 
 
@@ -449,17 +453,19 @@ def _unrelated_good_controls(
     factors by construction, not by chance: counted, it dilutes the very causes sought (a batch's
     raw lot "in 7 of 77 controls", four of them packed from the complaint batch). Comparable lots
     chosen by the ranking (`chosen`) that are on hold or rejected are not known good: a lot
-    rejected for the same defect is a complaint the engineer did not name. Both are left out of
-    chosen controls; given controls are the engineer's choice, kept, and said to be related.
-    Complaint lots made from one another share every factor of the first: their "common causes"
-    are one lot's."""
+    rejected for the same defect is a complaint the engineer did not name — but a lot put on
+    hold during the investigation, because it shares the suspected oven, is no defect, and
+    leaving it out would make the oven look stronger than it is: so those are kept and named,
+    for the engineer to judge. Related lots are left out of chosen controls; given controls are
+    the engineer's choice, kept, and said to be related. Complaint lots made from one another
+    share every factor of the first: their "common causes" are one lot's."""
     upstream = {row["lot_id"]: {*row["raw_lots"], *row["input_lots"]} for row in rows}
     is_complaint = set(complaints)
     below = {lot for c in complaints for lot in upstream.get(c, ()) if lot not in is_complaint}
     related = [c for c in controls if c in below or upstream.get(c, set()) & is_complaint]
     status = {row["lot_id"]: row.get("status") for row in rows}
-    not_good = [c for c in controls if chosen and status.get(c) in NOT_GOOD and c not in related]
-    dropped = {*not_good, *(related if chosen else ())}
+    not_good = [c for c in controls if status.get(c) in NOT_GOOD and c not in related]
+    dropped = set(related) if chosen else set()
     kept = [c for c in controls if c not in dropped]
     notes = []
     if related:
@@ -469,14 +475,16 @@ def _unrelated_good_controls(
                      f"{first_ids(sorted(related), 8)}")  # fmt: skip
     if not_good:
         named = first_ids(sorted(not_good), 8)
-        notes.append(f"{counted(len(not_good), 'comparable lot')} on hold or rejected left out "
-                     f"of the controls (not known good): {named}")  # fmt: skip
+        notes.append(f"{counted(len(not_good), 'control')} {'is' if len(not_good) == 1 else 'are'} "
+                     f"on hold or rejected, counted as good: {named} — if "
+                     f"{'it has' if len(not_good) == 1 else 'they have'} the defect, rank "
+                     f"{'it' if len(not_good) == 1 else 'them'} as complaints")  # fmt: skip
     chains = [f"{c} (from {first_ids(sorted(upstream[c] & is_complaint), 3)})"
               for c in complaints if upstream.get(c, set()) & is_complaint]  # fmt: skip
     warnings = [
         f"{counted(len(chains), 'complaint lot')} {'is' if len(chains) == 1 else 'are'} made "
-        f"from other complaint lots — {first_ids(chains, 5)}: every factor of the first is "
-        "shared by both, so one batch counts as several complaints; rank the lots the "
+        f"from other complaint lots — {first_ids(chains, 5)}: each shares every factor of the "
+        "lot it is made from, so one batch counts as several complaints; rank the lots the "
         "customers complained about, or one lot of each line of descent"
     ] if chains else []  # fmt: skip
     return kept, notes, warnings

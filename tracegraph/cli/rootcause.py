@@ -41,21 +41,24 @@ def rootcause_command(
     controls: list[str] = typer.Option(
         None,
         "--controls",
-        help="Good lots to compare with (repeat, or separate with commas). "
-        "Default: lots of the same materials made in the same period.",
+        help="Good lots to compare with (repeat, or separate with commas), kept as given. "
+        "Default: lots of the same materials made in the same period, less those made from or "
+        "into a complaint lot (named in the notes).",
     ),
     period_days: int = typer.Option(
         DEFAULT_PERIOD_DAYS,
         "--period-days",
         min=0,
-        max=36500,  # a century: beyond it the period leaves the calendar Neo4j can count
+        max=36500,  # a century, far past any plant's records: refused before Neo4j's date
+        # arithmetic overflows (99999999999999 days was its EpochDay error)
         help="Default controls: made within this many days of the complaint lots.",
     ),
     max_controls: int = typer.Option(
         DEFAULT_MAX_CONTROLS,
         "--max-controls",
         min=1,
-        max=1_000_000,  # a 64-bit number past this is no count of lots (it overflowed)
+        max=1_000_000,  # far above any plant's comparable lots: refused before a 20-digit
+        # number overflows the driver's 64-bit integers (it was exit 3, OverflowError)
         help="Default controls: at most this many, each material its share, evenly spaced in "
         "creation order (the output says so).",
     ),
@@ -76,9 +79,9 @@ def rootcause_command(
     inspections: bool = typer.Option(
         False,
         "--inspections",
-        help="Also rank the inspections of the lots and of every lot upstream (values out of "
-        "range, failed inspections upstream, inspectors, inspection devices): a third more "
-        "time on a large plant.",
+        help="Also rank the inspections of the lots and of every lot upstream, and checks "
+        "recorded against the step that made a lot (values out of range, failed inspections "
+        "upstream, inspectors, inspection devices): a third more time on a large plant.",
     ),
     top: int = typer.Option(15, "--top", min=1, help="Factors shown in the table (json/csv: all)."),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
