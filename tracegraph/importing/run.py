@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tracegraph import __version__
 from tracegraph.errors import (
@@ -64,6 +64,7 @@ from tracegraph.importing.writer import (
     TableWrite,
     write_table,
 )
+from tracegraph.importing.zone import chosen_zone
 from tracegraph.schema import expected_names, schema_gaps
 from tracegraph.values import counted, first_ids, iso, spreadsheet_safe, were
 
@@ -269,15 +270,6 @@ def find_files(
     return files, notes
 
 
-def resolve_timezone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigurationError(
-            f"unknown timezone {name!r}", hint="use an IANA name such as Europe/Berlin or UTC"
-        ) from None
-
-
 def check_encoding(name: str | None) -> None:
     """Refuse an encoding Python does not know before any file is read (each file was said
     to be undecodable "as nonsense", one reject per file)."""
@@ -323,10 +315,11 @@ def import_paths(
     lack are removed after the writes (see full.py), unless a table would lose more than
     `max_removals` (rows, or a percentage of the table) — then nothing is removed."""
     limit = full_dump.parse_limit(max_removals) if full else None
-    timezone, zone_given = _chosen_zone(timezone, mapping)
-    zone = resolve_timezone(timezone)
+    chosen = chosen_zone(timezone, *_mapping_zone(mapping))
+    timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
     check_encoding(encoding)
     files, notes = find_files(paths, mapping)
+    notes[:0] = chosen.notes
     mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
@@ -593,23 +586,32 @@ def _keyed_device_events(graph: TraceGraph, log: Log) -> list[str]:
     return [note]
 
 
+# The data migrations an import runs until each has once run to its end on the database (its
+# Migration node), in the order migrate_data runs them (file names): an alarm's key gains its
+# kind before its time is re-keyed as UTC, which keeps the kind at the end.
+_RUN_ONCE = ("alarm_event_id", "device_event_utc_key")
+
+
 def _migrated(graph: TraceGraph, installed: bool) -> None:
     """The data migrations, run while this import holds the import lock (as `db init` runs
     them): all of them when it has just installed the schema (an upgrade, a new database),
-    and the alarms' re-keying until it has once run to its end on this database.
+    and the device events' re-keyings (_RUN_ONCE) until each has once run to its end here.
 
-    Alarms an older version keyed by device and time alone get their kind in their key
-    (tables.device_event_id) before this import looks them up by it — else importing the same
-    alarms again would add each a second time. Once done, its Migration node says so: a
-    look-up, not a scan of every alarm (~0.3 s for 280k alarms). Under the lock: two runs of
-    migrate/alarm_event_id at once could both append the kind."""
-    (found,) = graph.read("db/migration_done", name="alarm_event_id")
+    Device events an older version keyed otherwise (an alarm without its kind, a time with the
+    offset it was written with) get the key tables.device_event_id makes before this import
+    looks them up by it — else importing the same events again would add each a second time.
+    Once done, a Migration node says so: a look-up, not a scan of every event (~0.3 s for 280k
+    alarms). Under the lock: two runs of migrate/alarm_event_id at once could both append the
+    kind, two re-keyings to UTC could both merge an event into the other."""
+    pending = [name for name in _RUN_ONCE
+               if not graph.read("db/migration_done", name=name)[0]["done"]]  # fmt: skip
     if installed:
-        graph.migrate_data()  # alarm_event_id among them: not scanned for twice
-    elif not found["done"]:
-        graph.autocommit("migrate/alarm_event_id")
-    if not found["done"]:
-        graph.write("db/mark_migration_done", name="alarm_event_id")
+        graph.migrate_data()  # the re-keyings among them: not scanned for twice
+    else:
+        for name in pending:
+            graph.autocommit(f"migrate/{name}")
+    for name in pending:
+        graph.write("db/mark_migration_done", name=name)
 
 
 def _new_references(
@@ -689,11 +691,9 @@ def _orphans_deleted(deleted: dict[str, list[str]], removed: bool = False) -> li
     return notes
 
 
-def _chosen_zone(timezone: str | None, mapping: Mapping | None) -> tuple[str, bool]:
-    """The zone times without an offset are read in — the one given, else the mapping's, else
-    UTC — and whether one was chosen (UTC by default gets a note per file and column)."""
-    chosen = timezone or (mapping.timezone if mapping is not None else None)
-    return chosen or "UTC", bool(chosen)
+def _mapping_zone(mapping: Mapping | None) -> tuple[str | None, str]:
+    """A mapping's `timezone` and its name, for chosen_zone."""
+    return (mapping.timezone, mapping.name or mapping.path.name) if mapping else (None, "")
 
 
 def check_paths(
@@ -719,10 +719,11 @@ def check_paths(
     what the graph holds of their tables (read only), and the rows a full import would remove
     are counted, named in a note and listed in removed-RUN.csv beside the reject file."""
     limit = full_dump.parse_limit(max_removals) if graph is not None else None
-    timezone, zone_given = _chosen_zone(timezone, mapping)
-    zone = resolve_timezone(timezone)
+    chosen = chosen_zone(timezone, *_mapping_zone(mapping))
+    timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
     check_encoding(encoding)
     files, notes = find_files(paths, mapping)
+    notes[:0] = chosen.notes
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("dry-run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
     reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"), files)
@@ -1082,6 +1083,18 @@ def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: Zone
     )
 
 
+def _skipped_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
+    """Local times the clocks skipped (02:30 the night summer time starts), once per file and
+    column: read silently, a step from 02:30 to 03:30 that night took no time at all."""
+    return (
+        f"{path}: {counted(cells, f'{table}.{column} value')} without a UTC offset "
+        f"{'names a local time' if cells == 1 else 'name local times'} that did not exist in "
+        f"{zone.key} (the clocks skipped {'it' if cells == 1 else 'them'} when summer time "
+        "began): read with the offset before the change (in Europe, 02:30 as 03:30 summer "
+        "time)"
+    )
+
+
 def _comma_notes(path: Path, commas: CommaCounts) -> list[str]:
     """What a ';' file's extra cells with decimal commas became (validate's _semicolon_extra),
     once per column: how many were read as numbers, how many kept as text and why."""
@@ -1161,6 +1174,10 @@ def _write_raw(
             "would end before it starts)"
         )
         _say(state, log, later)
+    for column in sorted(validated.skipped_times, key=raw.header.index):
+        _say(
+            state, log, _skipped_note(raw.path, name, column, validated.skipped_times[column], zone)
+        )
     # Only when read as UTC because no zone was chosen: a mapping's timezone (the SAP and MES
     # samples have one) or --timezone (even UTC) is a choice, and its ten notes a run were noise.
     unzoned = [] if state.zone_given else sorted(validated.naive_times, key=raw.header.index)
