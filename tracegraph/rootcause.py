@@ -350,7 +350,7 @@ def rank_common_causes(
     started = time.perf_counter()
     zone = None
     if shift_zone:  # an unknown zone fails before any query
-        from tracegraph.importing.zone import resolve_timezone
+        from tracegraph.importing.run import resolve_timezone
 
         zone = resolve_timezone(shift_zone)
     complaint_ids = id_list(complaint_ids)

@@ -15,7 +15,9 @@
 //
 // Idempotent: a migrated key ends with +00:00 before its tail. Runs at every `db init`, and
 // from an import until it has run to its end once (its Migration node, as alarm_event_id's;
-// importing/run.py _migrated); scans the device events (their labels and two properties).
+// importing/run.py _migrated); scans the device events' keys. It reads and writes event_id, so
+// Neo4j plans an Eager before the batches: it holds the events still to re-key (their node and
+// new key), all of them on a graph's first run only, none after.
 MATCH (event:DeviceEvent)
 WHERE event.event_id IS NOT NULL AND event.at IS NOT NULL
 WITH event, CASE WHEN event.event = 'alarm' THEN '|' + coalesce(event.result, '') ELSE '' END AS tail
