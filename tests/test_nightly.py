@@ -221,8 +221,10 @@ def test_an_import_that_cannot_run_ends_with_its_outcome_too(
     bad_zone = runner.invoke(app, ["import", str(folder), "--timezone", "Mars/Olympus",
                                    "--summary-file", str(summary_file)])  # fmt: skip
     assert bad_zone.exit_code == 2
-    assert bad_zone.stderr == ("error: unknown timezone 'Mars/Olympus' (hint: use an IANA name "
-                               "such as Europe/Berlin or UTC)\n")  # fmt: skip
+    assert bad_zone.stderr == (
+        "error: --timezone names an unknown timezone 'Mars/Olympus' "
+        "(hint: use an IANA name such as Europe/Berlin or UTC)\n"
+    )
     written = json.loads(summary_file.read_text())
     assert (written["run_id"], written["outcome"], written["exit_code"]) == (None, "failed", 2)
 

@@ -2,13 +2,27 @@
 // tonight's complete dump no longer has. One query, one list: a 1M-lot plant's ids decode
 // much faster as one list than as a million records. Nodes without a row hash are known
 // only from references (a stub, a device a step names): no row of device_events made them.
-// An alarm an older version keyed without its kind is given its key as this version makes it
-// (cypher/migrate/alarm_event_id.cypher): a --dry-run, which migrates nothing, found every
-// alarm of a graph not yet migrated "removed".
+// A key an older version made is given as this version makes it, as the migrations
+// (cypher/migrate/alarm_event_id.cypher, then device_event_utc_key.cypher) will: a --dry-run,
+// which migrates nothing, found every alarm of a graph not yet migrated "removed". An alarm
+// keyed without its kind gains `|` and its result; a time written with an offset other than
+// +00:00 is written as the instant in UTC, the same text the migration writes. Two events the
+// migration merges give the same key twice: one row of tonight's dump finds both.
 MATCH (n:DeviceEvent)
 WHERE n._row_sha IS NOT NULL
+WITH n, CASE WHEN n.event = 'alarm' THEN '|' + coalesce(n.result, '') ELSE '' END AS tail
+WITH n, tail, CASE WHEN n.event_id ENDS WITH tail THEN n.event_id ELSE n.event_id + tail END AS key
+WITH n, tail, key, left(key, size(key) - size(tail)) AS head
+WITH n, tail, key, head,
+     NOT head ENDS WITH '+00:00' AND head CONTAINS '|' AND n.at IS NOT NULL AS offset_key,
+     datetime({datetime: n.at, timezone: '+00:00'}) AS utc
 RETURN collect(
-  CASE WHEN n.event = 'alarm' AND NOT n.event_id ENDS WITH '|' + coalesce(n.result, '')
-       THEN n.event_id + '|' + coalesce(n.result, '')
-       ELSE n.event_id END
+  CASE WHEN offset_key
+       THEN left(head, size(head) - size(last(split(head, '|')))) + toString(date(utc)) + 'T'
+         + right('0' + toString(utc.hour), 2) + ':' + right('0' + toString(utc.minute), 2) + ':'
+         + right('0' + toString(utc.second), 2)
+         + CASE WHEN utc.microsecond > 0 THEN '.' + right('00000' + toString(utc.microsecond), 6)
+                ELSE '' END
+         + '+00:00' + tail
+       ELSE key END
 ) AS keys

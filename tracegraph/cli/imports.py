@@ -318,10 +318,11 @@ def import_command(
     timezone: str = typer.Option(
         None,
         "--timezone",
-        envvar="TRACEGRAPH_TIMEZONE",
-        help="IANA timezone for times written without an offset (e.g. Europe/Berlin); "
-        "default: the mapping's, else UTC — and then a note says how many cells of which "
-        "column were read as UTC.",
+        # not typer's envvar: the variable would override a mapping's zone (see importing/zone)
+        help="IANA timezone for times written without an offset (e.g. Europe/Berlin); it "
+        "overrides the mapping's `timezone` (with a note). Default: the mapping's, else "
+        "TRACEGRAPH_TIMEZONE, else UTC — and then a note says how many cells of which column "
+        "were read as UTC.",
     ),
     mapping_file: Path = typer.Option(
         None,

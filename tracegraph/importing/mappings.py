@@ -52,12 +52,13 @@ from __future__ import annotations
 import contextlib
 import difflib
 import fnmatch
+import functools
 import re
 import string
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,7 @@ from tracegraph.importing.reader import (
     row_problem,
 )
 from tracegraph.importing.tables import TABLES, UNITS, Column, Kind
-from tracegraph.importing.validate import PlainText, Reject
+from tracegraph.importing.validate import PlainText, Reject, end_of_day
 from tracegraph.resources import resource_path
 from tracegraph.values import counted, were
 
@@ -240,6 +241,10 @@ def load_mapping(path: Path) -> Mapping:
                 isinstance(forms, list) and forms and all(isinstance(f, str) and f for f in forms)
             ):
                 raise _bad(path, f"{where}: `format` is a format or a list of them")
+            for each in forms or ():
+                refused = _format_problem(each)
+                if refused:
+                    raise _bad(path, f"{where}: `format` {each!r} {refused}")
         combine = section.get("combine")
         if combine is not None and combine != "sum":
             raise _bad(path, f"[[file]] {number}: `combine` is \"sum\" (or left out), not "
@@ -270,6 +275,42 @@ def load_mapping(path: Path) -> Mapping:
 
 
 _CONDITIONS = '{ COLUMN = "value" or [values] or { not = … }, … }'
+
+
+# strptime's directives that give a year: a format without one read every time as 1900
+_YEAR = frozenset("YyGcx")
+
+
+def _format_problem(form: str) -> str | None:
+    """Why a date/time format cannot be used, or None."""
+    directives = set(re.findall(r"%[-#]?(.)", form.replace("%%", "")))
+    if not directives & _YEAR:
+        return (
+            "has no year (%Y or %y): every time would be read as one of 1900-01-01 — join the "
+            'date column in a template, e.g. { template = "{DATE} {TIME}", format = '
+            '"%d.%m.%Y %H:%M" }'
+        )
+    return None
+
+
+# A zone's name (%Z) that names UTC. strptime's own %Z also matched the machine's zone names
+# and dropped what it matched: `08:15 UTC` was stored as 08:15 in the mapping's timezone.
+_UTC_NAMES = ("UTC", "GMT")
+
+
+def _in_utc(text: str, form: str) -> datetime | None:
+    """`text` read by a format with %Z as a time in UTC, the zone name UTC or GMT; None when
+    the format has no %Z or the text does not match it with either name."""
+    if not _ZONE_NAME.search(form):
+        return None
+    for name in _UTC_NAMES:
+        literal = _ZONE_NAME.sub(r"\g<1>" + name, form)
+        with contextlib.suppress(ValueError):
+            return datetime.strptime(text, literal).replace(tzinfo=UTC)
+    return None
+
+
+_ZONE_NAME = re.compile(r"((?:^|[^%])(?:%%)*)%Z")
 
 
 def _where(path: Path, number: int, where: Any) -> tuple[Condition, ...]:
@@ -389,9 +430,27 @@ def _moment(column: str, text: str, form: str | list[str]) -> datetime:
             return datetime.fromisoformat(text)
     forms = [form] if isinstance(form, str) else form
     for each in forms:
+        in_utc = _in_utc(text.strip(), each)
+        if in_utc is not None:
+            return in_utc
         with contextlib.suppress(ValueError):
-            return datetime.strptime(text.strip(), each)
-    raise _CellProblem(column, text, f"not a date/time like {' or '.join(forms)}")
+            if not _ZONE_NAME.search(each):
+                return datetime.strptime(text.strip(), each)
+    for each in forms:  # %H reads no 24: SAP's end of day, 24:00:00, is the next day's 00:00
+        moment = end_of_day(text.strip(), functools.partial(_strptime, form=each))
+        if moment is not None:
+            return moment
+    named = " (%Z reads UTC or GMT: for another zone write its offset, read with %z)"
+    raise _CellProblem(
+        column,
+        text,
+        f"not a date/time like {' or '.join(forms)}"
+        + (named if any(_ZONE_NAME.search(f) for f in forms) else ""),
+    )
+
+
+def _strptime(text: str, form: str) -> datetime:
+    return datetime.strptime(text, form)
 
 
 def _stored_moment(parts: list[str]) -> datetime | None:

@@ -269,13 +269,62 @@ def find_files(
     return files, notes
 
 
-def resolve_timezone(name: str) -> ZoneInfo:
+# The zone an import reads times without an offset in, and where it came from. An explicit
+# --timezone wins; else the mapping's `timezone`, which describes the source system (a Chinese
+# MES writes Shanghai time wherever the plant is); else TRACEGRAPH_TIMEZONE, the plant's zone
+# (trace reads windows in it too); else UTC. The variable once came before the mapping (typer
+# read it as the flag): a Berlin plant's shell read the MES's Shanghai times 7 h off, exit 0,
+# without a word.
+ENVIRONMENT = "TRACEGRAPH_TIMEZONE"
+
+
+def resolve_timezone(name: str, source: str = "") -> ZoneInfo:
+    """The zone named `name`; `source` says where the name came from (`--timezone`), as the
+    error names it — an unknown zone in an environment variable was a riddle without it."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigurationError(
-            f"unknown timezone {name!r}", hint="use an IANA name such as Europe/Berlin or UTC"
+            f"{source} names an unknown timezone {name!r}"
+            if source
+            else f"unknown timezone {name!r}",
+            hint="use an IANA name such as Europe/Berlin or UTC",
         ) from None
+
+
+@dataclass(frozen=True)
+class ChosenZone:
+    name: str
+    zone: ZoneInfo
+    given: bool  # chosen by someone: UTC by default gets a note per file and column
+    notes: tuple[str, ...]  # a flag overriding the mapping's zone, the variable not used
+
+
+def chosen_zone(flag: str | None, mapping_zone: str | None, mapping_name: str = "") -> ChosenZone:
+    """The zone of the times without an offset: `flag` (--timezone), else `mapping_zone`, else
+    TRACEGRAPH_TIMEZONE, else UTC — each named in the error when it is no zone."""
+    variable = os.environ.get(ENVIRONMENT) or None
+    whose = f"the mapping {mapping_name}'s" if mapping_name else "the mapping's"
+    notes: list[str] = []
+    if flag:
+        name, source = flag, "--timezone"
+        if mapping_zone and mapping_zone != flag:
+            notes.append(
+                f"--timezone {flag} overrides {whose} timezone {mapping_zone} (the zone its "
+                f"source system writes): times without an offset were read in {flag}"
+            )
+    elif mapping_zone:
+        name, source = mapping_zone, f"{whose} `timezone`"
+        if variable and variable != mapping_zone:
+            notes.append(
+                f"{ENVIRONMENT}={variable} is not used: {whose} timezone {mapping_zone} reads "
+                "the export's times without an offset (--timezone overrides it)"
+            )
+    elif variable:
+        name, source = variable, ENVIRONMENT
+    else:
+        return ChosenZone("UTC", ZoneInfo("UTC"), False, ())
+    return ChosenZone(name, resolve_timezone(name, source), True, tuple(notes))
 
 
 def check_encoding(name: str | None) -> None:
@@ -323,10 +372,11 @@ def import_paths(
     lack are removed after the writes (see full.py), unless a table would lose more than
     `max_removals` (rows, or a percentage of the table) — then nothing is removed."""
     limit = full_dump.parse_limit(max_removals) if full else None
-    timezone, zone_given = _chosen_zone(timezone, mapping)
-    zone = resolve_timezone(timezone)
+    chosen = chosen_zone(timezone, *_mapping_zone(mapping))
+    timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
     check_encoding(encoding)
     files, notes = find_files(paths, mapping)
+    notes[:0] = chosen.notes
     mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
@@ -594,9 +644,11 @@ def _keyed_device_events(graph: TraceGraph, log: Log) -> list[str]:
 
 
 # The data migrations an import must not start without, each run by the import until it has run
-# to its end once on the database (its Migration node): before them, the import's look-ups by
-# key miss what an older version keyed otherwise, and write the same record a second time.
-IMPORT_MIGRATIONS = ("alarm_event_id", "serial_gtin14")
+# to its end once on the database (its Migration node), in the order migrate_data runs them (file
+# names): before them, the import's look-ups by key miss what an older version keyed otherwise,
+# and write the same record a second time. An alarm's key gains its kind before its time is
+# re-keyed as UTC, which keeps the kind at the end.
+IMPORT_MIGRATIONS = ("alarm_event_id", "device_event_utc_key", "serial_gtin14")
 
 
 def _migrated(graph: TraceGraph, installed: bool) -> None:
@@ -604,13 +656,14 @@ def _migrated(graph: TraceGraph, installed: bool) -> None:
     them): all of them when it has just installed the schema (an upgrade, a new database),
     and each of IMPORT_MIGRATIONS until it has once run to its end on this database.
 
-    Alarms an older version keyed by device and time alone get their kind in their key
-    (tables.device_event_id) before this import looks them up by it — else importing the same
-    alarms again would add each a second time. Serials an older version keyed under a GTIN-13
-    (or -12, -8) get their GTIN-14 key (migrate/serial_gtin14) — else the same serial row again
-    would add a second identity. Once done, a migration's Migration node says so: a look-up,
-    not a scan of every alarm (~0.3 s for 280k alarms) or serial. Under the lock: two runs of
-    migrate/alarm_event_id at once could both append the kind."""
+    Device events an older version keyed otherwise (an alarm without its kind, a time with the
+    offset it was written with) get the key tables.device_event_id makes before this import
+    looks them up by it, and serials an older version keyed under a GTIN-13 (or -12, -8) their
+    GTIN-14 key (migrate/serial_gtin14) — else importing the same rows again would add each a
+    second time. Once done, a migration's Migration node says so: a look-up, not a scan of every
+    event (~0.3 s for 280k alarms) or serial. Under the lock: two runs of migrate/alarm_event_id
+    at once could both append the kind, two re-keyings to UTC could both merge an event into the
+    other."""
     undone = [name for name in IMPORT_MIGRATIONS
               if not graph.read("db/migration_done", name=name)[0]["done"]]  # fmt: skip
     if installed:
@@ -699,11 +752,9 @@ def _orphans_deleted(deleted: dict[str, list[str]], removed: bool = False) -> li
     return notes
 
 
-def _chosen_zone(timezone: str | None, mapping: Mapping | None) -> tuple[str, bool]:
-    """The zone times without an offset are read in — the one given, else the mapping's, else
-    UTC — and whether one was chosen (UTC by default gets a note per file and column)."""
-    chosen = timezone or (mapping.timezone if mapping is not None else None)
-    return chosen or "UTC", bool(chosen)
+def _mapping_zone(mapping: Mapping | None) -> tuple[str | None, str]:
+    """A mapping's `timezone` and its name, for chosen_zone."""
+    return (mapping.timezone, mapping.name or mapping.path.name) if mapping else (None, "")
 
 
 def check_paths(
@@ -729,10 +780,11 @@ def check_paths(
     what the graph holds of their tables (read only), and the rows a full import would remove
     are counted, named in a note and listed in removed-RUN.csv beside the reject file."""
     limit = full_dump.parse_limit(max_removals) if graph is not None else None
-    timezone, zone_given = _chosen_zone(timezone, mapping)
-    zone = resolve_timezone(timezone)
+    chosen = chosen_zone(timezone, *_mapping_zone(mapping))
+    timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
     check_encoding(encoding)
     files, notes = find_files(paths, mapping)
+    notes[:0] = chosen.notes
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("dry-run-%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
     reject_path = _writable(reject_file or Path(f"rejects-{run_id}.csv"), files)
@@ -1092,6 +1144,18 @@ def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: Zone
     )
 
 
+def _skipped_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
+    """Local times the clocks skipped (02:30 the night summer time starts), once per file and
+    column: read silently, a step from 02:30 to 03:30 that night took no time at all."""
+    return (
+        f"{path}: {counted(cells, f'{table}.{column} value')} without a UTC offset "
+        f"{'names a local time' if cells == 1 else 'name local times'} that did not exist in "
+        f"{zone.key} (the clocks skipped {'it' if cells == 1 else 'them'} when summer time "
+        "began): read with the offset before the change (in Europe, 02:30 as 03:30 summer "
+        "time)"
+    )
+
+
 def _comma_notes(path: Path, commas: CommaCounts) -> list[str]:
     """What a ';' file's extra cells with decimal commas became (validate's _semicolon_extra),
     once per column: how many were read as numbers, how many kept as text and why."""
@@ -1171,6 +1235,10 @@ def _write_raw(
             "would end before it starts)"
         )
         _say(state, log, later)
+    for column in sorted(validated.skipped_times, key=raw.header.index):
+        _say(
+            state, log, _skipped_note(raw.path, name, column, validated.skipped_times[column], zone)
+        )
     # Only when read as UTC because no zone was chosen: a mapping's timezone (the SAP and MES
     # samples have one) or --timezone (even UTC) is a choice, and its ten notes a run were noise.
     unzoned = [] if state.zone_given else sorted(validated.naive_times, key=raw.header.index)

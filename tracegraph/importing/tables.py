@@ -7,6 +7,7 @@ Columns not listed here are kept as properties ("extra" columns: process paramet
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC
 from enum import Enum
 from typing import Any
 
@@ -214,6 +215,11 @@ def device_event_id(row: dict[str, Any]) -> str:
     logs several alarms of one device in the same second (an over-temperature trips a door
     interlock); keyed by the time alone, all but the first were rejected as duplicates. A
     calibration's result stays out of its key: a later export correcting a `fail` to `pass`
-    changes that calibration, it does not add a second one."""
-    key = f"{row['device_id']}|{row['event']}|{row['at'].isoformat()}"
+    changes that calibration, it does not add a second one.
+
+    The time is the instant, written in UTC: 07:30+01:00 and 06:30Z are one calibration, which
+    keyed by the offset as written was stored twice (a MES writing +08:00, a canonical export
+    writing Z). The event keeps `at` as written: its local time is data. Keys of older versions
+    are re-keyed by cypher/migrate/device_event_utc_key.cypher."""
+    key = f"{row['device_id']}|{row['event']}|{row['at'].astimezone(UTC).isoformat()}"
     return f"{key}|{row.get('result') or ''}" if row["event"] == "alarm" else key

@@ -6,10 +6,11 @@ Every raw row ends as exactly one of: a row to write, an identical duplicate of 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -82,6 +83,8 @@ class ValidatedTable:
     # per time column, the cells of valid rows without an offset, read in the run's timezone:
     # the summary says so (a UTC default silently put a plant's local times hours off)
     naive_times: dict[str, int] = field(default_factory=dict)
+    # per time column, those of them the clocks skipped in that zone (they were read silently)
+    skipped_times: dict[str, int] = field(default_factory=dict)
     # extra cells of a ';' file read as numbers with a decimal comma (252,5), and those kept
     # as text as they may be thousands (1,234), per column (see _semicolon_extra)
     commas: CommaCounts = field(default_factory=lambda: CommaCounts())
@@ -97,15 +100,42 @@ def _parse_datetime(text: str, zone: ZoneInfo) -> datetime:
     return _read_datetime(text, zone)[0]
 
 
-def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
-    """The moment a cell names, and whether it had no offset of its own (read in `zone`)."""
+# The end of a day as ISO 8601 allows and SAP writes it (24:00:00): the next day's 00:00.
+_END_OF_DAY = re.compile(r"(?<![\d:])24(?=:00(?::00(?:[.,]0+)?)?(?![\d:.,]))")
+
+
+def end_of_day(text: str, parse: Callable[[str], datetime]) -> datetime | None:
+    """`text` read by `parse` with its 24:00 as the next day's 00:00; None when it holds no
+    24:00 (or more than one), or `parse` refuses it as 00:00 too."""
+    found = list(_END_OF_DAY.finditer(text))
+    if len(found) != 1:
+        return None
+    at = found[0].start()
+    try:
+        return parse(text[:at] + "00" + text[at + 2 :]) + timedelta(days=1)
+    except ValueError:
+        return None
+
+
+def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool, bool]:
+    """The moment a cell names, whether it had no offset of its own (read in `zone`), and
+    whether that local time was one the clocks skipped in `zone` (02:30 the night summer time
+    starts: read with the offset before the change, the summary's notes count them)."""
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise CellError("not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)") from None
+        next_day = end_of_day(text, datetime.fromisoformat)
+        if next_day is None:
+            raise CellError("not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)") from None
+        value = next_day
     naive = value.tzinfo is None
+    skipped = False
     if naive:
+        local = value
         value = value.replace(tzinfo=zone)
+        # a local time that did not exist does not come back from UTC as itself
+        with contextlib.suppress(OverflowError):
+            skipped = value.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local
     # Stored with the fixed UTC offset in force at that instant: the exact moment is kept, and
     # the neo4j driver (6.1) crashes the interpreter when packing ZoneInfo datetimes.
     offset = value.utcoffset() or timedelta(0)
@@ -116,7 +146,7 @@ def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
         # expiry" date, is +08:05:43) is one Neo4j's datetime() cannot read: the import stopped
         # at that batch, run after run. The same moment in UTC.
         try:
-            return value.astimezone(UTC), naive
+            return value.astimezone(UTC), naive, skipped
         except OverflowError:  # 0001-01-01 there is in year 0 in UTC
             whose = f"{zone.key} was {_offset_text(offset)} then" if naive else (
                 f"its offset {_offset_text(offset)} has seconds")  # fmt: skip
@@ -125,7 +155,7 @@ def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool]:
                 f"{when} in UTC: {whose}, which only UTC can store (for no date, leave the cell "
                 "empty)"
             ) from None
-    return value.replace(tzinfo=timezone(offset)), naive
+    return value.replace(tzinfo=timezone(offset)), naive, skipped
 
 
 _MAX_OFFSET = timedelta(hours=18)
@@ -440,7 +470,7 @@ def _valid_rows(
         if problem is not None:
             out.rejects.append(Reject(out.file, line, "", *problem))
             continue
-        naive: list[str] = []
+        naive: list[tuple[str, bool]] = []
         commas: list[tuple[str, str, str]] | None = [] if semicolon else None
         row, reject = _typed_row(
             columns, absent, cells, zone, out.file, line, spreadsheet, naive, commas
@@ -471,8 +501,10 @@ def _valid_rows(
                 f"hold more than {MAX_INDEXED_TEXT_BYTES:,} bytes (UTF-8)",
             ))  # fmt: skip
             continue
-        for name in naive:
+        for name, skipped in naive:
             out.naive_times[name] = out.naive_times.get(name, 0) + 1
+            if skipped:
+                out.skipped_times[name] = out.skipped_times.get(name, 0) + 1
         if commas:
             out.commas.add(commas, row["_extra"], decimal_columns)
         if table.span is not None and _later_end(row, cells, table.span, zone):
@@ -528,11 +560,12 @@ def _typed_row(
     file: str,
     line: int,
     spreadsheet: bool = False,
-    naive: list[str] | None = None,
+    naive: list[tuple[str, bool]] | None = None,
     commas: list[tuple[str, str, str]] | None = None,
 ) -> tuple[dict[str, Any], Reject | None]:
     """One raw row typed, or the reject of its first bad cell; `naive` gets the names of its
-    time columns whose cells had no offset; `commas`, given for a ';' file, its extra cells
+    time columns whose cells had no offset, each with whether the clocks skipped that local
+    time; `commas`, given for a ';' file, its extra cells
     that look like decimal-comma numbers (see _semicolon_extra)."""
     row: dict[str, Any] = {"_line": line}
     extra: dict[str, Any] = {}
@@ -561,9 +594,9 @@ def _typed_row(
             continue
         try:
             if column.kind is Kind.DATETIME:
-                row[name], without_offset = _read_datetime(text.strip(), zone)
+                row[name], without_offset, skipped = _read_datetime(text.strip(), zone)
                 if without_offset and naive is not None:
-                    naive.append(name)
+                    naive.append((name, skipped))
             else:
                 row[name] = convert(column, text, zone)
         except CellError as problem:
@@ -584,7 +617,10 @@ def _later_end(
     start, end = row.get(span[0]), row.get(span[1])
     if start is None or end is None or end >= start:
         return False
-    local = datetime.fromisoformat(cells[span[1]].strip())
+    try:
+        local = datetime.fromisoformat(cells[span[1]].strip())
+    except ValueError:  # 24:00, the next day's midnight: not in the hour the clocks go back
+        return False
     if local.tzinfo is not None:
         return False
     second = local.replace(tzinfo=zone, fold=1)

@@ -1,0 +1,145 @@
+"""Times an import once read wrongly without a word: a zone name read by a mapping's %Z
+(`08:15 UTC` stored as Berlin time), a format without a year (every time on 1900-01-01), the
+end of a day written 24:00 (ISO 8601 and SAP's 24:00:00) refused, and local times the clocks
+skipped (02:30 the night summer time begins) read silently."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
+from tracegraph.errors import ConfigurationError
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.mappings import load_mapping
+
+from test_import import _import, _write  # isort: skip
+
+HEAD = 'delimiter = ";"\ntimezone = "Europe/Berlin"\n[[file]]\nmatch = "receipts*.csv"\n'
+LOTS = (
+    HEAD + 'table = "lots"\n[file.columns]\nlot_id = "CHARG"\nmaterial_id = { value = "M" }\n'
+    'supplier_id = { value = "V1" }\n'
+)
+
+
+def _mapped(tmp_path: Path, mapping: str, rows: str) -> list[str]:
+    """The arguments importing receipts.csv (`rows` under its header) with `mapping`."""
+    folder = tmp_path / "in"
+    _write(folder, "receipts.csv", rows)
+    (tmp_path / "map.toml").write_text(mapping, encoding="utf-8")
+    return [str(folder), "--mapping", str(tmp_path / "map.toml")]
+
+
+def _received(graph: TraceGraph) -> dict[str, str]:
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot)-[r:SUPPLIED_BY]->() RETURN l.lot_id AS lot, toString(r.received_at) AS at",
+        database_=graph.database,
+    )
+    return {r["lot"]: r["at"] for r in records}
+
+
+def test_a_zone_name_read_by_percent_z_is_utc_or_gmt_and_no_other(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    mapping = LOTS + 'received_at = { column = "TS", format = "%Y-%m-%d %H:%M %Z" }\n'
+    rows = "CHARG;TS\nB1;2026-11-03 08:15 UTC\nB2;2026-11-03 08:15 GMT\nB3;2026-11-03 08:15 CET\n"
+    code, _, rejects = _import(runner, *_mapped(tmp_path, mapping, rows))
+    assert code == 1
+    assert _received(graph) == {"B1": "2026-11-03T08:15:00Z", "B2": "2026-11-03T08:15:00Z"}
+    assert [(r["line"], r["reason"]) for r in rejects] == [
+        ("4", "not a date/time like %Y-%m-%d %H:%M %Z (%Z reads UTC or GMT: for another zone "
+         "write its offset, read with %z)"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("form", ['"%H:%M"', '["%d.%m.%Y %H:%M", "%d.%m. %H:%M"]'])
+def test_a_format_without_a_year_is_refused_when_the_mapping_loads(
+    tmp_path: Path, runner: CliRunner, form: str
+) -> None:
+    path = tmp_path / "map.toml"
+    path.write_text(LOTS + f'received_at = {{ column = "TS", format = {form} }}\n')
+    with pytest.raises(ConfigurationError, match=r"has no year \(%Y or %y\): every time would"):
+        load_mapping(path)
+    folder = tmp_path / "in"
+    _write(folder, "receipts.csv", "CHARG;TS\nB1;08:15\n")
+    result = runner.invoke(app, ["import", str(folder), "--mapping", str(path), "--dry-run"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: mapping ") and result.stderr.count("\n") == 1
+
+
+def test_24_00_is_the_next_days_midnight(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """ISO 8601 allows T24:00 and SAP writes 24:00:00 for the end of a day; 24:30 is no time."""
+    folder = tmp_path / "steps"
+    _write(folder, "steps.csv", (
+        "step_id,operation,started_at,ended_at\n"
+        "S1,bake,2026-11-03T22:00,2026-11-03T24:00\n"
+        "S2,bake,2026-12-31T22:00:00Z,2026-12-31T24:00:00.000Z\n"
+        "S3,bake,2026-11-03T22:00,2026-11-03T24:30\n"
+    ))  # fmt: skip
+    rejects = _import(runner, str(folder), "--timezone", "Europe/Berlin")[2]
+    assert [(r["line"], r["column"]) for r in rejects] == [("4", "ended_at")]
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (s:ProcessStep) RETURN s.step_id AS id, toString(s.ended_at) AS ended ORDER BY id",
+        database_=graph.database,
+    )
+    assert [(r["id"], r["ended"]) for r in records] == [
+        ("S1", "2026-11-04T00:00:00+01:00"), ("S2", "2027-01-01T00:00:00Z"),
+    ]  # fmt: skip
+    # and from a mapping's date and time columns (SAP's BUDAT and CPUTM)
+    mapping = LOTS + (
+        'received_at = { template = "{BUDAT} {CPUTM}", '
+        'format = ["%d.%m.%Y %H:%M:%S", "%d.%m.%Y"] }\n'
+    )
+    args = _mapped(tmp_path, mapping, "CHARG;BUDAT;CPUTM\nB1;03.11.2026;24:00:00\n")
+    assert _import(runner, *args)[0] == 0
+    assert _received(graph) == {"B1": "2026-11-04T00:00:00+01:00"}
+
+
+def _dry_notes(runner: CliRunner, *args: str) -> list[str]:
+    result = runner.invoke(app, ["import", *args, "--dry-run", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    summary: dict[str, Any] = json.loads(result.stdout)
+    return [n for n in summary["notes"] if "did not exist" in n]
+
+
+def test_local_times_the_clocks_skipped_are_counted_in_a_note(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """From a canonical CSV, an XLSX date cell and a mapping's template alike: per file and
+    column, how many."""
+    _write(tmp_path / "csv", "steps.csv", (
+        "step_id,operation,started_at,ended_at\n"
+        "S1,bake,2026-03-29T02:30,2026-03-29T03:30\n"
+        "S2,bake,2026-03-29T02:45,2026-03-29T04:00\n"
+        "S3,bake,2026-03-29T01:59,2026-03-29T03:00\n"
+    ))  # fmt: skip
+    notes = _dry_notes(runner, str(tmp_path / "csv" / "steps.csv"), "--timezone", "Europe/Berlin")
+    assert notes == [
+        f"{tmp_path / 'csv' / 'steps.csv'}: 2 steps.started_at values without a UTC offset name "
+        "local times that did not exist in Europe/Berlin (the clocks skipped them when summer "
+        "time began): read with the offset before the change (in Europe, 02:30 as 03:30 summer "
+        "time)"
+    ]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["step_id", "operation", "started_at"])
+    sheet.append(["S1", "bake", datetime(2026, 3, 29, 2, 30)])
+    (tmp_path / "xlsx").mkdir()
+    book.save(tmp_path / "xlsx" / "steps.xlsx")
+    notes = _dry_notes(runner, str(tmp_path / "xlsx"), "--timezone", "Europe/Berlin")
+    assert len(notes) == 1 and ": 1 steps.started_at value without" in notes[0]
+    mapping = LOTS + 'received_at = { template = "{BUDAT} {CPUTM}", format = "%d.%m.%Y %H:%M" }\n'
+    args = _mapped(
+        tmp_path, mapping, "CHARG;BUDAT;CPUTM\nB1;29.03.2026;02:30\nB2;29.03.2026;03:30\n"
+    )
+    notes = _dry_notes(runner, *args)
+    assert len(notes) == 1 and ": 1 lots.received_at value without" in notes[0]

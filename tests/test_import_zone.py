@@ -1,0 +1,84 @@
+"""Which zone an import reads times without an offset in: --timezone, else the mapping's
+`timezone` (the source system's zone), else TRACEGRAPH_TIMEZONE (the plant's), else UTC. The
+variable once overrode the mapping: a Berlin shell read a Shanghai MES's times 7 h off, exit 0."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+
+MAPPING = (
+    'timezone = "Asia/Shanghai"\n[[file]]\nmatch = "receipts*.csv"\ntable = "lots"\n'
+    '[file.columns]\nlot_id = "CHARG"\nmaterial_id = "MATNR"\nreceived_at = "TS"\n'
+    'supplier_id = { value = "V1" }\n'
+)
+
+
+def _received(graph: TraceGraph) -> str:
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (:Lot {lot_id: 'B1'})-[r:SUPPLIED_BY]->() RETURN toString(r.received_at) AS at",
+        database_=graph.database,
+    )
+    return str(records[0]["at"])
+
+
+def _export(tmp_path: Path, mapping: str | None = MAPPING) -> list[str]:
+    """The import's arguments: the export (and its mapping, if any)."""
+    (tmp_path / "in").mkdir(parents=True)
+    if mapping is None:
+        (tmp_path / "in" / "lots.csv").write_text(
+            "lot_id,material_id,supplier_id,received_at\nB1,M1,V1,2026-11-03T08:15\n",
+            encoding="utf-8",
+        )
+        return [str(tmp_path / "in")]
+    (tmp_path / "in" / "receipts.csv").write_text("CHARG,MATNR,TS\nB1,M1,2026-11-03T08:15\n")
+    (tmp_path / "map.toml").write_text(mapping, encoding="utf-8")
+    return [str(tmp_path / "in"), "--mapping", str(tmp_path / "map.toml")]
+
+
+@pytest.mark.parametrize(
+    ("flag", "variable", "mapping", "at", "note"),
+    [
+        ((), "Europe/Berlin", MAPPING, "2026-11-03T08:15:00+08:00",
+         "TRACEGRAPH_TIMEZONE=Europe/Berlin is not used: the mapping map.toml's timezone "
+         "Asia/Shanghai reads the export's times without an offset (--timezone overrides it)"),
+        (("--timezone", "Europe/Berlin"), "America/New_York", MAPPING,
+         "2026-11-03T08:15:00+01:00",
+         "--timezone Europe/Berlin overrides the mapping map.toml's timezone Asia/Shanghai (the "
+         "zone its source system writes): times without an offset were read in Europe/Berlin"),
+        ((), "Europe/Berlin", None, "2026-11-03T08:15:00+01:00", None),
+        (("--timezone", "Asia/Shanghai"), "", MAPPING, "2026-11-03T08:15:00+08:00", None),
+    ],
+    ids=["mapping-over-variable", "flag-over-mapping", "variable", "flag-same-as-mapping"],
+)  # fmt: skip
+def test_the_flag_then_the_mapping_then_the_variable_choose_the_zone(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    flag: tuple[str, ...], variable: str, mapping: str | None, at: str, note: str | None,
+) -> None:  # fmt: skip
+    args = ["import", *_export(tmp_path, mapping), *flag, "--format", "json"]
+    result = runner.invoke(app, args, env={"TRACEGRAPH_TIMEZONE": variable})
+    assert result.exit_code == 0, result.output
+    assert _received(graph) == at
+    notes = json.loads(result.stdout)["notes"]
+    assert [n for n in notes if "timezone" in n.lower()] == ([note] if note else [])
+
+
+def test_an_unknown_zone_in_the_variable_is_named_as_the_variable(
+    neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    for dry in ((), ("--dry-run",)):
+        result = runner.invoke(
+            app, ["import", *_export(tmp_path / str(len(dry)), None), *dry],
+            env={"TRACEGRAPH_TIMEZONE": "Europe/Berln"},
+        )  # fmt: skip
+        assert result.exit_code == 2
+        assert result.stderr == (
+            "error: TRACEGRAPH_TIMEZONE names an unknown timezone 'Europe/Berln' (hint: use an "
+            "IANA name such as Europe/Berlin or UTC)\n"
+        )
