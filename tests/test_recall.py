@@ -778,6 +778,10 @@ def test_the_history_shows_a_stubs_located_share_as_unknown(
     again = runner.invoke(app, ["recall", "OLD-1", "--out", str(tmp_path / "j"), "--drill",
                                 "--format", "json"])  # fmt: skip
     assert json.loads(again.stdout)["located_share"] is None
+    # and the trace's own totals in recall.json, where a script would read them
+    totals = json.loads((tmp_path / "j" / "recall.json").read_text(encoding="utf-8"))["totals"]
+    assert totals["located_share"] is None
+    assert {f["located_share"] for f in totals["by_uom"].values()} == {None}
     made = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "b"), "--drill"])
     assert made.exit_code == 0, made.output
     history = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tracegraph import queries
 from tracegraph.cli.main import app
 from tracegraph.errors import AmbiguousLot, UnknownLot
 from tracegraph.graph import TraceGraph
@@ -126,3 +127,16 @@ def test_the_trace_queries_decide_as_the_library(
     assert [s["lot_id"] for s in trace_forward(graph, [_scan(serial)]).sources] == traced
     assert [s["lot_id"] for s in trace_backward(graph, [_scan(serial)]).sources] == traced
     assert asked == ["trace/forward", "trace/backward"]
+
+
+def test_the_three_queries_look_ids_up_with_the_same_text() -> None:
+    """lot/resolve and the two traces each look every id up (one query per file, and a trace
+    must stay one round trip): the map they build per id is one text in three files, which a
+    change to one must make to all — the serial look-up was added to each by hand."""
+    blocks = []
+    for name in ("lot/resolve", "trace/forward", "trace/backward"):
+        text = queries.load(name)
+        start = text.index("  id: id,\n")
+        blocks.append(text[start : text.index("\n})", start)])
+    assert "by_serial" in blocks[0]
+    assert blocks[1] == blocks[0] and blocks[2] == blocks[0]

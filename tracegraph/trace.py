@@ -61,7 +61,7 @@ class ForwardTrace:
             "customers": self.customers,
             "steps": self.steps,
             "stock": self.stock,
-            "totals": self.totals,
+            "totals": self._known_totals(),
             "warnings": self.warnings,
             "truncated": self.truncated,
             "seconds": round(self.seconds, 4),
@@ -84,6 +84,18 @@ class ForwardTrace:
         """The sources with no quantity of their own: weighed as what their records show them
         giving, so located 100 % by construction (see _unmeasured_source)."""
         return [s["lot_id"] for s in self.sources if not (s.get("quantity") or 0) > 0]
+
+    def _known_totals(self) -> dict[str, Any]:
+        """The totals for a reader of the JSON: the located shares null (unknown) when a source
+        has no quantity of its own — a script reading recall.json's totals got the 100 % by
+        construction that the headline no longer says."""
+        if not self.unmeasured_sources:
+            return self.totals
+        known = {**self.totals, "located_share": None}
+        if "by_uom" in known:
+            known["by_uom"] = {unit: {**figures, "located_share": None}
+                               for unit, figures in known["by_uom"].items()}  # fmt: skip
+        return known
 
     @property
     def known_located_share(self) -> float | None:
