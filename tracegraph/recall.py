@@ -146,7 +146,7 @@ class RecallPackage:
             "folder": str(self.folder),
             "files": [p.name for p in self.files],
             "summary": self.trace.summary(),
-            "located_share": self.trace.known_located_share,
+            "located_share": self.trace.located_share,
             "to_block": self.trace.stock_text(),
             "stock": self.trace.stock,
             "seconds": round(self.seconds, 3),
@@ -585,7 +585,7 @@ def build_package(
         f"{trace.summary()}\n{located_text(trace.totals, trace.unmeasured_sources)}\n"
         f"{trace.stock_text()} (stock.csv)\n"
         # where the rest is (in stock, unplaced): the figure a recall coordinator acts on
-        + "".join(f"{line}\n" for line in totals_lines(trace.totals, not trace.unmeasured_sources))
+        + "".join(f"{line}\n" for line in totals_lines(trace.totals))
         + "".join(f"warning: {text}\n" for text in warnings)
         + f"package written in {seconds:.3f} s by {getpass.getuser()} on "
         f"{socket.gethostname()}\n",
@@ -605,7 +605,7 @@ def build_package(
         duration_s=round(seconds, 4),
         # unknown (null) when a source has no quantity of its own: located 100 % by
         # construction, which the package warns of but a line of the history cannot
-        located_share=trace.known_located_share,
+        located_share=trace.located_share,
         sources_without_quantity=trace.unmeasured_sources,
         source_lots=[s["lot_id"] for s in trace.sources],
         window=window.text() if window is not None else None,

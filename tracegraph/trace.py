@@ -61,7 +61,7 @@ class ForwardTrace:
             "customers": self.customers,
             "steps": self.steps,
             "stock": self.stock,
-            "totals": self._known_totals(),
+            "totals": self.totals,
             "warnings": self.warnings,
             "truncated": self.truncated,
             "seconds": round(self.seconds, 4),
@@ -84,25 +84,6 @@ class ForwardTrace:
         """The sources with no quantity of their own: weighed as what their records show them
         giving, so located 100 % by construction (see _unmeasured_source)."""
         return [s["lot_id"] for s in self.sources if not (s.get("quantity") or 0) > 0]
-
-    def _known_totals(self) -> dict[str, Any]:
-        """The totals for a reader of the JSON: the located shares null (unknown) when a source
-        has no quantity of its own — a script reading recall.json's totals got the 100 % by
-        construction that the headline no longer says."""
-        if not self.unmeasured_sources:
-            return self.totals
-        known = {**self.totals, "located_share": None}
-        if "by_uom" in known:
-            known["by_uom"] = {unit: {**figures, "located_share": None}
-                               for unit, figures in known["by_uom"].items()}  # fmt: skip
-        return known
-
-    @property
-    def known_located_share(self) -> float | None:
-        """located_share, or None (unknown) when a source has no quantity of its own: it is
-        located 100 % by construction, a figure an audit must not read (a recall's headline and
-        its history line)."""
-        return None if self.unmeasured_sources else self.located_share
 
     @property
     def located_share(self) -> float | None:
@@ -541,7 +522,6 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
          for c in customers.values()),
         key=lambda c: (-(c["source_quantity"] or 0), c["customer_id"]),
     )  # fmt: skip
-    totals = _forward_totals(weighed, source_qty, split, units, located_on)
     steps: dict[str, dict[str, Any]] = {
         step_id: {"step_id": step_id, "operation": operation, "started_at": iso(started),
                   "inputs": [], "outputs": []}
@@ -564,6 +544,11 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         }
         for row in _source_rows(rows, sources)
     ]
+    # a source with no quantity of its own is weighed as what it gave: located 100 % by
+    # construction, so the share is unknown (null) wherever it is read — headline, totals
+    # lines, JSON, recall history
+    measured = all((row.get("quantity") or 0) > 0 for row in source_rows)
+    totals = _forward_totals(weighed, source_qty, split, units, located_on, measured)
     stock = []
     for row in [*source_rows, *lot_rows]:
         if row["remaining"] is not None and row["remaining"] <= 0:
@@ -667,10 +652,10 @@ def _source_quantity(lot: _Lot, outputs: list[Edge]) -> Quantity:
     return Quantity(sum(g for g in given if g is not None), unit)
 
 
-def totals_lines(totals: dict[str, Any], measured: bool = True) -> list[str]:
+def totals_lines(totals: dict[str, Any]) -> list[str]:
     """Where the sources went, a line per unit (sources in kg and pcs do not add up):
-    `source 1,000 kg · shipped 286 kg · in stock 714 kg · located 100.0%` — without the share
-    unless every source is `measured` (has a quantity of its own; see known_located_share)."""
+    `source 1,000 kg · shipped 286 kg · in stock 714 kg · located 100.0%` (no share where it
+    is unknown)."""
     lines = []
     for unit, figures in totals.get("by_uom", {}).items():
         if figures.get("source_quantity") is None:
@@ -679,7 +664,7 @@ def totals_lines(totals: dict[str, Any], measured: bool = True) -> list[str]:
         for key in ("shipped", "returned", "in_stock", "unplaced", "in_other_sources"):
             if figures.get(key):
                 parts.append(f"{key.replace('_', ' ')} {amounts_text({unit: figures[key]})}")
-        if measured and figures.get("located_share") is not None:
+        if figures.get("located_share") is not None:
             parts.append(f"located {figures['located_share']:.1%}")
         lines.append(" · ".join(parts))
     return lines
@@ -709,10 +694,12 @@ def _forward_totals(
     split: Callable[[dict[str, float]], dict[str | None, float]],
     units: list[str | None],
     located_on: dict[tuple[str, str], dict[str | None, float]],
+    measured: bool,
 ) -> dict[str, Any]:
     """Where the sources went, per unit of the trace (`by_uom`); the top-level figures are
     the one unit's, or None when the sources are counted in several (kg and pcs do not add).
-    `located_on`: each shipment line's amounts per unit, as the shipment rows have them."""
+    `located_on`: each shipment line's amounts per unit, as the shipment rows have them.
+    Not `measured` (a source has no quantity of its own): the located shares are None."""
     per_unit = {u: dict.fromkeys(("shipped", "returned", "in_stock", "unplaced",
                                   "in_other_sources"), 0.0)
                 for u in units}  # fmt: skip
@@ -745,7 +732,9 @@ def _forward_totals(
             "unplaced": _round(figures["unplaced"]),
             "in_other_sources": _round(figures["in_other_sources"]),
             "located": _round(located),
-            "located_share": round(located / source_total, 6) if source_total else None,
+            "located_share": round(located / source_total, 6)
+            if source_total and measured
+            else None,
         }
     if len(by_uom) == 1:
         ((only, its),) = by_uom.items()

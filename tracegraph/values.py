@@ -6,7 +6,7 @@ import json
 import math
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from datetime import time as dt_time
 from enum import Enum
 from typing import Any
@@ -207,3 +207,11 @@ def counted(n: int, thing: str, things: str | None = None) -> str:
 def were(n: int) -> str:
     """The verb after a count: `1 row was`, `2 rows were`."""
     return "was" if n == 1 else "were"
+
+
+def skipped_locally(wall: datetime, zone: tzinfo | None) -> bool:
+    """Whether the wall-clock time `wall` (no offset) did not happen in `zone` (None: this
+    machine's zone) — 02:30 the night summer time begins: read there, it does not come back
+    from UTC as itself. The import counts such cells, a window refuses them: one rule for both."""
+    aware = wall.replace(tzinfo=zone) if zone is not None else wall.astimezone()
+    return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall

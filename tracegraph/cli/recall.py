@@ -177,7 +177,7 @@ def package(
         table.add_row(literal(c["customer_id"]), literal(c["name"]), literal(c["contact"]),
                       shipment_count(c), str(c["lots"]), literal(quantity))  # fmt: skip
     console.print(table)
-    print_totals(result.trace)  # where the rest of the sources is
+    print_totals(result.trace.totals)  # where the rest of the sources is
     # what to block in the plant: the list is in stock.csv and the workbook too
     render_stock(result.trace, listed_in=" (stock.csv)")
     located = located_text(result.trace.totals, result.trace.unmeasured_sources)

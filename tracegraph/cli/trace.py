@@ -34,7 +34,7 @@ from tracegraph.errors import ConfigurationError
 from tracegraph.gcpause import collector_paused
 from tracegraph.report import check_writable, write_html
 from tracegraph.supplier_window import SupplierWindow, trace_supplier
-from tracegraph.values import counted
+from tracegraph.values import counted, skipped_locally
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -337,10 +337,9 @@ def _local_moment(text: str, wall: datetime, timezone: str | None) -> datetime:
         zone, where = None, "this machine's timezone (" + "/".join(dict.fromkeys(time.tzname)) + ")"
     first, second = (wall.replace(tzinfo=zone, fold=fold) if zone else
                      wall.replace(fold=fold).astimezone() for fold in (0, 1))  # fmt: skip
-    back = first.astimezone(UTC).astimezone(zone) if zone else first.astimezone(UTC).astimezone()
     offsets = [moment.isoformat()[-6:] for moment in (first, second)]
     hint = "" if timezone else " or --timezone"
-    if back.replace(tzinfo=None) != wall:
+    if skipped_locally(wall, zone):
         raise ConfigurationError(
             f"{text} did not happen in {where}: the clocks went forward over it",
             hint=f"give the time with its offset ({offsets[0]} before the change, "
@@ -666,7 +665,7 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
                 else ""
             )
         )
-    print_totals(result)
+    print_totals(result.totals)
     if timed:
         note(f"traced in {result.seconds:.3f} s")
 
@@ -705,9 +704,9 @@ def stock_left(row: dict[str, Any]) -> str:
     return _qty(row["remaining"], row["remaining_uom"]) + mark
 
 
-def print_totals(result: tracing.ForwardTrace) -> None:
+def print_totals(totals: dict[str, Any]) -> None:
     """Where the sources went, a line per unit (sources in kg and pcs do not add up)."""
-    for line in tracing.totals_lines(result.totals, not result.unmeasured_sources):
+    for line in tracing.totals_lines(totals):
         stdout().print("[dim]" + literal(line) + "[/]")
 
 

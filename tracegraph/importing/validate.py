@@ -28,7 +28,7 @@ from tracegraph.importing.tables import (
     Table,
     device_event_id,
 )
-from tracegraph.values import nfc
+from tracegraph.values import nfc, skipped_locally
 
 # Extra columns become numbers only when they look like one and carry no leading zero, so that
 # a parameter "182.5" can be compared while a code "0042" stays the code it is. Nor a leading
@@ -131,11 +131,9 @@ def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool, bool]:
     naive = value.tzinfo is None
     skipped = False
     if naive:
-        local = value
+        with contextlib.suppress(OverflowError):  # year 1 or 9999 near UTC: none skipped
+            skipped = skipped_locally(value, zone)
         value = value.replace(tzinfo=zone)
-        # a local time that did not exist does not come back from UTC as itself
-        with contextlib.suppress(OverflowError):
-            skipped = value.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local
     # Stored with the fixed UTC offset in force at that instant: the exact moment is kept, and
     # the neo4j driver (6.1) crashes the interpreter when packing ZoneInfo datetimes.
     offset = value.utcoffset() or timedelta(0)
