@@ -248,3 +248,38 @@ def test_a_lot_given_back_in_two_lines_gets_all_of_what_its_step_holds(
         assert weighed.lots["A"] == pytest.approx({"B": 1.0})
     needed = flow.backward({"A": lots["A"]}, lots, uses, outputs).needed
     assert needed["B"].uom == "kg" and needed["B"].amount == pytest.approx(1.0)
+
+
+def test_a_lot_of_no_quantity_is_as_much_as_its_step_made_of_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Flour A (10 kg) all made into mix N, booked out of its step as 10 kg but with no
+    quantity of its own; 2 kg of N shipped, 2 kg of it into packing P. N was weighed as what it
+    gave alone: the 2 kg line carried all 10 kg of A (5x the customer's share) and none was
+    left in N. Backward, N was what it gave and what was made of it together (12 kg): P needed
+    1.67 kg of A, not 2."""
+    lots = {"A": Quantity(10, "kg"), "N": Quantity(None, None), "P": Quantity(2, "kg")}
+    uses = [Edge("A", "MIX", 10, "kg"), Edge("N", "PACK", 2, "kg")]
+    outputs = [Edge("N", "MIX", 10, "kg"), Edge("P", "PACK", 2, "kg")]
+    shipped = [Edge("N", "SH1", 2, "kg")]
+    for weighed in _both(monkeypatch, {"A": lots["A"]}, lots, uses, outputs, shipped):
+        assert weighed.lines[("N", "SH1")] == pytest.approx({"A": 2.0})
+        assert weighed.lots["P"] == pytest.approx({"A": 2.0})
+        assert weighed.remaining["N"] == pytest.approx({"A": 6.0})  # 10 - 2 shipped - 2 packed
+    needed = flow.backward({"P": lots["P"]}, lots, uses, outputs).needed
+    for lot in ("A", "N"):
+        assert needed[lot].uom == "kg" and needed[lot].amount == pytest.approx(2.0), lot
+
+
+def test_a_lot_of_no_quantity_that_gave_more_than_was_made_is_what_it_gave(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """N of no quantity, 4 kg of it made by the step reached (another step made the rest),
+    10 kg shipped: the line takes all N carries, not 10/4 of it."""
+    lots = {"A": Quantity(4, "kg"), "N": Quantity(None, None)}
+    uses = [Edge("A", "MIX", 4, "kg")]
+    outputs = [Edge("N", "MIX", 4, "kg")]
+    shipped = [Edge("N", "SH1", 10, "kg")]
+    for weighed in _both(monkeypatch, {"A": lots["A"]}, lots, uses, outputs, shipped):
+        assert weighed.lines[("N", "SH1")] == pytest.approx({"A": 4.0})
+        assert "N" not in weighed.remaining

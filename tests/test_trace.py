@@ -695,6 +695,33 @@ def test_backward_adds_the_uses_of_a_lot_without_quantity_in_any_unit_of_its_dim
     )  # fmt: skip
 
 
+def test_a_lot_of_no_quantity_ships_its_share_of_what_its_step_made(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Mix N has no quantity of its own but was booked out of its step as 10 kg, all of water
+    lot W; 2 kg of N shipped. The 2 kg line carried all 10 kg of W (N was as much as it gave),
+    the customer 5x its share, nothing was left in N, and the totals said 100 % located all the
+    same: 2 kg shipped, 8 kg still in N."""
+    _hand_plant_with(
+        graph, tmp_path / "plant",
+        lots="W,WATER,10,kg,,\nN,MIX,,,,\n",
+        steps="Z,mix,2026-11-03T07:00:00+00:00,MIXER-1,OP1,\n",
+        step_inputs="Z,W,10,kg\n", step_outputs="Z,N,10,kg\n",
+        shipments="SH3,C1,2026-11-06T08:00:00+00:00,DN-3,WH-FG\n",
+        shipment_lines="SH3,N,2,kg\n",
+    )  # fmt: skip
+    result = trace_forward(graph, ["W"])
+    assert [(s["shipment_id"], s["source_quantity"]) for s in result.shipments] == [
+        ("SH3", pytest.approx(2.0))
+    ]
+    assert [(c["customer_id"], c["source_quantity"]) for c in result.customers] == [
+        ("C1", pytest.approx(2.0))
+    ]
+    assert result.totals["shipped"] == pytest.approx(2.0)
+    assert result.totals["in_stock"] == pytest.approx(8.0)
+    assert result.totals["located_share"] == pytest.approx(1.0)
+
+
 def test_a_step_whose_outputs_do_not_compare_is_split_equally_and_says_so(
     graph: TraceGraph, tmp_path: Path
 ) -> None:

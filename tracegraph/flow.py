@@ -11,8 +11,9 @@ model is conservation of the source:
   represents, and that fraction of each of the step's inputs.
 
 Quantities convert within one dimension (g ↔ kg); a lot's basis is its own quantity when its
-unit has the edge's dimension, else the sum of what it gave or received in that dimension (a
-lot counted in pieces but consumed by weight). Everything here is pure and tested directly.
+unit has the edge's dimension, else what it gave or what its steps made of it in that
+dimension, whichever is more (a lot counted in pieces but consumed by weight; see LotBasis).
+Everything here is pure and tested directly.
 """
 
 from __future__ import annotations
@@ -56,14 +57,24 @@ class Edge:
 
 
 class LotBasis:
-    """The quantity of each lot in base units of a dimension, with fallbacks for gaps."""
+    """The quantity of each lot in base units of a dimension, with fallbacks for gaps.
 
-    def __init__(self, lots: dict[str, Quantity], edges: Iterable[Edge]) -> None:
+    A lot of no quantity of its own (or of one in another dimension) is as much as it gave
+    (`given`: its uses and shipment lines) or as much as its steps made of it (`made`: the
+    step→lot edges), whichever is more. What it gave alone made a lot made as 10 kg and shipped
+    as 2 kg send all its content with those 2 kg (5× the customer's share, and none of it left
+    in stock); what was made alone would take a lot fed by steps not reached as smaller than
+    what it gave. Of made, only the steps given count: a forward trace has those reached, so a
+    lot also made by another step counts smaller, and sends more with each line, never less."""
+
+    def __init__(
+        self, lots: dict[str, Quantity], given: Iterable[Edge], made: Iterable[Edge] = ()
+    ) -> None:
         self.lots = lots
-        self._edge_sums: dict[tuple[str, str], float] = defaultdict(float)
-        for edge in edges:
-            if edge.quantity is not None and edge.quantity > 0:
-                self._edge_sums[(edge.lot, edge.dimension)] += edge.base
+        self._edge_sums = _positive_sums(given)
+        for key, amount in _positive_sums(made).items():
+            if amount > self._edge_sums.get(key, 0.0):
+                self._edge_sums[key] = amount
 
     def of(self, lot: str, dim: str) -> float:
         # Not cached: the own-quantity case (nearly every lot) is two look-ups, cheaper than
@@ -84,6 +95,15 @@ class LotBasis:
         """The fraction of `lot` that `base` (an amount in base units of `dim`) is."""
         basis = self.of(lot, dim)
         return base / basis if basis > 0 else 0.0
+
+
+def _positive_sums(edges: Iterable[Edge]) -> dict[tuple[str, str], float]:
+    """(lot, dimension) -> the sum of its edges' amounts in base units (those of a quantity)."""
+    sums: dict[tuple[str, str], float] = defaultdict(float)
+    for edge in edges:
+        if edge.quantity is not None and edge.quantity > 0:
+            sums[(edge.lot, edge.dimension)] += edge.base
+    return sums
 
 
 def _shares(outputs: list[Edge]) -> dict[str, float]:
@@ -333,7 +353,7 @@ def _forward_walk(
     """forward() a lot at a time, in topological order, over per-lot dicts of per-source
     amounts: for what the levels cannot weigh (a cycle in bad data, edges of lots not given).
     `uses` and `outputs` are without rework in place."""
-    basis = LotBasis(lots, [*uses, *shipped])
+    basis = LotBasis(lots, [*uses, *shipped], outputs)
     following = lot_graph(uses, outputs)
     # Each use's fraction of its lot is needed twice (what the lot sends, what is gone from
     # it): computed once. Plain dicts with .get below, not nested defaultdicts: a wide trace
@@ -457,7 +477,7 @@ def backward(
     uses_of: dict[str, list[Edge]] = defaultdict(list)
     for edge in inputs:
         uses_of[edge.lot].append(edge)
-    basis = LotBasis(lots, [*inputs, *outputs])
+    basis = LotBasis(lots, inputs, outputs)
     preceding: dict[str, list[str]] = defaultdict(list)  # lot -> lots it was made from
     for edge in outputs:
         preceding[edge.lot].extend(e.lot for e in inputs_of.get(edge.step, ()))

@@ -56,7 +56,11 @@ def forward(
     o_step = np.array(list(map(step_col.__getitem__, map(_STEP, outputs))), np.intp)
     if np.unique(o_step * n + o_lot).size < len(outputs):  # a step giving a lot twice
         return None
-    o_share = _output_shares(outputs, o_step, m)
+    # the outputs' dimensions and amounts, coded once for their shares and for the basis of a
+    # lot of no quantity (what its steps made of it)
+    dims: dict[str, int] = {}
+    made = _Coded(outputs, o_lot, dims)
+    o_share = _output_shares(made, o_step, m, len(dims))
     # which lot went into which step, which step made which lot: built once for the levels,
     # the reach pass and the depths
     uses_01 = sparse.csr_array((np.ones(len(uses)), (u_lot, u_step)), shape=(n, m))
@@ -64,7 +68,8 @@ def forward(
     levels = _levels(uses_01, made_01, u_step, o_lot)
     if levels is None:  # bad data made a cycle, or the graph is deep
         return None
-    u_frac, s_frac = _fractions(lots, names, uses, u_lot, shipped, s_lot)
+    u_frac, s_frac = _fractions(lots, names, dims, _Coded(uses, u_lot, dims),
+                                _Coded(shipped, s_lot, dims), made)  # fmt: skip
     source_row = np.fromiter((row[s] for s in sources), np.intp, k)
     # 0.0 + keeps an int amount a float, as before
     own = np.array([0.0 + (q.amount if q.amount is not None else 1.0) for q in sources.values()])
@@ -123,18 +128,29 @@ def forward(
     )
 
 
+class _Coded:
+    """Edges as arrays: their lots' rows, their dimensions as codes of a shared `dims`, their
+    amounts in base units, and whether each has a quantity above zero (NaN > 0 is False, so
+    edges without a quantity count for nothing, as in LotBasis)."""
+
+    def __init__(self, edges: list[Edge], rows: np.ndarray, dims: dict[str, int]) -> None:
+        self.rows = rows
+        self.dim = np.array([dims.setdefault(d, len(dims)) for d in map(_DIMENSION, edges)],
+                            np.intp)  # fmt: skip
+        self.base = np.array(list(map(_BASE, edges)), float)
+        quantity = np.array(list(map(_QUANTITY, edges)), float)
+        self.given = quantity > 0
+        self.negative = quantity < 0
+
+
 def _fractions(
-    lots: dict[str, Quantity], names: list[str], uses: list[Edge], u_lot: np.ndarray,
-    shipped: list[Edge], s_lot: np.ndarray,
+    lots: dict[str, Quantity], names: list[str], dims: dict[str, int], uses: _Coded,
+    shipped: _Coded, made: _Coded,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The fraction of its lot each use and each shipment line is (a return's negative), as
     LotBasis gives them: of the lot's own quantity when its unit has the edge's dimension,
-    else of what the lot gave in that dimension (uses, then shipments, of positive quantity)."""
-    dims: dict[str, int] = {}
-    codes = [
-        np.array([dims.setdefault(d, len(dims)) for d in map(_DIMENSION, edges)], np.intp)
-        for edges in (uses, shipped)
-    ]
+    else of what the lot gave in that dimension (uses, then shipments, of positive quantity) or
+    of what its steps made of it, whichever is more."""
     own_base = np.zeros(len(names))
     own_dim = np.full(len(names), -1, np.intp)
     for i, lot in enumerate(names):
@@ -144,35 +160,35 @@ def _fractions(
             own_base[i] = own.amount * factor
             own_dim[i] = dims.setdefault(dim, len(dims))
     width = max(len(dims), 1)
-    bases = [np.array(list(map(_BASE, edges)), float) for edges in (uses, shipped)]
-    given = [np.array(list(map(_QUANTITY, edges)), float) > 0 for edges in (uses, shipped)]
-    # each lot's sum per dimension, in LotBasis's order (uses, then shipments): NaN > 0 is
-    # False, so edges without a quantity add nothing, as there
-    keys = np.concatenate([u_lot * width + codes[0], s_lot * width + codes[1]])
-    sums = np.bincount(keys, weights=np.where(np.concatenate(given), np.concatenate(bases), 0.0),
-                       minlength=len(names) * width)  # fmt: skip
+
+    def summed(*kinds: _Coded) -> np.ndarray:
+        """Each lot's sum per dimension over the edges of `kinds`, in LotBasis's order."""
+        keys = np.concatenate([k.rows * width + k.dim for k in kinds])
+        weights = np.concatenate([np.where(k.given, k.base, 0.0) for k in kinds])
+        return np.bincount(keys, weights=weights, minlength=len(names) * width)
+
+    sums = np.maximum(summed(uses, shipped), summed(made))
 
     def of(lot: np.ndarray, dim: np.ndarray, base: np.ndarray) -> np.ndarray:
         basis = np.where(own_dim[lot] == dim, own_base[lot], sums[lot * width + dim])
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(basis > 0, base / basis, 0.0)
 
-    signs = np.where(np.array(list(map(_QUANTITY, shipped)), float) < 0, -1.0, 1.0)
+    signs = np.where(shipped.negative, -1.0, 1.0)
     # a shipment line's fraction is of its magnitude, a return's negative
-    return of(u_lot, codes[0], bases[0]), signs * of(s_lot, codes[1], np.abs(bases[1]))
+    return (of(uses.rows, uses.dim, uses.base),
+            signs * of(shipped.rows, shipped.dim, np.abs(shipped.base)))  # fmt: skip
 
 
-def _output_shares(outputs: list[Edge], o_step: np.ndarray, m: int) -> np.ndarray:
+def _output_shares(made: _Coded, o_step: np.ndarray, m: int, codes: int) -> np.ndarray:
     """Each output edge's share of its step's output, as _shares gives it: all of it when the
     step makes one lot, by quantity when its outputs share a dimension and weigh something,
-    else equal shares."""
+    else equal shares. `codes`: how many dimension codes there are."""
     count = np.bincount(o_step, minlength=m)
-    base = np.fromiter((e.base for e in outputs), float, len(outputs))
+    base = made.base
     total = np.bincount(o_step, weights=base, minlength=m)
-    codes: dict[str, int] = {}
-    dim = np.fromiter((codes.setdefault(e.dimension, len(codes)) for e in outputs), np.intp,
-                      len(outputs))  # fmt: skip
-    low = np.full(m, len(codes), np.intp)
+    dim = made.dim
+    low = np.full(m, codes, np.intp)
     high = np.full(m, -1, np.intp)
     np.minimum.at(low, o_step, dim)
     np.maximum.at(high, o_step, dim)
