@@ -286,7 +286,7 @@ def test_html_report_is_self_contained(
     assert result.exit_code == 0, result.output
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "<script src=" not in page  # everything inline: opens offline
-    assert "3 lots · 3 shipment lines · 2 customers" in page
+    assert "3 lots made from A · 3 shipment lines · 2 customers" in page
     assert '"P1"' in page and "customer:C2" in page
 
 
@@ -860,3 +860,15 @@ def test_what_happened_at_the_recalls_instant_in_another_offset_is_not_after_it(
     _ship_p1_and_use_b(hand_plant, tmp_path / "more", same)
     found = {r.name: r.findings for r in run_checks(hand_plant).results}
     assert found["shipped_or_used_after_recall"] == []
+
+
+def test_a_window_recall_of_finished_lots_names_them_in_its_summary(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The packer's window made P1 and P2, and nothing was made from them: the summary said
+    "0 lots · 3 shipment lines", which read as a recall of nothing."""
+    made = runner.invoke(app, ["recall", "--device", "PACKER-1", "--from", "2026-11-03T08:30Z",
+                               "--to", "2026-11-03T09:30Z", "--out", str(tmp_path / "w")])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    summary = (tmp_path / "w" / "summary.txt").read_text(encoding="utf-8").splitlines()
+    assert summary[2].startswith("0 lots made from P1, P2 · 3 shipment lines · 2 customers · ")

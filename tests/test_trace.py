@@ -779,7 +779,8 @@ def test_cli_table_starts_with_the_summary(hand_plant: TraceGraph, neo4j_env: di
     result = runner.invoke(app, ["trace", "forward", "B"])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == (
-        "3 lots · 3 shipment lines · 2 customers · 0.425 kg of B shipped, net of returns"
+        "3 lots made from B · 3 shipment lines · 2 customers · 0.425 kg of B shipped, net of "
+        "returns"
     )
     assert "Shop one" in result.stdout and "(return)" in result.stdout
     assert "traced in" in result.stderr

@@ -101,8 +101,11 @@ class ForwardTrace:
         shipped = {unit: f["shipped_net"] for unit, f in by_uom.items()}
         names = ", ".join(s["lot_id"] for s in self.sources[:3])
         names += f" and {len(self.sources) - 3} more" if len(self.sources) > 3 else ""
+        # the lots made from the sources, named: of a device window's 3 lots and nothing made
+        # from them, "0 lots · 4 shipment lines" read as a recall of nothing
         text = (
-            f"{counted(len(self.lots), 'lot')} · {counted(len(self.shipments), 'shipment line')}"
+            f"{counted(len(self.lots), 'lot')} made from {names} · "
+            f"{counted(len(self.shipments), 'shipment line')}"
             f" · {counted(len(self.customers), 'customer')}"
         )
         if shipped:
