@@ -239,7 +239,9 @@ def restore(
 def status(
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
 ) -> None:
-    """Server version, URI, node counts per label and relationship counts per type; the local
+    """Server version, URI, node counts per label and relationship counts per type (the
+    import lock's node and the Migration nodes of `db init` listed apart, as bookkeeping, and
+    left out of the node total: they hold nothing of the plant); the local
     server's home, pid, heap, page cache, store size and free disk; constraints and indexes the
     graph model expects but the database lacks, or has under another name; an import running
     now and how the last ended.
@@ -263,7 +265,11 @@ def status(
         f"{current.total_relationships:,} relationships"
     )
     _print_health(checked)
-    for title, counts in (("label", current.nodes), ("relationship type", current.relationships)):
+    for title, counts in (
+        ("label", current.nodes),
+        ("relationship type", current.relationships),
+        ("bookkeeping label", current.bookkeeping_nodes),
+    ):
         table = Table(title=None, show_edge=False, box=None, pad_edge=False)
         table.add_column(title)
         table.add_column("count", justify="right")
