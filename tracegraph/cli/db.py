@@ -239,16 +239,17 @@ def restore(
 def status(
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
 ) -> None:
-    """Server version, URI, node counts per label and relationship counts per type (the
-    import lock's node and the Migration nodes of `db init` listed apart, as bookkeeping, and
-    left out of the node total: they hold nothing of the plant); the local
+    """Server version, URI, node counts per label and relationship counts per type; the local
     server's home, pid, heap, page cache, store size and free disk; constraints and indexes the
     graph model expects but the database lacks, or has under another name; an import running
     now and how the last ended.
 
     The local server's Bolt port, heap, page cache and data folder are those it runs with:
     neo4j-extra.conf's where that file sets them. A last import the ledger marks running while
-    no process holds the import lock (its importer or its server died) shows as interrupted."""
+    no process holds the import lock (its importer or its server died) shows as interrupted.
+
+    The import lock's node and the Migration nodes `db init` writes are listed apart, as
+    bookkeeping, and left out of the node total: they hold nothing of the plant."""
     graph = open_graph()
     try:
         current = graph.status()
