@@ -20,6 +20,7 @@ from tracegraph.folders import check_creatable
 from tracegraph.graph import TraceGraph
 from tracegraph.importing import run as import_run
 from tracegraph.models import LABELS
+from tracegraph.resources import resource_path
 
 
 def _add_some_lots(graph: TraceGraph) -> None:
@@ -285,6 +286,54 @@ def test_the_models_indexes_under_another_name_are_present(
     names = {o.name for o in graph.schema_objects()}
     assert {"lot_status_by_hand", "old_lot_material", "index_Material_kind"} <= names
     assert not {"index_Lot_status", "lot_material_created"} & names
+
+
+def test_init_marks_the_migrations_it_ran_and_status_counts_them_apart(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`db init` ran every data migration but said so nowhere: the first import after it ran
+    IMPORT_MIGRATIONS once more (a scan of every alarm, device event and serial). Its Migration
+    nodes are the tool's books, not the plant's: `db status` lists them apart, outside its
+    total (the suite's "holds data" check reads that total)."""
+    graph.reset()
+    result = runner.invoke(app, ["db", "init"])
+    assert result.exit_code == 0, result.stderr
+    ran = sorted(p.stem for p in (resource_path("cypher") / "migrate").glob("*.cypher"))
+    (marked,) = graph.driver.execute_query(
+        "MATCH (m:Migration) WHERE m.done_at IS NOT NULL RETURN collect(m.name) AS names",
+        database_=graph.database,
+    ).records
+    assert sorted(marked["names"]) == ran
+    assert set(import_run.IMPORT_MIGRATIONS) <= set(ran)
+
+    status = json.loads(runner.invoke(app, ["db", "status", "--format", "json"]).stdout)
+    assert status["total_nodes"] == 0
+    assert {k: n for k, n in status["nodes"].items() if n} == {}
+    assert status["bookkeeping_nodes"]["Migration"] == len(ran)
+    text = runner.invoke(app, ["db", "status"]).stdout
+    assert text.splitlines()[0].endswith("database 'neo4j': 0 nodes, 0 relationships")
+    assert any(line.split() == ["Migration", str(len(ran))] for line in text.splitlines())
+
+    # the import finds each migration done: it looks them up and runs none
+    ran_by_import: list[str] = []
+    autocommit = graph.autocommit
+
+    def recorded(name: str, /, **params: object) -> None:
+        ran_by_import.append(name)
+        autocommit(name, **params)
+
+    monkeypatch.setattr(graph, "autocommit", recorded)
+    (tmp_path / "materials.csv").write_text("material_id,name\nM1,Flour\n")
+    import_run.import_paths(graph, [tmp_path / "materials.csv"])
+    assert [name for name in ran_by_import if name.startswith("migrate/")] == []
+    # the import's lock node is bookkeeping too; its ledger entry (ImportRun) is not
+    after = graph.status()
+    assert after.bookkeeping_nodes == {"ImportLock": 1, "Migration": len(ran)}
+    assert after.total_nodes == 2 and after.nodes["Material"] == after.nodes["ImportRun"] == 1
 
 
 def test_what_the_model_expects_is_what_init_installs(graph: TraceGraph) -> None:

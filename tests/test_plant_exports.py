@@ -102,7 +102,8 @@ def _in_chinese(snapshot: dict[str, list[Any]]) -> dict[str, list[Any]]:
 
 _DEVICE_EVENTS = (
     "MATCH (e:DeviceEvent)-[:OF_DEVICE]->(d:Device) "
-    "RETURN d.device_id AS device, e.event AS event, e.at.epochMillis AS at ORDER BY device, at"
+    "RETURN d.device_id AS device, e.event AS event, e.at.epochMillis AS at, e.result AS result, "
+    "e.event_id AS event_id ORDER BY device, at"
 )
 
 
@@ -219,3 +220,38 @@ def test_a_shape_is_not_written_beside_another_shapes_files(
         "device_events.csv, devices.csv …): an import of the folder would read them too"
     )
     assert not (tmp_path / "plant" / "MSEG_movements.csv").exists()
+
+
+def test_the_mes_export_of_a_plants_device_events_finds_the_canonical_ones(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The same plant's device events imported from the canonical tables, then from the MES
+    export: each alarm's kind is part of its key, and the MES's 超温 was kept as written, so its
+    over-temperature alarms were new events beside the canonical ones (1 new, 14 changed). Each
+    event is found now; what differs is its time as written — the instant the canonical tables
+    give in UTC, the MES's in China Standard Time — which the import records as a change of
+    `at` (a new offset is a change, changes.difference)."""
+    plant = generate_plant(1500, 5, tmp_path / "canonical")  # 15 events, one an alarm
+    write_mes(plant.out, tmp_path / "export")
+    assert import_paths(graph, [plant.out], reject_file=tmp_path / "r1.csv").rejected == 0
+    alarms = graph.driver.execute_query(
+        "MATCH (e:DeviceEvent {event: 'alarm', result: 'over_temperature'}) RETURN count(e) AS n",
+        database_=graph.database,
+    ).records[0]["n"]
+    assert alarms > 0
+    before = graph.driver.execute_query(_DEVICE_EVENTS, database_=graph.database).records
+    mes = import_paths(graph, [tmp_path / "export" / "设备事件.csv"],
+                       mapping=load_mapping(Path("mes_gbk")),
+                       reject_file=tmp_path / "r2.csv")  # fmt: skip
+    events = mes.tables["device_events"]
+    assert (events.read, events.rejected) == (len(before), 0)
+    assert (events.changed - events.updated, events.updated) == (0, len(before))  # 0 new
+    changes = graph.driver.execute_query(
+        "MATCH (c:RowChange {run_id: $run}) RETURN c.table AS table, c.columns AS columns, "
+        "datetime(c.before[0]).epochMillis = datetime(c.after[0]).epochMillis AS same_instant",
+        run=mes.run_id, database_=graph.database,
+    ).records  # fmt: skip
+    assert [r.data() for r in changes] == len(before) * [
+        {"table": "device_events", "columns": ["at"], "same_instant": True}
+    ]
+    assert graph.driver.execute_query(_DEVICE_EVENTS, database_=graph.database).records == before

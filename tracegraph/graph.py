@@ -29,6 +29,7 @@ from tracegraph.db import (
     run_write_records,
     translated_errors,
 )
+from tracegraph.models import BOOKKEEPING_LABELS
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,8 @@ class Status:
     total_relationships: int
     nodes: dict[str, int] = field(default_factory=dict)
     relationships: dict[str, int] = field(default_factory=dict)
+    # models.BOOKKEEPING_LABELS' counts: in neither total_nodes nor nodes
+    bookkeeping_nodes: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +71,7 @@ class Status:
             "total_relationships": self.total_relationships,
             "nodes": self.nodes,
             "relationships": self.relationships,
+            "bookkeeping_nodes": self.bookkeeping_nodes,
         }
 
 
@@ -124,14 +128,19 @@ class TraceGraph:
         info = self.read("db/server_info")
         kernel = next((r for r in info if r["name"] == "Neo4j Kernel"), info[0])
         counts = self.read("db/graph_counts")[0]
+        labels = {r["label"]: int(r["count"]) for r in sorted(counts["nodes"], key=_by("label"))}
+        books = {label: labels.pop(label) for label in BOOKKEEPING_LABELS if label in labels}
         return Status(
             server=self.server,
             database=self.database,
             version=str(kernel["version"]),
             edition=str(kernel["edition"]),
-            total_nodes=int(counts["total_nodes"] or 0),
+            # a bookkeeping node has its one label (models.BOOKKEEPING_LABELS): its count is
+            # the number of nodes to take from the total
+            total_nodes=int(counts["total_nodes"] or 0) - sum(books.values()),
             total_relationships=int(counts["total_relationships"] or 0),
-            nodes={r["label"]: int(r["count"]) for r in sorted(counts["nodes"], key=_by("label"))},
+            nodes=labels,
+            bookkeeping_nodes=books,
             relationships={
                 r["type"]: int(r["count"]) for r in sorted(counts["relationships"], key=_by("type"))
             },

@@ -229,9 +229,9 @@ class ImportLock(StructuredNode):
 
 
 class Migration(StructuredNode):
-    """A data migration (cypher/migrate/) that ran to its end on this database, for those an
-    import must not start without: it looks this node up instead of scanning what the migration
-    changes (see importing.run._migrated)."""
+    """A data migration (cypher/migrate/) that ran to its end on this database, written by
+    `db init` and by an import: for those an import must not start without, it looks this node
+    up instead of scanning what the migration changes (see importing.run._migrated)."""
 
     name = StringProperty(unique_index=True, required=True)
     done_at = DateTimeProperty()
@@ -275,6 +275,13 @@ NODE_CLASSES: tuple[type[StructuredNode], ...] = (
     Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, ImportLock, Migration,
     RowChange, Recall,
 )  # fmt: skip
+
+# Nodes that keep the tool's own books and hold nothing of the plant: the import lock's node
+# and the Migration nodes (a database `db init` just made holds them). `db status` lists them
+# apart and leaves them out of its total, on which the test suite decides whether a database
+# holds data it must not wipe. The import and recall ledgers (ImportRun, RowChange, Recall) are
+# not among them: they are the audit trail of what was written and recalled, worth keeping.
+BOOKKEEPING_LABELS: tuple[str, ...] = ("ImportLock", "Migration")
 
 # Labels and relationship types the code may name: the fixed list no user string extends.
 LABELS: tuple[str, ...] = tuple(cls.__name__ for cls in NODE_CLASSES)

@@ -28,8 +28,9 @@ changes; 千克/克/个): master data (物料, 供应商, 客户, 设备, 人员
 supplier's batch, 生产记录 with a row per input and output lot of a step, 检验记录, 发货记录
 (returns negative) and 设备事件. Statuses, inspection results and event kinds are written as
 the MES's words and mapped back, and so are its operations (和面 → mix, 返工 → rework);
-inspection tests, device kinds and alarm kinds (超温) stay Chinese text (a calibration's 合格
-and 不合格 are mapped to pass and fail).
+inspection tests and device kinds stay Chinese text (a calibration's 合格 and 不合格 are
+mapped to pass and fail, an alarm's 超温 to over_temperature; the other alarm kinds are
+written, and kept, in English).
 """
 
 from __future__ import annotations

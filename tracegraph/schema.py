@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import neomodel
 
 from tracegraph import models, queries
-from tracegraph.db import Driver, run_autocommit
+from tracegraph.db import Driver, run_autocommit, run_write
 from tracegraph.resources import resource_path
 
 if TYPE_CHECKING:
@@ -43,9 +43,17 @@ def install(driver: Driver, database: str, migrate: bool = True) -> None:
 def migrate_data(driver: Driver, database: str) -> None:
     """Data written by older versions, brought up to what the model now expects: idempotent,
     but one at a time (the callers hold the import lock: two runs of migrate/alarm_event_id at
-    once could both append an alarm's kind to its key)."""
+    once could both append an alarm's kind to its key).
+
+    Each migration that ran to its end gets its Migration node (db/mark_migration_done): an
+    import looks those of importing.run.IMPORT_MIGRATIONS up instead of running them once more
+    after `db init` — a scan of every alarm, device event and serial. Marked after the run, so
+    one cut short is run again by the next import. The others run at every `db init` whatever
+    their node says (a node that nothing reads is harmless: `db status` counts it apart from
+    the plant's data)."""
     for path in sorted((resource_path("cypher") / "migrate").glob("*.cypher")):
         run_autocommit(driver, database, queries.load(f"migrate/{path.stem}"), {})
+        run_write(driver, database, queries.load("db/mark_migration_done"), {"name": path.stem})
 
 
 _NAMED = re.compile(r"(?:INDEX|CONSTRAINT)\s+(\w+)\s+IF NOT EXISTS")

@@ -1,4 +1,5 @@
 // Whether a data migration ran to its end on this database (its Migration node, written by the
-// import after it ran: db/mark_migration_done.cypher): one look-up in the constraint's index.
+// import or by `db init` after it ran: db/mark_migration_done.cypher): one look-up in the
+// constraint's index.
 OPTIONAL MATCH (done:Migration {name: $name})
 RETURN done IS NOT NULL AS done

@@ -11,8 +11,9 @@
 // ledger's ABOUT edges move to it; their RowChanges keep the old key as text, as written then.
 // Issuers are padded whatever their check digit: a lookup key is padded so too (lookup_key).
 // A re-keyed edge keeps the row hash the older version made of the unpadded issuer (Cypher has
-// no SHA-256): the first import of its row afterwards writes it once more, a change of no
-// column in the ledger, and is a no-op from then on.
+// no SHA-256): the first import of its row afterwards compares it column by column, finds no
+// change, writes it once more to store this version's hash, and counts it unchanged, with no
+// ledger entry (importing/writer.py _record_changes); a no-op from then on.
 // gtin_lot identities need nothing: their GTIN was stored as GTIN-14 since they exist.
 // Idempotent: a migrated issuer has 14 digits. Runs at every `db init`, and from an import until
 // it has run to its end once (its Migration node; importing/run.py: _migrated); seeks the

@@ -246,7 +246,10 @@ def status(
 
     The local server's Bolt port, heap, page cache and data folder are those it runs with:
     neo4j-extra.conf's where that file sets them. A last import the ledger marks running while
-    no process holds the import lock (its importer or its server died) shows as interrupted."""
+    no process holds the import lock (its importer or its server died) shows as interrupted.
+
+    The import lock's node and the Migration nodes `db init` writes are listed apart, as
+    bookkeeping, and left out of the node total: they hold nothing of the plant."""
     graph = open_graph()
     try:
         current = graph.status()
@@ -263,7 +266,11 @@ def status(
         f"{current.total_relationships:,} relationships"
     )
     _print_health(checked)
-    for title, counts in (("label", current.nodes), ("relationship type", current.relationships)):
+    for title, counts in (
+        ("label", current.nodes),
+        ("relationship type", current.relationships),
+        ("bookkeeping label", current.bookkeeping_nodes),
+    ):
         table = Table(title=None, show_edge=False, box=None, pad_edge=False)
         table.add_column(title)
         table.add_column("count", justify="right")

@@ -660,18 +660,17 @@ def _migrated(graph: TraceGraph, installed: bool) -> None:
     offset it was written with) get the key tables.device_event_id makes before this import
     looks them up by it, and serials an older version keyed under a GTIN-13 (or -12, -8) their
     GTIN-14 key (migrate/serial_gtin14) — else importing the same rows again would add each a
-    second time. Once done, a migration's Migration node says so: a look-up, not a scan of every
-    event (~0.3 s for 280k alarms) or serial. Under the lock: two runs of migrate/alarm_event_id
-    at once could both append the kind, two re-keyings to UTC could both merge an event into the
-    other."""
+    second time. Once done, a migration's Migration node says so (`db init` writes them too): a
+    look-up, not a scan of every event (~0.3 s for 280k alarms) or serial. Under the lock: two
+    runs of migrate/alarm_event_id at once could both append the kind, two re-keyings to UTC
+    could both merge an event into the other."""
+    if installed:
+        graph.migrate_data()  # those among them too, each marked done: not scanned for twice
+        return
     undone = [name for name in IMPORT_MIGRATIONS
               if not graph.read("db/migration_done", name=name)[0]["done"]]  # fmt: skip
-    if installed:
-        graph.migrate_data()  # those among them: not scanned for twice
-    else:
-        for name in undone:
-            graph.autocommit(f"migrate/{name}")
     for name in undone:
+        graph.autocommit(f"migrate/{name}")
         graph.write("db/mark_migration_done", name=name)
 
 

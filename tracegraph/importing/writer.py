@@ -393,7 +393,7 @@ def _write_batch(
         }
         todo = [r for r in rows if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
         updated = [r for r in todo if known.get((r[parent], r["lot_id"])) is not None]
-        _record_changes(graph, table, updated, state, (rows, *source))
+        same = _record_changes(graph, table, updated, state, (rows, *source))
         # Links not in the graph yet are created without MERGE's look for an existing one, and
         # their three properties set one by one (no Eager). Changed links, and new ones with
         # extra columns, are merged with all their properties as a map (see {table}.cypher).
@@ -413,7 +413,7 @@ def _write_batch(
             graph.write(f"import/{table}", rows=merged)
         if table == "lot_identifiers":
             state.identities_written([r["identity_key"] for r in todo])
-        return len(todo), len(updated)
+        return len(todo) - same, len(updated) - same
     key = NODE_KEYS[table]
     known = {
         r["key"]: r["sha"] for r in graph.read(f"import/{table}_shas", keys=[r[key] for r in rows])
@@ -433,7 +433,7 @@ def _write_batch(
     todo = [r for r in todo if known.get(r[key]) != r["props"]["_row_sha"]]
     # Rows the graph held with other content (a stub, without a hash, is completed, not changed).
     updated = [r for r in todo if known.get(r[key]) is not None]
-    _record_changes(graph, table, updated, state, (rows, *source), held)
+    same = _record_changes(graph, table, updated, state, (rows, *source), held)
     state.created(key, [r[key] for r in todo if r[key] not in known])
     if table == "lots":
         state.stubs_completed(sum(1 for r in todo if r[key] in held and held[r[key]][2]))
@@ -448,7 +448,7 @@ def _write_batch(
                              (f"import/{table}_create_edges", {"rows": new})])  # fmt: skip
         to_merge = [r for r in todo if r[key] in known]
     _merge_rows(graph, table, to_merge, known, state)
-    return len(todo), len(updated)
+    return len(todo) - same, len(updated) - same
 
 
 # A batch's rows, its file and each row's line there.
@@ -505,11 +505,16 @@ def _record_changes(
     state: RunState,
     batch: _Batch,
     held: _Held | None = None,
-) -> None:
+) -> int:
     """Record in the run's ledger what each changed row changes, before it is written; `held`:
-    the nodes' stored values, when the caller has read them."""
-    if not rows or state.run_id is None:
-        return
+    the nodes' stored values, when the caller has read them. Returns how many of the rows
+    change no column: the graph holds their content under a hash made otherwise (an issuer
+    migrate/serial_gtin14 padded to GTIN-14 in the graph, which Cypher cannot hash again).
+    They are written all the same, which stores this version's hash, but they changed nothing:
+    no ledger entry (an empty change says nothing, and `lot show` listed it in the lot's
+    history), and the caller counts them unchanged."""
+    if not rows:
+        return 0
     parent = RELATIONSHIP_PARENT.get(table)
     if parent is None:  # a node: its properties and reference edges
         column = NODE_KEYS[table]
@@ -528,16 +533,18 @@ def _record_changes(
         # link tables, top is their two ends again)
         columns = (parent, "lot_id", *SHAPES[table].top)
     line_of = _lines(batch)
-    changes = [
+    compared = [
         difference(table, key if isinstance(key, str) else "|".join(key), line_of[id(row)],
                    held[key][0], new_values(row, columns), held[key][1])
         for row, key in zip(rows, keys, strict=True)
         if key in held  # else removed since the hashes were read: nothing to compare with
     ]  # fmt: skip
-    if changes:
+    changes = [c for c in compared if c.columns]
+    if changes and state.run_id is not None:
         graph.write("import/record_changes", run_id=state.run_id, changes=[
             {"props": c.as_props(state.run_id, batch[1]), "nodes": list(c.nodes)} for c in changes
         ])  # fmt: skip
+    return len(compared) - len(changes)
 
 
 def _merge_rows(
