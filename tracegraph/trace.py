@@ -24,7 +24,15 @@ from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.lots import AskedLots, normal_id
 from tracegraph.units import convert, dimension
-from tracegraph.values import STEP_FIELDS, counted, first_ids, iso, public_props
+from tracegraph.values import (
+    STEP_FIELDS,
+    counted,
+    first_ids,
+    instant_key,
+    iso,
+    moment,
+    public_props,
+)
 
 SHARE = "share"  # the unit of a source without a quantity: amounts are shares of the lot
 OVERLOCATED = (
@@ -513,7 +521,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         customer["lots"].add(edge.lot)
         for target, amount in parts.items():
             customer["source_by_uom"][target] = customer["source_by_uom"].get(target, 0.0) + amount
-    shipment_rows.sort(key=lambda r: (r["shipped_at"] or "", r["shipment_id"], r["lot_id"]))
+    shipment_rows.sort(key=lambda r: (instant_key(r["shipped_at"]), r["shipment_id"], r["lot_id"]))
     customer_rows = sorted(
         ({**c, "shipments": len(c["shipments"]), "returns": len(c["returns"]),
           "lots": len(c["lots"]),
@@ -581,7 +589,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         shipments=shipment_rows,
         customers=customer_rows,
         totals=totals,
-        steps=sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"])),
+        steps=sorted(steps.values(), key=lambda s: (instant_key(s["started_at"]), s["step_id"])),
         stock=stock,
         split_equally=flow.unevenly_measured(outputs),
     )
@@ -932,19 +940,21 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     # A supplier's lots in the order received, not in the store's (which changes when the same
     # data is imported in another row order); undated receipts last.
     for supplier in suppliers.values():
-        supplier["lots"].sort(key=lambda r: (_moment(r["received_at"]), r["lot_id"]))
+        supplier["lots"].sort(
+            key=lambda r: (r["received_at"] is None, instant_key(r["received_at"]), r["lot_id"])
+        )
     for step in steps.values():
         reached_outputs = [weighed.depth[o["lot_id"]] for o in step["outputs"]
                            if o["lot_id"] in weighed.depth]  # fmt: skip
         step["depth"] = min(reached_outputs) + 1 if reached_outputs else None
-    step_rows = sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"]))
+    step_rows = sorted(steps.values(), key=lambda s: (instant_key(s["started_at"]), s["step_id"]))
     devices = _grouped(step_rows, "device_id", "device")
     operators = _grouped(step_rows, "operator_id", "operator")
     for step in step_rows:
         step.pop("device")
         step.pop("operator")
     inspection_rows = sorted(
-        inspections.values(), key=lambda i: (i.get("inspected_at") or "", i["inspection_id"])
+        inspections.values(), key=lambda i: (instant_key(i.get("inspected_at")), i["inspection_id"])
     )
     source_rows = [{**row, "origin": _origin(rows[row["lot_id"]], produced)}
                    for row in _source_rows(rows, sources)]  # fmt: skip
@@ -984,8 +994,11 @@ def _origin(lot: _UpLot, produced: set[str]) -> str:
 
 def epoch_ms(text: str) -> int:
     """ISO 8601 text as epoch milliseconds (an instant; without an offset read as UTC, as
-    _moment does)."""
-    return int(_moment(text)[1].timestamp() * 1000)
+    values.moment reads it)."""
+    at = moment(text)
+    if at is None:
+        raise ValueError(f"not an ISO 8601 time: {text!r}")
+    return int(at.timestamp() * 1000)
 
 
 class DeviceHistory(NamedTuple):
@@ -1124,15 +1137,6 @@ def _calibration_warnings(steps: list[dict[str, Any]]) -> list[str]:
         f"({result}, {at}): " + first_ids(ids, 5)
         for (device, at, result), ids in after.items()
     ]
-
-
-def _moment(text: str | None) -> tuple[bool, datetime]:
-    """A sort key for ISO 8601 text in time order (texts with different offsets compare as
-    instants, not as text); None last."""
-    if text is None:
-        return True, datetime.min.replace(tzinfo=UTC)
-    moment = datetime.fromisoformat(text)
-    return False, moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _step_row(made: _UpStep, nodes: dict[tuple[str, Any], dict[str, Any]]) -> dict[str, Any]:
