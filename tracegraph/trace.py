@@ -29,6 +29,7 @@ from tracegraph.values import (
     counted,
     first_ids,
     instant_key,
+    instant_order,
     iso,
     moment,
     public_props,
@@ -480,7 +481,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         })  # fmt: skip
     lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
 
-    shipment_rows = []
+    shipment_rows: list[dict[str, Any]] = []
     customers: dict[str, dict[str, Any]] = {}
     shipped_at = {s.shipment_id: iso(s.shipped_at) for s in reached.shipments.values()}
     located_on: dict[tuple[str, str], dict[str | None, float]] = {}  # (lot, shipment) -> split
@@ -521,7 +522,8 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         customer["lots"].add(edge.lot)
         for target, amount in parts.items():
             customer["source_by_uom"][target] = customer["source_by_uom"].get(target, 0.0) + amount
-    shipment_rows.sort(key=lambda r: (instant_key(r["shipped_at"]), r["shipment_id"], r["lot_id"]))
+    by_shipped = instant_order(r["shipped_at"] for r in shipment_rows)
+    shipment_rows.sort(key=lambda r: (by_shipped(r["shipped_at"]), r["shipment_id"], r["lot_id"]))
     customer_rows = sorted(
         ({**c, "shipments": len(c["shipments"]), "returns": len(c["returns"]),
           "lots": len(c["lots"]),
@@ -589,10 +591,17 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         shipments=shipment_rows,
         customers=customer_rows,
         totals=totals,
-        steps=sorted(steps.values(), key=lambda s: (instant_key(s["started_at"]), s["step_id"])),
+        steps=_in_time_order(list(steps.values())),
         stock=stock,
         split_equally=flow.unevenly_measured(outputs),
     )
+
+
+def _in_time_order(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Steps in the order of their starts as instants (an export read in Asia/Shanghai and one
+    in UTC: 08:35+08:00 is before 06:00Z), undated first, ties by step id."""
+    started = instant_order(s["started_at"] for s in steps)
+    return sorted(steps, key=lambda s: (started(s["started_at"]), s["step_id"]))
 
 
 def _balances(
@@ -947,14 +956,15 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
         reached_outputs = [weighed.depth[o["lot_id"]] for o in step["outputs"]
                            if o["lot_id"] in weighed.depth]  # fmt: skip
         step["depth"] = min(reached_outputs) + 1 if reached_outputs else None
-    step_rows = sorted(steps.values(), key=lambda s: (instant_key(s["started_at"]), s["step_id"]))
+    step_rows = _in_time_order(list(steps.values()))
     devices = _grouped(step_rows, "device_id", "device")
     operators = _grouped(step_rows, "operator_id", "operator")
     for step in step_rows:
         step.pop("device")
         step.pop("operator")
+    inspected = instant_order(i.get("inspected_at") for i in inspections.values())
     inspection_rows = sorted(
-        inspections.values(), key=lambda i: (instant_key(i.get("inspected_at")), i["inspection_id"])
+        inspections.values(), key=lambda i: (inspected(i.get("inspected_at")), i["inspection_id"])
     )
     source_rows = [{**row, "origin": _origin(rows[row["lot_id"]], produced)}
                    for row in _source_rows(rows, sources)]  # fmt: skip
