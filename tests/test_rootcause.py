@@ -309,12 +309,15 @@ def test_the_ranking_names_the_zone_of_its_shift_hours(
 
 def test_shifts_of_steps_imported_in_two_zones_name_both_offsets() -> None:
     rows: list[dict[str, Any]] = [
-        {"steps": [{"started_at": "2026-11-09T08:35+08:00"}, {"started_at": None}]},
-        {"steps": [{"started_at": "2026-11-09T06:00Z"},
-                   {"started_at": "2026-11-09T07:00:00.5+00:00"}]},
+        {"lot_id": "F1", "steps": [{"started_at": "2026-11-09T08:35+08:00"},
+                                   {"started_at": None}]},
+        {"lot_id": "F2", "steps": [{"started_at": "2026-11-09T06:00Z"},
+                                   {"started_at": "2026-11-09T07:00:00.5+00:00"}]},
+        {"lot_id": "C1", "steps": [{"started_at": "2026-11-09T07:00:00-05:00"}]},  # a control
     ]  # fmt: skip
-    assert rootcause._step_zones(rows) == "+08:00, UTC"
-    assert rootcause._step_zones([{"steps": []}]) is None
+    assert rootcause._step_zones(rows, ["F1", "F2"]) == "+08:00, UTC"
+    assert rootcause._step_zones(rows, ["F2"]) == "UTC"
+    assert rootcause._step_zones([{"lot_id": "F1", "steps": []}], ["F1"]) is None
     ranking = rootcause.Ranking([], [], 0, True, shift_timezone="+08:00, UTC")
     assert ranking.shifts_in() == (
         "shift hours in +08:00, UTC, the offsets the steps were imported with "

@@ -454,17 +454,22 @@ def rank_common_causes(
     notes += said
     notes += _unranged_note(ranked.unranged)
     warnings = [ONE_COMPLAINT, *warnings] if len(complaints) == 1 else warnings
+    zone_named = shift_zone or _step_zones(factor_rows, complaints)
     return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
-                   time.perf_counter() - started, notes, warnings, left_out,
-                   shift_zone or _step_zones(factor_rows), bool(shift_zone))  # fmt: skip
+                   time.perf_counter() - started, notes, warnings, left_out, zone_named,
+                   bool(shift_zone))  # fmt: skip
 
 
-def _step_zones(rows: list[dict[str, Any]]) -> str | None:
-    """The zones the steps' starts were stored in ("UTC", "+01:00, +02:00"), which shifts are
-    counted in when no --shift-timezone is given; None when no step has a start."""
+def _step_zones(rows: list[dict[str, Any]], complaints: list[str]) -> str | None:
+    """The zones the complaint lots' steps' starts were stored in ("UTC", "+01:00, +02:00"),
+    which their shifts are counted in when no --shift-timezone is given; None when no step has
+    a start. The complaints' alone: only their shifts are ranked, and reading 1,050 lots' 21k
+    steps took 18 ms, 50 complaints' 0.35 ms (in-process, on a busy machine)."""
     # the distinct endings first: thousands of steps share a few offsets (a zone name in
     # brackets is kept whole)
-    starts = (step["started_at"] for row in rows for step in row["steps"])
+    is_complaint = set(complaints)
+    starts = (step["started_at"] for row in rows if row["lot_id"] in is_complaint
+              for step in row["steps"])  # fmt: skip
     endings = {at if at[-1] == "]" else at[-6:] for at in starts if at}
     zones = sorted({zone_name(ending) or "UTC" for ending in endings})
     return ", ".join(zones) or None
