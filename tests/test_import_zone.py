@@ -82,3 +82,39 @@ def test_an_unknown_zone_in_the_variable_is_named_as_the_variable(
             "error: TRACEGRAPH_TIMEZONE names an unknown timezone 'Europe/Berln' (hint: use an "
             "IANA name such as Europe/Berlin or UTC)\n"
         )
+
+
+def test_a_file_read_again_in_another_zone_is_said_to_be(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """device_events.csv imported in UTC, then again with --timezone Asia/Shanghai (corrected):
+    its alarm became another instant beside the first, and nothing said so — the README's fix
+    (--full) was for those who knew. Steps move to the new instants: said so too. A file whose
+    times carry their offset, and a third run in the same zone, say nothing."""
+    export = tmp_path / "in"
+    export.mkdir()
+    (export / "device_events.csv").write_text(
+        "device_id,event,at,result\nOVEN-1,alarm,2026-11-03T08:15,over_temperature\n"
+    )
+    (export / "steps.csv").write_text("step_id,operation,started_at\nS1,bake,2026-11-03T08:00\n")
+    (export / "lots.csv").write_text("lot_id,material_id,created_at\nL1,M1,2026-11-03T08:00Z\n")
+
+    def notes(*zone: str) -> list[str]:
+        result = runner.invoke(app, ["import", str(export), *zone, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        payload = json.loads(result.stdout)
+        return [n for n in payload["notes"] if "last import" in n]
+
+    assert notes("--timezone", "UTC") == []
+    first = graph.read("ledger/import_runs", limit=1)[0]["run"]["run_id"]
+    assert notes("--timezone", "Asia/Shanghai") == [
+        f"{export / 'steps.csv'}: steps times without an offset were read in Asia/Shanghai, but "
+        f"the last import of steps.csv ({first}) read them in UTC: its rows moved to the new "
+        "instants (if UTC was right, import the file again with --timezone UTC)",
+        f"{export / 'device_events.csv'}: device_events times without an offset were read in "
+        f"Asia/Shanghai, but the last import of device_events.csv ({first}) read them in UTC: "
+        "its events are now other instants, beside those read in UTC — re-import "
+        "device_events with --full (and --max-removals) to remove those (README, Importing "
+        "exports: times without an offset)",
+    ]
+    assert notes("--timezone", "Asia/Shanghai", "--force") == []

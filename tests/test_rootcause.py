@@ -265,7 +265,7 @@ def test_factors_tied_for_the_strongest_evidence_are_all_named(
     first = ", ".join(f"{f['kind']} {f['value']}" for f in tied[:5])
     assert payload["summary"] == (
         "2 complaint lots against 2 controls · 11 factors share the strongest evidence "
-        f"(p = 0.17, could be chance): {first} and 6 more"
+        f"(p = 0.17, could be chance): {first} and 6 more · {UTC_SHIFTS}"
     )
     table = runner.invoke(
         app, ["rootcause", "P1", "P2", "--controls", "A,B"], env={"COLUMNS": "400"}
@@ -273,6 +273,55 @@ def test_factors_tied_for_the_strongest_evidence_are_all_named(
     assert payload["summary"] in table.stdout
     assert "10 other factors have the same p-value, so the evidence does not tell them apart" in (
         table.stdout
+    )
+
+
+UTC_SHIFTS = (
+    "shift hours in UTC, the offset the steps were imported with (--shift-timezone "
+    "reads them in the plant's zone)"
+)
+
+
+@pytest.mark.parametrize(
+    ("options", "zone", "given", "said"),
+    [
+        ((), "UTC", False, UTC_SHIFTS),
+        (("--shift-timezone", "Asia/Shanghai"), "Asia/Shanghai", True,
+         "shift hours in Asia/Shanghai (--shift-timezone)"),
+    ],
+)  # fmt: skip
+def test_the_ranking_names_the_zone_of_its_shift_hours(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner,
+    options: tuple[str, ...], zone: str, given: bool, said: str,
+) -> None:  # fmt: skip
+    """P1 and P2 share the shifts of mix X and pack Y (08:00 and 09:00 UTC): a shift
+    "08:00–16:00" did not say on which clock — the steps' own offset, or --shift-timezone's."""
+    args = ["rootcause", "P1", "P2", "--controls", "A,B", *options]
+    payload = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert (payload["shift_timezone"], payload["shift_timezone_given"]) == (zone, given)
+    best = payload["factors"][0]["p_value"]
+    assert "shift" in [f["kind"] for f in payload["factors"] if f["p_value"] == best]
+    assert payload["summary"].endswith(f" · {said}")
+    table = runner.invoke(app, args, env={"COLUMNS": "400"})
+    assert table.exit_code == 0, table.output
+    assert said[0].upper() + said[1:] in table.stdout.splitlines()
+
+
+def test_shifts_of_steps_imported_in_two_zones_name_both_offsets() -> None:
+    rows: list[dict[str, Any]] = [
+        {"lot_id": "F1", "steps": [{"started_at": "2026-11-09T08:35+08:00"},
+                                   {"started_at": None}]},
+        {"lot_id": "F2", "steps": [{"started_at": "2026-11-09T06:00Z"},
+                                   {"started_at": "2026-11-09T07:00:00.5+00:00"}]},
+        {"lot_id": "C1", "steps": [{"started_at": "2026-11-09T07:00:00-05:00"}]},  # a control
+    ]  # fmt: skip
+    assert rootcause._step_zones(rows, ["F1", "F2"]) == "+08:00, UTC"
+    assert rootcause._step_zones(rows, ["F2"]) == "UTC"
+    assert rootcause._step_zones([{"lot_id": "F1", "steps": []}], ["F1"]) is None
+    ranking = rootcause.Ranking([], [], 0, True, shift_timezone="+08:00, UTC")
+    assert ranking.shifts_in() == (
+        "shift hours in +08:00, UTC, the offsets the steps were imported with "
+        "(--shift-timezone reads them in the plant's zone)"
     )
 
 

@@ -2014,3 +2014,58 @@ def test_a_windows_device_events_are_written_as_a_backward_trace_writes_them(
     package = json.loads((tmp_path / "r" / "recall.json").read_text(encoding="utf-8"))
     for shown in (json.loads(answer.stdout), package["window"]):
         assert ([e["at"] for e in shown["events"]], shown["calibrated_before"]["at"]) == times
+
+
+# Lot A went into a mix in the UTC system (U1 06:00Z) and one in the MES, whose export has
+# Shanghai time without an offset (S1 08:35+08:00 = 00:35Z); the two doughs went into pack U2.
+_MIXED_ZONES = {
+    "utc": {
+        "lots.csv": "lot_id,material_id,quantity,uom,supplier_id,received_at\n"
+        "A,FLOUR,100,kg,V1,2026-11-08T10:00:00\nM1,DOUGH,10,kg,,\nF,BREAD,20,pcs,,\n",
+        "steps.csv": "step_id,operation,started_at\nU1,mix,2026-11-09T06:00:00\n"
+        "U2,pack,2026-11-09T07:00:00\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nU1,A,10,kg\nU2,M1,10,kg\nU2,M2,10,kg\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nU1,M1,10,kg\nU2,F,20,pcs\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\nZU,C1,2026-11-09T09:00:00\n",
+        "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nZU,F,10,pcs\n",
+        "inspections.csv": "inspection_id,lot_id,test,result,inspected_at\n"
+        "QU,A,moisture,pass,2026-11-09T06:00:00\n",
+    },
+    "mes": {
+        "lots.csv": "lot_id,material_id,quantity,uom,supplier_id,received_at\n"
+        "B,FLOUR,100,kg,V1,2026-11-08T12:00:00\nM2,DOUGH,10,kg,,\n",
+        "steps.csv": "step_id,operation,started_at\nS1,mix,2026-11-09T08:35:00\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nS1,A,5,kg\nS1,B,5,kg\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nS1,M2,10,kg\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\nZS,C1,2026-11-09T10:00:00\n",
+        "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nZS,F,10,pcs\n",
+        "inspections.csv": "inspection_id,lot_id,test,result,inspected_at\n"
+        "QS,A,moisture,pass,2026-11-09T08:35:00\n",
+    },
+}
+
+
+def test_traces_list_times_read_in_two_zones_in_the_order_of_their_instants(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """One export read in UTC, another in Asia/Shanghai: S1 at 08:35+08:00 (00:35Z) came
+    after U1 and U2 (06:00Z, 07:00Z), shipment ZS at 10:00+08:00 (02:00Z) after ZU (09:00Z)
+    and inspection QS after QU — the traces sorted the times as text."""
+    for name, zone in (("utc", "UTC"), ("mes", "Asia/Shanghai")):
+        folder = tmp_path / name
+        folder.mkdir()
+        for file, text in _MIXED_ZONES[name].items():
+            (folder / file).write_text(text, encoding="utf-8")
+        assert import_paths(graph, [folder], timezone=zone).rejects == []
+    forward = json.loads(runner.invoke(app, ["trace", "forward", "A", "--format", "json"]).stdout)
+    assert [s["step_id"] for s in forward["steps"]] == ["S1", "U1", "U2"]
+    assert [s["shipment_id"] for s in forward["shipments"]] == ["ZS", "ZU"]
+    backward = json.loads(runner.invoke(app, ["trace", "backward", "F", "--format", "json"]).stdout)
+    assert [s["step_id"] for s in backward["steps"]] == ["S1", "U1", "U2"]
+    assert [i["inspection_id"] for i in backward["inspections"]] == ["QS", "QU"]
+    assert [lot["lot_id"] for lot in backward["suppliers"][0]["lots"]] == ["B", "A"]
+    table = runner.invoke(app, ["trace", "forward", "A"]).stdout
+    assert table.index("S1 mix") < table.index("U1 mix")
+    assert table.index("│ ZS ") < table.index("│ ZU ")
+    table = runner.invoke(app, ["trace", "backward", "F"]).stdout
+    assert table.index("│ QS ") < table.index("│ QU ")

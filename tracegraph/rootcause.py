@@ -47,7 +47,7 @@ from tracegraph.graph import TraceGraph
 from tracegraph.hypergeometric import at_least
 from tracegraph.lots import id_list, normal_id, resolve_lots
 from tracegraph.trace import epoch_ms, events_during
-from tracegraph.values import STEP_FIELDS, counted, first_ids
+from tracegraph.values import STEP_FIELDS, counted, first_ids, zone_name
 
 DEFAULT_PERIOD_DAYS = 3
 DEFAULT_MAX_CONTROLS = 1000
@@ -96,6 +96,10 @@ class Ranking:
     # chosen controls left out as of the complaints' genealogy (the notes name the first few,
     # this all of them; given controls are never left out but for complaint lots)
     left_out: list[str] = field(default_factory=list)
+    # the zone the shifts' hours are in: --shift-timezone's name, else the offsets the steps
+    # were imported with ("UTC", "+01:00, +02:00"); None when no step has a start time
+    shift_timezone: str | None = None
+    shift_timezone_given: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +108,8 @@ class Ranking:
             "controls_left_out": self.left_out,
             "controls_chosen": "given" if self.controls_given else "comparable lots",
             "comparable_lots": self.comparable,
+            "shift_timezone": self.shift_timezone,
+            "shift_timezone_given": self.shift_timezone_given,
             "factors": self.factors,
             "summary": self.summary(),
             # the factors after the first with its p-value: the first is first by its kind's
@@ -141,7 +147,19 @@ class Ranking:
             text += (f" · {len(strongest):,} factors share the strongest evidence "
                      f"(p = {strongest[0]['p_value']:.2g}, {strongest[0]['verdict']}): "
                      f"{named}")  # fmt: skip
+        if any(f["kind"] == "shift" for f in strongest):
+            text += f" · {self.shifts_in()}"
         return text
+
+    def shifts_in(self) -> str:
+        """Which clock a shift's hours are read on: a shift 22:00–06:00 in UTC is another
+        night than in the plant's zone."""
+        if self.shift_timezone_given:
+            return f"shift hours in {self.shift_timezone} (--shift-timezone)"
+        several = self.shift_timezone is not None and "," in self.shift_timezone
+        return (f"shift hours in {self.shift_timezone}, the "
+                f"{'offsets' if several else 'offset'} the steps were imported with "
+                "(--shift-timezone reads them in the plant's zone)")  # fmt: skip
 
     def explanation(self) -> str:
         """The first factor explained, and the factors tied with it named."""
@@ -436,8 +454,25 @@ def rank_common_causes(
     notes += said
     notes += _unranged_note(ranked.unranged)
     warnings = [ONE_COMPLAINT, *warnings] if len(complaints) == 1 else warnings
+    zone_named = shift_zone or _step_zones(factor_rows, complaints)
     return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
-                   time.perf_counter() - started, notes, warnings, left_out)  # fmt: skip
+                   time.perf_counter() - started, notes, warnings, left_out, zone_named,
+                   bool(shift_zone))  # fmt: skip
+
+
+def _step_zones(rows: list[dict[str, Any]], complaints: list[str]) -> str | None:
+    """The zones the complaint lots' steps' starts were stored in ("UTC", "+01:00, +02:00"),
+    which their shifts are counted in when no --shift-timezone is given; None when no step has
+    a start. The complaints' alone: only their shifts are ranked, and reading 1,050 lots' 21k
+    steps took 18 ms, 50 complaints' 0.35 ms (in-process, on a busy machine)."""
+    # the distinct endings first: thousands of steps share a few offsets (a zone name in
+    # brackets is kept whole)
+    is_complaint = set(complaints)
+    starts = (step["started_at"] for row in rows if row["lot_id"] in is_complaint
+              for step in row["steps"])  # fmt: skip
+    endings = {at if at[-1] == "]" else at[-6:] for at in starts if at}
+    zones = sorted({zone_name(ending) or "UTC" for ending in endings})
+    return ", ".join(zones) or None
 
 
 # Lots that are not known good, named when counted as controls: the statuses of the lots

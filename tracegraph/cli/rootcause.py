@@ -74,7 +74,8 @@ def rootcause_command(
         None,
         "--shift-timezone",
         help="The plant's time zone for shifts, e.g. Europe/Berlin (default: the offset each "
-        "step's start was imported with, UTC for exports in UTC).",
+        "step's start was imported with, UTC for exports in UTC). The output names the zone "
+        "(JSON: shift_timezone).",
     ),
     inspections: bool = typer.Option(
         False,
@@ -136,6 +137,9 @@ def rootcause_command(
             f"{f['p_value']:.2g}", f"{f['p_adjusted']:.2g}", f"[{style}]{literal(f['verdict'])}[/]",
         )  # fmt: skip
     out.print(table)
+    if any(f["kind"] == "shift" for f in ranking.factors[:top]):
+        said = ranking.shifts_in()
+        out.print(literal(said[0].upper() + said[1:]))
     if ranking.factors:  # the first factor's, and those tied with it named
         out.print(literal(ranking.explanation()))
     if len(ranking.factors) > top:

@@ -511,6 +511,7 @@ def import_paths(
                     "rows_read": done.read, "rows_written": done.written,
                     "rows_rejected": done.rejected, "rows_updated": done.updated,
                     "counts_json": json.dumps(done.table_counts()),
+                    **_local_time_files(state),
                 })  # fmt: skip
             if isinstance(error, ServerUnavailable | DatabaseError):
                 raise stopped_part_way(run_id, error) from error
@@ -534,9 +535,18 @@ def import_paths(
                 "rows_removed": summary.removed_rows if full else None,
                 # the removed rows as table:key, the first REMOVED_IDS_KEPT (all in the file)
                 "removed": full_dump.ledger_ids(removals) if full else None,
+                **_local_time_files(state),
             },
         )  # fmt: skip
         return summary
+
+
+def _local_time_files(state: RunState) -> dict[str, list[str]]:
+    """The ledger's record of the files whose times without an offset the run read in its
+    zone (parallel lists: the file names and their tables), for the next run's
+    previous_zone_of_file."""
+    return {"local_time_files": [name for name, _ in state.local_times],
+            "local_time_tables": [table for _, table in state.local_times]}  # fmt: skip
 
 
 def _imported_since(graph: TraceGraph, run_id: str, runs: set[str]) -> bool:
@@ -1133,6 +1143,35 @@ def _note_short_rows(
     _say(state, log, note)
 
 
+def _note_zone_change(
+    graph: TraceGraph, path: Path, table: str, zone: ZoneInfo, state: RunState, log: Log
+) -> None:
+    """Say when the last import of this file into this table read its times without an offset
+    in another zone: the same local times are now other instants — steps and lots move to
+    them, but device events (keyed by their instant) stay beside the old ones. Recorded for
+    the next import (the run's ledger entry keeps the files, its timezone the zone)."""
+    if state.run_id is not None:
+        found = graph.read("import/previous_zone_of_file", run_id=state.run_id,
+                           name=path.name, table=table)  # fmt: skip
+        if found and found[0]["timezone"] != zone.key:
+            _say(state, log, _zone_change_note(path, table, zone.key, found[0]))
+    state.local_times.append((path.name, table))
+
+
+def _zone_change_note(path: Path, table: str, zone: str, last: dict[str, Any]) -> str:
+    old = last["timezone"]
+    said = (f"{path}: {table} times without an offset were read in {zone}, but the last import "
+            f"of {path.name} ({last['run_id']}) read them in {old}: ")  # fmt: skip
+    if table == "device_events":
+        return said + (
+            f"its events are now other instants, beside those read in {old} — re-import "
+            "device_events with --full (and --max-removals) to remove those (README, Importing "
+            "exports: times without an offset)"
+        )
+    return said + (f"its rows moved to the new instants (if {old} was right, import the file "
+                   f"again with --timezone {old})")  # fmt: skip
+
+
 def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
     """Times without an offset read as UTC, the default: said once per file and column, as an
     export in local time read as UTC puts every event hours off."""
@@ -1244,6 +1283,8 @@ def _write_raw(
     for column in unzoned:
         offsetless = _offsetless_note(raw.path, name, column, validated.naive_times[column], zone)
         _say(state, log, offsetless)
+    if graph is not None and any(validated.naive_times.values()):
+        _note_zone_change(graph, raw.path, name, zone, state, log)
     for comma_note in _comma_notes(raw.path, validated.commas):
         _say(state, log, comma_note)
     seconds = time.perf_counter() - began

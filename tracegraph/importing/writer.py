@@ -261,6 +261,9 @@ class RunState:
     # whether a zone was given for times without an offset (--timezone, a mapping's): if not,
     # they are read as UTC and the summary says so per file and column
     zone_given: bool = False
+    # (file name, table) of each file whose times without an offset this run read in its zone:
+    # kept on the ledger entry, so that the next import of the file can tell a changed zone
+    local_times: list[tuple[str, str]] = field(default_factory=list)
     # A dry run's view of references: the step and shipment ids its valid rows carry, and per
     # link table the rows naming an id none of them carries (only the graph could have it).
     checked_ids: dict[str, set[Any]] = field(default_factory=dict)
