@@ -481,8 +481,8 @@ def test_lots_of_the_complaints_genealogy_passed_over_are_replaced_by_other_comp
     passed = ", ".join(sorted(ranking.left_out))
     assert ranking.notes[1] == (
         f"{len(ranking.left_out)} comparable lots passed over, made from or into a complaint "
-        "lot (sharing its factors by construction, not by chance), other lots of the period "
-        f"taken in their place: {passed}"
+        "lot (sharing its factors by construction, not by chance), the controls taken from the "
+        f"period's other lots: {passed}"
     )
     assert ranking.summary().startswith(
         "3 complaint lots against 20 controls (evenly spaced from 37 comparable lots) "
@@ -602,7 +602,12 @@ def test_the_comparable_period_ends_at_instants_whatever_their_offsets(
     )
     assert import_paths(graph, [tmp_path]).rejects == []
     (found,) = graph.read(
-        "rootcause/comparable_lots", lot_ids=["C"], days=1, max_controls=10, passed_over=[]
+        "rootcause/comparable_lots",
+        lot_ids=["C"],
+        days=1,
+        max_controls=10,
+        passed_over=[],
+        downstream_of=[],
     )
     assert (found["comparable"], sorted(found["controls"])) == (2, ["END-HI", "END-LO"])
     more = graph.read("rootcause/more_controls", lot_ids=["C"], days=1, taken=["C"], missing=10)

@@ -1160,7 +1160,13 @@ def test_comparable_lots_come_from_the_material_time_index(graph: TraceGraph) ->
         plan = (
             session.run(
                 "EXPLAIN " + queries.load("rootcause/comparable_lots"),
-                {"lot_ids": ["A"], "days": 3, "max_controls": 10, "passed_over": []},
+                {
+                    "lot_ids": ["A"],
+                    "days": 3,
+                    "max_controls": 10,
+                    "passed_over": [],
+                    "downstream_of": [],
+                },
             )
             .consume()
             .plan

@@ -375,11 +375,11 @@ def rank_common_causes(
             graph, complaints, period_days, max_controls, inspections
         )
     kept, said, warnings = _unrelated_good_controls(
-        complaints, [*controls, *passed_over], factor_rows, not control_ids,
+        complaints, controls, factor_rows, not control_ids, passed_over,
         replaced=len(controls) >= max_controls,
     )  # fmt: skip
     counted_in = set(kept)
-    left_out = [c for c in (*controls, *passed_over) if c not in counted_in]
+    left_out = [*passed_over, *(c for c in controls if c not in counted_in)]
     controls = kept
     if not controls and said:
         raise TracegraphError(
@@ -425,10 +425,10 @@ def rank_common_causes(
                    time.perf_counter() - started, notes, warnings, left_out)  # fmt: skip
 
 
-# How many times the comparable lots are picked again, each time passing over the lots of the
-# complaints' genealogy the picks before found (see _chosen_controls): one more pick replaced
-# every such lot of the generated plants; a chain of lots each made from the one before (a
-# starter culture) passes over a pick's worth per round.
+# How many times the comparable lots are picked again, passing over the lots of the complaints'
+# genealogy the picks before found (see _chosen_controls): on the generated plants one more
+# pick did; a chain of lots each made from the one before (a starter culture) passes over a
+# pick's worth each time.
 PICK_ROUNDS = 8
 
 
@@ -436,18 +436,24 @@ def _chosen_controls(
     graph: TraceGraph, complaints: list[str], period_days: int, max_controls: int,
     inspections: bool,
 ) -> tuple[int, list[str], list[str], list[Any]]:  # fmt: skip
-    """How many comparable lots there are, up to `max_controls` of them picked, the lots passed
-    over as of the complaints' genealogy, and the factor rows of them all and the complaints.
-    A lot made from a complaint lot, or that went into one, is known only once its factor row
-    (its lots upstream) is read: the picks are read, and while some are of the genealogy, the
-    comparable lots are picked again passing over those, each lot's row read once. Excluding
-    the genealogy in the picking query would need every complaint's lots downstream — the whole
-    plant's for a raw lot — in every ranking, which almost never has one to exclude."""
-    passed_over: list[str] = []
+    """How many comparable lots there are, up to `max_controls` of them picked, the comparable
+    lots passed over as of the complaints' genealogy, and the factor rows of the complaints and
+    of every lot picked. Whether a lot was made from a complaint lot, or went into one, is
+    known once the factor rows are read: when some picks are, the comparable lots are picked
+    again passing over those, every lot upstream of a complaint and every lot downstream of a
+    complaint some pick was made from (whether picked or not: a day's consecutive complaints
+    have consecutive batches upstream, a complaint batch consecutive lots packed from it, and
+    passed over one by one the neighbours taken in their place were more of them: 50 such
+    complaints on the 100k-lot plant took four picks), each lot's row read once.
+    Excluding the genealogy in the first pick would need every complaint's lots downstream —
+    the whole plant's for a raw lot — in every ranking, which almost never has one."""
+    avoid: list[str] = []
+    sources: list[str] = []  # complaint lots some pick was made from
+    is_complaint = set(complaints)
     rows: dict[str, Any] = {}
     for _ in range(PICK_ROUNDS):
-        comparable, controls = _comparable_lots(
-            graph, complaints, period_days, max_controls, passed_over
+        comparable, controls, passed = _comparable_lots(
+            graph, complaints, period_days, max_controls, avoid, sources
         )
         if not controls:
             break
@@ -457,23 +463,28 @@ def _chosen_controls(
         related = set(_genealogy(complaints, controls, list(rows.values())))
         if not related:
             break
-        passed_over += [c for c in controls if c in related]
+        passed += [c for c in controls if c in related]
         controls = [c for c in controls if c not in related]
-        if len(controls) >= min(max_controls, comparable - len(passed_over)):
+        if len(controls) >= min(max_controls, comparable - len(passed)):
             break  # as many as asked, or no other lot of the period left
-    wanted = {*complaints, *controls, *passed_over}
-    return comparable, controls, passed_over, [row for lot, row in rows.items() if lot in wanted]
+        avoid = list(dict.fromkeys([*passed, *_upstream_of(complaints, list(rows.values()))]))
+        sources = sorted({*sources, *(lot for c in related
+                                      for lot in (*rows[c]["raw_lots"], *rows[c]["input_lots"])
+                                      if lot in is_complaint)})  # fmt: skip
+    picked = {*complaints, *controls, *passed}
+    return comparable, controls, passed, [row for lot, row in rows.items() if lot in picked]
 
 
 def _comparable_lots(
     graph: TraceGraph, complaints: list[str], period_days: int, max_controls: int,
-    passed_over: list[str],
-) -> tuple[int, list[str]]:  # fmt: skip
-    """How many comparable lots there are, and up to `max_controls` of them evenly spaced,
-    none of `passed_over` (cypher/rootcause/comparable_lots.cypher)."""
+    avoid: list[str], sources: list[str],
+) -> tuple[int, list[str], list[str]]:  # fmt: skip
+    """How many comparable lots there are, up to `max_controls` of them evenly spaced, none of
+    `avoid` nor downstream of `sources`, and the comparable lots among those passed over
+    (cypher/rootcause/comparable_lots.cypher)."""
     (found,) = graph.read(
         "rootcause/comparable_lots", lot_ids=complaints, days=period_days,
-        max_controls=max_controls, passed_over=passed_over,
+        max_controls=max_controls, passed_over=avoid, downstream_of=sources,
     )  # fmt: skip
     if found["without_material_id"]:
         raise TracegraphError(
@@ -483,15 +494,23 @@ def _comparable_lots(
             hint="run `tracegraph db init` once: it copies each lot's material onto it",
         )
     # a lot picked twice (two picks fell on complaint lots, see the query) counts once
-    comparable = found["comparable"]
+    comparable, passed = found["comparable"], found["passed_over"]
     controls = list(dict.fromkeys(found["controls"]))[:max_controls]
-    missing = min(max_controls, comparable - len(passed_over)) - len(controls)
+    missing = min(max_controls, comparable - len(passed)) - len(controls)
     if missing > 0:  # rare: see cypher/rootcause/more_controls.cypher
         controls += [row["lot_id"] for row in graph.read(
             "rootcause/more_controls", lot_ids=complaints, days=period_days,
-            taken=[*complaints, *controls, *passed_over], missing=missing,
+            taken=[*complaints, *controls, *passed], missing=missing,
         )]  # fmt: skip
-    return comparable, controls
+    return comparable, controls, passed
+
+
+def _upstream_of(complaints: list[str], rows: list[dict[str, Any]]) -> set[str]:
+    """The lots upstream of the complaint lots, complaints aside, by their factor rows."""
+    is_complaint = set(complaints)
+    return {lot for row in rows if row["lot_id"] in is_complaint
+            for lot in (*row["raw_lots"], *row["input_lots"])
+            if lot not in is_complaint}  # fmt: skip
 
 
 def _genealogy(complaints: list[str], controls: list[str], rows: list[dict[str, Any]]) -> list[str]:
@@ -499,7 +518,7 @@ def _genealogy(complaints: list[str], controls: list[str], rows: list[dict[str, 
     upstream (a control's row tells the first, a complaint's the second)."""
     upstream = {row["lot_id"]: {*row["raw_lots"], *row["input_lots"]} for row in rows}
     is_complaint = set(complaints)
-    below = {lot for c in complaints for lot in upstream.get(c, ()) if lot not in is_complaint}
+    below = _upstream_of(complaints, rows)
     return [c for c in controls if c in below or upstream.get(c, set()) & is_complaint]
 
 
@@ -510,7 +529,7 @@ NOT_GOOD = ("hold", "rejected")
 
 def _unrelated_good_controls(
     complaints: list[str], controls: list[str], rows: list[dict[str, Any]], chosen: bool,
-    replaced: bool = False,
+    passed_over: Sequence[str] = (), replaced: bool = False,
 ) -> tuple[list[str], list[str], list[str]]:  # fmt: skip
     """The controls a ranking may count, notes on those it may not, and warnings on the
     complaints. A control made from a complaint lot, or that went into one, shares that lot's
@@ -522,11 +541,12 @@ def _unrelated_good_controls(
     leaving it out would make the oven look stronger than it is: so those are kept and named,
     for the engineer to judge. Related lots are left out of chosen controls; given controls are
     the engineer's choice, kept, and said to be related. Complaint lots made from one another
-    share every factor of the first: their "common causes" are one lot's. `replaced`: other
-    comparable lots were taken in the related ones' place (see _chosen_controls)."""
+    share every factor of the first: their "common causes" are one lot's. `passed_over`:
+    comparable lots of the genealogy not picked (see _chosen_controls), named with the related
+    controls; `replaced`: the controls are as many as asked all the same."""
     upstream = {row["lot_id"]: {*row["raw_lots"], *row["input_lots"]} for row in rows}
     is_complaint = set(complaints)
-    related = _genealogy(complaints, controls, rows)
+    related = [*passed_over, *_genealogy(complaints, controls, rows)]
     status = {row["lot_id"]: row.get("status") for row in rows}
     not_good = [c for c in controls if status.get(c) in NOT_GOOD and c not in related]
     dropped = set(related) if chosen else set()
@@ -535,8 +555,7 @@ def _unrelated_good_controls(
     if related and chosen and replaced:
         notes.append(f"{counted(len(related), 'comparable lot')} passed over, made from or into "
                      f"a complaint lot (sharing its factors by construction, not by chance), "
-                     f"other lots of the period taken in "
-                     f"{'its' if len(related) == 1 else 'their'} place: "
+                     f"the controls taken from the period's other lots: "
                      f"{first_ids(sorted(related), 8)}")  # fmt: skip
     elif related:
         notes.append(f"{counted(len(related), 'control lot')} "
