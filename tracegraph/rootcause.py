@@ -443,8 +443,8 @@ def _chosen_controls(
     again passing over those, every lot upstream of a complaint and every lot downstream of a
     complaint some pick was made from (whether picked or not: a day's consecutive complaints
     have consecutive batches upstream, a complaint batch consecutive lots packed from it, and
-    passed over one by one the neighbours taken in their place were more of them: 50 such
-    complaints on the 100k-lot plant took four picks), each lot's row read once.
+    passed over only as picked, the neighbours taken in their place were more of them — 50
+    such complaints on the 100k-lot plant took four picks, now two), each lot's row read once.
     Excluding the genealogy in the first pick would need every complaint's lots downstream —
     the whole plant's for a raw lot — in every ranking, which almost never has one."""
     avoid: list[str] = []
