@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from hand_plant import import_hand_plant
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
@@ -312,6 +313,30 @@ def test_the_base_uri_is_the_companys_and_one_that_cannot_be_used_is_refused_up_
     assert not out.exists()  # refused before the folder was made
 
 
+# tracking_events.csv's columns before event_id: kept as they were, in their order
+EVENT_COLUMNS_BEFORE = [
+    "traceability_lot_code", "product_id", "product", "quantity", "unit", "event_type",
+    "event_date", "event_date_utc", "location_id", "location_description", "destination_id",
+    "destination_description", "input_lot_codes", "input_quantities", "supplier_lot",
+    "reference_document_type", "reference_document", "source_quantity", "source_unit",
+    "source_amounts", "origin_id", "origin_description", "lot_id",
+]  # fmt: skip
+
+
+def test_each_tracking_event_row_names_its_epcis_event_by_its_event_id(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A receiver of the package matches a sheet's row to its EPCIS event: tracking_events.csv
+    and .xlsx end with `event_id`, the event's eventID, the other columns as they were."""
+    out, document, rows = _package(graph, runner, tmp_path, RECEIVED, drill=True)
+    header = next(csv.reader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
+    assert header == [*EVENT_COLUMNS_BEFORE, "event_id"]
+    sheet = load_workbook(out / "tracking_events.xlsx", read_only=True)["tracking events"]
+    assert [cell.value for cell in next(sheet.iter_rows(max_row=1))] == header
+    ids = [event["eventID"] for event in document["epcisBody"]["eventList"]]
+    assert [row["event_id"] for row in rows] == ids and len(set(ids)) == len(rows) == 7
+
+
 def test_an_event_without_a_time_is_left_out_and_the_package_says_once_what_to_do(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -323,6 +348,11 @@ def test_an_event_without_a_time_is_left_out_and_the_package_says_once_what_to_d
         ("A", ""), ("B", ""),
     ]  # fmt: skip
     assert len(document["epcisBody"]["eventList"]) == len(rows) - 2
+    # the rows left out keep their record's id; the others are their events'
+    assert [r["event_id"] for r in rows if r["event_date"]] == [
+        e["eventID"] for e in document["epcisBody"]["eventList"]
+    ]
+    assert all(r["event_id"].startswith("urn:uuid:") for r in rows)
     warning = ("2 tracking events left out of epcis.jsonld, which requires an event time: the "
                "receipts of 2 lots (A, B) have no time: give received_at in the lots table (a "
                "date alone is read as midnight in the import's timezone) and import again; "

@@ -514,6 +514,35 @@ def test_chosen_controls_leave_out_lots_of_the_complaints_genealogy_and_name_lot
     assert ranking.warnings == []
 
 
+def test_lots_of_the_complaints_genealogy_passed_over_are_replaced_by_other_comparable_lots(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """20 of the 37 comparable lots, evenly spaced, pick B02 (it went into complaint F02) and,
+    for complaint F02, its neighbour F03 (packed from complaint B03): left out, they were not
+    replaced and the ranking counted 18 controls while the period held 17 more. Other lots
+    take their place: exactly 20, none of the genealogy, and the note says so."""
+    genealogy = {"B01", "B02", "F03"}
+    ranking = rootcause.rank_common_causes(
+        _packed_plant(tmp_path, graph), ["F01", "F02", "B03"], max_controls=20
+    )
+    assert len(ranking.controls) == 20 and not set(ranking.controls) & genealogy
+    assert ranking.left_out and set(ranking.left_out) <= genealogy
+    passed = ", ".join(sorted(ranking.left_out))
+    assert ranking.notes[1] == (
+        f"{len(ranking.left_out)} comparable lots passed over, made from or into a complaint "
+        "lot (sharing its factors by construction, not by chance), the controls taken from the "
+        f"period's other lots: {passed}"
+    )
+    assert ranking.summary().startswith(
+        "3 complaint lots against 20 controls (evenly spaced from 37 comparable lots) "
+        f"({len(ranking.left_out)} comparable lots left out: see the notes) · "
+    )
+    assert ranking.as_dict()["controls_left_out"] == ranking.left_out
+    # the same picks every time
+    again = rootcause.rank_common_causes(graph, ["F01", "F02", "B03"], max_controls=20)
+    assert (again.controls, again.left_out) == (ranking.controls, ranking.left_out)
+
+
 def test_given_controls_of_the_complaints_genealogy_are_kept_and_said_to_be_related(
     graph: TraceGraph, tmp_path: Path
 ) -> None:
@@ -621,7 +650,14 @@ def test_the_comparable_period_ends_at_instants_whatever_their_offsets(
         encoding="utf-8",
     )
     assert import_paths(graph, [tmp_path]).rejects == []
-    (found,) = graph.read("rootcause/comparable_lots", lot_ids=["C"], days=1, max_controls=10)
+    (found,) = graph.read(
+        "rootcause/comparable_lots",
+        lot_ids=["C"],
+        days=1,
+        max_controls=10,
+        passed_over=[],
+        downstream_of=[],
+    )
     assert (found["comparable"], sorted(found["controls"])) == (2, ["END-HI", "END-LO"])
     more = graph.read("rootcause/more_controls", lot_ids=["C"], days=1, taken=["C"], missing=10)
     assert sorted(row["lot_id"] for row in more) == ["END-HI", "END-LO"]

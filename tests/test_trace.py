@@ -1188,7 +1188,13 @@ def test_comparable_lots_come_from_the_material_time_index(graph: TraceGraph) ->
         plan = (
             session.run(
                 "EXPLAIN " + queries.load("rootcause/comparable_lots"),
-                {"lot_ids": ["A"], "days": 3, "max_controls": 10},
+                {
+                    "lot_ids": ["A"],
+                    "days": 3,
+                    "max_controls": 10,
+                    "passed_over": [],
+                    "downstream_of": [],
+                },
             )
             .consume()
             .plan
@@ -1565,8 +1571,11 @@ def test_rootcause_controls_are_the_comparable_lots_evenly_spaced(
     assert total > 100, "the plant should give enough comparable lots to thin"
 
     # picked, then left out: lots of the complaints' genealogy
-    genealogy = {lot for c in complaints
-                 for lot in (*data.model.backward([c]), *data.model.forward([c]))}  # fmt: skip
+    def genealogy_of(lots: list[str]) -> set[str]:
+        return {lot for c in lots
+                for lot in (*data.model.backward([c]), *data.model.forward([c]))}  # fmt: skip
+
+    genealogy = genealogy_of(complaints)
 
     def left_out(picked: list[str]) -> list[str]:
         return sorted(lot for lot in picked if lot in genealogy)
@@ -1581,18 +1590,19 @@ def test_rootcause_controls_are_the_comparable_lots_evenly_spaced(
     thinned = rank_common_causes(graph, complaints, period_days=3, max_controls=wanted)
     assert thinned.comparable == total
     assert sorted(thinned.left_out) == left_out(thinned.controls + thinned.left_out)
-    # Complaint lots among the picks are replaced, and the materials' shares add up: exactly
-    # as many as asked (rounding each material's share on its own gave one fewer)
-    assert len(thinned.controls) + len(thinned.left_out) == wanted
+    # Complaint lots and lots of their genealogy among the picks are replaced, and the
+    # materials' shares add up: exactly as many as asked (rounding each material's share on its
+    # own gave one fewer; the genealogy's lots were left out and not replaced)
+    assert len(thinned.controls) == wanted and not set(thinned.controls) & genealogy
     # --max-controls 1 gave no control at all, 2 gave one; several materials often one fewer
     for few in (1, 2, 3, *range(5, 100, 7), total // 3, total // 2):
         for some in (complaints[:1], complaints):  # one material, and two
             ranked = rank_common_causes(graph, some, period_days=3, max_controls=few)
-            count = len(ranked.controls) + len(ranked.left_out)
-            assert count == min(few, ranked.comparable), few
+            assert len(ranked.controls) == min(few, ranked.comparable - len(ranked.left_out)), few
+            assert not set(ranked.controls) & genealogy_of(some)
     step = total / wanted
     for material, found in comparable.items():
-        chosen = thinned.controls + thinned.left_out
+        chosen = thinned.controls
         picked = sorted(found.index(lot) for lot in chosen if lot in found)
         share = len(found) * wanted / total
         assert abs(len(picked) - share) <= 1 + len(complaints), material

@@ -216,7 +216,8 @@ def epcis_event(
     row: dict[str, Any], ids: Identifiers, first_of_step: bool
 ) -> dict[str, Any] | None:
     """The EPCIS event of one tracking-event row, or None when it has no readable time (or is
-    a step's lot no quantity of which is known: see the module's docstring)."""
+    a step's lot no quantity of which is known: see the module's docstring); its eventID is
+    the row's `event_id` (epcis_document gives it)."""
     when = event_time(row.get("event_date"))
     if when is None:
         return None
@@ -227,7 +228,7 @@ def epcis_event(
         if row.get("location_id")
         else {}
     )
-    common = {"eventID": event_id(row, ids.base), "eventTime": when[0],
+    common = {"eventID": row["event_id"], "eventTime": when[0],
               "eventTimeZoneOffset": when[1]}  # fmt: skip
     if kind.startswith("transformation"):
         inputs = (row.get("inputs") or []) if first_of_step else []
@@ -299,11 +300,14 @@ def _transaction(kind: str, uri: str) -> dict[str, str]:
 def epcis_document(
     rows: list[dict[str, Any]], created: datetime, base: str | None = None
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The EPCISDocument of the rows, in their order, and the rows it leaves out."""
+    """The EPCISDocument of the rows, in their order, and the rows it leaves out. Each row gets
+    its eventID as `event_id` (recall.EVENT_COLUMNS: a receiver matches a sheet's row to its
+    event; a row left out keeps its record's id all the same)."""
     ids = Identifiers(base_uri(base))
     seen_steps: set[str] = set()
     events, left_out = [], []
     for row in rows:
+        row["event_id"] = event_id(row, ids.base)
         step = row.get("step_id")
         first = step is not None and step not in seen_steps
         event = epcis_event(row, ids, first)

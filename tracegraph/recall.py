@@ -65,7 +65,7 @@ EVENT_COLUMNS = (
     "event_date", "event_date_utc", "location_id", "location_description", "destination_id",
     "destination_description", "input_lot_codes", "input_quantities", "supplier_lot",
     "reference_document_type", "reference_document", "source_quantity", "source_unit",
-    "source_amounts", "origin_id", "origin_description", "lot_id",
+    "source_amounts", "origin_id", "origin_description", "lot_id", "event_id",
 )  # fmt: skip
 CUSTOMER_COLUMNS = (
     "customer_id", "name", "contact", "country", "shipments", "returns", "lots",
@@ -544,7 +544,8 @@ def build_package(
             out, "the package folder", "--out", error.strerror or str(error)
         ) from None
     events = tracking_events(graph, trace)
-    # made before the warnings: the events it leaves out (no time) are one of them
+    # made before the warnings: the events it leaves out (no time) are one of them; and before
+    # the sheets: it gives each row its event_id
     epcis, left_out = epcis_document(events, created, epcis_base)
     details = customer_details(graph, trace)
     warnings = [*package_warnings(trace, found), *details.warnings, *_sheets_warning(len(events)),

@@ -93,8 +93,9 @@ class Ranking:
     notes: list[str] = field(default_factory=list)  # what the ranking left out, and why
     # why the verdicts are not to be read as they stand (one complaint lot)
     warnings: list[str] = field(default_factory=list)
-    # chosen controls left out as of the complaints' genealogy (the notes name the first few,
-    # this all of them; given controls are never left out but for complaint lots)
+    # comparable lots passed over as of the complaints' genealogy, others of the period taken
+    # in their place while there are any (the notes name the first few, this all of them;
+    # given controls are never left out but for complaint lots)
     left_out: list[str] = field(default_factory=list)
     # the zone the shifts' hours are in: --shift-timezone's name, else the offsets the steps
     # were imported with ("UTC", "+01:00, +02:00"); None when no step has a start time
@@ -385,34 +386,18 @@ def rank_common_causes(
             graph, complaint_ids, control_ids, inspections
         )
         comparable = len(controls)
+        passed_over: list[str] = []
     else:
         complaints = resolve_lots(graph, complaint_ids)
-        (found,) = graph.read(
-            "rootcause/comparable_lots", lot_ids=complaints, days=period_days,
-            max_controls=max_controls,
-        )  # fmt: skip
-        if found["without_material_id"]:
-            raise TracegraphError(
-                f"{counted(found['without_material_id'], 'complaint lot')} "
-                f"{'lacks' if found['without_material_id'] == 1 else 'lack'} material_id, which "
-                "this version keeps on every lot to find comparable lots",
-                hint="run `tracegraph db init` once: it copies each lot's material onto it",
-            )
-        # a lot picked twice (two picks fell on complaint lots, see the query) counts once
-        comparable = found["comparable"]
-        controls = list(dict.fromkeys(found["controls"]))[:max_controls]
-        missing = min(max_controls, comparable) - len(controls)
-        if missing > 0:  # rare: see cypher/rootcause/more_controls.cypher
-            controls += [row["lot_id"] for row in graph.read(
-                "rootcause/more_controls", lot_ids=complaints, days=period_days,
-                taken=[*complaints, *controls], missing=missing,
-            )]  # fmt: skip
-        factor_rows = _factor_rows(graph, [*complaints, *controls], inspections) if controls else []
+        comparable, controls, passed_over, factor_rows = _chosen_controls(
+            graph, complaints, period_days, max_controls, inspections
+        )
     kept, said, warnings = _unrelated_good_controls(
-        complaints, controls, factor_rows, not control_ids
-    )
+        complaints, controls, factor_rows, not control_ids, passed_over,
+        replaced=len(controls) >= max_controls,
+    )  # fmt: skip
     counted_in = set(kept)
-    left_out = [c for c in controls if c not in counted_in]
+    left_out = [*passed_over, *(c for c in controls if c not in counted_in)]
     controls = kept
     if not controls and said:
         raise TracegraphError(
@@ -475,14 +460,112 @@ def _step_zones(rows: list[dict[str, Any]], complaints: list[str]) -> str | None
     return ", ".join(zones) or None
 
 
+# How many times the comparable lots are picked again, passing over the lots of the complaints'
+# genealogy the picks before found (see _chosen_controls): on the generated plants one more
+# pick did; a chain of lots each made from the one before (a starter culture) passes over a
+# pick's worth each time.
+PICK_ROUNDS = 8
+
+
+def _chosen_controls(
+    graph: TraceGraph, complaints: list[str], period_days: int, max_controls: int,
+    inspections: bool,
+) -> tuple[int, list[str], list[str], list[Any]]:  # fmt: skip
+    """How many comparable lots there are, up to `max_controls` of them picked, the comparable
+    lots passed over as of the complaints' genealogy, and the factor rows of the complaints and
+    of every lot picked. Whether a lot was made from a complaint lot, or went into one, is
+    known once the factor rows are read: when some picks are, the comparable lots are picked
+    again passing over those, every lot upstream of a complaint and every lot downstream of a
+    complaint some pick was made from (whether picked or not: a day's consecutive complaints
+    have consecutive batches upstream, a complaint batch consecutive lots packed from it, and
+    passed over only as picked, the neighbours taken in their place were more of them — 50
+    such complaints on the 100k-lot plant took four picks, now two), each lot's row read once.
+    Excluding the genealogy in the first pick would need every complaint's lots downstream —
+    the whole plant's for a raw lot — in every ranking, which almost never has one."""
+    avoid: list[str] = []
+    sources: list[str] = []  # complaint lots some pick was made from
+    is_complaint = set(complaints)
+    rows: dict[str, Any] = {}
+    for _ in range(PICK_ROUNDS):
+        comparable, controls, passed = _comparable_lots(
+            graph, complaints, period_days, max_controls, avoid, sources
+        )
+        if not controls:
+            break
+        unread = [lot for lot in (*complaints, *controls) if lot not in rows]
+        if unread:
+            rows.update((row["lot_id"], row) for row in _factor_rows(graph, unread, inspections))
+        related = set(_genealogy(complaints, controls, list(rows.values())))
+        if not related:
+            break
+        passed += [c for c in controls if c in related]
+        controls = [c for c in controls if c not in related]
+        if len(controls) >= min(max_controls, comparable - len(passed)):
+            break  # as many as asked, or no other lot of the period left
+        avoid = list(dict.fromkeys([*passed, *_upstream_of(complaints, list(rows.values()))]))
+        sources = sorted({*sources, *(lot for c in related
+                                      for lot in (*rows[c]["raw_lots"], *rows[c]["input_lots"])
+                                      if lot in is_complaint)})  # fmt: skip
+    picked = {*complaints, *controls, *passed}
+    return comparable, controls, passed, [row for lot, row in rows.items() if lot in picked]
+
+
+def _comparable_lots(
+    graph: TraceGraph, complaints: list[str], period_days: int, max_controls: int,
+    avoid: list[str], sources: list[str],
+) -> tuple[int, list[str], list[str]]:  # fmt: skip
+    """How many comparable lots there are, up to `max_controls` of them evenly spaced, none of
+    `avoid` nor downstream of `sources`, and the comparable lots among those passed over
+    (cypher/rootcause/comparable_lots.cypher)."""
+    (found,) = graph.read(
+        "rootcause/comparable_lots", lot_ids=complaints, days=period_days,
+        max_controls=max_controls, passed_over=avoid, downstream_of=sources,
+    )  # fmt: skip
+    if found["without_material_id"]:
+        raise TracegraphError(
+            f"{counted(found['without_material_id'], 'complaint lot')} "
+            f"{'lacks' if found['without_material_id'] == 1 else 'lack'} material_id, which "
+            "this version keeps on every lot to find comparable lots",
+            hint="run `tracegraph db init` once: it copies each lot's material onto it",
+        )
+    # a lot picked twice (two picks fell on complaint lots, see the query) counts once
+    comparable, passed = found["comparable"], found["passed_over"]
+    controls = list(dict.fromkeys(found["controls"]))[:max_controls]
+    missing = min(max_controls, comparable - len(passed)) - len(controls)
+    if missing > 0:  # rare: see cypher/rootcause/more_controls.cypher
+        controls += [row["lot_id"] for row in graph.read(
+            "rootcause/more_controls", lot_ids=complaints, days=period_days,
+            taken=[*complaints, *controls, *passed], missing=missing,
+        )]  # fmt: skip
+    return comparable, controls, passed
+
+
+def _upstream_of(complaints: list[str], rows: list[dict[str, Any]]) -> set[str]:
+    """The lots upstream of the complaint lots, complaints aside, by their factor rows."""
+    is_complaint = set(complaints)
+    return {lot for row in rows if row["lot_id"] in is_complaint
+            for lot in (*row["raw_lots"], *row["input_lots"])
+            if lot not in is_complaint}  # fmt: skip
+
+
+def _genealogy(complaints: list[str], controls: list[str], rows: list[dict[str, Any]]) -> list[str]:
+    """The controls made from a complaint lot or that went into one, by the factor rows' lots
+    upstream (a control's row tells the first, a complaint's the second)."""
+    upstream = {row["lot_id"]: {*row["raw_lots"], *row["input_lots"]} for row in rows}
+    is_complaint = set(complaints)
+    below = _upstream_of(complaints, rows)
+    return [c for c in controls if c in below or upstream.get(c, set()) & is_complaint]
+
+
 # Lots that are not known good, named when counted as controls: the statuses of the lots
 # table (DESIGN.md §4) besides released
 NOT_GOOD = ("hold", "rejected")
 
 
 def _unrelated_good_controls(
-    complaints: list[str], controls: list[str], rows: list[dict[str, Any]], chosen: bool
-) -> tuple[list[str], list[str], list[str]]:
+    complaints: list[str], controls: list[str], rows: list[dict[str, Any]], chosen: bool,
+    passed_over: Sequence[str] = (), replaced: bool = False,
+) -> tuple[list[str], list[str], list[str]]:  # fmt: skip
     """The controls a ranking may count, notes on those it may not, and warnings on the
     complaints. A control made from a complaint lot, or that went into one, shares that lot's
     factors by construction, not by chance: counted, it dilutes the very causes sought (a batch's
@@ -493,17 +576,23 @@ def _unrelated_good_controls(
     leaving it out would make the oven look stronger than it is: so those are kept and named,
     for the engineer to judge. Related lots are left out of chosen controls; given controls are
     the engineer's choice, kept, and said to be related. Complaint lots made from one another
-    share every factor of the first: their "common causes" are one lot's."""
+    share every factor of the first: their "common causes" are one lot's. `passed_over`:
+    comparable lots of the genealogy not picked (see _chosen_controls), named with the related
+    controls; `replaced`: the controls are as many as asked all the same."""
     upstream = {row["lot_id"]: {*row["raw_lots"], *row["input_lots"]} for row in rows}
     is_complaint = set(complaints)
-    below = {lot for c in complaints for lot in upstream.get(c, ()) if lot not in is_complaint}
-    related = [c for c in controls if c in below or upstream.get(c, set()) & is_complaint]
+    related = [*passed_over, *_genealogy(complaints, controls, rows)]
     status = {row["lot_id"]: row.get("status") for row in rows}
     not_good = [c for c in controls if status.get(c) in NOT_GOOD and c not in related]
     dropped = set(related) if chosen else set()
     kept = [c for c in controls if c not in dropped]
     notes = []
-    if related:
+    if related and chosen and replaced:
+        notes.append(f"{counted(len(related), 'comparable lot')} passed over, made from or into "
+                     f"a complaint lot (sharing its factors by construction, not by chance), "
+                     f"the controls taken from the period's other lots: "
+                     f"{first_ids(sorted(related), 8)}")  # fmt: skip
+    elif related:
         notes.append(f"{counted(len(related), 'control lot')} "
                      f"{'left out' if chosen else 'given'}, made from or into a complaint lot "
                      f"(sharing its factors by construction, not by chance): "

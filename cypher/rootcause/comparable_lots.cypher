@@ -2,7 +2,12 @@
 // complaint lots' own period, the complaint lots themselves excluded. At most $max_controls of
 // them, evenly spaced in creation time within each material and shared out in proportion to its
 // comparable lots (thinned here, so that tens of thousands of candidates never cross the wire),
-// and how many there were.
+// and how many there were (the lots passed over included).
+// $passed_over and $downstream_of: lots not to be picked — the complaints' genealogy as an
+// earlier pick found it (rootcause.py; see below): a pick that falls on one takes its nearest
+// free neighbour, as one that falls on a complaint lot does, so the ranking still counts
+// $max_controls; `passed_over` returns those that are comparable lots (of the materials and the
+// period), in creation order.
 // Each material's lots come from the index lot_material_created in (created_at, lot_id) order:
 // no lot is read and nothing is sorted. The seek collects node references, not lot ids: taking
 // each entry's lot_id out of the index cost as much again as the seek itself (1M-lot plant,
@@ -37,15 +42,37 @@ CALL (materials, first, last, without_material_id) {
   }
   RETURN collect(found) AS per_material
 }
-WITH without_material_id, per_material, inside, complaints,
+// The lots passed over: those named, and every lot downstream of the complaint lots named in
+// $downstream_of (those a pick was made from: the lots packed from one complaint batch follow
+// one another, and passed over one at a time each pick took the next), of the materials and
+// the period. Read only when picking again (both lists are empty at first).
+CALL (materials, first, last) {
+  CALL () {
+    // by id: the planner chose to read the period's lots again from the material index
+    MATCH (lot:Lot) USING INDEX lot:Lot(lot_id)
+    WHERE lot.lot_id IN $passed_over
+    RETURN lot
+    UNION
+    MATCH (source:Lot) WHERE source.lot_id IN $downstream_of
+    MATCH (source)-[:INPUT_TO|PRODUCED*]->(lot:Lot)
+    WITH DISTINCT lot
+    RETURN lot
+  }
+  WITH DISTINCT lot
+  WHERE NOT lot.lot_id IN $lot_ids AND lot.material_id IN materials
+    AND lot.created_at >= first AND lot.created_at <= last
+  WITH lot ORDER BY lot.created_at, lot.lot_id
+  RETURN collect(lot) AS passed
+}
+WITH without_material_id, per_material, inside, complaints, passed,
      reduce(n = 0, found IN per_material | n + size(found)) AS total
-WITH without_material_id, per_material, total, complaints,
+WITH without_material_id, per_material, total, passed, complaints + passed AS excluded,
      CASE WHEN total > inside THEN total - inside ELSE 0 END AS comparable
 // Each material's number of picks is the difference of the rounded running shares, so the
 // numbers add up to $max_controls exactly (rounding each material's share on its own gave
 // 999 of 1,000 for complaints of several materials); within a material the picks are evenly
 // spaced over its lots.
-WITH without_material_id, comparable, complaints, per_material, total,
+WITH without_material_id, comparable, passed, excluded, per_material, total,
      [k IN range(0, size(per_material) - 1) | CASE WHEN total = 0 THEN 0 ELSE
        toInteger(round(toFloat(reduce(n = 0, f IN per_material[0..k + 1] | n + size(f)))
                        * $max_controls / total))
@@ -53,32 +80,46 @@ WITH without_material_id, comparable, complaints, per_material, total,
                          * $max_controls / total)) END] AS picks
 // (picks are only needed when thinning: with --max-controls above the comparable lots a
 // material's share could be a range of millions)
-WITH without_material_id, comparable, complaints, per_material,
-     CASE WHEN comparable <= $max_controls THEN [] ELSE picks END AS picks
-WITH without_material_id, comparable, complaints, per_material, picks,
+WITH without_material_id, comparable, passed, excluded, per_material,
+     comparable - size(passed) <= $max_controls AS every,
+     CASE WHEN comparable - size(passed) <= $max_controls THEN [] ELSE picks END AS picks
+WITH without_material_id, comparable, passed, excluded, per_material, every, picks,
      [k IN range(0, size(picks) - 1) |
        [i IN range(0, picks[k] - 1) | toInteger(i * toFloat(size(per_material[k])) / picks[k])]
      ] AS ats,
      // how far to look for a free lot: the spacing of the lots left free, for a few of them
+     // (`reach`: as many as there are lots excluded; the first `near` after the pick are
+     // looked through first, the rest only when those are all taken — a list comprehension
+     // reads its whole range, and with 160 lots excluded the wide ranges alone took the query
+     // from 10 to 29 ms)
      [k IN range(0, size(picks) - 1) |
-       (size(per_material[k])
-        / CASE WHEN size(per_material[k]) - picks[k] - size(complaints) > 0
-               THEN size(per_material[k]) - picks[k] - size(complaints) ELSE 1 END + 1)
-       * (size(complaints) + 2)] AS reach
-// A pick that falls on a complaint lot takes the nearest lot (after it, else before it) that is
-// neither a complaint lot nor picked: dropping it gave --max-controls N only N-1 controls (1
-// none), and taking the next lot could take a lot picked already. Only the picks that fall on
-// a complaint lot look at their neighbours, as far as a few free lots' spacing.
-WITH without_material_id, comparable, CASE WHEN comparable <= $max_controls THEN per_material
+       size(per_material[k])
+       / CASE WHEN size(per_material[k]) - picks[k] - size(excluded) > 0
+              THEN size(per_material[k]) - picks[k] - size(excluded) ELSE 1 END + 1] AS spacing
+WITH without_material_id, comparable, passed, excluded, per_material, every, picks, ats,
+     [gap IN spacing | gap * 4] AS near, [gap IN spacing | gap * (size(excluded) + 2)] AS reach
+// A pick that falls on a complaint lot (or a lot passed over) takes the nearest lot (after it,
+// else before it) that is neither excluded nor picked: dropping it gave --max-controls N only
+// N-1 controls (1 none), and taking the next lot could take a lot picked already. Only the
+// picks that fall on an excluded lot look at their neighbours, as far as a few free lots'
+// spacing.
+WITH without_material_id, comparable, passed, CASE WHEN every THEN per_material
   ELSE [k IN range(0, size(per_material) - 1) |
     [at IN ats[k] |
-     CASE WHEN NOT per_material[k][at] IN complaints THEN per_material[k][at]
-          ELSE per_material[k][
-            [j IN range(at + 1, at + reach[k]) + range(at - 1, at - reach[k], -1)
-             WHERE 0 <= j < size(per_material[k]) AND NOT j IN ats[k]
-               AND NOT per_material[k][j] IN complaints][0]]
+     CASE WHEN NOT per_material[k][at] IN excluded THEN per_material[k][at]
+          ELSE per_material[k][coalesce(
+            [j IN range(at + 1, at + near[k])
+             WHERE j < size(per_material[k]) AND NOT j IN ats[k]
+               AND NOT per_material[k][j] IN excluded][0],
+            [j IN range(at + near[k] + 1, at + reach[k])
+             WHERE j < size(per_material[k]) AND NOT j IN ats[k]
+               AND NOT per_material[k][j] IN excluded][0],
+            [j IN range(at - 1, at - reach[k], -1)
+             WHERE 0 <= j AND NOT j IN ats[k] AND NOT per_material[k][j] IN excluded][0])]
      END]]
   END AS picked
 RETURN without_material_id, comparable,
        [lot_id IN [lot IN reduce(all = [], found IN picked | all + found) | lot.lot_id]
-        WHERE lot_id IS NOT NULL AND NOT lot_id IN $lot_ids] AS controls
+        WHERE lot_id IS NOT NULL AND NOT lot_id IN $lot_ids AND NOT lot_id IN $passed_over]
+         AS controls,
+       [lot IN passed | lot.lot_id] AS passed_over
