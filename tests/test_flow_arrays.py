@@ -198,6 +198,15 @@ _LOOP_OUTPUTS = [Edge("VB1", "VS1", 10, "kg"), Edge("VC1", "VS2", 2, "kg"),
                  Edge("VB1", "VS3", 1, "kg"), Edge("VD1", "VS4", 1, "kg")]  # fmt: skip
 
 
+@pytest.fixture(params=["dense", "sparse"])
+def loop_arrays(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loops are weighed in dense arrays up to flow.DENSE_LOOP_LOTS lots, in sparse ones
+    beyond (a rework bin fed from every batch): the tests below run both."""
+    if request.param == "sparse":
+        monkeypatch.setattr(flow, "DENSE_LOOP_LOTS", 0)
+
+
+@pytest.mark.usefixtures("loop_arrays")
 def test_a_loop_through_another_lot_is_weighed_to_its_fixed_point() -> None:
     """VB1 holds x = 10 + (1/2)(2/11)x = 11 kg of VA1 (weighed once around: 10.909 kg, and
     what is left of it 8.926 kg for 9 kg left); VC1 2 kg, of which 1 kg is left. Traced from
@@ -216,6 +225,7 @@ def test_a_loop_through_another_lot_is_weighed_to_its_fixed_point() -> None:
     assert both.nested == {"VA1": pytest.approx(10.0)}
 
 
+@pytest.mark.usefixtures("loop_arrays")
 def test_a_loop_through_another_lot_is_needed_all_the_way_round() -> None:
     """Backward from VD1 (1 kg of VB1): VB1's 1 kg and the 1/10 kg of it that came back round
     through VC1, and 1 kg of VA1 (VD1 is all VA1); in name order VA1 needed none."""
@@ -226,6 +236,7 @@ def test_a_loop_through_another_lot_is_needed_all_the_way_round() -> None:
     assert needed.loops == []
 
 
+@pytest.mark.usefixtures("loop_arrays")
 def test_a_loop_that_gives_back_all_it_gets_is_weighed_once_around_and_said() -> None:
     """S gives A 4 kg; A makes B and B makes A, all of each: no fixed point (what goes round
     grows without end). Weighed once around as before (a bounded answer), and named, so the

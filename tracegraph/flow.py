@@ -254,37 +254,101 @@ def _components(nodes: list[str], following: dict[str, list[str]]) -> list[list[
     return found
 
 
+# Up to how many lots a loop is weighed in dense arrays: a rework bin fed from every batch
+# and fed into later ones makes all those batches one loop, and a dense matrix of n lots is
+# n² floats (20,000 lots: 3.2 GB), so a larger loop is weighed in sparse ones.
+DENSE_LOOP_LOTS = 300
+
+
 def _loop_gain(
     loop: list[str],
     uses_of: dict[str, list[tuple[str, float]]],
     shares_of: dict[str, list[tuple[str, float]]],
 ) -> Any:
     """gain[i, k]: the fraction of loop lot k's content that reaches loop lot i in one step
-    (the fraction k sends into a step times i's share of the step's output)."""
+    (the fraction k sends into a step times i's share of the step's output); a numpy array,
+    or a scipy.sparse one for a loop of more than DENSE_LOOP_LOTS lots."""
     import numpy as np  # loaded with the trace anyway; only loops need it here
 
     at = {lot: i for i, lot in enumerate(loop)}
-    gain = np.zeros((len(loop), len(loop)))
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[float] = []
     for k, lot in enumerate(loop):
         for step, fraction in uses_of.get(lot, ()):
             for out, share in shares_of.get(step, ()):
                 i = at.get(out)
                 if i is not None:
-                    gain[i, k] += fraction * share
-    return gain
+                    rows.append(i)
+                    cols.append(k)
+                    values.append(fraction * share)
+    size = len(loop)
+    if size <= DENSE_LOOP_LOTS:
+        gain = np.zeros((size, size))
+        np.add.at(gain, (rows, cols), values)
+        return gain
+    from scipy import sparse
+
+    return sparse.csr_array((values, (rows, cols)), shape=(size, size))  # duplicates summed
+
+
+def _rows_kept(gain: Any, keep: Any) -> Any:
+    """`gain` with the rows `keep` (a 0/1 vector) says to drop zeroed."""
+    import numpy as np
+
+    if isinstance(gain, np.ndarray):
+        return keep[:, None] * gain
+    from scipy import sparse
+
+    return sparse.diags_array(keep) @ gain
 
 
 def _fixed_point(gain: Any, given: Any) -> Any | None:
     """x = given + gain @ x: what each lot of a loop holds once what comes back around is
     counted (columns: one per source). None when the loop has no finite fixed point: it sends
     back all it receives or more (A makes B and B makes A, all of each; a lot used beyond its
-    quantity), which is bad data that cannot be weighed."""
+    quantity), which is bad data that cannot be weighed. Found by the Collatz-Wielandt bound:
+    the series given + gain·given + gain²·given ... converges if (I - |gain|) y = 1 has a
+    solution y > 0 (then |gain| y < y), and for a gain of no negative entry only then; a y
+    beyond 1e9 is a loop giving back all but a billionth, taken as all."""
     import numpy as np
 
-    if len(gain) and float(np.max(np.abs(np.linalg.eigvals(gain)))) > 1.0 - 1e-9:
+    solve = _solver(gain)
+    ones = np.ones(gain.shape[0])
+    bound = solve(abs(gain), ones)
+    if bound is None or not np.all(np.isfinite(bound)) or bound.min() <= 0 or bound.max() > 1e9:
         return None
-    solved = np.linalg.solve(np.eye(len(gain)) - gain, given)
-    return solved if np.all(np.isfinite(solved)) else None
+    solved = solve(gain, given) if given.size else given
+    return solved if solved is not None and np.all(np.isfinite(solved)) else None
+
+
+def _solver(gain: Any) -> Callable[[Any, Any], Any]:
+    """solve(matrix, rhs): x with (I - matrix) x = rhs, None when I - matrix is singular;
+    dense or sparse as `gain` is."""
+    import numpy as np
+
+    size = gain.shape[0]
+    if isinstance(gain, np.ndarray):
+
+        def dense(matrix: Any, rhs: Any) -> Any:
+            try:
+                return np.linalg.solve(np.eye(size) - matrix, rhs)
+            except np.linalg.LinAlgError:
+                return None
+
+        return dense
+    import warnings
+
+    from scipy import sparse
+    from scipy.sparse.linalg import spsolve
+
+    def in_sparse(matrix: Any, rhs: Any) -> Any:
+        with warnings.catch_warnings():  # singular: a warning and NaN, which the caller reads
+            warnings.simplefilter("ignore")
+            solved = spsolve(sparse.eye_array(size, format="csc") - matrix.tocsc(), rhs)
+        return np.asarray(solved).reshape(np.shape(rhs))
+
+    return in_sparse
 
 
 def _weigh_loop(
@@ -317,12 +381,13 @@ def _weigh_loop(
     fed = np.array([[amounts.get(name, 0.0) for name in names] for amounts in given])
     fed = fed.reshape(len(loop), len(names))  # (a loop no source reached has no column)
     gain = _loop_gain(loop, uses_of, shares_of)
-    cut, start = gain.copy(), fed.copy()
+    start = fed.copy()
     for i, lot in enumerate(loop):
         if lot in sources:  # carries itself whole, whatever comes back into it
-            cut[i, :] = start[i, :] = 0.0
+            start[i, :] = 0.0
             start[i, names.index(lot)] = carried[lot][lot]
-    solved = _fixed_point(cut, start)
+    keep = np.array([0.0 if lot in sources else 1.0 for lot in loop])
+    solved = _fixed_point(_rows_kept(gain, keep), start)
     if solved is None:
         return None
     # a source's row: all that came into it (the walk keeps itself and nests the rest)
@@ -720,13 +785,13 @@ def _needs_of_loop(
     steps = dict.fromkeys(step for used in uses.values() for step, _ in used)
     shares = {step: list(_shares(outputs_of.get(step, [])).items()) for step in steps}
     # backward, a lot's need flows up to the lots its steps were made from: the transpose
-    gain = _loop_gain(loop, uses, shares).T.copy()
+    gain = _loop_gain(loop, uses, shares).T
     given = np.zeros((len(loop), 1))
     for i, lot in enumerate(loop):
         if lot in sources:
-            gain[i, :] = 0.0
             given[i, 0] = 1.0
         else:
             given[i, 0] = sum(step_fraction.get(step, 0.0) * part for step, part in uses[lot])
-    solved = _fixed_point(gain, given)
+    keep = np.array([0.0 if lot in sources else 1.0 for lot in loop])
+    solved = _fixed_point(_rows_kept(gain, keep), given)
     return None if solved is None else {lot: float(solved[i, 0]) for i, lot in enumerate(loop)}
