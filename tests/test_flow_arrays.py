@@ -188,6 +188,71 @@ def test_a_cycle_is_weighed_lot_by_lot(monkeypatch: pytest.MonkeyPatch) -> None:
     assert weighed.lots["B"] == {"A": 10.0}
 
 
+# VA1 makes VB1 (10 kg); 2 kg of VB1 reworked into VC1; 1 kg of VC1 back into VB1; 1 kg of
+# VB1 into VD1: a loop through another lot, and a lot made from it
+_LOOP_LOTS = {"VA1": Quantity(10, "kg"), "VB1": Quantity(11, "kg"), "VC1": Quantity(2, "kg"),
+              "VD1": Quantity(1, "kg")}  # fmt: skip
+_LOOP_USES = [Edge("VA1", "VS1", 10, "kg"), Edge("VB1", "VS2", 2, "kg"),
+              Edge("VC1", "VS3", 1, "kg"), Edge("VB1", "VS4", 1, "kg")]  # fmt: skip
+_LOOP_OUTPUTS = [Edge("VB1", "VS1", 10, "kg"), Edge("VC1", "VS2", 2, "kg"),
+                 Edge("VB1", "VS3", 1, "kg"), Edge("VD1", "VS4", 1, "kg")]  # fmt: skip
+
+
+@pytest.fixture(params=["dense", "sparse"])
+def loop_arrays(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loops are weighed in dense arrays up to flow.DENSE_LOOP_LOTS lots, in sparse ones
+    beyond (a rework bin fed from every batch): the tests below run both."""
+    if request.param == "sparse":
+        monkeypatch.setattr(flow, "DENSE_LOOP_LOTS", 0)
+
+
+@pytest.mark.usefixtures("loop_arrays")
+def test_a_loop_through_another_lot_is_weighed_to_its_fixed_point() -> None:
+    """VB1 holds x = 10 + (1/2)(2/11)x = 11 kg of VA1 (weighed once around: 10.909 kg, and
+    what is left of it 8.926 kg for 9 kg left); VC1 2 kg, of which 1 kg is left. Traced from
+    VB1 too, VB1 carries itself whole and holds the 10 kg of VA1 (nested)."""
+    weighed = forward({"VA1": _LOOP_LOTS["VA1"]}, _LOOP_LOTS, _LOOP_USES, _LOOP_OUTPUTS, [])
+    assert weighed.lots["VB1"] == {"VA1": pytest.approx(11.0)}
+    assert weighed.lots["VC1"] == {"VA1": pytest.approx(2.0)}
+    assert weighed.lots["VD1"] == {"VA1": pytest.approx(1.0)}
+    assert weighed.remaining["VB1"] == {"VA1": pytest.approx(8.0)}
+    assert weighed.remaining["VC1"] == {"VA1": pytest.approx(1.0)}
+    assert weighed.loops == []
+    sources = {lot: _LOOP_LOTS[lot] for lot in ("VA1", "VB1")}
+    both = forward(sources, _LOOP_LOTS, _LOOP_USES, _LOOP_OUTPUTS, [])
+    assert both.lots["VB1"] == {"VB1": 11.0}
+    assert both.lots["VC1"] == {"VB1": pytest.approx(2.0)}
+    assert both.nested == {"VA1": pytest.approx(10.0)}
+
+
+@pytest.mark.usefixtures("loop_arrays")
+def test_a_loop_through_another_lot_is_needed_all_the_way_round() -> None:
+    """Backward from VD1 (1 kg of VB1): VB1's 1 kg and the 1/10 kg of it that came back round
+    through VC1, and 1 kg of VA1 (VD1 is all VA1); in name order VA1 needed none."""
+    needed = flow.backward({"VD1": _LOOP_LOTS["VD1"]}, _LOOP_LOTS, _LOOP_USES, _LOOP_OUTPUTS)
+    for lot, amount in (("VB1", 1.1), ("VC1", 0.1), ("VA1", 1.0)):
+        got = needed.needed[lot]
+        assert got.uom == "kg" and got.amount == pytest.approx(amount), lot
+    assert needed.loops == []
+
+
+@pytest.mark.usefixtures("loop_arrays")
+def test_a_loop_that_gives_back_all_it_gets_is_weighed_once_around_and_said() -> None:
+    """S gives A 4 kg; A makes B and B makes A, all of each: no fixed point (what goes round
+    grows without end). Weighed once around as before (a bounded answer), and named, so the
+    trace can warn; forward and backward."""
+    lots = {"S": Quantity(4, "kg"), "A": Quantity(10, "kg"), "B": Quantity(10, "kg")}
+    uses = [Edge("S", "Z", 4, "kg"), Edge("A", "X", 10, "kg"), Edge("B", "Y", 10, "kg")]
+    outputs = [Edge("A", "Z", 4, "kg"), Edge("B", "X", 10, "kg"), Edge("A", "Y", 10, "kg")]
+    weighed = forward({"S": lots["S"]}, lots, uses, outputs, [])
+    assert weighed.loops == [["A", "B"]]
+    assert weighed.lots["A"] == {"S": 8.0} and weighed.lots["B"] == {"S": 4.0}
+    lots["T"] = Quantity(1, "kg")
+    needed = flow.backward({"T": lots["T"]}, lots, [*uses, Edge("B", "W", 1, "kg")],
+                           [*outputs, Edge("T", "W", 1, "kg")])  # fmt: skip
+    assert needed.loops == [["A", "B"]]
+
+
 @pytest.mark.parametrize("sources", [["B"], ["A"], ["A", "B"], ["M", "A"], ["P2"]])
 def test_forward_trace_json_is_the_same_in_arrays(
     hand_plant: TraceGraph, monkeypatch: pytest.MonkeyPatch, sources: list[str]

@@ -19,7 +19,7 @@ Everything here is pure and tested directly.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -149,8 +149,17 @@ def depths(sources: Iterable[str], following: dict[str, list[str]]) -> dict[str,
     return found
 
 
-def _topological(lots: Iterable[str], following: dict[str, list[str]]) -> list[str]:
-    """Lots so that every lot comes after those it was made from (Kahn); cycles appended."""
+# a loop's first lot in the order -> the loop's lots
+Loops = dict[str, list[str]]
+
+
+def _ordered(lots: Iterable[str], following: dict[str, list[str]]) -> tuple[list[str], Loops]:
+    """Lots so that every lot comes after those it was made from (Kahn), and the loops: lots
+    made from each other through other lots (bad data, or a rework booked to a new lot that
+    goes back into the first). Kahn leaves a loop's lots and those below it over; only then
+    are they split into strongly connected components, upstream first, each component's lots
+    together in the order and a loop keyed by its first lot (an acyclic trace costs nothing
+    more)."""
     nodes = list(dict.fromkeys(lots))
     indegree = dict.fromkeys(nodes, 0)
     for lot in nodes:
@@ -167,10 +176,229 @@ def _topological(lots: Iterable[str], following: dict[str, list[str]]) -> list[s
                 indegree[nxt] -= 1
                 if indegree[nxt] == 0:
                     queue.append(nxt)
-    if len(order) < len(nodes):  # bad data made a cycle; weigh what is left in a fixed order
+    loops: Loops = {}
+    if len(order) < len(nodes):
         placed = set(order)
-        order += sorted(lot for lot in nodes if lot not in placed)
-    return order
+        for component in _components(sorted(n for n in nodes if n not in placed), following):
+            order += component
+            if len(component) > 1 or component[0] in following.get(component[0], ()):
+                loops[component[0]] = component
+    return order, loops
+
+
+def _in_order(
+    lots: Iterable[str],
+    following: dict[str, list[str]],
+    weigh: Callable[[list[str]], bool],
+    unweighed: list[list[str]],
+) -> Iterable[str]:
+    """The lots in _ordered's order, each loop weighed (`weigh`) when its first lot comes, all
+    upstream of it weighed by then; a loop that cannot be weighed (False) goes to `unweighed`,
+    its lots walked once around, as they come."""
+    order, loops = _ordered(lots, following)
+    return _weighing(order, loops, weigh, unweighed) if loops else order
+
+
+def _weighing(
+    order: list[str], loops: Loops, weigh: Callable[[list[str]], bool], unweighed: list[list[str]]
+) -> Iterator[str]:
+    # apart from _in_order: a generator's step per lot is for traces with loops alone
+    for lot in order:
+        if lot in loops and not weigh(loops[lot]):
+            unweighed.append(loops[lot])
+        yield lot
+
+
+def _components(nodes: list[str], following: dict[str, list[str]]) -> list[list[str]]:
+    """The strongly connected components of `nodes` (edges between them alone), upstream
+    first, each sorted (Tarjan's algorithm, iterative: a long chain below a loop would
+    overflow the recursion limit)."""
+    inside = set(nodes)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in nodes:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(following.get(root, ())))]
+        while work:
+            lot, successors = work[-1]
+            for nxt in successors:
+                if nxt not in inside:
+                    continue
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(following.get(nxt, ()))))
+                    break
+                if nxt in on_stack:
+                    low[lot] = min(low[lot], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[lot])
+                if low[lot] == index[lot]:
+                    component: list[str] = []
+                    while not component or component[-1] != lot:
+                        component.append(stack.pop())
+                        on_stack.discard(component[-1])
+                    found.append(sorted(component))
+    found.reverse()  # Tarjan finds a component after every component below it
+    return found
+
+
+# Up to how many lots a loop is weighed in dense arrays: a rework bin fed from every batch
+# and fed into later ones makes all those batches one loop, and a dense matrix of n lots is
+# n² floats (20,000 lots: 3.2 GB), so a larger loop is weighed in sparse ones.
+DENSE_LOOP_LOTS = 300
+
+
+def _loop_gain(
+    loop: list[str],
+    uses_of: dict[str, list[tuple[str, float]]],
+    shares_of: dict[str, list[tuple[str, float]]],
+) -> Any:
+    """gain[i, k]: the fraction of loop lot k's content that reaches loop lot i in one step
+    (the fraction k sends into a step times i's share of the step's output); a numpy array,
+    or a scipy.sparse one for a loop of more than DENSE_LOOP_LOTS lots."""
+    import numpy as np  # loaded with the trace anyway; only loops need it here
+
+    at = {lot: i for i, lot in enumerate(loop)}
+    rows: list[int] = []
+    cols: list[int] = []
+    values: list[float] = []
+    for k, lot in enumerate(loop):
+        for step, fraction in uses_of.get(lot, ()):
+            for out, share in shares_of.get(step, ()):
+                i = at.get(out)
+                if i is not None:
+                    rows.append(i)
+                    cols.append(k)
+                    values.append(fraction * share)
+    size = len(loop)
+    if size <= DENSE_LOOP_LOTS:
+        gain = np.zeros((size, size))
+        np.add.at(gain, (rows, cols), values)
+        return gain
+    from scipy import sparse
+
+    return sparse.csr_array((values, (rows, cols)), shape=(size, size))  # duplicates summed
+
+
+def _rows_kept(gain: Any, keep: Any) -> Any:
+    """`gain` with the rows `keep` (a 0/1 vector) says to drop zeroed."""
+    import numpy as np
+
+    if isinstance(gain, np.ndarray):
+        return keep[:, None] * gain
+    from scipy import sparse
+
+    return sparse.diags_array(keep) @ gain
+
+
+def _fixed_point(gain: Any, given: Any) -> Any | None:
+    """x = given + gain @ x: what each lot of a loop holds once what comes back around is
+    counted (columns: one per source). None when the loop has no finite fixed point: it sends
+    back all it receives or more (A makes B and B makes A, all of each; a lot used beyond its
+    quantity), which is bad data that cannot be weighed. Found by the Collatz-Wielandt bound:
+    the series given + gain·given + gain²·given ... converges if (I - |gain|) y = 1 has a
+    solution y > 0 (then |gain| y < y), and for a gain of no negative entry only then; a y
+    beyond 1e9 is a loop giving back all but a billionth, taken as all."""
+    import numpy as np
+
+    solve = _solver(gain)
+    ones = np.ones(gain.shape[0])
+    bound = solve(abs(gain), ones)
+    if bound is None or not np.all(np.isfinite(bound)) or bound.min() <= 0 or bound.max() > 1e9:
+        return None
+    solved = solve(gain, given) if given.size else given
+    return solved if solved is not None and np.all(np.isfinite(solved)) else None
+
+
+def _solver(gain: Any) -> Callable[[Any, Any], Any]:
+    """solve(matrix, rhs): x with (I - matrix) x = rhs, None when I - matrix is singular;
+    dense or sparse as `gain` is."""
+    import numpy as np
+
+    size = gain.shape[0]
+    if isinstance(gain, np.ndarray):
+
+        def dense(matrix: Any, rhs: Any) -> Any:
+            try:
+                return np.linalg.solve(np.eye(size) - matrix, rhs)
+            except np.linalg.LinAlgError:
+                return None
+
+        return dense
+    import warnings
+
+    from scipy import sparse
+    from scipy.sparse.linalg import spsolve
+
+    def in_sparse(matrix: Any, rhs: Any) -> Any:
+        with warnings.catch_warnings():  # singular: a warning and NaN, which the caller reads
+            warnings.simplefilter("ignore")
+            solved = spsolve(sparse.eye_array(size, format="csc") - matrix.tocsc(), rhs)
+        return np.asarray(solved).reshape(np.shape(rhs))
+
+    return in_sparse
+
+
+def _weigh_loop(
+    loop: list[str],
+    sources: dict[str, Quantity],
+    carried: dict[str, dict[str, float]],
+    in_step: dict[str, dict[str, float]],
+    uses_of: dict[str, list[tuple[str, float]]],
+    shares_of: dict[str, list[tuple[str, float]]],
+) -> dict[str, dict[str, float]] | None:
+    """What each lot of a loop carries, at the fixed point of the flow (_fixed_point), before
+    any of them is weighed: `carried` holds what steps fed from outside the loop gave them,
+    `in_step` what the loop's steps hold from their inputs outside it. A source in the loop
+    carries itself alone (what came into it is returned with it, for `nested`). None when the
+    loop cannot be weighed."""
+    import numpy as np
+
+    given = [dict(carried.get(lot, {})) for lot in loop]
+    at = {lot: i for i, lot in enumerate(loop)}
+    for step in dict.fromkeys(step for lot in loop for step, _ in uses_of.get(lot, ())):
+        pending = in_step.get(step)
+        if not pending:
+            continue
+        for out, share in shares_of.get(step, ()):
+            if out in at:
+                into = given[at[out]]
+                for source, amount in pending.items():
+                    into[source] = into.get(source, 0.0) + amount * share
+    names = list(dict.fromkeys(source for amounts in given for source in amounts))
+    fed = np.array([[amounts.get(name, 0.0) for name in names] for amounts in given])
+    fed = fed.reshape(len(loop), len(names))  # (a loop no source reached has no column)
+    gain = _loop_gain(loop, uses_of, shares_of)
+    start = fed.copy()
+    for i, lot in enumerate(loop):
+        if lot in sources:  # carries itself whole, whatever comes back into it
+            start[i, :] = 0.0
+            start[i, names.index(lot)] = carried[lot][lot]
+    keep = np.array([0.0 if lot in sources else 1.0 for lot in loop])
+    solved = _fixed_point(_rows_kept(gain, keep), start)
+    if solved is None:
+        return None
+    # a source's row: all that came into it (the walk keeps itself and nests the rest)
+    rows = np.where([[lot in sources] for lot in loop], fed + gain @ solved, solved)
+    weighed: dict[str, dict[str, float]] = {}
+    for i, lot in enumerate(loop):
+        weighed[lot] = {name: float(rows[i, j]) for j, name in enumerate(names)
+                        if rows[i, j] != 0.0 or name in given[i]}  # fmt: skip
+        if lot in sources:
+            weighed[lot][lot] = carried[lot][lot]
+    return weighed
 
 
 def lot_graph(uses: Iterable[Edge], outputs: Iterable[Edge]) -> dict[str, list[str]]:
@@ -304,6 +532,9 @@ class ForwardFlow:
     # source -> amount of it that went into another source (traced from a lot and from a
     # batch made of it: the batch counts whole, as its own, and this much of the lot is in it)
     nested: dict[str, float] = field(default_factory=dict)
+    # loops of lots (made from each other through other lots) that cannot be weighed: they
+    # send back all they receive or more; weighed once around, in the order of their lots
+    loops: list[list[str]] = field(default_factory=list)
 
 
 # From how many lots (sources included) forward() weighs in arrays rather than lot by lot:
@@ -328,7 +559,7 @@ def forward(
 
     A trace of ARRAYS_FROM_LOTS lots or more is weighed in sparse arrays, a level of the DAG
     at a time (tracegraph.flow_arrays); a narrower one, and what the arrays cannot weigh (a
-    cycle in bad data), lot by lot (_forward_walk). Both give the same answer (tested on
+    loop of lots), lot by lot (_forward_walk). Both give the same answer (tested on
     random subgraphs, tests/test_flow_arrays.py).
     """
     uses, outputs = without_rework_in_place(uses, outputs)
@@ -351,8 +582,8 @@ def _forward_walk(
     shipped: list[Edge],
 ) -> ForwardFlow:
     """forward() a lot at a time, in topological order, over per-lot dicts of per-source
-    amounts: for what the levels cannot weigh (a cycle in bad data, edges of lots not given).
-    `uses` and `outputs` are without rework in place."""
+    amounts: for what the levels cannot weigh (a loop of lots, weighed to its fixed point by
+    _weigh_loop; edges of lots not given). `uses` and `outputs` are without rework in place."""
     basis = LotBasis(lots, [*uses, *shipped], outputs)
     following = lot_graph(uses, outputs)
     # Each use's fraction of its lot is needed twice (what the lot sends, what is gone from
@@ -390,14 +621,26 @@ def _forward_walk(
                 unplaced[source] += amount
             return
         for lot, share in shares:
+            if sealed and lot in sealed:  # a weighed loop's lot has what comes back around
+                continue
             into = carried.get(lot)
             if into is None:
                 into = carried[lot] = {}
             for source, amount in content.items():
                 into[source] = into.get(source, 0.0) + amount * share
 
+    sealed: set[str] = set()
+
+    def weigh(loop: list[str]) -> bool:
+        weighed = _weigh_loop(loop, sources, carried, in_step, uses_of, shares_of)
+        if weighed is not None:
+            carried.update(weighed)
+            sealed.update(weighed)
+        return weighed is not None
+
     nested: dict[str, float] = defaultdict(float)
-    for lot in _topological([*lots, *sources], following):
+    unweighed: list[list[str]] = []
+    for lot in _in_order([*lots, *sources], following, weigh, unweighed):
         content = carried.get(lot)
         if content is None:
             content = carried[lot] = {}
@@ -420,7 +663,7 @@ def _forward_walk(
             step_inputs_left[step] = left
             if left == 0:
                 release(step)
-    for step in list(in_step):  # steps whose inputs sit in a cycle
+    for step in list(in_step):  # steps whose inputs sit in a loop not weighed, or were not given
         release(step)
 
     lines: dict[tuple[str, str], dict[str, float]] = {}
@@ -446,6 +689,7 @@ def _forward_walk(
         remaining=remaining,
         depth=depths(sources, following),
         nested=dict(nested),
+        loops=unweighed,
     )
 
 
@@ -455,6 +699,7 @@ class BackwardFlow:
 
     needed: dict[str, Quantity]
     depth: dict[str, int]
+    loops: list[list[str]] = field(default_factory=list)  # not weighed: see ForwardFlow.loops
 
 
 def backward(
@@ -486,10 +731,17 @@ def backward(
     # went into has already received its full share from the step's outputs.
     fraction: dict[str, float] = {}
     step_fraction: dict[str, float] = defaultdict(float)
-    for lot in _topological([*sources, *lots], preceding):
+
+    def weigh(loop: list[str]) -> bool:
+        needs = _needs_of_loop(loop, sources, step_fraction, uses_of, outputs_of, basis)
+        fraction.update(needs or {})
+        return needs is not None
+
+    unweighed: list[list[str]] = []
+    for lot in _in_order([*sources, *lots], preceding, weigh, unweighed):
         if lot in sources:
             fraction[lot] = 1.0
-        else:
+        elif lot not in fraction:  # a weighed loop's lots have theirs, with what came round
             fraction[lot] = sum(
                 step_fraction[use.step] * basis.fraction(lot, use) for use in uses_of[lot]
             )
@@ -512,4 +764,34 @@ def backward(
             needed[lot] = Quantity(base / factor, unit)
         else:
             needed[lot] = Quantity(None, None)
-    return BackwardFlow(needed=needed, depth=depths(sources, preceding))
+    return BackwardFlow(needed=needed, depth=depths(sources, preceding), loops=unweighed)
+
+
+def _needs_of_loop(
+    loop: list[str],
+    sources: dict[str, Quantity],
+    step_fraction: dict[str, float],
+    uses_of: dict[str, list[Edge]],
+    outputs_of: dict[str, list[Edge]],
+    basis: LotBasis,
+) -> dict[str, float] | None:
+    """The fraction of each lot of a loop that the sources needed, at the fixed point (see
+    _fixed_point): `step_fraction` holds what the steps below the loop need of their makers;
+    a lot of the loop needs its fraction of each step it went into, and the loop's steps need
+    their share of what the loop's lots made by them need. A source needs itself whole."""
+    import numpy as np
+
+    uses = {lot: [(u.step, basis.fraction(lot, u)) for u in uses_of.get(lot, ())] for lot in loop}
+    steps = dict.fromkeys(step for used in uses.values() for step, _ in used)
+    shares = {step: list(_shares(outputs_of.get(step, [])).items()) for step in steps}
+    # backward, a lot's need flows up to the lots its steps were made from: the transpose
+    gain = _loop_gain(loop, uses, shares).T
+    given = np.zeros((len(loop), 1))
+    for i, lot in enumerate(loop):
+        if lot in sources:
+            given[i, 0] = 1.0
+        else:
+            given[i, 0] = sum(step_fraction.get(step, 0.0) * part for step, part in uses[lot])
+    keep = np.array([0.0 if lot in sources else 1.0 for lot in loop])
+    solved = _fixed_point(_rows_kept(gain, keep), given)
+    return None if solved is None else {lot: float(solved[i, 0]) for i, lot in enumerate(loop)}

@@ -61,6 +61,8 @@ class ForwardTrace:
     stock: list[dict[str, Any]] = field(default_factory=list)
     # steps whose outputs are in units that do not compare: what they held split equally
     split_equally: list[str] = field(default_factory=list)
+    # loops of lots that cannot be weighed (flow.ForwardFlow.loops)
+    loops: list[list[str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,7 +88,7 @@ class ForwardTrace:
             _unmeasured_source(source) for source in self.sources
             if source["lot_id"] in self.unmeasured_sources
         ] + _returns_from_elsewhere(self.shipments) + _split_equally(
-            self.split_equally)  # fmt: skip
+            self.split_equally) + _unweighed_loops(self.loops)  # fmt: skip
 
     @property
     def unmeasured_sources(self) -> list[str]:
@@ -145,6 +147,17 @@ class ForwardTrace:
         text = f"{counted(len(self.stock), 'lot')} to block at {counted(len(places), 'location')}"
         notes = [n for n in notes if n]
         return text + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _unweighed_loops(loops: list[list[str]]) -> list[str]:
+    """A warning for each loop of lots (made from each other through other lots) that sends
+    back all it receives or more: bad data with no finite answer, weighed once around."""
+    return [
+        f"lots {first_ids(loop, 5)} are made from each other and give back all they receive "
+        "or more: what goes round them cannot be weighed, so it is counted once around, and "
+        "what they and the lots made from them hold is not to be trusted"
+        for loop in loops
+    ]
 
 
 def _split_equally(steps: list[str]) -> list[str]:
@@ -216,6 +229,7 @@ class BackwardTrace:
     truncated: bool = False
     flags: dict[str, int] = field(default_factory=dict)
     split_equally: list[str] = field(default_factory=list)  # see ForwardTrace
+    loops: list[list[str]] = field(default_factory=list)  # see ForwardTrace
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -239,7 +253,7 @@ class BackwardTrace:
         looks for behind a complaint (see with_device_history); steps whose outputs were
         split equally."""
         return (_alarm_warnings(self.steps) + _calibration_warnings(self.steps)
-                + _split_equally(self.split_equally))  # fmt: skip
+                + _split_equally(self.split_equally) + _unweighed_loops(self.loops))  # fmt: skip
 
     def summary(self) -> str:
         raw = sum(1 for lot in self.lots if lot.get("supplier_id"))
@@ -597,6 +611,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         steps=_in_time_order(list(steps.values())),
         stock=stock,
         split_equally=flow.unevenly_measured(outputs),
+        loops=weighed.loops,
     )
 
 
@@ -990,6 +1005,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
         inspections=inspection_rows,
         flags=flags,
         split_equally=flow.unevenly_measured(outputs.values()),
+        loops=weighed.loops,
     )
     with_device_history(trace, upstream.devices)
     return trace
