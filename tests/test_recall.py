@@ -867,8 +867,10 @@ def test_a_window_recall_of_finished_lots_names_them_in_its_summary(
 ) -> None:
     """The packer's window made P1 and P2, and nothing was made from them: the summary said
     "0 lots · 3 shipment lines", which read as a recall of nothing."""
-    made = runner.invoke(app, ["recall", "--device", "PACKER-1", "--from", "2026-11-03T08:30Z",
-                               "--to", "2026-11-03T09:30Z", "--out", str(tmp_path / "w")])  # fmt: skip
+    window = ["--from", "2026-11-03T08:30Z", "--to", "2026-11-03T09:30Z"]
+    made = runner.invoke(
+        app, ["recall", "--device", "PACKER-1", *window, "--out", str(tmp_path / "w")]
+    )
     assert made.exit_code == 0, made.output
     summary = (tmp_path / "w" / "summary.txt").read_text(encoding="utf-8").splitlines()
     assert summary[2].startswith("0 lots made from P1, P2 · 3 shipment lines · 2 customers · ")
