@@ -661,3 +661,24 @@ def test_the_comparable_period_ends_at_instants_whatever_their_offsets(
     assert (found["comparable"], sorted(found["controls"])) == (2, ["END-HI", "END-LO"])
     more = graph.read("rootcause/more_controls", lot_ids=["C"], days=1, taken=["C"], missing=10)
     assert sorted(row["lot_id"] for row in more) == ["END-HI", "END-LO"]
+
+
+def test_more_controls_are_spread_over_the_period_not_its_first_lots(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """When the evenly spaced picks come out short, the controls read to make up the number
+    are spread over the period's free lots as the picks are: three of ten free lots made an
+    hour apart are the 1st, 4th and 7th, not the three oldest (which compared the complaints
+    with one end of the period only)."""
+    rows = "".join(f"F{i},BREAD,10,pcs,2026-01-07T{i:02d}:00:00Z\n" for i in range(10))
+    (tmp_path / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom,created_at\nC,BREAD,10,pcs,2026-01-07T05:30:00Z\n" + rows,
+        encoding="utf-8",
+    )
+    assert import_paths(graph, [tmp_path]).rejects == []
+    more = graph.read("rootcause/more_controls", lot_ids=["C"], days=1, taken=["C"], missing=3)
+    assert [row["lot_id"] for row in more] == ["F0", "F3", "F6"]
+    every = graph.read(
+        "rootcause/more_controls", lot_ids=["C"], days=1, taken=["C", "F1"], missing=20
+    )
+    assert [row["lot_id"] for row in every] == [f"F{i}" for i in range(10) if i != 1]
