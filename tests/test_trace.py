@@ -1913,6 +1913,8 @@ def test_trace_device_shows_a_step_with_no_end_that_may_have_run_in_the_window(
         ("2026-11-03T08:15:00.5Z", "2026-11-03 08:15 UTC"),
         ("2026-11-03T08:15:00.123+01:00", "2026-11-03 08:15 +01:00"),
         ("2026-11-03T08:15:00", "2026-11-03 08:15"),
+        # a time set with a zone name (an analyst's edit in the Browser): it showed "erlin]"
+        ("2026-11-03T08:15:00.123456789+01:00[Europe/Berlin]", "2026-11-03 08:15 Europe/Berlin"),
         (None, ""),
     ],
 )

@@ -34,7 +34,7 @@ from tracegraph.errors import ConfigurationError
 from tracegraph.gcpause import collector_paused
 from tracegraph.report import check_writable, write_html
 from tracegraph.supplier_window import SupplierWindow, trace_supplier
-from tracegraph.values import counted, skipped_locally
+from tracegraph.values import counted, skipped_locally, zone_name
 
 app = typer.Typer(
     rich_markup_mode=HELP_MARKUP,
@@ -507,13 +507,13 @@ def backward_csv_rows(result: tracing.BackwardTrace) -> list[dict[str, Any]]:
 
 
 def when_text(text: str | None) -> str:
-    """An ISO time, shortened for a table: minutes and the offset, UTC named (a bare 08:15
-    read as local time by a reader in Berlin is an hour off)."""
+    """An ISO time, shortened for a table: minutes and the zone — UTC named, an offset, or the
+    zone name Neo4j keeps for a time set with one (a bare 08:15 read as local time by a reader
+    in Berlin is an hour off; the last six characters of `+01:00[Europe/Berlin]` read
+    `erlin]`)."""
     if not text:
         return ""
-    offset = text[19:].split(".")[-1][-6:] if len(text) > 19 else ""
-    offset = "UTC" if offset in ("+00:00", "Z") or offset.endswith("Z") else offset
-    return f"{text[:16].replace('T', ' ')} {offset}".rstrip()
+    return f"{text[:16].replace('T', ' ')} {zone_name(text)}".rstrip()
 
 
 def when(text: str | None) -> str:
