@@ -458,3 +458,16 @@ def test_every_known_unit_has_its_un_ece_rec_20_code() -> None:
     assert (REC20["kg"], REC20["g"], REC20["t"], REC20["l"], REC20["ml"], REC20["pcs"]) == (
         "KGM", "GRM", "TNE", "LTR", "MLT", "H87",
     )  # fmt: skip
+
+
+def test_the_package_benchmark_writes_the_events_with_their_event_ids(
+    graph: TraceGraph, runner: CliRunner, tmp_path: Path
+) -> None:
+    """bench-package times the sheets' writers on rows that the EPCIS document had not filled
+    yet: its events' CSV had a blank event_id column. Its rows now carry the package's ids."""
+    from tracegraph.bench_package import package_rows
+
+    _, _, written = _package(graph, runner, tmp_path, RECEIVED)
+    events, _, _ = package_rows(graph, ["B"])
+    assert [row["event_id"] for row in events] == [row["event_id"] for row in written]
+    assert all(row["event_id"].startswith("urn:uuid:") for row in written)

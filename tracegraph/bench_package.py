@@ -64,12 +64,15 @@ Rows = tuple[
 
 
 def package_rows(graph: TraceGraph, lot_ids: list[str]) -> Rows:
-    """What build_package writes into the workbook for `lot_ids`: events, customers, stock."""
+    """What build_package writes into the workbook for `lot_ids`: events, customers, stock —
+    the events with their `event_id`, which the EPCIS document gives them (made before the
+    sheets, as build_package makes it: the CSV writer, timed first, wrote the column blank)."""
     trace = trace_forward(graph, lot_ids)
     details = customer_details(graph, trace)
     customers = customer_rows(trace, details.by_customer)
-    return (tracking_events(graph, trace), (customers, customer_columns(details.by_customer)),
-            stock_rows(trace))  # fmt: skip
+    events = tracking_events(graph, trace)
+    epcis_document(events, datetime.now(UTC))
+    return (events, (customers, customer_columns(details.by_customer)), stock_rows(trace))
 
 
 def openpyxl_workbook(path: Path, rows: Rows) -> Path:
