@@ -163,7 +163,8 @@ def test_a_parameter_above_the_controls_usual_range_is_a_factor() -> None:
     above it. "oven_temp_c high at bake" is upstream of all 8 complaints and of the 2 controls
     above the percentile (238, 239); the controls' 5th percentile (201.95) makes 200 and 201
     "low", a factor of no complaint: not tested. The shifts (a lot an hour) are 8 factors
-    more, and the adjustment counts every factor that could be significant."""
+    more, and the adjustment counts every factor that could be significant: of every lot, not
+    only of the complaints (the controls' shifts are as testable as theirs)."""
     controls = [f"F{i:02d}" for i in range(40)]
     complaints = [f"F{i:02d}" for i in range(40, 48)]
     rows = _bake_rows([200.0 + i for i in range(40)] + [245.0] * 8, {})
@@ -175,12 +176,11 @@ def test_a_parameter_above_the_controls_usual_range_is_a_factor() -> None:
         8, 2,
     )  # fmt: skip
     assert not any("low" in f["value"] for f in ranked)
-    # every factor is in the adjustment's count: the range factor, the device, the operation
-    # on it and the two shifts the complaints fall in could each be significant
-    carriers = np.array([f["complaints_with"] + f["controls_with"] for f in ranked])
-    assert top["p_adjusted"] == pytest.approx(
-        min(1.0, top["p_value"] * rootcause.testable_count(carriers, 8, 40))
-    )
+    # the adjustment counts the factors that could be significant: the range factor and the
+    # six shifts of 8 lots each (48 lots an hour apart); not the oven, the operation on it (all
+    # 48 lots) nor the "low" range (2 controls: p >= 0.025) — 7 (it counted the complaints' 2
+    # shifts only: 3)
+    assert top["p_adjusted"] == pytest.approx(7 * top["p_value"], rel=1e-12)
     # too few controls' values draw no range: no such factor
     few = rootcause.rank_factors(complaints, controls[:19], rows)
     assert not any(f["kind"] == "parameter out of range" for f in few)
@@ -346,7 +346,9 @@ def test_one_complaint_lot_is_never_more_than_possible() -> None:
     ranked = rootcause.rank_factors(["F200"], [f"F{i:02d}" for i in range(200)], rows)
     top = ranked[0]
     assert (top["value"], top["complaints_with"], top["controls_with"]) == ("OVEN-9", 1, 0)
-    assert top["p_adjusted"] < 0.01 and top["verdict"] == "possible"
+    # adjusted for OVEN-9 and bake on OVEN-9 (1 lot each, p 1/201 at best) and the first
+    # shift (2 lots, 06:00 and 07:00; the others, 8 lots each, cannot reach 0.05 / 3): 3 / 201
+    assert top["p_adjusted"] == pytest.approx(3 / 201) and top["verdict"] == "possible"
     assert {f["verdict"] for f in ranked} <= {"possible", "could be chance"}
     # two complaint lots are judged as before
     assert rootcause._verdict(0.001, 2, 2) == "strong common cause"
@@ -682,3 +684,42 @@ def test_more_controls_are_spread_over_the_period_not_its_first_lots(
         "rootcause/more_controls", lot_ids=["C"], days=1, taken=["C", "F1"], missing=20
     )
     assert [row["lot_id"] for row in every] == [f"F{i}" for i in range(10) if i != 1]
+
+
+def test_the_adjustment_counts_the_factors_of_every_lot_not_only_the_complaints(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """100 batches of dough each packed into three loaves; ten complaint loaves, two of them
+    from batch B000, the others from B001-B008 (one each). Two of ten sharing one of 100
+    batches happens by chance: p = 0.0030 for B000 (2 of 10, 1 of 290 controls), and any of
+    the 100 batches could have been the one. Tarone's count of testable factors was taken over
+    the complaints' factors only (9 batches: p_adjusted 0.027, "likely"); chosen after seeing
+    which lots are complaints, it no longer bounds the family-wise error (a tester's 90 random
+    sets of 10 lots: 12 called likely or strong). Over every lot's factors it is 100 (each
+    batch carried by 3 lots can reach p = 2.7e-5): p_adjusted 0.30, could be chance."""
+    at = "2026-01-07T08:00:00Z"
+    batches = [f"B{i:03d}" for i in range(100)]
+    files = {
+        "lots.csv": "lot_id,material_id,quantity,uom,created_at\n"
+        + "".join(f"{b},DOUGH,30,kg,{at}\n" for b in batches)
+        + "".join(f"{b}-{k},BREAD,10,kg,{at}\n" for b in batches for k in "abc"),
+        "steps.csv": "step_id,operation,started_at\n"
+        + "".join(f"P-{b},pack,{at}\n" for b in batches),
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\n"
+        + "".join(f"P-{b},{b},30,kg\n" for b in batches),
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\n"
+        + "".join(f"P-{b},{b}-{k},10,kg\n" for b in batches for k in "abc"),
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    complaints = ["B000-a", "B000-b", *(f"B{i:03d}-a" for i in range(1, 9))]
+    controls = [f"{b}-{k}" for b in batches for k in "abc" if f"{b}-{k}" not in complaints]
+    ranking = rootcause.rank_common_causes(graph, complaints, controls)
+    (batch,) = [f for f in ranking.factors if f["value"].startswith("B000")]
+    assert (batch["complaints_with"], batch["controls_with"]) == (2, 1)
+    p = float(hypergeom.sf(1, 300, 3, 10))
+    assert batch["p_value"] == pytest.approx(p, rel=1e-9)
+    assert batch["p_adjusted"] == pytest.approx(100 * p, rel=1e-9)
+    assert batch["verdict"] == "could be chance"
+    assert ranking.factors_tested == ranking.as_dict()["factors_tested"] == 100

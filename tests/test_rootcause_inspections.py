@@ -74,8 +74,13 @@ def _one_sided(with_bad: int, with_good: int) -> float:
 
 
 def _adjusted(ranking: rootcause.Ranking, p: float) -> float:
+    """p adjusted for the ranking's count of testable factors — of every lot ranked, which the
+    factors listed (the complaints' only) cannot tell — at least those listed that could be
+    significant."""
     carriers = np.array([f["complaints_with"] + f["controls_with"] for f in ranking.factors])
-    return min(1.0, p * rootcause.testable_count(carriers, len(COMPLAINTS), len(CONTROLS)))
+    listed = rootcause.testable_count(carriers, len(COMPLAINTS), len(CONTROLS))
+    assert ranking.factors_tested >= listed
+    return min(1.0, p * ranking.factors_tested)
 
 
 @pytest.mark.parametrize("of_bake", [False, True], ids=["of-the-lot", "of-its-bake-step"])

@@ -7,7 +7,9 @@ control lots with/without it — and Fisher's exact test (one-sided: more common
 complaints), computed once per distinct table (tracegraph.hypergeometric). p-values are
 also given adjusted for the number of factors tested (Bonferroni, counting only the factors
 that could be significant at all: Tarone's refinement), so a long list of candidates does not
-make chance look like a cause.
+make chance look like a cause. The count is over the factors of every lot ranked, complaints
+and controls alike: which factors the complaints carry is known only after labelling them,
+and a count chosen from those no longer bounds the chance of a false finding.
 
 Two kinds of factor come from what happened during a step rather than who or what ran it: an
 alarm of the step's device during the step (per device and alarm kind: "over_temperature on
@@ -101,6 +103,9 @@ class Ranking:
     # were imported with ("UTC", "+01:00, +02:00"); None when no step has a start time
     shift_timezone: str | None = None
     shift_timezone_given: bool = False
+    # how many factors the p-values are adjusted for: of every lot ranked, complaints and
+    # controls, those that could be significant at all (testable_count)
+    factors_tested: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +117,7 @@ class Ranking:
             "shift_timezone": self.shift_timezone,
             "shift_timezone_given": self.shift_timezone_given,
             "factors": self.factors,
+            "factors_tested": self.factors_tested,
             "summary": self.summary(),
             # the factors after the first with its p-value: the first is first by its kind's
             # name alone, and "strongest: alarm … on OVEN-5" hid four factors as strong
@@ -442,7 +448,7 @@ def rank_common_causes(
     zone_named = shift_zone or _step_zones(factor_rows, complaints)
     return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
                    time.perf_counter() - started, notes, warnings, left_out, zone_named,
-                   bool(shift_zone))  # fmt: skip
+                   bool(shift_zone), ranked.tested)  # fmt: skip
 
 
 def _step_zones(rows: list[dict[str, Any]], complaints: list[str]) -> str | None:
@@ -836,6 +842,7 @@ class _Ranked:
     # (the Ranges key, the controls' values) of the complaints' steps' parameters and
     # inspections' tests that had too few control values for a usual range (USUAL_RANGE_FROM)
     unranged: list[tuple[tuple[Any, ...], int]]
+    tested: int = 0  # the factors the p-values are adjusted for (testable_count)
 
 
 def _ranked(
@@ -853,8 +860,12 @@ def _ranked(
     factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone, ranges, memo)
                for row in factor_rows}  # fmt: skip
     in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))
-    # Only the complaint lots' factors are tested: the controls' others need no count.
-    in_controls = Counter(f for lot in controls for f in factors.get(lot, ()) if f in in_complaints)
+    # Only the complaint lots' factors are ranked (a factor no complaint lot carries cannot be
+    # one they share), but every factor of every lot counts in the adjustment: which factors
+    # the complaints carry is known only once the lots are labelled, and counting those alone
+    # (Tarone's m chosen after seeing the labels) let random complaint sets through as likely
+    # causes — two sibling lots of one of 100 batches among ten complaints (see testable_count)
+    in_controls = Counter(f for lot in controls for f in factors.get(lot, ()))
     n_bad, n_good = len(complaints), len(controls)
     spelled = sorted(
         (((kind, _spelled(kind, key)), (kind, key)) for kind, key in in_complaints),
@@ -864,7 +875,9 @@ def _ranked(
     with_bad = np.array([in_complaints[f] for _, f in spelled], dtype=np.int64)
     with_good = np.array([in_controls.get(f, 0) for _, f in spelled], dtype=np.int64)
     p_values = fisher_greater(with_bad, with_good, n_bad, n_good)
-    tested = testable_count(with_bad + with_good, n_bad, n_good)
+    carriers = in_controls.copy()
+    carriers.update(in_complaints)
+    tested = testable_count(np.fromiter(carriers.values(), np.int64, len(carriers)), n_bad, n_good)
     ranked = sorted(
         zip(p_values.tolist(), candidates, with_bad.tolist(), with_good.tolist(), strict=True),
         key=lambda r: (r[0], -r[2] / n_bad, r[1]),
@@ -886,7 +899,7 @@ def _ranked(
             "explanation": _explain(kind, value, a, n_bad, c, n_good, p, adjusted, compared_with),
         })  # fmt: skip
     factorless = [lot for lot in complaints if not factors.get(lot)]
-    return _Ranked(out, factorless, _unranged(complaints, factor_rows, values, ranges))
+    return _Ranked(out, factorless, _unranged(complaints, factor_rows, values, ranges), tested)
 
 
 def _unranged(
