@@ -9,19 +9,36 @@
 // step (longest_step_s, kept by the import) before the window: it may have run into it. Reading
 // a missing end as the start left out a reflow begun 20 minutes before the window. On a graph
 // imported before longest_step_s existed, the bound comes from the device's history.
+// Steps are sought by start time in the index, as `trace device` seeks them (the steps of the
+// window and of the device's longest step before it): reading every step of the device cost an
+// hour of a mixer with 54,147 steps 135k db hits and 0.8 s, the index seek 463.
 // Times compare as instants (epochMillis): two datetimes of one instant in different offsets
 // do not compare equal otherwise.
 :param {device_id: 'OVEN-3', window_start: '2026-01-05T06:00:00Z', window_end: '2026-01-05T12:00:00Z'};
 
 MATCH (device:Device {device_id: $device_id})
-WITH device, datetime($window_start).epochMillis AS starts,
-     datetime($window_end).epochMillis AS ends,
-     CASE WHEN device.longest_step_s IS NOT NULL THEN device.longest_step_s ELSE coalesce(COLLECT {
-       MATCH (device)<-[:ON]-(known:ProcessStep)
-       RETURN max(duration.inSeconds(known.started_at,
-                                     coalesce(known.ended_at, known.started_at)).seconds) + 1
-     }[0], 0) END AS longest_s
-MATCH (device)<-[:ON]-(step:ProcessStep)
+CALL (device) {
+  WITH device WHERE device.longest_step_s IS NOT NULL
+  MATCH (step:ProcessStep)-[:ON]->(device)
+  USING INDEX step:ProcessStep(started_at)
+  WHERE step.started_at >= datetime($window_start)
+                           - duration({seconds: coalesce(device.longest_step_s, 0) + 1})
+    AND step.started_at < datetime($window_end) + duration({seconds: 1})
+  RETURN step, device.longest_step_s AS longest_s
+  UNION
+  WITH device WHERE device.longest_step_s IS NULL
+  CALL (device) {
+    MATCH (device)<-[:ON]-(known:ProcessStep)
+    RETURN coalesce(max(duration.inSeconds(known.started_at,
+                                           coalesce(known.ended_at, known.started_at)).seconds) + 1,
+                    0) AS longest_s
+  }
+  MATCH (step:ProcessStep)-[:ON]->(device)
+  WHERE step.started_at < datetime($window_end) + duration({seconds: 1})
+  RETURN step, longest_s
+}
+WITH device, step, longest_s, datetime($window_start).epochMillis AS starts,
+     datetime($window_end).epochMillis AS ends
 WHERE step.started_at.epochMillis < ends
   AND (step.started_at.epochMillis >= starts
        OR (step.ended_at IS NOT NULL AND step.ended_at.epochMillis > starts)
