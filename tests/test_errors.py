@@ -341,3 +341,32 @@ def test_a_refused_request_is_told_from_one_that_may_pass_again(code: str, refus
     with pytest.raises(DatabaseError) as caught, translated_errors("bolt://test", "neo4j"):
         raise Neo4jError._hydrate_neo4j(code=code, message="m")
     assert isinstance(caught.value, RequestRefused) is refused
+
+
+def test_running_out_of_memory_is_one_line_with_a_hint_and_exit_2(
+    neo4j_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A trace of a whole 1M-lot plant from its 545 salt lots filled 4 GB and ended in
+    "unexpected failure: MemoryError:" (exit 3, report it): not a bug, a trace too big for
+    the machine — said as such, with what to do. (The memory is filled here by raising the
+    error where a trace would: a real limit makes the test depend on the machine.)"""
+    from tracegraph import trace as tracing
+    from tracegraph.cli.main import run
+
+    def too_big(*_: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(tracing, "trace_forward", too_big)
+    monkeypatch.setattr("sys.argv", ["tracegraph", "trace", "forward", "R1"])
+    with pytest.raises(SystemExit) as ended:
+        run()
+    assert ended.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "error: ran out of memory (hint: a trace or recall holds about 7 kB per lot it reaches: "
+        "trace fewer lots at once (a shorter window, a shorter --lots-file), or run it where "
+        "more memory is free)\n"
+    )

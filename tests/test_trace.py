@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from readme import tracegraph_commands
 from tracegraph import flow, queries, rootcause
+from tracegraph import trace as tracing
 from tracegraph.check import run_checks
 from tracegraph.cli import trace as cli_trace
 from tracegraph.cli.main import app
@@ -2152,3 +2153,48 @@ def test_a_loop_that_gives_back_all_it_gets_is_said(graph: TraceGraph, tmp_path:
         "what goes round them cannot be weighed, so it is counted once around, and what "
         "they and the lots made from them hold is not to be trusted"
     ]
+
+
+def test_a_trace_from_thousands_of_unmeasured_sources_warns_of_ten_and_counts_the_rest() -> None:
+    """A device window over a plant's whole span had 9,344 sources, 187 of them without a
+    quantity of their own: each had its own warning line (and finding them rebuilt the list of
+    such sources once per source: 15 s). The first ten are named one by one, the rest in one
+    line; the summary counts the sources with a thousands separator, as everywhere else."""
+    sources = [{"lot_id": f"L{i:05d}", "quantity": None if i % 50 == 0 else 10.0, "uom": "kg"}
+               for i in range(9_344)]  # fmt: skip
+    trace = tracing.ForwardTrace(sources, [], [], [], {"by_uom": {}})
+    warnings = trace.warnings
+    assert len(warnings) == 11
+    assert warnings[0].startswith("source L00000 has no quantity of its own")
+    assert warnings[9].startswith("source L00450 has no quantity of its own")
+    assert warnings[10].startswith(
+        "177 more sources (L00500, L00550, L00600, L00650, L00700 and 172 more) have no "
+        "quantity of their own either"
+    )
+    assert len(trace.unmeasured_sources) == 187
+    assert "made from L00000, L00001, L00002 and 9,341 more" in trace.summary()
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_the_terminal_tree_counts_its_source_lots_in_its_nodes(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str], runner: CliRunner,
+    direction: str,
+) -> None:  # fmt: skip
+    """A trace from 100 lots (a device window over a plant's span has tens of thousands) put
+    a root line in the tree for each, past the 60 nodes it shows, under a footer saying it
+    showed 60: the roots count in the tree's nodes, and the footer says how many sources it
+    left out and where they all are."""
+    (tmp_path / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom\n"
+        + "".join(f"L{i:03d},FLOUR,10,kg\n" for i in range(100)),
+        encoding="utf-8",
+    )
+    assert import_paths(graph, [tmp_path]).rejects == []
+    lots_file = tmp_path / "lots.txt"
+    lots_file.write_text("".join(f"L{i:03d}\n" for i in range(100)), encoding="utf-8")
+    shown = runner.invoke(app, ["trace", direction, "--lots-file", str(lots_file)])
+    assert shown.exit_code == 0, shown.output
+    roots = [line for line in shown.stdout.splitlines() if line.startswith(("├── L", "└── L"))]
+    assert len(roots) == cli_trace.TREE_LIMIT
+    assert (f"… the tree shows the first {cli_trace.TREE_LIMIT} nodes, 60 of the 100 source "
+            "lots (--format json or csv lists them all)") in shown.stdout  # fmt: skip

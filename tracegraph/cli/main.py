@@ -125,6 +125,12 @@ def run() -> None:
     """Console-script entry point."""
     try:
         app()
+        return
+    except MemoryError:
+        # said below, once the exception is gone: its traceback holds the frames that hold
+        # what filled the memory (a trace of a whole plant from its 545 salt lots: 4 GB)
+        if os.environ.get("TRACEGRAPH_DEBUG"):
+            raise
     except Exception as error:  # a bug: still one line, the traceback only on request
         if os.environ.get("TRACEGRAPH_DEBUG"):
             raise
@@ -135,3 +141,11 @@ def run() -> None:
             )
         )
         sys.exit(3)
+    print_error(
+        TracegraphError(
+            "ran out of memory",
+            hint="a trace or recall holds about 7 kB per lot it reaches: trace fewer lots at "
+            "once (a shorter window, a shorter --lots-file), or run it where more memory is free",
+        )
+    )
+    sys.exit(2)
