@@ -115,7 +115,9 @@ def test_device_window_lists_the_steps_trace_device_lists(
     # 54,147 steps read them all (135k db hits, 0.8 s on the 1M-lot plant)
     _, (statement,) = _statements((BROWSER / "device_window.cypher").read_text("utf-8"))
     with graph.driver.session(database=graph.database) as session:
-        profile = session.run("PROFILE " + statement, device_id="M1", **window).consume().profile
+        profile = (
+            session.run("PROFILE " + statement, {"device_id": "M1", **window}).consume().profile
+        )
     assert profile is not None
     assert any(op.startswith("NodeIndexSeekByRange") for op in _operators(profile))
 
