@@ -874,3 +874,28 @@ def test_a_window_recall_of_finished_lots_names_them_in_its_summary(
     assert made.exit_code == 0, made.output
     summary = (tmp_path / "w" / "summary.txt").read_text(encoding="utf-8").splitlines()
     assert summary[2].startswith("0 lots made from P1, P2 · 3 shipment lines · 2 customers · ")
+
+
+def test_the_package_summary_names_the_first_twenty_sources(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """summary.txt's "asked as" line named every lot asked for and every source: a recall of
+    a device's whole span (54,000 sources) made it one line of megabytes. The first 20 of each;
+    recall.json keeps them all."""
+    plant = tmp_path / "plant"
+    plant.mkdir()
+    (plant / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom\n" + "".join(f"L{i:02d},FLOUR,10,kg\n" for i in range(25)),
+        encoding="utf-8",
+    )
+    assert import_paths(graph, [plant]).rejects == []
+    lots_file = tmp_path / "lots.txt"
+    lots_file.write_text("".join(f"L{i:02d}\n" for i in range(25)), encoding="utf-8")
+    out = tmp_path / "package"
+    result = runner.invoke(app, ["recall", "--lots-file", str(lots_file), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    named = ", ".join(f"L{i:02d}" for i in range(20)) + " and 5 more"
+    summary = (out / "summary.txt").read_text("utf-8").splitlines()
+    assert summary[1] == f"asked as: {named} (lots {named})"
+    package = json.loads((out / "recall.json").read_text("utf-8"))
+    assert len(package["asked_as"]) == len(package["sources"]) == 25

@@ -484,6 +484,9 @@ def _shipped_text(shipped: dict[tuple[str, str], list[Any]]) -> str:
     )
 
 
+SUMMARY_IDS = 20  # lots named in summary.txt's "asked as" line, of the asked and of the sources
+
+
 # The collector paused for the whole package, as for the trace in it (see gcpause): writing a
 # commodity recall's 160k events walked its million objects again and again (6 of 57 s).
 @without_collector
@@ -579,8 +582,10 @@ def build_package(
                                 complete_in="tracking_events.xlsx and recall.json"))  # fmt: skip
     seconds = time.perf_counter() - started
     summary = out / "summary.txt"
-    sources = ", ".join(s["lot_id"] for s in trace.sources)
-    asked_text = window.text() if window is not None else ", ".join(asked)
+    # the first SUMMARY_IDS of each (recall.json has them all): a device's whole span has
+    # 54,000 sources, and a --lots-file thousands of lots, which made one line of megabytes
+    sources = first_ids([s["lot_id"] for s in trace.sources], SUMMARY_IDS)
+    asked_text = window.text() if window is not None else first_ids(asked, SUMMARY_IDS)
     summary.write_text(
         f"{recall_id}\nasked as: {asked_text} (lots {sources})\n"
         f"{trace.summary()}\n{located_text(trace.totals, trace.unmeasured_sources)}\n"
