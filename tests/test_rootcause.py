@@ -501,13 +501,17 @@ def test_chosen_controls_leave_out_lots_of_the_complaints_genealogy_and_name_lot
     everything = {f"{m}{i:02d}" for m in "BF" for i in range(20)} - {"F01", "F02", "B03"}
     assert sorted(ranking.controls) == sorted(everything - {"B01", "B02", "F03"})
     assert sorted(ranking.left_out) == ["B01", "B02", "F03"]
-    assert ranking.notes[1:] == [
+    assert ranking.notes[0] == (
+        "comparable lots: 37 lots of the same materials made within 3 days of a complaint lot "
+        "of their material"
+    )
+    assert ranking.notes[2:] == [
         "3 control lots left out, made from or into a complaint lot (sharing its factors by "
         "construction, not by chance): B01, B02, F03",
         "2 controls are on hold or rejected, counted as good: F10, F11 — if they have the "
         "defect, rank them as complaints",
     ]
-    assert ranking.notes[0].startswith("B03 has no factor in the graph")  # nothing upstream
+    assert ranking.notes[1].startswith("B03 has no factor in the graph")  # nothing upstream
     assert ranking.summary().startswith(
         "3 complaint lots against 34 controls (3 comparable lots left out: see the notes) · "
     )
@@ -530,7 +534,7 @@ def test_lots_of_the_complaints_genealogy_passed_over_are_replaced_by_other_comp
     assert len(ranking.controls) == 20 and not set(ranking.controls) & genealogy
     assert ranking.left_out and set(ranking.left_out) <= genealogy
     passed = ", ".join(sorted(ranking.left_out))
-    assert ranking.notes[1] == (
+    assert ranking.notes[2] == (
         f"{len(ranking.left_out)} comparable lots passed over, made from or into a complaint "
         "lot (sharing its factors by construction, not by chance), the controls taken from the "
         f"period's other lots: {passed}"
@@ -665,6 +669,115 @@ def test_the_comparable_period_ends_at_instants_whatever_their_offsets(
     assert sorted(row["lot_id"] for row in more) == ["END-HI", "END-LO"]
 
 
+def _daily_lots(tmp_path: Path, graph: TraceGraph) -> TraceGraph:
+    """A BREAD lot (B0101 … B0228) and a CAKE lot (K0101 … K0228) made at 08:00Z every day of
+    January and February 2026."""
+    days = [datetime(2026, 1, 1, 8, tzinfo=UTC) + timedelta(days=d) for d in range(59)]
+    (tmp_path / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom,created_at\n"
+        + "".join(f"{letter}{day:%m%d},{material},10,pcs,{day.isoformat()}\n"
+                  for day in days for letter, material in (("B", "BREAD"), ("K", "CAKE"))),
+        encoding="utf-8",
+    )  # fmt: skip
+    assert import_paths(graph, [tmp_path]).rejects == []
+    return graph
+
+
+def _made(letter: str, first: str, last: str) -> set[str]:
+    """The lots of _daily_lots of one material made from day `first` to `last` (MMDD)."""
+    days = [datetime(2026, 1, 1) + timedelta(days=d) for d in range(59)]
+    return {f"{letter}{day:%m%d}" for day in days if first <= f"{day:%m%d}" <= last}
+
+
+def test_complaints_made_a_month_apart_are_compared_with_lots_made_around_each_not_between(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """BREAD complaints of 10 January and of 10 and 11 February, a CAKE complaint of 25 January.
+    The comparable period was one span from the first complaint less 3 days to the last plus
+    3 days, of every complaint material: 7 January to 14 February, 74 lots — those made in the
+    month between the complaints were controls (on a 1M-lot plant, 50 complaints spread over
+    3 years drew from 424,857 comparable lots, nearly every finished lot). Comparable lots are
+    those made within 3 days of a complaint lot of their material: BREAD of 7-13 January and
+    7-14 February (the two February windows merged, each lot counted once), CAKE of 22-28
+    January — 18 lots, in 3 periods, and the note says the rule."""
+    graph = _daily_lots(tmp_path, graph)
+    complaints = ["B0110", "B0210", "B0211", "K0125"]
+    comparable = (_made("B", "0107", "0113") | _made("B", "0207", "0214")
+                  | _made("K", "0122", "0128")) - set(complaints)  # fmt: skip
+    ranking = rootcause.rank_common_causes(graph, complaints)
+    assert (ranking.comparable, sorted(ranking.controls)) == (18, sorted(comparable))
+    assert ranking.as_dict()["comparable_periods"] == 3
+    assert ranking.notes[0] == (
+        "comparable lots: 18 lots of the same materials made within 3 days of a complaint lot "
+        "of their material, in 3 periods (the complaint lots were made more than 6 days apart: "
+        "lots made between the periods are not compared)"
+    )
+    # thinned: evenly spaced within the windows, never a lot made between them
+    thinned = rootcause.rank_common_causes(graph, complaints, max_controls=6)
+    assert thinned.comparable == 18 and len(thinned.controls) == 6
+    assert set(thinned.controls) <= comparable, thinned.controls
+    assert thinned.summary().startswith(
+        "4 complaint lots against 6 controls (evenly spaced from 18 comparable lots)"
+    )
+    # complaints within one window: one period, said without a count of periods
+    near = rootcause.rank_common_causes(graph, ["B0210", "B0211"])
+    assert sorted(near.controls) == sorted(_made("B", "0207", "0214") - {"B0210", "B0211"})
+    assert near.notes[0] == (
+        "comparable lots: 6 lots of the same materials made within 3 days of a complaint lot "
+        "of their material"
+    )
+    assert near.as_dict()["comparable_periods"] == 1
+
+
+def test_each_windows_ends_are_instants_whatever_their_offsets(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Complaint lots C1 and C2 made a month apart at 08:00Z, a day either side: lots made at
+    the ends of either window written in another offset are inside, a microsecond beyond
+    either end outside, and a lot made between the windows (MID) is no comparable lot — it
+    was, in the one span from C1 to C2. Both queries that read the windows agree."""
+    rows = "".join(
+        f"END-HI-{n},BREAD,10,pcs,2026-{month}-08T09:00:00+01:00\n"
+        f"END-LO-{n},BREAD,10,pcs,2026-{month}-06T03:00:00-05:00\n"
+        f"OUT-HI-{n},BREAD,10,pcs,2026-{month}-08T09:00:00.000001+01:00\n"
+        f"OUT-LO-{n},BREAD,10,pcs,2026-{month}-06T02:59:59.999999-05:00\n"
+        for n, month in ((1, "01"), (2, "02"))
+    )
+    (tmp_path / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom,created_at\n"
+        "C1,BREAD,10,pcs,2026-01-07T08:00:00Z\nC2,BREAD,10,pcs,2026-02-07T08:00:00Z\n"
+        "MID,BREAD,10,pcs,2026-01-20T08:00:00Z\n" + rows,
+        encoding="utf-8",
+    )
+    assert import_paths(graph, [tmp_path]).rejects == []
+    inside = ["END-HI-1", "END-HI-2", "END-LO-1", "END-LO-2"]
+    (found,) = graph.read(
+        "rootcause/comparable_lots",
+        lot_ids=["C1", "C2"],
+        days=1,
+        max_controls=10,
+        passed_over=[],
+        downstream_of=[],
+    )
+    assert (found["comparable"], sorted(found["controls"])) == (4, inside)
+    assert len(found["windows"]) == 2
+    more = graph.read(
+        "rootcause/more_controls", lot_ids=["C1", "C2"], days=1, taken=["C1", "C2"], missing=10
+    )
+    assert sorted(row["lot_id"] for row in more) == inside
+    # the lots passed over are those of the windows too: MID is none
+    (again,) = graph.read(
+        "rootcause/comparable_lots",
+        lot_ids=["C1", "C2"],
+        days=1,
+        max_controls=10,
+        passed_over=["END-HI-2", "MID"],
+        downstream_of=[],
+    )
+    assert again["passed_over"] == ["END-HI-2"]
+    assert sorted(again["controls"]) == ["END-HI-1", "END-LO-1", "END-LO-2"]
+
+
 def test_more_controls_are_spread_over_the_period_not_its_first_lots(
     graph: TraceGraph, tmp_path: Path
 ) -> None:
@@ -684,6 +797,22 @@ def test_more_controls_are_spread_over_the_period_not_its_first_lots(
         "rootcause/more_controls", lot_ids=["C"], days=1, taken=["C", "F1"], missing=20
     )
     assert [row["lot_id"] for row in every] == [f"F{i}" for i in range(10) if i != 1]
+    # A second complaint a month later, D at 05:30Z with ten lots G0-G9 made an hour apart
+    # around it, and a lot made between the two (MID): the free lots are those of the two
+    # windows only, 20, and six of them are spread over both — MID was one of the 21 free lots
+    # of the one span from C to D.
+    (tmp_path / "later").mkdir()
+    (tmp_path / "later" / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom,created_at\nD,BREAD,10,pcs,2026-02-07T05:30:00Z\n"
+        "MID,BREAD,10,pcs,2026-01-20T05:30:00Z\n"
+        + "".join(f"G{i},BREAD,10,pcs,2026-02-07T{i:02d}:00:00Z\n" for i in range(10)),
+        encoding="utf-8",
+    )
+    assert import_paths(graph, [tmp_path / "later"]).rejects == []
+    both = graph.read(
+        "rootcause/more_controls", lot_ids=["C", "D"], days=1, taken=["C", "D"], missing=6
+    )
+    assert [row["lot_id"] for row in both] == ["F0", "F3", "F6", "G0", "G3", "G6"]
 
 
 def test_the_adjustment_counts_the_factors_of_every_lot_not_only_the_complaints(

@@ -106,6 +106,9 @@ class Ranking:
     # how many factors the p-values are adjusted for: of every lot ranked, complaints and
     # controls, those that could be significant at all (testable_count)
     factors_tested: int = 0
+    # how many periods the comparable lots were made in: the windows of --period-days around
+    # the complaint lots, merged where they overlap (0 with given controls)
+    periods: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +117,7 @@ class Ranking:
             "controls_left_out": self.left_out,
             "controls_chosen": "given" if self.controls_given else "comparable lots",
             "comparable_lots": self.comparable,
+            "comparable_periods": self.periods,
             "shift_timezone": self.shift_timezone,
             "shift_timezone_given": self.shift_timezone_given,
             "factors": self.factors,
@@ -391,11 +395,11 @@ def rank_common_causes(
         complaints, controls, factor_rows = _given_lots(
             graph, complaint_ids, control_ids, inspections
         )
-        comparable = len(controls)
+        comparable, periods = len(controls), 0
         passed_over: list[str] = []
     else:
         complaints = resolve_lots(graph, complaint_ids)
-        comparable, controls, passed_over, factor_rows = _chosen_controls(
+        comparable, periods, controls, passed_over, factor_rows = _chosen_controls(
             graph, complaints, period_days, max_controls, inspections
         )
     kept, said, warnings = _unrelated_good_controls(
@@ -437,6 +441,8 @@ def rank_common_causes(
     notes = [f"{lot} is a complaint lot: left out of the controls"
              for lot in dict.fromkeys(normal_id(c) for c in control_ids or ())
              if lot in complaints]  # fmt: skip
+    if not control_ids:
+        notes.append(_period_note(comparable, periods, period_days))
     # said of a lot with no factor at all: a received lot with no step upstream still has its
     # supplier, and was said to share none while its supplier was ranked
     notes += [f"{lot} has no factor in the graph (no supplier, and nothing upstream: a stub, "
@@ -448,7 +454,19 @@ def rank_common_causes(
     zone_named = shift_zone or _step_zones(factor_rows, complaints)
     return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
                    time.perf_counter() - started, notes, warnings, left_out, zone_named,
-                   bool(shift_zone), ranked.tested)  # fmt: skip
+                   bool(shift_zone), ranked.tested, periods)  # fmt: skip
+
+
+def _period_note(comparable: int, periods: int, days: int) -> str:
+    """Which lots the controls were drawn from: the rule, and how many periods it gave when the
+    complaint lots were made far apart (the lots made between them are not comparable)."""
+    text = (f"comparable lots: {counted(comparable, 'lot')} of the same materials made within "
+            f"{counted(days, 'day')} of a complaint lot of their material")  # fmt: skip
+    if periods > 1:
+        text += (f", in {periods:,} periods (the complaint lots were made more than "
+                 f"{counted(2 * days, 'day')} apart: lots made between the periods are not "
+                 "compared)")  # fmt: skip
+    return text
 
 
 def _step_zones(rows: list[dict[str, Any]], complaints: list[str]) -> str | None:
@@ -476,24 +494,25 @@ PICK_ROUNDS = 8
 def _chosen_controls(
     graph: TraceGraph, complaints: list[str], period_days: int, max_controls: int,
     inspections: bool,
-) -> tuple[int, list[str], list[str], list[Any]]:  # fmt: skip
-    """How many comparable lots there are, up to `max_controls` of them picked, the comparable
-    lots passed over as of the complaints' genealogy, and the factor rows of the complaints and
-    of every lot picked. Whether a lot was made from a complaint lot, or went into one, is
-    known once the factor rows are read: when some picks are, the comparable lots are picked
-    again passing over those, every lot upstream of a complaint and every lot downstream of a
-    complaint some pick was made from (whether picked or not: a day's consecutive complaints
-    have consecutive batches upstream, a complaint batch consecutive lots packed from it, and
-    passed over only as picked, the neighbours taken in their place were more of them — 50
-    such complaints on the 100k-lot plant took four picks, now two), each lot's row read once.
-    Excluding the genealogy in the first pick would need every complaint's lots downstream —
-    the whole plant's for a raw lot — in every ranking, which almost never has one."""
+) -> tuple[int, int, list[str], list[str], list[Any]]:  # fmt: skip
+    """How many comparable lots there are and in how many periods (_periods), up to
+    `max_controls` of them picked, the comparable lots passed over as of the complaints'
+    genealogy, and the factor rows of the complaints and of every lot picked. Whether a lot
+    was made from a complaint lot, or went into one, is known once the factor rows are read:
+    when some picks are, the comparable lots are picked again passing over those, every lot
+    upstream of a complaint and every lot downstream of a complaint some pick was made from
+    (whether picked or not: a day's consecutive complaints have consecutive batches upstream, a
+    complaint batch consecutive lots packed from it, and passed over only as picked, the
+    neighbours taken in their place were more of them — 50 such complaints on the 100k-lot
+    plant took four picks, now two), each lot's row read once. Excluding the genealogy in the
+    first pick would need every complaint's lots downstream — the whole plant's for a raw lot —
+    in every ranking, which almost never has one."""
     avoid: list[str] = []
     sources: list[str] = []  # complaint lots some pick was made from
     is_complaint = set(complaints)
     rows: dict[str, Any] = {}
     for _ in range(PICK_ROUNDS):
-        comparable, controls, passed = _comparable_lots(
+        comparable, periods, controls, passed = _comparable_lots(
             graph, complaints, period_days, max_controls, avoid, sources
         )
         if not controls:
@@ -513,16 +532,17 @@ def _chosen_controls(
                                       for lot in (*rows[c]["raw_lots"], *rows[c]["input_lots"])
                                       if lot in is_complaint)})  # fmt: skip
     picked = {*complaints, *controls, *passed}
-    return comparable, controls, passed, [row for lot, row in rows.items() if lot in picked]
+    return (comparable, periods, controls, passed,
+            [row for lot, row in rows.items() if lot in picked])  # fmt: skip
 
 
 def _comparable_lots(
     graph: TraceGraph, complaints: list[str], period_days: int, max_controls: int,
     avoid: list[str], sources: list[str],
-) -> tuple[int, list[str], list[str]]:  # fmt: skip
-    """How many comparable lots there are, up to `max_controls` of them evenly spaced, none of
-    `avoid` nor downstream of `sources`, and the comparable lots among those passed over
-    (cypher/rootcause/comparable_lots.cypher)."""
+) -> tuple[int, int, list[str], list[str]]:  # fmt: skip
+    """How many comparable lots there are and in how many periods (_periods), up to
+    `max_controls` of them evenly spaced, none of `avoid` nor downstream of `sources`, and the
+    comparable lots among those passed over (cypher/rootcause/comparable_lots.cypher)."""
     (found,) = graph.read(
         "rootcause/comparable_lots", lot_ids=complaints, days=period_days,
         max_controls=max_controls, passed_over=avoid, downstream_of=sources,
@@ -543,7 +563,18 @@ def _comparable_lots(
             "rootcause/more_controls", lot_ids=complaints, days=period_days,
             taken=[*complaints, *controls, *passed], missing=missing,
         )]  # fmt: skip
-    return comparable, controls, passed
+    return comparable, _periods(found["windows"]), controls, passed
+
+
+def _periods(windows: list[list[Any]]) -> int:
+    """How many periods the materials' windows [first, last] cover, merged across materials:
+    BREAD's and CAKE's windows around the same days are one period."""
+    periods, end = 0, None
+    for first, last in sorted((w[0].to_native(), w[1].to_native()) for w in windows):
+        if end is None or first > end:
+            periods += 1
+        end = last if end is None or last > end else end
+    return periods
 
 
 def _upstream_of(complaints: list[str], rows: list[dict[str, Any]]) -> set[str]:

@@ -1,18 +1,29 @@
 // More controls, read only when the evenly spaced picks of comparable_lots.cypher came out
 // short of what was asked (two picks that fell on complaint lots took the same lot, or a
 // material had more picks than lots that are no complaint, or the complaints' genealogy was
-// passed over in clusters): $missing lots of the complaint lots' materials in the period that
-// are neither complaints nor taken, evenly spaced in creation order over those free lots, as
-// the first picks are (the first $missing in time took the period's oldest lots only).
-MATCH (complaint:Lot) WHERE complaint.lot_id IN $lot_ids
-WITH collect(DISTINCT complaint.material_id) AS materials,
-     min(complaint.created_at) - duration({days: $days}) AS first,
-     max(complaint.created_at) + duration({days: $days}) AS last
-// The period's ends as instants, as comparable_lots.cypher has them (see there).
-WITH materials,
-     CASE WHEN first IS NOT NULL THEN datetime({datetime: first, timezone: '-18:00'}) END AS first,
-     CASE WHEN last IS NOT NULL THEN datetime({datetime: last, timezone: '+18:00'}) END AS last
-UNWIND materials AS material_id
+// passed over in clusters): $missing lots of the complaint lots' materials in their windows
+// that are neither complaints nor taken, evenly spaced in creation order over those free lots,
+// as the first picks are (the first $missing in time took the period's oldest lots only).
+// The windows are comparable_lots.cypher's (see there): around each complaint lot, per
+// material, merged where they overlap — one span from the first complaint to the last took
+// the lots of months between complaints made months apart.
+MATCH (complaint:Lot) WHERE complaint.lot_id IN $lot_ids AND complaint.created_at IS NOT NULL
+WITH complaint.material_id AS material_id,
+     datetime({datetime: complaint.created_at - duration({days: $days}), timezone: '-18:00'})
+       AS first,
+     datetime({datetime: complaint.created_at + duration({days: $days}), timezone: '+18:00'})
+       AS last
+  ORDER BY first
+WITH material_id, collect([first, last]) AS windows
+WITH material_id,
+     reduce(merged = [], window IN windows |
+       CASE WHEN size(merged) > 0 AND window[0] <= merged[-1][1]
+            THEN merged[0..-1] + [[merged[-1][0],
+                                   CASE WHEN window[1] > merged[-1][1] THEN window[1]
+                                        ELSE merged[-1][1] END]]
+            ELSE merged + [window] END) AS windows
+UNWIND windows AS window
+WITH material_id, window[0] AS first, window[1] AS last
 MATCH (lot:Lot)
 WHERE lot.material_id = material_id AND lot.created_at >= first AND lot.created_at <= last
   AND NOT lot.lot_id IN $taken

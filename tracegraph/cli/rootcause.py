@@ -51,7 +51,9 @@ def rootcause_command(
         min=0,
         max=36500,  # a century, far past any plant's records: refused before Neo4j's date
         # arithmetic overflows (99999999999999 days was its EpochDay error)
-        help="Default controls: made within this many days of the complaint lots.",
+        help="Default controls: lots of the same materials made within this many days of a "
+        "complaint lot of their material (a window around each complaint lot, overlapping "
+        "ones merged; lots made between complaints far apart are not compared).",
     ),
     max_controls: int = typer.Option(
         DEFAULT_MAX_CONTROLS,
