@@ -117,6 +117,9 @@ class ImportSummary:
     removed_file: Path | None = None  # those rows as they were (full.write_removed)
     # a dry run --full beyond --max-removals: the error the import would exit 2 with
     refused: TracegraphError | None = None
+    # the runs before this one that did not end (killed, interrupted, failed): the stubs and
+    # nodes known only from references they made are counted and named as this run's
+    completes: list[str] = field(default_factory=list)
 
     @property
     def read(self) -> int:
@@ -167,6 +170,7 @@ class ImportSummary:
             "refused": self.refused.message if self.refused else None,
             "unchanged_files": self.unchanged_files,
             "notes": self.notes,
+            "completes": self.completes,
             "tables": self.table_counts(),
         }
 
@@ -409,8 +413,8 @@ def import_paths(
                 "full": full,
             },
         )  # fmt: skip
-        stubs_before = set(graph.read("import/stub_lot_ids")[0]["ids"])
-        references_before = graph.read("import/reference_only")[0]
+        completes = _runs_not_ended(graph, run_id)
+        stubs_before, references_before = _reported_before(graph)
         tables: dict[str, TableCounts] = {}
         rejects: list[Reject] = []
         unchanged: dict[str, str] = {}
@@ -453,6 +457,10 @@ def import_paths(
                 rejects.extend(file_rejects)
                 if not file_rejects and (mapping is not None or table_name(path) in TABLES):
                     clean.append(fingerprints[path])
+                # on the ledger as each file is done: a run killed outright (kill -9, no
+                # except below) keeps them too — `imports` showed it `? ? ? ?`
+                graph.write("import/finish_run", run_id=run_id,
+                            props=_counts_so_far(run_id, tables, rejects, unchanged))  # fmt: skip
             removal_notes: list[str] = []
             if state.present is not None and limit is not None:
                 # the limit is a share of what the graph held before tonight's rows: the
@@ -474,11 +482,11 @@ def import_paths(
             new_stubs = sorted(stubs_after - stubs_before)
             made_stubs = set(removals["lots"].kept) if "lots" in removals else set()
             references = _new_references(references_before,
-                                         graph.read("import/reference_only")[0],
+                                         _references(graph.read("import/reference_only")[0]),
                                          full_dump.reference_only(removals))  # fmt: skip
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
-                notes=schema_note + notes + state.notes
+                notes=schema_note + notes + _completes_note(completes) + state.notes
                 + _new_stubs([i for i in new_stubs if i not in made_stubs], set(stubs_now["made"]))
                 + references
                 + removal_notes + full_dump.removal_notes(removals)
@@ -489,7 +497,7 @@ def import_paths(
                 + len(orphans["lots"]),
                 seconds=time.perf_counter() - started,
                 stub_lots=new_stubs, full=full, removed=full_dump.removed_counts(removals),
-                removed_file=removed_file,
+                removed_file=removed_file, completes=[run["run_id"] for run in completes],
             )  # fmt: skip
             if rejects:
                 summary.reject_file = write_rejects(reject_path, rejects)
@@ -502,15 +510,12 @@ def import_paths(
             # With the counts of the files it finished (`imports` showed an interrupted run's
             # counts blank): the rows of the file it was writing are not in them, although
             # its whole batches are in the graph (counts_partial; a re-run completes them).
-            done = ImportSummary(run_id, tables, rejects, unchanged, [], 0, 0.0)
             with contextlib.suppress(TracegraphError):
                 graph.write("import/finish_run", run_id=run_id, props={
                     "status": status, "ended_at": datetime.now(UTC),
+                    **_counts_so_far(run_id, tables, rejects, unchanged),
                     # a refused removal came after every file was written: its counts are whole
                     "counts_partial": not isinstance(error, full_dump.RemovalRefused),
-                    "rows_read": done.read, "rows_written": done.written,
-                    "rows_rejected": done.rejected, "rows_updated": done.updated,
-                    "counts_json": json.dumps(done.table_counts()),
                     **_local_time_files(state),
                 })  # fmt: skip
             if isinstance(error, ServerUnavailable | DatabaseError):
@@ -523,6 +528,7 @@ def import_paths(
                 "status": "done", "ended_at": datetime.now(UTC), "clean_fingerprints": clean,
                 "rows_read": summary.read, "rows_written": summary.written,
                 "rows_rejected": summary.rejected, "rows_updated": summary.updated,
+                "counts_partial": None,  # whole (each finished file wrote them partial)
                 "stubs_created": summary.stubs_created,
                 "stubs_left": summary.stubs_left,  # stub_lots is cut at STUB_IDS_KEPT ids
                 # the stubs it added by id, the first STUB_IDS_KEPT (a step-only delta naming
@@ -530,6 +536,8 @@ def import_paths(
                 "stub_lots": summary.stub_lots[:STUB_IDS_KEPT],
                 "seconds": summary.seconds, "counts_json": json.dumps(summary.table_counts()),
                 "notes": summary.notes,  # rows a mapping leaves out, sheets not read, …
+                # the runs before it that did not end, whose stubs it named (_runs_not_ended)
+                "completes": summary.completes,
                 "reject_file": str(summary.reject_file) if summary.reject_file else None,
                 # a run without --full compared nothing: no count (null leaves it out)
                 "rows_removed": summary.removed_rows if full else None,
@@ -539,6 +547,18 @@ def import_paths(
             },
         )  # fmt: skip
         return summary
+
+
+def _counts_so_far(
+    run_id: str, tables: dict[str, TableCounts], rejects: list[Reject], unchanged: dict[str, str]
+) -> dict[str, Any]:
+    """The ledger's counts of the files a run has finished, marked partial: the rows of the file
+    it is writing are not in them, although its whole batches are in the graph (a re-run
+    completes them). `imports` shows them as ≥N."""
+    done = ImportSummary(run_id, tables, rejects, unchanged, [], 0, 0.0)
+    return {"counts_partial": True, "rows_read": done.read, "rows_written": done.written,
+            "rows_rejected": done.rejected, "rows_updated": done.updated,
+            "counts_json": json.dumps(done.table_counts())}  # fmt: skip
 
 
 def _local_time_files(state: RunState) -> dict[str, list[str]]:
@@ -682,6 +702,47 @@ def _migrated(graph: TraceGraph, installed: bool) -> None:
     for name in undone:
         graph.autocommit(f"migrate/{name}")
         graph.write("db/mark_migration_done", name=name)
+
+
+def _runs_not_ended(graph: TraceGraph, run_id: str) -> list[dict[str, Any]]:
+    """The runs since the last one that ended `done` that did not end themselves (run id and
+    status), oldest first. None: the stubs and nodes known only from references the graph
+    holds now were named by a run that ended, and are marked so (mark_reported.cypher). Else
+    those without the mark are theirs — a kill -9 leaves no summary, and the re-run that
+    completes its work found them already there: its ledger said nothing of them."""
+    runs = [dict(row) for row in graph.read("import/runs_not_ended", run_id=run_id)]
+    if not runs:
+        graph.write("import/mark_reported")
+    return runs
+
+
+def _reported_before(graph: TraceGraph) -> tuple[set[str], dict[str, list[str]]]:
+    """The stub lots and the nodes known only from references there as the run starts that a
+    run which ended has named: what the run finds besides them at its end is its own (or the
+    runs' it `completes`)."""
+    stubs = graph.read("import/stub_lot_ids")[0]
+    references = graph.read("import/reference_only")[0]
+    unreported = references["unreported"]
+    before = {kind: sorted(set(ids) - set(unreported[kind]))
+              for kind, ids in _references(references).items()}  # fmt: skip
+    return set(stubs["ids"]) - set(stubs["unreported"]), before
+
+
+def _references(found: Any) -> dict[str, list[str]]:
+    """reference_only's ids per kind of master data (without its `unreported`)."""
+    return {kind: ids for kind, ids in dict(found).items() if kind != "unreported"}
+
+
+def _completes_note(runs: list[dict[str, Any]]) -> list[str]:
+    """The note of a run that follows runs that did not end: it names their stubs as its own."""
+    if not runs:
+        return []
+    named = ", ".join(f"{run['status']} run {run['run_id']}" for run in runs)
+    return [
+        f"completes {named}, which did not end (killed?): the stub lots and the nodes known "
+        "only from references it created that are still there are counted and named as this "
+        "run's"
+    ]
 
 
 def _new_references(
