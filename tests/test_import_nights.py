@@ -147,3 +147,47 @@ def test_an_uninterrupted_night_names_the_same_stubs_and_references(
     (tmp_path / "C3" / "devices.csv").write_text("device_id,name,kind\nPACKER-33,Packer,packer\n")
     later = import_paths(graph, [tmp_path / "C3"])
     assert later.updated == 0 and later.notes == []  # completed, not changed
+
+
+def test_several_folders_are_written_in_the_order_given_not_by_path(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """`import mult/night9 mult/night10`: night 9 put lot A on hold with a supplier lot typo,
+    night 10 corrected both. Files were sorted by path within a table, so night10's lots came
+    first and night 9's were written last: the graph kept the hold and the typo, exit 0, no
+    note. The order given decides, and a note names the rows the later file overruled."""
+    lots = HAND_PLANT["lots.csv"].replace("lot_id,", "lot_id,status,").replace("\nA,", "\nA,,")
+    lots = "\n".join(
+        line if line.startswith(("lot_id", "A,")) or not line else line.replace(",", ",,", 1)
+        for line in lots.split("\n")
+    )
+    night9 = lots.replace("A,,FLOUR,100,kg,V1,000123", "A,hold,FLOUR,100,kg,V1,00O123")
+    night10 = lots.replace("A,,FLOUR,100,kg,V1,000123", "A,released,FLOUR,100,kg,V1,000123")
+    for name, text in (("night9", night9), ("night10", night10)):
+        (tmp_path / "mult" / name).mkdir(parents=True)
+        (tmp_path / "mult" / name / "lots.csv").write_text(text)
+    folders = [tmp_path / "mult" / "night9", tmp_path / "mult" / "night10"]
+    summary = import_paths(graph, folders)
+    assert summary.tables["lots"].files == [str(f / "lots.csv") for f in folders]
+    (row,), _, _ = graph.driver.execute_query(
+        "MATCH (lot:Lot {lot_id: 'A'})-[s:SUPPLIED_BY]->() RETURN lot.status AS status, "
+        "s.supplier_lot AS supplier_lot",
+        database_=graph.database,
+    )
+    assert (row["status"], row["supplier_lot"]) == ("released", "000123")
+    assert [note for note in summary.notes if "other values" in note] == [
+        f"{folders[1] / 'lots.csv'}: 1 lots row gives other values than "
+        f"{folders[0] / 'lots.csv'} for the same key (A): this file's were written last and won "
+        "(files are written in the order given on the command line, a folder's in natural "
+        "order: night9 before night10)"
+    ]
+
+
+def test_a_folders_files_are_found_in_natural_order(tmp_path: Path) -> None:
+    """lots_10.csv came before lots_2.csv (text order); numbers in names count as numbers."""
+    from tracegraph.importing.run import find_files
+
+    for name in ("lots_10.csv", "lots_2.csv", "lots_1.csv"):
+        (tmp_path / name).write_text("lot_id\n")
+    files, _ = find_files([tmp_path])
+    assert [f.name for f in files] == ["lots_1.csv", "lots_2.csv", "lots_10.csv"]

@@ -216,17 +216,31 @@ def _named_as_table(path: Path, mapping: Mapping | None) -> bool:
     return path.name.split(".")[0].strip().lower() in TABLES
 
 
+def natural_key(name: str) -> list[Any]:
+    """A name's sort key with its runs of digits as numbers: `night9` before `night10`,
+    `lots_2` before `lots_10` (as text, night10 came first)."""
+    return [int(part) if part.isdigit() else part.lower() for part in _DIGITS.split(name)]
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _natural_order(path: Path) -> tuple[list[Any], str]:
+    return natural_key(path.name), path.name
+
+
 def find_files(
     paths: Sequence[Path], mapping: Mapping | None = None
 ) -> tuple[list[Path], list[str]]:
     """Table files named by `paths` (folders are searched, not recursively), and notes; in
-    import order: by the table a file is, or under a mapping the first table it fills."""
+    import order: by the table a file is, or under a mapping the first table it fills; within
+    that, in the order `paths` are given, a folder's files in natural order (natural_key)."""
     files: list[Path] = []
     notes: list[str] = []
     for path in paths:
         if path.is_dir():
             outputs: list[str] = []
-            for child in sorted(path.iterdir()):
+            for child in sorted(path.iterdir(), key=_natural_order):
                 if child.is_dir():
                     if not child.name.startswith("."):
                         notes.append(f"skipped {child}: a folder (folders in a folder are not "
@@ -269,7 +283,10 @@ def find_files(
 
     # Nodes before relationships: master data, lots and steps before the rows that link them —
     # across an export's files too (a delivery file's lines name the lots of a receipts file).
-    files.sort(key=lambda p: (rank(p), str(p)))
+    # Within a table, as given (a stable sort): two nights' folders are written as successive
+    # imports would be, the later night last. By path, `night10` came before `night9`, and
+    # night 9's hold and typo, corrected by night 10, were what the graph kept.
+    files.sort(key=rank)
     return files, notes
 
 
@@ -1049,10 +1066,12 @@ class _Files:
         self.graph, self.mapping, self.zone, self.encoding = graph, mapping, zone, encoding
         self.tables, self.log, self.progress, self.state = tables, log, progress, state
         self._mapped: dict[Path, MappedFile | None] = {}  # None: the file could not be read
+        self.overlaps = _Overlaps()
 
     def run(self, files: Sequence[Path]) -> Iterator[tuple[Path, list[Reject]]]:
         """Each file with all of its rejects, once its last table is done."""
         units = plan(files, self.mapping)
+        self.overlaps.watch(units)
         left = Counter(path for path, _ in units)
         found: dict[Path, list[Reject]] = {}
         for path, table in units:
@@ -1067,7 +1086,7 @@ class _Files:
             name = table_name(path)
             counts = self.tables.setdefault(name, TableCounts(name))
             return _import_file(self.graph, path, name, self.zone, self.encoding, counts,
-                                self.log, self.progress, self.state)  # fmt: skip
+                                self.log, self.progress, self.state, self.overlaps)  # fmt: skip
         first = path not in self._mapped
         if first:
             self._mapped[path], rejects = self._map(path, self.mapping)
@@ -1123,8 +1142,84 @@ class _Files:
             )
         raw = _one_table([raw for t, raw in mapped.tables if t == table])
         written = _write_raw(self.graph, raw, table, self.zone, counts, self.log, self.progress,
-                             self.state, unconverted=len(rejects))  # fmt: skip
+                             self.state, unconverted=len(rejects),
+                             overlaps=self.overlaps)  # fmt: skip
         return rejects + [mapped.in_source_terms(table, reject) for reject in written]
+
+
+class _Overlaps:
+    """The rows of a table that more than one file of the run fills (two nights' folders, a
+    delta beside a dump), by key: a later file's row with other values for the same key is
+    written over the earlier one's — as successive imports would — and a note says how many,
+    which keys, and which file won (one per pair of files). Compared on the columns both
+    files have: a status-update file leaves the quantity as it is. Tables one file fills are
+    not kept (no cost)."""
+
+    def __init__(self) -> None:
+        self._watched: set[str] = set()
+        # table -> key -> (file, its canonical columns, the row's values of them, its extras)
+        self._seen: dict[str, dict[Any, tuple[Path, tuple[str, ...], tuple[Any, ...], Any]]] = {}
+        self._overruled: dict[tuple[str, Path], dict[Path, list[str]]] = {}
+
+    def watch(self, units: Sequence[tuple[Path, str | None]]) -> None:
+        files: dict[str, set[Path]] = {}
+        for path, table in units:
+            name = table if table is not None else table_name(path)
+            files.setdefault(name, set()).add(path)
+        self._watched = {name for name, paths in files.items() if len(paths) > 1}
+
+    def compare(
+        self, table: str, raw: RawTable, rows: Iterator[dict[str, Any]]
+    ) -> Iterator[dict[str, Any]]:
+        """The rows, passed on as they are validated, each compared with an earlier file's."""
+        if table not in self._watched or table not in TABLES:
+            yield from rows
+            return
+        seen = self._seen.setdefault(table, {})
+        overruled = self._overruled.setdefault((table, raw.path), {})
+        columns = tuple(c for c in raw.header if TABLES[table].column(c) is not None)
+        for row in rows:
+            key = full_dump.row_key(table, row)
+            values = tuple(row.get(c) for c in columns)
+            extra = row.get("_extra") or {}
+            earlier = seen.get(key)
+            if (earlier is not None and earlier[0] != raw.path
+                    and _differ(earlier, columns, values, extra)):  # fmt: skip
+                overruled.setdefault(earlier[0], []).append(full_dump.key_text(key))
+            seen[key] = (raw.path, columns, values, extra)
+            yield row
+
+    def notes(self, table: str, path: Path, dry_run: bool) -> list[str]:
+        """The notes of the rows of `path` that overrule an earlier file's of the run."""
+        notes = []
+        for earlier, keys in self._overruled.pop((table, path), {}).items():
+            one = len(keys) == 1
+            win = "would be written last and win" if dry_run else "were written last and won"
+            notes.append(
+                f"{path}: {counted(len(keys), f'{table} row')} {'gives' if one else 'give'} "
+                f"other values than {earlier} for the same key ({first_ids(keys, 5)}): this "
+                f"file's {win} (files are written in the order given on the command line, a "
+                "folder's in natural order: night9 before night10)"
+            )
+        return notes
+
+
+def _differ(
+    earlier: tuple[Path, tuple[str, ...], tuple[Any, ...], Any],
+    columns: tuple[str, ...],
+    values: tuple[Any, ...],
+    extra: dict[str, Any],
+) -> bool:
+    """Whether a row gives other values than an earlier file's row of the same key, in the
+    columns (and extra columns) both files have."""
+    _, their_columns, theirs, their_extra = earlier
+    if their_columns == columns and their_extra.keys() == extra.keys():  # the same layout
+        return theirs != values or their_extra != extra
+    old = dict(zip(their_columns, theirs, strict=True))
+    new = dict(zip(columns, values, strict=True))
+    return any(old[c] != new[c] for c in old.keys() & new.keys()) or any(
+        their_extra[c] != extra[c] for c in their_extra.keys() & extra.keys()
+    )
 
 
 def _one_table(parts: list[RawTable]) -> RawTable:
@@ -1154,6 +1249,7 @@ def _import_file(
     log: Log,
     progress: Progress,
     state: RunState,
+    overlaps: _Overlaps | None = None,
 ) -> list[Reject]:
     began = time.perf_counter()
     try:
@@ -1168,7 +1264,8 @@ def _import_file(
             state.present.unknown(name, f"{path} cannot be read")
         return [Reject(str(path), 0, "", "", str(problem))]
     _note_unread_sheets(raw, state, [name] if name in TABLES else [])
-    return _write_raw(graph, raw, name, zone, counts, log, progress, state, began)
+    return _write_raw(graph, raw, name, zone, counts, log, progress, state, began,
+                      overlaps=overlaps)  # fmt: skip
 
 
 def _say(state: RunState, log: Log, note: str) -> None:
@@ -1302,14 +1399,18 @@ def _write_raw(
     state: RunState,
     began: float | None = None,
     unconverted: int = 0,
+    overlaps: _Overlaps | None = None,
 ) -> list[Reject]:
     """Validate and write (or, without a graph, count) one table's rows of one file, and log
     its line; `unconverted`: the file's rows of this table its mapping already rejected, so
-    that the line's counts are the file's, as the summary's are."""
+    that the line's counts are the file's, as the summary's are; `overlaps`: the rows of the
+    run's earlier files of the table, to say which of them this file's rows overrule."""
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
     validated, rows = validate_lazily(raw, name, zone)
+    if overlaps is not None:
+        rows = overlaps.compare(name, raw, rows)
     compared = state.present is not None and name in TABLES
     if state.present is not None and compared:
         rows = state.present.collect(name, rows)
@@ -1326,6 +1427,8 @@ def _write_raw(
         state.present.protect(name, raw, validated.rejects, zone)
     _note_kept_names(raw, name, state, log)
     _note_short_rows(raw, state, log, frozenset(r.line for r in file_rejects))
+    for overruled in overlaps.notes(name, raw.path, graph is None) if overlaps else []:
+        _say(state, log, overruled)
     if validated.later_ends:
         later = (
             f"{raw.path}: {counted(validated.later_ends, f'{name} row')} "
