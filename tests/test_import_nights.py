@@ -191,3 +191,53 @@ def test_a_folders_files_are_found_in_natural_order(tmp_path: Path) -> None:
         (tmp_path / name).write_text("lot_id\n")
     files, _ = find_files([tmp_path])
     assert [f.name for f in files] == ["lots_1.csv", "lots_2.csv", "lots_10.csv"]
+
+
+def test_a_renamed_column_kept_as_an_extra_property_gets_a_note(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """lots.csv with `qty` for `quantity`: exit 0, no note, every lot gained a `qty` property
+    and its quantity stayed as it was — the correction went nowhere anyone looks. The file is
+    still written (extra columns are a feature), and a note in the summary and the ledger names
+    the column, the one it may be, and how to fix it."""
+    folder = tmp_path / "night"
+    folder.mkdir()
+    lots = folder / "lots.csv"
+    lots.write_text("lot_id,material_id,qty,uom,status\nA,FLOUR,90,kg,released\n")
+    summary = import_paths(graph, [folder], full=True)
+    renamed = (
+        f"{lots}: column qty is no column of lots and was stored as an extra property `qty`; "
+        "it may be quantity, which the file lacks (so quantity kept what the graph holds): if "
+        "so, rename the column to quantity, or read the export with a mapping "
+        "(importers/README.md), and import it again (a file whose qty cells are empty removes "
+        "the property)"
+    )
+    assert summary.rejected == 0 and renamed in summary.notes
+    assert renamed in import_run(graph, summary.run_id)["notes"]
+    # a process parameter on steps is no renamed column: no note
+    steps = folder / "steps.csv"
+    steps.write_text(
+        "step_id,operation,started_at,oven_temp_c,bake_min\nX,bake,2026-11-03,180,31\n"
+    )
+    lots.unlink()
+    assert import_paths(graph, [folder], timezone="UTC").notes == []
+
+
+def test_a_last_row_without_a_line_break_is_a_note_of_the_run(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """steps.csv without a final line break, its last cell perhaps cut (bake_min 31 as 3): the
+    only hint was in the file's stderr line; the summary, `--summary-file` and the ledger said
+    clean. It is a note of the run now."""
+    folder = tmp_path / "night"
+    folder.mkdir()
+    steps = folder / "steps.csv"
+    steps.write_text("step_id,operation,started_at,bake_min\nX,bake,2026-11-03T08:00Z,3")
+    summary = import_paths(graph, [folder])
+    cut = (
+        f"{steps}: no line break after the last row: check line 2 is whole (an export that "
+        "stopped writing may have cut its last value: compare it with the source, and import "
+        "the mended file again)"
+    )
+    assert summary.notes == [cut]
+    assert import_run(graph, summary.run_id)["notes"] == [cut]

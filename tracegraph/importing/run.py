@@ -10,6 +10,7 @@ before, under the same settings, is skipped as unchanged unless `force`.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import getpass
 import hashlib
 import itertools
@@ -41,6 +42,7 @@ from tracegraph.importing import full as full_dump
 from tracegraph.importing.mappings import MappedFile, Mapping, apply_mapping
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import (
+    NO_LAST_LINE_BREAK,
     SUFFIXES,
     RawTable,
     UnreadableFile,
@@ -1264,6 +1266,7 @@ def _import_file(
             state.present.unknown(name, f"{path} cannot be read")
         return [Reject(str(path), 0, "", "", str(problem))]
     _note_unread_sheets(raw, state, [name] if name in TABLES else [])
+    _note_renamed(raw, name, state, log)  # a mapping names its columns: not guessed there
     return _write_raw(graph, raw, name, zone, counts, log, progress, state, began,
                       overlaps=overlaps)  # fmt: skip
 
@@ -1282,6 +1285,89 @@ def _note_kept_names(raw: RawTable, name: str, state: RunState, log: Log) -> Non
         if column in RESERVED_PROPERTIES and table is not None and table.column(column) is None:
             _say(state, log, f"{raw.path}: column {column} is a name tracegraph keeps for "
                  f"itself: its values are stored as {kept_as(column, raw.header)}")  # fmt: skip
+
+
+# Other names exports give canonical columns (abbreviations, ERP words): an extra column so
+# named, in a file that lacks the column, is most likely it renamed (see _note_renamed).
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "quantity": ("qty", "quant", "amount", "menge", "count"),
+    "uom": ("unit", "units", "unit_of_measure", "unit_of_measurement", "einheit", "meins"),
+    "unit": ("uom", "units", "unit_of_measure"),
+    "lot_id": ("lot", "lot_no", "lot_number", "lotnumber", "batch", "batch_id", "batch_no"),
+    "material_id": ("material", "material_no", "material_number", "item", "item_id", "sku"),
+    "supplier_id": ("supplier", "vendor", "vendor_id"),
+    "supplier_lot": ("vendor_lot", "supplier_batch", "vendor_batch"),
+    "customer_id": ("customer", "customer_no"),
+    "location_id": ("location", "warehouse", "storage_location"),
+    "device_id": ("device", "machine", "machine_id", "equipment", "equipment_id"),
+    "operator_id": ("operator", "user", "user_id", "employee", "employee_id"),
+    "step_id": ("step", "step_no"),
+    "shipment_id": ("shipment", "delivery", "delivery_id"),
+    "started_at": ("start", "start_time", "started", "begin"),
+    "ended_at": ("end", "end_time", "ended", "finish"),
+    "created_at": ("created", "production_date", "produced_at"),
+    "expires_at": ("expires", "expiry", "expiry_date", "best_before", "bbd"),
+    "received_at": ("received", "receipt_date", "received_on"),
+    "shipped_at": ("shipped", "ship_date", "shipped_on"),
+    "inspected_at": ("inspected", "inspection_date"),
+}
+
+
+def _lookalike(name: str, missing: Sequence[str]) -> str | None:
+    """The canonical column among `missing` that an extra column `name` may be: an alias
+    (qty, unit), a typo (quantiy), or an abbreviation (qnty: its letters in order, the same
+    first letter)."""
+    folded = re.sub(r"[\s\-.]+", "_", name.strip().lower())
+    for column in missing:
+        if folded in _ALIASES.get(column, ()):
+            return column
+    close = difflib.get_close_matches(folded, missing, n=1, cutoff=0.8)
+    if close:
+        return close[0]
+    for column in missing:
+        letters = iter(column)
+        if (len(folded) >= 3 and folded[0] == column[0]
+                and all(letter in letters for letter in folded)):  # fmt: skip
+            return column
+    return None
+
+
+def _note_renamed(raw: RawTable, name: str, state: RunState, log: Log) -> None:
+    """An extra column named like a canonical column the file lacks (`qty` for `quantity`):
+    kept as an extra property, as extra columns are, it left `quantity` as it was and gave
+    every lot a `qty` no later dump removes — without a word. Not rejected: an extra column
+    is a feature (a step's process parameters), and the guess may be wrong; a note says it."""
+    table = TABLES.get(name)
+    if table is None:
+        return
+    missing = [c.name for c in table.columns if c.name not in raw.header]
+    for column in raw.header:
+        if table.column(column) is not None or column.startswith("_"):
+            continue
+        meant = _lookalike(column, missing)
+        if meant is not None:
+            note = (
+                f"{raw.path}: column {column} is no column of {name} and was stored as an "
+                f"extra property `{column}`; it may be {meant}, which the file lacks (so {meant} "
+                f"kept what the graph holds): if so, rename the column to {meant}, or read the "
+                "export with a mapping (importers/README.md), and import it again (a file whose "
+                f"{column} cells are empty removes the property)"
+            )
+            _say(state, log, note)
+
+
+def _note_last_line(raw: RawTable, state: RunState, log: Log) -> None:
+    """A file whose last row has all its cells but no line break after it: an export that
+    stopped writing may have cut its last value (bake_min 31 read as 3, recorded as a change).
+    The hint was only in the file's log line on stderr: the summary and ledger said clean."""
+    for note in raw.notes:
+        if note.startswith(NO_LAST_LINE_BREAK):
+            said = (
+                f"{raw.path}: {note} (an export that stopped writing may have cut its last "
+                "value: compare it with the source, and import the mended file again)"
+            )
+            if said not in state.notes:  # a mapped file's tables share the file's notes
+                _say(state, log, said)
 
 
 def _note_short_rows(
@@ -1429,6 +1515,7 @@ def _write_raw(
     _note_short_rows(raw, state, log, frozenset(r.line for r in file_rejects))
     for overruled in overlaps.notes(name, raw.path, graph is None) if overlaps else []:
         _say(state, log, overruled)
+    _note_last_line(raw, state, log)
     if validated.later_ends:
         later = (
             f"{raw.path}: {counted(validated.later_ends, f'{name} row')} "
