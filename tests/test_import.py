@@ -57,16 +57,18 @@ def _one_name(graph: TraceGraph, query: str) -> str:
 
 
 def _graph_dump(graph: TraceGraph) -> list[str]:
-    """Every node and relationship with its properties (ledger and migrations' dates excluded),
-    for comparisons."""
+    """Every node and relationship with its properties (ledger and migrations' dates excluded,
+    and the mark of the stubs a finished run named, `_reported`: ledger bookkeeping), for
+    comparisons."""
     nodes, _, _ = graph.driver.execute_query(
         "MATCH (n) WHERE NOT n:ImportRun AND NOT n:RowChange AND NOT n:Migration "
-        "RETURN labels(n) AS l, properties(n) AS p",
+        "RETURN labels(n) AS l, n {.*, _reported: null} AS p",
         database_=graph.database,
     )
     rels, _, _ = graph.driver.execute_query(
         "MATCH (a)-[r]->(b) WHERE NOT a:ImportRun AND NOT a:RowChange "
-        "RETURN type(r) AS t, properties(r) AS p, properties(a) AS a, properties(b) AS b",
+        "RETURN type(r) AS t, properties(r) AS p, a {.*, _reported: null} AS a, "
+        "b {.*, _reported: null} AS b",
         database_=graph.database,
     )
     return sorted(str(r.data()) for r in [*nodes, *rels])

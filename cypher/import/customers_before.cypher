@@ -1,6 +1,7 @@
 // The stored values of customers whose rows changed, read before the change is
 // written: the run's ledger records each changed column's old and new value
-// (tracegraph.importing.changes).
+// (tracegraph.importing.changes). Without the import's _reported mark (mark_reported.cypher):
+// a node known only from references that gets its row is no changed column `_reported`.
 UNWIND $keys AS key
 MATCH (n:Customer {customer_id: key})
-RETURN key, elementId(n) AS node, properties(n) AS props, [] AS links
+RETURN key, elementId(n) AS node, n {.*, _reported: null} AS props, [] AS links

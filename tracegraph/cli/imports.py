@@ -313,7 +313,10 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 def import_command(
     paths: list[Path] = typer.Argument(
-        ..., help="Folders of table files (lots.csv, steps.xlsx, …) or single table files."
+        ...,
+        help="Folders of table files (lots.csv, steps.xlsx, …) or single table files. Several "
+        "files of one table are written in the order given (a folder's files in natural order: "
+        "night9 before night10); a later file's row for the same key wins, with a note.",
     ),
     timezone: str = typer.Option(
         None,
@@ -397,6 +400,12 @@ def import_command(
 
     Re-running is safe: unchanged files are skipped, unchanged rows write nothing. One import
     runs at a time: a second one exits 2 and names the running import.
+
+    Tables are written nodes first (materials … lots, steps, then the rows linking them);
+    several files of one table (two nights' folders) in the order the PATHs are given, a
+    folder's files in natural order (night9 before night10, lots_2 before lots_10), as
+    successive imports would be: a later file's different row for the same key wins, and a
+    note counts and names them.
 
     `--full`: the files are complete dumps of their tables (only the tables whose files are in
     the run; several files of one table count together). Once every row is written, what the

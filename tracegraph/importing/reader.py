@@ -60,6 +60,9 @@ SEPARATOR_NAMES = {";": "semicolon-separated", "\t": "tab-separated", "|": "pipe
 # Keys of a row's cells that are no column: a row the reader could not split rightly holds
 # one, and is rejected as a whole (row_problem).
 OVERFLOW = "\0overflow"  # the cells beyond the header's columns
+# The start of a file's note that its last row has no line break after it (run.py makes it a
+# note of the run, not only of the file's log line)
+NO_LAST_LINE_BREAK = "no line break after the last row"
 SHORT = "\0short"  # a CSV file's last row, cut short: fewer cells, no line break after it
 UNCLOSED = "\0unclosed"  # a quoted cell that swallowed the lines after it
 
@@ -388,7 +391,7 @@ def _read_csv(
             rows[-1][1][SHORT] = delimiter.join(rows[-1][1][n] for n in header[:last_cells])
             short.pop()  # rejected, not read as empty cells
         else:
-            notes = (*notes, f"no line break after the last row: check line {rows[-1][0]} "
+            notes = (*notes, f"{NO_LAST_LINE_BREAK}: check line {rows[-1][0]} "
                      "is whole")  # fmt: skip
     return RawTable(path, header, rows, used, notes, repeated=repeated, delimiter=delimiter,
                     short_lines=tuple(short))  # fmt: skip

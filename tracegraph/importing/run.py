@@ -10,6 +10,7 @@ before, under the same settings, is skipped as unchanged unless `force`.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import getpass
 import hashlib
 import itertools
@@ -41,6 +42,7 @@ from tracegraph.importing import full as full_dump
 from tracegraph.importing.mappings import MappedFile, Mapping, apply_mapping
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import (
+    NO_LAST_LINE_BREAK,
     SUFFIXES,
     RawTable,
     UnreadableFile,
@@ -117,6 +119,9 @@ class ImportSummary:
     removed_file: Path | None = None  # those rows as they were (full.write_removed)
     # a dry run --full beyond --max-removals: the error the import would exit 2 with
     refused: TracegraphError | None = None
+    # the runs before this one that did not end (killed, interrupted, failed): the stubs and
+    # nodes known only from references they made are counted and named as this run's
+    completes: list[str] = field(default_factory=list)
 
     @property
     def read(self) -> int:
@@ -167,6 +172,7 @@ class ImportSummary:
             "refused": self.refused.message if self.refused else None,
             "unchanged_files": self.unchanged_files,
             "notes": self.notes,
+            "completes": self.completes,
             "tables": self.table_counts(),
         }
 
@@ -212,17 +218,31 @@ def _named_as_table(path: Path, mapping: Mapping | None) -> bool:
     return path.name.split(".")[0].strip().lower() in TABLES
 
 
+def natural_key(name: str) -> list[Any]:
+    """A name's sort key with its runs of digits as numbers: `night9` before `night10`,
+    `lots_2` before `lots_10` (as text, night10 came first)."""
+    return [int(part) if part.isdigit() else part.lower() for part in _DIGITS.split(name)]
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _natural_order(path: Path) -> tuple[list[Any], str]:
+    return natural_key(path.name), path.name
+
+
 def find_files(
     paths: Sequence[Path], mapping: Mapping | None = None
 ) -> tuple[list[Path], list[str]]:
     """Table files named by `paths` (folders are searched, not recursively), and notes; in
-    import order: by the table a file is, or under a mapping the first table it fills."""
+    import order: by the table a file is, or under a mapping the first table it fills; within
+    that, in the order `paths` are given, a folder's files in natural order (natural_key)."""
     files: list[Path] = []
     notes: list[str] = []
     for path in paths:
         if path.is_dir():
             outputs: list[str] = []
-            for child in sorted(path.iterdir()):
+            for child in sorted(path.iterdir(), key=_natural_order):
                 if child.is_dir():
                     if not child.name.startswith("."):
                         notes.append(f"skipped {child}: a folder (folders in a folder are not "
@@ -265,7 +285,10 @@ def find_files(
 
     # Nodes before relationships: master data, lots and steps before the rows that link them —
     # across an export's files too (a delivery file's lines name the lots of a receipts file).
-    files.sort(key=lambda p: (rank(p), str(p)))
+    # Within a table, as given (a stable sort): two nights' folders are written as successive
+    # imports would be, the later night last. By path, `night10` came before `night9`, and
+    # night 9's hold and typo, corrected by night 10, were what the graph kept.
+    files.sort(key=rank)
     return files, notes
 
 
@@ -409,8 +432,8 @@ def import_paths(
                 "full": full,
             },
         )  # fmt: skip
-        stubs_before = set(graph.read("import/stub_lot_ids")[0]["ids"])
-        references_before = graph.read("import/reference_only")[0]
+        completes = _runs_not_ended(graph, run_id)
+        stubs_before, references_before = _reported_before(graph)
         tables: dict[str, TableCounts] = {}
         rejects: list[Reject] = []
         unchanged: dict[str, str] = {}
@@ -453,6 +476,10 @@ def import_paths(
                 rejects.extend(file_rejects)
                 if not file_rejects and (mapping is not None or table_name(path) in TABLES):
                     clean.append(fingerprints[path])
+                # on the ledger as each file is done: a run killed outright (kill -9, no
+                # except below) keeps them too — `imports` showed it `? ? ? ?`
+                graph.write("import/finish_run", run_id=run_id,
+                            props=_counts_so_far(run_id, tables, rejects, unchanged))  # fmt: skip
             removal_notes: list[str] = []
             if state.present is not None and limit is not None:
                 # the limit is a share of what the graph held before tonight's rows: the
@@ -474,11 +501,11 @@ def import_paths(
             new_stubs = sorted(stubs_after - stubs_before)
             made_stubs = set(removals["lots"].kept) if "lots" in removals else set()
             references = _new_references(references_before,
-                                         graph.read("import/reference_only")[0],
+                                         _references(graph.read("import/reference_only")[0]),
                                          full_dump.reference_only(removals))  # fmt: skip
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
-                notes=schema_note + notes + state.notes
+                notes=schema_note + notes + _completes_note(completes) + state.notes
                 + _new_stubs([i for i in new_stubs if i not in made_stubs], set(stubs_now["made"]))
                 + references
                 + removal_notes + full_dump.removal_notes(removals)
@@ -489,7 +516,7 @@ def import_paths(
                 + len(orphans["lots"]),
                 seconds=time.perf_counter() - started,
                 stub_lots=new_stubs, full=full, removed=full_dump.removed_counts(removals),
-                removed_file=removed_file,
+                removed_file=removed_file, completes=[run["run_id"] for run in completes],
             )  # fmt: skip
             if rejects:
                 summary.reject_file = write_rejects(reject_path, rejects)
@@ -502,15 +529,12 @@ def import_paths(
             # With the counts of the files it finished (`imports` showed an interrupted run's
             # counts blank): the rows of the file it was writing are not in them, although
             # its whole batches are in the graph (counts_partial; a re-run completes them).
-            done = ImportSummary(run_id, tables, rejects, unchanged, [], 0, 0.0)
             with contextlib.suppress(TracegraphError):
                 graph.write("import/finish_run", run_id=run_id, props={
                     "status": status, "ended_at": datetime.now(UTC),
+                    **_counts_so_far(run_id, tables, rejects, unchanged),
                     # a refused removal came after every file was written: its counts are whole
                     "counts_partial": not isinstance(error, full_dump.RemovalRefused),
-                    "rows_read": done.read, "rows_written": done.written,
-                    "rows_rejected": done.rejected, "rows_updated": done.updated,
-                    "counts_json": json.dumps(done.table_counts()),
                     **_local_time_files(state),
                 })  # fmt: skip
             if isinstance(error, ServerUnavailable | DatabaseError):
@@ -523,6 +547,7 @@ def import_paths(
                 "status": "done", "ended_at": datetime.now(UTC), "clean_fingerprints": clean,
                 "rows_read": summary.read, "rows_written": summary.written,
                 "rows_rejected": summary.rejected, "rows_updated": summary.updated,
+                "counts_partial": None,  # whole (each finished file wrote them partial)
                 "stubs_created": summary.stubs_created,
                 "stubs_left": summary.stubs_left,  # stub_lots is cut at STUB_IDS_KEPT ids
                 # the stubs it added by id, the first STUB_IDS_KEPT (a step-only delta naming
@@ -530,6 +555,8 @@ def import_paths(
                 "stub_lots": summary.stub_lots[:STUB_IDS_KEPT],
                 "seconds": summary.seconds, "counts_json": json.dumps(summary.table_counts()),
                 "notes": summary.notes,  # rows a mapping leaves out, sheets not read, …
+                # the runs before it that did not end, whose stubs it named (_runs_not_ended)
+                "completes": summary.completes,
                 "reject_file": str(summary.reject_file) if summary.reject_file else None,
                 # a run without --full compared nothing: no count (null leaves it out)
                 "rows_removed": summary.removed_rows if full else None,
@@ -539,6 +566,18 @@ def import_paths(
             },
         )  # fmt: skip
         return summary
+
+
+def _counts_so_far(
+    run_id: str, tables: dict[str, TableCounts], rejects: list[Reject], unchanged: dict[str, str]
+) -> dict[str, Any]:
+    """The ledger's counts of the files a run has finished, marked partial: the rows of the file
+    it is writing are not in them, although its whole batches are in the graph (a re-run
+    completes them). `imports` shows them as ≥N."""
+    done = ImportSummary(run_id, tables, rejects, unchanged, [], 0, 0.0)
+    return {"counts_partial": True, "rows_read": done.read, "rows_written": done.written,
+            "rows_rejected": done.rejected, "rows_updated": done.updated,
+            "counts_json": json.dumps(done.table_counts())}  # fmt: skip
 
 
 def _local_time_files(state: RunState) -> dict[str, list[str]]:
@@ -682,6 +721,47 @@ def _migrated(graph: TraceGraph, installed: bool) -> None:
     for name in undone:
         graph.autocommit(f"migrate/{name}")
         graph.write("db/mark_migration_done", name=name)
+
+
+def _runs_not_ended(graph: TraceGraph, run_id: str) -> list[dict[str, Any]]:
+    """The runs since the last one that ended `done` that did not end themselves (run id and
+    status), oldest first. None: the stubs and nodes known only from references the graph
+    holds now were named by a run that ended, and are marked so (mark_reported.cypher). Else
+    those without the mark are theirs — a kill -9 leaves no summary, and the re-run that
+    completes its work found them already there: its ledger said nothing of them."""
+    runs = [dict(row) for row in graph.read("import/runs_not_ended", run_id=run_id)]
+    if not runs:
+        graph.write("import/mark_reported")
+    return runs
+
+
+def _reported_before(graph: TraceGraph) -> tuple[set[str], dict[str, list[str]]]:
+    """The stub lots and the nodes known only from references there as the run starts that a
+    run which ended has named: what the run finds besides them at its end is its own (or the
+    runs' it `completes`)."""
+    stubs = graph.read("import/stub_lot_ids")[0]
+    references = graph.read("import/reference_only")[0]
+    unreported = references["unreported"]
+    before = {kind: sorted(set(ids) - set(unreported[kind]))
+              for kind, ids in _references(references).items()}  # fmt: skip
+    return set(stubs["ids"]) - set(stubs["unreported"]), before
+
+
+def _references(found: Any) -> dict[str, list[str]]:
+    """reference_only's ids per kind of master data (without its `unreported`)."""
+    return {kind: ids for kind, ids in dict(found).items() if kind != "unreported"}
+
+
+def _completes_note(runs: list[dict[str, Any]]) -> list[str]:
+    """The note of a run that follows runs that did not end: it names their stubs as its own."""
+    if not runs:
+        return []
+    named = ", ".join(f"{run['status']} run {run['run_id']}" for run in runs)
+    return [
+        f"completes {named}, which did not end (killed?): the stub lots and the nodes known "
+        "only from references it created that are still there are counted and named as this "
+        "run's"
+    ]
 
 
 def _new_references(
@@ -988,10 +1068,12 @@ class _Files:
         self.graph, self.mapping, self.zone, self.encoding = graph, mapping, zone, encoding
         self.tables, self.log, self.progress, self.state = tables, log, progress, state
         self._mapped: dict[Path, MappedFile | None] = {}  # None: the file could not be read
+        self.overlaps = _Overlaps()
 
     def run(self, files: Sequence[Path]) -> Iterator[tuple[Path, list[Reject]]]:
         """Each file with all of its rejects, once its last table is done."""
         units = plan(files, self.mapping)
+        self.overlaps.watch(units)
         left = Counter(path for path, _ in units)
         found: dict[Path, list[Reject]] = {}
         for path, table in units:
@@ -1006,7 +1088,7 @@ class _Files:
             name = table_name(path)
             counts = self.tables.setdefault(name, TableCounts(name))
             return _import_file(self.graph, path, name, self.zone, self.encoding, counts,
-                                self.log, self.progress, self.state)  # fmt: skip
+                                self.log, self.progress, self.state, self.overlaps)  # fmt: skip
         first = path not in self._mapped
         if first:
             self._mapped[path], rejects = self._map(path, self.mapping)
@@ -1062,8 +1144,84 @@ class _Files:
             )
         raw = _one_table([raw for t, raw in mapped.tables if t == table])
         written = _write_raw(self.graph, raw, table, self.zone, counts, self.log, self.progress,
-                             self.state, unconverted=len(rejects))  # fmt: skip
+                             self.state, unconverted=len(rejects),
+                             overlaps=self.overlaps)  # fmt: skip
         return rejects + [mapped.in_source_terms(table, reject) for reject in written]
+
+
+class _Overlaps:
+    """The rows of a table that more than one file of the run fills (two nights' folders, a
+    delta beside a dump), by key: a later file's row with other values for the same key is
+    written over the earlier one's — as successive imports would — and a note says how many,
+    which keys, and which file won (one per pair of files). Compared on the columns both
+    files have: a status-update file leaves the quantity as it is. Tables one file fills are
+    not kept (no cost)."""
+
+    def __init__(self) -> None:
+        self._watched: set[str] = set()
+        # table -> key -> (file, its canonical columns, the row's values of them, its extras)
+        self._seen: dict[str, dict[Any, tuple[Path, tuple[str, ...], tuple[Any, ...], Any]]] = {}
+        self._overruled: dict[tuple[str, Path], dict[Path, list[str]]] = {}
+
+    def watch(self, units: Sequence[tuple[Path, str | None]]) -> None:
+        files: dict[str, set[Path]] = {}
+        for path, table in units:
+            name = table if table is not None else table_name(path)
+            files.setdefault(name, set()).add(path)
+        self._watched = {name for name, paths in files.items() if len(paths) > 1}
+
+    def compare(
+        self, table: str, raw: RawTable, rows: Iterator[dict[str, Any]]
+    ) -> Iterator[dict[str, Any]]:
+        """The rows, passed on as they are validated, each compared with an earlier file's."""
+        if table not in self._watched or table not in TABLES:
+            yield from rows
+            return
+        seen = self._seen.setdefault(table, {})
+        overruled = self._overruled.setdefault((table, raw.path), {})
+        columns = tuple(c for c in raw.header if TABLES[table].column(c) is not None)
+        for row in rows:
+            key = full_dump.row_key(table, row)
+            values = tuple(row.get(c) for c in columns)
+            extra = row.get("_extra") or {}
+            earlier = seen.get(key)
+            if (earlier is not None and earlier[0] != raw.path
+                    and _differ(earlier, columns, values, extra)):  # fmt: skip
+                overruled.setdefault(earlier[0], []).append(full_dump.key_text(key))
+            seen[key] = (raw.path, columns, values, extra)
+            yield row
+
+    def notes(self, table: str, path: Path, dry_run: bool) -> list[str]:
+        """The notes of the rows of `path` that overrule an earlier file's of the run."""
+        notes = []
+        for earlier, keys in self._overruled.pop((table, path), {}).items():
+            one = len(keys) == 1
+            win = "would be written last and win" if dry_run else "were written last and won"
+            notes.append(
+                f"{path}: {counted(len(keys), f'{table} row')} {'gives' if one else 'give'} "
+                f"other values than {earlier} for the same key ({first_ids(keys, 5)}): this "
+                f"file's {win} (files are written in the order given on the command line, a "
+                "folder's in natural order: night9 before night10)"
+            )
+        return notes
+
+
+def _differ(
+    earlier: tuple[Path, tuple[str, ...], tuple[Any, ...], Any],
+    columns: tuple[str, ...],
+    values: tuple[Any, ...],
+    extra: dict[str, Any],
+) -> bool:
+    """Whether a row gives other values than an earlier file's row of the same key, in the
+    columns (and extra columns) both files have."""
+    _, their_columns, theirs, their_extra = earlier
+    if their_columns == columns and their_extra.keys() == extra.keys():  # the same layout
+        return theirs != values or their_extra != extra
+    old = dict(zip(their_columns, theirs, strict=True))
+    new = dict(zip(columns, values, strict=True))
+    return any(old[c] != new[c] for c in old.keys() & new.keys()) or any(
+        their_extra[c] != extra[c] for c in their_extra.keys() & extra.keys()
+    )
 
 
 def _one_table(parts: list[RawTable]) -> RawTable:
@@ -1093,6 +1251,7 @@ def _import_file(
     log: Log,
     progress: Progress,
     state: RunState,
+    overlaps: _Overlaps | None = None,
 ) -> list[Reject]:
     began = time.perf_counter()
     try:
@@ -1107,7 +1266,9 @@ def _import_file(
             state.present.unknown(name, f"{path} cannot be read")
         return [Reject(str(path), 0, "", "", str(problem))]
     _note_unread_sheets(raw, state, [name] if name in TABLES else [])
-    return _write_raw(graph, raw, name, zone, counts, log, progress, state, began)
+    _note_renamed(raw, name, state, log)  # a mapping names its columns: not guessed there
+    return _write_raw(graph, raw, name, zone, counts, log, progress, state, began,
+                      overlaps=overlaps)  # fmt: skip
 
 
 def _say(state: RunState, log: Log, note: str) -> None:
@@ -1124,6 +1285,89 @@ def _note_kept_names(raw: RawTable, name: str, state: RunState, log: Log) -> Non
         if column in RESERVED_PROPERTIES and table is not None and table.column(column) is None:
             _say(state, log, f"{raw.path}: column {column} is a name tracegraph keeps for "
                  f"itself: its values are stored as {kept_as(column, raw.header)}")  # fmt: skip
+
+
+# Other names exports give canonical columns (abbreviations, ERP words): an extra column so
+# named, in a file that lacks the column, is most likely it renamed (see _note_renamed).
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "quantity": ("qty", "quant", "amount", "menge", "count"),
+    "uom": ("unit", "units", "unit_of_measure", "unit_of_measurement", "einheit", "meins"),
+    "unit": ("uom", "units", "unit_of_measure"),
+    "lot_id": ("lot", "lot_no", "lot_number", "lotnumber", "batch", "batch_id", "batch_no"),
+    "material_id": ("material", "material_no", "material_number", "item", "item_id", "sku"),
+    "supplier_id": ("supplier", "vendor", "vendor_id"),
+    "supplier_lot": ("vendor_lot", "supplier_batch", "vendor_batch"),
+    "customer_id": ("customer", "customer_no"),
+    "location_id": ("location", "warehouse", "storage_location"),
+    "device_id": ("device", "machine", "machine_id", "equipment", "equipment_id"),
+    "operator_id": ("operator", "user", "user_id", "employee", "employee_id"),
+    "step_id": ("step", "step_no"),
+    "shipment_id": ("shipment", "delivery", "delivery_id"),
+    "started_at": ("start", "start_time", "started", "begin"),
+    "ended_at": ("end", "end_time", "ended", "finish"),
+    "created_at": ("created", "production_date", "produced_at"),
+    "expires_at": ("expires", "expiry", "expiry_date", "best_before", "bbd"),
+    "received_at": ("received", "receipt_date", "received_on"),
+    "shipped_at": ("shipped", "ship_date", "shipped_on"),
+    "inspected_at": ("inspected", "inspection_date"),
+}
+
+
+def _lookalike(name: str, missing: Sequence[str]) -> str | None:
+    """The canonical column among `missing` that an extra column `name` may be: an alias
+    (qty, unit), a typo (quantiy), or an abbreviation (qnty: its letters in order, the same
+    first letter)."""
+    folded = re.sub(r"[\s\-.]+", "_", name.strip().lower())
+    for column in missing:
+        if folded in _ALIASES.get(column, ()):
+            return column
+    close = difflib.get_close_matches(folded, missing, n=1, cutoff=0.8)
+    if close:
+        return close[0]
+    for column in missing:
+        letters = iter(column)
+        if (len(folded) >= 3 and folded[0] == column[0]
+                and all(letter in letters for letter in folded)):  # fmt: skip
+            return column
+    return None
+
+
+def _note_renamed(raw: RawTable, name: str, state: RunState, log: Log) -> None:
+    """An extra column named like a canonical column the file lacks (`qty` for `quantity`):
+    kept as an extra property, as extra columns are, it left `quantity` as it was and gave
+    every lot a `qty` no later dump removes — without a word. Not rejected: an extra column
+    is a feature (a step's process parameters), and the guess may be wrong; a note says it."""
+    table = TABLES.get(name)
+    if table is None:
+        return
+    missing = [c.name for c in table.columns if c.name not in raw.header]
+    for column in raw.header:
+        if table.column(column) is not None or column.startswith("_"):
+            continue
+        meant = _lookalike(column, missing)
+        if meant is not None:
+            note = (
+                f"{raw.path}: column {column} is no column of {name} and was stored as an "
+                f"extra property `{column}`; it may be {meant}, which the file lacks (so {meant} "
+                f"kept what the graph holds): if so, rename the column to {meant}, or read the "
+                "export with a mapping (importers/README.md), and import it again (a file whose "
+                f"{column} cells are empty removes the property)"
+            )
+            _say(state, log, note)
+
+
+def _note_last_line(raw: RawTable, state: RunState, log: Log) -> None:
+    """A file whose last row has all its cells but no line break after it: an export that
+    stopped writing may have cut its last value (bake_min 31 read as 3, recorded as a change).
+    The hint was only in the file's log line on stderr: the summary and ledger said clean."""
+    for note in raw.notes:
+        if note.startswith(NO_LAST_LINE_BREAK):
+            said = (
+                f"{raw.path}: {note} (an export that stopped writing may have cut its last "
+                "value: compare it with the source, and import the mended file again)"
+            )
+            if said not in state.notes:  # a mapped file's tables share the file's notes
+                _say(state, log, said)
 
 
 def _note_short_rows(
@@ -1241,14 +1485,18 @@ def _write_raw(
     state: RunState,
     began: float | None = None,
     unconverted: int = 0,
+    overlaps: _Overlaps | None = None,
 ) -> list[Reject]:
     """Validate and write (or, without a graph, count) one table's rows of one file, and log
     its line; `unconverted`: the file's rows of this table its mapping already rejected, so
-    that the line's counts are the file's, as the summary's are."""
+    that the line's counts are the file's, as the summary's are; `overlaps`: the rows of the
+    run's earlier files of the table, to say which of them this file's rows overrule."""
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
     validated, rows = validate_lazily(raw, name, zone)
+    if overlaps is not None:
+        rows = overlaps.compare(name, raw, rows)
     compared = state.present is not None and name in TABLES
     if state.present is not None and compared:
         rows = state.present.collect(name, rows)
@@ -1265,6 +1513,9 @@ def _write_raw(
         state.present.protect(name, raw, validated.rejects, zone)
     _note_kept_names(raw, name, state, log)
     _note_short_rows(raw, state, log, frozenset(r.line for r in file_rejects))
+    for overruled in overlaps.notes(name, raw.path, graph is None) if overlaps else []:
+        _say(state, log, overruled)
+    _note_last_line(raw, state, log)
     if validated.later_ends:
         later = (
             f"{raw.path}: {counted(validated.later_ends, f'{name} row')} "

@@ -1,0 +1,243 @@
+"""Nightly imports as an exploratory tester ran them: a run killed outright and its re-run,
+several nights' folders in one run, a renamed column, a cut last cell — what the summary and
+the ledger say of each."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from hand_plant import HAND_PLANT
+
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.ledger import import_run, import_runs
+from tracegraph.importing.run import import_paths
+
+DEVICES = "device_id,name,kind\nMIXER-1,Mixer,mixer\nPACKER-1,Packer,packer\n"
+
+# Run an import of a folder and kill itself (SIGKILL: no except, no finally) as soon as the
+# file whose log line starts with argv[2] is written: a kill -9 at a point the test controls.
+KILLED_IMPORT = textwrap.dedent("""
+    import os, signal, sys
+    from pathlib import Path
+    from tracegraph.config import load_settings
+    from tracegraph.db import connect
+    from tracegraph.graph import TraceGraph
+    from tracegraph.importing.run import import_paths
+
+    settings = load_settings()
+    graph = TraceGraph(connect(settings), settings.database, settings.uri)
+
+    def log(line: str) -> None:
+        if line.startswith(sys.argv[2]):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    import_paths(graph, [Path(sys.argv[1])], full=True, log=log)
+""")
+
+
+def _night(folder: Path, changes: dict[str, str] | None = None) -> Path:
+    folder.mkdir(parents=True)
+    files = {**HAND_PLANT, "devices.csv": DEVICES, **(changes or {})}
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def _second_night(folder: Path) -> Path:
+    """Night 1 and: a step input LATE001 with no lots row (a stub), step Y on PACKER-33 (a
+    device with no row of its own), a step output P3 with no lots row (made by a step)."""
+    return _night(folder, {
+        "steps.csv": HAND_PLANT["steps.csv"].replace("PACKER-1", "PACKER-33"),
+        "step_inputs.csv": HAND_PLANT["step_inputs.csv"] + "X,LATE001,5.0,kg\n",
+        "step_outputs.csv": HAND_PLANT["step_outputs.csv"] + "Y,P3,10,pcs\n",
+    })  # fmt: skip
+
+
+def _killed_import(folder: Path, after: str, cwd: Path) -> None:
+    script = cwd / "killed_import.py"
+    script.write_text(KILLED_IMPORT)
+    done = subprocess.run([sys.executable, str(script), str(folder), after], cwd=cwd,
+                          env=dict(os.environ), capture_output=True, text=True, timeout=300,
+                          check=False)  # fmt: skip
+    assert done.returncode == -signal.SIGKILL, done.stderr
+
+
+STUB_NOTE = (
+    "1 lot named by steps, inspections, shipments or lot identifiers but given no row of its "
+    "own was created as a stub (origin unknown): LATE001 (a lots row completes a stub; a typo "
+    "in a lot id makes one)"
+)
+MADE_NOTE = (
+    "1 lot with no row of its own, made by a step, was created without its quantity and "
+    "material: P3 (its lots row completes it; a typo in a lot id makes one)"
+)
+DEVICE_NOTE = (
+    "1 device named by references but given no row of its own was created: PACKER-33 (a typo "
+    "in a reference makes one)"
+)
+
+
+def test_the_rerun_after_a_kill_9_names_the_stubs_and_references_the_killed_run_made(
+    graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Night 2 killed (kill -9) once its step outputs were written, then imported again: the
+    re-run found the stub LATE001, the step-made lot P3 and the device PACKER-33 already there
+    (its stubs were a before/after difference within one run), so its summary and ledger said
+    `stub_lots: []`, stubs_created 0, no note — the night looked clean, where an uninterrupted
+    run names all three (3 notes, 2 stubs). And the killed run's ledger entry had no counts
+    (`? ? ? ?`, tables {}): counts were written only when a run ended by an exception."""
+    assert import_paths(graph, [_night(tmp_path / "C1")], full=True).rejects == []
+    night = _second_night(tmp_path / "C2")
+    _killed_import(night, "step_outputs.csv → ", tmp_path)
+
+    killed = import_runs(graph, limit=1)[0]
+    assert killed["status_in_ledger"] == "running"  # no one marked it: killed outright
+
+    summary = import_paths(graph, [night], full=True)
+    completes = (
+        f"completes interrupted run {killed['run_id']}, which did not end (killed?): the stub "
+        "lots and the nodes known only from references it created that are still there are "
+        "counted and named as this run's"
+    )
+    assert summary.notes == [completes, STUB_NOTE, MADE_NOTE, DEVICE_NOTE]
+    assert (summary.stub_lots, summary.stubs_created, summary.stubs_left) == (
+        ["LATE001", "P3"],
+        2,
+        2,
+    )
+    assert summary.completes == [killed["run_id"]]
+    run = import_run(graph, summary.run_id)
+    assert (run["notes"], run["stub_lots"], run["stubs_created"], run["stubs_left"]) == (
+        summary.notes,
+        ["LATE001", "P3"],
+        2,
+        2,
+    )
+    assert run["completes"] == [killed["run_id"]] and not run.get("counts_partial")
+    # the files the killed run finished are counted on its ledger entry, as partial (≥N)
+    killed = import_run(graph, killed["run_id"])
+    assert (killed["status"], killed["counts_partial"]) == ("interrupted", True)
+    assert killed["rows_read"] == 2 + 2 + 5 + 2 + 4  # customers, devices, lots, steps, inputs
+
+    # The night after names nothing again: the re-run that named them ended.
+    again = import_paths(graph, [night], full=True, force=True)
+    assert (again.notes, again.stub_lots, again.stubs_created, again.completes) == ([], [], 0, [])
+
+
+def test_an_uninterrupted_night_names_the_same_stubs_and_references(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """What the re-run after a kill must say is what an uninterrupted run says (no `completes`
+    note); a stub completed by its lots row later records no changed `_reported` column."""
+    import_paths(graph, [_night(tmp_path / "C1")], full=True)
+    summary = import_paths(graph, [_second_night(tmp_path / "C2")], full=True)
+    assert summary.notes == [STUB_NOTE, MADE_NOTE, DEVICE_NOTE]
+    assert (summary.stub_lots, summary.stubs_created, summary.completes) == (
+        ["LATE001", "P3"],
+        2,
+        [],
+    )
+    (tmp_path / "C3").mkdir()
+    (tmp_path / "C3" / "lots.csv").write_text("lot_id,material_id,quantity,uom\nP3,BREAD,10,pcs\n")
+    (tmp_path / "C3" / "devices.csv").write_text("device_id,name,kind\nPACKER-33,Packer,packer\n")
+    later = import_paths(graph, [tmp_path / "C3"])
+    assert later.updated == 0 and later.notes == []  # completed, not changed
+
+
+def test_several_folders_are_written_in_the_order_given_not_by_path(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """`import mult/night9 mult/night10`: night 9 put lot A on hold with a supplier lot typo,
+    night 10 corrected both. Files were sorted by path within a table, so night10's lots came
+    first and night 9's were written last: the graph kept the hold and the typo, exit 0, no
+    note. The order given decides, and a note names the rows the later file overruled."""
+    lots = HAND_PLANT["lots.csv"].replace("lot_id,", "lot_id,status,").replace("\nA,", "\nA,,")
+    lots = "\n".join(
+        line if line.startswith(("lot_id", "A,")) or not line else line.replace(",", ",,", 1)
+        for line in lots.split("\n")
+    )
+    night9 = lots.replace("A,,FLOUR,100,kg,V1,000123", "A,hold,FLOUR,100,kg,V1,00O123")
+    night10 = lots.replace("A,,FLOUR,100,kg,V1,000123", "A,released,FLOUR,100,kg,V1,000123")
+    for name, text in (("night9", night9), ("night10", night10)):
+        (tmp_path / "mult" / name).mkdir(parents=True)
+        (tmp_path / "mult" / name / "lots.csv").write_text(text)
+    folders = [tmp_path / "mult" / "night9", tmp_path / "mult" / "night10"]
+    summary = import_paths(graph, folders)
+    assert summary.tables["lots"].files == [str(f / "lots.csv") for f in folders]
+    (row,), _, _ = graph.driver.execute_query(
+        "MATCH (lot:Lot {lot_id: 'A'})-[s:SUPPLIED_BY]->() RETURN lot.status AS status, "
+        "s.supplier_lot AS supplier_lot",
+        database_=graph.database,
+    )
+    assert (row["status"], row["supplier_lot"]) == ("released", "000123")
+    assert [note for note in summary.notes if "other values" in note] == [
+        f"{folders[1] / 'lots.csv'}: 1 lots row gives other values than "
+        f"{folders[0] / 'lots.csv'} for the same key (A): this file's were written last and won "
+        "(files are written in the order given on the command line, a folder's in natural "
+        "order: night9 before night10)"
+    ]
+
+
+def test_a_folders_files_are_found_in_natural_order(tmp_path: Path) -> None:
+    """lots_10.csv came before lots_2.csv (text order); numbers in names count as numbers."""
+    from tracegraph.importing.run import find_files
+
+    for name in ("lots_10.csv", "lots_2.csv", "lots_1.csv"):
+        (tmp_path / name).write_text("lot_id\n")
+    files, _ = find_files([tmp_path])
+    assert [f.name for f in files] == ["lots_1.csv", "lots_2.csv", "lots_10.csv"]
+
+
+def test_a_renamed_column_kept_as_an_extra_property_gets_a_note(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """lots.csv with `qty` for `quantity`: exit 0, no note, every lot gained a `qty` property
+    and its quantity stayed as it was — the correction went nowhere anyone looks. The file is
+    still written (extra columns are a feature), and a note in the summary and the ledger names
+    the column, the one it may be, and how to fix it."""
+    folder = tmp_path / "night"
+    folder.mkdir()
+    lots = folder / "lots.csv"
+    lots.write_text("lot_id,material_id,qty,uom,status\nA,FLOUR,90,kg,released\n")
+    summary = import_paths(graph, [folder], full=True)
+    renamed = (
+        f"{lots}: column qty is no column of lots and was stored as an extra property `qty`; "
+        "it may be quantity, which the file lacks (so quantity kept what the graph holds): if "
+        "so, rename the column to quantity, or read the export with a mapping "
+        "(importers/README.md), and import it again (a file whose qty cells are empty removes "
+        "the property)"
+    )
+    assert summary.rejected == 0 and renamed in summary.notes
+    assert renamed in import_run(graph, summary.run_id)["notes"]
+    # a process parameter on steps is no renamed column: no note
+    steps = folder / "steps.csv"
+    steps.write_text(
+        "step_id,operation,started_at,oven_temp_c,bake_min\nX,bake,2026-11-03,180,31\n"
+    )
+    lots.unlink()
+    assert import_paths(graph, [folder], timezone="UTC").notes == []
+
+
+def test_a_last_row_without_a_line_break_is_a_note_of_the_run(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """steps.csv without a final line break, its last cell perhaps cut (bake_min 31 as 3): the
+    only hint was in the file's stderr line; the summary, `--summary-file` and the ledger said
+    clean. It is a note of the run now."""
+    folder = tmp_path / "night"
+    folder.mkdir()
+    steps = folder / "steps.csv"
+    steps.write_text("step_id,operation,started_at,bake_min\nX,bake,2026-11-03T08:00Z,3")
+    summary = import_paths(graph, [folder])
+    cut = (
+        f"{steps}: no line break after the last row: check line 2 is whole (an export that "
+        "stopped writing may have cut its last value: compare it with the source, and import "
+        "the mended file again)"
+    )
+    assert summary.notes == [cut]
+    assert import_run(graph, summary.run_id)["notes"] == [cut]
