@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from recorded_plant import UNDER_RECORDED
 from typer.testing import CliRunner
 
 from tracegraph.check import CHECKS, CheckResult, run_checks
@@ -297,10 +298,11 @@ def test_cli_exit_1_with_findings_and_json_counts(
     assert " ".join(table.stdout.split()).startswith(
         "13 findings: 1 lot never received nor produced · 1 shipped before the lot existed · "
         "1 consumed before the lot existed · 2 steps whose output does not balance their input "
-        "· 1 lot used and shipped beyond its quantity · 2 lots shipped or used while on hold, "
-        "rejected or failed · 1 step that ends before it starts · 1 return from a customer "
-        "never shipped the lot · 1 lot shipped or used in a unit it is not counted in · "
-        "1 shipment with no lot on it · 1 shipment that names no ship-from (or return) location"
+        "· 1 lot used and shipped beyond its quantity (or made, recorded as 0) · 2 lots shipped "
+        "or used while on hold, rejected or failed · 1 step that ends before it starts · "
+        "1 return from a customer never shipped the lot · 1 lot shipped or used in a unit it is "
+        "not counted in · 1 shipment with no lot on it · 1 shipment that names no ship-from "
+        "(or return) location"
     )
     assert subjects == {c: n for c, n in counts.items() if n}  # one finding per lot or step here
 
@@ -588,3 +590,29 @@ def test_the_time_rules_compare_instants_not_offsets(graph: TraceGraph, tmp_path
         "returned_by_another_customer": [],
         "released_after_failure": [("Q2", "ZSH1"), ("Q2", "ZS1")],  # both: after ZI1
     }  # fmt: skip
+
+
+def test_a_lot_recorded_as_0_that_gave_or_was_made_is_a_finding(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
+) -> None:
+    """Salt Z is recorded as 0 kg and gave 0.5 kg to the mix; dough E is recorded as 0 kg and
+    its mix made 2 kg of it. `WHERE lot.quantity > 0` passed over both (only M, 3 kg out of
+    1 kg, was listed), and `lot show Z` said its -0.5 kg was "within the 15 % `tracegraph check`
+    tolerates", which no tolerance of 0 kg is: a trace weighs Z as 0.5 kg and E as 2 kg."""
+    tables = dict(UNDER_RECORDED)
+    tables["lots.csv"] += "E,DOUGH,0,kg,2026-05-01T08:10:00Z,released,,,\n"
+    tables["steps.csv"] += "S3,mix,2026-05-01T08:00:00Z,2026-05-01T08:10:00Z\n"
+    tables["step_inputs.csv"] += "S3,A,1,kg\n"
+    tables["step_outputs.csv"] += "S3,E,2,kg\n"
+    _plant(graph, tmp_path, tables)
+    found = {r.name: r.findings for r in run_checks(graph).results}["lot_balance"]
+    assert [(f["lot_id"], f["quantity"], f["used_and_shipped"], f["made"]) for f in found] == [
+        ("E", 0.0, 0.0, 2.0), ("M", 1.0, 3.0, 0.0), ("Z", 0.0, 0.5, 0.0),
+    ]  # fmt: skip
+    shown = CliRunner().invoke(app, ["lot", "show", "Z", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    balance = json.loads(shown.stdout)["balance"]
+    assert (balance["remaining"], balance["beyond_tolerance"]) == (-0.5, True)
+    table = " ".join(CliRunner().invoke(app, ["lot", "show", "Z"]).stdout.split())
+    assert "within the 15 %" not in table
+    assert "more went out than the lot holds, recorded as 0: see `tracegraph check`" in table

@@ -12,6 +12,7 @@ import pytest
 from smt_plant import SMT_PLANT
 from test_bench_engines import needs_postgres
 from test_browser_queries import BROWSER, _statements
+from test_check import _plant as plant
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
@@ -293,3 +294,37 @@ def test_the_mes_mapping_reads_a_calibrations_result_and_an_alarms_kind(tmp_path
     # the mapping does not list, as written
     results = [row["result"] for _, row in mapped.tables[0][1].rows]
     assert results == ["fail", "over_temperature", "门未关"]
+
+
+def test_a_calibration_that_failed_during_a_step_is_shown_counted_and_warned_of(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """Oven DEV2 passed its calibration at 05:00 and failed one at 10:20, while bake S5 ran on
+    it (10:00-11:00, making K1, which went into F). The tree showed "DEV2 (cal 2026-03-01
+    pass) ALARM over_temperature", the flags counted no step, no warning named S5: only the
+    step's JSON `device_events` had it. The device was out of tolerance while it made K1."""
+    tables = {
+        "lots.csv": "lot_id,material_id,quantity,uom\nK1,LOAF,10,kg\nF,BOX,10,kg\n",
+        "steps.csv": "step_id,operation,started_at,ended_at,device_id\n"
+        "S5,bake,2026-03-01T10:00:00Z,2026-03-01T11:00:00Z,DEV2\n"
+        "S6,pack,2026-03-01T12:00:00Z,2026-03-01T12:30:00Z,\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nS6,K1,10,kg\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nS5,K1,10,kg\nS6,F,10,kg\n",
+        "device_events.csv": "device_id,event,at,result\n"
+        "DEV2,calibration,2026-03-01T05:00:00Z,pass\n"
+        "DEV2,alarm,2026-03-01T10:10:00Z,over_temperature\n"
+        "DEV2,calibration,2026-03-01T10:20:00Z,fail\n",
+    }
+    plant(graph, tmp_path, tables)
+    trace = trace_backward(graph, ["F"])
+    assert trace.flags["steps during a failed calibration"] == 1
+    assert trace.flags["steps after a failed calibration"] == 0
+    assert trace.warnings[-1] == (
+        "device DEV2's calibration failed (fail, 2026-03-01T10:20:00+00:00) during step S5 "
+        "(bake) that made K1: the device was out of tolerance while it made them"
+    )
+    shown = runner.invoke(app, ["trace", "backward", "F"])
+    assert shown.exit_code == 0, shown.output
+    line = next(line for line in shown.stdout.splitlines() if "S5" in line and "DEV2" in line)
+    assert "CALIBRATION FAILED (fail)" in line
+    assert "1 step during a failed calibration" in shown.stdout

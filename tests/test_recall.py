@@ -373,8 +373,9 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
 ) -> None:
     """`recall --format csv` prints the rows of customers.csv (its shipped, lot_ids and
     shipment_ids columns were empty on stdout); shipping events describe their location; g
-    and kg shipped to one customer add up (`1000 g; 1 kg` became `2 kg`); and a package
-    locating more of the source than there was (20 kg of a 10 kg lot) says so on stderr."""
+    and kg shipped to one customer add up (`1000 g; 1 kg` became `2 kg`); and a lot shipped
+    beyond its record (20 kg of a 10 kg lot) is weighed as what it gave, which the package and
+    stderr say (they said more of the source was located than there was)."""
     folder = tmp_path / "plant"
     folder.mkdir()
     for name, text in HAND_PLANT.items():
@@ -422,18 +423,24 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     result = runner.invoke(app, ["recall", "supplier_lot|V2|000123", "--out",
                                  str(tmp_path / "again")])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "warning: more of the source is located than there was" in result.stderr
+    # B (10 kg) gave 21.5 kg: 0.5 kg to the mix, 1 kg and 20 kg shipped. It was weighed as
+    # its 10 kg, each line a fraction of that (20/10 of it on SH4), and the recall said
+    # "more of the source is located than there was" (100.2 % ... 215 %). A lot is weighed as
+    # no less than it gave (flow.LotBasis): B is weighed as 21.5 kg, all of it located, and
+    # the warning says why: its record says 10 kg
+    overgiven = "B: recorded as 10 kg, but it gave 21.5 kg: weighed as 21.5 kg"
+    assert f"warning: {overgiven}" in result.stderr and OVERLOCATED not in result.stderr
     # ...and in the package the auditor receives (it said "100.2 % located", nothing more),
     # with the number the recall was asked for (the supplier's; the sources are ours)
     summary = (tmp_path / "again" / "summary.txt").read_text("utf-8").splitlines()
     assert summary[1] == "asked as: supplier_lot|V2|000123 (lots B)"
     # ...and where all of the source is, as the trace's totals line says (in stock was missing)
-    assert any(line.startswith("source 10 kg · shipped ") and "located" in line
+    assert any(line.startswith("source 21.5 kg · shipped ") and "located 100" in line
                for line in summary)  # fmt: skip
-    assert any(line.startswith("warning: more of the source is located") for line in summary)
+    assert f"warning: {overgiven}" in summary
     package = json.loads((tmp_path / "again" / "recall.json").read_text("utf-8"))
     assert package["asked_as"] == ["supplier_lot|V2|000123"]
-    assert package["warnings"] == [OVERLOCATED, unplaced, no_receipt_time("B")]
+    assert package["warnings"] == [overgiven, unplaced, no_receipt_time("B")]
 
 
 def test_a_customers_column_named_like_a_package_column_is_kept_under_another_name(

@@ -37,8 +37,8 @@ CHECKS: tuple[Check, ...] = (
           "consumed before the lot existed"),
     Check("step_balance", "steps whose output does not balance their input",
           "step whose output does not balance its input", True),
-    Check("lot_balance", "lots used and shipped beyond their quantity",
-          "lot used and shipped beyond its quantity", True),
+    Check("lot_balance", "lots used and shipped beyond their quantity (or made, recorded as 0)",
+          "lot used and shipped beyond its quantity (or made, recorded as 0)", True),
     Check("released_after_failure", "lots shipped or used while on hold, rejected or failed",
           "lot shipped or used while on hold, rejected or failed"),
     Check("step_ends_before_start", "steps that end before they start",
@@ -76,7 +76,8 @@ def lot_beyond_tolerance(balance: dict[str, Any], tolerance: float = DEFAULT_TOL
     tolerance (lot_tolerance). `lot show` points to `check` only then: it said "see
     `tracegraph check`" of 103 kg out of a 100 kg lot, which the check (15 %) does not list."""
     slack = lot_tolerance(balance["uom"], tolerance)
-    if slack is None or not balance["quantity"] > 0:
+    # a lot recorded as 0 that gave anything is listed (the query's `lot.quantity >= 0`)
+    if slack is None or not balance["quantity"] >= 0:
         return False
     out = balance["used"] + balance["shipped"] - balance["returned"]
     return bool(out > balance["quantity"] * (1 + slack + 1e-9))  # the query's float noise

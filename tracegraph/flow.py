@@ -10,9 +10,9 @@ model is conservation of the source:
 - backward, a lot needs the fraction of each producing step that its share of the step's output
   represents, and that fraction of each of the step's inputs.
 
-Quantities convert within one dimension (g ↔ kg); a lot's basis is its own quantity when its
-unit has the edge's dimension, else what it gave or what its steps made of it in that
-dimension, whichever is more (a lot counted in pieces but consumed by weight; see LotBasis).
+Quantities convert within one dimension (g ↔ kg); a lot's basis is the largest of its own
+quantity (when its unit has the edge's dimension), what it gave and what its steps made of it
+in that dimension (see LotBasis): no line carries more than the whole lot.
 Everything here is pure and tested directly.
 """
 
@@ -57,36 +57,44 @@ class Edge:
 
 
 class LotBasis:
-    """The quantity of each lot in base units of a dimension, with fallbacks for gaps.
+    """The quantity of each lot in base units of a dimension: the largest of its own quantity
+    (when its unit has that dimension), what it gave (`given`: its uses and shipment lines) and
+    what its steps made of it (`made`: the step→lot edges), in that dimension.
 
-    A lot of no quantity of its own (or of one in another dimension) is as much as it gave
-    (`given`: its uses and shipment lines) or as much as its steps made of it (`made`: the
-    step→lot edges), whichever is more. What it gave alone made a lot made as 10 kg and shipped
-    as 2 kg send all its content with those 2 kg (5× the customer's share, and none of it left
-    in stock); what was made alone would take a lot fed by steps not reached as smaller than
-    what it gave. Of made, only the steps given count: a forward trace has those reached, so a
-    lot also made by another step counts smaller, and sends more with each line, never less."""
+    The largest, so that no use or shipment line is ever more than the whole lot (no fraction
+    above 1) and a lot recorded as 0 kg, or with no quantity, still passes on what went into
+    it: dough recorded as 1 kg that its mix made as 9 kg and that gave 3 kg to the bake sent
+    3/1 of everything it carried with those 3 kg (27 kg of a 10 kg flour lot), and a salt lot
+    recorded as 0 kg that gave 0.5 kg was said to be 0 kg in the bread whatever went in. What
+    it gave alone made a lot made as 10 kg and shipped as 2 kg send all its content with those
+    2 kg; what was made alone would take a lot fed by steps not reached as smaller than what it
+    gave. Of made and given, only the edges given count: a trace has those it reached, so a lot
+    also made or used elsewhere counts smaller (see trace.basis_warnings for when the own
+    quantity disagrees with them)."""
 
     def __init__(
         self, lots: dict[str, Quantity], given: Iterable[Edge], made: Iterable[Edge] = ()
     ) -> None:
         self.lots = lots
-        self._edge_sums = _positive_sums(given)
-        for key, amount in _positive_sums(made).items():
+        self.given = _positive_sums(given)
+        self.made = _positive_sums(made)
+        self._edge_sums = dict(self.given)
+        for key, amount in self.made.items():
             if amount > self._edge_sums.get(key, 0.0):
                 self._edge_sums[key] = amount
 
     def of(self, lot: str, dim: str) -> float:
-        # Not cached: the own-quantity case (nearly every lot) is two look-ups, cheaper than
-        # a cache keyed by (lot, dimension) tuples was for the 100k lots of a wide trace.
+        # Not cached: two or three look-ups, cheaper than a cache keyed by (lot, dimension)
+        # tuples was for the 100k lots of a wide trace.
+        summed = self._edge_sums.get((lot, dim), 0.0)
         own = self.lots.get(lot)
         if own is not None:
             amount, uom = own
             if amount and amount > 0:
                 own_dim, factor = measure(uom)
-                if own_dim == dim:
+                if own_dim == dim and amount * factor > summed:
                     return amount * factor
-        return self._edge_sums.get((lot, dim), 0.0)
+        return summed
 
     def fraction(self, lot: str, edge: Edge) -> float:
         return self.share(lot, edge.dimension, edge.base)
@@ -95,6 +103,40 @@ class LotBasis:
         """The fraction of `lot` that `base` (an amount in base units of `dim`) is."""
         basis = self.of(lot, dim)
         return base / basis if basis > 0 else 0.0
+
+
+class Recorded(NamedTuple):
+    """A lot whose own quantity is not what its steps made of it, or is less than what it
+    gave: its own amount and unit, and what was made of it and what it gave, in that unit (0
+    when nothing was, in that dimension)."""
+
+    lot: str
+    amount: float
+    uom: str | None
+    made: float
+    given: float
+
+
+def recorded_against(basis: LotBasis, lots: Iterable[str]) -> list[Recorded]:
+    """The lots of `lots` (with a quantity of their own, 0 included) whose steps made other
+    than that quantity of them, or that gave more than it, by the edges `basis` was given; by
+    lot id."""
+    found = []
+    for lot in lots:
+        own = basis.lots.get(lot)
+        if own is None or own.amount is None or own.amount < 0:
+            continue
+        dim, factor = measure(own.uom)
+        made = basis.made.get((lot, dim), 0.0) / factor
+        given = basis.given.get((lot, dim), 0.0) / factor
+        if _beyond(max(made, given), own.amount) or (made and _beyond(own.amount, made)):
+            found.append(Recorded(lot, own.amount, own.uom, made, given))
+    return sorted(found)
+
+
+def _beyond(amount: float, than: float) -> bool:
+    # float noise aside: 0.1 + 0.2 kg given of a 0.3 kg lot is not more than the lot
+    return amount > than * (1 + 1e-9) + 1e-12
 
 
 def _positive_sums(edges: Iterable[Edge]) -> dict[tuple[str, str], float]:
@@ -535,6 +577,9 @@ class ForwardFlow:
     # loops of lots (made from each other through other lots) that cannot be weighed: they
     # send back all they receive or more; weighed once around, in the order of their lots
     loops: list[list[str]] = field(default_factory=list)
+    # lots whose own quantity is not what their reached steps made of them, or less than what
+    # they gave (see LotBasis: weighed as the largest)
+    recorded: list[Recorded] = field(default_factory=list)
 
 
 # From how many lots (sources included) forward() weighs in arrays rather than lot by lot:
@@ -562,16 +607,30 @@ def forward(
     loop of lots), lot by lot (_forward_walk). Both give the same answer (tested on
     random subgraphs, tests/test_flow_arrays.py).
     """
-    uses, outputs = without_rework_in_place(uses, outputs)
+    uses, outputs, made = _without_rework(uses, outputs)
     if len(lots.keys() | sources.keys()) >= ARRAYS_FROM_LOTS:
         # Imported here: numpy is loaded anyway, but scipy.sparse would cost every command
         # ~80 ms at start, and only wide traces use it.
         from tracegraph import flow_arrays
 
-        weighed = flow_arrays.forward(sources, lots, uses, outputs, shipped)
+        weighed = flow_arrays.forward(sources, lots, uses, outputs, shipped, made)
         if weighed is not None:
             return weighed
-    return _forward_walk(sources, lots, uses, outputs, shipped)
+    return _forward_walk(sources, lots, uses, outputs, shipped, made)
+
+
+def _without_rework(
+    uses: list[Edge], outputs: list[Edge]
+) -> tuple[list[Edge], list[Edge], list[Edge]]:
+    """without_rework_in_place's uses and outputs, and the outputs that made their lot (for
+    LotBasis): not what a rework in place gave back, which the lot held before (dough made as
+    40.5 kg, 5 kg of it reworked and booked back, is 40.5 kg, not 45.5)."""
+    kept_uses, kept_outputs = without_rework_in_place(uses, outputs)
+    if kept_uses is uses:  # no lot came out of a step it went into (a set of 100k edges spared)
+        return kept_uses, kept_outputs, kept_outputs
+    taken = {(edge.lot, edge.step) for edge in uses}
+    made = [edge for edge in kept_outputs if (edge.lot, edge.step) not in taken]
+    return kept_uses, kept_outputs, made
 
 
 def _forward_walk(
@@ -580,11 +639,13 @@ def _forward_walk(
     uses: list[Edge],
     outputs: list[Edge],
     shipped: list[Edge],
+    made: list[Edge],
 ) -> ForwardFlow:
     """forward() a lot at a time, in topological order, over per-lot dicts of per-source
     amounts: for what the levels cannot weigh (a loop of lots, weighed to its fixed point by
-    _weigh_loop; edges of lots not given). `uses` and `outputs` are without rework in place."""
-    basis = LotBasis(lots, [*uses, *shipped], outputs)
+    _weigh_loop; edges of lots not given). `uses` and `outputs` are without rework in place,
+    `made` the outputs that made their lot (_without_rework)."""
+    basis = LotBasis(lots, [*uses, *shipped], made)
     following = lot_graph(uses, outputs)
     # Each use's fraction of its lot is needed twice (what the lot sends, what is gone from
     # it): computed once. Plain dicts with .get below, not nested defaultdicts: a wide trace
@@ -690,6 +751,7 @@ def _forward_walk(
         depth=depths(sources, following),
         nested=dict(nested),
         loops=unweighed,
+        recorded=recorded_against(basis, carried),
     )
 
 
@@ -700,6 +762,7 @@ class BackwardFlow:
     needed: dict[str, Quantity]
     depth: dict[str, int]
     loops: list[list[str]] = field(default_factory=list)  # not weighed: see ForwardFlow.loops
+    recorded: list[Recorded] = field(default_factory=list)  # see ForwardFlow.recorded
 
 
 def backward(
@@ -709,7 +772,7 @@ def backward(
     outputs: list[Edge],
 ) -> BackwardFlow:
     """`inputs`: lot→step edges of every reached step; `outputs`: all step→lot edges of them."""
-    inputs, outputs = without_rework_in_place(inputs, outputs)
+    inputs, outputs, made = _without_rework(inputs, outputs)
     outputs_of: dict[str, list[Edge]] = defaultdict(list)
     for edge in outputs:
         outputs_of[edge.step].append(edge)
@@ -722,7 +785,7 @@ def backward(
     uses_of: dict[str, list[Edge]] = defaultdict(list)
     for edge in inputs:
         uses_of[edge.lot].append(edge)
-    basis = LotBasis(lots, inputs, outputs)
+    basis = LotBasis(lots, inputs, made)
     preceding: dict[str, list[str]] = defaultdict(list)  # lot -> lots it was made from
     for edge in outputs:
         preceding[edge.lot].extend(e.lot for e in inputs_of.get(edge.step, ()))
@@ -753,7 +816,12 @@ def backward(
     for lot, share in fraction.items():
         own = lots.get(lot) or sources.get(lot)
         if own and own.amount is not None and own.uom is not None:
-            needed[lot] = Quantity(share * own.amount, own.uom)
+            # of the lot's basis (LotBasis: no less than what its steps made of it or what it
+            # gave), in its own unit: of its own amount, a lot recorded as 0 kg was 0 kg in the
+            # sources whatever went into them
+            dim, factor = measure(own.uom)
+            whole = basis.of(lot, dim) / factor if factor else own.amount
+            needed[lot] = Quantity(share * max(whole, own.amount), own.uom)
         elif uses_of[lot]:  # no quantity of its own: in a unit it was consumed in, chosen as
             # the forward trace chooses (which also counts the lot's shipments, not reached
             # here), every use of that dimension converted to it (2 kg and 500 g were 2 kg, or
@@ -764,7 +832,8 @@ def backward(
             needed[lot] = Quantity(base / factor, unit)
         else:
             needed[lot] = Quantity(None, None)
-    return BackwardFlow(needed=needed, depth=depths(sources, preceding), loops=unweighed)
+    return BackwardFlow(needed=needed, depth=depths(sources, preceding), loops=unweighed,
+                        recorded=recorded_against(basis, fraction))  # fmt: skip
 
 
 def _needs_of_loop(

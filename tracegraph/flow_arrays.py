@@ -18,7 +18,7 @@ from operator import attrgetter
 import numpy as np
 from scipy import sparse
 
-from tracegraph.flow import Edge, ForwardFlow, Quantity
+from tracegraph.flow import Edge, ForwardFlow, Quantity, Recorded
 from tracegraph.units import measure
 
 # A level costs ~0.5-0.7 ms of sparse work whatever its size, the walk ~12 µs a lot: a deep
@@ -36,10 +36,12 @@ def forward(
     uses: list[Edge],
     outputs: list[Edge],
     shipped: list[Edge],
+    made_edges: list[Edge] | None = None,
 ) -> ForwardFlow | None:
-    """flow.forward's answer (`uses` and `outputs` without rework in place), or None for what
-    the levels cannot weigh: a cycle in bad data, a step giving one lot twice, edges of lots
-    not given."""
+    """flow.forward's answer (`uses` and `outputs` without rework in place; `made_edges` the
+    outputs that made their lot, for the lots' basis: `outputs` when not given), or None for
+    what the levels cannot weigh: a cycle in bad data, a step giving one lot twice, edges of
+    lots not given."""
     names = list(dict.fromkeys([*lots, *sources]))
     row = {lot: i for i, lot in enumerate(names)}
     # Edges' attributes a list at a time (map with attrgetter and dict look-ups runs in C: a
@@ -68,8 +70,11 @@ def forward(
     levels = _levels(uses_01, made_01, u_step, o_lot)
     if levels is None:  # bad data made a cycle, or the graph is deep
         return None
-    u_frac, s_frac = _fractions(lots, names, dims, _Coded(uses, u_lot, dims),
-                                _Coded(shipped, s_lot, dims), made)  # fmt: skip
+    if made_edges is not None and made_edges is not outputs:  # a rework in place gave some back
+        made = _Coded(made_edges, np.array(list(map(row.__getitem__, map(_LOT, made_edges))),
+                                           np.intp), dims)  # fmt: skip
+    u_frac, s_frac, recorded = _fractions(lots, names, dims, _Coded(uses, u_lot, dims),
+                                          _Coded(shipped, s_lot, dims), made)  # fmt: skip
     source_row = np.fromiter((row[s] for s in sources), np.intp, k)
     # 0.0 + keeps an int amount a float, as before
     own = np.array([0.0 + (q.amount if q.amount is not None else 1.0) for q in sources.values()])
@@ -125,6 +130,7 @@ def forward(
         remaining=remaining,
         depth=_depths(source_row, uses_01, made_01, names),
         nested={source_ids[j]: float(nested[j]) for j in range(k) if nested_keys[j]},
+        recorded=recorded,
     )
 
 
@@ -146,18 +152,19 @@ class _Coded:
 def _fractions(
     lots: dict[str, Quantity], names: list[str], dims: dict[str, int], uses: _Coded,
     shipped: _Coded, made: _Coded,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+) -> tuple[np.ndarray, np.ndarray, list[Recorded]]:  # fmt: skip
     """The fraction of its lot each use and each shipment line is (a return's negative), as
-    LotBasis gives them: of the lot's own quantity when its unit has the edge's dimension,
-    else of what the lot gave in that dimension (uses, then shipments, of positive quantity) or
-    of what its steps made of it, whichever is more."""
+    LotBasis gives them: of the largest of the lot's own quantity (when its unit has the
+    edge's dimension), what the lot gave in that dimension (uses, then shipments, of positive
+    quantity) and what its steps made of it; and the lots flow.recorded_against finds."""
     own_base = np.zeros(len(names))
     own_dim = np.full(len(names), -1, np.intp)
+    factors = np.ones(len(names))
     for i, lot in enumerate(names):
         own = lots.get(lot)
-        if own is not None and own.amount and own.amount > 0:
-            dim, factor = measure(own.uom)
-            own_base[i] = own.amount * factor
+        if own is not None and own.amount is not None and own.amount >= 0:
+            dim, factors[i] = measure(own.uom)
+            own_base[i] = own.amount * factors[i]
             own_dim[i] = dims.setdefault(dim, len(dims))
     width = max(len(dims), 1)
 
@@ -167,17 +174,32 @@ def _fractions(
         weights = np.concatenate([np.where(k.given, k.base, 0.0) for k in kinds])
         return np.bincount(keys, weights=weights, minlength=len(names) * width)
 
-    sums = np.maximum(summed(uses, shipped), summed(made))
+    given_sums, made_sums = summed(uses, shipped), summed(made)
+    sums = np.maximum(given_sums, made_sums)
 
     def of(lot: np.ndarray, dim: np.ndarray, base: np.ndarray) -> np.ndarray:
-        basis = np.where(own_dim[lot] == dim, own_base[lot], sums[lot * width + dim])
+        summed = sums[lot * width + dim]
+        basis = np.where(own_dim[lot] == dim, np.maximum(own_base[lot], summed), summed)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(basis > 0, base / basis, 0.0)
 
     signs = np.where(shipped.negative, -1.0, 1.0)
+    # flow.recorded_against's lots, found over the arrays (a wide trace has 100k lots): those
+    # whose steps made other than their own quantity, or that gave more
+    has = np.flatnonzero(own_dim >= 0)
+    at = has * width + own_dim[has]
+    made_own, given_own, own_at = made_sums[at], given_sums[at], own_base[has]
+    off = (np.maximum(made_own, given_own) > own_at * (1 + 1e-9) + 1e-12) | (
+        (made_own > 0) & (own_at > made_own * (1 + 1e-9) + 1e-12))  # fmt: skip
+    recorded = [
+        Recorded(names[i], lots[names[i]].amount or 0.0, lots[names[i]].uom,
+                 float(made_sums[j] / factors[i]), float(given_sums[j] / factors[i]))
+        for i, j in zip(has[off].tolist(), at[off].tolist(), strict=True)
+    ]  # fmt: skip
+    recorded.sort()
     # a shipment line's fraction is of its magnitude, a return's negative
     return (of(uses.rows, uses.dim, uses.base),
-            signs * of(shipped.rows, shipped.dim, np.abs(shipped.base)))  # fmt: skip
+            signs * of(shipped.rows, shipped.dim, np.abs(shipped.base)), recorded)  # fmt: skip
 
 
 def _output_shares(made: _Coded, o_step: np.ndarray, m: int, codes: int) -> np.ndarray:

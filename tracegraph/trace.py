@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from tracegraph import flow
+from tracegraph.check import DEFAULT_TOLERANCE, lot_tolerance
 from tracegraph.errors import UnknownSubject
 from tracegraph.flow import Edge, Quantity
 from tracegraph.gcpause import without_collector
@@ -63,6 +64,8 @@ class ForwardTrace:
     split_equally: list[str] = field(default_factory=list)
     # loops of lots that cannot be weighed (flow.ForwardFlow.loops)
     loops: list[list[str]] = field(default_factory=list)
+    # lots whose own quantity their records contradict (flow.ForwardFlow.recorded)
+    recorded: list[flow.Recorded] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,12 +87,23 @@ class ForwardTrace:
         terminal: a recall package said "100.2 % located" without a word of why."""
         over = [unit for unit, f in self.totals.get("by_uom", {}).items()
                 if (f["located_share"] or 0) > 1.001]  # fmt: skip
+<<<<<<< HEAD
         # each source looked at once: `in self.unmeasured_sources` rebuilt that list for every
         # source (a device window's 9,344 sources: 14 s; 54,000: a recall stalled for minutes)
         return ([OVERLOCATED] if over else []) + _unmeasured_warnings(
             [source for source in self.sources if _unmeasured(source)]
         ) + _returns_from_elsewhere(self.shipments) + _split_equally(
             self.split_equally) + _unweighed_loops(self.loops)  # fmt: skip
+=======
+        return ([OVERLOCATED] if over else []) + [
+            _unmeasured_source(source) for source in self.sources
+            if source["lot_id"] in self.unmeasured_sources
+        ] + _returns_from_elsewhere(self.shipments) + _split_equally(
+            self.split_equally) + _unweighed_loops(self.loops) + recorded_warnings(
+            # a source of no quantity of its own has its warning above
+            [r for r in self.recorded if r.lot not in self.unmeasured_sources],
+            origin=False)  # fmt: skip
+>>>>>>> backq
 
     @property
     def unmeasured_sources(self) -> list[str]:
@@ -159,6 +173,31 @@ def _unweighed_loops(loops: list[list[str]]) -> list[str]:
         "what they and the lots made from them hold is not to be trusted"
         for loop in loops
     ]
+
+
+def recorded_warnings(recorded: Iterable[flow.Recorded], origin: bool = True) -> list[str]:
+    """A line for each lot whose own quantity its records contradict beyond the tolerance
+    `tracegraph check` gives its unit (15 %, none for pieces): weighed as what its steps made
+    of it or what it gave, when that is more (flow.LotBasis); and, with `origin` (a backward
+    trace, which reaches every step that made its lots), a lot recorded as more than its
+    steps made, of which the rest came from no record. Dough recorded as 1 kg that its mix
+    made as 9 kg was weighed as 1 kg with no word."""
+    lines = []
+    for lot, amount, uom, made, given in recorded:
+        slack = lot_tolerance(uom)
+        slack = DEFAULT_TOLERANCE if slack is None else slack
+        bound = amount * (1 + slack) * (1 + 1e-9) + 1e-12
+        said = amounts_text({uom: amount})
+        if max(made, given) > bound:
+            more = [f"its steps made {amounts_text({uom: made})}" if made > amount else "",
+                    f"it gave {amounts_text({uom: given})}" if given > amount else ""]  # fmt: skip
+            lines.append(f"{lot}: recorded as {said}, but {' and '.join(m for m in more if m)}: "
+                         f"weighed as {amounts_text({uom: max(made, given)})}")  # fmt: skip
+        elif origin and made and amount > made * (1 + slack) * (1 + 1e-9):
+            lines.append(f"{lot}: recorded as {said}, but its steps made "
+                         f"{amounts_text({uom: made})}: {amounts_text({uom: amount - made})} "
+                         f"of it of unknown origin, weighed as {said}")  # fmt: skip
+    return lines
 
 
 def _split_equally(steps: list[str]) -> list[str]:
@@ -238,6 +277,7 @@ _ONE_FLAG = {
     "lots of unknown origin": "lot of unknown origin",
     "alarms during steps": "alarm during a step",
     "steps after a failed calibration": "step after a failed calibration",
+    "steps during a failed calibration": "step during a failed calibration",
 }
 
 
@@ -256,6 +296,7 @@ class BackwardTrace:
     flags: dict[str, int] = field(default_factory=dict)
     split_equally: list[str] = field(default_factory=list)  # see ForwardTrace
     loops: list[list[str]] = field(default_factory=list)  # see ForwardTrace
+    recorded: list[flow.Recorded] = field(default_factory=list)  # see ForwardTrace
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -279,7 +320,8 @@ class BackwardTrace:
         looks for behind a complaint (see with_device_history); steps whose outputs were
         split equally."""
         return (_alarm_warnings(self.steps) + _calibration_warnings(self.steps)
-                + _split_equally(self.split_equally) + _unweighed_loops(self.loops))  # fmt: skip
+                + _split_equally(self.split_equally) + _unweighed_loops(self.loops)
+                + recorded_warnings(self.recorded))  # fmt: skip
 
     def summary(self) -> str:
         raw = sum(1 for lot in self.lots if lot.get("supplier_id"))
@@ -638,6 +680,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         stock=stock,
         split_equally=flow.unevenly_measured(outputs),
         loops=weighed.loops,
+        recorded=weighed.recorded,
     )
 
 
@@ -689,14 +732,18 @@ def _left_fields(balance: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _source_quantity(lot: _Lot, outputs: list[Edge]) -> Quantity:
-    """What a source is weighed as: its quantity; without one (or with 0), what it is known
-    to have given — its uses (less what rework in place gave back) and shipments, in its own
-    unit when some were in that unit's dimension, else in the first unit by name (the store's
-    edge order changes between imports) — a lot of unknown quantity that gave 5 kg to a mix
-    was weighed as "1 share", and all of it was said to be in the mix; with neither, one
-    share."""
-    if lot.quantity is not None and lot.quantity > 0:
-        return Quantity(lot.quantity, lot.uom)
+    """What a source is weighed as: its quantity, or what it is known to have given when that
+    is more (flow.LotBasis: no line carries more than the whole lot; a source recorded as 1 kg
+    that gave 3 kg sent 3 kg of itself with 1 kg); without a quantity (or with 0), what it
+    gave — its uses (less what rework in place gave back) and shipments, in its own unit when
+    some were in that unit's dimension, else in the first unit by name (the store's edge order
+    changes between imports) — a lot of unknown quantity that gave 5 kg to a mix was weighed as
+    "1 share", and all of it was said to be in the mix; with neither, one share. What the
+    steps that made it made of it is not counted: they are not reached, and the basis the
+    weighing divides by counts the steps reached alone."""
+    if lot.quantity is not None and lot.quantity > 0 and not _gave_more(lot):
+        return Quantity(lot.quantity, lot.uom)  # nearly every source, without a pass over
+        # the trace's outputs (55 sources of a 87k-lot trace: 0.3 s)
     # with every output of the steps it went into (`outputs`: the trace's step→lot edges): a
     # sort that gives it back beside another lot used some of it, not none
     steps = {e[1] for e in lot.used_in}
@@ -706,11 +753,22 @@ def _source_quantity(lot: _Lot, outputs: list[Edge]) -> Quantity:
     )
     edges = [(e.quantity, e.uom) for e in uses if e.quantity is not None and e.quantity > 0]
     edges += [(e[2], e[3]) for e in lot.shipped if e[2] is not None and e[2] > 0]
+    if lot.quantity is not None and lot.quantity > 0:
+        given = [convert(amount, uom, lot.uom) for amount, uom in edges]
+        return Quantity(max(lot.quantity, sum(g for g in given if g is not None)), lot.uom)
     if not edges:
         return Quantity(1.0, SHARE) if lot.quantity is None else Quantity(0.0, lot.uom)
     unit = flow.given_unit(lot.uom, [uom for _, uom in edges])
     given = [convert(amount, uom, unit) for amount, uom in edges]
     return Quantity(sum(g for g in given if g is not None), unit)
+
+
+def _gave_more(lot: _Lot) -> bool:
+    """Whether a lot's uses and shipment lines, rework in place not left out, come to more
+    than its quantity (in its unit): only then can what it gave be more."""
+    given = [convert(e[2], e[3], lot.uom) for e in [*lot.used_in, *lot.shipped]
+             if e[2] is not None and e[2] > 0]  # fmt: skip
+    return sum(g for g in given if g is not None) > (lot.quantity or 0.0)
 
 
 def totals_lines(totals: dict[str, Any]) -> list[str]:
@@ -879,7 +937,7 @@ class _UpStep(NamedTuple):
     operator: dict[str, Any] | None
     work_order_id: str | None
     location_id: str | None
-    inspections: list[dict[str, Any]]
+    inspections: list[tuple[dict[str, Any], str | None]]  # (inspection, lot it inspected)
     inputs: list[list[Any]]  # [lot_id, quantity, uom]
     outputs: list[list[Any]]  # [lot_id, quantity, uom]
 
@@ -915,7 +973,7 @@ def upstream_from_record(record: Mapping[str, Any]) -> Upstream:
             operators[0][1] if operators else None,
             orders[0][1] if orders else None,
             locations[0][1] if locations else None,
-            [link[1] for link in inspections],
+            [(link[1], link[2] if len(link) > 2 else None) for link in inspections],
             [link[1:] for link in inputs],
             [link[1:] for link in outputs],
         ))  # fmt: skip
@@ -945,7 +1003,12 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
             inputs[(lot_id, step_id)] = Edge(lot_id, step_id, quantity, uom)
         for lot_id, quantity, uom in made.outputs:
             outputs[(lot_id, step_id)] = Edge(lot_id, step_id, quantity, uom)
-        for inspection in made.inspections:
+        for inspection, of_lot in made.inspections:
+            if of_lot is not None and of_lot not in rows:
+                # of a lot outside the genealogy (a split's other lot), as `lot show` and
+                # rootcause leave it out: listed with its lot blanked, it was counted among
+                # the trace's failed inspections
+                continue
             entry = inspections.setdefault(
                 inspection["inspection_id"], {**public_props(inspection), "lot_id": None}
             )
@@ -1032,6 +1095,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
         flags=flags,
         split_equally=flow.unevenly_measured(outputs.values()),
         loops=weighed.loops,
+        recorded=weighed.recorded,
     )
     with_device_history(trace, upstream.devices)
     return trace
@@ -1139,6 +1203,9 @@ def with_device_history(trace: BackwardTrace, devices: list[list[Any]]) -> None:
     trace.flags["steps after a failed calibration"] = sum(
         1 for step in trace.steps if failed_calibration(step["calibrated_before"])
     )
+    trace.flags["steps during a failed calibration"] = sum(
+        1 for step in trace.steps if failed_during(step)
+    )
 
 
 # A device event's result is free text: a failed calibration as inspections say it (`fail`),
@@ -1154,6 +1221,15 @@ def failed_calibration(calibration: dict[str, Any] | None) -> bool:
     return calibration is not None and (
         " ".join(str(calibration.get("result")).split()).lower() in FAILED_RESULTS
     )
+
+
+def failed_during(step: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The calibrations of a step's device that failed while the step ran (its
+    `device_events`): the device was found out of tolerance while it made the step's lots,
+    which only the step's JSON said (the tree, the flags and the warnings read only the
+    calibration before the step)."""
+    return [event for event in step.get("device_events", ())
+            if event.get("event") == "calibration" and failed_calibration(event)]  # fmt: skip
 
 
 def _alarms(steps: list[dict[str, Any]]) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
@@ -1180,18 +1256,32 @@ def _alarm_warnings(steps: list[dict[str, Any]]) -> list[str]:
 
 def _calibration_warnings(steps: list[dict[str, Any]]) -> list[str]:
     """One line per failed calibration that steps ran after (a wide trace has hundreds of
-    steps behind one failed calibration: a line each buried the alarms)."""
+    steps behind one failed calibration: a line each buried the alarms), and one per failed
+    calibration during steps (failed_during), naming the steps and the lots they made."""
     after: dict[tuple[Any, ...], list[str]] = {}
     for step in steps:
         calibration = step.get("calibrated_before")
         if calibration is not None and failed_calibration(calibration):
             key = (step["device_id"], calibration["at"], calibration.get("result"))
             after.setdefault(key, []).append(step["step_id"])
+    during: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+    for step in steps:
+        for event in failed_during(step):
+            during.setdefault((step["device_id"], event.get("at"), event.get("result")),
+                              []).append(step)  # fmt: skip
     return [
         f"device {device}'s last calibration before {counted(len(ids), 'step')} failed "
         f"({result}, {at}): " + first_ids(ids, 5)
         for (device, at, result), ids in after.items()
-    ]
+    ] + [
+        f"device {device}'s calibration failed ({result}, {at}) during step "
+        + ", ".join(f"{step['step_id']} ({step['operation']})" for step in ran)
+        + " that made "
+        + (", ".join(dict.fromkeys(o["lot_id"] for step in ran for o in step["outputs"]))
+           or "no lot")
+        + ": the device was out of tolerance while it made them"
+        for (device, at, result), ran in during.items()
+    ]  # fmt: skip
 
 
 def _step_row(made: _UpStep, nodes: dict[tuple[str, Any], dict[str, Any]]) -> dict[str, Any]:

@@ -8,8 +8,12 @@
 // A 5 kg and M 5 kg out), it used what did not come back (5 kg), if that came back in the
 // lot's dimension. Each use reads only its step's edge back to this lot and the step's number
 // of outputs (a degree, not an expansion): the work stays per lot, a pass over the lots.
+// A lot recorded as 0 is listed when anything went out of it, or when a step made something
+// of it (a step that took it in and gave it back aside): `WHERE lot.quantity > 0` passed over
+// a 0 kg salt lot that gave 0.5 kg, which a trace weighs as 0.5 kg (flow.LotBasis), and `lot
+// show` said it was within the tolerance. `made` is read for those lots alone.
 MATCH (lot:Lot)
-WHERE lot.quantity > 0 AND $units[lot.uom] IS NOT NULL
+WHERE lot.quantity >= 0 AND $units[lot.uom] IS NOT NULL
 WITH lot, $units[lot.uom] AS unit
 WITH lot, unit, lot.quantity * unit.factor AS held,
      COLLECT { MATCH (lot)-[u:INPUT_TO]->(step:ProcessStep)
@@ -30,7 +34,14 @@ WITH lot, unit, lot.quantity * unit.factor AS held,
                RETURN s.quantity * $units[s.uom].factor AS q } AS gone
 WITH lot, unit, held, reduce(s = 0.0, q IN gone | s + q) AS out,
      CASE unit.dimension WHEN $count_dimension THEN 0.0 ELSE $tolerance END AS slack
-WHERE out > held * (1 + slack + 1e-9)
+WITH lot, unit, held, out, slack,
+     CASE WHEN held = 0 THEN COLLECT {
+       MATCH (lot)<-[p:PRODUCED]-(step:ProcessStep)
+       WHERE $units[p.uom].dimension = unit.dimension
+         AND NOT EXISTS { (lot)-[:INPUT_TO]->(step) }
+       RETURN sum(p.quantity * $units[p.uom].factor) AS made
+     }[0] ELSE 0.0 END AS made
+WHERE out > held * (1 + slack + 1e-9) OR made > 0
 RETURN lot.lot_id AS lot_id, lot.quantity AS quantity, lot.uom AS uom,
-       out / unit.factor AS used_and_shipped
+       out / unit.factor AS used_and_shipped, made / unit.factor AS made
 ORDER BY lot_id

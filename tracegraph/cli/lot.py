@@ -183,6 +183,8 @@ def balance_text(balance: dict[str, Any]) -> str:
         slack = balance.get("tolerance")
         if balance.get("beyond_tolerance"):
             beyond = f", beyond check's {slack * 100:g} % tolerance" if slack else ""
+            if not balance["quantity"]:  # a lot recorded as 0: no tolerance makes room
+                beyond = ", recorded as 0"
             text += f" (more went out than the lot holds{beyond}: see `tracegraph check`)"
         elif slack:
             text += (f" (more went out than the lot holds, within the {slack * 100:g} % "

@@ -128,8 +128,12 @@ def backward(
     """Everything upstream of LOTS: input lots, suppliers and their lot numbers, steps with
     device, operator and parameters, inspections, and hold/reject status.
 
-    Each step on a device carries the device's events during it (alarms warned of, one line
-    each) and its last calibration before it (`device_events`, `calibrated_before`).
+    Each step on a device carries the device's events during it (alarms and failed
+    calibrations warned of, one line each) and its last calibration before it
+    (`device_events`, `calibrated_before`).
+
+    A lot whose own quantity its records contradict is weighed as the largest of its quantity,
+    what its steps made of it and what it gave, with a warning beyond check's 15 %.
 
     Quantities are how much of each input lot went into LOTS. CSV: one row per lot — LOTS
     first, at depth 0, then the upstream lots — and step that made it (`record` lot: the step's
@@ -142,7 +146,7 @@ def backward(
         check_writable(html)
     result = tracing.trace_backward(open_graph(), lots)
     picture = (html, result, "Backward trace of " + ", ".join(lots)) if html else None
-    # warnings: alarms during the steps, steps after a failed calibration
+    # warnings: alarms during the steps, steps after or during a failed calibration
     _show(result, output, picture, render_backward, backward_csv_rows, BACKWARD_CSV)
 
 
@@ -839,7 +843,7 @@ def parameters_text(parameters: dict[str, Any]) -> str:
 def _device_history(step: dict[str, Any]) -> str:
     """A backward step's device history, compact, after the device id: its last calibration
     before the step ("cal 2026-01-05 pass"; failed in red; none recorded in yellow) and, in red, the
-    alarms during it (each also a warning line below the answer)."""
+    alarms and failed calibrations during it (each also a warning line below the answer)."""
     if step["device_id"] is None or "calibrated_before" not in step:
         return ""
     calibration = step["calibrated_before"]
@@ -855,6 +859,10 @@ def _device_history(step: dict[str, Any]) -> str:
         if event.get("event") == "alarm":
             kind = literal(event.get("result"))
             text += f" [bold red]ALARM {kind} {when(event['at'])}[/]"
+        elif event.get("event") == "calibration" and tracing.failed_calibration(event):
+            # found out of tolerance while the step ran: shown as an alarm is
+            result = literal(event.get("result"))
+            text += f" [bold red]CALIBRATION FAILED ({result}) {when(event['at'])}[/]"
     return text
 
 

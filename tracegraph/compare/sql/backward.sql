@@ -7,7 +7,8 @@
 --           inspections: [inspection]]
 --   steps: [step, links]  every step that made a reached lot, once; links:
 --           [0, lot_id, quantity, uom] an input   [1, lot_id, quantity, uom] an output
---           [2, device] [3, operator] [4, work_order_id] [5, location_id] [6, inspection]
+--           [2, device] [3, operator] [4, work_order_id] [5, location_id]
+--           [6, inspection, lot_id of the lot it inspected or null]
 --   devices: [device_id, longest_s, events, calibrated_before]  each device the steps ran
 --           on: its events from its steps' first start to their last end (or a step with no
 --           end time's start plus the device's longest step), as [epoch ms, event], and its
@@ -64,7 +65,7 @@ SELECT
             UNION ALL
             SELECT json_build_array(5, st.location_id) WHERE st.location_id IS NOT NULL
             UNION ALL
-            SELECT json_build_array(6, to_json(x)) FROM inspections x
+            SELECT json_build_array(6, to_json(x), x.lot_id) FROM inspections x
             WHERE x.step_id = st.step_id))), '[]')
    FROM made m
    JOIN LATERAL (SELECT * FROM steps st WHERE st.step_id = m.step_id LIMIT 1) st ON true)
