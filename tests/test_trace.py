@@ -2156,7 +2156,6 @@ def test_a_loop_that_gives_back_all_it_gets_is_said(graph: TraceGraph, tmp_path:
     ]
 
 
-<<<<<<< HEAD
 def test_a_trace_from_thousands_of_unmeasured_sources_warns_of_ten_and_counts_the_rest() -> None:
     """A device window over a plant's whole span had 9,344 sources, 187 of them without a
     quantity of their own: each had its own warning line (and finding them rebuilt the list of
@@ -2200,7 +2199,8 @@ def test_the_terminal_tree_counts_its_source_lots_in_its_nodes(
     assert len(roots) == cli_trace.TREE_LIMIT
     assert (f"… the tree shows the first {cli_trace.TREE_LIMIT} nodes, 60 of the 100 source "
             "lots (--format json or csv lists them all)") in shown.stdout  # fmt: skip
-=======
+
+
 def test_a_lot_is_weighed_as_no_less_than_its_steps_made_and_it_gave(
     graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
 ) -> None:
@@ -2281,4 +2281,29 @@ def test_a_lot_recorded_as_more_than_its_steps_made_is_said_backward(
         "D: recorded as 20 kg, but its steps made 3 kg: 17 kg of it of unknown origin, "
         "weighed as 20 kg"
     )
->>>>>>> backq
+
+
+def test_a_lot_shipped_returned_and_shipped_again_is_weighed_net_of_the_return(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Lot L (10 kg) went to C1, came back, and went to C2. Weighed as the largest of its own
+    10 kg and what it gave, counting both deliveries and not the return, it was 20 kg: each
+    customer was said to have 5 kg of it, half of what they had — a recall under-reporting
+    exposure. What a lot gave is net of its returns: 10 kg, each delivery the whole lot."""
+    files = {
+        "lots.csv": "lot_id,material_id,quantity,uom\nL,FLOUR,10,kg\n",
+        "customers.csv": "customer_id,name\nC1,One\nC2,Two\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\n"
+        "S1,C1,2026-03-01T08:00:00Z\nR1,C1,2026-03-02T08:00:00Z\nS2,C2,2026-03-03T08:00:00Z\n",
+        "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nS1,L,10,kg\nR1,L,-10,kg\n"
+        "S2,L,10,kg\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    result = trace_forward(graph, ["L"])
+    assert sorted((s["shipment_id"], s["quantity"]) for s in result.shipments) == [
+        ("R1", pytest.approx(-10.0)), ("S1", pytest.approx(10.0)), ("S2", pytest.approx(10.0)),
+    ]  # fmt: skip
+    assert result.located_share == pytest.approx(1.0)
+    assert result.warnings == []

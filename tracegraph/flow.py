@@ -76,7 +76,9 @@ class LotBasis:
         self, lots: dict[str, Quantity], given: Iterable[Edge], made: Iterable[Edge] = ()
     ) -> None:
         self.lots = lots
-        self.given = _positive_sums(given)
+        # net of returns: a lot shipped, returned and shipped again gave it once (counted
+        # twice, 10 kg were weighed as 20, and each customer had half of what they had)
+        self.given = _positive_sums(given, net=True)
         self.made = _positive_sums(made)
         self._edge_sums = dict(self.given)
         for key, amount in self.made.items():
@@ -139,12 +141,15 @@ def _beyond(amount: float, than: float) -> bool:
     return amount > than * (1 + 1e-9) + 1e-12
 
 
-def _positive_sums(edges: Iterable[Edge]) -> dict[tuple[str, str], float]:
-    """(lot, dimension) -> the sum of its edges' amounts in base units (those of a quantity)."""
+def _positive_sums(edges: Iterable[Edge], net: bool = False) -> dict[tuple[str, str], float]:
+    """(lot, dimension) -> the sum of its edges' amounts in base units (those of a quantity
+    above zero; with `net`, a return's negative one too — the sums above zero kept)."""
     sums: dict[tuple[str, str], float] = defaultdict(float)
     for edge in edges:
-        if edge.quantity is not None and edge.quantity > 0:
+        if edge.quantity is not None and (edge.quantity > 0 or (net and edge.quantity < 0)):
             sums[(edge.lot, edge.dimension)] += edge.base
+    if net:
+        return {key: amount for key, amount in sums.items() if amount > 0}
     return sums
 
 

@@ -168,13 +168,16 @@ def _fractions(
             own_dim[i] = dims.setdefault(dim, len(dims))
     width = max(len(dims), 1)
 
-    def summed(*kinds: _Coded) -> np.ndarray:
-        """Each lot's sum per dimension over the edges of `kinds`, in LotBasis's order."""
+    def summed(*kinds: _Coded, net: bool = False) -> np.ndarray:
+        """Each lot's sum per dimension over the edges of `kinds`, in LotBasis's order (`net`:
+        returns' negative amounts too, a negative sum as none)."""
         keys = np.concatenate([k.rows * width + k.dim for k in kinds])
-        weights = np.concatenate([np.where(k.given, k.base, 0.0) for k in kinds])
-        return np.bincount(keys, weights=weights, minlength=len(names) * width)
+        weights = np.concatenate([np.where(k.given | (net & k.negative), k.base, 0.0)
+                                  for k in kinds])  # fmt: skip
+        sums = np.bincount(keys, weights=weights, minlength=len(names) * width)
+        return np.maximum(sums, 0.0) if net else sums
 
-    given_sums, made_sums = summed(uses, shipped), summed(made)
+    given_sums, made_sums = summed(uses, shipped, net=True), summed(made)
     sums = np.maximum(given_sums, made_sums)
 
     def of(lot: np.ndarray, dim: np.ndarray, base: np.ndarray) -> np.ndarray:

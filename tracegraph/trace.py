@@ -87,23 +87,16 @@ class ForwardTrace:
         terminal: a recall package said "100.2 % located" without a word of why."""
         over = [unit for unit, f in self.totals.get("by_uom", {}).items()
                 if (f["located_share"] or 0) > 1.001]  # fmt: skip
-<<<<<<< HEAD
         # each source looked at once: `in self.unmeasured_sources` rebuilt that list for every
         # source (a device window's 9,344 sources: 14 s; 54,000: a recall stalled for minutes)
-        return ([OVERLOCATED] if over else []) + _unmeasured_warnings(
-            [source for source in self.sources if _unmeasured(source)]
-        ) + _returns_from_elsewhere(self.shipments) + _split_equally(
-            self.split_equally) + _unweighed_loops(self.loops)  # fmt: skip
-=======
-        return ([OVERLOCATED] if over else []) + [
-            _unmeasured_source(source) for source in self.sources
-            if source["lot_id"] in self.unmeasured_sources
-        ] + _returns_from_elsewhere(self.shipments) + _split_equally(
+        unmeasured = [source for source in self.sources if _unmeasured(source)]
+        warned = {source["lot_id"] for source in unmeasured}
+        return ([OVERLOCATED] if over else []) + _unmeasured_warnings(unmeasured) + (
+            _returns_from_elsewhere(self.shipments)) + _split_equally(
             self.split_equally) + _unweighed_loops(self.loops) + recorded_warnings(
             # a source of no quantity of its own has its warning above
-            [r for r in self.recorded if r.lot not in self.unmeasured_sources],
+            [r for r in self.recorded if r.lot not in warned],
             origin=False)  # fmt: skip
->>>>>>> backq
 
     @property
     def unmeasured_sources(self) -> list[str]:
