@@ -2307,3 +2307,19 @@ def test_a_lot_shipped_returned_and_shipped_again_is_weighed_net_of_the_return(
     ]  # fmt: skip
     assert result.located_share == pytest.approx(1.0)
     assert result.warnings == []
+
+
+def test_lots_whose_records_disagree_are_warned_of_one_by_one_for_the_first_ten() -> None:
+    """A lots table that keeps what is left in stock contradicts every lot that was used:
+    a wide trace said so in a line per lot. The first ten, then one line for the rest."""
+    recorded = [flow.Recorded(f"M{i:02d}", 1.0, "kg", 9.0, 3.0) for i in range(25)]
+    lines = tracing.recorded_warnings(recorded)
+    assert len(lines) == 11
+    assert (
+        lines[0]
+        == "M00: recorded as 1 kg, but its steps made 9 kg and it gave 3 kg: weighed as 9 kg"
+    )
+    assert lines[10] == (
+        "15 more lots (M10, M11, M12, M13, M14 and 10 more) are recorded as other than their "
+        "steps made or they gave: weighed as the larger"
+    )

@@ -168,6 +168,9 @@ def _unweighed_loops(loops: list[list[str]]) -> list[str]:
     ]
 
 
+RECORDED_WARNED = 10  # lots whose records disagree, warned of one by one (then counted)
+
+
 def recorded_warnings(recorded: Iterable[flow.Recorded], origin: bool = True) -> list[str]:
     """A line for each lot whose own quantity its records contradict beyond the tolerance
     `tracegraph check` gives its unit (15 %, none for pieces): weighed as what its steps made
@@ -190,6 +193,16 @@ def recorded_warnings(recorded: Iterable[flow.Recorded], origin: bool = True) ->
             lines.append(f"{lot}: recorded as {said}, but its steps made "
                          f"{amounts_text({uom: made})}: {amounts_text({uom: amount - made})} "
                          f"of it of unknown origin, weighed as {said}")  # fmt: skip
+    if len(lines) > RECORDED_WARNED:
+        # a lots table that keeps what is left in stock (not what was made) contradicts
+        # every lot that was used: a wide trace would say so thousands of times
+        rest = [line.split(":", 1)[0] for line in lines[RECORDED_WARNED:]]
+        one = len(rest) == 1
+        lines[RECORDED_WARNED:] = [
+            f"{counted(len(rest), 'more lot')} ({first_ids(rest, 5)}) {'is' if one else 'are'} "
+            f"recorded as other than {'its' if one else 'their'} steps made or "
+            f"{'it' if one else 'they'} gave: weighed as the larger"
+        ]
     return lines
 
 
