@@ -2448,3 +2448,127 @@ def test_a_changed_device_or_operator_row_keeps_the_bound_its_steps_gave_it(
     graph.reset(keep_schema=True)
     assert import_paths(graph, [tmp_path]).rejected == 0
     assert _bounds(graph) == before
+
+
+def _window_answer(graph: TraceGraph, device: str, start: str, end: str) -> list[Any]:
+    window = trace_window(graph, "device", device, start, end)
+    return [(step["step_id"], step["lots"]) for step in window.steps]
+
+
+def test_a_step_typo_corrected_leaves_the_bounds_and_windows_of_a_clean_import(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The tester's night: a plant imported (seed 5), then its steps.csv with one bake's end
+    typed ten days late (S0000002 on OVEN-2 by OP08, ending 2026-01-15T07:05, not 01-05), then
+    the right steps.csv again. OVEN-2 and OP08 kept longest_step_s 866,101 (steps only ever
+    raised it) where a clean import gives 2,101; so a step begun on OVEN-2 at 08:00 on 01-05
+    with no end (S9000001, making B9000001) was in the window of 01-06 00:00-06:00 on the
+    nightly graph and in no window of a clean import. Now the correction computes both bounds
+    again from their steps: the graph, bounds and window are the clean import's."""
+    from tracegraph.plant import generate_plant
+
+    plant = tmp_path / "plant"
+    generate_plant(200, 5, plant)  # its last step ends on 2026-01-05
+    right = (plant / "steps.csv").read_text(encoding="utf-8")
+    line = "S0000002,bake,2026-01-05T06:30:00+00:00,2026-01-05T07:05:00+00:00,WO000000,OVEN-2,OP08,"
+    assert line in right
+    assert import_paths(graph, [plant]).rejected == 0
+    clean_bounds = _bounds(graph)
+    assert (clean_bounds["OVEN-2"], clean_bounds["OP08"]) == (2_101, 2_101)
+    typo = tmp_path / "typo" / "steps.csv"
+    typo.parent.mkdir()
+    typo.write_text(right.replace(line, line.replace("01-05T07:05", "01-15T07:05")), "utf-8")
+    assert import_paths(graph, [typo]).tables["steps"].updated == 1
+    assert (_bounds(graph)["OVEN-2"], _bounds(graph)["OP08"]) == (866_101, 866_101)
+    assert import_paths(graph, [plant / "steps.csv"]).tables["steps"].updated == 1
+    assert _bounds(graph) == clean_bounds
+    # an unended bake on OVEN-2, and the lot it made
+    unended = tmp_path / "unended"
+    unended.mkdir()
+    (unended / "steps.csv").write_text(
+        right.splitlines()[0] + "\n"
+        "S9000001,bake,2026-01-05T08:00:00+00:00,,WO000000,OVEN-2,OP08,PLANT-1,,221,30\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    (unended / "step_outputs.csv").write_text(
+        "step_id,lot_id,quantity,uom\nS9000001,B9000001,40,pcs\n", encoding="utf-8"
+    )
+    assert import_paths(graph, [unended]).rejected == 0
+    window = ("OVEN-2", "2026-01-06T00:00:00+00:00", "2026-01-06T06:00:00+00:00")
+    nightly = (_graph_dump(graph), _bounds(graph), _window_answer(graph, *window))
+    graph.reset(keep_schema=True)
+    assert import_paths(graph, [plant, unended]).rejected == 0
+    clean = (_graph_dump(graph), _bounds(graph), _window_answer(graph, *window))
+    assert clean[2] == []  # S9000001 began 16 hours before it: it ran at most 2,101 s
+    assert nightly[1:] == clean[1:]
+    assert nightly[0] == clean[0]
+
+
+def test_a_full_dump_without_steps_leaves_their_devices_and_operators_a_clean_imports_bounds(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """A full dump of steps rolled back to an older one (LONG, KILN's 10-hour step by OP1, and
+    OP9's only step gone): KILN and OP1 kept 36,001 and OP9 1 with no step left, where a clean
+    import of the dump gives 121 (A4's 2 minutes), and OP9 no bound. Now the removal computes
+    them again, so the graph is the clean import's."""
+    steps = _BOUND_STEPS.replace("13:01:00Z,KILN", "13:02:00Z,KILN") + (
+        "Z1,cure,2026-11-02T14:00:00Z,,OVEN,OP9\n"
+    )
+    _write(tmp_path / "new", "steps.csv", steps)
+    _write(tmp_path / "new", "operators.csv", "operator_id,name\nOP1,Ann\nOP9,Ike\n")
+    assert import_paths(graph, [tmp_path / "new"]).rejected == 0
+    assert (_bounds(graph)["KILN"], _bounds(graph)["OP1"], _bounds(graph)["OP9"]) == (
+        36_001, 36_001, 1,
+    )  # fmt: skip
+    older = "".join(line + "\n" for line in steps.splitlines()
+                    if not line.startswith(("LONG,", "Z1,")))  # fmt: skip
+    _write(tmp_path / "old", "steps.csv", older)
+    _write(tmp_path / "old", "operators.csv", "operator_id,name\nOP1,Ann\nOP9,Ike\n")
+    summary = import_paths(graph, [tmp_path / "old"], full=True, max_removals="100%",
+                           reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    assert summary.removed == {"steps": 2, "operators": 0}
+    rolled_back = (_graph_dump(graph), _bounds(graph))
+    assert [rolled_back[1][key] for key in ("KILN", "OP1", "OP9")] == [121, 121, None]
+    graph.reset(keep_schema=True)
+    assert import_paths(graph, [tmp_path / "old"]).rejected == 0
+    assert rolled_back == (_graph_dump(graph), _bounds(graph))
+
+
+def test_bounds_a_killed_run_left_stale_are_computed_by_the_next_import(
+    graph: TraceGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed after writing a corrected step but before computing its device's bound
+    again: the run's ledger entry names OVEN as stale, and the next import — of another table
+    altogether — computes it (301, as a clean import), and clears the list."""
+    from tracegraph.importing import run, writer
+
+    long = _BOUND_STEPS.replace("11:05:00Z,OVEN", "21:05:00Z,OVEN")
+    _write(tmp_path / "a", "steps.csv", long)
+    assert import_paths(graph, [tmp_path / "a"]).rejected == 0
+    assert _bounds(graph)["OVEN"] == 36_301
+    _write(tmp_path / "b", "steps.csv", _BOUND_STEPS)
+    settle = writer.settle_bounds
+
+    def killed(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "settle_bounds", killed)
+    with pytest.raises(KeyboardInterrupt):
+        import_paths(graph, [tmp_path / "b"])
+    assert _bounds(graph)["OVEN"] == 36_301
+    stale, _, _ = graph.driver.execute_query(
+        "MATCH (r:ImportRun) WHERE r.stale_bound_devices IS NOT NULL "
+        "RETURN r.stale_bound_devices AS d, r.stale_bound_operators AS o",
+        database_=graph.database,
+    )
+    assert [(r["d"], r["o"]) for r in stale] == [(["OVEN"], ["OP2"])]
+    monkeypatch.setattr(run, "settle_bounds", settle)
+    _write(tmp_path / "c", "materials.csv", MATERIALS)
+    assert import_paths(graph, [tmp_path / "c"]).rejected == 0
+    assert (_bounds(graph)["OVEN"], _bounds(graph)["OP2"]) == (301, 301)
+    stale, _, _ = graph.driver.execute_query(
+        "MATCH (r:ImportRun) WHERE r.stale_bound_devices IS NOT NULL RETURN r",
+        database_=graph.database,
+    )
+    assert stale == []
+
