@@ -580,11 +580,11 @@ def test_long_digit_codes_in_extra_columns_stay_text(tmp_path: Path) -> None:
         "step_id,operation,started_at,sscc,temp,shelf,speed,bin\n"
         "S1,bake,2026-11-02T06:00:00Z,340123450000000017,182.5,12,40.0,007\n",
     )
-    assert extra == {"sscc": "340123450000000017", "temp": 182.5, "shelf": 12, "speed": 40.0,
+    assert extra == {"sscc": "340123450000000017", "temp": 182.5, "shelf": 12, "speed": 40,
                      "bin": "007"}  # fmt: skip
-    # a whole number stays an integer (it was stored and shown as 12.0), 40.0 a float as
-    # written, and a code with a leading zero text
-    assert [type(extra[k]) for k in ("shelf", "speed", "bin")] == [int, float, str]
+    # a whole number stays an integer (it was stored and shown as 12.0), 40.0 too (an XLSX or
+    # Parquet file gives 40: one value, one type), and a code with a leading zero text
+    assert [type(extra[k]) for k in ("shelf", "speed", "bin")] == [int, int, str]
 
 
 def test_a_leading_plus_keeps_an_extra_cell_text_in_a_semicolon_file_too(tmp_path: Path) -> None:
@@ -2572,3 +2572,137 @@ def test_bounds_a_killed_run_left_stale_are_computed_by_the_next_import(
     )
     assert stale == []
 
+
+# One small export, as its system holds it: ids as text (leading zeros), times as text,
+# numbers as floats (pandas' float64, NaN where empty) — written below as CSV, XLSX and Parquet.
+_FORMAT_TABLES: dict[str, dict[str, list[Any]]] = {
+    "lots": {
+        "lot_id": ["000123", "000124", "B-1"],
+        "material_id": ["M1", "M1", "B1"],
+        "quantity": [12.0, 12.5, 40.0],
+        "uom": ["kg", "kg", "pcs"],
+        "created_at": ["2026-11-01T08:00:00+00:00"] * 3,
+        "moisture_pct": [13.0, 13.25, None],
+    },
+    "steps": {
+        "step_id": ["S1", "S2"],
+        "operation": ["bake", "bake"],
+        "started_at": ["2026-11-02T06:00:00+00:00", "2026-11-02T07:00:00+00:00"],
+        "ended_at": ["2026-11-02T06:35:00+00:00", "2026-11-02T07:35:00+00:00"],
+        "device_id": ["OVEN-1", "OVEN-1"],
+        "oven_temp_c": [221.0, 221.5],
+        "bake_min": [30.0, None],
+    },
+    "step_inputs": {
+        "step_id": ["S1", "S1"],
+        "lot_id": ["000123", "000124"],
+        "quantity": [12.0, 2.5],
+        "uom": ["kg", "kg"],
+        "scale_kg": [12.0, 2.5],
+    },
+    "inspections": {
+        "inspection_id": ["I1", "I2", "I3"],
+        "test": ["core_temp"] * 3,
+        "result": ["pass"] * 3,
+        "inspected_at": ["2026-11-02T06:40:00+00:00"] * 3,
+        "lot_id": ["B-1"] * 3,
+        "value": [97.0, 96.4, None],
+        "unit": ["degC", "degC", None],
+    },
+}
+
+
+def _write_format(folder: Path, form: str) -> Path:
+    """_FORMAT_TABLES as `form` files: CSV as pandas writes float64 (97.0), XLSX with
+    openpyxl (numbers as numbers), Parquet with pyarrow (float64 columns)."""
+    import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, columns in _FORMAT_TABLES.items():
+        rows = list(zip(*columns.values(), strict=True))
+        if form == "csv":
+            text = ",".join(columns) + "\n" + "".join(
+                ",".join("" if v is None else str(v) for v in row) + "\n" for row in rows
+            )  # fmt: skip
+            _write(folder, f"{table}.csv", text)
+        elif form == "xlsx":
+            book = openpyxl.Workbook()
+            sheet = book.active
+            assert sheet is not None
+            sheet.title = table
+            sheet.append(list(columns))
+            for row in rows:
+                sheet.append(list(row))
+            book.save(folder / f"{table}.xlsx")
+        else:
+            pq.write_table(pa.table(columns), folder / f"{table}.parquet")
+    return folder
+
+
+def _stored_types(graph: TraceGraph) -> list[tuple[str, str, str]]:
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (n) WHERE n:Lot OR n:ProcessStep OR n:Inspection "
+        "UNWIND [k IN keys(n) WHERE NOT k IN ['_row_sha'] | [k, valueType(n[k])]] AS kt "
+        "RETURN DISTINCT labels(n)[0] AS label, kt[0] AS key, kt[1] AS type "
+        "UNION MATCH ()-[r:INPUT_TO]->() "
+        "UNWIND [k IN keys(r) WHERE NOT k IN ['_row_sha'] | [k, valueType(r[k])]] AS kt "
+        "RETURN DISTINCT 'INPUT_TO' AS label, kt[0] AS key, kt[1] AS type",
+        database_=graph.database,
+    )
+    return sorted((r["label"], r["key"], r["type"]) for r in records)
+
+
+@pytest.mark.parametrize("order", [("csv", "xlsx", "parquet"), ("parquet", "csv", "xlsx")])
+def test_one_value_has_one_type_whatever_the_file_format(
+    graph: TraceGraph, tmp_path: Path, order: tuple[str, str, str]
+) -> None:
+    """The same data as CSV, XLSX and Parquet, imported one over the other: an inspection's
+    value 97.0 was "97.0" from the CSV and "97" from XLSX or Parquet (a RowChange each time
+    the format switched), and a process parameter 221.0 a float from the CSV and an integer
+    from the others (no change recorded, but the graph a clean import of the other format
+    would not make). Now every format stores one value one way — a whole number as an
+    integer, "97" as an inspection's value, a quantity as a float — and a format switch
+    changes nothing. Identifiers stay text with their zeros."""
+    _write(tmp_path / "master", "materials.csv", MATERIALS)
+    assert import_paths(graph, [tmp_path / "master"]).rejected == 0
+    first = _write_format(tmp_path / order[0], order[0])
+    assert import_paths(graph, [first]).rejected == 0
+    dump, types = _graph_dump(graph), _stored_types(graph)
+    for form in order[1:]:
+        summary = import_paths(graph, [_write_format(tmp_path / form, form)])
+        assert summary.rejected == 0
+        assert {t: c.changed for t, c in summary.tables.items()} == dict.fromkeys(
+            _FORMAT_TABLES, 0
+        ), form
+        assert (_graph_dump(graph), _stored_types(graph)) == (dump, types), form
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: '000123'}), (s:ProcessStep {step_id: 'S1'}), "
+        "(t:ProcessStep {step_id: 'S2'}), (i:Inspection {inspection_id: 'I1'}), "
+        "(j:Inspection {inspection_id: 'I2'}), (l)-[r:INPUT_TO]->(s) "
+        "RETURN l.quantity AS q, l.moisture_pct AS m, s.oven_temp_c AS t1, "
+        "t.oven_temp_c AS t2, s.bake_min AS b, i.value AS v1, j.value AS v2, "
+        "r.quantity AS rq, r.scale_kg AS rs",
+        database_=graph.database,
+    )
+    values = records[0].data()
+    assert values == {"q": 12.0, "m": 13, "t1": 221, "t2": 221.5, "b": 30, "v1": "97",
+                      "v2": "96.4", "rq": 12.0, "rs": 12}  # fmt: skip
+    assert [type(values[k]) for k in ("q", "m", "t1", "t2", "b", "rq", "rs")] == [
+        float, int, int, float, int, float, int,
+    ]  # fmt: skip
+
+
+def test_an_inspection_value_written_as_another_text_of_the_same_number_is_no_change() -> None:
+    """A graph a CSV import filled before holds an inspection's value as the CSV wrote it,
+    "97.0"; the first import after this version reads it as "97" and rewrites it, but that is
+    no change of the ledger's. Identifiers are compared as text: 000123 and 123 are two."""
+    from tracegraph.importing.changes import difference
+
+    same = difference("inspections", "I1", 2, {"value": "97.0", "test": "t"},
+                      {"value": "97", "test": "t"}, [])  # fmt: skip
+    assert same.columns == ()
+    other = difference("inspections", "I1", 2, {"value": "97.5", "lot_id": "000123"},
+                       {"value": "97", "lot_id": "123"}, [])  # fmt: skip
+    assert other.columns == ("lot_id", "value")
