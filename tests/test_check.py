@@ -86,6 +86,10 @@ def defects(graph: TraceGraph, tmp_path: Path) -> TraceGraph:
 def test_each_planted_gap_is_found_and_nothing_else(defects: TraceGraph) -> None:
     found = {r.name: r.findings for r in run_checks(defects).results}
     assert [(f["lot_id"], f["stub"]) for f in found["unknown_origin"]] == [("GHOST", True)]
+    # BIG made DOUGH2, which lots.csv does not list: no material, no quantity
+    assert [(f["lot_id"], f["made_by"]) for f in found["made_without_record"]] == [
+        ("DOUGH2", ["BIG"])
+    ]
     assert [(f["lot_id"], f["shipment_id"]) for f in found["shipped_before_available"]] == [
         ("EARLY", "SH-EARLY")
     ]
@@ -281,10 +285,11 @@ def test_cli_exit_1_with_findings_and_json_counts(
     result = runner.invoke(app, ["check", "--format", "json"])
     assert result.exit_code == 1
     payload = json.loads(result.stdout)
-    assert payload["findings"] == 13
+    assert payload["findings"] == 14
     counts = {c["check"]: c["count"] for c in payload["checks"]}
     assert counts == {
-        "unknown_origin": 1, "shipped_before_available": 1, "consumed_before_available": 1,
+        "unknown_origin": 1, "made_without_record": 1, "shipped_before_available": 1,
+        "consumed_before_available": 1,
         "step_balance": 2, "lot_balance": 1, "released_after_failure": 2,
         "step_ends_before_start": 1, "returned_by_another_customer": 1,
         "unit_of_another_dimension": 1,
@@ -296,7 +301,8 @@ def test_cli_exit_1_with_findings_and_json_counts(
     assert table.exit_code == 1
     # one thing, many things: it said "1 lots never received nor produced"
     assert " ".join(table.stdout.split()).startswith(
-        "13 findings: 1 lot never received nor produced · 1 shipped before the lot existed · "
+        "14 findings: 1 lot never received nor produced · 1 lot made by a step that the lots "
+        "table never listed (no material, no quantity) · 1 shipped before the lot existed · "
         "1 consumed before the lot existed · 2 steps whose output does not balance their input "
         "· 1 lot used and shipped beyond its quantity (or made, recorded as 0) · 2 lots shipped "
         "or used while on hold, rejected or failed · 1 step that ends before it starts · "
@@ -331,7 +337,7 @@ def test_cli_exit_0_on_a_clean_chain(
 ) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 13 checks")
+    assert result.stdout.startswith("no gaps found by 14 checks")
 
 
 def _plant(graph: TraceGraph, folder: Path, tables: dict[str, str]) -> None:
@@ -521,7 +527,7 @@ def test_the_nightly_check_of_a_plant_that_depanels_and_packs_exits_0(
     _plant(graph, tmp_path, NIGHTLY)
     result = runner.invoke(app, ["check"])
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("no gaps found by 13 checks")
+    assert result.stdout.startswith("no gaps found by 14 checks")
 
 
 # One instant written in two offsets, in every time rule (an exploratory tester's plant): Neo4j
@@ -616,3 +622,41 @@ def test_a_lot_recorded_as_0_that_gave_or_was_made_is_a_finding(
     table = " ".join(CliRunner().invoke(app, ["lot", "show", "Z"]).stdout.split())
     assert "within the 15 %" not in table
     assert "more went out than the lot holds, recorded as 0: see `tracegraph check`" in table
+
+
+def test_a_lot_a_step_made_without_a_lots_row_is_a_finding_until_its_row_comes(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """A step_outputs row for a lot with no lots row (BAKE made B-7, whose row never came)
+    leaves B-7 a stub with no material and no quantity, and shipped: only the import's note
+    and stubs_left said so, and `check` exited 0. It is a finding of its own now
+    (made_without_record, naming the step) — not of unknown origin: BAKE made it — until the
+    lots row comes."""
+    _plant(graph, tmp_path, {
+        "lots.csv": "lot_id,material_id,quantity,uom,supplier_id,supplier_lot,received_at\n"
+                    "F-1,FLOUR,10,kg,V1,S1,2026-11-03T06:00:00Z\n",
+        "steps.csv": "step_id,operation,started_at,ended_at\n"
+                     "BAKE,bake,2026-11-03T08:00:00Z,2026-11-03T09:00:00Z\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nBAKE,F-1,10,kg\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nBAKE,B-7,9,kg\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\nSH-1,C1,2026-11-04T09:00:00Z\n",
+        "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH-1,B-7,9,kg\n",
+    })  # fmt: skip
+    result = runner.invoke(app, ["check", "--format", "json"])
+    assert result.exit_code == 1, result.output
+    found = {c["check"]: c["findings"] for c in json.loads(result.stdout)["checks"]}
+    assert found["made_without_record"] == [
+        {"lot_id": "B-7", "made_by": ["BAKE"], "used_in_steps": 0, "shipment_lines": 1}
+    ]
+    assert found["unknown_origin"] == []
+    assert {name for name, rows in found.items() if rows} == {"made_without_record"}
+    table = runner.invoke(app, ["check"])
+    assert " ".join(table.stdout.split()).startswith(
+        "1 finding: 1 lot made by a step that the lots table never listed (no material, no "
+        "quantity)"
+    )
+    (tmp_path / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom\nB-7,BREAD,9,kg\n", encoding="utf-8"
+    )
+    assert import_paths(graph, [tmp_path / "lots.csv"]).rejects == []
+    assert runner.invoke(app, ["check"]).exit_code == 0

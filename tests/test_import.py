@@ -582,11 +582,11 @@ def test_long_digit_codes_in_extra_columns_stay_text(tmp_path: Path) -> None:
         "step_id,operation,started_at,sscc,temp,shelf,speed,bin\n"
         "S1,bake,2026-11-02T06:00:00Z,340123450000000017,182.5,12,40.0,007\n",
     )
-    assert extra == {"sscc": "340123450000000017", "temp": 182.5, "shelf": 12, "speed": 40.0,
+    assert extra == {"sscc": "340123450000000017", "temp": 182.5, "shelf": 12, "speed": 40,
                      "bin": "007"}  # fmt: skip
-    # a whole number stays an integer (it was stored and shown as 12.0), 40.0 a float as
-    # written, and a code with a leading zero text
-    assert [type(extra[k]) for k in ("shelf", "speed", "bin")] == [int, float, str]
+    # a whole number stays an integer (it was stored and shown as 12.0), 40.0 too (an XLSX or
+    # Parquet file gives 40: one value, one type), and a code with a leading zero text
+    assert [type(extra[k]) for k in ("shelf", "speed", "bin")] == [int, int, str]
 
 
 def test_a_leading_plus_keeps_an_extra_cell_text_in_a_semicolon_file_too(tmp_path: Path) -> None:
@@ -2450,3 +2450,261 @@ def test_a_changed_device_or_operator_row_keeps_the_bound_its_steps_gave_it(
     graph.reset(keep_schema=True)
     assert import_paths(graph, [tmp_path]).rejected == 0
     assert _bounds(graph) == before
+
+
+def _window_answer(graph: TraceGraph, device: str, start: str, end: str) -> list[Any]:
+    window = trace_window(graph, "device", device, start, end)
+    return [(step["step_id"], step["lots"]) for step in window.steps]
+
+
+def test_a_step_typo_corrected_leaves_the_bounds_and_windows_of_a_clean_import(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The tester's night: a plant imported (seed 5), then its steps.csv with one bake's end
+    typed ten days late (S0000002 on OVEN-2 by OP08, ending 2026-01-15T07:05, not 01-05), then
+    the right steps.csv again. OVEN-2 and OP08 kept longest_step_s 866,101 (steps only ever
+    raised it) where a clean import gives 2,101; so a step begun on OVEN-2 at 08:00 on 01-05
+    with no end (S9000001, making B9000001) was in the window of 01-06 00:00-06:00 on the
+    nightly graph and in no window of a clean import. Now the correction computes both bounds
+    again from their steps: the graph, bounds and window are the clean import's."""
+    from tracegraph.plant import generate_plant
+
+    plant = tmp_path / "plant"
+    generate_plant(200, 5, plant)  # its last step ends on 2026-01-05
+    right = (plant / "steps.csv").read_text(encoding="utf-8")
+    line = "S0000002,bake,2026-01-05T06:30:00+00:00,2026-01-05T07:05:00+00:00,WO000000,OVEN-2,OP08,"
+    assert line in right
+    assert import_paths(graph, [plant]).rejected == 0
+    clean_bounds = _bounds(graph)
+    assert (clean_bounds["OVEN-2"], clean_bounds["OP08"]) == (2_101, 2_101)
+    typo = tmp_path / "typo" / "steps.csv"
+    typo.parent.mkdir()
+    typo.write_text(right.replace(line, line.replace("01-05T07:05", "01-15T07:05")), "utf-8")
+    assert import_paths(graph, [typo]).tables["steps"].updated == 1
+    assert (_bounds(graph)["OVEN-2"], _bounds(graph)["OP08"]) == (866_101, 866_101)
+    assert import_paths(graph, [plant / "steps.csv"]).tables["steps"].updated == 1
+    assert _bounds(graph) == clean_bounds
+    # an unended bake on OVEN-2, and the lot it made
+    unended = tmp_path / "unended"
+    unended.mkdir()
+    (unended / "steps.csv").write_text(
+        right.splitlines()[0] + "\n"
+        "S9000001,bake,2026-01-05T08:00:00+00:00,,WO000000,OVEN-2,OP08,PLANT-1,,221,30\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    (unended / "step_outputs.csv").write_text(
+        "step_id,lot_id,quantity,uom\nS9000001,B9000001,40,pcs\n", encoding="utf-8"
+    )
+    assert import_paths(graph, [unended]).rejected == 0
+    window = ("OVEN-2", "2026-01-06T00:00:00+00:00", "2026-01-06T06:00:00+00:00")
+    nightly = (_graph_dump(graph), _bounds(graph), _window_answer(graph, *window))
+    graph.reset(keep_schema=True)
+    assert import_paths(graph, [plant, unended]).rejected == 0
+    clean = (_graph_dump(graph), _bounds(graph), _window_answer(graph, *window))
+    assert clean[2] == []  # S9000001 began 16 hours before it: it ran at most 2,101 s
+    assert nightly[1:] == clean[1:]
+    assert nightly[0] == clean[0]
+
+
+def test_a_full_dump_without_steps_leaves_their_devices_and_operators_a_clean_imports_bounds(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """A full dump of steps rolled back to an older one (LONG, KILN's 10-hour step by OP1, and
+    OP9's only step gone): KILN and OP1 kept 36,001 and OP9 1 with no step left, where a clean
+    import of the dump gives 121 (A4's 2 minutes), and OP9 no bound. Now the removal computes
+    them again, so the graph is the clean import's."""
+    steps = _BOUND_STEPS.replace("13:01:00Z,KILN", "13:02:00Z,KILN") + (
+        "Z1,cure,2026-11-02T14:00:00Z,,OVEN,OP9\n"
+    )
+    _write(tmp_path / "new", "steps.csv", steps)
+    _write(tmp_path / "new", "operators.csv", "operator_id,name\nOP1,Ann\nOP9,Ike\n")
+    assert import_paths(graph, [tmp_path / "new"]).rejected == 0
+    assert (_bounds(graph)["KILN"], _bounds(graph)["OP1"], _bounds(graph)["OP9"]) == (
+        36_001, 36_001, 1,
+    )  # fmt: skip
+    older = "".join(line + "\n" for line in steps.splitlines()
+                    if not line.startswith(("LONG,", "Z1,")))  # fmt: skip
+    _write(tmp_path / "old", "steps.csv", older)
+    _write(tmp_path / "old", "operators.csv", "operator_id,name\nOP1,Ann\nOP9,Ike\n")
+    summary = import_paths(graph, [tmp_path / "old"], full=True, max_removals="100%",
+                           reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    assert summary.removed == {"steps": 2, "operators": 0}
+    rolled_back = (_graph_dump(graph), _bounds(graph))
+    assert [rolled_back[1][key] for key in ("KILN", "OP1", "OP9")] == [121, 121, None]
+    graph.reset(keep_schema=True)
+    assert import_paths(graph, [tmp_path / "old"]).rejected == 0
+    assert rolled_back == (_graph_dump(graph), _bounds(graph))
+
+
+def test_bounds_a_killed_run_left_stale_are_computed_by_the_next_import(
+    graph: TraceGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed after writing a corrected step but before computing its device's bound
+    again: the run's ledger entry names OVEN as stale, and the next import — of another table
+    altogether — computes it (301, as a clean import), and clears the list."""
+    from tracegraph.importing import run, writer
+
+    long = _BOUND_STEPS.replace("11:05:00Z,OVEN", "21:05:00Z,OVEN")
+    _write(tmp_path / "a", "steps.csv", long)
+    assert import_paths(graph, [tmp_path / "a"]).rejected == 0
+    assert _bounds(graph)["OVEN"] == 36_301
+    _write(tmp_path / "b", "steps.csv", _BOUND_STEPS)
+    settle = writer.settle_bounds
+
+    def killed(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "settle_bounds", killed)
+    with pytest.raises(KeyboardInterrupt):
+        import_paths(graph, [tmp_path / "b"])
+    assert _bounds(graph)["OVEN"] == 36_301
+    stale, _, _ = graph.driver.execute_query(
+        "MATCH (r:ImportRun) WHERE r.stale_bound_devices IS NOT NULL "
+        "RETURN r.stale_bound_devices AS d, r.stale_bound_operators AS o",
+        database_=graph.database,
+    )
+    assert [(r["d"], r["o"]) for r in stale] == [(["OVEN"], ["OP2"])]
+    monkeypatch.setattr(run, "settle_bounds", settle)
+    _write(tmp_path / "c", "materials.csv", MATERIALS)
+    assert import_paths(graph, [tmp_path / "c"]).rejected == 0
+    assert (_bounds(graph)["OVEN"], _bounds(graph)["OP2"]) == (301, 301)
+    stale, _, _ = graph.driver.execute_query(
+        "MATCH (r:ImportRun) WHERE r.stale_bound_devices IS NOT NULL RETURN r",
+        database_=graph.database,
+    )
+    assert stale == []
+
+
+# One small export, as its system holds it: ids as text (leading zeros), times as text,
+# numbers as floats (pandas' float64, NaN where empty) — written below as CSV, XLSX and Parquet.
+_FORMAT_TABLES: dict[str, dict[str, list[Any]]] = {
+    "lots": {
+        "lot_id": ["000123", "000124", "B-1"],
+        "material_id": ["M1", "M1", "B1"],
+        "quantity": [12.0, 12.5, 40.0],
+        "uom": ["kg", "kg", "pcs"],
+        "created_at": ["2026-11-01T08:00:00+00:00"] * 3,
+        "moisture_pct": [13.0, 13.25, None],
+    },
+    "steps": {
+        "step_id": ["S1", "S2"],
+        "operation": ["bake", "bake"],
+        "started_at": ["2026-11-02T06:00:00+00:00", "2026-11-02T07:00:00+00:00"],
+        "ended_at": ["2026-11-02T06:35:00+00:00", "2026-11-02T07:35:00+00:00"],
+        "device_id": ["OVEN-1", "OVEN-1"],
+        "oven_temp_c": [221.0, 221.5],
+        "bake_min": [30.0, None],
+    },
+    "step_inputs": {
+        "step_id": ["S1", "S1"],
+        "lot_id": ["000123", "000124"],
+        "quantity": [12.0, 2.5],
+        "uom": ["kg", "kg"],
+        "scale_kg": [12.0, 2.5],
+    },
+    "inspections": {
+        "inspection_id": ["I1", "I2", "I3"],
+        "test": ["core_temp"] * 3,
+        "result": ["pass"] * 3,
+        "inspected_at": ["2026-11-02T06:40:00+00:00"] * 3,
+        "lot_id": ["B-1"] * 3,
+        "value": [97.0, 96.4, None],
+        "unit": ["degC", "degC", None],
+    },
+}
+
+
+def _write_format(folder: Path, form: str) -> Path:
+    """_FORMAT_TABLES as `form` files: CSV as pandas writes float64 (97.0), XLSX with
+    openpyxl (numbers as numbers), Parquet with pyarrow (float64 columns)."""
+    import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for table, columns in _FORMAT_TABLES.items():
+        rows = list(zip(*columns.values(), strict=True))
+        if form == "csv":
+            text = ",".join(columns) + "\n" + "".join(
+                ",".join("" if v is None else str(v) for v in row) + "\n" for row in rows
+            )  # fmt: skip
+            _write(folder, f"{table}.csv", text)
+        elif form == "xlsx":
+            book = openpyxl.Workbook()
+            sheet = book.active
+            assert sheet is not None
+            sheet.title = table
+            sheet.append(list(columns))
+            for row in rows:
+                sheet.append(list(row))
+            book.save(folder / f"{table}.xlsx")
+        else:
+            pq.write_table(pa.table(columns), folder / f"{table}.parquet")
+    return folder
+
+
+def _stored_types(graph: TraceGraph) -> list[tuple[str, str, str]]:
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (n) WHERE n:Lot OR n:ProcessStep OR n:Inspection "
+        "UNWIND [k IN keys(n) WHERE NOT k IN ['_row_sha'] | [k, valueType(n[k])]] AS kt "
+        "RETURN DISTINCT labels(n)[0] AS label, kt[0] AS key, kt[1] AS type "
+        "UNION MATCH ()-[r:INPUT_TO]->() "
+        "UNWIND [k IN keys(r) WHERE NOT k IN ['_row_sha'] | [k, valueType(r[k])]] AS kt "
+        "RETURN DISTINCT 'INPUT_TO' AS label, kt[0] AS key, kt[1] AS type",
+        database_=graph.database,
+    )
+    return sorted((r["label"], r["key"], r["type"]) for r in records)
+
+
+@pytest.mark.parametrize("order", [("csv", "xlsx", "parquet"), ("parquet", "csv", "xlsx")])
+def test_one_value_has_one_type_whatever_the_file_format(
+    graph: TraceGraph, tmp_path: Path, order: tuple[str, str, str]
+) -> None:
+    """The same data as CSV, XLSX and Parquet, imported one over the other: an inspection's
+    value 97.0 was "97.0" from the CSV and "97" from XLSX or Parquet (a RowChange each time
+    the format switched), and a process parameter 221.0 a float from the CSV and an integer
+    from the others (no change recorded, but the graph a clean import of the other format
+    would not make). Now every format stores one value one way — a whole number as an
+    integer, "97" as an inspection's value, a quantity as a float — and a format switch
+    changes nothing. Identifiers stay text with their zeros."""
+    _write(tmp_path / "master", "materials.csv", MATERIALS)
+    assert import_paths(graph, [tmp_path / "master"]).rejected == 0
+    first = _write_format(tmp_path / order[0], order[0])
+    assert import_paths(graph, [first]).rejected == 0
+    dump, types = _graph_dump(graph), _stored_types(graph)
+    for form in order[1:]:
+        summary = import_paths(graph, [_write_format(tmp_path / form, form)])
+        assert summary.rejected == 0
+        assert {t: c.changed for t, c in summary.tables.items()} == dict.fromkeys(
+            _FORMAT_TABLES, 0
+        ), form
+        assert (_graph_dump(graph), _stored_types(graph)) == (dump, types), form
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: '000123'}), (s:ProcessStep {step_id: 'S1'}), "
+        "(t:ProcessStep {step_id: 'S2'}), (i:Inspection {inspection_id: 'I1'}), "
+        "(j:Inspection {inspection_id: 'I2'}), (l)-[r:INPUT_TO]->(s) "
+        "RETURN l.quantity AS q, l.moisture_pct AS m, s.oven_temp_c AS t1, "
+        "t.oven_temp_c AS t2, s.bake_min AS b, i.value AS v1, j.value AS v2, "
+        "r.quantity AS rq, r.scale_kg AS rs",
+        database_=graph.database,
+    )
+    values = records[0].data()
+    assert values == {"q": 12.0, "m": 13, "t1": 221, "t2": 221.5, "b": 30, "v1": "97",
+                      "v2": "96.4", "rq": 12.0, "rs": 12}  # fmt: skip
+    assert [type(values[k]) for k in ("q", "m", "t1", "t2", "b", "rq", "rs")] == [
+        float, int, int, float, int, float, int,
+    ]  # fmt: skip
+
+
+def test_an_inspection_value_written_as_another_text_of_the_same_number_is_no_change() -> None:
+    """A graph a CSV import filled before holds an inspection's value as the CSV wrote it,
+    "97.0"; the first import after this version reads it as "97" and rewrites it, but that is
+    no change of the ledger's. Identifiers are compared as text: 000123 and 123 are two."""
+    from tracegraph.importing.changes import difference
+
+    same = difference("inspections", "I1", 2, {"value": "97.0", "test": "t"},
+                      {"value": "97", "test": "t"}, [])  # fmt: skip
+    assert same.columns == ()
+    other = difference("inspections", "I1", 2, {"value": "97.5", "lot_id": "000123"},
+                       {"value": "97", "lot_id": "123"}, [])  # fmt: skip
+    assert other.columns == ("lot_id", "value")

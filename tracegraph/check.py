@@ -31,6 +31,10 @@ class Check:
 CHECKS: tuple[Check, ...] = (
     Check("unknown_origin", "lots never received nor produced",
           "lot never received nor produced"),
+    # a stub a step made: its origin is known, its material and quantity are not
+    Check("made_without_record", "lots made by a step that the lots table never listed "
+          "(no material, no quantity)",
+          "lot made by a step that the lots table never listed (no material, no quantity)"),
     Check("shipped_before_available", "shipped before the lot existed",
           "shipped before the lot existed"),
     Check("consumed_before_available", "consumed before the lot existed",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracegraph.importing.tables import TABLES, Kind
+from tracegraph.importing.validate import measure_text
 from tracegraph.values import iso
 
 # Per table: relationship type of a reference edge -> (column, key property of the node it
@@ -38,6 +39,10 @@ REFERENCE_EDGES: dict[str, dict[str, tuple[str, str]]] = {
 # as the importer writes them (2026-11-03T08:15:00+00:00).
 _TIMES = {name: tuple(c.name for c in spec.columns if c.kind is Kind.DATETIME)
           for name, spec in TABLES.items()}  # fmt: skip
+
+# Text columns whose numbers are kept as the text of their value (validate.measure_text).
+_MEASURES = {name: frozenset(c.name for c in spec.columns if c.kind is Kind.MEASURE)
+             for name, spec in TABLES.items()}  # fmt: skip
 
 # Bookkeeping the importer adds to a row; never a column of the export (longest_step_s: a
 # device's or operator's longest step, which steps raise; it was listed as a changed column).
@@ -104,7 +109,11 @@ def difference(
     columns, old, new = [], [], []
     for column in sorted(set(before) | set(after)):
         was, now = _text(before.get(column)), _text(after.get(column))
-        if was != now and not _same_number(before.get(column), after.get(column)):
+        if (
+            was != now
+            and not _same_number(before.get(column), after.get(column))
+            and not _same_measure(table, column, before.get(column), after.get(column))
+        ):
             columns.append(column)
             old.append(was)
             new.append(now)
@@ -115,6 +124,16 @@ def _same_number(a: Any, b: Any) -> bool:
     """12.0 as stored before extras kept integers, and 12 now: the same value, no change."""
     numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
     return numbers and a == b
+
+
+def _same_measure(table: str, column: str, a: Any, b: Any) -> bool:
+    """An inspection's value (Kind.MEASURE) "97.0", the text a CSV wrote kept before, and
+    "97" now (validate.measure_text): the same value, no change. Other text is compared as
+    written: "000123" and "123" are two values."""
+    return (
+        column in _MEASURES[table] and isinstance(a, str) and isinstance(b, str)
+        and measure_text(a) == measure_text(b)
+    )  # fmt: skip
 
 
 def column_changes(record: Mapping[str, Any]) -> list[dict[str, str]]:

@@ -64,6 +64,9 @@ from tracegraph.importing.writer import (
     MUST_EXIST,
     RunState,
     TableWrite,
+    settle_bounds,
+    stale_bounds,
+    stale_bounds_left,
     write_table,
 )
 from tracegraph.schema import expected_names, schema_gaps
@@ -440,6 +443,9 @@ def import_paths(
         clean: list[str] = []
         state = RunState(run_id=run_id, zone_given=zone_given,
                          present=full_dump.Present() if full else None)  # fmt: skip
+        # bounds an earlier run left stale (it stopped before computing them): computed with
+        # this run's, once its writes are done
+        stale_bounds_left(graph, state)
         removals: dict[str, full_dump.Removal] = {}
         removed_file: Path | None = None
         try:
@@ -492,7 +498,9 @@ def import_paths(
                     if rejects:  # the night's rows are written: their rejects are not lost
                         log(f"rejected rows written to {write_rejects(reject_path, rejects)}")
                     raise refused
-                removed_file = _remove_rows(graph, run_id, removals, reject_path, log)
+                removed_file = _remove_rows(graph, run_id, removals, reject_path, log, state)
+            # the bounds of devices and operators whose steps changed or went, exactly
+            settle_bounds(graph, state)
             # nothing to look for when every file was skipped as unchanged
             orphans = (graph.write_records("import/delete_orphan_references")[0]
                        if todo or removed_file else {"lots": []})  # fmt: skip
@@ -529,6 +537,11 @@ def import_paths(
             # With the counts of the files it finished (`imports` showed an interrupted run's
             # counts blank): the rows of the file it was writing are not in them, although
             # its whole batches are in the graph (counts_partial; a re-run completes them).
+            if not isinstance(error, KeyboardInterrupt):
+                # the steps written are whole (a refused removal comes after every write): their
+                # bounds are computed now, else by the next import (from the ledger entry)
+                with contextlib.suppress(TracegraphError):
+                    settle_bounds(graph, state)
             with contextlib.suppress(TracegraphError):
                 graph.write("import/finish_run", run_id=run_id, props={
                     "status": status, "ended_at": datetime.now(UTC),
@@ -600,13 +613,22 @@ def _remove_rows(
     removals: dict[str, full_dump.Removal],
     reject_path: Path,
     log: Log,
+    state: RunState,
 ) -> Path | None:
     """Write the rows a full import removes to removed-RUN.csv beside the reject file, name
     the file and the counts on the run's ledger entry, then delete them — in that order, so
-    that a run killed while deleting has said what it deletes (its re-run finds the rest)."""
+    that a run killed while deleting has said what it deletes (its re-run finds the rest).
+    The devices and operators of the steps removed are noted as stale before (their bounds
+    are computed again from the steps left, see writer.settle_bounds)."""
     path = full_dump.record_removals(graph, removals, run_id, reject_path)
     if path is None:
         return None
+    steps = removals.get("steps")
+    if steps is not None and steps.keys:
+        stale_bounds(graph, state,
+                     {r["device_id"] for r in steps.records if r.get("device_id") is not None},
+                     {r["operator_id"] for r in steps.records
+                      if r.get("operator_id") is not None})  # fmt: skip
     counts = {t: len(r.keys) for t, r in removals.items() if r.keys}
     graph.write("import/finish_run", run_id=run_id, props={
         "removed_file": str(path), "removing_json": json.dumps(counts),

@@ -22,6 +22,10 @@ class Kind(Enum):
     QUANTITY = "quantity"  # a finite number ≥ 0
     SIGNED_QUANTITY = "signed_quantity"  # a finite number; negative on a shipment line = return
     NUMBER = "number"  # any finite number, kept as float
+    # text that often holds a number (an inspection's value: "96.4", "ok", "<5"): a cell that
+    # reads as a number is kept as the text of its value, whatever the file wrote ("97.0" in a
+    # CSV, 97.0 in Parquet, 97 in XLSX: "97"), so a file format holds no value of its own
+    MEASURE = "measure"
     UOM = "uom"  # one of UNITS
     ENUM = "enum"  # one of Column.choices
 
@@ -157,7 +161,7 @@ TABLES: dict[str, Table] = {
                 _id("step_id"),
                 _id("device_id"),
                 _id("operator_id"),
-                Column("value"),
+                Column("value", Kind.MEASURE),
                 Column("unit"),
             ),
             key=("inspection_id",),

@@ -233,6 +233,8 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
         return nfc(stripped)  # one spelling per id (see values.nfc)
     if kind is Kind.DATETIME:
         return _parse_datetime(stripped, zone)
+    if kind is Kind.MEASURE:
+        return measure_text(text)
     if kind in (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER):
         value = _parse_number(stripped)
         if kind is Kind.QUANTITY and value < 0:
@@ -336,8 +338,9 @@ def _semicolon_extra(text: str) -> tuple[Any, str | None]:
 
 
 def comma_number(text: str) -> int | float:
-    """A decimal-comma cell _semicolon_extra reads as a number: 1.250,5 is 1250.5."""
-    return float(text.replace(".", "").replace(",", "."))
+    """A decimal-comma cell _semicolon_extra reads as a number: 1.250,5 is 1250.5, and 12,0
+    the whole number 12 (see _plain_number)."""
+    return _plain_number(float(text.replace(".", "").replace(",", ".")))
 
 
 @dataclass
@@ -384,6 +387,19 @@ _EXACT_DIGITS = 15
 _WHOLE = re.compile(r"[-+]?(\d+)(\.0*)?")
 
 
+# The largest whole number kept as an integer when a file wrote it as a decimal (12.0): the
+# whole numbers a float holds exactly to the digit, as an XLSX or Parquet float gives them
+# (reader._cell_text).
+_EXACT_WHOLE = 10.0**_EXACT_DIGITS
+
+
+def _plain_number(value: float) -> int | float:
+    """A number as the import stores it: a whole number as an integer, whatever the file wrote
+    (12, 12.0, Excel's 12, a Parquet float64's 12.0: 12), another as a float. A file format
+    holds no type of its own: the CSV's 12.0 was a float, the same table's XLSX an integer."""
+    return int(value) if value.is_integer() and abs(value) < _EXACT_WHOLE else value
+
+
 def _extra_value(text: str) -> Any:
     stripped = text.strip()
     if isinstance(text, PlainText):
@@ -393,13 +409,22 @@ def _extra_value(text: str) -> Any:
         if whole and len(whole.group(1).lstrip("0")) > _EXACT_DIGITS:
             return text
         if whole and not whole.group(2):
-            # 12 stays the integer 12 (it was stored as 12.0 and shown so in Browser and in
-            # `lot show`); 12.0 as written stays a float.
+            # 12 is the integer 12 (it was stored as 12.0 and shown so in Browser and in
+            # `lot show`); 12.0 too (_plain_number)
             return int(stripped)
         value = float(stripped)
         if math.isfinite(value):
-            return value
+            return _plain_number(value)
     return text
+
+
+def measure_text(text: str) -> str:
+    """A Kind.MEASURE cell (an inspection's value): text, but one that reads as a number as
+    an extra column's would (_extra_value) is the text of that number — "97.0" and "97" are
+    one value, "97", as XLSX and Parquet give it; "96.40" is "96.4". Other text as written
+    ("ok", "<5", "007", "+5")."""
+    value = _extra_value(text)
+    return text if isinstance(value, str) else str(value)
 
 
 def _reject_all(out: ValidatedTable, raw: RawTable, column: str, reason: str) -> ValidatedTable:

@@ -282,6 +282,14 @@ class RunState:
     # _raise_longest), and the lock that lets one batch's bounds be raised at a time.
     bounds: dict[tuple[str, Any], int] = field(default_factory=dict)
     bounds_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # The devices and operators whose bounds may now be above their longest step (a step of
+    # theirs changed its times, device or operator, or was removed): computed again from their
+    # steps once the run's writes are done (settle_bounds), and until then recorded on the
+    # run's ledger entry; `stale_runs`, earlier runs whose stale bounds this run computes.
+    stale: dict[str, set[Any]] = field(
+        default_factory=lambda: {"devices": set(), "operators": set()}
+    )
+    stale_runs: list[str] = field(default_factory=list)
     # The identity keys of the lot_identifiers rows this run wrote (new or changed), for the
     # note on identities that name more than one lot (see _shared_identities)
     identities: set[str] = field(default_factory=set)
@@ -437,6 +445,8 @@ def _write_batch(
     # Rows the graph held with other content (a stub, without a hash, is completed, not changed).
     updated = [r for r in todo if known.get(r[key]) is not None]
     same = _record_changes(graph, table, updated, state, (rows, *source), held)
+    if table == "steps" and updated:
+        stale_bounds(graph, state, *_moved_steps(updated, held))
     state.created(key, [r[key] for r in todo if r[key] not in known])
     if table == "lots":
         state.stubs_completed(sum(1 for r in todo if r[key] in held and held[r[key]][2]))
@@ -627,6 +637,80 @@ def _raise_longest(
         for name, params in raised:
             for record in graph.write_records(name, **params):
                 state.bounds[(name, record["id"])] = record["bound"]
+
+
+# What a step's bound depends on: its times, and which device and operator it is on.
+_BOUND_COLUMNS = ("started_at", "ended_at", "device_id", "operator_id")
+
+
+def _moved_steps(updated: list[dict[str, Any]], held: _Held) -> tuple[set[Any], set[Any]]:
+    """The devices and operators, before and after, of the changed steps whose times, device
+    or operator changed: a step ten days long by a typo, corrected, leaves its device's and
+    operator's bounds at ten days, and a step moved off a device may have been its longest."""
+    devices: set[Any] = set()
+    operators: set[Any] = set()
+    for row in updated:
+        before = held[row["step_id"]][0]
+        if all(before.get(name) == row[name] for name in _BOUND_COLUMNS):
+            continue
+        devices.update(i for i in (before.get("device_id"), row["device_id"]) if i is not None)
+        operators.update(
+            i for i in (before.get("operator_id"), row["operator_id"]) if i is not None
+        )
+    return devices, operators
+
+
+def stale_bounds(
+    graph: TraceGraph, state: RunState, devices: Iterable[Any], operators: Iterable[Any]
+) -> None:
+    """Note devices and operators whose bounds must be computed again from their steps at the
+    end of the run (settle_bounds), on the run's ledger entry too, before the steps that make
+    them stale are written: a run killed in between leaves the list to the next import. Until
+    then each bound stays what it was, an upper bound still (the new times raised it already,
+    see _raise_longest): only too wide."""
+    with state.bounds_lock:
+        known = {kind: set(ids) for kind, ids in state.stale.items()}
+        state.stale["devices"].update(devices)
+        state.stale["operators"].update(operators)
+        if state.stale == known or state.run_id is None:
+            return
+        graph.write("import/bounds_stale", run_id=state.run_id,
+                    devices=sorted(state.stale["devices"]),
+                    operators=sorted(state.stale["operators"]))  # fmt: skip
+
+
+def stale_bounds_left(graph: TraceGraph, state: RunState) -> None:
+    """Take on the stale bounds earlier runs recorded and did not compute again (killed or
+    failed before the end of their writes): this run computes them with its own."""
+    for run in graph.read("import/bounds_stale_left"):
+        state.stale["devices"].update(run["devices"])
+        state.stale["operators"].update(run["operators"])
+        state.stale_runs.append(run["run_id"])
+
+
+def settle_bounds(graph: TraceGraph, state: RunState) -> None:
+    """Compute the stale bounds exactly from the steps the graph holds now, as a clean import
+    of them gives (devices_bound.cypher: the longest step in whole seconds rounded up, plus one;
+    none for a device or operator without steps) — only for the devices and operators that a
+    changed or removed step was or is on, not every device: the nightly import of an unchanged
+    plant computes none. Run after every write of the run (steps, removals), when no other
+    transaction of the run writes steps; then the ledger's lists are cleared."""
+    with state.bounds_lock:
+        if not (state.stale["devices"] or state.stale["operators"] or state.stale_runs):
+            return
+        for kind, name in (("devices", "device"), ("operators", "operator")):
+            ids = sorted(state.stale[kind])
+            for start in range(0, len(ids), BATCH_SIZE):
+                graph.write(f"import/{kind}_bound", keys=ids[start : start + BATCH_SIZE])
+            # a bound this run saw is no floor any more: a later steps file of the same run
+            # must raise the computed one again where it needs to
+            for key in ids:
+                state.bounds.pop((f"import/steps_longest_{name}", key), None)
+            state.stale[kind].clear()
+        runs = [*state.stale_runs, *([state.run_id] if state.run_id is not None else [])]
+        if runs:
+            graph.write("import/bounds_settled", runs=runs)
+        state.stale_runs.clear()
 
 
 def _longest_steps(table: str, rows: list[dict[str, Any]]) -> list[tuple[str, dict[str, Any]]]:
