@@ -461,7 +461,7 @@ def test_every_known_unit_has_its_un_ece_rec_20_code() -> None:
 
 
 def test_the_package_benchmark_writes_the_events_with_their_event_ids(
-    graph: TraceGraph, runner: CliRunner, tmp_path: Path
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """bench-package times the sheets' writers on rows that the EPCIS document had not filled
     yet: its events' CSV had a blank event_id column. Its rows now carry the package's ids."""
