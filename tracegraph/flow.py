@@ -69,7 +69,7 @@ class LotBasis:
     it gave alone made a lot made as 10 kg and shipped as 2 kg send all its content with those
     2 kg; what was made alone would take a lot fed by steps not reached as smaller than what it
     gave. Of made and given, only the edges given count: a trace has those it reached, so a lot
-    also made or used elsewhere counts smaller (see trace.basis_warnings for when the own
+    also made or used elsewhere counts smaller (see trace.recorded_warnings for when the own
     quantity disagrees with them)."""
 
     def __init__(
