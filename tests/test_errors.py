@@ -17,6 +17,7 @@ from tracegraph.cli.main import app
 from tracegraph.config import Settings
 from tracegraph.db import translated_errors
 from tracegraph.errors import DatabaseError, RequestRefused
+from tracegraph.graph import TraceGraph
 
 TEMURIN_25 = Path("/usr/lib/jvm/temurin-25-jdk-amd64")
 
@@ -370,3 +371,39 @@ def test_running_out_of_memory_is_one_line_with_a_hint_and_exit_2(
         "trace fewer lots at once (a shorter window, a shorter --lots-file), or run it where "
         "more memory is free)\n"
     )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["trace", "forward", "B"],
+        ["trace", "forward", "B", "--format", "csv"],
+        ["trace", "forward", "B", "--format", "json"],
+        ["trace", "backward", "P1"],
+        ["check"],
+    ],
+)
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly_with_141(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], command: list[str]
+) -> None:
+    """`tracegraph check | head -1`: the reader going away is its choice, not a failure of
+    ours. rich and click exited 1 there (check's "something was found"), a CSV or JSON answer
+    too; now all end as a shell reports `cat … | head -1`, 141 (128 + SIGPIPE), and say
+    nothing (no "Exception ignored … BrokenPipeError")."""
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to stdout fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "from tracegraph.cli.main import run; run()", *command],
+            env={**os.environ, **neo4j_env},
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")

@@ -20,7 +20,7 @@ from tracegraph.cli.check import check_command
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.imports import import_command
 from tracegraph.cli.ledger import imports_command
-from tracegraph.cli.render import print_error
+from tracegraph.cli.render import print_error, reader_gone
 from tracegraph.cli.rootcause import rootcause_command
 from tracegraph.errors import TracegraphError
 
@@ -71,6 +71,8 @@ class TracegraphGroup(SummaryGroup):
             print_error(error)
             raise typer.Exit(error.exit_code) from None
         except OSError as error:
+            if error.errno == errno.EPIPE:  # csv and json write to stdout themselves
+                reader_gone()
             if error.errno not in _MACHINE_ERRORS:
                 raise  # a bug: run() reports it
             # the machine's, not tracegraph's: a full disk, a folder one may not write

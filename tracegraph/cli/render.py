@@ -11,7 +11,7 @@ import re
 import stat
 import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from rich.console import Console
 
@@ -133,11 +133,34 @@ def _cell(value: Any, for_excel: bool = False) -> str:
 PIPED_WIDTH = 200
 
 
+# The exit code of a command whose reader closed the pipe before it had written everything
+# (`tracegraph check | head -1`): 128 + SIGPIPE, what a shell reports for `cat … | head -1`.
+# rich and click exit 1 there, which is check's "something was found" and import's "rows were
+# rejected", and a table exited 1 where a JSON answer that fitted the pipe exited 0.
+EXIT_CLOSED_PIPE = 128 + 13
+
+
+def reader_gone() -> NoReturn:
+    """Stop quietly: the program reading stdout has closed it (`| head`). Nothing is lost that
+    anyone reads, so no message; stdout is pointed at /dev/null, or Python's last flush of what
+    is still buffered would print "Exception ignored … BrokenPipeError" on stderr."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    raise SystemExit(EXIT_CLOSED_PIPE)
+
+
+class _Stdout(Console):
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        reader_gone()
+
+
 def stdout() -> Console:
     # Built per call so that CliRunner's captured streams are the ones written to. No emoji
     # codes: a customer's `Shop :cat:` is its name (our own text has none).
     piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
-    return Console(file=sys.stdout, highlight=False, soft_wrap=True, emoji=False,
+    return _Stdout(file=sys.stdout, highlight=False, soft_wrap=True, emoji=False,
                    width=PIPED_WIDTH if piped else None)  # fmt: skip
 
 
