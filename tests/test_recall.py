@@ -644,6 +644,35 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
     assert json.loads(placed.stdout)["warnings"] == [expected, no_receipt_time("A")]
 
 
+def test_a_customers_column_named_like_a_formula_is_kept_under_a_safe_name(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """An export's `+phone` column (a header a spreadsheet would run as a formula) was left
+    out of customers.csv and the workbook without a word: the call list lost the customers'
+    telephone numbers. It is there as `export_+phone`, and the package says so."""
+    customers = (
+        "customer_id,name,contact,+phone,=cmd|x,@note\n"
+        "C1,Shop one,qa@one.example,+49 30 1234,a,b\n"
+        "C2,Shop two,,,,\n"
+    )
+    result, out, written = _recall_b(graph, runner, tmp_path, {"customers.csv": customers}, "json")
+    assert list(written[0])[-3:] == ["export_+phone", "export_=cmd|x", "export_@note"]
+    assert [(c["customer_id"], c["export_+phone"], c["export_=cmd|x"], c["export_@note"])
+            for c in written] == [("C1", "+49 30 1234", "a", "b"), ("C2", "", "", "")]  # fmt: skip
+    expected = [
+        f"the customers export's column '{name}' would run as a formula as a header in a "
+        f"spreadsheet: it is there (and in the workbook) as 'export_{name}'"
+        for name in ("+phone", "=cmd|x", "@note")
+    ]
+    assert json.loads(result.stdout)["warnings"][-4:] == [*expected, no_receipt_time("B")]
+    rows = [
+        [cell.value for cell in row]
+        for row in load_workbook(out / "tracking_events.xlsx")["customers"].iter_rows()
+    ]
+    assert rows[0][-3:] == ["export_+phone", "export_=cmd|x", "export_@note"]
+    assert rows[1][-3:] == ["+49 30 1234", "a", "b"]  # a text cell, not a formula
+
+
 def _recall_b(
     graph: TraceGraph, runner: CliRunner, tmp_path: Path, files: dict[str, str], output: str
 ) -> tuple[Result, Path, list[dict[str, str]]]:

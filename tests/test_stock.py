@@ -205,7 +205,7 @@ def test_recall_package_has_the_stock_to_block(
         ["B", "SALT", 9.5, "kg"], ["P2", "BREAD", 60.0, "pcs"], ["P3", None, None, None],
     ]  # fmt: skip
     assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
-    # the expiry a date the sheet sorts and filters by (it was text), the instant in UTC
+    # the expiry a date the sheet sorts and filters by (it was text), as the plant wrote it
     expiry = cells[0].index("expires_at")
     assert [row[expiry] for row in cells[1:]] == [
         datetime(2027, 1, 31), datetime(2026, 11, 20), None,
@@ -285,3 +285,33 @@ def test_postgres_finds_the_same_stock_to_block(stocked: TraceGraph, tmp_path: P
     ]
     assert theirs.stock == ours.stock
     assert theirs.lots == ours.lots
+
+
+def test_the_stock_sheet_shows_the_expiry_as_the_plant_wrote_it_not_in_utc(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A lot that expires on 2027-01-31 (midnight in Berlin, +01:00) showed 2027-01-30 23:00
+    in the workbook's stock sheet, under a plain `expires_at`: the instant in UTC, a day early
+    for a date-only expiry (8 hours off on a plant in China). The sheet shows the date and
+    time as the plant wrote it, as stock.csv does (with its offset there)."""
+    folder = tmp_path / "plant"
+    folder.mkdir()
+    files = {**HAND_PLANT, "lots.csv": LOTS.replace("2027-01-31T00:00:00+00:00",
+                                                    "2027-01-31T00:00:00+01:00")}  # fmt: skip
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [folder]).rejects == []
+    out = tmp_path / "recall-B"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "stock.csv").read_text("utf-8-sig").splitlines()))
+    assert (rows[0]["lot_id"], rows[0]["expires_at"]) == ("B", "2027-01-31T00:00:00+01:00")
+    cells = [
+        [c.value for c in row]
+        for row in load_workbook(out / "tracking_events.xlsx")["stock to block"].iter_rows()
+    ]
+    expiry = cells[0].index("expires_at")
+    assert [(row[0], row[expiry]) for row in cells[1:]][:2] == [
+        ("B", datetime(2027, 1, 31)),
+        ("P2", datetime(2026, 11, 20)),
+    ]

@@ -389,26 +389,32 @@ class CustomerDetails:
         return [
             f"customers.csv has a column '{name}' of its own: the customers export's "
             f"'{name}' is there (and in the workbook) as '{new}'"
+            if spreadsheet_safe(name) == name
+            else f"the customers export's column '{name}' would run as a formula as a header in "
+            f"a spreadsheet: it is there (and in the workbook) as '{new}'"
             for name, new in sorted(self.renamed.items())
         ]
 
 
 def customer_details(graph: TraceGraph, trace: ForwardTrace) -> CustomerDetails:
     """The customers' other columns, as the export named them unless the name is one of
-    customers.csv's own (CustomerDetails.renamed)."""
+    customers.csv's own or would run as a formula in a spreadsheet (CustomerDetails.renamed)."""
     ids = [c["customer_id"] for c in trace.customers]
     rows = graph.read("recall/customer_details", customer_ids=ids) if ids else []
-    # A list (set in Browser) as text: a workbook cell holds one value. A column whose name a
-    # spreadsheet would run as a formula is left out: headers are not made safe as cells are.
+    # A list (set in Browser) as text: a workbook cell holds one value.
     found = {row["customer_id"]: {k: "; ".join(map(str, v)) if isinstance(v, list) else v
                                   for k, v in public_props(row["props"]).items()
-                                  if k not in _CANONICAL_CUSTOMER and spreadsheet_safe(k) == k}
+                                  if k not in _CANONICAL_CUSTOMER}
              for row in rows}  # fmt: skip
     # ours: the fixed columns and whatever else customer_rows takes from the trace's rows
     taken = set(CUSTOMER_COLUMNS).union(*(c.keys() for c in trace.customers))
     names = {name for extra in found.values() for name in extra}
+    # A column whose name a spreadsheet would run as a formula (`+phone`, `=cmd|x`) goes in
+    # under the prefix too, as headers are not made safe as cells are: it was left out, and
+    # the call list lost the customers' telephone numbers without a word.
+    formula_like = {name for name in names if spreadsheet_safe(name) != name}
     renamed: dict[str, str] = {}
-    for name in sorted(names & taken):
+    for name in sorted((names & taken) | formula_like):
         new = EXPORT_PREFIX + name
         while new in taken or new in names:  # the export has export_shipments too
             new = EXPORT_PREFIX + new
@@ -726,11 +732,14 @@ def write_xlsx(
     def stock_rows() -> Iterator[list[Any]]:
         for lot in stock:
             row = [lot.get(c) for c in STOCK_COLUMNS]
-            if row[expires]:  # a date Excel sorts and filters by (the instant, shown in UTC)
+            if row[expires]:  # a date Excel sorts and filters by
                 # as text what Python cannot read: set in the Browser with a zone name
                 # (…+01:00[Europe/Berlin]) or past year 9999 (it stopped the package half-way)
                 with contextlib.suppress(ValueError):
-                    row[expires] = datetime.fromisoformat(str(row[expires]))
+                    # as the plant wrote it, as stock.csv has it (there with its offset): a
+                    # cell holds no zone, and the instant in UTC showed an expiry on 31 January
+                    # (midnight in Berlin) as 30 January 23:00 under a plain `expires_at`
+                    row[expires] = datetime.fromisoformat(str(row[expires])).replace(tzinfo=None)
             yield row
 
     listed, columns = customers
