@@ -407,3 +407,54 @@ def test_a_reader_that_closes_the_pipe_ends_the_command_quietly_with_141(
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_a_generated_plant_that_fails_half_way_leaves_no_tables(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`demo generate` on a full disk left all 14 tables, 7 empty and the rest cut mid-row
+    (`…,2026-01-13T05:37:00+`): a folder that imported as a plant. Now none is left — in a
+    folder it made, and in a given one with --force over older tables (cut as well), where
+    the user's other files stay."""
+    import errno
+
+    from tracegraph.cli import demo
+    from tracegraph.plant import generate_plant as real
+
+    def fills(lots: int, seed: int, out: Path, alarms: int) -> object:
+        real(lots, seed, out, alarms)
+        with (out / "lots.csv").open("a", encoding="utf-8") as cut:
+            cut.write("L9,FLOUR,2026-01-13T05:37:00+")
+        raise OSError(errno.ENOSPC, "No space left on device", str(out / "lots.csv"))
+
+    monkeypatch.setattr(demo, "generate_plant", fills)
+    made = tmp_path / "new" / "plant"
+    given = tmp_path / "given"
+    given.mkdir()
+    (given / "notes.txt").write_text("mine", encoding="utf-8")
+    (given / "lots.csv").write_text("lot_id\nOLD\n", encoding="utf-8")
+    for out, extra in ((made, []), (given, ["--force"])):
+        result = runner.invoke(app, ["demo", "generate", "--lots", "100", "--out", str(out),
+                                     *extra])  # fmt: skip
+        assert result.exit_code == 2, result.output
+        assert "No space left on device" in result.stderr
+    assert not made.exists()
+    assert sorted(p.name for p in given.iterdir()) == ["notes.txt"]
+
+
+def test_a_file_written_whole_or_not_at_all_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`import --summary-file` on a full disk said so in one line, and left an empty
+    sum.json.tmp beside where the summary should be."""
+    import errno
+
+    from tracegraph import config
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(OSError, match="No space left"):
+        config.write_private(tmp_path / "sum.json", '{"status": "started"}')
+    assert list(tmp_path.iterdir()) == []

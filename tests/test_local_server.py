@@ -375,3 +375,38 @@ def test_a_restore_that_fails_leaves_the_store_as_it_was(
     with pytest.raises(ConfigurationError) as left:
         backup._interrupted_restore(home)
     assert left.value.message.startswith("a restore was interrupted: the database before it is")
+
+
+@pytest.mark.parametrize(
+    ("returncode", "said", "reason", "hint"),
+    [
+        # the dump process killed: it quoted its progress line as the reason
+        (
+            -9,
+            "2026-12-06 14:36:20.833+0000 INFO  [o.n.c.d.DumpCommand] Starting dump of "
+            "database 'neo4j'",
+            "it was stopped by SIGKILL before it finished",
+            "run the command again",
+        ),
+        (
+            1,
+            "2026-12-06 14:36:20.833+0000 INFO  [o.n.c.d.DumpCommand] Starting dump of database "
+            "'neo4j'\njava.io.IOException: No space left on device\n\tat org.neo4j.Dump.run",
+            "java.io.IOException: No space left on device",
+            "free some space, or write the dump elsewhere; run the command again",
+        ),
+        (
+            1,
+            "2026-12-06 14:36:20.833+0000 INFO  x\nTruncated source\n\tat org.neo4j.Load",
+            "Truncated source",
+            None,
+        ),
+    ],
+)
+def test_a_failed_neo4j_admin_is_told_by_its_reason_not_its_progress(
+    returncode: int, said: str, reason: str, hint: str | None
+) -> None:
+    """What `db backup`/`db restore` say when neo4j-admin fails (its words as a real dump
+    printed them): a dump stopped by a signal quoted "INFO … Starting dump" as its reason, and
+    a full disk pointed at the server's logs, though the cause was in the message."""
+    assert server.admin_failure(returncode, said) == (reason, hint)

@@ -935,3 +935,38 @@ def test_the_package_summary_names_the_first_twenty_sources(
     assert summary[1] == f"asked as: {named} (lots {named})"
     package = json.loads((out / "recall.json").read_text("utf-8"))
     assert len(package["asked_as"]) == len(package["sources"]) == 25
+
+
+def test_a_package_that_fails_half_way_leaves_no_files_and_its_rerun_works(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A recall on a full disk left 5 of its 8 files (epcis.jsonld cut at 4 kB, no manifest),
+    a folder that looked like a package; and the re-run the error asked for was refused, the
+    folder being not empty. Nothing is left now, and the re-run writes the package."""
+    import errno
+
+    from tracegraph import recall
+    from tracegraph.epcis import write_epcis as real
+
+    def disk_fills(path: Path, document: dict[str, Any]) -> Path:
+        path.write_text('{"@context": ["https://ref.gs1.org/standards/epcis/2.0.0/', "utf-8")
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(recall, "write_epcis", disk_fills)
+    existing = tmp_path / "given"  # a folder the user made: kept, empty as it was
+    existing.mkdir()
+    for out in (tmp_path / "new" / "package", existing):
+        failed = runner.invoke(app, ["recall", "B", "--out", str(out)])
+        assert failed.exit_code == 2, failed.output
+        assert failed.stderr.startswith("error: No space left on device")
+        assert not (tmp_path / "new" / "package").exists()
+        assert list(existing.iterdir()) == []
+    assert "DRILL" not in runner.invoke(app, ["recall", "history"]).stdout  # none recorded
+    monkeypatch.setattr(recall, "write_epcis", real)
+    again = runner.invoke(app, ["recall", "B", "--out", str(existing)])
+    assert again.exit_code == 0, again.output
+    assert (existing / "manifest.sha256").exists()

@@ -83,9 +83,13 @@ def write_private(path: Path, text: str) -> None:
     # O_EXCL with mode 0600 from the start: a password (or a night's counts) is never readable
     # by others, not even for the moment between create and chmod.
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk left an empty sum.json.tmp beside the summary file
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def read_credentials(path: Path) -> dict[str, str]:

@@ -5,6 +5,9 @@ internal error (exit 3) — for a recall, after the trace."""
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tracegraph.errors import ConfigurationError
@@ -35,3 +38,33 @@ def check_creatable(out: Path, what: str, option: str) -> None:
 def cannot_create(out: Path, what: str, option: str, reason: str) -> ConfigurationError:
     return ConfigurationError(f"cannot create {what} {out}: {reason}",
                               hint=f"give {option} a folder you can write")  # fmt: skip
+
+
+@contextmanager
+def removed_on_failure(out: Path, rewritten: Collection[str] = ()) -> Iterator[None]:
+    """Whatever ends the work inside (a full disk, the server gone, Ctrl-C), nothing half
+    written is left in `out` to look finished: the files that were not there before, and
+    those named in `rewritten` (tables `demo generate --force` writes over), are removed, and
+    `out` itself when the work made it. A recall on a full disk left 5 of its 8 files, one cut
+    at 4 kB, and its re-run was then refused (the folder was not empty); a generated plant
+    left cut tables that imported as a plant."""
+    try:
+        made = not out.exists()
+        before = {path.name for path in out.iterdir()} if out.is_dir() else set()
+    except OSError:  # a folder on the way that cannot be entered: the work says so, and
+        yield  # writes nothing there
+        return
+    try:
+        yield
+    except BaseException:
+        if made:
+            shutil.rmtree(out, ignore_errors=True)
+        elif out.is_dir():
+            for path in out.iterdir():
+                if path.name in before and path.name not in rewritten:
+                    continue
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        raise

@@ -32,7 +32,7 @@ from typing import Any
 from tracegraph import xlsx
 from tracegraph.epcis import base_uri, epcis_document, left_out_warning, write_epcis
 from tracegraph.errors import ConfigurationError, EmptyWindow
-from tracegraph.folders import cannot_create, check_creatable
+from tracegraph.folders import cannot_create, check_creatable, removed_on_failure
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.tables import TABLES
@@ -505,7 +505,22 @@ def build_package(
     window: Window | None = None,
 ) -> RecallPackage:
     """Trace forward from `ids` — or from the lots `window` finds, when it is given (then `ids`
-    must be empty) — write the package into `out` and record it in the graph."""
+    must be empty) — write the package into `out` and record it in the graph. A package that
+    fails half-way (a full disk, the server gone before it was recorded) leaves no files: on a
+    full disk one left 5 of its 8 files, epcis.jsonld cut at 4 kB, and its re-run was refused
+    as the folder was not empty."""
+    with removed_on_failure(out):
+        return _written_package(graph, ids, out, drill, html, window)
+
+
+def _written_package(
+    graph: TraceGraph,
+    ids: list[str],
+    out: Path,
+    drill: bool,
+    html: bool,
+    window: Window | None,
+) -> RecallPackage:
     started = time.perf_counter()
     # first: out.exists() raises under a folder one cannot enter
     check_creatable(out, "the package folder", "--out")

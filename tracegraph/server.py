@@ -469,16 +469,34 @@ def admin(home: Path, args: list[str], env: Mapping[str, str] | None = None) -> 
     )
     said = (done.stdout + done.stderr).strip()
     if done.returncode != 0:
-        lines = [line.strip() for line in said.splitlines() if line.strip()]
-        # its reason, not the last line of a stack trace ("at org.neo4j…")
-        telling = [line for line in lines
-                   if any(w in line.lower() for w in ("error", "failed", "exception"))]  # fmt: skip
-        reason = (telling or lines or ["no reason given"])[0][:300]
+        reason, hint = admin_failure(done.returncode, said)
         raise ServerSetupError(
             f"neo4j-admin {' '.join(args[:2])} failed: {reason}",
-            hint=f"see the server's logs in {nh / 'logs'}",
+            hint=hint or f"see the server's logs in {nh / 'logs'}",
         )
     return said
+
+
+def admin_failure(returncode: int, said: str) -> tuple[str, str | None]:
+    """Why neo4j-admin failed, from its exit code and what it said, and a hint where the
+    reason tells what to do (None: its logs). Its reason, not the last line of a stack trace
+    ("at org.neo4j…"), nor its progress: a dump stopped by a signal quoted "INFO … Starting
+    dump of database 'neo4j'" as the reason; a full disk pointed at the server's logs."""
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return f"it was stopped by {name} before it finished", "run the command again"
+    lines = [line.strip() for line in said.splitlines() if line.strip()]
+    telling = [line for line in lines
+               if any(w in line.lower() for w in ("error", "failed", "exception"))]  # fmt: skip
+    progress = re.compile(r"\S+ \S+ (INFO|DEBUG) ")  # 2026-12-06 14:36:20.833+0000 INFO  […]
+    rest = [line for line in lines if not progress.match(line)]
+    reason = (telling or rest or ["no reason given"])[0][:300]
+    if "no space left" in said.lower():
+        return reason, "free some space, or write the dump elsewhere; run the command again"
+    return reason, None
 
 
 def running_pid(home: Path) -> int | None:

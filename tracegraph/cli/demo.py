@@ -13,7 +13,7 @@ from rich.table import Table
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import literal, stdout
 from tracegraph.errors import ConfigurationError
-from tracegraph.folders import check_creatable
+from tracegraph.folders import check_creatable, removed_on_failure
 from tracegraph.plant import PLANT_TABLES, alarm_log_capacity, generate_plant
 from tracegraph.plant_exports import EXPORT_SHAPES
 
@@ -83,13 +83,15 @@ def generate(
             hint="choose another --out, or an empty folder",
         )
     began = time.perf_counter()
-    if exported is None:
-        summary = generate_plant(lots, seed, out, alarms)
-        rows = summary.rows
-    else:
-        with tempfile.TemporaryDirectory(prefix="tracegraph-plant-") as canonical:
-            summary = generate_plant(lots, seed, Path(canonical), alarms)
-            rows = exported.write(Path(canonical), out)
+    # a full disk left all 14 tables, 7 empty and the rest cut mid-row: a plant that imports
+    with removed_on_failure(out, rewritten=written):
+        if exported is None:
+            summary = generate_plant(lots, seed, out, alarms)
+            rows = summary.rows
+        else:
+            with tempfile.TemporaryDirectory(prefix="tracegraph-plant-") as canonical:
+                summary = generate_plant(lots, seed, Path(canonical), alarms)
+                rows = exported.write(Path(canonical), out)
     seconds = time.perf_counter() - began
     edges = sum(summary.rows[t] for t in ("step_inputs", "step_outputs", "shipment_lines"))
     console = stdout()
