@@ -146,6 +146,7 @@ def _rejects(summary: dict[str, Any]) -> list[tuple[str, str, str, str]]:
 
 
 _OTHER_NOTATION = "not a number written with ',' as the decimal separator"
+_NO_LB = "unit 'LB' is not in the mapping's [units]: add LB = { to = \"lb\", factor = 1 }"
 
 
 @pytest.mark.parametrize(
@@ -157,7 +158,7 @@ _OTHER_NOTATION = "not a number written with ',' as the decimal separator"
             "BUDAT + CPUTM",
             "not a date/time like %d.%m.%Y %H:%M:%S or %d.%m.%Y",
         ),
-        (";KG;02.11.2026", ";LB;02.11.2026", "MEINS", "unit 'LB' is not in the mapping's [units]"),
+        (";KG;02.11.2026", ";LB;02.11.2026", "MEINS", _NO_LB),
         (";1.250,000;", ";viel;", "MENGE", "not a number"),
         # Another notation than the mapping's decimal comma is rejected, not read as 125.
         (";1.250,000;", ";1.25;", "MENGE", _OTHER_NOTATION),
@@ -223,8 +224,10 @@ def test_a_bad_mapping_file_is_one_line_and_exit_2(
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.strip() == (
-        f"error: mapping {mapping}: [[file]] 1 names unknown table 'widgets' "
-        "(hint: see importers/README.md for the mapping format)"
+        f"error: mapping {mapping}: [[file]] 1 names unknown table 'widgets' (hint: known "
+        "tables: customers, device_events, devices, inspections, locations, lot_identifiers, lots, "
+        "materials, operators, shipment_lines, shipments, step_inputs, step_outputs, steps, "
+        "suppliers)"
     )
 
 
@@ -452,9 +455,7 @@ def test_a_reports_title_lines_above_the_header_are_skipped_and_lines_stay_physi
     code, summary = _import_json(runner, folder, mapping)
     assert code == 1
     assert summary["tables"]["lots"] == {**summary["tables"]["lots"], "read": 5, "rejected": 1}
-    assert _rejects(summary) == [
-        ("MSEG_movements.csv", "6", "MEINS", "unit 'LB' is not in the mapping's [units]")
-    ]
+    assert _rejects(summary) == [("MSEG_movements.csv", "6", "MEINS", _NO_LB)]
 
 
 def test_a_header_line_past_the_end_of_the_file_is_said(
@@ -891,4 +892,158 @@ def test_a_missing_column_suggests_the_header_name_or_the_header_line(tmp_path: 
     assert {r.reason for r in off.rejects} == {
         "column 'Artikel' (read for material_id) is not in the header (nor any column the "
         "section reads: is `header_line` the header's line?)"
+    }
+
+
+_RECEIPTS_DECIMAL_COMMA = (
+    "Charge;Material;Menge;ME;Temp\nT1;FLOUR;1.250;kg;180,5\nT2;FLOUR;2,5;kg;1.250\n"
+    "T3;FLOUR;12;kg;7\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("quantity", "temp"),
+    [('"Menge"', '"Temp"'), ('{ column = "Menge" }', '{ column = "Temp" }')],
+)
+def test_a_number_copied_by_name_follows_the_mappings_decimal_comma(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    quantity: str, temp: str,
+) -> None:  # fmt: skip
+    """Under `decimal = ","`, `quantity = "Menge"` left the cell to validation, which reads
+    canonical notation: 1.250 was stored as 1.25 kg (a thousandth of the 1250 kg received), and
+    2,5 was rejected "not a number … (a mapping with decimal = "," reads 2,5…)". `{ column =
+    "Menge" }` read 1250.0 and 2.5. Both forms now read the number in the mapping's notation;
+    so do both forms of an extra column (`{ column = "Temp" }` left 1.250 to validation, 1.25,
+    and 180,5 as the text "180,5")."""
+    mapping = (f'delimiter = ";"\ndecimal = ","\n[[file]]\nmatch = "Wareneingang*.csv"\n'
+               f'table = "lots"\n[file.columns]\nlot_id = "Charge"\nmaterial_id = "Material"\n'
+               f'quantity = {quantity}\nuom = "ME"\nx_temp_c = {temp}\n')  # fmt: skip
+    code, summary = _import_export(
+        runner, tmp_path, {"Wareneingang.csv": _RECEIPTS_DECIMAL_COMMA}, mapping
+    )
+    assert (code, summary["tables"]["lots"]["rejected"]) == (0, 0)
+    stored, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot) RETURN l.lot_id AS lot, l.quantity AS quantity, l.temp_c AS temp "
+        "ORDER BY lot", database_=graph.database
+    )  # fmt: skip
+    assert [(r["lot"], r["quantity"], r["temp"]) for r in stored] == [
+        ("T1", 1250.0, 180.5), ("T2", 2.5, "1.250"), ("T3", 12.0, 7)
+    ]  # fmt: skip
+
+
+def test_units_convert_the_number_as_written_without_float_noise(tmp_path: Path) -> None:
+    """0.1543 吨 (factor 1000) was 154.29999999999998 kg and 203200 克 (factor 0.001)
+    203.20000000000002 kg: the number was a float before it was multiplied (23 of 240 receipts
+    of a Chinese MES export). Multiplied as decimals, as `combine` sums, they are 154.3 and
+    203.2."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[units]\n"吨" = { to = "kg", factor = 1000 }\n"克" = { to = "kg", '
+                       'factor = 0.001 }\nLB = { to = "kg", factor = 0.45359237 }\n[[file]]\n'
+                       'match = "*.csv"\ntable = "lots"\n[file.columns]\nlot_id = "L"\n'
+                       'quantity = { column = "Q", unit = "U", negate = { S = "H" } }\n'
+                       'uom = { unit = "U" }\n', encoding="utf-8")  # fmt: skip
+    rows = [(2, {"L": "A", "Q": "0.1543", "U": "吨", "S": ""}),
+            (3, {"L": "B", "Q": "203200", "U": "克", "S": ""}),
+            (4, {"L": "C", "Q": "0.3", "U": "吨", "S": "H"}),
+            (5, {"L": "D", "Q": "1", "U": "LB", "S": ""}),
+            (6, {"L": "E", "Q": StoredValue("0.1543"), "U": "吨", "S": ""})]  # fmt: skip
+    raw = RawTable(tmp_path / "in.csv", ("L", "Q", "U", "S"), rows, "utf-8")
+    mapped = apply_mapping(load_mapping(mapping), raw)
+    assert [(r["lot_id"], r["quantity"], r["uom"]) for _, r in mapped.tables[0][1].rows] == [
+        ("A", "154.3", "kg"), ("B", "203.2", "kg"), ("C", "-300.0", "kg"),
+        ("D", "0.45359237", "kg"), ("E", "154.3", "kg"),
+    ]  # fmt: skip
+
+
+def test_a_unit_tracegraph_knows_needs_no_units_entry(tmp_path: Path) -> None:
+    """Without `[units]`, every row was rejected "unit 'kg' is not in the mapping's [units]",
+    although kg is tracegraph's own unit. A known unit is now itself (factor 1); a unit it does
+    not know is rejected with the entry to add."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[[file]]\nmatch = "*.csv"\ntable = "lots"\n[file.columns]\n'
+                       'lot_id = "L"\nquantity = { column = "Q", unit = "U" }\n'
+                       'uom = { unit = "U" }\n', encoding="utf-8")  # fmt: skip
+    rows = [(2, {"L": "A", "Q": "1.5", "U": "kg"}), (3, {"L": "B", "Q": "500", "U": "g"}),
+            (4, {"L": "C", "Q": "1", "U": "KG"}), (5, {"L": "D", "Q": "1", "U": "Stk"}),
+            (6, {"L": "E", "Q": "1", "U": "千克"})]  # fmt: skip
+    raw = RawTable(tmp_path / "in.csv", ("L", "Q", "U"), rows, "utf-8")
+    mapped = apply_mapping(load_mapping(mapping), raw)
+    assert [(r["lot_id"], r["quantity"], r["uom"]) for _, r in mapped.tables[0][1].rows] == [
+        ("A", "1.5", "kg"), ("B", "500.0", "g")
+    ]  # fmt: skip
+    to = "(to: one of g, gal, kg, l, lb, m, mg, ml, oz, pcs, qt, t)"
+    assert [(r.line, r.column, r.reason) for _, r in mapped.rejects] == [
+        (4, "U", "unit 'KG' is not in the mapping's [units]: add KG = { to = \"kg\", factor = 1 }"),
+        (5, "U", f"unit 'Stk' is not in the mapping's [units]: add Stk = {{ to = \"…\", "
+                 f"factor = … }} {to}"),
+        (6, "U", f"unit '千克' is not in the mapping's [units]: add \"千克\" = {{ to = \"…\", "
+                 f"factor = … }} {to}"),
+    ]  # fmt: skip
+
+
+_LOTS = '[[file]]\nmatch = "*.csv"\ntable = "lots"\n[file.columns]\nlot_id = "Charge"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "problem", "hint"),
+    [
+        # the typo was not named: "[[file]] 1 needs `match`, a file-name pattern"
+        (_LOTS.replace("match", "mtach"), "[[file]] 1: unknown key 'mtach' (did you mean "
+         "'match'?)", "known keys: columns, combine, header_line, match, table, where"),
+        (_LOTS.replace('"lots"', '"lot"'), "[[file]] 1 names unknown table 'lot' (did you mean "
+         "'lots'?)", "known tables: customers, device_events, devices, inspections, locations, "
+         "lot_identifiers, lots, materials, operators, shipment_lines, shipments, step_inputs, "
+         "step_outputs, steps, suppliers"),
+        ("delimeter = ';'\n" + _LOTS, "unknown setting 'delimeter' (did you mean 'delimiter'?)",
+         "known settings: decimal, delimiter, encoding, file, header_line, name, timezone, "
+         "units"),
+        (_LOTS + 'created_at = { colum = "D", format = "%Y" }\n', "[[file]] 1 (lots), column "
+         "'created_at': unknown key 'colum' (did you mean 'column'?)", "known keys: column, "
+         "format, map, negate, template, text, unit, unmapped, value"),
+        (_LOTS + 'lot_ids = "X"\n', "[[file]] 1 (lots), column 'lot_ids': table lots has no "
+         "such column (did you mean 'lot_id'?)", "its columns: lot_id, material_id, quantity, "
+         "uom, created_at, expires_at, status, supplier_id, supplier_lot, received_at, "
+         "location_id; an extra property is x_lot_ids"),
+        # tomllib's own words alone: "not valid TOML (Cannot overwrite a value (at line 6,
+        # column 22))"
+        (_LOTS + 'lot_id = "LiefCharge"\n', "line 6 maps canonical column 'lot_id' a second "
+         "time in its [file.columns]: a column is made one way", "keep one of the two lot_id "
+         'lines; a second source column can be kept as an extra column (x_lot_id = "COLUMN"), '
+         "and one source column may fill several canonical columns"),
+        ('[units]\nG = { to = "g", factor = 1 }\nG = { to = "kg", factor = 0.001 }\n' + _LOTS,
+         "line 3 sets 'G' a second time in [units]", "keep one of the two lines"),
+        ('name = "Werk\n' + _LOTS, "not valid TOML (Illegal character '\\n' (at line 1, column "
+         "13))", 'close the quote on the same line ("…")'),
+    ],
+)  # fmt: skip
+def test_a_mapping_error_names_what_to_change(
+    runner: CliRunner, tmp_path: Path, text: str, problem: str, hint: str
+) -> None:
+    """Mapping errors said what was wrong in the words of the check that failed, with one hint
+    for all of them ("see importers/README.md for the mapping format"): a typo'd key was "needs
+    `match`", an unknown table listed none, a key given twice was TOML's "Cannot overwrite a
+    value". Each is still one line and exit 2."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["import", str(SAP), "--mapping", str(mapping), "--dry-run",
+                                 "--rejects", str(tmp_path / "r.csv")])  # fmt: skip
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.strip() == f"error: mapping {mapping}: {problem} (hint: {hint})"
+
+
+def test_a_where_column_missing_suggests_the_header_line(tmp_path: Path) -> None:
+    """A section with `where` whose header is on line 2 rejected every row "column 'Charge'
+    (read by `where`) is not in the header", without the "is `header_line` the header's line?"
+    that a section without `where` says."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "Chargen.csv").write_text("Bericht Chargen,,\nCharge,Artikel\nC1,M1\n")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[[file]]\nmatch = "Chargen*.csv"\ntable = "lots"\n'
+                       'where = { Charge = { not = "" } }\n[file.columns]\nlot_id = "Charge"\n'
+                       'material_id = "Artikel"\n')  # fmt: skip
+    summary = check_paths([folder], mapping=load_mapping(mapping), reject_file=tmp_path / "r.csv")
+    assert {r.reason for r in summary.rejects} == {
+        "column 'Charge' (read by `where`) is not in the header (nor any column the section "
+        "reads: is `header_line` the header's line?)"
     }

@@ -13,14 +13,15 @@ canonical column:
     encoding = "gb18030"         # default text encoding (else detected; --encoding wins)
     timezone = "Europe/Berlin"   # for times without offset (--timezone wins when given)
 
-    [units]                      # source unit -> canonical unit and factor
-    G = { to = "kg", factor = 0.001 }
+    [units]                      # source unit -> canonical unit and factor (a unit tracegraph
+    G = { to = "kg", factor = 0.001 }  # knows, kg, is itself without an entry)
 
     [[file]]
     match = "*MSEG*.csv"
     table = "lots"
     [file.columns]
-    lot_id = "CHARG"                                        # copy a source column
+    lot_id = "CHARG"                                        # copy a source column (a number
+                                                            # read as { column = … } reads it)
     received_at = { column = "BUDAT", format = "%d.%m.%Y" } # parse a date/time (strptime;
                                                             # a list of formats is tried in order)
     quantity = { column = "MENGE", unit = "MEINS" }         # number, converted by [units]
@@ -53,10 +54,12 @@ import contextlib
 import difflib
 import fnmatch
 import functools
+import json
 import re
 import string
 import tomllib
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from decimal import Decimal
@@ -104,7 +107,7 @@ def _all_hold(conditions: tuple[Condition, ...], cells: dict[str, str]) -> bool:
 @dataclass(frozen=True)
 class Unit:
     to: str
-    factor: float
+    factor: Decimal  # as the mapping writes it (0.001), so that 203200 g is 203.2 kg exactly
 
 
 @dataclass(frozen=True)
@@ -145,10 +148,54 @@ class Mapping:
         return next(given, self.header_line)
 
 
-def _bad(path: Path, problem: str) -> ConfigurationError:
+def _bad(path: Path, problem: str, hint: str | None = None) -> ConfigurationError:
     return ConfigurationError(
-        f"mapping {path}: {problem}", hint="see importers/README.md for the mapping format"
+        f"mapping {path}: {problem}", hint=hint or "see importers/README.md for the mapping format"
     )
+
+
+def _unknown(
+    path: Path, where: str, what: str, name: str, known: Iterable[str]
+) -> ConfigurationError:
+    """A name the mapping does not know (a typo'd key, table or column), with the closest one it
+    does know and, in the hint, all of them."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    guess = f" (did you mean {close[0]!r}?)" if close else ""
+    return _bad(path, f"{where}unknown {what} {name!r}{guess}",
+                f"known {what}s: {', '.join(sorted(known))}")  # fmt: skip
+
+
+def _not_toml(path: Path, text: str, error: tomllib.TOMLDecodeError) -> ConfigurationError:
+    """TOML's own words, and what they mean in a mapping where that can be told: a key given
+    twice is a column mapped twice (tomllib says "Cannot overwrite a value")."""
+    line = re.search(r"at line (\d+)", str(error))
+    lines = text.splitlines()
+    number = int(line.group(1)) if line else 0
+    key = _TOML_KEY.match(lines[number - 1]) if 0 < number <= len(lines) else None
+    if "Cannot overwrite a value" not in str(error) or key is None:
+        fix = next((fix for words, fix in _TOML_FIXES if words in str(error)), None)
+        return _bad(path, f"not valid TOML ({error})", fix)
+    name = key.group(1).strip("\"'")
+    table = next((t.strip() for t in reversed(lines[: number - 1]) if t.strip().startswith("[")),
+                 "")  # fmt: skip
+    if table == "[file.columns]":
+        return _bad(path, f"line {number} maps canonical column {name!r} a second time in its "
+                    "[file.columns]: a column is made one way",
+                    f"keep one of the two {name} lines; a second source column can be kept as an "
+                    f'extra column (x_{name} = "COLUMN"), and one source column may fill several '
+                    "canonical columns")  # fmt: skip
+    return _bad(path, f"line {number} sets {name!r} a second time in {table or 'the mapping'}",
+                "keep one of the two lines")  # fmt: skip
+
+
+# What to change for TOML's commonest complaints in a mapping.
+_TOML_FIXES = (
+    ("Illegal character '\\n'", 'close the quote on the same line ("…")'),
+    ("Unclosed inline table", "close the { … } on the same line"),
+    ("Unclosed array", "close the [ … ] (a list of formats or values)"),
+)
+# The key of a TOML line `key = value` (bare or quoted).
+_TOML_KEY = re.compile(r"""\s*("[^"]*"|'[^']*'|[A-Za-z0-9_.-]+)\s*=""")
 
 
 def bundled_mappings() -> dict[str, Path]:
@@ -167,7 +214,8 @@ def load_mapping(path: Path) -> Mapping:
     if not path.is_file() and str(path) in bundled:
         path = bundled[str(path)]
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:  # not found, a folder, not readable
         problem = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror or exc
         raise ConfigurationError(
@@ -176,10 +224,10 @@ def load_mapping(path: Path) -> Mapping:
             + (f", or a bundled mapping: {', '.join(bundled)}" if bundled else ""),
         ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise _bad(path, f"not valid TOML ({exc})") from None
+        raise _not_toml(path, text, exc) from None
     unknown = set(data) - _SETTINGS
     if unknown:
-        raise _bad(path, f"unknown setting {sorted(unknown)[0]!r}")
+        raise _unknown(path, "", "setting", sorted(unknown)[0], _SETTINGS)
     # The shapes TOML allows but a mapping is not: one error line each, never a traceback.
     if not isinstance(data.get("units", {}), dict):
         raise _bad(path, "`[units]` is a table of source units")
@@ -197,20 +245,22 @@ def load_mapping(path: Path) -> Mapping:
         if not isinstance(spec["to"], str) or spec["to"] not in UNITS:
             raise _bad(path, f"unit {name!r}: `to` is one of {', '.join(sorted(UNITS))}, not "
                        f"{spec['to']!r}")  # fmt: skip
-        units[name] = Unit(str(spec["to"]), float(factor))
+        units[name] = Unit(str(spec["to"]), Decimal(repr(factor)))
     sections = data.get("file", [])
     if not isinstance(sections, list) or not all(isinstance(s, dict) for s in sections):
         raise _bad(path, "the sections are [[file]] tables (double brackets)")
     rules = []
     for number, section in enumerate(sections, start=1):
-        table = section.get("table")
-        if not isinstance(table, str) or table not in TABLES:
-            raise _bad(path, f"[[file]] {number} names unknown table {table!r}")
-        if "match" not in section:
-            raise _bad(path, f"[[file]] {number} needs `match`, a file-name pattern")
+        # a typo'd key first: `mtach` was told that `match` is missing
         if not set(section) <= _SECTION_KEYS:
             unknown_key = sorted(set(section) - _SECTION_KEYS)[0]
-            raise _bad(path, f"[[file]] {number}: unknown key {unknown_key!r}")
+            raise _unknown(path, f"[[file]] {number}: ", "key", unknown_key, _SECTION_KEYS)
+        table = section.get("table")
+        if not isinstance(table, str) or table not in TABLES:
+            raise _unknown(path, f"[[file]] {number} names ", "table", str(table), TABLES)
+        if "match" not in section:
+            raise _bad(path, f"[[file]] {number} needs `match`, a file-name pattern",
+                       'add match = "NAME*.csv" to the section')  # fmt: skip
         if not isinstance(section.get("columns", {}), dict):
             raise _bad(path, f"[[file]] {number}: `[file.columns]` is a table of columns")
         columns = dict(section.get("columns", {}))
@@ -219,11 +269,17 @@ def load_mapping(path: Path) -> Mapping:
             # in many of them
             where = f"[[file]] {number} ({table}), column {column!r}"
             if TABLES[table].column(column) is None and not column.startswith("x_"):
-                raise _bad(path, f"{where}: table {table} has no such column (extras start x_)")
+                names = [c.name for c in TABLES[table].columns]
+                close = difflib.get_close_matches(column, names, n=1, cutoff=0.6)
+                guess = f" (did you mean {close[0]!r}?)" if close else ""
+                raise _bad(path, f"{where}: table {table} has no such column{guess}",
+                           f"its columns: {', '.join(names)}; an extra property is "
+                           f"x_{column}")  # fmt: skip
             if not isinstance(spec, str | dict):
                 raise _bad(path, f"{where}: a source column's name or {{ … }}")
             if isinstance(spec, dict) and not set(spec) <= _SPEC_KEYS:
-                raise _bad(path, f"{where}: unknown key {sorted(set(spec) - _SPEC_KEYS)[0]!r}")
+                raise _unknown(path, f"{where}: ", "key", sorted(set(spec) - _SPEC_KEYS)[0],
+                               _SPEC_KEYS)  # fmt: skip
             if (
                 isinstance(spec, dict)
                 and "text" in spec
@@ -320,13 +376,17 @@ def _where(path: Path, number: int, where: Any) -> tuple[Condition, ...]:
     return _conditions(_bad(path, f"[[file]] {number}: `where` is {_CONDITIONS}"), where)
 
 
+def _where_columns(rule: FileRule) -> set[str]:
+    return {condition.column for condition in rule.where}
+
+
 def _header_hint(source: str, raw: RawTable, rule: FileRule) -> str:
     """What a missing column probably is: a close name in the header (a typo), or — when the
     header has none of the columns the section reads — a header on another line."""
     close = difflib.get_close_matches(source, list(raw.header), n=1, cutoff=0.75)
     if close:
         return f": did you mean '{close[0]}'?"
-    read = set().union(*map(_source_columns, rule.columns.values()))
+    read = set().union(*map(_source_columns, rule.columns.values()), _where_columns(rule))
     if not read & set(raw.header):
         return " (nor any column the section reads: is `header_line` the header's line?)"
     return ""
@@ -389,11 +449,31 @@ _SPACE_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\
 
 
 def _number(mapping: Mapping, column: str, text: str) -> float:
+    written, negative = _written(mapping, column, text)
+    try:
+        value = float(written)
+    except ValueError:
+        raise _CellProblem(column, text, "not a number") from None
+    return -value if negative else value
+
+
+def _converted(mapping: Mapping, column: str, text: str, unit_column: str, unit_text: str) -> float:
+    """The number as written times its unit's factor, in decimal, then a float: multiplied as
+    floats, 0.1543 t was 154.29999999999998 kg and 203200 g 203.20000000000002 kg."""
+    written, negative = _written(mapping, column, text)
+    unit = _unit(mapping, unit_column, unit_text)
+    try:
+        converted = float(Decimal(written) * unit.factor)
+    except ArithmeticError:  # no number, Decimal's own sNaN, or beyond what it holds (1e9999999)
+        raise _CellProblem(column, text, "not a number") from None
+    return -converted if negative else converted
+
+
+def _written(mapping: Mapping, column: str, text: str) -> tuple[str, bool]:
+    """A number cell in the notation float() and Decimal() read, without its sign if SAP wrote
+    it trailing (5,000-), and whether it did."""
     if isinstance(text, StoredValue):  # stored as a number by XLSX/Parquet: no separators
-        try:
-            return float(text)
-        except ValueError:
-            raise _CellProblem(column, text, "not a number") from None
+        return text, False
     other_notation = _CellProblem(
         column, text, f"not a number written with {mapping.decimal!r} as the decimal separator"
     )
@@ -415,11 +495,7 @@ def _number(mapping: Mapping, column: str, text: str) -> float:
         cleaned = cleaned.replace(",", ".")
     elif "," in cleaned:  # 5,000 under a decimal point: five thousand or five? Not guessed.
         raise other_notation
-    try:
-        value = float(cleaned.replace("_", "x"))  # float() accepts 1_000; an export never means it
-    except ValueError:
-        raise _CellProblem(column, text, "not a number") from None
-    return -value if negative else value
+    return cleaned.replace("_", "x"), negative  # both read 1_000; an export never means it
 
 
 def _moment(column: str, text: str, form: str | list[str]) -> datetime:
@@ -470,11 +546,29 @@ def _stored_moment(parts: list[str]) -> datetime | None:
     return moment
 
 
+# A unit tracegraph knows is itself where [units] does not say otherwise: `kg` needed its
+# `kg = { to = "kg", factor = 1 }`.
+_CANONICAL_UNITS = {name: Unit(name, Decimal(1)) for name in UNITS}
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
 def _unit(mapping: Mapping, column: str, text: str) -> Unit:
-    unit = mapping.units.get(text.strip())
+    name = text.strip()
+    unit = mapping.units.get(name) or _CANONICAL_UNITS.get(name)
     if unit is None:
-        raise _CellProblem(column, text, f"unit {text.strip()!r} is not in the mapping's [units]")
+        add = f": add {_unit_entry(name)}" if name else ""
+        raise _CellProblem(column, text, f"unit {name!r} is not in the mapping's [units]{add}")
     return unit
+
+
+def _unit_entry(name: str) -> str:
+    """The [units] entry a unit needs, as far as it can be told: KG = { to = "kg", factor = 1 }
+    for a known unit written otherwise, else its `to` and `factor` left to fill in."""
+    key = name if _BARE_KEY.fullmatch(name) else json.dumps(name, ensure_ascii=False)
+    known = name.lower() if name.lower() in UNITS else None
+    if known is not None:
+        return f'{key} = {{ to = "{known}", factor = 1 }}'
+    return f'{key} = {{ to = "…", factor = … }} (to: one of {", ".join(sorted(UNITS))})'
 
 
 def _filled(template: Any, cells: dict[str, str]) -> tuple[list[str], str]:
@@ -486,7 +580,12 @@ def _filled(template: Any, cells: dict[str, str]) -> tuple[list[str], str]:
 
 def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str]) -> str:
     if isinstance(spec, str):
-        return cells.get(spec, "")
+        if kind not in _NUMERIC:
+            return cells.get(spec, "")
+        # a number copied from its column is read as { column = … } reads it, in the mapping's
+        # notation: `quantity = "Menge"` read 1.250 under a decimal comma as 1.25 (validation's
+        # notation), and rejected 2,5
+        spec = {"column": spec}
     if "value" in spec:
         return str(spec["value"])
     if "template" in spec:
@@ -511,18 +610,21 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str]) -> st
         moment = _moment(column, text, spec["format"])
         return moment.isoformat()
     if "unit" in spec:
-        amount = _signed(spec, cells, _number(mapping, column, text))
         unit_text = cells.get(spec["unit"], "")
-        return repr(amount * _unit(mapping, spec["unit"], unit_text).factor)
+        amount = _converted(mapping, column, text, spec["unit"], unit_text)
+        return repr(_signed(spec, cells, amount))
     if "map" in spec:  # source codes to canonical values, e.g. MTART ROH -> raw
         if text.strip() in spec["map"]:
             return str(spec["map"][text.strip()])
         if spec.get("unmapped") == "keep":  # free text: the words it knows, the rest as written
             return text
         raise _CellProblem(column, text, f"no mapping for {text.strip()!r} in {column}")
-    if kind in (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER):
+    if kind in _NUMERIC:
         return repr(_signed(spec, cells, _number(mapping, column, text)))
     return text
+
+
+_NUMERIC = (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER)
 
 
 def _signed(spec: dict[str, Any], cells: dict[str, str], amount: float) -> float:
@@ -555,8 +657,11 @@ def _extra(mapping: Mapping, name: str, how: Any, value: str) -> str:
     stored as numbers, converted amounts and constants are left as they are."""
     if isinstance(how, dict) and how.get("text"):
         return PlainText(value)  # a document number (SAP's MBLNR) is no amount: 4900000001.0
-    copied = isinstance(how, str) and not isinstance(value, StoredValue)
-    if mapping.decimal != "," or not name.startswith("x_") or not copied:
+    if mapping.decimal != "," or not name.startswith("x_") or isinstance(value, StoredValue):
+        return value
+    # `x_temp = { column = "TEMP" }` is `x_temp = "TEMP"`: it kept 1.250 for validation, which
+    # read it as 1.25
+    if not isinstance(how, str) and set(how) != {"column"}:
         return value
     if _PLAIN_DECIMAL_COMMA.fullmatch(value.strip()):
         return value.strip().replace(",", ".")
@@ -661,11 +766,11 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
         # (columns named twice that it does not read are no concern of it). Nor are the rows
         # meant when a `where` column is named twice or missing (missing, it would read as
         # empty cells): then every row is rejected for this table.
-        where = {c.column for c in rule.where}
+        where = _where_columns(rule)
         ambiguous = sorted(set().union(*map(_source_columns, rule.columns.values()))
                            .intersection(raw.repeated))  # fmt: skip
         unclear = [(c, "appears twice in the header") for c in sorted(where & set(raw.repeated))]
-        unclear += [(c, "(read by `where`) is not in the header")
+        unclear += [(c, f"(read by `where`) is not in the header{_header_hint(c, raw, rule)}")
                     for c in sorted(where.difference(raw.header))]  # fmt: skip
         # A column the section reads that the file lacks (an export's layout changed) would
         # read as empty cells: a lot without its supplier lot, a quantity not negated.
