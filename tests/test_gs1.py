@@ -78,3 +78,19 @@ def test_a_bad_element_string_says_what_is_wrong(text: str, reason: str) -> None
         lookup_key(text)
     assert reason in raised.value.message
     assert "(01)09506000134352(10)L2611" in raised.value.hint
+
+
+def test_a_field_outside_gs1s_characters_or_lengths_is_no_valid_field() -> None:
+    """What the EPCIS document's Digital Links may hold as (10): `L/26 1%é 批` (a space, é,
+    批) and a 26-character lot number made links GS1's own library refuses. parse still reads
+    `(10)L 1` (a look-up finds the identity kept as `L 1`)."""
+    assert gs1.field_problem("10", "L/26 1%é 批") == (
+        "(10) holds 1 to 20 of GS1's characters (letters, digits and !\"%&'()*+,-./:;<=>?_), "
+        "not 'L/26 1%é 批', which has ' ' 'é' '批'"
+    )
+    assert gs1.field_problem("10", "A" * 26) == f"(10) holds 1 to 20 characters, not {'A' * 26!r}"
+    assert gs1.field_problem("10", "A B+C#D?E") is not None
+    assert gs1.field_problem("10", "L26/11-a_b%\"'()") is None
+    assert gs1.field_problem("8030", "AB=") is None  # a signature: set 64, with its `=`
+    assert len(gs1.CSET82) == 82
+    assert gs1.parse(f"(01){GTIN}(10)L 1") == [("01", GTIN), ("10", "L 1")]

@@ -154,12 +154,13 @@ def test_recall_names_lots_by_their_traceability_lot_code(
 
 
 def test_a_lots_code_is_written_as_the_input_columns_write_it() -> None:
-    """One code too is quoted when it holds a space, `;`, `,` or `"`: `TLC 7` as the lot's own
-    code and `"TLC 7"` in the input_lot_codes of the step that used it did not match, and a
-    single code `A; B` read as the two codes A and B."""
-    assert lot_code("L1", [["tlc", "", "TLC 7"]]) == '"TLC 7"'
+    """One code is written as the input columns write one alone: `TLC 7` as the lot's own code
+    and `"TLC 7"` in the input_lot_codes of the step that used it did not match. A code with a
+    space alone is as it is (`"LOT A"`, quotes and all, was no lot's code); one holding `;`,
+    `,` or `"` is quoted, as a single code `A; B` read as the two codes A and B."""
+    assert lot_code("L1", [["tlc", "", "TLC 7"]]) == "TLC 7" == code_list({"TLC 7"})
     assert lot_code("L1", [["tlc", "", "A; B"]]) == '"A; B"'
-    assert lot_code("LOT A", [["gtin_lot", "09506000134352", "X"]]) == '"LOT A"'
+    assert lot_code("LOT A", [["gtin_lot", "09506000134352", "X"]]) == "LOT A"
     assert lot_code("L1", []) == "L1" == code_list(["L1"])
 
 

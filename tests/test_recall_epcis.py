@@ -18,9 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo
 
 import pytest
-from hand_plant import import_hand_plant
+from hand_plant import HAND_PLANT, import_hand_plant
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
@@ -34,6 +35,8 @@ from tracegraph.epcis import (
     quantity_element,
 )
 from tracegraph.graph import TraceGraph
+from tracegraph.lots import resolve_lots
+from tracegraph.recall import code_list
 from tracegraph.units import KNOWN_UNITS, REC20
 
 # CBV 2.0's words, as the EPCIS 2.0 JSON schema lists them (the ones the document may use)
@@ -165,32 +168,34 @@ def _lot(uri: str) -> str:
     return unquote(uri.rsplit("/", 1)[1])
 
 
-def test_the_epcis_document_holds_the_tracking_events_one_to_one(
+def test_the_epcis_document_holds_the_tracking_events_a_step_as_one_event(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
-    out, document, rows = _package(graph, runner, tmp_path, RECEIVED, drill=True)
+    out, document, all_rows = _package(graph, runner, tmp_path, RECEIVED, drill=True)
     assert_epcis(document)
     events = document["epcisBody"]["eventList"]
-    # one event per row, in the rows' order, of the kind the row names
+    # one event per row, in the rows' order, of the kind the row names — but a step's rows
+    # (one per lot it made) are its one event
+    rows = list({row["event_id"]: row for row in reversed(all_rows)}.values())[::-1]
     kinds = [
         "transformation" if e["type"] == "TransformationEvent"
         else "return" if e.get("disposition") == "returned" else e["bizStep"]
         for e in events
     ]  # fmt: skip
     assert kinds == [r["event_type"].split(" ")[0] for r in rows]
-    assert Counter(kinds) == {"receiving": 1, "transformation": 3, "shipping": 2, "return": 1}
+    assert Counter(kinds) == {"receiving": 1, "transformation": 2, "shipping": 2, "return": 1}
     # the same lots and quantities (units as UN/ECE Rec 20 codes); the warehouse by its GLN
     uom = {"kg": "KGM", "pcs": "H87"}
     got = []
     for event in events:
-        (element,) = event.get("quantityList") or event["outputQuantityList"]
-        got.append((_lot(element["epcClass"]), element["quantity"], element["uom"]))
-    assert got == [(r["lot_id"], float(r["quantity"]), uom[r["unit"]]) for r in rows]
+        for element in event.get("quantityList") or event["outputQuantityList"]:
+            got.append((_lot(element["epcClass"]), element["quantity"], element["uom"]))
+    assert got == [(r["lot_id"], float(r["quantity"]), uom[r["unit"]]) for r in all_rows]
     # at the instants the sheet gives in UTC, each event its own id
     assert [datetime.fromisoformat(e["eventTime"]).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
             for e in events] == [r["event_date_utc"] for r in rows]  # fmt: skip
     assert len({e["eventID"] for e in events}) == len(events)
-    receipt, mix, pack_p1, pack_p2, ship_p1, ship_p2, back = events
+    receipt, mix, pack, ship_p1, ship_p2, back = events
     base = "https://tracegraph.invalid/id"
     assert receipt["sourceList"] == [{"type": "owning_party", "source": f"{base}/supplier/V2"}]
     assert receipt["bizLocation"] == {"id": f"{base}/location/RM"}
@@ -202,10 +207,9 @@ def test_the_epcis_document_holds_the_tracking_events_one_to_one(
         ("A", 40.0, "KGM"), ("B", 500.0, "GRM"),
     ]  # fmt: skip
     assert rows[1]["input_quantities"] == "A 40 kg; B 500 g"
-    # one step, two lots: two events tied by the step, its input given once
-    assert pack_p1["transformationID"] == pack_p2["transformationID"] == f"{base}/step/Y"
-    assert [_lot(i["epcClass"]) for i in pack_p1["inputQuantityList"]] == ["M"]
-    assert "inputQuantityList" not in pack_p2
+    # one step, two lots: one event, its input given once
+    assert pack["transformationID"] == f"{base}/step/Y"
+    assert [_lot(i["epcClass"]) for i in pack["inputQuantityList"]] == ["M"]
     warehouse = "https://id.gs1.org/414/9506000134352"
     assert ship_p1["bizLocation"] == {"id": warehouse}
     assert ship_p1["sourceList"] == [{"type": "location", "source": warehouse}]
@@ -230,20 +234,23 @@ def test_the_epcis_document_holds_the_tracking_events_one_to_one(
 def test_a_lot_with_a_gtin_lot_identity_is_its_digital_link(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
-    identities = ("lot_id,scheme,value,issuer\nP1,gtin_lot,L 26/11,9506000134352\n"
+    identities = ("lot_id,scheme,value,issuer\nP1,gtin_lot,L26/11,9506000134352\n"
                   "B,gtin_lot,0614-SALT,09506000134352\nB,tlc,TLC-B,\n")  # fmt: skip
     _, document, rows = _package(graph, runner, tmp_path,
                                  {**RECEIVED, "lot_identifiers.csv": identities})  # fmt: skip
     assert_epcis(document)
-    p1 = "https://id.gs1.org/01/09506000134352/10/L%2026%2F11"  # GTIN-14, the lot encoded
+    p1 = "https://id.gs1.org/01/09506000134352/10/L26%2F11"  # GTIN-14, the lot encoded
     b = "https://id.gs1.org/01/09506000134352/10/0614-SALT"
     events = document["epcisBody"]["eventList"]
-    classes = [(e.get("quantityList") or e["outputQuantityList"])[0]["epcClass"] for e in events]
+    by_id = {e["eventID"]: e for e in events}
+    classes = [(by_id[r["event_id"]].get("quantityList") or by_id[r["event_id"]]
+                ["outputQuantityList"])[0]["epcClass"] for r in rows]  # fmt: skip
+    # P1's pack (the step's first output) and shipment
     assert [c for r, c in zip(rows, classes, strict=True) if r["lot_id"] == "P1"] == [p1, p1]
     assert classes[0] == b  # B's receipt
     assert events[1]["inputQuantityList"][0]["epcClass"].endswith("/lot/A")
     assert events[1]["inputQuantityList"][1]["epcClass"] == b
-    assert unquote(p1.rsplit("/", 1)[1]) == "L 26/11"
+    assert unquote(p1.rsplit("/", 1)[1]) == "L26/11"
 
 
 AWKWARD = {
@@ -334,7 +341,9 @@ def test_each_tracking_event_row_names_its_epcis_event_by_its_event_id(
     sheet = load_workbook(out / "tracking_events.xlsx", read_only=True)["tracking events"]
     assert [cell.value for cell in next(sheet.iter_rows(max_row=1))] == header
     ids = [event["eventID"] for event in document["epcisBody"]["eventList"]]
-    assert [row["event_id"] for row in rows] == ids and len(set(ids)) == len(rows) == 7
+    # step Y's two rows (P1, P2) are its one event
+    assert list(dict.fromkeys(row["event_id"] for row in rows)) == ids
+    assert len(set(ids)) == len(rows) - 1 == 6
 
 
 def test_an_event_without_a_time_is_left_out_and_the_package_says_once_what_to_do(
@@ -347,9 +356,10 @@ def test_an_event_without_a_time_is_left_out_and_the_package_says_once_what_to_d
     assert [(r["lot_id"], r["event_date"]) for r in rows if r["event_type"] == "receiving"] == [
         ("A", ""), ("B", ""),
     ]  # fmt: skip
-    assert len(document["epcisBody"]["eventList"]) == len(rows) - 2
+    # the two receipts left out; step Y's two rows one event
+    assert len(document["epcisBody"]["eventList"]) == len(rows) - 3
     # the rows left out keep their record's id; the others are their events'
-    assert [r["event_id"] for r in rows if r["event_date"]] == [
+    assert list(dict.fromkeys(r["event_id"] for r in rows if r["event_date"])) == [
         e["eventID"] for e in document["epcisBody"]["eventList"]
     ]
     assert all(r["event_id"].startswith("urn:uuid:") for r in rows)
@@ -385,25 +395,34 @@ def test_a_lot_whose_quantity_the_graph_does_not_hold_is_named_without_a_quantit
 def test_a_steps_lots_without_a_quantity_are_named_and_a_step_with_none_is_left_out() -> None:
     """The import requires the quantities of a step's inputs and outputs; a graph that lacks
     them anyway gives events the schema accepts: the lots without one named in the extension
-    fields, and a step's event with no quantity at all left out (none would validate)."""
+    fields, and a step's event with no quantity at all left out (none would validate), with
+    all its rows."""
     step: dict[str, Any] = {"event_type": "transformation (mix)", "step_id": "X",
                             "event_date": "2026-11-03T08:00:00+08:00", "location_id": None,
-                            "gtin_lot": None}  # fmt: skip
+                            "gtin_lots": []}  # fmt: skip
+    made = [{"lot_id": "M", "quantity": 40.5, "unit": "kg", "gtin_lots": []},
+            {"lot_id": "N", "quantity": None, "unit": None, "gtin_lots": []}]  # fmt: skip
     rows: list[dict[str, Any]] = [
-        {**step, "lot_id": "M", "quantity": 40.5, "unit": "kg",
-         "inputs": [{"lot_id": "A", "quantity": None, "unit": None, "gtin_lot": None},
-                    {"lot_id": "B", "quantity": 500, "unit": "g", "gtin_lot": None}]},
-        {**step, "lot_id": "N", "quantity": None, "unit": None, "inputs": []},
+        {**step, "lot_id": "M", "quantity": 40.5, "unit": "kg", "outputs": made,
+         "inputs": [{"lot_id": "A", "quantity": None, "unit": None, "gtin_lots": []},
+                    {"lot_id": "B", "quantity": 500, "unit": "g", "gtin_lots": []}]},
+        {**step, "lot_id": "N", "quantity": None, "unit": None, "outputs": made,
+         "inputs": []},
+        {**step, "step_id": "Z", "lot_id": "Q", "quantity": None, "unit": None,
+         "inputs": []},
     ]  # fmt: skip
-    document, left_out = epcis_document(rows, datetime.now(UTC))
+    document, left_out, warnings = epcis_document(rows, datetime.now(UTC))
     assert_epcis(document)
     (mix,) = document["epcisBody"]["eventList"]
     assert [_lot(e["epcClass"]) for e in mix["inputQuantityList"]] == ["B"]
     assert [_lot(uri) for uri in mix["tracegraph:inputEPCClassesWithoutQuantity"]] == ["A"]
-    assert [row["lot_id"] for row in left_out] == ["N"]
+    assert [_lot(e["epcClass"]) for e in mix["outputQuantityList"]] == ["M"]
+    assert [_lot(uri) for uri in mix["tracegraph:outputEPCClassesWithoutQuantity"]] == ["N"]
+    assert rows[0]["event_id"] == rows[1]["event_id"] == mix["eventID"]
+    assert [row["lot_id"] for row in left_out] == ["Q"] and warnings == []
     assert left_out_warning(left_out) == [
         "1 tracking event left out of epcis.jsonld, which requires an event time: events of 1 "
-        "lot (N) have no readable time, or are a step's lot without a quantity; "
+        "lot (Q) have no readable time, or are a step's lot without a quantity; "
         "tracking_events lists it"
     ]
     assert quantity_element("https://x.invalid/lot/B", None, "kg") is None
@@ -471,3 +490,157 @@ def test_the_package_benchmark_writes_the_events_with_their_event_ids(
     events, _, _ = package_rows(graph, ["B"])
     assert [row["event_id"] for row in events] == [row["event_id"] for row in written]
     assert all(row["event_id"].startswith("urn:uuid:") for row in written)
+
+
+def test_a_step_is_one_event_with_all_its_lots_whichever_the_package_reached(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Step Y packs M (40.5 kg) into P1 (300 pcs) and P2 (100 pcs). Its inputs were on the
+    event of the first of its lots the package reached, so one eventID had two contents: in
+    B's package P2's event had no inputs, in P2's package the same id carried M 40.5 kg (a
+    receiver that de-duplicates on eventID and got both counted 81 kg into the step), and P2's
+    package alone said all 40.5 kg went into P2's 100 pcs. A step is now one event, the same
+    in every package: all its inputs and all its outputs."""
+    _, of_b, rows_b = _package(graph, runner, tmp_path, RECEIVED, drill=True)
+    result = runner.invoke(app, ["recall", "P2", "--out", str(tmp_path / "p2"), "--drill"])
+    assert result.exit_code == 0, result.output
+    of_p2 = json.loads((tmp_path / "p2" / "epcis.jsonld").read_text("utf-8"))
+    assert_epcis(of_p2)
+    b = {e["eventID"]: e for e in of_b["epcisBody"]["eventList"]}
+    p2 = {e["eventID"]: e for e in of_p2["epcisBody"]["eventList"]}
+    assert set(p2) <= set(b)
+    for shared in p2:
+        assert p2[shared] == b[shared], shared
+    (pack,) = [e for e in p2.values() if e["type"] == "TransformationEvent"]
+    assert pack["transformationID"].endswith("/step/Y")
+    assert [(_lot(i["epcClass"]), i["quantity"]) for i in pack["inputQuantityList"]] == [
+        ("M", 40.5)
+    ]
+    assert [(_lot(o["epcClass"]), o["quantity"]) for o in pack["outputQuantityList"]] == [
+        ("P1", 300.0), ("P2", 100.0),
+    ]  # fmt: skip
+    # the sheet keeps a row per lot the step made; the step's rows name its one event
+    packed = [r for r in rows_b if r["event_type"] == "transformation (pack)"]
+    assert [r["lot_id"] for r in packed] == ["P1", "P2"]
+    assert {r["event_id"] for r in packed} == {pack["eventID"]}
+    assert len(b) == len(rows_b) - 1
+
+
+def test_gtin_lot_numbers_that_are_not_gs1_lots_are_kept_and_the_lot_is_its_own_uri(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`L/26 1%é 批` (a space, é, 批) and a 26-character lot number are no GS1 (10) — 1 to 20
+    characters of GS1's set 82 — and GS1's Digital Link library refuses
+    https://id.gs1.org/01/09506000134352/10/L%2F26%201%25%C3%A9%20%E6%89%B9, which the
+    document held. The identities are kept (a look-up by their key finds the lot), the
+    document names those lots by their own URI, and the package says which it left out."""
+    identities = ("lot_id,scheme,value,issuer\nB,gtin_lot,L/26 1%é 批,09506000134352\n"
+                  "P1,gtin_lot,ABCDEFGHIJKLMNOPQRSTUVWXYZ,09506000134352\n")  # fmt: skip
+    out, document, _ = _package(graph, runner, tmp_path,
+                                {**RECEIVED, "lot_identifiers.csv": identities})  # fmt: skip
+    assert_epcis(document)
+    text = (out / "epcis.jsonld").read_text("utf-8")
+    assert "id.gs1.org/01/" not in text
+    receipt = document["epcisBody"]["eventList"][0]
+    assert _lot(receipt["quantityList"][0]["epcClass"]) == "B"
+    (warning,) = [w for w in json.loads((out / "recall.json").read_text())["warnings"]
+                  if "GS1 identities" in w]  # fmt: skip
+    assert warning.startswith(
+        "epcis.jsonld leaves out GS1 identities of 2 lots: B's "
+        "(01)09506000134352(10)L/26 1%é 批 ((10) holds 1 to 20 of GS1's"
+    )
+    assert "P1's (01)09506000134352(10)ABCDEFGHIJKLMNOPQRSTUVWXYZ ((10) holds 1 to 20" in warning
+    assert resolve_lots(graph, ["gtin_lot|09506000134352|L/26 1%é 批"]) == ["B"]
+
+
+def test_a_lot_with_two_gtin_lot_identities_is_named_by_one_and_the_other_is_warned_of(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """P1 is BOXLOT1 under 09506000134352 and BOXLOT2 under 04006381333931: the document named
+    it by BOXLOT2 alone and said nothing of BOXLOT1. Two quantity elements would say the
+    quantity twice, so it is still one class (the first in order), and the package warns."""
+    identities = ("lot_id,scheme,value,issuer\nP1,gtin_lot,BOXLOT1,09506000134352\n"
+                  "P1,gtin_lot,BOXLOT2,4006381333931\n")  # fmt: skip
+    out, document, _ = _package(graph, runner, tmp_path,
+                                {**RECEIVED, "lot_identifiers.csv": identities})  # fmt: skip
+    assert_epcis(document)
+    boxlot2 = "https://id.gs1.org/01/04006381333931/10/BOXLOT2"
+    outputs = [o["epcClass"] for e in document["epcisBody"]["eventList"]
+               for o in e.get("outputQuantityList", [])]  # fmt: skip
+    assert boxlot2 in outputs and "BOXLOT1" not in (out / "epcis.jsonld").read_text("utf-8")
+    summary = (out / "summary.txt").read_text("utf-8")
+    assert ("warning: epcis.jsonld leaves out GS1 identities of 1 lot: P1's "
+            "(01)09506000134352(10)BOXLOT1 (a second GS1 identity") in summary  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("base", "why"),
+    [
+        ("https://bäckerei.example/id", "it holds 'ä', which a URI cannot hold"),
+        ("https://ex.com/批次", "it holds '批' '次'"),
+        ("https://ex.com/a|b", "it holds '|'"),
+        ("https://ex.com/a%zz", "a % is not followed by two hex digits"),
+        ("https://user:pw@ex.com/id", "it names a user"),
+    ],
+)
+def test_a_base_uri_that_is_not_a_uri_or_names_a_user_is_refused_up_front(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, base: str, why: str,
+) -> None:  # fmt: skip
+    """`https://bäckerei.example/id` (and …/批次, …/a|b, …/a%zz) was accepted, and every
+    document written with it failed GS1's schema (`epcClass should match format "uri"`); a
+    user:pw@ was copied into every URI of every document."""
+    monkeypatch.setenv("TRACEGRAPH_EPCIS_BASE_URI", base)
+    out = tmp_path / "refused"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out), "--drill"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert f"TRACEGRAPH_EPCIS_BASE_URI {base!r} is not a base URI" in result.output
+    assert why in result.output and "xn--" in result.output
+    assert not out.exists()
+
+
+def test_the_event_time_zone_offset_is_the_plants_at_the_events_time(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """EPCIS's eventTimeZoneOffset is the local offset where and when the event happened; it
+    was the offset the time was kept with: a Berlin plant's shipment at 2026-07-01T10:00Z
+    said +00:00, a receipt kept as 2026-03-29T02:30+01:00 (03:30 summer time) +01:00. With
+    TRACEGRAPH_TIMEZONE, the plant's zone, it is +02:00 for both; the instant is unchanged."""
+    berlin = ZoneInfo("Europe/Berlin")
+    assert event_time("2026-07-01T10:00:00+00:00", berlin) == ("2026-07-01T10:00:00+00:00",
+                                                               "+02:00")  # fmt: skip
+    assert event_time("2026-03-29T02:30:00+01:00", berlin) == ("2026-03-29T02:30:00+01:00",
+                                                               "+02:00")  # fmt: skip
+    shipments = HAND_PLANT["shipments.csv"].replace("2026-11-04T08:00:00+00:00",
+                                                    "2026-07-01T10:00:00Z")  # fmt: skip
+    monkeypatch.setenv("TRACEGRAPH_TIMEZONE", "Europe/Berlin")
+    _, document, rows = _package(graph, runner, tmp_path,
+                                 {**RECEIVED, "shipments.csv": shipments})  # fmt: skip
+    by_id = {e["eventID"]: e for e in document["epcisBody"]["eventList"]}
+    offsets = {(r["event_type"], r["lot_id"]): by_id[r["event_id"]]["eventTimeZoneOffset"]
+               for r in rows}  # fmt: skip
+    assert offsets[("shipping", "P1")] == "+02:00"  # July
+    assert offsets[("receiving", "B")] == "+01:00"  # November
+    monkeypatch.setenv("TRACEGRAPH_TIMEZONE", "Mars/Olympus")
+    result = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "no"), "--drill"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "TRACEGRAPH_TIMEZONE names an unknown timezone 'Mars/Olympus'" in result.output
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_single_lot_code_with_a_space_is_written_as_it_is(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A lot without a TLC is named by its lot id: `批次 1/a#b` was `"批次 1/a#b"` in
+    traceability_lot_code, quote marks and all (and in the input_lot_codes of the step that
+    used it alone), while lot_id held it bare. The quotes tell the codes of a list apart: a
+    list of one is the code as it is; input_quantities, where the quantity follows the code,
+    keeps them."""
+    _, _, rows = _package(graph, runner, tmp_path, AWKWARD, lot="批次 1/a#b")
+    receipt, mix, ship = rows
+    assert receipt["traceability_lot_code"] == receipt["lot_id"] == "批次 1/a#b"
+    assert mix["traceability_lot_code"] == "P 1" and mix["input_lot_codes"] == "批次 1/a#b"
+    assert mix["input_quantities"] == '"批次 1/a#b" 500 g'
+    assert ship["traceability_lot_code"] == "P 1"
+    assert code_list(["TLC 7", "ZZZ"]) == '"TLC 7"; ZZZ'

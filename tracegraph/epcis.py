@@ -2,15 +2,17 @@
 
 Customers and retailers ask suppliers for traceability data as EPCIS, and GS1 US maps the FSMA
 204 key data elements onto EPCIS events. The document is made from the very rows
-tracking_events.csv holds (recall.tracking_events), one EPCIS event per row, so the two never
-tell different stories:
+tracking_events.csv holds (recall.tracking_events), one EPCIS event per row — but a step's
+rows, one per lot it made, are its one event — so the two never tell different stories:
 
 - receiving: an ObjectEvent, action OBSERVE, bizStep `receiving`, the supplier as the
   `owning_party` source, where it was received as bizLocation;
-- transformation (a process step): a TransformationEvent whose transformationID names the step.
-  A step that made two lots is two rows and two events with one transformationID; EPCIS reads
-  the events sharing a transformationID as one transformation, so the step's inputs are given
-  once, on its first event (on every event, a reader adding them up would count them twice);
+- transformation (a process step): one TransformationEvent whose transformationID names the
+  step, with all its inputs and all its outputs, whichever of its lots the package reached
+  (recall/step_outputs reads them). Its content depends on the step alone, so its eventID
+  has one content in every package: the inputs on the event of the first output a package
+  reached gave one id two contents (a receiver de-duplicating on it counted the inputs twice),
+  and a package reaching one of three outputs said all the inputs went into it;
 - shipping: an ObjectEvent, bizStep `shipping`, disposition `in_transit`, the customer as the
   `owning_party` destination, the delivery note as a `desadv` business transaction;
 - return: an ObjectEvent, bizStep `receiving`, disposition `returned` (CBV 2.0), the customer
@@ -21,30 +23,33 @@ never assert a recall.
 
 Identifiers. A lot with a gtin_lot identity is its GS1 Digital Link URI,
 https://id.gs1.org/01/{GTIN-14}/10/{lot} (EPCIS 2.0 accepts Digital Link URIs; an
-urn:epc:class:lgtin needs the GS1 company prefix's length, which is not recorded). A location
-with a valid GLN is https://id.gs1.org/414/{GLN}. Everything else — other lots, locations
-without a GLN, suppliers, customers, steps, documents — is named under one base URI,
-{base}/{kind}/{id}: `kind` one of lot, location, supplier, customer, step, document. The base
-is TRACEGRAPH_EPCIS_BASE_URI, an absolute URI the company controls (say
-https://trace.example-foods.com/id); without it, https://tracegraph.invalid/id, under the
+urn:epc:class:lgtin needs the GS1 company prefix's length, which is not recorded): the first in
+order whose lot number is a GS1 (10), 1 to 20 characters of set 82, as the label reader reads
+one (gs1.field_problem; GS1's Digital Link library refuses others). One only: two quantity
+elements of one lot would count it twice. The identities left out are kept in the graph, and
+the package warns of them (identities_warning). A location with a valid GLN is
+https://id.gs1.org/414/{GLN}. Everything else — other lots, locations without a GLN, suppliers,
+customers, steps, documents — is named under one base URI, {base}/{kind}/{id}: `kind` one of
+lot, location, supplier, customer, step, document. The base is TRACEGRAPH_EPCIS_BASE_URI, an
+absolute URI the company controls (say https://trace.example-foods.com/id), in ASCII and
+without a user (base_uri refuses others); without it, https://tracegraph.invalid/id, under the
 top-level domain reserved never to resolve (RFC 6761): unique within the document, and plainly
 not anyone's real address. Ids are percent-encoded whole (UTF-8; a `/`, `#`, space or `批` is
 escaped), so `urllib.parse.unquote` of the last path segment gives the id back and no id can
 reach into another's path. The same ids give the same URIs in every package.
 
 Event ids. Every event has an eventID, urn:uuid: and a name-based (version 5) UUID of the
-record its row is made from — a lot's receipt from a supplier (lot, supplier), a step's output
-(step, lot), a shipment's line (shipment, lot), each one row — and of the base URI, under a
-fixed tracegraph namespace (EVENT_IDS). So the same row has the same eventID in every package
-(a receiver de-duplicates on it; a correcting event names the one it corrects), and two
-companies' rows differ by their bases. It names the record, not its content: a quantity
-corrected by a later import keeps the event's id, so a receiver that keeps the first copy of
-an id keeps the quantity first sent (tracegraph writes no error declarations). GS1's
-canonical event hash (CBV 2.0, ni:///sha-256;...?ver=CBV2.0) was not taken: it hashes the
-event's content in a canonical form (identifiers normalised, fields ordered, extension fields
-included), which we could not implement and check against GS1's reference cases faithfully,
-and a content hash changes with every correction, which is not the id a correcting event can
-refer to.
+record its row is made from — a lot's receipt from a supplier (lot, supplier), a step (its rows
+share it), a shipment's line (shipment, lot) — and of the base URI, under a fixed tracegraph
+namespace (EVENT_IDS). So the same row has the same eventID in every package (a receiver
+de-duplicates on it; a correcting event names the one it corrects), and two companies' rows
+differ by their bases. It names the record, not its content: a quantity corrected by a later
+import keeps the event's id, so a receiver that keeps the first copy of an id keeps the
+quantity first sent (tracegraph writes no error declarations). GS1's canonical event hash (CBV
+2.0, ni:///sha-256;...?ver=CBV2.0) was not taken: it hashes the event's content in a canonical
+form (identifiers normalised, fields ordered, extension fields included), which we could not
+implement and check against GS1's reference cases faithfully, and a content hash changes with
+every correction, which is not the id a correcting event can refer to.
 
 What the rows lack, the events lack, and the document says so in its own terms rather than
 inventing. tracegraph's terms are extension fields under the prefix `tracegraph`, which the
@@ -64,27 +69,31 @@ quantity, which the import does not let in) has nothing the schema accepts, and 
 as an event without a time is.
 
 Times are the rows' own, read once (values.moment) for the sheet's event_date_utc and for the
-event: eventTime with the offset the import kept, and eventTimeZoneOffset that offset (+00:00
-for UTC; a time without an offset is UTC, on the sheet too). A row without a readable time is
-left out, as EPCIS requires eventTime, and the package warns once, naming the lots and saying
-what to do. Such rows are receipts imported without received_at: the graph holds no date for
-them either (a date alone is imported as midnight in the import's timezone, a time like any
-other), so there is nothing to place the event at — a lot's created_at is not its receipt.
-"""
+event: eventTime with the offset the import kept, and eventTimeZoneOffset the plant's offset at
+that instant, in TRACEGRAPH_TIMEZONE (EPCIS: the local offset where and when the event
+happened; a time kept as 2026-03-29T02:30+01:00 is 03:30+02:00 in Berlin), else the offset kept
+(+00:00 for UTC; a time without an offset is UTC, on the sheet too). A row without a readable
+time is left out, as EPCIS requires eventTime, and the package warns once, naming the lots and
+saying what to do. Such rows are receipts imported without received_at: the graph holds no date
+for them either (a date alone is imported as midnight in the import's timezone, a time like any
+other), so there is nothing to place the event at — a lot's created_at is not its receipt."""
 
 from __future__ import annotations
 
 import os
 import re
 import uuid
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from contextlib import suppress
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
+from tracegraph import gs1
 from tracegraph.errors import ConfigurationError
 from tracegraph.identities import IdentityError, gtin14
 from tracegraph.units import REC20
@@ -96,6 +105,7 @@ NAMESPACE = "https://tracegraph.invalid/ns/epcis#"
 PREFIX = "tracegraph"
 BASE_ENV = "TRACEGRAPH_EPCIS_BASE_URI"
 DEFAULT_BASE = "https://tracegraph.invalid/id"
+ZONE_ENV = "TRACEGRAPH_TIMEZONE"  # the plant's zone: eventTimeZoneOffset (event_time)
 DIGITAL_LINK = "https://id.gs1.org"
 # The namespace of eventIDs (a name-based UUID, RFC 9562 version 5): fixed, so the same row
 # gives the same eventID in every package, by every version of tracegraph.
@@ -104,40 +114,96 @@ EVENT_IDS = uuid.uuid5(uuid.NAMESPACE_URL, NAMESPACE + "eventID")
 _GLN = re.compile(r"\d{13}")
 
 
+# What a base URI may hold (RFC 3986): ASCII letters and digits, `-._~!$&'()*+,;=:@/` and
+# `%` followed by two hex digits. `https://bäckerei.example/id`, `…/批次`, `…/a|b` and `…/a%zz`
+# are not URIs, and every URI made from them failed GS1's schema ("should match format uri").
+_URI_TEXT = re.compile(r"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/]|%[0-9A-Fa-f]{2})*")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"  # of a host name: xn--bckerei-5wa
+_HOST = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+
+
 def base_uri(text: str | None = None) -> str:
     """The base of the document's own URIs: `text`, else TRACEGRAPH_EPCIS_BASE_URI, else the
-    default: an absolute http(s) URI without a query or fragment (the ids follow it as path
-    segments), its `/` at the end dropped."""
+    default: an absolute http(s) URI of ASCII (RFC 3986; a non-ASCII host in its xn-- form,
+    other characters percent-encoded), without a user or password (copied into every URI of
+    every document), a query or a fragment (the ids follow it as path segments), its `/` at
+    the end dropped."""
     base = (text if text is not None else os.environ.get(BASE_ENV, "")).strip() or DEFAULT_BASE
     parts = urlsplit(base)
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.netloc
-        or any(char in base for char in " ?#")
-    ):
+    why = _base_problem(base, parts)
+    if why:
         raise ConfigurationError(
-            f"{BASE_ENV} {base!r} is not a base URI for EPCIS identifiers",
-            hint="give an absolute https:// address your company controls (no ? or #), "
-            f"e.g. https://trace.example.com/id, or unset it for {DEFAULT_BASE}",
+            f"{BASE_ENV} {base!r} is not a base URI for EPCIS identifiers: {why}",
+            hint="give an absolute https:// address your company controls, in ASCII (a host "
+            "such as bäckerei.example in its xn-- form, other characters %-encoded; no user, "
+            f"? or #), e.g. https://trace.example.com/id, or unset it for {DEFAULT_BASE}",
         )
     return base.rstrip("/")
 
 
+def _base_problem(base: str, parts: SplitResult) -> str | None:
+    """Why `base` cannot be the base of URIs, or None."""
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "it is not an absolute http(s) address"
+    if any(char in base for char in " ?#"):
+        return "it holds a space, ? or #"
+    if not _URI_TEXT.fullmatch(base[len(parts.scheme) + 3 :]):
+        bad = sorted({char for char in base if not char.isascii() or char in '"<>\\^`{|}'})
+        return (f"it holds {' '.join(repr(char) for char in bad)}, which a URI cannot hold"
+                if bad else "a % is not followed by two hex digits")  # fmt: skip
+    if "@" in parts.netloc:
+        return "it names a user (user@ or user:password@), which every URI would carry"
+    try:
+        parts.port  # noqa: B018 — raises on a port that is no number
+    except ValueError:
+        return "its port is not a number"
+    if not _HOST.fullmatch(parts.hostname or ""):
+        return f"{parts.hostname!r} is not a host name"
+    return None
+
+
+def epcis_zone() -> tzinfo | None:
+    """The plant's zone, TRACEGRAPH_TIMEZONE (the zone `import` reads times without an offset
+    in, and windows are read in), for eventTimeZoneOffset; None when it is not set. An unknown
+    name is refused before anything is written."""
+    name = os.environ.get(ZONE_ENV, "").strip()
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"{ZONE_ENV} names an unknown timezone {name!r}",
+            hint="set it to an IANA name like Europe/Berlin (the plant's zone), or unset it",
+        ) from None
+
+
 class Identifiers:
     """The URIs of the document: GS1 Digital Links where the identity is known, else the base
-    URI's, each id percent-encoded."""
+    URI's, each id percent-encoded. The GS1 identities of a lot that no URI could use are kept
+    in `unused` (lot id -> {(GTIN, lot number): why}), for identities_warning."""
 
     def __init__(self, base: str) -> None:
         self.base = base
+        self.unused: dict[str, dict[tuple[str, str], str]] = {}
 
     def own(self, kind: str, value: Any) -> str:
         return f"{self.base}/{kind}/{quote(str(value), safe='')}"
 
-    def lot(self, lot_id: str, gtin_lot: Iterable[str] | None) -> str:
-        if gtin_lot:
-            gtin, lot = gtin_lot
-            return f"{DIGITAL_LINK}/01/{gtin}/10/{quote(lot, safe='')}"
-        return self.own("lot", lot_id)
+    def lot(self, lot_id: str, gtin_lots: Iterable[Sequence[str]] | None) -> str:
+        """The lot's Digital Link of its first GS1 identity (GTIN-14, lot number) in order
+        whose lot number is a valid (10) — one only: a quantity element has one class, and
+        two would count the lot twice — else its own URI."""
+        chosen: tuple[str, str] | None = None
+        for gtin, number in sorted((str(g), str(n)) for g, n in gtin_lots or ()):
+            why = gs1.field_problem("10", number)
+            if why is None and chosen is None:
+                chosen = (gtin, number)
+                continue
+            self.unused.setdefault(lot_id, {})[(gtin, number)] = why or ""
+        if chosen is None:
+            return self.own("lot", lot_id)
+        return f"{DIGITAL_LINK}/01/{chosen[0]}/10/{quote(chosen[1], safe='')}"
 
     def location(self, location_id: str, gln: str | None) -> str:
         if gln and _valid_gln(gln):
@@ -156,14 +222,20 @@ def _valid_gln(gln: str) -> bool:
     return True
 
 
-def event_time(text: str | None) -> tuple[str, str] | None:
+def event_time(text: str | None, zone: tzinfo | None = None) -> tuple[str, str] | None:
     """eventTime and eventTimeZoneOffset from a row's ISO time, or None when it has none: the
     instant values.moment reads, as the sheets' event_date_utc is (a time without an offset
-    is UTC)."""
+    is UTC). The offset is the plant's `zone`'s at that instant, as EPCIS defines it (the
+    local offset where and when the event happened: a receipt at 2026-07-01T10:00Z in Berlin
+    is +02:00, one kept as 2026-03-29T02:30+01:00, 03:30 summer time, +02:00); without a
+    zone, the offset the time was kept with."""
     at = moment(text)
     if at is None:
         return None
     offset = at.utcoffset()
+    if zone is not None:
+        with suppress(OverflowError):  # a "no date" 0001-01-01: the offset it was kept with
+            offset = at.astimezone(zone).utcoffset()
     minutes = int(offset.total_seconds() // 60) if offset is not None else 0
     sign = "-" if minutes < 0 else "+"
     return at.isoformat(), f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
@@ -171,15 +243,17 @@ def event_time(text: str | None) -> tuple[str, str] | None:
 
 def event_id(row: dict[str, Any], base: str) -> str:
     """The row's eventID: urn:uuid: of a version-5 UUID of the record the row is made from —
-    a lot's receipt from a supplier, a step's output lot, a shipment's line of a lot: one row
-    each (the import keys them so) — and of the base URI, which makes it the company's. Not of
-    the row's content: a quantity corrected by a later import keeps the event's id, so a
-    receiver sees the same event again, and a correcting event can name the one it corrects."""
+    a lot's receipt from a supplier, a process step (one event, whichever of its output lots
+    the row is: see epcis_document), a shipment's line of a lot: one row each (the import
+    keys them so) — and of the base URI, which makes it the company's. Not of the row's
+    content: a quantity corrected by a later import keeps the event's id, so a receiver sees
+    the same event again, and a correcting event can name the one it corrects."""
     kind = row["event_type"]
+    record: tuple[Any, ...]
     if kind == "receiving":
         record = ("receipt", row["lot_id"], row["origin_id"])
     elif kind.startswith("transformation"):
-        record = ("output", row["step_id"], row["lot_id"])
+        record = ("step", row["step_id"])
     else:  # a shipping or a return: a line of the shipment, whose sign says which
         record = ("shipment line", row["shipment_id"], row["lot_id"])
     return f"urn:uuid:{uuid.uuid5(EVENT_IDS, orjson.dumps([base, *record]).decode())}"
@@ -213,16 +287,17 @@ def _quantities(
 
 
 def epcis_event(
-    row: dict[str, Any], ids: Identifiers, first_of_step: bool
+    row: dict[str, Any], ids: Identifiers, zone: tzinfo | None = None
 ) -> dict[str, Any] | None:
     """The EPCIS event of one tracking-event row, or None when it has no readable time (or is
-    a step's lot no quantity of which is known: see the module's docstring); its eventID is
-    the row's `event_id` (epcis_document gives it)."""
-    when = event_time(row.get("event_date"))
+    a step none of whose lots' quantities is known: see the module's docstring); its eventID
+    is the row's `event_id` (epcis_document gives it). A step's row gives the step's event:
+    all its inputs and all its outputs (the row's `outputs`, else the row's lot alone)."""
+    when = event_time(row.get("event_date"), zone)
     if when is None:
         return None
     kind = row["event_type"]
-    lot = ids.lot(row["lot_id"], row.get("gtin_lot"))
+    lot = ids.lot(row["lot_id"], row.get("gtin_lots"))
     here = (
         {"bizLocation": {"id": ids.location(row["location_id"], row.get("location_gln"))}}
         if row.get("location_id")
@@ -231,13 +306,18 @@ def epcis_event(
     common = {"eventID": row["event_id"], "eventTime": when[0],
               "eventTimeZoneOffset": when[1]}  # fmt: skip
     if kind.startswith("transformation"):
-        inputs = (row.get("inputs") or []) if first_of_step else []
+        outputs = row.get("outputs") or [
+            {"lot_id": row["lot_id"], "quantity": row.get("quantity"), "unit": row.get("unit"),
+             "gtin_lots": row.get("gtin_lots")}
+        ]  # fmt: skip
         given, inputs_unknown = _quantities("inputEPCClassesWithoutQuantity", [
-            (ids.lot(i["lot_id"], i.get("gtin_lot")), i["quantity"], i["unit"]) for i in inputs
+            (ids.lot(i["lot_id"], i.get("gtin_lots")), i["quantity"], i["unit"])
+            for i in row.get("inputs") or []
         ])  # fmt: skip
-        made, made_unknown = _quantities(
-            "outputEPCClassesWithoutQuantity", [(lot, row.get("quantity"), row.get("unit"))]
-        )
+        made, made_unknown = _quantities("outputEPCClassesWithoutQuantity", [
+            (ids.lot(o["lot_id"], o.get("gtin_lots")), o["quantity"], o["unit"])
+            for o in outputs
+        ])  # fmt: skip
         if not given and not made:  # the schema asks for one input or output with a quantity
             return None
         return {
@@ -298,24 +378,34 @@ def _transaction(kind: str, uri: str) -> dict[str, str]:
 
 
 def epcis_document(
-    rows: list[dict[str, Any]], created: datetime, base: str | None = None
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The EPCISDocument of the rows, in their order, and the rows it leaves out. Each row gets
-    its eventID as `event_id` (recall.EVENT_COLUMNS: a receiver matches a sheet's row to its
-    event; a row left out keeps its record's id all the same)."""
+    rows: list[dict[str, Any]],
+    created: datetime,
+    base: str | None = None,
+    zone: tzinfo | None = None,
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[str]]:
+    """The EPCISDocument of the rows, in their order, the rows it leaves out, and what it
+    warns of (identities_warning). Each row gets its eventID as `event_id`
+    (recall.EVENT_COLUMNS: a receiver matches a sheet's row to its event; a row left out keeps
+    its record's id all the same). A step's rows — one per lot it made that the package
+    reached — are one event, at the first of them, with all the step's inputs and outputs:
+    the same event in every package, whichever of its lots the package reached. `zone`: the
+    plant's, for eventTimeZoneOffset (event_time)."""
     ids = Identifiers(base_uri(base))
-    seen_steps: set[str] = set()
+    steps: dict[str, bool] = {}  # step id -> whether its event is in the document
     events, left_out = [], []
     for row in rows:
         row["event_id"] = event_id(row, ids.base)
         step = row.get("step_id")
-        first = step is not None and step not in seen_steps
-        event = epcis_event(row, ids, first)
+        if step is not None and step in steps:
+            if not steps[step]:
+                left_out.append(row)
+            continue
+        event = epcis_event(row, ids, zone)
+        if step is not None:
+            steps[step] = event is not None
         if event is None:
             left_out.append(row)
             continue
-        if step is not None:
-            seen_steps.add(step)
         events.append(event)
     document = {
         "@context": [CONTEXT, {PREFIX: NAMESPACE}],
@@ -324,7 +414,27 @@ def epcis_document(
         "creationDate": created.isoformat(),
         "epcisBody": {"eventList": events},
     }
-    return document, left_out
+    return document, left_out, identities_warning(ids.unused)
+
+
+def identities_warning(unused: dict[str, dict[tuple[str, str], str]]) -> list[str]:
+    """One warning naming the lots' GS1 identities (lot_identifiers, scheme gtin_lot) the
+    document does not use: a lot number that is no valid (10) (GS1's Digital Link library
+    refuses it), and a lot's second GTIN + lot (an event names a lot by one class: two
+    quantity elements would count it twice). The graph keeps them: a look-up finds the lot."""
+    if not unused:
+        return []
+    listed = []
+    for lot_id in sorted(unused)[:5]:
+        for (gtin, number), why in sorted(unused[lot_id].items()):
+            listed.append(f"{lot_id}'s (01){gtin}(10){number} ("
+                          + (why if why else "a second GS1 identity: a lot is one class in an "
+                             "event, its first GTIN + lot in order") + ")")  # fmt: skip
+    more = len(unused) - 5
+    return [f"epcis.jsonld leaves out GS1 identities of {counted(len(unused), 'lot')}: "
+            + "; ".join(listed) + (f"; and {more} more" if more > 0 else "")
+            + " — a lot without a usable one is its own URI, {base}/lot/{id}; the graph keeps "
+            "them all, and `lot show gtin_lot|GTIN|LOT` finds the lot by any of them"]  # fmt: skip
 
 
 def write_epcis(path: Path, document: dict[str, Any]) -> Path:

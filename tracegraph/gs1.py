@@ -83,6 +83,15 @@ _SYMBOLOGY = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 # a printed (human-readable) AI: (01), (3103), spaces around it allowed
 _PRINTED_AI = re.compile(r"\s*\((\d{2,4})\)\s*")
 _CHECKED = {"00", "01", "02", *(f"41{n}" for n in range(8))}  # ending in a check digit
+# GS1's character set 82, the characters of an X field (General Specifications, figure
+# 7.11-1): `L 26` (a space), `A#B`, `é` or `批` in a (10) is no GS1 batch/lot number, and
+# GS1's own Digital Link library refuses a URI holding one (field_problem). (8030, a digital
+# signature, is written in set 64, whose `=` set 82 lacks.)
+CSET82 = frozenset(
+    "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+)
+_CSET82_TEXT = "letters, digits and !\"%&'()*+,-./:;<=>?_"
+_OTHER_SETS = {"8030"}
 
 
 def looks_like(text: str) -> bool:
@@ -163,6 +172,25 @@ def _check(ai: str, data: str) -> None:
         raise ElementStringError(f"({ai}) holds {size} digits, not {data!r}")
     if ai in _CHECKED and check_digit(full[:-1]) != full[-1]:
         raise ElementStringError(f"({ai}) {data} has a wrong check digit")
+
+
+def field_problem(ai: str, data: str) -> str | None:
+    """Why `data` is not a valid field of `ai`, or None when it is one: what parse refuses
+    (`(10) holds 1 to 20 characters, not …`) and, in an X field, a character outside GS1's set
+    82. parse leaves the characters be: a look-up of a label typed as `(01)…(10)L 1` finds the
+    identity lot_identifiers keeps as `L 1`, though no GS1 barcode can carry it (the EPCIS
+    document's Digital Links may not: tracegraph.epcis)."""
+    try:
+        _check(ai, data)
+    except ElementStringError as error:
+        return str(error)
+    form = FORMATS[ai]
+    outside = sorted({char for char in data if char not in CSET82})
+    if not form.digits and ai not in _OTHER_SETS and outside:
+        size = f"{form.shortest} to {form.longest}"
+        return (f"({ai}) holds {size} of GS1's characters ({_CSET82_TEXT}), not {data!r}, "
+                f"which has {' '.join(repr(char) for char in outside)}")  # fmt: skip
+    return None
 
 
 def check_digit(digits: str) -> str:

@@ -30,7 +30,13 @@ from secrets import token_hex
 from typing import Any
 
 from tracegraph import xlsx
-from tracegraph.epcis import base_uri, epcis_document, left_out_warning, write_epcis
+from tracegraph.epcis import (
+    base_uri,
+    epcis_document,
+    epcis_zone,
+    left_out_warning,
+    write_epcis,
+)
 from tracegraph.errors import ConfigurationError, EmptyWindow
 from tracegraph.folders import cannot_create, check_creatable, removed_on_failure
 from tracegraph.gcpause import without_collector
@@ -166,8 +172,8 @@ def lot_code(lot_id: str, names: list[list[str]]) -> str:
     scheme tlc; `names` are recall/lot_details' [scheme, issuer, value]), else its lot id. A
     lot with several (FSMA assigns one; two systems may not agree) is named by all of them as
     code_list gives them: picking one would hide the code a customer may be quoting."""
-    # one code too as code_list writes it: `TLC 7` here and `"TLC 7"` in the input_lot_codes
-    # of the step that used the lot did not match, and a code `A; B` read as two
+    # one code as the input columns write it alone (code_list): `TLC 7` here and `"TLC 7"` in
+    # the input_lot_codes of the step that used it alone did not match
     return code_list(_tlcs(names) or [lot_id])
 
 
@@ -176,10 +182,18 @@ def _tlcs(names: list[list[str]]) -> list[str]:
     return [value for scheme, _, value in names if scheme == "tlc"]
 
 
-def code_list(codes: Sequence[str] | set[str], separator: str = "; ") -> str:
+def code_list(
+    codes: Sequence[str] | set[str], separator: str = "; ", quote_one: bool = False
+) -> str:
     """Codes sorted and separated by `; ` (by `, ` where `; ` separates the inputs of a step),
     each in double quotes as a CSV cell is (`"` doubled) when it holds a space, `;`, `,` or `"`:
-    the TLCs `TLC WITH SPACE` and `ZZZ` were `TLC WITH SPACE ZZZ`, one code or two or four."""
+    the TLCs `TLC WITH SPACE` and `ZZZ` were `TLC WITH SPACE ZZZ`, one code or two or four. A
+    single code is as it is — the lot `L/2026 %50 批次` was `"L/2026 %50 批次"`, quote marks and
+    all — unless it holds `;`, `,` or `"` (`A; B` alone reads as the two codes A and B), or
+    `quote_one`: a cell where other text follows it (input_quantities' `"TLC 7" 2 kg`)."""
+    if len(codes) == 1 and not quote_one:
+        (code,) = codes
+        return _quoted(code) if any(ch in ';,"' for ch in code) else code
     return separator.join(_quoted(code) for code in sorted(codes))
 
 
@@ -193,9 +207,10 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     """One row per critical tracking event of the affected lots, sorted by date.
 
     Beside EVENT_COLUMNS, what the EPCIS document (tracegraph.epcis) reads and the sheets do
-    not show: `gtin_lot` (the lot's GS1 GTIN-14 and lot number, or None), `location_gln`, and
-    a transformation's `inputs` ([{lot_id, quantity, unit, gtin_lot}]) and `step_id`, a
-    shipping or return event's `shipment_id`."""
+    not show: `gtin_lots` (the lot's GS1 identities, [GTIN-14, lot number]s), `location_gln`,
+    and a transformation's `step_id`, `inputs` and `outputs` ([{lot_id, quantity, unit,
+    gtin_lots}]: all the step's, whichever lots the trace reached), a shipping or return
+    event's `shipment_id`."""
     lots = {lot["lot_id"]: lot for lot in [*trace.sources, *trace.lots]}
     # how much of the sources each lot holds, in the unit the trace weighed it in (a source:
     # its own quantity and unit)
@@ -217,13 +232,14 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     place_names = {row["location_id"]: row["name"] for row in named}
     glns = {row["location_id"]: row["gln"] for row in named if row["gln"]}
     codes = {lot_id: lot_code(lot_id, row[5]) for lot_id, row in details.items()}
-    gtin_lots = {lot_id: gtin_lot(row[5]) for lot_id, row in details.items()}
+    gtin_lots = {lot_id: gtin_lot_names(row[5]) for lot_id, row in details.items()}
+    outputs = step_outputs(graph, {made[0] for row in details.values() for made in row[4]})
     events: list[dict[str, Any]] = []
     for lot_id, lot in lots.items():
         _, product, location, received, made_by, _ = details.get(lot_id, _NO_DETAILS)
         base = {"traceability_lot_code": codes.get(lot_id, lot_id), "lot_id": lot_id,
                 "product_id": lot.get("material_id"), "product": product,
-                "gtin_lot": gtin_lots.get(lot_id)}  # fmt: skip
+                "gtin_lots": gtin_lots.get(lot_id)}  # fmt: skip
         held = amount.get(lot_id, (None, None, {}))
         own = (lot.get("lot_quantity", lot.get("quantity")), lot.get("lot_uom", lot.get("uom")))
         for supplier_id, supplier_name, supplier_lot, received_at, received_in in received:
@@ -251,8 +267,9 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "reference_document_type": "process step",
                            "reference_document": step_id, "step_id": step_id,
                            "inputs": [{"lot_id": i[0], "quantity": i[1], "unit": i[2],
-                                       "gtin_lot": gtin_lot(i[3])}
-                                      for i in sorted(inputs, key=lambda i: i[0])]})  # fmt: skip
+                                       "gtin_lots": gtin_lot_names(i[3])}
+                                      for i in sorted(inputs, key=lambda i: i[0])],
+                           "outputs": outputs.get(step_id)})  # fmt: skip
     for line in trace.shipments:
         lot = lots[line["lot_id"]]
         detail = details.get(line["lot_id"])
@@ -263,7 +280,7 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
         events.append({
             "traceability_lot_code": codes.get(line["lot_id"], line["lot_id"]),
             "lot_id": line["lot_id"], "product_id": lot.get("material_id"),
-            "gtin_lot": gtin_lots.get(line["lot_id"]),
+            "gtin_lots": gtin_lots.get(line["lot_id"]),
             "product": detail[1] if detail else None,
             "quantity": abs(line["quantity"]) if line["quantity"] is not None else None,
             "unit": line["uom"],
@@ -292,12 +309,25 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
     return events
 
 
-def gtin_lot(names: list[list[str]]) -> tuple[str, str] | None:
-    """The lot's GS1 identity (GTIN-14, lot number) from its names (recall/lot_details'
-    [scheme, issuer, value]), or None. A lot given two (relabelled under another GTIN) is named
-    by the first in order: an EPCIS quantity element has one class, and the same lot must get
-    the same one in every event."""
-    return min(((gtin, lot) for scheme, gtin, lot in names if scheme == "gtin_lot"), default=None)
+def gtin_lot_names(names: list[list[str]]) -> list[tuple[str, str]]:
+    """The lot's GS1 identities (GTIN-14, lot number) among its names (recall/lot_details'
+    [scheme, issuer, value]), in order; the EPCIS document names the lot by the first valid
+    one (epcis.Identifiers.lot) and warns of the others."""
+    return sorted((gtin, lot) for scheme, gtin, lot in names if scheme == "gtin_lot")
+
+
+def step_outputs(graph: TraceGraph, step_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every lot each step made ([{lot_id, quantity, unit, gtin_lots}], by lot id), the ones
+    the trace did not reach too: a step's EPCIS event lists them all (recall/step_outputs)."""
+    ids = sorted(step_ids)
+    return {
+        step_id: [{"lot_id": o[0], "quantity": o[1], "unit": o[2],
+                   "gtin_lots": sorted((gtin, lot) for gtin, lot in o[3])}
+                  for o in sorted(made, key=lambda o: o[0])]
+        for at in range(0, len(ids), DETAILS_PER_QUERY)
+        for step_id, made in graph.read("recall/step_outputs",
+                                        step_ids=ids[at : at + DETAILS_PER_QUERY])[0]["steps"]
+    }  # fmt: skip
 
 
 # The receiving event of a lot whose receipt location was never recorded (imported before the
@@ -344,7 +374,7 @@ def _inputs_text(inputs: list[list[Any]]) -> str:
     return "; ".join(
         " ".join(str(part) for part in (lot, _number(quantity), uom) if part not in (None, ""))
         for lot, quantity, uom in sorted(
-            ((code_list(_tlcs(i[3]) or [i[0]], ", "), i[1], i[2]) for i in inputs),
+            ((code_list(_tlcs(i[3]) or [i[0]], ", ", True), i[1], i[2]) for i in inputs),
             key=lambda i: (i[0], i[2] or ""),
         )
     )
@@ -525,6 +555,7 @@ def _written_package(
     # first: out.exists() raises under a folder one cannot enter
     check_creatable(out, "the package folder", "--out")
     epcis_base = base_uri()  # a base URI that cannot be used is refused before anything is written
+    plant_zone = epcis_zone()  # and so is an unknown TRACEGRAPH_TIMEZONE
     if out.exists() and any(out.iterdir()):
         raise ConfigurationError(
             f"{out} is not empty", hint="give a new folder: a package is never written over"
@@ -570,10 +601,10 @@ def _written_package(
     events = tracking_events(graph, trace)
     # made before the warnings: the events it leaves out (no time) are one of them; and before
     # the sheets: it gives each row its event_id
-    epcis, left_out = epcis_document(events, created, epcis_base)
+    epcis, left_out, epcis_warnings = epcis_document(events, created, epcis_base, plant_zone)
     details = customer_details(graph, trace)
     warnings = [*package_warnings(trace, found), *details.warnings, *_sheets_warning(len(events)),
-                *left_out_warning(left_out)]  # fmt: skip
+                *left_out_warning(left_out), *epcis_warnings]  # fmt: skip
     customers = customer_rows(trace, details.by_customer)
     columns = customer_columns(details.by_customer)
     stock = stock_rows(trace)
