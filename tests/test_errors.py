@@ -367,9 +367,9 @@ def test_running_out_of_memory_is_one_line_with_a_hint_and_exit_2(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == (
-        "error: ran out of memory (hint: a trace or recall holds about 7 kB per lot it reaches: "
-        "trace fewer lots at once (a shorter window, a shorter --lots-file), or run it where "
-        "more memory is free)\n"
+        "error: ran out of memory (hint: a trace or recall holds about 6 kB (forward) to 8 kB "
+        "(backward) per lot it reaches: trace fewer lots at once (a shorter window, a shorter "
+        "--lots-file), or run it where more memory is free)\n"
     )
 
 

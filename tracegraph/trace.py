@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import difflib
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -389,7 +389,8 @@ def trace_forward(graph: TraceGraph, ids: list[str]) -> ForwardTrace:
 
 
 class _Lot(NamedTuple):
-    """One reached lot as cypher/trace/forward.cypher returns it, its edges split by kind."""
+    """One reached lot as cypher/trace/forward.cypher returns it, its edges split by kind (as
+    tuples: a wide trace holds tens of thousands of these while it is weighed)."""
 
     lot_id: str
     quantity: float | None
@@ -399,10 +400,10 @@ class _Lot(NamedTuple):
     created_at: str | None
     material_id: str | None
     expires_at: str | None
-    used_in: list[list[Any]]  # [0, step_id, quantity, uom, operation, started_at]
-    made_by: list[list[Any]]  # [1, step_id, quantity, uom]
-    shipped: list[list[Any]]  # [2, shipment_id, quantity, uom]
-    placed: list[list[Any]]  # [3, location_id, location_name]: one, or none
+    used_in: Sequence[Sequence[Any]]  # [0, step_id, quantity, uom, operation, started_at]
+    made_by: Sequence[Sequence[Any]]  # [1, step_id, quantity, uom]
+    shipped: Sequence[Sequence[Any]]  # [2, shipment_id, quantity, uom]
+    placed: Sequence[Sequence[Any]]  # [3, location_id, location_name]: one, or none
 
 
 class _Shipment(NamedTuple):
@@ -430,21 +431,59 @@ def _downstream(graph: TraceGraph, sources: list[str]) -> Downstream:
     return downstream_from_record(graph.read("trace/forward", asked=[], lot_ids=sources)[0])
 
 
-def downstream_from_record(record: Mapping[str, Any]) -> Downstream:
+def downstream_from_record(record: dict[str, Any]) -> Downstream:
     """The subgraph of a forward trace from its one record of compact lists (the shape
     cypher/trace/forward.cypher returns; the benchmark's PostgreSQL query returns it too, so
-    both engines' answers are weighed by the same code)."""
+    both engines' answers are weighed by the same code). The record's lists are taken from it
+    and let go of lot by lot (see _taken)."""
     lots: dict[str, _Lot] = {}
     steps: dict[str, tuple[str | None, str | None]] = {}
-    for *fields, edges in record["lots"]:
-        kinds: tuple[list[list[Any]], ...] = ([], [], [], [])
+    one = _Shared()
+    for lot_id, quantity, uom, status, origin_known, created, material, expires, edges in _taken(
+        record, "lots"
+    ):
+        kinds: tuple[list[tuple[Any, ...]], ...] = ([], [], [], [])
         for edge in edges:
-            kinds[edge[0]].append(edge)
+            kinds[edge[0]].append(tuple(map(one, edge)))
         for use in kinds[0]:
             steps[use[1]] = (use[4], use[5])
-        lots[fields[0]] = _Lot(*fields, *kinds)
-    shipments = {row[0]: _Shipment._make(row) for row in record["shipments"]}
+        # a lot's own id, times and quantity are its alone: not looked up
+        lots[lot_id] = _Lot(lot_id, quantity, one(uom), one(status), origin_known, created,
+                            one(material), expires, *(tuple(kind) for kind in kinds))  # fmt: skip
+    shipments = {row[0]: _Shipment._make(map(one, row)) for row in _taken(record, "shipments")}
     return Downstream(lots, steps, shipments)
+
+
+class _Shared:
+    """Each text once: the driver decodes every occurrence of a value as a string of its own
+    (a step's id, operation and start under each of its inputs, a unit or a status under each
+    lot), which a wide trace held for as long as it was weighed. Other values as they are."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, value: Any) -> Any:
+        if type(value) is str:
+            return self.seen.setdefault(value, value)
+        return value
+
+    def of_map(self, props: dict[str, Any]) -> dict[str, Any]:
+        """A map with its keys and text values each once."""
+        seen = self.seen
+        return {seen.setdefault(k, k): seen.setdefault(v, v) if type(v) is str else v
+                for k, v in props.items()}  # fmt: skip
+
+
+def _taken(record: dict[str, Any], key: str) -> Iterator[Any]:
+    """The items of the record's list `key`, in order, each let go of once the next is asked
+    for: the list is taken from the record, so the driver's copy of a wide trace (50 MB for
+    32k lots) is not held whole beside what is made of it."""
+    rows = record.pop(key)
+    rows.reverse()
+    while rows:
+        yield rows.pop()
 
 
 class _Reached(Protocol):
@@ -456,7 +495,7 @@ _R = TypeVar("_R", bound=_Reached)
 
 
 def _resolved_and_reached(
-    graph: TraceGraph, query: str, from_record: Callable[[Mapping[str, Any]], _R], ids: list[str]
+    graph: TraceGraph, query: str, from_record: Callable[[dict[str, Any]], _R], ids: list[str]
 ) -> tuple[list[str], _R]:
     """The source lots `ids` name (see resolve_lots) and what the trace reaches from them, in one
     query: it looks the ids up as resolve_lots does and traces what they name as the library
@@ -490,6 +529,9 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         source_qty, {lot.lot_id: Quantity(lot.quantity, lot.uom) for lot in rows.values()},
         uses, outputs, shipped,
     )  # fmt: skip
+    # before the rows are made: its sets per step, made at the end, raised the peak of a
+    # 32k-lot trace by 12 MB
+    split_equally = flow.unevenly_measured(outputs)
     # One unit per dimension: the unit of the first source (in the order given) of that
     # dimension. Sources counted in different dimensions (a kg lot and a pcs lot) are weighed
     # each in its own unit: a lot only kg sources reached has its kg amount whatever the
@@ -684,7 +726,7 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         totals=totals,
         steps=_in_time_order(list(steps.values())),
         stock=stock,
-        split_equally=flow.unevenly_measured(outputs),
+        split_equally=split_equally,
         loops=weighed.loops,
         recorded=weighed.recorded,
     )
@@ -931,7 +973,7 @@ class _UpLot(NamedTuple):
     created_at: str | None
     expires_at: str | None
     material_id: str | None
-    supplied_by: list[list[Any]]  # [supplier_id, name, country, supplier_lot, received_at]
+    supplied_by: list[tuple[Any, ...]]  # (supplier_id, name, country, supplier_lot, received_at)
     inspections: list[dict[str, Any]]
 
 
@@ -944,8 +986,8 @@ class _UpStep(NamedTuple):
     work_order_id: str | None
     location_id: str | None
     inspections: list[tuple[dict[str, Any], str | None]]  # (inspection, lot it inspected)
-    inputs: list[list[Any]]  # [lot_id, quantity, uom]
-    outputs: list[list[Any]]  # [lot_id, quantity, uom]
+    inputs: list[tuple[Any, ...]]  # (lot_id, quantity, uom)
+    outputs: list[tuple[Any, ...]]  # (lot_id, quantity, uom)
 
 
 @dataclass
@@ -963,27 +1005,53 @@ def _upstream(graph: TraceGraph, sources: list[str]) -> Upstream:
     return upstream_from_record(graph.read("trace/backward", asked=[], lot_ids=sources)[0])
 
 
-def upstream_from_record(record: Mapping[str, Any]) -> Upstream:
+def upstream_from_record(record: dict[str, Any]) -> Upstream:
     """The subgraph of a backward trace from its one record of compact lists (the shape
-    cypher/trace/backward.cypher returns; the benchmark's PostgreSQL query returns it too)."""
-    lots = {row[0]: _UpLot._make(row) for row in record["lots"]}
+    cypher/trace/backward.cypher returns; the benchmark's PostgreSQL query returns it too). The
+    record's lists are taken from it and let go of item by item (see _taken); each device's and
+    operator's map is kept once, not under each of its steps, and each text once (_Shared)."""
+    one = _Shared()
+    lots = {}
+    for row in _taken(record, "lots"):
+        lot_id = one(row[0])  # its steps' links name it too
+        quantity, uom, status, origin, created, expires, material, supplied, inspected = row[1:]
+        lots[lot_id] = _UpLot(lot_id, quantity, one(uom), one(status), origin, created, expires,
+                              one(material), [tuple(map(one, receipt)) for receipt in supplied],
+                              [one.of_map(inspection) for inspection in inspected])  # fmt: skip
     steps = []
-    for step, links in record["steps"]:
+    nodes: dict[tuple[int, Any], dict[str, Any]] = {}
+    for step, links in _taken(record, "steps"):
         kinds: tuple[list[list[Any]], ...] = ([], [], [], [], [], [], [])
         for link in links:
             kinds[link[0]].append(link)
         inputs, outputs, devices, operators, orders, locations, inspections = kinds
         steps.append(_UpStep(
-            step,
-            devices[0][1] if devices else None,
-            operators[0][1] if operators else None,
-            orders[0][1] if orders else None,
-            locations[0][1] if locations else None,
-            [(link[1], link[2] if len(link) > 2 else None) for link in inspections],
-            [link[1:] for link in inputs],
-            [link[1:] for link in outputs],
+            one.of_map(step),
+            _node(nodes, one, devices, "device_id"),
+            _node(nodes, one, operators, "operator_id"),
+            one(orders[0][1]) if orders else None,
+            one(locations[0][1]) if locations else None,
+            [(one.of_map(link[1]), one(link[2]) if len(link) > 2 else None)
+             for link in inspections],
+            [tuple(map(one, link[1:])) for link in inputs],
+            [tuple(map(one, link[1:])) for link in outputs],
         ))  # fmt: skip
     return Upstream(lots, steps, record["devices"])
+
+
+def _node(
+    nodes: dict[tuple[int, Any], dict[str, Any]], one: _Shared, links: list[list[Any]], key: str
+) -> dict[str, Any] | None:
+    """The map of a step's device or operator (the first of `links`, [kind, map]), the same
+    one for every step of the same `key` (a wide trace's 37k steps on 14 devices held a copy
+    of a device's map each); a map without the key its own."""
+    if not links:
+        return None
+    props: dict[str, Any] = links[0][1]
+    found = props.get(key) if props else None
+    if found is None or type(found) is not str:
+        return props
+    return nodes.setdefault((links[0][0], found), props)
 
 
 def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTrace:
@@ -1332,7 +1400,7 @@ def step_parameters(props: Mapping[str, Any]) -> dict[str, Any]:
                          if v is not None and k not in STEP_FIELDS})  # fmt: skip
 
 
-def _edge_rows(edges: list[list[Any]]) -> list[dict[str, Any]]:
+def _edge_rows(edges: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
     return [{"lot_id": lot_id, "quantity": quantity, "uom": uom}
             for lot_id, quantity, uom in sorted(edges, key=lambda e: e[0])]  # fmt: skip
 

@@ -72,10 +72,21 @@ def json_text(payload: Any) -> str:
     Enum as `Kind.TEXT`). What orjson refuses (an int beyond 64 bits, nesting deeper than 254)
     is written by json, as orjson writes the rest — floats aside: json writes 1e-05 where
     orjson writes 0.00001, the same number."""
+    written = json_bytes(payload)
+    if written is not None:
+        return written.decode()
+    return json.dumps(_as_orjson(payload), ensure_ascii=False, indent=2, default=_plain)
+
+
+def json_bytes(payload: Any) -> bytes | None:
+    """json_text's text as UTF-8 bytes, as orjson makes them, or None for what orjson refuses
+    (json_text writes that by json): for writing a large answer without a text copy of it (a
+    32k-lot trace's 35 MB of JSON was held as bytes, text, text and newline, and the bytes
+    written, at once)."""
     try:
-        return orjson.dumps(payload, default=_plain, option=_JSON_OPTIONS).decode()
+        return orjson.dumps(payload, default=_plain, option=_JSON_OPTIONS)
     except orjson.JSONEncodeError:
-        return json.dumps(_as_orjson(payload), ensure_ascii=False, indent=2, default=_plain)
+        return None
 
 
 def _plain(value: Any) -> Any:

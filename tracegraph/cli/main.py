@@ -146,8 +146,9 @@ def run() -> None:
     print_error(
         TracegraphError(
             "ran out of memory",
-            hint="a trace or recall holds about 7 kB per lot it reaches: trace fewer lots at "
-            "once (a shorter window, a shorter --lots-file), or run it where more memory is free",
+            hint="a trace or recall holds about 6 kB (forward) to 8 kB (backward) per lot it "
+            "reaches: trace fewer lots at once (a shorter window, a shorter --lots-file), or run "
+            "it where more memory is free",
         )
     )
     sys.exit(2)

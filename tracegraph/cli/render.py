@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import enum
 import io
@@ -16,7 +17,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 
 from tracegraph.errors import TracegraphError
-from tracegraph.values import json_text, spreadsheet_safe
+from tracegraph.values import json_bytes, json_text, spreadsheet_safe
 
 
 class OutputFormat(enum.StrEnum):
@@ -169,7 +170,27 @@ def stderr() -> Console:
 
 
 def print_json(payload: Any) -> None:
-    sys.stdout.write(json_text(payload) + "\n")
+    """`payload` as json_text writes it, and a newline, on stdout: as orjson's bytes when stdout
+    writes UTF-8 to a byte stream with no newline translation (a wide trace's text copies of
+    its JSON were most of what the CLI held at the end), else as text."""
+    written = json_bytes(payload)
+    buffer = getattr(sys.stdout, "buffer", None)
+    if (written is None or buffer is None or os.linesep != "\n"
+            or not _utf8(getattr(sys.stdout, "encoding", None))):  # fmt: skip
+        sys.stdout.write((written.decode() if written is not None else json_text(payload)) + "\n")
+        return
+    sys.stdout.flush()  # what was written as text goes first
+    buffer.write(written)
+    del written  # the one copy, let go before the newline
+    buffer.write(b"\n")
+    buffer.flush()
+
+
+def _utf8(encoding: str | None) -> bool:
+    try:
+        return encoding is not None and codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def print_error(error: TracegraphError) -> None:
