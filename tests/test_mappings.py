@@ -517,8 +517,9 @@ def test_xlsx_cells_stored_as_numbers_and_dates_ignore_the_decimal_comma_and_dat
         {"lot": "R-2024-0817", "qty": 1250.5, "uom": "kg", "created": "2026-11-04T06:30:00+01:00"},
     ]
     assert summary["notes"][0] == (
-        f"{folder / 'MSEG_movements.xlsx'}: sheets with data not read: 'Hinweise' "
-        "(one sheet is read per file: the one named like the file, else the first with data)"
+        f"{folder / 'MSEG_movements.xlsx'}: sheets with data not read: 'Hinweise' (a [[file]] "
+        "section reads the sheet its `sheet` names, else the one named like the file, else the "
+        "first with data)"
     )
 
 

@@ -394,7 +394,8 @@ def import_command(
     a gtin_lot's GTIN), each of which then finds the lot.
 
     Exit code 0 when clean, 1 when more than --max-rejects rows were rejected (they are in the
-    reject file with file, line, column, value and reason) or a file could not be read at all
+    reject file with file, line, column, value, reason, sheet and table) or a file could not be
+    read at all
     (its rows are not counted one by one), 2 when the import could not run or
     its server went away (a re-run completes it), 130 when interrupted (Ctrl-C, SIGTERM).
 

@@ -19,11 +19,16 @@ canonical column:
     [[file]]
     match = "*MSEG*.csv"
     table = "lots"
+    # sheet = "Produktion"       # an XLSX workbook's sheet (else the one named like the file)
+    # delimiter = "\t"           # this section's files' separator (else the mapping's); a
+                                 # `match` ending in .txt reads .txt files (Excel's "Unicode
+                                 # text") as delimited text
     [file.columns]
     lot_id = "CHARG"                                        # copy a source column (a number
                                                             # read as { column = … } reads it)
     received_at = { column = "BUDAT", format = "%d.%m.%Y" } # parse a date/time (strptime;
-                                                            # a list of formats is tried in order)
+                                                            # a list of formats is tried in order;
+                                                            # "excel": Excel's serial dates)
     quantity = { column = "MENGE", unit = "MEINS" }         # number, converted by [units]
     uom = { unit = "MEINS" }                                # the canonical unit of MEINS
     status = { value = "released" }                         # a constant
@@ -51,6 +56,7 @@ that no section takes are not imported; the import counts them in a note, by the
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import fnmatch
 import functools
@@ -61,7 +67,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -81,7 +87,16 @@ from tracegraph.values import counted, were
 
 _SETTINGS = {"delimiter", "decimal", "encoding", "timezone", "units", "file", "name", "header_line"}
 _SPEC_KEYS = {"column", "format", "unit", "value", "template", "map", "unmapped", "negate", "text"}
-_SECTION_KEYS = {"match", "table", "columns", "header_line", "where", "combine"}
+_SECTION_KEYS = {
+    "match",
+    "table",
+    "columns",
+    "header_line",
+    "where",
+    "combine",
+    "sheet",
+    "delimiter",
+}
 # Tables whose rows a section may sum (`combine = "sum"`): the links with a quantity.
 _SUMMABLE = ("step_inputs", "step_outputs", "shipment_lines")
 
@@ -118,6 +133,8 @@ class FileRule:
     header_line: int | None = None  # this section's files' header line (else the mapping's)
     where: tuple[Condition, ...] = ()  # the rows it takes; all of them when empty
     combine: bool = False  # rows naming the same link are one link, their quantities summed
+    sheet: str | None = None  # the XLSX sheet it reads (else the file's default sheet)
+    delimiter: str | None = None  # this section's files' separator (else the mapping's)
 
     def takes(self, cells: dict[str, str]) -> bool:
         return _all_hold(self.where, cells)
@@ -142,10 +159,30 @@ class Mapping:
         name = source.name.casefold()
         return [r for r in self.rules if fnmatch.fnmatchcase(name, r.match.casefold())]
 
-    def header_line_of(self, source: Path) -> int:
-        """The line with the column names: the first matching section's, else the mapping's."""
-        given = (r.header_line for r in self.rules_for(source) if r.header_line is not None)
-        return next(given, self.header_line)
+    def reads(self, source: Path) -> list[tuple[str | None, int, list[FileRule]]]:
+        """The sheets the sections matching `source` read (None: the file's default sheet, and
+        a CSV file's one table), each with its header line — its first section's that sets
+        one, else the mapping's — and its sections, in the order the mapping names them."""
+        sheets: dict[str | None, list[FileRule]] = {}
+        for rule in self.rules_for(source):
+            sheets.setdefault(rule.sheet, []).append(rule)
+        return [
+            (sheet, next((r.header_line for r in rules if r.header_line is not None),
+                         self.header_line), rules)
+            for sheet, rules in sheets.items()
+        ]  # fmt: skip
+
+    def delimiter_of(self, source: Path) -> str:
+        """A delimited text file's separator: the first matching section's, else the
+        mapping's (a semicolon export and Excel's tab-separated "Unicode text" in one
+        mapping)."""
+        given = (r.delimiter for r in self.rules_for(source) if r.delimiter is not None)
+        return next(given, self.delimiter)
+
+    def names_text_file(self, source: Path) -> bool:
+        """Whether a section matching `source` names .txt files (`match = "Versand*.txt"`):
+        then a .txt file is read as delimited text (Excel's "Unicode text" export)."""
+        return any(r.match.casefold().endswith(".txt") for r in self.rules_for(source))
 
 
 def _bad(path: Path, problem: str, hint: str | None = None) -> ConfigurationError:
@@ -308,10 +345,15 @@ def load_mapping(path: Path) -> Mapping:
         if combine is not None and table not in _SUMMABLE:
             raise _bad(path, f"[[file]] {number}: `combine = \"sum\"` is for the tables "
                        f"{', '.join(_SUMMABLE)}")  # fmt: skip
+        sheet = section.get("sheet")
+        if sheet is not None and not (isinstance(sheet, str) and sheet.strip()):
+            raise _bad(path, f"[[file]] {number}: `sheet` is the name of a workbook's sheet, "
+                       'as its tab shows it (sheet = "Produktion")')  # fmt: skip
         rules.append(FileRule(str(section["match"]), table, columns,
                               _header_line(path, section.get("header_line")),
                               _where(path, number, section.get("where")),
-                              combine is not None))  # fmt: skip
+                              combine is not None, sheet,
+                              _delimiter(path, section.get("delimiter"))))  # fmt: skip
     if not rules:
         raise _bad(path, "no [[file]] sections")
     if str(data.get("decimal", ".")) not in (".", ","):
@@ -320,8 +362,7 @@ def load_mapping(path: Path) -> Mapping:
         raise _bad(path, f"unknown `encoding` {data['encoding']!r} (a Python codec name "
                    "such as gb18030, cp1252 or utf-8)")  # fmt: skip
     header_line = _header_line(path, data.get("header_line")) or 1
-    if len(str(data.get("delimiter", ","))) != 1:
-        raise _bad(path, '`delimiter` is one character (a tab is "\\t")')
+    _delimiter(path, data.get("delimiter"))
     return Mapping(
         path=path, name=str(data.get("name", "")), delimiter=str(data.get("delimiter", ",")),
         decimal=str(data.get("decimal", ".")), encoding=data.get("encoding"),
@@ -339,6 +380,8 @@ _YEAR = frozenset("YyGcx")
 
 def _format_problem(form: str) -> str | None:
     """Why a date/time format cannot be used, or None."""
+    if form == EXCEL:
+        return None
     directives = set(re.findall(r"%[-#]?(.)", form.replace("%%", "")))
     if not directives & _YEAR:
         return (
@@ -347,6 +390,44 @@ def _format_problem(form: str) -> str | None:
             '"%d.%m.%Y %H:%M" }'
         )
     return None
+
+
+# `format = "excel"`: Excel's serial dates, a number of days (the time of day its fraction),
+# from 1899-12-30 in its 1900 date system (which counts a 29 February 1900 that never was, so
+# serials below 61 are refused), from 1904-01-01 in a workbook saved in the 1904 date system.
+EXCEL = "excel"
+EPOCH_1900 = datetime(1899, 12, 30)
+EPOCH_1904 = datetime(1904, 1, 1)
+_SERIAL = re.compile(r"\d+(?:\.\d+)?")
+_LAST_SERIAL = 2_958_466  # the day after 9999-12-31 in the 1900 system
+# Serials of 1950 to 2100: a number written as text there is taken for a date in a reason
+_LIKELY_SERIALS = (18_264, 73_051)
+
+
+def _serial(text: str, epoch: datetime) -> datetime | None:
+    """The date and time an Excel serial date stands for, to the millisecond (Excel keeps
+    08:00 as 0.33333333334 of a day); None when `text` is no such number."""
+    if not _SERIAL.fullmatch(text.strip()):
+        return None
+    days = float(text)
+    if days >= _LAST_SERIAL or (epoch == EPOCH_1900 and days < 61):
+        return None
+    return epoch + timedelta(milliseconds=round(days * 86_400_000))
+
+
+def _serial_reason(text: str, epoch: datetime) -> str | None:
+    """The reason for a date cell that holds an Excel serial date as a number (a date in a
+    cell formatted General, or a CSV saved from one), when `format` has no "excel"."""
+    moment = _serial(text, epoch)
+    if moment is None or not (
+        isinstance(text, StoredValue) or _LIKELY_SERIALS[0] <= float(text) <= _LIKELY_SERIALS[1]
+    ):
+        return None  # fmt: skip
+    return (
+        f"an Excel serial date stored as a number: {text.strip()} is {moment:%Y-%m-%d %H:%M} — "
+        'read the column with format = "excel" (or add "excel" to its formats), or format the '
+        "cells as dates in the workbook"
+    )
 
 
 # A zone's name (%Z) that names UTC. strptime's own %Z also matched the machine's zone names
@@ -380,9 +461,37 @@ def _where_columns(rule: FileRule) -> set[str]:
     return {condition.column for condition in rule.where}
 
 
+def _the_header(raw: RawTable) -> str:
+    """`the header`, and the sheet's when the file is a workbook: a mapping may read several."""
+    return f"the header of sheet {raw.sheet!r}" if raw.sheet else "the header"
+
+
+_SEPARATOR_WORDS = {"\t": "tab", ";": "semicolon", ",": "comma", "|": "pipe"}
+
+
+def _one_column_hint(raw: RawTable) -> str:
+    """A hint when the header came out as one column holding another separator: the file
+    is split by another `delimiter` than the one given (a tab-separated "Unicode text" export
+    read with a semicolon)."""
+    if len(raw.header) != 1 or not raw.delimiter:
+        return ""
+    held = [_SEPARATOR_WORDS[sep] for sep in _SEPARATOR_WORDS
+            if sep != raw.delimiter and sep in raw.header[0]]  # fmt: skip
+    if not held:
+        return ""
+    return (
+        f" (the header has one column, {raw.header[0][:60]!r}, holding {held[0]}s: check "
+        f"`delimiter`, {raw.delimiter!r} here — a [[file]] section may set its own)"
+    )
+
+
 def _header_hint(source: str, raw: RawTable, rule: FileRule) -> str:
-    """What a missing column probably is: a close name in the header (a typo), or — when the
-    header has none of the columns the section reads — a header on another line."""
+    """What a missing column probably is: a header split by another delimiter, a close name
+    in the header (a typo), or — when the header has none of the columns the section reads —
+    a header on another line."""
+    one_column = _one_column_hint(raw)
+    if one_column:
+        return one_column
     close = difflib.get_close_matches(source, list(raw.header), n=1, cutoff=0.75)
     if close:
         return f": did you mean '{close[0]}'?"
@@ -424,6 +533,12 @@ def _conditions(problem: ConfigurationError, where: Any) -> tuple[Condition, ...
             raise problem
         conditions.append(Condition(column, frozenset(str(v).strip() for v in values), negated))
     return tuple(conditions)
+
+
+def _delimiter(path: Path, value: Any) -> str | None:
+    if value is not None and (not isinstance(value, str) or len(value) != 1):
+        raise _bad(path, '`delimiter` is one character (a tab is "\\t")')
+    return value
 
 
 def _header_line(path: Path, value: Any) -> int | None:
@@ -498,14 +613,22 @@ def _written(mapping: Mapping, column: str, text: str) -> tuple[str, bool]:
     return cleaned.replace("_", "x"), negative  # both read 1_000; an export never means it
 
 
-def _moment(column: str, text: str, form: str | list[str]) -> datetime:
+def _moment(
+    column: str, text: str, form: str | list[str], epoch: datetime = EPOCH_1900
+) -> datetime:
     """`form` is one strptime format or several, tried in order (exports that write midnight
-    as a bare date and other times with the clock)."""
+    as a bare date and other times with the clock); "excel" reads an Excel serial date, days
+    since `epoch` (the workbook's date system)."""
     if isinstance(text, StoredValue):  # a date cell of XLSX/Parquet: the format is its display
         with contextlib.suppress(ValueError):
             return datetime.fromisoformat(text)
     forms = [form] if isinstance(form, str) else form
     for each in forms:
+        if each == EXCEL:
+            serial = _serial(text, epoch)
+            if serial is not None:
+                return serial
+            continue
         in_utc = _in_utc(text.strip(), each)
         if in_utc is not None:
             return in_utc
@@ -516,11 +639,15 @@ def _moment(column: str, text: str, form: str | list[str]) -> datetime:
         moment = end_of_day(text.strip(), functools.partial(_strptime, form=each))
         if moment is not None:
             return moment
+    as_serial = None if EXCEL in forms else _serial_reason(text, epoch)
+    if as_serial is not None:
+        raise _CellProblem(column, text, as_serial)
     named = " (%Z reads UTC or GMT: for another zone write its offset, read with %z)"
     raise _CellProblem(
         column,
         text,
         f"not a date/time like {' or '.join(forms)}"
+        + (" (an Excel serial date: a number of days)" if EXCEL in forms else "")
         + (named if any(_ZONE_NAME.search(f) for f in forms) else ""),
     )
 
@@ -578,7 +705,9 @@ def _filled(template: Any, cells: dict[str, str]) -> tuple[list[str], str]:
     return names, str(template).format(**{n: cells.get(n, "").strip() for n in names})
 
 
-def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str]) -> str:
+def _value(
+    mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], epoch: datetime = EPOCH_1900
+) -> str:
     if isinstance(spec, str):
         if kind not in _NUMERIC:
             return cells.get(spec, "")
@@ -597,7 +726,8 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str]) -> st
         parts = [cells.get(n, "") for n in names]
         if not any(part.strip() for part in parts):
             return ""
-        moment = _stored_moment(parts) or _moment(" + ".join(names), joined, spec["format"])
+        moment = _stored_moment(parts) or _moment(" + ".join(names), joined, spec["format"],
+                                                  epoch)  # fmt: skip
         return moment.isoformat()
     if "column" not in spec:  # { unit = "MEINS" }: the canonical unit of a unit column
         text = cells.get(spec["unit"], "")
@@ -607,7 +737,7 @@ def _value(mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str]) -> st
     if not text.strip():
         return ""
     if "format" in spec:
-        moment = _moment(column, text, spec["format"])
+        moment = _moment(column, text, spec["format"], epoch)
         return moment.isoformat()
     if "unit" in spec:
         unit_text = cells.get(spec["unit"], "")
@@ -709,16 +839,18 @@ class MappedFile:
         source = _source_cell(how, cells)
         if source is None:
             return reject
-        return Reject(reject.file, reject.line, f"{source[0]} ({reject.column})", source[1],
-                      reject.reason)  # fmt: skip
+        return dataclasses.replace(reject, column=f"{source[0]} ({reject.column})",
+                                   value=source[1])  # fmt: skip
 
-    def untaken_note(self, path: Path) -> str | None:
+    def untaken_note(self, path: Path | str) -> str | None:
         """The rows no section's `where` took, counted by what their `where` columns hold."""
         if not self.untaken:
             return None
         kinds = ", ".join(f"{values} ×{n:,}" for values, n in self.untaken.most_common(5))
         more = len(self.untaken) - 5
         kinds += f" and {more:,} more kinds" if more > 0 else ""
+        if self.source is not None and self.source.sheet:
+            path = f"{path} (sheet {self.source.sheet!r})"
         return (
             f"{path}: {counted(self.untaken.total(), 'row')} that no [[file]] section's `where` "
             f"takes {were(self.untaken.total())} not imported ({kinds})"
@@ -744,10 +876,15 @@ def _no_spreadsheet_error(columns: list[str], cells: dict[str, str]) -> None:
             raise _CellProblem(column, cell, cell.REASON)
 
 
-def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
-    """The canonical tables made from one source file, its rejects and the rows not taken.
-    Times without an offset stay without one: validation reads them in the run's timezone."""
-    rules = mapping.rules_for(raw.path)
+def apply_mapping(
+    mapping: Mapping, raw: RawTable, rules: list[FileRule] | None = None
+) -> MappedFile:
+    """The canonical tables made from one source file (or one sheet of it: `rules`, the
+    sections that read that sheet), its rejects and the rows not taken. Times without an
+    offset stay without one: validation reads them in the run's timezone."""
+    rules = mapping.rules_for(raw.path) if rules is None else rules
+    epoch = EPOCH_1904 if raw.date1904 else EPOCH_1900
+    in_header = _the_header(raw)
     result = MappedFile([], [], source=raw, rules=list(rules))
     # A row with more cells than the header (its cells are shifted) or one that swallowed the
     # rows below it: no section can be trusted to take or leave it. Rejected once, for the
@@ -770,7 +907,7 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
         ambiguous = sorted(set().union(*map(_source_columns, rule.columns.values()))
                            .intersection(raw.repeated))  # fmt: skip
         unclear = [(c, "appears twice in the header") for c in sorted(where & set(raw.repeated))]
-        unclear += [(c, f"(read by `where`) is not in the header{_header_hint(c, raw, rule)}")
+        unclear += [(c, f"(read by `where`) is not in {in_header}{_header_hint(c, raw, rule)}")
                     for c in sorted(where.difference(raw.header))]  # fmt: skip
         # A column the section reads that the file lacks (an export's layout changed) would
         # read as empty cells: a lot without its supplier lot, a quantity not negated.
@@ -807,17 +944,17 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
                 _no_spreadsheet_error(read, cells)
                 if ambiguous:
                     raise _CellProblem(ambiguous[0], "", f"column '{ambiguous[0]}' appears twice "
-                                       "in the header")  # fmt: skip
+                                       f"in {in_header}")  # fmt: skip
                 if missing:
                     source, name = missing[0]
                     hint = _header_hint(source, raw, rule)
                     raise _CellProblem(source, "", f"column '{source}' (read for {name}) is not "
-                                       f"in the header{hint}")  # fmt: skip
+                                       f"in {in_header}{hint}")  # fmt: skip
                 rows.append((line, {
                     name: "" if name in extra_sources and any(
                         isinstance(cells.get(s), SpreadsheetError) for s in extra_sources[name])
                     else _extra(mapping, name, how, _value(mapping, _kind(spec.column(name)),
-                                                           how, cells))
+                                                           how, cells, epoch))
                     for name, how in rule.columns.items()
                 }))  # fmt: skip
             except _CellProblem as problem:
@@ -832,7 +969,7 @@ def apply_mapping(mapping: Mapping, raw: RawTable) -> MappedFile:
             rule.table,
             RawTable(raw.path, tuple(renamed[n] for n in header),
                      [(ln, {renamed[k]: v for k, v in r.items()}) for ln, r in rows],
-                     raw.encoding, raw.notes),
+                     raw.encoding, raw.notes, sheet=raw.sheet),
         ))  # fmt: skip
     if rules and len(taken) < len(raw.rows):
         columns = sorted({c.column for rule in rules for c in rule.where})

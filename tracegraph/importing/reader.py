@@ -129,6 +129,11 @@ class RawTable:
     # a CSV's rows with fewer cells than the header (the last row cut short aside): read with
     # their missing cells empty, which clears what the graph holds, so the run says so
     short_lines: tuple[int, ...] = ()
+    # the XLSX sheet read ("" for other files): rejects and notes name it
+    sheet: str = ""
+    # an XLSX workbook saved in the 1904 date system (old Mac Excel): its serial dates count
+    # days from 1904-01-01, not from 1899-12-30 (a mapping's `format = "excel"`)
+    date1904: bool = False
 
 
 def table_name(path: Path) -> str:
@@ -142,18 +147,46 @@ def read_table(
     """The file's rows; a CSV's separator is `delimiter`, or else the one its header uses. The
     column names are on `header_line` (CSV line or sheet row): a report's title lines above it
     are not data."""
+    read = read_sheets(path, [(None, header_line)], encoding, delimiter)[0]
+    if isinstance(read, UnreadableFile):
+        raise read
+    return read
+
+
+def read_sheets(
+    path: Path,
+    sheets: list[tuple[str | None, int]],
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    as_text: bool = False,
+) -> list[RawTable | UnreadableFile]:
+    """The file read once per (sheet, header line) asked for — a mapping's sections may read
+    several sheets of one workbook; a sheet of None is the default one (named like the file,
+    else the first with data). A sheet that cannot be read (missing, empty) is its
+    UnreadableFile; the whole file's problems are raised. `as_text`: a .txt file (Excel's
+    "Unicode text") is read as delimited text, as a mapping section naming it asks."""
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _read_csv(path, encoding, delimiter, header_line)
     if suffix == ".xlsx":
-        return _read_xlsx(path, table_name(path), header_line)
+        return _read_xlsx(path, table_name(path), sheets)
+    text = suffix == ".csv" or (suffix == ".txt" and as_text)
+    named = [sheet for sheet, _ in sheets if sheet is not None]
+    if named and (text or suffix == ".parquet"):
+        raise UnreadableFile(
+            f"{path}: a {suffix} file has no sheets, and a [[file]] section reads its sheet "
+            f"{named[0]!r}",
+            hint="`sheet` is for .xlsx workbooks: leave it out of the sections for this file",
+        )
+    if text:
+        return [_read_csv(path, encoding, delimiter, header_line) for _, header_line in sheets]
     if suffix == ".parquet":
-        return _read_parquet(path)
+        return [_read_parquet(path)]
     form = "".join(path.suffixes[-2:]) or "file without a suffix"
     raise UnreadableFile(
         f"{path}: a {form} file, which tracegraph does not read",
-        hint=f"tables are {', '.join(SUFFIXES)} files: save it as one, or unpack it",
-    )
+        hint=f"tables are {', '.join(SUFFIXES)} files: save it as one, or unpack it"
+        + (" (a mapping's [[file]] section whose `match` ends in .txt reads it as delimited "
+           "text)" if suffix == ".txt" else ""),
+    )  # fmt: skip
 
 
 def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
@@ -438,7 +471,9 @@ def _has_data(sheet: Any) -> bool:
     )
 
 
-def _read_xlsx(path: Path, table: str, header_line: int = 1) -> RawTable:
+def _read_xlsx(
+    path: Path, table: str, sheets: list[tuple[str | None, int]]
+) -> list[RawTable | UnreadableFile]:
     import openpyxl
 
     try:
@@ -455,7 +490,15 @@ def _read_xlsx(path: Path, table: str, header_line: int = 1) -> RawTable:
             hint="open it in Excel or LibreOffice and save it again as .xlsx",
         ) from exc
     try:
-        return _read_sheet(path, book, table, header_line, formulas)
+        with_data = [ws for ws in book.worksheets if _has_data(ws)]
+        read: list[RawTable | UnreadableFile] = []
+        for sheet, header_line in sheets:
+            try:
+                read.append(_read_sheet(path, book, table, header_line, formulas, with_data,
+                                        sheet))  # fmt: skip
+            except UnreadableFile as problem:
+                read.append(problem)
+        return read
     finally:
         book.close()
         if formulas is not None:
@@ -482,13 +525,30 @@ def _has_formulas(path: Path) -> bool:
 
 
 def _read_sheet(
-    path: Path, book: Any, table: str, header_line: int, formulas: Any = None
+    path: Path,
+    book: Any,
+    table: str,
+    header_line: int,
+    formulas: Any,
+    with_data: list[Any],
+    wanted: str | None = None,
 ) -> RawTable:
-    # The sheet named after the table, else the first sheet with data (exports often start
-    # with an empty or cover sheet); other sheets with data are listed in unread_sheets, for
-    # the import's summary, since their rows are not read.
-    named = [ws for ws in book.worksheets if ws.title.strip().lower() == table]
-    with_data = [ws for ws in book.worksheets if _has_data(ws)]
+    # The sheet `wanted` (a mapping section's `sheet`), else the one named after the table,
+    # else the first sheet with data (exports often start with an empty or cover sheet); other
+    # sheets with data are listed in unread_sheets, for the import's summary, since their rows
+    # are not read.
+    if wanted is not None:
+        named = [ws for ws in book.worksheets if ws.title == wanted] or [
+            ws for ws in book.worksheets if ws.title.strip().casefold() == wanted.strip().casefold()
+        ]
+        if not named:
+            titles = ", ".join(repr(ws.title) for ws in book.worksheets)
+            raise UnreadableFile(
+                f"{path}: has no sheet {wanted!r} (its sheets: {titles})",
+                hint="give the [[file]] section's `sheet` one of them, as its tab names it",
+            )
+    else:
+        named = [ws for ws in book.worksheets if ws.title.strip().lower() == table]
     sheet = named[0] if named else (with_data or book.worksheets)[0]
     unread = tuple(ws.title for ws in with_data if ws is not sheet)
     if sheet not in with_data:  # no header row either: as an empty CSV file (_read_csv)
@@ -531,7 +591,16 @@ def _read_sheet(
                 cells[i] = UncalculatedFormula(text)
         if any(c.strip() for c in cells):
             rows.append((number, _row(header, cells)))
-    return RawTable(path, header, rows, "xlsx", notes, unread, repeated)
+    return RawTable(path, header, rows, "xlsx", notes, unread, repeated, sheet=sheet.title,
+                    date1904=_in_1904_system(book))  # fmt: skip
+
+
+def _in_1904_system(book: Any) -> bool:
+    """Whether the workbook counts its serial dates from 1904-01-01 (Excel's 1904 date system,
+    `<workbookPr date1904="1"/>`)."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    return bool(getattr(book, "epoch", None) == CALENDAR_MAC_1904)
 
 
 # A number format of zeros only (000000): Excel shows 123 as 000123 — a supplier lot typed

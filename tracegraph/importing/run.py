@@ -10,6 +10,7 @@ before, under the same settings, is skipped as unchanged unless `force`.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import difflib
 import getpass
 import hashlib
@@ -39,7 +40,7 @@ from tracegraph.errors import (
 )
 from tracegraph.graph import TraceGraph
 from tracegraph.importing import full as full_dump
-from tracegraph.importing.mappings import MappedFile, Mapping, apply_mapping
+from tracegraph.importing.mappings import FileRule, MappedFile, Mapping, apply_mapping
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import (
     NO_LAST_LINE_BREAK,
@@ -47,6 +48,7 @@ from tracegraph.importing.reader import (
     RawTable,
     UnreadableFile,
     is_text_encoding,
+    read_sheets,
     read_table,
     table_name,
 )
@@ -265,7 +267,9 @@ def find_files(
                              f"{path} (reject and removal lists): "
                              f"{first_ids(outputs, 3)}")  # fmt: skip
         elif path.is_file():
-            if path.suffix.lower() not in SUFFIXES:
+            if path.suffix.lower() not in SUFFIXES and not (
+                mapping is not None and mapping.names_text_file(path)
+            ):
                 raise ConfigurationError(
                     f"{path} is not a table file", hint=f"tables are {', '.join(SUFFIXES)} files"
                 )
@@ -1039,16 +1043,21 @@ def _run_text(run: Any) -> str:
     return f"run {run['run_id']} by {run['user']}@{run['host']}, started {iso(run['started_at'])}"
 
 
-def _note_unread_sheets(raw: RawTable, state: RunState, tables: Sequence[str] = ()) -> None:
+def _note_unread_sheets(
+    raw: RawTable, state: RunState, tables: Sequence[str] = (), mapped: bool = False
+) -> None:
     """A note of a workbook's sheets with data that were not read; under --full, the tables
     the file fills are not compared tonight: a dump past Excel's row limit spills into a
     second sheet, whose rows would be taken for gone."""
     if raw.unread_sheets:
         sheets = ", ".join(repr(title) for title in raw.unread_sheets)
-        state.notes.append(
-            f"{raw.path}: sheets with data not read: {sheets} (one sheet is read per file: "
-            "the one named like the file, else the first with data)"
-        )
+        which = (
+            "a [[file]] section reads the sheet its `sheet` names, else the one named like the "
+            "file, else the first with data" if mapped
+            else "one sheet is read per file: the one named like the file, else the first "
+            "with data"
+        )  # fmt: skip
+        state.notes.append(f"{raw.path}: sheets with data not read: {sheets} ({which})")
         if state.present is not None:
             for table in tables:
                 state.present.unknown(table, f"{raw.path} has sheets with data not read: {sheets}")
@@ -1089,7 +1098,8 @@ class _Files:
     ) -> None:
         self.graph, self.mapping, self.zone, self.encoding = graph, mapping, zone, encoding
         self.tables, self.log, self.progress, self.state = tables, log, progress, state
-        self._mapped: dict[Path, MappedFile | None] = {}  # None: the file could not be read
+        # a file's sheets through the mapping (a CSV file is one); None: it could not be read
+        self._mapped: dict[Path, list[MappedFile] | None] = {}
         self.overlaps = _Overlaps()
 
     def run(self, files: Sequence[Path]) -> Iterator[tuple[Path, list[Reject]]]:
@@ -1099,7 +1109,10 @@ class _Files:
         left = Counter(path for path, _ in units)
         found: dict[Path, list[Reject]] = {}
         for path, table in units:
-            found.setdefault(path, []).extend(self._one(path, table))
+            rejects = self._one(path, table)
+            if table is not None:  # a mapped file's table: a row two tables reject is two lines
+                rejects = [r if r.table else r.placed(table=table) for r in rejects]
+            found.setdefault(path, []).extend(rejects)
             left[path] -= 1
             if not left[path]:
                 self._mapped.pop(path, None)
@@ -1111,64 +1124,103 @@ class _Files:
             counts = self.tables.setdefault(name, TableCounts(name))
             return _import_file(self.graph, path, name, self.zone, self.encoding, counts,
                                 self.log, self.progress, self.state, self.overlaps)  # fmt: skip
-        first = path not in self._mapped
-        if first:
+        rejects: list[Reject] = []
+        if path not in self._mapped:  # a sheet not read leaves the others to be written
             self._mapped[path], rejects = self._map(path, self.mapping)
-            if rejects:
-                return rejects
         mapped = self._mapped[path]
         if mapped is None or table is None:
-            return []
-        return self._write_mapped(mapped, path, table)
+            return rejects
+        return rejects + self._write_mapped(mapped, path, table)
 
-    def _map(self, path: Path, mapping: Mapping) -> tuple[MappedFile | None, list[Reject]]:
-        """A source file through its mapping; the whole-file rejects when it cannot be read or
-        no section matches it (counted under the file's name)."""
+    def _map(self, path: Path, mapping: Mapping) -> tuple[list[MappedFile] | None, list[Reject]]:
+        """A source file through its mapping, each sheet its sections read on its own; the
+        whole-file rejects when it (or a sheet) cannot be read or no section matches it."""
+        reads = mapping.reads(path)
         try:
-            raw = read_table(
-                path, self.encoding or mapping.encoding, mapping.delimiter,
-                mapping.header_line_of(path),
+            raws = read_sheets(
+                path,
+                [(sheet, header_line) for sheet, header_line, _ in reads]
+                or [(None, mapping.header_line)],
+                self.encoding or mapping.encoding, mapping.delimiter_of(path),
+                as_text=mapping.names_text_file(path),
             )  # fmt: skip
         except UnreadableFile as problem:
-            counts = self.tables.setdefault(path.stem, TableCounts(path.stem))
-            counts.read += 1
-            counts.rejected += 1
-            self.log(_unread_line(path, problem))
-            if self.state.present is not None:
-                for rule in mapping.rules_for(path):
-                    self.state.present.unknown(rule.table, f"{path} cannot be read")
-            return None, [Reject(str(path), 0, "", "", str(problem))]
-        _note_unread_sheets(raw, self.state, [rule.table for rule in mapping.rules_for(path)])
-        _note_short_rows(raw, self.state, self.log)
-        mapped = apply_mapping(mapping, raw)
-        if not mapped.tables:
+            every = [rule for _, _, rules in reads for rule in rules]
+            return None, [self._unread(path, every, problem, None)]
+        if not reads:  # a file named on the command line that no section matches
+            first = raws[0] if raws else None
+            lines = [line for line, _ in first.rows] if isinstance(first, RawTable) else []
             counts = self.tables.setdefault(path.stem, TableCounts(path.stem, files=[str(path)]))
-            counts.read += len(raw.rows)
-            counts.rejected += len(raw.rows)
+            counts.read += len(lines)
+            counts.rejected += len(lines)
             reason = f"no [[file]] section of {mapping.path.name} matches {path.name}"
-            return None, [Reject(str(path), line, "", "", reason) for line, _ in raw.rows]
-        untaken = mapped.untaken_note(path)
-        for note in [*mapped.notes, *([untaken] if untaken else [])]:
-            _say(self.state, self.log, note)
-        return mapped, []
+            return None, [Reject(str(path), line, "", "", reason) for line in lines]
+        mapped: list[MappedFile] = []
+        rejects: list[Reject] = []
+        read = [raw for raw in raws if isinstance(raw, RawTable)]
+        if read:  # the sheets with data that no section reads
+            unread = [s for s in read[0].unread_sheets if all(s in r.unread_sheets for r in read)]
+            _note_unread_sheets(dataclasses.replace(read[0], unread_sheets=tuple(unread)),
+                                self.state, [r.table for _, _, rules in reads for r in rules],
+                                mapped=True)  # fmt: skip
+        for (sheet, _, rules), raw in zip(reads, raws, strict=True):
+            if isinstance(raw, UnreadableFile):  # a sheet missing or empty: its sections' rows
+                rejects.append(self._unread(path, rules, raw, sheet))
+                continue
+            _note_short_rows(raw, self.state, self.log)
+            one = apply_mapping(mapping, raw, rules)
+            untaken = one.untaken_note(path)
+            for note in [*one.notes, *([untaken] if untaken else [])]:
+                _say(self.state, self.log, note)
+            mapped.append(one)
+        return mapped, rejects
 
-    def _write_mapped(self, mapped: MappedFile, path: Path, table: str) -> list[Reject]:
-        """The rows of `table` that the file's sections made; rows the mapping could not
-        convert count as rejected for that table."""
+    def _unread(
+        self, path: Path, rules: Sequence[FileRule], problem: UnreadableFile, sheet: str | None
+    ) -> Reject:
+        """The one reject (line 0) of a file, or a sheet, that cannot be read: counted as one
+        row of the first table its sections fill in import order (as a canonical file's is of
+        its table), not under a table named after the file, which is no table."""
+        order = {name: i for i, name in enumerate(IMPORT_ORDER)}
+        # no section matches a file named on the command line: as its rows would be (_map)
+        table = min((rule.table for rule in rules), key=order.__getitem__, default=path.stem)
         counts = self.tables.setdefault(table, TableCounts(table))
-        rejects = [r for t, r in mapped.rejects if t == table]
-        counts.read += len(rejects)
-        counts.rejected += len(rejects)
-        if rejects and self.state.present is not None:
-            # the mapping could not convert these rows: which records they are is not known
-            self.state.present.unknown(
-                table, f"{path}: {counted(len(rejects), 'row')} the mapping could not convert"
-            )
-        raw = _one_table([raw for t, raw in mapped.tables if t == table])
-        written = _write_raw(self.graph, raw, table, self.zone, counts, self.log, self.progress,
-                             self.state, unconverted=len(rejects),
-                             overlaps=self.overlaps)  # fmt: skip
-        return rejects + [mapped.in_source_terms(table, reject) for reject in written]
+        if str(path) not in counts.files:
+            counts.files.append(str(path))
+        counts.read += 1
+        counts.rejected += 1
+        self.log(_unread_line(path, problem) if sheet is None else
+                 f"{path.name}: sheet {sheet!r} not read, its sections' rows are not imported — "
+                 f"{problem}")  # fmt: skip
+        if self.state.present is not None:
+            for rule in rules:
+                self.state.present.unknown(rule.table, f"{path} cannot be read")
+        return Reject(str(path), 0, "", "", str(problem), sheet or "", table)
+
+    def _write_mapped(self, mapped: list[MappedFile], path: Path, table: str) -> list[Reject]:
+        """The rows of `table` that the file's sections made, sheet by sheet; rows the mapping
+        could not convert count as rejected for that table."""
+        found: list[Reject] = []
+        for one in mapped:
+            parts = [raw for t, raw in one.tables if t == table]
+            if not parts:
+                continue
+            counts = self.tables.setdefault(table, TableCounts(table))
+            rejects = [r for t, r in one.rejects if t == table]
+            counts.read += len(rejects)
+            counts.rejected += len(rejects)
+            if rejects and self.state.present is not None:
+                # the mapping could not convert these rows: which records they are is not known
+                self.state.present.unknown(
+                    table, f"{path}: {counted(len(rejects), 'row')} the mapping could not convert"
+                )
+            written = _write_raw(self.graph, _one_table(parts), table, self.zone, counts,
+                                 self.log, self.progress, self.state, unconverted=len(rejects),
+                                 overlaps=self.overlaps)  # fmt: skip
+            sheet = parts[0].sheet
+            found += [r.placed(sheet=sheet) for r in rejects]
+            found += [one.in_source_terms(table, reject) for reject in written]
+        return found
 
 
 class _Overlaps:
@@ -1260,7 +1312,7 @@ def _one_table(parts: list[RawTable]) -> RawTable:
         key=lambda row: row[0],
     )  # fmt: skip
     first = parts[0]
-    return RawTable(first.path, header, rows, first.encoding, first.notes)
+    return RawTable(first.path, header, rows, first.encoding, first.notes, sheet=first.sheet)
 
 
 def _import_file(
@@ -1581,6 +1633,8 @@ def _write_raw(
         f"{len(file_rejects) + unconverted:,} rejected, "
         f"{raw.encoding}{note}, {read / max(seconds, 1e-9):,.0f} rows/s"
     )
+    if raw.sheet:  # a workbook's rejects name their sheet
+        return [r.placed(sheet=raw.sheet) for r in file_rejects]
     return file_rejects
 
 
@@ -1630,9 +1684,16 @@ def _rewritten(graph: TraceGraph, state: RunState) -> set[Any]:
 
 
 def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:
-    rows = ([r.file, r.line, r.column, spreadsheet_safe(r.value[:500]), r.reason] for r in rejects)
+    # `sheet` and `table` came later: added at the end, as the file is a public contract. A
+    # canonical file's rejects are of the table its name says (set here, once per file: a
+    # reject made again for it cost a sixth more in a file of 200,000 rejected rows).
+    tables: dict[str, str] = {}
+    rows = ([r.file, r.line, r.column, spreadsheet_safe(r.value[:500]), r.reason, r.sheet,
+             r.table or tables.get(r.file) or tables.setdefault(r.file, table_name(Path(r.file)))]
+            for r in rejects)  # fmt: skip
     return write_private_csv(
-        path, itertools.chain([["file", "line", "column", "value", "reason"]], rows),
+        path,
+        itertools.chain([["file", "line", "column", "value", "reason", "sheet", "table"]], rows),
         "the reject file",
         "free space or pass --rejects another file, then run it again (that is safe)",
     )  # fmt: skip
