@@ -129,7 +129,7 @@ def test_sections_read_the_sheets_they_name_of_one_workbook(
     assert (tables["step_inputs"]["written"], tables["step_inputs"]["rejected"]) == (1, 1)
     assert [(r["line"], r["column"], r["value"], r["reason"], r["sheet"], r["table"])
             for r in rejects] == [
-        ("3", "Menge (quantity)", "zwei", "not a number", "Produktion", "step_inputs"),
+        ("3", "Menge", "zwei", "not a number", "Produktion", "step_inputs"),
     ]  # fmt: skip
     assert any("sheets with data not read: 'Versand'" in note for note in summary["notes"])
 
