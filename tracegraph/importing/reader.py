@@ -423,8 +423,10 @@ def _cell_text(value: object) -> str:
         return ""
     if isinstance(value, str):
         return value
-    if isinstance(value, float) and value.is_integer():
-        # Excel stores 123 as 123.0; an id typed as a number must come back as "123".
+    if type(value) is int or (isinstance(value, float) and value.is_integer()):
+        # Excel stores 123 as 123.0; an id typed as a number must come back as "123". A cell
+        # another program wrote as an integer (<v>1234567890123456</v>) reads as an int: 16
+        # digits are as long, whichever it is (Excel shows 1234567890123450 once it opens it).
         return (LongNumber if abs(value) >= 1e15 else StoredValue)(int(value))
     if hasattr(value, "isoformat"):
         return StoredValue(value.isoformat())
