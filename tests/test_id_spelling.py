@@ -288,8 +288,13 @@ def test_an_xlsx_id_of_16_digits_stored_as_an_integer_is_rejected_as_the_readme_
     """README: an XLSX id of 16 or more digits stored as a number is rejected (Excel keeps 15
     significant digits: 1234567890123456 shows as 1234567890123450 once Excel opens the file).
     Only a float cell was: a cell written as an integer (<v>1234567890123456</v>, by a program
-    other than Excel) was taken as the id. Both are rejected now; 15 digits are kept."""
+    other than Excel) was taken as the id. Both are rejected now; 15 digits are kept, as is a
+    Parquet int64 of 16 digits (exact)."""
     import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "parquet").mkdir()
 
     book = openpyxl.Workbook()
     sheet = book.active
@@ -303,12 +308,20 @@ def test_an_xlsx_id_of_16_digits_stored_as_an_integer_is_rejected_as_the_readme_
     assert result.exit_code == 1, result.stdout
     summary = json.loads(result.stdout)
     assert summary["tables"]["shipments"]["rejected"] == 1
+    # a Parquet int64 keeps every digit: the same id from Parquet is taken as it is
+    pq.write_table(pa.table({"shipment_id": pa.array([1234567890123456], pa.int64()),
+                             "customer_id": ["C1"], "shipped_at": ["2026-11-04T08:00:00Z"]}),
+                   tmp_path / "parquet" / "shipments.parquet")  # fmt: skip
     with open(summary["reject_file"], encoding="utf-8-sig") as rejects:
         assert rejects.read().splitlines()[1:] == [
             f'{tmp_path / "shipments.xlsx"},2,shipment_id,1234567890123456,"an identifier of 16 '
             "or more digits stored as a number: spreadsheets keep 15, so its last digits may be "
             'lost (store the column as text and export again)"'
         ]
+    kept = runner.invoke(app, ["import", str(tmp_path / "parquet"), "--dry-run",
+                               "--format", "json"])  # fmt: skip
+    assert kept.exit_code == 0, kept.stdout
+    assert json.loads(kept.stdout)["tables"]["shipments"]["written"] == 1
 
 
 def test_a_links_parts_in_two_spellings_of_its_lot_are_summed_as_one_link(

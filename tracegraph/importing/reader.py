@@ -423,10 +423,8 @@ def _cell_text(value: object) -> str:
         return ""
     if isinstance(value, str):
         return value
-    if type(value) is int or (isinstance(value, float) and value.is_integer()):
-        # Excel stores 123 as 123.0; an id typed as a number must come back as "123". A cell
-        # another program wrote as an integer (<v>1234567890123456</v>) reads as an int: 16
-        # digits are as long, whichever it is (Excel shows 1234567890123450 once it opens it).
+    if isinstance(value, float) and value.is_integer():
+        # Excel stores 123 as 123.0; an id typed as a number must come back as "123".
         return (LongNumber if abs(value) >= 1e15 else StoredValue)(int(value))
     if hasattr(value, "isoformat"):
         return StoredValue(value.isoformat())
@@ -546,6 +544,11 @@ def _sheet_cell_text(cell: Any) -> str:
     number format shows it (what the user saw and typed)."""
     if cell.data_type == "e":
         return SpreadsheetError(cell.value)
+    if type(cell.value) is int and abs(cell.value) >= 1e15:
+        # A cell another program wrote as an integer (<v>1234567890123456</v>) reads as an int:
+        # as long as a float's, whichever it is, since Excel keeps 15 significant digits (it
+        # shows 1234567890123450 once it opens the file). A Parquet int64 is exact: kept.
+        return LongNumber(cell.value)
     text = _cell_text(cell.value)
     if isinstance(text, StoredValue) and isinstance(cell.value, (int, float)):
         form = getattr(cell, "number_format", "")
