@@ -990,7 +990,8 @@ _LOTS = '[[file]]\nmatch = "*.csv"\ntable = "lots"\n[file.columns]\nlot_id = "Ch
     [
         # the typo was not named: "[[file]] 1 needs `match`, a file-name pattern"
         (_LOTS.replace("match", "mtach"), "[[file]] 1: unknown key 'mtach' (did you mean "
-         "'match'?)", "known keys: columns, combine, delimiter, header_line, match, sheet, table, where"),
+         "'match'?)",
+         "known keys: columns, combine, delimiter, header_line, match, sheet, table, where"),
         (_LOTS.replace('"lots"', '"lot"'), "[[file]] 1 names unknown table 'lot' (did you mean "
          "'lots'?)", "known tables: customers, device_events, devices, inspections, locations, "
          "lot_identifiers, lots, materials, operators, shipment_lines, shipments, step_inputs, "

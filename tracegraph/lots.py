@@ -14,8 +14,9 @@ from tracegraph.check import lot_beyond_tolerance, lot_tolerance
 from tracegraph.errors import AmbiguousLot, UnknownLot
 from tracegraph.graph import TraceGraph
 from tracegraph.identities import lookup_key
+from tracegraph.idtext import normal_id
 from tracegraph.importing.changes import column_changes
-from tracegraph.values import STEP_FIELDS, instant_key, iso, nfc, public_props
+from tracegraph.values import STEP_FIELDS, instant_key, iso, public_props
 
 # Characters with a meaning in Lucene's query syntax: escaped so that user text is only text.
 _RUNS = re.compile(r"[^\W\d_]+|\d+")
@@ -30,11 +31,6 @@ def id_list(ids: str | Iterable[str]) -> list[str]:
     """Ids as a list; one id given as a plain string is one id (it was read letter by letter:
     `trace_forward(graph, "R0000001")` said no lot is known as 'R')."""
     return [ids] if isinstance(ids, str) else list(ids)
-
-
-def normal_id(text: str) -> str:
-    """An id as the import stores it: without surrounding spaces, in one Unicode spelling."""
-    return nfc(text.strip())
 
 
 def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
@@ -406,9 +402,11 @@ _LINES = re.compile(r"\r\n|\r|\n")
 def ids_in_text(text: str) -> list[str]:
     """The ids a lots file lists: one per line or separated by commas or whitespace; blank
     lines and lines beginning with `#` left out, and a byte order mark (Excel's "CSV UTF-8"
-    writes one) stripped — it made the first id unknown."""
+    writes one) stripped — it made the first id unknown — as are invisible characters;
+    full-width letters and digits are read as ASCII (idtext.normal_id)."""
     ids: list[str] = []
-    for line in _LINES.split(text.removeprefix("\ufeff")):
+    # one spelling first (idtext), so a full-width comma (，) separates as a comma does
+    for line in _LINES.split(normal_id(text)):
         if line.strip().startswith("#"):
             continue
         ids += [i for i in _ID_SEPARATORS.split(line) if i]

@@ -41,8 +41,9 @@ from tracegraph.errors import ConfigurationError, EmptyWindow
 from tracegraph.folders import cannot_create, check_creatable, removed_on_failure
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
+from tracegraph.idtext import normal_id
 from tracegraph.importing.tables import TABLES
-from tracegraph.lots import id_list, normal_id
+from tracegraph.lots import id_list
 from tracegraph.supplier_window import SupplierWindow, trace_supplier
 from tracegraph.trace import (
     ForwardTrace,

@@ -47,7 +47,8 @@ from tracegraph.errors import TracegraphError
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.hypergeometric import at_least
-from tracegraph.lots import id_list, normal_id, resolve_lots
+from tracegraph.idtext import normal_id
+from tracegraph.lots import id_list, resolve_lots
 from tracegraph.trace import epoch_ms, events_during
 from tracegraph.values import STEP_FIELDS, counted, first_ids, zone_name
 

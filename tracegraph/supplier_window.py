@@ -14,7 +14,7 @@ from typing import Any
 from tracegraph.errors import UnknownSubject
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
-from tracegraph.lots import normal_id
+from tracegraph.idtext import normal_id
 from tracegraph.trace import ForwardTrace, _downstream, close_ids, forward_from_subgraph
 from tracegraph.values import counted, first_ids, iso
 

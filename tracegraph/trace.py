@@ -23,7 +23,8 @@ from tracegraph.errors import UnknownSubject
 from tracegraph.flow import Edge, Quantity
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
-from tracegraph.lots import AskedLots, normal_id
+from tracegraph.idtext import normal_id
+from tracegraph.lots import AskedLots
 from tracegraph.units import convert, dimension
 from tracegraph.values import (
     STEP_FIELDS,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, tzinfo
 from datetime import time as dt_time
@@ -144,12 +143,6 @@ def public_props(props: dict[str, Any] | None) -> dict[str, Any]:
             else v
             for k, v in (props or {}).items()
             if k[:1] != "_" and k not in _BOOKKEEPING}  # fmt: skip
-
-
-def nfc(text: str) -> str:
-    """One Unicode spelling of a text: "ü" typed on a Mac arrives decomposed (u + ¨), and an id
-    so spelled named a second lot that looked the same. ASCII (nearly every id) as it is."""
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 # A sign and one number, perhaps grouped by spaces or commas, perhaps with a unit: -2 pcs,

@@ -21,7 +21,8 @@ def lots_file_option() -> Any:
         "--lots-file",
         help="Also the lots listed in this file (`-`: standard input): one per line, or "
         "separated by commas, semicolons or whitespace; blank lines and lines beginning with # "
-        "are left out, and a UTF-8 byte order mark (Excel's CSV UTF-8) is stripped.",
+        "are left out, and a UTF-8 byte order mark (Excel's CSV UTF-8) is stripped. Ids are read "
+        "as the import stores them: full-width letters, digits and commas as ASCII.",
     )
 
 

@@ -73,6 +73,7 @@ from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import ConfigurationError
+from tracegraph.idtext import normal_id
 from tracegraph.importing.reader import (
     RawTable,
     SpreadsheetError,
@@ -996,7 +997,7 @@ def _summed(
     kept: list[tuple[int, dict[str, str]]] = []
     summed = 0
     for line, row in rows:
-        link = tuple(row.get(column, "").strip() for column in key)
+        link = tuple(normal_id(row.get(column, "")) for column in key)  # as validation keys it
         try:
             amount = Decimal(row.get("quantity", "").strip())
         except ArithmeticError:

@@ -613,6 +613,11 @@ def _sheet_cell_text(cell: Any) -> str:
     number format shows it (what the user saw and typed)."""
     if cell.data_type == "e":
         return SpreadsheetError(cell.value)
+    if type(cell.value) is int and abs(cell.value) >= 1e15:
+        # A cell another program wrote as an integer (<v>1234567890123456</v>) reads as an int:
+        # as long as a float's, whichever it is, since Excel keeps 15 significant digits (it
+        # shows 1234567890123450 once it opens the file). A Parquet int64 is exact: kept.
+        return LongNumber(cell.value)
     text = _cell_text(cell.value)
     if isinstance(text, StoredValue) and isinstance(cell.value, (int, float)):
         form = getattr(cell, "number_format", "")

@@ -39,6 +39,7 @@ from tracegraph.errors import (
     TracegraphError,
 )
 from tracegraph.graph import TraceGraph
+from tracegraph.idtext import SPELLING, folded_note, unfolded_lots_note
 from tracegraph.importing import full as full_dump
 from tracegraph.importing.mappings import FileRule, MappedFile, Mapping, apply_mapping
 from tracegraph.importing.private_csv import write_private_csv
@@ -376,7 +377,10 @@ def _fingerprint(
     # A full import's file differs from the same bytes imported without --full: that import
     # removed nothing, so a full one compares the file with the graph even when its bytes are
     # those of the last import of its name.
-    settings = f"{content_sha}|{table}|{timezone}|{encoding or ''}" + ("|full" if full else "")
+    # The id spelling rules too (idtext.SPELLING): a file read by older rules is read again.
+    settings = f"{content_sha}|{table}|{timezone}|{encoding or ''}|ids{SPELLING}" + (
+        "|full" if full else ""
+    )
     return hashlib.sha256(settings.encode()).hexdigest()
 
 
@@ -1612,6 +1616,13 @@ def _write_raw(
         _note_zone_change(graph, raw.path, name, zone, state, log)
     for comma_note in _comma_notes(raw.path, validated.commas):
         _say(state, log, comma_note)
+    for column, count in validated.folded_ids.items():
+        examples = validated.folded_examples[column]
+        _say(state, log, folded_note(raw.path, name, column, count, examples))
+    if graph is not None and state.present is None and validated.unfolded_lots:  # --full removes
+        old_lots = unfolded_lots_note(graph, raw.path, validated.unfolded_lots)
+        if old_lots:
+            _say(state, log, old_lots)
     seconds = time.perf_counter() - began
     counts.read += validated.read
     counts.duplicates += validated.duplicates

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tracegraph.identities import IdentityError, checked_issuer, plain_issuer
+from tracegraph.idtext import folds, normal_id
 from tracegraph.importing.reader import LongNumber, RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import (
     MAX_ID_LENGTH,
@@ -28,7 +30,7 @@ from tracegraph.importing.tables import (
     Table,
     device_event_id,
 )
-from tracegraph.values import nfc, skipped_locally
+from tracegraph.values import skipped_locally
 
 # Extra columns become numbers only when they look like one and carry no leading zero, so that
 # a parameter "182.5" can be compared while a code "0042" stays the code it is. Nor a leading
@@ -99,6 +101,23 @@ class ValidatedTable:
     commas: CommaCounts = field(default_factory=lambda: CommaCounts())
     # the columns the file has: a column it lacks says nothing of a row the graph holds
     header: frozenset[str] = frozenset()
+    # per id column, the cells of valid rows that idtext.normal_id folded (ＬＯＴ００１２９ to
+    # LOT00129, a zero-width space dropped), and the first few as written and as stored: the
+    # summary says so, for an id changed silently is a lot no one finds under its old name
+    folded_ids: dict[str, int] = field(default_factory=dict)
+    folded_examples: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # the distinct lot ids as an earlier version stored them (stripped, NFC), for the import to
+    # say which of them the graph still holds (idtext.unfolded_lots_note)
+    unfolded_lots: set[str] = field(default_factory=set)
+
+    def fold(self, column: str, written: str, stored: str) -> None:
+        """Count an id cell that normal_id folded, keeping the first three as examples."""
+        self.folded_ids[column] = self.folded_ids.get(column, 0) + 1
+        examples = self.folded_examples.setdefault(column, [])
+        if len(examples) < 3:
+            examples.append((written, stored))
+        if column == "lot_id" and len(self.unfolded_lots) < 10_000:
+            self.unfolded_lots.add(unicodedata.normalize("NFC", written.strip()))
 
 
 class CellError(ValueError):
@@ -221,25 +240,28 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
                     f"{MAX_INDEXED_TEXT_BYTES:,} (UTF-8)"
                 )
         return text
-    stripped = text.strip()
     if kind is Kind.ID:
         if isinstance(text, LongNumber):
             raise CellError(
                 "an identifier of 16 or more digits stored as a number: spreadsheets keep 15, so "
                 "its last digits may be lost (store the column as text and export again)"
             )
-        if len(stripped) > MAX_ID_LENGTH:
+        normal = normal_id(text)  # ＬＯＴ００１２９ is LOT00129 (see idtext)
+        if not normal:
+            raise CellError("an identifier of invisible characters only (a zero-width space)")
+        if len(normal) > MAX_ID_LENGTH:
             raise CellError(f"identifier longer than {MAX_ID_LENGTH} characters")
-        if not stripped.isprintable() and _CONTROL.search(stripped):
+        if not normal.isprintable() and _CONTROL.search(normal):
             # a line break inside a quoted cell, a tab, a NUL: a lot no one can type or find,
             # and a CSV or terminal line of the trace broken in two
             raise CellError("an identifier with a control character in it (a line break, a tab)")
-        if ("E+" in stripped or "e+" in stripped) and _EXCEL_SCIENTIFIC.fullmatch(stripped):
+        if ("E+" in normal or "e+" in normal) and _EXCEL_SCIENTIFIC.fullmatch(normal):
             raise CellError(
                 "an identifier in Excel's scientific notation: its digits are lost (export "
                 "the file again, and do not save it from Excel)"
             )
-        return nfc(stripped)  # one spelling per id (see values.nfc)
+        return normal
+    stripped = text.strip()
     if kind is Kind.DATETIME:
         return _parse_datetime(stripped, zone)
     if kind is Kind.MEASURE:
@@ -504,8 +526,9 @@ def _valid_rows(
             continue
         naive: list[tuple[str, bool]] = []
         commas: list[tuple[str, str, str]] | None = [] if semicolon else None
+        folded: list[str] = []
         row, reject = _typed_row(
-            columns, absent, cells, zone, out.file, line, spreadsheet, naive, commas
+            columns, absent, cells, zone, out.file, line, spreadsheet, naive, commas, folded
         )
         if reject is not None:
             out.rejects.append(reject)
@@ -533,6 +556,8 @@ def _valid_rows(
                 f"hold more than {MAX_INDEXED_TEXT_BYTES:,} bytes (UTF-8)",
             ))  # fmt: skip
             continue
+        for name in folded:
+            out.fold(name, cells[name], row[name])
         for name, skipped in naive:
             out.naive_times[name] = out.naive_times.get(name, 0) + 1
             if skipped:
@@ -594,11 +619,13 @@ def _typed_row(
     spreadsheet: bool = False,
     naive: list[tuple[str, bool]] | None = None,
     commas: list[tuple[str, str, str]] | None = None,
+    folded: list[str] | None = None,
 ) -> tuple[dict[str, Any], Reject | None]:
     """One raw row typed, or the reject of its first bad cell; `naive` gets the names of its
     time columns whose cells had no offset, each with whether the clocks skipped that local
     time; `commas`, given for a ';' file, its extra cells
-    that look like decimal-comma numbers (see _semicolon_extra)."""
+    that look like decimal-comma numbers (see _semicolon_extra); `folded`, the names of its
+    id columns whose cells normal_id folded (idtext.folds)."""
     row: dict[str, Any] = {"_line": line}
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
@@ -631,6 +658,14 @@ def _typed_row(
                     naive.append((name, skipped))
             else:
                 row[name] = convert(column, text, zone)
+                # ASCII (nearly every id) asked first: a method, not a call of folds per cell
+                if (
+                    not text.isascii()
+                    and folded is not None
+                    and column.kind is Kind.ID
+                    and folds(text)
+                ):
+                    folded.append(name)
         except CellError as problem:
             return row, Reject(file, line, name, text[:200], str(problem))
     for name in absent:

@@ -1,0 +1,95 @@
+"""One spelling of identifier text, for the import that stores ids and for the people who type
+them (trace, lot show, recall, rootcause, lots files): an id that looks the same is the same id.
+
+A Chinese input method types `ＬＯＴ００１２９` in full-width mode, and the MES keeps it so, while
+the ERP's receipt says `LOT00129`: stored as typed, they were two lots, and a forward trace of
+LOT00129 missed everything the full-width rows linked (26 step inputs of one export). A pasted
+zero-width space (`LOT00002\u200b`) made a lot that prints as LOT00002 and that no one can type.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tracegraph.values import counted, first_ids, were
+
+if TYPE_CHECKING:
+    from tracegraph.graph import TraceGraph
+
+# Which spelling rules the import read ids by: part of a file's fingerprint, so a file an
+# earlier version imported is read again (not skipped as unchanged) once after an upgrade, and
+# its rows are written under the ids as now spelled. "1": stripped and NFC; "2": also folded.
+SPELLING = "2"
+
+# Full-width ASCII (U+FF01-U+FF5E: ！ to ～) as the ASCII it is a wide form of, the ideographic
+# space U+3000 and the no-break spaces (U+00A0, U+2007, U+202F) as a space (at either end they
+# are then stripped, as the import always did), and invisible format characters dropped: zero-
+# width space, non-joiner and joiner, the bidi marks and embeddings a copy from a right-to-left
+# text brings along, the word joiner and invisible operators (U+2060-U+2064), bidi isolates,
+# a soft hyphen, the Mongolian vowel separator and a stray byte order mark (U+FEFF) inside a
+# cell. Not full NFKC: that also folds what is a different id to the eye — ligatures
+# (ﬁ -> fi), superscripts (x² -> x2), circled and Roman numerals (① -> 1, Ⅻ -> XII), the
+# compatibility ideographs and half-width katakana — a fold no one expects from an id that is
+# the same character drawn wider. Ids are still NFC (one spelling of ü, typed decomposed on a
+# Mac), as before.
+_FOLDS: dict[int, int | None] = {
+    **{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)},
+    **dict.fromkeys((0x3000, 0x00A0, 0x2007, 0x202F), ord(" ")),
+    **dict.fromkeys(
+        (0x00AD, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F),
+         *range(0x2060, 0x2065), *range(0x2066, 0x206A), 0xFEFF)
+    ),
+}  # fmt: skip
+
+
+def normal_id(text: str) -> str:
+    """`text` as an id is stored and looked up: without surrounding spaces, full-width ASCII as
+    ASCII, without invisible format characters, in NFC. ASCII (nearly every id) only stripped:
+    the import does this to every id cell of a nightly file."""
+    stripped = text.strip()
+    if stripped.isascii():
+        return stripped
+    return unicodedata.normalize("NFC", stripped.translate(_FOLDS)).strip()
+
+
+def folds(text: str) -> bool:
+    """Whether normal_id changes `text` by more than the import always did (stripping it and
+    NFC): a full-width letter, an ideographic space inside it, an invisible character. The
+    import counts such cells in a note, so that no id is changed without a word."""
+    if text.isascii():
+        return False
+    stripped = text.strip()
+    return stripped.translate(_FOLDS) != stripped
+
+
+def folded_note(
+    path: Path, table: str, column: str, count: int, examples: list[tuple[str, str]]
+) -> str:
+    """The import's note on the id cells of one file's column that normal_id folded, with the
+    first few as written (escaped where invisible) and as stored."""
+    shown = ", ".join(f"{written.strip()!r} as {stored}" for written, stored in examples)
+    more = " …" if count > len(examples) else ""
+    return (
+        f"{path}: {counted(count, f'{table} {column}')} {were(count)} folded to one spelling of "
+        f"the id (full-width letters and digits read as ASCII, invisible characters dropped) and "
+        f"written so: {shown}{more}"
+    )
+
+
+def unfolded_lots_note(graph: TraceGraph, path: Path, written: set[str]) -> str | None:
+    """A note when the graph holds lots under ids as `path` wrote them before they were folded
+    (an earlier version stored ＬＯＴ００１２９ as written): this import wrote the rows to the
+    folded lots, and the old lot keeps its links until a --full import of a complete dump
+    removes them (a stub nothing names any more goes with them). None when it holds none."""
+    (found,) = graph.read("import/unfolded_lots", ids=sorted(written))
+    old = sorted(found["ids"])
+    if not old:
+        return None
+    return (
+        f"{path}: the graph still holds {counted(len(old), 'lot')} under the id as written "
+        f"before this version folded it ({first_ids(old, 5)}): an earlier version stored "
+        "them so; this import wrote the rows to the folded ids (hint: import a complete dump "
+        "of these tables with --full to remove the old links, see CHANGELOG)"
+    )
