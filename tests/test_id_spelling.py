@@ -316,8 +316,8 @@ def test_an_xlsx_id_of_16_digits_stored_as_an_integer_is_rejected_as_the_readme_
         assert rejects.read().splitlines()[1:] == [
             f'{tmp_path / "shipments.xlsx"},2,shipment_id,1234567890123456,"an identifier of 16 '
             "or more digits stored as a number: spreadsheets keep 15, so its last digits may be "
-            'lost (store the column as text and export again)"'
-        ]
+            'lost (store the column as text and export again)",shipments,shipments'
+        ]  # the last two: the sheet and the table
     kept = runner.invoke(app, ["import", str(tmp_path / "parquet"), "--dry-run",
                                "--format", "json"])  # fmt: skip
     assert kept.exit_code == 0, kept.stdout
