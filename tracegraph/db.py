@@ -131,6 +131,12 @@ def translated_errors(
 
 def connect(settings: Settings) -> Driver:
     """A driver for `settings`, checked with one query against the configured database."""
+    return connect_reading(settings, "RETURN 1")[0]
+
+
+def connect_reading(settings: Settings, query: str) -> tuple[Driver, list[Record]]:
+    """A driver for `settings`, checked with `query` (a read, its rows returned): the round
+    trip every connection makes anyway, so a command's first question costs nothing more."""
     scheme = settings.uri.split("://", 1)[0]
     if scheme not in ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"):
         raise ConfigurationError(
@@ -168,11 +174,13 @@ def connect(settings: Settings) -> Driver:
             with driver.session(
                 database=settings.database, default_access_mode=neo4j.READ_ACCESS
             ) as session:
-                session.run("RETURN 1").consume()
+                result = session.run(query)
+                keys = result.keys()
+                rows = [dict(zip(keys, record, strict=True)) for record in result]
         except BaseException:
             driver.close()
             raise
-    return driver
+    return driver, rows
 
 
 class _Batch(list):  # type: ignore[type-arg]
