@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
+import ssl
 import sys
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +23,7 @@ from tracegraph.errors import (
     ConfigurationError,
     DatabaseError,
     RequestRefused,
+    ServerNotAnswering,
     ServerUnavailable,
     TracegraphError,
     UnknownDatabase,
@@ -45,6 +49,18 @@ finally:
 Driver = neo4j.Driver
 # How long a read keeps retrying transient failures (a leader election, a restarting member).
 READ_RETRY_SECONDS = 15.0
+# How long opening a connection may take, the Bolt handshake included (the driver's default, 60
+# s, was how long every command waited on a paused server before it said anything). A server
+# that is up answers the handshake in milliseconds, even while it runs a long query.
+HANDSHAKE_SECONDS = 20.0
+
+# Servers (as named in messages) that stopped answering in this process: a read or a handshake
+# timed out on a connection the server accepted. Every later request to one fails at once, and
+# its drivers are closed, which wakes the threads still waiting on their sockets: an import on a
+# paused server waited out each of its requests in turn (a lock's rollback, the ledger, a second
+# writer), 388 s with no output, then 120 s more after SIGTERM.
+_SILENT: set[str] = set()
+_DRIVERS: dict[str, weakref.WeakSet[Driver]] = {}
 
 # The driver logs its retries as warnings; without a handler Python would print them to stderr
 # next to our own one-line errors.
@@ -63,6 +79,8 @@ def translated_errors(
     server: str, database: str, user: str = "", source: str = ""
 ) -> Iterator[None]:
     """Re-raise driver exceptions as TracegraphErrors that say what to do."""
+    if server in _SILENT:
+        raise _not_answering(server)
     try:
         yield
     except TracegraphError:
@@ -73,10 +91,7 @@ def translated_errors(
             hint=f"check {_password_from(source)}",
         ) from exc
     except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
-        raise ServerUnavailable(
-            f"cannot reach Neo4j at {server}",
-            hint="start the local server with `tracegraph db up`, or check NEO4J_URI",
-        ) from exc
+        raise unreachable(server, exc) from exc
     except neo4j_errors.Neo4jError as exc:
         if exc.code == "Neo.ClientError.Security.AuthenticationRateLimit":
             # after a few wrong passwords the server refuses every login for a few seconds
@@ -126,11 +141,107 @@ def translated_errors(
     except neo4j_errors.ConfigurationError as exc:
         raise ConfigurationError(f"invalid Neo4j settings: {exc}", hint="check NEO4J_URI") from exc
     except neo4j_errors.DriverError as exc:
+        if server in _SILENT:  # a request whose connection was closed when another timed out
+            raise _not_answering(server) from exc
         raise DatabaseError(f"the Neo4j driver failed: {exc}", hint=f"server {server}") from exc
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc`, what caused it, and the failures of an exception group (a routing driver's)."""
+    found: list[BaseException] = []
+    todo = [exc]
+    while todo and len(found) < 50:
+        seen = todo.pop()
+        if seen in found:
+            continue
+        found.append(seen)
+        todo.extend(c for c in (seen.__cause__, seen.__context__) if c is not None)
+        if isinstance(seen, BaseExceptionGroup):
+            todo.extend(seen.exceptions)
+    return found
+
+
+def unreachable(server: str, exc: BaseException) -> ServerUnavailable:
+    """Why Neo4j at `server` could not be reached, with the hint that fits the cause the
+    driver's error names: every failure said "start the local server with `tracegraph db up`"
+    — for a paused server, a TLS scheme against a plain server, a host that does not exist and
+    a port where an HTTP server answers, and to `tracegraph db up` itself."""
+    causes = _causes(exc)
+    scheme = server.split("://", 1)[0]
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return ServerUnavailable(f"cannot reach Neo4j at {server}: host not found",
+                                 hint="check the host name in NEO4J_URI")  # fmt: skip
+    if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes):
+        return ServerUnavailable(
+            f"cannot reach Neo4j at {server}: the server's TLS certificate is not trusted",
+            hint=f"use {scheme.replace('+s', '+ssc')}:// for a self-signed certificate, or "
+            "install the issuer's certificate",
+        )
+    if any(isinstance(c, ssl.SSLError) for c in causes):
+        return ServerUnavailable(
+            f"cannot reach Neo4j at {server}: TLS handshake failed: the server does not use TLS",
+            hint=f"use {scheme.split('+')[0]}:// in NEO4J_URI (or enable TLS on its Bolt port)",
+        )
+    if any("looks like HTTP" in str(c) for c in causes):
+        return _http_port(server)
+    if any(_timed_out(c) for c in causes):
+        handshake = any("handshake" in str(c) for c in causes)
+        if handshake and _answers_http(server):  # an HTTP server waiting for a request line
+            return _http_port(server)
+        _SILENT.add(server)
+        for driver in list(_DRIVERS.pop(server, ())):
+            with contextlib.suppress(Exception):
+                driver.close()  # wakes this process's other requests to it (see _SILENT)
+        return _not_answering(server)
+    return ServerUnavailable(
+        f"cannot reach Neo4j at {server}",
+        hint="start the local server with `tracegraph db up`, or check NEO4J_URI",
+    )
+
+
+def _timed_out(exc: BaseException) -> bool:
+    return isinstance(exc, TimeoutError) or type(exc).__name__ == "SocketDeadlineExceededError"
+
+
+def _not_answering(server: str) -> ServerNotAnswering:
+    return ServerNotAnswering(
+        f"Neo4j at {server} stopped answering: it accepts connections but does not answer",
+        hint="its process may be paused (`kill -CONT` resumes it) or hung: check the server and "
+        "its log, or restart it",
+    )
+
+
+def _http_port(server: str) -> ServerUnavailable:
+    return ServerUnavailable(
+        f"cannot reach Neo4j at {server}: not a Bolt port (an HTTP server answers there)",
+        hint="give Neo4j's Bolt port in NEO4J_URI (7687 unless configured otherwise; 7474 is "
+        "its HTTP port)",
+    )
+
+
+def _answers_http(server: str) -> bool:
+    """Whether an HTTP server answers at `server`'s host and port (within 3 s): Python's
+    http.server, given the Bolt handshake, waits for the rest of a request line and says
+    nothing, as a paused server does."""
+    host_port = server.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
+    host, _, port = host_port.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=3.0) as probe:
+            probe.settimeout(3.0)
+            probe.sendall(b"HEAD / HTTP/1.0\r\n\r\n")
+            return probe.recv(5) == b"HTTP/"
+    except (OSError, ValueError):
+        return False
 
 
 def connect(settings: Settings) -> Driver:
     """A driver for `settings`, checked with one query against the configured database."""
+    return connect_reading(settings, "RETURN 1")[0]
+
+
+def connect_reading(settings: Settings, query: str) -> tuple[Driver, list[Record]]:
+    """A driver for `settings`, checked with `query` (a read, its rows returned): the round
+    trip every connection makes anyway, so a command's first question costs nothing more."""
     scheme = settings.uri.split("://", 1)[0]
     if scheme not in ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"):
         raise ConfigurationError(
@@ -148,6 +259,7 @@ def connect(settings: Settings) -> Driver:
                 # writing queries; ours are reviewed, and the CLI has no place for them.
                 notifications_min_severity="OFF",
                 max_transaction_retry_time=15.0,
+                connection_acquisition_timeout=HANDSHAKE_SECONDS,
             )
         except neo4j_errors.ConfigurationError as exc:
             # Its message may quote the URI, its query or a parameter's value: when the URI has
@@ -168,11 +280,14 @@ def connect(settings: Settings) -> Driver:
             with driver.session(
                 database=settings.database, default_access_mode=neo4j.READ_ACCESS
             ) as session:
-                session.run("RETURN 1").consume()
+                result = session.run(query)
+                keys = result.keys()
+                rows = [dict(zip(keys, record, strict=True)) for record in result]
         except BaseException:
             driver.close()
             raise
-    return driver
+    _DRIVERS.setdefault(settings.server, weakref.WeakSet()).add(driver)
+    return driver, rows
 
 
 class _Batch(list):  # type: ignore[type-arg]
@@ -204,7 +319,10 @@ def run_read(driver: Driver, database: str, query: str, params: Mapping[str, Any
                 # cost a wide trace more than the server's work).
                 return [dict(zip(keys, record, strict=True)) for record in result]
         except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
-            if not exc.is_retryable() or time.monotonic() + delay > deadline:
+            # a server that stopped answering is not tried again: it held this read for its
+            # own recv_timeout hint (120 s by default) already
+            if (not exc.is_retryable() or time.monotonic() + delay > deadline
+                    or any(_timed_out(c) for c in _causes(exc))):  # fmt: skip
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 1.0)

@@ -29,6 +29,11 @@ class ServerUnavailable(TracegraphError):
     """Nothing answers Bolt at the configured URI."""
 
 
+class ServerNotAnswering(ServerUnavailable):
+    """The server accepts connections (its process holds the port) but answers nothing: paused,
+    hung, or not Neo4j."""
+
+
 class AuthenticationFailed(TracegraphError):
     """The server answered but refused the user name or password."""
 

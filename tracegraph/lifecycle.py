@@ -32,6 +32,7 @@ from tracegraph.db import connect
 from tracegraph.errors import (
     AuthenticationFailed,
     ConfigurationError,
+    ServerNotAnswering,
     ServerSetupError,
     ServerUnavailable,
 )
@@ -94,21 +95,32 @@ def _backend_file(home: Path) -> Path:
     return home / "backend.json"
 
 
-def _wait_for_credentials(settings: Settings, timeout: float, refusals: int = 0) -> None:
+def _wait_for_credentials(
+    settings: Settings, timeout: float, refusals: int = 0, hint: str = ""
+) -> None:
     """Bolt can accept connections a moment before the auth system is ready: retry briefly.
     With `refusals`, a refused password is tried that many times at most (a password given by
-    the user may be wrong: Neo4j locks the user out after three failed attempts)."""
+    the user may be wrong: Neo4j locks the user out after three failed attempts). A server that
+    accepts connections but does not answer (paused) is not tried again: each try waits for
+    it. `hint` replaces one that says to run `tracegraph db up`, which is running."""
     deadline = time.monotonic() + timeout
     refused = 0
     while True:
         try:
             connect(settings).close()
             return
+        except ServerNotAnswering:
+            raise
         except (ServerUnavailable, AuthenticationFailed) as error:
             refused += isinstance(error, AuthenticationFailed)
             if time.monotonic() > deadline or (refusals and refused >= refusals):
+                if isinstance(error, ServerUnavailable) and DB_UP in error.hint and hint:
+                    raise ServerUnavailable(error.message, hint=hint) from None
                 raise
             time.sleep(1.0)
+
+
+DB_UP = "`tracegraph db up`"  # in the hint of a server that cannot be reached
 
 
 def up(
@@ -123,7 +135,8 @@ def up(
     env = os.environ if env is None else env
     if env.get("NEO4J_URI") and mode == "auto":
         settings = load_settings(env, cwd)
-        connect(settings).close()
+        _wait_for_credentials(settings, timeout=0, refusals=1,
+                              hint="check NEO4J_URI, or unset it for the local server")  # fmt: skip
         return UpResult("external", settings.server, "", None, None, already_running=True)
 
     home = home_for_new_server(env, cwd)
@@ -160,9 +173,10 @@ def up(
         )  # fmt: skip
     # Check the server just started with its own credentials, whatever NEO4J_* say.
     own = home_settings(home, env)
+    started_hint = f"see the server's logs in {server.neo4j_home(home) / 'logs'}"
     if recovered:
         try:
-            _wait_for_credentials(own, timeout=60, refusals=2)
+            _wait_for_credentials(own, timeout=60, refusals=2, hint=started_hint)
         except AuthenticationFailed:
             # Not its password: leave no file with it, so that the next try starts clean.
             (home / CREDENTIALS_FILENAME).unlink(missing_ok=True)
@@ -179,7 +193,7 @@ def up(
             # Twice at most: Neo4j locks the user out after three refusals in a row, and a
             # password changed in Browser was tried once a second for a minute, locking out
             # the nightly import and every analyst.
-            _wait_for_credentials(own, timeout=60, refusals=2)
+            _wait_for_credentials(own, timeout=60, refusals=2, hint=started_hint)
         except AuthenticationFailed:
             _credentials_changed(home, own, env, log)
     return result

@@ -207,7 +207,9 @@ class ImportRun(StructuredNode):
     run_id = StringProperty(unique_index=True, required=True)
     started_at = DateTimeProperty(index=True)
     ended_at = DateTimeProperty()
-    status = StringProperty()  # running, done, failed, unchanged, interrupted (killed)
+    # running, done, failed, unchanged, interrupted (killed); indexed: every command's connection
+    # looks up the running one (import/running_run), which scanned every ImportRun
+    status = StringProperty(index=True)
     user = StringProperty()
     host = StringProperty()
     files = ArrayProperty(StringProperty())

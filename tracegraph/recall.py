@@ -604,8 +604,11 @@ def _written_package(
     # the sheets: it gives each row its event_id
     epcis, left_out, epcis_warnings = epcis_document(events, created, epcis_base, plant_zone)
     details = customer_details(graph, trace)
-    warnings = [*package_warnings(trace, found), *details.warnings, *_sheets_warning(len(events)),
-                *left_out_warning(left_out), *epcis_warnings]  # fmt: skip
+    # an import writing the graph meanwhile: the package may be of a half-written graph
+    running = [said] if (said := graph.import_under_way()) else []
+    warnings = [*running, *package_warnings(trace, found), *details.warnings,
+                *_sheets_warning(len(events)), *left_out_warning(left_out),
+                *epcis_warnings]  # fmt: skip
     customers = customer_rows(trace, details.by_customer)
     columns = customer_columns(details.by_customer)
     stock = stock_rows(trace)

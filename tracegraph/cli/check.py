@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tracegraph.check import CHECKS, DEFAULT_TOLERANCE, CheckResult, run_checks
-from tracegraph.cli.context import open_graph
+from tracegraph.cli.context import import_warnings, open_graph
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
@@ -21,6 +21,7 @@ from tracegraph.cli.render import (
     print_json,
     stderr,
     stdout,
+    warn,
 )
 
 SHOWN_PER_CHECK = 15  # findings listed per check on a terminal; json and csv list them all
@@ -50,8 +51,11 @@ def check_command(
     graph = open_graph()
     with check_progress() as done:
         report = run_checks(graph, tolerance, done)
+    running = import_warnings()  # an import writing the graph meanwhile: findings may be its
+    for text in running:
+        warn(text)
     if output is ReportFormat.json:
-        print_json(report.as_dict())
+        print_json({**report.as_dict(), "warnings": running})
     elif output is ReportFormat.csv:
         rows = [{"check": r.name,
                  "subject": f.get("lot_id") or f.get("step_id") or f.get("shipment_id")

@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from tracegraph.cli.context import open_graph
+from tracegraph.cli.context import import_warnings, open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import (
     FORMAT_HELP,
@@ -17,6 +17,7 @@ from tracegraph.cli.render import (
     print_json,
     stdout,
     styled,
+    warn,
 )
 from tracegraph.cli.trace import when
 from tracegraph.importing.tables import TABLES
@@ -56,8 +57,11 @@ def show(
     Ambiguous or unknown ids exit with code 2 and list the close candidates.
     """
     dossier = show_lot(open_graph(), lot)
+    running = import_warnings()  # an import writing the graph meanwhile
+    for text in running:
+        warn(text)
     if output is ReportFormat.json:
-        print_json(dossier)
+        print_json({**dossier, "warnings": running})
     elif output is ReportFormat.csv:
         print_csv([*timeline(dossier), *balance_rows(dossier)], TIMELINE_CSV)
     else:

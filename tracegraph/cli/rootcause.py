@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from tracegraph.cli.context import open_graph
+from tracegraph.cli.context import import_warnings, open_graph
 from tracegraph.cli.lots_file import given_lots, lots_file_option
 from tracegraph.cli.render import (
     FORMAT_HELP,
@@ -117,6 +117,7 @@ def rootcause_command(
     )  # fmt: skip
     for line in ranking.notes:  # on stderr in every format (JSON also has them)
         note(f"note: {line}")
+    ranking.warnings[:0] = import_warnings()  # an import writing the graph meanwhile
     for line in ranking.warnings:
         warn(line)
     if output is ReportFormat.json:

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from tracegraph import trace as tracing
-from tracegraph.cli.context import open_graph
+from tracegraph.cli.context import import_warnings, open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.lots_file import given_lots, lots_file_option
 from tracegraph.cli.render import (
@@ -264,13 +264,15 @@ def _show(
             path, drawn, title = picture
             write_html(path, drawn, title=title)
             note(f"picture written to {path}")
+        running = import_warnings()  # the answer is read: was an import writing meanwhile?
         if output is ReportFormat.json:
-            print_json(result.as_dict())
+            answer = result.as_dict()
+            print_json({**answer, "warnings": [*running, *answer.get("warnings", [])]})
         elif output is ReportFormat.csv:
             print_csv(csv_rows(result), csv_columns)
         else:
             render(result)
-        for text in result.warnings:
+        for text in [*running, *result.warnings]:
             warn(text)
 
 
