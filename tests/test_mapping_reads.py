@@ -188,6 +188,17 @@ def test_excel_serial_dates_are_read_with_format_excel() -> None:
             _moment("Eingang", text, "excel")
 
 
+def test_a_serial_past_year_9999_in_a_1904_workbook_is_a_reject_not_a_crash() -> None:
+    """The 1904 date system ends 1,462 serials before the 1900 system's limit: 2958000 in a
+    1904 workbook passed the check and overflowed (OverflowError, a traceback), with and
+    without `format = "excel"`."""
+    epoch_1904 = datetime(1904, 1, 1)
+    with pytest.raises(_CellProblem, match="an Excel serial date: a number of days"):
+        _moment("Eingang", "2958000", "excel", epoch_1904)
+    with pytest.raises(_CellProblem):
+        _moment("Eingang", "2958000", "%Y-%m-%d", epoch_1904)
+
+
 def test_excel_serial_dates_without_format_excel_say_what_they_are(
     runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -580,6 +580,7 @@ def test_a_lot_with_two_gtin_lot_identities_is_named_by_one_and_the_other_is_war
         ("https://ex.com/批次", "it holds '批' '次'"),
         ("https://ex.com/a|b", "it holds '|'"),
         ("https://ex.com/a%zz", "a % is not followed by two hex digits"),
+        ("https://ex.com/a[b]", "it holds '[' ']'"),  # was "a % is not followed by …"
         ("https://user:pw@ex.com/id", "it names a user"),
     ],
 )

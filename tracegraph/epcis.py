@@ -148,7 +148,9 @@ def _base_problem(base: str, parts: SplitResult) -> str | None:
     if any(char in base for char in " ?#"):
         return "it holds a space, ? or #"
     if not _URI_TEXT.fullmatch(base[len(parts.scheme) + 3 :]):
-        bad = sorted({char for char in base if not char.isascii() or char in '"<>\\^`{|}'})
+        # every character the URI text cannot hold ([ and ] too: an IPv6 host is refused)
+        bad = sorted({char for char in base[len(parts.scheme) + 3 :]
+                      if char != "%" and not _URI_TEXT.fullmatch(char)})  # fmt: skip
         return (f"it holds {' '.join(repr(char) for char in bad)}, which a URI cannot hold"
                 if bad else "a % is not followed by two hex digits")  # fmt: skip
     if "@" in parts.netloc:

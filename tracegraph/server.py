@@ -477,6 +477,10 @@ def admin(home: Path, args: list[str], env: Mapping[str, str] | None = None) -> 
     return said
 
 
+# neo4j-admin's progress lines: 2026-12-06 14:36:20.833+0000 INFO  [o.n.c.d.DumpCommand] …
+_ADMIN_PROGRESS = re.compile(r"\S+ \S+ (INFO|DEBUG) ")
+
+
 def admin_failure(returncode: int, said: str) -> tuple[str, str | None]:
     """Why neo4j-admin failed, from its exit code and what it said, and a hint where the
     reason tells what to do (None: its logs). Its reason, not the last line of a stack trace
@@ -491,8 +495,7 @@ def admin_failure(returncode: int, said: str) -> tuple[str, str | None]:
     lines = [line.strip() for line in said.splitlines() if line.strip()]
     telling = [line for line in lines
                if any(w in line.lower() for w in ("error", "failed", "exception"))]  # fmt: skip
-    progress = re.compile(r"\S+ \S+ (INFO|DEBUG) ")  # 2026-12-06 14:36:20.833+0000 INFO  […]
-    rest = [line for line in lines if not progress.match(line)]
+    rest = [line for line in lines if not _ADMIN_PROGRESS.match(line)]
     reason = (telling or rest or ["no reason given"])[0][:300]
     if "no space left" in said.lower():
         return reason, "free some space, or write the dump elsewhere; run the command again"
