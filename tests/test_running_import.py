@@ -9,6 +9,8 @@ though `db status` knew ("Import running: run …")."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +24,7 @@ RUN = {"run_id": "20261206T141226Z-7c466f", "status": "running", "user": "etl",
        "host": "mes-gw", "started_at": datetime(2026, 12, 6, 14, 12, 26, tzinfo=UTC)}  # fmt: skip
 SAID = (
     "an import is running (run 20261206T141226Z-7c466f by etl@mes-gw, started "
-    "2026-12-06T14:12:26Z): this answer was read from a graph it is still writing"
+    "2026-12-06T14:12:26+00:00): this answer was read from a graph it is still writing"
 )
 
 
@@ -79,3 +81,43 @@ def test_a_killed_imports_entry_warns_of_nothing(
     for name, (stdout, stderr, _) in _answers(runner, tmp_path).items():
         assert "an import is running" not in stderr, name
         assert not any("import is running" in w for w in json.loads(stdout)["warnings"]), name
+
+
+def test_the_warning_shows_its_start_as_other_times_are_shown(importing: TraceGraph) -> None:
+    """The run's start was Neo4j's raw text (`started 2026-12-06T14:12:26.123456Z`, the
+    microseconds of datetime.now()) where `imports RUN` and the import's own busy message show
+    2026-12-06T14:12:26+00:00: now to the second, with the offset."""
+    later = {**RUN, "run_id": "20261206T151226Z-aaaaaa",
+             "started_at": datetime(2026, 12, 6, 15, 12, 26, 123456, tzinfo=UTC)}  # fmt: skip
+    importing.write("import/start_run", props=later)
+    with importing.held_lock("import/take_lock", wait_seconds=1.0, token="x") as held:
+        assert held
+        said = importing.import_under_way()
+    assert said is not None
+    assert "by etl@mes-gw, started 2026-12-06T15:12:26+00:00):" in said, said
+
+
+def test_an_answer_tries_the_lock_once_and_running_import_twice(importing: TraceGraph) -> None:
+    """One probe of the import lock, its number of tries a parameter (it was written twice:
+    running_import's 1 s + 5 s, and the answers' check's own 1 s). A holder lets go 2.5 s
+    after taking the lock: the answer's check gives up after its one 1 s try (a trace during
+    an import must not wait 6 s) and warns; a second probe of two tries sees the lock go."""
+    taken, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with importing.held_lock("import/take_lock", wait_seconds=5.0, token="reset") as held:
+            assert held
+            taken.set()
+            release.wait(2.5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert taken.wait(10)
+        started = time.monotonic()
+        assert importing.import_under_way() is not None
+        assert time.monotonic() - started < 2.5
+        assert importing.import_lock_free(tries=2)  # 1 s, then the 5 s try sees it go
+    finally:
+        release.set()
+        holder.join()

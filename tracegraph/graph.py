@@ -31,9 +31,14 @@ from tracegraph.db import (
 )
 from tracegraph.errors import DatabaseError
 from tracegraph.models import BOOKKEEPING_LABELS
+from tracegraph.values import iso_seconds
 
-# How long an answer's check for a running import tries the import lock (see import_under_way)
-IMPORT_PROBE_SECONDS = 1.0
+# How long each try of the import lock waits (import_lock_free): a try that times out may only
+# mean a slow server — under heavy load a 1 s try timed out with nothing holding the lock, so
+# `db down` refused to stop and `imports` showed an interrupted run as running. A second, longer
+# try tells the two apart, at the cost of a few seconds' wait while an import does run; an
+# answer's check (import_under_way) makes only the first, not to wait 6 s to warn.
+IMPORT_LOCK_TRIES = (1.0, 5.0)
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,15 @@ class TraceGraph:
         with translated_errors(self.server, self.database):
             run_autocommit(self.driver, self.database, queries.load(name), params)
 
+    def import_lock_free(self, tries: int) -> bool:
+        """Whether the import lock is free, tried up to `tries` times (waiting 1 s, then 5 s:
+        IMPORT_LOCK_TRIES) in transactions that are rolled back. DatabaseError: no lock node
+        (no import ever ran here), or a user who may not write."""
+        return any(
+            self.lock_is_free("import/take_lock", wait_seconds=wait, token="probe")  # noqa: S106
+            for wait in IMPORT_LOCK_TRIES[:tries]
+        )
+
     def import_under_way(self) -> str | None:
         """A warning for an answer read while an import writes the graph (it may be half
         written: a trace during a nightly import reached 52 lots / 10 customers, 158 / 17 after
@@ -144,16 +158,16 @@ class TraceGraph:
             return None
         run = rows[0]
         try:
-            free = self.lock_is_free("import/take_lock", wait_seconds=IMPORT_PROBE_SECONDS,
-                                     token="probe")  # noqa: S106  # fmt: skip
+            free = self.import_lock_free(tries=1)
         except DatabaseError:  # no lock node, or a user who may not write
             free = False
         if free:
             return None  # a killed import's entry: nothing writes now
         return (
             f"an import is running (run {run['run_id']} by {run['user']}@{run['host']}, started "
-            f"{run['started_at']}): this answer was read from a graph it is still writing, and "
-            "may miss lots, shipments and quantities (run it again once the import has ended)"
+            f"{iso_seconds(run['started_at'])}): this answer was read from a graph it is still "
+            "writing, and may miss lots, shipments and quantities (run it again once the import "
+            "has ended)"
         )
 
     # -- database administration --------------------------------------------------------------

@@ -1013,20 +1013,11 @@ def holding_import_lock(graph: TraceGraph, doing: str) -> Iterator[None]:
         yield
 
 
-# How long the lock is tried: a probe that times out may only mean a slow server — under heavy
-# load a 1 s probe timed out with nothing holding the lock, so `db down` refused to stop and
-# `imports` showed an interrupted run as running. A second, longer probe tells the two apart,
-# at the cost of a few seconds' wait while an import does run.
-_PROBE_SECONDS = (1.0, 5.0)
-
-
 def running_import(graph: TraceGraph) -> str | None:
     """What holds the import lock now (an import: which, by whom, since when), or None —
-    found by trying the lock, in a transaction that is rolled back."""
+    found by trying the lock twice (a slow server's first try may time out), rolled back."""
     try:
-        if any(graph.lock_is_free("import/take_lock", wait_seconds=wait,
-                                  token="probe")  # noqa: S106
-               for wait in _PROBE_SECONDS):  # fmt: skip
+        if graph.import_lock_free(tries=2):
             return None
     except DatabaseError:  # no lock node: no import has ever run here
         return None
