@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from tracegraph.cli.main import app
 from tracegraph.config import (
     find_home,
     home_for_new_server,
@@ -15,6 +18,7 @@ from tracegraph.config import (
     write_credentials,
 )
 from tracegraph.errors import ConfigurationError
+from tracegraph.graph import TraceGraph
 
 
 def _home_with_credentials(root: Path) -> Path:
@@ -124,3 +128,40 @@ def test_uri_without_password_is_refused(tmp_path: Path) -> None:
 def test_settings_repr_hides_the_password(tmp_path: Path) -> None:
     _home_with_credentials(tmp_path)
     assert "from-file" not in repr(load_settings(env={}, cwd=tmp_path))
+
+
+def test_the_plants_zone_is_read_alike_by_import_trace_and_recall(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """TRACEGRAPH_TIMEZONE had three readers (import, trace's windows, the recall package's
+    EPCIS offsets) with three texts for a zone that is no zone — two hints of three differed
+    ("use an IANA name such as Europe/Berlin or UTC", "set it to an IANA name like
+    Europe/Berlin, or give --timezone", "… (the plant's zone), or unset it") — and the recall
+    took " Europe/Berlin " where import and trace refused it (exit 2). Now one reader: the same
+    error from all three, and blanks around a name are left out by all three."""
+    runner = CliRunner()
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "lots.csv").write_text(
+        "lot_id,material_id,supplier_id,received_at\nB9,M1,V1,2026-11-03T08:15\n",
+        encoding="utf-8",
+    )
+    calls = {
+        "import": ["import", str(tmp_path / "in"), "--dry-run"],
+        "trace": ["trace", "device", "MIXER-1", "--from", "2026-11-03T09:00", "--to",
+                  "2026-11-03T09:30", "--format", "json"],
+        "recall": ["recall", "B", "--out", str(tmp_path / "rc"), "--drill"],
+    }  # fmt: skip
+    for name, args in calls.items():
+        result = runner.invoke(app, args, env={"TRACEGRAPH_TIMEZONE": "Mars/Olympus"})
+        assert (result.exit_code, result.stderr) == (2, (
+            "error: TRACEGRAPH_TIMEZONE names an unknown timezone 'Mars/Olympus' (hint: use an "
+            "IANA name such as Europe/Berlin or UTC)\n"
+        )), name  # fmt: skip
+    answers = {}
+    for name, args in calls.items():
+        result = runner.invoke(app, args, env={"TRACEGRAPH_TIMEZONE": " Europe/Berlin "})
+        assert result.exit_code in (0, 1), (name, result.stderr)  # recall: 1 is a drill's gaps
+        assert "unknown timezone" not in result.stderr, (name, result.stderr)
+        answers[name] = result.stdout
+    # the window was read in Berlin: 09:00-09:30 there is the mix at 08:00-08:30Z
+    assert [s["step_id"] for s in json.loads(answers["trace"])["steps"]] == ["X"]

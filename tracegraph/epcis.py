@@ -89,11 +89,11 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, quote, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 
 from tracegraph import gs1
+from tracegraph.config import plant_zone
 from tracegraph.errors import ConfigurationError
 from tracegraph.identities import IdentityError, gtin14
 from tracegraph.units import REC20
@@ -105,7 +105,6 @@ NAMESPACE = "https://tracegraph.invalid/ns/epcis#"
 PREFIX = "tracegraph"
 BASE_ENV = "TRACEGRAPH_EPCIS_BASE_URI"
 DEFAULT_BASE = "https://tracegraph.invalid/id"
-ZONE_ENV = "TRACEGRAPH_TIMEZONE"  # the plant's zone: eventTimeZoneOffset (event_time)
 DIGITAL_LINK = "https://id.gs1.org"
 # The namespace of eventIDs (a name-based UUID, RFC 9562 version 5): fixed, so the same row
 # gives the same eventID in every package, by every version of tracegraph.
@@ -168,16 +167,8 @@ def epcis_zone() -> tzinfo | None:
     """The plant's zone, TRACEGRAPH_TIMEZONE (the zone `import` reads times without an offset
     in, and windows are read in), for eventTimeZoneOffset; None when it is not set. An unknown
     name is refused before anything is written."""
-    name = os.environ.get(ZONE_ENV, "").strip()
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigurationError(
-            f"{ZONE_ENV} names an unknown timezone {name!r}",
-            hint="set it to an IANA name like Europe/Berlin (the plant's zone), or unset it",
-        ) from None
+    plant = plant_zone()
+    return plant[1] if plant else None
 
 
 class Identifiers:

@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from tracegraph.config import resolve_timezone
 from tracegraph.errors import TracegraphError
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
@@ -387,8 +388,6 @@ def rank_common_causes(
     started = time.perf_counter()
     zone = None
     if shift_zone:  # an unknown zone fails before any query
-        from tracegraph.importing.run import resolve_timezone
-
         zone = resolve_timezone(shift_zone)
     complaint_ids = id_list(complaint_ids)
     control_ids = _given_controls(control_ids)

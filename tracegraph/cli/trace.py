@@ -3,7 +3,6 @@ operator, supplier)."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -30,6 +29,7 @@ from tracegraph.cli.render import (
     styled,
     warn,
 )
+from tracegraph.config import plant_zone
 from tracegraph.errors import ConfigurationError
 from tracegraph.gcpause import collector_paused
 from tracegraph.report import check_writable, write_html
@@ -281,15 +281,8 @@ def window_bounds(start: str, end: str, timezone: str | None) -> tuple[str, str]
     Times without an offset are read in `timezone`, else TRACEGRAPH_TIMEZONE (the plant's zone,
     which `import` reads too: windows were read in the laptop's zone, hours away from the
     imported times), else this machine's zone."""
-    if not timezone and os.environ.get("TRACEGRAPH_TIMEZONE"):
-        timezone = os.environ["TRACEGRAPH_TIMEZONE"]
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):  # said as parse_time says it, but named
-            raise ConfigurationError(
-                f"TRACEGRAPH_TIMEZONE names an unknown timezone {timezone!r}",
-                hint="set it to an IANA name like Europe/Berlin, or give --timezone",
-            ) from None
+    if not timezone and (plant := plant_zone()):  # an unknown zone is refused, named
+        timezone = plant[0]
     window_start, window_end = parse_time(start, timezone), parse_time(end, timezone)
     # Instants, not text: 08:00+01:00 is before 07:30Z although it sorts after it.
     began, ends = datetime.fromisoformat(window_start), datetime.fromisoformat(window_end)

@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from tracegraph import __version__
+from tracegraph.config import TIMEZONE_ENV, plant_zone_name, resolve_timezone
 from tracegraph.errors import (
     ConfigurationError,
     DatabaseError,
@@ -306,21 +307,7 @@ def find_files(
 # (trace reads windows in it too); else UTC. The variable once came before the mapping (typer
 # read it as the flag): a Berlin plant's shell read the MES's Shanghai times 7 h off, exit 0,
 # without a word.
-ENVIRONMENT = "TRACEGRAPH_TIMEZONE"
-
-
-def resolve_timezone(name: str, source: str = "") -> ZoneInfo:
-    """The zone named `name`; `source` says where the name came from (`--timezone`), as the
-    error names it — an unknown zone in an environment variable was a riddle without it."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigurationError(
-            f"{source} names an unknown timezone {name!r}"
-            if source
-            else f"unknown timezone {name!r}",
-            hint="use an IANA name such as Europe/Berlin or UTC",
-        ) from None
+ENVIRONMENT = TIMEZONE_ENV
 
 
 @dataclass(frozen=True)
@@ -334,7 +321,7 @@ class ChosenZone:
 def chosen_zone(flag: str | None, mapping_zone: str | None, mapping_name: str = "") -> ChosenZone:
     """The zone of the times without an offset: `flag` (--timezone), else `mapping_zone`, else
     TRACEGRAPH_TIMEZONE, else UTC — each named in the error when it is no zone."""
-    variable = os.environ.get(ENVIRONMENT) or None
+    variable = plant_zone_name()
     whose = f"the mapping {mapping_name}'s" if mapping_name else "the mapping's"
     notes: list[str] = []
     if flag:
