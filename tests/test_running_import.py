@@ -121,3 +121,28 @@ def test_an_answer_tries_the_lock_once_and_running_import_twice(importing: Trace
     finally:
         release.set()
         holder.join()
+
+
+def test_each_graph_warns_of_the_import_its_own_connection_saw(
+    importing: TraceGraph, neo4j_env: dict[str, str]
+) -> None:
+    """cli.context kept the last graph opened in a module global and warned of ITS import: in
+    a process that opened two (a library caller, a test), an answer read from the first,
+    opened while an import ran, said nothing once the second had been opened after the
+    ledger's entry ended. Each graph now answers for itself (before: no such method)."""
+    from tracegraph.cli.context import open_graph
+
+    with importing.held_lock("import/take_lock", wait_seconds=1.0, token=RUN["run_id"]) as held:
+        assert held
+        first = open_graph()
+        importing.driver.execute_query(
+            "MATCH (run:ImportRun {status: 'running'}) SET run.status = 'succeeded'",
+            database_=importing.database,
+        )
+        second = open_graph()
+        try:
+            assert first.import_warnings()[0].startswith(SAID)
+            assert second.import_warnings() == []
+        finally:
+            first.driver.close()
+            second.driver.close()

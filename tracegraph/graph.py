@@ -142,6 +142,12 @@ class TraceGraph:
             for wait in IMPORT_LOCK_TRIES[:tries]
         )
 
+    def import_warnings(self) -> list[str]:
+        """import_under_way's warning as a list, none when no import runs: said after an
+        answer was read from this graph, on stderr and in the JSON's `warnings`."""
+        said = self.import_under_way()
+        return [said] if said else []
+
     def import_under_way(self) -> str | None:
         """A warning for an answer read while an import writes the graph (it may be half
         written: a trace during a nightly import reached 52 lots / 10 customers, 158 / 17 after

@@ -605,7 +605,7 @@ def _written_package(
     epcis, left_out, epcis_warnings = epcis_document(events, created, epcis_base, plant_zone)
     details = customer_details(graph, trace)
     # an import writing the graph meanwhile: the package may be of a half-written graph
-    running = [said] if (said := graph.import_under_way()) else []
+    running = graph.import_warnings()
     warnings = [*running, *package_warnings(trace, found), *details.warnings,
                 *_sheets_warning(len(events)), *left_out_warning(left_out),
                 *epcis_warnings]  # fmt: skip

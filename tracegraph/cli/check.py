@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tracegraph.check import CHECKS, DEFAULT_TOLERANCE, CheckResult, run_checks
-from tracegraph.cli.context import import_warnings, open_graph
+from tracegraph.cli.context import open_graph
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
@@ -51,7 +51,7 @@ def check_command(
     graph = open_graph()
     with check_progress() as done:
         report = run_checks(graph, tolerance, done)
-    running = import_warnings()  # an import writing the graph meanwhile: findings may be its
+    running = graph.import_warnings()  # an import writing the graph meanwhile: findings may be its
     for text in running:
         warn(text)
     if output is ReportFormat.json:

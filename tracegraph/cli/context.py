@@ -7,9 +7,6 @@ from tracegraph.config import Settings, load_settings
 from tracegraph.db import connect_reading
 from tracegraph.graph import TraceGraph
 
-# The graph this command opened: its answer is checked for a running import (import_warnings).
-_opened: list[TraceGraph] = []
-
 
 def open_graph(settings: Settings | None = None) -> TraceGraph:
     """The graph `settings` name (default: the environment's, completed by the home's file)."""
@@ -18,13 +15,4 @@ def open_graph(settings: Settings | None = None) -> TraceGraph:
     driver, running = connect_reading(settings, queries.load("import/running_run"))
     graph = TraceGraph(driver, database=settings.database, server=settings.server)
     graph.running_at_start = running
-    _opened[:] = [graph]
     return graph
-
-
-def import_warnings() -> list[str]:
-    """A warning when an import writes the graph this command read its answer from (see
-    TraceGraph.import_under_way): said after the answer was read, on stderr and in the JSON's
-    `warnings`."""
-    said = _opened[0].import_under_way() if _opened else None
-    return [said] if said else []

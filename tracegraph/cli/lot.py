@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from tracegraph.cli.context import import_warnings, open_graph
+from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.render import (
     FORMAT_HELP,
@@ -56,8 +56,9 @@ def show(
 
     Ambiguous or unknown ids exit with code 2 and list the close candidates.
     """
-    dossier = show_lot(open_graph(), lot)
-    running = import_warnings()  # an import writing the graph meanwhile
+    graph = open_graph()
+    dossier = show_lot(graph, lot)
+    running = graph.import_warnings()  # an import writing the graph meanwhile
     for text in running:
         warn(text)
     if output is ReportFormat.json:

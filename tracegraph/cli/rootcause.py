@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from tracegraph.cli.context import import_warnings, open_graph
+from tracegraph.cli.context import open_graph
 from tracegraph.cli.lots_file import given_lots, lots_file_option
 from tracegraph.cli.render import (
     FORMAT_HELP,
@@ -110,14 +110,15 @@ def rootcause_command(
         if controls else None
     )  # fmt: skip
     complaints = given_lots(lots, lots_file, "tracegraph rootcause")
+    graph = open_graph()
     ranking = rank_common_causes(
-        open_graph(), complaints, control_ids, period_days=period_days,
+        graph, complaints, control_ids, period_days=period_days,
         max_controls=max_controls, shift_start=shift_start, shift_zone=shift_timezone,
         inspections=inspections,
     )  # fmt: skip
     for line in ranking.notes:  # on stderr in every format (JSON also has them)
         note(f"note: {line}")
-    ranking.warnings[:0] = import_warnings()  # an import writing the graph meanwhile
+    ranking.warnings[:0] = graph.import_warnings()  # an import writing the graph meanwhile
     for line in ranking.warnings:
         warn(line)
     if output is ReportFormat.json:

@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from tracegraph import trace as tracing
-from tracegraph.cli.context import import_warnings, open_graph
+from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.lots_file import given_lots, lots_file_option
 from tracegraph.cli.render import (
@@ -32,6 +32,7 @@ from tracegraph.cli.render import (
 from tracegraph.config import plant_zone
 from tracegraph.errors import ConfigurationError
 from tracegraph.gcpause import collector_paused
+from tracegraph.graph import TraceGraph
 from tracegraph.report import check_writable, write_html
 from tracegraph.supplier_window import SupplierWindow, trace_supplier
 from tracegraph.values import counted, skipped_locally, zone_name
@@ -113,9 +114,10 @@ def forward(
     lots = given_lots(lots, lots_file, "tracegraph trace forward")
     if html is not None:
         check_writable(html)
-    result = tracing.trace_forward(open_graph(), lots)
+    graph = open_graph()
+    result = tracing.trace_forward(graph, lots)
     picture = (html, result, "Forward trace of " + ", ".join(lots)) if html else None
-    _show(result, output, picture, render_forward, forward_csv_rows, FORWARD_CSV)
+    _show(graph, result, output, picture, render_forward, forward_csv_rows, FORWARD_CSV)
 
 
 @app.command()
@@ -144,10 +146,11 @@ def backward(
     lots = given_lots(lots, lots_file, "tracegraph trace backward")
     if html is not None:
         check_writable(html)
-    result = tracing.trace_backward(open_graph(), lots)
+    graph = open_graph()
+    result = tracing.trace_backward(graph, lots)
     picture = (html, result, "Backward trace of " + ", ".join(lots)) if html else None
     # warnings: alarms during the steps, steps after or during a failed calibration
-    _show(result, output, picture, render_backward, backward_csv_rows, BACKWARD_CSV)
+    _show(graph, result, output, picture, render_backward, backward_csv_rows, BACKWARD_CSV)
 
 
 def _from_option(example: str) -> Any:
@@ -179,9 +182,10 @@ def _window_command(kind: str) -> Any:
         window_start, window_end = window_bounds(start, end, timezone)
         if html is not None:
             check_writable(html)
-        result = tracing.trace_window(open_graph(), kind, subject, window_start, window_end)
+        graph = open_graph()
+        result = tracing.trace_window(graph, kind, subject, window_start, window_end)
         # warnings: steps with no end time, included as they may have run in the window
-        _show_window(result, output, html, render_window, window_csv_rows, WINDOW_CSV)
+        _show_window(graph, result, output, html, render_window, window_csv_rows, WINDOW_CSV)
 
     command.__doc__ = (
         f"Lots the {kind} produced in a time window (steps overlapping [--from, --to)), "
@@ -221,8 +225,10 @@ def supplier(
     window_start, window_end = window_bounds(start, end, timezone)
     if html is not None:
         check_writable(html)
-    result = trace_supplier(open_graph(), subject, window_start, window_end)
-    _show_window(result, output, html, render_supplier_window, supplier_csv_rows, SUPPLIER_CSV)
+    graph = open_graph()
+    result = trace_supplier(graph, subject, window_start, window_end)
+    _show_window(graph, result, output, html, render_supplier_window, supplier_csv_rows,
+                 SUPPLIER_CSV)  # fmt: skip
 
 
 def _window_csv_rows(result: Any) -> list[dict[str, Any]]:
@@ -230,6 +236,7 @@ def _window_csv_rows(result: Any) -> list[dict[str, Any]]:
 
 
 def _show_window(
+    graph: TraceGraph,
     result: Any,
     output: ReportFormat,
     html: Path | None,
@@ -242,10 +249,11 @@ def _show_window(
     picture = None
     if html is not None and result.forward is not None:
         picture = (html, result.forward, result.summary())
-    _show(result, output, picture, render, csv_rows, csv_columns)
+    _show(graph, result, output, picture, render, csv_rows, csv_columns)
 
 
 def _show(
+    graph: TraceGraph,
     result: Any,
     output: ReportFormat,
     picture: tuple[Path, Any, str] | None,
@@ -253,8 +261,8 @@ def _show(
     csv_rows: Callable[[Any], list[dict[str, Any]]],
     csv_columns: tuple[str, ...],
 ) -> None:
-    """An answer as every trace command gives it: the picture (file, trace, title) if asked
-    for, then JSON, CSV or the terminal's tables, then its warnings on stderr."""
+    """An answer (read from `graph`) as every trace command gives it: the picture (file, trace,
+    title) if asked for, then JSON, CSV or the terminal's tables, then its warnings on stderr."""
     # Collector paused as while tracing (see gcpause), for all of it: a wide trace's CSV rows
     # are tens of thousands of dicts, and the collector walked the whole trace again and again
     # as they were made (a 3,200-lot trace's rows took three times as long); the warnings,
@@ -264,7 +272,7 @@ def _show(
             path, drawn, title = picture
             write_html(path, drawn, title=title)
             note(f"picture written to {path}")
-        running = import_warnings()  # the answer is read: was an import writing meanwhile?
+        running = graph.import_warnings()  # the answer is read: was an import writing meanwhile?
         if output is ReportFormat.json:
             answer = result.as_dict()
             print_json({**answer, "warnings": [*running, *answer.get("warnings", [])]})
