@@ -25,6 +25,7 @@ from hand_plant import HAND_PLANT, import_hand_plant
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from tracegraph import recall
 from tracegraph.cli.main import app
 from tracegraph.epcis import (
     CONTEXT,
@@ -645,3 +646,30 @@ def test_a_single_lot_code_with_a_space_is_written_as_it_is(
     assert mix["input_quantities"] == '"批次 1/a#b" 500 g'
     assert ship["traceability_lot_code"] == "P 1"
     assert code_list(["TLC 7", "ZZZ"]) == '"TLC 7"; ZZZ'
+
+
+def test_a_package_read_one_lot_and_step_a_query_is_the_package_read_at_once(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """recall.py read lot details and step outputs DETAILS_PER_QUERY (20,000) ids a query, the
+    loop written out twice, and a lot's GS1 identities were sorted in three places (its own
+    names, a step's outputs, epcis.Identifiers.lot); now one reader (recall.read_chunked) and
+    one sort (Identifiers.lot). Read one id a query (the hand plant's 5 lots and 2 steps in 7
+    queries), the package is the one read at once, and P1, given BOXLOT1 under the GTIN that
+    sorts last first, is named by the first in order (BOXLOT2) in every event. A clean-up: this
+    passes on the code before it too."""
+    identities = ("lot_id,scheme,value,issuer\nP1,gtin_lot,BOXLOT1,09506000134352\n"
+                  "P1,gtin_lot,BOXLOT2,4006381333931\n"
+                  "M,gtin_lot,DOUGH-7,09506000134352\n")  # fmt: skip
+    files = {**RECEIVED, "lot_identifiers.csv": identities}
+    for folder in ("at-once", "one-by-one"):
+        (tmp_path / folder).mkdir()
+    _, at_once, at_once_rows = _package(graph, runner, tmp_path / "at-once", files)
+    monkeypatch.setattr(recall, "DETAILS_PER_QUERY", 1)
+    _, one_by_one, one_by_one_rows = _package(graph, runner, tmp_path / "one-by-one", files)
+    assert one_by_one["epcisBody"] == at_once["epcisBody"]
+    assert one_by_one_rows == at_once_rows
+    text = json.dumps(at_once)
+    assert "https://id.gs1.org/01/04006381333931/10/BOXLOT2" in text and "BOXLOT1" not in text
+    assert "https://id.gs1.org/01/09506000134352/10/DOUGH-7" in text  # a step's output, M

@@ -186,7 +186,8 @@ class Identifiers:
     def lot(self, lot_id: str, gtin_lots: Iterable[Sequence[str]] | None) -> str:
         """The lot's Digital Link of its first GS1 identity (GTIN-14, lot number) in order
         whose lot number is a valid (10) — one only: a quantity element has one class, and
-        two would count the lot twice — else its own URI."""
+        two would count the lot twice — else its own URI. `gtin_lots` in any order (the
+        queries' order): they are sorted here, and only here."""
         chosen: tuple[str, str] | None = None
         for gtin, number in sorted((str(g), str(n)) for g, n in gtin_lots or ()):
             why = gs1.field_problem("10", number)

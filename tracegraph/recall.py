@@ -221,11 +221,9 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
         amount[source["lot_id"]] = (source.get("quantity"), source.get("uom"),
                                     {source.get("uom"): source.get("quantity")})  # fmt: skip
     # lot id -> [lot_id, product, location, received, made_by, names] (recall/lot_details), a
-    # chunk of lots a query: one row of lists for a million lots would be held whole in one
-    # transaction's memory (a server with a transaction limit refuses it)
-    ids = list(lots)
-    details = {row[0]: row for at in range(0, len(ids), DETAILS_PER_QUERY) for row in graph.read(
-        "recall/lot_details", lot_ids=ids[at:at + DETAILS_PER_QUERY])[0]["lots"]}  # fmt: skip
+    # chunk of lots a query (read_chunked)
+    details = {row[0]: row for row in read_chunked(graph, "recall/lot_details", "lot_ids",
+                                                     list(lots), "lots")}  # fmt: skip
     places = {made[6] for row in details.values() for made in row[4]}
     places |= {line.get("from_location_id") for line in trace.shipments}
     places |= {got[4] for row in details.values() for got in row[3]}
@@ -312,22 +310,29 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
 
 def gtin_lot_names(names: list[list[str]]) -> list[tuple[str, str]]:
     """The lot's GS1 identities (GTIN-14, lot number) among its names (recall/lot_details'
-    [scheme, issuer, value]), in order; the EPCIS document names the lot by the first valid
-    one (epcis.Identifiers.lot) and warns of the others."""
-    return sorted((gtin, lot) for scheme, gtin, lot in names if scheme == "gtin_lot")
+    [scheme, issuer, value]), as the query gave them: the EPCIS document names the lot by the
+    first valid one in order (epcis.Identifiers.lot sorts them) and warns of the others."""
+    return [(gtin, lot) for scheme, gtin, lot in names if scheme == "gtin_lot"]
+
+
+def read_chunked(
+    graph: TraceGraph, name: str, param: str, ids: Sequence[str], column: str
+) -> Iterator[Any]:
+    """The items of the list `column` of the named query's one row, asked for `ids` (its
+    parameter `param`) DETAILS_PER_QUERY at a time: one row of lists for a million lots would
+    be held whole in one transaction's memory (a server with a transaction limit refuses it)."""
+    for at in range(0, len(ids), DETAILS_PER_QUERY):
+        yield from graph.read(name, **{param: ids[at : at + DETAILS_PER_QUERY]})[0][column]
 
 
 def step_outputs(graph: TraceGraph, step_ids: set[str]) -> dict[str, list[dict[str, Any]]]:
     """Every lot each step made ([{lot_id, quantity, unit, gtin_lots}], by lot id), the ones
     the trace did not reach too: a step's EPCIS event lists them all (recall/step_outputs)."""
-    ids = sorted(step_ids)
     return {
-        step_id: [{"lot_id": o[0], "quantity": o[1], "unit": o[2],
-                   "gtin_lots": sorted((gtin, lot) for gtin, lot in o[3])}
+        step_id: [{"lot_id": o[0], "quantity": o[1], "unit": o[2], "gtin_lots": o[3]}
                   for o in sorted(made, key=lambda o: o[0])]
-        for at in range(0, len(ids), DETAILS_PER_QUERY)
-        for step_id, made in graph.read("recall/step_outputs",
-                                        step_ids=ids[at : at + DETAILS_PER_QUERY])[0]["steps"]
+        for step_id, made in read_chunked(graph, "recall/step_outputs", "step_ids",
+                                          sorted(step_ids), "steps")
     }  # fmt: skip
 
 
