@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from tracegraph import health, server
 from tracegraph.cli import db as db_cli
 from tracegraph.cli.main import app
-from tracegraph.config import load_settings
+from tracegraph.config import DEFAULT_BOLT_PORT, load_settings
 from tracegraph.db import connect
 from tracegraph.graph import TraceGraph
 from tracegraph.importing import ledger, run
@@ -489,7 +489,7 @@ def test_status_reads_the_settings_neo4j_extra_conf_replaces(tmp_path: Path) -> 
      ("::1", 7687), ("", 7687)],
 )  # fmt: skip
 def test_the_bolt_port_of_a_listen_address(address: str, port: int) -> None:
-    assert server._port(address, server.DEFAULT_BOLT_PORT) == port
+    assert server._port(address, DEFAULT_BOLT_PORT) == port
 
 
 def _plant(folder: Path, lots: int = 20_000) -> None:

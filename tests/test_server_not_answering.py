@@ -13,6 +13,7 @@ the test server that stops forwarding (the test server itself is never paused)."
 from __future__ import annotations
 
 import contextlib
+import json
 import select
 import socket
 import threading
@@ -24,7 +25,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tracegraph import db
+from tracegraph import db, lifecycle
 from tracegraph.cli.main import app
 from tracegraph.config import Settings
 from tracegraph.errors import ServerNotAnswering, TracegraphError
@@ -74,14 +75,15 @@ def _listener(answer: bytes | None = None) -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def _http_server() -> Iterator[int]:
-    """Python's http.server: it waits for a request line the Bolt handshake never ends."""
+def _http_server(port: int = 0) -> Iterator[int]:
+    """Python's http.server (on `port`; 0: any free one): it waits for a request line the Bolt
+    handshake never ends."""
 
     class Quiet(BaseHTTPRequestHandler):
         def log_message(self, *_: object) -> None:
             pass
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Quiet)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
@@ -245,3 +247,61 @@ def test_requests_waiting_on_a_server_that_stopped_answering_end_with_the_first(
         assert time.monotonic() - later < 1
     finally:
         proxy.close()
+
+
+def test_a_uri_without_a_port_is_probed_on_neo4js_bolt_port(
+    neo4j_env: dict[str, str], runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The HTTP probe parsed the host and port by hand: bolt://127.0.0.1 (no port: the driver
+    connects to 7687) gave the port "127.0.0.1", no probe, and an HTTP server on 7687 was
+    "stopped answering … paused or hung". Now urllib.parse, with Neo4j's 7687."""
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(_http_server(7687))
+        except OSError:
+            pytest.skip("port 7687 is in use here")
+        monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1")
+        code, line, _ = _error_line(runner, ["lot", "show", "X"])
+    assert code == 2
+    assert line.startswith("error: cannot reach Neo4j at bolt://127.0.0.1: not a Bolt port"), line
+
+
+def test_the_http_port_hint_names_the_local_servers_bolt_port(
+    neo4j_env: dict[str, str], runner: CliRunner, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """NEO4J_URI at an HTTP port was told "7687 unless configured otherwise" where the home's
+    server.json (what `db up` listens on) knows the Bolt port: now named, with its URI. A URI
+    of another machine keeps the general hint (the home's server is not that one)."""
+    home = tmp_path / "home" / ".tracegraph"
+    home.mkdir(parents=True)
+    (home / "server.json").write_text(json.dumps(
+        {"bolt_port": 22999, "http_port": 22998, "heap": "1g", "pagecache": "1g"}))  # fmt: skip
+    monkeypatch.setenv("TRACEGRAPH_HOME", str(home))
+    with _listener(b"HTTP/1.1 400 Bad Request\r\n\r\n") as port:
+        monkeypatch.setenv("NEO4J_URI", f"bolt://127.0.0.1:{port}")
+        code, line, _ = _error_line(runner, ["lot", "show", "X"])
+    assert code == 2
+    assert line.endswith(
+        f"(hint: give Neo4j's Bolt port in NEO4J_URI: the local server of {home} listens for "
+        "Bolt on 22999 (bolt://127.0.0.1:22999), 22998 is its HTTP port)"
+    ), line
+    elsewhere = db._http_port("bolt://db.example.com:7474")
+    assert "7687 unless configured otherwise" in elsewhere.hint
+
+
+def test_the_hint_of_a_server_that_is_down_is_the_callers(neo4j_settings: Settings) -> None:
+    """`db up`, waiting for the server it started, replaced a hint by searching db.py's hint
+    text for "`tracegraph db up`" (a hint reworded there would have been said as it was, to
+    `db up` itself); now it gives its hint to connect (down_hint)."""
+    down = Settings(uri="bolt://127.0.0.1:9", user="neo4j", password="x")
+    with pytest.raises(TracegraphError) as said:
+        db.connect(down, down_hint="see the server's logs in /x/logs")
+    assert said.value.hint == "see the server's logs in /x/logs"
+    with pytest.raises(TracegraphError) as said:
+        lifecycle._wait_for_credentials(down, timeout=0, hint="see the server's logs in /x/logs")
+    assert str(said.value) == ("cannot reach Neo4j at bolt://127.0.0.1:9 (hint: see the "
+                               "server's logs in /x/logs)")  # fmt: skip
+    with pytest.raises(TracegraphError) as said:
+        db.connect(down)
+    assert "`tracegraph db up`" in said.value.hint

@@ -22,6 +22,8 @@ CREDENTIALS_FILENAME = "credentials"
 DEFAULT_DATABASE = "neo4j"
 DEFAULT_USER = "neo4j"
 CREDENTIAL_KEYS = ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE")
+DEFAULT_BOLT_PORT = 7687  # Neo4j's, and the driver's for a URI without a port
+DEFAULT_HTTP_PORT = 7474
 # The plant's zone: what `import` reads times without an offset in (after --timezone and a
 # mapping's `timezone`), what trace windows without an offset are read in, and the offset of a
 # recall package's EPCIS events. Read by plant_zone_name alone: three readers had three texts

@@ -15,9 +15,10 @@ import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from tracegraph import __version__
-from tracegraph.config import Settings
+from tracegraph.config import DEFAULT_BOLT_PORT, DEFAULT_HTTP_PORT, Settings, find_home
 from tracegraph.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -76,9 +77,11 @@ def _password_from(source: str) -> str:
 
 @contextlib.contextmanager
 def translated_errors(
-    server: str, database: str, user: str = "", source: str = ""
+    server: str, database: str, user: str = "", source: str = "", down_hint: str = ""
 ) -> Iterator[None]:
-    """Re-raise driver exceptions as TracegraphErrors that say what to do."""
+    """Re-raise driver exceptions as TracegraphErrors that say what to do. `down_hint`: the
+    hint of a server that is down or still starting, in place of "start it with `tracegraph db
+    up`" (`db up` itself, waiting for the server it started, points at its logs)."""
     if server in _SILENT:
         raise _not_answering(server)
     try:
@@ -91,7 +94,7 @@ def translated_errors(
             hint=f"check {_password_from(source)}",
         ) from exc
     except (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired) as exc:
-        raise unreachable(server, exc) from exc
+        raise unreachable(server, exc, down_hint) from exc
     except neo4j_errors.Neo4jError as exc:
         if exc.code == "Neo.ClientError.Security.AuthenticationRateLimit":
             # after a few wrong passwords the server refuses every login for a few seconds
@@ -107,7 +110,7 @@ def translated_errors(
             raise ServerUnavailable(
                 f"database '{database}' on {server} is unavailable: its server is stopping or "
                 "starting",
-                hint="start it with `tracegraph db up`, or wait until it has started",
+                hint=down_hint or "start it with `tracegraph db up`, or wait until it has started",
             ) from exc
         if exc.code == "Neo.ClientError.Database.DatabaseNotFound":
             raise UnknownDatabase(
@@ -161,11 +164,12 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return found
 
 
-def unreachable(server: str, exc: BaseException) -> ServerUnavailable:
+def unreachable(server: str, exc: BaseException, down_hint: str = "") -> ServerUnavailable:
     """Why Neo4j at `server` could not be reached, with the hint that fits the cause the
     driver's error names: every failure said "start the local server with `tracegraph db up`"
     — for a paused server, a TLS scheme against a plain server, a host that does not exist and
-    a port where an HTTP server answers, and to `tracegraph db up` itself."""
+    a port where an HTTP server answers, and to `tracegraph db up` itself (`down_hint`: the
+    hint when nothing answers, in place of that one)."""
     causes = _causes(exc)
     scheme = server.split("://", 1)[0]
     if any(isinstance(c, socket.gaierror) for c in causes):
@@ -195,7 +199,7 @@ def unreachable(server: str, exc: BaseException) -> ServerUnavailable:
         return _not_answering(server)
     return ServerUnavailable(
         f"cannot reach Neo4j at {server}",
-        hint="start the local server with `tracegraph db up`, or check NEO4J_URI",
+        hint=down_hint or "start the local server with `tracegraph db up`, or check NEO4J_URI",
     )
 
 
@@ -211,22 +215,45 @@ def _not_answering(server: str) -> ServerNotAnswering:
     )
 
 
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def _http_port(server: str) -> ServerUnavailable:
+    """A Bolt URI that names an HTTP port; the hint names the local server's Bolt port when
+    the URI is this machine's and the tracegraph home's settings know it (`db up` records its
+    ports in the home's server.json; neo4j-extra.conf may move them)."""
+    hint = (f"give Neo4j's Bolt port in NEO4J_URI ({DEFAULT_BOLT_PORT} unless configured "
+            f"otherwise; {DEFAULT_HTTP_PORT} is its HTTP port)")  # fmt: skip
+    home = find_home()
+    host = _host_port(server)[0]
+    if home is not None and host in _LOOPBACK:
+        from tracegraph.server import effective_settings  # only on this error's path
+
+        with contextlib.suppress(OSError, ValueError, TypeError):  # an unreadable server.json
+            local = effective_settings(home)
+            if local is not None:
+                hint = (f"give Neo4j's Bolt port in NEO4J_URI: the local server of {home} "
+                        f"listens for Bolt on {local.bolt_port} (bolt://127.0.0.1:"
+                        f"{local.bolt_port}), {local.http_port} is its HTTP port")  # fmt: skip
     return ServerUnavailable(
         f"cannot reach Neo4j at {server}: not a Bolt port (an HTTP server answers there)",
-        hint="give Neo4j's Bolt port in NEO4J_URI (7687 unless configured otherwise; 7474 is "
-        "its HTTP port)",
+        hint=hint,
     )
+
+
+def _host_port(server: str) -> tuple[str, int]:
+    """The host and port a Bolt URI names: the port Neo4j's (DEFAULT_BOLT_PORT) when it
+    names none, as the driver has it (bolt://localhost was never probed: no port, no probe)."""
+    parts = urlsplit(server)
+    return parts.hostname or "", parts.port or DEFAULT_BOLT_PORT
 
 
 def _answers_http(server: str) -> bool:
     """Whether an HTTP server answers at `server`'s host and port (within 3 s): Python's
     http.server, given the Bolt handshake, waits for the rest of a request line and says
     nothing, as a paused server does."""
-    host_port = server.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0]
-    host, _, port = host_port.rpartition(":")
     try:
-        with socket.create_connection((host.strip("[]"), int(port)), timeout=3.0) as probe:
+        with socket.create_connection(_host_port(server), timeout=3.0) as probe:
             probe.settimeout(3.0)
             probe.sendall(b"HEAD / HTTP/1.0\r\n\r\n")
             return probe.recv(5) == b"HTTP/"
@@ -234,21 +261,26 @@ def _answers_http(server: str) -> bool:
         return False
 
 
-def connect(settings: Settings) -> Driver:
-    """A driver for `settings`, checked with one query against the configured database."""
-    return connect_reading(settings, "RETURN 1")[0]
+def connect(settings: Settings, down_hint: str = "") -> Driver:
+    """A driver for `settings`, checked with one query against the configured database
+    (`down_hint`: see translated_errors)."""
+    return connect_reading(settings, "RETURN 1", down_hint)[0]
 
 
-def connect_reading(settings: Settings, query: str) -> tuple[Driver, list[Record]]:
+def connect_reading(
+    settings: Settings, query: str, down_hint: str = ""
+) -> tuple[Driver, list[Record]]:
     """A driver for `settings`, checked with `query` (a read, its rows returned): the round
-    trip every connection makes anyway, so a command's first question costs nothing more."""
+    trip every connection makes anyway, so a command's first question costs nothing more.
+    `down_hint`: see translated_errors."""
     scheme = settings.uri.split("://", 1)[0]
     if scheme not in ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"):
         raise ConfigurationError(
             f"NEO4J_URI {settings.server!r} is not a Neo4j address",
             hint="use bolt://host:7687, or neo4j://host:7687 for a cluster or Aura",
         )
-    with translated_errors(settings.server, settings.database, settings.user, settings.source):
+    with translated_errors(settings.server, settings.database, settings.user, settings.source,
+                           down_hint):  # fmt: skip
         try:
             driver = GraphDatabase.driver(
                 settings.uri,

@@ -102,25 +102,21 @@ def _wait_for_credentials(
     With `refusals`, a refused password is tried that many times at most (a password given by
     the user may be wrong: Neo4j locks the user out after three failed attempts). A server that
     accepts connections but does not answer (paused) is not tried again: each try waits for
-    it. `hint` replaces one that says to run `tracegraph db up`, which is running."""
+    it. `hint` replaces the hint of a server that is down or starting, which says to run
+    `tracegraph db up` — the command that is running."""
     deadline = time.monotonic() + timeout
     refused = 0
     while True:
         try:
-            connect(settings).close()
+            connect(settings, down_hint=hint).close()
             return
         except ServerNotAnswering:
             raise
         except (ServerUnavailable, AuthenticationFailed) as error:
             refused += isinstance(error, AuthenticationFailed)
             if time.monotonic() > deadline or (refusals and refused >= refusals):
-                if isinstance(error, ServerUnavailable) and DB_UP in error.hint and hint:
-                    raise ServerUnavailable(error.message, hint=hint) from None
                 raise
             time.sleep(1.0)
-
-
-DB_UP = "`tracegraph db up`"  # in the hint of a server that cannot be reached
 
 
 def up(

@@ -33,6 +33,8 @@ from pathlib import Path
 
 from tracegraph.config import (
     CREDENTIALS_FILENAME,
+    DEFAULT_BOLT_PORT,
+    DEFAULT_HTTP_PORT,
     DEFAULT_USER,
     read_credentials,
     write_credentials,
@@ -44,8 +46,6 @@ Log = Callable[[str], None]
 
 LAUNCHER = "org.neo4j.server.startup.Neo4jCommand"
 ADMIN_TOOL = "org.neo4j.cli.AdminTool"  # neo4j-admin
-DEFAULT_BOLT_PORT = 7687
-DEFAULT_HTTP_PORT = 7474
 # Sized for the reference machine (2 cores, 24 GB) holding a 1M-lot plant (~2 GB of store):
 # the page cache holds the whole store with room to grow, the heap serves wide traces and
 # batched imports, and more than half the memory stays free for Python, pandas and PostgreSQL.
