@@ -409,6 +409,37 @@ def test_a_reader_that_closes_the_pipe_ends_the_command_quietly_with_141(
     assert (done.returncode, done.stderr) == (141, "")
 
 
+def test_a_broken_pipe_that_is_not_stdout_is_an_error_not_a_quiet_141(tmp_path: Path) -> None:
+    """Every EPIPE ended the command as a closed stdout does (`| head -1`): quietly, 141. A
+    FIFO given as a file whose reader went away is not the reader of the answer closing it:
+    `demo generate --force` into a folder whose lots.csv is a FIFO, its reader gone after
+    opening it, exited 141 with nothing said and no plant. Now one line, exit 2 (stdout is a
+    file here, and still open). A real pipe (mkfifo) and a real reader."""
+    import subprocess
+    import sys
+    import threading
+
+    out = tmp_path / "plant"
+    out.mkdir()
+    fifo = out / "lots.csv"
+    os.mkfifo(fifo)
+    # opens the FIFO (so that the command's open for writing returns), then goes away
+    reader = threading.Thread(target=lambda: open(fifo, "rb").close(), daemon=True)
+    reader.start()
+    with (tmp_path / "stdout.txt").open("w") as stdout:
+        done = subprocess.run(
+            [sys.executable, "-c", "from tracegraph.cli.main import run; run()",
+             "demo", "generate", "--out", str(out), "--force"],
+            stdout=stdout, stderr=subprocess.PIPE, text=True, check=False, timeout=300,
+        )  # fmt: skip
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert done.stderr == (
+        "error: Broken pipe (hint: the program reading a pipe or FIFO this command writes to "
+        "closed it before the end, and what it read is incomplete: check that program, then "
+        "run the command again)\n"
+    )
+
+
 def test_a_generated_plant_that_fails_half_way_leaves_no_tables(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

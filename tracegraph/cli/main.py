@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import select
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -32,7 +33,23 @@ _MACHINE_ERRORS = {
     errno.EACCES: "check the file's or folder's permissions",
     errno.EPERM: "check the file's or folder's owner and permissions",
     errno.EROFS: "the file system is read-only: write elsewhere",
+    # not stdout's (that ends quietly, 141): a FIFO or socket the command writes to
+    errno.EPIPE: "the program reading a pipe or FIFO this command writes to closed it before "
+    "the end, and what it read is incomplete: check that program, then run the command again",
 }
+
+
+def _stdout_closed() -> bool:
+    """Whether stdout is a pipe or socket whose reader has gone (`| head -1`): poll() says
+    POLLERR for a pipe's write end with no reader left, POLLHUP for a socket. A broken pipe
+    elsewhere (a FIFO given as a file whose reader died) ended the command as quietly, 141,
+    with the file cut short and nothing said."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no file descriptor (a test's buffer)
+        return False
 
 
 class TracegraphGroup(SummaryGroup):
@@ -71,7 +88,7 @@ class TracegraphGroup(SummaryGroup):
             print_error(error)
             raise typer.Exit(error.exit_code) from None
         except OSError as error:
-            if error.errno == errno.EPIPE:  # csv and json write to stdout themselves
+            if error.errno == errno.EPIPE and _stdout_closed():  # csv and json write to it
                 reader_gone()
             if error.errno not in _MACHINE_ERRORS:
                 raise  # a bug: run() reports it
