@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -489,3 +490,51 @@ def test_a_file_written_whole_or_not_at_all_leaves_no_temporary_file(
     with pytest.raises(OSError, match="No space left"):
         config.write_private(tmp_path / "sum.json", '{"status": "started"}')
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a real file system mounted read-only: a tmpfs mounted `ro` (root only;
+    skipped where mounting is not allowed)."""
+    import subprocess
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)],
+                             capture_output=True, check=False)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip("mounting a read-only tmpfs needs root")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_a_read_only_file_system_is_said_so_not_permission_denied(
+    read_only_folder: Path, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`import --rejects` on a read-only mount said "permission denied" (os.access says only
+    no), and its hint — a folder you can write — sent the user to chmod, which cannot help;
+    `demo generate --out` (and recall --out) said "cannot be written". Now statvfs's
+    ST_RDONLY tells the two apart: "read-only file system", with a hint that fits."""
+    export = tmp_path / "in"
+    export.mkdir()
+    (export / "lots.csv").write_text("lot_id,material_id\nL1,M1\n", encoding="utf-8")
+    rejects = read_only_folder / "rejects.csv"
+    result = runner.invoke(app, ["import", str(export), "--rejects", str(rejects), "--dry-run"])
+    assert (result.exit_code, result.stderr) == (2, (
+        f"error: cannot write the reject file {rejects}: read-only file system (hint: pass "
+        "--rejects a file on a file system mounted for writing (not read-only))\n"
+    )), result.output  # fmt: skip
+    plant = read_only_folder / "plant"
+    result = runner.invoke(app, ["demo", "generate", "--out", str(plant)])
+    assert result.exit_code == 2, result.output
+    assert " ".join(result.stderr.split()) == (
+        f"error: cannot create the plant's folder {plant}: {read_only_folder} is on a read-only "
+        "file system (hint: give --out a folder on a file system mounted for writing (not "
+        "read-only))"
+    )
+    from tracegraph.folders import READ_ONLY, unwritable
+
+    assert unwritable(read_only_folder) == READ_ONLY
+    assert unwritable(tmp_path) is None

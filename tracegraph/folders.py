@@ -31,8 +31,31 @@ def check_creatable(out: Path, what: str, option: str) -> None:
                                  hint=f"give {option} a folder, not a file")  # fmt: skip
     if not existing.is_dir():
         raise cannot(f"{existing} is a file")
-    if not os.access(existing, os.W_OK):
+    why = unwritable(existing)
+    if why == READ_ONLY:
+        raise ConfigurationError(f"cannot create {what} {out}: {existing} is on a {READ_ONLY}",
+                                 hint=f"give {option} a folder on a file system mounted for "
+                                 "writing (not read-only)")  # fmt: skip
+    if why is not None:
         raise cannot(f"{existing} cannot be written")
+
+
+READ_ONLY = "read-only file system"
+
+
+def unwritable(folder: Path, file: Path | None = None) -> str | None:
+    """Why `file` (a file in `folder`) or a new file in `folder` cannot be written: READ_ONLY
+    when the folder's file system is mounted read-only (statvfs's ST_RDONLY; os.access says
+    only no, and it was said as "permission denied", to be fixed with permissions that could
+    not fix it), "permission denied" otherwise; None when it can."""
+    if os.access(folder, os.W_OK) and (file is None or not file.exists()
+                                       or os.access(file, os.W_OK)):  # fmt: skip
+        return None
+    try:
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:  # a folder that cannot be looked at: access() said why it cannot be used
+        read_only = False
+    return READ_ONLY if read_only else "permission denied"
 
 
 def cannot_create(out: Path, what: str, option: str, reason: str) -> ConfigurationError:

@@ -16,7 +16,6 @@ import getpass
 import hashlib
 import itertools
 import json
-import os
 import re
 import secrets
 import socket
@@ -39,6 +38,7 @@ from tracegraph.errors import (
     ServerUnavailable,
     TracegraphError,
 )
+from tracegraph.folders import READ_ONLY, unwritable
 from tracegraph.graph import TraceGraph
 from tracegraph.idtext import SPELLING, folded_note, unfolded_lots_note
 from tracegraph.importing import full as full_dump
@@ -956,11 +956,13 @@ def _writable(path: Path, files: Sequence[Path]) -> Path:
             f"cannot write the reject file {path}: {exc.strerror or exc}",
             hint="pass --rejects a file in a folder you can write",
         ) from None
-    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    why = unwritable(path.parent, path)
+    if why is not None:
         raise ConfigurationError(
-            f"cannot write the reject file {path}: permission denied",
-            hint="pass --rejects a file in a folder you can write",
-        )
+            f"cannot write the reject file {path}: {why}",
+            hint="pass --rejects a file on a file system mounted for writing (not read-only)"
+            if why == READ_ONLY else "pass --rejects a file in a folder you can write",
+        )  # fmt: skip
     # absolute: a nightly job's log and the ledger name it wherever the job was started from
     return path.absolute()
 
