@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from locks import lock_held_for
 from typer.testing import CliRunner
 
 from tracegraph import health, server
@@ -707,27 +708,10 @@ def test_a_lock_let_go_within_seconds_is_not_reported_held(graph: TraceGraph) ->
     import starting, or db reset") and `imports` showed an interrupted run as running. Here a
     holder (as `db reset` holds it) lets go after 2.5 s: the first probe times out, the second
     sees it go."""
-    import threading
-
-    graph.write("import/lock_node")
-    taken, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with graph.held_lock("import/take_lock", wait_seconds=5.0, token="db reset") as held:
-            assert held
-            taken.set()
-            release.wait(2.5)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert taken.wait(10)
+    with lock_held_for(graph, 2.5):
         started = time.monotonic()
         assert run.running_import(graph) is None
         assert 1.0 <= time.monotonic() - started < 10.0
-    finally:
-        release.set()
-        holder.join()
     # held the whole time: still reported, after both probes
     with graph.held_lock("import/take_lock", wait_seconds=5.0, token="db reset") as held:
         assert held

@@ -9,12 +9,12 @@ though `db status` knew ("Import running: run …")."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from locks import lock_held_for
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
@@ -102,25 +102,11 @@ def test_an_answer_tries_the_lock_once_and_running_import_twice(importing: Trace
     running_import's 1 s + 5 s, and the answers' check's own 1 s). A holder lets go 2.5 s
     after taking the lock: the answer's check gives up after its one 1 s try (a trace during
     an import must not wait 6 s) and warns; a second probe of two tries sees the lock go."""
-    taken, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with importing.held_lock("import/take_lock", wait_seconds=5.0, token="reset") as held:
-            assert held
-            taken.set()
-            release.wait(2.5)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert taken.wait(10)
+    with lock_held_for(importing, 2.5):
         started = time.monotonic()
         assert importing.import_under_way() is not None
         assert time.monotonic() - started < 2.5
         assert importing.import_lock_free(tries=2)  # 1 s, then the 5 s try sees it go
-    finally:
-        release.set()
-        holder.join()
 
 
 def test_each_graph_warns_of_the_import_its_own_connection_saw(
