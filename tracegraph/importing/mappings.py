@@ -712,13 +712,9 @@ def _filled(template: Any, cells: dict[str, str]) -> tuple[list[str], str]:
 def _value(
     mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], epoch: datetime = EPOCH_1900
 ) -> str:
+    """One cell of a mapped row, `spec` as _made gives it (a bare name is text copied)."""
     if isinstance(spec, str):
-        if kind not in _NUMERIC:
-            return cells.get(spec, "")
-        # a number copied from its column is read as { column = … } reads it, in the mapping's
-        # notation: `quantity = "Menge"` read 1.250 under a decimal comma as 1.25 (validation's
-        # notation), and rejected 2,5
-        spec = {"column": spec}
+        return cells.get(spec, "")
     if "value" in spec:
         return str(spec["value"])
     if "template" in spec:
@@ -784,18 +780,31 @@ def _source_columns(spec: Any) -> set[str]:
 _PLAIN_DECIMAL_COMMA = re.compile(r"-?(0|[1-9]\d*),\d+")
 
 
-def _extra(mapping: Mapping, name: str, how: Any, value: str) -> str:
-    """An extra (x_) column copied from a text cell under a decimal-comma mapping: 180,5 becomes
-    180.5, so that validation keeps it as a number (oven_temp_c > 180 in a query); 1.250, which
-    validation would read as 1.25, stays text — in such an export it is 1250 or a code. Cells
-    stored as numbers, converted amounts and constants are left as they are."""
+# How _extra treats a made value: as made, as text, or a plain decimal comma read (180,5)
+_AS_MADE, _AS_TEXT, _COMMA = "", "text", "comma"
+
+
+def _extra_how(mapping: Mapping, name: str, how: Any) -> str:
+    """How an extra (x_) column's text cells are kept under a decimal-comma mapping: 180,5
+    becomes 180.5, so that validation keeps it as a number (oven_temp_c > 180 in a query);
+    1.250, which validation would read as 1.25, stays text — in such an export it is 1250 or a
+    code. Converted amounts and constants are left as they are; `text = true` keeps the text."""
     if isinstance(how, dict) and how.get("text"):
-        return PlainText(value)  # a document number (SAP's MBLNR) is no amount: 4900000001.0
-    if mapping.decimal != "," or not name.startswith("x_") or isinstance(value, StoredValue):
-        return value
+        return _AS_TEXT  # a document number (SAP's MBLNR) is no amount: 4900000001.0
+    if mapping.decimal != "," or not name.startswith("x_"):
+        return _AS_MADE
     # `x_temp = { column = "TEMP" }` is `x_temp = "TEMP"`: it kept 1.250 for validation, which
     # read it as 1.25
     if not isinstance(how, str) and set(how) != {"column"}:
+        return _AS_MADE
+    return _COMMA
+
+
+def _extra(how: str, value: str) -> str:
+    """A made value as _extra_how says to keep it; a cell stored as a number is left as it is."""
+    if how == _AS_TEXT:
+        return PlainText(value)
+    if how != _COMMA or isinstance(value, StoredValue):
         return value
     if _PLAIN_DECIMAL_COMMA.fullmatch(value.strip()):
         return value.strip().replace(",", ".")
@@ -805,6 +814,47 @@ def _extra(mapping: Mapping, name: str, how: Any, value: str) -> str:
 def _kind(column: Column | None) -> Kind:
     """Extra (x_) columns are text until validation decides they look like numbers."""
     return column.kind if column is not None else Kind.TEXT
+
+
+@dataclass(frozen=True)
+class _Made:
+    """How a section makes one of its columns, decided once per section: it was decided again
+    for every cell (the table's column looked up, a dict per number cell, a set per extra)."""
+
+    name: str  # as the section names it (x_ for an extra column)
+    kind: Kind
+    spec: Any  # a source column's name (its text copied), else a { … } entry
+    extra: str  # how _extra keeps the made value
+    # the source cells whose spreadsheet error (#REF!) leaves an extra column empty
+    errors: tuple[str, ...] = ()
+
+
+def _made(mapping: Mapping, rule: FileRule, spreadsheet: bool) -> tuple[_Made, ...]:
+    """How `rule` makes each of its columns."""
+    table = TABLES[rule.table]
+    made = []
+    for name, how in rule.columns.items():
+        kind = _kind(table.column(name))
+        # a number copied from its column is read as { column = … } reads it, in the mapping's
+        # notation: `quantity = "Menge"` read 1.250 under a decimal comma as 1.25 (validation's
+        # notation), and rejected 2,5
+        spec = {"column": how} if isinstance(how, str) and kind in _NUMERIC else how
+        extra = name.startswith("x_") and spreadsheet
+        made.append(_Made(name, kind, spec, _extra_how(mapping, name, how),
+                          tuple(sorted(_source_columns(how))) if extra else ()))  # fmt: skip
+    return tuple(made)
+
+
+def _made_row(
+    mapping: Mapping, made: tuple[_Made, ...], cells: dict[str, str], epoch: datetime
+) -> dict[str, str]:
+    """A source row's cells as the section's columns."""
+    return {
+        each.name: "" if each.errors and any(
+            isinstance(cells.get(s), SpreadsheetError) for s in each.errors)
+        else _extra(each.extra, _value(mapping, each.kind, each.spec, cells, epoch))
+        for each in made
+    }  # fmt: skip
 
 
 @dataclass
@@ -900,7 +950,6 @@ def apply_mapping(
         result.rejects.append((rules[0].table, Reject(str(raw.path), line, "", *problem)))
     rejected_whole: set[str] = set()  # tables whose rows are all rejected (an unclear `where`)
     for rule in rules:
-        spec = TABLES[rule.table]
         header = tuple(rule.columns)
         rows: list[tuple[int, dict[str, str]]] = []
         # A source column named twice, which this table reads: which one is meant? Not guessed
@@ -933,8 +982,7 @@ def apply_mapping(
              for source in _source_columns(how)} if spreadsheet else ()
         )  # fmt: skip
         selecting = sorted(where) if spreadsheet else []
-        extra_sources = {name: _source_columns(how) for name, how in rule.columns.items()
-                         if spreadsheet and name.startswith("x_")}  # fmt: skip
+        made = _made(mapping, rule, spreadsheet)
         # Each row once per table, however many of the table's sections cannot tell.
         repeat = bool(unclear) and rule.table in rejected_whole
         if unclear:
@@ -956,13 +1004,7 @@ def apply_mapping(
                                        f"in {in_header}")  # fmt: skip
                 if missing_reason:
                     raise _CellProblem(missing[0][0], "", missing_reason)
-                rows.append((line, {
-                    name: "" if name in extra_sources and any(
-                        isinstance(cells.get(s), SpreadsheetError) for s in extra_sources[name])
-                    else _extra(mapping, name, how, _value(mapping, _kind(spec.column(name)),
-                                                           how, cells, epoch))
-                    for name, how in rule.columns.items()
-                }))  # fmt: skip
+                rows.append((line, _made_row(mapping, made, cells, epoch)))
             except _CellProblem as problem:
                 taken.add(line)
                 reject = Reject(str(raw.path), line, problem.column, problem.value[:200],
