@@ -17,6 +17,8 @@ from tracegraph.cli.main import app
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.mappings import _CellProblem, _moment, load_mapping
+from tracegraph.importing.run import check_paths
+from tracegraph.importing.validate import Reject
 
 RECEIPT_HEADER = ["Charge", "Material", "Menge", "Einheit", "Eingang"]
 STEP_HEADER = ["Auftrag", "Vorgang", "Start", "Richtung", "Charge", "Menge", "Einheit"]
@@ -356,6 +358,45 @@ def test_the_reject_file_names_the_table_and_an_unreadable_file_no_made_up_table
     ]
     assert "Wareneingang" not in summary["tables"]
     assert (summary["tables"]["lots"]["read"], summary["tables"]["lots"]["rejected"]) == (1, 1)
+
+
+def test_a_mapped_row_s_reject_is_made_once_as_the_reject_file_has_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mapped workbook's rejects were copied up to three times after they were made: given
+    their sheet, put in source terms, given their table — each a new Reject per rejected row,
+    and a list of them (a file of 100,000 rejected rows: 400,000 Rejects). Now validation's
+    reject is copied once, as the reject file has it, and the mapping's is made so: 60 rows
+    validation rejects and 40 the mapping rejects are 60 × 2 + 40 Rejects, not 60 × 4 + 40 × 3,
+    with the same sheet, table, source column and value."""
+    import openpyxl
+
+    (tmp_path / "export").mkdir()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Wareneingang"
+    sheet.append(RECEIPT_HEADER)
+    for n in range(100):  # a negative quantity (validation), a quantity in words (mapping)
+        sheet.append([f"R-{n}", "FLOUR", "-5" if n < 60 else "fünf", "kg", SERIAL])
+    book.save(tmp_path / "export" / "plant.xlsx")
+    (tmp_path / "mapping.toml").write_text('timezone = "UTC"\n' + LOTS.replace("FORMAT",
+                                           '"excel"'), encoding="utf-8")  # fmt: skip
+    made = []
+    init = Reject.__init__
+
+    def counted(self: Reject, *args: Any, **kwargs: Any) -> None:
+        made.append(1)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Reject, "__init__", counted)
+    summary = check_paths([tmp_path / "export"], mapping=load_mapping(tmp_path / "mapping.toml"),
+                          reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    assert len(made) == 60 * 2 + 40
+    rejects = sorted(summary.rejects, key=lambda r: r.line)
+    assert [(r.line, r.column, r.value, r.sheet, r.table) for r in rejects[::60]] == [
+        (2, "Menge (quantity)", "-5", "Wareneingang", "lots"),
+        (62, "Menge", "fünf", "Wareneingang", "lots"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,6 @@ that no section takes are not imported; the import counts them in a note, by the
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import difflib
 import fnmatch
 import functools
@@ -871,14 +870,23 @@ class MappedFile:
     _cells: dict[int, dict[str, str]] | None = None  # source rows by line, made at a reject
 
     def in_source_terms(self, table: str, reject: Reject) -> Reject:
-        """Validation's reject of a mapped row as the source file has it — `MENGE (quantity)`
-        and the cell as written, `-10,000` — not the canonical column and the converted value
-        (-10.0), which no line of the file holds: the source is what the user mends. As it is
-        when no one source cell made the value (a constant, a quantity summed by combine)."""
-        if self.source is None:
-            return reject
+        """Validation's reject of a mapped row of `table` as the reject file has it, made once:
+        with its sheet and table, and as the source file has it — `MENGE (quantity)` and the
+        cell as written, `-10,000` — not the canonical column and the converted value (-10.0),
+        which no line of the file holds: the source is what the user mends. The canonical
+        column and value when no one source cell made the value (a constant, a quantity summed
+        by combine)."""
+        column, value = reject.column, reject.value
+        source = None if self.source is None else self._made_from(self.source, table, reject)
+        if source is not None:
+            column, value = f"{source[0]} ({reject.column})", source[1]
+        sheet = "" if self.source is None else self.source.sheet
+        return Reject(reject.file, reject.line, column, value, reject.reason, sheet, table)
+
+    def _made_from(self, source: RawTable, table: str, reject: Reject) -> tuple[str, str] | None:
+        """The source column(s) and text that made the rejected value, if one cell did."""
         if self._cells is None:  # only a file with rejects pays for the index
-            self._cells = dict(self.source.rows)
+            self._cells = dict(source.rows)
         cells = self._cells.get(reject.line)
         rule = None if cells is None else next(
             (r for r in self.rules if r.table == table and r.takes(cells)), None
@@ -887,14 +895,10 @@ class MappedFile:
             reject.column, rule.columns.get(f"x_{reject.column}")
         )  # fmt: skip
         if cells is None or rule is None or how is None:
-            return reject
+            return None
         if rule.combine and reject.column == "quantity":
-            return reject
-        source = _source_cell(how, cells)
-        if source is None:
-            return reject
-        return dataclasses.replace(reject, column=f"{source[0]} ({reject.column})",
-                                   value=source[1])  # fmt: skip
+            return None
+        return _source_cell(how, cells)
 
     def untaken_note(self, path: Path | str) -> str | None:
         """The rows no section's `where` took, counted by what their `where` columns hold."""
@@ -947,7 +951,8 @@ def apply_mapping(
               if (problem := row_problem(cells)) is not None}  # fmt: skip
     taken = set(broken)
     for line, problem in broken.items() if rules else ():
-        result.rejects.append((rules[0].table, Reject(str(raw.path), line, "", *problem)))
+        result.rejects.append((rules[0].table, Reject(str(raw.path), line, "", *problem,
+                                                      raw.sheet, rules[0].table)))  # fmt: skip
     rejected_whole: set[str] = set()  # tables whose rows are all rejected (an unclear `where`)
     for rule in rules:
         header = tuple(rule.columns)
@@ -1008,10 +1013,10 @@ def apply_mapping(
             except _CellProblem as problem:
                 taken.add(line)
                 reject = Reject(str(raw.path), line, problem.column, problem.value[:200],
-                                problem.reason)  # fmt: skip
+                                problem.reason, raw.sheet, rule.table)  # fmt: skip
                 result.rejects.append((rule.table, reject))
         if rule.combine:
-            rows = _summed(rule.table, rows, raw.path, result)
+            rows = _summed(rule.table, rows, raw, result)
         renamed = {n: re.sub(r"^x_", "", n) for n in header}
         result.tables.append((
             rule.table,
@@ -1028,7 +1033,7 @@ def apply_mapping(
 
 
 def _summed(
-    table: str, rows: list[tuple[int, dict[str, str]]], path: Path, result: MappedFile
+    table: str, rows: list[tuple[int, dict[str, str]]], raw: RawTable, result: MappedFile
 ) -> list[tuple[int, dict[str, str]]]:
     """Rows naming one link (the same step or shipment and lot) as one row, on the first one's
     line, whose quantity is their sum: an ERP posts a batch's issue to an order in parts and
@@ -1039,6 +1044,7 @@ def _summed(
     incomplete are left to validation. Only this file's rows are summed: a link's parts in
     other files or imports replace each other (see importers/README.md)."""
     key = TABLES[table].key
+    path, sheet = raw.path, raw.sheet
     # per link: the first row's line, that row, the sum so far and the sum of sizes
     first: dict[tuple[str, ...], tuple[int, dict[str, str], Decimal, Decimal]] = {}
     kept: list[tuple[int, dict[str, str]]] = []
@@ -1058,7 +1064,7 @@ def _summed(
             reason = (f"another unit than line {first[link][0]}, whose quantity this row would "
                       "add to (combine = \"sum\")")  # fmt: skip
             result.rejects.append((table, Reject(str(path), line, "uom", row.get("uom", ""),
-                                                 reason)))  # fmt: skip
+                                                 reason, sheet, table)))  # fmt: skip
         else:
             at, total, amounts, sizes = first[link]
             first[link] = (at, total, amounts + amount, sizes + abs(amount))

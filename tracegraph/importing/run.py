@@ -1113,10 +1113,8 @@ class _Files:
         left = Counter(path for path, _ in units)
         found: dict[Path, list[Reject]] = {}
         for path, table in units:
-            rejects = self._one(path, table)
-            if table is not None:  # a mapped file's table: a row two tables reject is two lines
-                rejects = [r if r.table else r.placed(table=table) for r in rejects]
-            found.setdefault(path, []).extend(rejects)
+            # a mapped file's rejects name their table: a row two tables reject is two lines
+            found.setdefault(path, []).extend(self._one(path, table))
             left[path] -= 1
             if not left[path]:
                 self._mapped.pop(path, None)
@@ -1221,8 +1219,8 @@ class _Files:
             written = _write_raw(self.graph, _one_table(parts), table, self.zone, counts,
                                  self.log, self.progress, self.state, unconverted=len(rejects),
                                  overlaps=self.overlaps)  # fmt: skip
-            sheet = parts[0].sheet
-            found += [r.placed(sheet=sheet) for r in rejects]
+            # each made once as the reject file has it (its sheet, table, source terms)
+            found += rejects
             found += [one.in_source_terms(table, reject) for reject in written]
         return found
 
@@ -1345,8 +1343,11 @@ def _import_file(
         return [Reject(str(path), 0, "", "", str(problem))]
     _note_unread_sheets(raw, state, [name] if name in TABLES else [])
     _note_renamed(raw, name, state, log)  # a mapping names its columns: not guessed there
-    return _write_raw(graph, raw, name, zone, counts, log, progress, state, began,
-                      overlaps=overlaps)  # fmt: skip
+    file_rejects = _write_raw(graph, raw, name, zone, counts, log, progress, state, began,
+                              overlaps=overlaps)  # fmt: skip
+    if raw.sheet:  # a workbook's rejects name their sheet
+        return [r.placed(sheet=raw.sheet) for r in file_rejects]
+    return file_rejects
 
 
 def _say(state: RunState, log: Log, note: str) -> None:
@@ -1566,9 +1567,11 @@ def _write_raw(
     overlaps: _Overlaps | None = None,
 ) -> list[Reject]:
     """Validate and write (or, without a graph, count) one table's rows of one file, and log
-    its line; `unconverted`: the file's rows of this table its mapping already rejected, so
-    that the line's counts are the file's, as the summary's are; `overlaps`: the rows of the
-    run's earlier files of the table, to say which of them this file's rows overrule."""
+    its line; its rejects as validation and the writer made them (the caller gives them their
+    sheet, or source terms, in one copy). `unconverted`: the file's rows of this table its
+    mapping already rejected, so that the line's counts are the file's, as the summary's are;
+    `overlaps`: the rows of the run's earlier files of the table, to say which of them this
+    file's rows overrule."""
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
@@ -1644,8 +1647,6 @@ def _write_raw(
         f"{len(file_rejects) + unconverted:,} rejected, "
         f"{raw.encoding}{note}, {read / max(seconds, 1e-9):,.0f} rows/s"
     )
-    if raw.sheet:  # a workbook's rejects name their sheet
-        return [r.placed(sheet=raw.sheet) for r in file_rejects]
     return file_rejects
 
 
