@@ -360,6 +360,34 @@ def test_the_reject_file_names_the_table_and_an_unreadable_file_no_made_up_table
     assert (summary["tables"]["lots"]["read"], summary["tables"]["lots"]["rejected"]) == (1, 1)
 
 
+def test_a_mapped_file_no_section_matches_has_no_table_in_the_reject_file(
+    tmp_path: Path,
+) -> None:
+    """A file named on the command line that no [[file]] section of the mapping matches got
+    its file name as its rejects' table (`lieferungen` for Lieferungen.csv), which is no
+    table: the reject file's `table` is the table a row was read for, and no table read its
+    2 rows. Now it is empty; the reason names the file and the mapping."""
+    (tmp_path / "export").mkdir()
+    _workbook(tmp_path / "export" / "plant.xlsx")
+    other = tmp_path / "export" / "Lieferungen.csv"
+    other.write_text("Lieferschein,Kunde\nL-1,K-1\nL-2,K-2\n", encoding="utf-8")
+    (tmp_path / "mapping.toml").write_text('timezone = "UTC"\n' + LOTS.replace("FORMAT",
+                                           '"excel"'), encoding="utf-8")  # fmt: skip
+    summary = check_paths([tmp_path / "export" / "plant.xlsx", other],
+                          mapping=load_mapping(tmp_path / "mapping.toml"),
+                          reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    with open(tmp_path / "rejects.csv", encoding="utf-8-sig", newline="") as f:
+        rejects = list(csv.DictReader(f))
+    assert [(Path(r["file"]).name, r["line"], r["reason"], r["sheet"], r["table"])
+            for r in rejects] == [
+        ("Lieferungen.csv", "2", "no [[file]] section of mapping.toml matches Lieferungen.csv",
+         "", ""),
+        ("Lieferungen.csv", "3", "no [[file]] section of mapping.toml matches Lieferungen.csv",
+         "", ""),
+    ]  # fmt: skip
+    assert summary.tables["lots"].written == 2
+
+
 def test_a_mapped_row_s_reject_is_made_once_as_the_reject_file_has_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

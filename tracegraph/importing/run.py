@@ -504,7 +504,8 @@ def import_paths(
                 refused = full_dump.refusal(removals, limit)
                 if refused is not None:
                     if rejects:  # the night's rows are written: their rejects are not lost
-                        log(f"rejected rows written to {write_rejects(reject_path, rejects)}")
+                        written_to = write_rejects(reject_path, rejects, mapped=bool(mapping))
+                        log(f"rejected rows written to {written_to}")
                     raise refused
                 removed_file = _remove_rows(graph, run_id, removals, reject_path, log, state)
             # the bounds of devices and operators whose steps changed or went, exactly
@@ -535,7 +536,7 @@ def import_paths(
                 removed_file=removed_file, completes=[run["run_id"] for run in completes],
             )  # fmt: skip
             if rejects:
-                summary.reject_file = write_rejects(reject_path, rejects)
+                summary.reject_file = write_rejects(reject_path, rejects, mapped=bool(mapping))
         except (Exception, KeyboardInterrupt) as error:
             # Any failure, a bug included, marks the run failed if the server still answers;
             # Ctrl-C (and SIGTERM, see cli/imports.py) marks it interrupted — it stayed
@@ -946,7 +947,7 @@ def check_paths(
         refused=refused,
     )  # fmt: skip
     if rejects:
-        summary.reject_file = write_rejects(reject_path, rejects)
+        summary.reject_file = write_rejects(reject_path, rejects, mapped=bool(mapping))
     return summary
 
 
@@ -1695,13 +1696,17 @@ def _rewritten(graph: TraceGraph, state: RunState) -> set[Any]:
     return {i for i, s in state.relinked.items() if s is None or s in known or s in found}
 
 
-def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:
+def write_rejects(path: Path, rejects: Sequence[Reject], mapped: bool = False) -> Path:
+    """The reject file. `mapped`: the run's files went through a mapping, whose rejects name
+    their table, and a reject without one is of a file no section reads (its `table` is left
+    empty: it was the file's name, which is no table)."""
     # `sheet` and `table` came later: added at the end, as the file is a public contract. A
     # canonical file's rejects are of the table its name says (set here, once per file: a
     # reject made again for it cost a sixth more in a file of 200,000 rejected rows).
     tables: dict[str, str] = {}
     rows = ([r.file, r.line, r.column, spreadsheet_safe(r.value[:500]), r.reason, r.sheet,
-             r.table or tables.get(r.file) or tables.setdefault(r.file, table_name(Path(r.file)))]
+             r.table if r.table or mapped
+             else tables.get(r.file) or tables.setdefault(r.file, table_name(Path(r.file)))]
             for r in rejects)  # fmt: skip
     return write_private_csv(
         path,
