@@ -131,7 +131,7 @@ def test_sections_read_the_sheets_they_name_of_one_workbook(
     assert (tables["step_inputs"]["written"], tables["step_inputs"]["rejected"]) == (1, 1)
     assert [(r["line"], r["column"], r["value"], r["reason"], r["sheet"], r["table"])
             for r in rejects] == [
-        ("3", "Menge", "zwei", "not a number", "Produktion", "step_inputs"),
+        ("3", "Menge (quantity)", "zwei", "not a number", "Produktion", "step_inputs"),
     ]  # fmt: skip
     assert any("sheets with data not read: 'Versand'" in note for note in summary["notes"])
 
@@ -233,7 +233,7 @@ def test_a_1904_workbook_s_serial_dates_count_from_1904(runner: CliRunner, tmp_p
     code, _, rejects = _import(runner, tmp_path, mapping, "--dry-run")
     # expires_at has no "excel": its reason counts the serial from 1904 too
     assert code == 1
-    assert {r["column"] for r in rejects} == {"Eingang"}
+    assert {r["column"] for r in rejects} == {"Eingang (expires_at)"}
     assert rejects[0]["reason"].startswith(
         f"an Excel serial date stored as a number: {SERIAL - 1462} is 2026-11-03 08:00 — "
     )
@@ -302,7 +302,7 @@ def test_a_txt_file_a_section_names_is_read_with_the_section_s_delimiter(
     assert (tables["shipment_lines"]["written"], tables["shipment_lines"]["rejected"]) == (1, 1)
     assert [(Path(r["file"]).name, r["line"], r["column"], r["value"], r["table"])
             for r in rejects] == [
-        ("Versand.txt", "3", "Menge", "zehn", "shipment_lines"),
+        ("Versand.txt", "3", "Menge (quantity)", "zehn", "shipment_lines"),
     ]  # fmt: skip
     # named on the command line, too
     code, summary, _ = _import(runner, tmp_path, mapping, "--dry-run",
@@ -388,6 +388,30 @@ def test_a_mapped_file_no_section_matches_has_no_table_in_the_reject_file(
     assert summary.tables["lots"].written == 2
 
 
+def test_a_number_the_mapping_rejects_is_named_as_validation_names_its_rejects(
+    tmp_path: Path,
+) -> None:
+    """Two rejects of one column of one mapped file were named two ways: `zwei`, which the
+    mapping cannot read as a number, by its source column alone (`Menge`), and `-5`, which
+    validation rejects, as `Menge (quantity)`. Both now name the source column and the one it
+    fills; so does a date the mapping cannot read (`Eingang (created_at)`)."""
+    (tmp_path / "export").mkdir()
+    (tmp_path / "export" / "Wareneingang.csv").write_text(
+        "Charge;Material;Menge;Einheit;Eingang\nR-1;FLOUR;zwei;kg;03.11.2026\n"
+        "R-2;FLOUR;-5;kg;03.11.2026\nR-3;FLOUR;5;kg;3. November\n", encoding="utf-8")  # fmt: skip
+    mapping = (LOTS.replace("FORMAT", '"%d.%m.%Y"').replace("plant.xlsx", "Wareneingang.csv")
+               .replace('sheet = "Wareneingang"\n', ""))  # fmt: skip
+    (tmp_path / "mapping.toml").write_text('timezone = "UTC"\ndelimiter = ";"\n' + mapping,
+                                           encoding="utf-8")  # fmt: skip
+    summary = check_paths([tmp_path / "export"], mapping=load_mapping(tmp_path / "mapping.toml"),
+                          reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    assert sorted((r.line, r.column, r.value) for r in summary.rejects) == [
+        (2, "Menge (quantity)", "zwei"),
+        (3, "Menge (quantity)", "-5"),
+        (4, "Eingang (created_at)", "3. November"),
+    ]
+
+
 def test_a_mapped_row_s_reject_is_made_once_as_the_reject_file_has_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -423,7 +447,7 @@ def test_a_mapped_row_s_reject_is_made_once_as_the_reject_file_has_it(
     rejects = sorted(summary.rejects, key=lambda r: r.line)
     assert [(r.line, r.column, r.value, r.sheet, r.table) for r in rejects[::60]] == [
         (2, "Menge (quantity)", "-5", "Wareneingang", "lots"),
-        (62, "Menge", "fünf", "Wareneingang", "lots"),
+        (62, "Menge (quantity)", "fünf", "Wareneingang", "lots"),
     ]
 
 

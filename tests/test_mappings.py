@@ -157,15 +157,16 @@ _NO_LB = "unit 'LB' is not in the mapping's [units]: add LB = { to = \"lb\", fac
         (
             ";02.11.2026;08:15:00;",
             ";2026-11-02;08:15:00;",
-            "BUDAT + CPUTM",
+            "BUDAT + CPUTM (created_at)",
             "not a date/time like %d.%m.%Y %H:%M:%S or %d.%m.%Y",
         ),
-        (";KG;02.11.2026", ";LB;02.11.2026", "MEINS", _NO_LB),
-        (";1.250,000;", ";viel;", "MENGE", "not a number"),
+        (";KG;02.11.2026", ";LB;02.11.2026", "MEINS (quantity)", _NO_LB),
+        (";1.250,000;", ";viel;", "MENGE (quantity)", "not a number"),
         # Another notation than the mapping's decimal comma is rejected, not read as 125.
-        (";1.250,000;", ";1.25;", "MENGE", _OTHER_NOTATION),
-        (";1.250,000;", ";0.250;", "MENGE", _OTHER_NOTATION),  # not 250: a '.' in 0.250
-        (";1.250,000;", ";1 25,5;", "MENGE", _OTHER_NOTATION),  # spaces group thousands only
+        (";1.250,000;", ";1.25;", "MENGE (quantity)", _OTHER_NOTATION),
+        (";1.250,000;", ";0.250;", "MENGE (quantity)", _OTHER_NOTATION),  # not 250
+        # spaces group thousands only
+        (";1.250,000;", ";1 25,5;", "MENGE (quantity)", _OTHER_NOTATION),
     ],
 )
 def test_cells_the_mapping_cannot_convert_are_rejected_with_the_source_column(
@@ -461,7 +462,7 @@ def test_a_reports_title_lines_above_the_header_are_skipped_and_lines_stay_physi
     code, summary = _import_json(runner, folder, mapping)
     assert code == 1
     assert summary["tables"]["lots"] == {**summary["tables"]["lots"], "read": 5, "rejected": 1}
-    assert _rejects(summary) == [("MSEG_movements.csv", "6", "MEINS", _NO_LB)]
+    assert _rejects(summary) == [("MSEG_movements.csv", "6", "MEINS (quantity)", _NO_LB)]
 
 
 def test_a_header_line_past_the_end_of_the_file_is_said(
@@ -1010,11 +1011,12 @@ def test_a_unit_tracegraph_knows_needs_no_units_entry(tmp_path: Path) -> None:
     ]  # fmt: skip
     to = "(to: one of g, gal, kg, l, lb, m, mg, ml, oz, pcs, qt, t)"
     assert [(r.line, r.column, r.reason) for _, r in mapped.rejects] == [
-        (4, "U", "unit 'KG' is not in the mapping's [units]: add KG = { to = \"kg\", factor = 1 }"),
-        (5, "U", f"unit 'Stk' is not in the mapping's [units]: add Stk = {{ to = \"…\", "
-                 f"factor = … }} {to}"),
-        (6, "U", f"unit '千克' is not in the mapping's [units]: add \"千克\" = {{ to = \"…\", "
-                 f"factor = … }} {to}"),
+        (4, "U (quantity)", "unit 'KG' is not in the mapping's [units]: add KG = { to = \"kg\", "
+                            "factor = 1 }"),
+        (5, "U (quantity)", f"unit 'Stk' is not in the mapping's [units]: add Stk = {{ to = "
+                            f"\"…\", factor = … }} {to}"),
+        (6, "U (quantity)", f"unit '千克' is not in the mapping's [units]: add \"千克\" = {{ to = "
+                            f"\"…\", factor = … }} {to}"),
     ]  # fmt: skip
 
 

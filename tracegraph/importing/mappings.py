@@ -41,7 +41,8 @@ canonical column:
     table = "step_inputs"
     where = { BWART = ["261", "262"], AUFNR = { not = "" } }   # only these rows (see below)
 
-A cell a mapping cannot convert is rejected with the source file, line and source column —
+A cell a mapping cannot convert is rejected with the source file, line and source column with
+the canonical one it fills, `MENGE (quantity)`, as validation's rejects of a mapped row are —
 also a number in another notation than `decimal` says (0.25 under a decimal comma), rather than
 read as 25. SAP's trailing minus (5,000-) is a negative number.
 One source file may feed several canonical tables (several `[[file]]` sections match it):
@@ -821,6 +822,7 @@ class _Made:
     for every cell (the table's column looked up, a dict per number cell, a set per extra)."""
 
     name: str  # as the section names it (x_ for an extra column)
+    label: str  # as the table's rows name it, in a reject's `SOURCE (label)`
     kind: Kind
     spec: Any  # a source column's name (its text copied), else a { … } entry
     extra: str  # how _extra keeps the made value
@@ -839,7 +841,8 @@ def _made(mapping: Mapping, rule: FileRule, spreadsheet: bool) -> tuple[_Made, .
         # notation), and rejected 2,5
         spec = {"column": how} if isinstance(how, str) and kind in _NUMERIC else how
         extra = name.startswith("x_") and spreadsheet
-        made.append(_Made(name, kind, spec, _extra_how(mapping, name, how),
+        made.append(_Made(name, name.removeprefix("x_"), kind, spec,
+                          _extra_how(mapping, name, how),
                           tuple(sorted(_source_columns(how))) if extra else ()))  # fmt: skip
     return tuple(made)
 
@@ -847,13 +850,20 @@ def _made(mapping: Mapping, rule: FileRule, spreadsheet: bool) -> tuple[_Made, .
 def _made_row(
     mapping: Mapping, made: tuple[_Made, ...], cells: dict[str, str], epoch: datetime
 ) -> dict[str, str]:
-    """A source row's cells as the section's columns."""
-    return {
-        each.name: "" if each.errors and any(
-            isinstance(cells.get(s), SpreadsheetError) for s in each.errors)
-        else _extra(each.extra, _value(mapping, each.kind, each.spec, cells, epoch))
-        for each in made
-    }  # fmt: skip
+    """A source row's cells as the section's columns. A cell it cannot convert is named by its
+    source column and the column it fills, `Menge (quantity)`, as validation's rejects of a
+    mapped row are (MappedFile.in_source_terms)."""
+    row = {}
+    for each in made:
+        if each.errors and any(isinstance(cells.get(s), SpreadsheetError) for s in each.errors):
+            row[each.name] = ""
+            continue
+        try:
+            row[each.name] = _extra(each.extra, _value(mapping, each.kind, each.spec, cells, epoch))
+        except _CellProblem as problem:
+            raise _CellProblem(f"{problem.column} ({each.label})", problem.value,
+                               problem.reason) from None  # fmt: skip
+    return row
 
 
 @dataclass
