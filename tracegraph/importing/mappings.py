@@ -195,12 +195,17 @@ def _bad(path: Path, problem: str, hint: str | None = None) -> ConfigurationErro
 def _unknown(
     path: Path, where: str, what: str, name: str, known: Iterable[str]
 ) -> ConfigurationError:
-    """A name the mapping does not know (a typo'd key, table or column), with the closest one it
-    does know and, in the hint, all of them."""
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    guess = f" (did you mean {close[0]!r}?)" if close else ""
-    return _bad(path, f"{where}unknown {what} {name!r}{guess}",
+    """A name the mapping does not know (a typo'd key, table or setting), with the closest one
+    it does know and, in the hint, all of them."""
+    return _bad(path, f"{where}unknown {what} {name!r}{_did_you_mean(name, known)}",
                 f"known {what}s: {', '.join(sorted(known))}")  # fmt: skip
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """` (did you mean 'match'?)` when `name` is close to a name the mapping knows (a typo),
+    else nothing."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _not_toml(path: Path, text: str, error: tomllib.TOMLDecodeError) -> ConfigurationError:
@@ -308,9 +313,8 @@ def load_mapping(path: Path) -> Mapping:
             where = f"[[file]] {number} ({table}), column {column!r}"
             if TABLES[table].column(column) is None and not column.startswith("x_"):
                 names = [c.name for c in TABLES[table].columns]
-                close = difflib.get_close_matches(column, names, n=1, cutoff=0.6)
-                guess = f" (did you mean {close[0]!r}?)" if close else ""
-                raise _bad(path, f"{where}: table {table} has no such column{guess}",
+                raise _bad(path, f"{where}: table {table} has no such column"
+                           f"{_did_you_mean(column, names)}",
                            f"its columns: {', '.join(names)}; an extra property is "
                            f"x_{column}")  # fmt: skip
             if not isinstance(spec, str | dict):
