@@ -367,9 +367,9 @@ def load_mapping(path: Path) -> Mapping:
         raise _bad(path, f"unknown `encoding` {data['encoding']!r} (a Python codec name "
                    "such as gb18030, cp1252 or utf-8)")  # fmt: skip
     header_line = _header_line(path, data.get("header_line")) or 1
-    _delimiter(path, data.get("delimiter"))
+    delimiter = _delimiter(path, data.get("delimiter")) or ","
     return Mapping(
-        path=path, name=str(data.get("name", "")), delimiter=str(data.get("delimiter", ",")),
+        path=path, name=str(data.get("name", "")), delimiter=delimiter,
         decimal=str(data.get("decimal", ".")), encoding=data.get("encoding"),
         header_line=header_line,
         timezone=data.get("timezone"), units=units, rules=tuple(rules),

@@ -201,6 +201,9 @@ class ImportSummary:
         }
 
 
+# Each table's place in the import order (IMPORT_ORDER): nodes before the rows that link them.
+_ORDER = {name: i for i, name in enumerate(IMPORT_ORDER)}
+
 # The files an import writes beside the exports (its reject file, a full import's removals):
 # read back as tables by the next run of the same folder, each row an "unknown table" reject.
 _IMPORT_OUTPUT = re.compile(r"(?:rejects|removed)-(?:dry-run-)?\d{8}T\d{6}Z-[0-9a-f]{6}\.csv",
@@ -284,12 +287,11 @@ def find_files(
     # a file named twice (itself and its folder, or twice over) is read once: its rows were
     # counted, and written, as often as it was named
     files = list({path.resolve(): path for path in files}.values())
-    order = {name: i for i, name in enumerate(IMPORT_ORDER)}
 
     def rank(path: Path) -> int:
         if mapping is None:
-            return order.get(table_name(path), len(order))
-        return min((order[rule.table] for rule in mapping.rules_for(path)), default=len(order))
+            return _ORDER.get(table_name(path), len(_ORDER))
+        return min((_ORDER[rule.table] for rule in mapping.rules_for(path)), default=len(_ORDER))
 
     # Nodes before relationships: master data, lots and steps before the rows that link them —
     # across an export's files too (a delivery file's lines name the lots of a receipts file).
@@ -1076,12 +1078,11 @@ def plan(files: Sequence[Path], mapping: Mapping | None) -> list[tuple[Path, str
     mapped file no section matches (rejected whole in the last place)."""
     if mapping is None:
         return [(path, None) for path in files]
-    order = {name: i for i, name in enumerate(IMPORT_ORDER)}
     units: list[tuple[int, int, Path, str | None]] = []
     for index, path in enumerate(files):
         filled: list[str | None] = [*sorted({rule.table for rule in mapping.rules_for(path)})]
         for table in filled or [None]:
-            units.append((order[table] if table else len(order), index, path, table))
+            units.append((_ORDER[table] if table else len(_ORDER), index, path, table))
     return [(path, table) for _, _, path, table in sorted(units, key=lambda u: u[:2])]
 
 
@@ -1184,9 +1185,8 @@ class _Files:
         """The one reject (line 0) of a file, or a sheet, that cannot be read: counted as one
         row of the first table its sections fill in import order (as a canonical file's is of
         its table), not under a table named after the file, which is no table."""
-        order = {name: i for i, name in enumerate(IMPORT_ORDER)}
         # no section matches a file named on the command line: as its rows would be (_map)
-        table = min((rule.table for rule in rules), key=order.__getitem__, default=path.stem)
+        table = min((rule.table for rule in rules), key=_ORDER.__getitem__, default=path.stem)
         counts = self.tables.setdefault(table, TableCounts(table))
         if str(path) not in counts.files:
             counts.files.append(str(path))
