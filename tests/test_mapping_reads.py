@@ -17,6 +17,8 @@ from tracegraph.cli.main import app
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.mappings import _CellProblem, _moment, load_mapping
+from tracegraph.importing.run import check_paths
+from tracegraph.importing.validate import Reject
 
 RECEIPT_HEADER = ["Charge", "Material", "Menge", "Einheit", "Eingang"]
 STEP_HEADER = ["Auftrag", "Vorgang", "Start", "Richtung", "Charge", "Menge", "Einheit"]
@@ -129,7 +131,7 @@ def test_sections_read_the_sheets_they_name_of_one_workbook(
     assert (tables["step_inputs"]["written"], tables["step_inputs"]["rejected"]) == (1, 1)
     assert [(r["line"], r["column"], r["value"], r["reason"], r["sheet"], r["table"])
             for r in rejects] == [
-        ("3", "Menge", "zwei", "not a number", "Produktion", "step_inputs"),
+        ("3", "Menge (quantity)", "zwei", "not a number", "Produktion", "step_inputs"),
     ]  # fmt: skip
     assert any("sheets with data not read: 'Versand'" in note for note in summary["notes"])
 
@@ -231,7 +233,7 @@ def test_a_1904_workbook_s_serial_dates_count_from_1904(runner: CliRunner, tmp_p
     code, _, rejects = _import(runner, tmp_path, mapping, "--dry-run")
     # expires_at has no "excel": its reason counts the serial from 1904 too
     assert code == 1
-    assert {r["column"] for r in rejects} == {"Eingang"}
+    assert {r["column"] for r in rejects} == {"Eingang (expires_at)"}
     assert rejects[0]["reason"].startswith(
         f"an Excel serial date stored as a number: {SERIAL - 1462} is 2026-11-03 08:00 — "
     )
@@ -300,7 +302,7 @@ def test_a_txt_file_a_section_names_is_read_with_the_section_s_delimiter(
     assert (tables["shipment_lines"]["written"], tables["shipment_lines"]["rejected"]) == (1, 1)
     assert [(Path(r["file"]).name, r["line"], r["column"], r["value"], r["table"])
             for r in rejects] == [
-        ("Versand.txt", "3", "Menge", "zehn", "shipment_lines"),
+        ("Versand.txt", "3", "Menge (quantity)", "zehn", "shipment_lines"),
     ]  # fmt: skip
     # named on the command line, too
     code, summary, _ = _import(runner, tmp_path, mapping, "--dry-run",
@@ -356,6 +358,97 @@ def test_the_reject_file_names_the_table_and_an_unreadable_file_no_made_up_table
     ]
     assert "Wareneingang" not in summary["tables"]
     assert (summary["tables"]["lots"]["read"], summary["tables"]["lots"]["rejected"]) == (1, 1)
+
+
+def test_a_mapped_file_no_section_matches_has_no_table_in_the_reject_file(
+    tmp_path: Path,
+) -> None:
+    """A file named on the command line that no [[file]] section of the mapping matches got
+    its file name as its rejects' table (`lieferungen` for Lieferungen.csv), which is no
+    table: the reject file's `table` is the table a row was read for, and no table read its
+    2 rows. Now it is empty; the reason names the file and the mapping."""
+    (tmp_path / "export").mkdir()
+    _workbook(tmp_path / "export" / "plant.xlsx")
+    other = tmp_path / "export" / "Lieferungen.csv"
+    other.write_text("Lieferschein,Kunde\nL-1,K-1\nL-2,K-2\n", encoding="utf-8")
+    (tmp_path / "mapping.toml").write_text('timezone = "UTC"\n' + LOTS.replace("FORMAT",
+                                           '"excel"'), encoding="utf-8")  # fmt: skip
+    summary = check_paths([tmp_path / "export" / "plant.xlsx", other],
+                          mapping=load_mapping(tmp_path / "mapping.toml"),
+                          reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    with open(tmp_path / "rejects.csv", encoding="utf-8-sig", newline="") as f:
+        rejects = list(csv.DictReader(f))
+    assert [(Path(r["file"]).name, r["line"], r["reason"], r["sheet"], r["table"])
+            for r in rejects] == [
+        ("Lieferungen.csv", "2", "no [[file]] section of mapping.toml matches Lieferungen.csv",
+         "", ""),
+        ("Lieferungen.csv", "3", "no [[file]] section of mapping.toml matches Lieferungen.csv",
+         "", ""),
+    ]  # fmt: skip
+    assert summary.tables["lots"].written == 2
+
+
+def test_a_number_the_mapping_rejects_is_named_as_validation_names_its_rejects(
+    tmp_path: Path,
+) -> None:
+    """Two rejects of one column of one mapped file were named two ways: `zwei`, which the
+    mapping cannot read as a number, by its source column alone (`Menge`), and `-5`, which
+    validation rejects, as `Menge (quantity)`. Both now name the source column and the one it
+    fills; so does a date the mapping cannot read (`Eingang (created_at)`)."""
+    (tmp_path / "export").mkdir()
+    (tmp_path / "export" / "Wareneingang.csv").write_text(
+        "Charge;Material;Menge;Einheit;Eingang\nR-1;FLOUR;zwei;kg;03.11.2026\n"
+        "R-2;FLOUR;-5;kg;03.11.2026\nR-3;FLOUR;5;kg;3. November\n", encoding="utf-8")  # fmt: skip
+    mapping = (LOTS.replace("FORMAT", '"%d.%m.%Y"').replace("plant.xlsx", "Wareneingang.csv")
+               .replace('sheet = "Wareneingang"\n', ""))  # fmt: skip
+    (tmp_path / "mapping.toml").write_text('timezone = "UTC"\ndelimiter = ";"\n' + mapping,
+                                           encoding="utf-8")  # fmt: skip
+    summary = check_paths([tmp_path / "export"], mapping=load_mapping(tmp_path / "mapping.toml"),
+                          reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    assert sorted((r.line, r.column, r.value) for r in summary.rejects) == [
+        (2, "Menge (quantity)", "zwei"),
+        (3, "Menge (quantity)", "-5"),
+        (4, "Eingang (created_at)", "3. November"),
+    ]
+
+
+def test_a_mapped_row_s_reject_is_made_once_as_the_reject_file_has_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mapped workbook's rejects were copied up to three times after they were made: given
+    their sheet, put in source terms, given their table — each a new Reject per rejected row,
+    and a list of them (a file of 100,000 rejected rows: 400,000 Rejects). Now validation's
+    reject is copied once, as the reject file has it, and the mapping's is made so: 60 rows
+    validation rejects and 40 the mapping rejects are 60 × 2 + 40 Rejects, not 60 × 4 + 40 × 3,
+    with the same sheet, table, source column and value."""
+    import openpyxl
+
+    (tmp_path / "export").mkdir()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Wareneingang"
+    sheet.append(RECEIPT_HEADER)
+    for n in range(100):  # a negative quantity (validation), a quantity in words (mapping)
+        sheet.append([f"R-{n}", "FLOUR", "-5" if n < 60 else "fünf", "kg", SERIAL])
+    book.save(tmp_path / "export" / "plant.xlsx")
+    (tmp_path / "mapping.toml").write_text('timezone = "UTC"\n' + LOTS.replace("FORMAT",
+                                           '"excel"'), encoding="utf-8")  # fmt: skip
+    made = []
+    init = Reject.__init__
+
+    def counted(self: Reject, *args: Any, **kwargs: Any) -> None:
+        made.append(1)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Reject, "__init__", counted)
+    summary = check_paths([tmp_path / "export"], mapping=load_mapping(tmp_path / "mapping.toml"),
+                          reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    assert len(made) == 60 * 2 + 40
+    rejects = sorted(summary.rejects, key=lambda r: r.line)
+    assert [(r.line, r.column, r.value, r.sheet, r.table) for r in rejects[::60]] == [
+        (2, "Menge (quantity)", "-5", "Wareneingang", "lots"),
+        (62, "Menge (quantity)", "fünf", "Wareneingang", "lots"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -41,7 +41,8 @@ canonical column:
     table = "step_inputs"
     where = { BWART = ["261", "262"], AUFNR = { not = "" } }   # only these rows (see below)
 
-A cell a mapping cannot convert is rejected with the source file, line and source column —
+A cell a mapping cannot convert is rejected with the source file, line and source column with
+the canonical one it fills, `MENGE (quantity)`, as validation's rejects of a mapped row are —
 also a number in another notation than `decimal` says (0.25 under a decimal comma), rather than
 read as 25. SAP's trailing minus (5,000-) is a negative number.
 One source file may feed several canonical tables (several `[[file]]` sections match it):
@@ -56,7 +57,6 @@ that no section takes are not imported; the import counts them in a note, by the
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import difflib
 import fnmatch
 import functools
@@ -195,12 +195,17 @@ def _bad(path: Path, problem: str, hint: str | None = None) -> ConfigurationErro
 def _unknown(
     path: Path, where: str, what: str, name: str, known: Iterable[str]
 ) -> ConfigurationError:
-    """A name the mapping does not know (a typo'd key, table or column), with the closest one it
-    does know and, in the hint, all of them."""
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    guess = f" (did you mean {close[0]!r}?)" if close else ""
-    return _bad(path, f"{where}unknown {what} {name!r}{guess}",
+    """A name the mapping does not know (a typo'd key, table or setting), with the closest one
+    it does know and, in the hint, all of them."""
+    return _bad(path, f"{where}unknown {what} {name!r}{_did_you_mean(name, known)}",
                 f"known {what}s: {', '.join(sorted(known))}")  # fmt: skip
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """` (did you mean 'match'?)` when `name` is close to a name the mapping knows (a typo),
+    else nothing."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _not_toml(path: Path, text: str, error: tomllib.TOMLDecodeError) -> ConfigurationError:
@@ -308,9 +313,8 @@ def load_mapping(path: Path) -> Mapping:
             where = f"[[file]] {number} ({table}), column {column!r}"
             if TABLES[table].column(column) is None and not column.startswith("x_"):
                 names = [c.name for c in TABLES[table].columns]
-                close = difflib.get_close_matches(column, names, n=1, cutoff=0.6)
-                guess = f" (did you mean {close[0]!r}?)" if close else ""
-                raise _bad(path, f"{where}: table {table} has no such column{guess}",
+                raise _bad(path, f"{where}: table {table} has no such column"
+                           f"{_did_you_mean(column, names)}",
                            f"its columns: {', '.join(names)}; an extra property is "
                            f"x_{column}")  # fmt: skip
             if not isinstance(spec, str | dict):
@@ -363,9 +367,9 @@ def load_mapping(path: Path) -> Mapping:
         raise _bad(path, f"unknown `encoding` {data['encoding']!r} (a Python codec name "
                    "such as gb18030, cp1252 or utf-8)")  # fmt: skip
     header_line = _header_line(path, data.get("header_line")) or 1
-    _delimiter(path, data.get("delimiter"))
+    delimiter = _delimiter(path, data.get("delimiter")) or ","
     return Mapping(
-        path=path, name=str(data.get("name", "")), delimiter=str(data.get("delimiter", ",")),
+        path=path, name=str(data.get("name", "")), delimiter=delimiter,
         decimal=str(data.get("decimal", ".")), encoding=data.get("encoding"),
         header_line=header_line,
         timezone=data.get("timezone"), units=units, rules=tuple(rules),
@@ -712,13 +716,9 @@ def _filled(template: Any, cells: dict[str, str]) -> tuple[list[str], str]:
 def _value(
     mapping: Mapping, kind: Kind, spec: Any, cells: dict[str, str], epoch: datetime = EPOCH_1900
 ) -> str:
+    """One cell of a mapped row, `spec` as _made gives it (a bare name is text copied)."""
     if isinstance(spec, str):
-        if kind not in _NUMERIC:
-            return cells.get(spec, "")
-        # a number copied from its column is read as { column = … } reads it, in the mapping's
-        # notation: `quantity = "Menge"` read 1.250 under a decimal comma as 1.25 (validation's
-        # notation), and rejected 2,5
-        spec = {"column": spec}
+        return cells.get(spec, "")
     if "value" in spec:
         return str(spec["value"])
     if "template" in spec:
@@ -784,18 +784,31 @@ def _source_columns(spec: Any) -> set[str]:
 _PLAIN_DECIMAL_COMMA = re.compile(r"-?(0|[1-9]\d*),\d+")
 
 
-def _extra(mapping: Mapping, name: str, how: Any, value: str) -> str:
-    """An extra (x_) column copied from a text cell under a decimal-comma mapping: 180,5 becomes
-    180.5, so that validation keeps it as a number (oven_temp_c > 180 in a query); 1.250, which
-    validation would read as 1.25, stays text — in such an export it is 1250 or a code. Cells
-    stored as numbers, converted amounts and constants are left as they are."""
+# How _extra treats a made value: as made, as text, or a plain decimal comma read (180,5)
+_AS_MADE, _AS_TEXT, _COMMA = "", "text", "comma"
+
+
+def _extra_how(mapping: Mapping, name: str, how: Any) -> str:
+    """How an extra (x_) column's text cells are kept under a decimal-comma mapping: 180,5
+    becomes 180.5, so that validation keeps it as a number (oven_temp_c > 180 in a query);
+    1.250, which validation would read as 1.25, stays text — in such an export it is 1250 or a
+    code. Converted amounts and constants are left as they are; `text = true` keeps the text."""
     if isinstance(how, dict) and how.get("text"):
-        return PlainText(value)  # a document number (SAP's MBLNR) is no amount: 4900000001.0
-    if mapping.decimal != "," or not name.startswith("x_") or isinstance(value, StoredValue):
-        return value
+        return _AS_TEXT  # a document number (SAP's MBLNR) is no amount: 4900000001.0
+    if mapping.decimal != "," or not name.startswith("x_"):
+        return _AS_MADE
     # `x_temp = { column = "TEMP" }` is `x_temp = "TEMP"`: it kept 1.250 for validation, which
     # read it as 1.25
     if not isinstance(how, str) and set(how) != {"column"}:
+        return _AS_MADE
+    return _COMMA
+
+
+def _extra(how: str, value: str) -> str:
+    """A made value as _extra_how says to keep it; a cell stored as a number is left as it is."""
+    if how == _AS_TEXT:
+        return PlainText(value)
+    if how != _COMMA or isinstance(value, StoredValue):
         return value
     if _PLAIN_DECIMAL_COMMA.fullmatch(value.strip()):
         return value.strip().replace(",", ".")
@@ -805,6 +818,56 @@ def _extra(mapping: Mapping, name: str, how: Any, value: str) -> str:
 def _kind(column: Column | None) -> Kind:
     """Extra (x_) columns are text until validation decides they look like numbers."""
     return column.kind if column is not None else Kind.TEXT
+
+
+@dataclass(frozen=True)
+class _Made:
+    """How a section makes one of its columns, decided once per section: it was decided again
+    for every cell (the table's column looked up, a dict per number cell, a set per extra)."""
+
+    name: str  # as the section names it (x_ for an extra column)
+    label: str  # as the table's rows name it, in a reject's `SOURCE (label)`
+    kind: Kind
+    spec: Any  # a source column's name (its text copied), else a { … } entry
+    extra: str  # how _extra keeps the made value
+    # the source cells whose spreadsheet error (#REF!) leaves an extra column empty
+    errors: tuple[str, ...] = ()
+
+
+def _made(mapping: Mapping, rule: FileRule, spreadsheet: bool) -> tuple[_Made, ...]:
+    """How `rule` makes each of its columns."""
+    table = TABLES[rule.table]
+    made = []
+    for name, how in rule.columns.items():
+        kind = _kind(table.column(name))
+        # a number copied from its column is read as { column = … } reads it, in the mapping's
+        # notation: `quantity = "Menge"` read 1.250 under a decimal comma as 1.25 (validation's
+        # notation), and rejected 2,5
+        spec = {"column": how} if isinstance(how, str) and kind in _NUMERIC else how
+        extra = name.startswith("x_") and spreadsheet
+        made.append(_Made(name, name.removeprefix("x_"), kind, spec,
+                          _extra_how(mapping, name, how),
+                          tuple(sorted(_source_columns(how))) if extra else ()))  # fmt: skip
+    return tuple(made)
+
+
+def _made_row(
+    mapping: Mapping, made: tuple[_Made, ...], cells: dict[str, str], epoch: datetime
+) -> dict[str, str]:
+    """A source row's cells as the section's columns. A cell it cannot convert is named by its
+    source column and the column it fills, `Menge (quantity)`, as validation's rejects of a
+    mapped row are (MappedFile.in_source_terms)."""
+    row = {}
+    for each in made:
+        if each.errors and any(isinstance(cells.get(s), SpreadsheetError) for s in each.errors):
+            row[each.name] = ""
+            continue
+        try:
+            row[each.name] = _extra(each.extra, _value(mapping, each.kind, each.spec, cells, epoch))
+        except _CellProblem as problem:
+            raise _CellProblem(f"{problem.column} ({each.label})", problem.value,
+                               problem.reason) from None  # fmt: skip
+    return row
 
 
 @dataclass
@@ -821,14 +884,23 @@ class MappedFile:
     _cells: dict[int, dict[str, str]] | None = None  # source rows by line, made at a reject
 
     def in_source_terms(self, table: str, reject: Reject) -> Reject:
-        """Validation's reject of a mapped row as the source file has it — `MENGE (quantity)`
-        and the cell as written, `-10,000` — not the canonical column and the converted value
-        (-10.0), which no line of the file holds: the source is what the user mends. As it is
-        when no one source cell made the value (a constant, a quantity summed by combine)."""
-        if self.source is None:
-            return reject
+        """Validation's reject of a mapped row of `table` as the reject file has it, made once:
+        with its sheet and table, and as the source file has it — `MENGE (quantity)` and the
+        cell as written, `-10,000` — not the canonical column and the converted value (-10.0),
+        which no line of the file holds: the source is what the user mends. The canonical
+        column and value when no one source cell made the value (a constant, a quantity summed
+        by combine)."""
+        column, value = reject.column, reject.value
+        source = None if self.source is None else self._made_from(self.source, table, reject)
+        if source is not None:
+            column, value = f"{source[0]} ({reject.column})", source[1]
+        sheet = "" if self.source is None else self.source.sheet
+        return Reject(reject.file, reject.line, column, value, reject.reason, sheet, table)
+
+    def _made_from(self, source: RawTable, table: str, reject: Reject) -> tuple[str, str] | None:
+        """The source column(s) and text that made the rejected value, if one cell did."""
         if self._cells is None:  # only a file with rejects pays for the index
-            self._cells = dict(self.source.rows)
+            self._cells = dict(source.rows)
         cells = self._cells.get(reject.line)
         rule = None if cells is None else next(
             (r for r in self.rules if r.table == table and r.takes(cells)), None
@@ -837,14 +909,10 @@ class MappedFile:
             reject.column, rule.columns.get(f"x_{reject.column}")
         )  # fmt: skip
         if cells is None or rule is None or how is None:
-            return reject
+            return None
         if rule.combine and reject.column == "quantity":
-            return reject
-        source = _source_cell(how, cells)
-        if source is None:
-            return reject
-        return dataclasses.replace(reject, column=f"{source[0]} ({reject.column})",
-                                   value=source[1])  # fmt: skip
+            return None
+        return _source_cell(how, cells)
 
     def untaken_note(self, path: Path | str) -> str | None:
         """The rows no section's `where` took, counted by what their `where` columns hold."""
@@ -897,10 +965,10 @@ def apply_mapping(
               if (problem := row_problem(cells)) is not None}  # fmt: skip
     taken = set(broken)
     for line, problem in broken.items() if rules else ():
-        result.rejects.append((rules[0].table, Reject(str(raw.path), line, "", *problem)))
+        result.rejects.append((rules[0].table, Reject(str(raw.path), line, "", *problem,
+                                                      raw.sheet, rules[0].table)))  # fmt: skip
     rejected_whole: set[str] = set()  # tables whose rows are all rejected (an unclear `where`)
     for rule in rules:
-        spec = TABLES[rule.table]
         header = tuple(rule.columns)
         rows: list[tuple[int, dict[str, str]]] = []
         # A source column named twice, which this table reads: which one is meant? Not guessed
@@ -933,8 +1001,7 @@ def apply_mapping(
              for source in _source_columns(how)} if spreadsheet else ()
         )  # fmt: skip
         selecting = sorted(where) if spreadsheet else []
-        extra_sources = {name: _source_columns(how) for name, how in rule.columns.items()
-                         if spreadsheet and name.startswith("x_")}  # fmt: skip
+        made = _made(mapping, rule, spreadsheet)
         # Each row once per table, however many of the table's sections cannot tell.
         repeat = bool(unclear) and rule.table in rejected_whole
         if unclear:
@@ -956,20 +1023,14 @@ def apply_mapping(
                                        f"in {in_header}")  # fmt: skip
                 if missing_reason:
                     raise _CellProblem(missing[0][0], "", missing_reason)
-                rows.append((line, {
-                    name: "" if name in extra_sources and any(
-                        isinstance(cells.get(s), SpreadsheetError) for s in extra_sources[name])
-                    else _extra(mapping, name, how, _value(mapping, _kind(spec.column(name)),
-                                                           how, cells, epoch))
-                    for name, how in rule.columns.items()
-                }))  # fmt: skip
+                rows.append((line, _made_row(mapping, made, cells, epoch)))
             except _CellProblem as problem:
                 taken.add(line)
                 reject = Reject(str(raw.path), line, problem.column, problem.value[:200],
-                                problem.reason)  # fmt: skip
+                                problem.reason, raw.sheet, rule.table)  # fmt: skip
                 result.rejects.append((rule.table, reject))
         if rule.combine:
-            rows = _summed(rule.table, rows, raw.path, result)
+            rows = _summed(rule.table, rows, raw, result)
         renamed = {n: re.sub(r"^x_", "", n) for n in header}
         result.tables.append((
             rule.table,
@@ -986,7 +1047,7 @@ def apply_mapping(
 
 
 def _summed(
-    table: str, rows: list[tuple[int, dict[str, str]]], path: Path, result: MappedFile
+    table: str, rows: list[tuple[int, dict[str, str]]], raw: RawTable, result: MappedFile
 ) -> list[tuple[int, dict[str, str]]]:
     """Rows naming one link (the same step or shipment and lot) as one row, on the first one's
     line, whose quantity is their sum: an ERP posts a batch's issue to an order in parts and
@@ -997,6 +1058,7 @@ def _summed(
     incomplete are left to validation. Only this file's rows are summed: a link's parts in
     other files or imports replace each other (see importers/README.md)."""
     key = TABLES[table].key
+    path, sheet = raw.path, raw.sheet
     # per link: the first row's line, that row, the sum so far and the sum of sizes
     first: dict[tuple[str, ...], tuple[int, dict[str, str], Decimal, Decimal]] = {}
     kept: list[tuple[int, dict[str, str]]] = []
@@ -1016,7 +1078,7 @@ def _summed(
             reason = (f"another unit than line {first[link][0]}, whose quantity this row would "
                       "add to (combine = \"sum\")")  # fmt: skip
             result.rejects.append((table, Reject(str(path), line, "uom", row.get("uom", ""),
-                                                 reason)))  # fmt: skip
+                                                 reason, sheet, table)))  # fmt: skip
         else:
             at, total, amounts, sizes = first[link]
             first[link] = (at, total, amounts + amount, sizes + abs(amount))

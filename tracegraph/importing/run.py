@@ -202,6 +202,9 @@ class ImportSummary:
         }
 
 
+# Each table's place in the import order (IMPORT_ORDER): nodes before the rows that link them.
+_ORDER = {name: i for i, name in enumerate(IMPORT_ORDER)}
+
 # The files an import writes beside the exports (its reject file, a full import's removals):
 # read back as tables by the next run of the same folder, each row an "unknown table" reject.
 _IMPORT_OUTPUT = re.compile(r"(?:rejects|removed)-(?:dry-run-)?\d{8}T\d{6}Z-[0-9a-f]{6}\.csv",
@@ -285,12 +288,11 @@ def find_files(
     # a file named twice (itself and its folder, or twice over) is read once: its rows were
     # counted, and written, as often as it was named
     files = list({path.resolve(): path for path in files}.values())
-    order = {name: i for i, name in enumerate(IMPORT_ORDER)}
 
     def rank(path: Path) -> int:
         if mapping is None:
-            return order.get(table_name(path), len(order))
-        return min((order[rule.table] for rule in mapping.rules_for(path)), default=len(order))
+            return _ORDER.get(table_name(path), len(_ORDER))
+        return min((_ORDER[rule.table] for rule in mapping.rules_for(path)), default=len(_ORDER))
 
     # Nodes before relationships: master data, lots and steps before the rows that link them —
     # across an export's files too (a delivery file's lines name the lots of a receipts file).
@@ -491,7 +493,8 @@ def import_paths(
                 refused = full_dump.refusal(removals, limit)
                 if refused is not None:
                     if rejects:  # the night's rows are written: their rejects are not lost
-                        log(f"rejected rows written to {write_rejects(reject_path, rejects)}")
+                        written_to = write_rejects(reject_path, rejects, mapped=bool(mapping))
+                        log(f"rejected rows written to {written_to}")
                     raise refused
                 removed_file = _remove_rows(graph, run_id, removals, reject_path, log, state)
             # the bounds of devices and operators whose steps changed or went, exactly
@@ -522,7 +525,7 @@ def import_paths(
                 removed_file=removed_file, completes=[run["run_id"] for run in completes],
             )  # fmt: skip
             if rejects:
-                summary.reject_file = write_rejects(reject_path, rejects)
+                summary.reject_file = write_rejects(reject_path, rejects, mapped=bool(mapping))
         except (Exception, KeyboardInterrupt) as error:
             # Any failure, a bug included, marks the run failed if the server still answers;
             # Ctrl-C (and SIGTERM, see cli/imports.py) marks it interrupted — it stayed
@@ -933,7 +936,7 @@ def check_paths(
         refused=refused,
     )  # fmt: skip
     if rejects:
-        summary.reject_file = write_rejects(reject_path, rejects)
+        summary.reject_file = write_rejects(reject_path, rejects, mapped=bool(mapping))
     return summary
 
 
@@ -1055,12 +1058,11 @@ def plan(files: Sequence[Path], mapping: Mapping | None) -> list[tuple[Path, str
     mapped file no section matches (rejected whole in the last place)."""
     if mapping is None:
         return [(path, None) for path in files]
-    order = {name: i for i, name in enumerate(IMPORT_ORDER)}
     units: list[tuple[int, int, Path, str | None]] = []
     for index, path in enumerate(files):
         filled: list[str | None] = [*sorted({rule.table for rule in mapping.rules_for(path)})]
         for table in filled or [None]:
-            units.append((order[table] if table else len(order), index, path, table))
+            units.append((_ORDER[table] if table else len(_ORDER), index, path, table))
     return [(path, table) for _, _, path, table in sorted(units, key=lambda u: u[:2])]
 
 
@@ -1093,10 +1095,8 @@ class _Files:
         left = Counter(path for path, _ in units)
         found: dict[Path, list[Reject]] = {}
         for path, table in units:
-            rejects = self._one(path, table)
-            if table is not None:  # a mapped file's table: a row two tables reject is two lines
-                rejects = [r if r.table else r.placed(table=table) for r in rejects]
-            found.setdefault(path, []).extend(rejects)
+            # a mapped file's rejects name their table: a row two tables reject is two lines
+            found.setdefault(path, []).extend(self._one(path, table))
             left[path] -= 1
             if not left[path]:
                 self._mapped.pop(path, None)
@@ -1165,9 +1165,8 @@ class _Files:
         """The one reject (line 0) of a file, or a sheet, that cannot be read: counted as one
         row of the first table its sections fill in import order (as a canonical file's is of
         its table), not under a table named after the file, which is no table."""
-        order = {name: i for i, name in enumerate(IMPORT_ORDER)}
         # no section matches a file named on the command line: as its rows would be (_map)
-        table = min((rule.table for rule in rules), key=order.__getitem__, default=path.stem)
+        table = min((rule.table for rule in rules), key=_ORDER.__getitem__, default=path.stem)
         counts = self.tables.setdefault(table, TableCounts(table))
         if str(path) not in counts.files:
             counts.files.append(str(path))
@@ -1201,8 +1200,8 @@ class _Files:
             written = _write_raw(self.graph, _one_table(parts), table, self.zone, counts,
                                  self.log, self.progress, self.state, unconverted=len(rejects),
                                  overlaps=self.overlaps)  # fmt: skip
-            sheet = parts[0].sheet
-            found += [r.placed(sheet=sheet) for r in rejects]
+            # each made once as the reject file has it (its sheet, table, source terms)
+            found += rejects
             found += [one.in_source_terms(table, reject) for reject in written]
         return found
 
@@ -1325,8 +1324,11 @@ def _import_file(
         return [Reject(str(path), 0, "", "", str(problem))]
     _note_unread_sheets(raw, state, [name] if name in TABLES else [])
     _note_renamed(raw, name, state, log)  # a mapping names its columns: not guessed there
-    return _write_raw(graph, raw, name, zone, counts, log, progress, state, began,
-                      overlaps=overlaps)  # fmt: skip
+    file_rejects = _write_raw(graph, raw, name, zone, counts, log, progress, state, began,
+                              overlaps=overlaps)  # fmt: skip
+    if raw.sheet:  # a workbook's rejects name their sheet
+        return [r.placed(sheet=raw.sheet) for r in file_rejects]
+    return file_rejects
 
 
 def _say(state: RunState, log: Log, note: str) -> None:
@@ -1546,9 +1548,11 @@ def _write_raw(
     overlaps: _Overlaps | None = None,
 ) -> list[Reject]:
     """Validate and write (or, without a graph, count) one table's rows of one file, and log
-    its line; `unconverted`: the file's rows of this table its mapping already rejected, so
-    that the line's counts are the file's, as the summary's are; `overlaps`: the rows of the
-    run's earlier files of the table, to say which of them this file's rows overrule."""
+    its line; its rejects as validation and the writer made them (the caller gives them their
+    sheet, or source terms, in one copy). `unconverted`: the file's rows of this table its
+    mapping already rejected, so that the line's counts are the file's, as the summary's are;
+    `overlaps`: the rows of the run's earlier files of the table, to say which of them this
+    file's rows overrule."""
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
@@ -1624,8 +1628,6 @@ def _write_raw(
         f"{len(file_rejects) + unconverted:,} rejected, "
         f"{raw.encoding}{note}, {read / max(seconds, 1e-9):,.0f} rows/s"
     )
-    if raw.sheet:  # a workbook's rejects name their sheet
-        return [r.placed(sheet=raw.sheet) for r in file_rejects]
     return file_rejects
 
 
@@ -1674,13 +1676,17 @@ def _rewritten(graph: TraceGraph, state: RunState) -> set[Any]:
     return {i for i, s in state.relinked.items() if s is None or s in known or s in found}
 
 
-def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:
+def write_rejects(path: Path, rejects: Sequence[Reject], mapped: bool = False) -> Path:
+    """The reject file. `mapped`: the run's files went through a mapping, whose rejects name
+    their table, and a reject without one is of a file no section reads (its `table` is left
+    empty: it was the file's name, which is no table)."""
     # `sheet` and `table` came later: added at the end, as the file is a public contract. A
     # canonical file's rejects are of the table its name says (set here, once per file: a
     # reject made again for it cost a sixth more in a file of 200,000 rejected rows).
     tables: dict[str, str] = {}
     rows = ([r.file, r.line, r.column, spreadsheet_safe(r.value[:500]), r.reason, r.sheet,
-             r.table or tables.get(r.file) or tables.setdefault(r.file, table_name(Path(r.file)))]
+             r.table if r.table or mapped
+             else tables.get(r.file) or tables.setdefault(r.file, table_name(Path(r.file)))]
             for r in rejects)  # fmt: skip
     return write_private_csv(
         path,
