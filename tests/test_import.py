@@ -2709,3 +2709,46 @@ def test_an_inspection_value_written_as_another_text_of_the_same_number_is_no_ch
     other = difference("inspections", "I1", 2, {"value": "97.5", "lot_id": "000123"},
                        {"value": "97", "lot_id": "123"}, [])  # fmt: skip
     assert other.columns == ("lot_id", "value")
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda xml: xml.replace(b"</sheetData>", b"<row><c></sheetData>"), "mismatched tag"),
+        (lambda xml: xml.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY xxe SYSTEM '
+                                 b'"file:///etc/hostname">]><worksheet', 1)
+         .replace(b"<t>n</t>", b"<t>&xxe;</t>"), "undefined entity &xxe;"),
+    ],
+)  # fmt: skip
+def test_a_sheet_whose_xml_does_not_parse_rejects_that_file_and_imports_the_others(
+    runner: CliRunner, neo4j_env: dict[str, str], tmp_path: Path, damage: Any, reason: str
+) -> None:
+    """A valid zip whose sheet XML has a mismatched tag, or an entity no one defined (an external
+    one: `&xxe;` naming file:///etc/hostname), ended the import with "unexpected failure:
+    ParseError …", exit 3, no reject file, the folder's materials.csv not imported. Now that
+    workbook is rejected on line 0 with the parser's reason, the others are imported, exit 1 —
+    as a truncated zip already was; the entity stays unresolved."""
+    import openpyxl
+
+    folder = tmp_path / "in"
+    # an id of its own per case: a file as the last import had it is skipped
+    _write(folder, "materials.csv", f"material_id,name,kind\nMX-{len(reason)},flour,raw\n")
+    book = openpyxl.Workbook()
+    book.active.append(["operator_id", "name"])
+    book.active.append(["BX1", "n"])
+    path = folder / "operators.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = damage(parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    code, summary, rejects = _import(runner, str(folder), "--rejects", str(tmp_path / "r.csv"))
+    assert code == 1
+    assert summary["tables"]["materials"]["written"] == 1
+    assert [(r["file"], r["line"], r["table"]) for r in rejects] == [(str(path), "0", "operators")]
+    assert rejects[0]["reason"].startswith(
+        f"{path}: not a readable XLSX workbook (a sheet's XML: {reason}: line 1, column "
+    )
+    assert "\n" not in rejects[0]["reason"]

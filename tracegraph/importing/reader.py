@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from tracegraph.errors import TracegraphError
 
@@ -499,10 +500,24 @@ def _read_xlsx(
             except UnreadableFile as problem:
                 read.append(problem)
         return read
+    except ElementTree.ParseError as exc:
+        raise _damaged_sheet(path, exc) from exc
     finally:
         book.close()
         if formulas is not None:
             formulas.close()
+
+
+def _damaged_sheet(path: Path, error: ElementTree.ParseError) -> UnreadableFile:
+    """A sheet's XML that does not parse (a mismatched tag, an entity no one defined): read row
+    by row, it failed past the zip's check, and ended the whole import with "unexpected failure:
+    ParseError", the folder's other tables not imported. The parser's reason, on one line.
+    External entities stay unresolved (expat does not fetch them: `&xxe;` is undefined)."""
+    reason = " ".join(str(error).split())
+    return UnreadableFile(
+        f"{path}: not a readable XLSX workbook (a sheet's XML: {reason})",
+        hint="open it in Excel or LibreOffice and save it again as .xlsx",
+    )
 
 
 # <f>, <f t="shared" …/>, and <x:f> as the Open XML SDK writes it
