@@ -2752,3 +2752,30 @@ def test_a_sheet_whose_xml_does_not_parse_rejects_that_file_and_imports_the_othe
         f"{path}: not a readable XLSX workbook (a sheet's XML: {reason}: line 1, column "
     )
     assert "\n" not in rejects[0]["reason"]
+
+
+def test_a_header_name_holding_a_nul_byte_rejects_that_column_and_imports_the_rest(
+    graph: TraceGraph, runner: CliRunner, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A header `bad<NUL>name` stopped the whole import with Neo4j's "'bad\\0name' is not a
+    valid token name", exit 2, with no file, line or column. Now that column is one reject on
+    the header's line (line 2 here, under Excel's `sep=,`), the row is imported without it —
+    its other extra column, named with an ESC, which Neo4j takes, kept — exit 1."""
+    folder = tmp_path / "in"
+    path = _write(folder, "operators.csv",
+                  "sep=,\noperator_id,name,bad\0name,\x1b[31mred\nOPH1,n,v,w\n")  # fmt: skip
+    code, summary, rejects = _import(runner, str(folder), "--rejects", str(tmp_path / "r.csv"))
+    assert code == 1
+    assert [(r["file"], r["line"], r["column"], r["value"]) for r in rejects] == [
+        (str(path), "2", "bad\\x00name", "")
+    ]
+    assert rejects[0]["reason"] == (
+        "a column name holding a NUL byte, which Neo4j cannot store as a property name: the "
+        "column is not imported (rename it in the export)"
+    )
+    assert summary["tables"]["operators"]["written"] == 1
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (o:Operator {operator_id: 'OPH1'}) RETURN properties(o) AS p",
+        database_=graph.database,
+    )
+    assert [(r["p"]["name"], r["p"]["\x1b[31mred"]) for r in records] == [("n", "w")]

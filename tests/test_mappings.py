@@ -1012,6 +1012,10 @@ _LOTS = '[[file]]\nmatch = "*.csv"\ntable = "lots"\n[file.columns]\nlot_id = "Ch
          "time in its [file.columns]: a column is made one way", "keep one of the two lot_id "
          'lines; a second source column can be kept as an extra column (x_lot_id_note = "COLUMN"), '
          "and one source column may fill several canonical columns"),
+        # Neo4j's "not a valid token name" ended the import, exit 2, naming no file or column
+        (_LOTS + '"x_a\\u0000b" = "X"\n', "[[file]] 1 (lots), column 'x_a\\x00b': a name "
+         "holding a NUL byte, which Neo4j cannot store as a property name",
+         "remove the \\u0000 from it"),
         ('[units]\nG = { to = "g", factor = 1 }\nG = { to = "kg", factor = 0.001 }\n' + _LOTS,
          "line 3 sets 'G' a second time in [units]", "keep one of the two lines"),
         ('name = "Werk\n' + _LOTS, "not valid TOML (Illegal character '\\n' (at line 1, column "

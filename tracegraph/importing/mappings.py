@@ -313,7 +313,7 @@ def load_mapping(path: Path) -> Mapping:
                 raise _bad(path, f"{where}: table {table} has no such column{guess}",
                            f"its columns: {', '.join(names)}; an extra property is "
                            f"x_{column}")  # fmt: skip
-            _no_canonical_extra(path, where, table, column)
+            _refused_name(path, where, table, column)
             if not isinstance(spec, str | dict):
                 raise _bad(path, f"{where}: a source column's name or {{ … }}")
             if isinstance(spec, dict) and not set(spec) <= _SPEC_KEYS:
@@ -373,11 +373,14 @@ def load_mapping(path: Path) -> Mapping:
     )  # fmt: skip
 
 
-def _no_canonical_extra(path: Path, where: str, table: str, column: str) -> None:
+def _refused_name(path: Path, where: str, table: str, column: str) -> None:
     """An extra column `x_NAME` is stored as NAME: where NAME is a canonical column of the
     table, it overwrote that column's value, the lot key too (`x_lot_id = "NOTE"` wrote 999 kg
-    onto the lot NOTE named, not onto the lot `lot_id` named)."""
+    onto the lot NOTE named, not onto the lot `lot_id` named). And a name Neo4j refuses."""
     name = column.removeprefix("x_")
+    if "\0" in column:  # as validate._without_unnamable rejects a file's column so named
+        raise _bad(path, f"{where}: a name holding a NUL byte, which Neo4j cannot store as a "
+                   "property name", "remove the \\u0000 from it")  # fmt: skip
     if column.startswith("x_") and TABLES[table].column(name) is not None:
         raise _bad(path, f"{where}: {column} would be the canonical column {name}",
                    f"name it {column}_note or map {name} itself")  # fmt: skip

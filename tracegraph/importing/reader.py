@@ -135,6 +135,8 @@ class RawTable:
     # an XLSX workbook saved in the 1904 date system (old Mac Excel): its serial dates count
     # days from 1904-01-01, not from 1899-12-30 (a mapping's `format = "excel"`)
     date1904: bool = False
+    # the line (CSV) or sheet row of the column names: a reject of a column names it
+    header_at: int = 1
 
 
 def table_name(path: Path) -> str:
@@ -391,6 +393,7 @@ def _read_csv(
             hint="check the mapping's header_line",
         )
     header, repeated = _clean_header(names)
+    header_at = reader.line_num
     rows: list[tuple[int, dict[str, str]]] = []
     ends: list[int] = []  # the last physical line of each row
     last_cells = 0
@@ -428,7 +431,7 @@ def _read_csv(
             notes = (*notes, f"{NO_LAST_LINE_BREAK}: check line {rows[-1][0]} "
                      "is whole")  # fmt: skip
     return RawTable(path, header, rows, used, notes, repeated=repeated, delimiter=delimiter,
-                    short_lines=tuple(short))  # fmt: skip
+                    short_lines=tuple(short), header_at=header_at)  # fmt: skip
 
 
 def _row(header: tuple[str, ...], cells: list[str], separator: str = ",") -> dict[str, str]:
@@ -607,7 +610,7 @@ def _read_sheet(
         if any(c.strip() for c in cells):
             rows.append((number, _row(header, cells)))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated, sheet=sheet.title,
-                    date1904=_in_1904_system(book))  # fmt: skip
+                    date1904=_in_1904_system(book), header_at=header_line)  # fmt: skip
 
 
 def _in_1904_system(book: Any) -> bool:
