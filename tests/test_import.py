@@ -2779,3 +2779,32 @@ def test_a_header_name_holding_a_nul_byte_rejects_that_column_and_imports_the_re
         database_=graph.database,
     )
     assert [(r["p"]["name"], r["p"]["\x1b[31mred"]) for r in records] == [("n", "w")]
+
+
+def test_every_extra_column_starting_with_an_underscore_is_kept_under_another_name(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A lots export's `_qa_comment` was stored as `_qa_comment`, which lot show and a trace's
+    JSON leave out as the importer's bookkeeping, with no note; a `_reported` column (the
+    importer's flag on the stubs it named) was stored over that flag, and importing it twice
+    recorded "_reported - → no". Each `_` name is stored as export_<name>, with the note
+    origin_known and _row_sha get."""
+    folder = tmp_path / "in"
+    _write(folder, "lots.csv", "lot_id,material_id,quantity,uom,_qa_comment,qa_comment,_reported\n"
+           "UND1,FLOUR,1,kg,contaminated?,ok,no\n")  # fmt: skip
+    code, summary, _ = _import(runner, str(folder))
+    assert code == 0
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'UND1'}) RETURN properties(l) AS p", database_=graph.database
+    )
+    properties = records[0]["p"]
+    assert {k: v for k, v in properties.items() if "qa" in k or "reported" in k} == {
+        "export__qa_comment": "contaminated?", "qa_comment": "ok", "export__reported": "no"
+    }  # fmt: skip
+    assert [n for n in summary["notes"] if "keeps for itself" in n] == [
+        f"{folder / 'lots.csv'}: column {name} is a name tracegraph keeps for itself: its values "
+        f"are stored as export_{name}"
+        for name in ("_qa_comment", "_reported")
+    ]
+    shown = runner.invoke(app, ["lot", "show", "UND1", "--format", "json"])
+    assert "contaminated?" in shown.stdout

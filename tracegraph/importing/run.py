@@ -55,11 +55,11 @@ from tracegraph.importing.reader import (
 )
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
 from tracegraph.importing.validate import (
-    RESERVED_PROPERTIES,
     CommaCounts,
     Reject,
     comma_number,
     kept_as,
+    reserved,
     validate_lazily,
 )
 from tracegraph.importing.writer import (
@@ -1360,7 +1360,7 @@ def _note_kept_names(raw: RawTable, name: str, state: RunState, log: Log) -> Non
     stored as (validate.kept_as)."""
     table = TABLES.get(name)
     for column in raw.header:
-        if column in RESERVED_PROPERTIES and table is not None and table.column(column) is None:
+        if reserved(column) and table is not None and table.column(column) is None:
             _say(state, log, f"{raw.path}: column {column} is a name tracegraph keeps for "
                  f"itself: its values are stored as {kept_as(column, raw.header)}")  # fmt: skip
 

@@ -52,7 +52,16 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Properties the importer keeps for itself: the row hash, a lot's origin flag, a device event's
 # id, a device's or operator's longest step. A file's extra column of that name (an MES's
 # event_id) is kept as `export_<name>` (it was dropped without a word), and the run says so.
-RESERVED_PROPERTIES = frozenset({"_row_sha", "origin_known", "event_id", "longest_step_s"})
+# So is every name starting with `_`, the importer's bookkeeping (`_row_sha`, `_reported` on the
+# stubs it named): a `_qa_comment` was stored but shown nowhere (lot show, a trace's JSON leave
+# such properties out), and a `_reported` column overwrote the importer's own flag.
+RESERVED_PROPERTIES = frozenset({"_row_sha", "_reported", "origin_known", "event_id",
+                                 "longest_step_s"})  # fmt: skip
+
+
+def reserved(name: str) -> bool:
+    """Whether an extra column of this name is stored under another (kept_as)."""
+    return name in RESERVED_PROPERTIES or name.startswith("_")
 
 
 def kept_as(name: str, header: Iterable[str]) -> str:
@@ -664,7 +673,7 @@ def _typed_row(
         if column is None:
             if text.strip():
                 key = name or f"column_{position + 1}"
-                if key in RESERVED_PROPERTIES:
+                if reserved(key):
                     key = kept_as(key, cells)
                 if commas is None:
                     extra[key] = _extra_value(text)
