@@ -2808,3 +2808,25 @@ def test_every_extra_column_starting_with_an_underscore_is_kept_under_another_na
     ]
     shown = runner.invoke(app, ["lot", "show", "UND1", "--format", "json"])
     assert "contaminated?" in shown.stdout
+
+
+def test_every_text_column_of_the_reject_file_is_kept_as_text_in_a_spreadsheet(
+    neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The reject file escaped formula-like text in `value` only: a header
+    `=HYPERLINK("http://evil.example")` (named in `column` and the reason) and a folder named
+    `=cmd|' calc'!A0` (in `file`) were written as Excel runs them. Now every text column."""
+    link = '=HYPERLINK("http://evil.example")'
+    quoted = '"' + link.replace('"', '""') + '"'  # as the CSV writes it, named twice
+    _write(tmp_path / "=cmd|' calc'!A0", "lots.csv", "lot_id,material_id,quantity,uom\n"
+           "BAD1,MAT,abc,kg\n")  # fmt: skip
+    _write(tmp_path / "bad4", "lots.csv", "lot_id,material_id,quantity,uom,"
+           f"{quoted},{quoted}\nB4,FLOUR,1,kg,a,b\n")  # fmt: skip
+    for folder in ("=cmd|' calc'!A0", "bad4"):
+        code, _, _ = _import(runner, folder, "--dry-run", "--rejects", str(tmp_path / "r.csv"))
+        assert code == 1
+        with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))[1:]
+        cells = [cell for row in rows for i, cell in enumerate(row) if i != 1]  # not the line
+        assert cells and all(c[:1] not in ("=", "+", "-", "@") for c in cells), cells
+    assert rows[0][2] == "'" + link

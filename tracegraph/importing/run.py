@@ -1694,13 +1694,28 @@ def _rewritten(graph: TraceGraph, state: RunState) -> set[Any]:
     return {i for i, s in state.relinked.items() if s is None or s in known or s in found}
 
 
+class _SafeTexts(dict[str, str]):
+    """spreadsheet_safe of texts that repeat (a file's name, its columns), each made once."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = safe = spreadsheet_safe(text)
+        return safe
+
+
 def write_rejects(path: Path, rejects: Sequence[Reject]) -> Path:
     # `sheet` and `table` came later: added at the end, as the file is a public contract. A
     # canonical file's rejects are of the table its name says (set here, once per file: a
     # reject made again for it cost a sixth more in a file of 200,000 rejected rows).
+    # Every text column kept as text in a spreadsheet, not the value alone: a header
+    # `=HYPERLINK(…)` (the column) or a folder named `=cmd|' calc'!A0` (the file, and the reason
+    # of a file that cannot be read, which names it) ran as formulas. A file's name, sheet,
+    # table and columns are made safe once (`safe`), not per reject.
     tables: dict[str, str] = {}
-    rows = ([r.file, r.line, r.column, spreadsheet_safe(r.value[:500]), r.reason, r.sheet,
-             r.table or tables.get(r.file) or tables.setdefault(r.file, table_name(Path(r.file)))]
+    safe = _SafeTexts()
+    rows = ([safe[r.file], r.line, safe[r.column], spreadsheet_safe(r.value[:500]),
+             spreadsheet_safe(r.reason), safe[r.sheet],
+             safe[r.table or tables.get(r.file) or tables.setdefault(r.file,
+                                                                    table_name(Path(r.file)))]]
             for r in rejects)  # fmt: skip
     return write_private_csv(
         path,
