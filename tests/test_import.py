@@ -2830,3 +2830,23 @@ def test_every_text_column_of_the_reject_file_is_kept_as_text_in_a_spreadsheet(
         cells = [cell for row in rows for i, cell in enumerate(row) if i != 1]  # not the line
         assert cells and all(c[:1] not in ("=", "+", "-", "@") for c in cells), cells
     assert rows[0][2] == "'" + link
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_clean_import_leaves_the_named_reject_file_with_its_header_alone(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, dry_run: bool
+) -> None:
+    """A clean import with `--rejects FILE` left last night's rejects in FILE: a monitoring job
+    reading it raised a false alarm. Now FILE holds the header alone (the summary names no
+    reject file); without --rejects no rejects-RUN.csv is made."""
+    materials = _write(tmp_path / "in", "materials.csv", "material_id,name\nM1,Flour\n")
+    stale = tmp_path / "rej.csv"
+    stale.write_text("stale reject from last night\n")
+    extra = ["--dry-run"] if dry_run else []
+    code, summary, _ = _import(runner, str(materials), "--rejects", str(stale), *extra)
+    assert (code, summary["reject_file"]) == (0, None)
+    with open(stale, encoding="utf-8-sig", newline="") as f:
+        assert list(csv.reader(f)) == [["file", "line", "column", "value", "reason", "sheet",
+                                        "table"]]  # fmt: skip
+    assert _import(runner, str(materials), "--force", *extra)[0] == 0
+    assert list(tmp_path.glob("rejects-*.csv")) == []

@@ -351,7 +351,8 @@ def import_command(
     rejects: Path = typer.Option(
         None,
         "--rejects",
-        help="Where to write rejected rows (default: ./rejects-RUN.csv; readable by you only).",
+        help="Where to write rejected rows (default: ./rejects-RUN.csv; readable by you only). "
+        "A clean run writes FILE with its header alone; the default file is then not made.",
     ),
     force: bool = typer.Option(
         False, "--force", help="Re-import files even if the same content was imported before."

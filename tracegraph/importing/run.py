@@ -534,8 +534,7 @@ def import_paths(
                 stub_lots=new_stubs, full=full, removed=full_dump.removed_counts(removals),
                 removed_file=removed_file, completes=[run["run_id"] for run in completes],
             )  # fmt: skip
-            if rejects:
-                summary.reject_file = write_rejects(reject_path, rejects)
+            summary.reject_file = _rejects_written(reject_path, rejects, reject_file)
         except (Exception, KeyboardInterrupt) as error:
             # Any failure, a bug included, marks the run failed if the server still answers;
             # Ctrl-C (and SIGTERM, see cli/imports.py) marks it interrupted — it stayed
@@ -945,8 +944,7 @@ def check_paths(
         removed={t: len(r.keys) for t, r in removals.items()}, removed_file=removed_file,
         refused=refused,
     )  # fmt: skip
-    if rejects:
-        summary.reject_file = write_rejects(reject_path, rejects)
+    summary.reject_file = _rejects_written(reject_path, rejects, reject_file)
     return summary
 
 
@@ -1692,6 +1690,18 @@ def _rewritten(graph: TraceGraph, state: RunState) -> set[Any]:
         batch = asked[start : start + BATCH_SIZE]
         found.update(graph.read("import/existing_steps", ids=batch)[0]["found"])
     return {i for i, s in state.relinked.items() if s is None or s in known or s in found}
+
+
+def _rejects_written(path: Path, rejects: Sequence[Reject], given: Path | None) -> Path | None:
+    """The reject file, if there are rejects. A file named by --rejects is written with its
+    header alone when nothing was rejected: a clean night left the last night's rejects in it,
+    and a monitoring job reading it raised a false alarm. The summary names no reject file
+    then; a run's own rejects-RUN.csv is not made."""
+    if rejects:
+        return write_rejects(path, rejects)
+    if given is not None:
+        write_rejects(path, rejects)
+    return None
 
 
 class _SafeTexts(dict[str, str]):
