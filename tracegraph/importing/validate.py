@@ -673,7 +673,7 @@ def _typed_row(
         if column is None:
             if text.strip():
                 key = name or f"column_{position + 1}"
-                if reserved(key):
+                if key[0] == "_" or key in RESERVED_PROPERTIES:  # reserved(), inline: per cell
                     key = kept_as(key, cells)
                 if commas is None:
                     extra[key] = _extra_value(text)
