@@ -2709,3 +2709,144 @@ def test_an_inspection_value_written_as_another_text_of_the_same_number_is_no_ch
     other = difference("inspections", "I1", 2, {"value": "97.5", "lot_id": "000123"},
                        {"value": "97", "lot_id": "123"}, [])  # fmt: skip
     assert other.columns == ("lot_id", "value")
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda xml: xml.replace(b"</sheetData>", b"<row><c></sheetData>"), "mismatched tag"),
+        (lambda xml: xml.replace(b"<worksheet", b'<!DOCTYPE x [<!ENTITY xxe SYSTEM '
+                                 b'"file:///etc/hostname">]><worksheet', 1)
+         .replace(b"<t>n</t>", b"<t>&xxe;</t>"), "undefined entity &xxe;"),
+    ],
+)  # fmt: skip
+def test_a_sheet_whose_xml_does_not_parse_rejects_that_file_and_imports_the_others(
+    runner: CliRunner, neo4j_env: dict[str, str], tmp_path: Path, damage: Any, reason: str
+) -> None:
+    """A valid zip whose sheet XML has a mismatched tag, or an entity no one defined (an external
+    one: `&xxe;` naming file:///etc/hostname), ended the import with "unexpected failure:
+    ParseError …", exit 3, no reject file, the folder's materials.csv not imported. Now that
+    workbook is rejected on line 0 with the parser's reason, the others are imported, exit 1 —
+    as a truncated zip already was; the entity stays unresolved."""
+    import openpyxl
+
+    folder = tmp_path / "in"
+    # an id of its own per case: a file as the last import had it is skipped
+    _write(folder, "materials.csv", f"material_id,name,kind\nMX-{len(reason)},flour,raw\n")
+    book = openpyxl.Workbook()
+    book.active.append(["operator_id", "name"])
+    book.active.append(["BX1", "n"])
+    path = folder / "operators.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    parts["xl/worksheets/sheet1.xml"] = damage(parts["xl/worksheets/sheet1.xml"])
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    code, summary, rejects = _import(runner, str(folder), "--rejects", str(tmp_path / "r.csv"))
+    assert code == 1
+    assert summary["tables"]["materials"]["written"] == 1
+    assert [(r["file"], r["line"], r["table"]) for r in rejects] == [(str(path), "0", "operators")]
+    assert rejects[0]["reason"].startswith(
+        f"{path}: not a readable XLSX workbook (a sheet's XML: {reason}: line 1, column "
+    )
+    assert "\n" not in rejects[0]["reason"]
+
+
+def test_a_header_name_holding_a_nul_byte_rejects_that_column_and_imports_the_rest(
+    graph: TraceGraph, runner: CliRunner, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A header `bad<NUL>name` stopped the whole import with Neo4j's "'bad\\0name' is not a
+    valid token name", exit 2, with no file, line or column. Now that column is one reject on
+    the header's line (line 2 here, under Excel's `sep=,`), the row is imported without it —
+    its other extra column, named with an ESC, which Neo4j takes, kept — exit 1."""
+    folder = tmp_path / "in"
+    path = _write(folder, "operators.csv",
+                  "sep=,\noperator_id,name,bad\0name,\x1b[31mred\nOPH1,n,v,w\n")  # fmt: skip
+    code, summary, rejects = _import(runner, str(folder), "--rejects", str(tmp_path / "r.csv"))
+    assert code == 1
+    assert [(r["file"], r["line"], r["column"], r["value"]) for r in rejects] == [
+        (str(path), "2", "bad\\x00name", "")
+    ]
+    assert rejects[0]["reason"] == (
+        "a column name holding a NUL byte, which Neo4j cannot store as a property name: the "
+        "column is not imported (rename it in the export)"
+    )
+    assert summary["tables"]["operators"]["written"] == 1
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (o:Operator {operator_id: 'OPH1'}) RETURN properties(o) AS p",
+        database_=graph.database,
+    )
+    assert [(r["p"]["name"], r["p"]["\x1b[31mred"]) for r in records] == [("n", "w")]
+
+
+def test_every_extra_column_starting_with_an_underscore_is_kept_under_another_name(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A lots export's `_qa_comment` was stored as `_qa_comment`, which lot show and a trace's
+    JSON leave out as the importer's bookkeeping, with no note; a `_reported` column (the
+    importer's flag on the stubs it named) was stored over that flag, and importing it twice
+    recorded "_reported - → no". Each `_` name is stored as export_<name>, with the note
+    origin_known and _row_sha get."""
+    folder = tmp_path / "in"
+    _write(folder, "lots.csv", "lot_id,material_id,quantity,uom,_qa_comment,qa_comment,_reported\n"
+           "UND1,FLOUR,1,kg,contaminated?,ok,no\n")  # fmt: skip
+    code, summary, _ = _import(runner, str(folder))
+    assert code == 0
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'UND1'}) RETURN properties(l) AS p", database_=graph.database
+    )
+    properties = records[0]["p"]
+    assert {k: v for k, v in properties.items() if "qa" in k or "reported" in k} == {
+        "export__qa_comment": "contaminated?", "qa_comment": "ok", "export__reported": "no"
+    }  # fmt: skip
+    assert [n for n in summary["notes"] if "keeps for itself" in n] == [
+        f"{folder / 'lots.csv'}: column {name} is a name tracegraph keeps for itself: its values "
+        f"are stored as export_{name}"
+        for name in ("_qa_comment", "_reported")
+    ]
+    shown = runner.invoke(app, ["lot", "show", "UND1", "--format", "json"])
+    assert "contaminated?" in shown.stdout
+
+
+def test_every_text_column_of_the_reject_file_is_kept_as_text_in_a_spreadsheet(
+    neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The reject file escaped formula-like text in `value` only: a header
+    `=HYPERLINK("http://evil.example")` (named in `column` and the reason) and a folder named
+    `=cmd|' calc'!A0` (in `file`) were written as Excel runs them. Now every text column."""
+    link = '=HYPERLINK("http://evil.example")'
+    quoted = '"' + link.replace('"', '""') + '"'  # as the CSV writes it, named twice
+    _write(tmp_path / "=cmd|' calc'!A0", "lots.csv", "lot_id,material_id,quantity,uom\n"
+           "BAD1,MAT,abc,kg\n")  # fmt: skip
+    _write(tmp_path / "bad4", "lots.csv", "lot_id,material_id,quantity,uom,"
+           f"{quoted},{quoted}\nB4,FLOUR,1,kg,a,b\n")  # fmt: skip
+    for folder in ("=cmd|' calc'!A0", "bad4"):
+        code, _, _ = _import(runner, folder, "--dry-run", "--rejects", str(tmp_path / "r.csv"))
+        assert code == 1
+        with open(tmp_path / "r.csv", encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))[1:]
+        cells = [cell for row in rows for i, cell in enumerate(row) if i != 1]  # not the line
+        assert cells and all(c[:1] not in ("=", "+", "-", "@") for c in cells), cells
+    assert rows[0][2] == "'" + link
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_clean_import_leaves_the_named_reject_file_with_its_header_alone(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, dry_run: bool
+) -> None:
+    """A clean import with `--rejects FILE` left last night's rejects in FILE: a monitoring job
+    reading it raised a false alarm. Now FILE holds the header alone (the summary names no
+    reject file); without --rejects no rejects-RUN.csv is made."""
+    materials = _write(tmp_path / "in", "materials.csv", "material_id,name\nM1,Flour\n")
+    stale = tmp_path / "rej.csv"
+    stale.write_text("stale reject from last night\n")
+    extra = ["--dry-run"] if dry_run else []
+    code, summary, _ = _import(runner, str(materials), "--rejects", str(stale), *extra)
+    assert (code, summary["reject_file"]) == (0, None)
+    with open(stale, encoding="utf-8-sig", newline="") as f:
+        assert list(csv.reader(f)) == [["file", "line", "column", "value", "reason", "sheet",
+                                        "table"]]  # fmt: skip
+    assert _import(runner, str(materials), "--force", *extra)[0] == 0
+    assert list(tmp_path.glob("rejects-*.csv")) == []

@@ -1048,8 +1048,12 @@ _LOTS = '[[file]]\nmatch = "*.csv"\ntable = "lots"\n[file.columns]\nlot_id = "Ch
         # column 22))"
         (_LOTS + 'lot_id = "LiefCharge"\n', "line 6 maps canonical column 'lot_id' a second "
          "time in its [file.columns]: a column is made one way", "keep one of the two lot_id "
-         'lines; a second source column can be kept as an extra column (x_lot_id = "COLUMN"), '
+         'lines; a second source column can be kept as an extra column (x_lot_id_note = "COLUMN"), '
          "and one source column may fill several canonical columns"),
+        # Neo4j's "not a valid token name" ended the import, exit 2, naming no file or column
+        (_LOTS + '"x_a\\u0000b" = "X"\n', "[[file]] 1 (lots), column 'x_a\\x00b': a name "
+         "holding a NUL byte, which Neo4j cannot store as a property name",
+         "remove the \\u0000 from it"),
         ('[units]\nG = { to = "g", factor = 1 }\nG = { to = "kg", factor = 0.001 }\n' + _LOTS,
          "line 3 sets 'G' a second time in [units]", "keep one of the two lines"),
         ('name = "Werk\n' + _LOTS, "not valid TOML (Illegal character '\\n' (at line 1, column "
@@ -1087,3 +1091,52 @@ def test_a_where_column_missing_suggests_the_header_line(tmp_path: Path) -> None
         "column 'Charge' (read by `where`) is not in the header (nor any column the section "
         "reads: is `header_line` the header's line?)"
     }
+
+
+@pytest.mark.parametrize(("extra", "canonical"), [("x_lot_id", "lot_id"), ("x_status", "status")])
+def test_an_extra_column_named_like_a_canonical_one_refuses_the_mapping(
+    runner: CliRunner, tmp_path: Path, extra: str, canonical: str
+) -> None:
+    """`x_NAME` is stored as NAME: with `lot_id = "BATCH"` and `x_lot_id = "NOTE"` (BATCH=MAP4,
+    NOTE=F2, 999 kg) the import wrote the material and 999 kg onto the existing lot F2 ("0 new, 1
+    changed", exit 0) and never made MAP4; `x_status` overwrote status the same way. Now the
+    mapping is refused as it loads, one line, exit 2, nothing read."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "LOTEXP.csv").write_text("BATCH,MAT,QTY,UOM,ST,NOTE\nMAP4,MAT-M,999,kg,released,F2\n")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        '[[file]]\nmatch = "LOTEXP*.csv"\ntable = "lots"\n[file.columns]\nlot_id = "BATCH"\n'
+        'material_id = "MAT"\nquantity = "QTY"\nuom = "UOM"\nstatus = "ST"\n'
+        f'{extra} = "NOTE"\n'
+    )
+    result = runner.invoke(app, ["import", str(folder), "--mapping", str(mapping), "--dry-run"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.strip() == (
+        f"error: mapping {mapping}: [[file]] 1 (lots), column '{extra}': {extra} would be the "
+        f"canonical column {canonical} (hint: name it {extra}_note or map {canonical} itself)"
+    )
+
+
+def test_a_mapped_extra_column_is_stored_as_a_canonical_files_column_of_that_name(
+    tmp_path: Path,
+) -> None:
+    """Both paths agree: a canonical lots.csv's extra columns `x_lot_id` and `origin_known` (a
+    property the importer keeps for itself) are stored as `x_lot_id` and `export_origin_known`,
+    and so are a mapping's `x_x_lot_id` and `x_origin_known`."""
+    from zoneinfo import ZoneInfo
+
+    from tracegraph.importing.validate import validate_lazily
+
+    (tmp_path / "lots.csv").write_text("lot_id,material_id,x_lot_id,origin_known\nL1,M1,F2,y\n")
+    (tmp_path / "E.csv").write_text("B,M,N,O\nL1,M1,F2,y\n")
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('[[file]]\nmatch = "E*.csv"\ntable = "lots"\n[file.columns]\nlot_id = "B"\n'
+                       'material_id = "M"\nx_x_lot_id = "N"\nx_origin_known = "O"\n')  # fmt: skip
+    [(table, mapped)] = apply_mapping(load_mapping(mapping), read_table(tmp_path / "E.csv")).tables
+    canonical = read_table(tmp_path / "lots.csv")
+    utc = ZoneInfo("UTC")
+    extras = [[r["_extra"] for r in validate_lazily(raw, "lots", utc)[1]]
+              for raw in (canonical, mapped)]  # fmt: skip
+    assert table == "lots"
+    assert extras == [[{"x_lot_id": "F2", "export_origin_known": "y"}]] * 2

@@ -716,3 +716,28 @@ def test_a_lock_let_go_within_seconds_is_not_reported_held(graph: TraceGraph) ->
     with graph.held_lock("import/take_lock", wait_seconds=5.0, token="db reset") as held:
         assert held
         assert run.running_import(graph) == "an import starting, or `tracegraph db reset`"
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_the_summary_file_may_not_be_a_file_being_imported(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, dry_run: bool
+) -> None:
+    """`import sf --summary-file sf/operators.csv` wrote the JSON summary over the export before
+    reading it, then rejected its 8 JSON lines as operators. Refused as `--rejects` is: one line,
+    exit 2, the export as it was, no run."""
+    folder = tmp_path / "sf"
+    folder.mkdir()
+    export = folder / "operators.csv"
+    export.write_text("operator_id,name\nOP1,Ann\n")
+    result = runner.invoke(app, ["import", str(folder), "--summary-file", str(export),
+                                 *(["--dry-run"] if dry_run else [])])  # fmt: skip
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.strip() == (
+        f"error: the summary file {export} is one of the files to import: it would be written "
+        "over (hint: pass --summary-file a file of another name)"
+    )
+    assert export.read_text() == "operator_id,name\nOP1,Ann\n"
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (r:ImportRun) RETURN count(r) AS runs", database_=graph.database
+    )
+    assert records[0]["runs"] == 0

@@ -53,6 +53,7 @@ from tracegraph.importing.outcome import (
     ended_record,
     exit_code,
     started_record,
+    summary_file_problem,
     unread_files,
     write_summary_file,
 )
@@ -123,6 +124,10 @@ class NightlyReport:
         # writing is left to it until this run holds the import lock (`locked`): a second cron
         # run refused as busy wrote its refusal over the running night's file.
         if self.summary_file is not None:
+            refused = summary_file_problem(self.summary_file, files)
+            if refused is not None:
+                self.summary_file = None  # nor is the error written over the export
+                raise refused
             if self._another_runs():
                 self.yielded = True
             else:
@@ -346,7 +351,8 @@ def import_command(
     rejects: Path = typer.Option(
         None,
         "--rejects",
-        help="Where to write rejected rows (default: ./rejects-RUN.csv; readable by you only).",
+        help="Where to write rejected rows (default: ./rejects-RUN.csv; readable by you only). "
+        "A clean run writes FILE with its header alone; the default file is then not made.",
     ),
     force: bool = typer.Option(
         False, "--force", help="Re-import files even if the same content was imported before."
@@ -384,7 +390,8 @@ def import_command(
         "for the last two): readable by you only and replaced whole. While the import runs it "
         "says outcome running and the run id; a run refused because another import runs, "
         "and a dry run started while the file says another run is running (or taken over by "
-        "an import during it), leave that run's file alone and say so.",
+        "an import during it), leave that run's file alone and say so. It may not be a file "
+        "being imported.",
     ),
 ) -> None:
     """Import canonical tables; every row is written or rejected, and the counts reconcile.

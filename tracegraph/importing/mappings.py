@@ -224,9 +224,9 @@ def _not_toml(path: Path, text: str, error: tomllib.TOMLDecodeError) -> Configur
     if table == "[file.columns]":
         return _bad(path, f"line {number} maps canonical column {name!r} a second time in its "
                     "[file.columns]: a column is made one way",
-                    f"keep one of the two {name} lines; a second source column can be kept as an "
-                    f'extra column (x_{name} = "COLUMN"), and one source column may fill several '
-                    "canonical columns")  # fmt: skip
+                    f"keep one of the two {name} lines; a second source column can be kept as "
+                    f'an extra column (x_{name}_note = "COLUMN"), and one source column may fill '
+                    "several canonical columns")  # fmt: skip
     return _bad(path, f"line {number} sets {name!r} a second time in {table or 'the mapping'}",
                 "keep one of the two lines")  # fmt: skip
 
@@ -317,6 +317,7 @@ def load_mapping(path: Path) -> Mapping:
                            f"{_did_you_mean(column, names)}",
                            f"its columns: {', '.join(names)}; an extra property is "
                            f"x_{column}")  # fmt: skip
+            _refused_name(path, where, table, column)
             if not isinstance(spec, str | dict):
                 raise _bad(path, f"{where}: a source column's name or {{ … }}")
             if isinstance(spec, dict) and not set(spec) <= _SPEC_KEYS:
@@ -374,6 +375,19 @@ def load_mapping(path: Path) -> Mapping:
         header_line=header_line,
         timezone=data.get("timezone"), units=units, rules=tuple(rules),
     )  # fmt: skip
+
+
+def _refused_name(path: Path, where: str, table: str, column: str) -> None:
+    """An extra column `x_NAME` is stored as NAME: where NAME is a canonical column of the
+    table, it overwrote that column's value, the lot key too (`x_lot_id = "NOTE"` wrote 999 kg
+    onto the lot NOTE named, not onto the lot `lot_id` named). And a name Neo4j refuses."""
+    name = column.removeprefix("x_")
+    if "\0" in column:  # as validate._without_unnamable rejects a file's column so named
+        raise _bad(path, f"{where}: a name holding a NUL byte, which Neo4j cannot store as a "
+                   "property name", "remove the \\u0000 from it")  # fmt: skip
+    if column.startswith("x_") and TABLES[table].column(name) is not None:
+        raise _bad(path, f"{where}: {column} would be the canonical column {name}",
+                   f"name it {column}_note or map {name} itself")  # fmt: skip
 
 
 _CONDITIONS = '{ COLUMN = "value" or [values] or { not = … }, … }'

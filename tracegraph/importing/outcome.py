@@ -8,6 +8,7 @@ place, whether the import completed, rejected rows, failed or was interrupted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,19 @@ def write_summary_file(path: Path, record: dict[str, Any]) -> None:
             f"cannot write the summary file {path}: {exc.strerror or exc}",
             hint="pass --summary-file a file in a folder you can write",
         ) from None
+
+
+def summary_file_problem(path: Path, files: Sequence[Path]) -> ConfigurationError | None:
+    """Why the summary file may not be `path`: it is one of the `files` to import (found as
+    the run starts, as the reject file's is: run._writable). `import sf --summary-file
+    sf/operators.csv` wrote JSON over the export before reading it, then rejected its 8 lines
+    as operators."""
+    if path.exists() and not path.is_dir() and any(path.samefile(f) for f in files):
+        return ConfigurationError(
+            f"the summary file {path} is one of the files to import: it would be written over",
+            hint="pass --summary-file a file of another name",
+        )
+    return None
 
 
 def _now() -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from tracegraph.errors import TracegraphError
 
@@ -134,6 +135,8 @@ class RawTable:
     # an XLSX workbook saved in the 1904 date system (old Mac Excel): its serial dates count
     # days from 1904-01-01, not from 1899-12-30 (a mapping's `format = "excel"`)
     date1904: bool = False
+    # the line (CSV) or sheet row of the column names: a reject of a column names it
+    header_at: int = 1
 
 
 def table_name(path: Path) -> str:
@@ -390,6 +393,7 @@ def _read_csv(
             hint="check the mapping's header_line",
         )
     header, repeated = _clean_header(names)
+    header_at = reader.line_num
     rows: list[tuple[int, dict[str, str]]] = []
     ends: list[int] = []  # the last physical line of each row
     last_cells = 0
@@ -427,7 +431,7 @@ def _read_csv(
             notes = (*notes, f"{NO_LAST_LINE_BREAK}: check line {rows[-1][0]} "
                      "is whole")  # fmt: skip
     return RawTable(path, header, rows, used, notes, repeated=repeated, delimiter=delimiter,
-                    short_lines=tuple(short))  # fmt: skip
+                    short_lines=tuple(short), header_at=header_at)  # fmt: skip
 
 
 def _row(header: tuple[str, ...], cells: list[str], separator: str = ",") -> dict[str, str]:
@@ -499,10 +503,24 @@ def _read_xlsx(
             except UnreadableFile as problem:
                 read.append(problem)
         return read
+    except ElementTree.ParseError as exc:
+        raise _damaged_sheet(path, exc) from exc
     finally:
         book.close()
         if formulas is not None:
             formulas.close()
+
+
+def _damaged_sheet(path: Path, error: ElementTree.ParseError) -> UnreadableFile:
+    """A sheet's XML that does not parse (a mismatched tag, an entity no one defined): read row
+    by row, it failed past the zip's check, and ended the whole import with "unexpected failure:
+    ParseError", the folder's other tables not imported. The parser's reason, on one line.
+    External entities stay unresolved (expat does not fetch them: `&xxe;` is undefined)."""
+    reason = " ".join(str(error).split())
+    return UnreadableFile(
+        f"{path}: not a readable XLSX workbook (a sheet's XML: {reason})",
+        hint="open it in Excel or LibreOffice and save it again as .xlsx",
+    )
 
 
 # <f>, <f t="shared" …/>, and <x:f> as the Open XML SDK writes it
@@ -592,7 +610,7 @@ def _read_sheet(
         if any(c.strip() for c in cells):
             rows.append((number, _row(header, cells)))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated, sheet=sheet.title,
-                    date1904=_in_1904_system(book))  # fmt: skip
+                    date1904=_in_1904_system(book), header_at=header_line)  # fmt: skip
 
 
 def _in_1904_system(book: Any) -> bool:

@@ -56,11 +56,11 @@ from tracegraph.importing.reader import (
 )
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
 from tracegraph.importing.validate import (
-    RESERVED_PROPERTIES,
     CommaCounts,
     Reject,
     comma_number,
     kept_as,
+    reserved,
     validate_lazily,
 )
 from tracegraph.importing.writer import (
@@ -524,8 +524,9 @@ def import_paths(
                 stub_lots=new_stubs, full=full, removed=full_dump.removed_counts(removals),
                 removed_file=removed_file, completes=[run["run_id"] for run in completes],
             )  # fmt: skip
-            if rejects:
-                summary.reject_file = write_rejects(reject_path, rejects, mapped=bool(mapping))
+            summary.reject_file = _rejects_written(
+                reject_path, rejects, reject_file, mapped=bool(mapping)
+            )
         except (Exception, KeyboardInterrupt) as error:
             # Any failure, a bug included, marks the run failed if the server still answers;
             # Ctrl-C (and SIGTERM, see cli/imports.py) marks it interrupted — it stayed
@@ -935,8 +936,7 @@ def check_paths(
         removed={t: len(r.keys) for t, r in removals.items()}, removed_file=removed_file,
         refused=refused,
     )  # fmt: skip
-    if rejects:
-        summary.reject_file = write_rejects(reject_path, rejects, mapped=bool(mapping))
+    summary.reject_file = _rejects_written(reject_path, rejects, reject_file, mapped=bool(mapping))
     return summary
 
 
@@ -1342,7 +1342,7 @@ def _note_kept_names(raw: RawTable, name: str, state: RunState, log: Log) -> Non
     stored as (validate.kept_as)."""
     table = TABLES.get(name)
     for column in raw.header:
-        if column in RESERVED_PROPERTIES and table is not None and table.column(column) is None:
+        if reserved(column) and table is not None and table.column(column) is None:
             _say(state, log, f"{raw.path}: column {column} is a name tracegraph keeps for "
                  f"itself: its values are stored as {kept_as(column, raw.header)}")  # fmt: skip
 
@@ -1676,6 +1676,28 @@ def _rewritten(graph: TraceGraph, state: RunState) -> set[Any]:
     return {i for i, s in state.relinked.items() if s is None or s in known or s in found}
 
 
+def _rejects_written(
+    path: Path, rejects: Sequence[Reject], given: Path | None, mapped: bool = False
+) -> Path | None:
+    """The reject file, if there are rejects. A file named by --rejects is written with its
+    header alone when nothing was rejected: a clean night left the last night's rejects in it,
+    and a monitoring job reading it raised a false alarm. The summary names no reject file
+    then; a run's own rejects-RUN.csv is not made."""
+    if rejects:
+        return write_rejects(path, rejects, mapped)
+    if given is not None:
+        write_rejects(path, rejects, mapped)
+    return None
+
+
+class _SafeTexts(dict[str, str]):
+    """spreadsheet_safe of texts that repeat (a file's name, its columns), each made once."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = safe = spreadsheet_safe(text)
+        return safe
+
+
 def write_rejects(path: Path, rejects: Sequence[Reject], mapped: bool = False) -> Path:
     """The reject file. `mapped`: the run's files went through a mapping, whose rejects name
     their table, and a reject without one is of a file no section reads (its `table` is left
@@ -1683,10 +1705,16 @@ def write_rejects(path: Path, rejects: Sequence[Reject], mapped: bool = False) -
     # `sheet` and `table` came later: added at the end, as the file is a public contract. A
     # canonical file's rejects are of the table its name says (set here, once per file: a
     # reject made again for it cost a sixth more in a file of 200,000 rejected rows).
+    # Every text column kept as text in a spreadsheet, not the value alone: a header
+    # `=HYPERLINK(…)` (the column) or a folder named `=cmd|' calc'!A0` (the file, and the reason
+    # of a file that cannot be read, which names it) ran as formulas. A file's name, sheet,
+    # table and columns are made safe once (`safe`), not per reject.
     tables: dict[str, str] = {}
-    rows = ([r.file, r.line, r.column, spreadsheet_safe(r.value[:500]), r.reason, r.sheet,
-             r.table if r.table or mapped
-             else tables.get(r.file) or tables.setdefault(r.file, table_name(Path(r.file)))]
+    safe = _SafeTexts()
+    rows = ([safe[r.file], r.line, safe[r.column], spreadsheet_safe(r.value[:500]),
+             spreadsheet_safe(r.reason), safe[r.sheet],
+             safe[r.table if r.table or mapped
+                  else tables.get(r.file) or tables.setdefault(r.file, table_name(Path(r.file)))]]
             for r in rejects)  # fmt: skip
     return write_private_csv(
         path,

@@ -7,6 +7,7 @@ Every raw row ends as exactly one of: a row to write, an identical duplicate of 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import re
 import unicodedata
@@ -51,7 +52,16 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Properties the importer keeps for itself: the row hash, a lot's origin flag, a device event's
 # id, a device's or operator's longest step. A file's extra column of that name (an MES's
 # event_id) is kept as `export_<name>` (it was dropped without a word), and the run says so.
-RESERVED_PROPERTIES = frozenset({"_row_sha", "origin_known", "event_id", "longest_step_s"})
+# So is every name starting with `_`, the importer's bookkeeping (`_row_sha`, `_reported` on the
+# stubs it named): a `_qa_comment` was stored but shown nowhere (lot show, a trace's JSON leave
+# such properties out), and a `_reported` column overwrote the importer's own flag.
+RESERVED_PROPERTIES = frozenset({"_row_sha", "_reported", "origin_known", "event_id",
+                                 "longest_step_s"})  # fmt: skip
+
+
+def reserved(name: str) -> bool:
+    """Whether an extra column of this name is stored under another (kept_as)."""
+    return name in RESERVED_PROPERTIES or name.startswith("_")
 
 
 def kept_as(name: str, header: Iterable[str]) -> str:
@@ -492,7 +502,33 @@ def validate_lazily(
     for name in table.required:
         if name not in raw.header:
             return _reject_all(out, raw, name, f"required column '{name}' is missing"), iter(())
-    return out, _valid_rows(out, raw, table, zone)
+    return out, _valid_rows(out, _without_unnamable(out, raw, table), table, zone)
+
+
+# What Neo4j refuses as a property's name (probed: "Token names cannot be empty or contain any
+# null-bytes"; control characters, spaces, backticks and 70,000 characters it takes). An empty
+# header name is already column_N.
+_UNNAMABLE = "\0"
+
+
+def _without_unnamable(out: ValidatedTable, raw: RawTable, table: Table) -> RawTable:
+    """The file without its extra columns whose name Neo4j cannot store, each one reject on the
+    header's line (counted as one row read, as a file that cannot be read is): a header holding
+    a NUL byte stopped the whole import with Neo4j's "'bad\\0name' is not a valid token name",
+    exit 2, no file, line or column."""
+    refused = {n for n in raw.header if _UNNAMABLE in n and table.column(n) is None}
+    if not refused:
+        return raw
+    for name in sorted(refused, key=raw.header.index):
+        shown = _CONTROL.sub(lambda c: repr(c[0])[1:-1], name)
+        out.rejects.append(Reject(out.file, raw.header_at, shown, "", "a column name holding a "
+                                  "NUL byte, which Neo4j cannot store as a property name: the "
+                                  "column is not imported (rename it in the export)"))  # fmt: skip
+    out.read += len(refused)
+    rows = [(line, {k: v for k, v in cells.items() if k not in refused})
+            for line, cells in raw.rows]  # fmt: skip
+    header = tuple(n for n in raw.header if n not in refused)
+    return dataclasses.replace(raw, header=header, rows=rows)
 
 
 def _canonical_lookalike(table: Table, name: str) -> str | None:
@@ -637,7 +673,7 @@ def _typed_row(
         if column is None:
             if text.strip():
                 key = name or f"column_{position + 1}"
-                if key in RESERVED_PROPERTIES:
+                if key[0] == "_" or key in RESERVED_PROPERTIES:  # reserved(), inline: per cell
                     key = kept_as(key, cells)
                 if commas is None:
                     extra[key] = _extra_value(text)
