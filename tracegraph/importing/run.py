@@ -603,10 +603,12 @@ def _counts_so_far(
 
 def _local_time_files(state: RunState) -> dict[str, list[str]]:
     """The ledger's record of the files whose times without an offset the run read in its
-    zone (parallel lists: the file names and their tables), for the next run's
-    previous_zone_of_file."""
-    return {"local_time_files": [name for name, _ in state.local_times],
-            "local_time_tables": [table for _, table in state.local_times]}  # fmt: skip
+    zone (parallel lists: the file names, their tables and their paths as `files` keeps them),
+    for the next run's previous_zone_of_file, which compares paths: siteA/steps.csv and
+    siteB/steps.csv are other files."""
+    return {"local_time_files": [Path(path).name for path, _ in state.local_times],
+            "local_time_tables": [table for _, table in state.local_times],
+            "local_time_paths": [path for path, _ in state.local_times]}  # fmt: skip
 
 
 def _imported_since(graph: TraceGraph, run_id: str, runs: set[str]) -> bool:
@@ -1466,32 +1468,53 @@ def _note_short_rows(
 
 
 def _note_zone_change(
-    graph: TraceGraph, path: Path, table: str, zone: ZoneInfo, state: RunState, log: Log
+    graph: TraceGraph,
+    path: Path,
+    table: str,
+    zone: ZoneInfo,
+    state: RunState,
+    log: Log,
+    written: TableWrite,
 ) -> None:
-    """Say when the last import of this file into this table read its times without an offset
-    in another zone: the same local times are now other instants — steps and lots move to
-    them, but device events (keyed by their instant) stay beside the old ones. Recorded for
-    the next import (the run's ledger entry keeps the files, its timezone the zone)."""
+    """Say when the last import of this file (its path: siteA/steps.csv is not siteB/steps.csv)
+    into this table read its times without an offset in another zone, and this import changed
+    rows of it: the same local times are now other instants — steps and lots move to them, but
+    device events (keyed by their instant) stay beside the old ones. A file whose rows are all
+    as the graph held them (or new: another file's steps) moved nothing. Recorded for the next
+    import (the run's ledger entry keeps the files, its timezone the zone)."""
+    where = str(path.absolute())
     if state.run_id is not None:
         found = graph.read("import/previous_zone_of_file", run_id=state.run_id,
-                           name=path.name, table=table)  # fmt: skip
+                           path=where, table=table)  # fmt: skip
         if found and found[0]["timezone"] != zone.key:
-            _say(state, log, _zone_change_note(path, table, zone.key, found[0]))
-    state.local_times.append((path.name, table))
+            note = _zone_change_note(path, table, zone.key, found[0], written)
+            if note is not None:
+                _say(state, log, note)
+    state.local_times.append((where, table))
 
 
-def _zone_change_note(path: Path, table: str, zone: str, last: dict[str, Any]) -> str:
+def _zone_change_note(
+    path: Path, table: str, zone: str, last: dict[str, Any], written: TableWrite
+) -> str | None:
+    """The note of a file read again in another zone, or None when no row of it moved: its
+    changed rows (new events, for device events, whose instant is their key)."""
     old = last["timezone"]
     said = (f"{path}: {table} times without an offset were read in {zone}, but the last import "
-            f"of {path.name} ({last['run_id']}) read them in {old}: ")  # fmt: skip
+            f"of this file ({last['run_id']}) read them in {old}: ")  # fmt: skip
     if table == "device_events":
+        new = written.changed - written.updated
+        if not new:
+            return None
         return said + (
-            f"its events are now other instants, beside those read in {old} — re-import "
-            "device_events with --full (and --max-removals) to remove those (README, Importing "
-            "exports: times without an offset)"
+            f"{counted(new, 'event')} of it {were(new)} new, other instants beside those read in "
+            f"{old} — to remove those, re-import device_events with --full (and --max-removals) "
+            "giving every file of the table, as --full removes the events its files lack (README, "
+            "Importing exports: times without an offset)"
         )
-    return said + (f"its rows moved to the new instants (if {old} was right, import the file "
-                   f"again with --timezone {old})")  # fmt: skip
+    if not written.updated:
+        return None
+    return said + (f"{counted(written.updated, 'row')} of it moved to the new instants (if {old} "
+                   f"was right, import the file again with --timezone {old})")  # fmt: skip
 
 
 def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
@@ -1613,7 +1636,7 @@ def _write_raw(
         offsetless = _offsetless_note(raw.path, name, column, validated.naive_times[column], zone)
         _say(state, log, offsetless)
     if graph is not None and any(validated.naive_times.values()):
-        _note_zone_change(graph, raw.path, name, zone, state, log)
+        _note_zone_change(graph, raw.path, name, zone, state, log, written)
     for comma_note in _comma_notes(raw.path, validated.commas):
         _say(state, log, comma_note)
     for column, count in validated.folded_ids.items():
