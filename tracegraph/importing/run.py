@@ -56,6 +56,7 @@ from tracegraph.importing.reader import (
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
 from tracegraph.importing.validate import (
     RESERVED_PROPERTIES,
+    SKIPPED,
     CommaCounts,
     Reject,
     comma_number,
@@ -1527,15 +1528,32 @@ def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: Zone
     )
 
 
-def _skipped_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
-    """Local times the clocks skipped (02:30 the night summer time starts), once per file and
-    column: read silently, a step from 02:30 to 03:30 that night took no time at all."""
+def _clock_note(
+    path: Path, table: str, column: str, cells: int, zone: ZoneInfo, example: datetime, clock: str
+) -> str:
+    """Local times the clocks skipped (02:30 the night summer time starts) or showed twice
+    (02:30 the night it ends), once per file and column, with the first as an example in its
+    zone's own terms: read silently, a step from 02:30 to 03:30 the spring night took no time
+    at all, and an autumn night's 02:30 was the first of two without a word."""
+    wall = example.replace(tzinfo=None)
+    values = counted(cells, f"{table}.{column} value")
+    it = "it" if cells == 1 else "them"
+    if clock == SKIPPED:
+        there = example.astimezone(zone)
+        return (
+            f"{path}: {values} without a UTC offset "
+            f"{'names a local time' if cells == 1 else 'name local times'} that did not exist in "
+            f"{zone.key} (the clocks skipped {it} when summer time began): read with the offset "
+            f"before the change ({wall.isoformat()} as {example.isoformat()}, which is "
+            f"{there:%H:%M} {there.tzname()} there)"
+        )
+    second = wall.replace(tzinfo=zone, fold=1)
     return (
-        f"{path}: {counted(cells, f'{table}.{column} value')} without a UTC offset "
-        f"{'names a local time' if cells == 1 else 'name local times'} that did not exist in "
-        f"{zone.key} (the clocks skipped {'it' if cells == 1 else 'them'} when summer time "
-        "began): read with the offset before the change (in Europe, 02:30 as 03:30 summer "
-        "time)"
+        f"{path}: {values} without a UTC offset "
+        f"{'names a local time' if cells == 1 else 'name local times'} that {zone.key} showed "
+        f"twice (the clocks went back): read as the first ({wall.isoformat()} as "
+        f"{example.isoformat()}); for the second, write its offset "
+        f"({second.isoformat()})"
     )
 
 
@@ -1625,10 +1643,22 @@ def _write_raw(
             "would end before it starts)"
         )
         _say(state, log, later)
-    for column in sorted(validated.skipped_times, key=raw.header.index):
-        _say(
-            state, log, _skipped_note(raw.path, name, column, validated.skipped_times[column], zone)
+    if validated.earlier_starts:
+        earlier = (
+            f"{raw.path}: {counted(validated.earlier_starts, f'{name} row')} "
+            f"{'starts' if validated.earlier_starts == 1 else 'start'} in the hour the clocks "
+            "skipped and "
+            f"{'ends' if validated.earlier_starts == 1 else 'end'} after it: the start was read "
+            "with the offset after the change (with the offset before, each would end before it "
+            "starts)"
         )
+        _say(state, log, earlier)
+    for column, clock in sorted(validated.clock_examples, key=lambda c: raw.header.index(c[0])):
+        times = validated.skipped_times if clock == SKIPPED else validated.repeated_times
+        if times.get(column):
+            example = validated.clock_examples[column, clock]
+            said = _clock_note(raw.path, name, column, times[column], zone, example, clock)
+            _say(state, log, said)
     # Only when read as UTC because no zone was chosen: a mapping's timezone (the SAP and MES
     # samples have one) or --timezone (even UTC) is a choice, and its ten notes a run were noise.
     unzoned = [] if state.zone_given else sorted(validated.naive_times, key=raw.header.index)
