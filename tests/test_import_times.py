@@ -227,3 +227,44 @@ def test_a_step_starting_in_the_skipped_hour_ends_after_it_starts(
         ("T2", "2026-03-29T02:30:00+01:00", "2026-03-29T03:40:00+02:00"),
         ("T3", "2026-03-29T03:30:00+02:00", "2026-03-29T03:10:00+02:00"),
     ]
+
+
+def test_times_beyond_the_microsecond_are_said_cut_and_never_merged(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The import reads times to the microsecond (Python's datetime) and cut the rest silently:
+    alarms at .123456789 and .123456001 became one "duplicate" (one lost), calibrations at
+    .000000001 pass and .000000002 fail were rejected as disagreeing duplicates, and .NET's
+    7-digit `.1234567Z` lost its last digit. A note per file and column counts the cut cells;
+    rows that collide only by the cut are rejected with a reason that says so."""
+    _write(tmp_path / "in", "device_events.csv", (
+        "device_id,event,at,result\n"
+        "OVEN-7,alarm,2026-10-25T02:30:00.123456789+02:00,over_temperature\n"
+        "OVEN-7,alarm,2026-10-25T02:30:00.123456001+02:00,over_temperature\n"
+        "OVEN-7,calibration,2026-10-25T03:30:00.000000001+01:00,pass\n"
+        "OVEN-7,calibration,2026-10-25T03:30:00.000000002+01:00,fail\n"
+        "OVEN-7,alarm,2026-10-25T00:30:00.1234567Z,door_open\n"
+        "OVEN-7,alarm,2026-10-25T00:30:00.1234567000Z,door_open\n"  # the same instant: a repeat
+        "OVEN-7,alarm,2026-10-25T00:40:00.123456Z,door_open\n"  # nothing cut
+    ))  # fmt: skip
+    code, summary, rejects = _import(runner, str(tmp_path / "in"), "--timezone", "UTC")
+    assert code == 1
+    assert [n for n in summary["notes"] if "microsecond" in n] == [
+        f"{tmp_path / 'in' / 'device_events.csv'}: 6 device_events.at values have digits beyond "
+        "the microsecond (as 2026-10-25T02:30:00.123456789+02:00): cut to the microsecond, "
+        "which the import keeps (rows that differ only beyond it are rejected, not merged)"
+    ]
+    apart = (
+        "only as the import cuts times to the microsecond: its at differs from line {}'s beyond "
+        "it (two records that cannot both be stored: write them at least a microsecond apart, "
+        "or keep one)"
+    )
+    assert [(r["line"], r["reason"]) for r in rejects] == [
+        ("3", "duplicate device_id+event+at+result " + apart.format(2)),
+        ("5", "duplicate device_id+event+at " + apart.format(4)),
+    ]
+    assert summary["tables"]["device_events"]["duplicates"] == 1
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (e:DeviceEvent) RETURN count(e) AS n", database_=graph.database
+    )
+    assert records[0]["n"] == 4

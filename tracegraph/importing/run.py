@@ -1557,6 +1557,18 @@ def _clock_note(
     )
 
 
+def _cut_note(path: Path, table: str, column: str, cells: int, example: str) -> str:
+    """Times with digits beyond the microsecond (an OPC UA or .NET export's 100 ns ticks, a
+    nanosecond clock), once per file and column: the import reads to the microsecond, and cut
+    them silently — two alarms 0.2 µs apart became one "duplicate"."""
+    return (
+        f"{path}: {counted(cells, f'{table}.{column} value')} "
+        f"{'has' if cells == 1 else 'have'} digits beyond the microsecond (as {example}): "
+        "cut to the microsecond, which the import keeps (rows that differ only beyond it are "
+        "rejected, not merged)"
+    )
+
+
 def _comma_notes(path: Path, commas: CommaCounts) -> list[str]:
     """What a ';' file's extra cells with decimal commas became (validate's _semicolon_extra),
     once per column: how many were read as numbers, how many kept as text and why."""
@@ -1659,6 +1671,10 @@ def _write_raw(
             example = validated.clock_examples[column, clock]
             said = _clock_note(raw.path, name, column, times[column], zone, example, clock)
             _say(state, log, said)
+    for column in sorted(validated.cut_times, key=raw.header.index):
+        said = _cut_note(raw.path, name, column, validated.cut_times[column],
+                         validated.cut_examples[column])  # fmt: skip
+        _say(state, log, said)
     # Only when read as UTC because no zone was chosen: a mapping's timezone (the SAP and MES
     # samples have one) or --timezone (even UTC) is a choice, and its ten notes a run were noise.
     unzoned = [] if state.zone_given else sorted(validated.naive_times, key=raw.header.index)

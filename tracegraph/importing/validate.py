@@ -103,6 +103,11 @@ class ValidatedTable:
     # as the first of the two — silently, as the skipped ones were; and per column, the first
     # of each as stored (its wall time and offset), for the note's example
     repeated_times: dict[str, int] = field(default_factory=dict)
+    # per time column, the cells of valid rows with digits beyond the microsecond, which Python's
+    # datetime cuts (`.123456789`, .NET's `.1234567`), and the first as written: said, as two
+    # alarms 0.000000212 s apart silently became one
+    cut_times: dict[str, int] = field(default_factory=dict)
+    cut_examples: dict[str, str] = field(default_factory=dict)
     clock_examples: dict[tuple[str, str], datetime] = field(default_factory=dict)
     # extra cells of a ';' file read as numbers with a decimal comma (252,5), and those kept
     # as text as they may be thousands (1,234), per column (see _semicolon_extra)
@@ -166,6 +171,19 @@ def _clock_change(wall: datetime, zone: ZoneInfo) -> str:
     if first.utcoffset() == first.replace(fold=1).utcoffset():
         return ""
     return SKIPPED if skipped_locally(wall, zone) else REPEATED
+
+
+# A second's fraction with more than six digits: what is beyond the microsecond (group 1).
+_BEYOND_MICROSECOND = re.compile(r"[.,]\d{6}(\d+)")
+
+
+def beyond_microsecond(text: str) -> str:
+    """The digits of a time's fraction beyond the microsecond, trailing zeros left out (`789`
+    of `08:15:00.123456789Z`): what reading it cuts; "" when nothing is cut."""
+    if "." not in text and "," not in text:  # most times have no fraction: no search
+        return ""
+    found = _BEYOND_MICROSECOND.search(text)
+    return found.group(1).rstrip("0") if found else ""
 
 
 def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool, str]:
@@ -540,6 +558,9 @@ def _valid_rows(
     # a file without supplier_id too: its receipts were dropped where the graph had no supplier
     receipts_need_supplier = table.name == "lots" and bool(received_at_cell)
     first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    cut_of: dict[
+        Any, dict[str, str]
+    ] = {}  # what the rows with a cut time lost (beyond_microsecond)
     spreadsheet = raw.encoding == "xlsx"  # only a workbook has error cells to look for
     semicolon = raw.delimiter == ";"
     decimal_columns = _DecimalColumns(raw.rows)
@@ -551,8 +572,9 @@ def _valid_rows(
         naive: list[tuple[str, str]] = []
         commas: list[tuple[str, str, str]] | None = [] if semicolon else None
         folded: list[str] = []
+        cut: dict[str, str] = {}
         row, reject = _typed_row(
-            columns, absent, cells, zone, out.file, line, spreadsheet, naive, commas, folded
+            columns, absent, cells, zone, out.file, line, spreadsheet, naive, commas, folded, cut
         )
         if reject is not None:
             out.rejects.append(reject)
@@ -596,14 +618,32 @@ def _valid_rows(
                 out.clock_examples.setdefault((name, clock), row[name])
         if commas:
             out.commas.add(commas, row["_extra"], decimal_columns)
+        for name in cut:
+            out.cut_times[name] = out.cut_times.get(name, 0) + 1
+            out.cut_examples.setdefault(name, cells[name].strip())
         key = _row_identity(table, row)
         earlier = first_seen.get(key)
         if earlier is None:
             first_seen[key] = row
+            if cut:
+                cut_of[key] = cut
             yield row
             continue
+        beyond = _cut_difference(table, row, cut_of.get(key, {}), cut)
         differing = _first_difference(earlier, row)
-        if differing is None:
+        if beyond is not None and (beyond[1] or differing is None):
+            # one row, or two, as the cut made them: never merged, nor said to disagree
+            keys = "+".join(_key_columns(table, row))
+            column, in_key = beyond
+            reason = (
+                f"duplicate {keys} only as the import cuts times to the microsecond: its "
+                f"{column} differs from line {earlier['_line']}'s beyond it"
+                + (" (two records that cannot both be stored: write them at least a microsecond "
+                   "apart, or keep one)" if in_key else "")
+            )  # fmt: skip
+            value = cells.get(header_of.get(column, column), "")[:200]
+            out.rejects.append(Reject(out.file, line, column, value, reason))
+        elif differing is None:
             out.duplicates += 1
         else:
             keys = "+".join(_key_columns(table, row))
@@ -617,6 +657,20 @@ def _valid_rows(
             written = cells.get(header_of.get(differing, differing))
             value = _text(row.get(differing)) if written is None else written[:200]
             out.rejects.append(Reject(out.file, line, differing, value, reason))
+
+
+def _cut_difference(
+    table: Table, row: dict[str, Any], earlier: dict[str, str], cut: dict[str, str]
+) -> tuple[str, bool] | None:
+    """The time column in which a row differs from the earlier row of its key only beyond the
+    microsecond (what the cut took), and whether it is of the key (two records made one by the
+    cut); None when the cut took the same from both, or nothing."""
+    if earlier == cut:
+        return None
+    key = _key_columns(table, row)
+    columns = sorted(set(earlier) | set(cut), key=lambda c: (c not in key, c))
+    column = next(c for c in columns if earlier.get(c) != cut.get(c))
+    return column, column in key
 
 
 def _key_too_long(row: dict[str, Any]) -> bool:
@@ -650,12 +704,14 @@ def _typed_row(
     naive: list[tuple[str, str]] | None = None,
     commas: list[tuple[str, str, str]] | None = None,
     folded: list[str] | None = None,
+    cut: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], Reject | None]:
     """One raw row typed, or the reject of its first bad cell; `naive` gets the names of its
     time columns whose cells had no offset, each with whether the clocks skipped that local
     time or showed it twice (_clock_change); `commas`, given for a ';' file, its extra cells
     that look like decimal-comma numbers (see _semicolon_extra); `folded`, the names of its
-    id columns whose cells normal_id folded (idtext.folds)."""
+    id columns whose cells normal_id folded (idtext.folds); `cut`, per time column, the digits
+    beyond the microsecond its cell lost (beyond_microsecond)."""
     row: dict[str, Any] = {"_line": line}
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
@@ -686,6 +742,10 @@ def _typed_row(
                 row[name], without_offset, skipped = _read_datetime(text.strip(), zone)
                 if without_offset and naive is not None:
                     naive.append((name, skipped))
+                if cut is not None:
+                    beyond = beyond_microsecond(text)
+                    if beyond:
+                        cut[name] = beyond
             else:
                 row[name] = convert(column, text, zone)
                 # ASCII (nearly every id) asked first: a method, not a call of folds per cell
