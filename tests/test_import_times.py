@@ -5,6 +5,7 @@ skipped (02:30 the night summer time begins) read silently."""
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import datetime
 from pathlib import Path
@@ -268,3 +269,35 @@ def test_times_beyond_the_microsecond_are_said_cut_and_never_merged(
         "MATCH (e:DeviceEvent) RETURN count(e) AS n", database_=graph.database
     )
     assert records[0]["n"] == 4
+
+
+def test_time_cells_an_export_got_wrong_are_rejected_saying_how(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A canonical file's Excel serial (46329.33) and a 29 February of a common year got the
+    general "not an ISO 8601 date/time", though a mapping already explains a serial; RFC 3339's
+    lowercase `z` (2026-10-25T00:50:00z) was rejected outright. Now the serial is explained as
+    the mapping does, the date is "no such date", and the `z` is UTC."""
+    _write(tmp_path / "in", "lots.csv", (
+        "lot_id,material_id,created_at\n"
+        "L1,M1,46329.33\n"
+        "L2,M1,2026-02-29\n"
+        "L3,M1,2026-04-31T08:00\n"
+        "L4,M1,2026-10-25T00:50:00z\n"
+        "L5,M1,2028-02-29\n"
+        "L6,M1,12\n"
+    ))  # fmt: skip
+    rejects = tmp_path / "rejects.csv"
+    result = runner.invoke(app, ["import", str(tmp_path / "in"), "--dry-run", "--timezone", "UTC",
+                                 "--rejects", str(rejects)])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    with open(rejects, encoding="utf-8-sig", newline="") as f:
+        reasons = {r["line"]: r["reason"] for r in csv.DictReader(f)}
+    assert reasons == {
+        "2": "an Excel serial date stored as a number: 46329.33 is 2026-11-03 07:55 — format the "
+        "cells as dates in the workbook and export again, or read the file with a mapping whose "
+        'column has format = "excel" (importers/README.md)',
+        "3": "no such date: 2026 is no leap year (February has 28 days)",
+        "4": "no such date: April has 30 days",
+        "7": "not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)",
+    }

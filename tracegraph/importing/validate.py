@@ -6,6 +6,7 @@ Every raw row ends as exactly one of: a row to write, an identical duplicate of 
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import math
 import re
@@ -194,9 +195,11 @@ def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool, str]:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
+        if text[-1:] == "z":  # RFC 3339 allows a lowercase z for UTC; fromisoformat does not
+            return _read_datetime(text[:-1] + "Z", zone)
         next_day = end_of_day(text, datetime.fromisoformat)
         if next_day is None:
-            raise CellError("not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)") from None
+            raise CellError(_not_iso_reason(text)) from None
         value = next_day
     naive = value.tzinfo is None
     skipped = ""
@@ -227,6 +230,41 @@ def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool, str]:
 
 
 _MAX_OFFSET = timedelta(hours=18)
+# A date as ISO 8601 writes it, at the start of a cell: its year, month and day.
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+
+
+def _not_iso_reason(text: str) -> str:
+    """Why a time cell is no ISO 8601 date/time: a date that does not exist (2026-02-29), an
+    Excel serial date saved as a number (46329.33, as a mapping's reason says it), or else the
+    general reason with an example."""
+    date = _ISO_DATE.match(text)
+    if date is not None:
+        year, month, day = (int(part) for part in date.groups())
+        if 1 <= month <= 12 and day >= 1:
+            with contextlib.suppress(ValueError):
+                days = calendar.monthrange(year, month)[1]
+                if day > days:
+                    if month == 2 and days == 28:
+                        return f"no such date: {year} is no leap year (February has 28 days)"
+                    return f"no such date: {_MONTHS[month - 1]} has {days} days"
+    # here, not at the top: mappings imports this module
+    from tracegraph.importing.mappings import (
+        _LIKELY_SERIALS,
+        EPOCH_1900,
+        _serial,
+    )
+
+    moment = _serial(text, EPOCH_1900)
+    if moment is not None and _LIKELY_SERIALS[0] <= float(text) <= _LIKELY_SERIALS[1]:
+        return (
+            f"an Excel serial date stored as a number: {text} is {moment:%Y-%m-%d %H:%M} — "
+            "format the cells as dates in the workbook and export again, or read the file with a "
+            'mapping whose column has format = "excel" (importers/README.md)'
+        )
+    return "not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)"
 
 
 def _offset_text(offset: timedelta) -> str:
