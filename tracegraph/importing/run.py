@@ -222,7 +222,7 @@ def _named_as_table(path: Path, mapping: Mapping | None) -> bool:
         return False
     if mapping is not None:
         return bool(mapping.rules_for(path))
-    return path.name.split(".")[0].strip().lower() in TABLES
+    return table_name(Path(path.name.split(".")[0])) in TABLES
 
 
 def natural_key(name: str) -> list[Any]:
