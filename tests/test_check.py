@@ -660,3 +660,42 @@ def test_a_lot_a_step_made_without_a_lots_row_is_a_finding_until_its_row_comes(
     )
     assert import_paths(graph, [tmp_path / "lots.csv"]).rejects == []
     assert runner.invoke(app, ["check"]).exit_code == 0
+
+
+def test_a_time_finding_in_the_hour_the_clocks_went_back_carries_the_hint(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Berlin, 2026-10-25: FX1 proofed 02:40 → 02:10 (its end read as the second 02:10, +01:00,
+    so that it ends after it starts), FX2 baked its dough from 02:20 (the first 02:20, +02:00).
+    As instants FX2 started 50 minutes before FX1 ended: "consumed before the lot existed",
+    with no word that both times are of the hour shown twice, though by the clock 02:20 comes
+    after 02:10. The finding now carries the clock-change hint; one that is too early by the
+    clock too (FX3, 01:00 +02:00) gets none."""
+    tables = {
+        "lots.csv": "lot_id,material_id,quantity,uom\nFP-D2,DOUGH,10,kg\nFP-F,FLOUR,10,kg\n"
+                    "FP-B,BREAD,9,kg\nFP-C,BREAD,9,kg\n",
+        "steps.csv": "step_id,operation,started_at,ended_at\n"
+                     "FX1,proof,2026-10-25T02:40:00,2026-10-25T02:10:00\n"
+                     "FX2,bake,2026-10-25T02:20:00,2026-10-25T02:50:00\n"
+                     "FX3,bake,2026-10-25T01:00:00,2026-10-25T01:30:00\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nFX1,FP-F,10,kg\nFX2,FP-D2,5,kg\n"
+                           "FX3,FP-D2,5,kg\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nFX1,FP-D2,10,kg\nFX2,FP-B,9,kg\n"
+                            "FX3,FP-C,9,kg\n",
+    }  # fmt: skip
+    folder = tmp_path / "fp"
+    folder.mkdir()
+    for name, text in tables.items():
+        (folder / name).write_text(text)
+    import_paths(graph, [folder], timezone="Europe/Berlin")
+    found = {r.name: r.findings for r in run_checks(graph).results}
+    assert [(f["step_id"], f["started_at"], f["available_at"], f["clock_change"])
+            for f in found["consumed_before_available"]] == [
+        ("FX2", "2026-10-25T02:20:00+02:00", "2026-10-25T02:10:00+01:00",
+         "the two times' offsets differ by the hour the clocks went back (+02:00, +01:00) and "
+         "their clock times are in order: local times of that night read in different ones of "
+         "the hour shown twice (the import reads it as the first, a step's end as the second "
+         "when it would end before its start) — if the clock times are right, export them with "
+         "their offsets"),
+        ("FX3", "2026-10-25T01:00:00+02:00", "2026-10-25T02:10:00+01:00", None),
+    ]  # fmt: skip

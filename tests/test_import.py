@@ -332,8 +332,26 @@ def test_a_step_ending_in_the_repeated_hour_ends_after_it_starts(
         "which the clock showed twice: read as the second of the two (as the first, each would "
         "end before it starts)"
     )
-    # read in the zone given: no note of times without an offset (see the test of that note)
-    assert summary["notes"] == [note] == json.loads(dry.stdout)["notes"]
+    # read in the zone given: no note of times without an offset (see the test of that note);
+    # the cells of the repeated hour read as the first are counted (S1, S2 start; S2, S5 end)
+    path = tmp_path / "in" / "steps.csv"
+    twice = (
+        "without a UTC offset name local times that Europe/Berlin showed twice (the clocks went "
+        "back): read as the first"
+    )
+    example = (
+        "(2026-10-25T02:40:00 as 2026-10-25T02:40:00+02:00); for the second, write its offset "
+        "(2026-10-25T02:40:00+01:00)"
+    )
+    assert (
+        summary["notes"]
+        == [
+            note,
+            f"{path}: 2 steps.started_at values {twice} {example}",
+            f"{path}: 2 steps.ended_at values {twice} {example}",
+        ]
+        == json.loads(dry.stdout)["notes"]
+    )
     records, _, _ = graph.driver.execute_query(
         "MATCH (s:ProcessStep) RETURN s.step_id AS step, toString(s.started_at) AS started, "
         "toString(s.ended_at) AS ended ORDER BY step",

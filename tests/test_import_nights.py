@@ -193,6 +193,26 @@ def test_a_folders_files_are_found_in_natural_order(tmp_path: Path) -> None:
     assert [f.name for f in files] == ["lots_1.csv", "lots_2.csv", "lots_10.csv"]
 
 
+def test_numbered_parts_of_a_table_are_that_table_in_natural_order(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The README says a folder's files go in natural order, "lots_2 before lots_10", but a
+    canonical lots_2.csv was rejected as "unknown table 'lots_2'" (every row). Numbered parts of
+    one table (lots_1.csv, lots_2.csv, lots-10.csv, as exports split a big table) are that
+    table, read in natural order: lots_10's N1 is written last and wins."""
+    for name, quantity in (("lots_10.csv", 2), ("lots_2.csv", 1)):
+        (tmp_path / name).write_text(f"lot_id,material_id,quantity,uom\nN1,FLOUR,{quantity},kg\n")
+    summary = import_paths(graph, [tmp_path])
+    assert summary.rejects == []
+    assert summary.tables["lots"].files == [
+        str(tmp_path / n) for n in ("lots_2.csv", "lots_10.csv")
+    ]
+    (row,), _, _ = graph.driver.execute_query(
+        "MATCH (lot:Lot {lot_id: 'N1'}) RETURN lot.quantity AS quantity", database_=graph.database
+    )
+    assert row["quantity"] == 2
+
+
 def test_a_renamed_column_kept_as_an_extra_property_gets_a_note(
     graph: TraceGraph, tmp_path: Path
 ) -> None:

@@ -109,12 +109,41 @@ def test_a_file_read_again_in_another_zone_is_said_to_be(
     first = graph.read("ledger/import_runs", limit=1)[0]["run"]["run_id"]
     assert notes("--timezone", "Asia/Shanghai") == [
         f"{export / 'steps.csv'}: steps times without an offset were read in Asia/Shanghai, but "
-        f"the last import of steps.csv ({first}) read them in UTC: its rows moved to the new "
-        "instants (if UTC was right, import the file again with --timezone UTC)",
+        f"the last import of this file ({first}) read them in UTC: 1 row of it moved to the "
+        "new instants (if UTC was right, import the file again with --timezone UTC)",
         f"{export / 'device_events.csv'}: device_events times without an offset were read in "
-        f"Asia/Shanghai, but the last import of device_events.csv ({first}) read them in UTC: "
-        "its events are now other instants, beside those read in UTC — re-import "
-        "device_events with --full (and --max-removals) to remove those (README, Importing "
-        "exports: times without an offset)",
+        f"Asia/Shanghai, but the last import of this file ({first}) read them in UTC: 1 event "
+        "of it was new, other instants beside those read in UTC — to remove those, re-import "
+        "device_events with --full (and --max-removals) giving every file of the table, as "
+        "--full removes the events its files lack (README, Importing exports: times without an "
+        "offset)",
     ]
     assert notes("--timezone", "Asia/Shanghai", "--force") == []
+
+
+def test_two_sites_files_of_one_name_in_their_own_zones_are_other_files(
+    neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """siteA/steps.csv (step SA1, read in Asia/Shanghai) and siteB/steps.csv (SB1, read in
+    Europe/Berlin) were compared by file NAME: every night each site's import said the other's
+    rows "moved to the new instants" (with `1 new, 0 changed`), and for device_events advised a
+    --full re-import of site B alone, which removes site A's events. Compared by path, and only
+    when rows of the file changed: the two sites say nothing."""
+    for site, step in (("siteA", "SA1"), ("siteB", "SB1")):
+        (tmp_path / site).mkdir()
+        (tmp_path / site / "steps.csv").write_text(
+            f"step_id,operation,started_at\n{step},bake,2026-11-03T08:00\n"
+        )
+        (tmp_path / site / "device_events.csv").write_text(
+            f"device_id,event,at,result\nOVEN-{site},calibration,2026-11-03T07:00,pass\n"
+        )
+
+    def notes(site: str, zone: str) -> list[str]:
+        args = ["import", str(tmp_path / site), "--timezone", zone, "--format", "json"]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        return [n for n in json.loads(result.stdout)["notes"] if "last import" in n]
+
+    for _night in range(2):
+        assert notes("siteA", "Asia/Shanghai") == []
+        assert notes("siteB", "Europe/Berlin") == []

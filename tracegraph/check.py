@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from tracegraph.graph import TraceGraph
@@ -137,6 +138,55 @@ class CheckReport:
         return f"{counted(self.total, 'finding')}: " + " · ".join(parts)
 
 
+# The checks that compare two times of a finding: the one that came too early, the other.
+_TIME_PAIRS = {
+    "consumed_before_available": ("started_at", "available_at"),
+    "shipped_before_available": ("shipped_at", "available_at"),
+    "step_ends_before_start": ("ended_at", "started_at"),
+}
+CLOCK_CHANGE_HINT = (
+    "the two times' offsets differ by the hour the clocks went back ({early}, {late}) and their "
+    "clock times are in order: local times of that night read in different ones of the hour "
+    "shown twice (the import reads it as the first, a step's end as the second when it would "
+    "end before its start) — if the clock times are right, export them with their offsets"
+)
+
+
+def _hint_clock_changes(
+    name: str, rows: list[dict[str, Any]], findings: list[dict[str, Any]]
+) -> None:
+    """A `clock_change` hint on the findings of a time comparison whose two times are in order
+    by the clock but not as instants, their offsets an hour or less apart: the night the
+    clocks go back, a step's end read in the second 02:xx (to end after its start) and the next
+    step's start in the first put the next step "before the lot existed" — a finding the
+    import made, not the plant. Set on every finding of the check (None where it does not
+    apply) when one has it, so that a table of findings has one set of columns."""
+    pair = _TIME_PAIRS.get(name)
+    if pair is None:
+        return
+    hints = [_clock_change(row.get(pair[0]), row.get(pair[1])) for row in rows]
+    if any(hints):
+        for finding, hint in zip(findings, hints, strict=True):
+            finding["clock_change"] = hint
+
+
+def _clock_change(early: Any, late: Any) -> str | None:
+    """The hint for two times (Neo4j DateTimes) where `early` is before `late` as an instant
+    but not by the clock, their offsets at most an hour apart; else None."""
+    if not (hasattr(early, "to_native") and hasattr(late, "to_native")):
+        return None
+    first, second = early.to_native(), late.to_native()
+    if first.utcoffset() is None or second.utcoffset() is None:
+        return None
+    apart = abs(first.utcoffset() - second.utcoffset())
+    if not apart or apart > timedelta(hours=1):
+        return None
+    if first.replace(tzinfo=None) < second.replace(tzinfo=None):  # too early by the clock too
+        return None
+    early_offset, late_offset = first.isoformat()[-6:], second.isoformat()[-6:]  # +02:00
+    return CLOCK_CHANGE_HINT.format(early=early_offset, late=late_offset)
+
+
 def run_checks(
     graph: TraceGraph,
     tolerance: float = DEFAULT_TOLERANCE,
@@ -157,6 +207,7 @@ def run_checks(
         rows = graph.read(f"check/{check.name}", **params)
         findings = [{k: iso(v) if hasattr(v, "to_native") else v for k, v in row.items()}
                     for row in rows]  # fmt: skip
+        _hint_clock_changes(check.name, rows, findings)
         return CheckResult(check.name, check.title, findings)
 
     with ThreadPoolExecutor(CHECK_QUERIES, thread_name_prefix="tracegraph-check") as pool:

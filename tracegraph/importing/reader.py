@@ -23,6 +23,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from tracegraph.errors import TracegraphError
+from tracegraph.importing.tables import TABLES
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 # Tried in order when no --encoding is given. GB18030 is the superset of GBK and GB2312 that
@@ -139,9 +140,19 @@ class RawTable:
     header_at: int = 1
 
 
+# A numbered part of a table's export: lots_1.csv, lots_2.csv, lots-10.csv.
+_PART = re.compile(r"(.+?)[_-]\d+")
+
+
 def table_name(path: Path) -> str:
-    """`lots.csv`, `LOTS.xlsx`, `lots.parquet` → `lots`."""
-    return path.stem.strip().lower()
+    """`lots.csv`, `LOTS.xlsx`, `lots.parquet` → `lots`; a numbered part of a table (`lots_2`,
+    `lots-10`, as exports split a big table) → `lots` too: a folder's files are read in natural
+    order, lots_2 before lots_10 (it was "unknown table 'lots_2'")."""
+    name = path.stem.strip().lower()
+    part = _PART.fullmatch(name)
+    if part is not None and name not in TABLES and part.group(1) in TABLES:
+        return part.group(1)
+    return name
 
 
 def read_table(

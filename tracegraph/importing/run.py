@@ -56,6 +56,7 @@ from tracegraph.importing.reader import (
 )
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES
 from tracegraph.importing.validate import (
+    SKIPPED,
     CommaCounts,
     Reject,
     comma_number,
@@ -225,7 +226,7 @@ def _named_as_table(path: Path, mapping: Mapping | None) -> bool:
         return False
     if mapping is not None:
         return bool(mapping.rules_for(path))
-    return path.name.split(".")[0].strip().lower() in TABLES
+    return table_name(Path(path.name.split(".")[0])) in TABLES
 
 
 def natural_key(name: str) -> list[Any]:
@@ -594,10 +595,12 @@ def _counts_so_far(
 
 def _local_time_files(state: RunState) -> dict[str, list[str]]:
     """The ledger's record of the files whose times without an offset the run read in its
-    zone (parallel lists: the file names and their tables), for the next run's
-    previous_zone_of_file."""
-    return {"local_time_files": [name for name, _ in state.local_times],
-            "local_time_tables": [table for _, table in state.local_times]}  # fmt: skip
+    zone (parallel lists: the file names, their tables and their paths as `files` keeps them),
+    for the next run's previous_zone_of_file, which compares paths: siteA/steps.csv and
+    siteB/steps.csv are other files."""
+    return {"local_time_files": [Path(path).name for path, _ in state.local_times],
+            "local_time_tables": [table for _, table in state.local_times],
+            "local_time_paths": [path for path, _ in state.local_times]}  # fmt: skip
 
 
 def _imported_since(graph: TraceGraph, run_id: str, runs: set[str]) -> bool:
@@ -1448,32 +1451,53 @@ def _note_short_rows(
 
 
 def _note_zone_change(
-    graph: TraceGraph, path: Path, table: str, zone: ZoneInfo, state: RunState, log: Log
+    graph: TraceGraph,
+    path: Path,
+    table: str,
+    zone: ZoneInfo,
+    state: RunState,
+    log: Log,
+    written: TableWrite,
 ) -> None:
-    """Say when the last import of this file into this table read its times without an offset
-    in another zone: the same local times are now other instants — steps and lots move to
-    them, but device events (keyed by their instant) stay beside the old ones. Recorded for
-    the next import (the run's ledger entry keeps the files, its timezone the zone)."""
+    """Say when the last import of this file (its path: siteA/steps.csv is not siteB/steps.csv)
+    into this table read its times without an offset in another zone, and this import changed
+    rows of it: the same local times are now other instants — steps and lots move to them, but
+    device events (keyed by their instant) stay beside the old ones. A file whose rows are all
+    as the graph held them (or new: another file's steps) moved nothing. Recorded for the next
+    import (the run's ledger entry keeps the files, its timezone the zone)."""
+    where = str(path.absolute())
     if state.run_id is not None:
         found = graph.read("import/previous_zone_of_file", run_id=state.run_id,
-                           name=path.name, table=table)  # fmt: skip
+                           path=where, table=table)  # fmt: skip
         if found and found[0]["timezone"] != zone.key:
-            _say(state, log, _zone_change_note(path, table, zone.key, found[0]))
-    state.local_times.append((path.name, table))
+            note = _zone_change_note(path, table, zone.key, found[0], written)
+            if note is not None:
+                _say(state, log, note)
+    state.local_times.append((where, table))
 
 
-def _zone_change_note(path: Path, table: str, zone: str, last: dict[str, Any]) -> str:
+def _zone_change_note(
+    path: Path, table: str, zone: str, last: dict[str, Any], written: TableWrite
+) -> str | None:
+    """The note of a file read again in another zone, or None when no row of it moved: its
+    changed rows (new events, for device events, whose instant is their key)."""
     old = last["timezone"]
     said = (f"{path}: {table} times without an offset were read in {zone}, but the last import "
-            f"of {path.name} ({last['run_id']}) read them in {old}: ")  # fmt: skip
+            f"of this file ({last['run_id']}) read them in {old}: ")  # fmt: skip
     if table == "device_events":
+        new = written.changed - written.updated
+        if not new:
+            return None
         return said + (
-            f"its events are now other instants, beside those read in {old} — re-import "
-            "device_events with --full (and --max-removals) to remove those (README, Importing "
-            "exports: times without an offset)"
+            f"{counted(new, 'event')} of it {were(new)} new, other instants beside those read in "
+            f"{old} — to remove those, re-import device_events with --full (and --max-removals) "
+            "giving every file of the table, as --full removes the events its files lack (README, "
+            "Importing exports: times without an offset)"
         )
-    return said + (f"its rows moved to the new instants (if {old} was right, import the file "
-                   f"again with --timezone {old})")  # fmt: skip
+    if not written.updated:
+        return None
+    return said + (f"{counted(written.updated, 'row')} of it moved to the new instants (if {old} "
+                   f"was right, import the file again with --timezone {old})")  # fmt: skip
 
 
 def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
@@ -1486,15 +1510,44 @@ def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: Zone
     )
 
 
-def _skipped_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
-    """Local times the clocks skipped (02:30 the night summer time starts), once per file and
-    column: read silently, a step from 02:30 to 03:30 that night took no time at all."""
+def _clock_note(
+    path: Path, table: str, column: str, cells: int, zone: ZoneInfo, example: datetime, clock: str
+) -> str:
+    """Local times the clocks skipped (02:30 the night summer time starts) or showed twice
+    (02:30 the night it ends), once per file and column, with the first as an example in its
+    zone's own terms: read silently, a step from 02:30 to 03:30 the spring night took no time
+    at all, and an autumn night's 02:30 was the first of two without a word."""
+    wall = example.replace(tzinfo=None)
+    values = counted(cells, f"{table}.{column} value")
+    it = "it" if cells == 1 else "them"
+    if clock == SKIPPED:
+        there = example.astimezone(zone)
+        return (
+            f"{path}: {values} without a UTC offset "
+            f"{'names a local time' if cells == 1 else 'name local times'} that did not exist in "
+            f"{zone.key} (the clocks skipped {it} when summer time began): read with the offset "
+            f"before the change ({wall.isoformat()} as {example.isoformat()}, which is "
+            f"{there:%H:%M} {there.tzname()} there)"
+        )
+    second = wall.replace(tzinfo=zone, fold=1)
     return (
-        f"{path}: {counted(cells, f'{table}.{column} value')} without a UTC offset "
-        f"{'names a local time' if cells == 1 else 'name local times'} that did not exist in "
-        f"{zone.key} (the clocks skipped {'it' if cells == 1 else 'them'} when summer time "
-        "began): read with the offset before the change (in Europe, 02:30 as 03:30 summer "
-        "time)"
+        f"{path}: {values} without a UTC offset "
+        f"{'names a local time' if cells == 1 else 'name local times'} that {zone.key} showed "
+        f"twice (the clocks went back): read as the first ({wall.isoformat()} as "
+        f"{example.isoformat()}); for the second, write its offset "
+        f"({second.isoformat()})"
+    )
+
+
+def _cut_note(path: Path, table: str, column: str, cells: int, example: str) -> str:
+    """Times with digits beyond the microsecond (an OPC UA or .NET export's 100 ns ticks, a
+    nanosecond clock), once per file and column: the import reads to the microsecond, and cut
+    them silently — two alarms 0.2 µs apart became one "duplicate"."""
+    return (
+        f"{path}: {counted(cells, f'{table}.{column} value')} "
+        f"{'has' if cells == 1 else 'have'} digits beyond the microsecond (as {example}): "
+        "cut to the microsecond, which the import keeps (rows that differ only beyond it are "
+        "rejected, not merged)"
     )
 
 
@@ -1586,10 +1639,26 @@ def _write_raw(
             "would end before it starts)"
         )
         _say(state, log, later)
-    for column in sorted(validated.skipped_times, key=raw.header.index):
-        _say(
-            state, log, _skipped_note(raw.path, name, column, validated.skipped_times[column], zone)
+    if validated.earlier_starts:
+        earlier = (
+            f"{raw.path}: {counted(validated.earlier_starts, f'{name} row')} "
+            f"{'starts' if validated.earlier_starts == 1 else 'start'} in the hour the clocks "
+            "skipped and "
+            f"{'ends' if validated.earlier_starts == 1 else 'end'} after it: the start was read "
+            "with the offset after the change (with the offset before, each would end before it "
+            "starts)"
         )
+        _say(state, log, earlier)
+    for column, clock in sorted(validated.clock_examples, key=lambda c: raw.header.index(c[0])):
+        times = validated.skipped_times if clock == SKIPPED else validated.repeated_times
+        if times.get(column):
+            example = validated.clock_examples[column, clock]
+            said = _clock_note(raw.path, name, column, times[column], zone, example, clock)
+            _say(state, log, said)
+    for column in sorted(validated.cut_times, key=raw.header.index):
+        said = _cut_note(raw.path, name, column, validated.cut_times[column],
+                         validated.cut_examples[column])  # fmt: skip
+        _say(state, log, said)
     # Only when read as UTC because no zone was chosen: a mapping's timezone (the SAP and MES
     # samples have one) or --timezone (even UTC) is a choice, and its ten notes a run were noise.
     unzoned = [] if state.zone_given else sorted(validated.naive_times, key=raw.header.index)
@@ -1597,7 +1666,7 @@ def _write_raw(
         offsetless = _offsetless_note(raw.path, name, column, validated.naive_times[column], zone)
         _say(state, log, offsetless)
     if graph is not None and any(validated.naive_times.values()):
-        _note_zone_change(graph, raw.path, name, zone, state, log)
+        _note_zone_change(graph, raw.path, name, zone, state, log, written)
     for comma_note in _comma_notes(raw.path, validated.commas):
         _say(state, log, comma_note)
     for column, count in validated.folded_ids.items():

@@ -57,7 +57,7 @@ class Table:
     key: tuple[str, ...]  # what makes a row unique; a second row with the same key must agree
     extra_prefix: str = ""  # extra columns are properties (on steps: process parameters)
     # A start and an end column: an end in the hour the clocks go back that reads before its
-    # start is read as the second of the two hours (validate._later_end).
+    # start is read as the second of the two hours (validate._across_change).
     span: tuple[str, str] | None = None
 
     @property

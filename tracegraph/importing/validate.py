@@ -6,6 +6,7 @@ Every raw row ends as exactly one of: a row to write, an identical duplicate of 
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import dataclasses
 import math
@@ -100,12 +101,25 @@ class ValidatedTable:
     rejects: list[Reject] = field(default_factory=list)
     duplicates: int = 0  # identical repeats, written once
     read: int = 0
-    later_ends: int = 0  # ends read as the second of the hour the clocks go back (_later_end)
+    later_ends: int = 0  # ends read as the second of the hour the clocks go back (_across_change)
+    # starts in the hour the clocks skipped read with the offset after the change, as with the
+    # offset before they would end before they start (_across_change)
+    earlier_starts: int = 0
     # per time column, the cells of valid rows without an offset, read in the run's timezone:
     # the summary says so (a UTC default silently put a plant's local times hours off)
     naive_times: dict[str, int] = field(default_factory=dict)
     # per time column, those of them the clocks skipped in that zone (they were read silently)
     skipped_times: dict[str, int] = field(default_factory=dict)
+    # per time column, those of them the clock showed twice (the hour the clocks go back), read
+    # as the first of the two — silently, as the skipped ones were; and per column, the first
+    # of each as stored (its wall time and offset), for the note's example
+    repeated_times: dict[str, int] = field(default_factory=dict)
+    # per time column, the cells of valid rows with digits beyond the microsecond, which Python's
+    # datetime cuts (`.123456789`, .NET's `.1234567`), and the first as written: said, as two
+    # alarms 0.000000212 s apart silently became one
+    cut_times: dict[str, int] = field(default_factory=dict)
+    cut_examples: dict[str, str] = field(default_factory=dict)
+    clock_examples: dict[tuple[str, str], datetime] = field(default_factory=dict)
     # extra cells of a ';' file read as numbers with a decimal comma (252,5), and those kept
     # as text as they may be thousands (1,234), per column (see _semicolon_extra)
     commas: CommaCounts = field(default_factory=lambda: CommaCounts())
@@ -155,22 +169,53 @@ def end_of_day(text: str, parse: Callable[[str], datetime]) -> datetime | None:
         return None
 
 
-def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool, bool]:
+# What a local time without an offset was in the run's zone when the clocks changed: one they
+# skipped (02:30 the night summer time begins), or one the clock showed twice (02:30 the night
+# it ends); "" for neither.
+SKIPPED, REPEATED = "skipped", "repeated"
+
+
+def _clock_change(wall: datetime, zone: ZoneInfo) -> str:
+    """SKIPPED, REPEATED or "" for the wall-clock time `wall` (no offset) in `zone`: only where
+    its two readings (fold 0 and 1) differ did the clocks change."""
+    first = wall.replace(tzinfo=zone)
+    if first.utcoffset() == first.replace(fold=1).utcoffset():
+        return ""
+    return SKIPPED if skipped_locally(wall, zone) else REPEATED
+
+
+# A second's fraction with more than six digits: what is beyond the microsecond (group 1).
+_BEYOND_MICROSECOND = re.compile(r"[.,]\d{6}(\d+)")
+
+
+def beyond_microsecond(text: str) -> str:
+    """The digits of a time's fraction beyond the microsecond, trailing zeros left out (`789`
+    of `08:15:00.123456789Z`): what reading it cuts; "" when nothing is cut."""
+    if "." not in text and "," not in text:  # most times have no fraction: no search
+        return ""
+    found = _BEYOND_MICROSECOND.search(text)
+    return found.group(1).rstrip("0") if found else ""
+
+
+def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool, str]:
     """The moment a cell names, whether it had no offset of its own (read in `zone`), and
-    whether that local time was one the clocks skipped in `zone` (02:30 the night summer time
-    starts: read with the offset before the change, the summary's notes count them)."""
+    whether that local time was one the clocks skipped or showed twice in `zone` (SKIPPED,
+    REPEATED or ""): a skipped one (02:30 the night summer time starts) is read with the offset
+    before the change, a repeated one as the first of the two; the summary's notes count them."""
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
+        if text[-1:] == "z":  # RFC 3339 allows a lowercase z for UTC; fromisoformat does not
+            return _read_datetime(text[:-1] + "Z", zone)
         next_day = end_of_day(text, datetime.fromisoformat)
         if next_day is None:
-            raise CellError("not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)") from None
+            raise CellError(_not_iso_reason(text)) from None
         value = next_day
     naive = value.tzinfo is None
-    skipped = False
+    skipped = ""
     if naive:
         with contextlib.suppress(OverflowError):  # year 1 or 9999 near UTC: none skipped
-            skipped = skipped_locally(value, zone)
+            skipped = _clock_change(value, zone)
         value = value.replace(tzinfo=zone)
     # Stored with the fixed UTC offset in force at that instant: the exact moment is kept, and
     # the neo4j driver (6.1) crashes the interpreter when packing ZoneInfo datetimes.
@@ -195,6 +240,41 @@ def _read_datetime(text: str, zone: ZoneInfo) -> tuple[datetime, bool, bool]:
 
 
 _MAX_OFFSET = timedelta(hours=18)
+# A date as ISO 8601 writes it, at the start of a cell: its year, month and day.
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+
+
+def _not_iso_reason(text: str) -> str:
+    """Why a time cell is no ISO 8601 date/time: a date that does not exist (2026-02-29), an
+    Excel serial date saved as a number (46329.33, as a mapping's reason says it), or else the
+    general reason with an example."""
+    date = _ISO_DATE.match(text)
+    if date is not None:
+        year, month, day = (int(part) for part in date.groups())
+        if 1 <= month <= 12 and day >= 1:
+            with contextlib.suppress(ValueError):
+                days = calendar.monthrange(year, month)[1]
+                if day > days:
+                    if month == 2 and days == 28:
+                        return f"no such date: {year} is no leap year (February has 28 days)"
+                    return f"no such date: {_MONTHS[month - 1]} has {days} days"
+    # here, not at the top: mappings imports this module
+    from tracegraph.importing.mappings import (
+        _LIKELY_SERIALS,
+        EPOCH_1900,
+        _serial,
+    )
+
+    moment = _serial(text, EPOCH_1900)
+    if moment is not None and _LIKELY_SERIALS[0] <= float(text) <= _LIKELY_SERIALS[1]:
+        return (
+            f"an Excel serial date stored as a number: {text} is {moment:%Y-%m-%d %H:%M} — "
+            "format the cells as dates in the workbook and export again, or read the file with a "
+            'mapping whose column has format = "excel" (importers/README.md)'
+        )
+    return "not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)"
 
 
 def _offset_text(offset: timedelta) -> str:
@@ -552,6 +632,9 @@ def _valid_rows(
     # a file without supplier_id too: its receipts were dropped where the graph had no supplier
     receipts_need_supplier = table.name == "lots" and bool(received_at_cell)
     first_seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    cut_of: dict[
+        Any, dict[str, str]
+    ] = {}  # what the rows with a cut time lost (beyond_microsecond)
     spreadsheet = raw.encoding == "xlsx"  # only a workbook has error cells to look for
     semicolon = raw.delimiter == ";"
     decimal_columns = _DecimalColumns(raw.rows)
@@ -560,11 +643,12 @@ def _valid_rows(
         if problem is not None:
             out.rejects.append(Reject(out.file, line, "", *problem))
             continue
-        naive: list[tuple[str, bool]] = []
+        naive: list[tuple[str, str]] = []
         commas: list[tuple[str, str, str]] | None = [] if semicolon else None
         folded: list[str] = []
+        cut: dict[str, str] = {}
         row, reject = _typed_row(
-            columns, absent, cells, zone, out.file, line, spreadsheet, naive, commas, folded
+            columns, absent, cells, zone, out.file, line, spreadsheet, naive, commas, folded, cut
         )
         if reject is not None:
             out.rejects.append(reject)
@@ -594,22 +678,46 @@ def _valid_rows(
             continue
         for name in folded:
             out.fold(name, cells[name], row[name])
-        for name, skipped in naive:
+        moved = _across_change(row, cells, table.span, zone) if table.span else None
+        if moved is not None:
+            if table.span and moved == table.span[1]:
+                out.later_ends += 1
+            else:
+                out.earlier_starts += 1
+        for name, clock in naive:
             out.naive_times[name] = out.naive_times.get(name, 0) + 1
-            if skipped:
-                out.skipped_times[name] = out.skipped_times.get(name, 0) + 1
+            if clock and name != moved:  # a moved one is counted as such
+                counts = out.skipped_times if clock == SKIPPED else out.repeated_times
+                counts[name] = counts.get(name, 0) + 1
+                out.clock_examples.setdefault((name, clock), row[name])
         if commas:
             out.commas.add(commas, row["_extra"], decimal_columns)
-        if table.span is not None and _later_end(row, cells, table.span, zone):
-            out.later_ends += 1
+        for name in cut:
+            out.cut_times[name] = out.cut_times.get(name, 0) + 1
+            out.cut_examples.setdefault(name, cells[name].strip())
         key = _row_identity(table, row)
         earlier = first_seen.get(key)
         if earlier is None:
             first_seen[key] = row
+            if cut:
+                cut_of[key] = cut
             yield row
             continue
+        beyond = _cut_difference(table, row, cut_of.get(key, {}), cut)
         differing = _first_difference(earlier, row)
-        if differing is None:
+        if beyond is not None and (beyond[1] or differing is None):
+            # one row, or two, as the cut made them: never merged, nor said to disagree
+            keys = "+".join(_key_columns(table, row))
+            column, in_key = beyond
+            reason = (
+                f"duplicate {keys} only as the import cuts times to the microsecond: its "
+                f"{column} differs from line {earlier['_line']}'s beyond it"
+                + (" (two records that cannot both be stored: write them at least a microsecond "
+                   "apart, or keep one)" if in_key else "")
+            )  # fmt: skip
+            value = cells.get(header_of.get(column, column), "")[:200]
+            out.rejects.append(Reject(out.file, line, column, value, reason))
+        elif differing is None:
             out.duplicates += 1
         else:
             keys = "+".join(_key_columns(table, row))
@@ -623,6 +731,20 @@ def _valid_rows(
             written = cells.get(header_of.get(differing, differing))
             value = _text(row.get(differing)) if written is None else written[:200]
             out.rejects.append(Reject(out.file, line, differing, value, reason))
+
+
+def _cut_difference(
+    table: Table, row: dict[str, Any], earlier: dict[str, str], cut: dict[str, str]
+) -> tuple[str, bool] | None:
+    """The time column in which a row differs from the earlier row of its key only beyond the
+    microsecond (what the cut took), and whether it is of the key (two records made one by the
+    cut); None when the cut took the same from both, or nothing."""
+    if earlier == cut:
+        return None
+    key = _key_columns(table, row)
+    columns = sorted(set(earlier) | set(cut), key=lambda c: (c not in key, c))
+    column = next(c for c in columns if earlier.get(c) != cut.get(c))
+    return column, column in key
 
 
 def _key_too_long(row: dict[str, Any]) -> bool:
@@ -653,15 +775,17 @@ def _typed_row(
     file: str,
     line: int,
     spreadsheet: bool = False,
-    naive: list[tuple[str, bool]] | None = None,
+    naive: list[tuple[str, str]] | None = None,
     commas: list[tuple[str, str, str]] | None = None,
     folded: list[str] | None = None,
+    cut: dict[str, str] | None = None,
 ) -> tuple[dict[str, Any], Reject | None]:
     """One raw row typed, or the reject of its first bad cell; `naive` gets the names of its
     time columns whose cells had no offset, each with whether the clocks skipped that local
-    time; `commas`, given for a ';' file, its extra cells
+    time or showed it twice (_clock_change); `commas`, given for a ';' file, its extra cells
     that look like decimal-comma numbers (see _semicolon_extra); `folded`, the names of its
-    id columns whose cells normal_id folded (idtext.folds)."""
+    id columns whose cells normal_id folded (idtext.folds); `cut`, per time column, the digits
+    beyond the microsecond its cell lost (beyond_microsecond)."""
     row: dict[str, Any] = {"_line": line}
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
@@ -692,6 +816,10 @@ def _typed_row(
                 row[name], without_offset, skipped = _read_datetime(text.strip(), zone)
                 if without_offset and naive is not None:
                     naive.append((name, skipped))
+                if cut is not None:
+                    beyond = beyond_microsecond(text)
+                    if beyond:
+                        cut[name] = beyond
             else:
                 row[name] = convert(column, text, zone)
                 # ASCII (nearly every id) asked first: a method, not a call of folds per cell
@@ -710,28 +838,42 @@ def _typed_row(
     return row, None
 
 
-def _later_end(
+def _across_change(
     row: dict[str, Any], cells: dict[str, str], span: tuple[str, str], zone: ZoneInfo
-) -> bool:
-    """Read the end of a span as the second of the two hours the clock showed when the clocks
-    went back (02:10 CEST, then 02:10 CET), if the first reading ends it before its start and
-    the second does not: a step from 02:40 to 02:10 that night took 30 minutes, it did not end
-    before it began. Only a local time without an offset is ever read again; True if it was."""
+) -> str | None:
+    """Read a span that would end before it starts across the change of the clocks: its end as
+    the second of the two hours the clock showed when they went back (02:10 CEST, then 02:10
+    CET) — a step from 02:40 to 02:10 that night took 30 minutes —, else its start, in the hour
+    they skipped, with the offset after the change — a step from 02:30 to 03:10 the night
+    summer time begins did not take −20 minutes. Only a local time without an offset is read
+    again, and only if the span then no longer ends before it starts; the column read again, or
+    None."""
     start, end = row.get(span[0]), row.get(span[1])
     if start is None or end is None or end >= start:
-        return False
+        return None
+    second = _other_reading(cells[span[1]], zone)
+    if second is not None and second != end and second >= start:
+        row[span[1]] = second
+        return span[1]
+    after = _other_reading(cells[span[0]], zone)
+    if after is not None and after != start and after <= end:
+        row[span[0]] = after
+        return span[0]
+    return None
+
+
+def _other_reading(text: str, zone: ZoneInfo) -> datetime | None:
+    """A local time without an offset read as fold 1 in `zone` (the second of a repeated hour,
+    a skipped one with the offset after the change), with that offset; None for a time with an
+    offset, or 24:00 (the next day's midnight: not in an hour the clocks changed)."""
     try:
-        local = datetime.fromisoformat(cells[span[1]].strip())
-    except ValueError:  # 24:00, the next day's midnight: not in the hour the clocks go back
-        return False
+        local = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
     if local.tzinfo is not None:
-        return False
-    second = local.replace(tzinfo=zone, fold=1)
-    second = second.replace(tzinfo=timezone(second.utcoffset() or timedelta(0)))
-    if second == end or second < start:  # not a repeated hour, or ends too early either way
-        return False
-    row[span[1]] = second
-    return True
+        return None
+    other = local.replace(tzinfo=zone, fold=1)
+    return other.replace(tzinfo=timezone(other.utcoffset() or timedelta(0)))
 
 
 def _first_difference(a: dict[str, Any], b: dict[str, Any]) -> str | None:
