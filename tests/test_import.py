@@ -2868,3 +2868,25 @@ def test_a_clean_import_leaves_the_named_reject_file_with_its_header_alone(
                                         "table"]]  # fmt: skip
     assert _import(runner, str(materials), "--force", *extra)[0] == 0
     assert list(tmp_path.glob("rejects-*.csv")) == []
+
+
+def test_a_link_line_repeated_exactly_is_said_kept_once(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Two pallets of one lot of equal weight on one step (`US1,UA,5,kg` twice) are an identical
+    repeat, which the graph holds once: the step used 5 kg, not 10, and the import said
+    nothing ("clean", exit 0) where 6 kg + 4 kg is rejected. Now a note says so and how to
+    write them; a lot's own row repeated (lots.csv) is no link and says nothing."""
+    plant = tmp_path / "plant"
+    _write(plant, "lots.csv", "lot_id,material_id,quantity,uom\nUA,M1,10,kg\nUA,M1,10,kg\n")
+    _write(plant, "steps.csv", "step_id,operation,started_at\nUS1,mix,2026-11-02T08:00:00Z\n")
+    inputs = "US1,UA,5,kg\nUS1,UA,5,kg\nUS1,UB,1,kg\nUS1,UB,1,kg\n"
+    _write(plant, "step_inputs.csv", "step_id,lot_id,quantity,uom\n" + inputs)
+    code, summary, rejects = _import(runner, str(plant))
+    assert (code, rejects) == (0, [])
+    assert summary["tables"]["step_inputs"]["duplicates"] == 2
+    assert [n for n in summary["notes"] if "repeat" in n] == [
+        f"{plant / 'step_inputs.csv'}: 2 step_inputs lines repeat an earlier line exactly (as "
+        "US1/UA on line 3, as on line 2): kept once; if they are several pallets of the lot, "
+        'write one line with their sum (or a mapping\'s combine = "sum" adds them)'
+    ]

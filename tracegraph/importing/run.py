@@ -1539,6 +1539,19 @@ def _clock_note(
     )
 
 
+def _repeated_link_note(path: Path, table: str, lines: int, first: tuple[str, int, int]) -> str:
+    """Lines of a link table that repeat an earlier line exactly, once per file: kept once, as
+    any identical row is — but two pallets of one lot of equal weight are written so, and the
+    graph then held half of what the step used or the shipment carried, with nothing said."""
+    keys, earlier, line = first
+    return (
+        f"{path}: {counted(lines, f'{table} line')} {'repeats' if lines == 1 else 'repeat'} an "
+        f"earlier line exactly (as {keys} on line {line}, as on line {earlier}): kept once; if "
+        "they are several pallets of the lot, write one line with their sum (or a mapping's "
+        'combine = "sum" adds them)'
+    )
+
+
 def _cut_note(path: Path, table: str, column: str, cells: int, example: str) -> str:
     """Times with digits beyond the microsecond (an OPC UA or .NET export's 100 ns ticks, a
     nanosecond clock), once per file and column: the import reads to the microsecond, and cut
@@ -1655,6 +1668,9 @@ def _write_raw(
             example = validated.clock_examples[column, clock]
             said = _clock_note(raw.path, name, column, times[column], zone, example, clock)
             _say(state, log, said)
+    if validated.repeated_link_example is not None:
+        _say(state, log, _repeated_link_note(raw.path, name, validated.repeated_links,
+                                             validated.repeated_link_example))  # fmt: skip
     for column in sorted(validated.cut_times, key=raw.header.index):
         said = _cut_note(raw.path, name, column, validated.cut_times[column],
                          validated.cut_examples[column])  # fmt: skip

@@ -100,6 +100,11 @@ class ValidatedTable:
     file: str
     rejects: list[Reject] = field(default_factory=list)
     duplicates: int = 0  # identical repeats, written once
+    # of those, lines of a link table (a lot on a step or shipment) that repeat an earlier line
+    # exactly, and the first (its key, the earlier line and its own): said, for two pallets of
+    # one lot of equal weight are such lines, and the graph holds the quantity once
+    repeated_links: int = 0
+    repeated_link_example: tuple[str, int, int] | None = None
     read: int = 0
     later_ends: int = 0  # ends read as the second of the hour the clocks go back (_across_change)
     # starts in the hour the clocks skipped read with the offset after the change, as with the
@@ -719,6 +724,11 @@ def _valid_rows(
             out.rejects.append(Reject(out.file, line, column, value, reason))
         elif differing is None:
             out.duplicates += 1
+            if table.key[1:] == ("lot_id",) and earlier["_line"] != line:  # not two sections' take
+                out.repeated_links += 1
+                if out.repeated_link_example is None:
+                    keys = "/".join(str(row[column]) for column in table.key)
+                    out.repeated_link_example = (keys, earlier["_line"], line)
         else:
             keys = "+".join(_key_columns(table, row))
             reason = (
