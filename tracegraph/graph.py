@@ -124,9 +124,9 @@ class TraceGraph:
         with translated_errors(self.server, self.database):
             return run_write_records(self.driver, self.database, queries.load(name), params)
 
-    def autocommit(self, name: str, /, **params: Any) -> None:
+    def autocommit(self, name: str, /, **params: Any) -> list[Record]:
         with translated_errors(self.server, self.database):
-            run_autocommit(self.driver, self.database, queries.load(name), params)
+            return run_autocommit(self.driver, self.database, queries.load(name), params)
 
     def import_under_way(self) -> str | None:
         """A warning for an answer read while an import writes the graph (it may be half
@@ -205,10 +205,11 @@ class TraceGraph:
             existing=tuple(o for o in after if o.name in before),
         )
 
-    def migrate_data(self) -> None:
-        """The data migrations of cypher/migrate/, one after another (see schema.migrate_data)."""
+    def migrate_data(self) -> list[schema.Migrated]:
+        """The data migrations of cypher/migrate/, one after another (see schema.migrate_data);
+        what each changed."""
         with translated_errors(self.server, self.database):
-            schema.migrate_data(self.driver, self.database)
+            return schema.migrate_data(self.driver, self.database)
 
     def reset(
         self, keep_schema: bool = False, data_deleted: Callable[[], Any] | None = None

@@ -379,7 +379,7 @@ def init() -> None:
         report = graph.init_schema(migrate=False)
         # the data migrations one at a time, never under an import (see schema.migrate_data)
         with holding_import_lock(graph, "db init's data migrations"):
-            graph.migrate_data()
+            migrated = graph.migrate_data()
     finally:
         graph.driver.close()
     stdout().print(
@@ -387,6 +387,9 @@ def init() -> None:
         f"({sum(o.kind == 'constraint' for o in report.created + report.existing)} constraints, "
         f"{sum(o.kind != 'constraint' for o in report.created + report.existing)} indexes)."
     )
+    for done in migrated:  # what the data migrations changed, one line each
+        if done.changed:
+            stdout().print(literal(done.note()))
 
 
 @app.command()
