@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from tracegraph import schema
@@ -90,3 +91,47 @@ def test_every_migration_says_what_it_changes() -> None:
     """`db init` and the import report each migration's changes as "<count> <what>": a
     migration without its words would be reported as "nodes changed"."""
     assert sorted(schema.MIGRATION_CHANGES) == schema.migration_names()
+
+
+CALIBRATION = "MIXER-1|calibration|2026-01-08T"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "kept"),
+    [
+        (("05:30:00Z", "fail"), ("13:30:00+08:00", "pass"), "pass"),
+        (("13:30:00+08:00", "pass"), ("05:30:00Z", "fail"), "fail"),
+    ],
+)
+def test_utc_re_keying_keeps_the_later_of_two_calibrations_and_records_the_other(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    first: tuple[str, str],
+    then: tuple[str, str],
+    kept: str,
+) -> None:
+    """Revision 43ecfe2 imported MIXER-1's calibration at 05:30Z (fail), and the next night the
+    same instant written 13:30+08:00 (pass): two nodes, keyed by the offset each was written
+    with. device_event_utc_key merged them into the one keyed in UTC, which kept `fail` and
+    deleted `pass` without a word, where a clean import of the two nights keeps `pass` (1 changed
+    row). Now the later write wins, whichever key it had, and the merge is reported and
+    recorded: the key, the removed node's key, and the values that differed."""
+    for at, outcome in (first, then):
+        stamp = "2026-01-08T" + at.replace("Z", "+00:00")
+        _old_event(graph, CALIBRATION + at.replace("Z", "+00:00"), stamp, "calibration", outcome)
+
+    result = runner.invoke(app, ["db", "init"])
+    assert result.exit_code == 0, result.stderr
+    key = CALIBRATION + "05:30:00+00:00"
+    assert _events(graph) == [{"key": key, "result": kept, "devices": 1}]
+    assert "data migration device_event_utc_key: 1 device events keyed by their time in UTC" in (
+        result.stdout
+    )
+    assert "1 of them merged" in result.stdout and key in result.stdout
+    (change,) = _changes(graph)
+    removed = "fail" if kept == "pass" else "pass"
+    assert change["migration"] == "device_event_utc_key" and change["key"] == key
+    assert change["removed_key"] == CALIBRATION + "13:30:00+08:00"
+    assert dict(zip(change["columns"], change["kept"], strict=True))["result"] == kept
+    assert dict(zip(change["columns"], change["removed"], strict=True))["result"] == removed
