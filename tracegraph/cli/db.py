@@ -337,6 +337,14 @@ def _print_health(checked: health.Health) -> None:
             "of a device instead of seeking the index",
             hint="run `tracegraph db init` (the next import migrates them too)",
         )
+    if checked.migrations_pending:
+        pending = checked.migrations_pending
+        warn(
+            f"{len(pending)} data {'migration has' if len(pending) == 1 else 'migrations have'} "
+            f"not run to the end on this database: {', '.join(pending)} (an upgrade not "
+            "followed by `db init`, or one cut short)",
+            hint="run `tracegraph db init`",
+        )
     out.print(f"Import running: {literal(checked.running_import or 'none')}")
     last = checked.last_import
     if last is None:
