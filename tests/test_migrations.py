@@ -5,6 +5,8 @@ they merge, what they report, and what `db status` says of those not run yet."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +224,56 @@ def test_an_import_says_what_the_migrations_it_ran_changed(
     summary = import_paths(graph, [tmp_path / "materials.csv"], log=logged.append)
     note = "data migration alarm_event_id: 1 alarms keyed by their kind too"
     assert note in summary.notes and note in logged
+
+
+def _hold_import_lock(graph: TraceGraph, seconds: float, held: threading.Event) -> None:
+    """An import's lock transaction, held for `seconds` (as a running import holds it)."""
+    graph.write("import/lock_node")
+    with graph.held_lock("import/take_lock", wait_seconds=5, token="night"):
+        held.set()
+        time.sleep(seconds)
+
+
+def test_init_refuses_at_once_while_an_import_runs_and_writes_no_schema_it_has(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`db init` waited silently for the whole of a running import (48 s in a test, hours for a
+    nightly run): its schema step (CREATE CONSTRAINT … IF NOT EXISTS, even with nothing to
+    create) queued behind the import's lock transaction, before the migrations' lock could
+    refuse, where `--help` says "refused while an import runs". Now the lock is tried first and
+    db init exits 2 within seconds naming the run; and with every object there it issues no
+    schema write at all."""
+    installs: list[bool] = []
+    install = schema.install
+
+    def recorded(*args: Any, **kwargs: Any) -> None:
+        installs.append(True)
+        install(*args, **kwargs)
+
+    monkeypatch.setattr(schema, "install", recorded)
+    assert runner.invoke(app, ["db", "init"]).exit_code == 0
+    assert installs == []  # the graph fixture installed everything: nothing to write
+
+    graph.driver.execute_query(
+        "CREATE (:ImportRun {run_id: '20261206T020000Z-abc123', status: 'running', "
+        "user: 'night', host: 'mes-1', started_at: datetime()})",
+        database_=graph.database,
+    )
+    held = threading.Event()
+    holder = threading.Thread(target=_hold_import_lock, args=(graph, 20.0, held))
+    holder.start()
+    try:
+        assert held.wait(30)
+        started = time.monotonic()
+        result = runner.invoke(app, ["db", "init"])
+        took = time.monotonic() - started
+    finally:
+        holder.join()
+    assert result.exit_code == 2, result.stdout
+    message = " ".join(result.stderr.split())
+    assert "db init is refused while an import runs" in message
+    assert "20261206T020000Z-abc123" in message
+    assert took < 15, took  # the two probes of the lock (1 s, 5 s), not the import's length

@@ -194,11 +194,18 @@ class TraceGraph:
         ]
 
     def init_schema(self, migrate: bool = True) -> SchemaReport:
-        """Install constraints and indexes; running it again creates nothing. `migrate`: and
-        run the data migrations (migrate_data)."""
-        before = {o.name for o in self.schema_objects()}
+        """Install constraints and indexes, when any is missing (else nothing is written);
+        running it again creates nothing. `migrate`: and run the data migrations
+        (migrate_data)."""
+        objects = self.schema_objects()
+        before = {o.name for o in objects}
         with translated_errors(self.server, self.database):
-            schema.install(self.driver, self.database, migrate)
+            # no schema write when every object is there: CREATE … IF NOT EXISTS takes the
+            # schema lock even when it creates nothing, and waits behind a running import
+            if schema.schema_gaps(objects).missing:
+                schema.install(self.driver, self.database, migrate=False)
+            if migrate:
+                schema.migrate_data(self.driver, self.database)
         after = self.schema_objects()
         return SchemaReport(
             created=tuple(o for o in after if o.name not in before),

@@ -384,6 +384,14 @@ def init() -> None:
     up to it. Safe to run again; refused while an import runs."""
     graph = open_graph()
     try:
+        # The import lock tried first (a few seconds): the schema step's writes would otherwise
+        # wait behind a running import's lock transaction for its whole length (48 s in a test,
+        # hours for a nightly run) before the migrations' lock could refuse.
+        busy = running_import(graph)
+        if busy is not None:
+            raise ImportBusy(f"db init is refused while an import runs ({busy})",
+                             hint="wait for it to finish, then run `tracegraph db init` "
+                             "again")  # fmt: skip
         report = graph.init_schema(migrate=False)
         # the data migrations one at a time, never under an import (see schema.migrate_data)
         with holding_import_lock(graph, "db init's data migrations"):
