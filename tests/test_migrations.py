@@ -277,3 +277,34 @@ def test_init_refuses_at_once_while_an_import_runs_and_writes_no_schema_it_has(
     assert "db init is refused while an import runs" in message
     assert "20261206T020000Z-abc123" in message
     assert took < 15, took  # the two probes of the lock (1 s, 5 s), not the import's length
+
+
+def test_init_drops_the_index_an_older_version_made_and_keeps_a_users(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """A graph upgraded from revision ae1bad0 kept its `index_Lot_created_at` (RANGE on
+    Lot.created_at), which the model no longer has: 21 indexes where a fresh `db init` makes
+    20, and `db status` said nothing. `db status` now names it and `db init` drops it — by its
+    name and what it covers, so an index of that name on something else is a user's and stays."""
+    # what a fresh `db init` makes (a run stopped half-way may have left the old index)
+    fresh = len([o for o in graph.schema_objects() if o.name != "index_Lot_created_at"])
+    graph.driver.execute_query(
+        "CREATE INDEX index_Lot_created_at IF NOT EXISTS FOR (n:Lot) ON (n.created_at)",
+        database_=graph.database,
+    )
+    status = runner.invoke(app, ["db", "status"])
+    assert "index_Lot_created_at" in " ".join(status.stdout.split())
+    result = runner.invoke(app, ["db", "init"])
+    assert result.exit_code == 0, result.stderr
+    assert "Dropped index index_Lot_created_at" in " ".join(result.stdout.split())
+    assert len(graph.schema_objects()) == fresh
+
+    graph.driver.execute_query(
+        "CREATE INDEX index_Lot_created_at FOR (n:Lot) ON (n.comment)", database_=graph.database
+    )  # a user's, of that name
+    try:
+        result = runner.invoke(app, ["db", "init"])
+        assert "Dropped" not in result.stdout
+        assert "index_Lot_created_at" in {o.name for o in graph.schema_objects()}
+    finally:
+        graph.autocommit("db/drop_index", name="index_Lot_created_at")

@@ -212,6 +212,14 @@ class TraceGraph:
             existing=tuple(o for o in after if o.name in before),
         )
 
+    def drop_retired(self) -> list[str]:
+        """Drop the indexes an older tracegraph made that this one no longer uses (see
+        schema.RETIRED); their names. No schema write when there are none."""
+        dropped = schema.retired(self.schema_objects())
+        for name in dropped:
+            self.autocommit("db/drop_index", name=name)
+        return dropped
+
     def migrate_data(self) -> list[schema.Migrated]:
         """The data migrations of cypher/migrate/, one after another (see schema.migrate_data);
         what each changed."""

@@ -19,7 +19,7 @@ from tracegraph import lifecycle, server
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_runs
 from tracegraph.importing.run import running_import
-from tracegraph.schema import migration_names, schema_gaps
+from tracegraph.schema import migration_names, retired, schema_gaps
 
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -46,6 +46,7 @@ class Health:
     schema_not_online: list[str]  # populating or failed: queries fall back to label scans
     # the model's name -> the database's object of another name that covers the same (by hand)
     schema_other_names: dict[str, str]
+    schema_retired: list[str]  # indexes an older tracegraph made, no longer used (db init drops)
     running_import: str | None  # what holds the import lock now
     last_import: dict[str, Any] | None  # the newest ImportRun: id, status, times, counts
     # DeviceEvents not yet KeyedDeviceEvents: while any is, device queries read every event of
@@ -61,6 +62,7 @@ class Health:
                 "missing": self.schema_missing,
                 "not_online": self.schema_not_online,
                 "other_names": self.schema_other_names,
+                "retired": self.schema_retired,
             },
             "running_import": self.running_import,
             "last_import": self.last_import,
@@ -117,6 +119,7 @@ def health(graph: TraceGraph, home: Path | None) -> Health:
         schema_missing=gaps.missing,
         schema_not_online=sorted(o.name for o in objects if o.state != "ONLINE"),
         schema_other_names=gaps.other_names,
+        schema_retired=retired(objects),
         running_import=running,
         last_import=_last_import(last[0]) if last else None,
         unkeyed_device_events=graph.read("db/unkeyed_device_events")[0]["unkeyed"],

@@ -139,6 +139,28 @@ def _covers(kind: str, entity: str, labels: Any, properties: Any) -> Covers:
     return kind, entity, tuple(sorted(labels)), props
 
 
+# Indexes an older tracegraph made (neomodel's names for what its model declared then) that
+# this version no longer uses, with what each covers: `db init` drops them, `db status` names
+# them. One is dropped only when its name and what it covers both match, so an index a user
+# made is never dropped: the server names an index made without a name `index_<8 hex digits>`,
+# and one a user named would have to take this very name for this very label and property.
+RETIRED: dict[str, Covers] = {
+    # until ebbc090 (ae1bad0 still made it): lots are found by lot_material_created since
+    "index_Lot_created_at": ("RANGE", "NODE", ("Lot",), ("created_at",)),
+}
+
+
+def retired(objects: list[SchemaObject]) -> list[str]:
+    """The indexes of the database that an older tracegraph made and this one no longer uses
+    (RETIRED: by name and by what they cover)."""
+    return sorted(
+        o.name
+        for o in objects
+        if o.kind != "constraint"
+        and RETIRED.get(o.name) == _covers(o.kind, o.entity, o.labels_or_types, o.properties)
+    )
+
+
 @cache
 def expected_objects() -> tuple[Expected, ...]:
     """Every constraint and index `install` creates: neomodel's (it names them

@@ -337,6 +337,11 @@ def _print_health(checked: health.Health) -> None:
             "of a device instead of seeking the index",
             hint="run `tracegraph db init` (the next import migrates them too)",
         )
+    if checked.schema_retired:
+        out.print(
+            "Indexes an older tracegraph made that this one no longer uses (`db init` drops "
+            f"them): {literal(', '.join(checked.schema_retired))}"
+        )
     if checked.migrations_pending:
         pending = checked.migrations_pending
         warn(
@@ -392,6 +397,7 @@ def init() -> None:
             raise ImportBusy(f"db init is refused while an import runs ({busy})",
                              hint="wait for it to finish, then run `tracegraph db init` "
                              "again")  # fmt: skip
+        dropped = graph.drop_retired()
         report = graph.init_schema(migrate=False)
         # the data migrations one at a time, never under an import (see schema.migrate_data)
         with holding_import_lock(graph, "db init's data migrations"):
@@ -403,6 +409,10 @@ def init() -> None:
         f"({sum(o.kind == 'constraint' for o in report.created + report.existing)} constraints, "
         f"{sum(o.kind != 'constraint' for o in report.created + report.existing)} indexes)."
     )
+    for name in dropped:
+        stdout().print(
+            f"Dropped index {literal(name)}: an older tracegraph made it, this one does not use it."
+        )
     for done in migrated:  # what the data migrations changed, one line each
         if done.changed:
             stdout().print(literal(done.note()))
