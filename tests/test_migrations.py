@@ -308,3 +308,33 @@ def test_init_drops_the_index_an_older_version_made_and_keeps_a_users(
         assert "index_Lot_created_at" in {o.name for o in graph.schema_objects()}
     finally:
         graph.autocommit("db/drop_index", name="index_Lot_created_at")
+
+
+def test_an_import_warns_of_an_older_versions_run_after_the_migrations(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Every revision said 0.1.0 (`--version`, the ledger's tracegraph_version): nothing told
+    that an older tracegraph had imported into a graph after its migrations ran (the rollback
+    that wrote an alarm twice). Each run now stamps its format level in the ledger, and an
+    import warns of a run without it after the migrations last ran, until `db init`."""
+    graph.driver.execute_query(
+        "CREATE (:ImportRun {run_id: '20261206T030000Z-0ld000', status: 'done', "
+        "tracegraph_version: '0.1.0', started_at: datetime() + duration('PT1S')})",
+        database_=graph.database,
+    )
+    (tmp_path / "materials.csv").write_text("material_id,name\nM1,Flour\n")
+    time.sleep(1.5)  # the old run's start is in the past: the new one follows it
+    summary = import_paths(graph, [tmp_path / "materials.csv"])
+    warned = [n for n in summary.notes if "20261206T030000Z-0ld000" in n]
+    assert warned and "older tracegraph (0.1.0) after the data migrations" in warned[0]
+    (stamp,) = graph.driver.execute_query(
+        "MATCH (r:ImportRun {run_id: $run}) RETURN r.format_level AS level",
+        run=summary.run_id,
+        database_=graph.database,
+    ).records
+    assert stamp["level"] == schema.FORMAT_LEVEL
+
+    assert runner.invoke(app, ["db", "init"]).exit_code == 0  # migrates what that run wrote
+    (tmp_path / "materials.csv").write_text("material_id,name\nM1,Flour\nM2,Salt\n")
+    again = import_paths(graph, [tmp_path / "materials.csv"])
+    assert not [n for n in again.notes if "older tracegraph" in n]

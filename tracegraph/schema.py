@@ -56,6 +56,12 @@ MIGRATION_CHANGES: dict[str, str] = {
 }
 
 
+# The data format an import writes, stamped on its ledger entry (ImportRun.format_level): an
+# entry without it is an older version's, and one after the migrations ran is a rollback whose
+# rows are keyed the old way (import/older_format_runs.cypher). Raise it with a new migration.
+FORMAT_LEVEL = 1
+
+
 @dataclass(frozen=True)
 class Migrated:
     """What one data migration changed: how many nodes, and the keys of those it merged into

@@ -72,7 +72,7 @@ from tracegraph.importing.writer import (
     stale_bounds_left,
     write_table,
 )
-from tracegraph.schema import Migrated, expected_names, schema_gaps
+from tracegraph.schema import FORMAT_LEVEL, Migrated, expected_names, schema_gaps
 from tracegraph.values import counted, first_ids, iso, spreadsheet_safe, were
 
 Log = Callable[[str], None]
@@ -435,6 +435,8 @@ def import_paths(
                 "user": getpass.getuser(), "host": socket.gethostname(), "timezone": timezone,
                 # which tracegraph wrote the run (its rules for hashes, notes and receipts)
                 "tracegraph_version": __version__,
+                # the data format it wrote (an older version's run lacks it: older_format_runs)
+                "format_level": FORMAT_LEVEL,
                 "files": [str(f.absolute()) for f in files],
                 "sha256": [shas[str(f)] for f in files],
                 # which content each file name had (see previous_import_of_file.cypher)
@@ -755,6 +757,12 @@ def _migrated(graph: TraceGraph, installed: bool, log: Log) -> list[str]:
             migrated.append(Migrated.of(name, graph.autocommit(f"migrate/{name}")))
             graph.write("db/mark_migration_done", name=name)
     notes = [done.note() for done in migrated if done.changed]
+    for older in graph.read("import/older_format_runs"):
+        notes.append(
+            f"import {older['run_id']} was run by an older tracegraph ({older['version']}) after "
+            "the data migrations: what it wrote may be keyed the old way, beside what they "
+            "re-keyed (run `tracegraph db init`, which migrates it)"
+        )
     for note in notes:
         log(note)
     return notes
