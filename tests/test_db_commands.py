@@ -216,6 +216,7 @@ def test_status_names_a_missing_index_and_the_last_import_which_installs_it(
         "missing": ["lot_material_created"],
         "not_online": [],
         "other_names": {},
+        "retired": [],
     }
     assert status["running_import"] is None
     last = status["last_import"]
@@ -236,7 +237,7 @@ def test_status_names_a_missing_index_and_the_last_import_which_installs_it(
     ]
     assert json.loads(runner.invoke(app, ["db", "status", "--format", "json"]).stdout)[
         "schema"
-    ] == {"missing": [], "not_online": [], "other_names": {}}
+    ] == {"missing": [], "not_online": [], "other_names": {}, "retired": []}
 
 
 def test_the_models_indexes_under_another_name_are_present(
@@ -268,6 +269,7 @@ def test_the_models_indexes_under_another_name_are_present(
             "index_Lot_status": "lot_status_by_hand",
             "lot_material_created": "old_lot_material",
         },
+        "retired": [],
     }
     table = runner.invoke(app, ["db", "status"])
     assert table.exit_code == 0, table.stderr

@@ -402,10 +402,13 @@ def run_write_records(
     return [record.data() for record in records]
 
 
-def run_autocommit(driver: Driver, database: str, query: str, params: Mapping[str, Any]) -> None:
-    """An implicit transaction: needed for CALL { … } IN TRANSACTIONS and schema commands."""
+def run_autocommit(
+    driver: Driver, database: str, query: str, params: Mapping[str, Any]
+) -> list[Record]:
+    """An implicit transaction: needed for CALL { … } IN TRANSACTIONS and schema commands. Its
+    RETURN rows, if any (a data migration's counts)."""
     with driver.session(database=database) as session:
-        session.run(query, _parameters(params)).consume()
+        return [record.data() for record in session.run(query, _parameters(params))]
 
 
 # How the server ends a transaction that waited for a lock longer than its timeout (or than

@@ -129,9 +129,9 @@ class TraceGraph:
         with translated_errors(self.server, self.database):
             return run_write_records(self.driver, self.database, queries.load(name), params)
 
-    def autocommit(self, name: str, /, **params: Any) -> None:
+    def autocommit(self, name: str, /, **params: Any) -> list[Record]:
         with translated_errors(self.server, self.database):
-            run_autocommit(self.driver, self.database, queries.load(name), params)
+            return run_autocommit(self.driver, self.database, queries.load(name), params)
 
     def import_lock_free(self, tries: int) -> bool:
         """Whether the import lock is free, tried up to `tries` times (waiting 1 s, then 5 s:
@@ -214,21 +214,37 @@ class TraceGraph:
         ]
 
     def init_schema(self, migrate: bool = True) -> SchemaReport:
-        """Install constraints and indexes; running it again creates nothing. `migrate`: and
-        run the data migrations (migrate_data)."""
-        before = {o.name for o in self.schema_objects()}
+        """Install constraints and indexes, when any is missing (else nothing is written);
+        running it again creates nothing. `migrate`: and run the data migrations
+        (migrate_data)."""
+        objects = self.schema_objects()
+        before = {o.name for o in objects}
         with translated_errors(self.server, self.database):
-            schema.install(self.driver, self.database, migrate)
+            # no schema write when every object is there: CREATE … IF NOT EXISTS takes the
+            # schema lock even when it creates nothing, and waits behind a running import
+            if schema.schema_gaps(objects).missing:
+                schema.install(self.driver, self.database, migrate=False)
+            if migrate:
+                schema.migrate_data(self.driver, self.database)
         after = self.schema_objects()
         return SchemaReport(
             created=tuple(o for o in after if o.name not in before),
             existing=tuple(o for o in after if o.name in before),
         )
 
-    def migrate_data(self) -> None:
-        """The data migrations of cypher/migrate/, one after another (see schema.migrate_data)."""
+    def drop_retired(self) -> list[str]:
+        """Drop the indexes an older tracegraph made that this one no longer uses (see
+        schema.RETIRED); their names. No schema write when there are none."""
+        dropped = schema.retired(self.schema_objects())
+        for name in dropped:
+            self.autocommit("db/drop_index", name=name)
+        return dropped
+
+    def migrate_data(self) -> list[schema.Migrated]:
+        """The data migrations of cypher/migrate/, one after another (see schema.migrate_data);
+        what each changed."""
         with translated_errors(self.server, self.database):
-            schema.migrate_data(self.driver, self.database)
+            return schema.migrate_data(self.driver, self.database)
 
     def reset(
         self, keep_schema: bool = False, data_deleted: Callable[[], Any] | None = None

@@ -10,7 +10,7 @@ was missing (only `db init` by hand showed it), not whether last night's import 
 from __future__ import annotations
 
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -19,7 +19,7 @@ from tracegraph import lifecycle, server
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_runs
 from tracegraph.importing.run import running_import
-from tracegraph.schema import schema_gaps
+from tracegraph.schema import migration_names, retired, schema_gaps
 
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -46,11 +46,14 @@ class Health:
     schema_not_online: list[str]  # populating or failed: queries fall back to label scans
     # the model's name -> the database's object of another name that covers the same (by hand)
     schema_other_names: dict[str, str]
+    schema_retired: list[str]  # indexes an older tracegraph made, no longer used (db init drops)
     running_import: str | None  # what holds the import lock now
     last_import: dict[str, Any] | None  # the newest ImportRun: id, status, times, counts
     # DeviceEvents not yet KeyedDeviceEvents: while any is, device queries read every event of
     # the device instead of seeking the index (slow on a long alarm log)
     unkeyed_device_events: int = 0
+    # data migrations of cypher/migrate/ without their Migration node: never run to their end
+    migrations_pending: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -59,10 +62,12 @@ class Health:
                 "missing": self.schema_missing,
                 "not_online": self.schema_not_online,
                 "other_names": self.schema_other_names,
+                "retired": self.schema_retired,
             },
             "running_import": self.running_import,
             "last_import": self.last_import,
             "unkeyed_device_events": self.unkeyed_device_events,
+            "migrations_pending": self.migrations_pending,
         }
 
 
@@ -114,10 +119,20 @@ def health(graph: TraceGraph, home: Path | None) -> Health:
         schema_missing=gaps.missing,
         schema_not_online=sorted(o.name for o in objects if o.state != "ONLINE"),
         schema_other_names=gaps.other_names,
+        schema_retired=retired(objects),
         running_import=running,
         last_import=_last_import(last[0]) if last else None,
         unkeyed_device_events=graph.read("db/unkeyed_device_events")[0]["unkeyed"],
+        migrations_pending=_migrations_pending(graph),
     )
+
+
+def _migrations_pending(graph: TraceGraph) -> list[str]:
+    """The data migrations without their Migration node, on a graph that holds data."""
+    (done,) = graph.read("db/migrations_done")
+    if done["data_nodes"] <= 0:
+        return []
+    return sorted(set(migration_names()) - set(done["names"]))
 
 
 def _last_import(run: dict[str, Any]) -> dict[str, Any]:

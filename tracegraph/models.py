@@ -239,6 +239,23 @@ class Migration(StructuredNode):
     done_at = DateTimeProperty()
 
 
+class MigrationChange(StructuredNode):
+    """A node a data migration (cypher/migrate/) removed by merging it into the node already
+    holding its new key (one record written twice, under an old key and the new one): the
+    key, the removed node's old key, the columns whose values differed, and the kept and the
+    removed value of each as text ("" for no value), in the same order. The audit trail's
+    record of a deletion no import made."""
+
+    change_id = StringProperty(unique_index=True, required=True)  # "migration-" and a UUID
+    migration = StringProperty(required=True)
+    at = DateTimeProperty()
+    key = StringProperty(required=True)
+    removed_key = StringProperty()
+    columns = ArrayProperty(StringProperty())
+    kept = ArrayProperty(StringProperty())
+    removed = ArrayProperty(StringProperty())
+
+
 class RowChange(StructuredNode):
     """One row of an import that changed what the graph held: its columns that differ, with the
     old and the new value of each as text ("" for no value), in the same order."""
@@ -275,7 +292,7 @@ class Recall(StructuredNode):
 NODE_CLASSES: tuple[type[StructuredNode], ...] = (
     Material, Supplier, Customer, Location, Device, DeviceEvent, Operator, WorkOrder,
     Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, ImportLock, Migration,
-    RowChange, Recall,
+    MigrationChange, RowChange, Recall,
 )  # fmt: skip
 
 # Nodes that keep the tool's own books and hold nothing of the plant: the import lock's node

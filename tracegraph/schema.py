@@ -40,10 +40,65 @@ def install(driver: Driver, database: str, migrate: bool = True) -> None:
         migrate_data(driver, database)
 
 
-def migrate_data(driver: Driver, database: str) -> None:
+# What each data migration does to a node it changes, as `db init` and the import report it:
+# "<count> <what>". A migration file without its entry here fails tests/test_migrations.py.
+MIGRATION_CHANGES: dict[str, str] = {
+    "alarm_event_id": "alarms keyed by their kind too",
+    "device_event_device_id": "device events given their device's id",
+    "device_event_utc_key": "device events keyed by their time in UTC",
+    "inspection_device_id": "inspections given their device's id",
+    "inspection_operator_id": "inspections given their operator's id",
+    "lot_material_id": "lots given their material's id",
+    "lot_supplier_id": "lots given their supplier's id",
+    "serial_gtin14": "serial numbers keyed by a GTIN-14 issuer",
+    "step_device_id": "process steps given their device's id",
+    "step_operator_id": "process steps given their operator's id",
+}
+
+
+# The data format an import writes, stamped on its ledger entry (ImportRun.format_level): an
+# entry without it is an older version's, and one after the migrations ran is a rollback whose
+# rows are keyed the old way (import/older_format_runs.cypher). Raise it with a new migration.
+FORMAT_LEVEL = 1
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """What one data migration changed: how many nodes, and the keys of those it merged into
+    another node of the same key (the removed node's values are in a MigrationChange node)."""
+
+    name: str
+    changed: int
+    merged: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, name: str, rows: list[dict[str, Any]] | None) -> Migrated:
+        row = rows[0] if rows else {}
+        return cls(name, int(row.get("changed") or 0), tuple(row.get("merged") or ()))
+
+    def note(self) -> str:
+        """One line: what it changed, and the merged keys (each with its record)."""
+        what = MIGRATION_CHANGES.get(self.name, "nodes changed")
+        line = f"data migration {self.name}: {self.changed:,} {what}"
+        if self.merged:
+            shown = ", ".join(self.merged[:5]) + (", …" if len(self.merged) > 5 else "")
+            line += (
+                f"; {len(self.merged):,} of them merged into the node already holding the key, "
+                f"the later write's values kept ({shown}; what was removed: MigrationChange "
+                "nodes)"
+            )
+        return line
+
+
+def migration_names() -> list[str]:
+    """The data migrations of cypher/migrate/, in the order they run (file names)."""
+    return sorted(path.stem for path in (resource_path("cypher") / "migrate").glob("*.cypher"))
+
+
+def migrate_data(driver: Driver, database: str) -> list[Migrated]:
     """Data written by older versions, brought up to what the model now expects: idempotent,
     but one at a time (the callers hold the import lock: two runs of migrate/alarm_event_id at
-    once could both append an alarm's kind to its key).
+    once could both append an alarm's kind to its key). What each changed, in order.
 
     Each migration that ran to its end gets its Migration node (db/mark_migration_done): an
     import looks those of importing.run.IMPORT_MIGRATIONS up instead of running them once more
@@ -51,9 +106,12 @@ def migrate_data(driver: Driver, database: str) -> None:
     one cut short is run again by the next import. The others run at every `db init` whatever
     their node says (a node that nothing reads is harmless: `db status` counts it apart from
     the plant's data)."""
-    for path in sorted((resource_path("cypher") / "migrate").glob("*.cypher")):
-        run_autocommit(driver, database, queries.load(f"migrate/{path.stem}"), {})
-        run_write(driver, database, queries.load("db/mark_migration_done"), {"name": path.stem})
+    done: list[Migrated] = []
+    for name in migration_names():
+        rows = run_autocommit(driver, database, queries.load(f"migrate/{name}"), {})
+        run_write(driver, database, queries.load("db/mark_migration_done"), {"name": name})
+        done.append(Migrated.of(name, rows))
+    return done
 
 
 _NAMED = re.compile(r"(?:INDEX|CONSTRAINT)\s+(\w+)\s+IF NOT EXISTS")
@@ -85,6 +143,28 @@ def _covers(kind: str, entity: str, labels: Any, properties: Any) -> Covers:
     kind = kind.upper()
     props = tuple(sorted(properties)) if kind == "FULLTEXT" else tuple(properties)
     return kind, entity, tuple(sorted(labels)), props
+
+
+# Indexes an older tracegraph made (neomodel's names for what its model declared then) that
+# this version no longer uses, with what each covers: `db init` drops them, `db status` names
+# them. One is dropped only when its name and what it covers both match, so an index a user
+# made is never dropped: the server names an index made without a name `index_<8 hex digits>`,
+# and one a user named would have to take this very name for this very label and property.
+RETIRED: dict[str, Covers] = {
+    # until ebbc090 (ae1bad0 still made it): lots are found by lot_material_created since
+    "index_Lot_created_at": ("RANGE", "NODE", ("Lot",), ("created_at",)),
+}
+
+
+def retired(objects: list[SchemaObject]) -> list[str]:
+    """The indexes of the database that an older tracegraph made and this one no longer uses
+    (RETIRED: by name and by what they cover)."""
+    return sorted(
+        o.name
+        for o in objects
+        if o.kind != "constraint"
+        and RETIRED.get(o.name) == _covers(o.kind, o.entity, o.labels_or_types, o.properties)
+    )
 
 
 @cache

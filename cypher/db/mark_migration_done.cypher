@@ -1,4 +1,7 @@
 // Says that the data migration cypher/migrate/$name.cypher ran to its end on this database: an
 // import looks this node up (db/migration_done) instead of scanning what the migration changes.
+// ran_at: when it last ran (an import by an older version after it is one to migrate again,
+// import/older_format_runs.cypher).
 MERGE (done:Migration {name: $name})
   ON CREATE SET done.done_at = datetime()
+SET done.ran_at = datetime()

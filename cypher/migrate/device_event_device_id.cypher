@@ -9,9 +9,13 @@
 // three properties, would miss it while the counts still match. Runs at every `db init`, and
 // from an import when the counts differ; on an up-to-date graph it reads each event's labels
 // and device_id.
+// Returns how many it changed (`db init` and the import report it).
 MATCH (event:DeviceEvent) WHERE NOT event:KeyedDeviceEvent OR event.device_id IS NULL
 CALL (event) {
-  SET event.device_id = COLLECT { MATCH (event)-[:OF_DEVICE]->(device:Device)
-                                  RETURN device.device_id }[0],
-      event:KeyedDeviceEvent
+  WITH event, NOT event:KeyedDeviceEvent AS unlabelled,
+       COLLECT { MATCH (event)-[:OF_DEVICE]->(device:Device) RETURN device.device_id }[0] AS id
+  SET event.device_id = id, event:KeyedDeviceEvent
+  // an event without an edge, labelled already, is visited at every run but not changed
+  RETURN CASE WHEN unlabelled OR id IS NOT NULL THEN 1 ELSE 0 END AS copied
 } IN TRANSACTIONS OF 10000 ROWS
+RETURN sum(copied) AS changed

@@ -8,10 +8,16 @@
 // Two events whose keys become one are the defect itself: one event stored twice (a MES export
 // and a canonical one). They are merged, not left for `check`: every query already counted them
 // as two calibrations, and an import could find neither by the new key without a constraint
-// error stopping it. The event already keyed as the instant (or re-keyed first) is kept with
-// its properties — a second row of the same key, in one import, is a duplicate whose first row
-// is kept too; the other's ledger changes (ABOUT edges) move to it, its OF_DEVICE edge is merged
-// onto it, and it is deleted. Nothing else points at a device event.
+// error stopping it. The node already keyed as the instant (or re-keyed first) stays, with the
+// properties of the one written later — as a clean import, whose later row of the same key
+// updates the node: keeping the older one kept a `fail` calibration a later `pass` replaced.
+// A device event records no write time, so "later" is the node made later, the higher internal
+// id (Neo4j reuses an id only after a deletion, so after `import --full` removals it may err:
+// hence the record). The other's ledger changes (ABOUT edges) move to it, its OF_DEVICE edge is
+// merged onto it, and it is deleted; a MigrationChange node records the merge: both keys, the
+// columns that differed, the kept and the removed values (as RowChange does for an import).
+// Nothing else points at a device event. Returns one row: how many events were re-keyed
+// (merged ones included) and the merged keys, for `db init` and the import to report.
 //
 // Idempotent: a migrated key ends with +00:00 before its tail. Runs at every `db init`, and
 // from an import until it has run to its end once (its Migration node, as alarm_event_id's;
@@ -34,17 +40,45 @@ WITH event,
        + '+00:00' + tail AS key
 CALL (event, key) {
   OPTIONAL MATCH (kept:DeviceEvent {event_id: key})
-  FOREACH (_ IN CASE WHEN kept IS NULL THEN [1] ELSE [] END | SET event.event_id = key)
-  WITH event, kept
-  WHERE kept IS NOT NULL
-  CALL (event, kept) {
-    MATCH (change)-[about:ABOUT]->(event)
-    CREATE (change)-[moved:ABOUT]->(kept)
-    SET moved = properties(about)
+  CALL (event, kept, key) {
+    WITH event, key WHERE kept IS NULL
+    SET event.event_id = key
   }
-  CALL (event, kept) {
-    MATCH (event)-[:OF_DEVICE]->(device)
-    MERGE (kept)-[:OF_DEVICE]->(device)
+  CALL (event, kept, key) {
+    WITH event, kept, key WHERE kept IS NOT NULL
+    WITH event, kept, key, properties(event) AS mine, properties(kept) AS theirs,
+         toInteger(last(split(elementId(event), ':')))
+           > toInteger(last(split(elementId(kept), ':'))) AS later
+    WITH event, kept, key, mine, later,
+         CASE WHEN later THEN mine ELSE theirs END AS winner,
+         CASE WHEN later THEN theirs ELSE mine END AS loser
+    WITH event, kept, key, mine, later, winner, loser,
+         [c IN keys(winner) + [k IN keys(loser) WHERE NOT k IN keys(winner)]
+          WHERE c <> 'event_id'
+            AND coalesce(toStringOrNull(winner[c]), '') <> coalesce(toStringOrNull(loser[c]), '')]
+           AS columns
+    CREATE (:MigrationChange {change_id: 'migration-' + randomUUID(),
+                              migration: 'device_event_utc_key', at: datetime(), key: key,
+                              removed_key: event.event_id, columns: columns,
+                              kept: [c IN columns | coalesce(toStringOrNull(winner[c]), '')],
+                              removed: [c IN columns | coalesce(toStringOrNull(loser[c]), '')]})
+    WITH event, kept, key, later
+    CALL (event, kept, key, later) {
+      // its own key kept: the old one is still taken (by the node about to go)
+      WITH event, kept, key WHERE later
+      SET kept = event {.*, event_id: key}
+    }
+    CALL (event, kept) {
+      MATCH (change)-[about:ABOUT]->(event)
+      CREATE (change)-[moved:ABOUT]->(kept)
+      SET moved = properties(about)
+    }
+    CALL (event, kept) {
+      MATCH (event)-[:OF_DEVICE]->(device)
+      MERGE (kept)-[:OF_DEVICE]->(device)
+    }
+    DETACH DELETE event
   }
-  DETACH DELETE event
+  RETURN CASE WHEN kept IS NULL THEN null ELSE key END AS merged
 } IN TRANSACTIONS OF 10000 ROWS
+RETURN count(*) AS changed, collect(merged) AS merged

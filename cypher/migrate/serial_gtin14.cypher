@@ -22,14 +22,16 @@
 // and delete), as for alarm_event_id: it holds the serials left to migrate, none once migrated;
 // those inside a batch hold one identity's few edges. A label scan, collect-then-UNWIND and
 // FOREACH forms plan one too (EXPLAIN; tests/test_serial_migration.py checks what it holds).
+// Returns how many serials it re-keyed (merged ones included) and the keys merged into.
 MATCH (old:Identifier)
 WHERE old.key STARTS WITH 'serial|' AND old.issuer =~ '[0-9]{8}|[0-9]{12,13}'
 CALL (old) {
   WITH old, right('00000000000000' + old.issuer, 14) AS issuer
-  OPTIONAL MATCH (kept:Identifier {key: 'serial|' + issuer + '|' + old.value})
-  CALL (old, kept, issuer) {
-    WITH old, issuer WHERE kept IS NULL
-    SET old.issuer = issuer, old.key = 'serial|' + issuer + '|' + old.value
+  WITH old, issuer, 'serial|' + issuer + '|' + old.value AS key
+  OPTIONAL MATCH (kept:Identifier {key: key})
+  CALL (old, kept, issuer, key) {
+    WITH old, issuer, key WHERE kept IS NULL
+    SET old.issuer = issuer, old.key = key
   }
   CALL (old, kept) {
     WITH old, kept WHERE kept IS NOT NULL
@@ -45,4 +47,6 @@ CALL (old) {
     }
     DETACH DELETE old
   }
+  RETURN CASE WHEN kept IS NULL THEN null ELSE key END AS merged
 } IN TRANSACTIONS OF 1000 ROWS
+RETURN count(*) AS changed, collect(merged) AS merged

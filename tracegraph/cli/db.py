@@ -337,6 +337,19 @@ def _print_health(checked: health.Health) -> None:
             "of a device instead of seeking the index",
             hint="run `tracegraph db init` (the next import migrates them too)",
         )
+    if checked.schema_retired:
+        out.print(
+            "Indexes an older tracegraph made that this one no longer uses (`db init` drops "
+            f"them): {literal(', '.join(checked.schema_retired))}"
+        )
+    if checked.migrations_pending:
+        pending = checked.migrations_pending
+        warn(
+            f"{len(pending)} data {'migration has' if len(pending) == 1 else 'migrations have'} "
+            f"not run to the end on this database: {', '.join(pending)} (an upgrade not "
+            "followed by `db init`, or one cut short)",
+            hint="run `tracegraph db init`",
+        )
     out.print(f"Import running: {literal(checked.running_import or 'none')}")
     last = checked.last_import
     if last is None:
@@ -376,10 +389,19 @@ def init() -> None:
     up to it. Safe to run again; refused while an import runs."""
     graph = open_graph()
     try:
+        # The import lock tried first (a few seconds): the schema step's writes would otherwise
+        # wait behind a running import's lock transaction for its whole length (48 s in a test,
+        # hours for a nightly run) before the migrations' lock could refuse.
+        busy = running_import(graph)
+        if busy is not None:
+            raise ImportBusy(f"db init is refused while an import runs ({busy})",
+                             hint="wait for it to finish, then run `tracegraph db init` "
+                             "again")  # fmt: skip
+        dropped = graph.drop_retired()
         report = graph.init_schema(migrate=False)
         # the data migrations one at a time, never under an import (see schema.migrate_data)
         with holding_import_lock(graph, "db init's data migrations"):
-            graph.migrate_data()
+            migrated = graph.migrate_data()
     finally:
         graph.driver.close()
     stdout().print(
@@ -387,6 +409,13 @@ def init() -> None:
         f"({sum(o.kind == 'constraint' for o in report.created + report.existing)} constraints, "
         f"{sum(o.kind != 'constraint' for o in report.created + report.existing)} indexes)."
     )
+    for name in dropped:
+        stdout().print(
+            f"Dropped index {literal(name)}: an older tracegraph made it, this one does not use it."
+        )
+    for done in migrated:  # what the data migrations changed, one line each
+        if done.changed:
+            stdout().print(literal(done.note()))
 
 
 @app.command()

@@ -74,7 +74,7 @@ from tracegraph.importing.writer import (
     stale_bounds_left,
     write_table,
 )
-from tracegraph.schema import expected_names, schema_gaps
+from tracegraph.schema import FORMAT_LEVEL, Migrated, expected_names, schema_gaps
 from tracegraph.values import counted, first_ids, iso, spreadsheet_safe, were
 
 Log = Callable[[str], None]
@@ -416,7 +416,7 @@ def import_paths(
     }
     with _import_lock(graph, run_id):
         _schema_still_there(graph)
-        _migrated(graph, installed=bool(schema_note))
+        schema_note = schema_note + _migrated(graph, bool(schema_note), log)
         on_locked(run_id, files)
         graph.write(
             "import/start_run",
@@ -425,6 +425,8 @@ def import_paths(
                 "user": getpass.getuser(), "host": socket.gethostname(), "timezone": timezone,
                 # which tracegraph wrote the run (its rules for hashes, notes and receipts)
                 "tracegraph_version": __version__,
+                # the data format it wrote (an older version's run lacks it: older_format_runs)
+                "format_level": FORMAT_LEVEL,
                 "files": [str(f.absolute()) for f in files],
                 "sha256": [shas[str(f)] for f in files],
                 # which content each file name had (see previous_import_of_file.cypher)
@@ -724,7 +726,7 @@ def _keyed_device_events(graph: TraceGraph, log: Log) -> list[str]:
 IMPORT_MIGRATIONS = ("alarm_event_id", "device_event_utc_key", "serial_gtin14")
 
 
-def _migrated(graph: TraceGraph, installed: bool) -> None:
+def _migrated(graph: TraceGraph, installed: bool, log: Log) -> list[str]:
     """The data migrations, run while this import holds the import lock (as `db init` runs
     them): all of them when it has just installed the schema (an upgrade, a new database),
     and each of IMPORT_MIGRATIONS until it has once run to its end on this database.
@@ -736,15 +738,28 @@ def _migrated(graph: TraceGraph, installed: bool) -> None:
     second time. Once done, a migration's Migration node says so (`db init` writes them too): a
     look-up, not a scan of every event (~0.3 s for 280k alarms) or serial. Under the lock: two
     runs of migrate/alarm_event_id at once could both append the kind, two re-keyings to UTC
-    could both merge an event into the other."""
+    could both merge an event into the other. A note (logged) per migration that changed
+    something: how many nodes, and the keys it merged."""
     if installed:
-        graph.migrate_data()  # those among them too, each marked done: not scanned for twice
-        return
-    undone = [name for name in IMPORT_MIGRATIONS
-              if not graph.read("db/migration_done", name=name)[0]["done"]]  # fmt: skip
-    for name in undone:
-        graph.autocommit(f"migrate/{name}")
-        graph.write("db/mark_migration_done", name=name)
+        # those among them too, each marked done: not scanned for twice
+        migrated = graph.migrate_data()
+    else:
+        undone = [name for name in IMPORT_MIGRATIONS
+                  if not graph.read("db/migration_done", name=name)[0]["done"]]  # fmt: skip
+        migrated = []
+        for name in undone:
+            migrated.append(Migrated.of(name, graph.autocommit(f"migrate/{name}")))
+            graph.write("db/mark_migration_done", name=name)
+    notes = [done.note() for done in migrated if done.changed]
+    for older in graph.read("import/older_format_runs"):
+        notes.append(
+            f"import {older['run_id']} was run by an older tracegraph ({older['version']}) after "
+            "the data migrations: what it wrote may be keyed the old way, beside what they "
+            "re-keyed (run `tracegraph db init`, which migrates it)"
+        )
+    for note in notes:
+        log(note)
+    return notes
 
 
 def _runs_not_ended(graph: TraceGraph, run_id: str) -> list[dict[str, Any]]:
