@@ -6,6 +6,8 @@ import csv
 import hashlib
 import io
 import json
+import os
+import pwd
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -174,7 +176,7 @@ def test_recall_history_tells_who_made_each_package_and_when_at_any_width(
     """Below 120 columns (a split terminal, or `| cat` with COLUMNS exported) the table left
     out who made each package and when; it now says it under the id. CliRunner is no
     terminal: without COLUMNS the table is as wide as a pipe's (200 columns)."""
-    monkeypatch.setattr("getpass.getuser", lambda: "qa-anna")
+    monkeypatch.setattr("tracegraph.recall.os_account", lambda: "qa-anna")
     for name, flags in (("d1", ["--drill"]), ("r1", [])):
         made = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / name), *flags])
         assert made.exit_code == 0, made.output
@@ -195,6 +197,28 @@ def test_recall_history_tells_who_made_each_package_and_when_at_any_width(
         else:  # the wide table's own columns
             assert re.search(rf"│ {entry['recall_id']} +│ (yes|no) +│ {when} +│ qa-anna +│",
                              lines[at]), lines[at]  # fmt: skip
+
+
+def test_the_audit_trail_names_the_os_account_not_the_environments_user(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`LOGNAME=qa.manager USER=qa.manager tracegraph import …` and `recall … --drill` run as
+    root recorded qa.manager as who ran them (getpass.getuser reads LOGNAME first): the import
+    ledger, the recall history and summary.txt name the account of the process's real uid."""
+    account = pwd.getpwuid(os.getuid()).pw_name
+    assert account != "qa.manager"
+    spoofed = {"LOGNAME": "qa.manager", "USER": "qa.manager", "LNAME": "qa.manager"}
+    for name, text in HAND_PLANT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    imported = runner.invoke(app, ["import", str(tmp_path), "--format", "json"], env=spoofed)
+    assert imported.exit_code == 0, imported.output
+    made = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "d"), "--drill"], env=spoofed)
+    assert made.exit_code == 0, made.output
+    runs = json.loads(runner.invoke(app, ["imports", "--format", "json"]).stdout)["imports"]
+    recalls = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)
+    assert [run["user"] for run in runs] == [account]
+    assert [entry["created_by"] for entry in recalls["recalls"]] == [account]
+    assert f" by {account} on " in (tmp_path / "d" / "summary.txt").read_text(encoding="utf-8")
 
 
 def test_a_recall_is_named_on_every_lot_it_reached_a_drill_is_not(

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import getpass
 import hashlib
 import socket
 import time
@@ -30,6 +29,7 @@ from secrets import token_hex
 from typing import Any
 
 from tracegraph import xlsx
+from tracegraph.account import os_account
 from tracegraph.epcis import (
     base_uri,
     epcis_document,
@@ -649,7 +649,7 @@ def _written_package(
         # where the rest is (in stock, unplaced): the figure a recall coordinator acts on
         + "".join(f"{line}\n" for line in totals_lines(trace.totals))
         + "".join(f"warning: {text}\n" for text in warnings)
-        + f"package written in {seconds:.3f} s by {getpass.getuser()} on "
+        + f"package written in {seconds:.3f} s by {os_account()} on "
         f"{socket.gethostname()}\n",
         encoding="utf-8",
     )
@@ -661,7 +661,7 @@ def _written_package(
         "recall/record",
         recall_id=recall_id,
         created_at=created.isoformat(),
-        created_by=getpass.getuser(),
+        created_by=os_account(),
         host=socket.gethostname(),
         drill=drill,
         duration_s=round(seconds, 4),

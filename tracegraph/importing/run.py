@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
-import getpass
 import hashlib
 import itertools
 import json
@@ -30,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracegraph import __version__
+from tracegraph.account import os_account
 from tracegraph.errors import (
     ConfigurationError,
     DatabaseError,
@@ -432,7 +432,7 @@ def import_paths(
             "import/start_run",
             props={
                 "run_id": run_id, "status": "running", "started_at": datetime.now(UTC),
-                "user": getpass.getuser(), "host": socket.gethostname(), "timezone": timezone,
+                "user": os_account(), "host": socket.gethostname(), "timezone": timezone,
                 # which tracegraph wrote the run (its rules for hashes, notes and receipts)
                 "tracegraph_version": __version__,
                 "files": [str(f.absolute()) for f in files],
