@@ -9,6 +9,7 @@ import json
 import os
 import pwd
 import re
+import stat
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,8 @@ def test_recall_package_files_and_manifest(
     assert payload["located_share"] == 1.0
     names = {p.name for p in out.iterdir()}
     assert names == {"customers.csv", "stock.csv", "tracking_events.csv", "tracking_events.xlsx",
-                     "epcis.jsonld", "recall.json", "summary.txt", "manifest.sha256"}  # fmt: skip
+                     "recall.xlsx", "epcis.jsonld", "recall.json", "summary.txt",
+                     "manifest.sha256"}  # fmt: skip
     manifest: dict[str, str] = {}
     for line in (out / "manifest.sha256").read_text().splitlines():
         digest, name = line.split("  ")
@@ -100,8 +102,10 @@ def test_recall_package_files_and_manifest(
         "2026-11-04T08:00:00+00:00", datetime(2026, 11, 4, 8, 0)
     )  # fmt: skip
     assert events[4]["event_date_utc"] == "2026-11-04 08:00:00"
+    assert book.sheetnames == ["tracking events"]
     customer_cells = {
-        row[1].value: row[1].data_type for row in book["customers"].iter_rows(min_row=2)
+        row[1].value: row[1].data_type
+        for row in load_workbook(out / "recall.xlsx")["customers"].iter_rows(min_row=2)
     }
     assert customer_cells["=Shop two"] == "s"  # a name that looks like a formula stays text
 
@@ -116,6 +120,39 @@ def test_recall_package_files_and_manifest(
         ("C1", "P1", "1", "SH1", "0", "", "300 pcs BREAD"),
         ("C2", "P2", "1", "SH2", "1", "RMA1", "40 pcs BREAD"),
     }  # fmt: skip
+
+
+def test_a_package_is_its_users_alone_and_its_events_workbook_holds_no_customers(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Under umask 022 a package was written 0644 in a 0755 folder, though customers.csv holds
+    every customer's contact, address and phone (the import's reject files are 0600); and
+    tracking_events.xlsx, the FSMA 204 spreadsheet a plant sends to a customer, held a
+    `customers` sheet (every affected customer's contact) and the internal `stock to block`.
+    The folder is 0700 and its 9 files 0600 (an existing empty --out too); the workbook holds
+    the events alone, recall.xlsx the customers and the stock."""
+    old = os.umask(0o022)
+    try:
+        given = tmp_path / "given"
+        given.mkdir()  # 0755
+        for out, flags in ((tmp_path / "r", []), (given, ["--drill", "--html"])):
+            made = runner.invoke(app, ["recall", "B", "--out", str(out), *flags])
+            assert made.exit_code == 0, made.output
+            assert stat.S_IMODE(out.stat().st_mode) == 0o700
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+            assert len(modes) == 9 + len(flags) // 2 and set(modes.values()) == {0o600}, modes
+    finally:
+        os.umask(old)
+    out = tmp_path / "r"
+    assert load_workbook(out / "tracking_events.xlsx").sheetnames == ["tracking events"]
+    kept = load_workbook(out / "recall.xlsx")
+    assert kept.sheetnames == ["customers", "stock to block"]
+    assert {row[2].value for row in kept["customers"].iter_rows(min_row=2)} == {
+        "qa@one.example",
+        None,
+    }
+    with (out / "manifest.sha256").open(encoding="utf-8") as manifest:
+        assert "recall.xlsx" in {line.split()[1] for line in manifest}
 
 
 def test_more_events_than_a_sheet_holds_go_on_in_numbered_sheets_with_a_warning(
@@ -135,7 +172,7 @@ def test_more_events_than_a_sheet_holds_go_on_in_numbered_sheets_with_a_warning(
     assert sheets >= 3
     book = load_workbook(out / "tracking_events.xlsx")
     titles = ["tracking events", *(f"tracking events ({n})" for n in range(2, sheets + 1))]
-    assert book.sheetnames == [*titles, "customers", "stock to block"]
+    assert book.sheetnames == titles
     assert sum(book[title].max_row - 1 for title in titles) == len(events)
     warning = (f"the {len(events)} tracking events fill {sheets} sheets of tracking_events.xlsx "
                "(a sheet holds 3 rows): sort and filter each of them, or use "
@@ -691,7 +728,7 @@ def test_a_customers_column_named_like_a_formula_is_kept_under_a_safe_name(
     assert json.loads(result.stdout)["warnings"][-4:] == [*expected, no_receipt_time("B")]
     rows = [
         [cell.value for cell in row]
-        for row in load_workbook(out / "tracking_events.xlsx")["customers"].iter_rows()
+        for row in load_workbook(out / "recall.xlsx")["customers"].iter_rows()
     ]
     assert rows[0][-3:] == ["export_+phone", "export_=cmd|x", "export_@note"]
     assert rows[1][-3:] == ["+49 30 1234", "a", "b"]  # a text cell, not a formula
@@ -727,7 +764,7 @@ def test_customers_csv_carries_the_customers_other_columns(
     ]  # fmt: skip
     printed = list(csv.DictReader(result.stdout.splitlines()))
     assert [c["phone"] for c in printed] == ["+49 30 1234567", ""]
-    sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
+    sheet = load_workbook(out / "recall.xlsx")["customers"]
     header = [cell.value for cell in sheet[1]]
     assert sheet.cell(2, header.index("phone") + 1).value == "+49 30 1234567"
 
@@ -746,7 +783,7 @@ def test_a_control_character_in_an_export_value_is_kept_in_the_workbook(
     )
     _, out, written = _recall_b(graph, runner, tmp_path, {"customers.csv": customers}, "csv")
     assert written[0]["address"] == "Hauptstraße 5\x07\x0110115 Berlin"
-    sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
+    sheet = load_workbook(out / "recall.xlsx")["customers"]
     header = [cell.value for cell in sheet[1]]
     stored = sheet.cell(2, header.index("address") + 1).value
     assert unescape(stored) == "Hauptstraße 5\x07\x0110115 Berlin"  # as Excel reads it
@@ -770,7 +807,7 @@ def test_telephone_numbers_in_extra_columns_keep_their_plus_and_zeros(
     assert [(c["customer_id"], c["phone"], c["route"], c["visits"]) for c in written] == [
         ("C1", "+4930123456", "007", "12"), ("C2", "0049301234", "", "-18"),
     ]  # fmt: skip
-    sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
+    sheet = load_workbook(out / "recall.xlsx")["customers"]
     header = [cell.value for cell in sheet[1]]
     cells = [[sheet.cell(row, header.index(name) + 1).value for name in ("phone", "visits")]
              for row in (2, 3)]  # fmt: skip
