@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -457,3 +458,39 @@ def test_the_servers_and_neo4j_admins_environment_hold_no_password(
     server.admin(secret_env_server, ["database", "dump", "neo4j"], env={**os.environ, **SECRETS})
     assert seen and not set(seen[0]) & {"NEO4J_PASSWORD", "NEO4J_URI"}
     assert "NEO4J_HOME" in seen[0]
+
+
+def _preflight(port: int, origin: str) -> str | None:
+    """The Access-Control-Allow-Origin the server answers a browser's preflight for a POST
+    with an Authorization header from `origin` with."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/db/neo4j/tx/commit",
+        method="OPTIONS",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 — http://127.0.0.1
+        allowed: str | None = answer.headers.get("Access-Control-Allow-Origin")
+    return allowed
+
+
+def test_only_the_servers_own_browser_origin_may_send_it_requests_and_it_sends_no_telemetry(
+    secret_env_server: Path,
+) -> None:
+    """The HTTP port answered a preflight from any origin with `Access-Control-Allow-Origin: *`
+    (Authorization allowed): any web page the analyst opened could send three wrong logins and
+    lock the only user out for ~5 s, and a nightly import was refused. And the Browser it
+    serves sent usage data to Neo4j (client.allow_telemetry), though the README says none."""
+    options = server.saved_options(secret_env_server)
+    assert options is not None
+    own = f"http://127.0.0.1:{options.http_port}"
+    assert _preflight(options.http_port, "http://evil.example") not in ("*", "http://evil.example")
+    assert _preflight(options.http_port, own) == own
+    settings = load_settings(env={"TRACEGRAPH_HOME": str(secret_env_server)})
+    with connect(settings) as driver:
+        records, _, _ = driver.execute_query("CALL dbms.clientConfig()")
+    config = {record["name"]: record["value"] for record in records}
+    assert config["client.allow_telemetry"] == "false"

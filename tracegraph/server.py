@@ -247,6 +247,13 @@ def _conf_text(home: Path, options: ServerOptions) -> str:
         # A plant's database reports nothing to anyone: Neo4j sends usage data (node counts,
         # store size, machine) to its maker by default.
         "dbms.usage_report.enabled=false",
+        # nor does the Browser it serves (its telemetry to Neo4j is on by default)
+        "client.allow_telemetry=false",
+        # Cross-origin requests from the server's own Browser origin alone: Neo4j answered a
+        # preflight with an Authorization header from any origin (`*`), so any web page the
+        # analyst opened could send three wrong logins and lock the only user out for seconds
+        # (a nightly import refused).
+        f"dbms.security.http_access_control_allow_origin=http://127.0.0.1:{options.http_port}",
         f"server.memory.heap.initial_size={options.heap}",
         f"server.memory.heap.max_size={options.heap}",
         f"server.memory.pagecache.size={options.pagecache}",
