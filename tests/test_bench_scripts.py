@@ -170,14 +170,13 @@ def test_bench_packages_check_fails_when_the_workbooks_differ(
 ) -> None:
     """The check that both writers' workbooks hold the same is able to fail: a changed value,
     a row more, a sheet split in two are each a one-line error."""
-    from tracegraph.bench_package import openpyxl_workbook
-    from tracegraph.recall import write_xlsx
+    from tracegraph.bench_package import openpyxl_workbook, package_workbook
 
     events = [{"traceability_lot_code": f"L{n}", "quantity": n, "event_type": "shipping",
                "event_date_utc": "2026-11-04 08:00:00"} for n in range(5)]  # fmt: skip
     customers = ([{"customer_id": "C1", "name": "=Shop two"}], ("customer_id", "name"))
     stock = [{"lot_id": "L1", "remaining": 2.5}]
-    ours = write_xlsx(tmp_path / "ours.xlsx", events, customers, stock)
+    ours = package_workbook(tmp_path / "ours.xlsx", (events, customers, stock))
     check_workbooks_alike(
         ours, openpyxl_workbook(tmp_path / "theirs.xlsx", (events, customers, stock))
     )
@@ -189,7 +188,7 @@ def test_bench_packages_check_fails_when_the_workbooks_differ(
     with pytest.raises(TracegraphError, match=r"^sheet 'tracking events': row 7 differs$"):
         check_workbooks_alike(ours, longer)
     monkeypatch.setattr(xlsx, "MAX_ROWS", 4)  # ours split in two sheets, the baseline not
-    split = write_xlsx(tmp_path / "split.xlsx", events, customers, stock)
+    split = package_workbook(tmp_path / "split.xlsx", (events, customers, stock))
     with pytest.raises(TracegraphError, match=r"^sheet 'tracking events': row 5 differs$"):
         check_workbooks_alike(split, ours)
 

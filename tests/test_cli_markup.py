@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.markup import render
@@ -17,6 +19,7 @@ from tracegraph.cli.main import app
 from tracegraph.cli.render import literal
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
+from tracegraph.importing.tables import TABLES, Kind
 
 RAW = "RAW[/]1"  # received from SUPPLIER, mixed by STEP on DEVICE into LOT and LEFT
 RAW2 = "RAW2"  # received too, baked by STEP2 on DEVICE2 into ENDS
@@ -331,3 +334,76 @@ def test_an_imports_changed_rows_are_shown_as_they_are(
     listed = runner.invoke(app, ["imports", "--format", "json"])
     run_id = json.loads(listed.stdout)["imports"][0]["run_id"]
     _shown(runner, ["imports", run_id], run_id, CUSTOMER, CONTACT, contact)
+
+
+# An ESC that clears the screen, an OSC 52 that sets the analyst's clipboard (ended by a BEL),
+# a C1 CSI that turns the text red, a DEL and a line break: text a plant's export may hold.
+CONTROLS = "\x1b[2J\x1b]52;c;cHduZWQ=\x07\x9b31m\x7f\nend"
+CONTROLS_SHOWN = "\\x1b[2J\\x1b]52;c;cHduZWQ=\\x07\\x9b31m\\x7f\\nend"
+_RAW_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def _with_controls(name: str, rows: list[list[str]]) -> list[list[str]]:
+    """PLANT's file with CONTROLS after every free text (names, contacts, operations, tests,
+    notes, process parameters, results): ids with a control character are rejected."""
+    table = TABLES[name.removesuffix(".csv")]
+    text = {
+        i
+        for i, column in enumerate(rows[0])
+        if (found := table.column(column)) is None or (found.kind is Kind.TEXT and column != "kind")
+    }
+    return [rows[0]] + [
+        [cell + CONTROLS if i in text and cell else cell for i, cell in enumerate(row)]
+        for row in rows[1:]
+    ]
+
+
+def test_control_characters_in_the_plants_text_are_shown_escaped(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A customer's name holding ESC[2J and an OSC 52 sequence reached the analyst's terminal
+    as it is (`trace forward` cleared the screen and set the clipboard); ids with control
+    characters are rejected and errors show them as `\\x1b`, but names, contacts, notes, process
+    parameters, tests and results in the tables of trace, lot show, recall, rootcause and check
+    were printed raw. They are written out as `\\x1b` now; JSON keeps the value as it is."""
+    folder = tmp_path / "plant"
+    folder.mkdir()
+    for name, rows in PLANT.items():
+        with (folder / name).open("w", encoding="utf-8", newline="") as file:
+            csv.writer(file).writerows(_with_controls(name, rows))
+    assert import_paths(graph, [folder]).rejects == []
+    commands = [
+        ["trace", "forward", RAW],
+        ["trace", "backward", LOT],
+        ["trace", "device", DEVICE, *WINDOW],
+        ["trace", "operator", OPERATOR, *WINDOW],
+        ["lot", "show", LOT],
+        ["lot", "show", RAW2],
+        ["recall", LOT, "--out", str(tmp_path / "d"), "--drill"],
+        ["rootcause", LOT, "--controls", ENDS],
+        ["check"],
+    ]
+    for args in commands:
+        result = runner.invoke(app, args, env={"COLUMNS": "400"})
+        assert result.exit_code in (0, 1), (args, result.output)
+        assert not _RAW_CONTROL.search(result.stdout), (args, result.stdout)
+        assert not _RAW_CONTROL.search(result.stderr), (args, result.stderr)
+        assert CONTROLS_SHOWN in result.stdout or args[0] == "check", (args, result.stdout)
+    shown = runner.invoke(app, ["lot", "show", LOT, "--format", "json"])
+    assert CUSTOMER_NAME + CONTROLS in _strings(json.loads(shown.stdout)), shown.stdout
+
+
+def _strings(value: Any) -> set[str]:
+    """Every text in a JSON answer."""
+    if isinstance(value, dict):
+        return set().union(*map(_strings, value.values()))
+    if isinstance(value, list):
+        return set().union(*map(_strings, value))
+    return {value} if isinstance(value, str) else set()
+
+
+@pytest.mark.parametrize("value", ["\x1b[2J", "a\x9b1m", "\x7f", "x\ny\tz\r", "é\x00"])
+def test_literal_writes_control_characters_out(value: str) -> None:
+    """literal() passed ESC, C1 and DEL to the terminal as they were (see above)."""
+    shown = render(f"[b]{literal(value)}[/]", emoji=False).plain
+    assert shown == repr(value)[1:-1] and not _RAW_CONTROL.search(shown)

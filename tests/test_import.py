@@ -437,7 +437,7 @@ def test_times_neo4j_or_python_cannot_hold_are_rejected_and_sentinels_go_through
     assert [(e["event_type"], e["event_date"], e["event_date_utc"]) for e in events] == [
         ("receiving", "0001-01-01T00:00:00+08:00", ""),  # no UTC date and time before year 1
     ]
-    stock = load_workbook(out / "tracking_events.xlsx")["stock to block"]
+    stock = load_workbook(out / "recall.xlsx")["stock to block"]
     # as the plant wrote it (in UTC it is past 9999-12-31, which no Excel date is)
     assert stock["H2"].value == datetime(9999, 12, 31, 23, 59, 59)
 

@@ -9,9 +9,11 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -410,3 +412,85 @@ def test_a_failed_neo4j_admin_is_told_by_its_reason_not_its_progress(
     printed them): a dump stopped by a signal quoted "INFO … Starting dump" as its reason, and
     a full disk pointed at the server's logs, though the cause was in the message."""
     assert server.admin_failure(returncode, said) == (reason, hint)
+
+
+# A password as `db up` finds it with the credentials sourced, and one in a URI
+SECRETS = {"NEO4J_PASSWORD": "s3cret-env", "NEO4J_URI": "bolt://neo4j:s3cret-uri@127.0.0.1:1"}
+
+
+@pytest.fixture(scope="module")
+def secret_env_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A server of its own started from an environment holding SECRETS (the test server was
+    started from one without them)."""
+    home = tmp_path_factory.mktemp("secret-env") / ".tracegraph"
+    options = server.ServerOptions(
+        bolt_port=server.free_port(), http_port=server.free_port(), heap="512m", pagecache="256m"
+    )
+    server.start(home, options, env={**os.environ, **SECRETS})
+    try:
+        yield home
+    finally:
+        server.stop(home)
+
+
+def test_the_servers_and_neo4j_admins_environment_hold_no_password(
+    secret_env_server: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the credentials sourced (`set -a; . .tracegraph/credentials`), `db up` left
+    NEO4J_PASSWORD in the environment of the long-running Neo4j JVM, readable in
+    /proc/PID/environ and written out by a crash report, and `db backup` in neo4j-admin's."""
+    pid = server.running_pid(secret_env_server)
+    assert pid is not None
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    assert b"NEO4J_HOME=" + str(server.neo4j_home(secret_env_server)).encode() in environ
+    assert not [v for v in environ if v.startswith((b"NEO4J_PASSWORD=", b"NEO4J_URI="))]
+    assert not [v for v in environ if b"s3cret" in v]
+    seen: list[dict[str, str]] = []
+    real_run = subprocess.run
+
+    def run(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        if server.ADMIN_TOOL not in args:  # `java -version`
+            return real_run(args, **kwargs)
+        seen.append(kwargs["env"])  # neo4j-admin itself: a dump needs a stopped server
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    monkeypatch.setattr(subprocess, "run", run)
+    server.admin(secret_env_server, ["database", "dump", "neo4j"], env={**os.environ, **SECRETS})
+    assert seen and not set(seen[0]) & {"NEO4J_PASSWORD", "NEO4J_URI"}
+    assert "NEO4J_HOME" in seen[0]
+
+
+def _preflight(port: int, origin: str) -> str | None:
+    """The Access-Control-Allow-Origin the server answers a browser's preflight for a POST
+    with an Authorization header from `origin` with."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/db/neo4j/tx/commit",
+        method="OPTIONS",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 — http://127.0.0.1
+        allowed: str | None = answer.headers.get("Access-Control-Allow-Origin")
+    return allowed
+
+
+def test_only_the_servers_own_browser_origin_may_send_it_requests_and_it_sends_no_telemetry(
+    secret_env_server: Path,
+) -> None:
+    """The HTTP port answered a preflight from any origin with `Access-Control-Allow-Origin: *`
+    (Authorization allowed): any web page the analyst opened could send three wrong logins and
+    lock the only user out for ~5 s, and a nightly import was refused. And the Browser it
+    serves sent usage data to Neo4j (client.allow_telemetry), though the README says none."""
+    options = server.saved_options(secret_env_server)
+    assert options is not None
+    own = f"http://127.0.0.1:{options.http_port}"
+    assert _preflight(options.http_port, "http://evil.example") not in ("*", "http://evil.example")
+    assert _preflight(options.http_port, own) == own
+    settings = load_settings(env={"TRACEGRAPH_HOME": str(secret_env_server)})
+    with connect(settings) as driver:
+        records, _, _ = driver.execute_query("CALL dbms.clientConfig()")
+    config = {record["name"]: record["value"] for record in records}
+    assert config["client.allow_telemetry"] == "false"

@@ -44,6 +44,10 @@ def test_docker_compose_runs_the_pinned_version_safely() -> None:
     assert 'NEO4J_AUTH: "neo4j/${NEO4J_PASSWORD:?' in compose  # from the environment only
     assert "healthcheck:" in compose
     assert "tracegraph-data:/data" in compose
+    # cross-origin requests from the Browser's own origin alone, and no telemetry from it
+    origin = 'allow__origin: "http://127.0.0.1:${NEO4J_HTTP_PORT:-7474}"'
+    assert f"NEO4J_dbms_security_http__access__control__{origin}" in compose
+    assert 'NEO4J_client_allow__telemetry: "false"' in compose
 
 
 def test_the_cli_starts_without_loading_what_only_some_commands_need() -> None:

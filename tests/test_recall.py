@@ -6,7 +6,10 @@ import csv
 import hashlib
 import io
 import json
+import os
+import pwd
 import re
+import stat
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -48,7 +51,8 @@ def test_recall_package_files_and_manifest(
     assert payload["located_share"] == 1.0
     names = {p.name for p in out.iterdir()}
     assert names == {"customers.csv", "stock.csv", "tracking_events.csv", "tracking_events.xlsx",
-                     "epcis.jsonld", "recall.json", "summary.txt", "manifest.sha256"}  # fmt: skip
+                     "recall.xlsx", "epcis.jsonld", "recall.json", "summary.txt",
+                     "manifest.sha256"}  # fmt: skip
     manifest: dict[str, str] = {}
     for line in (out / "manifest.sha256").read_text().splitlines():
         digest, name = line.split("  ")
@@ -98,8 +102,10 @@ def test_recall_package_files_and_manifest(
         "2026-11-04T08:00:00+00:00", datetime(2026, 11, 4, 8, 0)
     )  # fmt: skip
     assert events[4]["event_date_utc"] == "2026-11-04 08:00:00"
+    assert book.sheetnames == ["tracking events"]
     customer_cells = {
-        row[1].value: row[1].data_type for row in book["customers"].iter_rows(min_row=2)
+        row[1].value: row[1].data_type
+        for row in load_workbook(out / "recall.xlsx")["customers"].iter_rows(min_row=2)
     }
     assert customer_cells["=Shop two"] == "s"  # a name that looks like a formula stays text
 
@@ -114,6 +120,39 @@ def test_recall_package_files_and_manifest(
         ("C1", "P1", "1", "SH1", "0", "", "300 pcs BREAD"),
         ("C2", "P2", "1", "SH2", "1", "RMA1", "40 pcs BREAD"),
     }  # fmt: skip
+
+
+def test_a_package_is_its_users_alone_and_its_events_workbook_holds_no_customers(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Under umask 022 a package was written 0644 in a 0755 folder, though customers.csv holds
+    every customer's contact, address and phone (the import's reject files are 0600); and
+    tracking_events.xlsx, the FSMA 204 spreadsheet a plant sends to a customer, held a
+    `customers` sheet (every affected customer's contact) and the internal `stock to block`.
+    The folder is 0700 and its 9 files 0600 (an existing empty --out too); the workbook holds
+    the events alone, recall.xlsx the customers and the stock."""
+    old = os.umask(0o022)
+    try:
+        given = tmp_path / "given"
+        given.mkdir()  # 0755
+        for out, flags in ((tmp_path / "r", []), (given, ["--drill", "--html"])):
+            made = runner.invoke(app, ["recall", "B", "--out", str(out), *flags])
+            assert made.exit_code == 0, made.output
+            assert stat.S_IMODE(out.stat().st_mode) == 0o700
+            modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+            assert len(modes) == 9 + len(flags) // 2 and set(modes.values()) == {0o600}, modes
+    finally:
+        os.umask(old)
+    out = tmp_path / "r"
+    assert load_workbook(out / "tracking_events.xlsx").sheetnames == ["tracking events"]
+    kept = load_workbook(out / "recall.xlsx")
+    assert kept.sheetnames == ["customers", "stock to block"]
+    assert {row[2].value for row in kept["customers"].iter_rows(min_row=2)} == {
+        "qa@one.example",
+        None,
+    }
+    with (out / "manifest.sha256").open(encoding="utf-8") as manifest:
+        assert "recall.xlsx" in {line.split()[1] for line in manifest}
 
 
 def test_more_events_than_a_sheet_holds_go_on_in_numbered_sheets_with_a_warning(
@@ -133,7 +172,7 @@ def test_more_events_than_a_sheet_holds_go_on_in_numbered_sheets_with_a_warning(
     assert sheets >= 3
     book = load_workbook(out / "tracking_events.xlsx")
     titles = ["tracking events", *(f"tracking events ({n})" for n in range(2, sheets + 1))]
-    assert book.sheetnames == [*titles, "customers", "stock to block"]
+    assert book.sheetnames == titles
     assert sum(book[title].max_row - 1 for title in titles) == len(events)
     warning = (f"the {len(events)} tracking events fill {sheets} sheets of tracking_events.xlsx "
                "(a sheet holds 3 rows): sort and filter each of them, or use "
@@ -174,7 +213,7 @@ def test_recall_history_tells_who_made_each_package_and_when_at_any_width(
     """Below 120 columns (a split terminal, or `| cat` with COLUMNS exported) the table left
     out who made each package and when; it now says it under the id. CliRunner is no
     terminal: without COLUMNS the table is as wide as a pipe's (200 columns)."""
-    monkeypatch.setattr("getpass.getuser", lambda: "qa-anna")
+    monkeypatch.setattr("tracegraph.recall.os_account", lambda: "qa-anna")
     for name, flags in (("d1", ["--drill"]), ("r1", [])):
         made = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / name), *flags])
         assert made.exit_code == 0, made.output
@@ -195,6 +234,28 @@ def test_recall_history_tells_who_made_each_package_and_when_at_any_width(
         else:  # the wide table's own columns
             assert re.search(rf"│ {entry['recall_id']} +│ (yes|no) +│ {when} +│ qa-anna +│",
                              lines[at]), lines[at]  # fmt: skip
+
+
+def test_the_audit_trail_names_the_os_account_not_the_environments_user(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`LOGNAME=qa.manager USER=qa.manager tracegraph import …` and `recall … --drill` run as
+    root recorded qa.manager as who ran them (getpass.getuser reads LOGNAME first): the import
+    ledger, the recall history and summary.txt name the account of the process's real uid."""
+    account = pwd.getpwuid(os.getuid()).pw_name
+    assert account != "qa.manager"
+    spoofed = {"LOGNAME": "qa.manager", "USER": "qa.manager", "LNAME": "qa.manager"}
+    for name, text in HAND_PLANT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    imported = runner.invoke(app, ["import", str(tmp_path), "--format", "json"], env=spoofed)
+    assert imported.exit_code == 0, imported.output
+    made = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "d"), "--drill"], env=spoofed)
+    assert made.exit_code == 0, made.output
+    runs = json.loads(runner.invoke(app, ["imports", "--format", "json"]).stdout)["imports"]
+    recalls = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)
+    assert [run["user"] for run in runs] == [account]
+    assert [entry["created_by"] for entry in recalls["recalls"]] == [account]
+    assert f" by {account} on " in (tmp_path / "d" / "summary.txt").read_text(encoding="utf-8")
 
 
 def test_a_recall_is_named_on_every_lot_it_reached_a_drill_is_not(
@@ -667,7 +728,7 @@ def test_a_customers_column_named_like_a_formula_is_kept_under_a_safe_name(
     assert json.loads(result.stdout)["warnings"][-4:] == [*expected, no_receipt_time("B")]
     rows = [
         [cell.value for cell in row]
-        for row in load_workbook(out / "tracking_events.xlsx")["customers"].iter_rows()
+        for row in load_workbook(out / "recall.xlsx")["customers"].iter_rows()
     ]
     assert rows[0][-3:] == ["export_+phone", "export_=cmd|x", "export_@note"]
     assert rows[1][-3:] == ["+49 30 1234", "a", "b"]  # a text cell, not a formula
@@ -703,7 +764,7 @@ def test_customers_csv_carries_the_customers_other_columns(
     ]  # fmt: skip
     printed = list(csv.DictReader(result.stdout.splitlines()))
     assert [c["phone"] for c in printed] == ["+49 30 1234567", ""]
-    sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
+    sheet = load_workbook(out / "recall.xlsx")["customers"]
     header = [cell.value for cell in sheet[1]]
     assert sheet.cell(2, header.index("phone") + 1).value == "+49 30 1234567"
 
@@ -722,7 +783,7 @@ def test_a_control_character_in_an_export_value_is_kept_in_the_workbook(
     )
     _, out, written = _recall_b(graph, runner, tmp_path, {"customers.csv": customers}, "csv")
     assert written[0]["address"] == "Hauptstraße 5\x07\x0110115 Berlin"
-    sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
+    sheet = load_workbook(out / "recall.xlsx")["customers"]
     header = [cell.value for cell in sheet[1]]
     stored = sheet.cell(2, header.index("address") + 1).value
     assert unescape(stored) == "Hauptstraße 5\x07\x0110115 Berlin"  # as Excel reads it
@@ -746,7 +807,7 @@ def test_telephone_numbers_in_extra_columns_keep_their_plus_and_zeros(
     assert [(c["customer_id"], c["phone"], c["route"], c["visits"]) for c in written] == [
         ("C1", "+4930123456", "007", "12"), ("C2", "0049301234", "", "-18"),
     ]  # fmt: skip
-    sheet = load_workbook(out / "tracking_events.xlsx")["customers"]
+    sheet = load_workbook(out / "recall.xlsx")["customers"]
     header = [cell.value for cell in sheet[1]]
     cells = [[sheet.cell(row, header.index(name) + 1).value for name in ("phone", "visits")]
              for row in (2, 3)]  # fmt: skip

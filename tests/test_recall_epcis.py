@@ -27,6 +27,7 @@ from typer.testing import CliRunner
 
 from tracegraph import recall
 from tracegraph.cli.main import app
+from tracegraph.config import shown_uri
 from tracegraph.epcis import (
     CONTEXT,
     NAMESPACE,
@@ -596,9 +597,31 @@ def test_a_base_uri_that_is_not_a_uri_or_names_a_user_is_refused_up_front(
     out = tmp_path / "refused"
     result = runner.invoke(app, ["recall", "B", "--out", str(out), "--drill"])
     assert result.exit_code != 0 and "Traceback" not in result.output
-    assert f"TRACEGRAPH_EPCIS_BASE_URI {base!r} is not a base URI" in result.output
+    assert f"TRACEGRAPH_EPCIS_BASE_URI {shown_uri(base)!r} is not a base URI" in result.output
     assert why in result.output and "xn--" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("base", "shown"),
+    [
+        ("https://user:s3cretpw@x.example/id", "https://x.example/id"),
+        ("https://user:s3cret#pw@x.example/id", "https://x.example/id"),
+        ("https://user:s3cretä@x.example/id", "https://x.example/id"),
+        ("https://x.example/id?token=s3cretpw", "https://x.example/id?…"),
+    ],
+)
+def test_a_refused_base_uri_is_shown_without_its_password(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, base: str, shown: str,
+) -> None:  # fmt: skip
+    """`TRACEGRAPH_EPCIS_BASE_URI='https://user:s3cretpw@x.example/id' recall … --drill` quoted
+    the URI whole, password and all (NEO4J_URI's errors mask it); a password holding a
+    character no URI holds was named by the reason (`it holds 'ä'`). Shown as NEO4J_URI is."""
+    monkeypatch.setenv("TRACEGRAPH_EPCIS_BASE_URI", base)
+    result = runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "ep1"), "--drill"])
+    assert result.exit_code == 2 and "s3cret" not in result.output, result.output
+    assert f"TRACEGRAPH_EPCIS_BASE_URI {shown!r} is not a base URI" in result.output
 
 
 def test_the_event_time_zone_offset_is_the_plants_at_the_events_time(

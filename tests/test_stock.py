@@ -198,7 +198,7 @@ def test_recall_package_has_the_stock_to_block(
          "the lot has no quantity: what is left is unknown, check it on site"),
     ]  # fmt: skip
 
-    sheet = load_workbook(out / "tracking_events.xlsx")["stock to block"]
+    sheet = load_workbook(out / "recall.xlsx")["stock to block"]
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
     assert cells[0][:4] == ["lot_id", "material_id", "remaining", "unit"]
     assert [row[:4] for row in cells[1:]] == [
@@ -308,7 +308,7 @@ def test_the_stock_sheet_shows_the_expiry_as_the_plant_wrote_it_not_in_utc(
     assert (rows[0]["lot_id"], rows[0]["expires_at"]) == ("B", "2027-01-31T00:00:00+01:00")
     cells = [
         [c.value for c in row]
-        for row in load_workbook(out / "tracking_events.xlsx")["stock to block"].iter_rows()
+        for row in load_workbook(out / "recall.xlsx")["stock to block"].iter_rows()
     ]
     expiry = cells[0].index("expires_at")
     assert [(row[0], row[expiry]) for row in cells[1:]][:2] == [

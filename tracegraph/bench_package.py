@@ -8,7 +8,8 @@ commodity lots whose forward trace reaches ~3k and ~100k lots — this times:
 1. **the package**: build_package, the library call behind `tracegraph recall package` (the
    trace, the tracking events, six files, the recall recorded in the graph as a drill);
 2. **its workbook, two ways** from the same rows, alternating, which goes first rotating:
-   tracegraph.xlsx (what the package writes) and openpyxl's write-only mode (what it wrote
+   tracegraph.xlsx (what the package writes: tracking_events.xlsx's and recall.xlsx's sheets,
+   in one workbook here) and openpyxl's write-only mode (what it wrote
    until 2026-12-05, kept here as the baseline); and the package's CSV and EPCIS document
    (tracegraph.epcis: made from the rows and written) of the same events beside them, for
    scale.
@@ -51,12 +52,14 @@ from tracegraph.recall import (
     customer_columns,
     customer_details,
     customer_rows,
+    events_sheet,
+    recall_sheets,
     stock_rows,
     tracking_events,
     write_csv,
-    write_xlsx,
 )
 from tracegraph.trace import trace_forward
+from tracegraph.xlsx import write_workbook
 
 Rows = tuple[
     list[dict[str, Any]], tuple[list[dict[str, Any]], tuple[str, ...]], list[dict[str, Any]]
@@ -73,6 +76,13 @@ def package_rows(graph: TraceGraph, lot_ids: list[str]) -> Rows:
     events = tracking_events(graph, trace)
     epcis_document(events, datetime.now(UTC))
     return (events, (customers, customer_columns(details.by_customer)), stock_rows(trace))
+
+
+def package_workbook(path: Path, rows: Rows) -> Path:
+    """The package's sheets, written as the package writes them (tracking_events.xlsx's and
+    recall.xlsx's), in one workbook: openpyxl_workbook's."""
+    events, customers, stock = rows
+    return write_workbook(path, [events_sheet(events), *recall_sheets(customers, stock)])
 
 
 def openpyxl_workbook(path: Path, rows: Rows) -> Path:
@@ -164,7 +174,7 @@ def check_workbooks_alike(ours: Path, theirs: Path) -> None:
 def timed_writers(rows: Rows, folder: Path, runs: int) -> dict[str, Any]:
     """The workbook both ways and the events' CSV, each `runs` times, in rotating order."""
     writers: dict[str, Callable[[Path], Path]] = {
-        "tracegraph.xlsx": lambda path: write_xlsx(path, *rows),
+        "tracegraph.xlsx": lambda path: package_workbook(path, rows),
         "openpyxl write-only": lambda path: openpyxl_workbook(path, rows),
         "events CSV": lambda path: write_csv(path, rows[0], EVENT_COLUMNS),
         "EPCIS JSON-LD": lambda path: write_epcis(

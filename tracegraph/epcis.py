@@ -93,7 +93,7 @@ from urllib.parse import SplitResult, quote, urlsplit
 import orjson
 
 from tracegraph import gs1
-from tracegraph.config import plant_zone
+from tracegraph.config import plant_zone, shown_uri
 from tracegraph.errors import ConfigurationError
 from tracegraph.identities import IdentityError, gtin14
 from tracegraph.units import REC20
@@ -132,7 +132,8 @@ def base_uri(text: str | None = None) -> str:
     why = _base_problem(base, parts)
     if why:
         raise ConfigurationError(
-            f"{BASE_ENV} {base!r} is not a base URI for EPCIS identifiers: {why}",
+            # shown as NEO4J_URI's is, without user:password@ or a query (a token in it)
+            f"{BASE_ENV} {shown_uri(base)!r} is not a base URI for EPCIS identifiers: {why}",
             hint="give an absolute https:// address your company controls, in ASCII (a host "
             "such as bäckerei.example in its xn-- form, other characters %-encoded; no user, "
             f"? or #), e.g. https://trace.example.com/id, or unset it for {DEFAULT_BASE}",
@@ -144,6 +145,8 @@ def _base_problem(base: str, parts: SplitResult) -> str | None:
     """Why `base` cannot be the base of URIs, or None."""
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return "it is not an absolute http(s) address"
+    if "@" in parts.netloc:  # before the characters: they would name the password's
+        return "it names a user (user@ or user:password@), which every URI would carry"
     if any(char in base for char in " ?#"):
         return "it holds a space, ? or #"
     if not _URI_TEXT.fullmatch(base[len(parts.scheme) + 3 :]):
@@ -152,8 +155,6 @@ def _base_problem(base: str, parts: SplitResult) -> str | None:
                       if char != "%" and not _URI_TEXT.fullmatch(char)})  # fmt: skip
         return (f"it holds {' '.join(repr(char) for char in bad)}, which a URI cannot hold"
                 if bad else "a % is not followed by two hex digits")  # fmt: skip
-    if "@" in parts.netloc:
-        return "it names a user (user@ or user:password@), which every URI would carry"
     try:
         parts.port  # noqa: B018 — raises on a port that is no number
     except ValueError:

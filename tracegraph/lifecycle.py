@@ -265,12 +265,12 @@ def _up_docker(
         credentials,
         {"NEO4J_URI": options.bolt_uri, "NEO4J_USER": DEFAULT_USER, "NEO4J_PASSWORD": password},
     )
-    compose_env = {
-        **env,
-        "NEO4J_PASSWORD": password,
-        "NEO4J_BOLT_PORT": str(options.bolt_port),
-        "NEO4J_HTTP_PORT": str(options.http_port),
-    }
+    compose_env = server.child_env(  # the password alone: compose hands it to the container
+        env,
+        NEO4J_PASSWORD=password,
+        NEO4J_BOLT_PORT=str(options.bolt_port),
+        NEO4J_HTTP_PORT=str(options.http_port),
+    )
     log("Starting Neo4j with docker compose …")
     started = subprocess.run(
         [*_compose_command(env), "up", "-d", "--wait"],

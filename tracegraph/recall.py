@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import getpass
 import hashlib
 import socket
 import time
@@ -30,6 +29,7 @@ from secrets import token_hex
 from typing import Any
 
 from tracegraph import xlsx
+from tracegraph.account import os_account
 from tracegraph.epcis import (
     base_uri,
     epcis_document,
@@ -600,6 +600,9 @@ def _written_package(
     recall_id = f"{kind}-{created:%Y%m%dT%H%M%S}-{named}-{token_hex(2)}"
     try:
         out.mkdir(parents=True, exist_ok=True)
+        # the user's alone, as the import's reject files are: customers.csv and recall.xlsx
+        # hold every customer's contact, address and phone (written 0644 under umask 022)
+        out.chmod(0o700)
     except OSError as error:  # made unwritable since the check, a full disk
         raise cannot_create(
             out, "the package folder", "--out", error.strerror or str(error)
@@ -621,7 +624,8 @@ def _written_package(
         write_csv(out / "customers.csv", customers, columns),
         write_csv(out / "stock.csv", stock, STOCK_COLUMNS),
         write_csv(out / "tracking_events.csv", events, EVENT_COLUMNS),
-        write_xlsx(out / "tracking_events.xlsx", events, (customers, columns), stock),
+        write_workbook(out / "tracking_events.xlsx", [events_sheet(events)]),
+        write_workbook(out / "recall.xlsx", recall_sheets((customers, columns), stock)),
         write_epcis(out / "epcis.jsonld", epcis),
         _write_json(
             out / "recall.json",
@@ -654,7 +658,7 @@ def _written_package(
         # where the rest is (in stock, unplaced): the figure a recall coordinator acts on
         + "".join(f"{line}\n" for line in totals_lines(trace.totals))
         + "".join(f"warning: {text}\n" for text in warnings)
-        + f"package written in {seconds:.3f} s by {getpass.getuser()} on "
+        + f"package written in {seconds:.3f} s by {os_account()} on "
         f"{socket.gethostname()}\n",
         encoding="utf-8",
     )
@@ -662,11 +666,13 @@ def _written_package(
     manifest = out / MANIFEST
     window_parts = window.fields() if window is not None else dict.fromkeys(WINDOW_FIELDS)
     manifest.write_text("".join(f"{_sha256(p)}  {p.name}\n" for p in files), encoding="utf-8")
+    for path in (*files, manifest):  # written in the folder only its user may enter
+        path.chmod(0o600)
     graph.write(
         "recall/record",
         recall_id=recall_id,
         created_at=created.isoformat(),
-        created_by=getpass.getuser(),
+        created_by=os_account(),
         host=socket.gethostname(),
         drill=drill,
         duration_s=round(seconds, 4),
@@ -763,15 +769,11 @@ def _safe(value: Any) -> Any:
     return "" if value is None else value
 
 
-def write_xlsx(
-    path: Path,
-    events: list[dict[str, Any]],
-    customers: tuple[list[dict[str, Any]], tuple[str, ...]],
-    stock: list[dict[str, Any]],
-) -> Path:
-    """The events, the customers and the stock to block, a sheet each (tracegraph.xlsx: every
-    text a text cell, so a name like `=Shop two` is never a formula), each with its header in
-    bold kept in view and an autofilter: sortable and filterable, as FSMA 204 asks."""
+def events_sheet(events: list[dict[str, Any]]) -> Sheet:
+    """The tracking events, tracking_events.xlsx's one sheet (tracegraph.xlsx: every text a
+    text cell, so a name like `=Shop two` is never a formula), its header in bold kept in view
+    and an autofilter: sortable and filterable, as FSMA 204 asks. The plant sends it out, so
+    it holds the events alone: no customer's contact, no stock (see recall_sheets)."""
     utc = EVENT_COLUMNS.index("event_date_utc")
 
     def event_rows() -> Iterator[list[Any]]:
@@ -782,6 +784,17 @@ def write_xlsx(
                 row[utc] = datetime.fromisoformat(str(row[utc]))
             yield row
 
+    return Sheet(
+        "tracking events", EVENT_COLUMNS, event_rows(), column_widths(events, EVENT_COLUMNS)
+    )
+
+
+def recall_sheets(
+    customers: tuple[list[dict[str, Any]], tuple[str, ...]], stock: list[dict[str, Any]]
+) -> list[Sheet]:
+    """The customers and the stock to block, recall.xlsx's sheets, for the plant's own use:
+    in tracking_events.xlsx, which a plant sends to its customers and the authority, they gave
+    every customer's contact, address and phone to each customer it was sent to."""
     expires = STOCK_COLUMNS.index("expires_at")
 
     def stock_rows() -> Iterator[list[Any]]:
@@ -798,11 +811,10 @@ def write_xlsx(
             yield row
 
     listed, columns = customers
-    return write_workbook(path, [
-        Sheet("tracking events", EVENT_COLUMNS, event_rows(), column_widths(events, EVENT_COLUMNS)),
+    return [
         Sheet("customers", columns, ([c.get(name) for name in columns] for c in listed)),
         Sheet("stock to block", STOCK_COLUMNS, stock_rows(), column_widths(stock, STOCK_COLUMNS)),
-    ])  # fmt: skip
+    ]
 
 
 def column_widths(rows: list[dict[str, Any]], columns: Sequence[str]) -> list[int]:

@@ -92,6 +92,20 @@ class LocalServerState:
     options: ServerOptions | None
 
 
+# What tracegraph reads that a child process (the Neo4j JVM, neo4j-admin, Maven, docker
+# compose) does not need and must not hold: a JVM's environment is readable in
+# /proc/PID/environ by the account and by root, and a heap dump or crash report writes it out.
+# NEO4J_URI may carry user:password@ (shown_uri's reason), NEO4J_AUTH is the docker image's.
+SECRET_VARIABLES = frozenset({"NEO4J_PASSWORD", "NEO4J_URI", "NEO4J_AUTH"})
+
+
+def child_env(env: Mapping[str, str], **settings: str) -> dict[str, str]:
+    """`env` without SECRET_VARIABLES, with `settings` on top: what a child process runs with.
+    The long-running server held NEO4J_PASSWORD when `db up` ran with the credentials sourced,
+    and neo4j-admin (`db backup`) did too."""
+    return {**{k: v for k, v in env.items() if k not in SECRET_VARIABLES}, **settings}
+
+
 # --- Java and the jar cache ------------------------------------------------------------------
 
 
@@ -122,8 +136,9 @@ def find_java(env: Mapping[str, str] | None = None) -> tuple[Path, int]:
 
 def _java_major(java: Path) -> int:
     out = subprocess.run(
-        [str(java), "-version"], capture_output=True, text=True, timeout=60, check=False
-    )
+        [str(java), "-version"], capture_output=True, text=True, timeout=60, check=False,
+        env=child_env(os.environ),
+    )  # fmt: skip
     found = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
     if not found:
         return 0
@@ -176,7 +191,7 @@ def ensure_jars(lib: Path, java: Path, log: Log) -> Path:
     with tempfile.TemporaryDirectory(dir=lib.parent, prefix=".assemble-") as work:
         (Path(work) / "pom.xml").write_text(_pom(), encoding="utf-8")
         staged = Path(work) / "lib"
-        env = {**os.environ, "JAVA_HOME": str(java.parent.parent)}
+        env = child_env(os.environ, JAVA_HOME=str(java.parent.parent))
         result = subprocess.run(
             [
                 mvn,
@@ -232,6 +247,13 @@ def _conf_text(home: Path, options: ServerOptions) -> str:
         # A plant's database reports nothing to anyone: Neo4j sends usage data (node counts,
         # store size, machine) to its maker by default.
         "dbms.usage_report.enabled=false",
+        # nor does the Browser it serves (its telemetry to Neo4j is on by default)
+        "client.allow_telemetry=false",
+        # Cross-origin requests from the server's own Browser origin alone: Neo4j answered a
+        # preflight with an Authorization header from any origin (`*`), so any web page the
+        # analyst opened could send three wrong logins and lock the only user out for seconds
+        # (a nightly import refused).
+        f"dbms.security.http_access_control_allow_origin=http://127.0.0.1:{options.http_port}",
         f"server.memory.heap.initial_size={options.heap}",
         f"server.memory.heap.max_size={options.heap}",
         f"server.memory.pagecache.size={options.pagecache}",
@@ -462,7 +484,7 @@ def admin(home: Path, args: list[str], env: Mapping[str, str] | None = None) -> 
     nh = neo4j_home(home)
     done = subprocess.run(
         [str(java), "-cp", f"{nh / 'conf'}/*:{lib}/*", ADMIN_TOOL, *args],
-        env={**env, "NEO4J_HOME": str(nh), "NEO4J_CONF": str(nh / "conf")},
+        env=child_env(env, NEO4J_HOME=str(nh), NEO4J_CONF=str(nh / "conf")),
         capture_output=True,
         text=True,
         check=False,
@@ -624,12 +646,9 @@ def start(
     _initialise_password(home, listening)
     _update_credentials_uri(home, listening)
 
-    launch_env = {
-        **env,
-        "JAVA_HOME": str(java.parent.parent),
-        "NEO4J_HOME": str(nh),
-        "NEO4J_CONF": str(nh / "conf"),
-    }
+    launch_env = child_env(
+        env, JAVA_HOME=str(java.parent.parent), NEO4J_HOME=str(nh), NEO4J_CONF=str(nh / "conf")
+    )
     logged = _log_size(home)
     launched = subprocess.run(
         [str(java), "-cp", str(lib / "*"), LAUNCHER, "start"],

@@ -147,12 +147,13 @@ def package(
 
     The package: customers.csv; stock.csv, the affected lots still in stock to block (what is
     left of each in its own unit, where, status, expiry, and how much of LOTS it holds);
-    tracking_events.xlsx/.csv (FSMA 204-style, one row per event; the workbook also has the
-    customers and the stock to block); epcis.jsonld, the same events as a GS1 EPCIS 2.0
+    tracking_events.xlsx/.csv (FSMA 204-style, one row per event: the events alone, to send
+    out); recall.xlsx, the customers and the stock to block as sheets, for the plant's own
+    use; epcis.jsonld, the same events as a GS1 EPCIS 2.0
     document (a step one event with all its inputs and outputs; ids without a GTIN or GLN
     under TRACEGRAPH_EPCIS_BASE_URI, default https://tracegraph.invalid/id; each event's
     time zone offset the plant's, TRACEGRAPH_TIMEZONE, at that time); recall.json;
-    summary.txt; and manifest.sha256.
+    summary.txt; and manifest.sha256. The folder is yours alone (0700), its files 0600.
     Exit code 2 when the window holds no lots (no package is written)."""
     lots = given_lots(lots, lots_file)  # none for a window
     window = _window(device, operator, supplier, start, end, timezone, lots)

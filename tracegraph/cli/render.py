@@ -44,6 +44,14 @@ STATUS_STYLE = {"hold": "bold yellow", "rejected": "bold red", "fail": "bold red
 # would read one there (rich.markup.RE_TAGS: a letter, #, / or @, then up to a `]`).
 _BRACKET = re.compile(r"(\\*)\[(?=([a-z#/@][^[]*?\])?)")
 _TRAILING_BACKSLASHES = re.compile(r"\\+$")
+# C0 and C1 control characters and DEL: an ESC in a customer's name (`ESC[2J`, an OSC 52 that
+# sets the clipboard) reached the terminal as it is and was obeyed, not shown.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _escaped(character: re.Match[str]) -> str:
+    """A control character as Python writes it in an error's `{id!r}`: `\\x1b`, `\\n`."""
+    return repr(character[0])[1:-1]
 
 
 def literal(value: Any) -> str:
@@ -53,8 +61,11 @@ def literal(value: Any) -> str:
 
     Rich reads `[red]` in text as a style and `[/]` as a closing tag (a MarkupError), and
     drops the backslash of `\[`. rich.markup.escape covers the tags but not the backslashes:
-    `C:\` showed as `C:\\` alone, `C:\\` as `C:\` before a tag of ours, and `x\[1` as `x[1`."""
+    `C:\` showed as `C:\\` alone, `C:\\` as `C:\` before a tag of ours, and `x\[1` as `x[1`.
+    Control characters (C0, DEL, C1) are written as `\x1b`, `\n`: the terminal obeyed them."""
     text = "" if value is None else str(value)
+    if not text.isprintable():  # control characters written out, not sent to the terminal
+        text = _CONTROL.sub(_escaped, text)
     if "[" not in text and not text.endswith("\\"):
         return text  # nearly every id
 

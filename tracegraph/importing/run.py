@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
-import getpass
 import hashlib
 import itertools
 import json
@@ -29,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tracegraph import __version__
+from tracegraph.account import os_account
 from tracegraph.config import TIMEZONE_ENV, plant_zone_name, resolve_timezone
 from tracegraph.errors import (
     ConfigurationError,
@@ -422,7 +422,7 @@ def import_paths(
             "import/start_run",
             props={
                 "run_id": run_id, "status": "running", "started_at": datetime.now(UTC),
-                "user": getpass.getuser(), "host": socket.gethostname(), "timezone": timezone,
+                "user": os_account(), "host": socket.gethostname(), "timezone": timezone,
                 # which tracegraph wrote the run (its rules for hashes, notes and receipts)
                 "tracegraph_version": __version__,
                 # the data format it wrote (an older version's run lacks it: older_format_runs)
