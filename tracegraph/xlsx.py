@@ -185,14 +185,19 @@ def _iso_or_str(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
+def over_a_cell(value: object) -> bool:
+    """Whether `value` is a text longer than a cell holds, which the workbook cuts (and says so
+    in the cell). Excel counts a cell's characters in UTF-16 units, one or two a character (an
+    emoji is two): only a text of more than half the limit can be over it, and few are."""
+    return (isinstance(value, str) and len(value) > MAX_TEXT // 2
+            and len(value.encode("utf-16-le", "surrogatepass")) > 2 * MAX_TEXT)  # fmt: skip
+
+
 def _text(value: str) -> str:
-    # Excel counts a cell's characters in UTF-16 units, one or two a character (an emoji is
-    # two): only a text of more than half the limit can be over it, and few are
-    if len(value) > MAX_TEXT // 2:
+    if over_a_cell(value):  # Excel does not open such a cell as written
         units = value.encode("utf-16-le", "surrogatepass")  # two bytes a unit
-        if len(units) > 2 * MAX_TEXT:  # Excel does not open such a cell as written
-            kept = units[: 2 * (MAX_TEXT - len(_CUT))]
-            value = kept.decode("utf-16-le", "ignore") + _CUT  # a pair cut in two is dropped
+        kept = units[: 2 * (MAX_TEXT - len(_CUT))]
+        value = kept.decode("utf-16-le", "ignore") + _CUT  # a pair cut in two is dropped
     if _UNWRITABLE.search(value):
         value = _UNWRITABLE.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
     return escape(value)
