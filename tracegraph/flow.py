@@ -19,7 +19,7 @@ Everything here is pure and tested directly.
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -233,23 +233,13 @@ def _ordered(lots: Iterable[str], following: dict[str, list[str]]) -> tuple[list
     return order, loops
 
 
-def _in_order(
-    lots: Iterable[str],
-    following: dict[str, list[str]],
-    weigh: Callable[[list[str]], bool],
-    unweighed: list[list[str]],
-) -> Iterable[str]:
-    """The lots in _ordered's order, each loop weighed (`weigh`) when its first lot comes, all
-    upstream of it weighed by then; a loop that cannot be weighed (False) goes to `unweighed`,
-    its lots walked once around, as they come."""
-    order, loops = _ordered(lots, following)
-    return _weighing(order, loops, weigh, unweighed) if loops else order
-
-
 def _weighing(
     order: list[str], loops: Loops, weigh: Callable[[list[str]], bool], unweighed: list[list[str]]
 ) -> Iterator[str]:
-    # apart from _in_order: a generator's step per lot is for traces with loops alone
+    """The lots in _ordered's order, each loop weighed (`weigh`) when its first lot comes, all
+    upstream of it weighed by then; a loop that cannot be weighed (False) goes to `unweighed`,
+    its lots walked once around, as they come. A generator: its step per lot is for traces
+    with loops alone."""
     for lot in order:
         if lot in loops and not weigh(loops[lot]):
             unweighed.append(loops[lot])
@@ -405,12 +395,15 @@ def _weigh_loop(
     in_step: dict[str, dict[str, float]],
     uses_of: dict[str, list[tuple[str, float]]],
     shares_of: dict[str, list[tuple[str, float]]],
+    takes_back: set[str],
+    came_back: dict[str, float],
 ) -> dict[str, dict[str, float]] | None:
     """What each lot of a loop carries, at the fixed point of the flow (_fixed_point), before
     any of them is weighed: `carried` holds what steps fed from outside the loop gave them,
     `in_step` what the loop's steps hold from their inputs outside it. A source in the loop
-    carries itself alone (what came into it is returned with it, for `nested`). None when the
-    loop cannot be weighed."""
+    carries itself, and what of itself came back round when it `takes_back` (else that goes
+    to `came_back`, which is nested in the source); what of other sources came into it is
+    returned with it, for `nested`. None when the loop cannot be weighed."""
     import numpy as np
 
     given = [dict(carried.get(lot, {})) for lot in loop]
@@ -429,21 +422,40 @@ def _weigh_loop(
     fed = fed.reshape(len(loop), len(names))  # (a loop no source reached has no column)
     gain = _loop_gain(loop, uses_of, shares_of)
     start = fed.copy()
+    own: dict[int, int] = {}  # a source of the loop's column -> its row
     for i, lot in enumerate(loop):
-        if lot in sources:  # carries itself whole, whatever comes back into it
+        if lot in sources:  # carries itself, and of the others nothing: they are nested
             start[i, :] = 0.0
             start[i, names.index(lot)] = carried[lot][lot]
+            if lot in takes_back:
+                own[names.index(lot)] = i
     keep = np.array([0.0 if lot in sources else 1.0 for lot in loop])
-    solved = _fixed_point(_rows_kept(gain, keep), start)
-    if solved is None:
-        return None
+    solved = np.zeros_like(start)
+    others = [j for j in range(len(names)) if j not in own]
+    if others or not own:  # (no column at all: whether the loop can be weighed, all the same)
+        found = _fixed_point(_rows_kept(gain, keep), start[:, others])
+        if found is None:
+            return None
+        solved[:, others] = found
+    for j, i in own.items():
+        # what a source of the loop sends round comes back into it: LB made as 10 kg gave
+        # 2 kg to LC, LC 1 kg back into LB, and LB held 11 kg of itself (the 1 kg was nowhere)
+        mine = keep.copy()
+        mine[i] = 1.0
+        found = _fixed_point(_rows_kept(gain, mine), start[:, [j]])
+        if found is None:
+            return None
+        solved[:, [j]] = found
     # a source's row: all that came into it (the walk keeps itself and nests the rest)
     rows = np.where([[lot in sources] for lot in loop], fed + gain @ solved, solved)
     weighed: dict[str, dict[str, float]] = {}
     for i, lot in enumerate(loop):
         weighed[lot] = {name: float(rows[i, j]) for j, name in enumerate(names)
                         if rows[i, j] != 0.0 or name in given[i]}  # fmt: skip
-        if lot in sources:
+        if lot in takes_back:
+            weighed[lot][lot] = float(solved[i, names.index(lot)])
+        elif lot in sources:
+            came_back[lot] = weighed[lot][lot] - carried[lot][lot]
             weighed[lot][lot] = carried[lot][lot]
     return weighed
 
@@ -527,6 +539,7 @@ def balance(
     uses: list[Edge],
     outputs: list[Edge],
     shipped: Iterable[tuple[float | None, str | None]],
+    made: Iterable[tuple[str, float | None, str | None]] = (),
 ) -> dict[str, Any] | None:
     """What is left of a lot by its records, in its own unit: its quantity, less what went
     into steps (a rework in place that gave it back does not count) and what was shipped, plus
@@ -535,14 +548,26 @@ def balance(
     lines' (quantity, uom), negative for a return. Records in a unit of another dimension (3 pcs
     of a kg lot) or without a quantity cannot be counted: `uncounted` says how many. None for a
     lot of no quantity: what is left of it is not known. `lot show` and the forward trace's
-    stock both count with this, so the two never disagree."""
+    stock both count with this, so the two never disagree.
+
+    A rework in place that gives back less than it took used the rest (rework_losses: RB2,
+    20 kg in and 18 kg back, then 18 kg shipped, is empty, not 2 kg). `made`: (step, quantity,
+    uom) of what the steps that made the lot (not a rework in place) booked into it; a lot
+    booked into by two steps or more that made more than its quantity holds the rest too
+    (`booked_back`: a rework loop's return, LB made as 10 kg, 1 kg of its rework LC booked
+    back into it by LS3, had 10 - 2 - 4 = 4 kg left, the 1 kg nowhere). One step's making is
+    the lot's quantity as recorded (`check` lists the lots whose records disagree)."""
     if quantity is None:
         return None
     if outputs:  # without them there is no rework in place to leave out (a wide trace's lots)
+        lost = rework_losses(uses, outputs)
         uses, _ = without_rework_in_place(uses, outputs)
+        uses = [*uses, *lost] if lost else uses
     # plain loops and locals: a wide forward trace counts this for each of thousands of lots
-    used = out = back = 0.0
+    used = out = back = booked = 0.0
     uncounted = 0
+    if made:
+        booked = _booked_back(quantity, uom, made)
     for edge in uses:
         converted = None if edge.quantity is None else convert(edge.quantity, edge.uom, uom)
         if converted is None:
@@ -558,8 +583,24 @@ def balance(
         else:
             out += converted
     return {"quantity": quantity, "uom": uom, "used": _round(used), "shipped": _round(out),
-            "returned": _round(back), "remaining": _round(quantity - used - out + back),
+            "returned": _round(back), "booked_back": _round(booked),
+            "remaining": _round(quantity + booked - used - out + back),
             "uncounted": uncounted}  # fmt: skip
+
+
+def _booked_back(
+    quantity: float, uom: str | None, made: Iterable[tuple[str, float | None, str | None]]
+) -> float:
+    """What steps booked into a lot beyond its quantity, in its unit, when two steps or more
+    did (see balance); 0 otherwise."""
+    steps = set()
+    total = 0.0
+    for step, amount, unit in made:
+        converted = None if amount is None else convert(amount, unit, uom)
+        if converted is not None and converted > 0:
+            steps.add(step)
+            total += converted
+    return total - quantity if len(steps) > 1 and total > quantity else 0.0
 
 
 def _round(value: float) -> float:
@@ -585,6 +626,12 @@ class ForwardFlow:
     # lots whose own quantity is not what their reached steps made of them, or less than what
     # they gave (see LotBasis: weighed as the largest)
     recorded: list[Recorded] = field(default_factory=list)
+    # loops weighed to their fixed point whose lots carried more of a source than there was
+    # (what went round counted each time it passed: _held_more)
+    round_loops: list[list[str]] = field(default_factory=list)
+    # source -> how much of it came back into it round a loop (counted in `nested`): a source
+    # weighed as its own quantity that is made from lots made from it (X1 -> X2 -> X3 -> X1)
+    came_back: dict[str, float] = field(default_factory=dict)
 
 
 # From how many lots (sources included) forward() weighs in arrays rather than lot by lot:
@@ -601,27 +648,58 @@ def forward(
     uses: list[Edge],
     outputs: list[Edge],
     shipped: list[Edge],
+    made_elsewhere: Callable[[], Iterable[Edge]] | None = None,
 ) -> ForwardFlow:
     """Weigh the sources through the reached subgraph. Amounts are in each source's unit.
 
     `uses` are lot→step edges of reached lots, `outputs` step→lot edges of reached steps,
-    `shipped` lot→shipment edges (step = shipment id; a negative quantity is a return).
+    `shipped` lot→shipment edges (step = shipment id; a negative quantity is a return),
+    `made_elsewhere` gives the step→lot edges into reached lots of steps the trace did not
+    reach (for the basis of a lot in a loop, asked for only when there is one: _forward_walk).
 
     A trace of ARRAYS_FROM_LOTS lots or more is weighed in sparse arrays, a level of the DAG
     at a time (tracegraph.flow_arrays); a narrower one, and what the arrays cannot weigh (a
     loop of lots), lot by lot (_forward_walk). Both give the same answer (tested on
     random subgraphs, tests/test_flow_arrays.py).
     """
-    uses, outputs, made = _without_rework(uses, outputs)
+    kept_uses, kept_outputs, made = _without_rework(uses, outputs)
+    # only where a lot came out of a step it went into (a pass over 100k edges spared)
+    lost = rework_losses(uses, outputs) if kept_uses is not uses else []
+    uses, outputs = kept_uses, kept_outputs
     if len(lots.keys() | sources.keys()) >= ARRAYS_FROM_LOTS:
         # Imported here: numpy is loaded anyway, but scipy.sparse would cost every command
         # ~80 ms at start, and only wide traces use it.
         from tracegraph import flow_arrays
 
-        weighed = flow_arrays.forward(sources, lots, uses, outputs, shipped, made)
+        weighed = flow_arrays.forward(sources, lots, uses, outputs, shipped, made, lost)
         if weighed is not None:
             return weighed
-    return _forward_walk(sources, lots, uses, outputs, shipped, made)
+    return _forward_walk(sources, lots, uses, outputs, shipped, made, lost, made_elsewhere)
+
+
+def rework_losses(uses: list[Edge], outputs: list[Edge]) -> list[Edge]:
+    """What a rework in place that makes its lot alone did not give back of it, as a use of
+    that much (per dimension, in the unit of its first use): 20 kg of RB2 in, 18 kg of RB2
+    back is 2 kg of RB2 gone (lost water, scrap), which without_rework_in_place drops with the
+    use — RB2 was said to have 2 kg left, 20 - 18 shipped, when it was empty. None when what
+    came back is as much or more (salt added)."""
+    back: dict[tuple[str, str], list[Edge]] = {}
+    made: dict[str, set[str]] = {}
+    for edge in outputs:
+        back.setdefault((edge.lot, edge.step), []).append(edge)
+        made.setdefault(edge.step, set()).add(edge.lot)
+    used: dict[tuple[str, str], list[Edge]] = {}
+    for edge in uses:
+        if (edge.lot, edge.step) in back and made[edge.step] == {edge.lot}:
+            used.setdefault((edge.lot, edge.step), []).append(edge)
+    lost = []
+    for key, lines in used.items():
+        for dimension, first in {e.dimension: e for e in reversed(lines)}.items():
+            gone = sum(e.base for e in lines if e.dimension == dimension and e.quantity)
+            gone -= sum(e.base for e in back[key] if e.dimension == dimension and e.quantity)
+            if gone > 1e-9 * max(first.base, 1.0):
+                lost.append(Edge(first.lot, first.step, gone / measure(first.uom)[1], first.uom))
+    return lost
 
 
 def _without_rework(
@@ -645,13 +723,23 @@ def _forward_walk(
     outputs: list[Edge],
     shipped: list[Edge],
     made: list[Edge],
+    lost: Sequence[Edge] = (),
+    made_elsewhere: Callable[[], Iterable[Edge]] | None = None,
 ) -> ForwardFlow:
     """forward() a lot at a time, in topological order, over per-lot dicts of per-source
     amounts: for what the levels cannot weigh (a loop of lots, weighed to its fixed point by
     _weigh_loop; edges of lots not given). `uses` and `outputs` are without rework in place,
-    `made` the outputs that made their lot (_without_rework)."""
-    basis = LotBasis(lots, [*uses, *shipped], made)
+    `made` the outputs that made their lot (_without_rework), `lost` what reworks in place did
+    not give back (rework_losses). A lot of a loop is weighed as all its steps made, those the
+    trace did not reach (`made_elsewhere`) too: a source LB made as 10 kg, of which 1 kg came
+    back round through LC, is 11 kg going through it, as it is traced from its flour; and a
+    lot made by a step outside the loop and one inside it (Q1) was the loop's alone."""
     following = lot_graph(uses, outputs)
+    order, loops = _ordered([*lots, *sources], following)
+    in_loops = {lot for loop in loops.values() for lot in loop}
+    made_also = ([edge for edge in made_elsewhere() if edge.lot in in_loops]
+                 if loops and made_elsewhere else [])  # fmt: skip
+    basis = LotBasis(lots, [*uses, *lost, *shipped], [*made, *made_also])
     # Each use's fraction of its lot is needed twice (what the lot sends, what is gone from
     # it): computed once. Plain dicts with .get below, not nested defaultdicts: a wide trace
     # weighs thousands of edges and the lambda-made defaults cost more than the arithmetic.
@@ -696,9 +784,22 @@ def _forward_walk(
                 into[source] = into.get(source, 0.0) + amount * share
 
     sealed: set[str] = set()
+    came_back: dict[str, float] = {}
+
+    # The sources of a loop booked into beyond what they are weighed as (LB, 10 kg, made as 10
+    # kg and 1 kg booked back by its loop) take back what they send round; the others (VB1
+    # recorded as the 11 kg it was made as, the 1 kg back included) carry themselves, and what
+    # came back is nested in them (it was nowhere: LB located 90 %, WB 0 %).
+    takes_back = set()
+    for lot in in_loops.intersection(sources):
+        own = sources[lot]
+        dim, factor = measure(own.uom)
+        if own.amount is not None and basis.of(lot, dim) > own.amount * factor * (1 + 1e-9):
+            takes_back.add(lot)
 
     def weigh(loop: list[str]) -> bool:
-        weighed = _weigh_loop(loop, sources, carried, in_step, uses_of, shares_of)
+        weighed = _weigh_loop(loop, sources, carried, in_step, uses_of, shares_of, takes_back,
+                              came_back)  # fmt: skip
         if weighed is not None:
             carried.update(weighed)
             sealed.update(weighed)
@@ -706,7 +807,8 @@ def _forward_walk(
 
     nested: dict[str, float] = defaultdict(float)
     unweighed: list[list[str]] = []
-    for lot in _in_order([*lots, *sources], following, weigh, unweighed):
+    walked = _weighing(order, loops, weigh, unweighed) if loops else order
+    for lot in walked:
         content = carried.get(lot)
         if content is None:
             content = carried[lot] = {}
@@ -731,6 +833,8 @@ def _forward_walk(
                 release(step)
     for step in list(in_step):  # steps whose inputs sit in a loop not weighed, or were not given
         release(step)
+    for lot, amount in came_back.items():  # (filled as the loops were weighed, in the walk)
+        nested[lot] += amount
 
     lines: dict[tuple[str, str], dict[str, float]] = {}
     for edge in shipped:
@@ -743,6 +847,11 @@ def _forward_walk(
         lines[(edge.lot, edge.step)] = {
             source: amount * fraction for source, amount in carried.get(edge.lot, {}).items()
         }
+    for edge in lost:  # gone from the lot, into no lot: as a step without outputs
+        fraction = basis.share(edge.lot, edge.dimension, edge.base)
+        gone[edge.lot] = gone.get(edge.lot, 0.0) + fraction
+        for source, amount in carried.get(edge.lot, {}).items():
+            unplaced[source] += amount * fraction
     remaining: dict[str, dict[str, float]] = {}
     for lot, amounts in carried.items():
         used_up = gone.get(lot, 0.0)
@@ -757,7 +866,31 @@ def _forward_walk(
         nested=dict(nested),
         loops=unweighed,
         recorded=recorded_against(basis, carried),
+        round_loops=_held_more(loops, unweighed, carried, sources),
+        came_back={lot: amount for lot, amount in came_back.items() if amount > 1e-9},
     )
+
+
+def _held_more(
+    loops: Loops,
+    unweighed: list[list[str]],
+    carried: dict[str, dict[str, float]],
+    sources: dict[str, Quantity],
+) -> list[list[str]]:
+    """The loops weighed to their fixed point of which a lot carried more of a source than
+    the source: material that went round is counted each time it passed the lot (WB, made of
+    10 kg of WA, all of it into WC and all of WC back: 20 kg of WA went through WB). What is
+    left of them is right; the figures of what went through must not read as a lot."""
+    found = []
+    for loop in loops.values():
+        if loop in unweighed:
+            continue
+        for lot in loop:
+            if any(amount > (sources[source].amount or 0.0) * (1 + 1e-6) + 1e-9
+                   for source, amount in carried.get(lot, {}).items()):  # fmt: skip
+                found.append(loop)
+                break
+    return found
 
 
 @dataclass
@@ -768,6 +901,7 @@ class BackwardFlow:
     depth: dict[str, int]
     loops: list[list[str]] = field(default_factory=list)  # not weighed: see ForwardFlow.loops
     recorded: list[Recorded] = field(default_factory=list)  # see ForwardFlow.recorded
+    closed: list[list[str]] = field(default_factory=list)  # loops fed from no other lot
 
 
 def backward(
@@ -806,7 +940,8 @@ def backward(
         return needs is not None
 
     unweighed: list[list[str]] = []
-    for lot in _in_order([*sources, *lots], preceding, weigh, unweighed):
+    order, loops = _ordered([*sources, *lots], preceding)
+    for lot in _weighing(order, loops, weigh, unweighed) if loops else order:
         if lot in sources:
             fraction[lot] = 1.0
         elif lot not in fraction:  # a weighed loop's lots have theirs, with what came round
@@ -838,7 +973,23 @@ def backward(
         else:
             needed[lot] = Quantity(None, None)
     return BackwardFlow(needed=needed, depth=depths(sources, preceding), loops=unweighed,
-                        recorded=recorded_against(basis, fraction))  # fmt: skip
+                        recorded=recorded_against(basis, fraction),
+                        closed=_closed(loops, made_by, inputs_of))  # fmt: skip
+
+
+def _closed(
+    loops: Loops, made_by: dict[str, list[Edge]], inputs_of: dict[str, list[Edge]]
+) -> list[list[str]]:
+    """The loops of lots made from each other alone: every step that made one of them took
+    lots of the loop in and nothing else (X1 into X2, X2 into X3, X3 into X1). Nothing came
+    into them from outside: where they came from is not known, unless one was received."""
+    found = []
+    for loop in loops.values():
+        inside = set(loop)
+        if all(inputs_of.get(edge.step) and all(e.lot in inside for e in inputs_of[edge.step])
+               for lot in loop for edge in made_by.get(lot, ())):  # fmt: skip
+            found.append(loop)
+    return found
 
 
 def _needs_of_loop(

@@ -37,23 +37,25 @@ def forward(
     outputs: list[Edge],
     shipped: list[Edge],
     made_edges: list[Edge] | None = None,
+    lost: list[Edge] | None = None,
 ) -> ForwardFlow | None:
     """flow.forward's answer (`uses` and `outputs` without rework in place; `made_edges` the
-    outputs that made their lot, for the lots' basis: `outputs` when not given), or None for
-    what the levels cannot weigh: a cycle in bad data, a step giving one lot twice, edges of
-    lots not given."""
+    outputs that made their lot, for the lots' basis: `outputs` when not given; `lost` what
+    reworks in place did not give back, flow.rework_losses), or None for what the levels
+    cannot weigh: a cycle in bad data, a step giving one lot twice, edges of lots not given."""
+    lost = lost or []
     names = list(dict.fromkeys([*lots, *sources]))
     row = {lot: i for i, lot in enumerate(names)}
     # Edges' attributes a list at a time (map with attrgetter and dict look-ups runs in C: a
     # generator per edge cost as much as the weighing)
-    rows = [list(map(row.get, map(_LOT, edges))) for edges in (uses, outputs, shipped)]
+    rows = [list(map(row.get, map(_LOT, edges))) for edges in (uses, outputs, shipped, lost)]
     # Edges of lots not given (tests, other callers) are weighed lot by lot, as they always were
     if any(None in found for found in rows):
         return None
     step_col = {step: j for j, step in enumerate(dict.fromkeys(
         chain(map(_STEP, uses), map(_STEP, outputs))))}  # fmt: skip
     n, m, k = len(names), len(step_col), len(sources)
-    u_lot, o_lot, s_lot = (np.array(found, np.intp) for found in rows)
+    u_lot, o_lot, s_lot, l_lot = (np.array(found, np.intp) for found in rows)
     u_step = np.array(list(map(step_col.__getitem__, map(_STEP, uses))), np.intp)
     o_step = np.array(list(map(step_col.__getitem__, map(_STEP, outputs))), np.intp)
     if np.unique(o_step * n + o_lot).size < len(outputs):  # a step giving a lot twice
@@ -73,8 +75,9 @@ def forward(
     if made_edges is not None and made_edges is not outputs:  # a rework in place gave some back
         made = _Coded(made_edges, np.array(list(map(row.__getitem__, map(_LOT, made_edges))),
                                            np.intp), dims)  # fmt: skip
-    u_frac, s_frac, recorded = _fractions(lots, names, dims, _Coded(uses, u_lot, dims),
-                                          _Coded(shipped, s_lot, dims), made)  # fmt: skip
+    u_frac, s_frac, l_frac, recorded = _fractions(
+        lots, names, dims, _Coded(uses, u_lot, dims), _Coded(shipped, s_lot, dims), made,
+        _Coded(lost, l_lot, dims))  # fmt: skip
     source_row = np.fromiter((row[s] for s in sources), np.intp, k)
     # 0.0 + keeps an int amount a float, as before
     own = np.array([0.0 + (q.amount if q.amount is not None else 1.0) for q in sources.values()])
@@ -100,6 +103,11 @@ def forward(
     stuck_keys = np.bincount(stuck.indices, minlength=k) > 0
     stuck_sums = np.asarray(stuck.sum(axis=0)).ravel()
     unplaced = {source_ids[j]: float(stuck_sums[j]) for j in np.flatnonzero(stuck_keys).tolist()}
+    if lost:  # what reworks in place did not give back: gone into no lot, as into such steps
+        gone_lost = _scaled(carried[l_lot], l_frac)
+        lost_sums = np.asarray(gone_lost.sum(axis=0)).ravel()
+        for j in np.flatnonzero(np.bincount(gone_lost.indices, minlength=k) > 0).tolist():
+            unplaced[source_ids[j]] = unplaced.get(source_ids[j], 0.0) + float(lost_sums[j])
 
     # what is gone from each lot: its uses' fractions, then its shipments' (returns negative)
     # a shipment line without a quantity takes nothing; a return (negative) takes back the
@@ -108,9 +116,10 @@ def forward(
     line_edges = [shipped[i] for i in counted]
     line_row = s_lot[counted]
     line_frac = s_frac[counted]
-    # in the order forward() always summed them: each lot's uses, then its shipment lines
-    gone = np.bincount(np.concatenate([u_lot, line_row]),
-                       weights=np.concatenate([u_frac, line_frac]), minlength=n)  # fmt: skip
+    # in the order forward() sums them: each lot's uses, its shipment lines, its rework losses
+    gone = np.bincount(np.concatenate([u_lot, line_row, l_lot]),
+                       weights=np.concatenate([u_frac, line_frac, l_frac]),
+                       minlength=n)  # fmt: skip
     lines: dict[tuple[str, str], dict[str, float]] = {}
     if line_edges:
         on_line = _scaled(carried[line_row], line_frac)
@@ -151,12 +160,13 @@ class _Coded:
 
 def _fractions(
     lots: dict[str, Quantity], names: list[str], dims: dict[str, int], uses: _Coded,
-    shipped: _Coded, made: _Coded,
-) -> tuple[np.ndarray, np.ndarray, list[Recorded]]:  # fmt: skip
-    """The fraction of its lot each use and each shipment line is (a return's negative), as
-    LotBasis gives them: of the largest of the lot's own quantity (when its unit has the
-    edge's dimension), what the lot gave in that dimension (uses, then shipments, of positive
-    quantity) and what its steps made of it; and the lots flow.recorded_against finds."""
+    shipped: _Coded, made: _Coded, lost: _Coded,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Recorded]]:  # fmt: skip
+    """The fraction of its lot each use, each shipment line (a return's negative) and each
+    rework's loss is, as LotBasis gives them: of the largest of the lot's own quantity (when
+    its unit has the edge's dimension), what the lot gave in that dimension (uses, losses, then
+    shipments, net of returns) and what its steps made of it; and the lots
+    flow.recorded_against finds."""
     own_base = np.zeros(len(names))
     own_dim = np.full(len(names), -1, np.intp)
     factors = np.ones(len(names))
@@ -177,7 +187,7 @@ def _fractions(
         sums = np.bincount(keys, weights=weights, minlength=len(names) * width)
         return np.maximum(sums, 0.0) if net else sums
 
-    given_sums, made_sums = summed(uses, shipped, net=True), summed(made)
+    given_sums, made_sums = summed(uses, lost, shipped, net=True), summed(made)
     sums = np.maximum(given_sums, made_sums)
 
     def of(lot: np.ndarray, dim: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -202,7 +212,8 @@ def _fractions(
     recorded.sort()
     # a shipment line's fraction is of its magnitude, a return's negative
     return (of(uses.rows, uses.dim, uses.base),
-            signs * of(shipped.rows, shipped.dim, np.abs(shipped.base)), recorded)  # fmt: skip
+            signs * of(shipped.rows, shipped.dim, np.abs(shipped.base)),
+            of(lost.rows, lost.dim, lost.base), recorded)  # fmt: skip
 
 
 def _output_shares(made: _Coded, o_step: np.ndarray, m: int, codes: int) -> np.ndarray:

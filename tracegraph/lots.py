@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -335,7 +335,7 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         "used_in": sorted(used_in, key=lambda s: (instant_key(s["started_at"]), s["step_id"])),
         "shipments": sorted(({**s, "shipped_at": iso(s["shipped_at"])} for s in row["shipped"]),
                             key=lambda s: (instant_key(s["shipped_at"]), s["shipment_id"])),
-        "balance": checked_balance(lot, used_in, row["shipped"]),
+        "balance": checked_balance(lot, used_in, row["shipped"], made_by),
         "recalls": sorted(row["recalls"]),
         # Rows of imports that changed the lot or one of its links (the import ledger).
         "changes": sorted(({
@@ -360,13 +360,16 @@ def made(made_by: list[dict[str, Any]], used_in: list[dict[str, Any]]) -> bool:
 
 
 def checked_balance(
-    lot: dict[str, Any], used_in: list[dict[str, Any]], shipped: list[dict[str, Any]]
+    lot: dict[str, Any],
+    used_in: list[dict[str, Any]],
+    shipped: list[dict[str, Any]],
+    made_by: list[dict[str, Any]],
 ) -> dict[str, Any] | None:
     """The balance, with what `tracegraph check` makes of it at its default tolerance:
     `tolerance` (none for pieces, null for a unit the check does not weigh) and
     `beyond_tolerance` (true when the check lists the lot as used and shipped beyond its
     quantity), so that a remark pointing to the check points to a finding."""
-    left = balance(lot, used_in, shipped)
+    left = balance(lot, used_in, shipped, made_by)
     if left is None:
         return None
     return {**left, "tolerance": lot_tolerance(left["uom"]),
@@ -374,10 +377,13 @@ def checked_balance(
 
 
 def balance(
-    lot: dict[str, Any], used_in: list[dict[str, Any]], shipped: list[dict[str, Any]]
+    lot: dict[str, Any],
+    used_in: list[dict[str, Any]],
+    shipped: list[dict[str, Any]],
+    made_by: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any] | None:
     """What is left of the lot by its records, in its own unit (see flow.balance); None for a
-    lot of no quantity. `used_in` and `shipped` are the dossier's entries."""
+    lot of no quantity. `used_in`, `shipped` and `made_by` are the dossier's entries."""
     lot_id = lot["lot_id"]
     # every output of the steps the lot went into: a sort that gives the lot back beside
     # another lot (A 10 kg in, A 5 + M 5 out) used 5 kg of it, not nothing
@@ -387,6 +393,9 @@ def balance(
         [flow.Edge(o["lot_id"], s["step_id"], o["quantity"], o["uom"])
          for s in used_in for o in s["lots"]],
         [(s["quantity"], s["uom"]) for s in shipped],
+        # what the steps that made it booked into it (a rework loop's return beside its making)
+        [(s["step_id"], s["quantity"], s["uom"]) for s in made_by
+         if s["step_id"] not in {u["step_id"] for u in used_in}],
     )  # fmt: skip
 
 

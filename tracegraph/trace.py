@@ -67,6 +67,10 @@ class ForwardTrace:
     loops: list[list[str]] = field(default_factory=list)
     # lots whose own quantity their records contradict (flow.ForwardFlow.recorded)
     recorded: list[flow.Recorded] = field(default_factory=list)
+    # loops whose lots carried more of a source than there was (flow.ForwardFlow.round_loops)
+    round_loops: list[list[str]] = field(default_factory=list)
+    # source -> how much of it came back into it round a loop (flow.ForwardFlow.came_back)
+    came_back: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,7 +98,8 @@ class ForwardTrace:
         warned = {source["lot_id"] for source in unmeasured}
         return ([OVERLOCATED] if over else []) + _unmeasured_warnings(unmeasured) + (
             _returns_from_elsewhere(self.shipments)) + _split_equally(
-            self.split_equally) + _unweighed_loops(self.loops) + recorded_warnings(
+            self.split_equally) + _unweighed_loops(self.loops) + _round_loops(
+            self.round_loops) + _came_back(self.came_back) + recorded_warnings(
             # a source of no quantity of its own has its warning above
             [r for r in self.recorded if r.lot not in warned],
             origin=False)  # fmt: skip
@@ -165,6 +170,40 @@ def _unweighed_loops(loops: list[list[str]]) -> list[str]:
         f"lots {first_ids(loop, 5)} are made from each other and give back all they receive "
         "or more: what goes round them cannot be weighed, so it is counted once around, and "
         "what they and the lots made from them hold is not to be trusted"
+        for loop in loops
+    ]
+
+
+def _round_loops(loops: list[list[str]]) -> list[str]:
+    """A warning for each loop of lots whose lots carried more of a source than there was:
+    what went round is counted each time it passed a lot (WB, made of 10 kg of WA, gave it all
+    to WC, which gave it all back: 20 kg of WA went through WB). A lot's figure is then what
+    went through it, not what it holds; what is left of them (in stock) is weighed right."""
+    return [
+        f"lots {first_ids(loop, 5)} are made from each other, and what went round them is "
+        "counted each time it passed: they show more of the source than there was (what went "
+        "through them, not what they hold); what is left of them is as their records say"
+        for loop in loops
+    ]
+
+
+def _came_back(came_back: dict[str, str]) -> list[str]:
+    """A warning for each source that got some of itself back round a loop of lots made from
+    it: counted as located in the source, which its records may not say (X1 into X2, X2 into
+    X3, X3 into X1 said "located 0.0 %" and nothing else; such a loop has no known origin)."""
+    return [
+        f"source {lot} is made from lots made from it (a loop): {amount} of it came back into "
+        "it and is counted as located there; see `trace backward` for where the loop came from"
+        for lot, amount in came_back.items()
+    ]
+
+
+def _closed_loops(loops: list[list[str]]) -> list[str]:
+    """A warning for each loop of lots made from each other alone, none of them received
+    (flow.BackwardFlow.closed): a genealogy that goes round with nothing coming in."""
+    return [
+        f"lots {first_ids(loop, 5)} are made only from each other and none was received: "
+        "where they came from is not known (counted as of unknown origin); see their records"
         for loop in loops
     ]
 
@@ -304,6 +343,8 @@ class BackwardTrace:
     split_equally: list[str] = field(default_factory=list)  # see ForwardTrace
     loops: list[list[str]] = field(default_factory=list)  # see ForwardTrace
     recorded: list[flow.Recorded] = field(default_factory=list)  # see ForwardTrace
+    # loops of lots made from each other alone, none received (flow.BackwardFlow.closed)
+    closed: list[list[str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -328,7 +369,7 @@ class BackwardTrace:
         split equally."""
         return (_alarm_warnings(self.steps) + _calibration_warnings(self.steps)
                 + _split_equally(self.split_equally) + _unweighed_loops(self.loops)
-                + recorded_warnings(self.recorded))  # fmt: skip
+                + _closed_loops(self.closed) + recorded_warnings(self.recorded))  # fmt: skip
 
     def summary(self) -> str:
         raw = sum(1 for lot in self.lots if lot.get("supplier_id"))
@@ -526,9 +567,16 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
     shipped = [Edge(lot.lot_id, shipment, qty, uom)
                for lot in rows.values() for _, shipment, qty, uom in lot.shipped]  # fmt: skip
     source_qty = {lot_id: _source_quantity(rows[lot_id], outputs) for lot_id in sources}
+
+    def made_elsewhere() -> list[Edge]:
+        # what steps the trace did not reach made of the reached lots: for the lots of a loop
+        # alone (asked for only then: a wide trace has none)
+        return [Edge(lot.lot_id, step, qty, uom) for lot in rows.values()
+                for _, step, qty, uom in lot.made_by if step not in reached_steps]  # fmt: skip
+
     weighed = flow.forward(
         source_qty, {lot.lot_id: Quantity(lot.quantity, lot.uom) for lot in rows.values()},
-        uses, outputs, shipped,
+        uses, outputs, shipped, made_elsewhere,
     )  # fmt: skip
     # before the rows are made: its sets per step, made at the end, raised the peak of a
     # 32k-lot trace by 12 MB
@@ -730,6 +778,10 @@ def forward_from_subgraph(reached: Downstream, sources: list[str]) -> ForwardTra
         split_equally=split_equally,
         loops=weighed.loops,
         recorded=weighed.recorded,
+        round_loops=weighed.round_loops,
+        came_back={
+            lot: amounts_text(split({lot: amount})) for lot, amount in weighed.came_back.items()
+        },
     )
 
 
@@ -763,7 +815,12 @@ def _balances(
             back = {e[1] for e in lot.made_by}
             reworked = [o for u in used if u.step in back for o in outputs_of.get(u.step, ())]
         shipped = [(e[2], e[3]) for e in lot.shipped] if lot.shipped else []
-        found[lot.lot_id] = flow.balance(lot.quantity, lot.uom, used, reworked, shipped)
+        # what its steps booked into it, where two or more did (a rework loop's return)
+        made = []
+        if len(lot.made_by) > 1:
+            taken = {u.step for u in used}
+            made = [(e[1], e[2], e[3]) for e in lot.made_by if e[1] not in taken]
+        found[lot.lot_id] = flow.balance(lot.quantity, lot.uom, used, reworked, shipped, made)
     return found
 
 
@@ -802,21 +859,24 @@ def _source_quantity(lot: _Lot, outputs: list[Edge]) -> Quantity:
     )
     edges = [(e.quantity, e.uom) for e in uses if e.quantity is not None and e.quantity > 0]
     edges += [(e[2], e[3]) for e in lot.shipped if e[2] is not None and e[2] > 0]
+    # net of returns, as LotBasis counts what a lot gave: 100 kg shipped, 30 kg back and
+    # shipped again was a 130 kg source, every amount of it 1.3 times what it was
+    returns = [(e[2], e[3]) for e in lot.shipped if e[2] is not None and e[2] < 0]
     if lot.quantity is not None and lot.quantity > 0:
-        given = [convert(amount, uom, lot.uom) for amount, uom in edges]
+        given = [convert(amount, uom, lot.uom) for amount, uom in [*edges, *returns]]
         return Quantity(max(lot.quantity, sum(g for g in given if g is not None)), lot.uom)
     if not edges:
         return Quantity(1.0, SHARE) if lot.quantity is None else Quantity(0.0, lot.uom)
     unit = flow.given_unit(lot.uom, [uom for _, uom in edges])
-    given = [convert(amount, uom, unit) for amount, uom in edges]
-    return Quantity(sum(g for g in given if g is not None), unit)
+    given = [convert(amount, uom, unit) for amount, uom in [*edges, *returns]]
+    return Quantity(max(sum(g for g in given if g is not None), 0.0), unit)
 
 
 def _gave_more(lot: _Lot) -> bool:
-    """Whether a lot's uses and shipment lines, rework in place not left out, come to more
-    than its quantity (in its unit): only then can what it gave be more."""
-    given = [convert(e[2], e[3], lot.uom) for e in [*lot.used_in, *lot.shipped]
-             if e[2] is not None and e[2] > 0]  # fmt: skip
+    """Whether a lot's uses and shipment lines net of its returns, rework in place not left
+    out, come to more than its quantity (in its unit): only then can what it gave be more."""
+    given = [convert(e[2], e[3], lot.uom) for e in lot.used_in if e[2] is not None and e[2] > 0]
+    given += [convert(e[2], e[3], lot.uom) for e in lot.shipped if e[2] is not None]
     return sum(g for g in given if g is not None) > (lot.quantity or 0.0)
 
 
@@ -1096,6 +1156,10 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
         list(inputs.values()),
         list(outputs.values()),
     )
+    # lots made from each other alone, none received: nothing came into them from outside, so
+    # their steps do not make their origin known (X1 -> X2 -> X3 -> X1 was "unknown origin 0")
+    closed = [loop for loop in weighed.closed if not any(rows[lot].supplied_by for lot in loop)]
+    produced -= {lot for loop in closed for lot in loop}
     lot_rows = []
     suppliers: dict[str, dict[str, Any]] = {}
     is_source = set(sources)  # a set: thousands of complaint lots make a long list
@@ -1171,6 +1235,7 @@ def backward_from_subgraph(upstream: Upstream, sources: list[str]) -> BackwardTr
         split_equally=flow.unevenly_measured(outputs.values()),
         loops=weighed.loops,
         recorded=weighed.recorded,
+        closed=closed,
     )
     with_device_history(trace, upstream.devices)
     return trace

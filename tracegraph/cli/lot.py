@@ -52,7 +52,9 @@ def show(
 
     "Left by its records" is its quantity less what went into steps and was shipped, plus
     returns, in its own unit: what may still be in stock to block (the CSV's last row, after
-    the history it sums).
+    the history it sums). A rework in place that gave back less than it took used the rest; a
+    lot two steps or more booked more into than its quantity (a rework loop's return) holds
+    that too ("+ 1 booked back").
 
     Ambiguous or unknown ids exit with code 2 and list the close candidates.
     """
@@ -176,12 +178,14 @@ def _use(step: dict[str, Any]) -> dict[str, Any]:
 
 
 def balance_text(balance: dict[str, Any]) -> str:
-    """`left by its records: 100 kg − 60 used − 30 shipped + 5 returned = 15 kg` — what may
-    still be in stock to block, and how that figure was reached (plain text)."""
+    """`left by its records: 100 kg − 60 used − 30 shipped + 5 returned = 15 kg` (`+ 1 booked
+    back` after the quantity where a rework loop gave some back) — what may still be in stock
+    to block, and how that figure was reached (plain text)."""
     unit = balance["uom"]
     terms = [amounts_text({unit: balance["quantity"]})]
-    terms += [f"{sign} {amounts_text({None: balance[kind]})} {kind}" for sign, kind in
-              (("−", "used"), ("−", "shipped"), ("+", "returned")) if balance[kind]]  # fmt: skip
+    terms += [f"{sign} {amounts_text({None: balance[kind]})} {kind.replace('_', ' ')}"
+              for sign, kind in (("+", "booked_back"), ("−", "used"), ("−", "shipped"),
+                                 ("+", "returned")) if balance.get(kind)]  # fmt: skip
     text = f"left by its records: {' '.join(terms)} = {amounts_text({unit: balance['remaining']})}"
     if balance["remaining"] < 0:
         # by check's rule (the dossier's beyond_tolerance): the pointer is never to nothing
