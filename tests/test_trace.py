@@ -571,29 +571,30 @@ def berlin_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-def test_a_windows_times_in_the_machines_zone_are_checked_for_the_clock_changes(
+def test_a_windows_times_without_offset_are_read_as_utc_like_the_import_not_in_the_machines(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, berlin_machine: None
 ) -> None:
-    """Without --timezone or TRACEGRAPH_TIMEZONE a time is read in the machine's zone, where
-    02:30 on 29 March (skipped in Berlin) was read as 01:30+01:00 and 02:30 on 25 October
-    (twice) as its first hour, both without a word."""
+    """Without --timezone or TRACEGRAPH_TIMEZONE, `import` reads times without an offset as
+    UTC (with a note); a window was read in the machine's zone (+01:00 in Berlin): 08:00-08:30
+    sought 07:00-07:30Z and missed the mix X stored at 08:00Z, without a word. Now read as UTC
+    too, with a note saying so; with offsets no note."""
     window = ["trace", "device", "MIXER-1", "--format", "json"]
-    said = {
-        ("2026-03-29T02:30", "2026-03-29T04:00"): "2026-03-29T02:30 did not happen in this "
-        "machine's timezone (CET/CEST): the clocks went forward over it (hint: give the time "
-        "with its offset (+01:00 before the change, +02:00 after it) or --timezone, or a time "
-        "outside the change)",
-        ("2026-10-25T01:00", "2026-10-25T02:15"): "2026-10-25T02:15 happened twice in this "
-        "machine's timezone (CET/CEST): the clocks went back over it (hint: give the time with "
-        "its offset (+02:00 the first time, +01:00 the second) or --timezone, or a time outside "
-        "the change)",
-    }
-    for (start, end), error in said.items():
-        refused = runner.invoke(app, [*window, "--from", start, "--to", end])
-        assert (refused.exit_code, refused.stderr) == (2, f"error: {error}\n")
-    fine = runner.invoke(app, [*window, "--from", "2026-11-03T09:00", "--to", "2026-11-03T09:30"])
-    assert fine.exit_code == 0, fine.stderr
-    assert json.loads(fine.stdout)["from"] == "2026-11-03T09:00:00+01:00"
+    result = runner.invoke(app, [*window, "--from", "2026-11-03T08:00", "--to", "2026-11-03T08:30"])
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert (payload["from"], payload["to"]) == ("2026-11-03T08:00:00+00:00",
+                                                "2026-11-03T08:30:00+00:00")  # fmt: skip
+    assert [s["step_id"] for s in payload["steps"]] == ["X"]
+    assert result.stderr == (
+        "--from and --to without a UTC offset were read as UTC time, as `import` reads times "
+        "without one (TRACEGRAPH_TIMEZONE is not set: give --timezone ZONE, or set it to the "
+        "plant's zone)\n"
+    )
+    one = runner.invoke(app, [*window, "--from", "2026-11-03T08:00", "--to", "2026-11-03T08:30Z"])
+    assert one.stderr.startswith("--from without a UTC offset was read as UTC time")
+    offsets = runner.invoke(app, [*window, "--from", "2026-11-03T09:00+01:00", "--to",
+                                  "2026-11-03T08:30Z"])  # fmt: skip
+    assert (offsets.exit_code, offsets.stderr) == (0, "")
 
 
 @pytest.mark.parametrize(
