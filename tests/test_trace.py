@@ -597,6 +597,32 @@ def test_a_windows_times_without_offset_are_read_as_utc_like_the_import_not_in_t
     assert (offsets.exit_code, offsets.stderr) == (0, "")
 
 
+def test_a_windows_zone_is_checked_always_a_date_is_its_days_first_instant_and_z_may_be_lower(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """--timezone Mars/Olympus was accepted when both times had an offset (refused only with a
+    local time); --from 2026-09-06 in Santiago was refused as a time that "did not happen"
+    (its midnight is skipped: the day begins at 01:00-03:00, as `import` reads the date); and
+    RFC 3339's lowercase `z` (08:00z) was "not a date and time"."""
+    window = ["trace", "device", "MIXER-1", "--format", "json"]
+    mars = runner.invoke(app, [*window, "--from", "2026-11-03T08:00Z", "--to",
+                               "2026-11-03T08:30Z", "--timezone", "Mars/Olympus"])  # fmt: skip
+    assert (mars.exit_code, mars.stderr) == (2, (
+        "error: --timezone names an unknown timezone 'Mars/Olympus' (hint: use an IANA name "
+        "such as Europe/Berlin or UTC)\n"
+    ))  # fmt: skip
+    santiago = runner.invoke(app, [*window, "--from", "2026-09-06", "--to", "2026-09-07",
+                                   "--timezone", "America/Santiago"])  # fmt: skip
+    assert santiago.exit_code == 0, santiago.stderr
+    payload = json.loads(santiago.stdout)
+    assert (payload["from"], payload["to"]) == ("2026-09-06T01:00:00-03:00",
+                                                "2026-09-07T00:00:00-03:00")  # fmt: skip
+    lower = runner.invoke(app, [*window, "--from", "2026-11-03t08:00z", "--to",
+                                "2026-11-03T08:30z"])  # fmt: skip
+    assert lower.exit_code == 0, lower.stderr
+    assert [s["step_id"] for s in json.loads(lower.stdout)["steps"]] == ["X"]
+
+
 @pytest.mark.parametrize(
     ("bounds", "bad"),
     [

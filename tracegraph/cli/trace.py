@@ -3,6 +3,7 @@ operator, supplier)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,8 +166,8 @@ def _timezone_option() -> Any:
         None,
         "--timezone",
         help="Zone of times given without an offset (default: TRACEGRAPH_TIMEZONE, else UTC, "
-        "as `import` reads them). A time its clocks skip or show twice is refused: give it with "
-        "its offset.",
+        "as `import` reads them). A date alone is the day's first instant there; a time its "
+        "clocks skip or show twice is refused: give it with its offset.",
     )
 
 
@@ -298,7 +299,7 @@ def window_bounds(start: str, end: str, timezone: str | None) -> tuple[str, str]
     window_start, window_end = parse_time(start, zone, name), parse_time(end, zone, name)
     if not timezone and plant_zone_name() is None:
         local = [text for text, given in (("--from", start), ("--to", end))
-                 if datetime.fromisoformat(given.strip()).tzinfo is None]  # fmt: skip
+                 if datetime.fromisoformat(_rfc3339(given.strip())).tzinfo is None]  # fmt: skip
         if local:
             note(
                 f"{' and '.join(local)} without a UTC offset {'was' if len(local) == 1 else 'were'}"
@@ -317,19 +318,32 @@ def window_bounds(start: str, end: str, timezone: str | None) -> tuple[str, str]
     return window_start, window_end
 
 
+def _rfc3339(text: str) -> str:
+    """`text` with RFC 3339's lowercase `z` (and `t`) as ISO 8601's, which Python reads."""
+    if len(text) > 10 and text[10] == "t":
+        text = text[:10] + "T" + text[11:]
+    return text[:-1] + "Z" if text.endswith("z") else text
+
+
 def parse_time(text: str, zone: ZoneInfo, where: str) -> str:
     """ISO 8601 text with an offset; a time without one is read in `zone` (named `where`). A
-    local time the clocks skipped or passed twice is refused, as is
+    date alone is that day's first instant there, as `import` reads it (a day whose midnight
+    the clocks skip, 6 September 2026 in Santiago, begins at 01:00: it was refused as a time
+    that "did not happen"). A local time the clocks skipped or passed twice is refused, as is
     a time before year 1 or after 9999 in UTC (the window is sought in UTC)."""
     text = text.strip()
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(_rfc3339(text))
     except ValueError:
         raise ConfigurationError(
             f"{text!r} is not a date and time", hint="write it as 2026-11-03T02:00 or with +01:00"
         ) from None
     try:
-        if moment.tzinfo is None:
+        if moment.tzinfo is None and _DATE_ONLY.fullmatch(text):
+            moment = moment.replace(tzinfo=zone, fold=0)  # fold 0: the first of a day's midnights
+            # a skipped midnight read with the offset before the change: the day's first instant
+            moment = moment.astimezone(UTC).astimezone(zone)
+        elif moment.tzinfo is None:
             moment = _local_moment(text, moment, zone, where)
         moment.astimezone(UTC)
     except (OverflowError, ValueError):  # a year 0 or 10000 somewhere on the way to UTC
@@ -338,6 +352,9 @@ def parse_time(text: str, zone: ZoneInfo, where: str) -> str:
             hint="give a time inside them (0001-01-02T00:00 is early enough for any record)",
         ) from None
     return moment.isoformat()
+
+
+_DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
 
 
 def _local_moment(text: str, wall: datetime, zone: ZoneInfo, where: str) -> datetime:
