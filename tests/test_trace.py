@@ -623,6 +623,30 @@ def test_a_windows_zone_is_checked_always_a_date_is_its_days_first_instant_and_z
     assert [s["step_id"] for s in json.loads(lower.stdout)["steps"]] == ["X"]
 
 
+def test_a_window_compares_steps_and_device_events_at_the_microsecond_not_the_millisecond(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Windows compared instants as epochMillis: a window from 00:30:00.1239Z showed an alarm
+    at 00:30:00.123456Z (before it) as in the window, and one to 00:30:00.1239Z left out the
+    step Z that started at 00:30:00.123456Z (in it). Both are cut to .123 there; compared
+    exactly now."""
+    folder = tmp_path / "plant"
+    _hand_plant_with(graph, folder,
+                     steps="Z,mix,2026-10-25T00:30:00.123456Z,MIXER-1,OP1,\n")  # fmt: skip
+    (folder / "device_events.csv").write_text(
+        "device_id,event,at,result\nMIXER-1,alarm,2026-10-25T00:30:00.123456Z,over temp\n",
+        "utf-8",
+    )
+    assert import_paths(graph, [folder]).rejects == []
+    before = tracing.trace_window(graph, "device", "MIXER-1", "2026-10-25T00:00:00Z",
+                                  "2026-10-25T00:30:00.1239Z")  # fmt: skip
+    assert [step["step_id"] for step in before.steps] == ["Z"]
+    assert [event["event"] for event in before.events] == ["alarm"]
+    after = tracing.trace_window(graph, "device", "MIXER-1", "2026-10-25T00:30:00.1239Z",
+                                 "2026-10-25T01:00:00Z")  # fmt: skip
+    assert after.events == []
+
+
 @pytest.mark.parametrize(
     ("bounds", "bad"),
     [
