@@ -647,6 +647,23 @@ def test_a_window_compares_steps_and_device_events_at_the_microsecond_not_the_mi
     assert after.events == []
 
 
+def test_a_window_table_shows_its_steps_in_the_plants_zone(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """With TRACEGRAPH_TIMEZONE=Europe/Berlin a window's header was in +01:00 and its steps in
+    UTC (mix X: 2026-11-03 08:00 UTC under a window of 09:00+01:00): the table shows them in
+    the plant's zone now (09:00 +01:00); the JSON keeps the stored 08:00+00:00."""
+    window = ["trace", "device", "MIXER-1", "--from", "2026-11-03T09:00", "--to",
+              "2026-11-03T09:30"]  # fmt: skip
+    berlin = {"TRACEGRAPH_TIMEZONE": "Europe/Berlin", "COLUMNS": "300"}
+    table = runner.invoke(app, window, env=berlin)
+    assert table.exit_code == 0, table.stderr
+    assert "2026-11-03 09:00 +01:00" in table.stdout
+    assert "08:00 UTC" not in table.stdout
+    payload = json.loads(runner.invoke(app, [*window, "--format", "json"], env=berlin).stdout)
+    assert payload["steps"][0]["started_at"] == "2026-11-03T08:00:00+00:00"
+
+
 @pytest.mark.parametrize(
     ("bounds", "bad"),
     [

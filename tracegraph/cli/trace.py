@@ -23,6 +23,7 @@ from tracegraph.cli.render import (
     ReportFormat,
     literal,
     note,
+    plant_time,
     print_csv,
     print_json,
     stdout,
@@ -535,9 +536,10 @@ def when_text(text: str | None) -> str:
     """An ISO time, shortened for a table: minutes and the zone — UTC named, an offset, or the
     zone name Neo4j keeps for a time set with one (a bare 08:15 read as local time by a reader
     in Berlin is an hour off; the last six characters of `+01:00[Europe/Berlin]` read
-    `erlin]`)."""
+    `erlin]`). In TRACEGRAPH_TIMEZONE when it is set (see render.plant_time)."""
     if not text:
         return ""
+    text = plant_time(text)  # in TRACEGRAPH_TIMEZONE when it is set
     return f"{text[:16].replace('T', ' ')} {zone_name(text)}".rstrip()
 
 
