@@ -313,6 +313,21 @@ def test_cli_exit_1_with_findings_and_json_counts(
     assert subjects == {c: n for c, n in counts.items() if n}  # one finding per lot or step here
 
 
+def test_the_tables_times_are_in_the_plants_zone_and_json_keeps_them_as_stored(
+    defects: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """With TRACEGRAPH_TIMEZONE set, a check table showed each time in the offset it was
+    imported with (`LS1 SA 2026-10-25T00:50:00+00:00` beside `available 2026-10-24T23:00:00-05:00`):
+    SH-EARLY's 09:00+00:00 shows as 10:00+01:00 in Berlin now; the JSON keeps the stored text."""
+    berlin = {"TRACEGRAPH_TIMEZONE": "Europe/Berlin", "COLUMNS": "400"}
+    table = runner.invoke(app, ["check"], env=berlin)
+    assert "2026-11-03T10:00:00+01:00" in table.stdout
+    assert "2026-11-03T09:00:00+00:00" not in table.stdout
+    payload = json.loads(runner.invoke(app, ["check", "--format", "json"], env=berlin).stdout)
+    shipped = next(c for c in payload["checks"] if c["check"] == "shipped_before_available")
+    assert "2026-11-03T09:00:00+00:00" in json.dumps(shipped)
+
+
 def test_summary_counts_lots_not_findings(graph: TraceGraph, tmp_path: Path) -> None:
     """A rejected lot shipped twice and used once is one lot with three findings: the summary
     said "3 lots shipped or used while on hold, rejected or failed"."""

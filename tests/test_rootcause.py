@@ -276,6 +276,23 @@ def test_factors_tied_for_the_strongest_evidence_are_all_named(
     )
 
 
+def test_shifts_are_counted_in_the_plants_zone_from_tracegraph_timezone(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """TRACEGRAPH_TIMEZONE, "the plant's zone", was ignored for shifts: with it set to
+    Europe/Berlin the ranking said shift_timezone "UTC" (the steps' offset), so mix X at
+    08:00Z counted in the shift of 08:00 UTC, not of 09:00 in the plant. --shift-timezone
+    still wins."""
+    args = ["rootcause", "P1", "P2", "--controls", "A,B", "--format", "json"]
+    berlin = {"TRACEGRAPH_TIMEZONE": "Europe/Berlin"}
+    payload = json.loads(runner.invoke(app, args, env=berlin).stdout)
+    assert (payload["shift_timezone"], payload["shift_timezone_given"]) == ("Europe/Berlin", True)
+    assert payload["summary"].endswith(" · shift hours in Europe/Berlin (TRACEGRAPH_TIMEZONE)")
+    flag = json.loads(runner.invoke(app, [*args, "--shift-timezone", "Asia/Shanghai"],
+                                    env=berlin).stdout)  # fmt: skip
+    assert flag["shift_timezone"] == "Asia/Shanghai"
+
+
 UTC_SHIFTS = (
     "shift hours in UTC, the offset the steps were imported with (--shift-timezone "
     "reads them in the plant's zone)"

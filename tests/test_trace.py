@@ -571,29 +571,97 @@ def berlin_machine(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     time.tzset()
 
 
-def test_a_windows_times_in_the_machines_zone_are_checked_for_the_clock_changes(
+def test_a_windows_times_without_offset_are_read_as_utc_like_the_import_not_in_the_machines(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, berlin_machine: None
 ) -> None:
-    """Without --timezone or TRACEGRAPH_TIMEZONE a time is read in the machine's zone, where
-    02:30 on 29 March (skipped in Berlin) was read as 01:30+01:00 and 02:30 on 25 October
-    (twice) as its first hour, both without a word."""
+    """Without --timezone or TRACEGRAPH_TIMEZONE, `import` reads times without an offset as
+    UTC (with a note); a window was read in the machine's zone (+01:00 in Berlin): 08:00-08:30
+    sought 07:00-07:30Z and missed the mix X stored at 08:00Z, without a word. Now read as UTC
+    too, with a note saying so; with offsets no note."""
     window = ["trace", "device", "MIXER-1", "--format", "json"]
-    said = {
-        ("2026-03-29T02:30", "2026-03-29T04:00"): "2026-03-29T02:30 did not happen in this "
-        "machine's timezone (CET/CEST): the clocks went forward over it (hint: give the time "
-        "with its offset (+01:00 before the change, +02:00 after it) or --timezone, or a time "
-        "outside the change)",
-        ("2026-10-25T01:00", "2026-10-25T02:15"): "2026-10-25T02:15 happened twice in this "
-        "machine's timezone (CET/CEST): the clocks went back over it (hint: give the time with "
-        "its offset (+02:00 the first time, +01:00 the second) or --timezone, or a time outside "
-        "the change)",
-    }
-    for (start, end), error in said.items():
-        refused = runner.invoke(app, [*window, "--from", start, "--to", end])
-        assert (refused.exit_code, refused.stderr) == (2, f"error: {error}\n")
-    fine = runner.invoke(app, [*window, "--from", "2026-11-03T09:00", "--to", "2026-11-03T09:30"])
-    assert fine.exit_code == 0, fine.stderr
-    assert json.loads(fine.stdout)["from"] == "2026-11-03T09:00:00+01:00"
+    result = runner.invoke(app, [*window, "--from", "2026-11-03T08:00", "--to", "2026-11-03T08:30"])
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert (payload["from"], payload["to"]) == ("2026-11-03T08:00:00+00:00",
+                                                "2026-11-03T08:30:00+00:00")  # fmt: skip
+    assert [s["step_id"] for s in payload["steps"]] == ["X"]
+    assert result.stderr == (
+        "--from and --to without a UTC offset were read as UTC time, as `import` reads times "
+        "without one (TRACEGRAPH_TIMEZONE is not set: give --timezone ZONE, or set it to the "
+        "plant's zone)\n"
+    )
+    one = runner.invoke(app, [*window, "--from", "2026-11-03T08:00", "--to", "2026-11-03T08:30Z"])
+    assert one.stderr.startswith("--from without a UTC offset was read as UTC time")
+    offsets = runner.invoke(app, [*window, "--from", "2026-11-03T09:00+01:00", "--to",
+                                  "2026-11-03T08:30Z"])  # fmt: skip
+    assert (offsets.exit_code, offsets.stderr) == (0, "")
+
+
+def test_a_windows_zone_is_checked_always_a_date_is_its_days_first_instant_and_z_may_be_lower(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """--timezone Mars/Olympus was accepted when both times had an offset (refused only with a
+    local time); --from 2026-09-06 in Santiago was refused as a time that "did not happen"
+    (its midnight is skipped: the day begins at 01:00-03:00, as `import` reads the date); and
+    RFC 3339's lowercase `z` (08:00z) was "not a date and time"."""
+    window = ["trace", "device", "MIXER-1", "--format", "json"]
+    mars = runner.invoke(app, [*window, "--from", "2026-11-03T08:00Z", "--to",
+                               "2026-11-03T08:30Z", "--timezone", "Mars/Olympus"])  # fmt: skip
+    assert (mars.exit_code, mars.stderr) == (2, (
+        "error: --timezone names an unknown timezone 'Mars/Olympus' (hint: use an IANA name "
+        "such as Europe/Berlin or UTC)\n"
+    ))  # fmt: skip
+    santiago = runner.invoke(app, [*window, "--from", "2026-09-06", "--to", "2026-09-07",
+                                   "--timezone", "America/Santiago"])  # fmt: skip
+    assert santiago.exit_code == 0, santiago.stderr
+    payload = json.loads(santiago.stdout)
+    assert (payload["from"], payload["to"]) == ("2026-09-06T01:00:00-03:00",
+                                                "2026-09-07T00:00:00-03:00")  # fmt: skip
+    lower = runner.invoke(app, [*window, "--from", "2026-11-03t08:00z", "--to",
+                                "2026-11-03T08:30z"])  # fmt: skip
+    assert lower.exit_code == 0, lower.stderr
+    assert [s["step_id"] for s in json.loads(lower.stdout)["steps"]] == ["X"]
+
+
+def test_a_window_compares_steps_and_device_events_at_the_microsecond_not_the_millisecond(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Windows compared instants as epochMillis: a window from 00:30:00.1239Z showed an alarm
+    at 00:30:00.123456Z (before it) as in the window, and one to 00:30:00.1239Z left out the
+    step Z that started at 00:30:00.123456Z (in it). Both are cut to .123 there; compared
+    exactly now."""
+    folder = tmp_path / "plant"
+    _hand_plant_with(graph, folder,
+                     steps="Z,mix,2026-10-25T00:30:00.123456Z,MIXER-1,OP1,\n")  # fmt: skip
+    (folder / "device_events.csv").write_text(
+        "device_id,event,at,result\nMIXER-1,alarm,2026-10-25T00:30:00.123456Z,over temp\n",
+        "utf-8",
+    )
+    assert import_paths(graph, [folder]).rejects == []
+    before = tracing.trace_window(graph, "device", "MIXER-1", "2026-10-25T00:00:00Z",
+                                  "2026-10-25T00:30:00.1239Z")  # fmt: skip
+    assert [step["step_id"] for step in before.steps] == ["Z"]
+    assert [event["event"] for event in before.events] == ["alarm"]
+    after = tracing.trace_window(graph, "device", "MIXER-1", "2026-10-25T00:30:00.1239Z",
+                                 "2026-10-25T01:00:00Z")  # fmt: skip
+    assert after.events == []
+
+
+def test_a_window_table_shows_its_steps_in_the_plants_zone(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """With TRACEGRAPH_TIMEZONE=Europe/Berlin a window's header was in +01:00 and its steps in
+    UTC (mix X: 2026-11-03 08:00 UTC under a window of 09:00+01:00): the table shows them in
+    the plant's zone now (09:00 +01:00); the JSON keeps the stored 08:00+00:00."""
+    window = ["trace", "device", "MIXER-1", "--from", "2026-11-03T09:00", "--to",
+              "2026-11-03T09:30"]  # fmt: skip
+    berlin = {"TRACEGRAPH_TIMEZONE": "Europe/Berlin", "COLUMNS": "300"}
+    table = runner.invoke(app, window, env=berlin)
+    assert table.exit_code == 0, table.stderr
+    assert "2026-11-03 09:00 +01:00" in table.stdout
+    assert "08:00 UTC" not in table.stdout
+    payload = json.loads(runner.invoke(app, [*window, "--format", "json"], env=berlin).stdout)
+    assert payload["steps"][0]["started_at"] == "2026-11-03T08:00:00+00:00"
 
 
 @pytest.mark.parametrize(

@@ -101,8 +101,9 @@ class Ranking:
     # in their place while there are any (the notes name the first few, this all of them;
     # given controls are never left out but for complaint lots)
     left_out: list[str] = field(default_factory=list)
-    # the zone the shifts' hours are in: --shift-timezone's name, else the offsets the steps
-    # were imported with ("UTC", "+01:00, +02:00"); None when no step has a start time
+    # the zone the shifts' hours are in: --shift-timezone's name (or TRACEGRAPH_TIMEZONE's),
+    # else the offsets the steps were imported with ("UTC", "+01:00, +02:00"); None when no
+    # step has a start time
     shift_timezone: str | None = None
     shift_timezone_given: bool = False
     # how many factors the p-values are adjusted for: of every lot ranked, complaints and
@@ -111,6 +112,9 @@ class Ranking:
     # how many periods the comparable lots were made in: the windows of --period-days around
     # the complaint lots, merged where they overlap (0 with given controls)
     periods: int = 0
+    # where a named shift zone came from: --shift-timezone, or TRACEGRAPH_TIMEZONE (the
+    # plant's zone: its shifts are the plant's)
+    shift_timezone_source: str = "--shift-timezone"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -168,7 +172,7 @@ class Ranking:
         """Which clock a shift's hours are read on: a shift 22:00–06:00 in UTC is another
         night than in the plant's zone."""
         if self.shift_timezone_given:
-            return f"shift hours in {self.shift_timezone} (--shift-timezone)"
+            return f"shift hours in {self.shift_timezone} ({self.shift_timezone_source})"
         several = self.shift_timezone is not None and "," in self.shift_timezone
         return (f"shift hours in {self.shift_timezone}, the "
                 f"{'offsets' if several else 'offset'} the steps were imported with "
@@ -379,12 +383,14 @@ def rank_common_causes(
     shift_start: int = 0,
     shift_zone: str | None = None,
     inspections: bool = False,
+    shift_zone_source: str = "--shift-timezone",
 ) -> Ranking:
     """Rank the factors upstream of the complaint lots against controls (given, or the lots of
     the same materials made within `period_days`, at most `max_controls`); production shifts
     are SHIFT_HOURS long from `shift_start` o'clock in `shift_zone` (an IANA name; default:
-    the offset each step's start was imported with). `inspections`: the inspection factors
-    too (INSPECTION_KINDS), which cost a ranking a fifth to a third more time."""
+    the offset each step's start was imported with; `shift_zone_source` says where the name
+    came from). `inspections`: the inspection factors too (INSPECTION_KINDS), which cost a
+    ranking a fifth to a third more time."""
     started = time.perf_counter()
     zone = None
     if shift_zone:  # an unknown zone fails before any query
@@ -454,7 +460,8 @@ def rank_common_causes(
     zone_named = shift_zone or _step_zones(factor_rows, complaints)
     return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
                    time.perf_counter() - started, notes, warnings, left_out, zone_named,
-                   bool(shift_zone), ranked.tested, periods)  # fmt: skip
+                   bool(shift_zone), ranked.tested, periods,
+                   shift_timezone_source=shift_zone_source)  # fmt: skip
 
 
 def _period_note(comparable: int, periods: int, days: int) -> str:

@@ -35,12 +35,19 @@ CALL (operator) {
 // a step starting at 20:00Z was "before" a window ending at 22:00+02:00 (the same moment);
 // the seek above reaches a second further, and this keeps [start, end) — a step that ends
 // when the window starts did not run in it (one of no length, starting then, did).
-WITH operator, step, longest_s, datetime($window_start).epochMillis AS starts,
-     datetime($window_end).epochMillis AS ends
-WHERE step.started_at.epochMillis < ends
-  AND (step.started_at.epochMillis >= starts
-       OR (step.ended_at IS NOT NULL AND step.ended_at.epochMillis > starts)
-       OR (step.ended_at IS NULL AND step.started_at.epochMillis + longest_s * 1000 > starts))
+// Instants as [epochSeconds, nanosecond] (lists compare element by element): exact at the
+// stored precision. epochMillis cut both sides to the millisecond, so a step that started at
+// 00:30:00.123456Z was left out of a window to 00:30:00.1239Z.
+WITH operator, step, longest_s, datetime($window_start) AS window_start,
+     datetime($window_end) AS window_end
+WITH operator, step, longest_s, [window_start.epochSeconds, window_start.nanosecond] AS starts,
+     [window_end.epochSeconds, window_end.nanosecond] AS ends,
+     [step.started_at.epochSeconds, step.started_at.nanosecond] AS began
+WHERE began < ends
+  AND (began >= starts
+       OR (step.ended_at IS NOT NULL
+           AND [step.ended_at.epochSeconds, step.ended_at.nanosecond] > starts)
+       OR (step.ended_at IS NULL AND [began[0] + longest_s, began[1]] > starts))
 RETURN step.step_id AS step_id,
        step.operation AS operation,
        // the steps table's extra columns are the process parameters (peak_temp_c, bake_min):
@@ -51,7 +58,7 @@ RETURN step.step_id AS step_id,
        toString(step.ended_at) AS ended_at,
        step.ended_at IS NULL AS end_unknown,
        // in the window only because its end is unknown (see above)
-       step.ended_at IS NULL AND step.started_at.epochMillis < starts AS assumed_in_window,
+       step.ended_at IS NULL AND began < starts AS assumed_in_window,
        operator.operator_id AS operator_id,
        COLLECT { MATCH (step)-[:ON]->(d:Device) RETURN d.device_id }[0] AS device_id,
        COLLECT { MATCH (step)-[:PRODUCED]->(lot:Lot) RETURN lot.lot_id } AS lots

@@ -17,6 +17,7 @@ from tracegraph.cli.render import (
     ReportFormat,
     literal,
     note,
+    plant_time,
     print_csv,
     print_json,
     stderr,
@@ -78,7 +79,8 @@ def check_command(
             for column in columns:
                 table.add_column(literal(column))
             for finding in result.findings[:SHOWN_PER_CHECK]:
-                table.add_row(*(literal(_cell(finding[c])) for c in columns))
+                # times in the plant's zone (TRACEGRAPH_TIMEZONE) when set, as trace tables
+                table.add_row(*(literal(_cell(plant_time(finding[c]))) for c in columns))
             out.print(table)
             if len(result.findings) > SHOWN_PER_CHECK:
                 out.print(f"[dim]… {len(result.findings) - SHOWN_PER_CHECK:,} more "

@@ -129,8 +129,8 @@ def package(
         None,
         "--timezone",
         help="Zone of --from and --to times without an offset (default: TRACEGRAPH_TIMEZONE, "
-        "else this machine's); windows only. A time its clocks skip or show twice is refused: "
-        "give it with its offset.",
+        "else UTC, as `import` reads them); windows only. A time its clocks skip or show "
+        "twice is refused: give it with its offset.",
     ),
     drill: bool = typer.Option(False, "--drill", help="A mock recall: record it as a drill."),
     html: bool = typer.Option(False, "--html", help="Add report.html, an interactive picture."),

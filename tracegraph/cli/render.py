@@ -16,8 +16,9 @@ from typing import Any, NoReturn
 
 from rich.console import Console
 
+from tracegraph.config import plant_zone
 from tracegraph.errors import TracegraphError
-from tracegraph.values import json_bytes, json_text, spreadsheet_safe
+from tracegraph.values import json_bytes, json_text, moment, spreadsheet_safe
 
 
 class OutputFormat(enum.StrEnum):
@@ -87,6 +88,25 @@ def styled(value: Any) -> str:
     text = literal(value)
     style = STATUS_STYLE.get(str(value))
     return f"[{style}]{text}[/]" if style else text
+
+
+# A stored time as ISO text with its offset (and the zone name Neo4j may keep after it).
+_ZONED_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})(\[[^]]+\])?"
+)
+
+
+def plant_time(value: Any) -> Any:
+    """A stored time (ISO text with an offset) as a terminal table shows it: the same instant
+    in TRACEGRAPH_TIMEZONE, the plant's zone, with that offset — when the variable is set;
+    anything else as it is. Tables showed each time in the offset it was imported with (`LS1 SA
+    2026-10-25T00:50:00+00:00` beside `available 2026-10-24T23:00:00-05:00`). JSON and CSV keep
+    the stored text."""
+    if not isinstance(value, str) or not _ZONED_TIME.fullmatch(value):
+        return value
+    plant = plant_zone()
+    at = moment(value) if plant is not None else None
+    return value if plant is None or at is None else at.astimezone(plant[1]).isoformat()
 
 
 def print_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:

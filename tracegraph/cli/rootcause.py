@@ -19,6 +19,7 @@ from tracegraph.cli.render import (
     stdout,
     warn,
 )
+from tracegraph.config import TIMEZONE_ENV, plant_zone
 from tracegraph.rootcause import DEFAULT_MAX_CONTROLS, DEFAULT_PERIOD_DAYS, rank_common_causes
 
 FACTOR_CSV = (
@@ -75,8 +76,9 @@ def rootcause_command(
     shift_timezone: str = typer.Option(
         None,
         "--shift-timezone",
-        help="The plant's time zone for shifts, e.g. Europe/Berlin (default: the offset each "
-        "step's start was imported with, UTC for exports in UTC). The output names the zone "
+        help="The plant's time zone for shifts, e.g. Europe/Berlin (default: "
+        "TRACEGRAPH_TIMEZONE, else the offset each step's start was imported with, UTC for "
+        "exports in UTC). The output names the zone "
         "(JSON: shift_timezone).",
     ),
     inspections: bool = typer.Option(
@@ -110,11 +112,16 @@ def rootcause_command(
         if controls else None
     )  # fmt: skip
     complaints = given_lots(lots, lots_file, "tracegraph rootcause")
+    # the plant's shifts are in the plant's zone: TRACEGRAPH_TIMEZONE when no flag names one
+    # (it was ignored: shifts in UTC for a Berlin plant whose night shift starts at 22:00)
+    source = "--shift-timezone"
+    if not shift_timezone and (plant := plant_zone()):  # an unknown zone is refused, named
+        shift_timezone, source = plant[0], TIMEZONE_ENV
     graph = open_graph()
     ranking = rank_common_causes(
         graph, complaints, control_ids, period_days=period_days,
         max_controls=max_controls, shift_start=shift_start, shift_zone=shift_timezone,
-        inspections=inspections,
+        inspections=inspections, shift_zone_source=source,
     )  # fmt: skip
     for line in ranking.notes:  # on stderr in every format (JSON also has them)
         note(f"note: {line}")

@@ -3,12 +3,12 @@ operator, supplier)."""
 
 from __future__ import annotations
 
-import time
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -23,13 +23,14 @@ from tracegraph.cli.render import (
     ReportFormat,
     literal,
     note,
+    plant_time,
     print_csv,
     print_json,
     stdout,
     styled,
     warn,
 )
-from tracegraph.config import plant_zone
+from tracegraph.config import TIMEZONE_ENV, plant_zone, plant_zone_name, resolve_timezone
 from tracegraph.errors import ConfigurationError
 from tracegraph.gcpause import collector_paused
 from tracegraph.graph import TraceGraph
@@ -165,8 +166,9 @@ def _timezone_option() -> Any:
     return typer.Option(
         None,
         "--timezone",
-        help="Zone of times given without an offset (default: TRACEGRAPH_TIMEZONE, else this "
-        "machine's). A time its clocks skip or show twice is refused: give it with its offset.",
+        help="Zone of times given without an offset (default: TRACEGRAPH_TIMEZONE, else UTC, "
+        "as `import` reads them). A date alone is the day's first instant there; a time its "
+        "clocks skip or show twice is refused: give it with its offset.",
     )
 
 
@@ -286,12 +288,25 @@ def _show(
 
 def window_bounds(start: str, end: str, timezone: str | None) -> tuple[str, str]:
     """--from and --to as ISO 8601 with an offset; an empty or reversed window is refused.
-    Times without an offset are read in `timezone`, else TRACEGRAPH_TIMEZONE (the plant's zone,
-    which `import` reads too: windows were read in the laptop's zone, hours away from the
-    imported times), else this machine's zone."""
-    if not timezone and (plant := plant_zone()):  # an unknown zone is refused, named
-        timezone = plant[0]
-    window_start, window_end = parse_time(start, timezone), parse_time(end, timezone)
+    Times without an offset are read in `timezone`, else TRACEGRAPH_TIMEZONE, else UTC — the
+    zone `import` reads them in (the plant's): windows were read in this machine's zone, an
+    hour from the times an import without the variable had stored as UTC, without a word. Read
+    as UTC by default, a note says so, as the import's does. An unknown `timezone` is refused
+    even when both times carry an offset (it was accepted silently then)."""
+    if timezone:
+        name, zone = timezone, resolve_timezone(timezone, "--timezone")
+    else:
+        name, zone = plant_zone() or ("UTC", ZoneInfo("UTC"))
+    window_start, window_end = parse_time(start, zone, name), parse_time(end, zone, name)
+    if not timezone and plant_zone_name() is None:
+        local = [text for text, given in (("--from", start), ("--to", end))
+                 if datetime.fromisoformat(_rfc3339(given.strip())).tzinfo is None]  # fmt: skip
+        if local:
+            note(
+                f"{' and '.join(local)} without a UTC offset {'was' if len(local) == 1 else 'were'}"
+                f" read as UTC time, as `import` reads times without one ({TIMEZONE_ENV} is not "
+                "set: give --timezone ZONE, or set it to the plant's zone)"
+            )
     # Instants, not text: 08:00+01:00 is before 07:30Z although it sorts after it.
     began, ends = datetime.fromisoformat(window_start), datetime.fromisoformat(window_end)
     if ends <= began:
@@ -304,20 +319,33 @@ def window_bounds(start: str, end: str, timezone: str | None) -> tuple[str, str]
     return window_start, window_end
 
 
-def parse_time(text: str, timezone: str | None) -> str:
-    """ISO 8601 text with an offset; a time without one is read in `timezone` (or this
-    machine's zone). A local time the clocks skipped or passed twice is refused, as is a time
-    before year 1 or after 9999 in UTC (the window is sought in UTC)."""
+def _rfc3339(text: str) -> str:
+    """`text` with RFC 3339's lowercase `z` (and `t`) as ISO 8601's, which Python reads."""
+    if len(text) > 10 and text[10] == "t":
+        text = text[:10] + "T" + text[11:]
+    return text[:-1] + "Z" if text.endswith("z") else text
+
+
+def parse_time(text: str, zone: ZoneInfo, where: str) -> str:
+    """ISO 8601 text with an offset; a time without one is read in `zone` (named `where`). A
+    date alone is that day's first instant there, as `import` reads it (a day whose midnight
+    the clocks skip, 6 September 2026 in Santiago, begins at 01:00: it was refused as a time
+    that "did not happen"). A local time the clocks skipped or passed twice is refused, as is
+    a time before year 1 or after 9999 in UTC (the window is sought in UTC)."""
     text = text.strip()
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(_rfc3339(text))
     except ValueError:
         raise ConfigurationError(
             f"{text!r} is not a date and time", hint="write it as 2026-11-03T02:00 or with +01:00"
         ) from None
     try:
-        if moment.tzinfo is None:
-            moment = _local_moment(text, moment, timezone)
+        if moment.tzinfo is None and _DATE_ONLY.fullmatch(text):
+            moment = moment.replace(tzinfo=zone, fold=0)  # fold 0: the first of a day's midnights
+            # a skipped midnight read with the offset before the change: the day's first instant
+            moment = moment.astimezone(UTC).astimezone(zone)
+        elif moment.tzinfo is None:
+            moment = _local_moment(text, moment, zone, where)
         moment.astimezone(UTC)
     except (OverflowError, ValueError):  # a year 0 or 10000 somewhere on the way to UTC
         raise ConfigurationError(
@@ -327,36 +355,27 @@ def parse_time(text: str, timezone: str | None) -> str:
     return moment.isoformat()
 
 
-def _local_moment(text: str, wall: datetime, timezone: str | None) -> datetime:
-    """`wall` (no offset) read in `timezone`, or this machine's zone: both ways of reading it
-    (fold 0 and 1) must name one instant. Read as either hour, a time the clocks passed twice
-    missed what happened in the other without a word (02:35 on 25 October in Berlin); one they
-    skipped was read as another hour and made a window "empty" (02:30 to 03:30 on 29 March)."""
-    if timezone:
-        try:
-            zone: ZoneInfo | None = ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigurationError(
-                f"unknown timezone {timezone!r}", hint="use an IANA name like Europe/Berlin"
-            ) from None
-        where = timezone
-    else:  # datetime reads a naive time in the machine's zone, fold included (PEP 495)
-        zone, where = None, "this machine's timezone (" + "/".join(dict.fromkeys(time.tzname)) + ")"
-    first, second = (wall.replace(tzinfo=zone, fold=fold) if zone else
-                     wall.replace(fold=fold).astimezone() for fold in (0, 1))  # fmt: skip
+_DATE_ONLY = re.compile(r"\d{4}-?\d{2}-?\d{2}")
+
+
+def _local_moment(text: str, wall: datetime, zone: ZoneInfo, where: str) -> datetime:
+    """`wall` (no offset) read in `zone`: both ways of reading it (fold 0 and 1) must name one
+    instant. Read as either hour, a time the clocks passed twice missed what happened in the
+    other without a word (02:35 on 25 October in Berlin); one they skipped was read as another
+    hour and made a window "empty" (02:30 to 03:30 on 29 March)."""
+    first, second = (wall.replace(tzinfo=zone, fold=fold) for fold in (0, 1))
     offsets = [moment.isoformat()[-6:] for moment in (first, second)]
-    hint = "" if timezone else " or --timezone"
     if skipped_locally(wall, zone):
         raise ConfigurationError(
             f"{text} did not happen in {where}: the clocks went forward over it",
             hint=f"give the time with its offset ({offsets[0]} before the change, "
-            f"{offsets[1]} after it){hint}, or a time outside the change",
+            f"{offsets[1]} after it), or a time outside the change",
         )
     if first.utcoffset() != second.utcoffset():
         raise ConfigurationError(
             f"{text} happened twice in {where}: the clocks went back over it",
             hint=f"give the time with its offset ({offsets[0]} the first time, {offsets[1]} "
-            f"the second){hint}, or a time outside the change",
+            f"the second), or a time outside the change",
         )
     return first
 
@@ -517,9 +536,10 @@ def when_text(text: str | None) -> str:
     """An ISO time, shortened for a table: minutes and the zone — UTC named, an offset, or the
     zone name Neo4j keeps for a time set with one (a bare 08:15 read as local time by a reader
     in Berlin is an hour off; the last six characters of `+01:00[Europe/Berlin]` read
-    `erlin]`)."""
+    `erlin]`). In TRACEGRAPH_TIMEZONE when it is set (see render.plant_time)."""
     if not text:
         return ""
+    text = plant_time(text)  # in TRACEGRAPH_TIMEZONE when it is set
     return f"{text[:16].replace('T', ' ')} {zone_name(text)}".rstrip()
 
 
