@@ -682,7 +682,7 @@ def rework_losses(uses: list[Edge], outputs: list[Edge]) -> list[Edge]:
     that much (per dimension, in the unit of its first use): 20 kg of RB2 in, 18 kg of RB2
     back is 2 kg of RB2 gone (lost water, scrap), which without_rework_in_place drops with the
     use — RB2 was said to have 2 kg left, 20 - 18 shipped, when it was empty. None when what
-    came back is as much or more (salt added)."""
+    came back is as much or more (salt added), or not said (a line without a quantity)."""
     back: dict[tuple[str, str], list[Edge]] = {}
     made: dict[str, set[str]] = {}
     for edge in outputs:
@@ -694,6 +694,8 @@ def rework_losses(uses: list[Edge], outputs: list[Edge]) -> list[Edge]:
             used.setdefault((edge.lot, edge.step), []).append(edge)
     lost = []
     for key, lines in used.items():
+        if any(edge.quantity is None for edge in back[key]):
+            continue  # booked back without a quantity: how much came back is unknown
         for dimension, first in {e.dimension: e for e in reversed(lines)}.items():
             gone = sum(e.base for e in lines if e.dimension == dimension and e.quantity)
             gone -= sum(e.base for e in back[key] if e.dimension == dimension and e.quantity)

@@ -1217,7 +1217,7 @@ class _Files:
                 )
             written = _write_raw(self.graph, _one_table(parts), table, self.zone, counts,
                                  self.log, self.progress, self.state, unconverted=len(rejects),
-                                 overlaps=self.overlaps)  # fmt: skip
+                                 overlaps=self.overlaps, mapped=True)  # fmt: skip
             # each made once as the reject file has it (its sheet, table, source terms)
             found += rejects
             found += [one.in_source_terms(table, reject) for reject in written]
@@ -1627,13 +1627,14 @@ def _write_raw(
     began: float | None = None,
     unconverted: int = 0,
     overlaps: _Overlaps | None = None,
+    mapped: bool = False,
 ) -> list[Reject]:
     """Validate and write (or, without a graph, count) one table's rows of one file, and log
     its line; its rejects as validation and the writer made them (the caller gives them their
     sheet, or source terms, in one copy). `unconverted`: the file's rows of this table its
     mapping already rejected, so that the line's counts are the file's, as the summary's are;
     `overlaps`: the rows of the run's earlier files of the table, to say which of them this
-    file's rows overrule."""
+    file's rows overrule; `mapped`: the rows came through a mapping."""
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
@@ -1683,7 +1684,9 @@ def _write_raw(
             example = validated.clock_examples[column, clock]
             said = _clock_note(raw.path, name, column, times[column], zone, example, clock)
             _say(state, log, said)
-    if validated.repeated_link_example is not None:
+    # canonical tables only: a mapped export of one row per step and output (the MES shape)
+    # repeats each input link once per row by design, and its mapping's `combine` decides
+    if validated.repeated_link_example is not None and not mapped:
         _say(state, log, _repeated_link_note(raw.path, name, validated.repeated_links,
                                              validated.repeated_link_example))  # fmt: skip
     for column in sorted(validated.cut_times, key=raw.header.index):
