@@ -1095,7 +1095,16 @@ def test_a_where_column_missing_suggests_the_header_line(tmp_path: Path) -> None
     }
 
 
-@pytest.mark.parametrize(("extra", "canonical"), [("x_lot_id", "lot_id"), ("x_status", "status")])
+@pytest.mark.parametrize(
+    ("extra", "canonical"),
+    # x_Status and x_Lot-ID too: validation reads such a header as a misspelt status / lot_id
+    [
+        ("x_lot_id", "lot_id"),
+        ("x_status", "status"),
+        ("x_Status", "status"),
+        ("x_Lot-ID", "lot_id"),
+    ],
+)
 def test_an_extra_column_named_like_a_canonical_one_refuses_the_mapping(
     runner: CliRunner, tmp_path: Path, extra: str, canonical: str
 ) -> None:

@@ -1074,3 +1074,28 @@ def test_a_cell_longer_than_a_spreadsheet_holds_is_said_cut_in_the_workbook(
     whole = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig")
                                 .splitlines()))  # fmt: skip
     assert max(len(row["input_lot_codes"]) for row in whole) > 63_000
+
+
+def test_a_package_where_permissions_cannot_be_narrowed_is_written_with_a_warning(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The package folder is made 0700 and its files 0600; a USB stick's FAT, some network
+    shares and another user's folder refuse that (EPERM — root, who runs the tests, is never
+    refused, so the refusal is the file system's answer played here): the recall failed as
+    "cannot create the package folder" and left it empty. It is written, with a warning."""
+    import_hand_plant(graph, tmp_path / "plant", {})
+
+    def refused(self: Path, mode: int) -> None:
+        raise PermissionError(1, "Operation not permitted", str(self))
+
+    monkeypatch.setattr(Path, "chmod", refused)
+    out = tmp_path / "stick" / "recall"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out), "--drill"])
+    assert result.exit_code == 0, result.output
+    said = json.loads((out / "recall.json").read_text("utf-8"))["warnings"]
+    assert [w for w in said if "could not be narrowed" in w] == [
+        f"{out}: its permissions could not be narrowed to its user (a USB stick's FAT, a network "
+        "share, another user's folder): the package's files, customers' contacts among them, are "
+        "as readable as that place makes them"
+    ]

@@ -81,3 +81,30 @@ def test_rework_in_place_nets_what_comes_back() -> None:
                      [Edge("A", "R", 5, "kg")], [Edge("A", "R", None, "kg")],
                      [Edge("A", "SH", 35, "kg")])  # fmt: skip
     assert unsaid.unplaced == {} and unsaid.remaining == {"A": {"A": 5.0}}
+
+
+def test_a_rework_booked_back_in_another_dimension_is_no_loss() -> None:
+    """rework_losses counted per dimension of what went in, whether or not anything came back
+    in it: 20 kg of RB2 reworked and booked back as 800 pcs was a 20 kg loss (lot show went
+    negative, the shipment carried 18/38 of the lot). How much came back is unknown then, as
+    for a line without a quantity: no loss."""
+    from tracegraph.flow import rework_losses
+
+    uses = [Edge("RB2", "RW", 20, "kg")]
+    assert rework_losses(uses, [Edge("RB2", "RW", 800, "pcs")]) == []
+    [lost] = rework_losses(uses, [Edge("RB2", "RW", 18, "kg")])
+    assert (lost.lot, lost.step, lost.uom) == ("RB2", "RW", "kg")
+    assert lost.quantity == pytest.approx(2)
+
+
+def test_a_source_without_a_quantity_counts_what_its_rework_lost() -> None:
+    """A source with no quantity is weighed as what it gave; the basis the weighing divides by
+    counts a rework's loss as given (flow.rework_losses), the source's size did not: RB2 (no
+    quantity) 20 kg into a rework, 18 back, 18 shipped was an 18 kg source on a 20 kg basis,
+    its customer holding 16.2 kg of 18 and 1.8 unplaced. Sized as 20 kg now."""
+    from tracegraph.trace import _Lot, _source_quantity
+
+    lot = _Lot("RB2", None, "kg", "released", True, None, "M", None,
+               used_in=[[0, "RW", 20, "kg", "rework", None]], made_by=[],
+               shipped=[[2, "SH", 18, "kg"]], placed=[])  # fmt: skip
+    assert _source_quantity(lot, [Edge("RB2", "RW", 18, "kg")]) == Quantity(20.0, "kg")

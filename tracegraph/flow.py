@@ -697,6 +697,8 @@ def rework_losses(uses: list[Edge], outputs: list[Edge]) -> list[Edge]:
         if any(edge.quantity is None for edge in back[key]):
             continue  # booked back without a quantity: how much came back is unknown
         for dimension, first in {e.dimension: e for e in reversed(lines)}.items():
+            if not any(e.dimension == dimension for e in back[key]):
+                continue  # booked back in another dimension (800 pcs of a 20 kg lot): unknown
             gone = sum(e.base for e in lines if e.dimension == dimension and e.quantity)
             gone -= sum(e.base for e in back[key] if e.dimension == dimension and e.quantity)
             if gone > 1e-9 * max(first.base, 1.0):

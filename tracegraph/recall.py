@@ -609,7 +609,7 @@ def _written_package(
         out.mkdir(parents=True, exist_ok=True)
         # the user's alone, as the import's reject files are: customers.csv and recall.xlsx
         # hold every customer's contact, address and phone (written 0644 under umask 022)
-        out.chmod(0o700)
+        narrowed = _made_private(out, 0o700)
     except OSError as error:  # made unwritable since the check, a full disk
         raise cannot_create(
             out, "the package folder", "--out", error.strerror or str(error)
@@ -623,6 +623,7 @@ def _written_package(
     running = graph.import_warnings()
     warnings = [*running, *package_warnings(trace, found), *details.warnings,
                 *_sheets_warning(len(events)), *left_out_warning(left_out),
+                *([] if narrowed else [_NOT_PRIVATE.format(out)]),
                 *epcis_warnings]  # fmt: skip
     customers = customer_rows(trace, details.by_customer)
     columns = customer_columns(details.by_customer)
@@ -676,7 +677,7 @@ def _written_package(
     window_parts = window.fields() if window is not None else dict.fromkeys(WINDOW_FIELDS)
     manifest.write_text("".join(f"{_sha256(p)}  {p.name}\n" for p in files), encoding="utf-8")
     for path in (*files, manifest):  # written in the folder only its user may enter
-        path.chmod(0o600)
+        _made_private(path, 0o600)
     graph.write(
         "recall/record",
         recall_id=recall_id,
@@ -708,6 +709,24 @@ def _written_package(
                         lot_ids=affected[start : start + AFFECTS_BATCH])  # fmt: skip
     return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill, window_answer,
                          warnings, customers, columns)  # fmt: skip
+
+
+_NOT_PRIVATE = (
+    "{}: its permissions could not be narrowed to its user (a USB stick's FAT, a network share, "
+    "another user's folder): the package's files, customers' contacts among them, are as "
+    "readable as that place makes them"
+)
+
+
+def _made_private(path: Path, mode: int) -> bool:
+    """chmod `path` to `mode`, best effort: a FAT stick, some network shares and a folder of
+    another user's refuse it (EPERM), and a package handed over on a stick is a normal way to
+    send it — refusing the package then left an empty folder behind. False when refused."""
+    try:
+        path.chmod(mode)
+    except (PermissionError, NotImplementedError):
+        return False
+    return True
 
 
 def _cut_cells_warning(

@@ -853,10 +853,12 @@ def _source_quantity(lot: _Lot, outputs: list[Edge]) -> Quantity:
     # with every output of the steps it went into (`outputs`: the trace's step→lot edges): a
     # sort that gives it back beside another lot used some of it, not none
     steps = {e[1] for e in lot.used_in}
-    uses, _ = flow.without_rework_in_place(
-        [Edge(lot.lot_id, e[1], e[2], e[3]) for e in lot.used_in],
-        [edge for edge in outputs if edge.step in steps],
-    )
+    used_in = [Edge(lot.lot_id, e[1], e[2], e[3]) for e in lot.used_in]
+    step_outputs = [edge for edge in outputs if edge.step in steps]
+    uses, _ = flow.without_rework_in_place(used_in, step_outputs)
+    # and what a rework in place did not give back (lost water, scrap), as the basis counts it:
+    # 20 kg reworked, 18 back and shipped was an 18 kg source on a 20 kg basis
+    uses += flow.rework_losses(used_in, step_outputs)
     edges = [(e.quantity, e.uom) for e in uses if e.quantity is not None and e.quantity > 0]
     edges += [(e[2], e[3]) for e in lot.shipped if e[2] is not None and e[2] > 0]
     # net of returns, as LotBasis counts what a lot gave: 100 kg shipped, 30 kg back and

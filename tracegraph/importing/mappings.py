@@ -385,9 +385,12 @@ def _refused_name(path: Path, where: str, table: str, column: str) -> None:
     if "\0" in column:  # as validate._without_unnamable rejects a file's column so named
         raise _bad(path, f"{where}: a name holding a NUL byte, which Neo4j cannot store as a "
                    "property name", "remove the \\u0000 from it")  # fmt: skip
-    if column.startswith("x_") and TABLES[table].column(name) is not None:
-        raise _bad(path, f"{where}: {column} would be the canonical column {name}",
-                   f"name it {column}_note or map {name} itself")  # fmt: skip
+    # folded as validation folds a header (`Status`, `supplier-lot`): x_Status would be a
+    # header validation reads as a misspelt status, rejecting every row of the file
+    canonical = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    if column.startswith("x_") and TABLES[table].column(canonical) is not None:
+        raise _bad(path, f"{where}: {column} would be the canonical column {canonical}",
+                   f"name it {column}_note or map {canonical} itself")  # fmt: skip
 
 
 _CONDITIONS = '{ COLUMN = "value" or [values] or { not = … }, … }'
