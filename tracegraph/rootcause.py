@@ -162,7 +162,7 @@ class Ranking:
         elif strongest:
             named = _named(strongest)
             text += (f" · {len(strongest):,} factors share the strongest evidence "
-                     f"(p = {strongest[0]['p_value']:.2g}, {strongest[0]['verdict']}): "
+                     f"(p {p_is(strongest[0]['p_value'])}, {strongest[0]['verdict']}): "
                      f"{named}")  # fmt: skip
         if any(f["kind"] == "shift" for f in strongest):
             text += f" · {self.shifts_in()}"
@@ -1018,6 +1018,22 @@ def _verdict(adjusted: float, a: int, n: int) -> str:
     return "could be chance"
 
 
+# Below this a p-value is not told apart from 0: a double underflows to 0.0 under ~1e-308
+# (805 complaint lots all of one raw lot printed "p = 0", which no test of chance gives).
+P_FLOOR = 1e-300
+
+
+def p_text(p: float) -> str:
+    """A p-value as people read it: two significant digits, "< 1e-300" where it underflowed."""
+    return f"< {P_FLOOR:.0e}" if p < P_FLOOR else f"{p:.2g}"
+
+
+def p_is(p: float) -> str:
+    """ "= 3e-05" or "< 1e-300", to follow "p "."""
+    text = p_text(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
 def _explain(
     kind: str, value: str, a: int, n: int, c: int, m: int, p: float, adj: float,
     compared_with: str = "comparable lots",
@@ -1025,6 +1041,6 @@ def _explain(
     return (
         f"{kind} {value} is upstream of {a} of {n} complaint lots ({a / n:.0%}) but of "
         f"{c} of {m:,} {compared_with} ({c / m:.0%}); a split at least this uneven happens by "
-        f"chance with p = {p:.2g} (Fisher's exact test, one-sided), {adj:.2g} after allowing "
+        f"chance with p {p_is(p)} (Fisher's exact test, one-sided), {p_text(adj)} after allowing "
         f"for every factor tested that could have been significant."
     )

@@ -5,6 +5,7 @@ lots, without a word; a file is read whole, in one run."""
 
 from __future__ import annotations
 
+import csv
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import typer
 
 from tracegraph.errors import ConfigurationError
+from tracegraph.idtext import normal_id
 from tracegraph.lots import ids_in_text
 
 
@@ -21,7 +23,8 @@ def lots_file_option() -> Any:
         "--lots-file",
         help="Also the lots listed in this file (`-`: standard input): one per line, or "
         "separated by commas, semicolons or whitespace; blank lines and lines beginning with # "
-        "are left out, and a UTF-8 byte order mark (Excel's CSV UTF-8) is stripped. Ids are read "
+        "are left out, and a UTF-8 byte order mark (Excel's CSV UTF-8) is stripped. A table with "
+        "a `lot_id` column in its header (tracegraph's own CSVs) gives that column. Ids are read "
         "as the import stores them: full-width letters, digits and commas as ASCII.",
     )
 
@@ -56,10 +59,36 @@ def read_lots_file(path: Path | None) -> list[str]:
             f"cannot read --lots-file {name}: {error.strerror or error}",
             hint="give a text file of lot ids, one per line",
         ) from None
-    ids = ids_in_text(text)
+    ids = _lot_id_column(text)
+    ids = ids_in_text(text) if ids is None else ids
     if not ids:
         raise ConfigurationError(
             f"--lots-file {name} lists no lot (only blank lines or # comments)",
             hint="one lot id per line, or separated by commas",
         )
     return ids
+
+
+def _lot_id_column(text: str) -> list[str] | None:
+    """The `lot_id` column's ids when the file is a table with a header naming it (tracegraph's
+    own CSVs: stock.csv, customers.csv, a trace's --format csv; a canonical lots.csv), each
+    once in the order first given; None for a plain list. `cut -d, -f1 stock.csv` fed its
+    header to a trace as a lot, "no lot is known as 'lot_id'", and a whole stock.csv made lots
+    of its quantities and units."""
+    lines = [
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not lines:
+        return None
+    header = lines[0]
+    delimiter = next((d for d in (",", ";", "\t") if d in header), ",")
+    names = [n.strip().strip('"').strip().lower() for n in header.split(delimiter)]
+    if "lot_id" not in names:
+        return None
+    column = names.index("lot_id")
+    ids: dict[str, None] = {}
+    for row in csv.reader(lines[1:], delimiter=delimiter):
+        value = row[column].strip() if column < len(row) else ""
+        if value:
+            ids.setdefault(normal_id(value), None)
+    return list(ids)

@@ -22,8 +22,11 @@ from tracegraph.cli.render import (
     print_json,
     stdout,
     warn,
+    working,
 )
 from tracegraph.cli.trace import (
+    TABLE_LIMIT,
+    more_rows,
     print_totals,
     render_stock,
     shipment_count,
@@ -157,7 +160,9 @@ def package(
     Exit code 2 when the window holds no lots (no package is written)."""
     lots = given_lots(lots, lots_file)  # none for a window
     window = _window(device, operator, supplier, start, end, timezone, lots)
-    result = build_package(open_graph(), lots, out, drill=drill, html=html, window=window)
+    graph = open_graph()
+    with working(f"writing the {'drill' if drill else 'recall'} package"):
+        result = build_package(graph, lots, out, drill=drill, html=html, window=window)
     for text in result.warnings:  # the window's, the trace's, shipments with no ship-from
         warn(text)
     if output is ReportFormat.json:
@@ -175,11 +180,12 @@ def package(
     for column in ("customer", "name", "contact", "shipments", "lots",
                    f"of {literal(result.trace.source_names)}"):  # fmt: skip
         table.add_column(column)
-    for c in result.trace.customers:
+    for c in result.trace.customers[:TABLE_LIMIT]:
         quantity = amounts_text(c["source_by_uom"])
         table.add_row(literal(c["customer_id"]), literal(c["name"]), literal(c["contact"]),
                       shipment_count(c), str(c["lots"]), literal(quantity))  # fmt: skip
     console.print(table)
+    more_rows(TABLE_LIMIT, len(result.trace.customers), "customers")
     print_totals(result.trace.totals)  # where the rest of the sources is
     # what to block in the plant: the list is in stock.csv and the workbook too
     render_stock(result.trace, listed_in=" (stock.csv)")

@@ -18,9 +18,15 @@ from tracegraph.cli.render import (
     print_json,
     stdout,
     warn,
+    working,
 )
 from tracegraph.config import TIMEZONE_ENV, plant_zone
-from tracegraph.rootcause import DEFAULT_MAX_CONTROLS, DEFAULT_PERIOD_DAYS, rank_common_causes
+from tracegraph.rootcause import (
+    DEFAULT_MAX_CONTROLS,
+    DEFAULT_PERIOD_DAYS,
+    p_text,
+    rank_common_causes,
+)
 
 FACTOR_CSV = (
     "kind", "value", "complaints_with", "complaints", "controls_with", "controls",
@@ -118,11 +124,12 @@ def rootcause_command(
     if not shift_timezone and (plant := plant_zone()):  # an unknown zone is refused, named
         shift_timezone, source = plant[0], TIMEZONE_ENV
     graph = open_graph()
-    ranking = rank_common_causes(
-        graph, complaints, control_ids, period_days=period_days,
-        max_controls=max_controls, shift_start=shift_start, shift_zone=shift_timezone,
-        inspections=inspections, shift_zone_source=source,
-    )  # fmt: skip
+    with working("ranking common causes"):
+        ranking = rank_common_causes(
+            graph, complaints, control_ids, period_days=period_days,
+            max_controls=max_controls, shift_start=shift_start, shift_zone=shift_timezone,
+            inspections=inspections, shift_zone_source=source,
+        )  # fmt: skip
     for line in ranking.notes:  # on stderr in every format (JSON also has them)
         note(f"note: {line}")
     ranking.warnings[:0] = graph.import_warnings()  # an import writing the graph meanwhile
@@ -145,7 +152,7 @@ def rootcause_command(
             literal(f["kind"]), literal(f["value"]),
             f"{f['complaints_with']}/{f['complaints']} ({f['complaint_share']:.0%})",
             f"{f['controls_with']}/{f['controls']} ({f['control_share']:.0%})",
-            f"{f['p_value']:.2g}", f"{f['p_adjusted']:.2g}", f"[{style}]{literal(f['verdict'])}[/]",
+            p_text(f["p_value"]), p_text(f["p_adjusted"]), f"[{style}]{literal(f['verdict'])}[/]",
         )  # fmt: skip
     out.print(table)
     if any(f["kind"] == "shift" for f in ranking.factors[:top]):

@@ -29,6 +29,7 @@ from tracegraph.cli.render import (
     stdout,
     styled,
     warn,
+    working,
 )
 from tracegraph.config import TIMEZONE_ENV, plant_zone, plant_zone_name, resolve_timezone
 from tracegraph.errors import ConfigurationError
@@ -116,7 +117,8 @@ def forward(
     if html is not None:
         check_writable(html)
     graph = open_graph()
-    result = tracing.trace_forward(graph, lots)
+    with working("tracing downstream"):
+        result = tracing.trace_forward(graph, lots)
     picture = (html, result, "Forward trace of " + ", ".join(lots)) if html else None
     _show(graph, result, output, picture, render_forward, forward_csv_rows, FORWARD_CSV)
 
@@ -148,7 +150,8 @@ def backward(
     if html is not None:
         check_writable(html)
     graph = open_graph()
-    result = tracing.trace_backward(graph, lots)
+    with working("tracing upstream"):
+        result = tracing.trace_backward(graph, lots)
     picture = (html, result, "Backward trace of " + ", ".join(lots)) if html else None
     # warnings: alarms during the steps, steps after or during a failed calibration
     _show(graph, result, output, picture, render_backward, backward_csv_rows, BACKWARD_CSV)
@@ -185,7 +188,8 @@ def _window_command(kind: str) -> Any:
         if html is not None:
             check_writable(html)
         graph = open_graph()
-        result = tracing.trace_window(graph, kind, subject, window_start, window_end)
+        with working(f"tracing the {kind}'s window"):
+            result = tracing.trace_window(graph, kind, subject, window_start, window_end)
         # warnings: steps with no end time, included as they may have run in the window
         _show_window(graph, result, output, html, render_window, window_csv_rows, WINDOW_CSV)
 
@@ -228,7 +232,8 @@ def supplier(
     if html is not None:
         check_writable(html)
     graph = open_graph()
-    result = trace_supplier(graph, subject, window_start, window_end)
+    with working("tracing the supplier's window"):
+        result = trace_supplier(graph, subject, window_start, window_end)
     _show_window(graph, result, output, html, render_supplier_window, supplier_csv_rows,
                  SUPPLIER_CSV)  # fmt: skip
 
@@ -562,7 +567,7 @@ def _of_source(value: Any, unit: Any, by_uom: dict[str, Any] | None) -> str:
     return _qty(value, unit) if value is not None else literal(tracing.amounts_text(by_uom or {}))
 
 
-def _more(shown: int, total: int, what: str) -> None:
+def more_rows(shown: int, total: int, what: str) -> None:
     if total > shown:
         stdout().print(
             f"[dim]… {total - shown:,} more {what} (--format json or csv lists them all)[/]"
@@ -591,11 +596,13 @@ def _forward_label(lot: dict[str, Any], share: str = "") -> str:
 
 def _print_tree(
     tree: Tree, sources: list[dict[str, Any]], label: Callable[[dict[str, Any]], str],
-    grow: Callable[[Tree, str], None], budget: list[int], shown: set[str],
+    grow: Callable[[Tree, str], None], budget: list[int], shown: set[str], lots: int,
 ) -> None:  # fmt: skip
     """Each source a root, grown by `grow`, while the tree's budget of nodes lasts — the roots
     count in it: a device window over a plant's span has 54,000 sources, and each had its line
-    (2.7 MB of terminal, under a footer saying the tree shows 60 nodes)."""
+    (2.7 MB of terminal, under a footer saying the tree shows 60 nodes). `lots`: how many the
+    trace holds, sources included, for the footer (a salt lot's tree ended "the tree shows the
+    first 60 nodes", not saying that 1,590 of its 1,624 lots were not in it)."""
     out = stdout()
     roots = 0
     for source in sources:
@@ -611,8 +618,11 @@ def _print_tree(
             f"[dim]… the tree shows the first {TREE_LIMIT} nodes, {roots:,} of the "
             f"{len(sources):,} source lots (--format json or csv lists them all)[/]"
         )
-    elif budget[0] <= 0:
-        out.print(f"[dim]… the tree shows the first {TREE_LIMIT} nodes[/]")
+    elif budget[0] <= 0 and len(shown) < lots:
+        out.print(
+            f"[dim]… the tree shows the first {TREE_LIMIT} nodes, {len(shown):,} of the "
+            f"{lots:,} lots (--format json or csv lists them all)[/]"
+        )
 
 
 def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
@@ -650,7 +660,8 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
                 shown.add(out_id)
                 grow(child.add(label), out_id)
 
-    _print_tree(tree, result.sources, _forward_label, grow, budget, shown)
+    reached = len(result.sources) + len(result.lots)
+    _print_tree(tree, result.sources, _forward_label, grow, budget, shown, reached)
 
     of_sources = f"of {literal(result.source_names)}"
     if result.customers:
@@ -659,7 +670,7 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
             table.add_column(
                 column, justify="right" if column in ("shipments", "lots", of_sources) else "left"
             )
-        for c in result.customers:
+        for c in result.customers[:TABLE_LIMIT]:
             table.add_row(
                 literal(c["customer_id"]),
                 literal(c["name"]),
@@ -669,6 +680,7 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
                 _of_source(c["source_quantity"], c["source_uom"], c["source_by_uom"]),
             )
         out.print(table)
+        more_rows(TABLE_LIMIT, len(result.customers), "customers")
     if result.shipments:
         table = Table(title="Shipments", title_justify="left")
         for column in (
@@ -695,7 +707,7 @@ def render_forward(result: tracing.ForwardTrace, timed: bool = True) -> None:
                 literal(s["reference_doc"]),
             )
         out.print(table)
-        _more(TABLE_LIMIT, len(result.shipments), "shipment lines")
+        more_rows(TABLE_LIMIT, len(result.shipments), "shipment lines")
     render_stock(result)
     flagged = [lot for lot in result.lots if lot["status"] in ("hold", "rejected")]
     if flagged:
@@ -738,7 +750,7 @@ def render_stock(result: tracing.ForwardTrace, listed_in: str = "") -> None:
                 _of_source(row["source_quantity"], row["source_uom"], row["source_by_uom"]),
             )
         out.print(table)
-        _more(TABLE_LIMIT, len(result.stock), "lots in stock")
+        more_rows(TABLE_LIMIT, len(result.stock), "lots in stock")
     out.print(f"[bold]{literal(result.stock_text() + listed_in)}[/]")
 
 
@@ -818,7 +830,8 @@ def render_backward(result: tracing.BackwardTrace) -> None:
             shown.add(edge["lot_id"])
             grow(child.add(lot_label(lot)), edge["lot_id"])
 
-    _print_tree(tree, result.sources, lot_label, grow, budget, shown)
+    reached = len(result.sources) + len(result.lots)
+    _print_tree(tree, result.sources, lot_label, grow, budget, shown, reached)
     received = [lot for lot in result.lots if lot.get("supplier_id")]
     if received:
         table = Table(title="Received lots", title_justify="left")
@@ -835,7 +848,7 @@ def render_backward(result: tracing.BackwardTrace) -> None:
                 styled(lot["status"]),
             )
         out.print(table)
-        _more(TABLE_LIMIT, len(received), "received lots")
+        more_rows(TABLE_LIMIT, len(received), "received lots")
     if result.inspections:
         table = Table(title="Inspections", title_justify="left")
         for column in ("inspection", "at", "lot", "step", "test", "result", "value", "by", "on"):
@@ -854,7 +867,7 @@ def render_backward(result: tracing.BackwardTrace) -> None:
                 literal(i.get("device_id")),  # the inspection device
             )
         out.print(table)
-        _more(TABLE_LIMIT, len(result.inspections), "inspections")
+        more_rows(TABLE_LIMIT, len(result.inspections), "inspections")
     note(f"traced in {result.seconds:.3f} s")
 
 
@@ -913,7 +926,7 @@ def _device_events(result: tracing.WindowTrace) -> None:
         table.add_row(when(event["at"]), styled(event["event"]), styled(event.get("result")),
                       literal(detail))  # fmt: skip
     out.print(table)
-    _more(TABLE_LIMIT, len(result.events), "events")
+    more_rows(TABLE_LIMIT, len(result.events), "events")
 
 
 def _ended(step: dict[str, Any], assumed: bool) -> str:
@@ -940,7 +953,7 @@ def render_supplier_window(result: SupplierWindow) -> None:
             styled(receipt["status"]),
         )
     out.print(table)
-    _more(TABLE_LIMIT, len(result.receipts), "lots")
+    more_rows(TABLE_LIMIT, len(result.receipts), "lots")
     if result.forward:
         render_forward(result.forward, timed=False)
     note(f"traced in {result.seconds:.3f} s")
@@ -973,7 +986,7 @@ def render_window(result: tracing.WindowTrace) -> None:
             literal(", ".join(step["lots"])),
         )
     out.print(table)
-    _more(TABLE_LIMIT, len(result.steps), "steps")
+    more_rows(TABLE_LIMIT, len(result.steps), "steps")
     if result.kind == "device":
         _device_events(result)
     if result.forward:
