@@ -250,6 +250,19 @@ def bundled_mappings() -> dict[str, Path]:
     return {m.parent.name: m for m in sorted(folder.glob("*/mapping.toml"))}
 
 
+def bundled_mapping_reading(source: Path) -> str | None:
+    """The name of the first bundled mapping with a section that reads `source` (`sap` for
+    MSEG_movements.csv), for the hint of a file that is no canonical table: an SAP folder
+    imported without `--mapping sap` was 24,485 "unknown table" rejects, none saying why."""
+    for name, path in bundled_mappings().items():
+        try:
+            if load_mapping(path).rules_for(source):
+                return name
+        except ConfigurationError:  # a bundled mapping is tested; a hint is no place to fail
+            continue
+    return None
+
+
 def load_mapping(path: Path) -> Mapping:
     """The mapping in the TOML file `path`; a bare name that is no file (`sap`) names a bundled
     mapping, so that an installed tracegraph finds them too."""

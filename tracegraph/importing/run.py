@@ -62,6 +62,7 @@ from tracegraph.importing.validate import (
     comma_number,
     kept_as,
     reserved,
+    unknown_table,
     validate_lazily,
 )
 from tracegraph.importing.writer import (
@@ -1341,6 +1342,15 @@ def _import_file(
             state.present.unknown(name, f"{path} cannot be read")
         return [Reject(str(path), 0, "", "", str(problem))]
     _note_unread_sheets(raw, state, [name] if name in TABLES else [])
+    if name not in TABLES and not raw.rows:
+        # No row to reject, so the file stands for itself: `export.csv` holding a header
+        # alone was a clean import of a table `export` (exit 0), a misnamed file unnoticed.
+        counts.files.append(str(path))
+        counts.read += 1
+        counts.rejected += 1
+        reason = f"{unknown_table(path, name)}; the file holds a header and no row"
+        log(f"{path}: {reason}")
+        return [Reject(str(path), 0, "", "", reason)]
     _note_renamed(raw, name, state, log)  # a mapping names its columns: not guessed there
     file_rejects = _write_raw(graph, raw, name, zone, counts, log, progress, state, began,
                               overlaps=overlaps)  # fmt: skip

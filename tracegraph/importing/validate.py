@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -553,6 +554,18 @@ def measure_text(text: str) -> str:
     return text if isinstance(value, str) else str(value)
 
 
+def unknown_table(path: Path, table_name: str) -> str:
+    """Why a file that names no canonical table is rejected, and, when a bundled mapping reads
+    it (MSEG_movements.csv: sap), which `--mapping` to give."""
+    from tracegraph.importing.mappings import bundled_mapping_reading  # mappings imports us
+
+    reason = f"unknown table '{table_name}' (known: {', '.join(TABLES)})"
+    mapping = bundled_mapping_reading(path)
+    if mapping is not None:
+        reason += f"; the bundled mapping reads it: import with --mapping {mapping}"
+    return reason
+
+
 def _reject_all(out: ValidatedTable, raw: RawTable, column: str, reason: str) -> ValidatedTable:
     for line, row in raw.rows:
         out.rejects.append(Reject(out.file, line, column, row.get(column, ""), reason))
@@ -570,8 +583,7 @@ def validate_lazily(
     )
     table: Table | None = TABLES.get(table_name)
     if table is None:
-        reason = f"unknown table '{table_name}' (known: {', '.join(TABLES)})"
-        return _reject_all(out, raw, "", reason), iter(())
+        return _reject_all(out, raw, "", unknown_table(raw.path, table_name)), iter(())
     if raw.repeated:  # which of the two is the lot's quantity? Not guessed.
         name = raw.repeated[0]
         reason = f"column '{name}' appears twice in the header"
