@@ -191,11 +191,12 @@ def test_window_queries_seek_the_index_and_read_only_the_window(
     plan that may scan the index then did."""
     window = {"device_id": "OVEN-1", "window_start": "2026-11-03T08:00:00Z",
               "window_end": "2026-11-03T09:00:00Z"}  # fmt: skip
-    starts = int(datetime(2026, 11, 3, 8, 20, tzinfo=UTC).timestamp() * 1000)
+    # instants as [epochSeconds, nanosecond] (epoch milliseconds cut times kept to the µs)
+    starts = int(datetime(2026, 11, 3, 8, 20, tzinfo=UTC).timestamp())
     queries_asked: tuple[tuple[str, dict[str, Any]], ...] = (
         ("trace/backward", {"asked": ["A1"], "lot_ids": []}),
         ("trace/device_events", window),
-        ("rootcause/step_alarms", {"steps": [["OVEN-1", starts, starts + 30 * 60_000]]}),
+        ("rootcause/step_alarms", {"steps": [["OVEN-1", [starts, 0], [starts + 30 * 60, 0]]]}),
     )
     for name, params in queries_asked:
         with graph.driver.session(database=graph.database) as session:

@@ -26,7 +26,7 @@ from tracegraph.graph import TraceGraph
 from tracegraph.importing.mappings import apply_mapping, load_mapping
 from tracegraph.importing.reader import RawTable
 from tracegraph.importing.run import import_paths
-from tracegraph.trace import epoch_ms, failed_calibration, trace_backward, trace_window
+from tracegraph.trace import epoch_ns, failed_calibration, trace_backward, trace_window
 
 
 @pytest.fixture
@@ -117,13 +117,13 @@ def test_postgres_reads_the_same_device_history(smt_plant: TraceGraph, tmp_path:
 
     def instants(history: dict[str, tuple[Any, ...]]) -> dict[str, Any]:
         return {
-            step_id: ([(kind, epoch_ms(at), result) for kind, at, result in events],
-                      calibrated and (epoch_ms(calibrated[0]), calibrated[1]), *rest)
+            step_id: ([(kind, epoch_ns(at), result) for kind, at, result in events],
+                      calibrated and (epoch_ns(calibrated[0]), calibrated[1]), *rest)
             for step_id, (events, calibrated, *rest) in history.items()
         }  # fmt: skip
 
     def events(found: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        return [(e["event"], epoch_ms(e["at"]), e["result"]) for e in found]
+        return [(e["event"], epoch_ns(e["at"]), e["result"]) for e in found]
 
     start, end = datetime(2026, 11, 3, 8, 35, tzinfo=UTC), datetime(2026, 11, 3, 9, 50, tzinfo=UTC)
     with running_postgres() as pg, pg.connect() as conn:
@@ -140,7 +140,7 @@ def test_postgres_reads_the_same_device_history(smt_plant: TraceGraph, tmp_path:
     assert (
         events([window.calibrated_before])
         == events([ours.calibrated_before])
-        == [("calibration", epoch_ms("2026-11-02T06:00:00Z"), "fail")]
+        == [("calibration", epoch_ns("2026-11-02T06:00:00Z"), "fail")]
     )
     assert theirs.flags["alarms during steps"] == 3
 

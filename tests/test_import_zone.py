@@ -147,3 +147,40 @@ def test_two_sites_files_of_one_name_in_their_own_zones_are_other_files(
     for _night in range(2):
         assert notes("siteA", "Asia/Shanghai") == []
         assert notes("siteB", "Europe/Berlin") == []
+
+
+def test_a_zone_change_counts_the_moved_events_not_the_nights_new_ones(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """device_events.csv read in UTC with 2 events, then again in Asia/Shanghai with those 2
+    and 3 events the night added: the note said "5 events of it were new, other instants beside
+    those read in UTC", counting the 3 genuinely new events among the moved ones. It says 2."""
+    export = tmp_path / "in"
+    export.mkdir()
+    header = "device_id,event,at,result\n"
+    old = (
+        "OVEN-1,alarm,2026-11-03T08:15,over_temperature\nOVEN-1,calibration,2026-11-03T06:00,pass\n"
+    )
+    night = (
+        "OVEN-1,alarm,2026-11-04T08:15,over_temperature\n"
+        "OVEN-1,alarm,2026-11-04T09:15,door_open\n"
+        "OVEN-2,calibration,2026-11-04T06:00,pass\n"
+    )
+
+    def notes(*zone: str) -> list[str]:
+        result = runner.invoke(app, ["import", str(export), *zone, "--format", "json"])
+        assert result.exit_code == 0, result.output
+        return [n for n in json.loads(result.stdout)["notes"] if "last import" in n]
+
+    (export / "device_events.csv").write_text(header + old)
+    assert notes("--timezone", "UTC") == []
+    first = graph.read("ledger/import_runs", limit=1)[0]["run"]["run_id"]
+    (export / "device_events.csv").write_text(header + old + night)
+    assert notes("--timezone", "Asia/Shanghai") == [
+        f"{export / 'device_events.csv'}: device_events times without an offset were read in "
+        f"Asia/Shanghai, but the last import of this file ({first}) read them in UTC: 2 events "
+        "of it were new, other instants beside those read in UTC — to remove those, re-import "
+        "device_events with --full (and --max-removals) giving every file of the table, as "
+        "--full removes the events its files lack (README, Importing exports: times without an "
+        "offset)",
+    ]

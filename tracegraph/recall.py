@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import re
 import socket
 import time
 from collections import Counter, defaultdict
@@ -365,19 +366,26 @@ def _receipt_place(
 
 
 UTC_TEXT = "%Y-%m-%d %H:%M:%S"
+# The fraction of a second in ISO text: the digits after the seconds, as many as it had.
+_FRACTION = re.compile(r"T\d\d:\d\d(?::\d\d)?[.,](\d+)")
 
 
 def _utc_text(text: str | None) -> str | None:
-    """An event's time in UTC, `2026-11-03 07:15:00`: the dates in the exports' own offsets
-    (+01:00 beside -06:00) sorted and filtered wrong in Excel, where they are text; this one
-    sorts as text and is a real date/time in the workbook."""
+    """An event's time in UTC, `2026-11-03 07:15:00` (`2026-11-03 07:15:00.0004` with the
+    fraction of a second the time had, every digit of it: cut to the second, an alarm at
+    .0004 and a step at .0009 showed one time, and EPCIS eventTime keeps the fraction): the
+    dates in the exports' own offsets (+01:00 beside -06:00) sorted and filtered wrong in
+    Excel, where they are text; this one sorts as text and is a real date/time in the
+    workbook."""
     at = moment(text)
     if at is None:
         return None
     try:
-        return at.astimezone(UTC).strftime(UTC_TEXT)
+        whole = at.astimezone(UTC).strftime(UTC_TEXT)
     except OverflowError:  # a "no date" 0001-01-01 east of UTC is in year 0 there
         return None
+    fraction = _FRACTION.search(text or "")
+    return f"{whole}.{fraction[1]}" if fraction else whole
 
 
 def _inputs_text(inputs: list[list[Any]]) -> str:
@@ -831,8 +839,9 @@ def events_sheet(events: list[dict[str, Any]]) -> Sheet:
         for event in events:
             row = [event.get(c) for c in EVENT_COLUMNS]
             if row[utc]:  # a date/time Excel sorts and filters (the ISO text beside it is text)
-                # UTC_TEXT, in UTC (fromisoformat reads it 20 times as fast as strptime)
-                row[utc] = datetime.fromisoformat(str(row[utc]))
+                # UTC_TEXT, in UTC (fromisoformat reads it 20 times as fast as strptime); a
+                # cell keeps microseconds at most (Python's datetime; Excel's fewer)
+                row[utc] = datetime.fromisoformat(str(row[utc])[:26])
             yield row
 
     return Sheet(

@@ -50,7 +50,7 @@ from tracegraph.graph import TraceGraph
 from tracegraph.hypergeometric import at_least
 from tracegraph.idtext import normal_id
 from tracegraph.lots import id_list, resolve_lots
-from tracegraph.trace import epoch_ms, events_during
+from tracegraph.trace import SECOND_NS, epoch_ns, events_during, pair_ns
 from tracegraph.values import STEP_FIELDS, counted, first_ids, zone_name
 
 DEFAULT_PERIOD_DAYS = 3
@@ -799,7 +799,13 @@ def _alarms_beside(graph: TraceGraph) -> tuple[dict[Any, int], dict[Any, Any] | 
     longest = {device_id: seconds for device_id, seconds in bounds["longest"]}
     if bounds["events"] > ALL_ALARMS_UP_TO:
         return longest, None
-    return longest, {row["device_id"]: row for row in graph.read("rootcause/alarms")}
+    return longest, _all_alarms(graph)
+
+
+def _all_alarms(graph: TraceGraph) -> dict[Any, Any]:
+    """Every alarm per device (rootcause/alarms), its times as epoch ns (trace.pair_ns)."""
+    return {row["device_id"]: {**row, "times": [pair_ns(at) for at in row["times"]]}
+            for row in graph.read("rootcause/alarms")}  # fmt: skip
 
 
 def _step_alarm_kinds(
@@ -820,7 +826,7 @@ def _step_alarm_kinds(
         (found,) = graph.read("rootcause/step_alarms", steps=_step_spans(steps, longest))
         if found["keyed"]:
             return {steps[i]: sorted(set(kinds)) for i, kinds in found["kinds"]}
-        alarms = {row["device_id"]: row for row in graph.read("rootcause/alarms")}
+        alarms = _all_alarms(graph)
     out = {}
     for step in steps:
         device_id, started_at, ended_at = step
@@ -831,14 +837,16 @@ def _step_alarm_kinds(
 
 
 def _step_spans(steps: list[_Step], longest: dict[Any, int]) -> list[list[Any]]:
-    """[device_id, from, to] per step, epoch milliseconds, both included: from its start to its
-    end, or — with no end — to just before its start plus the device's longest step, the
-    bound trace.events_during excludes."""
+    """[device_id, from, to] per step, instants as [epochSeconds, nanosecond], both included:
+    from its start to its end, or — with no end — to the nanosecond before its start plus the
+    device's longest step, the bound trace.events_during excludes. (Epoch milliseconds cut
+    both sides: an alarm at 08:00:00.0004 was during a step that ended at 08:00:00.0002.)"""
     spans = []
     for device_id, started_at, ended_at in steps:
-        starts = epoch_ms(started_at)
-        ends = epoch_ms(ended_at) if ended_at else starts + longest.get(device_id, 0) * 1000 - 1
-        spans.append([device_id, starts, ends])
+        starts = epoch_ns(started_at)
+        longest_ns = longest.get(device_id, 0) * SECOND_NS
+        ends = epoch_ns(ended_at) if ended_at else starts + longest_ns - 1
+        spans.append([device_id, list(divmod(starts, SECOND_NS)), list(divmod(ends, SECOND_NS))])
     return spans
 
 
@@ -846,8 +854,8 @@ def _alarm_kinds(device: dict[str, Any], started_at: str, ended_at: str | None,
                  longest_s: int) -> list[str]:  # fmt: skip
     """The kinds of the alarms a step's device raised during it, from all of the device's
     (rootcause/alarms), as backward traces match them (trace.events_during)."""
-    ended = epoch_ms(ended_at) if ended_at else None
-    during, _ = events_during(device["times"], epoch_ms(started_at), ended, longest_s)
+    ended = epoch_ns(ended_at) if ended_at else None
+    during, _ = events_during(device["times"], epoch_ns(started_at), ended, longest_s)
     return sorted(set(device["kinds"][during]))
 
 

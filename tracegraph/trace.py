@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -1057,7 +1058,7 @@ class _UpStep(NamedTuple):
 class Upstream:
     """The subgraph above the sources: the reached lots by id, the steps that made them, and
     the devices' events over the span of those steps ([device_id, longest_s, events,
-    calibrated_before], events as [epoch ms, event map] in time order)."""
+    calibrated_before], events as [[epochSeconds, nanosecond], event map] in time order)."""
 
     lots: dict[str, _UpLot]
     steps: list[_UpStep]
@@ -1253,23 +1254,49 @@ def _origin(lot: _UpLot, produced: set[str]) -> str:
     return "produced" if lot.lot_id in produced else "unknown"
 
 
-def epoch_ms(text: str) -> int:
-    """ISO 8601 text as epoch milliseconds (an instant; without an offset read as UTC, as
-    values.moment reads it)."""
+SECOND_NS = 1_000_000_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FRACTION = re.compile(r"T\d\d:\d\d:\d\d[.,](\d+)")
+
+
+def epoch_ns(text: str) -> int:
+    """ISO 8601 text as epoch nanoseconds: an instant, exact to the nanosecond Neo4j keeps
+    (without an offset read as UTC, as values.moment reads it). Epoch milliseconds cut times
+    kept to the microsecond: an alarm at 08:00:00.0003 was during a step that ended at
+    08:00:00.0001."""
     at = moment(text)
     if at is None:
         raise ValueError(f"not an ISO 8601 time: {text!r}")
-    return int(at.timestamp() * 1000)
+    since = at - EPOCH
+    fraction = _FRACTION.search(text)
+    nanos = int(fraction[1][:9].ljust(9, "0")) if fraction else 0
+    return (since.days * 86_400 + since.seconds) * SECOND_NS + nanos
+
+
+def pair_ns(at: Sequence[int]) -> int:
+    """An instant as the queries return it, [epochSeconds, nanosecond], as epoch nanoseconds
+    (epoch_ns): lists compare exactly in Cypher, and Python's integers do not overflow."""
+    return at[0] * SECOND_NS + at[1]
+
+
+def iso_ns(nanos: int) -> str:
+    """Epoch nanoseconds as ISO 8601 text in UTC, with the fraction it has (to the nanosecond
+    when a microsecond does not say it)."""
+    seconds, rest = divmod(nanos, SECOND_NS)
+    at = datetime.fromtimestamp(seconds, UTC)
+    if rest % 1000 == 0:
+        return at.replace(microsecond=rest // 1000).isoformat()
+    return at.isoformat().replace("+00:00", f".{rest:09d}+00:00")
 
 
 class DeviceHistory(NamedTuple):
     """What a step's device recorded around it: its events during the step (raw property
     maps, in time order), its last calibration before the step, up to when the events were
-    read (epoch ms), and whether that end is a bound (the step has no end time)."""
+    read (epoch ns), and whether that end is a bound (the step has no end time)."""
 
     events: list[dict[str, Any]]
     calibrated_before: dict[str, Any] | None
-    until_ms: int
+    until_ns: int
     end_assumed: bool
 
 
@@ -1289,9 +1316,10 @@ def device_histories(
     # calibrations
     found = {}
     for device_id, longest_s, events, calibrated_before in devices:
-        calibrations = [(at, event) for at, event in [*calibrated_before, *events]
+        calibrations = [(pair_ns(at), event) for at, event in [*calibrated_before, *events]
                         if event.get("event") == "calibration"]  # fmt: skip
-        found[device_id] = (longest_s, [at for at, _ in events], [event for _, event in events],
+        found[device_id] = (longest_s, [pair_ns(at) for at, _ in events],
+                            [event for _, event in events],
                             calibrations, [at for at, _ in calibrations])  # fmt: skip
     histories: list[DeviceHistory | None] = []
     for step in steps:
@@ -1300,8 +1328,8 @@ def device_histories(
             histories.append(None)
             continue
         longest_s, times, events, calibrations, calibrated_at = known
-        starts = epoch_ms(step["started_at"])
-        ended = epoch_ms(step["ended_at"]) if step["ended_at"] else None
+        starts = epoch_ns(step["started_at"])
+        ended = epoch_ns(step["ended_at"]) if step["ended_at"] else None
         during, ends = events_during(times, starts, ended, longest_s)
         before = bisect.bisect_left(calibrated_at, starts)
         histories.append(DeviceHistory(
@@ -1314,11 +1342,11 @@ def device_histories(
 def events_during(
     times: Sequence[int], starts: int, ended: int | None, longest_s: int
 ) -> tuple[slice, int]:
-    """Which of a device's events (`times`: epoch ms, in order) fell during a step, as a
+    """Which of a device's events (`times`: epoch ns, in order) fell during a step, as a
     slice, and up to when: from its start to its end, both included; a step with no end time
     up to its start plus the device's longest step, that bound excluded."""
     if ended is None:
-        ends = starts + longest_s * 1000
+        ends = starts + longest_s * SECOND_NS
         return slice(bisect.bisect_left(times, starts), bisect.bisect_left(times, ends)), ends
     return slice(bisect.bisect_left(times, starts), bisect.bisect_right(times, ended)), ended
 
@@ -1339,7 +1367,7 @@ def with_device_history(trace: BackwardTrace, devices: list[list[Any]]) -> None:
         step["device_events"] = [_event(event) for event in history.events]
         if history.calibrated_before is not None:
             step["calibrated_before"] = _event(history.calibrated_before)
-        step["device_events_to"] = datetime.fromtimestamp(history.until_ms / 1000, UTC).isoformat()
+        step["device_events_to"] = iso_ns(history.until_ns)
         step["device_events_end_assumed"] = history.end_assumed
     trace.flags["alarms during steps"] = len(_alarms(trace.steps))
     trace.flags["steps after a failed calibration"] = sum(

@@ -12,8 +12,10 @@
 // Steps are sought by start time in the index, as `trace device` seeks them (the steps of the
 // window and of the device's longest step before it): reading every step of the device cost an
 // hour of a mixer with 54,147 steps 135k db hits and 0.8 s, the index seek 463.
-// Times compare as instants (epochMillis): two datetimes of one instant in different offsets
-// do not compare equal otherwise.
+// Times compare as instants, [epochSeconds, nanosecond] (lists compare element by element; exact
+// at the stored precision), as `trace device` compares them: two datetimes of one instant in
+// different offsets do not compare equal otherwise, and epochMillis cut both sides (a step
+// started at 08:00:00.0004 was in a window to 08:00:00.0001).
 :param {device_id: 'OVEN-3', window_start: '2026-01-05T06:00:00Z', window_end: '2026-01-05T12:00:00Z'};
 
 MATCH (device:Device {device_id: $device_id})
@@ -37,12 +39,16 @@ CALL (device) {
   WHERE step.started_at < datetime($window_end) + duration({seconds: 1})
   RETURN step, longest_s
 }
-WITH device, step, longest_s, datetime($window_start).epochMillis AS starts,
-     datetime($window_end).epochMillis AS ends
-WHERE step.started_at.epochMillis < ends
-  AND (step.started_at.epochMillis >= starts
-       OR (step.ended_at IS NOT NULL AND step.ended_at.epochMillis > starts)
-       OR (step.ended_at IS NULL AND step.started_at.epochMillis + longest_s * 1000 > starts))
+WITH device, step, longest_s, datetime($window_start) AS window_start,
+     datetime($window_end) AS window_end
+WITH device, step, longest_s, [window_start.epochSeconds, window_start.nanosecond] AS starts,
+     [window_end.epochSeconds, window_end.nanosecond] AS ends,
+     [step.started_at.epochSeconds, step.started_at.nanosecond] AS began
+WHERE began < ends
+  AND (began >= starts
+       OR (step.ended_at IS NOT NULL
+           AND [step.ended_at.epochSeconds, step.ended_at.nanosecond] > starts)
+       OR (step.ended_at IS NULL AND [began[0] + longest_s, began[1]] > starts))
 OPTIONAL MATCH (step)-[:PRODUCED]->(made:Lot)
 OPTIONAL MATCH (step)-[:BY]->(operator:Operator)
 RETURN device, step, made, operator;

@@ -1,5 +1,7 @@
 // Every alarm of every device, per device in time order, for the common-cause ranking's
-// "alarm during step" factor: `times` (epoch milliseconds) and `kinds` (the alarm's result,
+// "alarm during step" factor: `times` ([epochSeconds, nanosecond]: exact at the stored precision;
+// epoch milliseconds put an alarm at 08:00:00.0004 during a step that ended at 08:00:00.0002)
+// and `kinds` (the alarm's result,
 // over_temperature) side by side; the library matches them to the steps (with
 // rootcause/device_bounds for a step with no end). Read only while some device event lacks
 // its device_id (a graph imported before the index device_event_device_time, until `db init`
@@ -10,8 +12,9 @@
 // none; `check` reports it) has no instant to match a step to: passed over, as the traces do.
 MATCH (event:DeviceEvent {event: 'alarm'})-[:OF_DEVICE]->(device:Device)
 WHERE event.at IS :: ZONED DATETIME NOT NULL
-WITH device, event ORDER BY event.at.epochMillis, event.event_id
-WITH device, collect(event) AS alarms
+WITH device, event, [event.at.epochSeconds, event.at.nanosecond] AS at
+ORDER BY at, event.event_id
+WITH device, collect(at) AS times, collect(event) AS alarms
 RETURN device.device_id AS device_id,
-       [event IN alarms | event.at.epochMillis] AS times,
+       times,
        [event IN alarms | coalesce(event.result, '')] AS kinds

@@ -1,6 +1,8 @@
 // The kinds of the alarms (their result, over_temperature) each ranked step's device raised
 // during it, for the common-cause ranking's "alarm during step" factor. $steps: [device_id,
-// from, to] per step, epoch milliseconds, both included (rootcause._step_spans gives a step
+// from, to] per step, instants as [epochSeconds, nanosecond], both included (exact at the stored
+// precision: epoch milliseconds put an alarm at 08:00:00.0004 during a step that ended at
+// 08:00:00.0002; rootcause._step_spans gives a step
 // without an end the device's longest step, as trace.events_during does); `kinds`: [index in
 // $steps, its distinct kinds] for the steps with an alarm.
 // A device's alarm log runs to tens of thousands a year: each step's alarms are sought by
@@ -18,9 +20,12 @@ CALL (keyed) {
   CALL (span) {
     MATCH (event:DeviceEvent) USING INDEX SEEK event:DeviceEvent(device_id, event, at)
     WHERE event.device_id = span[0] AND event.event = 'alarm'
-      AND event.at > datetime({epochMillis: span[1] - 1})
-      AND event.at < datetime({epochMillis: span[2] + 1})
-    WITH event, CASE WHEN event.at IS :: ZONED DATETIME THEN event.at.epochMillis END AS at
+      AND event.at > datetime({epochSeconds: span[1][0], nanosecond: span[1][1]})
+                     - duration({milliseconds: 1})
+      AND event.at < datetime({epochSeconds: span[2][0], nanosecond: span[2][1]})
+                     + duration({milliseconds: 1})
+    WITH event, CASE WHEN event.at IS :: ZONED DATETIME
+                  THEN [event.at.epochSeconds, event.at.nanosecond] END AS at
     WHERE at >= span[1] AND at <= span[2]
     RETURN collect(DISTINCT coalesce(event.result, '')) AS kinds
   }

@@ -9,7 +9,7 @@
 //           [6, inspection, lot_id of the lot it inspected or null]
 //   devices: [device_id, longest_s, events, calibrated_before]  each device the steps ran on,
 //           with its events over the span its steps cover and its last calibration before it
-//           (events as [epoch ms, event map], in time order; see below)
+//           (events as [[epochSeconds, nanosecond], event map], in time order; see below)
 //   resolution: what each id in $asked names, as cypher/lot/resolve.cypher returns it (see
 //           forward.cypher); traced: the lot ids the trace set out from
 // The library weighs how much of each input lot went into the sources. Each step reads its
@@ -99,8 +99,10 @@ CALL (reached) {
   // a narrow backward trace's 4 ms. A step with no end time (the MES had not booked it) may
   // have run for the device's longest step (longest_step_s, kept by the import), the bound
   // the device window uses; a graph imported before that bound existed gets the one the
-  // import would give it from the device's history. Compared as instants (epochMillis), as
-  // the windows do.
+  // import would give it from the device's history. Compared as instants, [epochSeconds,
+  // nanosecond] (lists compare element by element; exact at the stored precision), as the
+  // windows are: epochMillis put a calibration at 08:00:00.0003 before a step that started at
+  // 08:00:00.0001, and an alarm at .0004 during a step that ended at .0002.
   // A device's alarm log runs to tens of thousands a year: its events are sought by kind and
   // time in the index device_event_device_time (cypher/trace/device_events.cypher tells how)
   // (calibrations before the first step: a few a month, all sought, the last kept as before)
@@ -112,38 +114,44 @@ CALL (reached) {
   // chose the index on DeviceEvent.event for the one and a scan of every event of the plant
   // for the other (gated after the scan). Both ways read the three kinds the import takes,
   // the ones sought in the index: an event of another kind, made by hand in the Browser, was
-  // shown by the one and not by the other.
+  // shown by the one and not by the other. The index orders one instant's times by zone: the
+  // seeks reach a millisecond wider than the span, and the instants are compared after.
   CALL (made) {
     UNWIND made AS step
     MATCH (step)-[:ON]->(device:Device)
     WHERE step.started_at IS NOT NULL
     WITH device, COUNT { (:DeviceEvent) } = COUNT { (:KeyedDeviceEvent) } AS keyed,
-         min(step.started_at.epochMillis) AS starts_ms,
-         max(step.ended_at.epochMillis) AS ended_ms,
-         max(CASE WHEN step.ended_at IS NULL THEN step.started_at.epochMillis END) AS unended_ms
-    WITH device, keyed, starts_ms, ended_ms, unended_ms,
+         min([step.started_at.epochSeconds, step.started_at.nanosecond]) AS starts,
+         max(CASE WHEN step.ended_at IS NOT NULL
+                THEN [step.ended_at.epochSeconds, step.ended_at.nanosecond] END) AS ended,
+         max(CASE WHEN step.ended_at IS NULL
+                THEN [step.started_at.epochSeconds, step.started_at.nanosecond] END) AS unended
+    WITH device, keyed, starts, ended, unended,
          CASE WHEN device.longest_step_s IS NOT NULL THEN device.longest_step_s
          ELSE coalesce(COLLECT {
            MATCH (device)<-[:ON]-(known:ProcessStep)
            RETURN max(duration.inSeconds(known.started_at,
                                          coalesce(known.ended_at, known.started_at)).seconds) + 1
          }[0], 0) END AS longest_s
-    WITH device, keyed, starts_ms, longest_s,
-         CASE WHEN unended_ms IS NULL THEN ended_ms
-              WHEN ended_ms IS NULL OR unended_ms + longest_s * 1000 > ended_ms
-                THEN unended_ms + longest_s * 1000
-              ELSE ended_ms END AS until_ms
+    WITH device, keyed, starts, longest_s,
+         CASE WHEN unended IS NULL THEN ended
+              WHEN ended IS NULL OR [unended[0] + longest_s, unended[1]] > ended
+                THEN [unended[0] + longest_s, unended[1]]
+              ELSE ended END AS until
+    WITH device, keyed, starts, until, longest_s,
+         datetime({epochSeconds: starts[0], nanosecond: starts[1]}) AS starts_at,
+         datetime({epochSeconds: until[0], nanosecond: until[1]}) AS until_at
     RETURN collect([
       device.device_id,
       longest_s,
       COLLECT {
-        CALL (device, keyed, starts_ms, until_ms) {
+        CALL (device, keyed, starts_at, until_at) {
           WITH device WHERE keyed
           UNWIND ['calibration', 'maintenance', 'alarm'] AS kind
           MATCH (event:DeviceEvent) USING INDEX SEEK event:DeviceEvent(device_id, event, at)
           WHERE event.device_id = device.device_id AND event.event = kind
-            AND event.at > datetime({epochMillis: starts_ms - 1})
-            AND event.at < datetime({epochMillis: until_ms + 1})
+            AND event.at > starts_at - duration({milliseconds: 1})
+            AND event.at < until_at + duration({milliseconds: 1})
           RETURN event
           UNION ALL
           WITH device WHERE NOT keyed
@@ -154,16 +162,17 @@ CALL (reached) {
           RETURN event
         }
         // null for an event made by hand with no zoned time (text, a local time): passed over
-        WITH event, CASE WHEN event.at IS :: ZONED DATETIME THEN event.at.epochMillis END AS at
-        WHERE at >= starts_ms AND at <= until_ms
+        WITH event, CASE WHEN event.at IS :: ZONED DATETIME
+                      THEN [event.at.epochSeconds, event.at.nanosecond] END AS at
+        WHERE at >= starts AND at <= until
         RETURN [at, event {.*, at: toString(event.at)}] ORDER BY at, event.event_id
       },
       COLLECT {
-        CALL (device, keyed, starts_ms) {
+        CALL (device, keyed, starts_at) {
           WITH device WHERE keyed
           MATCH (event:DeviceEvent) USING INDEX SEEK event:DeviceEvent(device_id, event, at)
           WHERE event.device_id = device.device_id AND event.event = 'calibration'
-            AND event.at < datetime({epochMillis: starts_ms})
+            AND event.at < starts_at + duration({milliseconds: 1})
           RETURN event
           UNION ALL
           WITH device WHERE NOT keyed
@@ -173,8 +182,9 @@ CALL (reached) {
           RETURN event
         }
         // null for an event made by hand with no zoned time (text, a local time): passed over
-        WITH event, CASE WHEN event.at IS :: ZONED DATETIME THEN event.at.epochMillis END AS at
-        WHERE at < starts_ms
+        WITH event, CASE WHEN event.at IS :: ZONED DATETIME
+                      THEN [event.at.epochSeconds, event.at.nanosecond] END AS at
+        WHERE at < starts
         RETURN [at, event {.*, at: toString(event.at)}] ORDER BY at DESC, event.event_id DESC
         LIMIT 1
       }

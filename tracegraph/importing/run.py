@@ -20,7 +20,7 @@ import secrets
 import socket
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,7 +54,7 @@ from tracegraph.importing.reader import (
     read_table,
     table_name,
 )
-from tracegraph.importing.tables import IMPORT_ORDER, TABLES
+from tracegraph.importing.tables import IMPORT_ORDER, TABLES, device_event_id
 from tracegraph.importing.validate import (
     SKIPPED,
     CommaCounts,
@@ -1483,6 +1483,7 @@ def _note_zone_change(
     state: RunState,
     log: Log,
     written: TableWrite,
+    moved: int | None = None,
 ) -> None:
     """Say when the last import of this file (its path: siteA/steps.csv is not siteB/steps.csv)
     into this table read its times without an offset in another zone, and this import changed
@@ -1495,22 +1496,25 @@ def _note_zone_change(
         found = graph.read("import/previous_zone_of_file", run_id=state.run_id,
                            path=where, table=table)  # fmt: skip
         if found and found[0]["timezone"] != zone.key:
-            note = _zone_change_note(path, table, zone.key, found[0], written)
+            note = _zone_change_note(path, table, zone.key, found[0], written, moved)
             if note is not None:
                 _say(state, log, note)
     state.local_times.append((where, table))
 
 
 def _zone_change_note(
-    path: Path, table: str, zone: str, last: dict[str, Any], written: TableWrite
-) -> str | None:
+    path: Path, table: str, zone: str, last: dict[str, Any], written: TableWrite,
+    moved: int | None = None,
+) -> str | None:  # fmt: skip
     """The note of a file read again in another zone, or None when no row of it moved: its
-    changed rows (new events, for device events, whose instant is their key)."""
+    changed rows; for device events, whose instant is their key, the events that are new at
+    another instant than one the graph held (`moved`, _MovedEvents), not the night's new ones
+    (a night that added 3 events and moved 2 said 5 were "other instants")."""
     old = last["timezone"]
     said = (f"{path}: {table} times without an offset were read in {zone}, but the last import "
             f"of this file ({last['run_id']}) read them in {old}: ")  # fmt: skip
     if table == "device_events":
-        new = written.changed - written.updated
+        new = moved if moved is not None else written.changed - written.updated
         if not new:
             return None
         return said + (
@@ -1523,6 +1527,58 @@ def _zone_change_note(
         return None
     return said + (f"{counted(written.updated, 'row')} of it moved to the new instants (if {old} "
                    f"was right, import the file again with --timezone {old})")  # fmt: skip
+
+
+class _MovedEvents:
+    """The device events of a file read again in another zone that moved (see
+    _note_zone_change): rows new to the graph whose local time, read in the zone of the file's
+    last import, is an event the graph held — the same event at another instant, not one of
+    the night's new ones. Each batch of rows is looked up (import/device_events_shas) before
+    the writer takes it, so `count` is what the graph held before the import."""
+
+    def __init__(self, graph: TraceGraph, old: ZoneInfo, zone: ZoneInfo) -> None:
+        self.graph, self.old, self.zone = graph, old, zone
+        self.count = 0
+        self.created: set[str] = set()  # this file's new keys: no earlier event of the graph
+
+    @classmethod
+    def of_file(
+        cls, graph: TraceGraph | None, path: Path, table: str, zone: ZoneInfo, state: RunState
+    ) -> _MovedEvents | None:
+        """A watch over a device_events file whose last import read it in another zone."""
+        if graph is None or table != "device_events" or state.run_id is None:
+            return None
+        found = graph.read("import/previous_zone_of_file", run_id=state.run_id,
+                           path=str(path.absolute()), table=table)  # fmt: skip
+        if not found or found[0]["timezone"] in (None, zone.key):
+            return None
+        try:
+            return cls(graph, ZoneInfo(found[0]["timezone"]), zone)
+        except (ValueError, KeyError):  # a zone this machine does not know: the plain count
+            return None
+
+    def _earlier(self, row: dict[str, Any]) -> str | None:
+        """The key the row's local time had read in the old zone; None for a time whose
+        offset is not the new zone's there (it carried its own: read alike in both)."""
+        at = row["at"]
+        if at.utcoffset() != at.astimezone(self.zone).utcoffset():
+            return None
+        return device_event_id({**row, "at": at.replace(tzinfo=None).replace(tzinfo=self.old)})
+
+    def watch(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        source = iter(rows)
+        while batch := list(itertools.islice(source, BATCH_SIZE)):
+            keys = [(device_event_id(row), self._earlier(row)) for row in batch]
+            asked = sorted({key for pair in keys for key in pair if key is not None})
+            held = {row["key"] for row in self.graph.read("import/device_events_shas", keys=asked)}
+            for key, earlier in keys:
+                if key in held:
+                    continue
+                # an earlier row of this file may have made the old key (written since)
+                if earlier not in (None, key) and earlier in held and earlier not in self.created:
+                    self.count += 1
+                self.created.add(key)
+            yield from batch
 
 
 def _offsetless_note(path: Path, table: str, column: str, cells: int, zone: ZoneInfo) -> str:
@@ -1655,6 +1711,9 @@ def _write_raw(
     if state.present is not None and compared:
         rows = state.present.collect(name, rows)
     label = f"{raw.path.name} → {name}"
+    moved = _MovedEvents.of_file(graph, raw.path, name, zone, state)
+    if moved is not None:
+        rows = moved.watch(rows)
     if graph is None:  # a dry run: the rows that pass validation would be written
         written = _counted(name, rows, state)
     else:
@@ -1710,7 +1769,8 @@ def _write_raw(
         offsetless = _offsetless_note(raw.path, name, column, validated.naive_times[column], zone)
         _say(state, log, offsetless)
     if graph is not None and any(validated.naive_times.values()):
-        _note_zone_change(graph, raw.path, name, zone, state, log, written)
+        _note_zone_change(graph, raw.path, name, zone, state, log, written,
+                          moved.count if moved is not None else None)  # fmt: skip
     for comma_note in _comma_notes(raw.path, validated.commas):
         _say(state, log, comma_note)
     for column, count in validated.folded_ids.items():

@@ -11,8 +11,9 @@
 --           [6, inspection, lot_id of the lot it inspected or null]
 --   devices: [device_id, longest_s, events, calibrated_before]  each device the steps ran
 --           on: its events from its steps' first start to their last end (or a step with no
---           end time's start plus the device's longest step), as [epoch ms, event], and its
---           last calibration before that span — the same work backward.cypher does for them
+--           end time's start plus the device's longest step), as [[epoch seconds, nanosecond],
+--           event] (backward.cypher's instants, not cut to the millisecond), and its last
+--           calibration before that span — the same work backward.cypher does for them
 -- The step maps carry the steps table's columns: process parameters are extra columns, which
 -- the relational schema does not keep. A device or operator a step names but the devices or
 -- operators table lacks is still the step's (Neo4j keeps it as a node with only its id).
@@ -72,14 +73,22 @@ SELECT
     AS steps,
   (SELECT coalesce(json_agg(json_build_array(
             span.device_id, bound.longest_s,
-            ARRAY(SELECT json_build_array(floor(extract(epoch FROM e.at) * 1000)::bigint,
+            ARRAY(SELECT json_build_array(json_build_array(
+                                            floor(extract(epoch FROM e.at))::bigint,
+                                            ((extract(epoch FROM e.at)
+                                              - floor(extract(epoch FROM e.at)))
+                                             * 1000000000)::bigint),
                                           json_strip_nulls(json_build_object(
                                             'event', e.event, 'at', e.at, 'result', e.result)))
                   FROM device_events e
                   WHERE e.device_id = span.device_id AND e.at >= span.starts
                     AND e.at <= until.at
                   ORDER BY e.at, e.event),
-            ARRAY(SELECT json_build_array(floor(extract(epoch FROM e.at) * 1000)::bigint,
+            ARRAY(SELECT json_build_array(json_build_array(
+                                            floor(extract(epoch FROM e.at))::bigint,
+                                            ((extract(epoch FROM e.at)
+                                              - floor(extract(epoch FROM e.at)))
+                                             * 1000000000)::bigint),
                                           json_strip_nulls(json_build_object(
                                             'event', e.event, 'at', e.at, 'result', e.result)))
                   FROM device_events e
