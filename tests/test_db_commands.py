@@ -12,7 +12,7 @@ import neo4j
 import pytest
 from typer.testing import CliRunner
 
-from tracegraph import health, server
+from tracegraph import __version__, health, server
 from tracegraph.cli import db as db_cli
 from tracegraph.cli.main import app
 from tracegraph.errors import ConfigurationError, ImportBusy
@@ -59,6 +59,53 @@ def test_status_table_starts_with_a_summary_line(
     assert first.startswith("Neo4j 5.26.")
     assert first.endswith("database 'neo4j': 15 nodes, 12 relationships")
     assert any(line.split() == ["Lot", "12"] for line in result.stdout.splitlines())
+
+
+def test_status_shows_the_format_level_and_warns_of_a_store_a_newer_tracegraph_wrote(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`db status` did not show the store's data format (ImportRun.format_level, 1 now): an old
+    tracegraph put back on a store a newer one wrote (a rollback) read and wrote its keys the
+    old way, and status said nothing. It shows the level (table and JSON) beside this
+    tracegraph's, and warns in one line, with a hint to upgrade, of a store at level 2 or with
+    a data migration this tracegraph does not know."""
+    from tracegraph.schema import FORMAT_LEVEL
+
+    def status() -> tuple[dict[str, object], str, str]:
+        as_json = runner.invoke(app, ["db", "status", "--format", "json"])
+        table = runner.invoke(app, ["db", "status"], terminal_width=400)
+        assert as_json.exit_code == table.exit_code == 0, table.stderr
+        return json.loads(as_json.stdout)["format_level"], table.stdout, table.stderr
+
+    level, text, warned = status()  # an empty store: no import stamped a level
+    assert level == {"store": None, "this_tracegraph": FORMAT_LEVEL, "store_is_newer": False,
+                     "unknown_migrations": []}  # fmt: skip
+    assert f"Format level: none stamped (this tracegraph's: {FORMAT_LEVEL})" in text
+    (tmp_path / "materials.csv").write_text("material_id,name\nM1,Flour\n")
+    import_run.import_paths(graph, [tmp_path / "materials.csv"])
+    level, text, warned = status()
+    assert (level["store"], level["store_is_newer"]) == (FORMAT_LEVEL, False)
+    assert f"Format level: {FORMAT_LEVEL} (this tracegraph's: {FORMAT_LEVEL})" in text
+    assert "newer tracegraph" not in warned
+
+    graph.driver.execute_query(
+        "CREATE (:ImportRun {run_id: '20270101T020000Z-new000', status: 'done', "
+        "format_level: $level, started_at: datetime()}) "
+        "CREATE (:Migration {name: 'lot_gtin_key', done_at: datetime(), ran_at: datetime()})",
+        level=FORMAT_LEVEL + 1,
+        database_=graph.database,
+    )
+    level, text, warned = status()
+    assert level == {"store": FORMAT_LEVEL + 1, "this_tracegraph": FORMAT_LEVEL,
+                     "store_is_newer": True, "unknown_migrations": ["lot_gtin_key"]}  # fmt: skip
+    assert f"Format level: {FORMAT_LEVEL + 1} (this tracegraph's: {FORMAT_LEVEL})" in text
+    (line,) = [line for line in warned.splitlines() if "newer tracegraph" in line]
+    assert line == (
+        f"warning: a newer tracegraph wrote this store (format level {FORMAT_LEVEL + 1} and a "
+        f"data migration it does not know (lot_gtin_key)): this one ({__version__}, format level "
+        f"{FORMAT_LEVEL}) may read and write it wrongly (hint: upgrade tracegraph to the version "
+        "that wrote it before importing, tracing or recalling)"
+    )
 
 
 def test_init_installs_the_schema_once(

@@ -481,14 +481,14 @@ def test_a_file_written_whole_or_not_at_all_leaves_no_temporary_file(
     sum.json.tmp beside where the summary should be."""
     import errno
 
-    from tracegraph import config
+    from tracegraph import private_files
 
     def full(*_: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "replace", full)
     with pytest.raises(OSError, match="No space left"):
-        config.write_private(tmp_path / "sum.json", '{"status": "started"}')
+        private_files.write_private_text(tmp_path / "sum.json", '{"status": "started"}')
     assert list(tmp_path.iterdir()) == []
 
 

@@ -161,6 +161,37 @@ def test_bad_cells_are_rejected_with_line_column_and_reason(
     assert graph.status().nodes.get("Lot") == 1
 
 
+def test_a_reject_file_on_a_usb_stick_is_written_and_said_to_be_readable_by_others(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """`import --rejects /media/stick/rejects.csv`: a USB stick's FAT keeps no modes (a file is
+    made 0644 as its fmask says, whatever mode is asked) and refuses chmod (EPERM), and the
+    reject file, narrowed by fchmod, failed the night as "cannot write the reject file …
+    Operation not permitted": its 1 reject not written (played here as the stick answers: root
+    is never refused). It is written, with one note that others may read it."""
+    lots = _write(tmp_path / "in", "lots.csv", LOTS_HEADER + "OK-1,M1,5,kg,2026-11-01,released,,\n"
+                  + "OK-2,M1,five,kg,2026-11-01,released,,\n")  # fmt: skip
+    real_open = os.open
+
+    def fat_open(path: Any, flags: int, mode: int = 0o777, *, dir_fd: int | None = None) -> int:
+        return real_open(path, flags, 0o644, dir_fd=dir_fd)
+
+    def refused(*args: Any, **_: Any) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "open", fat_open)
+    monkeypatch.setattr(os, "chmod", refused)
+    monkeypatch.setattr(os, "fchmod", refused)
+    stick = tmp_path / "stick" / "rejects.csv"
+    code, summary, rejects = _import(runner, str(lots), "--rejects", str(stick))
+    assert (code, summary["reject_file"], len(rejects)) == (1, str(stick), 1)
+    assert [n for n in summary["notes"] if "readable by others" in n] == [
+        f"the reject file {stick} is as readable by others as its place makes it (a USB stick's "
+        "FAT, a network share keep no permissions): it holds data values"
+    ]
+
+
 def test_a_last_row_cut_short_is_rejected_and_a_short_row_elsewhere_read_as_empty_cells(
     tmp_path: Path,
 ) -> None:

@@ -5,16 +5,20 @@ from __future__ import annotations
 import inspect
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import typer
+from typer.testing import CliRunner
 
 from readme import script_commands, tracegraph_commands
-from tracegraph import queries
+from tracegraph import __version__, queries
 from tracegraph.cli.main import app
 from tracegraph.errors import UnknownQuery
 from tracegraph.graph import TraceGraph
@@ -34,6 +38,66 @@ def test_wheel_ships_the_cypher_files(tmp_path: Path) -> None:
     for path in (ROOT / "cypher").rglob("*.cypher"):
         assert f"tracegraph/_bundled/cypher/{path.relative_to(ROOT / 'cypher')}" in names
     assert "tracegraph/_bundled/docker-compose.yml" in names
+
+
+def _version_of_copy(
+    package_parent: Path, path: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`tracegraph --version` run from a copy of the package in `package_parent`."""
+    env = {**os.environ, "PYTHONPATH": str(package_parent)}
+    if path is not None:
+        env["PATH"] = path
+    probe = ("import sys; sys.argv = ['tracegraph', '--version']; "
+             "from tracegraph.cli.main import run; run()")  # fmt: skip
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=env, cwd=package_parent, check=False)  # fmt: skip
+
+
+def _copy_of_the_package(into: Path) -> Path:
+    shutil.copytree(ROOT / "tracegraph", into / "tracegraph",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    return into
+
+
+def test_the_version_is_pyprojects_and_names_the_commit_of_a_checkout(tmp_path: Path) -> None:
+    """`tracegraph --version` said 0.1.0 for every revision (tracegraph/__init__.py's literal):
+    two builds of a day could not be told apart in a bug report. It says pyproject's version,
+    as the installed metadata has it, and from a git checkout the commit: `(git 1a2b3c4)`,
+    `+dirty` when tracked files changed (a new untracked file is no change)."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    assert pyproject["project"]["version"] == metadata.version("tracegraph") == __version__
+    said_here = CliRunner().invoke(app, ["--version"])
+    assert said_here.exit_code == 0 and said_here.stdout.startswith(f"tracegraph {__version__}")
+    repo = _copy_of_the_package(tmp_path / "checkout")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+    for args in (["init", "-q"], ["add", "tracegraph"], ["commit", "-q", "-m", "copy"]):
+        subprocess.run([*git, *args], check=True, capture_output=True)
+    sha = subprocess.run([*git, "rev-parse", "--short", "HEAD"], check=True,
+                         capture_output=True, text=True).stdout.strip()  # fmt: skip
+    (repo / "notes.txt").write_text("untracked\n")
+    said = _version_of_copy(repo)
+    assert (said.returncode, said.stdout) == (0, f"tracegraph {__version__} (git {sha})\n")
+    with (repo / "tracegraph" / "errors.py").open("a") as edited:
+        edited.write("# an edit\n")
+    said = _version_of_copy(repo)
+    assert (said.returncode, said.stdout) == (0, f"tracegraph {__version__} (git {sha}+dirty)\n")
+
+
+def test_the_version_outside_a_checkout_or_without_git_is_the_version_alone(
+    tmp_path: Path,
+) -> None:
+    """A copy of the package in no checkout, and a machine without git, say the version alone
+    (exit 0, nothing on stderr): the commit is asked of git, which may be absent."""
+    copy = _copy_of_the_package(tmp_path / "copy")
+    no_git = tmp_path / "bin"  # a PATH with no git in it
+    no_git.mkdir()
+    for path in (None, str(no_git)):
+        said = _version_of_copy(copy, path)
+        assert (said.returncode, said.stdout, said.stderr) == (0, f"tracegraph {__version__}\n", "")
+    repo = _copy_of_the_package(tmp_path / "checkout")
+    subprocess.run(["git", "-C", str(repo), "init", "-q"], check=True)
+    said = _version_of_copy(repo, str(no_git))  # a checkout, but no git to ask
+    assert (said.returncode, said.stdout) == (0, f"tracegraph {__version__}\n")
 
 
 def test_docker_compose_runs_the_pinned_version_safely() -> None:

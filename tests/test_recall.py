@@ -10,6 +10,7 @@ import os
 import pwd
 import re
 import stat
+import sys
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,61 @@ def test_recall_package_files_and_manifest(
         ("C1", "P1", "1", "SH1", "0", "", "300 pcs BREAD"),
         ("C2", "P2", "1", "SH2", "1", "RMA1", "40 pcs BREAD"),
     }  # fmt: skip
+
+
+def test_no_file_of_a_package_is_readable_by_others_while_it_is_written(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A package was written under the umask (under 022: the folder 0755, each of its 10 files
+    with --html 0644) and narrowed by chmod once all were written: for the whole write anyone
+    on the machine could read customers.csv, every customer's contact. Watched at every file
+    operation of the recall (an audit hook: each open, mkdir, rename, chmod), no file or
+    folder of the package is ever readable by others."""
+    out = tmp_path / "watched"
+    modes: dict[str, set[int]] = {}
+    watching = {"on": True, "inside": False}
+
+    def watch(event: str, _args: tuple[Any, ...]) -> None:
+        if not watching["on"] or watching["inside"] or not event.startswith(("open", "os.")):
+            return
+        watching["inside"] = True  # iterdir is an audited operation too
+        try:
+            for path in (out, *out.iterdir()) if out.is_dir() else ():
+                modes.setdefault(path.name, set()).add(stat.S_IMODE(path.lstat().st_mode))
+        except FileNotFoundError:  # renamed meanwhile
+            pass
+        finally:
+            watching["inside"] = False
+
+    sys.addaudithook(watch)  # for good: switched off below
+    old = os.umask(0o022)
+    try:
+        made = runner.invoke(app, ["recall", "B", "--out", str(out), "--html"])
+    finally:
+        os.umask(old)
+        watching["on"] = False
+    assert made.exit_code == 0, made.output
+    assert {"watched", "customers.csv", "recall.xlsx", "epcis.jsonld", "summary.txt"} <= set(modes)
+    readable = {name: sorted(oct(mode) for mode in seen) for name, seen in modes.items()
+                if any(mode & 0o077 for mode in seen)}  # fmt: skip
+    assert readable == {}
+    assert not list(out.glob(".*"))  # no file written beside its name is left
+
+
+def test_a_trace_picture_is_its_users_alone(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`trace forward B --html trace.html` wrote the picture (every lot, shipment and customer
+    the trace reached) 0644 under umask 022, readable by anyone on the machine, where a
+    recall's report.html of the same picture is its user's alone. It is 0600."""
+    picture = tmp_path / "trace.html"
+    old = os.umask(0o022)
+    try:
+        result = runner.invoke(app, ["trace", "forward", "B", "--html", str(picture)])
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(picture.stat().st_mode) == 0o600
 
 
 def test_a_package_is_its_users_alone_and_its_events_workbook_holds_no_customers(
@@ -1080,19 +1136,28 @@ def test_a_package_where_permissions_cannot_be_narrowed_is_written_with_a_warnin
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    """The package folder is made 0700 and its files 0600; a USB stick's FAT, some network
-    shares and another user's folder refuse that (EPERM — root, who runs the tests, is never
-    refused, so the refusal is the file system's answer played here): the recall failed as
-    "cannot create the package folder" and left it empty. It is written, with a warning."""
+    """The package folder is made 0700 and its files 0600; a USB stick's FAT keeps no modes
+    (a folder is made as the mount's dmask says, 0755 here, whatever mode is asked) and refuses
+    chmod (EPERM — root, who runs the tests, is never refused, so the stick is played here), as
+    do some network shares and another user's folder: the recall failed as "cannot create the
+    package folder" and left it empty. It is written, with one warning."""
     import_hand_plant(graph, tmp_path / "plant", {})
+    made_as_fat_does = os.mkdir
 
-    def refused(self: Path, mode: int) -> None:
-        raise PermissionError(1, "Operation not permitted", str(self))
+    def fat_mkdir(path: Any, mode: int = 0o777, *, dir_fd: int | None = None) -> None:
+        made_as_fat_does(path, 0o755, dir_fd=dir_fd)
 
+    def refused(path: Any, mode: int, **_: Any) -> None:
+        raise PermissionError(1, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(os, "mkdir", fat_mkdir)
+    monkeypatch.setattr(os, "chmod", refused)
     monkeypatch.setattr(Path, "chmod", refused)
     out = tmp_path / "stick" / "recall"
     result = runner.invoke(app, ["recall", "B", "--out", str(out), "--drill"])
     assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(out.stat().st_mode) == 0o755  # the stick's
+    assert (out / "customers.csv").read_text("utf-8-sig").startswith("customer_id")
     said = json.loads((out / "recall.json").read_text("utf-8"))["warnings"]
     assert [w for w in said if "could not be narrowed" in w] == [
         f"{out}: its permissions could not be narrowed to its user (a USB stick's FAT, a network "

@@ -16,6 +16,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tracegraph.errors import ConfigurationError
+from tracegraph.private_files import write_private_text
 
 HOME_DIRNAME = ".tracegraph"
 CREDENTIALS_FILENAME = "credentials"
@@ -107,25 +108,8 @@ def home_for_new_server(env: Mapping[str, str] | None = None, cwd: Path | None =
 
 def write_credentials(path: Path, values: Mapping[str, str]) -> None:
     """Write KEY=VALUE lines readable by the user only (0600), atomically."""
-    write_private(path, "".join(f"{key}={value}\n" for key, value in values.items()))
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write `text` to `path` readable by the user only (0600), atomically: a reader finds the
-    old content or the new, never half of it (written beside it, then renamed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.unlink(missing_ok=True)
-    # O_EXCL with mode 0600 from the start: a password (or a night's counts) is never readable
-    # by others, not even for the moment between create and chmod.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:  # a full disk left an empty sum.json.tmp beside the summary file
-        tmp.unlink(missing_ok=True)
-        raise
+    write_private_text(path, "".join(f"{key}={value}\n" for key, value in values.items()))
 
 
 def read_credentials(path: Path) -> dict[str, str]:

@@ -96,6 +96,7 @@ from tracegraph import gs1
 from tracegraph.config import plant_zone, shown_uri
 from tracegraph.errors import ConfigurationError
 from tracegraph.identities import IdentityError, gtin14
+from tracegraph.private_files import write_private_bytes
 from tracegraph.units import REC20
 from tracegraph.values import counted, first_ids, moment
 
@@ -435,8 +436,7 @@ def identities_warning(unused: dict[str, dict[tuple[str, str], str]]) -> list[st
 def write_epcis(path: Path, document: dict[str, Any]) -> Path:
     """The document as compact JSON: it is for programs, and indented (as recall.json is) it
     was 1.6 times the size (a 5,194-event recall's: 4.7 MB against 2.9)."""
-    path.write_bytes(orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE))
-    return path
+    return write_private_bytes(path, orjson.dumps(document, option=orjson.OPT_APPEND_NEWLINE))
 
 
 def left_out_warning(left_out: list[dict[str, Any]]) -> list[str]:

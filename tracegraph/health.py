@@ -19,7 +19,7 @@ from tracegraph import lifecycle, server
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_runs
 from tracegraph.importing.run import running_import
-from tracegraph.schema import migration_names, retired, schema_gaps
+from tracegraph.schema import FORMAT_LEVEL, migration_names, retired, schema_gaps
 
 _LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -54,6 +54,16 @@ class Health:
     unkeyed_device_events: int = 0
     # data migrations of cypher/migrate/ without their Migration node: never run to their end
     migrations_pending: list[str] = field(default_factory=list)
+    # the highest data format an import stamped (ImportRun.format_level; None: none stamped),
+    # and Migration nodes of migrations this tracegraph does not have: a newer one's store
+    format_level: int | None = None
+    unknown_migrations: list[str] = field(default_factory=list)
+
+    @property
+    def store_is_newer(self) -> bool:
+        """A newer tracegraph wrote the store: this one may read its keys wrongly."""
+        newer_level = self.format_level is not None and self.format_level > FORMAT_LEVEL
+        return newer_level or bool(self.unknown_migrations)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +78,12 @@ class Health:
             "last_import": self.last_import,
             "unkeyed_device_events": self.unkeyed_device_events,
             "migrations_pending": self.migrations_pending,
+            "format_level": {
+                "store": self.format_level,
+                "this_tracegraph": FORMAT_LEVEL,
+                "store_is_newer": self.store_is_newer,
+                "unknown_migrations": self.unknown_migrations,
+            },
         }
 
 
@@ -114,6 +130,7 @@ def health(graph: TraceGraph, home: Path | None) -> Health:
     running = running_import(graph)
     # the lock just tried tells whether a last import marked running still runs
     last = import_runs(graph, limit=1, lock_held=running is not None)
+    pending, unknown = _migrations(graph)
     return Health(
         local=local_server(home, graph.server),
         schema_missing=gaps.missing,
@@ -123,16 +140,18 @@ def health(graph: TraceGraph, home: Path | None) -> Health:
         running_import=running,
         last_import=_last_import(last[0]) if last else None,
         unkeyed_device_events=graph.read("db/unkeyed_device_events")[0]["unkeyed"],
-        migrations_pending=_migrations_pending(graph),
+        migrations_pending=pending,
+        format_level=graph.read("db/format_level")[0]["level"],
+        unknown_migrations=unknown,
     )
 
 
-def _migrations_pending(graph: TraceGraph) -> list[str]:
-    """The data migrations without their Migration node, on a graph that holds data."""
+def _migrations(graph: TraceGraph) -> tuple[list[str], list[str]]:
+    """The data migrations without their Migration node, on a graph that holds data; and the
+    Migration nodes of migrations this tracegraph does not have (a newer one ran them)."""
     (done,) = graph.read("db/migrations_done")
-    if done["data_nodes"] <= 0:
-        return []
-    return sorted(set(migration_names()) - set(done["names"]))
+    known, ran = set(migration_names()), set(done["names"])
+    return sorted(known - ran) if done["data_nodes"] > 0 else [], sorted(ran - known)
 
 
 def _last_import(run: dict[str, Any]) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from tracegraph.errors import (
     ServerSetupError,
     ServerUnavailable,
 )
+from tracegraph.private_files import private_folder
 from tracegraph.resources import resource_path
 
 Backend = Literal["local", "docker", "external"]
@@ -148,8 +149,7 @@ def up(
         # and open it with a Neo4j of their own, without the password auth guards the server
         # with. Only a home made here: an existing one (a team's shared folder) is left as its
         # owner set it.
-        home.mkdir(parents=True)
-        home.chmod(0o700)
+        private_folder(home)
     recovered = False
     if use_docker:
         result = _up_docker(home, options or server.ServerOptions(), env, log)

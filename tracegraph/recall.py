@@ -45,6 +45,7 @@ from tracegraph.graph import TraceGraph
 from tracegraph.idtext import normal_id
 from tracegraph.importing.tables import TABLES
 from tracegraph.lots import id_list
+from tracegraph.private_files import private_file, private_folder, write_private_text
 from tracegraph.supplier_window import SupplierWindow, trace_supplier
 from tracegraph.trace import (
     ForwardTrace,
@@ -614,10 +615,10 @@ def _written_package(
     named = window.subject if window is not None else trace.sources[0]["lot_id"]
     recall_id = f"{kind}-{created:%Y%m%dT%H%M%S}-{named}-{token_hex(2)}"
     try:
-        out.mkdir(parents=True, exist_ok=True)
         # the user's alone, as the import's reject files are: customers.csv and recall.xlsx
-        # hold every customer's contact, address and phone (written 0644 under umask 022)
-        narrowed = _made_private(out, 0o700)
+        # hold every customer's contact, address and phone (written 0644 under umask 022);
+        # each file below is made 0600 from its first byte (private_files)
+        narrowed = private_folder(out)
     except OSError as error:  # made unwritable since the check, a full disk
         raise cannot_create(
             out, "the package folder", "--out", error.strerror or str(error)
@@ -669,7 +670,8 @@ def _written_package(
     # 54,000 sources, and a --lots-file thousands of lots, which made one line of megabytes
     sources = first_ids([s["lot_id"] for s in trace.sources], SUMMARY_IDS)
     asked_text = window.text() if window is not None else first_ids(asked, SUMMARY_IDS)
-    summary.write_text(
+    write_private_text(
+        summary,
         f"{recall_id}\nasked as: {asked_text} (lots {sources})\n"
         f"{trace.summary()}\n{located_text(trace.totals, trace.unmeasured_sources)}\n"
         f"{trace.stock_text()} (stock.csv)\n"
@@ -678,14 +680,11 @@ def _written_package(
         + "".join(f"warning: {text}\n" for text in warnings)
         + f"package written in {seconds:.3f} s by {os_account()} on "
         f"{socket.gethostname()}\n",
-        encoding="utf-8",
     )
     files.append(summary)
     manifest = out / MANIFEST
     window_parts = window.fields() if window is not None else dict.fromkeys(WINDOW_FIELDS)
-    manifest.write_text("".join(f"{_sha256(p)}  {p.name}\n" for p in files), encoding="utf-8")
-    for path in (*files, manifest):  # written in the folder only its user may enter
-        _made_private(path, 0o600)
+    write_private_text(manifest, "".join(f"{_sha256(p)}  {p.name}\n" for p in files))
     graph.write(
         "recall/record",
         recall_id=recall_id,
@@ -724,17 +723,6 @@ _NOT_PRIVATE = (
     "another user's folder): the package's files, customers' contacts among them, are as "
     "readable as that place makes them"
 )
-
-
-def _made_private(path: Path, mode: int) -> bool:
-    """chmod `path` to `mode`, best effort: a FAT stick, some network shares and a folder of
-    another user's refuse it (EPERM), and a package handed over on a stick is a normal way to
-    send it — refusing the package then left an empty folder behind. False when refused."""
-    try:
-        path.chmod(mode)
-    except (PermissionError, NotImplementedError):
-        return False
-    return True
 
 
 def _cut_cells_warning(
@@ -812,7 +800,7 @@ def _sha256(path: Path) -> str:
 
 def write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Path:
     # utf-8-sig: Excel opens it with the right encoding; cells are never formulas (see below)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+    with private_file(path, encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
         for row in rows:
@@ -885,5 +873,4 @@ def column_widths(rows: list[dict[str, Any]], columns: Sequence[str]) -> list[in
 
 
 def _write_json(path: Path, payload: dict[str, Any]) -> Path:
-    path.write_text(json_text(payload) + "\n", encoding="utf-8")
-    return path
+    return write_private_text(path, json_text(payload) + "\n")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracegraph.errors import ConfigurationError
+from tracegraph.private_files import write_private_text
 from tracegraph.trace import BackwardTrace, ForwardTrace
 
 if TYPE_CHECKING:  # imported where a picture is drawn: it costs every command 0.3 s to load
@@ -213,7 +214,7 @@ def write_html(
     if container:
         page = page.replace(container.group(1), "neo4j-viz-picture")
     try:
-        path.write_text(page, encoding="utf-8")
+        write_private_text(path, page)  # the lots and customers of a trace: the user's alone
     except OSError as error:
         raise ConfigurationError(
             f"cannot write {path}: {error.strerror}", hint="name a file you may write"

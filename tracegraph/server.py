@@ -40,6 +40,7 @@ from tracegraph.config import (
     write_credentials,
 )
 from tracegraph.errors import ConfigurationError, JavaNotFound, PortInUse, ServerSetupError
+from tracegraph.private_files import write_private_text
 from tracegraph.versions import MAVEN_ARTIFACTS, NEO4J_VERSION, SUPPORTED_JAVA_MAJORS
 
 Log = Callable[[str], None]
@@ -430,9 +431,7 @@ def _initialise_password(home: Path, options: ServerOptions) -> None:
     password = existing.get("NEO4J_PASSWORD") or secrets.token_urlsafe(24)
     auth_ini = nh / "data" / "dbms" / "auth.ini"
     auth_ini.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(auth_ini, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(_auth_ini_line(DEFAULT_USER, password))
+    write_private_text(auth_ini, _auth_ini_line(DEFAULT_USER, password))
     write_credentials(
         credentials,
         {"NEO4J_URI": options.bolt_uri, "NEO4J_USER": DEFAULT_USER, "NEO4J_PASSWORD": password},

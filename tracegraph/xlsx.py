@@ -18,15 +18,16 @@ stand in the file (openpyxl.utils.escape.unescape decodes them, as tests/test_xl
 from __future__ import annotations
 
 import math
-import os
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import chain, count, islice
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import IO, Any, NamedTuple
 from xml.sax.saxutils import escape, quoteattr
+
+from tracegraph.private_files import private_file
 
 # Excel counts days from 1899-12-30 (its 1900 leap-year bug folded in for every date after
 # February 1900).
@@ -67,20 +68,16 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> Path:
     anything else as its text. A sheet with more rows than Excel holds goes on in `TITLE (2)`,
     `TITLE (3)`, … with the same header; a text longer than a cell holds is cut, and says so."""
     # Written beside it and renamed when whole: a write that fails (a full disk) leaves no
-    # workbook that looks finished but is not (its parts list is written last)
-    partial = path.with_name(path.name + ".part")
-    try:
-        _write(partial, sheets)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    os.replace(partial, path)
+    # workbook that looks finished but is not (its parts list is written last); readable by
+    # its user only from the start (a recall's workbook holds every customer's contact)
+    with private_file(path, binary=True) as out:
+        _write(out, sheets)
     return path
 
 
-def _write(path: Path, sheets: Sequence[Sheet]) -> None:
+def _write(out: IO[bytes], sheets: Sequence[Sheet]) -> None:
     parts: list[tuple[str, str]] = []  # each sheet written: its title and autofilter range
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as book:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as book:
         book.writestr("_rels/.rels", _PACKAGE_RELS)
         book.writestr("xl/styles.xml", _STYLES)
         for sheet in sheets:

@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from tracegraph import __version__, health, lifecycle, server
 from tracegraph import backup as backups
-from tracegraph import health, lifecycle, server
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.ledger import rows_word, shown_status
@@ -17,6 +17,7 @@ from tracegraph.cli.render import OutputFormat, literal, note, print_json, stdou
 from tracegraph.config import find_home
 from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
 from tracegraph.importing.run import holding_import_lock, running_import
+from tracegraph.schema import FORMAT_LEVEL
 from tracegraph.versions import NEO4J_VERSION
 
 app = typer.Typer(
@@ -241,10 +242,12 @@ def status(
 ) -> None:
     """Server version, URI, node counts per label and relationship counts per type; the local
     server's home, pid, heap, page cache, store size and free disk; constraints and indexes the
-    graph model expects but the database lacks, or has under another name; an import running
-    now and how the last ended.
+    graph model expects but the database lacks, or has under another name; the format level; an
+    import running now and how the last ended.
 
-    The local server's Bolt port, heap, page cache and data folder are those it runs with:
+    The format level is the store's (the highest an import stamped) beside this tracegraph's:
+    a warning, with a hint to upgrade, when a newer tracegraph wrote the store. The local
+    server's Bolt port, heap, page cache and data folder are those it runs with:
     neo4j-extra.conf's where that file sets them. A last import the ledger marks running while
     no process holds the import lock (its importer or its server died) shows as interrupted.
 
@@ -350,6 +353,7 @@ def _print_health(checked: health.Health) -> None:
             "followed by `db init`, or one cut short)",
             hint="run `tracegraph db init`",
         )
+    _print_format_level(checked)
     out.print(f"Import running: {literal(checked.running_import or 'none')}")
     last = checked.last_import
     if last is None:
@@ -367,6 +371,28 @@ def _print_health(checked: health.Health) -> None:
         f"{literal(last['started_at'])} by {literal(who)}"
         + (f", ended {literal(last['ended_at'])}" if last["ended_at"] else "")
         + f"; {counts}"
+    )
+
+
+def _print_format_level(checked: health.Health) -> None:
+    """The store's data format beside this tracegraph's, and a warning when a newer tracegraph
+    wrote it: `db status` did not say, and an old tracegraph put back on a newer store (a
+    rollback) read and wrote its keys the old way with nothing said."""
+    level = checked.format_level
+    stamped = "none stamped" if level is None else str(level)
+    stdout().print(f"Format level: {stamped} (this tracegraph's: {FORMAT_LEVEL})")
+    if not checked.store_is_newer:
+        return
+    unknown = checked.unknown_migrations
+    newer = [f"format level {level}"] if level is not None and level > FORMAT_LEVEL else []
+    if unknown:
+        newer.append(f"{'a data migration' if len(unknown) == 1 else 'data migrations'} it "
+                     f"does not know ({', '.join(unknown)})")  # fmt: skip
+    warn(
+        f"a newer tracegraph wrote this store ({' and '.join(newer)}): this one "
+        f"({__version__}, format level {FORMAT_LEVEL}) may read and write it wrongly",
+        hint="upgrade tracegraph to the version that wrote it before importing, tracing or "
+        "recalling",
     )
 
 

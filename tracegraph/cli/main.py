@@ -11,7 +11,6 @@ from typing import Any
 
 import typer
 
-from tracegraph import __version__
 from tracegraph.cli import db as db_commands
 from tracegraph.cli import demo as demo_commands
 from tracegraph.cli import lot as lot_commands
@@ -123,14 +122,20 @@ app.command("rootcause")(rootcause_command)
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"tracegraph {__version__}")
+        from tracegraph.revision import version_text
+
+        typer.echo(f"tracegraph {version_text()}")
         raise typer.Exit()
 
 
 @app.callback()
 def main(
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        False,
+        "--version",
+        callback=_version,
+        is_eager=True,
+        help="Show the version (and, run from a git checkout, the commit) and exit.",
     ),
 ) -> None:
     """Lot traceability on Neo4j: where did a lot go, what went into it, whom to call.

@@ -28,6 +28,7 @@ import psycopg
 from psycopg import sql as pgsql
 
 from tracegraph.errors import TracegraphError
+from tracegraph.private_files import write_private_text
 from tracegraph.server import free_port
 from tracegraph.trace import (
     BackwardTrace,
@@ -142,12 +143,11 @@ def running_postgres() -> Iterator[Postgres]:
     binaries = find_binaries()
     folder = Path(tempfile.mkdtemp(prefix="tracegraph-pg-"))
     password = secrets.token_urlsafe(24)
-    (folder / "pwfile").write_text(password + "\n")
+    write_private_text(folder / "pwfile", password + "\n")
     if os.geteuid() == 0:
         user = pwd.getpwnam("postgres")
         os.chown(folder, user.pw_uid, user.pw_gid)
         os.chown(folder / "pwfile", user.pw_uid, user.pw_gid)
-    os.chmod(folder / "pwfile", 0o600)
     data, port = folder / "data", free_port()
     try:
         _run([str(binaries / "initdb"), "-D", str(data), "-U", "bench", "--no-sync",

@@ -13,9 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tracegraph.config import write_private
 from tracegraph.errors import ConfigurationError, TracegraphError
 from tracegraph.importing.run import ImportSummary
+from tracegraph.private_files import write_private_text
 from tracegraph.values import json_text
 
 # The import's exit codes (see `tracegraph import --help`) and the outcome each one names.
@@ -78,7 +78,8 @@ def write_summary_file(path: Path, record: dict[str, Any]) -> None:
     try:
         if path.parent.exists() and not path.parent.is_dir():  # mkdir says "File exists"
             raise NotADirectoryError(0, f"{path.parent} is not a folder")
-        write_private(path, text)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_private_text(path, text)
     except OSError as exc:
         raise ConfigurationError(
             f"cannot write the summary file {path}: {exc.strerror or exc}",

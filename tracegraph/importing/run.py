@@ -75,6 +75,7 @@ from tracegraph.importing.writer import (
     stale_bounds_left,
     write_table,
 )
+from tracegraph.private_files import not_private_notes
 from tracegraph.schema import FORMAT_LEVEL, Migrated, expected_names, schema_gaps
 from tracegraph.values import counted, first_ids, iso, spreadsheet_safe, were
 
@@ -531,6 +532,7 @@ def import_paths(
             summary.reject_file = _rejects_written(
                 reject_path, rejects, reject_file, mapped=bool(mapping)
             )
+            summary.notes += not_private_notes(summary.reject_file, "the reject file")
         except (Exception, KeyboardInterrupt) as error:
             # Any failure, a bug included, marks the run failed if the server still answers;
             # Ctrl-C (and SIGTERM, see cli/imports.py) marks it interrupted — it stayed
@@ -956,6 +958,7 @@ def check_paths(
         refused=refused,
     )  # fmt: skip
     summary.reject_file = _rejects_written(reject_path, rejects, reject_file, mapped=bool(mapping))
+    summary.notes += not_private_notes(summary.reject_file, "the reject file")
     return summary
 
 

@@ -1,0 +1,95 @@
+"""Files that hold users' data — a recall package (customers' contacts), an import's reject,
+removed-rows and summary files, the credentials, a trace's picture — written readable by their
+user only from the moment they exist.
+
+One way for all of them: a file is created 0600 (mkstemp: O_CREAT|O_EXCL, mode 0600, whatever
+the umask) under a new name beside it and renamed onto its name when whole; a folder is made
+0700. A recall package was written under the umask (0644 in a 0755 folder) and narrowed by
+chmod afterwards: readable by anyone on the machine while it was being written, and a file a
+library writes (a workbook) was never created with a mode of ours. The rename also means a
+full disk or a kill never leaves a file that looks finished but is cut off.
+
+A USB stick's FAT, some network shares and another user's folder keep no modes (or refuse
+chmod): the file is written all the same, and `is_private` says so for the caller's one
+warning — a package handed over on a stick is a normal way to send it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+FILE_MODE = 0o600
+FOLDER_MODE = 0o700
+
+
+def private_folder(path: Path) -> bool:
+    """Make the folder `path` its user's alone: created 0700 (its parents as any folder), or
+    narrowed to 0700 when it exists (an empty --out given). False when the file system keeps
+    no such mode or refuses it: what is written in it is as readable as that place makes it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.mkdir(path, FOLDER_MODE)  # the umask can only take bits away: 0700 stays 0700
+    if is_private(path):
+        return True
+    try:
+        os.chmod(path, FOLDER_MODE)
+    except (PermissionError, NotImplementedError):  # a stick's FAT, another user's folder
+        return False
+    return is_private(path)
+
+
+def not_private_notes(path: Path | None, what: str) -> list[str]:
+    """The one note for a file written where modes are not kept (a stick's FAT, a share):
+    others may read it. None or a private file: no note."""
+    if path is None or is_private(path):
+        return []
+    return [f"{what} {path} is as readable by others as its place makes it (a USB stick's FAT, "
+            "a network share keep no permissions): it holds data values"]  # fmt: skip
+
+
+def is_private(path: Path) -> bool:
+    """Neither its group nor others may read, write or enter `path`."""
+    return not stat.S_IMODE(os.stat(path).st_mode) & (stat.S_IRWXG | stat.S_IRWXO)
+
+
+@contextlib.contextmanager
+def private_file(
+    path: Path, binary: bool = False, encoding: str = "utf-8", newline: str | None = None
+) -> Iterator[IO[Any]]:
+    """`path` open for writing, readable by its user only from its first byte: made 0600 under
+    a new name beside it (`.NAME.RANDOM.part`: never a leftover of a killed run, which may be
+    0644), renamed onto `path` once written whole; removed if writing it fails."""
+    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        if binary:
+            with open(fd, "wb") as raw:
+                yield raw
+        else:
+            with open(fd, "w", encoding=encoding, newline=newline) as text:
+                yield text
+        os.replace(partial, path)
+    except BaseException:
+        with contextlib.suppress(OSError):  # the error that brought us here is the one to tell
+            os.unlink(partial)
+        raise
+
+
+def write_private_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    """`text` in `path`, its user's alone, replaced whole: a reader finds the old content or
+    the new, never half of it."""
+    with private_file(path, encoding=encoding) as out:
+        out.write(text)
+    return path
+
+
+def write_private_bytes(path: Path, data: bytes) -> Path:
+    """`data` in `path`, its user's alone, replaced whole."""
+    with private_file(path, binary=True) as out:
+        out.write(data)
+    return path
