@@ -117,3 +117,33 @@ def test_a_receipt_without_a_supplier_lot_says_so(
     history = [(e["event"], e["reference"], e["detail"]) for e in _history(runner, "B1")]
     assert history[0] == ("received", "V1", "no supplier lot recorded")
     assert "None" not in _show(runner, "B1", "table")
+
+
+def test_a_step_with_many_lots_names_the_first_20_on_a_terminal_and_all_in_json(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
+) -> None:
+    """`lot show` of a lot made by a step with 20,000 input lots printed every id in one
+    table cell. A history row names a step's first 20 lots and counts the rest (here 25 of
+    them: "… and 5 more"); --format json and csv keep them all."""
+    inputs = [f"IN{n:02d}" for n in range(25)]
+    tables = {
+        "lots.csv": "lot_id,material_id,quantity,uom,supplier_id,supplier_lot,received_at\n"
+        + "".join(f"{lot},FLOUR,1,kg,V1,S{lot},2026-03-01T06:00:00Z\n" for lot in inputs)
+        + "OUT,DOUGH,25,kg,,,\n",
+        "steps.csv": "step_id,operation,started_at,ended_at\nMIX,mix,2026-03-02T07:00:00Z,"
+        "2026-03-02T07:30:00Z\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\n"
+        + "".join(f"MIX,{lot},1,kg\n" for lot in inputs),
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nMIX,OUT,25,kg\n",
+    }
+    for name, text in tables.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [tmp_path]).rejects == []
+    runner = CliRunner()
+    table = _show(runner, "OUT", "table")
+    assert all(lot in table for lot in inputs[:20]) and "and 5 more" in table
+    assert not any(lot in table for lot in inputs[20:])
+    dossier = json.loads(_show(runner, "OUT", "json"))
+    assert len(dossier["made_by"][0]["lots"]) == 25
+    produced = next(row for row in _history(runner, "OUT") if row["event"] == "produced (mix)")
+    assert produced["detail"].startswith("from " + ", ".join(inputs) + ";")

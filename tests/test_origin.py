@@ -66,9 +66,21 @@ def test_check_lists_a_stub_only_a_rework_in_place_names_and_not_a_steps_output(
     graph, _ = origins
     found = {r.name: r.findings for r in run_checks(graph).results}["unknown_origin"]
     assert found == [
-        {"lot_id": "BARE", "stub": False, "used_in_steps": 1, "shipment_lines": 0},
+        {
+            "lot_id": "BARE",
+            "stub": False,
+            "in_closed_loop": False,
+            "used_in_steps": 1,
+            "shipment_lines": 0,
+        },
         # the rework gave STUBR back: it did not make it (the check took it for produced)
-        {"lot_id": "STUBR", "stub": True, "used_in_steps": 2, "shipment_lines": 0},
+        {
+            "lot_id": "STUBR",
+            "stub": True,
+            "in_closed_loop": False,
+            "used_in_steps": 2,
+            "shipment_lines": 0,
+        },
     ]
 
 

@@ -976,21 +976,29 @@ def backward(
             needed[lot] = Quantity(base / factor, unit)
         else:
             needed[lot] = Quantity(None, None)
+    making = {(edge.lot, edge.step) for edge in made}
     return BackwardFlow(needed=needed, depth=depths(sources, preceding), loops=unweighed,
                         recorded=recorded_against(basis, fraction),
-                        closed=_closed(loops, made_by, inputs_of))  # fmt: skip
+                        closed=_closed(loops, made_by, inputs_of, making))  # fmt: skip
 
 
 def _closed(
-    loops: Loops, made_by: dict[str, list[Edge]], inputs_of: dict[str, list[Edge]]
+    loops: Loops,
+    made_by: dict[str, list[Edge]],
+    inputs_of: dict[str, list[Edge]],
+    made: set[tuple[str, str]],
 ) -> list[list[str]]:
     """The loops of lots made from each other alone: every step that made one of them took
     lots of the loop in and nothing else (X1 into X2, X2 into X3, X3 into X1). Nothing came
-    into them from outside: where they came from is not known, unless one was received."""
+    into them from outside: where they came from is not known, unless one was received
+    (cypher/check/unknown_origin.cypher's rule). A rework in place (its output not in `made`,
+    the (lot, step) pairs that made a lot) brings in only what else it took (salt added): one
+    that took the lot alone left the loop "fed from outside" (its use dropped, no inputs)."""
     found = []
     for loop in loops.values():
         inside = set(loop)
-        if all(inputs_of.get(edge.step) and all(e.lot in inside for e in inputs_of[edge.step])
+        if all((inputs_of.get(edge.step) or (lot, edge.step) not in made)
+               and all(e.lot in inside for e in inputs_of.get(edge.step, ()))
                for lot in loop for edge in made_by.get(lot, ())):  # fmt: skip
             found.append(loop)
     return found

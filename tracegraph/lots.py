@@ -313,6 +313,10 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
     made_by = [step_entry(e) for e in row["made_by"]]
     used_in = [step_entry(e) for e in row["used_in"]]
     origin = "received" if receipts else "produced" if made(made_by, used_in) else "unknown"
+    if origin == "produced" and graph.read("lot/closed_loop", lot_id=lot_id):
+        # made from lots made from it alone, none received (X1 -> X2 -> X3 -> X1): where it
+        # came from is not known, as `check` and a backward trace say (it said "produced")
+        origin = "unknown"
     if lot.get("origin_known") is False:
         # a stub a step_outputs row made is produced: only its own lots row is missing (the
         # dossier said "never received or produced" above the step that produced it)
@@ -354,7 +358,8 @@ def made(made_by: list[dict[str, Any]], used_in: list[dict[str, Any]]) -> bool:
     """Whether a step made the lot: one that lists it among its outputs without taking it in.
     A rework in place takes the lot in and gives it back: it does not make it, and a stub only
     such a step names is of unknown origin (`lot show` said "origin produced" of it while
-    `check` listed it). cypher/check/unknown_origin.cypher applies the same rule."""
+    `check` listed it). cypher/check/unknown_origin.cypher applies the same rule (and calls
+    the lots of a loop with nothing coming in unknown too: cypher/lot/closed_loop.cypher)."""
     reworked = {s["step_id"] for s in used_in}
     return any(s["step_id"] not in reworked for s in made_by)
 

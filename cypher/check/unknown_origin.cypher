@@ -3,15 +3,48 @@
 // created because a later record named them (origin_known = false), and lots the lots table
 // lists without a supplier or a step that made them. Their history is missing from the graph.
 // A stub only a rework in place names came back from that step and was taken for produced.
-// `lot show`, the backward trace's flag and the Browser's gaps.cypher apply the same rule.
+// Also the lots of a loop with nothing coming in (X1 -> X2 -> X3 -> X1, none received): their
+// steps made them from each other alone, so where they came from is not known — a backward
+// trace said so, this check passed over them. A lot is in such a loop when everything it was
+// made from, however far back (lots and steps), was also made from it, and none of that was
+// received (a step with no inputs is made from nothing in it: it gives the loop an origin). A
+// lot made from such a loop is produced, as one made from any lot of unknown origin is.
+// `lot show` (cypher/lot/closed_loop.cypher), the backward trace's flag (flow._closed) and the
+// Browser's gaps.cypher apply the same rule (gaps.cypher leaves the loops out: it lists the
+// first holes of a canvas).
+// Bounded: the walks up and down the lot's genealogy (distinct nodes, a breadth-first search,
+// no path enumeration) run only for lots that pass cheap tests first: made by a step, used
+// (a degree), and no received lot two generations up or less (a bounded expansion that stops
+// at the first: it drops most made lots, a 100k-lot bakery's baked lots among them).
 MATCH (lot:Lot)
 WHERE NOT EXISTS { (lot)-[:SUPPLIED_BY]->(:Supplier) }
-  AND NOT EXISTS {
-    MATCH (lot)<-[:PRODUCED]-(step:ProcessStep)
-    WHERE NOT EXISTS { (lot)-[:INPUT_TO]->(step) }
+WITH lot, EXISTS {
+       MATCH (lot)<-[:PRODUCED]-(step:ProcessStep)
+       WHERE NOT EXISTS { (lot)-[:INPUT_TO]->(step) }
+     } AS made
+CALL (lot, made) {
+  WITH lot
+  WHERE NOT made
+  RETURN false AS in_closed_loop
+  UNION ALL
+  WITH lot
+  WHERE made
+    AND EXISTS { (lot)-[:INPUT_TO]->() }
+  WITH lot
+  WHERE NOT EXISTS {
+    MATCH (lot)<-[:PRODUCED|INPUT_TO*1..4]-(first:Lot)
+    WHERE NOT EXISTS { (first)<-[:PRODUCED]-() }
   }
+  WITH lot, COLLECT { MATCH (lot)<-[:PRODUCED|INPUT_TO*]-(up) RETURN DISTINCT up } AS ancestors
+  WHERE none(up IN ancestors WHERE EXISTS { (up)-[:SUPPLIED_BY]->(:Supplier) })
+  WITH lot, ancestors,
+       COLLECT { MATCH (lot)-[:INPUT_TO|PRODUCED*]->(down) RETURN DISTINCT down } AS descendants
+  WHERE all(up IN ancestors WHERE up IN descendants)
+  RETURN true AS in_closed_loop
+}
 RETURN lot.lot_id AS lot_id,
        lot.origin_known = false AS stub,
+       in_closed_loop,
        COUNT { (lot)-[:INPUT_TO]->(:ProcessStep) } AS used_in_steps,
        COUNT { (lot)-[:SHIPPED]->(:Shipment) } AS shipment_lines
 ORDER BY lot_id

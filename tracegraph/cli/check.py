@@ -43,12 +43,14 @@ def check_command(
     """Find gaps and contradictions in the chain. Exit code 1 when anything is found, 0 when
     the chain is clean.
 
-    Lots of unknown origin, shipped or consumed before they existed, steps and lots that do
-    not balance, lots shipped or used while on hold or after a failed inspection, steps that
-    end before they start, returns from customers never shipped the lot, lots shipped or used
-    in a unit they are not counted in, lots shipped or used after a recall that covers them,
-    shipments with no lot on them, shipments that name no ship-from (or return) location where
-    others do, device events a trace would miss or misplace (hand edits)."""
+    Lots of unknown origin (never received nor produced, or made only in a loop of lots with
+    nothing coming in), shipped or consumed before they existed, steps and lots that do not
+    balance (a lot counted as `lot show` counts it), lots shipped or used while on hold or
+    after a failed inspection, steps that end before they start, returns from customers never
+    shipped the lot, lots shipped or used in a unit they are not counted in, lots shipped or
+    used after a recall that covers them, shipments with no lot on them, shipments that name
+    no ship-from (or return) location where others do, device events a trace would miss or
+    misplace (hand edits)."""
     graph = open_graph()
     with check_progress() as done:
         report = run_checks(graph, tolerance, done)

@@ -33,6 +33,9 @@ app = typer.Typer(
 )
 
 HISTORY_LIMIT = 40  # events shown on a terminal; csv and json carry them all
+# a step's other lots named in a history row on a terminal; csv and json name them all (a
+# step with 20,000 input lots printed every id in one cell)
+IDS_SHOWN = 20
 TIMELINE_CSV = ("at", "event", "reference", "quantity", "uom", "detail")
 
 # what an inspection's detail names besides test and value: its step, inspector and device
@@ -84,8 +87,9 @@ def extra_properties(lot: dict[str, Any]) -> dict[str, Any]:
             and v is not None}  # fmt: skip
 
 
-def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
-    """Everything that happened to the lot, one row per event, in time order."""
+def timeline(dossier: dict[str, Any], ids_shown: int | None = None) -> list[dict[str, Any]]:
+    """Everything that happened to the lot, one row per event, in time order. `ids_shown`:
+    how many of a step's other lots a row names (the rest counted); None: all of them."""
     events: list[dict[str, Any]] = []
     for r in dossier["received"]:
         events.append(
@@ -102,11 +106,11 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
     # A rework in place takes the lot in, then gives it back, both at the step's start: its
     # use goes just before what it produced (the history listed "produced" first), after what
     # other steps produced then. Other uses keep their place, after inspections of that time.
-    uses = {s["step_id"]: _use(s) for s in dossier["used_in"]}
+    uses = {s["step_id"]: _use(s, ids_shown) for s in dossier["used_in"]}
     for s in sorted(dossier["made_by"], key=lambda s: s["step_id"] in uses):  # stable
         if s["step_id"] in uses:
             events.append(uses.pop(s["step_id"]))
-        inputs = ", ".join(i["lot_id"] for i in s["lots"])
+        inputs = _lot_ids(s["lots"], ids_shown)
         events.append(
             {
                 "at": s["started_at"],
@@ -163,10 +167,10 @@ def timeline(dossier: dict[str, Any]) -> list[dict[str, Any]]:
     return sorted(events, key=lambda e: instant_key(e["at"]))  # as instants, not as text
 
 
-def _use(step: dict[str, Any]) -> dict[str, Any]:
+def _use(step: dict[str, Any], ids_shown: int | None) -> dict[str, Any]:
     """The history's row of a step that used the lot."""
     # a step with no outputs printed "into " and nothing after it
-    outputs = ", ".join(o["lot_id"] for o in step["lots"]) or "nothing recorded"
+    outputs = _lot_ids(step["lots"], ids_shown) or "nothing recorded"
     return {
         "at": step["started_at"],
         "event": f"used ({step['operation']})",
@@ -175,6 +179,14 @@ def _use(step: dict[str, Any]) -> dict[str, Any]:
         "uom": step["uom"],
         "detail": f"into {outputs}" + _parameters(step["parameters"]),
     }
+
+
+def _lot_ids(lots: list[dict[str, Any]], shown: int | None) -> str:
+    """`A, B, C` or, beyond `shown` (None: no limit), `A, B, … and 19,980 more`."""
+    ids = [lot["lot_id"] for lot in lots]
+    if shown is None or len(ids) <= shown:
+        return ", ".join(ids)
+    return ", ".join(ids[:shown]) + f", … and {len(ids) - shown:,} more"
 
 
 def balance_text(balance: dict[str, Any]) -> str:
@@ -244,7 +256,7 @@ def render(dossier: dict[str, Any]) -> None:
     table = Table(title="History", title_justify="left")
     for column in TIMELINE_CSV:
         table.add_column(column)
-    events = timeline(dossier)
+    events = timeline(dossier, IDS_SHOWN)
     for event in events[:HISTORY_LIMIT]:
         kind = event["event"]  # `produced (mix)`: the step's operation is the plant's text
         if kind.startswith("inspected: "):
