@@ -232,7 +232,9 @@ def test_a_removed_lot_still_used_becomes_a_stub_and_an_unused_one_goes(
         "MATCH (l:Lot {lot_id: 'B'}) RETURN properties(l) AS p, [(l)-[r]-() | type(r)] AS edges",
         database_=graph.database,
     )
-    assert stub[0].data() == {"p": {"lot_id": "B", "origin_known": False}, "edges": ["INPUT_TO"]}
+    # ABOUT: the ledger's record of its removed row (`lot show B` lists it)
+    assert stub[0].data() == {"p": {"lot_id": "B", "origin_known": False},
+                              "edges": ["ABOUT", "INPUT_TO"]}  # fmt: skip
     assert graph.read("import/lots_keys")[0]["keys"].count("Z") == 0
     identities, _, _ = graph.driver.execute_query(
         "MATCH (i:Identifier) RETURN i.key AS key ORDER BY key", database_=graph.database
@@ -275,12 +277,14 @@ def test_a_stub_whose_link_changed_goes_with_its_last_link_a_recalled_one_stays(
         "[(l)-[r]-() | type(r)] AS edges ORDER BY lot",
         database_=graph.database,
     )
-    assert [(r["lot"], sorted(r["edges"])) for r in lots] == [("ZR", ["ABOUT", "SOURCE"])]
+    # the ledger's records of its corrected and its removed link, and the recall's
+    assert [(r["lot"], sorted(r["edges"])) for r in lots] == [("ZR", ["ABOUT", "ABOUT", "SOURCE"])]
     # the changes stay in the ledger by table and key
     changes, _, _ = graph.driver.execute_query(
         "MATCH (c:RowChange) RETURN c.key AS key ORDER BY key", database_=graph.database
     )
-    assert [r["key"] for r in changes] == ["X|ZR", "X|ZZ"]
+    # (each link's corrected quantity, and its removal)
+    assert [r["key"] for r in changes] == ["X|ZR", "X|ZR", "X|ZZ", "X|ZZ"]
 
 
 def test_a_dump_without_its_header_removes_nothing_and_one_without_rows_says_so(

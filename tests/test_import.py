@@ -1155,7 +1155,9 @@ def test_extra_columns_of_link_tables_are_kept_on_the_links(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """Extra columns of step_inputs, step_outputs and shipment_lines become properties of the
-    link; a changed row replaces them (a dropped column disappears), an unchanged one is kept."""
+    link; a changed value replaces its own, an unchanged row is kept, and a file without the
+    column keeps what the link holds, as a node's row does (it cleared it: a night without
+    the scale_ticket column wiped every ticket); an empty cell of the column clears it."""
     folder = tmp_path / "in"
     _write(folder, "steps.csv", "step_id,operation,started_at\nS1,mix,2026-11-02T06:00Z\n")
     _write(folder, "shipments.csv", "shipment_id,customer_id,shipped_at\nSH1,C1,2026-11-03\n")
@@ -1194,14 +1196,19 @@ def test_extra_columns_of_link_tables_are_kept_on_the_links(
                                          "SH1,L3,3,kg,P-2\n")  # fmt: skip
     code, changed, _ = _import(runner, str(folder))
     assert code == 0
-    assert changed["tables"]["step_inputs"]["changed"] == 1
+    assert changed["tables"]["step_inputs"]["changed"] == 0
     assert changed["tables"]["shipment_lines"]["changed"] == 1
     assert links() == [
-        {"type": "INPUT_TO", "a": "L1", "props": [("quantity", 1.0), ("uom", "kg")]},
-        before[1], before[2],
+        before[0], before[1], before[2],
         {"type": "SHIPPED", "a": "L3",
          "props": [("pallet", "P-2"), ("quantity", 3.0), ("uom", "kg")]},
     ]  # fmt: skip
+    _write(folder, "step_inputs.csv", "step_id,lot_id,quantity,uom,scale_ticket\n"
+                                      "S1,L1,1,kg,\nS1,L2,2,kg,\n")  # fmt: skip
+    code, changed, _ = _import(runner, str(folder))
+    assert (code, changed["tables"]["step_inputs"]["changed"]) == (0, 1)
+    assert links()[0] == {"type": "INPUT_TO", "a": "L1", "props": [("quantity", 1.0),
+                                                                  ("uom", "kg")]}  # fmt: skip
 
 
 def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(

@@ -349,6 +349,8 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
             "run_status": c["run_status"], "table": c["table"],
             "key": c["key"], "file": c["file"], "line": c["line"],
             "columns": column_changes(c),
+            # a row or link a full import (--full) removed: each column it held, to none
+            "removed": bool(c.get("removed")),
         } for c in row["changes"]), key=lambda c: (instant_key(c["at"]), c["table"], c["key"])),
         "seconds": round(time.perf_counter() - started, 4),
     }  # fmt: skip

@@ -1,6 +1,7 @@
 // One lot's dossier: identity and aliases, material, origin (supplier receipt or the steps
 // that made it, with their inputs), inspections, and where it went (steps it fed, with their
-// outputs, and shipments with their customers), and the imports that changed its rows. Only the lot's own neighbourhood: one hop to
+// outputs, and shipments with their customers), and the imports that changed or (--full) removed
+// its rows and links. Only the lot's own neighbourhood: one hop to
 // steps and shipments, one more to their other lots. Times travel as text (toString).
 MATCH (lot:Lot {lot_id: $lot_id})
 RETURN lot {.*, created_at: toString(lot.created_at), expires_at: toString(lot.expires_at)} AS lot,
@@ -59,7 +60,7 @@ RETURN lot {.*, created_at: toString(lot.created_at), expires_at: toString(lot.e
        COLLECT { MATCH (lot)<-[:SOURCE|AFFECTS]-(recall:Recall) RETURN recall.recall_id } AS recalls,
        COLLECT {
          MATCH (lot)<-[:ABOUT]-(change:RowChange)<-[:CHANGED]-(run:ImportRun)
-         RETURN change {.table, .key, .file, .line, .columns, .before, .after,
+         RETURN change {.table, .key, .file, .line, .columns, .before, .after, .removed,
                         run_id: run.run_id, at: toString(run.started_at), user: run.user,
                         run_status: run.status}
        } AS changes

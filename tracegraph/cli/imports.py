@@ -430,8 +430,9 @@ def import_command(
     removed step or shipment still linked to lots is kept, with a note.
 
     Every removed row is written, with its values as they were, to removed-RUN.csv beside the
-    reject file, counted per table and named on the run's ledger entry. Killed while removing,
-    the same import run again completes it.
+    reject file, counted per table and named on the run's ledger entry, and recorded as a
+    change of the run (`imports RUN`, and `lot show` of its lot). Killed while removing, the
+    same import run again completes it.
 
     When a table would lose more than --max-removals (default 10% of its rows, rounded up),
     nothing is removed and the import exits 2, tonight's rows written: a cut-off export must

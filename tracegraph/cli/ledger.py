@@ -220,7 +220,8 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         f"{literal(who)}: {_count(run, 'rows_read')} "
         f"{rows_word(run.get('rows_read'), bool(run.get('counts_partial')))} read, "
         f"{_count(run, 'rows_written')} written, {_count(run, 'rows_rejected')} rejected, "
-        f"{counted(len(run['changes']), 'changed row')}"
+        # a removal (--full) is a change of the run too, counted as removed
+        f"{counted(sum(not c.get('removed') for c in run['changes']), 'changed row')}"
         + (f", {_count(run, 'rows_removed')} removed (--full)" if run.get("full") else "")
     )
     if _unfinished([run]):

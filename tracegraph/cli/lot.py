@@ -158,7 +158,7 @@ def timeline(dossier: dict[str, Any], ids_shown: int | None = None) -> list[dict
         events.append(
             {
                 "at": c["at"],
-                "event": "changed by import"
+                "event": ("removed by import (--full)" if c.get("removed") else "changed by import")
                 + (" (interrupted: see its re-run)" if c["run_status"] == "interrupted" else ""),
                 "reference": c["run_id"],
                 "detail": f"{c['table']} {c['key']}: {what}",

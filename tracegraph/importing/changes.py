@@ -58,9 +58,13 @@ class RowChange:
     before: tuple[str, ...]  # per column, as text; "" for no value
     after: tuple[str, ...]
     nodes: tuple[str, ...]  # element ids of the node(s) the row is about
+    # a row a full import (--full) removed: every column it held goes to "" (`file` and
+    # `line` are its line in removed-RUN.csv)
+    removed: bool = False
 
     def as_props(self, run_id: str, file: str) -> dict[str, Any]:
         return {
+            **({"removed": True} if self.removed else {}),
             # Unique by construction: one source line may yield two rows of a table (two
             # [[file]] sections of a mapping), even with the same key.
             "change_id": f"{run_id}-{secrets.token_hex(8)}",
@@ -118,6 +122,15 @@ def difference(
             old.append(was)
             new.append(now)
     return RowChange(table, key, line, tuple(columns), tuple(old), tuple(new), tuple(nodes))
+
+
+def removal(
+    table: str, key: str, line: int, values: Mapping[str, Any], nodes: Sequence[str]
+) -> RowChange:
+    """A row a full import removes, as a change: each column it held, to no value."""
+    columns = sorted(c for c, v in values.items() if _text(v) != "")
+    return RowChange(table, key, line, tuple(columns), tuple(_text(values[c]) for c in columns),
+                     ("",) * len(columns), tuple(nodes), removed=True)  # fmt: skip
 
 
 def _same_number(a: Any, b: Any) -> bool:

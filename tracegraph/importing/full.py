@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from tracegraph.errors import ConfigurationError, TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.identities import IdentityError, checked_issuer, identity_key
+from tracegraph.importing.changes import removal as removal_change
 from tracegraph.importing.changes import stored_values
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import RawTable, SpreadsheetError, row_problem
@@ -198,6 +199,7 @@ class Removal:
     keys: list[Key]
     kept: list[Key] = field(default_factory=list)
     records: list[dict[str, Any]] = field(default_factory=list)  # as they were, for the file
+    nodes: list[list[str]] = field(default_factory=list)  # per record, its node(s)' element ids
 
 
 def compare(
@@ -325,22 +327,26 @@ def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
             batch = removal.keys[start : start + BATCH_SIZE]
             if parent is None:
                 found = {
-                    r["key"]: stored_values(table, r["props"], r["links"])
+                    r["key"]: (stored_values(table, r["props"], r["links"]), [r["node"]])
                     for r in graph.read(f"import/{table}_before", keys=batch)
                 }
             else:
                 rows = [{parent: p, "lot_id": lot} for p, lot in batch]
                 found = {
-                    (r["parent"], r["lot_id"]): stored_values(
-                        table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]}, []
+                    (r["parent"], r["lot_id"]): (
+                        stored_values(
+                            table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]}, []
+                        ),
+                        r["nodes"],
                     )
                     for r in graph.read(f"import/{table}_before", rows=rows)
                 }
             for key in batch:
+                held, nodes = found.get(key, ({}, []))
                 # the event_id is the key, which a device event's three columns say
-                values = {k: v for k, v in found.get(key, {}).items()
-                          if v is not None and k != "event_id"}  # fmt: skip
+                values = {k: v for k, v in held.items() if v is not None and k != "event_id"}
                 removal.records.append(values)
+                removal.nodes.append(nodes)
 
 
 def write_removed(path: Path, removals: dict[str, Removal]) -> Path:
@@ -370,15 +376,24 @@ def record_removals(graph: TraceGraph, removals: dict[str, Removal], run_id: str
     return write_removed(beside.with_name(f"removed-{run_id}.csv"), removals)
 
 
-def remove(graph: TraceGraph, removals: dict[str, Removal]) -> None:
+def remove(
+    graph: TraceGraph, removals: dict[str, Removal], run_id: str | None = None,
+    removed_file: Path | None = None,
+) -> None:  # fmt: skip
     """Delete the records, table by table in REMOVAL_ORDER, in batches (each its own
-    transaction: a killed run leaves whole batches, and its re-run finds the rest)."""
+    transaction: a killed run leaves whole batches, and its re-run finds the rest). Each batch
+    is first recorded in run `run_id`'s ledger, one RowChange per record (read_records' values
+    to none, its line in `removed_file`), linked to its node(s): `lot show` lists a lot's row
+    or link a full dump removed, and `imports RUN` the run's removals."""
+    lines = _removed_lines(removals)
     for table in REMOVAL_ORDER:
         removal = removals.get(table)
         if removal is None:
             continue
         for start in range(0, len(removal.keys), BATCH_SIZE):
             batch = removal.keys[start : start + BATCH_SIZE]
+            if run_id is not None and removal.records:
+                _record_removed(graph, removal, start, lines, run_id, str(removed_file or ""))
             keys = [list(k) for k in batch] if table in RELATIONSHIP_PARENT else batch
             found = graph.write_records(f"import/{table}_remove", keys=keys)
             if found and "kept" in found[0]:
@@ -386,6 +401,30 @@ def remove(graph: TraceGraph, removals: dict[str, Removal]) -> None:
                 # here, but one linked since is kept, and named, all the same
                 kept = found[0]["kept"]
                 removal.kept.extend(tuple(k) if isinstance(k, list) else k for k in kept)
+
+
+def _removed_lines(removals: dict[str, Removal]) -> dict[tuple[str, Key], int]:
+    """Each removed record's line in removed-RUN.csv, as write_removed writes them."""
+    keys = ((r.table, k) for r in removals.values() for k in r.keys)
+    return {key: line for line, key in enumerate(keys, start=2)}
+
+
+def _record_removed(
+    graph: TraceGraph, removal: Removal, start: int, lines: dict[tuple[str, Key], int],
+    run_id: str, file: str,
+) -> None:  # fmt: skip
+    """The ledger's record of a batch of removals (see remove): the change of each, before
+    it is made, as a changed row's is (writer._record_changes)."""
+    end = start + BATCH_SIZE
+    changes = [
+        removal_change(removal.table, key_text(key), lines.get((removal.table, key), 0),
+                       values, nodes)
+        for key, values, nodes in zip(removal.keys[start:end], removal.records[start:end],
+                                      removal.nodes[start:end], strict=True)
+    ]  # fmt: skip
+    graph.write("import/record_changes", run_id=run_id, changes=[
+        {"props": c.as_props(run_id, file), "nodes": list(c.nodes)} for c in changes
+    ])  # fmt: skip
 
 
 def removed_counts(removals: dict[str, Removal]) -> dict[str, int]:

@@ -96,7 +96,7 @@ def import_run(graph: TraceGraph, run_id: str) -> dict[str, Any]:
     run["changes"] = [
         {
             "table": c["table"], "key": c["key"], "file": c["file"], "line": c["line"],
-            "columns": column_changes(c),
+            "columns": column_changes(c), "removed": bool(c.get("removed")),
         }
         for c in rows[0]["changes"]
     ]  # fmt: skip

@@ -1066,7 +1066,7 @@ def apply_mapping(
             rule.table,
             RawTable(raw.path, tuple(renamed[n] for n in header),
                      [(ln, {renamed[k]: v for k, v in r.items()}) for ln, r in rows],
-                     raw.encoding, raw.notes, sheet=raw.sheet),
+                     raw.encoding, raw.notes, sheet=raw.sheet, summed=rule.combine),
         ))  # fmt: skip
     if rules and len(taken) < len(raw.rows):
         columns = sorted({c.column for rule in rules for c in rule.where})

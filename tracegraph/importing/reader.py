@@ -136,6 +136,9 @@ class RawTable:
     # an XLSX workbook saved in the 1904 date system (old Mac Excel): its serial dates count
     # days from 1904-01-01, not from 1899-12-30 (a mapping's `format = "excel"`)
     date1904: bool = False
+    # a mapping's link table whose rows naming one link were summed (`combine = "sum"`): its
+    # links' quantities are this file's sums, which replace the graph's (the import says so)
+    summed: bool = False
     # the line (CSV) or sheet row of the column names: a reject of a column names it
     header_at: int = 1
 

@@ -643,7 +643,7 @@ def _remove_rows(
     tables = ", ".join(f"{t} {n:,}" for t, n in counts.items())
     log(f"removing {counted(sum(counts.values()), 'row')} the full dump no longer has "
         f"({tables}); as they were: {path}")  # fmt: skip
-    full_dump.remove(graph, removals)
+    full_dump.remove(graph, removals, run_id, path)
     return path
 
 

@@ -139,6 +139,8 @@ class ValidatedTable:
     # the distinct lot ids as an earlier version stored them (stripped, NFC), for the import to
     # say which of them the graph still holds (idtext.unfolded_lots_note)
     unfolded_lots: set[str] = field(default_factory=set)
+    # a mapping summed the rows of each link (`combine = "sum"`; see RawTable.summed)
+    summed: bool = False
 
     def fold(self, column: str, written: str, stored: str) -> None:
         """Count an id cell that normal_id folded, keeping the first three as examples."""
@@ -579,7 +581,11 @@ def validate_lazily(
     batch while it checks the next); rejects and duplicates are added to the returned
     ValidatedTable as they are met, and are complete when the iterator is exhausted."""
     out = ValidatedTable(
-        table=table_name, file=str(raw.path), read=len(raw.rows), header=frozenset(raw.header)
+        table=table_name,
+        file=str(raw.path),
+        read=len(raw.rows),
+        header=frozenset(raw.header),
+        summed=raw.summed,
     )
     table: Table | None = TABLES.get(table_name)
     if table is None:

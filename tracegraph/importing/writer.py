@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from tracegraph.graph import TraceGraph
 from tracegraph.identities import identity_key
-from tracegraph.importing.changes import difference, new_values, stored_values
+from tracegraph.importing.changes import RowChange, difference, new_values, stored_values
 from tracegraph.importing.tables import TABLES, Kind, device_event_id
 from tracegraph.importing.validate import Reject, ValidatedTable
-from tracegraph.values import counted, first_ids
+from tracegraph.values import counted, first_ids, moment
 
 if TYPE_CHECKING:
     from tracegraph.importing.full import Present
@@ -190,6 +190,23 @@ def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
     props["_row_sha"] = shaped_sha(table, shaped)
 
 
+def keep_instants(table: str, shaped: dict[str, Any], stored: dict[str, Any]) -> list[str]:
+    """Keep the stored text of each time the row gives as the same instant with another offset
+    (12:00+08:00 from the MES, 04:00Z from a canonical export): an instant is what a time
+    says, so such a row changes nothing, and the first import's offset stays. Returns the
+    columns so kept, each as `column stored (given)` (keep_unsaid computes the hash again)."""
+    kept = []
+    for name in SHAPES[table].times:
+        given, held = shaped.get(name), stored.get(name)
+        if given is None or held is None or given == held:
+            continue
+        at, was = moment(given), moment(held)
+        if at is not None and was is not None and at == was:
+            shaped[name] = held
+            kept.append(f"{name} {held} ({given})")
+    return kept
+
+
 def cypher_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
     """The parameter map of one row: keys and references at the top, properties in `props`."""
     shape = SHAPES[table]
@@ -293,7 +310,54 @@ class RunState:
     # The identity keys of the lot_identifiers rows this run wrote (new or changed), for the
     # note on identities that name more than one lot (see _shared_identities)
     identities: set[str] = field(default_factory=set)
+    # Per table, rows whose times the graph holds as the same instants with another offset
+    # (keep_instants): how many, how many of them changed nothing else, and the first example
+    offsets_kept: dict[str, list[Any]] = field(default_factory=dict)
+    # Per link table a mapping's `combine = "sum"` filled, the links whose summed quantity
+    # replaced the one the graph held, and the first few as `key before → after`
+    sums_replaced: dict[str, list[Any]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def instants_kept(self, table: str, columns: list[str], unchanged: bool) -> None:
+        with self._lock:
+            counts = self.offsets_kept.setdefault(table, [0, 0, columns[0]])
+            counts[0] += 1
+            counts[1] += unchanged
+
+    def summed_replaced(self, table: str, changes: list[RowChange]) -> None:
+        if not changes:
+            return
+        with self._lock:
+            replaced = self.sums_replaced.setdefault(table, [0, []])
+            replaced[0] += len(changes)
+            for change in changes[: max(0, 3 - len(replaced[1]))]:
+                at = change.columns.index("quantity")
+                replaced[1].append(f"{change.key} {change.before[at]} → {change.after[at]}")
+
+    def write_notes(self, table: str, file: str) -> list[str]:
+        """The notes of a table's file once it is written: times kept with the offset the graph
+        holds them in, and summed links that replaced a sum (see keep_instants, combine)."""
+        notes = []
+        if table in self.offsets_kept:
+            rows, unchanged, example = self.offsets_kept.pop(table)
+            notes.append(
+                f"{file}: {counted(rows, f'{table} row')} gave times the graph holds as the same "
+                f"instants with another offset, kept as stored, not a change (e.g. {example}); "
+                f"{unchanged:,} of them changed nothing else. An instant is what a time says: "
+                "an export writing another offset or zone changes no row"
+            )
+        if table in self.sums_replaced:
+            count, examples = self.sums_replaced.pop(table)
+            notes.append(
+                f"{file}: {counted(count, f'{table} link')} summed from this file's rows "
+                f'(combine = "sum") replaced the quantity the graph held, not added to it: '
+                + ", ".join(examples)
+                + (f" and {count - len(examples):,} more" if count > len(examples) else "")
+                + ". A sum is of one import's rows: import a delta "
+                "extract together with the rows it adds to (each order's movements whole), or "
+                "a full extract"
+            )
+        return notes
 
     def stubs_completed(self, count: int) -> None:
         with self._lock:
@@ -346,7 +410,7 @@ def write_table(
                 collect(pending.popleft())
             pending.append(server.submit(
                 _write_batch, graph, table, shaped, state, fresh, (validated.file, lines),
-                validated.header,
+                validated.header, validated.summed,
             ))  # fmt: skip
             progress(result.written + len(result.rejects) + len(validated.rejects)
                      + validated.duplicates)  # fmt: skip
@@ -354,6 +418,7 @@ def write_table(
             collect(pending.popleft())
     progress(validated.read)
     state.fresh.pop(table, None)
+    state.notes.extend(state.write_notes(table, validated.file))
     if table == "lot_identifiers":
         state.notes.extend(_shared_identities(graph, state))
     return result
@@ -389,9 +454,11 @@ def _write_batch(
     fresh: set[Any],
     source: tuple[str, list[int]],
     header: frozenset[str] = frozenset(),
+    summed: bool = False,
 ) -> tuple[int, int]:
     """Write the new and changed rows of one batch (`source`: the file and each row's line,
-    `header`: the file's columns); returns how many rows that were, and how many of them
+    `header`: the file's columns, `summed`: a link table whose quantities a mapping's
+    `combine = "sum"` added up); returns how many rows that were, and how many of them
     changed rows the graph held."""
     if not rows:
         return 0, 0
@@ -403,8 +470,20 @@ def _write_batch(
             for r in (graph.read(f"import/{table}_shas", rows=unsure) if unsure else [])
         }
         todo = [r for r in rows if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
+        # Extra columns the file lacks keep what the link holds (keep_unsaid), as a node's do:
+        # a night without the scale_ticket column cleared every ticket. A link so completed may
+        # be unchanged after all.
+        existing = [r for r in todo if (r[parent], r["lot_id"]) in known]
+        held = _held_links(graph, table, existing) if existing else {}
+        for row in existing:
+            if (row[parent], row["lot_id"]) in held:
+                keep_unsaid(table, row, held[(row[parent], row["lot_id"])][0], header)
+        todo = [r for r in todo if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
         updated = [r for r in todo if known.get((r[parent], r["lot_id"])) is not None]
-        same = _record_changes(graph, table, updated, state, (rows, *source))
+        changes = _record_changes(graph, table, updated, state, (rows, *source), held)
+        same = len(updated) - len(changes)
+        if summed:
+            state.summed_replaced(table, [c for c in changes if "quantity" in c.columns])
         # Links not in the graph yet are created without MERGE's look for an existing one, and
         # their three properties set one by one (no Eager). Changed links, and new ones with
         # extra columns, are merged with all their properties as a map (see {table}.cypher).
@@ -438,13 +517,16 @@ def _write_batch(
     held = _held(graph, table, existing) if existing else {}
     for row in todo:
         if row[key] in held:
+            kept = keep_instants(table, row, held[row[key]][0])
             keep_unsaid(table, row, held[row[key]][0], header)
+            if kept:
+                state.instants_kept(table, kept, known.get(row[key]) == row["props"]["_row_sha"])
         if table == "lots":
             row["receipt_location_id"] = _receipt_location(row, held.get(row[key]))
     todo = [r for r in todo if known.get(r[key]) != r["props"]["_row_sha"]]
     # Rows the graph held with other content (a stub, without a hash, is completed, not changed).
     updated = [r for r in todo if known.get(r[key]) is not None]
-    same = _record_changes(graph, table, updated, state, (rows, *source), held)
+    same = len(updated) - len(_record_changes(graph, table, updated, state, (rows, *source), held))
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
     state.created(key, [r[key] for r in todo if r[key] not in known])
@@ -511,6 +593,17 @@ def _receipt_location(
     return known if known is not None else row["location_id"]
 
 
+def _held_links(graph: TraceGraph, table: str, rows: list[dict[str, Any]]) -> _Held:
+    """What the graph holds for these rows of a link table, keyed (parent, lot_id)."""
+    parent = RELATIONSHIP_PARENT[table]
+    return {
+        (r["parent"], r["lot_id"]): (
+            stored_values(table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]},
+                          []), r["nodes"], False, [])
+        for r in graph.read(f"import/{table}_before", rows=rows)
+    }  # fmt: skip
+
+
 def _record_changes(
     graph: TraceGraph,
     table: str,
@@ -518,16 +611,16 @@ def _record_changes(
     state: RunState,
     batch: _Batch,
     held: _Held | None = None,
-) -> int:
+) -> list[RowChange]:
     """Record in the run's ledger what each changed row changes, before it is written; `held`:
-    the nodes' stored values, when the caller has read them. Returns how many of the rows
-    change no column: the graph holds their content under a hash made otherwise (an issuer
-    migrate/serial_gtin14 padded to GTIN-14 in the graph, which Cypher cannot hash again).
-    They are written all the same, which stores this version's hash, but they changed nothing:
-    no ledger entry (an empty change says nothing, and `lot show` listed it in the lot's
-    history), and the caller counts them unchanged."""
+    the rows' stored values, when the caller has read them. Returns the changes recorded; the
+    rows without one change no column: the graph holds their content under a hash made
+    otherwise (an issuer migrate/serial_gtin14 padded to GTIN-14 in the graph, which Cypher
+    cannot hash again). They are written all the same, which stores this version's hash, but
+    they changed nothing: no ledger entry (an empty change says nothing, and `lot show` listed
+    it in the lot's history), and the caller counts them unchanged."""
     if not rows:
-        return 0
+        return []
     parent = RELATIONSHIP_PARENT.get(table)
     if parent is None:  # a node: its properties and reference edges
         column = NODE_KEYS[table]
@@ -536,12 +629,7 @@ def _record_changes(
         columns = SHAPES[table].hashed
     else:  # a link: its properties; its key names its two ends
         keys = [(r[parent], r["lot_id"]) for r in rows]
-        held = {
-            (r["parent"], r["lot_id"]): (
-                stored_values(table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]},
-                              []), r["nodes"], False, [])
-            for r in graph.read(f"import/{table}_before", rows=rows)
-        }  # fmt: skip
+        held = _held_links(graph, table, rows) if held is None else held
         # a lot identifier's scheme, issuer and value too (its Identifier's; for the other
         # link tables, top is their two ends again)
         columns = (parent, "lot_id", *SHAPES[table].top)
@@ -557,7 +645,7 @@ def _record_changes(
         graph.write("import/record_changes", run_id=state.run_id, changes=[
             {"props": c.as_props(state.run_id, batch[1]), "nodes": list(c.nodes)} for c in changes
         ])  # fmt: skip
-    return len(compared) - len(changes)
+    return changes
 
 
 def _merge_rows(
