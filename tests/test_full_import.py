@@ -265,8 +265,10 @@ def test_a_stub_whose_link_changed_goes_with_its_last_link_a_recalled_one_stays(
     for night, kg in (("n1", 1), ("n2", 2)):
         _json(runner, str(_night(tmp_path, night, {"step_inputs.csv": inputs + extra.format(kg)})))
     assert runner.invoke(app, ["recall", "ZR", "--out", str(tmp_path / "r")]).exit_code == 0
+    # tonight's dump is the hand plant's step_inputs.csv again, byte for byte: an older export
+    # by its bytes, which this night means
     done = _json(runner, str(_night(tmp_path, "n3", {"step_inputs.csv": inputs})), "--full",
-                 "--max-removals", "100%")  # fmt: skip
+                 "--max-removals", "100%", "--accept-older")  # fmt: skip
     assert done["tables"]["step_inputs"]["removed"] == 2
     assert (
         "deleted 1 stub lot known only from references that no row refers to any more: ZZ (rows "
@@ -576,6 +578,7 @@ def test_a_dry_run_keeps_the_step_or_shipment_tonights_link_rows_name_as_the_imp
     counted them as removed and, at --max-removals 0, said the import would refuse (exit 2)
     where the import ran."""
     graph = hand_plant
+    # (tonight's steps.csv and shipments.csv are the hand plant's again: --accept-older)
     before = {
         "steps.csv": "step_id,operation,started_at\nZ,rework,2026-11-03T10:00:00+00:00\n",
         "shipments.csv": "shipment_id,customer_id,shipped_at\nSH9,C1,2026-11-06T09:00:00+00:00\n",
@@ -587,11 +590,11 @@ def test_a_dry_run_keeps_the_step_or_shipment_tonights_link_rows_name_as_the_imp
         "step_inputs.csv": HAND_PLANT["step_inputs.csv"] + "Z,A,1,kg\n",
         "shipment_lines.csv": HAND_PLANT["shipment_lines.csv"] + "SH9,P1,1,pcs\n",
     }))  # fmt: skip
-    dry = _json(runner, night, "--full", "--dry-run", "--max-removals", "0")
+    dry = _json(runner, night, "--full", "--accept-older", "--dry-run", "--max-removals", "0")
     assert (dry["removed"], dry["removed_file"], dry["refused"]) == (0, None, None)
     kept = [n for n in dry["notes"] if n.startswith("1 record of ")]
     assert [n.split(":")[-1] for n in kept] == [" Z", " SH9"], dry["notes"]
-    done = _json(runner, night, "--full", "--max-removals", "0")
+    done = _json(runner, night, "--full", "--accept-older", "--max-removals", "0")
     assert (done["removed"], done["removed_file"]) == (0, None)
     assert _removed(done) == _removed(dry) == {
         "steps": 0, "step_inputs": 0, "shipments": 0, "shipment_lines": 0,
@@ -608,6 +611,7 @@ def test_a_dry_run_counts_the_step_an_inspection_moved_off_tonight_as_removed_as
     step X: the import moves I1's edge to X before it removes anything, so Z goes. Its dry
     run read I1's edge to Z in the graph and kept Z: it said nothing would be removed."""
     graph = hand_plant
+    # (tonight's steps.csv is the hand plant's again: --accept-older)
     header = "inspection_id,test,result,inspected_at,step_id\n"
     before = {
         "steps.csv": "step_id,operation,started_at\nZ,rework,2026-11-03T10:00:00+00:00\n",
@@ -618,10 +622,12 @@ def test_a_dry_run_counts_the_step_an_inspection_moved_off_tonight_as_removed_as
         "steps.csv": HAND_PLANT["steps.csv"],
         "inspections.csv": header + "I1,moisture,pass,2026-11-03T10:30:00+00:00,X\n",
     }))  # fmt: skip
-    dry = _json(runner, night, "--full", "--dry-run", "--max-removals", "1")
+    dry = _json(runner, night, "--full", "--accept-older", "--dry-run", "--max-removals", "1")
     assert (dry["removed"], _removed(dry)) == (1, {"steps": 1, "inspections": 0})
     assert _rows(dry["removed_file"])[1][:2] == ["steps", "Z"]
-    refused = _json(runner, night, "--full", "--dry-run", "--max-removals", "0", code=2)
+    refused = _json(
+        runner, night, "--full", "--accept-older", "--dry-run", "--max-removals", "0", code=2
+    )
     assert refused["refused"] is not None
     # I1 names a step neither the files nor the graph hold: the import rejects the row, I1
     # stays on Z, and Z is kept
@@ -629,12 +635,16 @@ def test_a_dry_run_counts_the_step_an_inspection_moved_off_tonight_as_removed_as
         "steps.csv": HAND_PLANT["steps.csv"],
         "inspections.csv": header + "I1,moisture,pass,2026-11-03T10:30:00+00:00,NOPE\n",
     }))  # fmt: skip
-    dry_kept = _json(runner, unknown, "--full", "--dry-run", "--max-removals", "0")
+    dry_kept = _json(
+        runner, unknown, "--full", "--accept-older", "--dry-run", "--max-removals", "0"
+    )
     assert (dry_kept["removed"], dry_kept["refused"]) == (0, None)
-    kept = _json(runner, unknown, "--full", "--max-removals", "0", code=1)  # the reject
+    kept = _json(
+        runner, unknown, "--full", "--accept-older", "--max-removals", "0", code=1
+    )  # the reject
     assert (kept["removed"], kept["rejected"], _removed(kept)) == (0, 1, _removed(dry_kept))
     assert "Z" in graph.read("import/steps_keys")[0]["keys"]
-    done = _json(runner, night, "--full", "--max-removals", "1")
+    done = _json(runner, night, "--full", "--accept-older", "--max-removals", "1")
     assert (done["removed"], _removed(done)) == (1, _removed(dry))
     assert sorted(graph.read("import/steps_keys")[0]["keys"]) == ["X", "Y"]
 

@@ -4,6 +4,7 @@ the ledger say of each."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -11,11 +12,16 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from hand_plant import HAND_PLANT
+from typer.testing import CliRunner
 
+from tracegraph.cli.main import app
+from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.run import import_paths
+from tracegraph.values import iso_seconds
 
 DEVICES = "device_id,name,kind\nMIXER-1,Mixer,mixer\nPACKER-1,Packer,packer\n"
 
@@ -261,3 +267,219 @@ def test_a_last_row_without_a_line_break_is_a_note_of_the_run(
     )
     assert summary.notes == [cut]
     assert import_run(graph, summary.run_id)["notes"] == [cut]
+
+
+# Lots with a status: night 1 all released; night 3 puts A on hold and adds NEW1; night 4 adds
+# NEW2 (the tester's nights 1, 3 and 4: F0001950 on hold, 100 new lots, 50 new steps).
+LOTS_1 = "lot_id,material_id,quantity,uom,status\n" + "".join(
+    f"{lot},FLOUR,10,kg,released\n" for lot in ("A", "B", "M", "P1", "P2")
+)
+LOTS_3 = (
+    LOTS_1.replace("A,FLOUR,10,kg,released", "A,FLOUR,10,kg,hold") + "NEW1,FLOUR,5,kg,released\n"
+)
+LOTS_4 = LOTS_3 + "NEW2,FLOUR,5,kg,released\n"
+
+
+def _lots_night(folder: Path, lots: str) -> Path:
+    return _night(folder, {"lots.csv": lots})
+
+
+def _lot_statuses(graph: TraceGraph) -> dict[str, str]:
+    """Each lot's status (a record is its two values: id, status)."""
+    query = "MATCH (lot:Lot) WHERE lot.status IS NOT NULL RETURN lot.lot_id, lot.status"
+    return dict(graph.driver.execute_query(query, database_=graph.database).records)
+
+
+def test_an_older_export_sent_again_is_refused_under_full_and_named_in_a_warning(
+    graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Night 1's files, night 3 (A on hold, NEW1), night 4 (NEW2), then night 1's exact bytes
+    again: exit 0 "clean", the hold on A released, and with --full NEW1 and NEW2 removed (the
+    tester's plant: 182 rows changed, 250 removed, 2 % — under --max-removals). The ledger kept
+    every file's sha256 all along. A full import of such files is refused now, before anything
+    is written (exit 2), naming the file, the run that first imported it and how many runs
+    imported other content of its table since; --accept-older imports it (a rollback on
+    purpose, noted); without --full one warning note says what was written back."""
+    nights = {n: _lots_night(tmp_path / f"n{n}", lots)
+              for n, lots in ((1, LOTS_1), (3, LOTS_3), (4, LOTS_4))}  # fmt: skip
+    runs = [import_paths(graph, [nights[n]], full=True) for n in (1, 3, 4)]
+    assert all(not run.rejects for run in runs)
+    first = import_run(graph, runs[0].run_id)
+    older = (
+        f"1 file is an older export sent again: lots.csv (as run {runs[0].run_id} imported it "
+        f"on {iso_seconds(first['started_at'])}; 2 later runs imported other lots content)"
+    )
+    logged: list[str] = []
+    with pytest.raises(TracegraphError) as refused:  # it wrote night 1 back, and removed 2
+        import_paths(graph, [nights[1]], full=True, max_removals="100%", log=logged.append)
+    assert type(refused.value).__name__ == "OlderExportRefused"
+    assert refused.value.message == (
+        f"{older}: a full import of it would write the older rows back over the newer ones "
+        "and remove the rows added since: nothing was written"
+    )
+    assert "--accept-older" in refused.value.hint
+    held = {lot: "released" for lot in ("B", "M", "P1", "P2", "NEW1", "NEW2")}
+    assert _lot_statuses(graph) == {**held, "A": "hold"}
+    (failed,) = import_runs(graph, limit=1)
+    assert (failed["status"], failed["error"], failed["exit_code"], failed["outcome"]) == (
+        "failed",
+        refused.value.message,
+        2,
+        "failed",
+    )
+    assert (failed["rows_written"], failed["counts_partial"], failed["refused_before_writing"]) == (
+        0,
+        False,
+        True,
+    )
+    # the command: exit 2, the error line with its hint, the outcome line
+    cli = CliRunner().invoke(app, ["import", str(nights[1]), "--full", "--max-removals", "100%"])
+    assert cli.exit_code == 2 and _lot_statuses(graph)["A"] == "hold"
+    assert f"error: {older}: a full import of it" in " ".join(cli.output.split())
+    assert "run it again with --accept-older" in " ".join(cli.output.split())
+    dry = CliRunner().invoke(app, ["import", str(nights[1]), "--full", "--dry-run", "--format",
+                                   "json", "--max-removals", "100%"])  # fmt: skip
+    assert dry.exit_code == 2 and json.loads(dry.stdout)["refused"].startswith(older)
+
+    # a rollback on purpose: imported, and the ledger says it was accepted
+    accepted = import_paths(graph, [nights[1]], full=True, max_removals="100%",
+                            accept_older=True)  # fmt: skip
+    assert f"{older}: imported all the same (--accept-older), its rows over the newer ones" in (
+        accepted.notes
+    )
+    assert _lot_statuses(graph)["A"] == "released" and accepted.removed["lots"] == 2
+
+    # night 4 sent again now is the older export, without --full: written, with one warning
+    again = import_paths(graph, [nights[4]], log=logged.append)
+    fourth = import_run(graph, runs[2].run_id)
+    warning = (
+        f"1 file is an older export sent again: lots.csv (as run {runs[2].run_id} imported it on "
+        f"{iso_seconds(fourth['started_at'])}; 1 later run imported other lots content): its "
+        "rows were written back over the newer ones (a hold released, a correction undone); if "
+        "that was not meant, import the newest export again"
+    )
+    assert warning in again.notes and f"warning: {warning}" in logged
+    assert [line for line in logged if line.startswith("warning:")] == [f"warning: {warning}"]
+    # the same files once more: the last import of the table had them, no warning
+    assert import_paths(graph, [nights[4]], force=True).notes == []
+
+
+def test_a_normal_night_is_no_older_export(graph: TraceGraph, tmp_path: Path) -> None:
+    """Night 1, then night 1's bytes again (skipped as unchanged), then a table's numbered
+    parts (lots_1.csv, night 1's bytes, unchanged beside a new lots_2.csv each night: the last
+    import of lots had lots_1.csv's bytes too), then night 3: nothing said."""
+    night1 = _lots_night(tmp_path / "n1", LOTS_1)
+    import_paths(graph, [night1])
+    assert import_paths(graph, [night1], full=True).notes == []
+    for night, extra in ((5, "NEW5"), (6, "NEW6")):
+        folder = tmp_path / f"parts{night}"
+        folder.mkdir()
+        (folder / "lots_1.csv").write_text(LOTS_1)
+        (folder / "lots_2.csv").write_text(f"lot_id,material_id\n{extra},FLOUR\n")
+        assert import_paths(graph, [folder], force=True).notes == []
+    assert import_paths(graph, [_lots_night(tmp_path / "n3", LOTS_3)]).notes == []
+
+
+INSPECTIONS = (
+    "inspection_id,test,result,inspected_at,lot_id\n"
+    "I1,incoming,pass,2026-11-03T07:00:00+00:00,A\n"
+    "I2,incoming,pass,2026-11-03T07:10:00+00:00,B\n"
+)
+
+
+def test_a_refused_full_night_keeps_its_error_notes_and_reject_file_on_the_ledger(
+    graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A --full night refused (inspections.csv a header alone, shipment_lines.csv cut mid-row)
+    exited 2 with a good error line, but its ledger entry said `failed` and nothing else: no
+    error, no notes ("shipment_lines not compared"), no reject file, no exit code; `imports
+    RUN` showed "? removed" under "not counted (killed, or still running)", and the next run's
+    note said "completes failed run …, which did not end (killed?)" of a run that ended
+    normally. A done run that rejected all its 5,021 rows kept no exit code or outcome."""
+    from tracegraph.importing.full import RemovalRefused
+
+    import_paths(graph, [_night(tmp_path / "N1", {"inspections.csv": INSPECTIONS})], full=True)
+    night = tmp_path / "N2"
+    night.mkdir()
+    (night / "inspections.csv").write_text(INSPECTIONS.splitlines()[0] + "\n")
+    (night / "shipment_lines.csv").write_text(HAND_PLANT["shipment_lines.csv"] + "SH2\n")
+    rejects = tmp_path / "rejects.csv"
+    with pytest.raises(RemovalRefused) as refused:
+        import_paths(graph, [night], full=True, reject_file=rejects)
+    run = import_runs(graph, limit=1)[0]
+    assert (run["status"], run["error"], run["exit_code"], run["outcome"]) == (
+        "failed",
+        refused.value.message,
+        2,
+        "failed",
+    )
+    assert run["error_hint"] == refused.value.hint
+    assert (run["reject_file"], run["rows_removed"], run["counts_partial"]) == (
+        str(rejects),
+        0,
+        False,
+    )
+    assert any(note.startswith("shipment_lines not compared") for note in run["notes"])
+    assert any("holds no rows" in note for note in run["notes"])
+
+    shown = CliRunner().invoke(app, ["imports", run["run_id"]], terminal_width=200)
+    assert shown.exit_code == 0, shown.output
+    assert ", 0 removed (--full)" in shown.stdout and "not counted" not in shown.stdout
+    assert (
+        f"Outcome: exit 2 (failed): {refused.value.message} (hint: {refused.value.hint})"
+        in " ".join(shown.stdout.split())
+    )
+
+    # the next night names the failed run by its error, not as a run that did not end
+    allrejected = tmp_path / "N3"
+    allrejected.mkdir()
+    (allrejected / "lots.csv").write_text("lot_id,material_id,Status\nA,FLOUR,hold\n")
+    following = import_paths(graph, [allrejected])
+    assert following.notes[0] == (
+        f"completes failed run {run['run_id']} ({refused.value.message}): the stub lots and "
+        "the nodes known only from references it created that are still there are counted and "
+        "named as this run's"
+    )
+    done = import_runs(graph, limit=1)[0]
+    assert (done["status"], done["exit_code"], done["outcome"]) == (
+        "done",
+        1,
+        "too many rejects",
+    )
+
+
+def test_a_wrongly_cased_column_is_rejected_without_a_note_that_it_was_stored(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """lots.csv with `Status`: all 5,021 rows rejected (right: `status` would be left as it
+    was), but a note said the column "was stored as an extra property `Status`" — no row was
+    stored. The rejects say why; the note is not made."""
+    folder = tmp_path / "night"
+    folder.mkdir()
+    (folder / "lots.csv").write_text("lot_id,material_id,Status\nA,FLOUR,hold\nB,SALT,hold\n")
+    summary = import_paths(graph, [folder])
+    assert (summary.rejected, summary.written) == (2, 0)
+    assert {r.reason for r in summary.rejects} == {
+        "column 'Status' is not a column of lots; 'status' is (column names are lower case "
+        "with underscores): rename it, or map it with --mapping"
+    }
+    assert summary.notes == []
+
+
+def test_a_full_run_says_once_that_it_reads_its_unchanged_files_again(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """A --full night whose files are partly unchanged logged `materials.csv: skipped, … had the
+    same content`, then `--full: every file is read and compared`, then `materials.csv →
+    materials: 14 rows read`: skipped, then read. One line now says which unchanged files
+    are read again for the comparison, and none says skipped."""
+    import_paths(graph, [_night(tmp_path / "N1")], full=True)
+    logged: list[str] = []
+    night = _night(tmp_path / "N2", {"lots.csv": LOTS_1})
+    import_paths(graph, [night], full=True, max_removals="100%", log=logged.append)
+    assert [line for line in logged if "skipped" in line] == []
+    assert [line for line in logged if line.startswith("--full")] == [
+        "--full: every file is read and compared, also the 7 files unchanged since the last "
+        "full import (customers.csv, devices.csv, steps.csv, step_inputs.csv, step_outputs.csv, "
+        "shipments.csv, shipment_lines.csv), as not all files are"
+    ]

@@ -57,7 +57,13 @@ from tracegraph.importing.outcome import (
     unread_files,
     write_summary_file,
 )
-from tracegraph.importing.run import ImportSummary, check_paths, import_paths, stopped_part_way
+from tracegraph.importing.run import (
+    ImportSummary,
+    OlderExportRefused,
+    check_paths,
+    import_paths,
+    stopped_part_way,
+)
 from tracegraph.importing.run import Progress as RowProgress
 from tracegraph.values import counted
 
@@ -230,6 +236,8 @@ class NightlyReport:
                 error = stopped_part_way(self.run_id, error)
             meaning = ("did not start" if isinstance(error, ImportBusy)
                        else "rows written, nothing removed" if isinstance(error, RemovalRefused)
+                       else "an older export, nothing written"
+                       if isinstance(error, OlderExportRefused)
                        else "did not complete; Neo4j refused a request, which it refuses again"
                        if isinstance(error, RequestRefused)
                        else "did not complete; running it again completes it")  # fmt: skip
@@ -381,6 +389,14 @@ def import_command(
         "than this: a number of rows, or a percentage of what the graph held of the table "
         "before the run (rounded up). A cut-off export must not delete half the plant.",
     ),
+    accept_older: bool = typer.Option(
+        False,
+        "--accept-older",
+        help="Import files whose content an earlier run imported and later runs replaced (an "
+        "older export sent again), as a plant rolling back a bad night on purpose does: "
+        "without it such files get a warning, and --full refuses them (exit 2, nothing "
+        "written).",
+    ),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
     summary_file: Path = typer.Option(
         None,
@@ -442,6 +458,11 @@ def import_command(
     An unchanged full dump is skipped only when every file is as the last full import left it
     and no import ran since; otherwise every file is read and compared.
 
+    A file whose bytes an earlier run imported for its table, while later runs imported other
+    content of it (an older export sent again), gets one warning line: its rows go back over
+    the newer ones. `--full` refuses such a run (exit 2, nothing written): it would also
+    remove what the newer nights added. `--accept-older` imports it (a rollback on purpose).
+
     `--dry-run` tries tonight's export or a new mapping first, without a server (with
     `--full`, which reads what the graph holds, with it) and writing nothing to the graph:
     the same checks of each file's content, with counts, exit code and a reject file. Rows
@@ -467,7 +488,8 @@ def import_command(
                 with import_progress() as (progress, log):
                     summary = check_paths(paths, timezone=timezone, encoding=encoding,
                                           reject_file=rejects, mapping=mapping, graph=graph,
-                                          max_removals=max_removals, log=log,
+                                          max_removals=max_removals, accept_older=accept_older,
+                                          log=log,
                                           progress=progress, on_start=report.started)  # fmt: skip
             finally:
                 if graph is not None:
@@ -479,7 +501,8 @@ def import_command(
                     summary = import_paths(
                         graph, paths, timezone=timezone, encoding=encoding, force=force,
                         reject_file=rejects, mapping=mapping, full=full,
-                        max_removals=max_removals, log=log, progress=progress,
+                        max_removals=max_removals, accept_older=accept_older,
+                        max_rejects=max_rejects, log=log, progress=progress,
                         on_start=report.started, on_locked=report.locked,
                     )  # fmt: skip
             finally:

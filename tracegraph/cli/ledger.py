@@ -51,7 +51,8 @@ def imports_command(
 ) -> None:
     """Past imports, newest first: who, when, rows read / written / rejected / updated.
     With RUN: that import's counts per table and every row it changed — per changed column the
-    old and the new value (a lot put on hold, a corrected quantity).
+    old and the new value (a lot put on hold, a corrected quantity) — and how it ended: exit
+    code and outcome, and the error line of a run that failed.
 
     With RUN and --restore DIR: the rows that full import removed, as canonical table files in
     DIR, to import again (without --full) when they were removed by mistake.
@@ -129,8 +130,9 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
     if left_out:
         console.print(f"[dim]{' and '.join(left_out)} not shown, for the terminal's width: "
                       "a wider one, or --format csv, has them[/]")  # fmt: skip
-    if _unfinished(runs):
-        stdout().print(f"[dim]{UNFINISHED}[/]")
+    legend = unfinished_legend([cell for row in cells for cell in row.values()])
+    if legend:
+        stdout().print(f"[dim]{legend}[/]")
     dead = next((r["interrupted_because"] for r in runs if r.get("interrupted_because")), None)
     if dead:
         stdout().print(f"[dim]*: the ledger says running, but {literal(dead)}: its importer or its "
@@ -166,10 +168,18 @@ def _runs_table(
 
 # The count of a run that stopped: "≥" before what the files it finished held (the file it was
 # writing is not counted), "?" where it counted nothing (killed outright, or still running).
-UNFINISHED = (
-    "≥: counted for the files the run finished before it stopped; ?: not counted (killed, or "
-    "still running). Re-running an import is safe and completes it."
-)
+PARTIAL = "≥: counted for the files the run finished before it stopped"
+UNCOUNTED = "?: not counted (killed, or still running)"
+RERUN = "Re-running an import is safe and completes it."
+
+
+def unfinished_legend(shown: list[str]) -> str | None:
+    """The legend of the marks the `shown` counts carry, those alone: a failed run's whole
+    counts (a refused full import) carry none — the legend explained a "? removed" that was no
+    count, "not counted (killed, or still running)", of a run that had ended."""
+    parts = [text for mark, text in (("≥", PARTIAL), ("?", UNCOUNTED))
+             if any(cell.startswith(mark) for cell in shown)]  # fmt: skip
+    return f"{'; '.join(parts)}. {RERUN}" if parts else None
 
 
 def shown_status(run: dict[str, Any]) -> str:
@@ -193,10 +203,6 @@ def _count(run: dict[str, Any], name: str) -> str:
     return f"≥{value:,}" if run.get("counts_partial") else f"{value:,}"
 
 
-def _unfinished(runs: list[dict[str, Any]]) -> bool:
-    return any(r.get("status") not in ("done", None) for r in runs)
-
-
 def _change_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {"table": c["table"], "key": c["key"], "file": c["file"], "line": c["line"], **column}
@@ -214,18 +220,28 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         return
     out = stdout()
     who = f"{run.get('user')}@{run.get('host')}"
+    counts = [_count(run, name) for name in ("rows_read", "rows_written", "rows_rejected")]
+    removed = _count(run, "rows_removed") if run.get("full") else ""
     out.print(
         f"Import {literal(run['run_id'])} ({literal(shown_status(run))}), "
         f"{literal(str(iso_seconds(run.get('started_at'))))} by "
-        f"{literal(who)}: {_count(run, 'rows_read')} "
+        f"{literal(who)}: {counts[0]} "
         f"{rows_word(run.get('rows_read'), bool(run.get('counts_partial')))} read, "
-        f"{_count(run, 'rows_written')} written, {_count(run, 'rows_rejected')} rejected, "
+        f"{counts[1]} written, {counts[2]} rejected, "
         # a removal (--full) is a change of the run too, counted as removed
         f"{counted(sum(not c.get('removed') for c in run['changes']), 'changed row')}"
-        + (f", {_count(run, 'rows_removed')} removed (--full)" if run.get("full") else "")
+        + (f", {removed} removed (--full)" if run.get("full") else "")
     )
-    if _unfinished([run]):
-        out.print(f"[dim]{UNFINISHED}[/]")
+    if run.get("outcome"):  # runs before tracegraph kept it have none
+        code = run.get("exit_code")
+        out.print(
+            f"Outcome: exit {code if code is not None else 'non-zero'} ({literal(run['outcome'])})"
+            + (f": {literal(run['error'])}" if run.get("error") else "")
+            + (f" (hint: {literal(run['error_hint'])})" if run.get("error_hint") else "")
+        )
+    legend = unfinished_legend([*counts, removed])
+    if legend:
+        out.print(f"[dim]{legend}[/]")
     if run["tables"]:
         out.print(counts_table(run["tables"], full=bool(run.get("full"))))
     for line in run.get("notes") or []:  # runs before tracegraph kept notes have none

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracegraph.errors import ConfigurationError, TracegraphError
-from tracegraph.importing.run import ImportSummary
 from tracegraph.private_files import write_private_text
 from tracegraph.values import json_text
+
+if TYPE_CHECKING:  # run.py stores the outcome on the ledger entry: it imports this module
+    from tracegraph.importing.run import ImportSummary
 
 # The import's exit codes (see `tracegraph import --help`) and the outcome each one names.
 CLEAN, TOO_MANY_REJECTS, FAILED, UNEXPECTED, INTERRUPTED = 0, 1, 2, 3, 130

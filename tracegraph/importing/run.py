@@ -43,6 +43,13 @@ from tracegraph.graph import TraceGraph
 from tracegraph.idtext import SPELLING, folded_note, unfolded_lots_note
 from tracegraph.importing import full as full_dump
 from tracegraph.importing.mappings import FileRule, MappedFile, Mapping, apply_mapping
+from tracegraph.importing.outcome import (
+    FAILED,
+    INTERRUPTED,
+    OUTCOMES,
+    UNEXPECTED,
+    exit_code,
+)
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import (
     NO_LAST_LINE_BREAK,
@@ -60,6 +67,7 @@ from tracegraph.importing.validate import (
     CommaCounts,
     Reject,
     comma_number,
+    header_refusal,
     kept_as,
     reserved,
     unknown_table,
@@ -77,7 +85,7 @@ from tracegraph.importing.writer import (
 )
 from tracegraph.private_files import not_private_notes
 from tracegraph.schema import FORMAT_LEVEL, Migrated, expected_names, schema_gaps
-from tracegraph.values import counted, first_ids, iso, spreadsheet_safe, were
+from tracegraph.values import counted, first_ids, iso, iso_seconds, spreadsheet_safe, were
 
 Log = Callable[[str], None]
 # (file name → table, rows done, rows in the file): for a progress bar.
@@ -387,6 +395,8 @@ def import_paths(
     mapping: Mapping | None = None,
     full: bool = False,
     max_removals: str = full_dump.DEFAULT_MAX_REMOVALS,
+    accept_older: bool = False,
+    max_rejects: int = 0,
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
     on_start: Started = lambda *_: None,
@@ -396,7 +406,12 @@ def import_paths(
     is tried, `on_locked` once the run holds it (no other import runs). `full`: the files are
     complete dumps of their tables; the rows the graph holds of those tables and the files
     lack are removed after the writes (see full.py), unless a table would lose more than
-    `max_removals` (rows, or a percentage of the table) — then nothing is removed."""
+    `max_removals` (rows, or a percentage of the table) — then nothing is removed.
+
+    A file whose content an earlier run imported for its table, and later runs replaced (an
+    older export sent again), is named in a warning; a full import of one is refused before
+    anything is written (OlderExportRefused), unless `accept_older` (a rollback on purpose).
+    `max_rejects`: the exit code and outcome the ledger entry keeps (outcome.exit_code)."""
     limit = full_dump.parse_limit(max_removals) if full else None
     chosen = chosen_zone(timezone, *_mapping_zone(mapping))
     timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
@@ -434,6 +449,9 @@ def import_paths(
                 # which content each file name had (see previous_import_of_file.cypher)
                 "file_names": [f.name for f in files],
                 "fingerprints": [fingerprints[f] for f in files],
+                # the table each file is (its name's: lots_2.csv is lots), beside sha256: which
+                # content each table had, for a later run's older_exports.cypher
+                "file_tables": [table_name(f) for f in files],
                 "full": full,
             },
         )  # fmt: skip
@@ -450,8 +468,12 @@ def import_paths(
         stale_bounds_left(graph, state)
         removals: dict[str, full_dump.Removal] = {}
         removed_file: Path | None = None
+        removal_notes: list[str] = []
+        older_notes: list[str] = []
+        rejects_at: Path | None = None  # where a run that fails wrote its rejects
         try:
             todo = []
+            skipped: list[str] = []  # logged unless --full reads them all the same
             for path in files:
                 if not force:
                     previous = graph.read(
@@ -463,8 +485,9 @@ def import_paths(
                     if previous:
                         unchanged[str(path)] = str(previous[0]["run_id"])
                         clean.append(fingerprints[path])
-                        log(f"{path.name}: skipped, the last import of a file of that name "
-                            f"({previous[0]['run_id']}) had the same content")  # fmt: skip
+                        skipped.append(f"{path.name}: skipped, the last import of a file of "
+                                       f"that name ({previous[0]['run_id']}) had the same "
+                                       "content")  # fmt: skip
                         continue
                 todo.append(path)
             if (
@@ -474,11 +497,18 @@ def import_paths(
             ):
                 # A full import compares a table's rows with all of its files: one skipped
                 # file's rows would be taken for gone. Skipped only when every file is as the
-                # last full import left it and no import ran since.
+                # last full import left it and no import ran since. One line says so: each
+                # unchanged file's "skipped" line was followed by its "rows read" line.
+                why = "not all files are" if todo else "an import ran since"
+                log(f"--full: every file is read and compared, also the "
+                    f"{counted(len(unchanged), 'file')} unchanged since the last full import "
+                    f"({', '.join(Path(f).name for f in unchanged)}), as {why}")  # fmt: skip
                 todo, unchanged = list(files), {}
                 clean = []
-                log("--full: every file is read and compared, as not all were unchanged since "
-                    "the last full import")  # fmt: skip
+            else:
+                for line in skipped:
+                    log(line)
+            older_notes = _older_exports(graph, run_id, todo, shas, full, accept_older, log)
             work = _Files(graph, mapping, zone, encoding, tables, log, progress, state)
             for path, file_rejects in work.run(todo):
                 rejects.extend(file_rejects)
@@ -488,7 +518,6 @@ def import_paths(
                 # except below) keeps them too — `imports` showed it `? ? ? ?`
                 graph.write("import/finish_run", run_id=run_id,
                             props=_counts_so_far(run_id, tables, rejects, unchanged))  # fmt: skip
-            removal_notes: list[str] = []
             if state.present is not None and limit is not None:
                 # the limit is a share of what the graph held before tonight's rows: the
                 # dry run, which compares before any write, then says what the run will do
@@ -498,8 +527,8 @@ def import_paths(
                 refused = full_dump.refusal(removals, limit)
                 if refused is not None:
                     if rejects:  # the night's rows are written: their rejects are not lost
-                        written_to = write_rejects(reject_path, rejects, mapped=bool(mapping))
-                        log(f"rejected rows written to {written_to}")
+                        rejects_at = write_rejects(reject_path, rejects, mapped=bool(mapping))
+                        log(f"rejected rows written to {rejects_at}")
                     raise refused
                 removed_file = _remove_rows(graph, run_id, removals, reject_path, log, state)
             # the bounds of devices and operators whose steps changed or went, exactly
@@ -516,7 +545,7 @@ def import_paths(
                                          full_dump.reference_only(removals))  # fmt: skip
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
-                notes=schema_note + notes + _completes_note(completes) + state.notes
+                notes=schema_note + notes + older_notes + _completes_note(completes) + state.notes
                 + _new_stubs([i for i in new_stubs if i not in made_stubs], set(stubs_now["made"]))
                 + references
                 + removal_notes + full_dump.removal_notes(removals)
@@ -551,9 +580,22 @@ def import_paths(
                 graph.write("import/finish_run", run_id=run_id, props={
                     "status": status, "ended_at": datetime.now(UTC),
                     **_counts_so_far(run_id, tables, rejects, unchanged),
-                    # a refused removal came after every file was written: its counts are whole
-                    "counts_partial": not isinstance(error, full_dump.RemovalRefused),
+                    # a refused removal came after every file was written, an older export
+                    # before any: their counts are whole
+                    "counts_partial": not isinstance(
+                        error, full_dump.RemovalRefused | OlderExportRefused
+                    ),
                     **_local_time_files(state),
+                    # why it failed, and what it said until then: the ledger of a refused
+                    # night had its status alone, and `imports` showed "? removed"
+                    **_failure(error),
+                    "notes": schema_note + notes + older_notes + _completes_note(completes)
+                    + state.notes + removal_notes,
+                    "reject_file": str(rejects_at) if rejects_at else None,
+                    # a refused removal removed nothing
+                    "rows_removed": 0 if isinstance(error, full_dump.RemovalRefused) else None,
+                    # an older export refused: it wrote nothing, and is no content of a table
+                    "refused_before_writing": isinstance(error, OlderExportRefused) or None,
                 })  # fmt: skip
             if isinstance(error, ServerUnavailable | DatabaseError):
                 raise stopped_part_way(run_id, error) from error
@@ -563,6 +605,9 @@ def import_paths(
             run_id=run_id,
             props={
                 "status": "done", "ended_at": datetime.now(UTC), "clean_fingerprints": clean,
+                # as the import's last line and summary file say it (a run that rejected every
+                # row was `done`, no more)
+                "exit_code": (code := exit_code(summary, max_rejects)), "outcome": OUTCOMES[code],
                 "rows_read": summary.read, "rows_written": summary.written,
                 "rows_rejected": summary.rejected, "rows_updated": summary.updated,
                 "counts_partial": None,  # whole (each finished file wrote them partial)
@@ -612,6 +657,78 @@ def _imported_since(graph: TraceGraph, run_id: str, runs: set[str]) -> bool:
     """Whether an import other than `run_id` began after the earliest of `runs`: it may have
     added rows (a delta under another file name) that the unchanged full dump lacks."""
     return bool(graph.read("import/imported_since", run_id=run_id, runs=sorted(runs))[0]["later"])
+
+
+class OlderExportRefused(TracegraphError):
+    """A full import of files an earlier run imported, whose tables later runs changed."""
+
+
+def _older_exports(
+    graph: TraceGraph,
+    run_id: str,
+    files: Sequence[Path],
+    shas: dict[str, str],
+    full: bool,
+    accept: bool,
+    log: Log,
+) -> list[str]:
+    """The note on the files of this run that are an older export sent again: their bytes are
+    what an earlier run imported for their table, and later runs imported other content of it.
+    Imported, such a file writes its rows back over the newer ones (night 1's lots.csv sent
+    again after nights 3 and 4 released a hold night 3 set: exit 0, "clean"); under --full it
+    also removes the rows the newer nights added (250, within --max-removals). One warning line
+    for them all, in the notes too; a full import is refused (OlderExportRefused) before it
+    writes anything — the run, not the table: an older export is seldom old in one file alone,
+    and its other files would undo the newer nights' rows too — unless `accept` (--accept-older:
+    the plant rolls back to that export on purpose), which a note records. One ledger query
+    (older_exports.cypher) with the sha256s computed anyway."""
+    if not files:
+        return []
+    listed = [{"name": f.name, "table": table_name(f), "sha": shas[str(f)]} for f in files]
+    found = graph.read("import/older_exports", run_id=run_id, files=listed,
+                       tables=sorted({f["table"] for f in listed}))  # fmt: skip
+    if not found:
+        return []
+    one = len(found) == 1
+    named = "; ".join(
+        f"{row['name']} (as run {row['run_id']} imported it on {iso_seconds(row['started_at'])}; "
+        f"{counted(row['runs_since'], 'later run')} imported other {row['table']} content)"
+        for row in found
+    )
+    text = (f"{counted(len(found), 'file')} {'is' if one else 'are'} an older export sent "
+            f"again: {named}")  # fmt: skip
+    if accept:
+        note = f"{text}: imported all the same (--accept-older), its rows over the newer ones"
+    elif full:
+        raise OlderExportRefused(
+            f"{text}: a full import of {'it' if one else 'them'} would write the older rows back "
+            "over the newer ones and remove the rows added since: nothing was written",
+            hint="import tonight's export instead, or leave the older files out; to roll back "
+            "to that export on purpose, run it again with --accept-older",
+        )
+    else:
+        note = (f"{text}: its rows were written back over the newer ones (a hold released, a "
+                "correction undone); if that was not meant, import the newest export "
+                "again")  # fmt: skip
+    log(f"warning: {note}")
+    return [note]
+
+
+def _failure(error: BaseException) -> dict[str, Any]:
+    """A failed or interrupted run's error line, exit code and outcome for its ledger entry, as
+    the import printed them: one line, never a traceback (a bug's is its type and first line)."""
+    hint = None
+    if isinstance(error, KeyboardInterrupt):
+        code: int | None = INTERRUPTED
+        line = "interrupted (Ctrl-C or SIGTERM)"
+    elif isinstance(error, TracegraphError):
+        code, line, hint = error.exit_code, error.message, error.hint or None
+    else:  # a bug (3), or an OSError, whose code the entry point judges
+        code = None if isinstance(error, OSError) else UNEXPECTED
+        first = (str(error).splitlines() or [""])[0][:300]
+        line = f"{type(error).__name__}: {first}" if first else type(error).__name__
+    outcome = OUTCOMES[FAILED] if code is None else OUTCOMES.get(code, OUTCOMES[FAILED])
+    return {"error": line, "error_hint": hint, "exit_code": code, "outcome": outcome}
 
 
 def _remove_rows(
@@ -795,15 +912,25 @@ def _references(found: Any) -> dict[str, list[str]]:
 
 
 def _completes_note(runs: list[dict[str, Any]]) -> list[str]:
-    """The note of a run that follows runs that did not end: it names their stubs as its own."""
+    """The note of a run that follows runs that did not end: it names their stubs as its own.
+    A run that failed, or was interrupted by Ctrl-C or SIGTERM, ended: its error is named (a
+    refused full import's note said "which did not end (killed?)"); one that has no end on
+    its ledger entry was killed outright."""
     if not runs:
         return []
-    named = ", ".join(f"{run['status']} run {run['run_id']}" for run in runs)
+    named = ", ".join(_stopped_run(run) for run in runs)
     return [
-        f"completes {named}, which did not end (killed?): the stub lots and the nodes known "
-        "only from references it created that are still there are counted and named as this "
-        "run's"
+        f"completes {named}: the stub lots and the nodes known only from references it created "
+        "that are still there are counted and named as this run's"
     ]
+
+
+def _stopped_run(run: dict[str, Any]) -> str:
+    """A run that did not end `done`, as a note names it (see _completes_note)."""
+    named = f"{run['status']} run {run['run_id']}"
+    if not run.get("ended"):
+        return f"{named}, which did not end (killed?)"
+    return f"{named} ({run['error']})" if run.get("error") else named
 
 
 def _new_references(
@@ -897,6 +1024,7 @@ def check_paths(
     mapping: Mapping | None = None,
     graph: TraceGraph | None = None,
     max_removals: str = full_dump.DEFAULT_MAX_REMOVALS,
+    accept_older: bool = False,
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
     on_start: Started = lambda *_: None,
@@ -909,7 +1037,8 @@ def check_paths(
 
     With a `graph`, the dry run of a full import (--full): the files are also compared with
     what the graph holds of their tables (read only), and the rows a full import would remove
-    are counted, named in a note and listed in removed-RUN.csv beside the reject file."""
+    are counted, named in a note and listed in removed-RUN.csv beside the reject file, and
+    files that are an older export sent again are the import's refusal (_older_exports)."""
     limit = full_dump.parse_limit(max_removals) if graph is not None else None
     chosen = chosen_zone(timezone, *_mapping_zone(mapping))
     timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
@@ -937,7 +1066,13 @@ def check_paths(
         )
     removals: dict[str, full_dump.Removal] = {}
     removed_file = None
-    refused = None
+    refused: TracegraphError | None = None
+    if graph is not None:
+        shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+        try:
+            notes += _older_exports(graph, run_id, files, shas, True, accept_older, log)
+        except OlderExportRefused as error:
+            refused = error
     if graph is not None and state.present is not None and limit is not None:
         removals, compared = full_dump.compare(graph, state.present, log)
         # nothing is written yet: the links tonight's rows make are counted as the import,
@@ -949,7 +1084,7 @@ def check_paths(
         notes += compared + full_dump.removal_notes(removals, dry_run=True)
         removed_file = full_dump.record_removals(graph, removals, run_id, reject_path)
         # the import's refusal, as the dry run's error: it exits 2, as the import would
-        refused = full_dump.refusal(removals, limit, listed=removed_file)
+        refused = refused or full_dump.refusal(removals, limit, listed=removed_file)
     summary = ImportSummary(
         run_id=run_id, tables=tables, rejects=rejects, unchanged_files={},
         notes=notes + state.notes, stubs_created=0, seconds=time.perf_counter() - started,
@@ -1429,7 +1564,9 @@ def _note_renamed(raw: RawTable, name: str, state: RunState, log: Log) -> None:
     every lot a `qty` no later dump removes — without a word. Not rejected: an extra column
     is a feature (a step's process parameters), and the guess may be wrong; a note says it."""
     table = TABLES.get(name)
-    if table is None:
+    if table is None or header_refusal(raw, table) is not None:
+        # every row rejected for its header (`Status` for status): no property was stored, and
+        # the rejects say why — the note said `Status` "was stored as an extra property"
         return
     missing = [c.name for c in table.columns if c.name not in raw.header]
     for column in raw.header:

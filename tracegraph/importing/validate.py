@@ -590,22 +590,29 @@ def validate_lazily(
     table: Table | None = TABLES.get(table_name)
     if table is None:
         return _reject_all(out, raw, "", unknown_table(raw.path, table_name)), iter(())
+    refused = header_refusal(raw, table)
+    if refused is not None:
+        return _reject_all(out, raw, *refused), iter(())
+    return out, _valid_rows(out, _without_unnamable(out, raw, table), table, zone)
+
+
+def header_refusal(raw: RawTable, table: Table) -> tuple[str, str] | None:
+    """The column and the reason for which every row of the file is rejected, for its header
+    alone: a column twice, a canonical column spelled otherwise, a required column missing."""
     if raw.repeated:  # which of the two is the lot's quantity? Not guessed.
         name = raw.repeated[0]
-        reason = f"column '{name}' appears twice in the header"
-        return _reject_all(out, raw, name, reason), iter(())
+        return name, f"column '{name}' appears twice in the header"
     for name in raw.header:
         meant = _canonical_lookalike(table, name)
         if meant is not None:  # `Status` would be kept as an extra, and `status` left empty
-            reason = (
-                f"column '{name}' is not a column of {table_name}; '{meant}' is (column names "
+            return name, (
+                f"column '{name}' is not a column of {table.name}; '{meant}' is (column names "
                 "are lower case with underscores): rename it, or map it with --mapping"
             )
-            return _reject_all(out, raw, name, reason), iter(())
     for name in table.required:
         if name not in raw.header:
-            return _reject_all(out, raw, name, f"required column '{name}' is missing"), iter(())
-    return out, _valid_rows(out, _without_unnamable(out, raw, table), table, zone)
+            return name, f"required column '{name}' is missing"
+    return None
 
 
 # What Neo4j refuses as a property's name (probed: "Token names cannot be empty or contain any

@@ -1,0 +1,47 @@
+// The files of this run whose content is an older export sent again: an earlier run imported
+// the same bytes (sha256) for the file's table, and the last run to import that table imported
+// other content (night 1's lots.csv re-sent after nights 3 and 4 wrote its rows back over
+// theirs: a hold released; under --full the newer lots removed). $files: {name, table, sha} of
+// the files the run reads (not those skipped as unchanged), $tables their tables. Per such
+// file: the first run that imported its content, and how many runs imported other content of
+// the table since the last one that imported it. One query per run, not per file or row.
+// Runs before file_tables was kept are not compared, nor runs this check refused (they wrote
+// nothing). The last run per table is read newest first on ImportRun.started_at's index and
+// stops at the first; only the files whose content it did not have (tonight's new rows, or an
+// older export) are looked for in the older runs, in one pass over them.
+UNWIND $tables AS table
+CALL (table) {
+  MATCH (run:ImportRun)
+  WHERE run.started_at IS NOT NULL AND run.run_id <> $run_id
+    AND table IN run.file_tables AND run.refused_before_writing IS NULL
+  RETURN run AS last
+  ORDER BY run.started_at DESC
+  LIMIT 1
+}
+WITH table, [i IN range(0, size(last.file_tables) - 1) WHERE last.file_tables[i] = table
+             | last.sha256[i]] AS current
+UNWIND [file IN $files WHERE file.table = table AND NOT file.sha IN current] AS file
+WITH collect(file) AS changed
+WITH changed, [file IN changed | file.sha] AS shas
+WHERE size(changed) > 0
+MATCH (run:ImportRun)
+WHERE run.run_id <> $run_id AND run.file_tables IS NOT NULL
+  AND run.refused_before_writing IS NULL AND any(sha IN run.sha256 WHERE sha IN shas)
+UNWIND changed AS file
+WITH file, run
+WHERE any(i IN range(0, size(run.file_tables) - 1)
+          WHERE run.file_tables[i] = file.table AND run.sha256[i] = file.sha)
+WITH file, min(run.started_at) AS first_at, max(run.started_at) AS last_at
+CALL (file, first_at, last_at) {
+  MATCH (first:ImportRun {started_at: first_at})
+  WHERE first.run_id <> $run_id AND file.table IN first.file_tables
+  RETURN first.run_id AS run_id
+  LIMIT 1
+}
+CALL (file, last_at) {
+  MATCH (since:ImportRun)
+  WHERE since.started_at > last_at AND since.run_id <> $run_id
+    AND file.table IN since.file_tables AND since.refused_before_writing IS NULL
+  RETURN count(since) AS runs_since
+}
+RETURN file.name AS name, file.table AS table, run_id, first_at AS started_at, runs_since
