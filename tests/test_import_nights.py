@@ -380,6 +380,38 @@ def test_a_normal_night_is_no_older_export(graph: TraceGraph, tmp_path: Path) ->
     assert import_paths(graph, [_lots_night(tmp_path / "n3", LOTS_3)]).notes == []
 
 
+def test_master_data_back_to_an_earlier_night_and_a_quiet_delta_are_no_refused_older_export(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """An operator added by mistake on night 2 and gone on night 3 brings operators.csv back to
+    night 1's bytes: a full dump refused for it (exit 2, every nightly --full job stopped) was
+    a refusal of a normal night. Master data is named in the warning and imported; a table full
+    dumps only add to (lots) is still refused. A delta of a quiet day, a header alone, is the
+    same bytes every such night: nothing said."""
+    operators = "operator_id,name\nOP1,Ann\nOP2,Bo\n"
+    nights = [_night(tmp_path / f"n{n}", {"operators.csv": text}) for n, text in
+              ((1, operators), (2, operators + "OP9,Mistake\n"), (3, operators))]  # fmt: skip
+    for night in nights[:2]:
+        assert not import_paths(graph, [night], full=True).rejects
+    third = import_paths(graph, [nights[2]], full=True, max_removals="100%")
+    (note,) = [n for n in third.notes if "older export" in n]
+    assert note.startswith("1 file is an older export sent again: operators.csv (as run ")
+    assert "OP9" not in {
+        r[0]
+        for r in graph.driver.execute_query(
+            "MATCH (o:Operator) RETURN o.operator_id", database_=graph.database
+        ).records
+    }
+    quiet = "step_id,lot_id,quantity,uom\n"
+    for n in (4, 5, 6):
+        delta = tmp_path / f"delta{n}"
+        delta.mkdir()
+        (delta / "step_inputs.csv").write_text(
+            quiet if n != 5 else quiet + "X,A,1,kg\n", encoding="utf-8"
+        )
+        assert import_paths(graph, [delta]).notes == [], n
+
+
 INSPECTIONS = (
     "inspection_id,test,result,inspected_at,lot_id\n"
     "I1,incoming,pass,2026-11-03T07:00:00+00:00,A\n"

@@ -460,8 +460,9 @@ def import_command(
 
     A file whose bytes an earlier run imported for its table, while later runs imported other
     content of it (an older export sent again), gets one warning line: its rows go back over
-    the newer ones. `--full` refuses such a run (exit 2, nothing written): it would also
-    remove what the newer nights added. `--accept-older` imports it (a rollback on purpose).
+    the newer ones. `--full` refuses such a run (exit 2, nothing written) when the file is of
+    a table full dumps only add to (lots, steps, shipments, ...): it would also remove what
+    the newer nights added. `--accept-older` imports it (a rollback on purpose).
 
     `--dry-run` tries tonight's export or a new mapping first, without a server (with
     `--full`, which reads what the graph holds, with it) and writing nothing to the graph:

@@ -663,6 +663,27 @@ class OlderExportRefused(TracegraphError):
     """A full import of files an earlier run imported, whose tables later runs changed."""
 
 
+# The tables a plant's full dumps only add to (lots made, steps run, goods shipped): one whose
+# bytes are an earlier night's after other nights is an older export sent again. Master data
+# (materials, customers, devices, operators, ...) may well come back to an earlier night's
+# content (an operator added by mistake and removed the next day): named, not refused.
+GROWING_TABLES = frozenset({
+    "lots", "steps", "step_inputs", "step_outputs", "inspections", "shipments",
+    "shipment_lines", "device_events", "lot_identifiers",
+})  # fmt: skip
+
+
+def _header_alone(path: Path) -> bool:
+    """Whether a delimited text file holds a header and no row: a nightly delta of a quiet day,
+    the same bytes every such night, is no older export. Its first 64 kB are read; other
+    formats are taken to hold rows."""
+    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+        return False
+    with path.open("rb") as f:
+        lines = [line for line in f.read(65536).splitlines() if line.strip()]
+    return len(lines) <= 1
+
+
 def _older_exports(
     graph: TraceGraph,
     run_id: str,
@@ -677,14 +698,16 @@ def _older_exports(
     Imported, such a file writes its rows back over the newer ones (night 1's lots.csv sent
     again after nights 3 and 4 released a hold night 3 set: exit 0, "clean"); under --full it
     also removes the rows the newer nights added (250, within --max-removals). One warning line
-    for them all, in the notes too; a full import is refused (OlderExportRefused) before it
-    writes anything — the run, not the table: an older export is seldom old in one file alone,
-    and its other files would undo the newer nights' rows too — unless `accept` (--accept-older:
+    for them all, in the notes too; a full import with such a file of a GROWING_TABLES table is
+    refused (OlderExportRefused) before it writes anything — the run, not the table: an older
+    export is seldom old in one file alone, and its other files would undo the newer nights'
+    rows too — unless `accept` (--accept-older:
     the plant rolls back to that export on purpose), which a note records. One ledger query
     (older_exports.cypher) with the sha256s computed anyway."""
-    if not files:
+    listed = [{"name": f.name, "table": table_name(f), "sha": shas[str(f)]}
+              for f in files if not _header_alone(f)]  # fmt: skip
+    if not listed:
         return []
-    listed = [{"name": f.name, "table": table_name(f), "sha": shas[str(f)]} for f in files]
     found = graph.read("import/older_exports", run_id=run_id, files=listed,
                        tables=sorted({f["table"] for f in listed}))  # fmt: skip
     if not found:
@@ -699,7 +722,7 @@ def _older_exports(
             f"again: {named}")  # fmt: skip
     if accept:
         note = f"{text}: imported all the same (--accept-older), its rows over the newer ones"
-    elif full:
+    elif full and any(row["table"] in GROWING_TABLES for row in found):
         raise OlderExportRefused(
             f"{text}: a full import of {'it' if one else 'them'} would write the older rows back "
             "over the newer ones and remove the rows added since: nothing was written",
