@@ -625,8 +625,8 @@ def test_an_error_raised_while_ctrl_c_unwinds_is_an_interruption(
     def interrupted(*_: object, **__: object) -> None:
         try:
             raise KeyboardInterrupt
-        except KeyboardInterrupt:
-            raise BufferError("Existing exports of data: object cannot be re-sized") from None
+        finally:  # the driver's clean-up, failing while the interrupt unwinds
+            raise BufferError("Existing exports of data: object cannot be re-sized")
 
     monkeypatch.setattr(context, "load_settings", interrupted)
     result = runner.invoke(app, ["trace", "forward", "R0000001"])

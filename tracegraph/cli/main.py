@@ -87,7 +87,9 @@ def _interrupted(error: BaseException | None) -> bool:
         if isinstance(error, KeyboardInterrupt):
             return True
         seen.add(id(error))
-        error = error.__cause__ or error.__context__
+        # `raise … from None` says its context is no part of it (an import's typer.Exit(130),
+        # raised once it has said "interrupted" and ended its run)
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
     return False
 
 
@@ -164,6 +166,8 @@ class TracegraphGroup(SummaryGroup):
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             raise _interruption() from None
+        except (typer.Exit, typer.Abort):
+            raise  # its exit code is decided, what it had to say said
         except Exception as error:
             if _interrupted(error):
                 raise _interruption() from None
