@@ -1,6 +1,18 @@
-# Sourced by scripts/demo, scripts/test and scripts/bench: makes .venv with tracegraph and its
+# Sourced by every script in scripts/: makes .venv with tracegraph and its
 # dependencies installed, and puts it first on PATH. Re-installs only when pyproject.toml changed.
 set -euo pipefail
+# `--help` or `-h` to a script that sets HELP_FROM_HEADER=1 (its arguments reach no parser that
+# answers it): the script's header comment, and nothing run or written. `browser-screenshot
+# --help` took a screenshot over the tracked docs/browser.png, `demo --help` ran the demo.
+# The bench scripts' modules answer --help themselves (argparse).
+if [[ "${HELP_FROM_HEADER:-}" == 1 ]]; then
+  for arg in "$@"; do
+    if [[ "$arg" == "-h" || "$arg" == "--help" ]]; then
+      sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"
+      exit 0
+    fi
+  done
+fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PYTHON="${PYTHON:-python3}"

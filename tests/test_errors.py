@@ -3,6 +3,7 @@ never the password."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import time
@@ -538,3 +539,118 @@ def test_a_read_only_file_system_is_said_so_not_permission_denied(
 
     assert unwritable(read_only_folder) == READ_ONLY
     assert unwritable(tmp_path) is None
+
+
+def test_a_flag_given_a_value_names_its_own_commands_help(runner: CliRunner) -> None:
+    """`tracegraph import --dry-run=true` said "does not take a value" with the hint
+    `tracegraph --help` (the parser's error has no context): now `tracegraph import --help`."""
+    result = runner.invoke(app, ["import", "--dry-run=true", "x"])
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == (
+        "error: Option '--dry-run' does not take a value. (hint: `tracegraph import --help` "
+        "lists what it takes)\n"
+    )
+
+
+@pytest.mark.parametrize("command", [["--version"], ["--help"], ["import", "--help"]])
+def test_help_and_version_to_a_reader_that_went_away_end_with_141(command: list[str]) -> None:
+    """`tracegraph --version | head -0` and `tracegraph import --help | (sleep 1; head -1)`
+    exited 1 (click's and rich's exit on a broken pipe), where README promises 141 as the data
+    commands give."""
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "from tracegraph.cli.main import run; run()", *command],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, check=False,
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "ascii"])
+def test_an_encoding_other_than_utf8_writes_utf8_to_files_and_replaces_on_a_terminal(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path, encoding: str
+) -> None:
+    """With PYTHONIOENCODING=latin-1 (or ascii) `check > a.txt`, `rootcause … > a.txt` and
+    `trace forward R0000001 --format csv > a.csv` ended in exit 3 "unexpected failure:
+    UnicodeEncodeError: 'latin-1' codec can't encode character '\\u2026'" (the CSV: its byte
+    order mark), the error line holding rich's `\\n*** You may need to add PYTHONIOENCODING`.
+    A file or pipe now gets UTF-8 (README's CSV for Excel), a terminal `?` for what it cannot
+    show."""
+    import pty
+    import subprocess
+    import sys
+
+    env = {**os.environ, **neo4j_env, "PYTHONIOENCODING": encoding}
+    cli = [sys.executable, "-c", "from tracegraph.cli.main import run; run()"]
+    for command, name in ((["import", "--help"], "help.txt"), (["check"], "check.txt"),
+                          (["trace", "forward", "B", "--format", "csv"], "b.csv")):  # fmt: skip
+        with (tmp_path / name).open("wb") as out:
+            done = subprocess.run([*cli, *command], env=env, stdout=out, stderr=subprocess.PIPE,
+                                  text=True, check=False)  # fmt: skip
+        assert done.returncode in (0, 1) and "error" not in done.stderr, (command, done.stderr)
+        written = (tmp_path / name).read_bytes().decode("utf-8")  # UTF-8, whole
+        assert "…" in written or name != "help.txt"
+    assert (tmp_path / "b.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM, in UTF-8
+    # a terminal in that encoding: what it cannot show is `?`, and the command succeeds
+    leader, follower = pty.openpty()
+    try:
+        terminal = subprocess.run([*cli, "import", "--help"], env={**env, "COLUMNS": "100"},
+                                  stdout=follower, stderr=subprocess.PIPE, check=False)  # fmt: skip
+        os.close(follower)
+        shown = b""
+        with contextlib.suppress(OSError):
+            while chunk := os.read(leader, 65536):
+                shown += chunk
+    finally:
+        os.close(leader)
+    assert terminal.returncode == 0, terminal.stderr
+    assert b"The tables of the design brief (materials ? device_events)" in shown
+
+
+def test_an_error_raised_while_ctrl_c_unwinds_is_an_interruption(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during `recall … --drill --html` ended in exit 3 "unexpected failure:
+    BufferError: Existing exports of data: object cannot be re-sized" in 2 of 6 tries: the
+    KeyboardInterrupt stopped the Neo4j driver in receive_into_buffer, which raised BufferError
+    while unwinding. An error whose chain holds a KeyboardInterrupt is "interrupted", 130."""
+    from tracegraph.cli import context
+
+    def interrupted(*_: object, **__: object) -> None:
+        try:
+            raise KeyboardInterrupt
+        finally:  # the driver's clean-up, failing while the interrupt unwinds
+            raise BufferError("Existing exports of data: object cannot be re-sized")
+
+    monkeypatch.setattr(context, "load_settings", interrupted)
+    result = runner.invoke(app, ["trace", "forward", "R0000001"])
+    assert (result.exit_code, result.stdout) == (130, "")
+    assert result.stderr == "error: interrupted (hint: a re-run is safe)\n"
+
+
+def test_ctrl_c_while_the_cli_loads_is_one_line_and_130() -> None:
+    """Ctrl-C while the console script imported the CLI (2.5-3.7 s on a loaded host) printed a
+    19-line traceback. Here the interrupt arrives as the Neo4j driver is imported."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'neo4j':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from tracegraph.cli.main import run\n"
+        "run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe, "trace", "forward", "X"],
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert (done.returncode, done.stdout) == (130, "")
+    assert done.stderr == "error: interrupted (hint: a re-run is safe)\n"

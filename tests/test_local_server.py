@@ -22,7 +22,7 @@ from readme import tracegraph_commands
 from tracegraph import server
 from tracegraph.cli import db as db_cli
 from tracegraph.cli.main import app
-from tracegraph.config import load_settings
+from tracegraph.config import load_settings, read_credentials
 from tracegraph.db import connect
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
@@ -203,6 +203,33 @@ def test_quick_start_works_twice_and_survives_a_restart(
     _run(runner, ["db", "up"])
     assert json.loads(_run(runner, ["db", "status", "--format", "json"]))["nodes"]["Lot"] == 1
     _run(runner, ["db", "down"])
+
+
+def test_db_up_with_the_credentials_sourced_starts_its_own_server_and_warns_of_a_new_heap(
+    fresh_home: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README's backup recipe sources the credentials file, which sets NEO4J_URI: `db down` and
+    `db backup` worked, then `db up` took the home's own server for somebody else's and refused
+    "cannot reach Neo4j at bolt://127.0.0.1:34687 (hint: … unset it for the local server)",
+    exit 2, leaving it down; and `db up --heap 2g` on the running server did not say that the
+    heap was not applied (without NEO4J_URI it did)."""
+    _run(runner, ["db", "up"])
+    for key, value in read_credentials(fresh_home / "credentials").items():  # `set -a; . …`
+        monkeypatch.setenv(key, value)
+    assert os.environ["NEO4J_URI"].startswith("bolt://127.0.0.1:")
+    again = runner.invoke(app, ["db", "up", "--heap", "1g"])
+    assert again.exit_code == 0 and again.stdout.startswith("Neo4j (local) was already running.")
+    assert "--heap 1g (it runs with 512m) was not applied" in again.stderr
+    assert _run(runner, ["db", "down"]).strip() == "Neo4j (local) stopped."
+    started = runner.invoke(app, ["db", "up"])
+    assert started.exit_code == 0, started.stderr
+    assert started.stdout.startswith("Neo4j (local) is up.")
+    assert server.state(fresh_home).running
+    # a URI of this machine on another port is still somebody else's: checked, not started
+    monkeypatch.setenv("NEO4J_URI", f"bolt://127.0.0.1:{server.free_port()}")
+    elsewhere = runner.invoke(app, ["db", "up"])
+    assert elsewhere.exit_code == 2, elsewhere.output
+    assert "cannot reach Neo4j at bolt://127.0.0.1:" in elsewhere.stderr
 
 
 def test_a_pid_file_naming_another_homes_server_is_not_this_homes_server(

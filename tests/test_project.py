@@ -219,3 +219,49 @@ def test_the_readme_project_layout_names_every_module_and_query_folder() -> None
     top = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))}
     top -= {"build", "dist"}
     assert not {t for t in top if f"{t}/" not in layout and ".egg-info" not in t}
+
+
+@pytest.mark.parametrize(
+    "script", sorted(p.name for p in (ROOT / "scripts").iterdir() if not p.name.startswith("_"))
+)
+def test_every_script_answers_help_with_its_usage_and_runs_nothing(
+    script: str, tmp_path: Path
+) -> None:
+    """`./scripts/browser-screenshot --help` took a screenshot over the tracked
+    docs/browser.png, `./scripts/demo --help` ran the demo (a server, a plant, an import) and
+    `./scripts/test --help` the linters. Every script prints its usage, exit 0, and writes
+    nothing (here a server that is not there makes any run fail at once)."""
+    env = {**os.environ, "TRACEGRAPH_HOME": str(tmp_path / ".tracegraph"),
+           "NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_PASSWORD": "not-used"}  # fmt: skip
+    tracked = (ROOT / "docs" / "browser.png").read_bytes()
+    done = subprocess.run(
+        [str(ROOT / "scripts" / script), "--help"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "usage:" in done.stdout.lower(), done.stdout
+    assert (ROOT / "docs" / "browser.png").read_bytes() == tracked
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("command", "usage"),
+    [(["import"], "tracegraph import [OPTIONS] PATHS..."),
+     (["lot", "show"], "tracegraph lot show [OPTIONS] LOT"),
+     (["trace", "device"], "tracegraph trace device [OPTIONS] DEVICE"),
+     (["imports"], "tracegraph imports [OPTIONS] [RUN]"),
+     ([], "tracegraph [OPTIONS] COMMAND [ARGS]...")],
+)  # fmt: skip
+def test_help_shows_no_value_after_a_flag_and_plain_argument_names(
+    command: list[str], usage: str
+) -> None:
+    """`import --help` showed `--dry-run <bool>`, `--yes <bool>`, `--help <bool>` for flags
+    that refuse a value (`--dry-run=true`: "does not take a value"), and usage lines
+    `{paths}...`, `{lot}`, `{DEVICE}`."""
+    shown = subprocess.run(
+        [sys.executable, "-c", "from tracegraph.cli.main import run; run()", *command, "--help"],
+        env={**os.environ, "COLUMNS": "200"}, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert f"Usage: {usage.replace('tracegraph', '-c', 1)} " in shown, shown  # `python -c`
+    assert "<bool>" not in shown and "{" not in shown.split("Usage:", 1)[1].splitlines()[0]
+    assert re.search(r"│ +--help +Show this message and exit\.", shown), shown

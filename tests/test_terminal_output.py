@@ -156,3 +156,64 @@ def test_a_long_trace_shows_a_spinner_on_a_terminal_and_nothing_in_a_pipe(
     assert b"tracing downstream" not in done.stdout
     piped = subprocess.run(command, env=env, capture_output=True, check=False, timeout=120)
     assert piped.returncode == 0 and b"tracing" not in piped.stderr
+
+
+def _narrow_plant(graph: TraceGraph, folder: Path) -> None:
+    """Raw lot R0000001 (supplier V10, lot 240758) and dough D0000054 baked by S0000032 on
+    OVEN-2, whose calibration that morning failed, into F0000056, shipped as SH0000001 to
+    customer C029 (qa29@customer.example)."""
+    folder.mkdir()
+    files = {
+        "lots.csv": "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+        "R0000001,SALT,400,kg,V10,240758\nD0000054,DOUGH,137.69,kg,,\n"
+        "F0000056,BREAD-W,562,pcs,,\n",
+        "steps.csv": "step_id,operation,started_at,device_id,operator_id\n"
+        "S0000031,mix,2026-01-05T07:10:00+00:00,MIXER-4,OP05\n"
+        "S0000032,bake,2026-01-05T07:40:00+00:00,OVEN-2,OP01\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nS0000031,R0000001,0.578,kg\n"
+        "S0000032,D0000054,137.69,kg\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nS0000031,D0000054,137.69,kg\n"
+        "S0000032,F0000056,562,pcs\n",
+        "device_events.csv": "device_id,event,at,result\n"
+        "OVEN-2,calibration,2026-01-05T05:01:00+00:00,fail\n",
+        "customers.csv": "customer_id,name,contact\nC029,Customer 29,qa29@customer.example\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\n"
+        "SH0000001,C029,2026-01-05T14:37:00+00:00\n",
+        "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH0000001,F0000056,562,pcs\n",
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assert import_paths(graph, [folder]).rejects == []
+
+
+def test_a_narrow_terminal_wraps_ids_contacts_and_markers_and_cuts_none(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """At COLUMNS=60 tree lines stopped at column 60 with no marker (`S0000032 bake … OVEN-2
+    (cal 2026-01-05 fail)` shown as `… OVEN-2 `, the failed calibration gone; received lots
+    without their supplier lot) and table cells ended in `…` (`qa29@c…`, `SH00…`, `F000…`).
+    README: "Never truncated". Now every id, contact and marker is there, wrapped."""
+    _narrow_plant(graph, tmp_path / "plant")
+    shown = {kind: runner.invoke(app, ["trace", kind, lot], env={"COLUMNS": "60"})
+             for kind, lot in (("backward", "F0000056"), ("forward", "R0000001"))}  # fmt: skip
+    for result in shown.values():
+        assert result.exit_code == 0, result.output
+        assert "…" not in result.stdout
+    backward, forward = (_read_back(shown[kind].stdout) for kind in ("backward", "forward"))
+    for expected in ("R0000001", "D0000054", "F0000056", "OVEN-2 (cal 2026-01-05 fail)",
+                     "supplier V10 lot 240758"):  # fmt: skip
+        assert expected in backward, (expected, shown["backward"].stdout)
+    for expected in ("C029", "SH0000001", "qa29@customer.example", "F0000056"):
+        assert expected in forward, (expected, shown["forward"].stdout)
+
+
+def _read_back(shown: str) -> str:
+    """What a person reads in wrapped output: the lines as words, then each table column's
+    cells, top to bottom, joined (an id folded over two lines of its cell is whole again)."""
+    lines = shown.splitlines()
+    words = " ".join(" ".join(lines).replace("│", " ").replace("─", " ").split())
+    columns: dict[int, str] = {}
+    for line in lines:
+        for index, cell in enumerate(line.split("│")):
+            columns[index] = columns.get(index, "") + cell.strip()
+    return "\n".join([words, *columns.values()])

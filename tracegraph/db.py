@@ -14,7 +14,8 @@ import sys
 import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tracegraph import __version__
@@ -29,6 +30,9 @@ from tracegraph.errors import (
     TracegraphError,
     UnknownDatabase,
 )
+
+if TYPE_CHECKING:
+    from tracegraph.server import EffectiveSettings
 
 # The driver imports pandas and pyarrow whenever they are installed, for Result.to_df and
 # pandas-typed parameters, neither of which tracegraph uses: 0.3 s of CPU (1-2 s on a busy
@@ -224,24 +228,36 @@ def _http_port(server: str) -> ServerUnavailable:
     ports in the home's server.json; neo4j-extra.conf may move them)."""
     hint = (f"give Neo4j's Bolt port in NEO4J_URI ({DEFAULT_BOLT_PORT} unless configured "
             f"otherwise; {DEFAULT_HTTP_PORT} is its HTTP port)")  # fmt: skip
-    home = find_home()
-    host = _host_port(server)[0]
-    if home is not None and host in _LOOPBACK:
-        from tracegraph.server import effective_settings  # only on this error's path
-
-        with contextlib.suppress(OSError, ValueError, TypeError):  # an unreadable server.json
-            local = effective_settings(home)
-            if local is not None:
-                hint = (f"give Neo4j's Bolt port in NEO4J_URI: the local server of {home} "
-                        f"listens for Bolt on {local.bolt_port} (bolt://127.0.0.1:"
-                        f"{local.bolt_port}), {local.http_port} is its HTTP port")  # fmt: skip
+    found = local_server_of(server)
+    if found is not None:
+        home, local = found
+        hint = (f"give Neo4j's Bolt port in NEO4J_URI: the local server of {home} "
+                f"listens for Bolt on {local.bolt_port} (bolt://127.0.0.1:"
+                f"{local.bolt_port}), {local.http_port} is its HTTP port")  # fmt: skip
     return ServerUnavailable(
         f"cannot reach Neo4j at {server}: not a Bolt port (an HTTP server answers there)",
         hint=hint,
     )
 
 
-def _host_port(server: str) -> tuple[str, int]:
+def local_server_of(
+    server: str, env: Mapping[str, str] | None = None
+) -> tuple[Path, EffectiveSettings] | None:
+    """The tracegraph home with a local server and the settings it runs with, when the Bolt URI
+    `server` names this machine (any port); None for another machine, no home, or a home
+    without a local server (an unreadable server.json counts as none)."""
+    home = find_home(env)
+    if home is None or host_port(server)[0] not in _LOOPBACK:
+        return None
+    from tracegraph.server import effective_settings  # only on the paths that need it
+
+    with contextlib.suppress(OSError, ValueError, TypeError):  # an unreadable server.json
+        local = effective_settings(home)
+        return None if local is None else (home, local)
+    return None
+
+
+def host_port(server: str) -> tuple[str, int]:
     """The host and port a Bolt URI names: the port Neo4j's (DEFAULT_BOLT_PORT) when it
     names none, as the driver has it (bolt://localhost was never probed: no port, no probe)."""
     parts = urlsplit(server)
@@ -253,7 +269,7 @@ def _answers_http(server: str) -> bool:
     http.server, given the Bolt handshake, waits for the rest of a request line and says
     nothing, as a paused server does."""
     try:
-        with socket.create_connection(_host_port(server), timeout=3.0) as probe:
+        with socket.create_connection(host_port(server), timeout=3.0) as probe:
             probe.settimeout(3.0)
             probe.sendall(b"HEAD / HTTP/1.0\r\n\r\n")
             return probe.recv(5) == b"HTTP/"

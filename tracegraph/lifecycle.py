@@ -28,7 +28,7 @@ from tracegraph.config import (
     read_credentials,
     write_credentials,
 )
-from tracegraph.db import connect
+from tracegraph.db import connect, host_port, local_server_of
 from tracegraph.errors import (
     AuthenticationFailed,
     ConfigurationError,
@@ -120,6 +120,16 @@ def _wait_for_credentials(
             time.sleep(1.0)
 
 
+def _names_own_server(uri: str, env: Mapping[str, str]) -> bool:
+    """Whether NEO4J_URI is the local server of this home: this machine, the Bolt port it runs
+    on (server.json, or neo4j-extra.conf's). The credentials file `db up` writes sets NEO4J_URI
+    and README's backup recipe sources it: `db down`, `db backup`, then `db up` refused
+    "cannot reach Neo4j at bolt://127.0.0.1:…", leaving the server down."""
+    scheme = uri.partition("://")[0].lower()
+    found = local_server_of(uri, env) if scheme in ("bolt", "neo4j") else None
+    return found is not None and found[1].bolt_port == host_port(uri)[1]
+
+
 def up(
     mode: Mode = "auto",
     options: server.ServerOptions | None = None,
@@ -130,7 +140,7 @@ def up(
 ) -> UpResult:
     """Start (or find running) the server the other commands will use, and check it answers."""
     env = os.environ if env is None else env
-    if env.get("NEO4J_URI") and mode == "auto":
+    if env.get("NEO4J_URI") and mode == "auto" and not _names_own_server(env["NEO4J_URI"], env):
         settings = load_settings(env, cwd)
         _wait_for_credentials(settings, timeout=0, refusals=1,
                               hint="check NEO4J_URI, or unset it for the local server")  # fmt: skip

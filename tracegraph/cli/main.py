@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
 import select
 import sys
 from collections.abc import Sequence
 from typing import Any
 
-import typer
+# Ctrl-C while the commands load (2.5-3.7 s on a loaded host: typer, the Neo4j driver) printed
+# a 19-line traceback: the console script imports this module before run() is called.
+try:
+    import typer
 
-from tracegraph.cli import db as db_commands
-from tracegraph.cli import demo as demo_commands
-from tracegraph.cli import lot as lot_commands
-from tracegraph.cli import recall as recall_commands
-from tracegraph.cli import trace as trace_commands
-from tracegraph.cli.check import check_command
-from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
-from tracegraph.cli.imports import import_command
-from tracegraph.cli.ledger import imports_command
-from tracegraph.cli.render import print_error, reader_gone
-from tracegraph.cli.rootcause import rootcause_command
-from tracegraph.errors import TracegraphError
+    from tracegraph.cli import db as db_commands
+    from tracegraph.cli import demo as demo_commands
+    from tracegraph.cli import lot as lot_commands
+    from tracegraph.cli import recall as recall_commands
+    from tracegraph.cli import trace as trace_commands
+    from tracegraph.cli.check import check_command
+    from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
+    from tracegraph.cli.imports import import_command
+    from tracegraph.cli.ledger import imports_command
+    from tracegraph.cli.render import EXIT_CLOSED_PIPE, print_error, reader_gone, utf8_streams
+    from tracegraph.cli.rootcause import rootcause_command
+    from tracegraph.errors import TracegraphError
+except KeyboardInterrupt:
+    sys.stderr.write("error: interrupted (hint: a re-run is safe)\n")
+    raise SystemExit(130) from None
 
 # OS errors that are the machine's state, not a bug: one line and exit 2 (a full disk ended
 # `demo generate` as an "unexpected failure", exit 3).
@@ -51,6 +58,45 @@ def _stdout_closed() -> bool:
         return False
 
 
+def _stdout_stat() -> os.stat_result | None:
+    try:
+        return os.fstat(sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):  # a test's buffer
+        return None
+
+
+def _reader_went_away(before: os.stat_result | None) -> bool:
+    """Whether click's or rich's exit 1 was stdout's reader going away (`tracegraph --version |
+    head -0`, `import --help | (sleep 1; head -1)`): click exits 1 on EPIPE and leaves the pipe
+    as it is, rich points stdout at /dev/null first. README promises 141 there."""
+    if _stdout_closed():
+        return True
+    now = _stdout_stat()
+    null = os.stat(os.devnull)
+    return (before is not None and now is not None and os.path.samestat(now, null)
+            and not os.path.samestat(before, null))  # fmt: skip
+
+
+def _interrupted(error: BaseException | None) -> bool:
+    """Whether Ctrl-C ended the command: a KeyboardInterrupt, or an error raised while one
+    unwound (stopped in the Neo4j driver's receive_into_buffer, it raised BufferError "Existing
+    exports of data: object cannot be re-sized": exit 3 "unexpected failure", 2 in 6 tries)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        # `raise … from None` says its context is no part of it (an import's typer.Exit(130),
+        # raised once it has said "interrupted" and ended its run)
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    return False
+
+
+def _interruption() -> typer.Exit:
+    print_error(TracegraphError("interrupted", hint="a re-run is safe"))
+    return typer.Exit(130)
+
+
 class TracegraphGroup(SummaryGroup):
     """Turns every TracegraphError into one red line and its exit code: never a traceback."""
 
@@ -61,14 +107,20 @@ class TracegraphGroup(SummaryGroup):
     ) -> Any:  # fmt: skip
         """A usage error (an unknown option, a missing argument, a bad choice) is one red line
         too, naming the command's --help: click drew a usage line and a box of four."""
+        before = _stdout_stat()
         try:
             code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except SystemExit as done:
+            if done.code == 1 and _reader_went_away(before):  # --help, --version
+                raise SystemExit(EXIT_CLOSED_PIPE) from None
+            raise
         except typer.TyperException as error:  # click's ClickException, vendored by typer
             context = getattr(error, "ctx", None)
             if type(error).__name__ == "NoArgsIsHelpError":
                 pass  # a bare `tracegraph trace`: typer has printed its help, as before
             else:
-                command = context.command_path if context is not None else "tracegraph"
+                command = (context.command_path if context is not None
+                           else self._named(sys.argv[1:] if args is None else args))  # fmt: skip
                 print_error(TracegraphError(
                     error.format_message(), hint=f"`{command} --help` lists what it takes"
                 ))  # fmt: skip
@@ -80,10 +132,24 @@ class TracegraphGroup(SummaryGroup):
             return code
         sys.exit(code if isinstance(code, int) else 0)
 
+    def _named(self, args: Sequence[str]) -> str:
+        """The command `args` name, for an error raised without its context (`import
+        --dry-run=true`: "does not take a value", whose hint named `tracegraph --help`)."""
+        words: list[str] = ["tracegraph"]
+        command: Any = self
+        for word in args:
+            command = getattr(command, "commands", {}).get(word)
+            if command is None:
+                break
+            words.append(word)
+        return " ".join(words)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except TracegraphError as error:
+            if _interrupted(error):
+                raise _interruption() from None
             print_error(error)
             raise typer.Exit(error.exit_code) from None
         except OSError as error:
@@ -98,8 +164,13 @@ class TracegraphGroup(SummaryGroup):
             ))  # fmt: skip
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            print_error(TracegraphError("interrupted", hint="a re-run is safe"))
-            raise typer.Exit(130) from None
+            raise _interruption() from None
+        except (typer.Exit, typer.Abort):
+            raise  # its exit code is decided, what it had to say said
+        except Exception as error:
+            if _interrupted(error):
+                raise _interruption() from None
+            raise  # a bug: run() reports it
 
 
 app = typer.Typer(
@@ -147,15 +218,20 @@ def main(
 
 def run() -> None:
     """Console-script entry point."""
+    utf8_streams()
     try:
         app()
         return
+    except KeyboardInterrupt:  # outside a command (reading its options)
+        sys.exit(_interruption().exit_code)
     except MemoryError:
         # said below, once the exception is gone: its traceback holds the frames that hold
         # what filled the memory (a trace of a whole plant from its 545 salt lots: 4 GB)
         if os.environ.get("TRACEGRAPH_DEBUG"):
             raise
     except Exception as error:  # a bug: still one line, the traceback only on request
+        if _interrupted(error):
+            sys.exit(_interruption().exit_code)
         if os.environ.get("TRACEGRAPH_DEBUG"):
             raise
         print_error(

@@ -17,6 +17,8 @@ from typing import Any, NoReturn
 
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.tree import Tree
 
 from tracegraph.config import plant_zone
 from tracegraph.errors import TracegraphError
@@ -185,6 +187,20 @@ def reader_gone() -> NoReturn:
 
 
 class _Stdout(Console):
+    def print(self, *objects: Any, **options: Any) -> None:
+        """Never truncated (README), at any width: a table's cells wrap, and a word wider than
+        its column (an id, a contact) folds onto the next line instead of ending in `…`; a
+        tree's labels wrap under their branch. At COLUMNS=60 `trace backward` showed `qa29@c…`,
+        `SH00…`, and cropped `… OVEN-2 (cal 2026-01-05 fail)` to `… OVEN-2 `, its failed
+        calibration gone (soft wrapping, for lines the terminal wraps, cut a tree's labels)."""
+        for thing in objects:
+            if isinstance(thing, Table):
+                for column in thing.columns:
+                    column.overflow = "fold"
+        if any(isinstance(thing, Tree) for thing in objects):
+            options.setdefault("soft_wrap", False)
+        super().print(*objects, **options)
+
     def on_broken_pipe(self) -> None:
         self.quiet = True
         reader_gone()
@@ -232,6 +248,21 @@ def print_json(payload: Any) -> None:
     del written  # the one copy, let go before the newline
     buffer.write(b"\n")
     buffer.flush()
+
+
+def utf8_streams() -> None:
+    """stdout and stderr that write every character. Python writes in the locale's encoding
+    (or PYTHONIOENCODING): with latin-1 or ascii, `check > a.txt` ended in exit 3 at the first
+    `…`, a CSV at its byte order mark. A file or pipe gets UTF-8 (README's CSV is UTF-8), a
+    terminal its own encoding with `?` for what it cannot show (rich draws ASCII boxes)."""
+    for stream in (sys.stdout, sys.stderr):
+        if not isinstance(stream, io.TextIOWrapper) or _utf8(stream.encoding):
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            if stream.isatty():
+                stream.reconfigure(errors="replace")
+            else:
+                stream.reconfigure(encoding="utf-8", errors="strict")
 
 
 def _utf8(encoding: str | None) -> bool:
