@@ -66,7 +66,7 @@ def test_a_one_source_tree_says_how_many_lots_it_leaves_out_and_customers_stop_a
     assert len(json.loads(everything.stdout)["customers"]) == CUSTOMERS
     package = runner.invoke(app, ["recall", "A", "--out", str(tmp_path / "package")])
     assert package.exit_code == 0, package.output
-    assert "… 5 more customers (--format json or csv lists them all)" in package.stdout
+    assert "… 5 more customers (customers.csv and --format csv list them all)" in package.stdout
     assert (tmp_path / "package" / "customers.csv").read_text("utf-8-sig").count("\n") == 46
 
 
@@ -99,6 +99,16 @@ def test_a_lots_file_that_is_a_table_gives_its_lot_id_column(
     semicolons.write_text('quantity;"LOT_ID"\n3;P1\n', encoding="utf-8")
     for listed, expected in ((stock, ["P2", "P1"]), (column, ["P1", "P2"]),
                              (semicolons, ["P1"])):  # fmt: skip
+        shown = runner.invoke(
+            app, ["trace", "backward", "--lots-file", str(listed), "--format", "json"]
+        )
+        assert shown.exit_code == 0, shown.output
+        assert [s["lot_id"] for s in json.loads(shown.stdout)["sources"]] == expected
+    heading = tmp_path / "heading.txt"  # `lot_id` over a list: L1, L2 on a line are two lots
+    heading.write_text("lot_id\nP1, P2\n", encoding="utf-8")
+    quoted = tmp_path / "quoted.csv"  # a quoted header cell holding the separator
+    quoted.write_text('"name, full",lot_id,qty\n"x, y",P2,5\n"z",P1,3\n', encoding="utf-8")
+    for listed, expected in ((heading, ["P1", "P2"]), (quoted, ["P2", "P1"])):
         shown = runner.invoke(
             app, ["trace", "backward", "--lots-file", str(listed), "--format", "json"]
         )

@@ -21,7 +21,8 @@ def test_a_header_only_file_of_no_table_is_rejected_not_a_clean_import(
 ) -> None:
     """`printf 'a,b\\n' > export.csv; tracegraph import .` was exit 0, "clean", with a table
     `export` of 0 rows in the summary: a misnamed file passed unnoticed. It is one reject on
-    line 0 (read 1, rejected 1: the counts still reconcile), exit 1."""
+    line 1, its header (read 1, rejected 1: the counts reconcile), exit 1 — not "could not be
+    read" (line 0)."""
     folder = tmp_path / "plant"
     folder.mkdir()
     (folder / "export.csv").write_text("a,b\n", encoding="utf-8")
@@ -33,7 +34,7 @@ def test_a_header_only_file_of_no_table_is_rejected_not_a_clean_import(
     assert (export["read"], export["written"], export["rejected"]) == (1, 0, 1)
     with open(summary["reject_file"], encoding="utf-8-sig", newline="") as f:
         rejects = [(r["file"], r["line"], r["reason"]) for r in csv.DictReader(f)]
-    assert rejects == [(str(folder / "export.csv"), "0", "unknown table 'export' (known: "
+    assert rejects == [(str(folder / "export.csv"), "1", "unknown table 'export' (known: "
         "materials, suppliers, customers, locations, devices, operators, lots, steps, "
         "step_inputs, step_outputs, inspections, shipments, shipment_lines, device_events, "
         "lot_identifiers); the file holds a header and no row")]  # fmt: skip

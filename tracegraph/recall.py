@@ -368,7 +368,7 @@ def _receipt_place(
 
 UTC_TEXT = "%Y-%m-%d %H:%M:%S"
 # The fraction of a second in ISO text: the digits after the seconds, as many as it had.
-_FRACTION = re.compile(r"T\d\d:\d\d(?::\d\d)?[.,](\d+)")
+_FRACTION = re.compile(r"[T ]\d\d:\d\d(?::\d\d)?[.,](\d+)")
 
 
 def _utc_text(text: str | None) -> str | None:

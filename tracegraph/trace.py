@@ -1256,7 +1256,7 @@ def _origin(lot: _UpLot, produced: set[str]) -> str:
 
 SECOND_NS = 1_000_000_000
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_FRACTION = re.compile(r"T\d\d:\d\d:\d\d[.,](\d+)")
+_FRACTION = re.compile(r"[T ]\d\d:\d\d:\d\d[.,](\d+)")
 
 
 def epoch_ns(text: str) -> int:

@@ -6,6 +6,7 @@ lots, without a word; a file is read whole, in one run."""
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import typer
 from tracegraph.errors import ConfigurationError
 from tracegraph.idtext import normal_id
 from tracegraph.lots import ids_in_text
+from tracegraph.values import spreadsheet_safe
 
 
 def lots_file_option() -> Any:
@@ -69,26 +71,35 @@ def read_lots_file(path: Path | None) -> list[str]:
     return ids
 
 
+_LINES = re.compile(r"\r\n|\r|\n")  # as lots.ids_in_text splits: a GS (0x1d) stays in its id
+
+
 def _lot_id_column(text: str) -> list[str] | None:
-    """The `lot_id` column's ids when the file is a table with a header naming it (tracegraph's
-    own CSVs: stock.csv, customers.csv, a trace's --format csv; a canonical lots.csv), each
-    once in the order first given; None for a plain list. `cut -d, -f1 stock.csv` fed its
-    header to a trace as a lot, "no lot is known as 'lot_id'", and a whole stock.csv made lots
-    of its quantities and units."""
-    lines = [
-        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-    ]
+    """The `lot_id` column's ids when the file is a table whose header names it (tracegraph's
+    own stock.csv and --format csv output, a canonical lots.csv), each once in the order first
+    given; None for a plain list. `cut -d, -f1 stock.csv` fed its header to a trace as a lot,
+    "no lot is known as 'lot_id'", and a whole stock.csv made lots of its quantities and units.
+    A header of `lot_id` alone heads a plain list (`L1, L2` on a line are two lots); a quoted
+    header cell may hold the separator; the quote our CSVs put before an id a spreadsheet would
+    run as a formula (`'=A1`) is taken off."""
+    lines = [line for line in _LINES.split(text)
+             if line.strip() and not line.lstrip().startswith("#")]  # fmt: skip
     if not lines:
         return None
-    header = lines[0]
-    delimiter = next((d for d in (",", ";", "\t") if d in header), ",")
-    names = [n.strip().strip('"').strip().lower() for n in header.split(delimiter)]
-    if "lot_id" not in names:
+    for delimiter in (",", ";", "\t"):
+        names = [n.strip().lower() for n in next(csv.reader([lines[0]], delimiter=delimiter))]
+        if "lot_id" in names:
+            break
+    else:
         return None
+    if len(names) == 1:  # a list under a `lot_id` heading: read as lists are
+        return ids_in_text("\n".join(lines[1:]))
     column = names.index("lot_id")
     ids: dict[str, None] = {}
     for row in csv.reader(lines[1:], delimiter=delimiter):
         value = row[column].strip() if column < len(row) else ""
+        if value.startswith("'") and spreadsheet_safe(value[1:]) == value:
+            value = value[1:]
         if value:
             ids.setdefault(normal_id(value), None)
     return list(ids)

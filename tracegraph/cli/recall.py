@@ -185,7 +185,9 @@ def package(
         table.add_row(literal(c["customer_id"]), literal(c["name"]), literal(c["contact"]),
                       shipment_count(c), str(c["lots"]), literal(quantity))  # fmt: skip
     console.print(table)
-    more_rows(TABLE_LIMIT, len(result.trace.customers), "customers")
+    # recall's JSON has no customers: the package's file and --format csv list them
+    more_rows(TABLE_LIMIT, len(result.trace.customers), "customers",
+              "customers.csv and --format csv list them all")  # fmt: skip
     print_totals(result.trace.totals)  # where the rest of the sources is
     # what to block in the plant: the list is in stock.csv and the workbook too
     render_stock(result.trace, listed_in=" (stock.csv)")

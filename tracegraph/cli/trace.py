@@ -567,11 +567,11 @@ def _of_source(value: Any, unit: Any, by_uom: dict[str, Any] | None) -> str:
     return _qty(value, unit) if value is not None else literal(tracing.amounts_text(by_uom or {}))
 
 
-def more_rows(shown: int, total: int, what: str) -> None:
+def more_rows(
+    shown: int, total: int, what: str, listed: str = "--format json or csv lists them all"
+) -> None:
     if total > shown:
-        stdout().print(
-            f"[dim]… {total - shown:,} more {what} (--format json or csv lists them all)[/]"
-        )
+        stdout().print(f"[dim]… {total - shown:,} more {what} ({listed})[/]")
 
 
 def _forward_label(lot: dict[str, Any], share: str = "") -> str:
@@ -618,7 +618,7 @@ def _print_tree(
             f"[dim]… the tree shows the first {TREE_LIMIT} nodes, {roots:,} of the "
             f"{len(sources):,} source lots (--format json or csv lists them all)[/]"
         )
-    elif budget[0] <= 0 and len(shown) < lots:
+    elif budget[0] <= 0:  # the lots all shown, steps may not be
         out.print(
             f"[dim]… the tree shows the first {TREE_LIMIT} nodes, {len(shown):,} of the "
             f"{lots:,} lots (--format json or csv lists them all)[/]"

@@ -593,7 +593,10 @@ def import_paths(
                     + state.notes + removal_notes,
                     "reject_file": str(rejects_at) if rejects_at else None,
                     # a refused removal removed nothing
-                    "rows_removed": 0 if isinstance(error, full_dump.RemovalRefused) else None,
+                    # refused before removing anything: 0 removed, not "? (killed?)"
+                    "rows_removed": 0
+                    if isinstance(error, full_dump.RemovalRefused | OlderExportRefused)
+                    else None,
                     # an older export refused: it wrote nothing, and is no content of a table
                     "refused_before_writing": isinstance(error, OlderExportRefused) or None,
                 })  # fmt: skip
@@ -666,7 +669,10 @@ class OlderExportRefused(TracegraphError):
 # The tables a plant's full dumps only add to (lots made, steps run, goods shipped): one whose
 # bytes are an earlier night's after other nights is an older export sent again. Master data
 # (materials, customers, devices, operators, ...) may well come back to an earlier night's
-# content (an operator added by mistake and removed the next day): named, not refused.
+# content (an operator added by mistake and removed the next day): named, not refused. Lots
+# can too, rarely (a weekend with no lot made, a hold set on Saturday and lifted on Sunday):
+# refused under --full all the same, loudly, with --accept-older in the hint — the cost of
+# never writing a re-sent night back silently.
 GROWING_TABLES = frozenset({
     "lots", "steps", "step_inputs", "step_outputs", "inspections", "shipments",
     "shipment_lines", "device_events", "lot_identifiers",
@@ -1504,14 +1510,15 @@ def _import_file(
         return [Reject(str(path), 0, "", "", str(problem))]
     _note_unread_sheets(raw, state, [name] if name in TABLES else [])
     if name not in TABLES and not raw.rows:
-        # No row to reject, so the file stands for itself: `export.csv` holding a header
-        # alone was a clean import of a table `export` (exit 0), a misnamed file unnoticed.
+        # No row to reject, so its header stands for it: `export.csv` holding a header alone
+        # was a clean import of a table `export` (exit 0), a misnamed file unnoticed.
         counts.files.append(str(path))
         counts.read += 1
         counts.rejected += 1
         reason = f"{unknown_table(path, name)}; the file holds a header and no row"
         log(f"{path}: {reason}")
-        return [Reject(str(path), 0, "", "", reason)]
+        # line 1, the header the reason is about: line 0 is a file that could not be read
+        return [Reject(str(path), 1, "", "", reason)]
     _note_renamed(raw, name, state, log)  # a mapping names its columns: not guessed there
     file_rejects = _write_raw(graph, raw, name, zone, counts, log, progress, state, began,
                               overlaps=overlaps)  # fmt: skip
