@@ -364,6 +364,44 @@ def test_an_older_export_sent_again_is_refused_under_full_and_named_in_a_warning
     assert import_paths(graph, [nights[4]], force=True).notes == []
 
 
+def test_an_older_export_after_a_run_of_two_nights_is_found(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """`import N3/ N4/` read both nights' lots.csv, N4's last; `import N3/ --full` then wrote
+    N3's rows back over N4's and removed NEW2 unnamed: the last run's content of `lots` was
+    taken as both files. It is the last file of each name: N3's is an older export."""
+    night3, night4 = (
+        _lots_night(tmp_path / f"n{n}", lots) for n, lots in ((3, LOTS_3), (4, LOTS_4))
+    )
+    assert not import_paths(graph, [night3, night4], full=True).rejects
+    with pytest.raises(TracegraphError) as refused:
+        import_paths(graph, [night3], full=True, max_removals="100%")
+    assert type(refused.value).__name__ == "OlderExportRefused"
+    assert refused.value.message.startswith("1 file is an older export sent again: lots.csv")
+    assert "NEW2" in _lot_statuses(graph)
+
+
+def test_a_dry_run_of_an_older_export_says_what_would_happen(
+    graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A dry run of night 1 sent again under --full ended "(the import would refuse the
+    removals)" — it refused an older export, no removal — and with --accept-older noted "its
+    rows over the newer ones: imported all the same" of a run that wrote nothing."""
+    nights = {n: _lots_night(tmp_path / f"n{n}", lots)
+              for n, lots in ((1, LOTS_1), (3, LOTS_3), (4, LOTS_4))}  # fmt: skip
+    for n in (1, 3, 4):
+        assert not import_paths(graph, [nights[n]], full=True).rejects
+    args = ["import", str(nights[1]), "--full", "--dry-run", "--max-removals", "100%"]
+    refused = CliRunner().invoke(app, args)
+    assert refused.exit_code == 2
+    assert "(the import would refuse an older export)" in " ".join(refused.output.split())
+    accepted = CliRunner().invoke(app, [*args, "--accept-older", "--format", "json"])
+    notes = json.loads(accepted.stdout)["notes"]
+    assert any("would be imported all the same (--accept-older)" in n for n in notes), notes
+    assert not any(": imported all the same" in n for n in notes), notes
+    assert _lot_statuses(graph)["A"] == "hold"
+
+
 def test_a_normal_night_is_no_older_export(graph: TraceGraph, tmp_path: Path) -> None:
     """Night 1, then night 1's bytes again (skipped as unchanged), then a table's numbered
     parts (lots_1.csv, night 1's bytes, unchanged beside a new lots_2.csv each night: the last

@@ -18,7 +18,12 @@ CALL (table) {
   ORDER BY run.started_at DESC
   LIMIT 1
 }
-WITH table, [i IN range(0, size(last.file_tables) - 1) WHERE last.file_tables[i] = table
+// Its content: the last file of each name it read for the table (a run of two nights'
+// folders, `import N3/ N4/`, left N4's lots.csv: N3's sent again after it is an older export),
+// every numbered part (lots_1.csv, lots_2.csv) of it.
+WITH table, [i IN range(0, size(last.file_tables) - 1)
+             WHERE last.file_tables[i] = table
+               AND NOT last.file_names[i] IN last.file_names[i + 1..]
              | last.sha256[i]] AS current
 UNWIND [file IN $files WHERE file.table = table AND NOT file.sha IN current] AS file
 WITH collect(file) AS changed

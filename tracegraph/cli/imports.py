@@ -204,7 +204,9 @@ class NightlyReport:
             return
         limit = f"--max-rejects {counted(max_rejects, 'row')} rejected"
         unread = unread_files(summary)
-        meaning = ("the import would refuse the removals" if summary.refused is not None
+        meaning = ("the import would refuse an older export"
+                   if isinstance(summary.refused, OlderExportRefused)
+                   else "the import would refuse the removals" if summary.refused is not None
                    else f"{counted(unread, 'file')} could not be read" if unread
                    else f"more than {limit}" if code else "clean" if not summary.rejected
                    else f"at most {limit}")  # fmt: skip

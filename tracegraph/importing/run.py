@@ -698,6 +698,7 @@ def _older_exports(
     full: bool,
     accept: bool,
     log: Log,
+    dry_run: bool = False,
 ) -> list[str]:
     """The note on the files of this run that are an older export sent again: their bytes are
     what an earlier run imported for their table, and later runs imported other content of it.
@@ -727,7 +728,8 @@ def _older_exports(
     text = (f"{counted(len(found), 'file')} {'is' if one else 'are'} an older export sent "
             f"again: {named}")  # fmt: skip
     if accept:
-        note = f"{text}: imported all the same (--accept-older), its rows over the newer ones"
+        done = "would be imported" if dry_run else "imported"
+        note = f"{text}: {done} all the same (--accept-older), its rows over the newer ones"
     elif full and any(row["table"] in GROWING_TABLES for row in found):
         raise OlderExportRefused(
             f"{text}: a full import of {'it' if one else 'them'} would write the older rows back "
@@ -736,7 +738,8 @@ def _older_exports(
             "to that export on purpose, run it again with --accept-older",
         )
     else:
-        note = (f"{text}: its rows were written back over the newer ones (a hold released, a "
+        done = "would be written" if dry_run else "were written"
+        note = (f"{text}: its rows {done} back over the newer ones (a hold released, a "
                 "correction undone); if that was not meant, import the newest export "
                 "again")  # fmt: skip
     log(f"warning: {note}")
@@ -1099,7 +1102,8 @@ def check_paths(
     if graph is not None:
         shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
         try:
-            notes += _older_exports(graph, run_id, files, shas, True, accept_older, log)
+            notes += _older_exports(graph, run_id, files, shas, True, accept_older, log,
+                                    dry_run=True)  # fmt: skip
         except OlderExportRefused as error:
             refused = error
     if graph is not None and state.present is not None and limit is not None:
