@@ -15,7 +15,12 @@
 // Bounded: the walks up and down the lot's genealogy (distinct nodes, a breadth-first search,
 // no path enumeration) run only for lots that pass cheap tests first: made by a step, used
 // (a degree), and no received lot two generations up or less (a bounded expansion that stops
-// at the first: it drops most made lots, a 100k-lot bakery's baked lots among them).
+// at the first: it drops most made lots, a 100k-lot bakery's baked lots among them). The walks
+// go 80 relationships (40 lots) up and down at most: unbounded, each lot of a long chain with
+// no received lot near (silo transfers, repacks) walked all of it above itself — a 4,000-lot
+// chain's check took 19.8 s where it took 0.25 s. A loop of up to 40 lots is found as
+// before; of a longer loop fed from outside further than that, a lot may be listed (`lot
+// show` and the backward trace, which walk a lot's whole genealogy, say it is produced).
 MATCH (lot:Lot)
 WHERE NOT EXISTS { (lot)-[:SUPPLIED_BY]->(:Supplier) }
 WITH lot, EXISTS {
@@ -35,10 +40,12 @@ CALL (lot, made) {
     MATCH (lot)<-[:PRODUCED|INPUT_TO*1..4]-(first:Lot)
     WHERE NOT EXISTS { (first)<-[:PRODUCED]-() }
   }
-  WITH lot, COLLECT { MATCH (lot)<-[:PRODUCED|INPUT_TO*]-(up) RETURN DISTINCT up } AS ancestors
+  WITH lot, COLLECT { MATCH (lot)<-[:PRODUCED|INPUT_TO*1..80]-(up) RETURN DISTINCT up }
+            AS ancestors
   WHERE none(up IN ancestors WHERE EXISTS { (up)-[:SUPPLIED_BY]->(:Supplier) })
   WITH lot, ancestors,
-       COLLECT { MATCH (lot)-[:INPUT_TO|PRODUCED*]->(down) RETURN DISTINCT down } AS descendants
+       COLLECT { MATCH (lot)-[:INPUT_TO|PRODUCED*1..80]->(down) RETURN DISTINCT down }
+         AS descendants
   WHERE all(up IN ancestors WHERE up IN descendants)
   RETURN true AS in_closed_loop
 }
