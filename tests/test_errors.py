@@ -3,7 +3,6 @@ never the password."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 import time
@@ -582,9 +581,10 @@ def test_an_encoding_other_than_utf8_writes_utf8_to_files_and_replaces_on_a_term
     order mark), the error line holding rich's `\\n*** You may need to add PYTHONIOENCODING`.
     A file or pipe now gets UTF-8 (README's CSV for Excel), a terminal `?` for what it cannot
     show."""
-    import pty
     import subprocess
     import sys
+
+    from terminal import run_on_terminal
 
     env = {**os.environ, **neo4j_env, "PYTHONIOENCODING": encoding}
     cli = [sys.executable, "-c", "from tracegraph.cli.main import run; run()"]
@@ -598,18 +598,8 @@ def test_an_encoding_other_than_utf8_writes_utf8_to_files_and_replaces_on_a_term
         assert "…" in written or name != "help.txt"
     assert (tmp_path / "b.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # the BOM, in UTF-8
     # a terminal in that encoding: what it cannot show is `?`, and the command succeeds
-    leader, follower = pty.openpty()
-    try:
-        terminal = subprocess.run([*cli, "import", "--help"], env={**env, "COLUMNS": "100"},
-                                  stdout=follower, stderr=subprocess.PIPE, check=False)  # fmt: skip
-        os.close(follower)
-        shown = b""
-        with contextlib.suppress(OSError):
-            while chunk := os.read(leader, 65536):
-                shown += chunk
-    finally:
-        os.close(leader)
-    assert terminal.returncode == 0, terminal.stderr
+    code, shown, errors = run_on_terminal([*cli, "import", "--help"], {**env, "COLUMNS": "100"})
+    assert code == 0, errors
     assert b"The tables of the design brief (materials ? device_events)" in shown
 
 

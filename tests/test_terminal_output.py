@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+from terminal import run_on_terminal
 from typer.testing import CliRunner
 
 from tracegraph.cli import trace as cli_trace
@@ -142,28 +142,10 @@ def test_a_long_trace_shows_a_spinner_on_a_terminal_and_nothing_in_a_pipe(
     command = [sys.executable, "-c", "from tracegraph.cli.main import run; run()",
                "trace", "forward", "B"]  # fmt: skip
     env = {**os.environ, **neo4j_env, "COLUMNS": "100"}
-    leader, follower = pty.openpty()
-    try:
-        done = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=follower,
-                              check=False, timeout=120)  # fmt: skip
-        os.close(follower)
-        follower = -1
-        terminal = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the terminal's other end is closed: all is read
-                break
-            if not chunk:
-                break
-            terminal += chunk
-    finally:
-        os.close(leader)
-        if follower != -1:
-            os.close(follower)
-    assert done.returncode == 0
+    code, terminal, answer = run_on_terminal(command, env, terminal="stderr")
+    assert code == 0
     assert re.search(rb"tracing downstream.*0:00:0\d", terminal), terminal
-    assert b"tracing downstream" not in done.stdout
+    assert b"tracing downstream" not in answer and b"B" in answer
     piped = subprocess.run(command, env=env, capture_output=True, check=False, timeout=120)
     assert piped.returncode == 0 and b"tracing" not in piped.stderr
 
