@@ -40,9 +40,14 @@ RMA1,C2,2026-11-05T09:00:00+00:00,RMA-1,
 }
 
 
-def import_hand_plant(graph: TraceGraph, folder: Path, files: dict[str, str]) -> None:
-    """The hand plant with `files` in place of its own, written into `folder` and imported."""
+def import_tables(graph: TraceGraph, folder: Path, files: dict[str, str]) -> None:
+    """`files` (name -> text) written into a new `folder` and imported, without a reject."""
     folder.mkdir()
-    for name, text in {**HAND_PLANT, **files}.items():
+    for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
     assert import_paths(graph, [folder]).rejects == []
+
+
+def import_hand_plant(graph: TraceGraph, folder: Path, files: dict[str, str]) -> None:
+    """The hand plant with `files` in place of its own, written into `folder` and imported."""
+    import_tables(graph, folder, {**HAND_PLANT, **files})

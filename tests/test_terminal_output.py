@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from hand_plant import import_tables
 from terminal import run_on_terminal
 from typer.testing import CliRunner
 
 from tracegraph.cli import trace as cli_trace
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.run import import_paths
 from tracegraph.rootcause import _explain, fisher_greater, p_text
 
 FANS = 70  # a lot split into 70: past the 60 nodes a tree shows
@@ -28,7 +28,6 @@ CUSTOMERS = 45  # past the 40 rows a table shows
 def _fan_plant(graph: TraceGraph, folder: Path) -> None:
     """A 700 kg lot A split by step S into 70 lots B00..B69 of 10 kg, each shipped to its own
     customer (45 of them: C00..C44)."""
-    folder.mkdir()
     lots = "".join(f"B{i:02d},DOUGH,10,kg\n" for i in range(FANS))
     files = {
         "lots.csv": "lot_id,material_id,quantity,uom,supplier_id\nA,FLOUR,700,kg,V1\n" + lots,
@@ -43,9 +42,7 @@ def _fan_plant(graph: TraceGraph, folder: Path) -> None:
         "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\n"
         + "".join(f"SH{i:02d},B{i:02d},10,kg\n" for i in range(CUSTOMERS)),
     }
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    assert import_paths(graph, [folder]).rejects == []
+    import_tables(graph, folder, files)
 
 
 def test_a_one_source_tree_says_how_many_lots_it_leaves_out_and_customers_stop_at_40(
@@ -154,7 +151,6 @@ def _narrow_plant(graph: TraceGraph, folder: Path) -> None:
     """Raw lot R0000001 (supplier V10, lot 240758) and dough D0000054 baked by S0000032 on
     OVEN-2, whose calibration that morning failed, into F0000056, shipped as SH0000001 to
     customer C029 (qa29@customer.example)."""
-    folder.mkdir()
     files = {
         "lots.csv": "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
         "R0000001,SALT,400,kg,V10,240758\nD0000054,DOUGH,137.69,kg,,\n"
@@ -173,9 +169,7 @@ def _narrow_plant(graph: TraceGraph, folder: Path) -> None:
         "SH0000001,C029,2026-01-05T14:37:00+00:00\n",
         "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH0000001,F0000056,562,pcs\n",
     }
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
-    assert import_paths(graph, [folder]).rejects == []
+    import_tables(graph, folder, files)
 
 
 def test_a_narrow_terminal_wraps_ids_contacts_and_markers_and_cuts_none(
