@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -184,3 +185,36 @@ def test_a_zone_change_counts_the_moved_events_not_the_nights_new_ones(
         "--full removes the events its files lack (README, Importing exports: times without an "
         "offset)",
     ]
+
+
+def test_the_last_zone_of_a_device_events_file_is_asked_of_the_ledger_once(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A device_events file with local times asked the ledger for its last zone twice a night:
+    the moved-events watch before writing, the zone-change note after (the query reads every
+    ImportRun's files, so it grows with the ledger). Its first import and the next night's
+    (the same zone, the normal night) ask once each. Every query still runs on the real graph:
+    the spy only counts the query names."""
+    export = tmp_path / "in"
+    export.mkdir()
+    events = "device_id,event,at,result\n"
+    asked: list[str] = []
+    read = TraceGraph.read
+
+    def counted_read(self: TraceGraph, name: str, /, **params: Any) -> list[Any]:
+        asked.append(name)
+        return read(self, name, **params)
+
+    for night in range(2):  # each night's export has one event more: the file is read
+        events += f"OVEN-1,alarm,2026-11-0{3 + night}T08:15,over_temperature\n"
+        (export / "device_events.csv").write_text(events)
+        asked.clear()
+        with monkeypatch.context() as spy:
+            spy.setattr(TraceGraph, "read", counted_read)
+            result = runner.invoke(app, ["import", str(export), "--timezone", "Europe/Berlin"])
+        assert result.exit_code == 0, result.output
+        assert asked.count("import/previous_zone_of_file") == 1, (night, asked)

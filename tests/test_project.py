@@ -265,3 +265,20 @@ def test_help_shows_no_value_after_a_flag_and_plain_argument_names(
     assert f"Usage: {usage.replace('tracegraph', '-c', 1)} " in shown, shown  # `python -c`
     assert "<bool>" not in shown and "{" not in shown.split("Usage:", 1)[1].splitlines()[0]
     assert re.search(r"│ +--help +Show this message and exit\.", shown), shown
+
+
+def test_a_checkout_run_without_reinstalling_says_its_own_pyprojects_version(
+    tmp_path: Path,
+) -> None:
+    """The version came from the installed metadata alone: a checkout whose pyproject.toml
+    moved on (a pull, another branch, run with PYTHONPATH) said the version its venv was
+    installed at. A checkout says its pyproject's version; a pyproject.toml of another project
+    beside the package (tracegraph vendored into an application) is not read."""
+    checkout = _copy_of_the_package(tmp_path / "checkout")
+    (checkout / "pyproject.toml").write_text('[project]\nname = "tracegraph"\nversion = "9.9.9"\n')
+    said = _version_of_copy(checkout, str(tmp_path))  # no git on PATH: the version alone
+    assert (said.returncode, said.stdout) == (0, "tracegraph 9.9.9\n")
+    vendored = _copy_of_the_package(tmp_path / "app")
+    (vendored / "pyproject.toml").write_text('[project]\nname = "plant-app"\nversion = "4.2"\n')
+    said = _version_of_copy(vendored, str(tmp_path))
+    assert (said.returncode, said.stdout) == (0, f"tracegraph {metadata.version('tracegraph')}\n")

@@ -412,7 +412,8 @@ def balance(
 # Python's whitespace includes the ASCII separators 0x1C-0x1F: a scanned GS1 string's GS (0x1D,
 # between its fields) is part of the id, not a break between two ids, nor a line break.
 _ID_SEPARATORS = re.compile(r"(?:[^\S\x1c-\x1f]|[,;])+")
-_LINES = re.compile(r"\r\n|\r|\n")
+# A line ends at CR LF, CR or LF alone — not at the GS (0x1d) str.splitlines would split at
+LINE_BREAKS = re.compile(r"\r\n|\r|\n")
 
 
 def ids_in_text(text: str) -> list[str]:
@@ -422,7 +423,7 @@ def ids_in_text(text: str) -> list[str]:
     full-width letters and digits are read as ASCII (idtext.normal_id)."""
     ids: list[str] = []
     # one spelling first (idtext), so a full-width comma (，) separates as a comma does
-    for line in _LINES.split(normal_id(text)):
+    for line in LINE_BREAKS.split(normal_id(text)):
         if line.strip().startswith("#"):
             continue
         ids += [i for i in _ID_SEPARATORS.split(line) if i]

@@ -17,9 +17,11 @@ warning — a package handed over on a stick is a normal way to send it.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -64,20 +66,46 @@ def private_file(
 ) -> Iterator[IO[Any]]:
     """`path` open for writing, readable by its user only from its first byte: made 0600 under
     a new name beside it (`.NAME.RANDOM.part`: never a leftover of a killed run, which may be
-    0644), renamed onto `path` once written whole; removed if writing it fails."""
+    0644), flushed to the disk and renamed onto `path` once written whole (a power cut after
+    the rename finds the whole file, not an empty one under its name); removed if writing it
+    fails. The parts a killed writer of `path` left (kill -9 runs no `except`) go first."""
+    _remove_stale_parts(path)
     fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
         if binary:
             with open(fd, "wb") as raw:
                 yield raw
+                _to_disk(raw)
         else:
             with open(fd, "w", encoding=encoding, newline=newline) as text:
                 yield text
+                _to_disk(text)
         os.replace(partial, path)
     except BaseException:
         with contextlib.suppress(OSError):  # the error that brought us here is the one to tell
             os.unlink(partial)
         raise
+
+
+def _to_disk(out: IO[Any]) -> None:
+    out.flush()
+    os.fsync(out.fileno())
+
+
+# A part untouched for this long is a killed writer's: a live one writes more often than that
+STALE_PART_SECONDS = 3600
+
+
+def _remove_stale_parts(path: Path) -> None:
+    """Remove the `.NAME.*.part` files beside `path` that a writer killed while writing it left
+    (a kill -9, a power cut): each holds part of an earlier package or reject file, 0600, and
+    they piled up. Only parts of this name, untouched for STALE_PART_SECONDS — a part another
+    process is writing now is not touched; one that cannot be removed is left."""
+    now = time.time()
+    for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+        with contextlib.suppress(OSError):  # gone already, or not ours to remove
+            if now - part.stat().st_mtime > STALE_PART_SECONDS:
+                part.unlink()
 
 
 def write_private_text(path: Path, text: str, encoding: str = "utf-8") -> Path:

@@ -6,7 +6,6 @@ lots, without a word; a file is read whole, in one run."""
 from __future__ import annotations
 
 import csv
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import typer
 
 from tracegraph.errors import ConfigurationError
 from tracegraph.idtext import normal_id
-from tracegraph.lots import ids_in_text
+from tracegraph.lots import LINE_BREAKS, ids_in_text
 from tracegraph.values import spreadsheet_safe
 
 
@@ -71,9 +70,6 @@ def read_lots_file(path: Path | None) -> list[str]:
     return ids
 
 
-_LINES = re.compile(r"\r\n|\r|\n")  # as lots.ids_in_text splits: a GS (0x1d) stays in its id
-
-
 def _lot_id_column(text: str) -> list[str] | None:
     """The `lot_id` column's ids when the file is a table whose header names it (tracegraph's
     own stock.csv and --format csv output, a canonical lots.csv), each once in the order first
@@ -82,7 +78,7 @@ def _lot_id_column(text: str) -> list[str] | None:
     A header of `lot_id` alone heads a plain list (`L1, L2` on a line are two lots); a quoted
     header cell may hold the separator; the quote our CSVs put before an id a spreadsheet would
     run as a formula (`'=A1`) is taken off."""
-    lines = [line for line in _LINES.split(text)
+    lines = [line for line in LINE_BREAKS.split(text)
              if line.strip() and not line.lstrip().startswith("#")]  # fmt: skip
     if not lines:
         return None

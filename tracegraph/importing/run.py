@@ -1665,15 +1665,28 @@ def _note_zone_change(
     device events (keyed by their instant) stay beside the old ones. A file whose rows are all
     as the graph held them (or new: another file's steps) moved nothing. Recorded for the next
     import (the run's ledger entry keeps the files, its timezone the zone)."""
-    where = str(path.absolute())
-    if state.run_id is not None:
+    last = _last_local_read(graph, path, table, state)
+    if last is not None and last["timezone"] != zone.key:
+        note = _zone_change_note(path, table, zone.key, last, written, moved)
+        if note is not None:
+            _say(state, log, note)
+    state.local_times.append((str(path.absolute()), table))
+
+
+def _last_local_read(
+    graph: TraceGraph, path: Path, table: str, state: RunState
+) -> dict[str, Any] | None:
+    """The last earlier import that read this file's times without an offset into this table
+    (its run_id and timezone), or None (none, or a run not recorded): one ledger query per file
+    and run (import/previous_zone_of_file reads every run's files), kept in the run's state."""
+    if state.run_id is None:
+        return None
+    where = (str(path.absolute()), table)
+    if where not in state.last_local_reads:
         found = graph.read("import/previous_zone_of_file", run_id=state.run_id,
-                           path=where, table=table)  # fmt: skip
-        if found and found[0]["timezone"] != zone.key:
-            note = _zone_change_note(path, table, zone.key, found[0], written, moved)
-            if note is not None:
-                _say(state, log, note)
-    state.local_times.append((where, table))
+                           path=where[0], table=table)  # fmt: skip
+        state.last_local_reads[where] = found[0] if found else None
+    return state.last_local_reads[where]
 
 
 def _zone_change_note(
@@ -1720,14 +1733,13 @@ class _MovedEvents:
         cls, graph: TraceGraph | None, path: Path, table: str, zone: ZoneInfo, state: RunState
     ) -> _MovedEvents | None:
         """A watch over a device_events file whose last import read it in another zone."""
-        if graph is None or table != "device_events" or state.run_id is None:
+        if graph is None or table != "device_events":
             return None
-        found = graph.read("import/previous_zone_of_file", run_id=state.run_id,
-                           path=str(path.absolute()), table=table)  # fmt: skip
-        if not found or found[0]["timezone"] in (None, zone.key):
+        last = _last_local_read(graph, path, table, state)
+        if last is None or last["timezone"] in (None, zone.key):
             return None
         try:
-            return cls(graph, ZoneInfo(found[0]["timezone"]), zone)
+            return cls(graph, ZoneInfo(last["timezone"]), zone)
         except (ValueError, KeyError):  # a zone this machine does not know: the plain count
             return None
 

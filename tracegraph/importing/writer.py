@@ -281,6 +281,10 @@ class RunState:
     # (file name, table) of each file whose times without an offset this run read in its zone:
     # kept on the ledger entry, so that the next import of the file can tell a changed zone
     local_times: list[tuple[str, str]] = field(default_factory=list)
+    # (absolute path, table) -> the last earlier import that read the file's times without an
+    # offset (its run_id and timezone), or None: asked of the ledger once per file, as the
+    # device events' watch (before writing) and the zone-change note (after) both need it
+    last_local_reads: dict[tuple[str, str], dict[str, Any] | None] = field(default_factory=dict)
     # A dry run's view of references: the step and shipment ids its valid rows carry, and per
     # link table the rows naming an id none of them carries (only the graph could have it).
     checked_ids: dict[str, set[Any]] = field(default_factory=dict)
