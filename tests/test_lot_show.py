@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,30 @@ def test_a_step_with_many_lots_names_the_first_20_on_a_terminal_and_all_in_json(
     assert len(dossier["made_by"][0]["lots"]) == 25
     produced = next(row for row in _history(runner, "OUT") if row["event"] == "produced (mix)")
     assert produced["detail"].startswith("from " + ", ".join(inputs) + ";")
+
+
+def test_a_long_history_shows_the_lots_first_events_and_its_newest_on_a_terminal(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """A terminal showed a history's first 40 events and "… N more": a lot whose status 305
+    hourly imports flipped showed its oldest changes, and last night's hold only in csv. Lot W,
+    received, then shipped in 50 lines (51 events; csv adds its balance): the table shows the
+    receipt and the first 9 shipments, "11 events between", and the newest 30, SH21 to SH50."""
+    from hand_plant import import_tables
+
+    days = [f"2026-03-{1 + n // 24:02d}T{n % 24:02d}:00:00Z" for n in range(1, 51)]
+    import_tables(graph, tmp_path / "in", {
+        "lots.csv": "lot_id,material_id,quantity,uom,supplier_id,supplier_lot,received_at\n"
+                    "W,FLOUR,500,kg,V1,A-1,2026-03-01T00:00:00Z\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\n"
+                         + "".join(f"SH{n},C1,{at}\n" for n, at in enumerate(days, 1)),
+        "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\n"
+                              + "".join(f"SH{n},W,1,kg\n" for n in range(1, 51)),
+    })  # fmt: skip
+    assert len(_history(runner, "W")) == 52
+    shown = _show(runner, "W", "table")
+    references = [ref for ref in (f"SH{n}" for n in range(1, 51))
+                  if re.search(rf"\b{ref}\b", shown)]  # fmt: skip
+    assert references == [f"SH{n}" for n in (*range(1, 10), *range(21, 51))]
+    assert "11 events between" in shown and "--format csv or json has them all" in shown
+    assert shown.index("SH9") < shown.index("11 events between") < shown.index("SH21")

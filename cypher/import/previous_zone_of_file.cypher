@@ -4,8 +4,10 @@
 // not by name: siteA/steps.csv and siteB/steps.csv, read in their sites' zones, are other
 // files (compared by name, each night said the other's rows moved). Runs of older versions
 // (no local_time_paths) are not found.
+// Newest first on ImportRun.started_at's index, as previous_import_of_file reads.
 MATCH (run:ImportRun)
-WHERE $path IN run.local_time_paths AND run.run_id <> $run_id
+USING INDEX run:ImportRun(started_at)
+WHERE run.started_at IS NOT NULL AND $path IN run.local_time_paths AND run.run_id <> $run_id
 WITH run
 ORDER BY run.started_at DESC
 WITH run, [i IN range(0, size(run.local_time_paths) - 1)

@@ -5,11 +5,21 @@
 // those still there as its own (see mark_reported.cypher). ImportRun holds a node a run. Its
 // error and whether it ended at all: a failed run's note names its error, a killed one has no
 // end.
-OPTIONAL MATCH (done:ImportRun {status: 'done'})
-WITH max(done.started_at) AS since
+// The last run done is found newest first on ImportRun.started_at's index (the max of every
+// done run read them all: 90k db hits with 30,000 runs); the runs after it, a range of it.
+OPTIONAL CALL () {
+  MATCH (done:ImportRun)
+  USING INDEX done:ImportRun(started_at)
+  WHERE done.started_at IS NOT NULL AND done.status = 'done'
+  RETURN done.started_at AS since
+  ORDER BY done.started_at DESC
+  LIMIT 1
+}
+// (no run done yet: every run; a bound, not an OR, keeps it a range seek)
+WITH coalesce(since, datetime({year: 1})) AS since
 MATCH (run:ImportRun)
-WHERE run.run_id <> $run_id AND run.status <> 'done'
-  AND (since IS NULL OR run.started_at > since)
+USING INDEX run:ImportRun(started_at)
+WHERE run.started_at > since AND run.run_id <> $run_id AND run.status <> 'done'
 RETURN run.run_id AS run_id, run.status AS status, run.ended_at IS NOT NULL AS ended,
   run.error AS error
 ORDER BY run.started_at

@@ -33,6 +33,7 @@ app = typer.Typer(
 )
 
 HISTORY_LIMIT = 40  # events shown on a terminal; csv and json carry them all
+HISTORY_FIRST = 10  # of them, the lot's first (its origin); the rest its newest
 # a step's other lots named in a history row on a terminal; csv and json name them all (a
 # step with 20,000 input lots printed every id in one cell)
 IDS_SHOWN = 20
@@ -257,7 +258,12 @@ def render(dossier: dict[str, Any]) -> None:
     for column in TIMELINE_CSV:
         table.add_column(column)
     events = timeline(dossier, IDS_SHOWN)
-    for event in events[:HISTORY_LIMIT]:
+    for event in _shown_events(events):
+        if event is None:  # the events left out between the first and the newest
+            between = len(events) - HISTORY_LIMIT
+            table.add_row("…", f"[dim]{between:,} events between[/]", "", "", "",
+                          "[dim]--format csv or json has them all[/]")  # fmt: skip
+            continue
         kind = event["event"]  # `produced (mix)`: the step's operation is the plant's text
         if kind.startswith("inspected: "):
             kind = "inspected: " + styled(kind.removeprefix("inspected: "))
@@ -267,6 +273,14 @@ def render(dossier: dict[str, Any]) -> None:
         table.add_row(when(event["at"]), kind, literal(event["reference"]), quantity,
                       literal(event.get("uom")), literal(event["detail"]))  # fmt: skip
     out.print(table)
-    if len(events) > HISTORY_LIMIT:
-        more = len(events) - HISTORY_LIMIT
-        out.print(f"[dim]… {more:,} more events (--format csv or json has them all)[/]")
+
+
+def _shown_events(events: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    """The events a terminal shows of a long history: its first HISTORY_FIRST (where the lot
+    came from) and its newest, None where the others are left out. The first 40 alone hid the
+    newest: a lot whose status 305 hourly imports flipped showed its oldest changes, and last
+    night's hold, its status now, only in csv."""
+    if len(events) <= HISTORY_LIMIT:
+        return list(events)
+    newest = HISTORY_LIMIT - HISTORY_FIRST
+    return [*events[:HISTORY_FIRST], None, *events[-newest:]]
