@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from tracegraph.cli.main import app
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
-from tracegraph.importing import restore
+from tracegraph.importing import full, restore
 from tracegraph.importing.ledger import import_run
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.restore import read_removed, write_tables
@@ -342,6 +342,52 @@ def test_a_removed_step_still_linked_is_kept_and_goes_with_its_links(
     }  # fmt: skip
     assert graph.read("import/steps_keys")[0]["keys"] == ["X"]
     assert _customers(runner, "B") == []
+
+
+def test_a_step_linked_after_keep_linked_looked_is_kept_and_the_ledger_says_so(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Step Y and its links (Y,M in; Y,P1 and Y,P2 out) leave their dumps; between
+    keep_linked and the delete, lot A is linked into Y (an analyst in Neo4j Browser, another
+    writer): steps_remove keeps Y. The summary said 3 removed and Y kept, but the ledger,
+    recorded before the delete, also listed `steps Y` as removed (4 RowChanges `removed`) while
+    the graph still held Y. Now ledger, summary and graph agree: 3 removed, Y kept."""
+    graph = hand_plant
+    keep_linked = full.keep_linked
+
+    def linked_since(graph: TraceGraph, removals: dict[str, full.Removal], *args: Any) -> None:
+        keep_linked(graph, removals, *args)
+        assert removals["steps"].keys == ["Y"]  # to be removed, as far as keep_linked saw
+        graph.driver.execute_query(
+            "MATCH (a:Lot {lot_id: 'A'}), (y:ProcessStep {step_id: 'Y'}) "
+            "CREATE (a)-[:INPUT_TO {quantity: 1.0, uom: 'kg'}]->(y)",
+            database_=graph.database,
+        )
+
+    monkeypatch.setattr(full, "keep_linked", linked_since)
+    steps = HAND_PLANT["steps.csv"].replace("Y,pack,2026-11-03T09:00:00+00:00,PACKER-1,OP2,\n", "")
+    night = _night(tmp_path, "night", {
+        "steps.csv": steps,
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nX,A,40,kg\nX,B,500,g\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nX,M,40.5,kg\n",
+    })  # fmt: skip
+    done = _json(runner, str(night), "--full", "--max-removals", "2")
+    gone = ["step_inputs:Y|M", "step_outputs:Y|P1", "step_outputs:Y|P2"]
+    assert (done["removed"], _removed(done)) == (
+        3, {"steps": 0, "step_inputs": 1, "step_outputs": 2}
+    )  # fmt: skip
+    assert any(n.startswith("1 record of steps not removed") for n in done["notes"])
+    run = import_run(graph, done["run_id"])
+    assert (run["rows_removed"], sorted(run["removed"])) == (3, gone)
+    assert sorted(f"{c['table']}:{c['key']}" for c in run["changes"] if c["removed"]) == gone
+    assert "Y" in graph.read("import/steps_keys")[0]["keys"]
+    # removed-RUN.csv, written before the delete, says what the run set out to remove
+    assert [row[:2] for row in _rows(done["removed_file"])][1:] == [
+        ["step_outputs", "Y|P1"], ["step_outputs", "Y|P2"], ["step_inputs", "Y|M"], ["steps", "Y"]
+    ]  # fmt: skip
+    shown = runner.invoke(app, ["imports", done["run_id"]])
+    assert " 0 changed rows, 3 removed (--full)\n" in shown.stdout
 
 
 def test_a_run_killed_while_removing_is_completed_by_running_it_again(

@@ -16,7 +16,7 @@ from tracegraph.graph import TraceGraph
 from tracegraph.identities import lookup_key
 from tracegraph.idtext import normal_id
 from tracegraph.importing.changes import column_changes
-from tracegraph.values import STEP_FIELDS, instant_key, iso, public_props
+from tracegraph.values import STEP_FIELDS, first_ids, instant_key, iso, public_props
 
 # Characters with a meaning in Lucene's query syntax: escaped so that user text is only text.
 _RUNS = re.compile(r"[^\W\d_]+|\d+")
@@ -313,16 +313,13 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
     made_by = [step_entry(e) for e in row["made_by"]]
     used_in = [step_entry(e) for e in row["used_in"]]
     origin = "received" if receipts else "produced" if made(made_by, used_in) else "unknown"
-    if origin == "produced" and graph.read("lot/closed_loop", lot_id=lot_id):
+    loop = graph.read("lot/closed_loop", lot_id=lot_id) if origin == "produced" else []
+    if loop:
         # made from lots made from it alone, none received (X1 -> X2 -> X3 -> X1): where it
         # came from is not known, as `check` and a backward trace say (it said "produced")
         origin = "unknown"
     if lot.get("origin_known") is False:
-        # a stub a step_outputs row made is produced: only its own lots row is missing (the
-        # dossier said "never received or produced" above the step that produced it)
-        stub = "unknown (stub: named by a later record, never received or produced)"
-        origin = (f"{origin} (no row of its own in the lots table: its quantity and material "
-                  "are not known)" if origin != "unknown" else stub)  # fmt: skip
+        origin = _stub_origin(origin, loop[0]["loop"] if loop else [])
     return {
         "lot": {**lot, "material": public_props(row["material"]) or None,
                 "location": public_props(row["location"]) or None},
@@ -354,6 +351,24 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         } for c in row["changes"]), key=lambda c: (instant_key(c["at"]), c["table"], c["key"])),
         "seconds": round(time.perf_counter() - started, 4),
     }  # fmt: skip
+
+
+def _stub_origin(origin: str, loop: list[str]) -> str:
+    """The origin of a stub (origin_known = false: a later record named it, the lots table
+    never listed it). One a step_outputs row made is produced: only its own lots row is
+    missing (the dossier said "never received or produced" above the step that produced it).
+    One in a loop with nothing coming in (`loop`, its lots) was made, from lots made from it
+    alone: it said "never received or produced" there too, where `check` lists it
+    `in_closed_loop`."""
+    if origin != "unknown":
+        return (f"{origin} (no row of its own in the lots table: its quantity and material are "
+                "not known)")  # fmt: skip
+    if loop:
+        return (
+            f"unknown (stub in a closed loop: lots {first_ids(loop, 5)} are made only from "
+            "each other and none was received; no row of its own in the lots table)"
+        )
+    return "unknown (stub: named by a later record, never received or produced)"
 
 
 def made(made_by: list[dict[str, Any]], used_in: list[dict[str, Any]]) -> bool:
@@ -392,17 +407,21 @@ def balance(
     """What is left of the lot by its records, in its own unit (see flow.balance); None for a
     lot of no quantity. `used_in`, `shipped` and `made_by` are the dossier's entries."""
     lot_id = lot["lot_id"]
-    # every output of the steps the lot went into: a sort that gives the lot back beside
-    # another lot (A 10 kg in, A 5 + M 5 out) used 5 kg of it, not nothing
+    # every output of the steps the lot went into, once per step: a sort that gives the lot
+    # back beside another lot (A 10 kg in, A 5 + M 5 out) used 5 kg of it, not nothing. A step
+    # the lot went into by two lines (a hand edit: 6 kg + 4 kg) is two entries of `used_in`,
+    # each with all the step's outputs: taken twice, A came back 10 kg and used nothing, while
+    # `check` (all lines of a step together) counted 5 kg used
+    steps = {s["step_id"]: s for s in used_in}
     return flow.balance(
         lot.get("quantity"), lot.get("uom"),
         [flow.Edge(lot_id, s["step_id"], s["quantity"], s["uom"]) for s in used_in],
-        [flow.Edge(o["lot_id"], s["step_id"], o["quantity"], o["uom"])
-         for s in used_in for o in s["lots"]],
+        [flow.Edge(o["lot_id"], step_id, o["quantity"], o["uom"])
+         for step_id, s in steps.items() for o in s["lots"]],
         [(s["quantity"], s["uom"]) for s in shipped],
         # what the steps that made it booked into it (a rework loop's return beside its making)
         [(s["step_id"], s["quantity"], s["uom"]) for s in made_by
-         if s["step_id"] not in {u["step_id"] for u in used_in}],
+         if s["step_id"] not in steps],
     )  # fmt: skip
 
 

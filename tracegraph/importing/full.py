@@ -57,6 +57,8 @@ _KEPT_AS = {
     "removes those lines, then the shipment)",
 }
 _REFERENCE_ONLY = "kept as nodes known only from references: rows that stay still name them"
+# The tables whose kept records are not removed (a kept lot or master data lost its row).
+_NOT_REMOVED = ("steps", "shipments")
 
 Key = Any  # a table's key: the id, a link's (parent, lot_id), a device event's event_id
 
@@ -384,7 +386,11 @@ def remove(
     transaction: a killed run leaves whole batches, and its re-run finds the rest). Each batch
     is first recorded in run `run_id`'s ledger, one RowChange per record (read_records' values
     to none, its line in `removed_file`), linked to its node(s): `lot show` lists a lot's row
-    or link a full dump removed, and `imports RUN` the run's removals."""
+    or link a full dump removed, and `imports RUN` the run's removals. Recorded before, as a
+    changed row is: a run killed between the record and the delete has recorded a batch it
+    did not delete (its re-run records it again). A step or shipment the delete keeps (linked
+    since keep_linked looked) has its record taken back right after: the ledger of a run that
+    ended lists what went, as its summary counts it (it listed the step as removed)."""
     lines = _removed_lines(removals)
     for table in REMOVAL_ORDER:
         removal = removals.get(table)
@@ -399,8 +405,10 @@ def remove(
             if found and "kept" in found[0]:
                 # keep_linked found the steps and shipments kept before: none is expected
                 # here, but one linked since is kept, and named, all the same
-                kept = found[0]["kept"]
-                removal.kept.extend(tuple(k) if isinstance(k, list) else k for k in kept)
+                kept = [tuple(k) if isinstance(k, list) else k for k in found[0]["kept"]]
+                removal.kept.extend(kept)
+                if run_id is not None and removal.records and kept and table in _NOT_REMOVED:
+                    _take_back(graph, removal, start, kept, run_id)
 
 
 def _removed_lines(removals: dict[str, Removal]) -> dict[tuple[str, Key], int]:
@@ -425,6 +433,17 @@ def _record_removed(
     graph.write("import/record_changes", run_id=run_id, changes=[
         {"props": c.as_props(run_id, file), "nodes": list(c.nodes)} for c in changes
     ])  # fmt: skip
+
+
+def _take_back(graph: TraceGraph, removal: Removal, start: int, kept: list[Key],
+               run_id: str) -> None:  # fmt: skip
+    """The ledger's records of a batch's steps or shipments its delete kept (see remove)."""
+    batch = zip(removal.keys[start : start + BATCH_SIZE],
+                removal.nodes[start : start + BATCH_SIZE], strict=True)  # fmt: skip
+    stays = set(kept)
+    nodes = [node for key, held in batch if key in stays for node in held]
+    graph.write("ledger/removal_kept", run_id=run_id, table=removal.table, nodes=nodes,
+                keys=[key_text(k) for k in kept])  # fmt: skip
 
 
 def removed_counts(removals: dict[str, Removal]) -> dict[str, int]:
@@ -472,7 +491,7 @@ def _removed_keys(removal: Removal) -> list[Key]:
     """The keys a removal took away: a step or shipment kept (lots still linked to it) was
     not removed — keep_linked takes those out of `keys` beforehand, this one linked since;
     a lot kept as a stub, or master data kept as a reference, lost its row."""
-    if removal.table not in ("steps", "shipments") or not removal.kept:
+    if removal.table not in _NOT_REMOVED or not removal.kept:
         return removal.keys
     kept = set(removal.kept)
     return [k for k in removal.keys if k not in kept]

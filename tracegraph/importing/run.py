@@ -774,6 +774,9 @@ def _remove_rows(
     """Write the rows a full import removes to removed-RUN.csv beside the reject file, name
     the file and the counts on the run's ledger entry, then delete them — in that order, so
     that a run killed while deleting has said what it deletes (its re-run finds the rest).
+    The file and `removing_json` say what the run set out to remove; a step or shipment linked
+    since keep_linked looked is kept by the delete, stays listed there, and is neither in
+    `rows_removed` nor among the ledger's removal records (full.remove takes its record back).
     The devices and operators of the steps removed are noted as stale before (their bounds
     are computed again from the steps left, see writer.settle_bounds)."""
     path = full_dump.record_removals(graph, removals, run_id, reject_path)
