@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,10 @@ from tracegraph.cli.main import app
 from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_run, import_runs
-from tracegraph.importing.run import import_paths
+from tracegraph.importing.mappings import bundled_mappings, load_mapping
+from tracegraph.importing.run import check_paths, import_paths
+from tracegraph.plant import generate_plant
+from tracegraph.plant_exports import write_mes, write_sap
 from tracegraph.values import iso_seconds
 
 DEVICES = "device_id,name,kind\nMIXER-1,Mixer,mixer\nPACKER-1,Packer,packer\n"
@@ -290,32 +295,46 @@ def _lot_statuses(graph: TraceGraph) -> dict[str, str]:
     return dict(graph.driver.execute_query(query, database_=graph.database).records)
 
 
+# Night 3 also runs a step Z (the tester's 50 new steps): night 1 sent again lacks it too.
+STEPS_3 = HAND_PLANT["steps.csv"] + "Z,mix,2026-11-04T08:00:00+00:00,MIXER-1,OP1,\n"
+
+
+def _older_nights(tmp_path: Path) -> dict[int, Path]:
+    """Nights 1, 3 and 4: lots.csv LOTS_1, LOTS_3 and LOTS_4; steps.csv with step Z from 3."""
+    return {n: _night(tmp_path / f"n{n}", {"lots.csv": lots, "steps.csv": steps})
+            for n, lots, steps in ((1, LOTS_1, HAND_PLANT["steps.csv"]), (3, LOTS_3, STEPS_3),
+                                   (4, LOTS_4, STEPS_3))}  # fmt: skip
+
+
 def test_an_older_export_sent_again_is_refused_under_full_and_named_in_a_warning(
     graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path
 ) -> None:
-    """Night 1's files, night 3 (A on hold, NEW1), night 4 (NEW2), then night 1's exact bytes
-    again: exit 0 "clean", the hold on A released, and with --full NEW1 and NEW2 removed (the
-    tester's plant: 182 rows changed, 250 removed, 2 % — under --max-removals). The ledger kept
-    every file's sha256 all along. A full import of such files is refused now, before anything
-    is written (exit 2), naming the file, the run that first imported it and how many runs
-    imported other content of its table since; --accept-older imports it (a rollback on
-    purpose, noted); without --full one warning note says what was written back."""
-    nights = {n: _lots_night(tmp_path / f"n{n}", lots)
-              for n, lots in ((1, LOTS_1), (3, LOTS_3), (4, LOTS_4))}  # fmt: skip
+    """Night 1's files, night 3 (A on hold, NEW1, step Z), night 4 (NEW2), then night 1's exact
+    bytes again: exit 0 "clean", the hold on A released, and with --full NEW1, NEW2 and Z
+    removed (the tester's plant: 182 rows changed, 250 removed, 2 % — under --max-removals).
+    A full import of such files is refused before anything is written (exit 2) when it would
+    remove rows the newer nights added — 2 lots and 1 step here, named with their tables —
+    naming the files, the run that first imported each and how many runs imported other
+    content of its table since; --accept-older imports it (a rollback on purpose, noted);
+    without --full one warning note says what was written back."""
+    nights = _older_nights(tmp_path)
     runs = [import_paths(graph, [nights[n]], full=True) for n in (1, 3, 4)]
     assert all(not run.rejects for run in runs)
     first = import_run(graph, runs[0].run_id)
     older = (
-        f"1 file is an older export sent again: lots.csv (as run {runs[0].run_id} imported it "
-        f"on {iso_seconds(first['started_at'])}; 2 later runs imported other lots content)"
+        f"2 files are an older export sent again: lots.csv (as run {runs[0].run_id} imported it "
+        f"on {iso_seconds(first['started_at'])}; 2 later runs imported other lots content); "
+        f"steps.csv (as run {runs[0].run_id} imported it on {iso_seconds(first['started_at'])}; "
+        "2 later runs imported other steps content)"
     )
     logged: list[str] = []
-    with pytest.raises(TracegraphError) as refused:  # it wrote night 1 back, and removed 2
+    with pytest.raises(TracegraphError) as refused:  # it wrote night 1 back, and removed 3
         import_paths(graph, [nights[1]], full=True, max_removals="100%", log=logged.append)
     assert type(refused.value).__name__ == "OlderExportRefused"
     assert refused.value.message == (
-        f"{older}: a full import of it would write the older rows back over the newer ones "
-        "and remove the rows added since: nothing was written"
+        f"{older}: a full import of them would write the older rows back over the newer ones "
+        "and remove the rows added since, which the graph holds and the files lack (1 steps, "
+        "2 lots): nothing was written"
     )
     assert "--accept-older" in refused.value.hint
     held = {lot: "released" for lot in ("B", "M", "P1", "P2", "NEW1", "NEW2")}
@@ -335,11 +354,11 @@ def test_an_older_export_sent_again_is_refused_under_full_and_named_in_a_warning
     # the command: exit 2, the error line with its hint, the outcome line
     cli = CliRunner().invoke(app, ["import", str(nights[1]), "--full", "--max-removals", "100%"])
     assert cli.exit_code == 2 and _lot_statuses(graph)["A"] == "hold"
-    assert f"error: {older}: a full import of it" in " ".join(cli.output.split())
+    assert f"error: {older}: a full import of them" in " ".join(cli.output.split())
     assert "run it again with --accept-older" in " ".join(cli.output.split())
     dry = CliRunner().invoke(app, ["import", str(nights[1]), "--full", "--dry-run", "--format",
                                    "json", "--max-removals", "100%"])  # fmt: skip
-    assert dry.exit_code == 2 and json.loads(dry.stdout)["refused"].startswith(older)
+    assert dry.exit_code == 2 and json.loads(dry.stdout)["refused"] == refused.value.message
 
     # a rollback on purpose: imported, and the ledger says it was accepted
     accepted = import_paths(graph, [nights[1]], full=True, max_removals="100%",
@@ -347,21 +366,89 @@ def test_an_older_export_sent_again_is_refused_under_full_and_named_in_a_warning
     assert f"{older}: imported all the same (--accept-older), its rows over the newer ones" in (
         accepted.notes
     )
-    assert _lot_statuses(graph)["A"] == "released" and accepted.removed["lots"] == 2
+    assert _lot_statuses(graph)["A"] == "released"
+    assert (accepted.removed["lots"], accepted.removed["steps"]) == (2, 1)
 
     # night 4 sent again now is the older export, without --full: written, with one warning
     again = import_paths(graph, [nights[4]], log=logged.append)
     fourth = import_run(graph, runs[2].run_id)
+    third = import_run(graph, runs[1].run_id)
     warning = (
-        f"1 file is an older export sent again: lots.csv (as run {runs[2].run_id} imported it on "
-        f"{iso_seconds(fourth['started_at'])}; 1 later run imported other lots content): its "
-        "rows were written back over the newer ones (a hold released, a correction undone); if "
-        "that was not meant, import the newest export again"
+        f"2 files are an older export sent again: lots.csv (as run {runs[2].run_id} imported it "
+        f"on {iso_seconds(fourth['started_at'])}; 1 later run imported other lots content); "
+        f"steps.csv (as run {runs[1].run_id} imported it on {iso_seconds(third['started_at'])}; "
+        "1 later run imported other steps content): its rows were written back over the newer "
+        "ones (a hold released, a correction undone); if that was not meant, import the newest "
+        "export again"
     )
     assert warning in again.notes and f"warning: {warning}" in logged
     assert [line for line in logged if line.startswith("warning:")] == [f"warning: {warning}"]
     # the same files once more: the last import of the table had them, no warning
     assert import_paths(graph, [nights[4]], force=True).notes == []
+
+
+def test_a_weekend_hold_set_and_lifted_is_imported_under_full_with_a_warning(
+    graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """A quiet weekend: no lot made, a hold set on A on Saturday and lifted on Sunday, so
+    Sunday's lots.csv is Friday's exact bytes. Under --full it was refused (exit 2, the whole
+    night: lots is a table full dumps only add to), although importing it is exactly right —
+    it lifts the hold and removes nothing (the graph holds no lot the file lacks). Now it is
+    imported (exit 0) with the warning line, which says --full removes none."""
+    saturday = LOTS_1.replace("A,FLOUR,10,kg,released", "A,FLOUR,10,kg,hold")
+    nights = [_lots_night(tmp_path / day, lots) for day, lots in
+              (("fri", LOTS_1), ("sat", saturday), ("sun", LOTS_1))]  # fmt: skip
+    for night in nights[:2]:
+        assert not import_paths(graph, [night], full=True).rejects
+    assert _lot_statuses(graph)["A"] == "hold"
+    sunday = CliRunner().invoke(app, ["import", str(nights[2]), "--full", "--format", "json"])
+    assert sunday.exit_code == 0, sunday.output
+    (note,) = [n for n in json.loads(sunday.stdout)["notes"] if "older export" in n]
+    assert note.startswith("1 file is an older export sent again: lots.csv (as run ")
+    assert note.endswith(
+        "1 later run imported other lots content): its rows were written back over the newer "
+        "ones (a hold released, a correction undone), and no lots row the graph holds is "
+        "missing from the files (--full removes none); if that was not meant, import the "
+        "newest export again"
+    )
+    assert _lot_statuses(graph)["A"] == "released"
+    assert import_runs(graph, limit=1)[0]["rows_removed"] == 0
+
+
+def test_an_older_export_of_one_sites_file_is_weighed_with_the_other_sites_file(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Lots in two files a night, site A's and site B's. Site A sets a hold on night 2 and lifts
+    it on night 3 (its lots.csv back to night 1's bytes) while site B made lot NB2 on night 2.
+    Night 3 under --full was refused; weighed alone, site A's file lacks NB2, but the full
+    import compares the table's files together: it removes nothing. Imported, hold lifted,
+    NB2 kept. Night 1 again (both sites) lacks NB2: refused."""
+    site_a = "lot_id,material_id,quantity,uom,status\nA,FLOUR,10,kg,released\n"
+    site_b = "lot_id,material_id,quantity,uom,status\nB,SALT,10,kg,released\n"
+    files = {
+        ("n1", "siteA"): site_a,
+        ("n1", "siteB"): site_b,
+        ("n2", "siteA"): site_a.replace("released", "hold"),
+        ("n2", "siteB"): site_b + "NB2,SALT,5,kg,released\n",
+        ("n3", "siteA"): site_a,
+    }
+    for (night, site), text in files.items():
+        (tmp_path / night / site).mkdir(parents=True)
+        (tmp_path / night / site / "lots.csv").write_text(text, encoding="utf-8")
+    # night 3: site B's file of night 2, unchanged
+    nights = {n: [tmp_path / f"n{n}" / "siteA", tmp_path / f"n{min(n, 2)}" / "siteB"]
+              for n in (1, 2, 3)}  # fmt: skip
+    for n in (1, 2):
+        assert not import_paths(graph, nights[n], full=True).rejects
+    third = import_paths(graph, nights[3], full=True)
+    (note,) = [n for n in third.notes if "older export" in n]
+    assert note.startswith("1 file is an older export sent again: lots.csv (as run ")
+    assert _lot_statuses(graph) == {"A": "released", "B": "released", "NB2": "released"}
+    with pytest.raises(TracegraphError) as refused:
+        import_paths(graph, nights[1], full=True, max_removals="100%")
+    assert refused.value.message.endswith(
+        "the graph holds and the files lack (1 lots): nothing was written"
+    )
 
 
 def test_an_older_export_after_a_run_of_two_nights_is_found(
@@ -448,6 +535,54 @@ def test_master_data_back_to_an_earlier_night_and_a_quiet_delta_are_no_refused_o
             quiet if n != 5 else quiet + "X,A,1,kg\n", encoding="utf-8"
         )
         assert import_paths(graph, [delta]).notes == [], n
+
+
+@pytest.mark.parametrize(
+    ("write", "mapping"), [(write_sap, "sap"), (write_mes, "mes_gbk")], ids=["sap", "mes"]
+)
+def test_an_older_mapped_export_is_refused_under_full_when_it_would_remove_rows(
+    graph: TraceGraph, tmp_path: Path, write: Callable[[Path, Path], dict[str, int]], mapping: str
+) -> None:
+    """An SAP or MES extract through its bundled mapping: night 1 (about 60 lots), night 2 (about
+    100), then night 1's files again under --full. The check took the extract's name as its
+    table (`mseg_movements`, `生产记录`), no table full dumps only add to: the run was never
+    refused, and removed night 2's lots and steps. A mapped file fills the tables its sections
+    name (MSEG_movements.csv: lots, step_inputs, step_outputs): refused, nothing written."""
+    bundled = load_mapping(bundled_mappings()[mapping])
+    for n, lots in ((1, 60), (2, 100)):
+        write(generate_plant(lots, 1, tmp_path / f"plant{n}").out, tmp_path / f"n{n}")
+        import_paths(graph, [tmp_path / f"n{n}"], mapping=bundled, full=True, max_removals="100%",
+                     reject_file=tmp_path / f"r{n}.csv")  # fmt: skip
+    held = _lot_statuses(graph)
+    with pytest.raises(TracegraphError) as refused:
+        import_paths(graph, [tmp_path / "n1"], mapping=bundled, full=True, max_removals="100%",
+                     reject_file=tmp_path / "r3.csv")  # fmt: skip
+    assert type(refused.value).__name__ == "OlderExportRefused"
+    message = refused.value.message
+    assert ("MSEG_movements.csv" if mapping == "sap" else "生产记录.csv") in message, message
+    assert re.search(r"the files lack \(.*, [0-9]+ lots\): nothing was written$", message), message
+    assert _lot_statuses(graph) == held
+    dry = check_paths([tmp_path / "n1"], mapping=bundled, graph=graph, max_removals="100%",
+                      reject_file=tmp_path / "r4.csv")  # fmt: skip
+    assert dry.refused is not None and dry.refused.message == message
+
+
+def test_a_utf16_header_alone_sent_on_two_nights_is_no_older_export(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Excel's "Unicode text" (UTF-16 with its byte order mark) of a quiet day's delta, a
+    header alone, sent on nights 1 and 3 with a row on night 2: its bytes were counted as 3
+    lines (the NULs after each line break), so night 3 was "1 file is an older export sent
+    again" (and, of a table full dumps add to, refused under --full). It is read as the import
+    reads it, decoded: a header alone, nothing said."""
+    import_paths(graph, [_night(tmp_path / "plant")])
+    quiet = "step_id\tlot_id\tquantity\tuom\r\n"
+    for n, text in ((1, quiet), (2, quiet + "X\tA\t1\tkg\r\n"), (3, quiet)):
+        delta = tmp_path / f"delta{n}"
+        delta.mkdir()
+        (delta / "step_inputs.csv").write_bytes(text.encode("utf-16"))
+        summary = import_paths(graph, [delta])
+        assert (summary.notes, summary.rejected) == ([], 0), n
 
 
 INSPECTIONS = (

@@ -396,8 +396,9 @@ def import_command(
         "--accept-older",
         help="Import files whose content an earlier run imported and later runs replaced (an "
         "older export sent again), as a plant rolling back a bad night on purpose does: "
-        "without it such files get a warning, and --full refuses them when they are of a table "
-        "full dumps only add to (lots, steps, shipments and the like; exit 2, nothing written).",
+        "without it such files get a warning, and --full refuses them when it would remove rows "
+        "of a table full dumps only add to (lots, steps, shipments and the like) that the "
+        "newer nights added (exit 2, nothing written).",
     ),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
     summary_file: Path = typer.Option(
@@ -462,9 +463,11 @@ def import_command(
 
     A file an earlier run imported (the same bytes) while later runs imported other content of
     its table (an older export sent again) gets one warning line: its rows go back over the
-    newer ones. `--full` refuses such a run (exit 2, nothing written) for lots, steps,
-    shipments and the like, since it would also remove what the newer nights added.
-    `--accept-older` imports it (a rollback on purpose).
+    newer ones. `--full` refuses such a run (exit 2, nothing written) when it would also
+    remove rows of lots, steps, shipments and the like that the newer nights added (the
+    graph holds them, the run's files lack them); one that removes none (a hold set and
+    lifted over a quiet weekend) is imported with the warning. `--accept-older` imports it
+    (a rollback on purpose).
 
     `--dry-run` tries tonight's export or a new mapping first, without a server (with
     `--full`, which reads what the graph holds, with it) and writing nothing to the graph:

@@ -61,7 +61,7 @@ from tracegraph.importing.reader import (
     read_table,
     table_name,
 )
-from tracegraph.importing.tables import IMPORT_ORDER, TABLES, device_event_id
+from tracegraph.importing.tables import GROWING_TABLES, IMPORT_ORDER, TABLES, device_event_id
 from tracegraph.importing.validate import (
     SKIPPED,
     CommaCounts,
@@ -508,7 +508,21 @@ def import_paths(
             else:
                 for line in skipped:
                     log(line)
-            older_notes = _older_exports(graph, run_id, todo, shas, full, accept_older, log)
+            older_notes = _older_exports(
+                graph,
+                run_id,
+                todo,
+                shas,
+                full,
+                accept_older,
+                log,
+                mapping,
+                encoding,
+                # read only when an older export of a growing table is found under --full
+                lacking=lambda growing: _lacking(
+                    graph, _keys_of(todo, growing, mapping, zone, encoding), growing
+                ),
+            )
             work = _Files(graph, mapping, zone, encoding, tables, log, progress, state)
             for path, file_rejects in work.run(todo):
                 rejects.extend(file_rejects)
@@ -666,28 +680,72 @@ class OlderExportRefused(TracegraphError):
     """A full import of files an earlier run imported, whose tables later runs changed."""
 
 
-# The tables a plant's full dumps only add to (lots made, steps run, goods shipped): one whose
-# bytes are an earlier night's after other nights is an older export sent again. Master data
-# (materials, customers, devices, operators, ...) may well come back to an earlier night's
-# content (an operator added by mistake and removed the next day): named, not refused. Lots
-# can too, rarely (a weekend with no lot made, a hold set on Saturday and lifted on Sunday):
-# refused under --full all the same, loudly, with --accept-older in the hint — the cost of
-# never writing a re-sent night back silently.
-GROWING_TABLES = frozenset({
-    "lots", "steps", "step_inputs", "step_outputs", "inspections", "shipments",
-    "shipment_lines", "device_events", "lot_identifiers",
-})  # fmt: skip
+def _tables_of(path: Path, mapping: Mapping | None) -> set[str]:
+    """The canonical tables a file fills: its name's (`lots_2.csv` is lots), or those its
+    mapping's sections fill (MSEG_movements.csv: lots, step_inputs, step_outputs). The ledger
+    keeps a mapped file under its extract's name (`mseg_movements`, its own content apart from
+    a canonical lots.csv's), which is no table: its older export was never refused."""
+    return {rule.table for rule in mapping.rules_for(path)} if mapping else {table_name(path)}
 
 
-def _header_alone(path: Path) -> bool:
+def _source_sheets(
+    path: Path, mapping: Mapping, encoding: str | None
+) -> list[RawTable | UnreadableFile]:
+    """A source file read as its mapping's sections read it: their sheets and header lines, the
+    mapping's encoding unless `encoding` (--encoding) is given, separator and .txt rule."""
+    reads = mapping.reads(path)
+    return read_sheets(
+        path,
+        [(sheet, header_line) for sheet, header_line, _ in reads] or [(None, mapping.header_line)],
+        encoding or mapping.encoding, mapping.delimiter_of(path),
+        as_text=mapping.names_text_file(path),
+    )  # fmt: skip
+
+
+def _header_alone(path: Path, mapping: Mapping | None, encoding: str | None) -> bool:
     """Whether a delimited text file holds a header and no row: a nightly delta of a quiet day,
-    the same bytes every such night, is no older export. Its first 64 kB are read; other
-    formats are taken to hold rows."""
-    if path.suffix.lower() not in (".csv", ".txt", ".tsv"):
+    the same bytes every such night, is no older export. Read as the import reads it, decoded
+    (Excel's UTF-16 "Unicode text" of a header alone was three lines of bytes, its NULs),
+    after a mapping's title lines. A file over 64 kB holds rows; other formats are taken to
+    hold rows, and so is a file that cannot be read (the import rejects it)."""
+    if path.suffix.lower() not in (".csv", ".txt") or path.stat().st_size > 65536:
         return False
-    with path.open("rb") as f:
-        lines = [line for line in f.read(65536).splitlines() if line.strip()]
-    return len(lines) <= 1
+    try:
+        raws = _source_sheets(path, mapping, encoding) if mapping else [read_table(path, encoding)]
+    except UnreadableFile:
+        return False
+    return all(isinstance(raw, RawTable) and not raw.rows for raw in raws)
+
+
+def _keys_of(
+    files: Sequence[Path],
+    tables: set[str],
+    mapping: Mapping | None,
+    zone: ZoneInfo,
+    encoding: str | None,
+) -> full_dump.Present:
+    """The keys the run's files of `tables` hold, read (and mapped, validated) before anything
+    is written: every file of those tables, as the full import compares them together (a
+    table split over site A's and site B's files is the keys of both)."""
+    state = RunState(present=full_dump.Present())
+    chosen = [f for f in files if tables & _tables_of(f, mapping)]
+    for _ in _Files(None, mapping, zone, encoding, {}, lambda _: None, lambda *_: None,
+                    state).run(chosen):  # fmt: skip
+        pass
+    assert state.present is not None
+    return state.present
+
+
+def _lacking(graph: TraceGraph, present: full_dump.Present, tables: set[str]) -> dict[str, int]:
+    """Per table of `tables`, how many rows the graph holds that `present` lacks: what a full
+    import would remove (before keeping linked steps as stubs); none for a table it leaves
+    uncompared. One keys query per table (as the full import's own comparison reads them)."""
+    only = full_dump.Present(
+        {t: keys for t, keys in present.keys.items() if t in tables},
+        {t: why for t, why in present.unsure.items() if t in tables},
+    )
+    removals, _ = full_dump.compare(graph, only)
+    return {table: len(removal.keys) for table, removal in removals.items() if removal.keys}
 
 
 def _older_exports(
@@ -698,6 +756,9 @@ def _older_exports(
     full: bool,
     accept: bool,
     log: Log,
+    mapping: Mapping | None,
+    encoding: str | None,
+    lacking: Callable[[set[str]], dict[str, int]],
     dry_run: bool = False,
 ) -> list[str]:
     """The note on the files of this run that are an older export sent again: their bytes are
@@ -705,20 +766,25 @@ def _older_exports(
     Imported, such a file writes its rows back over the newer ones (night 1's lots.csv sent
     again after nights 3 and 4 released a hold night 3 set: exit 0, "clean"); under --full it
     also removes the rows the newer nights added (250, within --max-removals). One warning line
-    for them all, in the notes too; a full import with such a file of a GROWING_TABLES table is
-    refused (OlderExportRefused) before it writes anything — the run, not the table: an older
-    export is seldom old in one file alone, and its other files would undo the newer nights'
-    rows too — unless `accept` (--accept-older:
-    the plant rolls back to that export on purpose), which a note records. One ledger query
-    (older_exports.cypher) with the sha256s computed anyway."""
-    listed = [{"name": f.name, "table": table_name(f), "sha": shas[str(f)]}
-              for f in files if not _header_alone(f)]  # fmt: skip
+    for them all, in the notes too. A full import of such files is refused (OlderExportRefused)
+    before it writes anything when the graph holds rows of a GROWING_TABLES table of theirs
+    that the run's files lack — `lacking(tables)` counts them, per table — the run, not the
+    table: an older export is seldom old in one file alone, and its other files would undo the
+    newer nights' rows too. Without such rows (a weekend's hold set and lifted, lots.csv back to
+    Friday's bytes, no lot made) it removes nothing and is imported, with the warning. Unless
+    `accept` (--accept-older: the plant rolls back to that export on purpose), which a note
+    records. One ledger query (older_exports.cypher) with the sha256s computed anyway; the
+    files' keys are read only when an older export of a growing table is found under --full."""
+    read = [f for f in files if not _header_alone(f, mapping, encoding)]
+    listed = [{"name": f.name, "table": table_name(f), "sha": shas[str(f)]} for f in read]
+    filled = {(f.name, table_name(f)): _tables_of(f, mapping) for f in read}
     if not listed:
         return []
     found = graph.read("import/older_exports", run_id=run_id, files=listed,
                        tables=sorted({f["table"] for f in listed}))  # fmt: skip
     if not found:
         return []
+    found = sorted(found, key=lambda row: (row["name"], row["table"]))  # the query's is no order
     one = len(found) == 1
     named = "; ".join(
         f"{row['name']} (as run {row['run_id']} imported it on {iso_seconds(row['started_at'])}; "
@@ -727,20 +793,26 @@ def _older_exports(
     )
     text = (f"{counted(len(found), 'file')} {'is' if one else 'are'} an older export sent "
             f"again: {named}")  # fmt: skip
+    growing = {t for row in found for t in filled[row["name"], row["table"]] if t in GROWING_TABLES}
+    lacked = lacking(growing) if full and not accept and growing else {}
     if accept:
         done = "would be imported" if dry_run else "imported"
         note = f"{text}: {done} all the same (--accept-older), its rows over the newer ones"
-    elif full and any(row["table"] in GROWING_TABLES for row in found):
+    elif lacked:
+        removed = ", ".join(f"{n:,} {table}" for table, n in lacked.items())
         raise OlderExportRefused(
             f"{text}: a full import of {'it' if one else 'them'} would write the older rows back "
-            "over the newer ones and remove the rows added since: nothing was written",
+            "over the newer ones and remove the rows added since, which the graph holds and the "
+            f"files lack ({removed}): nothing was written",
             hint="import tonight's export instead, or leave the older files out; to roll back "
             "to that export on purpose, run it again with --accept-older",
         )
     else:
         done = "would be written" if dry_run else "were written"
+        kept = (f", and no {' or '.join(sorted(growing))} row the graph holds is missing from "
+                "the files (--full removes none)" if full and growing else "")  # fmt: skip
         note = (f"{text}: its rows {done} back over the newer ones (a hold released, a "
-                "correction undone); if that was not meant, import the newest export "
+                f"correction undone){kept}; if that was not meant, import the newest export "
                 "again")  # fmt: skip
     log(f"warning: {note}")
     return [note]
@@ -1102,11 +1174,14 @@ def check_paths(
     removals: dict[str, full_dump.Removal] = {}
     removed_file = None
     refused: TracegraphError | None = None
-    if graph is not None:
+    if graph is not None and state.present is not None:
         shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
-        try:
-            notes += _older_exports(graph, run_id, files, shas, True, accept_older, log,
-                                    dry_run=True)  # fmt: skip
+        present, known = state.present, graph
+        try:  # the files are read: their keys are the dry run's
+            notes += _older_exports(
+                graph, run_id, files, shas, True, accept_older, log, mapping, encoding,
+                dry_run=True, lacking=lambda growing: _lacking(known, present, growing),
+            )  # fmt: skip
         except OlderExportRefused as error:
             refused = error
     if graph is not None and state.present is not None and limit is not None:
@@ -1314,13 +1389,7 @@ class _Files:
         whole-file rejects when it (or a sheet) cannot be read or no section matches it."""
         reads = mapping.reads(path)
         try:
-            raws = read_sheets(
-                path,
-                [(sheet, header_line) for sheet, header_line, _ in reads]
-                or [(None, mapping.header_line)],
-                self.encoding or mapping.encoding, mapping.delimiter_of(path),
-                as_text=mapping.names_text_file(path),
-            )  # fmt: skip
+            raws = _source_sheets(path, mapping, self.encoding)
         except UnreadableFile as problem:
             every = [rule for _, _, rules in reads for rule in rules]
             return None, [self._unread(path, every, problem, None)]
