@@ -631,11 +631,13 @@ def not_the_header(raw: RawTable, table: Table) -> str | None:
     if not missing:
         return None
     reason = f"not a {table.name} header: {', '.join(missing)} missing"
-    named = [n for n in raw.header if _canonical_lookalike(table, n) in missing]
+    # every canonical column spelled otherwise, not the required ones alone: all mended at once
+    named = [n for n in raw.header if _canonical_lookalike(table, n) is not None]
     if named:
         shown = ", ".join(repr(n) for n in named)
+        them = "them" if len(named) > 1 else "it"
         reason += (f" (the header has {shown}: column names are lower case with underscores "
-                   "— rename it, or map it with --mapping)")  # fmt: skip
+                   f"— rename {them}, or map {them} with --mapping)")  # fmt: skip
     below = _header_below(raw, table)
     where = "row" if raw.sheet else "line"
     if below is not None:
