@@ -10,10 +10,12 @@ date formats, which describe text, leave it alone.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +25,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 from tracegraph.errors import TracegraphError
+from tracegraph.idtext import normal_id
 from tracegraph.importing.tables import TABLES
+from tracegraph.values import counted
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 # Tried in order when no --encoding is given. GB18030 is the superset of GBK and GB2312 that
@@ -111,6 +115,15 @@ class UncalculatedFormula(SpreadsheetError):
 class UnreadableFile(TracegraphError):
     """The whole file cannot be read: every row of it is unaccounted for."""
 
+    line = 0  # the line its one reject stands on: 0, no line of it could be read
+
+
+class NotTheTable(UnreadableFile):
+    """A workbook whose sheets' headers do not say which holds the table (none or several of
+    them have its required columns): rejected on line 1, the header the reason is about."""
+
+    line = 1
+
 
 @dataclass(frozen=True)
 class RawTable:
@@ -141,6 +154,12 @@ class RawTable:
     summed: bool = False
     # the line (CSV) or sheet row of the column names: a reject of a column names it
     header_at: int = 1
+    # notes on how the file was read that the run's summary and ledger carry too (a sheet
+    # chosen for its header, an encoding detected against the odds, a nameless column's data)
+    said: tuple[str, ...] = ()
+    # other sheets of the workbook with the table's header, not read: each one a reject (their
+    # rows are not read), so that the run is not clean
+    also_holding: tuple[str, ...] = ()
 
 
 # A numbered part of a table's export: lots_1.csv, lots_2.csv, lots-10.csv.
@@ -164,7 +183,7 @@ def read_table(
     """The file's rows; a CSV's separator is `delimiter`, or else the one its header uses. The
     column names are on `header_line` (CSV line or sheet row): a report's title lines above it
     are not data."""
-    read = read_sheets(path, [(None, header_line)], encoding, delimiter)[0]
+    read = read_sheets(path, [(None, header_line)], encoding, delimiter, canonical=True)[0]
     if isinstance(read, UnreadableFile):
         raise read
     return read
@@ -176,15 +195,18 @@ def read_sheets(
     encoding: str | None = None,
     delimiter: str | None = None,
     as_text: bool = False,
+    canonical: bool = False,
 ) -> list[RawTable | UnreadableFile]:
     """The file read once per (sheet, header line) asked for — a mapping's sections may read
     several sheets of one workbook; a sheet of None is the default one (named like the file,
     else the first with data). A sheet that cannot be read (missing, empty) is its
     UnreadableFile; the whole file's problems are raised. `as_text`: a .txt file (Excel's
-    "Unicode text") is read as delimited text, as a mapping section naming it asks."""
+    "Unicode text") is read as delimited text, as a mapping section naming it asks.
+    `canonical`: the file is the table it is named after (no mapping): a workbook's sheet is
+    chosen by its header too (_table_sheet)."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return _read_xlsx(path, table_name(path), sheets)
+        return _read_xlsx(path, table_name(path), sheets, canonical)
     text = suffix == ".csv" or (suffix == ".txt" and as_text)
     named = [sheet for sheet, _ in sheets if sheet is not None]
     if named and (text or suffix == ".parquet"):
@@ -224,9 +246,13 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     line = 0  # detected: the first line that is not UTF-8
     if not encoding:
         try:
-            return data.decode("utf-8"), "utf-8"  # the usual case, decoded once
+            utf8 = data.decode("utf-8")  # the usual case, decoded once
         except UnicodeDecodeError as error:
             line = data.count(b"\n", 0, error.start) + 1
+        else:
+            if _gbk_as_utf8(data, utf8):
+                return data.decode("gb18030"), "gb18030"
+            return utf8, "utf-8"
         _refuse_mostly_utf8(path, data, line)
     for candidate in (encoding,) if encoding else FALLBACK_ENCODINGS[1:]:
         try:
@@ -323,6 +349,70 @@ def _multibyte_utf8(data: bytes) -> bool:
     return True
 
 
+# The lead byte of a UTF-8 character of three or four bytes (CJK, €, most of Unicode)
+_WIDE_UTF8 = re.compile(rb"[\xe0-\xff]")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# Where the blocks of UTF-8's two-byte characters begin: Latin, IPA and modifiers, Greek,
+# Cyrillic, Armenian, Hebrew, Arabic, Syriac (and what follows, to U+07FF)
+_BLOCKS = (0x80, 0x250, 0x370, 0x400, 0x530, 0x590, 0x600, 0x700)
+
+
+def _gbk_as_utf8(data: bytes, text: str) -> bool:
+    """Whether `data`, valid UTF-8 read as `text`, is Chinese in GBK/GB18030 that reads as
+    UTF-8 by chance: 食品 in GBK (CA B3 C6 B7) is UTF-8's ʳƷ, and was stored so. Conservative,
+    all four must hold: (1) no UTF-8 character of three or four bytes (a Chinese character in
+    UTF-8, €, is one; GBK's pairs read as UTF-8 are two-byte characters, U+0080–U+07FF); (2) at
+    least half of its letters beyond ASCII, in words standing alone (no ASCII letter touching
+    them: Romanian `Brașov`, Vietnamese `Cơm` are words of Latin script), are letters of unlikely
+    scripts: Latin Extended-B, IPA, modifier letters, combining marks (U+0180–U+036F), or any
+    in a word that mixes scripts (Cyrillic ҩ with Latin Ʒ); (3) it decodes as GB18030 with every
+    character beyond ASCII in GB2312's area (common Chinese); (4) one of them a CJK ideograph.
+    Real UTF-8 text — é ü ß, a Cyrillic or Greek word, Chinese — fails (1) or (2)."""
+    letters = unlikely = 0
+    for run in islice(_NON_ASCII_RUN.finditer(text), 2_000):  # the first 2,000 words decide
+        start, end = run.span()
+        if text[start - 1 : start].isalpha() or text[end : end + 1].isalpha():
+            continue  # a letter of a word in Latin script: Müller, Brașov
+        word = [c for c in run.group() if c.isalpha() or unicodedata.category(c)[0] == "M"]
+        mixed = len({bisect.bisect(_BLOCKS, ord(c)) for c in word}) > 1
+        letters += len(word)
+        unlikely += len(word) if mixed else sum(1 for c in word if 0x180 <= ord(c) < 0x370)
+    if not letters or unlikely * 2 < letters or _WIDE_UTF8.search(data) is not None:
+        return False
+    try:
+        chinese = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    sample = [m.group() for m in islice(_NON_ASCII.finditer(chinese), 20_000)]
+    return all(_in_gb2312(c) for c in sample) and any("\u4e00" <= c <= "\u9fff" for c in sample)
+
+
+def _gb18030_note(path: Path, utf8: str, chinese: str) -> str:
+    """The note of a file read as GB18030 though its bytes are valid UTF-8 (_gbk_as_utf8)."""
+    seen = next(_NON_ASCII_RUN.finditer(utf8)).group()
+    meant = next(re.finditer(r"[\u4e00-\u9fff]+", chinese)).group()
+    return (
+        f"{path}: read as GB18030 ({meant!r}), not UTF-8: its bytes are valid UTF-8, but as "
+        f"UTF-8 its text beyond ASCII is scattered letters of unlikely scripts ({seen!r}), as "
+        "Chinese GBK text reads; if it is UTF-8, import it with --encoding utf-8"
+    )
+
+
+def _zip_named_csv(path: Path) -> str:
+    """Why a zip file named .csv is not read (Excel's "Save as" kept the old name)."""
+    what = "an XLSX workbook" if _is_xlsx(path) else "a zip archive"
+    return f"{path}: {what} (its bytes start as a zip file's, PK), not a CSV file"
+
+
+def _is_xlsx(path: Path) -> bool:
+    """Whether a zip file holds a workbook (xl/workbook.xml)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
 def _in_gb2312(char: str) -> bool:
     """Whether GB18030 writes the character in GB2312's area: two bytes, both high (A1–F7,
     A1–FE) — the common characters and symbols Chinese text is mostly made of."""
@@ -342,15 +432,56 @@ def _looks_chinese(text: str) -> bool:
 
 
 def _clean_header(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Header names without surrounding spaces, a nameless column as column_N (N from 1), and
-    a name given again as `name (2)`; and the names given more than once."""
+    """Header names in one spelling, as ids are read (idtext.normal_id: surrounding spaces,
+    no-break spaces, zero-width characters and a stray byte order mark gone, full-width letters
+    as ASCII — `quantity` with a zero-width space after it was an extra column, and the lot had
+    no quantity; a second BOM before `lot_id` made it "missing"), a nameless column as column_N
+    (N from 1), and a name given again as `name (2)`; and the names given more than once."""
     header: list[str] = []
     counts: dict[str, int] = {}
     for position, given in enumerate(names, start=1):
-        name = given.strip() or f"column_{position}"
+        name = normal_id(given) or f"column_{position}"
         counts[name] = counts.get(name, 0) + 1
         header.append(name if counts[name] == 1 else f"{name} ({counts[name]})")
     return tuple(header), tuple(name for name, n in counts.items() if n > 1)
+
+
+def _nameless_notes(
+    path: Path,
+    names: list[str],
+    header: tuple[str, ...],
+    rows: list[tuple[int, dict[str, str]]],
+    letters: bool,
+) -> tuple[str, ...]:
+    """A note per column with no name in the header that holds data: a merged header cell
+    (`quantity` over the quantity and uom columns) or a value typed beside the table moved
+    the cells into an extra column `column_4`, and uom stayed empty, without a word.
+    `letters`: a workbook's column is named by its letter (D), a CSV's by its number."""
+    from openpyxl.utils import get_column_letter
+
+    notes = []
+    for position, given in enumerate(names, start=1):
+        if normal_id(given):
+            continue
+        name = header[position - 1]
+        filled = [row[name] for _, row in rows if row.get(name, "").strip()]
+        if not filled:
+            continue  # trailing empty columns, as Excel leaves them: nothing to say
+        where = (f"column {get_column_letter(position)} (the {_ordinal(position)})" if letters
+                 else f"the {_ordinal(position)} column")  # fmt: skip
+        notes.append(
+            f"{path}: {where} has no name in the header but holds "
+            f"{counted(len(filled), 'cell')} with data (first {filled[0][:40]!r}), read as the "
+            f"extra column `{name}`: a merged header cell or a value beside the table? name the "
+            "column in the export"
+        )
+    return tuple(notes)
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 # Excel's hint line `sep=;` before the header: it names the separator and is not the header.
@@ -380,7 +511,15 @@ def _separator(text: str) -> str:
 def _read_csv(
     path: Path, encoding: str | None, delimiter: str | None = None, header_line: int = 1
 ) -> RawTable:
-    text, used = _decode(path, path.read_bytes(), encoding)
+    data = path.read_bytes()
+    if data.startswith(b"PK\x03\x04"):
+        raise UnreadableFile(_zip_named_csv(path), hint=(
+            f"name it {path.stem}.xlsx: Excel saved a workbook, not a CSV file" if _is_xlsx(path)
+            else "unpack it, or export the table again as CSV"))  # fmt: skip
+    text, used = _decode(path, data, encoding)
+    said: tuple[str, ...] = ()
+    if used == "gb18030" and not encoding and _multibyte_utf8(data):
+        said = (_gb18030_note(path, data.decode("utf-8"), text),)
     if not text.strip():
         # Not an empty table: that has its header line. A nightly export that died before
         # writing one passed as a clean import of nothing, and under --full as a dump without
@@ -444,8 +583,9 @@ def _read_csv(
         else:
             notes = (*notes, f"{NO_LAST_LINE_BREAK}: check line {rows[-1][0]} "
                      "is whole")  # fmt: skip
+    said = (*said, *_nameless_notes(path, names, header, rows, letters=False))
     return RawTable(path, header, rows, used, notes, repeated=repeated, delimiter=delimiter,
-                    short_lines=tuple(short), header_at=header_at)  # fmt: skip
+                    short_lines=tuple(short), header_at=header_at, said=said)  # fmt: skip
 
 
 def _row(header: tuple[str, ...], cells: list[str], separator: str = ",") -> dict[str, str]:
@@ -490,7 +630,7 @@ def _has_data(sheet: Any) -> bool:
 
 
 def _read_xlsx(
-    path: Path, table: str, sheets: list[tuple[str | None, int]]
+    path: Path, table: str, sheets: list[tuple[str | None, int]], canonical: bool = False
 ) -> list[RawTable | UnreadableFile]:
     import openpyxl
 
@@ -513,7 +653,7 @@ def _read_xlsx(
         for sheet, header_line in sheets:
             try:
                 read.append(_read_sheet(path, book, table, header_line, formulas, with_data,
-                                        sheet))  # fmt: skip
+                                        sheet, canonical))  # fmt: skip
             except UnreadableFile as problem:
                 read.append(problem)
         return read
@@ -564,6 +704,7 @@ def _read_sheet(
     formulas: Any,
     with_data: list[Any],
     wanted: str | None = None,
+    canonical: bool = False,
 ) -> RawTable:
     # The sheet `wanted` (a mapping section's `sheet`), else the one named after the table,
     # else the first sheet with data (exports often start with an empty or cover sheet); other
@@ -582,6 +723,10 @@ def _read_sheet(
     else:
         named = [ws for ws in book.worksheets if ws.title.strip().lower() == table]
     sheet = named[0] if named else (with_data or book.worksheets)[0]
+    said: tuple[str, ...] = ()
+    holding: list[Any] = []
+    if canonical and wanted is None and table in TABLES:
+        sheet, said, holding = _table_sheet(path, table, sheet, with_data, header_line)
     unread = tuple(ws.title for ws in with_data if ws is not sheet)
     if sheet not in with_data:  # no header row either: as an empty CSV file (_read_csv)
         raise UnreadableFile(
@@ -597,13 +742,14 @@ def _read_sheet(
             f"names from (it ends above it)",
             hint="check the mapping's header_line",
         )
-    header, repeated = _clean_header([_cell_text(c.value) for c in first])
+    names = [_cell_text(c.value) for c in first]
+    header, repeated = _clean_header(names)
     # the same rows with formulas where the cells have them, in step with `lines`
     formula_rows: Iterator[tuple[Any, ...]] = (
         formulas[sheet.title].iter_rows(min_row=header_line + 1, values_only=True)
         if formulas is not None else iter(())
     )  # fmt: skip
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     for number, sheet_cells in enumerate(lines, start=header_line + 1):
         cells = [_sheet_cell_text(c) for c in sheet_cells]
         written = next(formula_rows, ())
@@ -623,8 +769,56 @@ def _read_sheet(
                 cells[i] = UncalculatedFormula(text)
         if any(c.strip() for c in cells):
             rows.append((number, _row(header, cells)))
+    said = (*said, *_nameless_notes(path, names, header, rows, letters=True))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated, sheet=sheet.title,
-                    date1904=_in_1904_system(book), header_at=header_line)  # fmt: skip
+                    date1904=_in_1904_system(book), header_at=header_line, said=said,
+                    also_holding=tuple(ws.title for ws in holding if ws is not sheet))  # fmt: skip
+
+
+def _sheet_names(sheet: Any, header_line: int) -> frozenset[str]:
+    """The column names on a sheet's header row, as _clean_header reads them."""
+    first = next(sheet.iter_rows(min_row=header_line, max_row=header_line, values_only=True), ())
+    return frozenset(_clean_header([_cell_text(value) for value in first])[0])
+
+
+def _table_sheet(
+    path: Path, table: str, chosen: Any, with_data: list[Any], header_line: int
+) -> tuple[Any, tuple[str, ...], list[Any]]:
+    """The sheet to read a canonical table's workbook from, a note when it is not `chosen`
+    (named like the file, else the first with data), and the sheets whose header has the
+    table's required columns. `chosen` unless its header lacks them and one other sheet's has
+    them: a cover sheet (`exported by | SAP`) or an empty `lots` template left the table
+    empty, exit 0, the data sheet named in a note. Several such sheets, or none (with more
+    than one sheet of data), and the file is not read: which sheet is the table?"""
+    required = TABLES[table].required
+    holding = [ws for ws in with_data if set(required) <= _sheet_names(ws, header_line)]
+    if chosen in holding:
+        return chosen, (), holding
+    titles = ", ".join(repr(ws.title) for ws in with_data)
+    hint = (f"one table per workbook, or name the sheet to read {table!r}, like the file"
+            )  # fmt: skip
+    if len(holding) == 1:
+        other = holding[0]
+        why = "is empty" if chosen not in with_data else f"has no {table} header"
+        note = (
+            f"{path}: read sheet {other.title!r}, the only one with a {table} header "
+            f"({', '.join(required)}): sheet {chosen.title!r}, which would be read, {why}"
+        )
+        return other, (note,), holding
+    if holding:
+        raise NotTheTable(
+            f"{path}: sheets {', '.join(repr(ws.title) for ws in holding)} each have a {table} "
+            f"header ({', '.join(required)}), and none is named {table!r}: which one is the "
+            "table is not guessed (no sheet of it was read)",
+            hint=hint,
+        )
+    if len(with_data) > 1:
+        raise NotTheTable(
+            f"{path}: no sheet has a {table} header ({', '.join(required)}) on row "
+            f"{header_line}; its sheets with data: {titles}",
+            hint=hint,
+        )
+    return chosen, (), holding
 
 
 def _in_1904_system(book: Any) -> bool:

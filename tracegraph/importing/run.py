@@ -69,6 +69,7 @@ from tracegraph.importing.validate import (
     comma_number,
     header_refusal,
     kept_as,
+    not_the_header,
     reserved,
     unknown_table,
     validate_lazily,
@@ -1576,14 +1577,20 @@ def _import_file(
     try:
         raw = read_table(path, encoding)
     except UnreadableFile as problem:
-        # Nothing of the file can be read: one reject stands for the whole file.
-        counts.files.append(str(path))
-        counts.read += 1
-        counts.rejected += 1
-        log(_unread_line(path, problem))
-        if state.present is not None and name in TABLES:
-            state.present.unknown(name, f"{path} cannot be read")
-        return [Reject(str(path), 0, "", "", str(problem))]
+        # Nothing of the file can be read: one reject stands for the whole file (on line 0,
+        # or on the header its reason is about).
+        reject = Reject(str(path), problem.line, "", "", str(problem))
+        return _whole_file_rejected(reject, name, "cannot be read", counts, log, state)
+    table = TABLES.get(name)
+    wrong = None if table is None else not_the_header(raw, table)
+    if table is not None and wrong is not None:
+        # A header that is not the table's: its rows are not read, as a file that cannot be
+        # read; under --full the table is not compared (no row of it was read).
+        missing = next(c for c in table.required if c not in raw.header)
+        reject = Reject(str(path), raw.header_at, missing, "", wrong, sheet=raw.sheet)
+        return _whole_file_rejected(reject, name, f"has no {name} header", counts, log, state)
+    for said in raw.said:
+        _say(state, log, said)
     _note_unread_sheets(raw, state, [name] if name in TABLES else [])
     if name not in TABLES and not raw.rows:
         # No row to reject, so its header stands for it: `export.csv` holding a header alone
@@ -1599,8 +1606,31 @@ def _import_file(
     file_rejects = _write_raw(graph, raw, name, zone, counts, log, progress, state, began,
                               overlaps=overlaps)  # fmt: skip
     if raw.sheet:  # a workbook's rejects name their sheet
-        return [r.placed(sheet=raw.sheet) for r in file_rejects]
+        file_rejects = [r.placed(sheet=raw.sheet) for r in file_rejects]
+    for sheet in raw.also_holding:
+        # a sheet of the table's rows not read: one reject, so that the run is not clean
+        counts.read += 1
+        counts.rejected += 1
+        file_rejects.append(Reject(str(path), raw.header_at, "", "", (
+            f"sheet {sheet!r} has a {name} header too, and its rows were not read: one sheet "
+            f"is read per file, {raw.sheet!r} here (the one named like the file, else the first "
+            f"with data); one table per workbook, or move its rows to sheet {raw.sheet!r}"),
+            sheet=sheet))  # fmt: skip
     return file_rejects
+
+
+def _whole_file_rejected(
+    reject: Reject, name: str, why: str, counts: TableCounts, log: Log, state: RunState
+) -> list[Reject]:
+    """A file none of whose rows is read, `reject` standing for them (one row read, one
+    rejected); under --full its table is not compared (`why`: what the note says of it)."""
+    counts.files.append(reject.file)
+    counts.read += 1
+    counts.rejected += 1
+    log(f"{Path(reject.file).name}: not read, the whole file is rejected — {reject.reason}")
+    if state.present is not None and name in TABLES:
+        state.present.unknown(name, f"{reject.file} {why}")
+    return [reject]
 
 
 def _say(state: RunState, log: Log, note: str) -> None:

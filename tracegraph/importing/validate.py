@@ -22,7 +22,13 @@ from zoneinfo import ZoneInfo
 
 from tracegraph.identities import IdentityError, checked_issuer, plain_issuer
 from tracegraph.idtext import folds, normal_id
-from tracegraph.importing.reader import LongNumber, RawTable, SpreadsheetError, row_problem
+from tracegraph.importing.reader import (
+    OVERFLOW,
+    LongNumber,
+    RawTable,
+    SpreadsheetError,
+    row_problem,
+)
 from tracegraph.importing.tables import (
     MAX_ID_LENGTH,
     MAX_INDEXED_TEXT_BYTES,
@@ -612,6 +618,49 @@ def header_refusal(raw: RawTable, table: Table) -> tuple[str, str] | None:
     for name in table.required:
         if name not in raw.header:
             return name, f"required column '{name}' is missing"
+    return None
+
+
+def not_the_header(raw: RawTable, table: Table) -> str | None:
+    """Why a canonical file's header is not its table's — a required column missing — or None.
+    The file is then one reject on its header's line, its rows not read: a header-only file
+    `exported by,SAP` was a clean empty table (and under --full, every lot of the graph to
+    remove); a title row above the header rejected every row, the header among them, for a
+    "missing" lot_id. Names the line below where the columns are, and a look-alike name."""
+    missing = [name for name in table.required if name not in raw.header]
+    if not missing:
+        return None
+    reason = f"not a {table.name} header: {', '.join(missing)} missing"
+    # every canonical column spelled otherwise, not the required ones alone: all mended at once
+    named = [n for n in raw.header if _canonical_lookalike(table, n) is not None]
+    if named:
+        shown = ", ".join(repr(n) for n in named)
+        them = "them" if len(named) > 1 else "it"
+        reason += (f" (the header has {shown}: column names are lower case with underscores "
+                   f"— rename {them}, or map {them} with --mapping)")  # fmt: skip
+    below = _header_below(raw, table)
+    where = "row" if raw.sheet else "line"
+    if below is not None:
+        return reason + (
+            f"; {where} {below} holds them: a title above the header? delete the {where}s "
+            f"above it, or read the file with a mapping whose header_line is {below}"
+        )
+    if not named:
+        shown = ", ".join(raw.header[:6]) + (", …" if len(raw.header) > 6 else "")
+        reason += (f" (its columns: {shown}): export the table with its header, or import "
+                   "this export with a --mapping")  # fmt: skip
+    return reason
+
+
+def _header_below(raw: RawTable, table: Table) -> int | None:
+    """The line (sheet row) of the first 20 rows whose cells hold the table's required columns:
+    the header, under a report's title lines or at B3 of a sheet."""
+    for line, cells in raw.rows[:20]:
+        names = {normal_id(v) for k, v in cells.items() if k != OVERFLOW}
+        # a title line of one cell read a CSV's header as one cell and the rest beyond it
+        names.update(normal_id(v) for v in cells.get(OVERFLOW, "").split(raw.delimiter or ","))
+        if set(table.required) <= names:
+            return line
     return None
 
 
