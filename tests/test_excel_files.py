@@ -284,6 +284,9 @@ def test_gbk_that_happens_to_be_valid_utf8_is_read_as_chinese(
         ["面粉", "食品"],  # Chinese in UTF-8
         ["Mehl", "Zucker 25 €"],  # a three-byte character
         ["Größe", "ʳƷ"],  # letters of unlikely scripts, but beside German: not half of them
+        ["Widerstand 12 µΩ", "Kontakt 5 µΩ"],  # a micro sign before Greek: read as 碌惟
+        ["µονάδα"],  # a Greek word with the micro sign
+        ["Rohr 12ʺ"],  # one modifier letter (an inch mark) is no evidence
     ],
 )
 def test_utf8_text_stays_utf8(tmp_path: Path, names: list[str]) -> None:
@@ -309,3 +312,47 @@ def test_an_xlsx_workbook_named_csv_is_told_to_be_named_xlsx(
         ("0", f"{path}: an XLSX workbook (its bytes start as a zip file's, PK), not a CSV file "
          "(hint: name it lots.xlsx: Excel saved a workbook, not a CSV file)"),
     ]  # fmt: skip
+
+
+def test_a_mapped_files_header_is_read_as_the_export_spells_it(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Header names are folded for canonical files (a zero-width space after `quantity`); a
+    mapped file's were folded too, so a mapping reading `数量（kg）` (full-width brackets, as
+    Chinese MES exports and the mapping copied from them spell it) found `数量(kg)` and
+    rejected every row: "column '数量（kg）' (read for quantity) is not in the header"."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "batches.csv").write_text(
+        "批次号,物料编码,数量（kg）\nB1,M1,12.5\n", encoding="utf-8"
+    )
+    mapping = tmp_path / "mes.toml"
+    mapping.write_text(
+        '[[file]]\nmatch = "batches*.csv"\ntable = "lots"\n[file.columns]\nlot_id = "批次号"\n'
+        'material_id = "物料编码"\nquantity = "数量（kg）"\nuom = { value = "kg" }\n',
+        encoding="utf-8",
+    )
+    summary, rejects = _import(runner, tmp_path / "in", "--mapping", str(mapping), code=0)
+    assert rejects == [] and summary["tables"]["lots"]["written"] == 1
+
+
+def test_a_mapped_file_read_as_gb18030_says_so_too(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """What reading a file notes (read as GB18030, a nameless column with data) was said for
+    canonical files only: through a mapping the same GBK file was read as Chinese without a
+    word, and a misread would have been silent."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "stammdaten.csv").write_bytes(GBK_MATERIALS)
+    mapping = tmp_path / "erp.toml"
+    mapping.write_text(
+        '[[file]]\nmatch = "stammdaten*.csv"\ntable = "materials"\n[file.columns]\n'
+        'material_id = "material_id"\nname = "name"\n',
+        encoding="utf-8",
+    )
+    summary, _ = _import(runner, tmp_path / "in", "--mapping", str(mapping), code=0)
+    assert [n for n in summary["notes"] if "read as GB18030" in n] == [
+        f"{tmp_path / 'in' / 'stammdaten.csv'}: read as GB18030 ('食品'), not UTF-8: its bytes "
+        "are valid UTF-8, but as UTF-8 its text beyond ASCII is scattered letters of unlikely "
+        "scripts ('ʳƷ'), as Chinese GBK text reads; if it is UTF-8, import it with --encoding "
+        "utf-8"
+    ]

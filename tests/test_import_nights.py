@@ -688,3 +688,25 @@ def test_a_full_run_says_once_that_it_reads_its_unchanged_files_again(
         "full import (customers.csv, devices.csv, steps.csv, step_inputs.csv, step_outputs.csv, "
         "shipments.csv, shipment_lines.csv), as not all files are"
     ]
+
+
+def test_an_older_export_lacking_only_a_step_still_linked_is_not_refused_under_full(
+    graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Night 1's steps.csv (step X), night 2 (the plant: X, and Y with its inputs and outputs),
+    then night 1's steps.csv again under --full: the full import keeps Y, which lots still
+    link (keep_linked), and removes nothing — but the older-export check counted Y as a row it
+    would remove and refused the night, exit 2, "(1 steps)"."""
+    night_1 = tmp_path / "n1"
+    night_1.mkdir()
+    (night_1 / "steps.csv").write_text("\n".join(HAND_PLANT["steps.csv"].split("\n")[:2]) + "\n")
+    assert not import_paths(graph, [night_1], full=True).rejects
+    assert not import_paths(graph, [_night(tmp_path / "n2", HAND_PLANT)], full=True).rejects
+    again = CliRunner().invoke(app, ["import", str(night_1), "--full", "--format", "json"])
+    assert again.exit_code == 0, again.output
+    summary = json.loads(again.stdout)
+    assert any("older export" in note for note in summary["notes"])
+    assert summary["tables"]["steps"]["removed"] == 0
+    steps = graph.driver.execute_query("MATCH (s:ProcessStep) RETURN s.step_id AS id ORDER BY id",
+                                       database_=graph.database).records  # fmt: skip
+    assert [r["id"] for r in steps] == ["X", "Y"]

@@ -17,8 +17,8 @@ warning — a package handed over on a stick is a normal way to send it.
 from __future__ import annotations
 
 import contextlib
-import glob
 import os
+import re
 import stat
 import tempfile
 import time
@@ -93,18 +93,26 @@ def _to_disk(out: IO[Any]) -> None:
 
 
 # A part untouched for this long is a killed writer's: a live one writes more often than that
-STALE_PART_SECONDS = 3600
+STALE_PART_SECONDS = 24 * 3600
+# The name mkstemp gives a part: `.NAME.` and eight of its letters, digits and underscores
+_OUR_PART = re.compile(r"\..+\.[a-z0-9_]{8}\.part")
 
 
 def _remove_stale_parts(path: Path) -> None:
-    """Remove the `.NAME.*.part` files beside `path` that a writer killed while writing it left
-    (a kill -9, a power cut): each holds part of an earlier package or reject file, 0600, and
-    they piled up. Only parts of this name, untouched for STALE_PART_SECONDS — a part another
-    process is writing now is not touched; one that cannot be removed is left."""
+    """Remove the parts beside `path` that writers killed while writing left (a kill -9, a
+    power cut): each holds part of an earlier package or reject file, 0600, and they piled up,
+    one per killed night — reject and removed-rows files are named after their run, so the
+    parts of every name of ours in the folder are looked at, not only this one's. Only parts
+    untouched for STALE_PART_SECONDS and this user's: a part another process is writing now is
+    not touched; one that cannot be removed is left."""
     now = time.time()
-    for part in path.parent.glob(f".{glob.escape(path.name)}.*.part"):
+    for part in path.parent.glob(".*.part"):
+        if not _OUR_PART.fullmatch(part.name):
+            continue
         with contextlib.suppress(OSError):  # gone already, or not ours to remove
-            if now - part.stat().st_mtime > STALE_PART_SECONDS:
+            status = part.lstat()
+            if (stat.S_ISREG(status.st_mode) and status.st_uid == os.getuid()
+                    and now - status.st_mtime > STALE_PART_SECONDS):  # fmt: skip
                 part.unlink()
 
 

@@ -216,9 +216,10 @@ def read_sheets(
             hint="`sheet` is for .xlsx workbooks: leave it out of the sections for this file",
         )
     if text:
-        return [_read_csv(path, encoding, delimiter, header_line) for _, header_line in sheets]
+        return [_read_csv(path, encoding, delimiter, header_line, canonical)
+                for _, header_line in sheets]  # fmt: skip
     if suffix == ".parquet":
-        return [_read_parquet(path)]
+        return [_read_parquet(path, canonical)]
     form = "".join(path.suffixes[-2:]) or "file without a suffix"
     raise UnreadableFile(
         f"{path}: a {form} file, which tracegraph does not read",
@@ -365,7 +366,8 @@ def _gbk_as_utf8(data: bytes, text: str) -> bool:
     least half of its letters beyond ASCII, in words standing alone (no ASCII letter touching
     them: Romanian `Brașov`, Vietnamese `Cơm` are words of Latin script), are letters of unlikely
     scripts: Latin Extended-B, IPA, modifier letters, combining marks (U+0180–U+036F), or any
-    in a word that mixes scripts (Cyrillic ҩ with Latin Ʒ); (3) it decodes as GB18030 with every
+    in a word that mixes scripts beyond Latin-1 (Cyrillic ҩ with Latin Ʒ; µΩ is no mix), two
+    of them at least; (3) it decodes as GB18030 with every
     character beyond ASCII in GB2312's area (common Chinese); (4) one of them a CJK ideograph.
     Real UTF-8 text — é ü ß, a Cyrillic or Greek word, Chinese — fails (1) or (2)."""
     letters = unlikely = 0
@@ -374,10 +376,13 @@ def _gbk_as_utf8(data: bytes, text: str) -> bool:
         if text[start - 1 : start].isalpha() or text[end : end + 1].isalpha():
             continue  # a letter of a word in Latin script: Müller, Brașov
         word = [c for c in run.group() if c.isalpha() or unicodedata.category(c)[0] == "M"]
-        mixed = len({bisect.bisect(_BLOCKS, ord(c)) for c in word}) > 1
+        # Latin-1's letters mix with any script in real text (µΩ, µονάδα: a unit's micro sign
+        # before Greek read as 碌惟): they make no word mixed
+        mixed = len({bisect.bisect(_BLOCKS, ord(c)) for c in word if ord(c) >= 0x100}) > 1
         letters += len(word)
         unlikely += len(word) if mixed else sum(1 for c in word if 0x180 <= ord(c) < 0x370)
-    if not letters or unlikely * 2 < letters or _WIDE_UTF8.search(data) is not None:
+    # two unlikely letters at least: one (a modifier letter's inch mark, 12ʺ) is no evidence
+    if unlikely < 2 or unlikely * 2 < letters or _WIDE_UTF8.search(data) is not None:
         return False
     try:
         chinese = data.decode("gb18030")
@@ -431,16 +436,19 @@ def _looks_chinese(text: str) -> bool:
     return rare * 2 <= len(sample)
 
 
-def _clean_header(names: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _clean_header(names: list[str], fold: bool = True) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Header names in one spelling, as ids are read (idtext.normal_id: surrounding spaces,
     no-break spaces, zero-width characters and a stray byte order mark gone, full-width letters
     as ASCII — `quantity` with a zero-width space after it was an extra column, and the lot had
     no quantity; a second BOM before `lot_id` made it "missing"), a nameless column as column_N
-    (N from 1), and a name given again as `name (2)`; and the names given more than once."""
+    (N from 1), and a name given again as `name (2)`; and the names given more than once.
+    Not `fold`: a mapped file's names stripped of surrounding spaces only — a mapping names its
+    source columns as the export spells them (`数量（kg）`, full-width brackets), and a folded
+    header (`数量(kg)`) rejected every row of a nightly job that read it before."""
     header: list[str] = []
     counts: dict[str, int] = {}
     for position, given in enumerate(names, start=1):
-        name = normal_id(given) or f"column_{position}"
+        name = (normal_id(given) if fold else given.strip()) or f"column_{position}"
         counts[name] = counts.get(name, 0) + 1
         header.append(name if counts[name] == 1 else f"{name} ({counts[name]})")
     return tuple(header), tuple(name for name, n in counts.items() if n > 1)
@@ -509,7 +517,11 @@ def _separator(text: str) -> str:
 
 
 def _read_csv(
-    path: Path, encoding: str | None, delimiter: str | None = None, header_line: int = 1
+    path: Path,
+    encoding: str | None,
+    delimiter: str | None = None,
+    header_line: int = 1,
+    canonical: bool = True,
 ) -> RawTable:
     data = path.read_bytes()
     if data.startswith(b"PK\x03\x04"):
@@ -545,7 +557,7 @@ def _read_csv(
             f"{path}: has no line {header_line} to read the column names from",
             hint="check the mapping's header_line",
         )
-    header, repeated = _clean_header(names)
+    header, repeated = _clean_header(names, fold=canonical)
     header_at = reader.line_num
     rows: list[tuple[int, dict[str, str]]] = []
     ends: list[int] = []  # the last physical line of each row
@@ -743,7 +755,7 @@ def _read_sheet(
             hint="check the mapping's header_line",
         )
     names = [_cell_text(c.value) for c in first]
-    header, repeated = _clean_header(names)
+    header, repeated = _clean_header(names, fold=canonical)
     # the same rows with formulas where the cells have them, in step with `lines`
     formula_rows: Iterator[tuple[Any, ...]] = (
         formulas[sheet.title].iter_rows(min_row=header_line + 1, values_only=True)
@@ -852,7 +864,7 @@ def _sheet_cell_text(cell: Any) -> str:
     return text
 
 
-def _read_parquet(path: Path) -> RawTable:
+def _read_parquet(path: Path, canonical: bool = True) -> RawTable:
     import pyarrow.parquet as pq
 
     try:
@@ -862,7 +874,7 @@ def _read_parquet(path: Path) -> RawTable:
             f"{path}: not a readable Parquet file ({type(exc).__name__})",
             hint="check that the export finished writing it",
         ) from exc
-    header, repeated = _clean_header(list(table.column_names))
+    header, repeated = _clean_header(list(table.column_names), fold=canonical)
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
     rows = [
         (

@@ -738,14 +738,17 @@ def _keys_of(
 
 
 def _lacking(graph: TraceGraph, present: full_dump.Present, tables: set[str]) -> dict[str, int]:
-    """Per table of `tables`, how many rows the graph holds that `present` lacks: what a full
-    import would remove (before keeping linked steps as stubs); none for a table it leaves
-    uncompared. One keys query per table (as the full import's own comparison reads them)."""
+    """Per table of `tables`, how many rows the graph holds that `present` lacks and a full
+    import would remove: not the steps and shipments it keeps because lots or inspections still
+    link them (keep_linked), which the dump lacks every night — counted, they refused a quiet
+    weekend's import that removes nothing. None for a table it leaves uncompared. One keys
+    query per table (as the full import's own comparison reads them)."""
     only = full_dump.Present(
         {t: keys for t, keys in present.keys.items() if t in tables},
         {t: why for t, why in present.unsure.items() if t in tables},
     )
     removals, _ = full_dump.compare(graph, only)
+    full_dump.keep_linked(graph, removals)
     return {table: len(removal.keys) for table, removal in removals.items() if removal.keys}
 
 
@@ -1405,6 +1408,10 @@ class _Files:
         mapped: list[MappedFile] = []
         rejects: list[Reject] = []
         read = [raw for raw in raws if isinstance(raw, RawTable)]
+        # what reading the file noted (a GBK file that was valid UTF-8 read as GB18030, a
+        # nameless column with data): once per file, though its sections read several sheets
+        for said in dict.fromkeys(note for raw in read for note in raw.said):
+            _say(self.state, self.log, said)
         if read:  # the sheets with data that no section reads
             unread = [s for s in read[0].unread_sheets if all(s in r.unread_sheets for r in read)]
             _note_unread_sheets(dataclasses.replace(read[0], unread_sheets=tuple(unread)),
