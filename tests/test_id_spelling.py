@@ -125,7 +125,8 @@ def test_full_width_lot_numbers_of_a_mapped_export_name_the_lot_the_receipt_name
     assert _lots(graph) == ["D0003", "LOT00129"]
     assert (
         f"{tmp_path / 'mes' / '生产记录.csv'}: 1 step_inputs lot_id was {FOLD_NOTE}"
-        "invisible characters dropped) and written so: 'ＬＯＴ００１２９' as LOT00129"
+        "invisible characters and quotes around it dropped) and written so: "
+        "'ＬＯＴ００１２９' as LOT00129"
     ) in summary["notes"]
     for typed in ("LOT00129", wide("LOT00129"), f" {wide('LOT00129')}\u3000"):
         result = runner.invoke(app, ["trace", "forward", typed, "--format", "json"])

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 # Which spelling rules the import read ids by: part of a file's fingerprint, so a file an
 # earlier version imported is read again (not skipped as unchanged) once after an upgrade, and
-# its rows are written under the ids as now spelled. "1": stripped and NFC; "2": also folded.
-SPELLING = "2"
+# its rows are written under the ids as now spelled. "1": stripped and NFC; "2": also folded;
+# "3": typographic quotes around an id dropped, a workbook's TRUE cell written TRUE (not True).
+SPELLING = "3"
 
 # Full-width ASCII (U+FF01-U+FF5E: ！ to ～) as the ASCII it is a wide form of, the ideographic
 # space U+3000 and the no-break spaces (U+00A0, U+2007, U+202F) as a space (at either end they
@@ -44,24 +45,46 @@ _FOLDS: dict[int, int | None] = {
 }  # fmt: skip
 
 
+# Typographic quotes around an id, as Word, Outlook or a Mac's smart quotes put them when an id
+# is typed or pasted quoted (“VAL-0007”, „VAL-0007“, «VAL-0007», ‘VAL-0007’): a plain `"` pair is
+# the CSV's quoting and never reached the id, these were part of it — another lot, no note. The
+# pair is dropped (and the spaces inside it), as a plain quote's would be, and the import notes
+# it with the other folded ids: rejecting the row would lose a lot for what the eye reads as
+# punctuation, and the quotes are what no one types when looking the lot up.
+_QUOTE_PAIRS = frozenset({
+    ("\u201c", "\u201d"), ("\u201e", "\u201c"), ("\u201e", "\u201d"), ("\u201d", "\u201d"),
+    ("\u2018", "\u2019"), ("\u201a", "\u2018"), ("\u201a", "\u2019"), ("\u2019", "\u2019"),
+    ("\u00ab", "\u00bb"), ("\u00bb", "\u00ab"), ("\u2039", "\u203a"), ("\u203a", "\u2039"),
+})  # fmt: skip
+
+
+def _unquoted(text: str) -> str:
+    """`text` without one pair of typographic quotes around it (_QUOTE_PAIRS)."""
+    if len(text) > 2 and (text[0], text[-1]) in _QUOTE_PAIRS:
+        return text[1:-1].strip()
+    return text
+
+
 def normal_id(text: str) -> str:
     """`text` as an id is stored and looked up: without surrounding spaces, full-width ASCII as
-    ASCII, without invisible format characters, in NFC. ASCII (nearly every id) only stripped:
-    the import does this to every id cell of a nightly file."""
+    ASCII, without invisible format characters or typographic quotes around it, in NFC. ASCII
+    (nearly every id) only stripped: the import does this to every id cell of a nightly file."""
     stripped = text.strip()
     if stripped.isascii():
         return stripped
-    return unicodedata.normalize("NFC", stripped.translate(_FOLDS)).strip()
+    return _unquoted(unicodedata.normalize("NFC", stripped.translate(_FOLDS)).strip())
 
 
 def folds(text: str) -> bool:
     """Whether normal_id changes `text` by more than the import always did (stripping it and
-    NFC): a full-width letter, an ideographic space inside it, an invisible character. The
-    import counts such cells in a note, so that no id is changed without a word."""
+    NFC): a full-width letter, an ideographic space inside it, an invisible character, quotes
+    around it. The import counts such cells in a note, so that no id is changed without a
+    word."""
     if text.isascii():
         return False
     stripped = text.strip()
-    return stripped.translate(_FOLDS) != stripped
+    translated = stripped.translate(_FOLDS)
+    return translated != stripped or _unquoted(translated.strip()) != translated.strip()
 
 
 def folded_note(
@@ -73,8 +96,46 @@ def folded_note(
     more = " …" if count > len(examples) else ""
     return (
         f"{path}: {counted(count, f'{table} {column}')} {were(count)} folded to one spelling of "
-        f"the id (full-width letters and digits read as ASCII, invisible characters dropped) and "
-        f"written so: {shown}{more}"
+        f"the id (full-width letters and digits read as ASCII, invisible characters and quotes "
+        f"around it dropped) and written so: {shown}{more}"
+    )
+
+
+# The widths a zero-padded id is looked for at: an ERP's lot and batch numbers are 6 to 12
+# digits, SAP's material numbers 18.
+_PADDED_WIDTH = 18
+
+
+def number_ids_note(
+    graph: TraceGraph | None, path: Path, table: str, column: str, count: int, ids: list[str]
+) -> str:
+    """The import's note on the id cells of one workbook column stored as whole numbers (an id
+    typed 000200 into a column not formatted as Text is the number 200), read as their digits;
+    for lot ids, which lots the graph holds under the zero-padded form (000200 beside 200, now
+    two lots: a CSV of the same lot wrote 000200), found by one query of index seeks."""
+    note = (
+        f"{path}: {counted(count, f'{table}.{column} id')} {were(count)} "
+        f"{'a number cell' if count == 1 else 'number cells'} (as {ids[0]}), read as the "
+        "number's digits: leading zeros may have been lost — format the column as Text in Excel "
+        "and export again"
+    )
+    if graph is None or column != "lot_id":
+        return note
+    padded = {
+        digits.zfill(width): digits
+        for digits in dict.fromkeys(i for i in ids if i.isdigit())
+        for width in range(len(digits) + 1, _PADDED_WIDTH + 1)
+    }
+    if not padded:
+        return note
+    (found,) = graph.read("import/padded_lots", ids=sorted(padded))
+    held = sorted(found["ids"])
+    if not held:
+        return note
+    shown = [f"{lot} (here {padded[lot]})" for lot in held]
+    return (
+        f"{note}; the graph holds {counted(len(held), 'lot')} under the zero-padded id: "
+        f"{first_ids(shown, 5)} — this file's rows were written to other lots than those"
     )
 
 

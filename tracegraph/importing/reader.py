@@ -90,6 +90,26 @@ def row_problem(cells: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
+class StoredNumber(StoredValue):
+    """A sheet cell stored as a number (not zero-padded by its format): as an id it may have
+    lost its leading zeros (Excel makes 000200 the number 200 unless the column is Text)."""
+
+    __slots__ = ()
+
+
+class StoredDate(StoredValue):
+    """A sheet cell stored as a date or time: as an id, Excel made it one (1-2, MAR-11)."""
+
+    __slots__ = ()
+
+
+class StoredBool(StoredValue):
+    """A sheet cell stored as TRUE or FALSE, written as Excel shows it and saves it to CSV
+    (TRUE, not Python's True: a workbook and its CSV gave one lot two values)."""
+
+    __slots__ = ()
+
+
 class SpreadsheetError(str):
     """A cell a spreadsheet stored as an error (#REF!, #N/A, #DIV/0!): no value at all. A row
     whose table reads the cell is rejected; as an extra column it is left out."""
@@ -848,19 +868,27 @@ _ZERO_PADDED = re.compile(r"0{2,}")
 
 def _sheet_cell_text(cell: Any) -> str:
     """A sheet cell's text: as _cell_text, with a whole number padded as its zero-padded
-    number format shows it (what the user saw and typed)."""
+    number format shows it (what the user saw and typed); a number, date or boolean cell marked
+    so (StoredNumber, StoredDate, StoredBool), for an id column rejects a date or a boolean and
+    notes numbers (validate.convert), and a boolean as Excel writes it (TRUE)."""
     if cell.data_type == "e":
         return SpreadsheetError(cell.value)
-    if type(cell.value) is int and abs(cell.value) >= 1e15:
+    value = cell.value
+    if isinstance(value, bool):
+        return StoredBool("TRUE" if value else "FALSE")
+    if type(value) is int and abs(value) >= 1e15:
         # A cell another program wrote as an integer (<v>1234567890123456</v>) reads as an int:
         # as long as a float's, whichever it is, since Excel keeps 15 significant digits (it
         # shows 1234567890123450 once it opens the file). A Parquet int64 is exact: kept.
         return LongNumber(cell.value)
-    text = _cell_text(cell.value)
-    if isinstance(text, StoredValue) and isinstance(cell.value, (int, float)):
+    text = _cell_text(value)
+    if type(text) is StoredValue and isinstance(value, (int, float)):
         form = getattr(cell, "number_format", "")
         if _ZERO_PADDED.fullmatch(form or "") and text.isdigit() and len(text) < len(form):
             return StoredValue(text.zfill(len(form)))
+        return StoredNumber(text)
+    if type(text) is StoredValue and hasattr(value, "isoformat"):
+        return StoredDate(text)
     return text
 
 

@@ -40,7 +40,7 @@ from tracegraph.errors import (
 )
 from tracegraph.folders import READ_ONLY, unwritable
 from tracegraph.graph import TraceGraph
-from tracegraph.idtext import SPELLING, folded_note, unfolded_lots_note
+from tracegraph.idtext import SPELLING, folded_note, number_ids_note, unfolded_lots_note
 from tracegraph.importing import full as full_dump
 from tracegraph.importing.mappings import FileRule, MappedFile, Mapping, apply_mapping
 from tracegraph.importing.outcome import (
@@ -66,6 +66,7 @@ from tracegraph.importing.validate import (
     SKIPPED,
     CommaCounts,
     Reject,
+    ambiguous_readings,
     comma_number,
     header_refusal,
     kept_as,
@@ -1958,12 +1959,7 @@ def _comma_notes(path: Path, commas: CommaCounts) -> list[str]:
         )
     for name, n in commas.ambiguous.items():
         first = commas.first_ambiguous[name]
-        why = (
-            "may be 1250 with its thousands grouped by '.', or 1.25"
-            if "," not in first
-            else 'may be a decimal comma or a thousands separator (a mapping with decimal = ","'
-            " reads an x_ column as numbers, see importers/README.md)"
-        )
+        why = ambiguous_readings(first)
         notes.append(
             f"{path}: column {name}: {counted(n, 'value')} kept as text, as written: {first} {why}"
         )
@@ -1999,7 +1995,7 @@ def _write_raw(
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
-    validated, rows = validate_lazily(raw, name, zone)
+    validated, rows = validate_lazily(raw, name, zone, mapped)
     if overlaps is not None:
         rows = overlaps.compare(name, raw, rows)
     compared = state.present is not None and name in TABLES
@@ -2071,6 +2067,9 @@ def _write_raw(
     for column, count in validated.folded_ids.items():
         examples = validated.folded_examples[column]
         _say(state, log, folded_note(raw.path, name, column, count, examples))
+    for column, count in validated.number_ids.items():
+        ids = validated.number_id_values[column]
+        _say(state, log, number_ids_note(graph, raw.path, name, column, count, ids))
     if graph is not None and state.present is None and validated.unfolded_lots:  # --full removes
         old_lots = unfolded_lots_note(graph, raw.path, validated.unfolded_lots)
         if old_lots:

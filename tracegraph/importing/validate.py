@@ -27,6 +27,10 @@ from tracegraph.importing.reader import (
     LongNumber,
     RawTable,
     SpreadsheetError,
+    StoredBool,
+    StoredDate,
+    StoredNumber,
+    StoredValue,
     row_problem,
 )
 from tracegraph.importing.tables import (
@@ -56,6 +60,54 @@ _CODE_WITH_E = re.compile(r"\d+[eE]\d+")
 # The digits are gone, so the row cannot name the lot it was about.
 _EXCEL_SCIENTIFIC = re.compile(r"\d+([.,]\d+)?E\+\d+", re.IGNORECASE)
 _NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$")
+# Excel's error values, the text a cell holds when its formula failed and the sheet is saved as
+# CSV (a workbook stores them as error cells: reader.SpreadsheetError), in the languages Excel
+# writes them in — English (also what Chinese and Japanese Excel write), German, French,
+# Spanish, Italian, Portuguese, Dutch. As an id, `#N/A` was a real supplier, material and lot,
+# one lot that three unrelated steps used: a forward trace of it reached 10 lots, 9 shipments,
+# 6 customers. The one list of them (upper case; a cell is compared in upper case).
+EXCEL_ERRORS = frozenset({
+    "#N/A", "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#GETTING_DATA",
+    "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!",
+    # German
+    "#NV", "#WERT!", "#BEZUG!", "#ZAHL!", "#DATEN_ABRUFEN", "#ÜBERLAUF!", "#KALK!", "#FELD!",
+    # French
+    "#NUL!", "#VALEUR!", "#NOM?", "#NOMBRE!", "#PROPAGATION!", "#CHAMP!",
+    # Spanish
+    "#N/D", "#¡NULO!", "#¡DIV/0!", "#¡VALOR!", "#¡REF!", "#¿NOMBRE?", "#¡NUM!",
+    "#¡DESBORDAMIENTO!", "#¡CALC!", "#OBTENIENDO_DATOS",
+    # Italian, Portuguese
+    "#NULLO!", "#VALORE!", "#RIF!", "#NOME?", "#NULO!", "#VALOR!", "#NÚM!",
+    # Dutch
+    "#N/B", "#LEEG!", "#DEEL/0!", "#WAARDE!", "#VERW!", "#NAAM?", "#GETAL!",
+})  # fmt: skip
+EXCEL_ERROR_REASON = (
+    "an Excel error value (a formula that failed), not an id: mend the formula in the workbook "
+    "(or leave the cell empty) and export again"
+)
+
+
+def excel_error(text: str) -> bool:
+    """Whether a cell's text (stripped) is one of Excel's error values (EXCEL_ERRORS)."""
+    return text[:1] == "#" and text.upper() in EXCEL_ERRORS
+
+
+def _no_id(normal: str) -> None:
+    """Refuse an id cell that is an Excel error value (EXCEL_ERRORS) or a placeholder."""
+    if excel_error(normal):
+        raise CellError(EXCEL_ERROR_REASON)
+    if normal in _PLACEHOLDERS:
+        raise CellError(
+            f"a lone {normal!r}, a placeholder for no value, not an id: leave the cell empty "
+            "where there is none"
+        )
+
+
+# A lone dash, what people type for "none" (or "not known": which, the cell does not say): as an
+# id it made one location `-` of every lot so written. Rejected, not read as empty: an empty
+# cell clears what the graph holds (a lot's location), and a dash may mean "unknown".
+_PLACEHOLDERS = frozenset({"-", "–", "—", "--"})
+_NO_ID_STARTS = "#-–—"  # the first characters of EXCEL_ERRORS and _PLACEHOLDERS
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Properties the importer keeps for itself: the row hash, a lot's origin flag, a device event's
 # id, a device's or operator's longest step. A file's extra column of that name (an MES's
@@ -147,6 +199,19 @@ class ValidatedTable:
     unfolded_lots: set[str] = field(default_factory=set)
     # a mapping summed the rows of each link (`combine = "sum"`; see RawTable.summed)
     summed: bool = False
+    # per id column, the cells of valid rows a workbook stored as whole numbers (200 for an id
+    # typed 000200 in a column not formatted as Text), and the first ids so read (at most
+    # 1,000): a note says so, and which of them the graph holds zero-padded (number_ids_note:
+    # 1,000 ids padded to each width up to 18 are 17,000 index seeks, 0.7-1.0 s measured)
+    number_ids: Counter[str] = field(default_factory=Counter)
+    number_id_values: dict[str, list[str]] = field(default_factory=dict)
+
+    def number_id(self, column: str, stored: str) -> None:
+        """Count an id cell a workbook stored as a whole number."""
+        self.number_ids[column] += 1
+        values = self.number_id_values.setdefault(column, [])
+        if len(values) < 1_000:
+            values.append(stored)
 
     def fold(self, column: str, written: str, stored: str) -> None:
         """Count an id cell that normal_id folded, keeping the first three as examples."""
@@ -307,12 +372,9 @@ def _parse_number(text: str) -> float:
     try:
         value = float(text.replace("_", "x"))  # float() accepts 1_000; an export never means it
     except ValueError:
-        if _WRITTEN_WITH_DECIMAL_COMMA.fullmatch(text):
-            raise CellError(
-                'not a number: canonical tables write 2.5 (a mapping with decimal = "," reads '
-                "2,5, see importers/README.md)"
-            ) from None
-        raise CellError("not a number") from None
+        if excel_error(text):
+            raise CellError(EXCEL_ERROR_REASON.replace("not an id", "not a number")) from None
+        raise CellError(("," in text and _comma_reason(text)) or "not a number") from None
     if not math.isfinite(value):
         raise CellError("not a finite number")
     return value
@@ -345,14 +407,19 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
                 )
         return text
     if kind is Kind.ID:
-        if isinstance(text, LongNumber):
-            raise CellError(
-                "an identifier of 16 or more digits stored as a number: spreadsheets keep 15, so "
-                "its last digits may be lost (store the column as text and export again)"
-            )
+        if type(text) is not str:  # a cell a workbook or Parquet typed: a CSV's never is
+            if isinstance(text, LongNumber):
+                raise CellError(
+                    "an identifier of 16 or more digits stored as a number: spreadsheets keep "
+                    "15, so its last digits may be lost (store the column as text and export "
+                    "again)"
+                )
+            _stored_id(text)  # a workbook's date, boolean or decimal number cell
         normal = normal_id(text)  # ＬＯＴ００１２９ is LOT00129 (see idtext)
         if not normal:
             raise CellError("an identifier of invisible characters only (a zero-width space)")
+        if normal[0] in _NO_ID_STARTS:  # one look per cell: a nightly file has millions
+            _no_id(normal)
         if len(normal) > MAX_ID_LENGTH:
             raise CellError(f"identifier longer than {MAX_ID_LENGTH} characters")
         if not normal.isprintable() and _CONTROL.search(normal):
@@ -369,6 +436,8 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
     if kind is Kind.DATETIME:
         return _parse_datetime(stripped, zone)
     if kind is Kind.MEASURE:
+        if excel_error(stripped):
+            raise CellError(EXCEL_ERROR_REASON.replace("not an id", "not a value"))
         return measure_text(text)
     if kind in (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER):
         value = _parse_number(stripped)
@@ -384,6 +453,87 @@ def convert(column: Column, text: str, zone: ZoneInfo) -> Any:
     if stripped not in column.choices:
         raise CellError(f"must be one of {', '.join(column.choices)}")
     return stripped
+
+
+def _stored_id(text: str) -> None:
+    """Refuse a workbook cell of an id column that Excel stored as a date, a boolean or a
+    decimal number: Excel makes an id typed 1-2 or MAR-11 a date, TRUE a boolean, 1.10 the
+    number 1.1 — the id as typed is gone (2026-01-02T00:00:00 and True were stored as ids). A
+    whole number is read as its digits (noted: its leading zeros may be lost)."""
+    if isinstance(text, StoredDate):
+        raise CellError(
+            f"a date cell ({text}), not an id: Excel makes an id like 1-2 or MAR-11 a date — "
+            "format the column as Text in Excel, type the id again and export"
+        )
+    if isinstance(text, StoredBool):
+        raise CellError(
+            "a TRUE/FALSE cell, not an id: format the column as Text in Excel, type the id "
+            "again and export"
+        )
+    if isinstance(text, StoredNumber) and not text.lstrip("-").isdigit():
+        raise CellError(
+            f"a decimal number cell ({text}), not an id: Excel drops an id's trailing zeros "
+            "(1.10 is the number 1.1) — format the column as Text in Excel, type the id again "
+            "and export"
+        )
+
+
+# A quantity (any canonical number column) written as a German or French Excel shows it, its
+# thousands grouped by '.': in a ';' file (such Excel's CSV) or a workbook's text cell, 1.234
+# is 1234 as often as 1.234, and was read 1000x too small (R0000002 of a German plant, 1.000 kg,
+# was 1.0 kg), exit 0. The first group never starts with 0 (0.250 groups no thousands: a
+# decimal), as mappings' _DOT_GROUPED.
+_DOTTED_THOUSANDS = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+")
+_NUMBER_KINDS = (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER)
+
+
+def dotted_thousands(text: str, where: str) -> str | None:
+    """Why a number cell written 1.234 (or 1.234.567) in a ';' file or a workbook's text cell
+    (`where` says which) is rejected, naming the value's own readings; None for another."""
+    stripped = text.strip()
+    if "." not in stripped or not _DOTTED_THOUSANDS.fullmatch(stripped):
+        return None
+    whole = stripped.replace(".", "")
+    hint = (f'canonical tables write {whole} without grouping; a mapping with decimal = "," '
+            f"reads {stripped} as {whole} (importers/README.md)")  # fmt: skip
+    if stripped.count(".") > 1:
+        return f"{stripped} groups its thousands by '.' ({whole}, {where}): {hint}"
+    point = f"{_plain_number(float(stripped))}"
+    return (
+        f"ambiguous: {stripped} is {point} with a decimal point, or {whole} with its thousands "
+        f"grouped by '.' ({where}): {hint}, and one with decimal = \".\" as {point}"
+    )
+
+
+# 1,234 or -12,500: thousands grouped by ',', or a decimal comma? 1,234.5 and 1,234,567 group
+# thousands beyond doubt (_THOUSANDS_COMMA).
+_ONE_COMMA_GROUP = re.compile(r"-?[1-9]\d{0,2},\d{3}")
+
+
+def _comma_reason(text: str) -> str | None:
+    """Why a number cell with a comma is not one, with the hint its own shape asks for: a
+    thousands comma (US Excel's "1,234") is not mended by a mapping's decimal comma, which
+    read it as 1.234; None for no comma shape."""
+    if _ONE_COMMA_GROUP.fullmatch(text):
+        whole, comma = text.replace(",", ""), text.replace(",", ".")
+        return (
+            f"not a number: {text} is {whole} with its thousands grouped by ',', or {comma} with "
+            f"a decimal comma — canonical tables write {whole} or {comma} (export the column "
+            'without thousands separators; a mapping with decimal = "," reads it as '
+            f"{_plain_number(float(comma))})"
+        )
+    if _THOUSANDS_COMMA.fullmatch(text):
+        whole = text.replace(",", "")
+        return (
+            f"not a number: {text} groups its thousands by ',' ({whole}): canonical tables write "
+            f"{whole} — export the column without thousands separators"
+        )
+    if _WRITTEN_WITH_DECIMAL_COMMA.fullmatch(text):
+        return (
+            'not a number: canonical tables write 2.5 (a mapping with decimal = "," reads '
+            "2,5, see importers/README.md)"
+        )
+    return None
 
 
 # An extra cell of a ';'-separated file that looks like a number with a decimal comma, in one
@@ -478,6 +628,20 @@ def comma_number(text: str) -> int | float:
     return _plain_number(float(text.replace(".", "").replace(",", ".")))
 
 
+def ambiguous_readings(first: str) -> str:
+    """What a ';' file's extra cell kept as text may be, in its own numbers: `1.234` may be
+    1234 or 1.234 (the note said "1250 … or 1.25" of every value), `1,234` 1.234 or 1234."""
+    point = first.replace(",", ".") if "," in first else first
+    whole = first.replace(",", "").replace(".", "")
+    if "," not in first:
+        return f"may be {whole} with its thousands grouped by '.', or {_plain_number(float(point))}"
+    return (
+        f"may be {_plain_number(float(point))} with a decimal comma, or {whole} with its "
+        "thousands grouped by ',' (a mapping with decimal = \",\" reads an x_ column as "
+        "numbers, see importers/README.md)"
+    )
+
+
 @dataclass
 class CommaCounts:
     """Per extra column of a ';' file, how many cells were read as decimal-comma numbers and
@@ -491,16 +655,22 @@ class CommaCounts:
     first_by_column: dict[str, str] = field(default_factory=dict)
 
     def add(
-        self, cells: list[tuple[str, str, str]], extra: dict[str, Any], columns: _DecimalColumns
+        self, cells: list[tuple[str, str, str]], row: dict[str, Any], columns: _DecimalColumns
     ) -> None:
         """One valid row's cells _semicolon_extra read, (column, NUMBER or AMBIGUOUS, text),
         counted; an ambiguous 1,250 its column reads as a decimal is made 1.25 in the row's
-        `extra` (here, in the one loop over a row's cells: a nightly file has millions)."""
+        extras, or "1.25" in its canonical text column (an inspection's value) — here, in the
+        one loop over a row's cells: a nightly file has millions."""
+        extra: dict[str, Any] = row["_extra"]
         for name, kind, text in cells:
             if kind == NUMBER:
                 self.numbers[name] += 1
             elif "," in text and columns.decimal(name):  # 1,250 beside 252,5: 1.25
-                extra[name] = comma_number(text.strip())
+                value = comma_number(text.strip())
+                if name in extra:
+                    extra[name] = value
+                else:
+                    row[name] = str(value)
                 self.by_column[name] += 1
                 self.first_by_column.setdefault(name, text.strip())
             else:  # 1.250 with '.' thousands, or 1,250 in a column that does not settle it
@@ -581,11 +751,12 @@ def _reject_all(out: ValidatedTable, raw: RawTable, column: str, reason: str) ->
 
 
 def validate_lazily(
-    raw: RawTable, table_name: str, zone: ZoneInfo
+    raw: RawTable, table_name: str, zone: ZoneInfo, mapped: bool = False
 ) -> tuple[ValidatedTable, Iterator[dict[str, Any]]]:
     """The table's rows to write, validated as they are taken (so an import writes the first
     batch while it checks the next); rejects and duplicates are added to the returned
-    ValidatedTable as they are met, and are complete when the iterator is exhausted."""
+    ValidatedTable as they are met, and are complete when the iterator is exhausted. `mapped`:
+    a mapping's table (its `decimal` read the numbers)."""
     out = ValidatedTable(
         table=table_name,
         file=str(raw.path),
@@ -599,7 +770,7 @@ def validate_lazily(
     refused = header_refusal(raw, table)
     if refused is not None:
         return _reject_all(out, raw, *refused), iter(())
-    return out, _valid_rows(out, _without_unnamable(out, raw, table), table, zone)
+    return out, _valid_rows(out, _without_unnamable(out, raw, table), table, zone, mapped)
 
 
 def header_refusal(raw: RawTable, table: Table) -> tuple[str, str] | None:
@@ -701,7 +872,7 @@ def _canonical_lookalike(table: Table, name: str) -> str | None:
 
 
 def _valid_rows(
-    out: ValidatedTable, raw: RawTable, table: Table, zone: ZoneInfo
+    out: ValidatedTable, raw: RawTable, table: Table, zone: ZoneInfo, mapped: bool = False
 ) -> Iterator[dict[str, Any]]:
     # The column behind each header name, looked up once per file rather than once per cell.
     columns = {name: table.column(name) for name in raw.header}
@@ -716,7 +887,18 @@ def _valid_rows(
     ] = {}  # what the rows with a cut time lost (beyond_microsecond)
     spreadsheet = raw.encoding == "xlsx"  # only a workbook has error cells to look for
     semicolon = raw.delimiter == ";"
+    # where a number written 1.234 may be 1234 (dotted_thousands): a ';' file, a workbook's
+    # text cell; not a mapping's table (its `decimal` read the cell)
+    dotted = (
+        "as Excel writes numbers in a ';' file"
+        if semicolon
+        else "in a cell stored as text, as Excel shows numbers in German or French"
+        if spreadsheet and not mapped
+        else None
+    )
     decimal_columns = _DecimalColumns(raw.rows)
+    measure = next((c.name for c in table.columns if c.kind is Kind.MEASURE and c.name in columns),
+                   None) if semicolon else None  # fmt: skip
     for line, cells in raw.rows:
         problem = row_problem(cells)
         if problem is not None:
@@ -727,7 +909,19 @@ def _valid_rows(
         folded: list[str] = []
         cut: dict[str, str] = {}
         row, reject = _typed_row(
-            columns, absent, cells, zone, out.file, line, spreadsheet, naive, commas, folded, cut
+            columns,
+            absent,
+            cells,
+            zone,
+            out.file,
+            line,
+            spreadsheet,
+            naive,
+            commas,
+            folded,
+            cut,
+            dotted,
+            measure,
         )
         if reject is not None:
             out.rejects.append(reject)
@@ -756,7 +950,10 @@ def _valid_rows(
             ))  # fmt: skip
             continue
         for name in folded:
-            out.fold(name, cells[name], row[name])
+            if isinstance(cells[name], StoredNumber):
+                out.number_id(name, row[name])
+            else:
+                out.fold(name, cells[name], row[name])
         moved = _across_change(row, cells, table.span, zone) if table.span else None
         if moved is not None:
             if table.span and moved == table.span[1]:
@@ -770,7 +967,7 @@ def _valid_rows(
                 counts[name] = counts.get(name, 0) + 1
                 out.clock_examples.setdefault((name, clock), row[name])
         if commas:
-            out.commas.add(commas, row["_extra"], decimal_columns)
+            out.commas.add(commas, row, decimal_columns)
         for name in cut:
             out.cut_times[name] = out.cut_times.get(name, 0) + 1
             out.cut_examples.setdefault(name, cells[name].strip())
@@ -863,13 +1060,18 @@ def _typed_row(
     commas: list[tuple[str, str, str]] | None = None,
     folded: list[str] | None = None,
     cut: dict[str, str] | None = None,
+    dotted: str | None = None,
+    measure: str | None = None,
 ) -> tuple[dict[str, Any], Reject | None]:
     """One raw row typed, or the reject of its first bad cell; `naive` gets the names of its
     time columns whose cells had no offset, each with whether the clocks skipped that local
     time or showed it twice (_clock_change); `commas`, given for a ';' file, its extra cells
     that look like decimal-comma numbers (see _semicolon_extra); `folded`, the names of its
     id columns whose cells normal_id folded (idtext.folds); `cut`, per time column, the digits
-    beyond the microsecond its cell lost (beyond_microsecond)."""
+    beyond the microsecond its cell lost (beyond_microsecond), and a workbook's id cells stored
+    as numbers (StoredNumber); `dotted`, where a number cell written 1.234 is ambiguous, why
+    (dotted_thousands): a ';' file's cells, or a workbook's text cells; None elsewhere;
+    `measure`, given with `commas`, the table's Kind.MEASURE column (an inspection's value)."""
     row: dict[str, Any] = {"_line": line}
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
@@ -905,6 +1107,10 @@ def _typed_row(
                     if beyond:
                         cut[name] = beyond
             else:
+                if dotted is not None and "." in text and column.kind in _NUMBER_KINDS:
+                    why = None if isinstance(text, StoredValue) else dotted_thousands(text, dotted)
+                    if why is not None:
+                        return row, Reject(file, line, name, text[:200], why)
                 row[name] = convert(column, text, zone)
                 # ASCII (nearly every id) asked first: a method, not a call of folds per cell
                 if (
@@ -912,12 +1118,27 @@ def _typed_row(
                     and folded is not None
                     and column.kind is Kind.ID
                     and folds(text)
+                ) or (
+                    spreadsheet
+                    and type(text) is StoredNumber
+                    and column.kind is Kind.ID
+                    and folded is not None
                 ):
-                    folded.append(name)
+                    folded.append(
+                        name
+                    )  # a workbook's number cell: noted (ValidatedTable.number_id)
         except CellError as problem:
             return row, Reject(file, line, name, text[:200], str(problem))
     for name in absent:
         row[name] = None
+    if measure is not None and commas is not None and row.get(measure) is not None:
+        # an inspection's value in a ';' file: its decimal comma read as an extra's is (12,5 as
+        # "12.5", noted), text as measure_text keeps it (it stayed "12,5" while the same file's
+        # extra columns were numbers); here, once a row, not a look at every cell's kind
+        measured, comma = _semicolon_extra(row[measure])
+        row[measure] = measured if isinstance(measured, str) else str(measured)
+        if comma is not None:
+            commas.append((measure, comma, cells[measure]))
     row["_extra"] = extra
     return row, None
 
