@@ -332,3 +332,75 @@ def test_typographic_quotes_around_an_id_are_dropped_with_the_folded_note(tmp_pa
         ("VAL-0007", "000123"), ("VAL-0008", "x"), ("VAL-0009", "x"), ("VAL-“10”", "x"),
     ]  # fmt: skip
     assert out.folded_ids == {"lot_id": 2, "supplier_lot": 1}
+
+
+# --- found by the review of the merge ------------------------------------------------------
+
+
+def test_a_column_that_shows_a_decimal_point_reads_three_decimals_as_decimals(
+    tmp_path: Path,
+) -> None:
+    """A Swiss Excel's ';' CSV, or an ERP writing three decimals, means 1.500 kg as 1.5: every
+    row of 1 kg or more was rejected as ambiguous every night. A column with a cell whose '.'
+    is a decimal point beyond doubt (0.250, 12.5) reads 1.500 as 1.5; a column without one
+    still rejects it (the German 1.234), and +1.234 is as ambiguous as 1.234."""
+    swiss = _csv(tmp_path, "lots.csv", "lot_id;material_id;quantity;uom\n"
+                 "L1;M1;1.500;kg\nL2;M1;0.250;kg\nL3;M1;12.125;kg\nL4;M1;-;kg\n")  # fmt: skip
+    out, rows = _validated(swiss)
+    assert [(r["lot_id"], r["quantity"]) for r in rows] == [("L1", 1.5), ("L2", 0.25),
+                                                           ("L3", 12.125)]  # fmt: skip
+    assert [(r.line, r.column) for r in out.rejects] == [(5, "quantity")]  # `-` is no quantity
+    (tmp_path / "de").mkdir()
+    german = _csv(tmp_path / "de", "lots.csv", "lot_id;material_id;quantity;uom\n"
+                  "L1;M1;1.500;kg\nL2;M1;+1.234;kg\n")  # fmt: skip
+    out, rows = _validated(german)
+    assert rows == [] and [r.reason.split(":")[0] for r in out.rejects] == [
+        "ambiguous", "ambiguous"]  # fmt: skip
+
+
+def test_a_dash_in_an_optional_reference_is_empty_and_in_a_required_one_rejected(
+    tmp_path: Path,
+) -> None:
+    """An export writing `-` for none (a lot's location, its supplier lot) lost the lot itself
+    every night: the row was rejected for its placeholder. In an optional reference it is
+    empty, as meant; a lot_id `-` is still rejected."""
+    lots = _csv(tmp_path, "lots.csv", "lot_id;material_id;quantity;uom;location_id;supplier_lot\n"
+                "L1;M1;5;kg;-;–\n-;M1;5;kg;WH;\n")  # fmt: skip
+    out, rows = _validated(lots)
+    assert [(r["lot_id"], r["location_id"], r["supplier_lot"]) for r in rows] == [
+        ("L1", None, None)]  # fmt: skip
+    assert [(r.line, r.column) for r in out.rejects] == [(3, "lot_id")]
+
+
+def test_a_semicolon_files_inspection_values_are_read_as_written_and_a_failed_formula_is_none(
+    tmp_path: Path,
+) -> None:
+    """An inspection value 12.000 in a ';' file became "12" without a word (measure_text read
+    it first), where a quantity 12.000 is ambiguous; now it stays "12.000" with the ambiguous
+    note. A value `#N/A` rejected the whole inspection, its pass or fail lost: now the value
+    is empty and the inspection stands."""
+    at = "2026-11-03T08:00:00Z"
+    inspections = _csv(tmp_path, "inspections.csv",
+                       "inspection_id;test;result;inspected_at;lot_id;value\n"
+                       f"I1;weight;pass;{at};L1;12.000\nI2;weight;fail;{at};L1;#N/A\n"
+                       f"I3;weight;pass;{at};L1;12,5\n")  # fmt: skip
+    out, rows = _validated(inspections)
+    assert out.rejects == []
+    assert [(r["inspection_id"], r["result"], r["value"]) for r in rows] == [
+        ("I1", "pass", "12.000"), ("I2", "fail", None), ("I3", "pass", "12.5")]  # fmt: skip
+
+
+def test_a_semicolon_extra_of_several_dot_groups_is_noted_not_a_crash(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """An extra column holding 1.234.567 or an address 192.168.100.200 in a ';' file: the note
+    on its ambiguous cells read float("1.234.567") and the import died after writing the file
+    (a bug, exit 3), every night. The cell is kept as text and the note names its reading."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _csv(folder, "lots.csv", "lot_id;material_id;quantity;uom;device_ip;count\n"
+         "L1;M1;5;kg;192.168.100.200;1.234.567\n")  # fmt: skip
+    done = import_paths(graph, [folder])
+    assert done.rejected == 0
+    notes = [n for n in done.notes if "grouped by '.'" in n]
+    assert len(notes) == 2 and all("may be" in n for n in notes), done.notes

@@ -104,8 +104,9 @@ def _no_id(normal: str) -> None:
 
 
 # A lone dash, what people type for "none" (or "not known": which, the cell does not say): as an
-# id it made one location `-` of every lot so written. Rejected, not read as empty: an empty
-# cell clears what the graph holds (a lot's location), and a dash may mean "unknown".
+# id it made one location `-` of every lot so written. In a required column (a row's own id,
+# a link's lot) it is rejected; in an optional one read as empty (_typed_row): rejecting the
+# row lost the lot or step itself every night where the export writes `-` for none.
 _PLACEHOLDERS = frozenset({"-", "–", "—", "--"})
 _NO_ID_STARTS = "#-–—"  # the first characters of EXCEL_ERRORS and _PLACEHOLDERS
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -483,8 +484,33 @@ def _stored_id(text: str) -> None:
 # is 1234 as often as 1.234, and was read 1000x too small (R0000002 of a German plant, 1.000 kg,
 # was 1.0 kg), exit 0. The first group never starts with 0 (0.250 groups no thousands: a
 # decimal), as mappings' _DOT_GROUPED.
-_DOTTED_THOUSANDS = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+")
+_DOTTED_THOUSANDS = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
 _NUMBER_KINDS = (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER)
+
+
+# A number cell whose '.' is a decimal point beyond doubt: 0.250, 12.5, 3.14159 (a thousands
+# group has three digits and never starts with 0)
+_DECIMAL_POINT = re.compile(r"[+-]?(?:0\.\d+|\d+\.(?:\d{1,2}|\d{4,}))")
+
+
+def _decimal_point_columns(raw: RawTable, columns: dict[str, Column | None]) -> frozenset[str]:
+    """The number columns of a ';' file or workbook whose cells show a '.' decimal point
+    beyond doubt (0.250, 12.5): there 1.500 is 1.5, not ambiguous. A Swiss Excel's ';' CSV or
+    an ERP writing three decimals (1.500, 12.125, 100.000 kg) was rejected row by row every
+    night for the German thousands dot it does not use. One pass over those columns."""
+    numbers = [name for name, column in columns.items()
+               if column is not None and column.kind in _NUMBER_KINDS]  # fmt: skip
+    found: set[str] = set()
+    for _, cells in raw.rows:
+        for name in numbers:
+            text = cells.get(name)
+            if name in found or not text or "." not in text:
+                continue
+            if _DECIMAL_POINT.fullmatch(text.strip()):
+                found.add(name)
+        if len(found) == len(numbers):
+            break
+    return frozenset(found)
 
 
 def dotted_thousands(text: str, where: str) -> str | None:
@@ -633,6 +659,8 @@ def ambiguous_readings(first: str) -> str:
     1234 or 1.234 (the note said "1250 … or 1.25" of every value), `1,234` 1.234 or 1234."""
     point = first.replace(",", ".") if "," in first else first
     whole = first.replace(",", "").replace(".", "")
+    if "," not in first and first.count(".") > 1:  # 1.234.567 (or an address, 192.168.100.200)
+        return f"may be {whole} with its thousands grouped by '.'"
     if "," not in first:
         return f"may be {whole} with its thousands grouped by '.', or {_plain_number(float(point))}"
     return (
@@ -896,6 +924,7 @@ def _valid_rows(
         if spreadsheet and not mapped
         else None
     )
+    points = _decimal_point_columns(raw, columns) if dotted is not None else frozenset()
     decimal_columns = _DecimalColumns(raw.rows)
     measure = next((c.name for c in table.columns if c.kind is Kind.MEASURE and c.name in columns),
                    None) if semicolon else None  # fmt: skip
@@ -922,6 +951,7 @@ def _valid_rows(
             cut,
             dotted,
             measure,
+            points,
         )
         if reject is not None:
             out.rejects.append(reject)
@@ -1062,6 +1092,7 @@ def _typed_row(
     cut: dict[str, str] | None = None,
     dotted: str | None = None,
     measure: str | None = None,
+    points: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, Any], Reject | None]:
     """One raw row typed, or the reject of its first bad cell; `naive` gets the names of its
     time columns whose cells had no offset, each with whether the clocks skipped that local
@@ -1071,7 +1102,9 @@ def _typed_row(
     beyond the microsecond its cell lost (beyond_microsecond), and a workbook's id cells stored
     as numbers (StoredNumber); `dotted`, where a number cell written 1.234 is ambiguous, why
     (dotted_thousands): a ';' file's cells, or a workbook's text cells; None elsewhere;
-    `measure`, given with `commas`, the table's Kind.MEASURE column (an inspection's value)."""
+    `measure`, given with `commas`, the table's Kind.MEASURE column (an inspection's value);
+    `points`, the number columns whose cells show a decimal point beyond doubt, where 1.500 is
+    1.5 (_decimal_point_columns)."""
     row: dict[str, Any] = {"_line": line}
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
@@ -1092,9 +1125,20 @@ def _typed_row(
                 if kind is not None:
                     commas.append((key, kind, text))
             continue
-        if not text.strip():
+        bare = text.strip()
+        if not bare:
             if column.required:
                 return row, Reject(file, line, name, text, "required value is empty")
+            row[name] = None
+            continue
+        if column.kind is Kind.MEASURE and excel_error(bare):
+            # an inspection's value that is a failed formula (#N/A): no value, but the
+            # inspection and its result stand (rejected, its pass or fail was lost)
+            row[name] = None
+            continue
+        if bare in _PLACEHOLDERS and not column.required and column.kind is Kind.ID:
+            # an optional reference written `-` for none (a lot's location, a step's operator):
+            # empty, as the export means; rejected, the row was lost every night
             row[name] = None
             continue
         try:
@@ -1107,7 +1151,8 @@ def _typed_row(
                     if beyond:
                         cut[name] = beyond
             else:
-                if dotted is not None and "." in text and column.kind in _NUMBER_KINDS:
+                if (dotted is not None and "." in text and column.kind in _NUMBER_KINDS
+                        and name not in points):  # fmt: skip
                     why = None if isinstance(text, StoredValue) else dotted_thousands(text, dotted)
                     if why is not None:
                         return row, Reject(file, line, name, text[:200], why)
@@ -1135,9 +1180,11 @@ def _typed_row(
         # an inspection's value in a ';' file: its decimal comma read as an extra's is (12,5 as
         # "12.5", noted), text as measure_text keeps it (it stayed "12,5" while the same file's
         # extra columns were numbers); here, once a row, not a look at every cell's kind
-        measured, comma = _semicolon_extra(row[measure])
-        row[measure] = measured if isinstance(measured, str) else str(measured)
+        # the cell as written, not measure_text's reading of it: 12.000 is "12.000" and
+        # ambiguous here (12 or 12000), as a quantity is, not "12" without a word
+        measured, comma = _semicolon_extra(cells[measure])
         if comma is not None:
+            row[measure] = measured if isinstance(measured, str) else str(measured)
             commas.append((measure, comma, cells[measure]))
     row["_extra"] = extra
     return row, None
