@@ -1091,8 +1091,11 @@ def test_a_stub_made_and_gone_in_one_run_is_not_reported(
         1, 0
     )  # fmt: skip
     listed = runner.invoke(app, ["imports", "--format", "csv"])
-    assert listed.stdout.splitlines()[0].endswith(",reject_file,stubs_left,rows_removed")
-    assert listed.stdout.splitlines()[1].endswith(",0,")  # no --full: no removed count
+    assert listed.stdout.splitlines()[0].endswith(
+        ",reject_file,stubs_left,rows_removed,source,mapping,mapping_sha256"
+    )
+    # no --full: no removed count; no mapping
+    assert listed.stdout.splitlines()[1].endswith(",0,,canonical,,")
 
 
 def test_a_lot_named_before_its_row_in_one_run_is_no_stub(

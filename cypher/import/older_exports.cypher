@@ -8,12 +8,15 @@
 // Runs before file_tables was kept are not compared, nor runs this check refused (they wrote
 // nothing). The last run per table is read newest first on ImportRun.started_at's index and
 // stops at the first; only the files whose content it did not have (tonight's new rows, or an
-// older export) are looked for in the older runs, in one pass over them.
+// older export) are looked for in the older runs, in one pass over them. Runs of this run's
+// $source alone, and those recorded before runs kept a source (null): two labs' inspections.csv
+// files, each its own source, were each "an older export" of the other on every re-send.
 UNWIND $tables AS table
 CALL (table) {
   MATCH (run:ImportRun)
   WHERE run.started_at IS NOT NULL AND run.run_id <> $run_id
     AND table IN run.file_tables AND run.refused_before_writing IS NULL
+    AND ($source IS NULL OR run.source IS NULL OR run.source = $source)
   RETURN run AS last
   ORDER BY run.started_at DESC
   LIMIT 1
@@ -32,6 +35,7 @@ WHERE size(changed) > 0
 MATCH (run:ImportRun)
 WHERE run.run_id <> $run_id AND run.file_tables IS NOT NULL
   AND run.refused_before_writing IS NULL AND any(sha IN run.sha256 WHERE sha IN shas)
+  AND ($source IS NULL OR run.source IS NULL OR run.source = $source)
 UNWIND changed AS file
 WITH file, run
 WHERE any(i IN range(0, size(run.file_tables) - 1)
@@ -47,6 +51,7 @@ CALL (file, last_at) {
   MATCH (since:ImportRun)
   WHERE since.started_at > last_at AND since.run_id <> $run_id
     AND file.table IN since.file_tables AND since.refused_before_writing IS NULL
+    AND ($source IS NULL OR since.source IS NULL OR since.source = $source)
   RETURN count(since) AS runs_since
 }
 RETURN file.name AS name, file.table AS table, run_id, first_at AS started_at, runs_since

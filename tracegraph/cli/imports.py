@@ -38,6 +38,7 @@ from tracegraph.cli.render import (
     warn,
 )
 from tracegraph.errors import (
+    ConfigurationError,
     DatabaseError,
     ImportBusy,
     RequestRefused,
@@ -65,6 +66,7 @@ from tracegraph.importing.run import (
     stopped_part_way,
 )
 from tracegraph.importing.run import Progress as RowProgress
+from tracegraph.importing.sources import OVER_SOURCES_FLAG, SOURCE_LENGTH, SourcesRefused
 from tracegraph.values import counted
 
 
@@ -206,6 +208,8 @@ class NightlyReport:
         unread = unread_files(summary)
         meaning = ("the import would refuse an older export"
                    if isinstance(summary.refused, OlderExportRefused)
+                   else "the import would refuse another source's tables"
+                   if isinstance(summary.refused, SourcesRefused)
                    else "the import would refuse the removals" if summary.refused is not None
                    else f"{counted(unread, 'file')} could not be read" if unread
                    else f"more than {limit}" if code else "clean" if not summary.rejected
@@ -240,6 +244,8 @@ class NightlyReport:
                        else "rows written, nothing removed" if isinstance(error, RemovalRefused)
                        else "an older export, nothing written"
                        if isinstance(error, OlderExportRefused)
+                       else "another source's tables, nothing written"
+                       if isinstance(error, SourcesRefused)
                        else "did not complete; Neo4j refused a request, which it refuses again"
                        if isinstance(error, RequestRefused)
                        else "did not complete; running it again completes it")  # fmt: skip
@@ -400,6 +406,21 @@ def import_command(
         "of a table full dumps only add to (lots, steps, shipments and the like) that the "
         "newer nights added (exit 2, nothing written).",
     ),
+    source: str = typer.Option(
+        None,
+        "--source",
+        help="Where the files come from (letters, digits, '-', '_', '.'; at most "
+        f"{SOURCE_LENGTH}), on the run's ledger entry: default the mapping's name (sap, "
+        "mes_gbk, else its file's name) or `canonical`. An older export is looked for among "
+        "the same source's runs, and --full refuses tables another source wrote.",
+    ),
+    over_sources: bool = typer.Option(
+        False,
+        OVER_SOURCES_FLAG,
+        help="With --full: compare tables other sources also wrote (their rows these files "
+        "lack are removed): for files that hold every row of those tables, whatever the "
+        "source. Without it such a run exits 2, nothing written.",
+    ),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
     summary_file: Path = typer.Option(
         None,
@@ -469,6 +490,15 @@ def import_command(
     lifted over a quiet weekend) is imported with the warning. `--accept-older` imports it
     (a rollback on purpose).
 
+    Several sources feeding one graph (an ERP extract, a MES export, a lab's tables): each run
+    records its `--source` (default: the mapping's name, or `canonical`). The graph does not
+    know which source wrote a row, so `--full` is refused (exit 2, nothing written) when another
+    source wrote a table it would compare since that table was last compared in full.
+
+    Import such a source without `--full`, or pass `--remove-other-sources` when its files hold
+    every row of those tables. A file unchanged since its last import is read again when a
+    `--full` run removed rows of its tables since.
+
     `--dry-run` tries tonight's export or a new mapping first, without a server (with
     `--full`, which reads what the graph holds, with it) and writing nothing to the graph:
     the same checks of each file's content, with counts, exit code and a reject file. Rows
@@ -487,6 +517,9 @@ def import_command(
     """
     report = NightlyReport(paths, summary_file, dry_run)
     with report.failures():
+        if over_sources and not full:
+            raise ConfigurationError(f"{OVER_SOURCES_FLAG} is for --full runs",
+                                     hint="add --full, or leave it out")  # fmt: skip
         mapping = load_mapping(mapping_file) if mapping_file else None
         if dry_run:
             graph = open_graph() if full else None  # --full compares with the graph
@@ -495,7 +528,7 @@ def import_command(
                     summary = check_paths(paths, timezone=timezone, encoding=encoding,
                                           reject_file=rejects, mapping=mapping, graph=graph,
                                           max_removals=max_removals, accept_older=accept_older,
-                                          log=log,
+                                          source=source, over_sources=over_sources, log=log,
                                           progress=progress, on_start=report.started)  # fmt: skip
             finally:
                 if graph is not None:
@@ -508,7 +541,8 @@ def import_command(
                         graph, paths, timezone=timezone, encoding=encoding, force=force,
                         reject_file=rejects, mapping=mapping, full=full,
                         max_removals=max_removals, accept_older=accept_older,
-                        max_rejects=max_rejects, log=log, progress=progress,
+                        max_rejects=max_rejects, source=source, over_sources=over_sources,
+                        log=log, progress=progress,
                         on_start=report.started, on_locked=report.locked,
                     )  # fmt: skip
             finally:

@@ -31,6 +31,8 @@ RUN_COLUMNS = (
     # last, as stubs_left was: a script reading columns by position keeps them; empty for a
     # run without --full, which compared nothing
     "rows_removed",
+    # where the files came from (--source) and the mapping read; empty for runs before them
+    "source", "mapping", "mapping_sha256",
 )  # fmt: skip
 CHANGE_COLUMNS = ("table", "key", "file", "line", "column", "before", "after")
 CHANGES_SHOWN = 200  # changed columns shown on a terminal; csv and json carry them all
@@ -118,14 +120,19 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
     # (≥12,345,678) made the table wider than 80 columns, and rich cut them to "12,3…": on a
     # narrow terminal the user, then the updated count, are left out — a count is never cut.
     cells = [_run_cells(r) for r in runs]
+    # the source column when the runs listed come from more than one (a plant of one source
+    # would read the same name on every line, in a column an 80-column terminal lacks)
+    same = [] if len({c["source"] for c in cells} - {""}) > 1 else ["source"]
     left_out: list[str] = []
-    table = _runs_table(runs, cells, left_out)
+    table = _runs_table(runs, cells, same)
     unbounded = console.options.update_width(1 << 16)  # the table's own width, not the screen's
     for column in RUN_COLUMNS_DROPPED:
         if Measurement.get(console, unbounded, table).maximum <= console.width:
             break
+        if column in same:
+            continue
         left_out.append(column)
-        table = _runs_table(runs, cells, left_out)
+        table = _runs_table(runs, cells, same + left_out)
     console.print(table)
     if left_out:
         console.print(f"[dim]{' and '.join(left_out)} not shown, for the terminal's width: "
@@ -140,14 +147,15 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
 
 
 # The list's columns, and those left out, in this order, when a terminal is too narrow.
-RUN_LIST_COLUMNS = ("run", "status", "user", "read", "written", "rejected", "updated")
-RUN_COLUMNS_DROPPED = ("user", "updated")
+RUN_LIST_COLUMNS = ("run", "status", "source", "user", "read", "written", "rejected", "updated")
+RUN_COLUMNS_DROPPED = ("user", "updated", "source")
 
 
 def _run_cells(run: dict[str, Any]) -> dict[str, str]:
     # the reason below the table: in the column it pushed the run ids off an 80-column one
     status = (run.get("status") or "") + ("*" if run.get("interrupted_because") else "")
-    return {"run": run["run_id"], "status": status, "user": run.get("user") or "",
+    return {"run": run["run_id"], "status": status, "source": run.get("source") or "",
+            "user": run.get("user") or "",
             "read": _count(run, "rows_read"), "written": _count(run, "rows_written"),
             "rejected": _count(run, "rows_rejected"),
             "updated": _count(run, "rows_updated")}  # fmt: skip
@@ -159,7 +167,7 @@ def _runs_table(
     table = Table(title=f"{len(runs)} imports, newest first", title_justify="left", box=None)
     shown = [c for c in RUN_LIST_COLUMNS if c not in left_out]
     for column in shown:
-        table.add_column(column, justify="left" if column in ("run", "status", "user")
+        table.add_column(column, justify="left" if column in ("run", "status", "source", "user")
                          else "right", no_wrap=True, min_width=len(column))  # fmt: skip
     for row in cells:
         table.add_row(*(literal(row[c]) for c in shown))
@@ -232,6 +240,11 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         f"{counted(sum(not c.get('removed') for c in run['changes']), 'changed row')}"
         + (f", {removed} removed (--full)" if run.get("full") else "")
     )
+    if run.get("source"):  # runs before tracegraph kept it have none
+        mapping = run.get("mapping")
+        out.print(f"Source: {literal(run['source'])}"
+                  + (f" (mapping {literal(mapping)}, sha256 {run.get('mapping_sha256')})"
+                     if mapping else ""))  # fmt: skip
     if run.get("outcome"):  # runs before tracegraph kept it have none
         code = run.get("exit_code")
         out.print(

@@ -42,6 +42,7 @@ from tracegraph.folders import READ_ONLY, unwritable
 from tracegraph.graph import TraceGraph
 from tracegraph.idtext import SPELLING, folded_note, number_ids_note, unfolded_lots_note
 from tracegraph.importing import full as full_dump
+from tracegraph.importing import sources as run_sources
 from tracegraph.importing.mappings import FileRule, MappedFile, Mapping, apply_mapping
 from tracegraph.importing.outcome import (
     FAILED,
@@ -399,6 +400,8 @@ def import_paths(
     max_removals: str = full_dump.DEFAULT_MAX_REMOVALS,
     accept_older: bool = False,
     max_rejects: int = 0,
+    source: str | None = None,
+    over_sources: bool = False,
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
     on_start: Started = lambda *_: None,
@@ -413,11 +416,16 @@ def import_paths(
     A file whose content an earlier run imported for its table, and later runs replaced (an
     older export sent again), is named in a warning; a full import of one is refused before
     anything is written (OlderExportRefused), unless `accept_older` (a rollback on purpose).
-    `max_rejects`: the exit code and outcome the ledger entry keeps (outcome.exit_code)."""
+    `max_rejects`: the exit code and outcome the ledger entry keeps (outcome.exit_code).
+
+    `source` (default: sources.default_source) names where the files come from, on the
+    ledger; a full run over tables another source wrote is refused before anything is
+    written (sources.SourcesRefused), unless `over_sources` (--remove-other-sources)."""
     limit = full_dump.parse_limit(max_removals) if full else None
     chosen = chosen_zone(timezone, *_mapping_zone(mapping))
     timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
     check_encoding(encoding)
+    source = _source(source, mapping)
     files, notes = find_files(paths, mapping)
     notes[:0] = chosen.notes
     mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
@@ -455,6 +463,11 @@ def import_paths(
                 # content each table had, for a later run's older_exports.cypher
                 "file_tables": [table_name(f) for f in files],
                 "full": full,
+                # where the files come from, and the canonical tables they fill: a later full
+                # run of another source over them is refused (sources.other_sources)
+                "source": source, "canonical_tables": run_sources.filled_tables(files, mapping),
+                "mapping": str(mapping.path.absolute()) if mapping else None,
+                "mapping_sha256": mapping_sha or None,
             },
         )  # fmt: skip
         completes = _runs_not_ended(graph, run_id)
@@ -474,6 +487,11 @@ def import_paths(
         older_notes: list[str] = []
         rejects_at: Path | None = None  # where a run that fails wrote its rejects
         try:
+            if full:  # before anything is written: a refusal leaves the graph as it was
+                notes += run_sources.other_sources(
+                    graph, run_id, source, run_sources.filled_tables(files, mapping),
+                    over_sources, log,
+                )  # fmt: skip
             todo = []
             skipped: list[str] = []  # logged unless --full reads them all the same
             for path in files:
@@ -484,7 +502,12 @@ def import_paths(
                         name=path.name,
                         fingerprint=fingerprints[path],
                     )
-                    if previous:
+                    removed_by = _removed_since(graph, run_id, previous, path, mapping)
+                    if removed_by is not None:
+                        notes.append(_read_again_note(path, str(previous[0]["run_id"]),
+                                                      removed_by))  # fmt: skip
+                        log(notes[-1])
+                    elif previous:
                         unchanged[str(path)] = str(previous[0]["run_id"])
                         clean.append(fingerprints[path])
                         skipped.append(f"{path.name}: skipped, the last import of a file of "
@@ -524,6 +547,7 @@ def import_paths(
                 lacking=lambda growing: _lacking(
                     graph, _keys_of(todo, growing, mapping, zone, encoding), growing
                 ),
+                source=source,
             )
             work = _Files(graph, mapping, zone, encoding, tables, log, progress, state)
             for path, file_rejects in work.run(todo):
@@ -598,9 +622,8 @@ def import_paths(
                     **_counts_so_far(run_id, tables, rejects, unchanged),
                     # a refused removal came after every file was written, an older export
                     # before any: their counts are whole
-                    "counts_partial": not isinstance(
-                        error, full_dump.RemovalRefused | OlderExportRefused
-                    ),
+                    "counts_partial": not isinstance(error, full_dump.RemovalRefused
+                                                     | OlderExportRefused | SourcesRefused),
                     **_local_time_files(state),
                     # why it failed, and what it said until then: the ledger of a refused
                     # night had its status alone, and `imports` showed "? removed"
@@ -611,10 +634,13 @@ def import_paths(
                     # a refused removal removed nothing
                     # refused before removing anything: 0 removed, not "? (killed?)"
                     "rows_removed": 0
-                    if isinstance(error, full_dump.RemovalRefused | OlderExportRefused)
+                    if isinstance(error, full_dump.RemovalRefused | OlderExportRefused
+                                  | SourcesRefused)
                     else None,
-                    # an older export refused: it wrote nothing, and is no content of a table
-                    "refused_before_writing": isinstance(error, OlderExportRefused) or None,
+                    # an older export (or another source's tables) refused: it wrote nothing,
+                    # and is no content of a table
+                    "refused_before_writing": isinstance(error, OlderExportRefused
+                                                        | SourcesRefused) or None,
                 })  # fmt: skip
             if isinstance(error, ServerUnavailable | DatabaseError):
                 raise stopped_part_way(run_id, error) from error
@@ -644,6 +670,8 @@ def import_paths(
                 "rows_removed": summary.removed_rows if full else None,
                 # the removed rows as table:key, the first REMOVED_IDS_KEPT (all in the file)
                 "removed": full_dump.ledger_ids(removals) if full else None,
+                # the tables it compared: they hold this run's rows alone now (other_sources)
+                "compared_tables": sorted(removals) if full else None,
                 **_local_time_files(state),
             },
         )  # fmt: skip
@@ -672,6 +700,28 @@ def _local_time_files(state: RunState) -> dict[str, list[str]]:
             "local_time_paths": [path for path, _ in state.local_times]}  # fmt: skip
 
 
+def _removed_since(
+    graph: TraceGraph, run_id: str, previous: list[Any], path: Path, mapping: Mapping | None
+) -> str | None:
+    """The run that removed rows of the tables `path` fills (--full) since `previous`, the run
+    whose import of the same content would let it be skipped as unchanged; None: none did, or
+    no such run."""
+    if not previous:
+        return None
+    found = graph.read("import/removed_since", run_id=run_id, since=previous[0]["run_id"],
+                       tables=run_sources.tables_of(path, mapping))  # fmt: skip
+    return str(found[0]["run_id"]) if found else None
+
+
+def _read_again_note(path: Path, imported_by: str, removed_by: str) -> str:
+    """The note of an unchanged file read all the same: a later run removed rows of its
+    tables (--full), which its content may have written."""
+    return (
+        f"{path.name}: read again although unchanged since {imported_by}: run {removed_by} "
+        "removed rows of its tables since (--full), which its rows may be among"
+    )
+
+
 def _imported_since(graph: TraceGraph, run_id: str, runs: set[str]) -> bool:
     """Whether an import other than `run_id` began after the earliest of `runs`: it may have
     added rows (a delta under another file name) that the unchanged full dump lacks."""
@@ -688,6 +738,16 @@ def _tables_of(path: Path, mapping: Mapping | None) -> set[str]:
     keeps a mapped file under its extract's name (`mseg_movements`, its own content apart from
     a canonical lots.csv's), which is no table: its older export was never refused."""
     return {rule.table for rule in mapping.rules_for(path)} if mapping else {table_name(path)}
+
+
+SourcesRefused = run_sources.SourcesRefused
+
+
+def _source(given: str | None, mapping: Mapping | None) -> str:
+    """The run's source: --source, checked, else the mapping's name or `canonical`."""
+    if given is None:
+        return run_sources.default_source(mapping)
+    return run_sources.checked_source(given)
 
 
 def _source_sheets(
@@ -765,6 +825,7 @@ def _older_exports(
     encoding: str | None,
     lacking: Callable[[set[str]], dict[str, int]],
     dry_run: bool = False,
+    source: str | None = None,
 ) -> list[str]:
     """The note on the files of this run that are an older export sent again: their bytes are
     what an earlier run imported for their table, and later runs imported other content of it.
@@ -779,14 +840,16 @@ def _older_exports(
     Friday's bytes, no lot made) it removes nothing and is imported, with the warning. Unless
     `accept` (--accept-older: the plant rolls back to that export on purpose), which a note
     records. One ledger query (older_exports.cypher) with the sha256s computed anyway; the
-    files' keys are read only when an older export of a growing table is found under --full."""
+    files' keys are read only when an older export of a growing table is found under --full.
+    Runs of `source` alone are compared (and runs recorded before runs kept one): two labs'
+    inspections.csv, each its own source, are no older export of each other."""
     read = [f for f in files if not _header_alone(f, mapping, encoding)]
     listed = [{"name": f.name, "table": table_name(f), "sha": shas[str(f)]} for f in read]
     filled = {(f.name, table_name(f)): _tables_of(f, mapping) for f in read}
     if not listed:
         return []
     found = graph.read("import/older_exports", run_id=run_id, files=listed,
-                       tables=sorted({f["table"] for f in listed}))  # fmt: skip
+                       tables=sorted({f["table"] for f in listed}), source=source)  # fmt: skip
     if not found:
         return []
     found = sorted(found, key=lambda row: (row["name"], row["table"]))  # the query's is no order
@@ -868,6 +931,9 @@ def _remove_rows(
     counts = {t: len(r.keys) for t, r in removals.items() if r.keys}
     graph.write("import/finish_run", run_id=run_id, props={
         "removed_file": str(path), "removing_json": json.dumps(counts),
+        # a later run does not skip a file of these tables as unchanged: what its content
+        # wrote may be gone (previous_import_of_file.cypher)
+        "removed_tables": sorted(counts),
     })  # fmt: skip
     tables = ", ".join(f"{t} {n:,}" for t, n in counts.items())
     log(f"removing {counted(sum(counts.values()), 'row')} the full dump no longer has "
@@ -1137,6 +1203,8 @@ def check_paths(
     graph: TraceGraph | None = None,
     max_removals: str = full_dump.DEFAULT_MAX_REMOVALS,
     accept_older: bool = False,
+    source: str | None = None,
+    over_sources: bool = False,
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
     on_start: Started = lambda *_: None,
@@ -1150,11 +1218,13 @@ def check_paths(
     With a `graph`, the dry run of a full import (--full): the files are also compared with
     what the graph holds of their tables (read only), and the rows a full import would remove
     are counted, named in a note and listed in removed-RUN.csv beside the reject file, and
-    files that are an older export sent again are the import's refusal (_older_exports)."""
+    files that are an older export sent again, or of tables another source wrote, are the
+    import's refusal (_older_exports, sources.other_sources)."""
     limit = full_dump.parse_limit(max_removals) if graph is not None else None
     chosen = chosen_zone(timezone, *_mapping_zone(mapping))
     timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
     check_encoding(encoding)
+    source = _source(source, mapping)
     files, notes = find_files(paths, mapping)
     notes[:0] = chosen.notes
     started = time.perf_counter()
@@ -1183,11 +1253,15 @@ def check_paths(
         shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
         present, known = state.present, graph
         try:  # the files are read: their keys are the dry run's
+            notes += run_sources.other_sources(graph, run_id, source,
+                                               run_sources.filled_tables(files, mapping),
+                                               over_sources, log)  # fmt: skip
             notes += _older_exports(
                 graph, run_id, files, shas, True, accept_older, log, mapping, encoding,
                 dry_run=True, lacking=lambda growing: _lacking(known, present, growing),
+                source=source,
             )  # fmt: skip
-        except OlderExportRefused as error:
+        except (OlderExportRefused, SourcesRefused) as error:
             refused = error
     if graph is not None and state.present is not None and limit is not None:
         removals, compared = full_dump.compare(graph, state.present, log)

@@ -1,0 +1,14 @@
+// Of a file about to be skipped as unchanged (previous_import_of_file found $since, the run
+// that imported the same content): the last run after it that removed rows of one of $tables
+// (the canonical tables the file fills) under --full (`removed_tables`, written before it
+// removes). What the file's content wrote may be gone, so it is read again: a MES full dump
+// removed 30 ERP receipts, and the ERP's unchanged re-send was skipped — they never came back.
+// The runs after $since only, newest first, on ImportRun.started_at's index: a file skipped
+// every night reads the few runs since its last import.
+MATCH (since:ImportRun {run_id: $since})
+MATCH (later:ImportRun)
+WHERE later.started_at > since.started_at AND later.run_id <> $run_id
+  AND any(table IN later.removed_tables WHERE table IN $tables)
+RETURN later.run_id AS run_id
+ORDER BY later.started_at DESC
+LIMIT 1

@@ -1,0 +1,142 @@
+"""Several sources feeding one graph: which source an import run is, and the refusal of a
+`--full` run of one source over tables another source wrote.
+
+An ERP extract (`--mapping sap`) and a MES export (`--mapping mes_gbk`) of one plant both fill
+`lots` and `shipments`. The graph keeps no per-row provenance, so a full dump of one of them
+cannot tell the other's rows from rows its own system deleted: the MES export, a day behind the
+ERP, removed 30 ERP receipts (stubs now), 20 shipments and 60 lines, exit 0. A run records its
+source (`--source`, by default the mapping's name, or `canonical`); a `--full` run is refused
+before anything is written when the ledger shows another source wrote a table it would compare
+since that table was last compared in full (other_sources).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tracegraph.errors import ConfigurationError, TracegraphError
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.mappings import Mapping, bundled_mappings
+from tracegraph.importing.reader import table_name
+from tracegraph.importing.tables import TABLES
+from tracegraph.values import counted, first_ids, iso_seconds
+
+# The source of a run without a mapping: canonical tables, whoever wrote them.
+CANONICAL = "canonical"
+SOURCE_LENGTH = 40
+# Letters and digits (of any script: a plant may name its MES 质检), '-', '_' and '.'.
+_SOURCE = re.compile(r"[^\W_][\w.-]*")  # not `-x`, which reads as an option
+_NOT_IN_A_NAME = re.compile(r"[^\w.-]+")
+
+# The flag that lets a --full run compare tables another source wrote.
+OVER_SOURCES_FLAG = "--remove-other-sources"
+
+
+class SourcesRefused(TracegraphError):
+    """A full import over tables another source wrote since they were last compared in full."""
+
+
+def checked_source(name: str) -> str:
+    """`name` (--source) when it is a source's name: letters, digits, '-', '_' and '.', at most
+    SOURCE_LENGTH characters."""
+    if len(name) <= SOURCE_LENGTH and _SOURCE.fullmatch(name):
+        return name
+    raise ConfigurationError(
+        f"--source {name!r} is no source name",
+        hint=f"give letters, digits, '-', '_' and '.' (at most {SOURCE_LENGTH}), e.g. "
+        "--source erp or --source mes-line2",
+    )
+
+
+def default_source(mapping: Mapping | None) -> str:
+    """A run's source without --source: a bundled mapping's name (`sap`, however the mapping
+    was named), else the mapping file's stem made a source's name, else `canonical`."""
+    if mapping is None:
+        return CANONICAL
+    resolved = mapping.path.resolve()
+    for name, path in bundled_mappings().items():
+        if path.resolve() == resolved:
+            return name
+    stem = _NOT_IN_A_NAME.sub("-", mapping.path.stem).strip("-.")[:SOURCE_LENGTH]
+    return stem or "mapping"
+
+
+def tables_of(path: Path, mapping: Mapping | None) -> list[str]:
+    """The canonical tables a file fills: a canonical file its name's (none when that is no
+    table), a mapped file those its matching sections fill."""
+    if mapping is None:
+        name = table_name(path)
+        return [name] if name in TABLES else []
+    return sorted({rule.table for rule in mapping.rules_for(path)})
+
+
+def filled_tables(files: Sequence[Path], mapping: Mapping | None) -> list[str]:
+    """The canonical tables a run's files fill (those a --full run compares)."""
+    return sorted({table for path in files for table in tables_of(path, mapping)})
+
+
+def other_sources(
+    graph: TraceGraph,
+    run_id: str,
+    source: str,
+    tables: Sequence[str],
+    accept: bool,
+    log: Callable[[str], None],
+) -> list[str]:
+    """Before a --full run writes anything: refuse (SourcesRefused) when runs of another source
+    wrote one of `tables` since it was last compared in full, unless `accept`
+    (--remove-other-sources), which a note records. Runs recorded before runs kept a source
+    cannot be told apart: they do not count, and a note says so (until the table's next full
+    comparison). One ledger query (other_sources.cypher)."""
+    if not tables:
+        return []
+    found = graph.read("import/other_sources", run_id=run_id, source=source, tables=list(tables),
+                       canonical=sorted(TABLES))  # fmt: skip
+    others = [row for row in found if row["source"] is not None]
+    notes = []
+    older = [row for row in found if row["source"] is None]
+    if older:
+        tables_named = sorted({row["table"] for row in older})
+        runs = max(row["runs"] for row in older)
+        last = max(older, key=lambda row: row["started_at"])["run_id"]
+        notes.append(
+            f"--full: {counted(runs, 'run')} recorded before import runs kept their source "
+            f"may have written {', '.join(tables_named)} (the last {last}): not told apart from "
+            f"this source {source!r}, whose full dump removes what its files lack — if another "
+            "source wrote those rows, they are removed too"
+        )
+    if others:
+        by_source: dict[str, list[Any]] = {}
+        for row in others:
+            by_source.setdefault(row["source"], []).append(row)
+        named = "; ".join(_source_text(name, rows) for name, rows in by_source.items())
+        wrote = f"tables another source wrote since they were last compared in full: {named}"
+        if not accept:
+            raise SourcesRefused(
+                f"--full of source {source!r} would compare {wrote} — a full dump removes what "
+                "its files lack and cannot tell another source's rows apart: nothing was written",
+                hint=f"import {source!r} without --full (or give every source's files in one "
+                "--full run: one run reads one mapping); if these files hold every row of those "
+                f"tables, {first_ids(sorted(by_source), 3)}'s too, run it again with "
+                f"{OVER_SOURCES_FLAG}",
+            )
+        notes.append(f"--full of source {source!r} compared {wrote}, on purpose "
+                     f"({OVER_SOURCES_FLAG}): their rows these files lack are removed")  # fmt: skip
+    for note in notes:
+        log(note)
+    return notes
+
+
+def _source_text(source: str, rows: list[Any]) -> str:
+    """The tables a source wrote, how many of its runs and its last one, as the refusal names
+    them."""
+    last = max(rows, key=lambda row: row["started_at"])
+    tables = [row["table"] for row in rows]
+    listed = ", ".join(tables[:-1]) + " and " + tables[-1] if len(tables) > 1 else tables[0]
+    return (
+        f"{listed} by {source} ({counted(max(row['runs'] for row in rows), 'run')}, the last "
+        f"{last['run_id']} on {iso_seconds(last['started_at'])})"
+    )
