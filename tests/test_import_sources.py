@@ -131,9 +131,11 @@ def test_a_full_dump_of_one_source_is_refused_over_tables_another_source_wrote(
     ), line
     assert line.endswith(
         "a full dump removes what its files lack and cannot tell another source's rows apart: "
-        "nothing was written (hint: import 'canonical' without --full (or give every source's "
-        "files in one --full run: one run reads one mapping); if these files hold every row of "
-        "those tables, erp's too, run it again with --remove-other-sources)"
+        "nothing was written (hint: if those runs were this source under another name (a "
+        "renamed mapping, a run without --source), give that name with --source; else import "
+        "'canonical' without --full (or give every source's files in one --full run: one run "
+        "reads one mapping); if these files hold every row of those tables, erp's too, run it "
+        "again with --remove-other-sources)"
     ), line
     assert _graph_dump(graph) == before  # nothing written
     assert _lot(graph, "R3") == {"quantity": 20.0, "origin_known": True}
@@ -259,6 +261,15 @@ def test_the_default_source_is_the_mappings_name(tmp_path: Path) -> None:
     mapping = tmp_path / "line 2 (MES).toml"
     mapping.write_text(ERP_MAPPING, encoding="utf-8")
     assert default_source(load_mapping(mapping)) == "line-2-MES"
+    # copies of the bundled layout, erp/mapping.toml and mes/mapping.toml, were both the source
+    # `mapping` — one source, so the MES's --full removed the ERP's rows: their folders name them
+    for folder in ("erp", "mes"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "mapping.toml").write_text(ERP_MAPPING, encoding="utf-8")
+        assert default_source(load_mapping(tmp_path / folder / "mapping.toml")) == folder
+    # a name --source would refuse (`_x`) is no default either
+    (tmp_path / "_x.toml").write_text(ERP_MAPPING, encoding="utf-8")
+    assert default_source(load_mapping(tmp_path / "_x.toml")) == "x"
 
 
 def test_runs_before_sources_do_not_count_and_are_noted_once(
@@ -287,21 +298,25 @@ def test_runs_before_sources_do_not_count_and_are_noted_once(
     assert not any("recorded before" in n for n in again["notes"])
 
 
-def test_a_file_a_full_run_removed_rows_of_is_not_skipped_as_unchanged(
+def test_a_file_another_sources_full_run_removed_rows_of_is_not_skipped_as_unchanged(
     graph: TraceGraph, tmp_path: Path
 ) -> None:
-    """lots_1.csv imported (R1-R3), then lots_2.csv (R1, R2) with --full removed R3; lots_1.csv
-    sent again unchanged was skipped ("the last import of a file of that name had the same
-    content"), and R3 never came back though its file holds it. A file of a table a later run
-    removed rows of is read again, with a note saying why."""
+    """lots_1.csv imported (R1-R3, source erp), then lots_2.csv (R1, R2, source mes) with
+    --full, on purpose over erp's rows, removed R3; lots_1.csv sent again unchanged was skipped
+    ("the last import of a file of that name had the same content"), and R3 never came back
+    though its file holds it. A file of a table another source's later run removed rows of is
+    read again, with a note saying why. Its own source's removals do not count: read again, the
+    file wrote back what its source's full dump removed, to be removed by the next one — R4,
+    removed by erp's own --full, stays removed and lots_1.csv is skipped."""
     header = "lot_id,material_id,quantity,uom\n"
     rows = "R1,FLOUR,500,kg\nR2,FLOUR,500,kg\n"
     one = _folder(tmp_path, "one", {"lots_1.csv": header + rows + "R3,SALT,20,kg\n"})
     two = _folder(tmp_path, "two", {"lots_2.csv": header + rows})
-    import_paths(graph, [one])
-    removed = import_paths(graph, [two], full=True, max_removals="100%")
+    import_paths(graph, [one], source="erp")
+    removed = import_paths(graph, [two], full=True, max_removals="100%", source="mes",
+                           over_sources=True)  # fmt: skip
     assert removed.removed == {"lots": 1} and _lot(graph, "R3") == {}
-    again = import_paths(graph, [one])
+    again = import_paths(graph, [one], source="erp")
     assert again.unchanged_files == {} and again.written == 3
     assert _lot(graph, "R3")["quantity"] == 20.0
     assert (
@@ -309,4 +324,13 @@ def test_a_file_a_full_run_removed_rows_of_is_not_skipped_as_unchanged(
         f"{removed.run_id} removed rows of its tables since (--full), which its rows may be among"
     ) in again.notes
     # read once: the next import of it is skipped again
-    assert import_paths(graph, [one]).unchanged_files != {}
+    assert import_paths(graph, [one], source="erp").unchanged_files != {}
+    # erp's own full dump removes R4; erp's unchanged lots_9.csv is skipped, R4 stays removed
+    extra = _folder(tmp_path, "extra", {"lots_9.csv": header + "R4,SALT,5,kg\n"})
+    import_paths(graph, [extra], source="erp")
+    dump = _folder(tmp_path, "dump", {"lots_3.csv": header + rows + "R3,SALT,21,kg\n"})
+    own = import_paths(graph, [dump], full=True, max_removals="100%", source="erp",
+                       over_sources=True)  # fmt: skip
+    assert own.removed == {"lots": 1} and _lot(graph, "R4") == {}, own.notes
+    assert import_paths(graph, [extra], source="erp").unchanged_files != {}
+    assert _lot(graph, "R4") == {}

@@ -12,6 +12,7 @@
 UNWIND $tables AS table
 WITH table, COLLECT {
   MATCH (compared:ImportRun)
+  USING INDEX compared:ImportRun(started_at)
   WHERE compared.started_at IS NOT NULL AND compared.run_id <> $run_id
     AND table IN compared.compared_tables
   RETURN compared.started_at AS at
@@ -19,6 +20,7 @@ WITH table, COLLECT {
   LIMIT 1
 } AS last
 MATCH (run:ImportRun)
+USING INDEX run:ImportRun(started_at)
 WHERE run.started_at >= coalesce(last[0], datetime({epochMillis: 0}))
   AND run.run_id <> $run_id AND run.refused_before_writing IS NULL
   AND ((run.source IS NULL AND (table IN run.file_tables

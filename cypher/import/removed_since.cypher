@@ -5,9 +5,15 @@
 // removed 30 ERP receipts, and the ERP's unchanged re-send was skipped — they never came back.
 // The runs after $since only, newest first, on ImportRun.started_at's index: a file skipped
 // every night reads the few runs since its last import.
+// Removals by this file's own source ($source) do not count: its full dump removed what it
+// no longer has, and reading the unchanged file again wrote those rows back — removed by the
+// next full dump, written back by the next night, every night (runs before sources kept one,
+// with no source, count).
 MATCH (since:ImportRun {run_id: $since})
 MATCH (later:ImportRun)
+USING INDEX later:ImportRun(started_at)
 WHERE later.started_at > since.started_at AND later.run_id <> $run_id
+  AND (later.source IS NULL OR later.source <> $source)
   AND any(table IN later.removed_tables WHERE table IN $tables)
 RETURN later.run_id AS run_id
 ORDER BY later.started_at DESC

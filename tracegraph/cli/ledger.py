@@ -103,8 +103,9 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
     stdout().print(
         f"{counted(rows, 'row')} of {literal(run['run_id'])}'s removed rows written to "
         f"{literal(folder)}: {literal(files)}. Import them with `tracegraph import "
-        f"{literal(folder)}` (not --full); a full import whose dump still lacks them "
-        "removes them again."
+        f"{literal(folder)} --source {literal(run.get('source') or 'canonical')}` (not --full: "
+        "as the run's source, so that its next --full is not refused for another source's "
+        "rows); a full import whose dump still lacks them removes them again."
     )
 
 

@@ -502,7 +502,7 @@ def import_paths(
                         name=path.name,
                         fingerprint=fingerprints[path],
                     )
-                    removed_by = _removed_since(graph, run_id, previous, path, mapping)
+                    removed_by = _removed_since(graph, run_id, previous, path, mapping, source)
                     if removed_by is not None:
                         notes.append(_read_again_note(path, str(previous[0]["run_id"]),
                                                       removed_by))  # fmt: skip
@@ -701,15 +701,22 @@ def _local_time_files(state: RunState) -> dict[str, list[str]]:
 
 
 def _removed_since(
-    graph: TraceGraph, run_id: str, previous: list[Any], path: Path, mapping: Mapping | None
+    graph: TraceGraph,
+    run_id: str,
+    previous: list[Any],
+    path: Path,
+    mapping: Mapping | None,
+    source: str,
 ) -> str | None:
-    """The run that removed rows of the tables `path` fills (--full) since `previous`, the run
-    whose import of the same content would let it be skipped as unchanged; None: none did, or
-    no such run."""
+    """The run of another source that removed rows of the tables `path` fills (--full) since
+    `previous`, the run whose import of the same content would let it be skipped as unchanged;
+    None: none did, or no such run. The file's own source's removals do not count: its full
+    dump removed what it no longer has, and reading the file again wrote it back, to be
+    removed by the next full dump — every night."""
     if not previous:
         return None
     found = graph.read("import/removed_since", run_id=run_id, since=previous[0]["run_id"],
-                       tables=run_sources.tables_of(path, mapping))  # fmt: skip
+                       tables=run_sources.tables_of(path, mapping), source=source)  # fmt: skip
     return str(found[0]["run_id"]) if found else None
 
 

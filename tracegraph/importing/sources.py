@@ -30,6 +30,8 @@ SOURCE_LENGTH = 40
 # Letters and digits (of any script: a plant may name its MES 质检), '-', '_' and '.'.
 _SOURCE = re.compile(r"[^\W_][\w.-]*")  # not `-x`, which reads as an option
 _NOT_IN_A_NAME = re.compile(r"[^\w.-]+")
+# Mapping file names that say nothing of their source: the folder names it (importers/sap/)
+_GENERIC_STEMS = frozenset({"mapping", "map", "mappings", "tracegraph"})
 
 # The flag that lets a --full run compare tables another source wrote.
 OVER_SOURCES_FLAG = "--remove-other-sources"
@@ -53,15 +55,21 @@ def checked_source(name: str) -> str:
 
 def default_source(mapping: Mapping | None) -> str:
     """A run's source without --source: a bundled mapping's name (`sap`, however the mapping
-    was named), else the mapping file's stem made a source's name, else `canonical`."""
+    was named), else the mapping file's stem made a source's name — its folder's when the file
+    is named as the bundled ones are (`erp/mapping.toml` is `erp`: an ERP's and an MES's
+    copies of that layout were both `mapping`, one source, and the MES's --full removed the
+    ERP's rows) —, else `canonical`. A name begins with a letter or digit, as --source's."""
     if mapping is None:
         return CANONICAL
     resolved = mapping.path.resolve()
     for name, path in bundled_mappings().items():
         if path.resolve() == resolved:
             return name
-    stem = _NOT_IN_A_NAME.sub("-", mapping.path.stem).strip("-.")[:SOURCE_LENGTH]
-    return stem or "mapping"
+    named = mapping.path.stem
+    if named.casefold() in _GENERIC_STEMS and mapping.path.parent.name:
+        named = mapping.path.parent.name
+    stem = _NOT_IN_A_NAME.sub("-", named).strip("-._")[:SOURCE_LENGTH]
+    return stem if _SOURCE.fullmatch(stem) else "mapping"
 
 
 def tables_of(path: Path, mapping: Mapping | None) -> list[str]:
@@ -118,7 +126,9 @@ def other_sources(
             raise SourcesRefused(
                 f"--full of source {source!r} would compare {wrote} — a full dump removes what "
                 "its files lack and cannot tell another source's rows apart: nothing was written",
-                hint=f"import {source!r} without --full (or give every source's files in one "
+                hint=f"if those runs were this source under another name (a renamed mapping, a "
+                "run without --source), give that name with --source; else import "
+                f"{source!r} without --full (or give every source's files in one "
                 "--full run: one run reads one mapping); if these files hold every row of those "
                 f"tables, {first_ids(sorted(by_source), 3)}'s too, run it again with "
                 f"{OVER_SOURCES_FLAG}",
