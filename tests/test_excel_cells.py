@@ -402,3 +402,36 @@ def test_a_semicolon_extra_of_several_dot_groups_is_noted_not_a_crash(
     assert done.rejected == 0
     notes = [n for n in done.notes if "grouped by '.'" in n]
     assert len(notes) == 2 and all("may be" in n for n in notes), done.notes
+
+
+def test_a_workbooks_number_cells_do_not_settle_how_its_text_cells_are_written(
+    tmp_path: Path,
+) -> None:
+    """A number cell's text is always `0.25`, whatever the locale: counted as a column's
+    decimal point, it made the text cells 2.500 and 1.000 read as 2.5 and 1.0 kg, silently.
+    A ';' column that also holds a decimal comma (12,5: the German way) is no evidence either."""
+    book = _workbook(tmp_path, "lots.xlsx", [["lot_id", "material_id", "quantity", "uom"],
+                                             ["L1", "M1", 0.25, "kg"], ["L2", "M1", "2.500", "kg"],
+                                             ["L3", "M1", "1.000", "kg"]])  # fmt: skip
+    out, rows = _validated(book)
+    assert [r["lot_id"] for r in rows] == ["L1"]
+    assert [(r.line, r.reason.split(":")[0]) for r in out.rejects] == [(3, "ambiguous"),
+                                                                       (4, "ambiguous")]
+    mixed = _csv(tmp_path, "lots.csv", "lot_id;material_id;quantity;uom\n"
+                 "L1;M1;0.250;kg\nL2;M1;12,5;kg\nL3;M1;1.234;kg\n")  # fmt: skip
+    out, rows = _validated(mixed)
+    assert [r["lot_id"] for r in rows] == ["L1"]
+    assert [r.line for r in out.rejects] == [3, 4]
+
+
+def test_a_workbooks_failed_formula_as_an_inspection_value_leaves_the_inspection(
+    tmp_path: Path,
+) -> None:
+    """As a CSV's `#N/A` value: an XLSX error cell in `value` rejected the inspection with
+    "a spreadsheet error instead of a value", its pass or fail lost."""
+    book = _workbook(tmp_path, "inspections.xlsx", [
+        ["inspection_id", "test", "result", "inspected_at", "lot_id", "value"],
+        ["I1", "weight", "fail", "2026-11-03T08:00:00Z", "L1", "#N/A"],
+    ])  # fmt: skip
+    out, rows = _validated(book)
+    assert out.rejects == [] and [(r["result"], r["value"]) for r in rows] == [("fail", None)]

@@ -356,3 +356,21 @@ def test_a_mapped_file_read_as_gb18030_says_so_too(
         "scripts ('ʳƷ'), as Chinese GBK text reads; if it is UTF-8, import it with --encoding "
         "utf-8"
     ]
+
+
+def test_a_mapped_files_nameless_column_gets_no_note_about_an_extra_column(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A mapping reads the columns it names: a nameless column of its file is not imported.
+    The note for canonical files ("read as the extra column `column_3` … name the column in
+    the export") was said of mapped files too, every night, and was false there."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "batches.csv").write_text("CHARG,MATNR,\nB1,M1,stray\n", encoding="utf-8")
+    mapping = tmp_path / "erp.toml"
+    mapping.write_text(
+        '[[file]]\nmatch = "batches*.csv"\ntable = "lots"\n[file.columns]\nlot_id = "CHARG"\n'
+        'material_id = "MATNR"\n',
+        encoding="utf-8",
+    )
+    summary, rejects = _import(runner, tmp_path / "in", "--mapping", str(mapping), code=0)
+    assert rejects == [] and not [n for n in summary["notes"] if "no name in the header" in n]

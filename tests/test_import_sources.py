@@ -267,6 +267,10 @@ def test_the_default_source_is_the_mappings_name(tmp_path: Path) -> None:
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "mapping.toml").write_text(ERP_MAPPING, encoding="utf-8")
         assert default_source(load_mapping(tmp_path / folder / "mapping.toml")) == folder
+    # given as a bare file name, run in its folder: the folder still names it
+    with pytest.MonkeyPatch.context() as here:
+        here.chdir(tmp_path / "mes")
+        assert default_source(load_mapping(Path("mapping.toml"))) == "mes"
     # a name --source would refuse (`_x`) is no default either
     (tmp_path / "_x.toml").write_text(ERP_MAPPING, encoding="utf-8")
     assert default_source(load_mapping(tmp_path / "_x.toml")) == "x"

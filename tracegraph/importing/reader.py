@@ -615,7 +615,8 @@ def _read_csv(
         else:
             notes = (*notes, f"{NO_LAST_LINE_BREAK}: check line {rows[-1][0]} "
                      "is whole")  # fmt: skip
-    said = (*said, *_nameless_notes(path, names, header, rows, letters=False))
+    if canonical:  # a mapping reads the columns it names: a nameless one is not imported
+        said = (*said, *_nameless_notes(path, names, header, rows, letters=False))
     return RawTable(path, header, rows, used, notes, repeated=repeated, delimiter=delimiter,
                     short_lines=tuple(short), header_at=header_at, said=said)  # fmt: skip
 
@@ -801,7 +802,8 @@ def _read_sheet(
                 cells[i] = UncalculatedFormula(text)
         if any(c.strip() for c in cells):
             rows.append((number, _row(header, cells)))
-    said = (*said, *_nameless_notes(path, names, header, rows, letters=True))
+    if canonical:  # a mapping reads the columns it names: a nameless one is not imported
+        said = (*said, *_nameless_notes(path, names, header, rows, letters=True))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated, sheet=sheet.title,
                     date1904=_in_1904_system(book), header_at=header_line, said=said,
                     also_holding=tuple(ws.title for ws in holding if ws is not sheet))  # fmt: skip

@@ -66,8 +66,9 @@ def default_source(mapping: Mapping | None) -> str:
         if path.resolve() == resolved:
             return name
     named = mapping.path.stem
-    if named.casefold() in _GENERIC_STEMS and mapping.path.parent.name:
-        named = mapping.path.parent.name
+    folder = mapping.path.resolve().parent.name  # `--mapping mapping.toml` run in /srv/erp
+    if named.casefold() in _GENERIC_STEMS and folder:
+        named = folder
     stem = _NOT_IN_A_NAME.sub("-", named).strip("-._")[:SOURCE_LENGTH]
     return stem if _SOURCE.fullmatch(stem) else "mapping"
 

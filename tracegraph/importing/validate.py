@@ -490,27 +490,32 @@ _NUMBER_KINDS = (Kind.QUANTITY, Kind.SIGNED_QUANTITY, Kind.NUMBER)
 
 # A number cell whose '.' is a decimal point beyond doubt: 0.250, 12.5, 3.14159 (a thousands
 # group has three digits and never starts with 0)
+_DECIMAL_COMMA_CELL = re.compile(r"\d,\d")
 _DECIMAL_POINT = re.compile(r"[+-]?(?:0\.\d+|\d+\.(?:\d{1,2}|\d{4,}))")
 
 
 def _decimal_point_columns(raw: RawTable, columns: dict[str, Column | None]) -> frozenset[str]:
-    """The number columns of a ';' file or workbook whose cells show a '.' decimal point
-    beyond doubt (0.250, 12.5): there 1.500 is 1.5, not ambiguous. A Swiss Excel's ';' CSV or
-    an ERP writing three decimals (1.500, 12.125, 100.000 kg) was rejected row by row every
-    night for the German thousands dot it does not use. One pass over those columns."""
+    """The number columns of a ';' file or workbook whose cells written as text show a '.'
+    decimal point beyond doubt (0.250, 12.5) and none a decimal comma (12,5: the German way,
+    whose 1.234 is 1234): there 1.500 is 1.5, not ambiguous. A Swiss Excel's ';' CSV or an ERP
+    writing three decimals (1.500, 12.125, 100.000 kg) was rejected row by row every night for
+    the German thousands dot it does not use. A workbook's number cell says nothing of how its
+    text cells are written (its text is always `0.25`): not counted. One pass over the
+    columns."""
     numbers = [name for name, column in columns.items()
                if column is not None and column.kind in _NUMBER_KINDS]  # fmt: skip
-    found: set[str] = set()
+    point: set[str] = set()
+    comma: set[str] = set()
     for _, cells in raw.rows:
         for name in numbers:
             text = cells.get(name)
-            if name in found or not text or "." not in text:
+            if not text or isinstance(text, StoredValue):
                 continue
-            if _DECIMAL_POINT.fullmatch(text.strip()):
-                found.add(name)
-        if len(found) == len(numbers):
-            break
-    return frozenset(found)
+            if "," in text and _DECIMAL_COMMA_CELL.search(text):
+                comma.add(name)
+            elif name not in point and "." in text and _DECIMAL_POINT.fullmatch(text.strip()):
+                point.add(name)
+    return frozenset(point - comma)
 
 
 def dotted_thousands(text: str, where: str) -> str | None:
@@ -1111,6 +1116,9 @@ def _typed_row(
         column = columns.get(name)
         if spreadsheet and isinstance(text, SpreadsheetError):
             if column is None:  # a helper column's #N/A: no value to keep
+                continue
+            if column.kind is Kind.MEASURE:  # as a CSV's #N/A value: the inspection stands
+                row[name] = None
                 continue
             return row, Reject(file, line, name, text, text.REASON)
         if column is None:
