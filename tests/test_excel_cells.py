@@ -415,8 +415,10 @@ def test_a_workbooks_number_cells_do_not_settle_how_its_text_cells_are_written(
                                              ["L3", "M1", "1.000", "kg"]])  # fmt: skip
     out, rows = _validated(book)
     assert [r["lot_id"] for r in rows] == ["L1"]
-    assert [(r.line, r.reason.split(":")[0]) for r in out.rejects] == [(3, "ambiguous"),
-                                                                       (4, "ambiguous")]
+    assert [(r.line, r.reason.split(":")[0]) for r in out.rejects] == [
+        (3, "ambiguous"),
+        (4, "ambiguous"),
+    ]
     mixed = _csv(tmp_path, "lots.csv", "lot_id;material_id;quantity;uom\n"
                  "L1;M1;0.250;kg\nL2;M1;12,5;kg\nL3;M1;1.234;kg\n")  # fmt: skip
     out, rows = _validated(mixed)
