@@ -484,11 +484,13 @@ def import_command(
 
     A file an earlier run imported (the same bytes) while later runs imported other content of
     its table (an older export sent again) gets one warning line: its rows go back over the
-    newer ones. `--full` refuses such a run (exit 2, nothing written) when it would also
-    remove rows of lots, steps, shipments and the like that the newer nights added (the
-    graph holds them, the run's files lack them); one that removes none (a hold set and
-    lifted over a quiet weekend) is imported with the warning. `--accept-older` imports it
-    (a rollback on purpose).
+    newer ones.
+
+    `--full` refuses such a run (exit 2, nothing written) when it would also remove rows of
+    lots, steps, shipments and the like that the newer nights added (the graph holds them,
+    the run's files lack them); one that removes none (a hold set and lifted over a quiet
+    weekend) is imported with the warning. `--accept-older` imports it (a rollback on
+    purpose).
 
     Several sources feeding one graph (an ERP extract, a MES export, a lab's tables): each run
     records its `--source` (default: the mapping's name, or `canonical`). The graph does not
