@@ -55,6 +55,19 @@ def _import(
         return summary, list(csv.DictReader(f))
 
 
+def _import_mapped(
+    runner: CliRunner, tmp_path: Path, name: str, data: bytes, section: str
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """`data` as the file `name` in a folder of its own, imported (exit 0) through a mapping of
+    one [[file]] section matching it: `section` is the rest of that section (its table and
+    columns)."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / name).write_bytes(data)
+    mapping = tmp_path / "map.toml"
+    mapping.write_text(f'[[file]]\nmatch = "{name}"\n{section}', encoding="utf-8")
+    return _import(runner, tmp_path / "in", "--mapping", str(mapping), code=0)
+
+
 def _lot_quantities(graph: TraceGraph) -> dict[str, Any]:
     found, _, _ = graph.driver.execute_query(
         "MATCH (l:Lot) RETURN l.lot_id AS id, l.quantity AS q, l.uom AS uom",
@@ -321,17 +334,14 @@ def test_a_mapped_files_header_is_read_as_the_export_spells_it(
     mapped file's were folded too, so a mapping reading `数量（kg）` (full-width brackets, as
     Chinese MES exports and the mapping copied from them spell it) found `数量(kg)` and
     rejected every row: "column '数量（kg）' (read for quantity) is not in the header"."""
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "batches.csv").write_text(
-        "批次号,物料编码,数量（kg）\nB1,M1,12.5\n", encoding="utf-8"
+    summary, rejects = _import_mapped(
+        runner,
+        tmp_path,
+        "batches.csv",
+        "批次号,物料编码,数量（kg）\nB1,M1,12.5\n".encode(),
+        'table = "lots"\n[file.columns]\nlot_id = "批次号"\nmaterial_id = "物料编码"\n'
+        'quantity = "数量（kg）"\nuom = { value = "kg" }\n',
     )
-    mapping = tmp_path / "mes.toml"
-    mapping.write_text(
-        '[[file]]\nmatch = "batches*.csv"\ntable = "lots"\n[file.columns]\nlot_id = "批次号"\n'
-        'material_id = "物料编码"\nquantity = "数量（kg）"\nuom = { value = "kg" }\n',
-        encoding="utf-8",
-    )
-    summary, rejects = _import(runner, tmp_path / "in", "--mapping", str(mapping), code=0)
     assert rejects == [] and summary["tables"]["lots"]["written"] == 1
 
 
@@ -341,15 +351,13 @@ def test_a_mapped_file_read_as_gb18030_says_so_too(
     """What reading a file notes (read as GB18030, a nameless column with data) was said for
     canonical files only: through a mapping the same GBK file was read as Chinese without a
     word, and a misread would have been silent."""
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "stammdaten.csv").write_bytes(GBK_MATERIALS)
-    mapping = tmp_path / "erp.toml"
-    mapping.write_text(
-        '[[file]]\nmatch = "stammdaten*.csv"\ntable = "materials"\n[file.columns]\n'
-        'material_id = "material_id"\nname = "name"\n',
-        encoding="utf-8",
+    summary, _ = _import_mapped(
+        runner,
+        tmp_path,
+        "stammdaten.csv",
+        GBK_MATERIALS,
+        'table = "materials"\n[file.columns]\nmaterial_id = "material_id"\nname = "name"\n',
     )
-    summary, _ = _import(runner, tmp_path / "in", "--mapping", str(mapping), code=0)
     assert [n for n in summary["notes"] if "read as GB18030" in n] == [
         f"{tmp_path / 'in' / 'stammdaten.csv'}: read as GB18030 ('食品'), not UTF-8: its bytes "
         "are valid UTF-8, but as UTF-8 its text beyond ASCII is scattered letters of unlikely "
@@ -364,13 +372,11 @@ def test_a_mapped_files_nameless_column_gets_no_note_about_an_extra_column(
     """A mapping reads the columns it names: a nameless column of its file is not imported.
     The note for canonical files ("read as the extra column `column_3` … name the column in
     the export") was said of mapped files too, every night, and was false there."""
-    (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "batches.csv").write_text("CHARG,MATNR,\nB1,M1,stray\n", encoding="utf-8")
-    mapping = tmp_path / "erp.toml"
-    mapping.write_text(
-        '[[file]]\nmatch = "batches*.csv"\ntable = "lots"\n[file.columns]\nlot_id = "CHARG"\n'
-        'material_id = "MATNR"\n',
-        encoding="utf-8",
+    summary, rejects = _import_mapped(
+        runner,
+        tmp_path,
+        "batches.csv",
+        b"CHARG,MATNR,\nB1,M1,stray\n",
+        'table = "lots"\n[file.columns]\nlot_id = "CHARG"\nmaterial_id = "MATNR"\n',
     )
-    summary, rejects = _import(runner, tmp_path / "in", "--mapping", str(mapping), code=0)
     assert rejects == [] and not [n for n in summary["notes"] if "no name in the header" in n]

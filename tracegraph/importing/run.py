@@ -739,14 +739,6 @@ class OlderExportRefused(TracegraphError):
     """A full import of files an earlier run imported, whose tables later runs changed."""
 
 
-def _tables_of(path: Path, mapping: Mapping | None) -> set[str]:
-    """The canonical tables a file fills: its name's (`lots_2.csv` is lots), or those its
-    mapping's sections fill (MSEG_movements.csv: lots, step_inputs, step_outputs). The ledger
-    keeps a mapped file under its extract's name (`mseg_movements`, its own content apart from
-    a canonical lots.csv's), which is no table: its older export was never refused."""
-    return {rule.table for rule in mapping.rules_for(path)} if mapping else {table_name(path)}
-
-
 SourcesRefused = run_sources.SourcesRefused
 
 
@@ -797,7 +789,7 @@ def _keys_of(
     is written: every file of those tables, as the full import compares them together (a
     table split over site A's and site B's files is the keys of both)."""
     state = RunState(present=full_dump.Present())
-    chosen = [f for f in files if tables & _tables_of(f, mapping)]
+    chosen = [f for f in files if tables.intersection(run_sources.tables_of(f, mapping))]
     for _ in _Files(None, mapping, zone, encoding, {}, lambda _: None, lambda *_: None,
                     state).run(chosen):  # fmt: skip
         pass
@@ -852,7 +844,7 @@ def _older_exports(
     inspections.csv, each its own source, are no older export of each other."""
     read = [f for f in files if not _header_alone(f, mapping, encoding)]
     listed = [{"name": f.name, "table": table_name(f), "sha": shas[str(f)]} for f in read]
-    filled = {(f.name, table_name(f)): _tables_of(f, mapping) for f in read}
+    filled = {(f.name, table_name(f)): run_sources.tables_of(f, mapping) for f in read}
     if not listed:
         return []
     found = graph.read("import/older_exports", run_id=run_id, files=listed,
