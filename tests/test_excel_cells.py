@@ -370,6 +370,20 @@ def test_a_dash_in_an_optional_reference_is_empty_and_in_a_required_one_rejected
     assert [(r.line, r.column) for r in out.rejects] == [(3, "lot_id")]
 
 
+def test_a_full_width_or_unicode_dash_for_none_is_empty_as_an_ascii_one_is(tmp_path: Path) -> None:
+    """A Chinese IME types `－` (U+FF0D) for none, Word makes `-` an en dash or a minus sign:
+    `－` in a lot's optional location was rejected (the lot lost every night) where `-` was
+    read as empty. Every dash is read as empty in an optional reference and still rejected as a
+    lot's own id."""
+    lots = _csv(tmp_path, "lots.csv", "lot_id,material_id,quantity,uom,location_id,supplier_lot\n"
+                "L1,M1,5,kg,\uff0d,\u2212\nL2,M1,5,kg,\u2010,\u2011\nL3,M1,5,kg,\uff0d\uff0d,\u2015\n"
+                "\uff0d,M1,5,kg,WH,\n\u2212,M1,5,kg,WH,\n")  # fmt: skip
+    out, rows = _validated(lots)
+    assert [(r["lot_id"], r["location_id"], r["supplier_lot"]) for r in rows] == [
+        ("L1", None, None), ("L2", None, None), ("L3", None, None)]  # fmt: skip
+    assert [(r.line, r.column) for r in out.rejects] == [(5, "lot_id"), (6, "lot_id")]
+
+
 def test_a_semicolon_files_inspection_values_are_read_as_written_and_a_failed_formula_is_none(
     tmp_path: Path,
 ) -> None:

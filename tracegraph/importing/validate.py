@@ -107,8 +107,15 @@ def _no_id(normal: str) -> None:
 # id it made one location `-` of every lot so written. In a required column (a row's own id,
 # a link's lot) it is rejected; in an optional one read as empty (_typed_row): rejecting the
 # row lost the lot or step itself every night where the export writes `-` for none.
-_PLACEHOLDERS = frozenset({"-", "–", "—", "--"})
-_NO_ID_STARTS = "#-–—"  # the first characters of EXCEL_ERRORS and _PLACEHOLDERS
+# The dashes beside the ASCII one: a Chinese or Japanese IME's full-width `－` (U+FF0D, which
+# normal_id folds to `-`), Word's en and em dashes, the Unicode hyphen, non-breaking hyphen,
+# figure dash and minus sign — a `－` for none was rejected, the row lost, where `-` was empty.
+_PLACEHOLDERS = frozenset({"-", "--", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014",
+                           "\u2015", "\u2212"})  # fmt: skip
+# The first characters of _PLACEHOLDERS (and `－`, before normal_id folds it), and of those and
+# EXCEL_ERRORS: one look per cell, a nightly file has millions.
+_DASH_STARTS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d"
+_NO_ID_STARTS = "#-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Properties the importer keeps for itself: the row hash, a lot's origin flag, a device event's
 # id, a device's or operator's longest step. A file's extra column of that name (an MES's
@@ -1144,7 +1151,8 @@ def _typed_row(
             # inspection and its result stand (rejected, its pass or fail was lost)
             row[name] = None
             continue
-        if bare in _PLACEHOLDERS and not column.required and column.kind is Kind.ID:
+        if (column.kind is Kind.ID and not column.required and bare[0] in _DASH_STARTS
+                and normal_id(bare) in _PLACEHOLDERS):  # fmt: skip
             # an optional reference written `-` for none (a lot's location, a step's operator):
             # empty, as the export means; rejected, the row was lost every night
             row[name] = None
