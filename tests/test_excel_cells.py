@@ -356,6 +356,26 @@ def test_a_column_that_shows_a_decimal_point_reads_three_decimals_as_decimals(
         "ambiguous", "ambiguous"]  # fmt: skip
 
 
+def test_cells_read_as_decimals_on_their_columns_evidence_are_said_in_a_note(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """1.500 and 12.125 in a ';' column whose 0.250 shows a decimal point were read as 1.5 and
+    12.125 kg without a word, where the same cells without that evidence are rejected as
+    ambiguous: a file whose one 0.250 was a typo read every 1.500 a thousand times too small,
+    unsaid. The note counts them and names the cell that decided it; 1.234.567 there is still
+    rejected, as grouped thousands."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _csv(folder, "lots.csv", "lot_id;material_id;quantity;uom\n"
+         "L1;M1;1.500;kg\nL2;M1;0.250;kg\nL3;M1;12.125;kg\nL4;M1;1.234.567;kg\n")  # fmt: skip
+    done = import_paths(graph, [folder])
+    assert done.rejected == 1
+    notes = [n for n in done.notes if "decimal point (" in n]
+    assert len(notes) == 1, done.notes
+    assert "2 lots.quantity cells written like 1.500 were read with '.' as the decimal point" \
+        " (1.500 as 1.5, not 1500): the column's 0.250 shows" in notes[0]  # fmt: skip
+
+
 def test_a_dash_in_an_optional_reference_is_empty_and_in_a_required_one_rejected(
     tmp_path: Path,
 ) -> None:

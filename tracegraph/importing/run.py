@@ -72,6 +72,7 @@ from tracegraph.importing.validate import (
     header_refusal,
     kept_as,
     not_the_header,
+    pointed_note,
     reserved,
     unknown_table,
     validate_lazily,
@@ -2143,6 +2144,10 @@ def _write_raw(
     for column, count in validated.number_ids.items():
         ids = validated.number_id_values[column]
         _say(state, log, number_ids_note(graph, raw.path, name, column, count, ids))
+    for column, count in validated.pointed.items():
+        _say(state, log, pointed_note(raw.path, name, column, count,
+                                      validated.pointed_examples[column],
+                                      validated.pointed_by[column]))  # fmt: skip
     if graph is not None and state.present is None and validated.unfolded_lots:  # --full removes
         old_lots = unfolded_lots_note(graph, raw.path, validated.unfolded_lots)
         if old_lots:
