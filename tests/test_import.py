@@ -1092,10 +1092,10 @@ def test_a_stub_made_and_gone_in_one_run_is_not_reported(
     )  # fmt: skip
     listed = runner.invoke(app, ["imports", "--format", "csv"])
     assert listed.stdout.splitlines()[0].endswith(
-        ",reject_file,stubs_left,rows_removed,source,mapping,mapping_sha256"
+        ",reject_file,stubs_left,rows_removed,source,mapping,mapping_sha256,exit_code,outcome"
     )
-    # no --full: no removed count; no mapping
-    assert listed.stdout.splitlines()[1].endswith(",0,,canonical,,")
+    # no --full: no removed count; no mapping; done, clean
+    assert listed.stdout.splitlines()[1].endswith(",0,,canonical,,,0,clean")
 
 
 def test_a_lot_named_before_its_row_in_one_run_is_no_stub(

@@ -484,9 +484,11 @@ def import_paths(
         stale_bounds_left(graph, state)
         removals: dict[str, full_dump.Removal] = {}
         removed_file: Path | None = None
+        # a --full run whose removals --max-removals refuses: its rows are written, it ends as
+        # a run does (counts, rejects, notes, summary file), nothing removed, exit 2
+        refused_removals: full_dump.RemovalRefused | None = None
         removal_notes: list[str] = []
         older_notes: list[str] = []
-        rejects_at: Path | None = None  # where a run that fails wrote its rejects
         try:
             if full:  # before anything is written: a refusal leaves the graph as it was
                 notes += run_sources.other_sources(
@@ -565,13 +567,15 @@ def import_paths(
                 new_rows = {name: t.changed - t.updated for name, t in tables.items()}
                 removals, removal_notes = full_dump.compare(graph, state.present, log, new_rows)
                 full_dump.keep_linked(graph, removals)
-                refused = full_dump.refusal(removals, limit)
-                if refused is not None:
-                    if rejects:  # the night's rows are written: their rejects are not lost
-                        rejects_at = write_rejects(reject_path, rejects, mapped=bool(mapping))
-                        log(f"rejected rows written to {rejects_at}")
-                    raise refused
-                removed_file = _remove_rows(graph, run_id, removals, reject_path, log, state)
+                refused_removals = full_dump.refusal(removals, limit)
+                if refused_removals is not None:
+                    # Tonight's rows are written and stay. Raised, the refusal ended the run
+                    # as a failure: no counts on stdout, in --format json or the summary file,
+                    # nor the reject file's name, though rows were written and rejected.
+                    removals = {}
+                else:
+                    removed_file = _remove_rows(graph, run_id, removals, reject_path, log,
+                                                state)  # fmt: skip
             # the bounds of devices and operators whose steps changed or went, exactly
             settle_bounds(graph, state)
             # nothing to look for when every file was skipped as unchanged
@@ -598,6 +602,7 @@ def import_paths(
                 seconds=time.perf_counter() - started,
                 stub_lots=new_stubs, full=full, removed=full_dump.removed_counts(removals),
                 removed_file=removed_file, completes=[run["run_id"] for run in completes],
+                refused=refused_removals,
             )  # fmt: skip
             summary.reject_file = _rejects_written(
                 reject_path, rejects, reject_file, mapped=bool(mapping)
@@ -613,30 +618,26 @@ def import_paths(
             # counts blank): the rows of the file it was writing are not in them, although
             # its whole batches are in the graph (counts_partial; a re-run completes them).
             if not isinstance(error, KeyboardInterrupt):
-                # the steps written are whole (a refused removal comes after every write): their
-                # bounds are computed now, else by the next import (from the ledger entry)
+                # the steps written are whole: their bounds are computed now, else by the next
+                # import (from the ledger entry)
                 with contextlib.suppress(TracegraphError):
                     settle_bounds(graph, state)
             with contextlib.suppress(TracegraphError):
                 graph.write("import/finish_run", run_id=run_id, props={
                     "status": status, "ended_at": datetime.now(UTC),
                     **_counts_so_far(run_id, tables, rejects, unchanged),
-                    # a refused removal came after every file was written, an older export
-                    # before any: their counts are whole
-                    "counts_partial": not isinstance(error, full_dump.RemovalRefused
-                                                     | OlderExportRefused | SourcesRefused),
+                    # an older export (or another source's tables) is refused before any file
+                    # is written: its counts are whole
+                    "counts_partial": not isinstance(error, OlderExportRefused | SourcesRefused),
                     **_local_time_files(state),
                     # why it failed, and what it said until then: the ledger of a refused
                     # night had its status alone, and `imports` showed "? removed"
                     **_failure(error),
                     "notes": schema_note + notes + older_notes + _completes_note(completes)
                     + state.notes + removal_notes,
-                    "reject_file": str(rejects_at) if rejects_at else None,
-                    # a refused removal removed nothing
                     # refused before removing anything: 0 removed, not "? (killed?)"
                     "rows_removed": 0
-                    if isinstance(error, full_dump.RemovalRefused | OlderExportRefused
-                                  | SourcesRefused)
+                    if isinstance(error, OlderExportRefused | SourcesRefused)
                     else None,
                     # an older export (or another source's tables) refused: it wrote nothing,
                     # and is no content of a table
@@ -650,7 +651,11 @@ def import_paths(
             "import/finish_run",
             run_id=run_id,
             props={
-                "status": "done", "ended_at": datetime.now(UTC), "clean_fingerprints": clean,
+                # A run whose removals were refused ended too (its stubs named, its bounds
+                # settled: done, exit 2, its error kept), but its files are no content a later
+                # run may skip as unchanged: sent again, the cut-off dump is refused again.
+                "status": "done", "ended_at": datetime.now(UTC),
+                "clean_fingerprints": clean if refused_removals is None else [],
                 # as the import's last line and summary file say it (a run that rejected every
                 # row was `done`, no more)
                 "exit_code": (code := exit_code(summary, max_rejects)), "outcome": OUTCOMES[code],
@@ -672,8 +677,10 @@ def import_paths(
                 # the removed rows as table:key, the first REMOVED_IDS_KEPT (all in the file)
                 "removed": full_dump.ledger_ids(removals) if full else None,
                 # the tables it compared: they hold this run's rows alone now (other_sources)
-                "compared_tables": sorted(removals) if full else None,
+                "compared_tables": sorted(removals) if full and not refused_removals else None,
                 **_local_time_files(state),
+                # the refusal's line, exit code and outcome, as a failed run's
+                **(_failure(refused_removals) if refused_removals is not None else {}),
             },
         )  # fmt: skip
         return summary

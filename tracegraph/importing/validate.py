@@ -350,7 +350,9 @@ def _not_iso_reason(text: str) -> str:
             with contextlib.suppress(ValueError):
                 days = calendar.monthrange(year, month)[1]
                 if day > days:
-                    if month == 2 and days == 28:
+                    if month == 2 and day > 29:  # no leap year has it either
+                        return "no such date: February has 28 days, 29 in a leap year"
+                    if month == 2:
                         return f"no such date: {year} is no leap year (February has 28 days)"
                     return f"no such date: {_MONTHS[month - 1]} has {days} days"
     # here, not at the top: mappings imports this module
