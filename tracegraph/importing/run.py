@@ -60,6 +60,7 @@ from tracegraph.importing.reader import (
     is_text_encoding,
     read_sheets,
     read_table,
+    row_problem,
     table_name,
 )
 from tracegraph.importing.tables import GROWING_TABLES, IMPORT_ORDER, TABLES, device_event_id
@@ -80,6 +81,7 @@ from tracegraph.importing.validate import (
 from tracegraph.importing.writer import (
     BATCH_SIZE,
     MUST_EXIST,
+    PARENT_TABLES,
     RunState,
     TableWrite,
     settle_bounds,
@@ -2096,6 +2098,8 @@ def _write_raw(
     file_written = written.written + validated.duplicates
     if state.present is not None and compared:
         state.present.protect(name, raw, validated.rejects, zone)
+    if name in PARENT_TABLES.values() and validated.rejects:
+        _rejected_parents(name, raw, validated.rejects, zone, state)
     _note_kept_names(raw, name, state, log)
     _note_short_rows(raw, state, log, frozenset(r.line for r in file_rejects))
     for overruled in overlaps.notes(name, raw.path, graph is None) if overlaps else []:
@@ -2186,6 +2190,20 @@ def _write_raw(
 # The tables whose ids link tables name (MUST_EXIST), and each one's id column.
 _KEY_OF = {"steps": "step_id", "shipments": "shipment_id"}
 _PARENT_OF = {column: table for table, column in _KEY_OF.items()}
+
+
+def _rejected_parents(
+    table: str, raw: RawTable, rejects: Sequence[Reject], zone: ZoneInfo, state: RunState
+) -> None:
+    """The ids of a steps or shipments file's rejected rows (whose id reads), each with its
+    file and line, for the link rows naming them to say so (RunState.rejected_parents)."""
+    lines = {reject.line for reject in rejects}
+    held = state.rejected_parents.setdefault(table, {})
+    for line, cells in raw.rows:
+        if line in lines and row_problem(cells) is None:
+            key = full_dump.raw_key(table, cells, zone)
+            if key is not None:
+                held.setdefault(key, (raw.path.name, line))
 
 
 def _counted(table: str, rows: Iterator[dict[str, Any]], state: RunState) -> TableWrite:
