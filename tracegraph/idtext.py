@@ -116,9 +116,11 @@ def number_ids_note(
     note = (
         f"{path}: {counted(count, f'{table}.{column} id')} {were(count)} "
         f"{'a number cell' if count == 1 else 'number cells'} (as {ids[0]}), read as the "
-        "number's digits: leading zeros may have been lost — format the column as Text in Excel "
-        "and export again"
-    )
+        "number's digits: leading zeros may have been lost — "
+        + ("have the export write the column as text (a string column)"
+           if path.suffix.lower() != ".xlsx" else
+           "format the column as Text in Excel and export again")
+    )  # fmt: skip
     if graph is None or column != "lot_id":
         return note
     padded = {

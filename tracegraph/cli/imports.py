@@ -337,7 +337,9 @@ def _sigterm_interrupts() -> Iterator[None]:
 def import_command(
     paths: list[Path] = typer.Argument(
         ...,
-        help="Folders of table files (lots.csv, steps.xlsx, …) or single table files. Several "
+        help="Folders of table files (lots.csv, steps.xlsx, lots.parquet/.pq, …) or single "
+        "table files; a Spark job's folder of part files (lots/part-00000-….snappy.parquet) is "
+        "the table it is named after. Several "
         "files of one table are written in the order given (a folder's files in natural order: "
         "night9 before night10); a later file's row for the same key wins, with a note.",
     ),

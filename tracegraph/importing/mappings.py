@@ -995,7 +995,7 @@ def apply_mapping(
               if (problem := row_problem(cells)) is not None}  # fmt: skip
     taken = set(broken)
     for line, problem in broken.items() if rules else ():
-        result.rejects.append((rules[0].table, Reject(str(raw.path), line, "", *problem,
+        result.rejects.append((rules[0].table, Reject(str(raw.path), line, *problem,
                                                       raw.sheet, rules[0].table)))  # fmt: skip
     rejected_whole: set[str] = set()  # tables whose rows are all rejected (an unclear `where`)
     for rule in rules:

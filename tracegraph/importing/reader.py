@@ -29,7 +29,10 @@ from tracegraph.idtext import normal_id
 from tracegraph.importing.tables import TABLES
 from tracegraph.values import counted
 
-SUFFIXES = (".csv", ".xlsx", ".parquet")
+# .pq and .parq are Parquet too (DuckDB's and some tools' names for it; they were skipped)
+PARQUET_SUFFIXES = (".parquet", ".pq", ".parq")
+SUFFIXES = (".csv", ".xlsx", *PARQUET_SUFFIXES)
+FORMS = ".csv, .xlsx, .parquet"  # the suffixes messages name (.pq and .parq are .parquet)
 # Tried in order when no --encoding is given. GB18030 is the superset of GBK and GB2312 that
 # Chinese MES/ERP exports use; UTF-8 is tried first because GB18030 decodes almost anything.
 FALLBACK_ENCODINGS = ("utf-8", "gb18030")
@@ -73,21 +76,30 @@ SHORT = "\0short"  # a CSV file's last row, cut short: fewer cells, no line brea
 UNCLOSED = "\0unclosed"  # a quoted cell that swallowed the lines after it
 
 
-def row_problem(cells: dict[str, str]) -> tuple[str, str] | None:
-    """The value and reason to reject a row with, when the reader could not split it."""
+def row_problem(cells: dict[str, str]) -> tuple[str, str, str] | None:
+    """The column ("" for the whole row), value and reason to reject a row with, when the
+    reader could not split it or could not read one of its cells (UnreadableCell)."""
     if OVERFLOW in cells:
-        return cells[OVERFLOW][:200], "the row has more cells than the header has columns"
+        return "", cells[OVERFLOW][:200], "the row has more cells than the header has columns"
+    if UNREADABLE in cells:
+        cell = cells[UNREADABLE]
+        if isinstance(cell, UnreadableCell):
+            return cell.column, cell[:200], cell.reason
     if UNCLOSED in cells:
-        return cells[UNCLOSED][:200], (
-            "the row's quotes do not pair up: a quote without its closing quote takes the rows "
-            "below it into one cell (they are in this cell, not read as rows)"
-        )
+        return "", cells[UNCLOSED][:200], _UNCLOSED_REASON
     if SHORT in cells:
-        return cells[SHORT][:200], (
-            "the file's last row has fewer cells than the header has columns and no line "
-            "break after it: cut short (an export that stopped mid-row?)"
-        )
+        return "", cells[SHORT][:200], _SHORT_REASON
     return None
+
+
+_UNCLOSED_REASON = (
+    "the row's quotes do not pair up: a quote without its closing quote takes the rows "
+    "below it into one cell (they are in this cell, not read as rows)"
+)
+_SHORT_REASON = (
+    "the file's last row has fewer cells than the header has columns and no line "
+    "break after it: cut short (an export that stopped mid-row?)"
+)
 
 
 class StoredNumber(StoredValue):
@@ -130,6 +142,35 @@ class UncalculatedFormula(SpreadsheetError):
         "a formula whose value was never calculated (the workbook was written by a program, "
         "not saved by Excel): open it in Excel or LibreOffice and save it, then import again"
     )
+
+
+# An unreadable cell of a typed file (a Parquet date past year 9999, an infinite number, bytes
+# that are not text): the key under which its row holds it, rejected as a whole (row_problem)
+UNREADABLE = "\0unreadable"
+
+
+class UnreadableCell(str):
+    """A Parquet cell no value can be read from (a timestamp of int64's largest microsecond, a
+    "never expires" beyond year 9999; inf; bytes that are not UTF-8): the text it is shown as
+    in the reject, with the column it is in and why. Its row is rejected, wherever the column
+    is (an extra column too): it crashed the whole import ("OverflowError: date value out of
+    range", exit 3) after earlier files were written."""
+
+    column: str
+    reason: str
+
+    @classmethod
+    def of(cls, text: str, column: str, reason: str) -> UnreadableCell:
+        cell = cls(text)
+        cell.column, cell.reason = column, reason
+        return cell
+
+
+class NestedCell(StoredValue):
+    """A Parquet list, struct or map cell, as JSON text: as an id it is no id (rejected); as an
+    extra column it is kept so (it was Python's repr, `['a', 'b']`)."""
+
+    __slots__ = ()
 
 
 class UnreadableFile(TracegraphError):
@@ -186,11 +227,26 @@ class RawTable:
 _PART = re.compile(r"(.+?)[_-]\d+")
 
 
+# The codec Spark (parquet-mr) writes before .parquet: lots.snappy.parquet is table lots (it was
+# "unknown table 'lots.snappy'")
+_CODEC = re.compile(r"(.+)\.(?:snappy|gz|gzip|zstd|lz4|lz4hadoop|lz4raw|lzo|br|brotli)")
+# A Spark, Hive or Hadoop job's part file (part-00000-<uuid>-c000.snappy.parquet): the table
+# is its folder (spark/lots/part-00000-….parquet is a part of lots)
+SPARK_PART = re.compile(r"part-\d+(?:[-_.].*)?")
+
+
 def table_name(path: Path) -> str:
-    """`lots.csv`, `LOTS.xlsx`, `lots.parquet` → `lots`; a numbered part of a table (`lots_2`,
-    `lots-10`, as exports split a big table) → `lots` too: a folder's files are read in natural
-    order, lots_2 before lots_10 (it was "unknown table 'lots_2'")."""
+    """`lots.csv`, `LOTS.xlsx`, `lots.parquet`, `lots.snappy.parquet` → `lots`; a numbered part
+    of a table (`lots_2`, `lots-10`, as exports split a big table) → `lots` too: a folder's files
+    are read in natural order, lots_2 before lots_10 (it was "unknown table 'lots_2'"); a Spark
+    job's part file (`lots/part-00000-….snappy.parquet`) is the table its folder is named after
+    (every row was rejected as of "unknown table 'part-00000-…'")."""
     name = path.stem.strip().lower()
+    if path.suffix.lower() in PARQUET_SUFFIXES and (codec := _CODEC.fullmatch(name)):
+        name = codec.group(1)
+    if SPARK_PART.fullmatch(name) and (folder := Path(path.absolute().parent.name)).name:
+        # a folder named as a file is (Spark writes to lots.parquet/): lots
+        name = (folder.stem if folder.suffix.lower() in SUFFIXES else folder.name).strip().lower()
     part = _PART.fullmatch(name)
     if part is not None and name not in TABLES and part.group(1) in TABLES:
         return part.group(1)
@@ -229,7 +285,7 @@ def read_sheets(
         return _read_xlsx(path, table_name(path), sheets, canonical)
     text = suffix == ".csv" or (suffix == ".txt" and as_text)
     named = [sheet for sheet, _ in sheets if sheet is not None]
-    if named and (text or suffix == ".parquet"):
+    if named and (text or suffix in PARQUET_SUFFIXES):
         raise UnreadableFile(
             f"{path}: a {suffix} file has no sheets, and a [[file]] section reads its sheet "
             f"{named[0]!r}",
@@ -238,12 +294,20 @@ def read_sheets(
     if text:
         return [_read_csv(path, encoding, delimiter, header_line, canonical)
                 for _, header_line in sheets]  # fmt: skip
-    if suffix == ".parquet":
+    if suffix in PARQUET_SUFFIXES:
+        lines = [header_line for _, header_line in sheets if header_line != 1]
+        if lines:  # it was ignored: the names are the schema's, not a line's
+            raise UnreadableFile(
+                f"{path}: a Parquet file's column names are its schema's, not a line of it, and "
+                f"the mapping reads them from line {lines[0]}",
+                hint="`header_line` is for CSV and XLSX files: leave it out for this file, or "
+                "give its [[file]] section header_line = 1",
+            )
         return [_read_parquet(path, canonical)]
     form = "".join(path.suffixes[-2:]) or "file without a suffix"
     raise UnreadableFile(
         f"{path}: a {form} file, which tracegraph does not read",
-        hint=f"tables are {', '.join(SUFFIXES)} files: save it as one, or unpack it"
+        hint=f"tables are {FORMS} files: save it as one, or unpack it"
         + (" (a mapping's [[file]] section whose `match` ends in .txt reads it as delimited "
            "text)" if suffix == ".txt" else ""),
     )  # fmt: skip
@@ -548,6 +612,11 @@ def _read_csv(
         raise UnreadableFile(_zip_named_csv(path), hint=(
             f"name it {path.stem}.xlsx: Excel saved a workbook, not a CSV file" if _is_xlsx(path)
             else "unpack it, or export the table again as CSV"))  # fmt: skip
+    if data.startswith(b"PAR1"):  # Parquet's magic: it was "cannot decode … pass --encoding"
+        raise UnreadableFile(
+            f"{path}: a Parquet file named {path.suffix} (its bytes start as Parquet's, PAR1)",
+            hint=f"name it {path.stem}.parquet",
+        )
     text, used = _decode(path, data, encoding)
     said: tuple[str, ...] = ()
     if used == "gb18030" and not encoding and _multibyte_utf8(data):
@@ -895,22 +964,209 @@ def _sheet_cell_text(cell: Any) -> str:
 
 
 def _read_parquet(path: Path, canonical: bool = True) -> RawTable:
+    """A Parquet file's rows, each cell by its column's type (_parquet_cells): an integer as
+    StoredNumber (an id's leading zeros may be lost, as a workbook's number cell), a boolean
+    TRUE/FALSE, NaN and null empty, a float32 by its shortest decimal form, a timestamp Spark
+    wrote as INT96 in UTC, a list or struct as JSON text; a cell no value can be read from
+    (a date beyond year 9999, inf, bytes that are not UTF-8) rejects its row. A pandas index
+    written beside the columns is left out, in a note."""
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(path)
+        # INT96 (Spark's, Hive's and Impala's timestamps) read as microseconds: as nanoseconds
+        # a "never expires" 9999-12-31 wraps around to another date
+        parquet = pq.ParquetFile(path, coerce_int96_timestamp_unit="us")
+        table = parquet.read()
     except Exception as exc:
+        reason = " ".join(str(exc).split())[:160]
         raise UnreadableFile(
-            f"{path}: not a readable Parquet file ({type(exc).__name__})",
+            f"{path}: not a readable Parquet file ({type(exc).__name__}"
+            + (f": {reason})" if reason else ")"),
             hint="check that the export finished writing it",
         ) from exc
-    header, repeated = _clean_header(list(table.column_names), fold=canonical)
-    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
-    rows = [
-        (
-            number + 1,
-            {name: _cell_text(col[number]) for name, col in zip(header, columns, strict=True)},
+    schema = parquet.schema
+    int96 = {schema.column(i).path for i in range(len(schema))
+             if schema.column(i).physical_type == "INT96"}  # fmt: skip
+    notes: list[str] = []
+    index = _pandas_index(table, canonical)
+    if index:
+        notes.append(f"left out the pandas index {', '.join(index)} (pandas writes a DataFrame's "
+                     "row index beside its columns: no data of the table)")  # fmt: skip
+    kept = [i for i, name in enumerate(table.column_names) if name not in index]
+    header, repeated = _clean_header([table.column_names[i] for i in kept], fold=canonical)
+    columns: list[list[str]] = []
+    bad: dict[int, UnreadableCell] = {}  # per row number, its first unreadable cell
+    read_so: dict[str, list[str]] = {}  # per note on how a column was read, its columns
+    for name, i in zip(header, kept, strict=True):
+        cells, note = _parquet_cells(table.column(i), name, table.column_names[i] in int96)
+        columns.append(cells)
+        if note:
+            read_so.setdefault(note, []).append(repr(name))
+        for number, cell in enumerate(cells):
+            if type(cell) is UnreadableCell and number not in bad:
+                bad[number] = cell
+    notes += [f"{'column' if len(names) == 1 else 'columns'} {', '.join(names)}: {note}"
+              for note, names in read_so.items()]  # fmt: skip
+    rows = []
+    for number in range(table.num_rows):
+        row = {name: col[number] for name, col in zip(header, columns, strict=True)}
+        if number in bad:
+            row[UNREADABLE] = bad[number]
+        rows.append((number + 1, row))
+    return RawTable(path, header, rows, "parquet", tuple(notes), repeated=repeated)
+
+
+# pandas' name for an unnamed index it writes as a column (to_parquet of a filtered frame)
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")
+
+
+def _pandas_index(table: Any, canonical: bool) -> list[str]:
+    """The columns of a Parquet file that are a pandas DataFrame's index (its b'pandas'
+    metadata's `index_columns`, and `__index_level_N__`): imported as an extra column
+    `export___index_level_0__`. A named index that is a column of the table (a frame indexed
+    by lot_id) is kept, and all named ones of a mapped file (its mapping names what it reads)."""
+    import json
+
+    named: list[str] = []
+    metadata = (table.schema.metadata or {}).get(b"pandas")
+    if metadata:
+        try:
+            named = [c for c in json.loads(metadata).get("index_columns", []) if isinstance(c, str)]
+        except (ValueError, AttributeError):
+            named = []
+    index = []
+    for name in table.column_names:
+        if _PANDAS_INDEX.fullmatch(name) or (
+            name in named and canonical and not _table_column(name)
+        ):
+            index.append(name)
+    return index
+
+
+def _table_column(name: str) -> bool:
+    """Whether `name` is a column of some canonical table."""
+    folded = normal_id(name)
+    return any(table.column(folded) is not None for table in TABLES.values())
+
+
+_OUT_OF_RANGE = (
+    "a date beyond year 9999 or before year 1 (out of the range a date can hold; a 'never "
+    "expires' of the largest number?): have the export write an empty cell for no date"
+)
+
+
+def _parquet_cells(column: Any, name: str, int96: bool) -> tuple[list[str], str]:
+    """One Parquet column's cells as text, by its type, and a note on how it was read ("" for
+    none); `int96`: its timestamps are Spark's INT96, which are UTC."""
+    import pyarrow as pa
+    import pyarrow.types as pat
+
+    kind = column.type
+    if pat.is_dictionary(kind):  # pandas' categorical: its values
+        column = column.cast(kind.value_type)
+        kind = column.type
+    if pat.is_null(kind):
+        return [""] * len(column), ""
+    if pat.is_boolean(kind):
+        return [
+            "" if v is None else StoredBool("TRUE" if v else "FALSE") for v in column.to_pylist()
+        ], ""
+    if pat.is_integer(kind):
+        return ["" if v is None else StoredNumber(v) for v in column.to_pylist()], ""
+    if pat.is_decimal(kind):  # a whole one as its digits: 200.00 is the id 200, noted
+        return [
+            "" if v is None else StoredNumber(int(v) if v == v.to_integral_value() else v)
+            for v in column.to_pylist()
+        ], ""
+    if pat.is_floating(kind):
+        values = column.to_pylist()
+        if pat.is_float32(kind) or pat.is_float16(kind):
+            import numpy
+
+            values = [None if v is None else float(str(numpy.float32(v))) for v in values]
+        return [_float_cell(v, name) for v in values], ""
+    if pat.is_binary(kind) or pat.is_large_binary(kind) or pat.is_fixed_size_binary(kind):
+        return [_bytes_cell(v, name) for v in column.to_pylist()], ""
+    if pat.is_timestamp(kind) or pat.is_date(kind):
+        if int96 and pat.is_timestamp(kind) and kind.tz is None:
+            column = column.cast(pa.timestamp(kind.unit, tz="UTC"))
+        cells: list[str] = []
+        for chunk in column.chunks:
+            try:
+                cells.extend(_cell_text(v) for v in chunk.to_pylist())
+            except (OverflowError, ValueError):  # one cell beyond year 9999: read each
+                cells.extend(_date_cell(chunk, n, name) for n in range(len(chunk)))
+        note = "INT96 timestamps (Spark's, Hive's, Impala's) read as UTC" if int96 else ""
+        return cells, note
+    if pat.is_duration(kind):
+        unit = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[kind.unit]
+        return [
+            "" if v is None else StoredValue(f"PT{_decimal_text(v, unit)}S")
+            for v in column.cast(pa.int64()).to_pylist()
+        ], "durations written as ISO 8601 seconds (PT300S)"
+    if pat.is_nested(kind):
+        return [_nested_cell(v) for v in column.to_pylist(maps_as_pydicts="lossy")], (
+            "lists and structs kept as JSON text"
         )
-        for number in range(table.num_rows)
-    ]
-    return RawTable(path, header, rows, "parquet", repeated=repeated)
+    return [_cell_text(v) for v in column.to_pylist()], ""
+
+
+def _float_cell(value: float | None, column: str) -> str:
+    """A Parquet float's cell: NaN (pandas' missing value) empty; a whole number its digits,
+    StoredNumber (LongNumber from 16 digits: a float64 keeps 15 to 17); inf rejected."""
+    if value is None or value != value:
+        return ""
+    if value in (float("inf"), float("-inf")):
+        return UnreadableCell.of(
+            str(value), column, "an infinite number, not a value: have the export write a number "
+            "or an empty cell"
+        )  # fmt: skip
+    if value.is_integer():
+        return (LongNumber if abs(value) >= 1e15 else StoredNumber)(int(value))
+    return StoredNumber(value)
+
+
+def _bytes_cell(value: bytes | None, column: str) -> str:
+    """A Parquet BINARY cell (older Hive and Impala write text so): its UTF-8 text; other bytes
+    rejected (they were stored as Python's b'Q1')."""
+    if value is None:
+        return ""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return UnreadableCell.of(
+            value[:60].hex(), column, "bytes that are not UTF-8 text (a binary column): have the "
+            "export write the column as text"
+        )  # fmt: skip
+
+
+def _date_cell(chunk: Any, number: int, column: str) -> str:
+    """One Parquet timestamp or date cell, read alone: its chunk held one beyond Python's
+    dates (year 9999), which is rejected with its stored number."""
+    import pyarrow as pa
+
+    try:
+        return _cell_text(chunk[number].as_py())
+    except (OverflowError, ValueError):
+        days = chunk.type == pa.date32()
+        stored = chunk.slice(number, 1).cast(pa.int32() if days else pa.int64())[0].as_py()
+        unit = getattr(chunk.type, "unit", "") or ("days" if days else "ms")
+        return UnreadableCell.of(f"{stored} ({unit} since 1970-01-01)", column, _OUT_OF_RANGE)
+
+
+def _decimal_text(count: int, unit: int) -> str:
+    """`count` units of 1/`unit` second as a decimal number of seconds: 1500 ms is 1.5."""
+    whole, part = divmod(abs(count), unit)
+    sign = "-" if count < 0 else ""
+    if not part:
+        return f"{sign}{whole}"
+    return f"{sign}{whole}.{str(part).zfill(len(str(unit)) - 1).rstrip('0')}"
+
+
+def _nested_cell(value: Any) -> str:
+    """A list, struct or map cell as JSON text (dates and decimals as their text)."""
+    import json
+
+    if value is None:
+        return ""
+    return NestedCell(json.dumps(value, ensure_ascii=False, default=str))

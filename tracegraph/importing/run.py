@@ -53,7 +53,9 @@ from tracegraph.importing.outcome import (
 )
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import (
+    FORMS,
     NO_LAST_LINE_BREAK,
+    SPARK_PART,
     SUFFIXES,
     RawTable,
     UnreadableFile,
@@ -235,6 +237,30 @@ _TABLE_FORMS = frozenset({".xls", ".xlsm", ".xlsb", ".ods", ".tsv", ".txt", ".js
                           ".gz", ".zip", ".bz2", ".xz", ".7z", ".zst"})  # fmt: skip
 
 
+def _is_table_file(path: Path) -> bool:
+    return path.suffix.lower() in SUFFIXES and not path.name.startswith((".", "~$"))
+
+
+def _holds_tables(folder: Path) -> bool:
+    """Whether a folder holds a table file (a Spark job's spark/lots/part-….parquet)."""
+    try:
+        return any(_is_table_file(f) for f in folder.iterdir())
+    except OSError:  # not ours to read: the note on skipping it stands
+        return False
+
+
+def _part_notes(files: list[Path]) -> list[str]:
+    """A note per folder of a Spark or Hive job's part files (part-00000-….snappy.parquet): read
+    as the table the folder is named after (each was an unknown table 'part-00000-…')."""
+    parts: dict[Path, list[Path]] = {}
+    for path in files:
+        if SPARK_PART.fullmatch(path.name.split(".")[0].lower()):
+            parts.setdefault(path.parent, []).append(path)
+    return [f"read {counted(len(found), 'part file')} in {folder} as table "
+            f"{table_name(found[0])!r}, as the folder is named (a Spark or Hive job's output)"
+            for folder, found in parts.items()]  # fmt: skip
+
+
 def _named_as_table(path: Path, mapping: Mapping | None) -> bool:
     """Whether a file in a form not read is named as a table file is (`lots.xls`,
     `LOTS.csv.gz`), or as a mapping's section takes its files."""
@@ -266,6 +292,7 @@ def find_files(
     that, in the order `paths` are given, a folder's files in natural order (natural_key)."""
     files: list[Path] = []
     notes: list[str] = []
+    holding: list[Path] = []  # folders in a folder given that hold table files
     for path in paths:
         if path.is_dir():
             outputs: list[str] = []
@@ -274,16 +301,18 @@ def find_files(
                     if not child.name.startswith("."):
                         notes.append(f"skipped {child}: a folder (folders in a folder are not "
                                      "searched; name it to import it)")  # fmt: skip
+                        if _holds_tables(child):
+                            holding.append(child)
                 elif _IMPORT_OUTPUT.fullmatch(child.name):
                     outputs.append(child.name)
-                elif child.suffix.lower() in SUFFIXES and not child.name.startswith((".", "~$")):
+                elif _is_table_file(child):
                     files.append(child)
                 elif child.is_file() and _named_as_table(child, mapping):
                     # lots.xls, lots.csv.gz: tonight's lots in a form not read; a note let the
                     # run end clean while the table went stale. Read, it is an unread file.
                     files.append(child)
                 elif child.is_file():
-                    notes.append(f"skipped {child}: not a table file ({', '.join(SUFFIXES)})")
+                    notes.append(f"skipped {child}: not a table file ({FORMS})")
             if outputs:  # one note: a nightly import run in its export folder adds one a night
                 notes.append(f"skipped {counted(len(outputs), 'file')} an import wrote in "
                              f"{path} (reject and removal lists): "
@@ -293,15 +322,23 @@ def find_files(
                 mapping is not None and mapping.names_text_file(path)
             ):
                 raise ConfigurationError(
-                    f"{path} is not a table file", hint=f"tables are {', '.join(SUFFIXES)} files"
+                    f"{path} is not a table file", hint=f"tables are {FORMS} files"
                 )
             files.append(path)
         else:
             raise ConfigurationError(f"{path} does not exist", hint="check the path")
+    if not files and holding:  # a Spark job's output folder: spark/lots/part-….parquet
+        raise ConfigurationError(
+            f"no table files to import in {', '.join(str(p) for p in paths)}: folders in a "
+            "folder are not searched",
+            hint=f"name the folder that holds them: {first_ids([str(f) for f in holding], 3)}",
+        )
     if not files:
         raise ConfigurationError(
             "no table files to import", hint="name files after their table, e.g. lots.csv"
         )
+    if mapping is None:
+        notes += _part_notes(files)
     # a file named twice (itself and its folder, or twice over) is read once: its rows were
     # counted, and written, as often as it was named
     files = list({path.resolve(): path for path in files}.values())

@@ -25,6 +25,7 @@ from tracegraph.idtext import folds, normal_id
 from tracegraph.importing.reader import (
     OVERFLOW,
     LongNumber,
+    NestedCell,
     RawTable,
     SpreadsheetError,
     StoredBool,
@@ -481,6 +482,10 @@ def _stored_id(text: str) -> None:
             f"a date cell ({text}), not an id: Excel makes an id like 1-2 or MAR-11 a date — "
             "format the column as Text in Excel, type the id again and export"
         )
+    if isinstance(text, NestedCell):
+        raise CellError(
+            "a list, struct or map cell, not an id: have the export write the column as text"
+        )
     if isinstance(text, StoredBool):
         raise CellError(
             "a TRUE/FALSE cell, not an id: format the column as Text in Excel, type the id "
@@ -880,7 +885,9 @@ def not_the_header(raw: RawTable, table: Table) -> str | None:
             f"above it, or read the file with a mapping whose header_line is {below}"
         )
     if not named:
-        shown = ", ".join(raw.header[:6]) + (", …" if len(raw.header) > 6 else "")
+        # a file of no columns (a Parquet file written from an empty frame) said "its columns: )"
+        shown = (", ".join(raw.header[:6]) + (", …" if len(raw.header) > 6 else "")
+                 if raw.header else "none")  # fmt: skip
         reason += (f" (its columns: {shown}): export the table with its header, or import "
                    "this export with a --mapping")  # fmt: skip
     return reason
@@ -949,6 +956,8 @@ def _valid_rows(
         Any, dict[str, str]
     ] = {}  # what the rows with a cut time lost (beyond_microsecond)
     spreadsheet = raw.encoding == "xlsx"  # only a workbook has error cells to look for
+    # a workbook's or a Parquet file's cells are typed: an id stored as a number is noted
+    typed = spreadsheet or raw.encoding == "parquet"
     semicolon = raw.delimiter == ";"
     # where a number written 1.234 may be 1234 (dotted_thousands): a ';' file, a workbook's
     # text cell; not a mapping's table (its `decimal` read the cell)
@@ -966,7 +975,7 @@ def _valid_rows(
     for line, cells in raw.rows:
         problem = row_problem(cells)
         if problem is not None:
-            out.rejects.append(Reject(out.file, line, "", *problem))
+            out.rejects.append(Reject(out.file, line, *problem))
             continue
         naive: list[tuple[str, str]] = []
         commas: list[tuple[str, str, str]] | None = [] if semicolon else None
@@ -980,7 +989,7 @@ def _valid_rows(
             zone,
             out.file,
             line,
-            spreadsheet,
+            typed,
             naive,
             commas,
             folded,
@@ -1126,7 +1135,7 @@ def _typed_row(
     zone: ZoneInfo,
     file: str,
     line: int,
-    spreadsheet: bool = False,
+    typed: bool = False,
     naive: list[tuple[str, str]] | None = None,
     commas: list[tuple[str, str, str]] | None = None,
     folded: list[str] | None = None,
@@ -1141,8 +1150,9 @@ def _typed_row(
     time or showed it twice (_clock_change); `commas`, given for a ';' file, its extra cells
     that look like decimal-comma numbers (see _semicolon_extra); `folded`, the names of its
     id columns whose cells normal_id folded (idtext.folds); `cut`, per time column, the digits
-    beyond the microsecond its cell lost (beyond_microsecond), and a workbook's id cells stored
-    as numbers (StoredNumber); `dotted`, where a number cell written 1.234 is ambiguous, why
+    beyond the microsecond its cell lost (beyond_microsecond), and, in a `typed` file (XLSX,
+    Parquet), its id cells stored as numbers (StoredNumber); `dotted`, where a number cell
+    written 1.234 is ambiguous, why
     (dotted_thousands): a ';' file's cells, or a workbook's text cells; None elsewhere;
     `measure`, given with `commas`, the table's Kind.MEASURE column (an inspection's value);
     `points`, the number columns whose cells show a decimal point beyond doubt, where 1.500 is
@@ -1152,7 +1162,7 @@ def _typed_row(
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
         column = columns.get(name)
-        if spreadsheet and isinstance(text, SpreadsheetError):
+        if typed and isinstance(text, SpreadsheetError):
             if column is None:  # a helper column's #N/A: no value to keep
                 continue
             if column.kind is Kind.MEASURE:  # as a CSV's #N/A value: the inspection stands
@@ -1213,7 +1223,7 @@ def _typed_row(
                     and column.kind is Kind.ID
                     and folds(text)
                 ) or (
-                    spreadsheet
+                    typed
                     and type(text) is StoredNumber
                     and column.kind is Kind.ID
                     and folded is not None
