@@ -445,10 +445,12 @@ def import_paths(
         _schema_still_there(graph)
         schema_note = schema_note + _migrated(graph, bool(schema_note), log)
         on_locked(run_id, files)
+        started_at = datetime.now(UTC)
         graph.write(
             "import/start_run",
+            files=_file_nodes(run_id, files, shas, fingerprints, source, timezone, started_at),
             props={
-                "run_id": run_id, "status": "running", "started_at": datetime.now(UTC),
+                "run_id": run_id, "status": "running", "started_at": started_at,
                 "user": os_account(), "host": socket.gethostname(), "timezone": timezone,
                 # which tracegraph wrote the run (its rules for hashes, notes and receipts)
                 "tracegraph_version": __version__,
@@ -617,14 +619,13 @@ def import_paths(
                 with contextlib.suppress(TracegraphError):
                     settle_bounds(graph, state)
             with contextlib.suppress(TracegraphError):
-                graph.write("import/finish_run", run_id=run_id, props={
+                _finish_run(graph, run_id, state, None, {
                     "status": status, "ended_at": datetime.now(UTC),
                     **_counts_so_far(run_id, tables, rejects, unchanged),
                     # a refused removal came after every file was written, an older export
                     # before any: their counts are whole
                     "counts_partial": not isinstance(error, full_dump.RemovalRefused
                                                      | OlderExportRefused | SourcesRefused),
-                    **_local_time_files(state),
                     # why it failed, and what it said until then: the ledger of a refused
                     # night had its status alone, and `imports` showed "? removed"
                     **_failure(error),
@@ -645,10 +646,12 @@ def import_paths(
             if isinstance(error, ServerUnavailable | DatabaseError):
                 raise stopped_part_way(run_id, error) from error
             raise
-        graph.write(
-            "import/finish_run",
-            run_id=run_id,
-            props={
+        _finish_run(
+            graph,
+            run_id,
+            state,
+            clean,
+            {
                 "status": "done", "ended_at": datetime.now(UTC), "clean_fingerprints": clean,
                 # as the import's last line and summary file say it (a run that rejected every
                 # row was `done`, no more)
@@ -672,10 +675,54 @@ def import_paths(
                 "removed": full_dump.ledger_ids(removals) if full else None,
                 # the tables it compared: they hold this run's rows alone now (other_sources)
                 "compared_tables": sorted(removals) if full else None,
-                **_local_time_files(state),
             },
         )  # fmt: skip
         return summary
+
+
+def _file_nodes(
+    run_id: str,
+    files: Sequence[Path],
+    shas: dict[str, str],
+    fingerprints: dict[Path, str],
+    source: str,
+    timezone: str,
+    started_at: datetime,
+) -> list[dict[str, Any]]:
+    """The props of a node per file the run reads (ImportedFile, written with the run by
+    start_run): what its lists hold of the file, and the run's id, start and source, on which
+    the look-ups by name and content seek (previous_import_of_file, older_exports). Not clean
+    until the run ends done (_finish_run)."""
+    return [
+        {
+            "file_id": f"{run_id}|{i}", "run_id": run_id, "position": i, "name": f.name,
+            "path": str(f.absolute()), "table": table_name(f), "sha256": shas[str(f)],
+            "fingerprint": fingerprints[f], "clean": False, "started_at": started_at,
+            "source": source, "timezone": timezone,
+        }
+        for i, f in enumerate(files)
+    ]  # fmt: skip
+
+
+def _finish_run(
+    graph: TraceGraph,
+    run_id: str,
+    state: RunState,
+    clean: list[str] | None,
+    props: dict[str, Any],
+) -> None:
+    """Close the run's ledger entry (its status, counts, the files it read times of without an
+    offset) and, in the same transaction, its file nodes: clean (`clean`: the fingerprints of
+    the files it read or skipped without a reject, None for a run that did not end done) and
+    the local-time fields (import/files_finished). Together: a run done always has its clean
+    files, and a file is never clean for a run that did not end done."""
+    local = _local_time_files(state)
+    graph.write_all([
+        ("import/finish_run", {"run_id": run_id, "props": {**props, **local}}),
+        ("import/files_finished", {"run_id": run_id, "clean": clean,
+                                   "local_paths": local["local_time_paths"],
+                                   "local_tables": local["local_time_tables"]}),
+    ])  # fmt: skip
 
 
 def _counts_so_far(
@@ -1019,8 +1066,11 @@ def _keyed_device_events(graph: TraceGraph, log: Log) -> list[str]:
 # to its end once on the database (its Migration node), in the order migrate_data runs them (file
 # names): before them, the import's look-ups by key miss what an older version keyed otherwise,
 # and write the same record a second time. An alarm's key gains its kind before its time is
-# re-keyed as UTC, which keeps the kind at the end.
-IMPORT_MIGRATIONS = ("alarm_event_id", "device_event_utc_key", "serial_gtin14")
+# re-keyed as UTC, which keeps the kind at the end. The ledger's runs from before it kept a node
+# per file get theirs (import_run_files): else the unchanged-file skip and the older-export
+# check, which seek those nodes, would not see them.
+IMPORT_MIGRATIONS = ("alarm_event_id", "device_event_utc_key", "import_run_files",
+                     "serial_gtin14")  # fmt: skip
 
 
 def _migrated(graph: TraceGraph, installed: bool, log: Log) -> list[str]:
