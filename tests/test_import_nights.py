@@ -115,7 +115,7 @@ def test_the_rerun_after_a_kill_9_names_the_stubs_and_references_the_killed_run_
 
     killed = import_runs(graph, limit=1)[0]
     assert killed["status_in_ledger"] == "running"  # no one marked it: killed outright
-    # its files' ledger nodes were written with it (start_run), none clean: the re-run reads
+    # its files' ledger nodes were written with it (start_files), none clean: the re-run reads
     # every file, none skipped as unchanged
     assert _file_nodes(graph, killed["run_id"]) == {name: False for name in os.listdir(night)}
 
@@ -409,10 +409,13 @@ def test_runs_recorded_before_the_ledgers_file_nodes_still_skip_and_find_older_e
     the migration gives none), then skips all 8 and names the older export."""
     nights = {n: _lots_night(tmp_path / f"n{n}", lots) for n, lots in ((1, LOTS_1), (3, LOTS_3))}
     runs = [import_paths(graph, [nights[n]]) for n in (1, 3)]
-    # the ledger as versions before the file nodes wrote it: runs with their lists alone
-    for query in ("MATCH (file:ImportedFile) DETACH DELETE file",
+    # the ledger as versions before the file nodes wrote it: runs with their lists alone — but
+    # night 1's file nodes left without their edges (a `db reset` stopped between deleting the
+    # edges and the nodes), which the migration, creating them, failed on (the id's constraint)
+    for query in ("MATCH (:ImportRun {run_id: $first})-[read:READ]->() DELETE read",
+                  "MATCH (file:ImportedFile) WHERE file.run_id <> $first DETACH DELETE file",
                   "MATCH (done:Migration {name: 'import_run_files'}) DELETE done"):  # fmt: skip
-        graph.driver.execute_query(query, database_=graph.database)
+        graph.driver.execute_query(query, first=runs[0].run_id, database_=graph.database)
     logged: list[str] = []
     again = import_paths(graph, [nights[3]], log=logged.append)
     assert "data migration import_run_files: 2 import runs given a node per file they read" in (

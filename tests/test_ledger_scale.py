@@ -14,7 +14,7 @@ RUNS = 3_000
 
 # One run every 30 minutes, each reading the same seven files (sha256s of its own), steps.csv
 # in local time; the newest is done. RUNS_BEFORE_FILE_NODES: the runs alone, as versions before
-# the ledger's file nodes wrote them; LEDGER: with a node per file, as start_run writes them.
+# the ledger's file nodes wrote them; LEDGER: with a node per file, as start_files writes them.
 RUNS_BEFORE_FILE_NODES = """
 UNWIND range(0, $runs - 1) AS i
 CREATE (run:ImportRun {run_id: 'R' + toString(i), status: 'done', format_level: 1,

@@ -231,7 +231,7 @@ class ImportedFile(StructuredNode):
     what the run's parallel lists hold of it (file_names, sha256, fingerprints, file_tables,
     files) and the run's started_at and source: the ledger's look-ups by file name, content
     and path seek it on an index (cypher/schema/imported_file_*), where the lists of every
-    run were read (list elements cannot be indexed). Written with the run (start_run); `clean`
+    run were read (list elements cannot be indexed). Written with the run (start_files); `clean`
     and the local-time fields when it ends (files_finished)."""
 
     file_id = StringProperty(unique_index=True, required=True)  # "<run_id>|<position>"

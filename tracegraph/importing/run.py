@@ -446,32 +446,34 @@ def import_paths(
         schema_note = schema_note + _migrated(graph, bool(schema_note), log)
         on_locked(run_id, files)
         started_at = datetime.now(UTC)
-        graph.write(
-            "import/start_run",
-            files=_file_nodes(run_id, files, shas, fingerprints, source, timezone, started_at),
-            props={
-                "run_id": run_id, "status": "running", "started_at": started_at,
-                "user": os_account(), "host": socket.gethostname(), "timezone": timezone,
-                # which tracegraph wrote the run (its rules for hashes, notes and receipts)
-                "tracegraph_version": __version__,
-                # the data format it wrote (an older version's run lacks it: older_format_runs)
-                "format_level": FORMAT_LEVEL,
-                "files": [str(f.absolute()) for f in files],
-                "sha256": [shas[str(f)] for f in files],
-                # which content each file name had (see previous_import_of_file.cypher)
-                "file_names": [f.name for f in files],
-                "fingerprints": [fingerprints[f] for f in files],
-                # the table each file is (its name's: lots_2.csv is lots), beside sha256: which
-                # content each table had, for a later run's older_exports.cypher
-                "file_tables": [table_name(f) for f in files],
-                "full": full,
-                # where the files come from, and the canonical tables they fill: a later full
-                # run of another source over them is refused (sources.other_sources)
-                "source": source, "canonical_tables": run_sources.filled_tables(files, mapping),
-                "mapping": str(mapping.path.absolute()) if mapping else None,
-                "mapping_sha256": mapping_sha or None,
-            },
-        )  # fmt: skip
+        # the run and its files' ledger nodes in one transaction (see import/start_files)
+        files_read = _file_nodes(run_id, files, shas, fingerprints, source, timezone, started_at)
+        run_props = {
+            "run_id": run_id, "status": "running", "started_at": started_at,
+            "user": os_account(), "host": socket.gethostname(), "timezone": timezone,
+            # which tracegraph wrote the run (its rules for hashes, notes and receipts)
+            "tracegraph_version": __version__,
+            # the data format it wrote (an older version's run lacks it: older_format_runs)
+            "format_level": FORMAT_LEVEL,
+            "files": [str(f.absolute()) for f in files],
+            "sha256": [shas[str(f)] for f in files],
+            # which content each file name had (see previous_import_of_file.cypher)
+            "file_names": [f.name for f in files],
+            "fingerprints": [fingerprints[f] for f in files],
+            # the table each file is (its name's: lots_2.csv is lots), beside sha256: which
+            # content each table had, for a later run's older_exports.cypher
+            "file_tables": [table_name(f) for f in files],
+            "full": full,
+            # where the files come from, and the canonical tables they fill: a later full
+            # run of another source over them is refused (sources.other_sources)
+            "source": source, "canonical_tables": run_sources.filled_tables(files, mapping),
+            "mapping": str(mapping.path.absolute()) if mapping else None,
+            "mapping_sha256": mapping_sha or None,
+        }  # fmt: skip
+        graph.write_all([
+            ("import/start_run", {"props": run_props}),
+            ("import/start_files", {"run_id": run_id, "files": files_read}),
+        ])  # fmt: skip
         completes = _runs_not_ended(graph, run_id)
         stubs_before, references_before = _reported_before(graph)
         tables: dict[str, TableCounts] = {}
@@ -689,10 +691,10 @@ def _file_nodes(
     timezone: str,
     started_at: datetime,
 ) -> list[dict[str, Any]]:
-    """The props of a node per file the run reads (ImportedFile, written with the run by
-    start_run): what its lists hold of the file, and the run's id, start and source, on which
-    the look-ups by name and content seek (previous_import_of_file, older_exports). Not clean
-    until the run ends done (_finish_run)."""
+    """The props of a node per file the run reads (ImportedFile, written with the run in one
+    transaction: import/start_files): what its lists hold of the file, and the run's id, start
+    and source, on which the look-ups by name and content seek (previous_import_of_file,
+    older_exports). Not clean until the run ends done (_finish_run)."""
     return [
         {
             "file_id": f"{run_id}|{i}", "run_id": run_id, "position": i, "name": f.name,
