@@ -379,10 +379,12 @@ def test_init_marks_the_migrations_it_ran_and_status_counts_them_apart(
     (tmp_path / "materials.csv").write_text("material_id,name\nM1,Flour\n")
     import_run.import_paths(graph, [tmp_path / "materials.csv"])
     assert [name for name in ran_by_import if name.startswith("migrate/")] == []
-    # the import's lock node is bookkeeping too; its ledger entry (ImportRun) is not
+    # the import's lock node is bookkeeping too; its ledger entry (ImportRun, and its file's
+    # ImportedFile) is not
     after = graph.status()
     assert after.bookkeeping_nodes == {"ImportLock": 1, "Migration": len(ran)}
-    assert after.total_nodes == 2 and after.nodes["Material"] == after.nodes["ImportRun"] == 1
+    assert after.total_nodes == 3
+    assert after.nodes["Material"] == after.nodes["ImportRun"] == after.nodes["ImportedFile"] == 1
 
 
 def test_what_the_model_expects_is_what_init_installs(graph: TraceGraph) -> None:

@@ -208,7 +208,8 @@ def test_canonical_files_with_full_width_ids_link_the_ascii_records(
     summary = import_paths(graph, [folder])
     assert summary.rejects == [] and summary.stubs_created == 0
     records, _, _ = graph.driver.execute_query(
-        "MATCH (n) WHERE NOT n:ImportRun AND NOT n:RowChange AND NOT n:Migration "
+        "MATCH (n) WHERE NOT n:ImportRun AND NOT n:ImportedFile AND NOT n:RowChange "
+        "AND NOT n:Migration "
         "UNWIND keys(n) AS key WITH n, key WHERE key ENDS WITH '_id' OR key = 'value' "
         "RETURN labels(n)[0] + '.' + key + '=' + toString(n[key]) AS id ORDER BY id",
         database_=graph.database,

@@ -51,6 +51,13 @@ KILLED_IMPORT = textwrap.dedent("""
 """)
 
 
+def _file_nodes(graph: TraceGraph, run_id: str) -> dict[str, bool]:
+    """The ledger's file nodes of a run (ImportedFile): each file's name and whether clean."""
+    query = ("MATCH (:ImportRun {run_id: $run_id})-[:READ]->(file:ImportedFile) "
+             "RETURN file.name, file.clean")  # fmt: skip
+    return dict(graph.driver.execute_query(query, run_id=run_id, database_=graph.database).records)
+
+
 def _night(folder: Path, changes: dict[str, str] | None = None) -> Path:
     folder.mkdir(parents=True)
     files = {**HAND_PLANT, "devices.csv": DEVICES, **(changes or {})}
@@ -108,8 +115,13 @@ def test_the_rerun_after_a_kill_9_names_the_stubs_and_references_the_killed_run_
 
     killed = import_runs(graph, limit=1)[0]
     assert killed["status_in_ledger"] == "running"  # no one marked it: killed outright
+    # its files' ledger nodes were written with it (start_files), none clean: the re-run reads
+    # every file, none skipped as unchanged
+    assert _file_nodes(graph, killed["run_id"]) == {name: False for name in os.listdir(night)}
 
     summary = import_paths(graph, [night], full=True)
+    assert summary.unchanged_files == {}
+    assert _file_nodes(graph, summary.run_id) == {name: True for name in os.listdir(night)}
     completes = (
         f"completes interrupted run {killed['run_id']}, which did not end (killed?): the stub "
         "lots and the nodes known only from references it created that are still there are "
@@ -385,6 +397,42 @@ def test_an_older_export_sent_again_is_refused_under_full_and_named_in_a_warning
     assert [line for line in logged if line.startswith("warning:")] == [f"warning: {warning}"]
     # the same files once more: the last import of the table had them, no warning
     assert import_paths(graph, [nights[4]], force=True).notes == []
+
+
+def test_runs_recorded_before_the_ledgers_file_nodes_still_skip_and_find_older_exports(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The ledger's look-ups now seek a node per file a run read (ImportedFile), which runs
+    recorded by earlier versions lack: without migrate/import_run_files the first import after
+    the upgrade read night 3's 8 unchanged files again and missed night 1's lots.csv sent again
+    (an older export). The import gives the old runs their files first (once: a second run of
+    the migration gives none), then skips all 8 and names the older export."""
+    nights = {n: _lots_night(tmp_path / f"n{n}", lots) for n, lots in ((1, LOTS_1), (3, LOTS_3))}
+    runs = [import_paths(graph, [nights[n]]) for n in (1, 3)]
+    # the ledger as versions before the file nodes wrote it: runs with their lists alone — but
+    # night 1's file nodes left without their edges (a `db reset` stopped between deleting the
+    # edges and the nodes), which the migration, creating them, failed on (the id's constraint)
+    for query in ("MATCH (:ImportRun {run_id: $first})-[read:READ]->() DELETE read",
+                  "MATCH (file:ImportedFile) WHERE file.run_id <> $first DETACH DELETE file",
+                  "MATCH (done:Migration {name: 'import_run_files'}) DELETE done"):  # fmt: skip
+        graph.driver.execute_query(query, first=runs[0].run_id, database_=graph.database)
+    logged: list[str] = []
+    again = import_paths(graph, [nights[3]], log=logged.append)
+    assert "data migration import_run_files: 2 import runs given a node per file they read" in (
+        logged
+    )
+    assert {Path(path).name: run for path, run in again.unchanged_files.items()} == {
+        name: runs[1].run_id for name in os.listdir(nights[3])
+    }
+    assert len(again.unchanged_files) == 8
+    assert _file_nodes(graph, runs[0].run_id) == {name: True for name in os.listdir(nights[1])}
+    assert graph.autocommit("migrate/import_run_files") == [{"changed": 0}]
+    older = import_paths(graph, [nights[1]])
+    (note,) = older.notes
+    assert note.startswith(
+        f"1 file is an older export sent again: lots.csv (as run {runs[0].run_id} imported it "
+    )
+    assert "; 2 later runs imported other lots content)" in note
 
 
 def test_a_weekend_hold_set_and_lifted_is_imported_under_full_with_a_warning(

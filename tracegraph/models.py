@@ -219,7 +219,37 @@ class ImportRun(StructuredNode):
     rows_rejected = IntegerProperty()
     rows_updated = IntegerProperty()  # rows that changed what the graph held
     counts_json = StringProperty()  # per table: read / written / rejected / changed / updated
+    # the data format it wrote (schema.FORMAT_LEVEL); indexed: `db status` reads the highest
+    # (db/format_level.cypher), which scanned every run
+    format_level = IntegerProperty(index=True)
     changes = RelationshipTo("RowChange", "CHANGED")
+    read = RelationshipTo("ImportedFile", "READ")
+
+
+class ImportedFile(StructuredNode):
+    """One file an import run read (or skipped as unchanged), `(run)-[:READ]->(file)`, with
+    what the run's parallel lists hold of it (file_names, sha256, fingerprints, file_tables,
+    files) and the run's started_at and source: the ledger's look-ups by file name, content
+    and path seek it on an index (cypher/schema/imported_file_*), where the lists of every
+    run were read (list elements cannot be indexed). Written with the run (start_files); `clean`
+    and the local-time fields when it ends (files_finished)."""
+
+    file_id = StringProperty(unique_index=True, required=True)  # "<run_id>|<position>"
+    run_id = StringProperty(required=True)
+    position = IntegerProperty()  # its place in the run's lists: the later of two of one name
+    name = StringProperty()
+    path = StringProperty()  # absolute, as the run's `files`
+    table = StringProperty()  # the table its name is (lots_2.csv: lots); none before file_tables
+    sha256 = StringProperty()
+    fingerprint = StringProperty()  # content and settings (run._fingerprint)
+    clean = BooleanProperty()  # the run ended done and the file had no reject
+    started_at = DateTimeProperty()
+    source = StringProperty()
+    timezone = StringProperty()
+    # set only where the run read times without an offset from it: the tables it read them
+    # into, and its path again (a property of such files alone: previous_zone_of_file's seek)
+    local_time_path = StringProperty()
+    local_time_tables = ArrayProperty(StringProperty())
 
 
 class ImportLock(StructuredNode):
@@ -291,8 +321,8 @@ class Recall(StructuredNode):
 
 NODE_CLASSES: tuple[type[StructuredNode], ...] = (
     Material, Supplier, Customer, Location, Device, DeviceEvent, Operator, WorkOrder,
-    Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, ImportLock, Migration,
-    MigrationChange, RowChange, Recall,
+    Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, ImportedFile, ImportLock,
+    Migration, MigrationChange, RowChange, Recall,
 )  # fmt: skip
 
 # Nodes that keep the tool's own books and hold nothing of the plant: the import lock's node
@@ -307,5 +337,5 @@ LABELS: tuple[str, ...] = tuple(cls.__name__ for cls in NODE_CLASSES)
 RELATIONSHIP_TYPES: tuple[str, ...] = (
     "OF", "SUPPLIED_BY", "AT", "INPUT_TO", "PRODUCED", "SHIPPED", "IDENTIFIES", "OF_LOT",
     "ON", "BY", "FOR", "DURING", "TO", "FROM", "OF_DEVICE", "SOURCE", "AFFECTS", "CHANGED",
-    "ABOUT",
+    "ABOUT", "READ",
 )  # fmt: skip

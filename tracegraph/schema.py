@@ -46,6 +46,7 @@ MIGRATION_CHANGES: dict[str, str] = {
     "alarm_event_id": "alarms keyed by their kind too",
     "device_event_device_id": "device events given their device's id",
     "device_event_utc_key": "device events keyed by their time in UTC",
+    "import_run_files": "import runs given a node per file they read",
     "inspection_device_id": "inspections given their device's id",
     "inspection_operator_id": "inspections given their operator's id",
     "lot_material_id": "lots given their material's id",

@@ -3,20 +3,22 @@
 // By name, not by content alone: a nightly dump back to an earlier night's bytes (a hold set
 // on day 7 lifted on day 8) differs from the last file of its name, and is read; a weekly dump
 // imported again after a status-update file of another name (lots_status.csv) is skipped, and
-// the update stands. Runs of older versions (no file_names) are never taken as the last.
-// Read newest first on ImportRun.started_at's index, stopping at the first run that read the
-// name: a file imported every night is found among the last few runs, where filtering every
-// run first cost 60-90k db hits a file with 30,000 runs in the ledger (0.2 s a file, a night's
-// import 2 s). A name no run read (a dated file name, lots_20261207.csv) still reads them all.
-MATCH (run:ImportRun)
-USING INDEX run:ImportRun(started_at)
-WHERE run.started_at IS NOT NULL AND $name IN run.file_names AND run.run_id <> $run_id
-WITH run
-ORDER BY run.started_at DESC
+// the update stands. Runs of older versions (no file_names) have no file nodes: never the last.
+// Seeks the run's file nodes (ImportedFile, written with each run) on the index of (name,
+// started_at, position), newest first, and stops at the first (the hint keeps that plan when
+// the index statistics are a young ledger's): a name no run read (a dated file name,
+// lots_20261207.csv) finds nothing at once, where every run's file_names list was read (30,000
+// runs: 0.2 s a file). `clean` is set as its run ends done (files_finished): a killed or failed
+// run's files are never clean. A run of two nights' folders read two lots.csv files: the later
+// one (position) is what it wrote last. The name leads the ORDER BY, as it leads the index:
+// without it Neo4j 5.26 sorted the name's every file (Top) instead of reading them in order.
+MATCH (file:ImportedFile)
+USING INDEX file:ImportedFile(name, started_at, position)
+WHERE file.name = $name AND file.started_at IS NOT NULL AND file.position IS NOT NULL
+  AND file.run_id <> $run_id
+WITH file
+ORDER BY file.name DESC, file.started_at DESC, file.position DESC
 LIMIT 1
-// (a run of two nights' folders read both lots.csv files: the later one is what it wrote last)
-WITH run, [i IN range(0, size(run.file_names) - 1) WHERE run.file_names[i] = $name] AS at
-WHERE run.status = 'done'
-  AND $fingerprint IN run.clean_fingerprints
-  AND run.fingerprints[at[-1]] = $fingerprint
-RETURN run.run_id AS run_id
+WITH file
+WHERE file.clean AND file.fingerprint = $fingerprint
+RETURN file.run_id AS run_id

@@ -2,16 +2,15 @@
 // absolute path, as the run's `files` keep it) into this table, and the zone it read them in
 // (the run's timezone): the same local times read in another zone are other instants. By path,
 // not by name: siteA/steps.csv and siteB/steps.csv, read in their sites' zones, are other
-// files (compared by name, each night said the other's rows moved). Runs of older versions
-// (no local_time_paths) are not found.
-// Newest first on ImportRun.started_at's index, as previous_import_of_file reads.
-MATCH (run:ImportRun)
-USING INDEX run:ImportRun(started_at)
-WHERE run.started_at IS NOT NULL AND $path IN run.local_time_paths AND run.run_id <> $run_id
-WITH run
-ORDER BY run.started_at DESC
-WITH run, [i IN range(0, size(run.local_time_paths) - 1)
-           WHERE run.local_time_paths[i] = $path AND run.local_time_tables[i] = $table] AS at
-WHERE at <> []
-RETURN run.run_id AS run_id, run.timezone AS timezone
+// files (compared by name, each night said the other's rows moved).
+// Seeks the file nodes that have local_time_path (only files whose times were read without an
+// offset: files_finished) on its index, newest first: a path no run read so (a dated name, or
+// a file with offsets) finds nothing at once, where every run's local_time_paths were read.
+// The path leads the ORDER BY as it leads the index, which then gives the order (no sort).
+MATCH (file:ImportedFile)
+USING INDEX file:ImportedFile(local_time_path, started_at)
+WHERE file.local_time_path = $path AND file.started_at IS NOT NULL AND file.run_id <> $run_id
+  AND $table IN file.local_time_tables
+RETURN file.run_id AS run_id, file.timezone AS timezone
+ORDER BY file.local_time_path DESC, file.started_at DESC
 LIMIT 1

@@ -485,31 +485,35 @@ def import_paths(
         _schema_still_there(graph)
         schema_note = schema_note + _migrated(graph, bool(schema_note), log)
         on_locked(run_id, files)
-        graph.write(
-            "import/start_run",
-            props={
-                "run_id": run_id, "status": "running", "started_at": datetime.now(UTC),
-                "user": os_account(), "host": socket.gethostname(), "timezone": timezone,
-                # which tracegraph wrote the run (its rules for hashes, notes and receipts)
-                "tracegraph_version": __version__,
-                # the data format it wrote (an older version's run lacks it: older_format_runs)
-                "format_level": FORMAT_LEVEL,
-                "files": [str(f.absolute()) for f in files],
-                "sha256": [shas[str(f)] for f in files],
-                # which content each file name had (see previous_import_of_file.cypher)
-                "file_names": [f.name for f in files],
-                "fingerprints": [fingerprints[f] for f in files],
-                # the table each file is (its name's: lots_2.csv is lots), beside sha256: which
-                # content each table had, for a later run's older_exports.cypher
-                "file_tables": [table_name(f) for f in files],
-                "full": full,
-                # where the files come from, and the canonical tables they fill: a later full
-                # run of another source over them is refused (sources.other_sources)
-                "source": source, "canonical_tables": run_sources.filled_tables(files, mapping),
-                "mapping": str(mapping.path.absolute()) if mapping else None,
-                "mapping_sha256": mapping_sha or None,
-            },
-        )  # fmt: skip
+        started_at = datetime.now(UTC)
+        # the run and its files' ledger nodes in one transaction (see import/start_files)
+        files_read = _file_nodes(run_id, files, shas, fingerprints, source, timezone, started_at)
+        run_props = {
+            "run_id": run_id, "status": "running", "started_at": started_at,
+            "user": os_account(), "host": socket.gethostname(), "timezone": timezone,
+            # which tracegraph wrote the run (its rules for hashes, notes and receipts)
+            "tracegraph_version": __version__,
+            # the data format it wrote (an older version's run lacks it: older_format_runs)
+            "format_level": FORMAT_LEVEL,
+            "files": [str(f.absolute()) for f in files],
+            "sha256": [shas[str(f)] for f in files],
+            # which content each file name had (see previous_import_of_file.cypher)
+            "file_names": [f.name for f in files],
+            "fingerprints": [fingerprints[f] for f in files],
+            # the table each file is (its name's: lots_2.csv is lots), beside sha256: which
+            # content each table had, for a later run's older_exports.cypher
+            "file_tables": [table_name(f) for f in files],
+            "full": full,
+            # where the files come from, and the canonical tables they fill: a later full
+            # run of another source over them is refused (sources.other_sources)
+            "source": source, "canonical_tables": run_sources.filled_tables(files, mapping),
+            "mapping": str(mapping.path.absolute()) if mapping else None,
+            "mapping_sha256": mapping_sha or None,
+        }  # fmt: skip
+        graph.write_all([
+            ("import/start_run", {"props": run_props}),
+            ("import/start_files", {"run_id": run_id, "files": files_read}),
+        ])  # fmt: skip
         completes = _runs_not_ended(graph, run_id)
         stubs_before, references_before = _reported_before(graph)
         tables: dict[str, TableCounts] = {}
@@ -662,13 +666,12 @@ def import_paths(
                 with contextlib.suppress(TracegraphError):
                     settle_bounds(graph, state)
             with contextlib.suppress(TracegraphError):
-                graph.write("import/finish_run", run_id=run_id, props={
+                _finish_run(graph, run_id, state, None, {
                     "status": status, "ended_at": datetime.now(UTC),
                     **_counts_so_far(run_id, tables, rejects, unchanged),
                     # an older export (or another source's tables) is refused before any file
                     # is written: its counts are whole
                     "counts_partial": not isinstance(error, OlderExportRefused | SourcesRefused),
-                    **_local_time_files(state),
                     # why it failed, and what it said until then: the ledger of a refused
                     # night had its status alone, and `imports` showed "? removed"
                     **_failure(error),
@@ -686,15 +689,17 @@ def import_paths(
             if isinstance(error, ServerUnavailable | DatabaseError):
                 raise stopped_part_way(run_id, error) from error
             raise
-        graph.write(
-            "import/finish_run",
-            run_id=run_id,
-            props={
-                # A run whose removals were refused ended too (its stubs named, its bounds
-                # settled: done, exit 2, its error kept), but its files are no content a later
-                # run may skip as unchanged: sent again, the cut-off dump is refused again.
-                "status": "done", "ended_at": datetime.now(UTC),
-                "clean_fingerprints": clean if refused_removals is None else [],
+        # A run whose removals were refused ended too (its stubs named, its bounds settled:
+        # done, exit 2, its error kept), but its files are no content a later run may skip as
+        # unchanged: sent again, the cut-off dump is refused again.
+        clean_files = clean if refused_removals is None else []
+        _finish_run(
+            graph,
+            run_id,
+            state,
+            clean_files,
+            {
+                "status": "done", "ended_at": datetime.now(UTC), "clean_fingerprints": clean_files,
                 # as the import's last line and summary file say it (a run that rejected every
                 # row was `done`, no more)
                 "exit_code": (code := exit_code(summary, max_rejects)), "outcome": OUTCOMES[code],
@@ -717,12 +722,56 @@ def import_paths(
                 "removed": full_dump.ledger_ids(removals) if full else None,
                 # the tables it compared: they hold this run's rows alone now (other_sources)
                 "compared_tables": sorted(removals) if full and not refused_removals else None,
-                **_local_time_files(state),
                 # the refusal's line, exit code and outcome, as a failed run's
                 **(_failure(refused_removals) if refused_removals is not None else {}),
             },
         )  # fmt: skip
         return summary
+
+
+def _file_nodes(
+    run_id: str,
+    files: Sequence[Path],
+    shas: dict[str, str],
+    fingerprints: dict[Path, str],
+    source: str,
+    timezone: str,
+    started_at: datetime,
+) -> list[dict[str, Any]]:
+    """The props of a node per file the run reads (ImportedFile, written with the run in one
+    transaction: import/start_files): what its lists hold of the file, and the run's id, start
+    and source, on which the look-ups by name and content seek (previous_import_of_file,
+    older_exports). Not clean until the run ends done (_finish_run)."""
+    return [
+        {
+            "file_id": f"{run_id}|{i}", "run_id": run_id, "position": i, "name": f.name,
+            "path": str(f.absolute()), "table": table_name(f), "sha256": shas[str(f)],
+            "fingerprint": fingerprints[f], "clean": False, "started_at": started_at,
+            "source": source, "timezone": timezone,
+        }
+        for i, f in enumerate(files)
+    ]  # fmt: skip
+
+
+def _finish_run(
+    graph: TraceGraph,
+    run_id: str,
+    state: RunState,
+    clean: list[str] | None,
+    props: dict[str, Any],
+) -> None:
+    """Close the run's ledger entry (its status, counts, the files it read times of without an
+    offset) and, in the same transaction, its file nodes: clean (`clean`: the fingerprints of
+    the files it read or skipped without a reject, None for a run that did not end done) and
+    the local-time fields (import/files_finished). Together: a run done always has its clean
+    files, and a file is never clean for a run that did not end done."""
+    local = _local_time_files(state)
+    graph.write_all([
+        ("import/finish_run", {"run_id": run_id, "props": {**props, **local}}),
+        ("import/files_finished", {"run_id": run_id, "clean": clean,
+                                   "local_paths": local["local_time_paths"],
+                                   "local_tables": local["local_time_tables"]}),
+    ])  # fmt: skip
 
 
 def _counts_so_far(
@@ -1066,8 +1115,11 @@ def _keyed_device_events(graph: TraceGraph, log: Log) -> list[str]:
 # to its end once on the database (its Migration node), in the order migrate_data runs them (file
 # names): before them, the import's look-ups by key miss what an older version keyed otherwise,
 # and write the same record a second time. An alarm's key gains its kind before its time is
-# re-keyed as UTC, which keeps the kind at the end.
-IMPORT_MIGRATIONS = ("alarm_event_id", "device_event_utc_key", "serial_gtin14")
+# re-keyed as UTC, which keeps the kind at the end. The ledger's runs from before it kept a node
+# per file get theirs (import_run_files): else the unchanged-file skip and the older-export
+# check, which seek those nodes, would not see them.
+IMPORT_MIGRATIONS = ("alarm_event_id", "device_event_utc_key", "import_run_files",
+                     "serial_gtin14")  # fmt: skip
 
 
 def _migrated(graph: TraceGraph, installed: bool, log: Log) -> list[str]:
