@@ -1231,6 +1231,14 @@ def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
     assert sorted(again["unchanged_files"]) == [str(folder / "lots.csv"),
                                                str(folder / "materials.csv")]  # fmt: skip
     assert _graph_dump(graph) == before
+    # the ledger says why the night read nothing: `imports RUN` said "0 rows read" alone
+    first_run = next(iter(again["unchanged_files"].values()))
+    listed = runner.invoke(app, ["imports", again["run_id"], "--format", "json"])
+    assert json.loads(listed.stdout)["unchanged_files"] == again["unchanged_files"]
+    shown = runner.invoke(app, ["imports", again["run_id"]], terminal_width=200)
+    assert "Skipped as unchanged: 2 files, the content an earlier run imported: " in shown.stdout
+    assert f"lots.csv (as {first_run})" in shown.stdout
+    assert f"materials.csv (as {first_run})" in shown.stdout
     forced = runner.invoke(app, ["import", str(folder), "--force", "--format", "json"])
     assert json.loads(forced.stdout)["tables"]["lots"]["changed"] == 0
     assert _graph_dump(graph) == before

@@ -416,6 +416,9 @@ def test_runs_recorded_before_the_ledgers_file_nodes_still_skip_and_find_older_e
                   "MATCH (file:ImportedFile) WHERE file.run_id <> $first DETACH DELETE file",
                   "MATCH (done:Migration {name: 'import_run_files'}) DELETE done"):  # fmt: skip
         graph.driver.execute_query(query, first=runs[0].run_id, database_=graph.database)
+    # a dry run --full before the migration cannot find an older export: it says so
+    dry = check_paths([nights[1]], graph=graph)
+    assert any("cannot tell whether a file is an older export" in note for note in dry.notes)
     logged: list[str] = []
     again = import_paths(graph, [nights[3]], log=logged.append)
     assert "data migration import_run_files: 2 import runs given a node per file they read" in (
@@ -433,6 +436,32 @@ def test_runs_recorded_before_the_ledgers_file_nodes_still_skip_and_find_older_e
         f"1 file is an older export sent again: lots.csv (as run {runs[0].run_id} imported it "
     )
     assert "; 2 later runs imported other lots content)" in note
+
+
+def test_a_rollbacks_runs_get_their_file_nodes_and_a_file_is_not_skipped_over_them(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """After the upgrade to file nodes, a rollback to the previous version (format level 1, the
+    runs' file lists alone) imported night 3's lots.csv (A on hold); upgraded again, night 1's
+    lots.csv sent back was skipped as unchanged since night 1 — the look-up on file nodes
+    missed the rollback's run — and the hold stayed. The import gives such runs their file
+    nodes first and says they are an older version's."""
+    nights = {n: _lots_night(tmp_path / f"n{n}", lots) for n, lots in ((1, LOTS_1), (3, LOTS_3))}
+    first = import_paths(graph, [nights[1]])
+    rollback = import_paths(graph, [nights[3]])
+    assert _lot_statuses(graph)["A"] == "hold"
+    # night 3 as the previous version wrote it, after this one's migrations: lists alone
+    graph.driver.execute_query(
+        "MATCH (run:ImportRun {run_id: $id})-[:READ]->(file) DETACH DELETE file "
+        "WITH DISTINCT run SET run.format_level = 1",
+        id=rollback.run_id, database_=graph.database,
+    )  # fmt: skip
+    again = import_paths(graph, [nights[1]])
+    assert str(nights[1] / "lots.csv") not in again.unchanged_files, first.run_id
+    assert _lot_statuses(graph)["A"] != "hold"
+    assert _file_nodes(graph, rollback.run_id)["lots.csv"] is True
+    assert any(f"import {rollback.run_id} was run by an older tracegraph" in note
+               for note in again.notes)  # fmt: skip
 
 
 def test_a_weekend_hold_set_and_lifted_is_imported_under_full_with_a_warning(
@@ -497,6 +526,20 @@ def test_an_older_export_of_one_sites_file_is_weighed_with_the_other_sites_file(
     assert refused.value.message.endswith(
         "the graph holds and the files lack (1 lots): nothing was written"
     )
+
+
+def test_the_same_older_export_in_two_folders_of_one_run_is_named_once(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """Night 1's lots.csv in two folders of one run (the same bytes), after night 3: the
+    warning said "2 files are an older export sent again: lots.csv (…); lots.csv (…)"."""
+    nights = {n: _lots_night(tmp_path / f"n{n}", lots) for n, lots in ((1, LOTS_1), (3, LOTS_3))}
+    for n in (1, 3):
+        import_paths(graph, [nights[n]])
+    copy = _lots_night(tmp_path / "n1-copy", LOTS_1)
+    again = import_paths(graph, [nights[1], copy])
+    older = [note for note in again.notes if "older export" in note]
+    assert len(older) == 1 and older[0].startswith("1 file is an older export sent again"), older
 
 
 def test_an_older_export_after_a_run_of_two_nights_is_found(

@@ -60,7 +60,9 @@ MIGRATION_CHANGES: dict[str, str] = {
 # The data format an import writes, stamped on its ledger entry (ImportRun.format_level): an
 # entry without it is an older version's, and one after the migrations ran is a rollback whose
 # rows are keyed the old way (import/older_format_runs.cypher). Raise it with a new migration.
-FORMAT_LEVEL = 1
+# 2: the ledger's files as ImportedFile nodes (migrate/import_run_files): a run of level 1 after
+# that migration (a rollback) has its lists alone, and the file look-ups would miss it.
+FORMAT_LEVEL = 2
 
 
 @dataclass(frozen=True)

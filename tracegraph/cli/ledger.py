@@ -266,6 +266,12 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         out.print(f"[dim]{legend}[/]")
     if run["tables"]:
         out.print(counts_table(run["tables"], full=bool(run.get("full"))))
+    skipped = run.get("unchanged_files") or {}
+    if skipped:  # a night sent twice read 0 rows: it said so, and not why
+        shown = ", ".join(f"{Path(f).name} (as {of})" for f, of in list(skipped.items())[:10])
+        beyond = " …" if len(skipped) > 10 else ""
+        out.print(f"Skipped as unchanged: {counted(len(skipped), 'file')}, the content an "
+                  f"earlier run imported: {literal(shown)}{beyond}")  # fmt: skip
     for line in run.get("notes") or []:  # runs before tracegraph kept notes have none
         out.print(f"note: {literal(line)}")
     rows = _change_rows(run)

@@ -707,6 +707,9 @@ def import_paths(
                 "rows_rejected": summary.rejected, "rows_updated": summary.updated,
                 "counts_partial": None,  # whole (each finished file wrote them partial)
                 "stubs_created": summary.stubs_created,
+                # the files skipped as unchanged and the run that imported each one's content:
+                # `imports RUN` of a night sent twice said "0 rows read" and nothing more
+                "unchanged_files": list(unchanged), "unchanged_of": list(unchanged.values()),
                 "stubs_left": summary.stubs_left,  # stub_lots is cut at STUB_IDS_KEPT ids
                 # the stubs it added by id, the first STUB_IDS_KEPT (a step-only delta naming
                 # 100k lots of an older system would make the ledger entry megabytes)
@@ -939,7 +942,10 @@ def _older_exports(
     Runs of `source` alone are compared (and runs recorded before runs kept one): two labs'
     inspections.csv, each its own source, are no older export of each other."""
     read = [f for f in files if not _header_alone(f, mapping, encoding)]
-    listed = [{"name": f.name, "table": table_name(f), "sha": shas[str(f)]} for f in read]
+    # one entry per name, table and content: two nights' folders sending the same bytes of
+    # lots.csv were two "older exports", named twice in the warning
+    distinct = dict.fromkeys((f.name, table_name(f), shas[str(f)]) for f in read)
+    listed = [{"name": name, "table": table, "sha": sha} for name, table, sha in distinct]
     filled = {(f.name, table_name(f)): run_sources.tables_of(f, mapping) for f in read}
     if not listed:
         return []
@@ -1147,7 +1153,14 @@ def _migrated(graph: TraceGraph, installed: bool, log: Log) -> list[str]:
             migrated.append(Migrated.of(name, graph.autocommit(f"migrate/{name}")))
             graph.write("db/mark_migration_done", name=name)
     notes = [done.note() for done in migrated if done.changed]
-    for older in graph.read("import/older_format_runs"):
+    older_runs = graph.read("import/older_format_runs", level=FORMAT_LEVEL)
+    if older_runs and not installed:
+        # A rollback's runs have their file lists alone: given their file nodes again (the
+        # migration skips runs that have them), or the look-ups on those nodes miss them — a
+        # file sent back to night 1's content after a rollback's night 3 was skipped as
+        # unchanged since night 1, night 3's hold kept.
+        graph.autocommit("migrate/import_run_files")
+    for older in older_runs:
         notes.append(
             f"import {older['run_id']} was run by an older tracegraph ({older['version']}) after "
             "the data migrations: what it wrote may be keyed the old way, beside what they "
@@ -1350,6 +1363,12 @@ def check_paths(
     if graph is not None and state.present is not None:
         shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
         present, known = state.present, graph
+        if not graph.read("db/migration_done", name="import_run_files")[0]["done"]:
+            # the older-export check seeks the ledger's file nodes, which the runs before the
+            # upgrade get from the import (or `db init`); this dry run writes nothing
+            notes.append("the ledger's runs before this version have no file nodes yet (the "
+                         "next import or `tracegraph db init` makes them): this dry run cannot "
+                         "tell whether a file is an older export sent again")  # fmt: skip
         try:  # the files are read: their keys are the dry run's
             notes += run_sources.other_sources(graph, run_id, source,
                                                run_sources.filled_tables(files, mapping),
