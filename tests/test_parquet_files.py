@@ -185,11 +185,11 @@ def test_binary_text_is_decoded_and_nested_cells_are_json(tmp_path: Path) -> Non
     text and durations ISO 8601 seconds, with a note."""
     path = _parquet(tmp_path / "lots.parquet", {
         "lot_id": pa.array([b"Q1", b"Q2", b"Q3"], pa.binary()),
-        "material_id": pa.array([b"FLOUR"] * 3, pa.binary()),
+        "material_id": pa.array([b"FLOUR", b"FLOUR", b"\xff\xfe"], pa.binary()),
         "tags": pa.array([["a", "b"], [], None], pa.list_(pa.string())),
         "dims": pa.array([{"w": 1.5}, None, None], pa.struct([("w", pa.float64())])),
         "soak": pa.array([300, 1, None], pa.duration("s")),
-        "blob": pa.array([b"ok", b"ok", b"\xff\xfe"], pa.binary()),
+        "blob": pa.array([b"ok", b"ok", b"ok"], pa.binary()),
     })  # fmt: skip
     out, rows = _validated(path)
     assert sorted(rows) == ["Q1", "Q2"] and rows["Q1"]["material_id"] == "FLOUR"
@@ -198,7 +198,7 @@ def test_binary_text_is_decoded_and_nested_cells_are_json(tmp_path: Path) -> Non
     }  # fmt: skip
     assert rows["Q2"]["_extra"] == {"tags": "[]", "soak": "PT1S", "blob": "ok"}
     (reject,) = out.rejects
-    assert (reject.line, reject.column, reject.value) == (3, "blob", "fffe")
+    assert (reject.line, reject.column, reject.value) == (3, "material_id", "fffe")
     assert reject.reason.startswith("bytes that are not UTF-8 text")
     assert "columns 'tags', 'dims': lists and structs kept as JSON text" in read_table(path).notes
 
@@ -206,15 +206,25 @@ def test_binary_text_is_decoded_and_nested_cells_are_json(tmp_path: Path) -> Non
 # --- 5. Spark's INT96 -----------------------------------------------------------------------
 
 
+def _written_by(path: Path, writer: str) -> Path:
+    """`path` as if `writer` had written it: its footer's created_by replaced by one as long
+    (pyarrow cannot be told another; a Thrift string is its length and bytes)."""
+    ours = pq.ParquetFile(path).metadata.created_by.encode()
+    data = path.read_bytes()
+    assert data.count(ours) == 1 and len(writer) <= len(ours)
+    path.write_bytes(data.replace(ours, writer.ljust(len(ours)).encode()))
+    return path
+
+
 def test_spark_int96_timestamps_are_read_as_utc(tmp_path: Path) -> None:
-    """Spark, Hive and Impala write INT96 timestamps in UTC; pyarrow reads them without a zone,
-    so --timezone Europe/Berlin shifted 08:00 UTC to 07:00 UTC (06:00 in July). Now an INT96
-    column is UTC, with a note."""
+    """Spark and Hive (parquet-mr) write INT96 timestamps in UTC; pyarrow reads them without a
+    zone, so --timezone Europe/Berlin shifted 08:00 UTC to 07:00 UTC (06:00 in July). Now an
+    INT96 column parquet-mr wrote is UTC, with a note."""
     times = [dt.datetime(2026, 1, 10, 8, 0), dt.datetime(2026, 7, 10, 8, 0)]
-    path = _parquet(tmp_path / "lots.parquet", {
+    path = _written_by(_parquet(tmp_path / "lots.parquet", {
         "lot_id": ["J1", "J2"], "material_id": ["FLOUR"] * 2,
         "created_at": pa.array(times, pa.timestamp("us", tz="UTC")),
-    }, use_deprecated_int96_timestamps=True)  # fmt: skip
+    }, use_deprecated_int96_timestamps=True), "parquet-mr version 1.13.1")  # fmt: skip
     out, rows = _validated(path, ZoneInfo("Europe/Berlin"))
     assert out.rejects == []
     utc = [t.replace(tzinfo=dt.UTC) for t in times]
@@ -344,3 +354,178 @@ def test_a_mappings_header_line_is_refused_for_a_parquet_file(tmp_path: Path) ->
     assert "a Parquet file's column names are its schema's, not a line of it, and the mapping " \
         "reads them from line 3" in reject.reason  # fmt: skip
     assert "give its [[file]] section header_line = 1" in reject.reason
+
+
+# --- 11. after review: unread columns, nested dates, the current folder ----------------------
+
+
+def test_a_mapping_rejects_no_row_for_an_unreadable_cell_in_a_column_it_does_not_read(
+    tmp_path: Path,
+) -> None:
+    """A mapped moves.parquet with columns CHARGE, MAT (mapped) and ROWHASH (binary(16), not
+    UTF-8), VALID_TO (int64's largest microsecond) and SCORE (inf), which no rule reads: both
+    rows were rejected ("ROWHASH … bytes that are not UTF-8 text") and 0 written; before the
+    Parquet work they were written. Now an unreadable cell rejects its row only for a section
+    that reads its column (here an x_ column reads VALID_TO: that row, naming it)."""
+    from tracegraph.importing.mappings import load_mapping
+
+    folder = tmp_path / "export"
+    _parquet(folder / "moves.parquet", {
+        "CHARGE": ["R-1", "R-2"], "MAT": ["FLOUR"] * 2,
+        "ROWHASH": pa.array([b"\xff" * 16, b"\x00\xfe" * 8], pa.binary(16)),
+        "VALID_TO": pa.array([INT64_MAX, 0], pa.int64()).cast(pa.timestamp("us")),
+        "SCORE": _floats([float("inf"), 1.0]),
+    })  # fmt: skip
+    rule = '[[file]]\nmatch = "moves.parquet"\ntable = "lots"\n[file.columns]\n' \
+        'lot_id = "CHARGE"\nmaterial_id = "MAT"\n'  # fmt: skip
+    (tmp_path / "m.toml").write_text(rule, encoding="utf-8")
+    summary = check_paths([folder], mapping=load_mapping(tmp_path / "m.toml"))
+    assert summary.rejects == [] and (summary.read, summary.written) == (2, 2)
+    (tmp_path / "x.toml").write_text(rule + 'x_valid = "VALID_TO"\n', encoding="utf-8")
+    summary = check_paths([folder], mapping=load_mapping(tmp_path / "x.toml"))
+    (reject,) = summary.rejects
+    assert (reject.line, reject.value) == (1, f"{INT64_MAX} (us since 1970-01-01)")
+    assert "VALID_TO" in reject.column and reject.reason.startswith("a date beyond year 9999")
+    assert summary.written == 1
+
+
+def test_a_date_beyond_year_9999_in_a_list_or_struct_rejects_its_row(tmp_path: Path) -> None:
+    """A list<timestamp[us]> cell [2**63-1] (or a struct's) ended the import:
+    "OverflowError: date value out of range", exit 3. Now its row is rejected, the cell shown
+    with its dates as the numbers stored; the other rows are read."""
+    ts = pa.timestamp("us")
+    path = _parquet(tmp_path / "lots.parquet", {
+        "lot_id": ["N1", "N2", "N3"], "material_id": ["FLOUR"] * 3,
+        "s": pa.array([[0], [0, INT64_MAX], None], pa.list_(pa.int64())).cast(pa.list_(ts)),
+        "w": pa.array([{"t": 0}, {"t": 0}, {"t": INT64_MAX}], pa.struct([("t", pa.int64())]))
+        .cast(pa.struct([("t", ts)])),
+    })  # fmt: skip
+    out, rows = _validated(path)
+    assert sorted(rows) == ["N1"] and rows["N1"]["_extra"]["s"] == '["1970-01-01T00:00:00"]'
+    assert {(r.line, r.column, r.value) for r in out.rejects} == {
+        (2, "s", f"[0, {INT64_MAX}]"), (3, "w", f'{{"t": {INT64_MAX}}}'),
+    }  # fmt: skip
+    assert check_paths([tmp_path]).read == 3
+
+
+def test_a_file_in_a_form_not_read_is_not_a_table_by_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run in a folder named lots, archive/part-00000-abc.csv.gz was "lots in a form not read"
+    (its name alone was given to table_name, which took the current folder's): read and
+    rejected as an unread lots file. Now it is skipped as no table file (in a folder steps it
+    is steps); `import .` in a Spark job's lots folder still reads its part files as lots."""
+    from tracegraph.importing.run import _named_as_table
+
+    (tmp_path / "lots").mkdir()
+    monkeypatch.chdir(tmp_path / "lots")
+    assert not _named_as_table(Path("/elsewhere/archive/part-00000-abc.csv.gz"), None)
+    assert _named_as_table(Path("/elsewhere/steps/part-00000-abc.csv.gz"), None)
+    _parquet(tmp_path / "lots" / "part-00000-abc.snappy.parquet", LOTS)
+    files, _ = find_files([Path(".")])
+    assert [table_name(f) for f in files] == ["lots"]
+
+
+def test_impalas_int96_timestamps_are_local_times_not_utc(tmp_path: Path) -> None:
+    """Impala stores INT96 timestamps as written, with no zone (only Hive and Spark normalise
+    them to UTC), but every INT96 column was read as UTC: Impala's 08:00 in Berlin was stored
+    as 08:00 UTC, an hour late. Now only parquet-mr's (the file's created_by) are UTC; Impala's,
+    and an unknown writer's, are times without an offset, read in --timezone, with a note."""
+    berlin = ZoneInfo("Europe/Berlin")
+    for writer in ("impala version 4.0.0 (build 9a)", ""):
+        path = _parquet(tmp_path / (writer[:6] or "other") / "lots.parquet", {
+            "lot_id": ["J1"], "material_id": ["FLOUR"],
+            "created_at": pa.array([dt.datetime(2026, 1, 10, 8, 0)], pa.timestamp("us")),
+        }, use_deprecated_int96_timestamps=True)  # fmt: skip
+        if writer:
+            _written_by(path, writer)
+        out, rows = _validated(path, berlin)
+        assert out.rejects == []
+        assert rows["J1"]["created_at"] == dt.datetime(2026, 1, 10, 8, 0, tzinfo=berlin), writer
+        (note,) = [n for n in read_table(path).notes if "INT96" in n]
+        assert "kept as written" in note and "read as times without an offset" in note
+
+
+def _extension(name: str, about: str = "") -> dict[bytes, bytes]:
+    """A field's metadata naming an Arrow extension type, as pandas writes it."""
+    return {b"ARROW:extension:name": name.encode(), b"ARROW:extension:metadata": about.encode()}
+
+
+def test_pandas_periods_uuids_and_other_extension_types_are_read_as_what_they_hold(
+    tmp_path: Path,
+) -> None:
+    """A pandas period[M] column's 2026-01 was stored as '672' (its ordinal, no note) and an
+    interval as "{'left': 0, 'right': 1}" (Python's repr) when pandas was loaded. Now a period
+    is its text (2026-01, 2026-Q1, 2026, a day, an hour), a UUID its text, and another
+    extension type its stored values as JSON, with a note naming the type."""
+    import uuid
+
+    interval = '{"subtype": "int64", "closed": "right"}'  # as pandas writes it
+    moment = uuid.UUID("12345678-1234-5678-1234-567812345678")
+    periods = {"M": 672, "Q-DEC": 224, "Y-DEC": 56, "D": 20454, "h": 490_901}
+    schema = pa.schema(
+        [pa.field("lot_id", pa.string()), pa.field("material_id", pa.string())]
+        + [pa.field(f"p_{f[0]}", pa.int64(), metadata=_extension("pandas.period",
+                    f'{{"freq": "{f}"}}')) for f in periods]
+        + [pa.field("iv", pa.struct([("left", pa.int64()), ("right", pa.int64())]),
+                    metadata=_extension("pandas.interval", interval)),
+           pa.field("u", pa.uuid())]
+    )  # fmt: skip
+    table = pa.Table.from_pylist([{
+        "lot_id": "E1", "material_id": "FLOUR", **{f"p_{f[0]}": n for f, n in periods.items()},
+        "iv": {"left": 0, "right": 1}, "u": moment.bytes,
+    }], schema)  # fmt: skip
+    pq.write_table(table, tmp_path / "lots.parquet")
+    out, rows = _validated(tmp_path / "lots.parquet")
+    assert out.rejects == []
+    assert rows["E1"]["_extra"] == {
+        "p_M": "2026-01", "p_Q": "2026-Q1", "p_Y": 2026, "p_D": "2026-01-01",
+        "p_h": "2026-01-01T05:00:00", "iv": '{"left": 0, "right": 1}', "u": str(moment),
+    }  # fmt: skip
+    assert any("Arrow extension type pandas.interval read as the struct<" in note
+               for note in read_table(tmp_path / "lots.parquet").notes)  # fmt: skip
+
+
+def test_float16_nested_json_and_binary_extras_are_written_cleanly(tmp_path: Path) -> None:
+    """A float16 0.1 was 0.099975586 (formatted as a float32); inside a list, bytes were
+    "b'ab'", a datetime '2026-01-01 08:00:00' (str, not ISO 8601 as a top-level cell) and NaN
+    the invalid JSON NaN; a binary extra column that is not UTF-8 (a row hash) rejected its row
+    (nearly every row of the file). Now 0.1, ["ab"], "2026-01-01T08:00:00", null, and the
+    hash as hex text, with a note; bytes in an id column still reject the row."""
+    path = _parquet(tmp_path / "lots.parquet", {
+        "lot_id": ["H1", "H2"], "material_id": ["FLOUR"] * 2,
+        "quantity": pa.array([0.1, None], pa.float16()),
+        "bits": pa.array([[b"ab"], None], pa.list_(pa.binary())),
+        "when": pa.array([[dt.datetime(2026, 1, 1, 8, 0)], None], pa.list_(pa.timestamp("us"))),
+        "vals": pa.array([[NAN, 1.5, float("inf")], None], pa.list_(pa.float64())),
+        "rowhash": pa.array([b"\xff\x12" * 8, b"ok"], pa.binary()),
+    })  # fmt: skip
+    out, rows = _validated(path)
+    assert out.rejects == []
+    assert rows["H1"]["quantity"] == 0.1
+    assert rows["H1"]["_extra"] == {
+        "bits": '["ab"]', "when": '["2026-01-01T08:00:00"]', "vals": "[null, 1.5, null]",
+        "rowhash": "ff12" * 8,
+    }  # fmt: skip
+    assert rows["H2"]["_extra"] == {"rowhash": "ok"}
+    assert "column 'rowhash': bytes that are not UTF-8 text kept as hex (a hash, a UUID?)" \
+        in read_table(path).notes  # fmt: skip
+
+
+def test_a_hive_partition_folders_part_files_are_the_table_above_it(tmp_path: Path) -> None:
+    """lots/dt=2026-12-01/part-0.parquet: the hint "name the folder that holds them:
+    …/dt=2026-12-01" led to every row rejected as an unknown table 'dt=2026-12-01'. Now the
+    table is the first folder above that is no key=value partition folder, said in the note."""
+    partition = tmp_path / "lots" / "dt=2026-12-01"
+    _parquet(partition / "part-0.parquet", LOTS)
+    with pytest.raises(ConfigurationError) as refused:
+        find_files([tmp_path / "lots"])
+    assert refused.value.hint == f"name the folder that holds them: {partition}"
+    files, notes = find_files([partition])
+    assert [table_name(f) for f in files] == ["lots"]
+    assert (
+        f"read 1 part file in {partition} as table 'lots', as the folder is named (a Spark "
+        "or Hive job's output); dt=2026-12-01 is a Hive partition folder, not the table" in notes
+    )
+    summary = check_paths([partition])
+    assert summary.rejects == [] and summary.tables["lots"].read == 1

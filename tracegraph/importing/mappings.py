@@ -78,6 +78,7 @@ from tracegraph.importing.reader import (
     RawTable,
     SpreadsheetError,
     StoredValue,
+    UnreadableCell,
     is_text_encoding,
     row_problem,
 )
@@ -971,11 +972,15 @@ def _source_cell(how: Any, cells: dict[str, str]) -> tuple[str, str] | None:
     return None if column is None else (column, cells.get(column, ""))
 
 
-def _no_spreadsheet_error(columns: list[str], cells: dict[str, str]) -> None:
+def _no_cell_error(columns: list[str], cells: dict[str, str]) -> None:
+    """A spreadsheet error (#REF!) or an unreadable Parquet cell (a date beyond year 9999, inf,
+    bytes that are not text) in one of `columns`, the ones a section reads: its row rejected."""
     for column in columns:
         cell = cells.get(column)
         if isinstance(cell, SpreadsheetError):
             raise _CellProblem(column, cell, cell.REASON)
+        if isinstance(cell, UnreadableCell):
+            raise _CellProblem(column, cell, cell.reason)
 
 
 def apply_mapping(
@@ -991,8 +996,10 @@ def apply_mapping(
     # A row with more cells than the header (its cells are shifted) or one that swallowed the
     # rows below it: no section can be trusted to take or leave it. Rejected once, for the
     # first section's table.
+    # A Parquet cell no value can be read from rejects its row only for a section that reads
+    # its column (_no_cell_error): a hash or "valid to" no rule maps rejected every row.
     broken = {line: problem for line, cells in raw.rows
-              if (problem := row_problem(cells)) is not None}  # fmt: skip
+              if (problem := row_problem(cells, unreadable=False)) is not None}  # fmt: skip
     taken = set(broken)
     for line, problem in broken.items() if rules else ():
         result.rejects.append((rules[0].table, Reject(str(raw.path), line, *problem,
@@ -1024,13 +1031,15 @@ def apply_mapping(
         )  # fmt: skip
         # Cells of a spreadsheet stored as errors (#REF!, #N/A): in a column the section reads
         # for a canonical column or in `where`, they reject the row; an extra (x_) column made
-        # from one is left out.
+        # from one is left out. A Parquet cell that cannot be read (UnreadableCell) rejects it
+        # in any column the section reads, and in no other.
         spreadsheet = raw.encoding == "xlsx"
+        parquet = raw.encoding == "parquet"
         read = sorted(
-            {source for name, how in rule.columns.items() if not name.startswith("x_")
-             for source in _source_columns(how)} if spreadsheet else ()
+            {source for name, how in rule.columns.items() if parquet or not name.startswith("x_")
+             for source in _source_columns(how)} if spreadsheet or parquet else ()
         )  # fmt: skip
-        selecting = sorted(where) if spreadsheet else []
+        selecting = sorted(where) if spreadsheet or parquet else []
         made = _made(mapping, rule, spreadsheet)
         # Each row once per table, however many of the table's sections cannot tell.
         repeat = bool(unclear) and rule.table in rejected_whole
@@ -1043,11 +1052,11 @@ def apply_mapping(
                 if unclear:
                     raise _CellProblem(unclear[0][0], "",
                                        f"column '{unclear[0][0]}' {unclear[0][1]}")  # fmt: skip
-                _no_spreadsheet_error(selecting, cells)  # which rows `where` takes: not known
+                _no_cell_error(selecting, cells)  # which rows `where` takes: not known
                 if not rule.takes(cells):
                     continue
                 taken.add(line)
-                _no_spreadsheet_error(read, cells)
+                _no_cell_error(read, cells)
                 if ambiguous:
                     raise _CellProblem(ambiguous[0], "", f"column '{ambiguous[0]}' appears twice "
                                        f"in {in_header}")  # fmt: skip

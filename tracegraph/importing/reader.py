@@ -17,7 +17,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -76,12 +76,13 @@ SHORT = "\0short"  # a CSV file's last row, cut short: fewer cells, no line brea
 UNCLOSED = "\0unclosed"  # a quoted cell that swallowed the lines after it
 
 
-def row_problem(cells: dict[str, str]) -> tuple[str, str, str] | None:
+def row_problem(cells: dict[str, str], unreadable: bool = True) -> tuple[str, str, str] | None:
     """The column ("" for the whole row), value and reason to reject a row with, when the
-    reader could not split it or could not read one of its cells (UnreadableCell)."""
+    reader could not split it or could not read one of its cells (UnreadableCell; with
+    `unreadable` False not: a mapping rejects a row for one only in a column it reads)."""
     if OVERFLOW in cells:
         return "", cells[OVERFLOW][:200], "the row has more cells than the header has columns"
-    if UNREADABLE in cells:
+    if UNREADABLE in cells and unreadable:
         cell = cells[UNREADABLE]
         if isinstance(cell, UnreadableCell):
             return cell.column, cell[:200], cell.reason
@@ -153,8 +154,9 @@ class UnreadableCell(str):
     """A Parquet cell no value can be read from (a timestamp of int64's largest microsecond, a
     "never expires" beyond year 9999; inf; bytes that are not UTF-8): the text it is shown as
     in the reject, with the column it is in and why. Its row is rejected, wherever the column
-    is (an extra column too): it crashed the whole import ("OverflowError: date value out of
-    range", exit 3) after earlier files were written."""
+    is (an extra column too) — under a mapping, only when one of the file's sections reads the
+    column (a hash or "valid to" no rule maps rejected every row): it crashed the whole import
+    ("OverflowError: date value out of range", exit 3) after earlier files were written."""
 
     column: str
     reason: str
@@ -164,6 +166,14 @@ class UnreadableCell(str):
         cell = cls(text)
         cell.column, cell.reason = column, reason
         return cell
+
+
+class HexBytes(str):
+    """A Parquet BINARY cell of a canonical file's extra column that is not UTF-8 text (a hash, a
+    UUID kept as 16 bytes), as hex: stays text (`00120034` is no number). It rejected its row,
+    which rejected nearly every row of a file carrying a row hash."""
+
+    __slots__ = ()
 
 
 class NestedCell(StoredValue):
@@ -244,13 +254,30 @@ def table_name(path: Path) -> str:
     name = path.stem.strip().lower()
     if path.suffix.lower() in PARQUET_SUFFIXES and (codec := _CODEC.fullmatch(name)):
         name = codec.group(1)
-    if SPARK_PART.fullmatch(name) and (folder := Path(path.absolute().parent.name)).name:
+    # the file's folder: absolute, for `import .` run in lots/ names its part files with no
+    # folder (Path('.') / 'part-0.parquet' is Path('part-0.parquet')); a name that is no file's
+    # path must not be given (run._named_as_table gave part-00000 alone, and was table lots
+    # when run in a folder lots)
+    if SPARK_PART.fullmatch(name) and (folder := Path(_table_folder(path).name)).name:
         # a folder named as a file is (Spark writes to lots.parquet/): lots
         name = (folder.stem if folder.suffix.lower() in SUFFIXES else folder.name).strip().lower()
     part = _PART.fullmatch(name)
     if part is not None and name not in TABLES and part.group(1) in TABLES:
         return part.group(1)
     return name
+
+
+# A Hive-style partition folder of a job's output (lots/dt=2026-12-01/part-0.parquet): no table
+HIVE_PARTITION = re.compile(r"[^=]+=[^=]*")
+
+
+def _table_folder(path: Path) -> Path:
+    """The folder a part file's table is named after: its own, or above its Hive partition
+    folders (`dt=2026-12-01`; every row was an unknown table 'dt=2026-12-01')."""
+    folder = path.absolute().parent
+    while HIVE_PARTITION.fullmatch(folder.name) and folder.parent != folder:
+        folder = folder.parent
+    return folder
 
 
 def read_table(
@@ -966,10 +993,11 @@ def _sheet_cell_text(cell: Any) -> str:
 def _read_parquet(path: Path, canonical: bool = True) -> RawTable:
     """A Parquet file's rows, each cell by its column's type (_parquet_cells): an integer as
     StoredNumber (an id's leading zeros may be lost, as a workbook's number cell), a boolean
-    TRUE/FALSE, NaN and null empty, a float32 by its shortest decimal form, a timestamp Spark
-    wrote as INT96 in UTC, a list or struct as JSON text; a cell no value can be read from
-    (a date beyond year 9999, inf, bytes that are not UTF-8) rejects its row. A pandas index
-    written beside the columns is left out, in a note."""
+    TRUE/FALSE, NaN and null empty, a float32 by its shortest decimal form, an INT96 timestamp
+    in UTC if parquet-mr (Spark, Hive) wrote it (Impala's are local times), a list or struct as
+    JSON text; a cell no value can be read from (a date beyond year 9999, inf, bytes that are
+    not UTF-8) rejects its row. A pandas index written beside the columns is left out, in a
+    note."""
     import pyarrow.parquet as pq
 
     try:
@@ -987,18 +1015,25 @@ def _read_parquet(path: Path, canonical: bool = True) -> RawTable:
     schema = parquet.schema
     int96 = {schema.column(i).path for i in range(len(schema))
              if schema.column(i).physical_type == "INT96"}  # fmt: skip
+    # which program wrote the INT96 times says whether they are UTC (_int96_utc)
+    writer = " ".join((parquet.metadata.created_by or "").split()) or "an unknown writer"
     notes: list[str] = []
     index = _pandas_index(table, canonical)
     if index:
         notes.append(f"left out the pandas index {', '.join(index)} (pandas writes a DataFrame's "
                      "row index beside its columns: no data of the table)")  # fmt: skip
     kept = [i for i, name in enumerate(table.column_names) if name not in index]
+    # a canonical file's table: bytes that are not text in one of its extra columns are hex
+    of = TABLES.get(table_name(path)) if canonical else None
     header, repeated = _clean_header([table.column_names[i] for i in kept], fold=canonical)
     columns: list[list[str]] = []
     bad: dict[int, UnreadableCell] = {}  # per row number, its first unreadable cell
     read_so: dict[str, list[str]] = {}  # per note on how a column was read, its columns
     for name, i in zip(header, kept, strict=True):
-        cells, note = _parquet_cells(table.column(i), name, table.column_names[i] in int96)
+        cells, note = _parquet_cells(
+            table.column(i), name, writer if table.column_names[i] in int96 else "",
+            table.schema.field(i), extra=of is not None and of.column(normal_id(name)) is None,
+        )  # fmt: skip
         columns.append(cells)
         if note:
             read_so.setdefault(note, []).append(repr(name))
@@ -1055,12 +1090,27 @@ _OUT_OF_RANGE = (
 )
 
 
-def _parquet_cells(column: Any, name: str, int96: bool) -> tuple[list[str], str]:
+def _int96_utc(writer: str) -> bool:
+    """Whether INT96 timestamps `writer` wrote (the file's created_by) are UTC: parquet-mr's
+    (Hive and Spark, which normalise them to UTC) are; Impala stores its times as they are,
+    with no zone (Cloudera's documentation), and another writer's are not known to be UTC."""
+    return writer.lower().startswith("parquet-mr") or "spark" in writer.lower()
+
+
+def _parquet_cells(
+    column: Any, name: str, int96: str = "", field: Any = None, extra: bool = False
+) -> tuple[list[str], str]:
     """One Parquet column's cells as text, by its type, and a note on how it was read ("" for
-    none); `int96`: its timestamps are Spark's INT96, which are UTC."""
+    none); `int96`: its timestamps are INT96, written by this program (the file's created_by):
+    UTC if parquet-mr (Hive, Spark) wrote them, else times without an offset (Impala's).
+    `field`: the schema's, whose metadata names an extension type pyarrow does not know.
+    `extra`: an extra column of a canonical file: its bytes that are not UTF-8 text are hex."""
     import pyarrow as pa
     import pyarrow.types as pat
 
+    extension = _extension_cells(column, name, field)
+    if extension is not None:
+        return extension
     kind = column.type
     if pat.is_dictionary(kind):  # pandas' categorical: its values
         column = column.cast(kind.value_type)
@@ -1080,23 +1130,32 @@ def _parquet_cells(column: Any, name: str, int96: bool) -> tuple[list[str], str]
         ], ""
     if pat.is_floating(kind):
         values = column.to_pylist()
-        if pat.is_float32(kind) or pat.is_float16(kind):
+        if pat.is_float32(kind) or pat.is_float16(kind):  # shortest at its own precision
             import numpy
 
-            values = [None if v is None else float(str(numpy.float32(v))) for v in values]
+            short = numpy.float32 if pat.is_float32(kind) else numpy.float16
+            values = [None if v is None else float(str(short(v))) for v in values]
         return [_float_cell(v, name) for v in values], ""
     if pat.is_binary(kind) or pat.is_large_binary(kind) or pat.is_fixed_size_binary(kind):
-        return [_bytes_cell(v, name) for v in column.to_pylist()], ""
+        values = column.to_pylist()
+        cells = [_bytes_cell(v, name) for v in values]
+        if not extra or not any(type(cell) is UnreadableCell for cell in cells):
+            return cells, ""
+        hexed = [HexBytes(v.hex()) if type(c) is UnreadableCell else c
+                 for v, c in zip(values, cells, strict=True)]  # fmt: skip
+        return hexed, "bytes that are not UTF-8 text kept as hex (a hash, a UUID?)"
     if pat.is_timestamp(kind) or pat.is_date(kind):
-        if int96 and pat.is_timestamp(kind) and kind.tz is None:
+        utc = bool(int96) and _int96_utc(int96)
+        if utc and pat.is_timestamp(kind) and kind.tz is None:
             column = column.cast(pa.timestamp(kind.unit, tz="UTC"))
-        cells: list[str] = []
-        for chunk in column.chunks:
-            try:
-                cells.extend(_cell_text(v) for v in chunk.to_pylist())
-            except (OverflowError, ValueError):  # one cell beyond year 9999: read each
-                cells.extend(_date_cell(chunk, n, name) for n in range(len(chunk)))
-        note = "INT96 timestamps (Spark's, Hive's, Impala's) read as UTC" if int96 else ""
+        cells = _chunked(column, lambda chunk: [_cell_text(v) for v in chunk.to_pylist()],
+                         lambda chunk, n: _date_cell(chunk, n, name))  # fmt: skip
+        shown = int96.split(" (build")[0][:60]
+        note = "" if not int96 else (
+            f"INT96 timestamps read as UTC, as {shown} (Spark, Hive) writes them" if utc else
+            f"INT96 timestamps written by {shown} kept as written (Impala stores local times, "
+            "not UTC): read as times without an offset"
+        )  # fmt: skip
         return cells, note
     if pat.is_duration(kind):
         unit = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}[kind.unit]
@@ -1105,10 +1164,86 @@ def _parquet_cells(column: Any, name: str, int96: bool) -> tuple[list[str], str]
             for v in column.cast(pa.int64()).to_pylist()
         ], "durations written as ISO 8601 seconds (PT300S)"
     if pat.is_nested(kind):
-        return [_nested_cell(v) for v in column.to_pylist(maps_as_pydicts="lossy")], (
-            "lists and structs kept as JSON text"
+        cells = _chunked(
+            column,
+            lambda chunk: [_nested_cell(v) for v in chunk.to_pylist(maps_as_pydicts="lossy")],
+            lambda chunk, n: _nested_alone(chunk, n, name),
         )
+        return cells, "lists and structs kept as JSON text"
     return [_cell_text(v) for v in column.to_pylist()], ""
+
+
+# pandas' period frequencies whose ordinals (periods since 1970's first) are a date or time: the
+# seconds of one, read as ISO 8601 from 1970-01-01
+_PERIOD_SECONDS = {"D": 86_400, "h": 3_600, "H": 3_600, "min": 60, "T": 60, "s": 1, "S": 1}
+
+
+def _extension_cells(column: Any, name: str, field: Any) -> tuple[list[str], str] | None:
+    """An Arrow extension type's cells (None for another type): a pandas period (its storage is
+    an ordinal, 2026-01 was '672') as its ISO text (`2026-01`, `2026-Q1`, `2026`, a day, a
+    time); a UUID as its text; any other one by its stored values, with a note (a pandas
+    interval {"left": 0, "right": 1}; it was Python's repr when pandas was loaded). pyarrow
+    knows an extension type once pandas (or its own) registered it, else only the field's
+    metadata names it: read either way."""
+    import json
+
+    import pyarrow as pa
+
+    kind = column.type
+    if isinstance(kind, pa.BaseExtensionType):  # a Python one (pandas') says its metadata
+        extension = kind.extension_name
+        about = kind.__arrow_ext_serialize__() if isinstance(kind, pa.ExtensionType) else b""
+        column = pa.chunked_array([chunk.storage for chunk in column.chunks], kind.storage_type)
+    else:
+        metadata = (field.metadata if field is not None else None) or {}
+        extension = metadata.get(b"ARROW:extension:name", b"").decode("utf-8", "replace")
+        about = metadata.get(b"ARROW:extension:metadata", b"")
+        if not extension:
+            return None
+    try:
+        freq = str(json.loads(about).get("freq", "")) if extension == "pandas.period" else ""
+    except (ValueError, AttributeError):
+        freq = ""
+    period = _period_text(freq)
+    if period is not None and pa.types.is_integer(column.type):
+        return [_period_cell(period, v, name) for v in column.to_pylist()], ""
+    if extension == "arrow.uuid" and pa.types.is_fixed_size_binary(column.type):
+        import uuid
+
+        return ["" if v is None else str(uuid.UUID(bytes=v)) for v in column.to_pylist()], ""
+    cells, note = _parquet_cells(column, name)
+    stored = f"Arrow extension type {extension}{f' (freq {freq})' if freq else ''} read as " \
+        f"the {column.type} it stores"  # fmt: skip
+    return cells, f"{note}; {stored}" if note else stored
+
+
+def _period_cell(period: Callable[[int], str], ordinal: int | None, column: str) -> str:
+    """A pandas period's cell: its text; one beyond year 9999 rejected, with its ordinal."""
+    if ordinal is None:
+        return ""
+    try:
+        return StoredValue(period(ordinal))
+    except (OverflowError, ValueError):
+        return UnreadableCell.of(f"{ordinal} (pandas period ordinal)", column, _OUT_OF_RANGE)
+
+
+def _period_text(freq: str) -> Callable[[int], str] | None:
+    """How a pandas period of `freq` (M, Q-DEC, Y-DEC, D, h, min, s) is written as text, from
+    its ordinal; None for another frequency (W-SUN, a fiscal year ending in June: not read)."""
+    import datetime as dt
+
+    if freq == "M":
+        return lambda n: f"{1970 + n // 12:04d}-{n % 12 + 1:02d}"
+    if freq in ("Q", "Q-DEC"):
+        return lambda n: f"{1970 + n // 4:04d}-Q{n % 4 + 1}"
+    if freq in ("Y", "A", "Y-DEC", "A-DEC"):
+        return lambda n: f"{1970 + n:04d}"
+    if freq == "D":
+        return lambda n: (dt.date(1970, 1, 1) + dt.timedelta(days=n)).isoformat()
+    if freq in _PERIOD_SECONDS:
+        unit = _PERIOD_SECONDS[freq]
+        return lambda n: (dt.datetime(1970, 1, 1) + dt.timedelta(seconds=n * unit)).isoformat()
+    return None
 
 
 def _float_cell(value: float | None, column: str) -> str:
@@ -1140,6 +1275,58 @@ def _bytes_cell(value: bytes | None, column: str) -> str:
         )  # fmt: skip
 
 
+def _chunked(
+    column: Any, whole: Callable[[Any], list[str]], alone: Callable[[Any, int], str]
+) -> list[str]:
+    """A column's cells, `whole` chunk by chunk; a chunk holding a date beyond Python's (year
+    9999), which fails it, read cell by cell (`alone`)."""
+    cells: list[str] = []
+    for chunk in column.chunks:
+        try:
+            cells.extend(whole(chunk))
+        except (OverflowError, ValueError):
+            cells.extend(alone(chunk, n) for n in range(len(chunk)))
+    return cells
+
+
+def _nested_alone(chunk: Any, number: int, column: str) -> str:
+    """One list, struct or map cell, read alone: one holding a date beyond year 9999 (it ended
+    the import, "OverflowError: date value out of range", exit 3) is rejected, shown as Arrow
+    stores it, its dates as numbers (`[0, 9223372036854775807]`)."""
+    cell = chunk.slice(number, 1)
+    try:
+        return _nested_cell(cell.to_pylist(maps_as_pydicts="lossy")[0])
+    except (OverflowError, ValueError):
+        try:
+            shown = _nested_cell(cell.cast(_dates_as_numbers(cell.type)).to_pylist()[0])
+        except Exception:  # a type Arrow cannot cast so: as Arrow writes it
+            shown = " ".join(cell.to_string().split())
+        return UnreadableCell.of(shown, column, _OUT_OF_RANGE)
+
+
+def _dates_as_numbers(kind: Any) -> Any:
+    """`kind` with its timestamps and dates, at any depth, the integers Parquet stores."""
+    import pyarrow as pa
+    import pyarrow.types as pat
+
+    if pat.is_timestamp(kind) or pat.is_date64(kind):
+        return pa.int64()
+    if pat.is_date32(kind):
+        return pa.int32()
+    if pat.is_struct(kind):
+        return pa.struct([kind.field(i).with_type(_dates_as_numbers(kind.field(i).type))
+                          for i in range(kind.num_fields)])  # fmt: skip
+    if pat.is_map(kind):
+        return pa.map_(_dates_as_numbers(kind.key_type), _dates_as_numbers(kind.item_type))
+    if pat.is_list(kind) or pat.is_large_list(kind):
+        of = kind.value_field.with_type(_dates_as_numbers(kind.value_type))
+        return pa.list_(of) if pat.is_list(kind) else pa.large_list(of)
+    if pat.is_fixed_size_list(kind):
+        return pa.list_(kind.value_field.with_type(_dates_as_numbers(kind.value_type)),
+                        kind.list_size)  # fmt: skip
+    return kind
+
+
 def _date_cell(chunk: Any, number: int, column: str) -> str:
     """One Parquet timestamp or date cell, read alone: its chunk held one beyond Python's
     dates (year 9999), which is rejected with its stored number."""
@@ -1164,9 +1351,33 @@ def _decimal_text(count: int, unit: int) -> str:
 
 
 def _nested_cell(value: Any) -> str:
-    """A list, struct or map cell as JSON text (dates and decimals as their text)."""
+    """A list, struct or map cell as JSON text: its dates ISO 8601 as a top-level cell's, its
+    decimals as their text, its bytes their UTF-8 text (else hex), NaN and inf null (they were
+    str(): "2026-01-01 00:00:00", "b'ab'", and NaN, which is no JSON)."""
     import json
 
     if value is None:
         return ""
-    return NestedCell(json.dumps(value, ensure_ascii=False, default=str))
+    return NestedCell(json.dumps(_json_ready(value), ensure_ascii=False, default=str))
+
+
+def _json_ready(value: Any) -> Any:
+    """`value` (a list, struct or map cell's, read by pyarrow) as json.dumps writes it rightly."""
+    from datetime import timedelta
+
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        return None
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.hex()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, timedelta):  # as a duration column's
+        return f"PT{_decimal_text(value // timedelta(microseconds=1), 1_000_000)}S"
+    return value

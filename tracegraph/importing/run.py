@@ -54,6 +54,7 @@ from tracegraph.importing.outcome import (
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import (
     FORMS,
+    HIVE_PARTITION,
     NO_LAST_LINE_BREAK,
     SPARK_PART,
     SUFFIXES,
@@ -258,6 +259,9 @@ def _part_notes(files: list[Path]) -> list[str]:
             parts.setdefault(path.parent, []).append(path)
     return [f"read {counted(len(found), 'part file')} in {folder} as table "
             f"{table_name(found[0])!r}, as the folder is named (a Spark or Hive job's output)"
+            + (f"; {folder.name} is a Hive partition folder, not the table"
+               if HIVE_PARTITION.fullmatch(folder.name)
+               else "")
             for folder, found in parts.items()]  # fmt: skip
 
 
@@ -268,7 +272,7 @@ def _named_as_table(path: Path, mapping: Mapping | None) -> bool:
         return False
     if mapping is not None:
         return bool(mapping.rules_for(path))
-    return table_name(Path(path.name.split(".")[0])) in TABLES
+    return table_name(path.with_name(path.name.split(".")[0])) in TABLES
 
 
 def natural_key(name: str) -> list[Any]:

@@ -24,6 +24,7 @@ from tracegraph.identities import IdentityError, checked_issuer, plain_issuer
 from tracegraph.idtext import folds, normal_id
 from tracegraph.importing.reader import (
     OVERFLOW,
+    HexBytes,
     LongNumber,
     NestedCell,
     RawTable,
@@ -775,7 +776,7 @@ def _plain_number(value: float) -> int | float:
 
 def _extra_value(text: str) -> Any:
     stripped = text.strip()
-    if isinstance(text, PlainText):
+    if isinstance(text, (PlainText, HexBytes)):  # a Parquet hash's hex: 00120034 is no number
         return str(text)
     if _NUMBER.match(stripped) and not _CODE_WITH_E.fullmatch(stripped):
         whole = _WHOLE.fullmatch(stripped)
