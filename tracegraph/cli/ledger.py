@@ -104,8 +104,8 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
         f"{counted(rows, 'row')} of {literal(run['run_id'])}'s removed rows written to "
         f"{literal(folder)}: {literal(files)}. Import them with `tracegraph import "
         f"{literal(folder)} --source {literal(run.get('source') or 'canonical')}` (not --full: "
-        "as the run's source, so that its next --full is not refused for another source's "
-        "rows); a full import whose dump still lacks them removes them again."
+        "as the run's source, so that they are its rows again); a full import whose dump "
+        "still lacks them removes them again."
     )
 
 

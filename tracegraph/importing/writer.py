@@ -139,9 +139,10 @@ def _row_sha(values: list[Any], extra: dict[str, Any]) -> str:
 
 
 # Properties the importer adds to a node besides the row's columns and extras (see cypher_row;
-# longest_step_s: a device's or operator's longest step, raised by steps_longest_*.cypher).
+# _sources: the sources that sent the row, see _sources_after; longest_step_s: a device's or
+# operator's longest step, raised by steps_longest_*.cypher).
 _BOOKKEEPING: dict[str, frozenset[str]] = {
-    table: frozenset({"_row_sha", "origin_known", "longest_step_s",
+    table: frozenset({"_row_sha", "_sources", "origin_known", "longest_step_s",
                       *COPIED_REFERENCES.get(table, ()),
                       *(("event_id",) if table == "device_events" else ())})
     for table in TABLES
@@ -257,7 +258,7 @@ RELATIONSHIP_PARENT = {"step_inputs": "step_id", "step_outputs": "step_id",
 
 
 # The properties every link row may have; any other key in its props is an extra column.
-LINK_PROPERTIES = frozenset({"quantity", "uom", "_row_sha"})
+LINK_PROPERTIES = frozenset({"quantity", "uom", "_row_sha", "_sources"})
 
 # Link tables whose rows name a step or a shipment: after a run created that node, its links
 # cannot be in the graph yet (the node did not exist before the run).
@@ -273,6 +274,9 @@ class RunState:
 
     fresh: dict[str, set[Any]] = field(default_factory=dict)
     run_id: str | None = None  # the ImportRun that records changed rows (None: not recorded)
+    # The run's source (--source): each row it writes or sends unchanged has it in its
+    # `_sources` (see _sources_after); None: sources are left as they are
+    source: str | None = None
     completed_stubs: int = 0  # lots known only as references that this run gave their row
     notes: list[str] = field(default_factory=list)  # what the run's summary must say of files
     # whether a zone was given for times without an offset (--timezone, a mapping's): if not,
@@ -469,10 +473,10 @@ def _write_batch(
     if table in RELATIONSHIP_PARENT:
         parent = RELATIONSHIP_PARENT[table]
         unsure = [r for r in rows if r[parent] not in fresh]
-        known = {
-            (r["parent"], r["lot_id"]): r["sha"]
-            for r in (graph.read(f"import/{table}_shas", rows=unsure) if unsure else [])
-        }
+        stored = (graph.read(f"import/{table}_shas", rows=unsure, source=state.source)
+                  if unsure else [])  # fmt: skip
+        known = {(r["parent"], r["lot_id"]): r["sha"] for r in stored}
+        held_sources = {(r["parent"], r["lot_id"]): (r["sources"], r["id"]) for r in stored}
         todo = [r for r in rows if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
         # Extra columns the file lacks keep what the link holds (keep_unsaid), as a node's do:
         # a night without the scale_ticket column cleared every ticket. A link so completed may
@@ -489,8 +493,10 @@ def _write_batch(
         if summed:
             state.summed_replaced(table, [c for c in changes if "quantity" in c.columns])
         # Links not in the graph yet are created without MERGE's look for an existing one, and
-        # their three properties set one by one (no Eager). Changed links, and new ones with
+        # their four properties set one by one (no Eager). Changed links, and new ones with
         # extra columns, are merged with all their properties as a map (see {table}.cypher).
+        _add_sources(graph, "import/set_link_sources", rows, todo,
+                     lambda r: (r[parent], r["lot_id"]), held_sources, state)  # fmt: skip
         new: list[dict[str, Any]] = []
         merged: list[dict[str, Any]] = []
         for row in todo:
@@ -499,7 +505,7 @@ def _write_batch(
                 merged.append(row)
             else:
                 row.update(quantity=props.get("quantity"), uom=props.get("uom"),
-                           sha=props["_row_sha"])  # fmt: skip
+                           sha=props["_row_sha"], sources=props.get("_sources"))  # fmt: skip
                 new.append(row)
         if new:
             graph.write(f"import/{table}_create", rows=new)
@@ -509,9 +515,9 @@ def _write_batch(
             state.identities_written([r["identity_key"] for r in todo])
         return len(todo) - same, len(updated) - same
     key = NODE_KEYS[table]
-    known = {
-        r["key"]: r["sha"] for r in graph.read(f"import/{table}_shas", keys=[r[key] for r in rows])
-    }
+    stored = graph.read(f"import/{table}_shas", keys=[r[key] for r in rows], source=state.source)
+    known = {r["key"]: r["sha"] for r in stored}
+    held_sources = {r["key"]: (r["sources"], r["id"]) for r in stored}
     todo = [r for r in rows if known.get(r[key]) != r["props"]["_row_sha"]]
     # Columns the file lacks keep what the graph holds (keep_unsaid) — for nodes with other
     # content, and for nodes without a hash: stubs, and nodes a killed run wrote but did not
@@ -533,6 +539,9 @@ def _write_batch(
     same = len(updated) - len(_record_changes(graph, table, updated, state, (rows, *source), held))
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
+    _add_sources(
+        graph, "import/set_node_sources", rows, todo, lambda r: r[key], held_sources, state
+    )
     state.created(key, [r[key] for r in todo if r[key] not in known])
     if table == "lots":
         state.stubs_completed(sum(1 for r in todo if r[key] in held and held[r[key]][2]))
@@ -548,6 +557,46 @@ def _write_batch(
         to_merge = [r for r in todo if r[key] in known]
     _merge_rows(graph, table, to_merge, known, state)
     return len(todo) - same, len(updated) - same
+
+
+def _sources_after(state: RunState, held: list[str] | None) -> list[str] | None:
+    """The sources that send a row once this run's source sent it: those the graph holds, and
+    this one (sorted, each once). A row new to the graph, a node known only from references (a
+    stub), or a row written before rows kept their sources (no `_sources`: whoever else sent it
+    is not known, see sources.py) is this source's."""
+    if state.source is None:
+        return held
+    return sorted({*(held or ()), state.source})
+
+
+def _add_sources(
+    graph: TraceGraph,
+    query: str,
+    rows: list[dict[str, Any]],
+    todo: list[dict[str, Any]],
+    key_of: Callable[[dict[str, Any]], Any],
+    held_sources: dict[Any, tuple[list[str] | None, str | None]],
+    state: RunState,
+) -> None:
+    """Give the rows to write (`todo`) their `_sources` in their props, the union of those the
+    graph holds and this run's (in Python, from the *_shas query's read: a second SET in the
+    write queries made Neo4j plan an Eager); and add this run's source to the unchanged rows
+    that lack it (a second source sending the same row) in one query by element id: no content
+    is written and no change recorded. An unchanged row that has it costs nothing."""
+    writing = {id(row) for row in todo}
+    added = []
+    for row in rows:
+        held, element = held_sources.get(key_of(row), (None, None))
+        if id(row) in writing:
+            sources = _sources_after(state, held)
+            if sources is not None:
+                row["props"]["_sources"] = sources
+        elif element is not None:  # unchanged, and this source is not among its sources
+            sources = _sources_after(state, held)
+            if sources is not None and sources != held:
+                added.append({"id": element, "sources": sources})
+    if added:
+        graph.write(query, rows=added)
 
 
 # A batch's rows, its file and each row's line there.
