@@ -65,8 +65,13 @@ def test_a_full_dump_of_one_source_keeps_the_rows_another_source_still_sends(
         "A": (10.0, True, ["erp"]), "B": (20.0, True, ["erp", "mes"]),
         "C": (30.0, True, ["erp", "mes"]), "D": (40.0, True, ["mes"]),
     }  # fmt: skip
-    mes = _import(runner, str(_lots(tmp_path, "mes-full", {"C": 30, "D": 40})), "--source", "mes",
-                  "--full", "--max-removals", "0")  # fmt: skip
+    dump = str(_lots(tmp_path, "mes-full", {"C": 30, "D": 40}))
+    dry = runner.invoke(app, ["import", dump, "--source", "mes", "--full", "--dry-run",
+                              "--max-removals", "0", "--format", "json"])  # fmt: skip
+    assert dry.exit_code == 0, dry.output
+    would = "1 lots row no longer sent by mes; kept: still sent by erp (mes would be taken off"
+    assert any(n.startswith(would) for n in json.loads(dry.stdout)["notes"]), dry.stdout
+    mes = _import(runner, dump, "--source", "mes", "--full", "--max-removals", "0")
     assert mes["removed"] == 0 and mes["tables"]["lots"]["removed"] == 0
     assert (
         "1 lots row no longer sent by mes; kept: still sent by erp (mes taken off their sources "

@@ -5,66 +5,115 @@
 // only when the ledger shows another source: one branch per table, each stopping at the first
 // such row (in a graph written before, the first rows scanned); a graph whose rows all carry
 // their sources scans the label once, as the --full run's own *_keys query does after it.
+// Links are matched with their ends' labels, as in the *_keys queries: the planner scans a
+// label or the relationship type, never every node. Each branch's scan is a subquery of its
+// own that does not see `table`: the planner pushed the `table = ...` test into every scan's
+// filter, and a look at lots scanned every label and relationship type to its end.
 UNWIND $tables AS table
 CALL (table) {
   WITH table WHERE table = 'materials'
-  MATCH (n:Material) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (n:Material) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'suppliers'
-  MATCH (n:Supplier) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (n:Supplier) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'customers'
-  MATCH (n:Customer) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (n:Customer) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'locations'
-  MATCH (n:Location) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (n:Location) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'devices'
-  MATCH (n:Device) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (n:Device) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'operators'
-  MATCH (n:Operator) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (n:Operator) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'lots'
-  MATCH (n:Lot) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (n:Lot) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'steps'
-  MATCH (n:ProcessStep) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (n:ProcessStep) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'inspections'
-  MATCH (n:Inspection) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (n:Inspection) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'shipments'
-  MATCH (n:Shipment) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (n:Shipment) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'device_events'
-  MATCH (n:DeviceEvent) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (n:DeviceEvent) WHERE n._row_sha IS NOT NULL AND n._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'step_inputs'
-  MATCH ()-[r:INPUT_TO]->() WHERE r._row_sha IS NOT NULL AND r._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (:Lot)-[r:INPUT_TO]->(:ProcessStep) WHERE r._row_sha IS NOT NULL AND r._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'step_outputs'
-  MATCH ()-[r:PRODUCED]->() WHERE r._row_sha IS NOT NULL AND r._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (:ProcessStep)-[r:PRODUCED]->(:Lot) WHERE r._row_sha IS NOT NULL AND r._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'shipment_lines'
-  MATCH ()-[r:SHIPPED]->() WHERE r._row_sha IS NOT NULL AND r._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (:Lot)-[r:SHIPPED]->(:Shipment) WHERE r._row_sha IS NOT NULL AND r._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
   UNION ALL
   WITH table WHERE table = 'lot_identifiers'
-  MATCH ()-[r:IDENTIFIES]->() WHERE r._row_sha IS NOT NULL AND r._sources IS NULL
-  RETURN true AS legacy LIMIT 1
+  CALL () {
+    MATCH (:Identifier)-[r:IDENTIFIES]->(:Lot) WHERE r._row_sha IS NOT NULL AND r._sources IS NULL
+    RETURN true AS legacy LIMIT 1
+  }
+  RETURN legacy
 }
 RETURN table
