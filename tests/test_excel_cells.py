@@ -356,6 +356,26 @@ def test_a_column_that_shows_a_decimal_point_reads_three_decimals_as_decimals(
         "ambiguous", "ambiguous"]  # fmt: skip
 
 
+def test_cells_read_as_decimals_on_their_columns_evidence_are_said_in_a_note(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """1.500 and 12.125 in a ';' column whose 0.250 shows a decimal point were read as 1.5 and
+    12.125 kg without a word, where the same cells without that evidence are rejected as
+    ambiguous: a file whose one 0.250 was a typo read every 1.500 a thousand times too small,
+    unsaid. The note counts them and names the cell that decided it; 1.234.567 there is still
+    rejected, as grouped thousands."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _csv(folder, "lots.csv", "lot_id;material_id;quantity;uom\n"
+         "L1;M1;1.500;kg\nL2;M1;0.250;kg\nL3;M1;12.125;kg\nL4;M1;1.234.567;kg\n")  # fmt: skip
+    done = import_paths(graph, [folder])
+    assert done.rejected == 1
+    notes = [n for n in done.notes if "decimal point (" in n]
+    assert len(notes) == 1, done.notes
+    assert "2 lots.quantity cells written like 1.500 were read with '.' as the decimal point" \
+        " (1.500 as 1.5, not 1500): the column's 0.250 shows" in notes[0]  # fmt: skip
+
+
 def test_a_dash_in_an_optional_reference_is_empty_and_in_a_required_one_rejected(
     tmp_path: Path,
 ) -> None:
@@ -368,6 +388,20 @@ def test_a_dash_in_an_optional_reference_is_empty_and_in_a_required_one_rejected
     assert [(r["lot_id"], r["location_id"], r["supplier_lot"]) for r in rows] == [
         ("L1", None, None)]  # fmt: skip
     assert [(r.line, r.column) for r in out.rejects] == [(3, "lot_id")]
+
+
+def test_a_full_width_or_unicode_dash_for_none_is_empty_as_an_ascii_one_is(tmp_path: Path) -> None:
+    """A Chinese IME types `－` (U+FF0D) for none, Word makes `-` an en dash or a minus sign:
+    `－` in a lot's optional location was rejected (the lot lost every night) where `-` was
+    read as empty. Every dash is read as empty in an optional reference and still rejected as a
+    lot's own id."""
+    lots = _csv(tmp_path, "lots.csv", "lot_id,material_id,quantity,uom,location_id,supplier_lot\n"
+                "L1,M1,5,kg,\uff0d,\u2212\nL2,M1,5,kg,\u2010,\u2011\nL3,M1,5,kg,\uff0d\uff0d,\u2015\n"
+                "\uff0d,M1,5,kg,WH,\n\u2212,M1,5,kg,WH,\n")  # fmt: skip
+    out, rows = _validated(lots)
+    assert [(r["lot_id"], r["location_id"], r["supplier_lot"]) for r in rows] == [
+        ("L1", None, None), ("L2", None, None), ("L3", None, None)]  # fmt: skip
+    assert [(r.line, r.column) for r in out.rejects] == [(5, "lot_id"), (6, "lot_id")]
 
 
 def test_a_semicolon_files_inspection_values_are_read_as_written_and_a_failed_formula_is_none(

@@ -100,12 +100,20 @@ def test_a_line_missing_from_a_full_dump_is_removed_and_the_trace_no_longer_reac
     refused = runner.invoke(app, ["import", str(night2), "--full"])
     assert refused.exit_code == 2
     assert refused.stderr.splitlines()[-2] == REFUSED
-    assert refused.stdout == ""
+    # the night's counts on stdout, as any run's (a refusal raised said none)
+    assert refused.stdout.startswith("Import ") and "0 removed (--full)" in refused.stdout
     assert _lines(graph) == [*ALL_LINES[:2], ("SH1", "P2", 50.0), ALL_LINES[2]]
     assert not list(tmp_path.glob("removed-*.csv"))
     refused_run = graph.read("ledger/import_runs", limit=1)[0]["run"]
     # every file was written before the refusal: its counts are whole, not partial
-    assert (refused_run["status"], refused_run["counts_partial"]) == ("failed", False)
+    assert (refused_run["status"], refused_run["exit_code"]) == ("done", 2)
+    assert refused_run.get("counts_partial") is None
+    # sent again, the cut-off dump is read and refused again, not skipped as unchanged
+    resent = runner.invoke(app, ["import", str(night2), "--full"])
+    assert resent.exit_code == 2 and "unchanged" not in resent.output
+    assert resent.stderr.splitlines()[-2].startswith(
+        "error: the full dump of shipment_lines lacks 2"
+    )
 
     # The dry run reads the graph, removes nothing, and lists what would go.
     dry = _json(runner, str(night2), "--full", "--dry-run", "--max-removals", "2")
@@ -544,11 +552,24 @@ def test_the_limit_is_a_share_of_what_the_graph_held_before_the_run(
     assert dry["tables"]["lots"]["removed"] == 2
     assert "lacks 2 of the 5 rows the graph holds (40%)" in dry["refused"]
     rejects.unlink()
-    refused = runner.invoke(app, ["import", night, "--full", "--rejects", str(rejects)])
+    summary_file = tmp_path / "summary.json"
+    given = ["--rejects", str(rejects), "--format", "json", "--summary-file", str(summary_file)]
+    refused = runner.invoke(app, ["import", night, "--full", *given])
     assert refused.exit_code == 2, refused.output
-    assert "lacks 2 of the 5 rows the graph holds (40%)" in " ".join(refused.output.split())
+    assert "lacks 2 of the 5 rows the graph holds (40%)" in " ".join(refused.stderr.split())
     assert "minus one" in rejects.read_text(encoding="utf-8-sig")
     assert graph_keys(hand_plant, "lots").count("P2") == 1
+    # Its rows written, its reject said: a refusal that raised left stdout empty and the
+    # summary file a failure's (run id, outcome, error), no counts, no reject file — a nightly
+    # monitor learnt of the rejected row only when someone read the ledger.
+    printed = json.loads(refused.stdout)
+    recorded = json.loads(summary_file.read_text(encoding="utf-8"))
+    for summary in (printed, recorded):
+        assert (summary["read"], summary["written"], summary["rejected"]) == (14, 13, 1)
+        assert summary["removed"] == 0 and summary["reject_file"] == str(rejects)
+        assert "lacks 2 of the 5 rows" in summary["refused"]
+    assert (recorded["exit_code"], recorded["outcome"]) == (2, "failed")
+    assert "lacks 2 of the 5 rows" in recorded["error"]
 
 
 def test_an_exact_percentage() -> None:

@@ -286,6 +286,7 @@ def test_time_cells_an_export_got_wrong_are_rejected_saying_how(
         "L4,M1,2026-10-25T00:50:00z\n"
         "L5,M1,2028-02-29\n"
         "L6,M1,12\n"
+        "L7,M1,2026-02-30\n"
     ))  # fmt: skip
     rejects = tmp_path / "rejects.csv"
     result = runner.invoke(app, ["import", str(tmp_path / "in"), "--dry-run", "--timezone", "UTC",
@@ -300,4 +301,6 @@ def test_time_cells_an_export_got_wrong_are_rejected_saying_how(
         "3": "no such date: 2026 is no leap year (February has 28 days)",
         "4": "no such date: April has 30 days",
         "7": "not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)",
+        # a 30 February is no leap year's either: "2026 is no leap year" said it was
+        "8": "no such date: February has 28 days, 29 in a leap year",
     }

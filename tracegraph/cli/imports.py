@@ -45,7 +45,7 @@ from tracegraph.errors import (
     ServerUnavailable,
     TracegraphError,
 )
-from tracegraph.importing.full import DEFAULT_MAX_REMOVALS, RemovalRefused
+from tracegraph.importing.full import DEFAULT_MAX_REMOVALS
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.outcome import (
     INTERRUPTED,
@@ -210,7 +210,10 @@ class NightlyReport:
                    if isinstance(summary.refused, OlderExportRefused)
                    else "the import would refuse another source's tables"
                    if isinstance(summary.refused, SourcesRefused)
-                   else "the import would refuse the removals" if summary.refused is not None
+                   else "the import would refuse the removals"
+                   if summary.refused is not None and summary.dry_run
+                   else "removals refused: rows written, nothing removed"
+                   if summary.refused is not None
                    else f"{counted(unread, 'file')} could not be read" if unread
                    else f"more than {limit}" if code else "clean" if not summary.rejected
                    else f"at most {limit}")  # fmt: skip
@@ -241,7 +244,6 @@ class NightlyReport:
                 # ledger entry), where the importer does not name the run itself
                 error = stopped_part_way(self.run_id, error)
             meaning = ("did not start" if isinstance(error, ImportBusy)
-                       else "rows written, nothing removed" if isinstance(error, RemovalRefused)
                        else "an older export, nothing written"
                        if isinstance(error, OlderExportRefused)
                        else "another source's tables, nothing written"
@@ -557,7 +559,7 @@ def import_command(
                 graph.driver.close()
     code = exit_code(summary, max_rejects)
     _print_summary(summary, output, dry_run)
-    if summary.refused is not None:  # a dry run: the import's error, as it would print it
+    if summary.refused is not None:  # refused removals (a dry run: as the import would say)
         print_error(summary.refused)
     report.ended(summary, code, max_rejects)
     if code:

@@ -33,6 +33,9 @@ RUN_COLUMNS = (
     "rows_removed",
     # where the files came from (--source) and the mapping read; empty for runs before them
     "source", "mapping", "mapping_sha256",
+    # how it ended, as its last line said: `done` is a run that completed, whatever its exit
+    # code (a night with rejected rows, or whose removals were refused, is done too)
+    "exit_code", "outcome",
 )  # fmt: skip
 CHANGE_COLUMNS = ("table", "key", "file", "line", "column", "before", "after")
 CHANGES_SHOWN = 200  # changed columns shown on a terminal; csv and json carry them all
@@ -155,6 +158,11 @@ RUN_COLUMNS_DROPPED = ("user", "updated", "source")
 def _run_cells(run: dict[str, Any]) -> dict[str, str]:
     # the reason below the table: in the column it pushed the run ids off an 80-column one
     status = (run.get("status") or "") + ("*" if run.get("interrupted_because") else "")
+    # a run done with an exit code other than 0 says it: a night that rejected rows (exit 1)
+    # or whose removals were refused (2) read `done`, as a clean one (no wider than
+    # `interrupted*`: the column costs an 80-column terminal nothing more)
+    if run.get("status") == "done" and run.get("exit_code"):
+        status += f", exit {run['exit_code']}"
     return {"run": run["run_id"], "status": status, "source": run.get("source") or "",
             "user": run.get("user") or "",
             "read": _count(run, "rows_read"), "written": _count(run, "rows_written"),

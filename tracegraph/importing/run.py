@@ -60,6 +60,7 @@ from tracegraph.importing.reader import (
     is_text_encoding,
     read_sheets,
     read_table,
+    row_problem,
     table_name,
 )
 from tracegraph.importing.tables import GROWING_TABLES, IMPORT_ORDER, TABLES, device_event_id
@@ -72,6 +73,7 @@ from tracegraph.importing.validate import (
     header_refusal,
     kept_as,
     not_the_header,
+    pointed_note,
     reserved,
     unknown_table,
     validate_lazily,
@@ -79,6 +81,7 @@ from tracegraph.importing.validate import (
 from tracegraph.importing.writer import (
     BATCH_SIZE,
     MUST_EXIST,
+    PARENT_TABLES,
     RunState,
     TableWrite,
     settle_bounds,
@@ -486,9 +489,11 @@ def import_paths(
         stale_bounds_left(graph, state)
         removals: dict[str, full_dump.Removal] = {}
         removed_file: Path | None = None
+        # a --full run whose removals --max-removals refuses: its rows are written, it ends as
+        # a run does (counts, rejects, notes, summary file), nothing removed, exit 2
+        refused_removals: full_dump.RemovalRefused | None = None
         removal_notes: list[str] = []
         older_notes: list[str] = []
-        rejects_at: Path | None = None  # where a run that fails wrote its rejects
         try:
             if full:  # before anything is written: a refusal leaves the graph as it was
                 notes += run_sources.other_sources(
@@ -572,15 +577,17 @@ def import_paths(
                     graph, state.present, whose, log, new_rows
                 )
                 full_dump.keep_linked(graph, removals)
-                refused = full_dump.refusal(removals, limit)
-                if refused is not None:
-                    if rejects:  # the night's rows are written: their rejects are not lost
-                        rejects_at = write_rejects(reject_path, rejects, mapped=bool(mapping))
-                        log(f"rejected rows written to {rejects_at}")
-                    raise refused
-                removed_file = _remove_rows(graph, run_id, removals, reject_path, log, state)
-                # rows other sources still send: only this source is taken off them
-                full_dump.drop_sources(graph, removals, run_id)
+                refused_removals = full_dump.refusal(removals, limit)
+                if refused_removals is not None:
+                    # Tonight's rows are written and stay. Raised, the refusal ended the run
+                    # as a failure: no counts on stdout, in --format json or the summary file,
+                    # nor the reject file's name, though rows were written and rejected.
+                    removals = {}
+                else:
+                    removed_file = _remove_rows(graph, run_id, removals, reject_path, log,
+                                                state)  # fmt: skip
+                    # rows other sources still send: only this source is taken off them
+                    full_dump.drop_sources(graph, removals, run_id)
             # the bounds of devices and operators whose steps changed or went, exactly
             settle_bounds(graph, state)
             # nothing to look for when every file was skipped as unchanged
@@ -607,6 +614,7 @@ def import_paths(
                 seconds=time.perf_counter() - started,
                 stub_lots=new_stubs, full=full, removed=full_dump.removed_counts(removals),
                 removed_file=removed_file, completes=[run["run_id"] for run in completes],
+                refused=refused_removals,
             )  # fmt: skip
             summary.reject_file = _rejects_written(
                 reject_path, rejects, reject_file, mapped=bool(mapping)
@@ -622,30 +630,26 @@ def import_paths(
             # counts blank): the rows of the file it was writing are not in them, although
             # its whole batches are in the graph (counts_partial; a re-run completes them).
             if not isinstance(error, KeyboardInterrupt):
-                # the steps written are whole (a refused removal comes after every write): their
-                # bounds are computed now, else by the next import (from the ledger entry)
+                # the steps written are whole: their bounds are computed now, else by the next
+                # import (from the ledger entry)
                 with contextlib.suppress(TracegraphError):
                     settle_bounds(graph, state)
             with contextlib.suppress(TracegraphError):
                 graph.write("import/finish_run", run_id=run_id, props={
                     "status": status, "ended_at": datetime.now(UTC),
                     **_counts_so_far(run_id, tables, rejects, unchanged),
-                    # a refused removal came after every file was written, an older export
-                    # before any: their counts are whole
-                    "counts_partial": not isinstance(error, full_dump.RemovalRefused
-                                                     | OlderExportRefused | SourcesRefused),
+                    # an older export (or another source's tables) is refused before any file
+                    # is written: its counts are whole
+                    "counts_partial": not isinstance(error, OlderExportRefused | SourcesRefused),
                     **_local_time_files(state),
                     # why it failed, and what it said until then: the ledger of a refused
                     # night had its status alone, and `imports` showed "? removed"
                     **_failure(error),
                     "notes": schema_note + notes + older_notes + _completes_note(completes)
                     + state.notes + removal_notes,
-                    "reject_file": str(rejects_at) if rejects_at else None,
-                    # a refused removal removed nothing
                     # refused before removing anything: 0 removed, not "? (killed?)"
                     "rows_removed": 0
-                    if isinstance(error, full_dump.RemovalRefused | OlderExportRefused
-                                  | SourcesRefused)
+                    if isinstance(error, OlderExportRefused | SourcesRefused)
                     else None,
                     # an older export (or another source's tables) refused: it wrote nothing,
                     # and is no content of a table
@@ -659,7 +663,11 @@ def import_paths(
             "import/finish_run",
             run_id=run_id,
             props={
-                "status": "done", "ended_at": datetime.now(UTC), "clean_fingerprints": clean,
+                # A run whose removals were refused ended too (its stubs named, its bounds
+                # settled: done, exit 2, its error kept), but its files are no content a later
+                # run may skip as unchanged: sent again, the cut-off dump is refused again.
+                "status": "done", "ended_at": datetime.now(UTC),
+                "clean_fingerprints": clean if refused_removals is None else [],
                 # as the import's last line and summary file say it (a run that rejected every
                 # row was `done`, no more)
                 "exit_code": (code := exit_code(summary, max_rejects)), "outcome": OUTCOMES[code],
@@ -681,8 +689,10 @@ def import_paths(
                 # the removed rows as table:key, the first REMOVED_IDS_KEPT (all in the file)
                 "removed": full_dump.ledger_ids(removals) if full else None,
                 # the tables it compared: they hold this run's rows alone now (other_sources)
-                "compared_tables": sorted(removals) if full else None,
+                "compared_tables": sorted(removals) if full and not refused_removals else None,
                 **_local_time_files(state),
+                # the refusal's line, exit code and outcome, as a failed run's
+                **(_failure(refused_removals) if refused_removals is not None else {}),
             },
         )  # fmt: skip
         return summary
@@ -2103,6 +2113,8 @@ def _write_raw(
     file_written = written.written + validated.duplicates
     if state.present is not None and compared:
         state.present.protect(name, raw, validated.rejects, zone)
+    if name in PARENT_TABLES.values() and validated.rejects:
+        _rejected_parents(name, raw, validated.rejects, zone, state)
     _note_kept_names(raw, name, state, log)
     _note_short_rows(raw, state, log, frozenset(r.line for r in file_rejects))
     for overruled in overlaps.notes(name, raw.path, graph is None) if overlaps else []:
@@ -2158,6 +2170,10 @@ def _write_raw(
     for column, count in validated.number_ids.items():
         ids = validated.number_id_values[column]
         _say(state, log, number_ids_note(graph, raw.path, name, column, count, ids))
+    for column, count in validated.pointed.items():
+        _say(state, log, pointed_note(raw.path, name, column, count,
+                                      validated.pointed_examples[column],
+                                      validated.pointed_by[column]))  # fmt: skip
     if graph is not None and state.present is None and validated.unfolded_lots:  # --full removes
         old_lots = unfolded_lots_note(graph, raw.path, validated.unfolded_lots)
         if old_lots:
@@ -2189,6 +2205,20 @@ def _write_raw(
 # The tables whose ids link tables name (MUST_EXIST), and each one's id column.
 _KEY_OF = {"steps": "step_id", "shipments": "shipment_id"}
 _PARENT_OF = {column: table for table, column in _KEY_OF.items()}
+
+
+def _rejected_parents(
+    table: str, raw: RawTable, rejects: Sequence[Reject], zone: ZoneInfo, state: RunState
+) -> None:
+    """The ids of a steps or shipments file's rejected rows (whose id reads), each with its
+    file and line, for the link rows naming them to say so (RunState.rejected_parents)."""
+    lines = {reject.line for reject in rejects}
+    held = state.rejected_parents.setdefault(table, {})
+    for line, cells in raw.rows:
+        if line in lines and row_problem(cells) is None:
+            key = full_dump.raw_key(table, cells, zone)
+            if key is not None:
+                held.setdefault(key, (raw.path.name, line))
 
 
 def _counted(table: str, rows: Iterator[dict[str, Any]], state: RunState) -> TableWrite:

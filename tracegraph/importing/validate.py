@@ -13,7 +13,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -43,7 +43,7 @@ from tracegraph.importing.tables import (
     Table,
     device_event_id,
 )
-from tracegraph.values import skipped_locally
+from tracegraph.values import counted, skipped_locally, were
 
 # Extra columns become numbers only when they look like one and carry no leading zero, so that
 # a parameter "182.5" can be compared while a code "0042" stays the code it is. Nor a leading
@@ -107,8 +107,15 @@ def _no_id(normal: str) -> None:
 # id it made one location `-` of every lot so written. In a required column (a row's own id,
 # a link's lot) it is rejected; in an optional one read as empty (_typed_row): rejecting the
 # row lost the lot or step itself every night where the export writes `-` for none.
-_PLACEHOLDERS = frozenset({"-", "–", "—", "--"})
-_NO_ID_STARTS = "#-–—"  # the first characters of EXCEL_ERRORS and _PLACEHOLDERS
+# The dashes beside the ASCII one: a Chinese or Japanese IME's full-width `－` (U+FF0D, which
+# normal_id folds to `-`), Word's en and em dashes, the Unicode hyphen, non-breaking hyphen,
+# figure dash and minus sign — a `－` for none was rejected, the row lost, where `-` was empty.
+_PLACEHOLDERS = frozenset({"-", "--", "\u2010", "\u2011", "\u2012", "\u2013", "\u2014",
+                           "\u2015", "\u2212"})  # fmt: skip
+# The first characters of _PLACEHOLDERS (and `－`, before normal_id folds it), and of those and
+# EXCEL_ERRORS: one look per cell, a nightly file has millions.
+_DASH_STARTS = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\uff0d"
+_NO_ID_STARTS = "#-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Properties the importer keeps for itself: the row hash, a lot's origin flag, a device event's
 # id, a device's or operator's longest step. A file's extra column of that name (an MES's
@@ -206,6 +213,12 @@ class ValidatedTable:
     # 1,000 ids padded to each width up to 18 are 17,000 index seeks, 0.7-1.0 s measured)
     number_ids: Counter[str] = field(default_factory=Counter)
     number_id_values: dict[str, list[str]] = field(default_factory=dict)
+    # per number column whose cells show a '.' decimal point beyond doubt (its first such cell
+    # in `pointed_by`), the cells of valid rows written 1.500 read as 1.5 on that evidence, and
+    # the first one: said in a note, for they were rejected as ambiguous without it
+    pointed: Counter[str] = field(default_factory=Counter)
+    pointed_examples: dict[str, str] = field(default_factory=dict)
+    pointed_by: dict[str, str] = field(default_factory=dict)
 
     def number_id(self, column: str, stored: str) -> None:
         """Count an id cell a workbook stored as a whole number."""
@@ -337,7 +350,9 @@ def _not_iso_reason(text: str) -> str:
             with contextlib.suppress(ValueError):
                 days = calendar.monthrange(year, month)[1]
                 if day > days:
-                    if month == 2 and days == 28:
+                    if month == 2 and day > 29:  # no leap year has it either
+                        return "no such date: February has 28 days, 29 in a leap year"
+                    if month == 2:
                         return f"no such date: {year} is no leap year (February has 28 days)"
                     return f"no such date: {_MONTHS[month - 1]} has {days} days"
     # here, not at the top: mappings imports this module
@@ -494,17 +509,17 @@ _DECIMAL_COMMA_CELL = re.compile(r"\d,\d")
 _DECIMAL_POINT = re.compile(r"[+-]?(?:0\.\d+|\d+\.(?:\d{1,2}|\d{4,}))")
 
 
-def _decimal_point_columns(raw: RawTable, columns: dict[str, Column | None]) -> frozenset[str]:
+def _decimal_point_columns(raw: RawTable, columns: dict[str, Column | None]) -> dict[str, str]:
     """The number columns of a ';' file or workbook whose cells written as text show a '.'
     decimal point beyond doubt (0.250, 12.5) and none a decimal comma (12,5: the German way,
     whose 1.234 is 1234): there 1.500 is 1.5, not ambiguous. A Swiss Excel's ';' CSV or an ERP
     writing three decimals (1.500, 12.125, 100.000 kg) was rejected row by row every night for
     the German thousands dot it does not use. A workbook's number cell says nothing of how its
     text cells are written (its text is always `0.25`): not counted. One pass over the
-    columns."""
+    columns. Per such column, its first cell that shows it (for the note on the cells read so)."""
     numbers = [name for name, column in columns.items()
                if column is not None and column.kind in _NUMBER_KINDS]  # fmt: skip
-    point: set[str] = set()
+    point: dict[str, str] = {}
     comma: set[str] = set()
     for _, cells in raw.rows:
         for name in numbers:
@@ -514,8 +529,23 @@ def _decimal_point_columns(raw: RawTable, columns: dict[str, Column | None]) -> 
             if "," in text and _DECIMAL_COMMA_CELL.search(text):
                 comma.add(name)
             elif name not in point and "." in text and _DECIMAL_POINT.fullmatch(text.strip()):
-                point.add(name)
-    return frozenset(point - comma)
+                point[name] = text.strip()
+    return {name: shown for name, shown in point.items() if name not in comma}
+
+
+def pointed_note(path: Path, table: str, column: str, cells: int, example: str,
+                 evidence: str) -> str:  # fmt: skip
+    """The note on a column's cells written like 1.500 that were read with '.' as the decimal
+    point because the column's other cells show it (0.250): without that evidence they are
+    rejected as ambiguous, so reading them is said, as is the one cell that decided it."""
+    point = _plain_number(float(example.lstrip("+")))
+    whole = example.replace(".", "").lstrip("+")
+    return (
+        f"{path}: {counted(cells, f'{table}.{column} cell')} written like {example} "
+        f"{were(cells)} read with '.' as the decimal point ({example} as {point}, not {whole}): "
+        f"the column's {evidence} shows a decimal point; an export grouping thousands by '.' "
+        'would need a mapping with decimal = ","'
+    )
 
 
 def dotted_thousands(text: str, where: str) -> str | None:
@@ -929,7 +959,7 @@ def _valid_rows(
         if spreadsheet and not mapped
         else None
     )
-    points = _decimal_point_columns(raw, columns) if dotted is not None else frozenset()
+    points = _decimal_point_columns(raw, columns) if dotted is not None else {}
     decimal_columns = _DecimalColumns(raw.rows)
     measure = next((c.name for c in table.columns if c.kind is Kind.MEASURE and c.name in columns),
                    None) if semicolon else None  # fmt: skip
@@ -942,6 +972,7 @@ def _valid_rows(
         commas: list[tuple[str, str, str]] | None = [] if semicolon else None
         folded: list[str] = []
         cut: dict[str, str] = {}
+        pointed: list[str] = []
         row, reject = _typed_row(
             columns,
             absent,
@@ -957,6 +988,7 @@ def _valid_rows(
             dotted,
             measure,
             points,
+            pointed,
         )
         if reject is not None:
             out.rejects.append(reject)
@@ -984,6 +1016,10 @@ def _valid_rows(
                 f"hold more than {MAX_INDEXED_TEXT_BYTES:,} bytes (UTF-8)",
             ))  # fmt: skip
             continue
+        for name in pointed:
+            out.pointed[name] += 1
+            out.pointed_examples.setdefault(name, cells[name].strip())
+            out.pointed_by.setdefault(name, points[name])
         for name in folded:
             if isinstance(cells[name], StoredNumber):
                 out.number_id(name, row[name])
@@ -1097,7 +1133,8 @@ def _typed_row(
     cut: dict[str, str] | None = None,
     dotted: str | None = None,
     measure: str | None = None,
-    points: frozenset[str] = frozenset(),
+    points: Mapping[str, str] | None = None,
+    pointed: list[str] | None = None,
 ) -> tuple[dict[str, Any], Reject | None]:
     """One raw row typed, or the reject of its first bad cell; `naive` gets the names of its
     time columns whose cells had no offset, each with whether the clocks skipped that local
@@ -1109,7 +1146,8 @@ def _typed_row(
     (dotted_thousands): a ';' file's cells, or a workbook's text cells; None elsewhere;
     `measure`, given with `commas`, the table's Kind.MEASURE column (an inspection's value);
     `points`, the number columns whose cells show a decimal point beyond doubt, where 1.500 is
-    1.5 (_decimal_point_columns)."""
+    1.5 (_decimal_point_columns), and `pointed` gets the names of those whose cell was so read
+    (1.500, not 0.250 or 1.234.567)."""
     row: dict[str, Any] = {"_line": line}
     extra: dict[str, Any] = {}
     for position, (name, text) in enumerate(cells.items()):
@@ -1144,7 +1182,8 @@ def _typed_row(
             # inspection and its result stand (rejected, its pass or fail was lost)
             row[name] = None
             continue
-        if bare in _PLACEHOLDERS and not column.required and column.kind is Kind.ID:
+        if (column.kind is Kind.ID and not column.required and bare[0] in _DASH_STARTS
+                and normal_id(bare) in _PLACEHOLDERS):  # fmt: skip
             # an optional reference written `-` for none (a lot's location, a step's operator):
             # empty, as the export means; rejected, the row was lost every night
             row[name] = None
@@ -1159,11 +1198,13 @@ def _typed_row(
                     if beyond:
                         cut[name] = beyond
             else:
-                if (dotted is not None and "." in text and column.kind in _NUMBER_KINDS
-                        and name not in points):  # fmt: skip
+                if dotted is not None and "." in text and column.kind in _NUMBER_KINDS:
                     why = None if isinstance(text, StoredValue) else dotted_thousands(text, dotted)
                     if why is not None:
-                        return row, Reject(file, line, name, text[:200], why)
+                        if points is None or name not in points or text.count(".") > 1:
+                            return row, Reject(file, line, name, text[:200], why)
+                        if pointed is not None:
+                            pointed.append(name)
                 row[name] = convert(column, text, zone)
                 # ASCII (nearly every id) asked first: a method, not a call of folds per cell
                 if (

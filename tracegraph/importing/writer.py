@@ -84,6 +84,8 @@ MUST_EXIST: dict[str, tuple[str, str, str]] = {
     "inspections": ("step_id", "import/existing_steps", "a step"),
     "shipment_lines": ("shipment_id", "import/existing_shipments", "a shipment"),
 }
+# The table of the record each MUST_EXIST column names.
+PARENT_TABLES = {"step_id": "steps", "shipment_id": "shipments"}
 
 Progress = Callable[[int], None]
 
@@ -303,6 +305,10 @@ class RunState:
     relinked: dict[Any, Any] = field(default_factory=dict)
     # A full import (--full): the keys the run's files hold per table (see full.py)
     present: Present | None = None
+    # Per parent table (PARENT_TABLES), the ids of this run's rows rejected by validation, each
+    # with its file name and line: a link row naming one says so (one bad date in a new step
+    # read as four unrelated errors, its links "neither in this import nor in the graph")
+    rejected_parents: dict[str, dict[Any, tuple[str, int]]] = field(default_factory=dict)
     # The longest-step bounds this run raised or read, per (device or operator, id) (see
     # _raise_longest), and the lock that lets one batch's bounds be raised at a time.
     bounds: dict[tuple[str, Any], int] = field(default_factory=dict)
@@ -409,7 +415,8 @@ def write_table(
             result.updated += updated
 
         while batch := list(islice(source, BATCH_SIZE)):
-            batch, missing = _split_missing_references(graph, table, validated.file, batch, fresh)
+            batch, missing = _split_missing_references(graph, table, validated.file, batch, fresh,
+                                                       state.rejected_parents)  # fmt: skip
             result.rejects.extend(missing)
             shaped = [cypher_row(table, r) for r in batch]
             lines = [r["_line"] for r in batch]
@@ -876,11 +883,17 @@ def _longest_steps(table: str, rows: list[dict[str, Any]]) -> list[tuple[str, di
 
 
 def _split_missing_references(
-    graph: TraceGraph, table: str, file: str, batch: list[dict[str, Any]], fresh: set[Any]
+    graph: TraceGraph,
+    table: str,
+    file: str,
+    batch: list[dict[str, Any]],
+    fresh: set[Any],
+    rejected_parents: dict[str, dict[Any, tuple[str, int]]],
 ) -> tuple[list[dict[str, Any]], list[Reject]]:
     if table not in MUST_EXIST:
         return batch, []
     column, query, what = MUST_EXIST[table]
+    rejected = rejected_parents.get(PARENT_TABLES[column], {})
     wanted = sorted({row[column] for row in batch if row.get(column) is not None} - fresh)
     if not wanted:
         return batch, []
@@ -890,6 +903,13 @@ def _split_missing_references(
         value = row.get(column)
         if value is None or value in found or value in fresh:
             kept.append(row)
+        elif value in rejected:
+            at, line = rejected[value]
+            rejects.append(
+                Reject(file, row["_line"], column, str(value),
+                       f"{column} names {what} whose own row was rejected ({at} line {line}): "
+                       "this row is written with it once that row is corrected"),
+            )  # fmt: skip
         else:
             rejects.append(
                 Reject(file, row["_line"], column, str(value),
