@@ -27,6 +27,11 @@ def _lots(tmp_path: Path, name: str, lots: dict[str, int]) -> Path:
     return _folder(tmp_path, name, {"lots.csv": LOTS + rows})
 
 
+def _names(stored: Any) -> Any:
+    """A row's `_sources` as a list: stored as one string of space-separated names."""
+    return stored.split(" ") if isinstance(stored, str) else stored
+
+
 def _lot_rows(graph: TraceGraph) -> dict[str, Any]:
     """Every lot: its quantity, whether its origin is known and the sources that sent it."""
     records, _, _ = graph.driver.execute_query(
@@ -34,7 +39,7 @@ def _lot_rows(graph: TraceGraph) -> dict[str, Any]:
         "l.origin_known AS known, l._sources AS sources",
         database_=graph.database,
     )
-    return {r["id"]: (r["quantity"], r["known"], r["sources"]) for r in records}
+    return {r["id"]: (r["quantity"], r["known"], _names(r["sources"])) for r in records}
 
 
 def _link_sources(graph: TraceGraph) -> dict[tuple[str, str], Any]:
@@ -43,7 +48,7 @@ def _link_sources(graph: TraceGraph) -> dict[tuple[str, str], Any]:
         "RETURN s.step_id AS step, l.lot_id AS lot, r._sources AS sources",
         database_=graph.database,
     )
-    return {(r["step"], r["lot"]): r["sources"] for r in records}
+    return {(r["step"], r["lot"]): _names(r["sources"]) for r in records}
 
 
 def _erp_and_mes(runner: CliRunner, tmp_path: Path) -> None:
@@ -198,3 +203,98 @@ def test_importing_the_same_files_again_changes_nothing(
         again = _import(runner, str(tmp_path / name), "--source", name, "--force")
         assert again["tables"]["lots"]["changed"] == 0, again
     assert _graph_dump(graph) == before
+
+
+def test_a_file_identical_to_another_sources_is_read_so_its_rows_gain_that_source(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP imports materials.csv (FLOUR, SALT); the MES a byte-identical materials.csv
+    (--source mes). The unchanged-file skip matched name and content, not the source: the
+    MES's file was skipped, both rows stayed [erp], and the ERP's --full with only FLOUR
+    removed SALT, which the MES still sends (1 removed, exit 0; on dev it was refused). The
+    source is in the file's fingerprint now: the MES's file is read, SALT is [erp, mes], and
+    the ERP's --full takes only `erp` off it (0 removed)."""
+    materials = "material_id,name\nFLOUR,Flour\nSALT,Salt\n"
+    _import(runner, str(_folder(tmp_path, "erp", {"materials.csv": materials})),
+            "--source", "erp")  # fmt: skip
+    mes = _import(runner, str(_folder(tmp_path, "mes", {"materials.csv": materials})),
+                  "--source", "mes")  # fmt: skip
+    assert mes["unchanged_files"] == {}, mes["unchanged_files"]
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (m:Material) RETURN m.material_id AS id, m._sources AS sources ORDER BY id",
+        database_=graph.database,
+    )
+    # one short string (inline in the property record), not a list (a dynamic record per row)
+    assert [(r["id"], r["sources"]) for r in records] == [("FLOUR", "erp mes"), ("SALT", "erp mes")]
+    only_flour = _folder(tmp_path, "erp-full", {"materials.csv": "material_id,name\nFLOUR,Flour\n"})
+    erp = _import(runner, str(only_flour), "--source", "erp", "--full", "--max-removals", "100%")
+    assert erp["removed"] == 0, erp
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (m:Material) RETURN m.material_id AS id, m._sources AS sources ORDER BY id",
+        database_=graph.database,
+    )
+    assert [(r["id"], r["sources"]) for r in records] == [("FLOUR", "erp mes"), ("SALT", "mes")]
+
+
+def test_a_partial_update_does_not_make_its_source_a_sender_of_the_rows(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC sends `lot_id,material_id,status` for lot B (hold): B became [erp, qc], so when the
+    ERP deleted B, the ERP's --full only took `erp` off it (0 removed) and B stayed for ever
+    under `qc`, which never runs --full. A row its file only partly gives (the graph's
+    quantity kept) keeps the sources it had: B stays [erp] and the ERP's --full removes it (1
+    removed). A lot QC's file creates (C) is QC's."""
+    _import(runner, str(_lots(tmp_path, "erp", {"A": 10, "B": 20})), "--source", "erp")
+    status = "lot_id,material_id,status\nB,FLOUR,hold\nC,FLOUR,hold\n"
+    qc = _import(runner, str(_folder(tmp_path, "qc", {"lots.csv": status})), "--source", "qc")
+    assert qc["tables"]["lots"]["updated"] == 1
+    rows = _lot_rows(graph)
+    assert (rows["B"], rows["C"][2]) == ((20.0, True, ["erp"]), ["qc"])
+    # the same status again (the row unchanged once completed) adds no source either
+    _import(runner, str(tmp_path / "qc"), "--source", "qc", "--force")
+    assert _lot_rows(graph)["B"] == (20.0, True, ["erp"])
+    erp = _import(runner, str(_lots(tmp_path, "erp-full", {"A": 10})), "--source", "erp",
+                  "--full", "--max-removals", "100%")  # fmt: skip
+    assert erp["tables"]["lots"]["removed"] == 1, erp["notes"]
+    assert sorted(_lot_rows(graph)) == ["A", "C"]
+
+
+def test_dry_run_and_import_refuse_alike_when_the_dump_holds_another_sources_rows(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The MES holds M1..M10 and the ERP L1..L100. The MES's --full dump holds L1..L100 (the
+    same content) and M1: 9 of the MES's 10 rows gone. The dry run said 90 %, refused under
+    the default 10 % (exit 2); the import compared after its writes, when L1..L100 had gained
+    `mes`, counted 110 held (9 is 8 %) and removed 9 rows, exit 0. Both refuse now."""
+    erp = {f"L{i}": i for i in range(1, 101)}
+    _import(runner, str(_lots(tmp_path, "erp", erp)), "--source", "erp")
+    _import(runner, str(_lots(tmp_path, "mes", {f"M{i}": i for i in range(1, 11)})),
+            "--source", "mes")  # fmt: skip
+    dump = str(_lots(tmp_path, "mes-full", {**erp, "M1": 1}))
+    dry = runner.invoke(app, ["import", dump, "--source", "mes", "--full", "--dry-run",
+                              "--format", "json"])  # fmt: skip
+    assert dry.exit_code == 2, dry.output
+    assert "lacks 9 of the 10 rows the graph holds (90%)" in json.loads(dry.stdout)["refused"]
+    real = runner.invoke(app, ["import", dump, "--source", "mes", "--full", "--format", "json"])
+    assert real.exit_code == 2, real.output
+    summary = json.loads(real.stdout)
+    assert summary["removed"] == 0
+    assert "lacks 9 of the 10 rows the graph holds (90%)" in summary["refused"]
+    assert len(_lot_rows(graph)) == 110
+
+
+def test_a_row_only_taken_off_a_source_is_not_a_changed_row_of_the_run(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The MES's --full without B, which the ERP still sends, records `sent by erp, mes → erp`
+    on the ledger; `imports RUN` counted that record as a changed row ("1 changed row", line 0,
+    no file) while the run's per-table counts said 0 changed. It says 0 now, and the record
+    is still shown."""
+    _erp_and_mes(runner, tmp_path)
+    dump = str(_lots(tmp_path, "mes-full", {"C": 30, "D": 40}))
+    mes = _import(runner, dump, "--source", "mes", "--full", "--max-removals", "0")
+    assert mes["tables"]["lots"]["changed"] == 0
+    shown = runner.invoke(app, ["imports", mes["run_id"]], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "0 changed rows, 0 removed (--full)" in shown.stdout, shown.stdout
+    assert "sent by" in shown.stdout

@@ -360,7 +360,7 @@ def _sources(lot: dict[str, Any]) -> list[str] | None:
     """The sources that sent a lot's row (its `_sources`): [] for a stub (no row), None for a
     row imported before rows kept their sources."""
     if lot.get("_sources") is not None:
-        return sorted(lot["_sources"])
+        return sorted(lot["_sources"].split(" "))  # one string, see writer.source_names
     return None if lot.get("_row_sha") is not None else []
 
 

@@ -14,7 +14,7 @@
 // element id, nodes]: a dump lacking one takes only its source off it (full.drop_sources).
 MATCH (n:DeviceEvent)
 WHERE n._row_sha IS NOT NULL AND ($source IS NULL OR n._sources IS NULL
-       OR $source IN n._sources)
+       OR $source IN split(n._sources, ' '))
 WITH n, CASE WHEN n.event = 'alarm' THEN '|' + coalesce(n.result, '') ELSE '' END AS tail
 WITH n, tail, CASE WHEN n.event_id ENDS WITH tail THEN n.event_id ELSE n.event_id + tail END AS key
 WITH n, tail, key, left(key, size(key) - size(tail)) AS head
@@ -30,5 +30,5 @@ WITH n, CASE WHEN offset_key
          + '+00:00' + tail
        ELSE key END AS key
 RETURN collect(key) AS keys,
-  collect(CASE WHEN $source IS NOT NULL AND size(n._sources) > 1
+  collect(CASE WHEN $source IS NOT NULL AND n._sources CONTAINS ' '
                THEN [key, n._sources, elementId(n), [elementId(n)]] END) AS shared

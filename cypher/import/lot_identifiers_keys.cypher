@@ -10,7 +10,7 @@
 // element id, nodes]: a dump lacking one takes only its source off it (full.drop_sources).
 MATCH (identity:Identifier)-[r:IDENTIFIES]->(lot:Lot)
 WHERE r._row_sha IS NOT NULL AND ($source IS NULL OR r._sources IS NULL
-       OR $source IN r._sources)
+       OR $source IN split(r._sources, ' '))
 WITH r, lot, identity, [
   CASE WHEN identity.scheme = 'serial' AND identity.issuer =~ '[0-9]{8}|[0-9]{12,13}'
        THEN 'serial|' + right('00000000000000' + identity.issuer, 14) + '|' + identity.value
@@ -18,5 +18,5 @@ WITH r, lot, identity, [
   lot.lot_id
 ] AS key
 RETURN collect(key) AS keys,
-  collect(CASE WHEN $source IS NOT NULL AND size(r._sources) > 1
+  collect(CASE WHEN $source IS NOT NULL AND r._sources CONTAINS ' '
                THEN [key, r._sources, elementId(r), [elementId(identity), elementId(lot)]] END) AS shared

@@ -8,4 +8,4 @@ MATCH (identity:Identifier {key: row.identity_key})-[r:IDENTIFIES]->(lot:Lot)
 WHERE lot.lot_id = row.lot_id
 RETURN row.identity_key AS parent, row.lot_id AS lot_id, r._row_sha AS sha,
   r._sources AS sources,
-  CASE WHEN $source IN coalesce(r._sources, []) THEN null ELSE elementId(r) END AS id
+  CASE WHEN $source IN split(coalesce(r._sources, ''), ' ') THEN null ELSE elementId(r) END AS id

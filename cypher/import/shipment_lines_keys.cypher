@@ -7,8 +7,8 @@
 // element id, nodes]: a dump lacking one takes only its source off it (full.drop_sources).
 MATCH (lot:Lot)-[r:SHIPPED]->(parent:Shipment)
 WHERE r._row_sha IS NOT NULL AND ($source IS NULL OR r._sources IS NULL
-       OR $source IN r._sources)
+       OR $source IN split(r._sources, ' '))
 WITH r, lot, parent, [parent.shipment_id, lot.lot_id] AS key
 RETURN collect(key) AS keys,
-  collect(CASE WHEN $source IS NOT NULL AND size(r._sources) > 1
+  collect(CASE WHEN $source IS NOT NULL AND r._sources CONTAINS ' '
                THEN [key, r._sources, elementId(r), [elementId(parent), elementId(lot)]] END) AS shared

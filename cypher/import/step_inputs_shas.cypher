@@ -10,4 +10,4 @@ MATCH (lot:Lot {lot_id: row.lot_id})-[r:INPUT_TO]->(parent)
 WHERE parent.step_id = row.step_id
 RETURN row.step_id AS parent, row.lot_id AS lot_id, r._row_sha AS sha,
   r._sources AS sources,
-  CASE WHEN $source IN coalesce(r._sources, []) THEN null ELSE elementId(r) END AS id
+  CASE WHEN $source IN split(coalesce(r._sources, ''), ' ') THEN null ELSE elementId(r) END AS id

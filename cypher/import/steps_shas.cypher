@@ -5,4 +5,4 @@
 UNWIND $keys AS key
 MATCH (n:ProcessStep {step_id: key})
 RETURN key, n._row_sha AS sha, n._sources AS sources,
-  CASE WHEN $source IN coalesce(n._sources, []) THEN null ELSE elementId(n) END AS id
+  CASE WHEN $source IN split(coalesce(n._sources, ''), ' ') THEN null ELSE elementId(n) END AS id

@@ -8,8 +8,8 @@
 // element id, nodes]: a dump lacking one takes only its source off it (full.drop_sources).
 MATCH (n:Supplier)
 WHERE n._row_sha IS NOT NULL AND ($source IS NULL OR n._sources IS NULL
-       OR $source IN n._sources)
+       OR $source IN split(n._sources, ' '))
 WITH n, n.supplier_id AS key
 RETURN collect(key) AS keys,
-  collect(CASE WHEN $source IS NOT NULL AND size(n._sources) > 1
+  collect(CASE WHEN $source IS NOT NULL AND n._sources CONTAINS ' '
                THEN [key, n._sources, elementId(n), [elementId(n)]] END) AS shared

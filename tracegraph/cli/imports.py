@@ -506,8 +506,8 @@ def import_command(
     each source once without `--full` (its rows gain it), or pass `--remove-other-sources` when
     the files hold every row of those tables.
 
-    A file unchanged since its last import is read again when a `--full` run removed rows of
-    its tables since.
+    A file unchanged since its last import (by the same source) is read again when a `--full`
+    run removed rows of its tables since.
 
     `--dry-run` tries tonight's export or a new mapping first, without a server (with
     `--full`, which reads what the graph holds, with it) and writing nothing to the graph:

@@ -265,8 +265,8 @@ def compare(
         shared = {(tuple(s[0]) if link else s[0]): s for s in found["shared"]}
         gone = set(held) - present.keys[table]
         dropped = [
-            Dropped(key, tuple(shared[key][1]),
-                    tuple(s for s in shared[key][1] if s != source), shared[key][2],
+            Dropped(key, tuple(shared[key][1].split(" ")),
+                    tuple(s for s in shared[key][1].split(" ") if s != source), shared[key][2],
                     tuple(shared[key][3]))
             for key in sorted(gone.intersection(shared), key=key_text)
         ]  # fmt: skip
@@ -291,13 +291,15 @@ def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | 
             batch = removal.dropped[start : start + BATCH_SIZE]
             if run_id is not None:
                 graph.write("import/record_changes", run_id=run_id, changes=[
-                    {"props": RowChange(table, key_text(d.key), 0, ("sent by",),
-                                        (", ".join(d.sources),), (", ".join(d.others),),
-                                        d.nodes).as_props(run_id, ""),
+                    # sources_only: not a changed row (`imports RUN` counts changed rows)
+                    {"props": {**RowChange(table, key_text(d.key), 0, ("sent by",),
+                                           (", ".join(d.sources),), (", ".join(d.others),),
+                                           d.nodes).as_props(run_id, ""),
+                               "sources_only": True},
                      "nodes": list(d.nodes)}
                     for d in batch
                 ])  # fmt: skip
-            rows = [{"id": d.element, "sources": list(d.others)} for d in batch]
+            rows = [{"id": d.element, "sources": " ".join(d.others)} for d in batch]
             graph.write(f"import/{query}", rows=rows)
 
 

@@ -377,15 +377,31 @@ def check_encoding(name: str | None) -> None:
         )
 
 
+# Raised when what an import records of each row's sources changes: a file last read by a
+# version that kept less (1: rows keep their sources, `_sources`) is read again once.
+PROVENANCE = 1
+
+
 def _fingerprint(
-    content_sha: str, table: str, timezone: str, encoding: str | None, full: bool = False
+    content_sha: str,
+    table: str,
+    timezone: str,
+    encoding: str | None,
+    full: bool = False,
+    source: str = "",
 ) -> str:
     # A full import's file differs from the same bytes imported without --full: that import
     # removed nothing, so a full one compares the file with the graph even when its bytes are
     # those of the last import of its name.
     # The id spelling rules too (idtext.SPELLING): a file read by older rules is read again.
-    settings = f"{content_sha}|{table}|{timezone}|{encoding or ''}|ids{SPELLING}" + (
-        "|full" if full else ""
+    # And the run's source, with the provenance level: the same bytes from another source are
+    # read, so that its rows gain that source (skipped, a MES's materials.csv identical to the
+    # ERP's left every row the ERP's, and the ERP's --full removed what the MES still sent);
+    # a file an older version read is read once, so that its rows gain their source.
+    settings = (
+        f"{content_sha}|{table}|{timezone}|{encoding or ''}|ids{SPELLING}"
+        + ("|full" if full else "")
+        + f"|source {source}|provenance{PROVENANCE}"
     )
     return hashlib.sha256(settings.encode()).hexdigest()
 
@@ -442,7 +458,7 @@ def import_paths(
     schema_note = _installed_schema(graph, log)
     fingerprints = {
         path: _fingerprint(
-            shas[str(path)] + mapping_sha, table_name(path), timezone, encoding, full
+            shas[str(path)] + mapping_sha, table_name(path), timezone, encoding, full, source
         )
         for path in files
     }
@@ -572,7 +588,11 @@ def import_paths(
             if state.present is not None and limit is not None:
                 # the limit is a share of what the graph held before tonight's rows: the
                 # dry run, which compares before any write, then says what the run will do
-                new_rows = {name: t.changed - t.updated for name, t in tables.items()}
+                # rows of other sources that this source now sends too (state.gained) are this
+                # source's after the writes: before them, they were not
+                gained = state.gained if whose is not None else {}
+                new_rows = {name: t.changed - t.updated + gained.get(name, 0)
+                            for name, t in tables.items()}  # fmt: skip
                 removals, removal_notes = full_dump.compare(
                     graph, state.present, whose, log, new_rows
                 )
