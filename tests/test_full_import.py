@@ -208,7 +208,7 @@ def test_a_rejected_row_keeps_its_record_and_an_unreadable_key_keeps_its_table(
         ": line 6 was rejected and its key cannot be read (fix the file, then run the full "
         "import again)"
     ) in unsure["notes"]
-    assert graph.read("import/lots_keys")[0]["keys"].count("P2") == 1
+    assert graph.read("import/lots_keys", source=None)[0]["keys"].count("P2") == 1
 
 
 def test_a_removed_lot_still_used_becomes_a_stub_and_an_unused_one_goes(
@@ -243,7 +243,7 @@ def test_a_removed_lot_still_used_becomes_a_stub_and_an_unused_one_goes(
     # ABOUT: the ledger's record of its removed row (`lot show B` lists it)
     assert stub[0].data() == {"p": {"lot_id": "B", "origin_known": False},
                               "edges": ["ABOUT", "INPUT_TO"]}  # fmt: skip
-    assert graph.read("import/lots_keys")[0]["keys"].count("Z") == 0
+    assert graph.read("import/lots_keys", source=None)[0]["keys"].count("Z") == 0
     identities, _, _ = graph.driver.execute_query(
         "MATCH (i:Identifier) RETURN i.key AS key ORDER BY key", database_=graph.database
     )
@@ -335,7 +335,7 @@ def test_a_removed_step_still_linked_is_kept_and_goes_with_its_links(
         "rows are still in the graph, or tonight's rows name them; once a full dump of those "
         "tables removes the links, the step goes): Y"
     ) in kept["notes"]
-    assert "Y" in graph.read("import/steps_keys")[0]["keys"]
+    assert "Y" in graph.read("import/steps_keys", source=None)[0]["keys"]
     # kept is not removed: no note, no ledger id says it was
     assert not any(n.startswith("1 steps row") for n in kept["notes"]), kept["notes"]
     assert import_run(graph, kept["run_id"])["removed"] == []
@@ -348,7 +348,7 @@ def test_a_removed_step_still_linked_is_kept_and_goes_with_its_links(
     assert {t: c["removed"] for t, c in gone["tables"].items()} == {
         "steps": 1, "step_inputs": 1, "step_outputs": 2,
     }  # fmt: skip
-    assert graph.read("import/steps_keys")[0]["keys"] == ["X"]
+    assert graph.read("import/steps_keys", source=None)[0]["keys"] == ["X"]
     assert _customers(runner, "B") == []
 
 
@@ -389,7 +389,7 @@ def test_a_step_linked_after_keep_linked_looked_is_kept_and_the_ledger_says_so(
     run = import_run(graph, done["run_id"])
     assert (run["rows_removed"], sorted(run["removed"])) == (3, gone)
     assert sorted(f"{c['table']}:{c['key']}" for c in run["changes"] if c["removed"]) == gone
-    assert "Y" in graph.read("import/steps_keys")[0]["keys"]
+    assert "Y" in graph.read("import/steps_keys", source=None)[0]["keys"]
     # removed-RUN.csv, written before the delete, says what the run set out to remove
     assert [row[:2] for row in _rows(done["removed_file"])][1:] == [
         ["step_outputs", "Y|P1"], ["step_outputs", "Y|P2"], ["step_inputs", "Y|M"], ["steps", "Y"]
@@ -453,7 +453,7 @@ def test_a_mapped_export_compares_the_tables_its_file_fills(
     sap = Path(__file__).parent.parent / "importers" / "sap"
     first = _json(runner, str(sap), "--mapping", "sap")
     assert first["rejected"] == 0
-    lots = sorted(graph.read("import/lots_keys")[0]["keys"])
+    lots = sorted(graph.read("import/lots_keys", source=None)[0]["keys"])
     deliveries = (sap / "LIKP_deliveries.csv").read_text(encoding="utf-8")
     gone = "0080001002;C200;06.11.2026;07:10:00;DB Schenker;LS-4712;F-2026-0001;100;ST\n"
     night = _night(tmp_path, "night", {"LIKP_deliveries.csv": deliveries.replace(gone, "")})
@@ -464,9 +464,9 @@ def test_a_mapped_export_compares_the_tables_its_file_fills(
     assert [row[:2] for row in _rows(done["removed_file"])[1:]] == [
         ["shipment_lines", "0080001002|F-2026-0001"], ["shipments", "0080001002"],
     ]  # fmt: skip
-    assert graph.read("import/shipments_keys")[0]["keys"].count("0080001002") == 0
+    assert graph.read("import/shipments_keys", source=None)[0]["keys"].count("0080001002") == 0
     # lots are not in the run: the lots no delivery names any more stay as they were
-    assert sorted(graph.read("import/lots_keys")[0]["keys"]) == lots
+    assert sorted(graph.read("import/lots_keys", source=None)[0]["keys"]) == lots
     bad = deliveries.replace(gone, "").replace("09.11.2026;11:00:00", "31.11.2026;11:00:00")
     bad_night = _night(tmp_path, "bad", {"LIKP_deliveries.csv": bad})
     unsure = _json(runner, str(bad_night), "--mapping", "sap", "--full", code=1)
@@ -510,7 +510,7 @@ def test_device_events_are_told_apart_by_device_event_and_time(
 
 
 def graph_keys(graph: TraceGraph, table: str) -> list[Any]:
-    return list(graph.read(f"import/{table}_keys")[0]["keys"])
+    return list(graph.read(f"import/{table}_keys", source=None)[0]["keys"])
 
 
 def test_a_spreadsheet_error_in_a_key_cell_keeps_its_table(
@@ -629,7 +629,8 @@ def test_a_kept_step_or_shipment_is_not_listed_nor_counted_toward_the_limit_nigh
         run = import_run(graph, kept["run_id"])
         assert (run["rows_removed"], run["removed"], run.get("removed_file")) == (0, [], None)
         assert not list(tmp_path.glob("removed-*.csv"))
-    assert sorted(graph.read("import/shipments_keys")[0]["keys"]) == ["RMA1", "SH1", "SH2"]
+    shipments = graph.read("import/shipments_keys", source=None)[0]["keys"]
+    assert sorted(shipments) == ["RMA1", "SH1", "SH2"]
 
 
 def _removed(summary: dict[str, Any]) -> dict[str, int]:
@@ -667,8 +668,8 @@ def test_a_dry_run_keeps_the_step_or_shipment_tonights_link_rows_name_as_the_imp
         "steps": 0, "step_inputs": 0, "shipments": 0, "shipment_lines": 0,
     }  # fmt: skip
     assert kept == [n for n in done["notes"] if n.startswith("1 record of ")]
-    assert "Z" in graph.read("import/steps_keys")[0]["keys"]
-    assert "SH9" in graph.read("import/shipments_keys")[0]["keys"]
+    assert "Z" in graph.read("import/steps_keys", source=None)[0]["keys"]
+    assert "SH9" in graph.read("import/shipments_keys", source=None)[0]["keys"]
 
 
 def test_a_dry_run_counts_the_step_an_inspection_moved_off_tonight_as_removed_as_the_import(
@@ -710,10 +711,10 @@ def test_a_dry_run_counts_the_step_an_inspection_moved_off_tonight_as_removed_as
         runner, unknown, "--full", "--accept-older", "--max-removals", "0", code=1
     )  # the reject
     assert (kept["removed"], kept["rejected"], _removed(kept)) == (0, 1, _removed(dry_kept))
-    assert "Z" in graph.read("import/steps_keys")[0]["keys"]
+    assert "Z" in graph.read("import/steps_keys", source=None)[0]["keys"]
     done = _json(runner, night, "--full", "--accept-older", "--max-removals", "1")
     assert (done["removed"], _removed(done)) == (1, _removed(dry))
-    assert sorted(graph.read("import/steps_keys")[0]["keys"]) == ["X", "Y"]
+    assert sorted(graph.read("import/steps_keys", source=None)[0]["keys"]) == ["X", "Y"]
 
 
 def test_a_dry_run_beyond_the_limit_exits_2_as_the_import_would(

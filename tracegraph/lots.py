@@ -324,6 +324,9 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         "lot": {**lot, "material": public_props(row["material"]) or None,
                 "location": public_props(row["location"]) or None},
         "asked_as": text,
+        # the sources whose imports sent the lot's row (import --source): none for a stub, and
+        # None for a row imported before rows kept their sources
+        "sources": _sources(row["lot"]),
         "aliases": sorted(row["aliases"], key=lambda a: a["key"]),
         "origin": origin,
         "received": receipts,
@@ -351,6 +354,14 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         } for c in row["changes"]), key=lambda c: (instant_key(c["at"]), c["table"], c["key"])),
         "seconds": round(time.perf_counter() - started, 4),
     }  # fmt: skip
+
+
+def _sources(lot: dict[str, Any]) -> list[str] | None:
+    """The sources that sent a lot's row (its `_sources`): [] for a stub (no row), None for a
+    row imported before rows kept their sources."""
+    if lot.get("_sources") is not None:
+        return sorted(lot["_sources"].split(" "))  # one string, see writer.source_names
+    return None if lot.get("_row_sha") is not None else []
 
 
 def _stub_origin(origin: str, loop: list[str]) -> str:

@@ -11,4 +11,4 @@ MERGE (identity:Identifier {key: row.identity_key})
   ON CREATE SET identity.scheme = row.scheme, identity.issuer = row.issuer,
                 identity.value = row.value
 CREATE (identity)-[r:IDENTIFIES]->(lot)
-SET r._row_sha = row.sha
+SET r._row_sha = row.sha, r._sources = row.sources

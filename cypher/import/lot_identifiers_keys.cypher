@@ -4,11 +4,19 @@
 // A serial an older version keyed under a GTIN-8, -12 or -13 issuer is given its key as this
 // version makes it, GTIN-14 (cypher/migrate/serial_gtin14.cypher): a --dry-run, which migrates
 // nothing, would list it "removed" while the file still has it.
+// Only the rows of the run's source $source, and rows written before rows kept their sources
+// (no `_sources`; sources.other_sources let this run compare them); every row when $source is
+// null (--remove-other-sources). `shared`: those another source sends too, each [key, sources,
+// element id, nodes]: a dump lacking one takes only its source off it (full.drop_sources).
 MATCH (identity:Identifier)-[r:IDENTIFIES]->(lot:Lot)
-WHERE r._row_sha IS NOT NULL
-RETURN collect([
+WHERE r._row_sha IS NOT NULL AND ($source IS NULL OR r._sources IS NULL
+       OR $source IN split(r._sources, ' '))
+WITH r, lot, identity, [
   CASE WHEN identity.scheme = 'serial' AND identity.issuer =~ '[0-9]{8}|[0-9]{12,13}'
        THEN 'serial|' + right('00000000000000' + identity.issuer, 14) + '|' + identity.value
        ELSE identity.key END,
   lot.lot_id
-]) AS keys
+] AS key
+RETURN collect(key) AS keys,
+  collect(CASE WHEN $source IS NOT NULL AND r._sources CONTAINS ' '
+               THEN [key, r._sources, elementId(r), [elementId(identity), elementId(lot)]] END) AS shared

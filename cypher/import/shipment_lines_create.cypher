@@ -7,4 +7,4 @@ MATCH (parent:Shipment {shipment_id: row.shipment_id})
 MERGE (lot:Lot {lot_id: row.lot_id})
   ON CREATE SET lot.origin_known = false
 CREATE (lot)-[r:SHIPPED]->(parent)
-SET r.quantity = row.quantity, r.uom = row.uom, r._row_sha = row.sha
+SET r.quantity = row.quantity, r.uom = row.uom, r._row_sha = row.sha, r._sources = row.sources

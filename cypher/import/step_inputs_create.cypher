@@ -7,4 +7,4 @@ MATCH (parent:ProcessStep {step_id: row.step_id})
 MERGE (lot:Lot {lot_id: row.lot_id})
   ON CREATE SET lot.origin_known = false
 CREATE (lot)-[r:INPUT_TO]->(parent)
-SET r.quantity = row.quantity, r.uom = row.uom, r._row_sha = row.sha
+SET r.quantity = row.quantity, r.uom = row.uom, r._row_sha = row.sha, r._sources = row.sources

@@ -2,6 +2,14 @@
 // tonight's complete dump no longer has. One query, one list: a 1M-lot plant's ids decode
 // much faster as one list than as a million records. Nodes without a row hash are known
 // only from references (a stub, a device a step names): no row of suppliers made them.
+// Only the rows of the run's source $source, and rows written before rows kept their sources
+// (no `_sources`; sources.other_sources let this run compare them); every row when $source is
+// null (--remove-other-sources). `shared`: those another source sends too, each [key, sources,
+// element id, nodes]: a dump lacking one takes only its source off it (full.drop_sources).
 MATCH (n:Supplier)
-WHERE n._row_sha IS NOT NULL
-RETURN collect(n.supplier_id) AS keys
+WHERE n._row_sha IS NOT NULL AND ($source IS NULL OR n._sources IS NULL
+       OR $source IN split(n._sources, ' '))
+WITH n, n.supplier_id AS key
+RETURN collect(key) AS keys,
+  collect(CASE WHEN $source IS NOT NULL AND n._sources CONTAINS ' '
+               THEN [key, n._sources, elementId(n), [elementId(n)]] END) AS shared

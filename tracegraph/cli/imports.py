@@ -415,15 +415,17 @@ def import_command(
         "--source",
         help="Where the files come from (letters, digits, '-', '_', '.'; at most "
         f"{SOURCE_LENGTH}), on the run's ledger entry: default the mapping's name (sap, "
-        "mes_gbk, else its file's name) or `canonical`. An older export is looked for among "
-        "the same source's runs, and --full refuses tables another source wrote.",
+        "mes_gbk, else its file's name) or `canonical`. Each row keeps the sources that sent "
+        "it; --full compares this source's rows, and an older export is looked for among its "
+        "runs.",
     ),
     over_sources: bool = typer.Option(
         False,
         OVER_SOURCES_FLAG,
-        help="With --full: compare tables other sources also wrote (their rows these files "
-        "lack are removed): for files that hold every row of those tables, whatever the "
-        "source. Without it such a run exits 2, nothing written.",
+        help="With --full: compare every row of the tables, whatever source sent it (rows these "
+        "files lack are removed, also those other sources send): for files that hold every "
+        "source's rows. Over rows imported before rows kept their sources that another source "
+        "may have written, --full needs it (else exit 2, nothing written).",
     ),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
     summary_file: Path = typer.Option(
@@ -497,13 +499,17 @@ def import_command(
     purpose).
 
     Several sources feeding one graph (an ERP extract, a MES export, a lab's tables): each run
-    records its `--source` (default: the mapping's name, or `canonical`). The graph does not
-    know which source wrote a row, so `--full` is refused (exit 2, nothing written) when another
-    source wrote a table it would compare since that table was last compared in full.
+    records its `--source` (default: the mapping's name, or `canonical`), and each row the
+    sources that sent it. `--full` compares its source's rows: a row another source still
+    sends stays, only this source taken off it (not counted in --max-removals).
 
-    Import such a source without `--full`, or pass `--remove-other-sources` when its files hold
-    every row of those tables. A file unchanged since its last import is read again when a
-    `--full` run removed rows of its tables since.
+    Rows imported before rows kept their sources are refused under `--full` (exit 2, nothing
+    written) when another source wrote the table since it was last compared in full: import
+    each source once without `--full` (its rows gain it), or pass `--remove-other-sources` when
+    the files hold every row of those tables.
+
+    A file unchanged since its last import (by the same source) is read again when a `--full`
+    run removed rows of its tables since.
 
     `--dry-run` tries tonight's export or a new mapping first, without a server (with
     `--full`, which reads what the graph holds, with it) and writing nothing to the graph:

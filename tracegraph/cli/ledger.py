@@ -107,8 +107,8 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
         f"{counted(rows, 'row')} of {literal(run['run_id'])}'s removed rows written to "
         f"{literal(folder)}: {literal(files)}. Import them with `tracegraph import "
         f"{literal(folder)} --source {literal(run.get('source') or 'canonical')}` (not --full: "
-        "as the run's source, so that its next --full is not refused for another source's "
-        "rows); a full import whose dump still lacks them removes them again."
+        "as the run's source, so that they are its rows again); a full import whose dump "
+        "still lacks them removes them again."
     )
 
 
@@ -228,6 +228,13 @@ def _change_rows(run: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _changed_rows(run: dict[str, Any]) -> int:
+    """How many rows the run changed: not those it removed, nor those whose content stayed and
+    only its source was taken off (a `sent by erp, mes → mes` record: 1 changed row was said
+    where the per-table counts said 0)."""
+    return sum(not (c.get("removed") or c.get("sources_only")) for c in run["changes"])
+
+
 def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
     if output is ReportFormat.json:
         print_json(run)
@@ -245,8 +252,9 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         f"{literal(who)}: {counts[0]} "
         f"{rows_word(run.get('rows_read'), bool(run.get('counts_partial')))} read, "
         f"{counts[1]} written, {counts[2]} rejected, "
-        # a removal (--full) is a change of the run too, counted as removed
-        f"{counted(sum(not c.get('removed') for c in run['changes']), 'changed row')}"
+        # a removal (--full) is a change of the run too, counted as removed; a row only this
+        # run's source was taken off (sources_only) changed no content: not counted
+        f"{counted(_changed_rows(run), 'changed row')}"
         + (f", {removed} removed (--full)" if run.get("full") else "")
     )
     if run.get("source"):  # runs before tracegraph kept it have none

@@ -241,6 +241,11 @@ def render(dossier: dict[str, Any]) -> None:
              styled(lot["status"]) if lot.get("status") else ""]  # fmt: skip
     out.print(" · ".join([f"[bold]{literal(lot['lot_id'])}[/]", *(p for p in parts if p),
                           f"origin {literal(dossier['origin'])}"]))  # fmt: skip
+    if dossier["sources"]:  # which import sources sent its row (--source)
+        out.print("Sent by: " + literal(", ".join(dossier["sources"])))
+    elif dossier["sources"] is None:
+        out.print("[dim]Sent by: not recorded (its row was imported before rows kept their "
+                  "sources)[/]")  # fmt: skip
     extras = extra_properties(lot)
     if extras:
         out.print(literal("properties: " + "; ".join(f"{k} {v}" for k, v in extras.items())))

@@ -11,6 +11,13 @@ swallows the rows below it; a file that cannot be read) leaves its table uncompa
 The graph's keys are read in one query per table and compared in Python; the records to remove
 are written to a file first (`removed-RUN.csv`), then deleted in batches, after every write of
 the run: a run killed while removing is completed by running it again, which finds the rest.
+
+Only the rows of the run's source are compared: each row keeps the sources that sent it
+(`_sources`, see writer._sources_after). A row the dump lacks that another source still sends
+stays, and only the run's source is taken off its sources (drop_sources; on the ledger, not in
+removed-RUN.csv, not counted against --max-removals: nothing is removed). Rows written before
+rows kept their sources are compared as the run's source's (sources.other_sources refuses the
+run first when another source may have written them).
 """
 
 from __future__ import annotations
@@ -28,8 +35,8 @@ from zoneinfo import ZoneInfo
 from tracegraph.errors import ConfigurationError, TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.identities import IdentityError, checked_issuer, identity_key
+from tracegraph.importing.changes import RowChange, stored_values
 from tracegraph.importing.changes import removal as removal_change
-from tracegraph.importing.changes import stored_values
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES, Kind, device_event_id
@@ -191,15 +198,31 @@ def key_text(key: Key) -> str:
     return "|".join(key) if isinstance(key, tuple) else str(key)
 
 
+@dataclass(frozen=True)
+class Dropped:
+    """A row the run's source no longer sends while other sources still do: it stays, with
+    `others` as its sources (`element`: its node's or link's element id; `nodes`: the node(s)
+    its ledger record is about)."""
+
+    key: Key
+    sources: tuple[str, ...]
+    others: tuple[str, ...]
+    element: str
+    nodes: tuple[str, ...]
+
+
 @dataclass
 class Removal:
-    """One table's comparison: what the graph held of it, what the files lack, and of those
-    the records kept because rows that stay still name them."""
+    """One table's comparison: what the graph held of it from the run's source, what the files
+    lack, and of those the records kept because rows that stay still name them, and the rows
+    other sources still send (`dropped`: only this source is taken off them)."""
 
     table: str
     held: int
     keys: list[Key]
     kept: list[Key] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    source: str = ""
     records: list[dict[str, Any]] = field(default_factory=list)  # as they were, for the file
     nodes: list[list[str]] = field(default_factory=list)  # per record, its node(s)' element ids
 
@@ -207,12 +230,15 @@ class Removal:
 def compare(
     graph: TraceGraph,
     present: Present,
+    source: str | None,
     log: Callable[[str], None] = lambda _: None,
     new_rows: dict[str, int] | None = None,
 ) -> tuple[dict[str, Removal], list[str]]:
-    """Per table of the run, the rows the graph holds that its files lack; and a note per
-    table left uncompared. `held` counts what the graph held before the run: `new_rows` (per
-    table, the rows this run created, compared after its writes) are not in it."""
+    """Per table of the run, the rows of `source` the graph holds that its files lack (see the
+    module's doc; every row whatever its source when `source` is None: --remove-other-sources,
+    the files hold every source's rows); and a note per table left uncompared. `held` counts
+    what the graph held of the source before the run: `new_rows` (per table, the rows this
+    run created, compared after its writes) are not in it."""
     removals: dict[str, Removal] = {}
     notes = []
     for table in REMOVAL_ORDER:
@@ -233,12 +259,48 @@ def compare(
                 f"every {table} row the graph holds counts as gone"
             )
             log(notes[-1])
-        raw = graph.read(f"import/{table}_keys")[0]["keys"]
-        held = [tuple(k) for k in raw] if table in RELATIONSHIP_PARENT else raw
+        found = graph.read(f"import/{table}_keys", source=source)[0]
+        link = table in RELATIONSHIP_PARENT
+        held = [tuple(k) for k in found["keys"]] if link else found["keys"]
+        shared = {(tuple(s[0]) if link else s[0]): s for s in found["shared"]}
         gone = set(held) - present.keys[table]
+        dropped = [
+            Dropped(key, tuple(shared[key][1].split(" ")),
+                    tuple(s for s in shared[key][1].split(" ") if s != source), shared[key][2],
+                    tuple(shared[key][3]))
+            for key in sorted(gone.intersection(shared), key=key_text)
+        ]  # fmt: skip
+        gone.difference_update(shared)
         before = max(len(held) - (new_rows or {}).get(table, 0), len(gone))
-        removals[table] = Removal(table, before, sorted(gone, key=key_text))
+        removals[table] = Removal(table, before, sorted(gone, key=key_text), dropped=dropped,
+                                  source=source or "")  # fmt: skip
     return removals, notes
+
+
+def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | None) -> None:
+    """Take the run's source off the rows its dump lacks and other sources still send (each
+    Removal's `dropped`), in batches, each first recorded in run `run_id`'s ledger as a change
+    of who sends it (`sent by erp, mes → erp`), as a removal is (see remove). Their content
+    and links stay: not removed, not counted as removed."""
+    for table in REMOVAL_ORDER:
+        removal = removals.get(table)
+        if removal is None or not removal.dropped:
+            continue
+        query = "set_link_sources" if table in RELATIONSHIP_PARENT else "set_node_sources"
+        for start in range(0, len(removal.dropped), BATCH_SIZE):
+            batch = removal.dropped[start : start + BATCH_SIZE]
+            if run_id is not None:
+                graph.write("import/record_changes", run_id=run_id, changes=[
+                    # sources_only: not a changed row (`imports RUN` counts changed rows)
+                    {"props": {**RowChange(table, key_text(d.key), 0, ("sent by",),
+                                           (", ".join(d.sources),), (", ".join(d.others),),
+                                           d.nodes).as_props(run_id, ""),
+                               "sources_only": True},
+                     "nodes": list(d.nodes)}
+                    for d in batch
+                ])  # fmt: skip
+            rows = [{"id": d.element, "sources": " ".join(d.others)} for d in batch]
+            graph.write(f"import/{query}", rows=rows)
 
 
 def keep_linked(
@@ -458,7 +520,7 @@ def removal_notes(removals: dict[str, Removal], dry_run: bool = False) -> list[s
     notes = []
     for table in IMPORT_ORDER:
         removal = removals.get(table)
-        if removal is None or not (removal.keys or removal.kept):
+        if removal is None or not (removal.keys or removal.kept or removal.dropped):
             continue
         texts = [key_text(k) for k in _removed_keys(removal)]
         verb = "would be removed" if dry_run else "removed"
@@ -471,6 +533,15 @@ def removal_notes(removals: dict[str, Removal], dry_run: bool = False) -> list[s
             kept = [key_text(k) for k in removal.kept]
             how = _KEPT_AS.get(table, _REFERENCE_ONLY)
             notes.append(f"{counted(len(kept), 'record')} of {table} {how}: {first_ids(kept)}")
+        if removal.dropped:
+            others = sorted({s for d in removal.dropped for s in d.others})
+            taken = "would be taken" if dry_run else "taken"
+            notes.append(
+                f"{counted(len(removal.dropped), f'{table} row')} no longer sent by "
+                f"{removal.source}; kept: still sent by {', '.join(others)} ({removal.source} "
+                f"{taken} off their sources only: not removed, not counted against "
+                f"--max-removals): {first_ids([key_text(d.key) for d in removal.dropped])}"
+            )
     return notes
 
 

@@ -101,6 +101,8 @@ def import_run(graph: TraceGraph, run_id: str) -> dict[str, Any]:
         {
             "table": c["table"], "key": c["key"], "file": c["file"], "line": c["line"],
             "columns": column_changes(c), "removed": bool(c.get("removed")),
+            # only the run's source taken off the row's senders (full.drop_sources)
+            "sources_only": bool(c.get("sources_only")),
         }
         for c in rows[0]["changes"]
     ]  # fmt: skip

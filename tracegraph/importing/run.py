@@ -418,15 +418,31 @@ def check_encoding(name: str | None) -> None:
         )
 
 
+# Raised when what an import records of each row's sources changes: a file last read by a
+# version that kept less (1: rows keep their sources, `_sources`) is read again once.
+PROVENANCE = 1
+
+
 def _fingerprint(
-    content_sha: str, table: str, timezone: str, encoding: str | None, full: bool = False
+    content_sha: str,
+    table: str,
+    timezone: str,
+    encoding: str | None,
+    full: bool = False,
+    source: str = "",
 ) -> str:
     # A full import's file differs from the same bytes imported without --full: that import
     # removed nothing, so a full one compares the file with the graph even when its bytes are
     # those of the last import of its name.
     # The id spelling rules too (idtext.SPELLING): a file read by older rules is read again.
-    settings = f"{content_sha}|{table}|{timezone}|{encoding or ''}|ids{SPELLING}" + (
-        "|full" if full else ""
+    # And the run's source, with the provenance level: the same bytes from another source are
+    # read, so that its rows gain that source (skipped, a MES's materials.csv identical to the
+    # ERP's left every row the ERP's, and the ERP's --full removed what the MES still sent);
+    # a file an older version read is read once, so that its rows gain their source.
+    settings = (
+        f"{content_sha}|{table}|{timezone}|{encoding or ''}|ids{SPELLING}"
+        + ("|full" if full else "")
+        + f"|source {source}|provenance{PROVENANCE}"
     )
     return hashlib.sha256(settings.encode()).hexdigest()
 
@@ -470,6 +486,8 @@ def import_paths(
     timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
     check_encoding(encoding)
     source = _source(source, mapping)
+    # the source whose rows a --full run compares; every source's with --remove-other-sources
+    whose = None if over_sources else source
     files, notes = find_files(paths, mapping)
     notes[:0] = chosen.notes
     mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
@@ -481,7 +499,7 @@ def import_paths(
     schema_note = _installed_schema(graph, log)
     fingerprints = {
         path: _fingerprint(
-            shas[str(path)] + mapping_sha, table_name(path), timezone, encoding, full
+            shas[str(path)] + mapping_sha, table_name(path), timezone, encoding, full, source
         )
         for path in files
     }
@@ -525,7 +543,8 @@ def import_paths(
         unchanged: dict[str, str] = {}
         clean: list[str] = []
         state = RunState(run_id=run_id, zone_given=zone_given,
-                         present=full_dump.Present() if full else None)  # fmt: skip
+                         present=full_dump.Present() if full else None,
+                         source=source)  # fmt: skip
         # bounds an earlier run left stale (it stopped before computing them): computed with
         # this run's, once its writes are done
         stale_bounds_left(graph, state)
@@ -595,7 +614,10 @@ def import_paths(
                 encoding,
                 # read only when an older export of a growing table is found under --full
                 lacking=lambda growing: _lacking(
-                    graph, _keys_of(todo, growing, mapping, zone, encoding), growing
+                    graph,
+                    _keys_of(todo, growing, mapping, zone, encoding),
+                    growing,
+                    whose,
                 ),
                 source=source,
             )
@@ -611,8 +633,14 @@ def import_paths(
             if state.present is not None and limit is not None:
                 # the limit is a share of what the graph held before tonight's rows: the
                 # dry run, which compares before any write, then says what the run will do
-                new_rows = {name: t.changed - t.updated for name, t in tables.items()}
-                removals, removal_notes = full_dump.compare(graph, state.present, log, new_rows)
+                # rows of other sources that this source now sends too (state.gained) are this
+                # source's after the writes: before them, they were not
+                gained = state.gained if whose is not None else {}
+                new_rows = {name: t.changed - t.updated + gained.get(name, 0)
+                            for name, t in tables.items()}  # fmt: skip
+                removals, removal_notes = full_dump.compare(
+                    graph, state.present, whose, log, new_rows
+                )
                 full_dump.keep_linked(graph, removals)
                 refused_removals = full_dump.refusal(removals, limit)
                 if refused_removals is not None:
@@ -623,6 +651,8 @@ def import_paths(
                 else:
                     removed_file = _remove_rows(graph, run_id, removals, reject_path, log,
                                                 state)  # fmt: skip
+                    # rows other sources still send: only this source is taken off them
+                    full_dump.drop_sources(graph, removals, run_id)
             # the bounds of devices and operators whose steps changed or went, exactly
             settle_bounds(graph, state)
             # nothing to look for when every file was skipped as unchanged
@@ -900,17 +930,20 @@ def _keys_of(
     return state.present
 
 
-def _lacking(graph: TraceGraph, present: full_dump.Present, tables: set[str]) -> dict[str, int]:
-    """Per table of `tables`, how many rows the graph holds that `present` lacks and a full
-    import would remove: not the steps and shipments it keeps because lots or inspections still
-    link them (keep_linked), which the dump lacks every night — counted, they refused a quiet
-    weekend's import that removes nothing. None for a table it leaves uncompared. One keys
-    query per table (as the full import's own comparison reads them)."""
+def _lacking(
+    graph: TraceGraph, present: full_dump.Present, tables: set[str], source: str | None
+) -> dict[str, int]:
+    """Per table of `tables`, how many rows of `source` (None: of any) the graph holds that
+    `present` lacks and a full import would remove: not the steps and shipments it keeps
+    because lots or inspections still link them (keep_linked), which the dump lacks every
+    night — counted, they refused a quiet weekend's import that removes nothing. None for a
+    table it leaves uncompared. One keys query per table (as the full import's own comparison
+    reads them)."""
     only = full_dump.Present(
         {t: keys for t, keys in present.keys.items() if t in tables},
         {t: why for t, why in present.unsure.items() if t in tables},
     )
-    removals, _ = full_dump.compare(graph, only)
+    removals, _ = full_dump.compare(graph, only, source)
     full_dump.keep_linked(graph, removals)
     return {table: len(removal.keys) for table, removal in removals.items() if removal.keys}
 
@@ -1340,6 +1373,8 @@ def check_paths(
     timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
     check_encoding(encoding)
     source = _source(source, mapping)
+    # the source whose rows a --full run compares; every source's with --remove-other-sources
+    whose = None if over_sources else source
     files, notes = find_files(paths, mapping)
     notes[:0] = chosen.notes
     started = time.perf_counter()
@@ -1379,13 +1414,13 @@ def check_paths(
                                                over_sources, log)  # fmt: skip
             notes += _older_exports(
                 graph, run_id, files, shas, True, accept_older, log, mapping, encoding,
-                dry_run=True, lacking=lambda growing: _lacking(known, present, growing),
+                dry_run=True, lacking=lambda growing: _lacking(known, present, growing, whose),
                 source=source,
             )  # fmt: skip
         except (OlderExportRefused, SourcesRefused) as error:
             refused = error
     if graph is not None and state.present is not None and limit is not None:
-        removals, compared = full_dump.compare(graph, state.present, log)
+        removals, compared = full_dump.compare(graph, state.present, whose, log)
         # nothing is written yet: the links tonight's rows make are counted as the import,
         # which removes after its writes, will find them (the inspections those rows move
         # matter only where a step may be removed)

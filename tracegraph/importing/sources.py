@@ -1,13 +1,16 @@
 """Several sources feeding one graph: which source an import run is, and the refusal of a
-`--full` run of one source over tables another source wrote.
+`--full` run of one source over rows whose source nobody knows.
 
 An ERP extract (`--mapping sap`) and a MES export (`--mapping mes_gbk`) of one plant both fill
-`lots` and `shipments`. The graph keeps no per-row provenance, so a full dump of one of them
-cannot tell the other's rows from rows its own system deleted: the MES export, a day behind the
-ERP, removed 30 ERP receipts (stubs now), 20 shipments and 60 lines, exit 0. A run records its
-source (`--source`, by default the mapping's name, or `canonical`); a `--full` run is refused
-before anything is written when the ledger shows another source wrote a table it would compare
-since that table was last compared in full (other_sources).
+`lots` and `shipments`. A run records its source (`--source`, by default the mapping's name, or
+`canonical`), and every row it writes keeps the sources that sent it (`_sources`, see
+writer._sources_after): a full dump of the MES compares only the MES's rows, and one the ERP
+still sends loses only its MES source (full.drop_sources). Rows written before rows kept their
+sources (no `_sources`) cannot be told apart: a `--full` run is refused before anything is
+written when a table it would compare still holds such rows and the ledger shows another source
+wrote it since it was last compared in full (other_sources) — the MES export, a day behind the
+ERP, removed 30 ERP receipts (stubs now), 20 shipments and 60 lines, exit 0, before runs kept
+their source. A table whose rows all carry their sources is never refused.
 """
 
 from __future__ import annotations
@@ -95,15 +98,23 @@ def other_sources(
     accept: bool,
     log: Callable[[str], None],
 ) -> list[str]:
-    """Before a --full run writes anything: refuse (SourcesRefused) when runs of another source
-    wrote one of `tables` since it was last compared in full, unless `accept`
-    (--remove-other-sources), which a note records. Runs recorded before runs kept a source
+    """Before a --full run writes anything: refuse (SourcesRefused) when one of `tables` still
+    holds rows written before rows kept their sources (legacy_rows.cypher) and runs of another
+    source wrote it since it was last compared in full, unless `accept`
+    (--remove-other-sources: the run compares every row, whatever its source), which a note
+    records. Runs recorded before runs kept a source
     cannot be told apart: they do not count, and a note says so (until the table's next full
-    comparison). One ledger query (other_sources.cypher)."""
+    comparison). A table whose rows all carry their sources is compared by source: neither
+    refused nor noted. One ledger query (other_sources.cypher), and one of the graph's rows
+    only when it finds runs."""
     if not tables:
         return []
     found = graph.read("import/other_sources", run_id=run_id, source=source, tables=list(tables),
                        canonical=sorted(TABLES))  # fmt: skip
+    if found and not accept:  # with it, every row is compared: the note names them all
+        asked = sorted({row["table"] for row in found})
+        legacy = {row["table"] for row in graph.read("import/legacy_rows", tables=asked)}
+        found = [row for row in found if row["table"] in legacy]
     others = [row for row in found if row["source"] is not None]
     notes = []
     older = [row for row in found if row["source"] is None]
@@ -122,7 +133,8 @@ def other_sources(
         for row in others:
             by_source.setdefault(row["source"], []).append(row)
         named = "; ".join(_source_text(name, rows) for name, rows in by_source.items())
-        wrote = f"tables another source wrote since they were last compared in full: {named}"
+        held = "" if accept else ", holding rows written before rows kept their sources"
+        wrote = f"tables another source wrote since they were last compared in full{held}: {named}"
         if not accept:
             raise SourcesRefused(
                 f"--full of source {source!r} would compare {wrote} — a full dump removes what "

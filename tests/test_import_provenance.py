@@ -1,0 +1,300 @@
+"""Per-row source provenance: every row an import writes keeps the sources that sent it
+(`_sources`), so that a `--full` dump of one source compares its own rows only. An ERP and a
+MES both sending `lots` could not run either one's --full before (refused, exit 2: the graph
+could not tell whose rows were whose); now a row the dump lacks that another source still
+sends stays, with that source alone, and a row the source alone sent is removed as before."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+
+from test_import import _graph_dump  # isort: skip
+from test_import_sources import _folder, _forget_sources, _import  # isort: skip
+
+LOTS = "lot_id,material_id,quantity,uom\n"
+
+
+def _lots(tmp_path: Path, name: str, lots: dict[str, int]) -> Path:
+    """A folder holding one canonical lots.csv: lot id -> quantity (kg of FLOUR)."""
+    rows = "".join(f"{lot},FLOUR,{quantity},kg\n" for lot, quantity in lots.items())
+    return _folder(tmp_path, name, {"lots.csv": LOTS + rows})
+
+
+def _names(stored: Any) -> Any:
+    """A row's `_sources` as a list: stored as one string of space-separated names."""
+    return stored.split(" ") if isinstance(stored, str) else stored
+
+
+def _lot_rows(graph: TraceGraph) -> dict[str, Any]:
+    """Every lot: its quantity, whether its origin is known and the sources that sent it."""
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot) RETURN l.lot_id AS id, l.quantity AS quantity, "
+        "l.origin_known AS known, l._sources AS sources",
+        database_=graph.database,
+    )
+    return {r["id"]: (r["quantity"], r["known"], _names(r["sources"])) for r in records}
+
+
+def _link_sources(graph: TraceGraph) -> dict[tuple[str, str], Any]:
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot)-[r:INPUT_TO]->(s:ProcessStep) "
+        "RETURN s.step_id AS step, l.lot_id AS lot, r._sources AS sources",
+        database_=graph.database,
+    )
+    return {(r["step"], r["lot"]): _names(r["sources"]) for r in records}
+
+
+def _erp_and_mes(runner: CliRunner, tmp_path: Path) -> None:
+    """ERP sends lots A, B, C; the MES sends B, C (the same content) and D."""
+    _import(runner, str(_lots(tmp_path, "erp", {"A": 10, "B": 20, "C": 30})), "--source", "erp")
+    _import(runner, str(_lots(tmp_path, "mes", {"B": 20, "C": 30, "D": 40})), "--source", "mes")
+
+
+def test_a_full_dump_of_one_source_keeps_the_rows_another_source_still_sends(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """ERP sends A, B, C and the MES B, C, D: the MES's --full with only C and D was refused
+    (exit 2, "another source's tables"), as was the ERP's. Now the MES's compares the MES's
+    rows: B, which the ERP still sends, stays with [erp] (not counted against --max-removals:
+    0 passes), D stays, nothing removed, exit 0. The ERP's --full with only A then removes B
+    (the ERP alone sent it) and keeps C, which the MES still sends, with [mes]."""
+    _erp_and_mes(runner, tmp_path)
+    assert _lot_rows(graph) == {
+        "A": (10.0, True, ["erp"]), "B": (20.0, True, ["erp", "mes"]),
+        "C": (30.0, True, ["erp", "mes"]), "D": (40.0, True, ["mes"]),
+    }  # fmt: skip
+    dump = str(_lots(tmp_path, "mes-full", {"C": 30, "D": 40}))
+    dry = runner.invoke(app, ["import", dump, "--source", "mes", "--full", "--dry-run",
+                              "--max-removals", "0", "--format", "json"])  # fmt: skip
+    assert dry.exit_code == 0, dry.output
+    would = "1 lots row no longer sent by mes; kept: still sent by erp (mes would be taken off"
+    assert any(n.startswith(would) for n in json.loads(dry.stdout)["notes"]), dry.stdout
+    mes = _import(runner, dump, "--source", "mes", "--full", "--max-removals", "0")
+    assert mes["removed"] == 0 and mes["tables"]["lots"]["removed"] == 0
+    assert (
+        "1 lots row no longer sent by mes; kept: still sent by erp (mes taken off their sources "
+        "only: not removed, not counted against --max-removals): B"
+    ) in mes["notes"], mes["notes"]
+    assert not any("another source" in n for n in mes["notes"])
+    assert _lot_rows(graph) == {
+        "A": (10.0, True, ["erp"]), "B": (20.0, True, ["erp"]),
+        "C": (30.0, True, ["erp", "mes"]), "D": (40.0, True, ["mes"]),
+    }  # fmt: skip
+    erp = _import(runner, str(_lots(tmp_path, "erp-full", {"A": 10})), "--source", "erp",
+                  "--full", "--max-removals", "100%")  # fmt: skip
+    assert erp["removed"] == 1 and erp["tables"]["lots"]["removed"] == 1
+    assert _lot_rows(graph) == {
+        "A": (10.0, True, ["erp"]), "C": (30.0, True, ["mes"]), "D": (40.0, True, ["mes"]),
+    }  # fmt: skip
+    # the ledger says C is no longer sent by the ERP, and kept
+    c = json.loads(runner.invoke(app, ["lot", "show", "C", "--format", "json"]).stdout)
+    assert [(x["run_id"], x["columns"]) for x in c["changes"]] == [
+        (erp["run_id"], [{"column": "sent by", "before": "erp, mes", "after": "mes"}])
+    ]
+    # the graph as a clean import of what each source sends now makes it
+    left = _graph_dump(graph)
+    graph.reset(keep_schema=True)
+    graph.init_schema()
+    _import(runner, str(_lots(tmp_path, "erp-now", {"A": 10})), "--source", "erp")
+    _import(runner, str(_lots(tmp_path, "mes-now", {"C": 30, "D": 40})), "--source", "mes")
+    assert left == _graph_dump(graph)
+
+
+def test_a_link_table_keeps_the_links_another_source_still_sends(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """step_inputs, links stored as relationships: the ERP sends S1's inputs A and B, the MES
+    B and C. The MES's --full with only C keeps B's link with [erp] (refused, exit 2, before);
+    the ERP's --full with only A then removes it (the ERP alone sent it) and keeps C's, [mes]."""
+    steps = "step_id,operation,started_at\nS1,mix,2026-11-04T08:00:00Z\n"
+    inputs = "step_id,lot_id,quantity,uom\n"
+
+    def folder(name: str, lots: str) -> str:
+        rows = "".join(f"S1,{lot},1,kg\n" for lot in lots)
+        return str(_folder(tmp_path, name, {"steps.csv": steps, "step_inputs.csv": inputs + rows}))
+
+    _import(runner, folder("erp", "AB"), "--source", "erp")
+    _import(runner, folder("mes", "BC"), "--source", "mes")
+    assert _link_sources(graph) == {
+        ("S1", "A"): ["erp"], ("S1", "B"): ["erp", "mes"], ("S1", "C"): ["mes"],
+    }  # fmt: skip
+    mes = _import(runner, folder("mes-full", "C"), "--source", "mes", "--full",
+                  "--max-removals", "100%")  # fmt: skip
+    assert mes["removed"] == 0
+    assert any(n.startswith("1 step_inputs row no longer sent by mes; kept: still sent by erp")
+               and n.endswith(": S1|B") for n in mes["notes"]), mes["notes"]  # fmt: skip
+    assert _link_sources(graph) == {
+        ("S1", "A"): ["erp"], ("S1", "B"): ["erp"], ("S1", "C"): ["mes"],
+    }  # fmt: skip
+    erp = _import(runner, folder("erp-full", "A"), "--source", "erp", "--full",
+                  "--max-removals", "100%")  # fmt: skip
+    assert erp["tables"]["step_inputs"]["removed"] == 1
+    assert _link_sources(graph) == {("S1", "A"): ["erp"], ("S1", "C"): ["mes"]}
+
+
+def test_rows_written_before_rows_kept_their_sources_are_still_refused(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Rows an older version wrote carry no sources (`_sources` removed here): whose they are is
+    not known, so the MES's --full over a table the ERP wrote since it was last compared is
+    refused as before, exit 2, nothing written. Once each source has sent its rows again
+    (without --full) they carry their sources, and the MES's --full keeps B, the ERP's — it
+    stayed refused for good before, whatever the sources sent."""
+    _erp_and_mes(runner, tmp_path)
+    _forget_sources(graph)
+    before = _graph_dump(graph)
+    dump = _lots(tmp_path, "mes-full", {"C": 30, "D": 40})
+    refused = _import(runner, str(dump), "--source", "mes", "--full", "--max-removals", "100%",
+                      code=2)  # fmt: skip
+    assert refused["error"].startswith(
+        "error: --full of source 'mes' would compare tables another source wrote since they "
+        "were last compared in full, holding rows written before rows kept their sources: lots "
+        "by erp (1 run, the last "
+    ), refused["error"]
+    assert _graph_dump(graph) == before
+    _import(runner, str(_lots(tmp_path, "erp-2", {"A": 10, "B": 20, "C": 30})), "--source", "erp")
+    _import(runner, str(_lots(tmp_path, "mes-2", {"B": 20, "C": 30, "D": 40})), "--source", "mes")
+    assert _lot_rows(graph)["B"] == (20.0, True, ["erp", "mes"])
+    done = _import(runner, str(dump), "--source", "mes", "--full", "--max-removals", "100%")
+    assert done["removed"] == 0
+    assert _lot_rows(graph)["B"] == (20.0, True, ["erp"])
+
+
+def test_lot_show_names_the_sources_that_sent_the_lot(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`lot show` did not say who sent a lot's row: it names its sources now (`Sent by: erp,
+    mes`; JSON `sources`). The MES sending B with another quantity (20 -> 25 kg) replaces the
+    content, is recorded as a change, and keeps both sources."""
+    _erp_and_mes(runner, tmp_path)
+    changed = _import(runner, str(_lots(tmp_path, "mes-2", {"B": 25})), "--source", "mes")
+    assert changed["tables"]["lots"]["updated"] == 1
+    assert _lot_rows(graph)["B"] == (25.0, True, ["erp", "mes"])
+    shown = runner.invoke(app, ["lot", "show", "B"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "Sent by: erp, mes" in shown.stdout
+    assert "lots B: quantity 20.0 → 25.0" in shown.stdout
+    # one change: the MES's first B, the ERP's content, changed nothing
+    b = json.loads(runner.invoke(app, ["lot", "show", "B", "--format", "json"]).stdout)
+    assert [c["columns"] for c in b["changes"]] == [
+        [{"column": "quantity", "before": "20.0", "after": "25.0"}]
+    ]
+    assert b["sources"] == ["erp", "mes"]
+    as_json = json.loads(runner.invoke(app, ["lot", "show", "D", "--format", "json"]).stdout)
+    assert as_json["sources"] == ["mes"]
+
+
+def test_importing_the_same_files_again_changes_nothing(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Both sources' files imported again (read again: --force) write nothing — no change, no
+    second source added twice — and the graph stays as it was, B sent by [erp, mes]."""
+    _erp_and_mes(runner, tmp_path)
+    before = _graph_dump(graph)
+    assert _lot_rows(graph)["B"] == (20.0, True, ["erp", "mes"])
+    for name in ("erp", "mes"):
+        again = _import(runner, str(tmp_path / name), "--source", name, "--force")
+        assert again["tables"]["lots"]["changed"] == 0, again
+    assert _graph_dump(graph) == before
+
+
+def test_a_file_identical_to_another_sources_is_read_so_its_rows_gain_that_source(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP imports materials.csv (FLOUR, SALT); the MES a byte-identical materials.csv
+    (--source mes). The unchanged-file skip matched name and content, not the source: the
+    MES's file was skipped, both rows stayed [erp], and the ERP's --full with only FLOUR
+    removed SALT, which the MES still sends (1 removed, exit 0; on dev it was refused). The
+    source is in the file's fingerprint now: the MES's file is read, SALT is [erp, mes], and
+    the ERP's --full takes only `erp` off it (0 removed)."""
+    materials = "material_id,name\nFLOUR,Flour\nSALT,Salt\n"
+    _import(runner, str(_folder(tmp_path, "erp", {"materials.csv": materials})),
+            "--source", "erp")  # fmt: skip
+    mes = _import(runner, str(_folder(tmp_path, "mes", {"materials.csv": materials})),
+                  "--source", "mes")  # fmt: skip
+    assert mes["unchanged_files"] == {}, mes["unchanged_files"]
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (m:Material) RETURN m.material_id AS id, m._sources AS sources ORDER BY id",
+        database_=graph.database,
+    )
+    # one short string (inline in the property record), not a list (a dynamic record per row)
+    assert [(r["id"], r["sources"]) for r in records] == [("FLOUR", "erp mes"), ("SALT", "erp mes")]
+    only_flour = _folder(tmp_path, "erp-full", {"materials.csv": "material_id,name\nFLOUR,Flour\n"})
+    erp = _import(runner, str(only_flour), "--source", "erp", "--full", "--max-removals", "100%")
+    assert erp["removed"] == 0, erp
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (m:Material) RETURN m.material_id AS id, m._sources AS sources ORDER BY id",
+        database_=graph.database,
+    )
+    assert [(r["id"], r["sources"]) for r in records] == [("FLOUR", "erp mes"), ("SALT", "mes")]
+
+
+def test_a_partial_update_does_not_make_its_source_a_sender_of_the_rows(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC sends `lot_id,material_id,status` for lot B (hold): B became [erp, qc], so when the
+    ERP deleted B, the ERP's --full only took `erp` off it (0 removed) and B stayed for ever
+    under `qc`, which never runs --full. A row its file only partly gives (the graph's
+    quantity kept) keeps the sources it had: B stays [erp] and the ERP's --full removes it (1
+    removed). A lot QC's file creates (C) is QC's."""
+    _import(runner, str(_lots(tmp_path, "erp", {"A": 10, "B": 20})), "--source", "erp")
+    status = "lot_id,material_id,status\nB,FLOUR,hold\nC,FLOUR,hold\n"
+    qc = _import(runner, str(_folder(tmp_path, "qc", {"lots.csv": status})), "--source", "qc")
+    assert qc["tables"]["lots"]["updated"] == 1
+    rows = _lot_rows(graph)
+    assert (rows["B"], rows["C"][2]) == ((20.0, True, ["erp"]), ["qc"])
+    # the same status again (the row unchanged once completed) adds no source either
+    _import(runner, str(tmp_path / "qc"), "--source", "qc", "--force")
+    assert _lot_rows(graph)["B"] == (20.0, True, ["erp"])
+    erp = _import(runner, str(_lots(tmp_path, "erp-full", {"A": 10})), "--source", "erp",
+                  "--full", "--max-removals", "100%")  # fmt: skip
+    assert erp["tables"]["lots"]["removed"] == 1, erp["notes"]
+    assert sorted(_lot_rows(graph)) == ["A", "C"]
+
+
+def test_dry_run_and_import_refuse_alike_when_the_dump_holds_another_sources_rows(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The MES holds M1..M10 and the ERP L1..L100. The MES's --full dump holds L1..L100 (the
+    same content) and M1: 9 of the MES's 10 rows gone. The dry run said 90 %, refused under
+    the default 10 % (exit 2); the import compared after its writes, when L1..L100 had gained
+    `mes`, counted 110 held (9 is 8 %) and removed 9 rows, exit 0. Both refuse now."""
+    erp = {f"L{i}": i for i in range(1, 101)}
+    _import(runner, str(_lots(tmp_path, "erp", erp)), "--source", "erp")
+    _import(runner, str(_lots(tmp_path, "mes", {f"M{i}": i for i in range(1, 11)})),
+            "--source", "mes")  # fmt: skip
+    dump = str(_lots(tmp_path, "mes-full", {**erp, "M1": 1}))
+    dry = runner.invoke(app, ["import", dump, "--source", "mes", "--full", "--dry-run",
+                              "--format", "json"])  # fmt: skip
+    assert dry.exit_code == 2, dry.output
+    assert "lacks 9 of the 10 rows the graph holds (90%)" in json.loads(dry.stdout)["refused"]
+    real = runner.invoke(app, ["import", dump, "--source", "mes", "--full", "--format", "json"])
+    assert real.exit_code == 2, real.output
+    summary = json.loads(real.stdout)
+    assert summary["removed"] == 0
+    assert "lacks 9 of the 10 rows the graph holds (90%)" in summary["refused"]
+    assert len(_lot_rows(graph)) == 110
+
+
+def test_a_row_only_taken_off_a_source_is_not_a_changed_row_of_the_run(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The MES's --full without B, which the ERP still sends, records `sent by erp, mes → erp`
+    on the ledger; `imports RUN` counted that record as a changed row ("1 changed row", line 0,
+    no file) while the run's per-table counts said 0 changed. It says 0 now, and the record
+    is still shown."""
+    _erp_and_mes(runner, tmp_path)
+    dump = str(_lots(tmp_path, "mes-full", {"C": 30, "D": 40}))
+    mes = _import(runner, dump, "--source", "mes", "--full", "--max-removals", "0")
+    assert mes["tables"]["lots"]["changed"] == 0
+    shown = runner.invoke(app, ["imports", mes["run_id"]], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    assert "0 changed rows, 0 removed (--full)" in shown.stdout, shown.stdout
+    assert "sent by" in shown.stdout
