@@ -40,7 +40,7 @@ UNWIND range(0, 6) AS f
 CREATE (run)-[:READ]->(:ImportedFile {file_id: run.run_id + '|' + toString(f),
   run_id: run.run_id, position: f, name: run.file_names[f], path: run.files[f],
   table: run.file_tables[f], sha256: run.sha256[f], fingerprint: run.fingerprints[f],
-  clean: true, started_at: run.started_at, timezone: 'UTC',
+  clean: true, started_at: run.started_at, timezone: 'UTC', source: 'canonical',
   local_time_path: CASE f WHEN 1 THEN run.files[f] END,
   local_time_tables: CASE f WHEN 1 THEN ['steps'] END})
 """
@@ -78,12 +78,12 @@ def test_a_normal_nights_ledger_look_ups_do_not_read_every_run(graph: TraceGraph
     _ledger(graph)
     newest = f"fp-{RUNS - 1}-0"
     found = graph.read("import/previous_import_of_file", name="lots.csv", run_id="tonight",
-                       fingerprint=newest)  # fmt: skip
+                       fingerprint=newest, source="canonical")  # fmt: skip
     assert [row["run_id"] for row in found] == [f"R{RUNS - 1}"]
     costs = {
         "import/previous_import_of_file": _db_hits(
             graph, "import/previous_import_of_file", name="lots.csv", run_id="tonight",
-            fingerprint=newest),
+            fingerprint=newest, source="canonical"),
         "import/previous_zone_of_file": _db_hits(
             graph, "import/previous_zone_of_file", path="/exports/steps.csv", run_id="tonight",
             table="steps"),
@@ -115,7 +115,7 @@ def test_a_new_file_name_a_changed_file_and_db_status_do_not_read_every_run(
     costs = {
         "import/previous_import_of_file": _db_hits(
             graph, "import/previous_import_of_file", name="lots_20261207.csv", run_id="tonight",
-            fingerprint="fp-tonight"),
+            fingerprint="fp-tonight", source="canonical"),
         "import/previous_zone_of_file": _db_hits(
             graph, "import/previous_zone_of_file", path="/exports/steps_20261207.csv",
             run_id="tonight", table="steps"),

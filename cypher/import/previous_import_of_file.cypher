@@ -10,12 +10,15 @@
 // lots_20261207.csv) finds nothing at once, where every run's file_names list was read (30,000
 // runs: 0.2 s a file). `clean` is set as its run ends done (files_finished): a killed or failed
 // run's files are never clean. A run of two nights' folders read two lots.csv files: the later
-// one (position) is what it wrote last. The name leads the ORDER BY, as it leads the index:
+// one (position) is what it wrote last. Files of this run's $source alone: two sources sending
+// lots.csv each took the other's for the last import of the name, and their fingerprints
+// (which hold the source) never matched — every file of both read again every night. The
+// name leads the ORDER BY, as it leads the index:
 // without it Neo4j 5.26 sorted the name's every file (Top) instead of reading them in order.
 MATCH (file:ImportedFile)
 USING INDEX file:ImportedFile(name, started_at, position)
 WHERE file.name = $name AND file.started_at IS NOT NULL AND file.position IS NOT NULL
-  AND file.run_id <> $run_id
+  AND file.run_id <> $run_id AND file.source = $source
 WITH file
 ORDER BY file.name DESC, file.started_at DESC, file.position DESC
 LIMIT 1

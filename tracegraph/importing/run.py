@@ -570,6 +570,7 @@ def import_paths(
                         run_id=run_id,
                         name=path.name,
                         fingerprint=fingerprints[path],
+                        source=source,
                     )
                     removed_by = _removed_since(graph, run_id, previous, path, mapping, source)
                     if removed_by is not None:

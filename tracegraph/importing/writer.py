@@ -168,8 +168,7 @@ def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
     status update `lot_id,material_id,status` says nothing of the lot's quantity, supplier or
     process parameters, and used to clear them. An empty cell in a column the file has still
     clears its value. `stored`: the graph's values (changes.stored_values). Returns whether a
-    value was so kept: the row is then a partial update, whose source does not become one of
-    the row's senders (see _add_sources)."""
+    value was so kept."""
     spec, shape = TABLES[table], SHAPES[table]
     props = shaped["props"]
     filled = False
@@ -503,12 +502,11 @@ def _write_batch(
         # a night without the scale_ticket column cleared every ticket. A link so completed may
         # be unchanged after all.
         existing = [r for r in todo if (r[parent], r["lot_id"]) in known]
-        partial: set[int] = set()  # rows keep_unsaid completed (see _add_sources)
         held = _held_links(graph, table, existing) if existing else {}
         for row in existing:
             stored_link = held.get((row[parent], row["lot_id"]))
-            if stored_link is not None and keep_unsaid(table, row, stored_link[0], header):
-                partial.add(id(row))
+            if stored_link is not None:
+                keep_unsaid(table, row, stored_link[0], header)
         todo = [r for r in todo if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
         updated = [r for r in todo if known.get((r[parent], r["lot_id"])) is not None]
         changes = _record_changes(graph, table, updated, state, (rows, *source), held)
@@ -519,7 +517,7 @@ def _write_batch(
         # their four properties set one by one (no Eager). Changed links, and new ones with
         # extra columns, are merged with all their properties as a map (see {table}.cypher).
         _add_sources(graph, table, rows, todo, lambda r: (r[parent], r["lot_id"]),
-                     held_sources, state, partial)  # fmt: skip
+                     held_sources, state)  # fmt: skip
         new: list[dict[str, Any]] = []
         merged: list[dict[str, Any]] = []
         for row in todo:
@@ -548,12 +546,10 @@ def _write_batch(
     # naming the status the lot has).
     existing = [r[key] for r in todo if r[key] in known]
     held = _held(graph, table, existing) if existing else {}
-    partial = set()  # rows keep_unsaid completed (see _add_sources)
     for row in todo:
         if row[key] in held:
             kept = keep_instants(table, row, held[row[key]][0])
-            if keep_unsaid(table, row, held[row[key]][0], header):
-                partial.add(id(row))
+            keep_unsaid(table, row, held[row[key]][0], header)
             if kept:
                 state.instants_kept(table, kept, known.get(row[key]) == row["props"]["_row_sha"])
         if table == "lots":
@@ -564,7 +560,7 @@ def _write_batch(
     same = len(updated) - len(_record_changes(graph, table, updated, state, (rows, *source), held))
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
-    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state, partial)
+    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state)
     state.created(key, [r[key] for r in todo if r[key] not in known])
     if table == "lots":
         state.stubs_completed(sum(1 for r in todo if r[key] in held and held[r[key]][2]))
@@ -608,7 +604,6 @@ def _add_sources(
     key_of: Callable[[dict[str, Any]], Any],
     held_sources: dict[Any, tuple[list[str] | None, str | None]],
     state: RunState,
-    partial: set[int],
 ) -> None:
     """Give the rows to write (`todo`) their `_sources` in their props, the union of those the
     graph holds and this run's (in Python, from the *_shas query's read: a second SET in the
@@ -616,18 +611,21 @@ def _add_sources(
     that lack it (a second source sending the same row) in one query by element id: no content
     is written and no change recorded. An unchanged row that has it costs nothing.
 
-    A row its file only partly gave (`partial`: keep_unsaid kept a value the graph held, a QC
-    status update `lot_id,material_id,status`) keeps the sources it had: a status update made
-    QC a sender of every lot it touched, and the ERP's --full then only took `erp` off a lot
-    the ERP had deleted — kept for ever under `qc`, which never runs --full. The rows whose
-    held sources lacked this source and gain it are counted (RunState.gained): the run's
-    --full comparison, after its writes, holds them as this source's, the dry run did not."""
+    Every file a row is in makes its source a sender, a file that gives the row only in part
+    too (a QC status update `lot_id,material_id,status`). Telling a partial update from a
+    complete file by the values the graph held was wrong: a complete ERP file without the
+    optional `kind` the MES sends never made the ERP a sender, and the MES's --full removed a
+    material the ERP still sends. The cost, until a file can say it is partial: a QC status
+    update keeps a lot the ERP deleted (under `qc`, which never runs --full) — kept, never
+    wrongly removed. The rows whose held sources lacked this source and gain it are counted
+    (RunState.gained): the run's --full comparison, after its writes, holds them as this
+    source's, the dry run did not."""
     writing = {id(row) for row in todo}
     added = []
     gained = 0
     for row in rows:
         held, element = held_sources.get(key_of(row), (None, None))
-        sources = held if id(row) in partial else _sources_after(state, held)
+        sources = _sources_after(state, held)
         if held is not None and sources != held:
             gained += 1
         if id(row) in writing:
