@@ -2097,7 +2097,9 @@ class _MovedEvents:
         while batch := list(itertools.islice(source, BATCH_SIZE)):
             keys = [(device_event_id(row), self._earlier(row)) for row in batch]
             asked = sorted({key for pair in keys for key in pair if key is not None})
-            held = {row["key"] for row in self.graph.read("import/device_events_shas", keys=asked)}
+            # (no source: the keys alone are asked, not which rows lack this run's source)
+            held = {row["key"] for row in self.graph.read("import/device_events_shas",
+                                                          keys=asked, source=None)}  # fmt: skip
             for key, earlier in keys:
                 if key in held:
                     continue
