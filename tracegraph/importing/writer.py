@@ -163,21 +163,18 @@ def shaped_sha(table: str, shaped: dict[str, Any]) -> str:
 
 
 def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
-                header: frozenset[str]) -> bool:  # fmt: skip
+                header: frozenset[str]) -> None:  # fmt: skip
     """Complete a changed row with what the graph holds for the columns its file lacks: a
     status update `lot_id,material_id,status` says nothing of the lot's quantity, supplier or
     process parameters, and used to clear them. An empty cell in a column the file has still
-    clears its value. `stored`: the graph's values (changes.stored_values). Returns whether a
-    value was so kept."""
+    clears its value. `stored`: the graph's values (changes.stored_values)."""
     spec, shape = TABLES[table], SHAPES[table]
     props = shaped["props"]
-    filled = False
     for column in spec.columns:
         name = column.name
         if name in header or name in spec.key:
             continue
         value = stored.get(name)
-        filled = filled or value is not None
         if name in shape.top or name in shape.times:  # references and times: at the top
             shaped[name] = value
             if name in COPIED_REFERENCES.get(table, ()) and value is not None:
@@ -188,14 +185,12 @@ def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
         extra = spec.column(name) is None and name not in _BOOKKEEPING[table]
         if extra and name not in header and value is not None:
             props[name] = value
-            filled = True
     if table == "lots":
         lot = shaped["supplier_lot"]
         shaped["identity_key"] = (
             None if lot is None else f"supplier_lot|{shaped['supplier_id'] or ''}|{lot}"
         )
     props["_row_sha"] = shaped_sha(table, shaped)
-    return filled
 
 
 def keep_instants(table: str, shaped: dict[str, Any], stored: dict[str, Any]) -> list[str]:
