@@ -3,10 +3,13 @@
 // reject: $clean, the fingerprints the run's clean_fingerprints list), and for the files whose
 // times it read without an offset ($local_paths, $local_tables: the run's local_time_paths and
 // local_time_tables) the tables it read them into and local_time_path, which only such files
-// have (previous_zone_of_file seeks it). A run's few files, by its READ edges.
+// have (previous_zone_of_file seeks it); and the digest of each file's rows ($digests, by path:
+// empty unless the run ended done), which a later run's older_exports compares. A run's few
+// files, by its READ edges.
 MATCH (run:ImportRun {run_id: $run_id})-[:READ]->(file:ImportedFile)
 WITH file, [i IN range(0, size($local_paths) - 1)
             WHERE $local_paths[i] = file.path | $local_tables[i]] AS local
 SET file.clean = $clean IS NOT NULL AND file.fingerprint IN $clean,
     file.local_time_path = CASE WHEN local = [] THEN null ELSE file.path END,
-    file.local_time_tables = CASE WHEN local = [] THEN null ELSE local END
+    file.local_time_tables = CASE WHEN local = [] THEN null ELSE local END,
+    file.content_digest = $digests[file.path]

@@ -31,10 +31,17 @@ CALL (table) {
 // Its content: the last file of each name it read for the table (a run of two nights'
 // folders, `import N3/ N4/`, left N4's lots.csv: N3's sent again after it is an older export),
 // every numbered part (lots_1.csv, lots_2.csv) of it.
-WITH table, [i IN range(0, size(last.file_tables) - 1)
-             WHERE last.file_tables[i] = table
-               AND NOT last.file_names[i] IN last.file_names[i + 1..]
-             | last.sha256[i]] AS current
+WITH table, last, [i IN range(0, size(last.file_tables) - 1)
+                   WHERE last.file_tables[i] = table
+                     AND NOT last.file_names[i] IN last.file_names[i + 1..]] AS positions
+// ... and its rows' digests (ImportedFile.content_digest, null for a file imported before
+// they were kept): a file whose bytes are older but whose rows are the same as the table's
+// content now (lots.csv on night 1, the same rows saved as lots.xlsx on night 2, the CSV again
+// on night 3) writes nothing back, and is no older export (_older_exports compares them).
+// A run's few file nodes, by its READ edges.
+WITH table, [i IN positions | last.sha256[i]] AS current,
+  [(last)-[:READ]->(node:ImportedFile) WHERE node.position IN positions
+   | {sha: node.sha256, digest: node.content_digest}] AS current_digests
 UNWIND [file IN $files WHERE file.table = table AND NOT file.sha IN current] AS file
 CALL (file) {
   MATCH (earlier:ImportedFile)
@@ -47,7 +54,9 @@ CALL (file) {
   WITH collect(earlier) AS found
   WHERE found <> []
   RETURN found[0].run_id AS run_id, found[0].started_at AS first_at,
-    found[-1].started_at AS last_at
+    found[-1].started_at AS last_at,
+    [earlier IN found WHERE earlier.content_digest IS NOT NULL
+     | earlier.content_digest][-1] AS earlier_digest
 }
 CALL (file, last_at) {
   CALL (last_at) {
@@ -62,4 +71,5 @@ CALL (file, last_at) {
     AND ($source IS NULL OR since.source IS NULL OR since.source = $source)
   RETURN count(since) AS runs_since
 }
-RETURN file.name AS name, file.table AS table, run_id, first_at AS started_at, runs_since
+RETURN file.name AS name, file.table AS table, file.sha AS sha, run_id,
+  first_at AS started_at, runs_since, earlier_digest, current, current_digests

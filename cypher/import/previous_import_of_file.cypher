@@ -24,4 +24,5 @@ ORDER BY file.name DESC, file.started_at DESC, file.position DESC
 LIMIT 1
 WITH file
 WHERE file.clean AND file.fingerprint = $fingerprint
-RETURN file.run_id AS run_id
+// its rows' digest: the skipping run's file node takes it (older_exports compares them)
+RETURN file.run_id AS run_id, file.content_digest AS content_digest

@@ -87,6 +87,8 @@ from tracegraph.importing.writer import (
     PARENT_TABLES,
     RunState,
     TableWrite,
+    combine_digests,
+    content_digest,
     settle_bounds,
     stale_bounds,
     stale_bounds_left,
@@ -541,6 +543,8 @@ def import_paths(
         tables: dict[str, TableCounts] = {}
         rejects: list[Reject] = []
         unchanged: dict[str, str] = {}
+        # the rows' digest of each file skipped as unchanged: its last import's (_digests)
+        kept_digests: dict[str, str | None] = {}
         clean: list[str] = []
         state = RunState(run_id=run_id, zone_given=zone_given,
                          present=full_dump.Present() if full else None,
@@ -579,6 +583,7 @@ def import_paths(
                         log(notes[-1])
                     elif previous:
                         unchanged[str(path)] = str(previous[0]["run_id"])
+                        kept_digests[str(path.absolute())] = previous[0]["content_digest"]
                         clean.append(fingerprints[path])
                         skipped.append(f"{path.name}: skipped, the last import of a file of "
                                        f"that name ({previous[0]['run_id']}) had the same "
@@ -763,6 +768,7 @@ def import_paths(
                 # the refusal's line, exit code and outcome, as a failed run's
                 **(_failure(refused_removals) if refused_removals is not None else {}),
             },
+            kept_digests,
         )  # fmt: skip
         return summary
 
@@ -797,6 +803,7 @@ def _finish_run(
     state: RunState,
     clean: list[str] | None,
     props: dict[str, Any],
+    skipped_digests: dict[str, str | None] | None = None,
 ) -> None:
     """Close the run's ledger entry (its status, counts, the files it read times of without an
     offset) and, in the same transaction, its file nodes: clean (`clean`: the fingerprints of
@@ -808,8 +815,20 @@ def _finish_run(
         ("import/finish_run", {"run_id": run_id, "props": {**props, **local}}),
         ("import/files_finished", {"run_id": run_id, "clean": clean,
                                    "local_paths": local["local_time_paths"],
-                                   "local_tables": local["local_time_tables"]}),
+                                   "local_tables": local["local_time_tables"],
+                                   "digests": _digests(state, clean, skipped_digests or {})}),
     ])  # fmt: skip
+
+
+def _digests(state: RunState, clean: list[str] | None, skipped: dict[str, Any]) -> dict[str, str]:
+    """Per file the run read whole (its absolute path), its rows' digest for the ledger's file
+    node (writer.content_digest), and per file it skipped as unchanged its last import's
+    (`skipped`): none for a run that did not end done, whose last file may be half written. A
+    later run's older-export check compares them (_older_exports)."""
+    if clean is None:
+        return {}
+    read = {path: content_digest(rows, total) for path, (rows, total) in state.digests.items()}
+    return {**{path: d for path, d in skipped.items() if d is not None}, **read}
 
 
 def _counts_so_far(
@@ -989,6 +1008,7 @@ def _older_exports(
         return []
     found = graph.read("import/older_exports", run_id=run_id, files=listed,
                        tables=sorted({f["table"] for f in listed}), source=source)  # fmt: skip
+    found = _rows_not_the_same(found, listed)
     if not found:
         return []
     found = sorted(found, key=lambda row: (row["name"], row["table"]))  # the query's is no order
@@ -1023,6 +1043,29 @@ def _older_exports(
                 "again")  # fmt: skip
     log(f"warning: {note}")
     return [note]
+
+
+def _rows_not_the_same(found: list[Any], listed: list[dict[str, str]]) -> list[Any]:
+    """The older exports found (older_exports.cypher) of the tables whose rows tonight are not
+    the rows the table's last import had: a lots.csv imported on night 1, the same rows saved
+    as lots.xlsx on night 2 and the CSV sent again on night 3 writes nothing back, where its
+    bytes alone made it "an older export … a correction undone". Compared per table by the
+    digests of the rows (writer.content_digest) of all of the run's files of the table — each
+    known from the earlier import of its bytes, or the last's — with those of the last import's
+    files; any digest not known (a file imported before they were kept) keeps the warning."""
+    kept = []
+    for table in dict.fromkeys(row["table"] for row in found):
+        rows = [row for row in found if row["table"] == table]
+        current = {c["sha"]: c["digest"] for c in rows[0]["current_digests"]}
+        earlier = {(row["name"], row["sha"]): row["earlier_digest"] for row in rows}
+        tonight = [current.get(f["sha"]) if f["sha"] in current
+                   else earlier.get((f["name"], f["sha"]))
+                   for f in listed if f["table"] == table]  # fmt: skip
+        last = [current.get(sha) for sha in rows[0]["current"]]
+        known = None not in tonight and None not in last
+        if not (known and combine_digests(tonight) == combine_digests(last)):  # type: ignore[arg-type]
+            kept.extend(rows)
+    return kept
 
 
 def _failure(error: BaseException) -> dict[str, Any]:

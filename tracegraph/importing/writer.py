@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tracegraph.graph import TraceGraph
@@ -138,6 +139,28 @@ def _row_sha(values: list[Any], extra: dict[str, Any]) -> str:
         text += "\x1e" + repr(sorted((k, float(v) if type(v) is int else v)
                                      for k, v in extra.items()))  # fmt: skip
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+# The content digest's sums are of 128-bit row hashes (_row_sha), modulo 2^128
+DIGEST_MOD = 1 << 128
+
+
+def content_digest(count: int, total: int) -> str:
+    """A file's content as the ledger keeps it (ImportedFile.content_digest): `rows:sum`, the
+    count of its rows and the sum of their hashes modulo 2^128 in 32 hex digits. Order-free and
+    additive: a table's digest over several files is the sum of theirs (combine_digests). Two
+    files with equal digests hold the same rows (a lots.csv saved as lots.xlsx): only rows whose
+    hashes sum alike by chance would collide (2^-128)."""
+    return f"{count}:{total:032x}"
+
+
+def combine_digests(digests: Iterable[str]) -> str:
+    """The digest of several files' rows together (see content_digest)."""
+    count = total = 0
+    for digest in digests:
+        rows, _, hexsum = digest.partition(":")
+        count, total = count + int(rows), (total + int(hexsum, 16)) % DIGEST_MOD
+    return content_digest(count, total)
 
 
 # Properties the importer adds to a node besides the row's columns and extras (see cypher_row;
@@ -333,7 +356,17 @@ class RunState:
     # Per link table a mapping's `combine = "sum"` filled, the links whose summed quantity
     # replaced the one the graph held, and the first few as `key before → after`
     sums_replaced: dict[str, list[Any]] = field(default_factory=dict)
+    # Per file (its absolute path), the digest of the rows it wrote or sent unchanged: their
+    # count and the sum of their content hashes (`_row_sha`) modulo 2^128 — the same rows in
+    # any order, format or file give the same digest (see content_digest)
+    digests: dict[str, list[int]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def rows_sent(self, file: str, shaped: list[dict[str, Any]]) -> None:
+        """Add a batch of a file's rows, as cypher_row shaped them, to the file's digest."""
+        digest = self.digests.setdefault(str(Path(file).absolute()), [0, 0])
+        digest[0] += len(shaped)
+        digest[1] = (digest[1] + sum(int(r["props"]["_row_sha"], 16) for r in shaped)) % DIGEST_MOD
 
     def instants_kept(self, table: str, columns: list[str], unchanged: bool) -> None:
         with self._lock:
@@ -426,6 +459,7 @@ def write_table(
                                                        state.rejected_parents)  # fmt: skip
             result.rejects.extend(missing)
             shaped = [cypher_row(table, r) for r in batch]
+            state.rows_sent(validated.file, shaped)  # before a partial row is completed
             lines = [r["_line"] for r in batch]
             result.written += len(batch)
             if len(pending) == writers:
