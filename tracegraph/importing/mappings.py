@@ -75,6 +75,7 @@ from typing import Any
 from tracegraph.errors import ConfigurationError
 from tracegraph.idtext import normal_id, number_ids_hint
 from tracegraph.importing.reader import (
+    LongNumber,
     RawTable,
     SpreadsheetError,
     StoredNumber,
@@ -884,8 +885,14 @@ def _made(mapping: Mapping, rule: FileRule, spreadsheet: bool) -> tuple[_Made, .
         made.append(_Made(name, name.removeprefix("x_"), kind, spec,
                           _extra_how(mapping, name, how),
                           tuple(sorted(_source_columns(how))) if extra else (),
-                          tuple(_filled(how["template"], {})[0]) if joined else ()))  # fmt: skip
+                          _joined_bare(how["template"]) if joined else ()))  # fmt: skip
     return tuple(made)
+
+
+def _joined_bare(template: Any) -> tuple[str, ...]:
+    """The source columns a template joins as they are: `{LGORT:0>4}` pads its number back to
+    four digits, and is no id whose leading zeros a number cell lost."""
+    return tuple(f for _, f, spec, _ in string.Formatter().parse(str(template)) if f and not spec)
 
 
 def _made_row(
@@ -929,7 +936,8 @@ class MappedFile:
         """Count the id `value` a template joined if one of its source cells is a number cell
         (`{WERKS}-{LGORT}` of LGORT 42, typed 0042): it went unnoted, where a number id column
         read alone is noted (validate's number_ids)."""
-        numbers = [c for c in made.joined if type(cells.get(c)) is StoredNumber]
+        # a number of 16 digits or more (LongNumber) too: its last digits may be lost as well
+        numbers = [c for c in made.joined if type(cells.get(c)) in (StoredNumber, LongNumber)]
         if not numbers:
             return
         key = (table, made.label)
