@@ -1151,3 +1151,82 @@ def test_a_mapped_extra_column_is_stored_as_a_canonical_files_column_of_that_nam
               for raw in (canonical, mapped)]  # fmt: skip
     assert table == "lots"
     assert extras == [[{"x_lot_id": "F2", "export_origin_known": "y"}]] * 2
+
+
+def test_an_id_a_template_joins_from_number_cells_is_noted_for_xlsx_and_parquet(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`lot_id = { template = "{WERKS}-{LGORT}" }` over an XLSX number cell 42 (typed 0042 in a
+    column not formatted as Text) or a Parquet int64 column made the lot 1000-42, not
+    1000-0042: exit 0, not a word — where `lot_id = "CHARG"` over a number cell is noted
+    ("read from number cells: leading zeros lost"). Now the template's id is noted too, once
+    per file and column: how many (2 of the 3 rows), the number columns, an example."""
+    import openpyxl
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "stock"
+    for row in (["WERKS", "LGORT", "MATNR"], ["1000", 42, "FLOUR"], ["1000", 43, "FLOUR"],
+                ["1000", "0044", "FLOUR"]):  # fmt: skip
+        sheet.append(row)
+    book.save(folder / "stock.xlsx")
+    pq.write_table(pa.table({
+        "WERKS": pa.array([2000, 2000], pa.int64()), "LGORT": ["0001", "0002"],
+        "MATNR": ["SALT", "SALT"],
+    }), folder / "stock.parquet")  # fmt: skip
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(
+        '[[file]]\nmatch = "stock.*"\ntable = "lots"\n[file.columns]\n'
+        'lot_id = { template = "{WERKS}-{LGORT}" }\nmaterial_id = "MATNR"\n',
+        encoding="utf-8",
+    )
+    code, summary = _import_json(runner, folder, mapping)
+    assert code == 0, summary
+    joined = [n for n in summary["notes"] if "joined by a template" in n]
+    assert joined == [
+        f"{folder / 'stock.parquet'}: 2 lots.lot_id ids were joined by a template from number "
+        "cells (WERKS; as WERKS 2000 in 2000-0001), read as the numbers' digits: leading zeros "
+        "may have been lost — have the export write the column as text (a string column)",
+        f"{folder / 'stock.xlsx'} (sheet 'stock'): 2 lots.lot_id ids were joined by a template "
+        "from number cells (LGORT; as LGORT 42 in 1000-42), read as the numbers' digits: "
+        "leading zeros may have been lost — format the column as Text in Excel and export again",
+    ], summary["notes"]
+
+
+def test_a_template_note_counts_long_numbers_and_leaves_out_padded_fields(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Review of the template note: an XLSX number of 16 digits (1234567890123456, a
+    LongNumber, whose last digits Excel may have lost) joined by `{WERKS}-{LGORT}` went in
+    without a word — read alone as an id it is rejected; and `{LGORT:0>4}`, which pads the
+    number back to four digits, was said to have lost its zeros (1000-0042 quoted)."""
+    import openpyxl
+
+    folder = tmp_path / "export"
+    folder.mkdir()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "stock"
+    for row in (["WERKS", "LGORT", "MATNR"], ["1000", 1234567890123456, "FLOUR"]):
+        sheet.append(row)
+    book.save(folder / "stock.xlsx")
+    mapping = tmp_path / "mapping.toml"
+    text = ('[[file]]\nmatch = "stock.*"\ntable = "lots"\n[file.columns]\n'
+            'lot_id = { template = "TEMPLATE" }\nmaterial_id = "MATNR"\n')  # fmt: skip
+    mapping.write_text(text.replace("TEMPLATE", "{WERKS}-{LGORT}"), encoding="utf-8")
+    code, summary = _import_json(runner, folder, mapping)
+    assert code == 0, summary
+    joined = [n for n in summary["notes"] if "joined by a template" in n]
+    assert len(joined) == 1 and "1 lots.lot_id id was joined" in joined[0], summary["notes"]
+    assert "as LGORT 1234567890123456 in 1000-1234567890123456" in joined[0]
+
+    sheet["B2"] = 42
+    book.save(folder / "stock.xlsx")
+    mapping.write_text(text.replace("TEMPLATE", "{WERKS}-{LGORT:0>4}"), encoding="utf-8")
+    code, summary = _import_json(runner, folder, mapping)
+    assert code == 0, summary
+    assert not [n for n in summary["notes"] if "joined by a template" in n], summary["notes"]

@@ -7,6 +7,8 @@ says what the import did before. The files are written with pyarrow here."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -529,3 +531,99 @@ def test_a_hive_partition_folders_part_files_are_the_table_above_it(tmp_path: Pa
     )
     summary = check_paths([partition])
     assert summary.rejects == [] and summary.tables["lots"].read == 1
+
+
+def test_a_spark_jobs_success_and_checksum_files_are_skipped_without_a_note(
+    tmp_path: Path,
+) -> None:
+    """A Spark job's output folder of 2 part files holds _SUCCESS and a .crc checksum of every
+    file beside them (Databricks adds _started_N and _committed_N): 6 "skipped …: not a table
+    file" notes around the one that said what was read. Now the job's own files are skipped
+    silently; a file of another kind (notes.txt) still gets its note."""
+    folder = tmp_path / "spark" / "lots"
+    parts = [f"part-0000{n}-7f3c2a1e-1b2c-4d5e-8f90-123456789abc-c000.snappy.parquet"
+             for n in (0, 1)]  # fmt: skip
+    for part in parts:
+        _parquet(folder / part, LOTS)
+        (folder / f".{part}.crc").write_bytes(b"crc\x00")
+    for marker in ("_SUCCESS", "._SUCCESS.crc", "_committed_2718281828", "_started_2718281828"):
+        (folder / marker).write_bytes(b"")
+    (folder / "notes.txt").write_text("written by the nightly job\n", encoding="utf-8")
+    files, notes = find_files([folder])
+    assert [f.name for f in files] == parts
+    assert notes == [
+        f"skipped {folder / 'notes.txt'}: not a table file (.csv, .xlsx, .parquet)",
+        f"read 2 part files in {folder} as table 'lots', as the folder is named (a Spark or Hive "
+        "job's output)",
+    ]
+
+
+def test_a_pandas_interval_without_closed_says_what_cannot_read_it(tmp_path: Path) -> None:
+    """An interval column whose extension metadata lacks "closed" (`{"subtype": "int64"}`, as
+    a writer other than pandas may leave it) cannot be read once pandas registered its interval
+    type: pandas' reader raises KeyError 'closed'. The import said "not a readable Parquet file
+    (KeyError: 'closed')" with the hint "check that the export finished writing it", which sent
+    the user to re-export a whole file. Now the message names pandas' type and what to do."""
+    import importlib
+
+    importlib.import_module("pandas.core.arrays.arrow.extension_types")  # pandas.interval
+
+    schema = pa.schema([
+        pa.field("lot_id", pa.string()), pa.field("material_id", pa.string()),
+        pa.field("iv", pa.struct([("left", pa.int64()), ("right", pa.int64())]),
+                 metadata=_extension("pandas.interval", '{"subtype": "int64"}')),
+    ])  # fmt: skip
+    table = pa.Table.from_pylist(
+        [{"lot_id": "E1", "material_id": "FLOUR", "iv": {"left": 0, "right": 1}}], schema
+    )
+    pq.write_table(table, tmp_path / "lots.parquet")
+    summary = check_paths([tmp_path / "lots.parquet"])
+    (reject,) = summary.rejects
+    assert reject.reason == (
+        f"{tmp_path / 'lots.parquet'}: a column's type is pandas' ArrowIntervalType, written "
+        "without what pandas needs to read it (KeyError: 'closed'), and pandas is loaded "
+        "(hint: read the file where pandas is not loaded (the tracegraph command does not load "
+        "it), or have the export write the column as plain values)"
+    ), reject.reason
+
+
+def test_a_parquet_file_read_batch_by_batch_keeps_its_lines_rejects_and_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader held the whole Arrow table beside its rows as Python text: a 1M-lot
+    lots.parquet took a dry run to 2.1 GB. It now converts the file batch by batch; read in
+    batches of 2 rows, the rows keep their lines (1-5), a date beyond year 9999 in the third
+    batch rejects line 5, and a binary extra that is hex in the second batch only is noted once
+    (its first batch's text stays text)."""
+    import tracegraph.importing.reader as reader
+
+    monkeypatch.setattr(reader, "_PARQUET_BATCH", 2)
+    expires = pa.array([0, 0, 0, 0, INT64_MAX], pa.int64()).cast(pa.timestamp("us"))
+    path = _parquet(tmp_path / "lots.parquet", {
+        "lot_id": [f"B{n}" for n in range(1, 6)], "material_id": ["FLOUR"] * 5,
+        "expires_at": expires, "x_hash": [b"ok", b"ok", b"\xff\xfe", b"ok", b"ok"],
+    }, row_group_size=3)  # fmt: skip
+    raw = read_table(path)
+    assert [line for line, _ in raw.rows] == [1, 2, 3, 4, 5]
+    assert [cells["x_hash"] for _, cells in raw.rows] == ["ok", "ok", "fffe", "ok", "ok"]
+    assert raw.notes == ("column 'x_hash': bytes that are not UTF-8 text kept as hex (a hash, a "
+                         "UUID?)",)  # fmt: skip
+    out, rows = _validated(path)
+    assert [(r.line, r.column) for r in out.rejects] == [(5, "expires_at")]
+    assert sorted(rows) == ["B1", "B2", "B3", "B4"]
+
+
+def test_an_empty_parquet_file_does_not_load_pandas(tmp_path: Path) -> None:
+    """An empty Parquet file (a Spark job's empty part, a quiet night's delta) was read as
+    Schema.empty_table(), which imports pandas: 1.4 s and 43 MB more per run, and the hint on
+    pandas' interval type ("the tracegraph command does not load it") untrue."""
+    path = tmp_path / "lots.parquet"
+    pq.write_table(pa.table({"lot_id": pa.array([], pa.string()),
+                             "material_id": pa.array([], pa.string())}), path)  # fmt: skip
+    script = ("import sys; from pathlib import Path; "
+              "from tracegraph.importing.reader import read_table; "
+              f"table = read_table(Path({str(path)!r})); "
+              "print(len(table.rows), 'pandas' in sys.modules)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    assert done.stdout.split() == ["0", "False"], done.stdout + done.stderr

@@ -106,6 +106,14 @@ def folded_note(
 _PADDED_WIDTH = 18
 
 
+def number_ids_hint(path: Path) -> str:
+    """What to do about an id column of `path` stored as numbers: a workbook's is formatted as
+    Text, another export (Parquet) writes it as text."""
+    if path.suffix.lower() == ".xlsx":
+        return "format the column as Text in Excel and export again"
+    return "have the export write the column as text (a string column)"
+
+
 def number_ids_note(
     graph: TraceGraph | None, path: Path, table: str, column: str, count: int, ids: list[str]
 ) -> str:
@@ -116,11 +124,8 @@ def number_ids_note(
     note = (
         f"{path}: {counted(count, f'{table}.{column} id')} {were(count)} "
         f"{'a number cell' if count == 1 else 'number cells'} (as {ids[0]}), read as the "
-        "number's digits: leading zeros may have been lost — "
-        + ("have the export write the column as text (a string column)"
-           if path.suffix.lower() != ".xlsx" else
-           "format the column as Text in Excel and export again")
-    )  # fmt: skip
+        f"number's digits: leading zeros may have been lost — {number_ids_hint(path)}"
+    )
     if graph is None or column != "lot_id":
         return note
     padded = {

@@ -73,10 +73,12 @@ from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import ConfigurationError
-from tracegraph.idtext import normal_id
+from tracegraph.idtext import normal_id, number_ids_hint
 from tracegraph.importing.reader import (
+    LongNumber,
     RawTable,
     SpreadsheetError,
+    StoredNumber,
     StoredValue,
     UnreadableCell,
     is_text_encoding,
@@ -863,6 +865,9 @@ class _Made:
     extra: str  # how _extra keeps the made value
     # the source cells whose spreadsheet error (#REF!) leaves an extra column empty
     errors: tuple[str, ...] = ()
+    # an id joined by a template: its source columns, whose number cells (a Parquet int, an
+    # XLSX number 42 typed 0042) may have lost their leading zeros (MappedFile.joined_number)
+    joined: tuple[str, ...] = ()
 
 
 def _made(mapping: Mapping, rule: FileRule, spreadsheet: bool) -> tuple[_Made, ...]:
@@ -876,10 +881,18 @@ def _made(mapping: Mapping, rule: FileRule, spreadsheet: bool) -> tuple[_Made, .
         # notation), and rejected 2,5
         spec = {"column": how} if isinstance(how, str) and kind in _NUMERIC else how
         extra = name.startswith("x_") and spreadsheet
+        joined = kind is Kind.ID and isinstance(how, dict) and "template" in how
         made.append(_Made(name, name.removeprefix("x_"), kind, spec,
                           _extra_how(mapping, name, how),
-                          tuple(sorted(_source_columns(how))) if extra else ()))  # fmt: skip
+                          tuple(sorted(_source_columns(how))) if extra else (),
+                          _joined_bare(how["template"]) if joined else ()))  # fmt: skip
     return tuple(made)
+
+
+def _joined_bare(template: Any) -> tuple[str, ...]:
+    """The source columns a template joins as they are: `{LGORT:0>4}` pads its number back to
+    four digits, and is no id whose leading zeros a number cell lost."""
+    return tuple(f for _, f, spec, _ in string.Formatter().parse(str(template)) if f and not spec)
 
 
 def _made_row(
@@ -913,6 +926,38 @@ class MappedFile:
     source: RawTable | None = None
     rules: list[FileRule] = field(default_factory=list)
     _cells: dict[int, dict[str, str]] | None = None  # source rows by line, made at a reject
+    # per (table, column) an id a template joined from number cells: their count, the source
+    # columns that held them, and the first (number, id): noted as a number id column is
+    joined_numbers: Counter[tuple[str, str]] = field(default_factory=Counter)
+    joined_columns: dict[tuple[str, str], dict[str, None]] = field(default_factory=dict)
+    joined_example: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+    def joined_number(self, table: str, made: _Made, cells: dict[str, str], value: str) -> None:
+        """Count the id `value` a template joined if one of its source cells is a number cell
+        (`{WERKS}-{LGORT}` of LGORT 42, typed 0042): it went unnoted, where a number id column
+        read alone is noted (validate's number_ids)."""
+        # a number of 16 digits or more (LongNumber) too: its last digits may be lost as well
+        numbers = [c for c in made.joined if type(cells.get(c)) in (StoredNumber, LongNumber)]
+        if not numbers:
+            return
+        key = (table, made.label)
+        self.joined_numbers[key] += 1
+        self.joined_columns.setdefault(key, {}).update(dict.fromkeys(numbers))
+        self.joined_example.setdefault(key, (f"{numbers[0]} {cells[numbers[0]]}", value))
+
+    def joined_notes(self, raw: RawTable) -> list[str]:
+        """The notes on ids templates joined from number cells, one per table and column."""
+        where = f"{raw.path} (sheet {raw.sheet!r})" if raw.sheet else str(raw.path)
+        notes = []
+        for (table, column), count in self.joined_numbers.items():
+            columns = ", ".join(self.joined_columns[(table, column)])
+            cell, value = self.joined_example[(table, column)]
+            notes.append(
+                f"{where}: {counted(count, f'{table}.{column} id')} {were(count)} joined by a "
+                f"template from number cells ({columns}; as {cell} in {value}), read as the "
+                f"numbers' digits: leading zeros may have been lost — {number_ids_hint(raw.path)}"
+            )
+        return notes
 
     def in_source_terms(self, table: str, reject: Reject) -> Reject:
         """Validation's reject of a mapped row of `table` as the reject file has it, made once:
@@ -1041,6 +1086,7 @@ def apply_mapping(
         )  # fmt: skip
         selecting = sorted(where) if spreadsheet or parquet else []
         made = _made(mapping, rule, spreadsheet)
+        joining = [each for each in made if each.joined] if spreadsheet or parquet else []
         # Each row once per table, however many of the table's sections cannot tell.
         repeat = bool(unclear) and rule.table in rejected_whole
         if unclear:
@@ -1063,6 +1109,8 @@ def apply_mapping(
                 if missing_reason:
                     raise _CellProblem(missing[0][0], "", missing_reason)
                 rows.append((line, _made_row(mapping, made, cells, epoch)))
+                for each in joining:
+                    result.joined_number(rule.table, each, cells, rows[-1][1][each.name])
             except _CellProblem as problem:
                 taken.add(line)
                 reject = Reject(str(raw.path), line, problem.column, problem.value[:200],
@@ -1077,6 +1125,7 @@ def apply_mapping(
                      [(ln, {renamed[k]: v for k, v in r.items()}) for ln, r in rows],
                      raw.encoding, raw.notes, sheet=raw.sheet, summed=rule.combine),
         ))  # fmt: skip
+    result.notes += result.joined_notes(raw)
     if rules and len(taken) < len(raw.rows):
         columns = sorted({c.column for rule in rules for c in rule.where})
         for line, cells in raw.rows:

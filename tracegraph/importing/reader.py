@@ -997,80 +997,146 @@ def _read_parquet(path: Path, canonical: bool = True) -> RawTable:
     in UTC if parquet-mr (Spark, Hive) wrote it (Impala's are local times), a list or struct as
     JSON text; a cell no value can be read from (a date beyond year 9999, inf, bytes that are
     not UTF-8) rejects its row. A pandas index written beside the columns is left out, in a
-    note."""
+    note. Read batch by batch (_parquet_batches): the whole Arrow table beside its rows as
+    Python text took a 1M-lot file to 2.1 GB."""
     import pyarrow.parquet as pq
 
     try:
         # INT96 (Spark's, Hive's and Impala's timestamps) read as microseconds: as nanoseconds
         # a "never expires" 9999-12-31 wraps around to another date
         parquet = pq.ParquetFile(path, coerce_int96_timestamp_unit="us")
-        table = parquet.read()
+        schema = parquet.schema_arrow
     except Exception as exc:
-        reason = " ".join(str(exc).split())[:160]
-        raise UnreadableFile(
-            f"{path}: not a readable Parquet file ({type(exc).__name__}"
-            + (f": {reason})" if reason else ")"),
-            hint="check that the export finished writing it",
-        ) from exc
-    schema = parquet.schema
-    int96 = {schema.column(i).path for i in range(len(schema))
-             if schema.column(i).physical_type == "INT96"}  # fmt: skip
+        raise _not_parquet(path, exc) from exc
+    stored = parquet.schema
+    int96 = {stored.column(i).path for i in range(len(stored))
+             if stored.column(i).physical_type == "INT96"}  # fmt: skip
     # which program wrote the INT96 times says whether they are UTC (_int96_utc)
     writer = " ".join((parquet.metadata.created_by or "").split()) or "an unknown writer"
     notes: list[str] = []
-    index = _pandas_index(table, canonical)
+    index = _pandas_index(schema, canonical)
     if index:
         notes.append(f"left out the pandas index {', '.join(index)} (pandas writes a DataFrame's "
                      "row index beside its columns: no data of the table)")  # fmt: skip
-    kept = [i for i, name in enumerate(table.column_names) if name not in index]
+    kept = [i for i, name in enumerate(schema.names) if name not in index]
     # a canonical file's table: bytes that are not text in one of its extra columns are hex
     of = TABLES.get(table_name(path)) if canonical else None
-    header, repeated = _clean_header([table.column_names[i] for i in kept], fold=canonical)
-    columns: list[list[str]] = []
-    bad: dict[int, UnreadableCell] = {}  # per row number, its first unreadable cell
+    header, repeated = _clean_header([schema.names[i] for i in kept], fold=canonical)
+    # per column, the notes on how it was read (a batch's bytes may be hex, another's not)
+    read_as: list[dict[str, None]] = [{} for _ in kept]
+    rows: list[tuple[int, dict[str, str]]] = []
+    for table in _parquet_batches(parquet, path):
+        columns: list[list[str]] = []
+        bad: dict[int, UnreadableCell] = {}  # per row of the batch, its first unreadable cell
+        for at, (name, i) in enumerate(zip(header, kept, strict=True)):
+            cells, note = _parquet_cells(
+                table.column(i), name, writer if schema.names[i] in int96 else "",
+                schema.field(i), extra=of is not None and of.column(normal_id(name)) is None,
+            )  # fmt: skip
+            columns.append(cells)
+            if note:
+                read_as[at][note] = None
+            for number, cell in enumerate(cells):
+                if type(cell) is UnreadableCell and number not in bad:
+                    bad[number] = cell
+        first = len(rows) + 1
+        for number in range(table.num_rows):
+            row = {name: col[number] for name, col in zip(header, columns, strict=True)}
+            if number in bad:
+                row[UNREADABLE] = bad[number]
+            rows.append((first + number, row))
     read_so: dict[str, list[str]] = {}  # per note on how a column was read, its columns
-    for name, i in zip(header, kept, strict=True):
-        cells, note = _parquet_cells(
-            table.column(i), name, writer if table.column_names[i] in int96 else "",
-            table.schema.field(i), extra=of is not None and of.column(normal_id(name)) is None,
-        )  # fmt: skip
-        columns.append(cells)
-        if note:
-            read_so.setdefault(note, []).append(repr(name))
-        for number, cell in enumerate(cells):
-            if type(cell) is UnreadableCell and number not in bad:
-                bad[number] = cell
+    for name, said in zip(header, read_as, strict=True):
+        for note in said:  # a batch's note that another's holds (hex, within its type's) not
+            if not any(note != other and note in other for other in said):
+                read_so.setdefault(note, []).append(repr(name))
     notes += [f"{'column' if len(names) == 1 else 'columns'} {', '.join(names)}: {note}"
               for note, names in read_so.items()]  # fmt: skip
-    rows = []
-    for number in range(table.num_rows):
-        row = {name: col[number] for name, col in zip(header, columns, strict=True)}
-        if number in bad:
-            row[UNREADABLE] = bad[number]
-        rows.append((number + 1, row))
     return RawTable(path, header, rows, "parquet", tuple(notes), repeated=repeated)
+
+
+# Rows of a Parquet file converted at a time: its Arrow memory is let go after each batch
+_PARQUET_BATCH = 65_536
+
+
+def _parquet_batches(parquet: Any, path: Path) -> Iterator[Any]:
+    """A Parquet file's rows as Arrow tables of at most _PARQUET_BATCH rows (an empty one for a
+    file without rows: its columns' notes are made all the same); a row group that cannot be
+    read makes the file unreadable, as a damaged footer does."""
+    import pyarrow as pa
+
+    batches = parquet.iter_batches(batch_size=_PARQUET_BATCH, use_threads=True)
+    seen = False
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as exc:
+            raise _not_parquet(path, exc) from exc
+        if batch is None:
+            break
+        seen = True
+        yield pa.Table.from_batches([batch])
+    if not seen:
+        # from_batches, not Schema.empty_table(), which imports pandas (1.4 s, 43 MB a run)
+        yield pa.Table.from_batches([], schema=parquet.schema_arrow)
+
+
+def _not_parquet(path: Path, exc: Exception) -> UnreadableFile:
+    """The error of a file that pyarrow cannot read as Parquet; one whose column type a loaded
+    program's extension type cannot read (pandas' interval without its "closed": KeyError
+    'closed', "check that the export finished writing it") says so."""
+    reason = " ".join(str(exc).split())[:160]
+    kind = _failed_extension(exc)
+    if kind is not None:
+        owner = kind.__module__.split(".")[0]
+        owners = f"{owner}'" if owner.endswith("s") else f"{owner}'s"
+        return UnreadableFile(
+            f"{path}: a column's type is {owners} {kind.__name__}, written without what "
+            f"{owner} needs to read it ({type(exc).__name__}: {reason}), and {owner} is loaded",
+            hint=f"read the file where {owner} is not loaded (the tracegraph command does not "
+            "load it), or have the export write the column as plain values",
+        )
+    return UnreadableFile(
+        f"{path}: not a readable Parquet file ({type(exc).__name__}"
+        + (f": {reason})" if reason else ")"),
+        hint="check that the export finished writing it",
+    )
+
+
+def _failed_extension(exc: BaseException) -> type | None:
+    """The extension type class (pandas' ArrowIntervalType) whose reading of a file's type
+    metadata raised `exc`, if one did."""
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "__arrow_ext_deserialize__":
+            kind = frame.f_locals.get("cls")
+            return kind if isinstance(kind, type) else None
+        tb = tb.tb_next
+    return None
 
 
 # pandas' name for an unnamed index it writes as a column (to_parquet of a filtered frame)
 _PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 
 
-def _pandas_index(table: Any, canonical: bool) -> list[str]:
-    """The columns of a Parquet file that are a pandas DataFrame's index (its b'pandas'
-    metadata's `index_columns`, and `__index_level_N__`): imported as an extra column
-    `export___index_level_0__`. A named index that is a column of the table (a frame indexed
-    by lot_id) is kept, and all named ones of a mapped file (its mapping names what it reads)."""
+def _pandas_index(schema: Any, canonical: bool) -> list[str]:
+    """The columns of a Parquet file (its Arrow `schema`) that are a pandas DataFrame's index
+    (its b'pandas' metadata's `index_columns`, and `__index_level_N__`): imported as an extra
+    column `export___index_level_0__`. A named index that is a column of the table (a frame
+    indexed by lot_id) is kept, and all named ones of a mapped file (its mapping names what it
+    reads)."""
     import json
 
     named: list[str] = []
-    metadata = (table.schema.metadata or {}).get(b"pandas")
+    metadata = (schema.metadata or {}).get(b"pandas")
     if metadata:
         try:
             named = [c for c in json.loads(metadata).get("index_columns", []) if isinstance(c, str)]
         except (ValueError, AttributeError):
             named = []
     index = []
-    for name in table.column_names:
+    for name in schema.names:
         if _PANDAS_INDEX.fullmatch(name) or (
             name in named and canonical and not _table_column(name)
         ):

@@ -233,6 +233,13 @@ _IMPORT_OUTPUT = re.compile(r"(?:rejects|removed)-(?:dry-run-)?\d{8}T\d{6}Z-[0-9
                             re.IGNORECASE)  # fmt: skip
 
 
+# The files a Spark, Hive or Hadoop job writes beside its part files, skipped without a note
+# (each of them was a "skipped …: not a table file" note, two a part file): _SUCCESS, the
+# checksum of every file (.part-00000-….parquet.crc, ._SUCCESS.crc), Databricks' _started_N and
+# _committed_N, and Parquet's summary files _metadata and _common_metadata
+_JOB_MARKER = re.compile(r"_SUCCESS|\..+\.crc|_(?:started|committed)_\w+|_(?:common_)?metadata")
+
+
 # Forms a table is exported or packed in that the import does not read: a file of a table's
 # name in one of them is tonight's table, not read. Copies and rotations (lots.csv.bak,
 # lots.csv.1, lots.csv~) are not: an operator's backup beside tonight's file failed every run.
@@ -311,6 +318,8 @@ def find_files(
                             holding.append(child)
                 elif _IMPORT_OUTPUT.fullmatch(child.name):
                     outputs.append(child.name)
+                elif _JOB_MARKER.fullmatch(child.name) and child.is_file():
+                    continue  # a Spark or Hadoop job's bookkeeping beside its part files
                 elif _is_table_file(child):
                     files.append(child)
                 elif child.is_file() and _named_as_table(child, mapping):
