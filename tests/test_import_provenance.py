@@ -320,3 +320,100 @@ def test_a_row_only_taken_off_a_source_is_not_a_changed_row_of_the_run(
     assert shown.exit_code == 0, shown.output
     assert "0 changed rows, 0 removed (--full)" in shown.stdout, shown.stdout
     assert "sent by" in shown.stdout
+
+
+def _runs_of(graph: TraceGraph) -> list[tuple[Any, Any]]:
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (r:ImportRun) RETURN r.source AS source, r.source_renamed_from AS before "
+        "ORDER BY r.started_at",
+        database_=graph.database,
+    )
+    return [(r["source"], r["before"]) for r in records]
+
+
+def test_a_renamed_sources_full_run_notes_the_rows_of_the_old_name_and_the_rename_fixes_it(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP ran as `plant_erp` (its mapping plant_erp.toml), then as `erp` (the file
+    renamed): its --full with A and B, C deleted in the ERP, kept C — sent under the old name
+    only, never compared — with no word, night after night. Now the run notes the 1 lots row
+    sent only by plant_erp (silent since erp first ran) with the fix; `imports
+    --rename-source plant_erp erp` renames the rows and the ledger's runs (the rename on the
+    ledger, `imports RUN` says the name a run ran as), and the next --full removes C. The
+    rename run again changes nothing and says so."""
+    _import(runner, str(_lots(tmp_path, "old", {"A": 10, "B": 20, "C": 30})),
+            "--source", "plant_erp")  # fmt: skip
+    new = str(_lots(tmp_path, "new", {"A": 10, "B": 20}))
+    dry = runner.invoke(app, ["import", new, "--source", "erp", "--full", "--dry-run",
+                              "--format", "json"])  # fmt: skip
+    assert any("1 lots row sent only by sources silent" in n
+               for n in json.loads(dry.stdout)["notes"]), dry.stdout  # fmt: skip
+    first = _import(runner, new, "--source", "erp", "--full", "--max-removals", "100%")
+    assert first["removed"] == 0
+    assert any(
+        n.startswith("--full of source 'erp': 1 lots row sent only by sources silent since "
+                     "'erp' first ran (or for 60 days) are not compared, kept whatever the dump "
+                     "lacks: 1 by plant_erp (last run: plant_erp 20")
+        and n.endswith("run `tracegraph imports --rename-source plant_erp erp`; else that "
+                       "source's own --full compares them")
+        for n in first["notes"]
+    ), first["notes"]  # fmt: skip
+    assert _lot_rows(graph)["C"] == (30.0, True, ["plant_erp"])
+    renamed = runner.invoke(app, ["imports", "--rename-source", "plant_erp", "erp"])
+    assert renamed.exit_code == 0, renamed.output
+    assert "Source plant_erp renamed to erp: 3 rows (lots 3), 1 run and 1 file" in " ".join(
+        renamed.stdout.split()
+    ), renamed.stdout
+    assert _lot_rows(graph) == {
+        "A": (10.0, True, ["erp"]), "B": (20.0, True, ["erp"]), "C": (30.0, True, ["erp"]),
+    }  # fmt: skip
+    assert _runs_of(graph) == [("erp", "plant_erp"), ("erp", None)]
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (r:SourceRename) RETURN r.old AS old, r.new AS new, r.rows AS rows, "
+        "r.user IS NOT NULL AND r.ended_at IS NOT NULL AS recorded",
+        database_=graph.database,
+    )
+    assert [r.data() for r in records] == [
+        {"old": "plant_erp", "new": "erp", "rows": 3, "recorded": True}
+    ]
+    old_run = json.loads(runner.invoke(app, ["imports", "--format", "json"]).stdout)["imports"][-1]
+    shown = runner.invoke(app, ["imports", old_run["run_id"]])
+    assert "Source: erp; ran as plant_erp, renamed 20" in " ".join(shown.stdout.split())
+    again = runner.invoke(app, ["imports", "--rename-source", "plant_erp", "erp"])
+    assert again.exit_code == 0 and "nothing changed" in again.stdout, again.output
+    second = _import(runner, str(_lots(tmp_path, "new2", {"A": 10, "B": 20})), "--source",
+                     "erp", "--full", "--max-removals", "100%")  # fmt: skip
+    assert second["removed"] == 1
+    assert not any("silent" in n for n in second["notes"]), second["notes"]
+    assert sorted(_lot_rows(graph)) == ["A", "B"]
+
+
+def test_a_rename_stopped_part_way_is_finished_by_running_it_again(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A rename killed after some rows were renamed (here: B's, by hand) left rows of both
+    names and the runs under the old one: running it again renames the rest and the runs;
+    a row that named both the old and the new name names the new one once. Unknown names and
+    a rename to itself are one line each (exit 2)."""
+    _erp_and_mes(runner, tmp_path)
+    graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'B'}) SET l._sources = 'mes plant'", database_=graph.database
+    )
+    result = runner.invoke(app, ["imports", "--rename-source", "erp", "plant"])
+    assert result.exit_code == 0, result.output
+    assert _lot_rows(graph) == {
+        "A": (10.0, True, ["plant"]), "B": (20.0, True, ["mes", "plant"]),
+        "C": (30.0, True, ["mes", "plant"]), "D": (40.0, True, ["mes"]),
+    }  # fmt: skip
+    assert [s for s, _ in _runs_of(graph)] == ["plant", "mes"]
+    merged = runner.invoke(app, ["imports", "--rename-source", "mes", "plant"])
+    assert merged.exit_code == 0 and "one source now" in " ".join(merged.stdout.split())
+    assert {k: v[2] for k, v in _lot_rows(graph).items()} == {
+        "A": ["plant"], "B": ["plant"], "C": ["plant"], "D": ["plant"],
+    }  # fmt: skip
+    for args, said in ((["nobody", "x"], "no import run has source 'nobody'"),
+                       (["plant", "plant"], "the old and the new name are the same"),
+                       (["plant", "a/b"], "--rename-source 'a/b' is no source name")):  # fmt: skip
+        wrong = runner.invoke(app, ["imports", "--rename-source", *args])
+        assert wrong.exit_code == 2 and said in wrong.stderr, wrong.output
+        assert "Traceback" not in wrong.output

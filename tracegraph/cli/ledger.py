@@ -22,7 +22,9 @@ from tracegraph.cli.render import (
 )
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.ledger import import_run, import_runs
+from tracegraph.importing.rename import rename_source
 from tracegraph.importing.restore import read_removed, text_read_as_numbers, write_tables
+from tracegraph.importing.sources import RENAME_FLAG
 from tracegraph.values import counted, iso_seconds
 
 RUN_COLUMNS = (
@@ -53,6 +55,14 @@ def imports_command(
         "as table files (lots.csv, shipment_lines.csv, …); `tracegraph import DIR` puts them "
         "back. Existing files in DIR are not overwritten.",
     ),
+    rename: tuple[str, str] = typer.Option(
+        None,
+        RENAME_FLAG,
+        metavar="OLD NEW",
+        help="Give source OLD's rows and runs the name NEW (a mapping file renamed, --source "
+        "changed): NEW's --full then compares the rows OLD sent, and OLD's runs count as NEW's. "
+        "Recorded on the ledger; run it again to finish one that was stopped.",
+    ),
 ) -> None:
     """Past imports, newest first: who, when, rows read / written / rejected / updated.
     With RUN: that import's counts per table and every row it changed — per changed column the
@@ -62,10 +72,22 @@ def imports_command(
     With RUN and --restore DIR: the rows that full import removed, as canonical table files in
     DIR, to import again (without --full) when they were removed by mistake.
 
+    With --rename-source OLD NEW: a renamed source's rows and runs take its new name, so that
+    its --full compares the rows sent under the old one (a --full run notes rows left to
+    sources no run sends any more).
+
     A run that stopped shows ≥ before the counts of the files it finished, and ? where it
     counted nothing (killed outright, or still running). A run the ledger marks running while
     no process holds the import lock (its importer or its server died) shows as interrupted,
     with the reason; nothing is written."""
+    if rename is not None:
+        if run_id is not None or restore is not None:
+            raise ConfigurationError(
+                f"{RENAME_FLAG} takes no RUN and no --restore",
+                hint=f"`tracegraph imports {RENAME_FLAG} OLD NEW`",
+            )
+        _rename(rename[0], rename[1], output)
+        return
     if restore is not None and run_id is None:
         raise ConfigurationError(
             "--restore needs the run whose removed rows to restore",
@@ -81,6 +103,35 @@ def imports_command(
             _print_run(import_run(graph, run_id), output)
     finally:
         graph.driver.close()
+
+
+def _rename(old: str, new: str, output: ReportFormat) -> None:
+    """Rename source `old` to `new` (rename.rename_source) and say what changed."""
+    graph = open_graph()
+    try:
+        done = rename_source(graph, old, new)
+    finally:
+        graph.driver.close()
+    if output is ReportFormat.json:
+        print_json({"renamed": {
+            "old": done.old, "new": done.new, "rows": done.rows, "runs": done.runs,
+            "files": done.files, "merged": done.merged,
+            "done_before": iso_seconds(done.done_before) if done.done_before else None,
+        }})  # fmt: skip
+        return
+    if done.done_before is not None:
+        stdout().print(f"Source {literal(old)} was renamed to {literal(new)} on "
+                       f"{iso_seconds(done.done_before)}: nothing names {literal(old)} now, "
+                       "nothing changed.")  # fmt: skip
+        return
+    tables = ", ".join(f"{table} {n:,}" for table, n in done.rows.items()) or "none"
+    stdout().print(
+        f"Source {literal(old)} renamed to {literal(new)}: "
+        f"{counted(sum(done.rows.values()), 'row')} ({literal(tables)}), "
+        f"{counted(done.runs, 'run')} and {counted(done.files, 'file')} of the ledger"
+        + (f"; {literal(new)} had runs already: they are one source now" if done.merged else "")
+        + f". Import its files with --source {literal(new)} (or its mapping's name)."
+    )
 
 
 def _restore(run: dict[str, Any], folder: Path) -> None:
@@ -259,9 +310,12 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
     )
     if run.get("source"):  # runs before tracegraph kept it have none
         mapping = run.get("mapping")
+        renamed = run.get("source_renamed_from")  # imports --rename-source
+        at = iso_seconds(run.get("source_renamed_at"))
         out.print(f"Source: {literal(run['source'])}"
                   + (f" (mapping {literal(mapping)}, sha256 {run.get('mapping_sha256')})"
-                     if mapping else ""))  # fmt: skip
+                     if mapping else "")
+                  + (f"; ran as {literal(renamed)}, renamed {at}" if renamed else ""))  # fmt: skip
     if run.get("outcome"):  # runs before tracegraph kept it have none
         code = run.get("exit_code")
         out.print(
