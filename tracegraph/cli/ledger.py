@@ -23,7 +23,11 @@ from tracegraph.cli.render import (
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.rename import rename_source
-from tracegraph.importing.restore import read_removed, text_read_as_numbers, write_tables
+from tracegraph.importing.restore import (
+    read_removed_by_source,
+    text_read_as_numbers,
+    write_tables,
+)
 from tracegraph.importing.sources import RENAME_FLAG
 from tracegraph.values import counted, iso_seconds
 
@@ -142,25 +146,43 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             hint="only an import --full that removed rows has them (its summary says "
             "how many); `tracegraph imports` lists the runs",
         )
-    records = read_removed(Path(run["removed_file"]))
-    written = write_tables(records, folder)
+    source = run.get("source") or "canonical"
+    by_source = read_removed_by_source(Path(run["removed_file"]), source)
+    # the run's source's rows in the folder, as ever; another source's (a row it sent too,
+    # removed by --remove-other-sources) in a folder of its name inside: imported under each
+    # source, a row has its sources again
+    folders = {name: folder if name == source else folder / name for name in by_source}
+    written: dict[str, dict[str, Path]] = {}
+    try:
+        for name, records in by_source.items():
+            written[name] = write_tables(records, folders[name])
+    except BaseException:  # each write_tables leaves nothing of its own; nor of the others
+        for path in (p for paths in written.values() for p in paths.values()):
+            path.unlink(missing_ok=True)
+        raise
     # Said, not silently changed: no file format the import reads keeps such text as text.
-    for table, columns in text_read_as_numbers(records).items():
+    merged: dict[str, list[dict[str, Any]]] = {}
+    for records in by_source.values():
+        for table, held in records.items():
+            merged.setdefault(table, []).extend(held)
+    for table, columns in text_read_as_numbers(merged).items():
         named = ", ".join(f"{name} ({counted(n, 'value')})" for name, n in sorted(columns.items()))
         warn(
             f"{table}: text that looks like a number comes back as a number on import: {named}",
             hint="to keep it text, import the folder with a mapping whose x_ column for it "
             "has `text = true`",
         )
-    rows = sum(len(r) for r in records.values())
-    files = ", ".join(f"{p.name} ({len(records[t]):,})" for t, p in written.items())
-    stdout().print(
-        f"{counted(rows, 'row')} of {literal(run['run_id'])}'s removed rows written to "
-        f"{literal(folder)}: {literal(files)}. Import them with `tracegraph import "
-        f"{literal(folder)} --source {literal(run.get('source') or 'canonical')}` (not --full: "
-        "as the run's source, so that they are its rows again); a full import whose dump "
-        "still lacks them removes them again."
-    )
+    for name, records in by_source.items():
+        rows = sum(len(r) for r in records.values())
+        files = ", ".join(f"{p.name} ({len(records[t]):,})" for t, p in written[name].items())
+        stdout().print(
+            f"{counted(rows, 'row')} of {literal(run['run_id'])}'s removed rows "
+            + (f"sent by {literal(name)} " if len(by_source) > 1 else "")
+            + f"written to {literal(folders[name])}: {literal(files)}. Import them with "
+            f"`tracegraph import {literal(folders[name])} --source {literal(name)}` (not --full: "
+            "as the source that sent them, so that they are its rows again); a full import whose "
+            "dump still lacks them removes them again."
+        )
 
 
 def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
