@@ -362,7 +362,7 @@ def test_a_renamed_sources_full_run_notes_the_rows_of_the_old_name_and_the_renam
     assert _lot_rows(graph)["C"] == (30.0, True, ["plant_erp"])
     renamed = runner.invoke(app, ["imports", "--rename-source", "plant_erp", "erp"])
     assert renamed.exit_code == 0, renamed.output
-    assert "Source plant_erp renamed to erp: 3 rows (lots 3), 1 run and 1 file" in " ".join(
+    assert "Source plant_erp renamed to erp: 3 rows (lots 3), 1 run of the ledger" in " ".join(
         renamed.stdout.split()
     ), renamed.stdout
     assert _lot_rows(graph) == {

@@ -7,7 +7,10 @@
 // $old, so running it again after a crash renames only the rest.
 // The scans read no property: each row's sources are read, tested and written in its batch's
 // subquery. Filtered in the scans, Neo4j 5.26 planned an Eager per scan (a read/set conflict
-// on `_sources`), holding every row of the label that names $old before the first batch.
+// on `_sources`), holding every row of the label that names $old before the first batch. The
+// Eager it plans now is inside the subquery, between one row's read and its write: it holds
+// that row (tests/test_import.py's no-Eager check names it). The stored names are sorted:
+// $new goes between those before and after it.
 // Returns how many rows were renamed per table (tables with none left out).
 CALL () {
   MATCH (n:Material) RETURN 'materials' AS table, n AS row
@@ -42,11 +45,9 @@ CALL () {
 }
 CALL (row) {
   WITH row WHERE row._sources IS NOT NULL AND $old IN split(row._sources, ' ')
-  WITH row, COLLECT {
-    UNWIND split(row._sources, ' ') + [$new] AS name
-    WITH DISTINCT name WHERE name <> $old
-    RETURN name ORDER BY name
-  } AS names
+  WITH row, [name IN split(row._sources, ' ') WHERE name <> $old AND name <> $new] AS others
+  WITH row, [name IN others WHERE name < $new] + [$new] + [name IN others WHERE name > $new]
+    AS names
   SET row._sources = reduce(text = head(names), name IN tail(names) | text + ' ' + name)
   RETURN true AS renamed
 } IN TRANSACTIONS OF 5000 ROWS

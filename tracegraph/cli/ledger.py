@@ -119,7 +119,7 @@ def _rename(old: str, new: str, output: ReportFormat) -> None:
     if output is ReportFormat.json:
         print_json({"renamed": {
             "old": done.old, "new": done.new, "rows": done.rows, "runs": done.runs,
-            "files": done.files, "merged": done.merged,
+            "merged": done.merged,
             "done_before": iso_seconds(done.done_before) if done.done_before else None,
         }})  # fmt: skip
         return
@@ -132,7 +132,7 @@ def _rename(old: str, new: str, output: ReportFormat) -> None:
     stdout().print(
         f"Source {literal(old)} renamed to {literal(new)}: "
         f"{counted(sum(done.rows.values()), 'row')} ({literal(tables)}), "
-        f"{counted(done.runs, 'run')} and {counted(done.files, 'file')} of the ledger"
+        f"{counted(done.runs, 'run')} of the ledger"
         + (f"; {literal(new)} had runs already: they are one source now" if done.merged else "")
         + f". Import its files with --source {literal(new)} (or its mapping's name)."
     )

@@ -30,14 +30,13 @@ from tracegraph.importing.sources import RENAME_FLAG, checked_source
 
 @dataclass(frozen=True)
 class Renamed:
-    """What a rename changed: rows per table, runs and files; `merged`: NEW had runs before;
+    """What a rename changed: rows per table and runs; `merged`: NEW had runs before;
     `done_before`: nothing named OLD, as a rename to NEW that ended then left it."""
 
     old: str
     new: str
     rows: dict[str, int]
     runs: int
-    files: int
     merged: bool = False
     done_before: datetime | None = None
 
@@ -56,7 +55,7 @@ def rename_source(graph: TraceGraph, old: str, new: str) -> Renamed:
         if old not in runs:
             done = graph.read("import/source_renamed", old=old, new=new)
             if done:
-                return Renamed(old, new, {}, 0, 0, done_before=done[0]["ended_at"].to_native())
+                return Renamed(old, new, {}, 0, done_before=done[0]["ended_at"].to_native())
             raise ConfigurationError(
                 f"no import run has source {old!r}: there is nothing to rename",
                 hint="names are compared exactly (`Lab` is not `lab`); `tracegraph imports` "
@@ -69,6 +68,10 @@ def rename_source(graph: TraceGraph, old: str, new: str) -> Renamed:
         })  # fmt: skip
         rows = {r["table"]: r["rows"] for r in graph.autocommit("import/rename_source_rows",
                                                                   old=old, new=new)}  # fmt: skip
-        done = graph.write_records("import/rename_source_runs", old=old, new=new,
-                                   rename_id=rename_id, rows=sum(rows.values()))  # fmt: skip
-    return Renamed(old, new, rows, done[0]["runs"], done[0]["files"], merged=new in runs)
+        # the files and the runs in one transaction: OLD's runs count as NEW's from then on
+        graph.write_all([
+            ("import/rename_source_files", {"old": old, "new": new}),
+            ("import/rename_source_runs", {"old": old, "new": new, "rename_id": rename_id,
+                                           "rows": sum(rows.values())}),
+        ])  # fmt: skip
+    return Renamed(old, new, rows, runs[old]["runs"], merged=new in runs)
