@@ -345,6 +345,14 @@ def test_a_renamed_sources_full_run_notes_the_rows_of_the_old_name_and_the_renam
     _import(runner, str(_lots(tmp_path, "old", {"A": 10, "B": 20, "C": 30})),
             "--source", "plant_erp")  # fmt: skip
     new = str(_lots(tmp_path, "new", {"A": 10, "B": 20}))
+    # the renamed source's first night (no note yet: a new source's first nights are not
+    # enough to call another silent), then its ninth: the runs moved back in time
+    _import(runner, new, "--source", "erp")
+    graph.driver.execute_query(
+        "MATCH (run:ImportRun) SET run.started_at = run.started_at - duration({days: "
+        "CASE run.source WHEN 'plant_erp' THEN 10 ELSE 9 END})",
+        database_=graph.database,
+    )
     dry = runner.invoke(app, ["import", new, "--source", "erp", "--full", "--dry-run",
                               "--format", "json"])  # fmt: skip
     assert any("1 lots row sent only by sources silent" in n
@@ -353,7 +361,7 @@ def test_a_renamed_sources_full_run_notes_the_rows_of_the_old_name_and_the_renam
     assert first["removed"] == 0
     assert any(
         n.startswith("--full of source 'erp': 1 lots row sent only by sources silent since "
-                     "'erp' first ran (or for 60 days) are not compared, kept whatever the dump "
+                     "'erp' first ran (or for 60 days) is not compared, kept whatever the dump "
                      "lacks: 1 by plant_erp (last run: plant_erp 20")
         and n.endswith("run `tracegraph imports --rename-source plant_erp erp`; else that "
                        "source's own --full compares them")
@@ -368,7 +376,7 @@ def test_a_renamed_sources_full_run_notes_the_rows_of_the_old_name_and_the_renam
     assert _lot_rows(graph) == {
         "A": (10.0, True, ["erp"]), "B": (20.0, True, ["erp"]), "C": (30.0, True, ["erp"]),
     }  # fmt: skip
-    assert _runs_of(graph) == [("erp", "plant_erp"), ("erp", None)]
+    assert _runs_of(graph) == [("erp", "plant_erp"), ("erp", None), ("erp", None)]
     records, _, _ = graph.driver.execute_query(
         "MATCH (r:SourceRename) RETURN r.old AS old, r.new AS new, r.rows AS rows, "
         "r.user IS NOT NULL AND r.ended_at IS NOT NULL AS recorded",
@@ -389,19 +397,48 @@ def test_a_renamed_sources_full_run_notes_the_rows_of_the_old_name_and_the_renam
     assert sorted(_lot_rows(graph)) == ["A", "B"]
 
 
+def test_a_new_sources_first_full_run_names_no_source_silent(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP imported A, B, C; the MES's first --full (B, C, D) a moment later noted "1
+    lots row sent only by sources silent since 'mes' first ran … run `tracegraph imports
+    --rename-source erp mes`" — the ERP had run the night before, and the rename suggested
+    would have made the MES's next --full remove the ERP's rows. A source is silent only once
+    this one has run for 8 days without it."""
+    _import(runner, str(_lots(tmp_path, "erp", {"A": 10, "B": 20, "C": 30})), "--source", "erp")
+    mes = str(_lots(tmp_path, "mes", {"B": 20, "C": 30, "D": 40}))
+    for args in (["--dry-run"], [], []):
+        result = runner.invoke(app, ["import", mes, "--source", "mes", "--full", *args,
+                                     "--format", "json"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        notes = json.loads(result.stdout)["notes"]
+        assert not any("silent" in note for note in notes), notes
+
+
 def test_a_rename_stopped_part_way_is_finished_by_running_it_again(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
-    """A rename killed after some rows were renamed (here: B's, by hand) left rows of both
+    """A rename killed after some rows were renamed (here: B's, by hand, and its unended
+    ledger record) left rows of both
     names and the runs under the old one: running it again renames the rest and the runs;
     a row that named both the old and the new name names the new one once. Unknown names and
     a rename to itself are one line each (exit 2)."""
     _erp_and_mes(runner, tmp_path)
     graph.driver.execute_query(
-        "MATCH (l:Lot {lot_id: 'B'}) SET l._sources = 'mes plant'", database_=graph.database
+        "MATCH (l:Lot {lot_id: 'B'}) SET l._sources = 'mes plant' "
+        "CREATE (:SourceRename {rename_id: 'stopped', old: 'erp', new: 'plant'})",
+        database_=graph.database,
     )
     result = runner.invoke(app, ["imports", "--rename-source", "erp", "plant"])
     assert result.exit_code == 0, result.output
+    # the stopped attempt's record ends with the one that finished its work
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (r:SourceRename) RETURN r.rename_id AS id, r.ended_at IS NOT NULL AS ended, "
+        "r.finished_by IS NOT NULL AS finished ORDER BY id",
+        database_=graph.database,
+    )
+    assert [tuple(r.values()) for r in records if r["id"] == "stopped"] == [("stopped", True, True)]
+    assert all(r["ended"] for r in records), records
     assert _lot_rows(graph) == {
         "A": (10.0, True, ["plant"]), "B": (20.0, True, ["mes", "plant"]),
         "C": (30.0, True, ["mes", "plant"]), "D": (40.0, True, ["mes"]),

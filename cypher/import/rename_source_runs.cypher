@@ -14,6 +14,13 @@ CALL () {
       run.source_renamed_at = datetime())
   RETURN size(runs) AS runs
 }
-MATCH (rename:SourceRename {rename_id: $rename_id})
-SET rename.ended_at = datetime(), rename.rows = $rows, rename.runs = runs
+// It ends every record of this rename not ended ($rename_id's, and those of attempts that
+// were stopped: each attempt records one, and a stopped one stayed unended after this one
+// finished its work — `finished_by` names the attempt that did). A handful of nodes.
+CALL (runs) {
+  MATCH (rename:SourceRename {old: $old, new: $new})
+  WHERE rename.ended_at IS NULL
+  SET rename.ended_at = datetime(), rename.rows = $rows, rename.runs = runs,
+    rename.finished_by = $rename_id
+}
 RETURN runs

@@ -56,8 +56,9 @@ def imports_command(
         "--restore",
         metavar="DIR",
         help="With RUN, a full import: write the rows it removed (its removed-RUN.csv) to DIR "
-        "as table files (lots.csv, shipment_lines.csv, …); `tracegraph import DIR` puts them "
-        "back. Existing files in DIR are not overwritten.",
+        "as table files (lots.csv, shipment_lines.csv, …), rows other sources sent too in "
+        "DIR/SOURCE; `tracegraph import DIR` (and each DIR/SOURCE with its --source, as the "
+        "command says) puts them back. Existing files in DIR are not overwritten.",
     ),
     rename: tuple[str, str] = typer.Option(
         None,
@@ -74,7 +75,8 @@ def imports_command(
     code and outcome, and the error line of a run that failed.
 
     With RUN and --restore DIR: the rows that full import removed, as canonical table files in
-    DIR, to import again (without --full) when they were removed by mistake.
+    DIR (rows other sources sent too in DIR/SOURCE), to import again (without --full, each
+    folder with its --source) when they were removed by mistake.
 
     With --rename-source OLD NEW: a renamed source's rows and runs take its new name, so that
     its --full compares the rows sent under the old one (a --full run notes rows left to

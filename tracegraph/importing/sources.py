@@ -169,6 +169,11 @@ def _source_text(source: str, rows: list[Any]) -> str:
 # A source with no run for this long counts as silent for unsent_notes, whatever this source's
 # first run: a monthly stock-taking export still runs within it, a source given up does not.
 SILENT_AFTER = timedelta(days=60)
+# A source that has not run since this one first ran is silent only once this one has run for
+# that long: a new source's first --full (the ERP ran yesterday, the MES starts tonight) named
+# the ERP as silent and told the user to rename it to the MES — whose next --full would then
+# remove the ERP's rows; a weekly export beside a daily one still runs within it.
+SETTLED_AFTER = timedelta(days=8)
 # The option that gives a source's rows and runs a new name (cli/ledger.py, rename.py).
 RENAME_FLAG = "--rename-source"
 
@@ -183,8 +188,8 @@ def unsent_notes(
     now: datetime | None = None,
 ) -> list[str]:
     """Before a --full run of `source` compares `tables`: a note per table holding rows whose
-    sources (`_sources`) are all silent — no run since this source's first run (this one, for
-    a new name), or none for SILENT_AFTER. A source renamed (a mapping file renamed, --source
+    sources (`_sources`) are all silent — no run since this source's first run, once that is
+    SETTLED_AFTER old, or none for SILENT_AFTER. A source renamed (a mapping file renamed, --source
     changed) left its rows under the old name: this run does not compare them, so rows its dump
     lacks stay, night after night, unsaid. The note names the sources, the counts and the fix
     (`imports --rename-source OLD NEW`). Rows whose keys the run's files hold (`present`, per
@@ -196,9 +201,10 @@ def unsent_notes(
     now = now or datetime.now(UTC)
     runs = {row["source"]: row for row in graph.read("import/source_runs", run_id=run_id)}
     first = min(now, runs[source]["first"].to_native()) if source in runs else now
+    settled = now - first >= SETTLED_AFTER
     silent = {
         name: row for name, row in runs.items()
-        if name != source and (row["last"].to_native() < first
+        if name != source and ((settled and row["last"].to_native() < first)
                                or row["last"].to_native() < now - SILENT_AFTER)
     }  # fmt: skip
     if not silent:
@@ -218,10 +224,12 @@ def unsent_notes(
         last = ", ".join(f"{name} {iso_seconds(silent[name]['last'])}" if name in silent
                          else f"{name} none in the ledger" for name in names)  # fmt: skip
         old = names[0] if len(names) == 1 else "OLD"
+        total = sum(n for _, n in rows)
         notes.append(
-            f"--full of source {source!r}: {counted(sum(n for _, n in rows), f'{table} row')}"
+            f"--full of source {source!r}: {counted(total, f'{table} row')}"
             f" sent only by sources silent since {source!r} first ran (or for "
-            f"{SILENT_AFTER.days} days) are not compared, kept whatever the dump lacks: {counts} "
+            f"{SILENT_AFTER.days} days) {'is' if total == 1 else 'are'} not compared, kept "
+            f"whatever the dump lacks: {counts} "
             f"(last run: {last}) — if that is this source's old name (a renamed mapping file, "
             f"--source changed), run `tracegraph imports {RENAME_FLAG} {old} {source}`; else "
             "that source's own --full compares them"
