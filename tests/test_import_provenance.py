@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
@@ -320,3 +321,260 @@ def test_a_row_only_taken_off_a_source_is_not_a_changed_row_of_the_run(
     assert shown.exit_code == 0, shown.output
     assert "0 changed rows, 0 removed (--full)" in shown.stdout, shown.stdout
     assert "sent by" in shown.stdout
+
+
+def _runs_of(graph: TraceGraph) -> list[tuple[Any, Any]]:
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (r:ImportRun) RETURN r.source AS source, r.source_renamed_from AS before "
+        "ORDER BY r.started_at",
+        database_=graph.database,
+    )
+    return [(r["source"], r["before"]) for r in records]
+
+
+def test_a_renamed_sources_full_run_notes_the_rows_of_the_old_name_and_the_rename_fixes_it(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP ran as `plant_erp` (its mapping plant_erp.toml), then as `erp` (the file
+    renamed): its --full with A and B, C deleted in the ERP, kept C — sent under the old name
+    only, never compared — with no word, night after night. Now the run notes the 1 lots row
+    sent only by plant_erp (silent since erp first ran) with the fix; `imports
+    --rename-source plant_erp erp` renames the rows and the ledger's runs (the rename on the
+    ledger, `imports RUN` says the name a run ran as), and the next --full removes C. The
+    rename run again changes nothing and says so."""
+    _import(runner, str(_lots(tmp_path, "old", {"A": 10, "B": 20, "C": 30})),
+            "--source", "plant_erp")  # fmt: skip
+    new = str(_lots(tmp_path, "new", {"A": 10, "B": 20}))
+    # the renamed source's first night (no note yet: a new source's first nights are not
+    # enough to call another silent), then its ninth: the runs moved back in time
+    _import(runner, new, "--source", "erp")
+    graph.driver.execute_query(
+        "MATCH (run:ImportRun) SET run.started_at = run.started_at - duration({days: "
+        "CASE run.source WHEN 'plant_erp' THEN 10 ELSE 9 END})",
+        database_=graph.database,
+    )
+    dry = runner.invoke(app, ["import", new, "--source", "erp", "--full", "--dry-run",
+                              "--format", "json"])  # fmt: skip
+    assert any("1 lots row sent only by sources silent" in n
+               for n in json.loads(dry.stdout)["notes"]), dry.stdout  # fmt: skip
+    first = _import(runner, new, "--source", "erp", "--full", "--max-removals", "100%")
+    assert first["removed"] == 0
+    assert any(
+        n.startswith("--full of source 'erp': 1 lots row sent only by sources silent since "
+                     "'erp' first ran (or for 60 days) is not compared, kept whatever the dump "
+                     "lacks: 1 by plant_erp (last run: plant_erp 20")
+        and n.endswith("run `tracegraph imports --rename-source plant_erp erp`; else that "
+                       "source's own --full compares them")
+        for n in first["notes"]
+    ), first["notes"]  # fmt: skip
+    assert _lot_rows(graph)["C"] == (30.0, True, ["plant_erp"])
+    renamed = runner.invoke(app, ["imports", "--rename-source", "plant_erp", "erp"])
+    assert renamed.exit_code == 0, renamed.output
+    assert "Source plant_erp renamed to erp: 3 rows (lots 3), 1 run of the ledger" in " ".join(
+        renamed.stdout.split()
+    ), renamed.stdout
+    assert _lot_rows(graph) == {
+        "A": (10.0, True, ["erp"]), "B": (20.0, True, ["erp"]), "C": (30.0, True, ["erp"]),
+    }  # fmt: skip
+    assert _runs_of(graph) == [("erp", "plant_erp"), ("erp", None), ("erp", None)]
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (r:SourceRename) RETURN r.old AS old, r.new AS new, r.rows AS rows, "
+        "r.user IS NOT NULL AND r.ended_at IS NOT NULL AS recorded",
+        database_=graph.database,
+    )
+    assert [r.data() for r in records] == [
+        {"old": "plant_erp", "new": "erp", "rows": 3, "recorded": True}
+    ]
+    old_run = json.loads(runner.invoke(app, ["imports", "--format", "json"]).stdout)["imports"][-1]
+    shown = runner.invoke(app, ["imports", old_run["run_id"]])
+    assert "Source: erp; ran as plant_erp, renamed 20" in " ".join(shown.stdout.split())
+    again = runner.invoke(app, ["imports", "--rename-source", "plant_erp", "erp"])
+    assert again.exit_code == 0 and "nothing changed" in again.stdout, again.output
+    second = _import(runner, str(_lots(tmp_path, "new2", {"A": 10, "B": 20})), "--source",
+                     "erp", "--full", "--max-removals", "100%")  # fmt: skip
+    assert second["removed"] == 1
+    assert not any("silent" in n for n in second["notes"]), second["notes"]
+    assert sorted(_lot_rows(graph)) == ["A", "B"]
+
+
+def test_a_new_sources_first_full_run_names_no_source_silent(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP imported A, B, C; the MES's first --full (B, C, D) a moment later noted "1
+    lots row sent only by sources silent since 'mes' first ran … run `tracegraph imports
+    --rename-source erp mes`" — the ERP had run the night before, and the rename suggested
+    would have made the MES's next --full remove the ERP's rows. A source is silent only once
+    this one has run for 8 days without it."""
+    _import(runner, str(_lots(tmp_path, "erp", {"A": 10, "B": 20, "C": 30})), "--source", "erp")
+    mes = str(_lots(tmp_path, "mes", {"B": 20, "C": 30, "D": 40}))
+    for args in (["--dry-run"], [], []):
+        result = runner.invoke(app, ["import", mes, "--source", "mes", "--full", *args,
+                                     "--format", "json"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        notes = json.loads(result.stdout)["notes"]
+        assert not any("silent" in note for note in notes), notes
+
+
+def test_a_rename_stopped_part_way_is_finished_by_running_it_again(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A rename killed after some rows were renamed (here: B's, by hand, and its unended
+    ledger record) left rows of both
+    names and the runs under the old one: running it again renames the rest and the runs;
+    a row that named both the old and the new name names the new one once. Unknown names and
+    a rename to itself are one line each (exit 2)."""
+    _erp_and_mes(runner, tmp_path)
+    graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'B'}) SET l._sources = 'mes plant' "
+        "CREATE (:SourceRename {rename_id: 'stopped', old: 'erp', new: 'plant'})",
+        database_=graph.database,
+    )
+    result = runner.invoke(app, ["imports", "--rename-source", "erp", "plant"])
+    assert result.exit_code == 0, result.output
+    # the stopped attempt's record ends with the one that finished its work
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (r:SourceRename) RETURN r.rename_id AS id, r.ended_at IS NOT NULL AS ended, "
+        "r.finished_by IS NOT NULL AS finished ORDER BY id",
+        database_=graph.database,
+    )
+    assert [tuple(r.values()) for r in records if r["id"] == "stopped"] == [("stopped", True, True)]
+    assert all(r["ended"] for r in records), records
+    assert _lot_rows(graph) == {
+        "A": (10.0, True, ["plant"]), "B": (20.0, True, ["mes", "plant"]),
+        "C": (30.0, True, ["mes", "plant"]), "D": (40.0, True, ["mes"]),
+    }  # fmt: skip
+    assert [s for s, _ in _runs_of(graph)] == ["plant", "mes"]
+    merged = runner.invoke(app, ["imports", "--rename-source", "mes", "plant"])
+    assert merged.exit_code == 0 and "one source now" in " ".join(merged.stdout.split())
+    assert {k: v[2] for k, v in _lot_rows(graph).items()} == {
+        "A": ["plant"], "B": ["plant"], "C": ["plant"], "D": ["plant"],
+    }  # fmt: skip
+    for args, said in ((["nobody", "x"], "no import run has source 'nobody'"),
+                       (["plant", "plant"], "the old and the new name are the same"),
+                       (["plant", "a/b"], "--rename-source 'a/b' is no source name")):  # fmt: skip
+        wrong = runner.invoke(app, ["imports", "--rename-source", *args])
+        assert wrong.exit_code == 2 and said in wrong.stderr, wrong.output
+        assert "Traceback" not in wrong.output
+
+
+# Per link or event table: its file's header, a row per name (a lot, a time), and how its rows'
+# sources are read back from the graph (name -> sources).
+_ROW_TABLES: dict[str, tuple[str, Any, str]] = {
+    "lot_identifiers": (
+        "lot_id,scheme,value,issuer\n",
+        lambda x: f"{x},tlc,TLC-{x},\n",
+        "MATCH (i:Identifier)-[r:IDENTIFIES]->(l:Lot) WHERE r._row_sha IS NOT NULL "
+        "RETURN l.lot_id AS name, r._sources AS sources",
+    ),
+    "shipment_lines": (
+        "shipment_id,lot_id,quantity,uom\n",
+        lambda x: f"SH1,{x},1,kg\n",
+        "MATCH (l:Lot)-[r:SHIPPED]->(:Shipment) RETURN l.lot_id AS name, r._sources AS sources",
+    ),
+    "device_events": (
+        "device_id,event,at,result\n",
+        lambda x: f"D1,calibration,2026-11-0{'ABC'.index(x) + 1}T08:00:00Z,pass\n",
+        "MATCH (e:DeviceEvent) RETURN substring('ABC', toInteger(substring(toString(e.at), "
+        "9, 1)) - 1, 1) AS name, e._sources AS sources",
+    ),
+}
+
+
+def _table_rows(graph: TraceGraph, table: str) -> dict[str, Any]:
+    records, _, _ = graph.driver.execute_query(_ROW_TABLES[table][2], database_=graph.database)
+    return {r["name"]: _names(r["sources"]) for r in records}
+
+
+def _row_folder(tmp_path: Path, name: str, table: str, rows: str) -> str:
+    header, row, _ = _ROW_TABLES[table]
+    text = header + "".join(row(x) for x in rows)
+    return str(_folder(tmp_path, name, {f"{table}.csv": text}))
+
+
+@pytest.mark.parametrize("table", sorted(_ROW_TABLES))
+def test_a_full_dump_keeps_the_link_and_event_rows_another_source_still_sends(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, table: str
+) -> None:
+    """lot_identifiers, shipment_lines and device_events had no test of their provenance: the
+    ERP sends the rows of A and B, the MES those of B and C (B the same row). The MES's --full
+    with only C keeps B's row with [erp] and removes nothing; the ERP's --full with only A then
+    removes B's (the ERP alone sent it) and keeps C's, [mes]; the ledger's record of B's row
+    losing the MES is about its node(s) (looked up by key: the keys queries no longer return
+    element ids)."""
+    _import(runner, str(_folder(tmp_path, "base", {
+        "lots.csv": LOTS + "A,FLOUR,1,kg\nB,FLOUR,1,kg\nC,FLOUR,1,kg\n",
+        "customers.csv": "customer_id,name\nC1,Bakery\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\nSH1,C1,2026-11-04T08:00:00Z\n",
+        "devices.csv": "device_id,name\nD1,Oven\n",
+    })), "--source", "base")  # fmt: skip
+    _import(runner, _row_folder(tmp_path, "erp", table, "AB"), "--source", "erp")
+    _import(runner, _row_folder(tmp_path, "mes", table, "BC"), "--source", "mes")
+    assert _table_rows(graph, table) == {"A": ["erp"], "B": ["erp", "mes"], "C": ["mes"]}
+    mes = _import(runner, _row_folder(tmp_path, "mes-full", table, "C"), "--source", "mes",
+                  "--full", "--max-removals", "0")  # fmt: skip
+    assert mes["removed"] == 0, mes
+    assert any(n.startswith(f"1 {table} row no longer sent by mes; kept: still sent by erp")
+               for n in mes["notes"]), mes["notes"]  # fmt: skip
+    assert _table_rows(graph, table) == {"A": ["erp"], "B": ["erp"], "C": ["mes"]}
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (c:RowChange {sources_only: true})-[:ABOUT]->(n) RETURN c.table AS table, "
+        "count(n) AS nodes",
+        database_=graph.database,
+    )
+    assert [r.data() for r in records] == [
+        {"table": table, "nodes": 1 if table == "device_events" else 2}
+    ]
+    erp = _import(runner, _row_folder(tmp_path, "erp-full", table, "A"), "--source", "erp",
+                  "--full", "--max-removals", "100%")  # fmt: skip
+    assert erp["tables"][table]["removed"] == 1, erp
+    assert _table_rows(graph, table) == {"A": ["erp"], "C": ["mes"]}
+
+
+def test_the_keys_queries_return_no_element_ids_for_shared_rows(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Every *_keys query returned, per row two sources send, its element id and its nodes'
+    (~45 characters each): an ERP and a MES both sending 1M lots and 5M links decoded millions
+    of ids every --full, for rows nothing dropped. Now [key, sources] only; the few a dump
+    lacks are looked up by key (the tests above)."""
+    _erp_and_mes(runner, tmp_path)
+    found = graph.read("import/lots_keys", source="mes")[0]
+    assert sorted(found["shared"]) == [["B", "erp mes"], ["C", "erp mes"]]
+
+
+def test_restored_rows_come_back_under_the_sources_that_sent_them(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """removed-RUN.csv kept no sources: the ERP's --full with --remove-other-sources removed B
+    (sent by the ERP and the MES) and D (the MES's alone), and `imports RUN --restore` wrote
+    both for `import DIR --source erp`: B came back the ERP's alone, D the ERP's, never sent
+    by it. The file keeps each row's sources (a `sources` column, not one of the values'); the
+    restore writes the MES's rows in DIR/mes, and importing each folder under its source gives
+    B [erp, mes] and D [mes] again. A file written before the column restores under the run's
+    source."""
+    _erp_and_mes(runner, tmp_path)
+    before = _lot_rows(graph)
+    dump = str(_lots(tmp_path, "erp-full", {"A": 10, "C": 30}))
+    done = _import(runner, dump, "--source", "erp", "--full", "--remove-other-sources",
+                   "--max-removals", "100%")  # fmt: skip
+    assert done["removed"] == 2 and sorted(_lot_rows(graph)) == ["A", "C"]
+    with open(done["removed_file"], encoding="utf-8-sig") as file:
+        assert file.readline().strip() == "table,key,values,sources"
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    said = " ".join(restored.stdout.split())
+    assert f"import {folder / 'mes'} --source mes" in said, said
+    assert (folder / "lots.csv").read_text(encoding="utf-8").splitlines()[1:] == ["B,FLOUR,20.0,kg"]
+    assert sorted((folder / "mes" / "lots.csv").read_text(encoding="utf-8").splitlines()[1:]) == [
+        "B,FLOUR,20.0,kg", "D,FLOUR,40.0,kg",
+    ]  # fmt: skip
+    _import(runner, str(folder), "--source", "erp")
+    _import(runner, str(folder / "mes"), "--source", "mes")
+    assert _lot_rows(graph) == before
+    # a file of removed rows written before the sources column: the run's source's rows
+    from tracegraph.importing.restore import read_removed_by_source
+
+    older = tmp_path / "removed-old.csv"
+    older.write_text('table,key,values\nlots,B,"{""lot_id"": ""B""}"\n', encoding="utf-8")
+    assert read_removed_by_source(older, "erp") == {"erp": {"lots": [{"lot_id": "B"}]}}

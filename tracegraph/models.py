@@ -252,6 +252,23 @@ class ImportedFile(StructuredNode):
     local_time_tables = ArrayProperty(StringProperty())
 
 
+class SourceRename(StructuredNode):
+    """One `tracegraph imports --rename-source OLD NEW` (importing/rename.py): who asked, from
+    where, when it started and ended, how many rows and runs it renamed. One without `ended_at`
+    was stopped part-way; the rename run again ends it (`finished_by`)."""
+
+    rename_id = StringProperty(unique_index=True, required=True)
+    old = StringProperty(required=True)
+    new = StringProperty(required=True)
+    started_at = DateTimeProperty()
+    ended_at = DateTimeProperty()
+    user = StringProperty()
+    host = StringProperty()
+    rows = IntegerProperty()
+    runs = IntegerProperty()
+    finished_by = StringProperty()
+
+
 class ImportLock(StructuredNode):
     """The one node an import holds a write lock on while it runs, so that two imports never
     write at once (tracegraph/importing/run.py). It holds no data: the lock lives in a
@@ -322,7 +339,7 @@ class Recall(StructuredNode):
 NODE_CLASSES: tuple[type[StructuredNode], ...] = (
     Material, Supplier, Customer, Location, Device, DeviceEvent, Operator, WorkOrder,
     Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, ImportedFile, ImportLock,
-    Migration, MigrationChange, RowChange, Recall,
+    Migration, MigrationChange, RowChange, Recall, SourceRename,
 )  # fmt: skip
 
 # Nodes that keep the tool's own books and hold nothing of the plant: the import lock's node

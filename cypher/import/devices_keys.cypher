@@ -4,12 +4,14 @@
 // only from references (a stub, a device a step names): no row of devices made them.
 // Only the rows of the run's source $source, and rows written before rows kept their sources
 // (no `_sources`; sources.other_sources let this run compare them); every row when $source is
-// null (--remove-other-sources). `shared`: those another source sends too, each [key, sources,
-// element id, nodes]: a dump lacking one takes only its source off it (full.drop_sources).
+// null (--remove-other-sources). `shared`: those another source sends too, each [key, sources]:
+// a dump lacking one takes only its source off it (full.drop_sources), whose element ids
+// full.compare looks up by key for those few (an id per shared row, ~45 characters each, was
+// decoded every night for rows nothing dropped).
 MATCH (n:Device)
 WHERE n._row_sha IS NOT NULL AND ($source IS NULL OR n._sources IS NULL
        OR $source IN split(n._sources, ' '))
 WITH n, n.device_id AS key
 RETURN collect(key) AS keys,
   collect(CASE WHEN $source IS NOT NULL AND n._sources CONTAINS ' '
-               THEN [key, n._sources, elementId(n), [elementId(n)]] END) AS shared
+               THEN [key, n._sources] END) AS shared

@@ -6,8 +6,10 @@
 // nothing, would list it "removed" while the file still has it.
 // Only the rows of the run's source $source, and rows written before rows kept their sources
 // (no `_sources`; sources.other_sources let this run compare them); every row when $source is
-// null (--remove-other-sources). `shared`: those another source sends too, each [key, sources,
-// element id, nodes]: a dump lacking one takes only its source off it (full.drop_sources).
+// null (--remove-other-sources). `shared`: those another source sends too, each [key, sources]:
+// a dump lacking one takes only its source off it (full.drop_sources), whose element ids
+// full.compare looks up by key for those few (an id per shared row, ~45 characters each, was
+// decoded every night for rows nothing dropped).
 MATCH (identity:Identifier)-[r:IDENTIFIES]->(lot:Lot)
 WHERE r._row_sha IS NOT NULL AND ($source IS NULL OR r._sources IS NULL
        OR $source IN split(r._sources, ' '))
@@ -19,4 +21,4 @@ WITH r, lot, identity, [
 ] AS key
 RETURN collect(key) AS keys,
   collect(CASE WHEN $source IS NOT NULL AND r._sources CONTAINS ' '
-               THEN [key, r._sources, elementId(r), [elementId(identity), elementId(lot)]] END) AS shared
+               THEN [key, r._sources] END) AS shared

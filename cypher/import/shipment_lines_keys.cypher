@@ -3,12 +3,14 @@
 // relationships, one list (see lots_keys.cypher). Every link an import made has a row hash.
 // Only the rows of the run's source $source, and rows written before rows kept their sources
 // (no `_sources`; sources.other_sources let this run compare them); every row when $source is
-// null (--remove-other-sources). `shared`: those another source sends too, each [key, sources,
-// element id, nodes]: a dump lacking one takes only its source off it (full.drop_sources).
+// null (--remove-other-sources). `shared`: those another source sends too, each [key, sources]:
+// a dump lacking one takes only its source off it (full.drop_sources), whose element ids
+// full.compare looks up by key for those few (an id per shared row, ~45 characters each, was
+// decoded every night for rows nothing dropped).
 MATCH (lot:Lot)-[r:SHIPPED]->(parent:Shipment)
 WHERE r._row_sha IS NOT NULL AND ($source IS NULL OR r._sources IS NULL
        OR $source IN split(r._sources, ' '))
 WITH r, lot, parent, [parent.shipment_id, lot.lot_id] AS key
 RETURN collect(key) AS keys,
   collect(CASE WHEN $source IS NOT NULL AND r._sources CONTAINS ' '
-               THEN [key, r._sources, elementId(r), [elementId(parent), elementId(lot)]] END) AS shared
+               THEN [key, r._sources] END) AS shared

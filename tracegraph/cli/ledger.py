@@ -22,7 +22,13 @@ from tracegraph.cli.render import (
 )
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.ledger import import_run, import_runs
-from tracegraph.importing.restore import read_removed, text_read_as_numbers, write_tables
+from tracegraph.importing.rename import rename_source
+from tracegraph.importing.restore import (
+    read_removed_by_source,
+    text_read_as_numbers,
+    write_tables,
+)
+from tracegraph.importing.sources import RENAME_FLAG
 from tracegraph.values import counted, iso_seconds
 
 RUN_COLUMNS = (
@@ -50,8 +56,17 @@ def imports_command(
         "--restore",
         metavar="DIR",
         help="With RUN, a full import: write the rows it removed (its removed-RUN.csv) to DIR "
-        "as table files (lots.csv, shipment_lines.csv, …); `tracegraph import DIR` puts them "
-        "back. Existing files in DIR are not overwritten.",
+        "as table files (lots.csv, shipment_lines.csv, …), rows other sources sent too in "
+        "DIR/SOURCE; `tracegraph import DIR` (and each DIR/SOURCE with its --source, as the "
+        "command says) puts them back. Existing files in DIR are not overwritten.",
+    ),
+    rename: tuple[str, str] = typer.Option(
+        None,
+        RENAME_FLAG,
+        metavar="OLD NEW",
+        help="Give source OLD's rows and runs the name NEW (a mapping file renamed, --source "
+        "changed): NEW's --full then compares the rows OLD sent, and OLD's runs count as NEW's. "
+        "Recorded on the ledger; run it again to finish one that was stopped.",
     ),
 ) -> None:
     """Past imports, newest first: who, when, rows read / written / rejected / updated.
@@ -60,12 +75,25 @@ def imports_command(
     code and outcome, and the error line of a run that failed.
 
     With RUN and --restore DIR: the rows that full import removed, as canonical table files in
-    DIR, to import again (without --full) when they were removed by mistake.
+    DIR (rows other sources sent too in DIR/SOURCE), to import again (without --full, each
+    folder with its --source) when they were removed by mistake.
+
+    With --rename-source OLD NEW: a renamed source's rows and runs take its new name, so that
+    its --full compares the rows sent under the old one (a --full run notes rows left to
+    sources no run sends any more).
 
     A run that stopped shows ≥ before the counts of the files it finished, and ? where it
     counted nothing (killed outright, or still running). A run the ledger marks running while
     no process holds the import lock (its importer or its server died) shows as interrupted,
     with the reason; nothing is written."""
+    if rename is not None:
+        if run_id is not None or restore is not None:
+            raise ConfigurationError(
+                f"{RENAME_FLAG} takes no RUN and no --restore",
+                hint=f"`tracegraph imports {RENAME_FLAG} OLD NEW`",
+            )
+        _rename(rename[0], rename[1], output)
+        return
     if restore is not None and run_id is None:
         raise ConfigurationError(
             "--restore needs the run whose removed rows to restore",
@@ -83,6 +111,35 @@ def imports_command(
         graph.driver.close()
 
 
+def _rename(old: str, new: str, output: ReportFormat) -> None:
+    """Rename source `old` to `new` (rename.rename_source) and say what changed."""
+    graph = open_graph()
+    try:
+        done = rename_source(graph, old, new)
+    finally:
+        graph.driver.close()
+    if output is ReportFormat.json:
+        print_json({"renamed": {
+            "old": done.old, "new": done.new, "rows": done.rows, "runs": done.runs,
+            "merged": done.merged,
+            "done_before": iso_seconds(done.done_before) if done.done_before else None,
+        }})  # fmt: skip
+        return
+    if done.done_before is not None:
+        stdout().print(f"Source {literal(old)} was renamed to {literal(new)} on "
+                       f"{iso_seconds(done.done_before)}: nothing names {literal(old)} now, "
+                       "nothing changed.")  # fmt: skip
+        return
+    tables = ", ".join(f"{table} {n:,}" for table, n in done.rows.items()) or "none"
+    stdout().print(
+        f"Source {literal(old)} renamed to {literal(new)}: "
+        f"{counted(sum(done.rows.values()), 'row')} ({literal(tables)}), "
+        f"{counted(done.runs, 'run')} of the ledger"
+        + (f"; {literal(new)} had runs already: they are one source now" if done.merged else "")
+        + f". Import its files with --source {literal(new)} (or its mapping's name)."
+    )
+
+
 def _restore(run: dict[str, Any], folder: Path) -> None:
     """The run's removed rows as table files in `folder`, and what to run next."""
     if not run.get("removed_file"):
@@ -91,25 +148,43 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             hint="only an import --full that removed rows has them (its summary says "
             "how many); `tracegraph imports` lists the runs",
         )
-    records = read_removed(Path(run["removed_file"]))
-    written = write_tables(records, folder)
+    source = run.get("source") or "canonical"
+    by_source = read_removed_by_source(Path(run["removed_file"]), source)
+    # the run's source's rows in the folder, as ever; another source's (a row it sent too,
+    # removed by --remove-other-sources) in a folder of its name inside: imported under each
+    # source, a row has its sources again
+    folders = {name: folder if name == source else folder / name for name in by_source}
+    written: dict[str, dict[str, Path]] = {}
+    try:
+        for name, records in by_source.items():
+            written[name] = write_tables(records, folders[name])
+    except BaseException:  # each write_tables leaves nothing of its own; nor of the others
+        for path in (p for paths in written.values() for p in paths.values()):
+            path.unlink(missing_ok=True)
+        raise
     # Said, not silently changed: no file format the import reads keeps such text as text.
-    for table, columns in text_read_as_numbers(records).items():
+    merged: dict[str, list[dict[str, Any]]] = {}
+    for records in by_source.values():
+        for table, held in records.items():
+            merged.setdefault(table, []).extend(held)
+    for table, columns in text_read_as_numbers(merged).items():
         named = ", ".join(f"{name} ({counted(n, 'value')})" for name, n in sorted(columns.items()))
         warn(
             f"{table}: text that looks like a number comes back as a number on import: {named}",
             hint="to keep it text, import the folder with a mapping whose x_ column for it "
             "has `text = true`",
         )
-    rows = sum(len(r) for r in records.values())
-    files = ", ".join(f"{p.name} ({len(records[t]):,})" for t, p in written.items())
-    stdout().print(
-        f"{counted(rows, 'row')} of {literal(run['run_id'])}'s removed rows written to "
-        f"{literal(folder)}: {literal(files)}. Import them with `tracegraph import "
-        f"{literal(folder)} --source {literal(run.get('source') or 'canonical')}` (not --full: "
-        "as the run's source, so that they are its rows again); a full import whose dump "
-        "still lacks them removes them again."
-    )
+    for name, records in by_source.items():
+        rows = sum(len(r) for r in records.values())
+        files = ", ".join(f"{p.name} ({len(records[t]):,})" for t, p in written[name].items())
+        stdout().print(
+            f"{counted(rows, 'row')} of {literal(run['run_id'])}'s removed rows "
+            + (f"sent by {literal(name)} " if len(by_source) > 1 else "")
+            + f"written to {literal(folders[name])}: {literal(files)}. Import them with "
+            f"`tracegraph import {literal(folders[name])} --source {literal(name)}` (not --full: "
+            "as the source that sent them, so that they are its rows again); a full import whose "
+            "dump still lacks them removes them again."
+        )
 
 
 def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
@@ -259,9 +334,12 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
     )
     if run.get("source"):  # runs before tracegraph kept it have none
         mapping = run.get("mapping")
+        renamed = run.get("source_renamed_from")  # imports --rename-source
+        at = iso_seconds(run.get("source_renamed_at"))
         out.print(f"Source: {literal(run['source'])}"
                   + (f" (mapping {literal(mapping)}, sha256 {run.get('mapping_sha256')})"
-                     if mapping else ""))  # fmt: skip
+                     if mapping else "")
+                  + (f"; ran as {literal(renamed)}, renamed {at}" if renamed else ""))  # fmt: skip
     if run.get("outcome"):  # runs before tracegraph kept it have none
         code = run.get("exit_code")
         out.print(

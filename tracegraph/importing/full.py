@@ -50,6 +50,9 @@ REMOVAL_ORDER: tuple[str, ...] = tuple(reversed(IMPORT_ORDER))
 
 DEFAULT_MAX_REMOVALS = "10%"
 
+# removed-RUN.csv's columns (restore.read_removed reads them, and a file without `sources`).
+REMOVED_HEADER = ["table", "key", "values", "sources"]
+
 # How many removed records a run's ledger entry names (rows_removed counts them all).
 REMOVED_IDS_KEPT = 1000
 
@@ -225,6 +228,7 @@ class Removal:
     source: str = ""
     records: list[dict[str, Any]] = field(default_factory=list)  # as they were, for the file
     nodes: list[list[str]] = field(default_factory=list)  # per record, its node(s)' element ids
+    senders: list[str] = field(default_factory=list)  # per record, its `_sources` ("": none)
 
 
 def compare(
@@ -262,19 +266,46 @@ def compare(
         found = graph.read(f"import/{table}_keys", source=source)[0]
         link = table in RELATIONSHIP_PARENT
         held = [tuple(k) for k in found["keys"]] if link else found["keys"]
-        shared = {(tuple(s[0]) if link else s[0]): s for s in found["shared"]}
+        shared = {(tuple(s[0]) if link else s[0]): s[1] for s in found["shared"]}
         gone = set(held) - present.keys[table]
+        lacked = sorted(gone.intersection(shared), key=key_text)
+        located = _located(graph, table, lacked)
         dropped = [
-            Dropped(key, tuple(shared[key][1].split(" ")),
-                    tuple(s for s in shared[key][1].split(" ") if s != source), shared[key][2],
-                    tuple(shared[key][3]))
-            for key in sorted(gone.intersection(shared), key=key_text)
+            Dropped(key, tuple(shared[key].split(" ")),
+                    tuple(s for s in shared[key].split(" ") if s != source),
+                    *located.get(key, ("", ())))
+            for key in lacked
         ]  # fmt: skip
         gone.difference_update(shared)
         before = max(len(held) - (new_rows or {}).get(table, 0), len(gone))
         removals[table] = Removal(table, before, sorted(gone, key=key_text), dropped=dropped,
                                   source=source or "")  # fmt: skip
     return removals, notes
+
+
+# A row's element id and the node(s) a ledger record of it is about (Dropped.element, .nodes).
+Located = tuple[str, tuple[str, ...]]
+
+
+def _located(graph: TraceGraph, table: str, keys: list[Key]) -> dict[Key, Located]:
+    """Per key of `table`, its row's element id and the node(s) a ledger record of it is about,
+    read by key on the table's index (its *_before query; a link's own id from its *_shas
+    query): only for the shared rows a dump lacks, not every row two sources send."""
+    parent = RELATIONSHIP_PARENT.get(table)
+    located: dict[Key, Located] = {}
+    for start in range(0, len(keys), BATCH_SIZE):
+        batch = keys[start : start + BATCH_SIZE]
+        if parent is None:
+            for r in graph.read(f"import/{table}_before", keys=batch):
+                located[r["key"]] = (r["node"], (r["node"],))
+            continue
+        rows = [{parent: p, "lot_id": lot} for p, lot in batch]
+        ids = {(r["parent"], r["lot_id"]): r["id"]
+               for r in graph.read(f"import/{table}_shas", rows=rows, source=None)}  # fmt: skip
+        for r in graph.read(f"import/{table}_before", rows=rows):
+            key = (r["parent"], r["lot_id"])
+            located[key] = (ids.get(key, ""), tuple(r["nodes"]))
+    return located
 
 
 def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | None) -> None:
@@ -391,9 +422,10 @@ def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
             batch = removal.keys[start : start + BATCH_SIZE]
             if parent is None:
                 found = {
-                    r["key"]: (stored_values(table, r["props"], r["links"]), [r["node"]])
+                    r["key"]: (stored_values(table, r["props"], r["links"]), [r["node"]],
+                               r["props"].get("_sources") or "")
                     for r in graph.read(f"import/{table}_before", keys=batch)
-                }
+                }  # fmt: skip
             else:
                 rows = [{parent: p, "lot_id": lot} for p, lot in batch]
                 found = {
@@ -402,29 +434,34 @@ def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
                             table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]}, []
                         ),
                         r["nodes"],
+                        r["props"].get("_sources") or "",
                     )
                     for r in graph.read(f"import/{table}_before", rows=rows)
                 }
             for key in batch:
-                held, nodes = found.get(key, ({}, []))
+                held, nodes, senders = found.get(key, ({}, [], ""))
                 # the event_id is the key, which a device event's three columns say
                 values = {k: v for k, v in held.items() if v is not None and k != "event_id"}
                 removal.records.append(values)
                 removal.nodes.append(nodes)
+                removal.senders.append(senders)
 
 
 def write_removed(path: Path, removals: dict[str, Removal]) -> Path:
-    """The records a full import removes, one line each: table, key (as the ledger writes it)
-    and the record's values as the graph held them (JSON), so that they can be audited or
-    imported again; readable by the user only, as the reject file is."""
+    """The records a full import removes, one line each: table, key (as the ledger writes it),
+    the record's values as the graph held them (JSON) and the sources that sent it (`_sources`,
+    empty for a row written before rows kept them: a column of the file, not of the values,
+    whose names are the table's columns), so that they can be audited or imported again under
+    their sources (restore.py); readable by the user only, as the reject file is."""
     rows = (
         [removal.table, spreadsheet_safe(key_text(key)),
-         json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)]
+         json.dumps(values, ensure_ascii=False, sort_keys=True, default=str), senders]
         for removal in removals.values()
-        for key, values in zip(removal.keys, removal.records, strict=True)
+        for key, values, senders in zip(removal.keys, removal.records, removal.senders,
+                                        strict=True)
     )  # fmt: skip
     return write_private_csv(
-        path, itertools.chain([["table", "key", "values"]], rows), "the file of removed rows",
+        path, itertools.chain([REMOVED_HEADER], rows), "the file of removed rows",
         "free space or pass --rejects a file in another folder, then run it again (nothing "
         "was removed)",
     )  # fmt: skip

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import ConfigurationError
+from tracegraph.importing.full import REMOVED_HEADER
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.tables import TABLES
 from tracegraph.importing.validate import _extra_value
@@ -30,25 +31,50 @@ from tracegraph.importing.validate import _extra_value
 # the import had written without complaint; the largest limit every platform's C long takes.
 _FIELD_LIMIT = 2**31 - 1
 
-REMOVED_HEADER = ["table", "key", "values"]  # full.write_removed's
+# full.write_removed's columns: `sources` (the row's, space-separated) since rows kept them; a
+# file written before has the first three, and its rows come back as the restoring source's.
+OLDER_HEADER = ["table", "key", "values"]
 
 
 def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
     """Per table, the records of a removed-RUN.csv, in its order."""
     records: dict[str, list[dict[str, Any]]] = {}
+    for table, values, _ in _removed_rows(path):
+        records.setdefault(table, []).append(values)
+    return records
+
+
+def read_removed_by_source(path: Path, source: str) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The records of a removed-RUN.csv per source that sent them, then per table: a record
+    under each of its sources (a row the ERP and the MES sent, removed by a --full run with
+    --remove-other-sources, under both: imported once under each, it has both again), under
+    `source` (the run's) when the file names none (a row written before rows kept their
+    sources, or a file written before the column). `source` first."""
+    by_source: dict[str, dict[str, list[dict[str, Any]]]] = {source: {}}
+    for table, values, senders in _removed_rows(path):
+        for name in senders.split() or [source]:
+            by_source.setdefault(name, {}).setdefault(table, []).append(values)
+    return {name: tables for name, tables in by_source.items() if tables}
+
+
+def _removed_rows(path: Path) -> list[tuple[str, dict[str, Any], str]]:
+    """Each line of a removed-RUN.csv: its table, its values and its sources ("": none)."""
+    found: list[tuple[str, dict[str, Any], str]] = []
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     try:
         with path.open(encoding="utf-8-sig", newline="") as file:
             rows = csv.reader(file, strict=True)  # a quote left open is an error, not text
-            if next(rows, None) != REMOVED_HEADER:
-                raise ValueError("its first line is not table,key,values")
+            header = next(rows, None)
+            if header not in (REMOVED_HEADER, OLDER_HEADER):
+                raise ValueError("its first line is not table,key,values,sources")
+            assert header is not None
             for line, row in enumerate(rows, start=2):
-                if len(row) != 3 or row[0] not in TABLES:
+                if len(row) != len(header) or row[0] not in TABLES:
                     raise ValueError(f"line {line} is not a removed row of a table")
                 values = json.loads(row[2])
                 if not isinstance(values, dict):
                     raise ValueError(f"line {line}'s values are not a record")
-                records.setdefault(row[0], []).append(values)
+                found.append((row[0], values, row[3] if len(row) > 3 else ""))
     except OSError as exc:
         raise ConfigurationError(
             f"cannot read the file of removed rows {path}: {exc.strerror or exc}",
@@ -59,7 +85,7 @@ def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
             f"{path} is not a file of removed rows as import --full writes it: {exc}",
             hint="restore from the removed-RUN.csv the run wrote, as it was written",
         ) from None
-    return records
+    return found
 
 
 def write_tables(records: dict[str, list[dict[str, Any]]], folder: Path) -> dict[str, Path]:

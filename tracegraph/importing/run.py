@@ -653,6 +653,11 @@ def import_paths(
                 gained = state.gained if whose is not None else {}
                 new_rows = {name: t.changed - t.updated + gained.get(name, 0)
                             for name, t in tables.items()}  # fmt: skip
+                if whose is not None:  # rows of sources gone silent: a renamed source's
+                    notes += run_sources.unsent_notes(
+                        graph, run_id, whose, run_sources.filled_tables(files, mapping),
+                        state.present.keys, log,
+                    )  # fmt: skip
                 removals, removal_notes = full_dump.compare(
                     graph, state.present, whose, log, new_rows
                 )
@@ -1465,6 +1470,11 @@ def check_paths(
             notes += run_sources.other_sources(graph, run_id, source,
                                                run_sources.filled_tables(files, mapping),
                                                over_sources, log)  # fmt: skip
+            if whose is not None:
+                notes += run_sources.unsent_notes(
+                    graph, run_id, whose, run_sources.filled_tables(files, mapping),
+                    state.present.keys, log,
+                )  # fmt: skip
             notes += _older_exports(
                 graph, run_id, files, shas, True, accept_older, log, mapping, encoding,
                 dry_run=True, lacking=lambda growing: _lacking(known, present, growing, whose),

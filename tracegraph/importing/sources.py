@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,13 @@ class SourcesRefused(TracegraphError):
     """A full import over tables another source wrote since they were last compared in full."""
 
 
-def checked_source(name: str) -> str:
-    """`name` (--source) when it is a source's name: letters, digits, '-', '_' and '.', at most
-    SOURCE_LENGTH characters."""
+def checked_source(name: str, flag: str = "--source") -> str:
+    """`name` (--source, or `flag`'s) when it is a source's name: letters, digits, '-', '_'
+    and '.', at most SOURCE_LENGTH characters."""
     if len(name) <= SOURCE_LENGTH and _SOURCE.fullmatch(name):
         return name
     raise ConfigurationError(
-        f"--source {name!r} is no source name",
+        f"{flag} {name!r} is no source name",
         hint=f"give letters, digits, '-', '_' and '.' (at most {SOURCE_LENGTH}), e.g. "
         "--source erp or --source mes-line2",
     )
@@ -163,3 +164,75 @@ def _source_text(source: str, rows: list[Any]) -> str:
         f"{listed} by {source} ({counted(max(row['runs'] for row in rows), 'run')}, the last "
         f"{last['run_id']} on {iso_seconds(last['started_at'])})"
     )
+
+
+# A source with no run for this long counts as silent for unsent_notes, whatever this source's
+# first run: a monthly stock-taking export still runs within it, a source given up does not.
+SILENT_AFTER = timedelta(days=60)
+# A source that has not run since this one first ran is silent only once this one has run for
+# that long: a new source's first --full (the ERP ran yesterday, the MES starts tonight) named
+# the ERP as silent and told the user to rename it to the MES — whose next --full would then
+# remove the ERP's rows; a weekly export beside a daily one still runs within it.
+SETTLED_AFTER = timedelta(days=8)
+# The option that gives a source's rows and runs a new name (cli/ledger.py, rename.py).
+RENAME_FLAG = "--rename-source"
+
+
+def unsent_notes(
+    graph: TraceGraph,
+    run_id: str,
+    source: str,
+    tables: Sequence[str],
+    present: dict[str, set[Any]],
+    log: Callable[[str], None],
+    now: datetime | None = None,
+) -> list[str]:
+    """Before a --full run of `source` compares `tables`: a note per table holding rows whose
+    sources (`_sources`) are all silent — no run since this source's first run, once that is
+    SETTLED_AFTER old, or none for SILENT_AFTER. A source renamed (a mapping file renamed, --source
+    changed) left its rows under the old name: this run does not compare them, so rows its dump
+    lacks stay, night after night, unsaid. The note names the sources, the counts and the fix
+    (`imports --rename-source OLD NEW`). Rows whose keys the run's files hold (`present`, per
+    table) are left out: they are this source's once written (the dry run counts as the
+    import does after its writes). One ledger query (source_runs.cypher, every run read),
+    and one scan of the tables (silent_rows.cypher) only when a source is silent."""
+    if not tables:
+        return []
+    now = now or datetime.now(UTC)
+    runs = {row["source"]: row for row in graph.read("import/source_runs", run_id=run_id)}
+    first = min(now, runs[source]["first"].to_native()) if source in runs else now
+    settled = now - first >= SETTLED_AFTER
+    silent = {
+        name: row for name, row in runs.items()
+        if name != source and ((settled and row["last"].to_native() < first)
+                               or row["last"].to_native() < now - SILENT_AFTER)
+    }  # fmt: skip
+    if not silent:
+        return []
+    active = sorted({source, *runs} - set(silent))
+    found: dict[str, list[tuple[str, int]]] = {}
+    for row in graph.read("import/silent_rows", tables=list(tables), active=active):
+        held = present.get(row["table"], set())
+        unsent = sum(1 for key in row["keys"]
+                     if (tuple(key) if isinstance(key, list) else key) not in held)  # fmt: skip
+        if unsent:
+            found.setdefault(row["table"], []).append((row["sources"], unsent))
+    notes = []
+    for table, rows in found.items():
+        names = sorted({name for sources, _ in rows for name in sources.split(" ")})
+        counts = "; ".join(f"{n:,} by {sources.replace(' ', ' and ')}" for sources, n in rows)
+        last = ", ".join(f"{name} {iso_seconds(silent[name]['last'])}" if name in silent
+                         else f"{name} none in the ledger" for name in names)  # fmt: skip
+        old = names[0] if len(names) == 1 else "OLD"
+        total = sum(n for _, n in rows)
+        notes.append(
+            f"--full of source {source!r}: {counted(total, f'{table} row')}"
+            f" sent only by sources silent since {source!r} first ran (or for "
+            f"{SILENT_AFTER.days} days) {'is' if total == 1 else 'are'} not compared, kept "
+            f"whatever the dump lacks: {counts} "
+            f"(last run: {last}) — if that is this source's old name (a renamed mapping file, "
+            f"--source changed), run `tracegraph imports {RENAME_FLAG} {old} {source}`; else "
+            "that source's own --full compares them"
+        )
+        log(notes[-1])
+    return notes

@@ -1,0 +1,54 @@
+// `tracegraph imports --rename-source OLD NEW` (sources.rename_source): every row whose sources
+// (`_sources`, the sorted names separated by spaces) name $old names $new instead, once, the
+// names sorted again, so that NEW's --full compares the rows OLD sent. One scan per label and
+// relationship type a table is written as (as legacy_rows.cypher; links matched with their
+// ends' labels, as in the *_keys queries), committed in batches: run in an implicit
+// transaction (graph.autocommit). Idempotent and crash-safe: a renamed row no longer names
+// $old, so running it again after a crash renames only the rest.
+// The scans read no property: each row's sources are read, tested and written in its batch's
+// subquery. Filtered in the scans, Neo4j 5.26 planned an Eager per scan (a read/set conflict
+// on `_sources`), holding every row of the label that names $old before the first batch. The
+// Eager it plans now is inside the subquery, between one row's read and its write: it holds
+// that row (tests/test_import.py's no-Eager check names it). The stored names are sorted:
+// $new goes between those before and after it.
+// Returns how many rows were renamed per table (tables with none left out).
+CALL () {
+  MATCH (n:Material) RETURN 'materials' AS table, n AS row
+  UNION ALL
+  MATCH (n:Supplier) RETURN 'suppliers' AS table, n AS row
+  UNION ALL
+  MATCH (n:Customer) RETURN 'customers' AS table, n AS row
+  UNION ALL
+  MATCH (n:Location) RETURN 'locations' AS table, n AS row
+  UNION ALL
+  MATCH (n:Device) RETURN 'devices' AS table, n AS row
+  UNION ALL
+  MATCH (n:Operator) RETURN 'operators' AS table, n AS row
+  UNION ALL
+  MATCH (n:Lot) RETURN 'lots' AS table, n AS row
+  UNION ALL
+  MATCH (n:ProcessStep) RETURN 'steps' AS table, n AS row
+  UNION ALL
+  MATCH (n:Inspection) RETURN 'inspections' AS table, n AS row
+  UNION ALL
+  MATCH (n:Shipment) RETURN 'shipments' AS table, n AS row
+  UNION ALL
+  MATCH (n:DeviceEvent) RETURN 'device_events' AS table, n AS row
+  UNION ALL
+  MATCH (:Lot)-[r:INPUT_TO]->(:ProcessStep) RETURN 'step_inputs' AS table, r AS row
+  UNION ALL
+  MATCH (:ProcessStep)-[r:PRODUCED]->(:Lot) RETURN 'step_outputs' AS table, r AS row
+  UNION ALL
+  MATCH (:Lot)-[r:SHIPPED]->(:Shipment) RETURN 'shipment_lines' AS table, r AS row
+  UNION ALL
+  MATCH (:Identifier)-[r:IDENTIFIES]->(:Lot) RETURN 'lot_identifiers' AS table, r AS row
+}
+CALL (row) {
+  WITH row WHERE row._sources IS NOT NULL AND $old IN split(row._sources, ' ')
+  WITH row, [name IN split(row._sources, ' ') WHERE name <> $old AND name <> $new] AS others
+  WITH row, [name IN others WHERE name < $new] + [$new] + [name IN others WHERE name > $new]
+    AS names
+  SET row._sources = reduce(text = head(names), name IN tail(names) | text + ' ' + name)
+  RETURN true AS renamed
+} IN TRANSACTIONS OF 5000 ROWS
+RETURN table, count(renamed) AS rows
