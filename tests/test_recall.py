@@ -1164,3 +1164,79 @@ def test_a_package_where_permissions_cannot_be_narrowed_is_written_with_a_warnin
         "share, another user's folder): the package's files, customers' contacts among them, are "
         "as readable as that place makes them"
     ]
+
+
+def test_two_recalls_into_one_folder_at_once_one_writes_it_the_other_is_refused(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """`recall R0000001 --out D &` and `recall R0000002 --out D` a moment later both exited 0:
+    each found D empty, traced, then wrote into it; D held R0000001's package, the history
+    listed both with the same path, and R0000002's manifest_sha256 matched nothing on disk (3
+    of 6 tries). The two runs are held here until both have found D empty and traced: one
+    package is moved into place whole, the other run is refused with one line, records
+    nothing and leaves no staging folder."""
+    import threading
+
+    from tracegraph import recall
+    from tracegraph.errors import TracegraphError
+
+    both_traced = threading.Barrier(2, timeout=60)
+    real = recall.tracking_events
+
+    def held(graph: TraceGraph, trace: Any) -> list[dict[str, Any]]:
+        both_traced.wait()
+        return real(graph, trace)
+
+    monkeypatch.setattr(recall, "tracking_events", held)
+    out = tmp_path / "D"
+    outcomes: dict[str, Any] = {}
+
+    def run(lot: str) -> None:
+        try:
+            outcomes[lot] = recall.build_package(hand_plant, [lot], out)
+        except TracegraphError as error:
+            outcomes[lot] = error
+
+    threads = [threading.Thread(target=run, args=(lot,)) for lot in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    won = [lot for lot, got in outcomes.items() if isinstance(got, recall.RecallPackage)]
+    lost = [got for got in outcomes.values() if isinstance(got, TracegraphError)]
+    assert len(won) == 1 and len(lost) == 1, outcomes
+    assert str(lost[0]) == (
+        f"{out} was filled by another run while this one was writing: nothing of this run was "
+        "written there, nor recorded (hint: give --out a new folder and run it again: a folder "
+        "with files in it is never written over)"
+    )
+    assert lost[0].exit_code == 2
+    history = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)
+    (recorded,) = history["recalls"]
+    assert recorded["source_lots"] == won
+    digest = hashlib.sha256((out / "manifest.sha256").read_bytes()).hexdigest()
+    assert recorded["manifest_sha256"] == digest
+    package = json.loads((out / "recall.json").read_text("utf-8"))
+    assert package["recall_id"] == recorded["recall_id"]
+    assert sorted(p.name for p in tmp_path.iterdir() if "staging" in p.name) == []
+
+
+def test_a_package_into_a_given_empty_folder_whose_parent_cannot_be_written_is_staged_inside(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """An empty --out in a folder one may not write (or a stick's mount point) cannot be
+    renamed onto: the package is staged inside it and moved in file by file; a second run
+    finds the staging folder and is refused."""
+    from tracegraph import folders
+
+    given = tmp_path / "shared" / "recall"
+    given.mkdir(parents=True)
+    monkeypatch.setattr(folders, "unwritable", lambda folder, file=None: (
+        "permission denied" if folder == given.parent else None))  # fmt: skip
+    result = runner.invoke(app, ["recall", "B", "--out", str(given)])
+    assert result.exit_code == 0, result.output
+    assert "manifest.sha256" in {p.name for p in given.iterdir()}
+    assert not any("staging" in p.name for p in given.iterdir())
+    assert [p.name for p in given.parent.iterdir()] == ["recall"]

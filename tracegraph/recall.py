@@ -39,13 +39,13 @@ from tracegraph.epcis import (
     write_epcis,
 )
 from tracegraph.errors import ConfigurationError, EmptyWindow
-from tracegraph.folders import cannot_create, check_creatable, removed_on_failure
+from tracegraph.folders import StagedFolder, check_creatable
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph
 from tracegraph.idtext import normal_id
 from tracegraph.importing.tables import TABLES
 from tracegraph.lots import id_list
-from tracegraph.private_files import private_file, private_folder, write_private_text
+from tracegraph.private_files import private_file, write_private_text
 from tracegraph.supplier_window import SupplierWindow, trace_supplier
 from tracegraph.trace import (
     ForwardTrace,
@@ -560,19 +560,12 @@ def build_package(
     must be empty) — write the package into `out` and record it in the graph. A package that
     fails half-way (a full disk, the server gone before it was recorded) leaves no files: on a
     full disk one left 5 of its 8 files, epcis.jsonld cut at 4 kB, and its re-run was refused
-    as the folder was not empty."""
-    with removed_on_failure(out):
-        return _written_package(graph, ids, out, drill, html, window)
+    as the folder was not empty.
 
-
-def _written_package(
-    graph: TraceGraph,
-    ids: list[str],
-    out: Path,
-    drill: bool,
-    html: bool,
-    window: Window | None,
-) -> RecallPackage:
+    The package is written into a staging folder beside `out` and moved into place by one
+    rename (StagedFolder): of two recalls given the same `out` at once, one writes it and the
+    other is refused (FolderTaken, exit 2) with nothing recorded — both said they had written
+    it, and the history held a manifest hash that matched no file on disk."""
     started = time.perf_counter()
     # first: out.exists() raises under a folder one cannot enter
     check_creatable(out, "the package folder", "--out")
@@ -582,6 +575,22 @@ def _written_package(
         raise ConfigurationError(
             f"{out} is not empty", hint="give a new folder: a package is never written over"
         )
+    with StagedFolder(out, "the package folder", "--out") as staged:
+        return _written_package(graph, ids, staged, drill, html, window,
+                                (started, epcis_base, plant_zone))  # fmt: skip
+
+
+def _written_package(
+    graph: TraceGraph,
+    ids: list[str],
+    staged: StagedFolder,
+    drill: bool,
+    html: bool,
+    window: Window | None,
+    begun: tuple[float, str, Any],
+) -> RecallPackage:
+    started, epcis_base, plant_zone = begun  # when it began, and build_package's settings read
+    out = staged.folder  # where the files are written; staged.out once published
     found: WindowTrace | SupplierWindow | None = None
     if window is None:
         asked = id_list(ids)  # the numbers the recall was asked for (a supplier's batch number)
@@ -614,15 +623,10 @@ def _written_package(
     kind = "DRILL" if drill else "RECALL"
     named = window.subject if window is not None else trace.sources[0]["lot_id"]
     recall_id = f"{kind}-{created:%Y%m%dT%H%M%S}-{named}-{token_hex(2)}"
-    try:
-        # the user's alone, as the import's reject files are: customers.csv and recall.xlsx
-        # hold every customer's contact, address and phone (written 0644 under umask 022);
-        # each file below is made 0600 from its first byte (private_files)
-        narrowed = private_folder(out)
-    except OSError as error:  # made unwritable since the check, a full disk
-        raise cannot_create(
-            out, "the package folder", "--out", error.strerror or str(error)
-        ) from None
+    # the user's alone, as the import's reject files are: customers.csv and recall.xlsx hold
+    # every customer's contact, address and phone (written 0644 under umask 022); the staging
+    # folder was made 0700 and each file below is made 0600 from its first byte (private_files)
+    narrowed = staged.private
     events = tracking_events(graph, trace)
     # made before the warnings: the events it leaves out (no time) are one of them; and before
     # the sheets: it gives each row its event_id
@@ -632,7 +636,7 @@ def _written_package(
     running = graph.import_warnings()
     warnings = [*running, *package_warnings(trace, found), *details.warnings,
                 *_sheets_warning(len(events)), *left_out_warning(left_out),
-                *([] if narrowed else [_NOT_PRIVATE.format(out)]),
+                *([] if narrowed else [_NOT_PRIVATE.format(staged.out)]),
                 *epcis_warnings]  # fmt: skip
     customers = customer_rows(trace, details.by_customer)
     columns = customer_columns(details.by_customer)
@@ -685,6 +689,11 @@ def _written_package(
     manifest = out / MANIFEST
     window_parts = window.fields() if window is not None else dict.fromkeys(WINDOW_FIELDS)
     write_private_text(manifest, "".join(f"{_sha256(p)}  {p.name}\n" for p in files))
+    manifest_sha256 = _sha256(manifest)
+    # into place before it is recorded: the loser of two runs into one folder records nothing
+    staged.publish()
+    out = staged.out
+    files = [out / p.name for p in files]
     graph.write(
         "recall/record",
         recall_id=recall_id,
@@ -707,15 +716,15 @@ def _written_package(
         quantity=trace.totals.get("source_quantity"),
         uom=trace.totals.get("uom"),
         package=str(out.resolve()),
-        manifest_sha256=_sha256(manifest),
+        manifest_sha256=manifest_sha256,
     )
     if not drill:
         affected = [lot["lot_id"] for lot in trace.lots]
         for start in range(0, len(affected), AFFECTS_BATCH):
             graph.write("recall/affects", recall_id=recall_id,
                         lot_ids=affected[start : start + AFFECTS_BATCH])  # fmt: skip
-    return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill, window_answer,
-                         warnings, customers, columns)  # fmt: skip
+    return RecallPackage(recall_id, out, trace, [*files, out / MANIFEST], seconds, drill,
+                         window_answer, warnings, customers, columns)  # fmt: skip
 
 
 _NOT_PRIVATE = (
