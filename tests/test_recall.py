@@ -1240,3 +1240,75 @@ def test_a_package_into_a_given_empty_folder_whose_parent_cannot_be_written_is_s
     assert "manifest.sha256" in {p.name for p in given.iterdir()}
     assert not any("staging" in p.name for p in given.iterdir())
     assert [p.name for p in given.parent.iterdir()] == ["recall"]
+
+
+def test_a_recall_records_its_data_and_verify_names_what_a_later_import_added(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`recall TB4` named customers CT1 and CT3; a late export added shipment TSH10 of TB4 to
+    CT2, dated before the recall: `trace forward` named CT2, `check` did not (shipped before
+    the recall), and `recall history` still said 2 customers — the Recall node held only
+    counts, and nothing said which data it was read from. It records the last import run that
+    had ended (and one running), whom and which shipments it named; `recall history --verify`
+    traces it again and names CT2's counterpart here (C3 by SH10), exit code 1."""
+    (last_run,) = [r["run_id"] for r in runner_json(runner, ["imports"])["imports"]]
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["recall", "B", "--out", str(out)]).exit_code == 0
+    package = json.loads((out / "recall.json").read_text("utf-8"))
+    assert package["data_state"]["last_import"]["run_id"] == last_run
+    assert package["data_state"]["running"] is None
+    summary = (out / "summary.txt").read_text("utf-8")
+    assert f"read from the graph as of import run {last_run} (done, ended " in summary
+    (recorded,) = runner_json(runner, ["recall", "history"])["recalls"]
+    assert (recorded["data_run_id"], recorded["taken_during_import"]) == (last_run, None)
+    assert (recorded["customer_ids"], recorded["shipment_ids"]) == (
+        ["C1", "C2"], ["RMA1", "SH1", "SH2"],
+    )  # fmt: skip
+    unchanged = runner.invoke(app, ["recall", "history", "--verify"])
+    assert unchanged.exit_code == 0, unchanged.output  # no import since: nothing to trace
+    late = tmp_path / "late"
+    late.mkdir()
+    (late / "customers.csv").write_text("customer_id,name,contact\nC3,Shop three,c3@x.example\n")
+    (late / "shipments.csv").write_text("shipment_id,customer_id,shipped_at\n"
+                                        "SH10,C3,2026-11-04T10:00:00+00:00\n")  # fmt: skip
+    (late / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH10,P1,5,pcs\n")
+    assert import_paths(hand_plant, [late]).rejects == []
+    verified = runner.invoke(app, ["recall", "history", "--verify", "--format", "json"])
+    assert verified.exit_code == 1, verified.output
+    (answer,) = json.loads(verified.stdout)["verified"]
+    assert (answer["recall_id"], answer["stale"]) == (recorded["recall_id"], True)
+    assert (answer["new_customers"], answer["new_shipments"]) == (["C3"], ["SH10"])
+    assert (answer["gone_customers"], answer["gone_shipments"]) == ([], [])
+    assert (
+        f"warning: {recorded['recall_id']} is out of date: an import since has changed what its "
+        "lots reach (new customers C3; new shipments SH10)"
+    ) in " ".join(verified.stderr.split())
+    # check does not see it: the shipment is dated before the recall
+    assert "after a recall" not in runner.invoke(app, ["check"]).stdout
+
+
+def test_a_recall_taken_during_an_import_is_marked_in_the_history(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A recall taken while an import wrote the graph warned in its package, and its history
+    line looked like any other: it names the run (`taken_during_import`, and under its id)."""
+    run = {"run_id": "20261206T141226Z-7c466f", "status": "running", "user": "etl",
+           "host": "mes-gw",
+           "started_at": datetime(2026, 12, 6, 14, 12, 26, tzinfo=UTC)}  # fmt: skip
+    hand_plant.write("import/lock_node")
+    hand_plant.write("import/start_run", props=run)
+    with hand_plant.held_lock("import/take_lock", wait_seconds=1.0, token=run["run_id"]) as held:
+        assert held
+        assert runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "r")]).exit_code == 0
+    package = json.loads((tmp_path / "r" / "recall.json").read_text("utf-8"))
+    assert package["data_state"]["running"]["run_id"] == run["run_id"]
+    (recorded,) = runner_json(runner, ["recall", "history"])["recalls"]
+    assert recorded["taken_during_import"] == run["run_id"]
+    table = runner.invoke(app, ["recall", "history"], env={"COLUMNS": "160"}).stdout
+    assert f"taken during import {run['run_id']}" in table
+
+
+def runner_json(runner: CliRunner, args: list[str]) -> Any:
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)

@@ -38,10 +38,10 @@ from tracegraph.epcis import (
     left_out_warning,
     write_epcis,
 )
-from tracegraph.errors import ConfigurationError, EmptyWindow
+from tracegraph.errors import ConfigurationError, EmptyWindow, TracegraphError
 from tracegraph.folders import StagedFolder, check_creatable
 from tracegraph.gcpause import without_collector
-from tracegraph.graph import TraceGraph
+from tracegraph.graph import TraceGraph, running_text
 from tracegraph.idtext import normal_id
 from tracegraph.importing.tables import TABLES
 from tracegraph.lots import id_list
@@ -543,6 +543,37 @@ def _shipped_text(shipped: dict[tuple[str, str], list[Any]]) -> str:
 
 
 SUMMARY_IDS = 20  # lots named in summary.txt's "asked as" line, of the asked and of the sources
+RECORDED_IDS = 1_000  # customers and shipments a Recall node names (recall.json has them all)
+
+
+def data_state(graph: TraceGraph) -> dict[str, Any]:
+    """The data a recall is read from: `last_import`, the last import run that had ended (its
+    run_id, status and ended_at; all null before any import), and `running`, the import
+    writing the graph meanwhile (run_id, user, host, started_at), null when none ran. A recall
+    kept only counts: one that a late export made stale (a shipment of its lot to a customer it
+    did not name, dated before it) looked complete in the history."""
+    rows = graph.read("recall/data_state")
+    last = dict(rows[0]) if rows else {}
+    running = graph.running_import()
+    return {
+        "last_import": {key: last.get(key) for key in ("run_id", "status", "ended_at")},
+        "running": None if running is None
+        else {**running, "started_at": iso(running.get("started_at"))},
+    }  # fmt: skip
+
+
+def _state_text(state: dict[str, Any]) -> str:
+    """summary.txt's line on the data the package was read from."""
+    last = state["last_import"]
+    read = (
+        f"read from the graph as of import run {last['run_id']} ({last['status']}, ended "
+        f"{last['ended_at']})"
+        if last["run_id"]
+        else "read from a graph no import has written (no import run has ended)"
+    )
+    if state["running"]:
+        read += f", while import run {state['running']['run_id']} was writing it"
+    return read
 
 
 # The collector paused for the whole package, as for the trace in it (see gcpause): writing a
@@ -632,8 +663,11 @@ def _written_package(
     # the sheets: it gives each row its event_id
     epcis, left_out, epcis_warnings = epcis_document(events, created, epcis_base, plant_zone)
     details = customer_details(graph, trace)
-    # an import writing the graph meanwhile: the package may be of a half-written graph
-    running = graph.import_warnings()
+    # an import writing the graph meanwhile: the package may be of a half-written graph; and
+    # the last import that had ended: what `recall history --verify` compares with
+    state = data_state(graph)
+    said = running_text(state["running"])
+    running = [said] if said else []
     warnings = [*running, *package_warnings(trace, found), *details.warnings,
                 *_sheets_warning(len(events)), *left_out_warning(left_out),
                 *([] if narrowed else [_NOT_PRIVATE.format(staged.out)]),
@@ -658,6 +692,8 @@ def _written_package(
                 "created_at": created.isoformat(),
                 "asked_as": asked,  # the sources are the internal lots these name
                 **({"window": window_answer} if window_answer is not None else {}),
+                # the graph it was read from: the last import that had ended, one running
+                "data_state": state,
                 **trace.as_dict(),
                 "warnings": warnings,  # the trace's and the package's (see package_warnings)
             },
@@ -681,6 +717,7 @@ def _written_package(
         f"{trace.stock_text()} (stock.csv)\n"
         # where the rest is (in stock, unplaced): the figure a recall coordinator acts on
         + "".join(f"{line}\n" for line in totals_lines(trace.totals))
+        + f"{_state_text(state)}\n"
         + "".join(f"warning: {text}\n" for text in warnings)
         + f"package written in {seconds:.3f} s by {os_account()} on "
         f"{socket.gethostname()}\n",
@@ -717,6 +754,14 @@ def _written_package(
         uom=trace.totals.get("uom"),
         package=str(out.resolve()),
         manifest_sha256=manifest_sha256,
+        data_run_id=state["last_import"]["run_id"],
+        data_run_ended_at=state["last_import"]["ended_at"],
+        taken_during_import=state["running"]["run_id"] if state["running"] else None,
+        # whom and which deliveries it named, for --verify to find those added since; the
+        # first RECORDED_IDS of each (the counts above say how many): a commodity's 30,000
+        # shipments would make the node megabytes
+        customer_ids=sorted(c["customer_id"] for c in trace.customers)[:RECORDED_IDS],
+        shipment_ids=sorted({s["shipment_id"] for s in trace.shipments})[:RECORDED_IDS],
     )
     if not drill:
         affected = [lot["lot_id"] for lot in trace.lots]
@@ -792,13 +837,17 @@ def package_warnings(
 
 # a Recall's window properties: null for a recall asked by lots (and for those recorded before)
 HISTORY_WINDOW = ("window", *(f"window_{key}" for key in WINDOW_FIELDS))
+# what a Recall records of the data it was read from (null before it was kept)
+HISTORY_DATA = ("data_run_id", "data_run_ended_at", "taken_during_import")
 
 
 def recall_history(graph: TraceGraph) -> list[dict[str, Any]]:
     # the window's keys on every row, null when the recall has none; located_share null (a
     # null property is none in the graph) when a source had no quantity of its own;
     # sources_without_quantity [] for the recalls recorded before it was kept
-    return [{**dict.fromkeys(HISTORY_WINDOW), "located_share": None,
+    # null too: the data state of one recorded before it was kept, and taken_during_import of
+    # one taken with no import running
+    return [{**dict.fromkeys(HISTORY_WINDOW), **dict.fromkeys(HISTORY_DATA), "located_share": None,
              "sources_without_quantity": [], **public_props(row["recall"])}
             for row in graph.read("recall/history")]  # fmt: skip
 
@@ -883,3 +932,46 @@ def column_widths(rows: list[dict[str, Any]], columns: Sequence[str]) -> list[in
 
 def _write_json(path: Path, payload: dict[str, Any]) -> Path:
     return write_private_text(path, json_text(payload) + "\n")
+
+
+VERIFY_RECALLS = 5  # recalls `recall history --verify` re-traces, newest first: one trace each
+
+
+def verify_recalls(graph: TraceGraph, recalls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Whether the newest VERIFY_RECALLS recalls (not drills) taken before the last import
+    ended still name every customer and shipment their source lots reach: each is traced
+    forward again from its source lots (a window's too, not the window) and compared with the
+    customers and shipments it recorded — by id, or by count for a recall that named more
+    than RECORDED_IDS or was recorded before it kept them. A late export that added a shipment
+    of a recalled lot to another customer, dated before the recall, left its package and the
+    history saying 2 customers where the trace said 3 (`check` finds only what was shipped
+    after a recall)."""
+    rows = graph.read("recall/data_state")
+    ended = moment(rows[0]["ended_at"]) if rows else None
+    if ended is None:
+        return []
+    taken = [r for r in recalls if not r.get("drill") and r.get("source_lots")
+             and (at := moment(r.get("created_at"))) is not None and at < ended]  # fmt: skip
+    return [_verified(graph, recall) for recall in taken[:VERIFY_RECALLS]]
+
+
+def _verified(graph: TraceGraph, recall: dict[str, Any]) -> dict[str, Any]:
+    answer: dict[str, Any] = {"recall_id": recall["recall_id"], "stale": None, "error": None}
+    try:
+        trace = trace_forward(graph, list(recall["source_lots"]))
+    except TracegraphError as error:  # a source lot removed since
+        return {**answer, "error": error.message}
+    now = {"customers": sorted(c["customer_id"] for c in trace.customers),
+           "shipments": sorted({s["shipment_id"] for s in trace.shipments})}  # fmt: skip
+    stale = False
+    for kind in ("customers", "shipments"):
+        named = recall.get(f"{kind[:-1]}_ids")
+        whole = named is not None and len(named) == recall.get(kind)
+        new = sorted(set(now[kind]) - set(named)) if whole and named is not None else None
+        gone = sorted(set(named) - set(now[kind])) if whole and named is not None else None
+        answer[f"{kind}_now"] = len(now[kind])
+        answer[f"new_{kind}"] = new
+        answer[f"gone_{kind}"] = gone
+        stale = stale or (bool(new or gone) if whole else len(now[kind]) != recall.get(kind))
+    answer["stale"] = stale
+    return answer
