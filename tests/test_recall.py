@@ -1312,3 +1312,38 @@ def runner_json(runner: CliRunner, args: list[str]) -> Any:
     result = runner.invoke(app, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
+
+
+def test_a_window_step_that_recorded_no_output_lot_is_named_in_the_error_and_the_package(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Bake Z on OVEN-T (at 03:00) took 5 kg of flour A and has no step_outputs row: a
+    recall of the oven from 02:00 to 03:50 said "no lots in the window … nothing to recall"
+    (exit 2) without naming Z, and a wider window's package (with bake W, which made P3) said
+    nothing of it in summary.txt or the warnings (recall.json's steps alone listed it, `lots:
+    []`). Both name it now, and `trace device` too."""
+    files = {
+        "steps.csv": HAND_PLANT["steps.csv"] + "Z,bake,2026-11-04T03:00:00+00:00,OVEN-T,OP1,\n"
+        "W,bake,2026-11-04T04:00:00+00:00,OVEN-T,OP1,\n",
+        "step_inputs.csv": HAND_PLANT["step_inputs.csv"] + "Z,A,5,kg\nW,A,5,kg\n",
+        "step_outputs.csv": HAND_PLANT["step_outputs.csv"] + "W,P3,50,pcs\n",
+    }
+    import_hand_plant(graph, tmp_path / "plant", files)
+    said = ("1 step in the window recorded no output lot: Z (input A): what it made is not in "
+            "this recall")  # fmt: skip
+    narrow = ["--device", "OVEN-T", "--from", "2026-11-04T02:00Z", "--to", "2026-11-04T03:50Z"]
+    empty = runner.invoke(app, ["recall", *narrow, "--out", str(tmp_path / "none")])
+    assert empty.exit_code == 2, empty.output
+    assert f"nothing to recall — but {said}" in " ".join(empty.stderr.split())
+    assert not (tmp_path / "none").exists()
+    out = tmp_path / "wide"
+    wide = ["--device", "OVEN-T", "--from", "2026-11-04T02:00Z", "--to", "2026-11-04T05:00Z"]
+    result = runner.invoke(app, ["recall", *wide, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {said}" in (out / "summary.txt").read_text("utf-8")
+    assert said in json.loads((out / "recall.json").read_text("utf-8"))["warnings"]
+    traced = runner.invoke(app, ["trace", "device", "OVEN-T", "--from", "2026-11-04T02:00Z",
+                                 "--to", "2026-11-04T05:00Z", "--format", "json"])  # fmt: skip
+    answer = json.loads(traced.stdout)
+    assert answer["warnings"] == [said.replace("this recall", "this trace")]
+    assert "unmade_inputs" not in answer["steps"][0]

@@ -633,7 +633,7 @@ def _written_package(
         if found.forward is None:
             # what the window could not see (lots with no receipt date, steps with no end) is
             # said here too: "nothing to recall" must not read as "no exposure"
-            seen = "; ".join(found.warnings)
+            seen = "; ".join(_window_warnings(found))
             raise EmptyWindow(
                 f"no lots in the window ({window.text()}): nothing to recall"
                 + (f" — but {seen}" if seen else ""),
@@ -832,7 +832,12 @@ def package_warnings(
             f"{'its shipping events have' if one else 'their shipping events have'} no location "
             "in tracking_events"
         ]
-    return [*(found.warnings if found is not None else []), *trace.warnings, *blank]
+    return [*(_window_warnings(found) if found is not None else []), *trace.warnings, *blank]
+
+
+def _window_warnings(found: WindowTrace | SupplierWindow) -> list[str]:
+    """The window's warnings as a recall says them ("… is not in this recall")."""
+    return found.warnings_for("recall") if isinstance(found, WindowTrace) else found.warnings
 
 
 # a Recall's window properties: null for a recall asked by lots (and for those recorded before)

@@ -159,7 +159,10 @@ def package(
     under TRACEGRAPH_EPCIS_BASE_URI, default https://tracegraph.invalid/id; each event's
     time zone offset the plant's, TRACEGRAPH_TIMEZONE, at that time); recall.json;
     summary.txt; and manifest.sha256. The folder is yours alone (0700), its files 0600.
-    Exit code 2 when the window holds no lots (no package is written)."""
+
+    Exit code 2, and no package, when the window holds no lots (a step in it that recorded no
+    output lot is named), or when --out is not empty or another run filled it meanwhile: the
+    package is written in a staging folder beside it and moved into place whole."""
     lots = given_lots(lots, lots_file)  # none for a window
     window = _window(device, operator, supplier, start, end, timezone, lots)
     graph = open_graph()
