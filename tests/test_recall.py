@@ -41,6 +41,13 @@ def no_receipt_time(lot: str) -> str:
     )
 
 
+# the hand plant's C2 has an empty contact (customers.csv lists it all the same)
+NO_CONTACT_C2 = (
+    "1 customer to call has no contact in the customers table: C2 (customers.csv lists it with "
+    "an empty contact: find whom to call)"
+)
+
+
 def test_recall_package_files_and_manifest(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -140,8 +147,14 @@ def test_no_file_of_a_package_is_readable_by_others_while_it_is_written(
             return
         watching["inside"] = True  # iterdir is an audited operation too
         try:
-            for path in (out, *out.iterdir()) if out.is_dir() else ():
-                modes.setdefault(path.name, set()).add(stat.S_IMODE(path.lstat().st_mode))
+            # the package folder and the staging folder it is written in beside it (its files
+            # under their own names, the folder as "watched")
+            for folder in tmp_path.iterdir():
+                if folder.name != "watched" and not folder.name.startswith(".watched."):
+                    continue
+                modes.setdefault("watched", set()).add(stat.S_IMODE(folder.lstat().st_mode))
+                for path in folder.iterdir():
+                    modes.setdefault(path.name, set()).add(stat.S_IMODE(path.lstat().st_mode))
         except FileNotFoundError:  # renamed meanwhile
             pass
         finally:
@@ -160,6 +173,7 @@ def test_no_file_of_a_package_is_readable_by_others_while_it_is_written(
                 if any(mode & 0o077 for mode in seen)}  # fmt: skip
     assert readable == {}
     assert not list(out.glob(".*"))  # no file written beside its name is left
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # nor staging
 
 
 def test_a_trace_picture_is_its_users_alone(
@@ -521,7 +535,13 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
         "2 shipments (SH3, SH4) name no ship-from location (from_location_id in the shipments "
         "table): their shipping events have no location in tracking_events"
     )
-    assert result.stderr == f"warning: {unplaced}\nwarning: {no_receipt_time('B')}\n"
+    no_contact = (
+        "1 customer to call has no contact in the customers table: C2 (customers.csv lists it "
+        "with an empty contact: find whom to call)"
+    )
+    assert result.stderr == (
+        f"warning: {unplaced}\nwarning: {no_contact}\nwarning: {no_receipt_time('B')}\n"
+    )
     events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
     # a shipment's location is described, as a receipt's was (it was empty)
     assert {e["location_description"] for e in events if e["event_type"] == "shipping"
@@ -557,7 +577,7 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     assert f"warning: {overgiven}" in summary
     package = json.loads((tmp_path / "again" / "recall.json").read_text("utf-8"))
     assert package["asked_as"] == ["supplier_lot|V2|000123"]
-    assert package["warnings"] == [overgiven, unplaced, no_receipt_time("B")]
+    assert package["warnings"] == [overgiven, unplaced, NO_CONTACT_C2, no_receipt_time("B")]
 
 
 def test_a_customers_column_named_like_a_package_column_is_kept_under_another_name(
@@ -583,9 +603,13 @@ def test_a_customers_column_named_like_a_package_column_is_kept_under_another_na
         "customers.csv has a column 'shipments' of its own: the customers export's 'shipments' "
         "is there (and in the workbook) as 'export_shipments'",
     ]
-    assert json.loads(result.stdout)["warnings"][-3:] == [*expected, no_receipt_time("B")]
+    assert json.loads(result.stdout)["warnings"][-4:] == [
+        *expected,
+        NO_CONTACT_C2,
+        no_receipt_time("B"),
+    ]
     saved = json.loads((out / "recall.json").read_text(encoding="utf-8"))
-    assert saved["warnings"][-3:] == [*expected, no_receipt_time("B")]
+    assert saved["warnings"][-4:] == [*expected, NO_CONTACT_C2, no_receipt_time("B")]
     summary = (out / "summary.txt").read_text(encoding="utf-8")
     assert all(f"warning: {text}\n" in summary for text in expected)
     assert all(f"warning: {text}" in " ".join(result.stderr.split()) for text in expected)
@@ -746,9 +770,9 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
         "1 shipment (SH2) names no ship-from location (from_location_id in the shipments "
         "table): its shipping events have no location in tracking_events"
     )
-    assert json.loads(result.stdout)["warnings"] == [expected, no_receipt_time("B")]
+    assert json.loads(result.stdout)["warnings"] == [expected, NO_CONTACT_C2, no_receipt_time("B")]
     assert json.loads((out / "recall.json").read_text(encoding="utf-8"))["warnings"] == [
-        expected, no_receipt_time("B"),
+        expected, NO_CONTACT_C2, no_receipt_time("B"),
     ]  # fmt: skip
     assert f"warning: {expected}" in result.stderr
     assert f"warning: {expected}\n" in (out / "summary.txt").read_text(encoding="utf-8")
@@ -758,7 +782,7 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
     placed = runner.invoke(app, ["recall", "A", "--out", str(tmp_path / "a"), "--format", "json"])
     assert placed.exit_code == 0, placed.output
     # A reached SH2 too; A's receipt has no time either
-    assert json.loads(placed.stdout)["warnings"] == [expected, no_receipt_time("A")]
+    assert json.loads(placed.stdout)["warnings"] == [expected, NO_CONTACT_C2, no_receipt_time("A")]
 
 
 def test_a_customers_column_named_like_a_formula_is_kept_under_a_safe_name(
@@ -781,7 +805,11 @@ def test_a_customers_column_named_like_a_formula_is_kept_under_a_safe_name(
         f"spreadsheet: it is there (and in the workbook) as 'export_{name}'"
         for name in ("+phone", "=cmd|x", "@note")
     ]
-    assert json.loads(result.stdout)["warnings"][-4:] == [*expected, no_receipt_time("B")]
+    assert json.loads(result.stdout)["warnings"][-5:] == [
+        *expected,
+        NO_CONTACT_C2,
+        no_receipt_time("B"),
+    ]
     rows = [
         [cell.value for cell in row]
         for row in load_workbook(out / "recall.xlsx")["customers"].iter_rows()
@@ -1347,3 +1375,27 @@ def test_a_window_step_that_recorded_no_output_lot_is_named_in_the_error_and_the
     answer = json.loads(traced.stdout)
     assert answer["warnings"] == [said.replace("this recall", "this trace")]
     assert "unmade_inputs" not in answer["steps"][0]
+
+
+def test_customers_csv_says_each_delivery_by_date_and_document_and_warns_of_no_contact(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """customers.csv gave a clerk the shipment ids alone (SH2, RMA1): not the date, nor the
+    delivery note the customer knows (DN-2), nor how much of which lot; and C2, with an empty
+    contact, was listed like the others with nothing said. `deliveries` says each delivery and
+    return by date, document and lot quantity (in recall.xlsx too), and a warning names C2."""
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig").splitlines()))
+    assert {r["customer_id"]: r["deliveries"] for r in rows} == {
+        "C1": "2026-11-04 DN-1: P1 300 pcs",
+        "C2": "2026-11-04 DN-2: P2 50 pcs; 2026-11-05 return RMA-1: P2 10 pcs",
+    }
+    sheet = load_workbook(out / "recall.xlsx")["customers"]
+    header = [cell.value for cell in sheet[1]]
+    assert "deliveries" in header
+    said = ("1 customer to call has no contact in the customers table: C2 (customers.csv lists "
+            "it with an empty contact: find whom to call)")  # fmt: skip
+    assert said in json.loads((out / "recall.json").read_text("utf-8"))["warnings"]
+    assert f"warning: {said}" in (out / "summary.txt").read_text("utf-8")

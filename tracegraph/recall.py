@@ -79,7 +79,7 @@ EVENT_COLUMNS = (
 CUSTOMER_COLUMNS = (
     "customer_id", "name", "contact", "country", "shipments", "returns", "lots",
     "source_quantity", "source_uom", "source_amounts", "shipped", "lot_ids", "shipment_ids",
-    "return_ids",
+    "return_ids", "deliveries",
 )  # fmt: skip
 # what a recall must block: every affected lot (sources included) with something left by its
 # records, in its own unit, where it is, and how much of the recalled sources it holds
@@ -503,8 +503,10 @@ def customer_rows(
         total = shipped[customer].setdefault(key, [unit, 0.0])
         total[1] += convert(line["quantity"] or 0.0, unit, total[0]) or 0.0
     details = details or {}
+    deliveries = _deliveries(trace.shipments)
     return [
         {**details.get(c["customer_id"], {}), **c,
+         "deliveries": deliveries.get(c["customer_id"], ""),
          "lot_ids": _id_list(lots[c["customer_id"]]),
          "source_amounts": amounts_text(c["source_by_uom"]),
          "shipment_ids": _id_list(shipments[c["customer_id"]]),
@@ -512,6 +514,44 @@ def customer_rows(
          "shipped": _shipped_text(shipped[c["customer_id"]])}
         for c in trace.customers
     ]  # fmt: skip
+
+
+def _deliveries(lines: list[dict[str, Any]]) -> dict[str, str]:
+    """customer -> `2026-11-04 DN-1: P1 300 pcs; 2026-11-05 return RMA-1: P2 10 pcs`: each
+    delivery (and return) of the recalled lots by its date as exported, the document the
+    customer knows (the shipment's reference_doc, else its id) and how much of which lot — what a
+    clerk reads out on the call; customers.csv had the shipment ids alone."""
+    shipments: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        shipments[(line["customer_id"], line["shipment_id"])].append(line)
+    said: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (customer, shipment), held in shipments.items():
+        first = held[0]
+        when = str(first.get("shipped_at") or "")[:10] or "no date"
+        document = first.get("reference_doc") or shipment
+        kind = "return " if first["is_return"] else ""
+        lots = ", ".join(
+            " ".join(str(part) for part in (_quoted(line["lot_id"]),
+                                            _number(abs(line["quantity"]))
+                                            if line["quantity"] is not None else None,
+                                            line["uom"]) if part)
+            for line in sorted(held, key=lambda line: line["lot_id"])
+        )  # fmt: skip
+        said[customer].append((when, f"{when} {kind}{document}: {lots}"))
+    return {customer: "; ".join(text for _, text in sorted(texts))
+            for customer, texts in said.items()}  # fmt: skip
+
+
+def no_contact_warning(customers: list[dict[str, Any]]) -> list[str]:
+    """Customers to call with no contact (an empty `contact` in the customers table): they were
+    listed like the others, and the call list had a blank where the number should be."""
+    missing = [c["customer_id"] for c in customers if not str(c.get("contact") or "").strip()]
+    if not missing:
+        return []
+    one = len(missing) == 1
+    return [f"{counted(len(missing), 'customer')} to call {'has' if one else 'have'} no contact "
+            f"in the customers table: {first_ids(missing, 10)} (customers.csv lists "
+            f"{'it' if one else 'them'} with an empty contact: find whom to call)"]  # fmt: skip
 
 
 def stock_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
@@ -669,6 +709,7 @@ def _written_package(
     said = running_text(state["running"])
     running = [said] if said else []
     warnings = [*running, *package_warnings(trace, found), *details.warnings,
+                *no_contact_warning(trace.customers),
                 *_sheets_warning(len(events)), *left_out_warning(left_out),
                 *([] if narrowed else [_NOT_PRIVATE.format(staged.out)]),
                 *epcis_warnings]  # fmt: skip
