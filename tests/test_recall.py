@@ -1399,3 +1399,28 @@ def test_customers_csv_says_each_delivery_by_date_and_document_and_warns_of_no_c
             "it with an empty contact: find whom to call)")  # fmt: skip
     assert said in json.loads((out / "recall.json").read_text("utf-8"))["warnings"]
     assert f"warning: {said}" in (out / "summary.txt").read_text("utf-8")
+
+
+def test_a_receipts_supplier_lot_is_its_reference_document_and_excel_users_are_told_the_xlsx(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A receiving row said reference_document_type `supplier lot` with reference_document
+    empty, the number (000123) in supplier_lot alone: it is the document now. And the CSVs,
+    presented as ready for Excel, lose leading zeros there (lot 00123 read as 123): they stay
+    plain for programs, and summary.txt tells Excel users to open the workbooks."""
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["recall", "B", "--out", str(out)]).exit_code == 0
+    events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
+    (receipt,) = [e for e in events if e["event_type"] == "receiving"]
+    assert (receipt["reference_document_type"], receipt["reference_document"]) == (
+        "supplier lot", "000123",
+    )  # fmt: skip
+    assert receipt["supplier_lot"] == "000123"
+    summary = (out / "summary.txt").read_text("utf-8").splitlines()
+    assert summary[-2] == (
+        "in Excel, open recall.xlsx and tracking_events.xlsx (ids kept as text): the .csv files "
+        "are for programs, and Excel opening them drops leading zeros (lot 00123 reads as 123)"
+    )
+    book = load_workbook(out / "tracking_events.xlsx")["tracking events"]
+    header = [cell.value for cell in book[1]]
+    assert book.cell(2, header.index("supplier_lot") + 1).value == "000123"

@@ -258,7 +258,9 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "supplier_lot": supplier_lot,
                            "origin_id": supplier_id,
                            "origin_description": supplier_name or f"supplier {supplier_id}",
-                           "reference_document_type": "supplier lot"})  # fmt: skip
+                           # the number itself: the type said `supplier lot`, the cell was empty
+                           "reference_document_type": "supplier lot",
+                           "reference_document": supplier_lot})  # fmt: skip
         for step_id, operation, started, ended, quantity, uom, where, inputs in made_by:
             # the part of the lot the step made (a rework of 10 of its 100 pcs: a tenth)
             part = convert(quantity or 0.0, uom, own[1]) if own[0] else None
@@ -583,6 +585,12 @@ def _shipped_text(shipped: dict[tuple[str, str], list[Any]]) -> str:
 
 
 SUMMARY_IDS = 20  # lots named in summary.txt's "asked as" line, of the asked and of the sources
+# The CSV files are plain for programs (and the EPCIS/GS1 ids match them); Excel opening one
+# reads 00123 as the number 123. The workbooks keep every id as text.
+EXCEL_NOTE = (
+    "in Excel, open recall.xlsx and tracking_events.xlsx (ids kept as text): the .csv files are "
+    "for programs, and Excel opening them drops leading zeros (lot 00123 reads as 123)"
+)
 RECORDED_IDS = 1_000  # customers and shipments a Recall node names (recall.json has them all)
 
 
@@ -760,6 +768,7 @@ def _written_package(
         + "".join(f"{line}\n" for line in totals_lines(trace.totals))
         + f"{_state_text(state)}\n"
         + "".join(f"warning: {text}\n" for text in warnings)
+        + f"{EXCEL_NOTE}\n"
         + f"package written in {seconds:.3f} s by {os_account()} on "
         f"{socket.gethostname()}\n",
     )
