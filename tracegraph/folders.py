@@ -158,9 +158,9 @@ class StagedFolder:
         if self.inside:
             if any(p != self.folder for p in self.target.iterdir()):
                 raise self._taken()
+            self.published = True  # from the first file moved: a Ctrl-C half-way empties it
             for path in self.folder.iterdir():
                 os.rename(path, self.target / path.name)
-            self.published = True
             self.folder.rmdir()
             return
         try:
