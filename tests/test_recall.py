@@ -1255,8 +1255,8 @@ def test_a_package_into_a_given_empty_folder_whose_parent_cannot_be_written_is_s
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     """An empty --out in a folder one may not write (or a stick's mount point) cannot be
-    renamed onto: the package is staged inside it and moved in file by file; a second run
-    finds the staging folder and is refused."""
+    renamed onto: the package is staged inside it and moved in file by file (as into any
+    existing folder), and nothing is left beside it."""
     from tracegraph import folders
 
     given = tmp_path / "shared" / "recall"
@@ -1424,3 +1424,60 @@ def test_a_receipts_supplier_lot_is_its_reference_document_and_excel_users_are_t
     book = load_workbook(out / "tracking_events.xlsx")["tracking events"]
     header = [cell.value for cell in book[1]]
     assert book.cell(2, header.index("supplier_lot") + 1).value == "000123"
+
+
+def test_a_recall_into_the_current_empty_folder_writes_it_in_place(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Review of the staged package: an existing empty --out was renamed onto — `--out .` in
+    an empty folder failed with "OSError: [Errno 16] Device or resource busy" (exit 3; a bind
+    mount too), and `--out "$PWD"` replaced the shell's folder by a new one (its owner, group
+    and ACLs lost). An existing folder is staged inside now, and stays the same folder."""
+    here = tmp_path / "here"
+    here.mkdir()
+    inode = here.stat().st_ino
+    monkeypatch.chdir(here)
+    result = runner.invoke(app, ["recall", "B", "--out", "."])
+    assert result.exit_code == 0, result.output
+    assert here.stat().st_ino == inode
+    assert "manifest.sha256" in {p.name for p in here.iterdir()}
+    assert not [p.name for p in here.iterdir() if "staging" in p.name]
+    assert not [p.name for p in tmp_path.iterdir() if "staging" in p.name]
+
+
+def test_verify_leaves_returns_and_later_deliveries_alone_and_deliveries_split_a_shipment(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Review of --verify and `deliveries`: a return of recalled goods after the recall, or a
+    delivery made after it (check's shipped_or_used_after_recall), made `recall history
+    --verify` call the recall out of date (exit 1) — every real recall, the night after; and a
+    shipment of +5 P2 and -7 P1 was said whole as its first line was ("return DN-X: P1 7 pcs,
+    P2 5 pcs"): each part is said as what it is."""
+    late = tmp_path / "late"
+    late.mkdir()
+    (late / "customers.csv").write_text("customer_id,name,contact\nC4,Shop four,c4@x.example\n")
+    (late / "shipments.csv").write_text(
+        "shipment_id,customer_id,shipped_at,reference_doc\nSHX,C1,2026-11-06T08:00:00+00:00,DN-X\n"
+    )
+    (late / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSHX,P2,5,pcs\n"
+                                             "SHX,P1,-7,pcs\n")  # fmt: skip
+    assert import_paths(hand_plant, [late]).rejects == []
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["recall", "B", "--out", str(out)]).exit_code == 0
+    rows = list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig").splitlines()))
+    assert {r["customer_id"]: r["deliveries"] for r in rows}["C1"] == (
+        "2026-11-04 DN-1: P1 300 pcs; 2026-11-06 DN-X: P2 5 pcs; 2026-11-06 return DN-X: P1 7 pcs"
+    )
+    after = (datetime.now(UTC) + timedelta(days=2)).isoformat(timespec="seconds")
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "shipments.csv").write_text("shipment_id,customer_id,shipped_at\n"
+                                         f"RMA9,C1,{after}\nSH9,C4,{after}\n")  # fmt: skip
+    (later / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\n"
+                                              "RMA9,P1,-3,pcs\nSH9,P2,2,pcs\n")  # fmt: skip
+    assert import_paths(hand_plant, [later]).rejects == []
+    verified = runner.invoke(app, ["recall", "history", "--verify", "--format", "json"])
+    assert verified.exit_code == 0, verified.output
+    (answer,) = json.loads(verified.stdout)["verified"]
+    assert answer["stale"] is False, answer

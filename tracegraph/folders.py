@@ -112,9 +112,10 @@ class StagedFolder:
     other gets FolderTaken: two recalls into one folder both said they had written it, and one
     package was the other's files under its manifest hash in the history.
 
-    An `out` that is a mount point (a USB stick) or whose parent cannot be written cannot be
-    renamed onto: its files are staged in `out/.tracegraph-staging`, made with O_EXCL-like
-    mkdir (the second run finds it and is refused), and moved into `out` one by one.
+    An `out` that exists (an empty folder given, `.`, a mount point such as a USB stick) is
+    never renamed onto: its files are staged in `out/.tracegraph-staging.staging`, made with
+    mkdir, which fails if it exists (the second run finds it and is refused), and moved into
+    `out` one by one.
 
     Used as a context manager: whatever ends the work inside before `publish` (a full disk,
     Ctrl-C, the loser's FolderTaken) removes the staging folder; after it, the files published
@@ -126,9 +127,10 @@ class StagedFolder:
         self.option = option
         self.target = out.resolve() if out.is_symlink() else out
         self.existed = self.target.is_dir()
-        self.inside = self.existed and (
-            os.path.ismount(self.target) or unwritable(self.target.parent) is not None
-        )
+        # an existing (empty) folder is never renamed onto: `--out .` or a bind mount failed
+        # with EBUSY, and `--out "$PWD"` replaced the shell's folder by a new one (its owner,
+        # group and ACLs lost); its staging folder inside it is the claim instead
+        self.inside = self.existed
         name = INSIDE_STAGING if self.inside else f".{self.target.name}.{secrets.token_hex(4)}"
         parent = self.target if self.inside else self.target.parent
         self.folder = parent / (name + STAGING_SUFFIX)

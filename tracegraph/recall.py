@@ -39,7 +39,7 @@ from tracegraph.epcis import (
     write_epcis,
 )
 from tracegraph.errors import ConfigurationError, EmptyWindow, TracegraphError
-from tracegraph.folders import StagedFolder, check_creatable
+from tracegraph.folders import INSIDE_STAGING, STAGING_SUFFIX, StagedFolder, check_creatable
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph, running_text
 from tracegraph.idtext import normal_id
@@ -523,15 +523,17 @@ def _deliveries(lines: list[dict[str, Any]]) -> dict[str, str]:
     delivery (and return) of the recalled lots by its date as exported, the document the
     customer knows (the shipment's reference_doc, else its id) and how much of which lot — what a
     clerk reads out on the call; customers.csv had the shipment ids alone."""
-    shipments: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    # a shipment's delivered and returned lines apart (a line is a return by its own sign):
+    # a shipment of +5 of one lot and -7 of another read "return DN-X2: … 5 pcs"
+    shipments: dict[tuple[str, str, bool], list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
-        shipments[(line["customer_id"], line["shipment_id"])].append(line)
+        shipments[(line["customer_id"], line["shipment_id"], bool(line["is_return"]))].append(line)
     said: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for (customer, shipment), held in shipments.items():
+    for (customer, shipment, returned), held in shipments.items():
         first = held[0]
         when = str(first.get("shipped_at") or "")[:10] or "no date"
         document = first.get("reference_doc") or shipment
-        kind = "return " if first["is_return"] else ""
+        kind = "return " if returned else ""
         lots = ", ".join(
             " ".join(str(part) for part in (_quoted(line["lot_id"]),
                                             _number(abs(line["quantity"]))
@@ -651,8 +653,11 @@ def build_package(
     epcis_base = base_uri()  # a base URI that cannot be used is refused before anything is written
     plant_zone = epcis_zone()  # and so is an unknown TRACEGRAPH_TIMEZONE
     if out.exists() and any(out.iterdir()):
+        staging = out / (INSIDE_STAGING + STAGING_SUFFIX)
+        left = (f" (it holds {staging.name}, the staging folder of a recall that is running or "
+                "was killed: remove it if none runs)" if staging.exists() else "")  # fmt: skip
         raise ConfigurationError(
-            f"{out} is not empty", hint="give a new folder: a package is never written over"
+            f"{out} is not empty{left}", hint="give a new folder: a package is never written over"
         )
     with StagedFolder(out, "the package folder", "--out") as staged:
         return _written_package(graph, ids, staged, drill, html, window,
@@ -1018,15 +1023,27 @@ def _verified(graph: TraceGraph, recall: dict[str, Any]) -> dict[str, Any]:
         return {**answer, "error": error.message}
     now = {"customers": sorted(c["customer_id"] for c in trace.customers),
            "shipments": sorted({s["shipment_id"] for s in trace.shipments})}  # fmt: skip
+    # what the recall should have named: deliveries (not returns: recalled goods come back
+    # after a recall) dated before it was taken (or undated); later ones are `check`'s
+    # shipped_or_used_after_recall. A return or a later delivery made every recall "out of date"
+    taken = moment(recall.get("created_at"))
+    due = [
+        line
+        for line in trace.shipments
+        if not line["is_return"]
+        and (taken is None or (at := moment(line.get("shipped_at"))) is None or at < taken)
+    ]
+    owed = {"customers": {line["customer_id"] for line in due},
+            "shipments": {line["shipment_id"] for line in due}}  # fmt: skip
     stale = False
     for kind in ("customers", "shipments"):
         named = recall.get(f"{kind[:-1]}_ids")
         whole = named is not None and len(named) == recall.get(kind)
-        new = sorted(set(now[kind]) - set(named)) if whole and named is not None else None
+        new = sorted(owed[kind] - set(named)) if whole and named is not None else None
         gone = sorted(set(named) - set(now[kind])) if whole and named is not None else None
         answer[f"{kind}_now"] = len(now[kind])
         answer[f"new_{kind}"] = new
         answer[f"gone_{kind}"] = gone
-        stale = stale or (bool(new or gone) if whole else len(now[kind]) != recall.get(kind))
+        stale = stale or (bool(new or gone) if whole else len(owed[kind]) > recall.get(kind, 0))
     answer["stale"] = stale
     return answer

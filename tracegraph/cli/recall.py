@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from tracegraph.cli.context import open_graph
+from tracegraph.cli.context import open_graph, sigterm_interrupts
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.lots_file import given_lots, lots_file_option
 from tracegraph.cli.render import (
@@ -162,11 +162,14 @@ def package(
 
     Exit code 2, and no package, when the window holds no lots (a step in it that recorded no
     output lot is named), or when --out is not empty or another run filled it meanwhile: the
-    package is written in a staging folder beside it and moved into place whole."""
+    package is written in a staging folder beside it (inside an existing one) and moved into
+    place whole."""
     lots = given_lots(lots, lots_file)  # none for a window
     window = _window(device, operator, supplier, start, end, timezone, lots)
     graph = open_graph()
-    with working(f"writing the {'drill' if drill else 'recall'} package"):
+    # SIGTERM as Ctrl-C: the staging folder (customers' contacts in it) is removed, where a
+    # `timeout` left it hidden beside --out
+    with working(f"writing the {'drill' if drill else 'recall'} package"), sigterm_interrupts():
         result = build_package(graph, lots, out, drill=drill, html=html, window=window)
     for text in result.warnings:  # the window's, the trace's, shipments with no ship-from
         warn(text)
