@@ -41,6 +41,13 @@ def no_receipt_time(lot: str) -> str:
     )
 
 
+# the hand plant's C2 has an empty contact (customers.csv lists it all the same)
+NO_CONTACT_C2 = (
+    "1 customer to call has no contact in the customers table: C2 (customers.csv lists it with "
+    "an empty contact: find whom to call)"
+)
+
+
 def test_recall_package_files_and_manifest(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -140,8 +147,14 @@ def test_no_file_of_a_package_is_readable_by_others_while_it_is_written(
             return
         watching["inside"] = True  # iterdir is an audited operation too
         try:
-            for path in (out, *out.iterdir()) if out.is_dir() else ():
-                modes.setdefault(path.name, set()).add(stat.S_IMODE(path.lstat().st_mode))
+            # the package folder and the staging folder it is written in beside it (its files
+            # under their own names, the folder as "watched")
+            for folder in tmp_path.iterdir():
+                if folder.name != "watched" and not folder.name.startswith(".watched."):
+                    continue
+                modes.setdefault("watched", set()).add(stat.S_IMODE(folder.lstat().st_mode))
+                for path in folder.iterdir():
+                    modes.setdefault(path.name, set()).add(stat.S_IMODE(path.lstat().st_mode))
         except FileNotFoundError:  # renamed meanwhile
             pass
         finally:
@@ -160,6 +173,7 @@ def test_no_file_of_a_package_is_readable_by_others_while_it_is_written(
                 if any(mode & 0o077 for mode in seen)}  # fmt: skip
     assert readable == {}
     assert not list(out.glob(".*"))  # no file written beside its name is left
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # nor staging
 
 
 def test_a_trace_picture_is_its_users_alone(
@@ -521,7 +535,13 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
         "2 shipments (SH3, SH4) name no ship-from location (from_location_id in the shipments "
         "table): their shipping events have no location in tracking_events"
     )
-    assert result.stderr == f"warning: {unplaced}\nwarning: {no_receipt_time('B')}\n"
+    no_contact = (
+        "1 customer to call has no contact in the customers table: C2 (customers.csv lists it "
+        "with an empty contact: find whom to call)"
+    )
+    assert result.stderr == (
+        f"warning: {unplaced}\nwarning: {no_contact}\nwarning: {no_receipt_time('B')}\n"
+    )
     events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
     # a shipment's location is described, as a receipt's was (it was empty)
     assert {e["location_description"] for e in events if e["event_type"] == "shipping"
@@ -557,7 +577,7 @@ def test_recall_csv_on_stdout_is_the_package_customers_csv_and_overshipping_is_c
     assert f"warning: {overgiven}" in summary
     package = json.loads((tmp_path / "again" / "recall.json").read_text("utf-8"))
     assert package["asked_as"] == ["supplier_lot|V2|000123"]
-    assert package["warnings"] == [overgiven, unplaced, no_receipt_time("B")]
+    assert package["warnings"] == [overgiven, unplaced, NO_CONTACT_C2, no_receipt_time("B")]
 
 
 def test_a_customers_column_named_like_a_package_column_is_kept_under_another_name(
@@ -583,9 +603,13 @@ def test_a_customers_column_named_like_a_package_column_is_kept_under_another_na
         "customers.csv has a column 'shipments' of its own: the customers export's 'shipments' "
         "is there (and in the workbook) as 'export_shipments'",
     ]
-    assert json.loads(result.stdout)["warnings"][-3:] == [*expected, no_receipt_time("B")]
+    assert json.loads(result.stdout)["warnings"][-4:] == [
+        *expected,
+        NO_CONTACT_C2,
+        no_receipt_time("B"),
+    ]
     saved = json.loads((out / "recall.json").read_text(encoding="utf-8"))
-    assert saved["warnings"][-3:] == [*expected, no_receipt_time("B")]
+    assert saved["warnings"][-4:] == [*expected, NO_CONTACT_C2, no_receipt_time("B")]
     summary = (out / "summary.txt").read_text(encoding="utf-8")
     assert all(f"warning: {text}\n" in summary for text in expected)
     assert all(f"warning: {text}" in " ".join(result.stderr.split()) for text in expected)
@@ -746,9 +770,9 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
         "1 shipment (SH2) names no ship-from location (from_location_id in the shipments "
         "table): its shipping events have no location in tracking_events"
     )
-    assert json.loads(result.stdout)["warnings"] == [expected, no_receipt_time("B")]
+    assert json.loads(result.stdout)["warnings"] == [expected, NO_CONTACT_C2, no_receipt_time("B")]
     assert json.loads((out / "recall.json").read_text(encoding="utf-8"))["warnings"] == [
-        expected, no_receipt_time("B"),
+        expected, NO_CONTACT_C2, no_receipt_time("B"),
     ]  # fmt: skip
     assert f"warning: {expected}" in result.stderr
     assert f"warning: {expected}\n" in (out / "summary.txt").read_text(encoding="utf-8")
@@ -758,7 +782,7 @@ def test_a_package_warns_of_shipments_that_name_no_ship_from_location(
     placed = runner.invoke(app, ["recall", "A", "--out", str(tmp_path / "a"), "--format", "json"])
     assert placed.exit_code == 0, placed.output
     # A reached SH2 too; A's receipt has no time either
-    assert json.loads(placed.stdout)["warnings"] == [expected, no_receipt_time("A")]
+    assert json.loads(placed.stdout)["warnings"] == [expected, NO_CONTACT_C2, no_receipt_time("A")]
 
 
 def test_a_customers_column_named_like_a_formula_is_kept_under_a_safe_name(
@@ -781,7 +805,11 @@ def test_a_customers_column_named_like_a_formula_is_kept_under_a_safe_name(
         f"spreadsheet: it is there (and in the workbook) as 'export_{name}'"
         for name in ("+phone", "=cmd|x", "@note")
     ]
-    assert json.loads(result.stdout)["warnings"][-4:] == [*expected, no_receipt_time("B")]
+    assert json.loads(result.stdout)["warnings"][-5:] == [
+        *expected,
+        NO_CONTACT_C2,
+        no_receipt_time("B"),
+    ]
     rows = [
         [cell.value for cell in row]
         for row in load_workbook(out / "recall.xlsx")["customers"].iter_rows()
@@ -1164,3 +1192,292 @@ def test_a_package_where_permissions_cannot_be_narrowed_is_written_with_a_warnin
         "share, another user's folder): the package's files, customers' contacts among them, are "
         "as readable as that place makes them"
     ]
+
+
+def test_two_recalls_into_one_folder_at_once_one_writes_it_the_other_is_refused(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """`recall R0000001 --out D &` and `recall R0000002 --out D` a moment later both exited 0:
+    each found D empty, traced, then wrote into it; D held R0000001's package, the history
+    listed both with the same path, and R0000002's manifest_sha256 matched nothing on disk (3
+    of 6 tries). The two runs are held here until both have found D empty and traced: one
+    package is moved into place whole, the other run is refused with one line, records
+    nothing and leaves no staging folder."""
+    import threading
+
+    from tracegraph import recall
+    from tracegraph.errors import TracegraphError
+
+    both_traced = threading.Barrier(2, timeout=60)
+    real = recall.tracking_events
+
+    def held(graph: TraceGraph, trace: Any) -> list[dict[str, Any]]:
+        both_traced.wait()
+        return real(graph, trace)
+
+    monkeypatch.setattr(recall, "tracking_events", held)
+    out = tmp_path / "D"
+    outcomes: dict[str, Any] = {}
+
+    def run(lot: str) -> None:
+        try:
+            outcomes[lot] = recall.build_package(hand_plant, [lot], out)
+        except TracegraphError as error:
+            outcomes[lot] = error
+
+    threads = [threading.Thread(target=run, args=(lot,)) for lot in ("A", "B")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    won = [lot for lot, got in outcomes.items() if isinstance(got, recall.RecallPackage)]
+    lost = [got for got in outcomes.values() if isinstance(got, TracegraphError)]
+    assert len(won) == 1 and len(lost) == 1, outcomes
+    assert str(lost[0]) == (
+        f"{out} was filled by another run while this one was writing: nothing of this run was "
+        "written there, nor recorded (hint: give --out a new folder and run it again: a folder "
+        "with files in it is never written over)"
+    )
+    assert lost[0].exit_code == 2
+    history = json.loads(runner.invoke(app, ["recall", "history", "--format", "json"]).stdout)
+    (recorded,) = history["recalls"]
+    assert recorded["source_lots"] == won
+    digest = hashlib.sha256((out / "manifest.sha256").read_bytes()).hexdigest()
+    assert recorded["manifest_sha256"] == digest
+    package = json.loads((out / "recall.json").read_text("utf-8"))
+    assert package["recall_id"] == recorded["recall_id"]
+    assert sorted(p.name for p in tmp_path.iterdir() if "staging" in p.name) == []
+
+
+def test_a_package_into_a_given_empty_folder_whose_parent_cannot_be_written_is_staged_inside(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """An empty --out in a folder one may not write (or a stick's mount point) cannot be
+    renamed onto: the package is staged inside it and moved in file by file (as into any
+    existing folder), and nothing is left beside it."""
+    from tracegraph import folders
+
+    given = tmp_path / "shared" / "recall"
+    given.mkdir(parents=True)
+    monkeypatch.setattr(folders, "unwritable", lambda folder, file=None: (
+        "permission denied" if folder == given.parent else None))  # fmt: skip
+    result = runner.invoke(app, ["recall", "B", "--out", str(given)])
+    assert result.exit_code == 0, result.output
+    assert "manifest.sha256" in {p.name for p in given.iterdir()}
+    assert not any("staging" in p.name for p in given.iterdir())
+    assert [p.name for p in given.parent.iterdir()] == ["recall"]
+
+
+def test_a_recall_records_its_data_and_verify_names_what_a_later_import_added(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`recall TB4` named customers CT1 and CT3; a late export added shipment TSH10 of TB4 to
+    CT2, dated before the recall: `trace forward` named CT2, `check` did not (shipped before
+    the recall), and `recall history` still said 2 customers — the Recall node held only
+    counts, and nothing said which data it was read from. It records the last import run that
+    had ended (and one running), whom and which shipments it named; `recall history --verify`
+    traces it again and names CT2's counterpart here (C3 by SH10), exit code 1."""
+    (last_run,) = [r["run_id"] for r in runner_json(runner, ["imports"])["imports"]]
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["recall", "B", "--out", str(out)]).exit_code == 0
+    package = json.loads((out / "recall.json").read_text("utf-8"))
+    assert package["data_state"]["last_import"]["run_id"] == last_run
+    assert package["data_state"]["running"] is None
+    summary = (out / "summary.txt").read_text("utf-8")
+    assert f"read from the graph as of import run {last_run} (done, ended " in summary
+    (recorded,) = runner_json(runner, ["recall", "history"])["recalls"]
+    assert (recorded["data_run_id"], recorded["taken_during_import"]) == (last_run, None)
+    assert (recorded["customer_ids"], recorded["shipment_ids"]) == (
+        ["C1", "C2"], ["RMA1", "SH1", "SH2"],
+    )  # fmt: skip
+    unchanged = runner.invoke(app, ["recall", "history", "--verify"])
+    assert unchanged.exit_code == 0, unchanged.output  # no import since: nothing to trace
+    late = tmp_path / "late"
+    late.mkdir()
+    (late / "customers.csv").write_text("customer_id,name,contact\nC3,Shop three,c3@x.example\n")
+    (late / "shipments.csv").write_text("shipment_id,customer_id,shipped_at\n"
+                                        "SH10,C3,2026-11-04T10:00:00+00:00\n")  # fmt: skip
+    (late / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH10,P1,5,pcs\n")
+    assert import_paths(hand_plant, [late]).rejects == []
+    verified = runner.invoke(app, ["recall", "history", "--verify", "--format", "json"])
+    assert verified.exit_code == 1, verified.output
+    (answer,) = json.loads(verified.stdout)["verified"]
+    assert (answer["recall_id"], answer["stale"]) == (recorded["recall_id"], True)
+    assert (answer["new_customers"], answer["new_shipments"]) == (["C3"], ["SH10"])
+    assert (answer["gone_customers"], answer["gone_shipments"]) == ([], [])
+    assert (
+        f"warning: {recorded['recall_id']} is out of date: an import since has changed what its "
+        "lots reach (new customers C3; new shipments SH10)"
+    ) in " ".join(verified.stderr.split())
+    # check does not see it: the shipment is dated before the recall
+    assert "after a recall" not in runner.invoke(app, ["check"]).stdout
+
+
+def test_a_recall_taken_during_an_import_is_marked_in_the_history(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A recall taken while an import wrote the graph warned in its package, and its history
+    line looked like any other: it names the run (`taken_during_import`, and under its id)."""
+    run = {"run_id": "20261206T141226Z-7c466f", "status": "running", "user": "etl",
+           "host": "mes-gw",
+           "started_at": datetime(2026, 12, 6, 14, 12, 26, tzinfo=UTC)}  # fmt: skip
+    hand_plant.write("import/lock_node")
+    hand_plant.write("import/start_run", props=run)
+    with hand_plant.held_lock("import/take_lock", wait_seconds=1.0, token=run["run_id"]) as held:
+        assert held
+        assert runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "r")]).exit_code == 0
+    package = json.loads((tmp_path / "r" / "recall.json").read_text("utf-8"))
+    assert package["data_state"]["running"]["run_id"] == run["run_id"]
+    (recorded,) = runner_json(runner, ["recall", "history"])["recalls"]
+    assert recorded["taken_during_import"] == run["run_id"]
+    table = runner.invoke(app, ["recall", "history"], env={"COLUMNS": "160"}).stdout
+    assert f"taken during import {run['run_id']}" in table
+
+
+def runner_json(runner: CliRunner, args: list[str]) -> Any:
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_a_window_step_that_recorded_no_output_lot_is_named_in_the_error_and_the_package(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Bake Z on OVEN-T (at 03:00) took 5 kg of flour A and has no step_outputs row: a
+    recall of the oven from 02:00 to 03:50 said "no lots in the window … nothing to recall"
+    (exit 2) without naming Z, and a wider window's package (with bake W, which made P3) said
+    nothing of it in summary.txt or the warnings (recall.json's steps alone listed it, `lots:
+    []`). Both name it now, and `trace device` too."""
+    files = {
+        "steps.csv": HAND_PLANT["steps.csv"] + "Z,bake,2026-11-04T03:00:00+00:00,OVEN-T,OP1,\n"
+        "W,bake,2026-11-04T04:00:00+00:00,OVEN-T,OP1,\n",
+        "step_inputs.csv": HAND_PLANT["step_inputs.csv"] + "Z,A,5,kg\nW,A,5,kg\n",
+        "step_outputs.csv": HAND_PLANT["step_outputs.csv"] + "W,P3,50,pcs\n",
+    }
+    import_hand_plant(graph, tmp_path / "plant", files)
+    said = ("1 step in the window recorded no output lot: Z (input A): what it made is not in "
+            "this recall")  # fmt: skip
+    narrow = ["--device", "OVEN-T", "--from", "2026-11-04T02:00Z", "--to", "2026-11-04T03:50Z"]
+    empty = runner.invoke(app, ["recall", *narrow, "--out", str(tmp_path / "none")])
+    assert empty.exit_code == 2, empty.output
+    assert f"nothing to recall — but {said}" in " ".join(empty.stderr.split())
+    assert not (tmp_path / "none").exists()
+    out = tmp_path / "wide"
+    wide = ["--device", "OVEN-T", "--from", "2026-11-04T02:00Z", "--to", "2026-11-04T05:00Z"]
+    result = runner.invoke(app, ["recall", *wide, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"warning: {said}" in (out / "summary.txt").read_text("utf-8")
+    assert said in json.loads((out / "recall.json").read_text("utf-8"))["warnings"]
+    traced = runner.invoke(app, ["trace", "device", "OVEN-T", "--from", "2026-11-04T02:00Z",
+                                 "--to", "2026-11-04T05:00Z", "--format", "json"])  # fmt: skip
+    answer = json.loads(traced.stdout)
+    assert answer["warnings"] == [said.replace("this recall", "this trace")]
+    assert "unmade_inputs" not in answer["steps"][0]
+
+
+def test_customers_csv_says_each_delivery_by_date_and_document_and_warns_of_no_contact(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """customers.csv gave a clerk the shipment ids alone (SH2, RMA1): not the date, nor the
+    delivery note the customer knows (DN-2), nor how much of which lot; and C2, with an empty
+    contact, was listed like the others with nothing said. `deliveries` says each delivery and
+    return by date, document and lot quantity (in recall.xlsx too), and a warning names C2."""
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["recall", "B", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig").splitlines()))
+    assert {r["customer_id"]: r["deliveries"] for r in rows} == {
+        "C1": "2026-11-04 DN-1: P1 300 pcs",
+        "C2": "2026-11-04 DN-2: P2 50 pcs; 2026-11-05 return RMA-1: P2 10 pcs",
+    }
+    sheet = load_workbook(out / "recall.xlsx")["customers"]
+    header = [cell.value for cell in sheet[1]]
+    assert "deliveries" in header
+    said = ("1 customer to call has no contact in the customers table: C2 (customers.csv lists "
+            "it with an empty contact: find whom to call)")  # fmt: skip
+    assert said in json.loads((out / "recall.json").read_text("utf-8"))["warnings"]
+    assert f"warning: {said}" in (out / "summary.txt").read_text("utf-8")
+
+
+def test_a_receipts_supplier_lot_is_its_reference_document_and_excel_users_are_told_the_xlsx(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A receiving row said reference_document_type `supplier lot` with reference_document
+    empty, the number (000123) in supplier_lot alone: it is the document now. And the CSVs,
+    presented as ready for Excel, lose leading zeros there (lot 00123 read as 123): they stay
+    plain for programs, and summary.txt tells Excel users to open the workbooks."""
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["recall", "B", "--out", str(out)]).exit_code == 0
+    events = list(csv.DictReader((out / "tracking_events.csv").read_text("utf-8-sig").splitlines()))
+    (receipt,) = [e for e in events if e["event_type"] == "receiving"]
+    assert (receipt["reference_document_type"], receipt["reference_document"]) == (
+        "supplier lot", "000123",
+    )  # fmt: skip
+    assert receipt["supplier_lot"] == "000123"
+    summary = (out / "summary.txt").read_text("utf-8").splitlines()
+    assert summary[-2] == (
+        "in Excel, open recall.xlsx and tracking_events.xlsx (ids kept as text): the .csv files "
+        "are for programs, and Excel opening them drops leading zeros (lot 00123 reads as 123)"
+    )
+    book = load_workbook(out / "tracking_events.xlsx")["tracking events"]
+    header = [cell.value for cell in book[1]]
+    assert book.cell(2, header.index("supplier_lot") + 1).value == "000123"
+
+
+def test_a_recall_into_the_current_empty_folder_writes_it_in_place(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """Review of the staged package: an existing empty --out was renamed onto — `--out .` in
+    an empty folder failed with "OSError: [Errno 16] Device or resource busy" (exit 3; a bind
+    mount too), and `--out "$PWD"` replaced the shell's folder by a new one (its owner, group
+    and ACLs lost). An existing folder is staged inside now, and stays the same folder."""
+    here = tmp_path / "here"
+    here.mkdir()
+    inode = here.stat().st_ino
+    monkeypatch.chdir(here)
+    result = runner.invoke(app, ["recall", "B", "--out", "."])
+    assert result.exit_code == 0, result.output
+    assert here.stat().st_ino == inode
+    assert "manifest.sha256" in {p.name for p in here.iterdir()}
+    assert not [p.name for p in here.iterdir() if "staging" in p.name]
+    assert not [p.name for p in tmp_path.iterdir() if "staging" in p.name]
+
+
+def test_verify_leaves_returns_and_later_deliveries_alone_and_deliveries_split_a_shipment(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Review of --verify and `deliveries`: a return of recalled goods after the recall, or a
+    delivery made after it (check's shipped_or_used_after_recall), made `recall history
+    --verify` call the recall out of date (exit 1) — every real recall, the night after; and a
+    shipment of +5 P2 and -7 P1 was said whole as its first line was ("return DN-X: P1 7 pcs,
+    P2 5 pcs"): each part is said as what it is."""
+    late = tmp_path / "late"
+    late.mkdir()
+    (late / "customers.csv").write_text("customer_id,name,contact\nC4,Shop four,c4@x.example\n")
+    (late / "shipments.csv").write_text(
+        "shipment_id,customer_id,shipped_at,reference_doc\nSHX,C1,2026-11-06T08:00:00+00:00,DN-X\n"
+    )
+    (late / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSHX,P2,5,pcs\n"
+                                             "SHX,P1,-7,pcs\n")  # fmt: skip
+    assert import_paths(hand_plant, [late]).rejects == []
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["recall", "B", "--out", str(out)]).exit_code == 0
+    rows = list(csv.DictReader((out / "customers.csv").read_text("utf-8-sig").splitlines()))
+    assert {r["customer_id"]: r["deliveries"] for r in rows}["C1"] == (
+        "2026-11-04 DN-1: P1 300 pcs; 2026-11-06 DN-X: P2 5 pcs; 2026-11-06 return DN-X: P1 7 pcs"
+    )
+    after = (datetime.now(UTC) + timedelta(days=2)).isoformat(timespec="seconds")
+    later = tmp_path / "later"
+    later.mkdir()
+    (later / "shipments.csv").write_text("shipment_id,customer_id,shipped_at\n"
+                                         f"RMA9,C1,{after}\nSH9,C4,{after}\n")  # fmt: skip
+    (later / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\n"
+                                              "RMA9,P1,-3,pcs\nSH9,P2,2,pcs\n")  # fmt: skip
+    assert import_paths(hand_plant, [later]).rejects == []
+    verified = runner.invoke(app, ["recall", "history", "--verify", "--format", "json"])
+    assert verified.exit_code == 0, verified.output
+    (answer,) = json.loads(verified.stdout)["verified"]
+    assert answer["stale"] is False, answer

@@ -4,7 +4,9 @@ internal error (exit 3) — for a recall, after the trace."""
 
 from __future__ import annotations
 
+import errno
 import os
+import secrets
 import shutil
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -91,3 +93,105 @@ def removed_on_failure(out: Path, rewritten: Collection[str] = ()) -> Iterator[N
                 else:
                     path.unlink(missing_ok=True)
         raise
+
+
+STAGING_SUFFIX = ".staging"
+# the staging folder inside an --out that is a mount point or whose parent cannot be written
+INSIDE_STAGING = ".tracegraph-staging"
+
+
+class FolderTaken(ConfigurationError):
+    """Another run filled the folder while this one was writing into its staging folder."""
+
+
+class StagedFolder:
+    """A new folder written whole or not at all, and never over another's: its files go into a
+    staging folder beside `out` (same file system, 0700), moved into place by one rename when
+    whole (`publish`). rename(2) moves a folder onto a missing or empty one and fails with
+    ENOTEMPTY or EEXIST on a non-empty one, so of two runs given the same `out` one wins and the
+    other gets FolderTaken: two recalls into one folder both said they had written it, and one
+    package was the other's files under its manifest hash in the history.
+
+    An `out` that exists (an empty folder given, `.`, a mount point such as a USB stick) is
+    never renamed onto: its files are staged in `out/.tracegraph-staging.staging`, made with
+    mkdir, which fails if it exists (the second run finds it and is refused), and moved into
+    `out` one by one.
+
+    Used as a context manager: whatever ends the work inside before `publish` (a full disk,
+    Ctrl-C, the loser's FolderTaken) removes the staging folder; after it, the files published
+    (and `out`, when this made it)."""
+
+    def __init__(self, out: Path, what: str, option: str) -> None:
+        self.out = out
+        self.what = what
+        self.option = option
+        self.target = out.resolve() if out.is_symlink() else out
+        self.existed = self.target.is_dir()
+        # an existing (empty) folder is never renamed onto: `--out .` or a bind mount failed
+        # with EBUSY, and `--out "$PWD"` replaced the shell's folder by a new one (its owner,
+        # group and ACLs lost); its staging folder inside it is the claim instead
+        self.inside = self.existed
+        name = INSIDE_STAGING if self.inside else f".{self.target.name}.{secrets.token_hex(4)}"
+        parent = self.target if self.inside else self.target.parent
+        self.folder = parent / (name + STAGING_SUFFIX)
+        self.published = False
+        self.private = False
+
+    def __enter__(self) -> StagedFolder:
+        from tracegraph.private_files import private_folder
+
+        try:
+            if self.inside:
+                # the folder itself is ours alone as before; its staging folder is the claim
+                self.private = private_folder(self.target)
+                os.mkdir(self.folder, 0o700)
+            else:
+                self.private = private_folder(self.folder)
+        except FileExistsError:
+            raise self._taken() from None
+        except OSError as error:  # made unwritable since the check, a full disk
+            raise cannot_create(
+                self.out, self.what, self.option, error.strerror or str(error)
+            ) from None
+        return self
+
+    def publish(self) -> None:
+        """Move the staged files into `out`; FolderTaken when another run filled it first."""
+        if self.inside:
+            if any(p != self.folder for p in self.target.iterdir()):
+                raise self._taken()
+            self.published = True  # from the first file moved: a Ctrl-C half-way empties it
+            for path in self.folder.iterdir():
+                os.rename(path, self.target / path.name)
+            self.folder.rmdir()
+            return
+        try:
+            os.rename(self.folder, self.target)
+        except OSError as error:
+            if error.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+                raise self._taken() from None
+            raise
+        self.published = True
+
+    def _taken(self) -> FolderTaken:
+        return FolderTaken(
+            f"{self.out} was filled by another run while this one was writing: nothing of this "
+            "run was written there, nor recorded",
+            hint=f"give {self.option} a new folder and run it again: a folder with files in it "
+            "is never written over",
+        )
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is None:
+            return
+        shutil.rmtree(self.folder, ignore_errors=True)
+        if not self.published:
+            return
+        if not self.existed and not self.inside:
+            shutil.rmtree(self.target, ignore_errors=True)
+            return
+        for path in self.target.iterdir():  # an empty folder given: empty again
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)

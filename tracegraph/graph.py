@@ -157,24 +157,23 @@ class TraceGraph:
         graph: running_at_start), at no cost to a narrow trace (a separate read was ~1 ms, a
         quarter of it); only when there is one is the import lock tried (1 s), as a killed
         import's entry stays marked running until the next import."""
+        return running_text(self.running_import())
+
+    def running_import(self) -> dict[str, Any] | None:
+        """The import writing the graph now (run_id, user, host, started_at), None when none
+        runs: import_under_way's run, for a recall to record what it was read during."""
         rows = self.running_at_start
         if rows is None:
             rows = self.read("import/running_run")
         if not rows:
             return None
-        run = rows[0]
         try:
             free = self.import_lock_free(tries=1)
         except DatabaseError:  # no lock node, or a user who may not write
             free = False
         if free:
             return None  # a killed import's entry: nothing writes now
-        return (
-            f"an import is running (run {run['run_id']} by {run['user']}@{run['host']}, started "
-            f"{iso_seconds(run['started_at'])}): this answer was read from a graph it is still "
-            "writing, and may miss lots, shipments and quantities (run it again once the import "
-            "has ended)"
-        )
+        return dict(rows[0])
 
     # -- database administration --------------------------------------------------------------
 
@@ -283,3 +282,16 @@ LOCK_LABEL = "ImportLock"  # the node imports take turns on (importing.run._impo
 
 def _by(key: str) -> Any:
     return lambda row: row[key]
+
+
+def running_text(run: dict[str, Any] | None) -> str | None:
+    """The warning for an answer read while the import `run` (TraceGraph.running_import) wrote
+    the graph; None when none ran."""
+    if run is None:
+        return None
+    return (
+        f"an import is running (run {run['run_id']} by {run['user']}@{run['host']}, started "
+        f"{iso_seconds(run['started_at'])}): this answer was read from a graph it is still "
+        "writing, and may miss lots, shipments and quantities (run it again once the import "
+        "has ended)"
+    )

@@ -38,14 +38,14 @@ from tracegraph.epcis import (
     left_out_warning,
     write_epcis,
 )
-from tracegraph.errors import ConfigurationError, EmptyWindow
-from tracegraph.folders import cannot_create, check_creatable, removed_on_failure
+from tracegraph.errors import ConfigurationError, EmptyWindow, TracegraphError
+from tracegraph.folders import INSIDE_STAGING, STAGING_SUFFIX, StagedFolder, check_creatable
 from tracegraph.gcpause import without_collector
-from tracegraph.graph import TraceGraph
+from tracegraph.graph import TraceGraph, running_text
 from tracegraph.idtext import normal_id
 from tracegraph.importing.tables import TABLES
 from tracegraph.lots import id_list
-from tracegraph.private_files import private_file, private_folder, write_private_text
+from tracegraph.private_files import private_file, write_private_text
 from tracegraph.supplier_window import SupplierWindow, trace_supplier
 from tracegraph.trace import (
     ForwardTrace,
@@ -79,7 +79,7 @@ EVENT_COLUMNS = (
 CUSTOMER_COLUMNS = (
     "customer_id", "name", "contact", "country", "shipments", "returns", "lots",
     "source_quantity", "source_uom", "source_amounts", "shipped", "lot_ids", "shipment_ids",
-    "return_ids",
+    "return_ids", "deliveries",
 )  # fmt: skip
 # what a recall must block: every affected lot (sources included) with something left by its
 # records, in its own unit, where it is, and how much of the recalled sources it holds
@@ -258,7 +258,9 @@ def tracking_events(graph: TraceGraph, trace: ForwardTrace) -> list[dict[str, An
                            "supplier_lot": supplier_lot,
                            "origin_id": supplier_id,
                            "origin_description": supplier_name or f"supplier {supplier_id}",
-                           "reference_document_type": "supplier lot"})  # fmt: skip
+                           # the number itself: the type said `supplier lot`, the cell was empty
+                           "reference_document_type": "supplier lot",
+                           "reference_document": supplier_lot})  # fmt: skip
         for step_id, operation, started, ended, quantity, uom, where, inputs in made_by:
             # the part of the lot the step made (a rework of 10 of its 100 pcs: a tenth)
             part = convert(quantity or 0.0, uom, own[1]) if own[0] else None
@@ -503,8 +505,10 @@ def customer_rows(
         total = shipped[customer].setdefault(key, [unit, 0.0])
         total[1] += convert(line["quantity"] or 0.0, unit, total[0]) or 0.0
     details = details or {}
+    deliveries = _deliveries(trace.shipments)
     return [
         {**details.get(c["customer_id"], {}), **c,
+         "deliveries": deliveries.get(c["customer_id"], ""),
          "lot_ids": _id_list(lots[c["customer_id"]]),
          "source_amounts": amounts_text(c["source_by_uom"]),
          "shipment_ids": _id_list(shipments[c["customer_id"]]),
@@ -512,6 +516,46 @@ def customer_rows(
          "shipped": _shipped_text(shipped[c["customer_id"]])}
         for c in trace.customers
     ]  # fmt: skip
+
+
+def _deliveries(lines: list[dict[str, Any]]) -> dict[str, str]:
+    """customer -> `2026-11-04 DN-1: P1 300 pcs; 2026-11-05 return RMA-1: P2 10 pcs`: each
+    delivery (and return) of the recalled lots by its date as exported, the document the
+    customer knows (the shipment's reference_doc, else its id) and how much of which lot — what a
+    clerk reads out on the call; customers.csv had the shipment ids alone."""
+    # a shipment's delivered and returned lines apart (a line is a return by its own sign):
+    # a shipment of +5 of one lot and -7 of another read "return DN-X2: … 5 pcs"
+    shipments: dict[tuple[str, str, bool], list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        shipments[(line["customer_id"], line["shipment_id"], bool(line["is_return"]))].append(line)
+    said: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (customer, shipment, returned), held in shipments.items():
+        first = held[0]
+        when = str(first.get("shipped_at") or "")[:10] or "no date"
+        document = first.get("reference_doc") or shipment
+        kind = "return " if returned else ""
+        lots = ", ".join(
+            " ".join(str(part) for part in (_quoted(line["lot_id"]),
+                                            _number(abs(line["quantity"]))
+                                            if line["quantity"] is not None else None,
+                                            line["uom"]) if part)
+            for line in sorted(held, key=lambda line: line["lot_id"])
+        )  # fmt: skip
+        said[customer].append((when, f"{when} {kind}{document}: {lots}"))
+    return {customer: "; ".join(text for _, text in sorted(texts))
+            for customer, texts in said.items()}  # fmt: skip
+
+
+def no_contact_warning(customers: list[dict[str, Any]]) -> list[str]:
+    """Customers to call with no contact (an empty `contact` in the customers table): they were
+    listed like the others, and the call list had a blank where the number should be."""
+    missing = [c["customer_id"] for c in customers if not str(c.get("contact") or "").strip()]
+    if not missing:
+        return []
+    one = len(missing) == 1
+    return [f"{counted(len(missing), 'customer')} to call {'has' if one else 'have'} no contact "
+            f"in the customers table: {first_ids(missing, 10)} (customers.csv lists "
+            f"{'it' if one else 'them'} with an empty contact: find whom to call)"]  # fmt: skip
 
 
 def stock_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
@@ -543,6 +587,43 @@ def _shipped_text(shipped: dict[tuple[str, str], list[Any]]) -> str:
 
 
 SUMMARY_IDS = 20  # lots named in summary.txt's "asked as" line, of the asked and of the sources
+# The CSV files are plain for programs (and the EPCIS/GS1 ids match them); Excel opening one
+# reads 00123 as the number 123. The workbooks keep every id as text.
+EXCEL_NOTE = (
+    "in Excel, open recall.xlsx and tracking_events.xlsx (ids kept as text): the .csv files are "
+    "for programs, and Excel opening them drops leading zeros (lot 00123 reads as 123)"
+)
+RECORDED_IDS = 1_000  # customers and shipments a Recall node names (recall.json has them all)
+
+
+def data_state(graph: TraceGraph) -> dict[str, Any]:
+    """The data a recall is read from: `last_import`, the last import run that had ended (its
+    run_id, status and ended_at; all null before any import), and `running`, the import
+    writing the graph meanwhile (run_id, user, host, started_at), null when none ran. A recall
+    kept only counts: one that a late export made stale (a shipment of its lot to a customer it
+    did not name, dated before it) looked complete in the history."""
+    rows = graph.read("recall/data_state")
+    last = dict(rows[0]) if rows else {}
+    running = graph.running_import()
+    return {
+        "last_import": {key: last.get(key) for key in ("run_id", "status", "ended_at")},
+        "running": None if running is None
+        else {**running, "started_at": iso(running.get("started_at"))},
+    }  # fmt: skip
+
+
+def _state_text(state: dict[str, Any]) -> str:
+    """summary.txt's line on the data the package was read from."""
+    last = state["last_import"]
+    read = (
+        f"read from the graph as of import run {last['run_id']} ({last['status']}, ended "
+        f"{last['ended_at']})"
+        if last["run_id"]
+        else "read from a graph no import has written (no import run has ended)"
+    )
+    if state["running"]:
+        read += f", while import run {state['running']['run_id']} was writing it"
+    return read
 
 
 # The collector paused for the whole package, as for the trace in it (see gcpause): writing a
@@ -560,28 +641,40 @@ def build_package(
     must be empty) — write the package into `out` and record it in the graph. A package that
     fails half-way (a full disk, the server gone before it was recorded) leaves no files: on a
     full disk one left 5 of its 8 files, epcis.jsonld cut at 4 kB, and its re-run was refused
-    as the folder was not empty."""
-    with removed_on_failure(out):
-        return _written_package(graph, ids, out, drill, html, window)
+    as the folder was not empty.
 
-
-def _written_package(
-    graph: TraceGraph,
-    ids: list[str],
-    out: Path,
-    drill: bool,
-    html: bool,
-    window: Window | None,
-) -> RecallPackage:
+    The package is written into a staging folder beside `out` and moved into place by one
+    rename (StagedFolder): of two recalls given the same `out` at once, one writes it and the
+    other is refused (FolderTaken, exit 2) with nothing recorded — both said they had written
+    it, and the history held a manifest hash that matched no file on disk."""
     started = time.perf_counter()
     # first: out.exists() raises under a folder one cannot enter
     check_creatable(out, "the package folder", "--out")
     epcis_base = base_uri()  # a base URI that cannot be used is refused before anything is written
     plant_zone = epcis_zone()  # and so is an unknown TRACEGRAPH_TIMEZONE
     if out.exists() and any(out.iterdir()):
+        staging = out / (INSIDE_STAGING + STAGING_SUFFIX)
+        left = (f" (it holds {staging.name}, the staging folder of a recall that is running or "
+                "was killed: remove it if none runs)" if staging.exists() else "")  # fmt: skip
         raise ConfigurationError(
-            f"{out} is not empty", hint="give a new folder: a package is never written over"
+            f"{out} is not empty{left}", hint="give a new folder: a package is never written over"
         )
+    with StagedFolder(out, "the package folder", "--out") as staged:
+        return _written_package(graph, ids, staged, drill, html, window,
+                                (started, epcis_base, plant_zone))  # fmt: skip
+
+
+def _written_package(
+    graph: TraceGraph,
+    ids: list[str],
+    staged: StagedFolder,
+    drill: bool,
+    html: bool,
+    window: Window | None,
+    begun: tuple[float, str, Any],
+) -> RecallPackage:
+    started, epcis_base, plant_zone = begun  # when it began, and build_package's settings read
+    out = staged.folder  # where the files are written; staged.out once published
     found: WindowTrace | SupplierWindow | None = None
     if window is None:
         asked = id_list(ids)  # the numbers the recall was asked for (a supplier's batch number)
@@ -593,7 +686,7 @@ def _written_package(
         if found.forward is None:
             # what the window could not see (lots with no receipt date, steps with no end) is
             # said here too: "nothing to recall" must not read as "no exposure"
-            seen = "; ".join(found.warnings)
+            seen = "; ".join(_window_warnings(found))
             raise EmptyWindow(
                 f"no lots in the window ({window.text()}): nothing to recall"
                 + (f" — but {seen}" if seen else ""),
@@ -614,25 +707,24 @@ def _written_package(
     kind = "DRILL" if drill else "RECALL"
     named = window.subject if window is not None else trace.sources[0]["lot_id"]
     recall_id = f"{kind}-{created:%Y%m%dT%H%M%S}-{named}-{token_hex(2)}"
-    try:
-        # the user's alone, as the import's reject files are: customers.csv and recall.xlsx
-        # hold every customer's contact, address and phone (written 0644 under umask 022);
-        # each file below is made 0600 from its first byte (private_files)
-        narrowed = private_folder(out)
-    except OSError as error:  # made unwritable since the check, a full disk
-        raise cannot_create(
-            out, "the package folder", "--out", error.strerror or str(error)
-        ) from None
+    # the user's alone, as the import's reject files are: customers.csv and recall.xlsx hold
+    # every customer's contact, address and phone (written 0644 under umask 022); the staging
+    # folder was made 0700 and each file below is made 0600 from its first byte (private_files)
+    narrowed = staged.private
     events = tracking_events(graph, trace)
     # made before the warnings: the events it leaves out (no time) are one of them; and before
     # the sheets: it gives each row its event_id
     epcis, left_out, epcis_warnings = epcis_document(events, created, epcis_base, plant_zone)
     details = customer_details(graph, trace)
-    # an import writing the graph meanwhile: the package may be of a half-written graph
-    running = graph.import_warnings()
+    # an import writing the graph meanwhile: the package may be of a half-written graph; and
+    # the last import that had ended: what `recall history --verify` compares with
+    state = data_state(graph)
+    said = running_text(state["running"])
+    running = [said] if said else []
     warnings = [*running, *package_warnings(trace, found), *details.warnings,
+                *no_contact_warning(trace.customers),
                 *_sheets_warning(len(events)), *left_out_warning(left_out),
-                *([] if narrowed else [_NOT_PRIVATE.format(out)]),
+                *([] if narrowed else [_NOT_PRIVATE.format(staged.out)]),
                 *epcis_warnings]  # fmt: skip
     customers = customer_rows(trace, details.by_customer)
     columns = customer_columns(details.by_customer)
@@ -654,6 +746,8 @@ def _written_package(
                 "created_at": created.isoformat(),
                 "asked_as": asked,  # the sources are the internal lots these name
                 **({"window": window_answer} if window_answer is not None else {}),
+                # the graph it was read from: the last import that had ended, one running
+                "data_state": state,
                 **trace.as_dict(),
                 "warnings": warnings,  # the trace's and the package's (see package_warnings)
             },
@@ -677,7 +771,9 @@ def _written_package(
         f"{trace.stock_text()} (stock.csv)\n"
         # where the rest is (in stock, unplaced): the figure a recall coordinator acts on
         + "".join(f"{line}\n" for line in totals_lines(trace.totals))
+        + f"{_state_text(state)}\n"
         + "".join(f"warning: {text}\n" for text in warnings)
+        + f"{EXCEL_NOTE}\n"
         + f"package written in {seconds:.3f} s by {os_account()} on "
         f"{socket.gethostname()}\n",
     )
@@ -685,6 +781,11 @@ def _written_package(
     manifest = out / MANIFEST
     window_parts = window.fields() if window is not None else dict.fromkeys(WINDOW_FIELDS)
     write_private_text(manifest, "".join(f"{_sha256(p)}  {p.name}\n" for p in files))
+    manifest_sha256 = _sha256(manifest)
+    # into place before it is recorded: the loser of two runs into one folder records nothing
+    staged.publish()
+    out = staged.out
+    files = [out / p.name for p in files]
     graph.write(
         "recall/record",
         recall_id=recall_id,
@@ -707,15 +808,23 @@ def _written_package(
         quantity=trace.totals.get("source_quantity"),
         uom=trace.totals.get("uom"),
         package=str(out.resolve()),
-        manifest_sha256=_sha256(manifest),
+        manifest_sha256=manifest_sha256,
+        data_run_id=state["last_import"]["run_id"],
+        data_run_ended_at=state["last_import"]["ended_at"],
+        taken_during_import=state["running"]["run_id"] if state["running"] else None,
+        # whom and which deliveries it named, for --verify to find those added since; the
+        # first RECORDED_IDS of each (the counts above say how many): a commodity's 30,000
+        # shipments would make the node megabytes
+        customer_ids=sorted(c["customer_id"] for c in trace.customers)[:RECORDED_IDS],
+        shipment_ids=sorted({s["shipment_id"] for s in trace.shipments})[:RECORDED_IDS],
     )
     if not drill:
         affected = [lot["lot_id"] for lot in trace.lots]
         for start in range(0, len(affected), AFFECTS_BATCH):
             graph.write("recall/affects", recall_id=recall_id,
                         lot_ids=affected[start : start + AFFECTS_BATCH])  # fmt: skip
-    return RecallPackage(recall_id, out, trace, [*files, manifest], seconds, drill, window_answer,
-                         warnings, customers, columns)  # fmt: skip
+    return RecallPackage(recall_id, out, trace, [*files, out / MANIFEST], seconds, drill,
+                         window_answer, warnings, customers, columns)  # fmt: skip
 
 
 _NOT_PRIVATE = (
@@ -778,18 +887,27 @@ def package_warnings(
             f"{'its shipping events have' if one else 'their shipping events have'} no location "
             "in tracking_events"
         ]
-    return [*(found.warnings if found is not None else []), *trace.warnings, *blank]
+    return [*(_window_warnings(found) if found is not None else []), *trace.warnings, *blank]
+
+
+def _window_warnings(found: WindowTrace | SupplierWindow) -> list[str]:
+    """The window's warnings as a recall says them ("… is not in this recall")."""
+    return found.warnings_for("recall") if isinstance(found, WindowTrace) else found.warnings
 
 
 # a Recall's window properties: null for a recall asked by lots (and for those recorded before)
 HISTORY_WINDOW = ("window", *(f"window_{key}" for key in WINDOW_FIELDS))
+# what a Recall records of the data it was read from (null before it was kept)
+HISTORY_DATA = ("data_run_id", "data_run_ended_at", "taken_during_import")
 
 
 def recall_history(graph: TraceGraph) -> list[dict[str, Any]]:
     # the window's keys on every row, null when the recall has none; located_share null (a
     # null property is none in the graph) when a source had no quantity of its own;
     # sources_without_quantity [] for the recalls recorded before it was kept
-    return [{**dict.fromkeys(HISTORY_WINDOW), "located_share": None,
+    # null too: the data state of one recorded before it was kept, and taken_during_import of
+    # one taken with no import running
+    return [{**dict.fromkeys(HISTORY_WINDOW), **dict.fromkeys(HISTORY_DATA), "located_share": None,
              "sources_without_quantity": [], **public_props(row["recall"])}
             for row in graph.read("recall/history")]  # fmt: skip
 
@@ -874,3 +992,58 @@ def column_widths(rows: list[dict[str, Any]], columns: Sequence[str]) -> list[in
 
 def _write_json(path: Path, payload: dict[str, Any]) -> Path:
     return write_private_text(path, json_text(payload) + "\n")
+
+
+VERIFY_RECALLS = 5  # recalls `recall history --verify` re-traces, newest first: one trace each
+
+
+def verify_recalls(graph: TraceGraph, recalls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Whether the newest VERIFY_RECALLS recalls (not drills) taken before the last import
+    ended still name every customer and shipment their source lots reach: each is traced
+    forward again from its source lots (a window's too, not the window) and compared with the
+    customers and shipments it recorded — by id, or by count for a recall that named more
+    than RECORDED_IDS or was recorded before it kept them. A late export that added a shipment
+    of a recalled lot to another customer, dated before the recall, left its package and the
+    history saying 2 customers where the trace said 3 (`check` finds only what was shipped
+    after a recall)."""
+    rows = graph.read("recall/data_state")
+    ended = moment(rows[0]["ended_at"]) if rows else None
+    if ended is None:
+        return []
+    taken = [r for r in recalls if not r.get("drill") and r.get("source_lots")
+             and (at := moment(r.get("created_at"))) is not None and at < ended]  # fmt: skip
+    return [_verified(graph, recall) for recall in taken[:VERIFY_RECALLS]]
+
+
+def _verified(graph: TraceGraph, recall: dict[str, Any]) -> dict[str, Any]:
+    answer: dict[str, Any] = {"recall_id": recall["recall_id"], "stale": None, "error": None}
+    try:
+        trace = trace_forward(graph, list(recall["source_lots"]))
+    except TracegraphError as error:  # a source lot removed since
+        return {**answer, "error": error.message}
+    now = {"customers": sorted(c["customer_id"] for c in trace.customers),
+           "shipments": sorted({s["shipment_id"] for s in trace.shipments})}  # fmt: skip
+    # what the recall should have named: deliveries (not returns: recalled goods come back
+    # after a recall) dated before it was taken (or undated); later ones are `check`'s
+    # shipped_or_used_after_recall. A return or a later delivery made every recall "out of date"
+    taken = moment(recall.get("created_at"))
+    due = [
+        line
+        for line in trace.shipments
+        if not line["is_return"]
+        and (taken is None or (at := moment(line.get("shipped_at"))) is None or at < taken)
+    ]
+    owed = {"customers": {line["customer_id"] for line in due},
+            "shipments": {line["shipment_id"] for line in due}}  # fmt: skip
+    stale = False
+    for kind in ("customers", "shipments"):
+        named = recall.get(f"{kind[:-1]}_ids")
+        whole = named is not None and len(named) == recall.get(kind)
+        new = sorted(owed[kind] - set(named)) if whole and named is not None else None
+        gone = sorted(set(named) - set(now[kind])) if whole and named is not None else None
+        answer[f"{kind}_now"] = len(now[kind])
+        answer[f"new_{kind}"] = new
+        answer[f"gone_{kind}"] = gone
+        stale = stale or (bool(new or gone) if whole else len(owed[kind]) > recall.get(kind, 0))
+    answer["stale"] = stale
+    return answer

@@ -1532,6 +1532,8 @@ class WindowTrace:
     # steps with no end time that started before the window: in it only because they may have
     # run into it (for at most the device's or operator's longest step)
     assumed: list[str] = field(default_factory=list)
+    # steps in the window that recorded no output lot: step id -> its input lots
+    unmade: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def processed_lots(self) -> list[str]:
@@ -1539,16 +1541,35 @@ class WindowTrace:
 
     @property
     def warnings(self) -> list[str]:
-        """Why the answer may hold more than ran in the window: steps with no end time that
-        started before it, included because they may have run into it."""
-        if not self.assumed:
-            return []
-        one = len(self.assumed) == 1
-        return [
-            f"{counted(len(self.assumed), 'step')} {'has' if one else 'have'} no end time: "
-            f"included because {'it' if one else 'they'} may have run in the window (started "
-            f"before it by less than the {self.kind}'s longest step): " + ", ".join(self.assumed)
-        ]
+        return self.warnings_for("trace")
+
+    def warnings_for(self, answer: str) -> list[str]:
+        """Why the answer (`answer`: "trace", "recall") may hold more than ran in the window —
+        steps with no end time that started before it, included because they may have run into
+        it — or less: steps in it that recorded no output lot (an oven step taking 5 kg of lot
+        00123 with no step_outputs row was named nowhere but in recall.json's steps, and a
+        window holding only it said "nothing to recall")."""
+        said = []
+        if self.assumed:
+            one = len(self.assumed) == 1
+            said.append(
+                f"{counted(len(self.assumed), 'step')} {'has' if one else 'have'} no end time: "
+                f"included because {'it' if one else 'they'} may have run in the window (started "
+                f"before it by less than the {self.kind}'s longest step): "
+                + ", ".join(self.assumed)
+            )
+        if self.unmade:
+            one = len(self.unmade) == 1
+            listed = [f"{step} ({_inputs_named(inputs)})"
+                      for step, inputs in list(self.unmade.items())[:UNMADE_NAMED]]  # fmt: skip
+            more = len(self.unmade) - len(listed)
+            said.append(
+                f"{counted(len(self.unmade), 'step')} in the window recorded no output lot: "
+                + ", ".join(listed)
+                + (f" and {more:,} more" if more else "")
+                + f": what {'it' if one else 'they'} made is not in this {answer}"
+            )
+        return said
 
     def as_dict(self, forward: bool = True) -> dict[str, Any]:
         """The answer as JSON gives it; without `forward`, what the window held alone (a recall
@@ -1581,6 +1602,17 @@ class WindowTrace:
         if self.forward:
             text += " · downstream: " + self.forward.summary()
         return text
+
+
+UNMADE_NAMED = 10  # steps with no output lot a window's warning names
+
+
+def _inputs_named(inputs: list[str]) -> str:
+    """`input 00123`, `inputs A, B`, `no input`: a step's input lots in a warning."""
+    if not inputs:
+        return "no input"
+    shown = ", ".join(inputs[:5]) + (f" and {len(inputs) - 5:,} more" if len(inputs) > 5 else "")
+    return f"input{'s' if len(inputs) > 1 else ''} {shown}"
 
 
 def close_ids(text: str, known: list[str], limit: int = 5) -> list[str]:
@@ -1637,6 +1669,12 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
             del step["properties"]
         # with no end time and started before the window: in it because it may have run into it
         assumed = [step["step_id"] for step in steps if step.pop("assumed_in_window")]
+        # no output lot recorded: its inputs, for the warning (not a key of the answer's steps)
+        unmade = {}
+        for step in steps:
+            inputs = step.pop("unmade_inputs")
+            if not step["lots"]:
+                unmade[step["step_id"]] = sorted(inputs)
         lots = list(dict.fromkeys(lot for step in steps for lot in step["lots"]))
         forward = None
         if lots:
@@ -1647,4 +1685,4 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
             events = [_event(e) for e in found["events"]]
             calibrated = next((_event(e) for e in found["calibrated_before"]), None)
     return WindowTrace(kind, subject, start, end, steps, forward, time.perf_counter() - started,
-                       events, calibrated, assumed)  # fmt: skip
+                       events, calibrated, assumed, unmade)  # fmt: skip

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+from collections.abc import Iterator
+
 from tracegraph import queries
 from tracegraph.config import Settings, load_settings
 from tracegraph.db import connect_reading
@@ -16,3 +20,23 @@ def open_graph(settings: Settings | None = None) -> TraceGraph:
     graph = TraceGraph(driver, database=settings.database, server=settings.server)
     graph.running_at_start = running
     return graph
+
+
+@contextlib.contextmanager
+def sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (what `timeout` and service managers send a nightly job) ends an import or a
+    recall as Ctrl-C does: an import's run is marked interrupted and one line says so (it ended
+    silently, exit 143, the ledger saying "running"); a recall's staging folder is removed."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

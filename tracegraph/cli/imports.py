@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -26,7 +25,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from tracegraph.cli.context import open_graph
+from tracegraph.cli.context import open_graph, sigterm_interrupts
 from tracegraph.cli.render import (
     OutputFormat,
     literal,
@@ -314,26 +313,6 @@ def counts_table(
     return table
 
 
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM (what `timeout` and service managers send a nightly job) ends an import as
-    Ctrl-C does: its run is marked interrupted and one line says so (it ended silently, exit
-    143, the ledger saying "running")."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def import_command(
     paths: list[Path] = typer.Argument(
         ...,
@@ -548,7 +527,7 @@ def import_command(
         else:
             graph = open_graph()
             try:
-                with import_progress() as (progress, log), _sigterm_interrupts():
+                with import_progress() as (progress, log), sigterm_interrupts():
                     summary = import_paths(
                         graph, paths, timezone=timezone, encoding=encoding, force=force,
                         reject_file=rejects, mapping=mapping, full=full,

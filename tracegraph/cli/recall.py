@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from tracegraph.cli.context import open_graph
+from tracegraph.cli.context import open_graph, sigterm_interrupts
 from tracegraph.cli.group import HELP_MARKUP, SummaryGroup
 from tracegraph.cli.lots_file import given_lots, lots_file_option
 from tracegraph.cli.render import (
@@ -35,10 +35,12 @@ from tracegraph.cli.trace import (
 )
 from tracegraph.errors import ConfigurationError
 from tracegraph.recall import (
+    HISTORY_DATA,
     HISTORY_WINDOW,
     Window,
     build_package,
     recall_history,
+    verify_recalls,
 )
 from tracegraph.trace import amounts_text, located_text
 from tracegraph.values import counted
@@ -47,7 +49,7 @@ _ZERO_SECONDS = re.compile(r"(T\d\d:\d\d):00(?=[+-]\d\d:\d\d|Z)")
 HISTORY_COLUMNS = (
     "recall_id", "drill", "created_at", "created_by", "source_lots", "lots", "shipments",
     "customers", "quantity", "uom", "located_share", "duration_s", "package", *HISTORY_WINDOW,
-    "sources_without_quantity",
+    "sources_without_quantity", *HISTORY_DATA,
 )  # fmt: skip
 
 
@@ -157,11 +159,17 @@ def package(
     under TRACEGRAPH_EPCIS_BASE_URI, default https://tracegraph.invalid/id; each event's
     time zone offset the plant's, TRACEGRAPH_TIMEZONE, at that time); recall.json;
     summary.txt; and manifest.sha256. The folder is yours alone (0700), its files 0600.
-    Exit code 2 when the window holds no lots (no package is written)."""
+
+    Exit code 2, and no package, when the window holds no lots (a step in it that recorded no
+    output lot is named), or when --out is not empty or another run filled it meanwhile: the
+    package is written in a staging folder beside it (inside an existing one) and moved into
+    place whole."""
     lots = given_lots(lots, lots_file)  # none for a window
     window = _window(device, operator, supplier, start, end, timezone, lots)
     graph = open_graph()
-    with working(f"writing the {'drill' if drill else 'recall'} package"):
+    # SIGTERM as Ctrl-C: the staging folder (customers' contacts in it) is removed, where a
+    # `timeout` left it hidden beside --out
+    with working(f"writing the {'drill' if drill else 'recall'} package"), sigterm_interrupts():
         result = build_package(graph, lots, out, drill=drill, html=html, window=window)
     for text in result.warnings:  # the window's, the trace's, shipments with no ship-from
         warn(text)
@@ -203,49 +211,96 @@ def package(
 @app.command()
 def history(
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
+    verify: bool = typer.Option(
+        False,
+        "--verify",
+        help="Trace the newest 5 recalls (not drills) taken before the last import ended "
+        "again from their source lots and name the customers and shipments they reach now and "
+        "did not name then (or no longer reach). Exit code 1 when one has changed.",
+    ),
 ) -> None:
     """Past recall packages and drills, newest first: who, when, how long, how much located
-    (unknown for a lot with no quantity of its own: `sources_without_quantity` names it)."""
-    rows = recall_history(open_graph())
+    (unknown for a lot with no quantity of its own: `sources_without_quantity` names it), the
+    import the recall was read after (`data_run_id`), and one taken while an import wrote the
+    graph (`taken_during_import`)."""
+    graph = open_graph()
+    rows = recall_history(graph)
+    checked = verify_recalls(graph, rows) if verify else []
     if output is ReportFormat.json:
-        print_json({"recalls": rows})
+        print_json({"recalls": rows, **({"verified": checked} if verify else {})})
     elif output is ReportFormat.csv:
         # the source lots readable in a cell (`R1; R2`), not as JSON text (`["R1", "R2"]`)
         print_csv(({**r, **{key: "; ".join(r.get(key) or [])
                             for key in ("source_lots", "sources_without_quantity")}}
                    for r in rows), HISTORY_COLUMNS)  # fmt: skip
     else:
-        title = counted(len(rows), "recall or drill", "recalls and drills")
-        table = Table(title=title, title_justify="left")
-        console = stdout()
-        # On a narrow terminal (or a pipe given COLUMNS=80) the columns the recall id already
-        # tells (DRILL-/RECALL-) and how long are left out, and who made the package and when
-        # go under its id: an auditor asks who ran each drill. The id is what finds the
-        # package, and it must not be cut; what it was asked by wraps instead — and the lots
-        # and customers go under the id too: an id naming a window's device or a plant's
-        # 8-character lot left the window 10 columns, its dates folded inside.
-        wide = console.width >= 120
-        table.add_column("recall", no_wrap=True)
-        columns = ("drill", "when", "by", "sources", "lots", "customers", "located", "seconds")
-        shown = columns if wide else ("sources", "located")
-        for column in shown:
-            sources = column == "sources"
-            table.add_column(
-                column, no_wrap=not sources, overflow="fold" if sources else "ellipsis"
-            )
-        for r in rows:
-            share = r.get("located_share")
-            cells = dict(zip(columns, (
-                "yes" if r.get("drill") else "no", when_text(r.get("created_at")),
-                r.get("created_by") or "", _asked(r, short=not wide), str(r.get("lots", "")),
-                str(r.get("customers", "")), _located(share, r),
-                f"{r.get('duration_s', 0):.2f}",
-            ), strict=True))  # fmt: skip
-            made = (f"\n[dim]by {literal(cells['by'] or '?')}, {literal(cells['when'])}\n"
-                    f"{_reached(r)}[/]")  # fmt: skip
-            table.add_row(literal(r["recall_id"]) + ("" if wide else made),
-                          *(literal(cells[column]) for column in shown))  # fmt: skip
-        console.print(table)
+        _history_table(rows)
+    said = [text for text in map(_verified_text, checked) if text]
+    for text in said:
+        warn(text)
+    if verify:
+        note(f"--verify traced {counted(len(checked), 'recall')} taken before the last import "
+             f"again: {counted(len(said), 'changed', 'changed')}"
+             + (" (recall their lots again into a new folder: its customers.csv names whom to "
+                "call)" if said else ""))  # fmt: skip
+    if any(answer["stale"] for answer in checked):
+        raise typer.Exit(1)
+
+
+def _verified_text(answer: dict[str, Any]) -> str | None:
+    """The warning for a recall that --verify found changed (or could not trace again)."""
+    if answer["error"]:
+        return f"{answer['recall_id']} could not be traced again: {answer['error']}"
+    if not answer["stale"]:
+        return None
+    parts = []
+    for kind in ("customers", "shipments"):
+        new, gone = answer[f"new_{kind}"], answer[f"gone_{kind}"]
+        if new is None and gone is None:
+            parts.append(f"{kind} {answer[f'{kind}_now']} now")
+            continue
+        if new:
+            parts.append(f"new {kind} {', '.join(new)}")
+        if gone:
+            parts.append(f"{kind} no longer reached {', '.join(gone)}")
+    return (f"{answer['recall_id']} is out of date: an import since has changed what its lots "
+            f"reach ({'; '.join(parts)})")  # fmt: skip
+
+
+def _history_table(rows: list[dict[str, Any]]) -> None:
+    """The history as a table; a recall taken during an import says so under its id."""
+    title = counted(len(rows), "recall or drill", "recalls and drills")
+    table = Table(title=title, title_justify="left")
+    console = stdout()
+    # On a narrow terminal (or a pipe given COLUMNS=80) the columns the recall id already
+    # tells (DRILL-/RECALL-) and how long are left out, and who made the package and when
+    # go under its id: an auditor asks who ran each drill. The id is what finds the
+    # package, and it must not be cut; what it was asked by wraps instead — and the lots
+    # and customers go under the id too: an id naming a window's device or a plant's
+    # 8-character lot left the window 10 columns, its dates folded inside.
+    wide = console.width >= 120
+    table.add_column("recall", no_wrap=True)
+    columns = ("drill", "when", "by", "sources", "lots", "customers", "located", "seconds")
+    shown = columns if wide else ("sources", "located")
+    for column in shown:
+        sources = column == "sources"
+        table.add_column(column, no_wrap=not sources, overflow="fold" if sources else "ellipsis")
+    for r in rows:
+        share = r.get("located_share")
+        cells = dict(zip(columns, (
+            "yes" if r.get("drill") else "no", when_text(r.get("created_at")),
+            r.get("created_by") or "", _asked(r, short=not wide), str(r.get("lots", "")),
+            str(r.get("customers", "")), _located(share, r),
+            f"{r.get('duration_s', 0):.2f}",
+        ), strict=True))  # fmt: skip
+        made = (f"\n[dim]by {literal(cells['by'] or '?')}, {literal(cells['when'])}\n"
+                f"{_reached(r)}[/]")  # fmt: skip
+        # a recall read while an import wrote the graph may be of a half-written one
+        during = r.get("taken_during_import")
+        marked = f"\n[yellow]taken during import {literal(during)}[/]" if during else ""
+        table.add_row(literal(r["recall_id"]) + ("" if wide else made) + marked,
+                      *(literal(cells[column]) for column in shown))  # fmt: skip
+    console.print(table)
 
 
 def _reached(recall: dict[str, Any]) -> str:
