@@ -65,6 +65,8 @@ USUAL_RANGE_FROM = 20
 # summed along different terms, which may differ in the last digits
 TIE_TOLERANCE = 1e-9
 TIES_NAMED = 5  # the tied factors a summary names before "and N more"
+SHIFT_OF_DAY = "shift of day"  # an operation's shift on any day (a shift is of one date)
+SHIFT_KINDS = frozenset({"shift", SHIFT_OF_DAY})
 ALARM = "alarm during step"
 OUT_OF_RANGE = "parameter out of range"
 CONDITION_KINDS = frozenset({ALARM, OUT_OF_RANGE})  # what happened during a step
@@ -115,10 +117,19 @@ class Ranking:
     # where a named shift zone came from: --shift-timezone, or TRACEGRAPH_TIMEZONE (the
     # plant's zone: its shifts are the plant's)
     shift_timezone_source: str = "--shift-timezone"
+    # the complaint lots by line of descent (lines_of_descent), each one complaint in the tests;
+    # empty: one line per complaint lot
+    lines: list[list[str]] = field(default_factory=list)
+
+    def lines_counted(self) -> int:
+        """How many complaints the tests count: the lines of descent."""
+        return len(self.lines) if self.lines else len(self.complaints)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "complaints": self.complaints,
+            # each a complaint in the tests (lots made from one another are one line)
+            "lines_of_descent": self.lines or [[lot] for lot in self.complaints],
             "controls": self.controls,
             "controls_left_out": self.left_out,
             "controls_chosen": "given" if self.controls_given else "comparable lots",
@@ -148,8 +159,10 @@ class Ranking:
         return [f for f in self.factors if f["p_value"] <= best * (1 + TIE_TOLERANCE)]
 
     def summary(self) -> str:
-        text = (f"{counted(len(self.complaints), 'complaint lot')} against "
-                f"{counted(len(self.controls), 'control')}")  # fmt: skip
+        text = counted(len(self.complaints), "complaint lot")
+        if self.lines_counted() < len(self.complaints):
+            text += f" ({counted(self.lines_counted(), 'line')} of descent)"
+        text += f" against {counted(len(self.controls), 'control')}"
         picked = len(self.controls) + len(self.left_out)
         if not self.controls_given and self.comparable > picked:
             text += f" (evenly spaced from {self.comparable:,} comparable lots)"
@@ -164,7 +177,7 @@ class Ranking:
             text += (f" · {len(strongest):,} factors share the strongest evidence "
                      f"(p {p_is(strongest[0]['p_value'])}, {strongest[0]['verdict']}): "
                      f"{named}")  # fmt: skip
-        if any(f["kind"] == "shift" for f in strongest):
+        if any(f["kind"] in SHIFT_KINDS for f in strongest):
             text += f" · {self.shifts_in()}"
         return text
 
@@ -194,7 +207,8 @@ class Ranking:
 
 
 # A factor is (kind, key). The key of a received lot, supplier, device or operator is its id; of
-# an operation on a device (operation, device id) and of a shift (operation, day, first hour):
+# an operation on a device (operation, device id), of a shift (operation, day, first hour) and of
+# a shift of day (operation, first hour):
 # tuples, spelled out as text only for the factors that reach the ranking (_spelled): building
 # the ~22k factors of 1,050 lots took 9.4 ms with every key formatted, 6.5 ms with tuples.
 Factor = tuple[str, Any]
@@ -230,8 +244,11 @@ def lot_factors(
         if operator:
             found.add(("operator", operator))
         if step["started_at"] is not None:
-            found.add(("shift", _shift(step["operation"], step["started_at"], shift_start,
-                                       shift_zone)))  # fmt: skip
+            shift = _shift(step["operation"], step["started_at"], shift_start, shift_zone)
+            found.add(("shift", shift))
+            # the same hours on any day: a cause that recurs every night (a cleaning crew, the
+            # night's oven setting) is in nine dated shifts of nine days, none of them strong
+            found.add((SHIFT_OF_DAY, (shift[0], shift[2])))
         found.update((ALARM, (device, kind)) for kind in step.get("alarms", ()))
         for name, value in step.get("parameters", {}).items():
             if outside := _outside(ranges, (step["operation"], name), value):
@@ -353,6 +370,9 @@ def _spelled(kind: str, key: Any) -> str:
     if kind == "shift":
         operation, day, hour = key
         return f"{operation} {day} {hour:02d}:00–{(hour + SHIFT_HOURS) % 24:02d}:00"
+    if kind == SHIFT_OF_DAY:
+        operation, hour = key
+        return f"{operation} {hour:02d}:00–{(hour + SHIFT_HOURS) % 24:02d}:00, any day"
     if kind == ALARM:
         return f"{key[1] or 'alarm'} on {key[0]}"
     if kind == OUT_OF_RANGE:
@@ -456,12 +476,15 @@ def rank_common_causes(
               for lot in ranked.factorless]  # fmt: skip
     notes += said
     notes += _unranged_note(ranked.unranged)
-    warnings = [ONE_COMPLAINT, *warnings] if len(complaints) == 1 else warnings
+    if len(complaints) == 1:
+        warnings = [ONE_COMPLAINT, *warnings]
+    elif len(ranked.lines) == 1:  # lots made from one another are one complaint's evidence
+        warnings = [ONE_LINE, *warnings]
     zone_named = shift_zone or _step_zones(factor_rows, complaints)
     return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
                    time.perf_counter() - started, notes, warnings, left_out, zone_named,
                    bool(shift_zone), ranked.tested, periods,
-                   shift_timezone_source=shift_zone_source)  # fmt: skip
+                   shift_timezone_source=shift_zone_source, lines=ranked.lines)  # fmt: skip
 
 
 def _period_note(comparable: int, periods: int, days: int) -> str:
@@ -652,8 +675,10 @@ def _unrelated_good_controls(
     warnings = [
         f"{counted(len(chains), 'complaint lot')} {'is' if len(chains) == 1 else 'are'} made "
         f"from other complaint lots — {first_ids(chains, 5)}: each shares every factor of the "
-        "lot it is made from, so one batch counts as several complaints; rank the lots the "
-        "customers complained about, or one lot of each line of descent"
+        "lot it is made from, so one batch would count as several complaints: the tests count "
+        "each line of descent (lots made from one another) once, as one complaint carrying "
+        "what any of its lots carries; rank the lots the customers complained about, or one "
+        "lot of each line of descent"
     ] if chains else []  # fmt: skip
     return kept, notes, warnings
 
@@ -668,6 +693,14 @@ ONE_COMPLAINT = (
     "shared by 1 of 1, so the ranking can only order its factors by how rare they are among "
     'the controls (its own batches always are); no verdict goes beyond "possible" — give '
     "every lot with the defect"
+)
+
+
+ONE_LINE = (
+    "the complaint lots are one line of descent, made from one another: every factor of the "
+    "first is the others', so they count as one complaint, and one complaint cannot show what "
+    'complaints have in common; no verdict goes beyond "possible" — give every lot with the '
+    "defect"
 )
 
 
@@ -889,6 +922,35 @@ class _Ranked:
     # inspections' tests that had too few control values for a usual range (USUAL_RANGE_FROM)
     unranged: list[tuple[tuple[Any, ...], int]]
     tested: int = 0  # the factors the p-values are adjusted for (testable_count)
+    # the complaint lots by line of descent (lines_of_descent): each line is one complaint in
+    # the tests
+    lines: list[list[str]] = field(default_factory=list)
+
+
+def lines_of_descent(complaints: list[str], rows: list[dict[str, Any]]) -> list[list[str]]:
+    """The complaint lots grouped where one is made from another, directly or through other
+    lots (by the factor rows' lots upstream), each group in the complaints' order: a lot packed
+    from a complaint batch carries every factor of the batch, so the two are one observation,
+    not two. Lots made from one complaint lot (two lots packed from one batch) are one group
+    too: all they share beyond the batch's factors is the batch."""
+    is_complaint = set(complaints)
+    parent = {lot: lot for lot in complaints}
+
+    def root(lot: str) -> str:
+        while parent[lot] != lot:
+            parent[lot] = parent[parent[lot]]
+            lot = parent[lot]
+        return lot
+
+    for row in rows:
+        if row["lot_id"] in is_complaint:
+            for lot in (*row["raw_lots"], *row["input_lots"]):
+                if lot in is_complaint and lot != row["lot_id"]:
+                    parent[root(lot)] = root(row["lot_id"])
+    lines: dict[str, list[str]] = {}
+    for lot in complaints:
+        lines.setdefault(root(lot), []).append(lot)
+    return list(lines.values())
 
 
 def _ranked(
@@ -905,14 +967,22 @@ def _ranked(
     memo: dict[int, frozenset[Factor]] = {}
     factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone, ranges, memo)
                for row in factor_rows}  # fmt: skip
-    in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))
+    # Each line of descent counts once, carrying what any of its lots carries: a lot packed from
+    # a complaint batch has all the batch's factors, and counted as two complaints the batch's
+    # mixing lot was "strong common cause" of one batch (F0003780 from B0003779, p adj. 0.0015)
+    lines = lines_of_descent(complaints, factor_rows)
+    in_complaints = Counter(
+        f for line in lines
+        for f in (factors.get(line[0], ()) if len(line) == 1
+                  else set().union(*(factors.get(lot, ()) for lot in line)))
+    )  # fmt: skip
     # Only the complaint lots' factors are ranked (a factor no complaint lot carries cannot be
     # one they share), but every factor of every lot counts in the adjustment: which factors
     # the complaints carry is known only once the lots are labelled, and counting those alone
     # (Tarone's m chosen after seeing the labels) let random complaint sets through as likely
     # causes — two sibling lots of one of 100 batches among ten complaints (see testable_count)
     in_controls = Counter(f for lot in controls for f in factors.get(lot, ()))
-    n_bad, n_good = len(complaints), len(controls)
+    n_bad, n_good = len(lines), len(controls)
     spelled = sorted(
         (((kind, _spelled(kind, key)), (kind, key)) for kind, key in in_complaints),
         key=lambda pair: pair[0],
@@ -929,6 +999,7 @@ def _ranked(
         key=lambda r: (r[0], -r[2] / n_bad, r[1]),
     )
     compared_with = "given control lots" if controls_given else "comparable lots"
+    counted_as = "complaint lots" if len(lines) == len(complaints) else "lines of descent"
     out = []
     for p, (kind, value), a, c in ranked:
         adjusted = min(1.0, p * tested)
@@ -942,10 +1013,12 @@ def _ranked(
             "odds_ratio": None if odds is None else round(odds, 3),
             "p_value": p, "p_adjusted": adjusted,
             "verdict": _verdict(adjusted, a, n_bad),
-            "explanation": _explain(kind, value, a, n_bad, c, n_good, p, adjusted, compared_with),
+            "explanation": _explain(kind, value, a, n_bad, c, n_good, p, adjusted, compared_with,
+                                    counted_as),
         })  # fmt: skip
     factorless = [lot for lot in complaints if not factors.get(lot)]
-    return _Ranked(out, factorless, _unranged(complaints, factor_rows, values, ranges), tested)
+    return _Ranked(out, factorless, _unranged(complaints, factor_rows, values, ranges), tested,
+                   lines)  # fmt: skip
 
 
 def _unranged(
@@ -1044,10 +1117,10 @@ def p_is(p: float) -> str:
 
 def _explain(
     kind: str, value: str, a: int, n: int, c: int, m: int, p: float, adj: float,
-    compared_with: str = "comparable lots",
+    compared_with: str = "comparable lots", counted_as: str = "complaint lots",
 ) -> str:  # fmt: skip
     return (
-        f"{kind} {value} is upstream of {a} of {n} complaint lots ({a / n:.0%}) but of "
+        f"{kind} {value} is upstream of {a} of {n} {counted_as} ({a / n:.0%}) but of "
         f"{c} of {m:,} {compared_with} ({c / m:.0%}); a split at least this uneven happens by "
         f"chance with p {p_is(p)} (Fisher's exact test, one-sided), {p_text(adj)} after allowing "
         f"for every factor tested that could have been significant."

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.console import Group
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
@@ -24,6 +26,7 @@ from tracegraph.config import TIMEZONE_ENV, plant_zone
 from tracegraph.rootcause import (
     DEFAULT_MAX_CONTROLS,
     DEFAULT_PERIOD_DAYS,
+    SHIFT_KINDS,
     p_text,
     rank_common_causes,
 )
@@ -36,6 +39,67 @@ VERDICT_STYLE = {
     "strong common cause": "bold red", "strong": "bold red", "likely": "yellow",
     "possible": "yellow",  # the most one complaint lot is given
 }  # fmt: skip
+
+
+COLUMNS = ("kind", "value", "complaints", "controls", "p", "p adj.", "verdict")
+VALUE = 1  # the column that gets the width left over
+# the heavy-headed box: a border left of every column and at the right edge, and a space each
+# side of every cell
+BORDERS_AND_PADDING = 3
+
+
+def factor_table(factors: list[dict[str, Any]], width: int, merged: bool = False) -> Any:
+    """The ranking's factors as a table whose cells wrap only between words: each column at
+    least as wide as its longest word (a count, a p-value, a date, a shift's hours never split:
+    at 80 columns `2026-01-0`/`9` and `9.4e-3`/`4`, read as 0.0094, did), the width left going
+    to the counts (one line each) and then the value. On a terminal too narrow for those widths
+    (60 columns: seven columns of numbers and dates need some 80), each factor is a numbered
+    paragraph instead. `merged`: lots made from one another counted once ("complaint lines")."""
+    header = list(COLUMNS)
+    if merged:
+        header[2] = "complaint lines"
+    rows = [[f["kind"], f["value"],
+             f"{f['complaints_with']}/{f['complaints']} ({f['complaint_share']:.0%})",
+             f"{f['controls_with']}/{f['controls']} ({f['control_share']:.0%})",
+             p_text(f["p_value"]), p_text(f["p_adjusted"]), f["verdict"]]
+            for f in factors]  # fmt: skip
+    cells = list(zip(header, *rows, strict=True))
+    # p-values never break ("< 1e-300" has a space): their whole text is their shortest line
+    least = [max(map(len, column)) if i in (4, 5)
+             else max(len(word) for cell in column for word in cell.split())
+             for i, column in enumerate(cells)]  # fmt: skip
+    most = [max(map(len, column)) for column in cells]
+    room = width - BORDERS_AND_PADDING * len(header) - 1
+    styles = [VERDICT_STYLE.get(f["verdict"], "dim") for f in factors]
+    if sum(least) > room:
+        return _paragraphs(header, rows, styles)
+    widths, left = least[:], room - sum(least)
+    for i in (2, 3, VALUE, 0, 6):  # counts on one line (a few characters), then the value
+        grown = min(left, most[i] - widths[i])
+        widths[i] += grown
+        left -= grown
+    table = Table(title="Factors, most suspicious first", title_justify="left")
+    for i, name in enumerate(header):
+        table.add_column(name, width=widths[i], no_wrap=i in (4, 5))
+    for row, style in zip(rows, styles, strict=True):
+        table.add_row(*map(literal, row[:-1]), f"[{style}]{literal(row[-1])}[/]")
+    return table
+
+
+def _paragraphs(header: list[str], rows: list[list[str]], styles: list[str]) -> Any:
+    """The factors as numbered paragraphs, for a terminal too narrow for their table: the
+    factor, its verdict and p-values, its counts, wrapped between words."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(justify="right", no_wrap=True)
+    grid.add_column(overflow="fold")  # a word wider than the terminal: folded, never cut
+    for number, (row, style) in enumerate(zip(rows, styles, strict=True), 1):
+        # a line each for the verdict with its p-values and for the counts: a line that wraps
+        # does so between figures, not between "p adj." and its number
+        grid.add_row(f"{number}.", f"{literal(row[0])} [bold]{literal(row[1])}[/]\n"
+                                   f"[{style}]{literal(row[6])}[/] · p {literal(row[4])} · "
+                                   f"p adj. {literal(row[5])}\n{header[2]} {literal(row[2])} · "
+                                   f"controls {literal(row[3])}")  # fmt: skip
+    return Group("Factors, most suspicious first", grid)
 
 
 def rootcause_command(
@@ -98,9 +162,9 @@ def rootcause_command(
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
     """Rank the upstream factors — received lots, suppliers, devices, operators, operations,
-    shifts, a device's alarms during a step, process parameters outside the controls'
-    5th-95th percentile, and with --inspections the inspections — that the complaint lots
-    share more than good lots do (Fisher's exact test).
+    shifts (of a date, and of any day), a device's alarms during a step, process parameters
+    outside the controls' 5th-95th percentile, and with --inspections the inspections — that
+    the complaint lots share more than good lots do (Fisher's exact test).
 
     --inspections counts them per test: a value outside the controls' 5th-95th percentile of
     the same test and unit, a failed inspection of a lot used all the same (a lot's own
@@ -109,7 +173,10 @@ def rootcause_command(
 
     Factors tied with the first (the same p-value) are named in the summary and the
     explanation. One complaint lot cannot show what complaints share (each of its factors is
-    in 1 of 1): it is warned of, and no verdict goes beyond "possible". Exit code 2 for an
+    in 1 of 1): it is warned of, and no verdict goes beyond "possible". Complaint lots made
+    from one another (a batch and a lot packed from it) count once, as one line of descent.
+
+    Exit code 2 for an
     unknown lot, a --lots-file that lists none, or --controls that names none."""
     # given but naming nothing (`--controls ",,,"`) is refused by the library, not taken as
     # "no --controls": None only when the option is absent
@@ -143,19 +210,10 @@ def rootcause_command(
         return
     out = stdout()
     out.print(f"[bold]{literal(ranking.summary())}[/]")
-    table = Table(title="Factors, most suspicious first", title_justify="left")
-    for column in ("kind", "value", "complaints", "controls", "p", "p adj.", "verdict"):
-        table.add_column(column)
-    for f in ranking.factors[:top]:
-        style = VERDICT_STYLE.get(f["verdict"], "dim")
-        table.add_row(
-            literal(f["kind"]), literal(f["value"]),
-            f"{f['complaints_with']}/{f['complaints']} ({f['complaint_share']:.0%})",
-            f"{f['controls_with']}/{f['controls']} ({f['control_share']:.0%})",
-            p_text(f["p_value"]), p_text(f["p_adjusted"]), f"[{style}]{literal(f['verdict'])}[/]",
-        )  # fmt: skip
-    out.print(table)
-    if any(f["kind"] == "shift" for f in ranking.factors[:top]):
+    # lots made from one another count once: the column says so when some did
+    merged = ranking.lines_counted() < len(ranking.complaints)
+    out.print(factor_table(ranking.factors[:top], out.width, merged))
+    if any(f["kind"] in SHIFT_KINDS for f in ranking.factors[:top]):
         said = ranking.shifts_in()
         out.print(literal(said[0].upper() + said[1:]))
     if ranking.factors:  # the first factor's, and those tied with it named

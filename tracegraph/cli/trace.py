@@ -140,7 +140,10 @@ def backward(
     A lot whose own quantity its records contradict is weighed as the largest of its quantity,
     what its steps made of it and what it gave, with a warning beyond check's 15 %.
 
-    Quantities are how much of each input lot went into LOTS. CSV: one row per lot — LOTS
+    Quantities are how much of each input lot went into LOTS; the tree shows under each step
+    what that step took of the lot ("1 kg into this step"), the received lots' table the total.
+
+    CSV: one row per lot — LOTS
     first, at depth 0, then the upstream lots — and step that made it (`record` lot: the step's
     device and operator with their names, work order, location and parameters as
     `name=value; …`), then one row per inspection (`record` inspection: its lot, step, test,
@@ -789,9 +792,15 @@ def render_backward(result: tracing.BackwardTrace) -> None:
     budget = [TREE_LIMIT]
     shown: set[str] = set()
 
-    def lot_label(lot: dict[str, Any]) -> str:
+    def lot_label(lot: dict[str, Any], edge: dict[str, Any] | None = None) -> str:
+        """A traced lot with its own quantity; a lot under a step with what that step took of
+        it (`edge`, the step's input line), never the trace's total: with 33 lots traced, a
+        mix that took 1 kg of salt showed `SALT · 15.565 kg` (JSON `quantity` is that total)."""
         label = f"[bold]{literal(lot['lot_id'])}[/] {literal(lot.get('material_id'))}"
-        if lot.get("quantity") is not None:
+        if edge is not None:
+            if edge.get("quantity") is not None:
+                label += f" · {_qty(edge['quantity'], edge.get('uom'))} into this step"
+        elif lot.get("quantity") is not None:
             label += f" · {_qty(lot['quantity'], lot['uom'])}"
         if lot.get("supplier_id"):
             label += (f" · supplier {literal(lot['supplier_id'])} "
@@ -825,17 +834,19 @@ def render_backward(result: tracing.BackwardTrace) -> None:
                 continue
             budget[0] -= 1
             if edge["lot_id"] in shown:
-                child.add(lot_label(lot) + " [dim](shown above)[/]")
+                child.add(lot_label(lot, edge) + " [dim](shown above)[/]")
                 continue
             shown.add(edge["lot_id"])
-            grow(child.add(lot_label(lot)), edge["lot_id"])
+            grow(child.add(lot_label(lot, edge)), edge["lot_id"])
 
     reached = len(result.sources) + len(result.lots)
     _print_tree(tree, result.sources, lot_label, grow, budget, shown, reached)
     received = [lot for lot in result.lots if lot.get("supplier_id")]
     if received:
         table = Table(title="Received lots", title_justify="left")
-        for column in ("lot", "material", "supplier", "supplier lot", "received", "used", "status"):
+        # what went into all the traced lots, not one branch of the tree (see lot_label)
+        for column in ("lot", "material", "supplier", "supplier lot", "received",
+                       "used (all traced)", "status"):  # fmt: skip
             table.add_column(column)
         for lot in received[:TABLE_LIMIT]:
             table.add_row(
