@@ -1022,3 +1022,22 @@ def test_the_rootcause_table_keeps_its_dates_and_counts_whole_at_every_width(
                                "MIXER-1", "PACKER-1")
              if not any(word in line for line in lines)]  # fmt: skip
     assert split == [], shown.stdout
+
+
+def test_a_complaint_lot_given_several_ways_is_counted_once_and_said_so(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """P1 given as `P1` and `lot_id|P1`, P2 twice: 4 ids, 2 complaint lots. The summary said
+    "2 complaint lots" under a list of 4 without a word (the tester's R0003909 given four ways,
+    35 lines and 32 complaints)."""
+    ranking = rootcause.rank_common_causes(hand_plant, ["P1", "lot_id|P1", "P2", "P2 "], ["A", "B"])
+    assert ranking.complaints == ["P1", "P2"]
+    assert ranking.notes[0] == (
+        "4 ids given name 2 complaint lots, each lot counted once: P1 given as P1, lot_id|P1; "
+        "P2 given 2 times"
+    )
+    shown = runner.invoke(app, ["rootcause", "P1", "lot_id|P1", "P2", "--controls", "A,B"])
+    assert shown.exit_code == 0, shown.output
+    assert "note: 3 ids given name 2 complaint lots, each lot counted once: P1 given as P1, " in (
+        shown.stderr
+    )

@@ -34,8 +34,11 @@ def id_list(ids: str | Iterable[str]) -> list[str]:
     return [ids] if isinstance(ids, str) else list(ids)
 
 
-def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
-    """The lot ids the given ids name, in the order given, each once.
+def resolve_lots(
+    graph: TraceGraph, ids: Iterable[str], named_by: dict[str, list[str]] | None = None
+) -> list[str]:
+    """The lot ids the given ids name, in the order given, each once (`named_by` gets the ids
+    given for each lot two or more of them named: `R0003909` and `supplier_lot|V12|746882`).
 
     An id may be a lot id, an identity key (`supplier_lot|V07|000123`, `tlc||TLC-1`,
     `gtin_lot|09506000134352|L1`, or the GS1 element string `(01)09506000134352(10)L1`) or an
@@ -50,7 +53,7 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     batch 000123 traced as the plant's lot 000123 recalled the wrong lot, without a word).
     """
     asked = AskedLots.of(ids)
-    return asked.decided(graph, graph.read("lot/resolve", ids=asked.asked)[0]["ids"])
+    return asked.decided(graph, graph.read("lot/resolve", ids=asked.asked)[0]["ids"], named_by)
 
 
 @dataclass(frozen=True)
@@ -87,12 +90,23 @@ class AskedLots:
     def asked(self) -> list[str]:
         return list(dict.fromkeys(self.asked_as.values()))
 
-    def decided(self, graph: TraceGraph, resolution: list[dict[str, Any]]) -> list[str]:
+    def decided(
+        self, graph: TraceGraph, resolution: list[dict[str, Any]],
+        named_by: dict[str, list[str]] | None = None,
+    ) -> list[str]:  # fmt: skip
         """The lots, from what the graph said of each asked id (resolve.cypher's maps); raises
         UnknownLot or AmbiguousLot as resolve_lots says. The trace queries trace the same
-        decision (cypher/trace/forward.cypher's `traced`): a rule changed here is changed there."""
+        decision (cypher/trace/forward.cypher's `traced`): a rule changed here is changed there.
+        `named_by` gets the ids given for each lot that two or more of them named."""
         rows = {row["id"]: row for row in resolution}
         found: list[str] = []
+        given_as: dict[str, list[str]] = {}
+
+        def take(text: str, lots: list[str]) -> None:
+            found.extend(lots)
+            for lot in lots:
+                given_as.setdefault(lot, []).append(text)
+
         # every unknown id, named together: a list of 35 with two typos said the first alone,
         # and the second was found on the next run (id as given, as asked, the message)
         unknown: list[tuple[str, str, str]] = []
@@ -106,12 +120,12 @@ class AskedLots:
                         hint="give a shipment id as the shipments export has it "
                         "(shipment|0084000001): its lines name the lots",
                     )
-                found.extend(sorted(row["by_shipment"]))  # not in the store's order
+                take(text, sorted(row["by_shipment"]))  # not in the store's order
                 continue
             if text in self.by_id_only:
                 if not row["by_lot_id"]:
                     unknown.append((text, row["id"], f"no lot has the id {row['id']!r}"))
-                found.extend(row["by_lot_id"])
+                take(text, row["by_lot_id"])
                 continue
             others = sorted({v["lot_id"] for v in row["by_value"]} - set(row["by_lot_id"]))
             if row["by_lot_id"] and others:
@@ -138,9 +152,11 @@ class AskedLots:
                     )
             if not lots:
                 unknown.append((text, row["id"], f"no lot is known as {row['id']!r}"))
-            found.extend(lots)
+            take(text, lots)
         if unknown:
             raise _unknown(graph, unknown)
+        if named_by is not None:
+            named_by.update((lot, texts) for lot, texts in given_as.items() if len(texts) > 1)
         return list(dict.fromkeys(found))
 
 

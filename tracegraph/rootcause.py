@@ -417,14 +417,15 @@ def rank_common_causes(
         zone = resolve_timezone(shift_zone)
     complaint_ids = id_list(complaint_ids)
     control_ids = _given_controls(control_ids)
+    named_by: dict[str, list[str]] = {}  # complaint lots given more than one way
     if control_ids:
         complaints, controls, factor_rows = _given_lots(
-            graph, complaint_ids, control_ids, inspections
+            graph, complaint_ids, control_ids, inspections, named_by
         )
         comparable, periods = len(controls), 0
         passed_over: list[str] = []
     else:
-        complaints = resolve_lots(graph, complaint_ids)
+        complaints = resolve_lots(graph, complaint_ids, named_by)
         comparable, periods, controls, passed_over, factor_rows = _chosen_controls(
             graph, complaints, period_days, max_controls, inspections
         )
@@ -464,7 +465,8 @@ def rank_common_causes(
             "given as a complaint leaves none)",
         )
     ranked = _ranked(complaints, controls, factor_rows, shift_start, zone, bool(control_ids))
-    notes = [f"{lot} is a complaint lot: left out of the controls"
+    notes = _given_twice(complaint_ids, complaints, named_by)
+    notes += [f"{lot} is a complaint lot: left out of the controls"
              for lot in dict.fromkeys(normal_id(c) for c in control_ids or ())
              if lot in complaints]  # fmt: skip
     if not control_ids:
@@ -485,6 +487,23 @@ def rank_common_causes(
                    time.perf_counter() - started, notes, warnings, left_out, zone_named,
                    bool(shift_zone), ranked.tested, periods,
                    shift_timezone_source=shift_zone_source, lines=ranked.lines)  # fmt: skip
+
+
+def _given_twice(
+    ids: list[str], complaints: list[str], named_by: dict[str, list[str]]
+) -> list[str]:
+    """A note when ids given name fewer lots than there are ids: one lot given four ways
+    (`R0003909`, `746882`, `supplier_lot|V12|746882`, `lot_id|R0003909`), or the same id twice,
+    is one complaint lot, and the summary counted fewer complaints than lines without a word."""
+    given = [text for text in (normal_id(i) for i in ids) if text]
+    repeated = [f"{text} given {n} times" for text, n in Counter(given).items() if n > 1]
+    ways = [f"{lot} given as {', '.join(texts)}" for lot, texts in named_by.items()]
+    if not ways and not repeated:
+        return []
+    said = [*ways, *repeated]
+    more = f"; and {len(said) - 5:,} more" if len(said) > 5 else ""
+    return [f"{counted(len(given), 'id')} given name {counted(len(complaints), 'complaint lot')}, "
+            f"each lot counted once: {'; '.join(said[:5])}{more}"]  # fmt: skip
 
 
 def _period_note(comparable: int, periods: int, days: int) -> str:
@@ -893,11 +912,12 @@ def _alarm_kinds(device: dict[str, Any], started_at: str, ended_at: str | None,
 
 
 def _given_lots(
-    graph: TraceGraph, complaint_ids: list[str], control_ids: list[str], inspections: bool
-) -> tuple[list[str], list[str], list[Any]]:
-    """Complaint and control lots as given (resolved, lot ids too: see resolve_lots), and
-    their factor rows."""
-    complaints = resolve_lots(graph, complaint_ids)
+    graph: TraceGraph, complaint_ids: list[str], control_ids: list[str], inspections: bool,
+    named_by: dict[str, list[str]],
+) -> tuple[list[str], list[str], list[Any]]:  # fmt: skip
+    """Complaint and control lots as given (resolved, lot ids too: see resolve_lots; `named_by`
+    as resolve_lots fills it), and their factor rows."""
+    complaints = resolve_lots(graph, complaint_ids, named_by)
     controls = [c for c in resolve_lots(graph, control_ids) if c not in complaints]
     lots = [*complaints, *controls]
     return complaints, controls, _factor_rows(graph, lots, inspections) if controls else []
