@@ -613,25 +613,25 @@ def test_given_controls_of_the_complaints_genealogy_are_kept_and_said_to_be_rela
     ]
 
 
-def test_complaint_lots_made_from_one_another_are_warned_of(
+def test_complaint_lots_made_from_one_another_leave_the_upstream_one_out_with_a_note(
     graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
 ) -> None:
-    """B03 and F03, packed from it: every factor of B03 is F03's too, so "2 of 2 complaints"
-    is one batch counted twice — warned, in the library and on the terminal."""
+    """B03 and F03, packed from it, and F07: every factor of B03 is F03's too, so counting both
+    was one batch counted twice. B03 is left out of the tests, a note says why, the JSON lists
+    it, and F03 and F07 count as two complaint lots."""
     graph = _packed_plant(tmp_path, graph)
     ranking = rootcause.rank_common_causes(graph, ["B03", "F03", "F07"])
-    assert ranking.warnings == [
-        "1 complaint lot is made from other complaint lots — F03 (from B03): each shares every "
-        "factor of the lot it is made from, so one batch would count as several complaints: the "
-        "tests count each line of descent (lots made from one another) once, as one complaint "
-        "carrying what any of its lots carries; rank the lots the customers complained about, "
-        "or one lot of each line of descent"
-    ]
-    assert ranking.lines == [["B03", "F03"], ["F07"]]
+    assert ranking.warnings == []
+    assert "B03 left out: F03 is made from it; its factors are F03's" in ranking.notes
+    assert ranking.as_dict()["left_out_upstream"] == [{"lot": "B03", "made_into": ["F03"]}]
     assert {f["complaints"] for f in ranking.factors} == {2}
-    shown = CliRunner().invoke(app, ["rootcause", "B03", "F03", "F07"])
+    assert ranking.summary().startswith(
+        "3 complaint lots (2 counted, 1 left out: made into other complaint lots, see the "
+        "notes) against "
+    )
+    shown = CliRunner().invoke(app, ["rootcause", "B03", "F03", "F07"], env={"COLUMNS": "160"})
     assert shown.exit_code == 0, shown.output
-    assert "warning: 1 complaint lot is made from other complaint lots" in shown.stderr
+    assert "B03 left out: F03 is made from it" in shown.stderr
 
 
 def _batch_and_its_pack(controls: int) -> list[dict[str, Any]]:
@@ -655,35 +655,87 @@ def test_complaint_lots_made_from_one_another_count_as_one_complaint() -> None:
     """F packed from complaint batch B carries every factor of B: counted as two complaints,
     raw lot R1 and MIXER-9 were in 2 of 2 complaints and 0 of 200 controls (p = 1/20,301 =
     4.9e-5), "strong common cause" of what is one batch's genealogy (F0003780 from B0003779 on
-    the tester's 10k plant: input lot D0003778, p adj. 0.0015). One line of descent is one
-    complaint: 1 of 1, p = 1/201, capped at "possible" as one complaint lot is."""
+    the tester's 10k plant: input lot D0003778, p adj. 0.0015). B is left out: F alone is one
+    complaint, 1 of 1, p = 1/201, capped at "possible" as one complaint lot is."""
     controls = [f"C{i:03d}" for i in range(200)]
     ranked = rootcause.rank_factors(["B", "F"], controls, _batch_and_its_pack(200))
     top = ranked[0]
     assert (top["complaints_with"], top["complaints"], top["controls_with"]) == (1, 1, 0)
     assert top["p_value"] == pytest.approx(1 / 201)
     assert {f["verdict"] for f in ranked} <= {"possible", "could be chance"}
-    assert "of 1 of 1 lines of descent" in top["explanation"]
-    # two lines of descent (B with F, and another complaint) are two complaints
+    assert "of 1 of 1 complaint lots" in top["explanation"]
+    # B left out, F and another complaint G are two complaints
     rows = _batch_and_its_pack(200)
     rows.append({**rows[1], "lot_id": "G", "input_lots": []})
     assert {f["complaints"] for f in rootcause.rank_factors(["B", "F", "G"], controls, rows)} == {2}
 
 
-def test_one_line_of_descent_warns_and_says_so_on_the_terminal(
+def test_a_lot_and_the_one_packed_from_it_are_capped_and_neither_is_its_own_factor(
     graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
 ) -> None:
-    """B03 and F03 packed from it are one line of descent: one complaint, warned as one
-    complaint lot is, the summary counting "2 complaint lots (1 line of descent)" and the
-    table's column "complaint lines"."""
+    """The reviewer's F0003780 with B0003779: grouped as one line of descent carrying the
+    union of their factors, the top factor was `input lot B0003779` of a group holding
+    B0003779, 1 of 1. Now B03 is left out, F03 is the one complaint lot counted (warned of and
+    capped at "possible"), B03 stays F03's factor and F03 is no factor at all."""
     graph = _packed_plant(tmp_path, graph)
     ranking = rootcause.rank_common_causes(graph, ["B03", "F03"])
-    assert ranking.warnings[0] == rootcause.ONE_LINE
-    assert ranking.summary().startswith("2 complaint lots (1 line of descent) against")
-    assert ranking.as_dict()["lines_of_descent"] == [["B03", "F03"]]
+    assert ranking.warnings[0] == rootcause.ONE_COMPLAINT
+    assert ranking.summary().startswith(
+        "2 complaint lots (1 counted, 1 left out: made into other complaint lots, see the "
+        "notes) against "
+    )
+    assert {f["verdict"] for f in ranking.factors} <= {"possible", "could be chance"}
+    assert {f["complaints"] for f in ranking.factors} == {1}
+    assert ("input lot", "B03") in {(f["kind"], f["value"]) for f in ranking.factors}
+    assert "F03" not in {f["value"] for f in ranking.factors}
     shown = CliRunner().invoke(app, ["rootcause", "B03", "F03"], env={"COLUMNS": "160"})
     assert shown.exit_code == 0, shown.output
-    assert "complaint lines" in shown.stdout and "one line of descent" in shown.stderr
+    assert "complaints" in shown.stdout and "complaint lines" not in shown.stdout
+    assert "one complaint lot cannot show" in shown.stderr
+
+
+def _raw_lot_into_eight(controls: int) -> list[dict[str, Any]]:
+    """Received raw lot R (supplier V12) in batches B0-B7, each packed into F0-F7; control
+    lots C000… each of a raw lot and a batch of their own, the first 4 of raw lot R too."""
+    pack = {"operation": "pack", "started_at": "2026-03-10T09:00:00+00:00",
+            "device_id": "PACKER-1", "operator_id": None, "ended_at": None}  # fmt: skip
+    return [
+        {"lot_id": "R", "raw_lots": [], "input_lots": [], "suppliers": ["V12"], "steps": []},
+        *({"lot_id": f"F{i}", "raw_lots": ["R", f"RF{i}"], "input_lots": [f"B{i}"],
+           "suppliers": ["V12"], "steps": [pack]} for i in range(8)),
+        *({"lot_id": f"C{i:03d}", "raw_lots": [f"RC{i}", *(["R"] if i < 4 else [])],
+           "input_lots": [f"BC{i}"], "suppliers": ["V12"], "steps": [pack]}
+          for i in range(controls)),
+    ]  # fmt: skip
+
+
+def test_naming_the_suspect_raw_lot_as_a_complaint_keeps_the_finding() -> None:
+    """The reviewer's case: the 8 F lots made from raw lot R0003909 rank `raw lot R0003909`
+    8/8 against 4/1000, strong common cause; given R0003909 as a complaint too, the lots
+    grouped as one line of descent and twelve factors tied at "could be chance". R is left out
+    (every F lot is made from it) and stays their factor: 8 of 8, strong common cause."""
+    controls = [f"C{i:03d}" for i in range(1000)]
+    rows = _raw_lot_into_eight(1000)
+    complaints = [*(f"F{i}" for i in range(8)), "R"]
+    top = rootcause.rank_factors(complaints, controls, rows)[0]
+    assert (top["kind"], top["value"]) == ("raw lot", "R")
+    assert (top["complaints_with"], top["complaints"], top["controls_with"]) == (8, 8, 4)
+    assert top["verdict"] == "strong common cause"
+    assert rootcause.upstream_complaints(complaints, rows) == {"R": complaints[:8]}
+
+
+def test_siblings_of_one_upstream_complaint_lot_both_count_and_share_it() -> None:
+    """F1 and F2, both packed from complaint batch B: grouped with B they were one complaint
+    (1 of 1, capped). B is left out; F1 and F2 count as two complaint lots and `input lot B`
+    is their common factor, 2 of 2."""
+    controls = [f"C{i:03d}" for i in range(200)]
+    rows = _batch_and_its_pack(200)
+    rows[1:2] = [{**rows[1], "lot_id": "F1"}, {**rows[1], "lot_id": "F2"}]
+    ranked = rootcause.rank_factors(["B", "F1", "F2"], controls, rows)
+    shared = {(f["kind"], f["value"]): f for f in ranked}[("input lot", "B")]
+    assert (shared["complaints_with"], shared["complaints"]) == (2, 2)
+    assert {f["complaints"] for f in ranked} == {2}
+    assert rootcause.upstream_complaints(["B", "F1", "F2"], rows) == {"B": ["F1", "F2"]}
 
 
 def test_controls_that_are_all_of_the_complaints_genealogy_leave_nothing_to_compare_with(

@@ -117,19 +117,22 @@ class Ranking:
     # where a named shift zone came from: --shift-timezone, or TRACEGRAPH_TIMEZONE (the
     # plant's zone: its shifts are the plant's)
     shift_timezone_source: str = "--shift-timezone"
-    # the complaint lots by line of descent (lines_of_descent), each one complaint in the tests;
-    # empty: one line per complaint lot
-    lines: list[list[str]] = field(default_factory=list)
+    # complaint lots left out of the tests as another complaint lot is made from them (see
+    # upstream_complaints): lot -> the complaint lots made from it
+    left_out_upstream: dict[str, list[str]] = field(default_factory=dict)
 
-    def lines_counted(self) -> int:
-        """How many complaints the tests count: the lines of descent."""
-        return len(self.lines) if self.lines else len(self.complaints)
+    def counted(self) -> list[str]:
+        """The complaint lots the tests count: all but those left out upstream."""
+        return [lot for lot in self.complaints if lot not in self.left_out_upstream]
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "complaints": self.complaints,
-            # each a complaint in the tests (lots made from one another are one line)
-            "lines_of_descent": self.lines or [[lot] for lot in self.complaints],
+            # complaint lots another complaint lot is made from: their factors are all in the
+            # lots made from them, so the tests leave them out
+            "left_out_upstream": [
+                {"lot": lot, "made_into": into} for lot, into in self.left_out_upstream.items()
+            ],
             "controls": self.controls,
             "controls_left_out": self.left_out,
             "controls_chosen": "given" if self.controls_given else "comparable lots",
@@ -160,8 +163,11 @@ class Ranking:
 
     def summary(self) -> str:
         text = counted(len(self.complaints), "complaint lot")
-        if self.lines_counted() < len(self.complaints):
-            text += f" ({counted(self.lines_counted(), 'line')} of descent)"
+        if self.left_out_upstream:
+            text += (
+                f" ({len(self.counted()):,} counted, {len(self.left_out_upstream):,} left "
+                "out: made into other complaint lots, see the notes)"
+            )
         text += f" against {counted(len(self.controls), 'control')}"
         picked = len(self.controls) + len(self.left_out)
         if not self.controls_given and self.comparable > picked:
@@ -429,7 +435,7 @@ def rank_common_causes(
         comparable, periods, controls, passed_over, factor_rows = _chosen_controls(
             graph, complaints, period_days, max_controls, inspections
         )
-    kept, said, warnings = _unrelated_good_controls(
+    kept, said = _unrelated_good_controls(
         complaints, controls, factor_rows, not control_ids, passed_over,
         replaced=len(controls) >= max_controls,
     )  # fmt: skip
@@ -478,15 +484,21 @@ def rank_common_causes(
               for lot in ranked.factorless]  # fmt: skip
     notes += said
     notes += _unranged_note(ranked.unranged)
-    if len(complaints) == 1:
-        warnings = [ONE_COMPLAINT, *warnings]
-    elif len(ranked.lines) == 1:  # lots made from one another are one complaint's evidence
-        warnings = [ONE_LINE, *warnings]
+    notes += [f"{lot} left out: {first_ids(into, 3)} {'is' if len(into) == 1 else 'are'} made "
+              f"from it; its factors are {_possessive(into)}"
+              for lot, into in ranked.left_out.items()]  # fmt: skip
+    warnings = [ONE_COMPLAINT] if len(complaints) - len(ranked.left_out) == 1 else []
     zone_named = shift_zone or _step_zones(factor_rows, complaints)
     return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
                    time.perf_counter() - started, notes, warnings, left_out, zone_named,
                    bool(shift_zone), ranked.tested, periods,
-                   shift_timezone_source=shift_zone_source, lines=ranked.lines)  # fmt: skip
+                   shift_timezone_source=shift_zone_source,
+                   left_out_upstream=ranked.left_out)  # fmt: skip
+
+
+def _possessive(lots: list[str]) -> str:
+    """`F0003780's`, or `theirs` of several lots."""
+    return f"{lots[0]}'s" if len(lots) == 1 else "theirs"
 
 
 def _given_twice(
@@ -651,22 +663,20 @@ NOT_GOOD = ("hold", "rejected")
 def _unrelated_good_controls(
     complaints: list[str], controls: list[str], rows: list[dict[str, Any]], chosen: bool,
     passed_over: Sequence[str] = (), replaced: bool = False,
-) -> tuple[list[str], list[str], list[str]]:  # fmt: skip
-    """The controls a ranking may count, notes on those it may not, and warnings on the
-    complaints. A control made from a complaint lot, or that went into one, shares that lot's
-    factors by construction, not by chance: counted, it dilutes the very causes sought (a batch's
-    raw lot "in 7 of 77 controls", four of them packed from the complaint batch). Comparable lots
-    chosen by the ranking (`chosen`) that are on hold or rejected are not known good: a lot
-    rejected for the same defect is a complaint the engineer did not name — but a lot put on
-    hold during the investigation, because it shares the suspected oven, is no defect, and
-    leaving it out would make the oven look stronger than it is: so those are kept and named,
-    for the engineer to judge. Related lots are left out of chosen controls; given controls are
-    the engineer's choice, kept, and said to be related. Complaint lots made from one another
-    share every factor of the first: their "common causes" are one lot's. `passed_over`:
-    comparable lots of the genealogy not picked (see _chosen_controls), named with the related
-    controls; `replaced`: the controls are as many as asked all the same."""
-    upstream = {row["lot_id"]: {*row["raw_lots"], *row["input_lots"]} for row in rows}
-    is_complaint = set(complaints)
+) -> tuple[list[str], list[str]]:  # fmt: skip
+    """The controls a ranking may count, and notes on those it may not. A control made from a
+    complaint lot, or that went into one, shares that lot's factors by construction, not by
+    chance: counted, it dilutes the very causes sought (a batch's raw lot "in 7 of 77
+    controls", four of them packed from the complaint batch). Comparable lots chosen by the
+    ranking (`chosen`) that are on hold or rejected are not known good: a lot rejected for the
+    same defect is a complaint the engineer did not name — but a lot put on hold during the
+    investigation, because it shares the suspected oven, is no defect, and leaving it out would
+    make the oven look stronger than it is: so those are kept and named, for the engineer to
+    judge. Related lots are left out of chosen controls; given controls are the engineer's
+    choice, kept, and said to be related. (Complaint lots made from one another: see
+    upstream_complaints.) `passed_over`: comparable lots of the genealogy not picked (see
+    _chosen_controls), named with the related controls; `replaced`: the controls are as many as
+    asked all the same."""
     related = [*passed_over, *_genealogy(complaints, controls, rows)]
     status = {row["lot_id"]: row.get("status") for row in rows}
     not_good = [c for c in controls if status.get(c) in NOT_GOOD and c not in related]
@@ -689,17 +699,7 @@ def _unrelated_good_controls(
                      f"on hold or rejected, counted as good: {named} — if "
                      f"{'it has' if len(not_good) == 1 else 'they have'} the defect, rank "
                      f"{'it' if len(not_good) == 1 else 'them'} as complaints")  # fmt: skip
-    chains = [f"{c} (from {first_ids(sorted(upstream[c] & is_complaint), 3)})"
-              for c in complaints if upstream.get(c, set()) & is_complaint]  # fmt: skip
-    warnings = [
-        f"{counted(len(chains), 'complaint lot')} {'is' if len(chains) == 1 else 'are'} made "
-        f"from other complaint lots — {first_ids(chains, 5)}: each shares every factor of the "
-        "lot it is made from, so one batch would count as several complaints: the tests count "
-        "each line of descent (lots made from one another) once, as one complaint carrying "
-        "what any of its lots carries; rank the lots the customers complained about, or one "
-        "lot of each line of descent"
-    ] if chains else []  # fmt: skip
-    return kept, notes, warnings
+    return kept, notes
 
 
 def _named(factors: list[dict[str, Any]]) -> str:
@@ -712,14 +712,6 @@ ONE_COMPLAINT = (
     "shared by 1 of 1, so the ranking can only order its factors by how rare they are among "
     'the controls (its own batches always are); no verdict goes beyond "possible" — give '
     "every lot with the defect"
-)
-
-
-ONE_LINE = (
-    "the complaint lots are one line of descent, made from one another: every factor of the "
-    "first is the others', so they count as one complaint, and one complaint cannot show what "
-    'complaints have in common; no verdict goes beyond "possible" — give every lot with the '
-    "defect"
 )
 
 
@@ -942,35 +934,29 @@ class _Ranked:
     # inspections' tests that had too few control values for a usual range (USUAL_RANGE_FROM)
     unranged: list[tuple[tuple[Any, ...], int]]
     tested: int = 0  # the factors the p-values are adjusted for (testable_count)
-    # the complaint lots by line of descent (lines_of_descent): each line is one complaint in
-    # the tests
-    lines: list[list[str]] = field(default_factory=list)
+    # complaint lots left out of the tests (upstream_complaints): lot -> lots made from it
+    left_out: dict[str, list[str]] = field(default_factory=dict)
 
 
-def lines_of_descent(complaints: list[str], rows: list[dict[str, Any]]) -> list[list[str]]:
-    """The complaint lots grouped where one is made from another, directly or through other
-    lots (by the factor rows' lots upstream), each group in the complaints' order: a lot packed
-    from a complaint batch carries every factor of the batch, so the two are one observation,
-    not two. Lots made from one complaint lot (two lots packed from one batch) are one group
-    too: all they share beyond the batch's factors is the batch."""
+def upstream_complaints(complaints: list[str], rows: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Each complaint lot another complaint lot is made from, directly or further upstream (by
+    the factor rows' lots upstream, made or received), with the complaint lots made from it, in
+    the complaints' order. Such a lot's factors are all in the lots made from it: counted as a
+    complaint too, one batch was two complaints ("strong common cause" of its own mixing lot).
+    It is left out of the tests, and stays a factor of the lots made from it: eight lots made
+    from raw lot R0003909 keep "raw lot R0003909 8 of 8" when R0003909 is given as a complaint
+    too. (Grouping lots made from one another into one complaint carrying all their factors
+    merged unrelated lots through a shared raw lot, and made R0003909 a factor of itself.)
+    Lots upstream of each other (a genealogy with a loop) are both kept."""
     is_complaint = set(complaints)
-    parent = {lot: lot for lot in complaints}
-
-    def root(lot: str) -> str:
-        while parent[lot] != lot:
-            parent[lot] = parent[parent[lot]]
-            lot = parent[lot]
-        return lot
-
-    for row in rows:
-        if row["lot_id"] in is_complaint:
-            for lot in (*row["raw_lots"], *row["input_lots"]):
-                if lot in is_complaint and lot != row["lot_id"]:
-                    parent[root(lot)] = root(row["lot_id"])
-    lines: dict[str, list[str]] = {}
+    upstream = {row["lot_id"]: {*row["raw_lots"], *row["input_lots"]}
+                for row in rows if row["lot_id"] in is_complaint}  # fmt: skip
+    made_into: dict[str, list[str]] = {}
     for lot in complaints:
-        lines.setdefault(root(lot), []).append(lot)
-    return list(lines.values())
+        for source in upstream.get(lot, ()):
+            if source in is_complaint and source != lot and lot not in upstream.get(source, ()):
+                made_into.setdefault(source, []).append(lot)
+    return {lot: made_into[lot] for lot in complaints if lot in made_into}
 
 
 def _ranked(
@@ -987,22 +973,19 @@ def _ranked(
     memo: dict[int, frozenset[Factor]] = {}
     factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone, ranges, memo)
                for row in factor_rows}  # fmt: skip
-    # Each line of descent counts once, carrying what any of its lots carries: a lot packed from
-    # a complaint batch has all the batch's factors, and counted as two complaints the batch's
-    # mixing lot was "strong common cause" of one batch (F0003780 from B0003779, p adj. 0.0015)
-    lines = lines_of_descent(complaints, factor_rows)
-    in_complaints = Counter(
-        f for line in lines
-        for f in (factors.get(line[0], ()) if len(line) == 1
-                  else set().union(*(factors.get(lot, ()) for lot in line)))
-    )  # fmt: skip
+    # A complaint lot another one is made from is left out: its factors are all the other's,
+    # and counted as two complaints the batch's mixing lot was "strong common cause" of one
+    # batch (F0003780 from B0003779, p adj. 0.0015)
+    left_out = upstream_complaints(complaints, factor_rows)
+    complaints = [lot for lot in complaints if lot not in left_out]
+    in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))
     # Only the complaint lots' factors are ranked (a factor no complaint lot carries cannot be
     # one they share), but every factor of every lot counts in the adjustment: which factors
     # the complaints carry is known only once the lots are labelled, and counting those alone
     # (Tarone's m chosen after seeing the labels) let random complaint sets through as likely
     # causes — two sibling lots of one of 100 batches among ten complaints (see testable_count)
     in_controls = Counter(f for lot in controls for f in factors.get(lot, ()))
-    n_bad, n_good = len(lines), len(controls)
+    n_bad, n_good = len(complaints), len(controls)
     spelled = sorted(
         (((kind, _spelled(kind, key)), (kind, key)) for kind, key in in_complaints),
         key=lambda pair: pair[0],
@@ -1019,7 +1002,6 @@ def _ranked(
         key=lambda r: (r[0], -r[2] / n_bad, r[1]),
     )
     compared_with = "given control lots" if controls_given else "comparable lots"
-    counted_as = "complaint lots" if len(lines) == len(complaints) else "lines of descent"
     out = []
     for p, (kind, value), a, c in ranked:
         adjusted = min(1.0, p * tested)
@@ -1033,12 +1015,11 @@ def _ranked(
             "odds_ratio": None if odds is None else round(odds, 3),
             "p_value": p, "p_adjusted": adjusted,
             "verdict": _verdict(adjusted, a, n_bad),
-            "explanation": _explain(kind, value, a, n_bad, c, n_good, p, adjusted, compared_with,
-                                    counted_as),
+            "explanation": _explain(kind, value, a, n_bad, c, n_good, p, adjusted, compared_with),
         })  # fmt: skip
     factorless = [lot for lot in complaints if not factors.get(lot)]
     return _Ranked(out, factorless, _unranged(complaints, factor_rows, values, ranges), tested,
-                   lines)  # fmt: skip
+                   left_out)  # fmt: skip
 
 
 def _unranged(
@@ -1137,10 +1118,10 @@ def p_is(p: float) -> str:
 
 def _explain(
     kind: str, value: str, a: int, n: int, c: int, m: int, p: float, adj: float,
-    compared_with: str = "comparable lots", counted_as: str = "complaint lots",
+    compared_with: str = "comparable lots",
 ) -> str:  # fmt: skip
     return (
-        f"{kind} {value} is upstream of {a} of {n} {counted_as} ({a / n:.0%}) but of "
+        f"{kind} {value} is upstream of {a} of {n} complaint lots ({a / n:.0%}) but of "
         f"{c} of {m:,} {compared_with} ({c / m:.0%}); a split at least this uneven happens by "
         f"chance with p {p_is(p)} (Fisher's exact test, one-sided), {p_text(adj)} after allowing "
         f"for every factor tested that could have been significant."

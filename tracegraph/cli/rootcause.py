@@ -48,16 +48,14 @@ VALUE = 1  # the column that gets the width left over
 BORDERS_AND_PADDING = 3
 
 
-def factor_table(factors: list[dict[str, Any]], width: int, merged: bool = False) -> Any:
+def factor_table(factors: list[dict[str, Any]], width: int) -> Any:
     """The ranking's factors as a table whose cells wrap only between words: each column at
     least as wide as its longest word (a count, a p-value, a date, a shift's hours never split:
     at 80 columns `2026-01-0`/`9` and `9.4e-3`/`4`, read as 0.0094, did), the width left going
     to the counts (one line each) and then the value. On a terminal too narrow for those widths
     (60 columns: seven columns of numbers and dates need some 80), each factor is a numbered
-    paragraph instead. `merged`: lots made from one another counted once ("complaint lines")."""
+    paragraph instead."""
     header = list(COLUMNS)
-    if merged:
-        header[2] = "complaint lines"
     rows = [[f["kind"], f["value"],
              f"{f['complaints_with']}/{f['complaints']} ({f['complaint_share']:.0%})",
              f"{f['controls_with']}/{f['controls']} ({f['control_share']:.0%})",
@@ -173,8 +171,9 @@ def rootcause_command(
 
     Factors tied with the first (the same p-value) are named in the summary and the
     explanation. One complaint lot cannot show what complaints share (each of its factors is
-    in 1 of 1): it is warned of, and no verdict goes beyond "possible". Complaint lots made
-    from one another (a batch and a lot packed from it) count once, as one line of descent.
+    in 1 of 1): it is warned of, and no verdict goes beyond "possible". A complaint lot that
+    another complaint lot is made from is left out of the tests (its factors are all the
+    other's; it stays their factor), and a note names it.
 
     Exit code 2 for an
     unknown lot, a --lots-file that lists none, or --controls that names none."""
@@ -210,9 +209,7 @@ def rootcause_command(
         return
     out = stdout()
     out.print(f"[bold]{literal(ranking.summary())}[/]")
-    # lots made from one another count once: the column says so when some did
-    merged = ranking.lines_counted() < len(ranking.complaints)
-    out.print(factor_table(ranking.factors[:top], out.width, merged))
+    out.print(factor_table(ranking.factors[:top], out.width))
     if any(f["kind"] in SHIFT_KINDS for f in ranking.factors[:top]):
         said = ranking.shifts_in()
         out.print(literal(said[0].upper() + said[1:]))
