@@ -1093,3 +1093,41 @@ def test_a_complaint_lot_given_several_ways_is_counted_once_and_said_so(
     assert "note: 3 ids given name 2 complaint lots, each lot counted once: P1 given as P1, " in (
         shown.stderr
     )
+
+
+# the top four of the tester's 33 complaints on the 10k plant (rootcause --lots-file
+# complaints.txt --top 4)
+TESTERS_TOP_FOUR = [
+    _factor("shift", "pack 2026-01-09 08:00–16:00", 19, 44, 2.6e-19, 2.1e-16, "strong", n=26),
+    _factor("operation on device", "bake on OVEN-3", 23, 163, 4.3e-15, 3.4e-12, "strong", n=26),
+    _factor("device", "OVEN-3", 23, 168, 8e-15, 6.4e-12, "strong", n=26),
+    _factor("shift", "bake 2026-01-09 08:00–16:00", 15, 40, 6e-14, 4.8e-11, "strong", n=26),
+]  # fmt: skip
+
+
+def test_an_ordinary_ranking_is_a_table_at_80_columns_and_paragraphs_have_no_trailing_spaces() -> (
+    None
+):
+    """At 80 columns the tester's top four needed 59 characters of words for 58 (the header
+    `complaints` alone 10, over counts of 5) and always fell back to numbered paragraphs, whose
+    lines ended in the grid's padding. The header breaks at a syllable (`com-`/`plaints`) and
+    the table fits, the shifts' hours whole; at 60 columns the paragraphs' lines end in a
+    character, not a space."""
+    from rich.console import Console
+
+    from tracegraph.cli.rootcause import factor_table
+
+    def shown(width: int) -> list[str]:
+        console = Console(width=width, record=True, file=io.StringIO(), highlight=False)
+        console.print(factor_table(TESTERS_TOP_FOUR, width))
+        return console.export_text().splitlines()
+
+    table = shown(80)
+    assert any("┃ kind" in line for line in table), "\n".join(table)
+    assert max(map(len, table)) <= 80
+    assert sum("08:00–16:00" in line for line in table) == 2
+    assert any("com-" in line for line in table) and any("plaints" in line for line in table)
+    paragraphs = shown(60)
+    assert paragraphs[1] == "1. shift pack 2026-01-09 08:00–16:00", "\n".join(paragraphs)
+    assert paragraphs[3] == "   complaints 19/26 (73%) · controls 44/1000 (4%)"
+    assert [line for line in paragraphs if line != line.rstrip()] == []

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Group
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
+from rich.text import Text
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.lots_file import given_lots, lots_file_option
@@ -42,6 +43,10 @@ VERDICT_STYLE = {
 
 
 COLUMNS = ("kind", "value", "complaints", "controls", "p", "p adj.", "verdict")
+# headers broken at a syllable when their column is narrower than the word: at 80 columns the
+# tester's table needed 59 characters for 58 (`complaints` alone 10 over counts of 5), and
+# every ordinary ranking fell back to paragraphs
+HYPHENATED = {"complaints": "com-\nplaints", "controls": "con-\ntrols"}
 VALUE = 1  # the column that gets the width left over
 # the heavy-headed box: a border left of every column and at the right edge, and a space each
 # side of every cell
@@ -51,26 +56,28 @@ BORDERS_AND_PADDING = 3
 def factor_table(factors: list[dict[str, Any]], width: int) -> Any:
     """The ranking's factors as a table whose cells wrap only between words: each column at
     least as wide as its longest word (a count, a p-value, a date, a shift's hours never split:
-    at 80 columns `2026-01-0`/`9` and `9.4e-3`/`4`, read as 0.0094, did), the width left going
-    to the counts (one line each) and then the value. On a terminal too narrow for those widths
-    (60 columns: seven columns of numbers and dates need some 80), each factor is a numbered
-    paragraph instead."""
+    at 80 columns `2026-01-0`/`9` and `9.4e-3`/`4`, read as 0.0094, did), a header as wide as
+    its hyphenated lines (`com-`/`plaints`), the width left going to the counts (one line each)
+    and then the value. On a terminal too narrow for those widths (60 columns: seven columns
+    of numbers and dates need some 60 characters besides the borders), each factor is a
+    numbered paragraph instead."""
     header = list(COLUMNS)
     rows = [[f["kind"], f["value"],
              f"{f['complaints_with']}/{f['complaints']} ({f['complaint_share']:.0%})",
              f"{f['controls_with']}/{f['controls']} ({f['control_share']:.0%})",
              p_text(f["p_value"]), p_text(f["p_adjusted"]), f["verdict"]]
             for f in factors]  # fmt: skip
-    cells = list(zip(header, *rows, strict=True))
+    shortest = [HYPHENATED.get(name, name) for name in header]  # a header at its narrowest
+    cells = list(zip(shortest, *rows, strict=True))
     # p-values never break ("< 1e-300" has a space): their whole text is their shortest line
     least = [max(map(len, column)) if i in (4, 5)
              else max(len(word) for cell in column for word in cell.split())
              for i, column in enumerate(cells)]  # fmt: skip
-    most = [max(map(len, column)) for column in cells]
+    most = [max(map(len, column)) for column in zip(header, *rows, strict=True)]
     room = width - BORDERS_AND_PADDING * len(header) - 1
     styles = [VERDICT_STYLE.get(f["verdict"], "dim") for f in factors]
     if sum(least) > room:
-        return _paragraphs(header, rows, styles)
+        return _Paragraphs(header, rows, styles)
     widths, left = least[:], room - sum(least)
     for i in (2, 3, VALUE, 0, 6):  # counts on one line (a few characters), then the value
         grown = min(left, most[i] - widths[i])
@@ -78,26 +85,36 @@ def factor_table(factors: list[dict[str, Any]], width: int) -> Any:
         left -= grown
     table = Table(title="Factors, most suspicious first", title_justify="left")
     for i, name in enumerate(header):
-        table.add_column(name, width=widths[i], no_wrap=i in (4, 5))
+        table.add_column(name if widths[i] >= len(name) else shortest[i], width=widths[i],
+                         no_wrap=i in (4, 5))  # fmt: skip
     for row, style in zip(rows, styles, strict=True):
         table.add_row(*map(literal, row[:-1]), f"[{style}]{literal(row[-1])}[/]")
     return table
 
 
-def _paragraphs(header: list[str], rows: list[list[str]], styles: list[str]) -> Any:
+class _Paragraphs:
     """The factors as numbered paragraphs, for a terminal too narrow for their table: the
-    factor, its verdict and p-values, its counts, wrapped between words."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_column(overflow="fold")  # a word wider than the terminal: folded, never cut
-    for number, (row, style) in enumerate(zip(rows, styles, strict=True), 1):
+    factor, its verdict and p-values, its counts, wrapped between words, each line without the
+    trailing spaces a grid pads it with (a copied paragraph carried them)."""
+
+    def __init__(self, header: list[str], rows: list[list[str]], styles: list[str]) -> None:
         # a line each for the verdict with its p-values and for the counts: a line that wraps
         # does so between figures, not between "p adj." and its number
-        grid.add_row(f"{number}.", f"{literal(row[0])} [bold]{literal(row[1])}[/]\n"
-                                   f"[{style}]{literal(row[6])}[/] · p {literal(row[4])} · "
-                                   f"p adj. {literal(row[5])}\n{header[2]} {literal(row[2])} · "
-                                   f"controls {literal(row[3])}")  # fmt: skip
-    return Group("Factors, most suspicious first", grid)
+        self.texts = [Text.from_markup(
+            f"{literal(row[0])} [bold]{literal(row[1])}[/]\n[{style}]{literal(row[6])}[/] · "
+            f"p {literal(row[4])} · p adj. {literal(row[5])}\n{header[2]} {literal(row[2])} · "
+            f"{header[3]} {literal(row[3])}"
+        ) for row, style in zip(rows, styles, strict=True)]  # fmt: skip
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text("Factors, most suspicious first")
+        indent = len(f"{len(self.texts)}. ")
+        for number, text in enumerate(self.texts, 1):
+            # a word wider than the terminal: folded, never cut
+            lines = text.wrap(console, max(options.max_width - indent, 1), overflow="fold")
+            for k, line in enumerate(lines):
+                line.rstrip()
+                yield Text.assemble(f"{number}. ".rjust(indent) if k == 0 else " " * indent, line)
 
 
 def rootcause_command(
