@@ -634,6 +634,21 @@ def test_complaint_lots_made_from_one_another_leave_the_upstream_one_out_with_a_
     assert "B03 left out: F03 is made from it" in shown.stderr
 
 
+def test_a_complaint_lot_left_out_chooses_no_controls(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
+) -> None:
+    """Review: B03, left out beside F03 (packed from it), still chose the controls: its
+    material brought batches in as controls of what is one finished lot (the tester's plant:
+    760 batches among F0003780's 1,000 controls, `pack on PACKER-4` 70/1000 where F0003780
+    alone has 115/402), and good lots made from a left-out lot were passed over. The controls
+    are those of the lots counted."""
+    graph = _packed_plant(tmp_path, graph)
+    alone = rootcause.rank_common_causes(graph, ["F03"])
+    both = rootcause.rank_common_causes(graph, ["B03", "F03"])
+    assert both.controls == alone.controls
+    assert "B03" not in both.controls
+
+
 def _batch_and_its_pack(controls: int) -> list[dict[str, Any]]:
     """Batch B mixed on MIXER-9 from raw lot R1 and lot F packed from it on PACKER-1; control
     lots C000… each mixed on MIXER-1 from a raw lot of its own and packed on PACKER-1."""

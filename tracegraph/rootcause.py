@@ -430,13 +430,25 @@ def rank_common_causes(
         )
         comparable, periods = len(controls), 0
         passed_over: list[str] = []
+        counted = [lot for lot in complaints
+                   if lot not in upstream_complaints(complaints, factor_rows)]  # fmt: skip
     else:
         complaints = resolve_lots(graph, complaint_ids, named_by)
+        # The complaint lots left out (upstream_complaints) choose no controls, nor pass any
+        # over: batch B0003779 given beside F0003780, packed from it, brought 760 batches in
+        # as F0003780's controls, and good lots made from a suspect raw lot given as a
+        # complaint were passed over (8/33 vs 0/1000 where its evidence is 8/33 vs 3/1000).
+        own_rows = _factor_rows(graph, complaints, inspections)
+        upstream = upstream_complaints(complaints, own_rows)
+        counted = [lot for lot in complaints if lot not in upstream]
         comparable, periods, controls, passed_over, factor_rows = _chosen_controls(
-            graph, complaints, period_days, max_controls, inspections
+            graph, counted, period_days, max_controls, inspections
         )
+        controls = [lot for lot in controls if lot not in upstream]  # never a complaint lot
+        have = {row["lot_id"] for row in factor_rows}
+        factor_rows = [*factor_rows, *(row for row in own_rows if row["lot_id"] not in have)]
     kept, said = _unrelated_good_controls(
-        complaints, controls, factor_rows, not control_ids, passed_over,
+        counted, controls, factor_rows, not control_ids, passed_over,
         replaced=len(controls) >= max_controls,
     )  # fmt: skip
     counted_in = set(kept)
