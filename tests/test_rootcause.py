@@ -3,6 +3,7 @@ table; and what a ranking says of itself (ties, one complaint lot, untested para
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from datetime import UTC, datetime, timedelta, timezone
@@ -107,6 +108,35 @@ def test_a_night_shift_is_found_when_shifts_begin_at_six() -> None:
     assert all(f["complaints_with"] < 8 for f in fixed)
 
 
+def test_a_shift_that_recurs_every_night_is_one_factor() -> None:
+    """Ten nights of bakes, one every 2 hours; the complaints are the bakes of 00:00-06:00 on
+    nine of the days (3 each, 27 lots), the controls every other bake (93). Per date, each
+    night's shift 00:00-08:00 is in 3 of 27 complaints and 1 control: nothing
+    stood out, the tester's 30 night bakes on nine days ranked "operator OP10 (could be
+    chance)" first. The shift of day, any date, is in 27 of 27 complaints and 3 of 93 controls
+    (the 06:00 bakes and the tenth night), and counts in the adjustment like every factor."""
+    start = datetime(2026, 1, 5, 0, tzinfo=UTC)
+    rows: list[dict[str, Any]] = [
+        {"lot_id": f"F{i:03d}", "raw_lots": [], "input_lots": [], "suppliers": [],
+         "steps": [{"operation": "bake", "device_id": None, "operator_id": None,
+                    "started_at": (start + timedelta(hours=2 * i)).isoformat()}]}
+        for i in range(120)
+    ]  # fmt: skip
+    # the bakes of 00:00, 02:00 and 04:00 of the first nine days (06:00 is a good bake)
+    complaints = [r["lot_id"] for r in rows
+                  if r["steps"][0]["started_at"][11:13] in ("00", "02", "04")
+                  and r["steps"][0]["started_at"][:10] < "2026-01-14"]  # fmt: skip
+    controls = [r["lot_id"] for r in rows if r["lot_id"] not in complaints]
+    ranked = rootcause.rank_factors(complaints, controls, rows)
+    top = ranked[0]
+    assert (top["kind"], top["value"]) == ("shift of day", "bake 00:00–08:00, any day")
+    # the 06:00 bakes of the ten nights and the tenth night's 00-04 bakes
+    assert (top["complaints_with"], top["controls_with"]) == (27, 10 + 3)
+    assert top["verdict"] == "strong common cause"
+    dated = [f for f in ranked if f["kind"] == "shift" and f["value"].endswith("00:00–08:00")]
+    assert dated and all(f["complaints_with"] == 3 for f in dated)
+
+
 def _testable_by_hand(carriers: list[int], n_bad: int, n_good: int, alpha: float) -> int:
     """Tarone's m, the slow way: the smallest m for which at most m factors could reach
     alpha / m (a factor's best p-value: all its carriers among the complaints)."""
@@ -176,11 +206,11 @@ def test_a_parameter_above_the_controls_usual_range_is_a_factor() -> None:
         8, 2,
     )  # fmt: skip
     assert not any("low" in f["value"] for f in ranked)
-    # the adjustment counts the factors that could be significant: the range factor and the
-    # six shifts of 8 lots each (48 lots an hour apart); not the oven, the operation on it (all
-    # 48 lots) nor the "low" range (2 controls: p >= 0.025) — 7 (it counted the complaints' 2
-    # shifts only: 3)
-    assert top["p_adjusted"] == pytest.approx(7 * top["p_value"], rel=1e-12)
+    # the adjustment counts the factors that could be significant: the range factor, the
+    # six shifts of 8 lots each (48 lots an hour apart) and the three shifts of day (16 lots
+    # each); not the oven, the operation on it (all 48 lots) nor the "low" range (2 controls:
+    # p >= 0.025) — 10 (it counted the complaints' 2 shifts only: 3)
+    assert top["p_adjusted"] == pytest.approx(10 * top["p_value"], rel=1e-12)
     # too few controls' values draw no range: no such factor
     few = rootcause.rank_factors(complaints, controls[:19], rows)
     assert not any(f["kind"] == "parameter out of range" for f in few)
@@ -250,7 +280,8 @@ def test_factors_tied_for_the_strongest_evidence_are_all_named(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
 ) -> None:
     """P1 and P2 share their dough M, its flour and salt, the mixer, the packer, both operators
-    and their shifts; controls A and B only their suppliers. Every one of those factors has the
+    and their shifts (dated, and of day); controls A and B only their suppliers. Every one of
+    those factors has the
     same p-value (1/6): the summary named the first by its kind's name alone ("strongest: device
     MIXER-1") as if it stood out."""
     shown = runner.invoke(app, ["rootcause", "P1", "P2", "--controls", "A,B", "--format", "json"])
@@ -258,20 +289,20 @@ def test_factors_tied_for_the_strongest_evidence_are_all_named(
     payload = json.loads(shown.stdout)
     best = payload["factors"][0]["p_value"]
     tied = [f for f in payload["factors"] if f["p_value"] == best]
-    assert best == pytest.approx(1 / 6) and len(tied) == 11
+    assert best == pytest.approx(1 / 6) and len(tied) == 13
     assert payload["tied_with_strongest"] == [
         {"kind": f["kind"], "value": f["value"]} for f in tied[1:]
     ]
     first = ", ".join(f"{f['kind']} {f['value']}" for f in tied[:5])
     assert payload["summary"] == (
-        "2 complaint lots against 2 controls · 11 factors share the strongest evidence "
-        f"(p = 0.17, could be chance): {first} and 6 more · {UTC_SHIFTS}"
+        "2 complaint lots against 2 controls · 13 factors share the strongest evidence "
+        f"(p = 0.17, could be chance): {first} and 8 more · {UTC_SHIFTS}"
     )
     table = runner.invoke(
         app, ["rootcause", "P1", "P2", "--controls", "A,B"], env={"COLUMNS": "400"}
     )
     assert payload["summary"] in table.stdout
-    assert "10 other factors have the same p-value, so the evidence does not tell them apart" in (
+    assert "12 other factors have the same p-value, so the evidence does not tell them apart" in (
         table.stdout
     )
 
@@ -582,21 +613,144 @@ def test_given_controls_of_the_complaints_genealogy_are_kept_and_said_to_be_rela
     ]
 
 
-def test_complaint_lots_made_from_one_another_are_warned_of(
+def test_complaint_lots_made_from_one_another_leave_the_upstream_one_out_with_a_note(
     graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
 ) -> None:
-    """B03 and F03, packed from it: every factor of B03 is F03's too, so "2 of 2 complaints"
-    is one batch counted twice — warned, in the library and on the terminal."""
+    """B03 and F03, packed from it, and F07: every factor of B03 is F03's too, so counting both
+    was one batch counted twice. B03 is left out of the tests, a note says why, the JSON lists
+    it, and F03 and F07 count as two complaint lots."""
     graph = _packed_plant(tmp_path, graph)
     ranking = rootcause.rank_common_causes(graph, ["B03", "F03", "F07"])
-    assert ranking.warnings == [
-        "1 complaint lot is made from other complaint lots — F03 (from B03): each shares every "
-        "factor of the lot it is made from, so one batch counts as several complaints; rank the "
-        "lots the customers complained about, or one lot of each line of descent"
-    ]
-    shown = CliRunner().invoke(app, ["rootcause", "B03", "F03", "F07"])
+    assert ranking.warnings == []
+    assert "B03 left out: F03 is made from it; its factors are F03's" in ranking.notes
+    assert ranking.as_dict()["left_out_upstream"] == [{"lot": "B03", "made_into": ["F03"]}]
+    assert {f["complaints"] for f in ranking.factors} == {2}
+    assert ranking.summary().startswith(
+        "3 complaint lots (2 counted, 1 left out: made into other complaint lots, see the "
+        "notes) against "
+    )
+    shown = CliRunner().invoke(app, ["rootcause", "B03", "F03", "F07"], env={"COLUMNS": "160"})
     assert shown.exit_code == 0, shown.output
-    assert "warning: 1 complaint lot is made from other complaint lots" in shown.stderr
+    assert "B03 left out: F03 is made from it" in shown.stderr
+
+
+def test_a_complaint_lot_left_out_chooses_no_controls(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
+) -> None:
+    """Review: B03, left out beside F03 (packed from it), still chose the controls: its
+    material brought batches in as controls of what is one finished lot (the tester's plant:
+    760 batches among F0003780's 1,000 controls, `pack on PACKER-4` 70/1000 where F0003780
+    alone has 115/402), and good lots made from a left-out lot were passed over. The controls
+    are those of the lots counted."""
+    graph = _packed_plant(tmp_path, graph)
+    alone = rootcause.rank_common_causes(graph, ["F03"])
+    both = rootcause.rank_common_causes(graph, ["B03", "F03"])
+    assert both.controls == alone.controls
+    assert "B03" not in both.controls
+
+
+def _batch_and_its_pack(controls: int) -> list[dict[str, Any]]:
+    """Batch B mixed on MIXER-9 from raw lot R1 and lot F packed from it on PACKER-1; control
+    lots C000… each mixed on MIXER-1 from a raw lot of its own and packed on PACKER-1."""
+    mix = {"operation": "mix", "started_at": "2026-03-10T06:00:00+00:00", "operator_id": None}
+    pack = {"operation": "pack", "started_at": "2026-03-10T09:00:00+00:00",
+            "device_id": "PACKER-1", "operator_id": None}  # fmt: skip
+    return [
+        {"lot_id": "B", "raw_lots": ["R1"], "input_lots": [], "suppliers": [],
+         "steps": [{**mix, "device_id": "MIXER-9"}]},
+        {"lot_id": "F", "raw_lots": ["R1"], "input_lots": ["B"], "suppliers": [],
+         "steps": [{**mix, "device_id": "MIXER-9"}, pack]},
+        *({"lot_id": f"C{i:03d}", "raw_lots": [f"R{i + 100}"], "input_lots": [],
+           "suppliers": [], "steps": [{**mix, "device_id": "MIXER-1"}, pack]}
+          for i in range(controls)),
+    ]  # fmt: skip
+
+
+def test_complaint_lots_made_from_one_another_count_as_one_complaint() -> None:
+    """F packed from complaint batch B carries every factor of B: counted as two complaints,
+    raw lot R1 and MIXER-9 were in 2 of 2 complaints and 0 of 200 controls (p = 1/20,301 =
+    4.9e-5), "strong common cause" of what is one batch's genealogy (F0003780 from B0003779 on
+    the tester's 10k plant: input lot D0003778, p adj. 0.0015). B is left out: F alone is one
+    complaint, 1 of 1, p = 1/201, capped at "possible" as one complaint lot is."""
+    controls = [f"C{i:03d}" for i in range(200)]
+    ranked = rootcause.rank_factors(["B", "F"], controls, _batch_and_its_pack(200))
+    top = ranked[0]
+    assert (top["complaints_with"], top["complaints"], top["controls_with"]) == (1, 1, 0)
+    assert top["p_value"] == pytest.approx(1 / 201)
+    assert {f["verdict"] for f in ranked} <= {"possible", "could be chance"}
+    assert "of 1 of 1 complaint lots" in top["explanation"]
+    # B left out, F and another complaint G are two complaints
+    rows = _batch_and_its_pack(200)
+    rows.append({**rows[1], "lot_id": "G", "input_lots": []})
+    assert {f["complaints"] for f in rootcause.rank_factors(["B", "F", "G"], controls, rows)} == {2}
+
+
+def test_a_lot_and_the_one_packed_from_it_are_capped_and_neither_is_its_own_factor(
+    graph: TraceGraph, tmp_path: Path, neo4j_env: dict[str, str]
+) -> None:
+    """The reviewer's F0003780 with B0003779: grouped as one line of descent carrying the
+    union of their factors, the top factor was `input lot B0003779` of a group holding
+    B0003779, 1 of 1. Now B03 is left out, F03 is the one complaint lot counted (warned of and
+    capped at "possible"), B03 stays F03's factor and F03 is no factor at all."""
+    graph = _packed_plant(tmp_path, graph)
+    ranking = rootcause.rank_common_causes(graph, ["B03", "F03"])
+    assert ranking.warnings[0] == rootcause.ONE_COMPLAINT
+    assert ranking.summary().startswith(
+        "2 complaint lots (1 counted, 1 left out: made into other complaint lots, see the "
+        "notes) against "
+    )
+    assert {f["verdict"] for f in ranking.factors} <= {"possible", "could be chance"}
+    assert {f["complaints"] for f in ranking.factors} == {1}
+    assert ("input lot", "B03") in {(f["kind"], f["value"]) for f in ranking.factors}
+    assert "F03" not in {f["value"] for f in ranking.factors}
+    shown = CliRunner().invoke(app, ["rootcause", "B03", "F03"], env={"COLUMNS": "160"})
+    assert shown.exit_code == 0, shown.output
+    assert "complaints" in shown.stdout and "complaint lines" not in shown.stdout
+    assert "one complaint lot cannot show" in shown.stderr
+
+
+def _raw_lot_into_eight(controls: int) -> list[dict[str, Any]]:
+    """Received raw lot R (supplier V12) in batches B0-B7, each packed into F0-F7; control
+    lots C000… each of a raw lot and a batch of their own, the first 4 of raw lot R too."""
+    pack = {"operation": "pack", "started_at": "2026-03-10T09:00:00+00:00",
+            "device_id": "PACKER-1", "operator_id": None, "ended_at": None}  # fmt: skip
+    return [
+        {"lot_id": "R", "raw_lots": [], "input_lots": [], "suppliers": ["V12"], "steps": []},
+        *({"lot_id": f"F{i}", "raw_lots": ["R", f"RF{i}"], "input_lots": [f"B{i}"],
+           "suppliers": ["V12"], "steps": [pack]} for i in range(8)),
+        *({"lot_id": f"C{i:03d}", "raw_lots": [f"RC{i}", *(["R"] if i < 4 else [])],
+           "input_lots": [f"BC{i}"], "suppliers": ["V12"], "steps": [pack]}
+          for i in range(controls)),
+    ]  # fmt: skip
+
+
+def test_naming_the_suspect_raw_lot_as_a_complaint_keeps_the_finding() -> None:
+    """The reviewer's case: the 8 F lots made from raw lot R0003909 rank `raw lot R0003909`
+    8/8 against 4/1000, strong common cause; given R0003909 as a complaint too, the lots
+    grouped as one line of descent and twelve factors tied at "could be chance". R is left out
+    (every F lot is made from it) and stays their factor: 8 of 8, strong common cause."""
+    controls = [f"C{i:03d}" for i in range(1000)]
+    rows = _raw_lot_into_eight(1000)
+    complaints = [*(f"F{i}" for i in range(8)), "R"]
+    top = rootcause.rank_factors(complaints, controls, rows)[0]
+    assert (top["kind"], top["value"]) == ("raw lot", "R")
+    assert (top["complaints_with"], top["complaints"], top["controls_with"]) == (8, 8, 4)
+    assert top["verdict"] == "strong common cause"
+    assert rootcause.upstream_complaints(complaints, rows) == {"R": complaints[:8]}
+
+
+def test_siblings_of_one_upstream_complaint_lot_both_count_and_share_it() -> None:
+    """F1 and F2, both packed from complaint batch B: grouped with B they were one complaint
+    (1 of 1, capped). B is left out; F1 and F2 count as two complaint lots and `input lot B`
+    is their common factor, 2 of 2."""
+    controls = [f"C{i:03d}" for i in range(200)]
+    rows = _batch_and_its_pack(200)
+    rows[1:2] = [{**rows[1], "lot_id": "F1"}, {**rows[1], "lot_id": "F2"}]
+    ranked = rootcause.rank_factors(["B", "F1", "F2"], controls, rows)
+    shared = {(f["kind"], f["value"]): f for f in ranked}[("input lot", "B")]
+    assert (shared["complaints_with"], shared["complaints"]) == (2, 2)
+    assert {f["complaints"] for f in ranked} == {2}
+    assert rootcause.upstream_complaints(["B", "F1", "F2"], rows) == {"B": ["F1", "F2"]}
 
 
 def test_controls_that_are_all_of_the_complaints_genealogy_leave_nothing_to_compare_with(
@@ -869,3 +1023,126 @@ def test_the_adjustment_counts_the_factors_of_every_lot_not_only_the_complaints(
     assert batch["p_adjusted"] == pytest.approx(100 * p, rel=1e-9)
     assert batch["verdict"] == "could be chance"
     assert ranking.factors_tested == ranking.as_dict()["factors_tested"] == 100
+
+
+def _factor(kind: str, value: str, a: int, c: int, p: float, adjusted: float, verdict: str,
+            n: int = 33) -> dict[str, Any]:  # fmt: skip
+    return {"kind": kind, "value": value, "complaints_with": a, "complaints": n,
+            "complaint_share": a / n, "controls_with": c, "controls": 1000,
+            "control_share": c / 1000, "p_value": p, "p_adjusted": adjusted,
+            "verdict": verdict}  # fmt: skip
+
+
+TESTERS_FACTORS = [
+    _factor("parameter out of range",
+            "oven_temp_c high at bake (above 237, the controls' 95th percentile)",
+            30, 46, 9.4e-34, 7.7e-31, "strong"),
+    _factor("shift", "pack 2026-01-09 08:00–16:00", 26, 47, 3.2e-26, 2.6e-23, "strong"),
+    _factor("operation on device", "bake on OVEN-3", 30, 167, 1.2e-19, 1e-16, "strong"),
+    _factor("operator", "OP10", 3, 120, 9.4e-3, 0.34, "could be chance"),
+    _factor("raw lot", "R0003734", 1, 1000, 1e-301, 0.0, "strong common cause"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120])
+def test_the_factor_table_never_splits_a_number_or_a_date(width: int) -> None:
+    """At 80 columns the seven columns got near-equal widths and folded mid-token:
+    `2026-01-0`/`9`, `08:00–16:`/`00`, `9.4e-3`/`4` (read as 0.0094), `46/10`/`00`, the header
+    `complaint`/`s`. Every word of every cell is whole on some line, at 60 to 120 columns, and
+    no line is wider than the terminal; narrower than the table's words need (60; 80 with
+    `< 1e-300` and `1000/1000`), each factor is a paragraph; from 100 columns a table, the value
+    column the widest and the counts on one line."""
+    from rich.console import Console
+
+    from tracegraph.cli.rootcause import factor_table
+
+    console = Console(width=width, record=True, file=io.StringIO(), highlight=False)
+    console.print(factor_table(TESTERS_FACTORS, width))
+    text = console.export_text()
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= width
+    words = {word for f in TESTERS_FACTORS for word in (
+        *f["value"].split(), "complaints", rootcause.p_text(f["p_value"]),
+        rootcause.p_text(f["p_adjusted"]), f"{f['controls_with']}/1000",
+        f"{f['complaints_with']}/33")}  # fmt: skip
+    split = [word for word in words if not any(word in line for line in lines)]
+    assert split == [], text
+    if width >= 100:
+        header = next(line for line in lines if "kind" in line)
+        cells = [len(cell) for cell in header.split("┃")[1:-1]]
+        assert cells[1] == max(cells), text  # the width went to the value column
+        assert "30/33 (91%)" in text and "1000/1000 (100%)" in text
+
+
+@pytest.mark.parametrize("width", [60, 80, 100, 120])
+def test_the_rootcause_table_keeps_its_dates_and_counts_whole_at_every_width(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, width: int
+) -> None:
+    """`rootcause P1 P2 --controls A,B` on a terminal of 60 to 120 columns: the shifts'
+    dates and hours (`2026-11-03`, `08:00–16:00`), the counts (`2/2`) and the header
+    `complaints` are whole on a line; at 80 columns the table folded `2026-11-0`/`3`."""
+    shown = runner.invoke(app, ["rootcause", "P1", "P2", "--controls", "A,B"],
+                          env={"COLUMNS": str(width)})  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    split = [word for word in ("2026-11-03", "08:00–16:00", "2/2", "0/2", "complaints",
+                               "MIXER-1", "PACKER-1")
+             if not any(word in line for line in lines)]  # fmt: skip
+    assert split == [], shown.stdout
+
+
+def test_a_complaint_lot_given_several_ways_is_counted_once_and_said_so(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """P1 given as `P1` and `lot_id|P1`, P2 twice: 4 ids, 2 complaint lots. The summary said
+    "2 complaint lots" under a list of 4 without a word (the tester's R0003909 given four ways,
+    35 lines and 32 complaints)."""
+    ranking = rootcause.rank_common_causes(hand_plant, ["P1", "lot_id|P1", "P2", "P2 "], ["A", "B"])
+    assert ranking.complaints == ["P1", "P2"]
+    assert ranking.notes[0] == (
+        "4 ids given name 2 complaint lots, each lot counted once: P1 given as P1, lot_id|P1; "
+        "P2 given 2 times"
+    )
+    shown = runner.invoke(app, ["rootcause", "P1", "lot_id|P1", "P2", "--controls", "A,B"])
+    assert shown.exit_code == 0, shown.output
+    assert "note: 3 ids given name 2 complaint lots, each lot counted once: P1 given as P1, " in (
+        shown.stderr
+    )
+
+
+# the top four of the tester's 33 complaints on the 10k plant (rootcause --lots-file
+# complaints.txt --top 4)
+TESTERS_TOP_FOUR = [
+    _factor("shift", "pack 2026-01-09 08:00–16:00", 19, 44, 2.6e-19, 2.1e-16, "strong", n=26),
+    _factor("operation on device", "bake on OVEN-3", 23, 163, 4.3e-15, 3.4e-12, "strong", n=26),
+    _factor("device", "OVEN-3", 23, 168, 8e-15, 6.4e-12, "strong", n=26),
+    _factor("shift", "bake 2026-01-09 08:00–16:00", 15, 40, 6e-14, 4.8e-11, "strong", n=26),
+]  # fmt: skip
+
+
+def test_an_ordinary_ranking_is_a_table_at_80_columns_and_paragraphs_have_no_trailing_spaces() -> (
+    None
+):
+    """At 80 columns the tester's top four needed 59 characters of words for 58 (the header
+    `complaints` alone 10, over counts of 5) and always fell back to numbered paragraphs, whose
+    lines ended in the grid's padding. The header breaks at a syllable (`com-`/`plaints`) and
+    the table fits, the shifts' hours whole; at 60 columns the paragraphs' lines end in a
+    character, not a space."""
+    from rich.console import Console
+
+    from tracegraph.cli.rootcause import factor_table
+
+    def shown(width: int) -> list[str]:
+        console = Console(width=width, record=True, file=io.StringIO(), highlight=False)
+        console.print(factor_table(TESTERS_TOP_FOUR, width))
+        return console.export_text().splitlines()
+
+    table = shown(80)
+    assert any("┃ kind" in line for line in table), "\n".join(table)
+    assert max(map(len, table)) <= 80
+    assert sum("08:00–16:00" in line for line in table) == 2
+    assert any("com-" in line for line in table) and any("plaints" in line for line in table)
+    paragraphs = shown(60)
+    assert paragraphs[1] == "1. shift pack 2026-01-09 08:00–16:00", "\n".join(paragraphs)
+    assert paragraphs[3] == "   complaints 19/26 (73%) · controls 44/1000 (4%)"
+    assert [line for line in paragraphs if line != line.rstrip()] == []

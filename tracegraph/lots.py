@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
@@ -33,8 +34,11 @@ def id_list(ids: str | Iterable[str]) -> list[str]:
     return [ids] if isinstance(ids, str) else list(ids)
 
 
-def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
-    """The lot ids the given ids name, in the order given, each once.
+def resolve_lots(
+    graph: TraceGraph, ids: Iterable[str], named_by: dict[str, list[str]] | None = None
+) -> list[str]:
+    """The lot ids the given ids name, in the order given, each once (`named_by` gets the ids
+    given for each lot two or more of them named: `R0003909` and `supplier_lot|V12|746882`).
 
     An id may be a lot id, an identity key (`supplier_lot|V07|000123`, `tlc||TLC-1`,
     `gtin_lot|09506000134352|L1`, or the GS1 element string `(01)09506000134352(10)L1`) or an
@@ -49,7 +53,7 @@ def resolve_lots(graph: TraceGraph, ids: Iterable[str]) -> list[str]:
     batch 000123 traced as the plant's lot 000123 recalled the wrong lot, without a word).
     """
     asked = AskedLots.of(ids)
-    return asked.decided(graph, graph.read("lot/resolve", ids=asked.asked)[0]["ids"])
+    return asked.decided(graph, graph.read("lot/resolve", ids=asked.asked)[0]["ids"], named_by)
 
 
 @dataclass(frozen=True)
@@ -86,12 +90,26 @@ class AskedLots:
     def asked(self) -> list[str]:
         return list(dict.fromkeys(self.asked_as.values()))
 
-    def decided(self, graph: TraceGraph, resolution: list[dict[str, Any]]) -> list[str]:
+    def decided(
+        self, graph: TraceGraph, resolution: list[dict[str, Any]],
+        named_by: dict[str, list[str]] | None = None,
+    ) -> list[str]:  # fmt: skip
         """The lots, from what the graph said of each asked id (resolve.cypher's maps); raises
         UnknownLot or AmbiguousLot as resolve_lots says. The trace queries trace the same
-        decision (cypher/trace/forward.cypher's `traced`): a rule changed here is changed there."""
+        decision (cypher/trace/forward.cypher's `traced`): a rule changed here is changed there.
+        `named_by` gets the ids given for each lot that two or more of them named."""
         rows = {row["id"]: row for row in resolution}
         found: list[str] = []
+        given_as: dict[str, list[str]] = {}
+
+        def take(text: str, lots: list[str]) -> None:
+            found.extend(lots)
+            for lot in lots:
+                given_as.setdefault(lot, []).append(text)
+
+        # every unknown id, named together: a list of 35 with two typos said the first alone,
+        # and the second was found on the next run (id as given, as asked, the message)
+        unknown: list[tuple[str, str, str]] = []
         for text in self.wanted:
             row = rows[self.asked_as[text]]
             if text.startswith(SHIPMENT_KEY):  # as given: `lot_id|shipment|X` is a lot id
@@ -102,13 +120,12 @@ class AskedLots:
                         hint="give a shipment id as the shipments export has it "
                         "(shipment|0084000001): its lines name the lots",
                     )
-                found.extend(sorted(row["by_shipment"]))  # not in the store's order
+                take(text, sorted(row["by_shipment"]))  # not in the store's order
                 continue
             if text in self.by_id_only:
                 if not row["by_lot_id"]:
-                    raise UnknownLot(f"no lot has the id {row['id']!r}",
-                                     hint=_suggest(graph, row["id"]))  # fmt: skip
-                found.extend(row["by_lot_id"])
+                    unknown.append((text, row["id"], f"no lot has the id {row['id']!r}"))
+                take(text, row["by_lot_id"])
                 continue
             others = sorted({v["lot_id"] for v in row["by_value"]} - set(row["by_lot_id"]))
             if row["by_lot_id"] and others:
@@ -134,10 +151,12 @@ class AskedLots:
                         hint=_ambiguity_hint(row["by_value"]),
                     )
             if not lots:
-                raise UnknownLot(
-                    f"no lot is known as {row['id']!r}", hint=_suggest(graph, row["id"])
-                )
-            found.extend(lots)
+                unknown.append((text, row["id"], f"no lot is known as {row['id']!r}"))
+            take(text, lots)
+        if unknown:
+            raise _unknown(graph, unknown)
+        if named_by is not None:
+            named_by.update((lot, texts) for lot, texts in given_as.items() if len(texts) > 1)
         return list(dict.fromkeys(found))
 
 
@@ -262,6 +281,33 @@ def same_number(text: str) -> list[str]:
                      for width in widths if width >= len(number)]  # fmt: skip
     variants += [v.upper() for v in variants]
     return [v for v in dict.fromkeys(variants) if v != text]
+
+
+# Where each id of a lots file was ("typos.txt line 34"), set by the command that read the file:
+# an unknown id is named with its line
+ID_LINES: ContextVar[dict[str, str] | None] = ContextVar("id_lines", default=None)
+UNKNOWN_NAMED = 5  # the unknown ids named, each with its close matches, before "and N more"
+
+
+def _unknown(graph: TraceGraph, unknown: list[tuple[str, str, str]]) -> UnknownLot:
+    """One error for every unknown id: one alone as it always was (its close matches the
+    hint), several named with theirs — the first UNKNOWN_NAMED, then how many more."""
+    lines = ID_LINES.get() or {}
+
+    def where(text: str) -> str:
+        return f" ({lines[text]})" if text in lines else ""
+
+    if len(unknown) == 1:
+        text, asked, message = unknown[0]
+        return UnknownLot(message + where(text), hint=_suggest(graph, asked))
+    named = [f"{asked!r}{where(text)}: {_suggest(graph, asked)}"
+             for text, asked, _ in unknown[:UNKNOWN_NAMED]]  # fmt: skip
+    more = len(unknown) - UNKNOWN_NAMED
+    return UnknownLot(
+        f"{len(unknown):,} ids name no lot — " + "; ".join(named)
+        + (f"; and {more:,} more" if more > 0 else ""),
+        hint="correct them and run again (`tracegraph lot show ID` checks one)",
+    )  # fmt: skip
 
 
 def _suggest(graph: TraceGraph, text: str) -> str:
@@ -451,10 +497,15 @@ def ids_in_text(text: str) -> list[str]:
     lines and lines beginning with `#` left out, and a byte order mark (Excel's "CSV UTF-8"
     writes one) stripped — it made the first id unknown — as are invisible characters;
     full-width letters and digits are read as ASCII (idtext.normal_id)."""
-    ids: list[str] = []
+    return [i for _, i in ids_by_line(text)]
+
+
+def ids_by_line(text: str) -> list[tuple[int, str]]:
+    """(line number, id) of each id a lots file lists, as ids_in_text reads them."""
+    ids: list[tuple[int, str]] = []
     # one spelling first (idtext), so a full-width comma (，) separates as a comma does
-    for line in LINE_BREAKS.split(normal_id(text)):
+    for number, line in enumerate(LINE_BREAKS.split(normal_id(text)), 1):
         if line.strip().startswith("#"):
             continue
-        ids += [i for i in _ID_SEPARATORS.split(line) if i]
+        ids += [(number, i) for i in _ID_SEPARATORS.split(line) if i]
     return ids

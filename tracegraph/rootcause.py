@@ -65,6 +65,8 @@ USUAL_RANGE_FROM = 20
 # summed along different terms, which may differ in the last digits
 TIE_TOLERANCE = 1e-9
 TIES_NAMED = 5  # the tied factors a summary names before "and N more"
+SHIFT_OF_DAY = "shift of day"  # an operation's shift on any day (a shift is of one date)
+SHIFT_KINDS = frozenset({"shift", SHIFT_OF_DAY})
 ALARM = "alarm during step"
 OUT_OF_RANGE = "parameter out of range"
 CONDITION_KINDS = frozenset({ALARM, OUT_OF_RANGE})  # what happened during a step
@@ -115,10 +117,22 @@ class Ranking:
     # where a named shift zone came from: --shift-timezone, or TRACEGRAPH_TIMEZONE (the
     # plant's zone: its shifts are the plant's)
     shift_timezone_source: str = "--shift-timezone"
+    # complaint lots left out of the tests as another complaint lot is made from them (see
+    # upstream_complaints): lot -> the complaint lots made from it
+    left_out_upstream: dict[str, list[str]] = field(default_factory=dict)
+
+    def counted(self) -> list[str]:
+        """The complaint lots the tests count: all but those left out upstream."""
+        return [lot for lot in self.complaints if lot not in self.left_out_upstream]
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "complaints": self.complaints,
+            # complaint lots another complaint lot is made from: their factors are all in the
+            # lots made from them, so the tests leave them out
+            "left_out_upstream": [
+                {"lot": lot, "made_into": into} for lot, into in self.left_out_upstream.items()
+            ],
             "controls": self.controls,
             "controls_left_out": self.left_out,
             "controls_chosen": "given" if self.controls_given else "comparable lots",
@@ -148,8 +162,13 @@ class Ranking:
         return [f for f in self.factors if f["p_value"] <= best * (1 + TIE_TOLERANCE)]
 
     def summary(self) -> str:
-        text = (f"{counted(len(self.complaints), 'complaint lot')} against "
-                f"{counted(len(self.controls), 'control')}")  # fmt: skip
+        text = counted(len(self.complaints), "complaint lot")
+        if self.left_out_upstream:
+            text += (
+                f" ({len(self.counted()):,} counted, {len(self.left_out_upstream):,} left "
+                "out: made into other complaint lots, see the notes)"
+            )
+        text += f" against {counted(len(self.controls), 'control')}"
         picked = len(self.controls) + len(self.left_out)
         if not self.controls_given and self.comparable > picked:
             text += f" (evenly spaced from {self.comparable:,} comparable lots)"
@@ -164,7 +183,7 @@ class Ranking:
             text += (f" · {len(strongest):,} factors share the strongest evidence "
                      f"(p {p_is(strongest[0]['p_value'])}, {strongest[0]['verdict']}): "
                      f"{named}")  # fmt: skip
-        if any(f["kind"] == "shift" for f in strongest):
+        if any(f["kind"] in SHIFT_KINDS for f in strongest):
             text += f" · {self.shifts_in()}"
         return text
 
@@ -194,7 +213,8 @@ class Ranking:
 
 
 # A factor is (kind, key). The key of a received lot, supplier, device or operator is its id; of
-# an operation on a device (operation, device id) and of a shift (operation, day, first hour):
+# an operation on a device (operation, device id), of a shift (operation, day, first hour) and of
+# a shift of day (operation, first hour):
 # tuples, spelled out as text only for the factors that reach the ranking (_spelled): building
 # the ~22k factors of 1,050 lots took 9.4 ms with every key formatted, 6.5 ms with tuples.
 Factor = tuple[str, Any]
@@ -230,8 +250,11 @@ def lot_factors(
         if operator:
             found.add(("operator", operator))
         if step["started_at"] is not None:
-            found.add(("shift", _shift(step["operation"], step["started_at"], shift_start,
-                                       shift_zone)))  # fmt: skip
+            shift = _shift(step["operation"], step["started_at"], shift_start, shift_zone)
+            found.add(("shift", shift))
+            # the same hours on any day: a cause that recurs every night (a cleaning crew, the
+            # night's oven setting) is in nine dated shifts of nine days, none of them strong
+            found.add((SHIFT_OF_DAY, (shift[0], shift[2])))
         found.update((ALARM, (device, kind)) for kind in step.get("alarms", ()))
         for name, value in step.get("parameters", {}).items():
             if outside := _outside(ranges, (step["operation"], name), value):
@@ -353,6 +376,9 @@ def _spelled(kind: str, key: Any) -> str:
     if kind == "shift":
         operation, day, hour = key
         return f"{operation} {day} {hour:02d}:00–{(hour + SHIFT_HOURS) % 24:02d}:00"
+    if kind == SHIFT_OF_DAY:
+        operation, hour = key
+        return f"{operation} {hour:02d}:00–{(hour + SHIFT_HOURS) % 24:02d}:00, any day"
     if kind == ALARM:
         return f"{key[1] or 'alarm'} on {key[0]}"
     if kind == OUT_OF_RANGE:
@@ -397,19 +423,32 @@ def rank_common_causes(
         zone = resolve_timezone(shift_zone)
     complaint_ids = id_list(complaint_ids)
     control_ids = _given_controls(control_ids)
+    named_by: dict[str, list[str]] = {}  # complaint lots given more than one way
     if control_ids:
         complaints, controls, factor_rows = _given_lots(
-            graph, complaint_ids, control_ids, inspections
+            graph, complaint_ids, control_ids, inspections, named_by
         )
         comparable, periods = len(controls), 0
         passed_over: list[str] = []
+        counted = [lot for lot in complaints
+                   if lot not in upstream_complaints(complaints, factor_rows)]  # fmt: skip
     else:
-        complaints = resolve_lots(graph, complaint_ids)
+        complaints = resolve_lots(graph, complaint_ids, named_by)
+        # The complaint lots left out (upstream_complaints) choose no controls, nor pass any
+        # over: batch B0003779 given beside F0003780, packed from it, brought 760 batches in
+        # as F0003780's controls, and good lots made from a suspect raw lot given as a
+        # complaint were passed over (8/33 vs 0/1000 where its evidence is 8/33 vs 3/1000).
+        own_rows = _factor_rows(graph, complaints, inspections)
+        upstream = upstream_complaints(complaints, own_rows)
+        counted = [lot for lot in complaints if lot not in upstream]
         comparable, periods, controls, passed_over, factor_rows = _chosen_controls(
-            graph, complaints, period_days, max_controls, inspections
+            graph, counted, period_days, max_controls, inspections
         )
-    kept, said, warnings = _unrelated_good_controls(
-        complaints, controls, factor_rows, not control_ids, passed_over,
+        controls = [lot for lot in controls if lot not in upstream]  # never a complaint lot
+        have = {row["lot_id"] for row in factor_rows}
+        factor_rows = [*factor_rows, *(row for row in own_rows if row["lot_id"] not in have)]
+    kept, said = _unrelated_good_controls(
+        counted, controls, factor_rows, not control_ids, passed_over,
         replaced=len(controls) >= max_controls,
     )  # fmt: skip
     counted_in = set(kept)
@@ -444,7 +483,8 @@ def rank_common_causes(
             "given as a complaint leaves none)",
         )
     ranked = _ranked(complaints, controls, factor_rows, shift_start, zone, bool(control_ids))
-    notes = [f"{lot} is a complaint lot: left out of the controls"
+    notes = _given_twice(complaint_ids, complaints, named_by)
+    notes += [f"{lot} is a complaint lot: left out of the controls"
              for lot in dict.fromkeys(normal_id(c) for c in control_ids or ())
              if lot in complaints]  # fmt: skip
     if not control_ids:
@@ -456,12 +496,38 @@ def rank_common_causes(
               for lot in ranked.factorless]  # fmt: skip
     notes += said
     notes += _unranged_note(ranked.unranged)
-    warnings = [ONE_COMPLAINT, *warnings] if len(complaints) == 1 else warnings
+    notes += [f"{lot} left out: {first_ids(into, 3)} {'is' if len(into) == 1 else 'are'} made "
+              f"from it; its factors are {_possessive(into)}"
+              for lot, into in ranked.left_out.items()]  # fmt: skip
+    warnings = [ONE_COMPLAINT] if len(complaints) - len(ranked.left_out) == 1 else []
     zone_named = shift_zone or _step_zones(factor_rows, complaints)
     return Ranking(complaints, controls, comparable, bool(control_ids), ranked.factors,
                    time.perf_counter() - started, notes, warnings, left_out, zone_named,
                    bool(shift_zone), ranked.tested, periods,
-                   shift_timezone_source=shift_zone_source)  # fmt: skip
+                   shift_timezone_source=shift_zone_source,
+                   left_out_upstream=ranked.left_out)  # fmt: skip
+
+
+def _possessive(lots: list[str]) -> str:
+    """`F0003780's`, or `theirs` of several lots."""
+    return f"{lots[0]}'s" if len(lots) == 1 else "theirs"
+
+
+def _given_twice(
+    ids: list[str], complaints: list[str], named_by: dict[str, list[str]]
+) -> list[str]:
+    """A note when ids given name fewer lots than there are ids: one lot given four ways
+    (`R0003909`, `746882`, `supplier_lot|V12|746882`, `lot_id|R0003909`), or the same id twice,
+    is one complaint lot, and the summary counted fewer complaints than lines without a word."""
+    given = [text for text in (normal_id(i) for i in ids) if text]
+    repeated = [f"{text} given {n} times" for text, n in Counter(given).items() if n > 1]
+    ways = [f"{lot} given as {', '.join(texts)}" for lot, texts in named_by.items()]
+    if not ways and not repeated:
+        return []
+    said = [*ways, *repeated]
+    more = f"; and {len(said) - 5:,} more" if len(said) > 5 else ""
+    return [f"{counted(len(given), 'id')} given name {counted(len(complaints), 'complaint lot')}, "
+            f"each lot counted once: {'; '.join(said[:5])}{more}"]  # fmt: skip
 
 
 def _period_note(comparable: int, periods: int, days: int) -> str:
@@ -609,22 +675,20 @@ NOT_GOOD = ("hold", "rejected")
 def _unrelated_good_controls(
     complaints: list[str], controls: list[str], rows: list[dict[str, Any]], chosen: bool,
     passed_over: Sequence[str] = (), replaced: bool = False,
-) -> tuple[list[str], list[str], list[str]]:  # fmt: skip
-    """The controls a ranking may count, notes on those it may not, and warnings on the
-    complaints. A control made from a complaint lot, or that went into one, shares that lot's
-    factors by construction, not by chance: counted, it dilutes the very causes sought (a batch's
-    raw lot "in 7 of 77 controls", four of them packed from the complaint batch). Comparable lots
-    chosen by the ranking (`chosen`) that are on hold or rejected are not known good: a lot
-    rejected for the same defect is a complaint the engineer did not name — but a lot put on
-    hold during the investigation, because it shares the suspected oven, is no defect, and
-    leaving it out would make the oven look stronger than it is: so those are kept and named,
-    for the engineer to judge. Related lots are left out of chosen controls; given controls are
-    the engineer's choice, kept, and said to be related. Complaint lots made from one another
-    share every factor of the first: their "common causes" are one lot's. `passed_over`:
-    comparable lots of the genealogy not picked (see _chosen_controls), named with the related
-    controls; `replaced`: the controls are as many as asked all the same."""
-    upstream = {row["lot_id"]: {*row["raw_lots"], *row["input_lots"]} for row in rows}
-    is_complaint = set(complaints)
+) -> tuple[list[str], list[str]]:  # fmt: skip
+    """The controls a ranking may count, and notes on those it may not. A control made from a
+    complaint lot, or that went into one, shares that lot's factors by construction, not by
+    chance: counted, it dilutes the very causes sought (a batch's raw lot "in 7 of 77
+    controls", four of them packed from the complaint batch). Comparable lots chosen by the
+    ranking (`chosen`) that are on hold or rejected are not known good: a lot rejected for the
+    same defect is a complaint the engineer did not name — but a lot put on hold during the
+    investigation, because it shares the suspected oven, is no defect, and leaving it out would
+    make the oven look stronger than it is: so those are kept and named, for the engineer to
+    judge. Related lots are left out of chosen controls; given controls are the engineer's
+    choice, kept, and said to be related. (Complaint lots made from one another: see
+    upstream_complaints.) `passed_over`: comparable lots of the genealogy not picked (see
+    _chosen_controls), named with the related controls; `replaced`: the controls are as many as
+    asked all the same."""
     related = [*passed_over, *_genealogy(complaints, controls, rows)]
     status = {row["lot_id"]: row.get("status") for row in rows}
     not_good = [c for c in controls if status.get(c) in NOT_GOOD and c not in related]
@@ -647,15 +711,7 @@ def _unrelated_good_controls(
                      f"on hold or rejected, counted as good: {named} — if "
                      f"{'it has' if len(not_good) == 1 else 'they have'} the defect, rank "
                      f"{'it' if len(not_good) == 1 else 'them'} as complaints")  # fmt: skip
-    chains = [f"{c} (from {first_ids(sorted(upstream[c] & is_complaint), 3)})"
-              for c in complaints if upstream.get(c, set()) & is_complaint]  # fmt: skip
-    warnings = [
-        f"{counted(len(chains), 'complaint lot')} {'is' if len(chains) == 1 else 'are'} made "
-        f"from other complaint lots — {first_ids(chains, 5)}: each shares every factor of the "
-        "lot it is made from, so one batch counts as several complaints; rank the lots the "
-        "customers complained about, or one lot of each line of descent"
-    ] if chains else []  # fmt: skip
-    return kept, notes, warnings
+    return kept, notes
 
 
 def _named(factors: list[dict[str, Any]]) -> str:
@@ -860,11 +916,12 @@ def _alarm_kinds(device: dict[str, Any], started_at: str, ended_at: str | None,
 
 
 def _given_lots(
-    graph: TraceGraph, complaint_ids: list[str], control_ids: list[str], inspections: bool
-) -> tuple[list[str], list[str], list[Any]]:
-    """Complaint and control lots as given (resolved, lot ids too: see resolve_lots), and
-    their factor rows."""
-    complaints = resolve_lots(graph, complaint_ids)
+    graph: TraceGraph, complaint_ids: list[str], control_ids: list[str], inspections: bool,
+    named_by: dict[str, list[str]],
+) -> tuple[list[str], list[str], list[Any]]:  # fmt: skip
+    """Complaint and control lots as given (resolved, lot ids too: see resolve_lots; `named_by`
+    as resolve_lots fills it), and their factor rows."""
+    complaints = resolve_lots(graph, complaint_ids, named_by)
     controls = [c for c in resolve_lots(graph, control_ids) if c not in complaints]
     lots = [*complaints, *controls]
     return complaints, controls, _factor_rows(graph, lots, inspections) if controls else []
@@ -889,6 +946,29 @@ class _Ranked:
     # inspections' tests that had too few control values for a usual range (USUAL_RANGE_FROM)
     unranged: list[tuple[tuple[Any, ...], int]]
     tested: int = 0  # the factors the p-values are adjusted for (testable_count)
+    # complaint lots left out of the tests (upstream_complaints): lot -> lots made from it
+    left_out: dict[str, list[str]] = field(default_factory=dict)
+
+
+def upstream_complaints(complaints: list[str], rows: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Each complaint lot another complaint lot is made from, directly or further upstream (by
+    the factor rows' lots upstream, made or received), with the complaint lots made from it, in
+    the complaints' order. Such a lot's factors are all in the lots made from it: counted as a
+    complaint too, one batch was two complaints ("strong common cause" of its own mixing lot).
+    It is left out of the tests, and stays a factor of the lots made from it: eight lots made
+    from raw lot R0003909 keep "raw lot R0003909 8 of 8" when R0003909 is given as a complaint
+    too. (Grouping lots made from one another into one complaint carrying all their factors
+    merged unrelated lots through a shared raw lot, and made R0003909 a factor of itself.)
+    Lots upstream of each other (a genealogy with a loop) are both kept."""
+    is_complaint = set(complaints)
+    upstream = {row["lot_id"]: {*row["raw_lots"], *row["input_lots"]}
+                for row in rows if row["lot_id"] in is_complaint}  # fmt: skip
+    made_into: dict[str, list[str]] = {}
+    for lot in complaints:
+        for source in upstream.get(lot, ()):
+            if source in is_complaint and source != lot and lot not in upstream.get(source, ()):
+                made_into.setdefault(source, []).append(lot)
+    return {lot: made_into[lot] for lot in complaints if lot in made_into}
 
 
 def _ranked(
@@ -905,6 +985,11 @@ def _ranked(
     memo: dict[int, frozenset[Factor]] = {}
     factors = {row["lot_id"]: lot_factors(row, shift_start, shift_zone, ranges, memo)
                for row in factor_rows}  # fmt: skip
+    # A complaint lot another one is made from is left out: its factors are all the other's,
+    # and counted as two complaints the batch's mixing lot was "strong common cause" of one
+    # batch (F0003780 from B0003779, p adj. 0.0015)
+    left_out = upstream_complaints(complaints, factor_rows)
+    complaints = [lot for lot in complaints if lot not in left_out]
     in_complaints = Counter(f for lot in complaints for f in factors.get(lot, ()))
     # Only the complaint lots' factors are ranked (a factor no complaint lot carries cannot be
     # one they share), but every factor of every lot counts in the adjustment: which factors
@@ -945,7 +1030,8 @@ def _ranked(
             "explanation": _explain(kind, value, a, n_bad, c, n_good, p, adjusted, compared_with),
         })  # fmt: skip
     factorless = [lot for lot in complaints if not factors.get(lot)]
-    return _Ranked(out, factorless, _unranged(complaints, factor_rows, values, ranges), tested)
+    return _Ranked(out, factorless, _unranged(complaints, factor_rows, values, ranges), tested,
+                   left_out)  # fmt: skip
 
 
 def _unranged(

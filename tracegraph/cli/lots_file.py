@@ -14,7 +14,7 @@ import typer
 
 from tracegraph.errors import ConfigurationError
 from tracegraph.idtext import normal_id
-from tracegraph.lots import LINE_BREAKS, ids_in_text
+from tracegraph.lots import ID_LINES, LINE_BREAKS, ids_by_line, ids_in_text
 from tracegraph.values import spreadsheet_safe
 
 
@@ -33,6 +33,7 @@ def lots_file_option() -> Any:
 def given_lots(lots: list[str] | None, path: Path | None, command: str | None = None) -> list[str]:
     """The lots given as arguments, then those the file lists. With neither, the line click
     gives for a missing argument, when `command` needs lots (recall can take a window)."""
+    ID_LINES.set(None)  # the lines of this command's file alone (tests run many in a process)
     ids = [*(lots or []), *read_lots_file(path)]
     if not ids and command:
         raise ConfigurationError("Missing argument 'lots' (or --lots-file).",
@@ -61,7 +62,13 @@ def read_lots_file(path: Path | None) -> list[str]:
             hint="give a text file of lot ids, one per line",
         ) from None
     ids = _lot_id_column(text)
-    ids = ids_in_text(text) if ids is None else ids
+    if ids is None:  # a plain list: an unknown id is named with its line
+        by_line = ids_by_line(text)
+        ids = [i for _, i in by_line]
+        lines = {}
+        for number, i in reversed(by_line):  # an id given twice: its first line
+            lines[normal_id(i)] = f"{name} line {number}"
+        ID_LINES.set(lines)
     if not ids:
         raise ConfigurationError(
             f"--lots-file {name} lists no lot (only blank lines or # comments)",

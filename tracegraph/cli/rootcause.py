@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
+from rich.text import Text
 
 from tracegraph.cli.context import open_graph
 from tracegraph.cli.lots_file import given_lots, lots_file_option
@@ -24,6 +27,7 @@ from tracegraph.config import TIMEZONE_ENV, plant_zone
 from tracegraph.rootcause import (
     DEFAULT_MAX_CONTROLS,
     DEFAULT_PERIOD_DAYS,
+    SHIFT_KINDS,
     p_text,
     rank_common_causes,
 )
@@ -36,6 +40,81 @@ VERDICT_STYLE = {
     "strong common cause": "bold red", "strong": "bold red", "likely": "yellow",
     "possible": "yellow",  # the most one complaint lot is given
 }  # fmt: skip
+
+
+COLUMNS = ("kind", "value", "complaints", "controls", "p", "p adj.", "verdict")
+# headers broken at a syllable when their column is narrower than the word: at 80 columns the
+# tester's table needed 59 characters for 58 (`complaints` alone 10 over counts of 5), and
+# every ordinary ranking fell back to paragraphs
+HYPHENATED = {"complaints": "com-\nplaints", "controls": "con-\ntrols"}
+VALUE = 1  # the column that gets the width left over
+# the heavy-headed box: a border left of every column and at the right edge, and a space each
+# side of every cell
+BORDERS_AND_PADDING = 3
+
+
+def factor_table(factors: list[dict[str, Any]], width: int) -> Any:
+    """The ranking's factors as a table whose cells wrap only between words: each column at
+    least as wide as its longest word (a count, a p-value, a date, a shift's hours never split:
+    at 80 columns `2026-01-0`/`9` and `9.4e-3`/`4`, read as 0.0094, did), a header as wide as
+    its hyphenated lines (`com-`/`plaints`), the width left going to the counts (one line each)
+    and then the value. On a terminal too narrow for those widths (60 columns: seven columns
+    of numbers and dates need some 60 characters besides the borders), each factor is a
+    numbered paragraph instead."""
+    header = list(COLUMNS)
+    rows = [[f["kind"], f["value"],
+             f"{f['complaints_with']}/{f['complaints']} ({f['complaint_share']:.0%})",
+             f"{f['controls_with']}/{f['controls']} ({f['control_share']:.0%})",
+             p_text(f["p_value"]), p_text(f["p_adjusted"]), f["verdict"]]
+            for f in factors]  # fmt: skip
+    shortest = [HYPHENATED.get(name, name) for name in header]  # a header at its narrowest
+    cells = list(zip(shortest, *rows, strict=True))
+    # p-values never break ("< 1e-300" has a space): their whole text is their shortest line
+    least = [max(map(len, column)) if i in (4, 5)
+             else max(len(word) for cell in column for word in cell.split())
+             for i, column in enumerate(cells)]  # fmt: skip
+    most = [max(map(len, column)) for column in zip(header, *rows, strict=True)]
+    room = width - BORDERS_AND_PADDING * len(header) - 1
+    styles = [VERDICT_STYLE.get(f["verdict"], "dim") for f in factors]
+    if sum(least) > room:
+        return _Paragraphs(header, rows, styles)
+    widths, left = least[:], room - sum(least)
+    for i in (2, 3, VALUE, 0, 6):  # counts on one line (a few characters), then the value
+        grown = min(left, most[i] - widths[i])
+        widths[i] += grown
+        left -= grown
+    table = Table(title="Factors, most suspicious first", title_justify="left")
+    for i, name in enumerate(header):
+        table.add_column(name if widths[i] >= len(name) else shortest[i], width=widths[i],
+                         no_wrap=i in (4, 5))  # fmt: skip
+    for row, style in zip(rows, styles, strict=True):
+        table.add_row(*map(literal, row[:-1]), f"[{style}]{literal(row[-1])}[/]")
+    return table
+
+
+class _Paragraphs:
+    """The factors as numbered paragraphs, for a terminal too narrow for their table: the
+    factor, its verdict and p-values, its counts, wrapped between words, each line without the
+    trailing spaces a grid pads it with (a copied paragraph carried them)."""
+
+    def __init__(self, header: list[str], rows: list[list[str]], styles: list[str]) -> None:
+        # a line each for the verdict with its p-values and for the counts: a line that wraps
+        # does so between figures, not between "p adj." and its number
+        self.texts = [Text.from_markup(
+            f"{literal(row[0])} [bold]{literal(row[1])}[/]\n[{style}]{literal(row[6])}[/] · "
+            f"p {literal(row[4])} · p adj. {literal(row[5])}\n{header[2]} {literal(row[2])} · "
+            f"{header[3]} {literal(row[3])}"
+        ) for row, style in zip(rows, styles, strict=True)]  # fmt: skip
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Text("Factors, most suspicious first")
+        indent = len(f"{len(self.texts)}. ")
+        for number, text in enumerate(self.texts, 1):
+            # a word wider than the terminal: folded, never cut
+            lines = text.wrap(console, max(options.max_width - indent, 1), overflow="fold")
+            for k, line in enumerate(lines):
+                line.rstrip()
+                yield Text.assemble(f"{number}. ".rjust(indent) if k == 0 else " " * indent, line)
 
 
 def rootcause_command(
@@ -98,9 +177,9 @@ def rootcause_command(
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", help=FORMAT_HELP),
 ) -> None:
     """Rank the upstream factors — received lots, suppliers, devices, operators, operations,
-    shifts, a device's alarms during a step, process parameters outside the controls'
-    5th-95th percentile, and with --inspections the inspections — that the complaint lots
-    share more than good lots do (Fisher's exact test).
+    shifts (of a date, and of any day), a device's alarms during a step, process parameters
+    outside the controls' 5th-95th percentile, and with --inspections the inspections — that
+    the complaint lots share more than good lots do (Fisher's exact test).
 
     --inspections counts them per test: a value outside the controls' 5th-95th percentile of
     the same test and unit, a failed inspection of a lot used all the same (a lot's own
@@ -109,7 +188,11 @@ def rootcause_command(
 
     Factors tied with the first (the same p-value) are named in the summary and the
     explanation. One complaint lot cannot show what complaints share (each of its factors is
-    in 1 of 1): it is warned of, and no verdict goes beyond "possible". Exit code 2 for an
+    in 1 of 1): it is warned of, and no verdict goes beyond "possible". A complaint lot that
+    another complaint lot is made from is left out of the tests (its factors are all the
+    other's; it stays their factor), and a note names it.
+
+    Exit code 2 for an
     unknown lot, a --lots-file that lists none, or --controls that names none."""
     # given but naming nothing (`--controls ",,,"`) is refused by the library, not taken as
     # "no --controls": None only when the option is absent
@@ -143,19 +226,8 @@ def rootcause_command(
         return
     out = stdout()
     out.print(f"[bold]{literal(ranking.summary())}[/]")
-    table = Table(title="Factors, most suspicious first", title_justify="left")
-    for column in ("kind", "value", "complaints", "controls", "p", "p adj.", "verdict"):
-        table.add_column(column)
-    for f in ranking.factors[:top]:
-        style = VERDICT_STYLE.get(f["verdict"], "dim")
-        table.add_row(
-            literal(f["kind"]), literal(f["value"]),
-            f"{f['complaints_with']}/{f['complaints']} ({f['complaint_share']:.0%})",
-            f"{f['controls_with']}/{f['controls']} ({f['control_share']:.0%})",
-            p_text(f["p_value"]), p_text(f["p_adjusted"]), f"[{style}]{literal(f['verdict'])}[/]",
-        )  # fmt: skip
-    out.print(table)
-    if any(f["kind"] == "shift" for f in ranking.factors[:top]):
+    out.print(factor_table(ranking.factors[:top], out.width))
+    if any(f["kind"] in SHIFT_KINDS for f in ranking.factors[:top]):
         said = ranking.shifts_in()
         out.print(literal(said[0].upper() + said[1:]))
     if ranking.factors:  # the first factor's, and those tied with it named

@@ -140,7 +140,11 @@ def backward(
     A lot whose own quantity its records contradict is weighed as the largest of its quantity,
     what its steps made of it and what it gave, with a warning beyond check's 15 %.
 
-    Quantities are how much of each input lot went into LOTS. CSV: one row per lot — LOTS
+    Quantities are how much of each input lot went into LOTS; with several LOTS the tree
+    shows no amount under a step (it would be the total of all LOTS, not that branch's), and
+    the received lots' table gives the total, labelled "used (all N traced)".
+
+    CSV: one row per lot — LOTS
     first, at depth 0, then the upstream lots — and step that made it (`record` lot: the step's
     device and operator with their names, work order, location and parameters as
     `name=value; …`), then one row per inspection (`record` inspection: its lot, step, test,
@@ -789,9 +793,17 @@ def render_backward(result: tracing.BackwardTrace) -> None:
     budget = [TREE_LIMIT]
     shown: set[str] = set()
 
-    def lot_label(lot: dict[str, Any]) -> str:
+    # A lot's quantity is how much of it went into all the traced lots (JSON `quantity`). With
+    # one lot traced that is the lot's share in it, shown under the step. With several it is
+    # the trace's total, which under a branch read as that branch's (33 lots traced: `SALT ·
+    # 15.565 kg` under a mix of 1 kg), and a step's whole intake is not the traced lots' share
+    # either (a pack step split one batch into three lots): so no amount under a step then,
+    # and the received lots' table gives the total, labelled so.
+    several = len(result.sources) > 1
+
+    def lot_label(lot: dict[str, Any], under_step: bool = False) -> str:
         label = f"[bold]{literal(lot['lot_id'])}[/] {literal(lot.get('material_id'))}"
-        if lot.get("quantity") is not None:
+        if lot.get("quantity") is not None and not (several and under_step):
             label += f" · {_qty(lot['quantity'], lot['uom'])}"
         if lot.get("supplier_id"):
             label += (f" · supplier {literal(lot['supplier_id'])} "
@@ -825,17 +837,24 @@ def render_backward(result: tracing.BackwardTrace) -> None:
                 continue
             budget[0] -= 1
             if edge["lot_id"] in shown:
-                child.add(lot_label(lot) + " [dim](shown above)[/]")
+                child.add(lot_label(lot, under_step=True) + " [dim](shown above)[/]")
                 continue
             shown.add(edge["lot_id"])
-            grow(child.add(lot_label(lot)), edge["lot_id"])
+            grow(child.add(lot_label(lot, under_step=True)), edge["lot_id"])
 
     reached = len(result.sources) + len(result.lots)
     _print_tree(tree, result.sources, lot_label, grow, budget, shown, reached)
+    if several and result.lots:  # lots under the steps, shown without an amount
+        out.print(
+            f"[dim]With {len(result.sources):,} lots traced the tree shows no amount under a "
+            "step: the received lots' table gives what went into all of them[/]"
+        )
     received = [lot for lot in result.lots if lot.get("supplier_id")]
     if received:
         table = Table(title="Received lots", title_justify="left")
-        for column in ("lot", "material", "supplier", "supplier lot", "received", "used", "status"):
+        # with several lots traced, what went into all of them (see lot_label)
+        used = f"used (all {len(result.sources):,} traced)" if several else "used"
+        for column in ("lot", "material", "supplier", "supplier lot", "received", used, "status"):
             table.add_column(column)
         for lot in received[:TABLE_LIMIT]:
             table.add_row(
