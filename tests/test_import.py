@@ -1695,7 +1695,10 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
     bound per device or operator of a batch (a few dozen rows at most); record_changes, the
     ledger of a batch's changed rows; delete_orphan_references, run once at the end of an
     import for the few nodes no row refers to any more; the *_remove queries of a full import
-    (--full), which read a batch of removed rows' nodes before they delete them."""
+    (--full), which read a batch of removed rows' nodes before they delete them;
+    lots_identity_sources and lots_identities_dropped, which take a source off the supplier-lot
+    identities of a batch's lots and delete those no source sends any more (only for lots a
+    source joins or leaves, or with two sources' spellings)."""
     from tracegraph import queries
 
     def operators(plan: dict[str, Any]) -> list[str]:
@@ -1717,6 +1720,8 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
             "import/lot_identifiers",
             "import/record_changes",
             "import/delete_orphan_references",
+            "import/lots_identity_sources",
+            "import/lots_identities_dropped",
         ):
             continue
         with graph.driver.session(database=graph.database) as session:

@@ -88,7 +88,9 @@ def stored_values(table: str, props: Mapping[str, Any], links: Sequence[Any]) ->
     the edge's own properties (a lot's supplier_lot and received_at)."""
     values = {k: v for k, v in props.items() if k not in _NOT_COLUMNS}
     edges = REFERENCE_EDGES.get(table, {})
-    for kind, edge_props, other in links:
+    # a lot's supplier-lot Identifiers first: the lot's receipt (SUPPLIED_BY) holds the number
+    # its last row gave, where each source's spelling has an Identifier of its own
+    for kind, edge_props, other in sorted(links, key=lambda link: link[0] != "IDENTIFIES"):
         column, key = edges[kind]
         values[column] = other.get(key)
         values.update({k: v for k, v in edge_props.items()

@@ -312,6 +312,13 @@ class RunState:
     # with its file name and line: a link row naming one says so (one bad date in a new step
     # read as four unrelated errors, its links "neither in this import nor in the graph")
     rejected_parents: dict[str, dict[Any, tuple[str, int]]] = field(default_factory=dict)
+    # Per table, the keys of rows rejected as another source's record under the same id
+    # (_other_records), with their file and line: link rows naming one are rejected too, as
+    # they would link that other record
+    conflicted: dict[str, dict[Any, tuple[str, int]]] = field(default_factory=dict)
+    # Per table, the changed rows another source sent too (their count, those sources, the
+    # first changes as text): two exports that disagree change the row back and forth nightly
+    disagreements: dict[str, list[Any]] = field(default_factory=dict)
     # The longest-step bounds this run raised or read, per (device or operator, id) (see
     # _raise_longest), and the lock that lets one batch's bounds be raised at a time.
     bounds: dict[tuple[str, Any], int] = field(default_factory=dict)
@@ -353,7 +360,8 @@ class RunState:
 
     def write_notes(self, table: str, file: str) -> list[str]:
         """The notes of a table's file once it is written: times kept with the offset the graph
-        holds them in, and summed links that replaced a sum (see keep_instants, combine)."""
+        holds them in, rows another source sent too changed to this source's values (see
+        disagreed), and summed links that replaced a sum (see keep_instants, combine)."""
         notes = []
         if table in self.offsets_kept:
             rows, unchanged, example = self.offsets_kept.pop(table)
@@ -362,6 +370,16 @@ class RunState:
                 f"instants with another offset, kept as stored, not a change (e.g. {example}); "
                 f"{unchanged:,} of them changed nothing else. An instant is what a time says: "
                 "an export writing another offset or zone changes no row"
+            )
+        if table in self.disagreements:
+            count, others, examples = self.disagreements.pop(table)
+            notes.append(
+                f"{file}: {counted(count, f'{table} row')}: {self.source}'s values replace "
+                f"those {' and '.join(others)} sent too ("
+                + ", ".join(examples)
+                + (", …" if count > len(examples) else "")
+                + "). Sources that disagree about a row change it at each import of either, "
+                "back and forth: make their exports agree, or leave the column to one of them"
             )
         if table in self.sums_replaced:
             count, examples = self.sums_replaced.pop(table)
@@ -375,6 +393,32 @@ class RunState:
                 "a full extract"
             )
         return notes
+
+    def disagreed(
+        self, table: str, changes: list[RowChange], senders: dict[str, list[str] | None]
+    ) -> None:
+        """Count the changes of rows another source sent too (`senders`: the sources the graph
+        held per row key, as text), for the note of write_notes."""
+        if self.source is None:
+            return
+        with self._lock:
+            for change in changes:
+                others = [s for s in senders.get(change.key) or () if s != self.source]
+                if not others:
+                    continue
+                counts = self.disagreements.setdefault(table, [0, [], []])
+                counts[0] += 1
+                counts[1] = sorted({*counts[1], *others})
+                if len(counts[2]) < 2:
+                    columns = "; ".join(
+                        f"{c} {b or '(none)'} → {a or '(none)'}"
+                        for c, b, a in zip(change.columns, change.before, change.after, strict=True)
+                    )
+                    counts[2].append(f"{change.key}: {columns}")
+
+    def record_conflict(self, table: str, key: Any, file: str, line: int) -> None:
+        with self._lock:
+            self.conflicted.setdefault(table, {})[key] = (file, line)
 
     def sources_gained(self, table: str, count: int) -> None:
         with self._lock:
@@ -414,16 +458,19 @@ def write_table(
     source = iter(rows)
     writers = WRITERS.get(table, 1)
     with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="tracegraph-import") as server:
-        pending: deque[Future[tuple[int, int]]] = deque()
+        pending: deque[Future[tuple[int, int, list[Reject]]]] = deque()
 
-        def collect(future: Future[tuple[int, int]]) -> None:
-            changed, updated = future.result()
+        def collect(future: Future[tuple[int, int, list[Reject]]]) -> None:
+            changed, updated, rejects = future.result()
             result.changed += changed
             result.updated += updated
+            result.written -= len(rejects)  # another source's record under the row's key
+            result.rejects.extend(rejects)
 
         while batch := list(islice(source, BATCH_SIZE)):
             batch, missing = _split_missing_references(graph, table, validated.file, batch, fresh,
-                                                       state.rejected_parents)  # fmt: skip
+                                                       state.rejected_parents,
+                                                       state.conflicted)  # fmt: skip
             result.rejects.extend(missing)
             shaped = [cypher_row(table, r) for r in batch]
             lines = [r["_line"] for r in batch]
@@ -477,13 +524,14 @@ def _write_batch(
     source: tuple[str, list[int]],
     header: frozenset[str] = frozenset(),
     summed: bool = False,
-) -> tuple[int, int]:
+) -> tuple[int, int, list[Reject]]:
     """Write the new and changed rows of one batch (`source`: the file and each row's line,
     `header`: the file's columns, `summed`: a link table whose quantities a mapping's
-    `combine = "sum"` added up); returns how many rows that were, and how many of them
-    changed rows the graph held."""
+    `combine = "sum"` added up); returns how many rows that were, how many of them changed
+    rows the graph held, and the rows rejected as another source's record under their key
+    (_other_records)."""
     if not rows:
-        return 0, 0
+        return 0, 0, []
     if table in RELATIONSHIP_PARENT:
         parent = RELATIONSHIP_PARENT[table]
         unsure = [r for r in rows if r[parent] not in fresh]
@@ -506,6 +554,9 @@ def _write_batch(
         updated = [r for r in todo if known.get((r[parent], r["lot_id"])) is not None]
         changes = _record_changes(graph, table, updated, state, (rows, *source), held)
         same = len(updated) - len(changes)
+        if changes:
+            state.disagreed(table, changes, {"|".join(map(str, k)): v[0]
+                                             for k, v in held_sources.items()})  # fmt: skip
         if summed:
             state.summed_replaced(table, [c for c in changes if "quantity" in c.columns])
         # Links not in the graph yet are created without MERGE's look for an existing one, and
@@ -529,7 +580,7 @@ def _write_batch(
             graph.write(f"import/{table}", rows=merged)
         if table == "lot_identifiers":
             state.identities_written([r["identity_key"] for r in todo])
-        return len(todo) - same, len(updated) - same
+        return len(todo) - same, len(updated) - same, []
     key = NODE_KEYS[table]
     stored = graph.read(f"import/{table}_shas", keys=[r[key] for r in rows], source=state.source)
     known = {r["key"]: r["sha"] for r in stored}
@@ -541,6 +592,11 @@ def _write_batch(
     # naming the status the lot has).
     existing = [r[key] for r in todo if r[key] in known]
     held = _held(graph, table, existing) if existing else {}
+    rejects: list[Reject] = []
+    if table in RECORD_COLUMNS and held:
+        rows, source, rejects = _other_records(table, rows, source, held, held_sources, state)
+        kept_ids = {id(r) for r in rows}
+        todo = [r for r in todo if id(r) in kept_ids]
     for row in todo:
         if row[key] in held:
             kept = keep_instants(table, row, held[row[key]][0])
@@ -552,7 +608,9 @@ def _write_batch(
     todo = [r for r in todo if known.get(r[key]) != r["props"]["_row_sha"]]
     # Rows the graph held with other content (a stub, without a hash, is completed, not changed).
     updated = [r for r in todo if known.get(r[key]) is not None]
-    same = len(updated) - len(_record_changes(graph, table, updated, state, (rows, *source), held))
+    changes = _record_changes(graph, table, updated, state, (rows, *source), held)
+    same = len(updated) - len(changes)
+    state.disagreed(table, changes, {str(k): held_sources[k][0] for k in held})
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
     _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state)
@@ -570,7 +628,67 @@ def _write_batch(
                              (f"import/{table}_create_edges", {"rows": new})])  # fmt: skip
         to_merge = [r for r in todo if r[key] in known]
     _merge_rows(graph, table, to_merge, known, state)
-    return len(todo) - same, len(updated) - same
+    return len(todo) - same, len(updated) - same, rejects
+
+
+# The columns that say which record a row of these tables is, besides its key: an inspection's
+# lot and step, a step's work order, a shipment's customer. Two sources' rows under one key
+# that name other ones are two records (QC's inspection I-1001 of lot L1, the MES's I-1001 of
+# step S9), not one to merge (see _other_records).
+RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "inspections": ("lot_id", "step_id"),
+    "steps": ("work_order_id",),
+    "shipments": ("customer_id",),
+}
+
+
+def _other_records(
+    table: str,
+    rows: list[dict[str, Any]],
+    source: tuple[str, list[int]],
+    held: _Held,
+    held_sources: dict[Any, tuple[list[str] | None, str | None]],
+    state: RunState,
+) -> tuple[list[dict[str, Any]], tuple[str, list[int]], list[Reject]]:
+    """Reject the rows whose key the graph holds as another source's record (RECORD_COLUMNS):
+    its sources known and this run's not among them, and the row naming another lot, step,
+    work order or customer than it does — or, an inspection, naming neither that it names (QC's
+    of lot L1, the MES's of step S9: one inspection of lot L1 during S9 was made of them,
+    which neither source wrote, as a row's missing columns are kept from the graph). A row that
+    names the same ones, or that source's own row, is written as before. Returns the rows and
+    lines kept, and the rejects; the rejected keys are kept in the run's state, for link rows
+    naming them (steps', shipments')."""
+    file, lines = source
+    key = NODE_KEYS[table]
+    columns = RECORD_COLUMNS[table]
+    kept: list[dict[str, Any]] = []
+    kept_lines: list[int] = []
+    rejects: list[Reject] = []
+    for row, line in zip(rows, lines, strict=True):
+        stored = held.get(row[key])
+        senders = held_sources.get(row[key], (None, None))[0]
+        if stored is None or not senders or state.source is None or state.source in senders:
+            kept.append(row)
+            kept_lines.append(line)
+            continue
+        was = {c: stored[0].get(c) for c in columns if stored[0].get(c) is not None}
+        now = {c: row[c] for c in columns if row[c] is not None}
+        differs = [c for c in columns if c in was and c in now and was[c] != now[c]]
+        if not differs and not (was and now and not was.keys() & now.keys()):
+            kept.append(row)
+            kept_lines.append(line)
+            continue
+        theirs = ", ".join(f"{c} {v}" for c, v in was.items()) or "no " + " or ".join(columns)
+        ours = ", ".join(f"{c} {v}" for c, v in now.items())
+        rejects.append(Reject(
+            file, line, key, str(row[key]),
+            f"{key} {row[key]} is {', '.join(senders)}'s record of {theirs}, this "
+            f"{state.source} row's of {ours}: another record under the same id, not merged "
+            f"into it (hint: if the sources number their {table} apart, give this source's "
+            f'ids a prefix in its mapping, e.g. {key} = {{ template = "{state.source}-{{ID}}" }})',
+        ))  # fmt: skip
+        state.record_conflict(table, row[key], file, line)
+    return kept, (file, kept_lines), rejects
 
 
 def source_names(stored: str | None) -> list[str] | None:
@@ -617,6 +735,7 @@ def _add_sources(
     source's, the dry run did not."""
     writing = {id(row) for row in todo}
     added = []
+    spellings: list[dict[str, Any]] = []
     gained = 0
     for row in rows:
         held, element = held_sources.get(key_of(row), (None, None))
@@ -628,11 +747,18 @@ def _add_sources(
                 row["props"]["_sources"] = " ".join(sources)
         elif element is not None and sources is not None and sources != held:
             added.append({"id": element, "sources": " ".join(sources)})  # unchanged
+        if table == "lots" and id(row) not in writing and element is not None:
+            # an unchanged lot says which supplier-lot spelling this source sends (lots_shas)
+            key = row.get("identity_key")
+            if key is not None and state.source is not None:
+                spellings.append({"id": element, "identity_key": key})
     if gained:
         state.sources_gained(table, gained)
     if added:
         query = "set_link_sources" if table in RELATIONSHIP_PARENT else "set_node_sources"
         graph.write(f"import/{query}", rows=added)
+    if spellings:
+        graph.write("import/lots_identity_sources", rows=spellings, source=state.source)
 
 
 # A batch's rows, its file and each row's line there.
@@ -755,14 +881,16 @@ def _merge_rows(
             if changed_keys:
                 detach.append((f"import/{table}_detach", {"keys": changed_keys}))
                 if table == "lots":
-                    detach.append(("import/lots_detach_identities", {"keys": changed_keys}))
+                    detach.append(("import/lots_detach_identities",
+                                   {"keys": changed_keys, "source": state.source}))  # fmt: skip
             _raise_longest(graph, table, todo, state)
             graph.write_all([
                 *detach,
                 (f"import/{table}", {"rows": unmarked}),
                 *_bounds_kept(table, changed_keys),
                 (f"import/{table}_edges", {"rows": todo}),
-                *([("import/lots_identities", {"rows": todo})] if table == "lots" else []),
+                *([("import/lots_identities", {"rows": todo, "source": state.source})]
+                  if table == "lots" else []),
                 (f"import/{table}_done", {"rows": todo}),
             ])  # fmt: skip
         else:
@@ -918,11 +1046,14 @@ def _split_missing_references(
     batch: list[dict[str, Any]],
     fresh: set[Any],
     rejected_parents: dict[str, dict[Any, tuple[str, int]]],
+    conflicted: dict[str, dict[Any, tuple[str, int]]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Reject]]:
     if table not in MUST_EXIST:
         return batch, []
     column, query, what = MUST_EXIST[table]
     rejected = rejected_parents.get(PARENT_TABLES[column], {})
+    # a step or shipment whose row was another source's record under its id (_other_records)
+    others = (conflicted or {}).get(PARENT_TABLES[column], {})
     wanted = sorted({row[column] for row in batch if row.get(column) is not None} - fresh)
     if not wanted:
         return batch, []
@@ -930,7 +1061,14 @@ def _split_missing_references(
     kept, rejects = [], []
     for row in batch:
         value = row.get(column)
-        if value is None or value in found or value in fresh:
+        if value in others:
+            at, line = others[value]
+            rejects.append(
+                Reject(file, row["_line"], column, str(value),
+                       f"{column} names {what} whose own row was rejected as another source's "
+                       f"record under the same id ({at} line {line}): not linked to that record"),
+            )  # fmt: skip
+        elif value is None or value in found or value in fresh:
             kept.append(row)
         elif value in rejected:
             at, line = rejected[value]
