@@ -194,3 +194,32 @@ def test_values_two_sources_disagree_about_are_noted_at_each_change(
         "change it at each import of either, back and forth: make their exports agree, or "
         "leave the column to one of them"
     ]
+
+
+FULL_LOTS = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot,status\n"
+
+
+def _r1(runner: CliRunner, tmp_path: Path) -> list[list[str]]:
+    """The ERP sends L1 (V7 `000123`, released), QC its status (`lot_id,material_id,status`:
+    no supplier lot), the ERP corrects the number to `000124`; each run's notes."""
+    erp1 = {"lots.csv": FULL_LOTS + "L1,FLOUR,10,kg,V7,000123,released\n"}
+    qc1 = {"lots.csv": "lot_id,material_id,status\nL1,FLOUR,hold\n"}
+    erp2 = {"lots.csv": FULL_LOTS + "L1,FLOUR,10,kg,V7,000124,hold\n"}
+    notes = []
+    for name, files, source in (("erp1", erp1, "erp"), ("qc1", qc1, "qc"), ("erp2", erp2, "erp")):
+        summary = _import(runner, str(_folder(tmp_path, name, files)), "--source", source)
+        notes.append(summary["notes"])
+    return notes
+
+
+def test_status_only_file_does_not_keep_a_corrected_supplier_lot(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC's status update gives no supplier lot: the importer completed its row from the graph,
+    and QC became a sender of the ERP's `000123`. When the ERP corrected it to `000124`, only
+    the ERP was taken off `000123`, and QC kept the wrong number finding the lot for good
+    (`supplier_lot V7 000123 (qc); supplier_lot V7 000124 (erp)`). A file without supplier_lot
+    and supplier_id now leaves the lot's supplier-lot identities as they are."""
+    _r1(runner, tmp_path)
+    assert _identities(graph) == {"supplier_lot|V7|000124": [("L1", "erp")]}
+    assert runner.invoke(app, ["lot", "show", "000123"]).exit_code != 0

@@ -613,7 +613,7 @@ def _write_batch(
     state.disagreed(table, changes, {str(k): held_sources[k][0] for k in held})
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
-    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state)
+    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state, header)
     state.created(key, [r[key] for r in todo if r[key] not in known])
     if table == "lots":
         state.stubs_completed(sum(1 for r in todo if r[key] in held and held[r[key]][2]))
@@ -627,7 +627,7 @@ def _write_batch(
             graph.write_all([(f"import/{table}_create", {"rows": new}),
                              (f"import/{table}_create_edges", {"rows": new})])  # fmt: skip
         to_merge = [r for r in todo if r[key] in known]
-    _merge_rows(graph, table, to_merge, known, state)
+    _merge_rows(graph, table, to_merge, known, state, header)
     return len(todo) - same, len(updated) - same, rejects
 
 
@@ -717,6 +717,7 @@ def _add_sources(
     key_of: Callable[[dict[str, Any]], Any],
     held_sources: dict[Any, tuple[list[str] | None, str | None]],
     state: RunState,
+    header: frozenset[str] = frozenset(),
 ) -> None:
     """Give the rows to write (`todo`) their `_sources` in their props, the union of those the
     graph holds and this run's (in Python, from the *_shas query's read: a second SET in the
@@ -747,18 +748,33 @@ def _add_sources(
                 row["props"]["_sources"] = " ".join(sources)
         elif element is not None and sources is not None and sources != held:
             added.append({"id": element, "sources": " ".join(sources)})  # unchanged
-        if table == "lots" and id(row) not in writing and element is not None:
+        if (table == "lots" and id(row) not in writing and element is not None
+                and says_supplier_lot(header)):  # fmt: skip
             # an unchanged lot says which supplier-lot spelling this source sends (lots_shas)
             key = row.get("identity_key")
             if key is not None and state.source is not None:
                 spellings.append({"id": element, "identity_key": key})
     if gained:
         state.sources_gained(table, gained)
+    # One transaction: a run killed between the two left the lot with this source and its
+    # spelling without it, which no re-run repaired
+    query = "set_link_sources" if table in RELATIONSHIP_PARENT else "set_node_sources"
+    writes: list[tuple[str, dict[str, Any]]] = []
     if added:
-        query = "set_link_sources" if table in RELATIONSHIP_PARENT else "set_node_sources"
-        graph.write(f"import/{query}", rows=added)
+        writes.append((f"import/{query}", {"rows": added}))
     if spellings:
-        graph.write("import/lots_identity_sources", rows=spellings, source=state.source)
+        writes.append(("import/lots_identity_sources", {"rows": spellings, "source": state.source}))
+    if writes:
+        graph.write_all(writes)
+
+
+def says_supplier_lot(header: frozenset[str]) -> bool:
+    """Whether a lots file gives the supplier lot (its header has supplier_lot or
+    supplier_id): only such a file's source is added to or taken off a lot's supplier-lot
+    identities. A QC status update `lot_id,material_id,status` completes the row's number from
+    the graph (keep_unsaid); made a sender of that number, it kept it as an alias for good once
+    the ERP corrected it (`000123` and `000124` both found the lot)."""
+    return bool(header & {"supplier_lot", "supplier_id"})
 
 
 # A batch's rows, its file and each row's line there.
@@ -865,9 +881,12 @@ def _record_changes(
 
 def _merge_rows(
     graph: TraceGraph, table: str, todo: list[dict[str, Any]], known: dict[Any, Any],
-    state: RunState,
+    state: RunState, header: frozenset[str] = frozenset(),
 ) -> None:  # fmt: skip
-    """The MERGE path: rows whose node may already exist, each query in its own transaction."""
+    """The MERGE path: rows whose node may already exist, each query in its own transaction.
+    A lots file that says nothing of the supplier lot (`header` without supplier_lot and
+    supplier_id, see says_supplier_lot) leaves the lot's supplier-lot identities as they are."""
+    identities = table == "lots" and says_supplier_lot(header)
     changed_keys = [r[NODE_KEYS[table]] for r in todo if r[NODE_KEYS[table]] in known]
     if todo:
         if table in WITH_EDGES:
@@ -880,7 +899,7 @@ def _merge_rows(
             detach: list[tuple[str, dict[str, Any]]] = []
             if changed_keys:
                 detach.append((f"import/{table}_detach", {"keys": changed_keys}))
-                if table == "lots":
+                if identities:
                     detach.append(("import/lots_detach_identities",
                                    {"keys": changed_keys, "source": state.source}))  # fmt: skip
             _raise_longest(graph, table, todo, state)
@@ -890,7 +909,7 @@ def _merge_rows(
                 *_bounds_kept(table, changed_keys),
                 (f"import/{table}_edges", {"rows": todo}),
                 *([("import/lots_identities", {"rows": todo, "source": state.source})]
-                  if table == "lots" else []),
+                  if identities else []),
                 (f"import/{table}_done", {"rows": todo}),
             ])  # fmt: skip
         else:
