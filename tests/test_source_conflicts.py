@@ -180,19 +180,19 @@ def test_values_two_sources_disagree_about_are_noted_at_each_change(
     assert night("qc-1", "qc", "incoming") == []
     noted = night("mes-1", "mes", "来料检验")
     assert len(noted) == 1 and noted[0].endswith(
-        "inspections.csv: 1 inspections row: mes's values replace those qc sent too (I-1: test "
-        "incoming → 来料检验). Sources that disagree about a row change it at each import of "
-        "either, back and forth: make their exports agree, or leave the column to one of them"
+        "inspections.csv: 1 inspections row qc sent too: mes's values replace the graph's (I-1: "
+        "test incoming → 来料检验). Where sources disagree about a column, each import of either "
+        "changes it back and forth: make their exports agree, or leave the column to one of them"
     ), noted
     assert (
-        "qc's values replace those mes sent too (I-1: test 来料检验 → incoming)"
+        "row mes sent too: qc's values replace the graph's (I-1: test 来料检验 → incoming)"
         in night("qc-2", "qc", "incoming")[0]
     )
     assert night("qc-3", "qc", "incoming check") == [
-        f"{tmp_path / 'qc-3' / 'inspections.csv'}: 1 inspections row: qc's values replace those "
-        "mes sent too (I-1: test incoming → incoming check). Sources that disagree about a row "
-        "change it at each import of either, back and forth: make their exports agree, or "
-        "leave the column to one of them"
+        f"{tmp_path / 'qc-3' / 'inspections.csv'}: 1 inspections row mes sent too: qc's values "
+        "replace the graph's (I-1: test incoming → incoming check). Where sources disagree about "
+        "a column, each import of either changes it back and forth: make their exports agree, "
+        "or leave the column to one of them"
     ]
 
 
@@ -223,3 +223,29 @@ def test_status_only_file_does_not_keep_a_corrected_supplier_lot(
     _r1(runner, tmp_path)
     assert _identities(graph) == {"supplier_lot|V7|000124": [("L1", "erp")]}
     assert runner.invoke(app, ["lot", "show", "000123"]).exit_code != 0
+
+
+def test_partial_updates_are_no_disagreement_and_notes_name_only_the_files_columns(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC's status update of the ERP's lot (`lot_id,material_id,status`) was noted as `qc's
+    values replace those erp sent too … make their exports agree`, a normal partial update;
+    and a file's note listed columns it did not have. A row a file gives in part is now no
+    disagreement; a note lists only the columns of the file that changed them."""
+    _, qc_notes, _ = _r1(runner, tmp_path)
+    assert [n for n in qc_notes if "sent too" in n] == []
+    erp = {"lots.csv": FULL_LOTS + "L1,FLOUR,10,kg,V7,000124,released\n"}
+    _import(runner, str(_folder(tmp_path, "erp3", erp)), "--source", "erp")
+    # the MES sends the whole row but its quantity, which the graph holds: given in part
+    mes = {"lots.csv": "lot_id,material_id,uom,supplier_id,supplier_lot,status\n"
+                       "L1,FLOUR,kg,V7,000124,hold\n"}  # fmt: skip
+    notes = _import(runner, str(_folder(tmp_path, "mes1", mes)), "--source", "mes")["notes"]
+    assert [n for n in notes if "sent too" in n] == []
+    # the MES's whole row, another status and quantity: noted, both columns its file has
+    mes = {"lots.csv": FULL_LOTS + "L1,FLOUR,12,kg,V7,000124,released\n"}
+    notes = _import(runner, str(_folder(tmp_path, "mes2", mes)), "--source", "mes")["notes"]
+    noted = [n for n in notes if "sent too" in n]
+    assert len(noted) == 1 and (
+        "1 lots row erp and qc sent too: mes's values replace the graph's (L1: quantity 10.0 → "
+        "12.0; status hold → released)" in noted[0]
+    ), noted

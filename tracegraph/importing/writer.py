@@ -163,18 +163,21 @@ def shaped_sha(table: str, shaped: dict[str, Any]) -> str:
 
 
 def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
-                header: frozenset[str]) -> None:  # fmt: skip
+                header: frozenset[str]) -> bool:  # fmt: skip
     """Complete a changed row with what the graph holds for the columns its file lacks: a
     status update `lot_id,material_id,status` says nothing of the lot's quantity, supplier or
     process parameters, and used to clear them. An empty cell in a column the file has still
-    clears its value. `stored`: the graph's values (changes.stored_values)."""
+    clears its value. `stored`: the graph's values (changes.stored_values). Returns whether the
+    graph held a value of a column the file lacks (the file gives the row in part)."""
     spec, shape = TABLES[table], SHAPES[table]
     props = shaped["props"]
+    partial = False
     for column in spec.columns:
         name = column.name
         if name in header or name in spec.key:
             continue
         value = stored.get(name)
+        partial = partial or value is not None
         if name in shape.top or name in shape.times:  # references and times: at the top
             shaped[name] = value
             if name in COPIED_REFERENCES.get(table, ()) and value is not None:
@@ -185,12 +188,14 @@ def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
         extra = spec.column(name) is None and name not in _BOOKKEEPING[table]
         if extra and name not in header and value is not None:
             props[name] = value
+            partial = True
     if table == "lots":
         lot = shaped["supplier_lot"]
         shaped["identity_key"] = (
             None if lot is None else f"supplier_lot|{shaped['supplier_id'] or ''}|{lot}"
         )
     props["_row_sha"] = shaped_sha(table, shaped)
+    return partial
 
 
 def keep_instants(table: str, shaped: dict[str, Any], stored: dict[str, Any]) -> list[str]:
@@ -374,11 +379,11 @@ class RunState:
         if table in self.disagreements:
             count, others, examples = self.disagreements.pop(table)
             notes.append(
-                f"{file}: {counted(count, f'{table} row')}: {self.source}'s values replace "
-                f"those {' and '.join(others)} sent too ("
+                f"{file}: {counted(count, f'{table} row')} {' and '.join(others)} sent too: "
+                f"{self.source}'s values replace the graph's ("
                 + ", ".join(examples)
                 + (", …" if count > len(examples) else "")
-                + "). Sources that disagree about a row change it at each import of either, "
+                + "). Where sources disagree about a column, each import of either changes it "
                 "back and forth: make their exports agree, or leave the column to one of them"
             )
         if table in self.sums_replaced:
@@ -395,24 +400,35 @@ class RunState:
         return notes
 
     def disagreed(
-        self, table: str, changes: list[RowChange], senders: dict[str, list[str] | None]
+        self,
+        table: str,
+        changes: list[RowChange],
+        senders: dict[str, list[str] | None],
+        header: frozenset[str],
+        partial: set[str],
     ) -> None:
         """Count the changes of rows another source sent too (`senders`: the sources the graph
-        held per row key, as text), for the note of write_notes."""
+        held per row key, as text), for the note of write_notes. Only the columns the file has
+        (`header`), and no row the file gives in part (`partial`: keep_unsaid completed it from
+        the graph): a QC status update of the ERP's lot is how the two share a row, not a
+        disagreement. Which source sent which column is not kept: the note says the row was
+        sent by the others too, not that they sent the column."""
         if self.source is None:
             return
         with self._lock:
             for change in changes:
                 others = [s for s in senders.get(change.key) or () if s != self.source]
-                if not others:
+                said = [i for i, c in enumerate(change.columns) if c in header]
+                if not others or change.key in partial or not said:
                     continue
                 counts = self.disagreements.setdefault(table, [0, [], []])
                 counts[0] += 1
                 counts[1] = sorted({*counts[1], *others})
                 if len(counts[2]) < 2:
                     columns = "; ".join(
-                        f"{c} {b or '(none)'} → {a or '(none)'}"
-                        for c, b, a in zip(change.columns, change.before, change.after, strict=True)
+                        f"{change.columns[i]} {change.before[i] or '(none)'} → "
+                        f"{change.after[i] or '(none)'}"
+                        for i in said
                     )
                     counts[2].append(f"{change.key}: {columns}")
 
@@ -546,17 +562,19 @@ def _write_batch(
         # be unchanged after all.
         existing = [r for r in todo if (r[parent], r["lot_id"]) in known]
         held = _held_links(graph, table, existing) if existing else {}
+        partial: set[str] = set()
         for row in existing:
             stored_link = held.get((row[parent], row["lot_id"]))
-            if stored_link is not None:
-                keep_unsaid(table, row, stored_link[0], header)
+            if stored_link is not None and keep_unsaid(table, row, stored_link[0], header):
+                partial.add(f"{row[parent]}|{row['lot_id']}")
         todo = [r for r in todo if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
         updated = [r for r in todo if known.get((r[parent], r["lot_id"])) is not None]
         changes = _record_changes(graph, table, updated, state, (rows, *source), held)
         same = len(updated) - len(changes)
         if changes:
             state.disagreed(table, changes, {"|".join(map(str, k)): v[0]
-                                             for k, v in held_sources.items()})  # fmt: skip
+                                             for k, v in held_sources.items()},
+                            header, partial)  # fmt: skip
         if summed:
             state.summed_replaced(table, [c for c in changes if "quantity" in c.columns])
         # Links not in the graph yet are created without MERGE's look for an existing one, and
@@ -597,10 +615,12 @@ def _write_batch(
         rows, source, rejects = _other_records(table, rows, source, held, held_sources, state)
         kept_ids = {id(r) for r in rows}
         todo = [r for r in todo if id(r) in kept_ids]
+    partial = set()
     for row in todo:
         if row[key] in held:
             kept = keep_instants(table, row, held[row[key]][0])
-            keep_unsaid(table, row, held[row[key]][0], header)
+            if keep_unsaid(table, row, held[row[key]][0], header):
+                partial.add(str(row[key]))
             if kept:
                 state.instants_kept(table, kept, known.get(row[key]) == row["props"]["_row_sha"])
         if table == "lots":
@@ -610,7 +630,7 @@ def _write_batch(
     updated = [r for r in todo if known.get(r[key]) is not None]
     changes = _record_changes(graph, table, updated, state, (rows, *source), held)
     same = len(updated) - len(changes)
-    state.disagreed(table, changes, {str(k): held_sources[k][0] for k in held})
+    state.disagreed(table, changes, {str(k): held_sources[k][0] for k in held}, header, partial)
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
     _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state, header)
