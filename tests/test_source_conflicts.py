@@ -249,3 +249,55 @@ def test_partial_updates_are_no_disagreement_and_notes_name_only_the_files_colum
         "1 lots row erp and qc sent too: mes's values replace the graph's (L1: quantity 10.0 → "
         "12.0; status hold → released)" in noted[0]
     ), noted
+
+
+def test_unchanged_reimport_of_two_spellings_writes_no_identities(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: Any,
+) -> None:
+    """The ERP sends V7 `000123`, the MES `123`: lots_shas gave the element id of every lot with
+    two sources and two spellings, and each unchanged MES re-import rewrote every such lot's
+    supplier-lot links (lots_identity_sources, five Eager operators a row). Now it is written
+    only when the identities naming the source are not the row's."""
+    _import(runner, _lots(tmp_path, "erp", "000123"), "--source", "erp")
+    _import(runner, _lots(tmp_path, "mes", "123"), "--source", "mes")
+    written: list[str] = []
+    write, write_all = TraceGraph.write, TraceGraph.write_all
+
+    def spy(self: TraceGraph, name: str, /, **params: Any) -> Any:
+        written.append(name)
+        return write(self, name, **params)
+
+    def spy_all(self: TraceGraph, statements: list[tuple[str, dict[str, Any]]]) -> None:
+        written.extend(name for name, _ in statements)
+        write_all(self, statements)
+
+    monkeypatch.setattr(TraceGraph, "write", spy)
+    monkeypatch.setattr(TraceGraph, "write_all", spy_all)
+    # the same row again, in a file that is not the same bytes (an unchanged file is skipped)
+    again = {"lots.csv": LOTS + "L1,FLOUR,10,kg,V7,123\nL2,FLOUR,1,kg,V7,9\n"}
+    _import(runner, str(_folder(tmp_path, "mes-2", again)), "--source", "mes")
+    assert "import/lots_identity_sources" not in written, written
+
+
+def test_a_source_missing_from_its_spelling_is_repaired_by_the_next_run(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A run killed after the MES joined the lot's sources but before it joined its spelling's
+    IDENTIFIES edge (two transactions) left the edge without it, and no re-run repaired it:
+    lots_shas gave no element id for a lot with the source and one spelling. Now the next run
+    finds the source on none of the lot's spellings and writes it."""
+    _import(runner, _lots(tmp_path, "erp", "000123"), "--source", "erp")
+    _import(runner, _lots(tmp_path, "mes", "000123"), "--source", "mes")
+    assert _identities(graph) == {"supplier_lot|V7|000123": [("L1", "erp mes")]}
+    graph.driver.execute_query(  # as the killed run left it
+        "MATCH (:Identifier {scheme: 'supplier_lot'})-[r:IDENTIFIES]->(:Lot {lot_id: 'L1'}) "
+        "SET r._sources = 'erp'",
+        database_=graph.database,
+    )
+    again = {"lots.csv": LOTS + "L1,FLOUR,10,kg,V7,000123\nL2,FLOUR,1,kg,V7,9\n"}
+    _import(runner, str(_folder(tmp_path, "mes-2", again)), "--source", "mes")
+    assert _identities(graph)["supplier_lot|V7|000123"] == [("L1", "erp mes")]

@@ -603,6 +603,8 @@ def _write_batch(
     stored = graph.read(f"import/{table}_shas", keys=[r[key] for r in rows], source=state.source)
     known = {r["key"]: r["sha"] for r in stored}
     held_sources = {r["key"]: (source_names(r["sources"]), r["id"]) for r in stored}
+    # a lot's supplier-lot identities naming this run's source (lots_shas; None: not read)
+    spelled = {r["key"]: r.get("spelled") for r in stored} if table == "lots" else {}
     todo = [r for r in rows if known.get(r[key]) != r["props"]["_row_sha"]]
     # Columns the file lacks keep what the graph holds (keep_unsaid) — for nodes with other
     # content, and for nodes without a hash: stubs, and nodes a killed run wrote but did not
@@ -633,7 +635,8 @@ def _write_batch(
     state.disagreed(table, changes, {str(k): held_sources[k][0] for k in held}, header, partial)
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
-    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state, header)
+    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state, header,
+                 spelled)  # fmt: skip
     state.created(key, [r[key] for r in todo if r[key] not in known])
     if table == "lots":
         state.stubs_completed(sum(1 for r in todo if r[key] in held and held[r[key]][2]))
@@ -738,6 +741,7 @@ def _add_sources(
     held_sources: dict[Any, tuple[list[str] | None, str | None]],
     state: RunState,
     header: frozenset[str] = frozenset(),
+    spelled: dict[Any, list[str] | None] | None = None,
 ) -> None:
     """Give the rows to write (`todo`) their `_sources` in their props, the union of those the
     graph holds and this run's (in Python, from the *_shas query's read: a second SET in the
@@ -771,8 +775,10 @@ def _add_sources(
         if (table == "lots" and id(row) not in writing and element is not None
                 and says_supplier_lot(header)):  # fmt: skip
             # an unchanged lot says which supplier-lot spelling this source sends (lots_shas)
+            # (`spelled`: the identities it is on already; written only when they differ)
             key = row.get("identity_key")
-            if key is not None and state.source is not None:
+            on = (spelled or {}).get(key_of(row))
+            if key is not None and state.source is not None and (on is None or on != [key]):
                 spellings.append({"id": element, "identity_key": key})
     if gained:
         state.sources_gained(table, gained)
