@@ -301,3 +301,30 @@ def test_a_source_missing_from_its_spelling_is_repaired_by_the_next_run(
     again = {"lots.csv": LOTS + "L1,FLOUR,10,kg,V7,000123\nL2,FLOUR,1,kg,V7,9\n"}
     _import(runner, str(_folder(tmp_path, "mes-2", again)), "--source", "mes")
     assert _identities(graph)["supplier_lot|V7|000123"] == [("L1", "erp mes")]
+
+
+def test_supplier_lot_of_a_lot_without_supplier_flipping_between_sources_is_recorded(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A lot without a supplier that the ERP spells `000123` and the MES `123`: the number the
+    graph held before a change was read from whichever supplier-lot identity came last (a lot
+    without a supplier has no receipt to hold its last row's), so the ERP's row taking it back
+    to `000123` was written but neither recorded on the ledger nor noted. The last row's number
+    is now kept on the lot for such lots."""
+    header = "lot_id,material_id,quantity,uom,supplier_lot\n"
+    runs = (("erp1", "erp", "000123", ""), ("mes1", "mes", "123", ""),
+            ("erp2", "erp", "000123", "L2,FLOUR,1,kg,5\n"),
+            ("mes2", "mes", "123", "L2,FLOUR,1,kg,5\n"))  # fmt: skip
+    changed = []
+    for name, source, number, more in runs:
+        files = {"lots.csv": header + f"L1,FLOUR,10,kg,{number}\n" + more}
+        summary = _import(runner, str(_folder(tmp_path, name, files)), "--source", source)
+        notes = [n for n in summary["notes"] if "sent too" in n]
+        noted = notes[0].split(": ", 1)[1].split(". ")[0] if notes else None
+        changed.append((summary["tables"]["lots"]["updated"], noted))
+    assert changed[2:] == [
+        (1, "1 lots row mes sent too: erp's values replace the graph's (L1: supplier_lot 123 → "
+            "000123)"),
+        (1, "1 lots row erp sent too: mes's values replace the graph's (L1: supplier_lot 000123 "
+            "→ 123)"),
+    ], changed  # fmt: skip

@@ -46,7 +46,9 @@ _MEASURES = {name: frozenset(c.name for c in spec.columns if c.kind is Kind.MEAS
 
 # Bookkeeping the importer adds to a row; never a column of the export (longest_step_s: a
 # device's or operator's longest step, which steps raise; it was listed as a changed column).
-_NOT_COLUMNS = frozenset({"_row_sha", "_sources", "origin_known", "identity_key", "longest_step_s"})
+_NOT_COLUMNS = frozenset(
+    {"_row_sha", "_sources", "origin_known", "identity_key", "longest_step_s", "_supplier_lot"}
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,9 @@ def stored_values(table: str, props: Mapping[str, Any], links: Sequence[Any]) ->
         values[column] = other.get(key)
         values.update({k: v for k, v in edge_props.items()
                        if v is not None and k not in _NOT_COLUMNS})  # fmt: skip
+    if props.get("_supplier_lot") is not None and not any(k == "SUPPLIED_BY" for k, *_ in links):
+        # a lot without a supplier: its last row's number, kept on it (writer._keep_supplier_lot)
+        values["supplier_lot"] = props["_supplier_lot"]
     for name in _TIMES[table]:
         values[name] = iso(values.get(name))
     return values

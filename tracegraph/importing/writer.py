@@ -144,7 +144,7 @@ def _row_sha(values: list[Any], extra: dict[str, Any]) -> str:
 # _sources: the sources that sent the row, see _sources_after; longest_step_s: a device's or
 # operator's longest step, raised by steps_longest_*.cypher).
 _BOOKKEEPING: dict[str, frozenset[str]] = {
-    table: frozenset({"_row_sha", "_sources", "origin_known", "longest_step_s",
+    table: frozenset({"_row_sha", "_sources", "origin_known", "longest_step_s", "_supplier_lot",
                       *COPIED_REFERENCES.get(table, ()),
                       *(("event_id",) if table == "device_events" else ())})
     for table in TABLES
@@ -194,8 +194,21 @@ def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
         shaped["identity_key"] = (
             None if lot is None else f"supplier_lot|{shaped['supplier_id'] or ''}|{lot}"
         )
+        _keep_supplier_lot(shaped)
     props["_row_sha"] = shaped_sha(table, shaped)
     return partial
+
+
+def _keep_supplier_lot(shaped: dict[str, Any]) -> None:
+    """A lot without a supplier keeps its row's supplier lot on itself (`_supplier_lot`,
+    bookkeeping, not hashed): a lot with one has it on its receipt (SUPPLIED_BY), but one
+    without had it only on its Identifiers, and with two sources' spellings (`000123`, `123`)
+    the number its last row gave was whichever came last: a change back to the other spelling
+    was written but neither recorded nor noted (changes.stored_values reads it)."""
+    props = shaped["props"]
+    props.pop("_supplier_lot", None)
+    if shaped["supplier_id"] is None and shaped["supplier_lot"] is not None:
+        props["_supplier_lot"] = shaped["supplier_lot"]
 
 
 def keep_instants(table: str, shaped: dict[str, Any], stored: dict[str, Any]) -> list[str]:
@@ -232,6 +245,8 @@ def cypher_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
         out[name] = row[name].isoformat() if row[name] is not None else None
     if table == "lots" and row["supplier_lot"] is not None:
         out["identity_key"] = f"supplier_lot|{row['supplier_id'] or ''}|{row['supplier_lot']}"
+        if row["supplier_id"] is None:
+            props["_supplier_lot"] = row["supplier_lot"]  # see _keep_supplier_lot
     if table == "lot_identifiers":
         out["identity_key"] = identity_key(row["scheme"], row["issuer"], row["value"])
     if table == "device_events":
