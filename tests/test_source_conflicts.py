@@ -134,11 +134,16 @@ def test_another_sources_record_under_the_same_id_is_rejected_not_merged(
     assert (
         "inspection_id I-1001 is qc's record of lot_id L1, this mes row's of step_id S9: another "
         "record under the same id, not merged into it (hint: if the sources number their "
-        "inspections apart, give this source's ids a prefix in its mapping, e.g. inspection_id = "
-        '{ template = ""mes-{ID}"" })'
+        "inspections apart, give this source's ids a prefix in its mapping: inspection_id = "
+        '{ template = ""mes-{COLUMN}"" }, COLUMN the column it takes inspection_id from)'
     ) in text, text
     assert (
         "step_id S1 is erp's record of work_order_id WO1, this mes row's of work_order_id WO7"
+    ) in text, text
+    # the hint names the row's own id column, and the tables naming those ids too
+    assert (
+        'step_id = { template = ""mes-{COLUMN}"" }, COLUMN the column it takes step_id from, and '
+        "the same prefix in its step_inputs, step_outputs and inspections files)"
     ) in text, text
     assert "step_id names a step whose own row was rejected as another source's record" in text
     assert summary["tables"]["steps"]["rejected"] == 1

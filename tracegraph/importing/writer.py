@@ -680,6 +680,14 @@ RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The tables whose rows name a record of these by its id: a source prefixing its step ids
+# (template = "mes-{…}") must prefix them there too, or its links name the other's steps.
+NAMED_BY: dict[str, str] = {
+    "steps": "step_inputs, step_outputs and inspections",
+    "shipments": "shipment_lines",
+}
+
+
 def _other_records(
     table: str,
     rows: list[dict[str, Any]],
@@ -723,7 +731,10 @@ def _other_records(
             f"{key} {row[key]} is {', '.join(senders)}'s record of {theirs}, this "
             f"{state.source} row's of {ours}: another record under the same id, not merged "
             f"into it (hint: if the sources number their {table} apart, give this source's "
-            f'ids a prefix in its mapping, e.g. {key} = {{ template = "{state.source}-{{ID}}" }})',
+            f"ids a prefix in its mapping: {key} = {{ template = \"{state.source}-{{COLUMN}}\" }}"
+            f", COLUMN the column it takes {key} from"
+            + (f", and the same prefix in its {NAMED_BY[table]} files" if table in NAMED_BY else "")
+            + ")",
         ))  # fmt: skip
         state.record_conflict(table, row[key], file, line)
     return kept, (file, kept_lines), rejects
