@@ -373,7 +373,9 @@ def show_lot(graph: TraceGraph, text: str) -> dict[str, Any]:
         # the sources whose imports sent the lot's row (import --source): none for a stub, and
         # None for a row imported before rows kept their sources
         "sources": _sources(row["lot"]),
-        "aliases": sorted(row["aliases"], key=lambda a: a["key"]),
+        # each with the sources that sent it (`sources`; None: written before they were kept):
+        # two sources' spellings of one supplier lot (the ERP's 000123, the MES's 123) both stay
+        "aliases": sorted((_alias(a) for a in row["aliases"]), key=lambda a: a["key"]),
         "origin": origin,
         "received": receipts,
         "made_by": made_by,
@@ -408,6 +410,13 @@ def _sources(lot: dict[str, Any]) -> list[str] | None:
     if lot.get("_sources") is not None:
         return sorted(lot["_sources"].split(" "))  # one string, see writer.source_names
     return None if lot.get("_row_sha") is not None else []
+
+
+def _alias(alias: dict[str, Any]) -> dict[str, Any]:
+    """A lot's identity with the sources that sent it, as a list (None: written before
+    identities kept their sources)."""
+    sources = alias.get("sources")
+    return {**alias, "sources": sorted(sources.split(" ")) if sources else None}
 
 
 def _stub_origin(origin: str, loop: list[str]) -> str:

@@ -5,7 +5,8 @@
 // Reference edges as [type, edge properties, key of the node they point to]. Times as
 // text: the driver's DateTime objects cost more to decode than the query to run. The supplier
 // lot number is on SUPPLIED_BY, and on the lot's Identifier: a lot without a supplier has it
-// there only.
+// there, and its last row's on itself (`_supplier_lot`, in props: two sources' spellings are
+// two Identifiers, see writer._keep_supplier_lot).
 // The receipt location on SUPPLIED_BY (received_location_id) is no column (the lot's location_id
 // is its AT edge), so it is left out of the edge's properties and returned apart, per receipt (null: a receipt
 // imported before receipts kept their location); an empty list: the lot was not received.

@@ -3,7 +3,8 @@
 // A received lot's SUPPLIED_BY keeps where it was received (received_location_id): the lot's
 // location as the importer first sees it received. A later row moves the lot (its AT edge), not
 // its receipt (see writer._receipt_location). A dump whose first row already shows the lot moved
-// records that later location: the export holds no other.
+// records that later location: the export holds no other. The identity's IDENTIFIES edge keeps
+// the sources that send it (`_sources`: the new lot's, this run's source; see lots_identities).
 UNWIND $rows AS row
 MATCH (n:Lot {lot_id: row.lot_id})
 SET n.created_at = datetime(row.created_at), n.expires_at = datetime(row.expires_at)
@@ -26,5 +27,5 @@ CALL (n, row) {
   MERGE (identity:Identifier {key: row.identity_key})
     ON CREATE SET identity.scheme = 'supplier_lot', identity.issuer = row.supplier_id,
                   identity.value = row.supplier_lot
-  CREATE (identity)-[:IDENTIFIES]->(n)
+  CREATE (identity)-[:IDENTIFIES {_sources: row.props._sources}]->(n)
 }

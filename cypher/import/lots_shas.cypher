@@ -1,8 +1,20 @@
 // Content hashes of the lots already in the graph: rows whose hash is unchanged are not
 // written again, so re-importing the same export costs one index look-up per row.
 // With the sources that sent the row (`_sources`), and the node's element id where this run's
-// source $source is not one of them (writer._write_batch adds it to an unchanged row).
+// source $source is not the lot's only one (writer._write_batch adds a missing source to an
+// unchanged row). Where several sources sent the lot, `spelled`: the keys of the supplier-lot
+// identities whose IDENTIFIES edge names $source (two sources' spellings, `000123` and `123`):
+// an unchanged row whose identity is not exactly these says which one this source sends
+// (lots_identity_sources), and only then — every re-import rewrote every such lot's links; a
+// run killed before the spelling was written is repaired by the next. A lot one source sent
+// costs no expansion.
 UNWIND $keys AS key
 MATCH (n:Lot {lot_id: key})
+WITH key, n, split(coalesce(n._sources, ''), ' ') AS sources
 RETURN key, n._row_sha AS sha, n._sources AS sources,
-  CASE WHEN $source IN split(coalesce(n._sources, ''), ' ') THEN null ELSE elementId(n) END AS id
+  CASE WHEN $source IN sources AND size(sources) = 1 THEN null ELSE elementId(n) END AS id,
+  CASE WHEN size(sources) > 1 AND $source IN sources THEN COLLECT {
+    MATCH (n)<-[named:IDENTIFIES]-(i:Identifier {scheme: 'supplier_lot'})
+    WHERE $source IN split(coalesce(named._sources, ''), ' ')
+    RETURN i.key
+  } END AS spelled

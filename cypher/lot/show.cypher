@@ -1,15 +1,15 @@
-// One lot's dossier: identity and aliases, material, origin (supplier receipt or the steps
-// that made it, with their inputs), inspections, and where it went (steps it fed, with their
-// outputs, and shipments with their customers), and the imports that changed or (--full) removed
-// its rows and links. Only the lot's own neighbourhood: one hop to
-// steps and shipments, one more to their other lots. Times travel as text (toString).
+// One lot's dossier: identity and aliases (with the sources that sent each), material, origin
+// (supplier receipt or the steps that made it, with their inputs), inspections, and where it
+// went (steps it fed, with their outputs, and shipments with their customers), and the imports
+// that changed or (--full) removed its rows and links. Only the lot's own neighbourhood: one hop
+// to steps and shipments, one more to their other lots. Times travel as text (toString).
 MATCH (lot:Lot {lot_id: $lot_id})
 RETURN lot {.*, created_at: toString(lot.created_at), expires_at: toString(lot.expires_at)} AS lot,
        COLLECT { MATCH (lot)-[:OF]->(m:Material) RETURN m {.*} }[0] AS material,
        COLLECT { MATCH (lot)-[:AT]->(l:Location) RETURN l {.*} }[0] AS location,
        COLLECT {
-         MATCH (lot)<-[:IDENTIFIES]-(identity:Identifier)
-         RETURN identity {.scheme, .issuer, .value, .key}
+         MATCH (lot)<-[named:IDENTIFIES]-(identity:Identifier)
+         RETURN identity {.scheme, .issuer, .value, .key, sources: named._sources}
        } AS aliases,
        COLLECT {
          MATCH (lot)-[receipt:SUPPLIED_BY]->(supplier:Supplier)

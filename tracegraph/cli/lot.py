@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import typer
@@ -250,8 +251,14 @@ def render(dossier: dict[str, Any]) -> None:
     if extras:
         out.print(literal("properties: " + "; ".join(f"{k} {v}" for k, v in extras.items())))
     # `tlc TLC-1`, `gtin_lot 09506000134352 L1`: an identity without an issuer names none
+    # two sources' spellings of one name (the ERP's supplier lot 000123, the MES's 123) each
+    # say which sources sent them
+    named = Counter((a["scheme"], a.get("issuer")) for a in dossier["aliases"])
     aliases = [" ".join([literal(a["scheme"]), *([literal(a["issuer"])] if a.get("issuer") else []),
-                         f"[bold]{literal(a['value'])}[/]"])
+                         f"[bold]{literal(a['value'])}[/]",
+                         *([literal(f"({', '.join(a['sources'])})")]
+                           if named[(a["scheme"], a.get("issuer"))] > 1 and a.get("sources")
+                           else [])])
                for a in dossier["aliases"]]  # fmt: skip
     if aliases:
         out.print("also known as: " + "; ".join(aliases))

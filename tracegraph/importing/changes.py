@@ -46,7 +46,9 @@ _MEASURES = {name: frozenset(c.name for c in spec.columns if c.kind is Kind.MEAS
 
 # Bookkeeping the importer adds to a row; never a column of the export (longest_step_s: a
 # device's or operator's longest step, which steps raise; it was listed as a changed column).
-_NOT_COLUMNS = frozenset({"_row_sha", "_sources", "origin_known", "identity_key", "longest_step_s"})
+_NOT_COLUMNS = frozenset(
+    {"_row_sha", "_sources", "origin_known", "identity_key", "longest_step_s", "_supplier_lot"}
+)
 
 
 @dataclass(frozen=True)
@@ -88,11 +90,16 @@ def stored_values(table: str, props: Mapping[str, Any], links: Sequence[Any]) ->
     the edge's own properties (a lot's supplier_lot and received_at)."""
     values = {k: v for k, v in props.items() if k not in _NOT_COLUMNS}
     edges = REFERENCE_EDGES.get(table, {})
-    for kind, edge_props, other in links:
+    # a lot's supplier-lot Identifiers first: the lot's receipt (SUPPLIED_BY) holds the number
+    # its last row gave, where each source's spelling has an Identifier of its own
+    for kind, edge_props, other in sorted(links, key=lambda link: link[0] != "IDENTIFIES"):
         column, key = edges[kind]
         values[column] = other.get(key)
         values.update({k: v for k, v in edge_props.items()
                        if v is not None and k not in _NOT_COLUMNS})  # fmt: skip
+    if props.get("_supplier_lot") is not None and not any(k == "SUPPLIED_BY" for k, *_ in links):
+        # a lot without a supplier: its last row's number, kept on it (writer._keep_supplier_lot)
+        values["supplier_lot"] = props["_supplier_lot"]
     for name in _TIMES[table]:
         values[name] = iso(values.get(name))
     return values

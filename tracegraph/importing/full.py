@@ -312,7 +312,8 @@ def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | 
     """Take the run's source off the rows its dump lacks and other sources still send (each
     Removal's `dropped`), in batches, each first recorded in run `run_id`'s ledger as a change
     of who sends it (`sent by erp, mes → erp`), as a removal is (see remove). Their content
-    and links stay: not removed, not counted as removed."""
+    and links stay: not removed, not counted as removed; a lot's supplier-lot identities that
+    source alone sent go (lots_identities_dropped.cypher)."""
     for table in REMOVAL_ORDER:
         removal = removals.get(table)
         if removal is None or not removal.dropped:
@@ -332,6 +333,9 @@ def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | 
                 ])  # fmt: skip
             rows = [{"id": d.element, "sources": " ".join(d.others)} for d in batch]
             graph.write(f"import/{query}", rows=rows)
+            if table == "lots" and removal.source:  # off the supplier-lot identities it sent
+                graph.write("import/lots_identities_dropped", ids=[d.element for d in batch],
+                            source=removal.source)  # fmt: skip
 
 
 def keep_linked(

@@ -167,7 +167,7 @@ def combine_digests(digests: Iterable[str]) -> str:
 # _sources: the sources that sent the row, see _sources_after; longest_step_s: a device's or
 # operator's longest step, raised by steps_longest_*.cypher).
 _BOOKKEEPING: dict[str, frozenset[str]] = {
-    table: frozenset({"_row_sha", "_sources", "origin_known", "longest_step_s",
+    table: frozenset({"_row_sha", "_sources", "origin_known", "longest_step_s", "_supplier_lot",
                       *COPIED_REFERENCES.get(table, ()),
                       *(("event_id",) if table == "device_events" else ())})
     for table in TABLES
@@ -186,18 +186,21 @@ def shaped_sha(table: str, shaped: dict[str, Any]) -> str:
 
 
 def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
-                header: frozenset[str]) -> None:  # fmt: skip
+                header: frozenset[str]) -> bool:  # fmt: skip
     """Complete a changed row with what the graph holds for the columns its file lacks: a
     status update `lot_id,material_id,status` says nothing of the lot's quantity, supplier or
     process parameters, and used to clear them. An empty cell in a column the file has still
-    clears its value. `stored`: the graph's values (changes.stored_values)."""
+    clears its value. `stored`: the graph's values (changes.stored_values). Returns whether the
+    graph held a value of a column the file lacks (the file gives the row in part)."""
     spec, shape = TABLES[table], SHAPES[table]
     props = shaped["props"]
+    partial = False
     for column in spec.columns:
         name = column.name
         if name in header or name in spec.key:
             continue
         value = stored.get(name)
+        partial = partial or value is not None
         if name in shape.top or name in shape.times:  # references and times: at the top
             shaped[name] = value
             if name in COPIED_REFERENCES.get(table, ()) and value is not None:
@@ -208,12 +211,27 @@ def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
         extra = spec.column(name) is None and name not in _BOOKKEEPING[table]
         if extra and name not in header and value is not None:
             props[name] = value
+            partial = True
     if table == "lots":
         lot = shaped["supplier_lot"]
         shaped["identity_key"] = (
             None if lot is None else f"supplier_lot|{shaped['supplier_id'] or ''}|{lot}"
         )
+        _keep_supplier_lot(shaped)
     props["_row_sha"] = shaped_sha(table, shaped)
+    return partial
+
+
+def _keep_supplier_lot(shaped: dict[str, Any]) -> None:
+    """A lot without a supplier keeps its row's supplier lot on itself (`_supplier_lot`,
+    bookkeeping, not hashed): a lot with one has it on its receipt (SUPPLIED_BY), but one
+    without had it only on its Identifiers, and with two sources' spellings (`000123`, `123`)
+    the number its last row gave was whichever came last: a change back to the other spelling
+    was written but neither recorded nor noted (changes.stored_values reads it)."""
+    props = shaped["props"]
+    props.pop("_supplier_lot", None)
+    if shaped["supplier_id"] is None and shaped["supplier_lot"] is not None:
+        props["_supplier_lot"] = shaped["supplier_lot"]
 
 
 def keep_instants(table: str, shaped: dict[str, Any], stored: dict[str, Any]) -> list[str]:
@@ -250,6 +268,8 @@ def cypher_row(table: str, row: dict[str, Any]) -> dict[str, Any]:
         out[name] = row[name].isoformat() if row[name] is not None else None
     if table == "lots" and row["supplier_lot"] is not None:
         out["identity_key"] = f"supplier_lot|{row['supplier_id'] or ''}|{row['supplier_lot']}"
+        if row["supplier_id"] is None:
+            props["_supplier_lot"] = row["supplier_lot"]  # see _keep_supplier_lot
     if table == "lot_identifiers":
         out["identity_key"] = identity_key(row["scheme"], row["issuer"], row["value"])
     if table == "device_events":
@@ -335,6 +355,13 @@ class RunState:
     # with its file name and line: a link row naming one says so (one bad date in a new step
     # read as four unrelated errors, its links "neither in this import nor in the graph")
     rejected_parents: dict[str, dict[Any, tuple[str, int]]] = field(default_factory=dict)
+    # Per table, the keys of rows rejected as another source's record under the same id
+    # (_other_records), with their file and line: link rows naming one are rejected too, as
+    # they would link that other record
+    conflicted: dict[str, dict[Any, tuple[str, int]]] = field(default_factory=dict)
+    # Per table, the changed rows another source sent too (their count, those sources, the
+    # first changes as text): two exports that disagree change the row back and forth nightly
+    disagreements: dict[str, list[Any]] = field(default_factory=dict)
     # The longest-step bounds this run raised or read, per (device or operator, id) (see
     # _raise_longest), and the lock that lets one batch's bounds be raised at a time.
     bounds: dict[tuple[str, Any], int] = field(default_factory=dict)
@@ -386,7 +413,8 @@ class RunState:
 
     def write_notes(self, table: str, file: str) -> list[str]:
         """The notes of a table's file once it is written: times kept with the offset the graph
-        holds them in, and summed links that replaced a sum (see keep_instants, combine)."""
+        holds them in, rows another source sent too changed to this source's values (see
+        disagreed), and summed links that replaced a sum (see keep_instants, combine)."""
         notes = []
         if table in self.offsets_kept:
             rows, unchanged, example = self.offsets_kept.pop(table)
@@ -395,6 +423,16 @@ class RunState:
                 f"instants with another offset, kept as stored, not a change (e.g. {example}); "
                 f"{unchanged:,} of them changed nothing else. An instant is what a time says: "
                 "an export writing another offset or zone changes no row"
+            )
+        if table in self.disagreements:
+            count, others, examples = self.disagreements.pop(table)
+            notes.append(
+                f"{file}: {counted(count, f'{table} row')} {' and '.join(others)} sent too: "
+                f"{self.source}'s values replace the graph's ("
+                + ", ".join(examples)
+                + (", …" if count > len(examples) else "")
+                + "). Where sources disagree about a column, each import of either changes it "
+                "back and forth: make their exports agree, or leave the column to one of them"
             )
         if table in self.sums_replaced:
             count, examples = self.sums_replaced.pop(table)
@@ -408,6 +446,43 @@ class RunState:
                 "a full extract"
             )
         return notes
+
+    def disagreed(
+        self,
+        table: str,
+        changes: list[RowChange],
+        senders: dict[str, list[str] | None],
+        header: frozenset[str],
+        partial: set[str],
+    ) -> None:
+        """Count the changes of rows another source sent too (`senders`: the sources the graph
+        held per row key, as text), for the note of write_notes. Only the columns the file has
+        (`header`), and no row the file gives in part (`partial`: keep_unsaid completed it from
+        the graph): a QC status update of the ERP's lot is how the two share a row, not a
+        disagreement. Which source sent which column is not kept: the note says the row was
+        sent by the others too, not that they sent the column."""
+        if self.source is None:
+            return
+        with self._lock:
+            for change in changes:
+                others = [s for s in senders.get(change.key) or () if s != self.source]
+                said = [i for i, c in enumerate(change.columns) if c in header]
+                if not others or change.key in partial or not said:
+                    continue
+                counts = self.disagreements.setdefault(table, [0, [], []])
+                counts[0] += 1
+                counts[1] = sorted({*counts[1], *others})
+                if len(counts[2]) < 2:
+                    columns = "; ".join(
+                        f"{change.columns[i]} {change.before[i] or '(none)'} → "
+                        f"{change.after[i] or '(none)'}"
+                        for i in said
+                    )
+                    counts[2].append(f"{change.key}: {columns}")
+
+    def record_conflict(self, table: str, key: Any, file: str, line: int) -> None:
+        with self._lock:
+            self.conflicted.setdefault(table, {})[key] = (file, line)
 
     def sources_gained(self, table: str, count: int) -> None:
         with self._lock:
@@ -447,16 +522,19 @@ def write_table(
     source = iter(rows)
     writers = WRITERS.get(table, 1)
     with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="tracegraph-import") as server:
-        pending: deque[Future[tuple[int, int]]] = deque()
+        pending: deque[Future[tuple[int, int, list[Reject]]]] = deque()
 
-        def collect(future: Future[tuple[int, int]]) -> None:
-            changed, updated = future.result()
+        def collect(future: Future[tuple[int, int, list[Reject]]]) -> None:
+            changed, updated, rejects = future.result()
             result.changed += changed
             result.updated += updated
+            result.written -= len(rejects)  # another source's record under the row's key
+            result.rejects.extend(rejects)
 
         while batch := list(islice(source, BATCH_SIZE)):
             batch, missing = _split_missing_references(graph, table, validated.file, batch, fresh,
-                                                       state.rejected_parents)  # fmt: skip
+                                                       state.rejected_parents,
+                                                       state.conflicted)  # fmt: skip
             result.rejects.extend(missing)
             shaped = [cypher_row(table, r) for r in batch]
             state.rows_sent(validated.file, shaped)  # before a partial row is completed
@@ -511,13 +589,14 @@ def _write_batch(
     source: tuple[str, list[int]],
     header: frozenset[str] = frozenset(),
     summed: bool = False,
-) -> tuple[int, int]:
+) -> tuple[int, int, list[Reject]]:
     """Write the new and changed rows of one batch (`source`: the file and each row's line,
     `header`: the file's columns, `summed`: a link table whose quantities a mapping's
-    `combine = "sum"` added up); returns how many rows that were, and how many of them
-    changed rows the graph held."""
+    `combine = "sum"` added up); returns how many rows that were, how many of them changed
+    rows the graph held, and the rows rejected as another source's record under their key
+    (_other_records)."""
     if not rows:
-        return 0, 0
+        return 0, 0, []
     if table in RELATIONSHIP_PARENT:
         parent = RELATIONSHIP_PARENT[table]
         unsure = [r for r in rows if r[parent] not in fresh]
@@ -532,14 +611,19 @@ def _write_batch(
         # be unchanged after all.
         existing = [r for r in todo if (r[parent], r["lot_id"]) in known]
         held = _held_links(graph, table, existing) if existing else {}
+        partial: set[str] = set()
         for row in existing:
             stored_link = held.get((row[parent], row["lot_id"]))
-            if stored_link is not None:
-                keep_unsaid(table, row, stored_link[0], header)
+            if stored_link is not None and keep_unsaid(table, row, stored_link[0], header):
+                partial.add(f"{row[parent]}|{row['lot_id']}")
         todo = [r for r in todo if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
         updated = [r for r in todo if known.get((r[parent], r["lot_id"])) is not None]
         changes = _record_changes(graph, table, updated, state, (rows, *source), held)
         same = len(updated) - len(changes)
+        if changes:
+            state.disagreed(table, changes, {"|".join(map(str, k)): v[0]
+                                             for k, v in held_sources.items()},
+                            header, partial)  # fmt: skip
         if summed:
             state.summed_replaced(table, [c for c in changes if "quantity" in c.columns])
         # Links not in the graph yet are created without MERGE's look for an existing one, and
@@ -563,11 +647,13 @@ def _write_batch(
             graph.write(f"import/{table}", rows=merged)
         if table == "lot_identifiers":
             state.identities_written([r["identity_key"] for r in todo])
-        return len(todo) - same, len(updated) - same
+        return len(todo) - same, len(updated) - same, []
     key = NODE_KEYS[table]
     stored = graph.read(f"import/{table}_shas", keys=[r[key] for r in rows], source=state.source)
     known = {r["key"]: r["sha"] for r in stored}
     held_sources = {r["key"]: (source_names(r["sources"]), r["id"]) for r in stored}
+    # a lot's supplier-lot identities naming this run's source (lots_shas; None: not read)
+    spelled = {r["key"]: r.get("spelled") for r in stored} if table == "lots" else {}
     todo = [r for r in rows if known.get(r[key]) != r["props"]["_row_sha"]]
     # Columns the file lacks keep what the graph holds (keep_unsaid) — for nodes with other
     # content, and for nodes without a hash: stubs, and nodes a killed run wrote but did not
@@ -575,10 +661,17 @@ def _write_batch(
     # naming the status the lot has).
     existing = [r[key] for r in todo if r[key] in known]
     held = _held(graph, table, existing) if existing else {}
+    rejects: list[Reject] = []
+    if table in RECORD_COLUMNS and held:
+        rows, source, rejects = _other_records(table, rows, source, held, held_sources, state)
+        kept_ids = {id(r) for r in rows}
+        todo = [r for r in todo if id(r) in kept_ids]
+    partial = set()
     for row in todo:
         if row[key] in held:
             kept = keep_instants(table, row, held[row[key]][0])
-            keep_unsaid(table, row, held[row[key]][0], header)
+            if keep_unsaid(table, row, held[row[key]][0], header):
+                partial.add(str(row[key]))
             if kept:
                 state.instants_kept(table, kept, known.get(row[key]) == row["props"]["_row_sha"])
         if table == "lots":
@@ -586,10 +679,13 @@ def _write_batch(
     todo = [r for r in todo if known.get(r[key]) != r["props"]["_row_sha"]]
     # Rows the graph held with other content (a stub, without a hash, is completed, not changed).
     updated = [r for r in todo if known.get(r[key]) is not None]
-    same = len(updated) - len(_record_changes(graph, table, updated, state, (rows, *source), held))
+    changes = _record_changes(graph, table, updated, state, (rows, *source), held)
+    same = len(updated) - len(changes)
+    state.disagreed(table, changes, {str(k): held_sources[k][0] for k in held}, header, partial)
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
-    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state)
+    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state, header,
+                 spelled)  # fmt: skip
     state.created(key, [r[key] for r in todo if r[key] not in known])
     if table == "lots":
         state.stubs_completed(sum(1 for r in todo if r[key] in held and held[r[key]][2]))
@@ -603,8 +699,79 @@ def _write_batch(
             graph.write_all([(f"import/{table}_create", {"rows": new}),
                              (f"import/{table}_create_edges", {"rows": new})])  # fmt: skip
         to_merge = [r for r in todo if r[key] in known]
-    _merge_rows(graph, table, to_merge, known, state)
-    return len(todo) - same, len(updated) - same
+    _merge_rows(graph, table, to_merge, known, state, header)
+    return len(todo) - same, len(updated) - same, rejects
+
+
+# The columns that say which record a row of these tables is, besides its key: an inspection's
+# lot and step, a step's work order, a shipment's customer. Two sources' rows under one key
+# that name other ones are two records (QC's inspection I-1001 of lot L1, the MES's I-1001 of
+# step S9), not one to merge (see _other_records).
+RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "inspections": ("lot_id", "step_id"),
+    "steps": ("work_order_id",),
+    "shipments": ("customer_id",),
+}
+
+
+# The tables whose rows name a record of these by its id: a source prefixing its step ids
+# (template = "mes-{…}") must prefix them there too, or its links name the other's steps.
+NAMED_BY: dict[str, str] = {
+    "steps": "step_inputs, step_outputs and inspections",
+    "shipments": "shipment_lines",
+}
+
+
+def _other_records(
+    table: str,
+    rows: list[dict[str, Any]],
+    source: tuple[str, list[int]],
+    held: _Held,
+    held_sources: dict[Any, tuple[list[str] | None, str | None]],
+    state: RunState,
+) -> tuple[list[dict[str, Any]], tuple[str, list[int]], list[Reject]]:
+    """Reject the rows whose key the graph holds as another source's record (RECORD_COLUMNS):
+    its sources known and this run's not among them, and the row naming another lot, step,
+    work order or customer than it does — or, an inspection, naming neither that it names (QC's
+    of lot L1, the MES's of step S9: one inspection of lot L1 during S9 was made of them,
+    which neither source wrote, as a row's missing columns are kept from the graph). A row that
+    names the same ones, or that source's own row, is written as before. Returns the rows and
+    lines kept, and the rejects; the rejected keys are kept in the run's state, for link rows
+    naming them (steps', shipments')."""
+    file, lines = source
+    key = NODE_KEYS[table]
+    columns = RECORD_COLUMNS[table]
+    kept: list[dict[str, Any]] = []
+    kept_lines: list[int] = []
+    rejects: list[Reject] = []
+    for row, line in zip(rows, lines, strict=True):
+        stored = held.get(row[key])
+        senders = held_sources.get(row[key], (None, None))[0]
+        if stored is None or not senders or state.source is None or state.source in senders:
+            kept.append(row)
+            kept_lines.append(line)
+            continue
+        was = {c: stored[0].get(c) for c in columns if stored[0].get(c) is not None}
+        now = {c: row[c] for c in columns if row[c] is not None}
+        differs = [c for c in columns if c in was and c in now and was[c] != now[c]]
+        if not differs and not (was and now and not was.keys() & now.keys()):
+            kept.append(row)
+            kept_lines.append(line)
+            continue
+        theirs = ", ".join(f"{c} {v}" for c, v in was.items()) or "no " + " or ".join(columns)
+        ours = ", ".join(f"{c} {v}" for c, v in now.items())
+        rejects.append(Reject(
+            file, line, key, str(row[key]),
+            f"{key} {row[key]} is {', '.join(senders)}'s record of {theirs}, this "
+            f"{state.source} row's of {ours}: another record under the same id, not merged "
+            f"into it (hint: if the sources number their {table} apart, give this source's "
+            f"ids a prefix in its mapping: {key} = {{ template = \"{state.source}-{{COLUMN}}\" }}"
+            f", COLUMN the column it takes {key} from"
+            + (f", and the same prefix in its {NAMED_BY[table]} files" if table in NAMED_BY else "")
+            + ")",
+        ))  # fmt: skip
+        state.record_conflict(table, row[key], file, line)
+    return kept, (file, kept_lines), rejects
 
 
 def source_names(stored: str | None) -> list[str] | None:
@@ -633,6 +800,8 @@ def _add_sources(
     key_of: Callable[[dict[str, Any]], Any],
     held_sources: dict[Any, tuple[list[str] | None, str | None]],
     state: RunState,
+    header: frozenset[str] = frozenset(),
+    spelled: dict[Any, list[str] | None] | None = None,
 ) -> None:
     """Give the rows to write (`todo`) their `_sources` in their props, the union of those the
     graph holds and this run's (in Python, from the *_shas query's read: a second SET in the
@@ -651,6 +820,7 @@ def _add_sources(
     source's, the dry run did not."""
     writing = {id(row) for row in todo}
     added = []
+    spellings: list[dict[str, Any]] = []
     gained = 0
     for row in rows:
         held, element = held_sources.get(key_of(row), (None, None))
@@ -662,11 +832,35 @@ def _add_sources(
                 row["props"]["_sources"] = " ".join(sources)
         elif element is not None and sources is not None and sources != held:
             added.append({"id": element, "sources": " ".join(sources)})  # unchanged
+        if (table == "lots" and id(row) not in writing and element is not None
+                and says_supplier_lot(header)):  # fmt: skip
+            # an unchanged lot says which supplier-lot spelling this source sends (lots_shas)
+            # (`spelled`: the identities it is on already; written only when they differ)
+            key = row.get("identity_key")
+            on = (spelled or {}).get(key_of(row))
+            if key is not None and state.source is not None and (on is None or on != [key]):
+                spellings.append({"id": element, "identity_key": key})
     if gained:
         state.sources_gained(table, gained)
+    # One transaction: a run killed between the two left the lot with this source and its
+    # spelling without it, which no re-run repaired
+    query = "set_link_sources" if table in RELATIONSHIP_PARENT else "set_node_sources"
+    writes: list[tuple[str, dict[str, Any]]] = []
     if added:
-        query = "set_link_sources" if table in RELATIONSHIP_PARENT else "set_node_sources"
-        graph.write(f"import/{query}", rows=added)
+        writes.append((f"import/{query}", {"rows": added}))
+    if spellings:
+        writes.append(("import/lots_identity_sources", {"rows": spellings, "source": state.source}))
+    if writes:
+        graph.write_all(writes)
+
+
+def says_supplier_lot(header: frozenset[str]) -> bool:
+    """Whether a lots file gives the supplier lot (its header has supplier_lot or
+    supplier_id): only such a file's source is added to or taken off a lot's supplier-lot
+    identities. A QC status update `lot_id,material_id,status` completes the row's number from
+    the graph (keep_unsaid); made a sender of that number, it kept it as an alias for good once
+    the ERP corrected it (`000123` and `000124` both found the lot)."""
+    return bool(header & {"supplier_lot", "supplier_id"})
 
 
 # A batch's rows, its file and each row's line there.
@@ -773,9 +967,12 @@ def _record_changes(
 
 def _merge_rows(
     graph: TraceGraph, table: str, todo: list[dict[str, Any]], known: dict[Any, Any],
-    state: RunState,
+    state: RunState, header: frozenset[str] = frozenset(),
 ) -> None:  # fmt: skip
-    """The MERGE path: rows whose node may already exist, each query in its own transaction."""
+    """The MERGE path: rows whose node may already exist, each query in its own transaction.
+    A lots file that says nothing of the supplier lot (`header` without supplier_lot and
+    supplier_id, see says_supplier_lot) leaves the lot's supplier-lot identities as they are."""
+    identities = table == "lots" and says_supplier_lot(header)
     changed_keys = [r[NODE_KEYS[table]] for r in todo if r[NODE_KEYS[table]] in known]
     if todo:
         if table in WITH_EDGES:
@@ -788,15 +985,17 @@ def _merge_rows(
             detach: list[tuple[str, dict[str, Any]]] = []
             if changed_keys:
                 detach.append((f"import/{table}_detach", {"keys": changed_keys}))
-                if table == "lots":
-                    detach.append(("import/lots_detach_identities", {"keys": changed_keys}))
+                if identities:
+                    detach.append(("import/lots_detach_identities",
+                                   {"keys": changed_keys, "source": state.source}))  # fmt: skip
             _raise_longest(graph, table, todo, state)
             graph.write_all([
                 *detach,
                 (f"import/{table}", {"rows": unmarked}),
                 *_bounds_kept(table, changed_keys),
                 (f"import/{table}_edges", {"rows": todo}),
-                *([("import/lots_identities", {"rows": todo})] if table == "lots" else []),
+                *([("import/lots_identities", {"rows": todo, "source": state.source})]
+                  if identities else []),
                 (f"import/{table}_done", {"rows": todo}),
             ])  # fmt: skip
         else:
@@ -952,11 +1151,14 @@ def _split_missing_references(
     batch: list[dict[str, Any]],
     fresh: set[Any],
     rejected_parents: dict[str, dict[Any, tuple[str, int]]],
+    conflicted: dict[str, dict[Any, tuple[str, int]]] | None = None,
 ) -> tuple[list[dict[str, Any]], list[Reject]]:
     if table not in MUST_EXIST:
         return batch, []
     column, query, what = MUST_EXIST[table]
     rejected = rejected_parents.get(PARENT_TABLES[column], {})
+    # a step or shipment whose row was another source's record under its id (_other_records)
+    others = (conflicted or {}).get(PARENT_TABLES[column], {})
     wanted = sorted({row[column] for row in batch if row.get(column) is not None} - fresh)
     if not wanted:
         return batch, []
@@ -964,7 +1166,14 @@ def _split_missing_references(
     kept, rejects = [], []
     for row in batch:
         value = row.get(column)
-        if value is None or value in found or value in fresh:
+        if value in others:
+            at, line = others[value]
+            rejects.append(
+                Reject(file, row["_line"], column, str(value),
+                       f"{column} names {what} whose own row was rejected as another source's "
+                       f"record under the same id ({at} line {line}): not linked to that record"),
+            )  # fmt: skip
+        elif value is None or value in found or value in fresh:
             kept.append(row)
         elif value in rejected:
             at, line = rejected[value]

@@ -1,0 +1,335 @@
+"""Two sources that disagree about the same row: the ERP's and the MES's spelling of one
+supplier lot (`000123` and `123`), two inspections under one id, values that flip back and
+forth every night. Each source's rows keep their sources (`_sources`, see
+test_import_provenance); here, what happens when their content differs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+
+from test_import_sources import _folder, _import  # isort: skip
+
+LOTS = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+
+
+def _lots(tmp_path: Path, name: str, supplier_lot: str, quantity: int = 10) -> str:
+    """A folder holding lot L1 of FLOUR, received from supplier V7 as `supplier_lot`."""
+    rows = f"L1,FLOUR,{quantity},kg,V7,{supplier_lot}\n"
+    return str(_folder(tmp_path, name, {"lots.csv": LOTS + rows}))
+
+
+def _show(runner: CliRunner, name: str) -> dict[str, Any]:
+    result = runner.invoke(app, ["lot", "show", name, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    shown: dict[str, Any] = json.loads(result.stdout)
+    return shown
+
+
+def _identities(graph: TraceGraph) -> dict[str, Any]:
+    """Every supplier-lot identity: its key -> (the lots it names, the sources that sent it)."""
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (i:Identifier {scheme: 'supplier_lot'}) "
+        "OPTIONAL MATCH (i)-[r:IDENTIFIES]->(l:Lot) "
+        "RETURN i.key AS key, collect([l.lot_id, r._sources]) AS named",
+        database_=graph.database,
+    )
+    return {r["key"]: sorted(tuple(n) for n in r["named"] if n[0] is not None) for r in records}
+
+
+def test_two_sources_spellings_of_one_supplier_lot_both_find_the_lot(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP's lots row gives L1 supplier lot V7 `000123` (the number on the supplier's
+    certificate), the MES's `123` (it drops leading zeros). The MES's import replaced the lot's
+    identity (`supplier_lot|V7|000123` → `supplier_lot|V7|123`): `lot show 000123`, a trace or
+    a recall by the certificate's number found nothing. Now each source's spelling stays while
+    that source sends it, whichever import ran last; `lot show` names who sent which. A
+    source's next row with another number takes its old one away (a row equal to the lot's
+    too), not the other source's; so does its --full without the lot the other still sends."""
+    _import(runner, _lots(tmp_path, "erp", "000123"), "--source", "erp")
+    _import(runner, _lots(tmp_path, "mes", "123"), "--source", "mes")
+    assert _identities(graph) == {
+        "supplier_lot|V7|000123": [("L1", "erp")], "supplier_lot|V7|123": [("L1", "mes")],
+    }  # fmt: skip
+    for name in ("000123", "123"):
+        assert _show(runner, name)["lot"]["lot_id"] == "L1"
+    shown = _show(runner, "L1")
+    assert [(a["value"], a["sources"]) for a in shown["aliases"]] == [
+        ("000123", ["erp"]), ("123", ["mes"]),
+    ]  # fmt: skip
+    # the lot's receipt holds the number of the row written last, the MES's
+    assert [r["supplier_lot"] for r in shown["received"]] == ["123"]
+    text = runner.invoke(app, ["lot", "show", "L1"]).output
+    assert "supplier_lot V7 000123 (erp); supplier_lot V7 123 (mes)" in text, text
+    traced = runner.invoke(app, ["trace", "forward", "000123", "--format", "json"])
+    assert traced.exit_code == 0, traced.output
+    # the ERP's next night, the same number: both stay
+    _import(runner, _lots(tmp_path, "erp-2", "000123", quantity=11), "--source", "erp")
+    assert set(_identities(graph)) == {"supplier_lot|V7|000123", "supplier_lot|V7|123"}
+    # the MES sends the ERP's spelling now, a row equal to the lot's: the identity gains it,
+    # and the MES's 123 goes (no source sends it any more)
+    _import(runner, _lots(tmp_path, "mes-2", "000123", quantity=11), "--source", "mes")
+    assert _identities(graph) == {"supplier_lot|V7|000123": [("L1", "erp mes")]}
+    # the ERP corrects its number: its 000123 stays, the MES still sends it
+    _import(runner, _lots(tmp_path, "erp-3", "000124", quantity=11), "--source", "erp")
+    assert _identities(graph) == {
+        "supplier_lot|V7|000123": [("L1", "mes")], "supplier_lot|V7|000124": [("L1", "erp")],
+    }  # fmt: skip
+    # the ERP's full dump without L1, which the MES still sends: the ERP's 000124 goes
+    empty = str(_folder(tmp_path, "erp-full", {"lots.csv": LOTS}))
+    _import(runner, empty, "--source", "erp", "--full", "--max-removals", "100%")
+    assert _identities(graph) == {"supplier_lot|V7|000123": [("L1", "mes")]}
+
+
+def _inspection(graph: TraceGraph, inspection_id: str) -> dict[str, Any]:
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (i:Inspection {inspection_id: $id}) "
+        "RETURN i.test AS test, i._sources AS sources, "
+        "COLLECT { MATCH (i)-[:OF_LOT]->(l) RETURN l.lot_id } AS lots, "
+        "COLLECT { MATCH (i)-[:DURING]->(s) RETURN s.step_id } AS steps",
+        {"id": inspection_id},
+        database_=graph.database,
+    )
+    return records[0].data()
+
+
+def test_another_sources_record_under_the_same_id_is_rejected_not_merged(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC's inspection I-1001 (lot L1) and the MES's I-1001 (step S9, its own numbering) are two
+    inspections. The MES's import merged them into one neither wrote: lot L1 (kept from the
+    graph, the MES's file has no lot_id) during step S9, the MES's test, 1 row changed, exit 0.
+    Now the MES's row is rejected (exit 1), naming QC's record and the hint to prefix the ids;
+    QC's inspection stays as QC sent it. A row of the other source naming the same lot is the
+    same inspection, written as before. Steps too: the ERP's S1 of work order WO1 and the MES's
+    S1 of WO7 are two steps — the MES's row rejected, and its step_inputs row naming S1 too
+    (it linked its lot into the ERP's step)."""
+    qc = {"lots.csv": "lot_id,material_id\nL1,FLOUR\nL2,FLOUR\n",
+          "inspections.csv": "inspection_id,test,result,inspected_at,lot_id\n"
+                             "I-1001,incoming,pass,2026-11-04T08:00:00Z,L1\n"
+                             "I-1002,incoming,pass,2026-11-04T08:00:00Z,L1\n"}  # fmt: skip
+    _import(runner, str(_folder(tmp_path, "qc", qc)), "--source", "qc")
+    erp = {"steps.csv": "step_id,operation,started_at,work_order_id\n"
+                        "S1,mix,2026-11-04T08:00:00Z,WO1\n"}  # fmt: skip
+    _import(runner, str(_folder(tmp_path, "erp", erp)), "--source", "erp")
+    mes = {
+        "steps.csv": "step_id,operation,started_at,work_order_id\n"
+        "S9,bake,2026-11-04T09:00:00Z,WO7\nS1,bake,2026-11-04T09:00:00Z,WO7\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nS1,L2,1,kg\nS9,L2,1,kg\n",
+        "inspections.csv": "inspection_id,test,result,inspected_at,step_id\n"
+        "I-1001,oven temperature,fail,2026-11-04T09:30:00Z,S9\n",
+    }
+    summary = _import(runner, str(_folder(tmp_path, "mes", mes)), "--source", "mes", code=1)
+    assert _inspection(graph, "I-1001") == {
+        "test": "incoming", "sources": "qc", "lots": ["L1"], "steps": [],
+    }  # fmt: skip
+    text = Path(summary["reject_file"]).read_text(encoding="utf-8")
+    assert (
+        "inspection_id I-1001 is qc's record of lot_id L1, this mes row's of step_id S9: another "
+        "record under the same id, not merged into it (hint: if the sources number their "
+        "inspections apart, give this source's ids a prefix in its mapping: inspection_id = "
+        '{ template = ""mes-{COLUMN}"" }, COLUMN the column it takes inspection_id from)'
+    ) in text, text
+    assert (
+        "step_id S1 is erp's record of work_order_id WO1, this mes row's of work_order_id WO7"
+    ) in text, text
+    # the hint names the row's own id column, and the tables naming those ids too
+    assert (
+        'step_id = { template = ""mes-{COLUMN}"" }, COLUMN the column it takes step_id from, and '
+        "the same prefix in its step_inputs, step_outputs and inspections files)"
+    ) in text, text
+    assert "step_id names a step whose own row was rejected as another source's record" in text
+    assert summary["tables"]["steps"]["rejected"] == 1
+    assert summary["tables"]["step_inputs"]["rejected"] == 1
+    assert summary["tables"]["inspections"]["rejected"] == 1
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (s:ProcessStep {step_id: 'S1'}) RETURN s.operation AS operation, "
+        "COLLECT { MATCH (s)-[:FOR]->(w) RETURN w.work_order_id } AS orders, "
+        "COLLECT { MATCH (l)-[:INPUT_TO]->(s) RETURN l.lot_id } AS inputs",
+        database_=graph.database,
+    )
+    assert records[0].data() == {"operation": "mix", "orders": ["WO1"], "inputs": []}
+    # the MES's row of the same inspection (lot L1, during its S9): one record, written
+    same = {"inspections.csv": "inspection_id,test,result,inspected_at,lot_id,step_id\n"
+                               "I-1002,incoming,pass,2026-11-04T08:00:00Z,L1,S9\n"}  # fmt: skip
+    _import(runner, str(_folder(tmp_path, "mes-2", same)), "--source", "mes")
+    assert _inspection(graph, "I-1002") == {
+        "test": "incoming", "sources": "mes qc", "lots": ["L1"], "steps": ["S9"],
+    }  # fmt: skip
+
+
+def test_values_two_sources_disagree_about_are_noted_at_each_change(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC names inspection I-1 of lot L1 `incoming`, the MES `来料检验`: each night both imports
+    changed it (1 row changed each, exit 0), the ledger filling with changes back and forth,
+    and nothing said why. Now each run that changes a row another source sent too says so, per
+    table, with the change; a source changing only what it alone sent is not noted."""
+    header = "inspection_id,test,result,inspected_at,lot_id\n"
+
+    def night(name: str, source: str, test: str) -> list[str]:
+        # each night's export holds that night's inspection too (an unchanged file is skipped)
+        rows = f"I-1,{test},pass,2026-11-04T08:00:00Z,L1\nI-{name},x,pass,2026-11-05T08:00:00Z,L1\n"
+        files = {"inspections.csv": header + rows}
+        summary = _import(runner, str(_folder(tmp_path, name, files)), "--source", source)
+        notes: list[str] = summary["notes"]
+        return [n for n in notes if "values replace" in n]
+
+    assert night("qc-1", "qc", "incoming") == []
+    noted = night("mes-1", "mes", "来料检验")
+    assert len(noted) == 1 and noted[0].endswith(
+        "inspections.csv: 1 inspections row qc sent too: mes's values replace the graph's (I-1: "
+        "test incoming → 来料检验). Where sources disagree about a column, each import of either "
+        "changes it back and forth: make their exports agree, or leave the column to one of them"
+    ), noted
+    assert (
+        "row mes sent too: qc's values replace the graph's (I-1: test 来料检验 → incoming)"
+        in night("qc-2", "qc", "incoming")[0]
+    )
+    assert night("qc-3", "qc", "incoming check") == [
+        f"{tmp_path / 'qc-3' / 'inspections.csv'}: 1 inspections row mes sent too: qc's values "
+        "replace the graph's (I-1: test incoming → incoming check). Where sources disagree about "
+        "a column, each import of either changes it back and forth: make their exports agree, "
+        "or leave the column to one of them"
+    ]
+
+
+FULL_LOTS = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot,status\n"
+
+
+def _r1(runner: CliRunner, tmp_path: Path) -> list[list[str]]:
+    """The ERP sends L1 (V7 `000123`, released), QC its status (`lot_id,material_id,status`:
+    no supplier lot), the ERP corrects the number to `000124`; each run's notes."""
+    erp1 = {"lots.csv": FULL_LOTS + "L1,FLOUR,10,kg,V7,000123,released\n"}
+    qc1 = {"lots.csv": "lot_id,material_id,status\nL1,FLOUR,hold\n"}
+    erp2 = {"lots.csv": FULL_LOTS + "L1,FLOUR,10,kg,V7,000124,hold\n"}
+    notes = []
+    for name, files, source in (("erp1", erp1, "erp"), ("qc1", qc1, "qc"), ("erp2", erp2, "erp")):
+        summary = _import(runner, str(_folder(tmp_path, name, files)), "--source", source)
+        notes.append(summary["notes"])
+    return notes
+
+
+def test_status_only_file_does_not_keep_a_corrected_supplier_lot(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC's status update gives no supplier lot: the importer completed its row from the graph,
+    and QC became a sender of the ERP's `000123`. When the ERP corrected it to `000124`, only
+    the ERP was taken off `000123`, and QC kept the wrong number finding the lot for good
+    (`supplier_lot V7 000123 (qc); supplier_lot V7 000124 (erp)`). A file without supplier_lot
+    and supplier_id now leaves the lot's supplier-lot identities as they are."""
+    _r1(runner, tmp_path)
+    assert _identities(graph) == {"supplier_lot|V7|000124": [("L1", "erp")]}
+    assert runner.invoke(app, ["lot", "show", "000123"]).exit_code != 0
+
+
+def test_partial_updates_are_no_disagreement_and_notes_name_only_the_files_columns(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC's status update of the ERP's lot (`lot_id,material_id,status`) was noted as `qc's
+    values replace those erp sent too … make their exports agree`, a normal partial update;
+    and a file's note listed columns it did not have. A row a file gives in part is now no
+    disagreement; a note lists only the columns of the file that changed them."""
+    _, qc_notes, _ = _r1(runner, tmp_path)
+    assert [n for n in qc_notes if "sent too" in n] == []
+    erp = {"lots.csv": FULL_LOTS + "L1,FLOUR,10,kg,V7,000124,released\n"}
+    _import(runner, str(_folder(tmp_path, "erp3", erp)), "--source", "erp")
+    # the MES sends the whole row but its quantity, which the graph holds: given in part
+    mes = {"lots.csv": "lot_id,material_id,uom,supplier_id,supplier_lot,status\n"
+                       "L1,FLOUR,kg,V7,000124,hold\n"}  # fmt: skip
+    notes = _import(runner, str(_folder(tmp_path, "mes1", mes)), "--source", "mes")["notes"]
+    assert [n for n in notes if "sent too" in n] == []
+    # the MES's whole row, another status and quantity: noted, both columns its file has
+    mes = {"lots.csv": FULL_LOTS + "L1,FLOUR,12,kg,V7,000124,released\n"}
+    notes = _import(runner, str(_folder(tmp_path, "mes2", mes)), "--source", "mes")["notes"]
+    noted = [n for n in notes if "sent too" in n]
+    assert len(noted) == 1 and (
+        "1 lots row erp and qc sent too: mes's values replace the graph's (L1: quantity 10.0 → "
+        "12.0; status hold → released)" in noted[0]
+    ), noted
+
+
+def test_unchanged_reimport_of_two_spellings_writes_no_identities(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: Any,
+) -> None:
+    """The ERP sends V7 `000123`, the MES `123`: lots_shas gave the element id of every lot with
+    two sources and two spellings, and each unchanged MES re-import rewrote every such lot's
+    supplier-lot links (lots_identity_sources, five Eager operators a row). Now it is written
+    only when the identities naming the source are not the row's."""
+    _import(runner, _lots(tmp_path, "erp", "000123"), "--source", "erp")
+    _import(runner, _lots(tmp_path, "mes", "123"), "--source", "mes")
+    written: list[str] = []
+    write, write_all = TraceGraph.write, TraceGraph.write_all
+
+    def spy(self: TraceGraph, name: str, /, **params: Any) -> Any:
+        written.append(name)
+        return write(self, name, **params)
+
+    def spy_all(self: TraceGraph, statements: list[tuple[str, dict[str, Any]]]) -> None:
+        written.extend(name for name, _ in statements)
+        write_all(self, statements)
+
+    monkeypatch.setattr(TraceGraph, "write", spy)
+    monkeypatch.setattr(TraceGraph, "write_all", spy_all)
+    # the same row again, in a file that is not the same bytes (an unchanged file is skipped)
+    again = {"lots.csv": LOTS + "L1,FLOUR,10,kg,V7,123\nL2,FLOUR,1,kg,V7,9\n"}
+    _import(runner, str(_folder(tmp_path, "mes-2", again)), "--source", "mes")
+    assert "import/lots_identity_sources" not in written, written
+
+
+def test_a_source_missing_from_its_spelling_is_repaired_by_the_next_run(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A run killed after the MES joined the lot's sources but before it joined its spelling's
+    IDENTIFIES edge (two transactions) left the edge without it, and no re-run repaired it:
+    lots_shas gave no element id for a lot with the source and one spelling. Now the next run
+    finds the source on none of the lot's spellings and writes it."""
+    _import(runner, _lots(tmp_path, "erp", "000123"), "--source", "erp")
+    _import(runner, _lots(tmp_path, "mes", "000123"), "--source", "mes")
+    assert _identities(graph) == {"supplier_lot|V7|000123": [("L1", "erp mes")]}
+    graph.driver.execute_query(  # as the killed run left it
+        "MATCH (:Identifier {scheme: 'supplier_lot'})-[r:IDENTIFIES]->(:Lot {lot_id: 'L1'}) "
+        "SET r._sources = 'erp'",
+        database_=graph.database,
+    )
+    again = {"lots.csv": LOTS + "L1,FLOUR,10,kg,V7,000123\nL2,FLOUR,1,kg,V7,9\n"}
+    _import(runner, str(_folder(tmp_path, "mes-2", again)), "--source", "mes")
+    assert _identities(graph)["supplier_lot|V7|000123"] == [("L1", "erp mes")]
+
+
+def test_supplier_lot_of_a_lot_without_supplier_flipping_between_sources_is_recorded(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A lot without a supplier that the ERP spells `000123` and the MES `123`: the number the
+    graph held before a change was read from whichever supplier-lot identity came last (a lot
+    without a supplier has no receipt to hold its last row's), so the ERP's row taking it back
+    to `000123` was written but neither recorded on the ledger nor noted. The last row's number
+    is now kept on the lot for such lots."""
+    header = "lot_id,material_id,quantity,uom,supplier_lot\n"
+    runs = (("erp1", "erp", "000123", ""), ("mes1", "mes", "123", ""),
+            ("erp2", "erp", "000123", "L2,FLOUR,1,kg,5\n"),
+            ("mes2", "mes", "123", "L2,FLOUR,1,kg,5\n"))  # fmt: skip
+    changed = []
+    for name, source, number, more in runs:
+        files = {"lots.csv": header + f"L1,FLOUR,10,kg,{number}\n" + more}
+        summary = _import(runner, str(_folder(tmp_path, name, files)), "--source", source)
+        notes = [n for n in summary["notes"] if "sent too" in n]
+        noted = notes[0].split(": ", 1)[1].split(". ")[0] if notes else None
+        changed.append((summary["tables"]["lots"]["updated"], noted))
+    assert changed[2:] == [
+        (1, "1 lots row mes sent too: erp's values replace the graph's (L1: supplier_lot 123 → "
+            "000123)"),
+        (1, "1 lots row erp sent too: mes's values replace the graph's (L1: supplier_lot 000123 "
+            "→ 123)"),
+    ], changed  # fmt: skip
