@@ -17,10 +17,11 @@ CALL () {
 // It ends every record of this rename not ended ($rename_id's, and those of attempts that
 // were stopped: each attempt records one, and a stopped one stayed unended after this one
 // finished its work — `finished_by` names the attempt that did). A handful of nodes.
-CALL (runs) {
-  MATCH (rename:SourceRename {old: $old, new: $new})
-  WHERE rename.ended_at IS NULL
+// (Collected, then set: a MATCH and SET in one subquery planned an Eager.)
+OPTIONAL MATCH (rename:SourceRename {old: $old, new: $new})
+WHERE rename.ended_at IS NULL
+WITH runs, collect(rename) AS renames
+FOREACH (rename IN renames |
   SET rename.ended_at = datetime(), rename.rows = $rows, rename.runs = runs,
-    rename.finished_by = $rename_id
-}
+    rename.finished_by = $rename_id)
 RETURN runs
