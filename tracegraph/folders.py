@@ -126,11 +126,10 @@ class StagedFolder:
         self.what = what
         self.option = option
         self.target = out.resolve() if out.is_symlink() else out
-        self.existed = self.target.is_dir()
         # an existing (empty) folder is never renamed onto: `--out .` or a bind mount failed
         # with EBUSY, and `--out "$PWD"` replaced the shell's folder by a new one (its owner,
         # group and ACLs lost); its staging folder inside it is the claim instead
-        self.inside = self.existed
+        self.inside = self.target.is_dir()
         name = INSIDE_STAGING if self.inside else f".{self.target.name}.{secrets.token_hex(4)}"
         parent = self.target if self.inside else self.target.parent
         self.folder = parent / (name + STAGING_SUFFIX)
@@ -187,7 +186,7 @@ class StagedFolder:
         shutil.rmtree(self.folder, ignore_errors=True)
         if not self.published:
             return
-        if not self.existed and not self.inside:
+        if not self.inside:
             shutil.rmtree(self.target, ignore_errors=True)
             return
         for path in self.target.iterdir():  # an empty folder given: empty again

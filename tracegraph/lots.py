@@ -104,8 +104,9 @@ class AskedLots:
 
         def take(text: str, lots: list[str]) -> None:
             found.extend(lots)
-            for lot in lots:
-                given_as.setdefault(lot, []).append(text)
+            if named_by is not None:  # rootcause's alone: a 30k-lot recall keeps no lists
+                for lot in lots:
+                    given_as.setdefault(lot, []).append(text)
 
         # every unknown id, named together: a list of 35 with two typos said the first alone,
         # and the second was found on the next run (id as given, as asked, the message)

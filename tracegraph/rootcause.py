@@ -430,8 +430,7 @@ def rank_common_causes(
         )
         comparable, periods = len(controls), 0
         passed_over: list[str] = []
-        counted = [lot for lot in complaints
-                   if lot not in upstream_complaints(complaints, factor_rows)]  # fmt: skip
+        upstream = upstream_complaints(complaints, factor_rows)
     else:
         complaints = resolve_lots(graph, complaint_ids, named_by)
         # The complaint lots left out (upstream_complaints) choose no controls, nor pass any
@@ -440,15 +439,16 @@ def rank_common_causes(
         # complaint were passed over (8/33 vs 0/1000 where its evidence is 8/33 vs 3/1000).
         own_rows = _factor_rows(graph, complaints, inspections)
         upstream = upstream_complaints(complaints, own_rows)
-        counted = [lot for lot in complaints if lot not in upstream]
         comparable, periods, controls, passed_over, factor_rows = _chosen_controls(
-            graph, counted, period_days, max_controls, inspections
-        )
+            graph, [lot for lot in complaints if lot not in upstream], period_days,
+            max_controls, inspections, own_rows,
+        )  # fmt: skip
         controls = [lot for lot in controls if lot not in upstream]  # never a complaint lot
         have = {row["lot_id"] for row in factor_rows}
         factor_rows = [*factor_rows, *(row for row in own_rows if row["lot_id"] not in have)]
     kept, said = _unrelated_good_controls(
-        counted, controls, factor_rows, not control_ids, passed_over,
+        [lot for lot in complaints if lot not in upstream], controls, factor_rows,
+        not control_ids, passed_over,
         replaced=len(controls) >= max_controls,
     )  # fmt: skip
     counted_in = set(kept)
@@ -566,7 +566,7 @@ PICK_ROUNDS = 8
 
 def _chosen_controls(
     graph: TraceGraph, complaints: list[str], period_days: int, max_controls: int,
-    inspections: bool,
+    inspections: bool, known: Sequence[dict[str, Any]] = (),
 ) -> tuple[int, int, list[str], list[str], list[Any]]:  # fmt: skip
     """How many comparable lots there are and in how many periods (_periods), up to
     `max_controls` of them picked, the comparable lots passed over as of the complaints'
@@ -579,11 +579,12 @@ def _chosen_controls(
     neighbours taken in their place were more of them — 50 such complaints on the 100k-lot
     plant took four picks, now two), each lot's row read once. Excluding the genealogy in the
     first pick would need every complaint's lots downstream — the whole plant's for a raw lot —
-    in every ranking, which almost never has one."""
+    in every ranking, which almost never has one. `known`: factor rows already read (the
+    complaints', read to find those left out), not read again."""
     avoid: list[str] = []
     sources: list[str] = []  # complaint lots some pick was made from
     is_complaint = set(complaints)
-    rows: dict[str, Any] = {}
+    rows: dict[str, Any] = {row["lot_id"]: row for row in known}
     for _ in range(PICK_ROUNDS):
         comparable, periods, controls, passed = _comparable_lots(
             graph, complaints, period_days, max_controls, avoid, sources

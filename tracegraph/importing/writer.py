@@ -822,6 +822,7 @@ def _add_sources(
     added = []
     spellings: list[dict[str, Any]] = []
     gained = 0
+    spells = table == "lots" and says_supplier_lot(header)  # the file gives supplier lots
     for row in rows:
         held, element = held_sources.get(key_of(row), (None, None))
         sources = _sources_after(state, held)
@@ -832,8 +833,7 @@ def _add_sources(
                 row["props"]["_sources"] = " ".join(sources)
         elif element is not None and sources is not None and sources != held:
             added.append({"id": element, "sources": " ".join(sources)})  # unchanged
-        if (table == "lots" and id(row) not in writing and element is not None
-                and says_supplier_lot(header)):  # fmt: skip
+        if spells and id(row) not in writing and element is not None:
             # an unchanged lot says which supplier-lot spelling this source sends (lots_shas)
             # (`spelled`: the identities it is on already; written only when they differ)
             key = row.get("identity_key")
