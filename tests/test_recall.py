@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hand_plant import HAND_PLANT, import_hand_plant
+from hand_plant import HAND_PLANT, import_hand_plant, import_tables
 from openpyxl import load_workbook
 from openpyxl.utils.escape import unescape
 from typer.testing import CliRunner, Result
@@ -1481,3 +1481,36 @@ def test_verify_leaves_returns_and_later_deliveries_alone_and_deliveries_split_a
     assert verified.exit_code == 0, verified.output
     (answer,) = json.loads(verified.stdout)["verified"]
     assert answer["stale"] is False, answer
+
+
+def test_verify_finds_the_window_of_a_window_recall_again_and_names_its_new_lots(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A recall of MIXER-1 from 07:30 to 08:30 found mix X and its dough M; a late import adds
+    mix X2 on MIXER-1 at 08:10 making N, shipped to C3 before the recall. --verify traced the
+    recall's source lots (M), which do not reach N: it said nothing. It finds the window again
+    and names N, C3 and SH20 (exit code 1)."""
+    window = ["--device", "MIXER-1", "--from", "2026-11-03T07:30", "--to", "2026-11-03T08:30",
+              "--timezone", "UTC"]  # fmt: skip
+    result = runner.invoke(app, ["recall", *window, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    (recorded,) = runner_json(runner, ["recall", "history"])["recalls"]
+    import_tables(hand_plant, tmp_path / "late", {
+        "lots.csv": "lot_id,material_id,quantity,uom\nN,DOUGH,10,kg\n",
+        "steps.csv": "step_id,operation,started_at,device_id\n"
+        "X2,mix,2026-11-03T08:10:00+00:00,MIXER-1\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nX2,N,10,kg\n",
+        "customers.csv": "customer_id,name,contact\nC3,Shop three,c3@x.example\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\nSH20,C3,2026-11-04T10:00:00+00:00\n",
+        "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nSH20,N,4,kg\n",
+    })  # fmt: skip
+    verified = runner.invoke(app, ["recall", "history", "--verify", "--format", "json"])
+    assert verified.exit_code == 1, verified.output
+    (answer,) = json.loads(verified.stdout)["verified"]
+    assert (answer["recall_id"], answer["stale"]) == (recorded["recall_id"], True)
+    assert answer["new_lots"] == ["N"]
+    assert (answer["new_customers"], answer["new_shipments"]) == (["C3"], ["SH20"])
+    assert (
+        f"warning: {recorded['recall_id']} is out of date: an import since has changed what its "
+        "lots reach (new lots in its window N; new customers C3; new shipments SH20)"
+    ) in " ".join(verified.stderr.split())

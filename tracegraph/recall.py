@@ -999,8 +999,9 @@ VERIFY_RECALLS = 5  # recalls `recall history --verify` re-traces, newest first:
 
 def verify_recalls(graph: TraceGraph, recalls: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Whether the newest VERIFY_RECALLS recalls (not drills) taken before the last import
-    ended still name every customer and shipment their source lots reach: each is traced
-    forward again from its source lots (a window's too, not the window) and compared with the
+    ended still name every lot their window holds and every customer and shipment their lots
+    reach: each is traced forward again — a window's from its window, found again, whose lots
+    not among its sources are named (`new_lots`) — and compared with the
     customers and shipments it recorded — by id, or by count for a recall that named more
     than RECORDED_IDS or was recorded before it kept them. A late export that added a shipment
     of a recalled lot to another customer, dated before the recall, left its package and the
@@ -1015,12 +1016,41 @@ def verify_recalls(graph: TraceGraph, recalls: list[dict[str, Any]]) -> list[dic
     return [_verified(graph, recall) for recall in taken[:VERIFY_RECALLS]]
 
 
+def recorded_window(recall: dict[str, Any]) -> Window | None:
+    """The window a Recall node records it was asked by, from its window_* parts; None for a
+    recall asked by lots, and for one recorded before the parts were kept (its `window` is text
+    for people alone: --verify traces its source lots, as it did every window's)."""
+    parts = [str(recall.get(f"window_{key}") or "") for key in WINDOW_FIELDS]
+    if not all(parts) or parts[0] not in WINDOW_KINDS:
+        return None
+    return Window(*parts)
+
+
+def _traced_again(graph: TraceGraph, recall: dict[str, Any]) -> tuple[ForwardTrace, list[str]]:
+    """A recall's trace now, and the lots its window holds now and did not then: a window is
+    resolved again (a late import's step on the oven in its hours made a lot it never named),
+    and the trace is of its lots now and its recorded sources both (one trace when the window
+    still holds them all)."""
+    recorded = list(recall["source_lots"])
+    window = recorded_window(recall)
+    if window is None:
+        return trace_forward(graph, recorded), []
+    forward = window.found(graph).forward
+    now = [source["lot_id"] for source in forward.sources] if forward is not None else []
+    new = sorted(set(now) - set(recorded))
+    if forward is None or not set(recorded) <= set(now):  # a step or receipt moved out of it
+        forward = trace_forward(graph, list(dict.fromkeys([*recorded, *new])))
+    return forward, new
+
+
 def _verified(graph: TraceGraph, recall: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = {"recall_id": recall["recall_id"], "stale": None, "error": None}
     try:
-        trace = trace_forward(graph, list(recall["source_lots"]))
-    except TracegraphError as error:  # a source lot removed since
+        trace, new_lots = _traced_again(graph, recall)
+    except TracegraphError as error:  # a source lot removed since, a device no longer known
         return {**answer, "error": error.message}
+    # null for a recall not asked by a window recorded in parts: nothing to resolve again
+    answer["new_lots"] = new_lots if recorded_window(recall) is not None else None
     now = {"customers": sorted(c["customer_id"] for c in trace.customers),
            "shipments": sorted({s["shipment_id"] for s in trace.shipments})}  # fmt: skip
     # what the recall should have named: deliveries (not returns: recalled goods come back
@@ -1035,7 +1065,7 @@ def _verified(graph: TraceGraph, recall: dict[str, Any]) -> dict[str, Any]:
     ]
     owed = {"customers": {line["customer_id"] for line in due},
             "shipments": {line["shipment_id"] for line in due}}  # fmt: skip
-    stale = False
+    stale = bool(new_lots)
     for kind in ("customers", "shipments"):
         named = recall.get(f"{kind[:-1]}_ids")
         whole = named is not None and len(named) == recall.get(kind)

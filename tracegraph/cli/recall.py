@@ -215,8 +215,9 @@ def history(
         False,
         "--verify",
         help="Trace the newest 5 recalls (not drills) taken before the last import ended "
-        "again from their source lots and name the customers and shipments they reach now and "
-        "did not name then (or no longer reach). Exit code 1 when one has changed.",
+        "again — a window's from its window, found again — and name the lots in the window now "
+        "and not then, and the customers and shipments they reach now and did not name then "
+        "(or no longer reach). Exit code 1 when one has changed.",
     ),
 ) -> None:
     """Past recall packages and drills, newest first: who, when, how long, how much located
@@ -253,7 +254,12 @@ def _verified_text(answer: dict[str, Any]) -> str | None:
         return f"{answer['recall_id']} could not be traced again: {answer['error']}"
     if not answer["stale"]:
         return None
-    parts = []
+    # lots its window holds now and did not then (a late step on the oven in its hours)
+    parts = (
+        [f"new lots in its window {', '.join(answer['new_lots'])}"]
+        if answer.get("new_lots")
+        else []
+    )
     for kind in ("customers", "shipments"):
         new, gone = answer[f"new_{kind}"], answer[f"gone_{kind}"]
         if new is None and gone is None:
