@@ -1514,3 +1514,69 @@ def test_verify_finds_the_window_of_a_window_recall_again_and_names_its_new_lots
         f"warning: {recorded['recall_id']} is out of date: an import since has changed what its "
         "lots reach (new lots in its window N; new customers C3; new shipments SH20)"
     ) in " ".join(verified.stderr.split())
+
+
+def _killed_staging(out: Path) -> Path:
+    """The staging folder of a child process killed (SIGKILL) while it stages into `out`."""
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+         "from tracegraph.folders import StagedFolder\n"
+         "with StagedFolder(Path(sys.argv[1]), 'the package folder', '--out') as staged:\n"
+         "    print(staged.folder, flush=True)\n    time.sleep(600)\n", str(out)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert child.stdout is not None
+    folder = Path(child.stdout.readline().strip())
+    child.send_signal(signal.SIGKILL)
+    assert child.wait(timeout=30) == -signal.SIGKILL
+    assert folder.is_dir()
+    return folder
+
+
+def test_a_killed_recalls_staging_folder_is_removed_by_the_next_recall_with_a_note(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A recall killed (kill -9) while writing into an empty --out left its hidden staging
+    folder there: the next recall into it said "not empty", and the user removed it by hand.
+    The folder records its owner (pid, host, boot, the process's start): a run whose owner is
+    gone — not running, or its pid now another process's — is removed, with a note; one whose
+    owner runs, or is on another host (NFS), is kept and named."""
+    out = tmp_path / "given"
+    out.mkdir()
+    staging = _killed_staging(out)
+    owner = json.loads((staging / ".owner.json").read_text("utf-8"))
+    result = runner.invoke(app, ["recall", "B", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (f"removed {staging}, the staging folder of a run that ended without finishing (pid "
+            f"{owner['pid']} on {owner['host']}, started {owner['started_at']}; that process is "
+            "gone)") in " ".join(result.stderr.split())  # fmt: skip
+    assert not staging.exists() and not (out / ".owner.json").exists()
+    assert "manifest.sha256" in {p.name for p in out.iterdir()}
+    # beside a --out that did not exist: removed too, by the next recall into that --out
+    beside = _killed_staging(tmp_path / "new")
+    assert runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "new")]).exit_code == 0
+    assert not beside.exists()
+    # the pid now another process's (this one, started before): its staging folder is removed;
+    # on another host, or whose owner runs, it is kept
+    for pid, host, kept in ((os.getpid(), owner["host"], False),
+                            (owner["pid"], "other-host", True),
+                            (os.getpid(), owner["host"], True)):  # fmt: skip
+        given = tmp_path / f"again-{pid}-{host}-{kept}"
+        given.mkdir()
+        left = _killed_staging(given)
+        record = json.loads((left / ".owner.json").read_text("utf-8"))
+        if kept and host == owner["host"]:  # this process's own record: it runs
+            record = {**record, "pid": os.getpid(),
+                      "process_start": Path("/proc/self/stat").read_text().rsplit(")", 1)[1]
+                      .split()[19]}  # fmt: skip
+        else:
+            record = {**record, "pid": pid, "host": host}
+        (left / ".owner.json").write_text(json.dumps(record), encoding="utf-8")
+        again = runner.invoke(app, ["recall", "B", "--out", str(given)])
+        assert left.exists() is kept, again.output
+        assert again.exit_code == (2 if kept else 0), again.output
+        if kept:
+            assert f"(pid {record['pid']} on {host}, started " in " ".join(again.stderr.split())

@@ -4,13 +4,19 @@ internal error (exit 3) — for a recall, after the trace."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import json
 import os
+import re
 import secrets
 import shutil
+import socket
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from tracegraph.errors import ConfigurationError
 
@@ -65,6 +71,17 @@ def cannot_create(out: Path, what: str, option: str, reason: str) -> Configurati
                               hint=f"give {option} a folder you can write")  # fmt: skip
 
 
+def _empty(folder: Path, keep: Collection[str] = ()) -> None:
+    """Remove everything in `folder` but the names in `keep`, and nothing outside it."""
+    for path in folder.iterdir():
+        if path.name in keep:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
 @contextmanager
 def removed_on_failure(out: Path, rewritten: Collection[str] = ()) -> Iterator[None]:
     """Whatever ends the work inside (a full disk, the server gone, Ctrl-C), nothing half
@@ -85,19 +102,123 @@ def removed_on_failure(out: Path, rewritten: Collection[str] = ()) -> Iterator[N
         if made:
             shutil.rmtree(out, ignore_errors=True)
         elif out.is_dir():
-            for path in out.iterdir():
-                if path.name in before and path.name not in rewritten:
-                    continue
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink(missing_ok=True)
+            _empty(out, keep=before - set(rewritten))
         raise
 
 
 STAGING_SUFFIX = ".staging"
 # the staging folder inside an --out that is a mount point or whose parent cannot be written
 INSIDE_STAGING = ".tracegraph-staging"
+
+
+# who made a staging folder (pid, host, boot, the process's start), a file in it until publish:
+# a `kill -9` left the folder, refused the next run into `out` ("not empty"), and had the user
+# remove it by hand, customers' contacts in it
+OWNER_FILE = ".owner.json"
+
+
+def inside_staging(folder: Path) -> Path:
+    """The staging folder of a run into the existing `folder`: inside it."""
+    return folder / (INSIDE_STAGING + STAGING_SUFFIX)
+
+
+def _beside_pattern(target: Path) -> re.Pattern[str]:
+    """The names of the staging folders of runs into the missing `target`, beside it."""
+    return re.compile(re.escape(f".{target.name}.") + r"[0-9a-f]{8}" + re.escape(STAGING_SUFFIX))
+
+
+def _process(pid: int) -> tuple[str, str] | None:
+    """A process's state and start (clock ticks after boot: /proc/PID/stat's 22nd field); None
+    where /proc does not tell (not Linux, gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return fields[0], fields[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _boot_id() -> str | None:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return None
+
+
+def _owner_record() -> dict[str, Any]:
+    pid = os.getpid()
+    process = _process(pid)
+    return {"pid": pid, "host": socket.gethostname(), "boot_id": _boot_id(),
+            "process_start": process[1] if process else None,
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+
+
+def _owner(folder: Path) -> dict[str, Any] | None:
+    """A staging folder's owner record; None when it has none (made before it was kept, or
+    written just now) or it cannot be read."""
+    try:
+        owner = json.loads((folder / OWNER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    # a pid of 0 or below names a process group (kill(0, 0) asks of this one): no owner
+    pid = owner.get("pid") if isinstance(owner, dict) else None
+    return owner if isinstance(pid, int) and pid > 0 else None
+
+
+def owner_gone(owner: dict[str, Any]) -> bool:
+    """Whether the process that made a staging folder is surely gone: on this host, and not
+    running (or a zombie), or its pid now another process's (started at another time: pid
+    reuse), or the machine rebooted since. Never for another host's (a folder on NFS: its
+    process cannot be seen from here) nor where this cannot be told."""
+    if owner.get("host") != socket.gethostname():
+        return False
+    boot = _boot_id()
+    if boot and owner.get("boot_id") and owner["boot_id"] != boot:
+        return True
+    try:
+        os.kill(owner["pid"], 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another account's
+        pass
+    except (OSError, OverflowError):
+        return False
+    process = _process(owner["pid"])
+    if process is None:  # no /proc: alive is all that is known
+        return False
+    state, start = process
+    return state in ("Z", "X") or (owner.get("process_start") is not None
+                                   and start != owner["process_start"])  # fmt: skip
+
+
+def owner_text(owner: dict[str, Any]) -> str:
+    return f"pid {owner['pid']} on {owner.get('host')}, started {owner.get('started_at')}"
+
+
+def remove_abandoned(out: Path) -> list[str]:
+    """Remove the staging folders of runs into `out` whose process is gone (owner_gone): the
+    one inside it, and those beside it of runs into it while it did not exist. A note for each
+    removed, naming it and its owner."""
+    target = out.resolve() if out.is_symlink() else out
+    found = [inside_staging(target)] if target.is_dir() else []
+    pattern = _beside_pattern(target)
+    with contextlib.suppress(OSError):  # a parent that cannot be listed: nothing to remove
+        found += [p for p in target.parent.iterdir() if pattern.fullmatch(p.name)]
+    notes = []
+    for folder in found:
+        owner = _owner(folder) if folder.is_dir() else None
+        if owner is None or not owner_gone(owner):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            notes.append(f"removed {folder}, the staging folder of a run that ended without "
+                         f"finishing ({owner_text(owner)}; that process is gone)")  # fmt: skip
+    return notes
+
+
+def staging_text(folder: Path) -> str:
+    """Whose staging folder it is, as an error names it: ` (pid 812 on gw-2, started …)`."""
+    owner = _owner(folder)
+    return f" ({owner_text(owner)})" if owner else ""
 
 
 class FolderTaken(ConfigurationError):
@@ -130,9 +251,10 @@ class StagedFolder:
         # with EBUSY, and `--out "$PWD"` replaced the shell's folder by a new one (its owner,
         # group and ACLs lost); its staging folder inside it is the claim instead
         self.inside = self.target.is_dir()
-        name = INSIDE_STAGING if self.inside else f".{self.target.name}.{secrets.token_hex(4)}"
-        parent = self.target if self.inside else self.target.parent
-        self.folder = parent / (name + STAGING_SUFFIX)
+        self.folder = (
+            inside_staging(self.target) if self.inside else self.target.parent
+            / f".{self.target.name}.{secrets.token_hex(4)}{STAGING_SUFFIX}"
+        )  # fmt: skip
         self.published = False
         self.private = False
 
@@ -152,10 +274,18 @@ class StagedFolder:
             raise cannot_create(
                 self.out, self.what, self.option, error.strerror or str(error)
             ) from None
+        try:  # whose it is: a run after a `kill -9` of this one removes it (remove_abandoned)
+            (self.folder / OWNER_FILE).write_text(json.dumps(_owner_record()), encoding="utf-8")
+        except OSError as error:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            raise cannot_create(
+                self.out, self.what, self.option, error.strerror or str(error)
+            ) from None
         return self
 
     def publish(self) -> None:
         """Move the staged files into `out`; FolderTaken when another run filled it first."""
+        (self.folder / OWNER_FILE).unlink(missing_ok=True)  # not one of the files written
         if self.inside:
             if any(p != self.folder for p in self.target.iterdir()):
                 raise self._taken()
@@ -189,8 +319,4 @@ class StagedFolder:
         if not self.inside:
             shutil.rmtree(self.target, ignore_errors=True)
             return
-        for path in self.target.iterdir():  # an empty folder given: empty again
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+        _empty(self.target)  # an empty folder given: empty again

@@ -39,7 +39,13 @@ from tracegraph.epcis import (
     write_epcis,
 )
 from tracegraph.errors import ConfigurationError, EmptyWindow, TracegraphError
-from tracegraph.folders import INSIDE_STAGING, STAGING_SUFFIX, StagedFolder, check_creatable
+from tracegraph.folders import (
+    StagedFolder,
+    check_creatable,
+    inside_staging,
+    remove_abandoned,
+    staging_text,
+)
 from tracegraph.gcpause import without_collector
 from tracegraph.graph import TraceGraph, running_text
 from tracegraph.idtext import normal_id
@@ -145,6 +151,8 @@ class RecallPackage:
     warnings: list[str] = field(default_factory=list)
     customers: list[dict[str, Any]] = field(default_factory=list)  # customers.csv's rows
     customer_columns: tuple[str, ...] = CUSTOMER_COLUMNS
+    # what was done beside the package: abandoned staging folders removed (folders.py)
+    notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -652,16 +660,22 @@ def build_package(
     check_creatable(out, "the package folder", "--out")
     epcis_base = base_uri()  # a base URI that cannot be used is refused before anything is written
     plant_zone = epcis_zone()  # and so is an unknown TRACEGRAPH_TIMEZONE
+    # a staging folder left by a recall killed (kill -9, a power cut) on this host: removed,
+    # and said (it refused the next recall into `out` until removed by hand)
+    removed = remove_abandoned(out)
     if out.exists() and any(out.iterdir()):
-        staging = out / (INSIDE_STAGING + STAGING_SUFFIX)
+        staging = inside_staging(out)
         left = (f" (it holds {staging.name}, the staging folder of a recall that is running or "
-                "was killed: remove it if none runs)" if staging.exists() else "")  # fmt: skip
+                f"was killed{staging_text(staging)}: remove it if none runs)"
+                if staging.exists() else "")  # fmt: skip
         raise ConfigurationError(
             f"{out} is not empty{left}", hint="give a new folder: a package is never written over"
         )
     with StagedFolder(out, "the package folder", "--out") as staged:
-        return _written_package(graph, ids, staged, drill, html, window,
-                                (started, epcis_base, plant_zone))  # fmt: skip
+        package = _written_package(graph, ids, staged, drill, html, window,
+                                   (started, epcis_base, plant_zone))  # fmt: skip
+    package.notes = removed
+    return package
 
 
 def _written_package(

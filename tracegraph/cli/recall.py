@@ -171,6 +171,8 @@ def package(
     # `timeout` left it hidden beside --out
     with working(f"writing the {'drill' if drill else 'recall'} package"), sigterm_interrupts():
         result = build_package(graph, lots, out, drill=drill, html=html, window=window)
+    for text in result.notes:  # a killed recall's staging folder removed
+        note(text)
     for text in result.warnings:  # the window's, the trace's, shipments with no ship-from
         warn(text)
     if output is ReportFormat.json:
