@@ -259,7 +259,7 @@ class StagedFolder:
         self.private = False
 
     def __enter__(self) -> StagedFolder:
-        from tracegraph.private_files import private_folder
+        from tracegraph.private_files import private_folder, write_private_text
 
         try:
             if self.inside:
@@ -275,7 +275,7 @@ class StagedFolder:
                 self.out, self.what, self.option, error.strerror or str(error)
             ) from None
         try:  # whose it is: a run after a `kill -9` of this one removes it (remove_abandoned)
-            (self.folder / OWNER_FILE).write_text(json.dumps(_owner_record()), encoding="utf-8")
+            write_private_text(self.folder / OWNER_FILE, json.dumps(_owner_record()))
         except OSError as error:
             shutil.rmtree(self.folder, ignore_errors=True)
             raise cannot_create(
