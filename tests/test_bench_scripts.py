@@ -176,19 +176,22 @@ def test_bench_packages_check_fails_when_the_workbooks_differ(
                "event_date_utc": "2026-11-04 08:00:00"} for n in range(5)]  # fmt: skip
     customers = ([{"customer_id": "C1", "name": "=Shop two"}], ("customer_id", "name"))
     stock = [{"lot_id": "L1", "remaining": 2.5}]
-    ours = package_workbook(tmp_path / "ours.xlsx", (events, customers, stock))
+    shipped = [{"shipment_id": "S1", "shipped_at": "2026-11-04T08:00:00+00:00"}]
+    ours = package_workbook(tmp_path / "ours.xlsx", (events, customers, stock, shipped))
     check_workbooks_alike(
-        ours, openpyxl_workbook(tmp_path / "theirs.xlsx", (events, customers, stock))
+        ours, openpyxl_workbook(tmp_path / "theirs.xlsx", (events, customers, stock, shipped))
     )
     changed = [*events[:2], {**events[2], "quantity": 99}, *events[3:]]
-    other = openpyxl_workbook(tmp_path / "changed.xlsx", (changed, customers, stock))
+    other = openpyxl_workbook(tmp_path / "changed.xlsx", (changed, customers, stock, shipped))
     with pytest.raises(TracegraphError, match=r"^sheet 'tracking events': row 4 differs$"):
         check_workbooks_alike(ours, other)
-    longer = openpyxl_workbook(tmp_path / "longer.xlsx", ([*events, events[0]], customers, stock))
+    longer = openpyxl_workbook(
+        tmp_path / "longer.xlsx", ([*events, events[0]], customers, stock, shipped)
+    )
     with pytest.raises(TracegraphError, match=r"^sheet 'tracking events': row 7 differs$"):
         check_workbooks_alike(ours, longer)
     monkeypatch.setattr(xlsx, "MAX_ROWS", 4)  # ours split in two sheets, the baseline not
-    split = package_workbook(tmp_path / "split.xlsx", (events, customers, stock))
+    split = package_workbook(tmp_path / "split.xlsx", (events, customers, stock, shipped))
     with pytest.raises(TracegraphError, match=r"^sheet 'tracking events': row 5 differs$"):
         check_workbooks_alike(split, ours)
 

@@ -58,9 +58,9 @@ def test_recall_package_files_and_manifest(
     assert payload["drill"] is False
     assert payload["located_share"] == 1.0
     names = {p.name for p in out.iterdir()}
-    assert names == {"customers.csv", "stock.csv", "tracking_events.csv", "tracking_events.xlsx",
-                     "recall.xlsx", "epcis.jsonld", "recall.json", "summary.txt",
-                     "manifest.sha256"}  # fmt: skip
+    assert names == {"customers.csv", "stock.csv", "shipments.csv", "tracking_events.csv",
+                     "tracking_events.xlsx", "recall.xlsx", "epcis.jsonld", "recall.json",
+                     "summary.txt", "manifest.sha256"}  # fmt: skip
     manifest: dict[str, str] = {}
     for line in (out / "manifest.sha256").read_text().splitlines():
         digest, name = line.split("  ")
@@ -199,7 +199,7 @@ def test_a_package_is_its_users_alone_and_its_events_workbook_holds_no_customers
     every customer's contact, address and phone (the import's reject files are 0600); and
     tracking_events.xlsx, the FSMA 204 spreadsheet a plant sends to a customer, held a
     `customers` sheet (every affected customer's contact) and the internal `stock to block`.
-    The folder is 0700 and its 9 files 0600 (an existing empty --out too); the workbook holds
+    The folder is 0700 and its 10 files 0600 (an existing empty --out too); the workbook holds
     the events alone, recall.xlsx the customers and the stock."""
     old = os.umask(0o022)
     try:
@@ -210,13 +210,13 @@ def test_a_package_is_its_users_alone_and_its_events_workbook_holds_no_customers
             assert made.exit_code == 0, made.output
             assert stat.S_IMODE(out.stat().st_mode) == 0o700
             modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
-            assert len(modes) == 9 + len(flags) // 2 and set(modes.values()) == {0o600}, modes
+            assert len(modes) == 10 + len(flags) // 2 and set(modes.values()) == {0o600}, modes
     finally:
         os.umask(old)
     out = tmp_path / "r"
     assert load_workbook(out / "tracking_events.xlsx").sheetnames == ["tracking events"]
     kept = load_workbook(out / "recall.xlsx")
-    assert kept.sheetnames == ["customers", "stock to block"]
+    assert kept.sheetnames == ["customers", "stock to block", "shipments"]
     assert {row[2].value for row in kept["customers"].iter_rows(min_row=2)} == {
         "qa@one.example",
         None,
@@ -1580,3 +1580,33 @@ def test_a_killed_recalls_staging_folder_is_removed_by_the_next_recall_with_a_no
         assert again.exit_code == (2 if kept else 0), again.output
         if kept:
             assert f"(pid {record['pid']} on {host}, started " in " ".join(again.stderr.split())
+
+
+def test_a_package_lists_each_shipment_line_of_the_recalled_lots(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A clerk working a recall through the deliveries had customers.csv, one row per customer
+    with its deliveries in one cell, and tracking_events, whose shipping rows hold no delivery
+    note column of their own: shipments.csv and recall.xlsx's `shipments` sheet have one row per
+    shipment line — its delivery note (reference_doc), date, customer, lot, quantity and unit,
+    delivery or return — ids as text cells in the workbook, the date a date cell."""
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["recall", "B", "--out", str(out)]).exit_code == 0
+    rows = list(csv.DictReader((out / "shipments.csv").read_text("utf-8-sig").splitlines()))
+    wanted = ("shipment_id", "delivery_note", "shipped_at", "customer_id", "lot_id", "quantity",
+              "unit", "kind", "ship_from_location_id")  # fmt: skip
+    assert [tuple(row[key] for key in wanted) for row in rows] == [
+        ("SH1", "DN-1", "2026-11-04T08:00:00+00:00", "C1", "P1", "300.0", "pcs", "delivery",
+         "WH-FG"),
+        ("SH2", "DN-2", "2026-11-04T09:00:00+00:00", "C2", "P2", "50.0", "pcs", "delivery",
+         "WH-FG"),
+        ("RMA1", "RMA-1", "2026-11-05T09:00:00+00:00", "C2", "P2", "10.0", "pcs", "return", ""),
+    ]  # fmt: skip
+    assert rows[1]["customer_name"] == "'=Shop two"  # never a formula, as customers.csv
+    sheet = load_workbook(out / "recall.xlsx")["shipments"]
+    header = [cell.value for cell in sheet[1]]
+    cells = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    assert [cell.value for cell in sheet[1]] == [*rows[0].keys()]
+    assert (cells["shipment_id"].data_type, cells["lot_id"].data_type) == ("s", "s")
+    assert cells["shipped_at"].value == datetime(2026, 11, 4, 8, 0)
+    assert sheet.max_row == 4 and sheet.auto_filter.ref == sheet.dimensions

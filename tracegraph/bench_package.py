@@ -46,6 +46,7 @@ from tracegraph.gcpause import collector_paused
 from tracegraph.graph import TraceGraph
 from tracegraph.recall import (
     EVENT_COLUMNS,
+    SHIPMENT_COLUMNS,
     STOCK_COLUMNS,
     build_package,
     column_widths,
@@ -54,6 +55,7 @@ from tracegraph.recall import (
     customer_rows,
     events_sheet,
     recall_sheets,
+    shipment_rows,
     stock_rows,
     tracking_events,
     write_csv,
@@ -62,12 +64,16 @@ from tracegraph.trace import trace_forward
 from tracegraph.xlsx import write_workbook
 
 Rows = tuple[
-    list[dict[str, Any]], tuple[list[dict[str, Any]], tuple[str, ...]], list[dict[str, Any]]
+    list[dict[str, Any]],
+    tuple[list[dict[str, Any]], tuple[str, ...]],
+    list[dict[str, Any]],
+    list[dict[str, Any]],
 ]
 
 
 def package_rows(graph: TraceGraph, lot_ids: list[str]) -> Rows:
-    """What build_package writes into the workbook for `lot_ids`: events, customers, stock —
+    """What build_package writes into the workbook for `lot_ids`: events, customers, stock,
+    shipment lines —
     the events with their `event_id`, which the EPCIS document gives them (made before the
     sheets, as build_package makes it: the CSV writer, timed first, wrote the column blank)."""
     trace = trace_forward(graph, lot_ids)
@@ -75,14 +81,16 @@ def package_rows(graph: TraceGraph, lot_ids: list[str]) -> Rows:
     customers = customer_rows(trace, details.by_customer)
     events = tracking_events(graph, trace)
     epcis_document(events, datetime.now(UTC))
-    return (events, (customers, customer_columns(details.by_customer)), stock_rows(trace))
+    customers_listed = (customers, customer_columns(details.by_customer))
+    return (events, customers_listed, stock_rows(trace), shipment_rows(trace))
 
 
 def package_workbook(path: Path, rows: Rows) -> Path:
     """The package's sheets, written as the package writes them (tracking_events.xlsx's and
     recall.xlsx's), in one workbook: openpyxl_workbook's."""
-    events, customers, stock = rows
-    return write_workbook(path, [events_sheet(events), *recall_sheets(customers, stock)])
+    events, customers, stock, shipments = rows
+    sheets = [events_sheet(events), *recall_sheets(customers, stock, shipments)]
+    return write_workbook(path, sheets)
 
 
 def openpyxl_workbook(path: Path, rows: Rows) -> Path:
@@ -98,13 +106,15 @@ def openpyxl_workbook(path: Path, rows: Rows) -> Path:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    events, (customers, columns), stock = rows
+    events, (customers, columns), stock, shipments = rows
     book = Workbook(write_only=True)
     dates = {"tracking events": EVENT_COLUMNS.index("event_date_utc"),
-             "stock to block": STOCK_COLUMNS.index("expires_at")}  # fmt: skip
+             "stock to block": STOCK_COLUMNS.index("expires_at"),
+             "shipments": SHIPMENT_COLUMNS.index("shipped_at")}  # fmt: skip
     for title, listed, names in (("tracking events", events, EVENT_COLUMNS),
                                  ("customers", customers, columns),
-                                 ("stock to block", stock, STOCK_COLUMNS)):  # fmt: skip
+                                 ("stock to block", stock, STOCK_COLUMNS),
+                                 ("shipments", shipments, SHIPMENT_COLUMNS)):  # fmt: skip
         sheet = book.create_sheet(title)
         sheet.freeze_panes = "A2"
         if title != "customers":

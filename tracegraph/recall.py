@@ -94,6 +94,15 @@ STOCK_COLUMNS = (
     "expires_at", "source_quantity", "source_unit", "source_amounts", "lot_quantity",
     "lot_unit", "is_source", "depth", "note",
 )  # fmt: skip
+# one row per shipment line of the recalled lots, for the clerk working the recall through the
+# deliveries (customers.csv says them in one cell per customer): the delivery note the
+# customer knows, when, to whom (a shipment's destination is its customer, as in
+# tracking_events), which lot, how much, delivery or return, and where it left from
+SHIPMENT_COLUMNS = (
+    "shipment_id", "delivery_note", "shipped_at", "customer_id", "customer_name", "lot_id",
+    "product_id", "quantity", "unit", "kind", "ship_from_location_id", "carrier",
+    "source_quantity", "source_unit",
+)  # fmt: skip
 MANIFEST = "manifest.sha256"
 AFFECTS_BATCH = 10_000  # lots linked to a recall per transaction
 
@@ -577,6 +586,24 @@ def stock_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def shipment_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
+    """shipments.csv's rows and the workbook's `shipments` sheet's: each shipment line of the
+    recalled lots, by date (as instants), shipment and lot; a return's quantity is how much
+    came back, as tracking_events has it."""
+    rows = [
+        {**line, "delivery_note": line["reference_doc"] or line["shipment_id"],
+         "product_id": line["material_id"], "unit": line["uom"],
+         "quantity": abs(line["quantity"]) if line["quantity"] is not None else None,
+         "kind": "return" if line["is_return"] else "delivery",
+         "ship_from_location_id": line.get("from_location_id"),
+         "source_quantity": None if line["source_quantity"] is None
+         else abs(line["source_quantity"]), "source_unit": line["source_uom"]}
+        for line in trace.shipments
+    ]  # fmt: skip
+    return sorted(rows, key=lambda r: (instant_key(r["shipped_at"]), r["shipment_id"],
+                                       r["lot_id"]))  # fmt: skip
+
+
 def _stock_note(row: dict[str, Any]) -> str:
     if row["remaining"] is None:
         return "the lot has no quantity: what is left is unknown, check it on site"
@@ -743,14 +770,16 @@ def _written_package(
     customers = customer_rows(trace, details.by_customer)
     columns = customer_columns(details.by_customer)
     stock = stock_rows(trace)
+    shipments = shipment_rows(trace)
     warnings += _cut_cells_warning("tracking_events", events, EVENT_COLUMNS)
     warnings += _cut_cells_warning("customers", customers, columns)
     files = [
         write_csv(out / "customers.csv", customers, columns),
         write_csv(out / "stock.csv", stock, STOCK_COLUMNS),
+        write_csv(out / "shipments.csv", shipments, SHIPMENT_COLUMNS),
         write_csv(out / "tracking_events.csv", events, EVENT_COLUMNS),
         write_workbook(out / "tracking_events.xlsx", [events_sheet(events)]),
-        write_workbook(out / "recall.xlsx", recall_sheets((customers, columns), stock)),
+        write_workbook(out / "recall.xlsx", recall_sheets((customers, columns), stock, shipments)),
         write_epcis(out / "epcis.jsonld", epcis),
         _write_json(
             out / "recall.json",
@@ -970,31 +999,42 @@ def events_sheet(events: list[dict[str, Any]]) -> Sheet:
 
 
 def recall_sheets(
-    customers: tuple[list[dict[str, Any]], tuple[str, ...]], stock: list[dict[str, Any]]
+    customers: tuple[list[dict[str, Any]], tuple[str, ...]],
+    stock: list[dict[str, Any]],
+    shipments: list[dict[str, Any]],
 ) -> list[Sheet]:
-    """The customers and the stock to block, recall.xlsx's sheets, for the plant's own use:
-    in tracking_events.xlsx, which a plant sends to its customers and the authority, they gave
-    every customer's contact, address and phone to each customer it was sent to."""
-    expires = STOCK_COLUMNS.index("expires_at")
-
-    def stock_rows() -> Iterator[list[Any]]:
-        for lot in stock:
-            row = [lot.get(c) for c in STOCK_COLUMNS]
-            if row[expires]:  # a date Excel sorts and filters by
-                # as text what Python cannot read: set in the Browser with a zone name
-                # (…+01:00[Europe/Berlin]) or past year 9999 (it stopped the package half-way)
-                with contextlib.suppress(ValueError):
-                    # as the plant wrote it, as stock.csv has it (there with its offset): a
-                    # cell holds no zone, and the instant in UTC showed an expiry on 31 January
-                    # (midnight in Berlin) as 30 January 23:00 under a plain `expires_at`
-                    row[expires] = datetime.fromisoformat(str(row[expires])).replace(tzinfo=None)
-            yield row
-
+    """The customers, the stock to block and the shipment lines, recall.xlsx's sheets, for the
+    plant's own use: in tracking_events.xlsx, which a plant sends to its customers and the
+    authority, they gave every customer's contact, address and phone to each customer it was
+    sent to."""
     listed, columns = customers
     return [
         Sheet("customers", columns, ([c.get(name) for name in columns] for c in listed)),
-        Sheet("stock to block", STOCK_COLUMNS, stock_rows(), column_widths(stock, STOCK_COLUMNS)),
+        _dated_sheet("stock to block", stock, STOCK_COLUMNS, "expires_at"),
+        _dated_sheet("shipments", shipments, SHIPMENT_COLUMNS, "shipped_at"),
     ]
+
+
+def _dated_sheet(
+    title: str, rows: list[dict[str, Any]], columns: tuple[str, ...], dated: str
+) -> Sheet:
+    """A sheet of `rows` whose column `dated` is a date and time Excel sorts and filters by."""
+    at = columns.index(dated)
+
+    def cells() -> Iterator[list[Any]]:
+        for source in rows:
+            row = [source.get(c) for c in columns]
+            if row[at]:
+                # as text what Python cannot read: set in the Browser with a zone name
+                # (…+01:00[Europe/Berlin]) or past year 9999 (it stopped the package half-way)
+                with contextlib.suppress(ValueError):
+                    # as the plant wrote it, as the CSV has it (there with its offset): a cell
+                    # holds no zone, and the instant in UTC showed an expiry on 31 January
+                    # (midnight in Berlin) as 30 January 23:00 under a plain `expires_at`
+                    row[at] = datetime.fromisoformat(str(row[at])).replace(tzinfo=None)
+            yield row
+
+    return Sheet(title, columns, cells(), column_widths(rows, columns))
 
 
 def column_widths(rows: list[dict[str, Any]], columns: Sequence[str]) -> list[int]:

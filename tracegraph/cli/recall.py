@@ -150,11 +150,12 @@ def package(
     in it (by receipt date, as `trace supplier`). The package names the window (summary.txt,
     `window` in recall.json) and the recall history shows it.
 
-    The package: customers.csv; stock.csv, the affected lots still in stock to block (what is
-    left of each in its own unit, where, status, expiry, and how much of LOTS it holds);
-    tracking_events.xlsx/.csv (FSMA 204-style, one row per event: the events alone, to send
-    out); recall.xlsx, the customers and the stock to block as sheets, for the plant's own
-    use; epcis.jsonld, the same events as a GS1 EPCIS 2.0
+    The package: customers.csv; shipments.csv, one row per shipment line (delivery note,
+    date, customer, lot, quantity, delivery or return); stock.csv, the affected lots still in
+    stock to block (what is left of each in its own unit, where, status, expiry, and how much
+    of LOTS it holds); tracking_events.xlsx/.csv (FSMA 204-style, one row per event: the events
+    alone, to send out); recall.xlsx, the customers, the stock to block and the shipments as
+    sheets, for the plant's own use; epcis.jsonld, the same events as a GS1 EPCIS 2.0
     document (a step one event with all its inputs and outputs; ids without a GTIN or GLN
     under TRACEGRAPH_EPCIS_BASE_URI, default https://tracegraph.invalid/id; each event's
     time zone offset the plant's, TRACEGRAPH_TIMEZONE, at that time); recall.json;
