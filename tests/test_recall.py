@@ -9,6 +9,7 @@ import json
 import os
 import pwd
 import re
+import shutil
 import stat
 import sys
 from datetime import UTC, datetime, timedelta, timezone
@@ -1610,3 +1611,96 @@ def test_a_package_lists_each_shipment_line_of_the_recalled_lots(
     assert (cells["shipment_id"].data_type, cells["lot_id"].data_type) == ("s", "s")
     assert cells["shipped_at"].value == datetime(2026, 11, 4, 8, 0)
     assert sheet.max_row == 4 and sheet.auto_filter.ref == sheet.dimensions
+
+
+def test_shipment_lines_say_how_much_of_the_sources_in_every_unit(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """shipments.csv's source columns: 0.375 kg of salt B went to C1 with P1, 0.0625 kg with half
+    of P2, and 0.0125 kg came back (a magnitude, as the quantity and tracking_events have it: it
+    was positive there too, but said nowhere). Recalling B with E, counted in pcs and mixed into
+    X too, left source_quantity empty on every line with no per-unit column to say it:
+    `source_amounts` does, as in stock.csv and customers.csv."""
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["recall", "B", "--out", str(out)]).exit_code == 0
+    rows = list(csv.DictReader((out / "shipments.csv").read_text("utf-8-sig").splitlines()))
+    assert [(r["shipment_id"], r["source_quantity"], r["source_unit"], r["source_amounts"])
+            for r in rows] == [("SH1", "0.375", "kg", "0.375 kg"),
+                               ("SH2", "0.0625", "kg", "0.062 kg"),
+                               ("RMA1", "0.0125", "kg", "0.013 kg")]  # fmt: skip
+    import_tables(hand_plant, tmp_path / "e", {
+        "lots.csv": "lot_id,material_id,quantity,uom\nE,SEEDS,100,pcs\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nX,E,80,pcs\n",
+    })  # fmt: skip
+    both = tmp_path / "both"
+    assert runner.invoke(app, ["recall", "B", "E", "--out", str(both)]).exit_code == 0
+    rows = list(csv.DictReader((both / "shipments.csv").read_text("utf-8-sig").splitlines()))
+    assert [(r["shipment_id"], r["source_quantity"], r["source_amounts"]) for r in rows] == [
+        ("SH1", "", "0.375 kg; 60 pcs"), ("SH2", "", "0.062 kg; 10 pcs"),
+        ("RMA1", "", "0.013 kg; 2 pcs"),
+    ]  # fmt: skip
+
+
+def test_verify_does_not_count_lots_made_in_the_window_after_the_recall(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A recall of MIXER-1 from 2026-11-03 07:30 "until further notice" (to 2099): a mix on it
+    after the recall was taken made lot N — production since, `check`'s to find, not a lot the
+    recall missed. --verify named N and exited 1 every night after any production on it."""
+    window = ["--device", "MIXER-1", "--from", "2026-11-03T07:30", "--to", "2099-01-01T00:00",
+              "--timezone", "UTC"]  # fmt: skip
+    assert runner.invoke(app, ["recall", *window, "--out", str(tmp_path / "r")]).exit_code == 0
+    later = (datetime.now(UTC) + timedelta(days=30)).isoformat(timespec="seconds")
+    import_tables(hand_plant, tmp_path / "late", {
+        "lots.csv": "lot_id,material_id,quantity,uom\nN,DOUGH,10,kg\n",
+        "steps.csv": f"step_id,operation,started_at,device_id\nX9,mix,{later},MIXER-1\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nX9,N,10,kg\n",
+    })  # fmt: skip
+    verified = runner.invoke(app, ["recall", "history", "--verify", "--format", "json"])
+    assert verified.exit_code == 0, verified.output
+    (answer,) = json.loads(verified.stdout)["verified"]
+    assert (answer["stale"], answer["new_lots"]) == (False, [])
+
+
+def test_a_stale_staging_folder_taken_over_meanwhile_is_not_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two recalls into one --out both found a killed run's staging folder abandoned; the first
+    removed it and made its own under the same (inside) name; the second's rmtree then removed
+    the first's live folder. The folder is claimed by a rename and its owner read again there:
+    a live run's is put back, not removed."""
+    from tracegraph import folders
+
+    out = tmp_path / "given"
+    out.mkdir()
+    staging = _killed_staging(out)
+    real = folders.owner_gone
+
+    def gone_then_taken_over(owner: dict[str, Any]) -> bool:
+        answer = real(owner)  # the killed run's: gone
+        shutil.rmtree(staging)  # another recall removes it and stages its own there
+        staging.mkdir()
+        (staging / ".owner.json").write_text(json.dumps(folders._owner_record()), "utf-8")
+        return answer
+
+    monkeypatch.setattr(folders, "owner_gone", gone_then_taken_over)
+    assert folders.remove_abandoned(out) == []
+    assert json.loads((staging / ".owner.json").read_text("utf-8"))["pid"] == os.getpid()
+    assert [p.name for p in out.iterdir()] == [staging.name]
+
+
+def test_the_note_of_a_removed_staging_folder_is_said_when_the_recall_then_fails(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A killed run's staging folder beside a user's file in --out: the recall removed the
+    folder, then refused the non-empty folder (exit 2), and the note saying it removed a folder
+    was lost with the package it was attached to."""
+    out = tmp_path / "given"
+    out.mkdir()
+    staging = _killed_staging(out)
+    (out / "mine.txt").write_text("the user's", encoding="utf-8")
+    result = runner.invoke(app, ["recall", "B", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stderr.split())
+    assert f"removed {staging}, the staging folder of a run that ended without finishing" in said
+    assert "is not empty" in said and not staging.exists()

@@ -144,11 +144,20 @@ def _boot_id() -> str | None:
         return None
 
 
+def _pid_namespace() -> str | None:
+    """This process's pid namespace (`pid:[4026531836]`): a container sharing the host's name
+    and boot id (`--network host`) has pids of its own, which this host cannot look up."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return None
+
+
 def _owner_record() -> dict[str, Any]:
     pid = os.getpid()
     process = _process(pid)
     return {"pid": pid, "host": socket.gethostname(), "boot_id": _boot_id(),
-            "process_start": process[1] if process else None,
+            "pid_namespace": _pid_namespace(), "process_start": process[1] if process else None,
             "started_at": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
 
 
@@ -170,6 +179,9 @@ def owner_gone(owner: dict[str, Any]) -> bool:
     reuse), or the machine rebooted since. Never for another host's (a folder on NFS: its
     process cannot be seen from here) nor where this cannot be told."""
     if owner.get("host") != socket.gethostname():
+        return False
+    # another pid namespace's process (a container with the host's name) is not seen here
+    if owner.get("pid_namespace") != _pid_namespace():
         return False
     boot = _boot_id()
     if boot and owner.get("boot_id") and owner["boot_id"] != boot:
@@ -208,8 +220,21 @@ def remove_abandoned(out: Path) -> list[str]:
         owner = _owner(folder) if folder.is_dir() else None
         if owner is None or not owner_gone(owner):
             continue
-        shutil.rmtree(folder, ignore_errors=True)
-        if not folder.exists():
+        # claimed by a rename to a name of this run's first: of two runs that both found it
+        # abandoned, one renames it and the other's rename fails. Removed in place, the
+        # slower one's rmtree took the live staging folder the faster one had made since
+        # under the same (inside) name.
+        claimed = folder.with_name(f"{folder.name}.{secrets.token_hex(4)}.removing")
+        try:
+            folder.rename(claimed)
+        except OSError:
+            continue
+        if _owner(claimed) != owner:  # another run's since: put back, not removed
+            with contextlib.suppress(OSError):
+                claimed.rename(folder)
+            continue
+        shutil.rmtree(claimed, ignore_errors=True)
+        if not claimed.exists():
             notes.append(f"removed {folder}, the staging folder of a run that ended without "
                          f"finishing ({owner_text(owner)}; that process is gone)")  # fmt: skip
     return notes

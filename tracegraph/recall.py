@@ -22,7 +22,7 @@ import re
 import socket
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,7 +101,7 @@ STOCK_COLUMNS = (
 SHIPMENT_COLUMNS = (
     "shipment_id", "delivery_note", "shipped_at", "customer_id", "customer_name", "lot_id",
     "product_id", "quantity", "unit", "kind", "ship_from_location_id", "carrier",
-    "source_quantity", "source_unit",
+    "source_quantity", "source_unit", "source_amounts",
 )  # fmt: skip
 MANIFEST = "manifest.sha256"
 AFFECTS_BATCH = 10_000  # lots linked to a recall per transaction
@@ -588,16 +588,18 @@ def stock_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
 
 def shipment_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
     """shipments.csv's rows and the workbook's `shipments` sheet's: each shipment line of the
-    recalled lots, by date (as instants), shipment and lot; a return's quantity is how much
-    came back, as tracking_events has it."""
+    recalled lots, by date (as instants), shipment and lot; a return's quantities (the lot's
+    and the sources') are how much came back, as tracking_events has them."""
     rows = [
         {**line, "delivery_note": line["reference_doc"] or line["shipment_id"],
          "product_id": line["material_id"], "unit": line["uom"],
          "quantity": abs(line["quantity"]) if line["quantity"] is not None else None,
          "kind": "return" if line["is_return"] else "delivery",
          "ship_from_location_id": line.get("from_location_id"),
-         "source_quantity": None if line["source_quantity"] is None
-         else abs(line["source_quantity"]), "source_unit": line["source_uom"]}
+         # how much of the sources went or came back, a magnitude as the quantity is, and per
+         # unit (source_quantity is empty where the sources are in kg and pcs)
+         **_source_fields(line["source_quantity"], line["source_uom"], line["source_by_uom"],
+                          share=-1.0 if line["is_return"] else 1.0)}
         for line in trace.shipments
     ]  # fmt: skip
     return sorted(rows, key=lambda r: (instant_key(r["shipped_at"]), r["shipment_id"],
@@ -671,6 +673,7 @@ def build_package(
     drill: bool = False,
     html: bool = False,
     window: Window | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> RecallPackage:
     """Trace forward from `ids` — or from the lots `window` finds, when it is given (then `ids`
     must be empty) — write the package into `out` and record it in the graph. A package that
@@ -681,7 +684,10 @@ def build_package(
     The package is written into a staging folder beside `out` and moved into place by one
     rename (StagedFolder): of two recalls given the same `out` at once, one writes it and the
     other is refused (FolderTaken, exit 2) with nothing recorded — both said they had written
-    it, and the history held a manifest hash that matched no file on disk."""
+    it, and the history held a manifest hash that matched no file on disk.
+
+    `log` says each note at once (a killed recall's staging folder removed): the package's
+    `notes` hold them only when it is not given (they were lost when the recall then failed)."""
     started = time.perf_counter()
     # first: out.exists() raises under a folder one cannot enter
     check_creatable(out, "the package folder", "--out")
@@ -690,6 +696,10 @@ def build_package(
     # a staging folder left by a recall killed (kill -9, a power cut) on this host: removed,
     # and said (it refused the next recall into `out` until removed by hand)
     removed = remove_abandoned(out)
+    if log is not None:
+        for text in removed:
+            log(text)
+        removed = []
     if out.exists() and any(out.iterdir()):
         staging = inside_staging(out)
         left = (f" (it holds {staging.name}, the staging folder of a recall that is running or "
@@ -1089,12 +1099,37 @@ def _traced_again(graph: TraceGraph, recall: dict[str, Any]) -> tuple[ForwardTra
     window = recorded_window(recall)
     if window is None:
         return trace_forward(graph, recorded), []
-    forward = window.found(graph).forward
+    found = window.found(graph)
+    forward = found.forward
     now = [source["lot_id"] for source in forward.sources] if forward is not None else []
-    new = sorted(set(now) - set(recorded))
+    # a lot made (or received) in the window after the recall was taken is no lot the recall
+    # missed but production since: `check`'s to find. A window reaching past the recall
+    # ("until further notice") made every nightly --verify red for the day's production.
+    taken = moment(recall.get("created_at"))
+    made = _made_at(found)
+    new = sorted(
+        lot
+        for lot in set(now) - set(recorded)
+        if taken is None or (at := moment(made.get(lot))) is None or at < taken
+    )
     if forward is None or not set(recorded) <= set(now):  # a step or receipt moved out of it
         forward = trace_forward(graph, list(dict.fromkeys([*recorded, *new])))
     return forward, new
+
+
+def _made_at(found: WindowTrace | SupplierWindow) -> dict[str, Any]:
+    """When each lot a window holds was made (its first step's start in the window) or received
+    (its receipt date), as stored."""
+    if isinstance(found, SupplierWindow):
+        return {receipt["lot_id"]: receipt["received_at"] for receipt in found.receipts}
+    made: dict[str, Any] = {}
+    for step in found.steps:
+        at = moment(step["started_at"])
+        for lot in step["lots"]:
+            held = moment(made.get(lot))
+            if lot not in made or (at is not None and (held is None or at < held)):
+                made[lot] = step["started_at"]
+    return made
 
 
 def _verified(graph: TraceGraph, recall: dict[str, Any]) -> dict[str, Any]:

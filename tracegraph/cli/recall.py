@@ -171,9 +171,8 @@ def package(
     # SIGTERM as Ctrl-C: the staging folder (customers' contacts in it) is removed, where a
     # `timeout` left it hidden beside --out
     with working(f"writing the {'drill' if drill else 'recall'} package"), sigterm_interrupts():
-        result = build_package(graph, lots, out, drill=drill, html=html, window=window)
-    for text in result.notes:  # a killed recall's staging folder removed
-        note(text)
+        # a killed recall's staging folder removed: said at once, also when this one fails
+        result = build_package(graph, lots, out, drill=drill, html=html, window=window, log=note)
     for text in result.warnings:  # the window's, the trace's, shipments with no ship-from
         warn(text)
     if output is ReportFormat.json:
