@@ -1700,7 +1700,8 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
     (one row: a node or a link, which the planner cannot tell apart);
     lots_identity_sources and lots_identities_dropped, which take a source off the supplier-lot
     identities of a batch's lots and delete those no source sends any more (only for lots a
-    source joins or leaves, or with two sources' spellings)."""
+    source joins or leaves, or with two sources' spellings), and lots_supplier_lot_left, which
+    reads and sets the number a batch's lots a source left keep."""
     from tracegraph import queries
 
     def operators(plan: dict[str, Any]) -> list[str]:
@@ -1725,6 +1726,7 @@ def test_import_queries_plan_no_eager(graph: TraceGraph) -> None:
             "import/rename_source_rows",
             "import/lots_identity_sources",
             "import/lots_identities_dropped",
+            "import/lots_supplier_lot_left",
         ):
             continue
         with graph.driver.session(database=graph.database) as session:
