@@ -370,3 +370,34 @@ def test_full_run_taking_the_last_supplier_lot_spelling_away_leaves_no_stale_num
     )
     assert [(r["lot"], r["number"]) for r in held] == [("L1", "000123"), ("L2", None),
                                                         ("L3", None)]  # fmt: skip
+
+
+def test_values_replace_note_names_only_the_sources_whose_files_carry_a_changed_column(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC sends L1's status only (`lot_id,material_id,status`); the MES's row changing the ERP's
+    quantity named QC too (`erp and qc sent too`), though no QC file ever had a quantity: who
+    sent which column was not kept. Each run now records its files' columns per table on its
+    ledger entry, and the note names a source only for a column its files carry — for every
+    column when a run of it did not record them (a run before they were kept)."""
+    _r1(runner, tmp_path)
+
+    def noted(name: str, row: str) -> list[str]:
+        files = {"lots.csv": FULL_LOTS + row}
+        notes = _import(runner, str(_folder(tmp_path, name, files)), "--source", "mes")["notes"]
+        return [n.split(": ", 1)[1].split(". ")[0] for n in notes if "sent too" in n]
+
+    assert noted("mes1", "L1,FLOUR,12,kg,V7,000124,hold\n") == [
+        "1 lots row erp sent too: mes's values replace the graph's (L1: quantity 10.0 → 12.0)"
+    ]
+    assert noted("mes2", "L1,FLOUR,10,kg,V7,000124,released\n") == [
+        "1 lots row erp and qc sent too: mes's values replace the graph's (L1: quantity 12.0 → "
+        "10.0; status hold → released)"
+    ]
+    graph.driver.execute_query(  # QC's runs as a version before runs kept their columns left them
+        "MATCH (run:ImportRun {source: 'qc'}) REMOVE run.table_columns", database_=graph.database
+    )
+    assert noted("mes3", "L1,FLOUR,11,kg,V7,000124,released\n") == [
+        "1 lots row erp and qc sent too: mes's values replace the graph's (L1: quantity 10.0 → "
+        "11.0)"
+    ]

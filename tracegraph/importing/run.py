@@ -540,6 +540,8 @@ def import_paths(
             # where the files come from, and the canonical tables they fill: a later full
             # run of another source over them is refused (sources.other_sources)
             "source": source, "canonical_tables": run_sources.filled_tables(files, mapping),
+            # the columns of its files per table, as it reads them (writer.RunState.read_file)
+            "table_columns": [],
             "mapping": str(mapping.path.absolute()) if mapping else None,
             "mapping_sha256": mapping_sha or None,
         }  # fmt: skip
