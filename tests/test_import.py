@@ -59,10 +59,12 @@ def _one_name(graph: TraceGraph, query: str) -> str:
 def _graph_dump(graph: TraceGraph) -> list[str]:
     """Every node and relationship with its properties (ledger — runs, their files, row
     changes — and migrations' dates excluded, and the mark of the stubs a finished run named,
-    `_reported`: ledger bookkeeping), for comparisons."""
+    `_reported`, and of the tables a --full run found with no row of unknown source,
+    SourcedTable: ledger bookkeeping), for comparisons."""
     nodes, _, _ = graph.driver.execute_query(
         "MATCH (n) WHERE NOT n:ImportRun AND NOT n:ImportedFile AND NOT n:RowChange "
-        "AND NOT n:Migration RETURN labels(n) AS l, n {.*, _reported: null} AS p",
+        "AND NOT n:Migration AND NOT n:SourcedTable "
+        "RETURN labels(n) AS l, n {.*, _reported: null} AS p",
         database_=graph.database,
     )
     rels, _, _ = graph.driver.execute_query(

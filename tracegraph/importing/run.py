@@ -1471,7 +1471,7 @@ def check_paths(
         try:  # the files are read: their keys are the dry run's
             notes += run_sources.other_sources(graph, run_id, source,
                                                run_sources.filled_tables(files, mapping),
-                                               over_sources, log)  # fmt: skip
+                                               over_sources, log, mark=False)  # fmt: skip
             if whose is not None:
                 notes += run_sources.unsent_notes(
                     graph, run_id, whose, run_sources.filled_tables(files, mapping),
