@@ -358,10 +358,9 @@ def test_a_file_another_sources_full_run_removed_rows_of_is_not_skipped_as_uncha
 
 
 def _marked(graph: TraceGraph) -> list[str]:
-    records, _, _ = graph.driver.execute_query(
-        "MATCH (m:SourcedTable) RETURN m.table AS table ORDER BY table", database_=graph.database
-    )
-    return [r["table"] for r in records]
+    """The tables marked as holding no row without its sources (SourcedTable)."""
+    query = "MATCH (m:SourcedTable) RETURN collect(m.table) AS tables"
+    return sorted(graph.driver.execute_query(query, database_=graph.database).records[0][0])
 
 
 def test_a_table_found_without_rows_of_unknown_source_is_not_scanned_again(
