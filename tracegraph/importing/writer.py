@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from tracegraph.graph import TraceGraph
 from tracegraph.identities import identity_key
-from tracegraph.importing.changes import RowChange, difference, new_values, stored_values
+from tracegraph.importing.changes import (
+    BOOKKEEPING,
+    RowChange,
+    difference,
+    new_values,
+    stored_values,
+)
 from tracegraph.importing.tables import TABLES, Kind, device_event_id
 from tracegraph.importing.validate import Reject, ValidatedTable
 from tracegraph.values import counted, first_ids, moment
@@ -163,13 +169,12 @@ def combine_digests(digests: Iterable[str]) -> str:
     return content_digest(count, total)
 
 
-# Properties the importer adds to a node besides the row's columns and extras (see cypher_row;
-# _sources: the sources that sent the row, see _sources_after; longest_step_s: a device's or
-# operator's longest step, raised by steps_longest_*.cypher).
+# Properties the importer adds to a node besides the row's columns and extras (see cypher_row
+# and changes.BOOKKEEPING), per table with the references it copies onto the node and a device
+# event's event_id.
 _BOOKKEEPING: dict[str, frozenset[str]] = {
-    table: frozenset({"_row_sha", "_sources", "origin_known", "longest_step_s", "_supplier_lot",
-                      *COPIED_REFERENCES.get(table, ()),
-                      *(("event_id",) if table == "device_events" else ())})
+    table: BOOKKEEPING.union(COPIED_REFERENCES.get(table, ()),
+                             ("event_id",) if table == "device_events" else ())
     for table in TABLES
 }  # fmt: skip
 
@@ -699,7 +704,10 @@ def _write_batch(
             state.identities_written([r["identity_key"] for r in todo])
         return len(todo) - same, len(updated) - same, []
     key = NODE_KEYS[table]
-    stored = graph.read(f"import/{table}_shas", keys=[r[key] for r in rows], source=state.source)
+    # a lot's spellings only for a file that gives supplier lots: _add_sources uses them then
+    spells = table == "lots" and says_supplier_lot(header)
+    stored = graph.read(f"import/{table}_shas", keys=[r[key] for r in rows], source=state.source,
+                        spells=spells)  # fmt: skip
     known = {r["key"]: r["sha"] for r in stored}
     held_sources = {r["key"]: (source_names(r["sources"]), r["id"]) for r in stored}
     # a lot's supplier-lot identities naming this run's source (lots_shas; None: not read)
