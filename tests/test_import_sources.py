@@ -100,9 +100,11 @@ def _import(runner: CliRunner, *args: str, code: int = 0) -> dict[str, Any]:
 
 def _forget_sources(graph: TraceGraph) -> None:
     """The graph as a version before rows kept their sources left it: rows without
-    `_sources`, whose source is not known (the refusal of a --full run is for those)."""
+    `_sources`, whose source is not known (the refusal of a --full run is for those), and no
+    mark of a table found without such rows (SourcedTable): that version wrote none."""
     for query in ("MATCH (n) WHERE n._sources IS NOT NULL REMOVE n._sources",
-                  "MATCH ()-[r]->() WHERE r._sources IS NOT NULL REMOVE r._sources"):  # fmt: skip
+                  "MATCH ()-[r]->() WHERE r._sources IS NOT NULL REMOVE r._sources",
+                  "MATCH (m:SourcedTable) DELETE m"):  # fmt: skip
         graph.driver.execute_query(query, database_=graph.database)
 
 
@@ -353,3 +355,45 @@ def test_a_file_another_sources_full_run_removed_rows_of_is_not_skipped_as_uncha
     assert own.removed == {"lots": 1} and _lot(graph, "R4") == {}, own.notes
     assert import_paths(graph, [extra], source="erp").unchanged_files != {}
     assert _lot(graph, "R4") == {}
+
+
+def _marked(graph: TraceGraph) -> list[str]:
+    """The tables marked as holding no row without its sources (SourcedTable)."""
+    query = "MATCH (m:SourcedTable) RETURN collect(m.table) AS tables"
+    return sorted(graph.driver.execute_query(query, database_=graph.database).records[0][0])
+
+
+def test_a_table_found_without_rows_of_unknown_source_is_not_scanned_again(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Every --full run over a table another source wrote since its last full comparison looked
+    for rows written before rows kept their sources (legacy_rows.cypher), a scan of the
+    table's label to its end once none was left. A table found without one is now marked
+    (SourcedTable; not by a dry run) and not scanned again: a row without sources slipped in
+    under the mark is not looked for. An older tracegraph's run after the mark (a rollback,
+    whose rows carry no sources) voids it: the table is scanned, and the run refused."""
+    erp, mapping = _erp(tmp_path)
+    _import(runner, str(erp), "--mapping", str(mapping))
+    mes = _folder(tmp_path, "mes", MES)
+    dry = runner.invoke(app, ["import", str(mes), "--full", "--dry-run", "--max-removals", "100%"])
+    assert dry.exit_code == 0, dry.output
+    assert _marked(graph) == []
+    _import(runner, str(mes), "--full", "--max-removals", "100%")
+    assert _marked(graph) == ["lots", "shipment_lines", "shipments"]
+    _import(runner, str(erp), "--mapping", str(mapping))  # the ERP wrote them again
+    graph.driver.execute_query(  # a row no run of this version can leave: the scan would see it
+        "MATCH (l:Lot {lot_id: 'R3'}) REMOVE l._sources", database_=graph.database
+    )
+    # the mark: not scanned, not refused (it was), R3 compared as the MES's and removed
+    night2 = _import(runner, str(mes), "--full", "--max-removals", "100%")
+    assert night2["tables"]["lots"]["removed"] == 1
+    graph.driver.execute_query(  # a rollback's run, ledger entry as an older version wrote it
+        "CREATE (:ImportRun {run_id: 'older', status: 'done', started_at: datetime()})",
+        database_=graph.database,
+    )
+    _import(runner, str(erp), "--mapping", str(mapping))
+    graph.driver.execute_query(  # and the rows it wrote
+        "MATCH (l:Lot) REMOVE l._sources", database_=graph.database
+    )
+    refused = _import(runner, str(mes), "--full", "--max-removals", "100%", code=2)
+    assert "holding rows written before rows kept their sources: lots by erp" in refused["error"]

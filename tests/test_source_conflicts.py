@@ -333,3 +333,71 @@ def test_supplier_lot_of_a_lot_without_supplier_flipping_between_sources_is_reco
         (1, "1 lots row erp sent too: mes's values replace the graph's (L1: supplier_lot 000123 "
             "→ 123)"),
     ], changed  # fmt: skip
+
+
+def test_full_run_taking_the_last_supplier_lot_spelling_away_leaves_no_stale_number(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A lot without a supplier keeps its last row's supplier lot on itself (the MES's `123`);
+    the MES's --full without the lot, which the ERP still sends (`000123`), took the MES's
+    identity away but left `123` on the lot: the ERP's next import of its unchanged row was a
+    change `supplier_lot 123 → 000123` on the ledger and in `lot show`, of a number no source
+    sends. The number now follows the identities left; none left, none kept."""
+    header = "lot_id,material_id,quantity,uom,supplier_lot\n"
+    erp = header + "L1,FLOUR,10,kg,000123\n"
+    _import(runner, str(_folder(tmp_path, "erp1", {"lots.csv": erp})), "--source", "erp")
+    mes = {"lots.csv": header + "L1,FLOUR,10,kg,123\nL2,FLOUR,1,kg,77\n"}
+    _import(runner, str(_folder(tmp_path, "mes1", mes)), "--source", "mes")
+    full = {"lots.csv": header + "L2,FLOUR,1,kg,77\n"}
+    _import(runner, str(_folder(tmp_path, "mes-full", full)), "--source", "mes", "--full")
+    assert _identities(graph) == {
+        "supplier_lot||000123": [("L1", "erp")], "supplier_lot||77": [("L2", "mes")],
+    }  # fmt: skip
+    changes = len(_show(runner, "L1")["changes"])
+    again = {"lots.csv": erp + "L3,FLOUR,1,kg,\n"}
+    summary = _import(runner, str(_folder(tmp_path, "erp2", again)), "--source", "erp")
+    assert summary["tables"]["lots"]["updated"] == 0, summary["tables"]["lots"]
+    assert _show(runner, "L1")["changes"][changes:] == []
+    # the ERP's row without a number now: none kept, and the MES's full dump of a lot only it
+    # sent a number for leaves the lot none either
+    _import(runner, str(_folder(tmp_path, "erp3", {"lots.csv": header + "L2,FLOUR,1,kg,\n"})),
+            "--source", "erp")  # fmt: skip
+    _import(runner, str(_folder(tmp_path, "mes-full2", {"lots.csv": header})), "--source",
+            "mes", "--full", "--max-removals", "100%")  # fmt: skip
+    held, _, _ = graph.driver.execute_query(
+        "MATCH (n:Lot) RETURN n.lot_id AS lot, n._supplier_lot AS number ORDER BY lot",
+        database_=graph.database,
+    )
+    assert [(r["lot"], r["number"]) for r in held] == [("L1", "000123"), ("L2", None),
+                                                        ("L3", None)]  # fmt: skip
+
+
+def test_values_replace_note_names_only_the_sources_whose_files_carry_a_changed_column(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC sends L1's status only (`lot_id,material_id,status`); the MES's row changing the ERP's
+    quantity named QC too (`erp and qc sent too`), though no QC file ever had a quantity: who
+    sent which column was not kept. Each run now records its files' columns per table on its
+    ledger entry, and the note names a source only for a column its files carry — for every
+    column when a run of it did not record them (a run before they were kept)."""
+    _r1(runner, tmp_path)
+
+    def noted(name: str, row: str) -> list[str]:
+        files = {"lots.csv": FULL_LOTS + row}
+        notes = _import(runner, str(_folder(tmp_path, name, files)), "--source", "mes")["notes"]
+        return [n.split(": ", 1)[1].split(". ")[0] for n in notes if "sent too" in n]
+
+    assert noted("mes1", "L1,FLOUR,12,kg,V7,000124,hold\n") == [
+        "1 lots row erp sent too: mes's values replace the graph's (L1: quantity 10.0 → 12.0)"
+    ]
+    assert noted("mes2", "L1,FLOUR,10,kg,V7,000124,released\n") == [
+        "1 lots row erp and qc sent too: mes's values replace the graph's (L1: quantity 12.0 → "
+        "10.0; status hold → released)"
+    ]
+    graph.driver.execute_query(  # QC's runs as a version before runs kept their columns left them
+        "MATCH (run:ImportRun {source: 'qc'}) REMOVE run.table_columns", database_=graph.database
+    )
+    assert noted("mes3", "L1,FLOUR,11,kg,V7,000124,released\n") == [
+        "1 lots row erp and qc sent too: mes's values replace the graph's (L1: quantity 10.0 → "
+        "11.0)"
+    ]

@@ -182,7 +182,8 @@ class TraceGraph:
         kernel = next((r for r in info if r["name"] == "Neo4j Kernel"), info[0])
         counts = self.read("db/graph_counts")[0]
         labels = {r["label"]: int(r["count"]) for r in sorted(counts["nodes"], key=_by("label"))}
-        books = {label: labels.pop(label) for label in BOOKKEEPING_LABELS if label in labels}
+        # a bookkeeping label without a node (SourcedTable once its marks went) is not listed
+        books = {label: n for label in BOOKKEEPING_LABELS if (n := labels.pop(label, 0))}
         return Status(
             server=self.server,
             database=self.database,

@@ -277,6 +277,16 @@ class ImportLock(StructuredNode):
     name = StringProperty(unique_index=True, required=True)
 
 
+class SourcedTable(StructuredNode):
+    """A canonical table found to hold no row written before rows kept their sources (no
+    `_sources`): a --full run skips its look for such rows, a scan of the table's label while
+    none is left (importing/sources.py legacy_tables; cypher/import/mark_sourced_tables.cypher
+    says why a mark stays true, sourced_tables.cypher when it is not trusted)."""
+
+    table = StringProperty(unique_index=True, required=True)
+    at = DateTimeProperty()  # when it was found: a rollback's runs after it void it
+
+
 class Migration(StructuredNode):
     """A data migration (cypher/migrate/) that ran to its end on this database, written by
     `db init` and by an import: for those an import must not start without, it looks this node
@@ -339,15 +349,15 @@ class Recall(StructuredNode):
 NODE_CLASSES: tuple[type[StructuredNode], ...] = (
     Material, Supplier, Customer, Location, Device, DeviceEvent, Operator, WorkOrder,
     Lot, Identifier, ProcessStep, Inspection, Shipment, ImportRun, ImportedFile, ImportLock,
-    Migration, MigrationChange, RowChange, Recall, SourceRename,
+    Migration, MigrationChange, RowChange, Recall, SourceRename, SourcedTable,
 )  # fmt: skip
 
-# Nodes that keep the tool's own books and hold nothing of the plant: the import lock's node
-# and the Migration nodes (a database `db init` just made holds them). `db status` lists them
-# apart and leaves them out of its total, on which the test suite decides whether a database
-# holds data it must not wipe. The import and recall ledgers (ImportRun, RowChange, Recall) are
-# not among them: they are the audit trail of what was written and recalled, worth keeping.
-BOOKKEEPING_LABELS: tuple[str, ...] = ("ImportLock", "Migration")
+# Nodes that keep the tool's own books and hold nothing of the plant: the import lock's node,
+# the Migration nodes (a database `db init` just made holds them) and the SourcedTable marks.
+# `db status` lists them apart and leaves them out of its total, on which the test suite decides
+# whether a database holds data it must not wipe. The import and recall ledgers (ImportRun,
+# RowChange, Recall) are not among them: the audit trail of what was written and recalled.
+BOOKKEEPING_LABELS: tuple[str, ...] = ("ImportLock", "Migration", "SourcedTable")
 
 # Labels and relationship types the code may name: the fixed list no user string extends.
 LABELS: tuple[str, ...] = tuple(cls.__name__ for cls in NODE_CLASSES)

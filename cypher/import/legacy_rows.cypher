@@ -4,7 +4,9 @@
 // full (sources.other_sources; a table whose rows all carry `_sources` never refuses). Asked
 // only when the ledger shows another source: one branch per table, each stopping at the first
 // such row (in a graph written before, the first rows scanned); a graph whose rows all carry
-// their sources scans the label once, as the --full run's own *_keys query does after it.
+// their sources scans the label once, as the --full run's own *_keys query does after it —
+// then marks the table (mark_sourced_tables.cypher), and later runs do not ask of it again
+// (sourced_tables.cypher, sources.legacy_tables).
 // Links are matched with their ends' labels, as in the *_keys queries: the planner scans a
 // label or the relationship type, never every node. Each branch's scan is a subquery of its
 // own that does not see `table`: the planner pushed the `table = ...` test into every scan's

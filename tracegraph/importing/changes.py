@@ -44,11 +44,14 @@ _TIMES = {name: tuple(c.name for c in spec.columns if c.kind is Kind.DATETIME)
 _MEASURES = {name: frozenset(c.name for c in spec.columns if c.kind is Kind.MEASURE)
              for name, spec in TABLES.items()}  # fmt: skip
 
-# Bookkeeping the importer adds to a row; never a column of the export (longest_step_s: a
-# device's or operator's longest step, which steps raise; it was listed as a changed column).
-_NOT_COLUMNS = frozenset(
-    {"_row_sha", "_sources", "origin_known", "identity_key", "longest_step_s", "_supplier_lot"}
-)
+# Properties the importer adds to a row's node or link, never a column of the export: its hash,
+# the sources that sent it (writer._sources_after), a lot's origin_known and the supplier lot a
+# lot without a supplier keeps (writer._keep_supplier_lot), a device's or operator's longest
+# step, which steps raise (it was listed as a changed column). writer._BOOKKEEPING adds a
+# table's copied references to them.
+BOOKKEEPING = frozenset({"_row_sha", "_sources", "origin_known", "longest_step_s", "_supplier_lot"})
+# ... and a lot's identity key, which its parameter map carries beside the columns
+_NOT_COLUMNS = BOOKKEEPING | {"identity_key"}
 
 
 @dataclass(frozen=True)

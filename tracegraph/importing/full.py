@@ -313,7 +313,8 @@ def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | 
     Removal's `dropped`), in batches, each first recorded in run `run_id`'s ledger as a change
     of who sends it (`sent by erp, mes → erp`), as a removal is (see remove). Their content
     and links stay: not removed, not counted as removed; a lot's supplier-lot identities that
-    source alone sent go (lots_identities_dropped.cypher)."""
+    source alone sent go (lots_identities_dropped.cypher), and the number a lot without a
+    supplier keeps on itself follows those left (lots_supplier_lot_left.cypher)."""
     for table in REMOVAL_ORDER:
         removal = removals.get(table)
         if removal is None or not removal.dropped:
@@ -334,8 +335,13 @@ def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | 
             rows = [{"id": d.element, "sources": " ".join(d.others)} for d in batch]
             graph.write(f"import/{query}", rows=rows)
             if table == "lots" and removal.source:  # off the supplier-lot identities it sent
-                graph.write("import/lots_identities_dropped", ids=[d.element for d in batch],
-                            source=removal.source)  # fmt: skip
+                ids = [d.element for d in batch]
+                # one transaction: the number a lot without a supplier keeps follows its
+                # identities (lots_supplier_lot_left.cypher)
+                graph.write_all([
+                    ("import/lots_identities_dropped", {"ids": ids, "source": removal.source}),
+                    ("import/lots_supplier_lot_left", {"ids": ids}),
+                ])  # fmt: skip
 
 
 def keep_linked(

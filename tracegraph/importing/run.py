@@ -501,6 +501,8 @@ def import_paths(
     whose = None if over_sources else source
     files, notes = find_files(paths, mapping)
     notes[:0] = chosen.notes
+    # the canonical tables the files fill: on the ledger entry, and those --full compares
+    filled = run_sources.filled_tables(files, mapping)
     mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
     started = time.perf_counter()
     run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + secrets.token_hex(3)
@@ -539,7 +541,9 @@ def import_paths(
             "full": full,
             # where the files come from, and the canonical tables they fill: a later full
             # run of another source over them is refused (sources.other_sources)
-            "source": source, "canonical_tables": run_sources.filled_tables(files, mapping),
+            "source": source, "canonical_tables": filled,
+            # the columns of its files per table, as it reads them (writer.RunState.read_file)
+            "table_columns": [],
             "mapping": str(mapping.path.absolute()) if mapping else None,
             "mapping_sha256": mapping_sha or None,
         }  # fmt: skip
@@ -570,10 +574,8 @@ def import_paths(
         older_notes: list[str] = []
         try:
             if full:  # before anything is written: a refusal leaves the graph as it was
-                notes += run_sources.other_sources(
-                    graph, run_id, source, run_sources.filled_tables(files, mapping),
-                    over_sources, log,
-                )  # fmt: skip
+                notes += run_sources.other_sources(graph, run_id, source, filled, over_sources,
+                                                   log)  # fmt: skip
             todo = []
             skipped: list[str] = []  # logged unless --full reads them all the same
             for path in files:
@@ -654,10 +656,8 @@ def import_paths(
                 new_rows = {name: t.changed - t.updated + gained.get(name, 0)
                             for name, t in tables.items()}  # fmt: skip
                 if whose is not None:  # rows of sources gone silent: a renamed source's
-                    notes += run_sources.unsent_notes(
-                        graph, run_id, whose, run_sources.filled_tables(files, mapping),
-                        state.present.keys, log,
-                    )  # fmt: skip
+                    notes += run_sources.unsent_notes(graph, run_id, whose, filled,
+                                                      state.present.keys, log)  # fmt: skip
                 removals, removal_notes = full_dump.compare(
                     graph, state.present, whose, log, new_rows
                 )
@@ -1466,15 +1466,13 @@ def check_paths(
             notes.append("the ledger's runs before this version have no file nodes yet (the "
                          "next import or `tracegraph db init` makes them): this dry run cannot "
                          "tell whether a file is an older export sent again")  # fmt: skip
+        filled = run_sources.filled_tables(files, mapping)
         try:  # the files are read: their keys are the dry run's
-            notes += run_sources.other_sources(graph, run_id, source,
-                                               run_sources.filled_tables(files, mapping),
-                                               over_sources, log)  # fmt: skip
+            notes += run_sources.other_sources(graph, run_id, source, filled, over_sources, log,
+                                               mark=False)  # fmt: skip
             if whose is not None:
-                notes += run_sources.unsent_notes(
-                    graph, run_id, whose, run_sources.filled_tables(files, mapping),
-                    state.present.keys, log,
-                )  # fmt: skip
+                notes += run_sources.unsent_notes(graph, run_id, whose, filled,
+                                                  state.present.keys, log)  # fmt: skip
             notes += _older_exports(
                 graph, run_id, files, shas, True, accept_older, log, mapping, encoding,
                 dry_run=True, lacking=lambda growing: _lacking(known, present, growing, whose),

@@ -26,6 +26,7 @@ from tracegraph.graph import TraceGraph
 from tracegraph.importing.mappings import Mapping, bundled_mappings
 from tracegraph.importing.reader import table_name
 from tracegraph.importing.tables import TABLES
+from tracegraph.schema import FORMAT_LEVEL
 from tracegraph.values import counted, first_ids, iso_seconds
 
 # The source of a run without a mapping: canonical tables, whoever wrote them.
@@ -98,6 +99,7 @@ def other_sources(
     tables: Sequence[str],
     accept: bool,
     log: Callable[[str], None],
+    mark: bool = True,
 ) -> list[str]:
     """Before a --full run writes anything: refuse (SourcesRefused) when one of `tables` still
     holds rows written before rows kept their sources (legacy_rows.cypher) and runs of another
@@ -107,14 +109,14 @@ def other_sources(
     cannot be told apart: they do not count, and a note says so (until the table's next full
     comparison). A table whose rows all carry their sources is compared by source: neither
     refused nor noted. One ledger query (other_sources.cypher), and one of the graph's rows
-    only when it finds runs."""
+    only when it finds runs (legacy_tables; `mark`: False for a dry run, which writes
+    nothing)."""
     if not tables:
         return []
     found = graph.read("import/other_sources", run_id=run_id, source=source, tables=list(tables),
                        canonical=sorted(TABLES))  # fmt: skip
     if found and not accept:  # with it, every row is compared: the note names them all
-        asked = sorted({row["table"] for row in found})
-        legacy = {row["table"] for row in graph.read("import/legacy_rows", tables=asked)}
+        legacy = legacy_tables(graph, sorted({row["table"] for row in found}), mark)
         found = [row for row in found if row["table"] in legacy]
     others = [row for row in found if row["source"] is not None]
     notes = []
@@ -152,6 +154,24 @@ def other_sources(
     for note in notes:
         log(note)
     return notes
+
+
+def legacy_tables(graph: TraceGraph, tables: Sequence[str], mark: bool = True) -> set[str]:
+    """Which of `tables` still hold rows written before rows kept their sources. A table whose
+    rows all carry them was scanned to its end by every --full run another source's runs wrote
+    (legacy_rows.cypher stops at the first such row only): once a scan finds none, the table
+    is marked (mark_sourced_tables.cypher, which says why the mark stays true; not by a dry
+    run) and not scanned again while the mark is trusted (sourced_tables.cypher)."""
+    marked = {row["table"] for row in graph.read("import/sourced_tables", tables=list(tables),
+                                                 level=FORMAT_LEVEL)}  # fmt: skip
+    scanned = [table for table in tables if table not in marked]
+    if not scanned:
+        return set()
+    legacy = {row["table"] for row in graph.read("import/legacy_rows", tables=scanned)}
+    clean = [table for table in scanned if table not in legacy]
+    if clean and mark:
+        graph.write("import/mark_sourced_tables", tables=clean)
+    return legacy
 
 
 def _source_text(source: str, rows: list[Any]) -> str:

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 from tracegraph.graph import TraceGraph
 from tracegraph.identities import identity_key
-from tracegraph.importing.changes import RowChange, difference, new_values, stored_values
+from tracegraph.importing.changes import (
+    BOOKKEEPING,
+    RowChange,
+    difference,
+    new_values,
+    stored_values,
+)
 from tracegraph.importing.tables import TABLES, Kind, device_event_id
 from tracegraph.importing.validate import Reject, ValidatedTable
 from tracegraph.values import counted, first_ids, moment
@@ -163,13 +169,12 @@ def combine_digests(digests: Iterable[str]) -> str:
     return content_digest(count, total)
 
 
-# Properties the importer adds to a node besides the row's columns and extras (see cypher_row;
-# _sources: the sources that sent the row, see _sources_after; longest_step_s: a device's or
-# operator's longest step, raised by steps_longest_*.cypher).
+# Properties the importer adds to a node besides the row's columns and extras (see cypher_row
+# and changes.BOOKKEEPING), per table with the references it copies onto the node and a device
+# event's event_id.
 _BOOKKEEPING: dict[str, frozenset[str]] = {
-    table: frozenset({"_row_sha", "_sources", "origin_known", "longest_step_s", "_supplier_lot",
-                      *COPIED_REFERENCES.get(table, ()),
-                      *(("event_id",) if table == "device_events" else ())})
+    table: BOOKKEEPING.union(COPIED_REFERENCES.get(table, ()),
+                             ("event_id",) if table == "device_events" else ())
     for table in TABLES
 }  # fmt: skip
 
@@ -362,6 +367,12 @@ class RunState:
     # Per table, the changed rows another source sent too (their count, those sources, the
     # first changes as text): two exports that disagree change the row back and forth nightly
     disagreements: dict[str, list[Any]] = field(default_factory=dict)
+    # The columns of the files this run read, `table|column` (on its ledger entry: run_columns),
+    # and per (table, source) those another source's files of the table carried (None: not
+    # known, a run before they were kept): the note names only the sources that sent a column
+    # the row changed (a QC status file is not named for a quantity)
+    read_columns: set[str] = field(default_factory=set)
+    sent_columns: dict[tuple[str, str], frozenset[str] | None] = field(default_factory=dict)
     # The longest-step bounds this run raised or read, per (device or operator, id) (see
     # _raise_longest), and the lock that lets one batch's bounds be raised at a time.
     bounds: dict[tuple[str, Any], int] = field(default_factory=dict)
@@ -447,8 +458,37 @@ class RunState:
             )
         return notes
 
+    def read_file(self, graph: TraceGraph, table: str, header: frozenset[str]) -> None:
+        """Record on the run's ledger entry the columns of a file of `table` (run_columns),
+        before its rows are written: a run killed part-way has them for the rows it wrote."""
+        if self.run_id is None:
+            return
+        with self._lock:
+            columns = {f"{table}|{name}" for name in header} - self.read_columns
+            self.read_columns.update(columns)
+            listed = sorted(self.read_columns)
+        if columns:
+            graph.write("import/run_columns", run_id=self.run_id, columns=listed)
+
+    def _sent_columns(
+        self, graph: TraceGraph, table: str, sources: set[str]
+    ) -> dict[str, frozenset[str] | None]:
+        """Per source, the columns its files of `table` carried (sent_columns.cypher), read
+        once per run and table for the sources not asked yet."""
+        asked = sorted(s for s in sources if (table, s) not in self.sent_columns)
+        if asked:
+            found = graph.read("import/sent_columns", run_id=self.run_id, table=table,
+                               sources=asked)  # fmt: skip
+            with self._lock:
+                for row in found:
+                    self.sent_columns[(table, row["source"])] = (
+                        frozenset(row["columns"]) if row["known"] else None
+                    )
+        return {s: self.sent_columns[(table, s)] for s in sources}
+
     def disagreed(
         self,
+        graph: TraceGraph,
         table: str,
         changes: list[RowChange],
         senders: dict[str, list[str] | None],
@@ -459,15 +499,29 @@ class RunState:
         held per row key, as text), for the note of write_notes. Only the columns the file has
         (`header`), and no row the file gives in part (`partial`: keep_unsaid completed it from
         the graph): a QC status update of the ERP's lot is how the two share a row, not a
-        disagreement. Which source sent which column is not kept: the note says the row was
-        sent by the others too, not that they sent the column."""
+        disagreement. Of the others, only those whose files of the table carry a changed column
+        are named, with those columns (_sent_columns; all, for a source whose columns are not
+        known): a QC status file was named for the ERP's corrected quantity."""
         if self.source is None:
             return
+        shared = [
+            (change, others, [i for i, c in enumerate(change.columns) if c in header])
+            for change in changes
+            if change.key not in partial
+            and (others := [s for s in senders.get(change.key) or () if s != self.source])
+        ]  # fmt: skip
+        shared = [(change, others, said) for change, others, said in shared if said]
+        if not shared:
+            return
+        sent = self._sent_columns(graph, table, {s for _, others, _ in shared for s in others})
         with self._lock:
-            for change in changes:
-                others = [s for s in senders.get(change.key) or () if s != self.source]
-                said = [i for i, c in enumerate(change.columns) if c in header]
-                if not others or change.key in partial or not said:
+            for change, senders_too, said_here in shared:
+                changed = {change.columns[i] for i in said_here}
+                others = [s for s in senders_too
+                          if (carried := sent[s]) is None or changed & carried]  # fmt: skip
+                theirs = set().union(*(sent[s] or changed for s in others)) if others else set()
+                said = [i for i in said_here if change.columns[i] in theirs]
+                if not said:
                     continue
                 counts = self.disagreements.setdefault(table, [0, [], []])
                 counts[0] += 1
@@ -519,6 +573,7 @@ def write_table(
     table = validated.table
     state = state if state is not None else RunState()
     fresh = state.fresh.get(table, set())
+    state.read_file(graph, table, validated.header)
     source = iter(rows)
     writers = WRITERS.get(table, 1)
     with ThreadPoolExecutor(max_workers=writers, thread_name_prefix="tracegraph-import") as server:
@@ -621,8 +676,8 @@ def _write_batch(
         changes = _record_changes(graph, table, updated, state, (rows, *source), held)
         same = len(updated) - len(changes)
         if changes:
-            state.disagreed(table, changes, {"|".join(map(str, k)): v[0]
-                                             for k, v in held_sources.items()},
+            state.disagreed(graph, table, changes, {"|".join(map(str, k)): v[0]
+                                                    for k, v in held_sources.items()},
                             header, partial)  # fmt: skip
         if summed:
             state.summed_replaced(table, [c for c in changes if "quantity" in c.columns])
@@ -649,7 +704,10 @@ def _write_batch(
             state.identities_written([r["identity_key"] for r in todo])
         return len(todo) - same, len(updated) - same, []
     key = NODE_KEYS[table]
-    stored = graph.read(f"import/{table}_shas", keys=[r[key] for r in rows], source=state.source)
+    # a lot's spellings only for a file that gives supplier lots: _add_sources uses them then
+    spells = table == "lots" and says_supplier_lot(header)
+    stored = graph.read(f"import/{table}_shas", keys=[r[key] for r in rows], source=state.source,
+                        spells=spells)  # fmt: skip
     known = {r["key"]: r["sha"] for r in stored}
     held_sources = {r["key"]: (source_names(r["sources"]), r["id"]) for r in stored}
     # a lot's supplier-lot identities naming this run's source (lots_shas; None: not read)
@@ -681,7 +739,8 @@ def _write_batch(
     updated = [r for r in todo if known.get(r[key]) is not None]
     changes = _record_changes(graph, table, updated, state, (rows, *source), held)
     same = len(updated) - len(changes)
-    state.disagreed(table, changes, {str(k): held_sources[k][0] for k in held}, header, partial)
+    state.disagreed(graph, table, changes, {str(k): held_sources[k][0] for k in held}, header,
+                    partial)  # fmt: skip
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
     _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state, header,
