@@ -370,8 +370,10 @@ def test_a_table_found_without_rows_of_unknown_source_is_not_scanned_again(
     for rows written before rows kept their sources (legacy_rows.cypher), a scan of the
     table's label to its end once none was left. A table found without one is now marked
     (SourcedTable; not by a dry run) and not scanned again: a row without sources slipped in
-    under the mark is not looked for. An older tracegraph's run after the mark (a rollback,
-    whose rows carry no sources) voids it: the table is scanned, and the run refused."""
+    under the mark is not looked for. An older tracegraph's run since the mark (a rollback,
+    whose rows carry no sources) voids it, whatever its clock said: the table is scanned, and
+    the run refused (a run started a second "before" the mark by its machine's clock kept it
+    trusted, and the ERP's lot was deleted)."""
     erp, mapping = _erp(tmp_path)
     _import(runner, str(erp), "--mapping", str(mapping))
     mes = _folder(tmp_path, "mes", MES)
@@ -387,8 +389,10 @@ def test_a_table_found_without_rows_of_unknown_source_is_not_scanned_again(
     # the mark: not scanned, not refused (it was), R3 compared as the MES's and removed
     night2 = _import(runner, str(mes), "--full", "--max-removals", "100%")
     assert night2["tables"]["lots"]["removed"] == 1
-    graph.driver.execute_query(  # a rollback's run, ledger entry as an older version wrote it
-        "CREATE (:ImportRun {run_id: 'older', status: 'done', started_at: datetime()})",
+    graph.driver.execute_query(  # a rollback's run, ledger entry as an older version wrote it,
+        # on a machine whose clock is a second behind the server's: it starts "before" the mark
+        "MATCH (m:SourcedTable {table: 'lots'}) CREATE (:ImportRun {run_id: 'older', status: "
+        "'done', started_at: m.at - duration('PT1S'), ended_at: m.at})",
         database_=graph.database,
     )
     _import(runner, str(erp), "--mapping", str(mapping))

@@ -251,8 +251,9 @@ def status(
     neo4j-extra.conf's where that file sets them. A last import the ledger marks running while
     no process holds the import lock (its importer or its server died) shows as interrupted.
 
-    The import lock's node and the Migration nodes `db init` writes are listed apart, as
-    bookkeeping, and left out of the node total: they hold nothing of the plant."""
+    The import lock's node, the Migration nodes `db init` writes and the import's
+    SourcedTable marks are listed apart, as bookkeeping (those the database holds), and left
+    out of the node total: they hold nothing of the plant."""
     graph = open_graph()
     try:
         current = graph.status()

@@ -170,7 +170,7 @@ def legacy_tables(graph: TraceGraph, tables: Sequence[str], mark: bool = True) -
     legacy = {row["table"] for row in graph.read("import/legacy_rows", tables=scanned)}
     clean = [table for table in scanned if table not in legacy]
     if clean and mark:
-        graph.write("import/mark_sourced_tables", tables=clean)
+        graph.write("import/mark_sourced_tables", tables=clean, level=FORMAT_LEVEL)
     return legacy
 
 
