@@ -1330,11 +1330,21 @@ def test_verify_counts_a_recall_recorded_without_ids_as_it_counted(
     )
     (recorded,) = runner_json(runner, ["recall", "history"])["recalls"]
     assert (recorded["shipments"], recorded.get("shipment_ids")) == (3, None)
+    # an import that changes nothing it reaches: unchanged by count, which cannot see all
+    (tmp_path / "customers.csv").write_text("customer_id,name\nC9,Shop nine\n")
+    assert import_paths(hand_plant, [tmp_path / "customers.csv"]).rejects == []
+    same = runner.invoke(app, ["recall", "history", "--verify"])
+    assert same.exit_code == 0, same.output
+    assert (
+        "again: 0 changed; 1 unchanged one kept counts, not ids (recorded before recalls kept "
+        "them, or naming more than 1,000): compared by count, a shipment removed and another "
+        "added are not seen"
+    ) in " ".join(same.stderr.split())
     _late_delivery(hand_plant, tmp_path, "C1")
     verified = runner.invoke(app, ["recall", "history", "--verify", "--format", "json"])
     assert verified.exit_code == 1, verified.output
     (answer,) = json.loads(verified.stdout)["verified"]
-    assert (answer["stale"], answer["shipments_now"]) == (True, 4), answer
+    assert (answer["stale"], answer["shipments_now"], answer["by_count"]) == (True, 4, True)
 
 
 def _late_delivery(graph: TraceGraph, tmp_path: Path, customer: str, new: str = "") -> None:

@@ -1043,6 +1043,8 @@ def _verified(graph: TraceGraph, recall: dict[str, Any]) -> dict[str, Any]:
         answer[f"gone_{kind}"] = gone
         stale = stale or (bool(new or gone) if whole else as_recorded[kind] > recall.get(kind, 0))
     answer["stale"] = stale
+    # compared by count alone: a shipment removed and another added leave the count as it was
+    answer["by_count"] = any(answer[f"new_{kind}"] is None for kind in ("customers", "shipments"))
     return answer
 
 
