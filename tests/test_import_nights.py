@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from hand_plant import HAND_PLANT
+from old_ledger import old_run
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
@@ -462,6 +463,34 @@ def test_a_rollbacks_runs_get_their_file_nodes_and_a_file_is_not_skipped_over_th
     assert _file_nodes(graph, rollback.run_id)["lots.csv"] is True
     assert any(f"import {rollback.run_id} was run by an older tracegraph" in note
                for note in again.notes)  # fmt: skip
+
+
+def test_an_older_versions_run_shows_its_new_and_changed_rows_as_unknown(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`imports RUN` of a run tracegraph c9c2dc8 recorded (a hold and a quantity fix: 2 rows
+    `changed`, the ledger's "new or changed") showed lots `new 2, changed 0` and "0 changed
+    rows": new was changed - updated, and such a run has no `updated` (nor change records).
+    They are unknown: "–" with a footnote, null in the JSON, and the header says so."""
+    night = _lots_night(tmp_path / "n2", LOTS_1)
+    old_run(graph, "20261128T020000Z-0ld222", [night / "lots.csv"],
+            {"lots": {"read": 3, "written": 3, "changed": 2}})  # fmt: skip
+    shown = runner.invoke(app, ["imports", "20261128T020000Z-0ld222"], env={"COLUMNS": "160"})
+    assert shown.exit_code == 0, shown.output
+    assert "3 written, 0 rejected, changed rows not recorded (by an older tracegraph)" in (
+        " ".join(shown.stdout.split())
+    )
+    (row,) = [line.split() for line in shown.stdout.splitlines() if line.startswith("lots")]
+    assert row == ["lots", "3", "3", "0", "0", "–", "–"], shown.stdout
+    assert "–: recorded by an older tracegraph, which counted new and changed rows together" in (
+        " ".join(shown.stdout.split())
+    )
+    answer = json.loads(
+        runner.invoke(app, ["imports", "20261128T020000Z-0ld222", "--format", "json"]).stdout
+    )
+    assert answer["tables"]["lots"] == {"files": [str(night / "lots.csv")], "read": 3,
+                                        "written": 3, "rejected": 0, "duplicates": 0,
+                                        "changed": 2, "updated": None}  # fmt: skip
 
 
 def test_a_weekend_hold_set_and_lifted_is_imported_under_full_with_a_warning(

@@ -19,6 +19,7 @@ from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.run import import_paths
 
+from old_ledger import old_run  # isort: skip
 from test_import import _graph_dump  # isort: skip
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -317,6 +318,40 @@ def test_runs_before_sources_do_not_count_and_are_noted_once(
     ], first["notes"]
     again = _import(runner, str(alone), "--full", "--force")
     assert not any("recorded before" in n for n in again["notes"])
+
+
+def test_runs_recorded_before_the_ledger_kept_their_tables_are_noted(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A store upgraded from before the ledger kept `file_tables` (2026-12-06): the old ERP run
+    (a mapping's files, receipts.csv and deliveries.csv) named its files alone, and
+    other_sources.cypher matched such a run by its file_tables, so never: the canonical
+    source's --full removed the ERP's rows without a note (an upgraded plant lost its SAP
+    sample's 6 materials, 5 lots, 2 shipments, exit 0, unsaid). Such a run may have written
+    any table, and is noted as README says (the dry run says so too)."""
+    erp, mapping = _erp(tmp_path)
+    _import(runner, str(erp), "--mapping", str(mapping))
+    graph.driver.execute_query(
+        "MATCH (run:ImportRun) OPTIONAL MATCH (run)-[:READ]->(file:ImportedFile) "
+        "DETACH DELETE run, file",
+        database_=graph.database,
+    )
+    files = sorted(erp.iterdir())
+    old_run(graph, "20261128T020000Z-0ld5a9", files,
+            {"lots": {"read": 3, "written": 3, "changed": 3},
+             "shipments": {"read": 2, "written": 2, "changed": 2},
+             "shipment_lines": {"read": 3, "written": 3, "changed": 3}})  # fmt: skip
+    _forget_sources(graph)
+    mes = _folder(tmp_path, "mes", MES)
+    expected = (
+        "--full: 1 run recorded before import runs kept their source may have written lots, "
+        "shipment_lines, shipments (the last 20261128T020000Z-0ld5a9): not told apart from this "
+        "source 'canonical', whose full dump removes what its files lack — if another source "
+        "wrote those rows, they are removed too"
+    )
+    for dry in (["--dry-run"], []):
+        summary = _import(runner, str(mes), "--full", "--max-removals", "100%", *dry)
+        assert expected in summary["notes"], summary["notes"]
 
 
 def test_a_file_another_sources_full_run_removed_rows_of_is_not_skipped_as_unchanged(

@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from old_ledger import old_run
 from typer.testing import CliRunner
 
 from tracegraph import schema
@@ -308,6 +310,29 @@ def test_init_drops_the_index_an_older_version_made_and_keeps_a_users(
         assert "index_Lot_created_at" in {o.name for o in graph.schema_objects()}
     finally:
         graph.autocommit("db/drop_index", name="index_Lot_created_at")
+
+
+def test_the_warning_of_a_run_before_versions_were_recorded_names_no_none(
+    graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """tracegraph c9c2dc8 importing into an upgraded store: its run records no version nor
+    source, and the next import said "an older tracegraph (None)", its hint `db init` alone —
+    though the run wrote the rows without their sources. It says the version was not recorded
+    and how the rows get their sources again."""
+    (tmp_path / "lots.csv").write_text("lot_id,material_id\nL1,M1\n")
+    at = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    old_run(graph, "20261207T093000Z-0ld777", [tmp_path / "lots.csv"],
+            {"lots": {"read": 1, "written": 1, "changed": 1}}, started_at=at)  # fmt: skip
+    (tmp_path / "materials.csv").write_text("material_id,name\nM1,Flour\n")
+    time.sleep(1.5)  # the old run's start is in the past: the new one follows it
+    summary = import_paths(graph, [tmp_path / "materials.csv"])
+    assert [n for n in summary.notes if "20261207T093000Z-0ld777" in n] == [
+        "import 20261207T093000Z-0ld777 was run by an older tracegraph (version not recorded) "
+        "after the data migrations: what it wrote may be keyed the old way, beside what they "
+        "re-keyed (run `tracegraph db init`, which migrates it) — and it kept no sources: the "
+        "rows it wrote have none, so import each source's files again with its --source to "
+        "give them their sources"
+    ]
 
 
 def test_an_import_warns_of_an_older_versions_run_after_the_migrations(

@@ -1295,13 +1295,7 @@ def test_a_recall_records_its_data_and_verify_names_what_a_later_import_added(
     )  # fmt: skip
     unchanged = runner.invoke(app, ["recall", "history", "--verify"])
     assert unchanged.exit_code == 0, unchanged.output  # no import since: nothing to trace
-    late = tmp_path / "late"
-    late.mkdir()
-    (late / "customers.csv").write_text("customer_id,name,contact\nC3,Shop three,c3@x.example\n")
-    (late / "shipments.csv").write_text("shipment_id,customer_id,shipped_at\n"
-                                        "SH10,C3,2026-11-04T10:00:00+00:00\n")  # fmt: skip
-    (late / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH10,P1,5,pcs\n")
-    assert import_paths(hand_plant, [late]).rejects == []
+    _late_delivery(hand_plant, tmp_path, "C3", "C3,Shop three,c3@x.example")
     verified = runner.invoke(app, ["recall", "history", "--verify", "--format", "json"])
     assert verified.exit_code == 1, verified.output
     (answer,) = json.loads(verified.stdout)["verified"]
@@ -1314,6 +1308,57 @@ def test_a_recall_records_its_data_and_verify_names_what_a_later_import_added(
     ) in " ".join(verified.stderr.split())
     # check does not see it: the shipment is dated before the recall
     assert "after a recall" not in runner.invoke(app, ["check"]).stdout
+
+
+def test_verify_counts_a_recall_recorded_without_ids_as_it_counted(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A recall tracegraph c9c2dc8 took kept counts alone, its shipments with the returns
+    (RMA1, SH1, SH2: 3). --verify compared that count with the deliveries dated before the
+    recall: a late delivery SH10 to a customer it named, dated before it, made 2 + 1 = 3, not
+    more than 3: "0 changed", stale false (an upgraded plant's recall of 339 shipments, 43 of
+    them returns, stayed unflagged until 43 new deliveries). It counts what the recall counted."""
+    assert runner.invoke(app, ["recall", "B", "--out", str(tmp_path / "r")]).exit_code == 0
+    # the Recall node as c9c2dc8's recall/record.cypher wrote it: no ids, no data state
+    old = ["recall_id", "created_at", "created_by", "host", "drill", "duration_s",
+           "located_share", "source_lots", "lots", "shipments", "customers", "quantity", "uom",
+           "package", "manifest_sha256"]  # fmt: skip
+    hand_plant.driver.execute_query(
+        "MATCH (r:Recall) WITH r, properties(r) AS was SET r = {} "
+        "WITH r, was UNWIND $old AS key CALL (r, was, key) { SET r[key] = was[key] }",
+        old=old,
+        database_=hand_plant.database,
+    )
+    (recorded,) = runner_json(runner, ["recall", "history"])["recalls"]
+    assert (recorded["shipments"], recorded.get("shipment_ids")) == (3, None)
+    # an import that changes nothing it reaches: unchanged by count, which cannot see all
+    (tmp_path / "customers.csv").write_text("customer_id,name\nC9,Shop nine\n")
+    assert import_paths(hand_plant, [tmp_path / "customers.csv"]).rejects == []
+    same = runner.invoke(app, ["recall", "history", "--verify"])
+    assert same.exit_code == 0, same.output
+    assert (
+        "again: 0 changed; 1 unchanged one kept counts, not ids (recorded before recalls kept "
+        "them, or naming more than 1,000): compared by count, a shipment removed and another "
+        "added are not seen"
+    ) in " ".join(same.stderr.split())
+    _late_delivery(hand_plant, tmp_path, "C1")
+    verified = runner.invoke(app, ["recall", "history", "--verify", "--format", "json"])
+    assert verified.exit_code == 1, verified.output
+    (answer,) = json.loads(verified.stdout)["verified"]
+    assert (answer["stale"], answer["shipments_now"], answer["by_count"]) == (True, 4, True)
+
+
+def _late_delivery(graph: TraceGraph, tmp_path: Path, customer: str, new: str = "") -> None:
+    """A late export's delivery SH10 of P1 (5 pcs) to `customer`, dated 2026-11-04, before any
+    recall of the test; `new`, a customers.csv row, when the customer is new."""
+    late = tmp_path / "late"
+    late.mkdir()
+    if new:
+        (late / "customers.csv").write_text(f"customer_id,name,contact\n{new}\n")
+    (late / "shipments.csv").write_text("shipment_id,customer_id,shipped_at\n"
+                                        f"SH10,{customer},2026-11-04T10:00:00+00:00\n")  # fmt: skip
+    (late / "shipment_lines.csv").write_text("shipment_id,lot_id,quantity,uom\nSH10,P1,5,pcs\n")
+    assert import_paths(graph, [late]).rejects == []
 
 
 def test_a_recall_taken_during_an_import_is_marked_in_the_history(

@@ -1146,14 +1146,11 @@ def _verified(graph: TraceGraph, recall: dict[str, Any]) -> dict[str, Any]:
     # after a recall) dated before it was taken (or undated); later ones are `check`'s
     # shipped_or_used_after_recall. A return or a later delivery made every recall "out of date"
     taken = moment(recall.get("created_at"))
-    due = [
-        line
-        for line in trace.shipments
-        if not line["is_return"]
-        and (taken is None or (at := moment(line.get("shipped_at"))) is None or at < taken)
-    ]
+    due = [line for line in trace.shipments
+           if not line["is_return"] and _dated_before(line, taken)]  # fmt: skip
     owed = {"customers": {line["customer_id"] for line in due},
             "shipments": {line["shipment_id"] for line in due}}  # fmt: skip
+    as_recorded = _counted_as_recorded(trace.shipments, taken)
     stale = bool(new_lots)
     for kind in ("customers", "shipments"):
         named = recall.get(f"{kind[:-1]}_ids")
@@ -1163,6 +1160,25 @@ def _verified(graph: TraceGraph, recall: dict[str, Any]) -> dict[str, Any]:
         answer[f"{kind}_now"] = len(now[kind])
         answer[f"new_{kind}"] = new
         answer[f"gone_{kind}"] = gone
-        stale = stale or (bool(new or gone) if whole else len(owed[kind]) > recall.get(kind, 0))
+        stale = stale or (bool(new or gone) if whole else as_recorded[kind] > recall.get(kind, 0))
     answer["stale"] = stale
+    # compared by count alone: a shipment removed and another added leave the count as it was
+    answer["by_count"] = any(answer[f"new_{kind}"] is None for kind in ("customers", "shipments"))
     return answer
+
+
+def _counted_as_recorded(lines: list[dict[str, Any]], taken: datetime | None) -> dict[str, int]:
+    """The customers and shipments of `lines` (a trace's shipment lines) counted as a recall
+    records them when it keeps no ids (one recorded before it kept them, or naming more than
+    RECORDED_IDS): deliveries and returns alike — of those dated before it was taken (or
+    undated), as what it could have counted. Compared with the deliveries alone, an old recall
+    counting 339 shipments, 43 of them returns, was flagged only after 43 new deliveries."""
+    before = [line for line in lines if _dated_before(line, taken)]
+    return {"customers": len({line["customer_id"] for line in before}),
+            "shipments": len({line["shipment_id"] for line in before})}  # fmt: skip
+
+
+def _dated_before(line: dict[str, Any], taken: datetime | None) -> bool:
+    """Whether a shipment line is dated before a recall taken at `taken` (or either is
+    undated): what the recall could have named."""
+    return taken is None or (at := moment(line.get("shipped_at"))) is None or at < taken

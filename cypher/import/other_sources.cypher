@@ -5,7 +5,10 @@
 // of another source (`source` <> $source, by the canonical tables their files fill), or
 // recorded before runs kept a source (no `source`: by `file_tables`, a canonical file's
 // table; a file that is no $canonical table was a mapping's, whose tables were not recorded,
-// and may have filled it). Per table and source (null: before sources), how many runs and the last one. Runs
+// and may have filled it; a run recorded before `file_tables` was kept, which names its files
+// alone and may have been a mapped run, may have filled any table: an upgraded plant's old SAP
+// run matched none, and a canonical --full removed its rows unnoted). Per table and source
+// (null: before sources), how many runs and the last one. Runs
 // refused before writing (an older export, this check) wrote nothing and are left out. One
 // query per run: the last full comparison per table is read newest first on the index of
 // ImportRun.started_at, and the runs since in one range of it.
@@ -23,7 +26,7 @@ MATCH (run:ImportRun)
 USING INDEX run:ImportRun(started_at)
 WHERE run.started_at >= coalesce(last[0], datetime({epochMillis: 0}))
   AND run.run_id <> $run_id AND run.refused_before_writing IS NULL
-  AND ((run.source IS NULL AND (table IN run.file_tables
+  AND ((run.source IS NULL AND (run.file_tables IS NULL OR table IN run.file_tables
                                 OR any(named IN run.file_tables WHERE NOT named IN $canonical)))
        OR (run.source <> $source AND table IN run.canonical_tables))
 WITH table, run

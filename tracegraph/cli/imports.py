@@ -303,14 +303,37 @@ def counts_table(
     columns = DRY_RUN_COUNTS if dry_run else COUNTS
     if full:
         columns = {**columns, "removed": "would remove" if dry_run else "removed"}
-    table = Table(box=None, show_edge=False, pad_edge=False)
+    table = Table(box=None, show_edge=False, pad_edge=False, caption_justify="left")
     for column in ("table", *columns.values()):
         table.add_column(column, justify="left" if column == "table" else "right")
     for name, counts in tables.items():
-        shown = {**counts, "new": (counts.get("changed") or 0) - (counts.get("updated") or 0),
-                 "changed": counts.get("updated")}  # fmt: skip
-        table.add_row(literal(name), *(f"{shown.get(n) or 0:,}" for n in columns))
+        table.add_row(literal(name), *_count_cells(counts, columns))
+    if not dry_run and any(recorded_before_updated(counts) for counts in tables.values()):
+        table.caption = f"{UNTOLD}: {OLDER_COUNTS}"
     return table
+
+
+# A count the run did not record: `new` and `changed` of a run an older tracegraph recorded
+UNTOLD = "–"
+OLDER_COUNTS = "recorded by an older tracegraph, which counted new and changed rows together"
+
+
+def recorded_before_updated(counts: dict[str, Any]) -> bool:
+    """Whether a table's counts are a run's that an older tracegraph recorded, before the
+    ledger counted `updated` (rows that changed what the graph held; null in its JSON)."""
+    return counts.get("updated") is None
+
+
+def _count_cells(counts: dict[str, Any], columns: dict[str, str]) -> list[str]:
+    """A table's counts as shown: `new` and `changed` split the summary's `changed` by
+    `updated`, or UNTOLD without it — new = changed - updated said a hold and a quantity fix of
+    an old run were 2 new lots, and an old run over 3,009 lots 3,009 new."""
+    updated = counts.get("updated")
+    split = ({"new": None, "changed": None} if updated is None
+             else {"new": (counts.get("changed") or 0) - updated, "changed": updated})  # fmt: skip
+    shown = {**counts, **split}
+    return [UNTOLD if n in split and shown[n] is None else f"{shown.get(n) or 0:,}"
+            for n in columns]  # fmt: skip
 
 
 def import_command(

@@ -10,7 +10,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from tracegraph.cli.context import open_graph
-from tracegraph.cli.imports import counts_table
+from tracegraph.cli.imports import counts_table, recorded_before_updated
 from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
@@ -310,6 +310,14 @@ def _changed_rows(run: dict[str, Any]) -> int:
     return sum(not (c.get("removed") or c.get("sources_only")) for c in run["changes"])
 
 
+def _changed_rows_text(run: dict[str, Any]) -> str:
+    """`N changed rows`, or that they are not known: an older tracegraph's run kept none (its
+    hold and quantity fix were `0 changed rows`)."""
+    if any(recorded_before_updated(counts) for counts in run["tables"].values()):
+        return "changed rows not recorded (by an older tracegraph)"
+    return counted(_changed_rows(run), "changed row")
+
+
 def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
     if output is ReportFormat.json:
         print_json(run)
@@ -329,8 +337,7 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
         f"{counts[1]} written, {counts[2]} rejected, "
         # a removal (--full) is a change of the run too, counted as removed; a row only this
         # run's source was taken off (sources_only) changed no content: not counted
-        f"{counted(_changed_rows(run), 'changed row')}"
-        + (f", {removed} removed (--full)" if run.get("full") else "")
+        f"{_changed_rows_text(run)}" + (f", {removed} removed (--full)" if run.get("full") else "")
     )
     if run.get("source"):  # runs before tracegraph kept it have none
         mapping = run.get("mapping")

@@ -245,9 +245,20 @@ def history(
         note(f"--verify traced {counted(len(checked), 'recall')} taken before the last import "
              f"again: {counted(len(said), 'changed', 'changed')}"
              + (" (recall their lots again into a new folder: its customers.csv names whom to "
-                "call)" if said else ""))  # fmt: skip
+                "call)" if said else "") + _by_count_text(checked))  # fmt: skip
     if any(answer["stale"] for answer in checked):
         raise typer.Exit(1)
+
+
+def _by_count_text(checked: list[dict[str, Any]]) -> str:
+    """What --verify cannot see of the recalls it found unchanged by their counts alone (kept
+    without their ids: before recalls kept them, or naming more than 1,000)."""
+    unseen = sum(1 for answer in checked if answer.get("by_count") and not answer["stale"])
+    if not unseen:
+        return ""
+    return (f"; {counted(unseen, 'unchanged one')} kept counts, not ids (recorded before recalls "
+            "kept them, or naming more than 1,000): compared by count, a shipment removed and "
+            "another added are not seen")  # fmt: skip
 
 
 def _verified_text(answer: dict[str, Any]) -> str | None:

@@ -22,6 +22,8 @@ def _run(props: dict[str, Any]) -> dict[str, Any]:
     for key in ("clean_fingerprints", "fingerprints", "file_names"):
         run.pop(key, None)  # the importer's own bookkeeping: which files to skip
     run["tables"] = json.loads(run.pop("counts_json", None) or "{}")
+    for counts in run["tables"].values():  # a run before the ledger counted `updated`: unknown
+        counts.setdefault("updated", None)
     # the files it skipped as unchanged, each with the run that imported that content, as the
     # import's own JSON has them (runs before they were kept: none)
     files, of = run.pop("unchanged_files", None) or [], run.pop("unchanged_of", None) or []

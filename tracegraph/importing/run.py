@@ -1255,15 +1255,25 @@ def _migrated(graph: TraceGraph, installed: bool, log: Log) -> list[str]:
         # file sent back to night 1's content after a rollback's night 3 was skipped as
         # unchanged since night 1, night 3's hold kept.
         graph.autocommit("migrate/import_run_files")
-    for older in older_runs:
-        notes.append(
-            f"import {older['run_id']} was run by an older tracegraph ({older['version']}) after "
-            "the data migrations: what it wrote may be keyed the old way, beside what they "
-            "re-keyed (run `tracegraph db init`, which migrates it)"
-        )
+    notes += [_older_run_note(older) for older in older_runs]
     for note in notes:
         log(note)
     return notes
+
+
+def _older_run_note(older: dict[str, Any]) -> str:
+    """The note on a run an older tracegraph made after the data migrations (older_format_runs):
+    `db init`, and — when it kept no source, so its rows lost theirs — importing each source
+    again. A version before tracegraph_version was recorded said "(None)"."""
+    version = older["version"] or "version not recorded"
+    sources = (" — and it kept no sources: the rows it wrote have none, so import each source's "
+               "files again with its --source to give them their sources"
+               if older["unsourced"] else "")  # fmt: skip
+    return (
+        f"import {older['run_id']} was run by an older tracegraph ({version}) after the data "
+        "migrations: what it wrote may be keyed the old way, beside what they re-keyed (run "
+        f"`tracegraph db init`, which migrates it){sources}"
+    )
 
 
 def _runs_not_ended(graph: TraceGraph, run_id: str) -> list[dict[str, Any]]:
