@@ -47,7 +47,15 @@ _MEASURES = {name: frozenset(c.name for c in spec.columns if c.kind is Kind.MEAS
 # Bookkeeping the importer adds to a row; never a column of the export (longest_step_s: a
 # device's or operator's longest step, which steps raise; it was listed as a changed column).
 _NOT_COLUMNS = frozenset(
-    {"_row_sha", "_sources", "origin_known", "identity_key", "longest_step_s", "_supplier_lot"}
+    {
+        "_row_sha",
+        "_sources",
+        "_source_shas",
+        "origin_known",
+        "identity_key",
+        "longest_step_s",
+        "_supplier_lot",
+    }
 )
 
 
