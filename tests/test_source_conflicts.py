@@ -171,7 +171,9 @@ def test_values_two_sources_disagree_about_are_noted_at_each_change(
     """QC names inspection I-1 of lot L1 `incoming`, the MES `来料检验`: each night both imports
     changed it (1 row changed each, exit 0), the ledger filling with changes back and forth,
     and nothing said why. Now each run that changes a row another source sent too says so, per
-    table, with the change; a source changing only what it alone sent is not noted."""
+    table, with the change; a source changing only what it alone sent is not noted. A source's
+    row unchanged since it last sent it changes nothing (test_source_last_rows): QC's second
+    `incoming` is no change, its `incoming check` is."""
     header = "inspection_id,test,result,inspected_at,lot_id\n"
 
     def night(name: str, source: str, test: str) -> list[str]:
@@ -186,18 +188,16 @@ def test_values_two_sources_disagree_about_are_noted_at_each_change(
     noted = night("mes-1", "mes", "来料检验")
     assert len(noted) == 1 and noted[0].endswith(
         "inspections.csv: 1 inspections row qc sent too: mes's values replace the graph's (I-1: "
-        "test incoming → 来料检验). Where sources disagree about a column, each import of either "
-        "changes it back and forth: make their exports agree, or leave the column to one of them"
+        "test incoming → 来料检验). Where sources disagree about a column, the newest change of "
+        "either wins (not the last import): make their exports agree, or leave the column to "
+        "one of them"
     ), noted
-    assert (
-        "row mes sent too: qc's values replace the graph's (I-1: test 来料检验 → incoming)"
-        in night("qc-2", "qc", "incoming")[0]
-    )
+    assert night("qc-2", "qc", "incoming") == []
     assert night("qc-3", "qc", "incoming check") == [
         f"{tmp_path / 'qc-3' / 'inspections.csv'}: 1 inspections row mes sent too: qc's values "
-        "replace the graph's (I-1: test incoming → incoming check). Where sources disagree about "
-        "a column, each import of either changes it back and forth: make their exports agree, "
-        "or leave the column to one of them"
+        "replace the graph's (I-1: test 来料检验 → incoming check). Where sources disagree about "
+        "a column, the newest change of either wins (not the last import): make their exports "
+        "agree, or leave the column to one of them"
     ]
 
 
@@ -315,21 +315,21 @@ def test_supplier_lot_of_a_lot_without_supplier_flipping_between_sources_is_reco
     graph held before a change was read from whichever supplier-lot identity came last (a lot
     without a supplier has no receipt to hold its last row's), so the ERP's row taking it back
     to `000123` was written but neither recorded on the ledger nor noted. The last row's number
-    is now kept on the lot for such lots."""
+    is now kept on the lot for such lots. (Each source's second row changes its quantity too:
+    a row unchanged since its source last sent it changes nothing, test_source_last_rows.)"""
     header = "lot_id,material_id,quantity,uom,supplier_lot\n"
-    runs = (("erp1", "erp", "000123", ""), ("mes1", "mes", "123", ""),
-            ("erp2", "erp", "000123", "L2,FLOUR,1,kg,5\n"),
-            ("mes2", "mes", "123", "L2,FLOUR,1,kg,5\n"))  # fmt: skip
+    runs = (("erp1", "erp", "000123", 10), ("mes1", "mes", "123", 10),
+            ("erp2", "erp", "000123", 11), ("mes2", "mes", "123", 11))  # fmt: skip
     changed = []
-    for name, source, number, more in runs:
-        files = {"lots.csv": header + f"L1,FLOUR,10,kg,{number}\n" + more}
+    for name, source, number, quantity in runs:
+        files = {"lots.csv": header + f"L1,FLOUR,{quantity},kg,{number}\n"}
         summary = _import(runner, str(_folder(tmp_path, name, files)), "--source", source)
         notes = [n for n in summary["notes"] if "sent too" in n]
         noted = notes[0].split(": ", 1)[1].split(". ")[0] if notes else None
         changed.append((summary["tables"]["lots"]["updated"], noted))
     assert changed[2:] == [
-        (1, "1 lots row mes sent too: erp's values replace the graph's (L1: supplier_lot 123 → "
-            "000123)"),
+        (1, "1 lots row mes sent too: erp's values replace the graph's (L1: quantity 10.0 → "
+            "11.0; supplier_lot 123 → 000123)"),
         (1, "1 lots row erp sent too: mes's values replace the graph's (L1: supplier_lot 000123 "
             "→ 123)"),
     ], changed  # fmt: skip

@@ -1,8 +1,10 @@
 // Content hashes of the inspections already in the graph: rows whose hash is unchanged are not
 // written again, so re-importing the same export costs one index look-up per row.
 // With the sources that sent the row (`_sources`), and the node's element id where this run's
-// source $source is not one of them (writer._write_batch adds it to an unchanged row).
+// source $source is not its only one (writer._add_sources adds it to an unchanged row
+// and keeps the senders' last hashes, `_source_shas`, where there are several).
 UNWIND $keys AS key
 MATCH (n:Inspection {inspection_id: key})
 RETURN key, n._row_sha AS sha, n._sources AS sources,
-  CASE WHEN $source IN split(coalesce(n._sources, ''), ' ') THEN null ELSE elementId(n) END AS id
+  n._source_shas AS source_shas,
+  CASE WHEN n._sources = $source THEN null ELSE elementId(n) END AS id

@@ -8,11 +8,12 @@
 // (lots_identity_sources), and only then — every re-import rewrote every such lot's links; a
 // run killed before the spelling was written is repaired by the next. A lot one source sent
 // costs no expansion, nor does a file without supplier lots ($spells false: a QC status
-// update leaves the spellings as they are, writer.says_supplier_lot).
+// update leaves the spellings as they are, writer.says_supplier_lot). `_source_shas`: each
+// sender's last row hash, where there are several (writer.own_shas).
 UNWIND $keys AS key
 MATCH (n:Lot {lot_id: key})
 WITH key, n, split(coalesce(n._sources, ''), ' ') AS sources
-RETURN key, n._row_sha AS sha, n._sources AS sources,
+RETURN key, n._row_sha AS sha, n._sources AS sources, n._source_shas AS source_shas,
   CASE WHEN $source IN sources AND size(sources) = 1 THEN null ELSE elementId(n) END AS id,
   CASE WHEN $spells AND size(sources) > 1 AND $source IN sources THEN COLLECT {
     MATCH (n)<-[named:IDENTIFIES]-(i:Identifier {scheme: 'supplier_lot'})

@@ -2,8 +2,9 @@
 // row a second source sends too (writer._write_batch), a row a --full run's source no longer
 // sends while another still does (full.drop_sources). Only the list is written, no content,
 // no ledger change: the nodes are found by the element ids the *_shas or *_keys query read in
-// this run (the import lock keeps them), one seek each.
+// this run (the import lock keeps them), one seek each. With each sender's last row hash
+// (`_source_shas`, `source:sha` pairs sorted; writer.own_shas), null where one source is left.
 UNWIND $rows AS row
 MATCH (n)
 WHERE elementId(n) = row.id
-SET n._sources = row.sources
+SET n._sources = row.sources, n._source_shas = row.shas

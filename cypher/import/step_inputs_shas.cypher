@@ -4,10 +4,12 @@
 // those of an empty graph scanned the parent's whole index per row (17.8M rows for a batch
 // of 5,000: 2 s) and was kept from then on.
 // With the sources that sent the row (`_sources`), and the link's element id where this run's
-// source $source is not one of them (writer._write_batch adds it to an unchanged row).
+// source $source is not its only one (writer._add_sources adds it to an unchanged row
+// and keeps the senders' last hashes, `_source_shas`, where there are several).
 UNWIND $rows AS row
 MATCH (lot:Lot {lot_id: row.lot_id})-[r:INPUT_TO]->(parent)
 WHERE parent.step_id = row.step_id
 RETURN row.step_id AS parent, row.lot_id AS lot_id, r._row_sha AS sha,
   r._sources AS sources,
-  CASE WHEN $source IN split(coalesce(r._sources, ''), ' ') THEN null ELSE elementId(r) END AS id
+  r._source_shas AS source_shas,
+  CASE WHEN r._sources = $source THEN null ELSE elementId(r) END AS id

@@ -45,11 +45,13 @@ _MEASURES = {name: frozenset(c.name for c in spec.columns if c.kind is Kind.MEAS
              for name, spec in TABLES.items()}  # fmt: skip
 
 # Properties the importer adds to a row's node or link, never a column of the export: its hash,
-# the sources that sent it (writer._sources_after), a lot's origin_known and the supplier lot a
-# lot without a supplier keeps (writer._keep_supplier_lot), a device's or operator's longest
-# step, which steps raise (it was listed as a changed column). writer._BOOKKEEPING adds a
-# table's copied references to them.
-BOOKKEEPING = frozenset({"_row_sha", "_sources", "origin_known", "longest_step_s", "_supplier_lot"})
+# the sources that sent it (writer._sources_after) and each one's last row hash where there are
+# several (writer.own_shas), a lot's origin_known and the supplier lot a lot without a supplier
+# keeps (writer._keep_supplier_lot), a device's or operator's longest step, which steps raise
+# (it was listed as a changed column). writer._BOOKKEEPING adds a table's copied references.
+BOOKKEEPING = frozenset(
+    {"_row_sha", "_sources", "_source_shas", "origin_known", "longest_step_s", "_supplier_lot"}
+)
 # ... and a lot's identity key, which its parameter map carries beside the columns
 _NOT_COLUMNS = BOOKKEEPING | {"identity_key"}
 

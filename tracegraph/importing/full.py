@@ -41,7 +41,7 @@ from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES, Kind, device_event_id
 from tracegraph.importing.validate import CellError, Reject, _read_datetime, convert
-from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT
+from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT, shas_kept
 from tracegraph.values import counted, first_ids, spreadsheet_safe
 
 # Links before the nodes they join, events and inspections before the steps and lots they name,
@@ -205,13 +205,14 @@ def key_text(key: Key) -> str:
 class Dropped:
     """A row the run's source no longer sends while other sources still do: it stays, with
     `others` as its sources (`element`: its node's or link's element id; `nodes`: the node(s)
-    its ledger record is about)."""
+    its ledger record is about; `shas`: its senders' last row hashes, `_source_shas`)."""
 
     key: Key
     sources: tuple[str, ...]
     others: tuple[str, ...]
     element: str
     nodes: tuple[str, ...]
+    shas: str | None = None
 
 
 @dataclass
@@ -273,7 +274,7 @@ def compare(
         dropped = [
             Dropped(key, tuple(shared[key].split(" ")),
                     tuple(s for s in shared[key].split(" ") if s != source),
-                    *located.get(key, ("", ())))
+                    *located.get(key, ("", (), None)))
             for key in lacked
         ]  # fmt: skip
         gone.difference_update(shared)
@@ -283,8 +284,9 @@ def compare(
     return removals, notes
 
 
-# A row's element id and the node(s) a ledger record of it is about (Dropped.element, .nodes).
-Located = tuple[str, tuple[str, ...]]
+# A row's element id, the node(s) a ledger record of it is about and its senders' last row
+# hashes (Dropped.element, .nodes, .shas).
+Located = tuple[str, tuple[str, ...], str | None]
 
 
 def _located(graph: TraceGraph, table: str, keys: list[Key]) -> dict[Key, Located]:
@@ -297,14 +299,14 @@ def _located(graph: TraceGraph, table: str, keys: list[Key]) -> dict[Key, Locate
         batch = keys[start : start + BATCH_SIZE]
         if parent is None:
             for r in graph.read(f"import/{table}_before", keys=batch):
-                located[r["key"]] = (r["node"], (r["node"],))
+                located[r["key"]] = (r["node"], (r["node"],), r["props"].get("_source_shas"))
             continue
         rows = [{parent: p, "lot_id": lot} for p, lot in batch]
         ids = {(r["parent"], r["lot_id"]): r["id"]
                for r in graph.read(f"import/{table}_shas", rows=rows, source=None)}  # fmt: skip
         for r in graph.read(f"import/{table}_before", rows=rows):
             key = (r["parent"], r["lot_id"])
-            located[key] = (ids.get(key, ""), tuple(r["nodes"]))
+            located[key] = (ids.get(key, ""), tuple(r["nodes"]), r["props"].get("_source_shas"))
     return located
 
 
@@ -332,7 +334,8 @@ def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | 
                      "nodes": list(d.nodes)}
                     for d in batch
                 ])  # fmt: skip
-            rows = [{"id": d.element, "sources": " ".join(d.others)} for d in batch]
+            rows = [{"id": d.element, "sources": " ".join(d.others),
+                     "shas": shas_kept(d.shas, d.others)} for d in batch]  # fmt: skip
             graph.write(f"import/{query}", rows=rows)
             if table == "lots" and removal.source:  # off the supplier-lot identities it sent
                 ids = [d.element for d in batch]

@@ -170,8 +170,8 @@ def combine_digests(digests: Iterable[str]) -> str:
 
 
 # Properties the importer adds to a node besides the row's columns and extras (see cypher_row
-# and changes.BOOKKEEPING), per table with the references it copies onto the node and a device
-# event's event_id.
+# and changes.BOOKKEEPING: _source_shas, the senders' last row hashes, see _shas_after), per
+# table with the references it copies onto the node and a device event's event_id.
 _BOOKKEEPING: dict[str, frozenset[str]] = {
     table: BOOKKEEPING.union(COPIED_REFERENCES.get(table, ()),
                              ("event_id",) if table == "device_events" else ())
@@ -308,7 +308,7 @@ RELATIONSHIP_PARENT = {"step_inputs": "step_id", "step_outputs": "step_id",
 
 
 # The properties every link row may have; any other key in its props is an extra column.
-LINK_PROPERTIES = frozenset({"quantity", "uom", "_row_sha", "_sources"})
+LINK_PROPERTIES = frozenset({"quantity", "uom", "_row_sha", "_sources", "_source_shas"})
 
 # Link tables whose rows name a step or a shipment: after a run created that node, its links
 # cannot be in the graph yet (the node did not exist before the run).
@@ -365,7 +365,8 @@ class RunState:
     # they would link that other record
     conflicted: dict[str, dict[Any, tuple[str, int]]] = field(default_factory=dict)
     # Per table, the changed rows another source sent too (their count, those sources, the
-    # first changes as text): two exports that disagree change the row back and forth nightly
+    # first changes as text): two exports that disagree change the row whenever either changes
+    # its own (the newest change wins, _unchanged)
     disagreements: dict[str, list[Any]] = field(default_factory=dict)
     # The columns of the files this run read, `table|column` (on its ledger entry: run_columns),
     # and per (table, source) those another source's files of the table carried (None: not
@@ -442,8 +443,9 @@ class RunState:
                 f"{self.source}'s values replace the graph's ("
                 + ", ".join(examples)
                 + (", …" if count > len(examples) else "")
-                + "). Where sources disagree about a column, each import of either changes it "
-                "back and forth: make their exports agree, or leave the column to one of them"
+                + "). Where sources disagree about a column, the newest change of either wins "
+                "(not the last import): make their exports agree, or leave the column to one of "
+                "them"
             )
         if table in self.sums_replaced:
             count, examples = self.sums_replaced.pop(table)
@@ -660,12 +662,16 @@ def _write_batch(
         known = {(r["parent"], r["lot_id"]): r["sha"] for r in stored}
         held_sources = {(r["parent"], r["lot_id"]): (source_names(r["sources"]), r["id"])
                         for r in stored}  # fmt: skip
-        todo = [r for r in rows if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
+        held_shas = {(r["parent"], r["lot_id"]): r["source_shas"]
+                     for r in stored if r["source_shas"] is not None}  # fmt: skip
+        own = own_shas(held_shas, state.source)
+        todo = [r for r in rows if not _unchanged(r, (r[parent], r["lot_id"]), known, own)]
         # Extra columns the file lacks keep what the link holds (keep_unsaid), as a node's do:
         # a night without the scale_ticket column cleared every ticket. A link so completed may
         # be unchanged after all.
         existing = [r for r in todo if (r[parent], r["lot_id"]) in known]
         held = _held_links(graph, table, existing) if existing else {}
+        sent = _sent_shas(existing, lambda r: (r[parent], r["lot_id"]), held_sources)
         partial: set[str] = set()
         for row in existing:
             stored_link = held.get((row[parent], row["lot_id"]))
@@ -685,7 +691,7 @@ def _write_batch(
         # their four properties set one by one (no Eager). Changed links, and new ones with
         # extra columns, are merged with all their properties as a map (see {table}.cypher).
         _add_sources(graph, table, rows, todo, lambda r: (r[parent], r["lot_id"]),
-                     held_sources, state)  # fmt: skip
+                     held_sources, state, _Sent(known, held_shas, sent))  # fmt: skip
         new: list[dict[str, Any]] = []
         merged: list[dict[str, Any]] = []
         for row in todo:
@@ -710,15 +716,18 @@ def _write_batch(
                         spells=spells)  # fmt: skip
     known = {r["key"]: r["sha"] for r in stored}
     held_sources = {r["key"]: (source_names(r["sources"]), r["id"]) for r in stored}
+    held_shas = {r["key"]: r["source_shas"] for r in stored if r["source_shas"] is not None}
+    own = own_shas(held_shas, state.source)
     # a lot's supplier-lot identities naming this run's source (lots_shas; None: not read)
     spelled = {r["key"]: r.get("spelled") for r in stored} if table == "lots" else {}
-    todo = [r for r in rows if known.get(r[key]) != r["props"]["_row_sha"]]
+    todo = [r for r in rows if not _unchanged(r, r[key], known, own)]
     # Columns the file lacks keep what the graph holds (keep_unsaid) — for nodes with other
     # content, and for nodes without a hash: stubs, and nodes a killed run wrote but did not
     # mark (see _merge_rows). A row completed so may be unchanged after all (a status update
     # naming the status the lot has).
     existing = [r[key] for r in todo if r[key] in known]
     held = _held(graph, table, existing) if existing else {}
+    sent = _sent_shas([r for r in todo if r[key] in known], lambda r: r[key], held_sources)
     rejects: list[Reject] = []
     if table in RECORD_COLUMNS and held:
         rows, source, rejects = _other_records(table, rows, source, held, held_sources, state)
@@ -743,8 +752,8 @@ def _write_batch(
                     partial)  # fmt: skip
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
-    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state, header,
-                 spelled)  # fmt: skip
+    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state,
+                 _Sent(known, held_shas, sent), header, spelled)  # fmt: skip
     state.created(key, [r[key] for r in todo if r[key] not in known])
     if table == "lots":
         state.stubs_completed(sum(1 for r in todo if r[key] in held and held[r[key]][2]))
@@ -841,6 +850,92 @@ def source_names(stored: str | None) -> list[str] | None:
     return None if stored is None else stored.split(" ")
 
 
+def source_shas(stored: str | None) -> dict[str, str]:
+    """Each sender's last row hash as a row's `_source_shas` keeps them: one string of
+    `source:sha` pairs sorted by source, separated by spaces (a source name has neither, see
+    sources.checked_source), inline in the property record as `_sources` is. Only rows two or
+    more sources send have it: a row one source sends has that source's in `_row_sha`."""
+    return dict(pair.split(":", 1) for pair in stored.split(" ")) if stored else {}
+
+
+def own_shas(held_shas: dict[Any, str], source: str | None) -> dict[Any, str]:
+    """Per row key, the hash of the row this run's source last sent, for the rows several
+    sources send (`held_shas`: their `_source_shas`); empty for a single-source import."""
+    if source is None:
+        return {}
+    own = {key: source_shas(text).get(source) for key, text in held_shas.items()}
+    return {key: sha for key, sha in own.items() if sha is not None}
+
+
+def _unchanged(row: dict[str, Any], key: Any, known: dict[Any, Any], own: dict[Any, str]) -> bool:
+    """Whether a row is unchanged for this run: the graph holds its hash, or this run's source
+    sent this very row last time (own_shas) while the graph holds another source's later
+    change — an ERP's unchanged lot row must not undo QC's hold of the lot."""
+    sha = row["props"]["_row_sha"]
+    return bool(known.get(key) == sha or own.get(key) == sha)
+
+
+def _sent_shas(
+    rows: list[dict[str, Any]],
+    key_of: Callable[[dict[str, Any]], Any],
+    held_sources: dict[Any, tuple[list[str] | None, str | None]],
+) -> dict[int, str]:
+    """The hashes of rows as their file gives them, before keep_unsaid and keep_instants
+    complete them from the graph, for the rows another source sends or sent (a row id from
+    the *_shas query): the hash a source's own last row is kept as (_shas_after), so that QC
+    sending its unchanged partial status row again is unchanged for QC whatever the ERP's
+    columns now say. A row only this run's source sends needs none (no work)."""
+    return {id(r): r["props"]["_row_sha"] for r in rows
+            if held_sources.get(key_of(r), (None, None))[1] is not None}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """What _shas_after needs of a batch: per key the graph's `_row_sha` (`known`) and
+    `_source_shas` (`held`, rows with several senders only), and per row id its hash as its
+    file gave it (`given`, see _sent_shas)."""
+
+    known: dict[Any, Any]
+    held: dict[Any, str]
+    given: dict[int, str]
+
+
+def _shas_after(
+    state: RunState, row: dict[str, Any], key: Any, held: list[str] | None,
+    sources: list[str] | None, sent: _Sent,
+) -> str | None:  # fmt: skip
+    """A row's `_source_shas` once this run's source sent it: each sender's last row hash,
+    this source's as its file gave the row (see _sent_shas). None while one source sends it:
+    a single-source row carries none. The first source's, when a second one joins, is the
+    graph's `_row_sha` (its row, as it was the only sender); a row several sources sent before
+    rows kept their hashes has only those of the sources that sent it since. A run without a
+    source keeps those the graph holds."""
+    stored = sent.held.get(key)
+    if state.source is None:
+        return stored
+    if sources is None or len(sources) < 2:
+        return None
+    shas = source_shas(stored)
+    if held is not None and len(held) == 1 and sent.known.get(key) is not None:
+        shas.setdefault(held[0], sent.known[key])
+    shas[state.source] = sent.given.get(id(row), row["props"]["_row_sha"])
+    return _shas_text(shas, sources)
+
+
+def shas_kept(stored: str | None, sources: tuple[str, ...]) -> str | None:
+    """A row's `_source_shas` once only `sources` send it (a --full run's source dropped, see
+    full.drop_sources): the hashes of those, none when one source is left (its row is the
+    graph's, `_row_sha`)."""
+    if len(sources) < 2:
+        return None
+    return _shas_text(source_shas(stored), sources)
+
+
+def _shas_text(shas: dict[str, str], sources: Iterable[str]) -> str | None:
+    """`_source_shas` as stored: the hashes of `sources` (sorted) that `shas` has."""
+    return " ".join(f"{name}:{shas[name]}" for name in sources if name in shas) or None
+
+
 def _sources_after(state: RunState, held: list[str] | None) -> list[str] | None:
     """The sources that send a row once this run's source sent it: those the graph holds, and
     this one (sorted, each once). A row new to the graph, a node known only from references (a
@@ -859,6 +954,7 @@ def _add_sources(
     key_of: Callable[[dict[str, Any]], Any],
     held_sources: dict[Any, tuple[list[str] | None, str | None]],
     state: RunState,
+    sent: _Sent,
     header: frozenset[str] = frozenset(),
     spelled: dict[Any, list[str] | None] | None = None,
 ) -> None:
@@ -866,7 +962,9 @@ def _add_sources(
     graph holds and this run's (in Python, from the *_shas query's read: a second SET in the
     write queries made Neo4j plan an Eager); and add this run's source to the unchanged rows
     that lack it (a second source sending the same row) in one query by element id: no content
-    is written and no change recorded. An unchanged row that has it costs nothing.
+    is written and no change recorded. An unchanged row that has it costs nothing. Rows two or
+    more sources send keep each one's last row hash too (`_source_shas`, see _shas_after),
+    written with the row or, for an unchanged row whose hashes differ, with its sources.
 
     Every file a row is in makes its source a sender, a file that gives the row only in part
     too (a QC status update `lot_id,material_id,status`). Telling a partial update from a
@@ -883,22 +981,28 @@ def _add_sources(
     gained = 0
     spells = table == "lots" and says_supplier_lot(header)  # the file gives supplier lots
     for row in rows:
-        held, element = held_sources.get(key_of(row), (None, None))
+        key = key_of(row)
+        held, element = held_sources.get(key, (None, None))
         sources = _sources_after(state, held)
         if held is not None and sources != held:
             gained += 1
         if id(row) in writing:
             if sources is not None:
                 row["props"]["_sources"] = " ".join(sources)
-        elif element is not None and sources is not None and sources != held:
-            added.append({"id": element, "sources": " ".join(sources)})  # unchanged
+            shas = _shas_after(state, row, key, held, sources, sent)
+            if shas is not None:
+                row["props"]["_source_shas"] = shas
+        elif element is not None and sources is not None:  # unchanged
+            shas = _shas_after(state, row, key, held, sources, sent)
+            if sources != held or shas != sent.held.get(key):
+                added.append({"id": element, "sources": " ".join(sources), "shas": shas})
         if spells and id(row) not in writing and element is not None:
             # an unchanged lot says which supplier-lot spelling this source sends (lots_shas)
             # (`spelled`: the identities it is on already; written only when they differ)
-            key = row.get("identity_key")
-            on = (spelled or {}).get(key_of(row))
-            if key is not None and state.source is not None and (on is None or on != [key]):
-                spellings.append({"id": element, "identity_key": key})
+            identity = row.get("identity_key")
+            on = (spelled or {}).get(key)
+            if identity is not None and state.source is not None and on != [identity]:
+                spellings.append({"id": element, "identity_key": identity})
     if gained:
         state.sources_gained(table, gained)
     # One transaction: a run killed between the two left the lot with this source and its

@@ -1,0 +1,151 @@
+"""The newest change wins: a source's row changes the graph only when that source's own row
+changed since it last sent it. Rows two or more sources send keep each one's last row hash
+(`_source_shas`); a source's unchanged row is skipped even where the graph holds another
+source's values — the ERP's unchanged lot row no longer undoes QC's hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
+from tracegraph.graph import TraceGraph
+
+from test_import_sources import _folder, _import  # isort: skip
+
+LOTS = "lot_id,material_id,quantity,uom,created_at,status\n"
+L1 = "L1,FLOUR,10,kg,2026-01-05T04:00:00Z,released\n"
+L2 = "L2,FLOUR,5,kg,2026-01-06T04:00:00Z,released\n"
+STATUS = "lot_id,material_id,status\n"
+
+
+def _night(runner: CliRunner, tmp_path: Path, name: str, source: str, **files: str) -> Any:
+    """Import one night's export of `source` (files by table name); its lots and inspections
+    counts and its notes."""
+    folder = _folder(tmp_path, name, {f"{table}.csv": text for table, text in files.items()})
+    return _import(runner, str(folder), "--source", source)
+
+
+def _value(graph: TraceGraph, query: str, **params: Any) -> Any:
+    records, _, _ = graph.driver.execute_query(query, params, database_=graph.database)
+    return records[0][0] if records else None
+
+
+def _status(graph: TraceGraph, lot_id: str) -> Any:
+    return _value(graph, "MATCH (l:Lot {lot_id: $id}) RETURN l.status", id=lot_id)
+
+
+def _qc_holds(runner: CliRunner, tmp_path: Path) -> Any:
+    """QC's status file holds lot L1 (`lot_id,material_id,status`, a partial row)."""
+    return _night(runner, tmp_path, "qc1", "qc", lots=STATUS + "L1,FLOUR,hold\n")
+
+
+def test_an_unchanged_erp_row_does_not_undo_a_qc_hold(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Night 1 the ERP sends L1 released, QC's status file holds it; night 2 the ERP's lots file
+    changed (L2 added) and its L1 row is byte for byte night 1's: it was written, as it
+    differed from the graph's (QC's hold), and L1 was released again, noted only among rows
+    "qc sent too". Now it is unchanged for the ERP: not written, not a change, not noted. QC
+    sending its unchanged partial row again is unchanged for QC too."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    assert _qc_holds(runner, tmp_path)["tables"]["lots"]["updated"] == 1
+    erp = _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1 + L2)
+    assert _status(graph, "L1") == "hold"
+    assert erp["tables"]["lots"]["updated"] == 0
+    assert [n for n in erp["notes"] if "sent too" in n] == []
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "erp qc"
+    # QC's same L1 row with a new one: only L2 changes
+    qc = _night(runner, tmp_path, "qc2", "qc", lots=STATUS + "L1,FLOUR,hold\nL2,FLOUR,hold\n")
+    assert qc["tables"]["lots"]["updated"] == 1
+    # the ERP's own change of L1 is written: the newest change wins
+    _night(runner, tmp_path, "erp3", "erp", lots=LOTS + L1.replace("10,", "12,") + L2)
+    assert _status(graph, "L1") == "released"
+
+
+def test_an_unchanged_mes_inspection_does_not_undo_qc_result(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The MES sends I1 pass, QC I1 fail; the next night the MES's file changed (I2 added), its
+    I1 row did not: I1 went back to pass, and QC's identical file was skipped as unchanged, so
+    the graph kept pass though QC's last word was fail. Now the MES's I1 row is skipped."""
+    header = "inspection_id,test,result,inspected_at,lot_id\n"
+    i1 = "I1,incoming,pass,2026-01-05T04:00:00Z,L1\n"
+    _night(runner, tmp_path, "mes1", "mes", inspections=header + i1)
+    _night(runner, tmp_path, "qc1", "qc", inspections=header + i1.replace("pass", "fail"))
+    i2 = "I2,incoming,pass,2026-01-06T04:00:00Z,L1\n"
+    mes = _night(runner, tmp_path, "mes2", "mes", inspections=header + i1 + i2)
+    assert mes["tables"]["inspections"]["updated"] == 0
+    assert _value(graph, "MATCH (i:Inspection {inspection_id: 'I1'}) RETURN i.result") == "fail"
+
+
+def test_two_disagreeing_sources_do_not_flip_a_row_every_night(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends L1 with 10 kg, the MES with 11 kg, each every night (each night's file
+    holds a new lot too: an unchanged file is skipped): each import changed L1, a ledger change
+    every night. Now only the first night's changes are recorded; the MES's value stays."""
+    updated = []
+    for night in (1, 2, 3):
+        more = f"N{night},FLOUR,1,kg,2026-01-0{night}T04:00:00Z,released\n"
+        for source, row in (("erp", L1), ("mes", L1.replace("10,", "11,"))):
+            summary = _night(runner, tmp_path, f"{source}{night}", source, lots=LOTS + row + more)
+            updated.append(summary["tables"]["lots"]["updated"])
+    # night 1: the MES's row changes the ERP's L1 (its N1 is the ERP's too: the same row)
+    assert updated == [0, 1, 0, 0, 0, 0]
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 11
+
+
+def test_a_renamed_source_keeps_its_last_rows(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`imports --rename-source erp plant` renames the source in each row's last hashes too:
+    the plant's unchanged L1 row, the ERP's last one, does not undo QC's hold."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    _qc_holds(runner, tmp_path)
+    renamed = runner.invoke(app, ["imports", "--rename-source", "erp", "plant"])
+    assert renamed.exit_code == 0, renamed.output
+    shas = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
+    assert [pair.split(":")[0] for pair in shas.split(" ")] == ["plant", "qc"]
+    plant = _night(runner, tmp_path, "plant2", "plant", lots=LOTS + L1 + L2)["tables"]["lots"]
+    assert (plant["updated"], _status(graph, "L1")) == (0, "hold")
+
+
+def test_only_rows_several_sources_send_keep_their_hashes(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A single-source import writes no `_source_shas` at all; a second source joining a row
+    records the first one's hash from the graph's `_row_sha`; a --full run that leaves one
+    source on the row takes them off again."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1 + L2)
+    _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1.replace("10,", "12,") + L2)
+    count = "MATCH (n) WHERE n._source_shas IS NOT NULL RETURN count(n)"
+    assert _value(graph, count) == 0
+    assert _value(graph, "MATCH ()-[r]->() WHERE r._source_shas IS NOT NULL RETURN count(r)") == 0
+    erp_sha = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._row_sha")
+    _qc_holds(runner, tmp_path)
+    shas = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
+    assert shas.startswith(f"erp:{erp_sha} qc:") and _value(graph, count) == 1
+    full = _folder(tmp_path, "erp-full", {"lots.csv": LOTS + L2})
+    _import(runner, str(full), "--source", "erp", "--full")
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "qc"
+    assert _value(graph, count) == 0
+
+
+def test_rows_held_without_hashes_behave_as_before_once_then_record(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A row several sources sent before rows kept their last hashes has none: each source's
+    first row is compared with the graph's as before, then its hash is recorded."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    _qc_holds(runner, tmp_path)
+    graph.driver.execute_query("MATCH (l:Lot) REMOVE l._source_shas", database_=graph.database)
+    _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1 + L2)
+    assert _status(graph, "L1") == "released"  # as before: the graph's hash differed
+    _night(runner, tmp_path, "qc2", "qc", lots=STATUS + "L1,FLOUR,hold\nL2,FLOUR,hold\n")
+    assert _status(graph, "L1") == "hold"
+    # both hashes recorded now: the ERP's unchanged L1 row is unchanged for the ERP
+    _night(runner, tmp_path, "erp3", "erp", lots=LOTS + L1 + L2 + L2.replace("L2", "L3"))
+    assert _status(graph, "L1") == "hold"
