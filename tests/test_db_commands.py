@@ -22,6 +22,8 @@ from tracegraph.importing import run as import_run
 from tracegraph.models import LABELS
 from tracegraph.resources import resource_path
 
+from test_import_provenance import cli_at  # isort: skip
+
 
 def _add_some_lots(graph: TraceGraph) -> None:
     graph.driver.execute_query(
@@ -385,6 +387,25 @@ def test_init_marks_the_migrations_it_ran_and_status_counts_them_apart(
     assert after.bookkeeping_nodes == {"ImportLock": 1, "Migration": len(ran)}
     assert after.total_nodes == 3
     assert after.nodes["Material"] == after.nodes["ImportRun"] == after.nodes["ImportedFile"] == 1
+
+
+def test_a_migrations_mark_has_the_time_of_the_process_that_ran_it(
+    graph: TraceGraph, neo4j_env: dict[str, str]
+) -> None:
+    """A Migration's ran_at, compared with runs' started_at (the importing process's clock) to
+    find an older version's runs after it, was the server's datetime(): with the clocks
+    skewed, an older version's run just after `db init` was not named (or one just before
+    was). Under faketime (the server keeps the real clock) it is the process's."""
+    graph.reset()
+    done = cli_at("2026-11-21 09:00:00", "db", "init")
+    assert done.returncode == 0, done.stderr
+    (marked,) = graph.driver.execute_query(
+        "MATCH (m:Migration) RETURN collect(toString(m.ran_at)) + collect(toString(m.done_at)) "
+        "AS times",
+        database_=graph.database,
+    ).records
+    times = marked["times"]
+    assert times and all(t.startswith("2026-11-21T09:0") for t in times), times
 
 
 def test_what_the_model_expects_is_what_init_installs(graph: TraceGraph) -> None:

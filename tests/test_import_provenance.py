@@ -7,6 +7,8 @@ sends stays, with that source alone, and a row the source alone sent is removed 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -397,6 +399,38 @@ def test_a_renamed_sources_full_run_notes_the_rows_of_the_old_name_and_the_renam
     assert sorted(_lot_rows(graph)) == ["A", "B"]
 
 
+def cli_at(moment: str | None, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in a process of its own, its clock at `moment` (faketime, `2026-11-21 09:00:00`,
+    running on from there; None: the real clock); the Neo4j server keeps the real one."""
+    faked = ["faketime", "-f", f"@{moment}"] if moment else []
+    cli = [sys.executable, "-c", "from tracegraph.cli.main import run; run()", *args]
+    return subprocess.run([*faked, *cli], capture_output=True, text=True, timeout=300,
+                          check=False)  # fmt: skip
+
+
+def test_a_rename_records_the_time_of_the_process_that_renamed(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A run's times are the importing process's clock, a rename's end (its SourceRename's
+    `ended_at`, each run's `source_renamed_at`) was the server's datetime(): with the client's
+    clock behind the server's, a rename made at 2026-11-21 09:00 said "renamed on
+    2026-12-07T09:32:21", after runs it came before. Run under faketime (the server's clock is
+    the real one), every time the rename records is the renaming process's."""
+    _import(runner, str(_lots(tmp_path, "erp", {"A": 10})), "--source", "plant_erp")
+    renamed = cli_at("2026-11-21 09:00:00", "imports", "--rename-source", "plant_erp", "erp")
+    assert renamed.returncode == 0, renamed.stderr
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (r:SourceRename) MATCH (run:ImportRun {source_renamed_from: 'plant_erp'}) "
+        "RETURN [toString(r.started_at), toString(r.ended_at), "
+        "toString(run.source_renamed_at)] AS times",
+        database_=graph.database,
+    )
+    times = [t for r in records for t in r["times"]]
+    assert len(times) == 3 and all(t.startswith("2026-11-21T09:0") for t in times), times
+    again = cli_at(None, "imports", "--rename-source", "plant_erp", "erp")
+    assert "to erp on 2026-11-21T09:0" in " ".join(again.stdout.split()), again.stdout
+
+
 def test_a_new_sources_first_full_run_names_no_source_silent(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -559,7 +593,7 @@ def test_restored_rows_come_back_under_the_sources_that_sent_them(
                    "--max-removals", "100%")  # fmt: skip
     assert done["removed"] == 2 and sorted(_lot_rows(graph)) == ["A", "C"]
     with open(done["removed_file"], encoding="utf-8-sig") as file:
-        assert file.readline().strip() == "table,key,values,sources"
+        assert file.readline().strip() == "table,key,values,sources,supplier_lots"
     folder = tmp_path / "restore"
     restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
     assert restored.exit_code == 0, restored.output

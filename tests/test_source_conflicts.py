@@ -5,6 +5,7 @@ test_import_provenance); here, what happens when their content differs."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -401,3 +402,46 @@ def test_values_replace_note_names_only_the_sources_whose_files_carry_a_changed_
         "1 lots row erp and qc sent too: mes's values replace the graph's (L1: quantity 10.0 → "
         "11.0)"
     ]
+
+
+def test_a_restore_gives_each_source_its_own_spelling_of_the_supplier_lot(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends L1 as supplier lot `000123`, the MES as `123`; a bad MES dump with --full
+    --remove-other-sources removes L1. removed-RUN.csv kept one supplier_lot, the last row's
+    (the MES's), and the restore wrote it in both folders: imported under each source, the
+    ERP's `000123` was gone (`lot show 000123`: no lot is known) and `123` was sent by `erp
+    mes`. The file keeps each spelling with its sources (`supplier_lots`); each folder gets its
+    source's own, and both find L1 again, each with its own source. A file written before the
+    column restores the last row's spelling, as before."""
+    _import(runner, _lots(tmp_path, "erp", "000123"), "--source", "erp")
+    _import(runner, _lots(tmp_path, "mes", "123"), "--source", "mes")
+    before = _identities(graph)
+    empty = str(_folder(tmp_path, "mes-bad", {"lots.csv": LOTS}))
+    done = _import(runner, empty, "--source", "mes", "--full", "--remove-other-sources",
+                   "--max-removals", "100%")  # fmt: skip
+    assert done["removed"] == 1 and _identities(graph) == {}
+    with open(done["removed_file"], encoding="utf-8-sig", newline="") as file:
+        header, line = list(csv.reader(file))
+    assert dict(zip(header, line, strict=True))["supplier_lots"] == (
+        '{"000123": "erp", "123": "mes"}'
+    )
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    _import(runner, str(folder), "--source", "mes")
+    _import(runner, str(folder / "erp"), "--source", "erp")
+    assert _identities(graph) == before == {
+        "supplier_lot|V7|000123": [("L1", "erp")], "supplier_lot|V7|123": [("L1", "mes")],
+    }  # fmt: skip
+    for name in ("000123", "123"):
+        assert _show(runner, name)["lot"]["lot_id"] == "L1"
+    # a file written before the supplier_lots column: the lot's values as they are
+    from tracegraph.importing.restore import read_removed_by_source
+
+    older = tmp_path / "removed-older.csv"
+    with older.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows([header[:4], line[:4]])
+    record = json.loads(line[2])
+    assert read_removed_by_source(older, "mes") == {"mes": {"lots": [record]},
+                                                    "erp": {"lots": [record]}}  # fmt: skip

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -112,7 +113,8 @@ def migrate_data(driver: Driver, database: str) -> list[Migrated]:
     done: list[Migrated] = []
     for name in migration_names():
         rows = run_autocommit(driver, database, queries.load(f"migrate/{name}"), {})
-        run_write(driver, database, queries.load("db/mark_migration_done"), {"name": name})
+        run_write(driver, database, queries.load("db/mark_migration_done"),
+                  {"name": name, "now": datetime.now(UTC)})  # fmt: skip
         done.append(Migrated.of(name, rows))
     return done
 

@@ -3,15 +3,17 @@
 // rename's record ends. A run's `source` is what the other-sources checks (other_sources.cypher),
 // the older-export check and the unchanged-file skip compare, so OLD's runs count as NEW's
 // from then on. A run keeps the name it ran under as `source_renamed_from` (its first, when
-// renamed twice) and when, `source_renamed_at`. Every run read (one per night, a few ms,
-// once), collected before the SET (matched and set in one stream, Neo4j plans an Eager).
+// renamed twice) and when, `source_renamed_at`: $now, the renaming process's clock, as a run's
+// started_at is the importing process's (the server's datetime(), skewed from it, put the
+// rename before or after the wrong runs). Every run read (one per night, a few ms, once),
+// collected before the SET (matched and set in one stream, Neo4j plans an Eager).
 CALL () {
   MATCH (run:ImportRun)
   WHERE run.source = $old
   WITH collect(run) AS runs
   FOREACH (run IN runs |
     SET run.source = $new, run.source_renamed_from = coalesce(run.source_renamed_from, $old),
-      run.source_renamed_at = datetime())
+      run.source_renamed_at = $now)
   RETURN size(runs) AS runs
 }
 // It ends every record of this rename not ended ($rename_id's, and those of attempts that
@@ -22,6 +24,6 @@ OPTIONAL MATCH (rename:SourceRename {old: $old, new: $new})
 WHERE rename.ended_at IS NULL
 WITH runs, collect(rename) AS renames
 FOREACH (rename IN renames |
-  SET rename.ended_at = datetime(), rename.rows = $rows, rename.runs = runs,
+  SET rename.ended_at = $now, rename.rows = $rows, rename.runs = runs,
     rename.finished_by = $rename_id)
 RETURN runs

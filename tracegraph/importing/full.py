@@ -50,8 +50,9 @@ REMOVAL_ORDER: tuple[str, ...] = tuple(reversed(IMPORT_ORDER))
 
 DEFAULT_MAX_REMOVALS = "10%"
 
-# removed-RUN.csv's columns (restore.read_removed reads them, and a file without `sources`).
-REMOVED_HEADER = ["table", "key", "values", "sources"]
+# removed-RUN.csv's columns (restore.read_removed reads them, and the files written before
+# `supplier_lots`, or before `sources` too).
+REMOVED_HEADER = ["table", "key", "values", "sources", "supplier_lots"]
 
 # How many removed records a run's ledger entry names (rows_removed counts them all).
 REMOVED_IDS_KEPT = 1000
@@ -230,6 +231,8 @@ class Removal:
     records: list[dict[str, Any]] = field(default_factory=list)  # as they were, for the file
     nodes: list[list[str]] = field(default_factory=list)  # per record, its node(s)' element ids
     senders: list[str] = field(default_factory=list)  # per record, its `_sources` ("": none)
+    # per record, a lot's supplier-lot spellings -> the sources that sent each (lots_spellings)
+    spellings: list[dict[str, str]] = field(default_factory=list)
 
 
 def compare(
@@ -451,6 +454,7 @@ def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
                     )
                     for r in graph.read(f"import/{table}_before", rows=rows)
                 }
+            spelled = _spellings(graph, batch) if table == "lots" else {}
             for key in batch:
                 held, nodes, senders = found.get(key, ({}, [], ""))
                 # the event_id is the key, which a device event's three columns say
@@ -458,26 +462,46 @@ def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
                 removal.records.append(values)
                 removal.nodes.append(nodes)
                 removal.senders.append(senders)
+                removal.spellings.append(spelled.get(key, {}))
+
+
+def _spellings(graph: TraceGraph, keys: list[Key]) -> dict[Key, dict[str, str]]:
+    """Per lot, its supplier-lot spellings and the sources that sent each (space-separated):
+    the lot's values hold only its last row's, and a restore gives each source its own. Two
+    issuers' Identifiers of one spelling (a supplier changed) count as one spelling."""
+    spelled: dict[Key, dict[str, str]] = {}
+    for row in graph.read("import/lots_spellings", keys=keys):
+        found = spelled.setdefault(row["key"], {})
+        for value, sources in row["spellings"]:
+            names = set(found.get(value, "").split()) | set(sources.split())
+            found[value] = " ".join(sorted(names))
+    return spelled
 
 
 def write_removed(path: Path, removals: dict[str, Removal]) -> Path:
     """The records a full import removes, one line each: table, key (as the ledger writes it),
-    the record's values as the graph held them (JSON) and the sources that sent it (`_sources`,
+    the record's values as the graph held them (JSON), the sources that sent it (`_sources`,
     empty for a row written before rows kept them: a column of the file, not of the values,
-    whose names are the table's columns), so that they can be audited or imported again under
-    their sources (restore.py); readable by the user only, as the reject file is."""
+    whose names are the table's columns) and a lot's supplier-lot spellings with the sources of
+    each (JSON, `{"00201384": "erp", "201384": "mes"}`; empty for other tables: the values hold
+    the last row's only), so that they can be audited or imported again under their sources,
+    each with its own spelling (restore.py); readable by the user only, as the reject file is."""
     rows = (
-        [removal.table, spreadsheet_safe(key_text(key)),
-         json.dumps(values, ensure_ascii=False, sort_keys=True, default=str), senders]
+        [removal.table, spreadsheet_safe(key_text(key)), _json(values), senders,
+         _json(spelled) if spelled else ""]
         for removal in removals.values()
-        for key, values, senders in zip(removal.keys, removal.records, removal.senders,
-                                        strict=True)
+        for key, values, senders, spelled in zip(removal.keys, removal.records, removal.senders,
+                                                 removal.spellings, strict=True)
     )  # fmt: skip
     return write_private_csv(
         path, itertools.chain([REMOVED_HEADER], rows), "the file of removed rows",
         "free space or pass --rejects a file in another folder, then run it again (nothing "
         "was removed)",
     )  # fmt: skip
+
+
+def _json(values: dict[str, Any]) -> str:
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def record_removals(graph: TraceGraph, removals: dict[str, Removal], run_id: str,

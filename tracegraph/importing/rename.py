@@ -71,7 +71,8 @@ def rename_source(graph: TraceGraph, old: str, new: str) -> Renamed:
         # the files and the runs in one transaction: OLD's runs count as NEW's from then on
         graph.write_all([
             ("import/rename_source_files", {"old": old, "new": new}),
+            # this process's clock, as the runs' times are (not the server's)
             ("import/rename_source_runs", {"old": old, "new": new, "rename_id": rename_id,
-                                           "rows": sum(rows.values())}),
+                                           "rows": sum(rows.values()), "now": datetime.now(UTC)}),
         ])  # fmt: skip
     return Renamed(old, new, rows, runs[old]["runs"], merged=new in runs)

@@ -17,6 +17,7 @@ import csv
 import json
 import os
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,50 +32,74 @@ from tracegraph.importing.validate import _extra_value
 # the import had written without complaint; the largest limit every platform's C long takes.
 _FIELD_LIMIT = 2**31 - 1
 
-# full.write_removed's columns: `sources` (the row's, space-separated) since rows kept them; a
-# file written before has the first three, and its rows come back as the restoring source's.
-OLDER_HEADER = ["table", "key", "values"]
+# full.write_removed's columns before them: `sources` (the row's, space-separated) since rows
+# kept them, then `supplier_lots` (a lot's spellings, each with its sources). A file written
+# before the first has three columns, and its rows come back as the restoring source's; one
+# written before the second, four, and a lot comes back with its last row's spelling only.
+OLDER_HEADERS = (REMOVED_HEADER[:4], REMOVED_HEADER[:3])
+
+
+@dataclass(frozen=True)
+class _Removed:
+    """A line of a removed-RUN.csv: its table, its values, its sources ("": none) and, for a
+    lot, its supplier-lot spellings -> the sources that sent each ({}: not known)."""
+
+    table: str
+    values: dict[str, Any]
+    senders: str
+    spellings: dict[str, str]
+
+    def sent_by(self, source: str) -> dict[str, Any]:
+        """The values as `source` sent them: a lot with its supplier-lot spelling (the ERP's
+        `00201384`, the MES's `201384`), where the values hold the last row's only."""
+        spelling = next((v for v, s in self.spellings.items() if source in s.split()), None)
+        return self.values if spelling is None else {**self.values, "supplier_lot": spelling}
 
 
 def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
     """Per table, the records of a removed-RUN.csv, in its order."""
     records: dict[str, list[dict[str, Any]]] = {}
-    for table, values, _ in _removed_rows(path):
-        records.setdefault(table, []).append(values)
+    for removed in _removed_rows(path):
+        records.setdefault(removed.table, []).append(removed.values)
     return records
 
 
 def read_removed_by_source(path: Path, source: str) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """The records of a removed-RUN.csv per source that sent them, then per table: a record
     under each of its sources (a row the ERP and the MES sent, removed by a --full run with
-    --remove-other-sources, under both: imported once under each, it has both again), under
+    --remove-other-sources, under both: imported once under each, it has both again), a lot
+    with that source's own supplier-lot spelling (each keeps its sources when imported), under
     `source` (the run's) when the file names none (a row written before rows kept their
     sources, or a file written before the column). `source` first."""
     by_source: dict[str, dict[str, list[dict[str, Any]]]] = {source: {}}
-    for table, values, senders in _removed_rows(path):
-        for name in senders.split() or [source]:
-            by_source.setdefault(name, {}).setdefault(table, []).append(values)
+    for removed in _removed_rows(path):
+        for name in removed.senders.split() or [source]:
+            by_source.setdefault(name, {}).setdefault(removed.table, []).append(
+                removed.sent_by(name)
+            )
     return {name: tables for name, tables in by_source.items() if tables}
 
 
-def _removed_rows(path: Path) -> list[tuple[str, dict[str, Any], str]]:
-    """Each line of a removed-RUN.csv: its table, its values and its sources ("": none)."""
-    found: list[tuple[str, dict[str, Any], str]] = []
+def _removed_rows(path: Path) -> list[_Removed]:
+    """Each line of a removed-RUN.csv, in its order."""
+    found: list[_Removed] = []
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     try:
         with path.open(encoding="utf-8-sig", newline="") as file:
             rows = csv.reader(file, strict=True)  # a quote left open is an error, not text
             header = next(rows, None)
-            if header not in (REMOVED_HEADER, OLDER_HEADER):
-                raise ValueError("its first line is not table,key,values,sources")
+            if header != REMOVED_HEADER and header not in OLDER_HEADERS:
+                raise ValueError(f"its first line is not {','.join(REMOVED_HEADER)}")
             assert header is not None
             for line, row in enumerate(rows, start=2):
                 if len(row) != len(header) or row[0] not in TABLES:
                     raise ValueError(f"line {line} is not a removed row of a table")
                 values = json.loads(row[2])
-                if not isinstance(values, dict):
+                # a lot's supplier_lots; empty for other tables and in older files
+                spellings = json.loads(row[4]) if len(row) > 4 and row[4] else {}
+                if not isinstance(values, dict) or not isinstance(spellings, dict):
                     raise ValueError(f"line {line}'s values are not a record")
-                found.append((row[0], values, row[3] if len(row) > 3 else ""))
+                found.append(_Removed(row[0], values, row[3] if len(row) > 3 else "", spellings))
     except OSError as exc:
         raise ConfigurationError(
             f"cannot read the file of removed rows {path}: {exc.strerror or exc}",

@@ -1246,7 +1246,7 @@ def _migrated(graph: TraceGraph, installed: bool, log: Log) -> list[str]:
         migrated = []
         for name in undone:
             migrated.append(Migrated.of(name, graph.autocommit(f"migrate/{name}")))
-            graph.write("db/mark_migration_done", name=name)
+            graph.write("db/mark_migration_done", name=name, now=datetime.now(UTC))
     notes = [done.note() for done in migrated if done.changed]
     older_runs = graph.read("import/older_format_runs", level=FORMAT_LEVEL)
     if older_runs and not installed:
