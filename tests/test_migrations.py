@@ -329,9 +329,10 @@ def test_the_warning_of_a_run_before_versions_were_recorded_names_no_none(
     assert [n for n in summary.notes if "20261207T093000Z-0ld777" in n] == [
         "import 20261207T093000Z-0ld777 was run by an older tracegraph (version not recorded) "
         "after the data migrations: what it wrote may be keyed the old way, beside what they "
-        "re-keyed (run `tracegraph db init`, which migrates it) — and it kept no sources: the "
-        "rows it wrote have none, so import each source's files again with its --source to "
-        "give them their sources"
+        "re-keyed — and it kept no sources: the rows it wrote have none, so first import each "
+        "source's files again with its --source and --force (unchanged files are skipped "
+        "without it) to give them their sources, then run `tracegraph db init`, which migrates "
+        "it"
     ]
 
 

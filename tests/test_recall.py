@@ -1346,6 +1346,10 @@ def test_verify_counts_a_recall_recorded_without_ids_as_it_counted(
     assert verified.exit_code == 1, verified.output
     (answer,) = json.loads(verified.stdout)["verified"]
     assert (answer["stale"], answer["shipments_now"], answer["by_count"]) == (True, 4, True)
+    assert (answer["shipments_counted"], answer["shipments_recorded"]) == (4, 3)
+    assert "shipments 4 now where it counted 3, returns too (a late return counts)" in " ".join(
+        verified.stderr.split()
+    )
 
 
 def _late_delivery(graph: TraceGraph, tmp_path: Path, customer: str, new: str = "") -> None:

@@ -445,3 +445,24 @@ def test_a_restore_gives_each_source_its_own_spelling_of_the_supplier_lot(
     record = json.loads(line[2])
     assert read_removed_by_source(older, "mes") == {"mes": {"lots": [record]},
                                                     "erp": {"lots": [record]}}  # fmt: skip
+
+
+def test_the_note_names_each_examples_own_senders_when_several_others_sent_the_table(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC sent inspection I-1, the ERP I-2; the MES changing both was noted as `2 inspections
+    rows erp and qc sent too … (I-1: …, I-2: …)`, as if the ERP had sent I-1 (a tester's
+    month: I0000001, which the ERP never sent). Each example names its own senders."""
+    header = "inspection_id,test,result,inspected_at,lot_id\n"
+    one = "I-1,{},pass,2026-11-04T08:00:00Z,L1\n"
+    two = "I-2,{},pass,2026-11-04T09:00:00Z,L1\n"
+    for name, rows in (("qc", one.format("incoming")), ("erp", two.format("incoming"))):
+        files = {"inspections.csv": header + rows}
+        _import(runner, str(_folder(tmp_path, name, files)), "--source", name)
+    files = {"inspections.csv": header + one.format("来料检验") + two.format("来料检验")}
+    notes = _import(runner, str(_folder(tmp_path, "mes", files)), "--source", "mes")["notes"]
+    (noted,) = [n for n in notes if "values replace" in n]
+    assert noted.split(": ", 1)[1].split(". ")[0] == (
+        "2 inspections rows erp and qc sent too: mes's values replace the graph's (I-1 (qc): test "
+        "incoming → 来料检验, I-2 (erp): test incoming → 来料检验)"
+    )

@@ -1137,7 +1137,7 @@ def _verified(graph: TraceGraph, recall: dict[str, Any]) -> dict[str, Any]:
     try:
         trace, new_lots = _traced_again(graph, recall)
     except TracegraphError as error:  # a source lot removed since, a device no longer known
-        return {**answer, "error": error.message}
+        return {**answer, "error": error.message, "by_count": None}
     # null for a recall not asked by a window recorded in parts: nothing to resolve again
     answer["new_lots"] = new_lots if recorded_window(recall) is not None else None
     now = {"customers": sorted(c["customer_id"] for c in trace.customers),
@@ -1160,6 +1160,9 @@ def _verified(graph: TraceGraph, recall: dict[str, Any]) -> dict[str, Any]:
         answer[f"{kind}_now"] = len(now[kind])
         answer[f"new_{kind}"] = new
         answer[f"gone_{kind}"] = gone
+        if not whole:  # by count: the figures compared (the warning gave the trace's alone)
+            answer[f"{kind}_counted"] = as_recorded[kind]
+            answer[f"{kind}_recorded"] = recall.get(kind, 0)
         stale = stale or (bool(new or gone) if whole else as_recorded[kind] > recall.get(kind, 0))
     answer["stale"] = stale
     # compared by count alone: a shipment removed and another added leave the count as it was

@@ -275,8 +275,11 @@ def _verified_text(answer: dict[str, Any]) -> str | None:
     )
     for kind in ("customers", "shipments"):
         new, gone = answer[f"new_{kind}"], answer[f"gone_{kind}"]
-        if new is None and gone is None:
-            parts.append(f"{kind} {answer[f'{kind}_now']} now")
+        if new is None and gone is None:  # kept counts alone: deliveries and returns alike
+            parts.append(
+                f"{kind} {answer[f'{kind}_counted']} now where it counted "
+                f"{answer[f'{kind}_recorded']}, returns too (a late return counts)"
+            )
             continue
         if new:
             parts.append(f"new {kind} {', '.join(new)}")

@@ -1266,13 +1266,17 @@ def _older_run_note(older: dict[str, Any]) -> str:
     `db init`, and — when it kept no source, so its rows lost theirs — importing each source
     again. A version before tracegraph_version was recorded said "(None)"."""
     version = older["version"] or "version not recorded"
-    sources = (" — and it kept no sources: the rows it wrote have none, so import each source's "
-               "files again with its --source to give them their sources"
-               if older["unsourced"] else "")  # fmt: skip
+    # --force: the files are those imported before, skipped as unchanged without it (the older
+    # run kept no file nodes to compare with), and first: once `db init` runs the migrations
+    # again, the run is older than them and this note is not given again
+    sources = (" — and it kept no sources: the rows it wrote have none, so first import each "
+               "source's files again with its --source and --force (unchanged files are "
+               "skipped without it) to give them their sources, then"
+               if older["unsourced"] else ":")  # fmt: skip
     return (
         f"import {older['run_id']} was run by an older tracegraph ({version}) after the data "
-        "migrations: what it wrote may be keyed the old way, beside what they re-keyed (run "
-        f"`tracegraph db init`, which migrates it){sources}"
+        "migrations: what it wrote may be keyed the old way, beside what they re-keyed"
+        f"{sources} run `tracegraph db init`, which migrates it"
     )
 
 

@@ -438,10 +438,14 @@ class RunState:
             )
         if table in self.disagreements:
             count, others, examples = self.disagreements.pop(table)
+            # with several others, each example names its own: `erp and qc sent too (I-1: …)`
+            # named I-1 among the ERP's, which never sent it
+            shown = [f"{key}{text}" if len(others) == 1 else f"{key} ({' and '.join(by)}){text}"
+                     for key, by, text in examples]  # fmt: skip
             notes.append(
                 f"{file}: {counted(count, f'{table} row')} {' and '.join(others)} sent too: "
                 f"{self.source}'s values replace the graph's ("
-                + ", ".join(examples)
+                + ", ".join(shown)
                 + (", …" if count > len(examples) else "")
                 + "). Where sources disagree about a column, the newest change of either wins "
                 "(not the last import): make their exports agree, or leave the column to one of "
@@ -534,7 +538,7 @@ class RunState:
                         f"{change.after[i] or '(none)'}"
                         for i in said
                     )
-                    counts[2].append(f"{change.key}: {columns}")
+                    counts[2].append((change.key, others, f": {columns}"))
 
     def record_conflict(self, table: str, key: Any, file: str, line: int) -> None:
         with self._lock:
