@@ -438,9 +438,9 @@ class RunState:
             )
         if table in self.disagreements:
             count, others, examples = self.disagreements.pop(table)
-            # with several others, each example names its own: `erp and qc sent too (I-1: …)`
+            # an example some of the others sent names its own: `erp and qc sent too (I-1: …)`
             # named I-1 among the ERP's, which never sent it
-            shown = [f"{key}{text}" if len(others) == 1 else f"{key} ({' and '.join(by)}){text}"
+            shown = [f"{key}{text}" if by == others else f"{key} ({' and '.join(by)}){text}"
                      for key, by, text in examples]  # fmt: skip
             notes.append(
                 f"{file}: {counted(count, f'{table} row')} {' and '.join(others)} sent too: "
