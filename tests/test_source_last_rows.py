@@ -149,3 +149,26 @@ def test_rows_held_without_hashes_behave_as_before_once_then_record(
     # both hashes recorded now: the ERP's unchanged L1 row is unchanged for the ERP
     _night(runner, tmp_path, "erp3", "erp", lots=LOTS + L1 + L2 + L2.replace("L2", "L3"))
     assert _status(graph, "L1") == "hold"
+
+
+def test_a_full_run_dropping_the_source_whose_values_the_graph_holds_lets_the_others_back(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A, B and C send L1 at 10, 11 and 12 kg; C's --full without L1 took C off it but kept the
+    graph's 12 — C's — and A's and B's unchanged rows were skipped night after night: a row
+    held the values of a source that no longer sends it, for good. The hashes go with C's
+    values: A's next row is compared with the graph again and written."""
+    for name, kg in (("a", "10"), ("b", "11"), ("c", "12")):
+        row = f"L1,FLOUR,{kg},kg,2026-01-05T04:00:00Z,released\n"
+        _night(runner, tmp_path, f"{name}1", name, lots=LOTS + row)
+
+    def quantity() -> Any:
+        return _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity")
+
+    assert quantity() == 12.0
+    _import(runner, str(_folder(tmp_path, "c-full", {"lots.csv": LOTS + L2})), "--source", "c",
+            "--full", "--max-removals", "100%")  # fmt: skip
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "a b"
+    assert quantity() == 12.0
+    _night(runner, tmp_path, "a2", "a", lots=LOTS + L1 + L2)  # A's L1 as before, L2 new
+    assert quantity() == 10.0

@@ -41,7 +41,7 @@ from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES, Kind, device_event_id
 from tracegraph.importing.validate import CellError, Reject, _read_datetime, convert
-from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT, shas_kept
+from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT, shas_kept, source_shas
 from tracegraph.values import counted, first_ids, spreadsheet_safe
 
 # Links before the nodes they join, events and inspections before the steps and lots they name,
@@ -273,7 +273,7 @@ def compare(
         shared = {(tuple(s[0]) if link else s[0]): s[1] for s in found["shared"]}
         gone = set(held) - present.keys[table]
         lacked = sorted(gone.intersection(shared), key=key_text)
-        located = _located(graph, table, lacked)
+        located = _located(graph, table, lacked, source)
         dropped = [
             Dropped(key, tuple(shared[key].split(" ")),
                     tuple(s for s in shared[key].split(" ") if s != source),
@@ -292,25 +292,38 @@ def compare(
 Located = tuple[str, tuple[str, ...], str | None]
 
 
-def _located(graph: TraceGraph, table: str, keys: list[Key]) -> dict[Key, Located]:
+def _located(
+    graph: TraceGraph, table: str, keys: list[Key], source: str | None
+) -> dict[Key, Located]:
     """Per key of `table`, its row's element id and the node(s) a ledger record of it is about,
     read by key on the table's index (its *_before query; a link's own id from its *_shas
-    query): only for the shared rows a dump lacks, not every row two sources send."""
+    query): only for the shared rows a dump lacks, not every row two sources send. And its
+    senders' last row hashes to keep — none where the graph holds the values of `source`, whose
+    dump lacks it: the others' rows are then compared with the graph again (their unchanged
+    rows were skipped, the values of a source that no longer sends the row kept for good)."""
     parent = RELATIONSHIP_PARENT.get(table)
     located: dict[Key, Located] = {}
     for start in range(0, len(keys), BATCH_SIZE):
         batch = keys[start : start + BATCH_SIZE]
         if parent is None:
             for r in graph.read(f"import/{table}_before", keys=batch):
-                located[r["key"]] = (r["node"], (r["node"],), r["props"].get("_source_shas"))
+                located[r["key"]] = (r["node"], (r["node"],), _shas_left(r["props"], source))
             continue
         rows = [{parent: p, "lot_id": lot} for p, lot in batch]
         ids = {(r["parent"], r["lot_id"]): r["id"]
                for r in graph.read(f"import/{table}_shas", rows=rows, source=None)}  # fmt: skip
         for r in graph.read(f"import/{table}_before", rows=rows):
             key = (r["parent"], r["lot_id"])
-            located[key] = (ids.get(key, ""), tuple(r["nodes"]), r["props"].get("_source_shas"))
+            located[key] = (ids.get(key, ""), tuple(r["nodes"]), _shas_left(r["props"], source))
     return located
+
+
+def _shas_left(props: dict[str, Any], source: str | None) -> str | None:
+    """A shared row's `_source_shas` as _located keeps them: none when `source`'s last row is
+    the one the graph holds (`_row_sha`)."""
+    stored = props.get("_source_shas")
+    held = props.get("_row_sha")
+    return None if held is not None and source_shas(stored).get(source or "") == held else stored
 
 
 def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | None) -> None:
