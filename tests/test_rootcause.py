@@ -1110,6 +1110,21 @@ def test_a_complaint_lot_given_several_ways_is_counted_once_and_said_so(
     )
 
 
+def test_lots_named_by_a_key_rank_as_when_named_by_their_ids(hand_plant: TraceGraph) -> None:
+    """A complaint and a control named by their supplier lots' keys (`supplier_lot|V1|000123` is
+    A, `supplier_lot|V2|000123` B) rank as when named by their ids: the factor rows are read
+    while the ids are looked up, by the ids as given, and the lots an id names by another key
+    after (read by the ids alone, A had no factor and B counted none)."""
+    by_key = rootcause.rank_common_causes(
+        hand_plant, ["supplier_lot|V1|000123"], ["supplier_lot|V2|000123", "P2"]
+    )
+    by_id = rootcause.rank_common_causes(hand_plant, ["A"], ["B", "P2"])
+    assert (by_key.complaints, by_key.controls) == (["A"], ["B", "P2"])
+    assert [(f["kind"], f["value"], f["complaints_with"], f["controls_with"])
+            for f in by_key.factors] == [("supplier", "V1", 1, 1)]  # fmt: skip
+    assert (by_key.factors, by_key.notes) == (by_id.factors, by_id.notes)
+
+
 # the top four of the tester's 33 complaints on the 10k plant (rootcause --lots-file
 # complaints.txt --top 4)
 TESTERS_TOP_FOUR = [

@@ -1268,7 +1268,9 @@ def epoch_ns(text: str) -> int:
     if at is None:
         raise ValueError(f"not an ISO 8601 time: {text!r}")
     since = at - EPOCH
-    fraction = _FRACTION.search(text)
+    # a fraction needs its separator: most times have none, and the search was half the cost
+    # (a ranking matches 2,128 steps' starts and ends to their devices' alarms)
+    fraction = _FRACTION.search(text) if "." in text or "," in text else None
     nanos = int(fraction[1][:9].ljust(9, "0")) if fraction else 0
     return (since.days * 86_400 + since.seconds) * SECOND_NS + nanos
 
