@@ -22,7 +22,7 @@ from tracegraph.importing import run as import_run
 from tracegraph.models import LABELS
 from tracegraph.resources import resource_path
 
-from test_import_provenance import cli_at  # isort: skip
+from test_import_provenance import cli_at, needs_faketime  # isort: skip
 
 
 def _add_some_lots(graph: TraceGraph) -> None:
@@ -389,6 +389,7 @@ def test_init_marks_the_migrations_it_ran_and_status_counts_them_apart(
     assert after.nodes["Material"] == after.nodes["ImportRun"] == after.nodes["ImportedFile"] == 1
 
 
+@needs_faketime
 def test_a_migrations_mark_has_the_time_of_the_process_that_ran_it(
     graph: TraceGraph, neo4j_env: dict[str, str]
 ) -> None:

@@ -236,10 +236,10 @@ def test_a_removed_lot_still_used_becomes_a_stub_and_an_unused_one_goes(
     assert _rows(done["removed_file"])[1:] == [
         ["lots", "B", '{"lot_id": "B", "material_id": "SALT", "quantity": 10.0, '
                       '"supplier_id": "V2", "supplier_lot": "000123", "uom": "kg"}', "canonical",
-         '{"000123": "canonical"}'],
+         '[{"sources": "canonical", "supplier_id": "V2", "supplier_lot": "000123"}]'],
         ["lots", "Z", '{"lot_id": "Z", "material_id": "FLOUR", "quantity": 5.0, '
                       '"supplier_id": "V9", "supplier_lot": "777", "uom": "kg"}', "canonical",
-         '{"777": "canonical"}'],
+         '[{"sources": "canonical", "supplier_id": "V9", "supplier_lot": "777"}]'],
     ]  # fmt: skip
     stub, _, _ = graph.driver.execute_query(
         "MATCH (l:Lot {lot_id: 'B'}) RETURN properties(l) AS p, [(l)-[r]-() | type(r)] AS edges",

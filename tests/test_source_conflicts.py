@@ -423,9 +423,10 @@ def test_a_restore_gives_each_source_its_own_spelling_of_the_supplier_lot(
     assert done["removed"] == 1 and _identities(graph) == {}
     with open(done["removed_file"], encoding="utf-8-sig", newline="") as file:
         header, line = list(csv.reader(file))
-    assert dict(zip(header, line, strict=True))["supplier_lots"] == (
-        '{"000123": "erp", "123": "mes"}'
-    )
+    assert json.loads(dict(zip(header, line, strict=True))["supplier_lots"]) == [
+        {"sources": "erp", "supplier_id": "V7", "supplier_lot": "000123"},
+        {"sources": "mes", "supplier_id": "V7", "supplier_lot": "123"},
+    ]
     folder = tmp_path / "restore"
     restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
     assert restored.exit_code == 0, restored.output
@@ -443,8 +444,81 @@ def test_a_restore_gives_each_source_its_own_spelling_of_the_supplier_lot(
     with older.open("w", encoding="utf-8", newline="") as out:
         csv.writer(out).writerows([header[:4], line[:4]])
     record = json.loads(line[2])
-    assert read_removed_by_source(older, "mes") == {"mes": {"lots": [record]},
+    assert read_removed_by_source(older, "mes")[0] == {"mes": {"lots": [record]},
                                                     "erp": {"lots": [record]}}  # fmt: skip
+
+
+def _remove_and_restore(runner: CliRunner, tmp_path: Path, *senders: str) -> tuple[Path, str]:
+    """L1 removed by an empty MES dump (--full --remove-other-sources), restored into a folder
+    and each source's folder imported under its source (the MES's, the run's, is the folder
+    itself); the folder and the restore's stderr."""
+    empty = str(_folder(tmp_path, "mes-bad", {"lots.csv": LOTS}))
+    done = _import(runner, empty, "--source", "mes", "--full", "--remove-other-sources",
+                   "--max-removals", "100%")  # fmt: skip
+    assert done["removed"] == 1
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    for name in senders:
+        _import(runner, str(folder if name == "mes" else folder / name), "--source", name)
+    return folder, restored.stderr
+
+
+def test_a_restore_gives_each_source_its_own_supplier_of_the_supplier_lot(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP names L1's supplier V7 and its lot `000123`, the MES V8 and `123`. The restore
+    swapped only the number into each folder's row, which kept the last row's (the MES's)
+    supplier: imported, the ERP's number was `supplier_lot|V8|000123`, under a supplier it
+    never named. Each spelling is kept with its supplier, and each folder gets both its own."""
+    for name, supplied in (("erp", "V7,000123"), ("mes", "V8,123")):
+        files = {"lots.csv": LOTS + f"L1,FLOUR,10,kg,{supplied}\n"}
+        _import(runner, str(_folder(tmp_path, name, files)), "--source", name)
+    before = _identities(graph)
+    _remove_and_restore(runner, tmp_path, "mes", "erp")
+    assert _identities(graph) == before == {
+        "supplier_lot|V7|000123": [("L1", "erp")], "supplier_lot|V8|123": [("L1", "mes")],
+    }  # fmt: skip
+
+
+def test_a_restore_gives_a_source_that_sent_no_supplier_lot_none(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC sends L1 too, as a status file without supplier columns. The restore wrote QC's row
+    with the last row's supplier and number (the MES's `123`): imported, QC was a sender of a
+    spelling it never sent (`mes qc`). Its row comes back without them, in a part of lots of
+    its own (`lots_2.csv`: a file's header says for all its rows whether it gives them)."""
+    _import(runner, _lots(tmp_path, "erp", "000123"), "--source", "erp")
+    _import(runner, _lots(tmp_path, "mes", "123"), "--source", "mes")
+    status = {"lots.csv": "lot_id,material_id,status\nL1,FLOUR,released\n"}
+    _import(runner, str(_folder(tmp_path, "qc", status)), "--source", "qc")
+    before = _identities(graph)
+    folder, _ = _remove_and_restore(runner, tmp_path, "mes", "erp", "qc")
+    assert _identities(graph) == before == {
+        "supplier_lot|V7|000123": [("L1", "erp")], "supplier_lot|V7|123": [("L1", "mes")],
+    }  # fmt: skip
+    assert sorted(p.name for p in (folder / "qc").iterdir()) == ["lots_2.csv"]
+    assert _show(runner, "L1")["lot"]["status"] == "released"
+
+
+def test_a_restore_names_a_spelling_no_folder_gets(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A spelling sent by none of the sources its lot is restored under (the ERP's, its edge
+    written before identities kept their sources) went into no folder, unsaid. The restore
+    names it; the ERP's row comes back without a spelling rather than with the MES's."""
+    _import(runner, _lots(tmp_path, "erp", "000123"), "--source", "erp")
+    _import(runner, _lots(tmp_path, "mes", "123"), "--source", "mes")
+    graph.driver.execute_query(
+        "MATCH (:Identifier {value: '000123'})-[r:IDENTIFIES]->() REMOVE r._sources",
+        database_=graph.database,
+    )
+    _, said = _remove_and_restore(runner, tmp_path, "mes", "erp")
+    assert (
+        "1 supplier-lot spelling sent by no source its lot is restored under, written to no "
+        "folder: lot L1: supplier lot V7 000123 (no source recorded)" in " ".join(said.split())
+    )
+    assert _identities(graph) == {"supplier_lot|V7|123": [("L1", "mes")]}
 
 
 def test_the_note_names_each_examples_own_senders_when_several_others_sent_the_table(

@@ -15,6 +15,7 @@ from tracegraph.cli.render import (
     FORMAT_HELP,
     ReportFormat,
     literal,
+    note,
     print_csv,
     print_json,
     stdout,
@@ -29,7 +30,7 @@ from tracegraph.importing.restore import (
     write_tables,
 )
 from tracegraph.importing.sources import RENAME_FLAG
-from tracegraph.values import counted, iso_seconds
+from tracegraph.values import counted, first_ids, iso_seconds
 
 RUN_COLUMNS = (
     "run_id", "status", "started_at", "ended_at", "user", "host", "rows_read", "rows_written",
@@ -149,7 +150,7 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             "how many); `tracegraph imports` lists the runs",
         )
     source = run.get("source") or "canonical"
-    by_source = read_removed_by_source(Path(run["removed_file"]), source)
+    by_source, unsent = read_removed_by_source(Path(run["removed_file"]), source)
     # the run's source's rows in the folder, as ever; another source's (a row it sent too,
     # removed by --remove-other-sources) in a folder of its name inside: imported under each
     # source, a row has its sources again
@@ -173,6 +174,11 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             f"{table}: text that looks like a number comes back as a number on import: {named}",
             hint="to keep it text, import the folder with a mapping whose x_ column for it "
             "has `text = true`",
+        )
+    if unsent:  # said, not dropped silently
+        note(
+            f"{counted(len(unsent), 'supplier-lot spelling')} sent by no source its lot is "
+            f"restored under, written to no folder: {first_ids(unsent)}"
         )
     for name, records in by_source.items():
         rows = sum(len(r) for r in records.values())

@@ -231,8 +231,8 @@ class Removal:
     records: list[dict[str, Any]] = field(default_factory=list)  # as they were, for the file
     nodes: list[list[str]] = field(default_factory=list)  # per record, its node(s)' element ids
     senders: list[str] = field(default_factory=list)  # per record, its `_sources` ("": none)
-    # per record, a lot's supplier-lot spellings -> the sources that sent each (lots_spellings)
-    spellings: list[dict[str, str]] = field(default_factory=list)
+    # per record, a lot's supplier-lot spellings, each with the sources that sent it (_spellings)
+    spellings: list[list[dict[str, str | None]]] = field(default_factory=list)
 
 
 def compare(
@@ -475,20 +475,21 @@ def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
                 removal.records.append(values)
                 removal.nodes.append(nodes)
                 removal.senders.append(senders)
-                removal.spellings.append(spelled.get(key, {}))
+                removal.spellings.append(spelled.get(key, []))
 
 
-def _spellings(graph: TraceGraph, keys: list[Key]) -> dict[Key, dict[str, str]]:
-    """Per lot, its supplier-lot spellings and the sources that sent each (space-separated):
-    the lot's values hold only its last row's, and a restore gives each source its own. Two
-    issuers' Identifiers of one spelling (a supplier changed) count as one spelling."""
-    spelled: dict[Key, dict[str, str]] = {}
-    for row in graph.read("import/lots_spellings", keys=keys):
-        found = spelled.setdefault(row["key"], {})
-        for value, sources in row["spellings"]:
-            names = set(found.get(value, "").split()) | set(sources.split())
-            found[value] = " ".join(sorted(names))
-    return spelled
+def _spellings(graph: TraceGraph, keys: list[Key]) -> dict[Key, list[dict[str, str | None]]]:
+    """Per lot, its supplier-lot spellings — each its supplier (the Identifier's issuer; None:
+    a row without one), number and the sources that sent it (space-separated): the lot's values
+    hold only its last row's supplier and number, and a restore gives each source its own (the
+    ERP's V7 and the MES's V8 alike, not the last row's supplier with every number)."""
+    return {
+        row["key"]: [
+            {"supplier_id": issuer, "supplier_lot": value, "sources": sources}
+            for issuer, value, sources in sorted(row["spellings"], key=lambda s: (s[0] or "", s[1]))
+        ]
+        for row in graph.read("import/lots_spellings", keys=keys)
+    }
 
 
 def write_removed(path: Path, removals: dict[str, Removal]) -> Path:
@@ -496,9 +497,10 @@ def write_removed(path: Path, removals: dict[str, Removal]) -> Path:
     the record's values as the graph held them (JSON), the sources that sent it (`_sources`,
     empty for a row written before rows kept them: a column of the file, not of the values,
     whose names are the table's columns) and a lot's supplier-lot spellings with the sources of
-    each (JSON, `{"00201384": "erp", "201384": "mes"}`; empty for other tables: the values hold
-    the last row's only), so that they can be audited or imported again under their sources,
-    each with its own spelling (restore.py); readable by the user only, as the reject file is."""
+    each (JSON, `[{"sources": "erp", "supplier_id": "V7", "supplier_lot": "00201384"}, …]`;
+    empty for other tables: the values hold the last row's only), so that they can be audited
+    or imported again under their sources, each with its own spelling (restore.py); readable
+    by the user only, as the reject file is."""
     rows = (
         [removal.table, spreadsheet_safe(key_text(key)), _json(values), senders,
          _json(spelled) if spelled else ""]
@@ -513,7 +515,7 @@ def write_removed(path: Path, removals: dict[str, Removal]) -> Path:
     )  # fmt: skip
 
 
-def _json(values: dict[str, Any]) -> str:
+def _json(values: dict[str, Any] | list[Any]) -> str:
     return json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
 
 

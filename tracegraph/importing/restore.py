@@ -24,6 +24,7 @@ from typing import Any
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.full import REMOVED_HEADER
 from tracegraph.importing.private_csv import write_private_csv
+from tracegraph.importing.reader import table_name
 from tracegraph.importing.tables import TABLES
 from tracegraph.importing.validate import _extra_value
 
@@ -33,27 +34,76 @@ from tracegraph.importing.validate import _extra_value
 _FIELD_LIMIT = 2**31 - 1
 
 # full.write_removed's columns before them: `sources` (the row's, space-separated) since rows
-# kept them, then `supplier_lots` (a lot's spellings, each with its sources). A file written
-# before the first has three columns, and its rows come back as the restoring source's; one
-# written before the second, four, and a lot comes back with its last row's spelling only.
+# kept them, then `supplier_lots` (a lot's spellings, each with its supplier and sources). A
+# file written before the first has three columns, and its rows come back as the restoring
+# source's; one written before the second, four, and a lot comes back with its last row's
+# supplier and spelling only.
 OLDER_HEADERS = (REMOVED_HEADER[:4], REMOVED_HEADER[:3])
+
+# The lots columns a spelling gives (the Identifier's issuer and value).
+SUPPLIER_COLUMNS = ("supplier_id", "supplier_lot")
+
+# A source's lots rows that say nothing of the supplier lot (it sent no spelling of the lot),
+# as a second part of table lots (reader.table_name): whether a file gives the supplier lot is
+# its header's, for all its rows (writer.says_supplier_lot). Written with the last row's
+# supplier and number, such a row made QC a sender of the MES's number; with the cells empty,
+# it would clear the lot's supplier lot; without the columns, it leaves the spellings alone.
+UNSAID_LOTS = "lots_2"
+
+
+@dataclass(frozen=True)
+class _Spelling:
+    """A lot's supplier-lot spelling: the columns it gives and the sources that sent it."""
+
+    columns: dict[str, Any]
+    sources: str
+
+    def __str__(self) -> str:
+        named = " ".join(str(v) for v in self.columns.values() if v is not None)
+        return f"supplier lot {named} ({self.sources or 'no source recorded'})"
 
 
 @dataclass(frozen=True)
 class _Removed:
     """A line of a removed-RUN.csv: its table, its values, its sources ("": none) and, for a
-    lot, its supplier-lot spellings -> the sources that sent each ({}: not known)."""
+    lot, its supplier-lot spellings ([]: not known)."""
 
     table: str
     values: dict[str, Any]
     senders: str
-    spellings: dict[str, str]
+    spellings: list[_Spelling]
 
-    def sent_by(self, source: str) -> dict[str, Any]:
-        """The values as `source` sent them: a lot with its supplier-lot spelling (the ERP's
-        `00201384`, the MES's `201384`), where the values hold the last row's only."""
-        spelling = next((v for v, s in self.spellings.items() if source in s.split()), None)
-        return self.values if spelling is None else {**self.values, "supplier_lot": spelling}
+    def sent_by(self, source: str) -> tuple[str, dict[str, Any]]:
+        """The table file and values of the row as `source` sent it: a lot with its own supplier
+        and number (the ERP's V7 `00201384`, the MES's V8 `201384`), where the values hold the
+        last row's only; one that sent no spelling of it, without them (UNSAID_LOTS)."""
+        if not any(s.sources for s in self.spellings):  # not known by source: as the row holds
+            return self.table, self.values
+        own = next((s for s in self.spellings if source in s.sources.split()), None)
+        if own is None:
+            return UNSAID_LOTS, {k: v for k, v in self.values.items() if k not in SUPPLIER_COLUMNS}
+        merged = {**self.values, **own.columns}
+        return self.table, {k: v for k, v in merged.items() if v is not None}
+
+    def sent_by_none(self, sources: list[str]) -> list[str]:
+        """The lot's spellings none of `sources` (those its row is restored under) sent, named:
+        no folder gets them."""
+        if not any(s.sources for s in self.spellings):
+            return []
+        return [f"lot {self.values.get('lot_id')}: {spelling}" for spelling in self.spellings
+                if not set(spelling.sources.split()) & set(sources)]  # fmt: skip
+
+
+def _spellings(cell: str) -> list[_Spelling]:
+    """A supplier_lots cell's spellings. The form first merged (`{"000123": "erp"}`, never
+    released) named no supplier: its spellings keep the row's."""
+    found = json.loads(cell) if cell else []
+    if isinstance(found, dict):
+        return [_Spelling({"supplier_lot": v}, str(s)) for v, s in found.items()]
+    if not isinstance(found, list) or not all(isinstance(s, dict) for s in found):
+        raise ValueError(f"supplier_lots {cell[:40]} is not a list of spellings")
+    return [_Spelling({c: s.get(c) for c in SUPPLIER_COLUMNS}, s.get("sources") or "")
+            for s in found]  # fmt: skip
 
 
 def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
@@ -64,20 +114,25 @@ def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
     return records
 
 
-def read_removed_by_source(path: Path, source: str) -> dict[str, dict[str, list[dict[str, Any]]]]:
-    """The records of a removed-RUN.csv per source that sent them, then per table: a record
-    under each of its sources (a row the ERP and the MES sent, removed by a --full run with
-    --remove-other-sources, under both: imported once under each, it has both again), a lot
-    with that source's own supplier-lot spelling (each keeps its sources when imported), under
-    `source` (the run's) when the file names none (a row written before rows kept their
-    sources, or a file written before the column). `source` first."""
+def read_removed_by_source(
+    path: Path, source: str
+) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], list[str]]:
+    """The records of a removed-RUN.csv per source that sent them, then per table file (a
+    table, or UNSAID_LOTS): a record under each of its sources (a row the ERP and the MES sent,
+    removed by a --full run with --remove-other-sources, under both: imported once under each,
+    it has both again), a lot with that source's own supplier-lot spelling (each keeps its
+    sources when imported), under `source` (the run's) when the file names none (a row written
+    before rows kept their sources, or a file written before the column). `source` first. And
+    the spellings no folder gets (sent by no source the lot's row is restored under), named."""
     by_source: dict[str, dict[str, list[dict[str, Any]]]] = {source: {}}
+    unsent: list[str] = []
     for removed in _removed_rows(path):
-        for name in removed.senders.split() or [source]:
-            by_source.setdefault(name, {}).setdefault(removed.table, []).append(
-                removed.sent_by(name)
-            )
-    return {name: tables for name, tables in by_source.items() if tables}
+        names = removed.senders.split() or [source]
+        for name in names:
+            table, values = removed.sent_by(name)
+            by_source.setdefault(name, {}).setdefault(table, []).append(values)
+        unsent.extend(removed.sent_by_none(names))
+    return {name: tables for name, tables in by_source.items() if tables}, unsent
 
 
 def _removed_rows(path: Path) -> list[_Removed]:
@@ -95,10 +150,10 @@ def _removed_rows(path: Path) -> list[_Removed]:
                 if len(row) != len(header) or row[0] not in TABLES:
                     raise ValueError(f"line {line} is not a removed row of a table")
                 values = json.loads(row[2])
-                # a lot's supplier_lots; empty for other tables and in older files
-                spellings = json.loads(row[4]) if len(row) > 4 and row[4] else {}
-                if not isinstance(values, dict) or not isinstance(spellings, dict):
+                if not isinstance(values, dict):
                     raise ValueError(f"line {line}'s values are not a record")
+                # a lot's supplier_lots; empty for other tables and in older files
+                spellings = _spellings(row[4] if len(row) > 4 else "")
                 found.append(_Removed(row[0], values, row[3] if len(row) > 3 else "", spellings))
     except OSError as exc:
         raise ConfigurationError(
@@ -114,12 +169,15 @@ def _removed_rows(path: Path) -> list[_Removed]:
 
 
 def write_tables(records: dict[str, list[dict[str, Any]]], folder: Path) -> dict[str, Path]:
-    """Each table's records as FOLDER/TABLE.csv, in import order: the table's columns in their
-    order, then its extra columns by name. An existing file is not overwritten (it may be
-    tonight's dump). Each file is written under a temporary name and all are renamed at the
-    end: a write that fails (a full disk) removes what was written, so that running it again
-    does not refuse for the files of the first attempt."""
-    targets = {table: folder / f"{table}.csv" for table in TABLES if table in records}
+    """Each table's records as FOLDER/TABLE.csv (a part of one, `lots_2`, as FOLDER/lots_2.csv),
+    in import order: the table's columns in their order, then its extra columns by name. An
+    existing file is not overwritten (it may be tonight's dump). Each file is written under a
+    temporary name and all are renamed at the end: a write that fails (a full disk) removes
+    what was written, so that running it again does not refuse for the files of the first
+    attempt."""
+    order = list(TABLES)
+    parts = sorted(records, key=lambda part: (order.index(_table(part)), part))
+    targets = {part: folder / f"{part}.csv" for part in parts}
     for path in targets.values():
         if path.exists():
             raise ConfigurationError(
@@ -132,7 +190,7 @@ def write_tables(records: dict[str, list[dict[str, Any]]], folder: Path) -> dict
     try:
         for table, path in partial.items():
             rows = records[table]
-            columns = _columns(table, rows)
+            columns = _columns(_table(table), rows)
             cells = ([_cell(row.get(c)) for c in columns] for row in rows)
             write_private_csv(path, [columns, *cells], "the restored rows",
                               "free space, or give --restore a folder on another disk")  # fmt: skip
@@ -154,7 +212,8 @@ def text_read_as_numbers(records: dict[str, list[dict[str, Any]]]) -> dict[str, 
     columns alike — so an SAP document number kept as the text "4900000001" comes back as the
     number 4900000001, and "1.250" as 1.25. Canonical columns are typed by their column."""
     found: dict[str, Counter[str]] = {}
-    for table, rows in records.items():
+    for part, rows in records.items():
+        table = _table(part)  # lots_2's with lots'
         known = {c.name for c in TABLES[table].columns} if table in TABLES else set()
         counts: Counter[str] = Counter(
             name
@@ -164,8 +223,13 @@ def text_read_as_numbers(records: dict[str, list[dict[str, Any]]]) -> dict[str, 
             and not isinstance(_extra_value(value), str)
         )  # fmt: skip
         if counts:
-            found[table] = counts
+            found[table] = found.get(table, Counter()) + counts
     return found
+
+
+def _table(part: str) -> str:
+    """The table a table file's name is a part of (`lots_2`: lots)."""
+    return table_name(Path(part))
 
 
 def _columns(table: str, rows: list[dict[str, Any]]) -> list[str]:
