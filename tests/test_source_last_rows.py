@@ -172,3 +172,22 @@ def test_a_full_run_dropping_the_source_whose_values_the_graph_holds_lets_the_ot
     assert quantity() == 12.0
     _night(runner, tmp_path, "a2", "a", lots=LOTS + L1 + L2)  # A's L1 as before, L2 new
     assert quantity() == 10.0
+
+
+def test_a_source_under_a_new_name_sending_its_rows_as_before_lifts_no_hold(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP's mapping file renamed: its first run as `plant_erp` sent L1 as the ERP always
+    had, and, as a source new to the row, it replaced the graph's — QC's hold released, for
+    good (QC's unchanged row was no news from QC; a tester's month: 4 holds released and 4
+    failed inspections passed). A row another source sent as it is is no news either."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    _qc_holds(runner, tmp_path)
+    renamed = _night(runner, tmp_path, "erp2", "plant_erp", lots=LOTS + L1 + L2)
+    assert _status(graph, "L1") == "hold"
+    assert renamed["tables"]["lots"]["updated"] == 0
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "erp plant_erp qc"
+    # its own row changed since: news from it, written as any change
+    changed = LOTS + L1.replace(",10,", ",12,") + L2
+    _night(runner, tmp_path, "erp3", "plant_erp", lots=changed)
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 12.0

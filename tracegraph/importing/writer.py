@@ -862,21 +862,31 @@ def source_shas(stored: str | None) -> dict[str, str]:
     return dict(pair.split(":", 1) for pair in stored.split(" ")) if stored else {}
 
 
-def own_shas(held_shas: dict[Any, str], source: str | None) -> dict[Any, str]:
-    """Per row key, the hash of the row this run's source last sent, for the rows several
-    sources send (`held_shas`: their `_source_shas`); empty for a single-source import."""
+def own_shas(held_shas: dict[Any, str], source: str | None) -> dict[Any, frozenset[str]]:
+    """Per row key, the hashes of rows that are no news from this run's source, for the rows
+    several sources send (`held_shas`: their `_source_shas`): the one it last sent; where it
+    has sent none (a source new to the row, or one whose name changed: a renamed mapping
+    file), those the others sent — the same content another source sent before is no newer
+    change (the ERP's first run under its mapping's new name released 4 of QC's holds and
+    passed 4 failed inspections, for good). Empty for a single-source import."""
     if source is None:
         return {}
-    own = {key: source_shas(text).get(source) for key, text in held_shas.items()}
-    return {key: sha for key, sha in own.items() if sha is not None}
+    own: dict[Any, frozenset[str]] = {}
+    for key, text in held_shas.items():
+        shas = source_shas(text)
+        mine = shas.get(source)
+        own[key] = frozenset((mine,) if mine is not None else shas.values())
+    return own
 
 
-def _unchanged(row: dict[str, Any], key: Any, known: dict[Any, Any], own: dict[Any, str]) -> bool:
-    """Whether a row is unchanged for this run: the graph holds its hash, or this run's source
-    sent this very row last time (own_shas) while the graph holds another source's later
-    change — an ERP's unchanged lot row must not undo QC's hold of the lot."""
+def _unchanged(
+    row: dict[str, Any], key: Any, known: dict[Any, Any], own: dict[Any, frozenset[str]]
+) -> bool:
+    """Whether a row is unchanged for this run: the graph holds its hash, or it is no news from
+    this run's source (own_shas: the row it sent last time) while the graph holds another
+    source's later change — an ERP's unchanged lot row must not undo QC's hold of the lot."""
     sha = row["props"]["_row_sha"]
-    return bool(known.get(key) == sha or own.get(key) == sha)
+    return bool(known.get(key) == sha or sha in own.get(key, ()))
 
 
 def _sent_shas(
