@@ -1107,11 +1107,7 @@ def _traced_again(graph: TraceGraph, recall: dict[str, Any]) -> tuple[ForwardTra
     # ("until further notice") made every nightly --verify red for the day's production.
     taken = moment(recall.get("created_at"))
     made = _made_at(found)
-    new = sorted(
-        lot
-        for lot in set(now) - set(recorded)
-        if taken is None or (at := moment(made.get(lot))) is None or at < taken
-    )
+    new = sorted(lot for lot in set(now) - set(recorded) if _before(made.get(lot), taken))
     if forward is None or not set(recorded) <= set(now):  # a step or receipt moved out of it
         forward = trace_forward(graph, list(dict.fromkeys([*recorded, *new])))
     return forward, new
@@ -1184,4 +1180,10 @@ def _counted_as_recorded(lines: list[dict[str, Any]], taken: datetime | None) ->
 def _dated_before(line: dict[str, Any], taken: datetime | None) -> bool:
     """Whether a shipment line is dated before a recall taken at `taken` (or either is
     undated): what the recall could have named."""
-    return taken is None or (at := moment(line.get("shipped_at"))) is None or at < taken
+    return _before(line.get("shipped_at"), taken)
+
+
+def _before(text: Any, taken: datetime | None) -> bool:
+    """Whether a stored time is before `taken`, or either is unknown (counted: a recall could
+    have named what is undated)."""
+    return taken is None or (at := moment(text)) is None or at < taken
