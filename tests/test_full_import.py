@@ -808,6 +808,31 @@ def test_a_file_that_is_not_a_file_of_removed_rows_is_refused_in_one_line(tmp_pa
         read_removed(tmp_path / "gone.csv")
 
 
+def test_a_malformed_supplier_lots_cell_is_refused_naming_the_file_and_line(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A removed-RUN.csv whose supplier_lots cell was edited (a list of numbers, JSON cut off,
+    a number as sources) said `supplier_lots [1, 2] is not a list of spellings`, or a json error
+    of the cell's own "line 1 column 2", without the file's line; a number as sources was a
+    traceback. One line: the file, its line and column, why; exit 2."""
+    lots = HAND_PLANT["lots.csv"].replace("B,SALT,10,kg,V2,000123\n", "")
+    done = _json(runner, str(_night(tmp_path, "n1", {"lots.csv": lots})), "--full",
+                 "--max-removals", "1")  # fmt: skip
+    removed = Path(done["removed_file"])
+    header, line = _rows(str(removed))
+    assert header[4] == "supplier_lots"
+    for cell in ("[1, 2]", '[{"sources": "erp"', '[{"supplier_lot": "000123", "sources": 7}]'):
+        with removed.open("w", encoding="utf-8", newline="") as out:
+            csv.writer(out).writerows([header, [*line[:4], cell]])
+        shown = runner.invoke(app, ["imports", done["run_id"], "--restore", str(tmp_path / "r")])
+        assert shown.exit_code == 2, shown.output
+        assert "Traceback" not in shown.output
+        said = " ".join(shown.stderr.split())
+        assert f"{removed} is not a file of removed rows" in said, said
+        assert "line 2, column supplier_lots: " in said, said
+        assert "(hint: restore from the removed-RUN.csv the run wrote" in said, said
+
+
 def test_a_removed_record_longer_than_a_csv_field_may_be_is_read(tmp_path: Path) -> None:
     """A record is one CSV field of JSON: two notes of 9 MB each (the import reads a cell of up
     to 16 MB) made a csv.Error "field larger than field limit", a traceback, not a restore."""

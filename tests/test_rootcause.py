@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from tracegraph import rootcause
 from tracegraph.cli.main import app
+from tracegraph.errors import UnknownLot
 from tracegraph.graph import TraceGraph
 from tracegraph.hypergeometric import at_least
 from tracegraph.importing.run import import_paths
@@ -1123,6 +1124,58 @@ def test_lots_named_by_a_key_rank_as_when_named_by_their_ids(hand_plant: TraceGr
     assert [(f["kind"], f["value"], f["complaints_with"], f["controls_with"])
             for f in by_key.factors] == [("supplier", "V1", 1, 1)]  # fmt: skip
     assert (by_key.factors, by_key.notes) == (by_id.factors, by_id.notes)
+
+
+def _reads(graph: TraceGraph, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:
+    """Each query `graph` reads from now on, by name, with the lots of the factor rows it
+    returned (as returned: the ranking extends the list). The database answers as ever: the
+    list only records."""
+    done: list[tuple[str, list[str]]] = []
+    read = graph.read
+
+    def recorded(name: str, /, **params: Any) -> list[Any]:
+        found = read(name, **params)
+        lots = found[0]["lots"] if name == "rootcause/factors" else []
+        done.append((name, sorted(row["lot_id"] for row in lots)))
+        return found
+
+    monkeypatch.setattr(graph, "read", recorded)
+    return done
+
+
+def _factors_read(reads: list[tuple[str, list[str]]]) -> list[list[str]]:
+    """The lots of each factors query that read any, in the order run."""
+    return [lots for name, lots in reads if name == "rootcause/factors" and lots]
+
+
+def test_lots_named_by_keys_have_their_factors_read_once(
+    hand_plant: TraceGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Complaint A and control B named by their supplier lots' keys, control P2 by its id: the
+    factors were read twice, P2's while the ids were looked up and A's and B's after, each read
+    with the devices' bounds beside it. One read of the three lots, the bounds read once."""
+    reads = _reads(hand_plant, monkeypatch)
+    ranking = rootcause.rank_common_causes(
+        hand_plant, ["supplier_lot|V1|000123"], ["supplier_lot|V2|000123", "P2"]
+    )
+    assert (ranking.complaints, ranking.controls) == (["A"], ["B", "P2"])
+    assert _factors_read(reads) == [["A", "B", "P2"]]
+    assert [name for name, _ in reads].count("rootcause/device_bounds") == 1
+
+
+@pytest.mark.parametrize("controls", [["A", "B"], None])
+def test_a_mistyped_id_is_named_before_any_factor_is_read(
+    hand_plant: TraceGraph, monkeypatch: pytest.MonkeyPatch, controls: list[str] | None
+) -> None:
+    """`P9X` among P1 and P2: the factors of P1 and P2 and the devices' bounds were read while
+    the ids were looked up, and the error came after them (~80 ms on the 1M-lot plant). No
+    factor is read, nor anything beside the factors, before the error."""
+    reads = _reads(hand_plant, monkeypatch)
+    with pytest.raises(UnknownLot, match="P9X"):
+        rootcause.rank_common_causes(hand_plant, ["P1", "P2", "P9X"], controls)
+    assert _factors_read(reads) == []
+    beside = {"rootcause/device_bounds", "rootcause/alarms", "rootcause/step_alarms"}
+    assert [name for name, _ in reads if name in beside] == []
 
 
 # the top four of the tester's 33 complaints on the 10k plant (rootcause --lots-file

@@ -37,6 +37,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from itertools import chain
@@ -780,10 +781,27 @@ def _factor_rows(graph: TraceGraph, lot_ids: list[str], inspections: bool = Fals
     """Factors rows (see lot_factors), one per lot found, read by FACTOR_QUERIES concurrent
     queries; the query sends each step as a compact list, and the inspections of each lot
     reached once beside the rows."""
+    # The kinds of the alarms during each step, not the device history of every step (as a
+    # backward trace reads it, calibrations and all: 20 ms more for a ranking of 1,050 lots
+    # on the 1M-lot plant, near its 100 ms bar). The devices' longest steps, which bound a
+    # step with no end, are read beside the factors, and so is every alarm when the graph
+    # holds few device events (see _alarms_beside).
+    with ThreadPoolExecutor(1, thread_name_prefix="tracegraph-alarms") as pool:
+        beside = pool.submit(_alarms_beside, graph)
+        rows = _rows_read(graph, lot_ids, inspections)
+        return _with_alarms(graph, rows, *beside.result())
+
+
+def _rows_read(
+    graph: TraceGraph, lot_ids: list[str], inspections: bool, all_lots: list[str] | None = None
+) -> list[Any]:
+    """The factors query's rows of `lot_ids` (their steps as the query sends them: see
+    _with_alarms), each with its inspections; none at all unless every id of `all_lots` is a
+    lot id (rootcause/factors' $all_lots)."""
 
     def read(part: list[str]) -> list[Any]:
         (found,) = graph.read("rootcause/factors", lot_ids=part, fixed=FIXED_STEP_PROPERTIES,
-                              inspections=inspections)  # fmt: skip
+                              inspections=inspections, all_lots=all_lots or [])  # fmt: skip
         inspected = _inspections(found["inspections"])
         rows: list[Any] = found["lots"]
         for row in rows:
@@ -793,15 +811,14 @@ def _factor_rows(graph: TraceGraph, lot_ids: list[str], inspections: bool = Fals
                                   if lot in inspected]  # fmt: skip
         return rows
 
-    # The kinds of the alarms during each step, not the device history of every step (as a
-    # backward trace reads it, calibrations and all: 20 ms more for a ranking of 1,050 lots
-    # on the 1M-lot plant, near its 100 ms bar). The devices' longest steps, which bound a
-    # step with no end, are read beside the factors, and so is every alarm when the graph
-    # holds few device events (see _alarms_beside).
-    with ThreadPoolExecutor(1, thread_name_prefix="tracegraph-alarms") as pool:
-        beside = pool.submit(_alarms_beside, graph)
-        rows = read_in_parts([read] * FACTOR_QUERIES, lot_ids)
-        longest, alarms = beside.result()
+    return read_in_parts([read] * FACTOR_QUERIES, lot_ids)
+
+
+def _with_alarms(
+    graph: TraceGraph, rows: list[Any], longest: dict[Any, int], alarms: dict[Any, Any] | None
+) -> list[Any]:
+    """The rows with each step a dict, its numeric parameters and the kinds of the alarms
+    during it (`longest` and `alarms` as _alarms_beside reads them)."""
     kinds = _step_alarm_kinds(graph, rows, longest, alarms)
     for row in rows:
         row["steps"] = [
@@ -937,24 +954,38 @@ def _resolved_with_rows(
     named_by: dict[str, list[str]],
 ) -> tuple[list[list[str]], list[Any]]:  # fmt: skip
     """The lots each list of ids names (as resolve_lots decides; `named_by` of the first list's),
-    and the factor rows of them all. The ids are looked up (lot/resolve) while the rows of the
-    lots they name as lot ids are read: the look-up first, of complaints and then of controls,
-    put two round trips before the factors query (1M-lot plant, a ranking of 1,050 lots: see
-    CHANGELOG, Unreleased). Lots an id names by another key (a supplier lot number) are read
-    after."""
+    and the factor rows of them all. The ids are looked up (lot/resolve) while the rows are read
+    by the ids as given, if every id is a lot id: the look-up first, of complaints and then of
+    controls, put two round trips before the factors query (1M-lot plant, a ranking of 1,050
+    lots: see CHANGELOG, Unreleased). Ids of which one is not a lot id read no row then (the
+    factors query's $all_lots): a mistyped id is an error before any factor is read, and the
+    lots supplier lot numbers or keys name are read once, after the look-up. The alarms beside
+    the factors are read once the ids are known to name lots."""
     guess = list(dict.fromkeys(text for each in asked for text in each.asked))
     with ThreadPoolExecutor(1, thread_name_prefix="tracegraph-resolve") as pool:
-        looked_up = pool.submit(graph.read, "lot/resolve", ids=guess)
-        rows = _factor_rows(graph, guess, inspections)
-        resolution = looked_up.result()[0]["ids"]
-    decided = [each.decided(graph, resolution, named_by if i == 0 else None)
-               for i, each in enumerate(asked)]  # fmt: skip
+        # in this context: an unknown id of a --lots-file is named with its line (lots.ID_LINES)
+        resolved = pool.submit(copy_context().run, _decided_then_alarms, graph, asked, guess,
+                               named_by)  # fmt: skip
+        rows = _rows_read(graph, guess, inspections, all_lots=guess)
+        decided, (longest, alarms) = resolved.result()
     lots = list(dict.fromkeys(lot for each in decided for lot in each))
     have = {row["lot_id"] for row in rows}
     if missing := [lot for lot in lots if lot not in have]:
-        rows += _factor_rows(graph, missing, inspections)
+        rows += _rows_read(graph, missing, inspections)
     wanted = set(lots)
-    return decided, [row for row in rows if row["lot_id"] in wanted]
+    return decided, _with_alarms(graph, [row for row in rows if row["lot_id"] in wanted],
+                                 longest, alarms)  # fmt: skip
+
+
+def _decided_then_alarms(
+    graph: TraceGraph, asked: list[AskedLots], ids: list[str], named_by: dict[str, list[str]]
+) -> tuple[list[list[str]], tuple[dict[Any, int], dict[Any, Any] | None]]:
+    """The lots each list of ids names (lot/resolve of `ids`, all the lists' asked ids; raises
+    UnknownLot or AmbiguousLot as resolve_lots does), then what _alarms_beside reads."""
+    resolution = graph.read("lot/resolve", ids=ids)[0]["ids"]
+    decided = [each.decided(graph, resolution, named_by if i == 0 else None)
+               for i, each in enumerate(asked)]  # fmt: skip
+    return decided, _alarms_beside(graph)
 
 
 def rank_factors(

@@ -17,7 +17,13 @@
 // operator_id), not by expanding each node: coalesce reads the edge only where a copy is
 // missing — a lot made in the plant, a step without a device, or a graph imported before the
 // copies (`db init` adds them). 1,049 lots on the 1M-lot plant: 350k -> 162k db hits.
-UNWIND $lot_ids AS lot_id
+// $all_lots: ids that must all be lot ids for any row to be read ([]: no condition). A ranking
+// reads the factors of the ids as given while they are looked up (lot/resolve): a list with a
+// mistyped id, or with a supplier lot number, reads nothing here (the ids' index seeks, which
+// the look-up makes too) — the first is an error, the second's lots are read once named.
+WITH $lot_ids AS lot_ids
+WHERE all(id IN $all_lots WHERE EXISTS { MATCH (:Lot {lot_id: id}) })
+UNWIND lot_ids AS lot_id
 MATCH (lot:Lot {lot_id: lot_id})
 CALL (lot) {
   MATCH (lot)<-[:INPUT_TO|PRODUCED*0..]-(up)

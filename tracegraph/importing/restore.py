@@ -97,13 +97,31 @@ class _Removed:
 def _spellings(cell: str) -> list[_Spelling]:
     """A supplier_lots cell's spellings. The form first merged (`{"000123": "erp"}`, never
     released) named no supplier: its spellings keep the row's."""
-    found = json.loads(cell) if cell else []
+    found = _json(cell, "supplier_lots") if cell else []
     if isinstance(found, dict):
         return [_Spelling({"supplier_lot": v}, str(s)) for v, s in found.items()]
-    if not isinstance(found, list) or not all(isinstance(s, dict) for s in found):
-        raise ValueError(f"supplier_lots {cell[:40]} is not a list of spellings")
+    if not isinstance(found, list) or not all(_is_spelling(s) for s in found):
+        raise ValueError(f"column supplier_lots: {cell[:40]} is not a list of spellings")
     return [_Spelling({c: s.get(c) for c in SUPPLIER_COLUMNS}, s.get("sources") or "")
             for s in found]  # fmt: skip
+
+
+def _is_spelling(found: Any) -> bool:
+    """Whether a supplier_lots item is a spelling as full.write_removed writes it: its columns
+    and sources text or null (a number as sources failed later, a traceback)."""
+    return isinstance(found, dict) and all(
+        isinstance(found.get(name), str | None) for name in (*SUPPLIER_COLUMNS, "sources")
+    )
+
+
+def _json(cell: str, column: str) -> Any:
+    """A cell's JSON; not JSON, a ValueError naming the column (json's own "line 1 column 2"
+    is the cell's, not the file's)."""
+    try:
+        return json.loads(cell)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"column {column}: not JSON ({exc.msg} at character {exc.pos + 1} "
+                         "of the cell)") from None  # fmt: skip
 
 
 def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
@@ -147,14 +165,10 @@ def _removed_rows(path: Path) -> list[_Removed]:
                 raise ValueError(f"its first line is not {','.join(REMOVED_HEADER)}")
             assert header is not None
             for line, row in enumerate(rows, start=2):
-                if len(row) != len(header) or row[0] not in TABLES:
-                    raise ValueError(f"line {line} is not a removed row of a table")
-                values = json.loads(row[2])
-                if not isinstance(values, dict):
-                    raise ValueError(f"line {line}'s values are not a record")
-                # a lot's supplier_lots; empty for other tables and in older files
-                spellings = _spellings(row[4] if len(row) > 4 else "")
-                found.append(_Removed(row[0], values, row[3] if len(row) > 3 else "", spellings))
+                try:
+                    found.append(_removed(row, header))
+                except ValueError as exc:
+                    raise ValueError(f"line {line}, {exc}") from None
     except OSError as exc:
         raise ConfigurationError(
             f"cannot read the file of removed rows {path}: {exc.strerror or exc}",
@@ -166,6 +180,18 @@ def _removed_rows(path: Path) -> list[_Removed]:
             hint="restore from the removed-RUN.csv the run wrote, as it was written",
         ) from None
     return found
+
+
+def _removed(row: list[str], header: list[str]) -> _Removed:
+    """One line's removed row; a ValueError naming the column where it is not one."""
+    if len(row) != len(header) or row[0] not in TABLES:
+        raise ValueError(f"column table: not a removed row of a table ({len(row)} columns)")
+    values = _json(row[2], "values")
+    if not isinstance(values, dict):
+        raise ValueError("column values: not a record")
+    # a lot's supplier_lots; empty for other tables and in older files
+    spellings = _spellings(row[4] if len(row) > 4 else "")
+    return _Removed(row[0], values, row[3] if len(row) > 3 else "", spellings)
 
 
 def write_tables(records: dict[str, list[dict[str, Any]]], folder: Path) -> dict[str, Path]:
