@@ -4,10 +4,16 @@ caption."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+from neo4j.exceptions import ClientError
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
 from tracegraph.models import LABELS
@@ -120,6 +126,34 @@ def test_device_window_lists_the_steps_trace_device_lists(
         )
     assert profile is not None
     assert any(op.startswith("NodeIndexSeekByRange") for op in _operators(profile))
+
+
+def test_device_window_refuses_a_time_without_offset_and_keeps_the_plants_zone(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """08:00 to 10:00 in Berlin (CET) is 07:00 to 09:00 UTC: Z1 ran in it, Z2 too, Z3 after
+    it. Typed without an offset, the Browser's query read it as UTC and listed Z2 and Z3,
+    where `trace device` in the plant's zone lists Z1 and Z2; now it fails, naming the time.
+    With the zone in the times, it lists the steps the command lists."""
+    (tmp_path / "steps.csv").write_text(
+        "step_id,operation,started_at,ended_at,device_id\n"
+        "Z1,bake,2026-03-03T06:30:00Z,2026-03-03T07:30:00Z,OVEN\n"
+        "Z2,bake,2026-03-03T08:30:00Z,2026-03-03T08:45:00Z,OVEN\n"
+        "Z3,bake,2026-03-03T09:30:00Z,2026-03-03T09:45:00Z,OVEN\n",
+        encoding="utf-8",
+    )
+    assert import_paths(graph, [tmp_path]).rejects == []
+    local = {"window_start": "2026-03-03T08:00", "window_end": "2026-03-03T10:00"}
+    with pytest.raises(ClientError, match="window time 2026-03-03T08:00 has no UTC offset or zone"):
+        _browser_rows(graph, "device_window.cypher", device_id="OVEN", **local)
+    cli = runner.invoke(app, ["trace", "device", "OVEN", "--from", local["window_start"],
+                              "--to", local["window_end"], "--format", "json"],
+                        env={"TRACEGRAPH_TIMEZONE": "Europe/Berlin"})  # fmt: skip
+    assert cli.exit_code == 0, cli.stderr
+    zoned = {name: f"{time}[Europe/Berlin]" for name, time in local.items()}
+    rows = _browser_rows(graph, "device_window.cypher", device_id="OVEN", **zoned)
+    steps = sorted({row["step"]["step_id"] for row in rows})
+    assert steps == [step["step_id"] for step in json.loads(cli.stdout)["steps"]] == ["Z1", "Z2"]
 
 
 def test_customer_exposure_is_in_shipping_order_and_tells_returns_apart(
