@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
-from tracegraph.models import LABELS
+from tracegraph.models import BOOKKEEPING_LABELS, LABELS, LEDGER_LABELS, PLANT_LABELS
 from tracegraph.resources import resource_path
 from tracegraph.trace import trace_window
 
@@ -80,6 +80,34 @@ def test_style_sheet_covers_every_label() -> None:
         block = _style(grass, label)
         assert "color:" in block and "caption:" in block, label
     assert _style(grass, "KeyedDeviceEvent") == _style(grass, "DeviceEvent")
+
+
+def _lightness(colour: str) -> float:
+    """HSL lightness of #RRGGBB, 0 (black) to 1 (white)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    return (max(channels) + min(channels)) / 2
+
+
+def _setting(block: str, name: str, default: str) -> str:
+    found = re.search(rf"^\s*{name}: ([^;]+);", block, flags=re.MULTILINE)
+    return found.group(1) if found else default
+
+
+def test_style_sheet_mutes_the_ledgers() -> None:
+    """A Lot's expansion drew its RowChange nodes (ABOUT) as large as its suppliers and steps,
+    and a Recall in black: the ledgers' and the bookkeeping's labels are drawn small, in a
+    light fill, beneath every plant label."""
+    grass = (BROWSER / "tracegraph.grass").read_text(encoding="utf-8")
+    node = _style(grass.replace("node {", "node.node {", 1), "node")
+    default = _setting(node, "diameter", "")
+
+    def diameter(label: str) -> int:
+        return int(_setting(_style(grass, label), "diameter", default).removesuffix("px"))
+
+    smallest_plant = min(diameter(label) for label in PLANT_LABELS)
+    for label in (*LEDGER_LABELS, *BOOKKEEPING_LABELS):
+        assert diameter(label) < smallest_plant, label
+        assert _lightness(_setting(_style(grass, label), "color", "#000000")) >= 0.7, label
 
 
 def _browser_rows(graph: TraceGraph, name: str, **values: object) -> list[Any]:
