@@ -4,13 +4,20 @@ caption."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+from neo4j.exceptions import ClientError
+from test_ledger_scale import _db_hits
+from typer.testing import CliRunner
+
+from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
-from tracegraph.models import LABELS
+from tracegraph.models import BOOKKEEPING_LABELS, LABELS, LEDGER_LABELS, PLANT_LABELS
 from tracegraph.resources import resource_path
 from tracegraph.trace import trace_window
 
@@ -76,6 +83,34 @@ def test_style_sheet_covers_every_label() -> None:
     assert _style(grass, "KeyedDeviceEvent") == _style(grass, "DeviceEvent")
 
 
+def _lightness(colour: str) -> float:
+    """HSL lightness of #RRGGBB, 0 (black) to 1 (white)."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    return (max(channels) + min(channels)) / 2
+
+
+def _setting(block: str, name: str, default: str) -> str:
+    found = re.search(rf"^\s*{name}: ([^;]+);", block, flags=re.MULTILINE)
+    return found.group(1) if found else default
+
+
+def test_style_sheet_mutes_the_ledgers() -> None:
+    """A Lot's expansion drew its RowChange nodes (ABOUT) as large as its suppliers and steps,
+    and a Recall in black: the ledgers' and the bookkeeping's labels are drawn small, in a
+    light fill, beneath every plant label."""
+    grass = (BROWSER / "tracegraph.grass").read_text(encoding="utf-8")
+    node = _style(grass.replace("node {", "node.node {", 1), "node")
+    default = _setting(node, "diameter", "")
+
+    def diameter(label: str) -> int:
+        return int(_setting(_style(grass, label), "diameter", default).removesuffix("px"))
+
+    smallest_plant = min(diameter(label) for label in PLANT_LABELS)
+    for label in (*LEDGER_LABELS, *BOOKKEEPING_LABELS):
+        assert diameter(label) < smallest_plant, label
+        assert _lightness(_setting(_style(grass, label), "color", "#000000")) >= 0.7, label
+
+
 def _browser_rows(graph: TraceGraph, name: str, **values: object) -> list[Any]:
     params, [statement] = _statements((BROWSER / name).read_text(encoding="utf-8"))
     with graph.driver.session(database=graph.database) as session:
@@ -122,6 +157,34 @@ def test_device_window_lists_the_steps_trace_device_lists(
     assert any(op.startswith("NodeIndexSeekByRange") for op in _operators(profile))
 
 
+def test_device_window_refuses_a_time_without_offset_and_keeps_the_plants_zone(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """08:00 to 10:00 in Berlin (CET) is 07:00 to 09:00 UTC: Z1 ran in it, Z2 too, Z3 after
+    it. Typed without an offset, the Browser's query read it as UTC and listed Z2 and Z3,
+    where `trace device` in the plant's zone lists Z1 and Z2; now it fails, naming the time.
+    With the zone in the times, it lists the steps the command lists."""
+    (tmp_path / "steps.csv").write_text(
+        "step_id,operation,started_at,ended_at,device_id\n"
+        "Z1,bake,2026-03-03T06:30:00Z,2026-03-03T07:30:00Z,OVEN\n"
+        "Z2,bake,2026-03-03T08:30:00Z,2026-03-03T08:45:00Z,OVEN\n"
+        "Z3,bake,2026-03-03T09:30:00Z,2026-03-03T09:45:00Z,OVEN\n",
+        encoding="utf-8",
+    )
+    assert import_paths(graph, [tmp_path]).rejects == []
+    local = {"window_start": "2026-03-03T08:00", "window_end": "2026-03-03T10:00"}
+    with pytest.raises(ClientError, match="window time 2026-03-03T08:00 has no UTC offset or zone"):
+        _browser_rows(graph, "device_window.cypher", device_id="OVEN", **local)
+    cli = runner.invoke(app, ["trace", "device", "OVEN", "--from", local["window_start"],
+                              "--to", local["window_end"], "--format", "json"],
+                        env={"TRACEGRAPH_TIMEZONE": "Europe/Berlin"})  # fmt: skip
+    assert cli.exit_code == 0, cli.stderr
+    zoned = {name: f"{time}[Europe/Berlin]" for name, time in local.items()}
+    rows = _browser_rows(graph, "device_window.cypher", device_id="OVEN", **zoned)
+    steps = sorted({row["step"]["step_id"] for row in rows})
+    assert steps == [step["step_id"] for step in json.loads(cli.stdout)["steps"]] == ["Z1", "Z2"]
+
+
 def test_customer_exposure_is_in_shipping_order_and_tells_returns_apart(
     hand_plant: TraceGraph,
 ) -> None:
@@ -160,3 +223,26 @@ def test_gaps_draws_at_most_300_holes(graph: TraceGraph, tmp_path: Path) -> None
     assert import_paths(graph, [tmp_path]).rejects == []
     rows = _browser_rows(graph, "gaps.cypher")
     assert len(rows) == len({row["lot"]["lot_id"] for row in rows}) == 300
+
+
+def test_gaps_does_not_walk_the_ledger_of_received_lots(graph: TraceGraph, tmp_path: Path) -> None:
+    """A night that changes the 20 received lots links a RowChange to each (ABOUT): gaps.cypher's
+    test for a receipt expanded every lot's links, those too (73,337 db hits on a 3,009-lot
+    plant, 75,953 a night later). A receipt is a degree now: the same db hits after the night.
+    H1, made by no step, is the one hole either way."""
+    lots = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+    received = [f"R{i:02d},FLOUR,{{q}},kg,V1,A-{i}\n" for i in range(20)]
+    for night, quantity in (("1", 100), ("2", 90)):
+        folder = tmp_path / night
+        folder.mkdir()
+        rows = "".join(row.format(q=quantity) for row in received) + "H1,FLOUR,1,kg,,\n"
+        (folder / "lots.csv").write_text(lots + rows, encoding="utf-8")
+        assert import_paths(graph, [folder]).rejects == []
+        if night == "1":
+            before = _db_hits(graph, "browser/gaps")
+    (changes,) = graph.driver.execute_query(
+        "MATCH (:RowChange)-[:ABOUT]->(lot:Lot) RETURN count(lot) AS n", database_=graph.database
+    ).records
+    assert changes["n"] == 20
+    assert [row["lot"]["lot_id"] for row in _browser_rows(graph, "gaps.cypher")] == ["H1"]
+    assert _db_hits(graph, "browser/gaps") == before

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from hand_plant import HAND_PLANT
+from neo4j.exceptions import ClientError
 from test_browser_queries import BROWSER, _statements
 from typer.testing import CliRunner
 
@@ -104,6 +105,32 @@ def test_browser_supplier_window_keeps_the_commands_rule(receipts: TraceGraph) -
         with receipts.driver.session(database=receipts.database) as session:
             found = [row["lot"]["lot_id"] for row in session.run(statement, params)]
         assert found == trace_supplier(receipts, "V2", start, end).received_lots, (start, end)
+
+
+def test_browser_supplier_window_refuses_a_time_without_offset(
+    receipts: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """B was received at 05:00 UTC, 06:00 in Berlin: in the window 05:30 to 07:00 typed for a
+    Berlin plant. Without an offset the Browser's query read the window as UTC and found no
+    lot, where `trace supplier --timezone Europe/Berlin` finds B; now it fails, naming the
+    time. With the zone in the times it finds what the command finds."""
+    text = (BROWSER / "supplier_window.cypher").read_text(encoding="utf-8")
+    _, [statement] = _statements(text)
+    start, end = "2026-11-02T05:30", "2026-11-02T07:00"
+    with (
+        receipts.driver.session(database=receipts.database) as session,
+        pytest.raises(ClientError, match="window time 2026-11-02T05:30 has no UTC offset or zone"),
+    ):
+        session.run(statement, supplier_id="V2", window_start=start, window_end=end).consume()
+    cli = runner.invoke(app, ["trace", "supplier", "V2", "--from", start, "--to", end,
+                              "--timezone", "Europe/Berlin", "--format", "json"])  # fmt: skip
+    assert cli.exit_code == 0, cli.stderr
+    zoned = {"window_start": f"{start}[Europe/Berlin]", "window_end": f"{end}[Europe/Berlin]"}
+    with receipts.driver.session(database=receipts.database) as session:
+        found = [
+            row["lot"]["lot_id"] for row in session.run(statement, {"supplier_id": "V2", **zoned})
+        ]
+    assert found == json.loads(cli.stdout)["received_lots"] == ["B"]
 
 
 def test_a_supplier_notice_becomes_a_drill_of_the_lots_received_in_its_span(

@@ -30,7 +30,7 @@ from tracegraph.db import (
     translated_errors,
 )
 from tracegraph.errors import DatabaseError
-from tracegraph.models import BOOKKEEPING_LABELS
+from tracegraph.models import BOOKKEEPING_LABELS, LEDGER_LABELS
 from tracegraph.values import iso_seconds
 
 # How long each try of the import lock waits (import_lock_free): a try that times out may only
@@ -69,6 +69,16 @@ class Status:
     relationships: dict[str, int] = field(default_factory=dict)
     # models.BOOKKEEPING_LABELS' counts: in neither total_nodes nor nodes
     bookkeeping_nodes: dict[str, int] = field(default_factory=dict)
+    # models.LEDGER_LABELS' counts, those above 0 (in total_nodes and nodes too, as before
+    # they were told apart), and the nodes of neither: the plant's
+    ledger_nodes: dict[str, int] = field(default_factory=dict)
+    plant_nodes: int = 0
+    stub_lots: int = 0  # of nodes["Lot"]: lots no lots row sent (origin_known false)
+
+    @property
+    def plant_labels(self) -> dict[str, int]:
+        """nodes without the ledgers' labels."""
+        return {label: n for label, n in self.nodes.items() if label not in LEDGER_LABELS}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +91,9 @@ class Status:
             "nodes": self.nodes,
             "relationships": self.relationships,
             "bookkeeping_nodes": self.bookkeeping_nodes,
+            "ledger_nodes": self.ledger_nodes,
+            "plant_nodes": self.plant_nodes,
+            "stub_lots": self.stub_lots,
         }
 
 
@@ -184,6 +197,8 @@ class TraceGraph:
         labels = {r["label"]: int(r["count"]) for r in sorted(counts["nodes"], key=_by("label"))}
         # a bookkeeping label without a node (SourcedTable once its marks went) is not listed
         books = {label: n for label in BOOKKEEPING_LABELS if (n := labels.pop(label, 0))}
+        ledger = {label: n for label in LEDGER_LABELS if (n := labels.get(label, 0))}
+        total = int(counts["total_nodes"] or 0) - sum(books.values())
         return Status(
             server=self.server,
             database=self.database,
@@ -191,10 +206,14 @@ class TraceGraph:
             edition=str(kernel["edition"]),
             # a bookkeeping node has its one label (models.BOOKKEEPING_LABELS): its count is
             # the number of nodes to take from the total
-            total_nodes=int(counts["total_nodes"] or 0) - sum(books.values()),
+            total_nodes=total,
             total_relationships=int(counts["total_relationships"] or 0),
             nodes=labels,
             bookkeeping_nodes=books,
+            ledger_nodes=ledger,
+            # a ledger node has its one label too
+            plant_nodes=total - sum(ledger.values()),
+            stub_lots=int(self.read("db/stub_lots")[0]["stubs"]),
             relationships={
                 r["type"]: int(r["count"]) for r in sorted(counts["relationships"], key=_by("type"))
             },

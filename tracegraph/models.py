@@ -359,8 +359,20 @@ NODE_CLASSES: tuple[type[StructuredNode], ...] = (
 # RowChange, Recall) are not among them: the audit trail of what was written and recalled.
 BOOKKEEPING_LABELS: tuple[str, ...] = ("ImportLock", "Migration", "SourcedTable")
 
+# The ledgers: what the imports read and wrote (ImportRun, ImportedFile, RowChange), renamed
+# (SourceRename) and migrated away (MigrationChange), and the recalls made (Recall). Records of
+# the tool's work, not of the plant: `db status` counts them apart from the plant's nodes (a
+# 3,009-lot plant's 13,431 nodes held 6,318 of them), and the Browser draws them muted.
+LEDGER_LABELS: tuple[str, ...] = (
+    "ImportRun", "ImportedFile", "RowChange", "SourceRename", "MigrationChange", "Recall",
+)  # fmt: skip
+
 # Labels and relationship types the code may name: the fixed list no user string extends.
 LABELS: tuple[str, ...] = tuple(cls.__name__ for cls in NODE_CLASSES)
+# What the plant is: every label neither the ledgers' nor the bookkeeping's.
+PLANT_LABELS: tuple[str, ...] = tuple(
+    label for label in LABELS if label not in (*LEDGER_LABELS, *BOOKKEEPING_LABELS)
+)
 RELATIONSHIP_TYPES: tuple[str, ...] = (
     "OF", "SUPPLIED_BY", "AT", "INPUT_TO", "PRODUCED", "SHIPPED", "IDENTIFIES", "OF_LOT",
     "ON", "BY", "FOR", "DURING", "TO", "FROM", "OF_DEVICE", "SOURCE", "AFFECTS", "CHANGED",

@@ -16,19 +16,27 @@
 // at the stored precision), as `trace device` compares them: two datetimes of one instant in
 // different offsets do not compare equal otherwise, and epochMillis cut both sides (a step
 // started at 08:00:00.0004 was in a window to 08:00:00.0001).
-:param {device_id: 'OVEN-3', window_start: '2026-01-05T06:00:00Z', window_end: '2026-01-05T12:00:00Z'};
+// Each time needs its UTC offset or zone (2026-01-05T08:00[Europe/Berlin], 2026-01-05T08:00+01:00,
+// 2026-01-05T07:00Z): the query fails, naming the time, on one without. Cypher reads such a time
+// in the server's zone (UTC), where `trace device` reads it in the plant's (TRACEGRAPH_TIMEZONE):
+// 08:00 to 10:00 typed for a Berlin oven listed 09:00 to 11:00 Berlin time: 1 of its 6 steps
+// missed, 2 steps of after the window listed.
+:param {device_id: 'OVEN-3', window_start: '2026-01-05T08:00[Europe/Berlin]', window_end: '2026-01-05T10:00[Europe/Berlin]'};
 
+WITH [time IN [$window_start, $window_end] |
+      datetime(CASE WHEN time =~ '[^T]*T.*([Zz]|[+-][0-9]{2}(:?[0-9]{2})?|\\[.+\\])' THEN time
+                    ELSE 'window time ' + time + ' has no UTC offset or zone: add one, as in '
+                         + '2026-01-05T08:00[Europe/Berlin] or 2026-01-05T08:00+01:00' END)] AS window
 MATCH (device:Device {device_id: $device_id})
-CALL (device) {
-  WITH device WHERE device.longest_step_s IS NOT NULL
+CALL (device, window) {
+  WITH device, window WHERE device.longest_step_s IS NOT NULL
   MATCH (step:ProcessStep)-[:ON]->(device)
   USING INDEX step:ProcessStep(started_at)
-  WHERE step.started_at >= datetime($window_start)
-                           - duration({seconds: coalesce(device.longest_step_s, 0) + 1})
-    AND step.started_at < datetime($window_end) + duration({seconds: 1})
+  WHERE step.started_at >= window[0] - duration({seconds: coalesce(device.longest_step_s, 0) + 1})
+    AND step.started_at < window[1] + duration({seconds: 1})
   RETURN step, device.longest_step_s AS longest_s
   UNION
-  WITH device WHERE device.longest_step_s IS NULL
+  WITH device, window WHERE device.longest_step_s IS NULL
   CALL (device) {
     MATCH (device)<-[:ON]-(known:ProcessStep)
     RETURN coalesce(max(duration.inSeconds(known.started_at,
@@ -36,13 +44,11 @@ CALL (device) {
                     0) AS longest_s
   }
   MATCH (step:ProcessStep)-[:ON]->(device)
-  WHERE step.started_at < datetime($window_end) + duration({seconds: 1})
+  WHERE step.started_at < window[1] + duration({seconds: 1})
   RETURN step, longest_s
 }
-WITH device, step, longest_s, datetime($window_start) AS window_start,
-     datetime($window_end) AS window_end
-WITH device, step, longest_s, [window_start.epochSeconds, window_start.nanosecond] AS starts,
-     [window_end.epochSeconds, window_end.nanosecond] AS ends,
+WITH device, step, longest_s, [window[0].epochSeconds, window[0].nanosecond] AS starts,
+     [window[1].epochSeconds, window[1].nanosecond] AS ends,
      [step.started_at.epochSeconds, step.started_at.nanosecond] AS began
 WHERE began < ends
   AND (began >= starts

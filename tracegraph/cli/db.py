@@ -18,6 +18,7 @@ from tracegraph.config import find_home
 from tracegraph.errors import ConfigurationError, ImportBusy, TracegraphError
 from tracegraph.importing.run import holding_import_lock, running_import
 from tracegraph.schema import FORMAT_LEVEL
+from tracegraph.values import counted
 from tracegraph.versions import NEO4J_VERSION
 
 app = typer.Typer(
@@ -251,9 +252,10 @@ def status(
     neo4j-extra.conf's where that file sets them. A last import the ledger marks running while
     no process holds the import lock (its importer or its server died) shows as interrupted.
 
-    The import lock's node, the Migration nodes `db init` writes and the import's
-    SourcedTable marks are listed apart, as bookkeeping (those the database holds), and left
-    out of the node total: they hold nothing of the plant."""
+    The plant's nodes are counted apart from the ledgers' (imports, their files and row
+    changes, source renames, migration changes, recalls: "ledger label"); the Lot count's stubs
+    (origin_known false) are said. The import lock's node, the Migration nodes `db init` writes
+    and the import's SourcedTable marks are listed apart, as bookkeeping, and in no total."""
     graph = open_graph()
     try:
         current = graph.status()
@@ -266,12 +268,17 @@ def status(
     out = stdout()
     out.print(
         f"Neo4j {current.version} {current.edition} at {literal(current.server)}, "
-        f"database '{literal(current.database)}': {current.total_nodes:,} nodes, "
+        f"database '{literal(current.database)}': {current.plant_nodes:,} plant nodes, "
+        f"{current.total_nodes - current.plant_nodes:,} ledger nodes, "
         f"{current.total_relationships:,} relationships"
     )
     _print_health(checked)
+    if current.stub_lots:
+        out.print(f"the Lot count includes {counted(current.stub_lots, 'stub lot')} "
+                  "(origin_known false: a row named it, no lots row sent it)")  # fmt: skip
     for title, counts in (
-        ("label", current.nodes),
+        ("label", current.plant_labels),
+        ("ledger label", current.ledger_nodes),
         ("relationship type", current.relationships),
         ("bookkeeping label", current.bookkeeping_nodes),
     ):
