@@ -1662,6 +1662,34 @@ def test_a_package_lists_each_shipment_line_of_the_recalled_lots(
     assert sheet.max_row == 4 and sheet.auto_filter.ref == sheet.dimensions
 
 
+def test_every_sheet_of_the_package_prints_one_page_wide_and_sizes_its_columns(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A demo recall's tracking_events.xlsx (114 events) printed on 25 portrait pages and its
+    recall.xlsx on 13, the header on the first page alone, and the customers sheet had Excel's
+    default widths (a contact cut): every sheet prints landscape, one page wide, its header on
+    each page, the header kept in view, and every column is as wide as its text."""
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["recall", "B", "--out", str(out)]).exit_code == 0
+    sheets = [*load_workbook(out / "tracking_events.xlsx"), *load_workbook(out / "recall.xlsx")]
+    assert [s.title for s in sheets] == ["tracking events", "customers", "stock to block",
+                                         "shipments"]  # fmt: skip
+    for sheet in sheets:
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True, sheet.title
+        assert (sheet.print_title_rows, sheet.freeze_panes) == ("$1:$1", "A2"), sheet.title
+        sized = {letter for letter, column in sheet.column_dimensions.items()
+                 if column.customWidth}  # fmt: skip
+        assert sized == {xlsx.column_letter(n) for n in range(1, sheet.max_column + 1)}
+    customers = load_workbook(out / "recall.xlsx")["customers"]
+    contact = [cell.value for cell in customers[1]].index("contact")
+    assert (
+        customers.column_dimensions[xlsx.column_letter(contact + 1)].width
+        == len("qa@one.example") + 2
+    )
+
+
 def test_shipment_lines_say_how_much_of_the_sources_in_every_unit(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -1019,7 +1019,12 @@ def recall_sheets(
     sent to."""
     listed, columns = customers
     return [
-        Sheet("customers", columns, ([c.get(name) for name in columns] for c in listed)),
+        Sheet(
+            "customers",
+            columns,
+            ([c.get(name) for name in columns] for c in listed),
+            column_widths(listed, columns),
+        ),
         _dated_sheet("stock to block", stock, STOCK_COLUMNS, "expires_at"),
         _dated_sheet("shipments", shipments, SHIPMENT_COLUMNS, "shipped_at"),
     ]
