@@ -162,9 +162,9 @@ def package(
     summary.txt; and manifest.sha256. The folder is yours alone (0700), its files 0600.
 
     Times: the CSVs keep each as its export gave it, with its offset; recall.xlsx's shipped_at
-    and expires_at are date cells as the plant wrote them (a cell holds no offset). Each file
-    adds the instant in UTC as its last column (shipped_at_utc, expires_at_utc; event_date_utc
-    in tracking_events), which sorts right when two exports' offsets share a column.
+    and expires_at are date cells as the plant wrote them (a cell holds no offset). The
+    shipments and the stock end with the instant in UTC, shipped_at_utc and expires_at_utc, as
+    tracking_events has event_date_utc: it sorts right where two exports' offsets share a column.
 
     Exit code 2, and no package, when the window holds no lots (a step in it that recorded no
     output lot is named), or when --out is not empty or another run filled it meanwhile: the
