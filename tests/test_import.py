@@ -2103,6 +2103,43 @@ def test_a_moved_lot_keeps_where_it_was_received(
     assert _receipt_places(graph)["EY1"] == ("DAL", "RNO")
 
 
+def _locations(graph: TraceGraph) -> set[str]:
+    rows, _, _ = graph.driver.execute_query(
+        "MATCH (n:Location) RETURN n.location_id AS id", database_=graph.database
+    )
+    return {r["id"] for r in rows}
+
+
+def test_a_location_a_receipt_names_is_never_deleted(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The SAP import received R0000003 at 1000-0001 (known from the lots rows alone), the
+    ERP's import put it at its own location: the import deleted 1000-0001, which nothing but
+    the receipt's received_location_id named, and the recall's receiving event still named
+    it, with no description. The location stays while a receipt names it; a full dump's
+    dropped locations row keeps it as a reference, as it does one a lot is AT."""
+    folder = tmp_path / "in"
+    _write(folder, "lots.csv", RECEIPTS_HEADER + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,DAL\n")
+    assert _import(runner, str(folder))[0] == 0
+    _write(folder, "lots.csv", RECEIPTS_HEADER + "EY1,EGG,100,kg,V1,S-77,2026-11-01T08:00Z,RNO\n")
+    code, moved, _ = _import(runner, str(folder))
+    assert code == 0 and not [n for n in moved["notes"] if n.startswith("deleted")]
+    assert _receipt_places(graph) == {"EY1": ("DAL", "RNO")}
+    assert _locations(graph) == {"DAL", "RNO"}
+
+    # its own row, gone from a full dump: kept as a reference while the receipt names it
+    _write(folder, "locations.csv", "location_id,name\nDAL,Dallas DC\nRNO,Reno plant\n")
+    assert _import(runner, str(folder))[0] == 0
+    assert _receiving_events(graph, "EY1") == [("DAL", "Dallas DC")]
+    _write(folder, "locations.csv", "location_id,name\nRNO,Reno plant\n")
+    assert _import(runner, str(folder), "--full")[0] == 0
+    assert _locations(graph) == {"DAL", "RNO"}
+    # the lot gone, nothing names DAL any more: deleted
+    _write(folder, "lots.csv", RECEIPTS_HEADER + "OIL1,OIL,50,kg,,,,RNO\n")
+    assert _import(runner, str(folder), "--full")[0] == 0
+    assert _locations(graph) == {"RNO"}
+
+
 def test_a_receipt_imported_without_its_location_shows_the_current_one_and_says_so(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

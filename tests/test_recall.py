@@ -1662,6 +1662,90 @@ def test_a_package_lists_each_shipment_line_of_the_recalled_lots(
     assert sheet.max_row == 4 and sheet.auto_filter.ref == sheet.dimensions
 
 
+def test_every_sheet_of_the_package_prints_one_page_wide_and_sizes_its_columns(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A demo recall's tracking_events.xlsx (114 events) printed on 25 portrait pages and its
+    recall.xlsx on 13, the header on the first page alone, and the customers sheet had Excel's
+    default widths (a contact cut): every sheet prints landscape, one page wide, its header on
+    each page, the header kept in view, and every column is as wide as its text."""
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["recall", "B", "--out", str(out)]).exit_code == 0
+    sheets = [*load_workbook(out / "tracking_events.xlsx"), *load_workbook(out / "recall.xlsx")]
+    assert [s.title for s in sheets] == ["tracking events", "customers", "stock to block",
+                                         "shipments"]  # fmt: skip
+    for sheet in sheets:
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True, sheet.title
+        assert (sheet.print_title_rows, sheet.freeze_panes) == ("$1:$1", "A2"), sheet.title
+        sized = {letter for letter, column in sheet.column_dimensions.items()
+                 if column.customWidth}  # fmt: skip
+        assert sized == {xlsx.column_letter(n) for n in range(1, sheet.max_column + 1)}
+    customers = load_workbook(out / "recall.xlsx")["customers"]
+    contact = [cell.value for cell in customers[1]].index("contact")
+    assert (
+        customers.column_dimensions[xlsx.column_letter(contact + 1)].width
+        == len("qa@one.example") + 2
+    )
+
+
+def test_the_workbooks_local_times_have_their_instant_in_utc_beside_them(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A package's shipment lines came from two exports, SAP's at +01:00 and the ERP's at UTC:
+    its `shipments` sheet showed 15:44 (14:44Z) above 10:00 (10:00Z) in one column, said
+    nowhere, and an expiry at midnight in Berlin beside one at midnight UTC. Each sheet keeps
+    the time as the plant wrote it and adds `shipped_at_utc` / `expires_at_utc`, the instant
+    in UTC, a date cell that sorts as one; the CSVs add the same column last, as
+    tracking_events has `event_date_utc`, and keep every column they had, in its place."""
+    import_hand_plant(graph, tmp_path / "plant", {
+        "lots.csv": HAND_PLANT["lots.csv"].replace("lot_id,material_id,quantity,uom,supplier_id,"
+                                                   "supplier_lot", "lot_id,material_id,quantity,"
+                                                   "uom,supplier_id,supplier_lot,expires_at")
+        .replace("B,SALT,10,kg,V2,000123", "B,SALT,10,kg,V2,000123,2027-01-31T00:00:00+01:00")
+        .replace("P2,BREAD,100,pcs,,", "P2,BREAD,100,pcs,,,2026-11-20T00:00:00+00:00"),
+        "shipments.csv": "shipment_id,customer_id,shipped_at,reference_doc\n"
+                         "SH1,C1,2026-11-04T15:44:00+01:00,DN-1\n"
+                         "SH2,C2,2026-11-04T10:00:00+00:00,DN-2\n"
+                         "RMA1,C2,2026-11-05T09:00:00+00:00,RMA-1\n",
+    })  # fmt: skip
+    out = tmp_path / "r"
+    assert runner.invoke(app, ["recall", "B", "--out", str(out)]).exit_code == 0
+
+    def read(name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader((out / name).read_text("utf-8-sig").splitlines()))
+
+    shipped = read("shipments.csv")
+    assert [*shipped[0]][-2:] == ["source_amounts", "shipped_at_utc"]
+    assert [(r["shipment_id"], r["shipped_at"], r["shipped_at_utc"]) for r in shipped] == [
+        ("SH2", "2026-11-04T10:00:00+00:00", "2026-11-04 10:00:00"),
+        ("SH1", "2026-11-04T15:44:00+01:00", "2026-11-04 14:44:00"),
+        ("RMA1", "2026-11-05T09:00:00+00:00", "2026-11-05 09:00:00"),
+    ]  # fmt: skip
+    stock = read("stock.csv")
+    assert [*stock[0]][-2:] == ["note", "expires_at_utc"]
+    assert [(r["lot_id"], r["expires_at_utc"]) for r in stock][:2] == [
+        ("B", "2027-01-30 23:00:00"), ("P2", "2026-11-20 00:00:00"),
+    ]  # fmt: skip
+    book = load_workbook(out / "recall.xlsx")
+    for title, dated, rows in (("shipments", "shipped_at", shipped),
+                               ("stock to block", "expires_at", stock)):  # fmt: skip
+        cells = [[cell.value for cell in row] for row in book[title].iter_rows()]
+        assert cells[0] == [*rows[0]]  # the CSV's columns, in its order
+        at, utc = cells[0].index(dated), cells[0].index(f"{dated}_utc")
+        got = [(row[at], row[utc]) for row in cells[1:] if row[at]]
+        # the local time as written, the instant in UTC: both date cells
+        assert got == [(datetime.fromisoformat(r[dated]).replace(tzinfo=None),
+                        datetime.fromisoformat(r[f"{dated}_utc"]))
+                       for r in rows if r[dated]]  # fmt: skip
+    sheet = [[c.value for c in row] for row in book["shipments"].iter_rows()]
+    assert [row[-1] for row in sheet[1:3]] == [
+        datetime(2026, 11, 4, 10),
+        datetime(2026, 11, 4, 14, 44),
+    ]
+
+
 def test_shipment_lines_say_how_much_of_the_sources_in_every_unit(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -167,3 +167,27 @@ def test_a_text_longer_than_a_cell_holds_is_cut_and_says_so(tmp_path: Path) -> N
 @pytest.mark.parametrize(("number", "letters"), [(1, "A"), (26, "Z"), (27, "AA"), (703, "AAA")])
 def test_column_letters(number: int, letters: str) -> None:
     assert column_letter(number) == letters
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page(
+    tmp_path: Path,
+) -> None:
+    """A recall's 114 tracking events printed on 25 portrait pages (LibreOffice, A4), each a
+    few of the 24 columns of some rows, the header on the first alone: each sheet is set to
+    print landscape, one page wide and as many tall as it takes, its header row repeated."""
+    path = write_workbook(tmp_path / "p.xlsx", [
+        Sheet("tracking events", ["lot", "qty"], [["A", 1]], widths=[12, 8]),
+        Sheet("it's empty", ["only"], []),
+    ])  # fmt: skip
+    book = load_workbook(path)
+    for sheet in book:
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True, sheet.title
+        assert sheet.print_title_rows == "$1:$1", sheet.title
+    with zipfile.ZipFile(path) as zipped:
+        workbook = zipped.read("xl/workbook.xml").decode("utf-8")
+    assert (
+        '<definedName name="_xlnm.Print_Titles" localSheetId="1">'
+        "'it''s empty'!$1:$1</definedName>"
+    ) in workbook

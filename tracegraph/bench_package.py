@@ -108,9 +108,11 @@ def openpyxl_workbook(path: Path, rows: Rows) -> Path:
 
     events, (customers, columns), stock, shipments = rows
     book = Workbook(write_only=True)
-    dates = {"tracking events": EVENT_COLUMNS.index("event_date_utc"),
-             "stock to block": STOCK_COLUMNS.index("expires_at"),
-             "shipments": SHIPMENT_COLUMNS.index("shipped_at")}  # fmt: skip
+    dates = {"tracking events": [EVENT_COLUMNS.index("event_date_utc")],
+             "stock to block": [STOCK_COLUMNS.index("expires_at"),
+                                STOCK_COLUMNS.index("expires_at_utc")],
+             "shipments": [SHIPMENT_COLUMNS.index("shipped_at"),
+                           SHIPMENT_COLUMNS.index("shipped_at_utc")]}  # fmt: skip
     for title, listed, names in (("tracking events", events, EVENT_COLUMNS),
                                  ("customers", customers, columns),
                                  ("stock to block", stock, STOCK_COLUMNS),
@@ -131,9 +133,10 @@ def openpyxl_workbook(path: Path, rows: Rows) -> Path:
                 if isinstance(value, str) and value.startswith("="):
                     row[i] = WriteOnlyCell(sheet, value=value)
                     row[i].data_type = "s"
-            at = dates.get(title)
-            if at is not None and row[at]:  # the instant in UTC (openpyxl writes no zone)
-                moment = datetime.fromisoformat(row[at])
+            for at in dates.get(title, []):
+                if not row[at]:
+                    continue
+                moment = datetime.fromisoformat(row[at])  # the instant in UTC (no zone kept)
                 if moment.tzinfo is not None:
                     moment = moment.astimezone(UTC).replace(tzinfo=None)
                 cell = WriteOnlyCell(sheet, value=moment)

@@ -41,8 +41,9 @@ class SuppliedBy(StructuredRel):
     supplier_lot = StringProperty(index=True)
     received_at = DateTimeProperty()
     # where the lot was received: its location_id when first imported as received, kept when a
-    # later row moves the lot (its AT edge); none for receipts imported before it was kept
-    received_location_id = StringProperty()
+    # later row moves the lot (its AT edge); none for receipts imported before it was kept.
+    # Indexed: an import keeps a location a receipt names (delete_orphan_references.cypher)
+    received_location_id = StringProperty(index=True)
 
 
 # --- master data -----------------------------------------------------------------------------

@@ -88,11 +88,13 @@ CUSTOMER_COLUMNS = (
     "return_ids", "deliveries",
 )  # fmt: skip
 # what a recall must block: every affected lot (sources included) with something left by its
-# records, in its own unit, where it is, and how much of the recalled sources it holds
+# records, in its own unit, where it is, and how much of the recalled sources it holds. The
+# `_utc` columns, here and in SHIPMENT_COLUMNS, come last: the CSV files are read by programs,
+# which a column put between the others would break.
 STOCK_COLUMNS = (
     "lot_id", "material_id", "remaining", "unit", "location_id", "location_name", "status",
     "expires_at", "source_quantity", "source_unit", "source_amounts", "lot_quantity",
-    "lot_unit", "is_source", "depth", "note",
+    "lot_unit", "is_source", "depth", "note", "expires_at_utc",
 )  # fmt: skip
 # one row per shipment line of the recalled lots, for the clerk working the recall through the
 # deliveries (customers.csv says them in one cell per customer): the delivery note the
@@ -101,7 +103,7 @@ STOCK_COLUMNS = (
 SHIPMENT_COLUMNS = (
     "shipment_id", "delivery_note", "shipped_at", "customer_id", "customer_name", "lot_id",
     "product_id", "quantity", "unit", "kind", "ship_from_location_id", "carrier",
-    "source_quantity", "source_unit", "source_amounts",
+    "source_quantity", "source_unit", "source_amounts", "shipped_at_utc",
 )  # fmt: skip
 MANIFEST = "manifest.sha256"
 AFFECTS_BATCH = 10_000  # lots linked to a recall per transaction
@@ -581,7 +583,7 @@ def stock_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
     return [
         {**row, "unit": row["remaining_uom"], "source_unit": row["source_uom"],
          "source_amounts": amounts_text(row["source_by_uom"]), "lot_unit": row["lot_uom"],
-         "note": _stock_note(row)}
+         "note": _stock_note(row), "expires_at_utc": _utc_text(row["expires_at"])}
         for row in trace.stock
     ]  # fmt: skip
 
@@ -596,6 +598,7 @@ def shipment_rows(trace: ForwardTrace) -> list[dict[str, Any]]:
          "quantity": abs(line["quantity"]) if line["quantity"] is not None else None,
          "kind": "return" if line["is_return"] else "delivery",
          "ship_from_location_id": line.get("from_location_id"),
+         "shipped_at_utc": _utc_text(line["shipped_at"]),
          # how much of the sources went or came back, a magnitude as the quantity is, and per
          # unit (source_quantity is empty where the sources are in kg and pcs)
          **_source_fields(line["source_quantity"], line["source_uom"], line["source_by_uom"],
@@ -998,14 +1001,18 @@ def events_sheet(events: list[dict[str, Any]]) -> Sheet:
         for event in events:
             row = [event.get(c) for c in EVENT_COLUMNS]
             if row[utc]:  # a date/time Excel sorts and filters (the ISO text beside it is text)
-                # UTC_TEXT, in UTC (fromisoformat reads it 20 times as fast as strptime); a
-                # cell keeps microseconds at most (Python's datetime; Excel's fewer)
-                row[utc] = datetime.fromisoformat(str(row[utc])[:26])
+                row[utc] = _utc_cell(row[utc])
             yield row
 
     return Sheet(
         "tracking events", EVENT_COLUMNS, event_rows(), column_widths(events, EVENT_COLUMNS)
     )
+
+
+def _utc_cell(text: Any) -> datetime:
+    """An `_utc` column's UTC_TEXT as a date/time cell (fromisoformat reads it 20 times as fast
+    as strptime); a cell keeps microseconds at most (Python's datetime; Excel's fewer)."""
+    return datetime.fromisoformat(str(text)[:26])
 
 
 def recall_sheets(
@@ -1019,7 +1026,12 @@ def recall_sheets(
     sent to."""
     listed, columns = customers
     return [
-        Sheet("customers", columns, ([c.get(name) for name in columns] for c in listed)),
+        Sheet(
+            "customers",
+            columns,
+            ([c.get(name) for name in columns] for c in listed),
+            column_widths(listed, columns),
+        ),
         _dated_sheet("stock to block", stock, STOCK_COLUMNS, "expires_at"),
         _dated_sheet("shipments", shipments, SHIPMENT_COLUMNS, "shipped_at"),
     ]
@@ -1028,8 +1040,9 @@ def recall_sheets(
 def _dated_sheet(
     title: str, rows: list[dict[str, Any]], columns: tuple[str, ...], dated: str
 ) -> Sheet:
-    """A sheet of `rows` whose column `dated` is a date and time Excel sorts and filters by."""
-    at = columns.index(dated)
+    """A sheet of `rows` whose column `dated` is a date and time as the plant wrote it and
+    `{dated}_utc` the same instant in UTC, both cells Excel sorts and filters by."""
+    at, utc = columns.index(dated), columns.index(f"{dated}_utc")
 
     def cells() -> Iterator[list[Any]]:
         for source in rows:
@@ -1042,6 +1055,10 @@ def _dated_sheet(
                     # holds no zone, and the instant in UTC showed an expiry on 31 January
                     # (midnight in Berlin) as 30 January 23:00 under a plain `expires_at`
                     row[at] = datetime.fromisoformat(str(row[at])).replace(tzinfo=None)
+            if row[utc]:
+                # beside it, the instant: one column's local times came from two exports, 15:44
+                # at +01:00 (14:44Z) above 10:00 at UTC, and sorted or read as one zone, wrong
+                row[utc] = _utc_cell(row[utc])
             yield row
 
     return Sheet(title, columns, cells(), column_widths(rows, columns))

@@ -9,7 +9,8 @@
 // listed its unknown origin night after night). A recall's SOURCE or AFFECTS edge does keep a
 // stub lot, as lots_remove.cypher keeps one a recall names: it is the recall's record in the
 // graph — `lot show` names the recall, and should the lot be named again, `check` finds it
-// shipped or used after its recall only through that edge.
+// shipped or used after its recall only through that edge. A location a receipt names
+// (received_location_id) is kept too.
 CALL () {
   MATCH (n:Material)
   WHERE n._row_sha IS NULL AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'ABOUT' }
@@ -28,6 +29,10 @@ CALL () {
 CALL () {
   MATCH (n:Location)
   WHERE n._row_sha IS NULL AND NOT EXISTS { (n)-[r]-() WHERE type(r) <> 'ABOUT' }
+    // a receipt names where it happened by id (SUPPLIED_BY's received_location_id, kept when
+    // the lot moves): deleted, the recall's receiving event named a location the graph had not
+    AND NOT EXISTS { ()-[receipt:SUPPLIED_BY]->()
+                     WHERE receipt.received_location_id = n.location_id }
   WITH n, n.location_id AS id DETACH DELETE n RETURN collect(id) AS locations
 }
 CALL () {

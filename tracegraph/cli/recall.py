@@ -161,6 +161,11 @@ def package(
     time zone offset the plant's, TRACEGRAPH_TIMEZONE, at that time); recall.json;
     summary.txt; and manifest.sha256. The folder is yours alone (0700), its files 0600.
 
+    Times: the CSVs keep each as its export gave it, with its offset; recall.xlsx's shipped_at
+    and expires_at are date cells as the plant wrote them (a cell holds no offset). The
+    shipments and the stock end with the instant in UTC, shipped_at_utc and expires_at_utc, as
+    tracking_events has event_date_utc: it sorts right where two exports' offsets share a column.
+
     Exit code 2, and no package, when the window holds no lots (a step in it that recorded no
     output lot is named), or when --out is not empty or another run filled it meanwhile: the
     package is written in a staging folder beside it (inside an existing one) and moved into
