@@ -24,8 +24,9 @@
 :param {device_id: 'OVEN-3', window_start: '2026-01-05T08:00[Europe/Berlin]', window_end: '2026-01-05T10:00[Europe/Berlin]'};
 
 WITH [time IN [$window_start, $window_end] |
-      datetime(CASE WHEN time =~ '[^T]*T.*([Zz]|[+-][0-9]{2}(:?[0-9]{2})?|\\[.+\\])' THEN time
-                    ELSE 'window time ' + time + ' has no UTC offset or zone: add one, as in '
+      datetime(CASE WHEN toString(time) =~ '[^Tt]*[Tt].*([Zz]|[+-][0-9]{2}(:?[0-9]{2})?|\\[.+\\])'
+                    THEN time
+                    ELSE 'window time ' + toString(time) + ' has no UTC offset or zone: add one, as in '
                          + '2026-01-05T08:00[Europe/Berlin] or 2026-01-05T08:00+01:00' END)] AS window
 MATCH (device:Device {device_id: $device_id})
 CALL (device, window) {

@@ -13,8 +13,9 @@
 :param {supplier_id: 'V03', window_start: '2026-01-05T06:00[Europe/Berlin]', window_end: '2026-01-05T09:00[Europe/Berlin]'};
 
 WITH [time IN [$window_start, $window_end] |
-      datetime(CASE WHEN time =~ '[^T]*T.*([Zz]|[+-][0-9]{2}(:?[0-9]{2})?|\\[.+\\])' THEN time
-                    ELSE 'window time ' + time + ' has no UTC offset or zone: add one, as in '
+      datetime(CASE WHEN toString(time) =~ '[^Tt]*[Tt].*([Zz]|[+-][0-9]{2}(:?[0-9]{2})?|\\[.+\\])'
+                    THEN time
+                    ELSE 'window time ' + toString(time) + ' has no UTC offset or zone: add one, as in '
                          + '2026-01-05T08:00[Europe/Berlin] or 2026-01-05T08:00+01:00' END)] AS window
 MATCH (supplier:Supplier {supplier_id: $supplier_id})<-[receipt:SUPPLIED_BY]-(lot:Lot)
 WITH supplier, receipt, lot,
