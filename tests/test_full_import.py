@@ -821,15 +821,22 @@ def test_a_malformed_supplier_lots_cell_is_refused_naming_the_file_and_line(
     removed = Path(done["removed_file"])
     header, line = _rows(str(removed))
     assert header[4] == "supplier_lots"
-    for cell in ("[1, 2]", '[{"sources": "erp"', '[{"supplier_lot": "000123", "sources": 7}]'):
+    assert header[2] == "values"
+    # the first form's {spelling: source} with a list as its source read as the text "['erp']"
+    cells = ("[1, 2]", '[{"sources": "erp"', '[{"supplier_lot": "000123", "sources": 7}]',
+             '{"000123": ["erp"]}')  # fmt: skip
+    edited = [[*line[:4], cell] for cell in cells]
+    edited.append([*line[:2], "{not json", *line[3:]])
+    for row in edited:
         with removed.open("w", encoding="utf-8", newline="") as out:
-            csv.writer(out).writerows([header, [*line[:4], cell]])
+            csv.writer(out).writerows([header, row])
         shown = runner.invoke(app, ["imports", done["run_id"], "--restore", str(tmp_path / "r")])
         assert shown.exit_code == 2, shown.output
         assert "Traceback" not in shown.output
         said = " ".join(shown.stderr.split())
         assert f"{removed} is not a file of removed rows" in said, said
-        assert "line 2, column supplier_lots: " in said, said
+        column = "values" if row[2] == "{not json" else "supplier_lots"
+        assert f"line 2, column {column}: " in said, said
         assert "(hint: restore from the removed-RUN.csv the run wrote" in said, said
 
 

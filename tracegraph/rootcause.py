@@ -959,15 +959,18 @@ def _resolved_with_rows(
     controls, put two round trips before the factors query (1M-lot plant, a ranking of 1,050
     lots: see CHANGELOG, Unreleased). Ids of which one is not a lot id read no row then (the
     factors query's $all_lots): a mistyped id is an error before any factor is read, and the
-    lots supplier lot numbers or keys name are read once, after the look-up. The alarms beside
-    the factors are read once the ids are known to name lots."""
+    lots supplier lot numbers or keys name are read once, after the look-up. The devices'
+    bounds and alarms are read beside both (_alarms_beside): read after the look-up, in its
+    thread, they put two round trips after it (a ranking of 4 lots on a 20k-lot plant: p50
+    8.8 → 24.1 ms)."""
     guess = list(dict.fromkeys(text for each in asked for text in each.asked))
-    with ThreadPoolExecutor(1, thread_name_prefix="tracegraph-resolve") as pool:
+    with ThreadPoolExecutor(2, thread_name_prefix="tracegraph-resolve") as pool:
+        beside = pool.submit(_alarms_beside, graph)
         # in this context: an unknown id of a --lots-file is named with its line (lots.ID_LINES)
-        resolved = pool.submit(copy_context().run, _decided_then_alarms, graph, asked, guess,
-                               named_by)  # fmt: skip
+        resolved = pool.submit(copy_context().run, _decided, graph, asked, guess, named_by)
         rows = _rows_read(graph, guess, inspections, all_lots=guess)
-        decided, (longest, alarms) = resolved.result()
+        decided = resolved.result()
+        longest, alarms = beside.result()
     lots = list(dict.fromkeys(lot for each in decided for lot in each))
     have = {row["lot_id"] for row in rows}
     if missing := [lot for lot in lots if lot not in have]:
@@ -977,15 +980,14 @@ def _resolved_with_rows(
                                  longest, alarms)  # fmt: skip
 
 
-def _decided_then_alarms(
+def _decided(
     graph: TraceGraph, asked: list[AskedLots], ids: list[str], named_by: dict[str, list[str]]
-) -> tuple[list[list[str]], tuple[dict[Any, int], dict[Any, Any] | None]]:
+) -> list[list[str]]:
     """The lots each list of ids names (lot/resolve of `ids`, all the lists' asked ids; raises
-    UnknownLot or AmbiguousLot as resolve_lots does), then what _alarms_beside reads."""
+    UnknownLot or AmbiguousLot as resolve_lots does)."""
     resolution = graph.read("lot/resolve", ids=ids)[0]["ids"]
-    decided = [each.decided(graph, resolution, named_by if i == 0 else None)
-               for i, each in enumerate(asked)]  # fmt: skip
-    return decided, _alarms_beside(graph)
+    return [each.decided(graph, resolution, named_by if i == 0 else None)
+            for i, each in enumerate(asked)]  # fmt: skip
 
 
 def rank_factors(

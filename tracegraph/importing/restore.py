@@ -98,8 +98,8 @@ def _spellings(cell: str) -> list[_Spelling]:
     """A supplier_lots cell's spellings. The form first merged (`{"000123": "erp"}`, never
     released) named no supplier: its spellings keep the row's."""
     found = _json(cell, "supplier_lots") if cell else []
-    if isinstance(found, dict):
-        return [_Spelling({"supplier_lot": v}, str(s)) for v, s in found.items()]
+    if isinstance(found, dict) and all(isinstance(s, str) for s in found.values()):
+        return [_Spelling({"supplier_lot": v}, s) for v, s in found.items()]
     if not isinstance(found, list) or not all(_is_spelling(s) for s in found):
         raise ValueError(f"column supplier_lots: {cell[:40]} is not a list of spellings")
     return [_Spelling({c: s.get(c) for c in SUPPLIER_COLUMNS}, s.get("sources") or "")
