@@ -603,7 +603,7 @@ def test_restored_rows_come_back_under_the_sources_that_sent_them(
                    "--max-removals", "100%")  # fmt: skip
     assert done["removed"] == 2 and sorted(_lot_rows(graph)) == ["A", "C"]
     with open(done["removed_file"], encoding="utf-8-sig") as file:
-        assert file.readline().strip() == "table,key,values,sources,supplier_lots"
+        assert file.readline().strip() == "table,key,values,sources,supplier_lots,source_shas"
     folder = tmp_path / "restore"
     restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
     assert restored.exit_code == 0, restored.output
