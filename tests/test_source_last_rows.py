@@ -1,7 +1,8 @@
 """The newest change wins: a source's row changes the graph only when that source's own row
-changed since it last sent it. Rows two or more sources send keep each one's last row hash
-(`_source_shas`); a source's unchanged row is skipped even where the graph holds another
-source's values — the ERP's unchanged lot row no longer undoes QC's hold."""
+changed since it last sent it, and only in the columns it changed. Rows two or more sources
+send keep each one's last row and column hashes (`_source_shas`); a source's unchanged row is
+skipped even where the graph holds another source's values — the ERP's unchanged lot row no
+longer undoes QC's hold, nor does its corrected quantity."""
 
 from __future__ import annotations
 
