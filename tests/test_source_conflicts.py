@@ -493,10 +493,12 @@ def test_a_restore_puts_back_each_sources_last_row(
     assert before[1] == "hold"
     _remove_and_restore(runner, tmp_path, "mes", "erp", "qc")
     assert list(graph.driver.execute_query(query, database_=graph.database).records[0]) == [*before]
-    again = FULL_LOTS + erp_l1 + "L2,FLOUR,5,kg,V7,000124,released\n"
+    # the ERP's export as before: no change, and no older export ("a hold released")
+    again = FULL_LOTS + erp_l1
     erp = _import(runner, str(_folder(tmp_path, "erp2", {"lots.csv": again})), "--source", "erp")
     assert erp["tables"]["lots"]["updated"] == 0
     assert _show(runner, "L1")["lot"]["status"] == "hold"
+    assert not [n for n in erp["notes"] if "older export" in n], erp["notes"]
 
 
 def test_a_restore_gives_each_source_its_own_supplier_of_the_supplier_lot(

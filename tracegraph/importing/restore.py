@@ -160,20 +160,23 @@ def write_restored_shas(rows: list[list[str]], folder: Path) -> Path | None:
                              "free space, or give --restore a folder on another disk")  # fmt: skip
 
 
-def put_back_shas(graph: TraceGraph, paths: Sequence[Path]) -> None:
+def put_back_shas(graph: TraceGraph, paths: Sequence[Path]) -> bool:
     """Once a restore's folder is imported, its rows' senders' last rows as the removed rows
     held them (RESTORED_SHAS): each source's last row its own again, not the restored (mixed)
     row its folder's import recorded — the ERP's next unchanged export is no news, QC's hold
     stays. Only for the sources that send the row again (their folders imported; one not yet
     imported would find its entry and take its row for no news, which wrote nothing: the
     ERP's supplier-lot spelling was not made again) and those a --full took off before. Every
-    folder of a restore holds them all: imported in any order, each puts back its own."""
+    folder of a restore holds them all: imported in any order, each puts back its own.
+    Returns whether a folder given was a restore's."""
+    restoring = False
     for path in paths:
         found = path / RESTORED_SHAS if path.is_dir() else None
         if found is None or not found.is_file():
             continue
+        restoring = True
         by_table: dict[str, dict[Key, tuple[str, str]]] = {}
-        with found.open(encoding="utf-8", newline="") as file:
+        with found.open(encoding="utf-8-sig", newline="") as file:  # written with a BOM
             for table, key, shas, senders in list(csv.reader(file))[1:]:
                 typed = json.loads(key)
                 by_table.setdefault(table, {})[tuple(typed) if isinstance(typed, list)
@@ -187,6 +190,7 @@ def put_back_shas(graph: TraceGraph, paths: Sequence[Path]) -> None:
                     for r in graph.read(f"import/{kind}_source_shas", ids=list(ids))]  # fmt: skip
             if rows:
                 graph.write(f"import/set_{kind}_shas", rows=rows)
+    return restoring
 
 
 def _shas_back(sources: str | None, now: str | None, removed: str, senders: str) -> str | None:

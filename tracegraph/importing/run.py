@@ -650,7 +650,10 @@ def import_paths(
                 # except below) keeps them too — `imports` showed it `? ? ? ?`
                 graph.write("import/finish_run", run_id=run_id,
                             props=_counts_so_far(run_id, tables, rejects, unchanged))  # fmt: skip
-            put_back_shas(graph, paths)  # a restore's folder: its sources' last rows
+            if put_back_shas(graph, paths):  # a restore's folder: its sources' last rows
+                # and no export: the source's next one, as it was before, is no older export
+                # of it (older_exports.cypher; "a hold released" where none was)
+                graph.write("import/finish_run", run_id=run_id, props={"restore_import": True})
             if state.present is not None and limit is not None:
                 # the limit is a share of what the graph held before tonight's rows: the
                 # dry run, which compares before any write, then says what the run will do
