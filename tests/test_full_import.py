@@ -42,9 +42,10 @@ REFUSED = (
 )
 REMOVED_LINES = [
     ["shipment_lines", "RMA1|P2",
-     '{"lot_id": "P2", "quantity": -10.0, "shipment_id": "RMA1", "uom": "pcs"}', "canonical", ""],
+     '{"lot_id": "P2", "quantity": -10.0, "shipment_id": "RMA1", "uom": "pcs"}', "canonical", "",
+     ""],
     ["shipment_lines", "SH2|P2",
-     '{"lot_id": "P2", "quantity": 50.0, "shipment_id": "SH2", "uom": "pcs"}', "canonical", ""],
+     '{"lot_id": "P2", "quantity": 50.0, "shipment_id": "SH2", "uom": "pcs"}', "canonical", "", ""],
 ]  # fmt: skip
 
 
@@ -133,7 +134,7 @@ def test_a_line_missing_from_a_full_dump_is_removed_and_the_trace_no_longer_reac
     )  # fmt: skip
     assert done["removed_file"] == str(tmp_path / f"removed-{done['run_id']}.csv")
     assert _rows(done["removed_file"]) == [
-        ["table", "key", "values", "sources", "supplier_lots"],
+        ["table", "key", "values", "sources", "supplier_lots", "source_shas"],
         *REMOVED_LINES,
     ]
     assert oct(os.stat(done["removed_file"]).st_mode & 0o777) == "0o600"
@@ -236,10 +237,10 @@ def test_a_removed_lot_still_used_becomes_a_stub_and_an_unused_one_goes(
     assert _rows(done["removed_file"])[1:] == [
         ["lots", "B", '{"lot_id": "B", "material_id": "SALT", "quantity": 10.0, '
                       '"supplier_id": "V2", "supplier_lot": "000123", "uom": "kg"}', "canonical",
-         '[{"sources": "canonical", "supplier_id": "V2", "supplier_lot": "000123"}]'],
+         '[{"sources": "canonical", "supplier_id": "V2", "supplier_lot": "000123"}]', ""],
         ["lots", "Z", '{"lot_id": "Z", "material_id": "FLOUR", "quantity": 5.0, '
                       '"supplier_id": "V9", "supplier_lot": "777", "uom": "kg"}', "canonical",
-         '[{"sources": "canonical", "supplier_id": "V9", "supplier_lot": "777"}]'],
+         '[{"sources": "canonical", "supplier_id": "V9", "supplier_lot": "777"}]', ""],
     ]  # fmt: skip
     stub, _, _ = graph.driver.execute_query(
         "MATCH (l:Lot {lot_id: 'B'}) RETURN properties(l) AS p, [(l)-[r]-() | type(r)] AS edges",
@@ -501,7 +502,7 @@ def test_device_events_are_told_apart_by_device_event_and_time(
     assert _rows(done["removed_file"])[1:] == [
         ["device_events", "MIXER-1|alarm|2026-11-03T08:30:00+00:00|overheat",
          '{"at": "2026-11-03T08:30:00+00:00", "device_id": "MIXER-1", "event": "alarm", '
-         '"result": "overheat"}', "canonical", ""],
+         '"result": "overheat"}', "canonical", "", ""],
     ]  # fmt: skip
     rejected = header + "PACKER-1,repair,2026-11-02T07:00:00Z,\n"
     unsure = _json(

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.restore import RESTORED_SHAS
 
 from test_import_sources import _folder, _import  # isort: skip
 
@@ -231,29 +232,40 @@ def test_status_only_file_does_not_keep_a_corrected_supplier_lot(
     assert runner.invoke(app, ["lot", "show", "000123"]).exit_code != 0
 
 
-def test_partial_updates_are_no_disagreement_and_notes_name_only_the_files_columns(
+def test_partial_updates_note_only_the_columns_they_change_and_name_only_their_senders(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """QC's status update of the ERP's lot (`lot_id,material_id,status`) was noted as `qc's
-    values replace those erp sent too … make their exports agree`, a normal partial update;
-    and a file's note listed columns it did not have. A row a file gives in part is now no
-    disagreement; a note lists only the columns of the file that changed them."""
+    values replace those erp sent too … make their exports agree`, naming the quantity QC does
+    not carry; the fix left out every row a file gives "in part" — a file lacking ANY column
+    the graph held — so the MES, whose lots file lacks the ERP's columns, was never noted,
+    whatever it changed. Now a note lists the columns the run changes (per-column rule: only
+    those its source changed) that the file has, naming the senders whose files carry them:
+    QC's hold is noted for its status alone, the MES's partial row for what it changed."""
     _, qc_notes, _ = _r1(runner, tmp_path)
-    assert [n for n in qc_notes if "sent too" in n] == []
-    erp = {"lots.csv": FULL_LOTS + "L1,FLOUR,10,kg,V7,000124,released\n"}
-    _import(runner, str(_folder(tmp_path, "erp3", erp)), "--source", "erp")
-    # the MES sends the whole row but its quantity, which the graph holds: given in part
+    noted = [n for n in qc_notes if "sent too" in n]
+    assert len(noted) == 1 and (
+        "1 lots row erp sent too: qc's values replace the graph's (L1: status released → hold)"
+        in noted[0]
+    ), noted
+    assert "quantity" not in noted[0]
+    # the MES's file lacks the quantity: its status change of the row is noted all the same
     mes = {"lots.csv": "lot_id,material_id,uom,supplier_id,supplier_lot,status\n"
-                       "L1,FLOUR,kg,V7,000124,hold\n"}  # fmt: skip
+                       "L1,FLOUR,kg,V7,000124,rejected\n"}  # fmt: skip
     notes = _import(runner, str(_folder(tmp_path, "mes1", mes)), "--source", "mes")["notes"]
-    assert [n for n in notes if "sent too" in n] == []
-    # the MES's whole row, another status and quantity: noted, both columns its file has
-    mes = {"lots.csv": FULL_LOTS + "L1,FLOUR,12,kg,V7,000124,released\n"}
+    noted = [n for n in notes if "sent too" in n]
+    assert len(noted) == 1 and (
+        "1 lots row erp and qc sent too: mes's values replace the graph's (L1: status hold → "
+        "rejected)" in noted[0]
+    ), noted
+    # the MES's whole row, another quantity, its status as before: only the quantity changes,
+    # and only the ERP's files carry a quantity
+    mes = {"lots.csv": FULL_LOTS + "L1,FLOUR,12,kg,V7,000124,rejected\n"}
     notes = _import(runner, str(_folder(tmp_path, "mes2", mes)), "--source", "mes")["notes"]
     noted = [n for n in notes if "sent too" in n]
     assert len(noted) == 1 and (
-        "1 lots row erp and qc sent too: mes's values replace the graph's (L1: quantity 10.0 → "
-        "12.0; status hold → released)" in noted[0]
+        "1 lots row erp sent too: mes's values replace the graph's (L1: quantity 10.0 → 12.0)"
+        in noted[0]
     ), noted
 
 
@@ -464,6 +476,31 @@ def _remove_and_restore(runner: CliRunner, tmp_path: Path, *senders: str) -> tup
     return folder, restored.stderr
 
 
+def test_a_restore_puts_back_each_sources_last_row(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP and the MES send L1 released, QC holds it; a bad MES dump (--full
+    --remove-other-sources) removes it, and the restore's folders are imported under each
+    source. Each source's last row was then the restored one — the graph's, QC's hold in it —
+    and the ERP's next unchanged export was a change that released the hold. The restore's
+    folders put back the removed row's `_source_shas`: the ERP's row as before is no news."""
+    erp_l1 = "L1,FLOUR,10,kg,V7,000123,released\n"
+    for name, files in (("erp", FULL_LOTS + erp_l1), ("mes", FULL_LOTS + erp_l1),
+                        ("qc", "lot_id,material_id,status\nL1,FLOUR,hold\n")):  # fmt: skip
+        _import(runner, str(_folder(tmp_path, name, {"lots.csv": files})), "--source", name)
+    query = "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas, l.status"
+    before = graph.driver.execute_query(query, database_=graph.database).records[0]
+    assert before[1] == "hold"
+    _remove_and_restore(runner, tmp_path, "mes", "erp", "qc")
+    assert list(graph.driver.execute_query(query, database_=graph.database).records[0]) == [*before]
+    # the ERP's export as before: no change, and no older export ("a hold released")
+    again = FULL_LOTS + erp_l1
+    erp = _import(runner, str(_folder(tmp_path, "erp2", {"lots.csv": again})), "--source", "erp")
+    assert erp["tables"]["lots"]["updated"] == 0
+    assert _show(runner, "L1")["lot"]["status"] == "hold"
+    assert not [n for n in erp["notes"] if "older export" in n], erp["notes"]
+
+
 def test_a_restore_gives_each_source_its_own_supplier_of_the_supplier_lot(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -497,7 +534,8 @@ def test_a_restore_gives_a_source_that_sent_no_supplier_lot_none(
     assert _identities(graph) == before == {
         "supplier_lot|V7|000123": [("L1", "erp")], "supplier_lot|V7|123": [("L1", "mes")],
     }  # fmt: skip
-    assert sorted(p.name for p in (folder / "qc").iterdir()) == ["lots_2.csv"]
+    # (and the restore's file of the row's senders' last rows, put back when it is imported)
+    assert sorted(p.name for p in (folder / "qc").iterdir()) == [RESTORED_SHAS, "lots_2.csv"]
     assert _show(runner, "L1")["lot"]["status"] == "released"
 
 

@@ -1,7 +1,8 @@
 """The newest change wins: a source's row changes the graph only when that source's own row
-changed since it last sent it. Rows two or more sources send keep each one's last row hash
-(`_source_shas`); a source's unchanged row is skipped even where the graph holds another
-source's values — the ERP's unchanged lot row no longer undoes QC's hold."""
+changed since it last sent it, and only in the columns it changed. Rows two or more sources
+send keep each one's last row and column hashes (`_source_shas`); a source's unchanged row is
+skipped even where the graph holds another source's values — the ERP's unchanged lot row no
+longer undoes QC's hold, nor does its corrected quantity."""
 
 from __future__ import annotations
 
@@ -60,9 +61,20 @@ def test_an_unchanged_erp_row_does_not_undo_a_qc_hold(
     # QC's same L1 row with a new one: only L2 changes
     qc = _night(runner, tmp_path, "qc2", "qc", lots=STATUS + "L1,FLOUR,hold\nL2,FLOUR,hold\n")
     assert qc["tables"]["lots"]["updated"] == 1
-    # the ERP's own change of L1 is written: the newest change wins
+    # the ERP's own change of L1 is written, only the column it changed: the newest change
+    # of each column wins (the row's whole file replaced QC's hold with the ERP's `released`)
     _night(runner, tmp_path, "erp3", "erp", lots=LOTS + L1.replace("10,", "12,") + L2)
-    assert _status(graph, "L1") == "released"
+    assert _status(graph, "L1") == "hold"
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 12
+    erp = _night(
+        runner,
+        tmp_path,
+        "erp4",
+        "erp",
+        lots=LOTS + L1.replace("10,", "12,").replace("released", "rejected") + L2,
+    )
+    assert _status(graph, "L1") == "rejected"
+    assert erp["tables"]["lots"]["updated"] == 1
 
 
 def test_an_unchanged_mes_inspection_does_not_undo_qc_result(
@@ -109,6 +121,8 @@ def test_a_renamed_source_keeps_its_last_rows(
     assert renamed.exit_code == 0, renamed.output
     shas = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
     assert [pair.split(":")[0] for pair in shas.split(" ")] == ["plant", "qc"]
+    # each entry renamed whole, its column hashes with it (the rename kept the row hash alone)
+    assert all(len(entry.split(":")) == 3 for entry in shas.split(" ")), shas
     plant = _night(runner, tmp_path, "plant2", "plant", lots=LOTS + L1 + L2)["tables"]["lots"]
     assert (plant["updated"], _status(graph, "L1")) == (0, "hold")
 
@@ -117,8 +131,9 @@ def test_only_rows_several_sources_send_keep_their_hashes(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """A single-source import writes no `_source_shas` at all; a second source joining a row
-    records the first one's hash from the graph's `_row_sha`; a --full run that leaves one
-    source on the row takes them off again."""
+    records the first one's hash from the graph's `_row_sha` (with its columns' hashes from
+    the graph's values); a --full run that leaves one source on the row keeps the entry of
+    the source it took off (it took them all off: see the test of a bad dump's source back)."""
     _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1 + L2)
     _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1.replace("10,", "12,") + L2)
     count = "MATCH (n) WHERE n._source_shas IS NOT NULL RETURN count(n)"
@@ -127,11 +142,34 @@ def test_only_rows_several_sources_send_keep_their_hashes(
     erp_sha = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._row_sha")
     _qc_holds(runner, tmp_path)
     shas = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
-    assert shas.startswith(f"erp:{erp_sha} qc:") and _value(graph, count) == 1
+    assert shas.startswith(f"erp:{erp_sha}:") and " qc:" in shas and _value(graph, count) == 1
     full = _folder(tmp_path, "erp-full", {"lots.csv": LOTS + L2})
     _import(runner, str(full), "--source", "erp", "--full")
     assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "qc"
-    assert _value(graph, count) == 0
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas") == shas
+
+
+def test_a_source_back_after_its_bad_full_brings_no_news(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The MES's --full of a short dump took it off L1; the next night it sent L1 as it always
+    had, and, new to the row again (its last hash went with it), its values replaced the
+    graph's: QC's hold released, the ERP's newer quantity undone. Its entry stays on the row
+    now: its row as it sent it before is no news."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    mes_l1 = L1.replace("kg,", "KG,")  # the MES writes the unit its own way
+    _night(runner, tmp_path, "mes1", "mes", lots=LOTS + mes_l1)
+    _qc_holds(runner, tmp_path)
+    _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1.replace("10,", "12,"))
+    assert (_status(graph, "L1"), _value(graph, "MATCH (l:Lot) RETURN l.quantity")) == ("hold", 12)
+    _import(runner, str(_folder(tmp_path, "mes-bad", {"lots.csv": LOTS + L2})), "--source",
+            "mes", "--full", "--max-removals", "100%")  # fmt: skip
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "erp qc"
+    mes = _night(runner, tmp_path, "mes2", "mes", lots=LOTS + mes_l1 + L2)
+    assert mes["tables"]["lots"]["updated"] == 0
+    assert _status(graph, "L1") == "hold"
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 12
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "erp mes qc"
 
 
 def test_rows_held_without_hashes_behave_as_before_once_then_record(

@@ -13,6 +13,9 @@
 // import with 30,000 runs in the ledger (a night with a changed file, every night). Runs of
 // this run's $source alone, and those recorded before runs kept a source (null): two labs' inspections.csv
 // files, each its own source, were each "an older export" of the other on every re-send.
+// Runs that imported a restore's folder (restore_import: restore.put_back_shas) are not the
+// last run: the rows a --full removed put back are no export, and the source's next export as
+// it was before was "an older export … a hold released" where nothing changed.
 // The hints keep the started_at index where Neo4j 5.26 chose a scan of run_id's (run_id <>
 // $run_id) and filtered every run: 30,000 db hits with 3,000 runs (tests/test_ledger_scale.py);
 // the runs since in a subquery of their own, a range seek (beside the other filters, the index
@@ -23,6 +26,7 @@ CALL (table) {
   USING INDEX run:ImportRun(started_at)
   WHERE run.started_at IS NOT NULL AND run.run_id <> $run_id
     AND table IN run.file_tables AND run.refused_before_writing IS NULL
+    AND run.restore_import IS NULL
     AND ($source IS NULL OR run.source IS NULL OR run.source = $source)
   RETURN run AS last
   ORDER BY run.started_at DESC

@@ -11,8 +11,10 @@
 // Eager it plans now is inside the subquery, between one row's read and its write: it holds
 // that row (tests/test_import.py's no-Eager check names it). The stored names are sorted:
 // $new goes between those before and after it. The senders' last row hashes (`_source_shas`,
-// `source:sha` pairs sorted by source, see writer.source_shas) are renamed alike: OLD's becomes
-// NEW's (NEW's own kept where the row had both), none left where one source remains.
+// `source:` and its entry, sorted by source, see writer.source_shas; the entry, row and column
+// hashes, is all after the name's colon) are renamed alike: OLD's becomes NEW's (NEW's own kept
+// where the row had both), none left where one source remains and no other's entry (a source a
+// --full took off) is kept.
 // Returns how many rows were renamed per table (tables with none left out).
 CALL () {
   MATCH (n:Material) RETURN 'materials' AS table, n AS row
@@ -50,14 +52,15 @@ CALL (row) {
   WITH row, [name IN split(row._sources, ' ') WHERE name <> $old AND name <> $new] AS others,
     [pair IN split(coalesce(row._source_shas, ''), ' ') WHERE pair <> ''] AS pairs
   WITH row, others, [pair IN pairs WHERE NOT split(pair, ':')[0] IN [$old, $new]] AS kept,
-    [pair IN pairs WHERE split(pair, ':')[0] = $new | split(pair, ':')[1]]
-      + [pair IN pairs WHERE split(pair, ':')[0] = $old | split(pair, ':')[1]] AS hashes
+    [pair IN pairs WHERE split(pair, ':')[0] = $new | substring(pair, size($new) + 1)]
+      + [pair IN pairs WHERE split(pair, ':')[0] = $old | substring(pair, size($old) + 1)]
+      AS hashes
   WITH row, [name IN others WHERE name < $new] + [$new] + [name IN others WHERE name > $new]
     AS names,
     [pair IN kept WHERE split(pair, ':')[0] < $new] + [sha IN hashes[0..1] | $new + ':' + sha]
       + [pair IN kept WHERE split(pair, ':')[0] > $new] AS shas
   SET row._sources = reduce(text = head(names), name IN tail(names) | text + ' ' + name),
-    row._source_shas = CASE WHEN size(names) > 1 AND size(shas) > 0
+    row._source_shas = CASE WHEN (size(names) > 1 OR size(shas) > 1) AND size(shas) > 0
       THEN reduce(text = head(shas), pair IN tail(shas) | text + ' ' + pair) END
   RETURN true AS renamed
 } IN TRANSACTIONS OF 5000 ROWS

@@ -25,8 +25,11 @@ from tracegraph.errors import ConfigurationError
 from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.rename import rename_source
 from tracegraph.importing.restore import (
+    RESTORED_SHAS,
     read_removed_by_source,
+    removed_shas,
     text_read_as_numbers,
+    write_restored_shas,
     write_tables,
 )
 from tracegraph.importing.sources import RENAME_FLAG
@@ -156,9 +159,13 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
     # source, a row has its sources again
     folders = {name: folder if name == source else folder / name for name in by_source}
     written: dict[str, dict[str, Path]] = {}
+    # each source's last rows, put back by each folder's import (restore.RESTORED_SHAS)
+    shas = removed_shas(Path(run["removed_file"]))
     try:
         for name, records in by_source.items():
             written[name] = write_tables(records, folders[name])
+            if (kept := write_restored_shas(shas, folders[name])) is not None:
+                written[name][RESTORED_SHAS] = kept
     except BaseException:  # each write_tables leaves nothing of its own; nor of the others
         for path in (p for paths in written.values() for p in paths.values()):
             path.unlink(missing_ok=True)
@@ -182,7 +189,8 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
         )
     for name, records in by_source.items():
         rows = sum(len(r) for r in records.values())
-        files = ", ".join(f"{p.name} ({len(records[t]):,})" for t, p in written[name].items())
+        files = ", ".join(f"{p.name} ({len(records[t]):,})" for t, p in written[name].items()
+                          if t != RESTORED_SHAS)  # fmt: skip
         stdout().print(
             f"{counted(rows, 'row')} of {literal(run['run_id'])}'s removed rows "
             + (f"sent by {literal(name)} " if len(by_source) > 1 else "")

@@ -41,7 +41,7 @@ from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES, Kind, device_event_id
 from tracegraph.importing.validate import CellError, Reject, _read_datetime, convert
-from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT, shas_kept, source_shas
+from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT, entry_sha, source_shas
 from tracegraph.values import counted, first_ids, spreadsheet_safe
 
 # Links before the nodes they join, events and inspections before the steps and lots they name,
@@ -52,7 +52,7 @@ DEFAULT_MAX_REMOVALS = "10%"
 
 # removed-RUN.csv's columns (restore.read_removed reads them, and the files written before
 # `supplier_lots`, or before `sources` too).
-REMOVED_HEADER = ["table", "key", "values", "sources", "supplier_lots"]
+REMOVED_HEADER = ["table", "key", "values", "sources", "supplier_lots", "source_shas"]
 
 # How many removed records a run's ledger entry names (rows_removed counts them all).
 REMOVED_IDS_KEPT = 1000
@@ -231,6 +231,8 @@ class Removal:
     records: list[dict[str, Any]] = field(default_factory=list)  # as they were, for the file
     nodes: list[list[str]] = field(default_factory=list)  # per record, its node(s)' element ids
     senders: list[str] = field(default_factory=list)  # per record, its `_sources` ("": none)
+    # per record, its senders' last rows (`_source_shas`, "": none), which a restore puts back
+    shas: list[str] = field(default_factory=list)
     # per record, a lot's supplier-lot spellings, each with the sources that sent it (_spellings)
     spellings: list[list[dict[str, str | None]]] = field(default_factory=list)
 
@@ -273,11 +275,11 @@ def compare(
         shared = {(tuple(s[0]) if link else s[0]): s[1] for s in found["shared"]}
         gone = set(held) - present.keys[table]
         lacked = sorted(gone.intersection(shared), key=key_text)
-        located = _located(graph, table, lacked, source)
+        where = located(graph, table, lacked, source)
         dropped = [
             Dropped(key, tuple(shared[key].split(" ")),
                     tuple(s for s in shared[key].split(" ") if s != source),
-                    *located.get(key, ("", (), None)))
+                    *where.get(key, ("", (), None)))
             for key in lacked
         ]  # fmt: skip
         gone.difference_update(shared)
@@ -292,38 +294,46 @@ def compare(
 Located = tuple[str, tuple[str, ...], str | None]
 
 
-def _located(
+def located(
     graph: TraceGraph, table: str, keys: list[Key], source: str | None
 ) -> dict[Key, Located]:
     """Per key of `table`, its row's element id and the node(s) a ledger record of it is about,
     read by key on the table's index (its *_before query; a link's own id from its *_shas
-    query): only for the shared rows a dump lacks, not every row two sources send. And its
-    senders' last row hashes to keep — none where the graph holds the values of `source`, whose
-    dump lacks it: the others' rows are then compared with the graph again (their unchanged
-    rows were skipped, the values of a source that no longer sends the row kept for good)."""
+    query): only for the shared rows a dump lacks (and a restore's, restore.put_back_shas),
+    not every row two sources send. And its senders' last row hashes to keep — only `source`'s
+    where the graph holds its values and its dump lacks the row: the others' rows are then
+    compared with the graph again (their unchanged rows were skipped, the values of a source
+    that no longer sends the row kept for good)."""
     parent = RELATIONSHIP_PARENT.get(table)
-    located: dict[Key, Located] = {}
+    found: dict[Key, Located] = {}
     for start in range(0, len(keys), BATCH_SIZE):
         batch = keys[start : start + BATCH_SIZE]
         if parent is None:
             for r in graph.read(f"import/{table}_before", keys=batch):
-                located[r["key"]] = (r["node"], (r["node"],), _shas_left(r["props"], source))
+                found[r["key"]] = (r["node"], (r["node"],), _shas_left(r["props"], source))
             continue
         rows = [{parent: p, "lot_id": lot} for p, lot in batch]
         ids = {(r["parent"], r["lot_id"]): r["id"]
                for r in graph.read(f"import/{table}_shas", rows=rows, source=None)}  # fmt: skip
         for r in graph.read(f"import/{table}_before", rows=rows):
             key = (r["parent"], r["lot_id"])
-            located[key] = (ids.get(key, ""), tuple(r["nodes"]), _shas_left(r["props"], source))
-    return located
+            found[key] = (ids.get(key, ""), tuple(r["nodes"]), _shas_left(r["props"], source))
+    return found
 
 
 def _shas_left(props: dict[str, Any], source: str | None) -> str | None:
-    """A shared row's `_source_shas` as _located keeps them: none when `source`'s last row is
-    the one the graph holds (`_row_sha`)."""
+    """A shared row's `_source_shas` as _located keeps them, `source`'s entry among them (its
+    own --full takes it off the row's senders, not its last row: a bad dump's source back with
+    the row it sent before is no news, where it came back new and its values replaced the
+    others' newer ones). Only `source`'s when the graph holds its row (`_row_sha`): the
+    others' rows are then compared with the graph again."""
     stored = props.get("_source_shas")
     held = props.get("_row_sha")
-    return None if held is not None and source_shas(stored).get(source or "") == held else stored
+    entries = source_shas(stored)
+    mine = entries.get(source or "")
+    if held is not None and mine is not None and entry_sha(mine) == held:
+        return f"{source}:{mine}"
+    return stored
 
 
 def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | None) -> None:
@@ -351,7 +361,7 @@ def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | 
                     for d in batch
                 ])  # fmt: skip
             rows = [{"id": d.element, "sources": " ".join(d.others),
-                     "shas": shas_kept(d.shas, d.others)} for d in batch]  # fmt: skip
+                     "shas": d.shas} for d in batch]  # fmt: skip
             graph.write(f"import/{query}", rows=rows)
             if table == "lots" and removal.source:  # off the supplier-lot identities it sent
                 ids = [d.element for d in batch]
@@ -452,7 +462,8 @@ def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
             if parent is None:
                 found = {
                     r["key"]: (stored_values(table, r["props"], r["links"]), [r["node"]],
-                               r["props"].get("_sources") or "")
+                               r["props"].get("_sources") or "",
+                               r["props"].get("_source_shas") or "")
                     for r in graph.read(f"import/{table}_before", keys=batch)
                 }  # fmt: skip
             else:
@@ -464,17 +475,19 @@ def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
                         ),
                         r["nodes"],
                         r["props"].get("_sources") or "",
+                        r["props"].get("_source_shas") or "",
                     )
                     for r in graph.read(f"import/{table}_before", rows=rows)
                 }
             spelled = _spellings(graph, batch) if table == "lots" else {}
             for key in batch:
-                held, nodes, senders = found.get(key, ({}, [], ""))
+                held, nodes, senders, shas = found.get(key, ({}, [], "", ""))
                 # the event_id is the key, which a device event's three columns say
                 values = {k: v for k, v in held.items() if v is not None and k != "event_id"}
                 removal.records.append(values)
                 removal.nodes.append(nodes)
                 removal.senders.append(senders)
+                removal.shas.append(shas)
                 removal.spellings.append(spelled.get(key, []))
 
 
@@ -499,14 +512,17 @@ def write_removed(path: Path, removals: dict[str, Removal]) -> Path:
     whose names are the table's columns) and a lot's supplier-lot spellings with the sources of
     each (JSON, `[{"sources": "erp", "supplier_id": "V7", "supplier_lot": "00201384"}, …]`;
     empty for other tables: the values hold the last row's only), so that they can be audited
-    or imported again under their sources, each with its own spelling (restore.py); readable
-    by the user only, as the reject file is."""
+    or imported again under their sources, each with its own spelling (restore.py); and its
+    senders' last rows (`_source_shas`, as the row held them; empty for a row one source
+    sent; JSON, `[key, "erp:… qc:…"]`), which the restore's folders put back
+    (restore.put_back_shas); readable by the user only, as the reject file is."""
     rows = (
         [removal.table, spreadsheet_safe(key_text(key)), _json(values), senders,
-         _json(spelled) if spelled else ""]
+         _json(spelled) if spelled else "", _json([key, shas]) if shas else ""]
         for removal in removals.values()
-        for key, values, senders, spelled in zip(removal.keys, removal.records, removal.senders,
-                                                 removal.spellings, strict=True)
+        for key, values, senders, spelled, shas in zip(removal.keys, removal.records,
+                                                       removal.senders, removal.spellings,
+                                                       removal.shas, strict=True)
     )  # fmt: skip
     return write_private_csv(
         path, itertools.chain([REMOVED_HEADER], rows), "the file of removed rows",

@@ -17,16 +17,19 @@ import csv
 import json
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import ConfigurationError
-from tracegraph.importing.full import REMOVED_HEADER
+from tracegraph.graph import TraceGraph
+from tracegraph.importing.full import REMOVED_HEADER, Key, located
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import table_name
 from tracegraph.importing.tables import TABLES
 from tracegraph.importing.validate import _extra_value
+from tracegraph.importing.writer import RELATIONSHIP_PARENT, SUPPLIER_COLUMNS, source_shas
 
 # A line's values are one record's JSON: several cells, each up to the import's own field limit
 # (reader.py's 16 MB), and escaped. csv's default limit (131,072 characters) refused a record
@@ -38,10 +41,14 @@ _FIELD_LIMIT = 2**31 - 1
 # file written before the first has three columns, and its rows come back as the restoring
 # source's; one written before the second, four, and a lot comes back with its last row's
 # supplier and spelling only.
-OLDER_HEADERS = (REMOVED_HEADER[:4], REMOVED_HEADER[:3])
+OLDER_HEADERS = (REMOVED_HEADER[:5], REMOVED_HEADER[:4], REMOVED_HEADER[:3])
 
-# The lots columns a spelling gives (the Identifier's issuer and value).
-SUPPLIER_COLUMNS = ("supplier_id", "supplier_lot")
+# In each folder a restore writes, the removed rows' senders' last rows (`_source_shas`, from
+# removed-RUN.csv's source_shas), which the folder's import puts back once its rows are written
+# (put_back_shas): imported, the restored row — the graph's, a mix of the sources' values — was
+# each source's last row, and each one's next real export a change (a tester's 546/631/86
+# rows "changed", QC's holds released). A dot file: no table file, found by this name only.
+RESTORED_SHAS = ".restored-source-shas.csv"
 
 # A source's lots rows that say nothing of the supplier lot (it sent no spelling of the lot),
 # as a second part of table lots (reader.table_name): whether a file gives the supplier lot is
@@ -72,6 +79,7 @@ class _Removed:
     values: dict[str, Any]
     senders: str
     spellings: list[_Spelling]
+    shas: str = ""  # its source_shas cell: `[key, "_source_shas"]` as JSON, or ""
 
     def sent_by(self, source: str) -> tuple[str, dict[str, Any]]:
         """The table file and values of the row as `source` sent it: a lot with its own supplier
@@ -153,6 +161,67 @@ def read_removed_by_source(
     return {name: tables for name, tables in by_source.items() if tables}, unsent
 
 
+def removed_shas(path: Path) -> list[list[str]]:
+    """The lines of a restore's RESTORED_SHAS file: per removed row with `_source_shas`, its
+    table, key (JSON), `_source_shas` and the sources that sent it (`_sources`)."""
+    return [[r.table, json.dumps(key), shas, r.senders] for r in _removed_rows(path) if r.shas
+            for key, shas in (json.loads(r.shas),)]  # fmt: skip
+
+
+def write_restored_shas(rows: list[list[str]], folder: Path) -> Path | None:
+    """RESTORED_SHAS in `folder` (see removed_shas); none without such rows."""
+    if not rows:
+        return None
+    header = ["table", "key", "source_shas", "sources"]
+    return write_private_csv(folder / RESTORED_SHAS, [header, *rows],
+                             "the restored rows' sources",
+                             "free space, or give --restore a folder on another disk")  # fmt: skip
+
+
+def put_back_shas(graph: TraceGraph, paths: Sequence[Path]) -> bool:
+    """Once a restore's folder is imported, its rows' senders' last rows as the removed rows
+    held them (RESTORED_SHAS): each source's last row its own again, not the restored (mixed)
+    row its folder's import recorded — the ERP's next unchanged export is no news, QC's hold
+    stays. Only for the sources that send the row again (their folders imported; one not yet
+    imported would find its entry and take its row for no news, which wrote nothing: the
+    ERP's supplier-lot spelling was not made again) and those a --full took off before. Every
+    folder of a restore holds them all: imported in any order, each puts back its own.
+    Returns whether a folder given was a restore's."""
+    restoring = False
+    for path in paths:
+        found = path / RESTORED_SHAS if path.is_dir() else None
+        if found is None or not found.is_file():
+            continue
+        restoring = True
+        by_table: dict[str, dict[Key, tuple[str, str]]] = {}
+        with found.open(encoding="utf-8-sig", newline="") as file:  # written with a BOM
+            for table, key, shas, senders in list(csv.reader(file))[1:]:
+                typed = json.loads(key)
+                by_table.setdefault(table, {})[tuple(typed) if isinstance(typed, list)
+                                               else typed] = (shas, senders)  # fmt: skip
+        for table, removed in by_table.items():
+            kind = "link" if table in RELATIONSHIP_PARENT else "node"
+            ids = {element: key for key, (element, _, _)
+                   in located(graph, table, list(removed), None).items() if element}  # fmt: skip
+            rows = [{"id": r["id"], "shas": _shas_back(r["sources"], r["shas"],
+                                                       *removed[ids[r["id"]]])}
+                    for r in graph.read(f"import/{kind}_source_shas", ids=list(ids))]  # fmt: skip
+            if rows:
+                graph.write(f"import/set_{kind}_shas", rows=rows)
+    return restoring
+
+
+def _shas_back(sources: str | None, now: str | None, removed: str, senders: str) -> str | None:
+    """A restored row's `_source_shas`: the removed row's entries of the sources that send it
+    now (`sources`) and of those it had besides its senders (`senders`: a --full took them off
+    before); the entries it has now of other sources."""
+    sending, sent = set((sources or "").split()), set(senders.split())
+    back = {name: entry for name, entry in source_shas(removed).items()
+            if name in sending or name not in sent}  # fmt: skip
+    entries = {**source_shas(now), **back}
+    return " ".join(f"{name}:{entries[name]}" for name in sorted(entries)) or None
+
+
 def _removed_rows(path: Path) -> list[_Removed]:
     """Each line of a removed-RUN.csv, in its order."""
     found: list[_Removed] = []
@@ -191,7 +260,12 @@ def _removed(row: list[str], header: list[str]) -> _Removed:
         raise ValueError("column values: not a record")
     # a lot's supplier_lots; empty for other tables and in older files
     spellings = _spellings(row[4] if len(row) > 4 else "")
-    return _Removed(row[0], values, row[3] if len(row) > 3 else "", spellings)
+    shas = row[5] if len(row) > 5 else ""  # in older files none
+    if shas:
+        found = _json(shas, "source_shas")
+        if not (isinstance(found, list) and len(found) == 2 and isinstance(found[1], str)):
+            raise ValueError(f"column source_shas: {shas[:40]} is not a key and its hashes")
+    return _Removed(row[0], values, row[3] if len(row) > 3 else "", spellings, shas)
 
 
 def write_tables(records: dict[str, list[dict[str, Any]]], folder: Path) -> dict[str, Path]:

@@ -66,6 +66,7 @@ from tracegraph.importing.reader import (
     row_problem,
     table_name,
 )
+from tracegraph.importing.restore import RESTORED_SHAS, put_back_shas
 from tracegraph.importing.tables import GROWING_TABLES, IMPORT_ORDER, TABLES, device_event_id
 from tracegraph.importing.validate import (
     SKIPPED,
@@ -320,6 +321,8 @@ def find_files(
                     outputs.append(child.name)
                 elif _JOB_MARKER.fullmatch(child.name) and child.is_file():
                     continue  # a Spark or Hadoop job's bookkeeping beside its part files
+                elif child.name == RESTORED_SHAS:
+                    continue  # a restore's, read after the writes (put_back_shas)
                 elif _is_table_file(child):
                     files.append(child)
                 elif child.is_file() and _named_as_table(child, mapping):
@@ -647,6 +650,10 @@ def import_paths(
                 # except below) keeps them too — `imports` showed it `? ? ? ?`
                 graph.write("import/finish_run", run_id=run_id,
                             props=_counts_so_far(run_id, tables, rejects, unchanged))  # fmt: skip
+            if put_back_shas(graph, paths):  # a restore's folder: its sources' last rows
+                # and no export: the source's next one, as it was before, is no older export
+                # of it (older_exports.cypher; "a hold released" where none was)
+                graph.write("import/finish_run", run_id=run_id, props={"restore_import": True})
             if state.present is not None and limit is not None:
                 # the limit is a share of what the graph held before tonight's rows: the
                 # dry run, which compares before any write, then says what the run will do

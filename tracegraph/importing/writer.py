@@ -191,32 +191,37 @@ def shaped_sha(table: str, shaped: dict[str, Any]) -> str:
 
 
 def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
-                header: frozenset[str]) -> bool:  # fmt: skip
+                header: frozenset[str], kept: frozenset[str] = frozenset()) -> None:  # fmt: skip
     """Complete a changed row with what the graph holds for the columns its file lacks: a
     status update `lot_id,material_id,status` says nothing of the lot's quantity, supplier or
     process parameters, and used to clear them. An empty cell in a column the file has still
-    clears its value. `stored`: the graph's values (changes.stored_values). Returns whether the
-    graph held a value of a column the file lacks (the file gives the row in part)."""
+    clears its value. `stored`: the graph's values (changes.stored_values). `kept`: columns
+    the file has that keep the graph's value all the same, an empty one too (its source sends
+    them as it sent them before, _said_again: another source's newer change stays)."""
     spec, shape = TABLES[table], SHAPES[table]
     props = shaped["props"]
-    partial = False
     for column in spec.columns:
         name = column.name
-        if name in header or name in spec.key:
+        if (name in header and name not in kept) or name in spec.key:
             continue
         value = stored.get(name)
-        partial = partial or value is not None
         if name in shape.top or name in shape.times:  # references and times: at the top
             shaped[name] = value
-            if name in COPIED_REFERENCES.get(table, ()) and value is not None:
-                props[name] = value
+            if name in COPIED_REFERENCES.get(table, ()):
+                props.pop(name, None)
+                if value is not None:
+                    props[name] = value
         elif value is not None:
             props[name] = value
+        else:
+            props.pop(name, None)
+    for name in kept - stored.keys():  # an extra column the graph holds none of
+        if spec.column(name) is None:
+            props.pop(name, None)
     for name, value in stored.items():  # extra columns (process parameters) the file lacks
         extra = spec.column(name) is None and name not in _BOOKKEEPING[table]
-        if extra and name not in header and value is not None:
+        if extra and (name not in header or name in kept) and value is not None:
             props[name] = value
-            partial = True
     if table == "lots":
         lot = shaped["supplier_lot"]
         shaped["identity_key"] = (
@@ -224,7 +229,6 @@ def keep_unsaid(table: str, shaped: dict[str, Any], stored: dict[str, Any],
         )
         _keep_supplier_lot(shaped)
     props["_row_sha"] = shaped_sha(table, shaped)
-    return partial
 
 
 def _keep_supplier_lot(shaped: dict[str, Any]) -> None:
@@ -499,22 +503,21 @@ class RunState:
         changes: list[RowChange],
         senders: dict[str, list[str] | None],
         header: frozenset[str],
-        partial: set[str],
     ) -> None:
         """Count the changes of rows another source sent too (`senders`: the sources the graph
-        held per row key, as text), for the note of write_notes. Only the columns the file has
-        (`header`), and no row the file gives in part (`partial`: keep_unsaid completed it from
-        the graph): a QC status update of the ERP's lot is how the two share a row, not a
-        disagreement. Of the others, only those whose files of the table carry a changed column
-        are named, with those columns (_sent_columns; all, for a source whose columns are not
-        known): a QC status file was named for the ERP's corrected quantity."""
+        held per row key, as text), for the note of write_notes: the columns this run changes
+        (per-column rule: only those its source changed) that the file has (`header`). A row
+        the file gives in part is noted too, for the columns it changes: the MES's lots file,
+        which lacks the ERP's location_id, was never noted (a row was "in part" when the file
+        lacked any column the graph held). Of the others, only those whose files of the table
+        carry a changed column are named, with those columns (_sent_columns; all, for a source
+        whose columns are not known): a QC status file is not named for the ERP's quantity."""
         if self.source is None:
             return
         shared = [
             (change, others, [i for i, c in enumerate(change.columns) if c in header])
             for change in changes
-            if change.key not in partial
-            and (others := [s for s in senders.get(change.key) or () if s != self.source])
+            if (others := [s for s in senders.get(change.key) or () if s != self.source])
         ]  # fmt: skip
         shared = [(change, others, said) for change, others, said in shared if said]
         if not shared:
@@ -675,12 +678,13 @@ def _write_batch(
         # be unchanged after all.
         existing = [r for r in todo if (r[parent], r["lot_id"]) in known]
         held = _held_links(graph, table, existing) if existing else {}
-        sent = _sent_shas(existing, lambda r: (r[parent], r["lot_id"]), held_sources)
-        partial: set[str] = set()
+        link_of: Callable[[dict[str, Any]], Any] = lambda r: (r[parent], r["lot_id"])  # noqa: E731
+        sent = _Sent(table, header, known, held_shas,
+                     _sent_shas(table, existing, link_of, held_sources, header))  # fmt: skip
         for row in existing:
-            stored_link = held.get((row[parent], row["lot_id"]))
-            if stored_link is not None and keep_unsaid(table, row, stored_link[0], header):
-                partial.add(f"{row[parent]}|{row['lot_id']}")
+            stored_link = held.get(link_of(row))
+            if stored_link is not None:
+                _complete(table, row, link_of(row), stored_link[0], held_sources, state, sent)
         todo = [r for r in todo if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
         updated = [r for r in todo if known.get((r[parent], r["lot_id"])) is not None]
         changes = _record_changes(graph, table, updated, state, (rows, *source), held)
@@ -688,14 +692,13 @@ def _write_batch(
         if changes:
             state.disagreed(graph, table, changes, {"|".join(map(str, k)): v[0]
                                                     for k, v in held_sources.items()},
-                            header, partial)  # fmt: skip
+                            header)  # fmt: skip
         if summed:
             state.summed_replaced(table, [c for c in changes if "quantity" in c.columns])
         # Links not in the graph yet are created without MERGE's look for an existing one, and
         # their four properties set one by one (no Eager). Changed links, and new ones with
         # extra columns, are merged with all their properties as a map (see {table}.cypher).
-        _add_sources(graph, table, rows, todo, lambda r: (r[parent], r["lot_id"]),
-                     held_sources, state, _Sent(known, held_shas, sent))  # fmt: skip
+        _add_sources(graph, table, rows, todo, link_of, held_sources, state, sent)
         new: list[dict[str, Any]] = []
         merged: list[dict[str, Any]] = []
         for row in todo:
@@ -731,18 +734,18 @@ def _write_batch(
     # naming the status the lot has).
     existing = [r[key] for r in todo if r[key] in known]
     held = _held(graph, table, existing) if existing else {}
-    sent = _sent_shas([r for r in todo if r[key] in known], lambda r: r[key], held_sources)
+    sent = _Sent(table, header, known, held_shas,
+                 _sent_shas(table, [r for r in todo if r[key] in known], lambda r: r[key],
+                            held_sources, header))  # fmt: skip
     rejects: list[Reject] = []
     if table in RECORD_COLUMNS and held:
         rows, source, rejects = _other_records(table, rows, source, held, held_sources, state)
         kept_ids = {id(r) for r in rows}
         todo = [r for r in todo if id(r) in kept_ids]
-    partial = set()
     for row in todo:
         if row[key] in held:
             kept = keep_instants(table, row, held[row[key]][0])
-            if keep_unsaid(table, row, held[row[key]][0], header):
-                partial.add(str(row[key]))
+            _complete(table, row, row[key], held[row[key]][0], held_sources, state, sent)
             if kept:
                 state.instants_kept(table, kept, known.get(row[key]) == row["props"]["_row_sha"])
         if table == "lots":
@@ -752,12 +755,11 @@ def _write_batch(
     updated = [r for r in todo if known.get(r[key]) is not None]
     changes = _record_changes(graph, table, updated, state, (rows, *source), held)
     same = len(updated) - len(changes)
-    state.disagreed(graph, table, changes, {str(k): held_sources[k][0] for k in held}, header,
-                    partial)  # fmt: skip
+    state.disagreed(graph, table, changes, {str(k): held_sources[k][0] for k in held}, header)
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
-    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state,
-                 _Sent(known, held_shas, sent), header, spelled)  # fmt: skip
+    _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state, sent, header,
+                 spelled)  # fmt: skip
     state.created(key, [r[key] for r in todo if r[key] not in known])
     if table == "lots":
         state.stubs_completed(sum(1 for r in todo if r[key] in held and held[r[key]][2]))
@@ -773,6 +775,34 @@ def _write_batch(
         to_merge = [r for r in todo if r[key] in known]
     _merge_rows(graph, table, to_merge, known, state, header)
     return len(todo) - same, len(updated) - same, rejects
+
+
+def _complete(
+    table: str, row: dict[str, Any], key: Any, stored: dict[str, Any],
+    held_sources: dict[Any, tuple[list[str] | None, str | None]], state: RunState, sent: _Sent,
+) -> None:  # fmt: skip
+    """Complete a changed row the graph holds from its values (keep_unsaid): the columns its
+    file lacks and, for a row another source sends or sent (`sent.given` has it), those this
+    run's source sends as it sent them before (_said_again: the per-column rule). For a row
+    one sender held, that sender's column hashes are taken from the graph's values first
+    (sent.first), before it becomes one of two."""
+    given = sent.given.get(id(row))
+    kept: frozenset[str] = frozenset()
+    if given is not None:
+        senders = held_sources.get(key, (None, None))[0]
+        if senders is not None and len(senders) == 1 and key not in sent.held:
+            sent.first[key] = first_columns(table, row, stored)
+        kept = _said_again(given[1], sent.held.get(key), state.source, senders)
+        kept -= OWN_SPELLING.get(table, frozenset())
+    keep_unsaid(table, row, stored, sent.header, kept)
+
+
+# Columns each source keeps its own value of, outside the per-column rule: a lot's supplier
+# lot, each source's spelling an identity of its own (`000123` the ERP's, `123` the MES's, see
+# lots_identities.cypher). Kept from the graph as any column sent unchanged, the ERP's next
+# row wrote the MES's `123` as the ERP's spelling.
+SUPPLIER_COLUMNS = ("supplier_id", "supplier_lot")
+OWN_SPELLING: dict[str, frozenset[str]] = {"lots": frozenset(SUPPLIER_COLUMNS)}
 
 
 # The columns that say which record a row of these tables is, besides its key: an inspection's
@@ -855,27 +885,85 @@ def source_names(stored: str | None) -> list[str] | None:
 
 
 def source_shas(stored: str | None) -> dict[str, str]:
-    """Each sender's last row hash as a row's `_source_shas` keeps them: one string of
-    `source:sha` pairs sorted by source, separated by spaces (a source name has neither, see
-    sources.checked_source), inline in the property record as `_sources` is. Only rows two or
-    more sources send have it: a row one source sends has that source's in `_row_sha`."""
-    return dict(pair.split(":", 1) for pair in stored.split(" ")) if stored else {}
+    """Each source's entry in a row's `_source_shas`: one string of entries sorted by source,
+    separated by spaces (a source name has no space and no colon, see sources.checked_source),
+    each `source:ROWSHA` or `source:ROWSHA:COLUMNS` — its last row's hash (`_row_sha` of the row
+    as its file gave it) and, since the per-column rule, the hashes of the columns it sent
+    (COLUMNS: 6 hex digits per column, sorted; see column_hashes). Only rows two or more sources
+    send (or sent: a source a --full took off keeps its entry) have it: a row one source sends
+    has that source's in `_row_sha`."""
+    return dict(entry.split(":", 1) for entry in stored.split(" ")) if stored else {}
+
+
+def entry_sha(entry: str) -> str:
+    """The row hash of a `_source_shas` entry (`ROWSHA` or `ROWSHA:COLUMNS`)."""
+    return entry.split(":", 1)[0]
+
+
+def _entry_columns(entry: str) -> frozenset[str] | None:
+    """The column hashes of a `_source_shas` entry; None for one kept before the per-column
+    rule (a row hash alone: that source's changed row is written whole, as before)."""
+    _, found, columns = entry.partition(":")
+    if not found:
+        return None
+    step = _COLUMN_DIGITS
+    return frozenset(columns[i : i + step] for i in range(0, len(columns), step))
+
+
+# A column's value as a source sent it, in its `_source_shas` entry: 24 bits of SHA-256 of the
+# column's name and value, 6 hex digits. A column whose value changed is taken for unchanged
+# only if its new value hashes as one of the ~10 values the source last sent (about 2^-20);
+# the row hash still tells the row changed. 4 digits (2^-12) lost too many changes; 8 made a
+# three-source lots row ~40 characters longer.
+_COLUMN_DIGITS = 6
+
+
+def column_hashes(
+    table: str, shaped: dict[str, Any], header: frozenset[str] | None
+) -> dict[str, str]:
+    """Per column of a row in its parameter map (cypher_row's output, before keep_unsaid
+    completes it) that its file has (`header`; None: every column, the graph's row), the hash
+    of its name and value (_COLUMN_DIGITS): what the source said of each, so that its next row
+    tells which columns it changed. Extra columns by name, as the row's props hold them."""
+    spec, shape = TABLES[table], SHAPES[table]
+    props = shaped["props"]
+    texts: dict[str, str] = {}
+    for column in spec.columns:
+        name = column.name
+        if name in spec.key or (header is not None and name not in header):
+            continue
+        value = shaped.get(name) if name in shape.hashed else props.get(name)
+        texts[name] = "\x00" if value is None else str(value)
+    for name, value in props.items():
+        if name not in shape.properties and name not in _BOOKKEEPING[table]:
+            texts[name] = repr(float(value) if type(value) is int else value)  # as _row_sha
+    return {
+        name: hashlib.sha256(f"{name}\x1f{text}".encode()).hexdigest()[:_COLUMN_DIGITS]
+        for name, text in texts.items()
+    }
+
+
+def _entry(sha: str, columns: dict[str, str]) -> str:
+    """A source's `_source_shas` entry: its row hash and its columns' hashes (sorted)."""
+    return f"{sha}:{''.join(sorted(columns.values()))}"
 
 
 def own_shas(held_shas: dict[Any, str], source: str | None) -> dict[Any, frozenset[str]]:
     """Per row key, the hashes of rows that are no news from this run's source, for the rows
-    several sources send (`held_shas`: their `_source_shas`): the one it last sent; where it
-    has sent none (a source new to the row, or one whose name changed: a renamed mapping
-    file), those the others sent — the same content another source sent before is no newer
-    change (the ERP's first run under its mapping's new name released 4 of QC's holds and
+    several sources send (`held_shas`: their `_source_shas`): the one it last sent (also after
+    its own --full took it off the row: a bad dump's source back with its old row is no news);
+    where it has sent none (a source new to the row, or one whose name changed: a renamed
+    mapping file), those the others sent — the same content another source sent before is no
+    newer change (the ERP's first run under its mapping's new name released 4 of QC's holds and
     passed 4 failed inspections, for good). Empty for a single-source import."""
     if source is None:
         return {}
     own: dict[Any, frozenset[str]] = {}
     for key, text in held_shas.items():
-        shas = source_shas(text)
-        mine = shas.get(source)
-        own[key] = frozenset((mine,) if mine is not None else shas.values())
+        entries = source_shas(text)
+        mine = entries.get(source)
+        own[key] = frozenset(entry_sha(e) for e in ((mine,) if mine is not None
+                                                     else entries.values()))  # fmt: skip
     return own
 
 
@@ -890,64 +978,99 @@ def _unchanged(
 
 
 def _sent_shas(
+    table: str,
     rows: list[dict[str, Any]],
     key_of: Callable[[dict[str, Any]], Any],
     held_sources: dict[Any, tuple[list[str] | None, str | None]],
-) -> dict[int, str]:
-    """The hashes of rows as their file gives them, before keep_unsaid and keep_instants
-    complete them from the graph, for the rows another source sends or sent (a row id from
-    the *_shas query): the hash a source's own last row is kept as (_shas_after), so that QC
-    sending its unchanged partial status row again is unchanged for QC whatever the ERP's
-    columns now say. A row only this run's source sends needs none (no work)."""
-    return {id(r): r["props"]["_row_sha"] for r in rows
+    header: frozenset[str],
+) -> dict[int, tuple[str, dict[str, str]]]:
+    """The hashes of rows as their file gives them — the row's and each of its columns'
+    (column_hashes) — before keep_unsaid and keep_instants complete them from the graph, for
+    the rows another source sends or sent (a row id from the *_shas query): a source's own
+    last row is kept as this (_shas_after), so that QC sending its unchanged partial status
+    row again is unchanged for QC whatever the ERP's columns now say, and the ERP's changed
+    row writes only the columns it changed (_said_again). A row only this run's source sends
+    needs none (no work: the 1M-lot import's rows)."""
+    return {id(r): (r["props"]["_row_sha"], column_hashes(table, r, header)) for r in rows
             if held_sources.get(key_of(r), (None, None))[1] is not None}  # fmt: skip
+
+
+def _said_again(
+    given: dict[str, str], stored: str | None, source: str | None, senders: list[str] | None
+) -> frozenset[str]:
+    """The columns of a changed row this run's source sends as it sent them before (`given`:
+    its columns' hashes, `stored`: the row's `_source_shas`): they keep the graph's values,
+    another source's newer change among them (the per-column rule: the ERP correcting a held
+    lot's quantity leaves QC's hold). For a source new to the row, the columns another sender
+    sent alike. None for an entry kept before the per-column rule: the row is written whole."""
+    if source is None or not stored:
+        return frozenset()
+    entries = source_shas(stored)
+    if source in entries:
+        known = _entry_columns(entries[source])
+    else:
+        found = [_entry_columns(e) for name, e in entries.items() if name in (senders or ())]
+        known = frozenset().union(*(c for c in found if c is not None))
+    if not known:
+        return frozenset()
+    return frozenset(name for name, digest in given.items() if digest in known)
 
 
 @dataclass(frozen=True)
 class _Sent:
-    """What _shas_after needs of a batch: per key the graph's `_row_sha` (`known`) and
-    `_source_shas` (`held`, rows with several senders only), and per row id its hash as its
-    file gave it (`given`, see _sent_shas)."""
+    """What _shas_after needs of a batch: its table and file's columns, per key the graph's
+    `_row_sha` (`known`) and `_source_shas` (`held`, rows with several senders only), per row
+    id its hashes as its file gave it (`given`, see _sent_shas), and per key the entry of the
+    row's one sender before this run's source joins it, made from the graph's values (`first`,
+    rows written only: an unchanged row is the graph's)."""
 
+    table: str
+    header: frozenset[str]
     known: dict[Any, Any]
     held: dict[Any, str]
-    given: dict[int, str]
+    given: dict[int, tuple[str, dict[str, str]]]
+    first: dict[Any, dict[str, str]] = field(default_factory=dict)
 
 
 def _shas_after(
     state: RunState, row: dict[str, Any], key: Any, held: list[str] | None,
     sources: list[str] | None, sent: _Sent,
 ) -> str | None:  # fmt: skip
-    """A row's `_source_shas` once this run's source sent it: each sender's last row hash,
-    this source's as its file gave the row (see _sent_shas). None while one source sends it:
-    a single-source row carries none. The first source's, when a second one joins, is the
-    graph's `_row_sha` (its row, as it was the only sender); a row several sources sent before
-    rows kept their hashes has only those of the sources that sent it since. A run without a
-    source keeps those the graph holds."""
+    """A row's `_source_shas` once this run's source sent it: each sender's last entry, this
+    source's as its file gave the row (see _sent_shas), and those of sources a --full took off
+    the row (kept: back with the same row, such a source is no news). None while one source
+    sends it and none sent it before: a single-source row carries none. The first source's,
+    when a second one joins, is made from the graph's values (its row, as it was the only
+    sender); a row several sources sent before rows kept their hashes has only those of the
+    sources that sent it since. A run without a source keeps those the graph holds."""
     stored = sent.held.get(key)
     if state.source is None:
         return stored
-    if sources is None or len(sources) < 2:
+    if (sources is None or len(sources) < 2) and not stored:
         return None
     shas = source_shas(stored)
     if held is not None and len(held) == 1 and sent.known.get(key) is not None:
-        shas.setdefault(held[0], sent.known[key])
-    shas[state.source] = sent.given.get(id(row), row["props"]["_row_sha"])
-    return _shas_text(shas, sources)
+        columns = sent.first.get(key) or column_hashes(sent.table, row, None)
+        shas.setdefault(held[0], _entry(sent.known[key], columns))
+    given = sent.given.get(id(row))
+    mine = shas.get(state.source)
+    if given is None and mine is not None and entry_sha(mine) == row["props"]["_row_sha"]:
+        pass  # unchanged for this source: its entry stays
+    elif given is None:
+        shas[state.source] = _entry(row["props"]["_row_sha"],
+                                    column_hashes(sent.table, row, sent.header))  # fmt: skip
+    else:
+        shas[state.source] = _entry(*given)
+    return " ".join(f"{name}:{shas[name]}" for name in sorted(shas)) or None
 
 
-def shas_kept(stored: str | None, sources: tuple[str, ...]) -> str | None:
-    """A row's `_source_shas` once only `sources` send it (a --full run's source dropped, see
-    full.drop_sources): the hashes of those, none when one source is left (its row is the
-    graph's, `_row_sha`)."""
-    if len(sources) < 2:
-        return None
-    return _shas_text(source_shas(stored), sources)
-
-
-def _shas_text(shas: dict[str, str], sources: Iterable[str]) -> str | None:
-    """`_source_shas` as stored: the hashes of `sources` (sorted) that `shas` has."""
-    return " ".join(f"{name}:{shas[name]}" for name in sources if name in shas) or None
+def first_columns(table: str, row: dict[str, Any], stored: dict[str, Any]) -> dict[str, str]:
+    """The column hashes of a row's one sender as the graph holds its row (`stored`,
+    changes.stored_values), for a second source joining it with a changed row: the row
+    completed from the graph alone, so that its columns hash as a file giving them does."""
+    shaped = {**row, "props": {}}
+    keep_unsaid(table, shaped, stored, frozenset())
+    return column_hashes(table, shaped, None)
 
 
 def _sources_after(state: RunState, held: list[str] | None) -> list[str] | None:
@@ -1037,7 +1160,7 @@ def says_supplier_lot(header: frozenset[str]) -> bool:
     identities. A QC status update `lot_id,material_id,status` completes the row's number from
     the graph (keep_unsaid); made a sender of that number, it kept it as an alias for good once
     the ERP corrected it (`000123` and `000124` both found the lot)."""
-    return bool(header & {"supplier_lot", "supplier_id"})
+    return bool(header.intersection(SUPPLIER_COLUMNS))
 
 
 # A batch's rows, its file and each row's line there.
