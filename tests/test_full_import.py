@@ -826,8 +826,10 @@ def test_a_malformed_supplier_lots_cell_is_refused_naming_the_file_and_line(
     # the first form's {spelling: source} with a list as its source read as the text "['erp']"
     cells = ("[1, 2]", '[{"sources": "erp"', '[{"supplier_lot": "000123", "sources": 7}]',
              '{"000123": ["erp"]}')  # fmt: skip
-    edited = [[*line[:4], cell] for cell in cells]
+    edited = [[*line[:4], cell, *line[5:]] for cell in cells]
     edited.append([*line[:2], "{not json", *line[3:]])
+    # a source_shas cell that is not [key, "source:…"] (read when the restore writes its folders)
+    edited.append([*line[:5], '["B"]'])
     for row in edited:
         with removed.open("w", encoding="utf-8", newline="") as out:
             csv.writer(out).writerows([header, row])
@@ -836,7 +838,8 @@ def test_a_malformed_supplier_lots_cell_is_refused_naming_the_file_and_line(
         assert "Traceback" not in shown.output
         said = " ".join(shown.stderr.split())
         assert f"{removed} is not a file of removed rows" in said, said
-        column = "values" if row[2] == "{not json" else "supplier_lots"
+        column = ("values" if row[2] == "{not json" else
+                  "source_shas" if row[5] == '["B"]' else "supplier_lots")  # fmt: skip
         assert f"line 2, column {column}: " in said, said
         assert "(hint: restore from the removed-RUN.csv the run wrote" in said, said
 
