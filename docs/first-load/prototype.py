@@ -1,4 +1,4 @@
-"""PROTOTYPE (first-load study, docs/first-load-study.md) — not wired into the CLI.
+"""PROTOTYPE (first-load study, docs/first-load/study.md) — not wired into the CLI.
 
 Shapes a folder of canonical tables with the online import's own pipeline (reader.read_table,
 validate.validate_lazily, writer.cypher_row: the same typed values, `_row_sha` and props) and
@@ -6,7 +6,7 @@ writes them as neo4j-admin CSV files (`neo4j-admin database import full`) instea
 them as Bolt batches, so that the time Python needs to shape a plant can be measured apart from
 the offline load, and the loaded graph compared with an online import of the same plant.
 
-    PYTHONPATH=. .venv/bin/python scripts/first_load_prototype.py PLANT_DIR OUT_DIR
+    PYTHONPATH=. .venv/bin/python docs/first-load/prototype.py PLANT_DIR OUT_DIR
 
 Writes OUT_DIR/nodes-*.csv, OUT_DIR/rels-*.csv, OUT_DIR/args.txt (the --nodes/--relationships
 arguments for neo4j-admin), OUT_DIR/rejects.csv and prints timings. What it leaves out on

@@ -1,11 +1,11 @@
-"""PROTOTYPE (first-load study, docs/first-load-study.md) — not wired into the CLI.
+"""PROTOTYPE (first-load study, docs/first-load/study.md) — not wired into the CLI.
 
 Writes every node and relationship of the configured database as sorted text lines, one file
 per label / relationship type, so that a graph loaded by neo4j-admin from
-scripts/first_load_prototype.py's CSV files can be compared line for line (`diff -r`) with an
+docs/first-load/prototype.py's CSV files can be compared line for line (`diff -r`) with an
 online `tracegraph import` of the same plant:
 
-    PYTHONPATH=. .venv/bin/python scripts/first_load_compare.py OUT_DIR
+    PYTHONPATH=. .venv/bin/python docs/first-load/compare.py OUT_DIR
 
 A node is its labels and properties, a relationship its type, its ends (label and key) and
 properties; times as ISO 8601 text, floats as repr. Ledger nodes (ImportRun, ImportedFile,

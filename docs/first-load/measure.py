@@ -1,12 +1,12 @@
-"""PROTOTYPE (first-load study, docs/first-load-study.md) — not wired into the CLI.
+"""PROTOTYPE (first-load study, docs/first-load/study.md) — not wired into the CLI.
 
 The study's small measurements, against the configured database (TRACEGRAPH_HOME):
 
-    PYTHONPATH=. .venv/bin/python scripts/first_load_measure.py stages TABLE FILE
+    PYTHONPATH=. .venv/bin/python docs/first-load/measure.py stages TABLE FILE
         CPU µs per row of read_table, validate_lazily and cypher_row for one canonical file
-    PYTHONPATH=. .venv/bin/python scripts/first_load_measure.py indexes
+    PYTHONPATH=. .venv/bin/python docs/first-load/measure.py indexes
         after `db init`: how many indexes are not ONLINE yet, and how long until they are
-    PYTHONPATH=. .venv/bin/python scripts/first_load_measure.py bounds
+    PYTHONPATH=. .venv/bin/python docs/first-load/measure.py bounds
         the online cost of longest_step_s after a CSV load (the import's own queries)
 """
 
