@@ -183,6 +183,7 @@ def test_every_sheet_prints_landscape_one_page_wide_with_its_header_on_each_page
     for sheet in book:
         setup = sheet.page_setup
         assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0)
+        assert setup.paperSize == 9  # A4: without it, US Letter (the standard's default)
         assert sheet.sheet_properties.pageSetUpPr.fitToPage is True, sheet.title
         assert sheet.print_title_rows == "$1:$1", sheet.title
     with zipfile.ZipFile(path) as zipped:

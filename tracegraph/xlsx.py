@@ -54,9 +54,11 @@ _BOLD, _DATE_TIME = 1, 2
 # Printed: landscape, one page wide and as many tall as the rows take (fitToHeight 0), with
 # Excel's default margins; the header row is repeated on every page (the workbook's
 # Print_Titles). Without it a recall's 114 events printed on 25 portrait pages, each a few
-# columns of some rows, with no header past the first (LibreOffice; 1 page with it).
+# columns of some rows, with no header past the first (LibreOffice; 1 page with it). On A4
+# (paperSize 9): without it the standard's default is US Letter (1), which Excel and LibreOffice
+# then printed, where they had used the locale's A4 before the page was set up.
 _PAGE_SETUP = ('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" '
-               'footer="0.3"/><pageSetup orientation="landscape" fitToWidth="1" '
+               'footer="0.3"/><pageSetup paperSize="9" orientation="landscape" fitToWidth="1" '
                'fitToHeight="0"/>')  # fmt: skip
 
 
