@@ -1512,7 +1512,7 @@ def check_paths(
         notes += compared + full_dump.removal_notes(removals, dry_run=True)
         removed_file = full_dump.record_removals(graph, removals, run_id, reject_path)
         # the import's refusal, as the dry run's error: it exits 2, as the import would
-        refused = refused or full_dump.refusal(removals, limit, listed=removed_file)
+        refused = refused or full_dump.refusal(removals, limit, listed=removed_file, dry_run=True)
     summary = ImportSummary(
         run_id=run_id, tables=tables, rejects=rejects, unchanged_files={},
         notes=notes + state.notes, stubs_created=0, seconds=time.perf_counter() - started,
