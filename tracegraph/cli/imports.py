@@ -49,7 +49,7 @@ from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.outcome import (
     INTERRUPTED,
     RUNNING,
-    UNEXPECTED,
+    crash_code,
     ended_record,
     exit_code,
     started_record,
@@ -256,7 +256,7 @@ class NightlyReport:
             self._failed(interrupted, INTERRUPTED, "interrupted; running it again completes it")
         except Exception as error:  # reported by the entry point; the log still ends the run
             # a bug exits 3; an OSError 2 when it is the machine's (a full disk), else 3
-            code = None if isinstance(error, OSError) else UNEXPECTED
+            code = crash_code(error)
             self._ended_without(f"{type(error).__name__}: {error}", code, "failed")
             raise
 
