@@ -459,9 +459,17 @@ def refusal(
         hint="a cut-off export? check the file; if the rows are gone on purpose, "
         + (f"run it again with --max-removals {needed} (--dry-run --full lists them)"
            if not dry_run else
-           f"import it with --max-removals {needed} ({listed} lists them)" if listed else
-           f"import it with --max-removals {needed} (its notes name them)"),
+           f"import it with --max-removals {needed} ({_listing(over, listed)})"),
     )  # fmt: skip
+
+
+def _listing(over: list[Removal], listed: Path | None) -> str:
+    """Where a dry run's refusal lists the rows: removed-RUN.csv has those to remove only, the
+    notes name those the source would be taken off."""
+    if listed is None:
+        return "its notes name them"
+    return f"{listed} lists those to remove, its notes the others" if any(
+        r.dropped for r in over) else f"{listed} lists them"  # fmt: skip
 
 
 def _held_of(removal: Removal) -> str:
