@@ -4,9 +4,11 @@ counts reconcile; re-running changes nothing. Against the real test server."""
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import re
+import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -1876,6 +1878,42 @@ def test_an_import_that_fails_unexpectedly_is_recorded_as_failed(
         import_paths(graph, [tmp_path / "in"])
     runs = [r["run"] for r in graph.read("ledger/import_runs", limit=10)]
     assert [(r["status"], r["ended_at"] is not None) for r in runs] == [("failed", True)]
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    (RuntimeError("a bug"), 3),
+    (OSError(errno.EINVAL, "Invalid argument"), 3),
+    (OSError(errno.ENOSPC, "No space left on device"), 2),
+])  # fmt: skip
+def test_a_run_that_crashes_records_the_exit_code_the_process_exits_with(
+    graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, error: Exception, code: int,
+) -> None:  # fmt: skip
+    """An OSError half-way through a nightly import (the tester's EINVAL) exited 3 while its
+    --summary-file and ledger entry said `"exit_code": null` and its last line "exit
+    non-zero": a monitoring job reading exit_code got nothing. Both keep the code the
+    process exits with now (3 for a bug, 2 for the machine's full disk), run through the
+    console script's entry point."""
+    from tracegraph.cli.main import run
+    from tracegraph.importing import run as importing
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise error
+
+    monkeypatch.setattr(importing, "write_table", broken)  # the database stays real
+    _write(tmp_path / "in", "materials.csv", MATERIALS)
+    summary_file = tmp_path / "last.json"
+    argv = ["tracegraph", "import", str(tmp_path / "in"), "--summary-file", str(summary_file)]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit) as exited:
+        run()
+    assert exited.value.code == code
+    written = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert (written["exit_code"], written["outcome"]) == (code, "failed")
+    (entry,) = [r["run"] for r in graph.read("ledger/import_runs", limit=10)]
+    assert (entry["run_id"], entry["exit_code"], entry["outcome"]) == (
+        written["run_id"], code, "failed",
+    )  # fmt: skip
 
 
 def test_a_lock_without_its_node_is_an_error_not_a_lock(graph: TraceGraph) -> None:

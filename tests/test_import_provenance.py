@@ -66,8 +66,8 @@ def test_a_full_dump_of_one_source_keeps_the_rows_another_source_still_sends(
 ) -> None:
     """ERP sends A, B, C and the MES B, C, D: the MES's --full with only C and D was refused
     (exit 2, "another source's tables"), as was the ERP's. Now the MES's compares the MES's
-    rows: B, which the ERP still sends, stays with [erp] (not counted against --max-removals:
-    0 passes), D stays, nothing removed, exit 0. The ERP's --full with only A then removes B
+    rows: B, which the ERP still sends, stays with [erp] (counted against --max-removals: 1
+    passes), D stays, nothing removed, exit 0. The ERP's --full with only A then removes B
     (the ERP alone sent it) and keeps C, which the MES still sends, with [mes]."""
     _erp_and_mes(runner, tmp_path)
     assert _lot_rows(graph) == {
@@ -76,15 +76,15 @@ def test_a_full_dump_of_one_source_keeps_the_rows_another_source_still_sends(
     }  # fmt: skip
     dump = str(_lots(tmp_path, "mes-full", {"C": 30, "D": 40}))
     dry = runner.invoke(app, ["import", dump, "--source", "mes", "--full", "--dry-run",
-                              "--max-removals", "0", "--format", "json"])  # fmt: skip
+                              "--max-removals", "1", "--format", "json"])  # fmt: skip
     assert dry.exit_code == 0, dry.output
     would = "1 lots row no longer sent by mes; kept: still sent by erp (mes would be taken off"
     assert any(n.startswith(would) for n in json.loads(dry.stdout)["notes"]), dry.stdout
-    mes = _import(runner, dump, "--source", "mes", "--full", "--max-removals", "0")
+    mes = _import(runner, dump, "--source", "mes", "--full", "--max-removals", "1")
     assert mes["removed"] == 0 and mes["tables"]["lots"]["removed"] == 0
     assert (
         "1 lots row no longer sent by mes; kept: still sent by erp (mes taken off their sources "
-        "only: not removed, not counted against --max-removals): B"
+        "only: not removed, counted against --max-removals): B"
     ) in mes["notes"], mes["notes"]
     assert not any("another source" in n for n in mes["notes"])
     assert _lot_rows(graph) == {
@@ -115,6 +115,43 @@ def test_a_full_dump_of_one_source_keeps_the_rows_another_source_still_sends(
     _import(runner, str(_lots(tmp_path, "erp-now", {"A": 10})), "--source", "erp")
     _import(runner, str(_lots(tmp_path, "mes-now", {"C": 30, "D": 40})), "--source", "mes")
     assert left == _graph_dump(graph)
+
+
+def test_a_full_dump_lacking_most_of_its_sources_shared_rows_is_refused_and_takes_nothing_off(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends L01-L18, the MES L01-L18, M1 and M2. A MES receipts dump holding L01 and
+    M1 alone (2 of its 20 rows) was imported, exit 0: M2 removed (1 of 20, within 10%) and
+    the MES taken off 17 lots the ERP sends too, with its spellings — --max-removals counted
+    removals only. Now the 18 rows it lacks count: refused (exit 2, its dry run too), nothing
+    removed nor taken off, the error saying how many it lacks and of which kind. A dump
+    lacking one shared row (1 of 20, within 10%) is imported as before."""
+    shared = {f"L{n:02}": n for n in range(1, 19)}
+    _import(runner, str(_lots(tmp_path, "erp", shared)), "--source", "erp")
+    _import(runner, str(_lots(tmp_path, "mes", {**shared, "M1": 1, "M2": 2})), "--source", "mes")
+    before = _lot_rows(graph)
+    cut = str(_lots(tmp_path, "mes-cut", {"L01": 1, "M1": 1}))
+    error = (
+        "error: the full dump of lots lacks 18 of the 20 rows mes sent (90%): 1 to remove (mes "
+        "alone sent them), 17 to take mes off (still sent by erp), more than --max-removals 10%: "
+    )
+    dry = _import(runner, cut, "--source", "mes", "--full", "--dry-run", code=2)["error"]
+    assert dry.startswith(error + "the import would refuse to remove them (exit 2, nothing "
+                          "removed nor taken off)"), dry  # fmt: skip
+    assert dry.endswith("lists those to remove, its notes the others))"), dry
+    refused = _import(runner, cut, "--source", "mes", "--full", code=2)["error"]
+    assert refused == error + (
+        "nothing was removed nor taken off (hint: a cut-off export? check the file; if the rows "
+        "are gone on purpose, run it again with --max-removals 18 (--dry-run --full lists them))"
+    )
+    assert _lot_rows(graph) == before
+    most = {lot: n for lot, n in shared.items() if lot != "L18"}
+    done = _import(runner, str(_lots(tmp_path, "mes-full", {**most, "M1": 1, "M2": 2})),
+                   "--source", "mes", "--full")  # fmt: skip
+    assert done["removed"] == 0 and done["refused"] is None
+    assert any(n.startswith("1 lots row no longer sent by mes; kept: still sent by erp")
+               and n.endswith(": L18") for n in done["notes"]), done["notes"]  # fmt: skip
+    assert _lot_rows(graph) == {**before, "L18": (18.0, True, ["erp"])}
 
 
 def test_a_link_table_keeps_the_links_another_source_still_sends(
@@ -324,7 +361,7 @@ def test_a_row_only_taken_off_a_source_is_not_a_changed_row_of_the_run(
     is still shown."""
     _erp_and_mes(runner, tmp_path)
     dump = str(_lots(tmp_path, "mes-full", {"C": 30, "D": 40}))
-    mes = _import(runner, dump, "--source", "mes", "--full", "--max-removals", "0")
+    mes = _import(runner, dump, "--source", "mes", "--full", "--max-removals", "1")
     assert mes["tables"]["lots"]["changed"] == 0
     shown = runner.invoke(app, ["imports", mes["run_id"]], env={"COLUMNS": "200"})
     assert shown.exit_code == 0, shown.output
@@ -561,7 +598,7 @@ def test_a_full_dump_keeps_the_link_and_event_rows_another_source_still_sends(
     _import(runner, _row_folder(tmp_path, "mes", table, "BC"), "--source", "mes")
     assert _table_rows(graph, table) == {"A": ["erp"], "B": ["erp", "mes"], "C": ["mes"]}
     mes = _import(runner, _row_folder(tmp_path, "mes-full", table, "C"), "--source", "mes",
-                  "--full", "--max-removals", "0")  # fmt: skip
+                  "--full", "--max-removals", "1")  # fmt: skip
     assert mes["removed"] == 0, mes
     assert any(n.startswith(f"1 {table} row no longer sent by mes; kept: still sent by erp")
                for n in mes["notes"]), mes["notes"]  # fmt: skip

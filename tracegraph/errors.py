@@ -6,6 +6,21 @@ error's exit code. Messages never carry a password: build them from names, URIs 
 
 from __future__ import annotations
 
+import errno
+
+# OS errors that are the machine's state, not a bug: one line and exit 2 (a full disk ended
+# `demo generate` as an "unexpected failure", exit 3).
+MACHINE_ERRORS = {
+    errno.ENOSPC: "free some space, or write elsewhere; run the command again",
+    errno.EDQUOT: "the disk quota is used up: free some space, or write elsewhere",
+    errno.EACCES: "check the file's or folder's permissions",
+    errno.EPERM: "check the file's or folder's owner and permissions",
+    errno.EROFS: "the file system is read-only: write elsewhere",
+    # not stdout's (that ends quietly, 141): a FIFO or socket the command writes to
+    errno.EPIPE: "the program reading a pipe or FIFO this command writes to closed it before "
+    "the end, and what it read is incomplete: check that program, then run the command again",
+}
+
 
 class TracegraphError(Exception):
     """Base of every error tracegraph reports to a person."""

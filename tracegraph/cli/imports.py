@@ -49,7 +49,7 @@ from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.outcome import (
     INTERRUPTED,
     RUNNING,
-    UNEXPECTED,
+    crash_code,
     ended_record,
     exit_code,
     started_record,
@@ -256,7 +256,7 @@ class NightlyReport:
             self._failed(interrupted, INTERRUPTED, "interrupted; running it again completes it")
         except Exception as error:  # reported by the entry point; the log still ends the run
             # a bug exits 3; an OSError 2 when it is the machine's (a full disk), else 3
-            code = None if isinstance(error, OSError) else UNEXPECTED
+            code = crash_code(error)
             self._ended_without(f"{type(error).__name__}: {error}", code, "failed")
             raise
 
@@ -399,9 +399,10 @@ def import_command(
     max_removals: str = typer.Option(
         DEFAULT_MAX_REMOVALS,
         "--max-removals",
-        help="With --full: refuse (exit 2, nothing removed) when a table would lose more rows "
-        "than this: a number of rows, or a percentage of what the graph held of the table "
-        "before the run (rounded up). A cut-off export must not delete half the plant.",
+        help="With --full: refuse (exit 2, nothing removed) when a table's dump lacks more of "
+        "the source's rows than this — rows it would remove and rows it would only take the "
+        "source off: a number of rows, or a percentage of the rows the source sent before the "
+        "run (rounded up). A cut-off export must not delete half the plant.",
     ),
     accept_older: bool = typer.Option(
         False,
@@ -482,8 +483,9 @@ def import_command(
     change of the run (`imports RUN`, and `lot show` of its lot). Killed while removing, the
     same import run again completes it.
 
-    When a table would lose more than --max-removals (default 10% of its rows, rounded up),
-    nothing is removed and the import exits 2, tonight's rows written: a cut-off export must
+    When a table's dump lacks more than --max-removals of the source's rows (default 10%,
+    rounded up; rows removed and rows only taken off the source alike), nothing is removed nor
+    taken off and the import exits 2, tonight's rows written: a cut-off export must
     not delete half the plant. `--dry-run --full` lists what would go, and exits 2 with the
     same error when the import would refuse.
 
@@ -503,7 +505,7 @@ def import_command(
     Several sources feeding one graph (an ERP extract, a MES export, a lab's tables): each run
     records its `--source` (default: the mapping's name, or `canonical`), and each row the
     sources that sent it. `--full` compares its source's rows: a row another source still
-    sends stays, only this source taken off it (not counted in --max-removals).
+    sends stays, only this source taken off it (counted in --max-removals).
 
     Rows imported before rows kept their sources are refused under `--full` (exit 2, nothing
     written) when another source wrote the table since it was last compared in full: import

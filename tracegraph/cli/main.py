@@ -26,23 +26,10 @@ try:
     from tracegraph.cli.ledger import imports_command
     from tracegraph.cli.render import EXIT_CLOSED_PIPE, print_error, reader_gone, utf8_streams
     from tracegraph.cli.rootcause import rootcause_command
-    from tracegraph.errors import TracegraphError
+    from tracegraph.errors import MACHINE_ERRORS, TracegraphError
 except KeyboardInterrupt:
     sys.stderr.write("error: interrupted (hint: a re-run is safe)\n")
     raise SystemExit(130) from None
-
-# OS errors that are the machine's state, not a bug: one line and exit 2 (a full disk ended
-# `demo generate` as an "unexpected failure", exit 3).
-_MACHINE_ERRORS = {
-    errno.ENOSPC: "free some space, or write elsewhere; run the command again",
-    errno.EDQUOT: "the disk quota is used up: free some space, or write elsewhere",
-    errno.EACCES: "check the file's or folder's permissions",
-    errno.EPERM: "check the file's or folder's owner and permissions",
-    errno.EROFS: "the file system is read-only: write elsewhere",
-    # not stdout's (that ends quietly, 141): a FIFO or socket the command writes to
-    errno.EPIPE: "the program reading a pipe or FIFO this command writes to closed it before "
-    "the end, and what it read is incomplete: check that program, then run the command again",
-}
 
 
 def _stdout_closed() -> bool:
@@ -155,12 +142,12 @@ class TracegraphGroup(SummaryGroup):
         except OSError as error:
             if error.errno == errno.EPIPE and _stdout_closed():  # csv and json write to it
                 reader_gone()
-            if error.errno not in _MACHINE_ERRORS:
+            if error.errno not in MACHINE_ERRORS:
                 raise  # a bug: run() reports it
             # the machine's, not tracegraph's: a full disk, a folder one may not write
             where = f" ({error.filename})" if error.filename else ""
             print_error(TracegraphError(
-                f"{error.strerror}{where}", hint=_MACHINE_ERRORS[error.errno]
+                f"{error.strerror}{where}", hint=MACHINE_ERRORS[error.errno]
             ))  # fmt: skip
             raise typer.Exit(2) from None
         except KeyboardInterrupt:

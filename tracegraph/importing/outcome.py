@@ -8,12 +8,13 @@ place, whether the import completed, rejected rows, failed or was interrupted.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracegraph.errors import ConfigurationError, TracegraphError
+from tracegraph.errors import MACHINE_ERRORS, ConfigurationError, TracegraphError
 from tracegraph.private_files import write_private_text
 from tracegraph.values import json_text
 
@@ -25,6 +26,16 @@ CLEAN, TOO_MANY_REJECTS, FAILED, UNEXPECTED, INTERRUPTED = 0, 1, 2, 3, 130
 OUTCOMES = {CLEAN: "clean", TOO_MANY_REJECTS: "too many rejects", FAILED: "failed",
             UNEXPECTED: "failed", INTERRUPTED: "interrupted"}  # fmt: skip
 RUNNING = "running"  # what the summary file says while the import runs
+
+
+def crash_code(error: BaseException) -> int | None:
+    """The exit code the entry point gives an error of no TracegraphError (cli.main): 2 for an
+    OS error that is the machine's (a full disk), 3 for a bug — any other OS error too (the
+    tester's EINVAL was recorded as null, exit code unknown, then exited 3). None for a broken
+    pipe, which ends the command quietly (141) when it is stdout's, decided only there."""
+    if isinstance(error, OSError) and error.errno in MACHINE_ERRORS:
+        return None if error.errno == errno.EPIPE else FAILED
+    return UNEXPECTED
 
 
 def exit_code(summary: ImportSummary, max_rejects: int) -> int:

@@ -48,7 +48,7 @@ from tracegraph.importing.outcome import (
     FAILED,
     INTERRUPTED,
     OUTCOMES,
-    UNEXPECTED,
+    crash_code,
     exit_code,
 )
 from tracegraph.importing.private_csv import write_private_csv
@@ -1098,8 +1098,8 @@ def _failure(error: BaseException) -> dict[str, Any]:
         line = "interrupted (Ctrl-C or SIGTERM)"
     elif isinstance(error, TracegraphError):
         code, line, hint = error.exit_code, error.message, error.hint or None
-    else:  # a bug (3), or an OSError, whose code the entry point judges
-        code = None if isinstance(error, OSError) else UNEXPECTED
+    else:  # a bug (3), or an OSError: 2 when it is the machine's (a full disk), else 3
+        code = crash_code(error)
         first = (str(error).splitlines() or [""])[0][:300]
         line = f"{type(error).__name__}: {first}" if first else type(error).__name__
     outcome = OUTCOMES[FAILED] if code is None else OUTCOMES.get(code, OUTCOMES[FAILED])
@@ -1512,7 +1512,7 @@ def check_paths(
         notes += compared + full_dump.removal_notes(removals, dry_run=True)
         removed_file = full_dump.record_removals(graph, removals, run_id, reject_path)
         # the import's refusal, as the dry run's error: it exits 2, as the import would
-        refused = refused or full_dump.refusal(removals, limit, listed=removed_file)
+        refused = refused or full_dump.refusal(removals, limit, listed=removed_file, dry_run=True)
     summary = ImportSummary(
         run_id=run_id, tables=tables, rejects=rejects, unchanged_files={},
         notes=notes + state.notes, stubs_created=0, seconds=time.perf_counter() - started,
