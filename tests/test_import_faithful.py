@@ -180,8 +180,8 @@ def test_the_same_instant_in_another_offset_is_no_change(graph: TraceGraph, tmp_
     assert (
         f"{tmp_path / 'canonical' / 'steps.csv'}: 1 steps row gave times the graph holds as "
         "the same instants with another offset, kept as stored, not a change (e.g. started_at "
-        "2026-01-05T12:00:00+08:00 (2026-01-05T04:00:00+00:00)); 1 of them changed nothing "
-        "else. An instant is what a time says: an export writing another offset or zone "
+        "2026-01-05T12:00:00+08:00 (2026-01-05T04:00:00+00:00)); 0 of them changed in another "
+        "column. An instant is what a time says: an export writing another offset or zone "
         "changes no row"
     ) in canonical.notes
     # a real change beside an offset-only one: the real one alone is recorded

@@ -394,7 +394,7 @@ class RunState:
     # note on identities that name more than one lot (see _shared_identities)
     identities: set[str] = field(default_factory=set)
     # Per table, rows whose times the graph holds as the same instants with another offset
-    # (keep_instants): how many, how many of them changed nothing else, and the first example
+    # (keep_instants): how many, how many of them had no other change, and the first example
     offsets_kept: dict[str, list[Any]] = field(default_factory=dict)
     # Per link table a mapping's `combine = "sum"` filled, the links whose summed quantity
     # replaced the one the graph held, and the first few as `key before → after`
@@ -437,8 +437,8 @@ class RunState:
             notes.append(
                 f"{file}: {counted(rows, f'{table} row')} gave times the graph holds as the same "
                 f"instants with another offset, kept as stored, not a change (e.g. {example}); "
-                f"{unchanged:,} of them changed nothing else. An instant is what a time says: "
-                "an export writing another offset or zone changes no row"
+                f"{rows - unchanged:,} of them changed in another column. An instant is what a "
+                "time says: an export writing another offset or zone changes no row"
             )
         if table in self.disagreements:
             count, others, examples = self.disagreements.pop(table)
