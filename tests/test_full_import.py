@@ -35,7 +35,7 @@ LINES_HEADER = "shipment_id,lot_id,quantity,uom\n"
 # Tonight's complete shipment lines: SH2's line of P2 moved to SH1, the return RMA1 withdrawn.
 NIGHT2_LINES = LINES_HEADER + "SH1,P1,300,pcs\nSH1,P2,50,pcs\n"
 REFUSED = (
-    "error: the full dump of shipment_lines lacks 2 of the 3 rows the graph holds (67%), more "
+    "error: the full dump of shipment_lines lacks 2 of the 3 rows canonical sent (67%), more "
     "than --max-removals 10%: nothing was removed (hint: a cut-off export? check the file; if "
     "the rows are gone on purpose, run it again with --max-removals 2 (--dry-run --full lists "
     "them))"
@@ -556,13 +556,13 @@ def test_the_limit_is_a_share_of_what_the_graph_held_before_the_run(
     # the import would refuse it: exit 2, as the import's (its rejected row alone makes 1)
     dry = _json(runner, night, "--full", "--dry-run", "--rejects", str(rejects), code=2)
     assert dry["tables"]["lots"]["removed"] == 2
-    assert "lacks 2 of the 5 rows the graph holds (40%)" in dry["refused"]
+    assert "lacks 2 of the 5 rows canonical sent (40%)" in dry["refused"]
     rejects.unlink()
     summary_file = tmp_path / "summary.json"
     given = ["--rejects", str(rejects), "--format", "json", "--summary-file", str(summary_file)]
     refused = runner.invoke(app, ["import", night, "--full", *given])
     assert refused.exit_code == 2, refused.output
-    assert "lacks 2 of the 5 rows the graph holds (40%)" in " ".join(refused.stderr.split())
+    assert "lacks 2 of the 5 rows canonical sent (40%)" in " ".join(refused.stderr.split())
     assert "minus one" in rejects.read_text(encoding="utf-8-sig")
     assert graph_keys(hand_plant, "lots").count("P2") == 1
     # Its rows written, its reject said: a refusal that raised left stdout empty and the
@@ -738,8 +738,8 @@ def test_a_dry_run_beyond_the_limit_exits_2_as_the_import_would(
     summary = json.loads(dry.stdout)
     assert (summary["removed"], summary["tables"]["shipment_lines"]["removed"]) == (2, 2)
     would = (
-        "the full dump of shipment_lines lacks 2 of the 3 rows the graph holds (67%), more than "
-        "--max-removals 10%: the import would refuse to remove them (exit 2, nothing removed)"
+        "the full dump of shipment_lines lacks 2 of the 3 rows canonical sent (67%), more than "
+        "--max-removals 10%: the import would refuse them (exit 2, nothing removed)"
     )
     assert summary["refused"] == would
     *_, error, outcome = dry.stderr.splitlines()

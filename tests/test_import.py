@@ -1884,6 +1884,7 @@ def test_an_import_that_fails_unexpectedly_is_recorded_as_failed(
     (RuntimeError("a bug"), 3),
     (OSError(errno.EINVAL, "Invalid argument"), 3),
     (OSError(errno.ENOSPC, "No space left on device"), 2),
+    (MemoryError(), 2),  # recorded 3, exited 2 (review)
 ])  # fmt: skip
 def test_a_run_that_crashes_records_the_exit_code_the_process_exits_with(
     graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path,

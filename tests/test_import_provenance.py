@@ -136,7 +136,7 @@ def test_a_full_dump_lacking_most_of_its_sources_shared_rows_is_refused_and_take
         "alone sent them), 17 to take mes off (still sent by erp), more than --max-removals 10%: "
     )
     dry = _import(runner, cut, "--source", "mes", "--full", "--dry-run", code=2)["error"]
-    assert dry.startswith(error + "the import would refuse to remove them (exit 2, nothing "
+    assert dry.startswith(error + "the import would refuse them (exit 2, nothing "
                           "removed nor taken off)"), dry  # fmt: skip
     assert dry.endswith("lists those to remove, its notes the others))"), dry
     refused = _import(runner, cut, "--source", "mes", "--full", code=2)["error"]
@@ -152,6 +152,25 @@ def test_a_full_dump_lacking_most_of_its_sources_shared_rows_is_refused_and_take
     assert any(n.startswith("1 lots row no longer sent by mes; kept: still sent by erp")
                and n.endswith(": L18") for n in done["notes"]), done["notes"]  # fmt: skip
     assert _lot_rows(graph) == {**before, "L18": (18.0, True, ["erp"])}
+
+
+def test_an_older_export_sent_again_under_full_is_refused_for_rows_it_takes_off_too(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends A, B and D; the MES B and C on night 1, B, C and D on night 2. Night 1's
+    folder sent again with --full took the MES off D (exit 0, its notes saying --full removes
+    none): the older-export check counted the rows it would remove only. It counts those it
+    takes the source off too: refused, D still the MES's (review)."""
+    _import(runner, str(_lots(tmp_path, "erp", {"A": 1, "B": 2, "D": 4})), "--source", "erp")
+    night1 = str(_lots(tmp_path, "mes1", {"B": 2, "C": 3}))
+    _import(runner, night1, "--source", "mes", "--full")
+    _import(runner, str(_lots(tmp_path, "mes2", {"B": 2, "C": 3, "D": 4})), "--source", "mes",
+            "--full")  # fmt: skip
+    before = _lot_rows(graph)
+    refused = _import(runner, night1, "--source", "mes", "--full", "--max-removals", "1",
+                      code=2)["error"]  # fmt: skip
+    assert "an older export sent again" in refused, refused
+    assert _lot_rows(graph) == before and before["D"][2] == ["erp", "mes"]
 
 
 def test_a_link_table_keeps_the_links_another_source_still_sends(
@@ -343,12 +362,12 @@ def test_dry_run_and_import_refuse_alike_when_the_dump_holds_another_sources_row
     dry = runner.invoke(app, ["import", dump, "--source", "mes", "--full", "--dry-run",
                               "--format", "json"])  # fmt: skip
     assert dry.exit_code == 2, dry.output
-    assert "lacks 9 of the 10 rows the graph holds (90%)" in json.loads(dry.stdout)["refused"]
+    assert "lacks 9 of the 10 rows mes sent (90%)" in json.loads(dry.stdout)["refused"]
     real = runner.invoke(app, ["import", dump, "--source", "mes", "--full", "--format", "json"])
     assert real.exit_code == 2, real.output
     summary = json.loads(real.stdout)
     assert summary["removed"] == 0
-    assert "lacks 9 of the 10 rows the graph holds (90%)" in summary["refused"]
+    assert "lacks 9 of the 10 rows mes sent (90%)" in summary["refused"]
     assert len(_lot_rows(graph)) == 110
 
 

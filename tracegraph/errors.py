@@ -22,6 +22,21 @@ MACHINE_ERRORS = {
 }
 
 
+def interrupted_by(error: BaseException | None) -> bool:
+    """Whether Ctrl-C ended the command: a KeyboardInterrupt, or an error raised while one
+    unwound (stopped in the Neo4j driver's receive_into_buffer, it raised BufferError "Existing
+    exports of data: object cannot be re-sized": exit 3 "unexpected failure", 2 in 6 tries)."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return True
+        seen.add(id(error))
+        # `raise … from None` says its context is no part of it (an import's typer.Exit(130),
+        # raised once it has said "interrupted" and ended its run)
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    return False
+
+
 class TracegraphError(Exception):
     """Base of every error tracegraph reports to a person."""
 

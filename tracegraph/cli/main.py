@@ -26,7 +26,7 @@ try:
     from tracegraph.cli.ledger import imports_command
     from tracegraph.cli.render import EXIT_CLOSED_PIPE, print_error, reader_gone, utf8_streams
     from tracegraph.cli.rootcause import rootcause_command
-    from tracegraph.errors import MACHINE_ERRORS, TracegraphError
+    from tracegraph.errors import MACHINE_ERRORS, TracegraphError, interrupted_by
 except KeyboardInterrupt:
     sys.stderr.write("error: interrupted (hint: a re-run is safe)\n")
     raise SystemExit(130) from None
@@ -62,21 +62,6 @@ def _reader_went_away(before: os.stat_result | None) -> bool:
     null = os.stat(os.devnull)
     return (before is not None and now is not None and os.path.samestat(now, null)
             and not os.path.samestat(before, null))  # fmt: skip
-
-
-def _interrupted(error: BaseException | None) -> bool:
-    """Whether Ctrl-C ended the command: a KeyboardInterrupt, or an error raised while one
-    unwound (stopped in the Neo4j driver's receive_into_buffer, it raised BufferError "Existing
-    exports of data: object cannot be re-sized": exit 3 "unexpected failure", 2 in 6 tries)."""
-    seen: set[int] = set()
-    while error is not None and id(error) not in seen:
-        if isinstance(error, KeyboardInterrupt):
-            return True
-        seen.add(id(error))
-        # `raise … from None` says its context is no part of it (an import's typer.Exit(130),
-        # raised once it has said "interrupted" and ended its run)
-        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
-    return False
 
 
 def _interruption() -> typer.Exit:
@@ -135,7 +120,7 @@ class TracegraphGroup(SummaryGroup):
         try:
             return super().invoke(ctx)
         except TracegraphError as error:
-            if _interrupted(error):
+            if interrupted_by(error):
                 raise _interruption() from None
             print_error(error)
             raise typer.Exit(error.exit_code) from None
@@ -155,7 +140,7 @@ class TracegraphGroup(SummaryGroup):
         except (typer.Exit, typer.Abort):
             raise  # its exit code is decided, what it had to say said
         except Exception as error:
-            if _interrupted(error):
+            if interrupted_by(error):
                 raise _interruption() from None
             raise  # a bug: run() reports it
 
@@ -217,7 +202,7 @@ def run() -> None:
         if os.environ.get("TRACEGRAPH_DEBUG"):
             raise
     except Exception as error:  # a bug: still one line, the traceback only on request
-        if _interrupted(error):
+        if interrupted_by(error):
             sys.exit(_interruption().exit_code)
         if os.environ.get("TRACEGRAPH_DEBUG"):
             raise

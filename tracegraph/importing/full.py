@@ -449,13 +449,14 @@ def refusal(
     share = 100 * lacked(worst) / max(worst.held, 1)
     others = f" (and {counted(len(over) - 1, 'other table')})" if len(over) > 1 else ""
     needed = max(lacked(r) for r in over)
+    dropped = any(r.dropped for r in over)  # any table's: one with removals alone hid them
     return RemovalRefused(
         f"the full dump of {worst.table} lacks {lacked(worst):,} of the {worst.held:,} rows "
         f"{_held_of(worst)} ({share:.0f}%){_split(worst)}{others}, more than --max-removals "
-        + (f"{limit.text}: nothing was removed" + (" nor taken off" if worst.dropped else "")
+        + (f"{limit.text}: nothing was removed" + (" nor taken off" if dropped else "")
            if not dry_run else
-           f"{limit.text}: the import would refuse to remove them (exit 2, nothing removed"
-           + (" nor taken off)" if worst.dropped else ")")),
+           f"{limit.text}: the import would refuse them (exit 2, nothing removed"
+           + (" nor taken off)" if dropped else ")")),
         hint="a cut-off export? check the file; if the rows are gone on purpose, "
         + (f"run it again with --max-removals {needed} (--dry-run --full lists them)"
            if not dry_run else
@@ -473,8 +474,9 @@ def _listing(over: list[Removal], listed: Path | None) -> str:
 
 
 def _held_of(removal: Removal) -> str:
-    """Whose rows a refusal counts: the source's, when other sources send some of them."""
-    return f"{removal.source} sent" if removal.dropped else "the graph holds"
+    """Whose rows a refusal counts: the run's source's (those other sources send too among
+    them: "of the 20 rows the graph holds" said so of a table of 50), all without a source."""
+    return f"{removal.source} sent" if removal.source else "the graph holds"
 
 
 def _split(removal: Removal) -> str:

@@ -14,7 +14,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tracegraph.errors import MACHINE_ERRORS, ConfigurationError, TracegraphError
+from tracegraph.errors import (
+    MACHINE_ERRORS,
+    ConfigurationError,
+    TracegraphError,
+    interrupted_by,
+)
 from tracegraph.private_files import write_private_text
 from tracegraph.values import json_text
 
@@ -29,10 +34,16 @@ RUNNING = "running"  # what the summary file says while the import runs
 
 
 def crash_code(error: BaseException) -> int | None:
-    """The exit code the entry point gives an error of no TracegraphError (cli.main): 2 for an
-    OS error that is the machine's (a full disk), 3 for a bug — any other OS error too (the
-    tester's EINVAL was recorded as null, exit code unknown, then exited 3). None for a broken
-    pipe, which ends the command quietly (141) when it is stdout's, decided only there."""
+    """The exit code the entry point gives an error of no TracegraphError (cli.main.run): 2 for
+    an OS error that is the machine's (a full disk) and for running out of memory, 130 for one
+    raised while Ctrl-C unwound, 3 for a bug — any other OS error too (the tester's EINVAL was
+    recorded as null, exit code unknown, then exited 3; a MemoryError was recorded as 3 and
+    exited 2). None for a broken pipe, which ends the command quietly (141) when it is stdout's,
+    else 2: decided only there."""
+    if interrupted_by(error):
+        return INTERRUPTED
+    if isinstance(error, MemoryError):
+        return FAILED
     if isinstance(error, OSError) and error.errno in MACHINE_ERRORS:
         return None if error.errno == errno.EPIPE else FAILED
     return UNEXPECTED

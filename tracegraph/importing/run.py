@@ -975,7 +975,9 @@ def _lacking(
     graph: TraceGraph, present: full_dump.Present, tables: set[str], source: str | None
 ) -> dict[str, int]:
     """Per table of `tables`, how many rows of `source` (None: of any) the graph holds that
-    `present` lacks and a full import would remove: not the steps and shipments it keeps
+    `present` lacks and a full import would remove or take `source` off (full_dump.lacked: an
+    older export sent again took the MES off a lot the ERP sends, unrefused): not the steps
+    and shipments it keeps
     because lots or inspections still link them (keep_linked), which the dump lacks every
     night — counted, they refused a quiet weekend's import that removes nothing. None for a
     table it leaves uncompared. One keys query per table (as the full import's own comparison
@@ -986,7 +988,8 @@ def _lacking(
     )
     removals, _ = full_dump.compare(graph, only, source)
     full_dump.keep_linked(graph, removals)
-    return {table: len(removal.keys) for table, removal in removals.items() if removal.keys}
+    return {table: full_dump.lacked(removal) for table, removal in removals.items()
+            if full_dump.lacked(removal)}  # fmt: skip
 
 
 def _older_exports(
