@@ -650,7 +650,7 @@ def import_paths(
                 # except below) keeps them too — `imports` showed it `? ? ? ?`
                 graph.write("import/finish_run", run_id=run_id,
                             props=_counts_so_far(run_id, tables, rejects, unchanged))  # fmt: skip
-            if put_back_shas(graph, paths):  # a restore's folder: its sources' last rows
+            if put_back_shas(graph, paths, source, todo):  # a restore's folder: its last rows
                 # and no export: the source's next one, as it was before, is no older export
                 # of it (older_exports.cypher; "a hold released" where none was)
                 graph.write("import/finish_run", run_id=run_id, props={"restore_import": True})
