@@ -229,3 +229,21 @@ def test_a_source_under_a_new_name_sending_its_rows_as_before_lifts_no_hold(
     changed = LOTS + L1.replace(",10,", ",12,") + L2
     _night(runner, tmp_path, "erp3", "plant_erp", lots=changed)
     assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 12.0
+
+
+def test_a_changed_column_whose_hash_equals_another_columns_is_written(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP's quantity 1303172 hashed (24 bits) as its material FLOUR did, and a column was
+    compared with every column's hash of the ERP's last row: taken for sent as before, the
+    change was dropped (`changed 0`, the quantity 12 for good). Each column is compared with
+    its own last value's hash now."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    _qc_holds(runner, tmp_path)
+    _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1.replace(",10,", ",12,"))
+    erp = _night(runner, tmp_path, "erp3", "erp", lots=LOTS + L1.replace(",10,", ",1303172,"))
+    assert erp["tables"]["lots"]["changed"] == 1
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 1303172
+    assert _status(graph, "L1") == "hold"
+    entry = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas").split(" ")[0]
+    assert len(entry.split(":")[2]) == 10 * 5  # material, quantity, uom, created_at, status

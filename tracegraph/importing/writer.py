@@ -889,9 +889,9 @@ def source_shas(stored: str | None) -> dict[str, str]:
     separated by spaces (a source name has no space and no colon, see sources.checked_source),
     each `source:ROWSHA` or `source:ROWSHA:COLUMNS` — its last row's hash (`_row_sha` of the row
     as its file gave it) and, since the per-column rule, the hashes of the columns it sent
-    (COLUMNS: 6 hex digits per column, sorted; see column_hashes). Only rows two or more sources
-    send (or sent: a source a --full took off keeps its entry) have it: a row one source sends
-    has that source's in `_row_sha`."""
+    (COLUMNS: 10 hex digits per column, its tag and its value's hash, sorted; see
+    column_hashes). Only rows two or more sources send (or sent: a source a --full took off
+    keeps its entry) have it: a row one source sends has that source's in `_row_sha`."""
     return dict(entry.split(":", 1) for entry in stored.split(" ")) if stored else {}
 
 
@@ -900,31 +900,41 @@ def entry_sha(entry: str) -> str:
     return entry.split(":", 1)[0]
 
 
-def _entry_columns(entry: str) -> frozenset[str] | None:
-    """The column hashes of a `_source_shas` entry; None for one kept before the per-column
-    rule (a row hash alone: that source's changed row is written whole, as before)."""
+def _entry_columns(entry: str) -> dict[str, frozenset[str]] | None:
+    """The column hashes of a `_source_shas` entry, per column tag (see _COLUMN_TAG); None for
+    one kept before the per-column rule (a row hash alone: that source's changed row is written
+    whole, as before)."""
     _, found, columns = entry.partition(":")
     if not found:
         return None
-    step = _COLUMN_DIGITS
-    return frozenset(columns[i : i + step] for i in range(0, len(columns), step))
+    step = _COLUMN_TAG + _COLUMN_DIGITS
+    tagged: dict[str, set[str]] = {}
+    for i in range(0, len(columns), step):
+        item = columns[i : i + step]
+        tagged.setdefault(item[:_COLUMN_TAG], set()).add(item[_COLUMN_TAG:])
+    return {tag: frozenset(digests) for tag, digests in tagged.items()}
 
 
-# A column's value as a source sent it, in its `_source_shas` entry: 24 bits of SHA-256 of the
-# column's name and value, 6 hex digits. A column whose value changed is taken for unchanged
-# only if its new value hashes as one of the ~10 values the source last sent (about 2^-20);
-# the row hash still tells the row changed. 4 digits (2^-12) lost too many changes; 8 made a
-# three-source lots row ~40 characters longer.
-_COLUMN_DIGITS = 6
+# A column's value as a source sent it, in its `_source_shas` entry: a tag of the column (2
+# hex digits of SHA-256 of its name) and 32 bits of SHA-256 of its name and value (8 hex
+# digits). A column's new value is compared with the value that column had (the digests under
+# its tag), not with every column's: compared with the whole entry, a changed quantity whose
+# 24-bit digest equalled the material's was taken for unchanged, for good (k·2^-24 per changed
+# column). A change goes unnoticed now only if its value hashes as the column's last one did
+# (2^-32; at ~200k changed shared cells a night, one in ~58 years), or as that of another
+# column sharing its tag (1 in 256 pairs of columns). The row hash still tells the row changed.
+_COLUMN_TAG = 2
+_COLUMN_DIGITS = 8
 
 
 def column_hashes(
     table: str, shaped: dict[str, Any], header: frozenset[str] | None
 ) -> dict[str, str]:
     """Per column of a row in its parameter map (cypher_row's output, before keep_unsaid
-    completes it) that its file has (`header`; None: every column, the graph's row), the hash
-    of its name and value (_COLUMN_DIGITS): what the source said of each, so that its next row
-    tells which columns it changed. Extra columns by name, as the row's props hold them."""
+    completes it) that its file has (`header`; None: every column, the graph's row), its tag
+    and the hash of its name and value (_COLUMN_DIGITS): what the source said of each, so that
+    its next row tells which columns it changed. Extra columns by name, as the row's props
+    hold them."""
     spec, shape = TABLES[table], SHAPES[table]
     props = shaped["props"]
     texts: dict[str, str] = {}
@@ -938,7 +948,8 @@ def column_hashes(
         if name not in shape.properties and name not in _BOOKKEEPING[table]:
             texts[name] = repr(float(value) if type(value) is int else value)  # as _row_sha
     return {
-        name: hashlib.sha256(f"{name}\x1f{text}".encode()).hexdigest()[:_COLUMN_DIGITS]
+        name: hashlib.sha256(name.encode()).hexdigest()[:_COLUMN_TAG]
+        + hashlib.sha256(f"{name}\x1f{text}".encode()).hexdigest()[:_COLUMN_DIGITS]
         for name, text in texts.items()
     }
 
@@ -1001,19 +1012,28 @@ def _said_again(
     """The columns of a changed row this run's source sends as it sent them before (`given`:
     its columns' hashes, `stored`: the row's `_source_shas`): they keep the graph's values,
     another source's newer change among them (the per-column rule: the ERP correcting a held
-    lot's quantity leaves QC's hold). For a source new to the row, the columns another sender
-    sent alike. None for an entry kept before the per-column rule: the row is written whole."""
+    lot's quantity leaves QC's hold), each compared with that column's own last value (its
+    tag's digests), not with every column's. For a source new to the row, the columns another
+    sender sent alike. None for an entry kept before the per-column rule: the row is written
+    whole."""
     if source is None or not stored:
         return frozenset()
     entries = source_shas(stored)
     if source in entries:
-        known = _entry_columns(entries[source])
+        found = [_entry_columns(entries[source])]
     else:
         found = [_entry_columns(e) for name, e in entries.items() if name in (senders or ())]
-        known = frozenset().union(*(c for c in found if c is not None))
+    known: dict[str, set[str]] = {}
+    for columns in found:
+        for tag, digests in (columns or {}).items():
+            known.setdefault(tag, set()).update(digests)
     if not known:
         return frozenset()
-    return frozenset(name for name, digest in given.items() if digest in known)
+    return frozenset(
+        name
+        for name, item in given.items()
+        if item[_COLUMN_TAG:] in known.get(item[:_COLUMN_TAG], ())
+    )
 
 
 @dataclass(frozen=True)
