@@ -247,3 +247,24 @@ def test_a_changed_column_whose_hash_equals_another_columns_is_written(
     assert _status(graph, "L1") == "hold"
     entry = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas").split(" ")[0]
     assert len(entry.split(":")[2]) == 10 * 5  # material, quantity, uom, created_at, status
+
+
+def test_a_quantity_and_its_unit_change_together(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends S1's input L1 as 4 kg, the MES as 5 kg (its newer change wins), then the
+    ERP corrects its unit to g: only its changed column was written, and the graph held 5 g,
+    which no source said (1000x off). A change of a quantity or its unit writes both as its
+    source sent them: 4 g. A lot's quantity and unit alike."""
+    steps = "step_id,operation,started_at\nS1,mix,2026-01-05T04:00:00Z\n"
+    inputs = "step_id,lot_id,quantity,uom\n"
+    _night(runner, tmp_path, "erp1", "erp", steps=steps, step_inputs=inputs + "S1,L1,4,kg\n",
+           lots=LOTS + L1)  # fmt: skip
+    _night(runner, tmp_path, "mes1", "mes", step_inputs=inputs + "S1,L1,5,kg\n",
+           lots=LOTS + L1.replace(",10,", ",11,"))  # fmt: skip
+    _night(runner, tmp_path, "erp2", "erp", steps=steps, step_inputs=inputs + "S1,L1,4,g\n",
+           lots=LOTS + L1.replace(",kg,", ",g,"))  # fmt: skip
+    link = "MATCH (:Lot {lot_id: 'L1'})-[r:INPUT_TO]->() RETURN [r.quantity, r.uom]"
+    assert _value(graph, link) == [4, "g"]
+    lot = "MATCH (l:Lot {lot_id: 'L1'}) RETURN [l.quantity, l.uom]"
+    assert _value(graph, lot) == [10, "g"]

@@ -793,8 +793,31 @@ def _complete(
         if senders is not None and len(senders) == 1 and key not in sent.held:
             sent.first[key] = first_columns(table, row, stored)
         kept = _said_again(given[1], sent.held.get(key), state.source, senders)
-        kept -= OWN_SPELLING.get(table, frozenset())
+        kept = _changed_together(table, kept - OWN_SPELLING.get(table, frozenset()), sent.header)
     keep_unsaid(table, row, stored, sent.header, kept)
+
+
+# Columns whose meaning depends on each other, per table: a quantity and its unit, an
+# inspection's measured value and its unit, a step's start and end (its span, which the
+# longest-step bounds and time windows read as one). Kept column by column, the ERP's `4 g`
+# after the MES's newer `5 kg` left `5 g` in the graph, which no source said: a 1000x error in
+# a mass balance. Times carry their offset in the value; no table keeps a zone apart.
+TOGETHER: dict[str, tuple[frozenset[str], ...]] = {
+    **dict.fromkeys(("lots", "step_inputs", "step_outputs", "shipment_lines"),
+                    (frozenset({"quantity", "uom"}),)),
+    "inspections": (frozenset({"value", "unit"}),),
+    "steps": (frozenset({"started_at", "ended_at"}),),
+}  # fmt: skip
+
+
+def _changed_together(table: str, kept: frozenset[str], header: frozenset[str]) -> frozenset[str]:
+    """The columns a changed row keeps from the graph (`kept`, _said_again), less every
+    column of a group (TOGETHER) one of whose columns in the file (`header`) this source
+    changed: the group is written whole, as this source sent it."""
+    for group in TOGETHER.get(table, ()):
+        if (group & header) - kept:
+            kept -= group
+    return kept
 
 
 # Columns each source keeps its own value of, outside the per-column rule: a lot's supplier
