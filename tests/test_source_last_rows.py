@@ -268,3 +268,24 @@ def test_a_quantity_and_its_unit_change_together(
     assert _value(graph, link) == [4, "g"]
     lot = "MATCH (l:Lot {lot_id: 'L1'}) RETURN [l.quantity, l.uom]"
     assert _value(graph, lot) == [10, "g"]
+
+
+def test_a_rename_renames_the_entry_a_full_run_kept(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP's --full without L1 took it off the row and kept its entry; the rename matched
+    only rows whose sources name the ERP, so the entry stayed `erp`'s, and the plant back with
+    L1, its quantity corrected, was a source new to the row: its `released` replaced QC's
+    hold. The kept entry is renamed too (the row's sources left alone)."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    _qc_holds(runner, tmp_path)
+    _import(runner, str(_folder(tmp_path, "erp-full", {"lots.csv": LOTS + L2})), "--source",
+            "erp", "--full", "--max-removals", "100%")  # fmt: skip
+    renamed = runner.invoke(app, ["imports", "--rename-source", "erp", "plant"])
+    assert renamed.exit_code == 0, renamed.output
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "qc"
+    shas = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
+    assert [pair.split(":")[0] for pair in shas.split(" ")] == ["plant", "qc"]
+    _night(runner, tmp_path, "plant2", "plant", lots=LOTS + L1.replace(",10,", ",12,") + L2)
+    assert _status(graph, "L1") == "hold"
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 12
