@@ -289,3 +289,26 @@ def test_a_rename_renames_the_entry_a_full_run_kept(
     _night(runner, tmp_path, "plant2", "plant", lots=LOTS + L1.replace(",10,", ",12,") + L2)
     assert _status(graph, "L1") == "hold"
     assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 12
+
+
+def test_an_older_export_that_writes_nothing_back_is_not_said_to(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC's L1 hold; its --full without L1 took it off the row; the ERP changed the quantity;
+    QC's first file sent again byte for byte changes nothing (each row no news for QC), but the
+    warning said its rows were written back (a hold released). Told only when the run wrote a
+    row of the file's tables; an older export that does write is still told."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    qc_file = _qc_holds(runner, tmp_path)
+    assert qc_file["tables"]["lots"]["changed"] == 1
+    _import(runner, str(_folder(tmp_path, "qc-full", {"lots.csv": STATUS + "L2,FLOUR,hold\n"})),
+            "--source", "qc", "--full", "--max-removals", "100%")  # fmt: skip
+    _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1.replace(",10,", ",12,"))
+    again = _night(runner, tmp_path, "qc1b", "qc", lots=STATUS + "L1,FLOUR,hold\n")
+    assert again["tables"]["lots"]["changed"] == 0
+    assert [n for n in again["notes"] if "older export" in n] == []
+    # the ERP's first file again: its L1 row is news for no one, but its quantity 10 is
+    # written back over its own 12 — told
+    erp = _night(runner, tmp_path, "erp1b", "erp", lots=LOTS + L1)
+    assert erp["tables"]["lots"]["changed"] == 1
+    assert [n for n in erp["notes"] if "older export" in n]
