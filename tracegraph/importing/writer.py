@@ -7,6 +7,7 @@ a run killed half-way is completed by simply running it again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import threading
@@ -971,10 +972,16 @@ def column_hashes(
         if name not in shape.properties and name not in _BOOKKEEPING[table]:
             texts[name] = repr(float(value) if type(value) is int else value)  # as _row_sha
     return {
-        name: hashlib.sha256(name.encode()).hexdigest()[:_COLUMN_TAG]
+        name: _column_tag(name)
         + hashlib.sha256(f"{name}\x1f{text}".encode()).hexdigest()[:_COLUMN_DIGITS]
         for name, text in texts.items()
     }
+
+
+@functools.lru_cache(maxsize=1024)  # names: the tables' columns and their extras
+def _column_tag(name: str) -> str:
+    """A column's tag in `_source_shas` entries (_COLUMN_TAG), hashed once per name."""
+    return hashlib.sha256(name.encode()).hexdigest()[:_COLUMN_TAG]
 
 
 def _entry(sha: str, columns: dict[str, str]) -> str:
