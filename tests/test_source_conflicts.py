@@ -501,6 +501,29 @@ def test_a_restore_puts_back_each_sources_last_row(
     assert not [n for n in erp["notes"] if "older export" in n], erp["notes"]
 
 
+def test_a_restore_folder_imported_again_puts_back_no_entry_over_a_newer_one(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """After a restore's folders were imported, QC released L1 for real; QC's restore folder
+    imported again (its file skipped as unchanged) put QC's removed entry — its hold — back
+    over the release, and QC's real hold the next night was no news (`changed 0`, the lot
+    released): lost. A folder puts back only what its own import recorded."""
+    erp_l1 = "L1,FLOUR,10,kg,V7,000123,released\n"
+    for name, files in (("erp", FULL_LOTS + erp_l1), ("mes", FULL_LOTS + erp_l1),
+                        ("qc", "lot_id,material_id,status\nL1,FLOUR,hold\n")):  # fmt: skip
+        _import(runner, str(_folder(tmp_path, name, {"lots.csv": files})), "--source", name)
+    folder, _ = _remove_and_restore(runner, tmp_path, "mes", "erp", "qc")
+    released = {"lots.csv": "lot_id,material_id,status\nL1,FLOUR,released\n"}
+    _import(runner, str(_folder(tmp_path, "qc2", released)), "--source", "qc")
+    assert _show(runner, "L1")["lot"]["status"] == "released"
+    again = _import(runner, str(folder / "qc"), "--source", "qc")
+    assert again["tables"] == {} or again["tables"]["lots"]["changed"] == 0
+    held = {"lots.csv": "lot_id,material_id,status\nL1,FLOUR,hold\n"}
+    qc = _import(runner, str(_folder(tmp_path, "qc3", held)), "--source", "qc")
+    assert qc["tables"]["lots"]["changed"] == 1
+    assert _show(runner, "L1")["lot"]["status"] == "hold"
+
+
 def test_a_restore_gives_each_source_its_own_supplier_of_the_supplier_lot(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -229,3 +229,86 @@ def test_a_source_under_a_new_name_sending_its_rows_as_before_lifts_no_hold(
     changed = LOTS + L1.replace(",10,", ",12,") + L2
     _night(runner, tmp_path, "erp3", "plant_erp", lots=changed)
     assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 12.0
+
+
+def test_a_changed_column_whose_hash_equals_another_columns_is_written(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP's quantity 1303172 hashed (24 bits) as its material FLOUR did, and a column was
+    compared with every column's hash of the ERP's last row: taken for sent as before, the
+    change was dropped (`changed 0`, the quantity 12 for good). Each column is compared with
+    its own last value's hash now."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    _qc_holds(runner, tmp_path)
+    _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1.replace(",10,", ",12,"))
+    erp = _night(runner, tmp_path, "erp3", "erp", lots=LOTS + L1.replace(",10,", ",1303172,"))
+    assert erp["tables"]["lots"]["changed"] == 1
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 1303172
+    assert _status(graph, "L1") == "hold"
+    entry = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas").split(" ")[0]
+    assert len(entry.split(":")[2]) == 10 * 5  # material, quantity, uom, created_at, status
+
+
+def test_a_quantity_and_its_unit_change_together(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends S1's input L1 as 4 kg, the MES as 5 kg (its newer change wins), then the
+    ERP corrects its unit to g: only its changed column was written, and the graph held 5 g,
+    which no source said (1000x off). A change of a quantity or its unit writes both as its
+    source sent them: 4 g. A lot's quantity and unit alike."""
+    steps = "step_id,operation,started_at\nS1,mix,2026-01-05T04:00:00Z\n"
+    inputs = "step_id,lot_id,quantity,uom\n"
+    _night(runner, tmp_path, "erp1", "erp", steps=steps, step_inputs=inputs + "S1,L1,4,kg\n",
+           lots=LOTS + L1)  # fmt: skip
+    _night(runner, tmp_path, "mes1", "mes", step_inputs=inputs + "S1,L1,5,kg\n",
+           lots=LOTS + L1.replace(",10,", ",11,"))  # fmt: skip
+    _night(runner, tmp_path, "erp2", "erp", steps=steps, step_inputs=inputs + "S1,L1,4,g\n",
+           lots=LOTS + L1.replace(",kg,", ",g,"))  # fmt: skip
+    link = "MATCH (:Lot {lot_id: 'L1'})-[r:INPUT_TO]->() RETURN [r.quantity, r.uom]"
+    assert _value(graph, link) == [4, "g"]
+    lot = "MATCH (l:Lot {lot_id: 'L1'}) RETURN [l.quantity, l.uom]"
+    assert _value(graph, lot) == [10, "g"]
+
+
+def test_a_rename_renames_the_entry_a_full_run_kept(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP's --full without L1 took it off the row and kept its entry; the rename matched
+    only rows whose sources name the ERP, so the entry stayed `erp`'s, and the plant back with
+    L1, its quantity corrected, was a source new to the row: its `released` replaced QC's
+    hold. The kept entry is renamed too (the row's sources left alone)."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    _qc_holds(runner, tmp_path)
+    _import(runner, str(_folder(tmp_path, "erp-full", {"lots.csv": LOTS + L2})), "--source",
+            "erp", "--full", "--max-removals", "100%")  # fmt: skip
+    renamed = runner.invoke(app, ["imports", "--rename-source", "erp", "plant"])
+    assert renamed.exit_code == 0, renamed.output
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "qc"
+    shas = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
+    assert [pair.split(":")[0] for pair in shas.split(" ")] == ["plant", "qc"]
+    _night(runner, tmp_path, "plant2", "plant", lots=LOTS + L1.replace(",10,", ",12,") + L2)
+    assert _status(graph, "L1") == "hold"
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 12
+
+
+def test_an_older_export_that_writes_nothing_back_is_not_said_to(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC's L1 hold; its --full without L1 took it off the row; the ERP changed the quantity;
+    QC's first file sent again byte for byte changes nothing (each row no news for QC), but the
+    warning said its rows were written back (a hold released). Told only when the run wrote a
+    row of the file's tables; an older export that does write is still told."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    qc_file = _qc_holds(runner, tmp_path)
+    assert qc_file["tables"]["lots"]["changed"] == 1
+    _import(runner, str(_folder(tmp_path, "qc-full", {"lots.csv": STATUS + "L2,FLOUR,hold\n"})),
+            "--source", "qc", "--full", "--max-removals", "100%")  # fmt: skip
+    _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1.replace(",10,", ",12,"))
+    again = _night(runner, tmp_path, "qc1b", "qc", lots=STATUS + "L1,FLOUR,hold\n")
+    assert again["tables"]["lots"]["changed"] == 0
+    assert [n for n in again["notes"] if "older export" in n] == []
+    # the ERP's first file again: its L1 row is news for no one, but its quantity 10 is
+    # written back over its own 12 — told
+    erp = _night(runner, tmp_path, "erp1b", "erp", lots=LOTS + L1)
+    assert erp["tables"]["lots"]["changed"] == 1
+    assert [n for n in erp["notes"] if "older export" in n]

@@ -1,6 +1,10 @@
 // `tracegraph imports --rename-source OLD NEW` (sources.rename_source): every row whose sources
 // (`_sources`, the sorted names separated by spaces) name $old names $new instead, once, the
-// names sorted again, so that NEW's --full compares the rows OLD sent. One scan per label and
+// names sorted again, so that NEW's --full compares the rows OLD sent; and every row that keeps
+// an entry of $old among its senders' last rows (`_source_shas`) without $old among its sources
+// (a --full of $old took it off the row, keeping its entry: back with the row as it sent it,
+// it is no news) keeps it as $new's — renamed there only, no sender added (left as $old's,
+// NEW back with the row was a source new to it, and its row replaced the others' newer ones). One scan per label and
 // relationship type a table is written as (as legacy_rows.cypher; links matched with their
 // ends' labels, as in the *_keys queries), committed in batches: run in an implicit
 // transaction (graph.autocommit). Idempotent and crash-safe: a renamed row no longer names
@@ -48,18 +52,22 @@ CALL () {
   MATCH (:Identifier)-[r:IDENTIFIES]->(:Lot) RETURN 'lot_identifiers' AS table, r AS row
 }
 CALL (row) {
-  WITH row WHERE row._sources IS NOT NULL AND $old IN split(row._sources, ' ')
-  WITH row, [name IN split(row._sources, ' ') WHERE name <> $old AND name <> $new] AS others,
+  WITH row, split(coalesce(row._sources, ''), ' ') AS held,
     [pair IN split(coalesce(row._source_shas, ''), ' ') WHERE pair <> ''] AS pairs
-  WITH row, others, [pair IN pairs WHERE NOT split(pair, ':')[0] IN [$old, $new]] AS kept,
+  WITH row, held, pairs
+    WHERE $old IN held OR any(pair IN pairs WHERE split(pair, ':')[0] = $old)
+  WITH row, [name IN held WHERE name <> '' AND name <> $old AND name <> $new] AS others,
+    CASE WHEN $old IN held OR $new IN held THEN [$new] ELSE [] END AS sending, pairs
+  WITH row, others, sending, [pair IN pairs WHERE NOT split(pair, ':')[0] IN [$old, $new]] AS kept,
     [pair IN pairs WHERE split(pair, ':')[0] = $new | substring(pair, size($new) + 1)]
       + [pair IN pairs WHERE split(pair, ':')[0] = $old | substring(pair, size($old) + 1)]
       AS hashes
-  WITH row, [name IN others WHERE name < $new] + [$new] + [name IN others WHERE name > $new]
+  WITH row, [name IN others WHERE name < $new] + sending + [name IN others WHERE name > $new]
     AS names,
     [pair IN kept WHERE split(pair, ':')[0] < $new] + [sha IN hashes[0..1] | $new + ':' + sha]
       + [pair IN kept WHERE split(pair, ':')[0] > $new] AS shas
-  SET row._sources = reduce(text = head(names), name IN tail(names) | text + ' ' + name),
+  SET row._sources = CASE WHEN size(names) > 0
+      THEN reduce(text = head(names), name IN tail(names) | text + ' ' + name) END,
     row._source_shas = CASE WHEN (size(names) > 1 OR size(shas) > 1) AND size(shas) > 0
       THEN reduce(text = head(shas), pair IN tail(shas) | text + ' ' + pair) END
   RETURN true AS renamed

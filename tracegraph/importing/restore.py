@@ -178,21 +178,26 @@ def write_restored_shas(rows: list[list[str]], folder: Path) -> Path | None:
                              "free space, or give --restore a folder on another disk")  # fmt: skip
 
 
-def put_back_shas(graph: TraceGraph, paths: Sequence[Path]) -> bool:
+def put_back_shas(
+    graph: TraceGraph, paths: Sequence[Path], source: str | None, imported: Sequence[Path]
+) -> bool:
     """Once a restore's folder is imported, its rows' senders' last rows as the removed rows
     held them (RESTORED_SHAS): each source's last row its own again, not the restored (mixed)
     row its folder's import recorded — the ERP's next unchanged export is no news, QC's hold
-    stays. Only for the sources that send the row again (their folders imported; one not yet
-    imported would find its entry and take its row for no news, which wrote nothing: the
-    ERP's supplier-lot spelling was not made again) and those a --full took off before. Every
-    folder of a restore holds them all: imported in any order, each puts back its own.
-    Returns whether a folder given was a restore's."""
+    stays. Never over a newer entry: only the run's `source`'s, and only for the tables whose
+    files in the folder this run `imported` (its entry is then the one this run recorded), and
+    the entries of sources a --full took off before where the row has none. A folder whose
+    files were all skipped as unchanged puts back nothing: imported again after QC released
+    the lot for real, it put QC's old entry (its hold) back over the release, and QC's next
+    hold was no news, lost. Every folder of a restore holds them all: imported in any order,
+    each puts back its own source's. Returns whether a folder given was a restore's."""
     restoring = False
     for path in paths:
         found = path / RESTORED_SHAS if path.is_dir() else None
         if found is None or not found.is_file():
             continue
         restoring = True
+        written = {table_name(f) for f in imported if f.parent == path}
         by_table: dict[str, dict[Key, tuple[str, str]]] = {}
         with found.open(encoding="utf-8-sig", newline="") as file:  # written with a BOM
             for table, key, shas, senders in list(csv.reader(file))[1:]:
@@ -200,26 +205,34 @@ def put_back_shas(graph: TraceGraph, paths: Sequence[Path]) -> bool:
                 by_table.setdefault(table, {})[tuple(typed) if isinstance(typed, list)
                                                else typed] = (shas, senders)  # fmt: skip
         for table, removed in by_table.items():
+            mine = source if table in written else None
             kind = "link" if table in RELATIONSHIP_PARENT else "node"
             ids = {element: key for key, (element, _, _)
                    in located(graph, table, list(removed), None).items() if element}  # fmt: skip
-            rows = [{"id": r["id"], "shas": _shas_back(r["sources"], r["shas"],
-                                                       *removed[ids[r["id"]]])}
+            rows = [{"id": r["id"], "shas": _shas_back(mine, r["shas"], *removed[ids[r["id"]]])}
                     for r in graph.read(f"import/{kind}_source_shas", ids=list(ids))]  # fmt: skip
+            rows = [r for r in rows if r["shas"] is not None]
             if rows:
                 graph.write(f"import/set_{kind}_shas", rows=rows)
     return restoring
 
 
-def _shas_back(sources: str | None, now: str | None, removed: str, senders: str) -> str | None:
-    """A restored row's `_source_shas`: the removed row's entries of the sources that send it
-    now (`sources`) and of those it had besides its senders (`senders`: a --full took them off
-    before); the entries it has now of other sources."""
-    sending, sent = set((sources or "").split()), set(senders.split())
-    back = {name: entry for name, entry in source_shas(removed).items()
-            if name in sending or name not in sent}  # fmt: skip
-    entries = {**source_shas(now), **back}
-    return " ".join(f"{name}:{entries[name]}" for name in sorted(entries)) or None
+def _shas_back(mine: str | None, now: str | None, removed: str, senders: str) -> str | None:
+    """A restored row's `_source_shas` (None: leave it as it is): the removed row's entry of
+    the run's source (`mine`; None: its folder's file was not imported), and those of the
+    sources it had besides its senders (`senders`: a --full took them off before) that the
+    row has none of now; every other entry as the row has it now (another source's may be
+    newer than the removed row's: its real export since)."""
+    sent, entries = set(senders.split()), source_shas(now)
+    back = {
+        name: entry
+        for name, entry in source_shas(removed).items()
+        if (name == mine and name in sent) or (name not in sent and name not in entries)
+    }
+    if all(entries.get(name) == entry for name, entry in back.items()):
+        return None
+    entries.update(back)
+    return " ".join(f"{name}:{entries[name]}" for name in sorted(entries))
 
 
 def _removed_rows(path: Path) -> list[_Removed]:

@@ -575,6 +575,7 @@ def import_paths(
         refused_removals: full_dump.RemovalRefused | None = None
         removal_notes: list[str] = []
         older_notes: list[str] = []
+        pending_older: list[tuple[str, set[str]]] = []  # told once the files are written
         try:
             if full:  # before anything is written: a refusal leaves the graph as it was
                 notes += run_sources.other_sources(graph, run_id, source, filled, over_sources,
@@ -640,6 +641,7 @@ def import_paths(
                     whose,
                 ),
                 source=source,
+                pending=pending_older,
             )
             work = _Files(graph, mapping, zone, encoding, tables, log, progress, state)
             for path, file_rejects in work.run(todo):
@@ -650,7 +652,8 @@ def import_paths(
                 # except below) keeps them too — `imports` showed it `? ? ? ?`
                 graph.write("import/finish_run", run_id=run_id,
                             props=_counts_so_far(run_id, tables, rejects, unchanged))  # fmt: skip
-            if put_back_shas(graph, paths):  # a restore's folder: its sources' last rows
+            older_notes += told_older(pending_older, tables, log)
+            if put_back_shas(graph, paths, source, todo):  # a restore's folder: its last rows
                 # and no export: the source's next one, as it was before, is no older export
                 # of it (older_exports.cypher; "a hold released" where none was)
                 graph.write("import/finish_run", run_id=run_id, props={"restore_import": True})
@@ -736,7 +739,10 @@ def import_paths(
                     # why it failed, and what it said until then: the ledger of a refused
                     # night had its status alone, and `imports` showed "? removed"
                     **_failure(error),
+                    # (an older export's warning not told yet: the run may have written
+                    # rows of it back before it failed)
                     "notes": schema_note + notes + older_notes + _completes_note(completes)
+                    + [n for n, _ in pending_older if n not in older_notes]
                     + state.notes + removal_notes,
                     # refused before removing anything: 0 removed, not "? (killed?)"
                     "rows_removed": 0
@@ -1005,6 +1011,7 @@ def _older_exports(
     lacking: Callable[[set[str]], dict[str, int]],
     dry_run: bool = False,
     source: str | None = None,
+    pending: list[tuple[str, set[str]]] | None = None,
 ) -> list[str]:
     """The note on the files of this run that are an older export sent again: their bytes are
     what an earlier run imported for their table, and later runs imported other content of it.
@@ -1021,7 +1028,9 @@ def _older_exports(
     records. One ledger query (older_exports.cypher) with the sha256s computed anyway; the
     files' keys are read only when an older export of a growing table is found under --full.
     Runs of `source` alone are compared (and runs recorded before runs kept one): two labs'
-    inspections.csv, each its own source, are no older export of each other."""
+    inspections.csv, each its own source, are no older export of each other. `pending`
+    (an import that is not --full): the warning that rows were written back is left there
+    with the files' tables instead, told once the run wrote a row of them (told_older)."""
     read = [f for f in files if not _header_alone(f, mapping, encoding)]
     # one entry per name, table and content: two nights' folders sending the same bytes of
     # lots.csv were two "older exports", named twice in the warning
@@ -1065,8 +1074,23 @@ def _older_exports(
         note = (f"{text}: its rows {done} back over the newer ones (a hold released, a "
                 f"correction undone){kept}; if that was not meant, import the newest export "
                 "again")  # fmt: skip
+        if pending is not None and not full:
+            pending.append((note, {t for row in found for t in filled[row["name"], row["table"]]}))
+            return []
     log(f"warning: {note}")
     return [note]
+
+
+def told_older(pending: list[tuple[str, set[str]]], tables: dict[str, Any], log: Log) -> list[str]:
+    """The warnings of older exports sent again (_older_exports' `pending`) whose tables the
+    run changed a row of: QC's earlier file sent again byte for byte, every row of it no news
+    for QC (the per-column rule), changed nothing, where the warning said its rows were
+    written back (a hold released)."""
+    told = [note for note, names in pending
+            if any(tables[name].changed for name in names if name in tables)]  # fmt: skip
+    for note in told:
+        log(f"warning: {note}")
+    return told
 
 
 def _rows_not_the_same(found: list[Any], listed: list[dict[str, str]]) -> list[Any]:
