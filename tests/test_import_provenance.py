@@ -173,6 +173,37 @@ def test_an_older_export_sent_again_under_full_is_refused_for_rows_it_takes_off_
     assert _lot_rows(graph) == before and before["D"][2] == ["erp", "mes"]
 
 
+def test_a_source_back_after_its_bad_full_gets_its_supplier_lot_spelling_again(
+    graph: TraceGraph, runner: CliRunner, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The ERP sends L1 as supplier lot 000123 of V1, the MES as 123. The MES's bad --full
+    without L1 takes it off L1 with its spelling; sent again as before, the MES is L1's sender
+    again but `123` stayed gone (its row no news, unchanged: lot show 123 knew no lot, 27 of
+    a tester's month's 71 lots for two weeks)."""
+    header = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+    erp = _folder(tmp_path, "erp", {"lots.csv": header + "L1,FLOUR,10,kg,V1,000123\n"})
+    mes = _folder(tmp_path, "mes", {"lots.csv": header + "L1,FLOUR,10,kg,V1,123\n"
+                                                 "L2,FLOUR,1,kg,V1,999\n"})  # fmt: skip
+    bad = _folder(tmp_path, "bad", {"lots.csv": header + "L2,FLOUR,1,kg,V1,999\n"})
+    _import(runner, str(erp), "--source", "erp")
+    _import(runner, str(mes), "--source", "mes")
+    _import(runner, str(bad), "--source", "mes", "--full", "--max-removals", "100%")
+
+    def spellings() -> list[tuple[str, str]]:
+        found = graph.driver.execute_query(
+            "MATCH (i:Identifier)-[e:IDENTIFIES]->(:Lot {lot_id: 'L1'}) RETURN i.key, e._sources",
+            database_=graph.database,
+        ).records
+        return sorted(tuple(record) for record in found)
+
+    assert spellings() == [("supplier_lot|V1|000123", "erp")]
+    again = _import(runner, str(mes), "--source", "mes", "--force")
+    assert again["updated"] == 0
+    assert spellings() == [("supplier_lot|V1|000123", "erp"), ("supplier_lot|V1|123", "mes")]
+    shown = runner.invoke(app, ["lot", "show", "123"])
+    assert shown.exit_code == 0 and shown.stdout.startswith("L1 "), shown.output
+
+
 def test_a_link_table_keeps_the_links_another_source_still_sends(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

@@ -25,7 +25,13 @@ CALL (n, row) {
   WHERE NOT EXISTS { (other)-[:IDENTIFIES]->() }
   DELETE other
 }
-MATCH (:Identifier {key: row.identity_key})-[edge:IDENTIFIES]->(n)
+// The identity is made again where it is gone: the MES's `123`, removed with the MES's
+// sources by its bad --full, stayed gone when the MES sent the lot again as before (a row no
+// news for it, unchanged: `lot show 123` knew no lot).
+MERGE (identity:Identifier {key: row.identity_key})
+  ON CREATE SET identity.scheme = 'supplier_lot', identity.issuer = row.supplier_id,
+                identity.value = row.supplier_lot
+MERGE (identity)-[edge:IDENTIFIES]->(n)
 WITH edge, [s IN split(coalesce(edge._sources, ''), ' ') WHERE s <> '' AND s <> $source] AS held
 WITH edge, [s IN held WHERE s < $source] + [$source] + [s IN held WHERE s > $source] AS sources
 SET edge._sources = reduce(text = head(sources), s IN tail(sources) | text + ' ' + s)

@@ -1189,7 +1189,9 @@ def _add_sources(
             identity = row.get("identity_key")
             on = (spelled or {}).get(key)
             if identity is not None and state.source is not None and on != [identity]:
-                spellings.append({"id": element, "identity_key": identity})
+                spellings.append({"id": element, "identity_key": identity,
+                                  "supplier_id": row.get("supplier_id"),
+                                  "supplier_lot": row.get("supplier_lot")})  # fmt: skip
     if gained:
         state.sources_gained(table, gained)
     # One transaction: a run killed between the two left the lot with this source and its
