@@ -88,8 +88,9 @@ class _Removed:
         if not any(s.sources for s in self.spellings):  # not known by source: as the row holds
             return self.table, self.values
         own = next((s for s in self.spellings if source in s.sources.split()), None)
-        if own is None:
-            return UNSAID_LOTS, {k: v for k, v in self.values.items() if k not in SUPPLIER_COLUMNS}
+        if own is None:  # nor the receipt's time, which lives on the link to the supplier
+            unsaid = {*SUPPLIER_COLUMNS, "received_at"}  # (validate: a receipt needs one)
+            return UNSAID_LOTS, {k: v for k, v in self.values.items() if k not in unsaid}
         merged = {**self.values, **own.columns}
         return self.table, {k: v for k, v in merged.items() if v is not None}
 
