@@ -270,6 +270,25 @@ def test_a_quantity_and_its_unit_change_together(
     assert _value(graph, lot) == [10, "g"]
 
 
+def test_a_steps_start_and_end_change_apart(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The MES sends S1 06:00-08:00, a correction source its end as 07:00 (newer); the MES then
+    corrects only the start. Grouped with the start, the MES's end as it sent it before undid
+    the correction (review): each end is the newest change of it."""
+    header = "step_id,operation,started_at,ended_at\n"
+    _night(runner, tmp_path, "mes1", "mes",
+           steps=header + "S1,mix,2026-01-05T06:00:00Z,2026-01-05T08:00:00Z\n")  # fmt: skip
+    _night(runner, tmp_path, "cor1", "cor",
+           steps=header + "S1,mix,2026-01-05T06:00:00Z,2026-01-05T07:00:00Z\n")  # fmt: skip
+    _night(runner, tmp_path, "mes2", "mes",
+           steps=header + "S1,mix,2026-01-05T05:30:00Z,2026-01-05T08:00:00Z\n")  # fmt: skip
+    span = "MATCH (s:ProcessStep {step_id: 'S1'}) RETURN [toString(s.started_at), " + (
+        "toString(s.ended_at)]"
+    )
+    assert _value(graph, span) == ["2026-01-05T05:30:00Z", "2026-01-05T07:00:00Z"]
+
+
 def test_a_rename_renames_the_entry_a_full_run_kept(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

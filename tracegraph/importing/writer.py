@@ -799,15 +799,18 @@ def _complete(
 
 
 # Columns whose meaning depends on each other, per table: a quantity and its unit, an
-# inspection's measured value and its unit, a step's start and end (its span, which the
-# longest-step bounds and time windows read as one). Kept column by column, the ERP's `4 g`
-# after the MES's newer `5 kg` left `5 g` in the graph, which no source said: a 1000x error in
-# a mass balance. Times carry their offset in the value; no table keeps a zone apart.
+# inspection's measured value and its unit. Kept column by column, the ERP's `4 g` after the
+# MES's newer `5 kg` left `5 g` in the graph, which no source said: a 1000x error in a mass
+# balance. The cost: a source changing one writes the other as it sent it, over another
+# source's newer value (noted as any disagreement). A step's start and end are not grouped: a
+# correction of a step's end by one source was undone when another changed only the start
+# (review); each end is a time of its own. A file giving one column of a group completes it
+# from the graph, as any column it lacks (the ERP's `quantity` alone after the MES's `5 kg`:
+# 4 kg). Times carry their offset in the value; no table keeps a zone apart.
 TOGETHER: dict[str, tuple[frozenset[str], ...]] = {
     **dict.fromkeys(("lots", "step_inputs", "step_outputs", "shipment_lines"),
                     (frozenset({"quantity", "uom"}),)),
     "inspections": (frozenset({"value", "unit"}),),
-    "steps": (frozenset({"started_at", "ended_at"}),),
 }  # fmt: skip
 
 
