@@ -572,6 +572,24 @@ def test_a_restore_gives_a_source_that_sent_no_supplier_lot_none(
     )
 
 
+def test_an_edited_file_of_restored_hashes_is_an_error_naming_its_line(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The restore's record of the sources' last rows (`.restored-source-shas.csv`), edited or
+    cut off, made the folder's import end in "unexpected failure: ValueError" (a bug to
+    report). It is one line naming the file and its line, with what to do, exit 2."""
+    _import(runner, _lots(tmp_path, "erp", "000123"), "--source", "erp")
+    _import(runner, _lots(tmp_path, "mes", "123"), "--source", "mes")
+    folder, _ = _remove_and_restore(runner, tmp_path)
+    shas = folder / RESTORED_SHAS
+    lines = shas.read_text(encoding="utf-8-sig").splitlines()
+    shas.write_text("\n".join([*lines[:1], lines[1].split(",")[0] + ",{cut"]) + "\n",
+                    encoding="utf-8")  # fmt: skip
+    error = _import(runner, str(folder), "--source", "mes", code=2)["error"]
+    assert error.startswith(f"error: {shas} line 2 is not a restored row's table"), error
+    assert "run the restore again into an empty folder" in error
+
+
 def test_a_restore_names_a_spelling_no_folder_gets(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

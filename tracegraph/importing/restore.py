@@ -199,13 +199,7 @@ def put_back_shas(
             continue
         restoring = True
         written = {table_name(f) for f in imported if f.parent == path}
-        by_table: dict[str, dict[Key, tuple[str, str]]] = {}
-        with found.open(encoding="utf-8-sig", newline="") as file:  # written with a BOM
-            for table, key, shas, senders in list(csv.reader(file))[1:]:
-                typed = json.loads(key)
-                by_table.setdefault(table, {})[tuple(typed) if isinstance(typed, list)
-                                               else typed] = (shas, senders)  # fmt: skip
-        for table, removed in by_table.items():
+        for table, removed in _restored_shas(found).items():
             mine = source if table in written else None
             kind = "link" if table in RELATIONSHIP_PARENT else "node"
             ids = {element: key for key, (element, _, _)
@@ -216,6 +210,36 @@ def put_back_shas(
             if rows:
                 graph.write(f"import/set_{kind}_shas", rows=rows)
     return restoring
+
+
+def _restored_shas(path: Path) -> dict[str, dict[Key, tuple[str, str]]]:
+    """Per table, per key, the `_source_shas` and senders a RESTORED_SHAS file holds; one
+    edited or cut off is a ConfigurationError naming its line, not a crash after the writes."""
+    by_table: dict[str, dict[Key, tuple[str, str]]] = {}
+    line = 1
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as file:  # written with a BOM
+            for line, row in enumerate(csv.reader(file), start=1):
+                if line == 1:
+                    continue
+                table, key, shas, senders = row
+                typed = json.loads(key)
+                if table not in TABLES or not isinstance(typed, str | int | float | list):
+                    raise ValueError(table)
+                by_table.setdefault(table, {})[tuple(typed) if isinstance(typed, list)
+                                               else typed] = (shas, senders)  # fmt: skip
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot read {path}: {exc.strerror or exc}",
+            hint="it is the restore's record of the sources' last rows: run the restore again",
+        ) from None
+    except (ValueError, csv.Error):  # json's errors are ValueErrors too, and so is a short row
+        raise ConfigurationError(
+            f"{path} line {line} is not a restored row's table, key, hashes and sources",
+            hint="the file is written by `imports RUN --restore` and read as written: run the "
+            "restore again into an empty folder",
+        ) from None
+    return by_table
 
 
 def _shas_back(mine: str | None, now: str | None, removed: str, senders: str) -> str | None:
