@@ -412,3 +412,44 @@ def test_an_older_export_is_told_by_a_run_that_stops_part_way(
     written = json.loads(summary_file.read_text(encoding="utf-8"))
     assert (written["notes"], written["exit_code"]) == ([note], 3)
     assert "warning: 1 file is an older export" in result.stderr
+
+
+def test_a_quantity_without_its_unit_completed_from_another_sources_is_noted(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The MES sends L1 as 5 kg; the ERP's file gives the quantity alone, 4: written as 4 kg,
+    the unit the graph holds (the MES's) — as before, and now said in a note per file and
+    table, counted, with an example. Not for the ERP's quantity sent as before, nor for a lot
+    of the ERP's own."""
+    _night(runner, tmp_path, "mes1", "mes", lots=LOTS + L1.replace(",10,", ",5,"))
+    _night(runner, tmp_path, "erp0", "erp", lots="lot_id,material_id,quantity\nL3,FLOUR,7\n")
+    erp = _night(runner, tmp_path, "erp1", "erp",
+                 lots="lot_id,material_id,quantity\nL1,FLOUR,4\nL3,FLOUR,8\n")  # fmt: skip
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN [l.quantity, l.uom]") == [4, "kg"]
+    (note,) = [n for n in erp["notes"] if "without its unit" in n]
+    assert note == (
+        f"{tmp_path / 'erp1' / 'lots.csv'}: 1 lots row gave a quantity without its unit, "
+        "completed with the unit the graph holds, which another source sent (e.g. L1: 4 kg): "
+        "if the file means another unit, give its unit column too"
+    )
+    again = _night(runner, tmp_path, "erp2", "erp",
+                   lots="lot_id,material_id,quantity\nL1,FLOUR,4\nL3,FLOUR,9\n")  # fmt: skip
+    assert [n for n in again["notes"] if "without its unit" in n] == []
+    # an inspection's value alike (a step input's unit is a required column)
+    head = "inspection_id,test,result,inspected_at,lot_id"
+    _night(
+        runner,
+        tmp_path,
+        "mes2",
+        "mes",
+        inspections=f"{head},value,unit\nI1,moisture,pass,2026-01-05T05:00:00Z,L1,12,%\n",
+    )
+    lab = _night(
+        runner,
+        tmp_path,
+        "lab1",
+        "erp",
+        inspections=f"{head},value\nI1,moisture,pass,2026-01-05T05:00:00Z,L1,12.5\n",
+    )
+    (note,) = [n for n in lab["notes"] if "without its unit" in n]
+    assert "1 inspections row gave a value without its unit" in note and "(e.g. I1: 12.5 %)" in note
