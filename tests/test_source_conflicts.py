@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
@@ -460,10 +462,30 @@ def test_a_restore_gives_each_source_its_own_spelling_of_the_supplier_lot(
                                                     "erp": {"lots": [record]}}  # fmt: skip
 
 
-def _remove_and_restore(runner: CliRunner, tmp_path: Path, *senders: str) -> tuple[Path, str]:
+def _as_folder(folder: Path) -> list[str]:
+    return [str(folder)]
+
+
+def _files_one_by_one(folder: Path) -> list[str]:
+    return [str(f) for f in sorted(folder.iterdir()) if f.is_file() and f.name != RESTORED_SHAS]
+
+
+def _through_a_link(folder: Path) -> list[str]:
+    """The folder through a symlink in the working folder, as a relative path (`./link-erp/`)."""
+    link = Path.cwd() / f"link-{folder.name}"
+    link.symlink_to(folder, target_is_directory=True)
+    return [f"./{link.name}/"]
+
+
+def _remove_and_restore(
+    runner: CliRunner,
+    tmp_path: Path,
+    *senders: str,
+    given: Callable[[Path], list[str]] = _as_folder,
+) -> tuple[Path, str]:
     """L1 removed by an empty MES dump (--full --remove-other-sources), restored into a folder
     and each source's folder imported under its source (the MES's, the run's, is the folder
-    itself); the folder and the restore's stderr."""
+    itself), as `given` names it; the folder and the restore's stderr."""
     empty = str(_folder(tmp_path, "mes-bad", {"lots.csv": LOTS}))
     done = _import(runner, empty, "--source", "mes", "--full", "--remove-other-sources",
                    "--max-removals", "100%")  # fmt: skip
@@ -472,18 +494,28 @@ def _remove_and_restore(runner: CliRunner, tmp_path: Path, *senders: str) -> tup
     restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
     assert restored.exit_code == 0, restored.output
     for name in senders:
-        _import(runner, str(folder if name == "mes" else folder / name), "--source", name)
+        _import(runner, *given(folder if name == "mes" else folder / name), "--source", name)
     return folder, restored.stderr
 
 
+@pytest.mark.parametrize("given", [_as_folder, _files_one_by_one, _through_a_link])
 def test_a_restore_puts_back_each_sources_last_row(
-    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    given: Callable[[Path], list[str]],
 ) -> None:
     """The ERP and the MES send L1 released, QC holds it; a bad MES dump (--full
     --remove-other-sources) removes it, and the restore's folders are imported under each
     source. Each source's last row was then the restored one — the graph's, QC's hold in it —
     and the ERP's next unchanged export was a change that released the hold. The restore's
-    folders put back the removed row's `_source_shas`: the ERP's row as before is no news."""
+    folders put back the removed row's `_source_shas`: the ERP's row as before is no news.
+    The same for a folder's files given one by one (a folder was told from the files its
+    import read by `f.parent == path`: they put nothing back) or the folder through a symlink
+    and a relative path."""
+    monkeypatch.chdir(tmp_path)  # where _through_a_link makes its link
     erp_l1 = "L1,FLOUR,10,kg,V7,000123,released\n"
     for name, files in (("erp", FULL_LOTS + erp_l1), ("mes", FULL_LOTS + erp_l1),
                         ("qc", "lot_id,material_id,status\nL1,FLOUR,hold\n")):  # fmt: skip
@@ -491,7 +523,7 @@ def test_a_restore_puts_back_each_sources_last_row(
     query = "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas, l.status"
     before = graph.driver.execute_query(query, database_=graph.database).records[0]
     assert before[1] == "hold"
-    _remove_and_restore(runner, tmp_path, "mes", "erp", "qc")
+    _remove_and_restore(runner, tmp_path, "mes", "erp", "qc", given=given)
     assert list(graph.driver.execute_query(query, database_=graph.database).records[0]) == [*before]
     # the ERP's export as before: no change, and no older export ("a hold released")
     again = FULL_LOTS + erp_l1

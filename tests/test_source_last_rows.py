@@ -6,13 +6,18 @@ longer undoes QC's hold, nor does its corrected quantity."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
+from tracegraph.importing import run
+from tracegraph.importing.ledger import import_runs
+from tracegraph.importing.run import import_paths
 
 from test_import_sources import _folder, _import  # isort: skip
 
@@ -331,3 +336,120 @@ def test_an_older_export_that_writes_nothing_back_is_not_said_to(
     erp = _night(runner, tmp_path, "erp1b", "erp", lots=LOTS + L1)
     assert erp["tables"]["lots"]["changed"] == 1
     assert [n for n in erp["notes"] if "older export" in n]
+
+
+def test_an_older_file_that_changed_nothing_beside_a_new_part_is_not_named(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Night 1's lots.csv (L1), night 2's with a lot added (L1's row as it was), then a folder
+    with night 1's lots.csv beside a new lots_2.csv of another lot: the files of one table
+    count together, and the warning counted the table's changes (L2's, lots_2.csv's) where it
+    said lots.csv's rows were written back. Once night 1's file does write a row back (L1's
+    quantity changed since), it is named."""
+    _night(runner, tmp_path, "n1", "erp", lots=LOTS + L1)
+    _night(runner, tmp_path, "n2", "erp", lots=LOTS + L1 + L2.replace("L2", "L3"))
+    folder = _folder(tmp_path, "n3", {"lots.csv": LOTS + L1, "lots_2.csv": LOTS + L2})
+    third = _import(runner, str(folder), "--source", "erp")
+    assert third["tables"]["lots"]["changed"] == 1  # L2
+    assert [n for n in third["notes"] if "older export" in n] == []
+    _night(runner, tmp_path, "n4", "erp", lots=LOTS + L1.replace(",10,", ",12,"))
+    folder = _folder(tmp_path, "n5", {"lots.csv": LOTS + L1, "lots_2.csv": LOTS + L2})
+    (older,) = [n for n in _import(runner, str(folder), "--source", "erp")["notes"]
+                if "older export" in n]  # fmt: skip
+    assert older.startswith("1 file is an older export sent again: lots.csv (")
+    assert "its rows were written back over the newer ones" in older
+
+
+def test_an_older_export_is_told_by_a_run_that_stops_part_way(
+    graph: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The warning that an older export's rows were written back was told after the writes:
+    a run that then failed (here an unexpected error, exit 3, after the rows were written)
+    kept it on its ledger entry alone — not on stdout, in --format json or the summary file —
+    and one killed outright (kill -9) lost it. Said before the writes now, in the log and on
+    the ledger entry, and by a failed run with its error."""
+    _night(runner, tmp_path, "n1", "erp", lots=LOTS + L1)
+    _night(runner, tmp_path, "n2", "erp", lots=LOTS + L1.replace(",10,", ",12,"))
+    again = _folder(tmp_path, "n1b", {"lots.csv": LOTS + L1})
+
+    def killed(*_: Any) -> None:  # what a kill -9 while writing leaves on the ledger
+        ledger.extend(import_runs(graph, limit=1)[0]["notes"] or [])
+        raise RuntimeError("killed")
+
+    ledger: list[str] = []
+    logged: list[str] = []
+    with monkeypatch.context() as patched:
+        patched.setattr(run, "_import_file", killed)
+        with pytest.raises(RuntimeError) as stopped:
+            import_paths(graph, [again], source="erp", log=logged.append)
+    said, warned = [line for line in logged if "older export" in line]
+    assert said.startswith("warning: 1 file is an older export sent again: lots.csv (")
+    assert "will be written back over the newer ones" in said
+    assert ledger == [said.removeprefix("warning: ")]
+    # the file being written when the run stopped may have written rows back
+    (told,) = stopped.value.__notes__
+    assert "its rows were written, up to where the run stopped, back over the newer" in told
+    assert warned == f"warning: {told}" and told in import_runs(graph, limit=1)[0]["notes"]
+
+    def failed(*_: Any) -> None:
+        raise RuntimeError("a bug after the writes")
+
+    # night 2 again: the run that stopped was the last to import lots.csv
+    _import(runner, str(tmp_path / "n2"), "--source", "erp", "--force")
+    monkeypatch.setattr(run, "put_back_shas", failed)
+    summary_file = tmp_path / "summary.json"
+    result = runner.invoke(app, ["import", str(again), "--source", "erp", "--force", "--format",
+                                 "json", "--summary-file", str(summary_file)])  # fmt: skip
+    assert isinstance(result.exception, RuntimeError), result.output
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 10  # written back
+    printed = json.loads(result.stdout)
+    (note,) = printed["notes"]
+    assert "lots.csv" in note and "its rows were written back over the newer ones" in note
+    written = json.loads(summary_file.read_text(encoding="utf-8"))
+    assert (written["notes"], written["exit_code"]) == ([note], 3)
+    assert "warning: 1 file is an older export" in result.stderr
+
+
+def test_a_quantity_without_its_unit_completed_from_another_sources_is_noted(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The MES sends L1 as 5 kg; the ERP's file gives the quantity alone, 4: written as 4 kg,
+    the unit the graph holds (the MES's) — as before, and now said in a note per file and
+    table, counted, with an example. Not for the ERP's quantity sent as before, nor for a lot
+    of the ERP's own."""
+    _night(runner, tmp_path, "mes1", "mes", lots=LOTS + L1.replace(",10,", ",5,"))
+    _night(runner, tmp_path, "erp0", "erp", lots="lot_id,material_id,quantity\nL3,FLOUR,7\n")
+    erp = _night(runner, tmp_path, "erp1", "erp",
+                 lots="lot_id,material_id,quantity\nL1,FLOUR,4\nL3,FLOUR,8\n")  # fmt: skip
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN [l.quantity, l.uom]") == [4, "kg"]
+    (note,) = [n for n in erp["notes"] if "without its unit" in n]
+    assert note == (
+        f"{tmp_path / 'erp1' / 'lots.csv'}: 1 lots row gave a quantity without its unit, "
+        "completed with the unit the graph holds, which another source sent (e.g. L1: 4 kg): "
+        "if the file means another unit, give its unit column too"
+    )
+    again = _night(runner, tmp_path, "erp2", "erp",
+                   lots="lot_id,material_id,quantity\nL1,FLOUR,4\nL3,FLOUR,9\n")  # fmt: skip
+    assert [n for n in again["notes"] if "without its unit" in n] == []
+    # an inspection's value alike (a step input's unit is a required column)
+    head = "inspection_id,test,result,inspected_at,lot_id"
+    _night(
+        runner,
+        tmp_path,
+        "mes2",
+        "mes",
+        inspections=f"{head},value,unit\nI1,moisture,pass,2026-01-05T05:00:00Z,L1,12,%\n",
+    )
+    lab = _night(
+        runner,
+        tmp_path,
+        "lab1",
+        "erp",
+        inspections=f"{head},value\nI1,moisture,pass,2026-01-05T05:00:00Z,L1,12.5\n",
+    )
+    (note,) = [n for n in lab["notes"] if "without its unit" in n]
+    assert "1 inspections row gave a value without its unit" in note and "(e.g. I1: 12.5 %)" in note

@@ -111,9 +111,16 @@ class NightlyReport:
     complete is printed here, before the last line, which stays the outcome; an import that
     fails before its run has an id (bad input) prints its one error line."""
 
-    def __init__(self, paths: list[Path], summary_file: Path | None, dry_run: bool) -> None:
+    def __init__(
+        self,
+        paths: list[Path],
+        summary_file: Path | None,
+        dry_run: bool,
+        output: OutputFormat = OutputFormat.table,
+    ) -> None:
         self.paths = paths
         self.summary_file = summary_file
+        self.output = output
         self.what = "dry run" if dry_run else "import"
         self.plain = not sys.stderr.isatty()
         self.run_id: str | None = None
@@ -237,11 +244,12 @@ class NightlyReport:
         """A run that did not complete: its error, the summary file, and the last line."""
         try:
             yield
-        except TracegraphError as error:
+        except TracegraphError as raised:
+            error = raised
             if self.run_id is not None and isinstance(error, ServerUnavailable | DatabaseError):
                 # the server went away before the run took the import lock (or wrote its
                 # ledger entry), where the importer does not name the run itself
-                error = stopped_part_way(self.run_id, error)
+                error = _with_notes(stopped_part_way(self.run_id, error), run_notes(raised))
             meaning = ("did not start" if isinstance(error, ImportBusy)
                        else "an older export, nothing written"
                        if isinstance(error, OlderExportRefused)
@@ -251,27 +259,37 @@ class NightlyReport:
                        if isinstance(error, RequestRefused)
                        else "did not complete; running it again completes it")  # fmt: skip
             self._failed(error, error.exit_code, meaning)
-        except KeyboardInterrupt:
-            interrupted = TracegraphError("interrupted", hint="a re-run is safe")
+        except KeyboardInterrupt as stop:
+            interrupted = _with_notes(TracegraphError("interrupted", hint="a re-run is safe"),
+                                      run_notes(stop))  # fmt: skip
             self._failed(interrupted, INTERRUPTED, "interrupted; running it again completes it")
         except Exception as error:  # reported by the entry point; the log still ends the run
             # a bug exits 3; an OSError 2 when it is the machine's (a full disk), else 3
             code = crash_code(error)
-            self._ended_without(f"{type(error).__name__}: {error}", code, "failed")
+            self._ended_without(f"{type(error).__name__}: {error}", code, "failed",
+                                notes=run_notes(error))  # fmt: skip
             raise
 
     def _failed(self, error: TracegraphError, code: int, meaning: str) -> NoReturn:
         print_error(error)
-        self._ended_without(error.message, code, meaning, error)
+        self._ended_without(error.message, code, meaning, error, run_notes(error))
         raise typer.Exit(code) from None
 
     def _ended_without(
-        self, reason: str, code: int | None, meaning: str, error: TracegraphError | None = None
+        self,
+        reason: str,
+        code: int | None,
+        meaning: str,
+        error: TracegraphError | None = None,
+        notes: list[str] | None = None,
     ) -> None:
+        record = ended_record(None, code, run_id=self.run_id,
+                              error=error or TracegraphError(reason))  # fmt: skip
+        if notes:  # an older export's rows written back before the run stopped
+            record["notes"] = notes
+            self._print_notes(record)
         # refused as busy (or a dry run's error): a file the running import writes stays its own
         if self.summary_file is not None and self._taken_by() is None:
-            record = ended_record(None, code, run_id=self.run_id,
-                                  error=error or TracegraphError(reason))  # fmt: skip
             with contextlib.suppress(TracegraphError):  # its own error is the one to tell
                 write_summary_file(self.summary_file, record)
         # Before the run has an id (a bad mapping, timezone or path) the error is all there is
@@ -282,6 +300,28 @@ class NightlyReport:
                 f"{code if code is not None else 'non-zero'} ({meaning}) after "
                 f"{time.monotonic() - self.began:.1f} s: {reason}"
             )
+
+    def _print_notes(self, record: dict[str, Any]) -> None:
+        """A failed run's notes on stdout, where a run that ended prints its summary: in JSON,
+        the summary file's record."""
+        if self.output is OutputFormat.json:
+            print_json(record)
+        else:
+            for line in record["notes"]:
+                stdout().print(f"note: {literal(line)}")
+
+
+def run_notes(error: BaseException) -> list[str]:
+    """The notes the importer added to the error of a run that stopped (run._noted)."""
+    return list(getattr(error, "__notes__", []))
+
+
+def _with_notes(error: TracegraphError, notes: list[str]) -> TracegraphError:
+    """`error`, or the error made from it, with the notes of the error it came from."""
+    for line in notes:
+        if line not in run_notes(error):
+            error.add_note(line)
+    return error
 
 
 # The table's columns: `new` and `changed` split the summary's `changed` (new rows and rows
@@ -531,7 +571,7 @@ def import_command(
     decimal comma (0,5) and none groups thousands by ',' (1,234,567), else it stays text, as
     1.250 does, with a note.
     """
-    report = NightlyReport(paths, summary_file, dry_run)
+    report = NightlyReport(paths, summary_file, dry_run, output)
     with report.failures():
         if over_sources and not full:
             raise ConfigurationError(f"{OVER_SOURCES_FLAG} is for --full runs",

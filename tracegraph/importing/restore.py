@@ -191,14 +191,17 @@ def put_back_shas(
     files were all skipped as unchanged puts back nothing: imported again after QC released
     the lot for real, it put QC's old entry (its hold) back over the release, and QC's next
     hold was no news, lost. Every folder of a restore holds them all: imported in any order,
-    each puts back its own source's. Returns whether a folder given was a restore's."""
+    each puts back its own source's. A folder's files given one by one (`DIR/lots.csv
+    DIR/lot_identifiers.csv`) are its import too, and so is the folder through a symlink or a
+    relative path: paths are compared resolved, and each file imported counts for its own
+    folder. Returns whether a folder given (or a given file's) was a restore's."""
     restoring = False
-    for path in paths:
-        found = path / RESTORED_SHAS if path.is_dir() else None
-        if found is None or not found.is_file():
+    for folder in dict.fromkeys(p.resolve() if p.is_dir() else p.resolve().parent for p in paths):
+        found = folder / RESTORED_SHAS
+        if not found.is_file():
             continue
         restoring = True
-        written = {table_name(f) for f in imported if f.parent == path}
+        written = {table_name(f) for f in imported if f.resolve().parent == folder}
         for table, removed in _restored_shas(found).items():
             mine = source if table in written else None
             kind = "link" if table in RELATIONSHIP_PARENT else "node"

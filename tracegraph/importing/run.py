@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from tracegraph import __version__
@@ -102,6 +102,7 @@ from tracegraph.values import counted, first_ids, iso, iso_seconds, spreadsheet_
 Log = Callable[[str], None]
 # (file name → table, rows done, rows in the file): for a progress bar.
 Progress = Callable[[str, int, int], None]
+BaseExceptionT = TypeVar("BaseExceptionT", bound=BaseException)
 # (run id, the table files found): a run has begun — a nightly job's log names it at once.
 Started = Callable[[str, Sequence[Path]], None]
 
@@ -575,7 +576,8 @@ def import_paths(
         refused_removals: full_dump.RemovalRefused | None = None
         removal_notes: list[str] = []
         older_notes: list[str] = []
-        pending_older: list[tuple[str, set[str]]] = []  # told once the files are written
+        pending_older: list[Any] = []  # told once the files are written (told_older)
+        work = _Files(graph, mapping, zone, encoding, tables, log, progress, state)
         try:
             if full:  # before anything is written: a refusal leaves the graph as it was
                 notes += run_sources.other_sources(graph, run_id, source, filled, over_sources,
@@ -643,7 +645,9 @@ def import_paths(
                 source=source,
                 pending=pending_older,
             )
-            work = _Files(graph, mapping, zone, encoding, tables, log, progress, state)
+            if pending_older:  # the warning said now, on the ledger too: a kill -9 keeps it
+                graph.write("import/finish_run", run_id=run_id,
+                            props={"notes": [before_writing(pending_older)]})  # fmt: skip
             for path, file_rejects in work.run(todo):
                 rejects.extend(file_rejects)
                 if not file_rejects and (mapping is not None or table_name(path) in TABLES):
@@ -652,7 +656,8 @@ def import_paths(
                 # except below) keeps them too — `imports` showed it `? ? ? ?`
                 graph.write("import/finish_run", run_id=run_id,
                             props=_counts_so_far(run_id, tables, rejects, unchanged))  # fmt: skip
-            older_notes += told_older(pending_older, tables, log)
+            older_notes += told_older(pending_older, work.wrote(shas), log)
+            pending_older = []  # told
             if put_back_shas(graph, paths, source, todo):  # a restore's folder: its last rows
                 # and no export: the source's next one, as it was before, is no older export
                 # of it (older_exports.cypher; "a hold released" where none was)
@@ -729,6 +734,9 @@ def import_paths(
                 # import (from the ledger entry)
                 with contextlib.suppress(TracegraphError):
                     settle_bounds(graph, state)
+            # an older export's warning not told yet: the files that wrote a row back before
+            # the run stopped, and the one it was writing
+            older_notes += told_older(pending_older, work.wrote(shas, stopped=True), log, True)
             with contextlib.suppress(TracegraphError):
                 _finish_run(graph, run_id, state, None, {
                     "status": status, "ended_at": datetime.now(UTC),
@@ -739,10 +747,7 @@ def import_paths(
                     # why it failed, and what it said until then: the ledger of a refused
                     # night had its status alone, and `imports` showed "? removed"
                     **_failure(error),
-                    # (an older export's warning not told yet: the run may have written
-                    # rows of it back before it failed)
                     "notes": schema_note + notes + older_notes + _completes_note(completes)
-                    + [n for n, _ in pending_older if n not in older_notes]
                     + state.notes + removal_notes,
                     # refused before removing anything: 0 removed, not "? (killed?)"
                     "rows_removed": 0
@@ -753,8 +758,11 @@ def import_paths(
                     "refused_before_writing": isinstance(error, OlderExportRefused
                                                         | SourcesRefused) or None,
                 })  # fmt: skip
+            # the command prints them with the error (stdout, --format json, --summary-file):
+            # a failed run's warning of rows written back was on its ledger entry alone
             if isinstance(error, ServerUnavailable | DatabaseError):
-                raise stopped_part_way(run_id, error) from error
+                raise _noted(stopped_part_way(run_id, error), older_notes) from error
+            _noted(error, older_notes)
             raise
         # A run whose removals were refused ended too (its stubs named, its bounds settled:
         # done, exit 2, its error kept), but its files are no content a later run may skip as
@@ -1011,7 +1019,7 @@ def _older_exports(
     lacking: Callable[[set[str]], dict[str, int]],
     dry_run: bool = False,
     source: str | None = None,
-    pending: list[tuple[str, set[str]]] | None = None,
+    pending: list[Any] | None = None,
 ) -> list[str]:
     """The note on the files of this run that are an older export sent again: their bytes are
     what an earlier run imported for their table, and later runs imported other content of it.
@@ -1029,8 +1037,9 @@ def _older_exports(
     files' keys are read only when an older export of a growing table is found under --full.
     Runs of `source` alone are compared (and runs recorded before runs kept one): two labs'
     inspections.csv, each its own source, are no older export of each other. `pending`
-    (an import that is not --full): the warning that rows were written back is left there
-    with the files' tables instead, told once the run wrote a row of them (told_older)."""
+    (an import that is not --full): the files found are left there, and a warning that their
+    rows will be written back where they differ is logged now; the note that rows were is told
+    once the run knows which files wrote a row (told_older)."""
     read = [f for f in files if not _header_alone(f, mapping, encoding)]
     # one entry per name, table and content: two nights' folders sending the same bytes of
     # lots.csv were two "older exports", named twice in the warning
@@ -1046,13 +1055,7 @@ def _older_exports(
         return []
     found = sorted(found, key=lambda row: (row["name"], row["table"]))  # the query's is no order
     one = len(found) == 1
-    named = "; ".join(
-        f"{row['name']} (as run {row['run_id']} imported it on {iso_seconds(row['started_at'])}; "
-        f"{counted(row['runs_since'], 'later run')} imported other {row['table']} content)"
-        for row in found
-    )
-    text = (f"{counted(len(found), 'file')} {'is' if one else 'are'} an older export sent "
-            f"again: {named}")  # fmt: skip
+    text = _older_text(found)
     growing = {t for row in found for t in filled[row["name"], row["table"]] if t in GROWING_TABLES}
     lacked = lacking(growing) if full and not accept and growing else {}
     if accept:
@@ -1067,30 +1070,62 @@ def _older_exports(
             hint="import tonight's export instead, or leave the older files out; to roll back "
             "to that export on purpose, run it again with --accept-older",
         )
+    elif pending is not None and not full:
+        # Said now, before the writes: a run killed outright (kill -9) says nothing at its end,
+        # and the night's log must show it. Whether rows were written back is known only once
+        # the files are written (told_older names those whose rows were).
+        pending.extend(found)
+        log(f"warning: {before_writing(found)}")
+        return []
     else:
-        done = "would be written" if dry_run else "were written"
         kept = (f", and no {' or '.join(sorted(growing))} row the graph holds is missing from "
                 "the files (--full removes none)" if full and growing else "")  # fmt: skip
-        note = (f"{text}: its rows {done} back over the newer ones (a hold released, a "
-                f"correction undone){kept}; if that was not meant, import the newest export "
-                "again")  # fmt: skip
-        if pending is not None and not full:
-            pending.append((note, {t for row in found for t in filled[row["name"], row["table"]]}))
-            return []
+        note = _written_back(text, "would be written" if dry_run else "were written", kept)
     log(f"warning: {note}")
     return [note]
 
 
-def told_older(pending: list[tuple[str, set[str]]], tables: dict[str, Any], log: Log) -> list[str]:
-    """The warnings of older exports sent again (_older_exports' `pending`) whose tables the
-    run changed a row of: QC's earlier file sent again byte for byte, every row of it no news
-    for QC (the per-column rule), changed nothing, where the warning said its rows were
-    written back (a hold released)."""
-    told = [note for note, names in pending
-            if any(tables[name].changed for name in names if name in tables)]  # fmt: skip
-    for note in told:
-        log(f"warning: {note}")
-    return told
+def _older_text(found: list[Any]) -> str:
+    """The files older_exports.cypher found, named with the run that first imported each."""
+    named = "; ".join(
+        f"{row['name']} (as run {row['run_id']} imported it on {iso_seconds(row['started_at'])}; "
+        f"{counted(row['runs_since'], 'later run')} imported other {row['table']} content)"
+        for row in found
+    )
+    verb = "is" if len(found) == 1 else "are"
+    return f"{counted(len(found), 'file')} {verb} an older export sent again: {named}"
+
+
+def before_writing(found: list[Any]) -> str:
+    """The warning of older exports sent again, said before the run writes them (a run that is
+    not --full): on the night's log and the run's ledger entry, which a run killed outright
+    keeps."""
+    return (f"{_older_text(found)}: its rows that differ from the graph's will be written back "
+            "over the newer ones; the run's last notes say whether any was")  # fmt: skip
+
+
+def _written_back(text: str, done: str, kept: str = "") -> str:
+    return (f"{text}: its rows {done} back over the newer ones (a hold released, a correction "
+            f"undone){kept}; if that was not meant, import the newest export again")  # fmt: skip
+
+
+def told_older(
+    pending: list[Any], wrote: set[tuple[str, str, str]], log: Log, stopped: bool = False
+) -> list[str]:
+    """The warning of the older exports sent again (_older_exports' `pending`) whose files
+    changed a row: `wrote` holds each such file's (name, table, sha256). QC's earlier file sent
+    again byte for byte, every row of it no news for QC (the per-column rule), changed
+    nothing, where the warning said its rows were written back (a hold released); and a night
+    1 lots.csv that changed nothing beside a new lots_2.csv was named for lots_2.csv's rows
+    (the table's changes were counted, not the file's). `stopped`: the run failed or was
+    interrupted part-way, the file it was writing counted among those that wrote."""
+    found = [row for row in pending if (row["name"], row["table"], row["sha"]) in wrote]
+    if not found:
+        return []
+    done = "were written, up to where the run stopped," if stopped else "were written"
+    note = _written_back(_older_text(found), done)
+    log(f"warning: {note}")
+    return [note]
 
 
 def _rows_not_the_same(found: list[Any], listed: list[dict[str, str]]) -> list[Any]:
@@ -1114,6 +1149,13 @@ def _rows_not_the_same(found: list[Any], listed: list[dict[str, str]]) -> list[A
         if not (known and combine_digests(tonight) == combine_digests(last)):  # type: ignore[arg-type]
             kept.extend(rows)
     return kept
+
+
+def _noted(error: BaseExceptionT, notes: list[str]) -> BaseExceptionT:
+    """`error` with the run's notes the command prints beside it (cli/imports.py: run_notes)."""
+    for note in notes:
+        error.add_note(note)
+    return error
 
 
 def _failure(error: BaseException) -> dict[str, Any]:
@@ -1699,6 +1741,11 @@ class _Files:
         # a file's sheets through the mapping (a CSV file is one); None: it could not be read
         self._mapped: dict[Path, list[MappedFile] | None] = {}
         self.overlaps = _Overlaps()
+        # per file, the rows it wrote that were new or changed the graph: the tables' counts
+        # are of all their files together (a night 1 lots.csv that changed nothing beside a
+        # new lots_2.csv); and the file being written, if any (a run that fails part-way)
+        self.changed: Counter[Path] = Counter()
+        self.writing: Path | None = None
 
     def run(self, files: Sequence[Path]) -> Iterator[tuple[Path, list[Reject]]]:
         """Each file with all of its rejects, once its last table is done."""
@@ -1707,12 +1754,26 @@ class _Files:
         left = Counter(path for path, _ in units)
         found: dict[Path, list[Reject]] = {}
         for path, table in units:
+            before, self.writing = self._changed(), path
             # a mapped file's rejects name their table: a row two tables reject is two lines
             found.setdefault(path, []).extend(self._one(path, table))
+            self.changed[path] += self._changed() - before
+            self.writing = None
             left[path] -= 1
             if not left[path]:
                 self._mapped.pop(path, None)
                 yield path, found.pop(path)
+
+    def _changed(self) -> int:
+        return sum(counts.changed for counts in self.tables.values())
+
+    def wrote(self, shas: dict[str, str], stopped: bool = False) -> set[tuple[str, str, str]]:
+        """The files that changed a row, as (name, table, sha256) — older_exports.cypher's —
+        and, `stopped`, the one being written when the run stopped."""
+        paths = [path for path, n in self.changed.items() if n]
+        if stopped and self.writing is not None:
+            paths.append(self.writing)
+        return {(path.name, table_name(path), shas[str(path)]) for path in paths}
 
     def _one(self, path: Path, table: str | None) -> list[Reject]:
         if self.mapping is None:
