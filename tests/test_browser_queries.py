@@ -241,6 +241,14 @@ def test_gaps_draws_at_most_300_holes(graph: TraceGraph, tmp_path: Path) -> None
     assert len(rows) == len({row["lot"]["lot_id"] for row in rows}) == 300
 
 
+def lots_changed(graph: TraceGraph) -> int:
+    """How many lots a RowChange is about (ABOUT): the ledger's links a lot's expansion reads."""
+    (changes,) = graph.driver.execute_query(
+        "MATCH (:RowChange)-[:ABOUT]->(lot:Lot) RETURN count(lot) AS n", database_=graph.database
+    ).records
+    return int(changes["n"])
+
+
 def test_gaps_does_not_walk_the_ledger_of_received_lots(graph: TraceGraph, tmp_path: Path) -> None:
     """A night that changes the 20 received lots links a RowChange to each (ABOUT): gaps.cypher's
     test for a receipt expanded every lot's links, those too (64,879 db hits on a 3,009-lot
@@ -256,9 +264,6 @@ def test_gaps_does_not_walk_the_ledger_of_received_lots(graph: TraceGraph, tmp_p
         assert import_paths(graph, [folder]).rejects == []
         if night == "1":
             before = _db_hits(graph, "browser/gaps")
-    (changes,) = graph.driver.execute_query(
-        "MATCH (:RowChange)-[:ABOUT]->(lot:Lot) RETURN count(lot) AS n", database_=graph.database
-    ).records
-    assert changes["n"] == 20
+    assert lots_changed(graph) == 20
     assert [row["lot"]["lot_id"] for row in _browser_rows(graph, "gaps.cypher")] == ["H1"]
     assert _db_hits(graph, "browser/gaps") == before

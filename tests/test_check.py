@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from recorded_plant import UNDER_RECORDED
+from test_browser_queries import lots_changed
+from test_ledger_scale import _db_hits
 from typer.testing import CliRunner
 
 from tracegraph.check import CHECKS, CheckResult, run_checks
@@ -751,3 +753,32 @@ def test_check_figures_carry_no_float_noise_and_made_only_for_lots_recorded_as_0
     assert "0.30000000000000004" not in table
     thin = next(line for line in table.splitlines() if "THIN" in line)
     assert [cell.strip() for cell in thin.split("│")[1:-1]] == ["THIN", "1.0", "kg", "1.1", "", ""]
+
+
+def test_unknown_origin_does_not_read_the_ledger_links_of_received_or_unused_made_lots(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """A night that changes the 20 received lots and the 10 lots S1 made links a RowChange to
+    each (ABOUT): the check's receipt test (a Supplier label) and its made test (an expansion
+    from the lot) read those links too, so it grew with every night's changes (a 20k-lot plant:
+    660,399 db hits, 698,858 two nights later). A receipt is a degree now, and a lot made by
+    more steps than it went into is made without an expansion: the same db hits after the
+    night. H1, in no step and received from no one, is the one lot of unknown origin."""
+    made = "".join(f"S1,P{i},1,kg\n" for i in range(10))
+    (tmp_path / "steps.csv").write_text(
+        "step_id,operation,started_at\nS1,mix,2026-03-03T10:00:00Z\n"
+    )
+    (tmp_path / "step_inputs.csv").write_text("step_id,lot_id,quantity,uom\nS1,R00,1,kg\n")
+    (tmp_path / "step_outputs.csv").write_text("step_id,lot_id,quantity,uom\n" + made)
+    header = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+    for night, quantity in (("1", 100), ("2", 90)):
+        received = "".join(f"R{i:02d},FLOUR,{quantity},kg,V1,A-{i}\n" for i in range(20))
+        products = "".join(f"P{i},BREAD,{quantity},pcs,,\n" for i in range(10))
+        (tmp_path / "lots.csv").write_text(header + received + products + "H1,SALT,1,kg,,\n")
+        assert import_paths(graph, [tmp_path]).rejects == []
+        if night == "1":
+            before = _db_hits(graph, "check/unknown_origin")
+    assert lots_changed(graph) == 30
+    found = {r.name: r.findings for r in run_checks(graph).results}["unknown_origin"]
+    assert [f["lot_id"] for f in found] == ["H1"]
+    assert _db_hits(graph, "check/unknown_origin") == before

@@ -19,7 +19,13 @@ from tracegraph.errors import ConfigurationError, ImportBusy
 from tracegraph.folders import check_creatable
 from tracegraph.graph import TraceGraph
 from tracegraph.importing import run as import_run
-from tracegraph.models import BOOKKEEPING_LABELS, LABELS, LEDGER_LABELS, PLANT_LABELS
+from tracegraph.models import (
+    BOOKKEEPING_LABELS,
+    LABELS,
+    LEDGER_LABELS,
+    LEDGER_RELATIONSHIP_TYPES,
+    PLANT_LABELS,
+)
 from tracegraph.resources import resource_path
 
 from test_import_provenance import cli_at, needs_faketime  # isort: skip
@@ -59,8 +65,28 @@ def test_status_table_starts_with_a_summary_line(
     assert result.exit_code == 0, result.stderr
     first = result.stdout.splitlines()[0]
     assert first.startswith("Neo4j 5.26.")
-    assert first.endswith("database 'neo4j': 15 plant nodes, 0 ledger nodes, 12 relationships")
+    assert first.endswith(
+        "database 'neo4j': 15 plant nodes, 0 ledger nodes, 12 plant relationships, "
+        "0 ledger relationships"
+    )
     assert any(line.split() == ["Lot", "12"] for line in result.stdout.splitlines())
+
+
+def _step_and_drill(graph: TraceGraph, runner: CliRunner, folder: Path) -> None:
+    """An import of a step that made P1 from R1 and OLD (a lot no lots row sent: a stub), then a
+    recall drill from P1: the plant's nodes and links, and the ledgers' (ImportRun, 4
+    ImportedFiles, Recall)."""
+    tables = {
+        "lots.csv": "lot_id,material_id,quantity,uom\nR1,FLOUR,5,kg\nP1,FLOUR,7,kg\n",
+        "steps.csv": "step_id,operation,started_at\nS1,mix,2026-03-03T10:00:00Z\n",
+        "step_inputs.csv": "step_id,lot_id,quantity,uom\nS1,R1,5,kg\nS1,OLD,2,kg\n",
+        "step_outputs.csv": "step_id,lot_id,quantity,uom\nS1,P1,7,kg\n",
+    }
+    for name, text in tables.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    assert import_run.import_paths(graph, [folder]).rejects == []
+    drill = runner.invoke(app, ["recall", "P1", "--drill", "--out", str(folder / "drill")])
+    assert drill.exit_code == 0, drill.output
 
 
 def test_status_counts_the_plant_apart_from_the_ledgers_and_says_the_stub_lots(
@@ -70,24 +96,16 @@ def test_status_counts_the_plant_apart_from_the_ledgers_and_says_the_stub_lots(
     drill from P1. `db status` said "11 nodes", its ImportRun, 4 ImportedFiles and Recall
     counted as the plant's: 5 plant nodes (3 lots, FLOUR, S1) and 6 ledger nodes now, the stub
     said; total_nodes keeps its meaning (both)."""
-    tables = {
-        "lots.csv": "lot_id,material_id,quantity,uom\nR1,FLOUR,5,kg\nP1,FLOUR,7,kg\n",
-        "steps.csv": "step_id,operation,started_at\nS1,mix,2026-03-03T10:00:00Z\n",
-        "step_inputs.csv": "step_id,lot_id,quantity,uom\nS1,R1,5,kg\nS1,OLD,2,kg\n",
-        "step_outputs.csv": "step_id,lot_id,quantity,uom\nS1,P1,7,kg\n",
-    }
-    for name, text in tables.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    assert import_run.import_paths(graph, [tmp_path]).rejects == []
-    drill = runner.invoke(app, ["recall", "P1", "--drill", "--out", str(tmp_path / "drill")])
-    assert drill.exit_code == 0, drill.output
+    _step_and_drill(graph, runner, tmp_path)
     status = json.loads(runner.invoke(app, ["db", "status", "--format", "json"]).stdout)
     assert status["ledger_nodes"] == {"ImportRun": 1, "ImportedFile": 4, "Recall": 1}
     assert status["plant_nodes"] == status["nodes"]["Lot"] + 2 == 5
     assert status["total_nodes"] == 5 + 6 and status["stub_lots"] == 1
     lines = runner.invoke(app, ["db", "status"]).stdout.splitlines()
-    relationships = status["total_relationships"]
-    assert lines[0].endswith(f": 5 plant nodes, 6 ledger nodes, {relationships} relationships")
+    assert lines[0].endswith(
+        f": 5 plant nodes, 6 ledger nodes, {status['plant_relationships']} plant relationships, "
+        f"{sum(status['ledger_relationships'].values())} ledger relationships"
+    )
     assert "the Lot count includes 1 stub lot (origin_known false" in "\n".join(lines)
     ledger = lines.index(
         next(line for line in lines if line.split() == ["ledger", "label", "count"])
@@ -97,6 +115,39 @@ def test_status_counts_the_plant_apart_from_the_ledgers_and_says_the_stub_lots(
     ]  # fmt: skip
     plant = lines.index(next(line for line in lines if line.split() == ["label", "count"]))
     assert not any(line.split()[0] in LEDGER_LABELS for line in lines[plant + 1 : ledger])
+
+
+def test_status_counts_the_ledgers_relationships_apart_from_the_plants(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`total_relationships` counted the import's READ links to its file nodes and a recall's
+    SOURCE link as the plant's; both are told apart now, from the count store,
+    as a scan of the relationships by their start node's label counts them."""
+    _step_and_drill(graph, runner, tmp_path)
+    scanned = graph.driver.execute_query(
+        "MATCH (start)-[r]->() WITH type(r) AS type, "
+        "any(label IN labels(start) WHERE label IN $ledger) AS ledger "
+        "RETURN ledger, type, count(*) AS n",
+        ledger=list(LEDGER_LABELS),
+        database_=graph.database,
+    ).records
+    status = json.loads(runner.invoke(app, ["db", "status", "--format", "json"]).stdout)
+    assert status["ledger_relationships"] == {r["type"]: r["n"] for r in scanned if r["ledger"]}
+    assert status["ledger_relationships"]["READ"] == 4 and status["ledger_relationships"]["SOURCE"]
+    assert status["plant_relationships"] == sum(r["n"] for r in scanned if not r["ledger"]) > 0
+    assert status["total_relationships"] == sum(r["n"] for r in scanned)
+    lines = runner.invoke(app, ["db", "status"]).stdout.splitlines()
+    ledger = lines.index(
+        next(line for line in lines if line.split() == ["ledger", "relationship", "type", "count"])
+    )
+    assert ["READ", "4"] in [line.split() for line in lines[ledger + 1 :]]
+    plant = lines.index(
+        next(line for line in lines if line.split()[:2] == ["relationship", "type"])
+    )
+    assert ["INPUT_TO", "2"] in [line.split() for line in lines[plant + 1 : ledger]]
+    assert not any(
+        line.split()[0] in LEDGER_RELATIONSHIP_TYPES for line in lines[plant + 1 : ledger]
+    )
 
 
 def test_every_label_is_plant_ledger_or_bookkeeping_once() -> None:
@@ -408,7 +459,8 @@ def test_init_marks_the_migrations_it_ran_and_status_counts_them_apart(
     assert status["bookkeeping_nodes"]["Migration"] == len(ran)
     text = runner.invoke(app, ["db", "status"]).stdout
     assert text.splitlines()[0].endswith(
-        "database 'neo4j': 0 plant nodes, 0 ledger nodes, 0 relationships"
+        "database 'neo4j': 0 plant nodes, 0 ledger nodes, 0 plant relationships, "
+        "0 ledger relationships"
     )
     assert any(line.split() == ["Migration", str(len(ran))] for line in text.splitlines())
 

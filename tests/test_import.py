@@ -23,10 +23,11 @@ from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.reader import read_table
-from tracegraph.importing.run import check_paths, import_paths
+from tracegraph.importing.run import STUB_ADVICE, check_paths, import_paths
 from tracegraph.importing.tables import TABLES
 from tracegraph.importing.validate import convert, validate_lazily
 from tracegraph.trace import trace_window
+from tracegraph.values import iso_seconds
 
 MATERIALS = "material_id,name,uom,kind\nM1,Flour,kg,raw\nSALT,Salt,kg,raw\nB1,Bread,pcs,finished\n"
 LOTS_HEADER = "lot_id,material_id,quantity,uom,created_at,status,supplier_id,supplier_lot\n"
@@ -1037,8 +1038,7 @@ def test_references_to_unknown_lots_become_stubs_and_unknown_steps_are_rejected(
     # named, as new devices are, in the summary and in the ledger (it was a count alone)
     stub_note = (
         "1 lot named by steps, inspections, shipments or lot identifiers but given no row of its "
-        "own was created as a stub (origin unknown): OLD-9 (a lots row completes a "
-        "stub; a typo in a lot id makes one)"
+        f"own was created as a stub (origin unknown): OLD-9 ({STUB_ADVICE})"
     )
     assert summary["notes"] == [stub_note] and summary["stub_lots"] == ["OLD-9"]
     assert summary["stubs_left"] == 1
@@ -1221,6 +1221,46 @@ def test_extra_columns_of_link_tables_are_kept_on_the_links(
     assert (code, changed["tables"]["step_inputs"]["changed"]) == (0, 1)
     assert links()[0] == {"type": "INPUT_TO", "a": "L1", "props": [("quantity", 1.0),
                                                                   ("uom", "kg")]}  # fmt: skip
+
+
+def test_a_night_whose_every_file_is_unchanged_says_nothing_was_imported(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """An ERP night sent again (every file unchanged, all skipped) ended like any good night:
+    "0 rows read = 0 written + 0 rejected", exit 0 (clean), and the day's data went missing
+    unnoticed. A note names the files, the run that imported them and when; the log's last
+    line and the JSON (`all_unchanged`) say it; the exit code stays 0 (nothing failed)."""
+    folder = tmp_path / "in"
+    _write(folder, "materials.csv", MATERIALS)
+    _write(folder, "lots.csv", LOTS_HEADER + "L1,M1,5,kg,2026-11-01,released,V7,000456\n")
+    first = _import(runner, str(folder))[1]
+    assert first["all_unchanged"] is False
+    started = iso_seconds(import_run(graph, first["run_id"])["started_at"])
+    result = runner.invoke(app, ["import", str(folder), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    again = json.loads(result.stdout)
+    assert again["all_unchanged"] is True
+    note = (
+        "nothing imported: every file had the content of the last file of its name imported "
+        f"(materials.csv, lots.csv: run {first['run_id']}, started {started}). Is the "
+        "exporter sending yesterday's files? Check tonight's export; `--force` reads them again"
+    )
+    assert again["notes"] == [note]
+    assert import_run(graph, again["run_id"])["notes"] == [note]
+    assert note in " ".join(result.stderr.split())  # the nightly log (stderr) too
+    last = result.stderr.splitlines()[-1].split(" ", 2)[2]
+    meaning = "exit 0 (clean, nothing imported: every file unchanged)"
+    assert last.startswith(f"import {again['run_id']} ended, {meaning}")
+    # a third night the same: the last import of the names was the second night's run
+    shown = " ".join(runner.invoke(app, ["import", str(folder)]).stdout.split())
+    assert "note: nothing imported: every file had the content of the last file" in shown
+    assert f"lots.csv: run {again['run_id']}, started" in shown
+
+    _write(folder, "lots.csv", LOTS_HEADER + "L1,M1,6,kg,2026-11-01,released,V7,000456\n")
+    one_new = _import(runner, str(folder))[1]
+    assert one_new["all_unchanged"] is False
+    assert not any(n.startswith("nothing imported") for n in one_new["notes"])
+    assert list(one_new["unchanged_files"]) == [str(folder / "materials.csv")]
 
 
 def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(

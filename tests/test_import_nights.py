@@ -19,12 +19,13 @@ from hand_plant import HAND_PLANT
 from old_ledger import old_run
 from typer.testing import CliRunner
 
+from tracegraph.check import run_checks
 from tracegraph.cli.main import app
 from tracegraph.errors import TracegraphError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.mappings import bundled_mappings, load_mapping
-from tracegraph.importing.run import check_paths, import_paths
+from tracegraph.importing.run import STUB_ADVICE, check_paths, import_paths
 from tracegraph.plant import generate_plant
 from tracegraph.plant_exports import write_mes, write_sap
 from tracegraph.values import iso_seconds
@@ -88,8 +89,7 @@ def _killed_import(folder: Path, after: str, cwd: Path) -> None:
 
 STUB_NOTE = (
     "1 lot named by steps, inspections, shipments or lot identifiers but given no row of its "
-    "own was created as a stub (origin unknown): LATE001 (a lots row completes a stub; a typo "
-    "in a lot id makes one)"
+    f"own was created as a stub (origin unknown): LATE001 ({STUB_ADVICE})"
 )
 MADE_NOTE = (
     "1 lot with no row of its own, made by a step, was created without its quantity and "
@@ -170,7 +170,44 @@ def test_an_uninterrupted_night_names_the_same_stubs_and_references(
     (tmp_path / "C3" / "lots.csv").write_text("lot_id,material_id,quantity,uom\nP3,BREAD,10,pcs\n")
     (tmp_path / "C3" / "devices.csv").write_text("device_id,name,kind\nPACKER-33,Packer,packer\n")
     later = import_paths(graph, [tmp_path / "C3"])
-    assert later.updated == 0 and later.notes == []  # completed, not changed
+    assert later.updated == 0  # completed, not changed
+    assert later.notes == [
+        "1 lot that earlier runs created without a row of its own got its lots row: P3"
+    ]
+
+
+def test_a_later_sources_receipts_say_how_many_stubs_of_earlier_runs_they_completed(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The MES's steps name lots every night that the ERP's receipts, imported 20 minutes later,
+    fill: the MES's run names the stubs and says what to do; the ERP's run said nothing of
+    them, so each night's stubs looked like lost data. It names those it completed now; one it
+    left (R3, no receipt) stays a stub, and `check` lists it."""
+    mes, erp = tmp_path / "mes", tmp_path / "erp"
+    mes.mkdir()
+    erp.mkdir()
+    (mes / "steps.csv").write_text("step_id,operation,started_at\nS1,mix,2026-11-02T06:00:00Z\n")
+    (mes / "step_inputs.csv").write_text(
+        "step_id,lot_id,quantity,uom\nS1,R1,1,kg\nS1,R2,1,kg\nS1,R3,1,kg\n"
+    )
+    night = import_paths(graph, [mes], source="mes")
+    assert night.stub_lots == ["R1", "R2", "R3"]
+    assert night.notes[-1].endswith(f"R1, R2, R3 ({STUB_ADVICE})")
+    assert "`tracegraph check`" in STUB_ADVICE
+    (erp / "materials.csv").write_text("material_id,name\nFLOUR,Flour\nSALT,Salt\n")
+    (erp / "suppliers.csv").write_text("supplier_id,name\nV1,Mill\n")
+    (erp / "lots.csv").write_text(
+        "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+        "R1,FLOUR,5,kg,V1,A-1\nR2,SALT,1,kg,V1,A-2\n"
+    )
+    receipts = import_paths(graph, [erp], source="erp")
+    assert receipts.notes == [
+        "2 lots that earlier runs created without a row of their own got their lots row: R1, R2"
+    ]
+    assert receipts.stub_lots == [] and receipts.updated == 0
+    assert import_paths(graph, [erp], source="erp", force=True).notes == []  # nothing new
+    found = {r.name: r.findings for r in run_checks(graph).results}["unknown_origin"]
+    assert [(f["lot_id"], f["stub"]) for f in found] == [("R3", True)]
 
 
 def test_several_folders_are_written_in_the_order_given_not_by_path(

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from tracegraph.check import run_checks
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.run import ImportSummary, import_paths
+from tracegraph.importing.run import STUB_ADVICE, ImportSummary, import_paths
 from tracegraph.lots import show_lot
 from tracegraph.resources import resource_path
 from tracegraph.trace import trace_backward
@@ -161,8 +161,7 @@ def test_import_names_a_steps_output_without_a_row_apart_from_stubs_of_unknown_o
     _, summary = origins
     assert [note for note in summary.notes if " lot " in note] == [
         "1 lot named by steps, inspections, shipments or lot identifiers but given no row of its "
-        "own was created as a stub (origin unknown): STUBR (a lots row completes a "
-        "stub; a typo in a lot id makes one)",
+        f"own was created as a stub (origin unknown): STUBR ({STUB_ADVICE})",
         # it was among the stubs "(origin unknown)", though MIX made it
         "1 lot with no row of its own, made by a step, was created without its quantity and "
         "material: MADE (its lots row completes it; a typo in a lot id makes one)",

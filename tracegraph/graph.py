@@ -30,7 +30,7 @@ from tracegraph.db import (
     translated_errors,
 )
 from tracegraph.errors import DatabaseError
-from tracegraph.models import BOOKKEEPING_LABELS, LEDGER_LABELS
+from tracegraph.models import BOOKKEEPING_LABELS, LEDGER_LABELS, LEDGER_RELATIONSHIP_TYPES
 from tracegraph.values import iso_seconds
 
 # How long each try of the import lock waits (import_lock_free): a try that times out may only
@@ -74,11 +74,20 @@ class Status:
     ledger_nodes: dict[str, int] = field(default_factory=dict)
     plant_nodes: int = 0
     stub_lots: int = 0  # of nodes["Lot"]: lots no lots row sent (origin_known false)
+    # models.LEDGER_RELATIONSHIP_TYPES' counts, those above 0 (in total_relationships and
+    # relationships too), and the relationships of neither: the plant's
+    ledger_relationships: dict[str, int] = field(default_factory=dict)
+    plant_relationships: int = 0
 
     @property
     def plant_labels(self) -> dict[str, int]:
         """nodes without the ledgers' labels."""
         return {label: n for label, n in self.nodes.items() if label not in LEDGER_LABELS}
+
+    @property
+    def plant_relationship_types(self) -> dict[str, int]:
+        """relationships without the ledgers' types."""
+        return {t: n for t, n in self.relationships.items() if t not in LEDGER_RELATIONSHIP_TYPES}
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +103,8 @@ class Status:
             "ledger_nodes": self.ledger_nodes,
             "plant_nodes": self.plant_nodes,
             "stub_lots": self.stub_lots,
+            "ledger_relationships": self.ledger_relationships,
+            "plant_relationships": self.plant_relationships,
         }
 
 
@@ -199,6 +210,11 @@ class TraceGraph:
         books = {label: n for label in BOOKKEEPING_LABELS if (n := labels.pop(label, 0))}
         ledger = {label: n for label in LEDGER_LABELS if (n := labels.get(label, 0))}
         total = int(counts["total_nodes"] or 0) - sum(books.values())
+        types = {
+            r["type"]: int(r["count"]) for r in sorted(counts["relationships"], key=_by("type"))
+        }
+        ledger_types = {t: n for t in LEDGER_RELATIONSHIP_TYPES if (n := types.get(t, 0))}
+        relationships = int(counts["total_relationships"] or 0)
         return Status(
             server=self.server,
             database=self.database,
@@ -207,16 +223,16 @@ class TraceGraph:
             # a bookkeeping node has its one label (models.BOOKKEEPING_LABELS): its count is
             # the number of nodes to take from the total
             total_nodes=total,
-            total_relationships=int(counts["total_relationships"] or 0),
+            total_relationships=relationships,
             nodes=labels,
             bookkeeping_nodes=books,
             ledger_nodes=ledger,
             # a ledger node has its one label too
             plant_nodes=total - sum(ledger.values()),
             stub_lots=int(self.read("db/stub_lots")[0]["stubs"]),
-            relationships={
-                r["type"]: int(r["count"]) for r in sorted(counts["relationships"], key=_by("type"))
-            },
+            relationships=types,
+            ledger_relationships=ledger_types,
+            plant_relationships=relationships - sum(ledger_types.values()),
         )
 
     def schema_objects(self) -> list[SchemaObject]:

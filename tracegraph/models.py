@@ -368,6 +368,12 @@ LEDGER_LABELS: tuple[str, ...] = (
     "ImportRun", "ImportedFile", "RowChange", "SourceRename", "MigrationChange", "Recall",
 )  # fmt: skip
 
+# The ledgers' relationship types: a run's files (READ) and row changes (CHANGED), a change's
+# node (ABOUT), a recall's source lots (SOURCE) and the lots it reached (AFFECTS). Each begins
+# at a ledger node, none is the plant's: `db status` counts them apart from the plant's
+# relationships from the count store's per-type counts (no scan).
+LEDGER_RELATIONSHIP_TYPES: tuple[str, ...] = ("READ", "CHANGED", "ABOUT", "SOURCE", "AFFECTS")
+
 # Labels and relationship types the code may name: the fixed list no user string extends.
 LABELS: tuple[str, ...] = tuple(cls.__name__ for cls in NODE_CLASSES)
 # What the plant is: every label neither the ledgers' nor the bookkeeping's.

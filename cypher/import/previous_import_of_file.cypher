@@ -24,5 +24,6 @@ ORDER BY file.name DESC, file.started_at DESC, file.position DESC
 LIMIT 1
 WITH file
 WHERE file.clean AND file.fingerprint = $fingerprint
-// its rows' digest: the skipping run's file node takes it (older_exports compares them)
-RETURN file.run_id AS run_id, file.content_digest AS content_digest
+// its rows' digest: the skipping run's file node takes it (older_exports compares them); its
+// run's start: a night whose every file is skipped says when that content was imported
+RETURN file.run_id AS run_id, file.content_digest AS content_digest, file.started_at AS started_at

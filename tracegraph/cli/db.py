@@ -252,8 +252,9 @@ def status(
     neo4j-extra.conf's where that file sets them. A last import the ledger marks running while
     no process holds the import lock (its importer or its server died) shows as interrupted.
 
-    The plant's nodes are counted apart from the ledgers' (imports, their files and row
-    changes, source renames, migration changes, recalls: "ledger label"); the Lot count's stubs
+    The plant's nodes and relationships are counted apart from the ledgers' (imports, their
+    files and row changes, source renames, migration changes, recalls: "ledger label", "ledger
+    relationship type"); the Lot count's stubs
     (origin_known false) are said. The import lock's node, the Migration nodes `db init` writes
     and the import's SourcedTable marks are listed apart, as bookkeeping, and in no total."""
     graph = open_graph()
@@ -270,7 +271,8 @@ def status(
         f"Neo4j {current.version} {current.edition} at {literal(current.server)}, "
         f"database '{literal(current.database)}': {current.plant_nodes:,} plant nodes, "
         f"{current.total_nodes - current.plant_nodes:,} ledger nodes, "
-        f"{current.total_relationships:,} relationships"
+        f"{current.plant_relationships:,} plant relationships, "
+        f"{current.total_relationships - current.plant_relationships:,} ledger relationships"
     )
     _print_health(checked)
     if current.stub_lots:
@@ -279,7 +281,8 @@ def status(
     for title, counts in (
         ("label", current.plant_labels),
         ("ledger label", current.ledger_nodes),
-        ("relationship type", current.relationships),
+        ("relationship type", current.plant_relationship_types),
+        ("ledger relationship type", current.ledger_relationships),
         ("bookkeeping label", current.bookkeeping_nodes),
     ):
         table = Table(title=None, show_edge=False, box=None, pad_edge=False)

@@ -221,7 +221,9 @@ class NightlyReport:
                    else "removals refused: rows written, nothing removed"
                    if summary.refused is not None
                    else f"{counted(unread, 'file')} could not be read" if unread
-                   else f"more than {limit}" if code else "clean" if not summary.rejected
+                   else f"more than {limit}" if code
+                   else "clean, nothing imported: every file unchanged" if summary.all_unchanged
+                   else "clean" if not summary.rejected
                    else f"at most {limit}")  # fmt: skip
         written = "would be written" if summary.dry_run else "written"
         plain_line(
@@ -497,6 +499,10 @@ def import_command(
 
     Re-running is safe: unchanged files are skipped, unchanged rows write nothing. One import
     runs at a time: a second one exits 2 and names the running import.
+
+    A run whose every file is skipped as unchanged imported nothing (yesterday's export sent
+    again?): a note names the files and the run that last imported them, the last log line says
+    `nothing imported`, the JSON has `all_unchanged: true`; exit code 0, as nothing failed.
 
     Tables are written nodes first (materials … lots, steps, then the rows linking them);
     several files of one table (two nights' folders) in the order the PATHs are given, a

@@ -171,6 +171,12 @@ class ImportSummary:
         return sum(t.updated for t in self.tables.values())
 
     @property
+    def all_unchanged(self) -> bool:
+        """Whether every file was skipped as unchanged: nothing was imported (a night's files
+        sent again), not an error (exit 0) but a day's data missing."""
+        return bool(self.unchanged_files) and not self.tables and not self.rejects
+
+    @property
     def removed_rows(self) -> int:
         return sum(self.removed.values())
 
@@ -202,6 +208,7 @@ class ImportSummary:
             # a dry run --full: why the import would refuse to remove them (it exits 2)
             "refused": self.refused.message if self.refused else None,
             "unchanged_files": self.unchanged_files,
+            "all_unchanged": self.all_unchanged,
             "notes": self.notes,
             "completes": self.completes,
             "tables": self.table_counts(),
@@ -560,6 +567,7 @@ def import_paths(
         tables: dict[str, TableCounts] = {}
         rejects: list[Reject] = []
         unchanged: dict[str, str] = {}
+        imported_at: dict[str, Any] = {}  # the start of each run in unchanged's values
         # the rows' digest of each file skipped as unchanged: its last import's (_digests)
         kept_digests: dict[str, str | None] = {}
         clean: list[str] = []
@@ -600,6 +608,7 @@ def import_paths(
                         log(notes[-1])
                     elif previous:
                         unchanged[str(path)] = str(previous[0]["run_id"])
+                        imported_at[unchanged[str(path)]] = previous[0]["started_at"]
                         kept_digests[str(path.absolute())] = previous[0]["content_digest"]
                         clean.append(fingerprints[path])
                         skipped.append(f"{path.name}: skipped, the last import of a file of "
@@ -625,6 +634,9 @@ def import_paths(
             else:
                 for line in skipped:
                     log(line)
+            if unchanged and not todo:
+                notes.append(_all_unchanged_note(unchanged, imported_at))
+                log(notes[-1])
             older_notes = _older_exports(
                 graph,
                 run_id,
@@ -704,6 +716,7 @@ def import_paths(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
                 notes=schema_note + notes + older_notes + _completes_note(completes) + state.notes
                 + _new_stubs([i for i in new_stubs if i not in made_stubs], set(stubs_now["made"]))
+                + _completed_stubs(stubs_before, stubs_after, orphans["lots"])
                 + references
                 + removal_notes + full_dump.removal_notes(removals)
                 + _orphans_deleted(orphans, removed_file is not None),
@@ -906,6 +919,24 @@ def _removed_since(
     found = graph.read("import/removed_since", run_id=run_id, since=previous[0]["run_id"],
                        tables=run_sources.tables_of(path, mapping), source=source)  # fmt: skip
     return str(found[0]["run_id"]) if found else None
+
+
+def _all_unchanged_note(unchanged: dict[str, str], imported_at: dict[str, Any]) -> str:
+    """The note of a run that skipped every file as unchanged: nothing was imported. Such a
+    night's log looked like any good night's ("0 rows read", exit 0), and a day's data went
+    missing unnoticed while the exporter sent the day before's files again."""
+    by_run: dict[str, list[str]] = {}
+    for path, run in unchanged.items():
+        by_run.setdefault(run, []).append(Path(path).name)
+    runs = "; ".join(
+        f"{', '.join(names)}: run {run}, started {iso_seconds(imported_at.get(run))}"
+        for run, names in by_run.items()
+    )
+    return (
+        "nothing imported: every file had the content of the last file of its name imported "
+        f"({runs}). Is the exporter sending yesterday's files? Check tonight's export; "
+        "`--force` reads them again"
+    )
 
 
 def _read_again_note(path: Path, imported_by: str, removed_by: str) -> str:
@@ -1430,6 +1461,29 @@ def _new_references(
     return notes
 
 
+# What to do about stubs, said with them: a MES's steps named lots every night that the ERP's
+# receipts, imported 20 minutes later, filled — a note that alarmed and said nothing of that.
+STUB_ADVICE = (
+    "a lots row completes a stub, as a later import of another source's receipts does, which "
+    "then counts them; once every source is imported, `tracegraph check` lists those still "
+    "open (unknown_origin): a typo in a lot id makes one"
+)
+
+
+def _completed_stubs(before: set[str], after: set[str], deleted: list[str]) -> list[str]:
+    """The note naming the stub lots earlier runs left that this run gave their lots row: those
+    of `before` (named by a run that ended) no longer stubs at its end, save those it deleted
+    as orphans (`deleted`). The stubs read before and after the run: no query of its own."""
+    completed = sorted(before - after - set(deleted))
+    if not completed:
+        return []
+    their = "its" if len(completed) == 1 else "their"
+    return [
+        f"{counted(len(completed), 'lot')} that earlier runs created without a row of {their} "
+        f"own got {their} lots row: {first_ids(completed)}"
+    ]
+
+
 def _new_stubs(ids: list[str], made: set[str]) -> list[str]:
     """Notes naming the stub lots the run added: lots a step, inspection, shipment or lot
     identifier names that neither the import nor the graph has a row for. Counted before, never
@@ -1445,8 +1499,7 @@ def _new_stubs(ids: list[str], made: set[str]) -> list[str]:
             f"{counted(len(unknown), 'lot')} named by steps, inspections, shipments or lot "
             f"identifiers but given no row of {'its' if one else 'their'} own "
             f"{'was' if one else 'were'} created as {'a stub' if one else 'stubs'} (origin "
-            f"unknown): {first_ids(unknown)} (a lots row completes a stub; a typo in a lot id "
-            "makes one)"
+            f"unknown): {first_ids(unknown)} ({STUB_ADVICE})"
         )
     produced = [i for i in ids if i in made]
     if produced:
