@@ -17,7 +17,7 @@ from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing import run
 from tracegraph.importing.ledger import import_runs
-from tracegraph.importing.run import import_paths
+from tracegraph.importing.run import RUN_NOTES, import_paths
 
 from test_import_sources import _folder, _import  # isort: skip
 
@@ -369,9 +369,10 @@ def test_an_older_export_is_told_by_a_run_that_stops_part_way(
 ) -> None:
     """The warning that an older export's rows were written back was told after the writes:
     a run that then failed (here an unexpected error, exit 3, after the rows were written)
-    kept it on its ledger entry alone — not on stdout, in --format json or the summary file —
-    and one killed outright (kill -9) lost it. Said before the writes now, in the log and on
-    the ledger entry, and by a failed run with its error."""
+    kept it on its ledger entry alone — not in its log or the summary file — and one killed
+    outright (kill -9) lost it. On the ledger entry before the writes now (not in the log:
+    whether any row is written back is not known yet), and told by a failed run: in its log
+    and summary file, "may have been" for the file it was writing when it stopped."""
     _night(runner, tmp_path, "n1", "erp", lots=LOTS + L1)
     _night(runner, tmp_path, "n2", "erp", lots=LOTS + L1.replace(",10,", ",12,"))
     again = _folder(tmp_path, "n1b", {"lots.csv": LOTS + L1})
@@ -386,14 +387,14 @@ def test_an_older_export_is_told_by_a_run_that_stops_part_way(
         patched.setattr(run, "_import_file", killed)
         with pytest.raises(RuntimeError) as stopped:
             import_paths(graph, [again], source="erp", log=logged.append)
-    said, warned = [line for line in logged if "older export" in line]
-    assert said.startswith("warning: 1 file is an older export sent again: lots.csv (")
-    assert "will be written back over the newer ones" in said
-    assert ledger == [said.removeprefix("warning: ")]
+    (said,) = ledger
+    assert said.startswith("1 file is an older export sent again: lots.csv (")
+    assert "its rows that are news for their source may be written back over the newer" in said
     # the file being written when the run stopped may have written rows back
-    (told,) = stopped.value.__notes__
-    assert "its rows were written, up to where the run stopped, back over the newer" in told
-    assert warned == f"warning: {told}" and told in import_runs(graph, limit=1)[0]["notes"]
+    (told,) = getattr(stopped.value, RUN_NOTES)
+    assert "its rows may have been written, up to where the run stopped, back over the" in told
+    assert [line for line in logged if "older export" in line] == [f"warning: {told}"]
+    assert told in import_runs(graph, limit=1)[0]["notes"]
 
     def failed(*_: Any) -> None:
         raise RuntimeError("a bug after the writes")
@@ -406,12 +407,36 @@ def test_an_older_export_is_told_by_a_run_that_stops_part_way(
                                  "json", "--summary-file", str(summary_file)])  # fmt: skip
     assert isinstance(result.exception, RuntimeError), result.output
     assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 10  # written back
-    printed = json.loads(result.stdout)
-    (note,) = printed["notes"]
-    assert "lots.csv" in note and "its rows were written back over the newer ones" in note
     written = json.loads(summary_file.read_text(encoding="utf-8"))
-    assert (written["notes"], written["exit_code"]) == ([note], 3)
-    assert "warning: 1 file is an older export" in result.stderr
+    (note,) = written["notes"]
+    assert "lots.csv" in note and "its rows were written back over the newer ones" in note
+    assert written["exit_code"] == 3 and f"warning: {note}" in result.stderr
+    assert result.stdout == ""  # a failed run's stdout is empty, as without the note
+
+
+def test_a_quantity_without_its_unit_is_not_noted_when_the_unit_is_the_sources_own(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends L1 as 10 kg, QC its status (the row has two senders): the ERP's quantity
+    alone is completed with its own kg — no note (it said "another source sent" the unit). After
+    the MES's 5 g it is noted, with the quantity as the file gave it (`:g` wrote 1.5e+06)."""
+    _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
+    _qc_holds(runner, tmp_path)
+    erp = _night(
+        runner, tmp_path, "erp2", "erp", lots="lot_id,material_id,quantity\nL1,FLOUR,1500000\n"
+    )
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN [l.quantity, l.uom]") == [
+        1500000,
+        "kg",
+    ]
+    assert [n for n in erp["notes"] if "without its unit" in n] == []
+    _night(runner, tmp_path, "mes1", "mes", lots=LOTS + L1.replace(",10,kg,", ",5,g,"))
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN [l.quantity, l.uom]") == [5, "g"]
+    erp = _night(
+        runner, tmp_path, "erp3", "erp", lots="lot_id,material_id,quantity\nL1,FLOUR,2500000\n"
+    )
+    (note,) = [n for n in erp["notes"] if "without its unit" in n]
+    assert "(e.g. L1: 2500000 g)" in note
 
 
 def test_a_quantity_without_its_unit_completed_from_another_sources_is_noted(

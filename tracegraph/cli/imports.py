@@ -58,6 +58,7 @@ from tracegraph.importing.outcome import (
     write_summary_file,
 )
 from tracegraph.importing.run import (
+    RUN_NOTES,
     ImportSummary,
     OlderExportRefused,
     check_paths,
@@ -111,16 +112,9 @@ class NightlyReport:
     complete is printed here, before the last line, which stays the outcome; an import that
     fails before its run has an id (bad input) prints its one error line."""
 
-    def __init__(
-        self,
-        paths: list[Path],
-        summary_file: Path | None,
-        dry_run: bool,
-        output: OutputFormat = OutputFormat.table,
-    ) -> None:
+    def __init__(self, paths: list[Path], summary_file: Path | None, dry_run: bool) -> None:
         self.paths = paths
         self.summary_file = summary_file
-        self.output = output
         self.what = "dry run" if dry_run else "import"
         self.plain = not sys.stderr.isatty()
         self.run_id: str | None = None
@@ -287,9 +281,8 @@ class NightlyReport:
     ) -> None:
         record = ended_record(None, code, run_id=self.run_id,
                               error=error or TracegraphError(reason))  # fmt: skip
-        if notes:  # an older export's rows written back before the run stopped
-            record["notes"] = notes
-            self._print_notes(record)
+        if notes:  # an older export's rows written back before the run stopped (the log
+            record["notes"] = notes  # said it as a warning line)
         # refused as busy (or a dry run's error): a file the running import writes stays its own
         if self.summary_file is not None and self._taken_by() is None:
             with contextlib.suppress(TracegraphError):  # its own error is the one to tell
@@ -303,26 +296,15 @@ class NightlyReport:
                 f"{time.monotonic() - self.began:.1f} s: {reason}"
             )
 
-    def _print_notes(self, record: dict[str, Any]) -> None:
-        """A failed run's notes on stdout, where a run that ended prints its summary: in JSON,
-        the summary file's record."""
-        if self.output is OutputFormat.json:
-            print_json(record)
-        else:
-            for line in record["notes"]:
-                stdout().print(f"note: {literal(line)}")
-
 
 def run_notes(error: BaseException) -> list[str]:
-    """The notes the importer added to the error of a run that stopped (run._noted)."""
-    return list(getattr(error, "__notes__", []))
+    """The notes the importer gave the error of a run that stopped (run._noted)."""
+    return list(getattr(error, RUN_NOTES, []))
 
 
 def _with_notes(error: TracegraphError, notes: list[str]) -> TracegraphError:
     """`error`, or the error made from it, with the notes of the error it came from."""
-    for line in notes:
-        if line not in run_notes(error):
-            error.add_note(line)
+    setattr(error, RUN_NOTES, list(dict.fromkeys([*run_notes(error), *notes])))
     return error
 
 
@@ -577,7 +559,7 @@ def import_command(
     decimal comma (0,5) and none groups thousands by ',' (1,234,567), else it stays text, as
     1.250 does, with a note.
     """
-    report = NightlyReport(paths, summary_file, dry_run, output)
+    report = NightlyReport(paths, summary_file, dry_run)
     with report.failures():
         if over_sources and not full:
             raise ConfigurationError(f"{OVER_SOURCES_FLAG} is for --full runs",

@@ -749,7 +749,7 @@ def import_paths(
                     settle_bounds(graph, state)
             # an older export's warning not told yet: the files that wrote a row back before
             # the run stopped, and the one it was writing
-            older_notes += told_older(pending_older, work.wrote(shas, stopped=True), log, True)
+            older_notes += told_older(pending_older, work.wrote(shas), log, work.writing_now(shas))
             with contextlib.suppress(TracegraphError):
                 _finish_run(graph, run_id, state, None, {
                     "status": status, "ended_at": datetime.now(UTC),
@@ -1102,11 +1102,12 @@ def _older_exports(
             "to that export on purpose, run it again with --accept-older",
         )
     elif pending is not None and not full:
-        # Said now, before the writes: a run killed outright (kill -9) says nothing at its end,
-        # and the night's log must show it. Whether rows were written back is known only once
-        # the files are written (told_older names those whose rows were).
+        # Whether rows are written back is known only once the files are written (told_older
+        # names those whose rows were): not logged now — QC's earlier file sent again, every
+        # row no news for QC, writes nothing back, and a log watched for "warning:" must not
+        # say it might. The run's ledger entry holds it until then (before_writing): a run
+        # killed outright keeps it there.
         pending.extend(found)
-        log(f"warning: {before_writing(found)}")
         return []
     else:
         kept = (f", and no {' or '.join(sorted(growing))} row the graph holds is missing from "
@@ -1128,11 +1129,11 @@ def _older_text(found: list[Any]) -> str:
 
 
 def before_writing(found: list[Any]) -> str:
-    """The warning of older exports sent again, said before the run writes them (a run that is
-    not --full): on the night's log and the run's ledger entry, which a run killed outright
-    keeps."""
-    return (f"{_older_text(found)}: its rows that differ from the graph's will be written back "
-            "over the newer ones; the run's last notes say whether any was")  # fmt: skip
+    """The note of older exports sent again on the run's ledger entry before it writes them (a
+    run that is not --full), which a run killed outright keeps: its rows that are news for
+    their source (the newest change wins) are written back."""
+    return (f"{_older_text(found)}: its rows that are news for their source may be written "
+            "back over the newer ones; the run's last notes say whether any was")  # fmt: skip
 
 
 def _written_back(text: str, done: str, kept: str = "") -> str:
@@ -1141,22 +1142,30 @@ def _written_back(text: str, done: str, kept: str = "") -> str:
 
 
 def told_older(
-    pending: list[Any], wrote: set[tuple[str, str, str]], log: Log, stopped: bool = False
+    pending: list[Any],
+    wrote: set[tuple[str, str, str]],
+    log: Log,
+    writing: frozenset[tuple[str, str, str]] = frozenset(),
 ) -> list[str]:
     """The warning of the older exports sent again (_older_exports' `pending`) whose files
     changed a row: `wrote` holds each such file's (name, table, sha256). QC's earlier file sent
     again byte for byte, every row of it no news for QC (the per-column rule), changed
     nothing, where the warning said its rows were written back (a hold released); and a night
     1 lots.csv that changed nothing beside a new lots_2.csv was named for lots_2.csv's rows
-    (the table's changes were counted, not the file's). `stopped`: the run failed or was
-    interrupted part-way, the file it was writing counted among those that wrote."""
-    found = [row for row in pending if (row["name"], row["table"], row["sha"]) in wrote]
-    if not found:
-        return []
-    done = "were written, up to where the run stopped," if stopped else "were written"
-    note = _written_back(_older_text(found), done)
-    log(f"warning: {note}")
-    return [note]
+    (the table's changes were counted, not the file's). `writing`: the file a run that
+    stopped part-way was writing, whose rows may have been written back (it had changed none
+    when it stopped, or the writes of its batch were not counted yet)."""
+    notes = []
+    for files, done in (
+        (wrote, "were written"),
+        (writing - wrote, "may have been written, up to where the run stopped,"),
+    ):
+        found = [row for row in pending if (row["name"], row["table"], row["sha"]) in files]
+        if found:
+            notes.append(_written_back(_older_text(found), done))
+    for note in notes:
+        log(f"warning: {note}")
+    return notes
 
 
 def _rows_not_the_same(found: list[Any], listed: list[dict[str, str]]) -> list[Any]:
@@ -1182,10 +1191,14 @@ def _rows_not_the_same(found: list[Any], listed: list[dict[str, str]]) -> list[A
     return kept
 
 
+# The attribute of a run's error that holds its notes (_noted).
+RUN_NOTES = "tracegraph_run_notes"
+
+
 def _noted(error: BaseExceptionT, notes: list[str]) -> BaseExceptionT:
-    """`error` with the run's notes the command prints beside it (cli/imports.py: run_notes)."""
-    for note in notes:
-        error.add_note(note)
+    """`error` with the run's notes its summary file records (cli/imports.py: run_notes): an
+    attribute of its own, not the exception's `__notes__`, which any library may add to."""
+    setattr(error, RUN_NOTES, [*getattr(error, RUN_NOTES, []), *notes])
     return error
 
 
@@ -1820,12 +1833,16 @@ class _Files:
     def _changed(self) -> int:
         return sum(counts.changed for counts in self.tables.values())
 
-    def wrote(self, shas: dict[str, str], stopped: bool = False) -> set[tuple[str, str, str]]:
-        """The files that changed a row, as (name, table, sha256) — older_exports.cypher's —
-        and, `stopped`, the one being written when the run stopped."""
-        paths = [path for path, n in self.changed.items() if n]
-        if stopped and self.writing is not None:
-            paths.append(self.writing)
+    def wrote(self, shas: dict[str, str]) -> set[tuple[str, str, str]]:
+        """The files that changed a row, as (name, table, sha256) — older_exports.cypher's."""
+        return self._named([path for path, n in self.changed.items() if n], shas)
+
+    def writing_now(self, shas: dict[str, str]) -> frozenset[tuple[str, str, str]]:
+        """The file being written when the run stopped, as `wrote` names files."""
+        return frozenset(self._named([self.writing] if self.writing is not None else [], shas))
+
+    @staticmethod
+    def _named(paths: list[Path], shas: dict[str, str]) -> set[tuple[str, str, str]]:
         return {(path.name, table_name(path), shas[str(path)]) for path in paths}
 
     def _one(self, path: Path, table: str | None) -> list[Reject]:

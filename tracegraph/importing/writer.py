@@ -771,7 +771,7 @@ def _write_batch(
         if table == "lots":
             row["receipt_location_id"] = _receipt_location(row, held.get(row[key]))
     todo = [r for r in todo if known.get(r[key]) != r["props"]["_row_sha"]]
-    _units_completed(table, todo, lambda r: r[key], held, held_sources, header, state)
+    _units_completed(table, todo, lambda r: r[key], held, held_sources, held_shas, header, state)
     # Rows the graph held with other content (a stub, without a hash, is completed, not changed).
     updated = [r for r in todo if known.get(r[key]) is not None]
     changes = _record_changes(graph, table, updated, state, (rows, *source), held)
@@ -841,12 +841,14 @@ UNIT_OF = {"quantity": "uom", "value": "unit"}
 def _units_completed(
     table: str, todo: list[dict[str, Any]], key_of: Callable[[dict[str, Any]], Any],
     held: dict[Any, Any], held_sources: dict[Any, tuple[list[str] | None, Any]],
-    header: frozenset[str], state: RunState,
+    held_shas: dict[Any, str], header: frozenset[str], state: RunState,
 ) -> None:  # fmt: skip
     """Count for the file's note (write_notes) the rows written whose file gives a new
-    quantity without its unit column, where the graph holds a unit and another source sent
-    the row: keep_unsaid completed it with the graph's unit (the ERP's `4` after the MES's
-    `5 kg`: 4 kg), which the file may not have meant. The write is as before."""
+    quantity without its unit column, where the graph holds a unit another source sent (the
+    row's other senders; not the unit this source's own `_source_shas` entry says it sent:
+    the ERP's own `kg`, QC sending the lot's status too): keep_unsaid completed it with the
+    graph's unit (the ERP's `4` after the MES's `5 kg`: 4 kg), which the file may not have
+    meant. The write is as before."""
     groups = TOGETHER.get(table, ())
     pairs = [(m, u) for m, u in UNIT_OF.items()
              if frozenset({m, u}) in groups and m in header and u not in header]  # fmt: skip
@@ -860,12 +862,26 @@ def _units_completed(
             continue
         for measure, unit in pairs:
             value, was = row["props"].get(measure), stored[0]
-            if value is not None and value != was.get(measure) and was.get(unit) is not None:
+            if (value is not None and value != was.get(measure) and was.get(unit) is not None
+                    and not _sent_value(held_shas.get(key_of(row)), state.source, unit,
+                                        was[unit])):  # fmt: skip
                 key = key_of(row)
                 shown = "|".join(map(str, key)) if isinstance(key, tuple) else key
-                amount = f"{value:g}" if isinstance(value, float) else value
+                # as the file gave it: `:g` wrote 1.5e+06, and 0.123457 for 0.1234567
+                amount = (int(value) if isinstance(value, float) and value.is_integer()
+                          else value)  # fmt: skip
                 examples.append(f"{shown}: {amount} {was[unit]}")
     state.unit_completed(table, examples)
+
+
+def _sent_value(stored: str | None, source: str | None, column: str, value: Any) -> bool:
+    """Whether `source`'s entry in a row's `_source_shas` (`stored`) says it sent `value` in
+    `column` when it last sent the row (its column's digest, as column_hashes makes it)."""
+    entry = source_shas(stored).get(source or "")
+    columns = _entry_columns(entry) if entry else None
+    if not columns:
+        return False
+    return _column_digest(column, str(value)) in columns.get(_column_tag(column), frozenset())
 
 
 def _changed_together(table: str, kept: frozenset[str], header: frozenset[str]) -> frozenset[str]:
@@ -1028,11 +1044,12 @@ def column_hashes(
     for name, value in props.items():
         if name not in shape.properties and name not in _BOOKKEEPING[table]:
             texts[name] = repr(float(value) if type(value) is int else value)  # as _row_sha
-    return {
-        name: _column_tag(name)
-        + hashlib.sha256(f"{name}\x1f{text}".encode()).hexdigest()[:_COLUMN_DIGITS]
-        for name, text in texts.items()
-    }
+    return {name: _column_tag(name) + _column_digest(name, text) for name, text in texts.items()}
+
+
+def _column_digest(name: str, text: str) -> str:
+    """The hash of a column's name and value in `_source_shas` entries (_COLUMN_DIGITS)."""
+    return hashlib.sha256(f"{name}\x1f{text}".encode()).hexdigest()[:_COLUMN_DIGITS]
 
 
 @functools.lru_cache(maxsize=1024)  # names: the tables' columns and their extras
