@@ -6,6 +6,7 @@ sends stays, with that source alone, and a row the source alone sent is removed 
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
@@ -84,7 +85,8 @@ def test_a_full_dump_of_one_source_keeps_the_rows_another_source_still_sends(
     assert mes["removed"] == 0 and mes["tables"]["lots"]["removed"] == 0
     assert (
         "1 lots row no longer sent by mes; kept: still sent by erp (mes taken off their sources "
-        "only: not removed, counted against --max-removals): B"
+        "only: not removed, counted against --max-removals, listed in the file of removed rows "
+        "(taken_off 1)): B"
     ) in mes["notes"], mes["notes"]
     assert not any("another source" in n for n in mes["notes"])
     assert _lot_rows(graph) == {
@@ -138,7 +140,7 @@ def test_a_full_dump_lacking_most_of_its_sources_shared_rows_is_refused_and_take
     dry = _import(runner, cut, "--source", "mes", "--full", "--dry-run", code=2)["error"]
     assert dry.startswith(error + "the import would refuse them (exit 2, nothing "
                           "removed nor taken off)"), dry  # fmt: skip
-    assert dry.endswith("lists those to remove, its notes the others))"), dry
+    assert dry.endswith("lists them (those to take off with taken_off 1)))"), dry
     refused = _import(runner, cut, "--source", "mes", "--full", code=2)["error"]
     assert refused == error + (
         "nothing was removed nor taken off (hint: a cut-off export? check the file; if the rows "
@@ -696,7 +698,9 @@ def test_restored_rows_come_back_under_the_sources_that_sent_them(
                    "--max-removals", "100%")  # fmt: skip
     assert done["removed"] == 2 and sorted(_lot_rows(graph)) == ["A", "C"]
     with open(done["removed_file"], encoding="utf-8-sig") as file:
-        assert file.readline().strip() == "table,key,values,sources,supplier_lots,source_shas"
+        assert file.readline().strip() == (
+            "table,key,values,sources,supplier_lots,source_shas,taken_off"
+        )
     folder = tmp_path / "restore"
     restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
     assert restored.exit_code == 0, restored.output
@@ -715,3 +719,77 @@ def test_restored_rows_come_back_under_the_sources_that_sent_them(
     older = tmp_path / "removed-old.csv"
     older.write_text('table,key,values\nlots,B,"{""lot_id"": ""B""}"\n', encoding="utf-8")
     assert read_removed_by_source(older, "erp")[0] == {"erp": {"lots": [{"lot_id": "B"}]}}
+
+
+def test_rows_a_full_run_takes_its_source_off_are_listed_and_come_back_with_restore(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends L1 as supplier lot 000123 of V1, the MES as 123. The MES's --full
+    without L1 (within --max-removals) took the MES off L1 and `123` with it, but listed L1
+    nowhere: `imports RUN --restore` gave back nothing ("removed no rows"), and `lot show 123`
+    knew no lot for good. removed-RUN.csv lists it now (taken_off 1, the MES's spelling and
+    last row); restored into the MES's folder alone and imported under `--source mes`, the MES
+    sends L1 again with its spelling — and the ERP's quantities stay: the graph's 11 at the
+    removal, the ERP's after the MES's 10, would be the MES's change under the per-column rule,
+    written over the ERP's 12 since, so the restored row carries no quantity."""
+    header = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+    lots = {f"L{n}": f"L{n},FLOUR,{n},kg,V1,{n}\n" for n in range(2, 11)}
+    erp = _folder(tmp_path, "erp", {"lots.csv": header + "L1,FLOUR,10,kg,V1,000123\n"})
+    mes = _folder(tmp_path, "mes", {"lots.csv": header + "L1,FLOUR,10,kg,V1,123\n"
+                                                 + "".join(lots.values())})  # fmt: skip
+    bad = _folder(tmp_path, "bad", {"lots.csv": header + "".join(lots.values())})
+    _import(runner, str(erp), "--source", "erp")
+    _import(runner, str(mes), "--source", "mes")
+    _import(runner, str(_folder(tmp_path, "erp11", {
+        "lots.csv": header + "L1,FLOUR,11,kg,V1,000123\n"})), "--source", "erp")  # fmt: skip
+    dry = runner.invoke(app, ["import", str(bad), "--source", "mes", "--full", "--dry-run",
+                              "--format", "json"])  # fmt: skip
+    assert dry.exit_code == 0, dry.output
+    assert any("listed in the file of removed rows (taken_off 1)" in note
+               for note in json.loads(dry.stdout)["notes"]), dry.stdout  # fmt: skip
+    done = _import(runner, str(bad), "--source", "mes", "--full")
+    assert done["removed"] == 0 and done["removed_file"], done
+    with open(done["removed_file"], encoding="utf-8-sig") as file:
+        lines = list(csv.DictReader(file))
+    assert [(r["table"], r["key"], r["taken_off"], r["sources"]) for r in lines] == [
+        ("lots", "L1", "1", "erp mes")
+    ]
+    assert json.loads(lines[0]["values"])["quantity"] == 11.0
+    assert json.loads(lines[0]["supplier_lots"]) == [
+        {"sources": "mes", "supplier_id": "V1", "supplier_lot": "123"}
+    ]
+    assert json.loads(lines[0]["source_shas"])[1].startswith("mes:")
+    assert runner.invoke(app, ["lot", "show", "123"]).exit_code != 0
+    # the ERP's quantity after the removal: not undone by the MES's restored row
+    _import(runner, str(_folder(tmp_path, "erp12", {
+        "lots.csv": header + "L1,FLOUR,12,kg,V1,000123\n"})), "--source", "erp")  # fmt: skip
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert not (folder / "erp").exists() and not (folder / "lots.csv").exists()
+    assert (folder / "lots_3.csv").read_text(encoding="utf-8-sig").splitlines() == [
+        "lot_id,material_id,supplier_id,supplier_lot",
+        "L1,FLOUR,V1,123",
+    ]
+    _import(runner, str(folder), "--source", "mes")
+    assert _lot_rows(graph)["L1"] == (12.0, True, ["erp", "mes"])
+    shown = runner.invoke(app, ["lot", "show", "123"])
+    assert shown.exit_code == 0 and shown.stdout.startswith("L1 "), shown.output
+    # the MES's last row is its own again: its next export, L1 as before, is no news
+    again = _import(runner, str(mes), "--source", "mes", "--force")
+    assert again["updated"] == 0 and _lot_rows(graph)["L1"][0] == 12.0
+
+
+def test_a_file_of_removed_rows_written_before_the_taken_off_column_still_restores(
+    tmp_path: Path,
+) -> None:
+    """removed-RUN.csv had no `taken_off` column: such a file is read as before, its rows
+    removed rows (restored under their sources)."""
+    from tracegraph.importing.restore import read_removed_by_source
+
+    older = tmp_path / "removed-old.csv"
+    older.write_text('table,key,values,sources,supplier_lots,source_shas\n'
+                     'lots,B,"{""lot_id"": ""B""}",erp mes,,\n', encoding="utf-8")  # fmt: skip
+    assert read_removed_by_source(older, "erp")[0] == {
+        "erp": {"lots": [{"lot_id": "B"}]}, "mes": {"lots": [{"lot_id": "B"}]},
+    }  # fmt: skip

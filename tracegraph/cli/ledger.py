@@ -61,8 +61,9 @@ def imports_command(
         metavar="DIR",
         help="With RUN, a full import: write the rows it removed (its removed-RUN.csv) to DIR "
         "as table files (lots.csv, shipment_lines.csv, …), rows other sources sent too in "
-        "DIR/SOURCE; `tracegraph import DIR` (and each DIR/SOURCE with its --source, as the "
-        "command says) puts them back. Existing files in DIR are not overwritten.",
+        "DIR/SOURCE, rows it only took its source off as that source's (lots_3.csv); "
+        "`tracegraph import DIR` (and each DIR/SOURCE with its --source, as the command says) "
+        "puts them back. Existing files in DIR are not overwritten.",
     ),
     rename: tuple[str, str] = typer.Option(
         None,
@@ -79,8 +80,9 @@ def imports_command(
     code and outcome, and the error line of a run that failed.
 
     With RUN and --restore DIR: the rows that full import removed, as canonical table files in
-    DIR (rows other sources sent too in DIR/SOURCE), to import again (without --full, each
-    folder with its --source) when they were removed by mistake.
+    DIR (rows other sources sent too in DIR/SOURCE), and those it only took its source off, to
+    import again (without --full, each folder with its --source) when they were removed or
+    taken off by mistake.
 
     With --rename-source OLD NEW: a renamed source's rows and runs take its new name, so that
     its --full compares the rows sent under the old one (a --full run notes rows left to
