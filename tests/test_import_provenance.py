@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.restore import RESTORED_SHAS
 
 from test_import import _graph_dump  # isort: skip
 from test_import_sources import _folder, _forget_sources, _import  # isort: skip
@@ -630,6 +631,42 @@ def _row_folder(tmp_path: Path, name: str, table: str, rows: str) -> str:
     return str(_folder(tmp_path, name, {f"{table}.csv": text}))
 
 
+def _mes_taken_off_b(
+    graph: TraceGraph, runner: CliRunner, tmp_path: Path, table: str
+) -> tuple[list[str], dict[str, Any]]:
+    """The ERP sends `table`'s rows of A and B, the MES those of B and C; the MES's --full
+    with only C's takes it off B's: the graph before it (_graph_dump) and its summary."""
+    _import(runner, str(_folder(tmp_path, "base", {
+        "lots.csv": LOTS + "A,FLOUR,1,kg\nB,FLOUR,1,kg\nC,FLOUR,1,kg\n",
+        "customers.csv": "customer_id,name\nC1,Bakery\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\nSH1,C1,2026-11-04T08:00:00Z\n",
+        "devices.csv": "device_id,name\nD1,Oven\n",
+    })), "--source", "base")  # fmt: skip
+    _import(runner, _row_folder(tmp_path, "erp", table, "AB"), "--source", "erp")
+    _import(runner, _row_folder(tmp_path, "mes", table, "BC"), "--source", "mes")
+    assert _table_rows(graph, table) == {"A": ["erp"], "B": ["erp", "mes"], "C": ["mes"]}
+    before = _graph_dump(graph)
+    return before, _import(runner, _row_folder(tmp_path, "mes-full", table, "C"), "--source",
+                           "mes", "--full", "--max-removals", "1")  # fmt: skip
+
+
+@pytest.mark.parametrize("table", sorted(_ROW_TABLES))
+def test_a_link_or_event_row_a_full_run_took_its_source_off_comes_back_with_restore(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, table: str
+) -> None:
+    """Taken off B's row, the MES had it in no file; restored (TABLE_3.csv in the MES's
+    folder: its key and the columns saying which record it is) and imported under the MES,
+    B's row is the ERP's and the MES's again, with its values and each one's last row: the
+    graph as before the --full."""
+    before, mes = _mes_taken_off_b(graph, runner, tmp_path, table)
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", mes["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert sorted(p.name for p in folder.iterdir()) == [RESTORED_SHAS, f"{table}_3.csv"]
+    _import(runner, str(folder), "--source", "mes")
+    assert _graph_dump(graph) == before
+
+
 @pytest.mark.parametrize("table", sorted(_ROW_TABLES))
 def test_a_full_dump_keeps_the_link_and_event_rows_another_source_still_sends(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, table: str
@@ -640,17 +677,7 @@ def test_a_full_dump_keeps_the_link_and_event_rows_another_source_still_sends(
     removes B's (the ERP alone sent it) and keeps C's, [mes]; the ledger's record of B's row
     losing the MES is about its node(s) (looked up by key: the keys queries no longer return
     element ids)."""
-    _import(runner, str(_folder(tmp_path, "base", {
-        "lots.csv": LOTS + "A,FLOUR,1,kg\nB,FLOUR,1,kg\nC,FLOUR,1,kg\n",
-        "customers.csv": "customer_id,name\nC1,Bakery\n",
-        "shipments.csv": "shipment_id,customer_id,shipped_at\nSH1,C1,2026-11-04T08:00:00Z\n",
-        "devices.csv": "device_id,name\nD1,Oven\n",
-    })), "--source", "base")  # fmt: skip
-    _import(runner, _row_folder(tmp_path, "erp", table, "AB"), "--source", "erp")
-    _import(runner, _row_folder(tmp_path, "mes", table, "BC"), "--source", "mes")
-    assert _table_rows(graph, table) == {"A": ["erp"], "B": ["erp", "mes"], "C": ["mes"]}
-    mes = _import(runner, _row_folder(tmp_path, "mes-full", table, "C"), "--source", "mes",
-                  "--full", "--max-removals", "1")  # fmt: skip
+    mes = _mes_taken_off_b(graph, runner, tmp_path, table)[1]
     assert mes["removed"] == 0, mes
     assert any(n.startswith(f"1 {table} row no longer sent by mes; kept: still sent by erp")
                for n in mes["notes"]), mes["notes"]  # fmt: skip
