@@ -661,7 +661,7 @@ def test_a_link_or_event_row_a_full_run_took_its_source_off_comes_back_with_rest
     before, mes = _mes_taken_off_b(graph, runner, tmp_path, table)
     folder = tmp_path / "restore"
     restored = runner.invoke(app, ["imports", mes["run_id"], "--restore", str(folder)])
-    assert restored.exit_code == 0, restored.output
+    assert restored.exit_code == 0 and "warning" not in restored.stderr, restored.output
     assert sorted(p.name for p in folder.iterdir()) == [RESTORED_SHAS, f"{table}_3.csv"]
     _import(runner, str(folder), "--source", "mes")
     assert _graph_dump(graph) == before
@@ -748,6 +748,22 @@ def test_restored_rows_come_back_under_the_sources_that_sent_them(
     assert read_removed_by_source(older, "erp")[0] == {"erp": {"lots": [{"lot_id": "B"}]}}
 
 
+SPELLED = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+
+
+def _erp_and_mes_spell_l1(runner: CliRunner, tmp_path: Path, erp_since: str) -> tuple[Path, Path]:
+    """The ERP sends L1 as 000123 of V1, the MES as 123 with L2-L10, then the ERP `erp_since`:
+    the MES's folder and its --full dump lacking L1."""
+    lots = "".join(f"L{n},FLOUR,{n},kg,V1,{n}\n" for n in range(2, 11))
+    erp = _folder(tmp_path, "erp", {"lots.csv": SPELLED + "L1,FLOUR,10,kg,V1,000123\n"})
+    mes = _folder(tmp_path, "mes", {"lots.csv": SPELLED + "L1,FLOUR,10,kg,V1,123\n" + lots})
+    _import(runner, str(erp), "--source", "erp")
+    _import(runner, str(mes), "--source", "mes")
+    since = _folder(tmp_path, "erp-since", {"lots.csv": SPELLED + erp_since + "\n"})
+    _import(runner, str(since), "--source", "erp")
+    return mes, _folder(tmp_path, "bad", {"lots.csv": SPELLED + lots})
+
+
 def test_rows_a_full_run_takes_its_source_off_are_listed_and_come_back_with_restore(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -759,16 +775,7 @@ def test_rows_a_full_run_takes_its_source_off_are_listed_and_come_back_with_rest
     sends L1 again with its spelling — and the ERP's quantities stay: the graph's 11 at the
     removal, the ERP's after the MES's 10, would be the MES's change under the per-column rule,
     written over the ERP's 12 since, so the restored row carries no quantity."""
-    header = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
-    lots = {f"L{n}": f"L{n},FLOUR,{n},kg,V1,{n}\n" for n in range(2, 11)}
-    erp = _folder(tmp_path, "erp", {"lots.csv": header + "L1,FLOUR,10,kg,V1,000123\n"})
-    mes = _folder(tmp_path, "mes", {"lots.csv": header + "L1,FLOUR,10,kg,V1,123\n"
-                                                 + "".join(lots.values())})  # fmt: skip
-    bad = _folder(tmp_path, "bad", {"lots.csv": header + "".join(lots.values())})
-    _import(runner, str(erp), "--source", "erp")
-    _import(runner, str(mes), "--source", "mes")
-    _import(runner, str(_folder(tmp_path, "erp11", {
-        "lots.csv": header + "L1,FLOUR,11,kg,V1,000123\n"})), "--source", "erp")  # fmt: skip
+    mes, bad = _erp_and_mes_spell_l1(runner, tmp_path, "L1,FLOUR,11,kg,V1,000123")
     dry = runner.invoke(app, ["import", str(bad), "--source", "mes", "--full", "--dry-run",
                               "--format", "json"])  # fmt: skip
     assert dry.exit_code == 0, dry.output
@@ -789,10 +796,10 @@ def test_rows_a_full_run_takes_its_source_off_are_listed_and_come_back_with_rest
     assert runner.invoke(app, ["lot", "show", "123"]).exit_code != 0
     # the ERP's quantity after the removal: not undone by the MES's restored row
     _import(runner, str(_folder(tmp_path, "erp12", {
-        "lots.csv": header + "L1,FLOUR,12,kg,V1,000123\n"})), "--source", "erp")  # fmt: skip
+        "lots.csv": SPELLED + "L1,FLOUR,12,kg,V1,000123\n"})), "--source", "erp")  # fmt: skip
     folder = tmp_path / "restore"
     restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
-    assert restored.exit_code == 0, restored.output
+    assert restored.exit_code == 0 and "warning" not in restored.stderr, restored.output
     assert not (folder / "erp").exists() and not (folder / "lots.csv").exists()
     assert (folder / "lots_3.csv").read_text(encoding="utf-8-sig").splitlines() == [
         "lot_id,material_id,supplier_id,supplier_lot",
@@ -820,3 +827,21 @@ def test_a_file_of_removed_rows_written_before_the_taken_off_column_still_restor
     assert read_removed_by_source(older, "erp")[0] == {
         "erp": {"lots": [{"lot_id": "B"}]}, "mes": {"lots": [{"lot_id": "B"}]},
     }  # fmt: skip
+
+
+def test_a_restore_names_a_taken_off_row_whose_required_column_another_source_changed(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A taken-off row comes back with its required columns as the graph held them at the
+    removal: the ERP's SUGAR, not the MES's FLOUR, is the MES's change on import, over any
+    newer material. The restore warns, naming the row and the column."""
+    _, bad = _erp_and_mes_spell_l1(runner, tmp_path, "L1,SUGAR,10,kg,V1,000123")
+    done = _import(runner, str(bad), "--source", "mes", "--full")
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(tmp_path / "r")])
+    assert restored.exit_code == 0, restored.output
+    said = " ".join(restored.stderr.split())
+    assert (
+        "warning: 1 row mes was only taken off holds a required column another source had "
+        "changed before the removal"
+    ) in said, said
+    assert said.count("lots L1: material_id") == 1, said

@@ -26,6 +26,7 @@ from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.rename import rename_source
 from tracegraph.importing.restore import (
     RESTORED_SHAS,
+    not_their_own,
     read_removed_by_source,
     removed_shas,
     text_read_as_numbers,
@@ -183,6 +184,15 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             f"{table}: text that looks like a number comes back as a number on import: {named}",
             hint="to keep it text, import the folder with a mapping whose x_ column for it "
             "has `text = true`",
+        )
+    if changed := not_their_own(Path(run["removed_file"])):
+        warn(
+            f"{counted(len(changed), 'row')} {literal(source)} was only taken off "
+            f"{'holds' if len(changed) == 1 else 'hold'} a required column another source had "
+            f"changed before the removal: importing {literal(folder)} writes the value held "
+            f"then, over any newer one: {first_ids(changed)}",
+            hint="check those columns after the import (`tracegraph lot show`), and correct "
+            "them from that source's next export",
         )
     if unsent:  # said, not dropped silently
         note(

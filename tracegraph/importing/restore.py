@@ -24,7 +24,7 @@ from typing import Any
 
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.full import REMOVED_HEADER, Key, located
+from tracegraph.importing.full import REMOVED_HEADER, Key, key_text, located
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import table_name
 from tracegraph.importing.tables import TABLES
@@ -33,6 +33,8 @@ from tracegraph.importing.writer import (
     RECORD_COLUMNS,
     RELATIONSHIP_PARENT,
     SUPPLIER_COLUMNS,
+    _said_again,
+    first_columns,
     source_shas,
 )
 
@@ -99,14 +101,33 @@ class _Removed:
     shas: str = ""  # its source_shas cell: `[key, "_source_shas"]` as JSON, or ""
     taken_off: bool = False  # only the run's source taken off it (another still sends it)
 
-    def taken_back(self, source: str) -> tuple[str, dict[str, Any]]:
-        """The table file and values of a taken-off row as `source` sends it again (see
-        TAKEN_OFF): no column whose value another source may have changed since."""
+    def _says(self) -> set[str]:
+        """The columns a taken-off row comes back with besides a lot's spelling (TAKEN_OFF)."""
         spec = TABLES[self.table]
         says = {*spec.key, *(c.name for c in spec.columns if c.required),
                 *RECORD_COLUMNS.get(self.table, ())}  # fmt: skip
         if self.table == "device_events" and self.values.get("event") == "alarm":
             says.add("result")  # an alarm's kind is in its key (full.raw_key)
+        return says
+
+    def not_its_own(self) -> list[str]:
+        """The columns of a taken-off row (TAKEN_OFF) whose value at the removal was not its
+        source's last (its `source_shas` entry): another source had changed it, and importing
+        the row writes it as that source's change, over any newer value. [] where the entry
+        has no column hashes (kept before them) or the row was removed."""
+        stored = json.loads(self.shas)[1] if self.taken_off and self.shas else ""
+        source, _, entry = stored.partition(":")
+        if ":" not in entry:  # a row hash alone, or none
+            return []
+        key = {name: self.values.get(name) for name in TABLES[self.table].key}
+        given = first_columns(self.table, {**key, "props": {}}, self.values)
+        said = _said_again(given, stored, source, None)  # compared as the import compares them
+        return sorted(name for name in given if name in self._says() and name not in said)
+
+    def taken_back(self, source: str) -> tuple[str, dict[str, Any]]:
+        """The table file and values of a taken-off row as `source` sends it again (see
+        TAKEN_OFF): no column whose value another source may have changed since."""
+        says = self._says()
         row = {k: v for k, v in self.values.items() if k in says}
         if self.table != "lots":
             return f"{self.table}{TAKEN_OFF}", row
@@ -198,6 +219,14 @@ def read_removed_by_source(
             by_source.setdefault(name, {}).setdefault(table, []).append(values)
         unsent.extend(removed.sent_by_none(names))
     return {name: tables for name, tables in by_source.items() if tables}, unsent
+
+
+def not_their_own(path: Path) -> list[str]:
+    """The taken-off rows of a removed-RUN.csv holding a column another source had changed
+    (_Removed.not_its_own), each `table key: columns`."""
+    return [f"{r.table} {key_text(tuple(k) if isinstance(k, list) else k)}: {', '.join(names)}"
+            for r in _removed_rows(path) if (names := r.not_its_own())
+            for k in (json.loads(r.shas)[0],)]  # fmt: skip
 
 
 def removed_shas(path: Path) -> list[list[str]]:
