@@ -503,7 +503,7 @@ def test_device_events_are_told_apart_by_device_event_and_time(
     assert _rows(done["removed_file"])[1:] == [
         ["device_events", "MIXER-1|alarm|2026-11-03T08:30:00+00:00|overheat",
          '{"at": "2026-11-03T08:30:00+00:00", "device_id": "MIXER-1", "event": "alarm", '
-         '"result": "overheat"}', "canonical", "", ""],
+         '"result": "overheat"}', "canonical", "", "", ""],
     ]  # fmt: skip
     rejected = header + "PACKER-1,repair,2026-11-02T07:00:00Z,\n"
     unsure = _json(
