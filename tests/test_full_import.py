@@ -43,9 +43,10 @@ REFUSED = (
 REMOVED_LINES = [
     ["shipment_lines", "RMA1|P2",
      '{"lot_id": "P2", "quantity": -10.0, "shipment_id": "RMA1", "uom": "pcs"}', "canonical", "",
-     ""],
+     "", ""],
     ["shipment_lines", "SH2|P2",
-     '{"lot_id": "P2", "quantity": 50.0, "shipment_id": "SH2", "uom": "pcs"}', "canonical", "", ""],
+     '{"lot_id": "P2", "quantity": 50.0, "shipment_id": "SH2", "uom": "pcs"}', "canonical", "", "",
+     ""],
 ]  # fmt: skip
 
 
@@ -134,7 +135,7 @@ def test_a_line_missing_from_a_full_dump_is_removed_and_the_trace_no_longer_reac
     )  # fmt: skip
     assert done["removed_file"] == str(tmp_path / f"removed-{done['run_id']}.csv")
     assert _rows(done["removed_file"]) == [
-        ["table", "key", "values", "sources", "supplier_lots", "source_shas"],
+        ["table", "key", "values", "sources", "supplier_lots", "source_shas", "taken_off"],
         *REMOVED_LINES,
     ]
     assert oct(os.stat(done["removed_file"]).st_mode & 0o777) == "0o600"
@@ -237,10 +238,10 @@ def test_a_removed_lot_still_used_becomes_a_stub_and_an_unused_one_goes(
     assert _rows(done["removed_file"])[1:] == [
         ["lots", "B", '{"lot_id": "B", "material_id": "SALT", "quantity": 10.0, '
                       '"supplier_id": "V2", "supplier_lot": "000123", "uom": "kg"}', "canonical",
-         '[{"sources": "canonical", "supplier_id": "V2", "supplier_lot": "000123"}]', ""],
+         '[{"sources": "canonical", "supplier_id": "V2", "supplier_lot": "000123"}]', "", ""],
         ["lots", "Z", '{"lot_id": "Z", "material_id": "FLOUR", "quantity": 5.0, '
                       '"supplier_id": "V9", "supplier_lot": "777", "uom": "kg"}', "canonical",
-         '[{"sources": "canonical", "supplier_id": "V9", "supplier_lot": "777"}]', ""],
+         '[{"sources": "canonical", "supplier_id": "V9", "supplier_lot": "777"}]', "", ""],
     ]  # fmt: skip
     stub, _, _ = graph.driver.execute_query(
         "MATCH (l:Lot {lot_id: 'B'}) RETURN properties(l) AS p, [(l)-[r]-() | type(r)] AS edges",
@@ -502,7 +503,7 @@ def test_device_events_are_told_apart_by_device_event_and_time(
     assert _rows(done["removed_file"])[1:] == [
         ["device_events", "MIXER-1|alarm|2026-11-03T08:30:00+00:00|overheat",
          '{"at": "2026-11-03T08:30:00+00:00", "device_id": "MIXER-1", "event": "alarm", '
-         '"result": "overheat"}', "canonical", "", ""],
+         '"result": "overheat"}', "canonical", "", "", ""],
     ]  # fmt: skip
     rejected = header + "PACKER-1,repair,2026-11-02T07:00:00Z,\n"
     unsure = _json(
@@ -815,7 +816,8 @@ def test_a_malformed_supplier_lots_cell_is_refused_naming_the_file_and_line(
     """A removed-RUN.csv whose supplier_lots cell was edited (a list of numbers, JSON cut off,
     a number as sources) said `supplier_lots [1, 2] is not a list of spellings`, or a json error
     of the cell's own "line 1 column 2", without the file's line; a number as sources was a
-    traceback. One line: the file, its line and column, why; exit 2."""
+    traceback. One line: the file, its line and column, why; exit 2 (a taken_off cell neither 1
+    nor empty too)."""
     lots = HAND_PLANT["lots.csv"].replace("B,SALT,10,kg,V2,000123\n", "")
     done = _json(runner, str(_night(tmp_path, "n1", {"lots.csv": lots})), "--full",
                  "--max-removals", "1")  # fmt: skip
@@ -829,7 +831,9 @@ def test_a_malformed_supplier_lots_cell_is_refused_naming_the_file_and_line(
     edited = [[*line[:4], cell, *line[5:]] for cell in cells]
     edited.append([*line[:2], "{not json", *line[3:]])
     # a source_shas cell that is not [key, "source:…"] (read when the restore writes its folders)
-    edited.append([*line[:5], '["B"]'])
+    edited.append([*line[:5], '["B"]', *line[6:]])
+    # a taken_off cell that is neither 1 nor empty
+    edited.append([*line[:6], "yes"])
     for row in edited:
         with removed.open("w", encoding="utf-8", newline="") as out:
             csv.writer(out).writerows([header, row])
@@ -839,7 +843,8 @@ def test_a_malformed_supplier_lots_cell_is_refused_naming_the_file_and_line(
         said = " ".join(shown.stderr.split())
         assert f"{removed} is not a file of removed rows" in said, said
         column = ("values" if row[2] == "{not json" else
-                  "source_shas" if row[5] == '["B"]' else "supplier_lots")  # fmt: skip
+                  "source_shas" if row[5] == '["B"]' else
+                  "taken_off" if row[6] == "yes" else "supplier_lots")  # fmt: skip
         assert f"line 2, column {column}: " in said, said
         assert "(hint: restore from the removed-RUN.csv the run wrote" in said, said
 

@@ -6,6 +6,7 @@ sends stays, with that source alone, and a row the source alone sent is removed 
 
 from __future__ import annotations
 
+import csv
 import json
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
+from tracegraph.importing.restore import RESTORED_SHAS
 
 from test_import import _graph_dump  # isort: skip
 from test_import_sources import _folder, _forget_sources, _import  # isort: skip
@@ -84,7 +86,8 @@ def test_a_full_dump_of_one_source_keeps_the_rows_another_source_still_sends(
     assert mes["removed"] == 0 and mes["tables"]["lots"]["removed"] == 0
     assert (
         "1 lots row no longer sent by mes; kept: still sent by erp (mes taken off their sources "
-        "only: not removed, counted against --max-removals): B"
+        "only: not removed, counted against --max-removals, listed in the file of removed rows "
+        "(taken_off 1)): B"
     ) in mes["notes"], mes["notes"]
     assert not any("another source" in n for n in mes["notes"])
     assert _lot_rows(graph) == {
@@ -138,7 +141,7 @@ def test_a_full_dump_lacking_most_of_its_sources_shared_rows_is_refused_and_take
     dry = _import(runner, cut, "--source", "mes", "--full", "--dry-run", code=2)["error"]
     assert dry.startswith(error + "the import would refuse them (exit 2, nothing "
                           "removed nor taken off)"), dry  # fmt: skip
-    assert dry.endswith("lists those to remove, its notes the others))"), dry
+    assert dry.endswith("lists them (those to take off with taken_off 1)))"), dry
     refused = _import(runner, cut, "--source", "mes", "--full", code=2)["error"]
     assert refused == error + (
         "nothing was removed nor taken off (hint: a cut-off export? check the file; if the rows "
@@ -628,6 +631,42 @@ def _row_folder(tmp_path: Path, name: str, table: str, rows: str) -> str:
     return str(_folder(tmp_path, name, {f"{table}.csv": text}))
 
 
+def _mes_taken_off_b(
+    graph: TraceGraph, runner: CliRunner, tmp_path: Path, table: str
+) -> tuple[list[str], dict[str, Any]]:
+    """The ERP sends `table`'s rows of A and B, the MES those of B and C; the MES's --full
+    with only C's takes it off B's: the graph before it (_graph_dump) and its summary."""
+    _import(runner, str(_folder(tmp_path, "base", {
+        "lots.csv": LOTS + "A,FLOUR,1,kg\nB,FLOUR,1,kg\nC,FLOUR,1,kg\n",
+        "customers.csv": "customer_id,name\nC1,Bakery\n",
+        "shipments.csv": "shipment_id,customer_id,shipped_at\nSH1,C1,2026-11-04T08:00:00Z\n",
+        "devices.csv": "device_id,name\nD1,Oven\n",
+    })), "--source", "base")  # fmt: skip
+    _import(runner, _row_folder(tmp_path, "erp", table, "AB"), "--source", "erp")
+    _import(runner, _row_folder(tmp_path, "mes", table, "BC"), "--source", "mes")
+    assert _table_rows(graph, table) == {"A": ["erp"], "B": ["erp", "mes"], "C": ["mes"]}
+    before = _graph_dump(graph)
+    return before, _import(runner, _row_folder(tmp_path, "mes-full", table, "C"), "--source",
+                           "mes", "--full", "--max-removals", "1")  # fmt: skip
+
+
+@pytest.mark.parametrize("table", sorted(_ROW_TABLES))
+def test_a_link_or_event_row_a_full_run_took_its_source_off_comes_back_with_restore(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, table: str
+) -> None:
+    """Taken off B's row, the MES had it in no file; restored (TABLE_3.csv in the MES's
+    folder: its key and the columns saying which record it is) and imported under the MES,
+    B's row is the ERP's and the MES's again, with its values and each one's last row: the
+    graph as before the --full."""
+    before, mes = _mes_taken_off_b(graph, runner, tmp_path, table)
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", mes["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0 and "warning" not in restored.stderr, restored.output
+    assert sorted(p.name for p in folder.iterdir()) == [RESTORED_SHAS, f"{table}_3.csv"]
+    _import(runner, str(folder), "--source", "mes")
+    assert _graph_dump(graph) == before
+
+
 @pytest.mark.parametrize("table", sorted(_ROW_TABLES))
 def test_a_full_dump_keeps_the_link_and_event_rows_another_source_still_sends(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, table: str
@@ -638,17 +677,7 @@ def test_a_full_dump_keeps_the_link_and_event_rows_another_source_still_sends(
     removes B's (the ERP alone sent it) and keeps C's, [mes]; the ledger's record of B's row
     losing the MES is about its node(s) (looked up by key: the keys queries no longer return
     element ids)."""
-    _import(runner, str(_folder(tmp_path, "base", {
-        "lots.csv": LOTS + "A,FLOUR,1,kg\nB,FLOUR,1,kg\nC,FLOUR,1,kg\n",
-        "customers.csv": "customer_id,name\nC1,Bakery\n",
-        "shipments.csv": "shipment_id,customer_id,shipped_at\nSH1,C1,2026-11-04T08:00:00Z\n",
-        "devices.csv": "device_id,name\nD1,Oven\n",
-    })), "--source", "base")  # fmt: skip
-    _import(runner, _row_folder(tmp_path, "erp", table, "AB"), "--source", "erp")
-    _import(runner, _row_folder(tmp_path, "mes", table, "BC"), "--source", "mes")
-    assert _table_rows(graph, table) == {"A": ["erp"], "B": ["erp", "mes"], "C": ["mes"]}
-    mes = _import(runner, _row_folder(tmp_path, "mes-full", table, "C"), "--source", "mes",
-                  "--full", "--max-removals", "1")  # fmt: skip
+    mes = _mes_taken_off_b(graph, runner, tmp_path, table)[1]
     assert mes["removed"] == 0, mes
     assert any(n.startswith(f"1 {table} row no longer sent by mes; kept: still sent by erp")
                for n in mes["notes"]), mes["notes"]  # fmt: skip
@@ -696,7 +725,9 @@ def test_restored_rows_come_back_under_the_sources_that_sent_them(
                    "--max-removals", "100%")  # fmt: skip
     assert done["removed"] == 2 and sorted(_lot_rows(graph)) == ["A", "C"]
     with open(done["removed_file"], encoding="utf-8-sig") as file:
-        assert file.readline().strip() == "table,key,values,sources,supplier_lots,source_shas"
+        assert file.readline().strip() == (
+            "table,key,values,sources,supplier_lots,source_shas,taken_off"
+        )
     folder = tmp_path / "restore"
     restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
     assert restored.exit_code == 0, restored.output
@@ -715,3 +746,102 @@ def test_restored_rows_come_back_under_the_sources_that_sent_them(
     older = tmp_path / "removed-old.csv"
     older.write_text('table,key,values\nlots,B,"{""lot_id"": ""B""}"\n', encoding="utf-8")
     assert read_removed_by_source(older, "erp")[0] == {"erp": {"lots": [{"lot_id": "B"}]}}
+
+
+SPELLED = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+
+
+def _erp_and_mes_spell_l1(runner: CliRunner, tmp_path: Path, erp_since: str) -> tuple[Path, Path]:
+    """The ERP sends L1 as 000123 of V1, the MES as 123 with L2-L10, then the ERP `erp_since`:
+    the MES's folder and its --full dump lacking L1."""
+    lots = "".join(f"L{n},FLOUR,{n},kg,V1,{n}\n" for n in range(2, 11))
+    erp = _folder(tmp_path, "erp", {"lots.csv": SPELLED + "L1,FLOUR,10,kg,V1,000123\n"})
+    mes = _folder(tmp_path, "mes", {"lots.csv": SPELLED + "L1,FLOUR,10,kg,V1,123\n" + lots})
+    _import(runner, str(erp), "--source", "erp")
+    _import(runner, str(mes), "--source", "mes")
+    since = _folder(tmp_path, "erp-since", {"lots.csv": SPELLED + erp_since + "\n"})
+    _import(runner, str(since), "--source", "erp")
+    return mes, _folder(tmp_path, "bad", {"lots.csv": SPELLED + lots})
+
+
+def test_rows_a_full_run_takes_its_source_off_are_listed_and_come_back_with_restore(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends L1 as supplier lot 000123 of V1, the MES as 123. The MES's --full
+    without L1 (within --max-removals) took the MES off L1 and `123` with it, but listed L1
+    nowhere: `imports RUN --restore` gave back nothing ("removed no rows"), and `lot show 123`
+    knew no lot for good. removed-RUN.csv lists it now (taken_off 1, the MES's spelling and
+    last row); restored into the MES's folder alone and imported under `--source mes`, the MES
+    sends L1 again with its spelling — and the ERP's quantities stay: the graph's 11 at the
+    removal, the ERP's after the MES's 10, would be the MES's change under the per-column rule,
+    written over the ERP's 12 since, so the restored row carries no quantity."""
+    mes, bad = _erp_and_mes_spell_l1(runner, tmp_path, "L1,FLOUR,11,kg,V1,000123")
+    dry = runner.invoke(app, ["import", str(bad), "--source", "mes", "--full", "--dry-run",
+                              "--format", "json"])  # fmt: skip
+    assert dry.exit_code == 0, dry.output
+    assert any("listed in the file of removed rows (taken_off 1)" in note
+               for note in json.loads(dry.stdout)["notes"]), dry.stdout  # fmt: skip
+    done = _import(runner, str(bad), "--source", "mes", "--full")
+    assert done["removed"] == 0 and done["removed_file"], done
+    with open(done["removed_file"], encoding="utf-8-sig") as file:
+        lines = list(csv.DictReader(file))
+    assert [(r["table"], r["key"], r["taken_off"], r["sources"]) for r in lines] == [
+        ("lots", "L1", "1", "erp mes")
+    ]
+    assert json.loads(lines[0]["values"])["quantity"] == 11.0
+    assert json.loads(lines[0]["supplier_lots"]) == [
+        {"sources": "mes", "supplier_id": "V1", "supplier_lot": "123"}
+    ]
+    assert json.loads(lines[0]["source_shas"])[1].startswith("mes:")
+    assert runner.invoke(app, ["lot", "show", "123"]).exit_code != 0
+    # the ERP's quantity after the removal: not undone by the MES's restored row
+    _import(runner, str(_folder(tmp_path, "erp12", {
+        "lots.csv": SPELLED + "L1,FLOUR,12,kg,V1,000123\n"})), "--source", "erp")  # fmt: skip
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0 and "warning" not in restored.stderr, restored.output
+    assert not (folder / "erp").exists() and not (folder / "lots.csv").exists()
+    assert (folder / "lots_3.csv").read_text(encoding="utf-8-sig").splitlines() == [
+        "lot_id,material_id,supplier_id,supplier_lot",
+        "L1,FLOUR,V1,123",
+    ]
+    _import(runner, str(folder), "--source", "mes")
+    assert _lot_rows(graph)["L1"] == (12.0, True, ["erp", "mes"])
+    shown = runner.invoke(app, ["lot", "show", "123"])
+    assert shown.exit_code == 0 and shown.stdout.startswith("L1 "), shown.output
+    # the MES's last row is its own again: its next export, L1 as before, is no news
+    again = _import(runner, str(mes), "--source", "mes", "--force")
+    assert again["updated"] == 0 and _lot_rows(graph)["L1"][0] == 12.0
+
+
+def test_a_file_of_removed_rows_written_before_the_taken_off_column_still_restores(
+    tmp_path: Path,
+) -> None:
+    """removed-RUN.csv had no `taken_off` column: such a file is read as before, its rows
+    removed rows (restored under their sources)."""
+    from tracegraph.importing.restore import read_removed_by_source
+
+    older = tmp_path / "removed-old.csv"
+    older.write_text('table,key,values,sources,supplier_lots,source_shas\n'
+                     'lots,B,"{""lot_id"": ""B""}",erp mes,,\n', encoding="utf-8")  # fmt: skip
+    assert read_removed_by_source(older, "erp")[0] == {
+        "erp": {"lots": [{"lot_id": "B"}]}, "mes": {"lots": [{"lot_id": "B"}]},
+    }  # fmt: skip
+
+
+def test_a_restore_names_a_taken_off_row_whose_required_column_another_source_changed(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A taken-off row comes back with its required columns as the graph held them at the
+    removal: the ERP's SUGAR, not the MES's FLOUR, is the MES's change on import, over any
+    newer material. The restore warns, naming the row and the column."""
+    _, bad = _erp_and_mes_spell_l1(runner, tmp_path, "L1,SUGAR,10,kg,V1,000123")
+    done = _import(runner, str(bad), "--source", "mes", "--full")
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(tmp_path / "r")])
+    assert restored.exit_code == 0, restored.output
+    said = " ".join(restored.stderr.split())
+    assert (
+        "warning: 1 row mes was only taken off holds a required column another source had "
+        "changed before the removal"
+    ) in said, said
+    assert said.count("lots L1: material_id") == 1, said

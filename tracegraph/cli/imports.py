@@ -533,7 +533,8 @@ def import_command(
     Several sources feeding one graph (an ERP extract, a MES export, a lab's tables): each run
     records its `--source` (default: the mapping's name, or `canonical`), and each row the
     sources that sent it. `--full` compares its source's rows: a row another source still
-    sends stays, only this source taken off it (counted in --max-removals).
+    sends stays, only this source taken off it (counted in --max-removals; in
+    removed-RUN.csv, taken_off 1).
 
     Rows imported before rows kept their sources are refused under `--full` (exit 2, nothing
     written) when another source wrote the table since it was last compared in full: import
@@ -642,5 +643,7 @@ def _print_summary(summary: ImportSummary, output: OutputFormat, dry_run: bool) 
         if summary.reject_file:
             out.print(f"Rejected rows: {literal(summary.reject_file)}")
         if summary.removed_file:
-            what = "Rows a full import would remove" if dry_run else "Removed rows, as they were"
+            # rows only taken off the run's source are in it too (taken_off 1)
+            what = ("Rows a full import would remove or take off" if dry_run
+                    else "Removed and taken-off rows, as they were")  # fmt: skip
             out.print(f"{what}: {literal(summary.removed_file)}")

@@ -26,6 +26,7 @@ from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.rename import rename_source
 from tracegraph.importing.restore import (
     RESTORED_SHAS,
+    not_their_own,
     read_removed_by_source,
     removed_shas,
     text_read_as_numbers,
@@ -61,8 +62,9 @@ def imports_command(
         metavar="DIR",
         help="With RUN, a full import: write the rows it removed (its removed-RUN.csv) to DIR "
         "as table files (lots.csv, shipment_lines.csv, …), rows other sources sent too in "
-        "DIR/SOURCE; `tracegraph import DIR` (and each DIR/SOURCE with its --source, as the "
-        "command says) puts them back. Existing files in DIR are not overwritten.",
+        "DIR/SOURCE, rows it only took its source off as that source's (lots_3.csv); "
+        "`tracegraph import DIR` (and each DIR/SOURCE with its --source, as the command says) "
+        "puts them back. Existing files in DIR are not overwritten.",
     ),
     rename: tuple[str, str] = typer.Option(
         None,
@@ -79,8 +81,9 @@ def imports_command(
     code and outcome, and the error line of a run that failed.
 
     With RUN and --restore DIR: the rows that full import removed, as canonical table files in
-    DIR (rows other sources sent too in DIR/SOURCE), to import again (without --full, each
-    folder with its --source) when they were removed by mistake.
+    DIR (rows other sources sent too in DIR/SOURCE), and those it only took its source off, to
+    import again (without --full, each folder with its --source) when they were removed or
+    taken off by mistake.
 
     With --rename-source OLD NEW: a renamed source's rows and runs take its new name, so that
     its --full compares the rows sent under the old one (a --full run notes rows left to
@@ -181,6 +184,15 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             f"{table}: text that looks like a number comes back as a number on import: {named}",
             hint="to keep it text, import the folder with a mapping whose x_ column for it "
             "has `text = true`",
+        )
+    if changed := not_their_own(Path(run["removed_file"])):
+        warn(
+            f"{counted(len(changed), 'row')} {literal(source)} was only taken off "
+            f"{'holds' if len(changed) == 1 else 'hold'} a required column another source had "
+            f"changed before the removal: importing {literal(folder)} writes the value held "
+            f"then, over any newer one: {first_ids(changed)}",
+            hint="check those columns after the import (`tracegraph lot show`), and correct "
+            "them from that source's next export",
         )
     if unsent:  # said, not dropped silently
         note(

@@ -14,9 +14,10 @@ the run: a run killed while removing is completed by running it again, which fin
 
 Only the rows of the run's source are compared: each row keeps the sources that sent it
 (`_sources`, see writer._sources_after). A row the dump lacks that another source still sends
-stays, and only the run's source is taken off its sources (drop_sources; on the ledger, not in
-removed-RUN.csv; counted against --max-removals: it takes the source's last row and supplier-lot
-spellings with it, so a cut-off dump must not). Rows written before
+stays, and only the run's source is taken off its sources (drop_sources; on the ledger, and in
+removed-RUN.csv with `taken_off` 1, written before as removals are, so that a restore gives the
+source its row back; counted against --max-removals: it takes the source's last row and
+supplier-lot spellings with it, so a cut-off dump must not). Rows written before
 rows kept their sources are compared as the run's source's (sources.other_sources refuses the
 run first when another source may have written them).
 """
@@ -52,8 +53,9 @@ REMOVAL_ORDER: tuple[str, ...] = tuple(reversed(IMPORT_ORDER))
 DEFAULT_MAX_REMOVALS = "10%"
 
 # removed-RUN.csv's columns (restore.read_removed reads them, and the files written before
-# `supplier_lots`, or before `sources` too).
-REMOVED_HEADER = ["table", "key", "values", "sources", "supplier_lots", "source_shas"]
+# `taken_off`, `source_shas`, `supplier_lots`, or before `sources` too). `taken_off`: 1 for a row
+# the run's source was only taken off (another source still sends it), empty for a removed one.
+REMOVED_HEADER = ["table", "key", "values", "sources", "supplier_lots", "source_shas", "taken_off"]
 
 # How many removed records a run's ledger entry names (rows_removed counts them all).
 REMOVED_IDS_KEPT = 1000
@@ -236,6 +238,11 @@ class Removal:
     shas: list[str] = field(default_factory=list)
     # per record, a lot's supplier-lot spellings, each with the sources that sent it (_spellings)
     spellings: list[list[dict[str, str | None]]] = field(default_factory=list)
+    # per row of `dropped`: as the graph holds it, the spellings the run's source sent and
+    # that source's `_source_shas` entry (`source:…`; "": none), what taking it off loses
+    taken: list[tuple[dict[str, Any], list[dict[str, str | None]], str]] = field(
+        default_factory=list
+    )
 
 
 def compare(
@@ -337,13 +344,16 @@ def _shas_left(props: dict[str, Any], source: str | None) -> str | None:
     return stored
 
 
-def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | None) -> None:
+def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | None,
+                 removed_file: Path | None = None) -> None:  # fmt: skip
     """Take the run's source off the rows its dump lacks and other sources still send (each
     Removal's `dropped`), in batches, each first recorded in run `run_id`'s ledger as a change
-    of who sends it (`sent by erp, mes → erp`), as a removal is (see remove). Their content
+    of who sends it (`sent by erp, mes → erp`, with its line in `removed_file`, which
+    record_removals wrote before), as a removal is (see remove). Their content
     and links stay: not removed, not counted as removed; a lot's supplier-lot identities that
     source alone sent go (lots_identities_dropped.cypher), and the number a lot without a
     supplier keeps on itself follows those left (lots_supplier_lot_left.cypher)."""
+    lines = _removed_lines(removals) if removed_file is not None else {}
     for table in REMOVAL_ORDER:
         removal = removals.get(table)
         if removal is None or not removal.dropped:
@@ -354,9 +364,10 @@ def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | 
             if run_id is not None:
                 graph.write("import/record_changes", run_id=run_id, changes=[
                     # sources_only: not a changed row (`imports RUN` counts changed rows)
-                    {"props": {**RowChange(table, key_text(d.key), 0, ("sent by",),
-                                           (", ".join(d.sources),), (", ".join(d.others),),
-                                           d.nodes).as_props(run_id, ""),
+                    {"props": {**RowChange(table, key_text(d.key), lines.get((table, d.key), 0),
+                                           ("sent by",), (", ".join(d.sources),),
+                                           (", ".join(d.others),),
+                                           d.nodes).as_props(run_id, str(removed_file or "")),
                                "sources_only": True},
                      "nodes": list(d.nodes)}
                     for d in batch
@@ -465,12 +476,12 @@ def refusal(
 
 
 def _listing(over: list[Removal], listed: Path | None) -> str:
-    """Where a dry run's refusal lists the rows: removed-RUN.csv has those to remove only, the
-    notes name those the source would be taken off."""
+    """Where a dry run's refusal lists the rows: removed-RUN.csv, those to remove and those
+    the source would be taken off (`taken_off` 1) alike."""
     if listed is None:
         return "its notes name them"
-    return f"{listed} lists those to remove, its notes the others" if any(
-        r.dropped for r in over) else f"{listed} lists them"  # fmt: skip
+    return f"{listed} lists them" + (" (those to take off with taken_off 1)" if any(
+        r.dropped for r in over) else "")  # fmt: skip
 
 
 def _held_of(removal: Removal) -> str:
@@ -492,42 +503,68 @@ def _split(removal: Removal) -> str:
 
 def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
     """Each record to remove as the graph holds it (columns and extra columns; times as
-    ISO 8601), read by the import's own *_before queries."""
+    ISO 8601), read by the import's own *_before queries; and each row the run's source is
+    only taken off (`taken`), with the supplier-lot spellings that source sent."""
     for removal in removals.values():
-        table = removal.table
-        parent = RELATIONSHIP_PARENT.get(table)
-        for start in range(0, len(removal.keys), BATCH_SIZE):
-            batch = removal.keys[start : start + BATCH_SIZE]
-            if parent is None:
-                found = {
-                    r["key"]: (stored_values(table, r["props"], r["links"]), [r["node"]],
-                               r["props"].get("_sources") or "",
-                               r["props"].get("_source_shas") or "")
-                    for r in graph.read(f"import/{table}_before", keys=batch)
-                }  # fmt: skip
-            else:
-                rows = [{parent: p, "lot_id": lot} for p, lot in batch]
-                found = {
-                    (r["parent"], r["lot_id"]): (
-                        stored_values(
-                            table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]}, []
-                        ),
-                        r["nodes"],
-                        r["props"].get("_sources") or "",
-                        r["props"].get("_source_shas") or "",
-                    )
-                    for r in graph.read(f"import/{table}_before", rows=rows)
-                }
-            spelled = _spellings(graph, batch) if table == "lots" else {}
-            for key in batch:
-                held, nodes, senders, shas = found.get(key, ({}, [], "", ""))
-                # the event_id is the key, which a device event's three columns say
-                values = {k: v for k, v in held.items() if v is not None and k != "event_id"}
-                removal.records.append(values)
-                removal.nodes.append(nodes)
-                removal.senders.append(senders)
-                removal.shas.append(shas)
-                removal.spellings.append(spelled.get(key, []))
+        for values, nodes, senders, shas, spelled in _read_rows(graph, removal.table,
+                                                                removal.keys):  # fmt: skip
+            removal.records.append(values)
+            removal.nodes.append(nodes)
+            removal.senders.append(senders)
+            removal.shas.append(shas)
+            removal.spellings.append(spelled)
+        taken = _read_rows(graph, removal.table, [d.key for d in removal.dropped])
+        removal.taken = [
+            (values, [s for s in spelled if removal.source in (s["sources"] or "").split()],
+             _entry_of(removal.source, shas))
+            for values, _, _, shas, spelled in taken
+        ]  # fmt: skip
+
+
+def _entry_of(source: str, stored: str) -> str:
+    """`source`'s entry of a row's `_source_shas`, as the row holds it (`source:…`; "": none)."""
+    entry = source_shas(stored).get(source)
+    return "" if entry is None else f"{source}:{entry}"
+
+
+# A row as read_records reads it: its values, its node(s)' element ids, its `_sources` and
+# `_source_shas` ("": none) and a lot's supplier-lot spellings.
+_Read = tuple[dict[str, Any], list[str], str, str, list[dict[str, str | None]]]
+
+
+def _read_rows(graph: TraceGraph, table: str, keys: list[Key]) -> list[_Read]:
+    """The rows of `table` under `keys` as the graph holds them (see read_records), in order."""
+    parent = RELATIONSHIP_PARENT.get(table)
+    read: list[_Read] = []
+    for start in range(0, len(keys), BATCH_SIZE):
+        batch = keys[start : start + BATCH_SIZE]
+        if parent is None:
+            found = {
+                r["key"]: (stored_values(table, r["props"], r["links"]), [r["node"]],
+                           r["props"].get("_sources") or "",
+                           r["props"].get("_source_shas") or "")
+                for r in graph.read(f"import/{table}_before", keys=batch)
+            }  # fmt: skip
+        else:
+            rows = [{parent: p, "lot_id": lot} for p, lot in batch]
+            found = {
+                (r["parent"], r["lot_id"]): (
+                    stored_values(
+                        table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]}, []
+                    ),
+                    r["nodes"],
+                    r["props"].get("_sources") or "",
+                    r["props"].get("_source_shas") or "",
+                )
+                for r in graph.read(f"import/{table}_before", rows=rows)
+            }
+        spelled = _spellings(graph, batch) if table == "lots" else {}
+        for key in batch:
+            held, nodes, senders, shas = found.get(key, ({}, [], "", ""))
+            # the event_id is the key, which a device event's three columns say
+            values = {k: v for k, v in held.items() if v is not None and k != "event_id"}
+            read.append((values, nodes, senders, shas, spelled.get(key, [])))
+    return read
 
 
 def _spellings(graph: TraceGraph, keys: list[Key]) -> dict[Key, list[dict[str, str | None]]]:
@@ -554,17 +591,27 @@ def write_removed(path: Path, removals: dict[str, Removal]) -> Path:
     or imported again under their sources, each with its own spelling (restore.py); and its
     senders' last rows (`_source_shas`, as the row held them; empty for a row one source
     sent; JSON, `[key, "erp:… qc:…"]`), which the restore's folders put back
-    (restore.put_back_shas); readable by the user only, as the reject file is."""
+    (restore.put_back_shas); readable by the user only, as the reject file is. Then the rows
+    the run's source is only taken off (`taken_off` 1): the row's values and sources before,
+    and what the source loses — its spellings of the lot and its entry of `_source_shas` —
+    which a restore gives back to that source alone (restore.py). Removed rows first: their
+    line numbers are the ledger's (_removed_lines)."""
     rows = (
         [removal.table, spreadsheet_safe(key_text(key)), _json(values), senders,
-         _json(spelled) if spelled else "", _json([key, shas]) if shas else ""]
+         _json(spelled) if spelled else "", _json([key, shas]) if shas else "", ""]
         for removal in removals.values()
         for key, values, senders, spelled, shas in zip(removal.keys, removal.records,
                                                        removal.senders, removal.spellings,
                                                        removal.shas, strict=True)
     )  # fmt: skip
+    taken = (
+        [removal.table, spreadsheet_safe(key_text(d.key)), _json(values), " ".join(d.sources),
+         _json(spelled) if spelled else "", _json([d.key, shas]) if shas else "", "1"]
+        for removal in removals.values()
+        for d, (values, spelled, shas) in zip(removal.dropped, removal.taken, strict=True)
+    )  # fmt: skip
     return write_private_csv(
-        path, itertools.chain([REMOVED_HEADER], rows), "the file of removed rows",
+        path, itertools.chain([REMOVED_HEADER], rows, taken), "the file of removed rows",
         "free space or pass --rejects a file in another folder, then run it again (nothing "
         "was removed)",
     )  # fmt: skip
@@ -576,9 +623,10 @@ def _json(values: dict[str, Any] | list[Any]) -> str:
 
 def record_removals(graph: TraceGraph, removals: dict[str, Removal], run_id: str,
                     beside: Path) -> Path | None:  # fmt: skip
-    """The records to remove, read as the graph holds them and written to
-    removed-RUN_ID.csv beside the reject file `beside`; None when nothing is to go."""
-    if not any(r.keys for r in removals.values()):
+    """The records to remove and the rows to take the run's source off, read as the graph
+    holds them and written to removed-RUN_ID.csv beside the reject file `beside`; None when
+    nothing is to go nor to be taken off."""
+    if not any(r.keys or r.dropped for r in removals.values()):
         return None
     read_records(graph, removals)
     return write_removed(beside.with_name(f"removed-{run_id}.csv"), removals)
@@ -618,9 +666,11 @@ def remove(
 
 
 def _removed_lines(removals: dict[str, Removal]) -> dict[tuple[str, Key], int]:
-    """Each removed record's line in removed-RUN.csv, as write_removed writes them."""
-    keys = ((r.table, k) for r in removals.values() for k in r.keys)
-    return {key: line for line, key in enumerate(keys, start=2)}
+    """Each removed record's line in removed-RUN.csv, then each taken-off row's, as
+    write_removed writes them (a table's removed and taken-off keys are never the same)."""
+    removed = ((r.table, k) for r in removals.values() for k in r.keys)
+    taken = ((r.table, d.key) for r in removals.values() for d in r.dropped)
+    return {key: line for line, key in enumerate(itertools.chain(removed, taken), start=2)}
 
 
 def _record_removed(
@@ -684,7 +734,8 @@ def removal_notes(removals: dict[str, Removal], dry_run: bool = False) -> list[s
                 f"{counted(len(removal.dropped), f'{table} row')} no longer sent by "
                 f"{removal.source}; kept: still sent by {', '.join(others)} ({removal.source} "
                 f"{taken} off their sources only: not removed, counted against "
-                f"--max-removals): {first_ids([key_text(d.key) for d in removal.dropped])}"
+                f"--max-removals, listed in the file of removed rows (taken_off 1)): "
+                f"{first_ids([key_text(d.key) for d in removal.dropped])}"
             )
     return notes
 

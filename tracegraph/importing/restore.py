@@ -24,12 +24,19 @@ from typing import Any
 
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.full import REMOVED_HEADER, Key, located
+from tracegraph.importing.full import REMOVED_HEADER, Key, key_text, located
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import table_name
 from tracegraph.importing.tables import TABLES
 from tracegraph.importing.validate import _extra_value
-from tracegraph.importing.writer import RELATIONSHIP_PARENT, SUPPLIER_COLUMNS, source_shas
+from tracegraph.importing.writer import (
+    RECORD_COLUMNS,
+    RELATIONSHIP_PARENT,
+    SUPPLIER_COLUMNS,
+    _said_again,
+    first_columns,
+    source_shas,
+)
 
 # A line's values are one record's JSON: several cells, each up to the import's own field limit
 # (reader.py's 16 MB), and escaped. csv's default limit (131,072 characters) refused a record
@@ -37,11 +44,12 @@ from tracegraph.importing.writer import RELATIONSHIP_PARENT, SUPPLIER_COLUMNS, s
 _FIELD_LIMIT = 2**31 - 1
 
 # full.write_removed's columns before them: `sources` (the row's, space-separated) since rows
-# kept them, then `supplier_lots` (a lot's spellings, each with its supplier and sources). A
-# file written before the first has three columns, and its rows come back as the restoring
-# source's; one written before the second, four, and a lot comes back with its last row's
-# supplier and spelling only.
-OLDER_HEADERS = (REMOVED_HEADER[:5], REMOVED_HEADER[:4], REMOVED_HEADER[:3])
+# kept them, then `supplier_lots` (a lot's spellings, each with its supplier and sources), then
+# `source_shas`, then `taken_off`. A file written before the first has three columns, and its
+# rows come back as the restoring source's; one written before the second, four, and a lot
+# comes back with its last row's supplier and spelling only; one written before `taken_off`
+# lists removed rows alone.
+OLDER_HEADERS = (REMOVED_HEADER[:6], REMOVED_HEADER[:5], REMOVED_HEADER[:4], REMOVED_HEADER[:3])
 
 # In each folder a restore writes, the removed rows' senders' last rows (`_source_shas`, from
 # removed-RUN.csv's source_shas), which the folder's import puts back once its rows are written
@@ -56,6 +64,17 @@ RESTORED_SHAS = ".restored-source-shas.csv"
 # supplier and number, such a row made QC a sender of the MES's number; with the cells empty,
 # it would clear the lot's supplier lot; without the columns, it leaves the spellings alone.
 UNSAID_LOTS = "lots_2"
+
+# A row the run's source was only taken off (removed-RUN.csv's `taken_off` 1: another source
+# still sends it) comes back in that source's folder alone, as a part of its table holding its
+# key, the columns saying which record it is (required ones; an inspection's lot and step, an
+# alarm's kind) and, for a lot, that source's supplier-lot spelling: imported, the source sends
+# the row again and has its spelling back, and every other column keeps the graph's value. Its
+# whole row as the graph held it at the removal would be a change of that source's where
+# another source's value had replaced its own, and undo that source's newer change since.
+TAKEN_OFF = "_3"
+# A lot the source sent no spelling of: without supplier columns (see UNSAID_LOTS).
+TAKEN_OFF_UNSAID_LOTS = "lots_4"
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,42 @@ class _Removed:
     senders: str
     spellings: list[_Spelling]
     shas: str = ""  # its source_shas cell: `[key, "_source_shas"]` as JSON, or ""
+    taken_off: bool = False  # only the run's source taken off it (another still sends it)
+
+    def _says(self) -> set[str]:
+        """The columns a taken-off row comes back with besides a lot's spelling (TAKEN_OFF)."""
+        spec = TABLES[self.table]
+        says = {*spec.key, *(c.name for c in spec.columns if c.required),
+                *RECORD_COLUMNS.get(self.table, ())}  # fmt: skip
+        if self.table == "device_events" and self.values.get("event") == "alarm":
+            says.add("result")  # an alarm's kind is in its key (full.raw_key)
+        return says
+
+    def not_its_own(self) -> list[str]:
+        """The columns of a taken-off row (TAKEN_OFF) whose value at the removal was not its
+        source's last (its `source_shas` entry): another source had changed it, and importing
+        the row writes it as that source's change, over any newer value. [] where the entry
+        has no column hashes (kept before them) or the row was removed."""
+        stored = json.loads(self.shas)[1] if self.taken_off and self.shas else ""
+        source, _, entry = stored.partition(":")
+        if ":" not in entry:  # a row hash alone, or none
+            return []
+        key = {name: self.values.get(name) for name in TABLES[self.table].key}
+        given = first_columns(self.table, {**key, "props": {}}, self.values)
+        said = _said_again(given, stored, source, None)  # compared as the import compares them
+        return sorted(name for name in given if name in self._says() and name not in said)
+
+    def taken_back(self, source: str) -> tuple[str, dict[str, Any]]:
+        """The table file and values of a taken-off row as `source` sends it again (see
+        TAKEN_OFF): no column whose value another source may have changed since."""
+        says = self._says()
+        row = {k: v for k, v in self.values.items() if k in says}
+        if self.table != "lots":
+            return f"{self.table}{TAKEN_OFF}", row
+        own = next((s for s in self.spellings if source in s.sources.split()), None)
+        if own is None:
+            return TAKEN_OFF_UNSAID_LOTS, row
+        return f"lots{TAKEN_OFF}", {**row, **own.columns}
 
     def sent_by(self, source: str) -> tuple[str, dict[str, Any]]:
         """The table file and values of the row as `source` sent it: a lot with its own supplier
@@ -154,12 +209,24 @@ def read_removed_by_source(
     by_source: dict[str, dict[str, list[dict[str, Any]]]] = {source: {}}
     unsent: list[str] = []
     for removed in _removed_rows(path):
+        if removed.taken_off:  # the run's source's alone: the others still send it
+            table, values = removed.taken_back(source)
+            by_source.setdefault(source, {}).setdefault(table, []).append(values)
+            continue
         names = removed.senders.split() or [source]
         for name in names:
             table, values = removed.sent_by(name)
             by_source.setdefault(name, {}).setdefault(table, []).append(values)
         unsent.extend(removed.sent_by_none(names))
     return {name: tables for name, tables in by_source.items() if tables}, unsent
+
+
+def not_their_own(path: Path) -> list[str]:
+    """The taken-off rows of a removed-RUN.csv holding a column another source had changed
+    (_Removed.not_its_own), each `table key: columns`."""
+    return [f"{r.table} {key_text(tuple(k) if isinstance(k, list) else k)}: {', '.join(names)}"
+            for r in _removed_rows(path) if (names := r.not_its_own())
+            for k in (json.loads(r.shas)[0],)]  # fmt: skip
 
 
 def removed_shas(path: Path) -> list[list[str]]:
@@ -306,7 +373,11 @@ def _removed(row: list[str], header: list[str]) -> _Removed:
         found = _json(shas, "source_shas")
         if not (isinstance(found, list) and len(found) == 2 and isinstance(found[1], str)):
             raise ValueError(f"column source_shas: {shas[:40]} is not a key and its hashes")
-    return _Removed(row[0], values, row[3] if len(row) > 3 else "", spellings, shas)
+    taken = row[6] if len(row) > 6 else ""  # in older files none: every row removed
+    if taken not in ("", "0", "1"):
+        raise ValueError(f"column taken_off: {taken[:40]} is neither 1 nor empty")
+    return _Removed(row[0], values, row[3] if len(row) > 3 else "", spellings, shas,
+                    taken == "1")  # fmt: skip
 
 
 def write_tables(records: dict[str, list[dict[str, Any]]], folder: Path) -> dict[str, Path]:

@@ -699,7 +699,7 @@ def import_paths(
                     removed_file = _remove_rows(graph, run_id, removals, reject_path, log,
                                                 state)  # fmt: skip
                     # rows other sources still send: only this source is taken off them
-                    full_dump.drop_sources(graph, removals, run_id)
+                    full_dump.drop_sources(graph, removals, run_id, removed_file)
             # the bounds of devices and operators whose steps changed or went, exactly
             settle_bounds(graph, state)
             # nothing to look for when every file was skipped as unchanged
@@ -1227,8 +1227,9 @@ def _remove_rows(
     log: Log,
     state: RunState,
 ) -> Path | None:
-    """Write the rows a full import removes to removed-RUN.csv beside the reject file, name
-    the file and the counts on the run's ledger entry, then delete them — in that order, so
+    """Write the rows a full import removes (and those it only takes its source off, which
+    full.drop_sources does after) to removed-RUN.csv beside the reject file, name the file
+    and the counts of removed rows on the run's ledger entry, then delete them — in that order, so
     that a run killed while deleting has said what it deletes (its re-run finds the rest).
     The file and `removing_json` say what the run set out to remove; a step or shipment linked
     since keep_linked looked is kept by the delete, stays listed there, and is neither in
@@ -1251,9 +1252,10 @@ def _remove_rows(
         # wrote may be gone (previous_import_of_file.cypher)
         "removed_tables": sorted(counts),
     })  # fmt: skip
-    tables = ", ".join(f"{t} {n:,}" for t, n in counts.items())
-    log(f"removing {counted(sum(counts.values()), 'row')} the full dump no longer has "
-        f"({tables}); as they were: {path}")  # fmt: skip
+    if counts:  # else only rows to take the source off, which the file lists too
+        tables = ", ".join(f"{t} {n:,}" for t, n in counts.items())
+        log(f"removing {counted(sum(counts.values()), 'row')} the full dump no longer has "
+            f"({tables}); as they were: {path}")  # fmt: skip
     full_dump.remove(graph, removals, run_id, path)
     return path
 
