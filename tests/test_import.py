@@ -1241,8 +1241,9 @@ def test_a_night_whose_every_file_is_unchanged_says_nothing_was_imported(
     again = json.loads(result.stdout)
     assert again["all_unchanged"] is True
     note = (
-        "nothing imported: every file had the content of the last file of its name imported "
-        f"(materials.csv, lots.csv: run {first['run_id']}, started {started}). Is the "
+        "nothing imported: every file had the content of the last file of its name imported, "
+        f"as the run that imported it (materials.csv, lots.csv: run {first['run_id']}, started "
+        f"{started}). Is the "
         "exporter sending yesterday's files? Check tonight's export; `--force` reads them again"
     )
     assert again["notes"] == [note]
@@ -1251,16 +1252,27 @@ def test_a_night_whose_every_file_is_unchanged_says_nothing_was_imported(
     last = result.stderr.splitlines()[-1].split(" ", 2)[2]
     meaning = "exit 0 (clean, nothing imported: every file unchanged)"
     assert last.startswith(f"import {again['run_id']} ended, {meaning}")
-    # a third night the same: the last import of the names was the second night's run
+    # a third night the same: the run that imported the content is the first night's, not the
+    # second's, which skipped it too (it named the second: the exporter stuck for a week read
+    # as yesterday's files)
     shown = " ".join(runner.invoke(app, ["import", str(folder)]).stdout.split())
     assert "note: nothing imported: every file had the content of the last file" in shown
-    assert f"lots.csv: run {again['run_id']}, started" in shown
-
+    assert f"lots.csv: run {first['run_id']}, started {started})" in shown
     _write(folder, "lots.csv", LOTS_HEADER + "L1,M1,6,kg,2026-11-01,released,V7,000456\n")
     one_new = _import(runner, str(folder))[1]
     assert one_new["all_unchanged"] is False
     assert not any(n.startswith("nothing imported") for n in one_new["notes"])
     assert list(one_new["unchanged_files"]) == [str(folder / "materials.csv")]
+    # a --full night the same, another source's import since: every file is read and compared,
+    # and when that changes and removes nothing, it is said alike (it was a clean night)
+    dumped = _import(runner, str(folder), "--full")[1]  # the files' first --full import
+    assert dumped["all_unchanged"] is False  # other settings: read, and nothing changed
+    other = tmp_path / "qc"
+    _write(other, "lots.csv", "lot_id,material_id,status\nL1,M1,released\n")
+    assert _import(runner, str(other), "--source", "qc")[0] == 0
+    full = _import(runner, str(folder), "--full")[1]
+    assert full["all_unchanged"] is True and full["read"] == dumped["read"] > 0
+    assert any(n.startswith("nothing imported") and dumped["run_id"] in n for n in full["notes"])
 
 
 def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(

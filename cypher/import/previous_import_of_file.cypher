@@ -24,6 +24,10 @@ ORDER BY file.name DESC, file.started_at DESC, file.position DESC
 LIMIT 1
 WITH file
 WHERE file.clean AND file.fingerprint = $fingerprint
-// its rows' digest: the skipping run's file node takes it (older_exports compares them); its
-// run's start: a night whose every file is skipped says when that content was imported
-RETURN file.run_id AS run_id, file.content_digest AS content_digest, file.started_at AS started_at
+// its rows' digest: the skipping run's file node takes it (older_exports compares them); the
+// run that imported the content and its start (a skipping run's file node keeps its
+// previous's: files_finished), which a night whose every file is skipped names — the third
+// night sent the same files named the second, which imported nothing
+RETURN file.run_id AS run_id, file.content_digest AS content_digest,
+       coalesce(file.content_run_id, file.run_id) AS content_run_id,
+       coalesce(file.content_started_at, file.started_at) AS content_started_at

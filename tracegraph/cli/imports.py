@@ -483,7 +483,7 @@ def import_command(
     runs at a time: a second one exits 2 and names the running import.
 
     A run whose every file is skipped as unchanged imported nothing (yesterday's export sent
-    again?): a note names the files and the run that last imported them, the last log line says
+    again?): a note names the files and the run that imported them, the last log line says
     `nothing imported`, the JSON has `all_unchanged: true`; exit code 0, as nothing failed.
 
     Tables are written nodes first (materials … lots, steps, then the rows linking them);

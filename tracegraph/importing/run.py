@@ -153,6 +153,9 @@ class ImportSummary:
     # the runs before this one that did not end (killed, interrupted, failed): the stubs and
     # nodes known only from references they made are counted and named as this run's
     completes: list[str] = field(default_factory=list)
+    # every file had the content of the last import of its name, and nothing was imported (a
+    # night's files sent again): not an error (exit 0) but a day's data missing
+    all_unchanged: bool = False
 
     @property
     def read(self) -> int:
@@ -169,12 +172,6 @@ class ImportSummary:
     @property
     def updated(self) -> int:
         return sum(t.updated for t in self.tables.values())
-
-    @property
-    def all_unchanged(self) -> bool:
-        """Whether every file was skipped as unchanged: nothing was imported (a night's files
-        sent again), not an error (exit 0) but a day's data missing."""
-        return bool(self.unchanged_files) and not self.tables and not self.rejects
 
     @property
     def removed_rows(self) -> int:
@@ -567,7 +564,10 @@ def import_paths(
         tables: dict[str, TableCounts] = {}
         rejects: list[Reject] = []
         unchanged: dict[str, str] = {}
-        imported_at: dict[str, Any] = {}  # the start of each run in unchanged's values
+        # per file skipped as unchanged (its absolute path), the run that imported its content
+        # and that run's start (_all_unchanged_note; its file node keeps them: files_finished)
+        content_of: dict[str, tuple[str, Any]] = {}
+        all_same: dict[str, tuple[str, Any]] = {}  # every file so, though --full reads them
         # the rows' digest of each file skipped as unchanged: its last import's (_digests)
         kept_digests: dict[str, str | None] = {}
         clean: list[str] = []
@@ -608,7 +608,11 @@ def import_paths(
                         log(notes[-1])
                     elif previous:
                         unchanged[str(path)] = str(previous[0]["run_id"])
-                        imported_at[unchanged[str(path)]] = previous[0]["started_at"]
+                        # the run that imported the content (not a night that skipped it too)
+                        content_of[str(path.absolute())] = (
+                            previous[0]["content_run_id"],
+                            previous[0]["content_started_at"],
+                        )
                         kept_digests[str(path.absolute())] = previous[0]["content_digest"]
                         clean.append(fingerprints[path])
                         skipped.append(f"{path.name}: skipped, the last import of a file of "
@@ -629,13 +633,18 @@ def import_paths(
                 log(f"--full: every file is read and compared, also the "
                     f"{counted(len(unchanged), 'file')} unchanged since the last full import "
                     f"({', '.join(Path(f).name for f in unchanged)}), as {why}")  # fmt: skip
+                # every file as the last import of its name: nothing imported, if the
+                # comparison changes and removes nothing (yesterday's full dump sent again
+                # while another source's deltas ran since)
+                all_same = {} if todo else dict(content_of)
                 todo, unchanged = list(files), {}
                 clean = []
+                content_of = {}
             else:
                 for line in skipped:
                     log(line)
             if unchanged and not todo:
-                notes.append(_all_unchanged_note(unchanged, imported_at))
+                notes.append(_all_unchanged_note(content_of))
                 log(notes[-1])
             older_notes = _older_exports(
                 graph,
@@ -729,6 +738,12 @@ def import_paths(
                 removed_file=removed_file, completes=[run["run_id"] for run in completes],
                 refused=refused_removals,
             )  # fmt: skip
+            summary.all_unchanged = bool(unchanged) and not todo
+            if all_same and not (any(t.changed for t in tables.values()) or rejects
+                                 or summary.removed_rows or refused_removals):  # fmt: skip
+                summary.all_unchanged = True
+                summary.notes.append(_all_unchanged_note(all_same))
+                log(summary.notes[-1])
             summary.reject_file = _rejects_written(
                 reject_path, rejects, reject_file, mapped=bool(mapping)
             )
@@ -817,6 +832,7 @@ def import_paths(
                 **(_failure(refused_removals) if refused_removals is not None else {}),
             },
             kept_digests,
+            content_of,
         )  # fmt: skip
         return summary
 
@@ -852,6 +868,7 @@ def _finish_run(
     clean: list[str] | None,
     props: dict[str, Any],
     skipped_digests: dict[str, str | None] | None = None,
+    content_of: dict[str, tuple[str, Any]] | None = None,
 ) -> None:
     """Close the run's ledger entry (its status, counts, the files it read times of without an
     offset) and, in the same transaction, its file nodes: clean (`clean`: the fingerprints of
@@ -864,7 +881,10 @@ def _finish_run(
         ("import/files_finished", {"run_id": run_id, "clean": clean,
                                    "local_paths": local["local_time_paths"],
                                    "local_tables": local["local_time_tables"],
-                                   "digests": _digests(state, clean, skipped_digests or {})}),
+                                   "digests": _digests(state, clean, skipped_digests or {}),
+                                   # the skipped files' content runs (_all_unchanged_note)
+                                   "content_runs": {path: list(run) for path, run
+                                                    in (content_of or {}).items()}}),
     ])  # fmt: skip
 
 
@@ -921,19 +941,21 @@ def _removed_since(
     return str(found[0]["run_id"]) if found else None
 
 
-def _all_unchanged_note(unchanged: dict[str, str], imported_at: dict[str, Any]) -> str:
-    """The note of a run that skipped every file as unchanged: nothing was imported. Such a
-    night's log looked like any good night's ("0 rows read", exit 0), and a day's data went
-    missing unnoticed while the exporter sent the day before's files again."""
-    by_run: dict[str, list[str]] = {}
-    for path, run in unchanged.items():
+def _all_unchanged_note(content_of: dict[str, tuple[str, Any]]) -> str:
+    """The note of a run whose every file had the content of the last import of its name
+    (`content_of`: per file, the run that imported that content and its start): nothing was
+    imported. Such a night's log looked like any good night's ("0 rows read", exit 0), and a
+    day's data went missing unnoticed while the exporter sent the day before's files again."""
+    by_run: dict[tuple[str, Any], list[str]] = {}
+    for path, run in content_of.items():
         by_run.setdefault(run, []).append(Path(path).name)
     runs = "; ".join(
-        f"{', '.join(names)}: run {run}, started {iso_seconds(imported_at.get(run))}"
-        for run, names in by_run.items()
+        f"{', '.join(dict.fromkeys(names))}: run {run}, started {iso_seconds(started)}"
+        for (run, started), names in by_run.items()
     )
     return (
-        "nothing imported: every file had the content of the last file of its name imported "
+        "nothing imported: every file had the content of the last file of its name imported, "
+        "as the run that imported it "
         f"({runs}). Is the exporter sending yesterday's files? Check tonight's export; "
         "`--force` reads them again"
     )
