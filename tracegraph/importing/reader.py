@@ -766,10 +766,10 @@ def _read_xlsx(
     try:
         # read_only streams rows; data_only gives cached values rather than formulas, so a cell
         # computed by Excel is imported as the value the user saw.
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = _unpadded(openpyxl.load_workbook(path, read_only=True, data_only=True))
         # The formulas too, when there are any: a formula without a stored value reads as
         # empty above, and only the formula says the cell was not empty.
-        formulas = (openpyxl.load_workbook(path, read_only=True, data_only=False)
+        formulas = (_unpadded(openpyxl.load_workbook(path, read_only=True, data_only=False))
                     if _has_formulas(path) else None)  # fmt: skip
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise UnreadableFile(
@@ -792,6 +792,16 @@ def _read_xlsx(
         book.close()
         if formulas is not None:
             formulas.close()
+
+
+def _unpadded(book: Any) -> Any:
+    """`book` with its sheets' stated size forgotten, so that a row is read as far as its last
+    cell: read-only openpyxl pads every row to the sheet's width, and one stray cell at XFD2
+    (a value, or a fill colour on an empty cell) made each of 2,014 rows 16,384 cells (99 s and
+    920 MB, not 1 s and 103 MB)."""
+    for sheet in book.worksheets:
+        sheet.reset_dimensions()
+    return book
 
 
 def _damaged_sheet(path: Path, error: ElementTree.ParseError) -> UnreadableFile:
@@ -871,17 +881,17 @@ def _read_sheet(
             f"names from (it ends above it)",
             hint="check the mapping's header_line",
         )
-    names = [_cell_text(c.value) for c in first]
-    header, repeated = _clean_header(names, fold=canonical)
+    names = [_cell_text(c.value) for c in _up_to_last_value(first)]
     # the same rows with formulas where the cells have them, in step with `lines`
     formula_rows: Iterator[tuple[Any, ...]] = (
         formulas[sheet.title].iter_rows(min_row=header_line + 1, values_only=True)
         if formulas is not None else iter(())
     )  # fmt: skip
-    rows: list[tuple[int, dict[str, str]]] = []
-    for number, sheet_cells in enumerate(lines, start=header_line + 1):
-        cells = [_sheet_cell_text(c) for c in sheet_cells]
+    read: list[tuple[int, list[str]]] = []
+    for number, row_cells in enumerate(lines, start=header_line + 1):
         written = next(formula_rows, ())
+        sheet_cells = _up_to_last_value(row_cells, written)
+        cells = [_sheet_cell_text(c) for c in sheet_cells]
         for i, formula in enumerate(written[: len(cells)]):
             # No value and no type: Excel gives what it calculated a type when it is not a
             # number (t="str" for text, "" included: =IF(A2="","",…) is an empty cell).
@@ -897,12 +907,56 @@ def _read_sheet(
             ):
                 cells[i] = UncalculatedFormula(text)
         if any(c.strip() for c in cells):
-            rows.append((number, _row(header, cells)))
+            read.append((number, cells))
+    names += [""] * (_table_width(names, read) - len(names))
+    header, repeated = _clean_header(names, fold=canonical)
+    rows = [(number, _sheet_row(header, cells)) for number, cells in read]
     if canonical:  # a mapping reads the columns it names: a nameless one is not imported
         said = (*said, *_nameless_notes(path, names, header, rows, letters=True))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated, sheet=sheet.title,
                     date1904=_in_1904_system(book), header_at=header_line, said=said,
                     also_holding=tuple(ws.title for ws in holding if ws is not sheet))  # fmt: skip
+
+
+def _value_end(values: tuple[Any, ...]) -> int:
+    """Where a sheet row's values end: after its last one that is not None (a styled empty
+    cell far to the right is no cell of the table)."""
+    end = len(values)
+    while end and values[end - 1] is None:
+        end -= 1
+    return end
+
+
+def _up_to_last_value(cells: tuple[Any, ...], formulas: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    """A sheet row's cells up to its last one holding a value, or a formula (`formulas`, the
+    row's as written: a formula never calculated has no value)."""
+    return cells[: max(_value_end(tuple(c.value for c in cells)), _value_end(formulas))]
+
+
+def _table_width(names: list[str], rows: list[tuple[int, list[str]]]) -> int:
+    """How many columns the table has: its header's, and the nameless columns right of it
+    that hold data, up to the first empty column (a merged header cell over quantity and uom
+    leaves uom's cells nameless). A value beyond an empty column is beside the table, as
+    Excel's current region ends there: its row has more cells than the header."""
+    width = len(names)
+    filled = {i for _, cells in rows for i in range(width, len(cells)) if cells[i].strip()}
+    while width in filled:
+        width += 1
+    return width
+
+
+def _sheet_row(header: tuple[str, ...], cells: list[str]) -> dict[str, str]:
+    """A sheet row's cells by column; the values beyond the table, each with its column's
+    letter (`XFD: x`), as the cells that do not fit (OVERFLOW; not the 16,000 empty cells)."""
+    from openpyxl.utils import get_column_letter
+
+    width = len(header)
+    row = _row(header, cells[:width])
+    beyond = [f"{get_column_letter(n)}: {c}"
+              for n, c in enumerate(cells[width:], start=width + 1) if c.strip()]  # fmt: skip
+    if beyond:
+        row[OVERFLOW] = ", ".join(beyond)
+    return row
 
 
 def _sheet_names(sheet: Any, header_line: int) -> frozenset[str]:

@@ -1744,6 +1744,8 @@ class _Files:
             counts.read += len(lines)
             counts.rejected += len(lines)
             reason = f"no [[file]] section of {mapping.path.name} matches {path.name}"
+            if (other := mapping.matched_as(path)) is not None:
+                reason += f" (one matches {other[0]} only: add {other[1]!r} to its match)"
             return None, [Reject(str(path), line, "", "", reason) for line in lines]
         mapped: list[MappedFile] = []
         rejects: list[Reject] = []

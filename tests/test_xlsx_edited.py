@@ -1,0 +1,102 @@
+"""Workbooks people edited by hand (a tester's LibreOffice- and openpyxl-made files): a stray
+cell far to the right, a mapping's export saved as .xlsx, a date-only cell. Read without the
+graph, as the import reads them."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from openpyxl.styles import PatternFill
+
+from tracegraph.importing.mappings import load_mapping
+from tracegraph.importing.reader import OVERFLOW, read_table, row_problem
+from tracegraph.importing.run import check_paths
+
+LOTS = [["lot_id", "material_id", "quantity", "uom"],
+        *([f"L-{n}", "FLOUR", 5, "kg"] for n in range(200))]  # fmt: skip
+
+
+def _lots_book(path: Path, stray: str | None = None, styled: bool = False) -> Path:
+    """LOTS as a workbook, with a value `stray` or a fill colour on an empty cell at XFD2."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "lots"
+    for row in LOTS:
+        sheet.append(row)
+    if stray is not None:
+        sheet["XFD2"] = stray
+    if styled:
+        sheet["XFD2"].fill = PatternFill("solid", fgColor="FFFF00")
+    book.save(path)
+    return path
+
+
+def _cells(path: Path) -> tuple[int, list[tuple[int, dict[str, str]]]]:
+    """The cells read from `path` (every row's, and the header's), and its rows."""
+    table = read_table(path)
+    return len(table.header) + sum(len(cells) for _, cells in table.rows), table.rows
+
+
+def test_a_styled_empty_cell_far_right_reads_the_same_rows_and_no_more_cells(
+    tmp_path: Path,
+) -> None:
+    """A fill colour on the empty cell XFD2 padded every row to 16,384 cells (99 s, 920 MB
+    for 2,014 rows): the same rows are read, and as many cells as without it."""
+    clean_cells, clean_rows = _cells(_lots_book(tmp_path / "clean.xlsx"))
+    styled_cells, styled_rows = _cells(_lots_book(tmp_path / "lots.xlsx", styled=True))
+    assert styled_rows == clean_rows
+    assert styled_cells == clean_cells == 4 + 4 * 200
+
+
+def test_a_value_far_right_rejects_its_row_naming_the_cell(tmp_path: Path) -> None:
+    """A value typed at XFD2, beyond an empty column: its row has more cells than the header
+    (the other rows are read, none padded); the reject shows the cell, not 16,000 commas."""
+    cells, rows = _cells(_lots_book(tmp_path / "lots.xlsx", stray="x"))
+    assert cells == 4 + 4 * 200 + 1  # the overflow
+    assert rows[0][1][OVERFLOW] == "XFD: x"
+    assert row_problem(rows[0][1]) == (
+        "",
+        "XFD: x",
+        "the row has more cells than the header has columns",
+    )
+    assert [line for line, row in rows if row_problem(row)] == [2]
+
+
+@pytest.mark.parametrize("bundled", ["sap", "mes_gbk"])
+def test_the_bundled_mappings_read_their_exports_saved_as_xlsx(bundled: str) -> None:
+    """A planner opens the SAP or MES export in Excel and saves it: every row of
+    AFRU_confirmations.xlsx was rejected, as no section matched it (they matched *.csv)."""
+    mapping = load_mapping(Path(bundled))
+    names = {p.replace("*", "_0") for rule in mapping.rules for p in rule.match}
+    for csv_name in (n for n in names if n.endswith(".csv")):
+        xlsx = Path(csv_name).with_suffix(".xlsx")
+        assert mapping.rules_for(xlsx) == mapping.rules_for(Path(csv_name)), xlsx
+
+
+def test_a_file_a_section_matches_with_another_suffix_says_what_to_add(tmp_path: Path) -> None:
+    """Lieferungen.xlsx and a section matching Lieferungen*.csv: the reject said only that no
+    section matches; it names the file it would match and the pattern to add."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (["Charge", "Material"], ["L-1", "M-1"], ["L-2", "M-1"]):
+        sheet.append(row)
+    book.save(tmp_path / "Lieferungen.xlsx")
+    (tmp_path / "mapping.toml").write_text(
+        '[[file]]\nmatch = "Lieferungen*.csv"\ntable = "lots"\n[file.columns]\n'
+        'lot_id = "Charge"\nmaterial_id = "Material"\n',
+        encoding="utf-8",
+    )
+    check_paths([tmp_path / "Lieferungen.xlsx"], mapping=load_mapping(tmp_path / "mapping.toml"),
+                reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    with open(tmp_path / "rejects.csv", encoding="utf-8-sig", newline="") as f:
+        reasons = [(r["line"], r["reason"]) for r in csv.DictReader(f)]
+    reason = (
+        "no [[file]] section of mapping.toml matches Lieferungen.xlsx (one matches "
+        "Lieferungen.csv only: add 'Lieferungen*.xlsx' to its match)"
+    )
+    assert reasons == [("2", reason), ("3", reason)]
