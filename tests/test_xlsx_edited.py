@@ -5,6 +5,7 @@ graph, as the import reads them."""
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,27 @@ def test_a_file_a_section_matches_with_another_suffix_says_what_to_add(tmp_path:
         "Lieferungen.csv only: add 'Lieferungen*.xlsx' to its match)"
     )
     assert reasons == [("2", reason), ("3", reason)]
+
+
+def test_a_date_only_cell_reads_as_the_csvs_date_a_shown_time_stays(tmp_path: Path) -> None:
+    """An extra date column: the CSV gives 2027-05-01, the same table saved as XLSX (a date
+    cell, date-only format) gave 2027-05-01T00:00:00, recorded as a change. A cell whose format
+    shows the time (midnight included) keeps it, as its CSV would; LibreOffice's upper-case
+    YYYY-MM-DD is a date too."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "lots"
+    midnight, morning = datetime(2027, 5, 1), datetime(2027, 5, 1, 8, 15)
+    sheet.append(["lot_id", "material_id", "best_before", "upper", "stamped", "timed"])
+    sheet.append(["L-1", "FLOUR", midnight, midnight, midnight, morning])
+    formats = {"C2": "yyyy-mm-dd", "D2": "YYYY-MM-DD", "E2": "yyyy-mm-dd hh:mm", "F2": "yyyy-mm-dd"}
+    for cell, form in formats.items():
+        sheet[cell].number_format = form
+    book.save(tmp_path / "lots.xlsx")
+    (tmp_path / "lots.csv").write_text(
+        "lot_id,material_id,best_before,upper,stamped,timed\n"
+        "L-1,FLOUR,2027-05-01,2027-05-01,2027-05-01T00:00:00,2027-05-01T08:15:00\n",
+        encoding="utf-8",
+    )
+    assert read_table(tmp_path / "lots.xlsx").rows == read_table(tmp_path / "lots.csv").rows

@@ -937,9 +937,12 @@ def _table_width(names: list[str], rows: list[tuple[int, list[str]]]) -> int:
     """How many columns the table has: its header's, and the nameless columns right of it
     that hold data, up to the first empty column (a merged header cell over quantity and uom
     leaves uom's cells nameless). A value beyond an empty column is beside the table, as
-    Excel's current region ends there: its row has more cells than the header."""
+    Excel's current region ends there: its row has more cells than the header. An empty
+    header row's table is where its rows' data begins (a header at B3 under a title)."""
     width = len(names)
     filled = {i for _, cells in rows for i in range(width, len(cells)) if cells[i].strip()}
+    if not any(name.strip() for name in names):
+        width = min(filled, default=width)
     while width in filled:
         width += 1
     return width
@@ -1040,8 +1043,22 @@ def _sheet_cell_text(cell: Any) -> str:
             return StoredValue(text.zfill(len(form)))
         return StoredNumber(text)
     if type(text) is StoredValue and hasattr(value, "isoformat"):
-        return StoredDate(text)
+        return StoredDate(_date_as_shown(value, getattr(cell, "number_format", "")) or text)
     return text
+
+
+def _date_as_shown(value: Any, form: str | None) -> str:
+    """A midnight date cell's date (`2027-05-01`) when its number format shows a date only, as
+    Excel writes it to CSV ("" otherwise): it was `2027-05-01T00:00:00`, so that one table as CSV
+    one night and as XLSX the next recorded a change of an extra date column."""
+    from datetime import datetime, time
+
+    from openpyxl.styles.numbers import is_datetime
+
+    # lower case: format codes ignore case, and openpyxl read LibreOffice's YYYY-MM-DD as a time
+    if not (isinstance(value, datetime) and value.time() == time() and value.tzinfo is None):
+        return ""
+    return value.date().isoformat() if is_datetime((form or "").lower()) == "date" else ""
 
 
 def _read_parquet(path: Path, canonical: bool = True) -> RawTable:
