@@ -7,14 +7,17 @@ from __future__ import annotations
 import csv
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, to_excel
 
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.reader import OVERFLOW, read_table, row_problem
 from tracegraph.importing.run import check_paths
+from tracegraph.importing.validate import validate_lazily
 
 LOTS = [["lot_id", "material_id", "quantity", "uom"],
         *([f"L-{n}", "FLOUR", 5, "kg"] for n in range(200))]  # fmt: skip
@@ -125,3 +128,24 @@ def test_a_date_only_cell_reads_as_the_csvs_date_a_shown_time_stays(tmp_path: Pa
         encoding="utf-8",
     )
     assert read_table(tmp_path / "lots.xlsx").rows == read_table(tmp_path / "lots.csv").rows
+
+
+def test_a_1904_workbooks_serial_date_reject_names_its_1904_date(tmp_path: Path) -> None:
+    """A date column formatted General in an old Mac workbook (the 1904 date system): the
+    reject said 44867.33 is 2022-11-02 08:00 (from 1899-12-30); it is 2026-11-03 08:00."""
+    book = Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "lots"
+    serial = to_excel(datetime(2026, 11, 3, 8, 0), CALENDAR_MAC_1904)
+    sheet.append(["lot_id", "material_id", "quantity", "uom", "created_at"])
+    sheet.append(["M-3", "SALT", 1, "kg", serial])
+    book.save(tmp_path / "lots.xlsx")
+    out, rows = validate_lazily(read_table(tmp_path / "lots.xlsx"), "lots", ZoneInfo("UTC"))
+    assert list(rows) == []
+    [reject] = out.rejects
+    assert round(float(reject.value), 6) == round(serial, 6)
+    assert reject.reason.startswith(
+        f"an Excel serial date stored as a number: {reject.value} is 2026-11-03 08:00 — "
+    )
