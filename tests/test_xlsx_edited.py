@@ -149,3 +149,20 @@ def test_a_1904_workbooks_serial_date_reject_names_its_1904_date(tmp_path: Path)
     assert reject.reason.startswith(
         f"an Excel serial date stored as a number: {reject.value} is 2026-11-03 08:00 — "
     )
+
+
+@pytest.mark.parametrize("cell", ["5 kg", "12.5kg", "3 Stk.", "5 千克"])
+def test_a_number_and_its_unit_in_one_quantity_cell_says_where_the_unit_goes(
+    tmp_path: Path, cell: str
+) -> None:
+    """A quantity typed `5 kg` was rejected with a bare "not a number"."""
+    (tmp_path / "lots.csv").write_text(
+        f"lot_id,material_id,quantity,uom\nL-1,FLOUR,{cell},kg\nL-2,FLOUR,x5,kg\n",
+        encoding="utf-8",
+    )
+    out, rows = validate_lazily(read_table(tmp_path / "lots.csv"), "lots", ZoneInfo("UTC"))
+    assert list(rows) == []
+    assert [(r.line, r.reason) for r in out.rejects] == [
+        (2, "not a number: a number and a unit in one cell: put the unit in the uom column"),
+        (3, "not a number"),
+    ]

@@ -399,13 +399,25 @@ def _offset_text(offset: timedelta) -> str:
 _WRITTEN_WITH_DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+")
 
 
+# A number with a unit after it in one cell: `5 kg`, `12,5kg`, `3 Stk.`, `5 千克`
+_NUMBER_WITH_UNIT = re.compile(r"[+-]?\d+(?:[.,]\d+)?\s*[^\W\d_]+\.?")
+
+
+def _with_unit_reason(text: str) -> str:
+    """Why `5 kg` is no number ("" for another text): it was a bare "not a number"."""
+    if not _NUMBER_WITH_UNIT.fullmatch(text):
+        return ""
+    return "not a number: a number and a unit in one cell: put the unit in the uom column"
+
+
 def _parse_number(text: str) -> float:
     try:
         value = float(text.replace("_", "x"))  # float() accepts 1_000; an export never means it
     except ValueError:
         if excel_error(text):
             raise CellError(EXCEL_ERROR_REASON.replace("not an id", "not a number")) from None
-        raise CellError(("," in text and _comma_reason(text)) or "not a number") from None
+        raise CellError(("," in text and _comma_reason(text)) or _with_unit_reason(text)
+                        or "not a number") from None  # fmt: skip
     if not math.isfinite(value):
         raise CellError("not a finite number")
     return value
