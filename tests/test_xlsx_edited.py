@@ -166,3 +166,31 @@ def test_a_number_and_its_unit_in_one_quantity_cell_says_where_the_unit_goes(
         (2, "not a number: a number and a unit in one cell: put the unit in the uom column"),
         (3, "not a number"),
     ]
+
+
+def test_a_hidden_sheet_read_is_said_to_be_hidden(tmp_path: Path) -> None:
+    """Last month's rows in a hidden sheet `lots`, this month's in the visible `Lots neu`: the
+    hidden one is read (named like the file), and the reject said to move the rows to a sheet
+    the planner cannot see. The note and the reject say it is hidden."""
+    book = Workbook()
+    old = book.active
+    assert old is not None
+    old.title = "lots"
+    old.append(["lot_id", "material_id", "quantity", "uom"])
+    old.append(["HID-1", "SALT", 1, "kg"])
+    old.sheet_state = "hidden"
+    new = book.create_sheet("Lots neu")
+    new.append(["lot_id", "material_id", "quantity", "uom"])
+    new.append(["HID-2", "SALT", 2, "kg"])
+    book.active = 1
+    path = tmp_path / "lots.xlsx"
+    book.save(path)
+    summary = check_paths([path], reject_file=tmp_path / "rejects.csv")
+    with open(tmp_path / "rejects.csv", encoding="utf-8-sig", newline="") as f:
+        [reject] = list(csv.DictReader(f))
+    assert reject["sheet"] == "Lots neu"
+    assert reject["reason"].endswith("move its rows to sheet 'lots', a hidden sheet: unhide it")
+    assert (
+        f"{path}: read sheet 'lots', which is hidden in the workbook (its tab is not shown): "
+        "unhide it to see the rows imported"
+    ) in summary.notes

@@ -231,6 +231,9 @@ class RawTable:
     # other sheets of the workbook with the table's header, not read: each one a reject (their
     # rows are not read), so that the run is not clean
     also_holding: tuple[str, ...] = ()
+    # the XLSX sheet read is hidden in the workbook (its tab not shown): a reject that says to
+    # move rows to it says so
+    sheet_hidden: bool = False
 
 
 # A numbered part of a table's export: lots_1.csv, lots_2.csv, lots-10.csv.
@@ -873,6 +876,10 @@ def _read_sheet(
             hint=NO_HEADER_HINT,
         )
     notes = (f"sheet {sheet.title!r}",)
+    hidden = sheet.sheet_state != "visible"
+    if hidden:
+        said = (*said, f"{path}: read sheet {sheet.title!r}, which is hidden in the workbook "
+                "(its tab is not shown): unhide it to see the rows imported")  # fmt: skip
     lines: Iterator[tuple[Any, ...]] = sheet.iter_rows(min_row=header_line)
     first = next(lines, None)
     if first is None:
@@ -915,7 +922,8 @@ def _read_sheet(
         said = (*said, *_nameless_notes(path, names, header, rows, letters=True))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated, sheet=sheet.title,
                     date1904=_in_1904_system(book), header_at=header_line, said=said,
-                    also_holding=tuple(ws.title for ws in holding if ws is not sheet))  # fmt: skip
+                    also_holding=tuple(ws.title for ws in holding if ws is not sheet),
+                    sheet_hidden=hidden)  # fmt: skip
 
 
 def _value_end(values: tuple[Any, ...]) -> int:

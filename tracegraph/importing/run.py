@@ -1963,7 +1963,8 @@ def _import_file(
         file_rejects.append(Reject(str(path), raw.header_at, "", "", (
             f"sheet {sheet!r} has a {name} header too, and its rows were not read: one sheet "
             f"is read per file, {raw.sheet!r} here (the one named like the file, else the first "
-            f"with data); one table per workbook, or move its rows to sheet {raw.sheet!r}"),
+            f"with data); one table per workbook, or move its rows to sheet {raw.sheet!r}"
+            f"{', a hidden sheet: unhide it' if raw.sheet_hidden else ''}"),
             sheet=sheet))  # fmt: skip
     return file_rejects
 
