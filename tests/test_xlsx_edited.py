@@ -194,3 +194,36 @@ def test_a_hidden_sheet_read_is_said_to_be_hidden(tmp_path: Path) -> None:
         f"{path}: read sheet 'lots', which is hidden in the workbook (its tab is not shown): "
         "unhide it to see the rows imported"
     ) in summary.notes
+
+
+def test_merged_and_hidden_rows_are_said(tmp_path: Path) -> None:
+    """Material B3:B5 merged: rows 4-5 were rejected "required value is empty" without a word
+    of the merge; a row hidden by hand or a filter was imported unsaid. The rejects name the
+    merged range; a note counts the hidden rows (imported: data is data)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "lots"
+    sheet.append(["lot_id", "material_id", "quantity", "uom"])
+    for n, material in enumerate(["SALT", "SUGAR", None, None, "SALT", "SALT"], start=1):
+        sheet.append([f"Z-{n}", material, n, "kg"])
+    sheet.merge_cells("B3:B5")
+    sheet.row_dimensions[6].hidden = True
+    sheet.row_dimensions[7].hidden = True
+    sheet.auto_filter.ref = "A1:D7"
+    path = tmp_path / "lots.xlsx"
+    book.save(path)
+    summary = check_paths([path], reject_file=tmp_path / "rejects.csv")
+    with open(tmp_path / "rejects.csv", encoding="utf-8-sig", newline="") as f:
+        rejects = [(r["line"], r["column"], r["reason"]) for r in csv.DictReader(f)]
+    reason = (
+        "required value is empty (the cell is part of the merged range B3:B5, whose value is in "
+        "its first cell only: unmerge it and fill each cell)"
+    )
+    assert rejects == [("4", "material_id", reason), ("5", "material_id", reason)]
+    assert (
+        f"{path}: 2 rows of sheet 'lots' hidden in the workbook (by a filter or by hand; rows "
+        "6, 7) imported as the others: delete the rows in the workbook that are not to be "
+        "imported"
+    ) in summary.notes
+    assert summary.tables["lots"].written == 4

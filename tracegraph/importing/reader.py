@@ -234,6 +234,9 @@ class RawTable:
     # the XLSX sheet read is hidden in the workbook (its tab not shown): a reject that says to
     # move rows to it says so
     sheet_hidden: bool = False
+    # the sheet's merged ranges (B3:B5): a merged cell's value is in its first cell only, and
+    # a reject of an empty cell in one says so
+    merged: tuple[str, ...] = ()
 
 
 # A numbered part of a table's export: lots_1.csv, lots_2.csv, lots-10.csv.
@@ -826,16 +829,72 @@ _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
 def _has_formulas(path: Path) -> bool:
     """Whether a sheet of the workbook holds a formula (an <f> element in its XML)."""
     with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                with archive.open(name) as sheet_xml:
-                    tail = b""  # the end of the last chunk: `<f>` may straddle two
-                    while chunk := sheet_xml.read(1 << 20):
-                        seen = tail + chunk
-                        if _FORMULA_ELEMENT.search(seen):
-                            return True
-                        tail = chunk[-16:]
-    return False
+        sheets = [n for n in archive.namelist()
+                  if n.startswith("xl/worksheets/") and n.endswith(".xml")]  # fmt: skip
+        # `<f>` may straddle two chunks: each is read with the last one's end
+        return any(_FORMULA_ELEMENT.search(seen)
+                   for name in sheets for seen in _xml_chunks(archive, name, 16))  # fmt: skip
+
+
+def _hidden_rows_note(path: Path, sheet: str, hidden: list[int]) -> tuple[str, ...]:
+    """A note of the rows read that the sheet hides (by a filter or by hand): imported, as
+    data is data, but the user who filtered may expect otherwise (they were imported unsaid)."""
+    if not hidden:
+        return ()
+    shown = ", ".join(map(str, hidden[:5])) + (", …" if len(hidden) > 5 else "")
+    return (f"{path}: {counted(len(hidden), 'row')} of sheet {sheet!r} hidden in the workbook "
+            f"(by a filter or by hand; rows {shown}) imported as the others: delete the rows "
+            "in the workbook that are not to be imported",)  # fmt: skip
+
+
+def merged_range(raw: RawTable, line: int, column: str) -> str:
+    """The merged range of `raw`'s sheet that holds the cell of `column` on `line` but does
+    not begin there (its value is in the range's first cell only); "" for none."""
+    from openpyxl.utils.cell import range_boundaries
+
+    if column not in raw.header:
+        return ""
+    position = raw.header.index(column) + 1  # a sheet's table starts at column A
+    for ref in raw.merged:
+        first_column, first_row, last_column, last_row = range_boundaries(ref)
+        if (first_row <= line <= last_row and first_column <= position <= last_column
+                and (line, position) != (first_row, first_column)):  # fmt: skip
+            return ref
+    return ""
+
+
+def _xml_chunks(archive: zipfile.ZipFile, name: str, overlap: int) -> Iterator[bytes]:
+    """A member of the archive in chunks of 1 MB, each with the last `overlap` bytes of the one
+    before it, so that a tag shorter than that is whole in one of them."""
+    with archive.open(name) as member:
+        tail = b""
+        while chunk := member.read(1 << 20):
+            yield tail + chunk
+            tail = chunk[-overlap:]
+
+
+# A sheet's row element and its number, merged ranges (`<mergeCell ref="B3:B5"/>`)
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\s[^>]*>")
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+_HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*ref="([A-Z]+\d+:[A-Z]+\d+)"')
+
+
+def _hidden_and_merged(path: Path, sheet: Any) -> tuple[frozenset[int], tuple[str, ...]]:
+    """A sheet's hidden rows (by a filter or by hand) and merged ranges, from its XML, which
+    read-only openpyxl does not give."""
+    hidden: set[int] = set()
+    merged: dict[str, None] = {}
+    # the sheet's member of the archive: read-only openpyxl keeps it, under a private name
+    member = getattr(sheet, "_worksheet_path", "")
+    with zipfile.ZipFile(path) as archive:
+        for seen in _xml_chunks(archive, member, 4096) if member else ():
+            for tag in _ROW_TAG.findall(seen):
+                number = _ROW_NUMBER.search(tag)
+                if number and _HIDDEN.search(tag):
+                    hidden.add(int(number.group(1)))
+            merged.update(dict.fromkeys(r.decode() for r in _MERGE.findall(seen)))
+    return frozenset(hidden), tuple(merged)
 
 
 def _read_sheet(
@@ -920,10 +979,12 @@ def _read_sheet(
     rows = [(number, _sheet_row(header, cells)) for number, cells in read]
     if canonical:  # a mapping reads the columns it names: a nameless one is not imported
         said = (*said, *_nameless_notes(path, names, header, rows, letters=True))
+    hidden_rows, merged = _hidden_and_merged(path, sheet)
+    said = (*said, *_hidden_rows_note(path, sheet.title, [n for n, _ in rows if n in hidden_rows]))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated, sheet=sheet.title,
                     date1904=_in_1904_system(book), header_at=header_line, said=said,
                     also_holding=tuple(ws.title for ws in holding if ws is not sheet),
-                    sheet_hidden=hidden)  # fmt: skip
+                    sheet_hidden=hidden, merged=merged)  # fmt: skip
 
 
 def _value_end(values: tuple[Any, ...]) -> int:

@@ -61,6 +61,7 @@ from tracegraph.importing.reader import (
     RawTable,
     UnreadableFile,
     is_text_encoding,
+    merged_range,
     read_sheets,
     read_table,
     row_problem,
@@ -1956,6 +1957,8 @@ def _import_file(
                               overlaps=overlaps)  # fmt: skip
     if raw.sheet:  # a workbook's rejects name their sheet
         file_rejects = [r.placed(sheet=raw.sheet) for r in file_rejects]
+    if raw.merged:
+        file_rejects = [_in_merged_range(raw, r) for r in file_rejects]
     for sheet in raw.also_holding:
         # a sheet of the table's rows not read: one reject, so that the run is not clean
         counts.read += 1
@@ -1967,6 +1970,17 @@ def _import_file(
             f"{', a hidden sheet: unhide it' if raw.sheet_hidden else ''}"),
             sheet=sheet))  # fmt: skip
     return file_rejects
+
+
+def _in_merged_range(raw: RawTable, reject: Reject) -> Reject:
+    """A reject of an empty cell that a merged range covers, saying so: rows 4-5 of B3:B5 were
+    rejected "required value is empty", the planner not told to unmerge."""
+    merged = "" if reject.value.strip() else merged_range(raw, reject.line, reject.column)
+    if not merged:
+        return reject
+    return dataclasses.replace(reject, reason=f"{reject.reason} (the cell is part of the merged "
+                               f"range {merged}, whose value is in its first cell only: unmerge "
+                               "it and fill each cell)")  # fmt: skip
 
 
 def _whole_file_rejected(
