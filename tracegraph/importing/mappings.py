@@ -131,7 +131,7 @@ class Unit:
 
 @dataclass(frozen=True)
 class FileRule:
-    match: str
+    match: tuple[str, ...]  # file-name patterns: `match` gives one or a list
     table: str
     columns: dict[str, Any]
     header_line: int | None = None  # this section's files' header line (else the mapping's)
@@ -160,8 +160,19 @@ class Mapping:
         # Without regard to case on every system, as a file's suffix is (`MSEG*.csv` takes
         # `mseg_1103.CSV`): fnmatch follows the system's, and a Windows export copied to Linux
         # was skipped as "no section matches".
-        name = source.name.casefold()
-        return [r for r in self.rules if fnmatch.fnmatchcase(name, r.match.casefold())]
+        return [r for r in self.rules if _matches(source.name, r.match)]
+
+    def matched_as(self, source: Path) -> tuple[str, str] | None:
+        """`source`'s name with another suffix that a section's pattern matches, and that
+        pattern with `source`'s suffix: `AFRU_confirmations.csv` and `AFRU*.xlsx` for the
+        export saved as .xlsx (its every row was rejected as matched by no section, without a
+        word that only the suffix stood in the way). None when there is none."""
+        for pattern in (p for rule in self.rules for p in rule.match):
+            suffix = Path(pattern).suffix
+            other = source.with_suffix(suffix).name
+            if suffix and other != source.name and _matches(other, (pattern,)):
+                return other, pattern[: -len(suffix)] + source.suffix
+        return None
 
     def reads(self, source: Path) -> list[tuple[str | None, int, list[FileRule]]]:
         """The sheets the sections matching `source` read (None: the file's default sheet, and
@@ -186,7 +197,11 @@ class Mapping:
     def names_text_file(self, source: Path) -> bool:
         """Whether a section matching `source` names .txt files (`match = "Versand*.txt"`):
         then a .txt file is read as delimited text (Excel's "Unicode text" export)."""
-        return any(r.match.casefold().endswith(".txt") for r in self.rules_for(source))
+        return any(p.casefold().endswith(".txt") for r in self.rules_for(source) for p in r.match)
+
+
+def _matches(name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name.casefold(), p.casefold()) for p in patterns)
 
 
 def _bad(path: Path, problem: str, hint: str | None = None) -> ConfigurationError:
@@ -320,6 +335,11 @@ def load_mapping(path: Path) -> Mapping:
         if "match" not in section:
             raise _bad(path, f"[[file]] {number} needs `match`, a file-name pattern",
                        'add match = "NAME*.csv" to the section')  # fmt: skip
+        match = section["match"]
+        patterns = (match,) if isinstance(match, str) else tuple(match)
+        if not patterns or not all(isinstance(p, str) and p for p in patterns):
+            raise _bad(path, f"[[file]] {number}: `match` is a file-name pattern or a list "
+                       'of them (match = ["AFRU*.csv", "AFRU*.xlsx"])')  # fmt: skip
         if not isinstance(section.get("columns", {}), dict):
             raise _bad(path, f"[[file]] {number}: `[file.columns]` is a table of columns")
         columns = dict(section.get("columns", {}))
@@ -371,7 +391,7 @@ def load_mapping(path: Path) -> Mapping:
         if sheet is not None and not (isinstance(sheet, str) and sheet.strip()):
             raise _bad(path, f"[[file]] {number}: `sheet` is the name of a workbook's sheet, "
                        'as its tab shows it (sheet = "Produktion")')  # fmt: skip
-        rules.append(FileRule(str(section["match"]), table, columns,
+        rules.append(FileRule(patterns, table, columns,
                               _header_line(path, section.get("header_line")),
                               _where(path, number, section.get("where")),
                               combine is not None, sheet,

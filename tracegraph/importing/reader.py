@@ -231,6 +231,12 @@ class RawTable:
     # other sheets of the workbook with the table's header, not read: each one a reject (their
     # rows are not read), so that the run is not clean
     also_holding: tuple[str, ...] = ()
+    # the XLSX sheet read is hidden in the workbook (its tab not shown): a reject that says to
+    # move rows to it says so
+    sheet_hidden: bool = False
+    # the sheet's merged ranges (B3:B5): a merged cell's value is in its first cell only, and
+    # a reject of an empty cell in one says so
+    merged: tuple[str, ...] = ()
 
 
 # A numbered part of a table's export: lots_1.csv, lots_2.csv, lots-10.csv.
@@ -766,10 +772,10 @@ def _read_xlsx(
     try:
         # read_only streams rows; data_only gives cached values rather than formulas, so a cell
         # computed by Excel is imported as the value the user saw.
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        book = _unpadded(openpyxl.load_workbook(path, read_only=True, data_only=True))
         # The formulas too, when there are any: a formula without a stored value reads as
         # empty above, and only the formula says the cell was not empty.
-        formulas = (openpyxl.load_workbook(path, read_only=True, data_only=False)
+        formulas = (_unpadded(openpyxl.load_workbook(path, read_only=True, data_only=False))
                     if _has_formulas(path) else None)  # fmt: skip
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise UnreadableFile(
@@ -794,6 +800,16 @@ def _read_xlsx(
             formulas.close()
 
 
+def _unpadded(book: Any) -> Any:
+    """`book` with its sheets' stated size forgotten, so that a row is read as far as its last
+    cell: read-only openpyxl pads every row to the sheet's width, and one stray cell at XFD2
+    (a value, or a fill colour on an empty cell) made each of 2,014 rows 16,384 cells (99 s and
+    920 MB, not 1 s and 103 MB)."""
+    for sheet in book.worksheets:
+        sheet.reset_dimensions()
+    return book
+
+
 def _damaged_sheet(path: Path, error: ElementTree.ParseError) -> UnreadableFile:
     """A sheet's XML that does not parse (a mismatched tag, an entity no one defined): read row
     by row, it failed past the zip's check, and ended the whole import with "unexpected failure:
@@ -813,16 +829,72 @@ _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
 def _has_formulas(path: Path) -> bool:
     """Whether a sheet of the workbook holds a formula (an <f> element in its XML)."""
     with zipfile.ZipFile(path) as archive:
-        for name in archive.namelist():
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                with archive.open(name) as sheet_xml:
-                    tail = b""  # the end of the last chunk: `<f>` may straddle two
-                    while chunk := sheet_xml.read(1 << 20):
-                        seen = tail + chunk
-                        if _FORMULA_ELEMENT.search(seen):
-                            return True
-                        tail = chunk[-16:]
-    return False
+        sheets = [n for n in archive.namelist()
+                  if n.startswith("xl/worksheets/") and n.endswith(".xml")]  # fmt: skip
+        # `<f>` may straddle two chunks: each is read with the last one's end
+        return any(_FORMULA_ELEMENT.search(seen)
+                   for name in sheets for seen in _xml_chunks(archive, name, 16))  # fmt: skip
+
+
+def _hidden_rows_note(path: Path, sheet: str, hidden: list[int]) -> tuple[str, ...]:
+    """A note of the rows read that the sheet hides (by a filter or by hand): imported, as
+    data is data, but the user who filtered may expect otherwise (they were imported unsaid)."""
+    if not hidden:
+        return ()
+    shown = ", ".join(map(str, hidden[:5])) + (", …" if len(hidden) > 5 else "")
+    return (f"{path}: {counted(len(hidden), 'row')} of sheet {sheet!r} hidden in the workbook "
+            f"(by a filter or by hand; rows {shown}) imported as the others: delete the rows "
+            "in the workbook that are not to be imported",)  # fmt: skip
+
+
+def merged_range(raw: RawTable, line: int, column: str) -> str:
+    """The merged range of `raw`'s sheet that holds the cell of `column` on `line` but does
+    not begin there (its value is in the range's first cell only); "" for none."""
+    from openpyxl.utils.cell import range_boundaries
+
+    if column not in raw.header:
+        return ""
+    position = raw.header.index(column) + 1  # a sheet's table starts at column A
+    for ref in raw.merged:
+        first_column, first_row, last_column, last_row = range_boundaries(ref)
+        if (first_row <= line <= last_row and first_column <= position <= last_column
+                and (line, position) != (first_row, first_column)):  # fmt: skip
+            return ref
+    return ""
+
+
+def _xml_chunks(archive: zipfile.ZipFile, name: str, overlap: int) -> Iterator[bytes]:
+    """A member of the archive in chunks of 1 MB, each with the last `overlap` bytes of the one
+    before it, so that a tag shorter than that is whole in one of them."""
+    with archive.open(name) as member:
+        tail = b""
+        while chunk := member.read(1 << 20):
+            yield tail + chunk
+            tail = chunk[-overlap:]
+
+
+# A sheet's row element and its number, merged ranges (`<mergeCell ref="B3:B5"/>`)
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\s[^>]*>")
+_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
+_HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*ref="([A-Z]+\d+:[A-Z]+\d+)"')
+
+
+def _hidden_and_merged(path: Path, sheet: Any) -> tuple[frozenset[int], tuple[str, ...]]:
+    """A sheet's hidden rows (by a filter or by hand) and merged ranges, from its XML, which
+    read-only openpyxl does not give."""
+    hidden: set[int] = set()
+    merged: dict[str, None] = {}
+    # the sheet's member of the archive: read-only openpyxl keeps it, under a private name
+    member = getattr(sheet, "_worksheet_path", "")
+    with zipfile.ZipFile(path) as archive:
+        for seen in _xml_chunks(archive, member, 4096) if member else ():
+            for tag in _ROW_TAG.findall(seen):
+                number = _ROW_NUMBER.search(tag)
+                if number and _HIDDEN.search(tag):
+                    hidden.add(int(number.group(1)))
+            merged.update(dict.fromkeys(r.decode() for r in _MERGE.findall(seen)))
+    return frozenset(hidden), tuple(merged)
 
 
 def _read_sheet(
@@ -863,6 +935,10 @@ def _read_sheet(
             hint=NO_HEADER_HINT,
         )
     notes = (f"sheet {sheet.title!r}",)
+    hidden = sheet.sheet_state != "visible"
+    if hidden:
+        said = (*said, f"{path}: read sheet {sheet.title!r}, which is hidden in the workbook "
+                "(its tab is not shown): unhide it to see the rows imported")  # fmt: skip
     lines: Iterator[tuple[Any, ...]] = sheet.iter_rows(min_row=header_line)
     first = next(lines, None)
     if first is None:
@@ -871,17 +947,17 @@ def _read_sheet(
             f"names from (it ends above it)",
             hint="check the mapping's header_line",
         )
-    names = [_cell_text(c.value) for c in first]
-    header, repeated = _clean_header(names, fold=canonical)
+    names = [_cell_text(c.value) for c in _up_to_last_value(first)]
     # the same rows with formulas where the cells have them, in step with `lines`
     formula_rows: Iterator[tuple[Any, ...]] = (
         formulas[sheet.title].iter_rows(min_row=header_line + 1, values_only=True)
         if formulas is not None else iter(())
     )  # fmt: skip
-    rows: list[tuple[int, dict[str, str]]] = []
-    for number, sheet_cells in enumerate(lines, start=header_line + 1):
-        cells = [_sheet_cell_text(c) for c in sheet_cells]
+    read: list[tuple[int, list[str]]] = []
+    for number, row_cells in enumerate(lines, start=header_line + 1):
         written = next(formula_rows, ())
+        sheet_cells = _up_to_last_value(row_cells, written)
+        cells = [_sheet_cell_text(c) for c in sheet_cells]
         for i, formula in enumerate(written[: len(cells)]):
             # No value and no type: Excel gives what it calculated a type when it is not a
             # number (t="str" for text, "" included: =IF(A2="","",…) is an empty cell).
@@ -897,12 +973,62 @@ def _read_sheet(
             ):
                 cells[i] = UncalculatedFormula(text)
         if any(c.strip() for c in cells):
-            rows.append((number, _row(header, cells)))
+            read.append((number, cells))
+    names += [""] * (_table_width(names, read) - len(names))
+    header, repeated = _clean_header(names, fold=canonical)
+    rows = [(number, _sheet_row(header, cells)) for number, cells in read]
     if canonical:  # a mapping reads the columns it names: a nameless one is not imported
         said = (*said, *_nameless_notes(path, names, header, rows, letters=True))
+    hidden_rows, merged = _hidden_and_merged(path, sheet)
+    said = (*said, *_hidden_rows_note(path, sheet.title, [n for n, _ in rows if n in hidden_rows]))
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated, sheet=sheet.title,
                     date1904=_in_1904_system(book), header_at=header_line, said=said,
-                    also_holding=tuple(ws.title for ws in holding if ws is not sheet))  # fmt: skip
+                    also_holding=tuple(ws.title for ws in holding if ws is not sheet),
+                    sheet_hidden=hidden, merged=merged)  # fmt: skip
+
+
+def _value_end(values: tuple[Any, ...]) -> int:
+    """Where a sheet row's values end: after its last one that is not None (a styled empty
+    cell far to the right is no cell of the table)."""
+    end = len(values)
+    while end and values[end - 1] is None:
+        end -= 1
+    return end
+
+
+def _up_to_last_value(cells: tuple[Any, ...], formulas: tuple[Any, ...] = ()) -> tuple[Any, ...]:
+    """A sheet row's cells up to its last one holding a value, or a formula (`formulas`, the
+    row's as written: a formula never calculated has no value)."""
+    return cells[: max(_value_end(tuple(c.value for c in cells)), _value_end(formulas))]
+
+
+def _table_width(names: list[str], rows: list[tuple[int, list[str]]]) -> int:
+    """How many columns the table has: its header's, and the nameless columns right of it
+    that hold data, up to the first empty column (a merged header cell over quantity and uom
+    leaves uom's cells nameless). A value beyond an empty column is beside the table, as
+    Excel's current region ends there: its row has more cells than the header. An empty
+    header row's table is where its rows' data begins (a header at B3 under a title)."""
+    width = len(names)
+    filled = {i for _, cells in rows for i in range(width, len(cells)) if cells[i].strip()}
+    if not any(name.strip() for name in names):
+        width = min(filled, default=width)
+    while width in filled:
+        width += 1
+    return width
+
+
+def _sheet_row(header: tuple[str, ...], cells: list[str]) -> dict[str, str]:
+    """A sheet row's cells by column; the values beyond the table, each with its column's
+    letter (`XFD: x`), as the cells that do not fit (OVERFLOW; not the 16,000 empty cells)."""
+    from openpyxl.utils import get_column_letter
+
+    width = len(header)
+    row = _row(header, cells[:width])
+    beyond = [f"{get_column_letter(n)}: {c}"
+              for n, c in enumerate(cells[width:], start=width + 1) if c.strip()]  # fmt: skip
+    if beyond:
+        row[OVERFLOW] = ", ".join(beyond)
+    return row
 
 
 def _sheet_names(sheet: Any, header_line: int) -> frozenset[str]:
@@ -986,8 +1112,22 @@ def _sheet_cell_text(cell: Any) -> str:
             return StoredValue(text.zfill(len(form)))
         return StoredNumber(text)
     if type(text) is StoredValue and hasattr(value, "isoformat"):
-        return StoredDate(text)
+        return StoredDate(_date_as_shown(value, getattr(cell, "number_format", "")) or text)
     return text
+
+
+def _date_as_shown(value: Any, form: str | None) -> str:
+    """A midnight date cell's date (`2027-05-01`) when its number format shows a date only, as
+    Excel writes it to CSV ("" otherwise): it was `2027-05-01T00:00:00`, so that one table as CSV
+    one night and as XLSX the next recorded a change of an extra date column."""
+    from datetime import datetime, time
+
+    from openpyxl.styles.numbers import is_datetime
+
+    # lower case: format codes ignore case, and openpyxl read LibreOffice's YYYY-MM-DD as a time
+    if not (isinstance(value, datetime) and value.time() == time() and value.tzinfo is None):
+        return ""
+    return value.date().isoformat() if is_datetime((form or "").lower()) == "date" else ""
 
 
 def _read_parquet(path: Path, canonical: bool = True) -> RawTable:

@@ -61,6 +61,7 @@ from tracegraph.importing.reader import (
     RawTable,
     UnreadableFile,
     is_text_encoding,
+    merged_range,
     read_sheets,
     read_table,
     row_problem,
@@ -1899,6 +1900,8 @@ class _Files:
             counts.read += len(lines)
             counts.rejected += len(lines)
             reason = f"no [[file]] section of {mapping.path.name} matches {path.name}"
+            if (other := mapping.matched_as(path)) is not None:
+                reason += f" (one matches {other[0]} only: add {other[1]!r} to its match)"
             return None, [Reject(str(path), line, "", "", reason) for line in lines]
         mapped: list[MappedFile] = []
         rejects: list[Reject] = []
@@ -2109,6 +2112,8 @@ def _import_file(
                               overlaps=overlaps)  # fmt: skip
     if raw.sheet:  # a workbook's rejects name their sheet
         file_rejects = [r.placed(sheet=raw.sheet) for r in file_rejects]
+    if raw.merged:
+        file_rejects = [_in_merged_range(raw, r) for r in file_rejects]
     for sheet in raw.also_holding:
         # a sheet of the table's rows not read: one reject, so that the run is not clean
         counts.read += 1
@@ -2116,9 +2121,21 @@ def _import_file(
         file_rejects.append(Reject(str(path), raw.header_at, "", "", (
             f"sheet {sheet!r} has a {name} header too, and its rows were not read: one sheet "
             f"is read per file, {raw.sheet!r} here (the one named like the file, else the first "
-            f"with data); one table per workbook, or move its rows to sheet {raw.sheet!r}"),
+            f"with data); one table per workbook, or move its rows to sheet {raw.sheet!r}"
+            f"{', a hidden sheet: unhide it' if raw.sheet_hidden else ''}"),
             sheet=sheet))  # fmt: skip
     return file_rejects
+
+
+def _in_merged_range(raw: RawTable, reject: Reject) -> Reject:
+    """A reject of an empty cell that a merged range covers, saying so: rows 4-5 of B3:B5 were
+    rejected "required value is empty", the planner not told to unmerge."""
+    merged = "" if reject.value.strip() else merged_range(raw, reject.line, reject.column)
+    if not merged:
+        return reject
+    return dataclasses.replace(reject, reason=f"{reject.reason} (the cell is part of the merged "
+                               f"range {merged}, whose value is in its first cell only: unmerge "
+                               "it and fill each cell)")  # fmt: skip
 
 
 def _whole_file_rejected(

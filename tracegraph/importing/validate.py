@@ -341,10 +341,11 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "September", "October", "November", "December")  # fmt: skip
 
 
-def _not_iso_reason(text: str) -> str:
+def _not_iso_reason(text: str, date1904: bool = False) -> str:
     """Why a time cell is no ISO 8601 date/time: a date that does not exist (2026-02-29), an
-    Excel serial date saved as a number (46329.33, as a mapping's reason says it), or else the
-    general reason with an example."""
+    Excel serial date saved as a number (46329.33, as a mapping's reason says it; from
+    1904-01-01 in a workbook of the 1904 date system), or else the general reason with an
+    example."""
     date = _ISO_DATE.match(text)
     if date is not None:
         year, month, day = (int(part) for part in date.groups())
@@ -361,17 +362,29 @@ def _not_iso_reason(text: str) -> str:
     from tracegraph.importing.mappings import (
         _LIKELY_SERIALS,
         EPOCH_1900,
+        EPOCH_1904,
         _serial,
     )
 
-    moment = _serial(text, EPOCH_1900)
+    moment = _serial(text, EPOCH_1904 if date1904 else EPOCH_1900)
     if moment is not None and _LIKELY_SERIALS[0] <= float(text) <= _LIKELY_SERIALS[1]:
         return (
-            f"an Excel serial date stored as a number: {text} is {moment:%Y-%m-%d %H:%M} — "
+            f"{_SERIAL_REASON}: {text} is {moment:%Y-%m-%d %H:%M} — "
             "format the cells as dates in the workbook and export again, or read the file with a "
             'mapping whose column has format = "excel" (importers/README.md)'
         )
     return "not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)"
+
+
+def _in_1904_system(reject: Reject) -> Reject:
+    """A 1904 workbook's reject with its serial date's reason from 1904-01-01: a cell's reason
+    is made without the workbook (44867.33 was said to be 2022-11-02, not 2026-11-03)."""
+    if not reject.reason.startswith(_SERIAL_REASON):
+        return reject
+    return dataclasses.replace(reject, reason=_not_iso_reason(reject.value, date1904=True))
+
+
+_SERIAL_REASON = "an Excel serial date stored as a number"
 
 
 def _offset_text(offset: timedelta) -> str:
@@ -386,13 +399,25 @@ def _offset_text(offset: timedelta) -> str:
 _WRITTEN_WITH_DECIMAL_COMMA = re.compile(r"[+-]?\d{1,3}(\.\d{3})*,\d+|[+-]?\d+,\d+")
 
 
+# A number with a unit after it in one cell: `5 kg`, `12,5kg`, `3 Stk.`, `5 千克`
+_NUMBER_WITH_UNIT = re.compile(r"[+-]?\d+(?:[.,]\d+)?\s*[^\W\d_]+\.?")
+
+
+def _with_unit_reason(text: str) -> str:
+    """Why `5 kg` is no number ("" for another text): it was a bare "not a number"."""
+    if not _NUMBER_WITH_UNIT.fullmatch(text):
+        return ""
+    return "not a number: a number and a unit in one cell: put the unit in the uom column"
+
+
 def _parse_number(text: str) -> float:
     try:
         value = float(text.replace("_", "x"))  # float() accepts 1_000; an export never means it
     except ValueError:
         if excel_error(text):
             raise CellError(EXCEL_ERROR_REASON.replace("not an id", "not a number")) from None
-        raise CellError(("," in text and _comma_reason(text)) or "not a number") from None
+        raise CellError(("," in text and _comma_reason(text)) or _with_unit_reason(text)
+                        or "not a number") from None  # fmt: skip
     if not math.isfinite(value):
         raise CellError("not a finite number")
     return value
@@ -1001,7 +1026,7 @@ def _valid_rows(
             pointed,
         )
         if reject is not None:
-            out.rejects.append(reject)
+            out.rejects.append(_in_1904_system(reject) if raw.date1904 else reject)
             continue
         if receipts_need_supplier and row["received_at"] is not None and row["supplier_id"] is None:
             # a receipt lives on the link to its supplier: without one, it was dropped unsaid
