@@ -850,11 +850,16 @@ def header_refusal(raw: RawTable, table: Table) -> tuple[str, str] | None:
         return name, f"column '{name}' appears twice in the header"
     for name in raw.header:
         meant = _canonical_lookalike(table, name)
-        if meant is not None:  # `Status` would be kept as an extra, and `status` left empty
-            return name, (
-                f"column '{name}' is not a column of {table.name}; '{meant}' is (column names "
-                "are lower case with underscores): rename it, or map it with --mapping"
-            )
+        if meant is None:
+            continue
+        unit = _header_unit(name)
+        if unit is not None:  # `quantity (kg)`: every lot's quantity kept under that name
+            return name, _unit_in_header(table, name, meant, unit[1])
+        # `Status` would be kept as an extra, and `status` left empty
+        return name, (
+            f"column '{name}' is not a column of {table.name}; '{meant}' is (column names "
+            "are lower case with underscores): rename it, or map it with --mapping"
+        )
     for name in table.required:
         if name not in raw.header:
             return name, f"required column '{name}' is missing"
@@ -934,12 +939,38 @@ def _without_unnamable(out: ValidatedTable, raw: RawTable, table: Table) -> RawT
 
 def _canonical_lookalike(table: Table, name: str) -> str | None:
     """The table's column that `name` spells differently (`Status`, `supplier lot`,
-    `Supplier-ID`), if it is not that column itself."""
+    `Supplier-ID`, or with a unit: `quantity (kg)`, `quantity⏎(kg)`), if it is not that column
+    itself."""
     if table.column(name) is not None:
         return None
-    folded = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    unit = _header_unit(name)
+    folded = re.sub(r"[\s\-]+", "_", (name if unit is None else unit[0]).strip().lower())
     column = table.column(folded)
     return column.name if column is not None else None
+
+
+# A header cell naming its unit as a workbook's planners write it: `quantity (kg)`,
+# `quantity [kg]`, `quantity⏎(kg)` or `quantity⏎kg` (a line break inside the cell).
+_HEADER_UNIT = re.compile(r"(.+?)(?:\s*[(\[]\s*([^()\[\]\n]+?)\s*[)\]]|\s*\n\s*([^\n]+?))\s*")
+
+
+def _header_unit(name: str) -> tuple[str, str] | None:
+    """A header cell's column name and the unit written after it, or None."""
+    found = _HEADER_UNIT.fullmatch(name)
+    if found is None:
+        return None
+    return found.group(1), (found.group(2) or found.group(3)).strip("()[] ")
+
+
+def _unit_in_header(table: Table, name: str, meant: str, unit: str) -> str:
+    """Why a file whose header gives a column with its unit is rejected, and the mend: the
+    values were stored as an extra property named `quantity\n(kg)`, the lots' quantity empty."""
+    shown = _CONTROL.sub(lambda c: repr(c[0])[1:-1], name)
+    where = (f" and put {unit} in uom" if table.column("uom") is not None
+             and meant == "quantity" else "")  # fmt: skip
+    return (f"column '{shown}' is not a column of {table.name}; '{meant}' is (column names "
+            f"carry no unit): rename '{shown}' to {meant}{where}, or map it with "
+            "--mapping")  # fmt: skip
 
 
 def _valid_rows(
