@@ -77,6 +77,7 @@ from tracegraph.importing.validate import (
     header_refusal,
     kept_as,
     not_the_header,
+    number_cells_notes,
     pointed_note,
     reserved,
     unknown_table,
@@ -2413,6 +2414,8 @@ def _write_raw(
     for column, count in validated.number_ids.items():
         ids = validated.number_id_values[column]
         _say(state, log, number_ids_note(graph, raw.path, name, column, count, ids))
+    for numbers_note in number_cells_notes(raw, name):
+        _say(state, log, numbers_note)
     for column, count in validated.pointed.items():
         _say(state, log, pointed_note(raw.path, name, column, count,
                                       validated.pointed_examples[column],

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tracegraph.identities import IdentityError, checked_issuer, plain_issuer
-from tracegraph.idtext import folds, normal_id
+from tracegraph.idtext import folds, normal_id, number_ids_hint
 from tracegraph.importing.reader import (
     OVERFLOW,
     HexBytes,
@@ -799,6 +799,48 @@ def measure_text(text: str) -> str:
     ("ok", "<5", "007", "+5")."""
     value = _extra_value(text)
     return text if isinstance(value, str) else str(value)
+
+
+def number_cells_notes(raw: RawTable, table_name: str) -> list[str]:
+    """Per extra column of a workbook, a note on its number cells whose digits Excel may have
+    changed: in a column of codes (a text cell such as 3-11 or 0043 beside them), every number
+    cell — a code typed 0042 is the number 42 —, elsewhere those of 16 digits or more (Excel
+    keeps 15: 12345678901234567 is 12345678901234600). Id columns reject or note such cells
+    (convert, ValidatedTable.number_id); an extra column's were stored without a word. Not
+    rejected: an extra column may hold numbers (a temperature)."""
+    table = TABLES.get(table_name)
+    if raw.encoding != "xlsx" or table is None:
+        return []
+    notes = []
+    for name in (n for n in raw.header if table.column(n) is None):
+        cells = [row.get(name, "") for _, row in raw.rows]
+        code = next((c for c in cells if _code_text(c)), None)
+        numbers = [c for c in cells if isinstance(c, LongNumber)
+                   or (code is not None and isinstance(c, StoredNumber))]  # fmt: skip
+        if not numbers:
+            continue
+        n = len(numbers)
+        notes.append(f"{raw.path}: {counted(n, f'{table_name}.{name} value')} {were(n)} "
+                     f"{'a number cell' if n == 1 else 'number cells'} (as {numbers[0]}), "
+                     f"stored as read: {_changed_by_excel(code)} — "
+                     f"{number_ids_hint(raw.path)}")  # fmt: skip
+    return notes
+
+
+def _changed_by_excel(code: str | None) -> str:
+    """How Excel may have changed an extra column's number cells, that column's first code
+    (a text cell number_cells_notes found) given or None."""
+    if code is None:
+        return "Excel keeps 15 significant digits: their last digits may have been lost"
+    return (f"the column holds codes (as {code.strip()}), and a code typed 0042 is the number 42 "
+            "in a workbook: leading zeros, or the last digits of a number of 16 digits or more "
+            "(Excel keeps 15), may have been lost")  # fmt: skip
+
+
+def _code_text(text: str) -> bool:
+    """A text cell with a digit that is no number (3-11, A-42, 0043): its column holds codes."""
+    return (not isinstance(text, StoredValue) and any(c.isdigit() for c in text)
+            and isinstance(_extra_value(text), str))  # fmt: skip
 
 
 def unknown_table(path: Path, table_name: str) -> str:
