@@ -517,6 +517,13 @@ def test_a_canonical_column_with_its_unit_in_the_header_rejects_the_file(
     assert summary.table_counts()["lots"]["written"] == 0
 
 
+def test_a_column_with_a_unit_beside_the_column_itself_is_an_extra(tmp_path: Path) -> None:
+    """`name (de)` beside `name` is a column of its own (a translation), not a misspelling."""
+    _write(tmp_path / "de", "materials.csv", "material_id,name,name (de),uom\nM1,Salt,Salz,kg\n")
+    beside = check_paths([tmp_path / "de"], reject_file=tmp_path / "r2.csv")
+    assert (beside.rejects, beside.table_counts()["materials"]["written"]) == ([], 1)
+
+
 def test_files_the_reader_cannot_split_rightly_are_rejected_not_misread(tmp_path: Path) -> None:
     """A quote never closed swallowed the rows below it (4 rows read as 1, exit 0); UTF-8 read
     as UTF-16 gave no rows at all; a folder named like a table stopped the import."""

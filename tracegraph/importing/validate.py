@@ -895,6 +895,8 @@ def header_refusal(raw: RawTable, table: Table) -> tuple[str, str] | None:
         if meant is None:
             continue
         unit = _header_unit(name)
+        if unit is not None and meant in raw.header:
+            continue  # `name (de)` beside `name`: a column of its own (a translation)
         if unit is not None:  # `quantity (kg)`: every lot's quantity kept under that name
             return name, _unit_in_header(table, name, meant, unit[1])
         # `Status` would be kept as an extra, and `status` left empty
