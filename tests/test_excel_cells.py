@@ -471,3 +471,30 @@ def test_a_workbooks_failed_formula_as_an_inspection_value_leaves_the_inspection
     ])  # fmt: skip
     out, rows = _validated(book)
     assert out.rejects == [] and [(r["result"], r["value"]) for r in rows] == [("fail", None)]
+
+
+def test_a_number_cell_supplier_lot_names_the_lots_the_graph_holds_zero_padded(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """lots.csv wrote supplier lot 075131; a workbook of the same lots then sent it as the number
+    cell 75131, which replaced the graph's spelling (`lot show 075131`: no lot is known), and the
+    note said only that leading zeros may have been lost. Now it names the lots whose supplier
+    lot the graph held zero-padded, asked before the write."""
+    _csv(tmp_path, "suppliers.csv", "supplier_id,name\nV1,Mill\n")
+    _csv(tmp_path, "lots.csv", "lot_id,material_id,supplier_id,supplier_lot\n"
+         "L1,FLOUR,V1,075131\nL2,FLOUR,V1,000200\nL3,FLOUR,V1,300\n")  # fmt: skip
+    assert import_paths(graph, [tmp_path / "suppliers.csv", tmp_path / "lots.csv"]).rejects == []
+    book = tmp_path / "book"
+    book.mkdir()
+    path = _workbook(book, "lots.xlsx", [
+        ["lot_id", "material_id", "supplier_id", "supplier_lot"], ["L1", "FLOUR", "V1", 75131],
+        ["L2", "FLOUR", "V1", 200], ["L3", "FLOUR", "V1", 300], ["L4", "FLOUR", "V1", 75131],
+    ])  # fmt: skip
+    summary = import_paths(graph, [path])
+    assert summary.rejects == []
+    assert [n for n in summary.notes if "zero-padded" in n] == [
+        f"{path}: the graph held the supplier lot of 2 lots zero-padded, as this file gives it "
+        "without its leading zeros (a number cell): L1 075131 (here 75131), L2 000200 (here "
+        "200) — if they are one supplier lot, format the column as Text in Excel and export "
+        "again (the graph's spelling is replaced when the source that sent it sends the number)"
+    ]

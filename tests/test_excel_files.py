@@ -380,3 +380,31 @@ def test_a_mapped_files_nameless_column_gets_no_note_about_an_extra_column(
         'table = "lots"\n[file.columns]\nlot_id = "CHARG"\nmaterial_id = "MATNR"\n',
     )
     assert rejects == [] and not [n for n in summary["notes"] if "no name in the header" in n]
+
+
+def test_number_cells_of_an_extra_column_of_codes_or_of_16_digits_are_noted(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A code typed 0042 is the number 42 in a workbook, and a 17-digit one keeps 15 digits
+    (12345678901234567 as 12345678901234600): an id column rejects or notes such cells, an
+    extra column stored them without a word. Noted, not rejected; a column of measurements
+    (temp_c) is no concern."""
+    book = _workbook(tmp_path / "in" / "lots.xlsx", {"lots": [
+        [*LOTS_HEADER, "temp_c", "batch_ref", "ticket"],
+        ["L1", "SALT", 5, "kg", 4.5, 42, 12345678901234600],
+        ["L2", "SALT", 5, "kg", -18, 1.1, None],
+        ["L3", "SALT", 5, "kg", 20, "3-11", None],
+        ["L4", "SALT", 5, "kg", 21, 12345678901234600, 7],
+    ]})  # fmt: skip
+    summary, rejects = _import(runner, book, "--dry-run", code=0)
+    assert rejects == []
+    codes = ("the column holds codes (as 3-11), and a code typed 0042 is the number 42 in a "
+             "workbook: leading zeros, or the last digits of a number of 16 digits or more (Excel "
+             "keeps 15), may have been lost")  # fmt: skip
+    hint = "format the column as Text in Excel and export again"
+    assert [n for n in summary["notes"] if "number cell" in n] == [
+        f"{book}: 3 lots.batch_ref values were number cells (as 42), stored as read: {codes} — "
+        f"{hint}",
+        f"{book}: 1 lots.ticket value was a number cell (as 12345678901234600), stored as read: "
+        f"Excel keeps 15 significant digits: their last digits may have been lost — {hint}",
+    ]  # fmt: skip

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from typer.testing import CliRunner
 
 from tracegraph.cli.main import app
@@ -493,6 +493,36 @@ def test_a_canonical_column_spelled_otherwise_rejects_the_file(tmp_path: Path) -
          "are lower case with underscores): rename it, or map it with --mapping"),
     ]  # fmt: skip
     assert summary.table_counts()["lots"]["written"] == 0
+
+
+@pytest.mark.parametrize("header", ["quantity (kg)", "quantity\n(kg)", "quantity [kg]"])
+def test_a_canonical_column_with_its_unit_in_the_header_rejects_the_file(
+    tmp_path: Path, header: str
+) -> None:
+    """A workbook's `quantity (kg)` (or `quantity⏎(kg)`, a line break in the header cell) was
+    kept as an extra property of that name, every lot's quantity empty, exit 0, no note."""
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "lots"
+    sheet.append(["lot_id", "material_id", header, "uom"])
+    sheet.append(["L1", "M1", 5, "kg"])
+    (tmp_path / "in").mkdir()
+    workbook.save(tmp_path / "in" / "lots.xlsx")
+    summary = check_paths([tmp_path / "in"], reject_file=tmp_path / "r.csv")
+    shown = header.replace("\n", "\\n")
+    assert [(r.line, r.column, r.reason) for r in summary.rejects] == [
+        (2, header, f"column '{shown}' is not a column of lots; 'quantity' is (column names carry "
+         f"no unit): rename '{shown}' to quantity and put kg in uom, or map it with --mapping"),
+    ]  # fmt: skip
+    assert summary.table_counts()["lots"]["written"] == 0
+
+
+def test_a_column_with_a_unit_beside_the_column_itself_is_an_extra(tmp_path: Path) -> None:
+    """`name (de)` beside `name` is a column of its own (a translation), not a misspelling."""
+    _write(tmp_path / "de", "materials.csv", "material_id,name,name (de),uom\nM1,Salt,Salz,kg\n")
+    beside = check_paths([tmp_path / "de"], reject_file=tmp_path / "r2.csv")
+    assert (beside.rejects, beside.table_counts()["materials"]["written"]) == ([], 1)
 
 
 def test_files_the_reader_cannot_split_rightly_are_rejected_not_misread(tmp_path: Path) -> None:

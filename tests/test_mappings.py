@@ -31,7 +31,7 @@ from tracegraph.importing.mappings import (
 )
 from tracegraph.importing.reader import RawTable, StoredValue, read_table
 from tracegraph.importing.run import check_paths
-from tracegraph.importing.tables import Column, Table
+from tracegraph.importing.tables import Column, Kind, Table
 from tracegraph.importing.validate import PlainText
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -293,6 +293,9 @@ def test_only_extra_text_cells_get_the_decimal_comma_reading() -> None:
     assert type(kept(comma, "x_net", {"column": "N", "unit": "U"}, "980.5")) is str
     assert type(kept(comma, "x_k", {"value": "1.5"}, "1.5")) is str
     assert kept(comma, "note", "TEXT", "1.250") == "1.250"  # not an extra column
+    # An inspection's value (QALS MESSWERT) as an extra's: 98,8 stayed "98,8", no number.
+    assert _extra(_extra_how(comma, "value", "MESSWERT", Kind.MEASURE), "98,8") == "98.8"
+    assert _extra(_extra_how(comma, "value", "MESSWERT", Kind.MEASURE), "pass") == "pass"
     point = Mapping(path=Path("m.toml"))
     assert type(kept(point, "x_code", "CODE", "1.250")) is str
 

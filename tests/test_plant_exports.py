@@ -32,8 +32,9 @@ from tracegraph.values import counted, were
 
 # What the imports must agree on; times as instants (the shapes write local time without an
 # offset, the canonical tables UTC). Not compared, because the SAP shape does not carry them:
-# locations, expiry times (SAP keeps a date), operator names, device events, and the text of
-# inspection values (SAP writes 96,3); the MES shape has no locations either.
+# locations, expiry times (SAP keeps a date), operator names and device events; the MES shape
+# has no locations either. Inspection values are compared: SAP writes 96,3, which its mapping's
+# decimal comma reads as the canonical tables' 96.3 (it stayed the text "96,3").
 _SNAPSHOT = """
 CALL () {
   MATCH (l:Lot)
@@ -60,7 +61,7 @@ CALL () {
   MATCH (i:Inspection)
   RETURN collect([i.inspection_id, i.test, i.result, i.inspected_at.epochMillis,
                   [(i)-[:OF_LOT]->(l) | l.lot_id], [(i)-[:DURING]->(s) | s.step_id],
-                  [(i)-[:BY]->(o) | o.operator_id]]) AS inspections
+                  [(i)-[:BY]->(o) | o.operator_id], i.value]) AS inspections
 }
 CALL () {
   MATCH (s:Shipment)

@@ -128,11 +128,7 @@ def number_ids_note(
     )
     if graph is None or column != "lot_id":
         return note
-    padded = {
-        digits.zfill(width): digits
-        for digits in dict.fromkeys(i for i in ids if i.isdigit())
-        for width in range(len(digits) + 1, _PADDED_WIDTH + 1)
-    }
+    padded = _padded(ids)
     if not padded:
         return note
     (found,) = graph.read("import/padded_lots", ids=sorted(padded))
@@ -143,6 +139,37 @@ def number_ids_note(
     return (
         f"{note}; the graph holds {counted(len(held), 'lot')} under the zero-padded id: "
         f"{first_ids(shown, 5)} — this file's rows were written to other lots than those"
+    )
+
+
+def _padded(ids: list[str]) -> dict[str, str]:
+    """Each id of digits padded with zeros to each width up to 18, to the id it pads."""
+    return {
+        digits.zfill(width): digits
+        for digits in dict.fromkeys(i for i in ids if i.isdigit())
+        for width in range(len(digits) + 1, _PADDED_WIDTH + 1)
+    }
+
+
+def padded_supplier_lots(graph: TraceGraph, numbers: list[tuple[str, str]]) -> list[str]:
+    """Of (lot_id, supplier lot) pairs a workbook's number cells gave, the lots whose supplier
+    lot the graph holds zero-padded, as `L1 075131 (here 75131)`: asked before the workbook's
+    rows are written, which give the lot the number without its zeros."""
+    rows = [{"lot_id": lot, "padded": padded, "digits": digits}
+            for lot, number in numbers for padded, digits in _padded([number]).items()]  # fmt: skip
+    if not rows:
+        return []
+    (found,) = graph.read("import/padded_supplier_lots", rows=rows)
+    return sorted(f"{lot} {padded} (here {digits})" for lot, padded, digits in found["found"])
+
+
+def padded_supplier_lots_note(path: Path, held: list[str]) -> str:
+    """The import's note on the lots of padded_supplier_lots."""
+    return (
+        f"{path}: the graph held the supplier lot of {counted(len(held), 'lot')} zero-padded, "
+        f"as this file gives it without its leading zeros (a number cell): {first_ids(held, 5)} "
+        f"— if they are one supplier lot, {number_ids_hint(path)} (the graph's spelling is "
+        "replaced when the source that sent it sends the number)"
     )
 
 

@@ -841,14 +841,16 @@ _PLAIN_DECIMAL_COMMA = re.compile(r"-?(0|[1-9]\d*),\d+")
 _AS_MADE, _AS_TEXT, _COMMA = "", "text", "comma"
 
 
-def _extra_how(mapping: Mapping, name: str, how: Any) -> str:
-    """How an extra (x_) column's text cells are kept under a decimal-comma mapping: 180,5
-    becomes 180.5, so that validation keeps it as a number (oven_temp_c > 180 in a query);
-    1.250, which validation would read as 1.25, stays text — in such an export it is 1250 or a
-    code. Converted amounts and constants are left as they are; `text = true` keeps the text."""
+def _extra_how(mapping: Mapping, name: str, how: Any, kind: Kind = Kind.TEXT) -> str:
+    """How an extra (x_) column's or an inspection's value's (Kind.MEASURE) text cells are
+    kept under a decimal-comma mapping: 180,5 becomes 180.5, so that validation keeps it as a
+    number (oven_temp_c > 180 in a query; a QALS MESSWERT 98,8 stayed the text "98,8", which
+    `rootcause --inspections` could not rank); 1.250, which validation would read as 1.25,
+    stays text — in such an export it is 1250 or a code. Converted amounts and constants are
+    left as they are; `text = true` keeps the text."""
     if isinstance(how, dict) and how.get("text"):
         return _AS_TEXT  # a document number (SAP's MBLNR) is no amount: 4900000001.0
-    if mapping.decimal != "," or not name.startswith("x_"):
+    if mapping.decimal != "," or not (name.startswith("x_") or kind is Kind.MEASURE):
         return _AS_MADE
     # `x_temp = { column = "TEMP" }` is `x_temp = "TEMP"`: it kept 1.250 for validation, which
     # read it as 1.25
@@ -903,7 +905,7 @@ def _made(mapping: Mapping, rule: FileRule, spreadsheet: bool) -> tuple[_Made, .
         extra = name.startswith("x_") and spreadsheet
         joined = kind is Kind.ID and isinstance(how, dict) and "template" in how
         made.append(_Made(name, name.removeprefix("x_"), kind, spec,
-                          _extra_how(mapping, name, how),
+                          _extra_how(mapping, name, how, kind),
                           tuple(sorted(_source_columns(how))) if extra else (),
                           _joined_bare(how["template"]) if joined else ()))  # fmt: skip
     return tuple(made)

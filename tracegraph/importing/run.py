@@ -40,7 +40,15 @@ from tracegraph.errors import (
 )
 from tracegraph.folders import READ_ONLY, unwritable
 from tracegraph.graph import TraceGraph
-from tracegraph.idtext import SPELLING, folded_note, number_ids_note, unfolded_lots_note
+from tracegraph.idtext import (
+    SPELLING,
+    folded_note,
+    normal_id,
+    number_ids_note,
+    padded_supplier_lots,
+    padded_supplier_lots_note,
+    unfolded_lots_note,
+)
 from tracegraph.importing import full as full_dump
 from tracegraph.importing import sources as run_sources
 from tracegraph.importing.mappings import FileRule, MappedFile, Mapping, apply_mapping
@@ -59,6 +67,7 @@ from tracegraph.importing.reader import (
     SPARK_PART,
     SUFFIXES,
     RawTable,
+    StoredNumber,
     UnreadableFile,
     is_text_encoding,
     merged_range,
@@ -78,6 +87,7 @@ from tracegraph.importing.validate import (
     header_refusal,
     kept_as,
     not_the_header,
+    number_cells_notes,
     pointed_note,
     reserved,
     unknown_table,
@@ -2485,6 +2495,17 @@ def _unread_line(path: Path, problem: UnreadableFile) -> str:
     return f"{path.name}: not read, the whole file is rejected — {problem}"
 
 
+def _number_supplier_lots(raw: RawTable, name: str) -> list[tuple[str, str]]:
+    """The (lot_id, supplier lot) of a lots file's first 1,000 supplier lots a workbook or
+    Parquet file stored as whole numbers (075131 typed into a column not formatted as Text is
+    the number 75131)."""
+    if name != "lots" or "supplier_lot" not in raw.header or "lot_id" not in raw.header:
+        return []
+    numbers = ((cells.get("lot_id", ""), cells["supplier_lot"]) for _, cells in raw.rows
+               if type(cells.get("supplier_lot")) is StoredNumber)  # fmt: skip
+    return [(normal_id(lot), number.strip()) for lot, number in itertools.islice(numbers, 1_000)]
+
+
 def _write_raw(
     graph: TraceGraph | None,
     raw: RawTable,
@@ -2508,6 +2529,8 @@ def _write_raw(
     began = time.perf_counter() if began is None else began
     if str(raw.path) not in counts.files:
         counts.files.append(str(raw.path))
+    # before the write, which replaces the spelling the graph holds
+    held = [] if graph is None else padded_supplier_lots(graph, _number_supplier_lots(raw, name))
     validated, rows = validate_lazily(raw, name, zone, mapped)
     if overlaps is not None:
         rows = overlaps.compare(name, raw, rows)
@@ -2585,6 +2608,10 @@ def _write_raw(
     for column, count in validated.number_ids.items():
         ids = validated.number_id_values[column]
         _say(state, log, number_ids_note(graph, raw.path, name, column, count, ids))
+    for numbers_note in number_cells_notes(raw, name):
+        _say(state, log, numbers_note)
+    if held:
+        _say(state, log, padded_supplier_lots_note(raw.path, held))
     for column, count in validated.pointed.items():
         _say(state, log, pointed_note(raw.path, name, column, count,
                                       validated.pointed_examples[column],

@@ -21,7 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tracegraph.identities import IdentityError, checked_issuer, plain_issuer
-from tracegraph.idtext import folds, normal_id
+from tracegraph.idtext import folds, normal_id, number_ids_hint
 from tracegraph.importing.reader import (
     OVERFLOW,
     HexBytes,
@@ -826,6 +826,48 @@ def measure_text(text: str) -> str:
     return text if isinstance(value, str) else str(value)
 
 
+def number_cells_notes(raw: RawTable, table_name: str) -> list[str]:
+    """Per extra column of a workbook, a note on its number cells whose digits Excel may have
+    changed: in a column of codes (a text cell such as 3-11 or 0043 beside them), every number
+    cell — a code typed 0042 is the number 42 —, elsewhere those of 16 digits or more (Excel
+    keeps 15: 12345678901234567 is 12345678901234600). Id columns reject or note such cells
+    (convert, ValidatedTable.number_id); an extra column's were stored without a word. Not
+    rejected: an extra column may hold numbers (a temperature)."""
+    table = TABLES.get(table_name)
+    if raw.encoding != "xlsx" or table is None:
+        return []
+    notes = []
+    for name in (n for n in raw.header if table.column(n) is None):
+        cells = [row.get(name, "") for _, row in raw.rows]
+        code = next((c for c in cells if _code_text(c)), None)
+        numbers = [c for c in cells if isinstance(c, LongNumber)
+                   or (code is not None and isinstance(c, StoredNumber))]  # fmt: skip
+        if not numbers:
+            continue
+        n = len(numbers)
+        notes.append(f"{raw.path}: {counted(n, f'{table_name}.{name} value')} {were(n)} "
+                     f"{'a number cell' if n == 1 else 'number cells'} (as {numbers[0]}), "
+                     f"stored as read: {_changed_by_excel(code)} — "
+                     f"{number_ids_hint(raw.path)}")  # fmt: skip
+    return notes
+
+
+def _changed_by_excel(code: str | None) -> str:
+    """How Excel may have changed an extra column's number cells, that column's first code
+    (a text cell number_cells_notes found) given or None."""
+    if code is None:
+        return "Excel keeps 15 significant digits: their last digits may have been lost"
+    return (f"the column holds codes (as {code.strip()}), and a code typed 0042 is the number 42 "
+            "in a workbook: leading zeros, or the last digits of a number of 16 digits or more "
+            "(Excel keeps 15), may have been lost")  # fmt: skip
+
+
+def _code_text(text: str) -> bool:
+    """A text cell with a digit that is no number (3-11, A-42, 0043): its column holds codes."""
+    return (not isinstance(text, StoredValue) and any(c.isdigit() for c in text)
+            and isinstance(_extra_value(text), str))  # fmt: skip
+
+
 def unknown_table(path: Path, table_name: str) -> str:
     """Why a file that names no canonical table is rejected, and, when a bundled mapping reads
     it (MSEG_movements.csv: sap), which `--mapping` to give."""
@@ -875,11 +917,18 @@ def header_refusal(raw: RawTable, table: Table) -> tuple[str, str] | None:
         return name, f"column '{name}' appears twice in the header"
     for name in raw.header:
         meant = _canonical_lookalike(table, name)
-        if meant is not None:  # `Status` would be kept as an extra, and `status` left empty
-            return name, (
-                f"column '{name}' is not a column of {table.name}; '{meant}' is (column names "
-                "are lower case with underscores): rename it, or map it with --mapping"
-            )
+        if meant is None:
+            continue
+        unit = _header_unit(name)
+        if unit is not None and meant in raw.header:
+            continue  # `name (de)` beside `name`: a column of its own (a translation)
+        if unit is not None:  # `quantity (kg)`: every lot's quantity kept under that name
+            return name, _unit_in_header(table, name, meant, unit[1])
+        # `Status` would be kept as an extra, and `status` left empty
+        return name, (
+            f"column '{name}' is not a column of {table.name}; '{meant}' is (column names "
+            "are lower case with underscores): rename it, or map it with --mapping"
+        )
     for name in table.required:
         if name not in raw.header:
             return name, f"required column '{name}' is missing"
@@ -959,12 +1008,38 @@ def _without_unnamable(out: ValidatedTable, raw: RawTable, table: Table) -> RawT
 
 def _canonical_lookalike(table: Table, name: str) -> str | None:
     """The table's column that `name` spells differently (`Status`, `supplier lot`,
-    `Supplier-ID`), if it is not that column itself."""
+    `Supplier-ID`, or with a unit: `quantity (kg)`, `quantity⏎(kg)`), if it is not that column
+    itself."""
     if table.column(name) is not None:
         return None
-    folded = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    unit = _header_unit(name)
+    folded = re.sub(r"[\s\-]+", "_", (name if unit is None else unit[0]).strip().lower())
     column = table.column(folded)
     return column.name if column is not None else None
+
+
+# A header cell naming its unit as a workbook's planners write it: `quantity (kg)`,
+# `quantity [kg]`, `quantity⏎(kg)` or `quantity⏎kg` (a line break inside the cell).
+_HEADER_UNIT = re.compile(r"(.+?)(?:\s*[(\[]\s*([^()\[\]\n]+?)\s*[)\]]|\s*\n\s*([^\n]+?))\s*")
+
+
+def _header_unit(name: str) -> tuple[str, str] | None:
+    """A header cell's column name and the unit written after it, or None."""
+    found = _HEADER_UNIT.fullmatch(name)
+    if found is None:
+        return None
+    return found.group(1), (found.group(2) or found.group(3)).strip("()[] ")
+
+
+def _unit_in_header(table: Table, name: str, meant: str, unit: str) -> str:
+    """Why a file whose header gives a column with its unit is rejected, and the mend: the
+    values were stored as an extra property named `quantity\n(kg)`, the lots' quantity empty."""
+    shown = _CONTROL.sub(lambda c: repr(c[0])[1:-1], name)
+    where = (f" and put {unit} in uom" if table.column("uom") is not None
+             and meant == "quantity" else "")  # fmt: skip
+    return (f"column '{shown}' is not a column of {table.name}; '{meant}' is (column names "
+            f"carry no unit): rename '{shown}' to {meant}{where}, or map it with "
+            "--mapping")  # fmt: skip
 
 
 def _valid_rows(
