@@ -841,7 +841,29 @@ def test_a_restore_names_a_taken_off_row_whose_required_column_another_source_ch
     assert restored.exit_code == 0, restored.output
     said = " ".join(restored.stderr.split())
     assert (
-        "warning: 1 row mes was only taken off holds a required column another source had "
+        "warning: 1 row mes was only taken off comes back with columns another source had "
         "changed before the removal"
     ) in said, said
     assert said.count("lots L1: material_id") == 1, said
+
+
+def test_a_restore_names_every_column_of_a_taken_off_row_without_column_hashes(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The MES's record of L1 kept before the per-column rule (its row hash alone): the import
+    writes the restored row whole as the MES's change, over the ERP's newer values. The
+    restore said nothing of it (it named only columns a column hash showed another source had
+    changed); it names the row's columns now."""
+    _, bad = _erp_and_mes_spell_l1(runner, tmp_path, "L1,FLOUR,10,kg,V1,000123")
+    graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'L1'}) SET l._source_shas = reduce(s = '', e IN "
+        "split(l._source_shas, ' ') | s + CASE s WHEN '' THEN '' ELSE ' ' END + CASE WHEN e "
+        "STARTS WITH 'mes:' THEN 'mes:' + split(e, ':')[1] ELSE e END)",
+        database_=graph.database,
+    )
+    done = _import(runner, str(bad), "--source", "mes", "--full")
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(tmp_path / "r")])
+    assert restored.exit_code == 0, restored.output
+    said = " ".join(restored.stderr.split())
+    assert "1 row mes was only taken off comes back with columns another source" in said, said
+    assert "lots L1: material_id" in said, said

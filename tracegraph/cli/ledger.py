@@ -188,9 +188,10 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
     if changed := not_their_own(Path(run["removed_file"])):
         warn(
             f"{counted(len(changed), 'row')} {literal(source)} was only taken off "
-            f"{'holds' if len(changed) == 1 else 'hold'} a required column another source had "
-            f"changed before the removal: importing {literal(folder)} writes the value held "
-            f"then, over any newer one: {first_ids(changed)}",
+            f"{'comes' if len(changed) == 1 else 'come'} back with columns another source had "
+            f"changed before the removal, or may have ({literal(source)}'s record of the row "
+            f"holds no column hashes): importing {literal(folder)} writes the values held then, "
+            f"over any newer ones: {first_ids(changed)}",
             hint="check those columns after the import (`tracegraph lot show`), and correct "
             "them from that source's next export",
         )

@@ -33,6 +33,7 @@ from tracegraph.importing.writer import (
     RECORD_COLUMNS,
     RELATIONSHIP_PARENT,
     SUPPLIER_COLUMNS,
+    TOGETHER,
     _said_again,
     first_columns,
     source_shas,
@@ -111,18 +112,30 @@ class _Removed:
         return says
 
     def not_its_own(self) -> list[str]:
-        """The columns of a taken-off row (TAKEN_OFF) whose value at the removal was not its
-        source's last (its `source_shas` entry): another source had changed it, and importing
-        the row writes it as that source's change, over any newer value. [] where the entry
-        has no column hashes (kept before them) or the row was removed."""
-        stored = json.loads(self.shas)[1] if self.taken_off and self.shas else ""
-        source, _, entry = stored.partition(":")
-        if ":" not in entry:  # a row hash alone, or none
+        """The columns a taken-off row (TAKEN_OFF) comes back with whose value at the removal
+        was not its source's last (its `source_shas` entry): another source had changed it,
+        and importing the row writes it as that source's change, over any newer value — with
+        the columns written together with it (TOGETHER: a unit with its quantity). Every such
+        column where the entry holds no column hashes (kept before them, or none): the import
+        writes the row whole. [] for a removed row."""
+        if not self.taken_off:
             return []
-        key = {name: self.values.get(name) for name in TABLES[self.table].key}
+        spec = TABLES[self.table]
+        back = {name for name in self._says() if name in self.values and name not in spec.key}
+        stored = json.loads(self.shas)[1] if self.shas else ""
+        source, _, entry = stored.partition(":")
+        if ":" not in entry:  # a row hash alone, or none: not known to be its own
+            return sorted(back)
+        key = {name: self.values.get(name) for name in spec.key}
         given = first_columns(self.table, {**key, "props": {}}, self.values)
         said = _said_again(given, stored, source, None)  # compared as the import compares them
-        return sorted(name for name in given if name in self._says() and name not in said)
+        # only the columns the row comes back with: one its file never had (an inspection's
+        # step_id) is hashed as empty, which its entry never held
+        changed = {name for name in back if name in given and name not in said}
+        for group in TOGETHER.get(self.table, ()):
+            if changed & group:
+                changed |= group & back
+        return sorted(changed)
 
     def taken_back(self, source: str) -> tuple[str, dict[str, Any]]:
         """The table file and values of a taken-off row as `source` sends it again (see
