@@ -457,7 +457,7 @@ def _sap_copy(tmp_path: Path, edit: Callable[[str], str]) -> tuple[Path, Path]:
 def test_a_reports_title_lines_above_the_header_are_skipped_and_lines_stay_physical(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
-    receipts_section = 'match = "MSEG*.csv"\n'  # only the receipts have title lines
+    receipts_section = 'match = ["MSEG*.csv", "MSEG*.xlsx"]\n'  # only the receipts have title lines
     folder, mapping = _sap_copy(tmp_path, lambda sections: sections.replace(
         receipts_section, receipts_section + "header_line = 4\n"))  # fmt: skip
     receipts = folder / "MSEG_movements.csv"
