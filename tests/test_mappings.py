@@ -1233,3 +1233,17 @@ def test_a_template_note_counts_long_numbers_and_leaves_out_padded_fields(
     code, summary = _import_json(runner, folder, mapping)
     assert code == 0, summary
     assert not [n for n in summary["notes"] if "joined by a template" in n], summary["notes"]
+
+
+@pytest.mark.parametrize("match", ["5", "true", '{ a = "x*.csv" }'])
+def test_a_match_that_is_no_pattern_is_a_mapping_error(
+    runner: CliRunner, tmp_path: Path, match: str
+) -> None:
+    """`match = 5` ended the import "unexpected failure: TypeError" (exit 3), and a table was
+    read as its keys (the pattern `a`): a mapping error, one line, exit 2."""
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(_LOTS.replace('"*.csv"', match), encoding="utf-8")
+    result = runner.invoke(app, ["import", str(SAP), "--mapping", str(mapping), "--dry-run",
+                                 "--rejects", str(tmp_path / "r.csv")])  # fmt: skip
+    assert (result.exit_code, result.stdout) == (2, ""), result.output
+    assert "`match` is a file-name pattern or a list of them" in result.stderr

@@ -70,14 +70,36 @@ def test_a_value_far_right_rejects_its_row_naming_the_cell(tmp_path: Path) -> No
     assert [line for line, row in rows if row_problem(row)] == [2]
 
 
+def test_a_note_beyond_an_empty_spacer_column_is_a_nameless_column_as_before(
+    tmp_path: Path,
+) -> None:
+    """A note typed in F beyond an empty spacer E, the header in A:D: the row was imported,
+    the note a nameless column (before rows were read to their last value only, as the sheet's
+    width); read so again — it was rejected as "more cells than the header"."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "lots"
+    for row in LOTS[:3]:
+        sheet.append(row)
+    sheet["F2"] = "Kommentar: ok"
+    book.save(tmp_path / "lots.xlsx")
+    _, rows = _cells(tmp_path / "lots.xlsx")
+    assert [line for line, row in rows if row_problem(row)] == []
+    assert "Kommentar: ok" in rows[0][1].values()
+
+
 @pytest.mark.parametrize("bundled", ["sap", "mes_gbk"])
 def test_the_bundled_mappings_read_their_exports_saved_as_xlsx(bundled: str) -> None:
     """A planner opens the SAP or MES export in Excel and saves it: every row of
     AFRU_confirmations.xlsx was rejected, as no section matched it (they matched *.csv)."""
     mapping = load_mapping(Path(bundled))
     names = {p.replace("*", "_0") for rule in mapping.rules for p in rule.match}
-    for csv_name in (n for n in names if n.endswith(".csv")):
+    csv_names = [n for n in names if n.endswith(".csv")]
+    assert csv_names  # (a pattern read as a string's characters named no file at all)
+    for csv_name in csv_names:
         xlsx = Path(csv_name).with_suffix(".xlsx")
+        assert mapping.rules_for(xlsx), xlsx
         assert mapping.rules_for(xlsx) == mapping.rules_for(Path(csv_name)), xlsx
 
 

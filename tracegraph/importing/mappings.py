@@ -336,7 +336,10 @@ def load_mapping(path: Path) -> Mapping:
             raise _bad(path, f"[[file]] {number} needs `match`, a file-name pattern",
                        'add match = "NAME*.csv" to the section')  # fmt: skip
         match = section["match"]
-        patterns = (match,) if isinstance(match, str) else tuple(match)
+        # a list of patterns, or one; anything else (a number, a table) is no pattern: a table
+        # was read as its keys, a number was a TypeError (exit 3)
+        patterns = (match,) if isinstance(match, str) else tuple(match) if isinstance(
+            match, list) else ()  # fmt: skip
         if not patterns or not all(isinstance(p, str) and p for p in patterns):
             raise _bad(path, f"[[file]] {number}: `match` is a file-name pattern or a list "
                        'of them (match = ["AFRU*.csv", "AFRU*.xlsx"])')  # fmt: skip
