@@ -501,6 +501,21 @@ def test_the_restore_of_a_run_that_completed_one_stopped_while_removing_gives_ba
     assert _graph_dump(graph) == before
 
 
+def test_a_run_of_another_source_stopped_while_removing_is_restored_by_its_own_run() -> None:
+    """The ERP's --full stopped while removing, then the MES's night completes it: the MES run's
+    restore reads its source's files alone (ledger/removed_files.cypher), so the note names
+    the ERP run's own restore, not "both"."""
+    from tracegraph.importing.run import _stopped_removing
+
+    erp = {"run_id": "R1", "source": "erp", "removed_file": "/x/removed-R1.csv"}
+    assert _stopped_removing(erp, "R2", "mes").endswith(
+        "`tracegraph imports R1 --restore DIR` gives back its removed rows"
+    )
+    assert _stopped_removing(erp, "R2", "erp").endswith(
+        "`tracegraph imports R2 --restore DIR` gives back both runs' removed rows"
+    )
+
+
 def test_a_mapped_export_compares_the_tables_its_file_fills(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
