@@ -450,6 +450,72 @@ def test_a_run_killed_while_removing_is_completed_by_running_it_again(
     assert after_rerun == _graph_dump(graph)
 
 
+def test_the_restore_of_a_run_that_completed_one_stopped_while_removing_gives_back_both(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A --full run stopped (Ctrl-C) after its first batch of removals (one row a batch here):
+    RMA1|P2 is gone, and only its removed file lists it. The re-run removes the other two and
+    lists only them: its restore gave back two rows, and the return line stayed gone. Now it
+    gives back the three, SH2|P2 (in both files) once, and its note names the killed run's
+    file; importing the folder puts the graph back as before the --full run."""
+    graph = hand_plant
+    before = _graph_dump(graph)
+    outputs = HAND_PLANT["step_outputs.csv"].replace("Y,P2,100,pcs\n", "")
+    lines = LINES_HEADER + "SH1,P1,300,pcs\n"  # SH2|P2 and the return RMA1|P2 gone
+    night = _night(tmp_path, "night", {"shipment_lines.csv": lines,
+                                       "step_outputs.csv": outputs})  # fmt: skip
+    monkeypatch.setattr(full, "BATCH_SIZE", 1)
+    write = TraceGraph.write_records
+
+    def stopped(self: TraceGraph, name: str, /, **params: Any) -> Any:
+        done = write(self, name, **params)
+        if name.endswith("_remove"):
+            monkeypatch.setattr(TraceGraph, "write_records", write)  # the first batch only
+            raise KeyboardInterrupt
+        return done
+
+    monkeypatch.setattr(TraceGraph, "write_records", stopped)
+    killed = runner.invoke(app, ["import", str(night), "--full", "--max-removals", "100%"])
+    assert killed.exit_code == 130, killed.output
+    assert len(_lines(graph)) == 2  # RMA1|P2 removed, SH2|P2 not yet
+    killed_run = graph.read("ledger/import_runs", limit=1)[0]["run"]
+    assert len(_rows(killed_run["removed_file"])) == 1 + 3
+
+    rerun = _json(runner, str(night), "--full", "--max-removals", "100%")
+    assert rerun["removed"] == 2
+    assert any(f"run {killed_run['run_id']} was stopped while removing" in n
+               and killed_run["removed_file"] in n
+               and f"imports {rerun['run_id']} --restore DIR` gives back both" in n
+               for n in rerun["notes"])  # fmt: skip
+
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", rerun["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert (f"3 rows of {rerun['run_id']}'s removed rows and those of the run it completed, "
+            f"{killed_run['run_id']}, written to") in " ".join(restored.stdout.split())  # fmt: skip
+    assert _json(runner, str(folder))["written"] == 3
+    assert _graph_dump(graph) == before
+
+
+def test_a_run_of_another_source_stopped_while_removing_is_restored_by_its_own_run() -> None:
+    """The ERP's --full stopped while removing, then the MES's night completes it: the MES run's
+    restore reads its source's files alone (ledger/removed_files.cypher), so the note names
+    the ERP run's own restore, not "both"."""
+    from tracegraph.importing.run import _stopped_removing
+
+    erp = {"run_id": "R1", "source": "erp", "removed_file": "/x/removed-R1.csv"}
+    assert _stopped_removing(erp, "R2", "mes").endswith(
+        "`tracegraph imports R1 --restore DIR` gives back its removed rows"
+    )
+    assert _stopped_removing(erp, "R2", "erp").endswith(
+        "`tracegraph imports R2 --restore DIR` gives back both runs' removed rows"
+    )
+
+
 def test_a_mapped_export_compares_the_tables_its_file_fills(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
