@@ -493,7 +493,8 @@ def test_a_number_cell_supplier_lot_names_the_lots_the_graph_holds_zero_padded(
     summary = import_paths(graph, [path])
     assert summary.rejects == []
     assert [n for n in summary.notes if "zero-padded" in n] == [
-        f"{path}: the graph held the supplier lot of 2 lots zero-padded, as this file gives it "
+        f"{path}: the graph held the supplier lot of 2 lots zero-padded (of the file's first "
+        "1,000 number-cell supplier lots, the ones looked up), as this file gives it "
         "without its leading zeros (a number cell): L1 075131 (here 75131), L2 000200 (here "
         "200) — if they are one supplier lot, format the column as Text in Excel and export "
         "again (the graph's spelling is replaced when the source that sent it sends the number)"

@@ -525,6 +525,25 @@ def test_a_column_with_a_unit_beside_the_column_itself_is_an_extra(tmp_path: Pat
     assert (beside.rejects, beside.table_counts()["materials"]["written"]) == ([], 1)
 
 
+@pytest.mark.parametrize(
+    ("table", "text"),
+    [
+        ("materials", "material_id,name (de),name (en),uom\nM1,Salz,Salt,kg\n"),
+        ("lots", "lot_id,material_id,quantity,uom,status (old)\nL1,M1,5,kg,hold\n"),
+        ("customers", "customer_id,contact (email),contact (phone)\nC1,a@b.example,+49 1\n"),
+    ],
+)
+def test_a_column_and_a_word_in_brackets_that_is_no_measure_is_an_extra(
+    tmp_path: Path, table: str, text: str
+) -> None:
+    """`status (old)`, `name (de)` without `name`, `contact (email)`: columns of their own,
+    imported as extras as ever — a unit-in-the-header check refused the whole file ("column
+    names carry no unit: rename 'status (old)' to status"), every row lost for the night."""
+    _write(tmp_path / "in", f"{table}.csv", text)
+    summary = check_paths([tmp_path / "in"], reject_file=tmp_path / "r.csv")
+    assert (summary.rejects, summary.table_counts()[table]["written"]) == ([], 1)
+
+
 def test_files_the_reader_cannot_split_rightly_are_rejected_not_misread(tmp_path: Path) -> None:
     """A quote never closed swallowed the rows below it (4 rows read as 1, exit 0); UTF-8 read
     as UTF-16 gave no rows at all; a folder named like a table stopped the import."""

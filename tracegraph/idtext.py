@@ -163,11 +163,17 @@ def padded_supplier_lots(graph: TraceGraph, numbers: list[tuple[str, str]]) -> l
     return sorted(f"{lot} {padded} (here {digits})" for lot, padded, digits in found["found"])
 
 
+# How many of a file's number-cell supplier lots padded_supplier_lots looks up (one query).
+PADDED_LOOKED_UP = 1_000
+
+
 def padded_supplier_lots_note(path: Path, held: list[str]) -> str:
     """The import's note on the lots of padded_supplier_lots."""
     return (
-        f"{path}: the graph held the supplier lot of {counted(len(held), 'lot')} zero-padded, "
-        f"as this file gives it without its leading zeros (a number cell): {first_ids(held, 5)} "
+        f"{path}: the graph held the supplier lot of {counted(len(held), 'lot')} zero-padded "
+        f"(of the file's first {PADDED_LOOKED_UP:,} number-cell supplier lots, the ones looked "
+        f"up), as this file gives it without its leading zeros (a number cell): "
+        f"{first_ids(held, 5)} "
         f"— if they are one supplier lot, {number_ids_hint(path)} (the graph's spelling is "
         "replaced when the source that sent it sends the number)"
     )

@@ -41,6 +41,7 @@ from tracegraph.errors import (
 from tracegraph.folders import READ_ONLY, unwritable
 from tracegraph.graph import TraceGraph
 from tracegraph.idtext import (
+    PADDED_LOOKED_UP,
     SPELLING,
     folded_note,
     normal_id,
@@ -2518,7 +2519,8 @@ def _number_supplier_lots(raw: RawTable, name: str) -> list[tuple[str, str]]:
         return []
     numbers = ((cells.get("lot_id", ""), cells["supplier_lot"]) for _, cells in raw.rows
                if type(cells.get("supplier_lot")) is StoredNumber)  # fmt: skip
-    return [(normal_id(lot), number.strip()) for lot, number in itertools.islice(numbers, 1_000)]
+    return [(normal_id(lot), number.strip())
+            for lot, number in itertools.islice(numbers, PADDED_LOOKED_UP)]  # fmt: skip
 
 
 def _write_raw(

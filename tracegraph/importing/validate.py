@@ -863,9 +863,15 @@ def _changed_by_excel(code: str | None) -> str:
 
 
 def _code_text(text: str) -> bool:
-    """A text cell with a digit that is no number (3-11, A-42, 0043): its column holds codes."""
-    return (not isinstance(text, StoredValue) and any(c.isdigit() for c in text)
+    """A text cell with a digit that is no number (3-11, A-42, 0043): its column holds codes.
+    Not a measure written as text (`<5`, `20 °C`): a code is letters, digits and - / . _ alone
+    (a temperature column with one `<5` was told to be formatted as Text)."""
+    return (not isinstance(text, StoredValue) and _CODE.fullmatch(text) is not None
+            and any(c.isdigit() for c in text)
             and isinstance(_extra_value(text), str))  # fmt: skip
+
+
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/._]*")
 
 
 def unknown_table(path: Path, table_name: str) -> str:
@@ -1015,7 +1021,15 @@ def _canonical_lookalike(table: Table, name: str) -> str | None:
     unit = _header_unit(name)
     folded = re.sub(r"[\s\-]+", "_", (name if unit is None else unit[0]).strip().lower())
     column = table.column(folded)
-    return column.name if column is not None else None
+    if column is None or (unit is not None and column.name not in MEASURED_COLUMNS):
+        # `status (old)`, `name (de)`, `contact (email)`: a column of its own, kept as an
+        # extra as ever — refused as `status`'s look-alike, every row of the file was lost
+        return None
+    return column.name
+
+
+# The columns whose header a unit may follow (`quantity (kg)`): the measures with a unit column.
+MEASURED_COLUMNS = frozenset({"quantity", "value"})
 
 
 # A header cell naming its unit as a workbook's planners write it: `quantity (kg)`,
