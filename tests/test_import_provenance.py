@@ -745,7 +745,7 @@ def test_restored_rows_come_back_under_the_sources_that_sent_them(
 
     older = tmp_path / "removed-old.csv"
     older.write_text('table,key,values\nlots,B,"{""lot_id"": ""B""}"\n', encoding="utf-8")
-    assert read_removed_by_source([older], "erp")[0] == {"erp": {"lots": [{"lot_id": "B"}]}}
+    assert read_removed_by_source(older, "erp")[0] == {"erp": {"lots": [{"lot_id": "B"}]}}
 
 
 SPELLED = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
@@ -824,7 +824,7 @@ def test_a_file_of_removed_rows_written_before_the_taken_off_column_still_restor
     older = tmp_path / "removed-old.csv"
     older.write_text('table,key,values,sources,supplier_lots,source_shas\n'
                      'lots,B,"{""lot_id"": ""B""}",erp mes,,\n', encoding="utf-8")  # fmt: skip
-    assert read_removed_by_source([older], "erp")[0] == {
+    assert read_removed_by_source(older, "erp")[0] == {
         "erp": {"lots": [{"lot_id": "B"}]}, "mes": {"lots": [{"lot_id": "B"}]},
     }  # fmt: skip
 

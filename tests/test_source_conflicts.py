@@ -458,7 +458,7 @@ def test_a_restore_gives_each_source_its_own_spelling_of_the_supplier_lot(
     with older.open("w", encoding="utf-8", newline="") as out:
         csv.writer(out).writerows([header[:4], line[:4]])
     record = json.loads(line[2])
-    assert read_removed_by_source([older], "mes")[0] == {"mes": {"lots": [record]},
+    assert read_removed_by_source(older, "mes")[0] == {"mes": {"lots": [record]},
                                                     "erp": {"lots": [record]}}  # fmt: skip
 
 

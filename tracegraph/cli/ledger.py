@@ -22,7 +22,7 @@ from tracegraph.cli.render import (
     warn,
 )
 from tracegraph.errors import ConfigurationError
-from tracegraph.importing.ledger import import_run, import_runs, removed_files
+from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.rename import rename_source
 from tracegraph.importing.restore import (
     RESTORED_SHAS,
@@ -111,8 +111,7 @@ def imports_command(
         if run_id is None:
             _print_runs(import_runs(graph, limit), output)
         elif restore is not None:
-            run = import_run(graph, run_id)
-            _restore(run, removed_files(graph, run), restore)
+            _restore(import_run(graph, run_id), restore)
         else:
             _print_run(import_run(graph, run_id), output)
     finally:
@@ -148,25 +147,23 @@ def _rename(old: str, new: str, output: ReportFormat) -> None:
     )
 
 
-def _restore(run: dict[str, Any], removed_of: dict[str, Path], folder: Path) -> None:
-    """The run's removed rows as table files in `folder`, and what to run next; `removed_of`:
-    per run, the removed-RUN.csv files to read (ledger.removed_files)."""
-    if not removed_of:
+def _restore(run: dict[str, Any], folder: Path) -> None:
+    """The run's removed rows as table files in `folder`, and what to run next."""
+    if not run.get("removed_file"):
         raise ConfigurationError(
             f"import {run['run_id']} removed no rows: there is nothing to restore",
             hint="only an import --full that removed rows has them (its summary says "
             "how many); `tracegraph imports` lists the runs",
         )
     source = run.get("source") or "canonical"
-    paths = list(removed_of.values())
-    by_source, unsent = read_removed_by_source(paths, source)
+    by_source, unsent = read_removed_by_source(Path(run["removed_file"]), source)
     # the run's source's rows in the folder, as ever; another source's (a row it sent too,
     # removed by --remove-other-sources) in a folder of its name inside: imported under each
     # source, a row has its sources again
     folders = {name: folder if name == source else folder / name for name in by_source}
     written: dict[str, dict[str, Path]] = {}
     # each source's last rows, put back by each folder's import (restore.RESTORED_SHAS)
-    shas = removed_shas(paths)
+    shas = removed_shas(Path(run["removed_file"]))
     try:
         for name, records in by_source.items():
             written[name] = write_tables(records, folders[name])
@@ -188,7 +185,7 @@ def _restore(run: dict[str, Any], removed_of: dict[str, Path], folder: Path) -> 
             hint="to keep it text, import the folder with a mapping whose x_ column for it "
             "has `text = true`",
         )
-    if changed := not_their_own(paths):
+    if changed := not_their_own(Path(run["removed_file"])):
         warn(
             f"{counted(len(changed), 'row')} {literal(source)} was only taken off "
             f"{'comes' if len(changed) == 1 else 'come'} back with columns another source had "
@@ -203,17 +200,12 @@ def _restore(run: dict[str, Any], removed_of: dict[str, Path], folder: Path) -> 
             f"{counted(len(unsent), 'supplier-lot spelling')} sent by no source its lot is "
             f"restored under, written to no folder: {first_ids(unsent)}"
         )
-    # killed while removing: what they deleted is only in their files (ledger.removed_files)
-    completed = ", ".join(run_id for run_id in removed_of if run_id != run["run_id"])
-    whose = f"{literal(run['run_id'])}'s removed rows" + (
-        f" and those of the run it completed, {literal(completed)}," if completed else ""
-    )
     for name, records in by_source.items():
         rows = sum(len(r) for r in records.values())
         files = ", ".join(f"{p.name} ({len(records[t]):,})" for t, p in written[name].items()
                           if t != RESTORED_SHAS)  # fmt: skip
         stdout().print(
-            f"{counted(rows, 'row')} of {whose} "
+            f"{counted(rows, 'row')} of {literal(run['run_id'])}'s removed rows "
             + (f"sent by {literal(name)} " if len(by_source) > 1 else "")
             + f"written to {literal(folders[name])}: {literal(files)}. Import them with "
             f"`tracegraph import {literal(folders[name])} --source {literal(name)}` (not --full: "

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import UnknownSubject
@@ -110,15 +109,3 @@ def import_run(graph: TraceGraph, run_id: str) -> dict[str, Any]:
         for c in rows[0]["changes"]
     ]  # fmt: skip
     return run
-
-
-def removed_files(graph: TraceGraph, run: dict[str, Any]) -> dict[str, Path]:
-    """Per run, oldest first, the removed-RUN.csv files `imports RUN --restore` reads: those of
-    the runs of its source it completed that were killed while removing (they removed part of
-    what they listed, it the rest: its own file alone gave back only the rest), then its own."""
-    found = {row["run_id"]: Path(row["removed_file"])
-             for row in graph.read("ledger/removed_files", run_ids=run.get("completes") or [],
-                                   source=run.get("source"))}  # fmt: skip
-    if run.get("removed_file"):
-        found[run["run_id"]] = Path(run["removed_file"])
-    return found

@@ -101,7 +101,6 @@ class _Removed:
     spellings: list[_Spelling]
     shas: str = ""  # its source_shas cell: `[key, "_source_shas"]` as JSON, or ""
     taken_off: bool = False  # only the run's source taken off it (another still sends it)
-    key: str = ""  # its key cell, as full.write_removed wrote it (the same in every run's file)
 
     def _says(self) -> set[str]:
         """The columns a taken-off row comes back with besides a lot's spelling (TAKEN_OFF)."""
@@ -205,25 +204,24 @@ def _json(cell: str, column: str) -> Any:
 def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
     """Per table, the records of a removed-RUN.csv, in its order."""
     records: dict[str, list[dict[str, Any]]] = {}
-    for removed in _removed_rows([path]):
+    for removed in _removed_rows(path):
         records.setdefault(removed.table, []).append(removed.values)
     return records
 
 
 def read_removed_by_source(
-    paths: Sequence[Path], source: str
+    path: Path, source: str
 ) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], list[str]]:
-    """The records of removed-RUN.csv files (_removed_rows) per source that sent them, then per
-    table file (a table, or UNSAID_LOTS): a record under each of its sources (a row the ERP and
-    the MES sent, removed by a --full run with --remove-other-sources, under both: imported
-    once under each, it has both again), a lot with that source's own supplier-lot spelling
-    (each keeps its sources when imported), under `source` (the run's) when the file names none
-    (a row written before rows kept their sources, or a file written before the column).
-    `source` first. And the spellings no folder gets (sent by no source the lot's row is
-    restored under), named."""
+    """The records of a removed-RUN.csv per source that sent them, then per table file (a
+    table, or UNSAID_LOTS): a record under each of its sources (a row the ERP and the MES sent,
+    removed by a --full run with --remove-other-sources, under both: imported once under each,
+    it has both again), a lot with that source's own supplier-lot spelling (each keeps its
+    sources when imported), under `source` (the run's) when the file names none (a row written
+    before rows kept their sources, or a file written before the column). `source` first. And
+    the spellings no folder gets (sent by no source the lot's row is restored under), named."""
     by_source: dict[str, dict[str, list[dict[str, Any]]]] = {source: {}}
     unsent: list[str] = []
-    for removed in _removed_rows(paths):
+    for removed in _removed_rows(path):
         if removed.taken_off:  # the run's source's alone: the others still send it
             table, values = removed.taken_back(source)
             by_source.setdefault(source, {}).setdefault(table, []).append(values)
@@ -236,18 +234,18 @@ def read_removed_by_source(
     return {name: tables for name, tables in by_source.items() if tables}, unsent
 
 
-def not_their_own(paths: Sequence[Path]) -> list[str]:
-    """The taken-off rows of removed-RUN.csv files (_removed_rows) holding a column another
-    source had changed (_Removed.not_its_own), each `table key: columns`."""
+def not_their_own(path: Path) -> list[str]:
+    """The taken-off rows of a removed-RUN.csv holding a column another source had changed
+    (_Removed.not_its_own), each `table key: columns`."""
     return [f"{r.table} {key_text(tuple(k) if isinstance(k, list) else k)}: {', '.join(names)}"
-            for r in _removed_rows(paths) if (names := r.not_its_own())
+            for r in _removed_rows(path) if (names := r.not_its_own())
             for k in (json.loads(r.shas)[0],)]  # fmt: skip
 
 
-def removed_shas(paths: Sequence[Path]) -> list[list[str]]:
+def removed_shas(path: Path) -> list[list[str]]:
     """The lines of a restore's RESTORED_SHAS file: per removed row with `_source_shas`, its
     table, key (JSON), `_source_shas` and the sources that sent it (`_sources`)."""
-    return [[r.table, json.dumps(key), shas, r.senders] for r in _removed_rows(paths) if r.shas
+    return [[r.table, json.dumps(key), shas, r.senders] for r in _removed_rows(path) if r.shas
             for key, shas in (json.loads(r.shas),)]  # fmt: skip
 
 
@@ -345,22 +343,7 @@ def _shas_back(mine: str | None, now: str | None, removed: str, senders: str) ->
     return " ".join(f"{name}:{entries[name]}" for name in sorted(entries))
 
 
-def _removed_rows(paths: Sequence[Path]) -> list[_Removed]:
-    """Each line of removed-RUN.csv files, oldest run's first, each row once: a line of an older
-    file whose table and key a newer one lists is left out, the newer kept. The older files are
-    those of runs killed while removing that the newest run completed: such a run wrote every
-    row it set out to remove and deleted some, its re-run removed and listed the rest — and
-    again any it listed but had not deleted yet, which would come back twice."""
-    newer: set[tuple[str, str]] = set()
-    kept: list[list[_Removed]] = []
-    for path in reversed(paths):
-        rows = _removed_file_rows(path)
-        kept.append([r for r in rows if (r.table, r.key) not in newer])
-        newer |= {(r.table, r.key) for r in rows}
-    return [row for rows in reversed(kept) for row in rows]
-
-
-def _removed_file_rows(path: Path) -> list[_Removed]:
+def _removed_rows(path: Path) -> list[_Removed]:
     """Each line of a removed-RUN.csv, in its order."""
     found: list[_Removed] = []
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
@@ -407,7 +390,7 @@ def _removed(row: list[str], header: list[str]) -> _Removed:
     if taken not in ("", "0", "1"):
         raise ValueError(f"column taken_off: {taken[:40]} is neither 1 nor empty")
     return _Removed(row[0], values, row[3] if len(row) > 3 else "", spellings, shas,
-                    taken == "1", row[1])  # fmt: skip
+                    taken == "1")  # fmt: skip
 
 
 def write_tables(records: dict[str, list[dict[str, Any]]], folder: Path) -> dict[str, Path]:

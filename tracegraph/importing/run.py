@@ -572,7 +572,6 @@ def import_paths(
             ("import/start_files", {"run_id": run_id, "files": files_read}),
         ])  # fmt: skip
         completes = _runs_not_ended(graph, run_id)
-        completes_notes = _completes_note(completes, run_id, source)
         stubs_before, references_before = _reported_before(graph)
         tables: dict[str, TableCounts] = {}
         rejects: list[Reject] = []
@@ -736,7 +735,7 @@ def import_paths(
                                          full_dump.reference_only(removals))  # fmt: skip
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
-                notes=schema_note + notes + older_notes + completes_notes + state.notes
+                notes=schema_note + notes + older_notes + _completes_note(completes) + state.notes
                 + _new_stubs([i for i in new_stubs if i not in made_stubs], set(stubs_now["made"]))
                 + _completed_stubs(stubs_before, stubs_after, orphans["lots"])
                 + references
@@ -788,7 +787,7 @@ def import_paths(
                     # why it failed, and what it said until then: the ledger of a refused
                     # night had its status alone, and `imports` showed "? removed"
                     **_failure(error),
-                    "notes": schema_note + notes + older_notes + completes_notes
+                    "notes": schema_note + notes + older_notes + _completes_note(completes)
                     + state.notes + removal_notes,
                     # refused before removing anything: 0 removed, not "? (killed?)"
                     "rows_removed": 0
@@ -1466,7 +1465,7 @@ def _references(found: Any) -> dict[str, list[str]]:
     return {kind: ids for kind, ids in dict(found).items() if kind != "unreported"}
 
 
-def _completes_note(runs: list[dict[str, Any]], run_id: str, source: str | None) -> list[str]:
+def _completes_note(runs: list[dict[str, Any]]) -> list[str]:
     """The note of a run that follows runs that did not end: it names their stubs as its own.
     A run that failed, or was interrupted by Ctrl-C or SIGTERM, ended: its error is named (a
     refused full import's note said "which did not end (killed?)"); one that has no end on
@@ -1476,22 +1475,8 @@ def _completes_note(runs: list[dict[str, Any]], run_id: str, source: str | None)
     named = ", ".join(_stopped_run(run) for run in runs)
     return [
         f"completes {named}: the stub lots and the nodes known only from references it created "
-        "that are still there are counted and named as this run's",
-        *(_stopped_removing(run, run_id, source) for run in runs if run.get("removed_file")),
+        "that are still there are counted and named as this run's"
     ]
-
-
-def _stopped_removing(run: dict[str, Any], run_id: str, source: str | None) -> str:
-    """The note of a run stopped after listing the rows its --full removes (a kill while it
-    deleted them): what it deleted is in its file alone — this run's lists only the rest — and
-    the restore that gives both back (ledger.removed_files: this run's, for its own source)."""
-    restore = run_id if run.get("source") == source else run["run_id"]
-    return (
-        f"run {run['run_id']} was stopped while removing the rows its full dump no longer had: "
-        f"it had listed them in {run['removed_file']} and deleted some or all; "
-        f"`tracegraph imports {restore} --restore DIR` gives back "
-        + ("both runs' removed rows" if restore == run_id else "its removed rows")
-    )
 
 
 def _stopped_run(run: dict[str, Any]) -> str:
