@@ -450,6 +450,49 @@ def test_a_run_killed_while_removing_is_completed_by_running_it_again(
     assert after_rerun == _graph_dump(graph)
 
 
+def test_a_rerun_names_the_file_of_a_run_stopped_while_removing(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A --full run stopped (Ctrl-C) after its first batch of removals (one row a batch here):
+    RMA1|P2 is gone, and only its removed file lists it. The re-run removes the other two and
+    lists only them, and said nothing of the stopped run's file: its restore gave back two rows,
+    the return line stayed gone. Its note names that file and the restore that lists it."""
+    graph = hand_plant
+    outputs = HAND_PLANT["step_outputs.csv"].replace("Y,P2,100,pcs\n", "")
+    lines = LINES_HEADER + "SH1,P1,300,pcs\n"  # SH2|P2 and the return RMA1|P2 gone
+    night = _night(tmp_path, "night", {"shipment_lines.csv": lines,
+                                       "step_outputs.csv": outputs})  # fmt: skip
+    monkeypatch.setattr(full, "BATCH_SIZE", 1)
+    write = TraceGraph.write_records
+
+    def stopped(self: TraceGraph, name: str, /, **params: Any) -> Any:
+        done = write(self, name, **params)
+        if name.endswith("_remove"):
+            monkeypatch.setattr(TraceGraph, "write_records", write)  # the first batch only
+            raise KeyboardInterrupt
+        return done
+
+    monkeypatch.setattr(TraceGraph, "write_records", stopped)
+    killed = runner.invoke(app, ["import", str(night), "--full", "--max-removals", "100%"])
+    assert killed.exit_code == 130, killed.output
+    assert len(_lines(graph)) == 2  # RMA1|P2 removed, SH2|P2 not yet
+    killed_run = graph.read("ledger/import_runs", limit=1)[0]["run"]
+    rerun = _json(runner, str(night), "--full", "--max-removals", "100%")
+    assert rerun["removed"] == 2
+    (note,) = [n for n in rerun["notes"] if "was stopped while removing" in n]
+    assert note == (
+        f"run {killed_run['run_id']} was stopped while removing the rows its full dump no longer "
+        f"had: it had listed them in {killed_run['removed_file']} and deleted some or all of "
+        "them, which this run's own file of removed rows does not list; `tracegraph imports "
+        f"{killed_run['run_id']} --restore DIR` writes back every row it listed — import from "
+        "it only the rows the graph lacks"
+    )
+
+
 def test_a_mapped_export_compares_the_tables_its_file_fills(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

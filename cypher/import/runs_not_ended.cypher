@@ -4,7 +4,7 @@
 // known only from references were never named in the ledger: the run that follows them counts
 // those still there as its own (see mark_reported.cypher). ImportRun holds a node a run. Its
 // error and whether it ended at all: a failed run's note names its error, a killed one has no
-// end.
+// end. Its removed-RUN.csv: one stopped while removing is named with its file.
 // The last run done is found newest first on ImportRun.started_at's index (the max of every
 // done run read them all: 90k db hits with 30,000 runs); the runs after it, a range of it.
 OPTIONAL CALL () {
@@ -28,5 +28,5 @@ CALL (since) {
 WITH run
 WHERE run.run_id <> $run_id AND run.status <> 'done'
 RETURN run.run_id AS run_id, run.status AS status, run.ended_at IS NOT NULL AS ended,
-  run.error AS error
+  run.error AS error, run.removed_file AS removed_file
 ORDER BY run.started_at

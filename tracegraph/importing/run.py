@@ -572,6 +572,7 @@ def import_paths(
             ("import/start_files", {"run_id": run_id, "files": files_read}),
         ])  # fmt: skip
         completes = _runs_not_ended(graph, run_id)
+        completes_notes = _completes_note(completes)
         stubs_before, references_before = _reported_before(graph)
         tables: dict[str, TableCounts] = {}
         rejects: list[Reject] = []
@@ -735,7 +736,7 @@ def import_paths(
                                          full_dump.reference_only(removals))  # fmt: skip
             summary = ImportSummary(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
-                notes=schema_note + notes + older_notes + _completes_note(completes) + state.notes
+                notes=schema_note + notes + older_notes + completes_notes + state.notes
                 + _new_stubs([i for i in new_stubs if i not in made_stubs], set(stubs_now["made"]))
                 + _completed_stubs(stubs_before, stubs_after, orphans["lots"])
                 + references
@@ -787,7 +788,7 @@ def import_paths(
                     # why it failed, and what it said until then: the ledger of a refused
                     # night had its status alone, and `imports` showed "? removed"
                     **_failure(error),
-                    "notes": schema_note + notes + older_notes + _completes_note(completes)
+                    "notes": schema_note + notes + older_notes + completes_notes
                     + state.notes + removal_notes,
                     # refused before removing anything: 0 removed, not "? (killed?)"
                     "rows_removed": 0
@@ -1475,8 +1476,24 @@ def _completes_note(runs: list[dict[str, Any]]) -> list[str]:
     named = ", ".join(_stopped_run(run) for run in runs)
     return [
         f"completes {named}: the stub lots and the nodes known only from references it created "
-        "that are still there are counted and named as this run's"
+        "that are still there are counted and named as this run's",
+        *(_stopped_removing(run) for run in runs if run.get("removed_file")),
     ]
+
+
+def _stopped_removing(run: dict[str, Any]) -> str:
+    """The note of a run that follows one stopped after listing the rows its --full removes (a
+    kill while it deleted them): what that run deleted is in its file alone — a re-run's lists
+    only the rest, and `imports RERUN --restore` gave back only those, nothing said. Its own
+    restore gives back all it listed, rows it had not deleted too (which the graph may hold
+    with newer values now): said, so that only what is missing is imported again."""
+    return (
+        f"run {run['run_id']} was stopped while removing the rows its full dump no longer had: "
+        f"it had listed them in {run['removed_file']} and deleted some or all of them, which "
+        "this run's own file of removed rows does not list; `tracegraph imports "
+        f"{run['run_id']} --restore DIR` writes back every row it listed — import from it only "
+        "the rows the graph lacks"
+    )
 
 
 def _stopped_run(run: dict[str, Any]) -> str:
