@@ -141,7 +141,7 @@ def test_a_full_dump_lacking_most_of_its_sources_shared_rows_is_refused_and_take
     dry = _import(runner, cut, "--source", "mes", "--full", "--dry-run", code=2)["error"]
     assert dry.startswith(error + "the import would refuse them (exit 2, nothing "
                           "removed nor taken off)"), dry  # fmt: skip
-    assert dry.endswith("lists them (those to take off with taken_off 1)))"), dry
+    assert dry.endswith("lists them, those to take off with taken_off 1))"), dry
     refused = _import(runner, cut, "--source", "mes", "--full", code=2)["error"]
     assert refused == error + (
         "nothing was removed nor taken off (hint: a cut-off export? check the file; if the rows "

@@ -5,6 +5,8 @@ graph, as the import reads them."""
 from __future__ import annotations
 
 import csv
+import re
+import zipfile
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -138,15 +140,22 @@ def test_a_date_only_cell_reads_as_the_csvs_date_a_shown_time_stays(tmp_path: Pa
     assert sheet is not None
     sheet.title = "lots"
     midnight, morning = datetime(2027, 5, 1), datetime(2027, 5, 1, 8, 15)
-    sheet.append(["lot_id", "material_id", "best_before", "upper", "stamped", "timed"])
-    sheet.append(["L-1", "FLOUR", midnight, midnight, midnight, morning])
-    formats = {"C2": "yyyy-mm-dd", "D2": "YYYY-MM-DD", "E2": "yyyy-mm-dd hh:mm", "F2": "yyyy-mm-dd"}
+    sheet.append(["lot_id", "material_id", "best_before", "upper", "stamped", "timed", "long",
+                  "es", "us"])  # fmt: skip
+    sheet.append(["L-1", "FLOUR", midnight, midnight, midnight, morning, midnight, midnight,
+                  midnight])  # fmt: skip
+    # Excel's Long Date and a Spanish date carry locale tags (their letters were read as a
+    # time's: T00:00:00); a US date and time keeps its time
+    formats = {"C2": "yyyy-mm-dd", "D2": "YYYY-MM-DD", "E2": "yyyy-mm-dd hh:mm", "F2": "yyyy-mm-dd",
+               "G2": "[$-x-sysdate]dddd, mmmm dd, yyyy", "H2": "[$-es-ES]dd/mm/yyyy",
+               "I2": "[$-409]m/d/yy h:mm AM/PM"}  # fmt: skip
     for cell, form in formats.items():
         sheet[cell].number_format = form
     book.save(tmp_path / "lots.xlsx")
     (tmp_path / "lots.csv").write_text(
-        "lot_id,material_id,best_before,upper,stamped,timed\n"
-        "L-1,FLOUR,2027-05-01,2027-05-01,2027-05-01T00:00:00,2027-05-01T08:15:00\n",
+        "lot_id,material_id,best_before,upper,stamped,timed,long,es,us\n"
+        "L-1,FLOUR,2027-05-01,2027-05-01,2027-05-01T00:00:00,2027-05-01T08:15:00,2027-05-01,"
+        "2027-05-01,2027-05-01T00:00:00\n",
         encoding="utf-8",
     )
     assert read_table(tmp_path / "lots.xlsx").rows == read_table(tmp_path / "lots.csv").rows
@@ -218,6 +227,18 @@ def test_a_hidden_sheet_read_is_said_to_be_hidden(tmp_path: Path) -> None:
     ) in summary.notes
 
 
+def _quoted_singly(path: Path) -> None:
+    """The workbook's sheet XML with its rows' and merges' attributes in single quotes, spaces
+    around `=` (the scan read only `hidden="1"`: openpyxl reads both)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    members[sheet] = re.sub(rb'\s(r|hidden|ref)="([^"]*)"', rb" \1 = '\2'", members[sheet])
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
 def test_merged_and_hidden_rows_are_said(tmp_path: Path) -> None:
     """Material B3:B5 merged: rows 4-5 were rejected "required value is empty" without a word
     of the merge; a row hidden by hand or a filter was imported unsaid. The rejects name the
@@ -235,6 +256,7 @@ def test_merged_and_hidden_rows_are_said(tmp_path: Path) -> None:
     sheet.auto_filter.ref = "A1:D7"
     path = tmp_path / "lots.xlsx"
     book.save(path)
+    _quoted_singly(path)  # as XML allows and some writers do: `hidden = '1'`
     summary = check_paths([path], reject_file=tmp_path / "rejects.csv")
     with open(tmp_path / "rejects.csv", encoding="utf-8-sig", newline="") as f:
         rejects = [(r["line"], r["column"], r["reason"]) for r in csv.DictReader(f)]

@@ -480,7 +480,7 @@ def _listing(over: list[Removal], listed: Path | None) -> str:
     the source would be taken off (`taken_off` 1) alike."""
     if listed is None:
         return "its notes name them"
-    return f"{listed} lists them" + (" (those to take off with taken_off 1)" if any(
+    return f"{listed} lists them" + (", those to take off with taken_off 1" if any(
         r.dropped for r in over) else "")  # fmt: skip
 
 

@@ -890,9 +890,10 @@ def _xml_chunks(archive: zipfile.ZipFile, name: str, overlap: int) -> Iterator[b
 
 # A sheet's row element and its number, merged ranges (`<mergeCell ref="B3:B5"/>`)
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row\s[^>]*>")
-_ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
-_HIDDEN = re.compile(rb'\shidden="(?:1|true)"')
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*ref="([A-Z]+\d+:[A-Z]+\d+)"')
+# (XML lets an attribute be quoted either way, with spaces around its `=`: openpyxl reads both)
+_ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
+_HIDDEN = re.compile(rb"""\shidden\s*=\s*["'](?:1|true)["']""")
+_MERGE = re.compile(rb"""<(?:\w+:)?mergeCell\s[^>]*ref\s*=\s*["']([A-Z]+\d+:[A-Z]+\d+)["']""")
 
 
 def _hidden_and_merged(path: Path, sheet: Any) -> tuple[frozenset[int], tuple[str, ...]]:
@@ -1141,10 +1142,16 @@ def _date_as_shown(value: Any, form: str | None) -> str:
 
     from openpyxl.styles.numbers import is_datetime
 
-    # lower case: format codes ignore case, and openpyxl read LibreOffice's YYYY-MM-DD as a time
+    # lower case: format codes ignore case, and openpyxl read LibreOffice's YYYY-MM-DD as a time;
+    # without its locale tags (`[$-x-sysdate]`, `[$-es-ES]`), whose letters it read as a time's
     if not (isinstance(value, datetime) and value.time() == time() and value.tzinfo is None):
         return ""
-    return value.date().isoformat() if is_datetime((form or "").lower()) == "date" else ""
+    shown = _LOCALE_TAG.sub("", (form or "").lower())
+    return value.date().isoformat() if is_datetime(shown) == "date" else ""
+
+
+# A number format's locale or currency tag (`[$-409]`, `[$-x-sysdate]`, `[$€-407]`).
+_LOCALE_TAG = re.compile(r"\[\$[^\]]*\]")
 
 
 def _read_parquet(path: Path, canonical: bool = True) -> RawTable:
