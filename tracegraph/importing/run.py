@@ -679,7 +679,7 @@ def import_paths(
                 source=source,
                 pending=pending_older,
             )
-            if pending_older:  # the warning said now, on the ledger too: a kill -9 keeps it
+            if pending_older:  # on the ledger before the writes (not the log): a kill -9 keeps it
                 graph.write("import/finish_run", run_id=run_id,
                             props={"notes": [before_writing(pending_older)]})  # fmt: skip
             for path, file_rejects in work.run(todo):
@@ -1103,9 +1103,9 @@ def _older_exports(
     files' keys are read only when an older export of a growing table is found under --full.
     Runs of `source` alone are compared (and runs recorded before runs kept one): two labs'
     inspections.csv, each its own source, are no older export of each other. `pending`
-    (an import that is not --full): the files found are left there, and a warning that their
-    rows will be written back where they differ is logged now; the note that rows were is told
-    once the run knows which files wrote a row (told_older)."""
+    (an import that is not --full): the files found are left there, for the run's ledger entry
+    before its writes (before_writing); the warning that rows were written back is told once
+    the run knows which files wrote a row (told_older)."""
     read = [f for f in files if not _header_alone(f, mapping, encoding)]
     # one entry per name, table and content: two nights' folders sending the same bytes of
     # lots.csv were two "older exports", named twice in the warning
