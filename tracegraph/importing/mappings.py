@@ -834,14 +834,19 @@ def _source_columns(spec: Any) -> set[str]:
     return names
 
 
-# A process parameter under a decimal comma, 180,5: a number like validation's `180.5`. Only
-# this plain shape (no thousands separator, no leading zero before digits, no leading '+': a
-# telephone stays text, see validate._NUMBER): an extra column may hold codes.
-_PLAIN_DECIMAL_COMMA = re.compile(r"-?(0|[1-9]\d*),\d+")
+# A process parameter under a decimal comma, 180,5, or 1.234,5 with its thousands grouped by
+# '.': a number like validation's `180.5`. Only these shapes (no leading zero before digits, no
+# leading '+': a telephone stays text, see validate._NUMBER), each with SAP's trailing minus
+# (18,5- is -18.5): an extra column may hold codes.
+_EXTRA_DECIMAL_COMMA = re.compile(r"-?(?:0|[1-9]\d*|[1-9]\d{0,2}(?:\.\d{3})+),\d+")
+# 1.234 without a comma: under a decimal comma its '.' groups thousands (1234), as a quantity
+# reads it; an inspection's value so, an extra column's stays text (a code, as 1.250 may be).
+_WHOLE_DOT_GROUPED = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+")
 
 
-# How _extra treats a made value: as made, as text, or a plain decimal comma read (180,5)
-_AS_MADE, _AS_TEXT, _COMMA = "", "text", "comma"
+# How _extra treats a made value: as made, as text, or a decimal comma read (180,5; 1.234,5) —
+# an inspection's value also with thousands alone (1.234)
+_AS_MADE, _AS_TEXT, _COMMA, _MEASURE_COMMA = "", "text", "comma", "measure comma"
 
 
 def _extra_how(mapping: Mapping, name: str, how: Any, kind: Kind = Kind.TEXT) -> str:
@@ -859,17 +864,23 @@ def _extra_how(mapping: Mapping, name: str, how: Any, kind: Kind = Kind.TEXT) ->
     # read it as 1.25
     if not isinstance(how, str) and set(how) != {"column"}:
         return _AS_MADE
-    return _COMMA
+    return _MEASURE_COMMA if kind is Kind.MEASURE else _COMMA
 
 
 def _extra(how: str, value: str) -> str:
     """A made value as _extra_how says to keep it; a cell stored as a number is left as it is."""
     if how == _AS_TEXT:
         return PlainText(value)
-    if how != _COMMA or isinstance(value, StoredValue):
+    if how not in (_COMMA, _MEASURE_COMMA) or isinstance(value, StoredValue):
         return value
-    if _PLAIN_DECIMAL_COMMA.fullmatch(value.strip()):
-        return value.strip().replace(",", ".")
+    stripped = value.strip()
+    # SAP writes -18.5 as "18,5-"
+    negative = len(stripped) > 1 and stripped.endswith("-") and stripped[0] not in "+-"
+    number = stripped[:-1] if negative else stripped
+    if _EXTRA_DECIMAL_COMMA.fullmatch(number) or (
+        how == _MEASURE_COMMA and _WHOLE_DOT_GROUPED.fullmatch(number)
+    ):
+        return "-" * negative + number.replace(".", "").replace(",", ".")
     return PlainText(value) if "." in value else value
 
 
