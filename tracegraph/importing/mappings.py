@@ -82,6 +82,7 @@ from tracegraph.importing.reader import (
     StoredValue,
     UnreadableCell,
     is_text_encoding,
+    merged_hint,
     row_problem,
 )
 from tracegraph.importing.tables import TABLES, UNITS, Column, Kind
@@ -614,9 +615,11 @@ def _header_line(path: Path, value: Any) -> int | None:
 
 
 class _CellProblem(ValueError):
-    def __init__(self, column: str, value: str, reason: str) -> None:
+    def __init__(self, column: str, value: str, reason: str, source: str = "") -> None:
         super().__init__(reason)
         self.column, self.value, self.reason = column, value, reason
+        # the source column whose cell it is, when `column` names the canonical one too
+        self.source = source or column
 
 
 # Thousands grouped as people write them: by '.' under a decimal comma (1.250,5), and by spaces,
@@ -946,7 +949,7 @@ def _made_row(
             row[each.name] = _extra(each.extra, _value(mapping, each.kind, each.spec, cells, epoch))
         except _CellProblem as problem:
             raise _CellProblem(f"{problem.column} ({each.label})", problem.value,
-                               problem.reason) from None  # fmt: skip
+                               problem.reason, problem.column) from None  # fmt: skip
     return row
 
 
@@ -1002,14 +1005,27 @@ class MappedFile:
         which no line of the file holds: the source is what the user mends. The canonical
         column and value when no one source cell made the value (a constant, a quantity summed
         by combine)."""
-        column, value = reject.column, reject.value
+        column, value, reason = reject.column, reject.value, reject.reason
         source = None if self.source is None else self._made_from(self.source, table, reject)
         if source is not None:
-            column, value = f"{source[0]} ({reject.column})", source[1]
+            names, value = source
+            column = f"{' + '.join(names)} ({reject.column})"
+            reason += self._merged(reject.line, names)
         sheet = "" if self.source is None else self.source.sheet
-        return Reject(reject.file, reject.line, column, value, reject.reason, sheet, table)
+        return Reject(reject.file, reject.line, column, value, reason, sheet, table)
 
-    def _made_from(self, source: RawTable, table: str, reject: Reject) -> tuple[str, str] | None:
+    def _merged(self, line: int, names: list[str]) -> str:
+        """The merged range a reject on `line` names, if the cell of one of the source columns
+        `names` is empty and part of one (its value in the range's first cell only): a mapped
+        file's rejects were "required value is empty" without a word of it."""
+        if self.source is None or not self.source.merged or self._cells is None:
+            return ""
+        cells = self._cells.get(line, {})
+        return merged_hint(self.source, line, [n for n in names if not cells.get(n, "").strip()])
+
+    def _made_from(
+        self, source: RawTable, table: str, reject: Reject
+    ) -> tuple[list[str], str] | None:
         """The source column(s) and text that made the rejected value, if one cell did."""
         if self._cells is None:  # only a file with rejects pays for the index
             self._cells = dict(source.rows)
@@ -1041,16 +1057,15 @@ class MappedFile:
         )
 
 
-def _source_cell(how: Any, cells: dict[str, str]) -> tuple[str, str] | None:
+def _source_cell(how: Any, cells: dict[str, str]) -> tuple[list[str], str] | None:
     """The source column(s) one `[file.columns]` entry converts and the text it converts, as
     written; None for a constant."""
     if isinstance(how, str):
-        return how, cells.get(how, "")
+        return [how], cells.get(how, "")
     if "template" in how:  # as _value joins them
-        names, text = _filled(how["template"], cells)
-        return " + ".join(names), text
+        return _filled(how["template"], cells)
     column = how.get("column", how.get("unit"))  # { unit = "MEINS" }: the unit column's
-    return None if column is None else (column, cells.get(column, ""))
+    return None if column is None else ([column], cells.get(column, ""))
 
 
 def _no_cell_error(columns: list[str], cells: dict[str, str]) -> None:
@@ -1149,8 +1164,10 @@ def apply_mapping(
                     result.joined_number(rule.table, each, cells, rows[-1][1][each.name])
             except _CellProblem as problem:
                 taken.add(line)
+                # an empty cell of a merged range (a unit merged over rows): to unmerge
+                merged = "" if problem.value.strip() else merged_hint(raw, line, [problem.source])
                 reject = Reject(str(raw.path), line, problem.column, problem.value[:200],
-                                problem.reason, raw.sheet, rule.table)  # fmt: skip
+                                problem.reason + merged, raw.sheet, rule.table)  # fmt: skip
                 result.rejects.append((rule.table, reject))
         if rule.combine:
             rows = _summed(rule.table, rows, raw, result)

@@ -863,6 +863,17 @@ def merged_range(raw: RawTable, line: int, column: str) -> str:
     return ""
 
 
+def merged_hint(raw: RawTable, line: int, columns: list[str]) -> str:
+    """The words a reject of an empty cell on `line` gets when a merged range covers the cell
+    of one of `columns` (but does not begin there); "" for none."""
+    for column in columns:
+        merged = merged_range(raw, line, column)
+        if merged:
+            return (f" (the cell is part of the merged range {merged}, whose value is in its "
+                    "first cell only: unmerge it and fill each cell)")  # fmt: skip
+    return ""
+
+
 @functools.lru_cache(maxsize=4)
 def _ranges_by_row(merged: tuple[str, ...]) -> dict[int, list[tuple[int, int, int, str]]]:
     """Per sheet row, the merged ranges over it (first column, first row, last column, ref),

@@ -71,7 +71,7 @@ from tracegraph.importing.reader import (
     StoredNumber,
     UnreadableFile,
     is_text_encoding,
-    merged_range,
+    merged_hint,
     read_sheets,
     read_table,
     row_problem,
@@ -2158,12 +2158,10 @@ def _import_file(
 def _in_merged_range(raw: RawTable, reject: Reject) -> Reject:
     """A reject of an empty cell that a merged range covers, saying so: rows 4-5 of B3:B5 were
     rejected "required value is empty", the planner not told to unmerge."""
-    merged = "" if reject.value.strip() else merged_range(raw, reject.line, reject.column)
+    merged = "" if reject.value.strip() else merged_hint(raw, reject.line, [reject.column])
     if not merged:
         return reject
-    return dataclasses.replace(reject, reason=f"{reject.reason} (the cell is part of the merged "
-                               f"range {merged}, whose value is in its first cell only: unmerge "
-                               "it and fill each cell)")  # fmt: skip
+    return dataclasses.replace(reject, reason=reject.reason + merged)
 
 
 def _whole_file_rejected(
