@@ -2571,7 +2571,8 @@ def _write_raw(
     if name in PARENT_TABLES.values() and validated.rejects:
         _rejected_parents(name, raw, validated.rejects, zone, state)
     _note_kept_names(raw, name, state, log)
-    _note_short_rows(raw, state, log, frozenset(r.line for r in file_rejects))
+    rejected_lines = frozenset(r.line for r in file_rejects)
+    _note_short_rows(raw, state, log, rejected_lines)
     for overruled in overlaps.notes(name, raw.path, graph is None) if overlaps else []:
         _say(state, log, overruled)
     _note_last_line(raw, state, log)
@@ -2625,7 +2626,7 @@ def _write_raw(
     for column, count in validated.number_ids.items():
         ids = validated.number_id_values[column]
         _say(state, log, number_ids_note(graph, raw.path, name, column, count, ids))
-    for numbers_note in number_cells_notes(raw, name):
+    for numbers_note in number_cells_notes(raw, name, rejected_lines):
         _say(state, log, numbers_note)
     if held:
         _say(state, log, padded_supplier_lots_note(raw.path, held))
