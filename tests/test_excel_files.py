@@ -408,3 +408,30 @@ def test_number_cells_of_an_extra_column_of_codes_or_of_16_digits_are_noted(
         f"{book}: 1 lots.ticket value was a number cell (as 12345678901234600), stored as read: "
         f"Excel keeps 15 significant digits: their last digits may have been lost — {hint}",
     ]  # fmt: skip
+
+
+def test_number_cells_of_rejected_rows_are_not_noted_as_stored(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    """A workbook whose every row was rejected (no material) got, beside its rejects, a note
+    that its number cells were "stored as read": none was stored. The cells of rejected rows
+    are not counted; a rejected row's code (3-11) still shows the column holds codes."""
+    book = _workbook(tmp_path / "in" / "lots.xlsx", {"lots": [
+        [*LOTS_HEADER, "batch_ref", "ticket"],
+        ["L1", None, 5, "kg", 42, 12345678901234600],
+        ["L2", None, 5, "kg", "3-11", 12345678901234600],
+    ]})  # fmt: skip
+    summary, rejects = _import(runner, book, "--dry-run", code=1)
+    assert len(rejects) == 2
+    assert [n for n in summary["notes"] if "number cell" in n] == []
+    # one row of them written: its cell alone is counted
+    _workbook(book, {"lots": [
+        [*LOTS_HEADER, "batch_ref", "ticket"],
+        ["L1", None, 5, "kg", 42, 12345678901234600],
+        ["L2", "SALT", 5, "kg", 43, None],
+        ["L3", None, 5, "kg", "3-11", 12345678901234600],
+    ]})  # fmt: skip
+    summary, rejects = _import(runner, book, "--dry-run", code=1)
+    assert [n.split(",")[0] for n in summary["notes"] if "number cell" in n] == [
+        f"{book}: 1 lots.batch_ref value was a number cell (as 43)"
+    ]

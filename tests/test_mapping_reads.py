@@ -469,3 +469,41 @@ def test_sheet_and_delimiter_of_a_section_are_checked(
     with pytest.raises(ConfigurationError) as caught:
         load_mapping(path)
     assert problem in caught.value.message
+
+
+def test_a_mapped_workbooks_empty_cells_of_a_merged_range_name_the_range(
+    tmp_path: Path,
+) -> None:
+    """Material B3:B4 and Einheit D4:D5 merged, read through a mapping: the rejects said
+    "required value is empty" and "unit '' is not in the mapping's [units]" without a word of
+    the merge, which a canonical sheet's rejects name. They name it, by the file's columns."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Wareneingang"
+    sheet.append(RECEIPT_HEADER)
+    for n, (material, unit) in enumerate([("SALT", "kg"), ("SUGAR", "kg"), (None, "kg"),
+                                          ("SALT", None)], start=1):  # fmt: skip
+        sheet.append([f"W-{n}", material, n, unit, SERIAL])
+    sheet.merge_cells("B3:B4")
+    sheet.merge_cells("D4:D5")
+    (tmp_path / "export").mkdir()
+    book.save(tmp_path / "export" / "plant.xlsx")
+    mapping = LOTS.replace("FORMAT", '"excel"').replace('uom = "Einheit"', "").replace(
+        'quantity = "Menge"', 'quantity = { column = "Menge", unit = "Einheit" }')  # fmt: skip
+    (tmp_path / "mapping.toml").write_text('timezone = "UTC"\n' + mapping, encoding="utf-8")
+    summary = check_paths([tmp_path / "export" / "plant.xlsx"],
+                          mapping=load_mapping(tmp_path / "mapping.toml"),
+                          reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    with open(tmp_path / "rejects.csv", encoding="utf-8-sig", newline="") as f:
+        rejects = [(r["line"], r["column"], r["reason"]) for r in csv.DictReader(f)]
+    unmerge = "whose value is in its first cell only: unmerge it and fill each cell)"
+    assert sorted(rejects) == [
+        ("4", "Material (material_id)",
+         f"required value is empty (the cell is part of the merged range B3:B4, {unmerge}"),
+        ("5", "Einheit (quantity)", "unit '' is not in the mapping's [units] (the cell is part "
+         f"of the merged range D4:D5, {unmerge}"),
+    ]  # fmt: skip
+    assert summary.tables["lots"].written == 2

@@ -261,6 +261,7 @@ def test_an_unknown_encoding_is_one_line_before_any_file_is_read(
         (",", "1.250,5", 1250.5), (",", "-1.250,5", -1250.5), (",", "1.250.000", 1250000.0),
         (",", "0,250", 0.25), (",", ",5", 0.5), (",", "1 250,5", 1250.5),
         (",", "1\u00a0250,5", 1250.5), (",", "5,000-", -5.0), (",", "1.250,5-", -1250.5),
+        (",", "1.234", 1234.0),  # SAP's German format: '.' groups thousands alone too
         (",", "0.250", None), (",", "1.25", None), (",", "1.2500", None), (",", "12.34.567", None),
         (",", "1 2 3", None), (",", "1_000", None), (",", "-", None), (",", "-5,0-", None),
         (".", "1250.5", 1250.5), (".", "1 250.5", 1250.5), (".", "5.000-", -5.0),
@@ -443,6 +444,35 @@ def test_process_parameters_with_a_decimal_comma_are_numbers(
         "t": 180.5,
         "r": "1.250",
     }
+
+
+def test_sap_trailing_minus_and_thousands_dots_are_numbers_under_a_decimal_comma(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """SAP's -18.5 is "18,5-" and 1234.5 "1.234,5": a quantity read both, an inspection's value
+    and an extra column kept them as text ("18,5-", which `rootcause --inspections` cannot rank).
+    1.234 without a comma is 1234 in SAP's German format: so a quantity and an inspection's
+    value read it; an extra column keeps it as text (a code, as the recipe 1.250 above)."""
+    code, summary = _import_export(runner, tmp_path, {
+        "qals.csv": "PRUEFLOS;ZEIT;MESSWERT;ABW\n"
+                    "Q1;2026-11-03T08:00:00Z;18,5-;0,5-\n"
+                    "Q2;2026-11-03T09:00:00Z;1.234,5;1.234,5\n"
+                    "Q3;2026-11-03T10:00:00Z;1.234;1.234\n"
+                    "Q4;2026-11-03T11:00:00Z;zu hoch;-\n",
+    }, 'delimiter = ";"\ndecimal = ","\n[[file]]\nmatch = "qals.csv"\ntable = "inspections"\n'
+       '[file.columns]\ninspection_id = "PRUEFLOS"\ntest = { value = "temp" }\n'
+       'result = { value = "pass" }\ninspected_at = "ZEIT"\nvalue = "MESSWERT"\n'
+       'x_deviation = "ABW"\n')  # fmt: skip
+    assert code == 0, _rejects(summary)
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (i:Inspection) RETURN i.inspection_id AS id, i.value AS v, i.deviation AS d "
+        "ORDER BY id", database_=graph.database)  # fmt: skip
+    assert [tuple(r.values()) for r in records] == [
+        ("Q1", "-18.5", -0.5),
+        ("Q2", "1234.5", 1234.5),
+        ("Q3", "1234", "1.234"),
+        ("Q4", "zu hoch", "-"),  # no number: text, as before
+    ]
 
 
 def _sap_copy(tmp_path: Path, edit: Callable[[str], str]) -> tuple[Path, Path]:

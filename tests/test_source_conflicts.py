@@ -471,10 +471,14 @@ def _files_one_by_one(folder: Path) -> list[str]:
 
 
 def _through_a_link(folder: Path) -> list[str]:
-    """The folder through a symlink in the working folder, as a relative path (`./link-erp/`)."""
+    """The folder through a symlink in the working folder, as a relative path (`./link-erp/`),
+    and its files again by their own paths: a file named twice is read once, spelled as named
+    last, so the files imported are not under the folder as given. The link alone was no test:
+    its files' paths are under it as written, and compared as written they matched before
+    paths were resolved (d76ab0e); so spelled, the folder put back nothing."""
     link = Path.cwd() / f"link-{folder.name}"
     link.symlink_to(folder, target_is_directory=True)
-    return [f"./{link.name}/"]
+    return [f"./{link.name}/", *_files_one_by_one(folder)]
 
 
 def _remove_and_restore(
@@ -514,7 +518,7 @@ def test_a_restore_puts_back_each_sources_last_row(
     folders put back the removed row's `_source_shas`: the ERP's row as before is no news.
     The same for a folder's files given one by one (a folder was told from the files its
     import read by `f.parent == path`: they put nothing back) or the folder through a symlink
-    and a relative path."""
+    as a relative path with its files named again (see _through_a_link)."""
     monkeypatch.chdir(tmp_path)  # where _through_a_link makes its link
     erp_l1 = "L1,FLOUR,10,kg,V7,000123,released\n"
     for name, files in (("erp", FULL_LOTS + erp_l1), ("mes", FULL_LOTS + erp_l1),

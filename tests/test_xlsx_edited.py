@@ -9,6 +9,7 @@ import re
 import zipfile
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +18,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, to_excel
 
 from tracegraph.importing.mappings import load_mapping
-from tracegraph.importing.reader import OVERFLOW, read_table, row_problem
+from tracegraph.importing.reader import OVERFLOW, _hidden_and_merged, read_table, row_problem
 from tracegraph.importing.run import check_paths
 from tracegraph.importing.validate import validate_lazily
 
@@ -239,6 +240,13 @@ def _quoted_singly(path: Path) -> None:
             archive.writestr(name, data)
 
 
+# The reject of an empty cell in the merged range B3:B5 but its first
+_IN_B3_B5 = (
+    "required value is empty (the cell is part of the merged range B3:B5, whose value is in "
+    "its first cell only: unmerge it and fill each cell)"
+)
+
+
 def test_merged_and_hidden_rows_are_said(tmp_path: Path) -> None:
     """Material B3:B5 merged: rows 4-5 were rejected "required value is empty" without a word
     of the merge; a row hidden by hand or a filter was imported unsaid. The rejects name the
@@ -257,17 +265,72 @@ def test_merged_and_hidden_rows_are_said(tmp_path: Path) -> None:
     path = tmp_path / "lots.xlsx"
     book.save(path)
     _quoted_singly(path)  # as XML allows and some writers do: `hidden = '1'`
-    summary = check_paths([path], reject_file=tmp_path / "rejects.csv")
-    with open(tmp_path / "rejects.csv", encoding="utf-8-sig", newline="") as f:
+    _merged_and_hidden_said(path, "6, 7", 4)
+
+
+def _merged_and_hidden_said(path: Path, hidden: str, written: int) -> None:
+    """The rejects of lots.xlsx at `path` name its merged range B3:B5 on rows 4 and 5, a note
+    its 2 `hidden` rows, and `written` rows are written."""
+    rejected = path.with_name("rejects.csv")
+    summary = check_paths([path], reject_file=rejected)
+    with open(rejected, encoding="utf-8-sig", newline="") as f:
         rejects = [(r["line"], r["column"], r["reason"]) for r in csv.DictReader(f)]
-    reason = (
-        "required value is empty (the cell is part of the merged range B3:B5, whose value is in "
-        "its first cell only: unmerge it and fill each cell)"
-    )
-    assert rejects == [("4", "material_id", reason), ("5", "material_id", reason)]
+    assert rejects == [("4", "material_id", _IN_B3_B5), ("5", "material_id", _IN_B3_B5)]
     assert (
         f"{path}: 2 rows of sheet 'lots' hidden in the workbook (by a filter or by hand; rows "
-        "6, 7) imported as the others: delete the rows in the workbook that are not to be "
+        f"{hidden}) imported as the others: delete the rows in the workbook that are not to be "
         "imported"
     ) in summary.notes
-    assert summary.tables["lots"].written == 4
+    assert summary.tables["lots"].written == written
+
+
+def _sheet_xml(path: Path, rows: str) -> None:
+    """The workbook at `path` with its first sheet's data replaced by `rows` (hand-written
+    `<row>` elements) and the merged range B3:B5."""
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["xl/worksheets/sheet1.xml"] = (
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f'<sheetData>{rows}</sheetData><mergeCells count="1"><mergeCell ref="B3:B5"/>'
+        "</mergeCells></worksheet>"
+    ).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+def test_rows_and_cells_without_their_r_attribute_are_counted_in_order(tmp_path: Path) -> None:
+    """`r` is optional on `<row>` and `<c>` (streaming writers, some ERPs' exporters leave it
+    out): a row is then the one after the row before. The scan for hidden rows skipped such
+    rows: the hidden rows were imported unsaid. Rows 7-8 are absent (the row after is r="9")."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "lots"
+    path = tmp_path / "lots.xlsx"
+    book.save(path)
+
+    def row(*values: str, at: str = "") -> str:
+        cells = "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' if v else "<c/>"
+                        for v in values)  # fmt: skip
+        return f"<row{at}>{cells}</row>"
+
+    _sheet_xml(path, "".join([
+        row("lot_id", "material_id", "quantity", "uom"), row("Z-1", "SALT", "1", "kg"),
+        row("Z-2", "SUGAR", "2", "kg"), row("Z-3", "", "3", "kg"), row("Z-4", "", "4", "kg"),
+        row("Z-5", "SALT", "5", "kg", at=' hidden="1"'), row("Z-6", "SALT", "6", "kg", at=' r="9"'),
+        row("Z-7", "SALT", "7", "kg", at=' hidden="1"'),
+    ]))  # fmt: skip
+    _merged_and_hidden_said(path, "6, 10", 5)
+
+
+def test_rows_without_r_are_counted_once_across_the_scans_chunks(tmp_path: Path) -> None:
+    """The sheet's XML is scanned in chunks of 1 MB that overlap by 4 KB: a row without `r`
+    in the overlap, counted in both, would put every row after it further down."""
+    rows = 100_000  # 2.5 MB: three chunks
+    path = tmp_path / "big.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("sheet.xml", "<sheetData>" + "<row><c><v>1</v></c></row>" * (rows - 1)
+                         + '<row hidden="1"><c><v>1</v></c></row></sheetData>')  # fmt: skip
+    sheet = SimpleNamespace(_worksheet_path="sheet.xml")
+    assert _hidden_and_merged(path, sheet) == (frozenset({rows}), ())

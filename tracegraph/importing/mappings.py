@@ -82,6 +82,7 @@ from tracegraph.importing.reader import (
     StoredValue,
     UnreadableCell,
     is_text_encoding,
+    merged_hint,
     row_problem,
 )
 from tracegraph.importing.tables import TABLES, UNITS, Column, Kind
@@ -614,9 +615,11 @@ def _header_line(path: Path, value: Any) -> int | None:
 
 
 class _CellProblem(ValueError):
-    def __init__(self, column: str, value: str, reason: str) -> None:
+    def __init__(self, column: str, value: str, reason: str, source: str = "") -> None:
         super().__init__(reason)
         self.column, self.value, self.reason = column, value, reason
+        # the source column whose cell it is, when `column` names the canonical one too
+        self.source = source or column
 
 
 # Thousands grouped as people write them: by '.' under a decimal comma (1.250,5), and by spaces,
@@ -834,14 +837,19 @@ def _source_columns(spec: Any) -> set[str]:
     return names
 
 
-# A process parameter under a decimal comma, 180,5: a number like validation's `180.5`. Only
-# this plain shape (no thousands separator, no leading zero before digits, no leading '+': a
-# telephone stays text, see validate._NUMBER): an extra column may hold codes.
-_PLAIN_DECIMAL_COMMA = re.compile(r"-?(0|[1-9]\d*),\d+")
+# A process parameter under a decimal comma, 180,5, or 1.234,5 with its thousands grouped by
+# '.': a number like validation's `180.5`. Only these shapes (no leading zero before digits, no
+# leading '+': a telephone stays text, see validate._NUMBER), each with SAP's trailing minus
+# (18,5- is -18.5): an extra column may hold codes.
+_EXTRA_DECIMAL_COMMA = re.compile(r"-?(?:0|[1-9]\d*|[1-9]\d{0,2}(?:\.\d{3})+),\d+")
+# 1.234 without a comma: under a decimal comma its '.' groups thousands (1234), as a quantity
+# reads it; an inspection's value so, an extra column's stays text (a code, as 1.250 may be).
+_WHOLE_DOT_GROUPED = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+")
 
 
-# How _extra treats a made value: as made, as text, or a plain decimal comma read (180,5)
-_AS_MADE, _AS_TEXT, _COMMA = "", "text", "comma"
+# How _extra treats a made value: as made, as text, or a decimal comma read (180,5; 1.234,5) —
+# an inspection's value also with thousands alone (1.234)
+_AS_MADE, _AS_TEXT, _COMMA, _MEASURE_COMMA = "", "text", "comma", "measure comma"
 
 
 def _extra_how(mapping: Mapping, name: str, how: Any, kind: Kind = Kind.TEXT) -> str:
@@ -859,17 +867,23 @@ def _extra_how(mapping: Mapping, name: str, how: Any, kind: Kind = Kind.TEXT) ->
     # read it as 1.25
     if not isinstance(how, str) and set(how) != {"column"}:
         return _AS_MADE
-    return _COMMA
+    return _MEASURE_COMMA if kind is Kind.MEASURE else _COMMA
 
 
 def _extra(how: str, value: str) -> str:
     """A made value as _extra_how says to keep it; a cell stored as a number is left as it is."""
     if how == _AS_TEXT:
         return PlainText(value)
-    if how != _COMMA or isinstance(value, StoredValue):
+    if how not in (_COMMA, _MEASURE_COMMA) or isinstance(value, StoredValue):
         return value
-    if _PLAIN_DECIMAL_COMMA.fullmatch(value.strip()):
-        return value.strip().replace(",", ".")
+    stripped = value.strip()
+    # SAP writes -18.5 as "18,5-"
+    negative = len(stripped) > 1 and stripped.endswith("-") and stripped[0] not in "+-"
+    number = stripped[:-1] if negative else stripped
+    if _EXTRA_DECIMAL_COMMA.fullmatch(number) or (
+        how == _MEASURE_COMMA and _WHOLE_DOT_GROUPED.fullmatch(number)
+    ):
+        return "-" * negative + number.replace(".", "").replace(",", ".")
     return PlainText(value) if "." in value else value
 
 
@@ -935,7 +949,7 @@ def _made_row(
             row[each.name] = _extra(each.extra, _value(mapping, each.kind, each.spec, cells, epoch))
         except _CellProblem as problem:
             raise _CellProblem(f"{problem.column} ({each.label})", problem.value,
-                               problem.reason) from None  # fmt: skip
+                               problem.reason, problem.column) from None  # fmt: skip
     return row
 
 
@@ -991,14 +1005,27 @@ class MappedFile:
         which no line of the file holds: the source is what the user mends. The canonical
         column and value when no one source cell made the value (a constant, a quantity summed
         by combine)."""
-        column, value = reject.column, reject.value
+        column, value, reason = reject.column, reject.value, reject.reason
         source = None if self.source is None else self._made_from(self.source, table, reject)
         if source is not None:
-            column, value = f"{source[0]} ({reject.column})", source[1]
+            names, value = source
+            column = f"{' + '.join(names)} ({reject.column})"
+            reason += self._merged(reject.line, names)
         sheet = "" if self.source is None else self.source.sheet
-        return Reject(reject.file, reject.line, column, value, reject.reason, sheet, table)
+        return Reject(reject.file, reject.line, column, value, reason, sheet, table)
 
-    def _made_from(self, source: RawTable, table: str, reject: Reject) -> tuple[str, str] | None:
+    def _merged(self, line: int, names: list[str]) -> str:
+        """The merged range a reject on `line` names, if the cell of one of the source columns
+        `names` is empty and part of one (its value in the range's first cell only): a mapped
+        file's rejects were "required value is empty" without a word of it."""
+        if self.source is None or not self.source.merged or self._cells is None:
+            return ""
+        cells = self._cells.get(line, {})
+        return merged_hint(self.source, line, [n for n in names if not cells.get(n, "").strip()])
+
+    def _made_from(
+        self, source: RawTable, table: str, reject: Reject
+    ) -> tuple[list[str], str] | None:
         """The source column(s) and text that made the rejected value, if one cell did."""
         if self._cells is None:  # only a file with rejects pays for the index
             self._cells = dict(source.rows)
@@ -1030,16 +1057,15 @@ class MappedFile:
         )
 
 
-def _source_cell(how: Any, cells: dict[str, str]) -> tuple[str, str] | None:
+def _source_cell(how: Any, cells: dict[str, str]) -> tuple[list[str], str] | None:
     """The source column(s) one `[file.columns]` entry converts and the text it converts, as
     written; None for a constant."""
     if isinstance(how, str):
-        return how, cells.get(how, "")
+        return [how], cells.get(how, "")
     if "template" in how:  # as _value joins them
-        names, text = _filled(how["template"], cells)
-        return " + ".join(names), text
+        return _filled(how["template"], cells)
     column = how.get("column", how.get("unit"))  # { unit = "MEINS" }: the unit column's
-    return None if column is None else (column, cells.get(column, ""))
+    return None if column is None else ([column], cells.get(column, ""))
 
 
 def _no_cell_error(columns: list[str], cells: dict[str, str]) -> None:
@@ -1138,8 +1164,10 @@ def apply_mapping(
                     result.joined_number(rule.table, each, cells, rows[-1][1][each.name])
             except _CellProblem as problem:
                 taken.add(line)
+                # an empty cell of a merged range (a unit merged over rows): to unmerge
+                merged = "" if problem.value.strip() else merged_hint(raw, line, [problem.source])
                 reject = Reject(str(raw.path), line, problem.column, problem.value[:200],
-                                problem.reason, raw.sheet, rule.table)  # fmt: skip
+                                problem.reason + merged, raw.sheet, rule.table)  # fmt: skip
                 result.rejects.append((rule.table, reject))
         if rule.combine:
             rows = _summed(rule.table, rows, raw, result)

@@ -834,7 +834,7 @@ def _has_formulas(path: Path) -> bool:
                   if n.startswith("xl/worksheets/") and n.endswith(".xml")]  # fmt: skip
         # `<f>` may straddle two chunks: each is read with the last one's end
         return any(_FORMULA_ELEMENT.search(seen)
-                   for name in sheets for seen in _xml_chunks(archive, name, 16))  # fmt: skip
+                   for name in sheets for seen, _ in _xml_chunks(archive, name, 16))  # fmt: skip
 
 
 def _hidden_rows_note(path: Path, sheet: str, hidden: list[int]) -> tuple[str, ...]:
@@ -863,6 +863,17 @@ def merged_range(raw: RawTable, line: int, column: str) -> str:
     return ""
 
 
+def merged_hint(raw: RawTable, line: int, columns: list[str]) -> str:
+    """The words a reject of an empty cell on `line` gets when a merged range covers the cell
+    of one of `columns` (but does not begin there); "" for none."""
+    for column in columns:
+        merged = merged_range(raw, line, column)
+        if merged:
+            return (f" (the cell is part of the merged range {merged}, whose value is in its "
+                    "first cell only: unmerge it and fill each cell)")  # fmt: skip
+    return ""
+
+
 @functools.lru_cache(maxsize=4)
 def _ranges_by_row(merged: tuple[str, ...]) -> dict[int, list[tuple[int, int, int, str]]]:
     """Per sheet row, the merged ranges over it (first column, first row, last column, ref),
@@ -878,18 +889,20 @@ def _ranges_by_row(merged: tuple[str, ...]) -> dict[int, list[tuple[int, int, in
     return rows
 
 
-def _xml_chunks(archive: zipfile.ZipFile, name: str, overlap: int) -> Iterator[bytes]:
+def _xml_chunks(archive: zipfile.ZipFile, name: str, overlap: int) -> Iterator[tuple[bytes, int]]:
     """A member of the archive in chunks of 1 MB, each with the last `overlap` bytes of the one
-    before it, so that a tag shorter than that is whole in one of them."""
+    before it, so that a tag shorter than that is whole in one of them; and where the chunk's
+    own bytes begin (a tag that ends before them was whole in the chunk before: seen twice)."""
     with archive.open(name) as member:
         tail = b""
         while chunk := member.read(1 << 20):
-            yield tail + chunk
+            yield tail + chunk, len(tail)
             tail = chunk[-overlap:]
 
 
-# A sheet's row element and its number, merged ranges (`<mergeCell ref="B3:B5"/>`)
-_ROW_TAG = re.compile(rb"<(?:\w+:)?row\s[^>]*>")
+# A sheet's row element (`<row>` too: its attributes are optional) and its number, merged
+# ranges (`<mergeCell ref="B3:B5"/>`)
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row(?:\s[^>]*)?/?>")
 # (XML lets an attribute be quoted either way, with spaces around its `=`: openpyxl reads both)
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
 _HIDDEN = re.compile(rb"""\shidden\s*=\s*["'](?:1|true)["']""")
@@ -903,12 +916,18 @@ def _hidden_and_merged(path: Path, sheet: Any) -> tuple[frozenset[int], tuple[st
     merged: dict[str, None] = {}
     # the sheet's member of the archive: read-only openpyxl keeps it, under a private name
     member = getattr(sheet, "_worksheet_path", "")
+    row = 0
     with zipfile.ZipFile(path) as archive:
-        for seen in _xml_chunks(archive, member, 4096) if member else ():
-            for tag in _ROW_TAG.findall(seen):
-                number = _ROW_NUMBER.search(tag)
-                if number and _HIDDEN.search(tag):
-                    hidden.add(int(number.group(1)))
+        for seen, fresh in _xml_chunks(archive, member, 4096) if member else ():
+            for found in _ROW_TAG.finditer(seen):
+                if found.end() <= fresh:  # counted in the chunk before
+                    continue
+                # `r` is optional (streaming writers, some ERPs' exporters leave it out): a row
+                # without it is the one after the row before, as openpyxl reads it
+                number = _ROW_NUMBER.search(found.group())
+                row = int(number.group(1)) if number else row + 1
+                if _HIDDEN.search(found.group()):
+                    hidden.add(row)
             merged.update(dict.fromkeys(r.decode() for r in _MERGE.findall(seen)))
     return frozenset(hidden), tuple(merged)
 

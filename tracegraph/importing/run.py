@@ -71,7 +71,7 @@ from tracegraph.importing.reader import (
     StoredNumber,
     UnreadableFile,
     is_text_encoding,
-    merged_range,
+    merged_hint,
     read_sheets,
     read_table,
     row_problem,
@@ -2158,12 +2158,10 @@ def _import_file(
 def _in_merged_range(raw: RawTable, reject: Reject) -> Reject:
     """A reject of an empty cell that a merged range covers, saying so: rows 4-5 of B3:B5 were
     rejected "required value is empty", the planner not told to unmerge."""
-    merged = "" if reject.value.strip() else merged_range(raw, reject.line, reject.column)
+    merged = "" if reject.value.strip() else merged_hint(raw, reject.line, [reject.column])
     if not merged:
         return reject
-    return dataclasses.replace(reject, reason=f"{reject.reason} (the cell is part of the merged "
-                               f"range {merged}, whose value is in its first cell only: unmerge "
-                               "it and fill each cell)")  # fmt: skip
+    return dataclasses.replace(reject, reason=reject.reason + merged)
 
 
 def _whole_file_rejected(
@@ -2573,7 +2571,8 @@ def _write_raw(
     if name in PARENT_TABLES.values() and validated.rejects:
         _rejected_parents(name, raw, validated.rejects, zone, state)
     _note_kept_names(raw, name, state, log)
-    _note_short_rows(raw, state, log, frozenset(r.line for r in file_rejects))
+    rejected_lines = frozenset(r.line for r in file_rejects)
+    _note_short_rows(raw, state, log, rejected_lines)
     for overruled in overlaps.notes(name, raw.path, graph is None) if overlaps else []:
         _say(state, log, overruled)
     _note_last_line(raw, state, log)
@@ -2627,7 +2626,7 @@ def _write_raw(
     for column, count in validated.number_ids.items():
         ids = validated.number_id_values[column]
         _say(state, log, number_ids_note(graph, raw.path, name, column, count, ids))
-    for numbers_note in number_cells_notes(raw, name):
+    for numbers_note in number_cells_notes(raw, name, rejected_lines):
         _say(state, log, numbers_note)
     if held:
         _say(state, log, padded_supplier_lots_note(raw.path, held))

@@ -826,13 +826,16 @@ def measure_text(text: str) -> str:
     return text if isinstance(value, str) else str(value)
 
 
-def number_cells_notes(raw: RawTable, table_name: str) -> list[str]:
+def number_cells_notes(raw: RawTable, table_name: str, rejected: frozenset[int]) -> list[str]:
     """Per extra column of a workbook, a note on its number cells whose digits Excel may have
     changed: in a column of codes (a text cell such as 3-11 or 0043 beside them), every number
     cell — a code typed 0042 is the number 42 —, elsewhere those of 16 digits or more (Excel
     keeps 15: 12345678901234567 is 12345678901234600). Id columns reject or note such cells
     (convert, ValidatedTable.number_id); an extra column's were stored without a word. Not
-    rejected: an extra column may hold numbers (a temperature)."""
+    rejected: an extra column may hold numbers (a temperature). Only the cells of rows stored:
+    those of the `rejected` lines were not (a file whose every row was rejected was told of
+    values "stored as read" beside its rejects); a rejected row's code still shows its column
+    holds codes."""
     table = TABLES.get(table_name)
     if raw.encoding != "xlsx" or table is None:
         return []
@@ -840,7 +843,8 @@ def number_cells_notes(raw: RawTable, table_name: str) -> list[str]:
     for name in (n for n in raw.header if table.column(n) is None):
         cells = [row.get(name, "") for _, row in raw.rows]
         code = next((c for c in cells if _code_text(c)), None)
-        numbers = [c for c in cells if isinstance(c, LongNumber)
+        stored = (row.get(name, "") for line, row in raw.rows if line not in rejected)
+        numbers = [c for c in stored if isinstance(c, LongNumber)
                    or (code is not None and isinstance(c, StoredNumber))]  # fmt: skip
         if not numbers:
             continue
