@@ -982,6 +982,8 @@ def test_a_malformed_supplier_lots_cell_is_refused_naming_the_file_and_line(
     edited.append([*line[:5], '["B"]', *line[6:]])
     # a taken_off cell that is neither 1 nor empty
     edited.append([*line[:6], "yes"])
+    # a record whose key is no key (a list): the restore looks the rows up by key
+    edited.append([*line[:2], '{"lot_id": ["B"]}', *line[3:]])
     for row in edited:
         with removed.open("w", encoding="utf-8", newline="") as out:
             csv.writer(out).writerows([header, row])
@@ -990,7 +992,7 @@ def test_a_malformed_supplier_lots_cell_is_refused_naming_the_file_and_line(
         assert "Traceback" not in shown.output
         said = " ".join(shown.stderr.split())
         assert f"{removed} is not a file of removed rows" in said, said
-        column = ("values" if row[2] == "{not json" else
+        column = ("values" if row[2] in ("{not json", '{"lot_id": ["B"]}') else
                   "source_shas" if row[5] == '["B"]' else
                   "taken_off" if row[6] == "yes" else "supplier_lots")  # fmt: skip
         assert f"line 2, column {column}: " in said, said

@@ -491,8 +491,13 @@ def _removed(row: list[str], header: list[str]) -> _Removed:
     taken = row[6] if len(row) > 6 else ""  # in older files none: every row removed
     if taken not in ("", "0", "1"):
         raise ValueError(f"column taken_off: {taken[:40]} is neither 1 nor empty")
-    return _Removed(row[0], values, row[3] if len(row) > 3 else "", spellings, shas,
-                    taken == "1")  # fmt: skip
+    removed = _Removed(row[0], values, row[3] if len(row) > 3 else "", spellings, shas,
+                       taken == "1")  # fmt: skip
+    try:  # looked up in the graph by it (restorable): an edited record is told here, by line
+        hash(removed.key())
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"column values: the record holds no key of {row[0]}") from None
+    return removed
 
 
 def write_tables(records: dict[str, list[dict[str, Any]]], folder: Path) -> dict[str, Path]:
