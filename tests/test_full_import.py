@@ -578,6 +578,18 @@ def test_the_restore_of_a_full_run_leaves_out_a_row_sent_again_since_with_a_new_
         "graph holds the row again (sent again since, or never deleted)."
     ) in said
     assert sorted(p.name for p in (tmp_path / "restore").iterdir()) == ["shipment_lines.csv"]
+    # the same counts as JSON, into another folder
+    as_json = runner.invoke(app, ["imports", done["run_id"], "--restore",
+                                  str(tmp_path / "again"), "--format", "json"])  # fmt: skip
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout)["restore"] == {
+        "run_id": done["run_id"], "removed_file": done["removed_file"],
+        "listed": {"shipment_lines": 1, "lots": 1}, "written": {"shipment_lines": 1, "lots": 0},
+        "left_out": {"lots": {restore.HELD_AGAIN: 1}},
+        "folders": [{"source": "canonical", "folder": str(tmp_path / "again"),
+                     "files": {"shipment_lines.csv": 1},
+                     "command": f"tracegraph import {tmp_path / 'again'} --source canonical"}],
+    }  # fmt: skip
     _json(runner, str(tmp_path / "restore"))
     records, _, _ = graph.driver.execute_query(
         "MATCH (l:Lot {lot_id: 'B'}) RETURN l.quantity AS q", database_=graph.database

@@ -114,7 +114,7 @@ def imports_command(
         if run_id is None:
             _print_runs(import_runs(graph, limit), output)
         elif restore is not None:
-            _restore(graph, import_run(graph, run_id), restore)
+            _restore(graph, import_run(graph, run_id), restore, output)
         else:
             _print_run(import_run(graph, run_id), output)
     finally:
@@ -150,7 +150,7 @@ def _rename(old: str, new: str, output: ReportFormat) -> None:
     )
 
 
-def _restore(graph: TraceGraph, run: dict[str, Any], folder: Path) -> None:
+def _restore(graph: TraceGraph, run: dict[str, Any], folder: Path, output: ReportFormat) -> None:
     """The run's removed rows the graph lacks as table files in `folder`, what was left out
     and why, and what to run next."""
     if not run.get("removed_file"):
@@ -205,6 +205,9 @@ def _restore(graph: TraceGraph, run: dict[str, Any], folder: Path) -> None:
             f"{counted(len(unsent), 'supplier-lot spelling')} sent by no source its lot is "
             f"restored under, written to no folder: {first_ids(unsent)}"
         )
+    if output is ReportFormat.json:
+        print_json({"restore": _restore_json(run, found, by_source, folders)})
+        return
     stdout().print(literal(_restore_counts(run, found)))
     for name, records in by_source.items():
         rows = sum(len(r) for r in records.values())
@@ -218,6 +221,31 @@ def _restore(graph: TraceGraph, run: dict[str, Any], folder: Path) -> None:
             "as the source that sent them, so that they are its rows again); a full import whose "
             "dump still lacks them removes them again."
         )
+
+
+def _restore_json(
+    run: dict[str, Any],
+    found: Restorable,
+    by_source: dict[str, dict[str, list[dict[str, Any]]]],
+    folders: dict[str, Path],
+) -> dict[str, Any]:
+    """A restore as --format json gives it: per table the rows the file lists, those written
+    and those left out per reason (listed = written + left out), and per folder its files'
+    rows and the command that imports it."""
+    written = found.written()
+    return {
+        "run_id": run["run_id"],
+        "removed_file": run["removed_file"],
+        "listed": dict(found.listed),
+        "written": {table: written[table] for table in found.listed},
+        "left_out": {table: dict(why) for table, why in found.left_out.items()},
+        "folders": [
+            {"source": name, "folder": str(folders[name]),
+             "files": {f"{part}.csv": len(rows) for part, rows in records.items()},
+             "command": f"tracegraph import {folders[name]} --source {name}"}
+            for name, records in by_source.items()
+        ],
+    }  # fmt: skip
 
 
 def _restore_counts(run: dict[str, Any], found: Restorable) -> str:
