@@ -328,10 +328,11 @@ def _restored(removed: _Removed, sources: str | None, source: str) -> tuple[_Rem
 
 
 def _held(graph: TraceGraph, rows: Sequence[_Removed]) -> dict[str, dict[Key, str]]:
-    """Per table of `rows`, the keys among theirs whose row the graph holds — a link, or a
-    node with its row (no stub, no node known only from references: their row is gone) — with
-    its `_sources` ("": none kept). Read in batches by key on the table's index with the
-    import's own *_before queries: no query per row."""
+    """Per table of `rows`, the keys among theirs whose row the graph holds — one with its row
+    hash: not a stub nor a node known only from references, whose row is gone — with its
+    `_sources` ("": none kept). Read in batches by key on the table's index with the import's
+    own *_shas queries (hashes and sources alone, where the *_before queries read each row
+    whole): no query per row."""
     keys: dict[str, list[Key]] = {}
     for removed in rows:
         keys.setdefault(removed.table, []).append(removed.key())
@@ -341,13 +342,14 @@ def _held(graph: TraceGraph, rows: Sequence[_Removed]) -> dict[str, dict[Key, st
         for start in range(0, len(wanted), BATCH_SIZE):
             batch = wanted[start : start + BATCH_SIZE]
             if parent is None:
-                for r in graph.read(f"import/{table}_before", keys=batch):
-                    if r["props"].get("_row_sha") is not None:
-                        held[table][r["key"]] = r["props"].get("_sources") or ""
-                continue
-            rows_of = [{parent: p, "lot_id": lot} for p, lot in batch]
-            for r in graph.read(f"import/{table}_before", rows=rows_of):
-                held[table][(r["parent"], r["lot_id"])] = r["props"].get("_sources") or ""
+                found = graph.read(f"import/{table}_shas", keys=batch, source=None, spells=False)
+            else:
+                rows_of = [{parent: p, "lot_id": lot} for p, lot in batch]
+                found = graph.read(f"import/{table}_shas", rows=rows_of, source=None)
+            for r in found:
+                key = r["key"] if parent is None else (r["parent"], r["lot_id"])
+                if r["sha"] is not None:
+                    held[table][key] = r["sources"] or ""
     return held
 
 
