@@ -782,6 +782,30 @@ def test_restored_rows_come_back_under_the_sources_that_sent_them(
     assert read_removed_by_source(older, "erp")[0] == {"erp": {"lots": [{"lot_id": "B"}]}}
 
 
+def test_a_row_several_sources_sent_that_one_sends_again_is_left_out_of_every_folder(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP's --full with --remove-other-sources removed B (the ERP's and the MES's) and D
+    (the MES's); the MES then sends B again at 25 kg. The restore wrote B into both folders
+    at 20 kg, and importing them put 20 back: B is left out of both, D alone written."""
+    _erp_and_mes(runner, tmp_path)
+    dump = str(_lots(tmp_path, "erp-full", {"A": 10, "C": 30}))
+    done = _import(runner, dump, "--source", "erp", "--full", "--remove-other-sources",
+                   "--max-removals", "100%")  # fmt: skip
+    _import(runner, str(_lots(tmp_path, "mes-since", {"B": 25, "C": 30})), "--source", "mes")
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert "lots: 2 listed, 1 written, 1 left out" in " ".join(restored.stdout.split())
+    assert sorted(p.name for p in folder.iterdir()) == ["mes"]
+    assert (folder / "mes" / "lots.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "D,FLOUR,40.0,kg"
+    ]
+    _import(runner, str(folder / "mes"), "--source", "mes")
+    assert _lot_rows(graph)["B"] == (25.0, True, ["mes"])
+    assert _lot_rows(graph)["D"] == (40.0, True, ["mes"])
+
+
 SPELLED = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
 
 
