@@ -450,6 +450,21 @@ def test_a_run_killed_while_removing_is_completed_by_running_it_again(
     assert after_rerun == _graph_dump(graph)
 
 
+def _stop_after_first_removal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next --full run stops (Ctrl-C) after its first batch of removals, one row a batch."""
+    monkeypatch.setattr(full, "BATCH_SIZE", 1)
+    write = TraceGraph.write_records
+
+    def stopped(self: TraceGraph, name: str, /, **params: Any) -> Any:
+        done = write(self, name, **params)
+        if name.endswith("_remove"):
+            monkeypatch.setattr(TraceGraph, "write_records", write)  # the first batch only
+            raise KeyboardInterrupt
+        return done
+
+    monkeypatch.setattr(TraceGraph, "write_records", stopped)
+
+
 def test_a_rerun_names_the_file_of_a_run_stopped_while_removing(
     hand_plant: TraceGraph,
     neo4j_env: dict[str, str],
@@ -466,17 +481,7 @@ def test_a_rerun_names_the_file_of_a_run_stopped_while_removing(
     lines = LINES_HEADER + "SH1,P1,300,pcs\n"  # SH2|P2 and the return RMA1|P2 gone
     night = _night(tmp_path, "night", {"shipment_lines.csv": lines,
                                        "step_outputs.csv": outputs})  # fmt: skip
-    monkeypatch.setattr(full, "BATCH_SIZE", 1)
-    write = TraceGraph.write_records
-
-    def stopped(self: TraceGraph, name: str, /, **params: Any) -> Any:
-        done = write(self, name, **params)
-        if name.endswith("_remove"):
-            monkeypatch.setattr(TraceGraph, "write_records", write)  # the first batch only
-            raise KeyboardInterrupt
-        return done
-
-    monkeypatch.setattr(TraceGraph, "write_records", stopped)
+    _stop_after_first_removal(monkeypatch)
     killed = runner.invoke(app, ["import", str(night), "--full", "--max-removals", "100%"])
     assert killed.exit_code == 130, killed.output
     assert len(_lines(graph)) == 2  # RMA1|P2 removed, SH2|P2 not yet
@@ -487,10 +492,110 @@ def test_a_rerun_names_the_file_of_a_run_stopped_while_removing(
     assert note == (
         f"run {killed_run['run_id']} was stopped while removing the rows its full dump no longer "
         f"had: it had listed them in {killed_run['removed_file']} and deleted some or all of "
-        "them, which this run's own file of removed rows does not list; `tracegraph imports "
-        f"{killed_run['run_id']} --restore DIR` writes back every row it listed — import from "
-        "it only the rows the graph lacks"
+        "them, which this run's own file of removed rows does not list; to give them back, "
+        f"restore that run (`tracegraph imports {killed_run['run_id']} --restore DIR`, then "
+        "import DIR), then this one: each restore writes only the rows the graph lacks"
     )
+
+
+def _restored(runner: CliRunner, run_id: str, folder: Path) -> str:
+    """`imports RUN --restore FOLDER`'s output, on one line."""
+    restored = runner.invoke(app, ["imports", run_id, "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    return " ".join(restored.stdout.split())
+
+
+def test_the_restore_of_a_run_stopped_while_removing_writes_only_the_rows_the_graph_lacks(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A --full run stopped after deleting RMA1|P2, with SH2|P2 and Y|P2 listed but not yet
+    deleted; the re-run's dump has SH2|P2 again, at 40 pcs: it removes Y|P2 alone. The stopped
+    run's restore wrote all three back, and imported, SH2|P2's 50 pcs of the file over the
+    40 sent since. It writes the two the graph lacks; the re-run's restore then finds nothing
+    missing; the graph is the plant's with SH2|P2 at 40, property for property."""
+    graph = hand_plant
+    outputs = HAND_PLANT["step_outputs.csv"].replace("Y,P2,100,pcs\n", "")
+    night = _night(tmp_path, "night", {"shipment_lines.csv": LINES_HEADER + "SH1,P1,300,pcs\n",
+                                       "step_outputs.csv": outputs})  # fmt: skip
+    _stop_after_first_removal(monkeypatch)
+    killed = runner.invoke(app, ["import", str(night), "--full", "--max-removals", "100%"])
+    assert killed.exit_code == 130, killed.output
+    stopped = graph.read("ledger/import_runs", limit=1)[0]["run"]
+    assert [r[1] for r in _rows(stopped["removed_file"])[1:]] == ["RMA1|P2", "SH2|P2", "Y|P2"]
+    assert ("RMA1", "P2", -10.0) not in _lines(graph)  # the first batch: SH2|P2 is still there
+    lines = LINES_HEADER + "SH1,P1,300,pcs\nSH2,P2,40,pcs\n"
+    rerun_night = _night(tmp_path, "rerun", {"shipment_lines.csv": lines,
+                                             "step_outputs.csv": outputs})  # fmt: skip
+    rerun = _json(runner, str(rerun_night), "--full", "--max-removals", "100%")
+    assert rerun["removed"] == 1
+
+    said = _restored(runner, stopped["run_id"], tmp_path / "stopped")
+    assert (f"{Path(stopped['removed_file']).name} lists 3 rows: 2 written (the graph lacks "
+            "them), 1 left out (the graph has them). shipment_lines: 2 listed, 1 written, 1 "
+            "left out: the graph holds the row again (sent again since, or never deleted). "
+            "step_outputs: 1 listed, 1 written.") in said  # fmt: skip
+    assert _rows(str(tmp_path / "stopped" / "shipment_lines.csv"))[1:] == [
+        ["RMA1", "P2", "-10.0", "pcs"]
+    ]
+    assert _rows(str(tmp_path / "stopped" / "step_outputs.csv"))[1:] == [
+        ["Y", "P2", "100.0", "pcs"]
+    ]
+    _json(runner, str(tmp_path / "stopped"))
+    assert "0 written (the graph lacks them), 1 left out" in _restored(
+        runner, rerun["run_id"], tmp_path / "rerun-restore"
+    )
+    assert not (tmp_path / "rerun-restore").exists()
+    restored = _graph_dump(graph)
+
+    graph.reset(keep_schema=True)
+    assert import_paths(graph, [_night(tmp_path, "plant", HAND_PLANT)]).rejects == []
+    _json(runner, str(_night(tmp_path, "since", {"shipment_lines.csv": lines})))
+    assert restored == _graph_dump(graph)
+
+
+def test_the_restore_of_a_full_run_leaves_out_a_row_sent_again_since_with_a_new_value(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A --full run removed salt lot B and the return line RMA1|P2; the next day's import sends
+    B again at 12 kg. The restore wrote B back at 10 kg, and importing it put the old value
+    over the new: it writes RMA1|P2 alone, and B keeps its 12 kg."""
+    graph = hand_plant
+    lots = HAND_PLANT["lots.csv"].replace("B,SALT,10,kg,V2,000123\n", "")
+    lines = HAND_PLANT["shipment_lines.csv"].replace("RMA1,P2,-10,pcs\n", "")
+    night = _night(tmp_path, "n1", {"lots.csv": lots, "shipment_lines.csv": lines})
+    done = _json(runner, str(night), "--full", "--max-removals", "1")
+    assert done["removed"] == 2
+    _json(runner, str(_night(tmp_path, "n2", {"lots.csv": lots + "B,SALT,12,kg,V2,000123\n"})))
+
+    said = _restored(runner, done["run_id"], tmp_path / "restore")
+    assert (
+        "lists 2 rows: 1 written (the graph lacks them), 1 left out (the graph has them). "
+        "shipment_lines: 1 listed, 1 written. lots: 1 listed, 0 written, 1 left out: the "
+        "graph holds the row again (sent again since, or never deleted)."
+    ) in said
+    assert sorted(p.name for p in (tmp_path / "restore").iterdir()) == ["shipment_lines.csv"]
+    # the same counts as JSON, into another folder
+    as_json = runner.invoke(app, ["imports", done["run_id"], "--restore",
+                                  str(tmp_path / "again"), "--format", "json"])  # fmt: skip
+    assert as_json.exit_code == 0, as_json.output
+    assert json.loads(as_json.stdout)["restore"] == {
+        "run_id": done["run_id"], "removed_file": done["removed_file"],
+        "listed": {"shipment_lines": 1, "lots": 1}, "written": {"shipment_lines": 1, "lots": 0},
+        "left_out": {"lots": {restore.HELD_AGAIN: 1}},
+        "folders": [{"source": "canonical", "folder": str(tmp_path / "again"),
+                     "files": {"shipment_lines.csv": 1},
+                     "command": f"tracegraph import {tmp_path / 'again'} --source canonical"}],
+    }  # fmt: skip
+    _json(runner, str(tmp_path / "restore"))
+    records, _, _ = graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'B'}) RETURN l.quantity AS q", database_=graph.database
+    )
+    assert [r["q"] for r in records] == [12.0]
+    assert ("RMA1", "P2", -10.0) in _lines(graph)
 
 
 def test_a_mapped_export_compares_the_tables_its_file_fills(
@@ -828,14 +933,26 @@ def test_the_removed_rows_of_a_run_are_restored_as_table_files_to_import_again(
     assert f"2 rows of {done['run_id']}'s removed rows written to {folder}" in " ".join(
         restored.stdout.split()
     )
+    # an existing table file is not overwritten
+    again = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert again.exit_code == 2 and f"{folder / 'lots.csv'} exists" in again.stderr
+    assert "Traceback" not in again.output
     back = _json(runner, str(folder))
     assert back["written"] == 2
     assert _graph_dump(graph) == before
 
-    # an existing table file is not overwritten; a run that removed nothing has no file
-    again = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
-    assert again.exit_code == 2 and f"{folder / 'lots.csv'} exists" in again.stderr
-    assert "Traceback" not in again.output
+    # restored, the rows are the graph's again: a second restore writes none of them
+    twice = runner.invoke(app, ["imports", done["run_id"], "--restore", str(tmp_path / "r2")])
+    assert twice.exit_code == 0, twice.output
+    assert not (tmp_path / "r2").exists()
+    assert " ".join(twice.stdout.split()) == (
+        f"{Path(done['removed_file']).name} lists 2 rows: 0 written (the graph lacks them), 2 "
+        "left out (the graph has them). shipment_lines: 1 listed, 0 written, 1 left out: the "
+        "graph holds the row again (sent again since, or never deleted). lots: 1 listed, 0 "
+        "written, 1 left out: the graph holds the row again (sent again since, or never "
+        "deleted). Nothing to restore."
+    )
+    # a run that removed nothing has no file
     none = runner.invoke(app, ["imports", back["run_id"], "--restore", str(tmp_path / "x")])
     assert none.exit_code == 2 and "removed no rows" in none.stderr
 
@@ -877,6 +994,8 @@ def test_a_malformed_supplier_lots_cell_is_refused_naming_the_file_and_line(
     edited.append([*line[:5], '["B"]', *line[6:]])
     # a taken_off cell that is neither 1 nor empty
     edited.append([*line[:6], "yes"])
+    # a record whose key is no key (a list): the restore looks the rows up by key
+    edited.append([*line[:2], '{"lot_id": ["B"]}', *line[3:]])
     for row in edited:
         with removed.open("w", encoding="utf-8", newline="") as out:
             csv.writer(out).writerows([header, row])
@@ -885,7 +1004,7 @@ def test_a_malformed_supplier_lots_cell_is_refused_naming_the_file_and_line(
         assert "Traceback" not in shown.output
         said = " ".join(shown.stderr.split())
         assert f"{removed} is not a file of removed rows" in said, said
-        column = ("values" if row[2] == "{not json" else
+        column = ("values" if row[2] in ("{not json", '{"lot_id": ["B"]}') else
                   "source_shas" if row[5] == '["B"]' else
                   "taken_off" if row[6] == "yes" else "supplier_lots")  # fmt: skip
         assert f"line 2, column {column}: " in said, said

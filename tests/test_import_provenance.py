@@ -668,6 +668,40 @@ def test_a_link_or_event_row_a_full_run_took_its_source_off_comes_back_with_rest
 
 
 @pytest.mark.parametrize("table", sorted(_ROW_TABLES))
+def test_a_taken_off_row_its_source_sends_again_is_left_out_of_the_restore(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, table: str
+) -> None:
+    """The MES's --full took it off B's row; the MES sends B again the next night. The restore
+    of that --full wrote B's row back all the same (TABLE_3.csv), the MES's row of the night
+    before the removal: it is the MES's again, so it is left out, said, and nothing is written.
+    Then the ERP's --full removes B (the ERP alone sent it now): the MES's restore writes B's
+    whole row under the MES (TABLE.csv, as a removed row: no row is left to take it back on),
+    and imported, B is the MES's row."""
+    mes = _mes_taken_off_b(graph, runner, tmp_path, table)[1]
+    _import(runner, _row_folder(tmp_path, "mes-again", table, "BC"), "--source", "mes")
+    assert _table_rows(graph, table)["B"] == ["erp", "mes"]
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", mes["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert not folder.exists()
+    assert (f"lists 1 row: 0 written (the graph lacks them), 1 left out (the graph has them). "
+            f"{table}: 1 listed, 0 written, 1 left out: the run's source sends the row again. "
+            "Nothing to restore.") in " ".join(restored.stdout.split())  # fmt: skip
+
+    # the MES's dump of C again, as the night of its first --full: on purpose, not older
+    _import(runner, _row_folder(tmp_path, "mes-c", table, "C"), "--source", "mes", "--full",
+            "--max-removals", "100%", "--accept-older")  # fmt: skip
+    erp = _import(runner, _row_folder(tmp_path, "erp-full", table, "A"), "--source", "erp",
+                  "--full", "--max-removals", "100%")  # fmt: skip
+    assert erp["tables"][table]["removed"] == 1 and "B" not in _table_rows(graph, table)
+    restored = runner.invoke(app, ["imports", mes["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert sorted(p.name for p in folder.iterdir()) == [RESTORED_SHAS, f"{table}.csv"]
+    _import(runner, str(folder), "--source", "mes")
+    assert _table_rows(graph, table)["B"] == ["mes"]
+
+
+@pytest.mark.parametrize("table", sorted(_ROW_TABLES))
 def test_a_full_dump_keeps_the_link_and_event_rows_another_source_still_sends(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, table: str
 ) -> None:
@@ -746,6 +780,30 @@ def test_restored_rows_come_back_under_the_sources_that_sent_them(
     older = tmp_path / "removed-old.csv"
     older.write_text('table,key,values\nlots,B,"{""lot_id"": ""B""}"\n', encoding="utf-8")
     assert read_removed_by_source(older, "erp")[0] == {"erp": {"lots": [{"lot_id": "B"}]}}
+
+
+def test_a_row_several_sources_sent_that_one_sends_again_is_left_out_of_every_folder(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP's --full with --remove-other-sources removed B (the ERP's and the MES's) and D
+    (the MES's); the MES then sends B again at 25 kg. The restore wrote B into both folders
+    at 20 kg, and importing them put 20 back: B is left out of both, D alone written."""
+    _erp_and_mes(runner, tmp_path)
+    dump = str(_lots(tmp_path, "erp-full", {"A": 10, "C": 30}))
+    done = _import(runner, dump, "--source", "erp", "--full", "--remove-other-sources",
+                   "--max-removals", "100%")  # fmt: skip
+    _import(runner, str(_lots(tmp_path, "mes-since", {"B": 25, "C": 30})), "--source", "mes")
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert "lots: 2 listed, 1 written, 1 left out" in " ".join(restored.stdout.split())
+    assert sorted(p.name for p in folder.iterdir()) == ["mes"]
+    assert (folder / "mes" / "lots.csv").read_text(encoding="utf-8").splitlines()[1:] == [
+        "D,FLOUR,40.0,kg"
+    ]
+    _import(runner, str(folder / "mes"), "--source", "mes")
+    assert _lot_rows(graph)["B"] == (25.0, True, ["mes"])
+    assert _lot_rows(graph)["D"] == (40.0, True, ["mes"])
 
 
 SPELLED = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"

@@ -22,13 +22,16 @@ from tracegraph.cli.render import (
     warn,
 )
 from tracegraph.errors import ConfigurationError
+from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_run, import_runs
 from tracegraph.importing.rename import rename_source
 from tracegraph.importing.restore import (
     RESTORED_SHAS,
+    Restorable,
     not_their_own,
-    read_removed_by_source,
     removed_shas,
+    restorable,
+    rows_by_source,
     text_read_as_numbers,
     write_restored_shas,
     write_tables,
@@ -60,11 +63,11 @@ def imports_command(
         None,
         "--restore",
         metavar="DIR",
-        help="With RUN, a full import: write the rows it removed (its removed-RUN.csv) to DIR "
-        "as table files (lots.csv, shipment_lines.csv, …), rows other sources sent too in "
-        "DIR/SOURCE, rows it only took its source off as that source's (lots_3.csv); "
-        "`tracegraph import DIR` (and each DIR/SOURCE with its --source, as the command says) "
-        "puts them back. Existing files in DIR are not overwritten.",
+        help="With RUN, a full import: write the rows it removed (its removed-RUN.csv) that "
+        "the graph lacks to DIR as table files (lots.csv, shipment_lines.csv, …), rows other "
+        "sources sent too in DIR/SOURCE, rows it only took its source off as that source's "
+        "(lots_3.csv); rows the graph holds again are left out, counted. `tracegraph import "
+        "DIR` (DIR/SOURCE with its --source) puts them back. Existing files are kept.",
     ),
     rename: tuple[str, str] = typer.Option(
         None,
@@ -80,10 +83,10 @@ def imports_command(
     old and the new value (a lot put on hold, a corrected quantity) — and how it ended: exit
     code and outcome, and the error line of a run that failed.
 
-    With RUN and --restore DIR: the rows that full import removed, as canonical table files in
-    DIR (rows other sources sent too in DIR/SOURCE), and those it only took its source off, to
-    import again (without --full, each folder with its --source) when they were removed or
-    taken off by mistake.
+    With RUN and --restore DIR: the rows that full import removed or only took its source off,
+    those the graph lacks, as canonical table files in DIR (rows other sources sent too in
+    DIR/SOURCE), to import again (without --full, each folder with its --source); rows the
+    graph holds again (sent since: newer values) are left out, and counted.
 
     With --rename-source OLD NEW: a renamed source's rows and runs take its new name, so that
     its --full compares the rows sent under the old one (a --full run notes rows left to
@@ -111,7 +114,7 @@ def imports_command(
         if run_id is None:
             _print_runs(import_runs(graph, limit), output)
         elif restore is not None:
-            _restore(import_run(graph, run_id), restore)
+            _restore(graph, import_run(graph, run_id), restore, output)
         else:
             _print_run(import_run(graph, run_id), output)
     finally:
@@ -147,8 +150,9 @@ def _rename(old: str, new: str, output: ReportFormat) -> None:
     )
 
 
-def _restore(run: dict[str, Any], folder: Path) -> None:
-    """The run's removed rows as table files in `folder`, and what to run next."""
+def _restore(graph: TraceGraph, run: dict[str, Any], folder: Path, output: ReportFormat) -> None:
+    """The run's removed rows the graph lacks as table files in `folder`, what was left out
+    and why, and what to run next."""
     if not run.get("removed_file"):
         raise ConfigurationError(
             f"import {run['run_id']} removed no rows: there is nothing to restore",
@@ -156,14 +160,15 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             "how many); `tracegraph imports` lists the runs",
         )
     source = run.get("source") or "canonical"
-    by_source, unsent = read_removed_by_source(Path(run["removed_file"]), source)
+    found = restorable(graph, Path(run["removed_file"]), source)
+    by_source, unsent = rows_by_source(found.rows, source)
     # the run's source's rows in the folder, as ever; another source's (a row it sent too,
     # removed by --remove-other-sources) in a folder of its name inside: imported under each
     # source, a row has its sources again
     folders = {name: folder if name == source else folder / name for name in by_source}
     written: dict[str, dict[str, Path]] = {}
     # each source's last rows, put back by each folder's import (restore.RESTORED_SHAS)
-    shas = removed_shas(Path(run["removed_file"]))
+    shas = removed_shas(found.rows)
     try:
         for name, records in by_source.items():
             written[name] = write_tables(records, folders[name])
@@ -185,7 +190,7 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             hint="to keep it text, import the folder with a mapping whose x_ column for it "
             "has `text = true`",
         )
-    if changed := not_their_own(Path(run["removed_file"])):
+    if changed := not_their_own(found.rows):
         warn(
             f"{counted(len(changed), 'row')} {literal(source)} was only taken off "
             f"{'comes' if len(changed) == 1 else 'come'} back with columns another source had "
@@ -200,6 +205,10 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             f"{counted(len(unsent), 'supplier-lot spelling')} sent by no source its lot is "
             f"restored under, written to no folder: {first_ids(unsent)}"
         )
+    if output is ReportFormat.json:
+        print_json({"restore": _restore_json(run, found, by_source, folders)})
+        return
+    stdout().print(literal(_restore_counts(run, found)))
     for name, records in by_source.items():
         rows = sum(len(r) for r in records.values())
         files = ", ".join(f"{p.name} ({len(records[t]):,})" for t, p in written[name].items()
@@ -212,6 +221,49 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             "as the source that sent them, so that they are its rows again); a full import whose "
             "dump still lacks them removes them again."
         )
+
+
+def _restore_json(
+    run: dict[str, Any],
+    found: Restorable,
+    by_source: dict[str, dict[str, list[dict[str, Any]]]],
+    folders: dict[str, Path],
+) -> dict[str, Any]:
+    """A restore as --format json gives it: per table the rows the file lists, those written
+    and those left out per reason (listed = written + left out), and per folder its files'
+    rows and the command that imports it."""
+    written = found.written()
+    return {
+        "run_id": run["run_id"],
+        "removed_file": run["removed_file"],
+        "listed": dict(found.listed),
+        "written": {table: written[table] for table in found.listed},
+        "left_out": {table: dict(why) for table, why in found.left_out.items()},
+        "folders": [
+            {"source": name, "folder": str(folders[name]),
+             "files": {f"{part}.csv": len(rows) for part, rows in records.items()},
+             "command": f"tracegraph import {folders[name]} --source {name}"}
+            for name, records in by_source.items()
+        ],
+    }  # fmt: skip
+
+
+def _restore_counts(run: dict[str, Any], found: Restorable) -> str:
+    """How many rows the run's file lists, how many of them the restore writes, and how many
+    it leaves out because the graph has them, per table and why: they add up."""
+    written, listed = found.written(), found.listed
+    left = sum(listed.values()) - sum(written.values())
+    tables = "".join(
+        f" {table}: {listed[table]:,} listed, {written[table]:,} written"
+        + "".join(f", {n:,} left out: {why}" for why, n in found.left_out.get(table, {}).items())
+        + "."
+        for table in listed
+    )
+    return (
+        f"{Path(run['removed_file']).name} lists {counted(sum(listed.values()), 'row')}: "
+        f"{sum(written.values()):,} written (the graph lacks them), {left:,} left out (the graph "
+        f"has them).{tables}" + (" Nothing to restore." if not found.rows else "")
+    )
 
 
 def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:

@@ -8,6 +8,10 @@ cell, which the import would keep as part of the value), numbers and ISO 8601 ti
 An extra column's text that looks like a number (an SAP document number kept as text by a
 mapping's `text = true`) comes back a number: no format the import reads keeps it text, so the
 restore names such columns (text_read_as_numbers) rather than change them silently.
+
+Only the rows the graph lacks are written (restorable): a row the graph holds again — sent
+again since by a later import, or listed but never deleted by a run stopped while removing —
+imported from an older file would write its old values over the newer ones.
 """
 
 from __future__ import annotations
@@ -18,18 +22,20 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
-from tracegraph.importing.full import REMOVED_HEADER, Key, key_text, located
+from tracegraph.importing.full import REMOVED_HEADER, Key, key_text, located, row_key
 from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import table_name
 from tracegraph.importing.tables import TABLES
 from tracegraph.importing.validate import _extra_value
 from tracegraph.importing.writer import (
+    BATCH_SIZE,
     RECORD_COLUMNS,
     RELATIONSHIP_PARENT,
     SUPPLIER_COLUMNS,
@@ -101,6 +107,15 @@ class _Removed:
     spellings: list[_Spelling]
     shas: str = ""  # its source_shas cell: `[key, "_source_shas"]` as JSON, or ""
     taken_off: bool = False  # only the run's source taken off it (another still sends it)
+
+    def key(self) -> Key:
+        """Its key as the graph holds it (full.row_key), from its values: a device event's
+        time read back from its ISO 8601 text, a key column it has no value of (a lot
+        identifier's issuer) as none."""
+        values = {**{name: None for name in TABLES[self.table].key}, **self.values}
+        if self.table == "device_events":
+            values["at"] = datetime.fromisoformat(str(values["at"]))
+        return row_key(self.table, values)
 
     def _says(self) -> set[str]:
         """The columns a taken-off row comes back with besides a lot's spelling (TAKEN_OFF)."""
@@ -212,6 +227,14 @@ def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
 def read_removed_by_source(
     path: Path, source: str
 ) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], list[str]]:
+    """Every row of a removed-RUN.csv per source and table file (see rows_by_source), without
+    asking the graph which it holds."""
+    return rows_by_source(_removed_rows(path), source)
+
+
+def rows_by_source(
+    rows: Sequence[_Removed], source: str
+) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], list[str]]:
     """The records of a removed-RUN.csv per source that sent them, then per table file (a
     table, or UNSAID_LOTS): a record under each of its sources (a row the ERP and the MES sent,
     removed by a --full run with --remove-other-sources, under both: imported once under each,
@@ -221,7 +244,7 @@ def read_removed_by_source(
     the spellings no folder gets (sent by no source the lot's row is restored under), named."""
     by_source: dict[str, dict[str, list[dict[str, Any]]]] = {source: {}}
     unsent: list[str] = []
-    for removed in _removed_rows(path):
+    for removed in rows:
         if removed.taken_off:  # the run's source's alone: the others still send it
             table, values = removed.taken_back(source)
             by_source.setdefault(source, {}).setdefault(table, []).append(values)
@@ -234,19 +257,100 @@ def read_removed_by_source(
     return {name: tables for name, tables in by_source.items() if tables}, unsent
 
 
-def not_their_own(path: Path) -> list[str]:
-    """The taken-off rows of a removed-RUN.csv holding a column another source had changed
-    (_Removed.not_its_own), each `table key: columns`."""
+def not_their_own(rows: Sequence[_Removed]) -> list[str]:
+    """The taken-off rows holding a column another source had changed (_Removed.not_its_own),
+    each `table key: columns`."""
     return [f"{r.table} {key_text(tuple(k) if isinstance(k, list) else k)}: {', '.join(names)}"
-            for r in _removed_rows(path) if (names := r.not_its_own())
+            for r in rows if (names := r.not_its_own())
             for k in (json.loads(r.shas)[0],)]  # fmt: skip
 
 
-def removed_shas(path: Path) -> list[list[str]]:
-    """The lines of a restore's RESTORED_SHAS file: per removed row with `_source_shas`, its
-    table, key (JSON), `_source_shas` and the sources that sent it (`_sources`)."""
-    return [[r.table, json.dumps(key), shas, r.senders] for r in _removed_rows(path) if r.shas
+def removed_shas(rows: Sequence[_Removed]) -> list[list[str]]:
+    """The lines of a restore's RESTORED_SHAS file: per row written with `_source_shas`, its
+    table, key (JSON), `_source_shas` and the sources that sent it (`_sources`). Not those of
+    rows left out: put back, a row the graph holds again would get its senders' entries of the
+    removal back over those of the rows they sent since (their next export a change again)."""
+    return [[r.table, json.dumps(key), shas, r.senders] for r in rows if r.shas
             for key, shas in (json.loads(r.shas),)]  # fmt: skip
+
+
+# Why a restore leaves a row of the file out (Restorable.left_out): the graph has it.
+HELD_AGAIN = "the graph holds the row again (sent again since, or never deleted)"
+SENT_AGAIN = "the run's source sends the row again"
+
+
+@dataclass
+class Restorable:
+    """The rows of a removed-RUN.csv a restore writes — those the graph lacks — and per table
+    how many the file lists and how many are left out, per reason (HELD_AGAIN, SENT_AGAIN)."""
+
+    rows: list[_Removed] = field(default_factory=list)
+    listed: Counter[str] = field(default_factory=Counter)
+    left_out: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def written(self) -> Counter[str]:
+        """Per table, the rows of the file written (each once, whatever its folders)."""
+        return Counter(r.table for r in self.rows)
+
+
+def restorable(graph: TraceGraph, path: Path, source: str) -> Restorable:
+    """The rows of run `source`'s removed-RUN.csv the graph lacks (see _restored). A row
+    the graph holds again — a later import sent it again, with values newer than the file's,
+    or a run stopped while removing listed it and never deleted it — is left out: importing
+    it would write the file's values over the graph's."""
+    found = Restorable()
+    rows = _removed_rows(path)
+    held = _held(graph, rows)
+    for removed in rows:
+        found.listed[removed.table] += 1
+        restored, why = _restored(removed, held[removed.table].get(removed.key()), source)
+        if restored is not None:
+            found.rows.append(restored)
+        else:
+            found.left_out.setdefault(removed.table, Counter())[why] += 1
+    return found
+
+
+def _restored(removed: _Removed, sources: str | None, source: str) -> tuple[_Removed | None, str]:
+    """A row as a restore writes it, or None and why it is left out, given the `_sources` of
+    the row the graph holds under its key (None: it holds none). A removed row the graph holds
+    is left out. A row the run's `source` was only taken off comes back as that source's
+    (TAKEN_OFF) while the graph's row lacks it, is left out once that source sends it again,
+    and comes back whole as the source's removed row when the graph no longer holds it (the
+    other sources' full dumps removed it since: their own restores give it back to them)."""
+    if not removed.taken_off:
+        return (None, HELD_AGAIN) if sources is not None else (removed, "")
+    if sources is None:
+        return replace(removed, taken_off=False, senders=source), ""
+    if source in sources.split():
+        return None, SENT_AGAIN
+    return removed, ""
+
+
+def _held(graph: TraceGraph, rows: Sequence[_Removed]) -> dict[str, dict[Key, str]]:
+    """Per table of `rows`, the keys among theirs whose row the graph holds — one with its row
+    hash: not a stub nor a node known only from references, whose row is gone — with its
+    `_sources` ("": none kept). Read in batches by key on the table's index with the import's
+    own *_shas queries (hashes and sources alone, where the *_before queries read each row
+    whole): no query per row."""
+    keys: dict[str, list[Key]] = {}
+    for removed in rows:
+        keys.setdefault(removed.table, []).append(removed.key())
+    held: dict[str, dict[Key, str]] = {table: {} for table in keys}
+    for table, wanted in keys.items():
+        parent = RELATIONSHIP_PARENT.get(table)
+        for start in range(0, len(wanted), BATCH_SIZE):
+            batch = wanted[start : start + BATCH_SIZE]
+            if parent is None:
+                found = graph.read(f"import/{table}_shas", keys=batch, source=None, spells=False)
+            else:
+                rows_of = [{parent: p, "lot_id": lot} for p, lot in batch]
+                found = graph.read(f"import/{table}_shas", rows=rows_of, source=None)
+            for r in found:
+                key = r["key"] if parent is None else (r["parent"], r["lot_id"])
+                if r["sha"] is not None:
+                    held[table][key] = r["sources"] or ""
+    return held
 
 
 def write_restored_shas(rows: list[list[str]], folder: Path) -> Path | None:
@@ -389,8 +493,13 @@ def _removed(row: list[str], header: list[str]) -> _Removed:
     taken = row[6] if len(row) > 6 else ""  # in older files none: every row removed
     if taken not in ("", "0", "1"):
         raise ValueError(f"column taken_off: {taken[:40]} is neither 1 nor empty")
-    return _Removed(row[0], values, row[3] if len(row) > 3 else "", spellings, shas,
-                    taken == "1")  # fmt: skip
+    removed = _Removed(row[0], values, row[3] if len(row) > 3 else "", spellings, shas,
+                       taken == "1")  # fmt: skip
+    try:  # looked up in the graph by it (restorable): an edited record is told here, by line
+        hash(removed.key())
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"column values: the record holds no key of {row[0]}") from None
+    return removed
 
 
 def write_tables(records: dict[str, list[dict[str, Any]]], folder: Path) -> dict[str, Path]:

@@ -1484,15 +1484,15 @@ def _completes_note(runs: list[dict[str, Any]]) -> list[str]:
 def _stopped_removing(run: dict[str, Any]) -> str:
     """The note of a run that follows one stopped after listing the rows its --full removes (a
     kill while it deleted them): what that run deleted is in its file alone — a re-run's lists
-    only the rest, and `imports RERUN --restore` gave back only those, nothing said. Its own
-    restore gives back all it listed, rows it had not deleted too (which the graph may hold
-    with newer values now): said, so that only what is missing is imported again."""
+    only the rest, and `imports RERUN --restore` gave back only those, nothing said. Each
+    restore writes only the rows the graph lacks (restore.restorable), so restoring both runs
+    gives back every row removed, and none the graph holds with newer values."""
     return (
         f"run {run['run_id']} was stopped while removing the rows its full dump no longer had: "
         f"it had listed them in {run['removed_file']} and deleted some or all of them, which "
-        "this run's own file of removed rows does not list; `tracegraph imports "
-        f"{run['run_id']} --restore DIR` writes back every row it listed — import from it only "
-        "the rows the graph lacks"
+        "this run's own file of removed rows does not list; to give them back, restore that "
+        f"run (`tracegraph imports {run['run_id']} --restore DIR`, then import DIR), then this "
+        "one: each restore writes only the rows the graph lacks"
     )
 
 
