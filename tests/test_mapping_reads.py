@@ -507,3 +507,31 @@ def test_a_mapped_workbooks_empty_cells_of_a_merged_range_name_the_range(
          f"of the merged range D4:D5, {unmerge}"),
     ]  # fmt: skip
     assert summary.tables["lots"].written == 2
+
+
+def test_a_header_problem_on_a_merged_rows_line_names_no_merged_range(tmp_path: Path) -> None:
+    """A mapped sheet naming `Material` twice rejects every row for its header; a row whose
+    Material cell was an empty part of a merged range was told to unmerge it, which mends
+    nothing (review of leftxlsx)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Wareneingang"
+    sheet.append([*RECEIPT_HEADER, "Material"])
+    for n, material in enumerate(["SALT", "SUGAR", None], start=1):
+        sheet.append([f"W-{n}", material, n, "kg", SERIAL, material])
+    sheet.merge_cells("B3:B4")
+    (tmp_path / "export").mkdir()
+    book.save(tmp_path / "export" / "plant.xlsx")
+    (tmp_path / "mapping.toml").write_text(
+        'timezone = "UTC"\n' + LOTS.replace("FORMAT", '"excel"'), encoding="utf-8")  # fmt: skip
+    check_paths([tmp_path / "export" / "plant.xlsx"],
+                mapping=load_mapping(tmp_path / "mapping.toml"),
+                reject_file=tmp_path / "rejects.csv")  # fmt: skip
+    with open(tmp_path / "rejects.csv", encoding="utf-8-sig", newline="") as f:
+        reasons = {r["line"]: r["reason"] for r in csv.DictReader(f)}
+    assert sorted(reasons) == ["2", "3", "4"]
+    assert all(r.startswith("column 'Material' appears twice") for r in reasons.values())
+    assert "merged" not in reasons["4"], reasons["4"]

@@ -451,14 +451,16 @@ def test_sap_trailing_minus_and_thousands_dots_are_numbers_under_a_decimal_comma
 ) -> None:
     """SAP's -18.5 is "18,5-" and 1234.5 "1.234,5": a quantity read both, an inspection's value
     and an extra column kept them as text ("18,5-", which `rootcause --inspections` cannot rank).
-    1.234 without a comma is 1234 in SAP's German format: so a quantity and an inspection's
-    value read it; an extra column keeps it as text (a code, as the recipe 1.250 above)."""
+    1.234 without a comma stays text in both (a value typed 2.125 by hand was read 2125: a
+    number 1000 times off is worse than text — review of leftxlsx); SAP's whole -5, "5-", is a
+    number in an inspection's value, text in an extra column (a code?)."""
     code, summary = _import_export(runner, tmp_path, {
         "qals.csv": "PRUEFLOS;ZEIT;MESSWERT;ABW\n"
                     "Q1;2026-11-03T08:00:00Z;18,5-;0,5-\n"
                     "Q2;2026-11-03T09:00:00Z;1.234,5;1.234,5\n"
                     "Q3;2026-11-03T10:00:00Z;1.234;1.234\n"
-                    "Q4;2026-11-03T11:00:00Z;zu hoch;-\n",
+                    "Q4;2026-11-03T11:00:00Z;zu hoch;-\n"
+                    "Q5;2026-11-03T12:00:00Z;5-;5-\n",
     }, 'delimiter = ";"\ndecimal = ","\n[[file]]\nmatch = "qals.csv"\ntable = "inspections"\n'
        '[file.columns]\ninspection_id = "PRUEFLOS"\ntest = { value = "temp" }\n'
        'result = { value = "pass" }\ninspected_at = "ZEIT"\nvalue = "MESSWERT"\n'
@@ -470,8 +472,9 @@ def test_sap_trailing_minus_and_thousands_dots_are_numbers_under_a_decimal_comma
     assert [tuple(r.values()) for r in records] == [
         ("Q1", "-18.5", -0.5),
         ("Q2", "1234.5", 1234.5),
-        ("Q3", "1234", "1.234"),
+        ("Q3", "1.234", "1.234"),
         ("Q4", "zu hoch", "-"),  # no number: text, as before
+        ("Q5", "-5", "5-"),
     ]
 
 

@@ -615,11 +615,15 @@ def _header_line(path: Path, value: Any) -> int | None:
 
 
 class _CellProblem(ValueError):
-    def __init__(self, column: str, value: str, reason: str, source: str = "") -> None:
+    def __init__(
+        self, column: str, value: str, reason: str, source: str = "", header: bool = False
+    ) -> None:
         super().__init__(reason)
         self.column, self.value, self.reason = column, value, reason
         # the source column whose cell it is, when `column` names the canonical one too
         self.source = source or column
+        # a problem of the file's header told on every row (no cell's: no merged-range hint)
+        self.header = header
 
 
 # Thousands grouped as people write them: by '.' under a decimal comma (1.250,5), and by spaces,
@@ -842,13 +846,15 @@ def _source_columns(spec: Any) -> set[str]:
 # leading '+': a telephone stays text, see validate._NUMBER), each with SAP's trailing minus
 # (18,5- is -18.5): an extra column may hold codes.
 _EXTRA_DECIMAL_COMMA = re.compile(r"-?(?:0|[1-9]\d*|[1-9]\d{0,2}(?:\.\d{3})+),\d+")
-# 1.234 without a comma: under a decimal comma its '.' groups thousands (1234), as a quantity
-# reads it; an inspection's value so, an extra column's stays text (a code, as 1.250 may be).
-_WHOLE_DOT_GROUPED = re.compile(r"-?[1-9]\d{0,2}(?:\.\d{3})+")
+# 1.234 without a comma stays text: a thousands-grouped 1234, or 1.234 typed by hand with a dot
+# (a measured 2.125 mm read 2125 is worse than text; validation's canonical `;` files keep it as
+# text too). A whole number with SAP's trailing minus (5-) is an inspection's -5, as a
+# quantity's; an extra column's 5- may be a code.
+_WHOLE = re.compile(r"0|[1-9]\d*")
 
 
 # How _extra treats a made value: as made, as text, or a decimal comma read (180,5; 1.234,5) —
-# an inspection's value also with thousands alone (1.234)
+# an inspection's value also a whole number with a trailing minus (5-)
 _AS_MADE, _AS_TEXT, _COMMA, _MEASURE_COMMA = "", "text", "comma", "measure comma"
 
 
@@ -881,7 +887,7 @@ def _extra(how: str, value: str) -> str:
     negative = len(stripped) > 1 and stripped.endswith("-") and stripped[0] not in "+-"
     number = stripped[:-1] if negative else stripped
     if _EXTRA_DECIMAL_COMMA.fullmatch(number) or (
-        how == _MEASURE_COMMA and _WHOLE_DOT_GROUPED.fullmatch(number)
+        negative and how == _MEASURE_COMMA and _WHOLE.fullmatch(number)
     ):
         return "-" * negative + number.replace(".", "").replace(",", ".")
     return PlainText(value) if "." in value else value
@@ -1148,7 +1154,8 @@ def apply_mapping(
             try:
                 if unclear:
                     raise _CellProblem(unclear[0][0], "",
-                                       f"column '{unclear[0][0]}' {unclear[0][1]}")  # fmt: skip
+                                       f"column '{unclear[0][0]}' {unclear[0][1]}",
+                                       header=True)  # fmt: skip
                 _no_cell_error(selecting, cells)  # which rows `where` takes: not known
                 if not rule.takes(cells):
                     continue
@@ -1156,16 +1163,18 @@ def apply_mapping(
                 _no_cell_error(read, cells)
                 if ambiguous:
                     raise _CellProblem(ambiguous[0], "", f"column '{ambiguous[0]}' appears twice "
-                                       f"in {in_header}")  # fmt: skip
+                                       f"in {in_header}", header=True)  # fmt: skip
                 if missing_reason:
-                    raise _CellProblem(missing[0][0], "", missing_reason)
+                    raise _CellProblem(missing[0][0], "", missing_reason, header=True)
                 rows.append((line, _made_row(mapping, made, cells, epoch)))
                 for each in joining:
                     result.joined_number(rule.table, each, cells, rows[-1][1][each.name])
             except _CellProblem as problem:
                 taken.add(line)
-                # an empty cell of a merged range (a unit merged over rows): to unmerge
-                merged = "" if problem.value.strip() else merged_hint(raw, line, [problem.source])
+                # an empty cell of a merged range (a unit merged over rows): to unmerge; not for
+                # the header's problems (a column named twice), which unmerging does not mend
+                empty = not (problem.header or problem.value.strip())
+                merged = merged_hint(raw, line, [problem.source]) if empty else ""
                 reject = Reject(str(raw.path), line, problem.column, problem.value[:200],
                                 problem.reason + merged, raw.sheet, rule.table)  # fmt: skip
                 result.rejects.append((rule.table, reject))
