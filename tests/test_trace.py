@@ -891,7 +891,9 @@ def test_an_inspection_of_an_input_lot_during_a_step_keeps_both() -> None:
     step = {"step_id": "S0", "operation": "bake", "started_at": "2026-01-01T08:00Z"}
     links = [[0, "R", 5.0, "kg"], [1, "P", 10.0, "kg"], [6, inspection]]
     for order in (lots, lots[::-1]):
-        upstream = upstream_from_record({"lots": order, "steps": [[step, links]], "devices": []})
+        upstream = upstream_from_record(
+            {"lots": order, "steps": [[step, links]], "nodes": [], "devices": []}
+        )
         trace = backward_from_subgraph(upstream, ["P"])
         assert [(i["inspection_id"], i["lot_id"], i.get("step_id")) for i in trace.inspections] == [
             ("I2", "R", "S0")
@@ -915,7 +917,7 @@ def test_a_suppliers_lots_come_in_the_order_received_whatever_the_record_order()
     links = [*([0, lot, 5.0, "kg"] for lot in receipts), [1, "P", 10.0, "kg"]]
     for order in itertools.permutations(lots):
         upstream = upstream_from_record(
-            {"lots": list(order), "steps": [[step, links]], "devices": []}
+            {"lots": list(order), "steps": [[step, links]], "nodes": [], "devices": []}
         )
         [supplier] = backward_from_subgraph(upstream, ["P"]).suppliers
         assert [lot["lot_id"] for lot in supplier["lots"]] == ["R2", "R1", "R3"]

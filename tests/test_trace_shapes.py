@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from tracegraph import queries
 from tracegraph.cli.main import app
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.run import import_paths
@@ -114,6 +115,19 @@ REWORK_LOSS = {
     "step_outputs.csv": _LINKS + "RIP2,RB2,18,kg\n",
     "shipments.csv": "shipment_id,customer_id,shipped_at\nRSH2,CU1,2026-03-07T07:00:00Z\n",
     "shipment_lines.csv": "shipment_id,lot_id,quantity,uom\nRSH2,RB2,18,kg\n",
+}
+
+# SP packs SD (mixed by SM from the received SR) into SF1-SF4: four lots with one upstream
+SIBLINGS = {
+    "lots.csv": _LOTS + "SR,M1,40,kg,2026-03-06T06:00:00Z,released,V1,SSR,2026-03-06T06:00:00Z\n"
+    "SD,M1,40,kg,2026-03-06T07:00:00Z,released,,,\n"
+    + "".join(f"SF{i},M1,10,kg,2026-03-06T08:00:00Z,released,,,\n" for i in range(1, 5)),
+    "steps.csv": _STEPS + "SM,mix,2026-03-06T06:30:00Z,2026-03-06T07:00:00Z\n"
+    "SP,pack,2026-03-06T07:30:00Z,2026-03-06T08:00:00Z\n",
+    "step_inputs.csv": _LINKS + "SM,SR,40,kg\nSP,SD,40,kg\n",
+    "step_outputs.csv": _LINKS
+    + "SM,SD,40,kg\n"
+    + "".join(f"SP,SF{i},10,kg\n" for i in range(1, 5)),
 }
 
 ROUND_WARNING = (
@@ -284,3 +298,29 @@ def test_a_closed_loop_with_nothing_coming_in_is_said(graph: TraceGraph, tmp_pat
     ]
     # a loop fed from outside is no closed loop
     assert trace_backward(graph, ["LB"]).flags["lots of unknown origin"] == 0
+
+
+def _expanded_rows(plan: Any) -> int:
+    rows = int(plan["rows"]) if "VarLengthExpand" in plan["operatorType"] else 0
+    return rows + sum(_expanded_rows(child) for child in plan.get("children", []))
+
+
+def test_lots_of_one_step_have_their_upstream_walked_once(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The breadth-first expand is distinct per start: from each of SP's four lots it walked
+    SP, SD, SM and SR again (20 rows: each lot and its four); from SP, the lots' one first step,
+    it walks them once."""
+    _plant(graph, tmp_path / "plant", SIBLINGS)
+    sources = [f"SF{i}" for i in range(1, 5)]
+    with graph.driver.session(database=graph.database) as session:
+        profiled = session.run(
+            "PROFILE " + queries.load("trace/backward"), asked=[], lot_ids=sources
+        ).consume()
+    assert profiled.profile is not None
+    assert _expanded_rows(profiled.profile) == 4
+    trace = trace_backward(graph, sources)
+    assert sorted((row["lot_id"], row["quantity"]) for row in trace.lots) == [
+        ("SD", 40.0),
+        ("SR", 40.0),
+    ]

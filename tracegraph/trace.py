@@ -1073,8 +1073,10 @@ def upstream_from_record(record: dict[str, Any]) -> Upstream:
     """The subgraph of a backward trace from its one record of compact lists (the shape
     cypher/trace/backward.cypher returns; the benchmark's PostgreSQL query returns it too). The
     record's lists are taken from it and let go of item by item (see _taken); each device's and
-    operator's map is kept once, not under each of its steps, and each text once (_Shared)."""
+    operator's map comes once (`nodes`: [ref, map]; a step's link names it by ref) and is kept
+    once, and each text once (_Shared)."""
     one = _Shared()
+    shared = {ref: props for ref, props in _taken(record, "nodes")}
     lots = {}
     for row in _taken(record, "lots"):
         lot_id = one(row[0])  # its steps' links name it too
@@ -1091,8 +1093,8 @@ def upstream_from_record(record: dict[str, Any]) -> Upstream:
         inputs, outputs, devices, operators, orders, locations, inspections = kinds
         steps.append(_UpStep(
             one.of_map(step),
-            _node(nodes, one, devices, "device_id"),
-            _node(nodes, one, operators, "operator_id"),
+            _node(nodes, one, shared, devices, "device_id"),
+            _node(nodes, one, shared, operators, "operator_id"),
             one(orders[0][1]) if orders else None,
             one(locations[0][1]) if locations else None,
             [(one.of_map(link[1]), one(link[2]) if len(link) > 2 else None)
@@ -1104,14 +1106,18 @@ def upstream_from_record(record: dict[str, Any]) -> Upstream:
 
 
 def _node(
-    nodes: dict[tuple[int, Any], dict[str, Any]], one: _Shared, links: list[list[Any]], key: str
+    nodes: dict[tuple[int, Any], dict[str, Any]],
+    one: _Shared,
+    shared: dict[Any, dict[str, Any]],
+    links: list[list[Any]],
+    key: str,
 ) -> dict[str, Any] | None:
-    """The map of a step's device or operator (the first of `links`, [kind, map]), the same
-    one for every step of the same `key` (a wide trace's 37k steps on 14 devices held a copy
-    of a device's map each); a map without the key its own."""
+    """The map of a step's device or operator (the first of `links`, [kind, ref into `shared`]),
+    the same one for every step of the same `key` (a wide trace's 37k steps on 14 devices held a
+    copy of a device's map each); a map without the key its own."""
     if not links:
         return None
-    props: dict[str, Any] = links[0][1]
+    props: dict[str, Any] = shared[links[0][1]]
     found = props.get(key) if props else None
     if found is None or type(found) is not str:
         return props

@@ -239,8 +239,10 @@ def backward_trace(conn: psycopg.Connection[Any], lots: list[str]) -> BackwardTr
     shaped by the library's own code, as trace_backward does Neo4j's."""
     started = time.perf_counter()
     row = conn.execute(sql("backward"), {"lot_ids": lots}).fetchone()
-    assert row is not None  # one row of three lists, always
-    found = upstream_from_record({"lots": row[0], "steps": row[1], "devices": row[2]})
+    assert row is not None  # one row of four lists, always
+    found = upstream_from_record(
+        {"lots": row[0], "steps": row[1], "nodes": row[2], "devices": row[3]}
+    )
     fetched = time.perf_counter()
     result = backward_from_subgraph(found, lots)
     result.seconds, result.fetch_seconds = time.perf_counter() - started, fetched - started

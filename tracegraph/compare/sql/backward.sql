@@ -7,8 +7,9 @@
 --           inspections: [inspection]]
 --   steps: [step, links]  every step that made a reached lot, once; links:
 --           [0, lot_id, quantity, uom] an input   [1, lot_id, quantity, uom] an output
---           [2, device] [3, operator] [4, work_order_id] [5, location_id]
+--           [2, device ref] [3, operator ref] [4, work_order_id] [5, location_id]
 --           [6, inspection, lot_id of the lot it inspected or null]
+--   nodes: [ref, device or operator]  each one the steps name, once
 --   devices: [device_id, longest_s, events, calibrated_before]  each device the steps ran
 --           on: its events from its steps' first start to their last end (or a step with no
 --           end time's start plus the device's longest step), as [[epoch seconds, nanosecond],
@@ -52,15 +53,9 @@ SELECT
             SELECT json_build_array(1, o.lot_id, o.quantity, o.uom)
             FROM step_outputs o WHERE o.step_id = st.step_id
             UNION ALL
-            SELECT json_build_array(2, coalesce(
-              (SELECT to_json(d) FROM devices d WHERE d.device_id = st.device_id),
-              json_build_object('device_id', st.device_id)))
-            WHERE st.device_id IS NOT NULL
+            SELECT json_build_array(2, 'd' || st.device_id) WHERE st.device_id IS NOT NULL
             UNION ALL
-            SELECT json_build_array(3, coalesce(
-              (SELECT to_json(op) FROM operators op WHERE op.operator_id = st.operator_id),
-              json_build_object('operator_id', st.operator_id)))
-            WHERE st.operator_id IS NOT NULL
+            SELECT json_build_array(3, 'o' || st.operator_id) WHERE st.operator_id IS NOT NULL
             UNION ALL
             SELECT json_build_array(4, st.work_order_id) WHERE st.work_order_id IS NOT NULL
             UNION ALL
@@ -71,6 +66,23 @@ SELECT
    FROM made m
    JOIN LATERAL (SELECT * FROM steps st WHERE st.step_id = m.step_id LIMIT 1) st ON true)
     AS steps,
+  (SELECT coalesce(json_agg(json_build_array(named.ref, named.node)), '[]')
+   FROM (SELECT 'd' || used.device_id AS ref, coalesce(
+                  (SELECT to_json(d) FROM devices d WHERE d.device_id = used.device_id),
+                  json_build_object('device_id', used.device_id)) AS node
+         FROM (SELECT DISTINCT st.device_id FROM made m
+               JOIN LATERAL (SELECT * FROM steps st WHERE st.step_id = m.step_id LIMIT 1) st
+                 ON true
+               WHERE st.device_id IS NOT NULL) used
+         UNION ALL
+         SELECT 'o' || used.operator_id, coalesce(
+                  (SELECT to_json(op) FROM operators op WHERE op.operator_id = used.operator_id),
+                  json_build_object('operator_id', used.operator_id))
+         FROM (SELECT DISTINCT st.operator_id FROM made m
+               JOIN LATERAL (SELECT * FROM steps st WHERE st.step_id = m.step_id LIMIT 1) st
+                 ON true
+               WHERE st.operator_id IS NOT NULL) used) named)
+    AS nodes,
   (SELECT coalesce(json_agg(json_build_array(
             span.device_id, bound.longest_s,
             ARRAY(SELECT json_build_array(json_build_array(
