@@ -210,6 +210,35 @@ def test_a_later_sources_receipts_say_how_many_stubs_of_earlier_runs_they_comple
     assert [(f["lot_id"], f["stub"]) for f in found] == [("R3", True)]
 
 
+def test_receipts_after_a_killed_run_name_the_stubs_of_it_they_completed(
+    graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The MES's run killed (kill -9) once its step inputs were written left stubs no run named;
+    the ERP's receipts that gave two their lots row said nothing of them (the note named only
+    stubs of runs that ended) and counted them as stubs it created (3, where it left one). It
+    names the two it completed, and the one still open as the killed run's, now its own."""
+    mes, erp = tmp_path / "mes", tmp_path / "erp"
+    mes.mkdir()
+    erp.mkdir()
+    (mes / "steps.csv").write_text("step_id,operation,started_at\nS1,mix,2026-11-02T06:00:00Z\n")
+    (mes / "step_inputs.csv").write_text(
+        "step_id,lot_id,quantity,uom\nS1,R1,1,kg\nS1,R2,1,kg\nS1,R3,1,kg\n"
+    )
+    _killed_import(mes, "step_inputs.csv → ", tmp_path)
+    killed = import_runs(graph, limit=1)[0]
+    assert killed["status_in_ledger"] == "running"
+    assert sorted(graph.read("import/stub_lot_ids")[0]["unreported"]) == ["R1", "R2", "R3"]
+    (erp / "materials.csv").write_text("material_id,name\nFLOUR,Flour\nSALT,Salt\n")
+    (erp / "lots.csv").write_text("lot_id,material_id,quantity,uom\nR1,FLOUR,5,kg\nR2,SALT,1,kg\n")
+    receipts = import_paths(graph, [erp], source="erp")
+    assert receipts.completes == [killed["run_id"]]
+    assert (
+        "2 lots that earlier runs created without a row of their own got their lots row: R1, R2"
+        in receipts.notes
+    )
+    assert (receipts.stub_lots, receipts.stubs_created) == (["R3"], 1)
+
+
 def test_several_folders_are_written_in_the_order_given_not_by_path(
     graph: TraceGraph, tmp_path: Path
 ) -> None:

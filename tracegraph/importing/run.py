@@ -586,7 +586,7 @@ def import_paths(
         ])  # fmt: skip
         completes = _runs_not_ended(graph, run_id)
         completes_notes = _completes_note(completes)
-        stubs_before, references_before = _reported_before(graph)
+        stubs_before, unreported_before, references_before = _reported_before(graph)
         tables: dict[str, TableCounts] = {}
         rejects: list[Reject] = []
         unchanged: dict[str, str] = {}
@@ -745,14 +745,16 @@ def import_paths(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
                 notes=schema_note + notes + older_notes + completes_notes + state.notes
                 + _new_stubs([i for i in new_stubs if i not in made_stubs], set(stubs_now["made"]))
-                + _completed_stubs(stubs_before, stubs_after, orphans["lots"])
+                + _completed_stubs(stubs_before | unreported_before, stubs_after,
+                                   orphans["lots"])
                 + references
                 + removal_notes + full_dump.removal_notes(removals)
                 + _orphans_deleted(orphans, removed_file is not None),
                 # stubs this run completed, or deleted as orphans, left the count: they were
-                # there before
+                # there before; a run it completes had made those it left unreported, which
+                # count as this run's while there (not once completed or deleted)
                 stubs_created=len(stubs_after) - len(stubs_before) + state.completed_stubs
-                + len(orphans["lots"]),
+                + len(orphans["lots"]) - len(unreported_before - stubs_after),
                 seconds=time.perf_counter() - started,
                 stub_lots=new_stubs, full=full, removed=full_dump.removed_counts(removals),
                 removed_file=removed_file, completes=[run["run_id"] for run in completes],
@@ -1473,16 +1475,17 @@ def _runs_not_ended(graph: TraceGraph, run_id: str) -> list[dict[str, Any]]:
     return runs
 
 
-def _reported_before(graph: TraceGraph) -> tuple[set[str], dict[str, list[str]]]:
+def _reported_before(graph: TraceGraph) -> tuple[set[str], set[str], dict[str, list[str]]]:
     """The stub lots and the nodes known only from references there as the run starts that a
     run which ended has named: what the run finds besides them at its end is its own (or the
-    runs' it `completes`)."""
+    runs' it `completes`). And the stub lots no run that ended named (a killed run's, which the
+    run names as its own if they stay, and as completed if it gives them their row)."""
     stubs = graph.read("import/stub_lot_ids")[0]
     references = graph.read("import/reference_only")[0]
     unreported = references["unreported"]
     before = {kind: sorted(set(ids) - set(unreported[kind]))
               for kind, ids in _references(references).items()}  # fmt: skip
-    return set(stubs["ids"]) - set(stubs["unreported"]), before
+    return set(stubs["ids"]) - set(stubs["unreported"]), set(stubs["unreported"]), before
 
 
 def _references(found: Any) -> dict[str, list[str]]:
@@ -1562,8 +1565,9 @@ STUB_ADVICE = (
 
 def _completed_stubs(before: set[str], after: set[str], deleted: list[str]) -> list[str]:
     """The note naming the stub lots earlier runs left that this run gave their lots row: those
-    of `before` (named by a run that ended) no longer stubs at its end, save those it deleted
-    as orphans (`deleted`). The stubs read before and after the run: no query of its own."""
+    of `before` (named by a run that ended, or made by a killed one it completes: they went
+    unnamed) no longer stubs at its end, save those it deleted as orphans (`deleted`). The
+    stubs read before and after the run: no query of its own."""
     completed = sorted(before - after - set(deleted))
     if not completed:
         return []
