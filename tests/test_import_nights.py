@@ -176,13 +176,9 @@ def test_an_uninterrupted_night_names_the_same_stubs_and_references(
     ]
 
 
-def test_a_later_sources_receipts_say_how_many_stubs_of_earlier_runs_they_completed(
-    graph: TraceGraph, tmp_path: Path
-) -> None:
-    """The MES's steps name lots every night that the ERP's receipts, imported 20 minutes later,
-    fill: the MES's run names the stubs and says what to do; the ERP's run said nothing of
-    them, so each night's stubs looked like lost data. It names those it completed now; one it
-    left (R3, no receipt) stays a stub, and `check` lists it."""
+def _mes_naming_r1_to_r3(tmp_path: Path) -> tuple[Path, Path]:
+    """A MES folder whose step S1 takes in lots R1-R3, which have no lots row (stubs), and an
+    empty folder for the ERP's receipts."""
     mes, erp = tmp_path / "mes", tmp_path / "erp"
     mes.mkdir()
     erp.mkdir()
@@ -190,6 +186,17 @@ def test_a_later_sources_receipts_say_how_many_stubs_of_earlier_runs_they_comple
     (mes / "step_inputs.csv").write_text(
         "step_id,lot_id,quantity,uom\nS1,R1,1,kg\nS1,R2,1,kg\nS1,R3,1,kg\n"
     )
+    return mes, erp
+
+
+def test_a_later_sources_receipts_say_how_many_stubs_of_earlier_runs_they_completed(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The MES's steps name lots every night that the ERP's receipts, imported 20 minutes later,
+    fill: the MES's run names the stubs and says what to do; the ERP's run said nothing of
+    them, so each night's stubs looked like lost data. It names those it completed now; one it
+    left (R3, no receipt) stays a stub, and `check` lists it."""
+    mes, erp = _mes_naming_r1_to_r3(tmp_path)
     night = import_paths(graph, [mes], source="mes")
     assert night.stub_lots == ["R1", "R2", "R3"]
     assert night.notes[-1].endswith(f"R1, R2, R3 ({STUB_ADVICE})")
@@ -217,13 +224,7 @@ def test_receipts_after_a_killed_run_name_the_stubs_of_it_they_completed(
     the ERP's receipts that gave two their lots row said nothing of them (the note named only
     stubs of runs that ended) and counted them as stubs it created (3, where it left one). It
     names the two it completed, and the one still open as the killed run's, now its own."""
-    mes, erp = tmp_path / "mes", tmp_path / "erp"
-    mes.mkdir()
-    erp.mkdir()
-    (mes / "steps.csv").write_text("step_id,operation,started_at\nS1,mix,2026-11-02T06:00:00Z\n")
-    (mes / "step_inputs.csv").write_text(
-        "step_id,lot_id,quantity,uom\nS1,R1,1,kg\nS1,R2,1,kg\nS1,R3,1,kg\n"
-    )
+    mes, erp = _mes_naming_r1_to_r3(tmp_path)
     _killed_import(mes, "step_inputs.csv → ", tmp_path)
     killed = import_runs(graph, limit=1)[0]
     assert killed["status_in_ledger"] == "running"
