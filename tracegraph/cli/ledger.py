@@ -23,7 +23,7 @@ from tracegraph.cli.render import (
 )
 from tracegraph.errors import ConfigurationError
 from tracegraph.importing.ledger import import_run, import_runs
-from tracegraph.importing.rename import rename_source
+from tracegraph.importing.rename import current_names, rename_source
 from tracegraph.importing.restore import (
     RESTORED_SHAS,
     not_their_own,
@@ -111,7 +111,7 @@ def imports_command(
         if run_id is None:
             _print_runs(import_runs(graph, limit), output)
         elif restore is not None:
-            _restore(import_run(graph, run_id), restore)
+            _restore(import_run(graph, run_id), restore, current_names(graph))
         else:
             _print_run(import_run(graph, run_id), output)
     finally:
@@ -147,8 +147,9 @@ def _rename(old: str, new: str, output: ReportFormat) -> None:
     )
 
 
-def _restore(run: dict[str, Any], folder: Path) -> None:
-    """The run's removed rows as table files in `folder`, and what to run next."""
+def _restore(run: dict[str, Any], folder: Path, names: dict[str, str]) -> None:
+    """The run's removed rows as table files in `folder`, and what to run next; the sources
+    its file names under their names now (`names`: those renamed since, old → new)."""
     if not run.get("removed_file"):
         raise ConfigurationError(
             f"import {run['run_id']} removed no rows: there is nothing to restore",
@@ -156,14 +157,14 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             "how many); `tracegraph imports` lists the runs",
         )
     source = run.get("source") or "canonical"
-    by_source, unsent = read_removed_by_source(Path(run["removed_file"]), source)
+    by_source, unsent = read_removed_by_source(Path(run["removed_file"]), source, names)
     # the run's source's rows in the folder, as ever; another source's (a row it sent too,
     # removed by --remove-other-sources) in a folder of its name inside: imported under each
     # source, a row has its sources again
     folders = {name: folder if name == source else folder / name for name in by_source}
     written: dict[str, dict[str, Path]] = {}
     # each source's last rows, put back by each folder's import (restore.RESTORED_SHAS)
-    shas = removed_shas(Path(run["removed_file"]))
+    shas = removed_shas(Path(run["removed_file"]), names)
     try:
         for name, records in by_source.items():
             written[name] = write_tables(records, folders[name])
@@ -185,7 +186,7 @@ def _restore(run: dict[str, Any], folder: Path) -> None:
             hint="to keep it text, import the folder with a mapping whose x_ column for it "
             "has `text = true`",
         )
-    if changed := not_their_own(Path(run["removed_file"])):
+    if changed := not_their_own(Path(run["removed_file"]), names):
         warn(
             f"{counted(len(changed), 'row')} {literal(source)} was only taken off "
             f"{'comes' if len(changed) == 1 else 'come'} back with columns another source had "

@@ -18,7 +18,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -210,7 +210,7 @@ def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def read_removed_by_source(
-    path: Path, source: str
+    path: Path, source: str, renamed: dict[str, str] | None = None
 ) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], list[str]]:
     """The records of a removed-RUN.csv per source that sent them, then per table file (a
     table, or UNSAID_LOTS): a record under each of its sources (a row the ERP and the MES sent,
@@ -218,10 +218,11 @@ def read_removed_by_source(
     it has both again), a lot with that source's own supplier-lot spelling (each keeps its
     sources when imported), under `source` (the run's) when the file names none (a row written
     before rows kept their sources, or a file written before the column). `source` first. And
-    the spellings no folder gets (sent by no source the lot's row is restored under), named."""
+    the spellings no folder gets (sent by no source the lot's row is restored under), named.
+    `renamed`: the sources renamed since (_renamed)."""
     by_source: dict[str, dict[str, list[dict[str, Any]]]] = {source: {}}
     unsent: list[str] = []
-    for removed in _removed_rows(path):
+    for removed in _removed_rows(path, renamed):
         if removed.taken_off:  # the run's source's alone: the others still send it
             table, values = removed.taken_back(source)
             by_source.setdefault(source, {}).setdefault(table, []).append(values)
@@ -234,18 +235,20 @@ def read_removed_by_source(
     return {name: tables for name, tables in by_source.items() if tables}, unsent
 
 
-def not_their_own(path: Path) -> list[str]:
+def not_their_own(path: Path, renamed: dict[str, str] | None = None) -> list[str]:
     """The taken-off rows of a removed-RUN.csv holding a column another source had changed
-    (_Removed.not_its_own), each `table key: columns`."""
+    (_Removed.not_its_own), each `table key: columns`. `renamed`: see _renamed."""
     return [f"{r.table} {key_text(tuple(k) if isinstance(k, list) else k)}: {', '.join(names)}"
-            for r in _removed_rows(path) if (names := r.not_its_own())
+            for r in _removed_rows(path, renamed) if (names := r.not_its_own())
             for k in (json.loads(r.shas)[0],)]  # fmt: skip
 
 
-def removed_shas(path: Path) -> list[list[str]]:
+def removed_shas(path: Path, names: dict[str, str] | None = None) -> list[list[str]]:
     """The lines of a restore's RESTORED_SHAS file: per removed row with `_source_shas`, its
-    table, key (JSON), `_source_shas` and the sources that sent it (`_sources`)."""
-    return [[r.table, json.dumps(key), shas, r.senders] for r in _removed_rows(path) if r.shas
+    table, key (JSON), `_source_shas` and the sources that sent it (`_sources`). `names`: see
+    _renamed."""
+    return [[r.table, json.dumps(key), shas, r.senders] for r in _removed_rows(path, names)
+            if r.shas
             for key, shas in (json.loads(r.shas),)]  # fmt: skip
 
 
@@ -343,8 +346,8 @@ def _shas_back(mine: str | None, now: str | None, removed: str, senders: str) ->
     return " ".join(f"{name}:{entries[name]}" for name in sorted(entries))
 
 
-def _removed_rows(path: Path) -> list[_Removed]:
-    """Each line of a removed-RUN.csv, in its order."""
+def _removed_rows(path: Path, names: dict[str, str] | None = None) -> list[_Removed]:
+    """Each line of a removed-RUN.csv, in its order, its sources under `names` (_renamed)."""
     found: list[_Removed] = []
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     try:
@@ -356,7 +359,7 @@ def _removed_rows(path: Path) -> list[_Removed]:
             assert header is not None
             for line, row in enumerate(rows, start=2):
                 try:
-                    found.append(_removed(row, header))
+                    found.append(_renamed(_removed(row, header), names or {}))
                 except ValueError as exc:
                     raise ValueError(f"line {line}, {exc}") from None
     except OSError as exc:
@@ -370,6 +373,26 @@ def _removed_rows(path: Path) -> list[_Removed]:
             hint="restore from the removed-RUN.csv the run wrote, as it was written",
         ) from None
     return found
+
+
+def _renamed(removed: _Removed, names: dict[str, str]) -> _Removed:
+    """`removed` with the sources it names (its senders, a lot's spellings' and its senders'
+    last rows) under their names now (`names`: old → new, rename.current_names): a source
+    renamed since the run got back no spelling of a lot it was taken off (its spelling named
+    the old name), and a removed row came back in a folder of a source no run has."""
+    if not names:
+        return removed
+
+    def now(sources: str) -> str:
+        return " ".join(sorted({names.get(name, name) for name in sources.split()}))
+
+    shas = removed.shas
+    if shas:
+        key, stored = json.loads(shas)
+        entries = {names.get(name, name): entry for name, entry in source_shas(stored).items()}
+        shas = json.dumps([key, " ".join(f"{n}:{entries[n]}" for n in sorted(entries))])
+    spellings = [_Spelling(s.columns, now(s.sources)) for s in removed.spellings]
+    return replace(removed, senders=now(removed.senders), spellings=spellings, shas=shas)
 
 
 def _removed(row: list[str], header: list[str]) -> _Removed:
