@@ -1324,6 +1324,33 @@ def test_a_night_whose_every_file_is_unchanged_says_nothing_was_imported(
     assert any(n.startswith("nothing imported") and dumped["run_id"] in n for n in full["notes"])
 
 
+def test_a_dry_run_of_a_night_the_import_would_skip_says_nothing_would_be_imported(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The dry run of a night sent again (every file as last imported) never said what the
+    import would: no note, `all_unchanged` false. Asked the ledger (its server answers), it
+    says so as the import does, the files read all the same; one file new, or --force, not."""
+    folder = tmp_path / "in"
+    _write(folder, "materials.csv", MATERIALS)
+    _write(folder, "lots.csv", LOTS_HEADER + "L1,M1,5,kg,2026-11-01,released,V7,000456\n")
+    first = _import(runner, str(folder))[1]
+    started = iso_seconds(import_run(graph, first["run_id"])["started_at"])
+    dry = _import(runner, str(folder), "--dry-run")[1]
+    assert (dry["all_unchanged"], dry["read"]) == (True, first["read"])
+    (note,) = [n for n in dry["notes"] if n.startswith("nothing imported")]
+    assert note == _import(runner, str(folder))[1]["notes"][0]  # the import's own
+    assert f"materials.csv, lots.csv: run {first['run_id']}, started {started})" in note
+    forced = _import(runner, str(folder), "--dry-run", "--force")[1]
+    assert forced["all_unchanged"] is False and note not in forced["notes"]
+    # --full: the import reads the files when they were never imported so (other settings)
+    assert _import(runner, str(folder), "--dry-run", "--full")[1]["all_unchanged"] is False
+    assert _import(runner, str(folder), "--full")[0] == 0
+    dumped = _import(runner, str(folder), "--dry-run", "--full")[1]
+    assert dumped["all_unchanged"] is True
+    _write(folder, "lots.csv", LOTS_HEADER + "L1,M1,6,kg,2026-11-01,released,V7,000456\n")
+    assert _import(runner, str(folder), "--dry-run")[1]["all_unchanged"] is False
+
+
 def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
@@ -1758,6 +1785,9 @@ def test_dry_run_checks_the_files_without_a_server_and_writes_nothing(
         "exports/2026-11-23/lots.csv: 1 lots.created_at value without a UTC offset was read as "
         "UTC time (written in another zone? give it with --timezone ZONE, or `timezone` in the "
         "mapping)",
+        # the ledger would tell whether the import skips every file as unchanged
+        "no server answered (cannot reach Neo4j at bolt://127.0.0.1:9): whether the import "
+        "would skip the files as unchanged is not known",
     ]
     assert checked["tables"]["lots"]["changed"] is None  # unknown without the graph, not 0
     with open(checked["reject_file"], encoding="utf-8-sig", newline="") as f:

@@ -176,13 +176,9 @@ def test_an_uninterrupted_night_names_the_same_stubs_and_references(
     ]
 
 
-def test_a_later_sources_receipts_say_how_many_stubs_of_earlier_runs_they_completed(
-    graph: TraceGraph, tmp_path: Path
-) -> None:
-    """The MES's steps name lots every night that the ERP's receipts, imported 20 minutes later,
-    fill: the MES's run names the stubs and says what to do; the ERP's run said nothing of
-    them, so each night's stubs looked like lost data. It names those it completed now; one it
-    left (R3, no receipt) stays a stub, and `check` lists it."""
+def _mes_naming_r1_to_r3(tmp_path: Path) -> tuple[Path, Path]:
+    """A MES folder whose step S1 takes in lots R1-R3, which have no lots row (stubs), and an
+    empty folder for the ERP's receipts."""
     mes, erp = tmp_path / "mes", tmp_path / "erp"
     mes.mkdir()
     erp.mkdir()
@@ -190,6 +186,17 @@ def test_a_later_sources_receipts_say_how_many_stubs_of_earlier_runs_they_comple
     (mes / "step_inputs.csv").write_text(
         "step_id,lot_id,quantity,uom\nS1,R1,1,kg\nS1,R2,1,kg\nS1,R3,1,kg\n"
     )
+    return mes, erp
+
+
+def test_a_later_sources_receipts_say_how_many_stubs_of_earlier_runs_they_completed(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The MES's steps name lots every night that the ERP's receipts, imported 20 minutes later,
+    fill: the MES's run names the stubs and says what to do; the ERP's run said nothing of
+    them, so each night's stubs looked like lost data. It names those it completed now; one it
+    left (R3, no receipt) stays a stub, and `check` lists it."""
+    mes, erp = _mes_naming_r1_to_r3(tmp_path)
     night = import_paths(graph, [mes], source="mes")
     assert night.stub_lots == ["R1", "R2", "R3"]
     assert night.notes[-1].endswith(f"R1, R2, R3 ({STUB_ADVICE})")
@@ -208,6 +215,29 @@ def test_a_later_sources_receipts_say_how_many_stubs_of_earlier_runs_they_comple
     assert import_paths(graph, [erp], source="erp", force=True).notes == []  # nothing new
     found = {r.name: r.findings for r in run_checks(graph).results}["unknown_origin"]
     assert [(f["lot_id"], f["stub"]) for f in found] == [("R3", True)]
+
+
+def test_receipts_after_a_killed_run_name_the_stubs_of_it_they_completed(
+    graph: TraceGraph, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """The MES's run killed (kill -9) once its step inputs were written left stubs no run named;
+    the ERP's receipts that gave two their lots row said nothing of them (the note named only
+    stubs of runs that ended) and counted them as stubs it created (3, where it left one). It
+    names the two it completed, and the one still open as the killed run's, now its own."""
+    mes, erp = _mes_naming_r1_to_r3(tmp_path)
+    _killed_import(mes, "step_inputs.csv → ", tmp_path)
+    killed = import_runs(graph, limit=1)[0]
+    assert killed["status_in_ledger"] == "running"
+    assert sorted(graph.read("import/stub_lot_ids")[0]["unreported"]) == ["R1", "R2", "R3"]
+    (erp / "materials.csv").write_text("material_id,name\nFLOUR,Flour\nSALT,Salt\n")
+    (erp / "lots.csv").write_text("lot_id,material_id,quantity,uom\nR1,FLOUR,5,kg\nR2,SALT,1,kg\n")
+    receipts = import_paths(graph, [erp], source="erp")
+    assert receipts.completes == [killed["run_id"]]
+    assert (
+        "2 lots that earlier runs created without a row of their own got their lots row: R1, R2"
+        in receipts.notes
+    )
+    assert (receipts.stub_lots, receipts.stubs_created) == (["R3"], 1)
 
 
 def test_several_folders_are_written_in_the_order_given_not_by_path(

@@ -128,8 +128,9 @@ def test_a_nightly_import_logs_its_start_and_outcome_and_writes_the_summary_file
 
 
 def test_a_clean_dry_run_says_would_be_written(
-    neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
+    """An empty ledger (`graph`): an earlier test's import of the file would make it unchanged."""
     folder = _folder(tmp_path, MATERIALS)
     result = runner.invoke(app, ["import", str(folder), "--dry-run"])
     assert result.exit_code == 0, result.stderr

@@ -44,6 +44,7 @@ from tracegraph.errors import (
     ServerUnavailable,
     TracegraphError,
 )
+from tracegraph.graph import TraceGraph
 from tracegraph.importing.full import DEFAULT_MAX_REMOVALS
 from tracegraph.importing.mappings import load_mapping
 from tracegraph.importing.outcome import (
@@ -550,6 +551,9 @@ def import_command(
     naming a step or shipment that no valid row of the files is are counted in a note, not
     rejected: only the graph knows whether it holds them.
 
+    A dry run of files the import would skip all as unchanged says so as the import does (it
+    asks the ledger when the server answers; with none, a note says it is not known).
+
     Without a terminal (cron, systemd), stderr has plain lines: one when the run starts (its
     run id and files), one per file, and a last one with the outcome (exit code and its meaning,
     counts, time, reject file; after the error of a run that did not complete).
@@ -568,16 +572,19 @@ def import_command(
         mapping = load_mapping(mapping_file) if mapping_file else None
         if dry_run:
             graph = open_graph() if full else None  # --full compares with the graph
+            ledger, unasked = (graph, []) if full or force else _ledger_if_answering()
             try:
                 with import_progress() as (progress, log):
                     summary = check_paths(paths, timezone=timezone, encoding=encoding,
                                           reject_file=rejects, mapping=mapping, graph=graph,
                                           max_removals=max_removals, accept_older=accept_older,
-                                          source=source, over_sources=over_sources, log=log,
+                                          source=source, over_sources=over_sources,
+                                          force=force, ledger=ledger, log=log,
                                           progress=progress, on_start=report.started)  # fmt: skip
+                    summary.notes += unasked
             finally:
-                if graph is not None:
-                    graph.driver.close()
+                if ledger is not None:
+                    ledger.driver.close()
         else:
             graph = open_graph()
             try:
@@ -599,6 +606,18 @@ def import_command(
     report.ended(summary, code, max_rejects)
     if code:
         raise typer.Exit(code)
+
+
+def _ledger_if_answering() -> tuple[TraceGraph | None, list[str]]:
+    """The graph whose ledger tells a dry run without --full whether the import would skip
+    every file as unchanged (it said nothing: the night sent again looked like a new one),
+    when its server answers; else none, and a note that this was not asked (the dry run needs
+    no server)."""
+    try:
+        return open_graph(), []
+    except TracegraphError as error:
+        return None, [f"no server answered ({error.message}): whether the import would skip "
+                      "the files as unchanged is not known"]  # fmt: skip
 
 
 def _print_summary(summary: ImportSummary, output: OutputFormat, dry_run: bool) -> None:

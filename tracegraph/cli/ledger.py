@@ -24,7 +24,7 @@ from tracegraph.cli.render import (
 from tracegraph.errors import ConfigurationError
 from tracegraph.graph import TraceGraph
 from tracegraph.importing.ledger import import_run, import_runs
-from tracegraph.importing.rename import rename_source
+from tracegraph.importing.rename import current_names, rename_source
 from tracegraph.importing.restore import (
     RESTORED_SHAS,
     Restorable,
@@ -114,7 +114,7 @@ def imports_command(
         if run_id is None:
             _print_runs(import_runs(graph, limit), output)
         elif restore is not None:
-            _restore(graph, import_run(graph, run_id), restore, output)
+            _restore(graph, import_run(graph, run_id), restore, output, current_names(graph))
         else:
             _print_run(import_run(graph, run_id), output)
     finally:
@@ -150,9 +150,16 @@ def _rename(old: str, new: str, output: ReportFormat) -> None:
     )
 
 
-def _restore(graph: TraceGraph, run: dict[str, Any], folder: Path, output: ReportFormat) -> None:
+def _restore(
+    graph: TraceGraph,
+    run: dict[str, Any],
+    folder: Path,
+    output: ReportFormat,
+    names: dict[str, str],
+) -> None:
     """The run's removed rows the graph lacks as table files in `folder`, what was left out
-    and why, and what to run next."""
+    and why, and what to run next; the sources its file names under their names now (`names`:
+    those renamed since, old → new)."""
     if not run.get("removed_file"):
         raise ConfigurationError(
             f"import {run['run_id']} removed no rows: there is nothing to restore",
@@ -160,7 +167,7 @@ def _restore(graph: TraceGraph, run: dict[str, Any], folder: Path, output: Repor
             "how many); `tracegraph imports` lists the runs",
         )
     source = run.get("source") or "canonical"
-    found = restorable(graph, Path(run["removed_file"]), source)
+    found = restorable(graph, Path(run["removed_file"]), source, names)
     by_source, unsent = rows_by_source(found.rows, source)
     # the run's source's rows in the folder, as ever; another source's (a row it sent too,
     # removed by --remove-other-sources) in a folder of its name inside: imported under each

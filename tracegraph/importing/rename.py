@@ -76,3 +76,15 @@ def rename_source(graph: TraceGraph, old: str, new: str) -> Renamed:
                                            "rows": sum(rows.values()), "now": datetime.now(UTC)}),
         ])  # fmt: skip
     return Renamed(old, new, rows, runs[old]["runs"], merged=new in runs)
+
+
+def current_names(graph: TraceGraph) -> dict[str, str]:
+    """Each source name renames since replaced (old → its name now, following a rename of the
+    new name too): a file of removed rows written before a rename names the old one
+    (restore.py; its rows came back under a source no run has, its spellings under none)."""
+    names: dict[str, str] = {}
+    for row in graph.read("import/source_renames"):
+        old, new = row["old"], row["new"]
+        names = {name: new if now == old else now for name, now in names.items()}
+        names[old] = new
+    return {old: new for old, new in names.items() if old != new}

@@ -225,11 +225,12 @@ def read_removed(path: Path) -> dict[str, list[dict[str, Any]]]:
 
 
 def read_removed_by_source(
-    path: Path, source: str
+    path: Path, source: str, renamed: dict[str, str] | None = None
 ) -> tuple[dict[str, dict[str, list[dict[str, Any]]]], list[str]]:
     """Every row of a removed-RUN.csv per source and table file (see rows_by_source), without
-    asking the graph which it holds."""
-    return rows_by_source(_removed_rows(path), source)
+    asking the graph which it holds; its sources under their names now (`renamed`: the
+    sources renamed since, _renamed)."""
+    return rows_by_source(_removed_rows(path, renamed), source)
 
 
 def rows_by_source(
@@ -293,13 +294,15 @@ class Restorable:
         return Counter(r.table for r in self.rows)
 
 
-def restorable(graph: TraceGraph, path: Path, source: str) -> Restorable:
+def restorable(
+    graph: TraceGraph, path: Path, source: str, names: dict[str, str] | None = None
+) -> Restorable:
     """The rows of run `source`'s removed-RUN.csv the graph lacks (see _restored). A row
     the graph holds again — a later import sent it again, with values newer than the file's,
     or a run stopped while removing listed it and never deleted it — is left out: importing
     it would write the file's values over the graph's."""
     found = Restorable()
-    rows = _removed_rows(path)
+    rows = _removed_rows(path, names)
     held = _held(graph, rows)
     for removed in rows:
         found.listed[removed.table] += 1
@@ -447,8 +450,8 @@ def _shas_back(mine: str | None, now: str | None, removed: str, senders: str) ->
     return " ".join(f"{name}:{entries[name]}" for name in sorted(entries))
 
 
-def _removed_rows(path: Path) -> list[_Removed]:
-    """Each line of a removed-RUN.csv, in its order."""
+def _removed_rows(path: Path, names: dict[str, str] | None = None) -> list[_Removed]:
+    """Each line of a removed-RUN.csv, in its order, its sources under `names` (_renamed)."""
     found: list[_Removed] = []
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     try:
@@ -460,7 +463,7 @@ def _removed_rows(path: Path) -> list[_Removed]:
             assert header is not None
             for line, row in enumerate(rows, start=2):
                 try:
-                    found.append(_removed(row, header))
+                    found.append(_renamed(_removed(row, header), names or {}))
                 except ValueError as exc:
                     raise ValueError(f"line {line}, {exc}") from None
     except OSError as exc:
@@ -474,6 +477,26 @@ def _removed_rows(path: Path) -> list[_Removed]:
             hint="restore from the removed-RUN.csv the run wrote, as it was written",
         ) from None
     return found
+
+
+def _renamed(removed: _Removed, names: dict[str, str]) -> _Removed:
+    """`removed` with the sources it names (its senders, a lot's spellings' and its senders'
+    last rows) under their names now (`names`: old → new, rename.current_names): a source
+    renamed since the run got back no spelling of a lot it was taken off (its spelling named
+    the old name), and a removed row came back in a folder of a source no run has."""
+    if not names:
+        return removed
+
+    def now(sources: str) -> str:
+        return " ".join(sorted({names.get(name, name) for name in sources.split()}))
+
+    shas = removed.shas
+    if shas:
+        key, stored = json.loads(shas)
+        entries = {names.get(name, name): entry for name, entry in source_shas(stored).items()}
+        shas = json.dumps([key, " ".join(f"{n}:{entries[n]}" for n in sorted(entries))])
+    spellings = [_Spelling(s.columns, now(s.sources)) for s in removed.spellings]
+    return replace(removed, senders=now(removed.senders), spellings=spellings, shas=shas)
 
 
 def _removed(row: list[str], header: list[str]) -> _Removed:

@@ -478,6 +478,24 @@ def _fingerprint(
     return hashlib.sha256(settings.encode()).hexdigest()
 
 
+def _fingerprints(
+    files: Sequence[Path],
+    shas: dict[str, str],
+    mapping_sha: str,
+    timezone: str,
+    encoding: str | None,
+    full: bool,
+    source: str,
+) -> dict[Path, str]:
+    """Each file's _fingerprint under the run's settings (`shas`: its content's, by str(path))."""
+    return {
+        path: _fingerprint(
+            shas[str(path)] + mapping_sha, table_name(path), timezone, encoding, full, source
+        )
+        for path in files
+    }
+
+
 def import_paths(
     graph: TraceGraph,
     paths: Sequence[Path],
@@ -530,12 +548,7 @@ def import_paths(
     on_start(run_id, files)
     shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
     schema_note = _installed_schema(graph, log)
-    fingerprints = {
-        path: _fingerprint(
-            shas[str(path)] + mapping_sha, table_name(path), timezone, encoding, full, source
-        )
-        for path in files
-    }
+    fingerprints = _fingerprints(files, shas, mapping_sha, timezone, encoding, full, source)
     with _import_lock(graph, run_id):
         _schema_still_there(graph)
         schema_note = schema_note + _migrated(graph, bool(schema_note), log)
@@ -573,7 +586,7 @@ def import_paths(
         ])  # fmt: skip
         completes = _runs_not_ended(graph, run_id)
         completes_notes = _completes_note(completes)
-        stubs_before, references_before = _reported_before(graph)
+        stubs_before, unreported_before, references_before = _reported_before(graph)
         tables: dict[str, TableCounts] = {}
         rejects: list[Reject] = []
         unchanged: dict[str, str] = {}
@@ -607,14 +620,8 @@ def import_paths(
             skipped: list[str] = []  # logged unless --full reads them all the same
             for path in files:
                 if not force:
-                    previous = graph.read(
-                        "import/previous_import_of_file",
-                        run_id=run_id,
-                        name=path.name,
-                        fingerprint=fingerprints[path],
-                        source=source,
-                    )
-                    removed_by = _removed_since(graph, run_id, previous, path, mapping, source)
+                    previous, removed_by = _last_import(graph, run_id, path, fingerprints[path],
+                                                        mapping, source)  # fmt: skip
                     if removed_by is not None:
                         notes.append(_read_again_note(path, str(previous[0]["run_id"]),
                                                       removed_by))  # fmt: skip
@@ -738,14 +745,16 @@ def import_paths(
                 run_id=run_id, tables=tables, rejects=rejects, unchanged_files=unchanged,
                 notes=schema_note + notes + older_notes + completes_notes + state.notes
                 + _new_stubs([i for i in new_stubs if i not in made_stubs], set(stubs_now["made"]))
-                + _completed_stubs(stubs_before, stubs_after, orphans["lots"])
+                + _completed_stubs(stubs_before | unreported_before, stubs_after,
+                                   orphans["lots"])
                 + references
                 + removal_notes + full_dump.removal_notes(removals)
                 + _orphans_deleted(orphans, removed_file is not None),
                 # stubs this run completed, or deleted as orphans, left the count: they were
-                # there before
+                # there before; a run it completes had made those it left unreported, which
+                # count as this run's while there (not once completed or deleted)
                 stubs_created=len(stubs_after) - len(stubs_before) + state.completed_stubs
-                + len(orphans["lots"]),
+                + len(orphans["lots"]) - len(unreported_before - stubs_after),
                 seconds=time.perf_counter() - started,
                 stub_lots=new_stubs, full=full, removed=full_dump.removed_counts(removals),
                 removed_file=removed_file, completes=[run["run_id"] for run in completes],
@@ -932,6 +941,23 @@ def _local_time_files(state: RunState) -> dict[str, list[str]]:
     return {"local_time_files": [Path(path).name for path, _ in state.local_times],
             "local_time_tables": [table for _, table in state.local_times],
             "local_time_paths": [path for path, _ in state.local_times]}  # fmt: skip
+
+
+def _last_import(
+    graph: TraceGraph,
+    run_id: str,
+    path: Path,
+    fingerprint: str,
+    mapping: Mapping | None,
+    source: str,
+) -> tuple[list[Any], str | None]:
+    """The last import of `path` by `source` when it had the same content under the same
+    settings (import/previous_import_of_file; empty: none, the file is read), and the run of
+    another source that removed rows of its tables since (_removed_since): then it is read
+    all the same."""
+    previous = graph.read("import/previous_import_of_file", run_id=run_id, name=path.name,
+                          fingerprint=fingerprint, source=source)  # fmt: skip
+    return previous, _removed_since(graph, run_id, previous, path, mapping, source)
 
 
 def _removed_since(
@@ -1449,16 +1475,17 @@ def _runs_not_ended(graph: TraceGraph, run_id: str) -> list[dict[str, Any]]:
     return runs
 
 
-def _reported_before(graph: TraceGraph) -> tuple[set[str], dict[str, list[str]]]:
+def _reported_before(graph: TraceGraph) -> tuple[set[str], set[str], dict[str, list[str]]]:
     """The stub lots and the nodes known only from references there as the run starts that a
     run which ended has named: what the run finds besides them at its end is its own (or the
-    runs' it `completes`)."""
+    runs' it `completes`). And the stub lots no run that ended named (a killed run's, which the
+    run names as its own if they stay, and as completed if it gives them their row)."""
     stubs = graph.read("import/stub_lot_ids")[0]
     references = graph.read("import/reference_only")[0]
     unreported = references["unreported"]
     before = {kind: sorted(set(ids) - set(unreported[kind]))
               for kind, ids in _references(references).items()}  # fmt: skip
-    return set(stubs["ids"]) - set(stubs["unreported"]), before
+    return set(stubs["ids"]) - set(stubs["unreported"]), set(stubs["unreported"]), before
 
 
 def _references(found: Any) -> dict[str, list[str]]:
@@ -1538,8 +1565,9 @@ STUB_ADVICE = (
 
 def _completed_stubs(before: set[str], after: set[str], deleted: list[str]) -> list[str]:
     """The note naming the stub lots earlier runs left that this run gave their lots row: those
-    of `before` (named by a run that ended) no longer stubs at its end, save those it deleted
-    as orphans (`deleted`). The stubs read before and after the run: no query of its own."""
+    of `before` (named by a run that ended, or made by a killed one it completes: they went
+    unnamed) no longer stubs at its end, save those it deleted as orphans (`deleted`). The
+    stubs read before and after the run: no query of its own."""
     completed = sorted(before - after - set(deleted))
     if not completed:
         return []
@@ -1620,6 +1648,8 @@ def check_paths(
     accept_older: bool = False,
     source: str | None = None,
     over_sources: bool = False,
+    force: bool = False,
+    ledger: TraceGraph | None = None,
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
     on_start: Started = lambda *_: None,
@@ -1634,7 +1664,11 @@ def check_paths(
     what the graph holds of their tables (read only), and the rows a full import would remove
     are counted, named in a note and listed in removed-RUN.csv beside the reject file, and
     files that are an older export sent again, or of tables another source wrote, are the
-    import's refusal (_older_exports, sources.other_sources)."""
+    import's refusal (_older_exports, sources.other_sources).
+
+    With a `ledger` (the graph, or without --full the server when it answers), unless `force`:
+    when the import would skip every file as unchanged, the summary says so as the import's
+    would (all_unchanged, _all_unchanged_note), the files read all the same."""
     limit = full_dump.parse_limit(max_removals) if graph is not None else None
     chosen = chosen_zone(timezone, *_mapping_zone(mapping))
     timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
@@ -1708,9 +1742,49 @@ def check_paths(
         removed={t: len(r.keys) for t, r in removals.items()}, removed_file=removed_file,
         refused=refused,
     )  # fmt: skip
+    if ledger is not None and not force:
+        mapping_sha = hashlib.sha256(mapping.path.read_bytes()).hexdigest() if mapping else ""
+        shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+        fingerprints = _fingerprints(files, shas, mapping_sha, timezone, encoding,
+                                     graph is not None, source)  # fmt: skip
+        skipped = _would_skip(ledger, run_id, files, fingerprints, mapping, source,
+                              graph is not None)  # fmt: skip
+        if skipped:
+            summary.all_unchanged = True
+            summary.notes.append(_all_unchanged_note(skipped))
+            log(summary.notes[-1])
     summary.reject_file = _rejects_written(reject_path, rejects, reject_file, mapped=bool(mapping))
     summary.notes += not_private_notes(summary.reject_file, "the reject file")
     return summary
+
+
+def _would_skip(
+    graph: TraceGraph,
+    run_id: str,
+    files: Sequence[Path],
+    fingerprints: dict[Path, str],
+    mapping: Mapping | None,
+    source: str,
+    full: bool,
+) -> dict[str, tuple[str, Any]]:
+    """For a dry run: when an import of `files` would skip every one as unchanged, per file
+    (its absolute path) the run that imported its content and its start, as
+    _all_unchanged_note takes them; else nothing. As import_paths decides: a file read again
+    since another source's --full removed rows is read, and a --full run reads every file
+    once an import ran since (whether that changes nothing, the dry run cannot tell)."""
+    if not files or not graph.read("db/migration_done", name="import_run_files")[0]["done"]:
+        return {}  # a ledger without file nodes (an import makes them) knows of no last import
+    content_of: dict[str, tuple[str, Any]] = {}
+    runs = set()
+    for path in files:
+        previous, removed_by = _last_import(graph, run_id, path, fingerprints[path], mapping,
+                                            source)  # fmt: skip
+        if not previous or removed_by is not None:
+            return {}
+        runs.add(str(previous[0]["run_id"]))
+        content_of[str(path.absolute())] = (previous[0]["content_run_id"],
+                                            previous[0]["content_started_at"])  # fmt: skip
+    return {} if full and _imported_since(graph, run_id, runs) else content_of
 
 
 def _writable(path: Path, files: Sequence[Path]) -> Path:
