@@ -99,6 +99,29 @@ def test_bench_write_floor_measures_each_way_of_writing_the_plants_lots(
     assert "| Lot, a lot row's properties, tracegraph's schema |" in table
 
 
+def test_bench_write_floor_splits_the_schema_one_lot_object_left_out_at_a_time(
+    neo4j_env: dict[str, str], tmp_path: Path, graph: TraceGraph
+) -> None:
+    """--split-schema: the whole schema, then without each constraint or index of the Lot label
+    (each named), then none; every way measured in each kept round, the warm-up's left out."""
+    _run("bench-write-floor", tmp_path, neo4j_env, "--split-schema", "--rounds", "2",
+         "--warm-up", "1")  # fmt: skip
+    (result,) = json.loads((tmp_path / "write-floor-results.json").read_text())
+    lot_objects = sorted(o.name for o in graph.schema_objects() if "Lot" in o.labels_or_types)
+    ways = [w["way"] for w in result["ways"]]
+    whole = "Lot, a lot row's properties, tracegraph's schema"
+    assert ways[0] == whole and ways[-1] == "Lot, a lot row's properties, no schema"
+    assert sorted(w.split(" but ")[1].split(" (")[0] for w in ways[1:-1]) == lot_objects
+    assert {"constraint_unique_Lot_lot_id", "lot_identity_fulltext"} <= set(lot_objects)
+    assert result["rounds"] == 2 and result["warm_up"] == 1
+    for way in result["ways"]:
+        assert way["rows"] == result["lots"] and len(way["rounds_cpu_us_per_row"]) == 2, way
+    assert (
+        "median of 2 alternating rounds after 1 not kept"
+        in (tmp_path / "write-floor-results.md").read_text()
+    )
+
+
 def test_bench_lot_records_times_three_ways_and_fails_on_a_record_that_differs(
     neo4j_env: dict[str, str], tmp_path: Path, graph: TraceGraph
 ) -> None:
