@@ -493,8 +493,9 @@ def test_a_rerun_names_the_file_of_a_run_stopped_while_removing(
         f"run {killed_run['run_id']} was stopped while removing the rows its full dump no longer "
         f"had: it had listed them in {killed_run['removed_file']} and deleted some or all of "
         "them, which this run's own file of removed rows does not list; to give them back, "
-        f"restore that run (`tracegraph imports {killed_run['run_id']} --restore DIR`, then "
-        "import DIR), then this one: each restore writes only the rows the graph lacks"
+        "restore this run, import its folder, then restore that run (`tracegraph imports "
+        f"{killed_run['run_id']} --restore DIR`, then import DIR): each restore writes only the "
+        "rows the graph lacks"
     )
 
 
@@ -515,8 +516,9 @@ def test_the_restore_of_a_run_stopped_while_removing_writes_only_the_rows_the_gr
     """A --full run stopped after deleting RMA1|P2, with SH2|P2 and Y|P2 listed but not yet
     deleted; the re-run's dump has SH2|P2 again, at 40 pcs: it removes Y|P2 alone. The stopped
     run's restore wrote all three back, and imported, SH2|P2's 50 pcs of the file over the
-    40 sent since. It writes the two the graph lacks; the re-run's restore then finds nothing
-    missing; the graph is the plant's with SH2|P2 at 40, property for property."""
+    40 sent since. It writes RMA1|P2 alone (Y|P2 is the re-run's to restore, with the values
+    its file holds); the re-run's restore writes Y|P2; the graph is the plant's with SH2|P2 at
+    40, property for property."""
     graph = hand_plant
     outputs = HAND_PLANT["step_outputs.csv"].replace("Y,P2,100,pcs\n", "")
     night = _night(tmp_path, "night", {"shipment_lines.csv": LINES_HEADER + "SH1,P1,300,pcs\n",
@@ -534,27 +536,68 @@ def test_the_restore_of_a_run_stopped_while_removing_writes_only_the_rows_the_gr
     assert rerun["removed"] == 1
 
     said = _restored(runner, stopped["run_id"], tmp_path / "stopped")
-    assert (f"{Path(stopped['removed_file']).name} lists 3 rows: 2 written (the graph lacks "
-            "them), 1 left out (the graph has them). shipment_lines: 2 listed, 1 written, 1 "
-            "left out: the graph holds the row again (sent again since, or never deleted). "
-            "step_outputs: 1 listed, 1 written.") in said  # fmt: skip
+    assert (f"{Path(stopped['removed_file']).name} lists 3 rows: 1 written (the graph lacks "
+            "them), 2 left out (the graph has them, or a later run's restore gives them). "
+            "shipment_lines: 2 listed, 1 written, 1 left out: the graph holds the row again "
+            "(sent again since by canonical). step_outputs: 1 listed, 0 written, 1 left out: "
+            f"removed again by the later run {rerun['run_id']}, whose file holds the newer "
+            "values: restore that run, import it, then restore this one again."
+            ) in said  # fmt: skip
+    assert sorted(p.name for p in (tmp_path / "stopped").iterdir()) == ["shipment_lines.csv"]
     assert _rows(str(tmp_path / "stopped" / "shipment_lines.csv"))[1:] == [
         ["RMA1", "P2", "-10.0", "pcs"]
     ]
-    assert _rows(str(tmp_path / "stopped" / "step_outputs.csv"))[1:] == [
-        ["Y", "P2", "100.0", "pcs"]
-    ]
     _json(runner, str(tmp_path / "stopped"))
-    assert "0 written (the graph lacks them), 1 left out" in _restored(
+    assert "1 written (the graph lacks them), 0 left out" in _restored(
         runner, rerun["run_id"], tmp_path / "rerun-restore"
     )
-    assert not (tmp_path / "rerun-restore").exists()
+    assert _rows(str(tmp_path / "rerun-restore" / "step_outputs.csv"))[1:] == [
+        ["Y", "P2", "100.0", "pcs"]
+    ]
+    _json(runner, str(tmp_path / "rerun-restore"))
     restored = _graph_dump(graph)
 
     graph.reset(keep_schema=True)
     assert import_paths(graph, [_night(tmp_path, "plant", HAND_PLANT)]).rejects == []
     _json(runner, str(_night(tmp_path, "since", {"shipment_lines.csv": lines})))
     assert restored == _graph_dump(graph)
+
+
+def test_the_stopped_runs_restore_first_leaves_the_newer_value_to_the_reruns(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A --full run stopped after deleting RMA1|P2, SH2|P2 listed at 50 but not deleted; an
+    import then sends SH2|P2 at 60, and the re-run deletes it at 60. Restored in the order the
+    note gave (the stopped run first), SH2|P2 came back at 50 and the re-run's restore left its
+    60 out as held: the old value won. The stopped run's restore leaves it to the re-run's."""
+    graph = hand_plant
+    night = _night(tmp_path, "night", {"shipment_lines.csv": LINES_HEADER + "SH1,P1,300,pcs\n"})
+    _stop_after_first_removal(monkeypatch)
+    killed = runner.invoke(app, ["import", str(night), "--full", "--max-removals", "100%"])
+    assert killed.exit_code == 130, killed.output
+    stopped = graph.read("ledger/import_runs", limit=1)[0]["run"]
+    _json(runner, str(_night(tmp_path, "since", {"shipment_lines.csv": LINES_HEADER
+                                                 + "SH2,P2,60,pcs\n"})))  # fmt: skip
+    # the stopped run's dump again: as tonight's, not older
+    rerun = _json(runner, str(night), "--full", "--max-removals", "100%", "--accept-older")
+    assert rerun["removed"] == 1
+
+    said = _restored(runner, stopped["run_id"], tmp_path / "stopped")
+    assert (
+        "shipment_lines: 2 listed, 1 written, 1 left out: removed again by the later run "
+        f"{rerun['run_id']}, whose file holds the newer values: restore that run, import it, "
+        "then restore this one again."
+    ) in said
+    _json(runner, str(tmp_path / "stopped"))
+    assert "1 written (the graph lacks them)" in _restored(runner, rerun["run_id"],
+                                                            tmp_path / "rerun")  # fmt: skip
+    _json(runner, str(tmp_path / "rerun"))
+    assert sorted(_lines(graph)) == [("RMA1", "P2", -10.0), ("SH1", "P1", 300.0),
+                                     ("SH2", "P2", 60.0)]  # fmt: skip
 
 
 def test_the_restore_of_a_full_run_leaves_out_a_row_sent_again_since_with_a_new_value(
@@ -573,23 +616,25 @@ def test_the_restore_of_a_full_run_leaves_out_a_row_sent_again_since_with_a_new_
 
     said = _restored(runner, done["run_id"], tmp_path / "restore")
     assert (
-        "lists 2 rows: 1 written (the graph lacks them), 1 left out (the graph has them). "
-        "shipment_lines: 1 listed, 1 written. lots: 1 listed, 0 written, 1 left out: the "
-        "graph holds the row again (sent again since, or never deleted)."
+        "lists 2 rows: 1 written (the graph lacks them), 1 left out (the graph has them, or a "
+        "later run's restore gives them). shipment_lines: 1 listed, 1 written. lots: 1 listed, "
+        "0 written, 1 left out: the graph holds the row again (sent again since by canonical)."
     ) in said
     assert sorted(p.name for p in (tmp_path / "restore").iterdir()) == ["shipment_lines.csv"]
     # the same counts as JSON, into another folder
     as_json = runner.invoke(app, ["imports", done["run_id"], "--restore",
                                   str(tmp_path / "again"), "--format", "json"])  # fmt: skip
     assert as_json.exit_code == 0, as_json.output
-    assert json.loads(as_json.stdout)["restore"] == {
+    assert json.loads(as_json.stdout) == {"warnings": [], "restore": {
         "run_id": done["run_id"], "removed_file": done["removed_file"],
-        "listed": {"shipment_lines": 1, "lots": 1}, "written": {"shipment_lines": 1, "lots": 0},
-        "left_out": {"lots": {restore.HELD_AGAIN: 1}},
+        "listed": 2, "written": 1, "left_out": 1,
+        "tables": {"shipment_lines": {"listed": 1, "written": 1, "left_out": []},
+                   "lots": {"listed": 1, "written": 0, "left_out": [
+                       {"code": "held", "rows": 1, "reason": restore.held_again("canonical")}]}},
         "folders": [{"source": "canonical", "folder": str(tmp_path / "again"),
                      "files": {"shipment_lines.csv": 1},
                      "command": f"tracegraph import {tmp_path / 'again'} --source canonical"}],
-    }  # fmt: skip
+    }}  # fmt: skip
     _json(runner, str(tmp_path / "restore"))
     records, _, _ = graph.driver.execute_query(
         "MATCH (l:Lot {lot_id: 'B'}) RETURN l.quantity AS q", database_=graph.database
@@ -947,10 +992,10 @@ def test_the_removed_rows_of_a_run_are_restored_as_table_files_to_import_again(
     assert not (tmp_path / "r2").exists()
     assert " ".join(twice.stdout.split()) == (
         f"{Path(done['removed_file']).name} lists 2 rows: 0 written (the graph lacks them), 2 "
-        "left out (the graph has them). shipment_lines: 1 listed, 0 written, 1 left out: the "
-        "graph holds the row again (sent again since, or never deleted). lots: 1 listed, 0 "
-        "written, 1 left out: the graph holds the row again (sent again since, or never "
-        "deleted). Nothing to restore."
+        "left out (the graph has them, or a later run's restore gives them). shipment_lines: 1 "
+        "listed, 0 written, 1 left out: the graph holds the row again (sent again since by "
+        "canonical). lots: 1 listed, 0 written, 1 left out: the graph holds the row again (sent "
+        "again since by canonical). Nothing to restore."
     )
     # a run that removed nothing has no file
     none = runner.invoke(app, ["imports", back["run_id"], "--restore", str(tmp_path / "x")])

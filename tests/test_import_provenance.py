@@ -674,9 +674,10 @@ def test_a_taken_off_row_its_source_sends_again_is_left_out_of_the_restore(
     """The MES's --full took it off B's row; the MES sends B again the next night. The restore
     of that --full wrote B's row back all the same (TABLE_3.csv), the MES's row of the night
     before the removal: it is the MES's again, so it is left out, said, and nothing is written.
-    Then the ERP's --full removes B (the ERP alone sent it now): the MES's restore writes B's
-    whole row under the MES (TABLE.csv, as a removed row: no row is left to take it back on),
-    and imported, B is the MES's row."""
+    Then the ERP's --full removes B (the ERP alone sent it now): the MES's restore wrote B's
+    whole row under the MES, its values of the night before its removal over the newer ones
+    in the ERP's file. It leaves B to the ERP's restore; restored after that one is imported,
+    it gives B back to the MES as a taken-off row (TABLE_3.csv)."""
     mes = _mes_taken_off_b(graph, runner, tmp_path, table)[1]
     _import(runner, _row_folder(tmp_path, "mes-again", table, "BC"), "--source", "mes")
     assert _table_rows(graph, table)["B"] == ["erp", "mes"]
@@ -684,8 +685,9 @@ def test_a_taken_off_row_its_source_sends_again_is_left_out_of_the_restore(
     restored = runner.invoke(app, ["imports", mes["run_id"], "--restore", str(folder)])
     assert restored.exit_code == 0, restored.output
     assert not folder.exists()
-    assert (f"lists 1 row: 0 written (the graph lacks them), 1 left out (the graph has them). "
-            f"{table}: 1 listed, 0 written, 1 left out: the run's source sends the row again. "
+    assert (f"lists 1 row: 0 written (the graph lacks them), 1 left out (the graph has them, "
+            f"or a later run's restore gives them). {table}: 1 listed, 0 written, 1 left out: "
+            "the run's source sends the row again. "
             "Nothing to restore.") in " ".join(restored.stdout.split())  # fmt: skip
 
     # the MES's dump of C again, as the night of its first --full: on purpose, not older
@@ -694,11 +696,21 @@ def test_a_taken_off_row_its_source_sends_again_is_left_out_of_the_restore(
     erp = _import(runner, _row_folder(tmp_path, "erp-full", table, "A"), "--source", "erp",
                   "--full", "--max-removals", "100%")  # fmt: skip
     assert erp["tables"][table]["removed"] == 1 and "B" not in _table_rows(graph, table)
+    # the ERP's file holds B's newer values: the MES's restore leaves it to the ERP's
     restored = runner.invoke(app, ["imports", mes["run_id"], "--restore", str(folder)])
     assert restored.exit_code == 0, restored.output
-    assert sorted(p.name for p in folder.iterdir()) == [RESTORED_SHAS, f"{table}.csv"]
+    assert f"removed again by the later run {erp['run_id']}" in " ".join(restored.stdout.split())
+    assert not folder.exists()
+    erp_folder = tmp_path / "erp-restore"
+    restored = runner.invoke(app, ["imports", erp["run_id"], "--restore", str(erp_folder)])
+    assert restored.exit_code == 0, restored.output
+    _import(runner, str(erp_folder), "--source", "erp")
+    # then the MES's again: B comes back to the MES as a taken-off row does
+    restored = runner.invoke(app, ["imports", mes["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert sorted(p.name for p in folder.iterdir()) == [RESTORED_SHAS, f"{table}_3.csv"]
     _import(runner, str(folder), "--source", "mes")
-    assert _table_rows(graph, table)["B"] == ["mes"]
+    assert _table_rows(graph, table)["B"] == ["erp", "mes"]
 
 
 @pytest.mark.parametrize("table", sorted(_ROW_TABLES))
@@ -782,12 +794,15 @@ def test_restored_rows_come_back_under_the_sources_that_sent_them(
     assert read_removed_by_source(older, "erp")[0] == {"erp": {"lots": [{"lot_id": "B"}]}}
 
 
-def test_a_row_several_sources_sent_that_one_sends_again_is_left_out_of_every_folder(
+def test_a_row_several_sources_sent_that_one_sends_again_comes_back_to_the_other(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
     """The ERP's --full with --remove-other-sources removed B (the ERP's and the MES's) and D
-    (the MES's); the MES then sends B again at 25 kg. The restore wrote B into both folders
-    at 20 kg, and importing them put 20 back: B is left out of both, D alone written."""
+    (the MES's); the MES then sends B again at 25 kg. The restore first wrote B into both
+    folders at 20 kg, and importing them put 20 back; then it left B out of both, and the ERP
+    never sent B again (B stayed the MES's alone). B comes back to the ERP alone, as a taken-off
+    row does (lots_4.csv: its key and required columns, no quantity): imported, B is the ERP's
+    and the MES's, at the MES's 25 kg."""
     _erp_and_mes(runner, tmp_path)
     dump = str(_lots(tmp_path, "erp-full", {"A": 10, "C": 30}))
     done = _import(runner, dump, "--source", "erp", "--full", "--remove-other-sources",
@@ -796,14 +811,25 @@ def test_a_row_several_sources_sent_that_one_sends_again_is_left_out_of_every_fo
     folder = tmp_path / "restore"
     restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
     assert restored.exit_code == 0, restored.output
-    assert "lots: 2 listed, 1 written, 1 left out" in " ".join(restored.stdout.split())
-    assert sorted(p.name for p in folder.iterdir()) == ["mes"]
+    assert "lots: 2 listed, 2 written." in " ".join(restored.stdout.split())
+    assert (folder / "lots_4.csv").read_text(encoding="utf-8-sig").splitlines() == [
+        "lot_id,material_id",
+        "B,FLOUR",
+    ]
     assert (folder / "mes" / "lots.csv").read_text(encoding="utf-8").splitlines()[1:] == [
         "D,FLOUR,40.0,kg"
     ]
+    assert not (folder / "mes" / "lots_4.csv").exists()
+    _import(runner, str(folder), "--source", "erp")
     _import(runner, str(folder / "mes"), "--source", "mes")
-    assert _lot_rows(graph)["B"] == (25.0, True, ["mes"])
+    assert _lot_rows(graph)["B"] == (25.0, True, ["erp", "mes"])
     assert _lot_rows(graph)["D"] == (40.0, True, ["mes"])
+
+    # both send it again: left out, naming them
+    again = runner.invoke(app, ["imports", done["run_id"], "--restore", str(tmp_path / "again")])
+    assert ("lots: 2 listed, 0 written, 1 left out: the graph holds the row again (sent again "
+            "since by erp, mes), 1 left out: the graph holds the row again (sent again since by "
+            "mes).") in " ".join(again.stdout.split())  # fmt: skip
 
 
 SPELLED = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"

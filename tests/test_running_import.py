@@ -132,3 +132,29 @@ def test_each_graph_warns_of_the_import_its_own_connection_saw(
         finally:
             first.driver.close()
             second.driver.close()
+
+
+def test_a_restore_read_during_an_import_warns_naming_the_run(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`imports RUN --restore` reads which rows the graph holds: during an import a row may
+    look held (or missing) that is not. It said nothing; it warns as the other answers do, on
+    stderr and in its JSON `warnings`."""
+    night = tmp_path / "night"
+    night.mkdir()
+    (night / "shipment_lines.csv").write_text(
+        "shipment_id,lot_id,quantity,uom\nSH1,P1,300,pcs\nSH2,P2,50,pcs\n", encoding="utf-8"
+    )
+    done = runner.invoke(app, ["import", str(night), "--full", "--max-removals", "1",
+                               "--format", "json"])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    run_id = json.loads(done.stdout)["run_id"]
+    hand_plant.write("import/start_run", props=RUN)
+    with hand_plant.held_lock("import/take_lock", wait_seconds=1.0, token=RUN["run_id"]) as held:
+        assert held
+        restored = runner.invoke(
+            app, ["imports", run_id, "--restore", str(tmp_path / "r"), "--format", "json"]
+        )
+    assert restored.exit_code == 0, restored.output
+    assert f"warning: {SAID}" in " ".join(restored.stderr.split())
+    assert json.loads(restored.stdout)["warnings"][0].startswith(SAID)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from tracegraph.importing.restore import (
     RESTORED_SHAS,
     Restorable,
     not_their_own,
+    removed_later,
     removed_shas,
     restorable,
     rows_by_source,
@@ -66,8 +68,9 @@ def imports_command(
         help="With RUN, a full import: write the rows it removed (its removed-RUN.csv) that "
         "the graph lacks to DIR as table files (lots.csv, shipment_lines.csv, …), rows other "
         "sources sent too in DIR/SOURCE, rows it only took its source off as that source's "
-        "(lots_3.csv); rows the graph holds again are left out, counted. `tracegraph import "
-        "DIR` (DIR/SOURCE with its --source) puts them back. Existing files are kept.",
+        "(lots_3.csv); rows the graph holds again, or a later run removed again, are left out, "
+        "counted. `tracegraph import DIR` (DIR/SOURCE with its --source) puts them back. "
+        "Existing files are kept.",
     ),
     rename: tuple[str, str] = typer.Option(
         None,
@@ -85,8 +88,9 @@ def imports_command(
 
     With RUN and --restore DIR: the rows that full import removed or only took its source off,
     those the graph lacks, as canonical table files in DIR (rows other sources sent too in
-    DIR/SOURCE), to import again (without --full, each folder with its --source); rows the
-    graph holds again (sent since: newer values) are left out, and counted.
+    DIR/SOURCE), to import again before the next import (without --full, with its
+    --source); rows the graph holds again (newer values) or a later run removed again are
+    left out, counted.
 
     With --rename-source OLD NEW: a renamed source's rows and runs take its new name, so that
     its --full compares the rows sent under the old one (a --full run notes rows left to
@@ -167,7 +171,17 @@ def _restore(
             "how many); `tracegraph imports` lists the runs",
         )
     source = run.get("source") or "canonical"
-    found = restorable(graph, Path(run["removed_file"]), source, names)
+    warnings: list[str] = []  # each on stderr as said, and in the JSON's `warnings`
+
+    def warned(message: str, hint: str = "") -> None:
+        warn(message, hint)
+        warnings.append(message)
+
+    later = removed_later(_later_files(graph, run["run_id"], warned))
+    found = restorable(graph, Path(run["removed_file"]), source, later, names)
+    # read while an import wrote (or one died mid-way), rows may look held, or missing
+    for text in graph.import_warnings():
+        warned(text)
     by_source, unsent = rows_by_source(found.rows, source)
     # the run's source's rows in the folder, as ever; another source's (a row it sent too,
     # removed by --remove-other-sources) in a folder of its name inside: imported under each
@@ -192,13 +206,13 @@ def _restore(
             merged.setdefault(table, []).extend(held)
     for table, columns in text_read_as_numbers(merged).items():
         named = ", ".join(f"{name} ({counted(n, 'value')})" for name, n in sorted(columns.items()))
-        warn(
+        warned(
             f"{table}: text that looks like a number comes back as a number on import: {named}",
             hint="to keep it text, import the folder with a mapping whose x_ column for it "
             "has `text = true`",
         )
     if changed := not_their_own(found.rows):
-        warn(
+        warned(
             f"{counted(len(changed), 'row')} {literal(source)} was only taken off "
             f"{'comes' if len(changed) == 1 else 'come'} back with columns another source had "
             f"changed before the removal, or may have ({literal(source)}'s record of the row "
@@ -208,12 +222,14 @@ def _restore(
             "them from that source's next export",
         )
     if unsent:  # said, not dropped silently
-        note(
+        unsent_note = (
             f"{counted(len(unsent), 'supplier-lot spelling')} sent by no source its lot is "
             f"restored under, written to no folder: {first_ids(unsent)}"
         )
+        note(unsent_note)
+        warnings.append(unsent_note)
     if output is ReportFormat.json:
-        print_json({"restore": _restore_json(run, found, by_source, folders)})
+        print_json({"restore": _restore_json(run, found, by_source, folders), "warnings": warnings})
         return
     stdout().print(literal(_restore_counts(run, found)))
     for name, records in by_source.items():
@@ -228,6 +244,36 @@ def _restore(
             "as the source that sent them, so that they are its rows again); a full import whose "
             "dump still lacks them removes them again."
         )
+    if by_source:
+        stdout().print(NOW_NOTE)
+
+
+# The folders hold what the graph lacked when the restore read it: an import in between (the
+# nightly one) may send a row again with newer values, and the folder's import writes its old
+# ones over them.
+NOW_NOTE = (
+    "The folders reflect the graph as it is now: import them before the next import, or "
+    "restore again after it."
+)
+
+
+def _later_files(
+    graph: TraceGraph, run_id: str, warned: Callable[[str, str], None]
+) -> list[tuple[str, Path]]:
+    """The removed-RUN.csv files of the --full runs after `run_id` (restore.removed_later); one
+    no longer there is warned of, not read: a row it removed may come back with older values."""
+    files = []
+    for row in graph.read("ledger/removed_files_after", run_id=run_id):
+        path = Path(row["removed_file"])
+        if path.is_file():
+            files.append((row["run_id"], path))
+        else:
+            warned(
+                f"the later run {row['run_id']}'s file of removed rows {path} is gone: a row it "
+                "removed again comes back with this run's older values",
+                "restore from the file where it was moved, or check those rows after import",
+            )
+    return files
 
 
 def _restore_json(
@@ -236,16 +282,23 @@ def _restore_json(
     by_source: dict[str, dict[str, list[dict[str, Any]]]],
     folders: dict[str, Path],
 ) -> dict[str, Any]:
-    """A restore as --format json gives it: per table the rows the file lists, those written
-    and those left out per reason (listed = written + left out), and per folder its files'
-    rows and the command that imports it."""
+    """A restore as --format json gives it: the rows the file lists, those written and those
+    left out, in all and per table (as the import's JSON gives `removed` and `tables`; listed =
+    written + left out), each table's left out per code with its reason and rows, and per
+    folder its files' rows and the command that imports it."""
     written = found.written()
     return {
         "run_id": run["run_id"],
         "removed_file": run["removed_file"],
-        "listed": dict(found.listed),
-        "written": {table: written[table] for table in found.listed},
-        "left_out": {table: dict(why) for table, why in found.left_out.items()},
+        "listed": sum(found.listed.values()),
+        "written": sum(written.values()),
+        "left_out": sum(found.listed.values()) - sum(written.values()),
+        "tables": {
+            table: {"listed": listed, "written": written[table],
+                    "left_out": [{"code": code, "reason": why, "rows": n} for (code, why), n
+                                 in _left(found, table)]}
+            for table, listed in found.listed.items()
+        },
         "folders": [
             {"source": name, "folder": str(folders[name]),
              "files": {f"{part}.csv": len(rows) for part, rows in records.items()},
@@ -255,6 +308,11 @@ def _restore_json(
     }  # fmt: skip
 
 
+def _left(found: Restorable, table: str) -> list[tuple[tuple[str, str], int]]:
+    """A table's rows left out, per code and reason, and how many."""
+    return list(found.left_out.get(table, {}).items())
+
+
 def _restore_counts(run: dict[str, Any], found: Restorable) -> str:
     """How many rows the run's file lists, how many of them the restore writes, and how many
     it leaves out because the graph has them, per table and why: they add up."""
@@ -262,14 +320,15 @@ def _restore_counts(run: dict[str, Any], found: Restorable) -> str:
     left = sum(listed.values()) - sum(written.values())
     tables = "".join(
         f" {table}: {listed[table]:,} listed, {written[table]:,} written"
-        + "".join(f", {n:,} left out: {why}" for why, n in found.left_out.get(table, {}).items())
+        + "".join(f", {n:,} left out: {why}" for (_, why), n in _left(found, table))
         + "."
         for table in listed
     )
     return (
         f"{Path(run['removed_file']).name} lists {counted(sum(listed.values()), 'row')}: "
         f"{sum(written.values()):,} written (the graph lacks them), {left:,} left out (the graph "
-        f"has them).{tables}" + (" Nothing to restore." if not found.rows else "")
+        f"has them, or a later run's restore gives them).{tables}"
+        + (" Nothing to restore." if not found.rows else "")
     )
 
 

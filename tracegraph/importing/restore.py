@@ -107,6 +107,9 @@ class _Removed:
     spellings: list[_Spelling]
     shas: str = ""  # its source_shas cell: `[key, "_source_shas"]` as JSON, or ""
     taken_off: bool = False  # only the run's source taken off it (another still sends it)
+    # the sources it comes back to as a partial row (TAKEN_OFF), set by the restore (_restored):
+    # the graph holds the row, sent by others, and these no longer send it
+    back_to: tuple[str, ...] = ()
 
     def key(self) -> Key:
         """Its key as the graph holds it (full.row_key), from its values: a device event's
@@ -246,9 +249,11 @@ def rows_by_source(
     by_source: dict[str, dict[str, list[dict[str, Any]]]] = {source: {}}
     unsent: list[str] = []
     for removed in rows:
-        if removed.taken_off:  # the run's source's alone: the others still send it
-            table, values = removed.taken_back(source)
-            by_source.setdefault(source, {}).setdefault(table, []).append(values)
+        # the run's source's alone (the others still send it), or those restore gives it back to
+        if back := removed.back_to or ((source,) if removed.taken_off else ()):
+            for name in back:
+                table, values = removed.taken_back(name)
+                by_source.setdefault(name, {}).setdefault(table, []).append(values)
             continue
         names = removed.senders.split() or [source]
         for name in names:
@@ -275,38 +280,72 @@ def removed_shas(rows: Sequence[_Removed]) -> list[list[str]]:
             for key, shas in (json.loads(r.shas),)]  # fmt: skip
 
 
-# Why a restore leaves a row of the file out (Restorable.left_out): the graph has it.
-HELD_AGAIN = "the graph holds the row again (sent again since, or never deleted)"
+# Why a restore leaves a row of the file out (Restorable.left_out), by a short stable code: the
+# graph holds it with the senders it had; the run's source sends a row it was taken off again;
+# a later --full run removed it again (its own file holds the newer values).
+HELD = "held"
+SOURCE_BACK = "source_back"
+REMOVED_AGAIN = "removed_again"
 SENT_AGAIN = "the run's source sends the row again"
+
+
+def held_again(sources: str) -> str:
+    """HELD's reason, naming who sends the row now."""
+    named = ", ".join(sources.split()) or "no source recorded: never deleted, or sent again"
+    return f"the graph holds the row again (sent again since by {named})"
+
+
+def removed_again(run_id: str) -> str:
+    """REMOVED_AGAIN's reason, naming the later run."""
+    return (f"removed again by the later run {run_id}, whose file holds the newer values: "
+            "restore that run, import it, then restore this one again")  # fmt: skip
 
 
 @dataclass
 class Restorable:
     """The rows of a removed-RUN.csv a restore writes — those the graph lacks — and per table
-    how many the file lists and how many are left out, per reason (HELD_AGAIN, SENT_AGAIN)."""
+    how many the file lists and how many are left out, per code and reason (HELD, SOURCE_BACK,
+    REMOVED_AGAIN)."""
 
     rows: list[_Removed] = field(default_factory=list)
     listed: Counter[str] = field(default_factory=Counter)
-    left_out: dict[str, Counter[str]] = field(default_factory=dict)
+    left_out: dict[str, Counter[tuple[str, str]]] = field(default_factory=dict)
 
     def written(self) -> Counter[str]:
         """Per table, the rows of the file written (each once, whatever its folders)."""
         return Counter(r.table for r in self.rows)
 
 
+# Per table, the keys later --full runs removed (not only took a source off), and the last run.
+Later = dict[str, dict[Key, str]]
+
+
+def removed_later(files: Sequence[tuple[str, Path]]) -> Later:
+    """The rows the runs' removed-RUN.csv files (run id and file, oldest first) removed: a row
+    a later run removed again is that run's to restore, with the values it held then."""
+    later: Later = {}
+    for run_id, path in files:
+        for removed in _removed_rows(path):
+            if not removed.taken_off:
+                later.setdefault(removed.table, {})[removed.key()] = run_id
+    return later
+
+
 def restorable(
-    graph: TraceGraph, path: Path, source: str, names: dict[str, str] | None = None
+    graph: TraceGraph, path: Path, source: str, later: Later, names: dict[str, str] | None = None
 ) -> Restorable:
     """The rows of run `source`'s removed-RUN.csv the graph lacks (see _restored). A row
     the graph holds again — a later import sent it again, with values newer than the file's,
     or a run stopped while removing listed it and never deleted it — is left out: importing
-    it would write the file's values over the graph's."""
+    it would write the file's values over the graph's; so is one a `later` run removed again."""
     found = Restorable()
     rows = _removed_rows(path, names)
     held = _held(graph, rows)
     for removed in rows:
         found.listed[removed.table] += 1
-        restored, why = _restored(removed, held[removed.table].get(removed.key()), source)
+        key = removed.key()
+        again = later.get(removed.table, {}).get(key)
+        restored, why = _restored(removed, held[removed.table].get(key), source, again)
         if restored is not None:
             found.rows.append(restored)
         else:
@@ -314,20 +353,32 @@ def restorable(
     return found
 
 
-def _restored(removed: _Removed, sources: str | None, source: str) -> tuple[_Removed | None, str]:
-    """A row as a restore writes it, or None and why it is left out, given the `_sources` of
-    the row the graph holds under its key (None: it holds none). A removed row the graph holds
-    is left out. A row the run's `source` was only taken off comes back as that source's
-    (TAKEN_OFF) while the graph's row lacks it, is left out once that source sends it again,
-    and comes back whole as the source's removed row when the graph no longer holds it (the
-    other sources' full dumps removed it since: their own restores give it back to them)."""
-    if not removed.taken_off:
-        return (None, HELD_AGAIN) if sources is not None else (removed, "")
+def _restored(
+    removed: _Removed, sources: str | None, source: str, again: str | None
+) -> tuple[_Removed | None, tuple[str, str]]:
+    """A row as a restore writes it, or None and why it is left out (code, reason), given the
+    `_sources` of the row the graph holds under its key (None: it holds none) and the later
+    run that removed it again (`again`). A row the graph lacks that a later run removed again
+    is left out: restored first, its older values were written, and the later run's restore
+    then left its newer row out as held. A row the graph holds comes back as a partial row
+    (TAKEN_OFF) to those of its senders that no longer send it — the run's source for a row it
+    was only taken off — so that they are its senders again with no old value over a newer
+    one, and is left out once they all send it again. A taken-off row comes back whole as the
+    source's removed row when the graph no longer holds it (the other sources' full dumps
+    removed it since: their own restores give it back to them)."""
     if sources is None:
-        return replace(removed, taken_off=False, senders=source), ""
-    if source in sources.split():
-        return None, SENT_AGAIN
-    return removed, ""
+        if again is not None:
+            return None, (REMOVED_AGAIN, removed_again(again))
+        if removed.taken_off:
+            return replace(removed, taken_off=False, senders=source), ("", "")
+        return removed, ("", "")
+    senders = [source] if removed.taken_off else (removed.senders.split() or [source])
+    back = tuple(name for name in senders if name not in sources.split())
+    if back:
+        return replace(removed, back_to=back), ("", "")
+    if removed.taken_off:
+        return None, (SOURCE_BACK, SENT_AGAIN)
+    return None, (HELD, held_again(sources))
 
 
 def _held(graph: TraceGraph, rows: Sequence[_Removed]) -> dict[str, dict[Key, str]]:

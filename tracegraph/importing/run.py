@@ -1511,15 +1511,17 @@ def _completes_note(runs: list[dict[str, Any]]) -> list[str]:
 def _stopped_removing(run: dict[str, Any]) -> str:
     """The note of a run that follows one stopped after listing the rows its --full removes (a
     kill while it deleted them): what that run deleted is in its file alone — a re-run's lists
-    only the rest, and `imports RERUN --restore` gave back only those, nothing said. Each
-    restore writes only the rows the graph lacks (restore.restorable), so restoring both runs
-    gives back every row removed, and none the graph holds with newer values."""
+    only the rest, and `imports RERUN --restore` gave back only those, nothing said. The re-run
+    first: a row both files list holds its newer values in the re-run's (an import between may
+    have changed it), and the stopped run's restore leaves out a row a later run removed again
+    (restore.removed_later), so either order keeps them; each writes only the rows the graph
+    lacks."""
     return (
         f"run {run['run_id']} was stopped while removing the rows its full dump no longer had: "
         f"it had listed them in {run['removed_file']} and deleted some or all of them, which "
-        "this run's own file of removed rows does not list; to give them back, restore that "
-        f"run (`tracegraph imports {run['run_id']} --restore DIR`, then import DIR), then this "
-        "one: each restore writes only the rows the graph lacks"
+        "this run's own file of removed rows does not list; to give them back, restore this "
+        f"run, import its folder, then restore that run (`tracegraph imports {run['run_id']} "
+        "--restore DIR`, then import DIR): each restore writes only the rows the graph lacks"
     )
 
 
