@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -877,11 +877,33 @@ def _units_completed(
 def _sent_value(stored: str | None, source: str | None, column: str, value: Any) -> bool:
     """Whether `source`'s entry in a row's `_source_shas` (`stored`) says it sent `value` in
     `column` when it last sent the row (its column's digest, as column_hashes makes it)."""
+    return _column_digest(column, str(value)) in _sent_digests(stored, source, column)
+
+
+# The offsets a time may have been sent with, in minutes: every quarter hour from -14:00 to
+# +14:00 (the world's zones since 1970; older local mean times are not tried).
+_OFFSETS = range(-14 * 60, 14 * 60 + 1, 15)
+
+
+def sent_instant(stored: str | None, source: str | None, column: str, text: str) -> bool:
+    """Whether `source`'s entry in a row's `_source_shas` (`stored`) says it sent the instant
+    `text` names in time column `column`, under any offset (_OFFSETS): the import keeps the
+    graph's text of an equal instant (keep_instants), no change. Its digest hashes the text it
+    sent, so each offset's text is hashed in turn."""
+    at, digests = moment(text), _sent_digests(stored, source, column)
+    if at is None or not digests:
+        return False
+    return any(
+        _column_digest(column, at.astimezone(timezone(timedelta(minutes=m))).isoformat()) in digests
+        for m in _OFFSETS
+    )
+
+
+def _sent_digests(stored: str | None, source: str | None, column: str) -> frozenset[str]:
+    """The digests of `column` in `source`'s entry of a row's `_source_shas` (`stored`)."""
     entry = source_shas(stored).get(source or "")
     columns = entry_columns(entry) if entry else None
-    if not columns:
-        return False
-    return _column_digest(column, str(value)) in columns.get(_column_tag(column), frozenset())
+    return (columns or {}).get(_column_tag(column), frozenset())
 
 
 def _changed_together(table: str, kept: frozenset[str], header: frozenset[str]) -> frozenset[str]:
