@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -48,7 +48,9 @@ from tracegraph.importing.writer import (
     COLUMN_TAG,
     RELATIONSHIP_PARENT,
     entry_columns,
+    entry_sha,
     first_columns,
+    source_names,
     source_shas,
 )
 from tracegraph.values import counted, first_ids, spreadsheet_safe
@@ -344,27 +346,36 @@ def _shas_left(
     """A shared row's `_source_shas` as _located keeps them, `source`'s entry among them (its
     own --full takes it off the row's senders, not its last row: a bad dump's source back with
     the row it sent before is no news, where it came back new and its values replaced the
-    others' newer ones). The others' entries lose the columns whose graph value none of them
-    sent (`source`'s, kept for good where their unchanged rows were skipped), see
+    others' newer ones). The entries of the senders left lose the columns whose graph value
+    none of them sent (`source`'s, kept for good where their unchanged rows were skipped), see
     _entry_without: their next rows bring their own values back there, and keep the graph's
-    (another remaining source's newer change) where they sent a column as before."""
+    (another sender's newer change) where they sent a column as before. A sender left alone
+    whose row the graph holds keeps none: the row's `_row_sha` says it, as on any row one
+    source sends. Sources a --full took off before keep theirs."""
     stored = props.get("_source_shas")
     entries = source_shas(stored)
-    if source is None or source not in entries:
+    senders = set(source_names(props.get("_sources")) or ()) - {source}
+    if source is None or source not in entries or not senders:
         return stored
-    graph_row = _graph_columns(table, props, links)
-    left = {name: e for name, e in entries.items() if name != source}
+    left = {name: e for name, e in entries.items() if name in senders}
+    orphans = _orphans(_graph_columns(table, props, links), left.values())
+    held = props.get("_row_sha")
+    kept = {name: _entry_without(e, orphans, held) for name, e in left.items()}
+    if len(senders) == 1 and all(e is None or entry_sha(e) == held for e in kept.values()):
+        kept = {}
+    found = {**{n: e for n, e in entries.items() if n not in senders}, **kept}
+    return " ".join(f"{n}:{e}" for n, e in sorted(found.items()) if e is not None)
+
+
+def _orphans(graph_row: dict[str, str], entries: Iterable[str]) -> set[str]:
+    """The column tags of the graph's values (`graph_row`, _graph_columns) that none of
+    `entries` (the senders left's `_source_shas` entries) sent."""
     vouched: dict[str, set[str]] = {}
-    for entry in left.values():
+    for entry in entries:
         for tag, digests in (entry_columns(entry) or {}).items():
             vouched.setdefault(tag, set()).update(digests)
-    # the tags of the graph's values no remaining source sent
-    orphans = {item[:COLUMN_TAG] for item in graph_row.values()
-               if item[COLUMN_TAG:] not in vouched.get(item[:COLUMN_TAG], ())}  # fmt: skip
-    kept = {name: _entry_without(e, orphans, props.get("_row_sha")) for name, e in left.items()}
-    kept = {name: e for name, e in kept.items() if e is not None}
-    kept[source] = entries[source]
-    return " ".join(f"{name}:{kept[name]}" for name in sorted(kept))
+    return {item[:COLUMN_TAG] for item in graph_row.values()
+            if item[COLUMN_TAG:] not in vouched.get(item[:COLUMN_TAG], ())}  # fmt: skip
 
 
 # The row hash of a remaining source's entry that lost columns (_entry_without): no row hashes

@@ -1010,7 +1010,8 @@ def source_shas(stored: str | None) -> dict[str, str]:
     as its file gave it) and, since the per-column rule, the hashes of the columns it sent
     (COLUMNS: 10 hex digits per column, its tag and its value's hash, sorted; see
     column_hashes). Only rows two or more sources send (or sent: a source a --full took off
-    keeps its entry) have it: a row one source sends has that source's in `_row_sha`."""
+    keeps its entry) have it: a row one source sends has that source's in `_row_sha`. ROWSHA
+    is `-` in an entry a --full of another source took columns off (full.STALE_SHA)."""
     return dict(entry.split(":", 1) for entry in stored.split(" ")) if stored else {}
 
 
