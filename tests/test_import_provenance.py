@@ -993,6 +993,27 @@ def test_a_restore_names_a_taken_off_row_whose_required_column_another_source_ch
     assert said.count("lots L1: material_id") == 1, said
 
 
+def test_a_restore_does_not_name_a_time_its_source_sent_as_the_same_instant(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends I1 at 04:00Z, the MES at 12:00+08:00: the same instant, no change (the
+    ERP's text stays). The restore of the MES's --full that took it off I1 warned that
+    inspected_at "comes back with columns another source had changed": it compared the text.
+    It compares instants now, as the import does."""
+    header = "inspection_id,lot_id,test,result,inspected_at\n"
+    erp = {"lots.csv": LOTS + "L1,FLOUR,10,kg\n",
+           "inspections.csv": header + "I1,L1,incoming,pass,2026-01-05T04:00:00Z\n"}  # fmt: skip
+    _import(runner, str(_folder(tmp_path, "erp", erp)), "--source", "erp")
+    mes = header + "I1,L1,incoming,pass,2026-01-05T12:00:00+08:00\n"
+    _import(runner, str(_folder(tmp_path, "mes", {"inspections.csv": mes})), "--source", "mes")
+    empty = _folder(tmp_path, "mes-full", {"inspections.csv": header})
+    done = _import(runner, str(empty), "--source", "mes", "--full", "--max-removals", "100%")
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(tmp_path / "r")])
+    assert restored.exit_code == 0, restored.output
+    assert "another source had changed" not in restored.stderr, restored.stderr
+    assert (tmp_path / "r" / "inspections_3.csv").exists()  # the taken-off row, to send again
+
+
 def test_a_restore_names_every_column_of_a_taken_off_row_without_column_hashes(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

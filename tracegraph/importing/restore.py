@@ -38,10 +38,12 @@ from tracegraph.importing.writer import (
     BATCH_SIZE,
     RECORD_COLUMNS,
     RELATIONSHIP_PARENT,
+    SHAPES,
     SUPPLIER_COLUMNS,
     TOGETHER,
     _said_again,
     first_columns,
+    sent_instant,
     source_shas,
 )
 
@@ -147,9 +149,17 @@ class _Removed:
         key = {name: self.values.get(name) for name in spec.key}
         given = first_columns(self.table, {**key, "props": {}}, self.values)
         said = _said_again(given, stored, source, None)  # compared as the import compares them
+        times = SHAPES[self.table].times
         # only the columns the row comes back with: one its file never had (an inspection's
-        # step_id) is hashed as empty, which its entry never held
-        changed = {name for name in back if name in given and name not in said}
+        # step_id) is hashed as empty, which its entry never held; nor a time its source sent
+        # as the same instant with another offset (the import's keep_instants: no change)
+        changed = {
+            name
+            for name in back
+            if name in given
+            and name not in said
+            and not (name in times and sent_instant(stored, source, name, str(self.values[name])))
+        }
         for group in TOGETHER.get(self.table, ()):
             if changed & group:
                 changed |= group & back

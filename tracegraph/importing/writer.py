@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -877,11 +877,33 @@ def _units_completed(
 def _sent_value(stored: str | None, source: str | None, column: str, value: Any) -> bool:
     """Whether `source`'s entry in a row's `_source_shas` (`stored`) says it sent `value` in
     `column` when it last sent the row (its column's digest, as column_hashes makes it)."""
-    entry = source_shas(stored).get(source or "")
-    columns = _entry_columns(entry) if entry else None
-    if not columns:
+    return _column_digest(column, str(value)) in _sent_digests(stored, source, column)
+
+
+# The offsets a time may have been sent with, in minutes: every quarter hour from -14:00 to
+# +14:00 (the world's zones since 1970; older local mean times are not tried).
+_OFFSETS = range(-14 * 60, 14 * 60 + 1, 15)
+
+
+def sent_instant(stored: str | None, source: str | None, column: str, text: str) -> bool:
+    """Whether `source`'s entry in a row's `_source_shas` (`stored`) says it sent the instant
+    `text` names in time column `column`, under any offset (_OFFSETS): the import keeps the
+    graph's text of an equal instant (keep_instants), no change. Its digest hashes the text it
+    sent, so each offset's text is hashed in turn."""
+    at, digests = moment(text), _sent_digests(stored, source, column)
+    if at is None or not digests:
         return False
-    return _column_digest(column, str(value)) in columns.get(_column_tag(column), frozenset())
+    return any(
+        _column_digest(column, at.astimezone(timezone(timedelta(minutes=m))).isoformat()) in digests
+        for m in _OFFSETS
+    )
+
+
+def _sent_digests(stored: str | None, source: str | None, column: str) -> frozenset[str]:
+    """The digests of `column` in `source`'s entry of a row's `_source_shas` (`stored`)."""
+    entry = source_shas(stored).get(source or "")
+    columns = entry_columns(entry) if entry else None
+    return (columns or {}).get(_column_tag(column), frozenset())
 
 
 def _changed_together(table: str, kept: frozenset[str], header: frozenset[str]) -> frozenset[str]:
@@ -988,7 +1010,8 @@ def source_shas(stored: str | None) -> dict[str, str]:
     as its file gave it) and, since the per-column rule, the hashes of the columns it sent
     (COLUMNS: 10 hex digits per column, its tag and its value's hash, sorted; see
     column_hashes). Only rows two or more sources send (or sent: a source a --full took off
-    keeps its entry) have it: a row one source sends has that source's in `_row_sha`."""
+    keeps its entry) have it: a row one source sends has that source's in `_row_sha`. ROWSHA
+    is `-` in an entry a --full of another source took columns off (full.STALE_SHA)."""
     return dict(entry.split(":", 1) for entry in stored.split(" ")) if stored else {}
 
 
@@ -997,18 +1020,18 @@ def entry_sha(entry: str) -> str:
     return entry.split(":", 1)[0]
 
 
-def _entry_columns(entry: str) -> dict[str, frozenset[str]] | None:
-    """The column hashes of a `_source_shas` entry, per column tag (see _COLUMN_TAG); None for
+def entry_columns(entry: str) -> dict[str, frozenset[str]] | None:
+    """The column hashes of a `_source_shas` entry, per column tag (see COLUMN_TAG); None for
     one kept before the per-column rule (a row hash alone: that source's changed row is written
     whole, as before)."""
     _, found, columns = entry.partition(":")
     if not found:
         return None
-    step = _COLUMN_TAG + _COLUMN_DIGITS
+    step = COLUMN_TAG + _COLUMN_DIGITS
     tagged: dict[str, set[str]] = {}
     for i in range(0, len(columns), step):
         item = columns[i : i + step]
-        tagged.setdefault(item[:_COLUMN_TAG], set()).add(item[_COLUMN_TAG:])
+        tagged.setdefault(item[:COLUMN_TAG], set()).add(item[COLUMN_TAG:])
     return {tag: frozenset(digests) for tag, digests in tagged.items()}
 
 
@@ -1020,7 +1043,7 @@ def _entry_columns(entry: str) -> dict[str, frozenset[str]] | None:
 # column). A change goes unnoticed now only if its value hashes as the column's last one did
 # (2^-32; at ~200k changed shared cells a night, one in ~58 years), or as that of another
 # column sharing its tag (1 in 256 pairs of columns). The row hash still tells the row changed.
-_COLUMN_TAG = 2
+COLUMN_TAG = 2
 _COLUMN_DIGITS = 8
 
 
@@ -1054,8 +1077,8 @@ def _column_digest(name: str, text: str) -> str:
 
 @functools.lru_cache(maxsize=1024)  # names: the tables' columns and their extras
 def _column_tag(name: str) -> str:
-    """A column's tag in `_source_shas` entries (_COLUMN_TAG), hashed once per name."""
-    return hashlib.sha256(name.encode()).hexdigest()[:_COLUMN_TAG]
+    """A column's tag in `_source_shas` entries (COLUMN_TAG), hashed once per name."""
+    return hashlib.sha256(name.encode()).hexdigest()[:COLUMN_TAG]
 
 
 def _entry(sha: str, columns: dict[str, str]) -> str:
@@ -1124,9 +1147,9 @@ def _said_again(
         return frozenset()
     entries = source_shas(stored)
     if source in entries:
-        found = [_entry_columns(entries[source])]
+        found = [entry_columns(entries[source])]
     else:
-        found = [_entry_columns(e) for name, e in entries.items() if name in (senders or ())]
+        found = [entry_columns(e) for name, e in entries.items() if name in (senders or ())]
     known: dict[str, set[str]] = {}
     for columns in found:
         for tag, digests in (columns or {}).items():
@@ -1136,7 +1159,7 @@ def _said_again(
     return frozenset(
         name
         for name, item in given.items()
-        if item[_COLUMN_TAG:] in known.get(item[:_COLUMN_TAG], ())
+        if item[COLUMN_TAG:] in known.get(item[:COLUMN_TAG], ())
     )
 
 
