@@ -1649,7 +1649,7 @@ def check_paths(
     source: str | None = None,
     over_sources: bool = False,
     force: bool = False,
-    ledger: TraceGraph | None = None,
+    ledger: Callable[[], TraceGraph] | None = None,
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
     on_start: Started = lambda *_: None,
@@ -1666,9 +1666,11 @@ def check_paths(
     files that are an older export sent again, or of tables another source wrote, are the
     import's refusal (_older_exports, sources.other_sources).
 
-    With a `ledger` (the graph, or without --full the server when it answers), unless `force`:
-    when the import would skip every file as unchanged, the summary says so as the import's
-    would (all_unchanged, _all_unchanged_note), the files read all the same."""
+    With a `ledger` (opens the graph: with --full the one compared, else the server
+    configured, once the files are checked), unless `force`: when the import would skip every
+    file as unchanged, the summary says so as the import's would (all_unchanged,
+    _all_unchanged_note), the files read all the same; when it cannot be asked, a note says
+    this is not known (_ledger_skips)."""
     limit = full_dump.parse_limit(max_removals) if graph is not None else None
     chosen = chosen_zone(timezone, *_mapping_zone(mapping))
     timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
@@ -1747,15 +1749,39 @@ def check_paths(
         shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
         fingerprints = _fingerprints(files, shas, mapping_sha, timezone, encoding,
                                      graph is not None, source)  # fmt: skip
-        skipped = _would_skip(ledger, run_id, files, fingerprints, mapping, source,
-                              graph is not None)  # fmt: skip
+        skipped, unknown = _ledger_skips(ledger, lambda known: _would_skip(
+            known, run_id, files, fingerprints, mapping, source, graph is not None))  # fmt: skip
         if skipped:
             summary.all_unchanged = True
-            summary.notes.append(_all_unchanged_note(skipped))
-            log(summary.notes[-1])
+        for note in [_all_unchanged_note(skipped)] if skipped else unknown:
+            summary.notes.append(note)
+            log(note)
     summary.reject_file = _rejects_written(reject_path, rejects, reject_file, mapped=bool(mapping))
     summary.notes += not_private_notes(summary.reject_file, "the reject file")
     return summary
+
+
+def _ledger_skips(
+    ledger: Callable[[], TraceGraph],
+    would_skip: Callable[[TraceGraph], dict[str, tuple[str, Any]]],
+) -> tuple[dict[str, tuple[str, Any]], list[str]]:
+    """`would_skip` asked of the graph `ledger` opens, and no note; or, when the server did not
+    answer or its ledger could not be read, nothing and the note that this is not known: the
+    look-up is optional, and its failure failed the whole dry run (exit 2, no summary, no
+    reject file)."""
+    try:
+        known = ledger()
+    except TracegraphError as error:
+        return {}, [f"no server answered ({error.message}): {_UNCHANGED_UNKNOWN}"]
+    try:
+        return would_skip(known), []
+    except Exception as error:  # any failure: the dry run's checks stand without it
+        said = error.message if isinstance(error, TracegraphError) else type(error).__name__
+        return {}, [f"the ledger could not be read ({said}): {_UNCHANGED_UNKNOWN}"]
+
+
+# Why a dry run cannot say whether the import would skip the night (_ledger_skips).
+_UNCHANGED_UNKNOWN = "whether the import would skip the files as unchanged is not known"
 
 
 def _would_skip(
