@@ -960,34 +960,6 @@ def test_a_renamed_source_whose_name_is_renamed_again_restores_under_its_first_n
     assert f"import {folder} --source line1`" in " ".join(restored.stdout.split())
 
 
-def test_a_full_run_reads_each_row_it_takes_its_source_off_once(
-    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    """The MES's --full read each lot it only takes itself off twice by key: once to locate it
-    (compare) and again to list it in removed-RUN.csv (read_records) — 20k lots shared, a dump
-    lacking 2,000: 5.6-7.8 s, against 7.3-11.0 s. Read once, the file lists it as before."""
-    bad = _erp_and_mes_spell_l1(runner, tmp_path, "L1,FLOUR,11,kg,V1,000123")[1]
-    asked: list[Any] = []
-    read = TraceGraph.read
-
-    def counted(self: TraceGraph, name: str, /, **params: Any) -> Any:
-        if name == "import/lots_before":
-            asked.extend(params["keys"])
-        return read(self, name, **params)
-
-    monkeypatch.setattr(TraceGraph, "read", counted)
-    done = _import(runner, str(bad), "--source", "mes", "--full")
-    assert asked.count("L1") == 1
-    with open(done["removed_file"], encoding="utf-8-sig") as file:
-        (line,) = list(csv.DictReader(file))
-    assert (line["key"], line["sources"], line["taken_off"]) == ("L1", "erp mes", "1")
-    assert json.loads(line["values"])["quantity"] == 11.0
-    assert json.loads(line["supplier_lots"]) == [
-        {"sources": "mes", "supplier_id": "V1", "supplier_lot": "123"}
-    ]
-
-
 def test_a_file_of_removed_rows_written_before_the_taken_off_column_still_restores(
     tmp_path: Path,
 ) -> None:
