@@ -1337,8 +1337,13 @@ def test_a_dry_run_of_a_night_the_import_would_skip_says_nothing_would_be_import
     started = iso_seconds(import_run(graph, first["run_id"])["started_at"])
     dry = _import(runner, str(folder), "--dry-run")[1]
     assert (dry["all_unchanged"], dry["read"]) == (True, first["read"])
-    (note,) = [n for n in dry["notes"] if n.startswith("nothing imported")]
-    assert note == _import(runner, str(folder))[1]["notes"][0]  # the import's own
+    # the import's note and unchanged files, said of an import to come: the dry run's counts
+    # (the rows it checked) sat beside "nothing imported", its unchanged_files empty
+    would = "the import would import nothing (the counts are of the rows checked all the same)"
+    (note,) = [n for n in dry["notes"] if n.startswith(would)]
+    skipped = _import(runner, str(folder))[1]
+    assert note == skipped["notes"][0].replace("nothing imported", would, 1)
+    assert dry["unchanged_files"] == skipped["unchanged_files"] != {}
     assert f"materials.csv, lots.csv: run {first['run_id']}, started {started})" in note
     forced = _import(runner, str(folder), "--dry-run", "--force")[1]
     assert forced["all_unchanged"] is False and note not in forced["notes"]
@@ -1347,8 +1352,29 @@ def test_a_dry_run_of_a_night_the_import_would_skip_says_nothing_would_be_import
     assert _import(runner, str(folder), "--full")[0] == 0
     dumped = _import(runner, str(folder), "--dry-run", "--full")[1]
     assert dumped["all_unchanged"] is True
+    assert dumped["unchanged_files"] == {}  # as the --full import's: it reads every file
     _write(folder, "lots.csv", LOTS_HEADER + "L1,M1,6,kg,2026-11-01,released,V7,000456\n")
     assert _import(runner, str(folder), "--dry-run")[1]["all_unchanged"] is False
+
+
+def test_a_dry_run_whose_ledger_look_up_fails_validates_all_the_same(
+    graph: TraceGraph, tmp_path: Path
+) -> None:
+    """The ledger's look-up of a dry run without --full is optional, but a read of it that
+    failed (the server answered the connection, then not the look-up) failed the whole dry
+    run: exit 2, "stopped part-way … whole batches were written", no summary, no reject file.
+    It falls back to the note that whether the files are unchanged is not known. The read
+    fails for real: the server has no database of that name."""
+    folder = tmp_path / "in"
+    _write(folder, "materials.csv", MATERIALS)
+    _write(folder, "lots.csv", LOTS_HEADER + "L1,M1,5,kg,2026-11-01,released,V7,000456\nL2\n")
+    assert import_paths(graph, [folder]).tables["lots"].written == 1
+    absent = TraceGraph(graph.driver, database="absent")
+    dry = check_paths([folder], ledger=lambda: absent)
+    assert (dry.all_unchanged, dry.tables["lots"].written, dry.rejected) == (False, 1, 1)
+    assert dry.reject_file is not None and dry.reject_file.exists()
+    (unknown,) = [note for note in dry.notes if "is not known" in note]
+    assert unknown.startswith("the ledger could not be read (") and "absent" in unknown, unknown
 
 
 def test_reimport_is_a_no_op_and_a_changed_row_replaces_its_edges(

@@ -932,32 +932,58 @@ def test_a_source_renamed_after_its_full_run_gets_its_spelling_back_from_the_res
     assert shown.exit_code == 0 and shown.stdout.startswith("L1 "), shown.output
 
 
-def test_a_full_run_reads_each_row_it_takes_its_source_off_once(
-    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
-    """The MES's --full read each lot it only takes itself off twice by key: once to locate it
-    (compare) and again to list it in removed-RUN.csv (read_records) — 20k lots shared, a dump
-    lacking 2,000: 5.6-7.8 s, against 7.3-11.0 s. Read once, the file lists it as before."""
-    bad = _erp_and_mes_spell_l1(runner, tmp_path, "L1,FLOUR,11,kg,V1,000123")[1]
-    asked: list[Any] = []
-    read = TraceGraph.read
-
-    def counted(self: TraceGraph, name: str, /, **params: Any) -> Any:
-        if name == "import/lots_before":
-            asked.extend(params["keys"])
-        return read(self, name, **params)
-
-    monkeypatch.setattr(TraceGraph, "read", counted)
-    done = _import(runner, str(bad), "--source", "mes", "--full")
-    assert asked.count("L1") == 1
-    with open(done["removed_file"], encoding="utf-8-sig") as file:
-        (line,) = list(csv.DictReader(file))
-    assert (line["key"], line["sources"], line["taken_off"]) == ("L1", "erp mes", "1")
-    assert json.loads(line["values"])["quantity"] == 11.0
-    assert json.loads(line["supplier_lots"]) == [
-        {"sources": "mes", "supplier_id": "V1", "supplier_lot": "123"}
+def test_a_source_name_taken_again_after_a_rename_is_restored_under_that_name(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The MES renamed line1 (`imports --rename-source mes line1`), a new system imports
+    under the free name mes (L1 spelled 123, and L11) and its --full drops both. The restore
+    applied every rename ever made to the file: L11 came back in a folder to import with
+    `--source line1`, L1 without its spelling, nothing said. Only renames that ended after the
+    run started apply: none here."""
+    _erp_and_mes_spell_l1(runner, tmp_path, "L1,FLOUR,11,kg,V1,000123")
+    renamed = runner.invoke(app, ["imports", "--rename-source", "mes", "line1"])
+    assert renamed.exit_code == 0, renamed.output
+    new = _folder(tmp_path, "new-mes", {"lots.csv": SPELLED + "L1,FLOUR,1,kg,V1,123\n"
+                                                   "L11,FLOUR,11,kg,V1,11\n"})  # fmt: skip
+    _import(runner, str(new), "--source", "mes")
+    empty = _folder(tmp_path, "new-mes-bad", {"lots.csv": SPELLED + "L2,FLOUR,2,kg,V1,2\n"})
+    done = _import(runner, str(empty), "--source", "mes", "--full", "--max-removals", "2")
+    assert done["removed"] == 1, done  # L11; L1 only taken off mes (erp and line1 send it)
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert f"import {folder} --source mes`" in " ".join(restored.stdout.split())
+    assert not (folder / "line1").exists()
+    assert (folder / "lots.csv").read_text(encoding="utf-8-sig").splitlines()[1:] == [
+        "L11,FLOUR,11.0,kg,V1,11"
     ]
+    assert (folder / "lots_3.csv").read_text(encoding="utf-8-sig").splitlines()[1:] == [
+        "L1,FLOUR,V1,123"
+    ]
+    _import(runner, str(folder), "--source", "mes")
+    assert _lot_rows(graph)["L1"][2] == ["erp", "line1", "mes"]
+
+
+def test_a_renamed_source_whose_name_is_renamed_again_restores_under_its_first_new_name(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """mes → line1, a new mes, then mes → line2: the first mes's run's file was translated
+    to line2 (the last rename of the name mes), though its rows are line1's. In order, a
+    rename applies to the name the file's source has by then."""
+    mes = _folder(tmp_path, "mes", {"lots.csv": SPELLED + "L1,FLOUR,1,kg,V1,1\n"
+                                               "L10,FLOUR,10,kg,V1,10\n"})  # fmt: skip
+    _import(runner, str(mes), "--source", "mes")
+    bad = _folder(tmp_path, "bad", {"lots.csv": SPELLED + "L1,FLOUR,1,kg,V1,1\n"})
+    done = _import(runner, str(bad), "--source", "mes", "--full", "--max-removals", "2")
+    assert done["removed"] == 1, done
+    assert runner.invoke(app, ["imports", "--rename-source", "mes", "line1"]).exit_code == 0
+    new = _folder(tmp_path, "new", {"lots.csv": SPELLED + "L5,FLOUR,5,kg,V1,5\n"})
+    _import(runner, str(new), "--source", "mes")  # a new system under the free name
+    assert runner.invoke(app, ["imports", "--rename-source", "mes", "line2"]).exit_code == 0
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert f"import {folder} --source line1`" in " ".join(restored.stdout.split())
 
 
 def test_a_file_of_removed_rows_written_before_the_taken_off_column_still_restores(

@@ -58,6 +58,8 @@ READ_RETRY_SECONDS = 15.0
 # s, was how long every command waited on a paused server before it said anything). A server
 # that is up answers the handshake in milliseconds, even while it runs a long query.
 HANDSHAKE_SECONDS = 20.0
+# How long a connection may take to open (a firewalled address answers nothing).
+CONNECTION_TIMEOUT_SECONDS = 10.0
 
 # Servers (as named in messages) that stopped answering in this process: a read or a handshake
 # timed out on a connection the server accepted. Every later request to one fails at once, and
@@ -284,11 +286,14 @@ def connect(settings: Settings, down_hint: str = "") -> Driver:
 
 
 def connect_reading(
-    settings: Settings, query: str, down_hint: str = ""
+    settings: Settings,
+    query: str,
+    down_hint: str = "",
+    connection_timeout: float = CONNECTION_TIMEOUT_SECONDS,
 ) -> tuple[Driver, list[Record]]:
     """A driver for `settings`, checked with `query` (a read, its rows returned): the round
     trip every connection makes anyway, so a command's first question costs nothing more.
-    `down_hint`: see translated_errors."""
+    `down_hint`: see translated_errors; `connection_timeout`: shorter for an optional look-up."""
     scheme = settings.uri.split("://", 1)[0]
     if scheme not in ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc"):
         raise ConfigurationError(
@@ -302,7 +307,7 @@ def connect_reading(
                 settings.uri,
                 auth=(settings.user, settings.password),
                 user_agent=f"tracegraph/{__version__}",
-                connection_timeout=10.0,
+                connection_timeout=connection_timeout,
                 # Server notifications (unknown labels in an empty database, …) are for people
                 # writing queries; ours are reviewed, and the CLI has no place for them.
                 notifications_min_severity="OFF",

@@ -8,15 +8,18 @@ from collections.abc import Iterator
 
 from tracegraph import queries
 from tracegraph.config import Settings, load_settings
-from tracegraph.db import connect_reading
+from tracegraph.db import CONNECTION_TIMEOUT_SECONDS, connect_reading
 from tracegraph.graph import TraceGraph
 
 
-def open_graph(settings: Settings | None = None) -> TraceGraph:
+def open_graph(
+    settings: Settings | None = None, connection_timeout: float = CONNECTION_TIMEOUT_SECONDS
+) -> TraceGraph:
     """The graph `settings` name (default: the environment's, completed by the home's file)."""
     settings = settings or load_settings()
     # the connection's check is the ledger's running import (see TraceGraph.import_under_way)
-    driver, running = connect_reading(settings, queries.load("import/running_run"))
+    driver, running = connect_reading(settings, queries.load("import/running_run"),
+                                      connection_timeout=connection_timeout)  # fmt: skip
     graph = TraceGraph(driver, database=settings.database, server=settings.server)
     graph.running_at_start = running
     return graph

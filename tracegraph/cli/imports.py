@@ -407,8 +407,9 @@ def import_command(
     dry_run: bool = typer.Option(
         False,
         "--dry-run",
-        help="Check the files without Neo4j and write nothing to the graph: every cell and "
-        "mapping, with counts and a reject file. Whether the graph holds the steps and "
+        help="Check the files and write nothing to the graph: every cell and mapping, with "
+        "counts and a reject file; no server needed (one configured is asked whether the "
+        "import would skip the files as unchanged). Whether the graph holds the steps and "
         "shipments the rows name is left to the import. With --full it reads the graph (and "
         "needs the server) to count and list the rows the full import would remove, and "
         "exits 2 as the import would when they are more than --max-removals.",
@@ -545,14 +546,15 @@ def import_command(
     A file unchanged since its last import (by the same source) is read again when a `--full`
     run removed rows of its tables since.
 
-    `--dry-run` tries tonight's export or a new mapping first, without a server (with
-    `--full`, which reads what the graph holds, with it) and writing nothing to the graph:
+    `--dry-run` tries tonight's export or a new mapping first, needing no server (with
+    `--full`, which reads what the graph holds, it does) and writing nothing to the graph:
     the same checks of each file's content, with counts, exit code and a reject file. Rows
     naming a step or shipment that no valid row of the files is are counted in a note, not
     rejected: only the graph knows whether it holds them.
 
     A dry run of files the import would skip all as unchanged says so as the import does (it
-    asks the ledger when the server answers; with none, a note says it is not known).
+    asks the ledger once the files are checked, when a server answers; else a note says it is
+    not known).
 
     Without a terminal (cron, systemd), stderr has plain lines: one when the run starts (its
     run id and files), one per file, and a last one with the outcome (exit code and its meaning,
@@ -572,19 +574,19 @@ def import_command(
         mapping = load_mapping(mapping_file) if mapping_file else None
         if dry_run:
             graph = open_graph() if full else None  # --full compares with the graph
-            ledger, unasked = (graph, []) if full or force else _ledger_if_answering()
+            opened: list[TraceGraph] = []  # the server asked after the checks, when not --full
             try:
                 with import_progress() as (progress, log):
                     summary = check_paths(paths, timezone=timezone, encoding=encoding,
                                           reject_file=rejects, mapping=mapping, graph=graph,
                                           max_removals=max_removals, accept_older=accept_older,
                                           source=source, over_sources=over_sources,
-                                          force=force, ledger=ledger, log=log,
+                                          force=force, ledger=_ledger(graph, opened), log=log,
                                           progress=progress, on_start=report.started)  # fmt: skip
-                    summary.notes += unasked
             finally:
-                if ledger is not None:
-                    ledger.driver.close()
+                for each in [graph, *opened]:
+                    if each is not None:
+                        each.driver.close()
         else:
             graph = open_graph()
             try:
@@ -608,16 +610,24 @@ def import_command(
         raise typer.Exit(code)
 
 
-def _ledger_if_answering() -> tuple[TraceGraph | None, list[str]]:
-    """The graph whose ledger tells a dry run without --full whether the import would skip
-    every file as unchanged (it said nothing: the night sent again looked like a new one),
-    when its server answers; else none, and a note that this was not asked (the dry run needs
-    no server)."""
-    try:
-        return open_graph(), []
-    except TracegraphError as error:
-        return None, [f"no server answered ({error.message}): whether the import would skip "
-                      "the files as unchanged is not known"]  # fmt: skip
+def _ledger(graph: TraceGraph | None, opened: list[TraceGraph]) -> Callable[[], TraceGraph]:
+    """What opens the graph whose ledger tells a dry run whether the import would skip every
+    file as unchanged (it said nothing: the night sent again looked like a new one): the graph
+    of --full, else the server configured, connected once the files are checked (the started
+    line waited up to 10 s for a firewalled one) with a short timeout, kept in `opened` to be
+    closed."""
+    if graph is not None:
+        return lambda: graph
+
+    def connect() -> TraceGraph:
+        opened.append(open_graph(connection_timeout=LEDGER_TIMEOUT_SECONDS))
+        return opened[-1]
+
+    return connect
+
+
+# An optional look-up (the dry run needs no server): a server not answering by then is skipped.
+LEDGER_TIMEOUT_SECONDS = 3.0
 
 
 def _print_summary(summary: ImportSummary, output: OutputFormat, dry_run: bool) -> None:

@@ -118,7 +118,8 @@ def imports_command(
         if run_id is None:
             _print_runs(import_runs(graph, limit), output)
         elif restore is not None:
-            _restore(graph, import_run(graph, run_id), restore, output, current_names(graph))
+            names = current_names(graph, run_id)
+            _restore(graph, import_run(graph, run_id), restore, output, names)
         else:
             _print_run(import_run(graph, run_id), output)
     finally:

@@ -252,9 +252,6 @@ class Removal:
     taken: list[tuple[dict[str, Any], list[dict[str, str | None]], str]] = field(
         default_factory=list
     )
-    # per key of `dropped`, its *_before record as compare read it (located): read_records
-    # takes its values from it, where it read every such row a second time
-    held_rows: dict[Key, Any] = field(default_factory=dict)
 
 
 def compare(
@@ -295,8 +292,7 @@ def compare(
         shared = {(tuple(s[0]) if link else s[0]): s[1] for s in found["shared"]}
         gone = set(held) - present.keys[table]
         lacked = sorted(gone.intersection(shared), key=key_text)
-        held_rows: dict[Key, Any] = {}
-        where = located(graph, table, lacked, source, held_rows)
+        where = located(graph, table, lacked, source)
         dropped = [
             Dropped(key, tuple(shared[key].split(" ")),
                     tuple(s for s in shared[key].split(" ") if s != source),
@@ -306,7 +302,7 @@ def compare(
         gone.difference_update(shared)
         before = max(len(held) - (new_rows or {}).get(table, 0), len(gone) + len(dropped))
         removals[table] = Removal(table, before, sorted(gone, key=key_text), dropped=dropped,
-                                  source=source or "", held_rows=held_rows)  # fmt: skip
+                                  source=source or "")  # fmt: skip
     return removals, notes
 
 
@@ -316,11 +312,7 @@ Located = tuple[str, tuple[str, ...], str | None]
 
 
 def located(
-    graph: TraceGraph,
-    table: str,
-    keys: list[Key],
-    source: str | None,
-    held_rows: dict[Key, Any] | None = None,
+    graph: TraceGraph, table: str, keys: list[Key], source: str | None
 ) -> dict[Key, Located]:
     """Per key of `table`, its row's element id and the node(s) a ledger record of it is about,
     read by key on the table's index (its *_before query; a link's own id from its *_shas
@@ -328,40 +320,24 @@ def located(
     not every row two sources send. And its senders' last row hashes to keep (_shas_left):
     the others' without the columns whose graph value only `source`, whose dump lacks the row,
     sent — their next rows bring their values back there (their unchanged rows were skipped,
-    the values of a source that no longer sends the row kept for good). `held_rows` (given)
-    gets each key's *_before record, for read_records."""
+    the values of a source that no longer sends the row kept for good)."""
     parent = RELATIONSHIP_PARENT.get(table)
     found: dict[Key, Located] = {}
     for start in range(0, len(keys), BATCH_SIZE):
         batch = keys[start : start + BATCH_SIZE]
-        before = _before_rows(graph, table, batch)
-        if held_rows is not None:
-            held_rows.update(before)
         if parent is None:
-            for key, r in before.items():
+            for r in graph.read(f"import/{table}_before", keys=batch):
                 shas = _shas_left(table, r["props"], r["links"], source)
-                found[key] = (r["node"], (r["node"],), shas)
+                found[r["key"]] = (r["node"], (r["node"],), shas)
             continue
         rows = [{parent: p, "lot_id": lot} for p, lot in batch]
         ids = {(r["parent"], r["lot_id"]): r["id"]
                for r in graph.read(f"import/{table}_shas", rows=rows, source=None)}  # fmt: skip
-        for key, r in before.items():
-            found[key] = (
-                ids.get(key, ""),
-                tuple(r["nodes"]),
-                _shas_left(table, r["props"], [], source),
-            )
+        for r in graph.read(f"import/{table}_before", rows=rows):
+            key = (r["parent"], r["lot_id"])
+            shas = _shas_left(table, r["props"], [], source)
+            found[key] = (ids.get(key, ""), tuple(r["nodes"]), shas)
     return found
-
-
-def _before_rows(graph: TraceGraph, table: str, keys: list[Key]) -> dict[Key, Any]:
-    """Per key of `table` (one batch) the graph holds, its record of the table's *_before
-    query: the row's properties and its node(s)."""
-    parent = RELATIONSHIP_PARENT.get(table)
-    if parent is None:
-        return {r["key"]: r for r in graph.read(f"import/{table}_before", keys=keys)}
-    rows = [{parent: p, "lot_id": lot} for p, lot in keys]
-    return {(r["parent"], r["lot_id"]): r for r in graph.read(f"import/{table}_before", rows=rows)}
 
 
 def _shas_left(
@@ -601,9 +577,7 @@ def read_records(graph: TraceGraph, removals: dict[str, Removal]) -> None:
             removal.senders.append(senders)
             removal.shas.append(shas)
             removal.spellings.append(spelled)
-        # the rows compare located: their *_before records as it read them, not read again
-        taken = _read_rows(graph, removal.table, [d.key for d in removal.dropped],
-                           removal.held_rows)  # fmt: skip
+        taken = _read_rows(graph, removal.table, [d.key for d in removal.dropped])
         removal.taken = [
             (values, [s for s in spelled if removal.source in (s["sources"] or "").split()],
              _entry_of(removal.source, shas))
@@ -622,37 +596,39 @@ def _entry_of(source: str, stored: str) -> str:
 _Read = tuple[dict[str, Any], list[str], str, str, list[dict[str, str | None]]]
 
 
-def _read_rows(
-    graph: TraceGraph, table: str, keys: list[Key], held_rows: dict[Key, Any] | None = None
-) -> list[_Read]:
-    """The rows of `table` under `keys` as the graph holds them (see read_records), in order;
-    their *_before records taken from `held_rows` when given (located read them)."""
+def _read_rows(graph: TraceGraph, table: str, keys: list[Key]) -> list[_Read]:
+    """The rows of `table` under `keys` as the graph holds them (see read_records), in order."""
+    parent = RELATIONSHIP_PARENT.get(table)
     read: list[_Read] = []
     for start in range(0, len(keys), BATCH_SIZE):
         batch = keys[start : start + BATCH_SIZE]
-        before = _before_rows(graph, table, batch) if held_rows is None else held_rows
+        if parent is None:
+            found = {
+                r["key"]: (stored_values(table, r["props"], r["links"]), [r["node"]],
+                           r["props"].get("_sources") or "",
+                           r["props"].get("_source_shas") or "")
+                for r in graph.read(f"import/{table}_before", keys=batch)
+            }  # fmt: skip
+        else:
+            rows = [{parent: p, "lot_id": lot} for p, lot in batch]
+            found = {
+                (r["parent"], r["lot_id"]): (
+                    stored_values(
+                        table, {**r["props"], parent: r["parent"], "lot_id": r["lot_id"]}, []
+                    ),
+                    r["nodes"],
+                    r["props"].get("_sources") or "",
+                    r["props"].get("_source_shas") or "",
+                )
+                for r in graph.read(f"import/{table}_before", rows=rows)
+            }
         spelled = _spellings(graph, batch) if table == "lots" else {}
         for key in batch:
-            held, nodes, senders, shas = _held(table, before.get(key))
+            held, nodes, senders, shas = found.get(key, ({}, [], "", ""))
             # the event_id is the key, which a device event's three columns say
             values = {k: v for k, v in held.items() if v is not None and k != "event_id"}
             read.append((values, nodes, senders, shas, spelled.get(key, [])))
     return read
-
-
-def _held(table: str, record: Any) -> tuple[dict[str, Any], list[str], str, str]:
-    """A *_before record as _read_rows reads it: the row's values, its node(s)' element ids,
-    its `_sources` and `_source_shas` ("": none); nothing for a row the graph lacks."""
-    if record is None:
-        return {}, [], "", ""
-    props = record["props"]
-    parent = RELATIONSHIP_PARENT.get(table)
-    if parent is None:
-        values, nodes = stored_values(table, props, record["links"]), [record["node"]]
-    else:
-        link = {**props, parent: record["parent"], "lot_id": record["lot_id"]}
-        values, nodes = stored_values(table, link, []), record["nodes"]
-    return values, nodes, props.get("_sources") or "", props.get("_source_shas") or ""
 
 
 def _spellings(graph: TraceGraph, keys: list[Key]) -> dict[Key, list[dict[str, str | None]]]:

@@ -78,13 +78,16 @@ def rename_source(graph: TraceGraph, old: str, new: str) -> Renamed:
     return Renamed(old, new, rows, runs[old]["runs"], merged=new in runs)
 
 
-def current_names(graph: TraceGraph) -> dict[str, str]:
-    """Each source name renames since replaced (old → its name now, following a rename of the
-    new name too): a file of removed rows written before a rename names the old one
-    (restore.py; its rows came back under a source no run has, its spellings under none)."""
+def current_names(graph: TraceGraph, run_id: str) -> dict[str, str]:
+    """The names now of the sources run `run_id`'s file of removed rows names, where renamed
+    since (old → its name now, following a rename of the new name too): a file written before
+    a rename names the old one (restore.py; its rows came back under a source no run has, its
+    spellings under none). Only the renames that ended after the run started, in order: a
+    name renamed away and then taken by another system (A → B, a new A, A → C) is B in the
+    first A's files — the new A's rename, or one before the run, is not theirs."""
     names: dict[str, str] = {}
-    for row in graph.read("import/source_renames"):
+    for row in graph.read("import/source_renames", run_id=run_id):
         old, new = row["old"], row["new"]
         names = {name: new if now == old else now for name, now in names.items()}
-        names[old] = new
+        names.setdefault(old, new)  # a name renamed away before: this `old` is another system
     return {old: new for old, new in names.items() if old != new}

@@ -980,11 +980,12 @@ def _removed_since(
     return str(found[0]["run_id"]) if found else None
 
 
-def _all_unchanged_note(content_of: dict[str, tuple[str, Any]]) -> str:
+def _all_unchanged_note(content_of: dict[str, tuple[str, Any]], dry_run: bool = False) -> str:
     """The note of a run whose every file had the content of the last import of its name
     (`content_of`: per file, the run that imported that content and its start): nothing was
-    imported. Such a night's log looked like any good night's ("0 rows read", exit 0), and a
-    day's data went missing unnoticed while the exporter sent the day before's files again."""
+    imported (a dry run: would be, its counts being the rows it checked all the same). Such a
+    night's log looked like any good night's ("0 rows read", exit 0), and a day's data went
+    missing unnoticed while the exporter sent the day before's files again."""
     by_run: dict[tuple[str, Any], list[str]] = {}
     for path, run in content_of.items():
         by_run.setdefault(run, []).append(Path(path).name)
@@ -992,8 +993,10 @@ def _all_unchanged_note(content_of: dict[str, tuple[str, Any]]) -> str:
         f"{', '.join(dict.fromkeys(names))}: run {run}, started {iso_seconds(started)}"
         for (run, started), names in by_run.items()
     )
+    said = ("the import would import nothing (the counts are of the rows checked all the "
+            "same)" if dry_run else "nothing imported")  # fmt: skip
     return (
-        "nothing imported: every file had the content of the last file of its name imported, "
+        f"{said}: every file had the content of the last file of its name imported, "
         "as the run that imported it "
         f"({runs}). Is the exporter sending yesterday's files? Check tonight's export; "
         "`--force` reads them again"
@@ -1651,7 +1654,7 @@ def check_paths(
     source: str | None = None,
     over_sources: bool = False,
     force: bool = False,
-    ledger: TraceGraph | None = None,
+    ledger: Callable[[], TraceGraph] | None = None,
     log: Log = lambda _: None,
     progress: Progress = lambda *_: None,
     on_start: Started = lambda *_: None,
@@ -1668,9 +1671,11 @@ def check_paths(
     files that are an older export sent again, or of tables another source wrote, are the
     import's refusal (_older_exports, sources.other_sources).
 
-    With a `ledger` (the graph, or without --full the server when it answers), unless `force`:
-    when the import would skip every file as unchanged, the summary says so as the import's
-    would (all_unchanged, _all_unchanged_note), the files read all the same."""
+    With a `ledger` (opens the graph: with --full the one compared, else the server
+    configured, once the files are checked), unless `force`: when the import would skip every
+    file as unchanged, the summary says so as the import's would (all_unchanged,
+    _all_unchanged_note), the files read all the same; when it cannot be asked, a note says
+    this is not known (_ledger_skips)."""
     limit = full_dump.parse_limit(max_removals) if graph is not None else None
     chosen = chosen_zone(timezone, *_mapping_zone(mapping))
     timezone, zone, zone_given = chosen.name, chosen.zone, chosen.given
@@ -1749,15 +1754,43 @@ def check_paths(
         shas = {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
         fingerprints = _fingerprints(files, shas, mapping_sha, timezone, encoding,
                                      graph is not None, source)  # fmt: skip
-        skipped = _would_skip(ledger, run_id, files, fingerprints, mapping, source,
-                              graph is not None)  # fmt: skip
-        if skipped:
-            summary.all_unchanged = True
-            summary.notes.append(_all_unchanged_note(skipped))
-            log(summary.notes[-1])
+        (skipped, summary.unchanged_files), unknown = _ledger_skips(ledger, lambda known: (
+            _would_skip(known, run_id, files, fingerprints, mapping, source, graph is not None)
+        ))  # fmt: skip
+        summary.all_unchanged = bool(skipped)
+        for note in [_all_unchanged_note(skipped, dry_run=True)] if skipped else unknown:
+            summary.notes.append(note)
+            log(note)
     summary.reject_file = _rejects_written(reject_path, rejects, reject_file, mapped=bool(mapping))
     summary.notes += not_private_notes(summary.reject_file, "the reject file")
     return summary
+
+
+# _would_skip's answer: per file the run that imported its content and its start, and the
+# files the import would not read, each with its last run.
+Skipped = tuple[dict[str, tuple[str, Any]], dict[str, str]]
+
+
+def _ledger_skips(
+    ledger: Callable[[], TraceGraph], would_skip: Callable[[TraceGraph], Skipped]
+) -> tuple[Skipped, list[str]]:
+    """`would_skip` asked of the graph `ledger` opens, and no note; or, when the server did not
+    answer or its ledger could not be read, nothing and the note that this is not known: the
+    look-up is optional, and its failure failed the whole dry run (exit 2, no summary, no
+    reject file)."""
+    try:
+        known = ledger()
+    except TracegraphError as error:
+        return ({}, {}), [f"no server answered ({error.message}): {_UNCHANGED_UNKNOWN}"]
+    try:
+        return would_skip(known), []
+    except Exception as error:  # any failure: the dry run's checks stand without it
+        said = error.message if isinstance(error, TracegraphError) else type(error).__name__
+        return ({}, {}), [f"the ledger could not be read ({said}): {_UNCHANGED_UNKNOWN}"]
+
+
+# Why a dry run cannot say whether the import would skip the night (_ledger_skips).
+_UNCHANGED_UNKNOWN = "whether the import would skip the files as unchanged is not known"
 
 
 def _would_skip(
@@ -1768,25 +1801,30 @@ def _would_skip(
     mapping: Mapping | None,
     source: str,
     full: bool,
-) -> dict[str, tuple[str, Any]]:
+) -> Skipped:
     """For a dry run: when an import of `files` would skip every one as unchanged, per file
     (its absolute path) the run that imported its content and its start, as
-    _all_unchanged_note takes them; else nothing. As import_paths decides: a file read again
-    since another source's --full removed rows is read, and a --full run reads every file
-    once an import ran since (whether that changes nothing, the dry run cannot tell)."""
+    _all_unchanged_note takes them, and the files it would not read (each with its last run,
+    as the import's unchanged_files; none with --full); else nothing. As import_paths decides:
+    a file read again since another source's --full removed rows is read, and a --full run
+    reads every file once an import ran since (whether that changes nothing, the dry run
+    cannot tell)."""
     if not files or not graph.read("db/migration_done", name="import_run_files")[0]["done"]:
-        return {}  # a ledger without file nodes (an import makes them) knows of no last import
+        return {}, {}  # a ledger without file nodes (an import makes them) knows of no import
     content_of: dict[str, tuple[str, Any]] = {}
-    runs = set()
+    unread: dict[str, str] = {}
     for path in files:
         previous, removed_by = _last_import(graph, run_id, path, fingerprints[path], mapping,
                                             source)  # fmt: skip
         if not previous or removed_by is not None:
-            return {}
-        runs.add(str(previous[0]["run_id"]))
+            return {}, {}
+        unread[str(path)] = str(previous[0]["run_id"])
         content_of[str(path.absolute())] = (previous[0]["content_run_id"],
                                             previous[0]["content_started_at"])  # fmt: skip
-    return {} if full and _imported_since(graph, run_id, runs) else content_of
+    if not full:
+        return content_of, unread
+    # a --full import reads every file all the same (and finds nothing to change)
+    return ({}, {}) if _imported_since(graph, run_id, set(unread.values())) else (content_of, {})
 
 
 def _writable(path: Path, files: Sequence[Path]) -> Path:
