@@ -24,7 +24,6 @@ from test_import_sources import _folder, _import  # isort: skip
 LOTS = "lot_id,material_id,quantity,uom,created_at,status\n"
 L1 = "L1,FLOUR,10,kg,2026-01-05T04:00:00Z,released\n"
 L2 = "L2,FLOUR,5,kg,2026-01-06T04:00:00Z,released\n"
-L3 = "L3,FLOUR,7,kg,2026-01-07T04:00:00Z,released\n"
 STATUS = "lot_id,material_id,status\n"
 
 
@@ -216,69 +215,6 @@ def test_a_full_run_dropping_the_source_whose_values_the_graph_holds_lets_the_ot
     assert quantity() == 12.0
     _night(runner, tmp_path, "a2", "a", lots=LOTS + L1 + L2)  # A's L1 as before, L2 new
     assert quantity() == 10.0
-
-
-INSPECTIONS = "inspection_id,lot_id,test,result,inspected_at\n"
-I1_ERP = "I1,L1,incoming,pass,2026-01-05T04:00:00Z\n"
-I2_ERP = "I2,L1,visual,pass,2026-01-05T05:00:00Z\n"
-
-
-def _inspection(graph: TraceGraph, inspection_id: str) -> Any:
-    return _value(graph, "MATCH (i:Inspection {inspection_id: $id}) "
-                  "RETURN [i.test, i.result, i._sources]", id=inspection_id)  # fmt: skip
-
-
-def test_a_full_run_taking_a_source_off_a_mixed_row_lets_the_others_values_back(
-    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
-) -> None:
-    """The ERP sends I1 `incoming`, the MES `来料检验` (newest wins) at the same instant with
-    another offset (no change: the ERP's text stays). The MES's --full without I1 took the MES
-    off, but the graph held a mix (the MES's test, the ERP's time), not the MES's row: the
-    ERP's entry was kept, its unchanged row skipped, and `来料检验` stayed for good. The ERP's
-    next row brings its test back; I2, whose values the graph holds from the ERP, is not
-    written again."""
-    lots = LOTS + L1
-    _night(runner, tmp_path, "erp1", "erp", lots=lots, inspections=INSPECTIONS + I1_ERP + I2_ERP)
-    mes_i1 = "I1,L1,来料检验,pass,2026-01-05T12:00:00+08:00\n"
-    mes_i2 = "I2,L1,外观检验,pass,2026-01-05T13:00:00+08:00\n"
-    _night(runner, tmp_path, "mes1", "mes", inspections=INSPECTIONS + mes_i1 + mes_i2)
-    # the ERP changes I2's test since: the graph holds the ERP's values of I2
-    erp_i2 = I2_ERP.replace("visual", "visual-2")
-    _night(runner, tmp_path, "erp2", "erp", lots=lots, inspections=INSPECTIONS + I1_ERP + erp_i2)
-    assert _inspection(graph, "I1") == ["来料检验", "pass", "erp mes"]
-    full = _folder(tmp_path, "mes-full", {"inspections.csv": INSPECTIONS})
-    _import(runner, str(full), "--source", "mes", "--full", "--max-removals", "100%")
-    assert _inspection(graph, "I1") == ["来料检验", "pass", "erp"]
-    i3 = "I3,L1,weight,pass,2026-01-06T04:00:00Z\n"  # a new row: the file is read again
-    erp = _night(runner, tmp_path, "erp3", "erp", lots=lots,
-                 inspections=INSPECTIONS + I1_ERP + erp_i2 + i3)  # fmt: skip
-    assert _inspection(graph, "I1") == ["incoming", "pass", "erp"]
-    assert _inspection(graph, "I2") == ["visual-2", "pass", "erp"]
-    assert erp["tables"]["inspections"]["updated"] == 1  # I1 alone
-    again = _night(runner, tmp_path, "erp4", "erp", lots=lots,
-                   inspections=INSPECTIONS + i3 + erp_i2 + I1_ERP)  # fmt: skip
-    assert again["tables"]["inspections"]["updated"] == 0
-
-
-def test_a_source_taken_off_leaves_a_remaining_sources_newer_columns(
-    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
-) -> None:
-    """B sends L1 at 10 kg released, C at 12 kg (newer), A holds it. A's --full without L1
-    takes A off a row holding A's status and C's quantity: B's next unchanged row brings back
-    its status and leaves C's newer quantity (forgetting B's entry wrote B's whole row: 10)."""
-    _night(runner, tmp_path, "b1", "b", lots=LOTS + L1)
-    _night(runner, tmp_path, "c1", "c", lots=LOTS + L1.replace(",10,", ",12,"))
-    _night(runner, tmp_path, "a1", "a", lots=LOTS + L1.replace(",10,", ",12,").replace(
-        "released", "hold"))  # fmt: skip
-    _import(runner, str(_folder(tmp_path, "a-full", {"lots.csv": LOTS + L2})), "--source", "a",
-            "--full", "--max-removals", "100%")  # fmt: skip
-    assert _status(graph, "L1") == "hold"
-    _night(runner, tmp_path, "b2", "b", lots=LOTS + L1 + L2)
-    assert _status(graph, "L1") == "released"
-    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l.quantity") == 12.0
-    # C's unchanged row: the graph holds its values, nothing written
-    c = _night(runner, tmp_path, "c2", "c", lots=LOTS + L1.replace(",10,", ",12,") + L3)
-    assert c["tables"]["lots"]["updated"] == 0
 
 
 def test_a_source_under_a_new_name_sending_its_rows_as_before_lifts_no_hold(

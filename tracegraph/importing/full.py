@@ -27,7 +27,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -43,16 +43,7 @@ from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES, Kind, device_event_id
 from tracegraph.importing.validate import CellError, Reject, _read_datetime, convert
-from tracegraph.importing.writer import (
-    BATCH_SIZE,
-    COLUMN_TAG,
-    RELATIONSHIP_PARENT,
-    entry_columns,
-    entry_sha,
-    first_columns,
-    source_names,
-    source_shas,
-)
+from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT, entry_sha, source_shas
 from tracegraph.values import counted, first_ids, spreadsheet_safe
 
 # Links before the nodes they join, events and inspections before the steps and lots they name,
@@ -317,95 +308,40 @@ def located(
     """Per key of `table`, its row's element id and the node(s) a ledger record of it is about,
     read by key on the table's index (its *_before query; a link's own id from its *_shas
     query): only for the shared rows a dump lacks (and a restore's, restore.put_back_shas),
-    not every row two sources send. And its senders' last row hashes to keep (_shas_left):
-    the others' without the columns whose graph value only `source`, whose dump lacks the row,
-    sent — their next rows bring their values back there (their unchanged rows were skipped,
-    the values of a source that no longer sends the row kept for good)."""
+    not every row two sources send. And its senders' last row hashes to keep — only `source`'s
+    where the graph holds its values and its dump lacks the row: the others' rows are then
+    compared with the graph again (their unchanged rows were skipped, the values of a source
+    that no longer sends the row kept for good)."""
     parent = RELATIONSHIP_PARENT.get(table)
     found: dict[Key, Located] = {}
     for start in range(0, len(keys), BATCH_SIZE):
         batch = keys[start : start + BATCH_SIZE]
         if parent is None:
             for r in graph.read(f"import/{table}_before", keys=batch):
-                shas = _shas_left(table, r["props"], r["links"], source)
-                found[r["key"]] = (r["node"], (r["node"],), shas)
+                found[r["key"]] = (r["node"], (r["node"],), _shas_left(r["props"], source))
             continue
         rows = [{parent: p, "lot_id": lot} for p, lot in batch]
         ids = {(r["parent"], r["lot_id"]): r["id"]
                for r in graph.read(f"import/{table}_shas", rows=rows, source=None)}  # fmt: skip
         for r in graph.read(f"import/{table}_before", rows=rows):
             key = (r["parent"], r["lot_id"])
-            shas = _shas_left(table, r["props"], [], source)
-            found[key] = (ids.get(key, ""), tuple(r["nodes"]), shas)
+            found[key] = (ids.get(key, ""), tuple(r["nodes"]), _shas_left(r["props"], source))
     return found
 
 
-def _shas_left(
-    table: str, props: dict[str, Any], links: Sequence[Any], source: str | None
-) -> str | None:
+def _shas_left(props: dict[str, Any], source: str | None) -> str | None:
     """A shared row's `_source_shas` as _located keeps them, `source`'s entry among them (its
     own --full takes it off the row's senders, not its last row: a bad dump's source back with
     the row it sent before is no news, where it came back new and its values replaced the
-    others' newer ones). The entries of the senders left lose the columns whose graph value
-    none of them sent (`source`'s, kept for good where their unchanged rows were skipped), see
-    _entry_without: their next rows bring their own values back there, and keep the graph's
-    (another sender's newer change) where they sent a column as before. A sender left alone
-    whose row the graph holds keeps none: the row's `_row_sha` says it, as on any row one
-    source sends. Sources a --full took off before keep theirs."""
+    others' newer ones). Only `source`'s when the graph holds its row (`_row_sha`): the
+    others' rows are then compared with the graph again."""
     stored = props.get("_source_shas")
-    entries = source_shas(stored)
-    senders = set(source_names(props.get("_sources")) or ()) - {source}
-    if source is None or source not in entries or not senders:
-        return stored
-    left = {name: e for name, e in entries.items() if name in senders}
-    orphans = _orphans(_graph_columns(table, props, links), left.values())
     held = props.get("_row_sha")
-    kept = {name: _entry_without(e, orphans, held) for name, e in left.items()}
-    if len(senders) == 1 and all(e is None or entry_sha(e) == held for e in kept.values()):
-        kept = {}
-    found = {**{n: e for n, e in entries.items() if n not in senders}, **kept}
-    return " ".join(f"{n}:{e}" for n, e in sorted(found.items()) if e is not None)
-
-
-def _orphans(graph_row: dict[str, str], entries: Iterable[str]) -> set[str]:
-    """The column tags of the graph's values (`graph_row`, _graph_columns) that none of
-    `entries` (the senders left's `_source_shas` entries) sent."""
-    vouched: dict[str, set[str]] = {}
-    for entry in entries:
-        for tag, digests in (entry_columns(entry) or {}).items():
-            vouched.setdefault(tag, set()).update(digests)
-    return {item[:COLUMN_TAG] for item in graph_row.values()
-            if item[COLUMN_TAG:] not in vouched.get(item[:COLUMN_TAG], ())}  # fmt: skip
-
-
-# The row hash of a remaining source's entry that lost columns (_entry_without): no row hashes
-# as it, so its next row counts as changed and is compared column by column.
-STALE_SHA = "-"
-
-
-def _entry_without(entry: str, orphans: set[str], held: str | None) -> str | None:
-    """A remaining source's entry without its column hashes under `orphans` (the tags of the
-    graph's values no remaining source sent), its row hash STALE_SHA if it lost any. One
-    without column hashes (kept before them) stays only where the graph holds its row
-    (`held`, the row's `_row_sha`); None: forgotten, its next row is compared with the
-    graph's."""
-    columns = entry_columns(entry)
-    if columns is None:
-        return entry if entry == held else None
-    lost = orphans & columns.keys()
-    if not lost:
-        return entry
-    left = sorted(tag + d for tag, digests in columns.items() if tag not in lost for d in digests)
-    return f"{STALE_SHA}:{''.join(left)}"
-
-
-def _graph_columns(table: str, props: dict[str, Any], links: Sequence[Any]) -> dict[str, str]:
-    """The column hashes (writer.column_hashes) of a row as the graph holds it (its *_before
-    query's `props` and `links`), as a file giving those values hashes them. Its key columns
-    have none: their values do not matter."""
-    values = stored_values(table, props, links)
-    keys = {name: values.get(name) for name in TABLES[table].key}
-    return first_columns(table, {**keys, "props": {}}, values)
+    entries = source_shas(stored)
+    mine = entries.get(source or "")
+    if held is not None and mine is not None and entry_sha(mine) == held:
+        return f"{source}:{mine}"
+    return stored
 
 
 def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | None,

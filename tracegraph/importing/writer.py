@@ -902,7 +902,7 @@ def sent_instant(stored: str | None, source: str | None, column: str, text: str)
 def _sent_digests(stored: str | None, source: str | None, column: str) -> frozenset[str]:
     """The digests of `column` in `source`'s entry of a row's `_source_shas` (`stored`)."""
     entry = source_shas(stored).get(source or "")
-    columns = entry_columns(entry) if entry else None
+    columns = _entry_columns(entry) if entry else None
     return (columns or {}).get(_column_tag(column), frozenset())
 
 
@@ -1010,8 +1010,7 @@ def source_shas(stored: str | None) -> dict[str, str]:
     as its file gave it) and, since the per-column rule, the hashes of the columns it sent
     (COLUMNS: 10 hex digits per column, its tag and its value's hash, sorted; see
     column_hashes). Only rows two or more sources send (or sent: a source a --full took off
-    keeps its entry) have it: a row one source sends has that source's in `_row_sha`. ROWSHA
-    is `-` in an entry a --full of another source took columns off (full.STALE_SHA)."""
+    keeps its entry) have it: a row one source sends has that source's in `_row_sha`."""
     return dict(entry.split(":", 1) for entry in stored.split(" ")) if stored else {}
 
 
@@ -1020,18 +1019,18 @@ def entry_sha(entry: str) -> str:
     return entry.split(":", 1)[0]
 
 
-def entry_columns(entry: str) -> dict[str, frozenset[str]] | None:
-    """The column hashes of a `_source_shas` entry, per column tag (see COLUMN_TAG); None for
+def _entry_columns(entry: str) -> dict[str, frozenset[str]] | None:
+    """The column hashes of a `_source_shas` entry, per column tag (see _COLUMN_TAG); None for
     one kept before the per-column rule (a row hash alone: that source's changed row is written
     whole, as before)."""
     _, found, columns = entry.partition(":")
     if not found:
         return None
-    step = COLUMN_TAG + _COLUMN_DIGITS
+    step = _COLUMN_TAG + _COLUMN_DIGITS
     tagged: dict[str, set[str]] = {}
     for i in range(0, len(columns), step):
         item = columns[i : i + step]
-        tagged.setdefault(item[:COLUMN_TAG], set()).add(item[COLUMN_TAG:])
+        tagged.setdefault(item[:_COLUMN_TAG], set()).add(item[_COLUMN_TAG:])
     return {tag: frozenset(digests) for tag, digests in tagged.items()}
 
 
@@ -1043,7 +1042,7 @@ def entry_columns(entry: str) -> dict[str, frozenset[str]] | None:
 # column). A change goes unnoticed now only if its value hashes as the column's last one did
 # (2^-32; at ~200k changed shared cells a night, one in ~58 years), or as that of another
 # column sharing its tag (1 in 256 pairs of columns). The row hash still tells the row changed.
-COLUMN_TAG = 2
+_COLUMN_TAG = 2
 _COLUMN_DIGITS = 8
 
 
@@ -1077,8 +1076,8 @@ def _column_digest(name: str, text: str) -> str:
 
 @functools.lru_cache(maxsize=1024)  # names: the tables' columns and their extras
 def _column_tag(name: str) -> str:
-    """A column's tag in `_source_shas` entries (COLUMN_TAG), hashed once per name."""
-    return hashlib.sha256(name.encode()).hexdigest()[:COLUMN_TAG]
+    """A column's tag in `_source_shas` entries (_COLUMN_TAG), hashed once per name."""
+    return hashlib.sha256(name.encode()).hexdigest()[:_COLUMN_TAG]
 
 
 def _entry(sha: str, columns: dict[str, str]) -> str:
@@ -1147,9 +1146,9 @@ def _said_again(
         return frozenset()
     entries = source_shas(stored)
     if source in entries:
-        found = [entry_columns(entries[source])]
+        found = [_entry_columns(entries[source])]
     else:
-        found = [entry_columns(e) for name, e in entries.items() if name in (senders or ())]
+        found = [_entry_columns(e) for name, e in entries.items() if name in (senders or ())]
     known: dict[str, set[str]] = {}
     for columns in found:
         for tag, digests in (columns or {}).items():
@@ -1159,7 +1158,7 @@ def _said_again(
     return frozenset(
         name
         for name, item in given.items()
-        if item[COLUMN_TAG:] in known.get(item[:COLUMN_TAG], ())
+        if item[_COLUMN_TAG:] in known.get(item[:_COLUMN_TAG], ())
     )
 
 
