@@ -416,6 +416,47 @@ def test_imports_shows_a_run_whose_importer_died_as_interrupted_without_writing(
     assert checked["running_import"].startswith("an import: run 20261204T020000Z-nightly")
 
 
+def test_a_run_still_running_is_not_described_as_stopped(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """While an import ran, `imports` said `≥: counted for the files the run finished before it
+    stopped` and `db status` `no counts (the run did not finish)`: a running run described as
+    stopped. While its importer holds the lock they say it is still running; the same entry
+    with no lock holder (its importer died) keeps the stopped wording."""
+    graph.write("import/lock_node")
+    _running_entry(graph, "20261204T020000Z-nightly", 2)
+
+    def said() -> tuple[str, str]:
+        listed = runner.invoke(app, ["imports"], terminal_width=120)
+        status = runner.invoke(app, ["db", "status"], terminal_width=200)
+        assert listed.exit_code == 0 and status.exit_code == 0, listed.stderr + status.stderr
+        last = next(line for line in status.stdout.splitlines() if "Last import" in line)
+        return " ".join(listed.stdout.split()), last
+
+    with graph.held_lock("import/take_lock", wait_seconds=1.0, token="nightly") as held:
+        assert held
+        listed, last = said()
+    assert listed.endswith("?: not counted yet (the import is still running).")
+    assert last.endswith("; no counts yet (still running)"), last
+    graph.driver.execute_query(  # the run has finished its first file
+        "MATCH (run:ImportRun) SET run.counts_partial = true, run.rows_read = 4, "
+        "run.rows_written = 3, run.rows_rejected = 1, run.rows_updated = 0",
+        database_=graph.database,
+    )
+    with graph.held_lock("import/take_lock", wait_seconds=1.0, token="nightly") as held:
+        assert held
+        listed, last = said()
+    assert listed.endswith("≥: counted for the files the running import has finished so far.")
+    assert last.endswith("; ≥4 rows read = ≥3 written + ≥1 rejected so far (still running)"), last
+    listed, last = said()  # no process holds the lock: its importer died
+    assert listed.endswith(
+        "≥: counted for the files the run finished before it stopped. Re-running an import is "
+        "safe and completes it. *: the ledger says running, but no process holds the import "
+        "lock: its importer or its server died (the next import marks it interrupted)"
+    ), listed
+    assert last.endswith("; ≥4 rows read = ≥3 written + ≥1 rejected"), last
+
+
 def test_a_run_that_ends_while_imports_looks_is_shown_as_it_ended(
     graph: TraceGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:

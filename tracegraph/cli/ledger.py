@@ -302,7 +302,9 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
     if left_out:
         console.print(f"[dim]{' and '.join(left_out)} not shown, for the terminal's width: "
                       "a wider one, or --format csv, has them[/]")  # fmt: skip
-    legend = unfinished_legend([cell for row in cells for cell in row.values()])
+    legend = unfinished_legend(
+        [(run, list(row.values())) for run, row in zip(runs, cells, strict=True)]
+    )
     if legend:
         stdout().print(f"[dim]{legend}[/]")
     dead = next((r["interrupted_because"] for r in runs if r.get("interrupted_because")), None)
@@ -346,18 +348,30 @@ def _runs_table(
 
 # The count of a run that stopped: "≥" before what the files it finished held (the file it was
 # writing is not counted), "?" where it counted nothing (killed outright, or still running).
+# A run still running (its importer holds the lock, ledger.checked_status) counts as it goes:
+# it was described as stopped ("before it stopped") while it ran.
 PARTIAL = "≥: counted for the files the run finished before it stopped"
 UNCOUNTED = "?: not counted (killed, or still running)"
+LEGENDS = {
+    "≥": {False: PARTIAL, True: "≥: counted for the files the running import has finished so far"},
+    "?": {False: UNCOUNTED, True: "?: not counted yet (the import is still running)"},
+}
 RERUN = "Re-running an import is safe and completes it."
 
 
-def unfinished_legend(shown: list[str]) -> str | None:
-    """The legend of the marks the `shown` counts carry, those alone: a failed run's whole
-    counts (a refused full import) carry none — the legend explained a "? removed" that was no
-    count, "not counted (killed, or still running)", of a run that had ended."""
-    parts = [text for mark, text in (("≥", PARTIAL), ("?", UNCOUNTED))
-             if any(cell.startswith(mark) for cell in shown)]  # fmt: skip
-    return f"{'; '.join(parts)}. {RERUN}" if parts else None
+def unfinished_legend(shown: list[tuple[dict[str, Any], list[str]]]) -> str | None:
+    """The legend of the marks the `shown` counts (per run, its cells) carry, those alone: a
+    failed run's whole counts (a refused full import) carry none — the legend explained a "?
+    removed" that was no count, "not counted (killed, or still running)", of a run that had
+    ended. A mark of a running run and one of a stopped run: both texts."""
+    parts: list[str] = []
+    stopped = False
+    for mark, texts in LEGENDS.items():
+        whose = {run.get("status") == "running" for run, cells in shown
+                 if any(cell.startswith(mark) for cell in cells)}  # fmt: skip
+        parts.extend(texts[running] for running in sorted(whose))
+        stopped = stopped or False in whose
+    return f"{'; '.join(parts)}.{f' {RERUN}' if stopped else ''}" if parts else None
 
 
 def shown_status(run: dict[str, Any]) -> str:
@@ -440,7 +454,7 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
             + (f": {literal(run['error'])}" if run.get("error") else "")
             + (f" (hint: {literal(run['error_hint'])})" if run.get("error_hint") else "")
         )
-    legend = unfinished_legend([*counts, removed])
+    legend = unfinished_legend([(run, [*counts, removed])])
     if legend:
         out.print(f"[dim]{legend}[/]")
     if run["tables"]:
