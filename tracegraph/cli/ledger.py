@@ -200,7 +200,7 @@ def _restore(
             hint="to keep it text, import the folder with a mapping whose x_ column for it "
             "has `text = true`",
         )
-    if changed := not_their_own(found.rows):
+    if changed := not_their_own(found.rows, graph):
         warn(
             f"{counted(len(changed), 'row')} {literal(source)} was only taken off "
             f"{'comes' if len(changed) == 1 else 'come'} back with columns another source had "
