@@ -996,9 +996,16 @@ def test_a_restore_names_a_taken_off_row_whose_required_column_another_source_ch
 ) -> None:
     """A taken-off row comes back with its required columns as the graph held them at the
     removal: the ERP's SUGAR, not the MES's FLOUR, is the MES's change on import, over any
-    newer material. The restore warns, naming the row and the column."""
+    newer material. The restore warns, naming the row and the column — once the graph holds
+    another value (the ERP's SALT): it warned while the graph still held SUGAR too, which the
+    import writes as it is (a tester's 15 inspections named, 0 rows changed)."""
     _, bad = _erp_and_mes_spell_l1(runner, tmp_path, "L1,SUGAR,10,kg,V1,000123")
     done = _import(runner, str(bad), "--source", "mes", "--full")
+    same = runner.invoke(app, ["imports", done["run_id"], "--restore", str(tmp_path / "r0")])
+    assert same.exit_code == 0, same.output
+    assert "taken off comes back" not in " ".join(same.stderr.split()), same.stderr
+    salt = _folder(tmp_path, "erp-salt", {"lots.csv": SPELLED + "L1,SALT,10,kg,V1,000123\n"})
+    _import(runner, str(salt), "--source", "erp")
     restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(tmp_path / "r")])
     assert restored.exit_code == 0, restored.output
     said = " ".join(restored.stderr.split())
@@ -1036,7 +1043,8 @@ def test_a_restore_names_every_column_of_a_taken_off_row_without_column_hashes(
     """The MES's record of L1 kept before the per-column rule (its row hash alone): the import
     writes the restored row whole as the MES's change, over the ERP's newer values. The
     restore said nothing of it (it named only columns a column hash showed another source had
-    changed); it names the row's columns now."""
+    changed); it names the row's columns now, those whose value the graph holds otherwise
+    since (the ERP's SALT)."""
     _, bad = _erp_and_mes_spell_l1(runner, tmp_path, "L1,FLOUR,10,kg,V1,000123")
     graph.driver.execute_query(
         "MATCH (l:Lot {lot_id: 'L1'}) SET l._source_shas = reduce(s = '', e IN "
@@ -1045,6 +1053,8 @@ def test_a_restore_names_every_column_of_a_taken_off_row_without_column_hashes(
         database_=graph.database,
     )
     done = _import(runner, str(bad), "--source", "mes", "--full")
+    salt = _folder(tmp_path, "erp-salt", {"lots.csv": SPELLED + "L1,SALT,10,kg,V1,000123\n"})
+    _import(runner, str(salt), "--source", "erp")
     restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(tmp_path / "r")])
     assert restored.exit_code == 0, restored.output
     said = " ".join(restored.stderr.split())

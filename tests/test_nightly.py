@@ -416,6 +416,94 @@ def test_imports_shows_a_run_whose_importer_died_as_interrupted_without_writing(
     assert checked["running_import"].startswith("an import: run 20261204T020000Z-nightly")
 
 
+def test_a_run_still_running_is_not_described_as_stopped(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner
+) -> None:
+    """While an import ran, `imports` said `≥: counted for the files the run finished before it
+    stopped` and `db status` `no counts (the run did not finish)`: a running run described as
+    stopped. While its importer holds the lock they say it is still running; the same entry
+    with no lock holder (its importer died) keeps the stopped wording."""
+    graph.write("import/lock_node")
+    _running_entry(graph, "20261204T020000Z-nightly", 2)
+
+    def said() -> tuple[str, str]:
+        listed = runner.invoke(app, ["imports"], terminal_width=120)
+        status = runner.invoke(app, ["db", "status"], terminal_width=200)
+        assert listed.exit_code == 0 and status.exit_code == 0, listed.stderr + status.stderr
+        last = next(line for line in status.stdout.splitlines() if "Last import" in line)
+        return " ".join(listed.stdout.split()), last
+
+    with graph.held_lock("import/take_lock", wait_seconds=1.0, token="nightly") as held:
+        assert held
+        listed, last = said()
+    assert listed.endswith("?: not counted yet (the import is still running).")
+    assert last.endswith("; no counts yet (still running)"), last
+    graph.driver.execute_query(  # the run has finished its first file
+        "MATCH (run:ImportRun) SET run.counts_partial = true, run.rows_read = 4, "
+        "run.rows_written = 3, run.rows_rejected = 1, run.rows_updated = 0",
+        database_=graph.database,
+    )
+    with graph.held_lock("import/take_lock", wait_seconds=1.0, token="nightly") as held:
+        assert held
+        listed, last = said()
+    assert listed.endswith("≥: counted for the files the running import has finished so far.")
+    assert last.endswith("; ≥4 rows read = ≥3 written + ≥1 rejected so far (still running)"), last
+    listed, last = said()  # no process holds the lock: its importer died
+    assert listed.endswith(
+        "≥: counted for the files the run finished before it stopped. Re-running an import is "
+        "safe and completes it. *: the ledger says running, but no process holds the import "
+        "lock: its importer or its server died (the next import marks it interrupted)"
+    ), listed
+    assert last.endswith("; ≥4 rows read = ≥3 written + ≥1 rejected"), last
+
+
+def test_imports_shows_which_night_removed_rows_which_imported_nothing_and_when_each_started(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`imports` showed a --full night that removed rows as `done` with its read counts, a night
+    sent again as `0 0 0 0` like an empty one, and no start time but the run id's (UTC). It now
+    has a `removed` column (a --full run's count, blank for others), `done, unchanged` for a
+    run whose every file was unchanged, and the local start; the JSON `full`, `all_unchanged`."""
+    header = "lot_id,material_id,quantity,uom\n"
+    night = tmp_path / "night"
+    night.mkdir()
+    (night / "lots.csv").write_text(header + "L1,FLOUR,1,kg\nL2,FLOUR,2,kg\n", encoding="utf-8")
+    full = tmp_path / "full"
+    full.mkdir()
+    (full / "lots.csv").write_text(header + "L1,FLOUR,1,kg\n", encoding="utf-8")
+    for args in ([str(night)], [str(night)], [str(full), "--full", "--max-removals", "100%"]):
+        done = runner.invoke(app, ["import", *args])
+        assert done.exit_code == 0, done.output
+    listed = runner.invoke(app, ["imports", "--format", "json"])
+    runs = json.loads(listed.stdout)["imports"]
+    assert [(r["full"], r["all_unchanged"], r.get("rows_removed")) for r in runs] == [
+        (True, False, 1), (False, True, None), (False, False, None),
+    ]  # fmt: skip
+    csv_header = runner.invoke(app, ["imports", "--format", "csv"]).stdout.splitlines()[0]
+    assert csv_header.endswith(",full,all_unchanged"), csv_header
+    for width in (120, 80):
+        table = runner.invoke(app, ["imports"], terminal_width=width)
+        assert table.exit_code == 0, table.stderr
+        rows = [
+            line.split() for line in table.stdout.splitlines() if line.strip().startswith("2026")
+        ]
+        started = [datetime.fromisoformat(r["started_at"]).astimezone() for r in runs]
+        assert [(row[0], row[-1]) for row in rows] == [
+            (runs[0]["run_id"], "1"),
+            (runs[1]["run_id"], "0"),
+            (runs[2]["run_id"], "0"),
+        ], table.stdout
+        assert len(rows[0]) == len(rows[2]) + 1, table.stdout  # removed: blank without --full
+        assert rows[1][1:3] == ["done,", "unchanged"], table.stdout
+        assert "…" not in table.stdout
+        if width == 120:
+            assert table.stdout.splitlines()[1].split()[:4] == ["run", "status", "user",
+                                                                  "started"]  # fmt: skip
+            assert [" ".join(row[3:5]) for row in (rows[0], rows[2])] == [
+                f"{at:%Y-%m-%d %H:%M}" for at in (started[0], started[2])
+            ], table.stdout
+
+
 def test_a_run_that_ends_while_imports_looks_is_shown_as_it_ended(
     graph: TraceGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -655,15 +743,15 @@ def test_imports_keeps_counts_of_millions_whole_at_80_columns(
         ["20261204T020000Z-big002", "interrupted", "≥12,345,678", "≥12,340,001", "≥5,677"],
         ["20261204T010000Z-big001", "done", "12,345,678", "12,340,001", "5,677"],
     ]
-    assert lines[4] == ("user and updated not shown, for the terminal's width: a wider one, "
-                        "or --format csv, has them")  # fmt: skip
+    assert lines[4] == ("started, user and updated not shown, for the terminal's width: a "
+                        "wider one, or --format csv, has them")  # fmt: skip
     # done runs only: the updated count fits, the user is left out
     graph.write("import/finish_run", run_id="20261204T020000Z-big002",
                 props={"status": "done", "counts_partial": False})  # fmt: skip
     done = runner.invoke(app, ["imports"], env={"COLUMNS": "80"}).stdout.splitlines()
     assert done[2].split() == ["20261204T020000Z-big002", "done", "12,345,678", "12,340,001",
                                "5,677", "1,234,567"]  # fmt: skip
-    assert done[-1].startswith("user not shown, for the terminal's width")
+    assert done[-1].startswith("started and user not shown, for the terminal's width")
     wide = runner.invoke(app, ["imports"], env={"COLUMNS": "120"}).stdout.splitlines()
     assert "nightly-etl" in wide[2] and "1,234,567" in wide[2]
     assert not wide[-1].endswith("has them")

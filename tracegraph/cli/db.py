@@ -371,10 +371,15 @@ def _print_health(checked: health.Health) -> None:
         out.print("Last import: none")
         return
     at_least = "≥" if last["counts_partial"] else ""  # a stopped run: the files it finished
+    # a run still running (its importer holds the lock, see ledger.checked_status) is no
+    # stopped one: "no counts (the run did not finish)" was said of it
+    running = last["status"] == "running"
     counts = (f"{at_least}{last['rows_read']:,} {rows_word(last['rows_read'], bool(at_least))} "
               f"read = {at_least}{last['rows_written']:,} "
               f"written + {at_least}{last['rows_rejected']:,} rejected"
+              + (" so far (still running)" if running else "")
               if last["rows_read"] is not None
+              else "no counts yet (still running)" if running
               else "no counts (the run did not finish)")  # fmt: skip
     who = f"{last['user']}@{last['host']}"
     out.print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,8 @@ RUN_COLUMNS = (
     # how it ended, as its last line said: `done` is a run that completed, whatever its exit
     # code (a night with rejected rows, or whose removals were refused, is done too)
     "exit_code", "outcome",
+    # whether it was a --full run (rows_removed), and a run whose every file was unchanged
+    "full", "all_unchanged",
 )  # fmt: skip
 CHANGE_COLUMNS = ("table", "key", "file", "line", "column", "before", "after")
 CHANGES_SHOWN = 200  # changed columns shown on a terminal; csv and json carry them all
@@ -212,7 +215,7 @@ def _restore(
             hint="to keep it text, import the folder with a mapping whose x_ column for it "
             "has `text = true`",
         )
-    if changed := not_their_own(found.rows):
+    if changed := not_their_own(found.rows, graph):
         warned(
             f"{counted(len(changed), 'row')} {literal(source)} was only taken off "
             f"{'comes' if len(changed) == 1 else 'come'} back with columns another source had "
@@ -348,6 +351,8 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
     # the source column when the runs listed come from more than one (a plant of one source
     # would read the same name on every line, in a column an 80-column terminal lacks)
     same = [] if len({c["source"] for c in cells} - {""}) > 1 else ["source"]
+    # and the removed column when one of them is a --full run (no other removes anything)
+    same += [] if any(run.get("full") for run in runs) else ["removed"]
     left_out: list[str] = []
     table = _runs_table(runs, cells, same)
     unbounded = console.options.update_width(1 << 16)  # the table's own width, not the screen's
@@ -360,9 +365,12 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
         table = _runs_table(runs, cells, same + left_out)
     console.print(table)
     if left_out:
-        console.print(f"[dim]{' and '.join(left_out)} not shown, for the terminal's width: "
+        names = " and ".join([", ".join(left_out[:-1]), left_out[-1]] if left_out[1:] else left_out)
+        console.print(f"[dim]{names} not shown, for the terminal's width: "
                       "a wider one, or --format csv, has them[/]")  # fmt: skip
-    legend = unfinished_legend([cell for row in cells for cell in row.values()])
+    legend = unfinished_legend(
+        [(run, list(row.values())) for run, row in zip(runs, cells, strict=True)]
+    )
     if legend:
         stdout().print(f"[dim]{legend}[/]")
     dead = next((r["interrupted_because"] for r in runs if r.get("interrupted_because")), None)
@@ -372,8 +380,12 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
 
 
 # The list's columns, and those left out, in this order, when a terminal is too narrow.
-RUN_LIST_COLUMNS = ("run", "status", "source", "user", "read", "written", "rejected", "updated")
-RUN_COLUMNS_DROPPED = ("user", "updated", "source")
+# `started` in local time (the run id's is UTC); `removed` blank for a run without --full (and
+# left out when no run listed is one).
+RUN_LIST_COLUMNS = ("run", "status", "source", "user", "started", "read", "written", "rejected",
+                    "updated", "removed")  # fmt: skip
+RUN_COLUMNS_DROPPED = ("started", "user", "updated", "source")
+COUNT_COLUMNS = ("read", "written", "rejected", "updated", "removed")
 
 
 def _run_cells(run: dict[str, Any]) -> dict[str, str]:
@@ -384,11 +396,25 @@ def _run_cells(run: dict[str, Any]) -> dict[str, str]:
     # `interrupted*`: the column costs an 80-column terminal nothing more)
     if run.get("status") == "done" and run.get("exit_code"):
         status += f", exit {run['exit_code']}"
-    return {"run": run["run_id"], "status": status, "source": run.get("source") or "",
-            "user": run.get("user") or "",
+    # a night sent again read `0 0 0 0`, as one whose files held no rows
+    elif run.get("status") == "done" and run.get("all_unchanged"):
+        status += ", unchanged"
+    return {"run": run["run_id"], "status": status, "started": _local_start(run),
+            "source": run.get("source") or "", "user": run.get("user") or "",
             "read": _count(run, "rows_read"), "written": _count(run, "rows_written"),
             "rejected": _count(run, "rows_rejected"),
-            "updated": _count(run, "rows_updated")}  # fmt: skip
+            "updated": _count(run, "rows_updated"),
+            # the night that deleted rows: a --full run's count (0 too), blank for any other
+            "removed": _count(run, "rows_removed") if run.get("full") else ""}  # fmt: skip
+
+
+def _local_start(run: dict[str, Any]) -> str:
+    """A run's start in this machine's local time, to the minute (the run id's is UTC)."""
+    text = iso_seconds(run.get("started_at"))
+    try:
+        return datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%d %H:%M") if text else ""
+    except ValueError:  # a named zone iso_seconds could not read: as stored
+        return text or ""
 
 
 def _runs_table(
@@ -397,8 +423,8 @@ def _runs_table(
     table = Table(title=f"{len(runs)} imports, newest first", title_justify="left", box=None)
     shown = [c for c in RUN_LIST_COLUMNS if c not in left_out]
     for column in shown:
-        table.add_column(column, justify="left" if column in ("run", "status", "source", "user")
-                         else "right", no_wrap=True, min_width=len(column))  # fmt: skip
+        table.add_column(column, justify="right" if column in COUNT_COLUMNS else "left",
+                         no_wrap=True, min_width=len(column))  # fmt: skip
     for row in cells:
         table.add_row(*(literal(row[c]) for c in shown))
     return table
@@ -406,18 +432,30 @@ def _runs_table(
 
 # The count of a run that stopped: "≥" before what the files it finished held (the file it was
 # writing is not counted), "?" where it counted nothing (killed outright, or still running).
+# A run still running (its importer holds the lock, ledger.checked_status) counts as it goes:
+# it was described as stopped ("before it stopped") while it ran.
 PARTIAL = "≥: counted for the files the run finished before it stopped"
 UNCOUNTED = "?: not counted (killed, or still running)"
+LEGENDS = {
+    "≥": {False: PARTIAL, True: "≥: counted for the files the running import has finished so far"},
+    "?": {False: UNCOUNTED, True: "?: not counted yet (the import is still running)"},
+}
 RERUN = "Re-running an import is safe and completes it."
 
 
-def unfinished_legend(shown: list[str]) -> str | None:
-    """The legend of the marks the `shown` counts carry, those alone: a failed run's whole
-    counts (a refused full import) carry none — the legend explained a "? removed" that was no
-    count, "not counted (killed, or still running)", of a run that had ended."""
-    parts = [text for mark, text in (("≥", PARTIAL), ("?", UNCOUNTED))
-             if any(cell.startswith(mark) for cell in shown)]  # fmt: skip
-    return f"{'; '.join(parts)}. {RERUN}" if parts else None
+def unfinished_legend(shown: list[tuple[dict[str, Any], list[str]]]) -> str | None:
+    """The legend of the marks the `shown` counts (per run, its cells) carry, those alone: a
+    failed run's whole counts (a refused full import) carry none — the legend explained a "?
+    removed" that was no count, "not counted (killed, or still running)", of a run that had
+    ended. A mark of a running run and one of a stopped run: both texts."""
+    parts: list[str] = []
+    stopped = False
+    for mark, texts in LEGENDS.items():
+        whose = {run.get("status") == "running" for run, cells in shown
+                 if any(cell.startswith(mark) for cell in cells)}  # fmt: skip
+        parts.extend(texts[running] for running in sorted(whose))
+        stopped = stopped or False in whose
+    return f"{'; '.join(parts)}.{f' {RERUN}' if stopped else ''}" if parts else None
 
 
 def shown_status(run: dict[str, Any]) -> str:
@@ -500,7 +538,7 @@ def _print_run(run: dict[str, Any], output: ReportFormat) -> None:
             + (f": {literal(run['error'])}" if run.get("error") else "")
             + (f" (hint: {literal(run['error_hint'])})" if run.get("error_hint") else "")
         )
-    legend = unfinished_legend([*counts, removed])
+    legend = unfinished_legend([(run, [*counts, removed])])
     if legend:
         out.print(f"[dim]{legend}[/]")
     if run["tables"]:

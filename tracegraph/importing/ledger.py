@@ -28,6 +28,12 @@ def _run(props: dict[str, Any]) -> dict[str, Any]:
     # import's own JSON has them (runs before they were kept: none)
     files, of = run.pop("unchanged_files", None) or [], run.pop("unchanged_of", None) or []
     run["unchanged_files"] = dict(zip(files, of, strict=False))
+    # nothing imported, every file unchanged (the import's own JSON's); a run before the
+    # ledger kept it: one that read no row and skipped files
+    if run.get("all_unchanged") is None:
+        run["all_unchanged"] = (run.get("status") == "done" and not run.get("rows_read")
+                                and bool(files))  # fmt: skip
+    run["full"] = bool(run.get("full"))
     return run
 
 

@@ -832,6 +832,7 @@ def import_paths(
                 "rows_rejected": summary.rejected, "rows_updated": summary.updated,
                 "counts_partial": None,  # whole (each finished file wrote them partial)
                 "stubs_created": summary.stubs_created,
+                "all_unchanged": summary.all_unchanged,  # nothing imported: `imports` says so
                 # the files skipped as unchanged and the run that imported each one's content:
                 # `imports RUN` of a night sent twice said "0 rows read" and nothing more
                 "unchanged_files": list(unchanged), "unchanged_of": list(unchanged.values()),
