@@ -755,6 +755,26 @@ def test_imports_keeps_counts_of_millions_whole_at_80_columns(
     wide = runner.invoke(app, ["imports"], env={"COLUMNS": "120"}).stdout.splitlines()
     assert "nightly-etl" in wide[2] and "1,234,567" in wide[2]
     assert not wide[-1].endswith("has them")
+    # A --full run's removed count is dropped before a count is cut: squeezed, it cut them
+    # ("12,345,67", "done, unchange", no "…": review of nightlog).
+    graph.write("import/finish_run", run_id="20261204T010000Z-big001",
+                props={"full": True, "rows_removed": 1_234_567})  # fmt: skip
+    graph.write("import/start_run", props={
+        "run_id": "20261204T030000Z-big003", "status": "running", "user": "nightly-etl",
+        "host": "mes-gw", "started_at": datetime(2026, 12, 4, 3, 0, tzinfo=UTC),
+    })  # fmt: skip
+    graph.write("import/finish_run", run_id="20261204T030000Z-big003", props={
+        "status": "done", "all_unchanged": True, "rows_read": 0, "rows_written": 0,
+        "rows_rejected": 0, "rows_updated": 0,
+        "ended_at": datetime(2026, 12, 4, 3, 1, tzinfo=UTC),
+    })  # fmt: skip
+    full = runner.invoke(app, ["imports"], env={"COLUMNS": "80"}).stdout.splitlines()
+    assert "…" not in "\n".join(full)
+    assert [line.split()[:4] for line in full[2:5]] == [
+        ["20261204T030000Z-big003", "done,", "unchanged", "0"],
+        ["20261204T020000Z-big002", "done", "12,345,678", "12,340,001"],
+        ["20261204T010000Z-big001", "done", "12,345,678", "12,340,001"],
+    ]
 
 
 def test_counts_of_one_are_singular(

@@ -384,7 +384,9 @@ def _print_runs(runs: list[dict[str, Any]], output: ReportFormat) -> None:
 # left out when no run listed is one).
 RUN_LIST_COLUMNS = ("run", "status", "source", "user", "started", "read", "written", "rejected",
                     "updated", "removed")  # fmt: skip
-RUN_COLUMNS_DROPPED = ("started", "user", "updated", "source")
+# dropped in this order until the table fits: `removed` before `source` (which tells a
+# multi-source plant's runs apart); a column squeezed instead cut digits off counts
+RUN_COLUMNS_DROPPED = ("started", "user", "updated", "removed", "source")
 COUNT_COLUMNS = ("read", "written", "rejected", "updated", "removed")
 
 

@@ -31,8 +31,9 @@ def _run(props: dict[str, Any]) -> dict[str, Any]:
     # nothing imported, every file unchanged (the import's own JSON's); a run before the
     # ledger kept it: one that read no row and skipped files
     if run.get("all_unchanged") is None:
+        # and read no file (a header-only file read is in `tables`: not unchanged)
         run["all_unchanged"] = (run.get("status") == "done" and not run.get("rows_read")
-                                and bool(files))  # fmt: skip
+                                and bool(files) and not run.get("tables"))  # fmt: skip
     run["full"] = bool(run.get("full"))
     return run
 

@@ -523,7 +523,6 @@ class RunState:
         changes: list[RowChange],
         senders: dict[str, list[str] | None],
         header: frozenset[str],
-        own: Callable[[RowChange], frozenset[str]],
     ) -> None:
         """Count the changes of rows another source sent too (`senders`: the sources the graph
         held per row key, as text), for the note of write_notes: the columns this run changes
@@ -532,10 +531,7 @@ class RunState:
         which lacks the ERP's location_id, was never noted (a row was "in part" when the file
         lacked any column the graph held). Of the others, only those whose files of the table
         carry a changed column are named, with those columns (_sent_columns; all, for a source
-        whose columns are not known): a QC status file is not named for the ERP's quantity.
-        `own(change)`: the columns whose replaced value is this source's own last one — its own
-        correction, not a disagreement (the ERP's 10 → 12 of a lot the MES sent at 10 too was
-        noted as `mes sent too`: on a two-source night every correction was)."""
+        whose columns are not known): a QC status file is not named for the ERP's quantity."""
         if self.source is None:
             return
         shared = [
@@ -543,12 +539,7 @@ class RunState:
             for change in changes
             if (others := [s for s in senders.get(change.key) or () if s != self.source])
         ]  # fmt: skip
-        theirs_only = []
-        for change, others, said in shared:
-            mine = own(change) if said else frozenset()
-            if said := [i for i in said if change.columns[i] not in mine]:
-                theirs_only.append((change, others, said))
-        shared = theirs_only
+        shared = [(change, others, said) for change, others, said in shared if said]
         if not shared:
             return
         sent = self._sent_columns(graph, table, {s for _, others, _ in shared for s in others})
@@ -721,8 +712,7 @@ def _write_batch(
         if changes:
             state.disagreed(graph, table, changes, {"|".join(map(str, k)): v[0]
                                                     for k, v in held_sources.items()},
-                            header, _own_values(table, updated, link_of, held, held_shas,
-                                                state.source))  # fmt: skip
+                            header)  # fmt: skip
         if summed:
             state.summed_replaced(table, [c for c in changes if "quantity" in c.columns])
         # Links not in the graph yet are created without MERGE's look for an existing one, and
@@ -786,8 +776,7 @@ def _write_batch(
     updated = [r for r in todo if known.get(r[key]) is not None]
     changes = _record_changes(graph, table, updated, state, (rows, *source), held)
     same = len(updated) - len(changes)
-    mine = _own_values(table, updated, lambda r: r[key], held, held_shas, state.source)
-    state.disagreed(graph, table, changes, {str(k): held_sources[k][0] for k in held}, header, mine)
+    state.disagreed(graph, table, changes, {str(k): held_sources[k][0] for k in held}, header)
     if table == "steps" and updated:
         stale_bounds(graph, state, *_moved_steps(updated, held))
     _add_sources(graph, table, rows, todo, lambda r: r[key], held_sources, state, sent, header,
@@ -1228,27 +1217,6 @@ def first_columns(table: str, row: dict[str, Any], stored: dict[str, Any]) -> di
     shaped = {**row, "props": {}}
     keep_unsaid(table, shaped, stored, frozenset())
     return column_hashes(table, shaped, None)
-
-
-def _own_values(
-    table: str, rows: list[dict[str, Any]], key_of: Callable[[dict[str, Any]], Any],
-    held: _Held, held_shas: dict[Any, str], source: str | None,
-) -> Callable[[RowChange], frozenset[str]]:  # fmt: skip
-    """For state.disagreed: per change of one of `rows`, the columns whose value the graph held
-    (`held`, the rows' stored values) is the one this run's source last sent (its own entry in
-    the row's `_source_shas`, `held_shas`) — a correction of its own value. None for a source
-    new to the row or an entry kept before the per-column rule: none (any value is noted)."""
-    by_key = {"|".join(map(str, k)) if isinstance(k, tuple) else str(k): (k, r)
-              for r in rows if (k := key_of(r)) in held}  # fmt: skip
-
-    def own(change: RowChange) -> frozenset[str]:
-        if change.key not in by_key:
-            return frozenset()
-        key, row = by_key[change.key]
-        graph_columns = first_columns(table, row, held[key][0])
-        return _said_again(graph_columns, held_shas.get(key), source, [])
-
-    return own
 
 
 def _sources_after(state: RunState, held: list[str] | None) -> list[str] | None:
