@@ -1324,6 +1324,26 @@ def test_a_night_whose_every_file_is_unchanged_says_nothing_was_imported(
     assert any(n.startswith("nothing imported") and dumped["run_id"] in n for n in full["notes"])
 
 
+def test_a_run_before_the_ledger_kept_all_unchanged_is_inferred_from_what_it_read(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A run before the ledger kept `all_unchanged` counts as all unchanged when it read no
+    file and skipped some; one that read a header-only file beside them was listed `done,
+    unchanged` (review of nightlog: it imported that file)."""
+    folder = tmp_path / "in"
+    _write(folder, "materials.csv", MATERIALS)
+    _import(runner, str(folder))
+    again = _import(runner, str(folder))[1]
+    _write(folder, "steps.csv", "step_id,operation,started_at\n")
+    header_only = _import(runner, str(folder))[1]
+    assert (again["all_unchanged"], header_only["all_unchanged"]) == (True, False)
+    for run_id in (again["run_id"], header_only["run_id"]):
+        graph.driver.execute_query("MATCH (r:ImportRun {run_id: $id}) REMOVE r.all_unchanged",
+                                   id=run_id, database_=graph.database)  # fmt: skip
+    assert import_run(graph, again["run_id"])["all_unchanged"] is True
+    assert import_run(graph, header_only["run_id"])["all_unchanged"] is False
+
+
 def test_a_dry_run_of_a_night_the_import_would_skip_says_nothing_would_be_imported(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
