@@ -1146,9 +1146,10 @@ def test_a_stub_made_and_gone_in_one_run_is_not_reported(
     listed = runner.invoke(app, ["imports", "--format", "csv"])
     assert listed.stdout.splitlines()[0].endswith(
         ",reject_file,stubs_left,rows_removed,source,mapping,mapping_sha256,exit_code,outcome"
+        ",full,all_unchanged"
     )
-    # no --full: no removed count; no mapping; done, clean
-    assert listed.stdout.splitlines()[1].endswith(",0,,canonical,,,0,clean")
+    # no --full: no removed count; no mapping; done, clean; not --full, not all unchanged
+    assert listed.stdout.splitlines()[1].endswith(",0,,canonical,,,0,clean,false,false")
 
 
 def test_a_lot_named_before_its_row_in_one_run_is_no_stub(
