@@ -113,9 +113,6 @@ class _Removed:
     spellings: list[_Spelling]
     shas: str = ""  # its source_shas cell: `[key, "_source_shas"]` as JSON, or ""
     taken_off: bool = False  # only the run's source taken off it (another still sends it)
-    # the sources it comes back to as a partial row (TAKEN_OFF), set by the restore (_restored):
-    # the graph holds the row, sent by others, and these no longer send it
-    back_to: tuple[str, ...] = ()
 
     def key(self) -> Key:
         """Its key as the graph holds it (full.row_key), from its values: a device event's
@@ -273,11 +270,9 @@ def rows_by_source(
     by_source: dict[str, dict[str, list[dict[str, Any]]]] = {source: {}}
     unsent: list[str] = []
     for removed in rows:
-        # the run's source's alone (the others still send it), or those restore gives it back to
-        if back := removed.back_to or ((source,) if removed.taken_off else ()):
-            for name in back:
-                table, values = removed.taken_back(name)
-                by_source.setdefault(name, {}).setdefault(table, []).append(values)
+        if removed.taken_off:  # the run's source's alone: the others still send it
+            table, values = removed.taken_back(source)
+            by_source.setdefault(source, {}).setdefault(table, []).append(values)
             continue
         names = removed.senders.split() or [source]
         for name in names:
@@ -424,7 +419,7 @@ def _restored(
         return removed, ("", "")
     if removed.taken_off:
         if source not in sources.split():
-            return replace(removed, back_to=(source,)), ("", "")
+            return removed, ("", "")
         return None, (SOURCE_BACK, SENT_AGAIN)
     # A removed row the graph holds again (sent since, or listed and never deleted): left out.
     # Given back as a partial row to its senders that no longer send it, its required columns
