@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -205,6 +207,55 @@ def test_a_source_back_after_its_bad_full_gets_its_supplier_lot_spelling_again(
     assert spellings() == [("supplier_lot|V1|000123", "erp"), ("supplier_lot|V1|123", "mes")]
     shown = runner.invoke(app, ["lot", "show", "123"])
     assert shown.exit_code == 0 and shown.stdout.startswith("L1 "), shown.output
+
+
+def test_a_full_run_killed_while_taking_its_source_off_leaves_no_spelling_of_it(
+    graph: TraceGraph, runner: CliRunner, neo4j_env: dict[str, str], tmp_path: Path
+) -> None:
+    """kill -9 of the MES's --full right after it wrote L1's sources (erp alone), before it
+    dropped the MES's spelling `123`: the re-run found the MES off L1 and looked no further,
+    so `lot show 123` found L1 for good (a tester's kill during the take-off phase). The
+    sources and the spellings are written in one transaction: the re-run's graph is a clean
+    run's."""
+    header = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+    erp = _folder(tmp_path, "erp", {"lots.csv": header + "L1,FLOUR,10,kg,V1,000123\n"})
+    mes = _folder(tmp_path, "mes", {"lots.csv": header + "L1,FLOUR,10,kg,V1,123\n"
+                                                 "L2,FLOUR,1,kg,V1,999\n"})  # fmt: skip
+    cut = _folder(tmp_path, "cut", {"lots.csv": header + "L2,FLOUR,1,kg,V1,999\n"})
+    _import(runner, str(erp), "--source", "erp")
+    _import(runner, str(mes), "--source", "mes")
+    killer = (
+        "import os, signal\n"
+        "from tracegraph.graph import TraceGraph\n"
+        "from tracegraph.cli.main import run\n"
+        "write, write_all = TraceGraph.write, TraceGraph.write_all\n"
+        "def killed(self, name, /, **params):\n"
+        "    done = write(self, name, **params)\n"
+        "    if name == 'import/set_node_sources':\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return done\n"
+        "def killed_all(self, statements):\n"
+        "    write_all(self, statements)\n"
+        "    if any(name == 'import/set_node_sources' for name, _ in statements):\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "TraceGraph.write, TraceGraph.write_all = killed, killed_all\n"
+        "run()\n"
+    )
+    full = ["import", str(cut), "--source", "mes", "--full", "--max-removals", "100%"]
+    importer = subprocess.run(
+        [sys.executable, "-c", killer, *full], cwd=tmp_path, env=os.environ.copy(),
+        capture_output=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert importer.returncode == -signal.SIGKILL, importer.stderr
+    assert _lot_rows(graph)["L1"][2] == ["erp"]  # killed after the take-off's write
+    _import(runner, *full[1:])
+    found = graph.driver.execute_query(
+        "MATCH (i:Identifier)-[e:IDENTIFIES]->(:Lot {lot_id: 'L1'}) RETURN i.key, e._sources",
+        database_=graph.database,
+    ).records
+    assert sorted(tuple(record) for record in found) == [("supplier_lot|V1|000123", "erp")]
+    shown = runner.invoke(app, ["lot", "show", "123"])
+    assert shown.exit_code == 2, shown.output
 
 
 def test_a_link_table_keeps_the_links_another_source_still_sends(

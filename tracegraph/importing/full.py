@@ -374,15 +374,19 @@ def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | 
                 ])  # fmt: skip
             rows = [{"id": d.element, "sources": " ".join(d.others),
                      "shas": d.shas} for d in batch]  # fmt: skip
-            graph.write(f"import/{query}", rows=rows)
+            statements: list[tuple[str, dict[str, Any]]] = [(f"import/{query}", {"rows": rows})]
             if table == "lots" and removal.source:  # off the supplier-lot identities it sent
                 ids = [d.element for d in batch]
-                # one transaction: the number a lot without a supplier keeps follows its
-                # identities (lots_supplier_lot_left.cypher)
-                graph.write_all([
+                # the number a lot without a supplier keeps follows its identities
+                # (lots_supplier_lot_left.cypher)
+                statements += [
                     ("import/lots_identities_dropped", {"ids": ids, "source": removal.source}),
                     ("import/lots_supplier_lot_left", {"ids": ids}),
-                ])  # fmt: skip
+                ]  # fmt: skip
+            # one transaction: a run killed after the lots' sources were written, before their
+            # identities, left the source's spelling on lots it no longer sent for good (the
+            # re-run finds the source off them and looks no further)
+            graph.write_all(statements)
 
 
 def keep_linked(
