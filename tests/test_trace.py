@@ -1029,6 +1029,38 @@ def test_a_trace_looks_its_ids_up_in_its_own_query(
         trace_backward(graph, ["P1", "TLC-P9"])
 
 
+def test_a_device_window_traces_its_lots_in_its_own_query(
+    hand_plant: TraceGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A device window's lots are traced in the window's query: asked after it, the forward
+    trace waited for the window's answer, a second round trip one after the other (the
+    device's events are read beside it). The trace is the forward trace of the window's lots;
+    an unknown device is still an error, and an empty window no trace."""
+    graph = hand_plant
+    asked = reads_counted(graph, monkeypatch)
+    window = trace_window(graph, "device", "MIXER-1", "2026-11-03T00:00Z", "2026-11-04T00:00Z")
+    assert sorted(asked) == ["trace/device_events", "trace/device_window"]
+    assert window.processed_lots == ["M"] and window.forward is not None
+    alone = trace_forward(graph, ["M"]).as_dict()
+    assert {**window.forward.as_dict(), "seconds": 0} == {**alone, "seconds": 0}
+    asked.clear()
+    empty = trace_window(graph, "device", "MIXER-1", "2026-11-05T00:00Z", "2026-11-06T00:00Z")
+    assert empty.steps == [] and empty.forward is None
+    assert sorted(asked) == ["trace/device_events", "trace/device_window"]
+    with pytest.raises(TracegraphError, match="no device is known as 'MIXER-9'"):
+        trace_window(graph, "device", "MIXER-9", "2026-11-03T00:00Z", "2026-11-04T00:00Z")
+
+
+def test_the_device_windows_trace_is_the_forward_trace_query() -> None:
+    """cypher/trace/device_window.cypher traces the window's lots with the text of
+    cypher/trace/forward.cypher (the library reads both records with downstream_from_record):
+    a change to the one is a change to the other."""
+    forward = queries.load("trace/forward")
+    start = forward.index("// In a subquery: one row however many lots it reaches")
+    end = forward.index("  ] AS lots,\n  shipments,\n") + len("  ] AS lots,\n  shipments,\n")
+    assert forward[start:end] in queries.load("trace/device_window")
+
+
 def test_a_shipment_names_the_lots_it_carried(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:

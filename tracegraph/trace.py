@@ -1642,32 +1642,51 @@ def _event(props: dict[str, Any]) -> dict[str, Any]:
     return {**event, "at": iso(props.get("at"))}
 
 
+def _window_read(
+    graph: TraceGraph, kind: str, subject: str, start: str, end: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The window's steps (rows as cypher/trace/operator_window.cypher returns them), and for a
+    device the record that holds its lots' forward trace too (cypher/trace/device_window.cypher
+    reads it in the same round trip: asked after the window, it waited for it; None for an
+    operator, whose lots are traced after). UnknownSubject when no such device or operator
+    exists."""
+    key = f"{kind}_id"
+    params = {key: subject, "window_start": start, "window_end": end}
+    traced = None
+    if kind == "device":
+        (traced,) = graph.read("trace/device_window", **params)
+        rows, found = traced["steps"], traced["found"]
+    else:
+        rows = graph.read(f"trace/{kind}_window", **params)
+        found = bool(rows) or graph.read(f"trace/{kind}_exists", **{key: subject})[0]["found"]
+    if not found:
+        close = close_ids(subject, graph.read(f"trace/{kind}_ids")[0]["ids"])
+        raise UnknownSubject(
+            f"no {kind} is known as {subject!r}",
+            hint=f"close matches: {', '.join(close)}" if close
+            else f"ids are case-sensitive; `tracegraph db status` counts the {kind}s",
+        )  # fmt: skip
+    return rows, traced
+
+
 @without_collector
 def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: str) -> WindowTrace:
     """`kind` is "device" or "operator"; `start`/`end` are ISO 8601 times with an offset."""
     if kind not in ("device", "operator"):
         raise ValueError(kind)
     started = time.perf_counter()
-    key = f"{kind}_id"
     subject = normal_id(subject)  # as the import stores ids
     with ThreadPoolExecutor(1, thread_name_prefix="tracegraph-events") as pool:
         # A device's events in the window are read beside its steps (they do not depend on
         # them), and whether the subject exists only when the window is empty: with the stock
         # places read in the forward query, that saves three of four round trips one after
-        # the other (3-hour windows on the 1M-lot plant: 6.0 -> 4.2 ms p50).
+        # the other (3-hour windows on the 1M-lot plant: 6.0 -> 4.2 ms p50); a device's lots
+        # are traced in its window's query (_window_read).
         in_window = None
         if kind == "device":
             in_window = pool.submit(graph.read, "trace/device_events", device_id=subject,
                                     window_start=start, window_end=end)  # fmt: skip
-        rows = graph.read(f"trace/{kind}_window", **{key: subject}, window_start=start,
-                          window_end=end)  # fmt: skip
-        if not rows and not graph.read(f"trace/{kind}_exists", **{key: subject})[0]["found"]:
-            close = close_ids(subject, graph.read(f"trace/{kind}_ids")[0]["ids"])
-            raise UnknownSubject(
-                f"no {kind} is known as {subject!r}",
-                hint=f"close matches: {', '.join(close)}" if close
-                else f"ids are case-sensitive; `tracegraph db status` counts the {kind}s",
-            )  # fmt: skip
+        rows, traced = _window_read(graph, kind, subject, start, end)
         # A step's lots by id, not in the store's order: the same data imported in another
         # row order gives the same answer.
         steps = [{**row, "started_at": iso(row["started_at"]), "ended_at": iso(row["ended_at"]),
@@ -1686,7 +1705,8 @@ def trace_window(graph: TraceGraph, kind: str, subject: str, start: str, end: st
         lots = list(dict.fromkeys(lot for step in steps for lot in step["lots"]))
         forward = None
         if lots:
-            forward = forward_from_subgraph(_downstream(graph, lots), lots)
+            reached = _downstream(graph, lots) if traced is None else downstream_from_record(traced)
+            forward = forward_from_subgraph(reached, lots)
         events, calibrated = [], None
         if in_window is not None:
             (found,) = in_window.result()
