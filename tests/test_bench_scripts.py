@@ -34,7 +34,7 @@ def _run(script: str, out: Path, env: dict[str, str], *args: str) -> None:
 def test_bench_import_records_rates_and_reimport_ratios(
     neo4j_env: dict[str, str], tmp_path: Path, shape: str
 ) -> None:
-    _run("bench-import", tmp_path, neo4j_env, "--shape", shape)
+    _run("bench-import", tmp_path, neo4j_env, "--shape", shape, "--note", "before the change")
     (result,) = json.loads((tmp_path / "import-results.json").read_text())
     assert result["rejected"] == 0 and result["rows"] > result["lots"] > 0
     assert result["node_rows_per_s"] > 0 and result["relationship_rows_per_s"] > 0
@@ -43,8 +43,13 @@ def test_bench_import_records_rates_and_reimport_ratios(
     assert result["unchanged_rows_read"] == 0 and result["unchanged_files_skipped"] > 0
     assert result["unchanged_reimport_seconds"] > 0
     assert result["forced_rows_changed"] == 0
+    # the importing processes' own peak memory (each a spawned child, not the generator's)
+    first, forced = result["first_import_peak_rss_mb"], result["forced_reimport_peak_rss_mb"]
+    assert 0 < first < 4096 and 0 < forced < 4096
     table = (tmp_path / "import-results.md").read_text()
     assert f"| {result['lots']:,} | {shape} | {result['rows']:,} |" in table
+    assert f"| {first:,} / {forced:,} |" in table
+    assert table.endswith(f"\n- {result['when']} ({shape}): before the change\n")
 
 
 def test_bench_trace_times_every_command_after_the_round_trip_floor(

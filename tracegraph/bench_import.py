@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import resource
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +50,28 @@ def _rates(summary: ImportSummary) -> dict[str, float]:
     }  # fmt: skip
 
 
+def _import_in_child(source: Path, options: dict[str, Any]) -> tuple[ImportSummary, int]:
+    """One import in this (child) process: its summary and the process's peak RSS in kB
+    (Linux's ru_maxrss)."""
+    settings = load_settings()
+    graph = TraceGraph(connect(settings), settings.database, settings.server)
+    try:
+        summary = import_paths(graph, [source], **options)
+    finally:
+        graph.driver.close()
+    return summary, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _measured_import(source: Path, **options: Any) -> tuple[ImportSummary, float]:
+    """An import run in a fresh spawned process, so that its peak RSS is the import's own
+    (the Python runtime and tracegraph's modules included, the plant generation not): its
+    summary and that peak in MB."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
+        summary, peak_kb = child.submit(_import_in_child, source, options).result()
+    return summary, round(peak_kb / 1024, 1)
+
+
 def run(lots: int, seed: int, out: Path, shape: str = "canonical") -> dict[str, Any]:
     settings = load_settings()
     graph = TraceGraph(connect(settings), settings.database, settings.server)
@@ -65,9 +90,9 @@ def run(lots: int, seed: int, out: Path, shape: str = "canonical") -> dict[str, 
             "reject_file": Path(work) / "rejects.csv", "mapping": mapping,
             "timezone": (mapping.timezone if mapping else None) or "UTC",
         }  # fmt: skip
-        first = import_paths(graph, [source], **options)
+        first, first_peak = _measured_import(source, **options)
         unchanged = import_paths(graph, [source], **options)
-        forced = import_paths(graph, [source], force=True, **options)
+        forced, forced_peak = _measured_import(source, force=True, **options)
     status = graph.status()
     graph.driver.close()
     return {
@@ -76,6 +101,7 @@ def run(lots: int, seed: int, out: Path, shape: str = "canonical") -> dict[str, 
         "rejected": first.rejected,
         "generate_seconds": round(generated, 2),
         "first_import_seconds": round(first.seconds, 2),
+        "first_import_peak_rss_mb": first_peak,
         **_rates(first),
         "unchanged_reimport_seconds": round(unchanged.seconds, 2),
         "unchanged_ratio": round(unchanged.seconds / first.seconds, 4),
@@ -85,7 +111,15 @@ def run(lots: int, seed: int, out: Path, shape: str = "canonical") -> dict[str, 
         "forced_reimport_seconds": round(forced.seconds, 2),
         "forced_ratio": round(forced.seconds / first.seconds, 4),
         "forced_rows_changed": sum(t.changed for t in forced.tables.values()),
+        "forced_reimport_peak_rss_mb": forced_peak,
     }  # fmt: skip
+
+
+def _peaks(result: dict[str, Any]) -> str:
+    """The import processes' peak RSS of a row, blank for rows recorded before it was measured."""
+    if "first_import_peak_rss_mb" not in result:
+        return ""
+    return f"{result['first_import_peak_rss_mb']:,} / {result['forced_reimport_peak_rss_mb']:,}"
 
 
 def write_results(result: dict[str, Any], out: Path) -> None:
@@ -99,9 +133,14 @@ def write_results(result: dict[str, Any], out: Path) -> None:
         "`./scripts/bench-import --lots N` (see tracegraph/bench_import.py). Targets from the",
         "design brief: ≥ 50k node rows/s, ≥ 20k relationship rows/s, unchanged re-import",
         "≤ 10 % of the first import.", "",
+        "Client peak RSS: the peak memory of the process that ran the first import, and the",
+        "forced re-import (each in a fresh spawned process, its own getrusage maximum; the",
+        "Python runtime and tracegraph's modules, ~100 MB, included). Blank: not measured then.",
+        "",
         "| when | lots | shape | rows | node rows/s | rel rows/s | first import s "
-        "| unchanged re-import (ratio) | forced re-import (ratio) | machine |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| unchanged re-import (ratio) | forced re-import (ratio) "
+        "| client peak RSS MB (first / forced) | machine |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for r in history:
         lines.append(
@@ -109,10 +148,15 @@ def write_results(result: dict[str, Any], out: Path) -> None:
             f"| {r['node_rows_per_s']:,} "
             f"| {r['relationship_rows_per_s']:,} | {r['first_import_seconds']} "
             f"| {r['unchanged_reimport_seconds']} s ({r['unchanged_ratio']:.1%}) "
-            f"| {r['forced_reimport_seconds']} s ({r['forced_ratio']:.1%}) | {r['machine']}"
+            f"| {r['forced_reimport_seconds']} s ({r['forced_ratio']:.1%}) | {_peaks(r)} "
+            f"| {r['machine']}"
             + (f"; {r['server_memory']}" if r.get("server_memory") else "")
             + " |"
         )
+    noted = [r for r in history if r.get("note")]
+    if noted:  # what a run measured (a change, before and after): said under the table
+        lines += ["", *(f"- {r['when']} ({r.get('shape', 'canonical')}): {r['note']}"
+                        for r in noted)]  # fmt: skip
     (out / "import-results.md").write_text("\n".join(lines) + "\n")
 
 
@@ -122,11 +166,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("bench"))
     parser.add_argument("--shape", choices=("canonical", *EXPORT_SHAPES), default="canonical")
+    parser.add_argument("--note", default="", help="what the run measures, said under the table")
     args = parser.parse_args()
     try:
         result = run(args.lots, args.seed, args.out, args.shape)
     except TracegraphError as error:
         raise SystemExit(f"error: {error}") from None
+    if args.note:
+        result["note"] = args.note
     write_results(result, args.out)
     print(json.dumps(result, indent=2))
 

@@ -941,18 +941,25 @@ def _joined_bare(template: Any) -> tuple[str, ...]:
 
 
 def _made_row(
-    mapping: Mapping, made: tuple[_Made, ...], cells: dict[str, str], epoch: datetime
+    mapping: Mapping,
+    made: tuple[_Made, ...],
+    cells: dict[str, str],
+    epoch: datetime,
+    texts: dict[str, str],
 ) -> dict[str, str]:
-    """A source row's cells as the section's columns. A cell it cannot convert is named by its
-    source column and the column it fills, `Menge (quantity)`, as validation's rejects of a
-    mapped row are (MappedFile.in_source_terms)."""
+    """A source row's cells as the section's columns, named as the table names them (`x_` taken
+    off an extra's). A cell it cannot convert is named by its source column and the column it
+    fills, `Menge (quantity)`, as validation's rejects of a mapped row are
+    (MappedFile.in_source_terms). A made text equal to an earlier one is that one (`texts`);
+    a cell of another type (a number cell, PlainText) is kept as it is."""
     row = {}
     for each in made:
         if each.errors and any(isinstance(cells.get(s), SpreadsheetError) for s in each.errors):
-            row[each.name] = ""
+            row[each.label] = ""
             continue
         try:
-            row[each.name] = _extra(each.extra, _value(mapping, each.kind, each.spec, cells, epoch))
+            value = _extra(each.extra, _value(mapping, each.kind, each.spec, cells, epoch))
+            row[each.label] = texts.setdefault(value, value) if type(value) is str else value
         except _CellProblem as problem:
             raise _CellProblem(f"{problem.column} ({each.label})", problem.value,
                                problem.reason, problem.column) from None  # fmt: skip
@@ -1107,8 +1114,10 @@ def apply_mapping(
         result.rejects.append((rules[0].table, Reject(str(raw.path), line, *problem,
                                                       raw.sheet, rules[0].table)))  # fmt: skip
     rejected_whole: set[str] = set()  # tables whose rows are all rejected (an unclear `where`)
+    # one str per distinct made text (a step's times and quantities on each of its rows, in
+    # each section that reads them), as the reader shares the cells'
+    texts: dict[str, str] = {}
     for rule in rules:
-        header = tuple(rule.columns)
         rows: list[tuple[int, dict[str, str]]] = []
         # A source column named twice, which this table reads: which one is meant? Not guessed
         # (columns named twice that it does not read are no concern of it). Nor are the rows
@@ -1166,9 +1175,9 @@ def apply_mapping(
                                        f"in {in_header}", header=True)  # fmt: skip
                 if missing_reason:
                     raise _CellProblem(missing[0][0], "", missing_reason, header=True)
-                rows.append((line, _made_row(mapping, made, cells, epoch)))
+                rows.append((line, _made_row(mapping, made, cells, epoch, texts)))
                 for each in joining:
-                    result.joined_number(rule.table, each, cells, rows[-1][1][each.name])
+                    result.joined_number(rule.table, each, cells, rows[-1][1][each.label])
             except _CellProblem as problem:
                 taken.add(line)
                 # an empty cell of a merged range (a unit merged over rows): to unmerge; not for
@@ -1180,12 +1189,12 @@ def apply_mapping(
                 result.rejects.append((rule.table, reject))
         if rule.combine:
             rows = _summed(rule.table, rows, raw, result)
-        renamed = {n: re.sub(r"^x_", "", n) for n in header}
+        # the rows are made under the table's names (_made_row): a renamed copy of every row
+        # was a second copy of the section's rows at once
         result.tables.append((
             rule.table,
-            RawTable(raw.path, tuple(renamed[n] for n in header),
-                     [(ln, {renamed[k]: v for k, v in r.items()}) for ln, r in rows],
-                     raw.encoding, raw.notes, sheet=raw.sheet, summed=rule.combine),
+            RawTable(raw.path, tuple(each.label for each in made), rows, raw.encoding,
+                     raw.notes, sheet=raw.sheet, summed=rule.combine),
         ))  # fmt: skip
     result.notes += result.joined_notes(raw)
     if rules and len(taken) < len(raw.rows):

@@ -687,9 +687,13 @@ def _read_csv(
     last_cells = 0
     short: list[int] = []
     line = reader.line_num + 1
+    # One str per distinct cell text, shared by the rows that hold it: an export repeats its
+    # units, statuses, steps and times row after row, and a copy per cell was most of a big
+    # file's memory (173k MES rows: 3.3M cells, 198 MB of text, 383k distinct texts).
+    texts: dict[str, str] = {}
     for record in reader:
         if any(cell.strip() for cell in record):  # blank lines are layout, not rows
-            rows.append((line, _row(header, record, delimiter)))
+            rows.append((line, _row(header, [*map(texts.setdefault, record, record)], delimiter)))
             last_cells = len(record)
             if last_cells < len(header):
                 short.append(line)

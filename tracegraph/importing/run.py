@@ -2114,6 +2114,8 @@ class _Files:
             # each made once as the reject file has it (its sheet, table, source terms)
             found += rejects
             found += [one.in_source_terms(table, reject) for reject in written]
+        for one in mapped:  # written: its rows are let go, for the file's next tables to use
+            one.tables = [(t, raw) for t, raw in one.tables if t != table]
         return found
 
 
