@@ -178,6 +178,19 @@ def test_an_older_export_sent_again_under_full_is_refused_for_rows_it_takes_off_
     assert _lot_rows(graph) == before and before["D"][2] == ["erp", "mes"]
 
 
+def _l1_spelled_by_erp_and_mes(runner: CliRunner, tmp_path: Path) -> tuple[Path, Path]:
+    """The ERP sends L1 as supplier lot 000123 of V1, the MES as 123 (and L2); imported. The
+    MES's dump lacking L1 (its bad --full's) and its folder as imported."""
+    header = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
+    erp = _folder(tmp_path, "erp", {"lots.csv": header + "L1,FLOUR,10,kg,V1,000123\n"})
+    mes = _folder(tmp_path, "mes", {"lots.csv": header + "L1,FLOUR,10,kg,V1,123\n"
+                                                 "L2,FLOUR,1,kg,V1,999\n"})  # fmt: skip
+    cut = _folder(tmp_path, "cut", {"lots.csv": header + "L2,FLOUR,1,kg,V1,999\n"})
+    _import(runner, str(erp), "--source", "erp")
+    _import(runner, str(mes), "--source", "mes")
+    return cut, mes
+
+
 def test_a_source_back_after_its_bad_full_gets_its_supplier_lot_spelling_again(
     graph: TraceGraph, runner: CliRunner, neo4j_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -185,13 +198,7 @@ def test_a_source_back_after_its_bad_full_gets_its_supplier_lot_spelling_again(
     without L1 takes it off L1 with its spelling; sent again as before, the MES is L1's sender
     again but `123` stayed gone (its row no news, unchanged: lot show 123 knew no lot, 27 of
     a tester's month's 71 lots for two weeks)."""
-    header = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
-    erp = _folder(tmp_path, "erp", {"lots.csv": header + "L1,FLOUR,10,kg,V1,000123\n"})
-    mes = _folder(tmp_path, "mes", {"lots.csv": header + "L1,FLOUR,10,kg,V1,123\n"
-                                                 "L2,FLOUR,1,kg,V1,999\n"})  # fmt: skip
-    bad = _folder(tmp_path, "bad", {"lots.csv": header + "L2,FLOUR,1,kg,V1,999\n"})
-    _import(runner, str(erp), "--source", "erp")
-    _import(runner, str(mes), "--source", "mes")
+    bad, mes = _l1_spelled_by_erp_and_mes(runner, tmp_path)
     _import(runner, str(bad), "--source", "mes", "--full", "--max-removals", "100%")
 
     def spellings() -> list[tuple[str, str]]:
@@ -217,13 +224,7 @@ def test_a_full_run_killed_while_taking_its_source_off_leaves_no_spelling_of_it(
     so `lot show 123` found L1 for good (a tester's kill during the take-off phase). The
     sources and the spellings are written in one transaction: the re-run's graph is a clean
     run's."""
-    header = "lot_id,material_id,quantity,uom,supplier_id,supplier_lot\n"
-    erp = _folder(tmp_path, "erp", {"lots.csv": header + "L1,FLOUR,10,kg,V1,000123\n"})
-    mes = _folder(tmp_path, "mes", {"lots.csv": header + "L1,FLOUR,10,kg,V1,123\n"
-                                                 "L2,FLOUR,1,kg,V1,999\n"})  # fmt: skip
-    cut = _folder(tmp_path, "cut", {"lots.csv": header + "L2,FLOUR,1,kg,V1,999\n"})
-    _import(runner, str(erp), "--source", "erp")
-    _import(runner, str(mes), "--source", "mes")
+    cut, _ = _l1_spelled_by_erp_and_mes(runner, tmp_path)
     killer = (
         "import os, signal\n"
         "from tracegraph.graph import TraceGraph\n"
