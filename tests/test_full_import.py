@@ -772,6 +772,32 @@ def test_the_limit_is_a_share_of_what_the_graph_held_before_the_run(
     assert "lacks 2 of the 5 rows" in recorded["error"]
 
 
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        # accepted silently, exit 0: the nightly script's author took the run for limited
+        (["--max-removals", "5"],
+         "error: --max-removals is for --full runs (hint: add --full, or leave it out)"),
+        # it said "is neither a number of rows nor a percentage"
+        (["--full", "--max-removals", "150%"],
+         "error: --max-removals '150%' is a percentage out of range: from 0% to 100% (hint: give "
+         "a share of the table (--max-removals 10%) or rows per table (--max-removals 500))"),
+    ],
+)  # fmt: skip
+def test_a_max_removals_that_cannot_apply_is_refused(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    args: list[str],
+    said: str,
+) -> None:
+    night = _night(tmp_path, "n1", {"lots.csv": HAND_PLANT["lots.csv"]})
+    result = runner.invoke(app, ["import", str(night), *args])
+    assert result.exit_code == 2, result.output
+    assert said in " ".join(result.output.split()), result.output
+
+
 def test_an_exact_percentage() -> None:
     from tracegraph.importing.full import parse_limit
 
@@ -782,24 +808,104 @@ def test_an_exact_percentage() -> None:
 def test_a_workbook_with_sheets_not_read_keeps_its_table(
     hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
-    """A dump past a sheet's row limit spills into a second sheet, which the import does not
-    read: its lots (P2 here) were taken for gone. The table is not compared that night."""
+    """A dump past a sheet's row limit spills into a second sheet with the table's header,
+    which the import does not read: its lots (P2 here) were taken for gone. The table is not
+    compared that night, and the note says what to do."""
+    header, *lots = HAND_PLANT["lots.csv"].splitlines()
+    folder = tmp_path / "n1"
+    folder.mkdir()
+    _workbook(folder / "lots.xlsx", {"lots": [header, *lots[:-1]], "lots (2)": [header, lots[-1]]})
+    done = _json(runner, str(folder), "--full", "--rejects", str(tmp_path / "r.csv"), code=1)
+    assert (done["removed"], done["tables"]["lots"]["removed"]) == (0, None)
+    assert any(n.startswith("lots not compared with the graph") and "'lots (2)' has a lots "
+               "header too" in n and "move its rows to sheet 'lots'" in n
+               for n in done["notes"]), done["notes"]  # fmt: skip
+    assert graph_keys(hand_plant, "lots").count("P2") == 1
+
+
+def _workbook(path: Path, sheets: dict[str, list[str]]) -> None:
+    """A workbook of the sheets given, each a list of comma-separated lines, in order."""
     from openpyxl import Workbook
 
     book = Workbook()
-    first = book.active
-    assert first is not None
-    first.title = "lots"
-    header, *lots = HAND_PLANT["lots.csv"].splitlines()
-    for line in [header, *lots[:-1]]:
-        first.append(line.split(","))
-    book.create_sheet("lots (2)").append(lots[-1].split(","))
-    folder = tmp_path / "n1"
+    book.remove(book.worksheets[0])
+    for title, lines in sheets.items():
+        sheet = book.create_sheet(title)
+        for line in lines:
+            sheet.append(line.split(","))
+    book.save(path)
+
+
+# An ERP's lots workbook: the rows on sheet `Daten` (the mapping names it), a cover sheet beside
+COVER = ["Exportiert von,ERP PROD", "Exportiert am,08.12.2026"]
+DATEN_MAPPING = """[[file]]
+match = "Chargen*.xlsx"
+table = "lots"
+sheet = "Daten"
+[file.columns]
+lot_id = "Charge"
+material_id = "Material"
+quantity = "Menge"
+uom = "ME"
+"""
+DATEN_HEADER = "Charge,Material,Menge,ME"
+
+
+def _daten(tmp_path: Path, sheets: dict[str, list[str]]) -> Path:
+    """Tonight's ERP folder: Chargen.xlsx of `sheets` and its mapping (mapping.toml beside)."""
+    folder = tmp_path / "erp"
     folder.mkdir()
-    book.save(folder / "lots.xlsx")
-    done = _json(runner, str(folder), "--full")
+    _workbook(folder / "Chargen.xlsx", sheets)
+    (tmp_path / "erp.toml").write_text(DATEN_MAPPING, encoding="utf-8")
+    return folder
+
+
+def _hand_lots_but(*left_out: str) -> list[str]:
+    """The hand plant's lots as DATEN_HEADER's columns, but those `left_out`."""
+    return [",".join(line.split(",")[:4]) for line in HAND_PLANT["lots.csv"].splitlines()[1:]
+            if line.split(",")[0] not in left_out]  # fmt: skip
+
+
+@pytest.mark.parametrize("mapped", [False, True])
+def test_a_cover_sheet_does_not_keep_the_table_from_being_compared(
+    hand_plant: TraceGraph,
+    neo4j_env: dict[str, str],
+    runner: CliRunner,
+    tmp_path: Path,
+    mapped: bool,
+) -> None:
+    """An ERP exports each table with a cover sheet (`Exportiert von | ERP PROD`), the rows on
+    the sheet the mapping names (or named like the file): lot P2, gone from the dump, is
+    removed. Every table was left uncompared, nothing removed, exit 0, each night."""
+    if mapped:
+        folder = _daten(tmp_path, {"Info": COVER, "Daten": [DATEN_HEADER, *_hand_lots_but("P2")]})
+        args = [str(folder), "--mapping", str(tmp_path / "erp.toml"), "--source", "canonical"]
+    else:
+        header, *lots = HAND_PLANT["lots.csv"].splitlines()
+        folder = tmp_path / "n1"
+        folder.mkdir()
+        kept = [line for line in lots if not line.startswith("P2,")]
+        _workbook(folder / "lots.xlsx", {"Info": COVER, "lots": [header, *kept]})
+        args = [str(folder)]
+    done = _json(runner, *args, "--full", "--max-removals", "1")
+    assert (done["removed"], done["tables"]["lots"]["removed"]) == (1, 1), done["notes"]
+    assert not any("not compared" in n for n in done["notes"]), done["notes"]
+    assert any("sheets with data not read: 'Info'" in n and "--full compares lots all the same"
+               in n for n in done["notes"]), done["notes"]  # fmt: skip
+    assert "P2" not in graph_keys(hand_plant, "lots")
+
+
+def test_a_mapped_workbooks_other_sheet_with_its_header_keeps_the_table(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The mapping reads sheet `Daten`; sheet `Daten (2)` has the columns it reads on its
+    header line (lot P2's row): its rows may be the table's, so lots is not compared."""
+    folder = _daten(tmp_path, {"Daten": [DATEN_HEADER, *_hand_lots_but("P2")], "Info": COVER,
+                               "Daten (2)": [DATEN_HEADER, "P2,BREAD,100,pcs"]})  # fmt: skip
+    args = [str(folder), "--mapping", str(tmp_path / "erp.toml"), "--source", "canonical"]
+    done = _json(runner, *args, "--full")
     assert (done["removed"], done["tables"]["lots"]["removed"]) == (0, None)
-    assert any(n.startswith("lots not compared with the graph") and "not read" in n
+    assert any(n.startswith("lots not compared with the graph") and "'Daten (2)'" in n
                for n in done["notes"]), done["notes"]  # fmt: skip
     assert graph_keys(hand_plant, "lots").count("P2") == 1
 

@@ -129,7 +129,15 @@ def test_clean_import_writes_every_row_and_keeps_leading_zeros(
         (
             "L1,M1,5,kg,03.11.2026,released,,",
             "created_at",
-            "not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)",
+            "not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00); a mapping's column "
+            'reads this form with format = "%d.%m.%Y" (importers/README.md)',
+        ),
+        (
+            "L1,M1,5,kg,11/03/2026 08:15,released,,",
+            "created_at",
+            "not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00); a mapping's column "
+            'reads this form with format = "%d/%m/%Y %H:%M" or format = "%m/%d/%Y %H:%M" '
+            "(importers/README.md)",
         ),
         ("L1,M1,5,kg,2026-11-01,shipped,,", "status", "must be one of released, hold, rejected"),
         (",M1,5,kg,2026-11-01,released,,", "lot_id", "required value is empty"),

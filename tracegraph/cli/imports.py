@@ -361,6 +361,16 @@ def _count_cells(counts: dict[str, Any], columns: dict[str, str]) -> list[str]:
             for n in columns]  # fmt: skip
 
 
+def _only_with_full(full: bool, given: dict[str, bool]) -> None:
+    """Refuse an option that only a --full run uses: given without it, it did nothing, and a
+    nightly script's author took the run for limited (or for removing other sources)."""
+    for flag, was_given in given.items():
+        if was_given and not full:
+            raise ConfigurationError(
+                f"{flag} is for --full runs", hint="add --full, or leave it out"
+            )
+
+
 def import_command(
     paths: list[Path] = typer.Argument(
         ...,
@@ -422,13 +432,14 @@ def import_command(
         "listed in removed-RUN.csv beside the reject file. A rejected row's record stays; a "
         "removed lot that steps or shipments still name becomes a stub.",
     ),
-    max_removals: str = typer.Option(
-        DEFAULT_MAX_REMOVALS,
+    max_removals: str | None = typer.Option(
+        None,
         "--max-removals",
         help="With --full: refuse (exit 2, nothing removed) when a table's dump lacks more of "
         "the source's rows than this — rows it would remove and rows it would only take the "
         "source off: a number of rows, or a percentage of the rows the source sent before the "
-        "run (rounded up). A cut-off export must not delete half the plant.",
+        f"run (rounded up; default {DEFAULT_MAX_REMOVALS}). A cut-off export must not delete "
+        "half the plant.",
     ),
     accept_older: bool = typer.Option(
         False,
@@ -568,9 +579,9 @@ def import_command(
     """
     report = NightlyReport(paths, summary_file, dry_run)
     with report.failures():
-        if over_sources and not full:
-            raise ConfigurationError(f"{OVER_SOURCES_FLAG} is for --full runs",
-                                     hint="add --full, or leave it out")  # fmt: skip
+        _only_with_full(full, {OVER_SOURCES_FLAG: over_sources,
+                               "--max-removals": max_removals is not None})  # fmt: skip
+        limit = max_removals or DEFAULT_MAX_REMOVALS
         mapping = load_mapping(mapping_file) if mapping_file else None
         if dry_run:
             graph = open_graph() if full else None  # --full compares with the graph
@@ -579,7 +590,7 @@ def import_command(
                 with import_progress() as (progress, log):
                     summary = check_paths(paths, timezone=timezone, encoding=encoding,
                                           reject_file=rejects, mapping=mapping, graph=graph,
-                                          max_removals=max_removals, accept_older=accept_older,
+                                          max_removals=limit, accept_older=accept_older,
                                           source=source, over_sources=over_sources,
                                           force=force, ledger=_ledger(graph, opened), log=log,
                                           progress=progress, on_start=report.started)  # fmt: skip
@@ -594,7 +605,7 @@ def import_command(
                     summary = import_paths(
                         graph, paths, timezone=timezone, encoding=encoding, force=force,
                         reject_file=rejects, mapping=mapping, full=full,
-                        max_removals=max_removals, accept_older=accept_older,
+                        max_removals=limit, accept_older=accept_older,
                         max_rejects=max_rejects, source=source, over_sources=over_sources,
                         log=log, progress=progress,
                         on_start=report.started, on_locked=report.locked,

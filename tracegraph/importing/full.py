@@ -105,6 +105,11 @@ def parse_limit(text: str) -> Limit:
             percent = Fraction(given[:-1].strip())
             if 0 <= percent <= 100:
                 return Limit(given, percent=percent)
+            raise ConfigurationError(
+                f"--max-removals {text!r} is a percentage out of range: from 0% to 100%",
+                hint="give a share of the table (--max-removals 10%) or rows per table "
+                "(--max-removals 500)",
+            )
         elif int(given) >= 0:
             return Limit(given, rows=int(given))
     except ValueError:
@@ -115,6 +120,10 @@ def parse_limit(text: str) -> Limit:
     )
 
 
+# What to do about a table left uncompared because a file of it could not all be read.
+FIX_THE_FILE = "fix the file, then run the full import again"
+
+
 @dataclass
 class Present:
     """Per table of a full run, the keys its files hold (valid rows and rejected rows whose key
@@ -122,6 +131,8 @@ class Present:
 
     keys: dict[str, set[Key]] = field(default_factory=dict)
     unsure: dict[str, str] = field(default_factory=dict)
+    # per table left unsure, what to do so that the next full import compares it
+    fixes: dict[str, str] = field(default_factory=dict)
 
     def table(self, table: str) -> set[Key]:
         return self.keys.setdefault(table, set())
@@ -151,10 +162,13 @@ class Present:
                 return
             keys.add(key)
 
-    def unknown(self, table: str, why: str) -> None:
-        """A file of the table whose rows cannot be read (or were not converted by a mapping)."""
+    def unknown(self, table: str, why: str, fix: str = FIX_THE_FILE) -> None:
+        """A file of the table whose rows cannot be read (or were not converted by a mapping),
+        or a sheet not read that could hold its rows; `fix`: what to do about it."""
         self.table(table)
-        self.unsure.setdefault(table, why)
+        if table not in self.unsure:
+            self.unsure[table] = why
+            self.fixes[table] = fix
 
 
 def row_key(table: str, row: dict[str, Any]) -> Key:
@@ -265,7 +279,7 @@ def compare(
         if table in present.unsure:
             notes.append(
                 f"{table} not compared with the graph, nothing of it removed: "
-                f"{present.unsure[table]} (fix the file, then run the full import again)"
+                f"{present.unsure[table]} ({present.fixes.get(table, FIX_THE_FILE)})"
             )
             log(notes[-1])
             continue

@@ -522,6 +522,11 @@ def _where(path: Path, number: int, where: Any) -> tuple[Condition, ...]:
     return _conditions(_bad(path, f"[[file]] {number}: `where` is {_CONDITIONS}"), where)
 
 
+def columns_read(rule: FileRule) -> set[str]:
+    """The source columns a [[file]] section reads: its columns' and its `where`'s."""
+    return set().union(*map(_source_columns, rule.columns.values()), _where_columns(rule))
+
+
 def _where_columns(rule: FileRule) -> set[str]:
     return {condition.column for condition in rule.where}
 
@@ -560,8 +565,7 @@ def _header_hint(source: str, raw: RawTable, rule: FileRule) -> str:
     close = difflib.get_close_matches(source, list(raw.header), n=1, cutoff=0.75)
     if close:
         return f": did you mean '{close[0]}'?"
-    read = set().union(*map(_source_columns, rule.columns.values()), _where_columns(rule))
-    if not read & set(raw.header):
+    if not columns_read(rule) & set(raw.header):
         return " (nor any column the section reads: is `header_line` the header's line?)"
     return ""
 

@@ -238,6 +238,9 @@ class RawTable:
     # the sheet's merged ranges (B3:B5): a merged cell's value is in its first cell only, and
     # a reject of an empty cell in one says so
     merged: tuple[str, ...] = ()
+    # the column names on the header line of each other sheet with data, by title, spelled as
+    # `header` is: whether a sheet not read could hold the table's rows (--full)
+    sheet_headers: tuple[tuple[str, frozenset[str]], ...] = ()
 
 
 # A numbered part of a table's export: lots_1.csv, lots_2.csv, lots-10.csv.
@@ -1020,10 +1023,12 @@ def _read_sheet(
         said = (*said, *_nameless_notes(path, names, header, rows, letters=True))
     hidden_rows, merged = _hidden_and_merged(path, sheet)
     said = (*said, *_hidden_rows_note(path, sheet.title, [n for n, _ in rows if n in hidden_rows]))
+    others = tuple((ws.title, _sheet_names(ws, header_line, fold=canonical))
+                   for ws in with_data if ws is not sheet)  # fmt: skip
     return RawTable(path, header, rows, "xlsx", notes, unread, repeated, sheet=sheet.title,
                     date1904=_in_1904_system(book), header_at=header_line, said=said,
                     also_holding=tuple(ws.title for ws in holding if ws is not sheet),
-                    sheet_hidden=hidden, merged=merged)  # fmt: skip
+                    sheet_hidden=hidden, merged=merged, sheet_headers=others)  # fmt: skip
 
 
 def _value_end(values: tuple[Any, ...]) -> int:
@@ -1072,10 +1077,10 @@ def _sheet_row(header: tuple[str, ...], cells: list[str]) -> dict[str, str]:
     return row
 
 
-def _sheet_names(sheet: Any, header_line: int) -> frozenset[str]:
+def _sheet_names(sheet: Any, header_line: int, fold: bool = True) -> frozenset[str]:
     """The column names on a sheet's header row, as _clean_header reads them."""
     first = next(sheet.iter_rows(min_row=header_line, max_row=header_line, values_only=True), ())
-    return frozenset(_clean_header([_cell_text(value) for value in first])[0])
+    return frozenset(_clean_header([_cell_text(value) for value in first], fold=fold)[0])
 
 
 def _table_sheet(

@@ -52,7 +52,13 @@ from tracegraph.idtext import (
 )
 from tracegraph.importing import full as full_dump
 from tracegraph.importing import sources as run_sources
-from tracegraph.importing.mappings import FileRule, MappedFile, Mapping, apply_mapping
+from tracegraph.importing.mappings import (
+    FileRule,
+    MappedFile,
+    Mapping,
+    apply_mapping,
+    columns_read,
+)
 from tracegraph.importing.outcome import (
     FAILED,
     INTERRUPTED,
@@ -1919,23 +1925,69 @@ def _run_text(run: Any) -> str:
 
 
 def _note_unread_sheets(
-    raw: RawTable, state: RunState, tables: Sequence[str] = (), mapped: bool = False
+    raw: RawTable, state: RunState, holding: dict[str, list[str]], mapped: bool = False
 ) -> None:
-    """A note of a workbook's sheets with data that were not read; under --full, the tables
-    the file fills are not compared tonight: a dump past Excel's row limit spills into a
-    second sheet, whose rows would be taken for gone."""
-    if raw.unread_sheets:
-        sheets = ", ".join(repr(title) for title in raw.unread_sheets)
-        which = (
-            "a [[file]] section reads the sheet its `sheet` names, else the one named like the "
-            "file, else the first with data" if mapped
-            else "one sheet is read per file: the one named like the file, else the first "
-            "with data"
-        )  # fmt: skip
-        state.notes.append(f"{raw.path}: sheets with data not read: {sheets} ({which})")
-        if state.present is not None:
-            for table in tables:
-                state.present.unknown(table, f"{raw.path} has sheets with data not read: {sheets}")
+    """A note of a workbook's sheets with data that were not read. Under --full, a table is
+    not compared tonight when one of them has its header (`holding`: per table the file
+    fills, those sheets): a dump past Excel's row limit spills into a second sheet, whose rows
+    would be taken for gone. A sheet without it is only noted: a cover sheet (`Exportiert von |
+    ERP PROD`) left every table of an ERP's nightly export uncompared, nothing removed, exit 0."""
+    if not raw.unread_sheets:
+        return
+    sheets = ", ".join(repr(title) for title in raw.unread_sheets)
+    which = (
+        "a [[file]] section reads the sheet its `sheet` names, else the one named like the "
+        "file, else the first with data" if mapped
+        else "one sheet is read per file: the one named like the file, else the first "
+        "with data"
+    )  # fmt: skip
+    note = f"{raw.path}: sheets with data not read: {sheets} ({which})"
+    if state.present is not None:
+        compared = [table for table, titles in holding.items() if not titles]
+        if compared:
+            names = ", ".join(compared)
+            note += f"; no {names} header on them: --full compares {names} all the same"
+        for table, titles in holding.items():
+            if titles:
+                state.present.unknown(
+                    table,
+                    _holding_reason(raw, table, titles),
+                    fix=(
+                        f"one sheet per table: move its rows to sheet {raw.sheet!r}, or delete "
+                        "the sheet if they are not tonight's, then run the full import again"
+                    ),
+                )
+    state.notes.append(note)
+
+
+def _holding_reason(raw: RawTable, table: str, titles: list[str]) -> str:
+    """Why a table is not compared: a sheet not read has its header (its rows may be the
+    table's)."""
+    sheets = ", ".join(repr(title) for title in titles)
+    return f"{raw.path}: sheet {sheets} has a {table} header too, and its rows were not read"
+
+
+def _sheets_with_header(raw: RawTable, unread: Sequence[str], columns: set[str]) -> list[str]:
+    """The sheets not read whose header has `columns` (the table's required columns, or the
+    columns a mapping reads that the sheet read has): they could hold the table's rows."""
+    return [title for title, names in raw.sheet_headers
+            if title in unread and columns and columns <= names]  # fmt: skip
+
+
+def _mapped_holding(
+    reads: list[tuple[str | None, int, list[FileRule]]],
+    raws: list[RawTable | UnreadableFile],
+    unread: Sequence[str],
+) -> dict[str, list[str]]:
+    """Per table a mapped workbook fills, its sheets not read whose header has the columns the
+    section reads (those of them on the sheet it reads)."""
+    holding: dict[str, list[str]] = {}
+    for (_, _, rules), raw in zip(reads, raws, strict=True):
+        for rule in rules:
+            sheets = (_sheets_with_header(raw, unread, columns_read(rule) & set(raw.header))
+                      if isinstance(raw, RawTable) else [])  # fmt: skip
+            holding.setdefault(rule.table, []).extend(sheets)
+    return holding
 
 
 def plan(files: Sequence[Path], mapping: Mapping | None) -> list[tuple[Path, str | None]]:
@@ -2056,7 +2108,7 @@ class _Files:
         if read:  # the sheets with data that no section reads
             unread = [s for s in read[0].unread_sheets if all(s in r.unread_sheets for r in read)]
             _note_unread_sheets(dataclasses.replace(read[0], unread_sheets=tuple(unread)),
-                                self.state, [r.table for _, _, rules in reads for r in rules],
+                                self.state, _mapped_holding(reads, raws, unread),
                                 mapped=True)  # fmt: skip
         for (sheet, _, rules), raw in zip(reads, raws, strict=True):
             if isinstance(raw, UnreadableFile):  # a sheet missing or empty: its sections' rows
@@ -2241,7 +2293,9 @@ def _import_file(
         return _whole_file_rejected(reject, name, f"has no {name} header", counts, log, state)
     for said in raw.said:
         _say(state, log, said)
-    _note_unread_sheets(raw, state, [name] if name in TABLES else [])
+    required = set(TABLES[name].required) if name in TABLES else set()
+    _note_unread_sheets(raw, state, {name: _sheets_with_header(raw, raw.unread_sheets, required)}
+                        if name in TABLES else {})  # fmt: skip
     if name not in TABLES and not raw.rows:
         # No row to reject, so its header stands for it: `export.csv` holding a header alone
         # was a clean import of a table `export` (exit 0), a misnamed file unnoticed.

@@ -373,7 +373,24 @@ def _not_iso_reason(text: str, date1904: bool = False) -> str:
             "format the cells as dates in the workbook and export again, or read the file with a "
             'mapping whose column has format = "excel" (importers/README.md)'
         )
-    return "not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)"
+    return "not an ISO 8601 date/time (e.g. 2026-11-03T08:15:00+01:00)" + _local_date_hint(text)
+
+
+# A date as a locale writes it, day (or month) first: 03.11.2027, 11/03/2027 08:15.
+_LOCAL_DATE = re.compile(r"\d{1,2}([./])\d{1,2}\1\d{4}(?: \d{1,2}:\d{2}(:\d{2})?)?")
+
+
+def _local_date_hint(text: str) -> str:
+    """For a date as a locale writes it (03.11.2027, as a canonical XLSX's text cell may hold
+    it), the mapping format that reads it; "" for other text. A slash date's order (day or
+    month first) is not guessed."""
+    local = _LOCAL_DATE.fullmatch(text.strip())
+    if local is None:
+        return ""
+    time = "" if " " not in text.strip() else " %H:%M:%S" if local.group(2) else " %H:%M"
+    forms = ["%d.%m.%Y"] if local.group(1) == "." else ["%d/%m/%Y", "%m/%d/%Y"]
+    given = " or ".join(f'format = "{form}{time}"' for form in forms)
+    return f"; a mapping's column reads this form with {given} (importers/README.md)"
 
 
 def _in_1904_system(reject: Reject) -> Reject:
