@@ -1277,3 +1277,60 @@ def test_the_import_list_as_csv_has_the_removed_rows(
     assert [r["rows_removed"] for r in runs.values()] == ["2", ""]  # the plant's import: empty
     shown = json.loads(runner.invoke(app, ["imports", "--format", "json"]).stdout)
     assert [r.get("rows_removed") for r in shown["imports"]] == [2, None]
+
+
+def _lot_history(runner: CliRunner, lot: str) -> list[tuple[str, str, bool]]:
+    """`lot show LOT --format json`'s changes: (table, key, removed), in time order."""
+    shown = runner.invoke(app, ["lot", "show", lot, "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    changes = json.loads(shown.stdout)["changes"]
+    return [(c["table"], c["key"], c["removed"]) for c in changes]
+
+
+# a lot nothing links to: a --full dump without it deletes its node (a linked one stays, a stub)
+SALT_C = "C,SALT,5,kg,V2,000777\n"
+
+
+def _salt_c_removed(runner: CliRunner, tmp_path: Path) -> dict[str, Any]:
+    """Lot C received, its quantity corrected (5 kg to 6), then left out of a --full dump."""
+    lots = HAND_PLANT["lots.csv"]
+    _json(runner, str(_night(tmp_path, "n1", {"lots.csv": lots + SALT_C})))
+    corrected = lots + SALT_C.replace(",5,", ",6,")
+    _json(runner, str(_night(tmp_path, "n2", {"lots.csv": corrected})))
+    # with a new lot D: the fixture's own dump again would be refused as an older export
+    tonight = lots + "D,SALT,1,kg,V2,000778\n"
+    done = _json(runner, str(_night(tmp_path, "n3", {"lots.csv": tonight})), "--full")
+    assert done["removed"] == 1
+    assert _show_exit(runner, "C") == 2  # gone: `lot show` cannot find it
+    return done
+
+
+def _show_exit(runner: CliRunner, lot: str) -> int:
+    return runner.invoke(app, ["lot", "show", lot, "--format", "json"]).exit_code
+
+
+def test_a_removed_lot_restored_lists_its_removal_and_the_changes_before_it(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """Nights n6, n7 --full, `imports RUN --restore`, import: the lot had its values back, but
+    `lot show` listed only its receipt. The removal went with the ABOUT edge of the deleted
+    node; the records keep the lot's key, by which `lot show` finds them again."""
+    done = _salt_c_removed(runner, tmp_path)
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", done["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    assert _json(runner, str(folder))["written"] == 1
+    assert _lot_history(runner, "C") == [("lots", "C", False), ("lots", "C", True)]
+    shown = runner.invoke(app, ["lot", "show", "C"], terminal_width=200)
+    assert "removed by import (--full)" in shown.output, shown.output
+
+
+def test_a_removed_lot_sent_again_by_another_source_lists_its_removal(
+    hand_plant: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """R9000001: removed by the ERP's --full night, sent again by the MES the night after."""
+    _salt_c_removed(runner, tmp_path)
+    header = HAND_PLANT["lots.csv"].splitlines()[0]
+    again = _night(tmp_path, "n4", {"lots.csv": f"{header}\n{SALT_C}"})
+    assert _json(runner, str(again), "--source", "mes")["written"] == 1
+    assert _lot_history(runner, "C") == [("lots", "C", False), ("lots", "C", True)]

@@ -1322,15 +1322,27 @@ def test_a_night_whose_every_file_is_unchanged_says_nothing_was_imported(
     assert not any(n.startswith("nothing imported") for n in one_new["notes"])
     assert list(one_new["unchanged_files"]) == [str(folder / "materials.csv")]
     # a --full night the same, another source's import since: every file is read and compared,
-    # and when that changes and removes nothing, it is said alike (it was a clean night)
+    # and when that changes and removes nothing, it is said with what the run did (it said
+    # "nothing imported" and to --force the files it had read and compared)
     dumped = _import(runner, str(folder), "--full")[1]  # the files' first --full import
     assert dumped["all_unchanged"] is False  # other settings: read, and nothing changed
     other = tmp_path / "qc"
     _write(other, "lots.csv", "lot_id,material_id,status\nL1,M1,released\n")
     assert _import(runner, str(other), "--source", "qc")[0] == 0
-    full = _import(runner, str(folder), "--full")[1]
+    result = runner.invoke(app, ["import", str(folder), "--full", "--format", "json"])
+    full = json.loads(result.stdout)
     assert full["all_unchanged"] is True and full["read"] == dumped["read"] > 0
-    assert any(n.startswith("nothing imported") and dumped["run_id"] in n for n in full["notes"])
+    last = result.stderr.splitlines()[-1].split(" ", 2)[2]
+    meaning = "exit 0 (clean, every file unchanged: read and compared, nothing to remove)"
+    assert last.startswith(f"import {full['run_id']} ended, {meaning}"), last
+    assert not any(n.startswith("nothing imported") for n in full["notes"])
+    said = [n for n in full["notes"] if n.startswith("--full: every file had the content")]
+    assert len(said) == 1 and dumped["run_id"] in said[0], full["notes"]
+    assert said[0].endswith(
+        f"; read and compared all the same, as an import ran since: {full['read']:,} rows, none "
+        "changed, nothing to remove. Is the exporter sending yesterday's files? Check tonight's "
+        "export"
+    )
 
 
 def test_a_run_before_the_ledger_kept_all_unchanged_is_inferred_from_what_it_read(

@@ -322,6 +322,9 @@ class RowChange(StructuredNode):
     run_id = StringProperty(required=True)
     table = StringProperty(required=True)
     key = StringProperty(required=True)  # a link row's as "step_id|lot_id"
+    # the lot the row is about (a lots row's key, a link's lot), which outlives the ABOUT edge
+    # of a lot a --full run deleted: `lot show` of the lot back finds its history by it
+    lot_id = StringProperty(index=True)
     file = StringProperty()
     line = IntegerProperty()
     columns = ArrayProperty(StringProperty())

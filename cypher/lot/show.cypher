@@ -58,8 +58,17 @@ RETURN lot {.*, created_at: toString(lot.created_at), expires_at: toString(lot.e
        } AS shipped,
        // recalls and drills of the lot, and recalls that reached it from a lot upstream
        COLLECT { MATCH (lot)<-[:SOURCE|AFFECTS]-(recall:Recall) RETURN recall.recall_id } AS recalls,
+       // its changes: those linked to it, and by its key those of an earlier node of the lot
+       // (a --full run deleted it, with the ABOUT edges; it was restored or sent again since).
+       // A reused lot id is the same lot to the graph: its history is the key's. Records
+       // older than the lot_id property are found by their link alone.
        COLLECT {
-         MATCH (lot)<-[:ABOUT]-(change:RowChange)<-[:CHANGED]-(run:ImportRun)
+         CALL (lot) {
+           MATCH (lot)<-[:ABOUT]-(change:RowChange) RETURN change
+           UNION
+           MATCH (change:RowChange {lot_id: lot.lot_id}) RETURN change
+         }
+         MATCH (change)<-[:CHANGED]-(run:ImportRun)
          RETURN change {.table, .key, .file, .line, .columns, .before, .after, .removed,
                         run_id: run.run_id, at: toString(run.started_at), user: run.user,
                         run_status: run.status}

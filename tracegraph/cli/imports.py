@@ -217,6 +217,9 @@ class NightlyReport:
                    if summary.refused is not None
                    else f"{counted(unread, 'file')} could not be read" if unread
                    else f"more than {limit}" if code
+                   # a --full run reads unchanged files when an import ran since
+                   else "clean, every file unchanged: read and compared, nothing to remove"
+                   if summary.all_unchanged and summary.full and summary.read
                    else "clean, nothing imported: every file unchanged" if summary.all_unchanged
                    else "clean" if not summary.rejected
                    else f"at most {limit}")  # fmt: skip

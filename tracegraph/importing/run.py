@@ -770,7 +770,7 @@ def import_paths(
             if all_same and not (any(t.changed for t in tables.values()) or rejects
                                  or summary.removed_rows or refused_removals):  # fmt: skip
                 summary.all_unchanged = True
-                summary.notes.append(_all_unchanged_note(all_same))
+                summary.notes.append(_full_unchanged_note(all_same, summary.read))
                 log(summary.notes[-1])
             summary.reject_file = _rejects_written(
                 reject_path, rejects, reject_file, mapped=bool(mapping)
@@ -987,12 +987,13 @@ def _removed_since(
     return str(found[0]["run_id"]) if found else None
 
 
-def _all_unchanged_note(content_of: dict[str, tuple[str, Any]], dry_run: bool = False) -> str:
-    """The note of a run whose every file had the content of the last import of its name
-    (`content_of`: per file, the run that imported that content and its start): nothing was
-    imported (a dry run: would be, its counts being the rows it checked all the same). Such a
-    night's log looked like any good night's ("0 rows read", exit 0), and a day's data went
-    missing unnoticed while the exporter sent the day before's files again."""
+# what a night whose every file was the last night's content is asked
+_STALE_EXPORT = "Is the exporter sending yesterday's files? Check tonight's export"
+
+
+def _same_content(content_of: dict[str, tuple[str, Any]]) -> str:
+    """Every file had the content of the last import of its name (`content_of`: per file, the
+    run that imported that content and its start), said with those runs."""
     by_run: dict[tuple[str, Any], list[str]] = {}
     for path, run in content_of.items():
         by_run.setdefault(run, []).append(Path(path).name)
@@ -1000,13 +1001,30 @@ def _all_unchanged_note(content_of: dict[str, tuple[str, Any]], dry_run: bool = 
         f"{', '.join(dict.fromkeys(names))}: run {run}, started {iso_seconds(started)}"
         for (run, started), names in by_run.items()
     )
+    return (
+        "every file had the content of the last file of its name imported, as the run that "
+        f"imported it ({runs})"
+    )
+
+
+def _all_unchanged_note(content_of: dict[str, tuple[str, Any]], dry_run: bool = False) -> str:
+    """The note of a run whose every file had the content of the last import of its name:
+    nothing was imported (a dry run: would be, its counts being the rows it checked all the
+    same). Such a night's log looked like any good night's ("0 rows read", exit 0), and a day's
+    data went missing unnoticed while the exporter sent the day before's files again."""
     said = ("the import would import nothing (the counts are of the rows checked all the "
             "same)" if dry_run else "nothing imported")  # fmt: skip
+    return f"{said}: {_same_content(content_of)}. {_STALE_EXPORT}; `--force` reads them again"
+
+
+def _full_unchanged_note(content_of: dict[str, tuple[str, Any]], read: int) -> str:
+    """The note of a full import (--full) whose every file had the content of the last import
+    of its name, read and compared all the same (an import ran since) and changing and
+    removing nothing. It said "nothing imported" and to `--force` them, of a run that had read
+    and compared every row."""
     return (
-        f"{said}: every file had the content of the last file of its name imported, "
-        "as the run that imported it "
-        f"({runs}). Is the exporter sending yesterday's files? Check tonight's export; "
-        "`--force` reads them again"
+        f"--full: {_same_content(content_of)}; read and compared all the same, as an import "
+        f"ran since: {counted(read, 'row')}, none changed, nothing to remove. {_STALE_EXPORT}"
     )
 
 
