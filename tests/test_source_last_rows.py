@@ -629,3 +629,44 @@ def test_a_restore_of_the_take_off_gives_the_row_back_and_the_sender_left_no_new
     erp = _night(runner, tmp_path, "erp2", "erp", lots=erp_lots)
     assert erp["tables"]["lots"]["updated"] == 0
     assert _located(graph, "L1") == ["B", 11]
+
+
+# Per table beside lots: its file's header, the ERP's row and the MES's, and how the graph's
+# value of the row is read back.
+_OTHER_TABLES: dict[str, tuple[str, str, str, str]] = {
+    "inspections": (
+        "inspection_id,test,result,inspected_at,lot_id\n",
+        "I1,incoming,pass,2026-01-05T04:00:00Z,L1\n",
+        "I1,incoming,fail,2026-01-05T04:00:00Z,L1\n",
+        "MATCH (i:Inspection {inspection_id: 'I1'}) RETURN i.result",
+    ),
+    "shipment_lines": (
+        "shipment_id,lot_id,quantity,uom\n",
+        "SH1,L1,4,kg\n",
+        "SH1,L1,5,kg\n",
+        "MATCH (:Lot {lot_id: 'L1'})-[r:SHIPPED]->(:Shipment) RETURN r.quantity",
+    ),
+}
+
+
+@pytest.mark.parametrize("table", sorted(_OTHER_TABLES))
+def test_a_node_or_link_row_a_full_took_its_source_off_gets_the_senders_values(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, table: str
+) -> None:
+    """As a lot's: an inspection (a node) and a shipment line (a link) the ERP and the MES
+    send, the MES's value last; its --full without the row leaves it to the ERP, whose
+    unchanged file gives the row its value again."""
+    header, erp_row, mes_row, query = _OTHER_TABLES[table]
+    shipments = "shipment_id,customer_id,shipped_at\nSH1,C1,2026-01-06T08:00:00Z\n"
+    customers = "customer_id,name\nC1,Bakery\n"
+    _night(runner, tmp_path, "base", "base", lots=LOTS + L1, customers=customers,
+           shipments=shipments)  # fmt: skip
+    _night(runner, tmp_path, "erp1", "erp", **{table: header + erp_row})
+    _night(runner, tmp_path, "mes1", "mes", **{table: header + mes_row})
+    mes_value = _value(graph, query)
+    folder = _folder(tmp_path, "mes-full", {f"{table}.csv": header})
+    _import(runner, str(folder), "--source", "mes", "--full", "--max-removals", "100%")
+    assert _value(graph, query) == mes_value
+    erp = _night(runner, tmp_path, "erp2", "erp", **{table: header + erp_row})
+    assert erp["tables"][table]["updated"] == 1
+    assert _value(graph, query) == {"inspections": "pass", "shipment_lines": 4}[table]
