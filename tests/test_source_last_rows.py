@@ -670,3 +670,94 @@ def test_a_node_or_link_row_a_full_took_its_source_off_gets_the_senders_values(
     erp = _night(runner, tmp_path, "erp2", "erp", **{table: header + erp_row})
     assert erp["tables"][table]["updated"] == 1
     assert _value(graph, query) == {"inspections": "pass", "shipment_lines": 4}[table]
+
+
+def _qc_entry_marked(graph: TraceGraph) -> bool:
+    """Whether QC's `_source_shas` entry on L1 is still marked to vouch (writer.TO_VOUCH)."""
+    shas = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas") or ""
+    return "qc:!" in shas
+
+
+def test_a_sender_vouching_again_leaves_a_value_another_sender_left_still_sends(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends L1 released at A every night, QC holds it (later), the MES sends it at B,
+    last (its `released` the ERP's, so QC's hold stays). The MES's --full without L1 takes
+    it off the row: the ERP's unchanged file vouches again and gives L1 its location A (the
+    MES's B, which no sender left sends) but not its status: QC, still a sender, last sent
+    the graph's `hold` — the ERP's `released` lifted a quality hold because the MES was
+    taken off. QC's unchanged file after changes nothing, and says nothing of it."""
+    erp_lots = LOCATED + ERP_L1
+    _night(runner, tmp_path, "erp1", "erp", lots=erp_lots)
+    _qc_holds(runner, tmp_path)
+    _night(runner, tmp_path, "mes1", "mes", lots=LOCATED + MES_L1)
+    assert (_status(graph, "L1"), _located(graph, "L1")) == ("hold", ["B", 11])
+    _mes_full(runner, tmp_path, "mes-full", L3)
+    erp = _night(runner, tmp_path, "erp2", "erp", lots=erp_lots)
+    assert (_status(graph, "L1"), _located(graph, "L1")) == ("hold", ["A", 10])
+    assert sorted(_changed(runner, erp["run_id"])) == [
+        ("L1", "location_id", "B", "A"), ("L1", "quantity", "11.0", "10.0"),
+    ]  # fmt: skip
+    assert any("1 lots row written again: mes was taken off it" in n for n in erp["notes"])
+    assert _qc_entry_marked(graph)  # QC has yet to vouch
+    qc = _night(runner, tmp_path, "qc2", "qc", lots=STATUS + "L1,FLOUR,hold\n")
+    assert (_status(graph, "L1"), _located(graph, "L1")) == ("hold", ["A", 10])
+    assert qc["tables"]["lots"]["updated"] == 0
+    assert _changed(runner, qc["run_id"]) == []
+    assert not [n for n in qc["notes"] if "written again" in n], qc["notes"]
+    assert not _qc_entry_marked(graph)  # vouched for, without a write
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "erp qc"
+
+
+@pytest.mark.parametrize("first", ["erp", "qc"])
+def test_the_first_sender_left_to_vouch_gives_a_value_nobody_sends_its_own(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, first: str
+) -> None:
+    """The ERP sends L1 released, QC (later) hold, the MES (last) rejected: the graph holds
+    the MES's `rejected`. The MES's --full without L1 takes it off: no sender left sent
+    `rejected`, so the first of the ERP and QC to import writes its status. The second then
+    finds the graph holding a value the first, a sender still on the row, last sent: it keeps
+    it (as an unchanged row keeps another sender's newer value, the per-column rule) — the
+    first to vouch wins, whichever it is; no flip-flop after. The rule knows what each sender
+    last sent, not when: QC's hold was newer than the ERP's `released`, but the MES's
+    `rejected` had replaced it, and the graph says which sender's value it holds."""
+    erp_lots = LOCATED + ERP_L1
+    files = {"erp": ("lots", erp_lots), "qc": ("lots", STATUS + "L1,FLOUR,hold\n")}
+    _night(runner, tmp_path, "erp1", "erp", lots=erp_lots)
+    _qc_holds(runner, tmp_path)
+    _night(runner, tmp_path, "mes1", "mes", lots=LOCATED + MES_L1.replace("released", "rejected"))
+    assert _status(graph, "L1") == "rejected"
+    _mes_full(runner, tmp_path, "mes-full", L3)
+    second = "qc" if first == "erp" else "erp"
+    status = {"erp": "released", "qc": "hold"}[first]
+    done = _night(runner, tmp_path, f"{first}2", first, **dict([files[first]]))
+    assert _status(graph, "L1") == status
+    assert ("L1", "status", "rejected", status) in _changed(runner, done["run_id"])
+    then = _night(runner, tmp_path, f"{second}2", second, **dict([files[second]]))
+    assert _status(graph, "L1") == status
+    assert not [c for c in _changed(runner, then["run_id"]) if c[1] == "status"]
+    assert "!" not in _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
+
+
+def test_a_sender_left_whose_entry_has_no_column_hashes_keeps_the_graphs_row(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """As above, but QC's entry on L1 is one kept before the per-column rule (a row hash
+    alone, marked): what QC sent is not known, so the ERP vouching writes no column over the
+    graph's — a wrong write may lift QC's hold unseen; a kept value is the row as it was."""
+    erp_lots = LOCATED + ERP_L1
+    _night(runner, tmp_path, "erp1", "erp", lots=erp_lots)
+    _qc_holds(runner, tmp_path)
+    _night(runner, tmp_path, "mes1", "mes", lots=LOCATED + MES_L1)
+    _mes_full(runner, tmp_path, "mes-full", L3)
+    graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'L1'}) SET l._source_shas = reduce(s = '', e IN "
+        "split(l._source_shas, ' ') | s + CASE s WHEN '' THEN '' ELSE ' ' END + CASE WHEN e "
+        "STARTS WITH 'qc:' THEN split(e, ':')[0] + ':' + split(e, ':')[1] ELSE e END)",
+        database_=graph.database,
+    )
+    assert "qc:!" in _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
+    erp = _night(runner, tmp_path, "erp2", "erp", lots=erp_lots)
+    assert (_status(graph, "L1"), _located(graph, "L1")) == ("hold", ["B", 11])
+    assert erp["tables"]["lots"]["updated"] == 0
+    assert not [n for n in erp["notes"] if "written again" in n], erp["notes"]

@@ -495,7 +495,8 @@ class RunState:
                 f"{file}: {counted(count, f'{table} row')} written again: {taken} "
                 f"{'was' if len(names) < 2 else 'were'} taken off {'it' if count == 1 else 'them'}"
                 f" (--full), {self.source}'s values restored (its rows as it sent them before, "
-                "now their only word: the graph held values no sender vouched for)"
+                "where the graph held values no sender left on them vouched for; another "
+                "sender's own last values stay)"
             )
         if table in self.units_completed:
             count, example = self.units_completed.pop(table)
@@ -834,7 +835,11 @@ def _complete(
         senders = held_sources.get(key, (None, None))[0]
         if senders is not None and len(senders) == 1 and key not in sent.held:
             sent.first[key] = first_columns(table, row, stored)
-        kept = _said_again(given[1], sent.held.get(key), state.source, senders)
+        if vouches_again(source_shas(sent.held.get(key)).get(state.source or "")):
+            kept = _vouched_by_others(table, row, stored, given[1], sent.held.get(key),
+                                      state.source, senders)  # fmt: skip
+        else:
+            kept = _said_again(given[1], sent.held.get(key), state.source, senders)
         kept = _changed_together(table, kept - OWN_SPELLING.get(table, frozenset()), sent.header)
     keep_unsaid(table, row, stored, sent.header, kept)
 
@@ -1046,14 +1051,16 @@ def entry_sha(entry: str) -> str:
 # for a sender without one). The graph may hold the taken-off source's values, which no sender
 # vouches for now, and the others' unchanged rows were skipped for good (the MES's location B
 # stayed while the ERP, its only sender, sent A every night). A marked entry is no row's hash,
-# so the sender's next row is compared with the graph and, where it differs, written whole —
-# the columns its file carries, not kept from the graph as said before (_said_again) — and
-# the mark goes. A mark on the row's entries rather than a note of each source's values at
-# take-off: it stays right whatever comes next — the taken-off source back with its row (it
-# is a sender again: the marks go, _shas_after, and its row is no news as before), a sender
-# vouching (its entry is its row again, and the taken-off source's entry goes with the mark:
-# back later, it is new to the row and its row a change as any). It costs the taken-off rows
-# only: the entry is read with the row's hashes, by key, as it always was.
+# so the sender's next row is compared with the graph and, where it differs, written — the
+# columns its file carries, not kept from the graph as said before (_said_again), except
+# those whose graph value another sender left on the row last sent (_vouched_by_others: QC's
+# hold stays) — and the mark goes. A mark on the row's entries rather than a note of each
+# source's values at take-off: it stays right whatever comes next — the taken-off source
+# back with its row (it is a sender again: the marks go, _shas_after, and its row is no news
+# as before), a sender vouching (its entry is its row again, and the taken-off source's
+# entry goes with the mark: back later, it is new to the row and its row a change as any). It
+# costs the taken-off rows only: the entry is read with the row's hashes, by key, as it
+# always was.
 TO_VOUCH = "!"
 
 
@@ -1231,6 +1238,43 @@ def _said_again(
         for name, item in given.items()
         if item[_COLUMN_TAG:] in known.get(item[:_COLUMN_TAG], ())
     )
+
+
+def _vouched_by_others(
+    table: str, row: dict[str, Any], stored: dict[str, Any], given: dict[str, str],
+    shas: str | None, source: str | None, senders: list[str] | None,
+) -> frozenset[str]:  # fmt: skip
+    """The columns of a row this run's source vouches for again (its entry marked, TO_VOUCH)
+    that keep the graph's value (`stored`, changes.stored_values): those whose value another
+    sender still on the row (`senders`, not taken off) last sent — its entry holds that
+    column's digest for the graph's value, hashed as column_hashes hashes a file's. That
+    sender vouches for it: QC's hold stays when the MES, not QC, is taken off the lot, where
+    the ERP's `released` lifted it. The others are written as this source sends them: the
+    graph holds the taken-off source's value, or one no sender sends now (QC last sent C, the
+    graph holds the MES's B). A sender left whose entry has no column hashes (kept before the
+    per-column rule, or none: a mark alone) may have sent any column: every column keeps the
+    graph's value then — written wrongly, a value may undo that sender's newer change (a hold
+    lifted) unseen; kept, it is the row as it was before the take-off, its senders on `lot
+    show`."""
+    entries = source_shas(shas)
+    others = [name for name in senders or () if name != source]
+    if not others:
+        return frozenset()
+    found = [_entry_columns(entries.get(name) or "") for name in others]  # parsed once
+    if any(columns is None for columns in found):
+        return frozenset(given)
+    held = first_columns(table, row, stored)  # the graph's values, hashed as a file's
+    times = SHAPES[table].times
+    return frozenset(
+        name
+        for name in given
+        if name in held
+        and (any(held[name][_COLUMN_TAG:] in (columns or {}).get(held[name][:_COLUMN_TAG], ())
+                 for columns in found)
+             or (name in times and stored.get(name) is not None
+                 and any(sent_instant(shas, other, name, str(stored[name]))
+                         for other in others)))
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
