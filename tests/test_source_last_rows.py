@@ -138,7 +138,8 @@ def test_only_rows_several_sources_send_keep_their_hashes(
     """A single-source import writes no `_source_shas` at all; a second source joining a row
     records the first one's hash from the graph's `_row_sha` (with its columns' hashes from
     the graph's values); a --full run that leaves one source on the row keeps the entry of
-    the source it took off (it took them all off: see the test of a bad dump's source back)."""
+    the source it took off (it took them all off: see the test of a bad dump's source back)
+    and marks the one left, to vouch for the row again (writer.TO_VOUCH)."""
     _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1 + L2)
     _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1.replace("10,", "12,") + L2)
     count = "MATCH (n) WHERE n._source_shas IS NOT NULL RETURN count(n)"
@@ -151,7 +152,10 @@ def test_only_rows_several_sources_send_keep_their_hashes(
     full = _folder(tmp_path, "erp-full", {"lots.csv": LOTS + L2})
     _import(runner, str(full), "--source", "erp", "--full")
     assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "qc"
-    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas") == shas
+    # the ERP's entry kept, QC's marked: QC, left alone on the row, vouches for it again
+    erp_entry, qc_entry = shas.split(" ")
+    marked = f"{erp_entry} {qc_entry.replace('qc:', 'qc:!', 1)}"
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas") == marked
 
 
 def test_a_source_back_after_its_bad_full_brings_no_news(
@@ -318,16 +322,17 @@ def test_a_rename_renames_the_entry_a_full_run_kept(
 def test_an_older_export_that_writes_nothing_back_is_not_said_to(
     graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
 ) -> None:
-    """QC's L1 hold; its --full without L1 took it off the row; the ERP changed the quantity;
-    QC's first file sent again byte for byte changes nothing (each row no news for QC), but the
-    warning said its rows were written back (a hold released). Told only when the run wrote a
-    row of the file's tables; an older export that does write is still told."""
+    """QC's L1 hold; the ERP changed the quantity; QC's --full without L1 took it off the
+    row; QC's first file sent again byte for byte (before the ERP's next import, which would
+    vouch for the row alone) changes nothing (each row no news for QC), but the warning said
+    its rows were written back (a hold released). Told only when the run wrote a row of the
+    file's tables; an older export that does write is still told."""
     _night(runner, tmp_path, "erp1", "erp", lots=LOTS + L1)
     qc_file = _qc_holds(runner, tmp_path)
     assert qc_file["tables"]["lots"]["changed"] == 1
+    _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1.replace(",10,", ",12,"))
     _import(runner, str(_folder(tmp_path, "qc-full", {"lots.csv": STATUS + "L2,FLOUR,hold\n"})),
             "--source", "qc", "--full", "--max-removals", "100%")  # fmt: skip
-    _night(runner, tmp_path, "erp2", "erp", lots=LOTS + L1.replace(",10,", ",12,"))
     again = _night(runner, tmp_path, "qc1b", "qc", lots=STATUS + "L1,FLOUR,hold\n")
     assert again["tables"]["lots"]["changed"] == 0
     assert [n for n in again["notes"] if "older export" in n] == []
@@ -478,3 +483,281 @@ def test_a_quantity_without_its_unit_completed_from_another_sources_is_noted(
     )
     (note,) = [n for n in lab["notes"] if "without its unit" in n]
     assert "1 inspections row gave a value without its unit" in note and "(e.g. I1: 12.5 %)" in note
+
+
+# Lots with a location (the AT edge): the ERP's L1 at A, the MES's at B.
+LOCATED = "lot_id,material_id,quantity,uom,created_at,status,location_id\n"
+ERP_L1 = "L1,FLOUR,10,kg,2026-01-05T04:00:00Z,released,A\n"
+MES_L1 = "L1,FLOUR,11,kg,2026-01-05T04:00:00Z,released,B\n"
+L3 = "L3,FLOUR,3,kg,2026-01-07T04:00:00Z,released,B\n"
+
+
+def _located(graph: TraceGraph, lot_id: str) -> Any:
+    """A lot's location (its AT edge) and quantity."""
+    return _value(graph, "MATCH (l:Lot {lot_id: $id}) OPTIONAL MATCH (l)-[:AT]->(p:Location) "
+                         "RETURN [p.location_id, l.quantity]", id=lot_id)  # fmt: skip
+
+
+def _mes_full(runner: CliRunner, tmp_path: Path, name: str, rows: str) -> Any:
+    """The MES's --full of a lots dump (`rows`), however much of its rows it lacks."""
+    folder = _folder(tmp_path, name, {"lots.csv": LOCATED + rows})
+    return _import(runner, str(folder), "--source", "mes", "--full", "--max-removals", "100%")
+
+
+def _changed(runner: CliRunner, run_id: str) -> list[tuple[str, str, str, str]]:
+    """A run's changed columns on the ledger: (key, column, before, after)."""
+    listed = runner.invoke(app, ["imports", run_id, "--format", "csv"])
+    assert listed.exit_code == 0, listed.output
+    lines = [line.split(",") for line in listed.stdout.splitlines()[1:]]
+    return [(line[1], line[4], line[5], line[6]) for line in lines]
+
+
+def test_the_sender_left_after_a_full_gives_the_row_its_values_again(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends L1 at A every night, the MES at B, last: the graph holds B. The MES's
+    --full without L1 took it off the row (sources `erp`), and the graph kept B, which no
+    sender vouches for, for good: the ERP's file, unchanged, was skipped, and so was its row
+    (its hash unchanged). Now the ERP's next import reads the file again and writes L1 as it
+    sends it (A, 10 kg), on the ledger as the ERP's change, with a note; the import after is
+    skipped as unchanged again. The MES sending L1 again is a sender again: its B a change."""
+    erp_lots = LOCATED + ERP_L1 + L2.replace("released", "released,A")
+    _night(runner, tmp_path, "erp1", "erp", lots=erp_lots)
+    _night(runner, tmp_path, "mes1", "mes", lots=LOCATED + MES_L1)
+    assert _located(graph, "L1") == ["B", 11]
+    _mes_full(runner, tmp_path, "mes-full", L3)
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "erp"
+    assert _located(graph, "L1") == ["B", 11]
+    erp = _night(runner, tmp_path, "erp2", "erp", lots=erp_lots)  # night 1's file, byte for byte
+    assert _located(graph, "L1") == ["A", 10]
+    assert erp["tables"]["lots"]["updated"] == 1
+    assert sorted(_changed(runner, erp["run_id"])) == [
+        ("L1", "location_id", "B", "A"), ("L1", "quantity", "11.0", "10.0"),
+    ]  # fmt: skip
+    lots = tmp_path / "erp2" / "lots.csv"
+    assert f"{lots}: 1 lots row written again: mes was taken off it (--full), erp's values " \
+        "restored" in " ".join(erp["notes"]), erp["notes"]  # fmt: skip
+    assert any(n.startswith("lots.csv: read again although unchanged since") and "took mes off"
+               in n for n in erp["notes"]), erp["notes"]  # fmt: skip
+    # vouched for: the row is the ERP's alone again, and the same file is skipped once more
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas") is None
+    again = _night(runner, tmp_path, "erp3", "erp", lots=erp_lots)
+    assert again["all_unchanged"] and again["tables"] == {}, again
+    # (2) the MES sends L1 again as before: a sender again, new to the row, B its change
+    mes = _night(runner, tmp_path, "mes2", "mes", lots=LOCATED + MES_L1 + L3)
+    assert mes["tables"]["lots"]["updated"] == 1
+    assert _located(graph, "L1") == ["B", 11]
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "erp mes"
+    assert ("L1", "location_id", "A", "B") in _changed(runner, mes["run_id"])
+
+
+def test_a_cut_off_dump_leaves_every_row_it_took_off_to_the_sender_left_once(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A cut-off MES dump takes the MES off 5,001 lots the ERP sends too (more than a write
+    batch), whose graph values are the MES's: the ERP's next, unchanged, file gives each its
+    values; the one after is skipped as unchanged (no rewrite night after night)."""
+    count = 5001
+    erp_rows = "".join(f"K{i},FLOUR,10,kg,2026-01-05T04:00:00Z,released,A\n" for i in range(count))
+    _night(runner, tmp_path, "erp1", "erp", lots=LOCATED + erp_rows)
+    _night(runner, tmp_path, "mes1", "mes", lots=LOCATED + erp_rows.replace(",A\n", ",B\n"))
+    located = "MATCH (l:Lot)-[:AT]->(p:Location) RETURN p.location_id AS at, count(l) AS lots"
+    records, _, _ = graph.driver.execute_query(located, database_=graph.database)
+    assert sorted(tuple(r) for r in records) == [("B", count)]
+    _mes_full(runner, tmp_path, "mes-cut", L3)
+    erp = _night(runner, tmp_path, "erp2", "erp", lots=LOCATED + erp_rows)
+    assert erp["tables"]["lots"]["updated"] == count
+    records, _, _ = graph.driver.execute_query(located, database_=graph.database)
+    assert sorted(tuple(r) for r in records) == [("A", count), ("B", 1)]  # L3: the MES's alone
+    again = _night(runner, tmp_path, "erp3", "erp", lots=LOCATED + erp_rows)
+    assert again["all_unchanged"] and again["tables"] == {}, again
+
+
+def test_the_source_taken_off_back_before_the_sender_left_keeps_its_newer_values(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A cut-off MES dump took it off L1; the next night the MES sends L1 as before, before
+    the ERP imports: it is a sender again and its B no news, so the ERP's unchanged row after
+    is no news either (its file read again, nothing written): no flip back to the ERP's
+    older A."""
+    erp_lots = LOCATED + ERP_L1
+    _night(runner, tmp_path, "erp1", "erp", lots=erp_lots)
+    _night(runner, tmp_path, "mes1", "mes", lots=LOCATED + MES_L1)
+    _mes_full(runner, tmp_path, "mes-cut", L3)
+    mes = _night(runner, tmp_path, "mes2", "mes", lots=LOCATED + MES_L1 + L3)
+    assert mes["tables"]["lots"]["updated"] == 0
+    erp = _night(runner, tmp_path, "erp2", "erp", lots=erp_lots)
+    assert erp["tables"]["lots"]["updated"] == 0  # read again (the ledger), nothing written
+    assert _located(graph, "L1") == ["B", 11]
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "erp mes"
+    # the marks went with the MES back: the ERP's entry is its row again, and no note
+    assert "!" not in _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
+    assert not [n for n in erp["notes"] if "written again" in n], erp["notes"]
+
+
+def test_a_sender_left_giving_the_row_in_part_gives_back_only_its_columns(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """QC holds L1 (`lot_id,material_id,status`); the MES sends it released, 11 kg at B, last.
+    The MES's --full without L1 leaves it to QC, whose unchanged status file holds it again:
+    the status only — the quantity and location, which QC's file lacks, stay the graph's."""
+    _night(runner, tmp_path, "qc1", "qc", lots=STATUS + "L1,FLOUR,hold\n")
+    _night(runner, tmp_path, "mes1", "mes", lots=LOCATED + MES_L1)
+    assert _status(graph, "L1") == "released"
+    _mes_full(runner, tmp_path, "mes-full", L3)
+    qc = _night(runner, tmp_path, "qc2", "qc", lots=STATUS + "L1,FLOUR,hold\n")
+    assert (_status(graph, "L1"), _located(graph, "L1")) == ("hold", ["B", 11])
+    assert _changed(runner, qc["run_id"]) == [("L1", "status", "released", "hold")]
+
+
+def test_a_restore_of_the_take_off_gives_the_row_back_and_the_sender_left_no_news(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """`imports RUN --restore` of the MES's --full gives L1 back to the MES (B, its last row
+    as before): the ERP's unchanged file after is read again and changes nothing."""
+    erp_lots = LOCATED + ERP_L1
+    _night(runner, tmp_path, "erp1", "erp", lots=erp_lots)
+    _night(runner, tmp_path, "mes1", "mes", lots=LOCATED + MES_L1)
+    before = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
+    mes = _mes_full(runner, tmp_path, "mes-full", L3)
+    folder = tmp_path / "restore"
+    restored = runner.invoke(app, ["imports", mes["run_id"], "--restore", str(folder)])
+    assert restored.exit_code == 0, restored.output
+    _import(runner, str(folder), "--source", "mes")
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "erp mes"
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas") == before
+    erp = _night(runner, tmp_path, "erp2", "erp", lots=erp_lots)
+    assert erp["tables"]["lots"]["updated"] == 0
+    assert _located(graph, "L1") == ["B", 11]
+
+
+# Per table beside lots: its file's header, the ERP's row and the MES's, and how the graph's
+# value of the row is read back.
+_OTHER_TABLES: dict[str, tuple[str, str, str, str]] = {
+    "inspections": (
+        "inspection_id,test,result,inspected_at,lot_id\n",
+        "I1,incoming,pass,2026-01-05T04:00:00Z,L1\n",
+        "I1,incoming,fail,2026-01-05T04:00:00Z,L1\n",
+        "MATCH (i:Inspection {inspection_id: 'I1'}) RETURN i.result",
+    ),
+    "shipment_lines": (
+        "shipment_id,lot_id,quantity,uom\n",
+        "SH1,L1,4,kg\n",
+        "SH1,L1,5,kg\n",
+        "MATCH (:Lot {lot_id: 'L1'})-[r:SHIPPED]->(:Shipment) RETURN r.quantity",
+    ),
+}
+
+
+@pytest.mark.parametrize("table", sorted(_OTHER_TABLES))
+def test_a_node_or_link_row_a_full_took_its_source_off_gets_the_senders_values(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, table: str
+) -> None:
+    """As a lot's: an inspection (a node) and a shipment line (a link) the ERP and the MES
+    send, the MES's value last; its --full without the row leaves it to the ERP, whose
+    unchanged file gives the row its value again."""
+    header, erp_row, mes_row, query = _OTHER_TABLES[table]
+    shipments = "shipment_id,customer_id,shipped_at\nSH1,C1,2026-01-06T08:00:00Z\n"
+    customers = "customer_id,name\nC1,Bakery\n"
+    _night(runner, tmp_path, "base", "base", lots=LOTS + L1, customers=customers,
+           shipments=shipments)  # fmt: skip
+    _night(runner, tmp_path, "erp1", "erp", **{table: header + erp_row})
+    _night(runner, tmp_path, "mes1", "mes", **{table: header + mes_row})
+    mes_value = _value(graph, query)
+    folder = _folder(tmp_path, "mes-full", {f"{table}.csv": header})
+    _import(runner, str(folder), "--source", "mes", "--full", "--max-removals", "100%")
+    assert _value(graph, query) == mes_value
+    erp = _night(runner, tmp_path, "erp2", "erp", **{table: header + erp_row})
+    assert erp["tables"][table]["updated"] == 1
+    assert _value(graph, query) == {"inspections": "pass", "shipment_lines": 4}[table]
+
+
+def _qc_entry_marked(graph: TraceGraph) -> bool:
+    """Whether QC's `_source_shas` entry on L1 is still marked to vouch (writer.TO_VOUCH)."""
+    shas = _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas") or ""
+    return "qc:!" in shas
+
+
+def test_a_sender_vouching_again_leaves_a_value_another_sender_left_still_sends(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """The ERP sends L1 released at A every night, QC holds it (later), the MES sends it at B,
+    last (its `released` the ERP's, so QC's hold stays). The MES's --full without L1 takes
+    it off the row: the ERP's unchanged file vouches again and gives L1 its location A (the
+    MES's B, which no sender left sends) but not its status: QC, still a sender, last sent
+    the graph's `hold` — the ERP's `released` lifted a quality hold because the MES was
+    taken off. QC's unchanged file after changes nothing, and says nothing of it."""
+    erp_lots = LOCATED + ERP_L1
+    _night(runner, tmp_path, "erp1", "erp", lots=erp_lots)
+    _qc_holds(runner, tmp_path)
+    _night(runner, tmp_path, "mes1", "mes", lots=LOCATED + MES_L1)
+    assert (_status(graph, "L1"), _located(graph, "L1")) == ("hold", ["B", 11])
+    _mes_full(runner, tmp_path, "mes-full", L3)
+    erp = _night(runner, tmp_path, "erp2", "erp", lots=erp_lots)
+    assert (_status(graph, "L1"), _located(graph, "L1")) == ("hold", ["A", 10])
+    assert sorted(_changed(runner, erp["run_id"])) == [
+        ("L1", "location_id", "B", "A"), ("L1", "quantity", "11.0", "10.0"),
+    ]  # fmt: skip
+    assert any("1 lots row written again: mes was taken off it" in n for n in erp["notes"])
+    assert _qc_entry_marked(graph)  # QC has yet to vouch
+    qc = _night(runner, tmp_path, "qc2", "qc", lots=STATUS + "L1,FLOUR,hold\n")
+    assert (_status(graph, "L1"), _located(graph, "L1")) == ("hold", ["A", 10])
+    assert qc["tables"]["lots"]["updated"] == 0
+    assert _changed(runner, qc["run_id"]) == []
+    assert not [n for n in qc["notes"] if "written again" in n], qc["notes"]
+    assert not _qc_entry_marked(graph)  # vouched for, without a write
+    assert _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._sources") == "erp qc"
+
+
+@pytest.mark.parametrize("first", ["erp", "qc"])
+def test_the_first_sender_left_to_vouch_gives_a_value_nobody_sends_its_own(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path, first: str
+) -> None:
+    """The ERP sends L1 released, QC (later) hold, the MES (last) rejected: the graph holds
+    the MES's `rejected`. The MES's --full without L1 takes it off: no sender left sent
+    `rejected`, so the first of the ERP and QC to import writes its status. The second then
+    finds the graph holding a value the first, a sender still on the row, last sent: it keeps
+    it (as an unchanged row keeps another sender's newer value, the per-column rule) — the
+    first to vouch wins, whichever it is; no flip-flop after. The rule knows what each sender
+    last sent, not when: QC's hold was newer than the ERP's `released`, but the MES's
+    `rejected` had replaced it, and the graph says which sender's value it holds."""
+    erp_lots = LOCATED + ERP_L1
+    files = {"erp": ("lots", erp_lots), "qc": ("lots", STATUS + "L1,FLOUR,hold\n")}
+    _night(runner, tmp_path, "erp1", "erp", lots=erp_lots)
+    _qc_holds(runner, tmp_path)
+    _night(runner, tmp_path, "mes1", "mes", lots=LOCATED + MES_L1.replace("released", "rejected"))
+    assert _status(graph, "L1") == "rejected"
+    _mes_full(runner, tmp_path, "mes-full", L3)
+    second = "qc" if first == "erp" else "erp"
+    status = {"erp": "released", "qc": "hold"}[first]
+    done = _night(runner, tmp_path, f"{first}2", first, **dict([files[first]]))
+    assert _status(graph, "L1") == status
+    assert ("L1", "status", "rejected", status) in _changed(runner, done["run_id"])
+    then = _night(runner, tmp_path, f"{second}2", second, **dict([files[second]]))
+    assert _status(graph, "L1") == status
+    assert not [c for c in _changed(runner, then["run_id"]) if c[1] == "status"]
+    assert "!" not in _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
+
+
+def test_a_sender_left_whose_entry_has_no_column_hashes_keeps_the_graphs_row(
+    graph: TraceGraph, neo4j_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """As above, but QC's entry on L1 is one kept before the per-column rule (a row hash
+    alone, marked): what QC sent is not known, so the ERP vouching writes no column over the
+    graph's — a wrong write may lift QC's hold unseen; a kept value is the row as it was."""
+    erp_lots = LOCATED + ERP_L1
+    _night(runner, tmp_path, "erp1", "erp", lots=erp_lots)
+    _qc_holds(runner, tmp_path)
+    _night(runner, tmp_path, "mes1", "mes", lots=LOCATED + MES_L1)
+    _mes_full(runner, tmp_path, "mes-full", L3)
+    graph.driver.execute_query(
+        "MATCH (l:Lot {lot_id: 'L1'}) SET l._source_shas = reduce(s = '', e IN "
+        "split(l._source_shas, ' ') | s + CASE s WHEN '' THEN '' ELSE ' ' END + CASE WHEN e "
+        "STARTS WITH 'qc:' THEN split(e, ':')[0] + ':' + split(e, ':')[1] ELSE e END)",
+        database_=graph.database,
+    )
+    assert "qc:!" in _value(graph, "MATCH (l:Lot {lot_id: 'L1'}) RETURN l._source_shas")
+    erp = _night(runner, tmp_path, "erp2", "erp", lots=erp_lots)
+    assert (_status(graph, "L1"), _located(graph, "L1")) == ("hold", ["B", 11])
+    assert erp["tables"]["lots"]["updated"] == 0
+    assert not [n for n in erp["notes"] if "written again" in n], erp["notes"]

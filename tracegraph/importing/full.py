@@ -17,7 +17,10 @@ Only the rows of the run's source are compared: each row keeps the sources that 
 stays, and only the run's source is taken off its sources (drop_sources; on the ledger, and in
 removed-RUN.csv with `taken_off` 1, written before as removals are, so that a restore gives the
 source its row back; counted against --max-removals: it takes the source's last row and
-supplier-lot spellings with it, so a cut-off dump must not). Rows written before
+supplier-lot spellings with it, so a cut-off dump must not). The senders left on such a row
+vouch for it again: their next import writes it as they send it where the graph holds other
+values (_shas_left marks their entries, writer.TO_VOUCH; the run's ledger entry lists them per
+table, taken_off_for, so that an unchanged file of theirs is read again). Rows written before
 rows kept their sources are compared as the run's source's (sources.other_sources refuses the
 run first when another source may have written them).
 """
@@ -43,7 +46,12 @@ from tracegraph.importing.private_csv import write_private_csv
 from tracegraph.importing.reader import RawTable, SpreadsheetError, row_problem
 from tracegraph.importing.tables import IMPORT_ORDER, TABLES, Kind, device_event_id
 from tracegraph.importing.validate import CellError, Reject, _read_datetime, convert
-from tracegraph.importing.writer import BATCH_SIZE, RELATIONSHIP_PARENT, entry_sha, source_shas
+from tracegraph.importing.writer import (
+    BATCH_SIZE,
+    RELATIONSHIP_PARENT,
+    source_shas,
+    to_vouch,
+)
 from tracegraph.values import counted, first_ids, spreadsheet_safe
 
 # Links before the nodes they join, events and inspections before the steps and lots they name,
@@ -223,7 +231,8 @@ def key_text(key: Key) -> str:
 class Dropped:
     """A row the run's source no longer sends while other sources still do: it stays, with
     `others` as its sources (`element`: its node's or link's element id; `nodes`: the node(s)
-    its ledger record is about; `shas`: its senders' last row hashes, `_source_shas`)."""
+    its ledger record is about; `shas`: its senders' last row hashes, `_source_shas`, as
+    they are once the run's source is taken off it: _shas_left)."""
 
     key: Key
     sources: tuple[str, ...]
@@ -322,10 +331,8 @@ def located(
     """Per key of `table`, its row's element id and the node(s) a ledger record of it is about,
     read by key on the table's index (its *_before query; a link's own id from its *_shas
     query): only for the shared rows a dump lacks (and a restore's, restore.put_back_shas),
-    not every row two sources send. And its senders' last row hashes to keep — only `source`'s
-    where the graph holds its values and its dump lacks the row: the others' rows are then
-    compared with the graph again (their unchanged rows were skipped, the values of a source
-    that no longer sends the row kept for good)."""
+    not every row two sources send. And its senders' last row hashes once `source` is taken
+    off it (_shas_left): `source`'s kept, the others' marked to vouch for the row again."""
     parent = RELATIONSHIP_PARENT.get(table)
     found: dict[Key, Located] = {}
     for start in range(0, len(keys), BATCH_SIZE):
@@ -344,18 +351,21 @@ def located(
 
 
 def _shas_left(props: dict[str, Any], source: str | None) -> str | None:
-    """A shared row's `_source_shas` as _located keeps them, `source`'s entry among them (its
-    own --full takes it off the row's senders, not its last row: a bad dump's source back with
-    the row it sent before is no news, where it came back new and its values replaced the
-    others' newer ones). Only `source`'s when the graph holds its row (`_row_sha`): the
-    others' rows are then compared with the graph again."""
-    stored = props.get("_source_shas")
-    held = props.get("_row_sha")
-    entries = source_shas(stored)
-    mine = entries.get(source or "")
-    if held is not None and mine is not None and entry_sha(mine) == held:
-        return f"{source}:{mine}"
-    return stored
+    """A shared row's `_source_shas` once `source` is taken off it: that source's entry kept
+    (back with the row it sent before — the night after a short dump — it is no news, where it
+    came back new and replaced the others' newer values), and the entries of the senders left
+    on it marked (writer.TO_VOUCH; a mark alone for one without an entry): each one's next row
+    is compared with the graph again and, where it differs, written as it sends it — the graph
+    may hold `source`'s values, which no sender vouches for now (the MES's location B stayed
+    while the ERP, its only sender, sent A every night, its unchanged row skipped). Marked
+    whatever the graph holds: a row mixing the sources' columns (the MES's newer location, the
+    ERP's quantity) is no sender's row, and forgetting the others' entries only where the graph
+    held `source`'s whole row left such a row the MES's location for good."""
+    entries = source_shas(props.get("_source_shas"))
+    for name in (props.get("_sources") or "").split():
+        if name != source:
+            entries[name] = to_vouch(entries.get(name))
+    return " ".join(f"{name}:{entries[name]}" for name in sorted(entries)) or None
 
 
 def drop_sources(graph: TraceGraph, removals: dict[str, Removal], run_id: str | None,
@@ -453,6 +463,20 @@ def _lots_by_parent(keys: list[Key]) -> dict[str, list[str]]:
     for parent, lot in keys:
         lots.setdefault(parent, []).append(lot)
     return lots
+
+
+def left_to(table: str, source: str) -> str:
+    """A table and a source left on rows of it that a --full run took its source off, as
+    the run's ledger entry lists them (`taken_off_for`, import/removed_since.cypher)."""
+    return f"{table}:{source}"
+
+
+def taken_off_for(removals: dict[str, Removal]) -> list[str]:
+    """Per table, the sources left on the rows the run takes its source off (left_to): their
+    next import reads a file of the table again, unchanged or not, and vouches for those rows
+    (writer.TO_VOUCH)."""
+    return sorted({left_to(r.table, name) for r in removals.values()
+                   for d in r.dropped for name in d.others})  # fmt: skip
 
 
 def lacked(removal: Removal) -> int:

@@ -630,7 +630,7 @@ def import_paths(
                                                         mapping, source)  # fmt: skip
                     if removed_by is not None:
                         notes.append(_read_again_note(path, str(previous[0]["run_id"]),
-                                                      removed_by))  # fmt: skip
+                                                      removed_by, source))  # fmt: skip
                         log(notes[-1])
                     elif previous:
                         unchanged[str(path)] = str(previous[0]["run_id"])
@@ -957,11 +957,11 @@ def _last_import(
     fingerprint: str,
     mapping: Mapping | None,
     source: str,
-) -> tuple[list[Any], str | None]:
+) -> tuple[list[Any], Any | None]:
     """The last import of `path` by `source` when it had the same content under the same
     settings (import/previous_import_of_file; empty: none, the file is read), and the run of
-    another source that removed rows of its tables since (_removed_since): then it is read
-    all the same."""
+    another source that removed rows of its tables since, or took itself off rows of them
+    that `source` still sends (_removed_since): then it is read all the same."""
     previous = graph.read("import/previous_import_of_file", run_id=run_id, name=path.name,
                           fingerprint=fingerprint, source=source)  # fmt: skip
     return previous, _removed_since(graph, run_id, previous, path, mapping, source)
@@ -974,17 +974,23 @@ def _removed_since(
     path: Path,
     mapping: Mapping | None,
     source: str,
-) -> str | None:
+) -> Any | None:
     """The run of another source that removed rows of the tables `path` fills (--full) since
-    `previous`, the run whose import of the same content would let it be skipped as unchanged;
-    None: none did, or no such run. The file's own source's removals do not count: its full
-    dump removed what it no longer has, and reading the file again wrote it back, to be
-    removed by the next full dump — every night."""
+    `previous`, the run whose import of the same content would let it be skipped as unchanged,
+    or took itself off rows of them that `source` still sends (its `run_id`, `source` and
+    whether it `removed` rows); None: none did, or no such run. The file's own source's
+    removals do not count: its full dump removed what it no longer has, and reading the file
+    again wrote it back, to be removed by the next full dump — every night. A row another
+    source was taken off is `source`'s to vouch for (writer.TO_VOUCH): its rows are written
+    again where the graph holds other values, then the file is skipped as unchanged again
+    (that run is then before its last import)."""
     if not previous:
         return None
+    tables = run_sources.tables_of(path, mapping)
     found = graph.read("import/removed_since", run_id=run_id, since=previous[0]["run_id"],
-                       tables=run_sources.tables_of(path, mapping), source=source)  # fmt: skip
-    return str(found[0]["run_id"]) if found else None
+                       tables=tables, source=source,
+                       vouched=[full_dump.left_to(t, source) for t in tables])  # fmt: skip
+    return found[0] if found else None
 
 
 # what a night whose every file was the last night's content is asked
@@ -1028,12 +1034,20 @@ def _full_unchanged_note(content_of: dict[str, tuple[str, Any]], read: int) -> s
     )
 
 
-def _read_again_note(path: Path, imported_by: str, removed_by: str) -> str:
+def _read_again_note(path: Path, imported_by: str, removed_by: Any, source: str) -> str:
     """The note of an unchanged file read all the same: a later run removed rows of its
-    tables (--full), which its content may have written."""
+    tables (--full), which its content may have written, or took its source off rows of them
+    that this file's source still sends (its rows vouch for them again)."""
+    if removed_by["removed"]:
+        return (
+            f"{path.name}: read again although unchanged since {imported_by}: run "
+            f"{removed_by['run_id']} removed rows of its tables since (--full), which its rows "
+            "may be among"
+        )
     return (
-        f"{path.name}: read again although unchanged since {imported_by}: run {removed_by} "
-        "removed rows of its tables since (--full), which its rows may be among"
+        f"{path.name}: read again although unchanged since {imported_by}: run "
+        f"{removed_by['run_id']} took {removed_by['source']} off rows of its tables since "
+        f"(--full) that {source} still sends, whose values {source}'s rows give again"
     )
 
 
@@ -1340,6 +1354,9 @@ def _remove_rows(
         # a later run does not skip a file of these tables as unchanged: what its content
         # wrote may be gone (previous_import_of_file.cypher)
         "removed_tables": sorted(counts),
+        # and a later run of a source left on rows it takes its source off does not skip a
+        # file of their table as unchanged: its rows vouch for them again (writer.TO_VOUCH)
+        "taken_off_for": full_dump.taken_off_for(removals),
     })  # fmt: skip
     if counts:  # else only rows to take the source off, which the file lists too
         tables = ", ".join(f"{t} {n:,}" for t, n in counts.items())

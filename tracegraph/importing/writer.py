@@ -408,6 +408,9 @@ class RunState:
     # count and the sum of their content hashes (`_row_sha`) modulo 2^128 — the same rows in
     # any order, format or file give the same digest (see content_digest)
     digests: dict[str, list[int]] = field(default_factory=dict)
+    # Per table, the rows written again as this source vouches for them after a --full took
+    # another source off them (TO_VOUCH): how many, and the sources taken off
+    vouched: dict[str, tuple[int, set[str]]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def rows_sent(self, file: str, shaped: list[dict[str, Any]]) -> None:
@@ -421,6 +424,13 @@ class RunState:
             counts = self.offsets_kept.setdefault(table, [0, 0, columns[0]])
             counts[0] += 1
             counts[1] += unchanged
+
+    def vouched_for(self, table: str, rows: int, taken_off: set[str]) -> None:
+        if not rows:
+            return
+        with self._lock:
+            count, names = self.vouched.get(table, (0, set()))
+            self.vouched[table] = (count + rows, names | taken_off)
 
     def summed_replaced(self, table: str, changes: list[RowChange]) -> None:
         if not changes:
@@ -477,6 +487,16 @@ class RunState:
                 + ". A sum is of one import's rows: import a delta "
                 "extract together with the rows it adds to (each order's movements whole), or "
                 "a full extract"
+            )
+        if table in self.vouched:
+            count, names = self.vouched.pop(table)
+            taken = " and ".join(sorted(names)) or "another source"
+            notes.append(
+                f"{file}: {counted(count, f'{table} row')} written again: {taken} "
+                f"{'was' if len(names) < 2 else 'were'} taken off {'it' if count == 1 else 'them'}"
+                f" (--full), {self.source}'s values restored (its rows as it sent them before, "
+                "where the graph held values no sender left on them vouched for; another "
+                "sender's own last values stay)"
             )
         if table in self.units_completed:
             count, example = self.units_completed.pop(table)
@@ -706,6 +726,7 @@ def _write_batch(
             if stored_link is not None:
                 _complete(table, row, link_of(row), stored_link[0], held_sources, state, sent)
         todo = [r for r in todo if known.get((r[parent], r["lot_id"])) != r["props"]["_row_sha"]]
+        _count_vouched(state, table, todo, link_of, held_sources, held_shas)
         updated = [r for r in todo if known.get((r[parent], r["lot_id"])) is not None]
         changes = _record_changes(graph, table, updated, state, (rows, *source), held)
         same = len(updated) - len(changes)
@@ -771,6 +792,7 @@ def _write_batch(
         if table == "lots":
             row["receipt_location_id"] = _receipt_location(row, held.get(row[key]))
     todo = [r for r in todo if known.get(r[key]) != r["props"]["_row_sha"]]
+    _count_vouched(state, table, todo, lambda r: r[key], held_sources, held_shas)
     _units_completed(table, todo, lambda r: r[key], held, held_sources, held_shas, header, state)
     # Rows the graph held with other content (a stub, without a hash, is completed, not changed).
     updated = [r for r in todo if known.get(r[key]) is not None]
@@ -813,7 +835,11 @@ def _complete(
         senders = held_sources.get(key, (None, None))[0]
         if senders is not None and len(senders) == 1 and key not in sent.held:
             sent.first[key] = first_columns(table, row, stored)
-        kept = _said_again(given[1], sent.held.get(key), state.source, senders)
+        if vouches_again(source_shas(sent.held.get(key)).get(state.source or "")):
+            kept = _vouched_by_others(table, row, stored, given[1], sent.held.get(key),
+                                      state.source, senders)  # fmt: skip
+        else:
+            kept = _said_again(given[1], sent.held.get(key), state.source, senders)
         kept = _changed_together(table, kept - OWN_SPELLING.get(table, frozenset()), sent.header)
     keep_unsaid(table, row, stored, sent.header, kept)
 
@@ -1015,8 +1041,39 @@ def source_shas(stored: str | None) -> dict[str, str]:
 
 
 def entry_sha(entry: str) -> str:
-    """The row hash of a `_source_shas` entry (`ROWSHA` or `ROWSHA:COLUMNS`)."""
+    """The row hash of a `_source_shas` entry (`ROWSHA` or `ROWSHA:COLUMNS`; a marked one's,
+    `!ROWSHA…`, is no row's hash: see TO_VOUCH)."""
     return entry.split(":", 1)[0]
+
+
+# The mark a --full run puts on the `_source_shas` entries of the senders left on a row it
+# took its source off (full.drop_sources): `!` before the entry (`erp:!ROWSHA:COLUMNS`; `erp:!`
+# for a sender without one). The graph may hold the taken-off source's values, which no sender
+# vouches for now, and the others' unchanged rows were skipped for good (the MES's location B
+# stayed while the ERP, its only sender, sent A every night). A marked entry is no row's hash,
+# so the sender's next row is compared with the graph and, where it differs, written — the
+# columns its file carries, not kept from the graph as said before (_said_again), except
+# those whose graph value another sender left on the row last sent (_vouched_by_others: QC's
+# hold stays) — and the mark goes. A mark on the row's entries rather than a note of each
+# source's values at take-off: it stays right whatever comes next — the taken-off source
+# back with its row (it is a sender again: the marks go, _shas_after, and its row is no news
+# as before), a sender vouching (its entry is its row again, and the taken-off source's
+# entry goes with the mark: back later, it is new to the row and its row a change as any). It
+# costs the taken-off rows only: the entry is read with the row's hashes, by key, as it
+# always was.
+TO_VOUCH = "!"
+
+
+def to_vouch(entry: str | None) -> str:
+    """A sender's `_source_shas` entry marked: its next row is compared again (TO_VOUCH)."""
+    if entry is None:
+        return TO_VOUCH
+    return entry if entry.startswith(TO_VOUCH) else TO_VOUCH + entry
+
+
+def vouches_again(entry: str | None) -> bool:
+    """Whether a sender's `_source_shas` entry is marked (TO_VOUCH)."""
+    return entry is not None and entry.startswith(TO_VOUCH)
 
 
 def _entry_columns(entry: str) -> dict[str, frozenset[str]] | None:
@@ -1104,6 +1161,25 @@ def own_shas(held_shas: dict[Any, str], source: str | None) -> dict[Any, frozens
     return own
 
 
+def _count_vouched(
+    state: RunState, table: str, todo: list[dict[str, Any]],
+    key_of: Callable[[dict[str, Any]], Any],
+    held_sources: dict[Any, tuple[list[str] | None, str | None]], held_shas: dict[Any, str],
+) -> None:  # fmt: skip
+    """Count, for the run's note, the rows to write that this run's source vouches for again
+    (its entry marked, TO_VOUCH): its row as it sent it before, written as the graph held
+    another's values; with the sources taken off them (those whose entry the row keeps and
+    which no longer send it)."""
+    rows, taken = 0, set[str]()
+    for row in todo:
+        entries = source_shas(held_shas.get(key_of(row)))
+        if state.source is not None and vouches_again(entries.get(state.source)):
+            rows += 1
+            senders = held_sources.get(key_of(row), (None, None))[0] or []
+            taken.update(name for name in entries if name not in senders)
+    state.vouched_for(table, rows, taken)
+
+
 def _unchanged(
     row: dict[str, Any], key: Any, known: dict[Any, Any], own: dict[Any, frozenset[str]]
 ) -> bool:
@@ -1145,6 +1221,8 @@ def _said_again(
     if source is None or not stored:
         return frozenset()
     entries = source_shas(stored)
+    if vouches_again(entries.get(source)):  # its row is written as it sends it (TO_VOUCH)
+        return frozenset()
     if source in entries:
         found = [_entry_columns(entries[source])]
     else:
@@ -1160,6 +1238,43 @@ def _said_again(
         for name, item in given.items()
         if item[_COLUMN_TAG:] in known.get(item[:_COLUMN_TAG], ())
     )
+
+
+def _vouched_by_others(
+    table: str, row: dict[str, Any], stored: dict[str, Any], given: dict[str, str],
+    shas: str | None, source: str | None, senders: list[str] | None,
+) -> frozenset[str]:  # fmt: skip
+    """The columns of a row this run's source vouches for again (its entry marked, TO_VOUCH)
+    that keep the graph's value (`stored`, changes.stored_values): those whose value another
+    sender still on the row (`senders`, not taken off) last sent — its entry holds that
+    column's digest for the graph's value, hashed as column_hashes hashes a file's. That
+    sender vouches for it: QC's hold stays when the MES, not QC, is taken off the lot, where
+    the ERP's `released` lifted it. The others are written as this source sends them: the
+    graph holds the taken-off source's value, or one no sender sends now (QC last sent C, the
+    graph holds the MES's B). A sender left whose entry has no column hashes (kept before the
+    per-column rule, or none: a mark alone) may have sent any column: every column keeps the
+    graph's value then — written wrongly, a value may undo that sender's newer change (a hold
+    lifted) unseen; kept, it is the row as it was before the take-off, its senders on `lot
+    show`."""
+    entries = source_shas(shas)
+    others = [name for name in senders or () if name != source]
+    if not others:
+        return frozenset()
+    found = [_entry_columns(entries.get(name) or "") for name in others]  # parsed once
+    if any(columns is None for columns in found):
+        return frozenset(given)
+    held = first_columns(table, row, stored)  # the graph's values, hashed as a file's
+    times = SHAPES[table].times
+    return frozenset(
+        name
+        for name in given
+        if name in held
+        and (any(held[name][_COLUMN_TAG:] in (columns or {}).get(held[name][:_COLUMN_TAG], ())
+                 for columns in found)
+             or (name in times and stored.get(name) is not None
+                 and any(sent_instant(shas, other, name, str(stored[name]))
+                         for other in others)))
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -1195,6 +1310,8 @@ def _shas_after(
     if (sources is None or len(sources) < 2) and not stored:
         return None
     shas = source_shas(stored)
+    if held is not None and state.source not in held and state.source in shas:
+        shas = _unmarked(shas)  # a taken-off source back: a sender again (TO_VOUCH)
     if held is not None and len(held) == 1 and sent.known.get(key) is not None:
         columns = sent.first.get(key) or column_hashes(sent.table, row, None)
         shas.setdefault(held[0], _entry(sent.known[key], columns))
@@ -1207,7 +1324,27 @@ def _shas_after(
                                     column_hashes(sent.table, row, sent.header))  # fmt: skip
     else:
         shas[state.source] = _entry(*given)
+    if vouches_again(mine):
+        shas = _vouched(shas, sources or [])
     return " ".join(f"{name}:{shas[name]}" for name in sorted(shas)) or None
+
+
+def _unmarked(shas: dict[str, str]) -> dict[str, str]:
+    """A row's entries once the source a --full took off it sends it again: no sender has
+    to vouch for it (TO_VOUCH) — the graph's values are a sender's again — and a mark put
+    where a sender had no entry goes."""
+    return {name: entry.removeprefix(TO_VOUCH) for name, entry in shas.items()
+            if entry != TO_VOUCH}  # fmt: skip
+
+
+def _vouched(shas: dict[str, str], sources: list[str]) -> dict[str, str]:
+    """A row's entries once a sender left on it after a --full vouched for it (TO_VOUCH):
+    without those of the sources taken off it, which no longer send it — back later, such a
+    source is new to the row, and its row a change as any (kept, its row as it sent it before
+    was no news, and the sender's values stayed). None left beside the run's source's own
+    when it is the row's one sender: a row one source sends carries none."""
+    left = {name: entry for name, entry in shas.items() if name in sources}
+    return {} if len(sources) == 1 else left
 
 
 def first_columns(table: str, row: dict[str, Any], stored: dict[str, Any]) -> dict[str, str]:
