@@ -1996,10 +1996,13 @@ def _note_unread_sheets(
 
 
 def _holding_reason(raw: RawTable, table: str, titles: list[str]) -> str:
-    """Why a table is not compared: a sheet not read has its header (its rows may be the
-    table's)."""
+    """Why a table is not compared: a sheet not read may hold its rows (it has the table's
+    header, or no mapping names the sheet to read: see _unread_holding)."""
     sheets = ", ".join(repr(title) for title in titles)
-    return f"{raw.path}: sheet {sheets} has a {table} header too, and its rows were not read"
+    return (
+        f"{raw.path}: sheet {sheets} may hold {table} rows too (its header is the "
+        "table's, or no mapping's `sheet` names the one to read), and they were not read"
+    )
 
 
 def _sheets_with_header(raw: RawTable, unread: Sequence[str], columns: set[str]) -> list[str]:
@@ -2017,10 +2020,14 @@ def _mapped_holding(
     """Per table a mapped workbook fills, its sheets not read whose header has the columns the
     section reads (those of them on the sheet it reads)."""
     holding: dict[str, list[str]] = {}
-    for (_, _, rules), raw in zip(reads, raws, strict=True):
+    for (sheet, _, rules), raw in zip(reads, raws, strict=True):
         for rule in rules:
-            sheets = (_sheets_with_header(raw, unread, columns_read(rule) & set(raw.header))
-                      if isinstance(raw, RawTable) else [])  # fmt: skip
+            if sheet is None:  # the section names no sheet: any other may be its rows' spill
+                sheets = list(unread)
+            elif isinstance(raw, RawTable):
+                sheets = _sheets_with_header(raw, unread, columns_read(rule) & set(raw.header))
+            else:
+                sheets = []
             holding.setdefault(rule.table, []).extend(sheets)
     return holding
 
@@ -2328,9 +2335,10 @@ def _import_file(
         return _whole_file_rejected(reject, name, f"has no {name} header", counts, log, state)
     for said in raw.said:
         _say(state, log, said)
-    required = set(TABLES[name].required) if name in TABLES else set()
-    _note_unread_sheets(raw, state, {name: _sheets_with_header(raw, raw.unread_sheets, required)}
-                        if name in TABLES else {})  # fmt: skip
+    # a canonical workbook names no sheet to read: any other sheet with data may be its rows'
+    # spill (a headerless `lots (2)` holding 4 of 105 lots were removed, exit 0); a mapping's
+    # `sheet` says which one holds the table (its cover sheet is then only noted)
+    _note_unread_sheets(raw, state, {name: list(raw.unread_sheets)} if name in TABLES else {})
     if name not in TABLES and not raw.rows:
         # No row to reject, so its header stands for it: `export.csv` holding a header alone
         # was a clean import of a table `export` (exit 0), a misnamed file unnoticed.
